@@ -1,0 +1,168 @@
+/** A numeric literal the search agent may tune: `name = 0.04` or `name: 0.04` alone on its line. */
+export interface Parameter {
+  id: string;
+  path: string;
+  name: string;
+  line: number;
+  value: number;
+  raw: string;
+  integer: boolean;
+  /** Character offset of the literal in the file. */
+  offset: number;
+}
+
+/** A move of one parameter, as kept in the ledger so that the search can resume from it. */
+export interface Move {
+  id: string;
+  dir: 1 | -1;
+  factor: number;
+  from: number;
+  to: number;
+}
+
+const INITIAL_FACTOR = 2;
+const CONVERGED = 1.04;
+// The right-hand side must be the literal alone, so `x = 3 * y` is never touched.
+const ASSIGNMENT =
+  /^(\s*(?:export\s+)?(?:const\s+|let\s+|var\s+)?["']?([A-Za-z_]\w*)["']?\s*[:=]\s*)(-?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?)\s*[;,]?\s*(?:(?:#|\/\/).*)?$/;
+
+/** Finds tunable numeric literals in target files; names matching `exclude` (e.g. seeds) are skipped. */
+export function findParameters(
+  files: readonly { path: string; text: string }[],
+  exclude: readonly string[],
+): Parameter[] {
+  const skip = exclude.map((e) => e.toLowerCase());
+  const params: Parameter[] = [];
+  for (const { path, text } of files) {
+    const seen = new Map<string, number>();
+    let offset = 0;
+    text.split("\n").forEach((line, i) => {
+      const match = ASSIGNMENT.exec(line);
+      if (match) {
+        const name = match[2]!;
+        const raw = match[3]!;
+        const value = Number(raw);
+        const k = seen.get(name) ?? 0;
+        seen.set(name, k + 1);
+        if (
+          value !== 0 &&
+          Number.isFinite(value) &&
+          !skip.some((s) => name.toLowerCase().includes(s))
+        ) {
+          params.push({
+            id: `${path}:${name}#${k}`,
+            path,
+            name,
+            line: i + 1,
+            value,
+            raw,
+            integer: /^-?\d+$/.test(raw),
+            offset: offset + match[1]!.length,
+          });
+        }
+      }
+      offset += line.length + 1;
+    });
+  }
+  return params;
+}
+
+interface ParamState {
+  factor: number;
+  tried: { 1: boolean; [-1]: boolean };
+}
+
+/** A small deterministic PRNG (mulberry32): the same seed gives the same search. */
+export function createRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Chooses the next move: adaptive coordinate search. A kept move is followed by another step the
+ * same way (momentum); a parameter whose both directions failed has its step shrunk (factor ->
+ * sqrt(factor)); converged parameters are skipped. The state is replayed from the history, so the
+ * search resumes exactly where a killed batch left it. Returns null when everything converged.
+ */
+export function planMove(
+  params: readonly Parameter[],
+  history: readonly (Move & { kept: boolean })[],
+  seed: number,
+): Move | null {
+  const states = new Map<string, ParamState>();
+  const state = (id: string) => {
+    let s = states.get(id);
+    if (!s) states.set(id, (s = { factor: INITIAL_FACTOR, tried: { 1: false, [-1]: false } }));
+    return s;
+  };
+  for (const move of history) {
+    const s = state(move.id);
+    if (move.kept) {
+      // Going back would revisit the old incumbent.
+      s.tried = { 1: false, [-1]: false };
+      s.tried[-move.dir as 1 | -1] = true;
+    } else {
+      s.tried[move.dir] = true;
+      if (s.tried[1] && s.tried[-1]) s.factor = Math.sqrt(s.factor);
+      if (s.tried[1] && s.tried[-1]) s.tried = { 1: false, [-1]: false };
+    }
+  }
+  const last = history.at(-1);
+  const byId = new Map(params.map((p) => [p.id, p]));
+  if (last?.kept) {
+    const p = byId.get(last.id);
+    const s = state(last.id);
+    if (p && !s.tried[last.dir]) {
+      const move = makeMove(p, last.dir, s.factor);
+      if (move) return move;
+    }
+  }
+  const random = createRandom(seed);
+  const order = [...params].map((p) => ({
+    p,
+    r: random(),
+    dir: (random() < 0.5 ? 1 : -1) as 1 | -1,
+  }));
+  order.sort((a, b) => a.r - b.r);
+  const start = last ? order.findIndex((o) => o.p.id === last.id) + 1 : 0;
+  for (let k = 0; k < order.length; k++) {
+    const { p, dir } = order[(start + k) % order.length]!;
+    const s = state(p.id);
+    if (s.factor < CONVERGED) continue;
+    for (const d of [dir, -dir as 1 | -1]) {
+      if (s.tried[d]) continue;
+      const move = makeMove(p, d, s.factor);
+      if (move) return move;
+    }
+  }
+  return null;
+}
+
+function makeMove(p: Parameter, dir: 1 | -1, factor: number): Move | null {
+  let to: number;
+  if (p.integer) {
+    const scaled = Math.round(dir > 0 ? p.value * factor : p.value / factor);
+    to = dir > 0 ? Math.max(p.value + 1, scaled) : Math.min(p.value - 1, scaled);
+    if (Math.sign(to) !== Math.sign(p.value)) return null;
+  } else {
+    to = Number((dir > 0 ? p.value * factor : p.value / factor).toPrecision(4));
+  }
+  return to === p.value ? null : { id: p.id, dir, factor, from: p.value, to };
+}
+
+/** Writes a number in the style of the literal it replaces (integer, decimal or exponent). */
+export function formatLike(raw: string, value: number): string {
+  if (/^-?\d+$/.test(raw)) return String(Math.round(value));
+  if (/[eE]/.test(raw))
+    return value
+      .toExponential(Math.max(1, (raw.split(/[eE]/)[0]!.split(".")[1] ?? "").length))
+      .replace("e+", "e");
+  const text = String(value);
+  return text.includes(".") || text.includes("e") ? text : `${text}.0`;
+}

@@ -1,0 +1,35 @@
+import type { BatchEvent } from "../engine/run-batch.ts";
+import { formatDelta, formatScore } from "../ledger/render-dashboard.ts";
+import { formatDuration } from "../util/duration.ts";
+
+/** One line per event for the terminal: n/N, status, metric, delta, best so far, ETA. */
+export function formatEvent(event: BatchEvent, metric: string): string {
+  switch (event.type) {
+    case "recovered":
+      return event.messages.map((m) => `recovered: ${m}`).join("\n");
+    case "baseline":
+      return `baseline    ${metric} ${formatScore(event.score)} (${event.runs} run${event.runs > 1 ? "s" : ""}, ${event.seconds.toFixed(1)}s${event.noise !== null ? `, noise sd ${formatScore(event.noise)}` : ""}, min_delta ${formatScore(event.minDelta)})`;
+    case "resumed":
+      return `resuming    ${event.experiments} experiment(s) on record, best ${metric} ${formatScore(event.best)}`;
+    case "stop":
+      return `stopped     ${event.reason}`;
+    case "experiment": {
+      const { row } = event;
+      const width = String(event.of).length;
+      const n = `[${String(event.index).padStart(width)}/${event.of}]`;
+      const score = row.score !== null ? `${metric} ${formatScore(row.score)}` : "—";
+      const delta = row.delta !== null && row.score !== null ? ` ${formatDelta(row.delta)}` : "";
+      const eta =
+        event.etaMs !== null && event.index < event.of
+          ? `  eta ${formatDuration(event.etaMs)}`
+          : "";
+      const why =
+        ["crash", "timeout", "violation", "agent_error", "guard_fail", "duplicate"].includes(
+          row.status,
+        ) && row.reason
+          ? `  (${row.reason})`
+          : "";
+      return `${n} #${row.iteration} ${row.status.padEnd(14)} ${score}${delta}  best ${formatScore(event.best)}${eta}  ${row.description}${why}`;
+    }
+  }
+}

@@ -1,0 +1,39 @@
+import { openSync, writeSync } from "node:fs";
+
+/**
+ * Crash points for the resume tests: with AUTOEXP_FAULT=<point>@<iteration> the process kills
+ * itself with SIGKILL there, the same as a runner dying. Off unless that variable is set.
+ */
+export type FaultPoint =
+  | "after-agent"
+  | "after-commit"
+  | "during-eval"
+  | "torn-ledger"
+  | "after-ledger"
+  | "after-refs";
+
+export function createFaults(env: Record<string, string | undefined>) {
+  const spec = env.AUTOEXP_FAULT;
+  const hit = (point: FaultPoint, iteration: number) => spec === `${point}@${iteration}`;
+  const die = (): never => {
+    process.kill(process.pid, "SIGKILL");
+    throw new Error("unreachable");
+  };
+  return {
+    /** Dies here if asked to. */
+    at(point: FaultPoint, iteration: number): void {
+      if (hit(point, iteration)) die();
+    },
+    /** Dies in the middle of the eval, while it runs. */
+    duringEval(iteration: number): NodeJS.Timeout | undefined {
+      return hit("during-eval", iteration) ? setTimeout(die, 150) : undefined;
+    },
+    /** Writes half of a ledger append and dies: a torn write. */
+    tornWrite(iteration: number, path: string, data: string): void {
+      if (!hit("torn-ledger", iteration)) return;
+      const fd = openSync(path, "a");
+      writeSync(fd, data.slice(0, Math.floor(data.length / 2)));
+      die();
+    },
+  };
+}

@@ -1,0 +1,63 @@
+// ANSI colour and cursor sequences, which progress bars and loggers print.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching the escape byte is the point
+const ANSI = /\u001b\[[0-9;?]*[A-Za-z]|\u001b\][^\u0007]*\u0007/g;
+const NUMBER = String.raw`[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|NaN|inf|Inf|infinity|Infinity)`;
+const NAME = String.raw`[A-Za-z_][\w.\-/]*`;
+// karpathy (`val_bpb: 0.99`) and pjhoberman (`SCORE: 0.9`): a name at line start, the value alone after it.
+const COLON_LINE = new RegExp(String.raw`^(${NAME})\s*:\s*(${NUMBER})\s*$`);
+// pi-autoresearch: `METRIC name=value`.
+const METRIC_LINE = new RegExp(String.raw`^METRIC\s+(${NAME})\s*=\s*(${NUMBER})\s*$`);
+
+/**
+ * Reads metrics from an eval's output in the four contracts users already have:
+ * `name: value`, `SCORE: x`/`GUARD: x`, `METRIC name=value`, and a JSON object line.
+ * The last value printed for a name wins. Non-finite values are kept as NaN/Infinity so
+ * that the caller can call them a crash rather than a number.
+ */
+export function parseMetrics(output: string): Map<string, number> {
+  const metrics = new Map<string, number>();
+  for (const raw of output.replace(ANSI, "").split(/\r\n|\r|\n/)) {
+    const line = raw.trim();
+    if (line === "") continue;
+    if (line.startsWith("{") && line.endsWith("}")) {
+      readJsonLine(line, metrics);
+      continue;
+    }
+    const match = METRIC_LINE.exec(line) ?? COLON_LINE.exec(line);
+    if (match) metrics.set(match[1]!, toNumber(match[2]!));
+  }
+  return metrics;
+}
+
+function readJsonLine(line: string, metrics: Map<string, number>): void {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return;
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return;
+  for (const [name, v] of Object.entries(value)) {
+    if (typeof v === "number") metrics.set(name, v);
+    else if (typeof v === "string" && new RegExp(`^(?:${NUMBER})$`).test(v.trim())) {
+      metrics.set(name, toNumber(v.trim()));
+    } else if (v === null) metrics.set(name, Number.NaN);
+  }
+}
+
+function toNumber(text: string): number {
+  const t = text.toLowerCase().replace(/^\+/, "");
+  if (t === "nan" || t === "-nan") return Number.NaN;
+  if (t === "inf" || t === "infinity") return Number.POSITIVE_INFINITY;
+  if (t === "-inf" || t === "-infinity") return Number.NEGATIVE_INFINITY;
+  return Number(text);
+}
+
+/** Looks a metric up by its exact name, then case-insensitively (`SCORE` for `score`). */
+export function findMetric(metrics: ReadonlyMap<string, number>, name: string): number | undefined {
+  const exact = metrics.get(name);
+  if (exact !== undefined) return exact;
+  const lower = name.toLowerCase();
+  for (const [key, value] of metrics) if (key.toLowerCase() === lower) return value;
+  return undefined;
+}

@@ -1,0 +1,69 @@
+import type { Config } from "../config/schema.ts";
+import { runProcess } from "../util/run-process.ts";
+import { findMetric, parseMetrics } from "./parse-metrics.ts";
+import { readEnd, tailLines } from "./read-tail.ts";
+
+/** What one run of the eval produced. `problem` is set when it cannot count as a measurement. */
+export interface EvalOutcome {
+  status: "ok" | "crash" | "timeout";
+  /** Every declared metric that parsed, finite. */
+  metrics: Record<string, number>;
+  problem?: string;
+  exitCode: number | null;
+  durationMs: number;
+  logPath: string;
+  tail: string;
+}
+
+// Metrics are printed at the end; a huge log is only read from its last 8 MiB.
+const PARSE_BYTES = 8 * 1024 * 1024;
+
+/** Runs the eval once in `cwd` and reads its metrics; a missing or non-finite metric is a crash. */
+export async function runEval(
+  config: Pick<Config, "eval">,
+  cwd: string,
+  logPath: string,
+  env: Record<string, string | undefined>,
+): Promise<EvalOutcome> {
+  const run = await runProcess({
+    command: config.eval.command,
+    cwd,
+    env: { ...env, ...config.eval.env },
+    timeoutMs: config.eval.timeout,
+    logPath,
+  });
+  const output = await readEnd(logPath, PARSE_BYTES);
+  const tail = tailLines(output);
+  const base = { exitCode: run.exitCode, durationMs: run.durationMs, logPath, tail };
+  if (run.spawnError) return { ...base, status: "crash", metrics: {}, problem: run.spawnError };
+  if (run.timedOut) {
+    return {
+      ...base,
+      status: "timeout",
+      metrics: {},
+      problem: `killed after the ${Math.round(config.eval.timeout / 1000)}s eval.timeout`,
+    };
+  }
+  const parsed = parseMetrics(output);
+  const metrics: Record<string, number> = {};
+  const missing: string[] = [];
+  for (const name of Object.keys(config.eval.metrics)) {
+    const value = findMetric(parsed, name);
+    if (value === undefined) missing.push(`${name} missing`);
+    else if (!Number.isFinite(value)) missing.push(`${name} is ${value}`);
+    else metrics[name] = value;
+  }
+  if (run.exitCode !== 0) {
+    const how = run.signal ? `killed by ${run.signal}` : `exited with code ${run.exitCode}`;
+    return { ...base, status: "crash", metrics, problem: how };
+  }
+  if (missing.length > 0) {
+    return {
+      ...base,
+      status: "crash",
+      metrics,
+      problem: `bad metric output: ${missing.join(", ")}`,
+    };
+  }
+  return { ...base, status: "ok", metrics };
+}

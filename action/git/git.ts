@@ -1,0 +1,168 @@
+import { type SimpleGit, simpleGit } from "simple-git";
+
+const ALLOWED_ENV = [
+  "GIT_TERMINAL_PROMPT",
+  "GIT_INDEX_FILE",
+  "GIT_AUTHOR_NAME",
+  "GIT_AUTHOR_EMAIL",
+  "GIT_COMMITTER_NAME",
+  "GIT_COMMITTER_EMAIL",
+];
+
+/** A changed path from `git status --porcelain -z` (XY code as git prints it). */
+export interface ChangedPath {
+  path: string;
+  code: string;
+}
+
+/**
+ * The git commands the engine needs, each one spawn of git. Plumbing where it matters: candidate
+ * and record commits are built with write-tree/commit-tree (no hooks, no signing prompts, HEAD
+ * untouched), and refs move with one atomic `update-ref --stdin` transaction.
+ */
+export class Git {
+  readonly dir: string;
+  #git: SimpleGit | undefined;
+  #env: Record<string, string | undefined>;
+
+  constructor(dir: string, env: Record<string, string | undefined> = process.env) {
+    this.dir = dir;
+    // Ambient GIT_* variables (GIT_DIR from a hook, say) would point git elsewhere; only ours pass.
+    const plain = Object.fromEntries(
+      Object.entries(env).filter(([k]) => !k.toUpperCase().startsWith("GIT_")),
+    );
+    const ours = Object.fromEntries(Object.entries(env).filter(([k]) => ALLOWED_ENV.includes(k)));
+    this.#env = { ...plain, ...ours, GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" };
+  }
+
+  #create(env: Record<string, string | undefined>): SimpleGit {
+    return simpleGit({
+      baseDir: this.dir,
+      maxConcurrentProcesses: 1,
+      allowEnvironment: ALLOWED_ENV,
+    }).env(env);
+  }
+
+  /** Runs git with argv (never a shell) and returns stdout. */
+  raw(args: readonly string[], env?: Record<string, string>): Promise<string> {
+    // Created on first use: a worktree's folder may not exist yet when this object is made.
+    const git = env
+      ? this.#create({ ...this.#env, ...env })
+      : (this.#git ??= this.#create(this.#env));
+    return git.raw([...args]);
+  }
+
+  /** Resolves a ref to a full sha, or null when it does not exist. */
+  async resolve(ref: string): Promise<string | null> {
+    try {
+      return (
+        (await this.raw(["rev-parse", "--verify", "--quiet", `${ref}^{commit}`])).trim() || null
+      );
+    } catch {
+      return null;
+    }
+  }
+
+  /** Reads a file from a commit, or null when the path is not there. */
+  async show(ref: string, path: string): Promise<string | null> {
+    try {
+      return await this.raw(["show", `${ref}:${path}`]);
+    } catch {
+      return null;
+    }
+  }
+
+  /** Paths that differ from HEAD or are untracked (ignored files excluded). */
+  async changedPaths(): Promise<ChangedPath[]> {
+    const out = await this.raw(["status", "--porcelain=v1", "-z", "--untracked-files=all"]);
+    const changes: ChangedPath[] = [];
+    const fields = out.split("\0");
+    for (let i = 0; i < fields.length; i++) {
+      const field = fields[i]!;
+      if (field.length < 4) continue;
+      const code = field.slice(0, 2);
+      changes.push({ path: field.slice(3), code });
+      // A rename carries its source as the next field; both paths changed.
+      if (code[0] === "R" || code[0] === "C") changes.push({ path: fields[++i]!, code });
+    }
+    return changes;
+  }
+
+  /** Tracked files at HEAD of this checkout. */
+  async listFiles(): Promise<string[]> {
+    return (await this.raw(["ls-files", "-z"])).split("\0").filter(Boolean);
+  }
+
+  /** Stages `paths` (or everything) and commits the index on `parent` without moving HEAD. */
+  async commitWorktree(
+    paths: readonly string[] | "all",
+    parent: string,
+    message: string,
+  ): Promise<string> {
+    await this.raw(["add", "-A", "--", ...(paths === "all" ? ["."] : paths)]);
+    const tree = (await this.raw(["write-tree"])).trim();
+    return this.commitTree(tree, [parent], message);
+  }
+
+  /**
+   * Commits `parent`'s tree with `paths` replaced by the worktree's copies, through a private
+   * index file so the checkout's own index and files are not touched.
+   */
+  async commitFilesOnto(
+    parent: string,
+    paths: readonly string[],
+    indexFile: string,
+    message: string,
+  ): Promise<string> {
+    const env = { GIT_INDEX_FILE: indexFile };
+    await this.raw(["read-tree", parent], env);
+    await this.raw(["update-index", "--add", "--", ...paths], env);
+    const tree = (await this.raw(["write-tree"], env)).trim();
+    return this.commitTree(tree, [parent], message);
+  }
+
+  async commitTree(tree: string, parents: readonly string[], message: string): Promise<string> {
+    const args = [
+      "commit-tree",
+      "--no-gpg-sign",
+      tree,
+      ...parents.flatMap((p) => ["-p", p]),
+      "-m",
+      message,
+    ];
+    return (await this.raw(args)).trim();
+  }
+
+  /** Moves several refs in one transaction: all or none. `old: ""` means "must not exist yet". */
+  async updateRefs(updates: readonly { ref: string; sha: string; old?: string }[]): Promise<void> {
+    const lines = updates.map(
+      (u) => `update ${u.ref} ${u.sha}${u.old === undefined ? "" : ` ${u.old || "0".repeat(40)}`}`,
+    );
+    await this.#withStdin(["update-ref", "--stdin"], `${lines.join("\n")}\n`);
+  }
+
+  /** Puts the checkout at `sha` (detached) and removes untracked files; ignored files stay. */
+  async resetHard(sha: string): Promise<void> {
+    await this.raw(["reset", "--hard", "--quiet", sha]);
+    await this.raw(["clean", "-fdq"]);
+  }
+
+  #withStdin(args: string[], input: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      // simple-git has no stdin; this one command is spawned directly.
+      import("node:child_process").then(({ execFile }) => {
+        const child = execFile(
+          "git",
+          args,
+          { cwd: this.dir, env: this.#env },
+          (error, stdout, stderr) => {
+            if (error)
+              reject(new Error(`git ${args.join(" ")} failed: ${stderr.trim()}`, { cause: error }));
+            else resolve(stdout);
+          },
+        );
+        child.stdin?.end(input);
+      }, reject);
+    });
+  }
+}

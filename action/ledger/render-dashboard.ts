@@ -1,0 +1,118 @@
+import { improvementPercent, isEvaluated, type LedgerView, type ViewRow } from "./summarize.ts";
+
+const MAX_POINTS = 200;
+const MAX_TABLE_ROWS = 200;
+
+/** Formats a metric value with enough digits to see small deltas. */
+export function formatScore(v: number | null | undefined): string {
+  if (v === null || v === undefined) return "—";
+  return Math.abs(v) >= 1000
+    ? v.toFixed(1)
+    : v
+        .toPrecision(6)
+        .replace(/(\.\d*?)0+$/, "$1")
+        .replace(/\.$/, "");
+}
+
+export function formatDelta(v: number | null | undefined): string {
+  if (v === null || v === undefined) return "";
+  return `${v > 0 ? "+" : v < 0 ? "−" : "±"}${formatScore(Math.abs(v))}`;
+}
+
+function escapeCell(text: string): string {
+  return text.replace(/\|/g, "\\|").replace(/[\r\n]+/g, " ");
+}
+
+/** The headline: baseline to best with the change in percent. */
+export function renderHeadline(view: LedgerView): string {
+  const pct = improvementPercent(view);
+  const best = view.best;
+  const bestText = best
+    ? `best **${formatScore(best.score)}**${pct !== null ? ` (${pct > 0 ? "+" : ""}${pct.toFixed(2)}%)` : ""} at #${best.iteration} \`${best.commit}\``
+    : "no measurement yet";
+  return `**${view.metric}** (${view.goal}): baseline **${formatScore(view.baseline)}** → ${bestText}`;
+}
+
+/** Counts by status in a fixed, readable order. */
+export function renderCounts(view: LedgerView): string {
+  const total = view.rows.length;
+  const parts = Object.entries(view.counts)
+    .sort((a, b) => b[1] - a[1])
+    .map(([status, n]) => `${n} ${status}`);
+  return `${total} experiment${total === 1 ? "" : "s"}: ${parts.join(" · ")}`;
+}
+
+/** A Mermaid xychart-beta GitHub renders itself: each evaluated score and the running best. */
+export function renderChart(view: LedgerView): string {
+  let points = view.rows.filter(isEvaluated);
+  if (points.length < 2) return "";
+  if (points.length > MAX_POINTS) {
+    const step = Math.ceil(points.length / MAX_POINTS);
+    points = points.filter(
+      (p, i) => i % step === 0 || p.status === "keep" || i === points.length - 1,
+    );
+  }
+  const values = points.flatMap((p) => [p.score!, p.best ?? p.score!]);
+  let lo = Math.min(...values);
+  let hi = Math.max(...values);
+  const pad = (hi - lo) * 0.05 || Math.abs(hi) * 0.01 || 1;
+  lo -= pad;
+  hi += pad;
+  const num = (v: number) => Number(v.toPrecision(6)).toString();
+  return [
+    "```mermaid",
+    "xychart-beta",
+    `  title "${view.metric} per experiment (line 2: best kept so far)"`,
+    `  x-axis "experiment" [${points.map((p) => `"${p.iteration}"`).join(", ")}]`,
+    `  y-axis "${view.metric}" ${num(lo)} --> ${num(hi)}`,
+    `  line [${points.map((p) => num(p.score!)).join(", ")}]`,
+    `  line [${points.map((p) => num(p.best ?? p.score!)).join(", ")}]`,
+    "```",
+  ].join("\n");
+}
+
+function renderTable(rows: readonly ViewRow[], metric: string, withStatus: boolean): string {
+  const head = withStatus
+    ? `| # | commit | ${metric} | Δ | status | description |\n|--:|---|--:|--:|---|---|`
+    : `| # | commit | ${metric} | Δ | description |\n|--:|---|--:|--:|---|`;
+  const body = rows.map((r) =>
+    [
+      "",
+      r.iteration,
+      r.commit ? `\`${r.commit}\`` : "",
+      formatScore(r.score),
+      formatDelta(r.delta),
+      ...(withStatus ? [r.status] : []),
+      escapeCell(r.description),
+      "",
+    ]
+      .join(" | ")
+      .trim(),
+  );
+  return [head, ...body].join("\n");
+}
+
+/** Renders dashboard.md: headline, counts, noise, the chart, the kept experiments and all of them. */
+export function renderDashboard(view: LedgerView): string {
+  const kept = view.rows.filter((r) => r.status === "keep" || r.status === "simplification");
+  const recent = view.rows.slice(-MAX_TABLE_ROWS);
+  const parts = [`# autoexp · ${view.title}`, "", renderHeadline(view), "", renderCounts(view)];
+  const facts: string[] = [];
+  if (view.noise !== null) facts.push(`noise (sd of baseline runs): ${formatScore(view.noise)}`);
+  if (view.minDelta !== null) facts.push(`min_delta: ${formatScore(view.minDelta)}`);
+  if (view.evalSeconds > 0) facts.push(`eval time: ${Math.round(view.evalSeconds)}s`);
+  if (view.costUsd > 0) facts.push(`cost: $${view.costUsd.toFixed(2)}`);
+  if (view.stopReason) facts.push(`last batch stopped: ${view.stopReason}`);
+  if (facts.length > 0) parts.push("", facts.join(" · "));
+  const chart = renderChart(view);
+  if (chart) parts.push("", chart);
+  parts.push("", `## Kept (${kept.length})`, "");
+  parts.push(kept.length > 0 ? renderTable(kept, view.metric, false) : "Nothing kept yet.");
+  parts.push(
+    "",
+    `## All experiments${recent.length < view.rows.length ? ` (last ${recent.length} of ${view.rows.length})` : ""}`,
+    "",
+  );
+  parts.push(renderTable(recent, view.metric, true), "");
+  return parts.join("\n");
+}

@@ -1,0 +1,143 @@
+import type { ParsedLog } from "./log-jsonl.ts";
+import type { ParsedTsv } from "./results-tsv.ts";
+import { type Goal, KEPT, type Status } from "./types.ts";
+
+/** One experiment as the dashboard, the CLI and the PR show it. */
+export interface ViewRow {
+  iteration: number;
+  commit: string;
+  score: number | null;
+  delta: number | null;
+  status: string;
+  description: string;
+  /** The incumbent's score after this experiment was decided. */
+  best: number | null;
+}
+
+/** Everything a human summary needs, from either a log.jsonl or a karpathy results.tsv. */
+export interface LedgerView {
+  title: string;
+  metric: string;
+  goal: Goal;
+  baseline: number | null;
+  best: ViewRow | null;
+  counts: Record<string, number>;
+  rows: ViewRow[];
+  noise: number | null;
+  minDelta: number | null;
+  stopReason: string | null;
+  costUsd: number;
+  evalSeconds: number;
+}
+
+const EVALUATED = new Set<string>([
+  "baseline",
+  "keep",
+  "simplification",
+  "discard",
+  "guard_fail",
+  "checks_failed",
+]);
+
+/** True for rows whose score is a measurement worth plotting. */
+export function isEvaluated(row: Pick<ViewRow, "status" | "score">): boolean {
+  return EVALUATED.has(row.status) && row.score !== null;
+}
+
+/** Builds the view of an autoexp log.jsonl. */
+export function viewFromLog(log: ParsedLog, title?: string): LedgerView {
+  const metric = log.config?.metric ?? "score";
+  const goal = log.config?.goal ?? "minimize";
+  let best: number | null = null;
+  let bestRow: ViewRow | null = null;
+  const rows = log.results.map((r) => {
+    const row: ViewRow = {
+      iteration: r.iteration,
+      commit: r.commit,
+      score: r.score,
+      delta: r.delta,
+      status: r.status,
+      description: r.description,
+      best,
+    };
+    if (KEPT.has(r.status as Status) && r.score !== null) {
+      best = r.score;
+      bestRow = row;
+    }
+    row.best = best;
+    return row;
+  });
+  const last = log.batches.at(-1);
+  return {
+    title: title ?? log.config?.tag ?? "autoexp",
+    metric,
+    goal,
+    baseline: log.config?.baseline ?? rows.find((r) => r.status === "baseline")?.score ?? null,
+    best: bestRow,
+    counts: countStatuses(rows),
+    rows,
+    noise: log.config?.noise ?? null,
+    minDelta: log.config?.min_delta ?? null,
+    stopReason: last?.event === "end" ? (last.reason ?? null) : null,
+    costUsd: log.results.reduce((s, r) => s + (r.cost_usd || 0), 0),
+    evalSeconds: log.results.reduce((s, r) => s + (r.eval_seconds || 0), 0),
+  };
+}
+
+/**
+ * Builds the view of a karpathy-style results.tsv: the first metric column is the score, the
+ * first row the baseline, `keep` rows move the best. The goal cannot be read from the file.
+ */
+export function viewFromTsv(tsv: ParsedTsv, goal: Goal, title = "results.tsv"): LedgerView {
+  const metric = tsv.metrics[0] ?? "score";
+  let best: number | null = null;
+  let bestRow: ViewRow | null = null;
+  const rows = tsv.rows.map((r, i) => {
+    const raw = r.values[metric];
+    const score = r.status === "crash" || raw === undefined || !Number.isFinite(raw) ? null : raw;
+    const status = i === 0 ? "baseline" : r.status;
+    const row: ViewRow = {
+      iteration: i,
+      commit: r.commit,
+      score,
+      delta: score !== null && best !== null ? score - best : null,
+      status,
+      description: r.description,
+      best,
+    };
+    if ((i === 0 || r.status === "keep") && score !== null) {
+      best = score;
+      bestRow = row;
+    }
+    row.best = best;
+    return row;
+  });
+  return {
+    title,
+    metric,
+    goal,
+    baseline: rows[0]?.score ?? null,
+    best: bestRow,
+    counts: countStatuses(rows),
+    rows,
+    noise: null,
+    minDelta: null,
+    stopReason: null,
+    costUsd: 0,
+    evalSeconds: 0,
+  };
+}
+
+function countStatuses(rows: readonly ViewRow[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of rows) counts[r.status] = (counts[r.status] ?? 0) + 1;
+  return counts;
+}
+
+/** Signed change from baseline to best in percent, or null when either is missing or zero. */
+export function improvementPercent(view: Pick<LedgerView, "baseline" | "best">): number | null {
+  const best = view.best?.score;
+  if (view.baseline === null || best === undefined || best === null || view.baseline === 0)
+    return null;
+  return ((best - view.baseline) / Math.abs(view.baseline)) * 100;
+}

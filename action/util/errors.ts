@@ -1,0 +1,29 @@
+/**
+ * Setup that cannot go on: bad input, a locked tag, a branch that is not ours. The message is
+ * for people and names the fix. `exitCode` 2 means "you asked for something wrong", 1 "it broke".
+ */
+export class AutoexpError extends Error {
+  override name = "AutoexpError";
+  readonly exitCode: 1 | 2;
+  constructor(message: string, options: { exitCode?: 1 | 2; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.exitCode = options.exitCode ?? 2;
+  }
+}
+
+const TAG = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+
+/** Tags end up in branch and ref names and paths: a strict pattern keeps shells and git safe. */
+export function validateTag(tag: string): string {
+  if (!TAG.test(tag) || tag.includes("..") || tag.endsWith(".lock") || tag.endsWith(".")) {
+    throw new AutoexpError(
+      `invalid tag ${JSON.stringify(tag)}: use lowercase letters, digits, '.', '_' and '-' (at most 63, starting with a letter or digit), e.g. tiny-train-20261123`,
+    );
+  }
+  return tag;
+}
+
+/** The default tag: the program's name and today's UTC date, stable across one night's batches. */
+export function defaultTag(name: string, now = new Date()): string {
+  return `${name}-${now.toISOString().slice(0, 10).replaceAll("-", "")}`;
+}

@@ -1,0 +1,97 @@
+import { spawn } from "node:child_process";
+import { closeSync, openSync } from "node:fs";
+
+// Process groups still running, so that an interrupted autoexp can take them down with it.
+const activeGroups = new Set<number>();
+
+/** Kills every eval or agent group still running (for SIGINT/SIGTERM handlers). */
+export function killActiveGroups(): void {
+  for (const pid of activeGroups) killGroup(pid, "SIGKILL");
+  activeGroups.clear();
+}
+
+/** How a process run ended. Failures are data, shaped like successes (execa's lesson). */
+export interface ProcessResult {
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  durationMs: number;
+  /** Set when the program could not be started at all (ENOENT, EACCES). */
+  spawnError?: string;
+}
+
+export interface RunProcessOptions {
+  /** A string runs under /bin/sh (the user's own command, as in a workflow `run:` step); an array runs as argv. */
+  command: string | readonly string[];
+  cwd: string;
+  env: Record<string, string | undefined>;
+  timeoutMs: number;
+  /** stdout and stderr both go here, interleaved as the program wrote them. */
+  logPath: string;
+  /** Time between SIGTERM to the group and SIGKILL to the group. */
+  graceMs?: number;
+}
+
+/**
+ * Runs a command in its own process group with a hard timeout. On timeout the whole group,
+ * grandchildren included, gets SIGTERM and then SIGKILL; after a normal exit, anything the
+ * command left running in its group is killed too, so no eval outlives its experiment.
+ * Output goes straight to a file descriptor, so a grandchild that keeps the descriptor open
+ * cannot make us wait for it.
+ */
+export async function runProcess(options: RunProcessOptions): Promise<ProcessResult> {
+  const { command, cwd, env, timeoutMs, logPath, graceMs = 1000 } = options;
+  const [file, args] =
+    typeof command === "string" ? ["/bin/sh", ["-c", command]] : [command[0]!, command.slice(1)];
+  const fd = openSync(logPath, "a");
+  const started = performance.now();
+  let timedOut = false;
+  let killTimer: NodeJS.Timeout | undefined;
+  try {
+    // spawn, not execa: execa only passes file descriptors 0-2, and the log must be an fd so that
+    // a grandchild holding it open cannot keep us waiting.
+    const child = spawn(file, args, { cwd, env, detached: true, stdio: ["ignore", fd, fd] });
+    const pid = child.pid;
+    if (pid !== undefined) activeGroups.add(pid);
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup(pid, "SIGTERM");
+      killTimer = setTimeout(() => killGroup(pid, "SIGKILL"), graceMs);
+    }, timeoutMs);
+    const exit = await new Promise<{
+      code: number | null;
+      signal: NodeJS.Signals | null;
+      error?: Error;
+    }>((resolve) => {
+      child.once("error", (error) => resolve({ code: null, signal: null, error }));
+      child.once("exit", (code, signal) => resolve({ code, signal }));
+    });
+    clearTimeout(timer);
+    clearTimeout(killTimer);
+    killGroup(pid, "SIGKILL");
+    if (pid !== undefined) activeGroups.delete(pid);
+    const durationMs = performance.now() - started;
+    if (exit.error) {
+      return {
+        exitCode: null,
+        signal: null,
+        timedOut: false,
+        durationMs,
+        spawnError: `cannot start ${file}: ${exit.error.message}`,
+      };
+    }
+    return { exitCode: exit.code, signal: exit.signal, timedOut, durationMs };
+  } finally {
+    clearTimeout(killTimer);
+    closeSync(fd);
+  }
+}
+
+function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // ESRCH: the group is already gone.
+  }
+}
