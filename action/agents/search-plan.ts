@@ -97,9 +97,11 @@ export function planMove(
 ): Move | null {
   const states = new Map<string, ParamState>();
   const state = (id: string) => {
-    let s = states.get(id);
-    if (!s) states.set(id, (s = { factor: INITIAL_FACTOR, tried: { 1: false, [-1]: false } }));
-    return s;
+    const known = states.get(id);
+    if (known) return known;
+    const fresh: ParamState = { factor: INITIAL_FACTOR, tried: { 1: false, [-1]: false } };
+    states.set(id, fresh);
+    return fresh;
   };
   for (const move of history) {
     const s = state(move.id);

@@ -218,7 +218,7 @@ async function startTag(ws: Workspace, config: Config, ctx: StartContext): Promi
         { exitCode: 1 },
       );
     }
-    for (const [k, v] of Object.entries(outcome.metrics)) (samples[k] ??= []).push(v);
+    addSamples(samples, outcome.metrics);
   }
   const means = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, meanAndSd(v).mean]));
   const scores = samples[ctx.metric]!;
@@ -597,7 +597,7 @@ class BatchLoop {
           reason: outcome.problem ?? outcome.status,
         };
       }
-      for (const [k, v] of Object.entries(outcome.metrics)) (samples[k] ??= []).push(v);
+      addSamples(samples, outcome.metrics);
     }
     const metrics = Object.fromEntries(
       Object.entries(samples).map(([k, v]) => [k, meanAndSd(v).mean]),
@@ -631,6 +631,13 @@ class BatchLoop {
     return tampered.every(
       (t) => tracked.has(t.replace(/ (modified|deleted|added)$/, "")) || t.endsWith(" added"),
     );
+  }
+}
+
+function addSamples(samples: Record<string, number[]>, metrics: Record<string, number>): void {
+  for (const [name, value] of Object.entries(metrics)) {
+    samples[name] ??= [];
+    samples[name].push(value);
   }
 }
 

@@ -46,10 +46,9 @@ export class Git {
   /** Runs git with argv (never a shell) and returns stdout. */
   raw(args: readonly string[], env?: Record<string, string>): Promise<string> {
     // Created on first use: a worktree's folder may not exist yet when this object is made.
-    const git = env
-      ? this.#create({ ...this.#env, ...env })
-      : (this.#git ??= this.#create(this.#env));
-    return git.raw([...args]);
+    if (env) return this.#create({ ...this.#env, ...env }).raw([...args]);
+    this.#git ??= this.#create(this.#env);
+    return this.#git.raw([...args]);
   }
 
   /** Resolves a ref to a full sha, or null when it does not exist. */
