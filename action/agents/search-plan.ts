@@ -163,7 +163,8 @@ export function formatLike(raw: string, value: number): string {
   if (/^-?\d+$/.test(raw)) return String(Math.round(value));
   if (/[eE]/.test(raw))
     return value
-      .toExponential(Math.max(1, (raw.split(/[eE]/)[0]!.split(".")[1] ?? "").length))
+      .toExponential(3)
+      .replace(/\.?0+e/, "e")
       .replace("e+", "e");
   const text = String(value);
   return text.includes(".") || text.includes("e") ? text : `${text}.0`;

@@ -17,8 +17,8 @@ const duration = (fallback: string) =>
 const command = z.union(
   [z.string().trim().min(1, "must not be empty"), z.array(z.string()).min(1, "must not be empty")],
   {
-    error:
-      'must be a command: a string like "node eval.js" or an argv array like ["node", "eval.js"]',
+    error: (issue) =>
+      `${issue.input === undefined ? "is required" : "must be a command"}: a string like "node eval.js" or an argv array like ["node", "eval.js"]`,
   },
 );
 

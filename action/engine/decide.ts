@@ -49,7 +49,9 @@ export function decide(input: DecideInput): Decision {
   if (breach) return { status: "guard_fail", delta, guardPass: false, reason: breach };
   const gain = improvement(input.goal, input.incumbent, input.score);
   const guardPass = hasGuards ? true : null;
-  if (gain > input.minDelta) {
+  // Tolerance for float rounding: 1 - 0.99 is 0.010000000000000009, which is not "more than 0.01".
+  const epsilon = 1e-12 * Math.max(1, Math.abs(input.incumbent));
+  if (gain > input.minDelta + epsilon) {
     return {
       status: "keep",
       delta,

@@ -1,5 +1,6 @@
 import { type SimpleGit, simpleGit } from "simple-git";
 
+const PASS_ENV = ["PATH", "HOME", "USER", "LOGNAME", "TMPDIR", "XDG_CONFIG_HOME", "SSH_AUTH_SOCK"];
 const ALLOWED_ENV = [
   "GIT_TERMINAL_PROMPT",
   "GIT_INDEX_FILE",
@@ -27,12 +28,12 @@ export class Git {
 
   constructor(dir: string, env: Record<string, string | undefined> = process.env) {
     this.dir = dir;
-    // Ambient GIT_* variables (GIT_DIR from a hook, say) would point git elsewhere; only ours pass.
-    const plain = Object.fromEntries(
-      Object.entries(env).filter(([k]) => !k.toUpperCase().startsWith("GIT_")),
+    // git gets a small, known environment: ambient GIT_* variables (GIT_DIR from a hook, say) would
+    // point it elsewhere, and simple-git refuses editor/pager variables outright.
+    const pass = Object.entries(env).filter(
+      ([k]) => PASS_ENV.includes(k) || ALLOWED_ENV.includes(k),
     );
-    const ours = Object.fromEntries(Object.entries(env).filter(([k]) => ALLOWED_ENV.includes(k)));
-    this.#env = { ...plain, ...ours, GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" };
+    this.#env = { ...Object.fromEntries(pass), GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" };
   }
 
   #create(env: Record<string, string | undefined>): SimpleGit {

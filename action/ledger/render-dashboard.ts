@@ -1,4 +1,5 @@
 import { improvementPercent, isEvaluated, type LedgerView, type ViewRow } from "./summarize.ts";
+import { STATUSES, type Status } from "./types.ts";
 
 const MAX_POINTS = 200;
 const MAX_TABLE_ROWS = 200;
@@ -36,8 +37,10 @@ export function renderHeadline(view: LedgerView): string {
 /** Counts by status in a fixed, readable order. */
 export function renderCounts(view: LedgerView): string {
   const total = view.rows.length;
+  // Most frequent first; ties in the order statuses are defined, so the line is stable.
+  const rank = (status: string) => STATUSES.indexOf(status as Status);
   const parts = Object.entries(view.counts)
-    .sort((a, b) => b[1] - a[1])
+    .sort((a, b) => b[1] - a[1] || rank(a[0]) - rank(b[0]))
     .map(([status, n]) => `${n} ${status}`);
   return `${total} experiment${total === 1 ? "" : "s"}: ${parts.join(" · ")}`;
 }

@@ -1,0 +1,80 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runProcess } from "../../action/util/run-process.ts";
+import { tempDir, writeFiles } from "../helpers/repo.ts";
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitFor(check: () => boolean, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (check()) return true;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return check();
+}
+
+describe("runProcess", () => {
+  it("kills an eval that sleeps forever, and the grandchild it forked, within 2 s after the limit", async () => {
+    const dir = tempDir();
+    // The grandchild ignores SIGTERM, so only the group-wide SIGKILL can end it.
+    writeFiles(dir, {
+      "forever.js": `
+        const { spawn } = require("node:child_process");
+        const child = spawn(process.execPath, ["-e", "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000)"], { stdio: "inherit" });
+        require("node:fs").writeFileSync("grandchild.pid", String(child.pid));
+        console.log("started");
+        setInterval(() => {}, 1000);
+      `,
+    });
+    const started = Date.now();
+    const result = await runProcess({
+      command: [process.execPath, "forever.js"],
+      cwd: dir,
+      env: process.env,
+      timeoutMs: 800,
+      logPath: join(dir, "out.log"),
+    });
+    const grandchild = Number(readFileSync(join(dir, "grandchild.pid"), "utf8"));
+    expect(result.timedOut).toBe(true);
+    expect(await waitFor(() => !alive(grandchild), 2000)).toBe(true);
+    expect(Date.now() - started).toBeLessThan(800 + 2000);
+    expect(readFileSync(join(dir, "out.log"), "utf8")).toContain("started");
+  });
+
+  it("returns when the eval exits even if it left a background process holding its output", async () => {
+    const dir = tempDir();
+    const started = Date.now();
+    const result = await runProcess({
+      command: "sleep 30 & echo $! > bg.pid; echo done",
+      cwd: dir,
+      env: process.env,
+      timeoutMs: 20_000,
+      logPath: join(dir, "out.log"),
+    });
+    expect(result).toMatchObject({ exitCode: 0, timedOut: false });
+    expect(Date.now() - started).toBeLessThan(5000);
+    const bg = Number(readFileSync(join(dir, "bg.pid"), "utf8"));
+    expect(await waitFor(() => !alive(bg), 2000)).toBe(true);
+  });
+
+  it("reports a program that cannot start as data, not an exception", async () => {
+    const dir = tempDir();
+    const result = await runProcess({
+      command: ["/nonexistent/eval"],
+      cwd: dir,
+      env: process.env,
+      timeoutMs: 5000,
+      logPath: join(dir, "out.log"),
+    });
+    expect(result.spawnError).toMatch(/ENOENT/);
+  });
+});

@@ -1,0 +1,101 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { checkScopeFiles } from "../../action/config/check-scope-files.ts";
+import { parseConfigText } from "../../action/config/load-config.ts";
+
+const minimal = `name: t\ntarget: [train.js]\neval:\n  command: node eval.js\n  metrics:\n    loss: { goal: minimize }\n`;
+
+function problems(text: string) {
+  const result = parseConfigText(text);
+  if (result.ok) throw new Error("expected problems");
+  return result.problems.map((p) => `${p.path}: ${p.message}`);
+}
+
+describe("config", () => {
+  it("accepts the bundled example and fills defaults", () => {
+    const text = readFileSync(
+      join(import.meta.dirname, "../../templates/examples/tiny-train/autoexp.yml"),
+      "utf8",
+    );
+    const result = parseConfigText(text);
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.config.eval.timeout).toBe(60_000);
+    expect(result.config.budget.experiments).toBe(20);
+    expect(result.config.agent).toEqual({
+      use: "search",
+      seed: 1,
+      exclude: ["seed", "random_state"],
+    });
+    expect(result.config.decide.min_delta).toBe(0.0005);
+  });
+
+  it("normalises a single glob and durations", () => {
+    const result = parseConfigText(
+      `${minimal.replace("[train.js]", "train.js")}budget: { wall_clock: 8h }\n`,
+    );
+    expect(result.ok && result.config.target).toEqual(["train.js"]);
+    expect(result.ok && result.config.budget.wall_clock).toBe(8 * 3_600_000);
+  });
+
+  it("names every problem with its field path and a fix", () => {
+    const found = problems(
+      "name: Bad_Name\ntarget: []\nfrozen: [x]\ntypo: 1\neval:\n  timeout: soon\n  metrics:\n    loss: {}\ndecide: { min_delta: -1 }\nagent: { use: gpt }\n",
+    );
+    expect(found).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^name: name must match \[a-z0-9-\]\+/),
+        expect.stringMatching(/^target: list at least one file/),
+        expect.stringMatching(/^\(top level\): unknown field `typo`/),
+        expect.stringMatching(/^eval\.command: is required/),
+        expect.stringMatching(/^eval\.timeout: must be a duration like "90s"/),
+        expect.stringMatching(/^eval\.metrics\.loss: a metric needs a `goal`/),
+        expect.stringMatching(
+          /^decide\.min_delta: min_delta is an improvement size, so it must be >= 0/,
+        ),
+        expect.stringMatching(/^agent\.use: agent\.use must be one of: search, command/),
+      ]),
+    );
+  });
+
+  it("refuses a config with no goal, or two goals under the primary rule", () => {
+    expect(problems(minimal.replace("{ goal: minimize }", "{ guard: { max: 1 } }"))[0]).toMatch(
+      /no metric has a `goal`/,
+    );
+    expect(problems(`${minimal}    acc: { goal: maximize }\n`)[0]).toMatch(
+      /only one metric may have a goal.*loss, acc/,
+    );
+  });
+
+  it("reports YAML syntax errors with a line number", () => {
+    expect(problems("name: t\ntarget: [a\n")[0]).toMatch(/^line \d+: YAML syntax/);
+  });
+
+  it("checks globs against the committed files", () => {
+    const config = {
+      target: ["train.js", "src/**/*.py"],
+      frozen: ["eval.js"],
+      instructions: "program.md",
+    };
+    const { problems: p1, warnings } = checkScopeFiles(
+      config,
+      ["train.js", "eval.js"],
+      ["src/a.py"],
+    );
+    expect(p1).toEqual([
+      {
+        path: "target.1",
+        message: expect.stringContaining("matches only uncommitted files (src/a.py)"),
+      },
+    ]);
+    expect(warnings[0]?.path).toBe("instructions");
+    const { problems: p2 } = checkScopeFiles({ ...config, target: ["*.js"] }, [
+      "train.js",
+      "eval.js",
+    ]);
+    expect(p2[0]?.message).toContain("eval.js is both target and frozen");
+    const { problems: p3 } = checkScopeFiles({ ...config, target: ["nope.js"] }, ["train.js"]);
+    expect(p3[0]?.message).toContain("matches no file in the repository");
+  });
+});

@@ -1,0 +1,108 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { LedgerCorruptError, parseLog } from "../../action/ledger/log-jsonl.ts";
+import { renderDashboard } from "../../action/ledger/render-dashboard.ts";
+import { parseResultsTsv, renderResultsTsv } from "../../action/ledger/results-tsv.ts";
+import { viewFromTsv } from "../../action/ledger/summarize.ts";
+import type { ResultEntry } from "../../action/ledger/types.ts";
+
+const karpathy = readFileSync(
+  join(import.meta.dirname, "../fixtures/karpathy-autoresearch-H100-mar8-results.tsv"),
+  "utf8",
+);
+
+function row(over: Partial<ResultEntry>): ResultEntry {
+  return {
+    type: "result",
+    iteration: 1,
+    commit: "abc1234",
+    commit_full: null,
+    diff: null,
+    score: 1,
+    delta: 0,
+    guard_score: null,
+    guard_pass: null,
+    status: "discard",
+    description: "d",
+    timestamp: "t",
+    metrics: {},
+    samples: {},
+    agent_seconds: 0,
+    eval_seconds: 0,
+    cost_usd: 0,
+    ...over,
+  };
+}
+
+describe("log.jsonl", () => {
+  it("drops a torn last line and says where the good part ends", () => {
+    const good = `${JSON.stringify({ type: "result", iteration: 0 })}\n`;
+    const parsed = parseLog(`${good}{"type":"result","itera`);
+    expect(parsed.results).toHaveLength(1);
+    expect(parsed.torn).toBe(true);
+    expect(parsed.validBytes).toBe(Buffer.byteLength(good));
+  });
+
+  it("refuses a damaged line in the middle instead of skipping an experiment", () => {
+    expect(() => parseLog('{"type":"result"}\nnot json\n{"type":"result"}\n')).toThrow(
+      LedgerCorruptError,
+    );
+  });
+});
+
+describe("results.tsv", () => {
+  it("writes karpathy's format: tabs, 6 decimals, crash rows 0.000000, no tabs in descriptions", () => {
+    const text = renderResultsTsv(
+      ["val_bpb", "memory_gb"],
+      [
+        row({
+          iteration: 0,
+          status: "baseline",
+          score: 0.9979,
+          metrics: { memory_gb: 44 },
+          description: "baseline",
+        }),
+        row({ status: "crash", score: null, description: "OOM\twith tab\nand newline" }),
+      ],
+    );
+    expect(text).toBe(
+      "commit\tval_bpb\tmemory_gb\tstatus\tdescription\nabc1234\t0.997900\t44.000000\tbaseline\tbaseline\nabc1234\t0.000000\t0.000000\tcrash\tOOM with tab and newline\n",
+    );
+    const back = parseResultsTsv(text);
+    expect(back.metrics).toEqual(["val_bpb", "memory_gb"]);
+    expect(back.rows[1]).toEqual({
+      commit: "abc1234",
+      values: { val_bpb: 0, memory_gb: 0 },
+      status: "crash",
+      description: "OOM with tab and newline",
+    });
+  });
+
+  it("reads karpathy/autoresearch's own H100 results.tsv: 126 experiments, 23 keep, 0.997900 -> 0.969686", () => {
+    const tsv = parseResultsTsv(karpathy);
+    expect(tsv.rows).toHaveLength(126);
+    expect(tsv.rows[0]!.commit).toBe("baseline");
+    const view = viewFromTsv(tsv, "minimize");
+    expect(view.baseline).toBe(0.9979);
+    expect(view.best?.score).toBe(0.969686);
+    expect(view.counts).toMatchObject({ baseline: 1, keep: 22, discard: 102, crash: 1 });
+  });
+
+  it("renders a dashboard with a Mermaid chart of every evaluated experiment and the running best", () => {
+    const md = renderDashboard(viewFromTsv(parseResultsTsv(karpathy), "minimize"));
+    expect(md).toContain("baseline **0.9979** → best **0.969686** (-2.83%)");
+    const chart = md.slice(
+      md.indexOf("```mermaid"),
+      md.indexOf("```", md.indexOf("```mermaid") + 3),
+    );
+    expect(chart).toContain("xychart-beta");
+    const [scores, best] = [...chart.matchAll(/line \[([^\]]*)\]/g)].map((m) =>
+      m[1]!.split(", ").map(Number),
+    );
+    expect(scores).toHaveLength(125); // the crash has no score
+    expect(best!.at(-1)).toBe(0.969686);
+    expect(best!.every((v, i) => i === 0 || v <= best![i - 1]!)).toBe(true);
+    expect(md).toContain("## Kept (22)");
+  });
+});

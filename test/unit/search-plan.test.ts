@@ -1,0 +1,81 @@
+import { describe, expect, it } from "vitest";
+import { findParameters, formatLike, planMove } from "../../action/agents/search-plan.ts";
+
+const source = [
+  "const LEARNING_RATE = 0.04; // step size",
+  "let hidden = 16",
+  "const SEED = 7;",
+  "const mixed = 3 * x;",
+  "  batch_size: 64,",
+  "lr_decay = 1e-3  # python",
+  "const zero = 0;",
+].join("\n");
+
+describe("search plan", () => {
+  it("finds lone numeric literals and skips expressions, seeds and zeros", () => {
+    const params = findParameters([{ path: "train.js", text: source }], ["seed"]);
+    expect(params.map((p) => [p.name, p.value, p.line, p.integer])).toEqual([
+      ["LEARNING_RATE", 0.04, 1, false],
+      ["hidden", 16, 2, true],
+      ["batch_size", 64, 5, true],
+      ["lr_decay", 0.001, 6, false],
+    ]);
+    expect(source.slice(params[0]!.offset, params[0]!.offset + 4)).toBe("0.04");
+  });
+
+  it("is deterministic under a seed and different across seeds", () => {
+    const params = findParameters([{ path: "t.js", text: source }], ["seed"]);
+    expect(planMove(params, [], 1)).toEqual(planMove(params, [], 1));
+    const firsts = new Set([1, 2, 3, 4, 5, 6].map((s) => JSON.stringify(planMove(params, [], s))));
+    expect(firsts.size).toBeGreaterThan(1);
+  });
+
+  it("follows a kept move the same way, and never steps back onto the old incumbent", () => {
+    const params = findParameters([{ path: "t.js", text: "a = 1.0\nb = 2.0\n" }], []);
+    const first = planMove(params, [], 3)!;
+    const kept = { ...first, kept: true };
+    const moved = findParameters(
+      [
+        {
+          path: "t.js",
+          text: `a = ${first.id.includes(":a") ? first.to : 1.0}\nb = ${first.id.includes(":b") ? first.to : 2.0}\n`,
+        },
+      ],
+      [],
+    );
+    const next = planMove(moved, [kept], 3)!;
+    expect(next.id).toBe(first.id);
+    expect(next.dir).toBe(first.dir);
+    const failed = planMove(moved, [kept, { ...next, kept: false }], 3)!;
+    expect(failed.id).not.toBe(first.id); // the other way is the old incumbent: move on
+  });
+
+  it("shrinks the step when both directions failed, and stops when all converged", () => {
+    const params = findParameters([{ path: "t.js", text: "a = 1.0\n" }], []);
+    const history: {
+      id: string;
+      dir: 1 | -1;
+      factor: number;
+      from: number;
+      to: number;
+      kept: boolean;
+    }[] = [];
+    const factors: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      const move = planMove(params, history, 1);
+      if (!move) break;
+      factors.push(move.factor);
+      history.push({ ...move, kept: false });
+    }
+    expect(factors[0]).toBe(2);
+    expect(factors[2]).toBeCloseTo(Math.SQRT2);
+    expect(planMove(params, history, 1)).toBeNull();
+  });
+
+  it("writes numbers in the literal's own style", () => {
+    expect(formatLike("64", 128.4)).toBe("128");
+    expect(formatLike("1e-3", 0.002)).toBe("2e-3");
+    expect(formatLike("1.0", 2)).toBe("2.0");
+    expect(formatLike("0.04", 0.08)).toBe("0.08");
+  });
+});
