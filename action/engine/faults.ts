@@ -26,7 +26,7 @@ export function createFaults(env: Record<string, string | undefined>) {
     },
     /** Dies in the middle of the eval, while it runs. */
     duringEval(iteration: number): NodeJS.Timeout | undefined {
-      return hit("during-eval", iteration) ? setTimeout(die, 150) : undefined;
+      return hit("during-eval", iteration) ? setTimeout(die, 30) : undefined;
     },
     /** Writes half of a ledger append and dies: a torn write. */
     tornWrite(iteration: number, path: string, data: string): void {

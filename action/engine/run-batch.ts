@@ -323,7 +323,13 @@ async function evalChecked(
 ): Promise<EvalOutcome & { tampered: string[] }> {
   const logs = join(ws.stateDir, "logs");
   await mkdir(logs, { recursive: true });
-  const outcome = await runEval(config, ws.worktree, join(logs, `${name}.log`), env);
+  const outcome = await runEval(
+    config,
+    ws.worktree,
+    join(logs, `${name}.log`),
+    env,
+    join(ws.stateDir, "eval.pid"),
+  );
   const tampered = diffManifests(frozen, await hashFrozen(ws.worktree, config.frozen));
   return { ...outcome, tampered };
 }

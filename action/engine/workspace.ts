@@ -8,6 +8,7 @@ import { renderResultsTsv } from "../ledger/results-tsv.ts";
 import { viewFromLog } from "../ledger/summarize.ts";
 import { KEPT, type ResultEntry } from "../ledger/types.ts";
 import { AutoexpError } from "../util/errors.ts";
+import { killLeftoverGroup } from "../util/run-process.ts";
 
 export const RECORD_FILES = ["log.jsonl", "results.tsv", "dashboard.md"] as const;
 
@@ -141,6 +142,9 @@ export class Workspace {
 
   async #recover(): Promise<{ log: ParsedLog | null; recovered: string[] }> {
     const recovered: string[] = [];
+    if (killLeftoverGroup(join(this.stateDir, "eval.pid"))) {
+      recovered.push("killed an eval left running by a run that was killed");
+    }
     const dir = recordDir(this.tag);
     let committed: ParsedLog | null = null;
     if (this.#head) {

@@ -24,6 +24,7 @@ export async function runEval(
   cwd: string,
   logPath: string,
   env: Record<string, string | undefined>,
+  pidFile?: string,
 ): Promise<EvalOutcome> {
   const run = await runProcess({
     command: config.eval.command,
@@ -31,6 +32,7 @@ export async function runEval(
     env: { ...env, ...config.eval.env },
     timeoutMs: config.eval.timeout,
     logPath,
+    ...(pidFile ? { pidFile } : {}),
   });
   const output = await readEnd(logPath, PARSE_BYTES);
   const tail = tailLines(output);

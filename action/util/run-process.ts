@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { closeSync, openSync } from "node:fs";
+import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 
 // Process groups still running, so that an interrupted autoexp can take them down with it.
 const activeGroups = new Set<number>();
@@ -30,6 +30,8 @@ export interface RunProcessOptions {
   logPath: string;
   /** Time between SIGTERM to the group and SIGKILL to the group. */
   graceMs?: number;
+  /** Holds the group's id while it runs, so that a later run can kill what a crashed one left. */
+  pidFile?: string;
 }
 
 /**
@@ -40,7 +42,7 @@ export interface RunProcessOptions {
  * cannot make us wait for it.
  */
 export async function runProcess(options: RunProcessOptions): Promise<ProcessResult> {
-  const { command, cwd, env, timeoutMs, logPath, graceMs = 1000 } = options;
+  const { command, cwd, env, timeoutMs, logPath, graceMs = 1000, pidFile } = options;
   const [file, args] =
     typeof command === "string" ? ["/bin/sh", ["-c", command]] : [command[0]!, command.slice(1)];
   const fd = openSync(logPath, "a");
@@ -53,6 +55,7 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
     const child = spawn(file, args, { cwd, env, detached: true, stdio: ["ignore", fd, fd] });
     const pid = child.pid;
     if (pid !== undefined) activeGroups.add(pid);
+    if (pid !== undefined && pidFile) writeFileSync(pidFile, String(pid));
     const timer = setTimeout(() => {
       timedOut = true;
       killGroup(pid, "SIGTERM");
@@ -84,6 +87,25 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
   } finally {
     clearTimeout(killTimer);
     closeSync(fd);
+    if (pidFile) rmSync(pidFile, { force: true });
+  }
+}
+
+/** Kills the process group named in a pid file left by a run that was itself killed. */
+export function killLeftoverGroup(pidFile: string): boolean {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(pidFile, "utf8"));
+  } catch {
+    return false;
+  }
+  rmSync(pidFile, { force: true });
+  if (!(pid > 0)) return false;
+  try {
+    process.kill(-pid, "SIGKILL");
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -1,0 +1,76 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parseLog } from "../../action/ledger/log-jsonl.ts";
+import { parseResultsTsv } from "../../action/ledger/results-tsv.ts";
+import { KEPT, type ResultEntry } from "../../action/ledger/types.ts";
+import { git, makeRepo, runCli } from "../helpers/repo.ts";
+
+const EXAMPLE = join(import.meta.dirname, "../../templates/examples/tiny-train");
+
+export function exampleRepo(): string {
+  const files: Record<string, string> = {};
+  for (const name of readdirSync(EXAMPLE)) files[name] = readFileSync(join(EXAMPLE, name), "utf8");
+  return makeRepo(files);
+}
+
+/** The invariants DESIGN.md promises after any crash and resume. */
+function checkInvariants(repo: string, tag: string): ResultEntry[] {
+  const text = git(repo, "show", `autoexp/${tag}:.autoexp/${tag}/log.jsonl`);
+  const log = parseLog(text);
+  expect(log.torn).toBe(false);
+  const rows = log.results;
+  expect(rows.map((r) => r.iteration)).toEqual(rows.map((_, i) => i)); // none lost, none twice
+  const tsv = parseResultsTsv(git(repo, "show", `autoexp/${tag}:.autoexp/${tag}/results.tsv`));
+  expect(tsv.rows.map((r) => r.status)).toEqual(rows.map((r) => r.status));
+  const lastKept = rows.findLast((r) => KEPT.has(r.status))!;
+  expect(git(repo, "show", `autoexp/${tag}:train.js`)).toBe(
+    git(repo, "show", `${lastKept.commit_full}:train.js`),
+  );
+  for (const r of rows.filter((x) => x.diff))
+    expect(git(repo, "rev-parse", r.diff!).trim()).toBe(r.commit_full);
+  const worktree = join(
+    git(repo, "rev-parse", "--path-format=absolute", "--git-common-dir").trim(),
+    "autoexp",
+    tag,
+    "worktree",
+  );
+  expect(git(worktree, "status", "--porcelain").trim()).toBe("");
+  expect(git(worktree, "rev-parse", "HEAD")).toBe(git(repo, "rev-parse", `autoexp/${tag}`));
+  return rows;
+}
+
+// Killed before the ledger line is on disk: experiment 2 was in flight and is run again.
+// Killed after: experiment 2 is on record and the next run finishes recording it.
+const POINTS: [string, number][] = [
+  ["after-agent", 1],
+  ["after-commit", 1],
+  ["during-eval", 1],
+  ["torn-ledger", 1],
+  ["after-ledger", 2],
+  ["after-refs", 2],
+];
+
+describe("a batch killed with SIGKILL at each step, then run again", () => {
+  it.each(POINTS)(
+    "killed %s: nothing recorded is lost or duplicated and the ledger parses",
+    (point, recordedBeforeKill) => {
+      const repo = exampleRepo();
+      const killed = runCli(repo, ["run", "--tag", "k", "--experiments", "3"], {
+        AUTOEXP_FAULT: `${point}@2`,
+      });
+      expect(killed.signal).toBe("SIGKILL");
+      const resumed = runCli(repo, ["run", "--tag", "k", "--experiments", "3"]);
+      expect(resumed.stderr).toBe("");
+      expect(resumed.code).toBe(0);
+      const rows = checkInvariants(repo, "k");
+      expect(rows).toHaveLength(1 + recordedBeforeKill + 3);
+      if (point === "torn-ledger")
+        expect(resumed.stdout).toContain("dropped a ledger line cut off by a crash");
+      if (recordedBeforeKill === 2 && point === "after-ledger")
+        expect(resumed.stdout).toContain(
+          "recorded 1 experiment(s) that were logged before a crash",
+        );
+    },
+  );
+});
