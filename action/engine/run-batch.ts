@@ -6,6 +6,7 @@ import { checkScopeFiles, compileGlobs } from "../config/check-scope-files.ts";
 import type { Config } from "../config/schema.ts";
 import { formatProblems, primaryMetric } from "../config/validate-config.ts";
 import { type EvalOutcome, runEval } from "../eval/run-eval.ts";
+import { Git } from "../git/git.ts";
 import { appendLog, type ParsedLog } from "../ledger/log-jsonl.ts";
 import { viewFromLog } from "../ledger/summarize.ts";
 import {
@@ -97,6 +98,13 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
   const { config, tag } = options;
   const env = options.env ?? process.env;
   const emit = options.onEvent ?? (() => {});
+  await preflightNewTag(options.repoDir, tag, config, env).catch((cause) => {
+    if (cause instanceof AutoexpError) throw cause;
+    throw new AutoexpError(
+      `${options.repoDir} is not inside a git repository: run \`git init\` and commit your files first`,
+      { cause },
+    );
+  });
   const {
     workspace: ws,
     log: existing,
@@ -186,12 +194,24 @@ interface StartContext {
   emit: (e: BatchEvent) => void;
 }
 
-/** A new tag: refuse a dirty tree or bad globs, measure the baseline, create the branch. */
-async function startTag(ws: Workspace, config: Config, ctx: StartContext): Promise<ParsedLog> {
-  const dirty = (await ws.repo.raw(["status", "--porcelain", "--untracked-files=no"])).trim();
-  if (dirty) {
+/** Checks for a new tag, before anything is created: a clean tree and globs that match committed files. */
+async function preflightNewTag(
+  repoDir: string,
+  tag: string,
+  config: Config,
+  env: Record<string, string | undefined>,
+): Promise<void> {
+  const repo = new Git(repoDir, env);
+  if (await repo.resolve(`refs/heads/autoexp/${tag}`)) return;
+  if (!(await repo.resolve("HEAD"))) {
+    throw new AutoexpError(`${repoDir} has no commit yet: commit your files, then run autoexp`);
+  }
+  // Porcelain lines are "XY path"; trimming the whole output would eat the first X.
+  const dirty = (await repo.raw(["status", "--porcelain", "--untracked-files=no"]))
+    .split("\n")
+    .filter(Boolean);
+  if (dirty.length > 0) {
     const files = dirty
-      .split("\n")
       .map((l) => l.slice(3))
       .slice(0, 5)
       .join(", ");
@@ -199,13 +219,16 @@ async function startTag(ws: Workspace, config: Config, ctx: StartContext): Promi
       `the working tree has uncommitted changes (${files}): autoexp experiments start from a commit, so commit or stash them first. Nothing was changed`,
     );
   }
-  const committed = await ws.git.listFiles();
-  const untracked = (await ws.repo.raw(["ls-files", "--others", "--exclude-standard", "-z"]))
+  const committed = await repo.listFiles();
+  const untracked = (await repo.raw(["ls-files", "--others", "--exclude-standard", "-z"]))
     .split("\0")
     .filter(Boolean);
   const { problems } = checkScopeFiles(config, committed, untracked);
   if (problems.length > 0) throw new AutoexpError(formatProblems("autoexp.yml", problems));
+}
 
+/** A new tag: measure the baseline on the starting commit and create the branch. */
+async function startTag(ws: Workspace, config: Config, ctx: StartContext): Promise<ParsedLog> {
   const base = (await ws.git.resolve("HEAD"))!;
   const frozen = await hashFrozen(ws.worktree, config.frozen);
   const started = performance.now();
@@ -269,7 +292,10 @@ async function startTag(ws: Workspace, config: Config, ctx: StartContext): Promi
     agent_seconds: 0,
     eval_seconds: round((performance.now() - started) / 1000),
     cost_usd: 0,
-    content_key: await contentKey(ws.worktree, committed.filter(compileGlobs(config.target))),
+    content_key: await contentKey(
+      ws.worktree,
+      (await ws.git.listFiles()).filter(compileGlobs(config.target)),
+    ),
   };
   await mkdir(dirname(ws.logPath), { recursive: true });
   await appendLog(ws.logPath, [header, row]);

@@ -1,0 +1,179 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parseLog } from "../../action/ledger/log-jsonl.ts";
+import { parseResultsTsv } from "../../action/ledger/results-tsv.ts";
+import { git, makeRepo, read, runCli, tempDir, writeFiles } from "../helpers/repo.ts";
+import { exampleRepo } from "./resume.test.ts";
+
+/** Everything git knows about a repo, to prove a refused command changed nothing. */
+function snapshot(repo: string): string {
+  return [
+    git(repo, "for-each-ref"),
+    git(repo, "status", "--porcelain", "--untracked-files=all"),
+    existsSync(join(repo, ".git", "autoexp")) ? "state" : "",
+  ].join("\n");
+}
+
+describe("the CLI refuses bad input clearly and changes nothing", () => {
+  it("malformed config: every problem with its field, exit 2", () => {
+    const repo = exampleRepo();
+    writeFiles(repo, {
+      "bad.yml":
+        "name: x\ntarget: [train.js]\neval: { command: '', metrics: { val_loss: { goal: up } } }\n",
+    });
+    git(repo, "add", "bad.yml");
+    git(repo, "commit", "-qm", "bad config");
+    const before = snapshot(repo);
+    const run = runCli(repo, ["run", "--config", "bad.yml"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("eval.command: must not be empty");
+    expect(run.stderr).toContain(
+      "eval.metrics.val_loss.goal: goal must be `minimize` or `maximize`",
+    );
+    expect(snapshot(repo)).toBe(before);
+    expect(runCli(repo, ["validate", "--config", "bad.yml"]).code).toBe(2);
+  });
+
+  it("missing eval command and missing config file", () => {
+    const repo = exampleRepo();
+    writeFiles(repo, {
+      "a.yml": "name: x\ntarget: [train.js]\neval: { metrics: { val_loss: { goal: minimize } } }\n",
+    });
+    const run = runCli(repo, ["validate", "--config", "a.yml"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("eval.command: is required");
+    const missing = runCli(repo, ["run", "--config", "nope.yml"]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain(
+      "file not found: create one with `autoexp init`, or pass --config PATH",
+    );
+  });
+
+  it.each([
+    ["garbage", "console.log('val_loss: lots of it')", "bad metric output: val_loss missing"],
+    ["nothing", "", "bad metric output: val_loss missing"],
+    ["NaN", "console.log('val_loss: nan')", "val_loss is NaN"],
+  ])(
+    "an eval that prints %s fails the baseline with its log, exit 1, and creates no branch",
+    (_name, body, message) => {
+      const repo = exampleRepo();
+      writeFiles(repo, { "eval.js": body });
+      git(repo, "commit", "-qam", "broken eval");
+      const run = runCli(repo, ["run", "--tag", "b"]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(message);
+      expect(run.stderr).toMatch(/Full log: .*0-0\.log/);
+      expect(git(repo, "branch", "--list", "autoexp/*").trim()).toBe("");
+    },
+  );
+
+  it("a target glob matching nothing", () => {
+    const repo = exampleRepo();
+    writeFiles(repo, {
+      "autoexp.yml": read(repo, "autoexp.yml").replace(
+        "target: [train.js]",
+        "target: [model/*.py]",
+      ),
+    });
+    git(repo, "commit", "-qam", "typo");
+    const run = runCli(repo, ["run"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('target.0: "model/*.py" matches no file in the repository');
+    expect(existsSync(join(repo, ".git", "autoexp"))).toBe(false);
+    expect(git(repo, "branch", "--list", "autoexp/*").trim()).toBe("");
+  });
+
+  it("a dirty working tree at start: refused, the user's edit kept", () => {
+    const repo = exampleRepo();
+    writeFiles(repo, { "train.js": `${read(repo, "train.js")}// my unsaved idea\n` });
+    const before = snapshot(repo);
+    const run = runCli(repo, ["run", "--tag", "d"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("uncommitted changes (train.js)");
+    expect(read(repo, "train.js")).toContain("// my unsaved idea");
+    expect(snapshot(repo)).toBe(before);
+    expect(git(repo, "branch", "--list", "autoexp/*").trim()).toBe("");
+  });
+
+  it.each(["x;rm -rf /", "$(touch pwned)", "../escape", "UPPER", "a b"])("a tag like %j", (tag) => {
+    const repo = exampleRepo();
+    const before = snapshot(repo);
+    const run = runCli(repo, ["run", "--tag", tag]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("invalid tag");
+    expect(snapshot(repo)).toBe(before);
+    expect(existsSync(join(repo, "pwned"))).toBe(false);
+  });
+
+  it("a branch autoexp/<tag> that autoexp did not make is left alone", () => {
+    const repo = exampleRepo();
+    git(repo, "branch", "autoexp/mine");
+    const run = runCli(repo, ["run", "--tag", "mine"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("was not made by autoexp");
+    expect(git(repo, "rev-parse", "autoexp/mine")).toBe(git(repo, "rev-parse", "main"));
+  });
+
+  it("bad flags and unknown commands print usage with exit 2", () => {
+    const dir = tempDir();
+    expect(runCli(dir, ["frobnicate"]).code).toBe(2);
+    expect(runCli(dir, ["run", "--experiments", "0"]).stderr).toContain(
+      "--experiments must be a whole number >= 1",
+    );
+    expect(runCli(dir, ["run", "--bogus"]).code).toBe(2);
+  });
+});
+
+describe("autoexp demo, status and report", () => {
+  it("improves the example and leaves results.tsv, log.jsonl and dashboard.md that agree", () => {
+    const dir = join(tempDir(), "demo-run");
+    const run = runCli(tempDir(), ["demo", "--dir", dir, "--experiments", "8"]);
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/\[8\/8\] #8 /);
+    const show = (f: string) => git(dir, "show", `autoexp/demo:.autoexp/demo/${f}`);
+    const log = parseLog(show("log.jsonl"));
+    const tsv = parseResultsTsv(show("results.tsv"));
+    const best = Math.min(...log.results.filter((r) => r.status === "keep").map((r) => r.score!));
+    expect(best).toBeLessThan(log.config!.baseline);
+    expect(tsv.rows).toHaveLength(log.results.length);
+    expect(tsv.rows.map((r) => r.values.val_loss)).toEqual(
+      log.results.map((r) => Number(r.score!.toFixed(6))),
+    );
+    const dashboard = show("dashboard.md");
+    expect(dashboard).toContain(`best **${Number(best.toPrecision(6))}**`);
+    expect(dashboard).toContain(`${log.results.length} experiments:`);
+
+    const status = runCli(dir, ["status", "--tag", "demo"]);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toContain(`baseline ${Number(log.config!.baseline.toPrecision(6))}`);
+    const again = runCli(tempDir(), ["demo", "--dir", dir]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain("exists and is not empty");
+  });
+
+  it("renders karpathy/autoresearch's results.tsv as a dashboard", () => {
+    const out = join(tempDir(), "dash.md");
+    const fixture = join(
+      import.meta.dirname,
+      "../fixtures/karpathy-autoresearch-H100-mar8-results.tsv",
+    );
+    const run = runCli(tempDir(), ["report", fixture, "--out", out]);
+    expect(run.code).toBe(0);
+    const md = readFileSync(out, "utf8");
+    expect(md).toContain("**val_bpb** (minimize): baseline **0.9979** → best **0.969686**");
+    expect(md).toContain("126 experiments: 102 discard · 22 keep · 1 baseline · 1 crash");
+  });
+
+  it("validate says what it checked, and writes nothing", () => {
+    const repo = exampleRepo();
+    const before = snapshot(repo);
+    const run = runCli(repo, ["validate"]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(
+      "autoexp.yml is valid: val_loss (minimize), target train.js, frozen eval.js",
+    );
+    expect(snapshot(repo)).toBe(before);
+  });
+});
