@@ -6,11 +6,11 @@ var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
 var __getOwnPropNames = Object.getOwnPropertyNames;
 var __getProtoOf = Object.getPrototypeOf;
 var __hasOwnProp = Object.prototype.hasOwnProperty;
-var __require = /* @__PURE__ */ ((x3) => typeof require !== "undefined" ? require : typeof Proxy !== "undefined" ? new Proxy(x3, {
-  get: (a, b3) => (typeof require !== "undefined" ? require : a)[b3]
-}) : x3)(function(x3) {
+var __require = /* @__PURE__ */ ((x) => typeof require !== "undefined" ? require : typeof Proxy !== "undefined" ? new Proxy(x, {
+  get: (a, b) => (typeof require !== "undefined" ? require : a)[b]
+}) : x)(function(x) {
   if (typeof require !== "undefined") return require.apply(this, arguments);
-  throw Error('Dynamic require of "' + x3 + '" is not supported');
+  throw Error('Dynamic require of "' + x + '" is not supported');
 });
 var __commonJS = (cb, mod) => function __require2() {
   try {
@@ -23,13 +23,13 @@ var __export = (target, all) => {
   for (var name in all)
     __defProp(target, name, { get: all[name], enumerable: true });
 };
-var __copyProps = (to2, from, except, desc) => {
+var __copyProps = (to, from, except, desc) => {
   if (from && typeof from === "object" || typeof from === "function") {
     for (let key of __getOwnPropNames(from))
-      if (!__hasOwnProp.call(to2, key) && key !== except)
-        __defProp(to2, key, { get: () => from[key], enumerable: !(desc = __getOwnPropDesc(from, key)) || desc.enumerable });
+      if (!__hasOwnProp.call(to, key) && key !== except)
+        __defProp(to, key, { get: () => from[key], enumerable: !(desc = __getOwnPropDesc(from, key)) || desc.enumerable });
   }
-  return to2;
+  return to;
 };
 var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__getProtoOf(mod)) : {}, __copyProps(
   // If the importer is in node compatibility mode or this is not an ESM
@@ -666,7 +666,7 @@ var require_parse = __commonJS({
       try {
         new RegExp(value);
       } catch (ex) {
-        return args.map((v2) => utils.escapeRegex(v2)).join("..");
+        return args.map((v) => utils.escapeRegex(v)).join("..");
       }
       return value;
     };
@@ -753,14 +753,14 @@ var require_parse = __commonJS({
     var hasRepeatedCharPrefixOverlap = (branches) => {
       const values = branches.map(normalizeSimpleBranch).filter(Boolean);
       for (let i = 0; i < values.length; i++) {
-        for (let j3 = i + 1; j3 < values.length; j3++) {
+        for (let j = i + 1; j < values.length; j++) {
           const a = values[i];
-          const b3 = values[j3];
+          const b = values[j];
           const char = a[0];
-          if (!char || a !== char.repeat(a.length) || b3 !== char.repeat(b3.length)) {
+          if (!char || a !== char.repeat(a.length) || b !== char.repeat(b.length)) {
             continue;
           }
-          if (a === b3 || a.startsWith(b3) || b3.startsWith(a)) {
+          if (a === b || a.startsWith(b) || b.startsWith(a)) {
             return true;
           }
         }
@@ -1079,10 +1079,10 @@ var require_parse = __commonJS({
       };
       if (opts.fastpaths !== false && !/(^[*!]|[/()[\]{}"])/.test(input2)) {
         let backslashes = false;
-        let output2 = input2.replace(REGEX_SPECIAL_CHARS_BACKREF, (m2, esc2, chars, first, rest, index) => {
+        let output2 = input2.replace(REGEX_SPECIAL_CHARS_BACKREF, (m, esc2, chars, first, rest, index) => {
           if (first === "\\") {
             backslashes = true;
-            return m2;
+            return m;
           }
           if (first === "?") {
             if (esc2) {
@@ -1102,14 +1102,14 @@ var require_parse = __commonJS({
             }
             return star;
           }
-          return esc2 ? m2 : `\\${m2}`;
+          return esc2 ? m : `\\${m}`;
         });
         if (backslashes === true) {
           if (opts.unescape === true) {
             output2 = output2.replace(/\\/g, "");
           } else {
-            output2 = output2.replace(/\\+/g, (m2) => {
-              return m2.length % 2 === 0 ? "\\\\" : m2 ? "\\" : "";
+            output2 = output2.replace(/\\+/g, (m) => {
+              return m.length % 2 === 0 ? "\\\\" : m ? "\\" : "";
             });
           }
         }
@@ -1309,8 +1309,8 @@ var require_parse = __commonJS({
             brace.value = brace.output = "\\{";
             value = output2 = "\\}";
             state.output = out;
-            for (const t2 of toks) {
-              state.output += t2.output || t2.value;
+            for (const t of toks) {
+              state.output += t.output || t.value;
             }
           }
           push({ type: "brace", value, output: output2 });
@@ -1751,7 +1751,7 @@ var require_picomatch = __commonJS({
     };
     picomatch2.isMatch = (str, patterns, options) => picomatch2(patterns, options)(str);
     picomatch2.parse = (pattern, options) => {
-      if (Array.isArray(pattern)) return pattern.map((p2) => picomatch2.parse(p2, options));
+      if (Array.isArray(pattern)) return pattern.map((p) => picomatch2.parse(p, options));
       return parse3(pattern, { ...options, fastpaths: false });
     };
     picomatch2.scan = (input2, options) => scan(input2, options);
@@ -2022,8 +2022,8 @@ var require_visit = __commonJS({
       } else if (identity.isDocument(parent)) {
         parent.contents = node2;
       } else {
-        const pt2 = identity.isAlias(parent) ? "alias" : "scalar";
-        throw new Error(`Cannot replace node with ${pt2} parent`);
+        const pt = identity.isAlias(parent) ? "alias" : "scalar";
+        throw new Error(`Cannot replace node with ${pt} parent`);
       }
     }
     exports.visit = visit2;
@@ -2045,7 +2045,7 @@ var require_directives = __commonJS({
       "{": "%7B",
       "}": "%7D"
     };
-    var escapeTagName = (tn2) => tn2.replace(/[!,[\]{}]/g, (ch) => escapeChars[ch]);
+    var escapeTagName = (tn) => tn.replace(/[!,[\]{}]/g, (ch) => escapeChars[ch]);
     var Directives = class _Directives {
       constructor(yaml, tags) {
         this.docStart = null;
@@ -2190,7 +2190,7 @@ var require_directives = __commonJS({
         for (const [handle, prefix] of tagEntries) {
           if (handle === "!!" && prefix === "tag:yaml.org,2002:")
             continue;
-          if (!doc || tagNames.some((tn2) => tn2.startsWith(prefix)))
+          if (!doc || tagNames.some((tn) => tn.startsWith(prefix)))
             lines.push(`%TAG ${handle} ${prefix}`);
         }
         return lines.join("\n");
@@ -2288,13 +2288,13 @@ var require_applyReviver = __commonJS({
               val[i] = v1;
           }
         } else if (val instanceof Map) {
-          for (const k2 of Array.from(val.keys())) {
-            const v0 = val.get(k2);
-            const v1 = applyReviver(reviver, val, k2, v0);
+          for (const k of Array.from(val.keys())) {
+            const v0 = val.get(k);
+            const v1 = applyReviver(reviver, val, k, v0);
             if (v1 === void 0)
-              val.delete(k2);
+              val.delete(k);
             else if (v1 !== v0)
-              val.set(k2, v1);
+              val.set(k, v1);
           }
         } else if (val instanceof Set) {
           for (const v0 of Array.from(val)) {
@@ -2307,12 +2307,12 @@ var require_applyReviver = __commonJS({
             }
           }
         } else {
-          for (const [k2, v0] of Object.entries(val)) {
-            const v1 = applyReviver(reviver, val, k2, v0);
+          for (const [k, v0] of Object.entries(val)) {
+            const v1 = applyReviver(reviver, val, k, v0);
             if (v1 === void 0)
-              delete val[k2];
+              delete val[k];
             else if (v1 !== v0)
-              val[k2] = v1;
+              val[k] = v1;
           }
         }
       }
@@ -2329,7 +2329,7 @@ var require_toJS = __commonJS({
     var identity = require_identity();
     function toJS(value, arg, ctx) {
       if (Array.isArray(value))
-        return value.map((v2, i) => toJS(v2, String(i), ctx));
+        return value.map((v, i) => toJS(v, String(i), ctx));
       if (value && typeof value.toJSON === "function") {
         if (!ctx || !identity.hasAnchor(value))
           return value.toJSON(arg, ctx);
@@ -2495,9 +2495,9 @@ var require_Alias = __commonJS({
       } else if (identity.isCollection(node2)) {
         let count = 0;
         for (const item of node2.items) {
-          const c3 = getAliasCount(doc, item, anchors2);
-          if (c3 > count)
-            count = c3;
+          const c = getAliasCount(doc, item, anchors2);
+          if (c > count)
+            count = c;
         }
         return count;
       } else if (identity.isPair(node2)) {
@@ -2551,13 +2551,13 @@ var require_createNode = __commonJS({
     var defaultTagPrefix = "tag:yaml.org,2002:";
     function findTagObject(value, tagName, tags) {
       if (tagName) {
-        const match = tags.filter((t2) => t2.tag === tagName);
-        const tagObj = match.find((t2) => !t2.format) ?? match[0];
+        const match = tags.filter((t) => t.tag === tagName);
+        const tagObj = match.find((t) => !t.format) ?? match[0];
         if (!tagObj)
           throw new Error(`Tag ${tagName} not found`);
         return tagObj;
       }
-      return tags.find((t2) => t2.identify?.(value) && !t2.format);
+      return tags.find((t) => t.identify?.(value) && !t.format);
     }
     function createNode(value, tagName, ctx) {
       if (identity.isDocument(value))
@@ -2624,18 +2624,18 @@ var require_Collection = __commonJS({
     var identity = require_identity();
     var Node = require_Node();
     function collectionFromPath(schema, path, value) {
-      let v2 = value;
+      let v = value;
       for (let i = path.length - 1; i >= 0; --i) {
-        const k2 = path[i];
-        if (typeof k2 === "number" && Number.isInteger(k2) && k2 >= 0) {
+        const k = path[i];
+        if (typeof k === "number" && Number.isInteger(k) && k >= 0) {
           const a = [];
-          a[k2] = v2;
-          v2 = a;
+          a[k] = v;
+          v = a;
         } else {
-          v2 = /* @__PURE__ */ new Map([[k2, v2]]);
+          v = /* @__PURE__ */ new Map([[k, v]]);
         }
       }
-      return createNode.createNode(v2, void 0, {
+      return createNode.createNode(v, void 0, {
         aliasDuplicateObjects: false,
         keepUndefined: false,
         onAnchor: () => {
@@ -2665,7 +2665,7 @@ var require_Collection = __commonJS({
         const copy = Object.create(Object.getPrototypeOf(this), Object.getOwnPropertyDescriptors(this));
         if (schema)
           copy.schema = schema;
-        copy.items = copy.items.map((it2) => identity.isNode(it2) || identity.isPair(it2) ? it2.clone(schema) : it2);
+        copy.items = copy.items.map((it) => identity.isNode(it) || identity.isPair(it) ? it.clone(schema) : it);
         if (this.range)
           copy.range = this.range.slice();
         return copy;
@@ -2851,12 +2851,12 @@ var require_foldFlowLines = __commonJS({
                 ch = text[i += 1];
                 overflow = true;
               }
-              const j3 = i > escEnd + 1 ? i - 2 : escStart - 1;
-              if (escapedFolds[j3])
+              const j = i > escEnd + 1 ? i - 2 : escStart - 1;
+              if (escapedFolds[j])
                 return text;
-              folds.push(j3);
-              escapedFolds[j3] = true;
-              end = j3 + endStep;
+              folds.push(j);
+              escapedFolds[j] = true;
+              end = j + endStep;
               split = void 0;
             } else {
               overflow = true;
@@ -3032,20 +3032,20 @@ ${indent}`) + "'";
     }
     function quotedString(value, ctx) {
       const { singleQuote } = ctx.options;
-      let qs2;
+      let qs;
       if (singleQuote === false)
-        qs2 = doubleQuotedString;
+        qs = doubleQuotedString;
       else {
         const hasDouble = value.includes('"');
         const hasSingle = value.includes("'");
         if (hasDouble && !hasSingle)
-          qs2 = singleQuotedString;
+          qs = singleQuotedString;
         else if (hasSingle && !hasDouble)
-          qs2 = doubleQuotedString;
+          qs = doubleQuotedString;
         else
-          qs2 = singleQuote ? singleQuotedString : doubleQuotedString;
+          qs = singleQuote ? singleQuotedString : doubleQuotedString;
       }
-      return qs2(value, ctx);
+      return qs(value, ctx);
     }
     var blockEndNewlines;
     try {
@@ -3160,23 +3160,23 @@ ${indent}`);
     }
     function stringifyString(item, ctx, onComment, onChompKeep) {
       const { implicitKey, inFlow } = ctx;
-      const ss2 = typeof item.value === "string" ? item : Object.assign({}, item, { value: String(item.value) });
+      const ss = typeof item.value === "string" ? item : Object.assign({}, item, { value: String(item.value) });
       let { type } = item;
       if (type !== Scalar.Scalar.QUOTE_DOUBLE) {
-        if (/[\x00-\x08\x0b-\x1f\x7f-\x9f\u{D800}-\u{DFFF}]/u.test(ss2.value))
+        if (/[\x00-\x08\x0b-\x1f\x7f-\x9f\u{D800}-\u{DFFF}]/u.test(ss.value))
           type = Scalar.Scalar.QUOTE_DOUBLE;
       }
       const _stringify = (_type) => {
         switch (_type) {
           case Scalar.Scalar.BLOCK_FOLDED:
           case Scalar.Scalar.BLOCK_LITERAL:
-            return implicitKey || inFlow ? quotedString(ss2.value, ctx) : blockString(ss2, ctx, onComment, onChompKeep);
+            return implicitKey || inFlow ? quotedString(ss.value, ctx) : blockString(ss, ctx, onComment, onChompKeep);
           case Scalar.Scalar.QUOTE_DOUBLE:
-            return doubleQuotedString(ss2.value, ctx);
+            return doubleQuotedString(ss.value, ctx);
           case Scalar.Scalar.QUOTE_SINGLE:
-            return singleQuotedString(ss2.value, ctx);
+            return singleQuotedString(ss.value, ctx);
           case Scalar.Scalar.PLAIN:
-            return plainString(ss2, ctx, onComment, onChompKeep);
+            return plainString(ss, ctx, onComment, onChompKeep);
           default:
             return null;
         }
@@ -3184,10 +3184,10 @@ ${indent}`);
       let res = _stringify(type);
       if (res === null) {
         const { defaultKeyType, defaultStringType } = ctx.options;
-        const t2 = implicitKey && defaultKeyType || defaultStringType;
-        res = _stringify(t2);
+        const t = implicitKey && defaultKeyType || defaultStringType;
+        res = _stringify(t);
         if (res === null)
-          throw new Error(`Unsupported default string type ${t2}`);
+          throw new Error(`Unsupported default string type ${t}`);
       }
       return res;
     }
@@ -3247,24 +3247,24 @@ var require_stringify = __commonJS({
     }
     function getTagObject(tags, item) {
       if (item.tag) {
-        const match = tags.filter((t2) => t2.tag === item.tag);
+        const match = tags.filter((t) => t.tag === item.tag);
         if (match.length > 0)
-          return match.find((t2) => t2.format === item.format) ?? match[0];
+          return match.find((t) => t.format === item.format) ?? match[0];
       }
       let tagObj = void 0;
       let obj;
       if (identity.isScalar(item)) {
         obj = item.value;
-        let match = tags.filter((t2) => t2.identify?.(obj));
+        let match = tags.filter((t) => t.identify?.(obj));
         if (match.length > 1) {
-          const testMatch = match.filter((t2) => t2.test);
+          const testMatch = match.filter((t) => t.test);
           if (testMatch.length > 0)
             match = testMatch;
         }
-        tagObj = match.find((t2) => t2.format === item.format) ?? match.find((t2) => !t2.format);
+        tagObj = match.find((t) => t.format === item.format) ?? match.find((t) => !t.format);
       } else {
         obj = item;
-        tagObj = tags.find((t2) => t2.nodeClass && obj instanceof t2.nodeClass);
+        tagObj = tags.find((t) => t.nodeClass && obj instanceof t.nodeClass);
       }
       if (!tagObj) {
         const name = obj?.constructor?.name ?? (obj === null ? "null" : typeof obj);
@@ -3303,7 +3303,7 @@ var require_stringify = __commonJS({
         }
       }
       let tagObj = void 0;
-      const node2 = identity.isNode(item) ? item : ctx.doc.createNode(item, { onTagObj: (o2) => tagObj = o2 });
+      const node2 = identity.isNode(item) ? item : ctx.doc.createNode(item, { onTagObj: (o) => tagObj = o });
       tagObj ?? (tagObj = getTagObject(ctx.doc.schema.tags, node2));
       const props = stringifyProps(node2, tagObj, ctx);
       if (props.length > 0)
@@ -3400,19 +3400,19 @@ ${indent}:`;
       }
       let valueCommentDone = false;
       const valueStr = stringify.stringify(value, ctx, () => valueCommentDone = true, () => chompKeep = true);
-      let ws2 = " ";
+      let ws = " ";
       if (keyComment || vsb || vcb) {
-        ws2 = vsb ? "\n" : "";
+        ws = vsb ? "\n" : "";
         if (vcb) {
-          const cs2 = commentString(vcb);
-          ws2 += `
-${stringifyComment.indentComment(cs2, ctx.indent)}`;
+          const cs = commentString(vcb);
+          ws += `
+${stringifyComment.indentComment(cs, ctx.indent)}`;
         }
         if (valueStr === "" && !ctx.inFlow) {
-          if (ws2 === "\n" && valueComment)
-            ws2 = "\n\n";
+          if (ws === "\n" && valueComment)
+            ws = "\n\n";
         } else {
-          ws2 += `
+          ws += `
 ${ctx.indent}`;
         }
       } else if (!explicitKey && identity.isCollection(value)) {
@@ -3431,13 +3431,13 @@ ${ctx.indent}`;
               hasPropsLine = true;
           }
           if (!hasPropsLine)
-            ws2 = `
+            ws = `
 ${ctx.indent}`;
         }
       } else if (valueStr === "" || valueStr[0] === "\n") {
-        ws2 = "";
+        ws = "";
       }
-      str += ws2 + valueStr;
+      str += ws + valueStr;
       if (ctx.inFlow) {
         if (valueCommentDone && onComment)
           onComment();
@@ -3495,11 +3495,11 @@ var require_merge = __commonJS({
     function addMergeToJSMap(ctx, map2, value) {
       const source = resolveAliasValue(ctx, value);
       if (identity.isSeq(source))
-        for (const it2 of source.items)
-          mergeValue(ctx, map2, it2);
+        for (const it of source.items)
+          mergeValue(ctx, map2, it);
       else if (Array.isArray(source))
-        for (const it2 of source)
-          mergeValue(ctx, map2, it2);
+        for (const it of source)
+          mergeValue(ctx, map2, it);
       else
         mergeValue(ctx, map2, source);
     }
@@ -3607,9 +3607,9 @@ var require_Pair = __commonJS({
     var addPairToJSMap = require_addPairToJSMap();
     var identity = require_identity();
     function createPair(key, value, ctx) {
-      const k2 = createNode.createNode(key, void 0, ctx);
-      const v2 = createNode.createNode(value, void 0, ctx);
-      return new Pair(k2, v2);
+      const k = createNode.createNode(key, void 0, ctx);
+      const v = createNode.createNode(value, void 0, ctx);
+      return new Pair(k, v);
     }
     var Pair = class _Pair {
       constructor(key, value = null) {
@@ -3625,7 +3625,7 @@ var require_Pair = __commonJS({
           value = value.clone(schema);
         return new _Pair(key, value);
       }
-      toJSON(_3, ctx) {
+      toJSON(_, ctx) {
         const pair = ctx?.mapAsMap ? /* @__PURE__ */ new Map() : {};
         return addPairToJSMap.addPairToJSMap(ctx, pair, this);
       }
@@ -3800,13 +3800,13 @@ var require_YAMLMap = __commonJS({
     var Pair = require_Pair();
     var Scalar = require_Scalar();
     function findPair(items, key) {
-      const k2 = identity.isScalar(key) ? key.value : key;
-      for (const it2 of items) {
-        if (identity.isPair(it2)) {
-          if (it2.key === key || it2.key === k2)
-            return it2;
-          if (identity.isScalar(it2.key) && it2.key.value === k2)
-            return it2;
+      const k = identity.isScalar(key) ? key.value : key;
+      for (const it of items) {
+        if (identity.isPair(it)) {
+          if (it.key === key || it.key === k)
+            return it;
+          if (identity.isScalar(it.key) && it.key.value === k)
+            return it;
         }
       }
       return void 0;
@@ -3880,15 +3880,15 @@ var require_YAMLMap = __commonJS({
         }
       }
       delete(key) {
-        const it2 = findPair(this.items, key);
-        if (!it2)
+        const it = findPair(this.items, key);
+        if (!it)
           return false;
-        const del = this.items.splice(this.items.indexOf(it2), 1);
+        const del = this.items.splice(this.items.indexOf(it), 1);
         return del.length > 0;
       }
       get(key, keepScalar) {
-        const it2 = findPair(this.items, key);
-        const node2 = it2?.value;
+        const it = findPair(this.items, key);
+        const node2 = it?.value;
         return (!keepScalar && identity.isScalar(node2) ? node2.value : node2) ?? void 0;
       }
       has(key) {
@@ -3902,7 +3902,7 @@ var require_YAMLMap = __commonJS({
        * @param {Class} Type - If set, forces the returned collection type
        * @returns Instance of Type, Map, or Object
        */
-      toJSON(_3, ctx, Type) {
+      toJSON(_, ctx, Type) {
         const map2 = Type ? new Type() : ctx?.mapAsMap ? /* @__PURE__ */ new Map() : {};
         if (ctx?.onCreate)
           ctx.onCreate(map2);
@@ -3995,8 +3995,8 @@ var require_YAMLSeq = __commonJS({
         const idx = asItemIndex(key);
         if (typeof idx !== "number")
           return void 0;
-        const it2 = this.items[idx];
-        return !keepScalar && identity.isScalar(it2) ? it2.value : it2;
+        const it = this.items[idx];
+        return !keepScalar && identity.isScalar(it) ? it.value : it;
       }
       /**
        * Checks if the collection includes a value with the key `key`.
@@ -4025,7 +4025,7 @@ var require_YAMLSeq = __commonJS({
         else
           this.items[idx] = value;
       }
-      toJSON(_3, ctx) {
+      toJSON(_, ctx) {
         const seq = [];
         if (ctx?.onCreate)
           ctx.onCreate(seq);
@@ -4050,12 +4050,12 @@ var require_YAMLSeq = __commonJS({
         const seq = new this(schema);
         if (obj && Symbol.iterator in Object(obj)) {
           let i = 0;
-          for (let it2 of obj) {
+          for (let it of obj) {
             if (typeof replacer === "function") {
-              const key = obj instanceof Set ? it2 : String(i++);
-              it2 = replacer.call(obj, key, it2);
+              const key = obj instanceof Set ? it : String(i++);
+              it = replacer.call(obj, key, it);
             }
-            seq.items.push(createNode.createNode(it2, void 0, ctx));
+            seq.items.push(createNode.createNode(it, void 0, ctx));
           }
         }
         return seq;
@@ -4171,8 +4171,8 @@ var require_stringifyNumber = __commonJS({
           i = n.length;
           n += ".";
         }
-        let d2 = minFractionDigits - (n.length - i - 1);
-        while (d2-- > 0)
+        let d = minFractionDigits - (n.length - i - 1);
+        while (d-- > 0)
           n += "0";
       }
       return n;
@@ -4421,8 +4421,8 @@ var require_binary = __commonJS({
           const lineWidth = Math.max(ctx.options.lineWidth - ctx.indent.length, ctx.options.minContentWidth);
           const n = Math.ceil(str.length / lineWidth);
           const lines = new Array(n);
-          for (let i = 0, o2 = 0; i < n; ++i, o2 += lineWidth) {
-            lines[i] = str.substr(o2, lineWidth);
+          for (let i = 0, o = 0; i < n; ++i, o += lineWidth) {
+            lines[i] = str.substr(o, lineWidth);
           }
           str = lines.join(type === Scalar.Scalar.BLOCK_LITERAL ? "\n" : " ");
         }
@@ -4455,9 +4455,9 @@ var require_pairs = __commonJS({
               pair.key.commentBefore = pair.key.commentBefore ? `${item.commentBefore}
 ${pair.key.commentBefore}` : item.commentBefore;
             if (item.comment) {
-              const cn2 = pair.value ?? pair.key;
-              cn2.comment = cn2.comment ? `${item.comment}
-${cn2.comment}` : item.comment;
+              const cn = pair.value ?? pair.key;
+              cn.comment = cn.comment ? `${item.comment}
+${cn.comment}` : item.comment;
             }
             item = pair;
           }
@@ -4473,26 +4473,26 @@ ${cn2.comment}` : item.comment;
       pairs2.tag = "tag:yaml.org,2002:pairs";
       let i = 0;
       if (iterable && Symbol.iterator in Object(iterable))
-        for (let it2 of iterable) {
+        for (let it of iterable) {
           if (typeof replacer === "function")
-            it2 = replacer.call(iterable, String(i++), it2);
+            it = replacer.call(iterable, String(i++), it);
           let key, value;
-          if (Array.isArray(it2)) {
-            if (it2.length === 2) {
-              key = it2[0];
-              value = it2[1];
+          if (Array.isArray(it)) {
+            if (it.length === 2) {
+              key = it[0];
+              value = it[1];
             } else
-              throw new TypeError(`Expected [key, value] tuple: ${it2}`);
-          } else if (it2 && it2 instanceof Object) {
-            const keys = Object.keys(it2);
+              throw new TypeError(`Expected [key, value] tuple: ${it}`);
+          } else if (it && it instanceof Object) {
+            const keys = Object.keys(it);
             if (keys.length === 1) {
               key = keys[0];
-              value = it2[key];
+              value = it[key];
             } else {
               throw new TypeError(`Expected tuple with one key, not ${keys.length} keys`);
             }
           } else {
-            key = it2;
+            key = it;
           }
           pairs2.items.push(Pair.createPair(key, value, ctx));
         }
@@ -4534,9 +4534,9 @@ var require_omap = __commonJS({
        * If `ctx` is given, the return type is actually `Map<unknown, unknown>`,
        * but TypeScript won't allow widening the signature of a child method.
        */
-      toJSON(_3, ctx) {
+      toJSON(_, ctx) {
         if (!ctx)
-          return super.toJSON(_3);
+          return super.toJSON(_);
         const map2 = /* @__PURE__ */ new Map();
         if (ctx?.onCreate)
           ctx.onCreate(map2);
@@ -4656,9 +4656,9 @@ var require_float2 = __commonJS({
         const node2 = new Scalar.Scalar(parseFloat(str.replace(/_/g, "")));
         const dot = str.indexOf(".");
         if (dot !== -1) {
-          const f3 = str.substring(dot + 1).replace(/_/g, "");
-          if (f3[f3.length - 1] === "0")
-            node2.minFractionDigits = f3.length;
+          const f = str.substring(dot + 1).replace(/_/g, "");
+          if (f[f.length - 1] === "0")
+            node2.minFractionDigits = f.length;
         }
         return node2;
       },
@@ -4791,8 +4791,8 @@ var require_set = __commonJS({
           this.items.push(new Pair.Pair(key));
         }
       }
-      toJSON(_3, ctx) {
-        return super.toJSON(_3, ctx, Set);
+      toJSON(_, ctx) {
+        return super.toJSON(_, ctx, Set);
       }
       toString(ctx, onComment, onChompKeep) {
         if (!ctx)
@@ -4847,7 +4847,7 @@ var require_timestamp = __commonJS({
       const sign = str[0];
       const parts = sign === "-" || sign === "+" ? str.substring(1) : str;
       const num = (n) => asBigInt ? BigInt(n) : Number(n);
-      const res = parts.replace(/_/g, "").split(":").reduce((res2, p2) => res2 * num(60) + num(p2), num(0));
+      const res = parts.replace(/_/g, "").split(":").reduce((res2, p) => res2 * num(60) + num(p), num(0));
       return sign === "-" ? num(-1) * res : res;
     }
     function stringifySexagesimal(node2) {
@@ -4911,10 +4911,10 @@ var require_timestamp = __commonJS({
         let date5 = Date.UTC(year, month - 1, day, hour || 0, minute || 0, second || 0, millisec);
         const tz = match[8];
         if (tz && tz !== "Z") {
-          let d2 = parseSexagesimal(tz, false);
-          if (Math.abs(d2) < 30)
-            d2 *= 60;
-          date5 -= 6e4 * d2;
+          let d = parseSexagesimal(tz, false);
+          if (Math.abs(d) < 30)
+            d *= 60;
+          date5 -= 6e4 * d;
         }
         return new Date(date5);
       },
@@ -5073,7 +5073,7 @@ var require_Schema = __commonJS({
     var seq = require_seq();
     var string4 = require_string();
     var tags = require_tags();
-    var sortMapEntriesByKey = (a, b3) => a.key < b3.key ? -1 : a.key > b3.key ? 1 : 0;
+    var sortMapEntriesByKey = (a, b) => a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
     var Schema = class _Schema {
       constructor({ compat, customTags, merge: merge2, resolveKnownTags, schema, sortMapEntries, toStringDefaults }) {
         this.compat = Array.isArray(compat) ? tags.getTags(compat, "compat") : compat ? tags.getTags(null, compat) : null;
@@ -5121,8 +5121,8 @@ var require_stringifyDocument = __commonJS({
       if (doc.commentBefore) {
         if (lines.length !== 1)
           lines.unshift("");
-        const cs2 = commentString(doc.commentBefore);
-        lines.unshift(stringifyComment.indentComment(cs2, ""));
+        const cs = commentString(doc.commentBefore);
+        lines.unshift(stringifyComment.indentComment(cs, ""));
       }
       let chompKeep = false;
       let contentComment = null;
@@ -5131,8 +5131,8 @@ var require_stringifyDocument = __commonJS({
           if (doc.contents.spaceBefore && hasDirectives)
             lines.push("");
           if (doc.contents.commentBefore) {
-            const cs2 = commentString(doc.contents.commentBefore);
-            lines.push(stringifyComment.indentComment(cs2, ""));
+            const cs = commentString(doc.contents.commentBefore);
+            lines.push(stringifyComment.indentComment(cs, ""));
           }
           ctx.forceBlockIndent = !!doc.comment;
           contentComment = doc.contents.comment;
@@ -5150,12 +5150,12 @@ var require_stringifyDocument = __commonJS({
       }
       if (doc.directives?.docEnd) {
         if (doc.comment) {
-          const cs2 = commentString(doc.comment);
-          if (cs2.includes("\n")) {
+          const cs = commentString(doc.comment);
+          if (cs.includes("\n")) {
             lines.push("...");
-            lines.push(stringifyComment.indentComment(cs2, ""));
+            lines.push(stringifyComment.indentComment(cs, ""));
           } else {
-            lines.push(`... ${cs2}`);
+            lines.push(`... ${cs}`);
           }
         } else {
           lines.push("...");
@@ -5281,7 +5281,7 @@ var require_Document = __commonJS({
           value = replacer.call({ "": value }, "", value);
           _replacer = replacer;
         } else if (Array.isArray(replacer)) {
-          const keyToStr = (v2) => typeof v2 === "number" || v2 instanceof String || v2 instanceof Number;
+          const keyToStr = (v) => typeof v === "number" || v instanceof String || v instanceof Number;
           const asStr = replacer.filter(keyToStr).map(String);
           if (asStr.length > 0)
             replacer = replacer.concat(asStr);
@@ -5316,9 +5316,9 @@ var require_Document = __commonJS({
        * recursively wrapping all values as `Scalar` or `Collection` nodes.
        */
       createPair(key, value, options = {}) {
-        const k2 = this.createNode(key, null, options);
-        const v2 = this.createNode(value, null, options);
-        return new Pair.Pair(k2, v2);
+        const k = this.createNode(key, null, options);
+        const v = this.createNode(value, null, options);
+        return new Pair.Pair(k, v);
       }
       /**
        * Removes a value from the document.
@@ -5699,22 +5699,22 @@ var require_util_contains_newline = __commonJS({
           if (key.source.includes("\n"))
             return true;
           if (key.end) {
-            for (const st2 of key.end)
-              if (st2.type === "newline")
+            for (const st of key.end)
+              if (st.type === "newline")
                 return true;
           }
           return false;
         case "flow-collection":
-          for (const it2 of key.items) {
-            for (const st2 of it2.start)
-              if (st2.type === "newline")
+          for (const it of key.items) {
+            for (const st of it.start)
+              if (st.type === "newline")
                 return true;
-            if (it2.sep) {
-              for (const st2 of it2.sep)
-                if (st2.type === "newline")
+            if (it.sep) {
+              for (const st of it.sep)
+                if (st.type === "newline")
                   return true;
             }
-            if (containsNewline(it2.key) || containsNewline(it2.value))
+            if (containsNewline(it.key) || containsNewline(it.value))
               return true;
           }
           return false;
@@ -5753,7 +5753,7 @@ var require_util_map_includes = __commonJS({
       const { uniqueKeys } = ctx.options;
       if (uniqueKeys === false)
         return false;
-      const isEqual = typeof uniqueKeys === "function" ? uniqueKeys : (a, b3) => a === b3 || identity.isScalar(a) && identity.isScalar(b3) && a.value === b3.value;
+      const isEqual = typeof uniqueKeys === "function" ? uniqueKeys : (a, b) => a === b || identity.isScalar(a) && identity.isScalar(b) && a.value === b.value;
       return items.some((pair) => isEqual(pair.key, search));
     }
     exports.mapIncludes = mapIncludes;
@@ -5875,22 +5875,22 @@ var require_resolve_block_seq = __commonJS({
     var YAMLSeq = require_YAMLSeq();
     var resolveProps = require_resolve_props();
     var utilFlowIndentCheck = require_util_flow_indent_check();
-    function resolveBlockSeq({ composeNode, composeEmptyNode }, ctx, bs2, onError, tag) {
+    function resolveBlockSeq({ composeNode, composeEmptyNode }, ctx, bs, onError, tag) {
       const NodeClass = tag?.nodeClass ?? YAMLSeq.YAMLSeq;
       const seq = new NodeClass(ctx.schema);
       if (ctx.atRoot)
         ctx.atRoot = false;
       if (ctx.atKey)
         ctx.atKey = false;
-      let offset = bs2.offset;
+      let offset = bs.offset;
       let commentEnd = null;
-      for (const { start, value } of bs2.items) {
+      for (const { start, value } of bs.items) {
         const props = resolveProps.resolveProps(start, {
           indicator: "seq-item-ind",
           next: value,
           offset,
           onError,
-          parentIndent: bs2.indent,
+          parentIndent: bs.indent,
           startOnNewline: true
         });
         if (!props.found) {
@@ -5908,11 +5908,11 @@ var require_resolve_block_seq = __commonJS({
         }
         const node2 = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, start, null, props, onError);
         if (ctx.schema.compat)
-          utilFlowIndentCheck.flowIndentCheck(bs2.indent, value, onError);
+          utilFlowIndentCheck.flowIndentCheck(bs.indent, value, onError);
         offset = node2.range[2];
         seq.items.push(node2);
       }
-      seq.range = [bs2.offset, offset, commentEnd ?? offset];
+      seq.range = [bs.offset, offset, commentEnd ?? offset];
       return seq;
     }
     exports.resolveBlockSeq = resolveBlockSeq;
@@ -6031,13 +6031,13 @@ var require_resolve_flow_collection = __commonJS({
             onError(props.start, "MISSING_CHAR", `Missing , between ${fcName} items`);
           if (props.comment) {
             let prevItemComment = "";
-            loop: for (const st2 of start) {
-              switch (st2.type) {
+            loop: for (const st of start) {
+              switch (st.type) {
                 case "comma":
                 case "space":
                   break;
                 case "comment":
-                  prevItemComment = st2.source.substring(1);
+                  prevItemComment = st.source.substring(1);
                   break loop;
                 default:
                   break loop;
@@ -6080,11 +6080,11 @@ var require_resolve_flow_collection = __commonJS({
           if (valueProps.found) {
             if (!isMap && !props.found && ctx.options.strict) {
               if (sep)
-                for (const st2 of sep) {
-                  if (st2 === valueProps.found)
+                for (const st of sep) {
+                  if (st === valueProps.found)
                     break;
-                  if (st2.type === "newline") {
-                    onError(st2, "MULTILINE_IMPLICIT_KEY", "Implicit keys of flow sequence pairs need to be on a single line");
+                  if (st.type === "newline") {
+                    onError(st, "MULTILINE_IMPLICIT_KEY", "Implicit keys of flow sequence pairs need to be on a single line");
                     break;
                   }
                 }
@@ -6127,19 +6127,19 @@ var require_resolve_flow_collection = __commonJS({
         }
       }
       const expectedEnd = isMap ? "}" : "]";
-      const [ce2, ...ee3] = fc.end;
+      const [ce, ...ee] = fc.end;
       let cePos = offset;
-      if (ce2?.source === expectedEnd)
-        cePos = ce2.offset + ce2.source.length;
+      if (ce?.source === expectedEnd)
+        cePos = ce.offset + ce.source.length;
       else {
         const name = fcName[0].toUpperCase() + fcName.substring(1);
         const msg = atRoot ? `${name} must end with a ${expectedEnd}` : `${name} in block collection must be sufficiently indented and end with a ${expectedEnd}`;
         onError(offset, atRoot ? "MISSING_CHAR" : "BAD_INDENT", msg);
-        if (ce2 && ce2.source.length !== 1)
-          ee3.unshift(ce2);
+        if (ce && ce.source.length !== 1)
+          ee.unshift(ce);
       }
-      if (ee3.length > 0) {
-        const end = resolveEnd.resolveEnd(ee3, cePos, ctx.options.strict, onError);
+      if (ee.length > 0) {
+        const end = resolveEnd.resolveEnd(ee, cePos, ctx.options.strict, onError);
         if (end.comment) {
           if (coll.comment)
             coll.comment += "\n" + end.comment;
@@ -6193,15 +6193,15 @@ var require_compose_collection = __commonJS({
       if (!tagToken || !tagName || tagName === "!" || tagName === YAMLMap.YAMLMap.tagName && expType === "map" || tagName === YAMLSeq.YAMLSeq.tagName && expType === "seq") {
         return resolveCollection(CN, ctx, token, onError, tagName);
       }
-      let tag = ctx.schema.tags.find((t2) => t2.tag === tagName && t2.collection === expType);
+      let tag = ctx.schema.tags.find((t) => t.tag === tagName && t.collection === expType);
       if (!tag) {
-        const kt2 = ctx.schema.knownTags[tagName];
-        if (kt2?.collection === expType) {
-          ctx.schema.tags.push(Object.assign({}, kt2, { default: false }));
-          tag = kt2;
+        const kt = ctx.schema.knownTags[tagName];
+        if (kt?.collection === expType) {
+          ctx.schema.tags.push(Object.assign({}, kt, { default: false }));
+          tag = kt;
         } else {
-          if (kt2) {
-            onError(tagToken, "BAD_COLLECTION_TYPE", `${kt2.tag} used for ${expType} collection, but expects ${kt2.collection ?? "scalar"}`, true);
+          if (kt) {
+            onError(tagToken, "BAD_COLLECTION_TYPE", `${kt.tag} used for ${expType} collection, but expects ${kt.collection ?? "scalar"}`, true);
           } else {
             onError(tagToken, "TAG_RESOLVE_FAILED", `Unresolved tag: ${tagName}`, true);
           }
@@ -6382,9 +6382,9 @@ var require_resolve_block_scalar = __commonJS({
           default: {
             const message = `Unexpected token in block scalar header: ${token.type}`;
             onError(token, "UNEXPECTED_TOKEN", message);
-            const ts2 = token.source;
-            if (ts2 && typeof ts2 === "string")
-              length += ts2.length;
+            const ts = token.source;
+            if (ts && typeof ts === "string")
+              length += ts.length;
           }
         }
       }
@@ -6393,8 +6393,8 @@ var require_resolve_block_scalar = __commonJS({
     function splitLines(source) {
       const split = source.split(/\n( *)/);
       const first = split[0];
-      const m2 = first.match(/^( *)/);
-      const line0 = m2?.[1] ? [m2[1], first.slice(m2[1].length)] : ["", first];
+      const m = first.match(/^( *)/);
+      const line0 = m?.[1] ? [m[1], first.slice(m[1].length)] : ["", first];
       const lines = [line0];
       for (let i = 1; i < split.length; i += 2)
         lines.push([split[i], split[i + 1]]);
@@ -6439,12 +6439,12 @@ var require_resolve_flow_scalar = __commonJS({
           };
       }
       const valueEnd = offset + source.length;
-      const re2 = resolveEnd.resolveEnd(end, valueEnd, strict, onError);
+      const re = resolveEnd.resolveEnd(end, valueEnd, strict, onError);
       return {
         value,
         type: _type,
-        comment: re2.comment,
-        range: [offset, valueEnd, re2.offset]
+        comment: re.comment,
+        range: [offset, valueEnd, re.offset]
       };
     }
     function plainValue(source, onError) {
@@ -6681,10 +6681,10 @@ var require_compose_scalar = __commonJS({
       for (const tag of matchWithTest)
         if (tag.test?.test(value))
           return tag;
-      const kt2 = schema.knownTags[tagName];
-      if (kt2 && !kt2.collection) {
-        schema.tags.push(Object.assign({}, kt2, { default: false, test: void 0 }));
-        return kt2;
+      const kt = schema.knownTags[tagName];
+      if (kt && !kt.collection) {
+        schema.tags.push(Object.assign({}, kt, { default: false, test: void 0 }));
+        return kt;
       }
       onError(tagToken, "TAG_RESOLVE_FAILED", `Unresolved tag: ${tagName}`, tagName !== "tag:yaml.org,2002:str");
       return schema[identity.SCALAR];
@@ -6694,9 +6694,9 @@ var require_compose_scalar = __commonJS({
       if (schema.compat) {
         const compat = schema.compat.find((tag2) => tag2.default && tag2.test?.test(value)) ?? schema[identity.SCALAR];
         if (tag.tag !== compat.tag) {
-          const ts2 = directives.tagString(tag.tag);
-          const cs2 = directives.tagString(compat.tag);
-          const msg = `Value may be parsed as either ${ts2} or ${cs2}`;
+          const ts = directives.tagString(tag.tag);
+          const cs = directives.tagString(compat.tag);
+          const msg = `Value may be parsed as either ${ts} or ${cs}`;
           onError(token, "TAG_RESOLVE_FAILED", msg, true);
         }
       }
@@ -6714,18 +6714,18 @@ var require_util_empty_scalar_position = __commonJS({
       if (before) {
         pos ?? (pos = before.length);
         for (let i = pos - 1; i >= 0; --i) {
-          let st2 = before[i];
-          switch (st2.type) {
+          let st = before[i];
+          switch (st.type) {
             case "space":
             case "comment":
             case "newline":
-              offset -= st2.source.length;
+              offset -= st.source.length;
               continue;
           }
-          st2 = before[++i];
-          while (st2?.type === "space") {
-            offset += st2.source.length;
-            st2 = before[++i];
+          st = before[++i];
+          while (st?.type === "space") {
+            offset += st.source.length;
+            st = before[++i];
           }
           break;
         }
@@ -6831,10 +6831,10 @@ var require_compose_node = __commonJS({
       if (alias.source.endsWith(":"))
         onError(offset + source.length - 1, "BAD_ALIAS", "Alias ending in : is ambiguous", true);
       const valueEnd = offset + source.length;
-      const re2 = resolveEnd.resolveEnd(end, valueEnd, options.strict, onError);
-      alias.range = [offset, valueEnd, re2.offset];
-      if (re2.comment)
-        alias.comment = re2.comment;
+      const re = resolveEnd.resolveEnd(end, valueEnd, options.strict, onError);
+      alias.range = [offset, valueEnd, re.offset];
+      if (re.comment)
+        alias.comment = re.comment;
       return alias;
     }
     exports.composeEmptyNode = composeEmptyNode;
@@ -6875,10 +6875,10 @@ var require_compose_doc = __commonJS({
       }
       doc.contents = value ? composeNode.composeNode(ctx, value, props, onError) : composeNode.composeEmptyNode(ctx, props.end, start, null, props, onError);
       const contentEnd = doc.contents.range[2];
-      const re2 = resolveEnd.resolveEnd(end, contentEnd, false, onError);
-      if (re2.comment)
-        doc.comment = re2.comment;
-      doc.range = [offset, contentEnd, re2.offset];
+      const re = resolveEnd.resolveEnd(end, contentEnd, false, onError);
+      if (re.comment)
+        doc.comment = re.comment;
+      doc.range = [offset, contentEnd, re.offset];
       return doc;
     }
     exports.composeDoc = composeDoc;
@@ -6956,11 +6956,11 @@ ${comment}` : comment;
           } else if (afterEmptyLine || doc.directives.docStart || !dc) {
             doc.commentBefore = comment;
           } else if (identity.isCollection(dc) && !dc.flow && dc.items.length > 0) {
-            let it2 = dc.items[0];
-            if (identity.isPair(it2))
-              it2 = it2.key;
-            const cb = it2.commentBefore;
-            it2.commentBefore = cb ? `${comment}
+            let it = dc.items[0];
+            if (identity.isPair(it))
+              it = it.key;
+            const cb = it.commentBefore;
+            it.commentBefore = cb ? `${comment}
 ${cb}` : comment;
           } else {
             const cb = dc.commentBefore;
@@ -7135,9 +7135,9 @@ var require_cst_scalar = __commonJS({
       switch (source[0]) {
         case "|":
         case ">": {
-          const he2 = source.indexOf("\n");
-          const head = source.substring(0, he2);
-          const body = source.substring(he2 + 1) + "\n";
+          const he = source.indexOf("\n");
+          const head = source.substring(0, he);
+          const body = source.substring(he + 1) + "\n";
           const props = [
             { type: "block-scalar-header", offset, indent, source: head }
           ];
@@ -7198,9 +7198,9 @@ var require_cst_scalar = __commonJS({
       }
     }
     function setBlockScalarValue(token, source) {
-      const he2 = source.indexOf("\n");
-      const head = source.substring(0, he2);
-      const body = source.substring(he2 + 1) + "\n";
+      const he = source.indexOf("\n");
+      const head = source.substring(0, he);
+      const body = source.substring(he + 1) + "\n";
       if (token.type === "block-scalar") {
         const header = token.props[0];
         if (header.type !== "block-scalar-header")
@@ -7223,14 +7223,14 @@ var require_cst_scalar = __commonJS({
     }
     function addEndtoBlockProps(props, end) {
       if (end)
-        for (const st2 of end)
-          switch (st2.type) {
+        for (const st of end)
+          switch (st.type) {
             case "space":
             case "comment":
-              props.push(st2);
+              props.push(st);
               break;
             case "newline":
-              props.push(st2);
+              props.push(st);
               return true;
           }
       return false;
@@ -7264,7 +7264,7 @@ var require_cst_scalar = __commonJS({
         }
         default: {
           const indent = "indent" in token ? token.indent : -1;
-          const end = "end" in token && Array.isArray(token.end) ? token.end.filter((st2) => st2.type === "space" || st2.type === "comment" || st2.type === "newline") : [];
+          const end = "end" in token && Array.isArray(token.end) ? token.end.filter((st) => st.type === "space" || st.type === "comment" || st.type === "newline") : [];
           for (const key of Object.keys(token))
             if (key !== "type" && key !== "offset")
               delete token[key];
@@ -7302,35 +7302,35 @@ var require_cst_stringify = __commonJS({
           let res = token.start.source;
           for (const item of token.items)
             res += stringifyItem(item);
-          for (const st2 of token.end)
-            res += st2.source;
+          for (const st of token.end)
+            res += st.source;
           return res;
         }
         case "document": {
           let res = stringifyItem(token);
           if (token.end)
-            for (const st2 of token.end)
-              res += st2.source;
+            for (const st of token.end)
+              res += st.source;
           return res;
         }
         default: {
           let res = token.source;
           if ("end" in token && token.end)
-            for (const st2 of token.end)
-              res += st2.source;
+            for (const st of token.end)
+              res += st.source;
           return res;
         }
       }
     }
     function stringifyItem({ start, key, sep, value }) {
       let res = "";
-      for (const st2 of start)
-        res += st2.source;
+      for (const st of start)
+        res += st.source;
       if (key)
         res += stringifyToken(key);
       if (sep)
-        for (const st2 of sep)
-          res += st2.source;
+        for (const st of sep)
+          res += st.source;
       if (value)
         res += stringifyToken(value);
       return res;
@@ -7585,8 +7585,8 @@ var require_lexer = __commonJS({
           return ch === "\n" || indent >= this.indentNext || !ch && !this.atEnd ? offset + indent : -1;
         }
         if (ch === "-" || ch === ".") {
-          const dt2 = this.buffer.substr(offset, 3);
-          if ((dt2 === "---" || dt2 === "...") && isEmpty(this.buffer[offset + 3]))
+          const dt = this.buffer.substr(offset, 3);
+          if ((dt === "---" || dt === "...") && isEmpty(this.buffer[offset + 3]))
             return -1;
         }
         return offset;
@@ -7646,14 +7646,14 @@ var require_lexer = __commonJS({
         }
         if (line[0] === "%") {
           let dirEnd = line.length;
-          let cs2 = line.indexOf("#");
-          while (cs2 !== -1) {
-            const ch = line[cs2 - 1];
+          let cs = line.indexOf("#");
+          while (cs !== -1) {
+            const ch = line[cs - 1];
             if (ch === " " || ch === "	") {
-              dirEnd = cs2 - 1;
+              dirEnd = cs - 1;
               break;
             } else {
-              cs2 = line.indexOf("#", cs2 + 1);
+              cs = line.indexOf("#", cs + 1);
             }
           }
           while (true) {
@@ -7840,10 +7840,10 @@ var require_lexer = __commonJS({
         let nl = qb.indexOf("\n", this.pos);
         if (nl !== -1) {
           while (nl !== -1) {
-            const cs2 = this.continueScalar(nl + 1);
-            if (cs2 === -1)
+            const cs = this.continueScalar(nl + 1);
+            if (cs === -1)
               break;
-            nl = qb.indexOf("\n", cs2);
+            nl = qb.indexOf("\n", cs);
           }
           if (nl !== -1) {
             end = nl - (qb[nl - 1] === "\r" ? 2 : 1);
@@ -7906,10 +7906,10 @@ var require_lexer = __commonJS({
             this.indentNext = this.blockScalarIndent + (this.indentNext === 0 ? 1 : this.indentNext);
           }
           do {
-            const cs2 = this.continueScalar(nl + 1);
-            if (cs2 === -1)
+            const cs = this.continueScalar(nl + 1);
+            if (cs === -1)
               break;
-            nl = this.buffer.indexOf("\n", cs2);
+            nl = this.buffer.indexOf("\n", cs);
           } while (nl !== -1);
           if (nl === -1) {
             if (!this.atEnd)
@@ -7968,10 +7968,10 @@ var require_lexer = __commonJS({
             if (next === "#" || inFlow && flowIndicatorChars.has(next))
               break;
             if (ch === "\n") {
-              const cs2 = this.continueScalar(i + 1);
-              if (cs2 === -1)
+              const cs = this.continueScalar(i + 1);
+              if (cs === -1)
                 break;
-              i = Math.max(i, cs2 - 2);
+              i = Math.max(i, cs - 2);
             }
           } else {
             if (inFlow && flowIndicatorChars.has(ch))
@@ -8166,8 +8166,8 @@ var require_parser = __commonJS({
         case "document":
           return parent.start;
         case "block-map": {
-          const it2 = parent.items[parent.items.length - 1];
-          return it2.sep ?? it2.start;
+          const it = parent.items[parent.items.length - 1];
+          return it.sep ?? it.start;
         }
         case "block-seq":
           return parent.items[parent.items.length - 1].start;
@@ -8203,19 +8203,19 @@ var require_parser = __commonJS({
     }
     function fixFlowSeqItems(fc) {
       if (fc.start.type === "flow-seq-start") {
-        for (const it2 of fc.items) {
-          if (it2.sep && !it2.value && !includesToken(it2.start, "explicit-key-ind") && !includesToken(it2.sep, "map-value-ind")) {
-            if (it2.key)
-              it2.value = it2.key;
-            delete it2.key;
-            if (isFlowToken(it2.value)) {
-              if (it2.value.end)
-                arrayPushArray(it2.value.end, it2.sep);
+        for (const it of fc.items) {
+          if (it.sep && !it.value && !includesToken(it.start, "explicit-key-ind") && !includesToken(it.sep, "map-value-ind")) {
+            if (it.key)
+              it.value = it.key;
+            delete it.key;
+            if (isFlowToken(it.value)) {
+              if (it.value.end)
+                arrayPushArray(it.value.end, it.sep);
               else
-                it2.value.end = it2.sep;
+                it.value.end = it.sep;
             } else
-              arrayPushArray(it2.start, it2.sep);
-            delete it2.sep;
+              arrayPushArray(it.start, it.sep);
+            delete it.sep;
           }
         }
       }
@@ -8310,13 +8310,13 @@ var require_parser = __commonJS({
           yield* this.pop();
       }
       get sourceToken() {
-        const st2 = {
+        const st = {
           type: this.type,
           offset: this.offset,
           indent: this.indent,
           source: this.source
         };
-        return st2;
+        return st;
       }
       *step() {
         const top = this.peek(1);
@@ -8380,36 +8380,36 @@ var require_parser = __commonJS({
               top.props.push(token);
               break;
             case "block-map": {
-              const it2 = top.items[top.items.length - 1];
-              if (it2.value) {
+              const it = top.items[top.items.length - 1];
+              if (it.value) {
                 top.items.push({ start: [], key: token, sep: [] });
                 this.onKeyLine = true;
                 return;
-              } else if (it2.sep) {
-                it2.value = token;
+              } else if (it.sep) {
+                it.value = token;
               } else {
-                Object.assign(it2, { key: token, sep: [] });
-                this.onKeyLine = !it2.explicitKey;
+                Object.assign(it, { key: token, sep: [] });
+                this.onKeyLine = !it.explicitKey;
                 return;
               }
               break;
             }
             case "block-seq": {
-              const it2 = top.items[top.items.length - 1];
-              if (it2.value)
+              const it = top.items[top.items.length - 1];
+              if (it.value)
                 top.items.push({ start: [], value: token });
               else
-                it2.value = token;
+                it.value = token;
               break;
             }
             case "flow-collection": {
-              const it2 = top.items[top.items.length - 1];
-              if (!it2 || it2.value)
+              const it = top.items[top.items.length - 1];
+              if (!it || it.value)
                 top.items.push({ start: [], key: token, sep: [] });
-              else if (it2.sep)
-                it2.value = token;
+              else if (it.sep)
+                it.value = token;
               else
-                Object.assign(it2, { key: token, sep: [] });
+                Object.assign(it, { key: token, sep: [] });
               return;
             }
             /* istanbul ignore next should not happen */
@@ -8419,7 +8419,7 @@ var require_parser = __commonJS({
           }
           if ((top.type === "document" || top.type === "block-map" || top.type === "block-seq") && (token.type === "block-map" || token.type === "block-seq")) {
             const last = token.items[token.items.length - 1];
-            if (last && !last.sep && !last.value && last.start.length > 0 && findNonEmptyIndex(last.start) === -1 && (token.indent === 0 || last.start.every((st2) => st2.type !== "comment" || st2.indent < token.indent))) {
+            if (last && !last.sep && !last.value && last.start.length > 0 && findNonEmptyIndex(last.start) === -1 && (token.indent === 0 || last.start.every((st) => st.type !== "comment" || st.indent < token.indent))) {
               if (top.type === "document")
                 top.end = last.start;
               else
@@ -8541,60 +8541,60 @@ var require_parser = __commonJS({
         }
       }
       *blockMap(map2) {
-        const it2 = map2.items[map2.items.length - 1];
+        const it = map2.items[map2.items.length - 1];
         switch (this.type) {
           case "newline":
             this.onKeyLine = false;
-            if (it2.value) {
-              const end = "end" in it2.value ? it2.value.end : void 0;
+            if (it.value) {
+              const end = "end" in it.value ? it.value.end : void 0;
               const last = Array.isArray(end) ? end[end.length - 1] : void 0;
               if (last?.type === "comment")
                 end?.push(this.sourceToken);
               else
                 map2.items.push({ start: [this.sourceToken] });
-            } else if (it2.sep) {
-              it2.sep.push(this.sourceToken);
+            } else if (it.sep) {
+              it.sep.push(this.sourceToken);
             } else {
-              it2.start.push(this.sourceToken);
+              it.start.push(this.sourceToken);
             }
             return;
           case "space":
           case "comment":
-            if (it2.value) {
+            if (it.value) {
               map2.items.push({ start: [this.sourceToken] });
-            } else if (it2.sep) {
-              it2.sep.push(this.sourceToken);
+            } else if (it.sep) {
+              it.sep.push(this.sourceToken);
             } else {
-              if (this.atIndentedComment(it2.start, map2.indent)) {
+              if (this.atIndentedComment(it.start, map2.indent)) {
                 const prev = map2.items[map2.items.length - 2];
                 const end = prev?.value?.end;
                 if (Array.isArray(end)) {
-                  arrayPushArray(end, it2.start);
+                  arrayPushArray(end, it.start);
                   end.push(this.sourceToken);
                   map2.items.pop();
                   return;
                 }
               }
-              it2.start.push(this.sourceToken);
+              it.start.push(this.sourceToken);
             }
             return;
         }
         if (this.indent >= map2.indent) {
           const atMapIndent = !this.onKeyLine && this.indent === map2.indent;
-          const atNextItem = atMapIndent && (it2.sep || it2.explicitKey) && this.type !== "seq-item-ind";
+          const atNextItem = atMapIndent && (it.sep || it.explicitKey) && this.type !== "seq-item-ind";
           let start = [];
-          if (atNextItem && it2.sep && !it2.value) {
+          if (atNextItem && it.sep && !it.value) {
             const nl = [];
-            for (let i = 0; i < it2.sep.length; ++i) {
-              const st2 = it2.sep[i];
-              switch (st2.type) {
+            for (let i = 0; i < it.sep.length; ++i) {
+              const st = it.sep[i];
+              switch (st.type) {
                 case "newline":
                   nl.push(i);
                   break;
                 case "space":
                   break;
                 case "comment":
-                  if (st2.indent > map2.indent)
+                  if (st.indent > map2.indent)
                     nl.length = 0;
                   break;
                 default:
@@ -8602,26 +8602,26 @@ var require_parser = __commonJS({
               }
             }
             if (nl.length >= 2)
-              start = it2.sep.splice(nl[1]);
+              start = it.sep.splice(nl[1]);
           }
           switch (this.type) {
             case "anchor":
             case "tag":
-              if (atNextItem || it2.value) {
+              if (atNextItem || it.value) {
                 start.push(this.sourceToken);
                 map2.items.push({ start });
                 this.onKeyLine = true;
-              } else if (it2.sep) {
-                it2.sep.push(this.sourceToken);
+              } else if (it.sep) {
+                it.sep.push(this.sourceToken);
               } else {
-                it2.start.push(this.sourceToken);
+                it.start.push(this.sourceToken);
               }
               return;
             case "explicit-key-ind":
-              if (!it2.sep && !it2.explicitKey) {
-                it2.start.push(this.sourceToken);
-                it2.explicitKey = true;
-              } else if (atNextItem || it2.value) {
+              if (!it.sep && !it.explicitKey) {
+                it.start.push(this.sourceToken);
+                it.explicitKey = true;
+              } else if (atNextItem || it.value) {
                 start.push(this.sourceToken);
                 map2.items.push({ start, explicitKey: true });
               } else {
@@ -8635,12 +8635,12 @@ var require_parser = __commonJS({
               this.onKeyLine = true;
               return;
             case "map-value-ind":
-              if (it2.explicitKey) {
-                if (!it2.sep) {
-                  if (includesToken(it2.start, "newline")) {
-                    Object.assign(it2, { key: null, sep: [this.sourceToken] });
+              if (it.explicitKey) {
+                if (!it.sep) {
+                  if (includesToken(it.start, "newline")) {
+                    Object.assign(it, { key: null, sep: [this.sourceToken] });
                   } else {
-                    const start2 = getFirstKeyStartProps(it2.start);
+                    const start2 = getFirstKeyStartProps(it.start);
                     this.stack.push({
                       type: "block-map",
                       offset: this.offset,
@@ -8648,22 +8648,22 @@ var require_parser = __commonJS({
                       items: [{ start: start2, key: null, sep: [this.sourceToken] }]
                     });
                   }
-                } else if (it2.value) {
+                } else if (it.value) {
                   map2.items.push({ start: [], key: null, sep: [this.sourceToken] });
-                } else if (includesToken(it2.sep, "map-value-ind")) {
+                } else if (includesToken(it.sep, "map-value-ind")) {
                   this.stack.push({
                     type: "block-map",
                     offset: this.offset,
                     indent: this.indent,
                     items: [{ start, key: null, sep: [this.sourceToken] }]
                   });
-                } else if (isFlowToken(it2.key) && !includesToken(it2.sep, "newline")) {
-                  const start2 = getFirstKeyStartProps(it2.start);
-                  const key = it2.key;
-                  const sep = it2.sep;
+                } else if (isFlowToken(it.key) && !includesToken(it.sep, "newline")) {
+                  const start2 = getFirstKeyStartProps(it.start);
+                  const key = it.key;
+                  const sep = it.sep;
                   sep.push(this.sourceToken);
-                  delete it2.key;
-                  delete it2.sep;
+                  delete it.key;
+                  delete it.sep;
                   this.stack.push({
                     type: "block-map",
                     offset: this.offset,
@@ -8671,16 +8671,16 @@ var require_parser = __commonJS({
                     items: [{ start: start2, key, sep }]
                   });
                 } else if (start.length > 0) {
-                  it2.sep = it2.sep.concat(start, this.sourceToken);
+                  it.sep = it.sep.concat(start, this.sourceToken);
                 } else {
-                  it2.sep.push(this.sourceToken);
+                  it.sep.push(this.sourceToken);
                 }
               } else {
-                if (!it2.sep) {
-                  Object.assign(it2, { key: null, sep: [this.sourceToken] });
-                } else if (it2.value || atNextItem) {
+                if (!it.sep) {
+                  Object.assign(it, { key: null, sep: [this.sourceToken] });
+                } else if (it.value || atNextItem) {
                   map2.items.push({ start, key: null, sep: [this.sourceToken] });
-                } else if (includesToken(it2.sep, "map-value-ind")) {
+                } else if (includesToken(it.sep, "map-value-ind")) {
                   this.stack.push({
                     type: "block-map",
                     offset: this.offset,
@@ -8688,7 +8688,7 @@ var require_parser = __commonJS({
                     items: [{ start: [], key: null, sep: [this.sourceToken] }]
                   });
                 } else {
-                  it2.sep.push(this.sourceToken);
+                  it.sep.push(this.sourceToken);
                 }
               }
               this.onKeyLine = true;
@@ -8697,14 +8697,14 @@ var require_parser = __commonJS({
             case "scalar":
             case "single-quoted-scalar":
             case "double-quoted-scalar": {
-              const fs2 = this.flowScalar(this.type);
-              if (atNextItem || it2.value) {
-                map2.items.push({ start, key: fs2, sep: [] });
+              const fs = this.flowScalar(this.type);
+              if (atNextItem || it.value) {
+                map2.items.push({ start, key: fs, sep: [] });
                 this.onKeyLine = true;
-              } else if (it2.sep) {
-                this.stack.push(fs2);
+              } else if (it.sep) {
+                this.stack.push(fs);
               } else {
-                Object.assign(it2, { key: fs2, sep: [] });
+                Object.assign(it, { key: fs, sep: [] });
                 this.onKeyLine = true;
               }
               return;
@@ -8713,7 +8713,7 @@ var require_parser = __commonJS({
               const bv = this.startBlockValue(map2);
               if (bv) {
                 if (bv.type === "block-seq") {
-                  if (!it2.explicitKey && it2.sep && !includesToken(it2.sep, "newline")) {
+                  if (!it.explicitKey && it.sep && !includesToken(it.sep, "newline")) {
                     yield* this.pop({
                       type: "error",
                       offset: this.offset,
@@ -8735,50 +8735,50 @@ var require_parser = __commonJS({
         yield* this.step();
       }
       *blockSequence(seq) {
-        const it2 = seq.items[seq.items.length - 1];
+        const it = seq.items[seq.items.length - 1];
         switch (this.type) {
           case "newline":
-            if (it2.value) {
-              const end = "end" in it2.value ? it2.value.end : void 0;
+            if (it.value) {
+              const end = "end" in it.value ? it.value.end : void 0;
               const last = Array.isArray(end) ? end[end.length - 1] : void 0;
               if (last?.type === "comment")
                 end?.push(this.sourceToken);
               else
                 seq.items.push({ start: [this.sourceToken] });
             } else
-              it2.start.push(this.sourceToken);
+              it.start.push(this.sourceToken);
             return;
           case "space":
           case "comment":
-            if (it2.value)
+            if (it.value)
               seq.items.push({ start: [this.sourceToken] });
             else {
-              if (this.atIndentedComment(it2.start, seq.indent)) {
+              if (this.atIndentedComment(it.start, seq.indent)) {
                 const prev = seq.items[seq.items.length - 2];
                 const end = prev?.value?.end;
                 if (Array.isArray(end)) {
-                  arrayPushArray(end, it2.start);
+                  arrayPushArray(end, it.start);
                   end.push(this.sourceToken);
                   seq.items.pop();
                   return;
                 }
               }
-              it2.start.push(this.sourceToken);
+              it.start.push(this.sourceToken);
             }
             return;
           case "anchor":
           case "tag":
-            if (it2.value || this.indent <= seq.indent)
+            if (it.value || this.indent <= seq.indent)
               break;
-            it2.start.push(this.sourceToken);
+            it.start.push(this.sourceToken);
             return;
           case "seq-item-ind":
             if (this.indent !== seq.indent)
               break;
-            if (it2.value || includesToken(it2.start, "seq-item-ind"))
+            if (it.value || includesToken(it.start, "seq-item-ind"))
               seq.items.push({ start: [this.sourceToken] });
             else
-              it2.start.push(this.sourceToken);
+              it.start.push(this.sourceToken);
             return;
         }
         if (this.indent > seq.indent) {
@@ -8792,7 +8792,7 @@ var require_parser = __commonJS({
         yield* this.step();
       }
       *flowCollection(fc) {
-        const it2 = fc.items[fc.items.length - 1];
+        const it = fc.items[fc.items.length - 1];
         if (this.type === "flow-error-end") {
           let top;
           do {
@@ -8803,42 +8803,42 @@ var require_parser = __commonJS({
           switch (this.type) {
             case "comma":
             case "explicit-key-ind":
-              if (!it2 || it2.sep)
+              if (!it || it.sep)
                 fc.items.push({ start: [this.sourceToken] });
               else
-                it2.start.push(this.sourceToken);
+                it.start.push(this.sourceToken);
               return;
             case "map-value-ind":
-              if (!it2 || it2.value)
+              if (!it || it.value)
                 fc.items.push({ start: [], key: null, sep: [this.sourceToken] });
-              else if (it2.sep)
-                it2.sep.push(this.sourceToken);
+              else if (it.sep)
+                it.sep.push(this.sourceToken);
               else
-                Object.assign(it2, { key: null, sep: [this.sourceToken] });
+                Object.assign(it, { key: null, sep: [this.sourceToken] });
               return;
             case "space":
             case "comment":
             case "newline":
             case "anchor":
             case "tag":
-              if (!it2 || it2.value)
+              if (!it || it.value)
                 fc.items.push({ start: [this.sourceToken] });
-              else if (it2.sep)
-                it2.sep.push(this.sourceToken);
+              else if (it.sep)
+                it.sep.push(this.sourceToken);
               else
-                it2.start.push(this.sourceToken);
+                it.start.push(this.sourceToken);
               return;
             case "alias":
             case "scalar":
             case "single-quoted-scalar":
             case "double-quoted-scalar": {
-              const fs2 = this.flowScalar(this.type);
-              if (!it2 || it2.value)
-                fc.items.push({ start: [], key: fs2, sep: [] });
-              else if (it2.sep)
-                this.stack.push(fs2);
+              const fs = this.flowScalar(this.type);
+              if (!it || it.value)
+                fc.items.push({ start: [], key: fs, sep: [] });
+              else if (it.sep)
+                this.stack.push(fs);
               else
-                Object.assign(it2, { key: fs2, sep: [] });
+                Object.assign(it, { key: fs, sep: [] });
               return;
             }
             case "flow-map-end":
@@ -8955,7 +8955,7 @@ var require_parser = __commonJS({
           return false;
         if (this.indent <= indent)
           return false;
-        return start.every((st2) => st2.type === "newline" || st2.type === "space");
+        return start.every((st) => st.type === "newline" || st.type === "space");
       }
       *documentEnd(docEnd) {
         if (this.type !== "doc-mode") {
@@ -9146,752 +9146,6 @@ var require_dist = __commonJS({
   }
 });
 
-// node_modules/ms/index.js
-var require_ms = __commonJS({
-  "node_modules/ms/index.js"(exports, module) {
-    var s = 1e3;
-    var m2 = s * 60;
-    var h3 = m2 * 60;
-    var d2 = h3 * 24;
-    var w2 = d2 * 7;
-    var y2 = d2 * 365.25;
-    module.exports = function(val, options) {
-      options = options || {};
-      var type = typeof val;
-      if (type === "string" && val.length > 0) {
-        return parse3(val);
-      } else if (type === "number" && isFinite(val)) {
-        return options.long ? fmtLong(val) : fmtShort(val);
-      }
-      throw new Error(
-        "val is not a non-empty string or a valid number. val=" + JSON.stringify(val)
-      );
-    };
-    function parse3(str) {
-      str = String(str);
-      if (str.length > 100) {
-        return;
-      }
-      var match = /^(-?(?:\d+)?\.?\d+) *(milliseconds?|msecs?|ms|seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d|weeks?|w|years?|yrs?|y)?$/i.exec(
-        str
-      );
-      if (!match) {
-        return;
-      }
-      var n = parseFloat(match[1]);
-      var type = (match[2] || "ms").toLowerCase();
-      switch (type) {
-        case "years":
-        case "year":
-        case "yrs":
-        case "yr":
-        case "y":
-          return n * y2;
-        case "weeks":
-        case "week":
-        case "w":
-          return n * w2;
-        case "days":
-        case "day":
-        case "d":
-          return n * d2;
-        case "hours":
-        case "hour":
-        case "hrs":
-        case "hr":
-        case "h":
-          return n * h3;
-        case "minutes":
-        case "minute":
-        case "mins":
-        case "min":
-        case "m":
-          return n * m2;
-        case "seconds":
-        case "second":
-        case "secs":
-        case "sec":
-        case "s":
-          return n * s;
-        case "milliseconds":
-        case "millisecond":
-        case "msecs":
-        case "msec":
-        case "ms":
-          return n;
-        default:
-          return void 0;
-      }
-    }
-    function fmtShort(ms2) {
-      var msAbs = Math.abs(ms2);
-      if (msAbs >= d2) {
-        return Math.round(ms2 / d2) + "d";
-      }
-      if (msAbs >= h3) {
-        return Math.round(ms2 / h3) + "h";
-      }
-      if (msAbs >= m2) {
-        return Math.round(ms2 / m2) + "m";
-      }
-      if (msAbs >= s) {
-        return Math.round(ms2 / s) + "s";
-      }
-      return ms2 + "ms";
-    }
-    function fmtLong(ms2) {
-      var msAbs = Math.abs(ms2);
-      if (msAbs >= d2) {
-        return plural2(ms2, msAbs, d2, "day");
-      }
-      if (msAbs >= h3) {
-        return plural2(ms2, msAbs, h3, "hour");
-      }
-      if (msAbs >= m2) {
-        return plural2(ms2, msAbs, m2, "minute");
-      }
-      if (msAbs >= s) {
-        return plural2(ms2, msAbs, s, "second");
-      }
-      return ms2 + " ms";
-    }
-    function plural2(ms2, msAbs, n, name) {
-      var isPlural = msAbs >= n * 1.5;
-      return Math.round(ms2 / n) + " " + name + (isPlural ? "s" : "");
-    }
-  }
-});
-
-// node_modules/debug/src/common.js
-var require_common = __commonJS({
-  "node_modules/debug/src/common.js"(exports, module) {
-    function setup(env) {
-      createDebug.debug = createDebug;
-      createDebug.default = createDebug;
-      createDebug.coerce = coerce;
-      createDebug.disable = disable;
-      createDebug.enable = enable;
-      createDebug.enabled = enabled;
-      createDebug.humanize = require_ms();
-      createDebug.destroy = destroy;
-      Object.keys(env).forEach((key) => {
-        createDebug[key] = env[key];
-      });
-      createDebug.names = [];
-      createDebug.skips = [];
-      createDebug.formatters = {};
-      function selectColor(namespace) {
-        let hash2 = 0;
-        for (let i = 0; i < namespace.length; i++) {
-          hash2 = (hash2 << 5) - hash2 + namespace.charCodeAt(i);
-          hash2 |= 0;
-        }
-        return createDebug.colors[Math.abs(hash2) % createDebug.colors.length];
-      }
-      createDebug.selectColor = selectColor;
-      function createDebug(namespace) {
-        let prevTime;
-        let enableOverride = null;
-        let namespacesCache;
-        let enabledCache;
-        function debug(...args) {
-          if (!debug.enabled) {
-            return;
-          }
-          const self = debug;
-          const curr = Number(/* @__PURE__ */ new Date());
-          const ms2 = curr - (prevTime || curr);
-          self.diff = ms2;
-          self.prev = prevTime;
-          self.curr = curr;
-          prevTime = curr;
-          args[0] = createDebug.coerce(args[0]);
-          if (typeof args[0] !== "string") {
-            args.unshift("%O");
-          }
-          let index = 0;
-          args[0] = args[0].replace(/%([a-zA-Z%])/g, (match, format) => {
-            if (match === "%%") {
-              return "%";
-            }
-            index++;
-            const formatter = createDebug.formatters[format];
-            if (typeof formatter === "function") {
-              const val = args[index];
-              match = formatter.call(self, val);
-              args.splice(index, 1);
-              index--;
-            }
-            return match;
-          });
-          createDebug.formatArgs.call(self, args);
-          const logFn = self.log || createDebug.log;
-          logFn.apply(self, args);
-        }
-        debug.namespace = namespace;
-        debug.useColors = createDebug.useColors();
-        debug.color = createDebug.selectColor(namespace);
-        debug.extend = extend2;
-        debug.destroy = createDebug.destroy;
-        Object.defineProperty(debug, "enabled", {
-          enumerable: true,
-          configurable: false,
-          get: () => {
-            if (enableOverride !== null) {
-              return enableOverride;
-            }
-            if (namespacesCache !== createDebug.namespaces) {
-              namespacesCache = createDebug.namespaces;
-              enabledCache = createDebug.enabled(namespace);
-            }
-            return enabledCache;
-          },
-          set: (v2) => {
-            enableOverride = v2;
-          }
-        });
-        if (typeof createDebug.init === "function") {
-          createDebug.init(debug);
-        }
-        return debug;
-      }
-      function extend2(namespace, delimiter) {
-        const newDebug = createDebug(this.namespace + (typeof delimiter === "undefined" ? ":" : delimiter) + namespace);
-        newDebug.log = this.log;
-        return newDebug;
-      }
-      function enable(namespaces) {
-        createDebug.save(namespaces);
-        createDebug.namespaces = namespaces;
-        createDebug.names = [];
-        createDebug.skips = [];
-        const split = (typeof namespaces === "string" ? namespaces : "").trim().replace(/\s+/g, ",").split(",").filter(Boolean);
-        for (const ns2 of split) {
-          if (ns2[0] === "-") {
-            createDebug.skips.push(ns2.slice(1));
-          } else {
-            createDebug.names.push(ns2);
-          }
-        }
-      }
-      function matchesTemplate(search, template) {
-        let searchIndex = 0;
-        let templateIndex = 0;
-        let starIndex = -1;
-        let matchIndex = 0;
-        while (searchIndex < search.length) {
-          if (templateIndex < template.length && (template[templateIndex] === search[searchIndex] || template[templateIndex] === "*")) {
-            if (template[templateIndex] === "*") {
-              starIndex = templateIndex;
-              matchIndex = searchIndex;
-              templateIndex++;
-            } else {
-              searchIndex++;
-              templateIndex++;
-            }
-          } else if (starIndex !== -1) {
-            templateIndex = starIndex + 1;
-            matchIndex++;
-            searchIndex = matchIndex;
-          } else {
-            return false;
-          }
-        }
-        while (templateIndex < template.length && template[templateIndex] === "*") {
-          templateIndex++;
-        }
-        return templateIndex === template.length;
-      }
-      function disable() {
-        const namespaces = [
-          ...createDebug.names,
-          ...createDebug.skips.map((namespace) => "-" + namespace)
-        ].join(",");
-        createDebug.enable("");
-        return namespaces;
-      }
-      function enabled(name) {
-        for (const skip of createDebug.skips) {
-          if (matchesTemplate(name, skip)) {
-            return false;
-          }
-        }
-        for (const ns2 of createDebug.names) {
-          if (matchesTemplate(name, ns2)) {
-            return true;
-          }
-        }
-        return false;
-      }
-      function coerce(val) {
-        if (val instanceof Error) {
-          return val.stack || val.message;
-        }
-        return val;
-      }
-      function destroy() {
-        console.warn("Instance method `debug.destroy()` is deprecated and no longer does anything. It will be removed in the next major version of `debug`.");
-      }
-      createDebug.enable(createDebug.load());
-      return createDebug;
-    }
-    module.exports = setup;
-  }
-});
-
-// node_modules/debug/src/browser.js
-var require_browser = __commonJS({
-  "node_modules/debug/src/browser.js"(exports, module) {
-    exports.formatArgs = formatArgs;
-    exports.save = save;
-    exports.load = load;
-    exports.useColors = useColors;
-    exports.storage = localstorage();
-    exports.destroy = /* @__PURE__ */ (() => {
-      let warned = false;
-      return () => {
-        if (!warned) {
-          warned = true;
-          console.warn("Instance method `debug.destroy()` is deprecated and no longer does anything. It will be removed in the next major version of `debug`.");
-        }
-      };
-    })();
-    exports.colors = [
-      "#0000CC",
-      "#0000FF",
-      "#0033CC",
-      "#0033FF",
-      "#0066CC",
-      "#0066FF",
-      "#0099CC",
-      "#0099FF",
-      "#00CC00",
-      "#00CC33",
-      "#00CC66",
-      "#00CC99",
-      "#00CCCC",
-      "#00CCFF",
-      "#3300CC",
-      "#3300FF",
-      "#3333CC",
-      "#3333FF",
-      "#3366CC",
-      "#3366FF",
-      "#3399CC",
-      "#3399FF",
-      "#33CC00",
-      "#33CC33",
-      "#33CC66",
-      "#33CC99",
-      "#33CCCC",
-      "#33CCFF",
-      "#6600CC",
-      "#6600FF",
-      "#6633CC",
-      "#6633FF",
-      "#66CC00",
-      "#66CC33",
-      "#9900CC",
-      "#9900FF",
-      "#9933CC",
-      "#9933FF",
-      "#99CC00",
-      "#99CC33",
-      "#CC0000",
-      "#CC0033",
-      "#CC0066",
-      "#CC0099",
-      "#CC00CC",
-      "#CC00FF",
-      "#CC3300",
-      "#CC3333",
-      "#CC3366",
-      "#CC3399",
-      "#CC33CC",
-      "#CC33FF",
-      "#CC6600",
-      "#CC6633",
-      "#CC9900",
-      "#CC9933",
-      "#CCCC00",
-      "#CCCC33",
-      "#FF0000",
-      "#FF0033",
-      "#FF0066",
-      "#FF0099",
-      "#FF00CC",
-      "#FF00FF",
-      "#FF3300",
-      "#FF3333",
-      "#FF3366",
-      "#FF3399",
-      "#FF33CC",
-      "#FF33FF",
-      "#FF6600",
-      "#FF6633",
-      "#FF9900",
-      "#FF9933",
-      "#FFCC00",
-      "#FFCC33"
-    ];
-    function useColors() {
-      if (typeof window !== "undefined" && window.process && (window.process.type === "renderer" || window.process.__nwjs)) {
-        return true;
-      }
-      if (typeof navigator !== "undefined" && navigator.userAgent && navigator.userAgent.toLowerCase().match(/(edge|trident)\/(\d+)/)) {
-        return false;
-      }
-      let m2;
-      return typeof document !== "undefined" && document.documentElement && document.documentElement.style && document.documentElement.style.WebkitAppearance || // Is firebug? http://stackoverflow.com/a/398120/376773
-      typeof window !== "undefined" && window.console && (window.console.firebug || window.console.exception && window.console.table) || // Is firefox >= v31?
-      // https://developer.mozilla.org/en-US/docs/Tools/Web_Console#Styling_messages
-      typeof navigator !== "undefined" && navigator.userAgent && (m2 = navigator.userAgent.toLowerCase().match(/firefox\/(\d+)/)) && parseInt(m2[1], 10) >= 31 || // Double check webkit in userAgent just in case we are in a worker
-      typeof navigator !== "undefined" && navigator.userAgent && navigator.userAgent.toLowerCase().match(/applewebkit\/(\d+)/);
-    }
-    function formatArgs(args) {
-      args[0] = (this.useColors ? "%c" : "") + this.namespace + (this.useColors ? " %c" : " ") + args[0] + (this.useColors ? "%c " : " ") + "+" + module.exports.humanize(this.diff);
-      if (!this.useColors) {
-        return;
-      }
-      const c3 = "color: " + this.color;
-      args.splice(1, 0, c3, "color: inherit");
-      let index = 0;
-      let lastC = 0;
-      args[0].replace(/%[a-zA-Z%]/g, (match) => {
-        if (match === "%%") {
-          return;
-        }
-        index++;
-        if (match === "%c") {
-          lastC = index;
-        }
-      });
-      args.splice(lastC, 0, c3);
-    }
-    exports.log = console.debug || console.log || (() => {
-    });
-    function save(namespaces) {
-      try {
-        if (namespaces) {
-          exports.storage.setItem("debug", namespaces);
-        } else {
-          exports.storage.removeItem("debug");
-        }
-      } catch (error62) {
-      }
-    }
-    function load() {
-      let r2;
-      try {
-        r2 = exports.storage.getItem("debug") || exports.storage.getItem("DEBUG");
-      } catch (error62) {
-      }
-      if (!r2 && typeof process !== "undefined" && "env" in process) {
-        r2 = process.env.DEBUG;
-      }
-      return r2;
-    }
-    function localstorage() {
-      try {
-        return localStorage;
-      } catch (error62) {
-      }
-    }
-    module.exports = require_common()(exports);
-    var { formatters } = module.exports;
-    formatters.j = function(v2) {
-      try {
-        return JSON.stringify(v2);
-      } catch (error62) {
-        return "[UnexpectedJSONParseError]: " + error62.message;
-      }
-    };
-  }
-});
-
-// node_modules/debug/src/node.js
-var require_node = __commonJS({
-  "node_modules/debug/src/node.js"(exports, module) {
-    var tty = __require("tty");
-    var util = __require("util");
-    exports.init = init;
-    exports.log = log;
-    exports.formatArgs = formatArgs;
-    exports.save = save;
-    exports.load = load;
-    exports.useColors = useColors;
-    exports.destroy = util.deprecate(
-      () => {
-      },
-      "Instance method `debug.destroy()` is deprecated and no longer does anything. It will be removed in the next major version of `debug`."
-    );
-    exports.colors = [6, 2, 3, 4, 5, 1];
-    try {
-      const supportsColor = __require("supports-color");
-      if (supportsColor && (supportsColor.stderr || supportsColor).level >= 2) {
-        exports.colors = [
-          20,
-          21,
-          26,
-          27,
-          32,
-          33,
-          38,
-          39,
-          40,
-          41,
-          42,
-          43,
-          44,
-          45,
-          56,
-          57,
-          62,
-          63,
-          68,
-          69,
-          74,
-          75,
-          76,
-          77,
-          78,
-          79,
-          80,
-          81,
-          92,
-          93,
-          98,
-          99,
-          112,
-          113,
-          128,
-          129,
-          134,
-          135,
-          148,
-          149,
-          160,
-          161,
-          162,
-          163,
-          164,
-          165,
-          166,
-          167,
-          168,
-          169,
-          170,
-          171,
-          172,
-          173,
-          178,
-          179,
-          184,
-          185,
-          196,
-          197,
-          198,
-          199,
-          200,
-          201,
-          202,
-          203,
-          204,
-          205,
-          206,
-          207,
-          208,
-          209,
-          214,
-          215,
-          220,
-          221
-        ];
-      }
-    } catch (error62) {
-    }
-    exports.inspectOpts = Object.keys(process.env).filter((key) => {
-      return /^debug_/i.test(key);
-    }).reduce((obj, key) => {
-      const prop = key.substring(6).toLowerCase().replace(/_([a-z])/g, (_3, k2) => {
-        return k2.toUpperCase();
-      });
-      let val = process.env[key];
-      if (/^(yes|on|true|enabled)$/i.test(val)) {
-        val = true;
-      } else if (/^(no|off|false|disabled)$/i.test(val)) {
-        val = false;
-      } else if (val === "null") {
-        val = null;
-      } else {
-        val = Number(val);
-      }
-      obj[prop] = val;
-      return obj;
-    }, {});
-    function useColors() {
-      return "colors" in exports.inspectOpts ? Boolean(exports.inspectOpts.colors) : tty.isatty(process.stderr.fd);
-    }
-    function formatArgs(args) {
-      const { namespace: name, useColors: useColors2 } = this;
-      if (useColors2) {
-        const c3 = this.color;
-        const colorCode = "\x1B[3" + (c3 < 8 ? c3 : "8;5;" + c3);
-        const prefix = `  ${colorCode};1m${name} \x1B[0m`;
-        args[0] = prefix + args[0].split("\n").join("\n" + prefix);
-        args.push(colorCode + "m+" + module.exports.humanize(this.diff) + "\x1B[0m");
-      } else {
-        args[0] = getDate() + name + " " + args[0];
-      }
-    }
-    function getDate() {
-      if (exports.inspectOpts.hideDate) {
-        return "";
-      }
-      return (/* @__PURE__ */ new Date()).toISOString() + " ";
-    }
-    function log(...args) {
-      return process.stderr.write(util.formatWithOptions(exports.inspectOpts, ...args) + "\n");
-    }
-    function save(namespaces) {
-      if (namespaces) {
-        process.env.DEBUG = namespaces;
-      } else {
-        delete process.env.DEBUG;
-      }
-    }
-    function load() {
-      return process.env.DEBUG;
-    }
-    function init(debug) {
-      debug.inspectOpts = {};
-      const keys = Object.keys(exports.inspectOpts);
-      for (let i = 0; i < keys.length; i++) {
-        debug.inspectOpts[keys[i]] = exports.inspectOpts[keys[i]];
-      }
-    }
-    module.exports = require_common()(exports);
-    var { formatters } = module.exports;
-    formatters.o = function(v2) {
-      this.inspectOpts.colors = this.useColors;
-      return util.inspect(v2, this.inspectOpts).split("\n").map((str) => str.trim()).join(" ");
-    };
-    formatters.O = function(v2) {
-      this.inspectOpts.colors = this.useColors;
-      return util.inspect(v2, this.inspectOpts);
-    };
-  }
-});
-
-// node_modules/debug/src/index.js
-var require_src = __commonJS({
-  "node_modules/debug/src/index.js"(exports, module) {
-    if (typeof process === "undefined" || process.type === "renderer" || process.browser === true || process.__nwjs) {
-      module.exports = require_browser();
-    } else {
-      module.exports = require_node();
-    }
-  }
-});
-
-// node_modules/@kwsites/file-exists/dist/src/index.js
-var require_src2 = __commonJS({
-  "node_modules/@kwsites/file-exists/dist/src/index.js"(exports) {
-    "use strict";
-    var __importDefault = exports && exports.__importDefault || function(mod) {
-      return mod && mod.__esModule ? mod : { "default": mod };
-    };
-    Object.defineProperty(exports, "__esModule", { value: true });
-    var fs_1 = __require("fs");
-    var debug_1 = __importDefault(require_src());
-    var log = debug_1.default("@kwsites/file-exists");
-    function check2(path, isFile, isDirectory) {
-      log(`checking %s`, path);
-      try {
-        const stat = fs_1.statSync(path);
-        if (stat.isFile() && isFile) {
-          log(`[OK] path represents a file`);
-          return true;
-        }
-        if (stat.isDirectory() && isDirectory) {
-          log(`[OK] path represents a directory`);
-          return true;
-        }
-        log(`[FAIL] path represents something other than a file or directory`);
-        return false;
-      } catch (e) {
-        if (e.code === "ENOENT") {
-          log(`[FAIL] path is not accessible: %o`, e);
-          return false;
-        }
-        log(`[FATAL] %o`, e);
-        throw e;
-      }
-    }
-    function exists(path, type = exports.READABLE) {
-      return check2(path, (type & exports.FILE) > 0, (type & exports.FOLDER) > 0);
-    }
-    exports.exists = exists;
-    exports.FILE = 1;
-    exports.FOLDER = 2;
-    exports.READABLE = exports.FILE + exports.FOLDER;
-  }
-});
-
-// node_modules/@kwsites/file-exists/dist/index.js
-var require_dist2 = __commonJS({
-  "node_modules/@kwsites/file-exists/dist/index.js"(exports) {
-    "use strict";
-    function __export2(m2) {
-      for (var p2 in m2) if (!exports.hasOwnProperty(p2)) exports[p2] = m2[p2];
-    }
-    Object.defineProperty(exports, "__esModule", { value: true });
-    __export2(require_src2());
-  }
-});
-
-// node_modules/@kwsites/promise-deferred/dist/index.js
-var require_dist3 = __commonJS({
-  "node_modules/@kwsites/promise-deferred/dist/index.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.createDeferred = exports.deferred = void 0;
-    function deferred() {
-      let done;
-      let fail;
-      let status = "pending";
-      const promise2 = new Promise((_done, _fail) => {
-        done = _done;
-        fail = _fail;
-      });
-      return {
-        promise: promise2,
-        done(result) {
-          if (status === "pending") {
-            status = "resolved";
-            done(result);
-          }
-        },
-        fail(error62) {
-          if (status === "pending") {
-            status = "rejected";
-            fail(error62);
-          }
-        },
-        get fulfilled() {
-          return status !== "pending";
-        },
-        get status() {
-          return status;
-        }
-      };
-    }
-    exports.deferred = deferred;
-    exports.createDeferred = deferred;
-    exports.default = deferred;
-  }
-});
-
 // action/cli/main.ts
 import { cp, mkdir as mkdir3, readdir, readFile as readFile8, writeFile as writeFile4 } from "node:fs/promises";
 import { join as join8, resolve } from "node:path";
@@ -9908,8 +9162,8 @@ function checkScopeFiles(config2, committed, uncommitted = []) {
   const warnings = [];
   config2.target.forEach((glob2, i) => {
     const match = (0, import_picomatch.default)(glob2, { dot: true });
-    if (committed.some((p2) => match(p2))) return;
-    const loose = uncommitted.filter((p2) => match(p2));
+    if (committed.some((p) => match(p))) return;
+    const loose = uncommitted.filter((p) => match(p));
     problems.push({
       path: `target.${i}`,
       message: loose.length > 0 ? `"${glob2}" matches only uncommitted files (${loose.slice(0, 3).join(", ")}): experiments start from a commit, so commit them first` : `"${glob2}" matches no file in the repository: fix the glob or create the file`
@@ -9917,7 +9171,7 @@ function checkScopeFiles(config2, committed, uncommitted = []) {
   });
   const isTarget = compileGlobs(config2.target);
   const isFrozen = compileGlobs(config2.frozen);
-  const both = committed.filter((p2) => isTarget(p2) && isFrozen(p2));
+  const both = committed.filter((p) => isTarget(p) && isFrozen(p));
   if (both.length > 0) {
     problems.push({
       path: "frozen",
@@ -9926,7 +9180,7 @@ function checkScopeFiles(config2, committed, uncommitted = []) {
   }
   config2.frozen.forEach((glob2, i) => {
     const match = (0, import_picomatch.default)(glob2, { dot: true });
-    if (!committed.some((p2) => match(p2))) {
+    if (!committed.some((p) => match(p))) {
       warnings.push({ path: `frozen.${i}`, message: `"${glob2}" matches no committed file` });
     }
   });
@@ -10617,17 +9871,17 @@ function assertIs(_arg) {
 function assertNever(_x) {
   throw new Error("Unexpected value in exhaustive check");
 }
-function assert(_3) {
+function assert(_) {
 }
 function getEnumValues(entries) {
-  const numericValues = Object.values(entries).filter((v2) => typeof v2 === "number");
-  const values = Object.entries(entries).filter(([k2, _3]) => numericValues.indexOf(+k2) === -1).map(([_3, v2]) => v2);
+  const numericValues = Object.values(entries).filter((v) => typeof v === "number");
+  const values = Object.entries(entries).filter(([k, _]) => numericValues.indexOf(+k) === -1).map(([_, v]) => v);
   return values;
 }
 function joinValues(array2, separator = "|") {
   return array2.map((val) => stringifyPrimitive(val)).join(separator);
 }
-function jsonStringifyReplacer(_3, value) {
+function jsonStringifyReplacer(_, value) {
   if (typeof value === "bigint")
     return value.toString();
   return value;
@@ -10679,9 +9933,9 @@ function defineLazy(object2, key, getter) {
       }
       return value;
     },
-    set(v2) {
+    set(v) {
       Object.defineProperty(object2, key, {
-        value: v2
+        value: v
         // configurable: true,
       });
     },
@@ -10803,17 +10057,17 @@ var allowsEval = /* @__PURE__ */ cached(() => {
     return false;
   }
   try {
-    const F3 = Function;
-    new F3("");
+    const F = Function;
+    new F("");
     return true;
-  } catch (_3) {
+  } catch (_) {
     return false;
   }
 });
-function isPlainObject(o2) {
-  if (isObject(o2) === false)
+function isPlainObject(o) {
+  if (isObject(o) === false)
     return false;
-  const ctor = o2.constructor;
+  const ctor = o.constructor;
   if (ctor === void 0)
     return true;
   if (typeof ctor !== "function")
@@ -10826,16 +10080,16 @@ function isPlainObject(o2) {
   }
   return true;
 }
-function shallowClone(o2) {
-  if (isPlainObject(o2))
-    return { ...o2 };
-  if (Array.isArray(o2))
-    return [...o2];
-  if (o2 instanceof Map)
-    return new Map(o2);
-  if (o2 instanceof Set)
-    return new Set(o2);
-  return o2;
+function shallowClone(o) {
+  if (isPlainObject(o))
+    return { ...o };
+  if (Array.isArray(o))
+    return [...o];
+  if (o instanceof Map)
+    return new Map(o);
+  if (o instanceof Set)
+    return new Set(o);
+  return o;
 }
 function numKeys(data) {
   let keyCount = 0;
@@ -10847,8 +10101,8 @@ function numKeys(data) {
   return keyCount;
 }
 var getParsedType = (data) => {
-  const t2 = typeof data;
-  switch (t2) {
+  const t = typeof data;
+  switch (t) {
     case "undefined":
       return "undefined";
     case "string":
@@ -10887,7 +10141,7 @@ var getParsedType = (data) => {
       }
       return "object";
     default:
-      throw new Error(`Unknown data type: ${t2}`);
+      throw new Error(`Unknown data type: ${t}`);
   }
 };
 var propertyKeyTypes = /* @__PURE__ */ new Set(["string", "number", "symbol"]);
@@ -10927,31 +10181,31 @@ function normalizeParams(_params) {
 function createTransparentProxy(getter) {
   let target;
   return new Proxy({}, {
-    get(_3, prop, receiver) {
+    get(_, prop, receiver) {
       target ?? (target = getter());
       return Reflect.get(target, prop, receiver);
     },
-    set(_3, prop, value, receiver) {
+    set(_, prop, value, receiver) {
       target ?? (target = getter());
       return Reflect.set(target, prop, value, receiver);
     },
-    has(_3, prop) {
+    has(_, prop) {
       target ?? (target = getter());
       return Reflect.has(target, prop);
     },
-    deleteProperty(_3, prop) {
+    deleteProperty(_, prop) {
       target ?? (target = getter());
       return Reflect.deleteProperty(target, prop);
     },
-    ownKeys(_3) {
+    ownKeys(_) {
       target ?? (target = getter());
       return Reflect.ownKeys(target);
     },
-    getOwnPropertyDescriptor(_3, prop) {
+    getOwnPropertyDescriptor(_, prop) {
       target ?? (target = getter());
       return Reflect.getOwnPropertyDescriptor(target, prop);
     },
-    defineProperty(_3, prop, descriptor) {
+    defineProperty(_, prop, descriptor) {
       target ?? (target = getter());
       return Reflect.defineProperty(target, prop, descriptor);
     }
@@ -10965,8 +10219,8 @@ function stringifyPrimitive(value) {
   return `${value}`;
 }
 function optionalKeys(shape) {
-  return Object.keys(shape).filter((k2) => {
-    return shape[k2]._zod.optin !== void 0 && shape[k2]._zod.optout === "optional";
+  return Object.keys(shape).filter((k) => {
+    return shape[k]._zod.optin !== void 0 && shape[k]._zod.optout === "optional";
   });
 }
 var NUMBER_FORMAT_RANGES = /* @__PURE__ */ (() => ({
@@ -11043,8 +10297,8 @@ function safeExtend(schema, shape) {
   }
   return clone(schema, mergeDefs(schema._zod.def, { shape: extended(schema, shape) }));
 }
-function merge(a, b3) {
-  if (!b3?._zod?.def) {
+function merge(a, b) {
+  if (!b?._zod?.def) {
     throw new Error("Invalid input to merge: expected an object schema. To merge a plain shape, use `.extend()`.");
   }
   if (a._zod.def.checks?.length) {
@@ -11052,13 +10306,13 @@ function merge(a, b3) {
   }
   const newShape = {};
   mirrorShape(newShape, a, Reflect.ownKeys(sourceShape(a)));
-  mirrorShape(newShape, b3, Reflect.ownKeys(sourceShape(b3)));
+  mirrorShape(newShape, b, Reflect.ownKeys(sourceShape(b)));
   const def = mergeDefs(a._zod.def, {
     shape: newShape,
     get catchall() {
-      return b3._zod.def.catchall;
+      return b._zod.def.catchall;
     },
-    checks: b3._zod.def.checks ?? []
+    checks: b._zod.def.checks ?? []
   });
   return clone(a, def);
 }
@@ -11083,21 +10337,21 @@ function required(Class2, schema, mask) {
   ));
   return clone(schema, mergeDefs(schema._zod.def, { shape: newShape }));
 }
-function aborted(x3, startIndex = 0) {
-  if (x3.aborted === true)
+function aborted(x, startIndex = 0) {
+  if (x.aborted === true)
     return true;
-  for (let i = startIndex; i < x3.issues.length; i++) {
-    if (x3.issues[i]?.continue !== true) {
+  for (let i = startIndex; i < x.issues.length; i++) {
+    if (x.issues[i]?.continue !== true) {
       return true;
     }
   }
   return false;
 }
-function explicitlyAborted(x3, startIndex = 0) {
-  if (x3.aborted === true)
+function explicitlyAborted(x, startIndex = 0) {
+  if (x.aborted === true)
     return true;
-  for (let i = startIndex; i < x3.issues.length; i++) {
-    if (x3.issues[i]?.continue === false) {
+  for (let i = startIndex; i < x.issues.length; i++) {
+    if (x.issues[i]?.continue === false) {
       return true;
     }
   }
@@ -11117,10 +10371,10 @@ function unwrapMessage(message) {
 function sizeCaps(defChecks) {
   const caps = [];
   for (const ch of defChecks ?? []) {
-    const d2 = ch._zod.def;
-    if (!/_(length|size)$|_equals$/.test(d2.check))
+    const d = ch._zod.def;
+    if (!/_(length|size)$|_equals$/.test(d.check))
       break;
-    const max = d2.maximum ?? d2.length ?? d2.size;
+    const max = d.maximum ?? d.length ?? d.size;
     if (max >= 0)
       caps.push([max, ch]);
   }
@@ -11144,10 +10398,10 @@ function finalizeIssue(iss, ctx, config2) {
   const schemaError = iss.schema !== iss.inst ? iss.schema?._zod.def?.error : void 0;
   const message = iss.message ? iss.message : unwrapMessage(iss.inst?._zod.def?.error?.(iss)) ?? unwrapMessage(schemaError?.(iss)) ?? unwrapMessage(ctx?.error?.(iss)) ?? unwrapMessage(config2.customError?.(iss)) ?? unwrapMessage(config2.localeError?.(iss)) ?? "Invalid input";
   const full = {};
-  for (const k2 of Object.keys(iss)) {
-    if (k2 === "inst" || k2 === "schema" || k2 === "continue" || k2 === "input" || k2 === "__proto__")
+  for (const k of Object.keys(iss)) {
+    if (k === "inst" || k === "schema" || k === "continue" || k === "input" || k === "__proto__")
       continue;
-    full[k2] = iss[k2];
+    full[k] = iss[k];
   }
   full.path ?? (full.path = []);
   full.message = message;
@@ -11187,8 +10441,8 @@ function getLengthableOrigin(input2) {
   return "unknown";
 }
 function parsedType(data) {
-  const t2 = typeof data;
-  switch (t2) {
+  const t = typeof data;
+  switch (t) {
     case "number": {
       return Number.isNaN(data) ? "nan" : "number";
     }
@@ -11205,7 +10459,7 @@ function parsedType(data) {
       }
     }
   }
-  return t2;
+  return t;
 }
 function issue(...args) {
   const [iss, input2, inst] = args;
@@ -11220,8 +10474,8 @@ function issue(...args) {
   return { ...iss };
 }
 function cleanEnum(obj) {
-  return Object.entries(obj).filter(([k2, _3]) => {
-    return Number.isNaN(Number.parseInt(k2, 10));
+  return Object.entries(obj).filter(([k, _]) => {
+    return Number.isNaN(Number.parseInt(k, 10));
   }).map((el) => el[1]);
 }
 function base64ToUint8Array(base643) {
@@ -11259,7 +10513,7 @@ function hexToUint8Array(hex3) {
   return bytes;
 }
 function uint8ArrayToHex(bytes) {
-  return Array.from(bytes).map((b3) => b3.toString(16).padStart(2, "0")).join("");
+  return Array.from(bytes).map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 var Class = class {
   constructor(..._args) {
@@ -11298,11 +10552,11 @@ function derived(computes, table) {
   }
   return table;
 }
-function defineBound(proto, key, fn2) {
+function defineBound(proto, key, fn) {
   Object.defineProperty(proto, key, {
     configurable: true,
     get() {
-      return this == null ? fn2 : own(this, key, fn2.bind(this));
+      return this == null ? fn : own(this, key, fn.bind(this));
     },
     set(value) {
       own(this, key, value);
@@ -11374,9 +10628,9 @@ function installLazyProp(inst, key, make, enumerable) {
 }
 var CONSTANT_CATCH = "~constantCatch";
 function constantCatch(value) {
-  const fn2 = () => value;
-  fn2[CONSTANT_CATCH] = true;
-  return fn2;
+  const fn = () => value;
+  fn[CONSTANT_CATCH] = true;
+  return fn;
 }
 
 // node_modules/zod/v4/core/core.js
@@ -11387,12 +10641,12 @@ var NEVER = /* @__PURE__ */ Object.freeze({
 var _zodDesc = { value: void 0, enumerable: false };
 var _E = "captureStackTrace" in Error ? Error : null;
 function newError(Definition) {
-  const E3 = _E;
-  if (E3) {
-    const saved = E3.stackTraceLimit;
+  const E = _E;
+  if (E) {
+    const saved = E.stackTraceLimit;
     if (typeof saved === "number") {
       try {
-        E3.stackTraceLimit = 0;
+        E.stackTraceLimit = 0;
       } catch {
         _E = null;
         return new Definition();
@@ -11400,7 +10654,7 @@ function newError(Definition) {
       try {
         return new Definition();
       } finally {
-        E3.stackTraceLimit = saved;
+        E.stackTraceLimit = saved;
       }
     }
   }
@@ -11411,7 +10665,7 @@ function $constructor(name, initializer3, proto, params) {
   const zodProto = {};
   function Internals(def) {
     this.def = def;
-    this.constr = _3;
+    this.constr = _;
     this.traits = /* @__PURE__ */ new Set();
   }
   Internals.prototype = zodProto;
@@ -11442,12 +10696,12 @@ function $constructor(name, initializer3, proto, params) {
         members(target, protoMembers);
       }
     }
-    const proto2 = _3.prototype;
-    for (const k2 in proto2) {
-      if (!Object.prototype.hasOwnProperty.call(proto2, k2))
+    const proto2 = _.prototype;
+    for (const k in proto2) {
+      if (!Object.prototype.hasOwnProperty.call(proto2, k))
         continue;
-      if (!(k2 in inst)) {
-        inst[k2] = proto2[k2].bind(inst);
+      if (!(k in inst)) {
+        inst[k] = proto2[k].bind(inst);
       }
     }
   }
@@ -11455,13 +10709,13 @@ function $constructor(name, initializer3, proto, params) {
   class Definition extends Parent {
   }
   Object.defineProperty(Definition, "name", { value: name });
-  function _3(def) {
+  function _(def) {
     const inst = params?.Parent ? newError(Definition) : this;
     init(inst, def);
     const deferred = inst._zod.deferred;
     if (deferred) {
-      for (const fn2 of deferred) {
-        fn2();
+      for (const fn of deferred) {
+        fn();
       }
       inst._zod.deferred = void 0;
     }
@@ -11470,16 +10724,16 @@ function $constructor(name, initializer3, proto, params) {
       pp(inst);
     return inst;
   }
-  Object.defineProperty(_3, "init", { value: init });
-  Object.defineProperty(_3, Symbol.hasInstance, {
+  Object.defineProperty(_, "init", { value: init });
+  Object.defineProperty(_, Symbol.hasInstance, {
     value: (inst) => {
       if (params?.Parent && inst instanceof params.Parent)
         return true;
       return inst?._zod?.traits?.has(name);
     }
   });
-  Object.defineProperty(_3, "name", { value: name });
-  return _3;
+  Object.defineProperty(_, "name", { value: name });
+  return _;
 }
 var $brand = /* @__PURE__ */ Symbol("zod_brand");
 var $ZodAsyncError = class extends Error {
@@ -11684,7 +10938,7 @@ function toDotPath(_path) {
 }
 function prettifyError(error62) {
   const lines = [];
-  const issues = [...error62.issues].sort((a, b3) => (a.path ?? []).length - (b3.path ?? []).length);
+  const issues = [...error62.issues].sort((a, b) => (a.path ?? []).length - (b.path ?? []).length);
   for (const issue2 of issues) {
     lines.push(`\u2716 ${issue2.message}`);
     if (issue2.path?.length)
@@ -11698,7 +10952,7 @@ function finalizeParams(callee, params) {
   return { callee: params?.callee ?? callee, Err: params?.Err };
 }
 var _parse = (_Err) => {
-  const fn2 = (schema, value, _ctx, _params) => {
+  const fn = (schema, value, _ctx, _params) => {
     const ctx = _ctx ? { ..._ctx, async: false } : { async: false };
     const result = schema._zod.run({ value, issues: [] }, ctx);
     if (result instanceof Promise) {
@@ -11706,28 +10960,28 @@ var _parse = (_Err) => {
     }
     if (result.issues.length) {
       const e = new (_params?.Err ?? _Err)(result.issues.map((iss) => finalizeIssue(iss, ctx, config())));
-      captureStackTrace(e, _params?.callee ?? fn2);
+      captureStackTrace(e, _params?.callee ?? fn);
       throw e;
     }
     return result.value;
   };
-  return fn2;
+  return fn;
 };
 var parse = /* @__PURE__ */ _parse($ZodRealError);
 var _parseAsync = (_Err) => {
-  const fn2 = async (schema, value, _ctx, params) => {
+  const fn = async (schema, value, _ctx, params) => {
     const ctx = _ctx ? { ..._ctx, async: true } : { async: true };
     let result = schema._zod.run({ value, issues: [] }, ctx);
     if (result instanceof Promise)
       result = await result;
     if (result.issues.length) {
       const e = new (params?.Err ?? _Err)(result.issues.map((iss) => finalizeIssue(iss, ctx, config())));
-      captureStackTrace(e, params?.callee ?? fn2);
+      captureStackTrace(e, params?.callee ?? fn);
       throw e;
     }
     return result.value;
   };
-  return fn2;
+  return fn;
 };
 var parseAsync = /* @__PURE__ */ _parseAsync($ZodRealError);
 var _safeParse = (_Err) => (schema, value, _ctx) => {
@@ -11802,36 +11056,36 @@ var validateAsync = async (schema, value, _ctx) => {
 };
 var _encode = (_Err) => {
   const parse3 = _parse(_Err);
-  const fn2 = (schema, value, _ctx, _params) => {
+  const fn = (schema, value, _ctx, _params) => {
     const ctx = _ctx ? { ..._ctx, direction: "backward" } : { direction: "backward" };
-    return parse3(schema, value, ctx, finalizeParams(fn2, _params));
+    return parse3(schema, value, ctx, finalizeParams(fn, _params));
   };
-  return fn2;
+  return fn;
 };
 var encode = /* @__PURE__ */ _encode($ZodRealError);
 var _decode = (_Err) => {
   const parse3 = _parse(_Err);
-  const fn2 = (schema, value, _ctx, _params) => {
-    return parse3(schema, value, _ctx, finalizeParams(fn2, _params));
+  const fn = (schema, value, _ctx, _params) => {
+    return parse3(schema, value, _ctx, finalizeParams(fn, _params));
   };
-  return fn2;
+  return fn;
 };
 var decode = /* @__PURE__ */ _decode($ZodRealError);
 var _encodeAsync = (_Err) => {
   const parseAsync3 = _parseAsync(_Err);
-  const fn2 = async (schema, value, _ctx, _params) => {
+  const fn = async (schema, value, _ctx, _params) => {
     const ctx = _ctx ? { ..._ctx, direction: "backward" } : { direction: "backward" };
-    return await parseAsync3(schema, value, ctx, finalizeParams(fn2, _params));
+    return await parseAsync3(schema, value, ctx, finalizeParams(fn, _params));
   };
-  return fn2;
+  return fn;
 };
 var encodeAsync = /* @__PURE__ */ _encodeAsync($ZodRealError);
 var _decodeAsync = (_Err) => {
   const parseAsync3 = _parseAsync(_Err);
-  const fn2 = async (schema, value, _ctx, _params) => {
-    return await parseAsync3(schema, value, _ctx, finalizeParams(fn2, _params));
+  const fn = async (schema, value, _ctx, _params) => {
+    return await parseAsync3(schema, value, _ctx, finalizeParams(fn, _params));
   };
-  return fn2;
+  return fn;
 };
 var decodeAsync = /* @__PURE__ */ _decodeAsync($ZodRealError);
 var _safeEncode = (_Err) => (schema, value, _ctx) => {
@@ -12510,10 +11764,10 @@ var Doc = class {
     this.closed = closed;
   }
   // the compiler catches a child's throw and keeps writing into this doc, so the indent has to unwind with it
-  indented(fn2) {
+  indented(fn) {
     this.indent += 1;
     try {
-      fn2(this);
+      fn(this);
     } finally {
       this.indent -= 1;
     }
@@ -12525,17 +11779,17 @@ var Doc = class {
       return;
     }
     const content = arg;
-    const lines = content.split("\n").filter((x3) => x3);
-    const minIndent = Math.min(...lines.map((x3) => x3.length - x3.trimStart().length));
-    const dedented = lines.map((x3) => x3.slice(minIndent)).map((x3) => " ".repeat(this.indent * 2) + x3);
+    const lines = content.split("\n").filter((x) => x);
+    const minIndent = Math.min(...lines.map((x) => x.length - x.trimStart().length));
+    const dedented = lines.map((x) => x.slice(minIndent)).map((x) => " ".repeat(this.indent * 2) + x);
     for (const line of dedented) {
       this.content.push(line);
     }
   }
   compile() {
-    const F3 = Function;
+    const F = Function;
     const content = this?.content ?? [``];
-    const factory = new F3(...Object.keys(this.closed), `return function (${this.args.join(", ")}) {
+    const factory = new F(...Object.keys(this.closed), `return function (${this.args.join(", ")}) {
 ${content.join("\n")}
 };`);
     return factory(...Object.values(this.closed));
@@ -12559,8 +11813,8 @@ var $ZodType = /* @__PURE__ */ $constructor("$ZodType", (inst, def) => {
   const defChecks = inst._zod.def.checks;
   const checks = inst._zod.traits.has("$ZodCheck") ? [inst, ...defChecks ?? []] : defChecks?.length ? [...defChecks] : [];
   for (const ch of checks) {
-    for (const fn2 of ch._zod.onattach) {
-      fn2(inst);
+    for (const fn of ch._zod.onattach) {
+      fn(inst);
     }
   }
   if (checks.length === 0) {
@@ -12585,13 +11839,13 @@ var $ZodType = /* @__PURE__ */ $constructor("$ZodType", (inst, def) => {
           continue;
         }
         const currLen = payload.issues.length;
-        const _3 = ch._zod.check(payload);
-        if (_3 instanceof Promise && ctx?.async === false) {
+        const _ = ch._zod.check(payload);
+        if (_ instanceof Promise && ctx?.async === false) {
           throw new $ZodAsyncError();
         }
-        if (asyncResult || _3 instanceof Promise) {
+        if (asyncResult || _ instanceof Promise) {
           asyncResult = (asyncResult ?? Promise.resolve()).then(async () => {
-            await _3;
+            await _;
             const nextLen = payload.issues.length;
             if (nextLen === currLen)
               return;
@@ -12659,7 +11913,7 @@ var $ZodType = /* @__PURE__ */ $constructor("$ZodType", (inst, def) => {
     own(this, "~standard", value);
   }
 });
-var toStandardResult = (r2, ctx) => r2.issues.length ? { issues: r2.issues.map((iss) => finalizeIssue(iss, ctx, config())) } : { value: r2.value };
+var toStandardResult = (r, ctx) => r.issues.length ? { issues: r.issues.map((iss) => finalizeIssue(iss, ctx, config())) } : { value: r.value };
 async function validateAsync2(inst, value) {
   const ctx = { async: true };
   return toStandardResult(await inst._zod.run({ value, issues: [] }, ctx), ctx);
@@ -12669,10 +11923,10 @@ function standardProps(inst) {
     validate: (value) => {
       const ctx = { async: false };
       try {
-        const r2 = inst._zod.run({ value, issues: [] }, ctx);
-        if (!(r2 instanceof Promise))
-          return toStandardResult(r2, ctx);
-      } catch (_3) {
+        const r = inst._zod.run({ value, issues: [] }, ctx);
+        if (!(r instanceof Promise))
+          return toStandardResult(r, ctx);
+      } catch (_) {
       }
       return validateAsync2(inst, value);
     },
@@ -12683,11 +11937,11 @@ function standardProps(inst) {
 var $ZodString = /* @__PURE__ */ $constructor("$ZodString", (inst, def) => {
   $ZodType.init(inst, def);
   inst._zod.pattern = def.pattern ?? anyString;
-  inst._zod.parse = (payload, _3) => {
+  inst._zod.parse = (payload, _) => {
     if (def.coerce)
       try {
         payload.value = String(payload.value);
-      } catch (_4) {
+      } catch (_2) {
       }
     if (typeof payload.value === "string")
       return payload;
@@ -12720,10 +11974,10 @@ var $ZodUUID = /* @__PURE__ */ $constructor("$ZodUUID", (inst, def) => {
       v7: 7,
       v8: 8
     };
-    const v2 = versionMap[def.version];
-    if (v2 === void 0)
+    const v = versionMap[def.version];
+    if (v === void 0)
       throw new Error(`Invalid UUID version: "${def.version}"`);
-    def.pattern ?? (def.pattern = uuid(v2));
+    def.pattern ?? (def.pattern = uuid(v));
   } else
     def.pattern ?? (def.pattern = uuid());
   $ZodStringFormat.init(inst, def);
@@ -12832,7 +12086,7 @@ var $ZodURL = /* @__PURE__ */ $constructor("$ZodURL", (inst, def) => {
       }
       payload.value = def.normalize ? url2.href : stripTabAndNewline(trimmed);
       return;
-    } catch (_3) {
+    } catch (_) {
       payload.issues.push({
         code: "invalid_format",
         format: "url",
@@ -12985,7 +12239,7 @@ var base64urlCharset = /^[A-Za-z0-9_-]*$/;
 function isValidBase64URL(data) {
   if (!base64urlCharset.test(data))
     return false;
-  const base643 = data.replace(/[-_]/g, (c3) => c3 === "-" ? "+" : "/");
+  const base643 = data.replace(/[-_]/g, (c) => c === "-" ? "+" : "/");
   const padded = base643.padEnd(Math.ceil(base643.length / 4) * 4, "=");
   return isValidBase64(padded);
 }
@@ -13128,7 +12382,7 @@ var $ZodNumber = /* @__PURE__ */ $constructor("$ZodNumber", (inst, def) => {
     if (def.coerce)
       try {
         payload.value = Number(payload.value);
-      } catch (_3) {
+      } catch (_) {
       }
     const input2 = payload.value;
     if (typeof input2 === "number" && !Number.isNaN(input2) && Number.isFinite(input2)) {
@@ -13156,7 +12410,7 @@ var $ZodBoolean = /* @__PURE__ */ $constructor("$ZodBoolean", (inst, def) => {
     if (def.coerce)
       try {
         payload.value = Boolean(payload.value);
-      } catch (_3) {
+      } catch (_) {
       }
     const input2 = payload.value;
     if (typeof input2 === "boolean")
@@ -13177,7 +12431,7 @@ var $ZodBigInt = /* @__PURE__ */ $constructor("$ZodBigInt", (inst, def) => {
     if (def.coerce)
       try {
         payload.value = BigInt(payload.value);
-      } catch (_3) {
+      } catch (_) {
       }
     if (typeof payload.value === "bigint")
       return payload;
@@ -13306,7 +12560,7 @@ function capSize(inst, size) {
   const caps = sizeCaps(inst._zod.def.checks);
   if (!caps.length)
     return;
-  const cap = Math.min(...caps.map((c3) => c3[0]));
+  const cap = Math.min(...caps.map((c) => c[0]));
   const parse3 = inst._zod.parse;
   inst._zod.parse = (payload, ctx) => {
     const n = size(payload.value);
@@ -13409,9 +12663,9 @@ function normalizeDef(def) {
   const ownSymbols = Object.getOwnPropertySymbols(def.shape);
   const symbolKeys = ownSymbols.length ? ownSymbols : NO_SYMBOL_KEYS;
   const allKeys = symbolKeys.length ? [...keys, ...symbolKeys] : keys;
-  for (const k2 of allKeys) {
-    if (!def.shape?.[k2]?._zod?.traits?.has("$ZodType")) {
-      throw new Error(`Invalid element at key "${String(k2)}": expected a Zod schema`);
+  for (const k of allKeys) {
+    if (!def.shape?.[k]?._zod?.traits?.has("$ZodType")) {
+      throw new Error(`Invalid element at key "${String(k)}": expected a Zod schema`);
     }
   }
   const okeys = optionalKeys(def.shape);
@@ -13429,7 +12683,7 @@ function handleCatchall(proms, input2, payload, ctx, def, inst, abortEarly) {
   const unrecognized = [];
   const keySet = def.keySet;
   const _catchall = def.catchall._zod;
-  const t2 = _catchall.def.type;
+  const t = _catchall.def.type;
   const optin = _catchall.optin;
   const optout = _catchall.optout;
   let seen = 0;
@@ -13442,19 +12696,19 @@ function handleCatchall(proms, input2, payload, ctx, def, inst, abortEarly) {
     if (keySet.has(key))
       continue;
     if (key === "__proto__") {
-      if (t2 === "never")
+      if (t === "never")
         unrecognized.push(key);
       continue;
     }
-    if (t2 === "never") {
+    if (t === "never") {
       unrecognized.push(key);
       continue;
     }
-    const r2 = _catchall.run({ value: input2[key], issues: [] }, ctx);
-    if (r2 instanceof Promise) {
-      proms.push(r2.then((r3) => handlePropertyResult(r3, payload, key, input2, optin, optout)));
+    const r = _catchall.run({ value: input2[key], issues: [] }, ctx);
+    if (r instanceof Promise) {
+      proms.push(r.then((r2) => handlePropertyResult(r2, payload, key, input2, optin, optout)));
     } else {
-      handlePropertyResult(r2, payload, key, input2, optin, optout);
+      handlePropertyResult(r, payload, key, input2, optin, optout);
     }
   }
   if (unrecognized.length) {
@@ -13497,8 +12751,8 @@ var $ZodObject = /* @__PURE__ */ $constructor("$ZodObject", (inst, def) => {
         if (!Object.prototype.hasOwnProperty.call(propValues, key)) {
           assignProp(propValues, key, /* @__PURE__ */ new Set());
         }
-        for (const v2 of field.values)
-          propValues[key].add(v2);
+        for (const v of field.values)
+          propValues[key].add(v);
         if (field.optin !== void 0)
           propValues[key].add(void 0);
       }
@@ -13538,11 +12792,11 @@ var $ZodObject = /* @__PURE__ */ $constructor("$ZodObject", (inst, def) => {
       const el = shape[key];
       const optin = el._zod.optin;
       const optout = el._zod.optout;
-      const r2 = el._zod.run({ value: input2[key], issues: [] }, ctx);
-      if (r2 instanceof Promise) {
-        proms.push(r2.then((r3) => handlePropertyResult(r3, payload, key, input2, optin, optout)));
+      const r = el._zod.run({ value: input2[key], issues: [] }, ctx);
+      if (r instanceof Promise) {
+        proms.push(r.then((r2) => handlePropertyResult(r2, payload, key, input2, optin, optout)));
       } else {
-        handlePropertyResult(r2, payload, key, input2, optin, optout);
+        handlePropertyResult(r, payload, key, input2, optin, optout);
       }
     }
     if (!catchall) {
@@ -13560,12 +12814,12 @@ var $ZodObjectJIT = /* @__PURE__ */ $constructor("$ZodObjectJIT", (inst, def) =>
     const normalized = _normalized.value;
     const syms = normalized.symbolKeys;
     const doc = new Doc(["payload", "ctx"], { shape, inst, memo: memo2, syms });
-    const parseStr = (k2) => `shape[${k2}]._zod.run({ value: input[${k2}], issues: [] }, ctx)`;
-    const prefixStr = (id, k2) => `
+    const parseStr = (k) => `shape[${k}]._zod.run({ value: input[${k}], issues: [] }, ctx)`;
+    const prefixStr = (id, k) => `
           let ${id}_ab = false;
           for (let i = 0; i < ${id}.issues.length; i++) {
             const iss = ${id}.issues[i];
-            iss.path = iss.path ? [${k2}, ...iss.path] : [${k2}];
+            iss.path = iss.path ? [${k}, ...iss.path] : [${k}];
             payload.issues.push(iss);
             if (iss.continue !== true) ${id}_ab = true;
           }
@@ -13584,23 +12838,23 @@ var $ZodObjectJIT = /* @__PURE__ */ $constructor("$ZodObjectJIT", (inst, def) =>
       if (key === "__proto__")
         continue;
       const id = ids[key];
-      const k2 = typeof key === "symbol" ? `syms[${syms.indexOf(key)}]` : esc(key);
-      const isPresent = `${k2} in input`;
+      const k = typeof key === "symbol" ? `syms[${syms.indexOf(key)}]` : esc(key);
+      const isPresent = `${k} in input`;
       const schema = shape[key];
       const optin = schema?._zod?.optin;
       const isOptionalIn = optin !== void 0;
       const isOptionalOut = schema?._zod?.optout === "optional";
-      doc.write(`const ${id} = ${parseStr(k2)};`);
+      doc.write(`const ${id} = ${parseStr(k)};`);
       if (isOptionalIn && isOptionalOut) {
         const assign = optin === "optional" ? `${id}_present` : `${id}.value !== undefined || ${id}_present`;
         doc.write(`
         const ${id}_present = ${isPresent};
         if (!${id}.issues.length || ${id}_present) {
-          if (${id}.issues.length) {${prefixStr(id, k2)}
+          if (${id}.issues.length) {${prefixStr(id, k)}
           }
 
           if (${assign}) {
-            newResult[${k2}] = ${id}.value;
+            newResult[${k}] = ${id}.value;
           }
         }
 
@@ -13608,14 +12862,14 @@ var $ZodObjectJIT = /* @__PURE__ */ $constructor("$ZodObjectJIT", (inst, def) =>
       } else if (!isOptionalIn) {
         doc.write(`
         const ${id}_present = ${isPresent};
-        if (${id}.issues.length) {${prefixStr(id, k2)}
+        if (${id}.issues.length) {${prefixStr(id, k)}
         }
         if (!${id}_present && !${id}.issues.length) {
           payload.issues.push({
             code: "invalid_type",
             expected: "nonoptional",
             input: undefined,
-            path: [${k2}]
+            path: [${k}]
           });
           if (ctx && ctx.abortEarly) {
             payload.value = newResult;
@@ -13624,21 +12878,21 @@ var $ZodObjectJIT = /* @__PURE__ */ $constructor("$ZodObjectJIT", (inst, def) =>
         }
 
         if (${id}_present) {
-          newResult[${k2}] = ${id}.value;
+          newResult[${k}] = ${id}.value;
         }
 
       `);
       } else {
         doc.write(`
-        if (${id}.issues.length) {${prefixStr(id, k2)}
+        if (${id}.issues.length) {${prefixStr(id, k)}
         }
       `);
         if (optin === "defaulted") {
-          doc.write(`newResult[${k2}] = ${id}.value;`);
+          doc.write(`newResult[${k}] = ${id}.value;`);
         } else {
           doc.write(`
         if (${id}.value !== undefined || ${isPresent}) {
-          newResult[${k2}] = ${id}.value;
+          newResult[${k}] = ${id}.value;
         }
       `);
         }
@@ -13685,7 +12939,7 @@ function handleUnionResults(results, final, inst, ctx) {
       return final;
     }
   }
-  const nonaborted = results.filter((r2) => !aborted(r2));
+  const nonaborted = results.filter((r) => !aborted(r));
   if (nonaborted.length === 1) {
     final.value = nonaborted[0].value;
     return nonaborted[0];
@@ -13700,18 +12954,18 @@ function handleUnionResults(results, final, inst, ctx) {
 }
 var $ZodUnion = /* @__PURE__ */ $constructor("$ZodUnion", (inst, def) => {
   $ZodType.init(inst, def);
-  defineLazyInternal(inst, "optin", (zod) => zod.def.options.some((o2) => o2._zod.optin === "defaulted") ? "defaulted" : zod.def.options.some((o2) => o2._zod.optin !== void 0) ? "optional" : void 0);
-  defineLazyInternal(inst, "optout", (zod) => zod.def.options.some((o2) => o2._zod.optout === "optional") ? "optional" : void 0);
+  defineLazyInternal(inst, "optin", (zod) => zod.def.options.some((o) => o._zod.optin === "defaulted") ? "defaulted" : zod.def.options.some((o) => o._zod.optin !== void 0) ? "optional" : void 0);
+  defineLazyInternal(inst, "optout", (zod) => zod.def.options.some((o) => o._zod.optout === "optional") ? "optional" : void 0);
   defineLazyInternal(inst, "values", (zod) => {
-    if (zod.def.options.every((o2) => o2._zod.values)) {
+    if (zod.def.options.every((o) => o._zod.values)) {
       return new Set(zod.def.options.flatMap((option) => Array.from(option._zod.values)));
     }
     return void 0;
   });
   defineLazyInternal(inst, "pattern", (zod) => {
-    if (zod.def.options.every((o2) => o2._zod.pattern)) {
-      const patterns = zod.def.options.map((o2) => o2._zod.pattern);
-      return new RegExp(`^(${patterns.map((p2) => cleanRegex(p2.source)).join("|")})$`);
+    if (zod.def.options.every((o) => o._zod.pattern)) {
+      const patterns = zod.def.options.map((o) => o._zod.pattern);
+      return new RegExp(`^(${patterns.map((p) => cleanRegex(p.source)).join("|")})$`);
     }
     return void 0;
   });
@@ -13844,12 +13098,12 @@ var $ZodDiscriminatedUnion = /* @__PURE__ */ $constructor("$ZodDiscriminatedUnio
         throw new Error(`Invalid discriminated union option at index "${zod.def.options.indexOf(option)}"`);
       if (pv[zod.def.discriminator]?.has(void 0))
         undefinedCount++;
-      for (const [k2, v2] of Object.entries(pv)) {
-        if (!Object.prototype.hasOwnProperty.call(propValues, k2)) {
-          assignProp(propValues, k2, /* @__PURE__ */ new Set());
+      for (const [k, v] of Object.entries(pv)) {
+        if (!Object.prototype.hasOwnProperty.call(propValues, k)) {
+          assignProp(propValues, k, /* @__PURE__ */ new Set());
         }
-        for (const val of v2) {
-          propValues[k2].add(val);
+        for (const val of v) {
+          propValues[k].add(val);
         }
       }
     }
@@ -13911,23 +13165,23 @@ var $ZodIntersection = /* @__PURE__ */ $constructor("$ZodIntersection", (inst, d
     return handleIntersectionResults(payload, left, right);
   };
 });
-function mergeValues(a, b3) {
-  if (a === b3) {
+function mergeValues(a, b) {
+  if (a === b) {
     return { valid: true, data: a };
   }
-  if (a instanceof Date && b3 instanceof Date && +a === +b3) {
+  if (a instanceof Date && b instanceof Date && +a === +b) {
     return { valid: true, data: a };
   }
-  if (isPlainObject(a) && isPlainObject(b3)) {
-    const bKeys = Object.keys(b3);
+  if (isPlainObject(a) && isPlainObject(b)) {
+    const bKeys = Object.keys(b);
     const sharedKeys = Object.keys(a).filter((key) => bKeys.indexOf(key) !== -1);
-    const newObj = { ...a, ...b3 };
+    const newObj = { ...a, ...b };
     if (Object.prototype.hasOwnProperty.call(newObj, "__proto__"))
       delete newObj.__proto__;
     for (const key of sharedKeys) {
       if (key === "__proto__")
         continue;
-      const sharedValue = mergeValues(a[key], b3[key]);
+      const sharedValue = mergeValues(a[key], b[key]);
       if (!sharedValue.valid) {
         return {
           valid: false,
@@ -13938,14 +13192,14 @@ function mergeValues(a, b3) {
     }
     return { valid: true, data: newObj };
   }
-  if (Array.isArray(a) && Array.isArray(b3)) {
-    if (a.length !== b3.length) {
+  if (Array.isArray(a) && Array.isArray(b)) {
+    if (a.length !== b.length) {
       return { valid: false, mergeErrorPath: [] };
     }
     const newArray = [];
     for (let index = 0; index < a.length; index++) {
       const itemA = a[index];
-      const itemB = b3[index];
+      const itemB = b[index];
       const sharedValue = mergeValues(itemA, itemB);
       if (!sharedValue.valid) {
         return {
@@ -13969,17 +13223,17 @@ function handleIntersectionResults(result, left, right) {
       unrecIssue ?? (unrecIssue = iss);
       keys = iss.keys;
     } else if (iss.code === "invalid_key" && iss.origin === "record" && iss.path?.length === 1) {
-      const k2 = String(iss.path[0]);
-      if (!keyIssues.has(k2))
-        keyIssues.set(k2, iss);
-      keys = [k2];
+      const k = String(iss.path[0]);
+      if (!keyIssues.has(k))
+        keyIssues.set(k, iss);
+      keys = [k];
     } else {
       return false;
     }
-    for (const k2 of keys) {
-      if (!unrecKeys.has(k2))
-        unrecKeys.set(k2, {});
-      unrecKeys.get(k2)[side] = true;
+    for (const k of keys) {
+      if (!unrecKeys.has(k))
+        unrecKeys.set(k, {});
+      unrecKeys.get(k)[side] = true;
     }
     return true;
   };
@@ -13991,14 +13245,14 @@ function handleIntersectionResults(result, left, right) {
     if (!collect(iss, "r"))
       result.issues.push(iss);
   }
-  const bothKeys = [...unrecKeys].filter(([, f3]) => f3.l && f3.r).map(([k2]) => k2);
+  const bothKeys = [...unrecKeys].filter(([, f]) => f.l && f.r).map(([k]) => k);
   if (bothKeys.length) {
-    const aggregated = unrecIssue ? bothKeys.filter((k2) => unrecIssue.keys.includes(k2)) : [];
+    const aggregated = unrecIssue ? bothKeys.filter((k) => unrecIssue.keys.includes(k)) : [];
     if (aggregated.length)
       result.issues.push({ ...unrecIssue, keys: aggregated });
-    for (const k2 of bothKeys) {
-      if (!aggregated.includes(k2) && keyIssues.has(k2))
-        result.issues.push(keyIssues.get(k2));
+    for (const k of bothKeys) {
+      if (!aggregated.includes(k) && keyIssues.has(k))
+        result.issues.push(keyIssues.get(k));
     }
   }
   const merged = mergeValues(left.value, right.value);
@@ -14057,15 +13311,15 @@ var $ZodTuple = /* @__PURE__ */ $constructor("$ZodTuple", (inst, def) => {
     const abortEarly = def.rest ? ctx?.abortEarly : void 0;
     let itemAborted = false;
     for (let i = 0; i < items.length; i++) {
-      const r2 = items[i]._zod.run({ value: input2[i], issues: [] }, ctx);
-      if (r2 instanceof Promise) {
-        proms.push(r2.then((rr2) => {
-          itemResults[i] = rr2;
+      const r = items[i]._zod.run({ value: input2[i], issues: [] }, ctx);
+      if (r instanceof Promise) {
+        proms.push(r.then((rr) => {
+          itemResults[i] = rr;
         }));
       } else {
-        itemResults[i] = r2;
-        if (abortEarly && !itemAborted && r2.issues.length)
-          itemAborted = aborted(r2);
+        itemResults[i] = r;
+        if (abortEarly && !itemAborted && r.issues.length)
+          itemAborted = aborted(r);
       }
     }
     if (def.rest && !itemAborted) {
@@ -14081,7 +13335,7 @@ var $ZodTuple = /* @__PURE__ */ $constructor("$ZodTuple", (inst, def) => {
         i++;
         const result = def.rest._zod.run({ value: el, issues: [] }, ctx);
         if (result instanceof Promise) {
-          proms.push(result.then((r2) => handleTupleResult(r2, payload, i)));
+          proms.push(result.then((r) => handleTupleResult(r, payload, i)));
         } else {
           handleTupleResult(result, payload, i);
         }
@@ -14109,20 +13363,20 @@ function handleTupleResult(result, final, index) {
 }
 function handleTupleResults(itemResults, final, items, input2, optoutStart) {
   for (let i = 0; i < items.length; i++) {
-    const r2 = itemResults[i];
+    const r = itemResults[i];
     const isPresent = i < input2.length;
     if (!isPresent && i >= optoutStart && items[i]._zod.optin === "optional") {
       final.value.length = i;
       break;
     }
-    if (r2.issues.length) {
+    if (r.issues.length) {
       if (!isPresent && i >= optoutStart) {
         final.value.length = i;
         break;
       }
-      final.issues.push(...prefixIssues(i, r2.issues));
+      final.issues.push(...prefixIssues(i, r.issues));
     }
-    final.value[i] = r2.value;
+    final.value[i] = r.value;
   }
   for (let i = final.value.length - 1; i >= input2.length; i--) {
     if (items[i]._zod.optout === "optional" && final.value[i] === void 0) {
@@ -14408,8 +13662,8 @@ var $ZodEnum = /* @__PURE__ */ $constructor("$ZodEnum", (inst, def) => {
   const valuesSet = new Set(values);
   inst._zod.values = valuesSet;
   defineLazyInternal(inst, "pattern", (zod) => {
-    const patternValues = getEnumValues(zod.def.entries).filter((k2) => propertyKeyTypes.has(typeof k2));
-    return new RegExp(patternValues.length ? `^(${patternValues.map((o2) => escapeRegex(o2.toString())).join("|")})$` : "^[^\\s\\S]$");
+    const patternValues = getEnumValues(zod.def.entries).filter((k) => propertyKeyTypes.has(typeof k));
+    return new RegExp(patternValues.length ? `^(${patternValues.map((o) => escapeRegex(o.toString())).join("|")})$` : "^[^\\s\\S]$");
   });
   inst._zod.parse = (payload, _ctx) => {
     const input2 = payload.value;
@@ -14431,7 +13685,7 @@ var $ZodLiteral = /* @__PURE__ */ $constructor("$ZodLiteral", (inst, def) => {
   inst._zod.values = values;
   defineLazyInternal(inst, "pattern", (zod) => {
     const vals = zod.def.values;
-    return new RegExp(vals.length ? `^(${vals.map((o2) => typeof o2 === "string" ? escapeRegex(o2) : o2 ? escapeRegex(o2.toString()) : String(o2)).join("|")})$` : "^[^\\s\\S]$");
+    return new RegExp(vals.length ? `^(${vals.map((o) => typeof o === "string" ? escapeRegex(o) : o ? escapeRegex(o.toString()) : String(o)).join("|")})$` : "^[^\\s\\S]$");
   });
   inst._zod.parse = (payload, _ctx) => {
     const input2 = payload.value;
@@ -14580,8 +13834,8 @@ var $ZodPrefault = /* @__PURE__ */ $constructor("$ZodPrefault", (inst, def) => {
 var $ZodNonOptional = /* @__PURE__ */ $constructor("$ZodNonOptional", (inst, def) => {
   $ZodType.init(inst, def);
   defineLazyInternal(inst, "values", (zod) => {
-    const v2 = zod.def.innerType._zod.values;
-    return v2 ? new Set([...v2].filter((x3) => x3 !== void 0)) : void 0;
+    const v = zod.def.innerType._zod.values;
+    return v ? new Set([...v].filter((x) => x !== void 0)) : void 0;
   });
   inst._zod.parse = (payload, ctx) => {
     const result = def.innerType._zod.run(payload, ctx);
@@ -14777,12 +14031,12 @@ function leafPattern(schema) {
   let minimum;
   let maximum;
   for (const ch of def.checks ?? []) {
-    const d2 = ch._zod.def;
-    if (d2.pattern)
-      pattern = d2.pattern;
-    isInt || (isInt = !!d2.format?.includes("int"));
-    const lo = d2.minimum ?? d2.length;
-    const hi = d2.maximum ?? d2.length;
+    const d = ch._zod.def;
+    if (d.pattern)
+      pattern = d.pattern;
+    isInt || (isInt = !!d.format?.includes("int"));
+    const lo = d.minimum ?? d.length;
+    const hi = d.maximum ?? d.length;
     if (lo !== void 0 && (minimum === void 0 || lo > minimum))
       minimum = lo;
     if (hi !== void 0 && (maximum === void 0 || hi < maximum))
@@ -14906,9 +14160,9 @@ var $ZodFunction = /* @__PURE__ */ $constructor("$ZodFunction", (inst, def) => {
     return payload;
   };
   inst.input = (...args) => {
-    const F3 = inst.constructor;
+    const F = inst.constructor;
     if (Array.isArray(args[0])) {
-      return new F3({
+      return new F({
         type: "function",
         input: new $ZodTuple({
           type: "tuple",
@@ -14918,15 +14172,15 @@ var $ZodFunction = /* @__PURE__ */ $constructor("$ZodFunction", (inst, def) => {
         output: inst._def.output
       });
     }
-    return new F3({
+    return new F({
       type: "function",
       input: args[0],
       output: inst._def.output
     });
   };
   inst.output = (output2) => {
-    const F3 = inst.constructor;
-    return new F3({
+    const F = inst.constructor;
+    return new F({
       type: "function",
       input: inst._def.input,
       output: output2
@@ -14943,10 +14197,10 @@ var $ZodPromise = /* @__PURE__ */ $constructor("$ZodPromise", (inst, def) => {
 var $ZodLazy = /* @__PURE__ */ $constructor("$ZodLazy", (inst, def) => {
   $ZodType.init(inst, def);
   defineLazy(inst._zod, "innerType", () => {
-    const d2 = def;
-    if (!d2._cachedInner)
-      d2._cachedInner = def.getter();
-    return d2._cachedInner;
+    const d = def;
+    if (!d._cachedInner)
+      d._cachedInner = def.getter();
+    return d._cachedInner;
   });
   defineLazyInternal(inst, "pattern", (zod) => zod.innerType?._zod?.pattern);
   defineLazyInternal(inst, "propValues", (zod) => zod.innerType?._zod?.propValues);
@@ -14960,16 +14214,16 @@ var $ZodLazy = /* @__PURE__ */ $constructor("$ZodLazy", (inst, def) => {
 var $ZodCustom = /* @__PURE__ */ $constructor("$ZodCustom", (inst, def) => {
   $ZodCheck.init(inst, def);
   $ZodType.init(inst, def);
-  inst._zod.parse = (payload, _3) => {
+  inst._zod.parse = (payload, _) => {
     return payload;
   };
   inst._zod.check = (payload) => {
     const input2 = payload.value;
-    const r2 = def.fn(input2);
-    if (r2 instanceof Promise) {
-      return r2.then((r3) => handleRefineResult(r3, payload, input2, inst));
+    const r = def.fn(input2);
+    if (r instanceof Promise) {
+      return r.then((r2) => handleRefineResult(r2, payload, input2, inst));
     }
-    handleRefineResult(r2, payload, input2, inst);
+    handleRefineResult(r, payload, input2, inst);
     return;
   };
 });
@@ -15244,10 +14498,10 @@ var memo = {
         handoff = void 0;
         const entry = open.length > depth ? open.pop() : void 0;
         if (result instanceof Promise) {
-          return result.then((r2) => {
+          return result.then((r) => {
             if (entry)
-              entry.issues = r2.issues.length ? cloneIssues(r2.issues) : NO_ISSUES;
-            return r2;
+              entry.issues = r.issues.length ? cloneIssues(r.issues) : NO_ISSUES;
+            return r;
           });
         }
         if (entry)
@@ -15951,7 +15205,7 @@ var error5 = () => {
         return `${issue2.origin} \u098F \u0985\u09AC\u09C8\u09A7 \u0995\u09C0`;
       case "invalid_union":
         if (issue2.options && Array.isArray(issue2.options) && issue2.options.length > 0) {
-          const opts = issue2.options.map((o2) => `'${o2}'`).join(" | ");
+          const opts = issue2.options.map((o) => `'${o}'`).join(" | ");
           return `\u0985\u09AC\u09C8\u09A7 \u09A1\u09BF\u09B8\u0995\u09CD\u09B0\u09BF\u09AE\u09BF\u09A8\u09C7\u099F\u09B0 \u09AE\u09BE\u09A8\u0964 \u09AA\u09CD\u09B0\u09A4\u09CD\u09AF\u09BE\u09B6\u09BF\u09A4 ${opts}`;
         }
         return "\u0985\u09AC\u09C8\u09A7 \u0987\u09A8\u09AA\u09C1\u099F";
@@ -16155,7 +15409,7 @@ var error7 = () => {
         const expected = TypeDictionary[issue2.expected] ?? issue2.expected;
         const receivedType = parsedType(issue2.input);
         const received = TypeDictionary[receivedType] ?? receivedType;
-        const postfix = ["\u0627", "\u0648", "\u06C6", "\u0648\u0648", "\u06D5", "\u06CC", "\u06CE"].some((p2) => received.endsWith(p2)) ? "\u06CC\u06D5" : "\u06D5";
+        const postfix = ["\u0627", "\u0648", "\u06C6", "\u0648\u0648", "\u06D5", "\u06CC", "\u06CE"].some((p) => received.endsWith(p)) ? "\u06CC\u06D5" : "\u06D5";
         const isEnglish = /^[a-zA-Z]+$/.test(received);
         if (receivedType === "null" || receivedType === "undefined")
           return `\u062F\u0627\u0648\u0627\u06A9\u0631\u0627\u0648\u06D5`;
@@ -16198,7 +15452,7 @@ var error7 = () => {
         return `\u06A9\u0644\u06CC\u0644\u06CC \u0646\u0627\u062F\u0631\u0648\u0633\u062A \u0644\u06D5 ${issue2.origin}`;
       case "invalid_union":
         if (issue2.options && Array.isArray(issue2.options) && issue2.options.length > 0) {
-          const opts = issue2.options.map((o2) => `'${o2}'`).join(" | ");
+          const opts = issue2.options.map((o) => `'${o}'`).join(" | ");
           return `\u0628\u06D5\u0647\u0627\u06CC \u0646\u06D5\u0646\u0627\u0633\u0631\u0627\u0648 \u0647\u06D5\u06CC\u06D5. \u0628\u06D5\u0647\u0627\u06CC \u0686\u0627\u0648\u06D5\u0695\u0648\u0627\u0646\u06A9\u0631\u0627\u0648: ${opts}`;
         }
         return "\u06CC\u06D5\u06A9\u06AF\u0631\u062A\u0646\u06CC \u0646\u0627\u062F\u0631\u0648\u0633\u062A";
@@ -16785,7 +16039,7 @@ var error12 = () => {
         return `Invalid key in ${issue2.origin}`;
       case "invalid_union":
         if (issue2.options && Array.isArray(issue2.options) && issue2.options.length > 0) {
-          const opts = issue2.options.map((o2) => `'${o2}'`).join(" | ");
+          const opts = issue2.options.map((o) => `'${o}'`).join(" | ");
           return `Invalid discriminator value. Expected ${opts}`;
         }
         if (issue2.inclusive === false) {
@@ -17635,7 +16889,7 @@ var error19 = () => {
         return `${issue2.origin} \u0AAE\u0ABE\u0A82 \u0A85\u0AAE\u0ABE\u0AA8\u0ACD\u0AAF \u0A95\u0AC0`;
       case "invalid_union":
         if (issue2.options && Array.isArray(issue2.options) && issue2.options.length > 0) {
-          const opts = issue2.options.map((o2) => `'${o2}'`).join(" | ");
+          const opts = issue2.options.map((o) => `'${o}'`).join(" | ");
           return `\u0A85\u0AAE\u0ABE\u0AA8\u0ACD\u0AAF \u0AA1\u0ABF\u0AB8\u0ACD\u0A95\u0ACD\u0AB0\u0ABF\u0AAE\u0ABF\u0AA8\u0AC7\u0A9F\u0AB0 \u0AAE\u0AC2\u0AB2\u0ACD\u0AAF. \u0A85\u0AAA\u0AC7\u0A95\u0ACD\u0AB7\u0ABF\u0AA4 ${opts}`;
         }
         return "\u0A85\u0AAE\u0ABE\u0AA8\u0ACD\u0AAF \u0A87\u0AA8\u0AAA\u0AC1\u0A9F";
@@ -17682,16 +16936,16 @@ var error20 = () => {
     number: { unit: "", shortLabel: "\u05E7\u05D8\u05DF", longLabel: "\u05D2\u05D3\u05D5\u05DC" }
     // no unit
   };
-  const typeEntry = (t2) => t2 ? TypeNames[t2] : void 0;
-  const typeLabel = (t2) => {
-    const e = typeEntry(t2);
+  const typeEntry = (t) => t ? TypeNames[t] : void 0;
+  const typeLabel = (t) => {
+    const e = typeEntry(t);
     if (e)
       return e.label;
-    return t2 ?? TypeNames.unknown.label;
+    return t ?? TypeNames.unknown.label;
   };
-  const withDefinite = (t2) => `\u05D4${typeLabel(t2)}`;
-  const verbFor = (t2) => {
-    const e = typeEntry(t2);
+  const withDefinite = (t) => `\u05D4${typeLabel(t)}`;
+  const verbFor = (t) => {
+    const e = typeEntry(t);
     const gender = e?.gender ?? "m";
     return gender === "f" ? "\u05E6\u05E8\u05D9\u05DB\u05D4 \u05DC\u05D4\u05D9\u05D5\u05EA" : "\u05E6\u05E8\u05D9\u05DA \u05DC\u05D4\u05D9\u05D5\u05EA";
   };
@@ -17758,7 +17012,7 @@ var error20 = () => {
         if (issue2.values.length === 1) {
           return `\u05E2\u05E8\u05DA \u05DC\u05D0 \u05EA\u05E7\u05D9\u05DF: \u05D4\u05E2\u05E8\u05DA \u05D7\u05D9\u05D9\u05D1 \u05DC\u05D4\u05D9\u05D5\u05EA ${stringifyPrimitive(issue2.values[0])}`;
         }
-        const stringified = issue2.values.map((v2) => stringifyPrimitive(v2));
+        const stringified = issue2.values.map((v) => stringifyPrimitive(v));
         if (issue2.values.length === 2) {
           return `\u05E2\u05E8\u05DA \u05DC\u05D0 \u05EA\u05E7\u05D9\u05DF: \u05D4\u05D0\u05E4\u05E9\u05E8\u05D5\u05D9\u05D5\u05EA \u05D4\u05DE\u05EA\u05D0\u05D9\u05DE\u05D5\u05EA \u05D4\u05DF ${stringified[0]} \u05D0\u05D5 ${stringified[1]}`;
         }
@@ -17782,11 +17036,11 @@ var error20 = () => {
           return `\u05D2\u05D3\u05D5\u05DC \u05DE\u05D3\u05D9: ${subject} ${verb} \u05DC\u05D4\u05DB\u05D9\u05DC ${comparison}`.trim();
         }
         const adj = issue2.inclusive ? "<=" : "<";
-        const be2 = verbFor(issue2.origin ?? "value");
+        const be = verbFor(issue2.origin ?? "value");
         if (sizing?.unit) {
-          return `${sizing.longLabel} \u05DE\u05D3\u05D9: ${subject} ${be2} ${adj}${issue2.maximum.toString()} ${sizing.unit}`;
+          return `${sizing.longLabel} \u05DE\u05D3\u05D9: ${subject} ${be} ${adj}${issue2.maximum.toString()} ${sizing.unit}`;
         }
-        return `${sizing?.longLabel ?? "\u05D2\u05D3\u05D5\u05DC"} \u05DE\u05D3\u05D9: ${subject} ${be2} ${adj}${issue2.maximum.toString()}`;
+        return `${sizing?.longLabel ?? "\u05D2\u05D3\u05D5\u05DC"} \u05DE\u05D3\u05D9: ${subject} ${be} ${adj}${issue2.maximum.toString()}`;
       }
       case "too_small": {
         const sizing = getSizing(issue2.origin);
@@ -17808,11 +17062,11 @@ var error20 = () => {
           return `\u05E7\u05D8\u05DF \u05DE\u05D3\u05D9: ${subject} ${verb} \u05DC\u05D4\u05DB\u05D9\u05DC ${comparison}`.trim();
         }
         const adj = issue2.inclusive ? ">=" : ">";
-        const be2 = verbFor(issue2.origin ?? "value");
+        const be = verbFor(issue2.origin ?? "value");
         if (sizing?.unit) {
-          return `${sizing.shortLabel} \u05DE\u05D3\u05D9: ${subject} ${be2} ${adj}${issue2.minimum.toString()} ${sizing.unit}`;
+          return `${sizing.shortLabel} \u05DE\u05D3\u05D9: ${subject} ${be} ${adj}${issue2.minimum.toString()} ${sizing.unit}`;
         }
-        return `${sizing?.shortLabel ?? "\u05E7\u05D8\u05DF"} \u05DE\u05D3\u05D9: ${subject} ${be2} ${adj}${issue2.minimum.toString()}`;
+        return `${sizing?.shortLabel ?? "\u05E7\u05D8\u05DF"} \u05DE\u05D3\u05D9: ${subject} ${be} ${adj}${issue2.minimum.toString()}`;
       }
       case "invalid_format": {
         const _issue = issue2;
@@ -17949,7 +17203,7 @@ var error21 = () => {
         return `\u0905\u092E\u093E\u0928\u094D\u092F \u0915\u0941\u0902\u091C\u0940: ${issue2.origin} \u092E\u0947\u0902`;
       case "invalid_union":
         if (issue2.options && Array.isArray(issue2.options) && issue2.options.length > 0) {
-          const opts = issue2.options.map((o2) => `'${o2}'`).join(" | ");
+          const opts = issue2.options.map((o) => `'${o}'`).join(" | ");
           return `\u0905\u092E\u093E\u0928\u094D\u092F \u0921\u093F\u0938\u094D\u0915\u094D\u0930\u093F\u092E\u093F\u0928\u0947\u091F\u0930 \u092E\u093E\u0928: \u0905\u092A\u0947\u0915\u094D\u0937\u093F\u0924 ${opts}`;
         }
         return "\u0905\u092E\u093E\u0928\u094D\u092F \u0907\u0928\u092A\u0941\u091F";
@@ -19158,7 +18412,7 @@ var error31 = () => {
         return `\u0C85\u0CAE\u0CBE\u0CA8\u0CCD\u0CAF\u0CB5\u0CBE\u0CA6 \u0C95\u0CC0 \u0C87\u0CA8\u0CCD ${issue2.origin}`;
       case "invalid_union":
         if (issue2.options && Array.isArray(issue2.options) && issue2.options.length > 0) {
-          const opts = issue2.options.map((o2) => `'${o2}'`).join(" | ");
+          const opts = issue2.options.map((o) => `'${o}'`).join(" | ");
           return `\u0C85\u0CAE\u0CBE\u0CA8\u0CCD\u0CAF \u0CA4\u0CBE\u0CB0\u0CA4\u0CAE\u0CCD\u0CAF \u0CAE\u0CCC\u0CB2\u0CCD\u0CAF. \u0CA8\u0CBF\u0CB0\u0CC0\u0C95\u0CCD\u0CB7\u0CBF\u0CB8\u0CB2\u0CBE\u0C97\u0CBF\u0CA6\u0CC6 ${opts}`;
         }
         return "\u0C85\u0CAE\u0CBE\u0CA8\u0CCD\u0CAF \u0C87\u0CA8\u0CCD\u200C\u0CAA\u0CC1\u0C9F\u0CCD";
@@ -19823,7 +19077,7 @@ var error36 = () => {
         return `\u0905\u092E\u093E\u0928\u094D\u092F \u0915\u0941\u091E\u094D\u091C\u0940: ${issue2.origin} \u092E\u093E`;
       case "invalid_union":
         if (issue2.options && Array.isArray(issue2.options) && issue2.options.length > 0) {
-          const opts = issue2.options.map((o2) => `'${o2}'`).join(" | ");
+          const opts = issue2.options.map((o) => `'${o}'`).join(" | ");
           return `\u0905\u092E\u093E\u0928\u094D\u092F \u0921\u093F\u0938\u094D\u0915\u094D\u0930\u093F\u092E\u093F\u0928\u0947\u091F\u0930 \u092E\u093E\u0928: \u0905\u092A\u0947\u0915\u094D\u0937\u093F\u0924 ${opts}`;
         }
         return "\u0905\u092E\u093E\u0928\u094D\u092F \u0907\u0928\u092A\u0941\u091F";
@@ -20661,7 +19915,7 @@ var error43 = () => {
         return `Entrada inv\xE1lida n${translateOriginWithArticle(issue2.origin, "definite")}`;
       case "invalid_union":
         if (issue2.options && Array.isArray(issue2.options) && issue2.options.length > 0) {
-          const opts = issue2.options.map((o2) => `'${o2}'`).join(" | ");
+          const opts = issue2.options.map((o) => `'${o}'`).join(" | ");
           return `Valor de discrimina\xE7\xE3o inv\xE1lido. Esperava ${opts}`;
         }
         return "Entrada inv\xE1lida";
@@ -20806,7 +20060,7 @@ var error44 = () => {
         return `Entrada inv\xE1lida n${translateOriginWithArticle(issue2.origin, "definite")}`;
       case "invalid_union":
         if (issue2.options && Array.isArray(issue2.options) && issue2.options.length > 0) {
-          const opts = issue2.options.map((o2) => `'${o2}'`).join(" | ");
+          const opts = issue2.options.map((o) => `'${o}'`).join(" | ");
           return `Valor de discrimina\xE7\xE3o inv\xE1lido. Esperava ${opts}`;
         }
         return "Entrada inv\xE1lida";
@@ -21679,7 +20933,7 @@ var error51 = () => {
         return `\u041A\u0430\u043B\u0438\u0434\u0438 \u043D\u043E\u0434\u0443\u0440\u0443\u0441\u0442 \u0434\u0430\u0440 ${issue2.origin}`;
       case "invalid_union":
         if (issue2.options && Array.isArray(issue2.options) && issue2.options.length > 0) {
-          const opts = issue2.options.map((o2) => `'${o2}'`).join(" | ");
+          const opts = issue2.options.map((o) => `'${o}'`).join(" | ");
           return `\u049A\u0438\u043C\u0430\u0442\u0438 \u043D\u043E\u0434\u0443\u0440\u0443\u0441\u0442\u0438 \u0434\u0438\u0441\u043A\u0440\u0438\u043C\u0438\u043D\u0430\u0442\u043E\u0440: ${opts} \u0438\u043D\u0442\u0438\u0437\u043E\u0440 \u043C\u0435\u0440\u0430\u0444\u0442`;
         }
         return "\u0412\u0443\u0440\u0443\u0434\u0438 \u043D\u043E\u0434\u0443\u0440\u0443\u0441\u0442";
@@ -22866,12 +22120,12 @@ var $ZodRegistry = class {
     return this;
   }
   get(schema) {
-    const p2 = schema._zod.parent;
-    if (p2) {
-      const pm = { ...this.get(p2) ?? {} };
+    const p = schema._zod.parent;
+    if (p) {
+      const pm = { ...this.get(p) ?? {} };
       delete pm.id;
-      const f3 = { ...pm, ...this._map.get(schema) };
-      return Object.keys(f3).length ? f3 : void 0;
+      const f = { ...pm, ...this._map.get(schema) };
+      return Object.keys(f).length ? f : void 0;
     }
     return this._map.get(schema);
   }
@@ -22998,35 +22252,35 @@ function compileFn(schema, options) {
   const code = doc.content.join("\n");
   const fullCode = options?.debug ? constantNames.length > 0 ? `// Constants: ${constantNames.join(", ")}
 ${code}` : code : "";
-  const F3 = Function;
+  const F = Function;
   const factoryCode = `return (input) => {
 ${code}
 }`;
-  let fn2;
+  let fn;
   try {
-    const factory = new F3(...constantNames, factoryCode);
-    fn2 = factory(...constantValues);
+    const factory = new F(...constantNames, factoryCode);
+    fn = factory(...constantValues);
   } catch (err) {
     throw new ZodCompileUnsupportedError(`this schema (generated code failed to evaluate: ${err.message})`);
   }
   if (options?.debug) {
-    fn2.code = fullCode;
+    fn.code = fullCode;
   }
-  fn2.definite = ctx.definite;
-  return fn2;
+  fn.definite = ctx.definite;
+  return fn;
 }
 function addConstant(ctx, value) {
-  for (const [name2, v2] of ctx.constants) {
-    if (v2 === value)
+  for (const [name2, v] of ctx.constants) {
+    if (v === value)
       return name2;
   }
   const name = `c${ctx.constantCounter++}`;
   ctx.constants.set(name, value);
   return name;
 }
-function addUserConstant(ctx, fn2) {
+function addUserConstant(ctx, fn) {
   ctx.definite = false;
-  return addConstant(ctx, fn2);
+  return addConstant(ctx, fn);
 }
 function newVar(ctx) {
   return `v${ctx.varCounter++}`;
@@ -23035,8 +22289,8 @@ function runtimeRun(schema, value) {
   const result = schema._zod.run({ value, issues: [] }, {});
   if (result && typeof result.then === "function")
     return INVALID;
-  const r2 = result;
-  return r2.issues.length === 0 ? r2.value : INVALID;
+  const r = result;
+  return r.issues.length === 0 ? r.value : INVALID;
 }
 function compileChild(doc, ctx, schema, accessor, needsValue = true) {
   const contentLen = doc.content.length;
@@ -23051,8 +22305,8 @@ function compileChild(doc, ctx, schema, accessor, needsValue = true) {
     doc.content.length = contentLen;
     if (ctx.constants.size > constantCount) {
       const trailing = Array.from(ctx.constants.keys()).slice(constantCount);
-      for (const k2 of trailing)
-        ctx.constants.delete(k2);
+      for (const k of trailing)
+        ctx.constants.delete(k);
     }
     ctx.constantCounter = constantCounter;
     ctx.varCounter = varCounter;
@@ -23160,9 +22414,9 @@ function generateChecks(doc, ctx, schema, accessor) {
 }
 function codePointLengthVar(doc, ctx, accessor, inDoubt) {
   const cpLen = addConstant(ctx, codePointLength);
-  const v2 = newVar(ctx);
-  doc.write(`const ${v2} = typeof ${accessor} === "string" && ${inDoubt} ? ${cpLen}(${accessor}) : ${accessor}.length;`);
-  return v2;
+  const v = newVar(ctx);
+  doc.write(`const ${v} = typeof ${accessor} === "string" && ${inDoubt} ? ${cpLen}(${accessor}) : ${accessor}.length;`);
+  return v;
 }
 function numericOperand(value, label) {
   if (typeof value !== "number" || !Number.isFinite(value)) {
@@ -23648,8 +22902,8 @@ function generateObjectCheck(doc, ctx, schema, accessor, buildsValue = true) {
   const keys = Object.keys(shape);
   const symbolKeys = Object.getOwnPropertySymbols(shape);
   const allKeys = symbolKeys.length ? [...keys, ...symbolKeys] : keys;
-  const keyExpr = (k2) => typeof k2 === "symbol" ? addConstant(ctx, k2) : esc(k2);
-  const propKey = (k2) => typeof k2 === "symbol" ? `[${keyExpr(k2)}]` : esc(k2);
+  const keyExpr = (k) => typeof k === "symbol" ? addConstant(ctx, k) : esc(k);
+  const propKey = (k) => typeof k === "symbol" ? `[${keyExpr(k)}]` : esc(k);
   const propShape = shape;
   if (keys.includes("__proto__")) {
     throw new ZodCompileUnsupportedError('object shape key "__proto__"');
@@ -23663,16 +22917,16 @@ function generateObjectCheck(doc, ctx, schema, accessor, buildsValue = true) {
     if (propSchema._zod.optin !== void 0) {
       const outputVar2 = newVar(ctx);
       doc.write(`let ${outputVar2} = (() => {`);
-      doc.indented((d2) => {
-        const outputAccessor = compileChild(d2, ctx, propSchema, inputVar);
-        d2.write(`return ${outputAccessor};`);
+      doc.indented((d) => {
+        const outputAccessor = compileChild(d, ctx, propSchema, inputVar);
+        d.write(`return ${outputAccessor};`);
       });
       doc.write(`})();`);
       if (propSchema._zod.optout === "optional") {
         doc.write(`if (${outputVar2} === INVALID) {`);
-        doc.indented((d2) => {
-          d2.write(`if (${kx} in ${accessor}) return INVALID;`);
-          d2.write(`${outputVar2} = undefined;`);
+        doc.indented((d) => {
+          d.write(`if (${kx} in ${accessor}) return INVALID;`);
+          d.write(`${outputVar2} = undefined;`);
         });
         doc.write(`}`);
       } else {
@@ -23693,10 +22947,10 @@ function generateObjectCheck(doc, ctx, schema, accessor, buildsValue = true) {
   if (catchall) {
     const catchallType = catchall._zod.def.type;
     if (catchallType === "never") {
-      const condition = keys.map((k2) => `k !== ${esc(k2)}`).join(" && ") || "true";
+      const condition = keys.map((k) => `k !== ${esc(k)}`).join(" && ") || "true";
       doc.write(`for (const k in ${accessor}) {`);
-      doc.indented((d2) => {
-        d2.write(`if (${condition}) return INVALID;`);
+      doc.indented((d) => {
+        d.write(`if (${condition}) return INVALID;`);
       });
       doc.write(`}`);
     } else if ((catchallType === "unknown" || catchallType === "any") && !catchall._zod.def.checks?.length) {
@@ -23706,34 +22960,34 @@ function generateObjectCheck(doc, ctx, schema, accessor, buildsValue = true) {
     }
   }
   const outputVar = newVar(ctx);
-  const hasConditionalKeys = allKeys.some((k2) => mayOmitUndefined(propShape[k2]) || dropsWhenAbsent(propShape[k2]));
+  const hasConditionalKeys = allKeys.some((k) => mayOmitUndefined(propShape[k]) || dropsWhenAbsent(propShape[k]));
   if (!buildsValue) {
     if (unknownKeysMode === "schema") {
       const knownSet = keys.length > 0 ? addConstant(ctx, new Set(keys)) : null;
       doc.write(`for (const k in ${accessor}) {`);
-      doc.indented((d2) => {
-        d2.write(`if (k === "__proto__") continue;`);
+      doc.indented((d) => {
+        d.write(`if (k === "__proto__") continue;`);
         if (knownSet)
-          d2.write(`if (${knownSet}.has(k)) continue;`);
+          d.write(`if (${knownSet}.has(k)) continue;`);
         const valVar = newVar(ctx);
-        d2.write(`const ${valVar} = ${accessor}[k];`);
-        compileChild(d2, ctx, catchall, valVar, false);
+        d.write(`const ${valVar} = ${accessor}[k];`);
+        compileChild(d, ctx, catchall, valVar, false);
       });
       doc.write(`}`);
     }
     return null;
   }
   if (!hasConditionalKeys) {
-    const propLiterals = allKeys.map((k2) => `${propKey(k2)}: ${propOutputs.get(k2)}`).join(", ");
+    const propLiterals = allKeys.map((k) => `${propKey(k)}: ${propOutputs.get(k)}`).join(", ");
     doc.write(`const ${outputVar} = { ${propLiterals} };`);
   } else {
     doc.write(`const ${outputVar} = {};`);
-    for (const k2 of allKeys) {
-      const kx = keyExpr(k2);
-      const out = propOutputs.get(k2);
-      if (dropsWhenAbsent(propShape[k2])) {
+    for (const k of allKeys) {
+      const kx = keyExpr(k);
+      const out = propOutputs.get(k);
+      if (dropsWhenAbsent(propShape[k])) {
         doc.write(`if (${kx} in ${accessor}) ${outputVar}[${kx}] = ${out};`);
-      } else if (mayOmitUndefined(propShape[k2])) {
+      } else if (mayOmitUndefined(propShape[k])) {
         doc.write(`if (${out} !== undefined || ${kx} in ${accessor}) ${outputVar}[${kx}] = ${out};`);
       } else {
         doc.write(`${outputVar}[${kx}] = ${out};`);
@@ -23743,17 +22997,17 @@ function generateObjectCheck(doc, ctx, schema, accessor, buildsValue = true) {
   if (unknownKeysMode !== "none") {
     const knownSet = keys.length > 0 ? addConstant(ctx, new Set(keys)) : null;
     doc.write(`for (const k in ${accessor}) {`);
-    doc.indented((d2) => {
-      d2.write(`if (k === "__proto__") continue;`);
+    doc.indented((d) => {
+      d.write(`if (k === "__proto__") continue;`);
       if (knownSet)
-        d2.write(`if (${knownSet}.has(k)) continue;`);
+        d.write(`if (${knownSet}.has(k)) continue;`);
       if (unknownKeysMode === "passthrough") {
-        d2.write(`${outputVar}[k] = ${accessor}[k];`);
+        d.write(`${outputVar}[k] = ${accessor}[k];`);
       } else {
         const valVar = newVar(ctx);
-        d2.write(`const ${valVar} = ${accessor}[k];`);
-        const catchallOut = compileChild(d2, ctx, catchall, valVar);
-        d2.write(`${outputVar}[k] = ${catchallOut};`);
+        d.write(`const ${valVar} = ${accessor}[k];`);
+        const catchallOut = compileChild(d, ctx, catchall, valVar);
+        d.write(`${outputVar}[k] = ${catchallOut};`);
       }
     });
     doc.write(`}`);
@@ -23770,19 +23024,19 @@ function generateOptionalCheck(doc, ctx, schema, accessor, buildsValue = true) {
     const branchVar = newVar(ctx);
     doc.write(`let ${outputVar2};`);
     doc.write(`if (${accessor} === undefined) {`);
-    doc.indented((d2) => {
-      d2.write(`const ${branchVar} = (() => {`);
-      d2.indented((d22) => {
-        const innerOutput = generateCheck(d22, ctx, def.innerType, accessor);
-        d22.write(`return ${innerOutput};`);
+    doc.indented((d) => {
+      d.write(`const ${branchVar} = (() => {`);
+      d.indented((d2) => {
+        const innerOutput = generateCheck(d2, ctx, def.innerType, accessor);
+        d2.write(`return ${innerOutput};`);
       });
-      d2.write(`})();`);
-      d2.write(`if (${branchVar} !== INVALID) ${outputVar2} = ${branchVar};`);
+      d.write(`})();`);
+      d.write(`if (${branchVar} !== INVALID) ${outputVar2} = ${branchVar};`);
     });
     doc.write(`} else {`);
-    doc.indented((d2) => {
-      const innerOutput = generateCheck(d2, ctx, def.innerType, accessor);
-      d2.write(`${outputVar2} = ${innerOutput};`);
+    doc.indented((d) => {
+      const innerOutput = generateCheck(d, ctx, def.innerType, accessor);
+      d.write(`${outputVar2} = ${innerOutput};`);
     });
     doc.write(`}`);
     return outputVar2;
@@ -23791,10 +23045,10 @@ function generateOptionalCheck(doc, ctx, schema, accessor, buildsValue = true) {
   if (outputVar)
     doc.write(`let ${outputVar};`);
   doc.write(`if (${accessor} !== undefined) {`);
-  doc.indented((d2) => {
-    const innerOutput = generateCheck(d2, ctx, def.innerType, accessor, buildsValue);
+  doc.indented((d) => {
+    const innerOutput = generateCheck(d, ctx, def.innerType, accessor, buildsValue);
     if (outputVar && innerOutput !== null)
-      d2.write(`${outputVar} = ${innerOutput};`);
+      d.write(`${outputVar} = ${innerOutput};`);
   });
   doc.write(`}`);
   return outputVar;
@@ -23917,10 +23171,10 @@ function generateNullableCheck(doc, ctx, schema, accessor, buildsValue = true) {
   if (outputVar)
     doc.write(`let ${outputVar} = null;`);
   doc.write(`if (${accessor} !== null) {`);
-  doc.indented((d2) => {
-    const innerOutput = generateCheck(d2, ctx, def.innerType, accessor, buildsValue);
+  doc.indented((d) => {
+    const innerOutput = generateCheck(d, ctx, def.innerType, accessor, buildsValue);
     if (outputVar && innerOutput !== null)
-      d2.write(`${outputVar} = ${innerOutput};`);
+      d.write(`${outputVar} = ${innerOutput};`);
   });
   doc.write(`}`);
   return outputVar;
@@ -23940,11 +23194,11 @@ function generateArrayCheck(doc, ctx, schema, accessor, buildsValue = true) {
   if (outputVar)
     doc.write(`const ${outputVar} = new Array(${accessor}.length);`);
   doc.write(`for (let ${iVar} = 0; ${iVar} < ${accessor}.length; ${iVar}++) {`);
-  doc.indented((d2) => {
-    d2.write(`const ${elemVar} = ${accessor}[${iVar}];`);
-    const elemOutput = compileChild(d2, ctx, def.element, elemVar, buildsValue);
+  doc.indented((d) => {
+    d.write(`const ${elemVar} = ${accessor}[${iVar}];`);
+    const elemOutput = compileChild(d, ctx, def.element, elemVar, buildsValue);
     if (outputVar && elemOutput !== null)
-      d2.write(`${outputVar}[${iVar}] = ${elemOutput};`);
+      d.write(`${outputVar}[${iVar}] = ${elemOutput};`);
   });
   doc.write(`}`);
   return outputVar;
@@ -24011,21 +23265,21 @@ function generateDefaultCheck(doc, ctx, schema, accessor) {
     const cloneFn = addConstant(ctx, shallowClone);
     doc.write(`let ${outputVar};`);
     doc.write(`if (${accessor} === undefined) {`);
-    doc.indented((d2) => {
-      d2.write(`${outputVar} = ${cloneFn}(${defaultFn}());`);
+    doc.indented((d) => {
+      d.write(`${outputVar} = ${cloneFn}(${defaultFn}());`);
     });
     doc.write(`} else {`);
-    doc.indented((d2) => {
-      const innerOutput = generateCheck(d2, ctx, def.innerType, accessor);
-      d2.write(`${outputVar} = ${innerOutput} === undefined ? ${cloneFn}(${defaultFn}()) : ${innerOutput};`);
+    doc.indented((d) => {
+      const innerOutput = generateCheck(d, ctx, def.innerType, accessor);
+      d.write(`${outputVar} = ${innerOutput} === undefined ? ${cloneFn}(${defaultFn}()) : ${innerOutput};`);
     });
     doc.write(`}`);
   } else {
     doc.write(`let ${outputVar};`);
     doc.write(`if (${accessor} !== undefined) {`);
-    doc.indented((d2) => {
-      const innerOutput = generateCheck(d2, ctx, def.innerType, accessor);
-      d2.write(`${outputVar} = ${innerOutput};`);
+    doc.indented((d) => {
+      const innerOutput = generateCheck(d, ctx, def.innerType, accessor);
+      d.write(`${outputVar} = ${innerOutput};`);
     });
     doc.write(`}`);
   }
@@ -24057,33 +23311,33 @@ function generateTupleCheck(doc, ctx, schema, accessor) {
     const itemSchema = items[i];
     if (i >= optoutStart) {
       doc.write(`if (${outputVar}.length === ${i}) {`);
-      doc.indented((d2) => {
-        d2.write(`if (${i} < ${accessor}.length) {`);
-        d2.indented((d22) => {
+      doc.indented((d) => {
+        d.write(`if (${i} < ${accessor}.length) {`);
+        d.indented((d2) => {
           const elemVar = newVar(ctx);
-          d22.write(`const ${elemVar} = ${accessor}[${i}];`);
-          const elemOutput = compileChild(d22, ctx, itemSchema, elemVar);
-          d22.write(`${outputVar}[${i}] = ${elemOutput};`);
+          d2.write(`const ${elemVar} = ${accessor}[${i}];`);
+          const elemOutput = compileChild(d2, ctx, itemSchema, elemVar);
+          d2.write(`${outputVar}[${i}] = ${elemOutput};`);
         });
-        d2.write(`} else {`);
-        d2.indented((d22) => {
+        d.write(`} else {`);
+        d.indented((d2) => {
           if (dropsWhenAbsent(itemSchema)) {
-            d22.write(`${outputVar}.length = ${i};`);
+            d2.write(`${outputVar}.length = ${i};`);
             return;
           }
           const elemVar = newVar(ctx);
           const branchVar = newVar(ctx);
-          d22.write(`const ${elemVar} = undefined;`);
-          d22.write(`const ${branchVar} = (() => {`);
-          d22.indented((d3) => {
+          d2.write(`const ${elemVar} = undefined;`);
+          d2.write(`const ${branchVar} = (() => {`);
+          d2.indented((d3) => {
             const elemOutput = compileChild(d3, ctx, itemSchema, elemVar);
             d3.write(`return ${elemOutput};`);
           });
-          d22.write(`})();`);
-          d22.write(`if (${branchVar} === INVALID || ${branchVar} === undefined) ${outputVar}.length = ${i};`);
-          d22.write(`else ${outputVar}[${i}] = ${branchVar};`);
+          d2.write(`})();`);
+          d2.write(`if (${branchVar} === INVALID || ${branchVar} === undefined) ${outputVar}.length = ${i};`);
+          d2.write(`else ${outputVar}[${i}] = ${branchVar};`);
         });
-        d2.write(`}`);
+        d.write(`}`);
       });
       doc.write(`}`);
     } else {
@@ -24097,10 +23351,10 @@ function generateTupleCheck(doc, ctx, schema, accessor) {
     const iVar = newVar(ctx);
     const elemVar = newVar(ctx);
     doc.write(`for (let ${iVar} = ${items.length}; ${iVar} < ${accessor}.length; ${iVar}++) {`);
-    doc.indented((d2) => {
-      d2.write(`const ${elemVar} = ${accessor}[${iVar}];`);
-      const elemOutput = compileChild(d2, ctx, rest, elemVar);
-      d2.write(`${outputVar}[${iVar}] = ${elemOutput};`);
+    doc.indented((d) => {
+      d.write(`const ${elemVar} = ${accessor}[${iVar}];`);
+      const elemOutput = compileChild(d, ctx, rest, elemVar);
+      d.write(`${outputVar}[${iVar}] = ${elemOutput};`);
     });
     doc.write(`}`);
   }
@@ -24146,9 +23400,9 @@ function generateUnionCheck(doc, ctx, schema, accessor) {
     } else {
       doc.write(`if (${outputVar} === INVALID) ${outputVar} = (() => {`);
     }
-    doc.indented((d2) => {
-      const branchOutput = generateCheck(d2, ctx, opt, accessor);
-      d2.write(`return ${branchOutput};`);
+    doc.indented((d) => {
+      const branchOutput = generateCheck(d, ctx, opt, accessor);
+      d.write(`return ${branchOutput};`);
     });
     doc.write(`})();`);
   }
@@ -24183,9 +23437,9 @@ function generateDiscriminatedUnionCheck(doc, ctx, def, accessor) {
     const conditions = Array.from(values, (value) => literalEquality(ctx, discVar, value));
     const prefix = firstBranch ? "if" : "else if";
     doc.write(`${prefix} (${conditions.join(" || ")}) {`);
-    doc.indented((d2) => {
-      const branchOutput = generateCheck(d2, ctx, option, accessor);
-      d2.write(`${outputVar} = ${branchOutput};`);
+    doc.indented((d) => {
+      const branchOutput = generateCheck(d, ctx, option, accessor);
+      d.write(`${outputVar} = ${branchOutput};`);
     });
     doc.write(`}`);
     firstBranch = false;
@@ -24256,12 +23510,12 @@ function generateRecordCheck(doc, ctx, schema, accessor) {
     }
     const knownKeysConst = addConstant(ctx, new Set(inputKeys));
     doc.write(`for (const ${kVar} in ${accessor}) {`);
-    doc.indented((d2) => {
-      d2.write(`if (${knownKeysConst}.has(${kVar})) continue;`);
+    doc.indented((d) => {
+      d.write(`if (${knownKeysConst}.has(${kVar})) continue;`);
       if (recordDef.mode === "loose") {
-        d2.write(`if (${kVar} !== "__proto__") ${outputVar}[${kVar}] = ${accessor}[${kVar}];`);
+        d.write(`if (${kVar} !== "__proto__") ${outputVar}[${kVar}] = ${accessor}[${kVar}];`);
       } else {
-        d2.write(`return INVALID;`);
+        d.write(`return INVALID;`);
       }
     });
     doc.write(`}`);
@@ -24277,26 +23531,26 @@ function generateRecordCheck(doc, ctx, schema, accessor) {
     const keyFast = addConstant(ctx, keyFn);
     const numericConst = addConstant(ctx, number);
     const outKeyVar = newVar(ctx);
-    emitOwnKeys(doc, ctx, accessor, kVar, (d2) => {
-      d2.write(`let ${outKeyVar} = ${keyFast}(${kVar});`);
-      d2.write(`if (${outKeyVar} === INVALID && typeof ${kVar} === "string" && ${numericConst}.test(${kVar})) ${outKeyVar} = ${keyFast}(Number(${kVar}));`);
+    emitOwnKeys(doc, ctx, accessor, kVar, (d) => {
+      d.write(`let ${outKeyVar} = ${keyFast}(${kVar});`);
+      d.write(`if (${outKeyVar} === INVALID && typeof ${kVar} === "string" && ${numericConst}.test(${kVar})) ${outKeyVar} = ${keyFast}(Number(${kVar}));`);
       if (isLoose) {
-        d2.write(`if (${outKeyVar} === INVALID) { ${outputVar}[${kVar}] = ${accessor}[${kVar}]; continue; }`);
+        d.write(`if (${outKeyVar} === INVALID) { ${outputVar}[${kVar}] = ${accessor}[${kVar}]; continue; }`);
       } else {
-        d2.write(`if (${outKeyVar} === INVALID) return INVALID;`);
+        d.write(`if (${outKeyVar} === INVALID) return INVALID;`);
       }
-      d2.write(`if (${outKeyVar} === "__proto__") continue;`);
+      d.write(`if (${outKeyVar} === "__proto__") continue;`);
       const valueVar = newVar(ctx);
-      d2.write(`const ${valueVar} = ${accessor}[${kVar}];`);
-      const valOutput = compileChild(d2, ctx, def.valueType, valueVar);
-      d2.write(`${outputVar}[${outKeyVar}] = ${valOutput};`);
+      d.write(`const ${valueVar} = ${accessor}[${kVar}];`);
+      const valOutput = compileChild(d, ctx, def.valueType, valueVar);
+      d.write(`${outputVar}[${outKeyVar}] = ${valOutput};`);
     });
     return outputVar;
   }
-  emitOwnKeys(doc, ctx, accessor, kVar, (d2) => {
-    d2.write(`const ${valVar} = ${accessor}[${kVar}];`);
-    const valOutput = compileChild(d2, ctx, def.valueType, valVar);
-    d2.write(`${outputVar}[${kVar}] = ${valOutput};`);
+  emitOwnKeys(doc, ctx, accessor, kVar, (d) => {
+    d.write(`const ${valVar} = ${accessor}[${kVar}];`);
+    const valOutput = compileChild(d, ctx, def.valueType, valVar);
+    d.write(`${outputVar}[${kVar}] = ${valOutput};`);
   }, `return INVALID;`);
   return outputVar;
 }
@@ -24308,20 +23562,20 @@ function emitOwnKeys(doc, ctx, accessor, kVar, body, onSymbol) {
   doc.write(`const ${symsVar} = Object.getOwnPropertySymbols(${accessor});`);
   doc.write(`const ${keysVar} = Object.getOwnPropertyNames(${accessor});`);
   doc.write(`for (let ${iVar} = 0; ${iVar} < ${keysVar}.length; ${iVar}++) {`);
-  doc.indented((d2) => {
-    d2.write(`const ${kVar} = ${keysVar}[${iVar}];`);
-    d2.write(`if (${kVar} === "__proto__" || !${propIsEnumerableConst}.call(${accessor}, ${kVar})) continue;`);
-    body(d2);
+  doc.indented((d) => {
+    d.write(`const ${kVar} = ${keysVar}[${iVar}];`);
+    d.write(`if (${kVar} === "__proto__" || !${propIsEnumerableConst}.call(${accessor}, ${kVar})) continue;`);
+    body(d);
   });
   doc.write(`}`);
   doc.write(`for (let ${iVar} = 0; ${iVar} < ${symsVar}.length; ${iVar}++) {`);
-  doc.indented((d2) => {
-    d2.write(`const ${kVar} = ${symsVar}[${iVar}];`);
-    d2.write(`if (!${propIsEnumerableConst}.call(${accessor}, ${kVar})) continue;`);
+  doc.indented((d) => {
+    d.write(`const ${kVar} = ${symsVar}[${iVar}];`);
+    d.write(`if (!${propIsEnumerableConst}.call(${accessor}, ${kVar})) continue;`);
     if (onSymbol)
-      d2.write(onSymbol);
+      d.write(onSymbol);
     else
-      body(d2);
+      body(d);
   });
   doc.write(`}`);
 }
@@ -24339,10 +23593,10 @@ function generateMapCheck(doc, ctx, schema, accessor) {
   const valVar = newVar(ctx);
   doc.write(`const ${outputVar} = new Map();`);
   doc.write(`for (const [${kVar}, ${valVar}] of ${accessor}) {`);
-  doc.indented((d2) => {
-    const keyOutput = generateCheck(d2, ctx, def.keyType, kVar);
-    const valOutput = generateCheck(d2, ctx, def.valueType, valVar);
-    d2.write(`${outputVar}.set(${keyOutput}, ${valOutput});`);
+  doc.indented((d) => {
+    const keyOutput = generateCheck(d, ctx, def.keyType, kVar);
+    const valOutput = generateCheck(d, ctx, def.valueType, valVar);
+    d.write(`${outputVar}.set(${keyOutput}, ${valOutput});`);
   });
   doc.write(`}`);
   return outputVar;
@@ -24355,9 +23609,9 @@ function generateSetCheck(doc, ctx, schema, accessor) {
   const valVar = newVar(ctx);
   doc.write(`const ${outputVar} = new Set();`);
   doc.write(`for (const ${valVar} of ${accessor}) {`);
-  doc.indented((d2) => {
-    const valOutput = generateCheck(d2, ctx, def.valueType, valVar);
-    d2.write(`${outputVar}.add(${valOutput});`);
+  doc.indented((d) => {
+    const valOutput = generateCheck(d, ctx, def.valueType, valVar);
+    d.write(`${outputVar}.add(${valOutput});`);
   });
   doc.write(`}`);
   return outputVar;
@@ -24381,14 +23635,14 @@ function generateLazyCheck(doc, ctx, schema, accessor) {
   const getterConst = addUserConstant(ctx, def.getter);
   const cacheConst = addConstant(ctx, { parser: null });
   doc.write(`if (!${cacheConst}.parser) {`);
-  doc.indented((d2) => {
-    d2.write(`const inner = ${getterConst}();`);
-    d2.write(`${cacheConst}.parser = function(input) {`);
-    d2.indented((d22) => {
-      d22.write(`const result = inner._zod.run({ value: input, issues: [] }, {});`);
-      d22.write(`return result.issues.length === 0 ? result.value : INVALID;`);
+  doc.indented((d) => {
+    d.write(`const inner = ${getterConst}();`);
+    d.write(`${cacheConst}.parser = function(input) {`);
+    d.indented((d2) => {
+      d2.write(`const result = inner._zod.run({ value: input, issues: [] }, {});`);
+      d2.write(`return result.issues.length === 0 ? result.value : INVALID;`);
     });
-    d2.write(`};`);
+    d.write(`};`);
   });
   doc.write(`}`);
   const outputVar = newVar(ctx);
@@ -24420,8 +23674,8 @@ function generatePipeCheck(doc, ctx, schema, accessor) {
     return generateCheck(doc, ctx, def.out, inputOutput);
   }
 }
-function isAsyncFunction(fn2) {
-  return typeof fn2 === "function" && (fn2.constructor.name === "AsyncFunction" || fn2[Symbol.toStringTag] === "AsyncFunction");
+function isAsyncFunction(fn) {
+  return typeof fn === "function" && (fn.constructor.name === "AsyncFunction" || fn[Symbol.toStringTag] === "AsyncFunction");
 }
 function generateCustomCheck(doc, ctx, schema, accessor) {
   const def = schema._zod.def;
@@ -24444,9 +23698,9 @@ function runtimeCatch(innerSchema, catchValue, value) {
   const result = innerSchema._zod.run({ value, issues: [] }, {});
   if (result && typeof result.then === "function")
     return INVALID;
-  const r2 = result;
-  if (r2.issues.length === 0)
-    return r2.value;
+  const r = result;
+  if (r.issues.length === 0)
+    return r.value;
   return catchValue();
 }
 function generateCatchCheck(doc, ctx, schema, accessor) {
@@ -24456,18 +23710,18 @@ function generateCatchCheck(doc, ctx, schema, accessor) {
   }
   const outputVar = newVar(ctx);
   doc.write(`let ${outputVar} = (() => {`);
-  doc.indented((d2) => {
-    const innerOut = compileChild(d2, ctx, def.innerType, accessor);
-    d2.write(`return ${innerOut};`);
+  doc.indented((d) => {
+    const innerOut = compileChild(d, ctx, def.innerType, accessor);
+    d.write(`return ${innerOut};`);
   });
   doc.write(`})();`);
   const innerConst = addConstant(ctx, def.innerType);
   const catchConst = addUserConstant(ctx, def.catchValue);
   const catchHelperConst = addConstant(ctx, runtimeCatch);
   doc.write(`if (${outputVar} === INVALID) {`);
-  doc.indented((d2) => {
-    d2.write(`${outputVar} = ${catchHelperConst}(${innerConst}, ${catchConst}, ${accessor});`);
-    d2.write(`if (${outputVar} === INVALID) return INVALID;`);
+  doc.indented((d) => {
+    d.write(`${outputVar} = ${catchHelperConst}(${innerConst}, ${catchConst}, ${accessor});`);
+    d.write(`if (${outputVar} === INVALID) return INVALID;`);
   });
   doc.write(`}`);
   return outputVar;
@@ -25283,7 +24537,7 @@ function _set(Class2, valueType, params) {
 }
 // @__NO_SIDE_EFFECTS__
 function _enum(Class2, values, params) {
-  const entries = Array.isArray(values) ? Object.fromEntries(values.map((v2) => [v2, v2])) : values;
+  const entries = Array.isArray(values) ? Object.fromEntries(values.map((v) => [v, v])) : values;
   return new Class2({
     type: "enum",
     entries,
@@ -25314,10 +24568,10 @@ function _file(Class2, params) {
   });
 }
 // @__NO_SIDE_EFFECTS__
-function _transform(Class2, fn2) {
+function _transform(Class2, fn) {
   return new Class2({
     type: "transform",
-    transform: fn2
+    transform: fn
   });
 }
 // @__NO_SIDE_EFFECTS__
@@ -25405,29 +24659,29 @@ function _promise(Class2, innerType) {
   });
 }
 // @__NO_SIDE_EFFECTS__
-function _custom(Class2, fn2, _params) {
+function _custom(Class2, fn, _params) {
   const norm = normalizeParams(_params);
   norm.abort ?? (norm.abort = true);
   const schema = new Class2({
     type: "custom",
     check: "custom",
-    fn: fn2,
+    fn,
     ...norm
   });
   return schema;
 }
 // @__NO_SIDE_EFFECTS__
-function _refine(Class2, fn2, _params) {
+function _refine(Class2, fn, _params) {
   const schema = new Class2({
     type: "custom",
     check: "custom",
-    fn: fn2,
+    fn,
     ...normalizeParams(_params)
   });
   return schema;
 }
 // @__NO_SIDE_EFFECTS__
-function _superRefine(fn2, params) {
+function _superRefine(fn, params) {
   const ch = /* @__PURE__ */ _check((payload) => {
     payload.addIssue = (issue2) => {
       if (typeof issue2 === "string") {
@@ -25444,17 +24698,17 @@ function _superRefine(fn2, params) {
         payload.issues.push(issue(_issue));
       }
     };
-    return fn2(payload.value, payload);
+    return fn(payload.value, payload);
   }, params);
   return ch;
 }
 // @__NO_SIDE_EFFECTS__
-function _check(fn2, params) {
+function _check(fn, params) {
   const ch = new $ZodCheck({
     check: "custom",
     ...normalizeParams(params)
   });
-  ch._zod.check = fn2;
+  ch._zod.check = fn;
   return ch;
 }
 // @__NO_SIDE_EFFECTS__
@@ -25489,8 +24743,8 @@ function _stringbool(Classes, _params) {
   let truthyArray = params.truthy ?? ["true", "1", "yes", "on", "y", "enabled"];
   let falsyArray = params.falsy ?? ["false", "0", "no", "off", "n", "disabled"];
   if (params.case !== "sensitive") {
-    truthyArray = truthyArray.map((v2) => typeof v2 === "string" ? v2.toLowerCase() : v2);
-    falsyArray = falsyArray.map((v2) => typeof v2 === "string" ? v2.toLowerCase() : v2);
+    truthyArray = truthyArray.map((v) => typeof v === "string" ? v.toLowerCase() : v);
+    falsyArray = falsyArray.map((v) => typeof v === "string" ? v.toLowerCase() : v);
   }
   const truthySet = new Set(truthyArray);
   const falsySet = new Set(falsyArray);
@@ -25839,18 +25093,18 @@ function foldIntersection(json2) {
   for (const key of FOLDABLE_KEYS)
     if (key in json2)
       return;
-  const unions = allOf.filter((m2) => UNION_KEYS.some((k2) => Array.isArray(m2[k2])));
+  const unions = allOf.filter((m) => UNION_KEYS.some((k) => Array.isArray(m[k])));
   let folded = null;
   if (!unions.length) {
     folded = foldObjects(allOf);
   } else {
     const union2 = unions[0];
-    const keyword = UNION_KEYS.find((k2) => Array.isArray(union2[k2]));
+    const keyword = UNION_KEYS.find((k) => Array.isArray(union2[k]));
     if (Object.keys(union2).length !== 1)
       return;
-    const rest = allOf.filter((m2) => m2 !== union2);
+    const rest = allOf.filter((m) => m !== union2);
     const branches = union2[keyword].map((branch) => foldObjects([...rest, branch]));
-    if (branches.some((b3) => !b3))
+    if (branches.some((b) => !b))
       return;
     folded = { [keyword]: branches };
   }
@@ -26076,9 +25330,9 @@ var createToJSONSchemaMethod = (schema, processors = {}) => (params) => {
   extractDefs(ctx, schema);
   return finalize(ctx, schema);
 };
-var createStandardJSONSchemaMethod = (schema, io2, processors = {}) => (params) => {
+var createStandardJSONSchemaMethod = (schema, io, processors = {}) => (params) => {
   const { libraryOptions, target } = params ?? {};
-  const ctx = initializeContext({ ...libraryOptions ?? {}, target, io: io2, processors });
+  const ctx = initializeContext({ ...libraryOptions ?? {}, target, io, processors });
   processSchema(schema, ctx);
   extractDefs(ctx, schema);
   return finalize(ctx, schema);
@@ -26107,7 +25361,7 @@ var addPattern = (agg, pattern) => {
   agg.patterns.add(pattern);
 };
 var intersectMime = (agg, mime) => {
-  agg.mime = agg.mime ? agg.mime.filter((m2) => mime.includes(m2)) : [...mime];
+  agg.mime = agg.mime ? agg.mime.filter((m) => mime.includes(m)) : [...mime];
 };
 var setFormat = (agg, format) => {
   agg.format = format;
@@ -26185,7 +25439,7 @@ var exactPatterns = /* @__PURE__ */ new Map([
   [base64Charset, base64],
   [base64urlCharset, base64url]
 ]);
-var exactPattern = (p2) => exactPatterns.get(p2) ?? p2;
+var exactPattern = (p) => exactPatterns.get(p) ?? p;
 var stringProcessor = (schema, ctx, _json, _params) => {
   const json2 = _json;
   json2.type = "string";
@@ -26257,7 +25511,7 @@ var numberProcessor = (schema, ctx, _json, params) => {
     if (first !== void 0)
       json2.multipleOf = first;
     if (rest.length)
-      json2.allOf = [...json2.allOf ?? [], ...rest.map((m2) => ({ multipleOf: m2 }))];
+      json2.allOf = [...json2.allOf ?? [], ...rest.map((m) => ({ multipleOf: m }))];
   }
 };
 var booleanProcessor = (_schema, _ctx, json2, _params) => {
@@ -26301,9 +25555,9 @@ var enumProcessor = (schema, _ctx, json2, _params) => {
     json2.not = {};
     return;
   }
-  if (values.every((v2) => typeof v2 === "number"))
+  if (values.every((v) => typeof v === "number"))
     json2.type = "number";
-  if (values.every((v2) => typeof v2 === "string"))
+  if (values.every((v) => typeof v === "string"))
     json2.type = "string";
   json2.enum = values;
 };
@@ -26336,13 +25590,13 @@ var literalProcessor = (schema, ctx, json2, params) => {
       json2.const = val;
     }
   } else {
-    if (vals.every((v2) => typeof v2 === "number"))
+    if (vals.every((v) => typeof v === "number"))
       json2.type = "number";
-    if (vals.every((v2) => typeof v2 === "string"))
+    if (vals.every((v) => typeof v === "string"))
       json2.type = "string";
-    if (vals.every((v2) => typeof v2 === "boolean"))
+    if (vals.every((v) => typeof v === "boolean"))
       json2.type = "boolean";
-    if (vals.every((v2) => v2 === null))
+    if (vals.every((v) => v === null))
       json2.type = "null";
     json2.enum = vals;
   }
@@ -26375,7 +25629,7 @@ var fileProcessor = (schema, _ctx, json2, _params) => {
   else if (mime.length === 1)
     _json.contentMediaType = mime[0];
   else
-    _json.anyOf = mime.map((m2) => ({ contentMediaType: m2 }));
+    _json.anyOf = mime.map((m) => ({ contentMediaType: m }));
 };
 var successProcessor = (_schema, _ctx, json2, _params) => {
   json2.type = "boolean";
@@ -26460,7 +25714,7 @@ var objectProcessor = (schema, ctx, _json, params) => {
 var unionProcessor = (schema, ctx, json2, params) => {
   const def = schema._zod.def;
   const isExclusive = def.inclusive === false;
-  const options = def.options.map((x3, i) => processSchema(x3, ctx, {
+  const options = def.options.map((x, i) => processSchema(x, ctx, {
     ...params,
     path: [...params.path, isExclusive ? "oneOf" : "anyOf", i]
   }));
@@ -26476,14 +25730,14 @@ var intersectionProcessor = (schema, ctx, json2, params) => {
     ...params,
     path: [...params.path, "allOf", 0]
   });
-  const b3 = processSchema(def.right, ctx, {
+  const b = processSchema(def.right, ctx, {
     ...params,
     path: [...params.path, "allOf", 1]
   });
   const isSimpleIntersection = (val) => "allOf" in val && Object.keys(val).length === 1;
   const allOf = [
     ...isSimpleIntersection(a) ? a.allOf : [a],
-    ...isSimpleIntersection(b3) ? b3.allOf : [b3]
+    ...isSimpleIntersection(b) ? b.allOf : [b]
   ];
   json2.allOf = allOf;
   ctx.intersections.push(allOf);
@@ -26494,7 +25748,7 @@ var tupleProcessor = (schema, ctx, _json, params) => {
   json2.type = "array";
   const prefixPath = ctx.target === "draft-2020-12" ? "prefixItems" : "items";
   const restPath = ctx.target === "draft-2020-12" ? "items" : ctx.target === "openapi-3.0" ? "items" : "additionalItems";
-  const prefixItems = def.items.map((x3, i) => processSchema(x3, ctx, {
+  const prefixItems = def.items.map((x, i) => processSchema(x, ctx, {
     ...params,
     path: [...params.path, prefixPath, i]
   }));
@@ -26572,13 +25826,13 @@ function stringifyKeyNames(bySchema, json2, visited) {
       json2 = { ...json2, [keyword]: mapped };
   }
   const types = Array.isArray(json2.type) ? json2.type : [json2.type];
-  const numericType = !types.includes("string") && types.some((t2) => t2 === "number" || t2 === "integer");
+  const numericType = !types.includes("string") && types.some((t) => t === "number" || t === "integer");
   const values = json2.enum ?? (json2.const !== void 0 ? [json2.const] : void 0);
-  if (!numericType && !values?.some((v2) => typeof v2 === "number"))
+  if (!numericType && !values?.some((v) => typeof v === "number"))
     return json2;
   const { minimum, maximum, exclusiveMinimum, exclusiveMaximum, multipleOf, format, id, ...rest } = json2;
   if (rest.enum)
-    rest.enum = rest.enum.map((v2) => typeof v2 === "number" ? String(v2) : v2);
+    rest.enum = rest.enum.map((v) => typeof v === "number" ? String(v) : v);
   else if (typeof rest.const === "number")
     rest.const = String(rest.const);
   if (!numericType)
@@ -26652,7 +25906,7 @@ var recordProcessor = (schema, ctx, _json, params) => {
   const keyValues = keyType._zod.values;
   const omittableOnInput = ctx.io === "input" && inputOptin(def.valueType) !== void 0;
   if (keyValues && !def.partial && !omittableOnInput) {
-    const validKeyValues = [...keyValues].filter((v2) => typeof v2 === "string" || typeof v2 === "number");
+    const validKeyValues = [...keyValues].filter((v) => typeof v === "string" || typeof v === "number");
     if (validKeyValues.length > 0) {
       json2.required = validKeyValues.map(String);
     }
@@ -26678,7 +25932,7 @@ var nonoptionalProcessor = (schema, ctx, _json, params) => {
 var UNREPRESENTABLE_DEFAULT = /* @__PURE__ */ Symbol();
 function serializeDefaultValue(value, schema, ctx, json2, params) {
   let unrepresentable = false;
-  const serialized = JSON.stringify(value, (_3, val) => {
+  const serialized = JSON.stringify(value, (_, val) => {
     if (typeof val !== "bigint")
       return val;
     unrepresentable = true;
@@ -26803,7 +26057,7 @@ function toJSONSchema(input2, params) {
     const ctx2 = initializeContext({ ...params, processors: allProcessors });
     const defs = {};
     for (const entry of registry2._idmap.entries()) {
-      const [_3, schema] = entry;
+      const [_, schema] = entry;
       processSchema(schema, ctx2);
     }
     const schemas = {};
@@ -26905,7 +26159,7 @@ var JSONSchemaGenerator = class {
     this.ctx.sharedEmitDoneFor = void 0;
     extractDefs(this.ctx, schema);
     const result = finalize(this.ctx, schema);
-    const { "~standard": _3, ...plainResult } = result;
+    const { "~standard": _, ...plainResult } = result;
     return plainResult;
   }
 };
@@ -27233,8 +26487,8 @@ var ZodType = /* @__PURE__ */ $constructor("ZodType", (inst, def) => {
   superRefine(refinement, params) {
     return this.check(superRefine(refinement, params));
   },
-  overwrite(fn2) {
-    return this.check(_overwrite(fn2));
+  overwrite(fn) {
+    return this.check(_overwrite(fn));
   },
   optional() {
     return optional(this);
@@ -27263,11 +26517,11 @@ var ZodType = /* @__PURE__ */ $constructor("ZodType", (inst, def) => {
   transform(tx) {
     return pipe(this, transform(tx));
   },
-  default(d2) {
-    return _default2(this, d2);
+  default(d) {
+    return _default2(this, d);
   },
-  prefault(d2) {
-    return prefault(this, d2);
+  prefault(d) {
+    return prefault(this, d);
   },
   catch(params) {
     return _catch2(this, params);
@@ -27296,8 +26550,8 @@ var ZodType = /* @__PURE__ */ $constructor("ZodType", (inst, def) => {
   isNullable() {
     return this.safeParse(null).success;
   },
-  apply(fn2, ...args) {
-    return args.length === 0 ? fn2(this) : fn2(this, ...args);
+  apply(fn, ...args) {
+    return args.length === 0 ? fn(this) : fn(this, ...args);
   },
   // Overrides core's `~standard` to add `jsonSchema`. Must stay a prototype entry: redefining it per instance demotes instances to dictionary mode.
   get "~standard"() {
@@ -28277,7 +27531,7 @@ var ZodEnum = /* @__PURE__ */ $constructor("ZodEnum", (inst, def) => {
   };
 });
 function _enum2(values, params) {
-  const entries = Array.isArray(values) ? Object.fromEntries(values.map((v2) => [v2, v2])) : values;
+  const entries = Array.isArray(values) ? Object.fromEntries(values.map((v) => [v, v])) : values;
   return new ZodEnum({
     type: "enum",
     entries,
@@ -28357,10 +27611,10 @@ var ZodTransform = /* @__PURE__ */ $constructor("ZodTransform", (inst, def) => {
     return payload;
   };
 });
-function transform(fn2) {
+function transform(fn) {
   return new ZodTransform({
     type: "transform",
-    transform: fn2
+    transform: fn
   });
 }
 var ZodOptional = /* @__PURE__ */ $constructor("ZodOptional", (inst, def) => {
@@ -28587,22 +27841,22 @@ var ZodCustom = /* @__PURE__ */ $constructor("ZodCustom", (inst, def) => {
   ZodType.init(inst, def);
   inst._zod.processJSONSchema = (ctx, json2, params) => customProcessor(inst, ctx, json2, params);
 });
-function check(fn2) {
+function check(fn) {
   const ch = new $ZodCheck({
     check: "custom"
     // ...util.normalizeParams(params),
   });
-  ch._zod.check = fn2;
+  ch._zod.check = fn;
   return ch;
 }
-function custom(fn2, _params) {
-  return _custom(ZodCustom, fn2 ?? (() => true), _params);
+function custom(fn, _params) {
+  return _custom(ZodCustom, fn ?? (() => true), _params);
 }
-function refine(fn2, _params = {}) {
-  return _refine(ZodCustom, fn2, _params);
+function refine(fn, _params = {}) {
+  return _refine(ZodCustom, fn, _params);
 }
-function superRefine(fn2, params) {
-  return _superRefine(fn2, params);
+function superRefine(fn, params) {
+  return _superRefine(fn, params);
 }
 var describe2 = describe;
 var meta2 = meta;
@@ -28646,10 +27900,10 @@ function json(params) {
   });
   return jsonSchema;
 }
-function preprocess(fn2, schema) {
+function preprocess(fn, schema) {
   return new ZodPreprocess({
     type: "pipe",
-    in: transform(fn2),
+    in: transform(fn),
     out: schema
   });
 }
@@ -28893,11 +28147,11 @@ function canonicalKey(value, seen) {
     }
     const keys = Object.keys(value).sort();
     const parts = [];
-    for (const k2 of keys) {
-      const key = canonicalKey(value[k2], seen);
+    for (const k of keys) {
+      const key = canonicalKey(value[k], seen);
       if (key === null)
         return null;
-      parts.push(`${k2.length}:${k2}=${key}`);
+      parts.push(`${k.length}:${k}=${key}`);
     }
     return `o${parts.length}:{${parts.join(",")}}`;
   } finally {
@@ -29061,10 +28315,10 @@ function convertBaseSchema(schema, ctx) {
     if (enumValues.length === 1) {
       return z.literal(enumValues[0]);
     }
-    if (enumValues.every((v2) => typeof v2 === "string")) {
+    if (enumValues.every((v) => typeof v === "string")) {
       return z.enum(enumValues);
     }
-    const literalSchemas = enumValues.map((v2) => z.literal(v2));
+    const literalSchemas = enumValues.map((v) => z.literal(v));
     if (literalSchemas.length < 2) {
       return literalSchemas[0];
     }
@@ -29075,8 +28329,8 @@ function convertBaseSchema(schema, ctx) {
   }
   const type = schema.type;
   if (Array.isArray(type)) {
-    const typeSchemas = type.map((t2) => {
-      const typeSchema = { ...schema, type: t2 };
+    const typeSchemas = type.map((t) => {
+      const typeSchema = { ...schema, type: t };
       return convertBaseSchema(typeSchema, ctx);
     });
     if (typeSchemas.length === 0) {
@@ -29231,7 +28485,7 @@ function convertBaseSchema(schema, ctx) {
         }
         if (schema.additionalProperties === false) {
           const propertyKeys = Object.keys(shape);
-          const patterns = patternKeys.map((p2) => new RegExp(p2));
+          const patterns = patternKeys.map((p) => new RegExp(p));
           const basePatternSchema = zodSchema;
           zodSchema = zodSchema.check((payload) => {
             if (!isPlainObject(payload.value))
@@ -29441,9 +28695,9 @@ function fromJSONSchema(schema, params) {
 // node_modules/zod/v4/core/visit.js
 var RESOLVING = /* @__PURE__ */ Symbol("z.visit/resolving");
 function visit(schema, fnOrHandlers) {
-  const fn2 = typeof fnOrHandlers === "function" ? fnOrHandlers : (node2, rewritten) => {
-    const h3 = fnOrHandlers[node2._zod.def.type];
-    return h3 ? h3(node2, rewritten) : node2;
+  const fn = typeof fnOrHandlers === "function" ? fnOrHandlers : (node2, rewritten) => {
+    const h = fnOrHandlers[node2._zod.def.type];
+    return h ? h(node2, rewritten) : node2;
   };
   const cache = /* @__PURE__ */ new Map();
   function run(s) {
@@ -29458,7 +28712,7 @@ function visit(schema, fnOrHandlers) {
       return cached2;
     cache.set(s, RESOLVING);
     const inner = mapInner(s);
-    const mapped = fn2(inner, inner !== s);
+    const mapped = fn(inner, inner !== s);
     cache.set(s, mapped);
     return mapped;
   }
@@ -29471,11 +28725,11 @@ function visit(schema, fnOrHandlers) {
         const keys = Object.keys(oldShape);
         let changed = false;
         const newShape = {};
-        for (const k2 of keys) {
-          const mapped = run(oldShape[k2]);
-          if (mapped !== oldShape[k2])
+        for (const k of keys) {
+          const mapped = run(oldShape[k]);
+          if (mapped !== oldShape[k])
             changed = true;
-          newShape[k2] = mapped;
+          newShape[k] = mapped;
         }
         let newCatchall = def.catchall;
         if (def.catchall) {
@@ -29667,40 +28921,40 @@ function parseDuration(value) {
     return Number.isFinite(value) && value > 0 ? value * 1e3 : void 0;
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(value.trim());
   if (!match) return void 0;
-  const ms2 = Number(match[1]) * (UNIT_MS[match[2]] ?? Number.NaN);
-  return ms2 > 0 ? ms2 : void 0;
+  const ms = Number(match[1]) * (UNIT_MS[match[2]] ?? Number.NaN);
+  return ms > 0 ? ms : void 0;
 }
-function formatDuration(ms2) {
-  if (ms2 < 1e3) return `${Math.round(ms2)}ms`;
-  const s = Math.round(ms2 / 1e3);
+function formatDuration(ms) {
+  if (ms < 1e3) return `${Math.round(ms)}ms`;
+  const s = Math.round(ms / 1e3);
   if (s < 60) return `${s}s`;
-  const m2 = Math.floor(s / 60);
-  if (m2 < 60) return `${m2}m ${String(s % 60).padStart(2, "0")}s`;
-  return `${Math.floor(m2 / 60)}h ${String(m2 % 60).padStart(2, "0")}m`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${String(s % 60).padStart(2, "0")}s`;
+  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, "0")}m`;
 }
 
 // action/config/schema.ts
 var NAME = /^[a-z0-9][a-z0-9-]{0,39}$/;
 var METRIC_NAME = /^[A-Za-z_][\w.\-/]*$/;
-var duration3 = (fallback) => external_exports.union([external_exports.string(), external_exports.number()]).default(fallback).refine((v2) => parseDuration(v2) !== void 0, {
+var duration3 = (fallback) => external_exports.union([external_exports.string(), external_exports.number()]).default(fallback).refine((v) => parseDuration(v) !== void 0, {
   message: 'must be a duration like "90s", "10m" or "8h" (or a number of seconds)'
-}).transform((v2) => parseDuration(v2));
+}).transform((v) => parseDuration(v));
 var command = external_exports.union(
   [external_exports.string().trim().min(1, "must not be empty"), external_exports.array(external_exports.string()).min(1, "must not be empty")],
   {
     error: (issue2) => `${issue2.input === void 0 ? "is required" : "must be a command"}: a string like "node eval.js" or an argv array like ["node", "eval.js"]`
   }
 );
-var globList = external_exports.union([external_exports.string(), external_exports.array(external_exports.string())]).transform((v2) => typeof v2 === "string" ? [v2] : v2).pipe(external_exports.array(external_exports.string().trim().min(1, "a glob must not be empty")));
-var guard = external_exports.strictObject({ min: external_exports.number().optional(), max: external_exports.number().optional() }).refine((g2) => g2.min !== void 0 || g2.max !== void 0, {
+var globList = external_exports.union([external_exports.string(), external_exports.array(external_exports.string())]).transform((v) => typeof v === "string" ? [v] : v).pipe(external_exports.array(external_exports.string().trim().min(1, "a glob must not be empty")));
+var guard = external_exports.strictObject({ min: external_exports.number().optional(), max: external_exports.number().optional() }).refine((g) => g.min !== void 0 || g.max !== void 0, {
   message: "a guard needs `min`, `max` or both, e.g. { max: 70000 }"
-}).refine((g2) => g2.min === void 0 || g2.max === void 0 || g2.min <= g2.max, {
+}).refine((g) => g.min === void 0 || g.max === void 0 || g.min <= g.max, {
   message: "guard `min` must not be larger than `max`"
 });
 var metric = external_exports.strictObject({
   goal: external_exports.enum(["minimize", "maximize"], { error: "goal must be `minimize` or `maximize`" }).optional(),
   guard: guard.optional()
-}).refine((m2) => m2.goal !== void 0 || m2.guard !== void 0, {
+}).refine((m) => m.goal !== void 0 || m.guard !== void 0, {
   message: "a metric needs a `goal` (minimize | maximize) or a `guard` ({ min, max })"
 });
 var searchAgent = external_exports.strictObject({
@@ -29728,7 +28982,7 @@ var configSchema = external_exports.strictObject({
       metrics: external_exports.record(
         external_exports.string().regex(METRIC_NAME, "metric names look like `val_loss` or `SCORE`"),
         metric
-      ).refine((m2) => Object.keys(m2).length > 0, {
+      ).refine((m) => Object.keys(m).length > 0, {
         message: "declare at least one metric, e.g. { val_loss: { goal: minimize } }"
       }),
       repeats: external_exports.int().min(1).max(100).default(1),
@@ -29740,7 +28994,7 @@ var configSchema = external_exports.strictObject({
     rule: external_exports.enum(["primary"], { error: "decide.rule must be `primary`" }).default("primary"),
     min_delta: external_exports.union([external_exports.literal("auto"), external_exports.number()], {
       error: "min_delta must be `auto` or a number >= 0"
-    }).default("auto").refine((v2) => v2 === "auto" || v2 >= 0, {
+    }).default("auto").refine((v) => v === "auto" || v >= 0, {
       message: "min_delta is an improvement size, so it must be >= 0 (the goal sets the sign)"
     }),
     baseline_runs: external_exports.int().min(1).max(50).default(1)
@@ -29765,12 +29019,12 @@ function validateConfig(raw) {
   return problems.length > 0 ? { ok: false, problems } : { ok: true, config: config2, warnings: [] };
 }
 function primaryMetric(config2) {
-  const name = Object.entries(config2.eval.metrics).find(([, m2]) => m2.goal)?.[0];
+  const name = Object.entries(config2.eval.metrics).find(([, m]) => m.goal)?.[0];
   if (!name) throw new Error("config has no primary metric; validateConfig should have refused it");
   return name;
 }
 function checkPrimaryMetric(config2) {
-  const withGoal = Object.entries(config2.eval.metrics).filter(([, m2]) => m2.goal);
+  const withGoal = Object.entries(config2.eval.metrics).filter(([, m]) => m.goal);
   if (withGoal.length === 1) return [];
   if (withGoal.length === 0) {
     return [
@@ -29804,7 +29058,7 @@ function toProblem(issue2) {
   if (issue2.code === "unrecognized_keys") {
     return {
       path,
-      message: `unknown field${issue2.keys.length > 1 ? "s" : ""} ${issue2.keys.map((k2) => `\`${k2}\``).join(", ")}: check the spelling (see the config reference in README.md)`
+      message: `unknown field${issue2.keys.length > 1 ? "s" : ""} ${issue2.keys.map((k) => `\`${k}\``).join(", ")}: check the spelling (see the config reference in README.md)`
     };
   }
   if (issue2.code === "invalid_type" && issue2.input === void 0) {
@@ -29816,7 +29070,7 @@ function toProblem(issue2) {
   return { path, message: issue2.message };
 }
 function formatProblems(file2, problems) {
-  return [`${file2}: ${problems.length} problem${problems.length > 1 ? "s" : ""}`].concat(problems.map((p2) => `  - ${p2.path}: ${p2.message}`)).join("\n");
+  return [`${file2}: ${problems.length} problem${problems.length > 1 ? "s" : ""}`].concat(problems.map((p) => `  - ${p.path}: ${p.message}`)).join("\n");
 }
 
 // action/config/load-config.ts
@@ -29867,7 +29121,7 @@ async function readEnd(path, maxBytes) {
   }
 }
 function tailLines(text, lines = 30) {
-  return text.split(/\r\n|\r|\n/).filter((l3) => l3.trim() !== "").slice(-lines).map((l3) => l3.length > 400 ? `${l3.slice(0, 400)}\u2026` : l3).join("\n");
+  return text.split(/\r\n|\r|\n/).filter((l) => l.trim() !== "").slice(-lines).map((l) => l.length > 400 ? `${l.slice(0, 400)}\u2026` : l).join("\n");
 }
 
 // action/util/run-process.ts
@@ -29952,7 +29206,7 @@ async function renderPrompt(context) {
     () => ""
   );
   const recent = context.history.slice(-20).map(
-    (r2) => `- #${r2.iteration} ${r2.status}${r2.score !== null ? ` ${context.metric}=${r2.score}` : ""}: ${r2.description}`
+    (r) => `- #${r.iteration} ${r.status}${r.score !== null ? ` ${context.metric}=${r.score}` : ""}: ${r.description}`
   );
   return [
     "# Your task",
@@ -29960,7 +29214,7 @@ async function renderPrompt(context) {
     `Current best: ${context.metric} = ${context.incumbentScore}. Experiments left in this batch: ${context.experimentsLeft}.`,
     "",
     "## Files you may edit",
-    ...context.targetFiles.map((f3) => `- ${f3}`),
+    ...context.targetFiles.map((f) => `- ${f}`),
     "",
     "## Research direction (program.md)",
     program.trim() || "(none given)",
@@ -30060,11 +29314,11 @@ function findParameters(files, exclude) {
         const name = match[2];
         const raw = match[3];
         const value = Number(raw);
-        const k2 = seen.get(name) ?? 0;
-        seen.set(name, k2 + 1);
+        const k = seen.get(name) ?? 0;
+        seen.set(name, k + 1);
         if (value !== 0 && Number.isFinite(value) && !skip.some((s) => name.toLowerCase().includes(s))) {
           params.push({
-            id: `${path}:${name}#${k2}`,
+            id: `${path}:${name}#${k}`,
             path,
             name,
             line: i + 1,
@@ -30084,10 +29338,10 @@ function createRandom(seed) {
   let a = seed >>> 0;
   return () => {
     a = a + 1831565813 >>> 0;
-    let t2 = a;
-    t2 = Math.imul(t2 ^ t2 >>> 15, t2 | 1);
-    t2 ^= t2 + Math.imul(t2 ^ t2 >>> 7, t2 | 61);
-    return ((t2 ^ t2 >>> 14) >>> 0) / 4294967296;
+    let t = a;
+    t = Math.imul(t ^ t >>> 15, t | 1);
+    t ^= t + Math.imul(t ^ t >>> 7, t | 61);
+    return ((t ^ t >>> 14) >>> 0) / 4294967296;
   };
 }
 function planMove(params, history, seed) {
@@ -30111,45 +29365,45 @@ function planMove(params, history, seed) {
     }
   }
   const last = history.at(-1);
-  const byId = new Map(params.map((p2) => [p2.id, p2]));
+  const byId = new Map(params.map((p) => [p.id, p]));
   if (last?.kept) {
-    const p2 = byId.get(last.id);
+    const p = byId.get(last.id);
     const s = state(last.id);
-    if (p2 && !s.tried[last.dir]) {
-      const move = makeMove(p2, last.dir, s.factor);
+    if (p && !s.tried[last.dir]) {
+      const move = makeMove(p, last.dir, s.factor);
       if (move) return move;
     }
   }
   const random = createRandom(seed);
-  const order = [...params].map((p2) => ({
-    p: p2,
+  const order = [...params].map((p) => ({
+    p,
     r: random(),
     dir: random() < 0.5 ? 1 : -1
   }));
-  order.sort((a, b3) => a.r - b3.r);
-  const start = last ? order.findIndex((o2) => o2.p.id === last.id) + 1 : 0;
-  for (let k2 = 0; k2 < order.length; k2++) {
-    const { p: p2, dir } = order[(start + k2) % order.length];
-    const s = state(p2.id);
+  order.sort((a, b) => a.r - b.r);
+  const start = last ? order.findIndex((o) => o.p.id === last.id) + 1 : 0;
+  for (let k = 0; k < order.length; k++) {
+    const { p, dir } = order[(start + k) % order.length];
+    const s = state(p.id);
     if (s.factor < CONVERGED) continue;
-    for (const d2 of [dir, -dir]) {
-      if (s.tried[d2]) continue;
-      const move = makeMove(p2, d2, s.factor);
+    for (const d of [dir, -dir]) {
+      if (s.tried[d]) continue;
+      const move = makeMove(p, d, s.factor);
       if (move) return move;
     }
   }
   return null;
 }
-function makeMove(p2, dir, factor) {
-  let to2;
-  if (p2.integer) {
-    const scaled = Math.round(dir > 0 ? p2.value * factor : p2.value / factor);
-    to2 = dir > 0 ? Math.max(p2.value + 1, scaled) : Math.min(p2.value - 1, scaled);
-    if (Math.sign(to2) !== Math.sign(p2.value)) return null;
+function makeMove(p, dir, factor) {
+  let to;
+  if (p.integer) {
+    const scaled = Math.round(dir > 0 ? p.value * factor : p.value / factor);
+    to = dir > 0 ? Math.max(p.value + 1, scaled) : Math.min(p.value - 1, scaled);
+    if (Math.sign(to) !== Math.sign(p.value)) return null;
   } else {
-    to2 = Number((dir > 0 ? p2.value * factor : p2.value / factor).toPrecision(4));
+    to = Number((dir > 0 ? p.value * factor : p.value / factor).toPrecision(4));
   }
-  return to2 === p2.value ? null : { id: p2.id, dir, factor, from: p2.value, to: to2 };
+  return to === p.value ? null : { id: p.id, dir, factor, from: p.value, to };
 }
 function formatLike(raw, value) {
   if (/^-?\d+$/.test(raw)) return String(Math.round(value));
@@ -30177,9 +29431,9 @@ function createSearchAgent(options) {
           error: "no numeric literal to tune in the target files (lines like `lr = 0.01`)"
         };
       }
-      const history = context.history.flatMap((r2) => {
-        const meta3 = r2.agent_meta;
-        return meta3?.kind === "search" ? [{ ...meta3, kept: KEPT.has(r2.status) }] : [];
+      const history = context.history.flatMap((r) => {
+        const meta3 = r.agent_meta;
+        return meta3?.kind === "search" ? [{ ...meta3, kept: KEPT.has(r.status) }] : [];
       });
       const move = planMove(params, history, options.seed);
       if (!move)
@@ -30188,16 +29442,16 @@ function createSearchAgent(options) {
           exhausted: true,
           description: "search converged: every parameter was tried at its finest step"
         };
-      const p2 = params.find((x3) => x3.id === move.id);
-      const file2 = files.find((f3) => f3.path === p2.path);
-      const text = formatLike(p2.raw, move.to);
+      const p = params.find((x) => x.id === move.id);
+      const file2 = files.find((f) => f.path === p.path);
+      const text = formatLike(p.raw, move.to);
       await writeFile2(
-        join3(context.worktree, p2.path),
-        file2.text.slice(0, p2.offset) + text + file2.text.slice(p2.offset + p2.raw.length)
+        join3(context.worktree, p.path),
+        file2.text.slice(0, p.offset) + text + file2.text.slice(p.offset + p.raw.length)
       );
       return {
         ok: true,
-        description: `${p2.name} ${p2.raw} -> ${text} (${p2.path}:${p2.line})`,
+        description: `${p.name} ${p.raw} -> ${text} (${p.path}:${p.line})`,
         meta: { kind: "search", ...move }
       };
     }
@@ -30242,18 +29496,18 @@ function readJsonLine(line, metrics) {
     return;
   }
   if (value === null || typeof value !== "object" || Array.isArray(value)) return;
-  for (const [name, v2] of Object.entries(value)) {
-    if (typeof v2 === "number") metrics.set(name, v2);
-    else if (typeof v2 === "string" && new RegExp(`^(?:${NUMBER})$`).test(v2.trim())) {
-      metrics.set(name, toNumber(v2.trim()));
-    } else if (v2 === null) metrics.set(name, Number.NaN);
+  for (const [name, v] of Object.entries(value)) {
+    if (typeof v === "number") metrics.set(name, v);
+    else if (typeof v === "string" && new RegExp(`^(?:${NUMBER})$`).test(v.trim())) {
+      metrics.set(name, toNumber(v.trim()));
+    } else if (v === null) metrics.set(name, Number.NaN);
   }
 }
 function toNumber(text) {
-  const t2 = text.toLowerCase().replace(/^\+/, "");
-  if (t2 === "nan" || t2 === "-nan") return Number.NaN;
-  if (t2 === "inf" || t2 === "infinity") return Number.POSITIVE_INFINITY;
-  if (t2 === "-inf" || t2 === "-infinity") return Number.NEGATIVE_INFINITY;
+  const t = text.toLowerCase().replace(/^\+/, "");
+  if (t === "nan" || t === "-nan") return Number.NaN;
+  if (t === "inf" || t === "infinity") return Number.POSITIVE_INFINITY;
+  if (t === "-inf" || t === "-infinity") return Number.NEGATIVE_INFINITY;
   return Number(text);
 }
 function findMetric(metrics, name) {
@@ -30311,3445 +29565,8 @@ async function runEval(config2, cwd, logPath, env, pidFile) {
   return { ...base, status: "ok", metrics };
 }
 
-// node_modules/@simple-git/args-pathspec/dist/index.mjs
-var t = /* @__PURE__ */ new WeakMap();
-function c(...n) {
-  const e = new String(n);
-  return t.set(e, n), e;
-}
-function r(n) {
-  return n instanceof String && t.has(n);
-}
-function o(n) {
-  return t.get(n) ?? [];
-}
-
-// node_modules/simple-git/dist/index.mjs
-var import_file_exists = __toESM(require_dist2(), 1);
-var import_debug = __toESM(require_src(), 1);
-var import_promise_deferred = __toESM(require_dist3(), 1);
-import { spawn as ve } from "node:child_process";
-import { normalize as Se } from "node:path";
-
-// node_modules/@simple-git/argv-parser/dist/index.mjs
-function* x(e, n) {
-  const t2 = n === "global";
-  for (const o2 of e)
-    o2.isGlobal === t2 && (yield o2);
-}
-var P = /* @__PURE__ */ new Set([
-  "--add",
-  "--edit",
-  "--remove-section",
-  "--rename-section",
-  "--replace-all",
-  "--unset",
-  "--unset-all",
-  "-e"
-]);
-var S = /* @__PURE__ */ new Set([
-  "--get",
-  "--get-all",
-  "--get-color",
-  "--get-colorbool",
-  "--get-regexp",
-  "--get-urlmatch",
-  "--list",
-  "-l"
-]);
-var E = /* @__PURE__ */ new Set([
-  "edit",
-  "remove-section",
-  "rename-section",
-  "set",
-  "unset"
-]);
-var F = /* @__PURE__ */ new Set(["get", "get-color", "get-colorbool", "list"]);
-function A(e, n) {
-  for (const { name: o2 } of x(e, "task")) {
-    if (P.has(o2))
-      return w(true, n);
-    if (S.has(o2))
-      return w(false, n);
-  }
-  const t2 = n.at(0)?.toLowerCase();
-  return t2 === void 0 ? null : E.has(t2) ? w(true, n.slice(1)) : F.has(t2) ? w(false, n.slice(1)) : n.length === 1 ? w(false, n) : w(true, n);
-}
-function w(e = false, n = []) {
-  const t2 = n.at(0)?.toLowerCase();
-  return t2 === void 0 ? null : {
-    isWrite: e,
-    isRead: !e,
-    key: t2,
-    value: n.at(1)
-  };
-}
-function O(e, n) {
-  return n.isWrite && n.value !== void 0 ? { key: n.key, value: n.value, scope: e } : { key: n.key, scope: e };
-}
-function G(e) {
-  const n = e?.indexOf("=") || -1;
-  return !e || n < 0 ? null : {
-    key: e.slice(0, n).trim().toLowerCase(),
-    value: e.slice(n + 1)
-  };
-}
-function M(e) {
-  for (const { name: n } of x(e, "task"))
-    switch (n) {
-      case "--global":
-        return "global";
-      case "--system":
-        return "system";
-      case "--worktree":
-        return "worktree";
-      case "--local":
-        return "local";
-      case "--file":
-      case "-f":
-        return "file";
-    }
-  return "local";
-}
-function N({ name: e }) {
-  if (e === "-c" || e === "--config")
-    return "inline";
-  if (e === "--config-env")
-    return "env";
-}
-function* $(e) {
-  for (const n of e) {
-    const t2 = N(n), o2 = t2 && G(n.value);
-    o2 && (yield {
-      ...o2,
-      scope: t2
-    });
-  }
-}
-function D(e, n, t2) {
-  const o2 = {
-    read: [],
-    write: [...$(n)]
-  };
-  return e === "config" && L(
-    o2,
-    M(n),
-    A(n, t2)
-  ), o2;
-}
-function L(e, n, t2) {
-  if (t2 === null)
-    return;
-  const o2 = O(n, t2);
-  t2.isWrite ? e.write.push(o2) : e.read.push(o2);
-}
-var C = {
-  short: /* @__PURE__ */ new Map([
-    ["c", true]
-    //  -c <k=v>    set config key for this invocation
-  ])
-};
-var I = {
-  short: new Map([
-    ["C", true],
-    //  -C <path>   change working directory
-    ["P", false],
-    // -P          no pager (alias for --no-pager)
-    ["h", false],
-    // -h          help
-    ["p", false],
-    // -p          paginate
-    ["v", false],
-    // -v          version
-    ...C.short.entries()
-  ]),
-  long: /* @__PURE__ */ new Set([
-    "attr-source",
-    "config-env",
-    "exec-path",
-    "git-dir",
-    "list-cmds",
-    "namespace",
-    "super-prefix",
-    "work-tree"
-  ])
-};
-var R = {
-  clone: {
-    short: /* @__PURE__ */ new Map([
-      ["b", true],
-      // -b <branch>
-      ["j", true],
-      // -j <n>          parallel jobs
-      ["l", false],
-      // -l local
-      ["n", false],
-      // -n no-checkout
-      ["o", true],
-      // -o <name>       remote name
-      ["q", false],
-      // -q quiet
-      ["s", false],
-      // -s shared
-      ["u", true]
-      // -u <upload-pack>
-    ]),
-    long: /* @__PURE__ */ new Set(["branch", "config", "jobs", "origin", "upload-pack", "u", "template"])
-  },
-  commit: {
-    short: /* @__PURE__ */ new Map([
-      ["C", true],
-      // -C <commit>  reuse message
-      ["F", true],
-      // -F <file>    read message from file
-      ["c", true],
-      // -c <commit>  reedit message
-      ["m", true],
-      // -m <msg>
-      ["t", true]
-      // -t <template>
-    ]),
-    long: /* @__PURE__ */ new Set(["file", "message", "reedit-message", "reuse-message", "template"])
-  },
-  config: {
-    short: /* @__PURE__ */ new Map([
-      ["e", false],
-      // -e  open editor
-      ["f", true],
-      //  -f <file>
-      ["l", false]
-      // -l  list
-    ]),
-    long: /* @__PURE__ */ new Set(["blob", "comment", "default", "file", "type", "value"])
-  },
-  fetch: {
-    short: /* @__PURE__ */ new Map(),
-    long: /* @__PURE__ */ new Set(["upload-pack"])
-  },
-  init: {
-    short: /* @__PURE__ */ new Map(),
-    long: /* @__PURE__ */ new Set(["template"])
-  },
-  pull: {
-    short: /* @__PURE__ */ new Map(),
-    long: /* @__PURE__ */ new Set(["upload-pack"])
-  },
-  push: {
-    short: /* @__PURE__ */ new Map(),
-    long: /* @__PURE__ */ new Set(["exec", "receive-pack"])
-  },
-  rebase: {
-    short: /* @__PURE__ */ new Map([
-      ["X", true],
-      // -X <option>   strategy option
-      ["f", false],
-      // -f force-rebase
-      ["i", false],
-      // -i interactive
-      ["k", false],
-      // -k keep-base
-      ["m", false],
-      // -m merge
-      ["n", false],
-      // -n no-stat
-      ["q", false],
-      // -q quiet
-      ["r", false],
-      // -r rebase-merges
-      ["s", true],
-      // -s <strategy>
-      ["v", false],
-      // -v verbose
-      ["x", true]
-      // -x <cmd>      exec
-    ]),
-    long: /* @__PURE__ */ new Set(["exec", "onto", "strategy", "strategy-option"])
-  }
-};
-var T = { short: /* @__PURE__ */ new Map(), long: /* @__PURE__ */ new Set() };
-function B(e) {
-  const n = R[e ?? ""] ?? T;
-  return {
-    short: new Map([...C.short.entries(), ...n.short.entries()]),
-    long: n.long
-  };
-}
-function b(e, n = I) {
-  if (e.startsWith("--")) {
-    const t2 = e.indexOf("=");
-    if (t2 > 2)
-      return [{ name: e.slice(0, t2), value: e.slice(t2 + 1), needsNext: false }];
-    const o2 = e.slice(2);
-    return [{ name: e, needsNext: n.long.has(o2) }];
-  }
-  if (e.length === 2) {
-    const t2 = e.charAt(1), o2 = n.short.get(t2);
-    return [{ name: e, needsNext: o2 === true }];
-  }
-  return j(e, n.short);
-}
-function j(e, n) {
-  const t2 = e.slice(1).split(""), o2 = [];
-  for (let a = 0; a < t2.length; a++) {
-    const s = t2[a], r2 = n.get(s);
-    if (r2 === void 0)
-      return [{ name: e, needsNext: false }];
-    if (r2) {
-      const i = t2.slice(a + 1).join("");
-      if (i && ![...i].every((m2) => n.has(m2)))
-        return o2.push({ name: `-${s}`, value: i, needsNext: false }), o2;
-    }
-    o2.push({ name: `-${s}`, needsNext: r2 });
-  }
-  return o2;
-}
-function W(e, n = []) {
-  let t2 = 0;
-  for (; t2 < e.length; ) {
-    const o2 = String(e[t2]);
-    if (!o2.startsWith("-") || o2.length < 2) break;
-    const a = b(o2);
-    let s = t2 + 1;
-    for (const r2 of a) {
-      const i = {
-        name: r2.name,
-        value: r2.value,
-        absorbedNext: false,
-        isGlobal: true
-      };
-      r2.needsNext && i.value === void 0 && s < e.length && (i.value = String(e[s]), i.absorbedNext = true, s++), n.push(i);
-    }
-    t2 = s;
-  }
-  return { flags: n, taskIndex: t2 };
-}
-function V(e, n, t2 = []) {
-  const o2 = B(n), a = [], s = [];
-  let r2 = 0;
-  for (; r2 < e.length; ) {
-    const i = e[r2];
-    if (r(i)) {
-      s.push(...o(i)), r2++;
-      continue;
-    }
-    const p2 = String(i);
-    if (p2 === "--") {
-      for (let d2 = r2 + 1; d2 < e.length; d2++) {
-        const g2 = e[d2];
-        r(g2) ? s.push(...o(g2)) : s.push(String(g2));
-      }
-      break;
-    }
-    if (!p2.startsWith("-") || p2.length < 2) {
-      a.push(p2), r2++;
-      continue;
-    }
-    const m2 = b(p2, o2);
-    let u2 = r2 + 1;
-    for (const d2 of m2) {
-      const g2 = {
-        name: d2.name,
-        value: d2.value,
-        absorbedNext: false,
-        isGlobal: false
-      };
-      d2.needsNext && g2.value === void 0 && u2 < e.length && !r(e[u2]) && (g2.value = String(e[u2]), g2.absorbedNext = true, u2++), t2.push(g2);
-    }
-    r2 = u2;
-  }
-  return { flags: t2, positionals: a, pathspecs: s };
-}
-function* q({
-  write: e
-}) {
-  for (const n of e)
-    for (const t2 of K) {
-      const o2 = t2(n.key);
-      o2 && (yield o2);
-    }
-}
-function f(e, n, t2 = String(e)) {
-  const o2 = typeof e == "string" ? new RegExp(`\\s*${e.toLowerCase()}`) : e;
-  return function(s) {
-    if (o2.test(s))
-      return {
-        category: n,
-        message: `Configuring ${t2} is not permitted without enabling ${n}`
-      };
-  };
-}
-function l(e, n) {
-  const t2 = new RegExp(`\\s*${e.toLowerCase().replace(/\./g, "(..+)?.")}`);
-  return f(t2, n, e);
-}
-var K = [
-  f("alias", "allowUnsafeAlias"),
-  f("core.askPass", "allowUnsafeAskPass"),
-  f("core.editor", "allowUnsafeEditor"),
-  f("core.fsmonitor", "allowUnsafeFsMonitor"),
-  f("core.gitProxy", "allowUnsafeGitProxy"),
-  f("core.hooksPath", "allowUnsafeHooksPath"),
-  f("core.pager", "allowUnsafePager"),
-  f("core.sshCommand", "allowUnsafeSshCommand"),
-  l("credential.helper", "allowUnsafeCredentialHelper"),
-  l("diff.command", "allowUnsafeDiffExternal"),
-  f("diff.external", "allowUnsafeDiffExternal"),
-  l("difftool.cmd", "allowUnsafeDiffExternal"),
-  l("diff.textconv", "allowUnsafeDiffTextConv"),
-  l("filter.clean", "allowUnsafeFilter"),
-  l("filter.process", "allowUnsafeFilter"),
-  l("filter.smudge", "allowUnsafeFilter"),
-  l("gpg.program", "allowUnsafeGpgProgram"),
-  f("include.path", "allowUnsafeInclude"),
-  l("includeIf", "allowUnsafeInclude"),
-  f("init.templateDir", "allowUnsafeTemplateDir"),
-  l("pager.", "allowUnsafePager"),
-  l("merge.driver", "allowUnsafeMergeDriver"),
-  l("mergetool.path", "allowUnsafeMergeDriver"),
-  l("mergetool.cmd", "allowUnsafeMergeDriver"),
-  l("protocol.allow", "allowUnsafeProtocolOverride"),
-  l("remote.receivepack", "allowUnsafePack"),
-  l("remote.uploadpack", "allowUnsafePack"),
-  f("uploadpack.packObjectsHook", "allowUnsafePack"),
-  f("sequence.editor", "allowUnsafeEditor"),
-  l("submodule.update", "allowUnsafeSubmodule"),
-  l("tar.command", "allowUnsafeCommandBinaries"),
-  l("trailer.cmd", "allowUnsafeCommandBinaries"),
-  l("trailer.command", "allowUnsafeCommandBinaries"),
-  l("url.insteadOf", "allowUnsafeUrlRewrite")
-];
-function* H(e, n) {
-  for (const t2 of n)
-    for (const o2 of X) {
-      const a = o2(e, t2);
-      a && (yield a);
-    }
-}
-function c2(e, n, t2, { name: o2 = String(n), globalOnly: a = false, withValue: s = false } = {}) {
-  const r2 = typeof n == "string" ? new RegExp(`\\s*${n.toLowerCase()}`) : n, i = `Use of ${e ? `${e} with option ` : ""}${o2} is not permitted without enabling ${t2}`;
-  return function(m2, u2) {
-    if (!(e && m2 !== e) && !(a && !u2.isGlobal) && !(s && u2.value === void 0) && r2.test(u2.name))
-      return {
-        category: t2,
-        message: i
-      };
-  };
-}
-var h = { globalOnly: true, withValue: true };
-var X = [
-  c2(null, /--(upload|receive)-pack/, "allowUnsafePack", {
-    name: "--upload-pack or --receive-pack"
-  }),
-  c2("clone", /^-\w*u/, "allowUnsafePack"),
-  c2("clone", "--u", "allowUnsafePack"),
-  c2("push", /^--exec$/, "allowUnsafePack", { name: "--exec" }),
-  // `git` accepts unambiguous abbreviations of long options, so `--ex` and `--exe` are `--exec`
-  c2("rebase", /^(-x|--ex(ec?)?)$/, "allowUnsafeExec", { name: "-x or --exec" }),
-  c2(null, "--template", "allowUnsafeTemplateDir"),
-  c2(null, "--exec-path", "allowUnsafeExec", h),
-  // `git` reads the configuration of whichever repository these name, so the
-  // directory alone is enough to deliver config the argv guards never see
-  c2(null, "--git-dir", "allowUnsafeConfigPaths", h),
-  c2(null, "--work-tree", "allowUnsafeConfigPaths", h),
-  c2(null, /^-C$/, "allowUnsafeConfigPaths", { ...h, name: "-C" })
-];
-function k(e, n, t2) {
-  return [...H(e, n), ...q(t2)];
-}
-function Y(...e) {
-  const { flags: n, taskIndex: t2 } = W(e), o2 = t2 < e.length ? String(e[t2]).toLowerCase() : null, a = o2 !== null ? e.slice(t2 + 1) : [], { positionals: s, pathspecs: r2 } = V(a, o2, n), i = D(o2, n, s);
-  return {
-    task: o2,
-    flags: n.map(J),
-    paths: r2,
-    config: i,
-    vulnerabilities: z2(k(o2, n, i))
-  };
-}
-function z2(e) {
-  return Object.defineProperty(e, "vulnerabilities", {
-    value: e
-  });
-}
-function J({ value: e, name: n }) {
-  return e !== void 0 ? { name: n, value: e } : { name: n };
-}
-var y = {
-  editor: "allowUnsafeEditor",
-  git_askpass: "allowUnsafeAskPass",
-  git_config_global: "allowUnsafeConfigPaths",
-  git_config_system: "allowUnsafeConfigPaths",
-  git_config_count: "allowUnsafeConfigEnvCount",
-  git_config_parameters: "allowUnsafeConfigEnvCount",
-  git_config: "allowUnsafeConfigPaths",
-  git_editor: "allowUnsafeEditor",
-  git_exec_path: "allowUnsafeExec",
-  git_external_diff: "allowUnsafeDiffExternal",
-  git_pager: "allowUnsafePager",
-  git_proxy_command: "allowUnsafeGitProxy",
-  git_template_dir: "allowUnsafeTemplateDir",
-  git_sequence_editor: "allowUnsafeEditor",
-  git_ssh: "allowUnsafeSshCommand",
-  git_ssh_command: "allowUnsafeSshCommand",
-  pager: "allowUnsafePager",
-  prefix: "allowUnsafeConfigPaths",
-  ssh_askpass: "allowUnsafeAskPass",
-  visual: "allowUnsafeEditor"
-};
-function* Q(e) {
-  const n = parseInt(e.git_config_count ?? "0", 10);
-  for (let t2 = 0; t2 < n; t2++) {
-    const o2 = e[`git_config_key_${t2}`], a = e[`git_config_value_${t2}`];
-    o2 !== void 0 && (yield { key: o2.toLowerCase().trim(), value: a, scope: "env" });
-  }
-}
-function* Z(e) {
-  for (const n of Object.keys(e))
-    if (_(n)) {
-      const t2 = y[n];
-      yield {
-        category: t2,
-        message: `Use of "${n.toUpperCase()}" is not permitted without enabling ${t2}`
-      };
-    }
-}
-function _(e) {
-  return Object.hasOwn(y, e);
-}
-function ee(e) {
-  const n = {};
-  for (const [t2, o2] of Object.entries(e)) {
-    const a = t2.toLowerCase().trim();
-    (_(a) || a.startsWith("git")) && (n[a] = String(o2));
-  }
-  return n;
-}
-function ne(e) {
-  const n = ee(e), t2 = {
-    read: [],
-    write: [...Q(n)]
-  }, o2 = [
-    ...Z(n),
-    ...k(null, [], t2)
-  ];
-  return {
-    config: t2,
-    vulnerabilities: o2
-  };
-}
-function oe(e, n) {
-  return [...Y(...e).vulnerabilities, ...ne(n).vulnerabilities];
-}
-
-// node_modules/simple-git/dist/index.mjs
-import { EventEmitter as Ce } from "node:events";
-var O2 = class extends Error {
-  constructor(e, n) {
-    super(n), this.task = e, Object.setPrototypeOf(this, new.target.prototype);
-  }
-};
-var Ae = class extends O2 {
-  constructor(e, n) {
-    super(void 0, n), this.config = e;
-  }
-};
-var A2 = class extends O2 {
-  constructor(e, n, r2) {
-    super(e, r2), this.task = e, this.plugin = n, Object.setPrototypeOf(this, new.target.prototype);
-  }
-};
-var at = class extends O2 {
-  constructor(e, n) {
-    super(void 0, n || String(e)), this.git = e;
-  }
-};
-var xe = class extends O2 {
-  constructor(e) {
-    super(void 0, e);
-  }
-};
-var I2 = "\0";
-var W2 = () => {
-};
-function Ne(t2) {
-  return typeof t2 != "function" ? W2 : t2;
-}
-function $e(t2) {
-  return typeof t2 == "function" && t2 !== W2;
-}
-function Pe(t2, e) {
-  const n = t2.indexOf(e);
-  return n <= 0 ? [t2, ""] : [t2.substr(0, n), t2.substr(n + 1)];
-}
-function Me(t2, e = 0) {
-  return Dt(t2) && t2.length > e ? t2[e] : void 0;
-}
-function N2(t2, e = 0) {
-  if (Dt(t2) && t2.length > e)
-    return t2[t2.length - 1 - e];
-}
-function Dt(t2) {
-  return Bt(t2);
-}
-function H2(t2 = "", e = true, n = `
-`) {
-  return t2.split(n).reduce((r2, s) => {
-    const o2 = e ? s.trim() : s;
-    return o2 && r2.push(o2), r2;
-  }, []);
-}
-function ut(t2, e) {
-  return H2(t2, true).map((n) => e(n));
-}
-function Lt(t2) {
-  return (0, import_file_exists.exists)(t2, import_file_exists.FOLDER);
-}
-function S2(t2, e) {
-  return Array.isArray(t2) ? t2.includes(e) || t2.push(e) : t2.add(e), e;
-}
-function De(t2, e) {
-  return Array.isArray(t2) && !t2.includes(e) && t2.push(e), t2;
-}
-function ct(t2, e) {
-  if (Array.isArray(t2)) {
-    const n = t2.indexOf(e);
-    n >= 0 && t2.splice(n, 1);
-  } else
-    t2.delete(e);
-  return e;
-}
-var ft = Object.prototype.toString.call.bind(Object.prototype.toString);
-function v(t2) {
-  return Array.isArray(t2) ? t2 : [t2];
-}
-function jt(t2) {
-  return t2.replace(/[\s-]+(.)/g, (e, n) => n.toUpperCase());
-}
-function L2(t2) {
-  return v(t2).map((e) => e instanceof String ? e : String(e));
-}
-function p(t2, e = 0) {
-  if (t2 == null)
-    return e;
-  const n = parseInt(t2, 10);
-  return Number.isNaN(n) ? e : n;
-}
-function U(t2, e) {
-  const n = [];
-  for (let r2 = 0, s = t2.length; r2 < s; r2++)
-    n.push(e, t2[r2]);
-  return n;
-}
-function F2(t2) {
-  return (Array.isArray(t2) ? Buffer.concat(t2) : t2).toString("utf-8");
-}
-function Le(t2) {
-  return t2 ? Buffer.isBuffer(t2) ? t2.length : Buffer.byteLength(t2) : 0;
-}
-function je(t2, e) {
-  const n = {};
-  return e.forEach((r2) => {
-    t2[r2] !== void 0 && (n[r2] = t2[r2]);
-  }), n;
-}
-function wt(t2 = 0) {
-  return new Promise((e) => setTimeout(e, t2));
-}
-function bt(t2) {
-  if (t2 !== false)
-    return t2;
-}
-function d(t2, e, n) {
-  return e(t2) ? t2 : arguments.length > 2 ? n : void 0;
-}
-var K2 = (t2) => Array.isArray(t2);
-function st(t2, e) {
-  const n = r(t2) ? "string" : typeof t2;
-  return /number|string|boolean/.test(n) && (!e || !e.includes(n));
-}
-var m = (t2) => typeof t2 == "string" || r(t2);
-var Be = (t2) => m(t2) || Buffer.isBuffer(t2);
-var G2 = (t2) => m(t2) || Array.isArray(t2) && t2.every(m);
-function lt(t2) {
-  return !!t2 && ft(t2) === "[object Object]";
-}
-function Ie(t2) {
-  return typeof t2 == "function";
-}
-var Bt = (t2) => t2 == null || "number|boolean|function".includes(typeof t2) ? false : typeof t2.length == "number";
-var V2 = /* @__PURE__ */ ((t2) => (t2[t2.SUCCESS = 0] = "SUCCESS", t2[t2.ERROR = 1] = "ERROR", t2[t2.NOT_FOUND = -2] = "NOT_FOUND", t2[t2.UNCLEAN = 128] = "UNCLEAN", t2))(V2 || {});
-var z3 = class _z {
-  constructor(e, n) {
-    this.stdOut = e, this.stdErr = n;
-  }
-  asStrings() {
-    return new _z(this.stdOut.toString("utf8"), this.stdErr.toString("utf8"));
-  }
-};
-function Ue() {
-  throw new Error("LineParser:useMatches not implemented");
-}
-var l2 = class {
-  constructor(e, n) {
-    this.matches = [], this.useMatches = Ue, this.parse = (r2, s) => (this.resetMatches(), this._regExp.every((o2, i) => this.addMatch(o2, i, r2(i))) ? this.useMatches(s, this.prepareMatches()) !== false : false), this._regExp = Array.isArray(e) ? e : [e], n && (this.useMatches = n);
-  }
-  resetMatches() {
-    this.matches.length = 0;
-  }
-  prepareMatches() {
-    return this.matches;
-  }
-  addMatch(e, n, r2) {
-    const s = r2 && e.exec(r2);
-    return s && this.pushMatch(n, s), !!s;
-  }
-  pushMatch(e, n) {
-    this.matches.push(...n.slice(1));
-  }
-};
-var x2 = class extends l2 {
-  addMatch(e, n, r2) {
-    return /^remote:\s/.test(String(r2)) && super.addMatch(e, n, r2);
-  }
-  pushMatch(e, n) {
-    (e > 0 || n.length > 1) && super.pushMatch(e, n);
-  }
-};
-var Fe = {
-  binary: "git",
-  maxConcurrentProcesses: 5,
-  config: [],
-  trimmed: false
-};
-function Ge(...t2) {
-  const e = process.cwd(), n = Object.assign(
-    { baseDir: e, ...Fe },
-    ...t2.filter((r2) => typeof r2 == "object" && r2)
-  );
-  return n.baseDir = n.baseDir || e, n.trimmed = n.trimmed === true, n;
-}
-function It(t2, e = []) {
-  return lt(t2) ? Object.keys(t2).reduce((n, r2) => {
-    const s = t2[r2];
-    if (r(s))
-      n.push(s);
-    else if (st(s, ["boolean"]))
-      n.push(r2 + "=" + s);
-    else if (Array.isArray(s))
-      for (const o2 of s)
-        st(o2, ["string", "number"]) || n.push(r2 + "=" + o2);
-    else
-      n.push(r2);
-    return n;
-  }, e) : e;
-}
-function h2(t2, e = 0, n = false) {
-  const r2 = [];
-  for (let s = 0, o2 = e < 0 ? t2.length : e; s < o2; s++)
-    "string|number".includes(typeof t2[s]) && r2.push(String(t2[s]));
-  return It(ht(t2), r2), n || r2.push(...ze(t2)), r2;
-}
-function ze(t2) {
-  const e = typeof N2(t2) == "function";
-  return L2(d(N2(t2, e ? 1 : 0), K2, []));
-}
-function ht(t2) {
-  const e = Ie(N2(t2));
-  return d(N2(t2, e ? 1 : 0), lt);
-}
-function u(t2, e = true) {
-  const n = Ne(N2(t2));
-  return e || $e(n) ? n : void 0;
-}
-function Tt(t2, e) {
-  return t2(e.stdOut, e.stdErr);
-}
-function E2(t2, e, n, r2 = true) {
-  return v(n).forEach((s) => {
-    for (let o2 = H2(s, r2), i = 0, a = o2.length; i < a; i++) {
-      const c3 = (y2 = 0) => {
-        if (!(i + y2 >= a))
-          return o2[i + y2];
-      };
-      e.some(({ parse: y2 }) => y2(c3, t2));
-    }
-  }), t2;
-}
-var mt = ({ exitCode: t2 }, e, n, r2) => {
-  if (t2 === V2.UNCLEAN && Ve(e))
-    return n(Buffer.from("false"));
-  r2(e);
-};
-var Ut = (t2) => t2.trim() === "true";
-function We(t2) {
-  switch (t2) {
-    case "bare":
-      return Ke();
-    case "root":
-      return He();
-  }
-  return {
-    commands: ["rev-parse", "--is-inside-work-tree"],
-    format: "utf-8",
-    onError: mt,
-    parser: Ut
-  };
-}
-function He() {
-  return {
-    commands: ["rev-parse", "--git-dir"],
-    format: "utf-8",
-    onError: mt,
-    parser(e) {
-      return /^\.(git)?$/.test(e.trim());
-    }
-  };
-}
-function Ke() {
-  return {
-    commands: ["rev-parse", "--is-bare-repository"],
-    format: "utf-8",
-    onError: mt,
-    parser: Ut
-  };
-}
-function Ve(t2) {
-  return /(Not a git repository|Kein Git-Repository)/i.test(String(t2));
-}
-var Xe = class {
-  constructor(e) {
-    this.paths = [], this.files = [], this.folders = [], this.dryRun = e;
-  }
-};
-var Ye = /^[a-z]+\s*/i;
-var Qe = /^[a-z]+\s+[a-z]+\s*/i;
-var Je = /\/$/;
-function Ze(t2, e) {
-  const n = new Xe(t2), r2 = t2 ? Qe : Ye;
-  return H2(e).forEach((s) => {
-    const o2 = s.replace(r2, "");
-    n.paths.push(o2), (Je.test(o2) ? n.folders : n.files).push(o2);
-  }), n;
-}
-var Ft = [];
-function tn(t2) {
-  return {
-    commands: Ft,
-    format: "empty",
-    parser: t2
-  };
-}
-function b2(t2) {
-  return {
-    commands: Ft,
-    format: "empty",
-    parser() {
-      throw typeof t2 == "string" ? new xe(t2) : t2;
-    }
-  };
-}
-function g(t2, e = false) {
-  return {
-    commands: t2,
-    format: "utf-8",
-    parser(n) {
-      return e ? String(n).trim() : n;
-    }
-  };
-}
-function Gt(t2) {
-  return {
-    commands: t2,
-    format: "buffer",
-    parser(e) {
-      return e;
-    }
-  };
-}
-function en(t2) {
-  return t2.format === "buffer";
-}
-function kt(t2) {
-  return t2.format === "empty" || !t2.commands.length;
-}
-var nn = "Git clean interactive mode is not supported";
-var rn = 'Git clean mode parameter ("n" or "f") is required';
-var sn = "Git clean unknown option found in: ";
-var zt = /* @__PURE__ */ ((t2) => (t2.DRY_RUN = "n", t2.FORCE = "f", t2.IGNORED_INCLUDED = "x", t2.IGNORED_ONLY = "X", t2.EXCLUDING = "e", t2.QUIET = "q", t2.RECURSIVE = "d", t2))(zt || {});
-var qt = /* @__PURE__ */ new Set([
-  "i",
-  ...L2(Object.values(zt))
-]);
-function on(t2, e) {
-  const { cleanMode: n, options: r2, valid: s } = cn(t2);
-  return n ? s.options ? (r2.push(...e), r2.some(hn) ? b2(nn) : an(n, r2)) : b2(sn + JSON.stringify(t2)) : b2(rn);
-}
-function an(t2, e) {
-  return {
-    commands: ["clean", `-${t2}`, ...e],
-    format: "utf-8",
-    parser(r2) {
-      return Ze(t2 === "n", r2);
-    }
-  };
-}
-function un(t2) {
-  return Array.isArray(t2) && t2.every((e) => qt.has(e));
-}
-function cn(t2) {
-  let e, n = [], r2 = { cleanMode: false, options: true };
-  return t2.replace(/[^a-z]i/g, "").split("").forEach((s) => {
-    fn(s) ? (e = s, r2.cleanMode = true) : r2.options = r2.options && ln(n[n.length] = `-${s}`);
-  }), {
-    cleanMode: e,
-    options: n,
-    valid: r2
-  };
-}
-function fn(t2) {
-  return t2 === "f" || t2 === "n";
-}
-function ln(t2) {
-  return /^-[a-z]$/i.test(t2) && qt.has(t2.charAt(1));
-}
-function hn(t2) {
-  return /^-[^\-]/.test(t2) ? t2.indexOf("i") > 0 : t2 === "--interactive";
-}
-var mn = class {
-  constructor() {
-    this.files = [], this.values = /* @__PURE__ */ Object.create(null);
-  }
-  get all() {
-    return this._all || (this._all = this.files.reduce((e, n) => Object.assign(e, this.values[n]), {})), this._all;
-  }
-  addFile(e) {
-    if (!(e in this.values)) {
-      const n = N2(this.files);
-      this.values[e] = n ? Object.create(this.values[n]) : {}, this.files.push(e);
-    }
-    return this.values[e];
-  }
-  addValue(e, n, r2) {
-    const s = this.addFile(e);
-    Object.hasOwn(s, n) ? Array.isArray(s[n]) ? s[n].push(r2) : s[n] = [s[n], r2] : s[n] = r2, this._all = void 0;
-  }
-};
-function pn(t2) {
-  const e = new mn();
-  for (const n of Wt(t2))
-    e.addValue(n.file, String(n.key), n.value);
-  return e;
-}
-function dn(t2, e) {
-  let n = null;
-  const r2 = [], s = /* @__PURE__ */ new Map();
-  for (const o2 of Wt(t2, e))
-    o2.key === e && (r2.push(n = o2.value), s.has(o2.file) || s.set(o2.file, []), s.get(o2.file).push(n));
-  return {
-    key: e,
-    paths: Array.from(s.keys()),
-    scopes: s,
-    value: n,
-    values: r2
-  };
-}
-function gn(t2) {
-  return t2.replace(/^(file):/, "");
-}
-function* Wt(t2, e = null) {
-  const n = t2.split("\0");
-  for (let r2 = 0, s = n.length - 1; r2 < s; ) {
-    const o2 = gn(n[r2++]);
-    let i = n[r2++], a = e;
-    if (i.includes(`
-`)) {
-      const c3 = Pe(i, `
-`);
-      a = c3[0], i = c3[1];
-    }
-    yield { file: o2, key: a, value: i };
-  }
-}
-var Ht = /* @__PURE__ */ ((t2) => (t2.system = "system", t2.global = "global", t2.local = "local", t2.worktree = "worktree", t2))(Ht || {});
-function Y2(t2, e) {
-  return typeof t2 == "string" && Object.hasOwn(Ht, t2) ? t2 : e;
-}
-function yn(t2, e, n, r2) {
-  const s = ["config", `--${r2}`];
-  return n && s.push("--add"), s.push(t2, e), {
-    commands: s,
-    format: "utf-8",
-    parser(o2) {
-      return o2;
-    }
-  };
-}
-function wn(t2, e) {
-  const n = ["config", "--null", "--show-origin", "--get-all", t2];
-  return e && n.splice(1, 0, `--${e}`), {
-    commands: n,
-    format: "utf-8",
-    parser(r2) {
-      return dn(r2, t2);
-    }
-  };
-}
-function bn(t2) {
-  const e = ["config", "--list", "--show-origin", "--null"];
-  return t2 && e.push(`--${t2}`), {
-    commands: e,
-    format: "utf-8",
-    parser(n) {
-      return pn(n);
-    }
-  };
-}
-function Tn() {
-  return {
-    addConfig(t2, e, ...n) {
-      return this._runTask(
-        yn(
-          t2,
-          e,
-          n[0] === true,
-          Y2(
-            n[1],
-            "local"
-            /* local */
-          )
-        ),
-        u(arguments)
-      );
-    },
-    getConfig(t2, e) {
-      return this._runTask(
-        wn(t2, Y2(e, void 0)),
-        u(arguments)
-      );
-    },
-    listConfig(...t2) {
-      return this._runTask(
-        bn(Y2(t2[0], void 0)),
-        u(arguments)
-      );
-    }
-  };
-}
-var Kt = /* @__PURE__ */ ((t2) => (t2.ADDED = "A", t2.COPIED = "C", t2.DELETED = "D", t2.MODIFIED = "M", t2.RENAMED = "R", t2.CHANGED = "T", t2.UNMERGED = "U", t2.UNKNOWN = "X", t2.BROKEN = "B", t2))(Kt || {});
-var kn = new Set(Object.values(Kt));
-function _n(t2) {
-  return kn.has(t2);
-}
-var _t;
-var vn = ["-h"];
-var j2 = /* @__PURE__ */ Symbol("grepQuery");
-var En = class {
-  constructor() {
-    this[_t] = [];
-  }
-  *[(_t = j2, Symbol.iterator)]() {
-    for (const e of this[j2])
-      yield e;
-  }
-  and(...e) {
-    return e.length && this[j2].push("--and", "(", ...U(e, "-e"), ")"), this;
-  }
-  param(...e) {
-    return this[j2].push(...U(e, "-e")), this;
-  }
-};
-function Sn(...t2) {
-  return new En().param(...t2);
-}
-function Rn(t2) {
-  const e = /* @__PURE__ */ new Set(), n = {};
-  return ut(t2, (r2) => {
-    const [s, o2, i] = r2.split(I2);
-    e.add(s), (n[s] = n[s] || []).push({
-      line: p(o2),
-      path: s,
-      preview: i
-    });
-  }), {
-    paths: e,
-    results: n
-  };
-}
-function On() {
-  return {
-    grep(t2) {
-      const e = u(arguments), n = h2(arguments);
-      for (const s of vn)
-        if (n.includes(s))
-          return this._runTask(
-            b2(`git.grep: use of "${s}" is not supported.`),
-            e
-          );
-      typeof t2 == "string" && (t2 = Sn().param(t2));
-      const r2 = ["grep", "--null", "-n", "--full-name", ...n, ...t2];
-      return this._runTask(
-        {
-          commands: r2,
-          format: "utf-8",
-          parser(s) {
-            return Rn(s);
-          }
-        },
-        e
-      );
-    }
-  };
-}
-var Vt = /* @__PURE__ */ ((t2) => (t2.MIXED = "mixed", t2.SOFT = "soft", t2.HARD = "hard", t2.MERGE = "merge", t2.KEEP = "keep", t2))(Vt || {});
-var Cn = L2(Object.values(Vt));
-function An(t2, e) {
-  const n = ["reset"];
-  return Xt(t2) && n.push(`--${t2}`), n.push(...e), g(n);
-}
-function xn(t2) {
-  if (Xt(t2))
-    return t2;
-  switch (typeof t2) {
-    case "string":
-    case "undefined":
-      return "soft";
-  }
-}
-function Xt(t2) {
-  return typeof t2 == "string" && Cn.includes(t2);
-}
-import_debug.default.formatters.L = (t2) => String(Bt(t2) ? t2.length : "-");
-import_debug.default.formatters.B = (t2) => Buffer.isBuffer(t2) ? t2.toString("utf8") : ft(t2);
-function Nn() {
-  return (0, import_debug.default)("simple-git");
-}
-function vt(t2, e, n) {
-  return !e || !String(e).replace(/\s*/, "") ? n ? (r2, ...s) => {
-    t2(r2, ...s), n(r2, ...s);
-  } : t2 : (r2, ...s) => {
-    t2(`%s ${r2}`, e, ...s), n && n(r2, ...s);
-  };
-}
-function $n(t2, e, { namespace: n }) {
-  if (typeof t2 == "string")
-    return t2;
-  const r2 = e && e.namespace || "";
-  return r2.startsWith(n) ? r2.substr(n.length + 1) : r2 || n;
-}
-function $2(t2, e, n, r2 = Nn()) {
-  const s = t2 && `[${t2}]` || "", o2 = [], i = typeof e == "string" ? r2.extend(e) : e, a = $n(d(e, m), i, r2);
-  return y2(n);
-  function c3(w2, T2) {
-    return S2(
-      o2,
-      $2(t2, a.replace(/^[^:]+/, w2), T2, r2)
-    );
-  }
-  function y2(w2) {
-    const T2 = w2 && `[${w2}]` || "", k2 = i && vt(i, T2) || W2, C2 = vt(r2, `${s} ${T2}`, k2);
-    return Object.assign(i ? k2 : C2, {
-      label: t2,
-      sibling: c3,
-      info: C2,
-      step: y2
-    });
-  }
-}
-var M2 = class M3 {
-  constructor(e = "GitExecutor") {
-    this.logLabel = e, this._queue = /* @__PURE__ */ new Map();
-  }
-  withProgress(e) {
-    return this._queue.get(e);
-  }
-  createProgress(e) {
-    const n = M3.getName(e.commands[0]), r2 = $2(this.logLabel, n);
-    return {
-      task: e,
-      logger: r2,
-      name: n
-    };
-  }
-  push(e) {
-    const n = this.createProgress(e);
-    return n.logger("Adding task to the queue, commands = %o", e.commands), this._queue.set(e, n), n;
-  }
-  fatal(e) {
-    for (const [n, { logger: r2 }] of Array.from(this._queue.entries()))
-      n === e.task ? (r2.info("Failed %o", e), r2(
-        "Fatal exception, any as-yet un-started tasks run through this executor will not be attempted"
-      )) : r2.info(
-        "A fatal exception occurred in a previous task, the queue has been purged: %o",
-        e.message
-      ), this.complete(n);
-    if (this._queue.size !== 0)
-      throw new Error(`Queue size should be zero after fatal: ${this._queue.size}`);
-  }
-  complete(e) {
-    this.withProgress(e) && this._queue.delete(e);
-  }
-  attempt(e) {
-    const n = this.withProgress(e);
-    if (!n)
-      throw new O2(void 0, "TasksPendingQueue: attempt called for an unknown task");
-    return n.logger("Starting task"), n;
-  }
-  static getName(e = "empty") {
-    return `task:${e}:${++M3.counter}`;
-  }
-};
-M2.counter = 0;
-var ot = M2;
-var Pn = class {
-  constructor(e, n, r2) {
-    this._executor = e, this._scheduler = n, this._plugins = r2, this._chain = Promise.resolve(), this._queue = new ot();
-  }
-  get cwd() {
-    return this._cwd || this._executor.cwd;
-  }
-  set cwd(e) {
-    this._cwd = e;
-  }
-  get env() {
-    return this._executor.env;
-  }
-  get outputHandler() {
-    return this._executor.outputHandler;
-  }
-  chain() {
-    return this;
-  }
-  push(e) {
-    return this._queue.push(e), this._chain = this._chain.then(() => this.attemptTask(e));
-  }
-  async attemptTask(e) {
-    const n = await this._scheduler.next(), r2 = () => this._queue.complete(e);
-    try {
-      const { logger: s } = this._queue.attempt(e);
-      return await (kt(e) ? this.attemptEmptyTask(e, s) : this.attemptRemoteTask(e, s));
-    } catch (s) {
-      throw this.onFatalException(e, s);
-    } finally {
-      r2(), n();
-    }
-  }
-  onFatalException(e, n) {
-    const r2 = n instanceof O2 ? Object.assign(n, { task: e }) : new O2(e, n && String(n));
-    return this._chain = Promise.resolve(), this._queue.fatal(r2), r2;
-  }
-  async attemptRemoteTask(e, n) {
-    const r2 = this._plugins.exec("spawn.binary", "", this.taskContext(e, e.commands)), s = this._plugins.exec(
-      "spawn.args",
-      [...e.commands],
-      this.taskContext(e, e.commands)
-    ), o2 = await this.gitResponse(
-      e,
-      r2,
-      s,
-      this.outputHandler,
-      n.step("SPAWN")
-    ), i = await this.handleTaskData(e, s, o2, n.step("HANDLE"));
-    return n("passing response to task's parser as a %s", e.format), en(e) ? Tt(e.parser, i) : Tt(e.parser, i.asStrings());
-  }
-  async attemptEmptyTask(e, n) {
-    return n("empty task bypassing child process to call to task's parser"), e.parser(this);
-  }
-  handleTaskData(e, n, r2, s) {
-    const { exitCode: o2, rejection: i, stdOut: a, stdErr: c3 } = r2;
-    return new Promise((y2, w2) => {
-      s("Preparing to handle process response exitCode=%d stdOut=", o2);
-      const { error: T2 } = this._plugins.exec(
-        "task.error",
-        { error: i },
-        {
-          ...this.taskContext(e, n),
-          ...r2
-        }
-      );
-      if (T2 && e.onError)
-        return s.info("exitCode=%s handling with custom error handler"), e.onError(
-          r2,
-          T2,
-          (k2) => {
-            s.info("custom error handler treated as success"), s("custom error returned a %s", ft(k2)), y2(
-              new z3(
-                Array.isArray(k2) ? Buffer.concat(k2) : k2,
-                Buffer.concat(c3)
-              )
-            );
-          },
-          w2
-        );
-      if (T2)
-        return s.info(
-          "handling as error: exitCode=%s stdErr=%s rejection=%o",
-          o2,
-          c3.length,
-          i
-        ), w2(T2);
-      s.info("retrieving task output complete"), y2(new z3(Buffer.concat(a), Buffer.concat(c3)));
-    });
-  }
-  async gitResponse(e, n, r2, s, o2) {
-    const i = o2.sibling("output"), a = this._plugins.exec(
-      "spawn.options",
-      {
-        cwd: this.cwd,
-        env: this.env,
-        windowsHide: true
-      },
-      this.taskContext(e, e.commands)
-    );
-    return new Promise((c3) => {
-      const y2 = [], w2 = [];
-      o2.info("%s %o", n, r2), o2("%O", a);
-      let T2 = this._beforeSpawn(e, r2);
-      if (T2)
-        return c3({
-          stdOut: y2,
-          stdErr: w2,
-          exitCode: 9901,
-          rejection: T2
-        });
-      this._plugins.exec("spawn.before", void 0, {
-        ...this.taskContext(e, r2),
-        kill(C2) {
-          T2 = C2 || T2;
-        }
-      });
-      const k2 = ve(n, r2, a);
-      k2.stdout.on(
-        "data",
-        Et(y2, "stdOut", o2, i.step("stdOut"))
-      ), k2.stderr.on(
-        "data",
-        Et(w2, "stdErr", o2, i.step("stdErr"))
-      ), k2.on("error", Mn(w2, o2)), s && (o2("Passing child process stdOut/stdErr to custom outputHandler"), s(n, k2.stdout, k2.stderr, [...r2])), this._plugins.exec("spawn.after", void 0, {
-        ...this.taskContext(e, r2),
-        spawned: k2,
-        close(C2, Te) {
-          c3({
-            stdOut: y2,
-            stdErr: w2,
-            exitCode: C2,
-            rejection: T2 || Te
-          });
-        },
-        kill(C2) {
-          k2.killed || (T2 = C2, k2.kill("SIGINT"));
-        }
-      });
-    });
-  }
-  _beforeSpawn(e, n) {
-    let r2;
-    return this._plugins.exec("spawn.before", void 0, {
-      ...this.taskContext(e, n),
-      kill(s) {
-        r2 = s || r2;
-      }
-    }), r2;
-  }
-  taskContext(e, n) {
-    return {
-      method: String(Me(e.commands) || ""),
-      commands: n,
-      env: { ...this.env },
-      input: kt(e) ? void 0 : e.input
-    };
-  }
-};
-function Mn(t2, e) {
-  return (n) => {
-    e("[ERROR] child process exception %o", n), t2.push(Buffer.from(String(n.stack), "ascii"));
-  };
-}
-function Et(t2, e, n, r2) {
-  return (s) => {
-    n("%s received %L bytes", e, s), r2("%B", s), t2.push(s);
-  };
-}
-var Dn = class {
-  constructor(e, n, r2) {
-    this.cwd = e, this._scheduler = n, this._plugins = r2, this._chain = this.chain();
-  }
-  chain() {
-    return new Pn(this, this._scheduler, this._plugins);
-  }
-  push(e) {
-    return this._chain.push(e);
-  }
-};
-function Ln(t2, e, n = W2) {
-  const r2 = (o2) => {
-    n(null, o2);
-  }, s = (o2) => {
-    o2?.task === t2 && n(o2, void 0);
-  };
-  e.then(r2, s);
-}
-function St(t2, e) {
-  return tn((n) => {
-    if (!Lt(t2))
-      throw new Error(`Git.cwd: cannot change to non-directory "${t2}"`);
-    return (e || n).cwd = t2;
-  });
-}
-function Q2(t2) {
-  const e = ["checkout", ...t2];
-  return e[1] === "-b" && e.includes("-B") && (e[1] = ct(e, "-B")), g(e);
-}
-function jn() {
-  return {
-    checkout() {
-      return this._runTask(
-        Q2(h2(arguments, 1)),
-        u(arguments)
-      );
-    },
-    checkoutBranch(t2, e) {
-      return this._runTask(
-        Q2(["-b", t2, e, ...h2(arguments)]),
-        u(arguments)
-      );
-    },
-    checkoutLocalBranch(t2) {
-      return this._runTask(
-        Q2(["-b", t2, ...h2(arguments)]),
-        u(arguments)
-      );
-    }
-  };
-}
-var Yt = (t2, e, n) => {
-  const r2 = ["clone", ...n];
-  return m(t2) && r2.push(c(t2)), m(e) && r2.push(c(e)), g(r2);
-};
-var Bn = (t2, e, n) => (S2(n, "--mirror"), Yt(t2, e, n));
-function Rt(t2, e, n, ...r2) {
-  return m(n) ? e(n, d(r2[0], m), h2(arguments)) : b2(`git.${t2}() requires a string 'repoPath'`);
-}
-function In() {
-  return {
-    clone(t2, ...e) {
-      return this._runTask(
-        Rt("clone", Yt, d(t2, m), ...e),
-        u(arguments)
-      );
-    },
-    mirror(t2, ...e) {
-      return this._runTask(
-        Rt("mirror", Bn, d(t2, m), ...e),
-        u(arguments)
-      );
-    }
-  };
-}
-var Un = [
-  new l2(/^\[([^\s]+)( \([^)]+\))? ([^\]]+)/, (t2, [e, n, r2]) => {
-    t2.branch = e, t2.commit = r2, t2.root = !!n;
-  }),
-  new l2(/\s*Author:\s(.+)/i, (t2, [e]) => {
-    const n = e.split("<"), r2 = n.pop();
-    !r2 || !r2.includes("@") || (t2.author = {
-      email: r2.substr(0, r2.length - 1),
-      name: n.join("<").trim()
-    });
-  }),
-  new l2(
-    /(\d+)[^,]*(?:,\s*(\d+)[^,]*)(?:,\s*(\d+))/g,
-    (t2, [e, n, r2]) => {
-      t2.summary.changes = parseInt(e, 10) || 0, t2.summary.insertions = parseInt(n, 10) || 0, t2.summary.deletions = parseInt(r2, 10) || 0;
-    }
-  ),
-  new l2(
-    /^(\d+)[^,]*(?:,\s*(\d+)[^(]+\(([+-]))?/,
-    (t2, [e, n, r2]) => {
-      t2.summary.changes = parseInt(e, 10) || 0;
-      const s = parseInt(n, 10) || 0;
-      r2 === "-" ? t2.summary.deletions = s : r2 === "+" && (t2.summary.insertions = s);
-    }
-  )
-];
-function Fn(t2) {
-  return E2({
-    author: null,
-    branch: "",
-    commit: "",
-    root: false,
-    summary: {
-      changes: 0,
-      insertions: 0,
-      deletions: 0
-    }
-  }, Un, t2);
-}
-function Gn(t2, e, n) {
-  return {
-    commands: [
-      "-c",
-      "core.abbrev=40",
-      "commit",
-      ...U(t2, "-m"),
-      ...e,
-      ...n
-    ],
-    format: "utf-8",
-    parser: Fn
-  };
-}
-function zn() {
-  return {
-    commit(e, ...n) {
-      const r2 = u(arguments), s = t2(e) || Gn(
-        v(e),
-        v(d(n[0], G2, [])),
-        [
-          ...L2(d(n[1], K2, [])),
-          ...h2(arguments, 0, true)
-        ]
-      );
-      return this._runTask(s, r2);
-    }
-  };
-  function t2(e) {
-    return !G2(e) && b2(
-      "git.commit: requires the commit message to be supplied as a string/string[]"
-    );
-  }
-}
-function qn() {
-  return {
-    count: 0,
-    garbage: 0,
-    inPack: 0,
-    packs: 0,
-    prunePackable: 0,
-    size: 0,
-    sizeGarbage: 0,
-    sizePack: 0
-  };
-}
-var Wn = new l2(
-  /([a-z-]+): (\d+)$/,
-  (t2, [e, n]) => {
-    const r2 = jt(e);
-    Object.hasOwn(t2, r2) && (t2[r2] = p(n));
-  }
-);
-function Hn() {
-  return {
-    countObjects() {
-      return this._runTask({
-        commands: ["count-objects", "--verbose"],
-        format: "utf-8",
-        parser(t2) {
-          return E2(qn(), [Wn], t2);
-        }
-      });
-    }
-  };
-}
-function Kn() {
-  return {
-    firstCommit() {
-      return this._runTask(
-        g(["rev-list", "--max-parents=0", "HEAD"], true),
-        u(arguments)
-      );
-    }
-  };
-}
-function Vn(t2, e) {
-  const n = ["hash-object", t2];
-  return e && n.push("-w"), g(n, true);
-}
-var J2 = class {
-  constructor(e, n, r2, s) {
-    this.bare = e, this.path = n, this.existing = r2, this.gitDir = s;
-  }
-};
-var Xn = /^Init.+ repository in (.+)$/;
-var Yn = /^Rein.+ in (.+)$/;
-function Qn(t2, e, n) {
-  const r2 = String(n).trim();
-  let s;
-  if (s = Xn.exec(r2))
-    return new J2(t2, e, false, s[1]);
-  if (s = Yn.exec(r2))
-    return new J2(t2, e, true, s[1]);
-  let o2 = "";
-  const i = r2.split(" ");
-  for (; i.length; )
-    if (i.shift() === "in") {
-      o2 = i.join(" ");
-      break;
-    }
-  return new J2(t2, e, /^re/i.test(r2), o2);
-}
-var Qt = "--bare";
-function Jn(t2) {
-  return t2.includes(Qt);
-}
-function Zn(t2 = false, e, n) {
-  const r2 = ["init", ...n];
-  return t2 && !Jn(r2) && r2.splice(1, 0, Qt), {
-    commands: r2,
-    format: "utf-8",
-    parser(s) {
-      return Qn(r2.includes("--bare"), e, s);
-    }
-  };
-}
-function tr(t2) {
-  return t2 === void 0 ? b2("interpretTrailers called without input content") : {
-    format: "utf-8",
-    parser(e) {
-      return Object.fromEntries(
-        ut(e, (n) => {
-          const r2 = n.indexOf(":");
-          return [
-            jt(n.substring(0, r2).toLowerCase()),
-            n.substring(r2 + 2).trim()
-          ];
-        })
-      );
-    },
-    commands: ["interpret-trailers", "--parse"],
-    input: t2
-  };
-}
-function er() {
-  return {
-    interpretTrailers(t2) {
-      return this._runTask(
-        tr(d(t2, Be)),
-        u(arguments)
-      );
-    }
-  };
-}
-var R2 = /* @__PURE__ */ ((t2) => (t2.NONE = "", t2.STAT = "--stat", t2.NUM_STAT = "--numstat", t2.NAME_ONLY = "--name-only", t2.NAME_STATUS = "--name-status", t2))(R2 || {});
-var Jt = /^--(stat|numstat|name-only|name-status)(=|$)/;
-function pt(t2) {
-  for (let e = 0; e < t2.length; e++) {
-    const n = Jt.exec(t2[e]);
-    if (n)
-      return `--${n[1]}`;
-  }
-  return "";
-}
-function nr(t2) {
-  return Jt.test(t2);
-}
-var rr = class {
-  constructor() {
-    this.changed = 0, this.deletions = 0, this.insertions = 0, this.files = [];
-  }
-};
-var Ot = [
-  new l2(
-    /^(.+)\s+\|\s+(\d+)(\s+[+\-]+)?$/,
-    (t2, [e, n, r2 = ""]) => {
-      t2.files.push({
-        file: e.trim(),
-        changes: p(n),
-        insertions: r2.replace(/[^+]/g, "").length,
-        deletions: r2.replace(/[^-]/g, "").length,
-        binary: false
-      });
-    }
-  ),
-  new l2(
-    /^(.+) \|\s+Bin ([0-9.]+) -> ([0-9.]+) ([a-z]+)/,
-    (t2, [e, n, r2]) => {
-      t2.files.push({
-        file: e.trim(),
-        before: p(n),
-        after: p(r2),
-        binary: true
-      });
-    }
-  ),
-  new l2(/^(.+)\s+\|\s+Bin\s*$/, (t2, [e]) => {
-    t2.files.push({
-      file: e.trim(),
-      before: 0,
-      after: 0,
-      binary: true
-    });
-  }),
-  new l2(
-    /(\d+) files? changed\s*((?:, \d+ [^,]+){0,2})/,
-    (t2, [e, n]) => {
-      const r2 = /(\d+) i/.exec(n), s = /(\d+) d/.exec(n);
-      t2.changed = p(e), t2.insertions = p(r2?.[1]), t2.deletions = p(s?.[1]);
-    }
-  )
-];
-var sr = [
-  new l2(
-    /(\d+)\t(\d+)\t(.+)$/,
-    (t2, [e, n, r2]) => {
-      const s = p(e), o2 = p(n);
-      t2.changed++, t2.insertions += s, t2.deletions += o2, t2.files.push({
-        file: r2,
-        changes: s + o2,
-        insertions: s,
-        deletions: o2,
-        binary: false
-      });
-    }
-  ),
-  new l2(/-\t-\t(.+)$/, (t2, [e]) => {
-    t2.changed++, t2.files.push({
-      file: e,
-      after: 0,
-      before: 0,
-      binary: true
-    });
-  })
-];
-var or = [
-  new l2(/(.+)$/, (t2, [e]) => {
-    t2.changed++, t2.files.push({
-      file: e,
-      changes: 0,
-      insertions: 0,
-      deletions: 0,
-      binary: false
-    });
-  })
-];
-var ir = [
-  new l2(
-    /([ACDMRTUXB])([0-9]{0,3})\t(.[^\t]*)(\t(.[^\t]*))?$/,
-    (t2, [e, n, r2, s, o2]) => {
-      t2.changed++, t2.files.push({
-        file: o2 ?? r2,
-        changes: 0,
-        insertions: 0,
-        deletions: 0,
-        binary: false,
-        status: bt(_n(e) && e),
-        from: bt(!!o2 && r2 !== o2 && r2),
-        similarity: p(n)
-      });
-    }
-  )
-];
-var ar = {
-  [R2.NONE]: Ot,
-  [R2.STAT]: Ot,
-  [R2.NUM_STAT]: sr,
-  [R2.NAME_STATUS]: ir,
-  [R2.NAME_ONLY]: or
-};
-function Zt(t2 = R2.NONE) {
-  const e = ar[t2];
-  return (n) => E2(new rr(), e, n, false);
-}
-var te = "\xF2\xF2\xF2\xF2\xF2\xF2 ";
-var ee2 = " \xF2\xF2";
-var ne2 = " \xF2 ";
-var ur = ["hash", "date", "message", "refs", "author_name", "author_email"];
-function cr(t2, e) {
-  return e.reduce(
-    (n, r2, s) => (n[r2] = t2[s] || "", n),
-    /* @__PURE__ */ Object.create({ diff: null })
-  );
-}
-function re(t2 = ne2, e = ur, n = R2.NONE) {
-  const r2 = Zt(n);
-  return function(s) {
-    const o2 = H2(
-      s.trim(),
-      false,
-      te
-    ).map(function(i) {
-      const a = i.split(ee2), c3 = cr(a[0].split(t2), e);
-      return a.length > 1 && a[1].trim() && (c3.diff = r2(a[1])), c3;
-    });
-    return {
-      all: o2,
-      latest: o2.length && o2[0] || null,
-      total: o2.length
-    };
-  };
-}
-function fr(t2) {
-  let e = pt(t2);
-  const n = ["diff"];
-  return e === R2.NONE && (e = R2.STAT, n.push("--stat=4096")), n.push(...t2), dt(n) || {
-    commands: n,
-    format: "utf-8",
-    parser: Zt(e)
-  };
-}
-function dt(t2) {
-  const e = t2.filter(nr);
-  if (e.length > 1)
-    return b2(
-      `Summary flags are mutually exclusive - pick one of ${e.join(",")}`
-    );
-  if (e.length && t2.includes("-z"))
-    return b2(
-      `Summary flag ${e} parsing is not compatible with null termination option '-z'`
-    );
-}
-var se = /* @__PURE__ */ ((t2) => (t2[t2["--pretty"] = 0] = "--pretty", t2[t2["max-count"] = 1] = "max-count", t2[t2.maxCount = 2] = "maxCount", t2[t2.n = 3] = "n", t2[t2.file = 4] = "file", t2[t2.format = 5] = "format", t2[t2.from = 6] = "from", t2[t2.to = 7] = "to", t2[t2.splitter = 8] = "splitter", t2[t2.symmetric = 9] = "symmetric", t2[t2.mailMap = 10] = "mailMap", t2[t2.multiLine = 11] = "multiLine", t2[t2.strictDate = 12] = "strictDate", t2))(se || {});
-function lr(t2, e) {
-  const n = [], r2 = [];
-  return Object.keys(t2).forEach((s) => {
-    n.push(s), r2.push(String(t2[s]));
-  }), [n, r2.join(e)];
-}
-function hr(t2) {
-  return Object.keys(t2).reduce((e, n) => (n in se || (e[n] = t2[n]), e), {});
-}
-function oe2(t2 = {}, e = []) {
-  const n = d(t2.splitter, m, ne2), r2 = lt(t2.format) ? t2.format : {
-    hash: "%H",
-    date: t2.strictDate === false ? "%ai" : "%aI",
-    message: "%s",
-    refs: "%D",
-    body: t2.multiLine ? "%B" : "%b",
-    author_name: t2.mailMap !== false ? "%aN" : "%an",
-    author_email: t2.mailMap !== false ? "%aE" : "%ae"
-  }, [s, o2] = lr(r2, n), i = [], a = [
-    `--pretty=format:${te}${o2}${ee2}`,
-    ...e
-  ], c3 = t2.n || t2["max-count"] || t2.maxCount;
-  if (c3 && a.push(`--max-count=${c3}`), t2.from || t2.to) {
-    const y2 = t2.symmetric !== false ? "..." : "..";
-    i.push(`${t2.from || ""}${y2}${t2.to || ""}`);
-  }
-  return m(t2.file) && a.push("--follow", c(t2.file)), It(hr(t2), a), {
-    fields: s,
-    splitter: n,
-    commands: [...a, ...i]
-  };
-}
-function mr(t2, e, n) {
-  const r2 = re(t2, e, pt(n));
-  return {
-    commands: ["log", ...n],
-    format: "utf-8",
-    parser: r2
-  };
-}
-function pr() {
-  return {
-    log(...n) {
-      const r2 = u(arguments), s = oe2(
-        ht(arguments),
-        L2(d(arguments[0], K2, []))
-      ), o2 = e(...n) || dt(s.commands) || t2(s);
-      return this._runTask(o2, r2);
-    }
-  };
-  function t2(n) {
-    return mr(n.splitter, n.fields, n.commands);
-  }
-  function e(n, r2) {
-    return m(n) && m(r2) && b2(
-      "git.log(string, string) should be replaced with git.log({ from: string, to: string })"
-    );
-  }
-}
-var Z2 = class {
-  constructor(e, n = null, r2) {
-    this.reason = e, this.file = n, this.meta = r2;
-  }
-  toString() {
-    return `${this.file}:${this.reason}`;
-  }
-};
-var dr = class {
-  constructor() {
-    this.conflicts = [], this.merges = [], this.result = "success";
-  }
-  get failed() {
-    return this.conflicts.length > 0;
-  }
-  get reason() {
-    return this.result;
-  }
-  toString() {
-    return this.conflicts.length ? `CONFLICTS: ${this.conflicts.join(", ")}` : "OK";
-  }
-};
-var ie = class {
-  constructor() {
-    this.remoteMessages = {
-      all: []
-    }, this.created = [], this.deleted = [], this.files = [], this.deletions = {}, this.insertions = {}, this.summary = {
-      changes: 0,
-      deletions: 0,
-      insertions: 0
-    };
-  }
-};
-var gr = class {
-  constructor() {
-    this.remote = "", this.hash = {
-      local: "",
-      remote: ""
-    }, this.branch = {
-      local: "",
-      remote: ""
-    }, this.message = "";
-  }
-  toString() {
-    return this.message;
-  }
-};
-function tt(t2) {
-  return t2.objects = t2.objects || {
-    compressing: 0,
-    counting: 0,
-    enumerating: 0,
-    packReused: 0,
-    reused: { count: 0, delta: 0 },
-    total: { count: 0, delta: 0 }
-  };
-}
-function Ct(t2) {
-  const e = /^\s*(\d+)/.exec(t2), n = /delta (\d+)/i.exec(t2);
-  return {
-    count: p(e && e[1] || "0"),
-    delta: p(n && n[1] || "0")
-  };
-}
-var yr = [
-  new x2(
-    /^remote:\s*(enumerating|counting|compressing) objects: (\d+),/i,
-    (t2, [e, n]) => {
-      const r2 = e.toLowerCase(), s = tt(t2.remoteMessages);
-      Object.assign(s, { [r2]: p(n) });
-    }
-  ),
-  new x2(
-    /^remote:\s*(enumerating|counting|compressing) objects: \d+% \(\d+\/(\d+)\),/i,
-    (t2, [e, n]) => {
-      const r2 = e.toLowerCase(), s = tt(t2.remoteMessages);
-      Object.assign(s, { [r2]: p(n) });
-    }
-  ),
-  new x2(
-    /total ([^,]+), reused ([^,]+), pack-reused (\d+)/i,
-    (t2, [e, n, r2]) => {
-      const s = tt(t2.remoteMessages);
-      s.total = Ct(e), s.reused = Ct(n), s.packReused = p(r2);
-    }
-  )
-];
-var wr = [
-  new x2(/^remote:\s*(.+)$/, (t2, [e]) => (t2.remoteMessages.all.push(e.trim()), false)),
-  ...yr,
-  new x2(
-    [/create a (?:pull|merge) request/i, /\s(https?:\/\/\S+)$/],
-    (t2, [e]) => {
-      t2.remoteMessages.pullRequestUrl = e;
-    }
-  ),
-  new x2(
-    [/found (\d+) vulnerabilities.+\(([^)]+)\)/i, /\s(https?:\/\/\S+)$/],
-    (t2, [e, n, r2]) => {
-      t2.remoteMessages.vulnerabilities = {
-        count: p(e),
-        summary: n,
-        url: r2
-      };
-    }
-  )
-];
-function ae(t2, e) {
-  return E2({ remoteMessages: new br() }, wr, e);
-}
-var br = class {
-  constructor() {
-    this.all = [];
-  }
-};
-var Tr = /^\s*(.+?)\s+\|\s+\d+\s*(\+*)(-*)/;
-var kr = /(\d+)\D+((\d+)\D+\(\+\))?(\D+(\d+)\D+\(-\))?/;
-var _r = /^(create|delete) mode \d+ (.+)/;
-var vr = [
-  new l2(Tr, (t2, [e, n, r2]) => {
-    t2.files.push(e), n && (t2.insertions[e] = n.length), r2 && (t2.deletions[e] = r2.length);
-  }),
-  new l2(kr, (t2, [e, , n, , r2]) => n !== void 0 || r2 !== void 0 ? (t2.summary.changes = +e || 0, t2.summary.insertions = +n || 0, t2.summary.deletions = +r2 || 0, true) : false),
-  new l2(_r, (t2, [e, n]) => {
-    S2(t2.files, n), S2(e === "create" ? t2.created : t2.deleted, n);
-  })
-];
-var Er = [
-  new l2(/^from\s(.+)$/i, (t2, [e]) => {
-    t2.remote = e;
-  }),
-  new l2(/^fatal:\s(.+)$/, (t2, [e]) => {
-    t2.message = e;
-  }),
-  new l2(
-    /([a-z0-9]+)\.\.([a-z0-9]+)\s+(\S+)\s+->\s+(\S+)$/,
-    (t2, [e, n, r2, s]) => {
-      t2.branch.local = r2, t2.hash.local = e, t2.branch.remote = s, t2.hash.remote = n;
-    }
-  )
-];
-var Sr = (t2, e) => E2(new ie(), vr, [t2, e]);
-var ue = (t2, e) => Object.assign(
-  new ie(),
-  Sr(t2, e),
-  ae(t2, e)
-);
-function Rr(t2, e) {
-  const n = E2(new gr(), Er, [t2, e]);
-  return n.message && n;
-}
-var Or = [
-  new l2(/^Auto-merging\s+(.+)$/, (t2, [e]) => {
-    t2.merges.push(e);
-  }),
-  new l2(/^CONFLICT\s+\((.+)\): Merge conflict in (.+)$/, (t2, [e, n]) => {
-    t2.conflicts.push(new Z2(e, n));
-  }),
-  new l2(
-    /^CONFLICT\s+\((.+\/delete)\): (.+) deleted in (.+) and/,
-    (t2, [e, n, r2]) => {
-      t2.conflicts.push(new Z2(e, n, { deleteRef: r2 }));
-    }
-  ),
-  new l2(/^CONFLICT\s+\((.+)\):/, (t2, [e]) => {
-    t2.conflicts.push(new Z2(e, null));
-  }),
-  new l2(/^Automatic merge failed;\s+(.+)$/, (t2, [e]) => {
-    t2.result = e;
-  })
-];
-var Cr = (t2, e) => Object.assign(Ar(t2), ue(t2, e));
-var Ar = (t2) => E2(new dr(), Or, t2);
-function At(t2) {
-  return t2.length ? {
-    commands: ["merge", ...t2],
-    format: "utf-8",
-    parser(e, n) {
-      const r2 = Cr(e, n);
-      if (r2.failed)
-        throw new at(r2);
-      return r2;
-    }
-  } : b2("Git.merge requires at least one option");
-}
-function xr(t2, e, n) {
-  const r2 = n.includes("deleted"), s = n.includes("tag") || /^refs\/tags/.test(t2), o2 = !n.includes("new");
-  return {
-    deleted: r2,
-    tag: s,
-    branch: !s,
-    new: !o2,
-    alreadyUpdated: o2,
-    local: t2,
-    remote: e
-  };
-}
-var Nr = [
-  new l2(/^Pushing to (.+)$/, (t2, [e]) => {
-    t2.repo = e;
-  }),
-  new l2(/^updating local tracking ref '(.+)'/, (t2, [e]) => {
-    t2.ref = {
-      ...t2.ref || {},
-      local: e
-    };
-  }),
-  new l2(/^[=*-]\s+([^:]+):(\S+)\s+\[(.+)]$/, (t2, [e, n, r2]) => {
-    t2.pushed.push(xr(e, n, r2));
-  }),
-  new l2(
-    /^Branch '([^']+)' set up to track remote branch '([^']+)' from '([^']+)'/,
-    (t2, [e, n, r2]) => {
-      t2.branch = {
-        ...t2.branch || {},
-        local: e,
-        remote: n,
-        remoteName: r2
-      };
-    }
-  ),
-  new l2(
-    /^([^:]+):(\S+)\s+([a-z0-9]+)\.\.([a-z0-9]+)$/,
-    (t2, [e, n, r2, s]) => {
-      t2.update = {
-        head: {
-          local: e,
-          remote: n
-        },
-        hash: {
-          from: r2,
-          to: s
-        }
-      };
-    }
-  )
-];
-var $r = (t2, e) => {
-  const n = Pr(t2, e), r2 = ae(t2, e);
-  return {
-    ...n,
-    ...r2
-  };
-};
-var Pr = (t2, e) => E2({ pushed: [] }, Nr, [t2, e]);
-function Mr(t2 = {}, e) {
-  return S2(e, "--tags"), ce(t2, e);
-}
-function ce(t2 = {}, e) {
-  const n = ["push", ...e];
-  return t2.branch && n.splice(1, 0, t2.branch), t2.remote && n.splice(1, 0, t2.remote), ct(n, "-v"), S2(n, "--verbose"), S2(n, "--porcelain"), {
-    commands: n,
-    format: "utf-8",
-    parser: $r
-  };
-}
-function Dr() {
-  return {
-    showBuffer() {
-      const t2 = ["show", ...h2(arguments, 1)];
-      return t2.includes("--binary") || t2.splice(1, 0, "--binary"), this._runTask(
-        Gt(t2),
-        u(arguments)
-      );
-    },
-    show() {
-      const t2 = ["show", ...h2(arguments, 1)];
-      return this._runTask(
-        g(t2),
-        u(arguments)
-      );
-    }
-  };
-}
-var Lr = /^(.+)\0(.+)$/;
-var jr = class {
-  constructor(e, n, r2) {
-    if (this.path = e, this.index = n, this.working_dir = r2, n === "R" || r2 === "R") {
-      const s = Lr.exec(e) || [null, e, e];
-      this.from = s[2] || "", this.path = s[1] || "";
-    }
-  }
-};
-var Br = class {
-  constructor() {
-    this.not_added = [], this.conflicted = [], this.created = [], this.deleted = [], this.ignored = void 0, this.modified = [], this.renamed = [], this.files = [], this.staged = [], this.ahead = 0, this.behind = 0, this.current = null, this.tracking = null, this.detached = false, this.isClean = () => !this.files.length;
-  }
-};
-function xt(t2) {
-  const [e, n] = t2.split(I2);
-  return {
-    from: n || e,
-    to: e
-  };
-}
-function _2(t2, e, n) {
-  return [`${t2}${e}`, n];
-}
-function et(t2, ...e) {
-  return e.map((n) => _2(t2, n, (r2, s) => r2.conflicted.push(s)));
-}
-var Ir = new Map([
-  _2(
-    " ",
-    "A",
-    (t2, e) => t2.created.push(e)
-  ),
-  _2(
-    " ",
-    "D",
-    (t2, e) => t2.deleted.push(e)
-  ),
-  _2(
-    " ",
-    "M",
-    (t2, e) => t2.modified.push(e)
-  ),
-  _2("A", " ", (t2, e) => {
-    t2.created.push(e), t2.staged.push(e);
-  }),
-  _2("A", "M", (t2, e) => {
-    t2.created.push(e), t2.staged.push(e), t2.modified.push(e);
-  }),
-  _2("D", " ", (t2, e) => {
-    t2.deleted.push(e), t2.staged.push(e);
-  }),
-  _2("M", " ", (t2, e) => {
-    t2.modified.push(e), t2.staged.push(e);
-  }),
-  _2("M", "M", (t2, e) => {
-    t2.modified.push(e), t2.staged.push(e);
-  }),
-  _2("R", " ", (t2, e) => {
-    t2.renamed.push(xt(e));
-  }),
-  _2("R", "M", (t2, e) => {
-    const n = xt(e);
-    t2.renamed.push(n), t2.modified.push(n.to);
-  }),
-  _2("!", "!", (t2, e) => {
-    (t2.ignored = t2.ignored || []).push(e);
-  }),
-  _2(
-    "?",
-    "?",
-    (t2, e) => t2.not_added.push(e)
-  ),
-  ...et(
-    "A",
-    "A",
-    "U"
-    /* UNMERGED */
-  ),
-  ...et(
-    "D",
-    "D",
-    "U"
-    /* UNMERGED */
-  ),
-  ...et(
-    "U",
-    "A",
-    "D",
-    "U"
-    /* UNMERGED */
-  ),
-  [
-    "##",
-    (t2, e) => {
-      const n = /ahead (\d+)/, r2 = /behind (\d+)/, s = /^(.+?(?=(?:\.{3}|\s|$)))/, o2 = /\.{3}(\S*)/, i = /\son\s(\S+?)(?=\.{3}|$)/;
-      let a = n.exec(e);
-      t2.ahead = a && +a[1] || 0, a = r2.exec(e), t2.behind = a && +a[1] || 0, a = s.exec(e), t2.current = d(a?.[1], m, null), a = o2.exec(e), t2.tracking = d(a?.[1], m, null), a = i.exec(e), a && (t2.current = d(a?.[1], m, t2.current)), t2.detached = /\(no branch\)/.test(e);
-    }
-  ]
-]);
-var Ur = function(t2) {
-  const e = t2.split(I2), n = new Br();
-  for (let r2 = 0, s = e.length; r2 < s; ) {
-    let o2 = e[r2++].trim();
-    o2 && (o2.charAt(0) === "R" && (o2 += I2 + (e[r2++] || "")), Fr(n, o2));
-  }
-  return n;
-};
-function Fr(t2, e) {
-  const n = e.trim();
-  switch (" ") {
-    case n.charAt(2):
-      return r2(n.charAt(0), n.charAt(1), n.slice(3));
-    case n.charAt(1):
-      return r2(" ", n.charAt(0), n.slice(2));
-    default:
-      return;
-  }
-  function r2(s, o2, i) {
-    const a = `${s}${o2}`, c3 = Ir.get(a);
-    c3 && c3(t2, i), a !== "##" && a !== "!!" && t2.files.push(new jr(i, s, o2));
-  }
-}
-var Gr = ["--null", "-z"];
-function zr(t2) {
-  return {
-    format: "utf-8",
-    commands: [
-      "status",
-      "--porcelain",
-      "-b",
-      "-u",
-      "--null",
-      ...t2.filter((n) => !Gr.includes(n))
-    ],
-    parser(n) {
-      return Ur(n);
-    }
-  };
-}
-var fe = "installed=false";
-function q2(t2 = 0, e = 0, n = 0, r2 = "", s = true) {
-  return Object.defineProperty(
-    {
-      major: t2,
-      minor: e,
-      patch: n,
-      agent: r2,
-      installed: s
-    },
-    "toString",
-    {
-      value() {
-        return `${this.major}.${this.minor}.${this.patch}`;
-      },
-      configurable: false,
-      enumerable: false
-    }
-  );
-}
-function qr() {
-  return q2(0, 0, 0, "", false);
-}
-function Wr() {
-  return {
-    version() {
-      return this._runTask({
-        commands: ["--version"],
-        format: "utf-8",
-        parser: Kr,
-        onError(t2, e, n, r2) {
-          if (t2.exitCode === V2.NOT_FOUND)
-            return n(Buffer.from(fe));
-          r2(e);
-        }
-      });
-    }
-  };
-}
-var Hr = [
-  new l2(
-    /version (\d+)\.(\d+)\.(\d+)(?:\s*\((.+)\))?/,
-    (t2, [e, n, r2, s = ""]) => {
-      Object.assign(
-        t2,
-        q2(p(e), p(n), p(r2), s)
-      );
-    }
-  ),
-  new l2(
-    /version (\d+)\.(\d+)\.(\D+)(.+)?$/,
-    (t2, [e, n, r2, s = ""]) => {
-      Object.assign(t2, q2(p(e), p(n), r2, s));
-    }
-  )
-];
-function Kr(t2) {
-  return t2 === fe ? qr() : E2(q2(0, 0, 0, t2), Hr, t2);
-}
-var le = class {
-  constructor(e) {
-    this._executor = e;
-  }
-  _runTask(e, n) {
-    const r2 = this._executor.chain(), s = r2.push(e);
-    return n && Ln(e, s, n), Object.create(this, {
-      then: { value: s.then.bind(s) },
-      catch: { value: s.catch.bind(s) },
-      _executor: { value: r2 }
-    });
-  }
-  add(e) {
-    return this._runTask(
-      g(["add", ...v(e)]),
-      u(arguments)
-    );
-  }
-  cwd(e) {
-    const n = u(arguments);
-    return typeof e == "string" ? this._runTask(St(e, this._executor), n) : typeof e?.path == "string" ? this._runTask(
-      St(
-        e.path,
-        e.root && this._executor || void 0
-      ),
-      n
-    ) : this._runTask(
-      b2("Git.cwd: workingDirectory must be supplied as a string"),
-      n
-    );
-  }
-  hashObject(e, n) {
-    return this._runTask(
-      Vn(e, n === true),
-      u(arguments)
-    );
-  }
-  init(e) {
-    return this._runTask(
-      Zn(e === true, this._executor.cwd, h2(arguments)),
-      u(arguments)
-    );
-  }
-  merge() {
-    return this._runTask(
-      At(h2(arguments)),
-      u(arguments)
-    );
-  }
-  mergeFromTo(e, n) {
-    return m(e) && m(n) ? this._runTask(
-      At([e, n, ...h2(arguments)]),
-      u(arguments, false)
-    ) : this._runTask(
-      b2(
-        "Git.mergeFromTo requires that the 'remote' and 'branch' arguments are supplied as strings"
-      )
-    );
-  }
-  outputHandler(e) {
-    return this._executor.outputHandler = e, this;
-  }
-  push() {
-    const e = ce(
-      {
-        remote: d(arguments[0], m),
-        branch: d(arguments[1], m)
-      },
-      h2(arguments)
-    );
-    return this._runTask(e, u(arguments));
-  }
-  stash() {
-    return this._runTask(
-      g(["stash", ...h2(arguments)]),
-      u(arguments)
-    );
-  }
-  status() {
-    return this._runTask(
-      zr(h2(arguments)),
-      u(arguments)
-    );
-  }
-};
-Object.assign(
-  le.prototype,
-  jn(),
-  In(),
-  zn(),
-  Tn(),
-  Hn(),
-  Kn(),
-  On(),
-  er(),
-  pr(),
-  Dr(),
-  Wr()
-);
-var Vr = /* @__PURE__ */ (() => {
-  let t2 = 0;
-  return () => {
-    t2++;
-    const { promise: e, done: n } = (0, import_promise_deferred.createDeferred)();
-    return {
-      promise: e,
-      done: n,
-      id: t2
-    };
-  };
-})();
-var Xr = class {
-  constructor(e = 2) {
-    this.concurrency = e, this.logger = $2("", "scheduler"), this.pending = [], this.running = [], this.logger("Constructed, concurrency=%s", e);
-  }
-  schedule() {
-    if (!this.pending.length || this.running.length >= this.concurrency) {
-      this.logger(
-        "Schedule attempt ignored, pending=%s running=%s concurrency=%s",
-        this.pending.length,
-        this.running.length,
-        this.concurrency
-      );
-      return;
-    }
-    const e = S2(this.running, this.pending.shift());
-    this.logger("Attempting id=%s", e.id), e.done(() => {
-      this.logger("Completing id=", e.id), ct(this.running, e), this.schedule();
-    });
-  }
-  next() {
-    const { promise: e, id: n } = S2(this.pending, Vr());
-    return this.logger("Scheduling id=%s", n), this.schedule(), e;
-  }
-};
-function Yr(t2, e) {
-  return g(["apply", ...e, ...t2]);
-}
-var he = /* @__PURE__ */ ((t2) => (t2.CURRENT = "*", t2.LINKED = "+", t2))(he || {});
-var Qr = class {
-  constructor() {
-    this.all = [], this.branches = {}, this.current = "", this.detached = false;
-  }
-  push(e, n, r2, s, o2) {
-    e === "*" && (this.detached = n, this.current = r2), this.all.push(r2), this.branches[r2] = {
-      current: e === "*",
-      linkedWorkTree: e === "+",
-      name: r2,
-      commit: s,
-      label: o2
-    };
-  }
-};
-var Jr = [
-  new l2(
-    /^([*+]\s)?\((?:HEAD )?detached (?:from|at) (\S+)\)\s+([a-z0-9]+)\s(.*)$/,
-    (t2, [e, n, r2, s]) => {
-      t2.push(Nt(e), true, n, r2, s);
-    }
-  ),
-  new l2(
-    /^([*+]\s)?(\S+)\s+([a-z0-9]+)\s?(.*)$/s,
-    (t2, [e, n, r2, s]) => {
-      t2.push(Nt(e), false, n, r2, s);
-    }
-  )
-];
-var Zr = new l2(/^(\S+)$/s, (t2, [e]) => {
-  t2.push(he.CURRENT, false, e, "", "");
-});
-function Nt(t2) {
-  return t2 ? t2.charAt(0) : "";
-}
-function me(t2, e = false) {
-  return E2(
-    new Qr(),
-    e ? [Zr] : Jr,
-    t2
-  );
-}
-var ts = class {
-  constructor() {
-    this.all = [], this.branches = {}, this.errors = [];
-  }
-  get success() {
-    return !this.errors.length;
-  }
-};
-function es(t2, e) {
-  return {
-    branch: t2,
-    hash: e,
-    success: true
-  };
-}
-function ns(t2) {
-  return {
-    branch: t2,
-    hash: null,
-    success: false
-  };
-}
-var rs = /(\S+)\s+\(\S+\s([^)]+)\)/;
-var pe = /^error[^']+'([^']+)'/m;
-var ss = [
-  new l2(rs, (t2, [e, n]) => {
-    const r2 = es(e, n);
-    t2.all.push(r2), t2.branches[e] = r2;
-  }),
-  new l2(pe, (t2, [e]) => {
-    const n = ns(e);
-    t2.errors.push(n), t2.all.push(n), t2.branches[e] = n;
-  })
-];
-var gt = (t2, e) => E2(new ts(), ss, [t2, e]);
-function de(t2, e) {
-  return e === V2.ERROR && pe.test(t2);
-}
-function os(t2) {
-  const e = ["-d", "-D", "--delete"];
-  return t2.some((n) => e.includes(n));
-}
-function is(t2) {
-  const e = os(t2), n = t2.includes("--show-current"), r2 = ["branch", ...t2];
-  return r2.length === 1 && r2.push("-a"), r2.includes("-v") || r2.splice(1, 0, "-v"), {
-    format: "utf-8",
-    commands: r2,
-    parser(s, o2) {
-      return e ? gt(s, o2).all[0] : me(s, n);
-    }
-  };
-}
-function as() {
-  return {
-    format: "utf-8",
-    commands: ["branch", "-v"],
-    parser(t2) {
-      return me(t2);
-    }
-  };
-}
-function us(t2, e = false) {
-  return {
-    format: "utf-8",
-    commands: ["branch", "-v", e ? "-D" : "-d", ...t2],
-    parser(n, r2) {
-      return gt(n, r2);
-    },
-    onError({ exitCode: n, stdOut: r2 }, s, o2, i) {
-      if (!de(String(s), n))
-        return i(s);
-      o2(r2);
-    }
-  };
-}
-function cs(t2, e = false) {
-  const n = {
-    format: "utf-8",
-    commands: ["branch", "-v", e ? "-D" : "-d", t2],
-    parser(r2, s) {
-      return gt(r2, s).branches[t2];
-    },
-    onError({ exitCode: r2, stdErr: s, stdOut: o2 }, i, a, c3) {
-      if (!de(String(i), r2))
-        return c3(i);
-      throw new at(
-        n.parser(F2(o2), F2(s)),
-        String(i)
-      );
-    }
-  };
-  return n;
-}
-function fs(t2) {
-  return {
-    commands: ["check-ignore", ...t2],
-    format: "utf-8",
-    parser: ls
-  };
-}
-function ls(t2) {
-  return t2.split(/\n/g).map(hs).filter(Boolean);
-}
-function hs(t2) {
-  const e = t2.trim().replace(/^["']|["']$/g, "");
-  return e && Se(e);
-}
-var ms = [
-  new l2(/From (.+)$/, (t2, [e]) => {
-    t2.remote = e;
-  }),
-  new l2(/\* \[new branch]\s+(\S+)\s*-> (.+)$/, (t2, [e, n]) => {
-    t2.branches.push({
-      name: e,
-      tracking: n
-    });
-  }),
-  new l2(/\* \[new tag]\s+(\S+)\s*-> (.+)$/, (t2, [e, n]) => {
-    t2.tags.push({
-      name: e,
-      tracking: n
-    });
-  }),
-  new l2(/- \[deleted]\s+\S+\s*-> (.+)$/, (t2, [e]) => {
-    t2.deleted.push({
-      tracking: e
-    });
-  }),
-  new l2(
-    /\s*([^.]+)\.\.(\S+)\s+(\S+)\s*-> (.+)$/,
-    (t2, [e, n, r2, s]) => {
-      t2.updated.push({
-        name: r2,
-        tracking: s,
-        to: n,
-        from: e
-      });
-    }
-  )
-];
-function ps(t2, e) {
-  return E2({
-    raw: t2,
-    remote: null,
-    branches: [],
-    tags: [],
-    updated: [],
-    deleted: []
-  }, ms, [t2, e]);
-}
-function ds(t2) {
-  return /^--upload-pack(=|$)/.test(t2);
-}
-function gs(t2, e, n) {
-  const r2 = ["fetch", ...n];
-  return t2 && e && r2.push(t2, e), r2.find(ds) ? b2("git.fetch: potential exploit argument blocked.") : {
-    commands: r2,
-    format: "utf-8",
-    parser: ps
-  };
-}
-var ys = [
-  new l2(/^Renaming (.+) to (.+)$/, (t2, [e, n]) => {
-    t2.moves.push({ from: e, to: n });
-  })
-];
-function ws(t2) {
-  return E2({ moves: [] }, ys, t2);
-}
-function bs(t2, e) {
-  return {
-    commands: ["mv", "-v", ...v(t2), e],
-    format: "utf-8",
-    parser: ws
-  };
-}
-function Ts(t2, e, n) {
-  const r2 = ["pull", ...n];
-  return t2 && e && r2.splice(1, 0, t2, e), {
-    commands: r2,
-    format: "utf-8",
-    parser(s, o2) {
-      return ue(s, o2);
-    },
-    onError(s, o2, i, a) {
-      const c3 = Rr(
-        F2(s.stdOut),
-        F2(s.stdErr)
-      );
-      if (c3)
-        return a(new at(c3));
-      a(o2);
-    }
-  };
-}
-function ks(t2) {
-  const e = {};
-  return ge(t2, ([n]) => e[n] = { name: n }), Object.values(e);
-}
-function _s(t2) {
-  const e = {};
-  return ge(t2, ([n, r2, s]) => {
-    Object.hasOwn(e, n) || (e[n] = {
-      name: n,
-      refs: { fetch: "", push: "" }
-    }), s && r2 && (e[n].refs[s.replace(/[^a-z]/g, "")] = r2);
-  }), Object.values(e);
-}
-function ge(t2, e) {
-  ut(t2, (n) => e(n.split(/\s+/)));
-}
-function vs(t2, e, n) {
-  return g(["remote", "add", ...n, t2, e]);
-}
-function Es(t2) {
-  const e = ["remote"];
-  return t2 && e.push("-v"), {
-    commands: e,
-    format: "utf-8",
-    parser: t2 ? _s : ks
-  };
-}
-function Ss(t2) {
-  const e = [...t2];
-  return e[0] !== "ls-remote" && e.unshift("ls-remote"), g(e);
-}
-function Rs(t2) {
-  const e = [...t2];
-  return e[0] !== "remote" && e.unshift("remote"), g(e);
-}
-function Os(t2) {
-  return g(["remote", "remove", t2]);
-}
-function Cs(t2 = {}, e) {
-  const n = oe2(t2), r2 = ["stash", "list", ...n.commands, ...e], s = re(
-    n.splitter,
-    n.fields,
-    pt(r2)
-  );
-  return dt(r2) || {
-    commands: r2,
-    format: "utf-8",
-    parser: s
-  };
-}
-function As(t2, e) {
-  return X2(["add", t2, e]);
-}
-function xs(t2) {
-  return X2(["init", ...t2]);
-}
-function X2(t2) {
-  const e = [...t2];
-  return e[0] !== "submodule" && e.unshift("submodule"), g(e);
-}
-function Ns(t2) {
-  return X2(["update", ...t2]);
-}
-var $s = class {
-  constructor(e, n) {
-    this.all = e, this.latest = n;
-  }
-};
-var Ps = function(t2, e = false) {
-  const n = t2.split(`
-`).map(Ds).filter(Boolean);
-  e || n.sort(function(s, o2) {
-    const i = s.split("."), a = o2.split(".");
-    if (i.length === 1 || a.length === 1)
-      return Ms(B2(i[0]), B2(a[0]));
-    for (let c3 = 0, y2 = Math.max(i.length, a.length); c3 < y2; c3++) {
-      const w2 = ye(B2(i[c3]), B2(a[c3]));
-      if (w2)
-        return w2;
-    }
-    return 0;
-  });
-  const r2 = e ? n[0] : [...n].reverse().find((s) => s.indexOf(".") >= 0);
-  return new $s(n, r2);
-};
-function Ms(t2, e) {
-  const n = Number.isNaN(t2), r2 = Number.isNaN(e);
-  return n !== r2 ? n ? 1 : -1 : n ? ye(t2, e) : 0;
-}
-function ye(t2, e) {
-  return t2 === e ? 0 : t2 > e ? 1 : -1;
-}
-function Ds(t2) {
-  return t2.trim();
-}
-function B2(t2) {
-  return typeof t2 == "string" && parseInt(t2.replace(/^\D+/g, ""), 10) || 0;
-}
-function Ls(t2 = []) {
-  const e = t2.some((n) => /^--sort=/.test(n));
-  return {
-    format: "utf-8",
-    commands: ["tag", "-l", ...t2],
-    parser(n) {
-      return Ps(n, e);
-    }
-  };
-}
-function js(t2) {
-  return {
-    format: "utf-8",
-    commands: ["tag", t2],
-    parser() {
-      return { name: t2 };
-    }
-  };
-}
-function Bs(t2, e) {
-  return {
-    format: "utf-8",
-    commands: ["tag", "-a", "-m", e, t2],
-    parser() {
-      return { name: t2 };
-    }
-  };
-}
-function f2(t2, e) {
-  this._plugins = e, this._executor = new Dn(
-    t2.baseDir,
-    new Xr(t2.maxConcurrentProcesses),
-    e
-  ), this._trimmed = t2.trimmed;
-}
-(f2.prototype = Object.create(le.prototype)).constructor = f2;
-f2.prototype.customBinary = function(t2) {
-  return this._plugins.reconfigure("binary", t2), this;
-};
-f2.prototype.env = function(t2, e) {
-  return arguments.length === 1 && typeof t2 == "object" ? this._executor.env = t2 : (this._executor.env = this._executor.env || {})[t2] = e, this;
-};
-f2.prototype.stashList = function(t2) {
-  return this._runTask(
-    Cs(
-      ht(arguments) || {},
-      K2(t2) && t2 || []
-    ),
-    u(arguments)
-  );
-};
-f2.prototype.mv = function(t2, e) {
-  return this._runTask(bs(t2, e), u(arguments));
-};
-f2.prototype.checkoutLatestTag = function(t2) {
-  var e = this;
-  return this.pull(function() {
-    e.tags(function(n, r2) {
-      e.checkout(r2.latest, t2);
-    });
-  });
-};
-f2.prototype.pull = function(t2, e, n, r2) {
-  return this._runTask(
-    Ts(
-      d(t2, m),
-      d(e, m),
-      h2(arguments)
-    ),
-    u(arguments)
-  );
-};
-f2.prototype.fetch = function(t2, e) {
-  return this._runTask(
-    gs(
-      d(t2, m),
-      d(e, m),
-      h2(arguments)
-    ),
-    u(arguments)
-  );
-};
-f2.prototype.tags = function(t2, e) {
-  return this._runTask(
-    Ls(h2(arguments)),
-    u(arguments)
-  );
-};
-f2.prototype.rebase = function() {
-  return this._runTask(
-    g(["rebase", ...h2(arguments)]),
-    u(arguments)
-  );
-};
-f2.prototype.reset = function(t2) {
-  return this._runTask(
-    An(xn(t2), h2(arguments)),
-    u(arguments)
-  );
-};
-f2.prototype.revert = function(t2) {
-  const e = u(arguments);
-  return typeof t2 != "string" ? this._runTask(b2("Commit must be a string"), e) : this._runTask(
-    g(["revert", ...h2(arguments, 0, true), t2]),
-    e
-  );
-};
-f2.prototype.addTag = function(t2) {
-  const e = typeof t2 == "string" ? js(t2) : b2("Git.addTag requires a tag name");
-  return this._runTask(e, u(arguments));
-};
-f2.prototype.addAnnotatedTag = function(t2, e) {
-  return this._runTask(
-    Bs(t2, e),
-    u(arguments)
-  );
-};
-f2.prototype.deleteLocalBranch = function(t2, e, n) {
-  return this._runTask(
-    cs(t2, typeof e == "boolean" ? e : false),
-    u(arguments)
-  );
-};
-f2.prototype.deleteLocalBranches = function(t2, e, n) {
-  return this._runTask(
-    us(t2, typeof e == "boolean" ? e : false),
-    u(arguments)
-  );
-};
-f2.prototype.branch = function(t2, e) {
-  return this._runTask(
-    is(h2(arguments)),
-    u(arguments)
-  );
-};
-f2.prototype.branchLocal = function(t2) {
-  return this._runTask(as(), u(arguments));
-};
-f2.prototype.raw = function(t2) {
-  const e = !Array.isArray(t2), n = [].slice.call(e ? arguments : t2, 0);
-  for (let s = 0; s < n.length && e; s++)
-    if (!st(n[s])) {
-      n.splice(s, n.length - s);
-      break;
-    }
-  n.push(...h2(arguments, 0, true));
-  var r2 = u(arguments);
-  return n.length ? this._runTask(g(n, this._trimmed), r2) : this._runTask(
-    b2("Raw: must supply one or more command to execute"),
-    r2
-  );
-};
-f2.prototype.submoduleAdd = function(t2, e, n) {
-  return this._runTask(As(t2, e), u(arguments));
-};
-f2.prototype.submoduleUpdate = function(t2, e) {
-  return this._runTask(
-    Ns(h2(arguments, true)),
-    u(arguments)
-  );
-};
-f2.prototype.submoduleInit = function(t2, e) {
-  return this._runTask(
-    xs(h2(arguments, true)),
-    u(arguments)
-  );
-};
-f2.prototype.subModule = function(t2, e) {
-  return this._runTask(
-    X2(h2(arguments)),
-    u(arguments)
-  );
-};
-f2.prototype.listRemote = function() {
-  return this._runTask(
-    Ss(h2(arguments)),
-    u(arguments)
-  );
-};
-f2.prototype.addRemote = function(t2, e, n) {
-  return this._runTask(
-    vs(t2, e, h2(arguments)),
-    u(arguments)
-  );
-};
-f2.prototype.removeRemote = function(t2, e) {
-  return this._runTask(Os(t2), u(arguments));
-};
-f2.prototype.getRemotes = function(t2, e) {
-  return this._runTask(Es(t2 === true), u(arguments));
-};
-f2.prototype.remote = function(t2, e) {
-  return this._runTask(
-    Rs(h2(arguments)),
-    u(arguments)
-  );
-};
-f2.prototype.tag = function(t2, e) {
-  const n = h2(arguments);
-  return n[0] !== "tag" && n.unshift("tag"), this._runTask(g(n), u(arguments));
-};
-f2.prototype.updateServerInfo = function(t2) {
-  return this._runTask(
-    g(["update-server-info"]),
-    u(arguments)
-  );
-};
-f2.prototype.pushTags = function(t2, e) {
-  const n = Mr(
-    { remote: d(t2, m) },
-    h2(arguments)
-  );
-  return this._runTask(n, u(arguments));
-};
-f2.prototype.rm = function(t2) {
-  return this._runTask(
-    g(["rm", "-f", ...v(t2)]),
-    u(arguments)
-  );
-};
-f2.prototype.rmKeepLocal = function(t2) {
-  return this._runTask(
-    g(["rm", "--cached", ...v(t2)]),
-    u(arguments)
-  );
-};
-f2.prototype.catFile = function(t2, e) {
-  return this._catFile("utf-8", arguments);
-};
-f2.prototype.binaryCatFile = function() {
-  return this._catFile("buffer", arguments);
-};
-f2.prototype._catFile = function(t2, e) {
-  var n = u(e), r2 = ["cat-file"], s = e[0];
-  if (typeof s == "string")
-    return this._runTask(
-      b2("Git.catFile: options must be supplied as an array of strings"),
-      n
-    );
-  Array.isArray(s) && r2.push.apply(r2, s);
-  const o2 = t2 === "buffer" ? Gt(r2) : g(r2);
-  return this._runTask(o2, n);
-};
-f2.prototype.diff = function(t2, e) {
-  const n = m(t2) ? b2(
-    "git.diff: supplying options as a single string is no longer supported, switch to an array of strings"
-  ) : g(["diff", ...h2(arguments)]);
-  return this._runTask(n, u(arguments));
-};
-f2.prototype.diffSummary = function() {
-  return this._runTask(
-    fr(h2(arguments, 1)),
-    u(arguments)
-  );
-};
-f2.prototype.applyPatch = function(t2) {
-  const e = G2(t2) ? Yr(v(t2), h2([].slice.call(arguments, 1))) : b2(
-    "git.applyPatch requires one or more string patches as the first argument"
-  );
-  return this._runTask(e, u(arguments));
-};
-f2.prototype.revparse = function() {
-  const t2 = ["rev-parse", ...h2(arguments, true)];
-  return this._runTask(
-    g(t2, true),
-    u(arguments)
-  );
-};
-f2.prototype.clean = function(t2, e, n) {
-  const r2 = un(t2), s = r2 && t2.join("") || d(t2, m) || "", o2 = h2([].slice.call(arguments, r2 ? 1 : 0));
-  return this._runTask(
-    on(s, o2),
-    u(arguments)
-  );
-};
-f2.prototype.exec = function(t2) {
-  const e = {
-    commands: [],
-    format: "utf-8",
-    parser() {
-      typeof t2 == "function" && t2();
-    }
-  };
-  return this._runTask(e);
-};
-f2.prototype.checkIgnore = function(t2, e) {
-  return this._runTask(
-    fs(v(d(t2, G2, []))),
-    u(arguments)
-  );
-};
-f2.prototype.checkIsRepo = function(t2, e) {
-  return this._runTask(
-    We(d(t2, m)),
-    u(arguments)
-  );
-};
-function Is(t2) {
-  return t2 ? [{
-    type: "spawn.before",
-    action(r2, s) {
-      t2.aborted && s.kill(new A2(void 0, "abort", "Abort already signaled"));
-    }
-  }, {
-    type: "spawn.after",
-    action(r2, s) {
-      function o2() {
-        s.kill(new A2(void 0, "abort", "Abort signal received"));
-      }
-      t2.addEventListener("abort", o2), s.spawned.on("close", () => t2.removeEventListener("abort", o2));
-    }
-  }] : void 0;
-}
-var Us = $2("", "plugin:allowEnvironment");
-function Fs(t2, e = false) {
-  const n = new Set(t2.map((r2) => r2.toLowerCase().trim()));
-  return {
-    type: "spawn.options",
-    action(r2, s) {
-      const o2 = { ...r2.env ?? process.env }, i = new Set(
-        Object.keys(s.env).map((a) => a.toLowerCase().trim())
-      );
-      for (const a of Object.keys(o2)) {
-        const c3 = a.toLowerCase().trim();
-        if (!(!Gs(c3) || n.has(c3))) {
-          if (i.has(c3))
-            throw new A2(
-              void 0,
-              "allowEnvironment",
-              `Use of "${a}" is blocked by the environment guard - add it to the allowEnvironment option to permit it`
-            );
-          Us("removing ambient guarded environment variable %s", a), delete o2[a];
-        }
-      }
-      return {
-        ...r2,
-        env: {
-          ...o2,
-          GIT_TEST_DISALLOW_ABBREVIATED_OPTIONS: String(!e)
-        }
-      };
-    }
-  };
-}
-function Gs(t2) {
-  const e = t2.toLowerCase().trim();
-  return e.startsWith("git_") || _(e);
-}
-function zs(t2 = {}) {
-  return {
-    type: "spawn.args",
-    action(e, { env: n }) {
-      for (const r2 of oe(e, n))
-        if (t2[r2.category] !== true)
-          throw new A2(void 0, "unsafe", r2.message);
-      return e;
-    }
-  };
-}
-function qs(t2) {
-  const e = U(t2, "-c");
-  return {
-    type: "spawn.args",
-    action(n) {
-      return [...e, ...n];
-    }
-  };
-}
-var $t = (0, import_promise_deferred.deferred)().promise;
-function Ws({
-  onClose: t2 = true,
-  onExit: e = 50
-} = {}) {
-  function n() {
-    let s = -1;
-    const o2 = {
-      close: (0, import_promise_deferred.deferred)(),
-      closeTimeout: (0, import_promise_deferred.deferred)(),
-      exit: (0, import_promise_deferred.deferred)(),
-      exitTimeout: (0, import_promise_deferred.deferred)()
-    }, i = Promise.race([
-      t2 === false ? $t : o2.closeTimeout.promise,
-      e === false ? $t : o2.exitTimeout.promise
-    ]);
-    return r2(t2, o2.close, o2.closeTimeout), r2(e, o2.exit, o2.exitTimeout), {
-      close(a) {
-        s = a, o2.close.done();
-      },
-      exit(a) {
-        s = a, o2.exit.done();
-      },
-      get exitCode() {
-        return s;
-      },
-      result: i
-    };
-  }
-  function r2(s, o2, i) {
-    s !== false && (s === true ? o2.promise : o2.promise.then(() => wt(s))).then(i.done);
-  }
-  return {
-    type: "spawn.after",
-    async action(s, { spawned: o2, close: i }) {
-      const a = n();
-      let c3 = true, y2 = () => {
-        c3 = false;
-      };
-      o2.stdout?.on("data", y2), o2.stderr?.on("data", y2), o2.on("error", y2), o2.on("close", (w2) => a.close(w2)), o2.on("exit", (w2) => a.exit(w2));
-      try {
-        await a.result, c3 && await wt(50), i(a.exitCode);
-      } catch (w2) {
-        i(a.exitCode, w2);
-      }
-    }
-  };
-}
-var we = $2("", "plugin:binary");
-var Hs = "Invalid value supplied for custom binary, requires a single string or an array containing either one or two strings";
-var Ks = "Invalid value supplied for custom binary, restricted characters must be removed or supply the unsafe.allowUnsafeCustomBinary option";
-function Vs(t2) {
-  return !t2 || !/^([a-z]:)?([a-z0-9/.\\_~-]+)$/i.test(t2);
-}
-function Pt(t2, e) {
-  if (t2.length < 1 || t2.length > 2)
-    throw new A2(void 0, "binary", Hs);
-  if (t2.some(Vs))
-    if (e)
-      we("permitted unsafe binary %o", t2);
-    else
-      throw new A2(void 0, "binary", Ks);
-  const [r2, s] = t2;
-  return {
-    binary: r2,
-    prefix: s
-  };
-}
-function Xs(t2, e = ["git"], n = false) {
-  let r2 = Pt(v(e), n);
-  t2.on("binary", (s) => {
-    r2 = Pt(v(s), n), we.info("reconfiguring %o", r2);
-  }), t2.append("spawn.binary", () => r2.binary), t2.append("spawn.args", (s) => r2.prefix ? [r2.prefix, ...s] : s);
-}
-var be = {
-  DISALLOWED_ABBREVIATED: {
-    text: "disallowed abbreviated or ambiguous option",
-    solution: "Unambiguous abbreviated options blocked with unsafe.allowAbbreviatedOptions setting: {message}"
-  },
-  UNKNOWN: {
-    text: "~ unknown ~",
-    solution: void 0
-  }
-};
-function Ys(t2) {
-  if (!t2)
-    return "UNKNOWN";
-  for (const [e, { text: n }] of Object.entries(be))
-    if (t2.startsWith(`fatal: ${n}`))
-      return e;
-  return "UNKNOWN";
-}
-var Qs = class extends O2 {
-  constructor(e = "") {
-    const n = Ys(e);
-    super(void 0, be[n].solution?.replace("{message}", e) ?? e), this.reason = n;
-  }
-};
-function Js(t2) {
-  return !!(t2.exitCode && t2.stdErr.length);
-}
-function Zs(t2) {
-  return Buffer.concat([...t2.stdOut, ...t2.stdErr]);
-}
-function to(t2 = false, e = Js, n = Zs) {
-  return (r2, s) => !t2 && r2 || !e(s) ? r2 : n(s);
-}
-function eo(t2, e) {
-  return t2 === 128 && e.startsWith("fatal:") ? new Qs(e) : new O2(void 0, e);
-}
-function Mt(t2) {
-  return {
-    type: "task.error",
-    action(e, n) {
-      const r2 = t2(e.error, {
-        stdErr: n.stdErr,
-        stdOut: n.stdOut,
-        exitCode: n.exitCode
-      });
-      return Buffer.isBuffer(r2) ? {
-        error: eo(n.exitCode, r2.toString("utf-8"))
-      } : {
-        error: r2
-      };
-    }
-  };
-}
-var nt = $2("", "plugin:input");
-function no(t2) {
-  return {
-    type: "spawn.after",
-    action(e, { commands: n, input: r2, spawned: { stdin: s } }) {
-      if (!s)
-        return;
-      const o2 = t2?.([...n]) ?? r2;
-      if (!o2)
-        return nt("generated zero length content, not writing to stdin");
-      nt("writing %s bytes to stdin", Le(o2)), s.on("error", (i) => {
-        i.code !== "EPIPE" && nt("[ERROR] stdin error %o", i);
-      }), s.end(o2);
-    }
-  };
-}
-var ro = class {
-  constructor() {
-    this.plugins = /* @__PURE__ */ new Set(), this.events = new Ce();
-  }
-  on(e, n) {
-    this.events.on(e, n);
-  }
-  reconfigure(e, n) {
-    this.events.emit(e, n);
-  }
-  append(e, n) {
-    const r2 = S2(this.plugins, { type: e, action: n });
-    return () => this.plugins.delete(r2);
-  }
-  add(e) {
-    const n = [];
-    return v(e).forEach(
-      (r2) => {
-        r2 && this.plugins.add(S2(n, r2));
-      }
-    ), () => {
-      n.forEach((r2) => {
-        this.plugins.delete(r2);
-      });
-    };
-  }
-  exec(e, n, r2) {
-    let s = n;
-    const o2 = Object.freeze(Object.create(r2));
-    for (const i of this.plugins)
-      i.type === e && (s = i.action(s, o2));
-    return s;
-  }
-};
-function so(t2) {
-  const e = "--progress", n = ["checkout", "clone", "fetch", "pull", "push"];
-  return [{
-    type: "spawn.args",
-    action(o2, i) {
-      return n.includes(i.method) ? De(o2, e) : o2;
-    }
-  }, {
-    type: "spawn.after",
-    action(o2, i) {
-      i.commands.includes(e) && i.spawned.stderr?.on("data", (a) => {
-        const c3 = /^([\s\S]+?):\s*(\d+)% \((\d+)\/(\d+)\)/.exec(a.toString("utf8"));
-        c3 && t2({
-          method: i.method,
-          stage: oo(c3[1]),
-          progress: p(c3[2]),
-          processed: p(c3[3]),
-          total: p(c3[4])
-        });
-      });
-    }
-  }];
-}
-function oo(t2) {
-  return String(t2.toLowerCase().split(" ", 1)) || "unknown";
-}
-function io(t2) {
-  const e = je(t2, ["uid", "gid"]);
-  return {
-    type: "spawn.options",
-    action(n) {
-      return { ...e, ...n };
-    }
-  };
-}
-function ao() {
-  return {
-    type: "spawn.args",
-    action(t2) {
-      const e = [];
-      let n;
-      function r2(s) {
-        (n = n || []).push(...s);
-      }
-      for (let s = 0; s < t2.length; s++) {
-        const o2 = t2[s];
-        if (r(o2)) {
-          r2(o(o2));
-          continue;
-        }
-        if (o2 === "--") {
-          r2(
-            t2.slice(s + 1).flatMap((i) => r(i) && o(i) || i)
-          );
-          break;
-        }
-        e.push(o2);
-      }
-      return n ? [...e, "--", ...n.map(String)] : e;
-    }
-  };
-}
-function uo({
-  block: t2,
-  stdErr: e = true,
-  stdOut: n = true
-}) {
-  if (t2 > 0)
-    return {
-      type: "spawn.after",
-      action(r2, s) {
-        let o2;
-        function i() {
-          o2 && clearTimeout(o2), o2 = setTimeout(c3, t2);
-        }
-        function a() {
-          s.spawned.stdout?.off("data", i), s.spawned.stderr?.off("data", i), s.spawned.off("exit", a), s.spawned.off("close", a), o2 && clearTimeout(o2);
-        }
-        function c3() {
-          a(), s.kill(new A2(void 0, "timeout", "block timeout reached"));
-        }
-        n && s.spawned.stdout?.on("data", i), e && s.spawned.stderr?.on("data", i), s.spawned.on("exit", a), s.spawned.on("close", a), i();
-      }
-    };
-}
-var wo = (t2, e) => {
-  const n = new ro(), r2 = Ge(
-    t2 && (typeof t2 == "string" ? { baseDir: t2 } : t2) || {},
-    e
-  );
-  if (!Lt(r2.baseDir))
-    throw new Ae(
-      r2,
-      "Cannot use simple-git on a directory that does not exist"
-    );
-  return Array.isArray(r2.config) && n.add(qs(r2.config)), n.add(zs(r2.unsafe)), n.add(Ws(r2.completion)), r2.abort && n.add(Is(r2.abort)), r2.progress && n.add(so(r2.progress)), r2.timeout && n.add(uo(r2.timeout)), r2.spawnOptions && n.add(io(r2.spawnOptions)), n.add(ao()), n.add(no(r2.input)), n.add(Mt(to(true))), r2.errors && n.add(Mt(r2.errors)), Xs(n, r2.binary, r2.unsafe?.allowUnsafeCustomBinary), n.add(
-    Fs(r2.allowEnvironment ?? [], r2.unsafe?.allowAbbreviatedOptions)
-  ), new f2(r2, n);
-};
-
 // action/git/git.ts
+import { execFile } from "node:child_process";
 var PASS_ENV = ["PATH", "HOME", "USER", "LOGNAME", "TMPDIR", "XDG_CONFIG_HOME", "SSH_AUTH_SOCK"];
 var ALLOWED_ENV = [
   "GIT_TERMINAL_PROMPT",
@@ -33759,29 +29576,45 @@ var ALLOWED_ENV = [
   "GIT_COMMITTER_NAME",
   "GIT_COMMITTER_EMAIL"
 ];
+var GitError = class extends Error {
+  name = "GitError";
+  constructor(args, message, options) {
+    super(`git ${args[0]} failed: ${message}`, options);
+  }
+};
 var Git = class {
   dir;
-  #git;
   #env;
   constructor(dir, env = process.env) {
     this.dir = dir;
     const pass = Object.entries(env).filter(
-      ([k2]) => PASS_ENV.includes(k2) || ALLOWED_ENV.includes(k2)
+      ([k]) => PASS_ENV.includes(k) || ALLOWED_ENV.includes(k)
     );
     this.#env = { ...Object.fromEntries(pass), GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" };
   }
-  #create(env) {
-    return wo({
-      baseDir: this.dir,
-      maxConcurrentProcesses: 1,
-      allowEnvironment: ALLOWED_ENV
-    }).env(env);
-  }
-  /** Runs git with argv (never a shell) and returns stdout. */
-  raw(args, env) {
-    if (env) return this.#create({ ...this.#env, ...env }).raw([...args]);
-    this.#git ??= this.#create(this.#env);
-    return this.#git.raw([...args]);
+  /**
+   * Runs git with argv (never a shell) and returns stdout. Spawned directly rather than through
+   * simple-git, which waits a fixed 50 ms after every command that prints nothing (`reset -q`,
+   * `clean`, a clean `status`): that alone was most of an experiment's overhead.
+   */
+  raw(args, env, input2) {
+    return new Promise((resolve2, reject) => {
+      const child = execFile(
+        "git",
+        [...args],
+        {
+          cwd: this.dir,
+          env: env ? { ...this.#env, ...env } : this.#env,
+          maxBuffer: 256 * 1024 * 1024,
+          encoding: "utf8"
+        },
+        (error62, stdout, stderr) => {
+          if (error62) reject(new GitError(args, stderr.trim() || error62.message, { cause: error62 }));
+          else resolve2(stdout);
+        }
+      );
+      if (input2 !== void 0) child.stdin?.end(input2);
+    });
   }
   /** Resolves a ref to a full sha, or null when it does not exist. */
   async resolve(ref) {
@@ -33839,7 +29672,7 @@ var Git = class {
       "commit-tree",
       "--no-gpg-sign",
       tree,
-      ...parents.flatMap((p2) => ["-p", p2]),
+      ...parents.flatMap((p) => ["-p", p]),
       "-m",
       message
     ];
@@ -33848,32 +29681,15 @@ var Git = class {
   /** Moves several refs in one transaction: all or none. `old: ""` means "must not exist yet". */
   async updateRefs(updates) {
     const lines = updates.map(
-      (u2) => `update ${u2.ref} ${u2.sha}${u2.old === void 0 ? "" : ` ${u2.old || "0".repeat(40)}`}`
+      (u) => `update ${u.ref} ${u.sha}${u.old === void 0 ? "" : ` ${u.old || "0".repeat(40)}`}`
     );
-    await this.#withStdin(["update-ref", "--stdin"], `${lines.join("\n")}
+    await this.raw(["update-ref", "--stdin"], void 0, `${lines.join("\n")}
 `);
   }
   /** Puts the checkout at `sha` (detached) and removes untracked files; ignored files stay. */
   async resetHard(sha) {
     await this.raw(["reset", "--hard", "--quiet", sha]);
     await this.raw(["clean", "-fdq"]);
-  }
-  #withStdin(args, input2) {
-    return new Promise((resolve2, reject) => {
-      import("node:child_process").then(({ execFile }) => {
-        const child = execFile(
-          "git",
-          args,
-          { cwd: this.dir, env: this.#env },
-          (error62, stdout, stderr) => {
-            if (error62)
-              reject(new Error(`git ${args.join(" ")} failed: ${stderr.trim()}`, { cause: error62 }));
-            else resolve2(stdout);
-          }
-        );
-        child.stdin?.end(input2);
-      }, reject);
-    });
   }
 };
 
@@ -33954,18 +29770,18 @@ function viewFromLog(log, title) {
   const goal = log.config?.goal ?? "minimize";
   let best = null;
   let bestRow = null;
-  const rows = log.results.map((r2) => {
+  const rows = log.results.map((r) => {
     const row = {
-      iteration: r2.iteration,
-      commit: r2.commit,
-      score: r2.score,
-      delta: r2.delta,
-      status: r2.status,
-      description: r2.description,
+      iteration: r.iteration,
+      commit: r.commit,
+      score: r.score,
+      delta: r.delta,
+      status: r.status,
+      description: r.description,
       best
     };
-    if (KEPT.has(r2.status) && r2.score !== null) {
-      best = r2.score;
+    if (KEPT.has(r.status) && r.score !== null) {
+      best = r.score;
       bestRow = row;
     }
     row.best = best;
@@ -33976,35 +29792,35 @@ function viewFromLog(log, title) {
     title: title ?? log.config?.tag ?? "autoexp",
     metric: metric2,
     goal,
-    baseline: log.config?.baseline ?? rows.find((r2) => r2.status === "baseline")?.score ?? null,
+    baseline: log.config?.baseline ?? rows.find((r) => r.status === "baseline")?.score ?? null,
     best: bestRow,
     counts: countStatuses(rows),
     rows,
     noise: log.config?.noise ?? null,
     minDelta: log.config?.min_delta ?? null,
     stopReason: last?.event === "end" ? last.reason ?? null : null,
-    costUsd: log.results.reduce((s, r2) => s + (r2.cost_usd || 0), 0),
-    evalSeconds: log.results.reduce((s, r2) => s + (r2.eval_seconds || 0), 0)
+    costUsd: log.results.reduce((s, r) => s + (r.cost_usd || 0), 0),
+    evalSeconds: log.results.reduce((s, r) => s + (r.eval_seconds || 0), 0)
   };
 }
 function viewFromTsv(tsv, goal, title = "results.tsv") {
   const metric2 = tsv.metrics[0] ?? "score";
   let best = null;
   let bestRow = null;
-  const rows = tsv.rows.map((r2, i) => {
-    const raw = r2.values[metric2];
-    const score = r2.status === "crash" || raw === void 0 || !Number.isFinite(raw) ? null : raw;
-    const status = i === 0 ? "baseline" : r2.status;
+  const rows = tsv.rows.map((r, i) => {
+    const raw = r.values[metric2];
+    const score = r.status === "crash" || raw === void 0 || !Number.isFinite(raw) ? null : raw;
+    const status = i === 0 ? "baseline" : r.status;
     const row = {
       iteration: i,
-      commit: r2.commit,
+      commit: r.commit,
       score,
       delta: score !== null && best !== null ? score - best : null,
       status,
-      description: r2.description,
+      description: r.description,
       best
     };
-    if ((i === 0 || r2.status === "keep") && score !== null) {
+    if ((i === 0 || r.status === "keep") && score !== null) {
       best = score;
       bestRow = row;
     }
@@ -34028,7 +29844,7 @@ function viewFromTsv(tsv, goal, title = "results.tsv") {
 }
 function countStatuses(rows) {
   const counts = {};
-  for (const r2 of rows) counts[r2.status] = (counts[r2.status] ?? 0) + 1;
+  for (const r of rows) counts[r.status] = (counts[r.status] ?? 0) + 1;
   return counts;
 }
 function improvementPercent(view) {
@@ -34066,12 +29882,12 @@ function improvement(goal, incumbent, score) {
 }
 function checkGuards(guards, metrics) {
   for (const [name, bound] of Object.entries(guards)) {
-    const v2 = metrics[name];
-    if (v2 === void 0) return `guard ${name} was not reported`;
-    if (bound.max !== void 0 && v2 > bound.max)
-      return `guard ${name} = ${v2} is above its max ${bound.max}`;
-    if (bound.min !== void 0 && v2 < bound.min)
-      return `guard ${name} = ${v2} is below its min ${bound.min}`;
+    const v = metrics[name];
+    if (v === void 0) return `guard ${name} was not reported`;
+    if (bound.max !== void 0 && v > bound.max)
+      return `guard ${name} = ${v} is above its max ${bound.max}`;
+    if (bound.min !== void 0 && v < bound.min)
+      return `guard ${name} = ${v} is below its min ${bound.min}`;
   }
   return null;
 }
@@ -34099,9 +29915,9 @@ function decide(input2) {
   };
 }
 function meanAndSd(values) {
-  const mean = values.reduce((a, b3) => a + b3, 0) / values.length;
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
   if (values.length < 2) return { mean, sd: 0 };
-  const variance = values.reduce((a, b3) => a + (b3 - mean) ** 2, 0) / (values.length - 1);
+  const variance = values.reduce((a, b) => a + (b - mean) ** 2, 0) / (values.length - 1);
   return { mean, sd: Math.sqrt(variance) };
 }
 function autoMinDelta(baselineSamples) {
@@ -34147,7 +29963,7 @@ async function hashFrozen(root, globs) {
   for await (const entry of glob([...globs], {
     cwd: root,
     withFileTypes: true,
-    exclude: (d2) => d2.name === ".git"
+    exclude: (d) => d.name === ".git"
   })) {
     if (entry.isFile()) paths.push(join4(entry.parentPath, entry.name).slice(root.length + 1));
   }
@@ -34184,13 +30000,13 @@ import { join as join5 } from "node:path";
 // action/ledger/render-dashboard.ts
 var MAX_POINTS = 200;
 var MAX_TABLE_ROWS = 200;
-function formatScore(v2) {
-  if (v2 === null || v2 === void 0) return "\u2014";
-  return Math.abs(v2) >= 1e3 ? v2.toFixed(1) : v2.toPrecision(6).replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "");
+function formatScore(v) {
+  if (v === null || v === void 0) return "\u2014";
+  return Math.abs(v) >= 1e3 ? v.toFixed(1) : v.toPrecision(6).replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "");
 }
-function formatDelta(v2) {
-  if (v2 === null || v2 === void 0) return "";
-  return `${v2 > 0 ? "+" : v2 < 0 ? "\u2212" : "\xB1"}${formatScore(Math.abs(v2))}`;
+function formatDelta(v) {
+  if (v === null || v === void 0) return "";
+  return `${v > 0 ? "+" : v < 0 ? "\u2212" : "\xB1"}${formatScore(Math.abs(v))}`;
 }
 function escapeCell(text) {
   return text.replace(/\|/g, "\\|").replace(/[\r\n]+/g, " ");
@@ -34204,7 +30020,7 @@ function renderHeadline(view) {
 function renderCounts(view) {
   const total = view.rows.length;
   const rank = (status) => STATUSES.indexOf(status);
-  const parts = Object.entries(view.counts).sort((a, b3) => b3[1] - a[1] || rank(a[0]) - rank(b3[0])).map(([status, n]) => `${n} ${status}`);
+  const parts = Object.entries(view.counts).sort((a, b) => b[1] - a[1] || rank(a[0]) - rank(b[0])).map(([status, n]) => `${n} ${status}`);
   return `${total} experiment${total === 1 ? "" : "s"}: ${parts.join(" \xB7 ")}`;
 }
 function renderChart(view) {
@@ -34213,24 +30029,24 @@ function renderChart(view) {
   if (points.length > MAX_POINTS) {
     const step = Math.ceil(points.length / MAX_POINTS);
     points = points.filter(
-      (p2, i) => i % step === 0 || p2.status === "keep" || i === points.length - 1
+      (p, i) => i % step === 0 || p.status === "keep" || i === points.length - 1
     );
   }
-  const values = points.flatMap((p2) => [p2.score, p2.best ?? p2.score]);
+  const values = points.flatMap((p) => [p.score, p.best ?? p.score]);
   let lo = Math.min(...values);
   let hi = Math.max(...values);
   const pad = (hi - lo) * 0.05 || Math.abs(hi) * 0.01 || 1;
   lo -= pad;
   hi += pad;
-  const num = (v2) => Number(v2.toPrecision(6)).toString();
+  const num = (v) => Number(v.toPrecision(6)).toString();
   return [
     "```mermaid",
     "xychart-beta",
     `  title "${view.metric} per experiment (line 2: best kept so far)"`,
-    `  x-axis "experiment" [${points.map((p2) => `"${p2.iteration}"`).join(", ")}]`,
+    `  x-axis "experiment" [${points.map((p) => `"${p.iteration}"`).join(", ")}]`,
     `  y-axis "${view.metric}" ${num(lo)} --> ${num(hi)}`,
-    `  line [${points.map((p2) => num(p2.score)).join(", ")}]`,
-    `  line [${points.map((p2) => num(p2.best ?? p2.score)).join(", ")}]`,
+    `  line [${points.map((p) => num(p.score)).join(", ")}]`,
+    `  line [${points.map((p) => num(p.best ?? p.score)).join(", ")}]`,
     "```"
   ].join("\n");
 }
@@ -34239,21 +30055,21 @@ function renderTable(rows, metric2, withStatus) {
 |--:|---|--:|--:|---|---|` : `| # | commit | ${metric2} | \u0394 | description |
 |--:|---|--:|--:|---|`;
   const body = rows.map(
-    (r2) => [
+    (r) => [
       "",
-      r2.iteration,
-      r2.commit ? `\`${r2.commit}\`` : "",
-      formatScore(r2.score),
-      formatDelta(r2.delta),
-      ...withStatus ? [r2.status] : [],
-      escapeCell(r2.description),
+      r.iteration,
+      r.commit ? `\`${r.commit}\`` : "",
+      formatScore(r.score),
+      formatDelta(r.delta),
+      ...withStatus ? [r.status] : [],
+      escapeCell(r.description),
       ""
     ].join(" | ").trim()
   );
   return [head, ...body].join("\n");
 }
 function renderDashboard(view) {
-  const kept = view.rows.filter((r2) => r2.status === "keep" || r2.status === "simplification");
+  const kept = view.rows.filter((r) => r.status === "keep" || r.status === "simplification");
   const recent = view.rows.slice(-MAX_TABLE_ROWS);
   const parts = [`# autoexp \xB7 ${view.title}`, "", renderHeadline(view), "", renderCounts(view)];
   const facts = [];
@@ -34282,18 +30098,18 @@ function clean(text) {
 }
 function renderResultsTsv(metrics, results) {
   const lines = [["commit", ...metrics, "status", "description"].join("	")];
-  for (const r2 of results) {
-    const values = metrics.map((m2, i) => {
-      const v2 = i === 0 ? r2.score ?? r2.metrics[m2] : r2.metrics[m2];
-      return (v2 !== void 0 && v2 !== null && Number.isFinite(v2) ? v2 : 0).toFixed(6);
+  for (const r of results) {
+    const values = metrics.map((m, i) => {
+      const v = i === 0 ? r.score ?? r.metrics[m] : r.metrics[m];
+      return (v !== void 0 && v !== null && Number.isFinite(v) ? v : 0).toFixed(6);
     });
-    lines.push([r2.commit || "-------", ...values, r2.status, clean(r2.description)].join("	"));
+    lines.push([r.commit || "-------", ...values, r.status, clean(r.description)].join("	"));
   }
   return `${lines.join("\n")}
 `;
 }
 function parseResultsTsv(text) {
-  const lines = text.split(/\r?\n/).filter((l3) => l3.trim() !== "");
+  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== "");
   const header = lines[0]?.split("	") ?? [];
   const statusAt = header.indexOf("status");
   if (header[0] !== "commit" || statusAt < 2) {
@@ -34310,8 +30126,8 @@ function parseResultsTsv(text) {
       );
     }
     const values = {};
-    metrics.forEach((m2, j3) => {
-      values[m2] = Number(cells[j3 + 1]);
+    metrics.forEach((m, j) => {
+      values[m] = Number(cells[j + 1]);
     });
     return {
       commit: cells[0],
@@ -34379,13 +30195,13 @@ var Workspace = class _Workspace {
     const stateDir = join5(common, "autoexp", options.tag);
     await mkdir(stateDir, { recursive: true });
     const branchHead = await repo.resolve(`refs/heads/autoexp/${options.tag}`);
-    const ws2 = new _Workspace(repo, options.tag, stateDir, branchHead, env);
-    await ws2.#takeLock();
+    const ws = new _Workspace(repo, options.tag, stateDir, branchHead, env);
+    await ws.#takeLock();
     try {
-      const result = await ws2.#recover();
-      return { workspace: ws2, ...result };
+      const result = await ws.#recover();
+      return { workspace: ws, ...result };
     } catch (error62) {
-      await ws2.close();
+      await ws.close();
       throw error62;
     }
   }
@@ -34471,7 +30287,7 @@ var Workspace = class _Workspace {
    */
   async finalize(log, fresh) {
     await this.writeRendered(log);
-    const kept = fresh.findLast((r2) => KEPT.has(r2.status) && r2.commit_full);
+    const kept = fresh.findLast((r) => KEPT.has(r.status) && r.commit_full);
     const parent = kept?.commit_full ?? this.#head;
     if (!parent) throw new Error("finalize: no parent for the first record commit");
     const dir = recordDir(this.tag);
@@ -34479,11 +30295,11 @@ var Workspace = class _Workspace {
     const message = last ? `autoexp(${this.tag}): #${last.iteration} ${last.status}: ${last.description}`.slice(0, 200) : `autoexp(${this.tag}): record`;
     const record2 = await this.git.commitFilesOnto(
       parent,
-      RECORD_FILES.map((f3) => `${dir}/${f3}`),
+      RECORD_FILES.map((f) => `${dir}/${f}`),
       join5(this.stateDir, "record.index"),
       message
     );
-    const refs = fresh.filter((r2) => r2.diff && r2.commit_full).map((r2) => ({ ref: r2.diff, sha: r2.commit_full }));
+    const refs = fresh.filter((r) => r.diff && r.commit_full).map((r) => ({ ref: r.diff, sha: r.commit_full }));
     await this.git.updateRefs([{ ref: this.branch, sha: record2, old: this.#head ?? "" }, ...refs]);
     this.#head = record2;
     return record2;
@@ -34505,9 +30321,9 @@ async function writeAtomic(path, content) {
 function countEntries(log) {
   return log ? log.results.length + log.batches.length + (log.config ? 1 : 0) : 0;
 }
-function isPrefix(a, b3) {
+function isPrefix(a, b) {
   return a.results.every(
-    (r2, i) => b3.results[i]?.iteration === r2.iteration && b3.results[i]?.status === r2.status
+    (r, i) => b.results[i]?.iteration === r.iteration && b.results[i]?.status === r.status
   );
 }
 function isAlive(pid) {
@@ -34543,7 +30359,7 @@ async function runBatch(options) {
     );
   });
   const {
-    workspace: ws2,
+    workspace: ws,
     log: existing,
     recovered
   } = await Workspace.open({ repoDir: options.repoDir, tag, env });
@@ -34553,18 +30369,18 @@ async function runBatch(options) {
     const goal = config2.eval.metrics[metric2].goal;
     const guards = Object.fromEntries(
       Object.entries(config2.eval.metrics).flatMap(
-        ([name, m2]) => m2.guard ? [[name, m2.guard]] : []
+        ([name, m]) => m.guard ? [[name, m.guard]] : []
       )
     );
     const evalEnv = { ...env, AUTOEXP_TAG: tag };
     delete evalEnv.AUTOEXP_FAULT;
-    const log = existing ?? await startTag(ws2, config2, { metric: metric2, goal, guards, evalEnv, emit });
+    const log = existing ?? await startTag(ws, config2, { metric: metric2, goal, guards, evalEnv, emit });
     if (existing) {
-      await checkCompatible(ws2, config2, existing.config, metric2);
+      await checkCompatible(ws, config2, existing.config, metric2);
       const inc2 = incumbentOf(existing);
       emit({ type: "resumed", experiments: existing.results.length - 1, best: inc2.score });
     }
-    const engine = new BatchLoop(ws2, config2, log, {
+    const engine = new BatchLoop(ws, config2, log, {
       agent: options.agent ?? createAgent(config2.agent),
       metric: metric2,
       goal,
@@ -34576,7 +30392,7 @@ async function runBatch(options) {
     const planned = options.experiments ?? config2.budget.experiments;
     const stopReason = await engine.run(planned, options.signal);
     emit({ type: "stop", reason: stopReason });
-    await appendLog(ws2.logPath, [
+    await appendLog(ws.logPath, [
       {
         type: "batch",
         event: "end",
@@ -34592,8 +30408,8 @@ async function runBatch(options) {
       reason: stopReason,
       experiments: engine.done
     });
-    await ws2.finalize(log, []);
-    await ws2.git.resetHard(ws2.head);
+    await ws.finalize(log, []);
+    await ws.git.resetHard(ws.head);
     const view = viewFromLog(log);
     const inc = incumbentOf(log);
     return {
@@ -34603,18 +30419,18 @@ async function runBatch(options) {
       best: inc.score,
       bestCommit: inc.commit,
       improvementPct: view.baseline ? (inc.score - view.baseline) / Math.abs(view.baseline) * 100 : null,
-      kept: log.results.filter((r2) => r2.status === "keep" || r2.status === "simplification").length,
+      kept: log.results.filter((r) => r.status === "keep" || r.status === "simplification").length,
       experiments: engine.done,
       total: log.results.length - 1,
       stopReason,
-      worktree: ws2.worktree
+      worktree: ws.worktree
     };
   } finally {
-    await ws2.close();
+    await ws.close();
   }
 }
 function incumbentOf(log) {
-  const row = log.results.findLast((r2) => KEPT.has(r2.status) && r2.score !== null);
+  const row = log.results.findLast((r) => KEPT.has(r.status) && r.score !== null);
   if (!row)
     throw new AutoexpError("the ledger has no baseline row; it is damaged", { exitCode: 1 });
   return { score: row.score, iteration: row.iteration, commit: row.commit };
@@ -34627,7 +30443,7 @@ async function preflightNewTag(repoDir, tag, config2, env) {
   }
   const dirty = (await repo.raw(["status", "--porcelain", "--untracked-files=no"])).split("\n").filter(Boolean);
   if (dirty.length > 0) {
-    const files = dirty.map((l3) => l3.slice(3)).slice(0, 5).join(", ");
+    const files = dirty.map((l) => l.slice(3)).slice(0, 5).join(", ");
     throw new AutoexpError(
       `the working tree has uncommitted changes (${files}): autoexp experiments start from a commit, so commit or stash them first. Nothing was changed`
     );
@@ -34637,13 +30453,13 @@ async function preflightNewTag(repoDir, tag, config2, env) {
   const { problems } = checkScopeFiles(config2, committed, untracked);
   if (problems.length > 0) throw new AutoexpError(formatProblems("autoexp.yml", problems));
 }
-async function startTag(ws2, config2, ctx) {
-  const base = await ws2.git.resolve("HEAD");
-  const frozen = await hashFrozen(ws2.worktree, config2.frozen);
+async function startTag(ws, config2, ctx) {
+  const base = await ws.git.resolve("HEAD");
+  const frozen = await hashFrozen(ws.worktree, config2.frozen);
   const started = performance.now();
   const samples = {};
   for (let run = 0; run < config2.decide.baseline_runs; run++) {
-    const outcome = await evalChecked(ws2, config2, `0-${run}`, ctx.evalEnv, frozen);
+    const outcome = await evalChecked(ws, config2, `0-${run}`, ctx.evalEnv, frozen);
     if (outcome.status !== "ok") {
       throw new AutoexpError(
         `the baseline eval failed (${outcome.problem}), so there is nothing to compare experiments with. Fix the eval and run again. Last lines:
@@ -34654,7 +30470,7 @@ Full log: ${outcome.logPath}`,
     }
     addSamples(samples, outcome.metrics);
   }
-  const means = Object.fromEntries(Object.entries(samples).map(([k2, v2]) => [k2, meanAndSd(v2).mean]));
+  const means = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, meanAndSd(v).mean]));
   const scores = samples[ctx.metric];
   const { mean: score, sd } = meanAndSd(scores);
   const minDelta = config2.decide.min_delta === "auto" ? autoMinDelta(scores) : config2.decide.min_delta;
@@ -34664,7 +30480,7 @@ Full log: ${outcome.logPath}`,
   const header = {
     type: "config",
     version: 1,
-    tag: ws2.tag,
+    tag: ws.tag,
     name: config2.name,
     constrained_file: config2.target.join(","),
     eval_command: typeof config2.eval.command === "string" ? config2.eval.command : config2.eval.command.join(" "),
@@ -34702,12 +30518,12 @@ Full log: ${outcome.logPath}`,
     eval_seconds: round((performance.now() - started) / 1e3),
     cost_usd: 0,
     content_key: await contentKey(
-      ws2.worktree,
-      (await ws2.git.listFiles()).filter(compileGlobs(config2.target))
+      ws.worktree,
+      (await ws.git.listFiles()).filter(compileGlobs(config2.target))
     )
   };
-  await mkdir2(dirname(ws2.logPath), { recursive: true });
-  await appendLog(ws2.logPath, [header, row]);
+  await mkdir2(dirname(ws.logPath), { recursive: true });
+  await appendLog(ws.logPath, [header, row]);
   const log = {
     config: header,
     results: [row],
@@ -34715,8 +30531,8 @@ Full log: ${outcome.logPath}`,
     validBytes: 0,
     torn: false
   };
-  await ws2.finalize(log, [row]);
-  await ws2.git.resetHard(ws2.head);
+  await ws.finalize(log, [row]);
+  await ws.git.resetHard(ws.head);
   ctx.emit({
     type: "baseline",
     score,
@@ -34727,34 +30543,34 @@ Full log: ${outcome.logPath}`,
   });
   return log;
 }
-async function checkCompatible(ws2, config2, header, metric2) {
+async function checkCompatible(ws, config2, header, metric2) {
   if (header.metric !== metric2) {
     throw new AutoexpError(
-      `tag ${ws2.tag} optimises ${header.metric}, but the config now names ${metric2}: results would not compare. Use a new --tag`
+      `tag ${ws.tag} optimises ${header.metric}, but the config now names ${metric2}: results would not compare. Use a new --tag`
     );
   }
-  const changed = diffManifests(header.frozen_hashes, await hashFrozen(ws2.worktree, config2.frozen));
+  const changed = diffManifests(header.frozen_hashes, await hashFrozen(ws.worktree, config2.frozen));
   if (changed.length > 0) {
     throw new AutoexpError(
-      `the frozen harness changed since tag ${ws2.tag} started (${changed.slice(0, 3).join(", ")}): scores would not compare. Use a new --tag`
+      `the frozen harness changed since tag ${ws.tag} started (${changed.slice(0, 3).join(", ")}): scores would not compare. Use a new --tag`
     );
   }
 }
-async function evalChecked(ws2, config2, name, env, frozen) {
-  const logs = join6(ws2.stateDir, "logs");
+async function evalChecked(ws, config2, name, env, frozen) {
+  const logs = join6(ws.stateDir, "logs");
   await mkdir2(logs, { recursive: true });
   const outcome = await runEval(
     config2,
-    ws2.worktree,
+    ws.worktree,
     join6(logs, `${name}.log`),
     env,
-    join6(ws2.stateDir, "eval.pid")
+    join6(ws.stateDir, "eval.pid")
   );
-  const tampered = diffManifests(frozen, await hashFrozen(ws2.worktree, config2.frozen));
+  const tampered = diffManifests(frozen, await hashFrozen(ws.worktree, config2.frozen));
   return { ...outcome, tampered };
 }
-function round(x3) {
-  return Math.round(x3 * 1e3) / 1e3;
+function round(x) {
+  return Math.round(x * 1e3) / 1e3;
 }
 var BatchLoop = class {
   done = 0;
@@ -34766,14 +30582,14 @@ var BatchLoop = class {
   #seen = /* @__PURE__ */ new Map();
   #targetFiles = [];
   #started = performance.now();
-  constructor(ws2, config2, log, deps) {
-    this.#ws = ws2;
+  constructor(ws, config2, log, deps) {
+    this.#ws = ws;
     this.#config = config2;
     this.#log = log;
     this.#deps = deps;
     this.#isTarget = compileGlobs(config2.target);
-    for (const r2 of log.results)
-      if (r2.content_key && EVALUATED2.has(r2.status)) this.#seen.set(r2.content_key, r2);
+    for (const r of log.results)
+      if (r.content_key && EVALUATED2.has(r.status)) this.#seen.set(r.content_key, r);
   }
   async run(planned, signal) {
     this.#targetFiles = (await this.#ws.git.listFiles()).filter(this.#isTarget);
@@ -34790,14 +30606,14 @@ var BatchLoop = class {
     if (signal?.aborted) return "interrupted";
     if (this.done >= planned) return `experiments budget reached (${planned})`;
     if (performance.now() - this.#started >= budget.wall_clock) return "wall_clock budget reached";
-    const cost = rows.reduce((s, r2) => s + (r2.cost_usd || 0), 0);
+    const cost = rows.reduce((s, r) => s + (r.cost_usd || 0), 0);
     if (budget.cost_usd !== void 0 && cost >= budget.cost_usd)
       return `cost budget reached ($${cost.toFixed(2)})`;
     let failures = 0;
     for (let i = rows.length - 1; i >= 0 && FAILURES.has(rows[i].status); i--) failures++;
     if (failures >= budget.stop_after_failures)
       return `${failures} consecutive failures (budget.stop_after_failures)`;
-    const lastKept = rows.findLastIndex((r2) => KEPT.has(r2.status));
+    const lastKept = rows.findLastIndex((r) => KEPT.has(r.status));
     if (budget.plateau !== void 0 && rows.length - 1 - lastKept >= budget.plateau) {
       return `plateau: no keep in ${rows.length - 1 - lastKept} experiments (budget.plateau)`;
     }
@@ -34805,18 +30621,18 @@ var BatchLoop = class {
   }
   /** One experiment, steps 1-10 of DESIGN.md's loop. Returns a stop reason or null. */
   async #experiment(planned) {
-    const ws2 = this.#ws;
+    const ws = this.#ws;
     const { faults } = this.#deps;
     const iteration = this.#log.results.at(-1).iteration + 1;
-    const head = ws2.head;
+    const head = ws.head;
     const incumbent = incumbentOf(this.#log);
-    const scratch = join6(ws2.stateDir, "scratch");
+    const scratch = join6(ws.stateDir, "scratch");
     await mkdir2(scratch, { recursive: true });
     const agentStart = performance.now();
     let proposal;
     try {
       proposal = await this.#deps.agent.propose({
-        worktree: ws2.worktree,
+        worktree: ws.worktree,
         iteration,
         config: this.#config,
         metric: this.#deps.metric,
@@ -34837,7 +30653,7 @@ var BatchLoop = class {
     const agentSeconds = round((performance.now() - agentStart) / 1e3);
     faults.at("after-agent", iteration);
     if (proposal.ok && proposal.exhausted) {
-      await ws2.git.resetHard(head);
+      await ws.git.resetHard(head);
       return proposal.description;
     }
     const verdict = await this.#judge(iteration, head, incumbent, proposal);
@@ -34849,7 +30665,7 @@ var BatchLoop = class {
       iteration,
       commit: verdict.commit?.slice(0, 7) ?? "",
       commit_full: verdict.commit ?? null,
-      diff: verdict.commit ? `refs/autoexp/${ws2.tag}/${iteration}` : null,
+      diff: verdict.commit ? `refs/autoexp/${ws.tag}/${iteration}` : null,
       score: verdict.score,
       delta: verdict.delta,
       guard_score: guardName ? verdict.metrics[guardName] ?? null : null,
@@ -34869,15 +30685,15 @@ var BatchLoop = class {
     };
     const key = verdict.key;
     if (key) row.content_key = key;
-    await appendLog(ws2.logPath, [row], {
-      beforeWrite: (data) => faults.tornWrite(iteration, ws2.logPath, data)
+    await appendLog(ws.logPath, [row], {
+      beforeWrite: (data) => faults.tornWrite(iteration, ws.logPath, data)
     });
     this.#log.results.push(row);
     faults.at("after-ledger", iteration);
-    await ws2.finalize(this.#log, [row]);
+    await ws.finalize(this.#log, [row]);
     faults.at("after-refs", iteration);
-    await ws2.git.resetHard(ws2.head);
-    if (KEPT.has(row.status)) this.#targetFiles = (await ws2.git.listFiles()).filter(this.#isTarget);
+    await ws.git.resetHard(ws.head);
+    if (KEPT.has(row.status)) this.#targetFiles = (await ws.git.listFiles()).filter(this.#isTarget);
     if (key && EVALUATED2.has(row.status)) this.#seen.set(key, row);
     this.done++;
     const best = incumbentOf(this.#log).score;
@@ -34888,12 +30704,12 @@ var BatchLoop = class {
   }
   /** Scope, duplicates, commit, eval, decision: everything between the agent and the ledger. */
   async #judge(iteration, head, incumbent, proposal) {
-    const ws2 = this.#ws;
+    const ws = this.#ws;
     const none = { score: null, delta: null, metrics: {}, samples: {}, guard_pass: null };
     const frozenRef = this.#log.config.frozen_hashes;
-    const changes = await ws2.git.changedPaths();
+    const changes = await ws.git.changedPaths();
     if (!proposal.ok) {
-      const commit2 = changes.length > 0 ? await ws2.git.commitWorktree("all", head, `autoexp(${ws2.tag}) #${iteration} agent_error`) : void 0;
+      const commit2 = changes.length > 0 ? await ws.git.commitWorktree("all", head, `autoexp(${ws.tag}) #${iteration} agent_error`) : void 0;
       return {
         ...none,
         status: "agent_error",
@@ -34903,25 +30719,25 @@ var BatchLoop = class {
     }
     if (changes.length === 0)
       return { ...none, status: "no_change", reason: "the agent changed no file" };
-    const outside = [...new Set(changes.map((c3) => c3.path))].filter(
-      (p2) => !this.#isTarget(p2) || p2.startsWith(".autoexp/")
+    const outside = [...new Set(changes.map((c) => c.path))].filter(
+      (p) => !this.#isTarget(p) || p.startsWith(".autoexp/")
     );
     const frozenChanged = diffManifests(
       frozenRef,
-      await hashFrozen(ws2.worktree, this.#config.frozen)
+      await hashFrozen(ws.worktree, this.#config.frozen)
     );
     if (outside.length > 0 || frozenChanged.length > 0) {
-      const commit2 = await ws2.git.commitWorktree(
+      const commit2 = await ws.git.commitWorktree(
         "all",
         head,
-        `autoexp(${ws2.tag}) #${iteration} violation: ${proposal.description}`
+        `autoexp(${ws.tag}) #${iteration} violation: ${proposal.description}`
       );
       const reason = outside.length > 0 ? `changed files outside target: ${outside.slice(0, 5).join(", ")}` : `changed frozen files: ${frozenChanged.slice(0, 5).join(", ")}`;
       return { ...none, status: "violation", reason, commit: commit2 };
     }
-    const changedTargets = new Set(changes.map((c3) => c3.path));
+    const changedTargets = new Set(changes.map((c) => c.path));
     const files = [.../* @__PURE__ */ new Set([...this.#targetFiles, ...changedTargets])];
-    const key = await contentKey(ws2.worktree, files);
+    const key = await contentKey(ws.worktree, files);
     const prior = this.#seen.get(key);
     if (prior) {
       return {
@@ -34935,10 +30751,10 @@ var BatchLoop = class {
         reason: `same code as #${prior.iteration} (${prior.status}); its result is reused, the eval did not run`
       };
     }
-    const commit = await ws2.git.commitWorktree(
+    const commit = await ws.git.commitWorktree(
       [...changedTargets],
       head,
-      `autoexp(${ws2.tag}) #${iteration}: ${proposal.description}`
+      `autoexp(${ws.tag}) #${iteration}: ${proposal.description}`
     );
     this.#deps.faults.at("after-commit", iteration);
     const samples = {};
@@ -34946,7 +30762,7 @@ var BatchLoop = class {
     for (let run = 0; run < this.#config.eval.repeats; run++) {
       const timer = this.#deps.faults.duringEval(iteration);
       const outcome = await evalChecked(
-        ws2,
+        ws,
         this.#config,
         `${iteration}-${run}`,
         this.#deps.evalEnv,
@@ -34976,7 +30792,7 @@ var BatchLoop = class {
       addSamples(samples, outcome.metrics);
     }
     const metrics = Object.fromEntries(
-      Object.entries(samples).map(([k2, v2]) => [k2, meanAndSd(v2).mean])
+      Object.entries(samples).map(([k, v]) => [k, meanAndSd(v).mean])
     );
     const score = metrics[this.#deps.metric];
     const decision = decide({
@@ -35004,7 +30820,7 @@ var BatchLoop = class {
   async #restorable(tampered) {
     const tracked = new Set(await this.#ws.git.listFiles());
     return tampered.every(
-      (t2) => tracked.has(t2.replace(/ (modified|deleted|added)$/, "")) || t2.endsWith(" added")
+      (t) => tracked.has(t.replace(/ (modified|deleted|added)$/, "")) || t.endsWith(" added")
     );
   }
 };
@@ -35014,8 +30830,8 @@ function addSamples(samples, metrics) {
     samples[name].push(value);
   }
 }
-function round6(x3) {
-  return Number(x3.toPrecision(12));
+function round6(x) {
+  return Number(x.toPrecision(12));
 }
 
 // action/cli/find-templates.ts
@@ -35036,7 +30852,7 @@ function findTemplates(from = import.meta.url) {
 function formatEvent(event, metric2) {
   switch (event.type) {
     case "recovered":
-      return event.messages.map((m2) => `recovered: ${m2}`).join("\n");
+      return event.messages.map((m) => `recovered: ${m}`).join("\n");
     case "baseline":
       return `baseline    ${metric2} ${formatScore(event.score)} (${event.runs} run${event.runs > 1 ? "s" : ""}, ${event.seconds.toFixed(1)}s${event.noise !== null ? `, noise sd ${formatScore(event.noise)}` : ""}, min_delta ${formatScore(event.minDelta)})`;
     case "resumed":
@@ -35071,39 +30887,39 @@ Usage:
                                                render a dashboard from any karpathy results.tsv or log
 
 Exit codes: 0 done, 1 the run failed, 2 bad input (nothing was changed).`;
-async function main(argv, io2) {
+async function main(argv, io) {
   const [command2, ...rest] = argv;
   try {
     switch (command2) {
       case "run":
-        return await runCommand(rest, io2);
+        return await runCommand(rest, io);
       case "demo":
-        return await demoCommand(rest, io2);
+        return await demoCommand(rest, io);
       case "status":
-        return await statusCommand(rest, io2);
+        return await statusCommand(rest, io);
       case "validate":
-        return await validateCommand(rest, io2);
+        return await validateCommand(rest, io);
       case "report":
-        return await reportCommand(rest, io2);
+        return await reportCommand(rest, io);
       case void 0:
       case "help":
       case "--help":
       case "-h":
-        io2.out(USAGE);
+        io.out(USAGE);
         return command2 === void 0 ? 2 : 0;
       default:
-        io2.err(`autoexp: unknown command ${JSON.stringify(command2)}
+        io.err(`autoexp: unknown command ${JSON.stringify(command2)}
 
 ${USAGE}`);
         return 2;
     }
   } catch (error62) {
     if (error62 instanceof AutoexpError) {
-      io2.err(`autoexp: ${error62.message}`);
+      io.err(`autoexp: ${error62.message}`);
       return error62.exitCode;
     }
     if (error62 instanceof TypeError && error62.code?.startsWith("ERR_PARSE_ARGS")) {
-      io2.err(`autoexp: ${error62.message}
+      io.err(`autoexp: ${error62.message}
 
 ${USAGE}`);
       return 2;
@@ -35123,7 +30939,7 @@ async function readValidConfig(file2) {
   if (!result.ok) throw new AutoexpError(formatProblems(file2, result.problems));
   return result.config;
 }
-async function runCommand(args, io2) {
+async function runCommand(args, io) {
   const { values } = parseArgs({
     args: [...args],
     options: {
@@ -35134,17 +30950,17 @@ async function runCommand(args, io2) {
     strict: true
   });
   const experiments = positiveInt("experiments", values.experiments);
-  const file2 = resolve(io2.cwd, values.config);
+  const file2 = resolve(io.cwd, values.config);
   const config2 = await readValidConfig(file2);
   const tag = validateTag(values.tag ?? defaultTag(config2.name));
-  return runAndReport(io2, {
-    repoDir: io2.cwd,
+  return runAndReport(io, {
+    repoDir: io.cwd,
     config: config2,
     tag,
     ...experiments ? { experiments } : {}
   });
 }
-async function runAndReport(io2, options) {
+async function runAndReport(io, options) {
   const metric2 = primaryMetric(options.config);
   const controller = new AbortController();
   const onSignal = () => {
@@ -35152,7 +30968,7 @@ async function runAndReport(io2, options) {
       killActiveGroups();
       process.exit(130);
     }
-    io2.err(
+    io.err(
       "\nautoexp: stopping after this experiment (press Ctrl-C again to stop now; the experiment in flight is then lost)"
     );
     controller.abort();
@@ -35160,17 +30976,17 @@ async function runAndReport(io2, options) {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   try {
-    io2.out(
+    io.out(
       `autoexp: tag ${options.tag} on branch autoexp/${options.tag}, agent ${options.config.agent.use}`
     );
     const result = await runBatch({
       ...options,
-      env: io2.env,
+      env: io.env,
       signal: controller.signal,
-      onEvent: (event) => io2.out(formatEvent(event, metric2))
+      onEvent: (event) => io.out(formatEvent(event, metric2))
     });
     const pct = result.improvementPct !== null ? ` (${result.improvementPct > 0 ? "+" : ""}${result.improvementPct.toFixed(2)}%)` : "";
-    io2.out(
+    io.out(
       [
         "",
         `done: ${result.experiments} experiment(s) this batch, ${result.total} on record, ${result.kept} kept`,
@@ -35184,7 +31000,7 @@ async function runAndReport(io2, options) {
     process.off("SIGTERM", onSignal);
   }
 }
-async function demoCommand(args, io2) {
+async function demoCommand(args, io) {
   const { values } = parseArgs({
     args: [...args],
     options: {
@@ -35194,7 +31010,7 @@ async function demoCommand(args, io2) {
     strict: true
   });
   const experiments = positiveInt("experiments", values.experiments);
-  const dir = resolve(io2.cwd, values.dir);
+  const dir = resolve(io.cwd, values.dir);
   const existing = await readdir(dir).catch(() => []);
   if (existing.length > 0) {
     throw new AutoexpError(
@@ -35203,7 +31019,7 @@ async function demoCommand(args, io2) {
   }
   await mkdir3(dir, { recursive: true });
   await cp(join8(findTemplates(), "examples", "tiny-train"), dir, { recursive: true });
-  const git = new Git(dir, io2.env);
+  const git = new Git(dir, io.env);
   await git.raw(["init", "--quiet", "--initial-branch=main"]);
   const identity = await git.raw(["config", "user.email"]).catch(() => "");
   if (!identity.trim()) {
@@ -35212,57 +31028,57 @@ async function demoCommand(args, io2) {
   }
   await git.raw(["add", "-A"]);
   await git.raw(["commit", "--quiet", "--no-verify", "--no-gpg-sign", "-m", "tiny-train example"]);
-  io2.out(
+  io.out(
     `autoexp demo: a tiny neural network in ${dir}; the search agent tunes train.js, eval.js is frozen`
   );
   const config2 = await readValidConfig(join8(dir, "autoexp.yml"));
-  const code = await runAndReport(io2, { repoDir: dir, config: config2, tag: "demo", experiments });
-  io2.out(
+  const code = await runAndReport(io, { repoDir: dir, config: config2, tag: "demo", experiments });
+  io.out(
     `
 Look at: ${dir} (git log autoexp/demo), and the record: git -C ${dir} show autoexp/demo:.autoexp/demo/dashboard.md`
   );
   return code;
 }
-async function validateCommand(args, io2) {
+async function validateCommand(args, io) {
   const { values } = parseArgs({
     args: [...args],
     options: { config: { type: "string", default: "autoexp.yml" } },
     strict: true
   });
-  const file2 = resolve(io2.cwd, values.config);
+  const file2 = resolve(io.cwd, values.config);
   const result = await loadConfig(file2);
   if (!result.ok) {
-    io2.err(formatProblems(values.config, result.problems));
+    io.err(formatProblems(values.config, result.problems));
     return 2;
   }
   const { config: config2 } = result;
-  const repo = new Git(io2.cwd, io2.env);
+  const repo = new Git(io.cwd, io.env);
   const committed = await repo.listFiles().catch(() => null);
   if (committed) {
     const untracked = (await repo.raw(["ls-files", "--others", "--exclude-standard", "-z"])).split("\0").filter(Boolean);
     const { problems, warnings } = checkScopeFiles(config2, committed, untracked);
-    for (const w2 of warnings) io2.err(`warning: ${w2.path}: ${w2.message}`);
+    for (const w of warnings) io.err(`warning: ${w.path}: ${w.message}`);
     if (problems.length > 0) {
-      io2.err(formatProblems(values.config, problems));
+      io.err(formatProblems(values.config, problems));
       return 2;
     }
   }
   const metric2 = primaryMetric(config2);
-  io2.out(
+  io.out(
     `${values.config} is valid: ${metric2} (${config2.eval.metrics[metric2].goal}), target ${config2.target.join(", ")}, frozen ${config2.frozen.join(", ") || "(none)"}, agent ${config2.agent.use}, ${config2.budget.experiments} experiments per batch`
   );
   return 0;
 }
-async function statusCommand(args, io2) {
+async function statusCommand(args, io) {
   const { values } = parseArgs({
     args: [...args],
     options: { config: { type: "string", default: "autoexp.yml" }, tag: { type: "string" } },
     strict: true
   });
-  const repo = new Git(io2.cwd, io2.env);
+  const repo = new Git(io.cwd, io.env);
   let tag = values.tag;
   if (!tag) {
-    const config2 = await readValidConfig(resolve(io2.cwd, values.config));
+    const config2 = await readValidConfig(resolve(io.cwd, values.config));
     tag = defaultTag(config2.name);
   }
   validateTag(tag);
@@ -35271,11 +31087,11 @@ async function statusCommand(args, io2) {
   if (text === null) {
     const branches = (await repo.raw(["branch", "--list", "autoexp/*", "--format=%(refname:short)"])).trim();
     throw new AutoexpError(
-      `no autoexp record for tag ${tag}.${branches ? ` Tags here: ${branches.split("\n").map((b3) => b3.replace("autoexp/", "")).join(", ")}` : " Start one with `autoexp run`."}`
+      `no autoexp record for tag ${tag}.${branches ? ` Tags here: ${branches.split("\n").map((b) => b.replace("autoexp/", "")).join(", ")}` : " Start one with `autoexp run`."}`
     );
   }
   const view = viewFromLog(parseLog(text), tag);
-  io2.out(
+  io.out(
     [
       `autoexp \xB7 ${tag}`,
       renderHeadline(view).replaceAll("**", ""),
@@ -35284,15 +31100,15 @@ async function statusCommand(args, io2) {
       "recent:"
     ].join("\n")
   );
-  for (const r2 of view.rows.slice(-10)) {
-    io2.out(
-      `  #${r2.iteration} ${r2.status.padEnd(14)} ${r2.score ?? "\u2014"}  ${r2.commit}  ${r2.description}`
+  for (const r of view.rows.slice(-10)) {
+    io.out(
+      `  #${r.iteration} ${r.status.padEnd(14)} ${r.score ?? "\u2014"}  ${r.commit}  ${r.description}`
     );
   }
-  if (view.stopReason) io2.out(`last batch stopped: ${view.stopReason}`);
+  if (view.stopReason) io.out(`last batch stopped: ${view.stopReason}`);
   return 0;
 }
-async function reportCommand(args, io2) {
+async function reportCommand(args, io) {
   const { values, positionals } = parseArgs({
     args: [...args],
     options: { goal: { type: "string", default: "minimize" }, out: { type: "string" } },
@@ -35307,7 +31123,7 @@ async function reportCommand(args, io2) {
       `--goal must be minimize or maximize, got ${JSON.stringify(values.goal)}`
     );
   }
-  const text = await readFile8(resolve(io2.cwd, file2), "utf8").catch(() => {
+  const text = await readFile8(resolve(io.cwd, file2), "utf8").catch(() => {
     throw new AutoexpError(`cannot read ${file2}: no such file`);
   });
   let markdown;
@@ -35322,8 +31138,8 @@ async function reportCommand(args, io2) {
   } catch (error62) {
     throw new AutoexpError(`cannot read ${file2}: ${error62.message}`);
   }
-  if (values.out) await writeFile4(resolve(io2.cwd, values.out), markdown);
-  else io2.out(markdown);
+  if (values.out) await writeFile4(resolve(io.cwd, values.out), markdown);
+  else io.out(markdown);
   return 0;
 }
 

@@ -1,4 +1,4 @@
-import { type SimpleGit, simpleGit } from "simple-git";
+import { execFile } from "node:child_process";
 
 const PASS_ENV = ["PATH", "HOME", "USER", "LOGNAME", "TMPDIR", "XDG_CONFIG_HOME", "SSH_AUTH_SOCK"];
 const ALLOWED_ENV = [
@@ -9,6 +9,14 @@ const ALLOWED_ENV = [
   "GIT_COMMITTER_NAME",
   "GIT_COMMITTER_EMAIL",
 ];
+
+/** A git command that failed; the message carries git's own words. */
+export class GitError extends Error {
+  override name = "GitError";
+  constructor(args: readonly string[], message: string, options?: { cause?: unknown }) {
+    super(`git ${args[0]} failed: ${message}`, options);
+  }
+}
 
 /** A changed path from `git status --porcelain -z` (XY code as git prints it). */
 export interface ChangedPath {
@@ -23,33 +31,41 @@ export interface ChangedPath {
  */
 export class Git {
   readonly dir: string;
-  #git: SimpleGit | undefined;
   #env: Record<string, string | undefined>;
 
   constructor(dir: string, env: Record<string, string | undefined> = process.env) {
     this.dir = dir;
-    // git gets a small, known environment: ambient GIT_* variables (GIT_DIR from a hook, say) would
-    // point it elsewhere, and simple-git refuses editor/pager variables outright.
+    // git gets a small, known environment: ambient GIT_* variables (GIT_DIR from a hook, say)
+    // would point it somewhere else.
     const pass = Object.entries(env).filter(
       ([k]) => PASS_ENV.includes(k) || ALLOWED_ENV.includes(k),
     );
     this.#env = { ...Object.fromEntries(pass), GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" };
   }
 
-  #create(env: Record<string, string | undefined>): SimpleGit {
-    return simpleGit({
-      baseDir: this.dir,
-      maxConcurrentProcesses: 1,
-      allowEnvironment: ALLOWED_ENV,
-    }).env(env);
-  }
-
-  /** Runs git with argv (never a shell) and returns stdout. */
-  raw(args: readonly string[], env?: Record<string, string>): Promise<string> {
-    // Created on first use: a worktree's folder may not exist yet when this object is made.
-    if (env) return this.#create({ ...this.#env, ...env }).raw([...args]);
-    this.#git ??= this.#create(this.#env);
-    return this.#git.raw([...args]);
+  /**
+   * Runs git with argv (never a shell) and returns stdout. Spawned directly rather than through
+   * simple-git, which waits a fixed 50 ms after every command that prints nothing (`reset -q`,
+   * `clean`, a clean `status`): that alone was most of an experiment's overhead.
+   */
+  raw(args: readonly string[], env?: Record<string, string>, input?: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const child = execFile(
+        "git",
+        [...args],
+        {
+          cwd: this.dir,
+          env: env ? { ...this.#env, ...env } : this.#env,
+          maxBuffer: 256 * 1024 * 1024,
+          encoding: "utf8",
+        },
+        (error, stdout, stderr) => {
+          if (error) reject(new GitError(args, stderr.trim() || error.message, { cause: error }));
+          else resolve(stdout);
+        },
+      );
+      if (input !== undefined) child.stdin?.end(input);
+    });
   }
 
   /** Resolves a ref to a full sha, or null when it does not exist. */
@@ -138,31 +154,12 @@ export class Git {
     const lines = updates.map(
       (u) => `update ${u.ref} ${u.sha}${u.old === undefined ? "" : ` ${u.old || "0".repeat(40)}`}`,
     );
-    await this.#withStdin(["update-ref", "--stdin"], `${lines.join("\n")}\n`);
+    await this.raw(["update-ref", "--stdin"], undefined, `${lines.join("\n")}\n`);
   }
 
   /** Puts the checkout at `sha` (detached) and removes untracked files; ignored files stay. */
   async resetHard(sha: string): Promise<void> {
     await this.raw(["reset", "--hard", "--quiet", sha]);
     await this.raw(["clean", "-fdq"]);
-  }
-
-  #withStdin(args: string[], input: string): Promise<string> {
-    return new Promise((resolve, reject) => {
-      // simple-git has no stdin; this one command is spawned directly.
-      import("node:child_process").then(({ execFile }) => {
-        const child = execFile(
-          "git",
-          args,
-          { cwd: this.dir, env: this.#env },
-          (error, stdout, stderr) => {
-            if (error)
-              reject(new Error(`git ${args.join(" ")} failed: ${stderr.trim()}`, { cause: error }));
-            else resolve(stdout);
-          },
-        );
-        child.stdin?.end(input);
-      }, reject);
-    });
   }
 }

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterEach } from "vitest";
@@ -44,6 +44,15 @@ export function writeFiles(dir: string, files: Record<string, string>): void {
 
 export function read(dir: string, path: string): string {
   return readFileSync(join(dir, path), "utf8");
+}
+
+const EXAMPLE = join(import.meta.dirname, "..", "..", "templates", "examples", "tiny-train");
+
+/** A repo holding the bundled tiny-train example, committed. */
+export function exampleRepo(): string {
+  const files: Record<string, string> = {};
+  for (const name of readdirSync(EXAMPLE)) files[name] = readFileSync(join(EXAMPLE, name), "utf8");
+  return makeRepo(files);
 }
 
 const CLI = join(import.meta.dirname, "..", "..", "action", "cli.ts");

@@ -3,8 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseLog } from "../../action/ledger/log-jsonl.ts";
 import { parseResultsTsv } from "../../action/ledger/results-tsv.ts";
-import { git, makeRepo, read, runCli, tempDir, writeFiles } from "../helpers/repo.ts";
-import { exampleRepo } from "./resume.test.ts";
+import { exampleRepo, git, read, runCli, tempDir, writeFiles } from "../helpers/repo.ts";
 
 /** Everything git knows about a repo, to prove a refused command changed nothing. */
 function snapshot(repo: string): string {

@@ -1,18 +1,9 @@
-import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseLog } from "../../action/ledger/log-jsonl.ts";
 import { parseResultsTsv } from "../../action/ledger/results-tsv.ts";
 import { KEPT, type ResultEntry } from "../../action/ledger/types.ts";
-import { git, makeRepo, runCli } from "../helpers/repo.ts";
-
-const EXAMPLE = join(import.meta.dirname, "../../templates/examples/tiny-train");
-
-export function exampleRepo(): string {
-  const files: Record<string, string> = {};
-  for (const name of readdirSync(EXAMPLE)) files[name] = readFileSync(join(EXAMPLE, name), "utf8");
-  return makeRepo(files);
-}
+import { exampleRepo, git, runCli } from "../helpers/repo.ts";
 
 /** The invariants DESIGN.md promises after any crash and resume. */
 function checkInvariants(repo: string, tag: string): ResultEntry[] {
