@@ -14,10 +14,10 @@ writeFileSync(
   `const c = require("node:child_process").spawn(process.execPath, ["-e", "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000)"], { stdio: "inherit" });
    require("node:fs").writeFileSync("grandchild.pid", String(c.pid)); setInterval(() => {}, 1000);`,
 );
+// A killed process stays a zombie until something reaps it; it runs no more, so it counts as dead.
 const alive = (pid: number) => {
   try {
-    process.kill(pid, 0);
-    return true;
+    return readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.[0] !== "Z";
   } catch {
     return false;
   }
@@ -25,10 +25,18 @@ const alive = (pid: number) => {
 const lags: number[] = [];
 for (let i = 0; i < runs; i++) {
   const start = performance.now();
-  await runProcess({ command: [process.execPath, "forever.js"], cwd: dir, env: process.env, timeoutMs: limit, logPath: join(dir, "log") });
+  await runProcess({
+    command: [process.execPath, "forever.js"],
+    cwd: dir,
+    env: process.env,
+    timeoutMs: limit,
+    logPath: join(dir, "log"),
+  });
   const grandchild = Number(readFileSync(join(dir, "grandchild.pid"), "utf8"));
   while (alive(grandchild)) await new Promise((r) => setTimeout(r, 5));
   lags.push(performance.now() - start - limit);
 }
 rmSync(dir, { recursive: true, force: true });
-console.log(`group dead after the limit: ${lags.map((l) => `${Math.round(l)} ms`).join(", ")} (max ${Math.round(Math.max(...lags))} ms; target < 2000 ms)`);
+console.log(
+  `group dead after the limit: ${lags.map((l) => `${Math.round(l)} ms`).join(", ")} (max ${Math.round(Math.max(...lags))} ms; target < 2000 ms)`,
+);

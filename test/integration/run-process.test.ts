@@ -4,10 +4,10 @@ import { describe, expect, it } from "vitest";
 import { runProcess } from "../../action/util/run-process.ts";
 import { tempDir, writeFiles } from "../helpers/repo.ts";
 
+/** Running, as opposed to gone or a zombie (killed, not yet reaped by init: it runs no more). */
 function alive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    return readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.[0] !== "Z";
   } catch {
     return false;
   }
