@@ -29182,19 +29182,15 @@ function killLeftoverGroup(pidFile) {
     return false;
   }
   rmSync(pidFile, { force: true });
-  if (!(pid > 0)) return false;
+  return pid > 0 && killGroup(pid, "SIGKILL");
+}
+function killGroup(pid, signal) {
+  if (pid === void 0) return false;
   try {
-    process.kill(-pid, "SIGKILL");
+    process.kill(-pid, signal);
     return true;
   } catch {
     return false;
-  }
-}
-function killGroup(pid, signal) {
-  if (pid === void 0) return;
-  try {
-    process.kill(-pid, signal);
-  } catch {
   }
 }
 
@@ -29565,134 +29561,6 @@ async function runEval(config2, cwd, logPath, env, pidFile) {
   return { ...base, status: "ok", metrics };
 }
 
-// action/git/git.ts
-import { execFile } from "node:child_process";
-var PASS_ENV = ["PATH", "HOME", "USER", "LOGNAME", "TMPDIR", "XDG_CONFIG_HOME", "SSH_AUTH_SOCK"];
-var ALLOWED_ENV = [
-  "GIT_TERMINAL_PROMPT",
-  "GIT_INDEX_FILE",
-  "GIT_AUTHOR_NAME",
-  "GIT_AUTHOR_EMAIL",
-  "GIT_COMMITTER_NAME",
-  "GIT_COMMITTER_EMAIL"
-];
-var GitError = class extends Error {
-  name = "GitError";
-  constructor(args, message, options) {
-    super(`git ${args[0]} failed: ${message}`, options);
-  }
-};
-var Git = class {
-  dir;
-  #env;
-  constructor(dir, env = process.env) {
-    this.dir = dir;
-    const pass = Object.entries(env).filter(
-      ([k]) => PASS_ENV.includes(k) || ALLOWED_ENV.includes(k)
-    );
-    this.#env = { ...Object.fromEntries(pass), GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" };
-  }
-  /**
-   * Runs git with argv (never a shell) and returns stdout. Spawned directly rather than through
-   * simple-git, which waits a fixed 50 ms after every command that prints nothing (`reset -q`,
-   * `clean`, a clean `status`): that alone was most of an experiment's overhead.
-   */
-  raw(args, env, input2) {
-    return new Promise((resolve2, reject) => {
-      const child = execFile(
-        "git",
-        [...args],
-        {
-          cwd: this.dir,
-          env: env ? { ...this.#env, ...env } : this.#env,
-          maxBuffer: 256 * 1024 * 1024,
-          encoding: "utf8"
-        },
-        (error62, stdout, stderr) => {
-          if (error62) reject(new GitError(args, stderr.trim() || error62.message, { cause: error62 }));
-          else resolve2(stdout);
-        }
-      );
-      if (input2 !== void 0) child.stdin?.end(input2);
-    });
-  }
-  /** Resolves a ref to a full sha, or null when it does not exist. */
-  async resolve(ref) {
-    try {
-      return (await this.raw(["rev-parse", "--verify", "--quiet", `${ref}^{commit}`])).trim() || null;
-    } catch {
-      return null;
-    }
-  }
-  /** Reads a file from a commit, or null when the path is not there. */
-  async show(ref, path) {
-    try {
-      return await this.raw(["show", `${ref}:${path}`]);
-    } catch {
-      return null;
-    }
-  }
-  /** Paths that differ from HEAD or are untracked (ignored files excluded). */
-  async changedPaths() {
-    const out = await this.raw(["status", "--porcelain=v1", "-z", "--untracked-files=all"]);
-    const changes = [];
-    const fields = out.split("\0");
-    for (let i = 0; i < fields.length; i++) {
-      const field = fields[i];
-      if (field.length < 4) continue;
-      const code = field.slice(0, 2);
-      changes.push({ path: field.slice(3), code });
-      if (code[0] === "R" || code[0] === "C") changes.push({ path: fields[++i], code });
-    }
-    return changes;
-  }
-  /** Tracked files at HEAD of this checkout. */
-  async listFiles() {
-    return (await this.raw(["ls-files", "-z"])).split("\0").filter(Boolean);
-  }
-  /** Stages `paths` (or everything) and commits the index on `parent` without moving HEAD. */
-  async commitWorktree(paths, parent, message) {
-    await this.raw(["add", "-A", "--", ...paths === "all" ? ["."] : paths]);
-    const tree = (await this.raw(["write-tree"])).trim();
-    return this.commitTree(tree, [parent], message);
-  }
-  /**
-   * Commits `parent`'s tree with `paths` replaced by the worktree's copies, through a private
-   * index file so the checkout's own index and files are not touched.
-   */
-  async commitFilesOnto(parent, paths, indexFile, message) {
-    const env = { GIT_INDEX_FILE: indexFile };
-    await this.raw(["read-tree", parent], env);
-    await this.raw(["update-index", "--add", "--", ...paths], env);
-    const tree = (await this.raw(["write-tree"], env)).trim();
-    return this.commitTree(tree, [parent], message);
-  }
-  async commitTree(tree, parents, message) {
-    const args = [
-      "commit-tree",
-      "--no-gpg-sign",
-      tree,
-      ...parents.flatMap((p) => ["-p", p]),
-      "-m",
-      message
-    ];
-    return (await this.raw(args)).trim();
-  }
-  /** Moves several refs in one transaction: all or none. `old: ""` means "must not exist yet". */
-  async updateRefs(updates) {
-    const lines = updates.map(
-      (u) => `update ${u.ref} ${u.sha}${u.old === void 0 ? "" : ` ${u.old || "0".repeat(40)}`}`
-    );
-    await this.raw(["update-ref", "--stdin"], void 0, `${lines.join("\n")}
-`);
-  }
-  /** Puts the checkout at `sha` (detached) and removes untracked files; ignored files stay. */
-  async resetHard(sha) {
-    await this.raw(["reset", "--hard", "--quiet", sha]);
-    await this.raw(["clean", "-fdq"]);
-  }
-};
-
 // action/ledger/log-jsonl.ts
 import { open as open3, readFile as readFile5, truncate } from "node:fs/promises";
 var LedgerCorruptError = class extends Error {
@@ -29997,6 +29865,134 @@ import { existsSync } from "node:fs";
 import { mkdir, open as open4, readFile as readFile7, rename, rm as rm2, writeFile as writeFile3 } from "node:fs/promises";
 import { join as join5 } from "node:path";
 
+// action/git/git.ts
+import { execFile } from "node:child_process";
+var PASS_ENV = ["PATH", "HOME", "USER", "LOGNAME", "TMPDIR", "XDG_CONFIG_HOME", "SSH_AUTH_SOCK"];
+var ALLOWED_ENV = [
+  "GIT_TERMINAL_PROMPT",
+  "GIT_INDEX_FILE",
+  "GIT_AUTHOR_NAME",
+  "GIT_AUTHOR_EMAIL",
+  "GIT_COMMITTER_NAME",
+  "GIT_COMMITTER_EMAIL"
+];
+var GitError = class extends Error {
+  name = "GitError";
+  constructor(args, message, options) {
+    super(`git ${args[0]} failed: ${message}`, options);
+  }
+};
+var Git = class {
+  dir;
+  #env;
+  constructor(dir, env = process.env) {
+    this.dir = dir;
+    const pass = Object.entries(env).filter(
+      ([k]) => PASS_ENV.includes(k) || ALLOWED_ENV.includes(k)
+    );
+    this.#env = { ...Object.fromEntries(pass), GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" };
+  }
+  /**
+   * Runs git with argv (never a shell) and returns stdout. Spawned directly rather than through
+   * simple-git, which waits a fixed 50 ms after every command that prints nothing (`reset -q`,
+   * `clean`, a clean `status`): that alone was most of an experiment's overhead.
+   */
+  raw(args, env, input2) {
+    return new Promise((resolve2, reject) => {
+      const child = execFile(
+        "git",
+        [...args],
+        {
+          cwd: this.dir,
+          env: env ? { ...this.#env, ...env } : this.#env,
+          maxBuffer: 256 * 1024 * 1024,
+          encoding: "utf8"
+        },
+        (error62, stdout, stderr) => {
+          if (error62) reject(new GitError(args, stderr.trim() || error62.message, { cause: error62 }));
+          else resolve2(stdout);
+        }
+      );
+      if (input2 !== void 0) child.stdin?.end(input2);
+    });
+  }
+  /** Resolves a ref to a full sha, or null when it does not exist. */
+  async resolve(ref) {
+    try {
+      return (await this.raw(["rev-parse", "--verify", "--quiet", `${ref}^{commit}`])).trim() || null;
+    } catch {
+      return null;
+    }
+  }
+  /** Reads a file from a commit, or null when the path is not there. */
+  async show(ref, path) {
+    try {
+      return await this.raw(["show", `${ref}:${path}`]);
+    } catch {
+      return null;
+    }
+  }
+  /** Paths that differ from HEAD or are untracked (ignored files excluded). */
+  async changedPaths() {
+    const out = await this.raw(["status", "--porcelain=v1", "-z", "--untracked-files=all"]);
+    const changes = [];
+    const fields = out.split("\0");
+    for (let i = 0; i < fields.length; i++) {
+      const field = fields[i];
+      if (field.length < 4) continue;
+      const code = field.slice(0, 2);
+      changes.push({ path: field.slice(3), code });
+      if (code[0] === "R" || code[0] === "C") changes.push({ path: fields[++i], code });
+    }
+    return changes;
+  }
+  /** Tracked files at HEAD of this checkout. */
+  async listFiles() {
+    return (await this.raw(["ls-files", "-z"])).split("\0").filter(Boolean);
+  }
+  /** Stages `paths` (or everything) and commits the index on `parent` without moving HEAD. */
+  async commitWorktree(paths, parent, message) {
+    await this.raw(["add", "-A", "--", ...paths === "all" ? ["."] : paths]);
+    const tree = (await this.raw(["write-tree"])).trim();
+    return this.commitTree(tree, [parent], message);
+  }
+  /**
+   * Commits `parent`'s tree with `paths` replaced by the worktree's copies, through a private
+   * index file so the checkout's own index and files are not touched.
+   */
+  async commitFilesOnto(parent, paths, indexFile, message) {
+    const env = { GIT_INDEX_FILE: indexFile };
+    await this.raw(["read-tree", parent], env);
+    await this.raw(["update-index", "--add", "--", ...paths], env);
+    const tree = (await this.raw(["write-tree"], env)).trim();
+    return this.commitTree(tree, [parent], message);
+  }
+  async commitTree(tree, parents, message) {
+    const args = [
+      "commit-tree",
+      "--no-gpg-sign",
+      tree,
+      ...parents.flatMap((p) => ["-p", p]),
+      "-m",
+      message
+    ];
+    return (await this.raw(args)).trim();
+  }
+  /** Moves several refs in one transaction: all or none. `old: ""` means "must not exist yet". */
+  async updateRefs(updates) {
+    const lines = updates.map(
+      (u) => `update ${u.ref} ${u.sha}${u.old === void 0 ? "" : ` ${u.old || "0".repeat(40)}`}`
+    );
+    await this.raw(["update-ref", "--stdin"], void 0, `${lines.join("\n")}
+`);
+  }
+  /** Puts the checkout at `sha` (detached) and removes untracked files; ignored files stay. */
+  async resetHard(sha) {
+    await this.raw(["reset", "--hard", "--quiet", sha]);
+    await this.raw(["clean", "-fdq"]);
+  }
+};
+
 // action/ledger/render-dashboard.ts
 var MAX_POINTS = 200;
 var MAX_TABLE_ROWS = 200;
@@ -30173,13 +30169,7 @@ var Workspace = class _Workspace {
   /** Opens (or prepares) the tag's workspace, takes its lock, and recovers from any crash. */
   static async open(options) {
     let env = options.env ?? process.env;
-    const probe = new Git(options.repoDir, env);
-    const top = await probe.raw(["rev-parse", "--show-toplevel"]).catch((cause) => {
-      throw new AutoexpError(
-        `${options.repoDir} is not inside a git repository: run \`git init\` and commit your files first`,
-        { cause }
-      );
-    });
+    const probe = await findRepository(options.repoDir, env);
     const email3 = await probe.raw(["config", "user.email"]).catch(() => "");
     if (!email3.trim()) {
       env = {
@@ -30190,7 +30180,7 @@ var Workspace = class _Workspace {
         GIT_COMMITTER_EMAIL: "autoexp@users.noreply.invalid"
       };
     }
-    const repo = new Git(top.trim(), env);
+    const repo = new Git(probe.dir, env);
     const common = (await repo.raw(["rev-parse", "--path-format=absolute", "--git-common-dir"])).trim();
     const stateDir = join5(common, "autoexp", options.tag);
     await mkdir(stateDir, { recursive: true });
@@ -30313,6 +30303,17 @@ var Workspace = class _Workspace {
     await writeAtomic(join5(dir, "dashboard.md"), renderDashboard(viewFromLog(log)));
   }
 };
+async function findRepository(dir, env) {
+  const top = await new Git(dir, env).raw(["rev-parse", "--show-toplevel"]).catch((cause) => {
+    throw new AutoexpError(
+      `${dir} is not inside a git repository: run \`git init\` and commit your files first`,
+      {
+        cause
+      }
+    );
+  });
+  return new Git(top.trim(), env);
+}
 async function writeAtomic(path, content) {
   const temp = `${path}.tmp-${process.pid}`;
   await writeFile3(temp, content);
@@ -30351,13 +30352,7 @@ async function runBatch(options) {
   const env = options.env ?? process.env;
   const emit = options.onEvent ?? (() => {
   });
-  await preflightNewTag(options.repoDir, tag, config2, env).catch((cause) => {
-    if (cause instanceof AutoexpError) throw cause;
-    throw new AutoexpError(
-      `${options.repoDir} is not inside a git repository: run \`git init\` and commit your files first`,
-      { cause }
-    );
-  });
+  await preflightNewTag(options.repoDir, tag, config2, env);
   const {
     workspace: ws,
     log: existing,
@@ -30436,7 +30431,7 @@ function incumbentOf(log) {
   return { score: row.score, iteration: row.iteration, commit: row.commit };
 }
 async function preflightNewTag(repoDir, tag, config2, env) {
-  const repo = new Git(repoDir, env);
+  const repo = await findRepository(repoDir, env);
   if (await repo.resolve(`refs/heads/autoexp/${tag}`)) return;
   if (!await repo.resolve("HEAD")) {
     throw new AutoexpError(`${repoDir} has no commit yet: commit your files, then run autoexp`);

@@ -6,7 +6,6 @@ import { checkScopeFiles, compileGlobs } from "../config/check-scope-files.ts";
 import type { Config } from "../config/schema.ts";
 import { formatProblems, primaryMetric } from "../config/validate-config.ts";
 import { type EvalOutcome, runEval } from "../eval/run-eval.ts";
-import { Git } from "../git/git.ts";
 import { appendLog, type ParsedLog } from "../ledger/log-jsonl.ts";
 import { viewFromLog } from "../ledger/summarize.ts";
 import {
@@ -20,7 +19,7 @@ import { AutoexpError } from "../util/errors.ts";
 import { autoMinDelta, decide, type Guards, meanAndSd } from "./decide.ts";
 import { createFaults } from "./faults.ts";
 import { contentKey, diffManifests, hashFrozen } from "./fingerprint.ts";
-import { Workspace } from "./workspace.ts";
+import { findRepository, Workspace } from "./workspace.ts";
 
 export type BatchEvent =
   | { type: "recovered"; messages: string[] }
@@ -98,13 +97,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
   const { config, tag } = options;
   const env = options.env ?? process.env;
   const emit = options.onEvent ?? (() => {});
-  await preflightNewTag(options.repoDir, tag, config, env).catch((cause) => {
-    if (cause instanceof AutoexpError) throw cause;
-    throw new AutoexpError(
-      `${options.repoDir} is not inside a git repository: run \`git init\` and commit your files first`,
-      { cause },
-    );
-  });
+  await preflightNewTag(options.repoDir, tag, config, env);
   const {
     workspace: ws,
     log: existing,
@@ -201,7 +194,7 @@ async function preflightNewTag(
   config: Config,
   env: Record<string, string | undefined>,
 ): Promise<void> {
-  const repo = new Git(repoDir, env);
+  const repo = await findRepository(repoDir, env);
   if (await repo.resolve(`refs/heads/autoexp/${tag}`)) return;
   if (!(await repo.resolve("HEAD"))) {
     throw new AutoexpError(`${repoDir} has no commit yet: commit your files, then run autoexp`);

@@ -77,13 +77,7 @@ export class Workspace {
     env?: Record<string, string | undefined>;
   }): Promise<OpenedWorkspace> {
     let env = options.env ?? process.env;
-    const probe = new Git(options.repoDir, env);
-    const top = await probe.raw(["rev-parse", "--show-toplevel"]).catch((cause) => {
-      throw new AutoexpError(
-        `${options.repoDir} is not inside a git repository: run \`git init\` and commit your files first`,
-        { cause },
-      );
-    });
+    const probe = await findRepository(options.repoDir, env);
     // Commits need an identity; a fresh CI machine may have none configured.
     const email = await probe.raw(["config", "user.email"]).catch(() => "");
     if (!email.trim()) {
@@ -95,7 +89,7 @@ export class Workspace {
         GIT_COMMITTER_EMAIL: "autoexp@users.noreply.invalid",
       };
     }
-    const repo = new Git(top.trim(), env);
+    const repo = new Git(probe.dir, env);
     const common = (
       await repo.raw(["rev-parse", "--path-format=absolute", "--git-common-dir"])
     ).trim();
@@ -228,6 +222,22 @@ export class Workspace {
     await writeAtomic(join(dir, "results.tsv"), renderResultsTsv(metrics, log.results));
     await writeAtomic(join(dir, "dashboard.md"), renderDashboard(viewFromLog(log)));
   }
+}
+
+/** The repository containing `dir`, at its top level; a clear error when there is none. */
+export async function findRepository(
+  dir: string,
+  env: Record<string, string | undefined>,
+): Promise<Git> {
+  const top = await new Git(dir, env).raw(["rev-parse", "--show-toplevel"]).catch((cause) => {
+    throw new AutoexpError(
+      `${dir} is not inside a git repository: run \`git init\` and commit your files first`,
+      {
+        cause,
+      },
+    );
+  });
+  return new Git(top.trim(), env);
 }
 
 async function writeAtomic(path: string, content: string): Promise<void> {

@@ -100,20 +100,16 @@ export function killLeftoverGroup(pidFile: string): boolean {
     return false;
   }
   rmSync(pidFile, { force: true });
-  if (!(pid > 0)) return false;
+  return pid > 0 && killGroup(pid, "SIGKILL");
+}
+
+/** Signals a whole process group; false when it is already gone (ESRCH). */
+function killGroup(pid: number | undefined, signal: NodeJS.Signals): boolean {
+  if (pid === undefined) return false;
   try {
-    process.kill(-pid, "SIGKILL");
+    process.kill(-pid, signal);
     return true;
   } catch {
     return false;
-  }
-}
-
-function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // ESRCH: the group is already gone.
   }
 }
