@@ -9914,8 +9914,8 @@ function cleanRegex(source) {
 function floatSafeRemainder(val, step) {
   const ratio = val / step;
   const roundedRatio = Math.round(ratio);
-  const tolerance = 4 * Number.EPSILON * Math.max(Math.abs(ratio), 1);
-  if (Math.abs(ratio - roundedRatio) < tolerance)
+  const tolerance2 = 4 * Number.EPSILON * Math.max(Math.abs(ratio), 1);
+  if (Math.abs(ratio - roundedRatio) < tolerance2)
     return 0;
   return ratio - roundedRatio;
 }
@@ -13217,7 +13217,7 @@ function handleIntersectionResults(result, left, right) {
   const unrecKeys = /* @__PURE__ */ new Map();
   let unrecIssue;
   const keyIssues = /* @__PURE__ */ new Map();
-  const collect = (iss, side) => {
+  const collect2 = (iss, side) => {
     let keys;
     if (iss.code === "unrecognized_keys" && !iss.path?.length) {
       unrecIssue ?? (unrecIssue = iss);
@@ -13238,11 +13238,11 @@ function handleIntersectionResults(result, left, right) {
     return true;
   };
   for (const iss of left.issues) {
-    if (!collect(iss, "l"))
+    if (!collect2(iss, "l"))
       result.issues.push(iss);
   }
   for (const iss of right.issues) {
-    if (!collect(iss, "r"))
+    if (!collect2(iss, "r"))
       result.issues.push(iss);
   }
   const bothKeys = [...unrecKeys].filter(([, f]) => f.l && f.r).map(([k]) => k);
@@ -22165,9 +22165,9 @@ function compileValidator(schema, parser) {
 function compile(schema, options) {
   try {
     const parser = compileFn(schema);
-    const clone2 = withParser(schema, parser);
-    clone2._zod.bag.validator = compileValidator(schema, parser);
-    return clone2;
+    const clone3 = withParser(schema, parser);
+    clone3._zod.bag.validator = compileValidator(schema, parser);
+    return clone3;
   } catch (err) {
     if (options?.strict)
       throw err;
@@ -22178,7 +22178,7 @@ function withParser(schema, parser) {
   if (isRecursiveSchema(schema)) {
     throw new ZodCompileUnsupportedError("a schema whose subtree contains a reference cycle");
   }
-  const clone2 = clone(schema);
+  const clone3 = clone(schema);
   const liveRun = schema._zod.run;
   const originalRun = liveRun.__originalRun ?? liveRun;
   const wrapped = (payload, ctx) => {
@@ -22198,12 +22198,12 @@ function withParser(schema, parser) {
     return originalRun(payload, ctx);
   };
   wrapped.__originalRun = originalRun;
-  clone2._zod.bag.fallbackRun = originalRun;
-  clone2._zod.bag.validator = parser;
-  clone2._zod.run = wrapped;
+  clone3._zod.bag.fallbackRun = originalRun;
+  clone3._zod.bag.validator = parser;
+  clone3._zod.run = wrapped;
   if (!liveRun.__originalRun)
-    installCompiledUserMethods(clone2, schema, parser);
-  return clone2;
+    installCompiledUserMethods(clone3, schema, parser);
+  return clone3;
 }
 function installCompiledUserMethods(target, source, parser) {
   const targetAny = target;
@@ -22601,45 +22601,45 @@ var PATTERN_IS_COMPLETE = /* @__PURE__ */ new Set([
   "xid"
 ]);
 function generateStringFormatCheck(doc, ctx, def, accessor, needsValue = true) {
-  const fmt = def.format;
-  if (fmt === "base64") {
+  const fmt3 = def.format;
+  if (fmt3 === "base64") {
     const validator = addConstant(ctx, isValidBase64);
     doc.write(`if (!${validator}(${accessor})) return INVALID;`);
     return accessor;
   }
-  if (fmt === "base64url") {
+  if (fmt3 === "base64url") {
     const validator = addConstant(ctx, isValidBase64URL);
     doc.write(`if (!${validator}(${accessor})) return INVALID;`);
     return accessor;
   }
-  if (fmt === "jwt") {
+  if (fmt3 === "jwt") {
     const validator = addConstant(ctx, isValidJWT);
     const alg = addConstant(ctx, def.alg ?? null);
     doc.write(`if (!${validator}(${accessor}, ${alg})) return INVALID;`);
     return accessor;
   }
-  if (fmt === "ipv6") {
+  if (fmt3 === "ipv6") {
     const validator = addConstant(ctx, isValidIPv6);
     doc.write(`if (!${validator}(${accessor})) return INVALID;`);
     return accessor;
   }
-  if (fmt === "cidrv6") {
+  if (fmt3 === "cidrv6") {
     const validator = addConstant(ctx, isValidCIDRv6);
     doc.write(`if (!${validator}(${accessor})) return INVALID;`);
     return accessor;
   }
-  if (fmt === "credit_card") {
+  if (fmt3 === "credit_card") {
     const validator = addConstant(ctx, isValidCreditCard);
     doc.write(`if (!${validator}(${accessor})) return INVALID;`);
     return accessor;
   }
-  if (fmt === "iban") {
+  if (fmt3 === "iban") {
     const validator = addConstant(ctx, isValidIBAN);
     doc.write(`if (!${validator}(${accessor})) return INVALID;`);
     return accessor;
   }
   const formatDef = def;
-  if (fmt === "url" || fmt === "httpurl" || formatDef.normalize || formatDef.hostname !== void 0 || formatDef.protocol !== void 0) {
+  if (fmt3 === "url" || fmt3 === "httpurl" || formatDef.normalize || formatDef.hostname !== void 0 || formatDef.protocol !== void 0) {
     const parseConst = addConstant(ctx, validateURL);
     const defConst = addConstant(ctx, def);
     const trimVar = newVar(ctx);
@@ -22665,12 +22665,12 @@ function generateStringFormatCheck(doc, ctx, def, accessor, needsValue = true) {
   const customFn = def.fn;
   if (customFn) {
     if (isAsyncFunction(customFn))
-      throw new ZodCompileUnsupportedError(`async string format ${fmt}`);
+      throw new ZodCompileUnsupportedError(`async string format ${fmt3}`);
     const fnConst = addConstant(ctx, customFn);
     doc.write(`if (!${fnConst}(${accessor})) return INVALID;`);
     return accessor;
   }
-  if (PATTERN_IS_COMPLETE.has(fmt) && def.pattern) {
+  if (PATTERN_IS_COMPLETE.has(fmt3) && def.pattern) {
     const patternConst = addConstant(ctx, def.pattern);
     doc.write(`${patternConst}.lastIndex = 0;`);
     doc.write(`if (!${patternConst}.test(${accessor})) return INVALID;`);
@@ -28951,9 +28951,13 @@ var guard = external_exports.strictObject({ min: external_exports.number().optio
 }).refine((g) => g.min === void 0 || g.max === void 0 || g.min <= g.max, {
   message: "guard `min` must not be larger than `max`"
 });
+var tolerance = external_exports.union([external_exports.number().min(0), external_exports.string().regex(/^\d+(\.\d+)?%$/)], {
+  error: `tolerance must be a percentage like "100%" (may double) or a number >= 0 in the metric's units`
+});
 var metric = external_exports.strictObject({
   goal: external_exports.enum(["minimize", "maximize"], { error: "goal must be `minimize` or `maximize`" }).optional(),
-  guard: guard.optional()
+  guard: guard.optional(),
+  tolerance: tolerance.optional()
 }).refine((m) => m.goal !== void 0 || m.guard !== void 0, {
   message: "a metric needs a `goal` (minimize | maximize) or a `guard` ({ min, max })"
 });
@@ -28991,14 +28995,32 @@ var configSchema = external_exports.strictObject({
     { error: "eval is required: { command: ..., metrics: { val_loss: { goal: minimize } } }" }
   ),
   decide: external_exports.strictObject({
-    rule: external_exports.enum(["primary"], { error: "decide.rule must be `primary`" }).default("primary"),
-    min_delta: external_exports.union([external_exports.literal("auto"), external_exports.number()], {
-      error: "min_delta must be `auto` or a number >= 0"
-    }).default("auto").refine((v) => v === "auto" || v >= 0, {
-      message: "min_delta is an improvement size, so it must be >= 0 (the goal sets the sign)"
-    }),
-    baseline_runs: external_exports.int().min(1).max(50).default(1)
+    rule: external_exports.enum(["primary", "pareto", "weighted"], {
+      error: "decide.rule must be one of: primary, pareto, weighted"
+    }).default("primary"),
+    min_delta: external_exports.union([external_exports.literal("auto"), external_exports.number(), external_exports.record(external_exports.string(), external_exports.number())], {
+      error: "min_delta must be `auto`, a number >= 0, or a map of metric to number"
+    }).default("auto").refine(
+      (v) => v === "auto" || (typeof v === "number" ? v >= 0 : Object.values(v).every((x) => x >= 0)),
+      {
+        message: "min_delta is an improvement size, so it must be >= 0 (the goal sets the direction)"
+      }
+    ),
+    baseline_runs: external_exports.int().min(1).max(50).default(5),
+    confidence: external_exports.number({ error: "confidence must be a number between 0 and 1, e.g. 0.95" }).gt(0, "confidence must be between 0 and 1 (exclusive), e.g. 0.95").lt(1, "confidence must be between 0 and 1 (exclusive), e.g. 0.95").default(0.95),
+    confirm: external_exports.union([external_exports.boolean(), external_exports.literal("auto")], {
+      error: "confirm must be true (or auto: repeat promising candidates) or false (one run decides)"
+    }).default("auto").transform((v) => v !== false),
+    max_runs: external_exports.int().min(2).max(50).default(5),
+    remeasure_every: external_exports.int().min(0).default(10),
+    simplification: external_exports.boolean().default(false),
+    primary: external_exports.string().optional(),
+    weights: external_exports.record(external_exports.string(), external_exports.number().positive("weights must be > 0")).optional()
   }).prefault({}),
+  checks: external_exports.strictObject({
+    command,
+    timeout: duration3("10m")
+  }).optional(),
   agent: agent.prefault({ use: "search" }),
   budget: external_exports.strictObject({
     experiments: external_exports.int().min(1).max(1e5).default(20),
@@ -29015,31 +29037,104 @@ function validateConfig(raw) {
   const parsed = configSchema.safeParse(raw ?? {});
   if (!parsed.success) return { ok: false, problems: parsed.error.issues.map(toProblem) };
   const config2 = parsed.data;
-  const problems = [...checkPrimaryMetric(config2), ...checkScopeGlobs(config2)];
+  const problems = [...checkObjectives(config2), ...checkScopeGlobs(config2)];
   return problems.length > 0 ? { ok: false, problems } : { ok: true, config: config2, warnings: [] };
 }
+var WEIGHTED_METRIC = "weighted_score";
+function goalMetrics(config2) {
+  return Object.entries(config2.eval.metrics).flatMap(([n, m]) => m.goal ? [n] : []);
+}
 function primaryMetric(config2) {
-  const name = Object.entries(config2.eval.metrics).find(([, m]) => m.goal)?.[0];
+  if (config2.decide.rule === "weighted") return WEIGHTED_METRIC;
+  const name = config2.decide.primary ?? goalMetrics(config2)[0];
   if (!name) throw new Error("config has no primary metric; validateConfig should have refused it");
   return name;
 }
-function checkPrimaryMetric(config2) {
-  const withGoal = Object.entries(config2.eval.metrics).filter(([, m]) => m.goal);
-  if (withGoal.length === 1) return [];
-  if (withGoal.length === 0) {
-    return [
-      {
-        path: "eval.metrics",
-        message: "no metric has a `goal`: give the metric to optimise `goal: minimize` or `goal: maximize`"
-      }
-    ];
+function checkObjectives(config2) {
+  const problems = [];
+  const add = (path, message) => problems.push({ path, message });
+  const goals = goalMetrics(config2);
+  const declared = Object.keys(config2.eval.metrics);
+  const { rule, primary, weights, min_delta } = config2.decide;
+  if (goals.length === 0) {
+    add(
+      "eval.metrics",
+      "no metric has a `goal`: give the metric to optimise `goal: minimize` or `goal: maximize`"
+    );
+    return problems;
   }
-  return [
-    {
-      path: "eval.metrics",
-      message: `only one metric may have a goal with decide.rule primary, found ${withGoal.map(([n]) => n).join(", ")}: keep the goal on the one to optimise and make the others guards`
+  if (rule === "primary" && goals.length > 1 && primary === void 0) {
+    add(
+      "decide.primary",
+      `several metrics have a goal (${goals.join(", ")}): name the one that must improve, e.g. \`primary: ${goals[0]}\`; the others become soft limits (see \`tolerance\`)`
+    );
+  }
+  if (primary !== void 0 && !goals.includes(primary)) {
+    add(
+      "decide.primary",
+      `"${primary}" is not a metric with a goal; declared metrics with a goal: ${goals.join(", ")}`
+    );
+  }
+  if (rule === "pareto" && goals.length < 2) {
+    add(
+      "decide.rule",
+      "rule pareto needs at least two metrics with a goal; use rule primary for one"
+    );
+  }
+  if (rule === "weighted") {
+    if (!weights) {
+      add(
+        "decide.weights",
+        `rule weighted needs weights for ${goals.join(", ")} that sum to 1, e.g. { ${goals.map((g, i) => `${g}: ${i === 0 ? 0.7 : (0.3 / (goals.length - 1)).toFixed(2)}`).join(", ")} }`
+      );
+    } else {
+      for (const name of Object.keys(weights)) {
+        if (!goals.includes(name))
+          add(
+            `decide.weights.${name}`,
+            `"${name}" is not a metric with a goal; weights apply to: ${goals.join(", ")}`
+          );
+      }
+      const missing = goals.filter((g) => weights[g] === void 0);
+      if (missing.length > 0)
+        add(
+          "decide.weights",
+          `every metric with a goal needs a weight; missing: ${missing.join(", ")}`
+        );
+      const sum = Object.values(weights).reduce((a, b) => a + b, 0);
+      if (Math.abs(sum - 1) > 1e-6)
+        add("decide.weights", `weights must sum to 1, but they sum to ${Number(sum.toFixed(6))}`);
     }
-  ];
+  } else if (weights) {
+    add("decide.weights", `weights only apply with \`rule: weighted\` (rule is ${rule})`);
+  }
+  if (typeof min_delta === "object") {
+    const allowed = rule === "weighted" ? [WEIGHTED_METRIC] : goals;
+    for (const name of Object.keys(min_delta)) {
+      if (!allowed.includes(name))
+        add(
+          `decide.min_delta.${name}`,
+          `"${name}" is not a metric with a goal; use one of: ${allowed.join(", ")}`
+        );
+    }
+  } else if (typeof min_delta === "number" && rule === "pareto") {
+    add(
+      "decide.min_delta",
+      `with rule pareto each metric needs its own min_delta: auto, or a map like { ${goals.map((g) => `${g}: 0.01`).join(", ")} }`
+    );
+  }
+  const decision = rule === "primary" ? primary ?? goals[0] : void 0;
+  for (const name of declared) {
+    const m = config2.eval.metrics[name];
+    if (m.tolerance === void 0) continue;
+    if (rule !== "primary" || !m.goal || name === decision) {
+      add(
+        `eval.metrics.${name}.tolerance`,
+        "tolerance applies to a secondary metric (one with a goal that is not decide.primary) under rule primary"
+      );
+    }
+  }
+  return problems;
 }
 function checkScopeGlobs(config2) {
   const problems = [];
@@ -29464,6 +29559,396 @@ function createAgent(config2) {
   }
 }
 
+// action/decide/stats.ts
+function mean(values) {
+  let sum = 0;
+  for (const v of values) sum += v;
+  return sum / values.length;
+}
+function sumSquares(values) {
+  const m = mean(values);
+  let ss = 0;
+  for (const v of values) ss += (v - m) ** 2;
+  return ss;
+}
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+function logGamma(x) {
+  const c = [
+    0.9999999999998099,
+    676.5203681218851,
+    -1259.1392167224028,
+    771.3234287776531,
+    -176.6150291621406,
+    12.507343278686905,
+    -0.13857109526572012,
+    9984369578019572e-21,
+    15056327351493116e-23
+  ];
+  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
+  const z2 = x - 1;
+  let a = c[0];
+  const t = z2 + 7.5;
+  for (let i = 1; i < 9; i++) a += c[i] / (z2 + i);
+  return 0.5 * Math.log(2 * Math.PI) + (z2 + 0.5) * Math.log(t) - t + Math.log(a);
+}
+function incompleteBeta(x, a, b) {
+  if (x <= 0) return 0;
+  if (x >= 1) return 1;
+  if (x > (a + 1) / (a + b + 2)) return 1 - incompleteBeta(1 - x, b, a);
+  const front = Math.exp(
+    logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log(1 - x)
+  );
+  const tiny = 1e-300;
+  let f = 1;
+  let c = 1;
+  let d = 1 - (a + b) * x / (a + 1);
+  d = 1 / (Math.abs(d) < tiny ? tiny : d);
+  f = d;
+  for (let m = 1; m <= 300; m++) {
+    for (const step of [0, 1]) {
+      const num = step === 0 ? m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)) : -((a + m) * (a + b + m) * x) / ((a + 2 * m) * (a + 2 * m + 1));
+      d = 1 + num * d;
+      d = 1 / (Math.abs(d) < tiny ? tiny : d);
+      c = 1 + num / c;
+      if (Math.abs(c) < tiny) c = tiny;
+      const delta = c * d;
+      f *= delta;
+      if (step === 1 && Math.abs(delta - 1) < 1e-15) return front * f / a;
+    }
+  }
+  return front * f / a;
+}
+function tUpperTail(t, df) {
+  if (!Number.isFinite(t)) return t > 0 ? 0 : 1;
+  if (!Number.isFinite(df) || df > 1e7) return normalUpperTail(t);
+  const tail = 0.5 * incompleteBeta(df / (df + t * t), df / 2, 0.5);
+  return t >= 0 ? tail : 1 - tail;
+}
+function tQuantileUpper(p, df) {
+  let lo = -1e3;
+  let hi = 1e3;
+  for (let i = 0; i < 80; i++) {
+    const mid = (lo + hi) / 2;
+    if (tUpperTail(mid, df) > p) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}
+function normalUpperTail(z2) {
+  const x = Math.abs(z2) / Math.SQRT2;
+  const t = 1 / (1 + 0.5 * x);
+  const erfc = t * Math.exp(
+    -x * x - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))))
+  );
+  return z2 >= 0 ? erfc / 2 : 1 - erfc / 2;
+}
+
+// action/decide/noise.ts
+var UNKNOWN_NOISE = { sd: 0, df: 0, robustSd: null };
+function pooledNoise(groups) {
+  let ss = 0;
+  let df = 0;
+  const residuals = [];
+  for (const g of groups) {
+    const finite = g.filter(Number.isFinite);
+    if (finite.length < 2) continue;
+    ss += sumSquares(finite);
+    df += finite.length - 1;
+    const m = median(finite);
+    for (const v of finite) residuals.push(Math.abs(v - m));
+  }
+  if (df === 0) return UNKNOWN_NOISE;
+  return {
+    sd: Math.sqrt(ss / df),
+    df,
+    robustSd: residuals.length >= 6 ? 1.4826 * median(residuals) : null
+  };
+}
+
+// action/decide/judge.ts
+var FUTILITY_T = 0.5;
+function compare(o, input2) {
+  const inc = input2.incumbent[o.name] ?? [];
+  const cand = input2.candidate[o.name] ?? [];
+  const noise = input2.noise[o.name] ?? UNKNOWN_NOISE;
+  const diff = mean(inc) - mean(cand);
+  const gain = o.goal === "minimize" ? diff : -diff;
+  const mode = noise.df === 0 ? "single" : noise.sd === 0 ? "exact" : "t";
+  const se = noise.sd * Math.sqrt(1 / cand.length + 1 / inc.length);
+  return {
+    name: o.name,
+    gain,
+    se,
+    sd: noise.sd,
+    df: noise.df,
+    nC: cand.length,
+    nI: inc.length,
+    mode
+  };
+}
+function eps(c, input2) {
+  return 1e-12 * Math.max(1, Math.abs(mean(input2.incumbent[c.name] ?? [0])));
+}
+function evidence(c, confidence) {
+  if (c.mode !== "t") {
+    return {
+      metric: c.name,
+      gain: c.gain,
+      effect_sigma: null,
+      p: null,
+      ci: null,
+      runs: c.nC,
+      incumbent_runs: c.nI,
+      sd: c.sd,
+      test: c.mode
+    };
+  }
+  const half = tQuantileUpper((1 - confidence) / 2, c.df) * c.se;
+  return {
+    metric: c.name,
+    gain: c.gain,
+    effect_sigma: c.gain / c.sd,
+    p: tUpperTail(c.gain / c.se, c.df),
+    ci: [c.gain - half, c.gain + half],
+    runs: c.nC,
+    incumbent_runs: c.nI,
+    sd: c.sd,
+    test: "t"
+  };
+}
+var fmt = (x) => Number(x.toPrecision(4)).toString();
+function guardBreach(guards, candidate) {
+  for (const [name, bound] of Object.entries(guards)) {
+    const values = candidate[name];
+    if (!values || values.length === 0) return `guard ${name} was not reported`;
+    for (const v of values) {
+      if (bound.max !== void 0 && v > bound.max)
+        return `guard ${name} = ${v} is above its max ${bound.max}`;
+      if (bound.min !== void 0 && v < bound.min)
+        return `guard ${name} = ${v} is below its min ${bound.min}`;
+    }
+  }
+  return null;
+}
+function softLimitBreach(o, input2, alpha) {
+  const c = compare(o, input2);
+  const incMean = mean(input2.incumbent[o.name] ?? [0]);
+  const allowed = (o.tolerance ?? 0) + (o.relativeTolerance ?? 0) * Math.abs(incMean);
+  const excess = -c.gain - allowed;
+  if (excess <= eps(c, input2)) return null;
+  if (c.mode === "t" && tUpperTail(excess / c.se, c.df) >= alpha) return null;
+  const limit = o.relativeTolerance !== void 0 ? `${fmt(o.relativeTolerance * 100)}% allowed` : `${fmt(allowed)} allowed`;
+  return `${o.name} got worse by ${fmt(-c.gain)} (${limit}${c.mode === "t" ? ", beyond noise" : ""})`;
+}
+function judge(input2) {
+  const { policy } = input2;
+  const breach = guardBreach(policy.guards, input2.candidate);
+  if (breach) return { final: true, status: "guard_fail", reason: breach, evidence: null };
+  const alphaTotal = 1 - policy.confidence;
+  const decisive = policy.rule === "pareto" ? policy.objectives : policy.objectives.slice(0, 1);
+  const comparisons = decisive.map((o) => compare(o, input2));
+  const looks = Math.max(1, policy.maxRuns - 1);
+  const alphaLook = alphaTotal / looks / decisive.length;
+  const sequential = policy.maxRuns > 1 && comparisons.every((c) => c.mode === "t");
+  const n = comparisons[0].nC;
+  const improved = comparisons.filter((c, i) => {
+    const o = decisive[i];
+    if (c.gain <= o.minDelta + eps(c, input2)) return false;
+    if (!sequential) return true;
+    return n >= 2 && tUpperTail(c.gain / c.se, c.df) < alphaLook;
+  });
+  const worse = policy.rule === "pareto" ? decisive.flatMap((o) => softLimitBreach(o, input2, alphaTotal) ?? []) : [];
+  const primary = comparisons[0];
+  const best = improved[0] ?? primary;
+  const p = best.mode === "t" ? tUpperTail(best.gain / best.se, best.df) : null;
+  const final = (status, reason) => ({ final: true, status, reason, evidence: evidence(best, policy.confidence) });
+  if (improved.length > 0 && worse.length === 0) {
+    const secondary = policy.rule === "primary" ? policy.objectives.slice(1) : [];
+    const soft = secondary.flatMap((o) => softLimitBreach(o, input2, alphaTotal) ?? []);
+    if (soft.length > 0) return final("guard_fail", soft.join("; "));
+    return final(
+      "keep",
+      keepReason(best, p, decisive[comparisons.indexOf(best)].minDelta, sequential)
+    );
+  }
+  const simpler = policy.simplification && (input2.linesDelta ?? 0) < 0;
+  if (!sequential) {
+    if (simpler && worse.length === 0 && comparisons.every((c, i) => c.gain >= -decisive[i].minDelta - eps(c, input2))) {
+      return final(
+        "simplification",
+        `equal within min_delta and ${-input2.linesDelta} line(s) shorter`
+      );
+    }
+    if (worse.length > 0) return final("discard", `worse: ${worse.join("; ")}`);
+    return final("discard", notBetter(primary, decisive[0].minDelta));
+  }
+  if (simpler) return judgeSimplification(input2, comparisons, decisive, worse);
+  if (worse.length > 0 && n >= 2) return final("discard", `worse: ${worse.join("; ")}`);
+  if (n === 1) {
+    const promising = comparisons.some((c, i) => c.gain >= decisive[i].minDelta);
+    if (!promising) return final("discard", notBetter(primary, decisive[0].minDelta));
+    return { final: false, reason: `looks better by ${fmt(primary.gain)}: confirming` };
+  }
+  const ts = comparisons.map((c) => c.gain / c.se);
+  if (ts.every((t) => t < FUTILITY_T)) {
+    return final(
+      "discard",
+      `not confirmed: the improvement faded to ${fmt(primary.gain)} (${fmt(ts[0])} standard errors) after ${n} runs`
+    );
+  }
+  if (n >= policy.maxRuns) {
+    return final(
+      "discard",
+      `not confirmed after ${n} runs: p = ${fmt(p ?? 1)}, needed < ${fmt(alphaLook)} (confidence ${policy.confidence}, ${looks} looks)`
+    );
+  }
+  return { final: false, reason: `p = ${fmt(p ?? 1)} after ${n} runs: confirming` };
+}
+function judgeSimplification(input2, comparisons, decisive, worse) {
+  const { policy } = input2;
+  const n = comparisons[0].nC;
+  const final = (status, reason) => ({
+    final: true,
+    status,
+    reason,
+    evidence: evidence(comparisons[0], policy.confidence)
+  });
+  const tooWorse = comparisons.findIndex(
+    (c, i) => c.gain < -(n === 1 ? 2 * c.sd : decisive[i].minDelta)
+  );
+  if (tooWorse >= 0 || worse.length > 0)
+    return final(
+      "discard",
+      `shorter, but worse: ${worse[0] ?? notBetter(comparisons[tooWorse], decisive[tooWorse].minDelta)}`
+    );
+  if (n < policy.maxRuns) return { final: false, reason: "shorter: checking it is not worse" };
+  const alpha = 1 - policy.confidence;
+  const significantlyWorse = comparisons.some((c) => tUpperTail(-c.gain / c.se, c.df) < alpha);
+  if (significantlyWorse) return final("discard", "shorter, but worse beyond noise");
+  return final(
+    "simplification",
+    `equal within noise over ${n} runs (change ${fmt(comparisons[0].gain)}) and ${-input2.linesDelta} line(s) shorter`
+  );
+}
+function keepReason(c, p, minDelta, sequential) {
+  if (c.mode === "t" && !sequential)
+    return `${c.name} better by ${fmt(c.gain)} > min_delta ${fmt(minDelta)} on ${c.nC} run(s), not confirmed (p = ${fmt(p)})`;
+  if (c.mode === "t")
+    return `${c.name} better by ${fmt(c.gain)} (${fmt(c.gain / c.sd)} sd, p = ${fmt(p)}, ${c.nC} vs ${c.nI} runs)`;
+  if (c.mode === "exact")
+    return `${c.name} better by ${fmt(c.gain)} > min_delta ${fmt(minDelta)} (deterministic eval)`;
+  return `${c.name} better by ${fmt(c.gain)} > min_delta ${fmt(minDelta)} (one run, noise unknown)`;
+}
+function notBetter(c, minDelta) {
+  if (c.gain <= 0)
+    return `not better (${c.name} ${c.gain === 0 ? "unchanged" : `worse by ${fmt(-c.gain)}`})`;
+  return `improved by ${fmt(c.gain)}, not more than min_delta ${fmt(minDelta)}`;
+}
+
+// action/decide/ledger-state.ts
+function ledgerSamples(log) {
+  const current = /* @__PURE__ */ new Map();
+  const retired = [];
+  for (const r of log.results) {
+    if (r.samples && Object.keys(r.samples).length > 0) current.set(r.iteration, clone2(r.samples));
+  }
+  for (const m of log.remeasures) {
+    const cur = current.get(m.iteration);
+    if (m.reset || !cur) {
+      if (cur) retired.push(cur);
+      current.set(m.iteration, clone2(m.samples));
+      continue;
+    }
+    for (const [name, values] of Object.entries(m.samples)) {
+      cur[name] = [...cur[name] ?? [], ...values];
+    }
+  }
+  return { current, groups: [...retired, ...current.values()] };
+}
+function clone2(s) {
+  return Object.fromEntries(Object.entries(s).map(([k, v]) => [k, [...v]]));
+}
+function noiseOf(groups, metrics) {
+  return Object.fromEntries(metrics.map((m) => [m, pooledNoise(groups.map((g) => g[m] ?? []))]));
+}
+function incumbentState(log, samples = ledgerSamples(log)) {
+  const row = log.results.findLast((r) => KEPT.has(r.status) && r.score !== null);
+  if (!row) return null;
+  const metric2 = log.config?.metric ?? "score";
+  const s = samples.current.get(row.iteration) ?? { [metric2]: [row.score] };
+  const values = s[metric2] ?? [row.score];
+  const last = log.remeasures.findLast((m) => m.iteration === row.iteration);
+  return {
+    iteration: row.iteration,
+    commit: row.commit,
+    score: mean(values),
+    samples: s,
+    measuredAfter: Math.max(row.iteration, last?.after ?? 0)
+  };
+}
+function objectiveSpecs(config2) {
+  if (config2.decide.rule === "weighted") return [{ name: WEIGHTED_METRIC, goal: "maximize" }];
+  const goals = goalMetrics(config2).map((name) => ({
+    name,
+    goal: config2.eval.metrics[name].goal
+  }));
+  const first = primaryMetric(config2);
+  return [...goals.filter((g) => g.name === first), ...goals.filter((g) => g.name !== first)];
+}
+function chooseMinDeltas(config2, noise) {
+  const factor = config2.decide.confirm ? 0.5 : 2;
+  const setting = config2.decide.min_delta;
+  const specs = objectiveSpecs(config2);
+  return Object.fromEntries(
+    specs.map((o, i) => {
+      const fixed = typeof setting === "number" ? i === 0 ? setting : void 0 : setting === "auto" ? void 0 : setting[o.name];
+      return [o.name, fixed ?? factor * (noise[o.name]?.sd ?? 0)];
+    })
+  );
+}
+function parseTolerance(t) {
+  if (t === void 0) return {};
+  if (typeof t === "number") return { tolerance: t };
+  return { relativeTolerance: Number(t.slice(0, -1)) / 100 };
+}
+function buildPolicy(config2, header) {
+  const specs = objectiveSpecs(config2);
+  const objectives = specs.map((o, i) => ({
+    ...o,
+    minDelta: header.min_deltas?.[o.name] ?? (i === 0 ? header.min_delta : 0),
+    ...config2.decide.rule === "primary" && i > 0 ? parseTolerance(config2.eval.metrics[o.name]?.tolerance) : {}
+  }));
+  const guards = Object.fromEntries(
+    Object.entries(config2.eval.metrics).flatMap(([name, m]) => m.guard ? [[name, m.guard]] : [])
+  );
+  return {
+    rule: config2.decide.rule === "pareto" ? "pareto" : "primary",
+    objectives,
+    guards,
+    confidence: config2.decide.confidence,
+    maxRuns: config2.decide.confirm ? config2.decide.max_runs : 1,
+    simplification: config2.decide.simplification
+  };
+}
+function withWeightedScore(metrics, config2, baselineMeans) {
+  const weights = config2.decide.weights;
+  if (config2.decide.rule !== "weighted" || !weights) return metrics;
+  let score = 0;
+  for (const [name, w] of Object.entries(weights)) {
+    const value = metrics[name];
+    const base = baselineMeans[name];
+    if (value === void 0 || base === void 0) return metrics;
+    const scale = Math.abs(base) > 0 ? Math.abs(base) : 1;
+    const rel = (value - base) / scale;
+    score += w * (config2.eval.metrics[name].goal === "minimize" ? -rel : rel);
+  }
+  return { ...metrics, [WEIGHTED_METRIC]: score };
+}
+
 // action/eval/parse-metrics.ts
 var ANSI = /\u001b\[[0-9;?]*[A-Za-z]|\u001b\][^\u0007]*\u0007/g;
 var NUMBER = String.raw`[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|NaN|inf|Inf|infinity|Infinity)`;
@@ -29569,6 +30054,7 @@ var LedgerCorruptError = class extends Error {
 function parseLog(text) {
   const results = [];
   const batches = [];
+  const remeasures = [];
   let config2 = null;
   let offset = 0;
   let lineNo = 0;
@@ -29576,7 +30062,14 @@ function parseLog(text) {
     const end = text.indexOf("\n", offset);
     lineNo++;
     if (end === -1)
-      return { config: config2, results, batches, validBytes: byteLength(text, offset), torn: true };
+      return {
+        config: config2,
+        results,
+        batches,
+        remeasures,
+        validBytes: byteLength(text, offset),
+        torn: true
+      };
     const line = text.slice(offset, end);
     offset = end + 1;
     if (line.trim() === "") continue;
@@ -29589,8 +30082,9 @@ function parseLog(text) {
     if (entry.type === "config") config2 = entry;
     else if (entry.type === "result") results.push(entry);
     else if (entry.type === "batch") batches.push(entry);
+    else if (entry.type === "remeasure") remeasures.push(entry);
   }
-  return { config: config2, results, batches, validBytes: Buffer.byteLength(text), torn: false };
+  return { config: config2, results, batches, remeasures, validBytes: Buffer.byteLength(text), torn: false };
 }
 function byteLength(text, chars) {
   return Buffer.byteLength(text.slice(0, chars));
@@ -29742,54 +30236,6 @@ function validateTag(tag) {
 }
 function defaultTag(name, now = /* @__PURE__ */ new Date()) {
   return `${name}-${now.toISOString().slice(0, 10).replaceAll("-", "")}`;
-}
-
-// action/engine/decide.ts
-function improvement(goal, incumbent, score) {
-  return goal === "minimize" ? incumbent - score : score - incumbent;
-}
-function checkGuards(guards, metrics) {
-  for (const [name, bound] of Object.entries(guards)) {
-    const v = metrics[name];
-    if (v === void 0) return `guard ${name} was not reported`;
-    if (bound.max !== void 0 && v > bound.max)
-      return `guard ${name} = ${v} is above its max ${bound.max}`;
-    if (bound.min !== void 0 && v < bound.min)
-      return `guard ${name} = ${v} is below its min ${bound.min}`;
-  }
-  return null;
-}
-function decide(input2) {
-  const delta = input2.score - input2.incumbent;
-  const hasGuards = Object.keys(input2.guards).length > 0;
-  const breach = checkGuards(input2.guards, input2.metrics);
-  if (breach) return { status: "guard_fail", delta, guardPass: false, reason: breach };
-  const gain = improvement(input2.goal, input2.incumbent, input2.score);
-  const guardPass = hasGuards ? true : null;
-  const epsilon = 1e-12 * Math.max(1, Math.abs(input2.incumbent));
-  if (gain > input2.minDelta + epsilon) {
-    return {
-      status: "keep",
-      delta,
-      guardPass,
-      reason: `improved by ${gain.toPrecision(4)} > min_delta ${input2.minDelta}`
-    };
-  }
-  return {
-    status: "discard",
-    delta,
-    guardPass,
-    reason: gain > 0 ? `improved by ${gain.toPrecision(4)}, not more than min_delta ${input2.minDelta}` : "not better"
-  };
-}
-function meanAndSd(values) {
-  const mean = values.reduce((a, b) => a + b, 0) / values.length;
-  if (values.length < 2) return { mean, sd: 0 };
-  const variance = values.reduce((a, b) => a + (b - mean) ** 2, 0) / (values.length - 1);
-  return { mean, sd: Math.sqrt(variance) };
-}
-function autoMinDelta(baselineSamples) {
-  return 2 * meanAndSd(baselineSamples).sd;
 }
 
 // action/engine/faults.ts
@@ -29945,6 +30391,16 @@ var Git = class {
       if (code[0] === "R" || code[0] === "C") changes.push({ path: fields[++i], code });
     }
     return changes;
+  }
+  /** Lines added minus lines removed between two commits (binary files count 0). */
+  async linesDelta(from, to) {
+    const out = await this.raw(["diff", "--numstat", "--no-renames", from, to]);
+    let delta = 0;
+    for (const line of out.split("\n")) {
+      const [added, removed] = line.split("	");
+      if (added && removed && added !== "-") delta += Number(added) - Number(removed);
+    }
+    return delta;
   }
   /** Tracked files at HEAD of this checkout. */
   async listFiles() {
@@ -30320,7 +30776,7 @@ async function writeAtomic(path, content) {
   await rename(temp, path);
 }
 function countEntries(log) {
-  return log ? log.results.length + log.batches.length + (log.config ? 1 : 0) : 0;
+  return log ? log.results.length + log.batches.length + log.remeasures.length + (log.config ? 1 : 0) : 0;
 }
 function isPrefix(a, b) {
   return a.results.every(
@@ -30361,25 +30817,23 @@ async function runBatch(options) {
   try {
     if (recovered.length > 0) emit({ type: "recovered", messages: recovered });
     const metric2 = primaryMetric(config2);
-    const goal = config2.eval.metrics[metric2].goal;
-    const guards = Object.fromEntries(
-      Object.entries(config2.eval.metrics).flatMap(
-        ([name, m]) => m.guard ? [[name, m.guard]] : []
-      )
-    );
+    const goal = objectiveSpecs(config2)[0].goal;
     const evalEnv = { ...env, AUTOEXP_TAG: tag };
     delete evalEnv.AUTOEXP_FAULT;
-    const log = existing ?? await startTag(ws, config2, { metric: metric2, goal, guards, evalEnv, emit });
+    const log = existing ?? await startTag(ws, config2, { metric: metric2, goal, evalEnv, emit });
     if (existing) {
       await checkCompatible(ws, config2, existing.config, metric2);
-      const inc2 = incumbentOf(existing);
-      emit({ type: "resumed", experiments: existing.results.length - 1, best: inc2.score });
+      emit({
+        type: "resumed",
+        experiments: existing.results.length - 1,
+        best: currentIncumbent(existing).score
+      });
     }
     const engine = new BatchLoop(ws, config2, log, {
       agent: options.agent ?? createAgent(config2.agent),
       metric: metric2,
       goal,
-      guards,
+      policy: buildPolicy(config2, log.config),
       evalEnv,
       faults: createFaults(env),
       emit
@@ -30387,30 +30841,23 @@ async function runBatch(options) {
     const planned = options.experiments ?? config2.budget.experiments;
     const stopReason = await engine.run(planned, options.signal);
     emit({ type: "stop", reason: stopReason });
-    await appendLog(ws.logPath, [
-      {
-        type: "batch",
-        event: "end",
-        timestamp: (/* @__PURE__ */ new Date()).toISOString(),
-        reason: stopReason,
-        experiments: engine.done
-      }
-    ]);
-    log.batches.push({
+    const end = {
       type: "batch",
       event: "end",
       timestamp: (/* @__PURE__ */ new Date()).toISOString(),
       reason: stopReason,
       experiments: engine.done
-    });
+    };
+    await appendLog(ws.logPath, [end]);
+    log.batches.push(end);
     await ws.finalize(log, []);
     await ws.git.resetHard(ws.head);
     const view = viewFromLog(log);
-    const inc = incumbentOf(log);
+    const inc = currentIncumbent(log);
     return {
       tag,
       branch: `autoexp/${tag}`,
-      baseline: log.config.baseline,
+      baseline: view.baseline ?? log.config.baseline,
       best: inc.score,
       bestCommit: inc.commit,
       improvementPct: view.baseline ? (inc.score - view.baseline) / Math.abs(view.baseline) * 100 : null,
@@ -30424,11 +30871,11 @@ async function runBatch(options) {
     await ws.close();
   }
 }
-function incumbentOf(log) {
-  const row = log.results.findLast((r) => KEPT.has(r.status) && r.score !== null);
-  if (!row)
+function currentIncumbent(log) {
+  const inc = incumbentState(log);
+  if (!inc)
     throw new AutoexpError("the ledger has no baseline row; it is damaged", { exitCode: 1 });
-  return { score: row.score, iteration: row.iteration, commit: row.commit };
+  return inc;
 }
 async function preflightNewTag(repoDir, tag, config2, env) {
   const repo = await findRepository(repoDir, env);
@@ -30452,25 +30899,35 @@ async function startTag(ws, config2, ctx) {
   const base = await ws.git.resolve("HEAD");
   const frozen = await hashFrozen(ws.worktree, config2.frozen);
   const started = performance.now();
-  const samples = {};
+  const runs = [];
   for (let run = 0; run < config2.decide.baseline_runs; run++) {
     const outcome = await evalChecked(ws, config2, `0-${run}`, ctx.evalEnv, frozen);
     if (outcome.status !== "ok") {
+      const printed = Object.keys(outcome.metrics);
+      const hint = outcome.problem?.includes("missing") && printed.length > 0 ? ` (it did print: ${printed.join(", ")}; every metric in eval.metrics, guards included, must be printed)` : "";
       throw new AutoexpError(
-        `the baseline eval failed (${outcome.problem}), so there is nothing to compare experiments with. Fix the eval and run again. Last lines:
+        `the baseline eval failed (${outcome.problem})${hint}, so there is nothing to compare experiments with. Fix the eval or autoexp.yml and run again. Last lines:
 ${outcome.tail}
 Full log: ${outcome.logPath}`,
         { exitCode: 1 }
       );
     }
-    addSamples(samples, outcome.metrics);
+    runs.push(outcome.metrics);
   }
-  const means = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, meanAndSd(v).mean]));
+  const raw = collect(runs);
+  const baselineMeans = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, mean(v)]));
+  const samples = collect(runs.map((m) => withWeightedScore(m, config2, baselineMeans)));
+  const means = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, mean(v)]));
+  const objectives = objectiveSpecs(config2);
+  const noise = noiseOf(
+    [samples],
+    objectives.map((o) => o.name)
+  );
+  const minDeltas = chooseMinDeltas(config2, noise);
   const scores = samples[ctx.metric];
-  const { mean: score, sd } = meanAndSd(scores);
-  const minDelta = config2.decide.min_delta === "auto" ? autoMinDelta(scores) : config2.decide.min_delta;
-  const noise = scores.length > 1 ? sd : null;
-  const firstGuard = Object.entries(ctx.guards)[0];
+  const score = mean(scores);
+  const guards = buildPolicy(config2, { min_delta: 0 }).guards;
+  const firstGuard = Object.entries(guards)[0];
   const now = (/* @__PURE__ */ new Date()).toISOString();
   const header = {
     type: "config",
@@ -30483,10 +30940,16 @@ Full log: ${outcome.logPath}`,
     goal: ctx.goal,
     guard_metric: firstGuard?.[0] ?? null,
     guard_threshold: firstGuard ? firstGuard[1].max ?? firstGuard[1].min ?? null : null,
-    guards: ctx.guards,
+    guards,
     baseline: score,
-    min_delta: minDelta,
-    noise,
+    min_delta: minDeltas[ctx.metric] ?? 0,
+    noise: scores.length > 1 ? noise[ctx.metric].sd : null,
+    rule: config2.decide.rule,
+    objectives,
+    min_deltas: minDeltas,
+    baseline_metrics: baselineMeans,
+    ...config2.decide.weights ? { weights: config2.decide.weights } : {},
+    confidence: config2.decide.confidence,
     target: config2.target,
     frozen: config2.frozen,
     frozen_hashes: frozen,
@@ -30523,6 +30986,7 @@ Full log: ${outcome.logPath}`,
     config: header,
     results: [row],
     batches: [],
+    remeasures: [],
     validBytes: 0,
     torn: false
   };
@@ -30532,13 +30996,23 @@ Full log: ${outcome.logPath}`,
     type: "baseline",
     score,
     runs: scores.length,
-    noise,
-    minDelta,
+    noise: header.noise,
+    minDelta: header.min_delta,
     seconds: row.eval_seconds
   });
   return log;
 }
+function collect(runs) {
+  const samples = {};
+  for (const metrics of runs) addSamples(samples, metrics);
+  return samples;
+}
 async function checkCompatible(ws, config2, header, metric2) {
+  if (header.rule && header.rule !== config2.decide.rule) {
+    throw new AutoexpError(
+      `tag ${ws.tag} decides with rule ${header.rule}, but the config now says ${config2.decide.rule}: results would not compare. Use a new --tag`
+    );
+  }
   if (header.metric !== metric2) {
     throw new AutoexpError(
       `tag ${ws.tag} optimises ${header.metric}, but the config now names ${metric2}: results would not compare. Use a new --tag`
@@ -30567,6 +31041,7 @@ async function evalChecked(ws, config2, name, env, frozen) {
 function round(x) {
   return Math.round(x * 1e3) / 1e3;
 }
+var DRIFT_Z = 3.29;
 var BatchLoop = class {
   done = 0;
   #ws;
@@ -30577,12 +31052,14 @@ var BatchLoop = class {
   #seen = /* @__PURE__ */ new Map();
   #targetFiles = [];
   #started = performance.now();
+  #objectiveNames;
   constructor(ws, config2, log, deps) {
     this.#ws = ws;
     this.#config = config2;
     this.#log = log;
     this.#deps = deps;
     this.#isTarget = compileGlobs(config2.target);
+    this.#objectiveNames = deps.policy.objectives.map((o) => o.name);
     for (const r of log.results)
       if (r.content_key && EVALUATED2.has(r.status)) this.#seen.set(r.content_key, r);
   }
@@ -30591,6 +31068,9 @@ var BatchLoop = class {
     while (true) {
       const stop = this.#budgetStop(planned, signal);
       if (stop) return stop;
+      const broken = await this.#remeasure();
+      if (broken) return broken;
+      if (signal?.aborted) return "interrupted";
       const outcome = await this.#experiment(planned);
       if (outcome) return outcome;
     }
@@ -30603,7 +31083,7 @@ var BatchLoop = class {
     if (performance.now() - this.#started >= budget.wall_clock) return "wall_clock budget reached";
     const cost = rows.reduce((s, r) => s + (r.cost_usd || 0), 0);
     if (budget.cost_usd !== void 0 && cost >= budget.cost_usd)
-      return `cost budget reached ($${cost.toFixed(2)})`;
+      return `cost budget reached ($${cost.toFixed(2)} of $${budget.cost_usd})`;
     let failures = 0;
     for (let i = rows.length - 1; i >= 0 && FAILURES.has(rows[i].status); i--) failures++;
     if (failures >= budget.stop_after_failures)
@@ -30614,13 +31094,118 @@ var BatchLoop = class {
     }
     return null;
   }
+  /** True when repeated runs can tell candidates apart: confirmation on and a measured, non-zero noise. */
+  #sequential() {
+    if (this.#deps.policy.maxRuns < 2) return false;
+    const noise = noiseOf(ledgerSamples(this.#log).groups, [this.#deps.metric])[this.#deps.metric];
+    return noise.df > 0 && noise.sd > 0;
+  }
+  /**
+   * More runs of the incumbent, before an experiment: a top-up after a keep (its runs were few
+   * and selected for looking good), and a re-run every `remeasure_every` experiments, which
+   * notices drift (a warming GPU, a changing machine) so that it is not read as progress.
+   * Returns a stop reason when the incumbent itself no longer runs.
+   */
+  async #remeasure() {
+    if (!this.#sequential()) return null;
+    const { decide } = this.#config;
+    const inc = currentIncumbent(this.#log);
+    const have = inc.samples[this.#deps.metric]?.length ?? 0;
+    const lastIteration = this.#log.results.at(-1).iteration;
+    const topUp = Math.max(0, decide.baseline_runs - have);
+    const due = decide.remeasure_every > 0 && lastIteration - inc.measuredAfter >= decide.remeasure_every;
+    if (topUp === 0 && !due) return null;
+    const started = performance.now();
+    const runs = [];
+    const measure = async (count) => {
+      for (let i = 0; i < count; i++) {
+        const name = `${inc.iteration}-re${lastIteration}-${runs.length}`;
+        const outcome = await evalChecked(
+          this.#ws,
+          this.#config,
+          name,
+          this.#deps.evalEnv,
+          this.#log.config.frozen_hashes
+        );
+        await this.#ws.git.resetHard(this.#ws.head);
+        if (outcome.status !== "ok" || outcome.tampered.length > 0) {
+          return `the incumbent (#${inc.iteration}) failed when measured again (${outcome.problem ?? `changed ${outcome.tampered.join(", ")}`}): the eval is not reliable, so the batch stopped. Log: ${outcome.logPath}`;
+        }
+        runs.push(
+          withWeightedScore(
+            outcome.metrics,
+            this.#config,
+            this.#log.config.baseline_metrics ?? {}
+          )
+        );
+      }
+      return null;
+    };
+    let reason = topUp > 0 ? "top-up" : "schedule";
+    let reset = false;
+    let note;
+    const failed = await measure(Math.max(1, topUp));
+    if (failed) return failed;
+    if (reason === "schedule") {
+      const drift = this.#driftCheck(inc, collect(runs));
+      if (drift) {
+        const more = await measure(Math.max(1, decide.baseline_runs - 1));
+        if (more) return more;
+        const confirmed = this.#driftCheck(inc, collect(runs), true);
+        if (confirmed) {
+          reason = "drift";
+          reset = true;
+          note = confirmed;
+        }
+      }
+    }
+    const entry = {
+      type: "remeasure",
+      iteration: inc.iteration,
+      after: lastIteration,
+      reason,
+      reset,
+      samples: collect(runs),
+      eval_seconds: round((performance.now() - started) / 1e3),
+      timestamp: (/* @__PURE__ */ new Date()).toISOString(),
+      ...note ? { note } : {}
+    };
+    await appendLog(this.#ws.logPath, [entry]);
+    this.#log.remeasures.push(entry);
+    this.#deps.emit({
+      type: "remeasure",
+      reason,
+      runs: runs.length,
+      score: currentIncumbent(this.#log).score,
+      ...note ? { note } : {}
+    });
+    return null;
+  }
+  /**
+   * Whether fresh runs of the incumbent disagree with its earlier runs beyond noise. One run is
+   * only a suspicion (|z| > 3.29); several are tested (two-sided t-test, 99%) before the
+   * incumbent's score is re-based on them.
+   */
+  #driftCheck(inc, fresh, confirm = false) {
+    const m = this.#deps.metric;
+    const old = inc.samples[m] ?? [];
+    const now = fresh[m] ?? [];
+    const noise = pooledNoise([...ledgerSamples(this.#log).groups.map((g) => g[m] ?? []), now]);
+    if (noise.sd === 0 || old.length === 0 || now.length === 0) return null;
+    const shift = mean(now) - mean(old);
+    const se = noise.sd * Math.sqrt(1 / now.length + 1 / old.length);
+    const z2 = shift / se;
+    if (!confirm) return Math.abs(z2) > DRIFT_Z ? "suspected" : null;
+    if (2 * tUpperTail(Math.abs(z2), noise.df) >= 0.01) return null;
+    return `the incumbent #${inc.iteration} now measures ${m} ${fmt2(mean(now))} over ${now.length} runs, against ${fmt2(mean(old))} before (${fmt2(shift / noise.sd)} sd): drift; its score is re-based on the new runs`;
+  }
   /** One experiment, steps 1-10 of DESIGN.md's loop. Returns a stop reason or null. */
   async #experiment(planned) {
     const ws = this.#ws;
     const { faults } = this.#deps;
     const iteration = this.#log.results.at(-1).iteration + 1;
     const head = ws.head;
-    const incumbent = incumbentOf(this.#log);
+    const incumbent = currentIncumbent(this.#log);
     const scratch = join6(ws.stateDir, "scratch");
     await mkdir2(scratch, { recursive: true });
     const agentStart = performance.now();
@@ -30654,7 +31239,7 @@ var BatchLoop = class {
     const verdict = await this.#judge(iteration, head, incumbent, proposal);
     if (verdict.stop) return verdict.stop;
     const description = proposal.ok ? proposal.description : proposal.error;
-    const guardName = Object.keys(this.#deps.guards)[0];
+    const guardName = Object.keys(this.#deps.policy.guards)[0];
     const row = {
       type: "result",
       iteration,
@@ -30676,10 +31261,11 @@ var BatchLoop = class {
       ...verdict.reason ? { reason: verdict.reason } : {},
       ...verdict.tail ? { log_tail: verdict.tail.slice(-2e3) } : {},
       ...verdict.duplicateOf !== void 0 ? { duplicate_of: verdict.duplicateOf } : {},
-      ...proposal.ok && proposal.meta ? { agent_meta: proposal.meta } : {}
+      ...proposal.ok && proposal.meta ? { agent_meta: proposal.meta } : {},
+      ...verdict.evidence ? { evidence: verdict.evidence } : {},
+      ...verdict.linesDelta !== void 0 ? { lines_delta: verdict.linesDelta } : {}
     };
-    const key = verdict.key;
-    if (key) row.content_key = key;
+    if (verdict.key) row.content_key = verdict.key;
     await appendLog(ws.logPath, [row], {
       beforeWrite: (data) => faults.tornWrite(iteration, ws.logPath, data)
     });
@@ -30689,9 +31275,9 @@ var BatchLoop = class {
     faults.at("after-refs", iteration);
     await ws.git.resetHard(ws.head);
     if (KEPT.has(row.status)) this.#targetFiles = (await ws.git.listFiles()).filter(this.#isTarget);
-    if (key && EVALUATED2.has(row.status)) this.#seen.set(key, row);
+    if (verdict.key && EVALUATED2.has(row.status)) this.#seen.set(verdict.key, row);
     this.done++;
-    const best = incumbentOf(this.#log).score;
+    const best = currentIncumbent(this.#log).score;
     const elapsed = performance.now() - this.#started;
     const etaMs = this.done > 0 ? elapsed / this.done * (planned - this.done) : null;
     this.#deps.emit({ type: "experiment", row, index: this.done, of: planned, best, etaMs });
@@ -30727,8 +31313,8 @@ var BatchLoop = class {
         head,
         `autoexp(${ws.tag}) #${iteration} violation: ${proposal.description}`
       );
-      const reason = outside.length > 0 ? `changed files outside target: ${outside.slice(0, 5).join(", ")}` : `changed frozen files: ${frozenChanged.slice(0, 5).join(", ")}`;
-      return { ...none, status: "violation", reason, commit: commit2 };
+      const reason2 = outside.length > 0 ? `changed files outside target: ${outside.slice(0, 5).join(", ")}` : `changed frozen files: ${frozenChanged.slice(0, 5).join(", ")}`;
+      return { ...none, status: "violation", reason: reason2, commit: commit2 };
     }
     const changedTargets = new Set(changes.map((c) => c.path));
     const files = [.../* @__PURE__ */ new Set([...this.#targetFiles, ...changedTargets])];
@@ -30752,9 +31338,18 @@ var BatchLoop = class {
       `autoexp(${ws.tag}) #${iteration}: ${proposal.description}`
     );
     this.#deps.faults.at("after-commit", iteration);
+    const { policy } = this.#deps;
+    const linesDelta = policy.simplification ? await ws.git.linesDelta(head, commit) : void 0;
     const samples = {};
+    const groups = ledgerSamples(this.#log).groups;
+    const baselineMeans = this.#log.config.baseline_metrics ?? {};
+    const limit = Math.max(policy.maxRuns, this.#config.eval.repeats);
     let evalSeconds = 0;
-    for (let run = 0; run < this.#config.eval.repeats; run++) {
+    let judgement = null;
+    let tail = "";
+    for (let run = 0; run < limit && !judgement?.final; run++) {
+      if (judgement)
+        this.#deps.emit({ type: "run", iteration, run: run + 1, reason: judgement.reason });
       const timer = this.#deps.faults.duringEval(iteration);
       const outcome = await evalChecked(
         ws,
@@ -30765,7 +31360,8 @@ var BatchLoop = class {
       );
       clearTimeout(timer);
       evalSeconds += outcome.durationMs / 1e3;
-      const base = { commit, key, evalSeconds: round(evalSeconds), tail: outcome.tail, samples };
+      tail = outcome.tail;
+      const base = { commit, key, evalSeconds: round(evalSeconds), tail, samples };
       if (outcome.tampered.length > 0) {
         const restorable = await this.#restorable(outcome.tampered);
         return {
@@ -30781,35 +31377,64 @@ var BatchLoop = class {
           ...base,
           metrics: outcome.metrics,
           status: outcome.status,
-          reason: outcome.problem ?? outcome.status
+          reason: `${run > 0 ? `run ${run + 1}: ` : ""}${outcome.problem ?? outcome.status}`
         };
       }
-      addSamples(samples, outcome.metrics);
+      addSamples(samples, withWeightedScore(outcome.metrics, this.#config, baselineMeans));
+      if (run + 1 < this.#config.eval.repeats) continue;
+      judgement = judge({
+        policy,
+        incumbent: incumbent.samples,
+        candidate: samples,
+        noise: noiseOf([...groups, samples], this.#objectiveNames),
+        linesDelta
+      });
     }
-    const metrics = Object.fromEntries(
-      Object.entries(samples).map(([k, v]) => [k, meanAndSd(v).mean])
-    );
+    if (!judgement?.final) throw new Error("judge gave no final decision within max_runs");
+    const metrics = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, mean(v)]));
     const score = metrics[this.#deps.metric];
-    const decision = decide({
-      goal: this.#deps.goal,
-      minDelta: this.#log.config.min_delta,
-      incumbent: incumbent.score,
-      score,
-      metrics,
-      guards: this.#deps.guards
-    });
+    let status = judgement.status;
+    let reason = judgement.reason;
+    if ((status === "keep" || status === "simplification") && this.#config.checks) {
+      const failed = await this.#runChecks(iteration);
+      if (failed) {
+        status = "checks_failed";
+        reason = failed.reason;
+        tail = failed.tail;
+      }
+    }
+    const hasGuards = Object.keys(policy.guards).length > 0;
     return {
-      status: decision.status,
+      status,
       score,
-      delta: round6(decision.delta),
+      delta: round6(score - incumbent.score),
       metrics,
       samples,
-      guard_pass: decision.guardPass,
+      guard_pass: hasGuards ? judgement.status !== "guard_fail" : null,
       commit,
       key,
-      reason: decision.reason,
-      evalSeconds: round(evalSeconds)
+      reason,
+      tail,
+      evalSeconds: round(evalSeconds),
+      ...judgement.evidence ? { evidence: roundEvidence(judgement.evidence) } : {},
+      ...linesDelta !== void 0 ? { linesDelta } : {}
     };
+  }
+  /** The user's correctness command, in the candidate's worktree; null when it passes. */
+  async #runChecks(iteration) {
+    const checks = this.#config.checks;
+    const logPath = join6(this.#ws.stateDir, "logs", `${iteration}-checks.log`);
+    const result = await runProcess({
+      command: checks.command,
+      cwd: this.#ws.worktree,
+      env: this.#deps.evalEnv,
+      timeoutMs: checks.timeout,
+      logPath
+    });
+    if (result.exitCode === 0 && !result.timedOut) return null;
+    const tail = tailLines(await readEnd(logPath, 64 * 1024));
+    const how = result.spawnError ? result.spawnError : result.timedOut ? `timed out after ${Math.round(checks.timeout / 1e3)}s` : result.signal ? `killed by ${result.signal}` : `exited with code ${result.exitCode}`;
+    return { reason: `checks failed: ${how}`, tail };
   }
   /** Frozen files tracked by git come back with the reset; others cannot be restored. */
   async #restorable(tampered) {
@@ -30827,6 +31452,20 @@ function addSamples(samples, metrics) {
 }
 function round6(x) {
   return Number(x.toPrecision(12));
+}
+function fmt2(x) {
+  return Number(x.toPrecision(4)).toString();
+}
+function roundEvidence(e) {
+  const r = (x) => Number(x.toPrecision(6));
+  return {
+    ...e,
+    gain: r(e.gain),
+    effect_sigma: e.effect_sigma === null ? null : r(e.effect_sigma),
+    p: e.p === null ? null : Number(e.p.toPrecision(3)),
+    ci: e.ci === null ? null : [r(e.ci[0]), r(e.ci[1])],
+    sd: r(e.sd)
+  };
 }
 
 // action/cli/find-templates.ts
@@ -30852,6 +31491,10 @@ function formatEvent(event, metric2) {
       return `baseline    ${metric2} ${formatScore(event.score)} (${event.runs} run${event.runs > 1 ? "s" : ""}, ${event.seconds.toFixed(1)}s${event.noise !== null ? `, noise sd ${formatScore(event.noise)}` : ""}, min_delta ${formatScore(event.minDelta)})`;
     case "resumed":
       return `resuming    ${event.experiments} experiment(s) on record, best ${metric2} ${formatScore(event.best)}`;
+    case "remeasure":
+      return `incumbent   ${event.reason === "top-up" ? "topped up" : event.reason === "drift" ? "DRIFT" : "re-measured"}: ${event.runs} more run${event.runs > 1 ? "s" : ""}, ${metric2} now ${formatScore(event.score)}${event.note ? `  (${event.note})` : ""}`;
+    case "run":
+      return `            #${event.iteration} run ${event.run}: ${event.reason}`;
     case "stop":
       return `stopped     ${event.reason}`;
     case "experiment": {
@@ -30861,9 +31504,17 @@ function formatEvent(event, metric2) {
       const score = row.score !== null ? `${metric2} ${formatScore(row.score)}` : "\u2014";
       const delta = row.delta !== null && row.score !== null ? ` ${formatDelta(row.delta)}` : "";
       const eta = event.etaMs !== null && event.index < event.of ? `  eta ${formatDuration(event.etaMs)}` : "";
-      const why = ["crash", "timeout", "violation", "agent_error", "guard_fail", "duplicate"].includes(
-        row.status
-      ) && row.reason ? `  (${row.reason})` : "";
+      const why = [
+        "crash",
+        "timeout",
+        "violation",
+        "agent_error",
+        "guard_fail",
+        "checks_failed",
+        "duplicate",
+        "keep",
+        "simplification"
+      ].includes(row.status) && row.reason ? `  (${row.reason})` : "";
       return `${n} #${row.iteration} ${row.status.padEnd(14)} ${score}${delta}  best ${formatScore(event.best)}${eta}  ${row.description}${why}`;
     }
   }

@@ -11,6 +11,10 @@ export function formatEvent(event: BatchEvent, metric: string): string {
       return `baseline    ${metric} ${formatScore(event.score)} (${event.runs} run${event.runs > 1 ? "s" : ""}, ${event.seconds.toFixed(1)}s${event.noise !== null ? `, noise sd ${formatScore(event.noise)}` : ""}, min_delta ${formatScore(event.minDelta)})`;
     case "resumed":
       return `resuming    ${event.experiments} experiment(s) on record, best ${metric} ${formatScore(event.best)}`;
+    case "remeasure":
+      return `incumbent   ${event.reason === "top-up" ? "topped up" : event.reason === "drift" ? "DRIFT" : "re-measured"}: ${event.runs} more run${event.runs > 1 ? "s" : ""}, ${metric} now ${formatScore(event.score)}${event.note ? `  (${event.note})` : ""}`;
+    case "run":
+      return `            #${event.iteration} run ${event.run}: ${event.reason}`;
     case "stop":
       return `stopped     ${event.reason}`;
     case "experiment": {
@@ -24,9 +28,17 @@ export function formatEvent(event: BatchEvent, metric: string): string {
           ? `  eta ${formatDuration(event.etaMs)}`
           : "";
       const why =
-        ["crash", "timeout", "violation", "agent_error", "guard_fail", "duplicate"].includes(
-          row.status,
-        ) && row.reason
+        [
+          "crash",
+          "timeout",
+          "violation",
+          "agent_error",
+          "guard_fail",
+          "checks_failed",
+          "duplicate",
+          "keep",
+          "simplification",
+        ].includes(row.status) && row.reason
           ? `  (${row.reason})`
           : "";
       return `${n} #${row.iteration} ${row.status.padEnd(14)} ${score}${delta}  best ${formatScore(event.best)}${eta}  ${row.description}${why}`;

@@ -36,12 +36,19 @@ const guard = z
     message: "guard `min` must not be larger than `max`",
   });
 
+/** How much worse a secondary metric may get: "100%" (relative: may double) or a number in its units. */
+const tolerance = z.union([z.number().min(0), z.string().regex(/^\d+(\.\d+)?%$/)], {
+  error:
+    'tolerance must be a percentage like "100%" (may double) or a number >= 0 in the metric\'s units',
+});
+
 const metric = z
   .strictObject({
     goal: z
       .enum(["minimize", "maximize"], { error: "goal must be `minimize` or `maximize`" })
       .optional(),
     guard: guard.optional(),
+    tolerance: tolerance.optional(),
   })
   .refine((m) => m.goal !== undefined || m.guard !== undefined, {
     message: "a metric needs a `goal` (minimize | maximize) or a `guard` ({ min, max })",
@@ -92,18 +99,51 @@ export const configSchema = z.strictObject({
   ),
   decide: z
     .strictObject({
-      rule: z.enum(["primary"], { error: "decide.rule must be `primary`" }).default("primary"),
+      rule: z
+        .enum(["primary", "pareto", "weighted"], {
+          error: "decide.rule must be one of: primary, pareto, weighted",
+        })
+        .default("primary"),
       min_delta: z
-        .union([z.literal("auto"), z.number()], {
-          error: "min_delta must be `auto` or a number >= 0",
+        .union([z.literal("auto"), z.number(), z.record(z.string(), z.number())], {
+          error: "min_delta must be `auto`, a number >= 0, or a map of metric to number",
         })
         .default("auto")
-        .refine((v) => v === "auto" || v >= 0, {
-          message: "min_delta is an improvement size, so it must be >= 0 (the goal sets the sign)",
-        }),
-      baseline_runs: z.int().min(1).max(50).default(1),
+        .refine(
+          (v) =>
+            v === "auto" ||
+            (typeof v === "number" ? v >= 0 : Object.values(v).every((x) => x >= 0)),
+          {
+            message:
+              "min_delta is an improvement size, so it must be >= 0 (the goal sets the direction)",
+          },
+        ),
+      baseline_runs: z.int().min(1).max(50).default(5),
+      confidence: z
+        .number({ error: "confidence must be a number between 0 and 1, e.g. 0.95" })
+        .gt(0, "confidence must be between 0 and 1 (exclusive), e.g. 0.95")
+        .lt(1, "confidence must be between 0 and 1 (exclusive), e.g. 0.95")
+        .default(0.95),
+      confirm: z
+        .union([z.boolean(), z.literal("auto")], {
+          error:
+            "confirm must be true (or auto: repeat promising candidates) or false (one run decides)",
+        })
+        .default("auto")
+        .transform((v) => v !== false),
+      max_runs: z.int().min(2).max(50).default(5),
+      remeasure_every: z.int().min(0).default(10),
+      simplification: z.boolean().default(false),
+      primary: z.string().optional(),
+      weights: z.record(z.string(), z.number().positive("weights must be > 0")).optional(),
     })
     .prefault({}),
+  checks: z
+    .strictObject({
+      command,
+      timeout: duration("10m"),
+    })
+    .optional(),
   agent: agent.prefault({ use: "search" }),
   budget: z
     .strictObject({

@@ -16,37 +16,114 @@ export function validateConfig(raw: unknown): ValidationResult {
   const parsed = configSchema.safeParse(raw ?? {});
   if (!parsed.success) return { ok: false, problems: parsed.error.issues.map(toProblem) };
   const config = parsed.data;
-  const problems = [...checkPrimaryMetric(config), ...checkScopeGlobs(config)];
+  const problems = [...checkObjectives(config), ...checkScopeGlobs(config)];
   return problems.length > 0 ? { ok: false, problems } : { ok: true, config, warnings: [] };
 }
 
-/** The metric with a `goal` is the one being optimised; autoexp needs exactly one. */
-export function primaryMetric(config: Pick<Config, "eval">): string {
-  const name = Object.entries(config.eval.metrics).find(([, m]) => m.goal)?.[0];
+/** The name results.tsv and the dashboard use for the weighted rule's combined score. */
+export const WEIGHTED_METRIC = "weighted_score";
+
+/** Metrics with a `goal`, in the order the config lists them. */
+export function goalMetrics(config: Pick<Config, "eval">): string[] {
+  return Object.entries(config.eval.metrics).flatMap(([n, m]) => (m.goal ? [n] : []));
+}
+
+/**
+ * The metric decisions are read on, and the first column of results.tsv: the one goal metric, or
+ * `decide.primary`, the first objective with rule pareto, or the combined score with rule weighted.
+ */
+export function primaryMetric(config: Pick<Config, "eval" | "decide">): string {
+  if (config.decide.rule === "weighted") return WEIGHTED_METRIC;
+  const name = config.decide.primary ?? goalMetrics(config)[0];
   if (!name) throw new Error("config has no primary metric; validateConfig should have refused it");
   return name;
 }
 
-function checkPrimaryMetric(config: Config): ConfigProblem[] {
-  const withGoal = Object.entries(config.eval.metrics).filter(([, m]) => m.goal);
-  if (withGoal.length === 1) return [];
-  if (withGoal.length === 0) {
-    return [
-      {
-        path: "eval.metrics",
-        message:
-          "no metric has a `goal`: give the metric to optimise `goal: minimize` or `goal: maximize`",
-      },
-    ];
+function checkObjectives(config: Config): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const add = (path: string, message: string) => problems.push({ path, message });
+  const goals = goalMetrics(config);
+  const declared = Object.keys(config.eval.metrics);
+  const { rule, primary, weights, min_delta } = config.decide;
+  if (goals.length === 0) {
+    add(
+      "eval.metrics",
+      "no metric has a `goal`: give the metric to optimise `goal: minimize` or `goal: maximize`",
+    );
+    return problems;
   }
-  return [
-    {
-      path: "eval.metrics",
-      message: `only one metric may have a goal with decide.rule primary, found ${withGoal
-        .map(([n]) => n)
-        .join(", ")}: keep the goal on the one to optimise and make the others guards`,
-    },
-  ];
+  if (rule === "primary" && goals.length > 1 && primary === undefined) {
+    add(
+      "decide.primary",
+      `several metrics have a goal (${goals.join(", ")}): name the one that must improve, e.g. \`primary: ${goals[0]}\`; the others become soft limits (see \`tolerance\`)`,
+    );
+  }
+  if (primary !== undefined && !goals.includes(primary)) {
+    add(
+      "decide.primary",
+      `"${primary}" is not a metric with a goal; declared metrics with a goal: ${goals.join(", ")}`,
+    );
+  }
+  if (rule === "pareto" && goals.length < 2) {
+    add(
+      "decide.rule",
+      "rule pareto needs at least two metrics with a goal; use rule primary for one",
+    );
+  }
+  if (rule === "weighted") {
+    if (!weights) {
+      add(
+        "decide.weights",
+        `rule weighted needs weights for ${goals.join(", ")} that sum to 1, e.g. { ${goals.map((g, i) => `${g}: ${i === 0 ? 0.7 : (0.3 / (goals.length - 1)).toFixed(2)}`).join(", ")} }`,
+      );
+    } else {
+      for (const name of Object.keys(weights)) {
+        if (!goals.includes(name))
+          add(
+            `decide.weights.${name}`,
+            `"${name}" is not a metric with a goal; weights apply to: ${goals.join(", ")}`,
+          );
+      }
+      const missing = goals.filter((g) => weights[g] === undefined);
+      if (missing.length > 0)
+        add(
+          "decide.weights",
+          `every metric with a goal needs a weight; missing: ${missing.join(", ")}`,
+        );
+      const sum = Object.values(weights).reduce((a, b) => a + b, 0);
+      if (Math.abs(sum - 1) > 1e-6)
+        add("decide.weights", `weights must sum to 1, but they sum to ${Number(sum.toFixed(6))}`);
+    }
+  } else if (weights) {
+    add("decide.weights", `weights only apply with \`rule: weighted\` (rule is ${rule})`);
+  }
+  if (typeof min_delta === "object") {
+    const allowed = rule === "weighted" ? [WEIGHTED_METRIC] : goals;
+    for (const name of Object.keys(min_delta)) {
+      if (!allowed.includes(name))
+        add(
+          `decide.min_delta.${name}`,
+          `"${name}" is not a metric with a goal; use one of: ${allowed.join(", ")}`,
+        );
+    }
+  } else if (typeof min_delta === "number" && rule === "pareto") {
+    add(
+      "decide.min_delta",
+      `with rule pareto each metric needs its own min_delta: auto, or a map like { ${goals.map((g) => `${g}: 0.01`).join(", ")} }`,
+    );
+  }
+  const decision = rule === "primary" ? (primary ?? goals[0]) : undefined;
+  for (const name of declared) {
+    const m = config.eval.metrics[name]!;
+    if (m.tolerance === undefined) continue;
+    if (rule !== "primary" || !m.goal || name === decision) {
+      add(
+        `eval.metrics.${name}.tolerance`,
+        "tolerance applies to a secondary metric (one with a goal that is not decide.primary) under rule primary",
+      );
+    }
+  }
+  return problems;
 }
 
 function checkScopeGlobs(config: Config): ConfigProblem[] {

@@ -5,6 +5,20 @@ import { createAgent } from "../agents/create-agent.ts";
 import { checkScopeFiles, compileGlobs } from "../config/check-scope-files.ts";
 import type { Config } from "../config/schema.ts";
 import { formatProblems, primaryMetric } from "../config/validate-config.ts";
+import { type Judgement, judge, type Policy } from "../decide/judge.ts";
+import {
+  buildPolicy,
+  chooseMinDeltas,
+  type IncumbentState,
+  incumbentState,
+  ledgerSamples,
+  noiseOf,
+  objectiveSpecs,
+  withWeightedScore,
+} from "../decide/ledger-state.ts";
+import { pooledNoise } from "../decide/noise.ts";
+import { mean, tUpperTail } from "../decide/stats.ts";
+import { readEnd, tailLines } from "../eval/read-tail.ts";
 import { type EvalOutcome, runEval } from "../eval/run-eval.ts";
 import { appendLog, type ParsedLog } from "../ledger/log-jsonl.ts";
 import { viewFromLog } from "../ledger/summarize.ts";
@@ -12,11 +26,12 @@ import {
   type ConfigEntry,
   FAILURES,
   KEPT,
+  type RemeasureEntry,
   type ResultEntry,
   type Status,
 } from "../ledger/types.ts";
 import { AutoexpError } from "../util/errors.ts";
-import { autoMinDelta, decide, type Guards, meanAndSd } from "./decide.ts";
+import { runProcess } from "../util/run-process.ts";
 import { createFaults } from "./faults.ts";
 import { contentKey, diffManifests, hashFrozen } from "./fingerprint.ts";
 import { findRepository, Workspace } from "./workspace.ts";
@@ -32,6 +47,14 @@ export type BatchEvent =
       seconds: number;
     }
   | { type: "resumed"; experiments: number; best: number }
+  | {
+      type: "remeasure";
+      reason: RemeasureEntry["reason"];
+      runs: number;
+      score: number;
+      note?: string;
+    }
+  | { type: "run"; iteration: number; run: number; reason: string }
   | {
       type: "experiment";
       row: ResultEntry;
@@ -72,12 +95,6 @@ export interface BatchResult {
   worktree: string;
 }
 
-interface Incumbent {
-  score: number;
-  iteration: number;
-  commit: string;
-}
-
 const EVALUATED: ReadonlySet<Status> = new Set([
   "baseline",
   "keep",
@@ -106,25 +123,23 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
   try {
     if (recovered.length > 0) emit({ type: "recovered", messages: recovered });
     const metric = primaryMetric(config);
-    const goal = config.eval.metrics[metric]!.goal!;
-    const guards: Guards = Object.fromEntries(
-      Object.entries(config.eval.metrics).flatMap(([name, m]) =>
-        m.guard ? [[name, m.guard]] : [],
-      ),
-    );
+    const goal = objectiveSpecs(config)[0]!.goal;
     const evalEnv: Record<string, string | undefined> = { ...env, AUTOEXP_TAG: tag };
     delete evalEnv.AUTOEXP_FAULT;
-    const log = existing ?? (await startTag(ws, config, { metric, goal, guards, evalEnv, emit }));
+    const log = existing ?? (await startTag(ws, config, { metric, goal, evalEnv, emit }));
     if (existing) {
       await checkCompatible(ws, config, existing.config!, metric);
-      const inc = incumbentOf(existing);
-      emit({ type: "resumed", experiments: existing.results.length - 1, best: inc.score });
+      emit({
+        type: "resumed",
+        experiments: existing.results.length - 1,
+        best: currentIncumbent(existing).score,
+      });
     }
     const engine = new BatchLoop(ws, config, log, {
       agent: options.agent ?? createAgent(config.agent),
       metric,
       goal,
-      guards,
+      policy: buildPolicy(config, log.config!),
       evalEnv,
       faults: createFaults(env),
       emit,
@@ -132,30 +147,23 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
     const planned = options.experiments ?? config.budget.experiments;
     const stopReason = await engine.run(planned, options.signal);
     emit({ type: "stop", reason: stopReason });
-    await appendLog(ws.logPath, [
-      {
-        type: "batch",
-        event: "end",
-        timestamp: new Date().toISOString(),
-        reason: stopReason,
-        experiments: engine.done,
-      },
-    ]);
-    log.batches.push({
+    const end = {
       type: "batch",
       event: "end",
       timestamp: new Date().toISOString(),
       reason: stopReason,
       experiments: engine.done,
-    });
+    } as const;
+    await appendLog(ws.logPath, [end]);
+    log.batches.push(end);
     await ws.finalize(log, []);
     await ws.git.resetHard(ws.head!);
     const view = viewFromLog(log);
-    const inc = incumbentOf(log);
+    const inc = currentIncumbent(log);
     return {
       tag,
       branch: `autoexp/${tag}`,
-      baseline: log.config!.baseline,
+      baseline: view.baseline ?? log.config!.baseline,
       best: inc.score,
       bestCommit: inc.commit,
       improvementPct: view.baseline
@@ -172,17 +180,16 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
   }
 }
 
-function incumbentOf(log: ParsedLog): Incumbent {
-  const row = log.results.findLast((r) => KEPT.has(r.status) && r.score !== null);
-  if (!row)
+function currentIncumbent(log: ParsedLog): IncumbentState {
+  const inc = incumbentState(log);
+  if (!inc)
     throw new AutoexpError("the ledger has no baseline row; it is damaged", { exitCode: 1 });
-  return { score: row.score!, iteration: row.iteration, commit: row.commit };
+  return inc;
 }
 
 interface StartContext {
   metric: string;
   goal: "minimize" | "maximize";
-  guards: Guards;
   evalEnv: Record<string, string | undefined>;
   emit: (e: BatchEvent) => void;
 }
@@ -225,24 +232,36 @@ async function startTag(ws: Workspace, config: Config, ctx: StartContext): Promi
   const base = (await ws.git.resolve("HEAD"))!;
   const frozen = await hashFrozen(ws.worktree, config.frozen);
   const started = performance.now();
-  const samples: Record<string, number[]> = {};
+  const runs: Record<string, number>[] = [];
   for (let run = 0; run < config.decide.baseline_runs; run++) {
     const outcome = await evalChecked(ws, config, `0-${run}`, ctx.evalEnv, frozen);
     if (outcome.status !== "ok") {
+      const printed = Object.keys(outcome.metrics);
+      const hint =
+        outcome.problem?.includes("missing") && printed.length > 0
+          ? ` (it did print: ${printed.join(", ")}; every metric in eval.metrics, guards included, must be printed)`
+          : "";
       throw new AutoexpError(
-        `the baseline eval failed (${outcome.problem}), so there is nothing to compare experiments with. Fix the eval and run again. Last lines:\n${outcome.tail}\nFull log: ${outcome.logPath}`,
+        `the baseline eval failed (${outcome.problem})${hint}, so there is nothing to compare experiments with. Fix the eval or autoexp.yml and run again. Last lines:\n${outcome.tail}\nFull log: ${outcome.logPath}`,
         { exitCode: 1 },
       );
     }
-    addSamples(samples, outcome.metrics);
+    runs.push(outcome.metrics);
   }
-  const means = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, meanAndSd(v).mean]));
+  const raw = collect(runs);
+  const baselineMeans = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, mean(v)]));
+  const samples = collect(runs.map((m) => withWeightedScore(m, config, baselineMeans)));
+  const means = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, mean(v)]));
+  const objectives = objectiveSpecs(config);
+  const noise = noiseOf(
+    [samples],
+    objectives.map((o) => o.name),
+  );
+  const minDeltas = chooseMinDeltas(config, noise);
   const scores = samples[ctx.metric]!;
-  const { mean: score, sd } = meanAndSd(scores);
-  const minDelta =
-    config.decide.min_delta === "auto" ? autoMinDelta(scores) : config.decide.min_delta;
-  const noise = scores.length > 1 ? sd : null;
-  const firstGuard = Object.entries(ctx.guards)[0];
+  const score = mean(scores);
+  const guards = buildPolicy(config, { min_delta: 0 }).guards;
+  const firstGuard = Object.entries(guards)[0];
   const now = new Date().toISOString();
   const header: ConfigEntry = {
     type: "config",
@@ -256,10 +275,16 @@ async function startTag(ws: Workspace, config: Config, ctx: StartContext): Promi
     goal: ctx.goal,
     guard_metric: firstGuard?.[0] ?? null,
     guard_threshold: firstGuard ? (firstGuard[1].max ?? firstGuard[1].min ?? null) : null,
-    guards: ctx.guards,
+    guards,
     baseline: score,
-    min_delta: minDelta,
-    noise,
+    min_delta: minDeltas[ctx.metric] ?? 0,
+    noise: scores.length > 1 ? noise[ctx.metric]!.sd : null,
+    rule: config.decide.rule,
+    objectives,
+    min_deltas: minDeltas,
+    baseline_metrics: baselineMeans,
+    ...(config.decide.weights ? { weights: config.decide.weights } : {}),
+    confidence: config.decide.confidence,
     target: config.target,
     frozen: config.frozen,
     frozen_hashes: frozen,
@@ -296,6 +321,7 @@ async function startTag(ws: Workspace, config: Config, ctx: StartContext): Promi
     config: header,
     results: [row],
     batches: [],
+    remeasures: [],
     validBytes: 0,
     torn: false,
   };
@@ -305,11 +331,18 @@ async function startTag(ws: Workspace, config: Config, ctx: StartContext): Promi
     type: "baseline",
     score,
     runs: scores.length,
-    noise,
-    minDelta,
+    noise: header.noise,
+    minDelta: header.min_delta,
     seconds: row.eval_seconds,
   });
   return log;
+}
+
+/** Turns a list of runs' metrics into samples per metric. */
+function collect(runs: readonly Record<string, number>[]): Record<string, number[]> {
+  const samples: Record<string, number[]> = {};
+  for (const metrics of runs) addSamples(samples, metrics);
+  return samples;
 }
 
 /** A resumed tag must measure the same thing against the same harness. */
@@ -319,6 +352,11 @@ async function checkCompatible(
   header: ConfigEntry,
   metric: string,
 ): Promise<void> {
+  if (header.rule && header.rule !== config.decide.rule) {
+    throw new AutoexpError(
+      `tag ${ws.tag} decides with rule ${header.rule}, but the config now says ${config.decide.rule}: results would not compare. Use a new --tag`,
+    );
+  }
   if (header.metric !== metric) {
     throw new AutoexpError(
       `tag ${ws.tag} optimises ${header.metric}, but the config now names ${metric}: results would not compare. Use a new --tag`,
@@ -361,7 +399,7 @@ interface LoopDeps {
   agent: Agent;
   metric: string;
   goal: "minimize" | "maximize";
-  guards: Guards;
+  policy: Policy;
   evalEnv: Record<string, string | undefined>;
   faults: ReturnType<typeof createFaults>;
   emit: (e: BatchEvent) => void;
@@ -377,7 +415,13 @@ type Verdict = Pick<
   evalSeconds?: number;
   duplicateOf?: number;
   stop?: string;
+  key?: string;
+  evidence?: ResultEntry["evidence"];
+  linesDelta?: number;
 };
+
+/** |z| of one incumbent re-run beyond which autoexp suspects drift and measures again (p < 0.001). */
+const DRIFT_Z = 3.29;
 
 /** The experiments of one batch, one at a time. */
 class BatchLoop {
@@ -390,6 +434,7 @@ class BatchLoop {
   #seen = new Map<string, ResultEntry>();
   #targetFiles: string[] = [];
   #started = performance.now();
+  #objectiveNames: string[];
 
   constructor(ws: Workspace, config: Config, log: ParsedLog, deps: LoopDeps) {
     this.#ws = ws;
@@ -397,6 +442,7 @@ class BatchLoop {
     this.#log = log;
     this.#deps = deps;
     this.#isTarget = compileGlobs(config.target);
+    this.#objectiveNames = deps.policy.objectives.map((o) => o.name);
     for (const r of log.results)
       if (r.content_key && EVALUATED.has(r.status)) this.#seen.set(r.content_key, r);
   }
@@ -406,6 +452,9 @@ class BatchLoop {
     while (true) {
       const stop = this.#budgetStop(planned, signal);
       if (stop) return stop;
+      const broken = await this.#remeasure();
+      if (broken) return broken;
+      if (signal?.aborted) return "interrupted";
       const outcome = await this.#experiment(planned);
       if (outcome) return outcome;
     }
@@ -419,7 +468,7 @@ class BatchLoop {
     if (performance.now() - this.#started >= budget.wall_clock) return "wall_clock budget reached";
     const cost = rows.reduce((s, r) => s + (r.cost_usd || 0), 0);
     if (budget.cost_usd !== undefined && cost >= budget.cost_usd)
-      return `cost budget reached ($${cost.toFixed(2)})`;
+      return `cost budget reached ($${cost.toFixed(2)} of $${budget.cost_usd})`;
     let failures = 0;
     for (let i = rows.length - 1; i >= 0 && FAILURES.has(rows[i]!.status); i--) failures++;
     if (failures >= budget.stop_after_failures)
@@ -431,13 +480,126 @@ class BatchLoop {
     return null;
   }
 
+  /** True when repeated runs can tell candidates apart: confirmation on and a measured, non-zero noise. */
+  #sequential(): boolean {
+    if (this.#deps.policy.maxRuns < 2) return false;
+    const noise = noiseOf(ledgerSamples(this.#log).groups, [this.#deps.metric])[this.#deps.metric]!;
+    return noise.df > 0 && noise.sd > 0;
+  }
+
+  /**
+   * More runs of the incumbent, before an experiment: a top-up after a keep (its runs were few
+   * and selected for looking good), and a re-run every `remeasure_every` experiments, which
+   * notices drift (a warming GPU, a changing machine) so that it is not read as progress.
+   * Returns a stop reason when the incumbent itself no longer runs.
+   */
+  async #remeasure(): Promise<string | null> {
+    if (!this.#sequential()) return null;
+    const { decide } = this.#config;
+    const inc = currentIncumbent(this.#log);
+    const have = inc.samples[this.#deps.metric]?.length ?? 0;
+    const lastIteration = this.#log.results.at(-1)!.iteration;
+    const topUp = Math.max(0, decide.baseline_runs - have);
+    const due =
+      decide.remeasure_every > 0 && lastIteration - inc.measuredAfter >= decide.remeasure_every;
+    if (topUp === 0 && !due) return null;
+    const started = performance.now();
+    const runs: Record<string, number>[] = [];
+    const measure = async (count: number): Promise<string | null> => {
+      for (let i = 0; i < count; i++) {
+        const name = `${inc.iteration}-re${lastIteration}-${runs.length}`;
+        const outcome = await evalChecked(
+          this.#ws,
+          this.#config,
+          name,
+          this.#deps.evalEnv,
+          this.#log.config!.frozen_hashes,
+        );
+        await this.#ws.git.resetHard(this.#ws.head!);
+        if (outcome.status !== "ok" || outcome.tampered.length > 0) {
+          return `the incumbent (#${inc.iteration}) failed when measured again (${outcome.problem ?? `changed ${outcome.tampered.join(", ")}`}): the eval is not reliable, so the batch stopped. Log: ${outcome.logPath}`;
+        }
+        runs.push(
+          withWeightedScore(
+            outcome.metrics,
+            this.#config,
+            this.#log.config!.baseline_metrics ?? {},
+          ),
+        );
+      }
+      return null;
+    };
+    let reason: RemeasureEntry["reason"] = topUp > 0 ? "top-up" : "schedule";
+    let reset = false;
+    let note: string | undefined;
+    const failed = await measure(Math.max(1, topUp));
+    if (failed) return failed;
+    if (reason === "schedule") {
+      const drift = this.#driftCheck(inc, collect(runs));
+      if (drift) {
+        const more = await measure(Math.max(1, decide.baseline_runs - 1));
+        if (more) return more;
+        const confirmed = this.#driftCheck(inc, collect(runs), true);
+        if (confirmed) {
+          reason = "drift";
+          reset = true;
+          note = confirmed;
+        }
+      }
+    }
+    const entry: RemeasureEntry = {
+      type: "remeasure",
+      iteration: inc.iteration,
+      after: lastIteration,
+      reason,
+      reset,
+      samples: collect(runs),
+      eval_seconds: round((performance.now() - started) / 1000),
+      timestamp: new Date().toISOString(),
+      ...(note ? { note } : {}),
+    };
+    await appendLog(this.#ws.logPath, [entry]);
+    this.#log.remeasures.push(entry);
+    this.#deps.emit({
+      type: "remeasure",
+      reason,
+      runs: runs.length,
+      score: currentIncumbent(this.#log).score,
+      ...(note ? { note } : {}),
+    });
+    return null;
+  }
+
+  /**
+   * Whether fresh runs of the incumbent disagree with its earlier runs beyond noise. One run is
+   * only a suspicion (|z| > 3.29); several are tested (two-sided t-test, 99%) before the
+   * incumbent's score is re-based on them.
+   */
+  #driftCheck(
+    inc: IncumbentState,
+    fresh: Record<string, number[]>,
+    confirm = false,
+  ): string | null {
+    const m = this.#deps.metric;
+    const old = inc.samples[m] ?? [];
+    const now = fresh[m] ?? [];
+    const noise = pooledNoise([...ledgerSamples(this.#log).groups.map((g) => g[m] ?? []), now]);
+    if (noise.sd === 0 || old.length === 0 || now.length === 0) return null;
+    const shift = mean(now) - mean(old);
+    const se = noise.sd * Math.sqrt(1 / now.length + 1 / old.length);
+    const z = shift / se;
+    if (!confirm) return Math.abs(z) > DRIFT_Z ? "suspected" : null;
+    if (2 * tUpperTail(Math.abs(z), noise.df) >= 0.01) return null;
+    return `the incumbent #${inc.iteration} now measures ${m} ${fmt(mean(now))} over ${now.length} runs, against ${fmt(mean(old))} before (${fmt(shift / noise.sd)} sd): drift; its score is re-based on the new runs`;
+  }
+
   /** One experiment, steps 1-10 of DESIGN.md's loop. Returns a stop reason or null. */
   async #experiment(planned: number): Promise<string | null> {
     const ws = this.#ws;
     const { faults } = this.#deps;
     const iteration = this.#log.results.at(-1)!.iteration + 1;
     const head = ws.head!;
-    const incumbent = incumbentOf(this.#log);
+    const incumbent = currentIncumbent(this.#log);
     const scratch = join(ws.stateDir, "scratch");
     await mkdir(scratch, { recursive: true });
 
@@ -473,7 +635,7 @@ class BatchLoop {
     const verdict = await this.#judge(iteration, head, incumbent, proposal);
     if (verdict.stop) return verdict.stop;
     const description = proposal.ok ? proposal.description : proposal.error;
-    const guardName = Object.keys(this.#deps.guards)[0];
+    const guardName = Object.keys(this.#deps.policy.guards)[0];
     const row: ResultEntry = {
       type: "result",
       iteration,
@@ -496,9 +658,10 @@ class BatchLoop {
       ...(verdict.tail ? { log_tail: verdict.tail.slice(-2000) } : {}),
       ...(verdict.duplicateOf !== undefined ? { duplicate_of: verdict.duplicateOf } : {}),
       ...(proposal.ok && proposal.meta ? { agent_meta: proposal.meta } : {}),
+      ...(verdict.evidence ? { evidence: verdict.evidence } : {}),
+      ...(verdict.linesDelta !== undefined ? { lines_delta: verdict.linesDelta } : {}),
     };
-    const key = (verdict as { key?: string }).key;
-    if (key) row.content_key = key;
+    if (verdict.key) row.content_key = verdict.key;
 
     // Step 8: the ledger reaches the disk before the tree moves.
     await appendLog(ws.logPath, [row], {
@@ -510,9 +673,9 @@ class BatchLoop {
     faults.at("after-refs", iteration);
     await ws.git.resetHard(ws.head!);
     if (KEPT.has(row.status)) this.#targetFiles = (await ws.git.listFiles()).filter(this.#isTarget);
-    if (key && EVALUATED.has(row.status)) this.#seen.set(key, row);
+    if (verdict.key && EVALUATED.has(row.status)) this.#seen.set(verdict.key, row);
     this.done++;
-    const best = incumbentOf(this.#log).score;
+    const best = currentIncumbent(this.#log).score;
     const elapsed = performance.now() - this.#started;
     const etaMs = this.done > 0 ? (elapsed / this.done) * (planned - this.done) : null;
     this.#deps.emit({ type: "experiment", row, index: this.done, of: planned, best, etaMs });
@@ -525,9 +688,9 @@ class BatchLoop {
   async #judge(
     iteration: number,
     head: string,
-    incumbent: Incumbent,
+    incumbent: IncumbentState,
     proposal: Awaited<ReturnType<Agent["propose"]>>,
-  ): Promise<Verdict & { key?: string }> {
+  ): Promise<Verdict> {
     const ws = this.#ws;
     const none = { score: null, delta: null, metrics: {}, samples: {}, guard_pass: null };
     const frozenRef = this.#log.config!.frozen_hashes;
@@ -590,9 +753,18 @@ class BatchLoop {
       `autoexp(${ws.tag}) #${iteration}: ${proposal.description}`,
     );
     this.#deps.faults.at("after-commit", iteration);
+    const { policy } = this.#deps;
+    const linesDelta = policy.simplification ? await ws.git.linesDelta(head, commit) : undefined;
     const samples: Record<string, number[]> = {};
+    const groups = ledgerSamples(this.#log).groups;
+    const baselineMeans = this.#log.config!.baseline_metrics ?? {};
+    const limit = Math.max(policy.maxRuns, this.#config.eval.repeats);
     let evalSeconds = 0;
-    for (let run = 0; run < this.#config.eval.repeats; run++) {
+    let judgement: Judgement | null = null;
+    let tail = "";
+    for (let run = 0; run < limit && !judgement?.final; run++) {
+      if (judgement)
+        this.#deps.emit({ type: "run", iteration, run: run + 1, reason: judgement.reason });
       const timer = this.#deps.faults.duringEval(iteration);
       const outcome = await evalChecked(
         ws,
@@ -603,7 +775,8 @@ class BatchLoop {
       );
       clearTimeout(timer);
       evalSeconds += outcome.durationMs / 1000;
-      const base = { commit, key, evalSeconds: round(evalSeconds), tail: outcome.tail, samples };
+      tail = outcome.tail;
+      const base = { commit, key, evalSeconds: round(evalSeconds), tail, samples };
       if (outcome.tampered.length > 0) {
         const restorable = await this.#restorable(outcome.tampered);
         return {
@@ -619,35 +792,71 @@ class BatchLoop {
           ...base,
           metrics: outcome.metrics,
           status: outcome.status,
-          reason: outcome.problem ?? outcome.status,
+          reason: `${run > 0 ? `run ${run + 1}: ` : ""}${outcome.problem ?? outcome.status}`,
         };
       }
-      addSamples(samples, outcome.metrics);
+      addSamples(samples, withWeightedScore(outcome.metrics, this.#config, baselineMeans));
+      if (run + 1 < this.#config.eval.repeats) continue;
+      judgement = judge({
+        policy,
+        incumbent: incumbent.samples,
+        candidate: samples,
+        noise: noiseOf([...groups, samples], this.#objectiveNames),
+        linesDelta,
+      });
     }
-    const metrics = Object.fromEntries(
-      Object.entries(samples).map(([k, v]) => [k, meanAndSd(v).mean]),
-    );
+    if (!judgement?.final) throw new Error("judge gave no final decision within max_runs");
+    const metrics = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, mean(v)]));
     const score = metrics[this.#deps.metric]!;
-    const decision = decide({
-      goal: this.#deps.goal,
-      minDelta: this.#log.config!.min_delta,
-      incumbent: incumbent.score,
-      score,
-      metrics,
-      guards: this.#deps.guards,
-    });
+    let status: Status = judgement.status;
+    let reason = judgement.reason;
+    if ((status === "keep" || status === "simplification") && this.#config.checks) {
+      const failed = await this.#runChecks(iteration);
+      if (failed) {
+        status = "checks_failed";
+        reason = failed.reason;
+        tail = failed.tail;
+      }
+    }
+    const hasGuards = Object.keys(policy.guards).length > 0;
     return {
-      status: decision.status,
+      status,
       score,
-      delta: round6(decision.delta),
+      delta: round6(score - incumbent.score),
       metrics,
       samples,
-      guard_pass: decision.guardPass,
+      guard_pass: hasGuards ? judgement.status !== "guard_fail" : null,
       commit,
       key,
-      reason: decision.reason,
+      reason,
+      tail,
       evalSeconds: round(evalSeconds),
+      ...(judgement.evidence ? { evidence: roundEvidence(judgement.evidence) } : {}),
+      ...(linesDelta !== undefined ? { linesDelta } : {}),
     };
+  }
+
+  /** The user's correctness command, in the candidate's worktree; null when it passes. */
+  async #runChecks(iteration: number): Promise<{ reason: string; tail: string } | null> {
+    const checks = this.#config.checks!;
+    const logPath = join(this.#ws.stateDir, "logs", `${iteration}-checks.log`);
+    const result = await runProcess({
+      command: checks.command,
+      cwd: this.#ws.worktree,
+      env: this.#deps.evalEnv,
+      timeoutMs: checks.timeout,
+      logPath,
+    });
+    if (result.exitCode === 0 && !result.timedOut) return null;
+    const tail = tailLines(await readEnd(logPath, 64 * 1024));
+    const how = result.spawnError
+      ? result.spawnError
+      : result.timedOut
+        ? `timed out after ${Math.round(checks.timeout / 1000)}s`
+        : result.signal
+          ? `killed by ${result.signal}`
+          : `exited with code ${result.exitCode}`;
+    return { reason: `checks failed: ${how}`, tail };
   }
 
   /** Frozen files tracked by git come back with the reset; others cannot be restored. */
@@ -668,4 +877,22 @@ function addSamples(samples: Record<string, number[]>, metrics: Record<string, n
 
 function round6(x: number): number {
   return Number(x.toPrecision(12));
+}
+
+function fmt(x: number): string {
+  return Number(x.toPrecision(4)).toString();
+}
+
+function roundEvidence(
+  e: NonNullable<ResultEntry["evidence"]>,
+): NonNullable<ResultEntry["evidence"]> {
+  const r = (x: number) => Number(x.toPrecision(6));
+  return {
+    ...e,
+    gain: r(e.gain),
+    effect_sigma: e.effect_sigma === null ? null : r(e.effect_sigma),
+    p: e.p === null ? null : Number(e.p.toPrecision(3)),
+    ci: e.ci === null ? null : [r(e.ci[0]), r(e.ci[1])],
+    sd: r(e.sd),
+  };
 }

@@ -247,7 +247,9 @@ async function writeAtomic(path: string, content: string): Promise<void> {
 }
 
 function countEntries(log: ParsedLog | null): number {
-  return log ? log.results.length + log.batches.length + (log.config ? 1 : 0) : 0;
+  return log
+    ? log.results.length + log.batches.length + log.remeasures.length + (log.config ? 1 : 0)
+    : 0;
 }
 
 function isPrefix(a: ParsedLog, b: ParsedLog): boolean {

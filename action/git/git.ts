@@ -104,6 +104,17 @@ export class Git {
     return changes;
   }
 
+  /** Lines added minus lines removed between two commits (binary files count 0). */
+  async linesDelta(from: string, to: string): Promise<number> {
+    const out = await this.raw(["diff", "--numstat", "--no-renames", from, to]);
+    let delta = 0;
+    for (const line of out.split("\n")) {
+      const [added, removed] = line.split("\t");
+      if (added && removed && added !== "-") delta += Number(added) - Number(removed);
+    }
+    return delta;
+  }
+
   /** Tracked files at HEAD of this checkout. */
   async listFiles(): Promise<string[]> {
     return (await this.raw(["ls-files", "-z"])).split("\0").filter(Boolean);

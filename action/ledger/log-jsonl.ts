@@ -1,10 +1,11 @@
 import { open, readFile, truncate } from "node:fs/promises";
-import type { BatchEntry, ConfigEntry, LedgerEntry, ResultEntry } from "./types.ts";
+import type { BatchEntry, ConfigEntry, LedgerEntry, RemeasureEntry, ResultEntry } from "./types.ts";
 
 export interface ParsedLog {
   config: ConfigEntry | null;
   results: ResultEntry[];
   batches: BatchEntry[];
+  remeasures: RemeasureEntry[];
   /** Bytes of the text up to the last complete line; a torn final line lies beyond. */
   validBytes: number;
   torn: boolean;
@@ -22,6 +23,7 @@ export class LedgerCorruptError extends Error {
 export function parseLog(text: string): ParsedLog {
   const results: ResultEntry[] = [];
   const batches: BatchEntry[] = [];
+  const remeasures: RemeasureEntry[] = [];
   let config: ConfigEntry | null = null;
   let offset = 0;
   let lineNo = 0;
@@ -29,7 +31,14 @@ export function parseLog(text: string): ParsedLog {
     const end = text.indexOf("\n", offset);
     lineNo++;
     if (end === -1)
-      return { config, results, batches, validBytes: byteLength(text, offset), torn: true };
+      return {
+        config,
+        results,
+        batches,
+        remeasures,
+        validBytes: byteLength(text, offset),
+        torn: true,
+      };
     const line = text.slice(offset, end);
     offset = end + 1;
     if (line.trim() === "") continue;
@@ -42,8 +51,9 @@ export function parseLog(text: string): ParsedLog {
     if (entry.type === "config") config = entry;
     else if (entry.type === "result") results.push(entry);
     else if (entry.type === "batch") batches.push(entry);
+    else if (entry.type === "remeasure") remeasures.push(entry);
   }
-  return { config, results, batches, validBytes: Buffer.byteLength(text), torn: false };
+  return { config, results, batches, remeasures, validBytes: Buffer.byteLength(text), torn: false };
 }
 
 function byteLength(text: string, chars: number): number {

@@ -25,6 +25,8 @@ export const FAILURES: ReadonlySet<Status> = new Set([
   "checks_failed",
 ]);
 
+import type { Evidence } from "../decide/judge.ts";
+
 export type Goal = "minimize" | "maximize";
 
 /** Line 1 of log.jsonl. Keys follow pjhoberman's log where they fit. */
@@ -42,7 +44,18 @@ export interface ConfigEntry {
   guards: Record<string, { min?: number | undefined; max?: number | undefined }>;
   baseline: number;
   min_delta: number;
+  /** The baseline's run-to-run standard deviation of the primary metric (null: one run). */
   noise: number | null;
+  /** How candidates are judged; absent in ledgers written before these fields existed. */
+  rule?: "primary" | "pareto" | "weighted";
+  /** The metrics with a goal (for rule weighted: the ones combined), in config order. */
+  objectives?: { name: string; goal: Goal }[];
+  /** min_delta per objective, fixed when the tag starts. */
+  min_deltas?: Record<string, number>;
+  /** Mean of every metric over the baseline runs (rule weighted scales by these). */
+  baseline_metrics?: Record<string, number>;
+  weights?: Record<string, number>;
+  confidence?: number;
   target: string[];
   frozen: string[];
   frozen_hashes: Record<string, string>;
@@ -77,6 +90,29 @@ export interface ResultEntry {
   content_key?: string;
   duplicate_of?: number;
   agent_meta?: Record<string, unknown>;
+  /** Why a kept (or confirmed-then-discarded) candidate was believed: see decide/judge.ts. */
+  evidence?: Evidence;
+  /** Lines added minus removed in the target files. */
+  lines_delta?: number;
+}
+
+/**
+ * More runs of the incumbent: a top-up after a keep (so the next comparisons rest on enough
+ * runs), a scheduled re-measure, or a re-measure after drift. `reset` means the incumbent's
+ * earlier runs no longer describe it (drift) and these samples replace them.
+ */
+export interface RemeasureEntry {
+  type: "remeasure";
+  /** The incumbent's experiment number. */
+  iteration: number;
+  /** The last experiment recorded when this was measured. */
+  after: number;
+  reason: "top-up" | "schedule" | "drift";
+  reset: boolean;
+  samples: Record<string, number[]>;
+  eval_seconds: number;
+  timestamp: string;
+  note?: string;
 }
 
 /** A batch's start or end, with the reason it stopped. */
@@ -88,4 +124,4 @@ export interface BatchEntry {
   experiments?: number;
 }
 
-export type LedgerEntry = ConfigEntry | ResultEntry | BatchEntry;
+export type LedgerEntry = ConfigEntry | ResultEntry | BatchEntry | RemeasureEntry;

@@ -1,0 +1,175 @@
+import type { Config } from "../config/schema.ts";
+import { goalMetrics, primaryMetric, WEIGHTED_METRIC } from "../config/validate-config.ts";
+import type { ParsedLog } from "../ledger/log-jsonl.ts";
+import { type ConfigEntry, type Goal, KEPT } from "../ledger/types.ts";
+import type { Objective, Policy, Samples } from "./judge.ts";
+import { type Noise, pooledNoise } from "./noise.ts";
+import { mean } from "./stats.ts";
+
+type MutableSamples = Record<string, number[]>;
+
+/** The samples the ledger holds, per experiment, with re-measures merged in. Pure. */
+export interface LedgerSamples {
+  /** Each measured experiment's current samples (after any drift reset). */
+  current: Map<number, MutableSamples>;
+  /** Every group of runs of one unchanged program, for the noise estimate. */
+  groups: MutableSamples[];
+}
+
+export function ledgerSamples(log: Pick<ParsedLog, "results" | "remeasures">): LedgerSamples {
+  const current = new Map<number, MutableSamples>();
+  const retired: MutableSamples[] = [];
+  for (const r of log.results) {
+    if (r.samples && Object.keys(r.samples).length > 0) current.set(r.iteration, clone(r.samples));
+  }
+  for (const m of log.remeasures) {
+    const cur = current.get(m.iteration);
+    if (m.reset || !cur) {
+      if (cur) retired.push(cur);
+      current.set(m.iteration, clone(m.samples));
+      continue;
+    }
+    for (const [name, values] of Object.entries(m.samples)) {
+      cur[name] = [...(cur[name] ?? []), ...values];
+    }
+  }
+  return { current, groups: [...retired, ...current.values()] };
+}
+
+function clone(s: Samples): MutableSamples {
+  return Object.fromEntries(Object.entries(s).map(([k, v]) => [k, [...v]]));
+}
+
+/** Pooled noise of each named metric over the groups. */
+export function noiseOf(
+  groups: readonly Samples[],
+  metrics: readonly string[],
+): Record<string, Noise> {
+  return Object.fromEntries(metrics.map((m) => [m, pooledNoise(groups.map((g) => g[m] ?? []))]));
+}
+
+export interface IncumbentState {
+  iteration: number;
+  commit: string;
+  /** The mean of all its current samples: never its luckiest run. */
+  score: number;
+  samples: MutableSamples;
+  /** The last experiment after which it was measured (its own, or a re-measure's). */
+  measuredAfter: number;
+}
+
+/** The incumbent: the last kept experiment, with every run it has had. */
+export function incumbentState(
+  log: Pick<ParsedLog, "results" | "remeasures" | "config">,
+  samples: LedgerSamples = ledgerSamples(log),
+): IncumbentState | null {
+  const row = log.results.findLast((r) => KEPT.has(r.status) && r.score !== null);
+  if (!row) return null;
+  const metric = log.config?.metric ?? "score";
+  const s = samples.current.get(row.iteration) ?? { [metric]: [row.score!] };
+  const values = s[metric] ?? [row.score!];
+  const last = log.remeasures.findLast((m) => m.iteration === row.iteration);
+  return {
+    iteration: row.iteration,
+    commit: row.commit,
+    score: mean(values),
+    samples: s,
+    measuredAfter: Math.max(row.iteration, last?.after ?? 0),
+  };
+}
+
+/** The metrics the decision compares, from the config. */
+export function objectiveSpecs(config: Config): { name: string; goal: Goal }[] {
+  if (config.decide.rule === "weighted") return [{ name: WEIGHTED_METRIC, goal: "maximize" }];
+  const goals = goalMetrics(config).map((name) => ({
+    name,
+    goal: config.eval.metrics[name]!.goal!,
+  }));
+  const first = primaryMetric(config);
+  return [...goals.filter((g) => g.name === first), ...goals.filter((g) => g.name !== first)];
+}
+
+/**
+ * min_delta per objective, fixed when a tag starts. `auto` reads the baseline's noise: half a
+ * standard deviation when candidates are confirmed (the screen after one run; the t-test
+ * decides), two when one run decides (so an unchanged program is rarely kept on luck).
+ */
+export function chooseMinDeltas(
+  config: Config,
+  noise: Record<string, Noise>,
+): Record<string, number> {
+  const factor = config.decide.confirm ? 0.5 : 2;
+  const setting = config.decide.min_delta;
+  const specs = objectiveSpecs(config);
+  return Object.fromEntries(
+    specs.map((o, i) => {
+      const fixed =
+        typeof setting === "number"
+          ? i === 0
+            ? setting
+            : undefined
+          : setting === "auto"
+            ? undefined
+            : setting[o.name];
+      return [o.name, fixed ?? factor * (noise[o.name]?.sd ?? 0)];
+    }),
+  );
+}
+
+function parseTolerance(
+  t: number | string | undefined,
+): Pick<Objective, "tolerance" | "relativeTolerance"> {
+  if (t === undefined) return {};
+  if (typeof t === "number") return { tolerance: t };
+  return { relativeTolerance: Number(t.slice(0, -1)) / 100 };
+}
+
+/** The decision policy of a tag: the config's rule with the min_deltas fixed at its start. */
+export function buildPolicy(
+  config: Config,
+  header: Pick<ConfigEntry, "min_deltas" | "min_delta">,
+): Policy {
+  const specs = objectiveSpecs(config);
+  const objectives: Objective[] = specs.map((o, i) => ({
+    ...o,
+    minDelta: header.min_deltas?.[o.name] ?? (i === 0 ? header.min_delta : 0),
+    ...(config.decide.rule === "primary" && i > 0
+      ? parseTolerance(config.eval.metrics[o.name]?.tolerance)
+      : {}),
+  }));
+  const guards = Object.fromEntries(
+    Object.entries(config.eval.metrics).flatMap(([name, m]) => (m.guard ? [[name, m.guard]] : [])),
+  );
+  return {
+    rule: config.decide.rule === "pareto" ? "pareto" : "primary",
+    objectives,
+    guards,
+    confidence: config.decide.confidence,
+    maxRuns: config.decide.confirm ? config.decide.max_runs : 1,
+    simplification: config.decide.simplification,
+  };
+}
+
+/**
+ * Adds rule weighted's combined score to one run's metrics: the weighted sum of each metric's
+ * relative improvement over its baseline mean (positive = better), so metrics in different
+ * units combine. 0.01 means "1% better, on the weighted average".
+ */
+export function withWeightedScore(
+  metrics: Record<string, number>,
+  config: Config,
+  baselineMeans: Record<string, number>,
+): Record<string, number> {
+  const weights = config.decide.weights;
+  if (config.decide.rule !== "weighted" || !weights) return metrics;
+  let score = 0;
+  for (const [name, w] of Object.entries(weights)) {
+    const value = metrics[name];
+    const base = baselineMeans[name];
+    if (value === undefined || base === undefined) return metrics;
+    const scale = Math.abs(base) > 0 ? Math.abs(base) : 1;
+    const rel = (value - base) / scale;
+    score += w * (config.eval.metrics[name]!.goal === "minimize" ? -rel : rel);
+  }
+  return { ...metrics, [WEIGHTED_METRIC]: score };
+}

@@ -1,0 +1,331 @@
+import { describe, expect, it } from "vitest";
+import { createRandom } from "../../action/agents/search-plan.ts";
+import { type Judgement, judge, type Policy } from "../../action/decide/judge.ts";
+import { type Noise, pooledNoise } from "../../action/decide/noise.ts";
+
+const policy = (over: Partial<Policy> = {}): Policy => ({
+  rule: "primary",
+  objectives: [{ name: "loss", goal: "minimize", minDelta: 0.5 }],
+  guards: {},
+  confidence: 0.95,
+  maxRuns: 5,
+  simplification: false,
+  ...over,
+});
+const noise = (sd: number, df = 40): Record<string, Noise> => ({
+  loss: { sd, df, robustSd: null },
+  mem: { sd: 0, df, robustSd: null },
+  speed: { sd, df, robustSd: null },
+});
+const five = [10, 10, 10, 10, 10];
+const status = (j: Judgement) => (j.final ? j.status : "again");
+
+describe("judge: the sequential rule", () => {
+  it("discards a clearly worse candidate after one run", () => {
+    const j = judge({
+      policy: policy(),
+      incumbent: { loss: five },
+      candidate: { loss: [12] },
+      noise: noise(1),
+    });
+    expect(status(j)).toBe("discard");
+    expect(j.final && j.reason).toContain("worse by 2");
+  });
+
+  it("asks for another run when one run looks better by at least min_delta", () => {
+    const j = judge({
+      policy: policy(),
+      incumbent: { loss: five },
+      candidate: { loss: [9.4] },
+      noise: noise(1),
+    });
+    expect(status(j)).toBe("again");
+    const below = judge({
+      policy: policy(),
+      incumbent: { loss: five },
+      candidate: { loss: [9.6] },
+      noise: noise(1),
+    });
+    expect(status(below)).toBe("discard");
+  });
+
+  it("keeps a confirmed improvement with its evidence: effect in sd, p-value, interval", () => {
+    const j = judge({
+      policy: policy(),
+      incumbent: { loss: five },
+      candidate: { loss: [7, 7.2] },
+      noise: noise(1),
+    });
+    expect(status(j)).toBe("keep");
+    if (!j.final || !j.evidence) throw new Error("no evidence");
+    expect(j.evidence.gain).toBeCloseTo(2.9);
+    expect(j.evidence.effect_sigma).toBeCloseTo(2.9);
+    expect(j.evidence.p!).toBeLessThan(0.05 / 4);
+    expect(j.evidence.ci![0]).toBeGreaterThan(0);
+    expect(j.evidence.ci![1]).toBeGreaterThan(j.evidence.gain);
+    expect([j.evidence.runs, j.evidence.incumbent_runs, j.evidence.test]).toEqual([2, 5, "t"]);
+  });
+
+  it("needs more than one lucky run: the same gain with fewer df is not yet enough", () => {
+    const strong = judge({
+      policy: policy(),
+      incumbent: { loss: five },
+      candidate: { loss: [8.5, 8.7] },
+      noise: noise(1, 40),
+    });
+    const unsure = judge({
+      policy: policy(),
+      incumbent: { loss: five },
+      candidate: { loss: [8.5, 8.7] },
+      noise: noise(1, 3),
+    });
+    expect(status(strong)).toBe("again");
+    expect(status(unsure)).toBe("again");
+    const later = judge({
+      policy: policy(),
+      incumbent: { loss: five },
+      candidate: { loss: [8.2, 8.3, 8.1, 8.2] },
+      noise: noise(1, 40),
+    });
+    expect(status(later)).toBe("keep");
+  });
+
+  it("stops early when the improvement fades, and at max_runs when it stays unproven", () => {
+    const faded = judge({
+      policy: policy(),
+      incumbent: { loss: five },
+      candidate: { loss: [9.4, 10.6] },
+      noise: noise(1),
+    });
+    expect(status(faded)).toBe("discard");
+    expect(faded.final && faded.reason).toContain("faded");
+    const capped = judge({
+      policy: policy(),
+      incumbent: { loss: five },
+      candidate: { loss: [9.4, 9.5, 9.4, 9.5, 9.4] },
+      noise: noise(1),
+    });
+    expect(status(capped)).toBe("discard");
+    expect(capped.final && capped.reason).toContain("not confirmed after 5 runs");
+  });
+
+  it("reads maximize goals the other way round", () => {
+    const p = policy({ objectives: [{ name: "loss", goal: "maximize", minDelta: 0.5 }] });
+    expect(
+      status(
+        judge({
+          policy: p,
+          incumbent: { loss: five },
+          candidate: { loss: [13, 13] },
+          noise: noise(1),
+        }),
+      ),
+    ).toBe("keep");
+    expect(
+      status(
+        judge({ policy: p, incumbent: { loss: five }, candidate: { loss: [7] }, noise: noise(1) }),
+      ),
+    ).toBe("discard");
+  });
+
+  it("decides a deterministic eval, or one with unknown noise, on one run against min_delta", () => {
+    for (const n of [noise(0, 4), noise(0, 0)]) {
+      expect(
+        status(
+          judge({
+            policy: policy(),
+            incumbent: { loss: five },
+            candidate: { loss: [9.4] },
+            noise: n,
+          }),
+        ),
+      ).toBe("keep");
+      expect(
+        status(
+          judge({
+            policy: policy(),
+            incumbent: { loss: five },
+            candidate: { loss: [9.5] },
+            noise: n,
+          }),
+        ),
+      ).toBe("discard");
+    }
+    const greedy = policy({
+      maxRuns: 1,
+      objectives: [{ name: "loss", goal: "minimize", minDelta: 0 }],
+    });
+    const j = judge({
+      policy: greedy,
+      incumbent: { loss: [10] },
+      candidate: { loss: [9.99] },
+      noise: noise(1),
+    });
+    expect(status(j)).toBe("keep");
+    expect(j.final && j.reason).toContain("not confirmed (p = ");
+  });
+
+  it("fails a guard breached in any run, at once", () => {
+    const p = policy({ guards: { mem: { max: 100 } } });
+    const j = judge({
+      policy: p,
+      incumbent: { loss: five, mem: [50] },
+      candidate: { loss: [7, 7], mem: [90, 101] },
+      noise: noise(1),
+    });
+    expect(status(j)).toBe("guard_fail");
+    expect(j.final && j.reason).toBe("guard mem = 101 is above its max 100");
+    const missing = judge({
+      policy: p,
+      incumbent: { loss: five },
+      candidate: { loss: [7] },
+      noise: noise(1),
+    });
+    expect(missing.final && missing.reason).toBe("guard mem was not reported");
+  });
+});
+
+describe("judge: two or more metrics", () => {
+  const objectives = [
+    { name: "loss", goal: "minimize" as const, minDelta: 0.5 },
+    { name: "mem", goal: "minimize" as const, minDelta: 0, relativeTolerance: 1 },
+  ];
+  it("rule primary: a secondary may get worse up to its tolerance, not beyond", () => {
+    const p = policy({ objectives });
+    const inc = { loss: five, mem: [100, 100, 100, 100, 100] };
+    const ok = judge({
+      policy: p,
+      incumbent: inc,
+      candidate: { loss: [7, 7], mem: [190, 190] },
+      noise: noise(1),
+    });
+    expect(status(ok)).toBe("keep");
+    const doubled = judge({
+      policy: p,
+      incumbent: inc,
+      candidate: { loss: [7, 7], mem: [230, 230] },
+      noise: noise(1),
+    });
+    expect(status(doubled)).toBe("guard_fail");
+    expect(doubled.final && doubled.reason).toBe("mem got worse by 130 (100% allowed)");
+  });
+
+  it("rule pareto: better on one and not worse beyond noise on any", () => {
+    const p = policy({
+      rule: "pareto",
+      objectives: [
+        { name: "loss", goal: "minimize", minDelta: 0.5 },
+        { name: "speed", goal: "maximize", minDelta: 0.5 },
+      ],
+    });
+    const inc = { loss: five, speed: five };
+    const better = judge({
+      policy: p,
+      incumbent: inc,
+      candidate: { loss: [7, 7.1], speed: [10.2, 9.7] },
+      noise: noise(1),
+    });
+    expect(status(better)).toBe("keep");
+    const tradeOff = judge({
+      policy: p,
+      incumbent: inc,
+      candidate: { loss: [7, 7.1], speed: [6, 6.1] },
+      noise: noise(1),
+    });
+    expect(status(tradeOff)).toBe("discard");
+    expect(tradeOff.final && tradeOff.reason).toContain("speed got worse");
+  });
+});
+
+describe("judge: simplification", () => {
+  const p = policy({ simplification: true });
+  it("keeps a shorter candidate that is equal within noise over max_runs", () => {
+    const inc = { loss: five };
+    let j = judge({
+      policy: p,
+      incumbent: inc,
+      candidate: { loss: [10.2] },
+      noise: noise(1),
+      linesDelta: -3,
+    });
+    expect(status(j)).toBe("again");
+    j = judge({
+      policy: p,
+      incumbent: inc,
+      candidate: { loss: [10.2, 9.9, 10.1, 9.8, 10] },
+      noise: noise(1),
+      linesDelta: -3,
+    });
+    expect(status(j)).toBe("simplification");
+    expect(j.final && j.reason).toContain("3 line(s) shorter");
+  });
+  it("discards it when it is worse beyond min_delta, or not shorter", () => {
+    const inc = { loss: five };
+    const worse = judge({
+      policy: p,
+      incumbent: inc,
+      candidate: { loss: [10.2, 11] },
+      noise: noise(1),
+      linesDelta: -3,
+    });
+    expect(status(worse)).toBe("discard");
+    const longer = judge({
+      policy: p,
+      incumbent: inc,
+      candidate: { loss: [10.2] },
+      noise: noise(1),
+      linesDelta: 2,
+    });
+    expect(status(longer)).toBe("discard");
+  });
+});
+
+describe("judge: error rates by simulation (seeded)", () => {
+  const random = createRandom(11);
+  const gauss = () => {
+    let u = 0;
+    while (u === 0) u = random();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
+  };
+  function keepRate(effect: number, trials: number) {
+    let kept = 0;
+    let evals = 0;
+    for (let i = 0; i < trials; i++) {
+      const inc = Array.from({ length: 5 }, gauss);
+      const extra = Array.from({ length: 30 }, gauss);
+      const n = pooledNoise([inc, extra]);
+      const p = policy({ objectives: [{ name: "loss", goal: "maximize", minDelta: 0.5 * n.sd }] });
+      const cand: number[] = [];
+      let j: Judgement;
+      do {
+        cand.push(effect + gauss());
+        j = judge({
+          policy: p,
+          incumbent: { loss: inc },
+          candidate: { loss: cand },
+          noise: { loss: n },
+        });
+      } while (!j.final);
+      kept += j.status === "keep" ? 1 : 0;
+      evals += cand.length;
+    }
+    return { rate: kept / trials, evals: evals / trials };
+  }
+  it("keeps under 5% of no-effect candidates, most 2-sd ones, in under 3 evals each", () => {
+    const none = keepRate(0, 3000);
+    const real = keepRate(2, 1000);
+    expect(none.rate).toBeLessThan(0.05);
+    expect(real.rate).toBeGreaterThan(0.7);
+    expect(none.evals).toBeLessThan(3);
+  });
+});
+
+describe("pooledNoise", () => {
+  it("pools the spread of repeated runs, ignores single runs, and counts df", () => {
+    const n = pooledNoise([[1, 3], [10, 12, 14], [100]]);
+    // SS = 2 + 8 = 10 over df 1 + 2 = 3
+    expect(n.sd).toBeCloseTo(Math.sqrt(10 / 3));
+    expect(n.df).toBe(3);
+    expect(pooledNoise([[5], [7]])).toEqual({ sd: 0, df: 0, robustSd: null });
+  });
+});
