@@ -5,6 +5,7 @@ import { checkScopeFiles } from "../config/check-scope-files.ts";
 import { loadConfig } from "../config/load-config.ts";
 import type { Config } from "../config/schema.ts";
 import { formatProblems, primaryMetric } from "../config/validate-config.ts";
+import { objectiveSpecs } from "../decide/ledger-state.ts";
 import { runBatch } from "../engine/run-batch.ts";
 import { recordDir } from "../engine/workspace.ts";
 import { Git } from "../git/git.ts";
@@ -14,6 +15,7 @@ import { parseResultsTsv } from "../ledger/results-tsv.ts";
 import { viewFromLog, viewFromTsv } from "../ledger/summarize.ts";
 import { AutoexpError, defaultTag, validateTag } from "../util/errors.ts";
 import { killActiveGroups } from "../util/run-process.ts";
+import { checkEval } from "./check.ts";
 import { findTemplates } from "./find-templates.ts";
 import { formatEvent } from "./progress.ts";
 
@@ -32,6 +34,10 @@ Usage:
                                                run a batch of experiments on branch autoexp/<tag>
   autoexp status [--config F] [--tag T]        show a tag's baseline, best and recent experiments
   autoexp validate [--config F]                check a config; prints every problem, writes nothing
+  autoexp check [--config F] [--runs N] [--effect X]
+                                               run the eval N times here: metrics parse? noise,
+                                               time per run, experiments/hour, min_delta, and
+                                               whether an improvement of X can be told from noise
   autoexp report <results.tsv|log.jsonl> [--goal minimize|maximize] [--out F]
                                                render a dashboard from any karpathy results.tsv or log
 
@@ -50,6 +56,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         return await statusCommand(rest, io);
       case "validate":
         return await validateCommand(rest, io);
+      case "check":
+        return await checkCommand(rest, io);
       case "report":
         return await reportCommand(rest, io);
       case undefined:
@@ -226,11 +234,51 @@ async function validateCommand(args: readonly string[], io: Io): Promise<number>
       return 2;
     }
   }
-  const metric = primaryMetric(config);
+  const [primary, ...others] = objectiveSpecs(config);
+  const rule =
+    others.length > 0 || config.decide.rule !== "primary" ? ` (rule ${config.decide.rule})` : "";
   io.out(
-    `${values.config} is valid: ${metric} (${config.eval.metrics[metric]!.goal}), target ${config.target.join(", ")}, frozen ${config.frozen.join(", ") || "(none)"}, agent ${config.agent.use}, ${config.budget.experiments} experiments per batch`,
+    `${values.config} is valid: ${primary!.name} (${primary!.goal})${rule}, target ${config.target.join(", ")}, frozen ${config.frozen.join(", ") || "(none)"}, agent ${config.agent.use}, ${config.budget.experiments} experiments per batch`,
   );
   return 0;
+}
+
+async function checkCommand(args: readonly string[], io: Io): Promise<number> {
+  const { values } = parseArgs({
+    args: [...args],
+    options: {
+      config: { type: "string", default: "autoexp.yml" },
+      runs: { type: "string" },
+      effect: { type: "string" },
+    },
+    strict: true,
+  });
+  const config = await readValidConfig(resolve(io.cwd, values.config));
+  const runs = positiveInt("runs", values.runs) ?? Math.max(3, config.decide.baseline_runs);
+  if (runs < 2) throw new AutoexpError("--runs must be at least 2 to measure noise");
+  let effect: number | undefined;
+  if (values.effect !== undefined) {
+    effect = Number(values.effect);
+    if (!Number.isFinite(effect) || effect === 0)
+      throw new AutoexpError(
+        `--effect must be a non-zero number in the primary metric's units, got ${JSON.stringify(values.effect)}`,
+      );
+  }
+  const repo = await new Git(io.cwd, io.env)
+    .raw(["rev-parse", "--show-toplevel"])
+    .catch(() => null);
+  const dir = repo ? repo.trim() : io.cwd;
+  io.out(
+    `autoexp check: running \`${typeof config.eval.command === "string" ? config.eval.command : config.eval.command.join(" ")}\` ${runs} times in ${dir}`,
+  );
+  return checkEval({
+    config,
+    dir,
+    runs,
+    env: io.env,
+    out: io.out,
+    ...(effect !== undefined ? { effect } : {}),
+  });
 }
 
 async function statusCommand(args: readonly string[], io: Io): Promise<number> {

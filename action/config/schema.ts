@@ -37,10 +37,12 @@ const guard = z
   });
 
 /** How much worse a secondary metric may get: "100%" (relative: may double) or a number in its units. */
-const tolerance = z.union([z.number().min(0), z.string().regex(/^\d+(\.\d+)?%$/)], {
-  error:
-    'tolerance must be a percentage like "100%" (may double) or a number >= 0 in the metric\'s units',
-});
+const TOLERANCE_HELP =
+  'tolerance must be a percentage like "100%" (may double) or a number >= 0 in the metric\'s units';
+const tolerance = z.union(
+  [z.number().min(0, TOLERANCE_HELP), z.string().regex(/^\d+(\.\d+)?%$/, TOLERANCE_HELP)],
+  { error: TOLERANCE_HELP },
+);
 
 const metric = z
   .strictObject({

@@ -261,7 +261,11 @@ export function judge(input: JudgeInput): Judgement {
   return { final: false, reason: `p = ${fmt(p ?? 1)} after ${n} runs: confirming` };
 }
 
-/** Equal within noise and shorter: a non-inferiority check over the full max_runs. */
+/**
+ * Equal within noise and shorter: runs to max_runs unless it is clearly worse (by 2 sd on its
+ * first run, or worse beyond noise at any later look), then needs both "not worse beyond noise"
+ * and a mean within min_delta of the incumbent.
+ */
 function judgeSimplification(
   input: JudgeInput,
   comparisons: readonly Comparison[],
@@ -270,6 +274,7 @@ function judgeSimplification(
 ): Judgement {
   const { policy } = input;
   const n = comparisons[0]!.nC;
+  const alpha = 1 - policy.confidence;
   const final = (status: "simplification" | "discard", reason: string) =>
     ({
       final: true,
@@ -277,18 +282,23 @@ function judgeSimplification(
       reason,
       evidence: evidence(comparisons[0]!, policy.confidence),
     }) as const;
-  const tooWorse = comparisons.findIndex(
-    (c, i) => c.gain < -(n === 1 ? 2 * c.sd : decisive[i]!.minDelta),
+  if (worse.length > 0) return final("discard", `shorter, but worse: ${worse.join("; ")}`);
+  const clearlyWorse = comparisons.findIndex((c) =>
+    n === 1 ? c.gain < -2 * c.sd : tUpperTail(-c.gain / c.se, c.df) < alpha,
   );
-  if (tooWorse >= 0 || worse.length > 0)
+  if (clearlyWorse >= 0) {
+    const c = comparisons[clearlyWorse]!;
+    return final("discard", `shorter, but ${c.name} is worse by ${fmt(-c.gain)} (beyond noise)`);
+  }
+  if (n < policy.maxRuns) return { final: false, reason: "shorter: checking it is not worse" };
+  const beyond = comparisons.findIndex((c, i) => c.gain < -decisive[i]!.minDelta - eps(c, input));
+  if (beyond >= 0) {
+    const c = comparisons[beyond]!;
     return final(
       "discard",
-      `shorter, but worse: ${worse[0] ?? notBetter(comparisons[tooWorse]!, decisive[tooWorse]!.minDelta)}`,
+      `shorter, but ${c.name} is worse by ${fmt(-c.gain)}, more than min_delta ${fmt(decisive[beyond]!.minDelta)}`,
     );
-  if (n < policy.maxRuns) return { final: false, reason: "shorter: checking it is not worse" };
-  const alpha = 1 - policy.confidence;
-  const significantlyWorse = comparisons.some((c) => tUpperTail(-c.gain / c.se, c.df) < alpha);
-  if (significantlyWorse) return final("discard", "shorter, but worse beyond noise");
+  }
   return final(
     "simplification",
     `equal within noise over ${n} runs (change ${fmt(comparisons[0]!.gain)}) and ${-input.linesDelta!} line(s) shorter`,

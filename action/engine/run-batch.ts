@@ -497,9 +497,16 @@ class BatchLoop {
     if (!this.#sequential()) return null;
     const { decide } = this.#config;
     const inc = currentIncumbent(this.#log);
-    const have = inc.samples[this.#deps.metric]?.length ?? 0;
     const lastIteration = this.#log.results.at(-1)!.iteration;
-    const topUp = Math.max(0, decide.baseline_runs - have);
+    // A kept candidate's own runs chose it (they looked good), so they flatter it; it gets as
+    // many fresh runs as the baseline had, which dilute that bias before it is the bar to beat.
+    const fresh =
+      inc.iteration === 0
+        ? (inc.samples[this.#deps.metric]?.length ?? 0)
+        : this.#log.remeasures
+            .filter((m) => m.iteration === inc.iteration)
+            .reduce((n, m) => n + (m.samples[this.#deps.metric]?.length ?? 0), 0);
+    const topUp = Math.max(0, decide.baseline_runs - fresh);
     const due =
       decide.remeasure_every > 0 && lastIteration - inc.measuredAfter >= decide.remeasure_every;
     if (topUp === 0 && !due) return null;
@@ -558,8 +565,12 @@ class BatchLoop {
       timestamp: new Date().toISOString(),
       ...(note ? { note } : {}),
     };
+    // Same order as an experiment: the line is on disk, then the branch's record includes it,
+    // so the worktree is clean again before the agent runs.
     await appendLog(this.#ws.logPath, [entry]);
     this.#log.remeasures.push(entry);
+    await this.#ws.finalize(this.#log, []);
+    await this.#ws.git.resetHard(this.#ws.head!);
     this.#deps.emit({
       type: "remeasure",
       reason,

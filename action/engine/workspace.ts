@@ -219,8 +219,10 @@ export class Workspace {
     const dir = join(this.worktree, recordDir(this.tag));
     await mkdir(dir, { recursive: true });
     const metrics = log.config ? [log.config.metric, ...Object.keys(log.config.guards)] : ["score"];
-    await writeAtomic(join(dir, "results.tsv"), renderResultsTsv(metrics, log.results));
-    await writeAtomic(join(dir, "dashboard.md"), renderDashboard(viewFromLog(log)));
+    const view = viewFromLog(log);
+    const scores = new Map(view.rows.map((r) => [r.iteration, r.score]));
+    await writeAtomic(join(dir, "results.tsv"), renderResultsTsv(metrics, log.results, scores));
+    await writeAtomic(join(dir, "dashboard.md"), renderDashboard(view));
   }
 }
 

@@ -34,6 +34,13 @@ export function renderHeadline(view: LedgerView): string {
   return `**${view.metric}** (${view.goal}): baseline **${formatScore(view.baseline)}** → ${bestText}`;
 }
 
+/** The noise estimate in words: what a reviewer needs to judge the deltas. */
+export function renderNoise(view: Pick<LedgerView, "noise" | "noiseDf">): string {
+  if (view.noise === null) return "noise: unknown (one baseline run; set decide.baseline_runs ≥ 2)";
+  if (view.noise === 0) return "noise: none (repeated runs agree exactly: deterministic eval)";
+  return `noise: sd ${formatScore(view.noise)}${view.noiseDf > 0 ? ` (pooled, ${view.noiseDf} df)` : ""}`;
+}
+
 /** Counts by status in a fixed, readable order. */
 export function renderCounts(view: LedgerView): string {
   const total = view.rows.length;
@@ -74,10 +81,21 @@ export function renderChart(view: LedgerView): string {
   ].join("\n");
 }
 
+/** How sure a keep is, in one cell: effect in noise units, p-value, interval, runs. */
+export function formatEvidence(row: Pick<ViewRow, "evidence" | "runs">): string {
+  const e = row.evidence;
+  if (!e) return row.runs ? `${row.runs} run${row.runs > 1 ? "s" : ""}` : "";
+  if (e.test === "exact") return `deterministic eval, ${e.runs} run${e.runs > 1 ? "s" : ""}`;
+  if (e.test === "single" || e.p === null) return "one run, noise unknown";
+  const ci = e.ci ? `, CI [${formatScore(e.ci[0])}, ${formatScore(e.ci[1])}]` : "";
+  const p = e.p < 0.0001 ? "p < 0.0001" : `p = ${Number(e.p.toPrecision(2))}`;
+  return `${formatScore(e.effect_sigma)} sd, ${p}${ci}, ${e.runs} vs ${e.incumbent_runs} runs`;
+}
+
 function renderTable(rows: readonly ViewRow[], metric: string, withStatus: boolean): string {
   const head = withStatus
-    ? `| # | commit | ${metric} | Δ | status | description |\n|--:|---|--:|--:|---|---|`
-    : `| # | commit | ${metric} | Δ | description |\n|--:|---|--:|--:|---|`;
+    ? `| # | commit | ${metric} | Δ | runs | status | description |\n|--:|---|--:|--:|--:|---|---|`
+    : `| # | commit | ${metric} | Δ | confidence | description |\n|--:|---|--:|--:|---|---|`;
   const body = rows.map((r) =>
     [
       "",
@@ -85,6 +103,7 @@ function renderTable(rows: readonly ViewRow[], metric: string, withStatus: boole
       r.commit ? `\`${r.commit}\`` : "",
       formatScore(r.score),
       formatDelta(r.delta),
+      withStatus ? (r.runs ?? "") : formatEvidence(r),
       ...(withStatus ? [r.status] : []),
       escapeCell(r.description),
       "",
@@ -101,12 +120,15 @@ export function renderDashboard(view: LedgerView): string {
   const recent = view.rows.slice(-MAX_TABLE_ROWS);
   const parts = [`# autoexp · ${view.title}`, "", renderHeadline(view), "", renderCounts(view)];
   const facts: string[] = [];
-  if (view.noise !== null) facts.push(`noise (sd of baseline runs): ${formatScore(view.noise)}`);
+  facts.push(renderNoise(view));
   if (view.minDelta !== null) facts.push(`min_delta: ${formatScore(view.minDelta)}`);
+  if (view.confidence !== null) facts.push(`keeps need ${view.confidence * 100}% confidence`);
+  if (view.remeasureRuns > 0) facts.push(`incumbent re-runs: ${view.remeasureRuns}`);
   if (view.evalSeconds > 0) facts.push(`eval time: ${Math.round(view.evalSeconds)}s`);
   if (view.costUsd > 0) facts.push(`cost: $${view.costUsd.toFixed(2)}`);
   if (view.stopReason) facts.push(`last batch stopped: ${view.stopReason}`);
   if (facts.length > 0) parts.push("", facts.join(" · "));
+  for (const d of view.drift) parts.push("", `> [!WARNING]\n> Drift: ${escapeCell(d)}`);
   const chart = renderChart(view);
   if (chart) parts.push("", chart);
   parts.push("", `## Kept (${kept.length})`, "");

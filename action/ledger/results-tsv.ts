@@ -26,11 +26,13 @@ function clean(text: string): string {
 export function renderResultsTsv(
   metrics: readonly string[],
   results: readonly ResultEntry[],
+  /** Current scores by iteration (a kept commit's mean over all its runs, re-measures included). */
+  scores?: ReadonlyMap<number, number | null>,
 ): string {
   const lines = [["commit", ...metrics, "status", "description"].join("\t")];
   for (const r of results) {
     const values = metrics.map((m, i) => {
-      const v = i === 0 ? (r.score ?? r.metrics[m]) : r.metrics[m];
+      const v = i === 0 ? (scores?.get(r.iteration) ?? r.score ?? r.metrics[m]) : r.metrics[m];
       return (v !== undefined && v !== null && Number.isFinite(v) ? v : 0).toFixed(6);
     });
     lines.push([r.commit || "-------", ...values, r.status, clean(r.description)].join("\t"));

@@ -1,3 +1,6 @@
+import type { Evidence } from "../decide/judge.ts";
+import { incumbentState, ledgerSamples, noiseOf } from "../decide/ledger-state.ts";
+import { mean } from "../decide/stats.ts";
 import type { ParsedLog } from "./log-jsonl.ts";
 import type { ParsedTsv } from "./results-tsv.ts";
 import { type Goal, KEPT, type Status } from "./types.ts";
@@ -12,6 +15,10 @@ export interface ViewRow {
   description: string;
   /** The incumbent's score after this experiment was decided. */
   best: number | null;
+  /** Eval runs behind the score (re-measures of a kept commit included); null when unknown. */
+  runs?: number | null;
+  /** Why a keep was believed (effect, p-value, interval); absent for older or unconfirmed rows. */
+  evidence?: Evidence | null;
 }
 
 /** Everything a human summary needs, from either a log.jsonl or a karpathy results.tsv. */
@@ -23,7 +30,16 @@ export interface LedgerView {
   best: ViewRow | null;
   counts: Record<string, number>;
   rows: ViewRow[];
+  /** Run-to-run standard deviation of the primary metric, pooled over every repeated run. */
   noise: number | null;
+  /** Degrees of freedom behind `noise` (0: unknown). */
+  noiseDf: number;
+  /** The confidence a keep needs (e.g. 0.95); null for a results.tsv. */
+  confidence: number | null;
+  /** Extra runs of incumbents (top-ups, scheduled re-measures). */
+  remeasureRuns: number;
+  /** Drift found by re-measuring, in words. */
+  drift: string[];
   minDelta: number | null;
   stopReason: string | null;
   costUsd: number;
@@ -48,26 +64,35 @@ export function isEvaluated(row: Pick<ViewRow, "status" | "score">): boolean {
 export function viewFromLog(log: ParsedLog, title?: string): LedgerView {
   const metric = log.config?.metric ?? "score";
   const goal = log.config?.goal ?? "minimize";
+  const samples = ledgerSamples(log);
   let best: number | null = null;
   let bestRow: ViewRow | null = null;
   const rows = log.results.map((r) => {
+    // A kept commit's score is the mean of all its runs, re-measures included.
+    const values = samples.current.get(r.iteration)?.[metric];
+    const score = KEPT.has(r.status as Status) && values?.length ? mean(values) : r.score;
     const row: ViewRow = {
       iteration: r.iteration,
       commit: r.commit,
-      score: r.score,
+      score,
       delta: r.delta,
       status: r.status,
       description: r.description,
       best,
+      runs: values?.length ?? null,
+      evidence: r.evidence ?? null,
     };
-    if (KEPT.has(r.status as Status) && r.score !== null) {
-      best = r.score;
+    if (KEPT.has(r.status as Status) && score !== null) {
+      best = score;
       bestRow = row;
     }
     row.best = best;
     return row;
   });
+  const inc = log.config ? incumbentState(log, samples) : null;
+  if (bestRow && inc) (bestRow as ViewRow).score = inc.score;
   const last = log.batches.at(-1);
+  const pooled = noiseOf(samples.groups, [metric])[metric]!;
   return {
     title: title ?? log.config?.tag ?? "autoexp",
     metric,
@@ -76,11 +101,17 @@ export function viewFromLog(log: ParsedLog, title?: string): LedgerView {
     best: bestRow,
     counts: countStatuses(rows),
     rows,
-    noise: log.config?.noise ?? null,
+    noise: pooled.df > 0 ? pooled.sd : (log.config?.noise ?? null),
+    noiseDf: pooled.df,
+    confidence: log.config?.confidence ?? null,
+    remeasureRuns: log.remeasures.reduce((n, m) => n + (m.samples[metric]?.length ?? 0), 0),
+    drift: log.remeasures.flatMap((m) => (m.reason === "drift" && m.note ? [m.note] : [])),
     minDelta: log.config?.min_delta ?? null,
     stopReason: last?.event === "end" ? (last.reason ?? null) : null,
     costUsd: log.results.reduce((s, r) => s + (r.cost_usd || 0), 0),
-    evalSeconds: log.results.reduce((s, r) => s + (r.eval_seconds || 0), 0),
+    evalSeconds:
+      log.results.reduce((s, r) => s + (r.eval_seconds || 0), 0) +
+      log.remeasures.reduce((s, m) => s + (m.eval_seconds || 0), 0),
   };
 }
 
@@ -121,6 +152,10 @@ export function viewFromTsv(tsv: ParsedTsv, goal: Goal, title = "results.tsv"): 
     counts: countStatuses(rows),
     rows,
     noise: null,
+    noiseDf: 0,
+    confidence: null,
+    remeasureRuns: 0,
+    drift: [],
     minDelta: null,
     stopReason: null,
     costUsd: 0,

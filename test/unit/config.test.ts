@@ -64,8 +64,79 @@ describe("config", () => {
       /no metric has a `goal`/,
     );
     expect(problems(`${minimal}    acc: { goal: maximize }\n`)[0]).toMatch(
-      /only one metric may have a goal.*loss, acc/,
+      /^decide\.primary: several metrics have a goal \(loss, acc\): name the one that must improve, e\.g\. `primary: loss`/,
     );
+  });
+
+  it("refuses bad deciding settings before anything runs, naming the field and the fix", () => {
+    const two = `${minimal}    acc: { goal: maximize }\n    mem: { guard: { max: 10 } }\n`;
+    const cases: [string, RegExp][] = [
+      [
+        `${two}decide: { rule: weighted, weights: { loss: 0.5, acc: 0.4 } }\n`,
+        /^decide\.weights: weights must sum to 1, but they sum to 0\.9$/,
+      ],
+      [
+        `${two}decide: { rule: weighted, weights: { loss: 0.5, acc: 0.4, mem: 0.1 } }\n`,
+        /^decide\.weights\.mem: "mem" is not a metric with a goal; weights apply to: loss, acc$/,
+      ],
+      [
+        `${two}decide: { rule: weighted }\n`,
+        /^decide\.weights: rule weighted needs weights for loss, acc that sum to 1/,
+      ],
+      [`${two}decide: { primary: mem }\n`, /^decide\.primary: "mem" is not a metric with a goal/],
+      [
+        `${two}decide: { primary: loss, weights: { loss: 1 } }\n`,
+        /^decide\.weights: weights only apply with `rule: weighted`/,
+      ],
+      [
+        `${minimal}decide: { confidence: 1.5 }\n`,
+        /^decide\.confidence: confidence must be between 0 and 1 \(exclusive\), e\.g\. 0\.95$/,
+      ],
+      [
+        `${minimal}decide: { confidence: 0 }\n`,
+        /^decide\.confidence: confidence must be between 0 and 1/,
+      ],
+      [
+        `${minimal}decide: { min_delta: -0.01 }\n`,
+        /^decide\.min_delta: min_delta is an improvement size, so it must be >= 0 \(the goal sets the direction\)$/,
+      ],
+      [
+        `${minimal}decide: { min_delta: { acc: 0.1 } }\n`,
+        /^decide\.min_delta\.acc: "acc" is not a metric with a goal; use one of: loss$/,
+      ],
+      [
+        `${two}decide: { rule: pareto, min_delta: 0.1 }\n`,
+        /^decide\.min_delta: with rule pareto each metric needs its own min_delta/,
+      ],
+      [
+        `${minimal}decide: { rule: pareto }\n`,
+        /^decide\.rule: rule pareto needs at least two metrics with a goal/,
+      ],
+      [
+        `${minimal}decide: { rule: best }\n`,
+        /^decide\.rule: decide\.rule must be one of: primary, pareto, weighted$/,
+      ],
+      [
+        minimal.replace("{ goal: minimize }", "{ goal: minimize, tolerance: 50% }"),
+        /^eval\.metrics\.loss\.tolerance: tolerance applies to a secondary metric/,
+      ],
+      [
+        `${two}decide: { primary: loss }\n`.replace(
+          "acc: { goal: maximize }",
+          "acc: { goal: maximize, tolerance: double }",
+        ),
+        /^eval\.metrics\.acc\.tolerance: tolerance must be a percentage like "100%"/,
+      ],
+      [`${minimal}checks: { command: "" }\n`, /^checks\.command: must not be empty/],
+    ];
+    for (const [text, expected] of cases)
+      expect(problems(text), text).toEqual(
+        expect.arrayContaining([expect.stringMatching(expected)]),
+      );
+    const ok = parseConfigText(
+      `${two}decide: { rule: weighted, weights: { loss: 0.7, acc: 0.3 } }\n`,
+    );
+    expect(ok.ok).toBe(true);
   });
 
   it("reports YAML syntax errors with a line number", () => {

@@ -264,7 +264,7 @@ describe("judge: simplification", () => {
     const worse = judge({
       policy: p,
       incumbent: inc,
-      candidate: { loss: [10.2, 11] },
+      candidate: { loss: [10.2, 13] },
       noise: noise(1),
       linesDelta: -3,
     });

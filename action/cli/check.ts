@@ -1,0 +1,145 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Config } from "../config/schema.ts";
+import { goalMetrics } from "../config/validate-config.ts";
+import { chooseMinDeltas } from "../decide/ledger-state.ts";
+import { type Noise, pooledNoise } from "../decide/noise.ts";
+import { detectableEffect, estimatePower } from "../decide/power.ts";
+import { mean } from "../decide/stats.ts";
+import { diffManifests, hashFrozen } from "../engine/fingerprint.ts";
+import { runEval } from "../eval/run-eval.ts";
+import { formatScore } from "../ledger/render-dashboard.ts";
+
+export interface CheckOptions {
+  config: Config;
+  /** Where the eval runs: the user's current tree. */
+  dir: string;
+  runs: number;
+  /** An improvement the user hopes to see, in the primary metric's units. */
+  effect?: number;
+  env: Record<string, string | undefined>;
+  out: (line: string) => void;
+}
+
+/**
+ * The preflight: runs the eval `runs` times on the current tree and says whether every metric
+ * parsed each time, the noise, the time per run, the experiments per hour to expect, the
+ * min_delta `auto` would choose, and which improvements the eval can resolve. Returns the exit
+ * code: 0 when every run parsed, 1 otherwise.
+ */
+export async function checkEval(options: CheckOptions): Promise<number> {
+  const { config, out } = options;
+  const logs = await mkdtemp(join(tmpdir(), "autoexp-check-"));
+  const frozenBefore = await hashFrozen(options.dir, config.frozen);
+  const samples: Record<string, number[]> = {};
+  const seconds: number[] = [];
+  let failed = 0;
+  try {
+    for (let i = 0; i < options.runs; i++) {
+      const outcome = await runEval(config, options.dir, join(logs, `${i}.log`), options.env);
+      seconds.push(outcome.durationMs / 1000);
+      const shown = Object.entries(outcome.metrics)
+        .map(([k, v]) => `${k} ${formatScore(v)}`)
+        .join(", ");
+      if (outcome.status !== "ok") {
+        failed++;
+        out(
+          `run ${i + 1}/${options.runs}: FAILED (${outcome.problem}) after ${outcome.durationMs.toFixed(0)} ms${shown ? `; parsed ${shown}` : ""}`,
+        );
+        out(
+          outcome.tail
+            .split("\n")
+            .map((l) => `    | ${l}`)
+            .join("\n"),
+        );
+        continue;
+      }
+      for (const [k, v] of Object.entries(outcome.metrics)) (samples[k] ??= []).push(v);
+      out(`run ${i + 1}/${options.runs}: ${shown}  (${(outcome.durationMs / 1000).toFixed(2)} s)`);
+    }
+    const tampered = diffManifests(frozenBefore, await hashFrozen(options.dir, config.frozen));
+    out("");
+    if (tampered.length > 0)
+      out(
+        `PROBLEM: the eval changed frozen files (${tampered.join(", ")}); autoexp would record every experiment as a violation`,
+      );
+    if (failed > 0) {
+      out(
+        `PROBLEM: ${failed} of ${options.runs} runs did not give every metric in eval.metrics; autoexp would record them as crashes. Fix the eval's output first.`,
+      );
+      return 1;
+    }
+    const perRun = mean(seconds);
+    out(`every run printed every metric (${Object.keys(config.eval.metrics).join(", ")})`);
+    out(
+      `time per run: ${perRun.toFixed(2)} s (min ${Math.min(...seconds).toFixed(2)}, max ${Math.max(...seconds).toFixed(2)})`,
+    );
+    const noise: Record<string, Noise> = {};
+    for (const name of Object.keys(samples)) {
+      noise[name] = pooledNoise([samples[name]!]);
+      const n = noise[name]!;
+      const m = mean(samples[name]!);
+      const rel = m !== 0 ? ` (${((100 * n.sd) / Math.abs(m)).toFixed(2)}% of the mean)` : "";
+      out(`${name}: mean ${formatScore(m)}, sd ${formatScore(n.sd)}${rel}`);
+      if (n.robustSd !== null && n.sd > 2 * n.robustSd)
+        out(
+          `  note: one or more runs are far from the rest (sd ${formatScore(n.sd)} vs ${formatScore(n.robustSd)} without them): heavy tails or a warm-up run; the test stays conservative but needs larger effects`,
+        );
+    }
+    if (config.decide.rule === "weighted") {
+      out(
+        "rule weighted: min_delta and noise apply to the combined score, measured when the tag starts",
+      );
+      return 0;
+    }
+    const goals = goalMetrics(config);
+    const deltas = chooseMinDeltas(config, noise);
+    for (const g of goals)
+      out(`min_delta auto would choose for ${g}: ${formatScore(deltas[g] ?? 0)}`);
+    const primary = config.decide.primary ?? goals[0]!;
+    const sd = noise[primary]!.sd;
+    const evalsPer = sd === 0 || !config.decide.confirm ? 1 : 1.8;
+    const perHour = 3600 / (perRun * evalsPer + 0.2);
+    out(
+      `experiments per hour to expect: about ${Math.floor(perHour)} (${evalsPer} eval runs per candidate on average, agent time not included)`,
+    );
+    if (sd === 0) {
+      out(
+        `${primary} is deterministic: every run gave the same value, so one run decides each candidate against min_delta`,
+      );
+      return 0;
+    }
+    if (!config.decide.confirm) {
+      out(
+        "decide.confirm is false: one run decides each candidate, so noise can be kept as progress",
+      );
+      return 0;
+    }
+    const settings = {
+      incumbentRuns: config.decide.baseline_runs,
+      maxRuns: config.decide.max_runs,
+      confidence: config.decide.confidence,
+      minDeltaSd: 0.5,
+      extraNoiseRuns: 30,
+    };
+    const mde = detectableEffect(settings);
+    if (mde !== null)
+      out(
+        `improvements autoexp keeps 80% of the time: about ${mde} sd = ${formatScore(mde * sd)} in ${primary}; smaller real improvements will mostly be discarded`,
+      );
+    if (options.effect !== undefined) {
+      const power = estimatePower(Math.abs(options.effect) / sd, settings).keepRate;
+      const verdict =
+        power >= 0.8
+          ? "fine"
+          : "TOO NOISY for that: reduce the noise (fixed seeds, a longer or larger eval), or raise decide.max_runs and decide.baseline_runs";
+      out(
+        `an improvement of ${formatScore(options.effect)} is ${(Math.abs(options.effect) / sd).toFixed(2)} sd: autoexp would keep it about ${Math.round(power * 100)}% of the time: ${verdict}`,
+      );
+    }
+    return 0;
+  } finally {
+    await rm(logs, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,223 @@
+/**
+ * Deciding under noise, measured through the real engine (real git, real eval processes, a real
+ * `command` agent), against synthetic evals whose truth is known.
+ *
+ * The target file holds `truth: <x>`; the frozen eval prints `score: <truth + noise>` (noise sd 1,
+ * Gaussian or Student-t with 3 df scaled to sd 1). The agent follows a seeded plan of true
+ * effects (0, +2 sd, -2 sd), reading the incumbent's truth and writing truth + effect, so every
+ * keep can be scored against the truth. The same plan runs under autoexp's rule (defaults) and
+ * the naive greedy rule (one run, keep if better than the best), side by side.
+ *
+ * Usage: node bench/noise.ts [--zero 200] [--effect 100] [--worse 30] [--noise gaussian|t3|both]
+ *        [--drift 0.02]   (drift: the eval's score creeps up by this many sd per eval)
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { createRandom } from "../action/agents/search-plan.ts";
+import { validateConfig } from "../action/config/validate-config.ts";
+import { incumbentState } from "../action/decide/ledger-state.ts";
+import { runBatch } from "../action/engine/run-batch.ts";
+import { parseLog } from "../action/ledger/log-jsonl.ts";
+
+const { values: args } = parseArgs({
+  options: {
+    zero: { type: "string", default: "200" },
+    effect: { type: "string", default: "100" },
+    worse: { type: "string", default: "30" },
+    noise: { type: "string", default: "both" },
+    drift: { type: "string", default: "0" },
+    seed: { type: "string", default: "3" },
+  },
+});
+
+const EVAL = `const fs = require("node:fs");
+const truth = Number(/truth: (\\S+)/.exec(fs.readFileSync("candidate.txt", "utf8"))[1]);
+const u = () => { let x = 0; while (x === 0) x = Math.random(); return x; };
+const gauss = () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
+let noise = gauss();
+if (process.env.NOISE === "t3") {
+  const chi = gauss() ** 2 + gauss() ** 2 + gauss() ** 2;
+  noise = noise / Math.sqrt(chi / 3) / Math.sqrt(3);
+}
+let drift = 0;
+if (process.env.DRIFT_FILE) {
+  const n = Number(fs.existsSync(process.env.DRIFT_FILE) ? fs.readFileSync(process.env.DRIFT_FILE, "utf8") : 0);
+  fs.writeFileSync(process.env.DRIFT_FILE, String(n + 1));
+  drift = n * Number(process.env.DRIFT);
+}
+console.log("score: " + (truth + noise + drift));
+`;
+
+const AGENT = `const fs = require("node:fs");
+const plan = JSON.parse(fs.readFileSync(process.env.PLAN_FILE, "utf8"));
+const i = Number(process.env.AUTOEXP_ITERATION);
+const effect = plan[i - 1];
+const truth = Number(/truth: (\\S+)/.exec(fs.readFileSync("candidate.txt", "utf8"))[1]);
+const next = Math.round((truth + effect) * 1e6) / 1e6;
+fs.writeFileSync("candidate.txt", "truth: " + next + "\\nidea: " + i + "\\n");
+fs.writeFileSync(process.env.AUTOEXP_DESCRIPTION_FILE, "effect=" + effect + " truth=" + next);
+`;
+
+interface Outcome {
+  label: string;
+  zero: { n: number; kept: number };
+  effect: { n: number; kept: number };
+  worse: { n: number; kept: number; evals: number };
+  candidateEvals: number;
+  remeasureEvals: number;
+  candidates: number;
+  curseAtKeep: number[];
+  finalGap: number;
+  finalTruth: number;
+  seconds: number;
+}
+
+async function runOne(
+  label: string,
+  decide: Record<string, unknown>,
+  plan: number[],
+  noise: string,
+  drift: number,
+): Promise<Outcome> {
+  const dir = mkdtempSync(join(tmpdir(), "autoexp-noise-"));
+  const repo = join(dir, "repo");
+  const git = (...a: string[]) => execFileSync("git", a, { cwd: repo, stdio: "pipe" });
+  execFileSync("git", ["init", "-q", "-b", "main", repo]);
+  git("config", "user.name", "bench");
+  git("config", "user.email", "bench@example.com");
+  writeFileSync(join(repo, "candidate.txt"), "truth: 0\n");
+  writeFileSync(join(repo, "eval.js"), EVAL);
+  git("add", "-A");
+  git("commit", "-qm", "start");
+  const planFile = join(dir, "plan.json");
+  writeFileSync(planFile, JSON.stringify(plan));
+  writeFileSync(join(dir, "agent.js"), AGENT);
+  const checked = validateConfig({
+    name: "noise",
+    target: ["candidate.txt"],
+    frozen: ["eval.js"],
+    eval: {
+      command: ["node", "eval.js"],
+      metrics: { score: { goal: "maximize" } },
+      env: {
+        NOISE: noise,
+        DRIFT: String(drift),
+        ...(drift ? { DRIFT_FILE: join(dir, "evals") } : {}),
+      },
+    },
+    decide,
+    agent: { use: "command", run: ["node", join(dir, "agent.js")] },
+    budget: { experiments: plan.length, stop_after_failures: 1000 },
+  });
+  if (!checked.ok) throw new Error(JSON.stringify(checked.problems));
+  const started = performance.now();
+  await runBatch({
+    repoDir: repo,
+    config: checked.config,
+    tag: "bench",
+    env: { ...process.env, PLAN_FILE: planFile },
+  });
+  const seconds = (performance.now() - started) / 1000;
+  const log = parseLog(
+    execFileSync("git", ["show", "autoexp/bench:.autoexp/bench/log.jsonl"], {
+      cwd: repo,
+      encoding: "utf8",
+      maxBuffer: 1 << 28,
+    }),
+  );
+  rmSync(dir, { recursive: true, force: true });
+  const out: Outcome = {
+    label,
+    zero: { n: 0, kept: 0 },
+    effect: { n: 0, kept: 0 },
+    worse: { n: 0, kept: 0, evals: 0 },
+    candidateEvals: 0,
+    remeasureEvals: log.remeasures.reduce((s, m) => s + (m.samples.score?.length ?? 0), 0),
+    candidates: 0,
+    curseAtKeep: [],
+    finalGap: 0,
+    finalTruth: 0,
+    seconds,
+  };
+  const truthOf = (description: string) => Number(/truth=(\S+)/.exec(description)?.[1] ?? 0);
+  for (const r of log.results.slice(1)) {
+    if (process.env.DEBUG)
+      console.log(r.iteration, r.status, r.description, r.samples.score?.length, r.reason);
+    const effect = Number(/effect=(\S+)/.exec(r.description)?.[1]);
+    const kept = r.status === "keep" ? 1 : 0;
+    const evals = r.samples.score?.length ?? 0;
+    out.candidates++;
+    out.candidateEvals += evals;
+    const bucket = effect === 0 ? out.zero : effect > 0 ? out.effect : out.worse;
+    bucket.n++;
+    bucket.kept += kept;
+    if (effect < 0) out.worse.evals += evals;
+    if (kept) out.curseAtKeep.push(r.score! - truthOf(r.description));
+  }
+  const inc = incumbentState(log)!;
+  const incRow = log.results.find((r) => r.iteration === inc.iteration)!;
+  out.finalTruth = inc.iteration === 0 ? 0 : truthOf(incRow.description);
+  // With drift the eval itself moved; the gap is only meaningful without it.
+  out.finalGap = inc.score - out.finalTruth;
+  return out;
+}
+
+const pct = (k: number, n: number) => (n ? `${((100 * k) / n).toFixed(1)}%` : "-");
+const avg = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN);
+
+function report(outs: Outcome[]) {
+  const rows: [string, (o: Outcome) => string][] = [
+    ["false keeps (true effect 0)", (o) => `${pct(o.zero.kept, o.zero.n)} of ${o.zero.n}`],
+    ["power (true effect +2 sd)", (o) => `${pct(o.effect.kept, o.effect.n)} of ${o.effect.n}`],
+    ["kept although worse (-2 sd)", (o) => `${pct(o.worse.kept, o.worse.n)} of ${o.worse.n}`],
+    ["evals per worse candidate", (o) => (o.worse.evals / Math.max(1, o.worse.n)).toFixed(2)],
+    ["evals per candidate", (o) => (o.candidateEvals / o.candidates).toFixed(2)],
+    [
+      "  with incumbent re-runs",
+      (o) => ((o.candidateEvals + o.remeasureEvals) / o.candidates).toFixed(2),
+    ],
+    [
+      "winner's curse at keep (sd)",
+      (o) => `${avg(o.curseAtKeep).toFixed(2)} mean over ${o.curseAtKeep.length} keeps`,
+    ],
+    ["final best: reported - true (sd)", (o) => o.finalGap.toFixed(2)],
+    ["final true value reached", (o) => o.finalTruth.toFixed(1)],
+    ["wall time", (o) => `${o.seconds.toFixed(0)} s`],
+  ];
+  const width = 34;
+  console.log(`${"".padEnd(width)}${outs.map((o) => o.label.padEnd(30)).join("")}`);
+  for (const [name, f] of rows)
+    console.log(`${name.padEnd(width)}${outs.map((o) => f(o).padEnd(30)).join("")}`);
+}
+
+const random = createRandom(Number(args.seed));
+const plan = [
+  ...Array<number>(Number(args.zero)).fill(0),
+  ...Array<number>(Number(args.effect)).fill(2),
+  ...Array<number>(Number(args.worse)).fill(-2),
+];
+for (let i = plan.length - 1; i > 0; i--) {
+  const j = Math.floor(random() * (i + 1));
+  [plan[i], plan[j]] = [plan[j]!, plan[i]!];
+}
+const drift = Number(args.drift);
+const kinds = args.noise === "both" ? ["gaussian", "t3"] : [args.noise!];
+for (const noise of kinds) {
+  console.log(
+    `\n== noise: ${noise === "t3" ? "Student-t, 3 df (heavy tails), sd 1" : "Gaussian, sd 1"}${drift ? `, drift +${drift} sd per eval` : ""}; ${plan.length} candidates`,
+  );
+  const outs = await Promise.all([
+    runOne("autoexp (defaults)", {}, plan, noise, drift),
+    runOne(
+      "greedy (1 run, > best)",
+      { confirm: false, baseline_runs: 1, min_delta: 0 },
+      plan,
+      noise,
+      drift,
+    ),
+  ]);
+  report(outs);
+}
