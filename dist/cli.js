@@ -9148,7 +9148,7 @@ var require_dist = __commonJS({
 
 // action/cli/main.ts
 import { cp, mkdir as mkdir3, readdir, readFile as readFile8, writeFile as writeFile4 } from "node:fs/promises";
-import { join as join8, resolve } from "node:path";
+import { join as join9, resolve } from "node:path";
 import { parseArgs } from "node:util";
 
 // action/config/check-scope-files.ts
@@ -28951,9 +28951,11 @@ var guard = external_exports.strictObject({ min: external_exports.number().optio
 }).refine((g) => g.min === void 0 || g.max === void 0 || g.min <= g.max, {
   message: "guard `min` must not be larger than `max`"
 });
-var tolerance = external_exports.union([external_exports.number().min(0), external_exports.string().regex(/^\d+(\.\d+)?%$/)], {
-  error: `tolerance must be a percentage like "100%" (may double) or a number >= 0 in the metric's units`
-});
+var TOLERANCE_HELP = `tolerance must be a percentage like "100%" (may double) or a number >= 0 in the metric's units`;
+var tolerance = external_exports.union(
+  [external_exports.number().min(0, TOLERANCE_HELP), external_exports.string().regex(/^\d+(\.\d+)?%$/, TOLERANCE_HELP)],
+  { error: TOLERANCE_HELP }
+);
 var metric = external_exports.strictObject({
   goal: external_exports.enum(["minimize", "maximize"], { error: "goal must be `minimize` or `maximize`" }).optional(),
   guard: guard.optional(),
@@ -29192,6 +29194,240 @@ function parseConfigText(text) {
   return validateConfig(doc.toJS());
 }
 
+// action/ledger/types.ts
+var STATUSES = [
+  "baseline",
+  "keep",
+  "simplification",
+  "discard",
+  "crash",
+  "timeout",
+  "guard_fail",
+  "checks_failed",
+  "violation",
+  "agent_error",
+  "no_change",
+  "duplicate"
+];
+var KEPT = /* @__PURE__ */ new Set(["baseline", "keep", "simplification"]);
+var FAILURES = /* @__PURE__ */ new Set([
+  "crash",
+  "timeout",
+  "violation",
+  "agent_error",
+  "checks_failed"
+]);
+
+// action/decide/stats.ts
+function mean(values) {
+  let sum = 0;
+  for (const v of values) sum += v;
+  return sum / values.length;
+}
+function sumSquares(values) {
+  const m = mean(values);
+  let ss = 0;
+  for (const v of values) ss += (v - m) ** 2;
+  return ss;
+}
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+function logGamma(x) {
+  const c = [
+    0.9999999999998099,
+    676.5203681218851,
+    -1259.1392167224028,
+    771.3234287776531,
+    -176.6150291621406,
+    12.507343278686905,
+    -0.13857109526572012,
+    9984369578019572e-21,
+    15056327351493116e-23
+  ];
+  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
+  const z2 = x - 1;
+  let a = c[0];
+  const t = z2 + 7.5;
+  for (let i = 1; i < 9; i++) a += c[i] / (z2 + i);
+  return 0.5 * Math.log(2 * Math.PI) + (z2 + 0.5) * Math.log(t) - t + Math.log(a);
+}
+function incompleteBeta(x, a, b) {
+  if (x <= 0) return 0;
+  if (x >= 1) return 1;
+  if (x > (a + 1) / (a + b + 2)) return 1 - incompleteBeta(1 - x, b, a);
+  const front = Math.exp(
+    logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log(1 - x)
+  );
+  const tiny = 1e-300;
+  let f = 1;
+  let c = 1;
+  let d = 1 - (a + b) * x / (a + 1);
+  d = 1 / (Math.abs(d) < tiny ? tiny : d);
+  f = d;
+  for (let m = 1; m <= 300; m++) {
+    for (const step of [0, 1]) {
+      const num = step === 0 ? m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)) : -((a + m) * (a + b + m) * x) / ((a + 2 * m) * (a + 2 * m + 1));
+      d = 1 + num * d;
+      d = 1 / (Math.abs(d) < tiny ? tiny : d);
+      c = 1 + num / c;
+      if (Math.abs(c) < tiny) c = tiny;
+      const delta = c * d;
+      f *= delta;
+      if (step === 1 && Math.abs(delta - 1) < 1e-15) return front * f / a;
+    }
+  }
+  return front * f / a;
+}
+function tUpperTail(t, df) {
+  if (!Number.isFinite(t)) return t > 0 ? 0 : 1;
+  if (!Number.isFinite(df) || df > 1e7) return normalUpperTail(t);
+  const tail = 0.5 * incompleteBeta(df / (df + t * t), df / 2, 0.5);
+  return t >= 0 ? tail : 1 - tail;
+}
+function tQuantileUpper(p, df) {
+  let lo = -1e3;
+  let hi = 1e3;
+  for (let i = 0; i < 80; i++) {
+    const mid = (lo + hi) / 2;
+    if (tUpperTail(mid, df) > p) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}
+function normalUpperTail(z2) {
+  const x = Math.abs(z2) / Math.SQRT2;
+  const t = 1 / (1 + 0.5 * x);
+  const erfc = t * Math.exp(
+    -x * x - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))))
+  );
+  return z2 >= 0 ? erfc / 2 : 1 - erfc / 2;
+}
+
+// action/decide/noise.ts
+var UNKNOWN_NOISE = { sd: 0, df: 0, robustSd: null };
+function pooledNoise(groups) {
+  let ss = 0;
+  let df = 0;
+  const residuals = [];
+  for (const g of groups) {
+    const finite = g.filter(Number.isFinite);
+    if (finite.length < 2) continue;
+    ss += sumSquares(finite);
+    df += finite.length - 1;
+    const m = median(finite);
+    for (const v of finite) residuals.push(Math.abs(v - m));
+  }
+  if (df === 0) return UNKNOWN_NOISE;
+  return {
+    sd: Math.sqrt(ss / df),
+    df,
+    robustSd: residuals.length >= 6 ? 1.4826 * median(residuals) : null
+  };
+}
+
+// action/decide/ledger-state.ts
+function ledgerSamples(log) {
+  const current = /* @__PURE__ */ new Map();
+  const retired = [];
+  for (const r of log.results) {
+    if (r.samples && Object.keys(r.samples).length > 0) current.set(r.iteration, clone2(r.samples));
+  }
+  for (const m of log.remeasures) {
+    const cur = current.get(m.iteration);
+    if (m.reset || !cur) {
+      if (cur) retired.push(cur);
+      current.set(m.iteration, clone2(m.samples));
+      continue;
+    }
+    for (const [name, values] of Object.entries(m.samples)) {
+      cur[name] = [...cur[name] ?? [], ...values];
+    }
+  }
+  return { current, groups: [...retired, ...current.values()] };
+}
+function clone2(s) {
+  return Object.fromEntries(Object.entries(s).map(([k, v]) => [k, [...v]]));
+}
+function noiseOf(groups, metrics) {
+  return Object.fromEntries(metrics.map((m) => [m, pooledNoise(groups.map((g) => g[m] ?? []))]));
+}
+function incumbentState(log, samples = ledgerSamples(log)) {
+  const row = log.results.findLast((r) => KEPT.has(r.status) && r.score !== null);
+  if (!row) return null;
+  const metric2 = log.config?.metric ?? "score";
+  const s = samples.current.get(row.iteration) ?? { [metric2]: [row.score] };
+  const values = s[metric2] ?? [row.score];
+  const last = log.remeasures.findLast((m) => m.iteration === row.iteration);
+  return {
+    iteration: row.iteration,
+    commit: row.commit,
+    score: mean(values),
+    samples: s,
+    measuredAfter: Math.max(row.iteration, last?.after ?? 0)
+  };
+}
+function objectiveSpecs(config2) {
+  if (config2.decide.rule === "weighted") return [{ name: WEIGHTED_METRIC, goal: "maximize" }];
+  const goals = goalMetrics(config2).map((name) => ({
+    name,
+    goal: config2.eval.metrics[name].goal
+  }));
+  const first = primaryMetric(config2);
+  return [...goals.filter((g) => g.name === first), ...goals.filter((g) => g.name !== first)];
+}
+function chooseMinDeltas(config2, noise) {
+  const factor = config2.decide.confirm ? 0.5 : 2;
+  const setting = config2.decide.min_delta;
+  const specs = objectiveSpecs(config2);
+  return Object.fromEntries(
+    specs.map((o, i) => {
+      const fixed = typeof setting === "number" ? i === 0 ? setting : void 0 : setting === "auto" ? void 0 : setting[o.name];
+      return [o.name, fixed ?? factor * (noise[o.name]?.sd ?? 0)];
+    })
+  );
+}
+function parseTolerance(t) {
+  if (t === void 0) return {};
+  if (typeof t === "number") return { tolerance: t };
+  return { relativeTolerance: Number(t.slice(0, -1)) / 100 };
+}
+function buildPolicy(config2, header) {
+  const specs = objectiveSpecs(config2);
+  const objectives = specs.map((o, i) => ({
+    ...o,
+    minDelta: header.min_deltas?.[o.name] ?? (i === 0 ? header.min_delta : 0),
+    ...config2.decide.rule === "primary" && i > 0 ? parseTolerance(config2.eval.metrics[o.name]?.tolerance) : {}
+  }));
+  const guards = Object.fromEntries(
+    Object.entries(config2.eval.metrics).flatMap(([name, m]) => m.guard ? [[name, m.guard]] : [])
+  );
+  return {
+    rule: config2.decide.rule === "pareto" ? "pareto" : "primary",
+    objectives,
+    guards,
+    confidence: config2.decide.confidence,
+    maxRuns: config2.decide.confirm ? config2.decide.max_runs : 1,
+    simplification: config2.decide.simplification
+  };
+}
+function withWeightedScore(metrics, config2, baselineMeans) {
+  const weights = config2.decide.weights;
+  if (config2.decide.rule !== "weighted" || !weights) return metrics;
+  let score = 0;
+  for (const [name, w] of Object.entries(weights)) {
+    const value = metrics[name];
+    const base = baselineMeans[name];
+    if (value === void 0 || base === void 0) return metrics;
+    const scale = Math.abs(base) > 0 ? Math.abs(base) : 1;
+    const rel = (value - base) / scale;
+    score += w * (config2.eval.metrics[name].goal === "minimize" ? -rel : rel);
+  }
+  return { ...metrics, [WEIGHTED_METRIC]: score };
+}
+
 // action/engine/run-batch.ts
 import { mkdir as mkdir2 } from "node:fs/promises";
 import { dirname, join as join6 } from "node:path";
@@ -29365,30 +29601,6 @@ function createCommandAgent(options) {
 import { readFile as readFile4, writeFile as writeFile2 } from "node:fs/promises";
 import { join as join3 } from "node:path";
 
-// action/ledger/types.ts
-var STATUSES = [
-  "baseline",
-  "keep",
-  "simplification",
-  "discard",
-  "crash",
-  "timeout",
-  "guard_fail",
-  "checks_failed",
-  "violation",
-  "agent_error",
-  "no_change",
-  "duplicate"
-];
-var KEPT = /* @__PURE__ */ new Set(["baseline", "keep", "simplification"]);
-var FAILURES = /* @__PURE__ */ new Set([
-  "crash",
-  "timeout",
-  "violation",
-  "agent_error",
-  "checks_failed"
-]);
-
 // action/agents/search-plan.ts
 var INITIAL_FACTOR = 2;
 var CONVERGED = 1.04;
@@ -29559,116 +29771,6 @@ function createAgent(config2) {
   }
 }
 
-// action/decide/stats.ts
-function mean(values) {
-  let sum = 0;
-  for (const v of values) sum += v;
-  return sum / values.length;
-}
-function sumSquares(values) {
-  const m = mean(values);
-  let ss = 0;
-  for (const v of values) ss += (v - m) ** 2;
-  return ss;
-}
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-function logGamma(x) {
-  const c = [
-    0.9999999999998099,
-    676.5203681218851,
-    -1259.1392167224028,
-    771.3234287776531,
-    -176.6150291621406,
-    12.507343278686905,
-    -0.13857109526572012,
-    9984369578019572e-21,
-    15056327351493116e-23
-  ];
-  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
-  const z2 = x - 1;
-  let a = c[0];
-  const t = z2 + 7.5;
-  for (let i = 1; i < 9; i++) a += c[i] / (z2 + i);
-  return 0.5 * Math.log(2 * Math.PI) + (z2 + 0.5) * Math.log(t) - t + Math.log(a);
-}
-function incompleteBeta(x, a, b) {
-  if (x <= 0) return 0;
-  if (x >= 1) return 1;
-  if (x > (a + 1) / (a + b + 2)) return 1 - incompleteBeta(1 - x, b, a);
-  const front = Math.exp(
-    logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log(1 - x)
-  );
-  const tiny = 1e-300;
-  let f = 1;
-  let c = 1;
-  let d = 1 - (a + b) * x / (a + 1);
-  d = 1 / (Math.abs(d) < tiny ? tiny : d);
-  f = d;
-  for (let m = 1; m <= 300; m++) {
-    for (const step of [0, 1]) {
-      const num = step === 0 ? m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)) : -((a + m) * (a + b + m) * x) / ((a + 2 * m) * (a + 2 * m + 1));
-      d = 1 + num * d;
-      d = 1 / (Math.abs(d) < tiny ? tiny : d);
-      c = 1 + num / c;
-      if (Math.abs(c) < tiny) c = tiny;
-      const delta = c * d;
-      f *= delta;
-      if (step === 1 && Math.abs(delta - 1) < 1e-15) return front * f / a;
-    }
-  }
-  return front * f / a;
-}
-function tUpperTail(t, df) {
-  if (!Number.isFinite(t)) return t > 0 ? 0 : 1;
-  if (!Number.isFinite(df) || df > 1e7) return normalUpperTail(t);
-  const tail = 0.5 * incompleteBeta(df / (df + t * t), df / 2, 0.5);
-  return t >= 0 ? tail : 1 - tail;
-}
-function tQuantileUpper(p, df) {
-  let lo = -1e3;
-  let hi = 1e3;
-  for (let i = 0; i < 80; i++) {
-    const mid = (lo + hi) / 2;
-    if (tUpperTail(mid, df) > p) lo = mid;
-    else hi = mid;
-  }
-  return (lo + hi) / 2;
-}
-function normalUpperTail(z2) {
-  const x = Math.abs(z2) / Math.SQRT2;
-  const t = 1 / (1 + 0.5 * x);
-  const erfc = t * Math.exp(
-    -x * x - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))))
-  );
-  return z2 >= 0 ? erfc / 2 : 1 - erfc / 2;
-}
-
-// action/decide/noise.ts
-var UNKNOWN_NOISE = { sd: 0, df: 0, robustSd: null };
-function pooledNoise(groups) {
-  let ss = 0;
-  let df = 0;
-  const residuals = [];
-  for (const g of groups) {
-    const finite = g.filter(Number.isFinite);
-    if (finite.length < 2) continue;
-    ss += sumSquares(finite);
-    df += finite.length - 1;
-    const m = median(finite);
-    for (const v of finite) residuals.push(Math.abs(v - m));
-  }
-  if (df === 0) return UNKNOWN_NOISE;
-  return {
-    sd: Math.sqrt(ss / df),
-    df,
-    robustSd: residuals.length >= 6 ? 1.4826 * median(residuals) : null
-  };
-}
-
 // action/decide/judge.ts
 var FUTILITY_T = 0.5;
 function compare(o, input2) {
@@ -29811,24 +29913,30 @@ function judge(input2) {
 function judgeSimplification(input2, comparisons, decisive, worse) {
   const { policy } = input2;
   const n = comparisons[0].nC;
+  const alpha = 1 - policy.confidence;
   const final = (status, reason) => ({
     final: true,
     status,
     reason,
     evidence: evidence(comparisons[0], policy.confidence)
   });
-  const tooWorse = comparisons.findIndex(
-    (c, i) => c.gain < -(n === 1 ? 2 * c.sd : decisive[i].minDelta)
+  if (worse.length > 0) return final("discard", `shorter, but worse: ${worse.join("; ")}`);
+  const clearlyWorse = comparisons.findIndex(
+    (c) => n === 1 ? c.gain < -2 * c.sd : tUpperTail(-c.gain / c.se, c.df) < alpha
   );
-  if (tooWorse >= 0 || worse.length > 0)
+  if (clearlyWorse >= 0) {
+    const c = comparisons[clearlyWorse];
+    return final("discard", `shorter, but ${c.name} is worse by ${fmt(-c.gain)} (beyond noise)`);
+  }
+  if (n < policy.maxRuns) return { final: false, reason: "shorter: checking it is not worse" };
+  const beyond = comparisons.findIndex((c, i) => c.gain < -decisive[i].minDelta - eps(c, input2));
+  if (beyond >= 0) {
+    const c = comparisons[beyond];
     return final(
       "discard",
-      `shorter, but worse: ${worse[0] ?? notBetter(comparisons[tooWorse], decisive[tooWorse].minDelta)}`
+      `shorter, but ${c.name} is worse by ${fmt(-c.gain)}, more than min_delta ${fmt(decisive[beyond].minDelta)}`
     );
-  if (n < policy.maxRuns) return { final: false, reason: "shorter: checking it is not worse" };
-  const alpha = 1 - policy.confidence;
-  const significantlyWorse = comparisons.some((c) => tUpperTail(-c.gain / c.se, c.df) < alpha);
-  if (significantlyWorse) return final("discard", "shorter, but worse beyond noise");
+  }
   return final(
     "simplification",
     `equal within noise over ${n} runs (change ${fmt(comparisons[0].gain)}) and ${-input2.linesDelta} line(s) shorter`
@@ -29847,106 +29955,6 @@ function notBetter(c, minDelta) {
   if (c.gain <= 0)
     return `not better (${c.name} ${c.gain === 0 ? "unchanged" : `worse by ${fmt(-c.gain)}`})`;
   return `improved by ${fmt(c.gain)}, not more than min_delta ${fmt(minDelta)}`;
-}
-
-// action/decide/ledger-state.ts
-function ledgerSamples(log) {
-  const current = /* @__PURE__ */ new Map();
-  const retired = [];
-  for (const r of log.results) {
-    if (r.samples && Object.keys(r.samples).length > 0) current.set(r.iteration, clone2(r.samples));
-  }
-  for (const m of log.remeasures) {
-    const cur = current.get(m.iteration);
-    if (m.reset || !cur) {
-      if (cur) retired.push(cur);
-      current.set(m.iteration, clone2(m.samples));
-      continue;
-    }
-    for (const [name, values] of Object.entries(m.samples)) {
-      cur[name] = [...cur[name] ?? [], ...values];
-    }
-  }
-  return { current, groups: [...retired, ...current.values()] };
-}
-function clone2(s) {
-  return Object.fromEntries(Object.entries(s).map(([k, v]) => [k, [...v]]));
-}
-function noiseOf(groups, metrics) {
-  return Object.fromEntries(metrics.map((m) => [m, pooledNoise(groups.map((g) => g[m] ?? []))]));
-}
-function incumbentState(log, samples = ledgerSamples(log)) {
-  const row = log.results.findLast((r) => KEPT.has(r.status) && r.score !== null);
-  if (!row) return null;
-  const metric2 = log.config?.metric ?? "score";
-  const s = samples.current.get(row.iteration) ?? { [metric2]: [row.score] };
-  const values = s[metric2] ?? [row.score];
-  const last = log.remeasures.findLast((m) => m.iteration === row.iteration);
-  return {
-    iteration: row.iteration,
-    commit: row.commit,
-    score: mean(values),
-    samples: s,
-    measuredAfter: Math.max(row.iteration, last?.after ?? 0)
-  };
-}
-function objectiveSpecs(config2) {
-  if (config2.decide.rule === "weighted") return [{ name: WEIGHTED_METRIC, goal: "maximize" }];
-  const goals = goalMetrics(config2).map((name) => ({
-    name,
-    goal: config2.eval.metrics[name].goal
-  }));
-  const first = primaryMetric(config2);
-  return [...goals.filter((g) => g.name === first), ...goals.filter((g) => g.name !== first)];
-}
-function chooseMinDeltas(config2, noise) {
-  const factor = config2.decide.confirm ? 0.5 : 2;
-  const setting = config2.decide.min_delta;
-  const specs = objectiveSpecs(config2);
-  return Object.fromEntries(
-    specs.map((o, i) => {
-      const fixed = typeof setting === "number" ? i === 0 ? setting : void 0 : setting === "auto" ? void 0 : setting[o.name];
-      return [o.name, fixed ?? factor * (noise[o.name]?.sd ?? 0)];
-    })
-  );
-}
-function parseTolerance(t) {
-  if (t === void 0) return {};
-  if (typeof t === "number") return { tolerance: t };
-  return { relativeTolerance: Number(t.slice(0, -1)) / 100 };
-}
-function buildPolicy(config2, header) {
-  const specs = objectiveSpecs(config2);
-  const objectives = specs.map((o, i) => ({
-    ...o,
-    minDelta: header.min_deltas?.[o.name] ?? (i === 0 ? header.min_delta : 0),
-    ...config2.decide.rule === "primary" && i > 0 ? parseTolerance(config2.eval.metrics[o.name]?.tolerance) : {}
-  }));
-  const guards = Object.fromEntries(
-    Object.entries(config2.eval.metrics).flatMap(([name, m]) => m.guard ? [[name, m.guard]] : [])
-  );
-  return {
-    rule: config2.decide.rule === "pareto" ? "pareto" : "primary",
-    objectives,
-    guards,
-    confidence: config2.decide.confidence,
-    maxRuns: config2.decide.confirm ? config2.decide.max_runs : 1,
-    simplification: config2.decide.simplification
-  };
-}
-function withWeightedScore(metrics, config2, baselineMeans) {
-  const weights = config2.decide.weights;
-  if (config2.decide.rule !== "weighted" || !weights) return metrics;
-  let score = 0;
-  for (const [name, w] of Object.entries(weights)) {
-    const value = metrics[name];
-    const base = baselineMeans[name];
-    if (value === void 0 || base === void 0) return metrics;
-    const scale = Math.abs(base) > 0 ? Math.abs(base) : 1;
-    const rel = (value - base) / scale;
-    score += w * (config2.eval.metrics[name].goal === "minimize" ? -rel : rel);
-  }
-  return { ...metrics, [WEIGHTED_METRIC]: score };
 }
 
 // action/eval/parse-metrics.ts
@@ -30130,26 +30138,34 @@ function isEvaluated(row) {
 function viewFromLog(log, title) {
   const metric2 = log.config?.metric ?? "score";
   const goal = log.config?.goal ?? "minimize";
+  const samples = ledgerSamples(log);
   let best = null;
   let bestRow = null;
   const rows = log.results.map((r) => {
+    const values = samples.current.get(r.iteration)?.[metric2];
+    const score = KEPT.has(r.status) && values?.length ? mean(values) : r.score;
     const row = {
       iteration: r.iteration,
       commit: r.commit,
-      score: r.score,
+      score,
       delta: r.delta,
       status: r.status,
       description: r.description,
-      best
+      best,
+      runs: values?.length ?? null,
+      evidence: r.evidence ?? null
     };
-    if (KEPT.has(r.status) && r.score !== null) {
-      best = r.score;
+    if (KEPT.has(r.status) && score !== null) {
+      best = score;
       bestRow = row;
     }
     row.best = best;
     return row;
   });
+  const inc = log.config ? incumbentState(log, samples) : null;
+  if (bestRow && inc) bestRow.score = inc.score;
   const last = log.batches.at(-1);
+  const pooled = noiseOf(samples.groups, [metric2])[metric2];
   return {
     title: title ?? log.config?.tag ?? "autoexp",
     metric: metric2,
@@ -30158,11 +30174,15 @@ function viewFromLog(log, title) {
     best: bestRow,
     counts: countStatuses(rows),
     rows,
-    noise: log.config?.noise ?? null,
+    noise: pooled.df > 0 ? pooled.sd : log.config?.noise ?? null,
+    noiseDf: pooled.df,
+    confidence: log.config?.confidence ?? null,
+    remeasureRuns: log.remeasures.reduce((n, m) => n + (m.samples[metric2]?.length ?? 0), 0),
+    drift: log.remeasures.flatMap((m) => m.reason === "drift" && m.note ? [m.note] : []),
     minDelta: log.config?.min_delta ?? null,
     stopReason: last?.event === "end" ? last.reason ?? null : null,
     costUsd: log.results.reduce((s, r) => s + (r.cost_usd || 0), 0),
-    evalSeconds: log.results.reduce((s, r) => s + (r.eval_seconds || 0), 0)
+    evalSeconds: log.results.reduce((s, r) => s + (r.eval_seconds || 0), 0) + log.remeasures.reduce((s, m) => s + (m.eval_seconds || 0), 0)
   };
 }
 function viewFromTsv(tsv, goal, title = "results.tsv") {
@@ -30198,6 +30218,10 @@ function viewFromTsv(tsv, goal, title = "results.tsv") {
     counts: countStatuses(rows),
     rows,
     noise: null,
+    noiseDf: 0,
+    confidence: null,
+    remeasureRuns: 0,
+    drift: [],
     minDelta: null,
     stopReason: null,
     costUsd: 0,
@@ -30469,6 +30493,11 @@ function renderHeadline(view) {
   const bestText = best ? `best **${formatScore(best.score)}**${pct !== null ? ` (${pct > 0 ? "+" : ""}${pct.toFixed(2)}%)` : ""} at #${best.iteration} \`${best.commit}\`` : "no measurement yet";
   return `**${view.metric}** (${view.goal}): baseline **${formatScore(view.baseline)}** \u2192 ${bestText}`;
 }
+function renderNoise(view) {
+  if (view.noise === null) return "noise: unknown (one baseline run; set decide.baseline_runs \u2265 2)";
+  if (view.noise === 0) return "noise: none (repeated runs agree exactly: deterministic eval)";
+  return `noise: sd ${formatScore(view.noise)}${view.noiseDf > 0 ? ` (pooled, ${view.noiseDf} df)` : ""}`;
+}
 function renderCounts(view) {
   const total = view.rows.length;
   const rank = (status) => STATUSES.indexOf(status);
@@ -30502,10 +30531,19 @@ function renderChart(view) {
     "```"
   ].join("\n");
 }
+function formatEvidence(row) {
+  const e = row.evidence;
+  if (!e) return row.runs ? `${row.runs} run${row.runs > 1 ? "s" : ""}` : "";
+  if (e.test === "exact") return `deterministic eval, ${e.runs} run${e.runs > 1 ? "s" : ""}`;
+  if (e.test === "single" || e.p === null) return "one run, noise unknown";
+  const ci = e.ci ? `, CI [${formatScore(e.ci[0])}, ${formatScore(e.ci[1])}]` : "";
+  const p = e.p < 1e-4 ? "p < 0.0001" : `p = ${Number(e.p.toPrecision(2))}`;
+  return `${formatScore(e.effect_sigma)} sd, ${p}${ci}, ${e.runs} vs ${e.incumbent_runs} runs`;
+}
 function renderTable(rows, metric2, withStatus) {
-  const head = withStatus ? `| # | commit | ${metric2} | \u0394 | status | description |
-|--:|---|--:|--:|---|---|` : `| # | commit | ${metric2} | \u0394 | description |
-|--:|---|--:|--:|---|`;
+  const head = withStatus ? `| # | commit | ${metric2} | \u0394 | runs | status | description |
+|--:|---|--:|--:|--:|---|---|` : `| # | commit | ${metric2} | \u0394 | confidence | description |
+|--:|---|--:|--:|---|---|`;
   const body = rows.map(
     (r) => [
       "",
@@ -30513,6 +30551,7 @@ function renderTable(rows, metric2, withStatus) {
       r.commit ? `\`${r.commit}\`` : "",
       formatScore(r.score),
       formatDelta(r.delta),
+      withStatus ? r.runs ?? "" : formatEvidence(r),
       ...withStatus ? [r.status] : [],
       escapeCell(r.description),
       ""
@@ -30525,12 +30564,17 @@ function renderDashboard(view) {
   const recent = view.rows.slice(-MAX_TABLE_ROWS);
   const parts = [`# autoexp \xB7 ${view.title}`, "", renderHeadline(view), "", renderCounts(view)];
   const facts = [];
-  if (view.noise !== null) facts.push(`noise (sd of baseline runs): ${formatScore(view.noise)}`);
+  facts.push(renderNoise(view));
   if (view.minDelta !== null) facts.push(`min_delta: ${formatScore(view.minDelta)}`);
+  if (view.confidence !== null && view.noise)
+    facts.push(`keeps need ${view.confidence * 100}% confidence`);
+  if (view.remeasureRuns > 0) facts.push(`incumbent re-runs: ${view.remeasureRuns}`);
   if (view.evalSeconds > 0) facts.push(`eval time: ${Math.round(view.evalSeconds)}s`);
   if (view.costUsd > 0) facts.push(`cost: $${view.costUsd.toFixed(2)}`);
   if (view.stopReason) facts.push(`last batch stopped: ${view.stopReason}`);
   if (facts.length > 0) parts.push("", facts.join(" \xB7 "));
+  for (const d of view.drift) parts.push("", `> [!WARNING]
+> Drift: ${escapeCell(d)}`);
   const chart = renderChart(view);
   if (chart) parts.push("", chart);
   parts.push("", `## Kept (${kept.length})`, "");
@@ -30548,11 +30592,11 @@ function renderDashboard(view) {
 function clean(text) {
   return text.replace(/[\t\r\n]+/g, " ").trim();
 }
-function renderResultsTsv(metrics, results) {
+function renderResultsTsv(metrics, results, scores) {
   const lines = [["commit", ...metrics, "status", "description"].join("	")];
   for (const r of results) {
     const values = metrics.map((m, i) => {
-      const v = i === 0 ? r.score ?? r.metrics[m] : r.metrics[m];
+      const v = i === 0 ? scores?.get(r.iteration) ?? r.score ?? r.metrics[m] : r.metrics[m];
       return (v !== void 0 && v !== null && Number.isFinite(v) ? v : 0).toFixed(6);
     });
     lines.push([r.commit || "-------", ...values, r.status, clean(r.description)].join("	"));
@@ -30755,8 +30799,10 @@ var Workspace = class _Workspace {
     const dir = join5(this.worktree, recordDir(this.tag));
     await mkdir(dir, { recursive: true });
     const metrics = log.config ? [log.config.metric, ...Object.keys(log.config.guards)] : ["score"];
-    await writeAtomic(join5(dir, "results.tsv"), renderResultsTsv(metrics, log.results));
-    await writeAtomic(join5(dir, "dashboard.md"), renderDashboard(viewFromLog(log)));
+    const view = viewFromLog(log);
+    const scores = new Map(view.rows.map((r) => [r.iteration, r.score]));
+    await writeAtomic(join5(dir, "results.tsv"), renderResultsTsv(metrics, log.results, scores));
+    await writeAtomic(join5(dir, "dashboard.md"), renderDashboard(view));
   }
 };
 async function findRepository(dir, env) {
@@ -31110,9 +31156,9 @@ var BatchLoop = class {
     if (!this.#sequential()) return null;
     const { decide } = this.#config;
     const inc = currentIncumbent(this.#log);
-    const have = inc.samples[this.#deps.metric]?.length ?? 0;
     const lastIteration = this.#log.results.at(-1).iteration;
-    const topUp = Math.max(0, decide.baseline_runs - have);
+    const fresh = inc.iteration === 0 ? inc.samples[this.#deps.metric]?.length ?? 0 : this.#log.remeasures.filter((m) => m.iteration === inc.iteration).reduce((n, m) => n + (m.samples[this.#deps.metric]?.length ?? 0), 0);
+    const topUp = Math.max(0, decide.baseline_runs - fresh);
     const due = decide.remeasure_every > 0 && lastIteration - inc.measuredAfter >= decide.remeasure_every;
     if (topUp === 0 && !due) return null;
     const started = performance.now();
@@ -31172,6 +31218,8 @@ var BatchLoop = class {
     };
     await appendLog(this.#ws.logPath, [entry]);
     this.#log.remeasures.push(entry);
+    await this.#ws.finalize(this.#log, []);
+    await this.#ws.git.resetHard(this.#ws.head);
     this.#deps.emit({
       type: "remeasure",
       reason,
@@ -31468,15 +31516,176 @@ function roundEvidence(e) {
   };
 }
 
+// action/cli/check.ts
+import { mkdtemp, rm as rm3 } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join as join7 } from "node:path";
+
+// action/decide/power.ts
+function estimatePower(effectSd, settings, trials = 2e3, seed = 1) {
+  const random = createRandom(seed);
+  const gauss = () => {
+    let u = 0;
+    while (u === 0) u = random();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
+  };
+  let kept = 0;
+  let evals = 0;
+  for (let t = 0; t < trials; t++) {
+    const incumbent = Array.from({ length: settings.incumbentRuns }, gauss);
+    const extra = Array.from({ length: settings.extraNoiseRuns ?? 0 }, gauss);
+    const noise = pooledNoise([incumbent, extra]);
+    const candidate = [];
+    let j;
+    do {
+      candidate.push(effectSd + gauss());
+      j = judge({
+        policy: {
+          rule: "primary",
+          objectives: [{ name: "m", goal: "maximize", minDelta: settings.minDeltaSd * noise.sd }],
+          guards: {},
+          confidence: settings.confidence,
+          maxRuns: settings.maxRuns,
+          simplification: false
+        },
+        incumbent: { m: incumbent },
+        candidate: { m: candidate },
+        noise: { m: noise }
+      });
+    } while (!j.final);
+    kept += j.status === "keep" ? 1 : 0;
+    evals += candidate.length;
+  }
+  return { keepRate: kept / trials, evalsPerCandidate: evals / trials };
+}
+function detectableEffect(settings, target = 0.8) {
+  for (let e = 0.5; e <= 6; e += 0.25) {
+    if (estimatePower(e, settings, 800).keepRate >= target) return e;
+  }
+  return null;
+}
+
+// action/cli/check.ts
+async function checkEval(options) {
+  const { config: config2, out } = options;
+  const logs = await mkdtemp(join7(tmpdir(), "autoexp-check-"));
+  const frozenBefore = await hashFrozen(options.dir, config2.frozen);
+  const samples = {};
+  const seconds = [];
+  let failed = 0;
+  try {
+    for (let i = 0; i < options.runs; i++) {
+      const outcome = await runEval(config2, options.dir, join7(logs, `${i}.log`), options.env);
+      seconds.push(outcome.durationMs / 1e3);
+      const shown = Object.entries(outcome.metrics).map(([k, v]) => `${k} ${formatScore(v)}`).join(", ");
+      if (outcome.status !== "ok") {
+        failed++;
+        out(
+          `run ${i + 1}/${options.runs}: FAILED (${outcome.problem}) after ${outcome.durationMs.toFixed(0)} ms${shown ? `; parsed ${shown}` : ""}`
+        );
+        out(
+          outcome.tail.split("\n").map((l) => `    | ${l}`).join("\n")
+        );
+        continue;
+      }
+      for (const [k, v] of Object.entries(outcome.metrics)) {
+        samples[k] ??= [];
+        samples[k].push(v);
+      }
+      out(`run ${i + 1}/${options.runs}: ${shown}  (${(outcome.durationMs / 1e3).toFixed(2)} s)`);
+    }
+    const tampered = diffManifests(frozenBefore, await hashFrozen(options.dir, config2.frozen));
+    out("");
+    if (tampered.length > 0)
+      out(
+        `PROBLEM: the eval changed frozen files (${tampered.join(", ")}); autoexp would record every experiment as a violation`
+      );
+    if (failed > 0) {
+      out(
+        `PROBLEM: ${failed} of ${options.runs} runs did not give every metric in eval.metrics; autoexp would record them as crashes. Fix the eval's output first.`
+      );
+      return 1;
+    }
+    const perRun = mean(seconds);
+    out(`every run printed every metric (${Object.keys(config2.eval.metrics).join(", ")})`);
+    out(
+      `time per run: ${perRun.toFixed(2)} s (min ${Math.min(...seconds).toFixed(2)}, max ${Math.max(...seconds).toFixed(2)})`
+    );
+    const noise = {};
+    for (const name of Object.keys(samples)) {
+      noise[name] = pooledNoise([samples[name]]);
+      const n = noise[name];
+      const m = mean(samples[name]);
+      const rel = m !== 0 ? ` (${(100 * n.sd / Math.abs(m)).toFixed(2)}% of the mean)` : "";
+      out(`${name}: mean ${formatScore(m)}, sd ${formatScore(n.sd)}${rel}`);
+      if (n.robustSd !== null && n.sd > 2 * n.robustSd)
+        out(
+          `  note: one or more runs are far from the rest (sd ${formatScore(n.sd)} vs ${formatScore(n.robustSd)} without them): heavy tails or a warm-up run; the test stays conservative but needs larger effects`
+        );
+    }
+    if (config2.decide.rule === "weighted") {
+      out(
+        "rule weighted: min_delta and noise apply to the combined score, measured when the tag starts"
+      );
+      return 0;
+    }
+    const goals = goalMetrics(config2);
+    const deltas = chooseMinDeltas(config2, noise);
+    for (const g of goals)
+      out(`min_delta auto would choose for ${g}: ${formatScore(deltas[g] ?? 0)}`);
+    const primary = config2.decide.primary ?? goals[0];
+    const sd = noise[primary].sd;
+    const evalsPer = sd === 0 || !config2.decide.confirm ? 1 : 1.8;
+    const perHour = 3600 / (perRun * evalsPer + 0.2);
+    out(
+      `experiments per hour to expect: about ${Math.floor(perHour)} (${evalsPer} eval runs per candidate on average, agent time not included)`
+    );
+    if (sd === 0) {
+      out(
+        `${primary} is deterministic: every run gave the same value, so one run decides each candidate against min_delta`
+      );
+      return 0;
+    }
+    if (!config2.decide.confirm) {
+      out(
+        "decide.confirm is false: one run decides each candidate, so noise can be kept as progress"
+      );
+      return 0;
+    }
+    const settings = {
+      incumbentRuns: config2.decide.baseline_runs,
+      maxRuns: config2.decide.max_runs,
+      confidence: config2.decide.confidence,
+      minDeltaSd: 0.5,
+      extraNoiseRuns: 30
+    };
+    const mde = detectableEffect(settings);
+    if (mde !== null)
+      out(
+        `improvements autoexp keeps 80% of the time: about ${mde} sd = ${formatScore(mde * sd)} in ${primary}; smaller real improvements will mostly be discarded`
+      );
+    if (options.effect !== void 0) {
+      const power = estimatePower(Math.abs(options.effect) / sd, settings).keepRate;
+      const verdict = power >= 0.8 ? "fine" : "TOO NOISY for that: reduce the noise (fixed seeds, a longer or larger eval), or raise decide.max_runs and decide.baseline_runs";
+      out(
+        `an improvement of ${formatScore(options.effect)} is ${(Math.abs(options.effect) / sd).toFixed(2)} sd: autoexp would keep it about ${Math.round(power * 100)}% of the time: ${verdict}`
+      );
+    }
+    return 0;
+  } finally {
+    await rm3(logs, { recursive: true, force: true });
+  }
+}
+
 // action/cli/find-templates.ts
 import { existsSync as existsSync2 } from "node:fs";
-import { dirname as dirname2, join as join7 } from "node:path";
+import { dirname as dirname2, join as join8 } from "node:path";
 import { fileURLToPath } from "node:url";
 function findTemplates(from = import.meta.url) {
   let dir = dirname2(fileURLToPath(from));
   for (let i = 0; i < 5; i++) {
-    const candidate = join7(dir, "templates");
-    if (existsSync2(join7(candidate, "examples"))) return candidate;
+    const candidate = join8(dir, "templates");
+    if (existsSync2(join8(candidate, "examples"))) return candidate;
     dir = dirname2(dir);
   }
   throw new Error("autoexp's templates/ folder is missing from this installation");
@@ -31529,6 +31738,10 @@ Usage:
                                                run a batch of experiments on branch autoexp/<tag>
   autoexp status [--config F] [--tag T]        show a tag's baseline, best and recent experiments
   autoexp validate [--config F]                check a config; prints every problem, writes nothing
+  autoexp check [--config F] [--runs N] [--effect X]
+                                               run the eval N times here: metrics parse? noise,
+                                               time per run, experiments/hour, min_delta, and
+                                               whether an improvement of X can be told from noise
   autoexp report <results.tsv|log.jsonl> [--goal minimize|maximize] [--out F]
                                                render a dashboard from any karpathy results.tsv or log
 
@@ -31545,6 +31758,8 @@ async function main(argv, io) {
         return await statusCommand(rest, io);
       case "validate":
         return await validateCommand(rest, io);
+      case "check":
+        return await checkCommand(rest, io);
       case "report":
         return await reportCommand(rest, io);
       case void 0:
@@ -31664,7 +31879,7 @@ async function demoCommand(args, io) {
     );
   }
   await mkdir3(dir, { recursive: true });
-  await cp(join8(findTemplates(), "examples", "tiny-train"), dir, { recursive: true });
+  await cp(join9(findTemplates(), "examples", "tiny-train"), dir, { recursive: true });
   const git = new Git(dir, io.env);
   await git.raw(["init", "--quiet", "--initial-branch=main"]);
   const identity = await git.raw(["config", "user.email"]).catch(() => "");
@@ -31677,7 +31892,7 @@ async function demoCommand(args, io) {
   io.out(
     `autoexp demo: a tiny neural network in ${dir}; the search agent tunes train.js, eval.js is frozen`
   );
-  const config2 = await readValidConfig(join8(dir, "autoexp.yml"));
+  const config2 = await readValidConfig(join9(dir, "autoexp.yml"));
   const code = await runAndReport(io, { repoDir: dir, config: config2, tag: "demo", experiments });
   io.out(
     `
@@ -31709,11 +31924,47 @@ async function validateCommand(args, io) {
       return 2;
     }
   }
-  const metric2 = primaryMetric(config2);
+  const [primary, ...others] = objectiveSpecs(config2);
+  const rule = others.length > 0 || config2.decide.rule !== "primary" ? ` (rule ${config2.decide.rule})` : "";
   io.out(
-    `${values.config} is valid: ${metric2} (${config2.eval.metrics[metric2].goal}), target ${config2.target.join(", ")}, frozen ${config2.frozen.join(", ") || "(none)"}, agent ${config2.agent.use}, ${config2.budget.experiments} experiments per batch`
+    `${values.config} is valid: ${primary.name} (${primary.goal})${rule}, target ${config2.target.join(", ")}, frozen ${config2.frozen.join(", ") || "(none)"}, agent ${config2.agent.use}, ${config2.budget.experiments} experiments per batch`
   );
   return 0;
+}
+async function checkCommand(args, io) {
+  const { values } = parseArgs({
+    args: [...args],
+    options: {
+      config: { type: "string", default: "autoexp.yml" },
+      runs: { type: "string" },
+      effect: { type: "string" }
+    },
+    strict: true
+  });
+  const config2 = await readValidConfig(resolve(io.cwd, values.config));
+  const runs = positiveInt("runs", values.runs) ?? Math.max(3, config2.decide.baseline_runs);
+  if (runs < 2) throw new AutoexpError("--runs must be at least 2 to measure noise");
+  let effect;
+  if (values.effect !== void 0) {
+    effect = Number(values.effect);
+    if (!Number.isFinite(effect) || effect === 0)
+      throw new AutoexpError(
+        `--effect must be a non-zero number in the primary metric's units, got ${JSON.stringify(values.effect)}`
+      );
+  }
+  const repo = await new Git(io.cwd, io.env).raw(["rev-parse", "--show-toplevel"]).catch(() => null);
+  const dir = repo ? repo.trim() : io.cwd;
+  io.out(
+    `autoexp check: running \`${typeof config2.eval.command === "string" ? config2.eval.command : config2.eval.command.join(" ")}\` ${runs} times in ${dir}`
+  );
+  return checkEval({
+    config: config2,
+    dir,
+    runs,
+    env: io.env,
+    out: io.out,
+    ...effect !== void 0 ? { effect } : {}
+  });
 }
 async function statusCommand(args, io) {
   const { values } = parseArgs({

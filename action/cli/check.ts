@@ -55,7 +55,10 @@ export async function checkEval(options: CheckOptions): Promise<number> {
         );
         continue;
       }
-      for (const [k, v] of Object.entries(outcome.metrics)) (samples[k] ??= []).push(v);
+      for (const [k, v] of Object.entries(outcome.metrics)) {
+        samples[k] ??= [];
+        samples[k].push(v);
+      }
       out(`run ${i + 1}/${options.runs}: ${shown}  (${(outcome.durationMs / 1000).toFixed(2)} s)`);
     }
     const tampered = diffManifests(frozenBefore, await hashFrozen(options.dir, config.frozen));

@@ -122,7 +122,8 @@ export function renderDashboard(view: LedgerView): string {
   const facts: string[] = [];
   facts.push(renderNoise(view));
   if (view.minDelta !== null) facts.push(`min_delta: ${formatScore(view.minDelta)}`);
-  if (view.confidence !== null) facts.push(`keeps need ${view.confidence * 100}% confidence`);
+  if (view.confidence !== null && view.noise)
+    facts.push(`keeps need ${view.confidence * 100}% confidence`);
   if (view.remeasureRuns > 0) facts.push(`incumbent re-runs: ${view.remeasureRuns}`);
   if (view.evalSeconds > 0) facts.push(`eval time: ${Math.round(view.evalSeconds)}s`);
   if (view.costUsd > 0) facts.push(`cost: $${view.costUsd.toFixed(2)}`);
