@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseLog } from "../../action/ledger/log-jsonl.ts";
 import { parseResultsTsv } from "../../action/ledger/results-tsv.ts";
-import { exampleRepo, git, read, runCli, tempDir, writeFiles } from "../helpers/repo.ts";
+import { exampleRepo, git, makeRepo, read, runCli, tempDir, writeFiles } from "../helpers/repo.ts";
 
 /** Everything git knows about a repo, to prove a refused command changed nothing. */
 function snapshot(repo: string): string {
@@ -174,5 +174,58 @@ describe("autoexp demo, status and report", () => {
       "autoexp.yml is valid: val_loss (minimize), target train.js, frozen eval.js",
     );
     expect(snapshot(repo)).toBe(before);
+  });
+});
+
+describe("autoexp check", () => {
+  // Noise from a fixed sequence (sd ≈ 0.1) so the report is the same every time.
+  const NOISY = `const fs = require("node:fs");
+const n = Number(fs.existsSync(process.env.COUNTER) ? fs.readFileSync(process.env.COUNTER, "utf8") : 0);
+fs.writeFileSync(process.env.COUNTER, String(n + 1));
+console.log("loss: " + (1 + [0.1, -0.1, 0.05, -0.05, 0.15, -0.15][n % 6]));
+console.log(process.argv[2] === "bad" && n === 2 ? "mem: lots" : "mem: 10");`;
+  const config = (args: string) => `name: chk
+target: [t.txt]
+frozen: [eval.js]
+eval:
+  command: node eval.js ${args}
+  metrics:
+    loss: { goal: minimize }
+    mem: { guard: { max: 100 } }
+`;
+
+  it("reports parsing, noise, time, min_delta, and whether a hoped-for effect can be seen", () => {
+    const repo = makeRepo({ "t.txt": "x\n", "eval.js": NOISY, "autoexp.yml": config("") });
+    const before = snapshot(repo);
+    const counter = join(tempDir(), "n");
+    const run = runCli(repo, ["check", "--runs", "6", "--effect", "0.02"], { COUNTER: counter });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain("run 6/6: loss 0.85, mem 10");
+    expect(run.stdout).toContain("every run printed every metric (loss, mem)");
+    expect(run.stdout).toMatch(/loss: mean 1, sd 0\.118322 \(11\.83% of the mean\)/);
+    expect(run.stdout).toContain("min_delta auto would choose for loss: 0.0591608");
+    expect(run.stdout).toMatch(/experiments per hour to expect: about \d+/);
+    expect(run.stdout).toMatch(/improvements autoexp keeps 80% of the time: about [\d.]+ sd/);
+    expect(run.stdout).toMatch(
+      /an improvement of 0\.02 is 0\.17 sd: autoexp would keep it about \d+% of the time: TOO NOISY/,
+    );
+    expect(snapshot(repo)).toBe(before);
+    const big = runCli(repo, ["check", "--runs", "6", "--effect", "0.5"], { COUNTER: counter });
+    expect(big.stdout).toMatch(
+      /an improvement of 0\.5 is 4\.23 sd: autoexp would keep it about \d+% of the time: fine/,
+    );
+  });
+
+  it("fails when a run does not print every metric, and refuses bad flags", () => {
+    const repo = makeRepo({ "t.txt": "x\n", "eval.js": NOISY, "autoexp.yml": config("bad") });
+    const run = runCli(repo, ["check", "--runs", "4"], { COUNTER: join(tempDir(), "n") });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain("run 3/4: FAILED (bad metric output: mem missing)");
+    expect(run.stdout).toContain("PROBLEM: 1 of 4 runs did not give every metric in eval.metrics");
+    const bad = runCli(repo, ["check", "--effect", "much"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(
+      '--effect must be a non-zero number in the primary metric\'s units, got "much"',
+    );
   });
 });
