@@ -30,6 +30,7 @@ const { values: args } = parseArgs({
     noise: { type: "string", default: "both" },
     drift: { type: "string", default: "0" },
     seed: { type: "string", default: "3" },
+    repeat: { type: "string", default: "1" },
   },
 });
 
@@ -193,31 +194,69 @@ function report(outs: Outcome[]) {
     console.log(`${name.padEnd(width)}${outs.map((o) => f(o).padEnd(30)).join("")}`);
 }
 
-const random = createRandom(Number(args.seed));
-const plan = [
-  ...Array<number>(Number(args.zero)).fill(0),
-  ...Array<number>(Number(args.effect)).fill(2),
-  ...Array<number>(Number(args.worse)).fill(-2),
-];
-for (let i = plan.length - 1; i > 0; i--) {
-  const j = Math.floor(random() * (i + 1));
-  [plan[i], plan[j]] = [plan[j]!, plan[i]!];
+function makePlan(seed: number): number[] {
+  const random = createRandom(seed);
+  const plan = [
+    ...Array<number>(Number(args.zero)).fill(0),
+    ...Array<number>(Number(args.effect)).fill(2),
+    ...Array<number>(Number(args.worse)).fill(-2),
+  ];
+  for (let i = plan.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [plan[i], plan[j]] = [plan[j]!, plan[i]!];
+  }
+  return plan;
 }
+
+/** Adds up replicates: rates over all their candidates, gaps averaged. */
+function pool(outs: Outcome[]): Outcome {
+  const sum = (f: (o: Outcome) => number) => outs.reduce((a, o) => a + f(o), 0);
+  return {
+    label: `${outs[0]!.label} x${outs.length}`,
+    zero: { n: sum((o) => o.zero.n), kept: sum((o) => o.zero.kept) },
+    effect: { n: sum((o) => o.effect.n), kept: sum((o) => o.effect.kept) },
+    worse: {
+      n: sum((o) => o.worse.n),
+      kept: sum((o) => o.worse.kept),
+      evals: sum((o) => o.worse.evals),
+    },
+    candidateEvals: sum((o) => o.candidateEvals),
+    remeasureEvals: sum((o) => o.remeasureEvals),
+    candidates: sum((o) => o.candidates),
+    curseAtKeep: outs.flatMap((o) => o.curseAtKeep),
+    finalGap: sum((o) => o.finalGap) / outs.length,
+    finalTruth: sum((o) => o.finalTruth) / outs.length,
+    seconds: sum((o) => o.seconds),
+  };
+}
+
 const drift = Number(args.drift);
 const kinds = args.noise === "both" ? ["gaussian", "t3"] : [args.noise!];
+const repeats = Number(args.repeat);
 for (const noise of kinds) {
-  console.log(
-    `\n== noise: ${noise === "t3" ? "Student-t, 3 df (heavy tails), sd 1" : "Gaussian, sd 1"}${drift ? `, drift +${drift} sd per eval` : ""}; ${plan.length} candidates`,
-  );
-  const outs = await Promise.all([
-    runOne("autoexp (defaults)", {}, plan, noise, drift),
-    runOne(
-      "greedy (1 run, > best)",
-      { confirm: false, baseline_runs: 1, min_delta: 0 },
-      plan,
-      noise,
-      drift,
-    ),
-  ]);
-  report(outs);
+  const ours: Outcome[] = [];
+  const greedy: Outcome[] = [];
+  for (let r = 0; r < repeats; r++) {
+    const plan = makePlan(Number(args.seed) + r);
+    console.log(
+      `\n== noise: ${noise === "t3" ? "Student-t, 3 df (heavy tails), sd 1" : "Gaussian, sd 1"}${drift ? `, drift +${drift} sd per eval` : ""}; ${plan.length} candidates (plan seed ${Number(args.seed) + r})`,
+    );
+    const outs = await Promise.all([
+      runOne("autoexp (defaults)", {}, plan, noise, drift),
+      runOne(
+        "greedy (1 run, > best)",
+        { confirm: false, baseline_runs: 1, min_delta: 0 },
+        plan,
+        noise,
+        drift,
+      ),
+    ]);
+    report(outs);
+    ours.push(outs[0]!);
+    greedy.push(outs[1]!);
+  }
+  if (repeats > 1) {
+    console.log(`\n== ${noise}: all ${repeats} replicates together`);
+    report([pool(ours), pool(greedy)]);
+  }
 }

@@ -31430,11 +31430,19 @@ var BatchLoop = class {
       }
       addSamples(samples, withWeightedScore(outcome.metrics, this.#config, baselineMeans));
       if (run + 1 < this.#config.eval.repeats) continue;
+      const noise = noiseOf([...groups, samples], this.#objectiveNames);
+      const deltas = chooseMinDeltas(this.#config, noise);
       judgement = judge({
-        policy,
+        policy: {
+          ...policy,
+          objectives: policy.objectives.map((o) => ({
+            ...o,
+            minDelta: deltas[o.name] ?? o.minDelta
+          }))
+        },
         incumbent: incumbent.samples,
         candidate: samples,
-        noise: noiseOf([...groups, samples], this.#objectiveNames),
+        noise,
         linesDelta
       });
     }

@@ -808,11 +808,20 @@ class BatchLoop {
       }
       addSamples(samples, withWeightedScore(outcome.metrics, this.#config, baselineMeans));
       if (run + 1 < this.#config.eval.repeats) continue;
+      const noise = noiseOf([...groups, samples], this.#objectiveNames);
+      // min_delta: auto follows the pooled noise, not only the baseline's few runs.
+      const deltas = chooseMinDeltas(this.#config, noise);
       judgement = judge({
-        policy,
+        policy: {
+          ...policy,
+          objectives: policy.objectives.map((o) => ({
+            ...o,
+            minDelta: deltas[o.name] ?? o.minDelta,
+          })),
+        },
         incumbent: incumbent.samples,
         candidate: samples,
-        noise: noiseOf([...groups, samples], this.#objectiveNames),
+        noise,
         linesDelta,
       });
     }
