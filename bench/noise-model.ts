@@ -10,7 +10,7 @@ import { pooledNoise } from "../action/decide/noise.ts";
 
 const trials = Number(process.argv[2] ?? 100_000);
 const maxRuns = Number(process.env.MAX_RUNS ?? 5);
-const screen = Number(process.env.SCREEN ?? 0.5);
+const screen = Number(process.env.SCREEN ?? 0.25);
 const random = createRandom(7);
 const gauss = () => {
   let u = 0;

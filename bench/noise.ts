@@ -143,6 +143,8 @@ async function runOne(
     finalTruth: 0,
     seconds,
   };
+  if (process.env.DEBUG)
+    for (const m of log.remeasures) console.log("remeasure", JSON.stringify(m));
   const truthOf = (description: string) => Number(/truth=(\S+)/.exec(description)?.[1] ?? 0);
   for (const r of log.results.slice(1)) {
     if (process.env.DEBUG)

@@ -29014,7 +29014,7 @@ var configSchema = external_exports.strictObject({
       error: "confirm must be true (or auto: repeat promising candidates) or false (one run decides)"
     }).default("auto").transform((v) => v !== false),
     max_runs: external_exports.int().min(2).max(50).default(5),
-    remeasure_every: external_exports.int().min(0).default(10),
+    remeasure_every: external_exports.int().min(0).default(5),
     simplification: external_exports.boolean().default(false),
     primary: external_exports.string().optional(),
     weights: external_exports.record(external_exports.string(), external_exports.number().positive("weights must be > 0")).optional()
@@ -29379,7 +29379,7 @@ function objectiveSpecs(config2) {
   return [...goals.filter((g) => g.name === first), ...goals.filter((g) => g.name !== first)];
 }
 function chooseMinDeltas(config2, noise) {
-  const factor = config2.decide.confirm ? 0.5 : 2;
+  const factor = config2.decide.confirm ? 0.25 : 2;
   const setting = config2.decide.min_delta;
   const specs = objectiveSpecs(config2);
   return Object.fromEntries(
@@ -31664,7 +31664,7 @@ async function checkEval(options) {
       incumbentRuns: config2.decide.baseline_runs,
       maxRuns: config2.decide.max_runs,
       confidence: config2.decide.confidence,
-      minDeltaSd: 0.5,
+      minDeltaSd: 0.25,
       extraNoiseRuns: 30
     };
     const mde = detectableEffect(settings);

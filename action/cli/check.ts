@@ -123,7 +123,7 @@ export async function checkEval(options: CheckOptions): Promise<number> {
       incumbentRuns: config.decide.baseline_runs,
       maxRuns: config.decide.max_runs,
       confidence: config.decide.confidence,
-      minDeltaSd: 0.5,
+      minDeltaSd: 0.25,
       extraNoiseRuns: 30,
     };
     const mde = detectableEffect(settings);

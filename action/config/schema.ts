@@ -134,7 +134,7 @@ export const configSchema = z.strictObject({
         .default("auto")
         .transform((v) => v !== false),
       max_runs: z.int().min(2).max(50).default(5),
-      remeasure_every: z.int().min(0).default(10),
+      remeasure_every: z.int().min(0).default(5),
       simplification: z.boolean().default(false),
       primary: z.string().optional(),
       weights: z.record(z.string(), z.number().positive("weights must be > 0")).optional(),

@@ -90,15 +90,15 @@ export function objectiveSpecs(config: Config): { name: string; goal: Goal }[] {
 }
 
 /**
- * min_delta per objective, fixed when a tag starts. `auto` reads the baseline's noise: half a
- * standard deviation when candidates are confirmed (the screen after one run; the t-test
- * decides), two when one run decides (so an unchanged program is rarely kept on luck).
+ * min_delta per objective. `auto` reads the pooled noise: a quarter of a standard deviation
+ * when candidates are confirmed (only the screen after one run; the t-test decides), two when
+ * one run decides (so an unchanged program is rarely kept on luck).
  */
 export function chooseMinDeltas(
   config: Config,
   noise: Record<string, Noise>,
 ): Record<string, number> {
-  const factor = config.decide.confirm ? 0.5 : 2;
+  const factor = config.decide.confirm ? 0.25 : 2;
   const setting = config.decide.min_delta;
   const specs = objectiveSpecs(config);
   return Object.fromEntries(

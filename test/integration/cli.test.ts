@@ -203,7 +203,7 @@ eval:
     expect(run.stdout).toContain("run 6/6: loss 0.85, mem 10");
     expect(run.stdout).toContain("every run printed every metric (loss, mem)");
     expect(run.stdout).toMatch(/loss: mean 1, sd 0\.118322 \(11\.83% of the mean\)/);
-    expect(run.stdout).toContain("min_delta auto would choose for loss: 0.0591608");
+    expect(run.stdout).toContain("min_delta auto would choose for loss: 0.0295804");
     expect(run.stdout).toMatch(/experiments per hour to expect: about \d+/);
     expect(run.stdout).toMatch(/improvements autoexp keeps 80% of the time: about [\d.]+ sd/);
     expect(run.stdout).toMatch(

@@ -88,7 +88,7 @@ describe("deciding under noise, through the engine", () => {
     await runBatch({ repoDir: repo, config, tag: "t", env });
     const log = ledger(repo);
     expect(log.config!.noise).toBeGreaterThan(0.5);
-    expect(log.config!.min_delta).toBeCloseTo(0.5 * log.config!.noise!, 10);
+    expect(log.config!.min_delta).toBeCloseTo(0.25 * log.config!.noise!, 10);
     const [base, big, worse, guard, checks, none] = log.results;
     expect(base!.samples.loss).toHaveLength(4);
     expect(big!.status).toBe("keep");

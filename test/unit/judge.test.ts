@@ -294,7 +294,7 @@ describe("judge: error rates by simulation (seeded)", () => {
       const inc = Array.from({ length: 5 }, gauss);
       const extra = Array.from({ length: 30 }, gauss);
       const n = pooledNoise([inc, extra]);
-      const p = policy({ objectives: [{ name: "loss", goal: "maximize", minDelta: 0.5 * n.sd }] });
+      const p = policy({ objectives: [{ name: "loss", goal: "maximize", minDelta: 0.25 * n.sd }] });
       const cand: number[] = [];
       let j: Judgement;
       do {
