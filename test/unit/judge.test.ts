@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { createRandom } from "../../action/agents/search-plan.ts";
 import { type Judgement, judge, type Policy } from "../../action/decide/judge.ts";
 import { type Noise, pooledNoise } from "../../action/decide/noise.ts";
+import { estimatePower } from "../../action/decide/power.ts";
 
 const policy = (over: Partial<Policy> = {}): Policy => ({
   rule: "primary",
@@ -281,42 +281,20 @@ describe("judge: simplification", () => {
 });
 
 describe("judge: error rates by simulation (seeded)", () => {
-  const random = createRandom(11);
-  const gauss = () => {
-    let u = 0;
-    while (u === 0) u = random();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
+  // The same simulation `autoexp check` uses: an incumbent of 5 runs, noise pooled over 35.
+  const settings = {
+    incumbentRuns: 5,
+    maxRuns: 5,
+    confidence: 0.95,
+    minDeltaSd: 0.25,
+    extraNoiseRuns: 30,
   };
-  function keepRate(effect: number, trials: number) {
-    let kept = 0;
-    let evals = 0;
-    for (let i = 0; i < trials; i++) {
-      const inc = Array.from({ length: 5 }, gauss);
-      const extra = Array.from({ length: 30 }, gauss);
-      const n = pooledNoise([inc, extra]);
-      const p = policy({ objectives: [{ name: "loss", goal: "maximize", minDelta: 0.25 * n.sd }] });
-      const cand: number[] = [];
-      let j: Judgement;
-      do {
-        cand.push(effect + gauss());
-        j = judge({
-          policy: p,
-          incumbent: { loss: inc },
-          candidate: { loss: cand },
-          noise: { loss: n },
-        });
-      } while (!j.final);
-      kept += j.status === "keep" ? 1 : 0;
-      evals += cand.length;
-    }
-    return { rate: kept / trials, evals: evals / trials };
-  }
   it("keeps under 5% of no-effect candidates, most 2-sd ones, in under 3 evals each", () => {
-    const none = keepRate(0, 3000);
-    const real = keepRate(2, 1000);
-    expect(none.rate).toBeLessThan(0.05);
-    expect(real.rate).toBeGreaterThan(0.7);
-    expect(none.evals).toBeLessThan(3);
+    const none = estimatePower(0, settings, 3000, 11);
+    const real = estimatePower(2, settings, 1000, 12);
+    expect(none.keepRate).toBeLessThan(0.05);
+    expect(real.keepRate).toBeGreaterThan(0.7);
+    expect(none.evalsPerCandidate).toBeLessThan(3);
   });
 });
 
