@@ -1,5 +1,5 @@
 import type { Config } from "../config/schema.ts";
-import type { Goal, ResultEntry } from "../ledger/types.ts";
+import type { ConfigEntry, Goal, ResultEntry } from "../ledger/types.ts";
 
 /** What an agent is told before it proposes one change. */
 export interface ProposeContext {
@@ -10,14 +10,36 @@ export interface ProposeContext {
   metric: string;
   goal: Goal;
   incumbentScore: number;
+  /** The ledger's header (baseline, noise, min_delta, guards); null before the baseline. */
+  header: ConfigEntry | null;
   /** Every experiment so far, oldest first. */
   history: readonly ResultEntry[];
   /** Paths (relative to the worktree) the agent may change. */
   targetFiles: readonly string[];
+  /** Whether a new file at this path would be inside `target`. */
+  mayCreate: (path: string) => boolean;
   /** A private folder for prompt files and the like, outside the worktree. */
   scratchDir: string;
+  /** The agent's environment: the eval's, plus the agent's own secrets. */
   env: Record<string, string | undefined>;
+  /** notes.md as it stands: the agent's memory across experiments and batches. */
+  notes: string;
   experimentsLeft: number;
+  /** What is left of the batch's budgets; null where the budget is not set. */
+  budget: { experiments: number; wallClockMs: number | null; costUsd: number | null };
+}
+
+/** Tokens the model read and wrote for one proposal. */
+export interface Usage {
+  input: number;
+  output: number;
+}
+
+interface Spent {
+  costUsd?: number;
+  usage?: Usage;
+  /** notes.md after this proposal, when the agent changed it. */
+  notes?: string;
 }
 
 /**
@@ -25,16 +47,19 @@ export interface ProposeContext {
  * what it applied there (API agents, the search agent); the engine decides what that change is.
  */
 export type Proposal =
-  | {
+  | ({
       ok: true;
       description: string;
       meta?: Record<string, unknown>;
-      costUsd?: number;
       exhausted?: false;
-    }
+    } & Spent)
   /** The agent has nothing left to try: the batch stops cleanly, no experiment is recorded. */
   | { ok: true; exhausted: true; description: string }
-  | { ok: false; error: string; costUsd?: number };
+  /**
+   * `fatal`: the agent cannot work at all (no key, nothing at base_url, a model that answers with
+   * nothing): the experiment is recorded and the batch stops, instead of failing every experiment.
+   */
+  | ({ ok: false; error: string; fatal?: boolean } & Spent);
 
 /** One interface for every agent: change the candidate in the worktree and describe it. */
 export interface Agent {

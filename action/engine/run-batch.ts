@@ -1,7 +1,8 @@
-import { mkdir } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { Agent } from "../agents/agent.ts";
-import { createAgent } from "../agents/create-agent.ts";
+import { agentProblem, createAgent } from "../agents/create-agent.ts";
+import { createRedactor, redactDeep, splitEnv } from "../agents/secrets.ts";
 import { checkScopeFiles, compileGlobs } from "../config/check-scope-files.ts";
 import type { Config } from "../config/schema.ts";
 import { formatProblems, primaryMetric } from "../config/validate-config.ts";
@@ -34,7 +35,7 @@ import { AutoexpError } from "../util/errors.ts";
 import { runProcess } from "../util/run-process.ts";
 import { createFaults } from "./faults.ts";
 import { contentKey, diffManifests, hashFrozen } from "./fingerprint.ts";
-import { findRepository, Workspace } from "./workspace.ts";
+import { findRepository, recordDir, Workspace } from "./workspace.ts";
 
 export type BatchEvent =
   | { type: "recovered"; messages: string[] }
@@ -114,6 +115,10 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
   const { config, tag } = options;
   const env = options.env ?? process.env;
   const emit = options.onEvent ?? (() => {});
+  if (!options.agent) {
+    const problem = agentProblem(config.agent, env);
+    if (problem) throw new AutoexpError(`${problem}. Nothing was run or written`);
+  }
   await preflightNewTag(options.repoDir, tag, config, env);
   const {
     workspace: ws,
@@ -124,9 +129,15 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
     if (recovered.length > 0) emit({ type: "recovered", messages: recovered });
     const metric = primaryMetric(config);
     const goal = objectiveSpecs(config)[0]!.goal;
-    const evalEnv: Record<string, string | undefined> = { ...env, AUTOEXP_TAG: tag };
+    // Credentials reach the agent only: the eval and the checks run code the agent wrote.
+    const split = splitEnv(env, config.agent);
+    const evalEnv: Record<string, string | undefined> = { ...split.evalEnv, AUTOEXP_TAG: tag };
     delete evalEnv.AUTOEXP_FAULT;
-    const log = existing ?? (await startTag(ws, config, { metric, goal, evalEnv, emit }));
+    const agentEnv: Record<string, string | undefined> = { ...split.agentEnv, AUTOEXP_TAG: tag };
+    delete agentEnv.AUTOEXP_FAULT;
+    const redact = createRedactor(split.values);
+    const safeEmit = (event: BatchEvent) => emit(redactDeep(event, redact));
+    const log = existing ?? (await startTag(ws, config, { metric, goal, evalEnv, emit: safeEmit }));
     if (existing) {
       await checkCompatible(ws, config, existing.config!, metric);
       emit({
@@ -141,12 +152,14 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
       goal,
       policy: buildPolicy(config, log.config!),
       evalEnv,
+      agentEnv,
+      redact,
       faults: createFaults(env),
-      emit,
+      emit: safeEmit,
     });
     const planned = options.experiments ?? config.budget.experiments;
-    const stopReason = await engine.run(planned, options.signal);
-    emit({ type: "stop", reason: stopReason });
+    const stopReason = redact(await engine.run(planned, options.signal));
+    safeEmit({ type: "stop", reason: stopReason });
     const end = {
       type: "batch",
       event: "end",
@@ -391,6 +404,15 @@ async function evalChecked(
   return { ...outcome, tampered };
 }
 
+/** notes.md is bounded: past this size the oldest notes go (the newest matter most). */
+const NOTES_MAX = 16_000;
+
+function capNotes(text: string): string {
+  if (text.length <= NOTES_MAX) return text;
+  const cut = text.slice(text.length - NOTES_MAX);
+  return `(older notes dropped to keep this file under ${NOTES_MAX} characters)\n${cut.slice(cut.indexOf("\n") + 1)}`;
+}
+
 function round(x: number): number {
   return Math.round(x * 1000) / 1000;
 }
@@ -401,6 +423,10 @@ interface LoopDeps {
   goal: "minimize" | "maximize";
   policy: Policy;
   evalEnv: Record<string, string | undefined>;
+  /** The eval's environment plus the agent's own secrets. */
+  agentEnv: Record<string, string | undefined>;
+  /** Removes secret values from anything written or shown. */
+  redact: (text: string) => string;
   faults: ReturnType<typeof createFaults>;
   emit: (e: BatchEvent) => void;
 }
@@ -478,6 +504,21 @@ class BatchLoop {
       return `plateau: no keep in ${rows.length - 1 - lastKept} experiments (budget.plateau)`;
     }
     return null;
+  }
+
+  /** What is left of each budget, for the agent's context. */
+  #budgetLeft(planned: number): {
+    experiments: number;
+    wallClockMs: number | null;
+    costUsd: number | null;
+  } {
+    const { budget } = this.#config;
+    const cost = this.#log.results.reduce((s, r) => s + (r.cost_usd || 0), 0);
+    return {
+      experiments: planned - this.done,
+      wallClockMs: budget.wall_clock - (performance.now() - this.#started),
+      costUsd: budget.cost_usd !== undefined ? budget.cost_usd - cost : null,
+    };
   }
 
   /** True when repeated runs can tell candidates apart: confirmation on and a measured, non-zero noise. */
@@ -614,6 +655,8 @@ class BatchLoop {
     const scratch = join(ws.stateDir, "scratch");
     await mkdir(scratch, { recursive: true });
 
+    const notesPath = join(ws.worktree, recordDir(ws.tag), "notes.md");
+    const notes = await readFile(notesPath, "utf8").catch(() => "");
     const agentStart = performance.now();
     let proposal: Awaited<ReturnType<Agent["propose"]>>;
     try {
@@ -624,11 +667,15 @@ class BatchLoop {
         metric: this.#deps.metric,
         goal: this.#deps.goal,
         incumbentScore: incumbent.score,
+        header: this.#log.config,
         history: this.#log.results,
         targetFiles: this.#targetFiles,
+        mayCreate: this.#isTarget,
         scratchDir: scratch,
-        env: this.#deps.evalEnv,
+        env: this.#deps.agentEnv,
+        notes,
         experimentsLeft: planned - this.done,
+        budget: this.#budgetLeft(planned),
       });
     } catch (error) {
       proposal = {
@@ -642,6 +689,8 @@ class BatchLoop {
       await ws.git.resetHard(head);
       return proposal.description;
     }
+    // A tool that committed despite being told not to: take its commit back, keep its changes.
+    if ((await ws.git.resolve("HEAD")) !== head) await ws.git.raw(["reset", "--soft", head]);
 
     const verdict = await this.#judge(iteration, head, incumbent, proposal);
     if (verdict.stop) return verdict.stop;
@@ -664,7 +713,10 @@ class BatchLoop {
       samples: verdict.samples,
       agent_seconds: agentSeconds,
       eval_seconds: verdict.evalSeconds ?? 0,
-      cost_usd: proposal.costUsd ?? 0,
+      cost_usd: Math.round((proposal.costUsd ?? 0) * 1e6) / 1e6,
+      ...(proposal.usage
+        ? { tokens_in: proposal.usage.input, tokens_out: proposal.usage.output }
+        : {}),
       ...(verdict.reason ? { reason: verdict.reason } : {}),
       ...(verdict.tail ? { log_tail: verdict.tail.slice(-2000) } : {}),
       ...(verdict.duplicateOf !== undefined ? { duplicate_of: verdict.duplicateOf } : {}),
@@ -673,14 +725,18 @@ class BatchLoop {
       ...(verdict.linesDelta !== undefined ? { lines_delta: verdict.linesDelta } : {}),
     };
     if (verdict.key) row.content_key = verdict.key;
+    const fatal = !proposal.ok && proposal.fatal;
+    const safe = redactDeep(row, this.#deps.redact);
+    if (proposal.notes !== undefined && proposal.notes !== notes)
+      await writeFile(notesPath, capNotes(this.#deps.redact(proposal.notes)));
 
     // Step 8: the ledger reaches the disk before the tree moves.
-    await appendLog(ws.logPath, [row], {
+    await appendLog(ws.logPath, [safe], {
       beforeWrite: (data) => faults.tornWrite(iteration, ws.logPath, data),
     });
-    this.#log.results.push(row);
+    this.#log.results.push(safe);
     faults.at("after-ledger", iteration);
-    await ws.finalize(this.#log, [row]);
+    await ws.finalize(this.#log, [safe]);
     faults.at("after-refs", iteration);
     await ws.git.resetHard(ws.head!);
     if (KEPT.has(row.status)) this.#targetFiles = (await ws.git.listFiles()).filter(this.#isTarget);
@@ -689,7 +745,8 @@ class BatchLoop {
     const best = currentIncumbent(this.#log).score;
     const elapsed = performance.now() - this.#started;
     const etaMs = this.done > 0 ? (elapsed / this.done) * (planned - this.done) : null;
-    this.#deps.emit({ type: "experiment", row, index: this.done, of: planned, best, etaMs });
+    this.#deps.emit({ type: "experiment", row: safe, index: this.done, of: planned, best, etaMs });
+    if (fatal) return `the agent cannot work: ${safe.reason ?? safe.description}`;
     return verdict.status === "violation" && verdict.reason?.includes("cannot restore")
       ? verdict.reason
       : null;

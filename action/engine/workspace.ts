@@ -200,9 +200,13 @@ export class Workspace {
     const message = last
       ? `autoexp(${this.tag}): #${last.iteration} ${last.status}: ${last.description}`.slice(0, 200)
       : `autoexp(${this.tag}): record`;
+    // notes.md exists once an agent has written to it.
+    const files = existsSync(join(this.worktree, dir, "notes.md"))
+      ? [...RECORD_FILES, "notes.md"]
+      : RECORD_FILES;
     const record = await this.git.commitFilesOnto(
       parent,
-      RECORD_FILES.map((f) => `${dir}/${f}`),
+      files.map((f) => `${dir}/${f}`),
       join(this.stateDir, "record.index"),
       message,
     );

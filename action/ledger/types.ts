@@ -85,6 +85,9 @@ export interface ResultEntry {
   agent_seconds: number;
   eval_seconds: number;
   cost_usd: number;
+  /** Tokens the agent's model read and wrote for this proposal, where the agent reports them. */
+  tokens_in?: number;
+  tokens_out?: number;
   reason?: string;
   log_tail?: string;
   content_key?: string;

@@ -32,6 +32,8 @@ export interface RunProcessOptions {
   graceMs?: number;
   /** Holds the group's id while it runs, so that a later run can kill what a crashed one left. */
   pidFile?: string;
+  /** A file to read as standard input; without it stdin is empty (/dev/null), never a terminal. */
+  stdinFile?: string;
 }
 
 /**
@@ -42,17 +44,18 @@ export interface RunProcessOptions {
  * cannot make us wait for it.
  */
 export async function runProcess(options: RunProcessOptions): Promise<ProcessResult> {
-  const { command, cwd, env, timeoutMs, logPath, graceMs = 1000, pidFile } = options;
+  const { command, cwd, env, timeoutMs, logPath, graceMs = 1000, pidFile, stdinFile } = options;
   const [file, args] =
     typeof command === "string" ? ["/bin/sh", ["-c", command]] : [command[0]!, command.slice(1)];
   const fd = openSync(logPath, "a");
+  const input = stdinFile ? openSync(stdinFile, "r") : "ignore";
   const started = performance.now();
   let timedOut = false;
   let killTimer: NodeJS.Timeout | undefined;
   try {
     // spawn, not execa: execa only passes file descriptors 0-2, and the log must be an fd so that
     // a grandchild holding it open cannot keep us waiting.
-    const child = spawn(file, args, { cwd, env, detached: true, stdio: ["ignore", fd, fd] });
+    const child = spawn(file, args, { cwd, env, detached: true, stdio: [input, fd, fd] });
     const pid = child.pid;
     if (pid !== undefined) activeGroups.add(pid);
     if (pid !== undefined && pidFile) writeFileSync(pidFile, String(pid));
@@ -87,6 +90,7 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
   } finally {
     clearTimeout(killTimer);
     closeSync(fd);
+    if (typeof input === "number") closeSync(input);
     if (pidFile) rmSync(pidFile, { force: true });
   }
 }
