@@ -156,7 +156,13 @@ export function createCliAgent(config: CliAgentConfig): Agent {
         ...(usage ? { usage } : {}),
         ...(notesAfter !== context.notes ? { notes: notesAfter } : {}),
       };
-      const last = tailLines(output, 1).trim();
+      // The last lines, minus Node's and Python's trailers, say why a tool failed.
+      const last = tailLines(output, 8)
+        .split("\n")
+        .map((l) => l.trim())
+        .filter((l) => l && !/^Node\.js v\d/.test(l))
+        .slice(-3)
+        .join(" | ");
       if (run.spawnError)
         return { ok: false, fatal: true, error: `agent could not start: ${run.spawnError}` };
       if (run.timedOut)

@@ -20,7 +20,7 @@ export function createAgent(config: AgentConfig): Agent {
 }
 
 const INSTALL: Record<string, string> = {
-  claude: "npm install -g @anthropic-ai/claude-code",
+  "claude-code": "npm install -g @anthropic-ai/claude-code",
   codex: "npm install -g @openai/codex",
   aider: "python -m pip install aider-install && aider-install",
 };
@@ -46,8 +46,10 @@ export function agentProblem(
     default: {
       const program = cliProgram(config)!;
       if (findProgram(program, env.PATH ?? "")) return null;
-      const install = INSTALL[program];
-      return `agent ${config.use} runs \`${program}\`, which is not on PATH${install ? ` (install: ${install})` : ""}; or set agent.command to its full path`;
+      const where = program.includes("/")
+        ? "which does not exist or is not executable"
+        : "which is not on PATH";
+      return `agent ${config.use} runs \`${program}\`, ${where} (install: ${INSTALL[config.use]}); or set agent.command to its full path`;
     }
   }
 }

@@ -175,7 +175,7 @@ describe("anthropic agent against a Messages API server on loopback", () => {
 describe("an agent that cannot work stops the batch cleanly at once", () => {
   it("refuses to start without the key variable: nothing run, no branch", async () => {
     const { dir, spy, config } = setup(`{ use: openai, model: m, api_key_env: TEST_OPENAI_KEY }`);
-    const env = { ...process.env, EVAL_SPY: spy };
+    const env: Record<string, string | undefined> = { ...process.env, EVAL_SPY: spy };
     delete env.TEST_OPENAI_KEY;
     await expect(runBatch({ repoDir: dir, config, tag: "t", env })).rejects.toThrow(
       /agent openai reads its key from TEST_OPENAI_KEY \(agent\.api_key_env\), which is not set.*Nothing was run or written/,
