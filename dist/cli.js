@@ -648,7 +648,7 @@ var require_scan = __commonJS({
 var require_parse = __commonJS({
   "node_modules/picomatch/lib/parse.js"(exports, module) {
     "use strict";
-    var constants = require_constants();
+    var constants2 = require_constants();
     var utils = require_utils();
     var {
       MAX_LENGTH,
@@ -656,7 +656,7 @@ var require_parse = __commonJS({
       REGEX_NON_SPECIAL_CHARS,
       REGEX_SPECIAL_CHARS_BACKREF,
       REPLACEMENTS
-    } = constants;
+    } = constants2;
     var expandRange = (args, options) => {
       if (typeof options.expandRange === "function") {
         return options.expandRange(...args, options);
@@ -865,7 +865,7 @@ var require_parse = __commonJS({
       if (options.maxExtglobRecursion === false) {
         return { risky: false };
       }
-      const max = typeof options.maxExtglobRecursion === "number" ? options.maxExtglobRecursion : constants.DEFAULT_MAX_EXTGLOB_RECURSION;
+      const max = typeof options.maxExtglobRecursion === "number" ? options.maxExtglobRecursion : constants2.DEFAULT_MAX_EXTGLOB_RECURSION;
       const branches = splitTopLevel(body).map((branch) => branch.trim());
       if (branches.length > 1) {
         if (branches.some((branch) => branch === "") || branches.some((branch) => /^[*?]+$/.test(branch)) || hasRepeatedCharPrefixOverlap(branches)) {
@@ -911,8 +911,8 @@ var require_parse = __commonJS({
       const bos = { type: "bos", value: "", output: opts.prepend || "" };
       const tokens = [bos];
       const capture = opts.capture ? "" : "?:";
-      const PLATFORM_CHARS = constants.globChars(opts.windows);
-      const EXTGLOB_CHARS = constants.extglobChars(PLATFORM_CHARS);
+      const PLATFORM_CHARS = constants2.globChars(opts.windows);
+      const EXTGLOB_CHARS = constants2.extglobChars(PLATFORM_CHARS);
       const {
         DOT_LITERAL,
         PLUS_LITERAL,
@@ -1608,7 +1608,7 @@ var require_parse = __commonJS({
         NO_DOTS_SLASH,
         STAR,
         START_ANCHOR
-      } = constants.globChars(opts.windows);
+      } = constants2.globChars(opts.windows);
       const nodot = opts.dot ? NO_DOTS : NO_DOT;
       const slashDot = opts.dot ? NO_DOTS_SLASH : NO_DOT;
       const capture = opts.capture ? "" : "?:";
@@ -1666,7 +1666,7 @@ var require_picomatch = __commonJS({
     var scan = require_scan();
     var parse3 = require_parse();
     var utils = require_utils();
-    var constants = require_constants();
+    var constants2 = require_constants();
     var isObject2 = (val) => val && typeof val === "object" && !Array.isArray(val);
     var picomatch2 = (glob2, options, returnState = false) => {
       if (Array.isArray(glob2)) {
@@ -1794,7 +1794,7 @@ var require_picomatch = __commonJS({
         return /$^/;
       }
     };
-    picomatch2.constants = constants;
+    picomatch2.constants = constants2;
     module.exports = picomatch2;
   }
 });
@@ -9147,9 +9147,1420 @@ var require_dist = __commonJS({
 });
 
 // action/cli/main.ts
-import { cp, mkdir as mkdir3, readdir, readFile as readFile8, writeFile as writeFile4 } from "node:fs/promises";
-import { join as join9, resolve } from "node:path";
+import { cp, mkdir as mkdir4, readdir, readFile as readFile9, writeFile as writeFile6 } from "node:fs/promises";
+import { join as join11, resolve } from "node:path";
 import { parseArgs } from "node:util";
+
+// action/agents/create-agent.ts
+import { accessSync, constants } from "node:fs";
+import { delimiter, isAbsolute, join as join5 } from "node:path";
+
+// action/agents/api-agent.ts
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname, join as join2 } from "node:path";
+
+// action/agents/edits.ts
+var SEARCH = /^\s*<{5,9} ?SEARCH\s*$/;
+var DIVIDER = /^\s*={5,9}\s*$/;
+var REPLACE = /^\s*>{5,9} ?REPLACE\s*$/;
+var FENCE = /^\s*(`{3,}|~{3,})\s*([^`\s]*)\s*$/;
+var DESCRIPTION = /^[\s*_#>-]*description[*_]*\s*:[*_]*\s*(.*)$/i;
+var NOTE = /^[\s*_#>-]*notes?[*_]*\s*:[*_]*\s*(.*)$/i;
+var ELISION = /^\s*(\.\.\.|…)\s*$|^\s*(#|\/\/|\/\*|<!--|--|;)\s*.*(\.\.\.|…|\brest of\b|\bunchanged\b|\bomitted\b|\bexisting code\b|\bremains the same\b)/i;
+function parseAnswer(raw, scope) {
+  const text = raw.replace(/\r\n?/g, "\n");
+  const lines = text.split("\n");
+  let description = null;
+  const notes = [];
+  const edits = [];
+  const fences = [];
+  let fence = null;
+  const fail = (reason) => ({ ok: false, reason, description, notes });
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    if (SEARCH.test(line)) {
+      const block = edits.length + 1;
+      const search = [];
+      const replace = [];
+      let part = "search";
+      let j = i + 1;
+      for (; j < lines.length; j++) {
+        const l = lines[j];
+        if (part === "search" && DIVIDER.test(l)) part = "replace";
+        else if (part === "replace" && REPLACE.test(l)) {
+          part = "done";
+          break;
+        } else if (SEARCH.test(l))
+          return fail(
+            `block ${block} is malformed: a new <<<<<<< SEARCH starts before its >>>>>>> REPLACE`
+          );
+        else (part === "search" ? search : replace).push(l);
+      }
+      if (part !== "done") {
+        return fail(
+          `the answer is cut off: block ${block} has no ${part === "search" ? "======= line" : ">>>>>>> REPLACE line"}, so none of its edits were applied (was max_tokens too small?)`
+        );
+      }
+      const path = blockPath(lines, i, edits, scope, search);
+      if (!path.ok) return fail(`block ${block}: ${path.reason}`);
+      trimCommonBlankEdges(search, replace);
+      edits.push({ kind: "replace", block, path: path.path, search, replace });
+      if (fence) fence.hasMarkers = true;
+      i = j;
+      continue;
+    }
+    const fenceMatch = FENCE.exec(line);
+    if (fenceMatch) {
+      if (fence && fenceMatch[2] === "" && line.trim().startsWith(fenceMarker(fence))) {
+        fence.closed = true;
+        fences.push(fence);
+        fence = null;
+      } else if (!fence) {
+        fence = {
+          open: i,
+          info: fenceMatch[0].trim(),
+          lines: [],
+          closed: false,
+          hasMarkers: false
+        };
+      } else fence.lines.push(line);
+      continue;
+    }
+    if (fence) {
+      fence.lines.push(line);
+      continue;
+    }
+    const d = DESCRIPTION.exec(line);
+    if (d && description === null && d[1].trim()) {
+      description = d[1].trim();
+      continue;
+    }
+    const n = NOTE.exec(line);
+    const noteText = n?.[1]?.trim();
+    if (noteText) notes.push(noteText);
+  }
+  if (fence) {
+    if (fence.hasMarkers || edits.length === 0)
+      return fail(
+        "the answer is cut off: a ``` code block is never closed, so nothing was applied (was max_tokens too small?)"
+      );
+  }
+  const wholes = [];
+  for (const f of fences) {
+    if (f.hasMarkers) continue;
+    const path = wholeFilePath(lines, f, scope);
+    if (path === null) continue;
+    if (!path.ok) return fail(path.reason);
+    wholes.push({ kind: "whole", block: 0, path: path.path, lines: f.lines });
+  }
+  if (edits.length > 0 && wholes.length > 0) {
+    return fail(
+      `the answer mixes SEARCH/REPLACE blocks with a whole file (${wholes[0].path}); send one or the other`
+    );
+  }
+  if (wholes.length > 0) {
+    const seen = /* @__PURE__ */ new Set();
+    for (const [k, w] of wholes.entries()) {
+      if (seen.has(w.path))
+        return fail(`the answer gives the whole of ${w.path} twice; send it once`);
+      seen.add(w.path);
+      w.block = k + 1;
+      edits.push(w);
+    }
+  }
+  if (edits.length === 0) {
+    const orphan = fences.find((f) => !f.hasMarkers);
+    return fail(
+      orphan ? "no edit found: a code block must either hold SEARCH/REPLACE blocks or be a whole file with its path on the line before it" : "no edit found: the answer is prose only; answer with SEARCH/REPLACE blocks"
+    );
+  }
+  if (description === null) description = firstProse(lines);
+  return { ok: true, description, notes, edits };
+}
+function applyEdits(edits, read, scope) {
+  const files = /* @__PURE__ */ new Map();
+  const current = (path) => files.has(path) ? files.get(path) : read(path);
+  for (const edit of edits) {
+    const before = current(edit.path);
+    if (edit.kind === "whole") {
+      if (before !== null && before.length > scope.wholeFileMax) {
+        return {
+          ok: false,
+          reason: `${edit.path} has ${before.length} characters, more than the ${scope.wholeFileMax} that may be sent whole: answer with SEARCH/REPLACE blocks`
+        };
+      }
+      const elided = edit.lines.findIndex((l) => ELISION.test(l));
+      if (elided >= 0) {
+        return {
+          ok: false,
+          reason: `the whole-file answer for ${edit.path} leaves code out (line ${elided + 1}: "${clip(edit.lines[elided].trim())}"): send the complete file or SEARCH/REPLACE blocks`
+        };
+      }
+      const eol2 = before !== null && before.includes("\r\n") ? "\r\n" : "\n";
+      const body = trimTrailingBlank(edit.lines);
+      files.set(edit.path, body.length > 0 ? body.join(eol2) + eol2 : "");
+      continue;
+    }
+    const label = `block ${edit.block} (${edit.path})`;
+    if (before === null) {
+      if (edit.search.length > 0)
+        return { ok: false, reason: `${label}: ${edit.path} does not exist` };
+      files.set(edit.path, edit.replace.length > 0 ? `${edit.replace.join("\n")}
+` : "");
+      continue;
+    }
+    if (edit.search.length === 0) {
+      return {
+        ok: false,
+        reason: `${label}: the SEARCH part is empty, but ${edit.path} exists; quote the lines to replace`
+      };
+    }
+    const parts = before.split("\n");
+    const cr = parts.map((p) => p.endsWith("\r"));
+    const bare = parts.map((p, k) => cr[k] ? p.slice(0, -1) : p);
+    const at = findAll(bare, edit.search, (a, b) => a === b);
+    if (at.length !== 1) {
+      return {
+        ok: false,
+        reason: `${label}: ${at.length === 0 ? notFound(bare, edit.search, edit.path) : `the SEARCH part matches ${at.length} places (lines ${at.map((k) => k + 1).join(", ")}); include more lines so that it matches exactly one`}`
+      };
+    }
+    const start = at[0];
+    const eol = cr.filter(Boolean).length * 2 > parts.length - 1 ? "\r" : "";
+    const replaced = [
+      ...parts.slice(0, start),
+      ...edit.replace.map((l) => l + eol),
+      ...parts.slice(start + edit.search.length)
+    ];
+    files.set(edit.path, replaced.join("\n"));
+  }
+  return { ok: true, files };
+}
+function notFound(bare, search, path) {
+  const trailing = findAll(bare, search, (a, b) => a.trimEnd() === b.trimEnd());
+  if (trailing.length > 0) {
+    return `the SEARCH part matches ${path} only if trailing whitespace is ignored (line ${trailing[0] + 1}); copy the lines exactly as they are`;
+  }
+  const indent = findAll(bare, search, (a, b) => a.trim() === b.trim());
+  if (indent.length > 0) {
+    return `the SEARCH part matches ${path} only with different indentation (line ${indent[0] + 1}); copy the lines exactly as they are`;
+  }
+  const missing = search.find((l) => l.trim() !== "" && !bare.includes(l));
+  return missing !== void 0 ? `the SEARCH part is not in ${path}: its line "${clip(missing)}" is not in the file` : `the SEARCH part is not in ${path}: its lines are there, but not in that order`;
+}
+function findAll(hay, needle, eq) {
+  const found = [];
+  if (needle.length === 0) return found;
+  outer: for (let i = 0; i + needle.length <= hay.length; i++) {
+    for (let k = 0; k < needle.length; k++) if (!eq(hay[i + k], needle[k])) continue outer;
+    found.push(i);
+  }
+  return found;
+}
+function blockPath(lines, at, edits, scope, search) {
+  let k = at - 1;
+  while (k >= 0 && (lines[k].trim() === "" || FENCE.test(lines[k]))) {
+    const fenceInfo = FENCE.exec(lines[k])?.[2];
+    const fromInfo = fenceInfo ? infoPath(fenceInfo, scope) : null;
+    if (fromInfo) return { ok: true, path: fromInfo };
+    k--;
+  }
+  const previous = edits.at(-1);
+  if (k >= 0 && REPLACE.test(lines[k]) && previous) return { ok: true, path: previous.path };
+  const candidate = k >= 0 ? cleanPath(lines[k]) : "";
+  return resolvePath(candidate, scope, search.length === 0);
+}
+function resolvePath(candidate, scope, creating) {
+  if (scope.files.includes(candidate)) return { ok: true, path: candidate };
+  if (looksLikePath(candidate)) {
+    if (creating && safePath(candidate) && scope.mayCreate(candidate))
+      return { ok: true, path: candidate };
+    return {
+      ok: false,
+      reason: `it edits ${candidate}, which is not a file you may edit (you may edit: ${scope.files.join(", ")})`
+    };
+  }
+  if (scope.files.length === 1) return { ok: true, path: scope.files[0] };
+  return {
+    ok: false,
+    reason: `it does not name its file: put the file's path alone on the line before <<<<<<< SEARCH (one of: ${scope.files.join(", ")})`
+  };
+}
+function wholeFilePath(lines, f, scope) {
+  const info = FENCE.exec(lines[f.open])?.[2] ?? "";
+  const fromInfo = infoPath(info, scope);
+  if (fromInfo) return { ok: true, path: fromInfo };
+  let k = f.open - 1;
+  while (k >= 0 && lines[k].trim() === "") k--;
+  if (k < 0) return null;
+  const candidate = cleanPath(lines[k]);
+  if (!looksLikePath(candidate)) return null;
+  return resolvePath(candidate, scope, true);
+}
+function infoPath(info, scope) {
+  const tail = info.includes(":") ? info.slice(info.indexOf(":") + 1) : info;
+  const path = tail.replace(/^\.\//, "");
+  return scope.files.includes(path) ? path : null;
+}
+function cleanPath(line) {
+  let s = line.trim();
+  s = s.replace(/^#+\s*/, "").replace(/^[-*]\s+/, "");
+  s = s.replace(/^(\*\*|__)(.*)\1:?$/, "$2").trim();
+  s = s.replace(/^(file(name)?|path)\s*:\s*/i, "");
+  s = s.replace(/^(\*\*|__)(.*)\1$/, "$2").trim();
+  s = s.replace(/^`([^`]*)`$/, "$1").trim();
+  s = s.replace(/:$/, "").replace(/^\.\//, "");
+  return s;
+}
+function looksLikePath(s) {
+  return s.length > 0 && !/\s/.test(s) && /[./]/.test(s) && /[A-Za-z0-9]/.test(s);
+}
+function safePath(path) {
+  return !path.startsWith("/") && !path.split("/").some((p) => p === ".." || p === "") && !path.startsWith(".autoexp/") && !path.startsWith(".git/");
+}
+function fenceMarker(f) {
+  const m = /^(`{3,}|~{3,})/.exec(f.info);
+  return m ? m[1] : "```";
+}
+function trimCommonBlankEdges(search, replace) {
+  while (search.length > 0 && replace.length > 0 && search.at(-1).trim() === "" && replace.at(-1).trim() === "" && search.at(-1) === replace.at(-1)) {
+    search.pop();
+    replace.pop();
+  }
+  while (search.length > 0 && replace.length > 0 && search[0].trim() === "" && search[0] === replace[0]) {
+    search.shift();
+    replace.shift();
+  }
+}
+function trimTrailingBlank(lines) {
+  const out = [...lines];
+  while (out.length > 0 && out.at(-1).trim() === "") out.pop();
+  return out;
+}
+function firstProse(lines) {
+  for (const l of lines) {
+    const t = l.trim();
+    if (!t || FENCE.test(t) || SEARCH.test(t) || /^[#>*-]*$/.test(t)) continue;
+    if (looksLikePath(cleanPath(t))) continue;
+    return t.replace(/^[#>*\s-]+/, "").slice(0, 200);
+  }
+  return null;
+}
+function clip(s) {
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+// action/agents/http.ts
+var RETRY_STATUS = /* @__PURE__ */ new Set([408, 409, 425, 429, 500, 502, 503, 504, 529]);
+async function postJson(options) {
+  const maxDelay = options.maxDelayMs ?? 6e4;
+  let last = null;
+  for (let attempt = 1; attempt <= options.retries + 1; attempt++) {
+    let retryAfterMs = null;
+    try {
+      const response = await fetch(options.url, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...options.headers },
+        body: JSON.stringify(options.body),
+        signal: AbortSignal.timeout(options.timeoutMs)
+      });
+      const text = await response.text();
+      if (response.ok) {
+        try {
+          return { ok: true, status: response.status, json: JSON.parse(text), attempts: attempt };
+        } catch {
+          last = {
+            ok: false,
+            failure: "transient",
+            error: `the server answered ${response.status} with something that is not JSON: ${clip2(text)}`,
+            attempts: attempt
+          };
+        }
+      } else {
+        const message = serverMessage(text);
+        const status = response.status;
+        const failure2 = status === 401 || status === 403 ? "auth" : status === 404 ? "not_found" : RETRY_STATUS.has(status) || status >= 500 ? "transient" : "request";
+        last = {
+          ok: false,
+          failure: failure2,
+          error: `HTTP ${status}${message ? `: ${message}` : ""}`,
+          attempts: attempt
+        };
+        if (failure2 !== "transient") return last;
+        retryAfterMs = parseRetryAfter(response.headers.get("retry-after"));
+      }
+    } catch (error62) {
+      const e = error62;
+      const timedOut = e.name === "TimeoutError" || e.name === "AbortError";
+      const code = e.cause?.code ?? "";
+      const unreachable = [
+        "ECONNREFUSED",
+        "ENOTFOUND",
+        "EAI_AGAIN",
+        "EHOSTUNREACH",
+        "ENETUNREACH"
+      ].includes(code);
+      last = {
+        ok: false,
+        failure: unreachable ? "unreachable" : "transient",
+        error: timedOut ? `no answer within the ${Math.round(options.timeoutMs / 1e3)}s timeout` : `${code || e.cause?.message || e.message}`,
+        attempts: attempt
+      };
+    }
+    if (attempt > options.retries) break;
+    const backoff = options.retryDelayMs * 2 ** (attempt - 1) * (0.8 + 0.4 * Math.random());
+    const delayMs = Math.min(maxDelay, retryAfterMs ?? backoff);
+    options.onRetry?.({ attempt, delayMs, reason: last.ok ? "" : last.error });
+    await new Promise((resolve2) => setTimeout(resolve2, delayMs));
+  }
+  return last;
+}
+function parseRetryAfter(value) {
+  if (!value) return null;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1e3;
+  const date5 = Date.parse(value);
+  return Number.isFinite(date5) ? Math.max(0, date5 - Date.now()) : null;
+}
+function serverMessage(text) {
+  try {
+    const body = JSON.parse(text);
+    const m = typeof body.error === "string" ? body.error : body.error?.message ?? body.message ?? "";
+    if (m) return clip2(m);
+  } catch {
+  }
+  return clip2(text.trim());
+}
+function clip2(s) {
+  const one = s.replace(/\s+/g, " ");
+  return one.length > 300 ? `${one.slice(0, 297)}...` : one;
+}
+
+// action/agents/prompt.ts
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+
+// action/util/duration.ts
+var UNIT_MS = { ms: 1, s: 1e3, m: 6e4, h: 36e5 };
+function parseDuration(value) {
+  if (typeof value === "number")
+    return Number.isFinite(value) && value > 0 ? value * 1e3 : void 0;
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(value.trim());
+  if (!match) return void 0;
+  const ms = Number(match[1]) * (UNIT_MS[match[2]] ?? Number.NaN);
+  return ms > 0 ? ms : void 0;
+}
+function formatDuration(ms) {
+  if (ms < 1e3) return `${Math.round(ms)}ms`;
+  const s = Math.round(ms / 1e3);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${String(s % 60).padStart(2, "0")}s`;
+  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, "0")}m`;
+}
+
+// action/agents/context.ts
+var RECENT = 15;
+var TAIL_CHARS = 1500;
+var SHARES = { files: 0.45, program: 0.15, recent: 0.12, notes: 0.1, digest: 0.18 };
+var PRIORITY = ["files", "program", "recent", "notes", "digest"];
+function buildContext(input2) {
+  const task = renderTask(input2);
+  const answer = renderAnswerFormat(input2);
+  const last = renderLastFailure(input2.results);
+  const fixed = task.length + answer.length + last.length + 400;
+  const room = Math.max(0, input2.maxChars - fixed);
+  const older = input2.results.slice(1, Math.max(1, input2.results.length - RECENT));
+  const recentRows = input2.results.slice(Math.max(1, input2.results.length - RECENT));
+  const full = {
+    files: input2.files.reduce((s, f) => s + f.text.length + f.path.length + 20, 0),
+    program: input2.program.length,
+    recent: recentRows.length * 160,
+    notes: input2.notes.length,
+    digest: older.length * 90
+  };
+  const alloc = {};
+  let left = room;
+  for (const part of PRIORITY) {
+    alloc[part] = Math.min(full[part], Math.floor(SHARES[part] * room));
+    left -= alloc[part];
+  }
+  for (const part of PRIORITY) {
+    const extra = Math.min(full[part] - alloc[part], left);
+    alloc[part] += extra;
+    left -= extra;
+  }
+  const sections = [
+    task,
+    section(
+      "Research direction (program.md)",
+      cutHead(input2.program.trim() || "(none given)", alloc.program)
+    ),
+    last,
+    section("Recent experiments (newest last)", renderRecent(recentRows, input2, alloc.recent)),
+    older.length > 0 ? section(
+      "Everything tried before (digest, do not repeat dead ends)",
+      renderDigest(older, alloc.digest)
+    ) : "",
+    section(
+      "Notes (notes.md, your memory across experiments)",
+      cutTail(input2.notes.trim() || "(empty)", alloc.notes)
+    ),
+    section("Files you may edit", renderFiles(input2.files, alloc.files)),
+    answer
+  ];
+  return sections.filter(Boolean).join("\n\n") + "\n";
+}
+function section(title, body) {
+  return `## ${title}
+${body}`;
+}
+function renderTask(input2) {
+  const { metric: metric2, goal, header, budget } = input2;
+  const better = goal === "minimize" ? "lower" : "higher";
+  const facts = [`Current best: ${metric2} = ${fmt(input2.incumbentScore)}`];
+  if (header) facts.push(`baseline ${fmt(header.baseline)}`);
+  if (header?.noise) facts.push(`run-to-run noise (sd) ${fmt(header.noise)}`);
+  if (header?.min_delta) facts.push(`smallest change that counts ${fmt(header.min_delta)}`);
+  const guards = header ? Object.entries(header.guards).map(
+    ([name, g]) => `${name} ${g.min !== void 0 ? `>= ${g.min}` : ""}${g.min !== void 0 && g.max !== void 0 ? " and " : ""}${g.max !== void 0 ? `<= ${g.max}` : ""}`
+  ) : [];
+  const left = [`${budget.experiments} experiment(s) left in this batch`];
+  if (budget.wallClockMs !== null)
+    left.push(`${formatDuration(Math.max(0, budget.wallClockMs))} of wall clock`);
+  if (budget.costUsd !== null)
+    left.push(`$${Math.max(0, budget.costUsd).toFixed(2)} of model cost`);
+  return [
+    "# Your task",
+    `You are one step of an autonomous research loop. Make ONE focused change to the files you may edit that makes \`${metric2}\` ${better} (goal: ${goal}). autoexp then runs the fixed evaluation, keeps your change only if it really improves ${metric2} beyond noise, and otherwise reverts it.`,
+    `${facts.join("; ")}.`,
+    ...guards.length > 0 ? [`Guards (a change that breaks one is rejected): ${guards.join("; ")}.`] : [],
+    `Budget left: ${left.join(", ")}.`,
+    "Rules: one idea per experiment. Never ask questions or wait for confirmation: nobody is watching, so decide and act. Do not commit, do not touch files outside the list below, do not change the evaluation. Prefer simple changes: a small gain that adds ugly complexity is not worth it, and removing code for an equal result is a win. Do not repeat an idea that the digest shows already failed unless you change it materially."
+  ].join("\n");
+}
+function renderAnswerFormat(input2) {
+  const p = input2.protocol;
+  if (p.kind === "files") {
+    return [
+      "## How to answer",
+      "Edit the files in the current directory directly, then stop.",
+      `Write ONE line describing your change (what and why) to ${p.descriptionFile}.`,
+      `To remember something for later experiments (what worked, what failed, ideas), append it to ${p.notesFile}; keep it short.`
+    ].join("\n");
+  }
+  return [
+    "## How to answer",
+    "Reply in exactly this form:",
+    "",
+    "DESCRIPTION: <one line: what you change and why>",
+    "NOTE: <optional, one line worth remembering in later experiments; repeat the line for more>",
+    "",
+    "then one or more edits, each as:",
+    "",
+    "path/of/the/file",
+    "<<<<<<< SEARCH",
+    "<lines copied exactly from the file, whitespace included>",
+    "=======",
+    "<the lines that replace them>",
+    ">>>>>>> REPLACE",
+    "",
+    "The SEARCH part must match exactly one place in the file; include enough lines to make it unique. Every edit must name one of the files you may edit. If any edit does not apply, none is applied and you are told why next time.",
+    p.wholeFileMax > 0 ? `A file of at most ${p.wholeFileMax} characters may instead be sent whole: its path alone on one line, then the complete file in a \`\`\` block (no "..." or "unchanged" placeholders).` : ""
+  ].filter((l, i, all) => l !== "" || all[i - 1] !== "").join("\n");
+}
+function renderLastFailure(results) {
+  const last = results.at(-1);
+  if (!last || last.iteration === 0) return "";
+  const crash = results.findLast((r) => r.status === "crash" || r.status === "timeout");
+  const parts = [];
+  if (last.status === "agent_error" || last.status === "violation" || last.status === "no_change") {
+    parts.push(
+      `The previous experiment (#${last.iteration}) was not evaluated: ${last.status}: ${last.reason ?? last.description}`
+    );
+  }
+  if (crash?.log_tail && crash.iteration >= results.length - RECENT) {
+    parts.push(
+      `The last crash, #${crash.iteration} (${crash.status}: ${crash.description}), ended with:
+\`\`\`
+${cutTail(crash.log_tail.trim(), TAIL_CHARS)}
+\`\`\``
+    );
+  }
+  return parts.length > 0 ? section("Last failure", parts.join("\n\n")) : "";
+}
+function renderRecent(rows, input2, max) {
+  if (rows.length === 0) return "(none yet: this is the first experiment)";
+  const lines = rows.map((r) => {
+    const delta = r.delta !== null && r.status !== "baseline" ? ` \u0394${r.delta >= 0 ? "+" : ""}${fmt(r.delta)}` : "";
+    const score = r.score !== null ? ` ${input2.metric}=${fmt(r.score)}` : "";
+    const ev = r.evidence ? ` (${r.evidence.p !== null ? `p=${fmt(r.evidence.p)}, ` : ""}${r.evidence.runs} run${r.evidence.runs === 1 ? "" : "s"})` : "";
+    const why = r.reason && r.status !== "keep" ? ` \u2014 ${clip3(r.reason, 160)}` : "";
+    return `- #${r.iteration} ${r.status}${score}${delta}${ev}: ${clip3(r.description, 200)}${why}`;
+  });
+  return keepLast(lines, max);
+}
+function renderDigest(rows, max) {
+  const kept = rows.filter((r) => r.status === "keep" || r.status === "simplification");
+  const keptLines = kept.map(
+    (r) => `- #${r.iteration} ${r.status} \u0394${r.delta !== null && r.delta >= 0 ? "+" : ""}${fmt(r.delta ?? 0)}: ${clip3(r.description, 120)}`
+  );
+  const groups = /* @__PURE__ */ new Map();
+  for (const r of rows) {
+    if (r.status === "keep" || r.status === "simplification") continue;
+    const key = `${r.status}\0${r.description.toLowerCase().replace(/\s+/g, " ").trim()}`;
+    const g = groups.get(key) ?? { rows: [], description: r.description };
+    g.rows.push(r);
+    groups.set(key, g);
+  }
+  const otherLines = [...groups.values()].sort((a, b) => a.rows.at(-1).iteration - b.rows.at(-1).iteration).map((g) => {
+    const r = g.rows.at(-1);
+    const ids = g.rows.length > 1 ? `${g.rows.length}\xD7 (#${g.rows.map((x) => x.iteration).slice(-4).join(", #")})` : `#${r.iteration}`;
+    const delta = r.delta !== null ? ` \u0394${r.delta >= 0 ? "+" : ""}${fmt(r.delta)}` : "";
+    return `- ${ids} ${r.status}${delta}: ${clip3(g.description, 100)}`;
+  });
+  const keptText = keptLines.length > 0 ? `Kept:
+${keepLast(keptLines, Math.floor(max * 0.4))}` : "";
+  const otherText = otherLines.length > 0 ? `Not kept:
+${keepLast(otherLines, Math.max(0, max - keptText.length - 20))}` : "";
+  return [keptText, otherText].filter(Boolean).join("\n") || "(nothing)";
+}
+function renderFiles(files, max) {
+  if (files.length === 0) return "(none)";
+  const each = Math.floor(max / files.length);
+  let spare = files.reduce((s, f) => s + Math.max(0, each - f.text.length - f.path.length - 20), 0);
+  return files.map((f) => {
+    let room = each - f.path.length - 20;
+    if (f.text.length > room && spare > 0) {
+      const extra = Math.min(spare, f.text.length - room);
+      room += extra;
+      spare -= extra;
+    }
+    const fence = f.text.includes("```") ? "````" : "```";
+    const text = f.text.length <= room ? f.text.replace(/\n$/, "") : cutLines(f.text, room);
+    return `${f.path}
+${fence}
+${text}
+${fence}`;
+  }).join("\n\n");
+}
+function cutLines(text, max) {
+  const lines = text.split("\n");
+  const out = [];
+  let size = 0;
+  for (const line of lines) {
+    if (size + line.length + 1 > Math.max(0, max - 60)) break;
+    out.push(line);
+    size += line.length + 1;
+  }
+  return `${out.join("\n")}
+[... ${lines.length - out.length} more lines not shown: quote only lines shown above]`;
+}
+function cutHead(text, max) {
+  if (text.length <= max) return text;
+  return `${text.slice(0, Math.max(0, max - 40))}
+[... ${text.length - max + 40} characters cut]`;
+}
+function cutTail(text, max) {
+  if (text.length <= max) return text;
+  return `[... ${text.length - max + 40} earlier characters cut]
+${text.slice(text.length - Math.max(0, max - 40))}`;
+}
+function keepLast(lines, max) {
+  const out = [];
+  let size = 0;
+  for (let i = lines.length - 1; i >= 0; i--) {
+    if (size + lines[i].length + 1 > max - 50 && out.length > 0) {
+      out.unshift(`[... ${i + 1} older line(s) not shown]`);
+      break;
+    }
+    out.unshift(lines[i]);
+    size += lines[i].length + 1;
+  }
+  return out.join("\n");
+}
+function clip3(s, n) {
+  const one = s.replace(/\s+/g, " ").trim();
+  return one.length > n ? `${one.slice(0, n - 3)}...` : one;
+}
+function fmt(x) {
+  if (!Number.isFinite(x)) return String(x);
+  if (x === 0) return "0";
+  const a = Math.abs(x);
+  return a >= 1e3 || a < 1e-3 ? x.toPrecision(4) : String(Number(x.toPrecision(5)));
+}
+
+// action/agents/prompt.ts
+async function readTargets(context) {
+  const files = await Promise.all(
+    context.targetFiles.map(async (path) => {
+      const text = await readFile(join(context.worktree, path), "utf8").catch(() => null);
+      return text === null || text.includes("\0") ? null : { path, text };
+    })
+  );
+  return files.filter((f) => f !== null);
+}
+async function promptFor(context, protocol, maxChars, files) {
+  const program = await readFile(join(context.worktree, context.config.instructions), "utf8").catch(
+    () => ""
+  );
+  return buildContext({
+    metric: context.metric,
+    goal: context.goal,
+    incumbentScore: context.incumbentScore,
+    header: context.header,
+    results: context.history,
+    program,
+    files: files ?? await readTargets(context),
+    notes: context.notes,
+    budget: context.budget,
+    maxChars,
+    protocol
+  });
+}
+function priceOf(usage, price2) {
+  if (!usage || !price2) return 0;
+  return (usage.input * price2.input + usage.output * price2.output) / 1e6;
+}
+
+// action/agents/api-agent.ts
+var SYSTEM = "You are a careful research engineer working alone inside an automated experiment loop. Each reply proposes exactly one experiment as edits to the listed files, in the exact format asked for. Nobody will answer questions; never ask any.";
+function openai(config2) {
+  const official = new URL(config2.base_url).hostname === "api.openai.com";
+  return {
+    url: `${config2.base_url.replace(/\/+$/, "")}/chat/completions`,
+    headers: (key) => key ? { authorization: `Bearer ${key}` } : {},
+    body: (c, prompt) => ({
+      model: c.model,
+      messages: [
+        { role: "system", content: SYSTEM },
+        { role: "user", content: prompt }
+      ],
+      // OpenAI's own API has renamed the limit; local servers know the old name.
+      ...official ? { max_completion_tokens: c.max_tokens } : { max_tokens: c.max_tokens },
+      ...c.temperature !== void 0 ? { temperature: c.temperature } : {}
+    }),
+    read: (json2) => {
+      const j = json2;
+      const choice = j.choices?.[0];
+      return {
+        text: choice?.message?.content ?? "",
+        truncated: choice?.finish_reason === "length",
+        ...j.usage ? { usage: { input: j.usage.prompt_tokens ?? 0, output: j.usage.completion_tokens ?? 0 } } : {}
+      };
+    }
+  };
+}
+function anthropic(config2) {
+  const base = config2.base_url.replace(/\/+$/, "");
+  return {
+    url: base.endsWith("/v1") ? `${base}/messages` : `${base}/v1/messages`,
+    headers: (key) => ({
+      "anthropic-version": "2023-06-01",
+      ...key ? { "x-api-key": key } : {}
+    }),
+    body: (c, prompt) => ({
+      model: c.model,
+      max_tokens: c.max_tokens,
+      system: SYSTEM,
+      messages: [{ role: "user", content: prompt }],
+      ...c.temperature !== void 0 ? { temperature: c.temperature } : {}
+    }),
+    read: (json2) => {
+      const j = json2;
+      return {
+        text: (j.content ?? []).filter((b) => b.type === "text").map((b) => b.text ?? "").join(""),
+        truncated: j.stop_reason === "max_tokens",
+        ...j.usage ? { usage: { input: j.usage.input_tokens ?? 0, output: j.usage.output_tokens ?? 0 } } : {}
+      };
+    }
+  };
+}
+function createApiAgent(config2) {
+  const api = config2.use === "openai" ? openai(config2) : anthropic(config2);
+  let worked = false;
+  return {
+    name: config2.use,
+    async propose(context) {
+      const key = config2.api_key_env ? context.env[config2.api_key_env] : void 0;
+      if (config2.api_key_env && !key) {
+        return {
+          ok: false,
+          fatal: true,
+          error: `agent.api_key_env names ${config2.api_key_env}, which is not set`
+        };
+      }
+      const files = await readTargets(context);
+      const prompt = await promptFor(
+        context,
+        { kind: "edits", wholeFileMax: config2.whole_file_max },
+        config2.context_chars,
+        files
+      );
+      await writeFile(join2(context.scratchDir, `prompt-${context.iteration}.md`), prompt);
+      const result = await postJson({
+        url: api.url,
+        headers: api.headers(key),
+        body: api.body(config2, prompt),
+        timeoutMs: config2.timeout,
+        retries: config2.retries,
+        retryDelayMs: config2.retry_delay
+      });
+      if (!result.ok) return failed(result, config2, worked);
+      const reply = api.read(result.json);
+      const spent = {
+        costUsd: priceOf(reply.usage, config2.price),
+        ...reply.usage ? { usage: reply.usage } : {}
+      };
+      await writeFile(
+        join2(context.scratchDir, `answer-${context.iteration}.md`),
+        context.redact(reply.text)
+      );
+      if (!reply.text.trim()) {
+        return {
+          ok: false,
+          fatal: !worked,
+          error: `the model (${config2.model}) answered with nothing${reply.truncated ? " (cut at max_tokens before any text)" : ""}`,
+          ...spent
+        };
+      }
+      worked = true;
+      if (reply.truncated) {
+        return {
+          ok: false,
+          error: `edit rejected: the answer was cut off at max_tokens (${config2.max_tokens}), so none of it was applied; answer more briefly`,
+          ...spent
+        };
+      }
+      const scope = {
+        files: files.map((f) => f.path),
+        mayCreate: context.mayCreate,
+        wholeFileMax: config2.whole_file_max
+      };
+      const parsed = parseAnswer(reply.text, scope);
+      const notes = parsed.notes.length > 0 ? { notes: appendNotes(context.notes, context.iteration, parsed.notes) } : {};
+      if (!parsed.ok)
+        return { ok: false, error: `edit rejected: ${parsed.reason}`, ...spent, ...notes };
+      const texts = new Map(files.map((f) => [f.path, f.text]));
+      const applied = applyEdits(parsed.edits, (p) => texts.get(p) ?? null, scope);
+      if (!applied.ok)
+        return { ok: false, error: `edit rejected: ${applied.reason}`, ...spent, ...notes };
+      for (const [path, text] of applied.files) {
+        const full = join2(context.worktree, path);
+        await mkdir(dirname(full), { recursive: true });
+        await writeFile(full, text);
+      }
+      return {
+        ok: true,
+        description: parsed.description ?? `${parsed.edits.length} edit(s) by ${config2.model}`,
+        meta: { model: config2.model, edits: parsed.edits.length, attempts: result.attempts },
+        ...spent,
+        ...notes
+      };
+    }
+  };
+}
+function failed(result, config2, worked) {
+  const where = `${config2.use} at ${config2.base_url}`;
+  const tries = result.attempts > 1 ? ` after ${result.attempts} attempts` : "";
+  switch (result.failure) {
+    case "auth":
+      return {
+        ok: false,
+        fatal: true,
+        error: `${where} refused the key${config2.api_key_env ? ` in ${config2.api_key_env}` : ""} (${result.error}): check the key and its access to ${config2.model}`
+      };
+    case "not_found":
+      return {
+        ok: false,
+        fatal: !worked,
+        error: `${where} has no such endpoint or model (${result.error}): check base_url and model (${config2.model})`
+      };
+    case "unreachable":
+      return {
+        ok: false,
+        fatal: !worked,
+        error: `cannot reach ${where}${tries} (${result.error}): is the server running and base_url right?`
+      };
+    case "request":
+      return {
+        ok: false,
+        fatal: !worked,
+        error: `${where} rejected the request (${result.error})`
+      };
+    case "transient":
+      return { ok: false, error: `${where} failed${tries} (${result.error})` };
+  }
+}
+function appendNotes(notes, iteration, lines) {
+  const base = notes.trimEnd();
+  const added = lines.map((l) => `- #${iteration}: ${l}`).join("\n");
+  return `${base ? `${base}
+` : ""}${added}
+`;
+}
+
+// action/agents/cli-agent.ts
+import { readFile as readFile2, rm, writeFile as writeFile2 } from "node:fs/promises";
+import { join as join3 } from "node:path";
+
+// action/eval/read-tail.ts
+import { open } from "node:fs/promises";
+async function readEnd(path, maxBytes) {
+  const handle = await open(path, "r").catch(() => void 0);
+  if (!handle) return "";
+  try {
+    const { size } = await handle.stat();
+    const length = Math.min(size, maxBytes);
+    const buffer = Buffer.alloc(length);
+    await handle.read(buffer, 0, length, size - length);
+    return buffer.toString("utf8");
+  } finally {
+    await handle.close();
+  }
+}
+function tailLines(text, lines = 30) {
+  return text.split(/\r\n|\r|\n/).filter((l) => l.trim() !== "").slice(-lines).map((l) => l.length > 400 ? `${l.slice(0, 400)}\u2026` : l).join("\n");
+}
+
+// action/util/run-process.ts
+import { spawn } from "node:child_process";
+import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+var activeGroups = /* @__PURE__ */ new Set();
+function killActiveGroups() {
+  for (const pid of activeGroups) killGroup(pid, "SIGKILL");
+  activeGroups.clear();
+}
+async function runProcess(options) {
+  const { command: command2, cwd, env, timeoutMs, logPath, graceMs = 1e3, pidFile, stdinFile } = options;
+  const [file2, args] = typeof command2 === "string" ? ["/bin/sh", ["-c", command2]] : [command2[0], command2.slice(1)];
+  const fd = openSync(logPath, "a");
+  const input2 = stdinFile ? openSync(stdinFile, "r") : "ignore";
+  const started = performance.now();
+  let timedOut = false;
+  let killTimer;
+  try {
+    const child = spawn(file2, args, { cwd, env, detached: true, stdio: [input2, fd, fd] });
+    const pid = child.pid;
+    if (pid !== void 0) activeGroups.add(pid);
+    if (pid !== void 0 && pidFile) writeFileSync(pidFile, String(pid));
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup(pid, "SIGTERM");
+      killTimer = setTimeout(() => killGroup(pid, "SIGKILL"), graceMs);
+    }, timeoutMs);
+    const exit = await new Promise((resolve2) => {
+      child.once("error", (error62) => resolve2({ code: null, signal: null, error: error62 }));
+      child.once("exit", (code, signal) => resolve2({ code, signal }));
+    });
+    clearTimeout(timer);
+    clearTimeout(killTimer);
+    killGroup(pid, "SIGKILL");
+    if (pid !== void 0) activeGroups.delete(pid);
+    const durationMs = performance.now() - started;
+    if (exit.error) {
+      return {
+        exitCode: null,
+        signal: null,
+        timedOut: false,
+        durationMs,
+        spawnError: `cannot start ${file2}: ${exit.error.message}`
+      };
+    }
+    return { exitCode: exit.code, signal: exit.signal, timedOut, durationMs };
+  } finally {
+    clearTimeout(killTimer);
+    closeSync(fd);
+    if (typeof input2 === "number") closeSync(input2);
+    if (pidFile) rmSync(pidFile, { force: true });
+  }
+}
+function killLeftoverGroup(pidFile) {
+  let pid;
+  try {
+    pid = Number(readFileSync(pidFile, "utf8"));
+  } catch {
+    return false;
+  }
+  rmSync(pidFile, { force: true });
+  return pid > 0 && killGroup(pid, "SIGKILL");
+}
+function killGroup(pid, signal) {
+  if (pid === void 0) return false;
+  try {
+    process.kill(-pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// action/agents/cli-agent.ts
+var PRESETS = {
+  "claude-code": {
+    program: "claude",
+    // -p: print mode (one prompt, then exit). acceptEdits: file edits need no approval; shell
+    // commands are refused rather than prompted for (add --permission-mode bypassPermissions to
+    // agent.args to let it run commands).
+    args: ({ model }) => [
+      "-p",
+      "--output-format",
+      "json",
+      "--permission-mode",
+      "acceptEdits",
+      ...model ? ["--model", model] : []
+    ],
+    stdin: true,
+    read: readClaude
+  },
+  codex: {
+    program: "codex",
+    // exec: non-interactive; --full-auto: edits in the workspace without approvals; "-": prompt on stdin.
+    args: ({ model }) => [
+      "exec",
+      "--full-auto",
+      "--skip-git-repo-check",
+      "--json",
+      ...model ? ["--model", model] : []
+    ],
+    stdin: true,
+    read: readCodex
+  },
+  aider: {
+    program: "aider",
+    args: ({ model, promptFile, files }) => [
+      "--message-file",
+      promptFile,
+      "--yes-always",
+      "--no-auto-commits",
+      "--no-dirty-commits",
+      "--no-pretty",
+      "--no-stream",
+      "--no-check-update",
+      "--no-show-model-warnings",
+      "--no-analytics",
+      ...model ? ["--model", model] : [],
+      ...files
+    ],
+    stdin: false,
+    read: readAider
+  }
+};
+function cliProgram(config2) {
+  if (config2.use === "command") return null;
+  return config2.command ?? PRESETS[config2.use].program;
+}
+function createCliAgent(config2) {
+  const preset = config2.use === "command" ? null : PRESETS[config2.use];
+  return {
+    name: config2.use,
+    async propose(context) {
+      const dir = context.scratchDir;
+      const files = {
+        prompt: join3(dir, "prompt.md"),
+        description: join3(dir, "description.txt"),
+        notes: join3(dir, "notes.md"),
+        usage: join3(dir, "usage.json"),
+        log: join3(dir, `agent-${context.iteration}.log`)
+      };
+      const prompt = await promptFor(
+        context,
+        { kind: "files", descriptionFile: files.description, notesFile: files.notes },
+        config2.context_chars
+      );
+      await writeFile2(files.prompt, prompt);
+      await writeFile2(files.notes, context.notes);
+      for (const f of [files.description, files.usage, files.log]) await rm(f, { force: true });
+      const command2 = preset && config2.use !== "command" ? [
+        config2.command ?? preset.program,
+        ...preset.args({
+          model: config2.model,
+          promptFile: files.prompt,
+          files: context.targetFiles
+        }),
+        ...config2.args
+      ] : config2.run;
+      const run = await runProcess({
+        command: command2,
+        cwd: context.worktree,
+        env: {
+          ...context.env,
+          AUTOEXP_PROMPT_FILE: files.prompt,
+          AUTOEXP_DESCRIPTION_FILE: files.description,
+          AUTOEXP_NOTES_FILE: files.notes,
+          AUTOEXP_USAGE_FILE: files.usage,
+          AUTOEXP_ITERATION: String(context.iteration)
+        },
+        timeoutMs: config2.timeout,
+        logPath: files.log,
+        ...preset?.stdin ? { stdinFile: files.prompt } : {}
+      });
+      const raw = await readFile2(files.log, "utf8").catch(() => "");
+      const clean2 = context.redact(raw);
+      if (clean2 !== raw) await writeFile2(files.log, clean2);
+      const output2 = await readEnd(files.log, 256 * 1024);
+      const report = preset ? preset.read(output2) : await readUsageFile(files.usage);
+      const usage = report.usage;
+      const costUsd = config2.price ? priceOf(usage, config2.price) : report.costUsd ?? 0;
+      const notesAfter = await readFile2(files.notes, "utf8").catch(() => context.notes);
+      const spent = {
+        costUsd,
+        ...usage ? { usage } : {},
+        ...notesAfter !== context.notes ? { notes: notesAfter } : {}
+      };
+      const last = tailLines(output2, 8).split("\n").map((l) => l.trim()).filter((l) => l && !/^Node\.js v\d/.test(l)).slice(-3).join(" | ");
+      if (run.spawnError)
+        return { ok: false, fatal: true, error: `agent could not start: ${run.spawnError}` };
+      if (run.timedOut)
+        return {
+          ok: false,
+          error: `agent killed after its ${Math.round(config2.timeout / 1e3)}s timeout`,
+          ...spent
+        };
+      if (run.exitCode !== 0) {
+        return {
+          ok: false,
+          error: `agent exited with ${run.signal ?? `code ${run.exitCode}`}: ${report.error ?? clip4(last)}`,
+          ...spent
+        };
+      }
+      if (report.error)
+        return { ok: false, error: `agent reported an error: ${report.error}`, ...spent };
+      const written = (await readFile2(files.description, "utf8").catch(() => "")).trim().split("\n")[0].trim();
+      const message = report.message?.trim().split("\n").filter(Boolean).at(-1);
+      const description = written || message || (preset ? "" : last) || "(no description)";
+      return { ok: true, description: clip4(description), ...spent };
+    }
+  };
+}
+function readClaude(output2) {
+  const result = lastJson(output2, (j) => j.type === "result");
+  if (!result) return {};
+  const u = result.usage ?? {};
+  return {
+    ...result.usage ? {
+      usage: {
+        input: (u.input_tokens ?? 0) + (u.cache_creation_input_tokens ?? 0) + (u.cache_read_input_tokens ?? 0),
+        output: u.output_tokens ?? 0
+      }
+    } : {},
+    ...typeof result.total_cost_usd === "number" ? { costUsd: result.total_cost_usd } : {},
+    ...result.is_error ? { error: clip4(result.result ?? "is_error") } : result.result ? { message: result.result } : {}
+  };
+}
+function readCodex(output2) {
+  let input2 = 0;
+  let out = 0;
+  let seen = false;
+  let message;
+  let error62;
+  for (const line of output2.split("\n")) {
+    const j = parseJson(line);
+    if (!j) continue;
+    if (j.type === "turn.completed" && j.usage) {
+      const u = j.usage;
+      input2 += u.input_tokens ?? 0;
+      out += u.output_tokens ?? 0;
+      seen = true;
+    } else if (j.type === "item.completed") {
+      const item = j.item;
+      if (item?.type === "agent_message" && item.text) message = item.text;
+    } else if (j.type === "turn.failed" || j.type === "error") {
+      const e = j.error?.message ?? j.message;
+      error62 = clip4(e ?? j.type);
+    }
+  }
+  return {
+    ...seen ? { usage: { input: input2, output: out } } : {},
+    ...message ? { message } : {},
+    ...error62 ? { error: error62 } : {}
+  };
+}
+function readAider(output2) {
+  const re = /Tokens: ([\d.,]+)([kKmM]?) sent(?:, [\d.,]+[kKmM]? cache \w+)*, ([\d.,]+)([kKmM]?) received\.(?: Cost: \$([\d.]+) message)?/g;
+  let input2 = 0;
+  let out = 0;
+  let cost = 0;
+  let seen = false;
+  for (const m of output2.matchAll(re)) {
+    input2 += scaled(m[1], m[2]);
+    out += scaled(m[3], m[4]);
+    if (m[5]) cost += Number(m[5]);
+    seen = true;
+  }
+  return seen ? { usage: { input: input2, output: out }, ...cost > 0 ? { costUsd: cost } : {} } : {};
+}
+async function readUsageFile(path) {
+  const j = parseJson(await readFile2(path, "utf8").catch(() => ""));
+  if (!j) return {};
+  const n = (v) => typeof v === "number" && Number.isFinite(v) && v >= 0 ? v : 0;
+  return {
+    usage: { input: n(j.input_tokens), output: n(j.output_tokens) },
+    ...typeof j.cost_usd === "number" ? { costUsd: n(j.cost_usd) } : {}
+  };
+}
+function scaled(value, unit) {
+  const x = Number(value.replace(/,/g, ""));
+  return Math.round(x * (unit.toLowerCase() === "k" ? 1e3 : unit.toLowerCase() === "m" ? 1e6 : 1));
+}
+function parseJson(line) {
+  const t = line.trim();
+  if (!t.startsWith("{")) return null;
+  try {
+    const j = JSON.parse(t);
+    return j && typeof j === "object" && !Array.isArray(j) ? j : null;
+  } catch {
+    return null;
+  }
+}
+function lastJson(output2, accept) {
+  const lines = output2.split("\n");
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const j = parseJson(lines[i]);
+    if (j && accept(j)) return j;
+  }
+  return null;
+}
+function clip4(s) {
+  const one = s.replace(/\s+/g, " ").trim();
+  return one.length > 300 ? `${one.slice(0, 297)}...` : one;
+}
+
+// action/agents/search-agent.ts
+import { readFile as readFile3, writeFile as writeFile3 } from "node:fs/promises";
+import { join as join4 } from "node:path";
+
+// action/ledger/types.ts
+var STATUSES = [
+  "baseline",
+  "keep",
+  "simplification",
+  "discard",
+  "crash",
+  "timeout",
+  "guard_fail",
+  "checks_failed",
+  "violation",
+  "agent_error",
+  "no_change",
+  "duplicate"
+];
+var KEPT = /* @__PURE__ */ new Set(["baseline", "keep", "simplification"]);
+var FAILURES = /* @__PURE__ */ new Set([
+  "crash",
+  "timeout",
+  "violation",
+  "agent_error",
+  "checks_failed"
+]);
+
+// action/agents/search-plan.ts
+var INITIAL_FACTOR = 2;
+var CONVERGED = 1.04;
+var ASSIGNMENT = /^(\s*(?:export\s+)?(?:const\s+|let\s+|var\s+)?["']?([A-Za-z_]\w*)["']?\s*[:=]\s*)(-?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?)\s*[;,]?\s*(?:(?:#|\/\/).*)?$/;
+function findParameters(files, exclude) {
+  const skip = exclude.map((e) => e.toLowerCase());
+  const params = [];
+  for (const { path, text } of files) {
+    const seen = /* @__PURE__ */ new Map();
+    let offset = 0;
+    text.split("\n").forEach((line, i) => {
+      const match = ASSIGNMENT.exec(line);
+      if (match) {
+        const name = match[2];
+        const raw = match[3];
+        const value = Number(raw);
+        const k = seen.get(name) ?? 0;
+        seen.set(name, k + 1);
+        if (value !== 0 && Number.isFinite(value) && !skip.some((s) => name.toLowerCase().includes(s))) {
+          params.push({
+            id: `${path}:${name}#${k}`,
+            path,
+            name,
+            line: i + 1,
+            value,
+            raw,
+            integer: /^-?\d+$/.test(raw),
+            offset: offset + match[1].length
+          });
+        }
+      }
+      offset += line.length + 1;
+    });
+  }
+  return params;
+}
+function createRandom(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = a + 1831565813 >>> 0;
+    let t = a;
+    t = Math.imul(t ^ t >>> 15, t | 1);
+    t ^= t + Math.imul(t ^ t >>> 7, t | 61);
+    return ((t ^ t >>> 14) >>> 0) / 4294967296;
+  };
+}
+function planMove(params, history, seed) {
+  const states = /* @__PURE__ */ new Map();
+  const state = (id) => {
+    const known = states.get(id);
+    if (known) return known;
+    const fresh = { factor: INITIAL_FACTOR, tried: { 1: false, [-1]: false } };
+    states.set(id, fresh);
+    return fresh;
+  };
+  for (const move of history) {
+    const s = state(move.id);
+    if (move.kept) {
+      s.tried = { 1: false, [-1]: false };
+      s.tried[-move.dir] = true;
+    } else {
+      s.tried[move.dir] = true;
+      if (s.tried[1] && s.tried[-1]) s.factor = Math.sqrt(s.factor);
+      if (s.tried[1] && s.tried[-1]) s.tried = { 1: false, [-1]: false };
+    }
+  }
+  const last = history.at(-1);
+  const byId = new Map(params.map((p) => [p.id, p]));
+  if (last?.kept) {
+    const p = byId.get(last.id);
+    const s = state(last.id);
+    if (p && !s.tried[last.dir]) {
+      const move = makeMove(p, last.dir, s.factor);
+      if (move) return move;
+    }
+  }
+  const random = createRandom(seed);
+  const order = [...params].map((p) => ({
+    p,
+    r: random(),
+    dir: random() < 0.5 ? 1 : -1
+  }));
+  order.sort((a, b) => a.r - b.r);
+  const start = last ? order.findIndex((o) => o.p.id === last.id) + 1 : 0;
+  for (let k = 0; k < order.length; k++) {
+    const { p, dir } = order[(start + k) % order.length];
+    const s = state(p.id);
+    if (s.factor < CONVERGED) continue;
+    for (const d of [dir, -dir]) {
+      if (s.tried[d]) continue;
+      const move = makeMove(p, d, s.factor);
+      if (move) return move;
+    }
+  }
+  return null;
+}
+function makeMove(p, dir, factor) {
+  let to;
+  if (p.integer) {
+    const scaled2 = Math.round(dir > 0 ? p.value * factor : p.value / factor);
+    to = dir > 0 ? Math.max(p.value + 1, scaled2) : Math.min(p.value - 1, scaled2);
+    if (Math.sign(to) !== Math.sign(p.value)) return null;
+  } else {
+    to = Number((dir > 0 ? p.value * factor : p.value / factor).toPrecision(4));
+  }
+  return to === p.value ? null : { id: p.id, dir, factor, from: p.value, to };
+}
+function formatLike(raw, value) {
+  if (/^-?\d+$/.test(raw)) return String(Math.round(value));
+  if (/[eE]/.test(raw))
+    return value.toExponential(3).replace(/\.?0+e/, "e").replace("e+", "e");
+  const text = String(value);
+  return text.includes(".") || text.includes("e") ? text : `${text}.0`;
+}
+
+// action/agents/search-agent.ts
+function createSearchAgent(options) {
+  return {
+    name: "search",
+    async propose(context) {
+      const files = await Promise.all(
+        context.targetFiles.map(async (path) => ({
+          path,
+          text: await readFile3(join4(context.worktree, path), "utf8")
+        }))
+      );
+      const params = findParameters(files, options.exclude);
+      if (params.length === 0) {
+        return {
+          ok: false,
+          error: "no numeric literal to tune in the target files (lines like `lr = 0.01`)"
+        };
+      }
+      const history = context.history.flatMap((r) => {
+        const meta3 = r.agent_meta;
+        return meta3?.kind === "search" ? [{ ...meta3, kept: KEPT.has(r.status) }] : [];
+      });
+      const move = planMove(params, history, options.seed);
+      if (!move)
+        return {
+          ok: true,
+          exhausted: true,
+          description: "search converged: every parameter was tried at its finest step"
+        };
+      const p = params.find((x) => x.id === move.id);
+      const file2 = files.find((f) => f.path === p.path);
+      const text = formatLike(p.raw, move.to);
+      await writeFile3(
+        join4(context.worktree, p.path),
+        file2.text.slice(0, p.offset) + text + file2.text.slice(p.offset + p.raw.length)
+      );
+      return {
+        ok: true,
+        description: `${p.name} ${p.raw} -> ${text} (${p.path}:${p.line})`,
+        meta: { kind: "search", ...move }
+      };
+    }
+  };
+}
+
+// action/agents/create-agent.ts
+function createAgent(config2) {
+  switch (config2.use) {
+    case "search":
+      return createSearchAgent({ seed: config2.seed, exclude: config2.exclude });
+    case "openai":
+    case "anthropic":
+      return createApiAgent(config2);
+    default:
+      return createCliAgent(config2);
+  }
+}
+var INSTALL = {
+  "claude-code": "npm install -g @anthropic-ai/claude-code",
+  codex: "npm install -g @openai/codex",
+  aider: "python -m pip install aider-install && aider-install"
+};
+function agentProblem(config2, env) {
+  switch (config2.use) {
+    case "search":
+    case "command":
+      return null;
+    case "openai":
+    case "anthropic":
+      if (config2.api_key_env && !env[config2.api_key_env]) {
+        return `agent ${config2.use} reads its key from ${config2.api_key_env} (agent.api_key_env), which is not set. Export it (in a workflow: env: ${config2.api_key_env}: \${{ secrets.${config2.api_key_env} }}), or set api_key_env: null for a local server that needs no key`;
+      }
+      return null;
+    default: {
+      const program = cliProgram(config2);
+      if (findProgram(program, env.PATH ?? "")) return null;
+      const where = program.includes("/") ? "which does not exist or is not executable" : "which is not on PATH";
+      return `agent ${config2.use} runs \`${program}\`, ${where} (install: ${INSTALL[config2.use]}); or set agent.command to its full path`;
+    }
+  }
+}
+function findProgram(program, path) {
+  const candidates = program.includes("/") ? [isAbsolute(program) ? program : join5(process.cwd(), program)] : path.split(delimiter).filter(Boolean).map((dir) => join5(dir, program));
+  return candidates.some((c) => {
+    try {
+      accessSync(c, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
 
 // action/config/check-scope-files.ts
 var import_picomatch = __toESM(require_picomatch2(), 1);
@@ -9195,7 +10606,7 @@ function checkScopeFiles(config2, committed, uncommitted = []) {
 
 // action/config/load-config.ts
 var import_yaml = __toESM(require_dist(), 1);
-import { readFile } from "node:fs/promises";
+import { readFile as readFile4 } from "node:fs/promises";
 
 // node_modules/zod/v4/classic/external.js
 var external_exports = {};
@@ -11207,8 +12618,8 @@ function emoji() {
 }
 var ipv4 = /^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])$/;
 var ipv6 = /^(([0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,7}:|([0-9a-fA-F]{1,4}:){1,6}:[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,5}(:[0-9a-fA-F]{1,4}){1,2}|([0-9a-fA-F]{1,4}:){1,4}(:[0-9a-fA-F]{1,4}){1,3}|([0-9a-fA-F]{1,4}:){1,3}(:[0-9a-fA-F]{1,4}){1,4}|([0-9a-fA-F]{1,4}:){1,2}(:[0-9a-fA-F]{1,4}){1,5}|[0-9a-fA-F]{1,4}:((:[0-9a-fA-F]{1,4}){1,6})|:((:[0-9a-fA-F]{1,4}){1,7}|:))$/;
-var mac = (delimiter) => {
-  const escapedDelim = escapeRegex(delimiter ?? ":");
+var mac = (delimiter2) => {
+  const escapedDelim = escapeRegex(delimiter2 ?? ":");
   return new RegExp(`^(?:[0-9A-F]{2}${escapedDelim}){5}[0-9A-F]{2}$|^(?:[0-9a-f]{2}${escapedDelim}){5}[0-9a-f]{2}$`);
 };
 var cidrv4 = /^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])\/([0-9]|[1-2][0-9]|3[0-2])$/;
@@ -14413,7 +15824,7 @@ function bucketFor(state, inst) {
   return bucket;
 }
 var handoff;
-var open = [];
+var open2 = [];
 var memo = {
   alloc(_inst, payload, empty) {
     const bucket = handoff;
@@ -14422,7 +15833,7 @@ var memo = {
     handoff = void 0;
     const entry = { value: empty, issues: null };
     bucket.set(payload.value, entry);
-    open.push(entry);
+    open2.push(entry);
     return empty;
   },
   guard(inst) {
@@ -14493,10 +15904,10 @@ var memo = {
           return payload;
         }
         handoff = bucket;
-        const depth = open.length;
+        const depth = open2.length;
         const result = base(payload, ctx);
         handoff = void 0;
-        const entry = open.length > depth ? open.pop() : void 0;
+        const entry = open2.length > depth ? open2.pop() : void 0;
         if (result instanceof Promise) {
           return result.then((r) => {
             if (entry)
@@ -22601,45 +24012,45 @@ var PATTERN_IS_COMPLETE = /* @__PURE__ */ new Set([
   "xid"
 ]);
 function generateStringFormatCheck(doc, ctx, def, accessor, needsValue = true) {
-  const fmt3 = def.format;
-  if (fmt3 === "base64") {
+  const fmt4 = def.format;
+  if (fmt4 === "base64") {
     const validator = addConstant(ctx, isValidBase64);
     doc.write(`if (!${validator}(${accessor})) return INVALID;`);
     return accessor;
   }
-  if (fmt3 === "base64url") {
+  if (fmt4 === "base64url") {
     const validator = addConstant(ctx, isValidBase64URL);
     doc.write(`if (!${validator}(${accessor})) return INVALID;`);
     return accessor;
   }
-  if (fmt3 === "jwt") {
+  if (fmt4 === "jwt") {
     const validator = addConstant(ctx, isValidJWT);
     const alg = addConstant(ctx, def.alg ?? null);
     doc.write(`if (!${validator}(${accessor}, ${alg})) return INVALID;`);
     return accessor;
   }
-  if (fmt3 === "ipv6") {
+  if (fmt4 === "ipv6") {
     const validator = addConstant(ctx, isValidIPv6);
     doc.write(`if (!${validator}(${accessor})) return INVALID;`);
     return accessor;
   }
-  if (fmt3 === "cidrv6") {
+  if (fmt4 === "cidrv6") {
     const validator = addConstant(ctx, isValidCIDRv6);
     doc.write(`if (!${validator}(${accessor})) return INVALID;`);
     return accessor;
   }
-  if (fmt3 === "credit_card") {
+  if (fmt4 === "credit_card") {
     const validator = addConstant(ctx, isValidCreditCard);
     doc.write(`if (!${validator}(${accessor})) return INVALID;`);
     return accessor;
   }
-  if (fmt3 === "iban") {
+  if (fmt4 === "iban") {
     const validator = addConstant(ctx, isValidIBAN);
     doc.write(`if (!${validator}(${accessor})) return INVALID;`);
     return accessor;
   }
   const formatDef = def;
-  if (fmt3 === "url" || fmt3 === "httpurl" || formatDef.normalize || formatDef.hostname !== void 0 || formatDef.protocol !== void 0) {
+  if (fmt4 === "url" || fmt4 === "httpurl" || formatDef.normalize || formatDef.hostname !== void 0 || formatDef.protocol !== void 0) {
     const parseConst = addConstant(ctx, validateURL);
     const defConst = addConstant(ctx, def);
     const trimVar = newVar(ctx);
@@ -22665,12 +24076,12 @@ function generateStringFormatCheck(doc, ctx, def, accessor, needsValue = true) {
   const customFn = def.fn;
   if (customFn) {
     if (isAsyncFunction(customFn))
-      throw new ZodCompileUnsupportedError(`async string format ${fmt3}`);
+      throw new ZodCompileUnsupportedError(`async string format ${fmt4}`);
     const fnConst = addConstant(ctx, customFn);
     doc.write(`if (!${fnConst}(${accessor})) return INVALID;`);
     return accessor;
   }
-  if (PATTERN_IS_COMPLETE.has(fmt3) && def.pattern) {
+  if (PATTERN_IS_COMPLETE.has(fmt4) && def.pattern) {
     const patternConst = addConstant(ctx, def.pattern);
     doc.write(`${patternConst}.lastIndex = 0;`);
     doc.write(`if (!${patternConst}.test(${accessor})) return INVALID;`);
@@ -28914,25 +30325,6 @@ function date4(params) {
   return _coercedDate(ZodDate, params);
 }
 
-// action/util/duration.ts
-var UNIT_MS = { ms: 1, s: 1e3, m: 6e4, h: 36e5 };
-function parseDuration(value) {
-  if (typeof value === "number")
-    return Number.isFinite(value) && value > 0 ? value * 1e3 : void 0;
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(value.trim());
-  if (!match) return void 0;
-  const ms = Number(match[1]) * (UNIT_MS[match[2]] ?? Number.NaN);
-  return ms > 0 ? ms : void 0;
-}
-function formatDuration(ms) {
-  if (ms < 1e3) return `${Math.round(ms)}ms`;
-  const s = Math.round(ms / 1e3);
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${String(s % 60).padStart(2, "0")}s`;
-  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, "0")}m`;
-}
-
 // action/config/schema.ts
 var NAME = /^[a-z0-9][a-z0-9-]{0,39}$/;
 var METRIC_NAME = /^[A-Za-z_][\w.\-/]*$/;
@@ -28968,14 +30360,84 @@ var searchAgent = external_exports.strictObject({
   seed: external_exports.int().default(1),
   exclude: external_exports.array(external_exports.string()).default(["seed", "random_state"])
 });
+var ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+var envName = external_exports.string().regex(ENV_NAME, "must be an environment variable name like OPENAI_API_KEY");
+var price = external_exports.strictObject(
+  {
+    input: external_exports.number().min(0, "price.input is USD per million input tokens, >= 0"),
+    output: external_exports.number().min(0, "price.output is USD per million output tokens, >= 0")
+  },
+  { error: "price must be { input: USD per million tokens, output: USD per million tokens }" }
+);
+var llmCommon = {
+  /** Upper bound on the context (prompt) in characters; the least useful parts are cut first. */
+  context_chars: external_exports.int().min(4e3).max(2e6).default(6e4),
+  price: price.optional(),
+  /** Environment variables only the agent sees (never the eval or the checks). */
+  secrets: external_exports.array(envName).default([])
+};
 var commandAgent = external_exports.strictObject({
   use: external_exports.literal("command"),
   run: command,
-  timeout: duration3("30m")
+  timeout: duration3("30m"),
+  ...llmCommon
 });
-var agent = external_exports.discriminatedUnion("use", [searchAgent, commandAgent], {
-  error: (issue2) => issue2.code === "invalid_union" ? "agent.use must be one of: search, command" : "agent must be an object like { use: search }"
+var cliPreset = (name) => external_exports.strictObject({
+  use: external_exports.literal(name),
+  model: external_exports.string().trim().min(1).optional(),
+  /** The program to run, if not the tool's usual name on PATH. */
+  command: external_exports.string().trim().min(1).optional(),
+  /** Extra arguments, appended after autoexp's own. */
+  args: external_exports.array(external_exports.string()).default([]),
+  timeout: duration3("30m"),
+  ...llmCommon
 });
+var apiAgent = (name, baseUrl, keyEnv) => external_exports.strictObject({
+  use: external_exports.literal(name),
+  model: external_exports.string({
+    error: `agent.model is required for ${name}, e.g. model: ${name === "openai" ? "gpt-5" : "claude-sonnet-4-5"}`
+  }).trim().min(1, "agent.model must not be empty"),
+  base_url: external_exports.url({
+    protocol: /^https?$/,
+    error: "base_url must be an http(s) URL, e.g. http://localhost:11434/v1"
+  }).default(baseUrl),
+  /** The variable holding the key; null for a local server that needs none. */
+  api_key_env: envName.nullable().default(keyEnv),
+  temperature: external_exports.number().min(0).max(2).optional(),
+  max_tokens: external_exports.int().min(16).max(1e6).default(8192),
+  /** Per API call. */
+  timeout: duration3("5m"),
+  retries: external_exports.int().min(0).max(10).default(4),
+  /** First wait before a retry; doubled each time (a Retry-After header wins). */
+  retry_delay: duration3("2s"),
+  /** Target files up to this many characters may be answered whole instead of with edits. */
+  whole_file_max: external_exports.int().min(0).default(8e3),
+  ...llmCommon
+});
+var AGENT_NAMES = [
+  "search",
+  "command",
+  "claude-code",
+  "codex",
+  "aider",
+  "openai",
+  "anthropic"
+];
+var agent = external_exports.discriminatedUnion(
+  "use",
+  [
+    searchAgent,
+    commandAgent,
+    cliPreset("claude-code"),
+    cliPreset("codex"),
+    cliPreset("aider"),
+    apiAgent("openai", "https://api.openai.com/v1", "OPENAI_API_KEY"),
+    apiAgent("anthropic", "https://api.anthropic.com", "ANTHROPIC_API_KEY")
+  ],
+  {
+    error: (issue2) => issue2.code === "invalid_union" ? `agent.use must be one of: ${AGENT_NAMES.join(", ")}` : "agent must be an object like { use: search }"
+  }
+);
 var configSchema = external_exports.strictObject({
   name: external_exports.string({ error: "name is required: a short id like `tiny-train`" }).regex(NAME, "name must match [a-z0-9-]+ (at most 40 characters), e.g. `tiny-train`"),
   instructions: external_exports.string().default("program.md"),
@@ -29039,7 +30501,7 @@ function validateConfig(raw) {
   const parsed = configSchema.safeParse(raw ?? {});
   if (!parsed.success) return { ok: false, problems: parsed.error.issues.map(toProblem) };
   const config2 = parsed.data;
-  const problems = [...checkObjectives(config2), ...checkScopeGlobs(config2)];
+  const problems = [...checkObjectives(config2), ...checkScopeGlobs(config2), ...checkAgent(config2)];
   return problems.length > 0 ? { ok: false, problems } : { ok: true, config: config2, warnings: [] };
 }
 var WEIGHTED_METRIC = "weighted_score";
@@ -29138,6 +30600,19 @@ function checkObjectives(config2) {
   }
   return problems;
 }
+function checkAgent(config2) {
+  const { agent: agent2, budget } = config2;
+  if (budget.cost_usd === void 0) return [];
+  if ((agent2.use === "openai" || agent2.use === "anthropic" || agent2.use === "codex") && !agent2.price) {
+    return [
+      {
+        path: "agent.price",
+        message: `budget.cost_usd needs a price to count against: ${agent2.use} reports tokens, not dollars. Add price: { input: <USD per million input tokens>, output: <USD per million output tokens> }`
+      }
+    ];
+  }
+  return [];
+}
 function checkScopeGlobs(config2) {
   const problems = [];
   config2.target.forEach((glob2, i) => {
@@ -29174,7 +30649,7 @@ function formatProblems(file2, problems) {
 async function loadConfig(file2) {
   let text;
   try {
-    text = await readFile(file2, "utf8");
+    text = await readFile4(file2, "utf8");
   } catch (error62) {
     const code = error62.code;
     const message = code === "ENOENT" ? "file not found: create one with `autoexp init`, or pass --config PATH" : `cannot read the file (${code ?? String(error62)})`;
@@ -29193,30 +30668,6 @@ function parseConfigText(text) {
   }
   return validateConfig(doc.toJS());
 }
-
-// action/ledger/types.ts
-var STATUSES = [
-  "baseline",
-  "keep",
-  "simplification",
-  "discard",
-  "crash",
-  "timeout",
-  "guard_fail",
-  "checks_failed",
-  "violation",
-  "agent_error",
-  "no_change",
-  "duplicate"
-];
-var KEPT = /* @__PURE__ */ new Set(["baseline", "keep", "simplification"]);
-var FAILURES = /* @__PURE__ */ new Set([
-  "crash",
-  "timeout",
-  "violation",
-  "agent_error",
-  "checks_failed"
-]);
 
 // action/decide/stats.ts
 function mean(values) {
@@ -29429,346 +30880,83 @@ function withWeightedScore(metrics, config2, baselineMeans) {
 }
 
 // action/engine/run-batch.ts
-import { mkdir as mkdir2 } from "node:fs/promises";
-import { dirname, join as join6 } from "node:path";
+import { mkdir as mkdir3, readFile as readFile8, writeFile as writeFile5 } from "node:fs/promises";
+import { dirname as dirname2, join as join8 } from "node:path";
 
-// action/agents/command-agent.ts
-import { readFile as readFile3, rm, writeFile } from "node:fs/promises";
-import { join as join2 } from "node:path";
-
-// action/eval/read-tail.ts
-import { open as open2 } from "node:fs/promises";
-async function readEnd(path, maxBytes) {
-  const handle = await open2(path, "r").catch(() => void 0);
-  if (!handle) return "";
-  try {
-    const { size } = await handle.stat();
-    const length = Math.min(size, maxBytes);
-    const buffer = Buffer.alloc(length);
-    await handle.read(buffer, 0, length, size - length);
-    return buffer.toString("utf8");
-  } finally {
-    await handle.close();
+// action/agents/secrets.ts
+var KNOWN_SECRETS = [
+  "OPENAI_API_KEY",
+  "ANTHROPIC_API_KEY",
+  "ANTHROPIC_AUTH_TOKEN",
+  "CLAUDE_CODE_OAUTH_TOKEN",
+  "CODEX_API_KEY",
+  "AZURE_OPENAI_API_KEY",
+  "GEMINI_API_KEY",
+  "GOOGLE_API_KEY",
+  "MISTRAL_API_KEY",
+  "GROQ_API_KEY",
+  "DEEPSEEK_API_KEY",
+  "OPENROUTER_API_KEY",
+  "TOGETHER_API_KEY",
+  "FIREWORKS_API_KEY",
+  "XAI_API_KEY",
+  "HF_TOKEN",
+  "GITHUB_TOKEN",
+  "GH_TOKEN",
+  "ACTIONS_RUNTIME_TOKEN",
+  "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+  "ACTIONS_ID_TOKEN_REQUEST_URL"
+];
+var PRESET_SECRETS = {
+  "claude-code": ["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN"],
+  codex: ["OPENAI_API_KEY", "CODEX_API_KEY"],
+  aider: [
+    "OPENAI_API_KEY",
+    "ANTHROPIC_API_KEY",
+    "GEMINI_API_KEY",
+    "DEEPSEEK_API_KEY",
+    "OPENROUTER_API_KEY",
+    "GROQ_API_KEY",
+    "MISTRAL_API_KEY"
+  ]
+};
+function agentSecretNames(agent2) {
+  if (agent2.use === "search") return [];
+  const names = new Set(agent2.secrets);
+  for (const name of PRESET_SECRETS[agent2.use] ?? []) names.add(name);
+  if ((agent2.use === "openai" || agent2.use === "anthropic") && agent2.api_key_env)
+    names.add(agent2.api_key_env);
+  return [...names];
+}
+function splitEnv(env, agent2) {
+  const own2 = agentSecretNames(agent2);
+  const strip = /* @__PURE__ */ new Set([...KNOWN_SECRETS, ...own2]);
+  const evalEnv = {};
+  const values = [];
+  for (const [name, value] of Object.entries(env)) {
+    if (strip.has(name)) {
+      if (value) values.push(value);
+    } else evalEnv[name] = value;
   }
+  const agentEnv = { ...evalEnv };
+  for (const name of own2) if (env[name] !== void 0) agentEnv[name] = env[name];
+  return { evalEnv, agentEnv, values };
 }
-function tailLines(text, lines = 30) {
-  return text.split(/\r\n|\r|\n/).filter((l) => l.trim() !== "").slice(-lines).map((l) => l.length > 400 ? `${l.slice(0, 400)}\u2026` : l).join("\n");
-}
-
-// action/util/run-process.ts
-import { spawn } from "node:child_process";
-import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-var activeGroups = /* @__PURE__ */ new Set();
-function killActiveGroups() {
-  for (const pid of activeGroups) killGroup(pid, "SIGKILL");
-  activeGroups.clear();
-}
-async function runProcess(options) {
-  const { command: command2, cwd, env, timeoutMs, logPath, graceMs = 1e3, pidFile } = options;
-  const [file2, args] = typeof command2 === "string" ? ["/bin/sh", ["-c", command2]] : [command2[0], command2.slice(1)];
-  const fd = openSync(logPath, "a");
-  const started = performance.now();
-  let timedOut = false;
-  let killTimer;
-  try {
-    const child = spawn(file2, args, { cwd, env, detached: true, stdio: ["ignore", fd, fd] });
-    const pid = child.pid;
-    if (pid !== void 0) activeGroups.add(pid);
-    if (pid !== void 0 && pidFile) writeFileSync(pidFile, String(pid));
-    const timer = setTimeout(() => {
-      timedOut = true;
-      killGroup(pid, "SIGTERM");
-      killTimer = setTimeout(() => killGroup(pid, "SIGKILL"), graceMs);
-    }, timeoutMs);
-    const exit = await new Promise((resolve2) => {
-      child.once("error", (error62) => resolve2({ code: null, signal: null, error: error62 }));
-      child.once("exit", (code, signal) => resolve2({ code, signal }));
-    });
-    clearTimeout(timer);
-    clearTimeout(killTimer);
-    killGroup(pid, "SIGKILL");
-    if (pid !== void 0) activeGroups.delete(pid);
-    const durationMs = performance.now() - started;
-    if (exit.error) {
-      return {
-        exitCode: null,
-        signal: null,
-        timedOut: false,
-        durationMs,
-        spawnError: `cannot start ${file2}: ${exit.error.message}`
-      };
-    }
-    return { exitCode: exit.code, signal: exit.signal, timedOut, durationMs };
-  } finally {
-    clearTimeout(killTimer);
-    closeSync(fd);
-    if (pidFile) rmSync(pidFile, { force: true });
-  }
-}
-function killLeftoverGroup(pidFile) {
-  let pid;
-  try {
-    pid = Number(readFileSync(pidFile, "utf8"));
-  } catch {
-    return false;
-  }
-  rmSync(pidFile, { force: true });
-  return pid > 0 && killGroup(pid, "SIGKILL");
-}
-function killGroup(pid, signal) {
-  if (pid === void 0) return false;
-  try {
-    process.kill(-pid, signal);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-// action/agents/render-prompt.ts
-import { readFile as readFile2 } from "node:fs/promises";
-import { join } from "node:path";
-async function renderPrompt(context) {
-  const program = await readFile2(join(context.worktree, context.config.instructions), "utf8").catch(
-    () => ""
-  );
-  const recent = context.history.slice(-20).map(
-    (r) => `- #${r.iteration} ${r.status}${r.score !== null ? ` ${context.metric}=${r.score}` : ""}: ${r.description}`
-  );
-  return [
-    "# Your task",
-    `Make ONE change to the files you may edit that improves \`${context.metric}\` (${context.goal}). Do not ask questions; do not commit.`,
-    `Current best: ${context.metric} = ${context.incumbentScore}. Experiments left in this batch: ${context.experimentsLeft}.`,
-    "",
-    "## Files you may edit",
-    ...context.targetFiles.map((f) => `- ${f}`),
-    "",
-    "## Research direction (program.md)",
-    program.trim() || "(none given)",
-    "",
-    "## Recent experiments",
-    ...recent.length > 0 ? recent : ["(none yet)"],
-    "",
-    "Write a one-line description of your change to the file named by $AUTOEXP_DESCRIPTION_FILE.",
-    ""
-  ].join("\n");
-}
-
-// action/agents/command-agent.ts
-function createCommandAgent(options) {
-  return {
-    name: "command",
-    async propose(context) {
-      const promptFile = join2(context.scratchDir, "prompt.md");
-      const descriptionFile = join2(context.scratchDir, "description.txt");
-      const logPath = join2(context.scratchDir, `agent-${context.iteration}.log`);
-      await writeFile(promptFile, await renderPrompt(context));
-      await rm(descriptionFile, { force: true });
-      await rm(logPath, { force: true });
-      const run = await runProcess({
-        command: options.run,
-        cwd: context.worktree,
-        env: {
-          ...context.env,
-          AUTOEXP_PROMPT_FILE: promptFile,
-          AUTOEXP_DESCRIPTION_FILE: descriptionFile,
-          AUTOEXP_ITERATION: String(context.iteration)
-        },
-        timeoutMs: options.timeout,
-        logPath
-      });
-      const output2 = tailLines(await readEnd(logPath, 64 * 1024), 10);
-      if (run.spawnError) return { ok: false, error: `agent could not start: ${run.spawnError}` };
-      if (run.timedOut)
-        return {
-          ok: false,
-          error: `agent killed after its ${Math.round(options.timeout / 1e3)}s timeout`
-        };
-      if (run.exitCode !== 0) {
-        return {
-          ok: false,
-          error: `agent exited with ${run.signal ?? `code ${run.exitCode}`}: ${output2.split("\n").at(-1) ?? ""}`
-        };
-      }
-      const written = (await readFile3(descriptionFile, "utf8").catch(() => "")).trim().split("\n")[0];
-      const description = written || output2.split("\n").at(-1)?.trim() || "(no description)";
-      return { ok: true, description: description.slice(0, 300) };
-    }
+var MIN_SECRET = 8;
+function createRedactor(values) {
+  const secrets = [
+    ...new Set(values.flatMap((v) => [v.trim(), JSON.stringify(v.trim()).slice(1, -1)]))
+  ].filter((v) => v.length >= MIN_SECRET).sort((a, b) => b.length - a.length);
+  if (secrets.length === 0) return (text) => text;
+  return (text) => {
+    let out = text;
+    for (const secret of secrets)
+      if (out.includes(secret)) out = out.split(secret).join("[redacted]");
+    return out;
   };
 }
-
-// action/agents/search-agent.ts
-import { readFile as readFile4, writeFile as writeFile2 } from "node:fs/promises";
-import { join as join3 } from "node:path";
-
-// action/agents/search-plan.ts
-var INITIAL_FACTOR = 2;
-var CONVERGED = 1.04;
-var ASSIGNMENT = /^(\s*(?:export\s+)?(?:const\s+|let\s+|var\s+)?["']?([A-Za-z_]\w*)["']?\s*[:=]\s*)(-?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?)\s*[;,]?\s*(?:(?:#|\/\/).*)?$/;
-function findParameters(files, exclude) {
-  const skip = exclude.map((e) => e.toLowerCase());
-  const params = [];
-  for (const { path, text } of files) {
-    const seen = /* @__PURE__ */ new Map();
-    let offset = 0;
-    text.split("\n").forEach((line, i) => {
-      const match = ASSIGNMENT.exec(line);
-      if (match) {
-        const name = match[2];
-        const raw = match[3];
-        const value = Number(raw);
-        const k = seen.get(name) ?? 0;
-        seen.set(name, k + 1);
-        if (value !== 0 && Number.isFinite(value) && !skip.some((s) => name.toLowerCase().includes(s))) {
-          params.push({
-            id: `${path}:${name}#${k}`,
-            path,
-            name,
-            line: i + 1,
-            value,
-            raw,
-            integer: /^-?\d+$/.test(raw),
-            offset: offset + match[1].length
-          });
-        }
-      }
-      offset += line.length + 1;
-    });
-  }
-  return params;
-}
-function createRandom(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = a + 1831565813 >>> 0;
-    let t = a;
-    t = Math.imul(t ^ t >>> 15, t | 1);
-    t ^= t + Math.imul(t ^ t >>> 7, t | 61);
-    return ((t ^ t >>> 14) >>> 0) / 4294967296;
-  };
-}
-function planMove(params, history, seed) {
-  const states = /* @__PURE__ */ new Map();
-  const state = (id) => {
-    const known = states.get(id);
-    if (known) return known;
-    const fresh = { factor: INITIAL_FACTOR, tried: { 1: false, [-1]: false } };
-    states.set(id, fresh);
-    return fresh;
-  };
-  for (const move of history) {
-    const s = state(move.id);
-    if (move.kept) {
-      s.tried = { 1: false, [-1]: false };
-      s.tried[-move.dir] = true;
-    } else {
-      s.tried[move.dir] = true;
-      if (s.tried[1] && s.tried[-1]) s.factor = Math.sqrt(s.factor);
-      if (s.tried[1] && s.tried[-1]) s.tried = { 1: false, [-1]: false };
-    }
-  }
-  const last = history.at(-1);
-  const byId = new Map(params.map((p) => [p.id, p]));
-  if (last?.kept) {
-    const p = byId.get(last.id);
-    const s = state(last.id);
-    if (p && !s.tried[last.dir]) {
-      const move = makeMove(p, last.dir, s.factor);
-      if (move) return move;
-    }
-  }
-  const random = createRandom(seed);
-  const order = [...params].map((p) => ({
-    p,
-    r: random(),
-    dir: random() < 0.5 ? 1 : -1
-  }));
-  order.sort((a, b) => a.r - b.r);
-  const start = last ? order.findIndex((o) => o.p.id === last.id) + 1 : 0;
-  for (let k = 0; k < order.length; k++) {
-    const { p, dir } = order[(start + k) % order.length];
-    const s = state(p.id);
-    if (s.factor < CONVERGED) continue;
-    for (const d of [dir, -dir]) {
-      if (s.tried[d]) continue;
-      const move = makeMove(p, d, s.factor);
-      if (move) return move;
-    }
-  }
-  return null;
-}
-function makeMove(p, dir, factor) {
-  let to;
-  if (p.integer) {
-    const scaled = Math.round(dir > 0 ? p.value * factor : p.value / factor);
-    to = dir > 0 ? Math.max(p.value + 1, scaled) : Math.min(p.value - 1, scaled);
-    if (Math.sign(to) !== Math.sign(p.value)) return null;
-  } else {
-    to = Number((dir > 0 ? p.value * factor : p.value / factor).toPrecision(4));
-  }
-  return to === p.value ? null : { id: p.id, dir, factor, from: p.value, to };
-}
-function formatLike(raw, value) {
-  if (/^-?\d+$/.test(raw)) return String(Math.round(value));
-  if (/[eE]/.test(raw))
-    return value.toExponential(3).replace(/\.?0+e/, "e").replace("e+", "e");
-  const text = String(value);
-  return text.includes(".") || text.includes("e") ? text : `${text}.0`;
-}
-
-// action/agents/search-agent.ts
-function createSearchAgent(options) {
-  return {
-    name: "search",
-    async propose(context) {
-      const files = await Promise.all(
-        context.targetFiles.map(async (path) => ({
-          path,
-          text: await readFile4(join3(context.worktree, path), "utf8")
-        }))
-      );
-      const params = findParameters(files, options.exclude);
-      if (params.length === 0) {
-        return {
-          ok: false,
-          error: "no numeric literal to tune in the target files (lines like `lr = 0.01`)"
-        };
-      }
-      const history = context.history.flatMap((r) => {
-        const meta3 = r.agent_meta;
-        return meta3?.kind === "search" ? [{ ...meta3, kept: KEPT.has(r.status) }] : [];
-      });
-      const move = planMove(params, history, options.seed);
-      if (!move)
-        return {
-          ok: true,
-          exhausted: true,
-          description: "search converged: every parameter was tried at its finest step"
-        };
-      const p = params.find((x) => x.id === move.id);
-      const file2 = files.find((f) => f.path === p.path);
-      const text = formatLike(p.raw, move.to);
-      await writeFile2(
-        join3(context.worktree, p.path),
-        file2.text.slice(0, p.offset) + text + file2.text.slice(p.offset + p.raw.length)
-      );
-      return {
-        ok: true,
-        description: `${p.name} ${p.raw} -> ${text} (${p.path}:${p.line})`,
-        meta: { kind: "search", ...move }
-      };
-    }
-  };
-}
-
-// action/agents/create-agent.ts
-function createAgent(config2) {
-  switch (config2.use) {
-    case "search":
-      return createSearchAgent({ seed: config2.seed, exclude: config2.exclude });
-    case "command":
-      return createCommandAgent({ run: config2.run, timeout: config2.timeout });
-  }
+function redactDeep(value, redact) {
+  return JSON.parse(redact(JSON.stringify(value)));
 }
 
 // action/decide/judge.ts
@@ -29822,7 +31010,7 @@ function evidence(c, confidence) {
     test: "t"
   };
 }
-var fmt = (x) => Number(x.toPrecision(4)).toString();
+var fmt2 = (x) => Number(x.toPrecision(4)).toString();
 function guardBreach(guards, candidate) {
   for (const [name, bound] of Object.entries(guards)) {
     const values = candidate[name];
@@ -29843,8 +31031,8 @@ function softLimitBreach(o, input2, alpha) {
   const excess = -c.gain - allowed;
   if (excess <= eps(c, input2)) return null;
   if (c.mode === "t" && tUpperTail(excess / c.se, c.df) >= alpha) return null;
-  const limit = o.relativeTolerance !== void 0 ? `${fmt(o.relativeTolerance * 100)}% allowed` : `${fmt(allowed)} allowed`;
-  return `${o.name} got worse by ${fmt(-c.gain)} (${limit}${c.mode === "t" ? ", beyond noise" : ""})`;
+  const limit = o.relativeTolerance !== void 0 ? `${fmt2(o.relativeTolerance * 100)}% allowed` : `${fmt2(allowed)} allowed`;
+  return `${o.name} got worse by ${fmt2(-c.gain)} (${limit}${c.mode === "t" ? ", beyond noise" : ""})`;
 }
 function judge(input2) {
   const { policy } = input2;
@@ -29893,22 +31081,22 @@ function judge(input2) {
   if (n === 1) {
     const promising = comparisons.some((c, i) => c.gain >= decisive[i].minDelta);
     if (!promising) return final("discard", notBetter(primary, decisive[0].minDelta));
-    return { final: false, reason: `looks better by ${fmt(primary.gain)}: confirming` };
+    return { final: false, reason: `looks better by ${fmt2(primary.gain)}: confirming` };
   }
   const ts = comparisons.map((c) => c.gain / c.se);
   if (ts.every((t) => t < FUTILITY_T)) {
     return final(
       "discard",
-      `not confirmed: the improvement faded to ${fmt(primary.gain)} (${fmt(ts[0])} standard errors) after ${n} runs`
+      `not confirmed: the improvement faded to ${fmt2(primary.gain)} (${fmt2(ts[0])} standard errors) after ${n} runs`
     );
   }
   if (n >= policy.maxRuns) {
     return final(
       "discard",
-      `not confirmed after ${n} runs: p = ${fmt(p ?? 1)}, needed < ${fmt(alphaLook)} (confidence ${policy.confidence}, ${looks} looks)`
+      `not confirmed after ${n} runs: p = ${fmt2(p ?? 1)}, needed < ${fmt2(alphaLook)} (confidence ${policy.confidence}, ${looks} looks)`
     );
   }
-  return { final: false, reason: `p = ${fmt(p ?? 1)} after ${n} runs: confirming` };
+  return { final: false, reason: `p = ${fmt2(p ?? 1)} after ${n} runs: confirming` };
 }
 function judgeSimplification(input2, comparisons, decisive, worse) {
   const { policy } = input2;
@@ -29926,7 +31114,7 @@ function judgeSimplification(input2, comparisons, decisive, worse) {
   );
   if (clearlyWorse >= 0) {
     const c = comparisons[clearlyWorse];
-    return final("discard", `shorter, but ${c.name} is worse by ${fmt(-c.gain)} (beyond noise)`);
+    return final("discard", `shorter, but ${c.name} is worse by ${fmt2(-c.gain)} (beyond noise)`);
   }
   if (n < policy.maxRuns) return { final: false, reason: "shorter: checking it is not worse" };
   const beyond = comparisons.findIndex((c, i) => c.gain < -decisive[i].minDelta - eps(c, input2));
@@ -29934,27 +31122,27 @@ function judgeSimplification(input2, comparisons, decisive, worse) {
     const c = comparisons[beyond];
     return final(
       "discard",
-      `shorter, but ${c.name} is worse by ${fmt(-c.gain)}, more than min_delta ${fmt(decisive[beyond].minDelta)}`
+      `shorter, but ${c.name} is worse by ${fmt2(-c.gain)}, more than min_delta ${fmt2(decisive[beyond].minDelta)}`
     );
   }
   return final(
     "simplification",
-    `equal within noise over ${n} runs (change ${fmt(comparisons[0].gain)}) and ${-input2.linesDelta} line(s) shorter`
+    `equal within noise over ${n} runs (change ${fmt2(comparisons[0].gain)}) and ${-input2.linesDelta} line(s) shorter`
   );
 }
 function keepReason(c, p, minDelta, sequential) {
   if (c.mode === "t" && !sequential)
-    return `${c.name} better by ${fmt(c.gain)} > min_delta ${fmt(minDelta)} on ${c.nC} run(s), not confirmed (p = ${fmt(p)})`;
+    return `${c.name} better by ${fmt2(c.gain)} > min_delta ${fmt2(minDelta)} on ${c.nC} run(s), not confirmed (p = ${fmt2(p)})`;
   if (c.mode === "t")
-    return `${c.name} better by ${fmt(c.gain)} (${fmt(c.gain / c.sd)} sd, p = ${fmt(p)}, ${c.nC} vs ${c.nI} runs)`;
+    return `${c.name} better by ${fmt2(c.gain)} (${fmt2(c.gain / c.sd)} sd, p = ${fmt2(p)}, ${c.nC} vs ${c.nI} runs)`;
   if (c.mode === "exact")
-    return `${c.name} better by ${fmt(c.gain)} > min_delta ${fmt(minDelta)} (deterministic eval)`;
-  return `${c.name} better by ${fmt(c.gain)} > min_delta ${fmt(minDelta)} (one run, noise unknown)`;
+    return `${c.name} better by ${fmt2(c.gain)} > min_delta ${fmt2(minDelta)} (deterministic eval)`;
+  return `${c.name} better by ${fmt2(c.gain)} > min_delta ${fmt2(minDelta)} (one run, noise unknown)`;
 }
 function notBetter(c, minDelta) {
   if (c.gain <= 0)
-    return `not better (${c.name} ${c.gain === 0 ? "unchanged" : `worse by ${fmt(-c.gain)}`})`;
-  return `improved by ${fmt(c.gain)}, not more than min_delta ${fmt(minDelta)}`;
+    return `not better (${c.name} ${c.gain === 0 ? "unchanged" : `worse by ${fmt2(-c.gain)}`})`;
+  return `improved by ${fmt2(c.gain)}, not more than min_delta ${fmt2(minDelta)}`;
 }
 
 // action/eval/parse-metrics.ts
@@ -30182,6 +31370,8 @@ function viewFromLog(log, title) {
     minDelta: log.config?.min_delta ?? null,
     stopReason: last?.event === "end" ? last.reason ?? null : null,
     costUsd: log.results.reduce((s, r) => s + (r.cost_usd || 0), 0),
+    tokensIn: log.results.reduce((s, r) => s + (r.tokens_in || 0), 0),
+    tokensOut: log.results.reduce((s, r) => s + (r.tokens_out || 0), 0),
     evalSeconds: log.results.reduce((s, r) => s + (r.eval_seconds || 0), 0) + log.remeasures.reduce((s, m) => s + (m.eval_seconds || 0), 0)
   };
 }
@@ -30225,6 +31415,8 @@ function viewFromTsv(tsv, goal, title = "results.tsv") {
     minDelta: null,
     stopReason: null,
     costUsd: 0,
+    tokensIn: 0,
+    tokensOut: 0,
     evalSeconds: 0
   };
 }
@@ -30293,7 +31485,7 @@ function createFaults(env) {
 // action/engine/fingerprint.ts
 import { createHash } from "node:crypto";
 import { glob, readFile as readFile6 } from "node:fs/promises";
-import { join as join4 } from "node:path";
+import { join as join6 } from "node:path";
 async function hashFrozen(root, globs) {
   const hashes = {};
   if (globs.length === 0) return hashes;
@@ -30303,9 +31495,9 @@ async function hashFrozen(root, globs) {
     withFileTypes: true,
     exclude: (d) => d.name === ".git"
   })) {
-    if (entry.isFile()) paths.push(join4(entry.parentPath, entry.name).slice(root.length + 1));
+    if (entry.isFile()) paths.push(join6(entry.parentPath, entry.name).slice(root.length + 1));
   }
-  for (const path of paths.sort()) hashes[path] = await hashFile(join4(root, path));
+  for (const path of paths.sort()) hashes[path] = await hashFile(join6(root, path));
   return hashes;
 }
 async function hashFile(path) {
@@ -30324,7 +31516,7 @@ function diffManifests(before, after) {
 async function contentKey(root, paths) {
   const hash2 = createHash("sha256");
   for (const path of [...paths].sort()) {
-    const bytes = await readFile6(join4(root, path)).catch(() => null);
+    const bytes = await readFile6(join6(root, path)).catch(() => null);
     hash2.update(path).update("\0").update(bytes ?? "\0deleted").update("\0");
   }
   return hash2.digest("hex").slice(0, 16);
@@ -30332,8 +31524,8 @@ async function contentKey(root, paths) {
 
 // action/engine/workspace.ts
 import { existsSync } from "node:fs";
-import { mkdir, open as open4, readFile as readFile7, rename, rm as rm2, writeFile as writeFile3 } from "node:fs/promises";
-import { join as join5 } from "node:path";
+import { mkdir as mkdir2, open as open4, readFile as readFile7, rename, rm as rm2, writeFile as writeFile4 } from "node:fs/promises";
+import { join as join7 } from "node:path";
 
 // action/git/git.ts
 import { execFile } from "node:child_process";
@@ -30571,6 +31763,8 @@ function renderDashboard(view) {
   if (view.remeasureRuns > 0) facts.push(`incumbent re-runs: ${view.remeasureRuns}`);
   if (view.evalSeconds > 0) facts.push(`eval time: ${Math.round(view.evalSeconds)}s`);
   if (view.costUsd > 0) facts.push(`cost: $${view.costUsd.toFixed(2)}`);
+  if (view.tokensIn + view.tokensOut > 0)
+    facts.push(`tokens: ${formatCount(view.tokensIn)} in, ${formatCount(view.tokensOut)} out`);
   if (view.stopReason) facts.push(`last batch stopped: ${view.stopReason}`);
   if (facts.length > 0) parts.push("", facts.join(" \xB7 "));
   for (const d of view.drift) parts.push("", `> [!WARNING]
@@ -30586,6 +31780,11 @@ function renderDashboard(view) {
   );
   parts.push(renderTable(recent, view.metric, true), "");
   return parts.join("\n");
+}
+function formatCount(n) {
+  if (n < 1e3) return String(n);
+  if (n < 1e6) return `${Number((n / 1e3).toPrecision(3))}k`;
+  return `${Number((n / 1e6).toPrecision(3))}M`;
 }
 
 // action/ledger/results-tsv.ts
@@ -30654,17 +31853,17 @@ var Workspace = class _Workspace {
     this.tag = tag;
     this.branch = `refs/heads/autoexp/${tag}`;
     this.stateDir = stateDir;
-    this.worktree = join5(stateDir, "worktree");
+    this.worktree = join7(stateDir, "worktree");
     this.git = new Git(this.worktree, env);
     this.#head = head;
-    this.#lock = join5(stateDir, "lock");
+    this.#lock = join7(stateDir, "lock");
   }
   /** The branch head: the last record commit, whose code is the incumbent. */
   get head() {
     return this.#head;
   }
   get logPath() {
-    return join5(this.worktree, recordDir(this.tag), "log.jsonl");
+    return join7(this.worktree, recordDir(this.tag), "log.jsonl");
   }
   /** Opens (or prepares) the tag's workspace, takes its lock, and recovers from any crash. */
   static async open(options) {
@@ -30682,8 +31881,8 @@ var Workspace = class _Workspace {
     }
     const repo = new Git(probe.dir, env);
     const common = (await repo.raw(["rev-parse", "--path-format=absolute", "--git-common-dir"])).trim();
-    const stateDir = join5(common, "autoexp", options.tag);
-    await mkdir(stateDir, { recursive: true });
+    const stateDir = join7(common, "autoexp", options.tag);
+    await mkdir2(stateDir, { recursive: true });
     const branchHead = await repo.resolve(`refs/heads/autoexp/${options.tag}`);
     const ws = new _Workspace(repo, options.tag, stateDir, branchHead, env);
     await ws.#takeLock();
@@ -30722,7 +31921,7 @@ var Workspace = class _Workspace {
   }
   async #recover() {
     const recovered = [];
-    if (killLeftoverGroup(join5(this.stateDir, "eval.pid"))) {
+    if (killLeftoverGroup(join7(this.stateDir, "eval.pid"))) {
       recovered.push("killed an eval left running by a run that was killed");
     }
     const dir = recordDir(this.tag);
@@ -30736,7 +31935,7 @@ var Workspace = class _Workspace {
       }
       committed = parseLog(text);
     }
-    if (!existsSync(join5(this.worktree, ".git"))) {
+    if (!existsSync(join7(this.worktree, ".git"))) {
       await this.repo.raw(["worktree", "prune"]);
       await rm2(this.worktree, { recursive: true, force: true });
       await this.repo.raw([
@@ -30783,10 +31982,11 @@ var Workspace = class _Workspace {
     const dir = recordDir(this.tag);
     const last = fresh.at(-1);
     const message = last ? `autoexp(${this.tag}): #${last.iteration} ${last.status}: ${last.description}`.slice(0, 200) : `autoexp(${this.tag}): record`;
+    const files = existsSync(join7(this.worktree, dir, "notes.md")) ? [...RECORD_FILES, "notes.md"] : RECORD_FILES;
     const record2 = await this.git.commitFilesOnto(
       parent,
-      RECORD_FILES.map((f) => `${dir}/${f}`),
-      join5(this.stateDir, "record.index"),
+      files.map((f) => `${dir}/${f}`),
+      join7(this.stateDir, "record.index"),
       message
     );
     const refs = fresh.filter((r) => r.diff && r.commit_full).map((r) => ({ ref: r.diff, sha: r.commit_full }));
@@ -30796,13 +31996,13 @@ var Workspace = class _Workspace {
   }
   /** Writes results.tsv and dashboard.md from the log, each atomically (temp file + rename). */
   async writeRendered(log) {
-    const dir = join5(this.worktree, recordDir(this.tag));
-    await mkdir(dir, { recursive: true });
+    const dir = join7(this.worktree, recordDir(this.tag));
+    await mkdir2(dir, { recursive: true });
     const metrics = log.config ? [log.config.metric, ...Object.keys(log.config.guards)] : ["score"];
     const view = viewFromLog(log);
     const scores = new Map(view.rows.map((r) => [r.iteration, r.score]));
-    await writeAtomic(join5(dir, "results.tsv"), renderResultsTsv(metrics, log.results, scores));
-    await writeAtomic(join5(dir, "dashboard.md"), renderDashboard(view));
+    await writeAtomic(join7(dir, "results.tsv"), renderResultsTsv(metrics, log.results, scores));
+    await writeAtomic(join7(dir, "dashboard.md"), renderDashboard(view));
   }
 };
 async function findRepository(dir, env) {
@@ -30818,7 +32018,7 @@ async function findRepository(dir, env) {
 }
 async function writeAtomic(path, content) {
   const temp = `${path}.tmp-${process.pid}`;
-  await writeFile3(temp, content);
+  await writeFile4(temp, content);
   await rename(temp, path);
 }
 function countEntries(log) {
@@ -30854,6 +32054,10 @@ async function runBatch(options) {
   const env = options.env ?? process.env;
   const emit = options.onEvent ?? (() => {
   });
+  if (!options.agent) {
+    const problem = agentProblem(config2.agent, env);
+    if (problem) throw new AutoexpError(`${problem}. Nothing was run or written`);
+  }
   await preflightNewTag(options.repoDir, tag, config2, env);
   const {
     workspace: ws,
@@ -30864,9 +32068,14 @@ async function runBatch(options) {
     if (recovered.length > 0) emit({ type: "recovered", messages: recovered });
     const metric2 = primaryMetric(config2);
     const goal = objectiveSpecs(config2)[0].goal;
-    const evalEnv = { ...env, AUTOEXP_TAG: tag };
+    const split = splitEnv(env, config2.agent);
+    const evalEnv = { ...split.evalEnv, AUTOEXP_TAG: tag };
     delete evalEnv.AUTOEXP_FAULT;
-    const log = existing ?? await startTag(ws, config2, { metric: metric2, goal, evalEnv, emit });
+    const agentEnv = { ...split.agentEnv, AUTOEXP_TAG: tag };
+    delete agentEnv.AUTOEXP_FAULT;
+    const redact = createRedactor(split.values);
+    const safeEmit = (event) => emit(redactDeep(event, redact));
+    const log = existing ?? await startTag(ws, config2, { metric: metric2, goal, evalEnv, emit: safeEmit });
     if (existing) {
       await checkCompatible(ws, config2, existing.config, metric2);
       emit({
@@ -30881,12 +32090,14 @@ async function runBatch(options) {
       goal,
       policy: buildPolicy(config2, log.config),
       evalEnv,
+      agentEnv,
+      redact,
       faults: createFaults(env),
-      emit
+      emit: safeEmit
     });
     const planned = options.experiments ?? config2.budget.experiments;
-    const stopReason = await engine.run(planned, options.signal);
-    emit({ type: "stop", reason: stopReason });
+    const stopReason = redact(await engine.run(planned, options.signal));
+    safeEmit({ type: "stop", reason: stopReason });
     const end = {
       type: "batch",
       event: "end",
@@ -31026,7 +32237,7 @@ Full log: ${outcome.logPath}`,
       (await ws.git.listFiles()).filter(compileGlobs(config2.target))
     )
   };
-  await mkdir2(dirname(ws.logPath), { recursive: true });
+  await mkdir3(dirname2(ws.logPath), { recursive: true });
   await appendLog(ws.logPath, [header, row]);
   const log = {
     config: header,
@@ -31072,17 +32283,24 @@ async function checkCompatible(ws, config2, header, metric2) {
   }
 }
 async function evalChecked(ws, config2, name, env, frozen) {
-  const logs = join6(ws.stateDir, "logs");
-  await mkdir2(logs, { recursive: true });
+  const logs = join8(ws.stateDir, "logs");
+  await mkdir3(logs, { recursive: true });
   const outcome = await runEval(
     config2,
     ws.worktree,
-    join6(logs, `${name}.log`),
+    join8(logs, `${name}.log`),
     env,
-    join6(ws.stateDir, "eval.pid")
+    join8(ws.stateDir, "eval.pid")
   );
   const tampered = diffManifests(frozen, await hashFrozen(ws.worktree, config2.frozen));
   return { ...outcome, tampered };
+}
+var NOTES_MAX = 16e3;
+function capNotes(text) {
+  if (text.length <= NOTES_MAX) return text;
+  const cut = text.slice(text.length - NOTES_MAX);
+  return `(older notes dropped to keep this file under ${NOTES_MAX} characters)
+${cut.slice(cut.indexOf("\n") + 1)}`;
 }
 function round(x) {
   return Math.round(x * 1e3) / 1e3;
@@ -31140,6 +32358,16 @@ var BatchLoop = class {
     }
     return null;
   }
+  /** What is left of each budget, for the agent's context. */
+  #budgetLeft(planned) {
+    const { budget } = this.#config;
+    const cost = this.#log.results.reduce((s, r) => s + (r.cost_usd || 0), 0);
+    return {
+      experiments: planned - this.done,
+      wallClockMs: budget.wall_clock - (performance.now() - this.#started),
+      costUsd: budget.cost_usd !== void 0 ? budget.cost_usd - cost : null
+    };
+  }
   /** True when repeated runs can tell candidates apart: confirmation on and a measured, non-zero noise. */
   #sequential() {
     if (this.#deps.policy.maxRuns < 2) return false;
@@ -31190,8 +32418,8 @@ var BatchLoop = class {
     let reason = topUp > 0 ? "top-up" : "schedule";
     let reset = false;
     let note;
-    const failed = await measure(Math.max(1, topUp));
-    if (failed) return failed;
+    const failed2 = await measure(Math.max(1, topUp));
+    if (failed2) return failed2;
     if (reason === "schedule") {
       const drift = this.#driftCheck(inc, collect(runs));
       if (drift) {
@@ -31245,7 +32473,7 @@ var BatchLoop = class {
     const z2 = shift / se;
     if (!confirm) return Math.abs(z2) > DRIFT_Z ? "suspected" : null;
     if (2 * tUpperTail(Math.abs(z2), noise.df) >= 0.01) return null;
-    return `the incumbent #${inc.iteration} now measures ${m} ${fmt2(mean(now))} over ${now.length} runs, against ${fmt2(mean(old))} before (${fmt2(shift / noise.sd)} sd): drift; its score is re-based on the new runs`;
+    return `the incumbent #${inc.iteration} now measures ${m} ${fmt3(mean(now))} over ${now.length} runs, against ${fmt3(mean(old))} before (${fmt3(shift / noise.sd)} sd): drift; its score is re-based on the new runs`;
   }
   /** One experiment, steps 1-10 of DESIGN.md's loop. Returns a stop reason or null. */
   async #experiment(planned) {
@@ -31254,8 +32482,10 @@ var BatchLoop = class {
     const iteration = this.#log.results.at(-1).iteration + 1;
     const head = ws.head;
     const incumbent = currentIncumbent(this.#log);
-    const scratch = join6(ws.stateDir, "scratch");
-    await mkdir2(scratch, { recursive: true });
+    const scratch = join8(ws.stateDir, "scratch");
+    await mkdir3(scratch, { recursive: true });
+    const notesPath = join8(ws.worktree, recordDir(ws.tag), "notes.md");
+    const notes = await readFile8(notesPath, "utf8").catch(() => "");
     const agentStart = performance.now();
     let proposal;
     try {
@@ -31266,11 +32496,16 @@ var BatchLoop = class {
         metric: this.#deps.metric,
         goal: this.#deps.goal,
         incumbentScore: incumbent.score,
+        header: this.#log.config,
         history: this.#log.results,
         targetFiles: this.#targetFiles,
+        mayCreate: this.#isTarget,
         scratchDir: scratch,
-        env: this.#deps.evalEnv,
-        experimentsLeft: planned - this.done
+        env: this.#deps.agentEnv,
+        redact: this.#deps.redact,
+        notes,
+        experimentsLeft: planned - this.done,
+        budget: this.#budgetLeft(planned)
       });
     } catch (error62) {
       proposal = {
@@ -31279,11 +32514,13 @@ var BatchLoop = class {
       };
     }
     const agentSeconds = round((performance.now() - agentStart) / 1e3);
+    proposal = redactDeep(proposal, this.#deps.redact);
     faults.at("after-agent", iteration);
     if (proposal.ok && proposal.exhausted) {
       await ws.git.resetHard(head);
       return proposal.description;
     }
+    if (await ws.git.resolve("HEAD") !== head) await ws.git.raw(["reset", "--soft", head]);
     const verdict = await this.#judge(iteration, head, incumbent, proposal);
     if (verdict.stop) return verdict.stop;
     const description = proposal.ok ? proposal.description : proposal.error;
@@ -31305,7 +32542,8 @@ var BatchLoop = class {
       samples: verdict.samples,
       agent_seconds: agentSeconds,
       eval_seconds: verdict.evalSeconds ?? 0,
-      cost_usd: proposal.costUsd ?? 0,
+      cost_usd: Math.round((proposal.costUsd ?? 0) * 1e6) / 1e6,
+      ...proposal.usage ? { tokens_in: proposal.usage.input, tokens_out: proposal.usage.output } : {},
       ...verdict.reason ? { reason: verdict.reason } : {},
       ...verdict.tail ? { log_tail: verdict.tail.slice(-2e3) } : {},
       ...verdict.duplicateOf !== void 0 ? { duplicate_of: verdict.duplicateOf } : {},
@@ -31314,12 +32552,16 @@ var BatchLoop = class {
       ...verdict.linesDelta !== void 0 ? { lines_delta: verdict.linesDelta } : {}
     };
     if (verdict.key) row.content_key = verdict.key;
-    await appendLog(ws.logPath, [row], {
+    const fatal = !proposal.ok && proposal.fatal;
+    const safe = redactDeep(row, this.#deps.redact);
+    if (proposal.notes !== void 0 && proposal.notes !== notes)
+      await writeFile5(notesPath, capNotes(this.#deps.redact(proposal.notes)));
+    await appendLog(ws.logPath, [safe], {
       beforeWrite: (data) => faults.tornWrite(iteration, ws.logPath, data)
     });
-    this.#log.results.push(row);
+    this.#log.results.push(safe);
     faults.at("after-ledger", iteration);
-    await ws.finalize(this.#log, [row]);
+    await ws.finalize(this.#log, [safe]);
     faults.at("after-refs", iteration);
     await ws.git.resetHard(ws.head);
     if (KEPT.has(row.status)) this.#targetFiles = (await ws.git.listFiles()).filter(this.#isTarget);
@@ -31328,7 +32570,8 @@ var BatchLoop = class {
     const best = currentIncumbent(this.#log).score;
     const elapsed = performance.now() - this.#started;
     const etaMs = this.done > 0 ? elapsed / this.done * (planned - this.done) : null;
-    this.#deps.emit({ type: "experiment", row, index: this.done, of: planned, best, etaMs });
+    this.#deps.emit({ type: "experiment", row: safe, index: this.done, of: planned, best, etaMs });
+    if (fatal) return `the agent cannot work: ${safe.reason ?? safe.description}`;
     return verdict.status === "violation" && verdict.reason?.includes("cannot restore") ? verdict.reason : null;
   }
   /** Scope, duplicates, commit, eval, decision: everything between the agent and the ledger. */
@@ -31452,11 +32695,11 @@ var BatchLoop = class {
     let status = judgement.status;
     let reason = judgement.reason;
     if ((status === "keep" || status === "simplification") && this.#config.checks) {
-      const failed = await this.#runChecks(iteration);
-      if (failed) {
+      const failed2 = await this.#runChecks(iteration);
+      if (failed2) {
         status = "checks_failed";
-        reason = failed.reason;
-        tail = failed.tail;
+        reason = failed2.reason;
+        tail = failed2.tail;
       }
     }
     const hasGuards = Object.keys(policy.guards).length > 0;
@@ -31479,7 +32722,7 @@ var BatchLoop = class {
   /** The user's correctness command, in the candidate's worktree; null when it passes. */
   async #runChecks(iteration) {
     const checks = this.#config.checks;
-    const logPath = join6(this.#ws.stateDir, "logs", `${iteration}-checks.log`);
+    const logPath = join8(this.#ws.stateDir, "logs", `${iteration}-checks.log`);
     const result = await runProcess({
       command: checks.command,
       cwd: this.#ws.worktree,
@@ -31509,7 +32752,7 @@ function addSamples(samples, metrics) {
 function round6(x) {
   return Number(x.toPrecision(12));
 }
-function fmt2(x) {
+function fmt3(x) {
   return Number(x.toPrecision(4)).toString();
 }
 function roundEvidence(e) {
@@ -31527,7 +32770,7 @@ function roundEvidence(e) {
 // action/cli/check.ts
 import { mkdtemp, rm as rm3 } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join as join7 } from "node:path";
+import { join as join9 } from "node:path";
 
 // action/decide/power.ts
 function estimatePower(effectSd, settings, trials = 2e3, seed = 1) {
@@ -31576,18 +32819,18 @@ function detectableEffect(settings, target = 0.8) {
 // action/cli/check.ts
 async function checkEval(options) {
   const { config: config2, out } = options;
-  const logs = await mkdtemp(join7(tmpdir(), "autoexp-check-"));
+  const logs = await mkdtemp(join9(tmpdir(), "autoexp-check-"));
   const frozenBefore = await hashFrozen(options.dir, config2.frozen);
   const samples = {};
   const seconds = [];
-  let failed = 0;
+  let failed2 = 0;
   try {
     for (let i = 0; i < options.runs; i++) {
-      const outcome = await runEval(config2, options.dir, join7(logs, `${i}.log`), options.env);
+      const outcome = await runEval(config2, options.dir, join9(logs, `${i}.log`), options.env);
       seconds.push(outcome.durationMs / 1e3);
       const shown = Object.entries(outcome.metrics).map(([k, v]) => `${k} ${formatScore(v)}`).join(", ");
       if (outcome.status !== "ok") {
-        failed++;
+        failed2++;
         out(
           `run ${i + 1}/${options.runs}: FAILED (${outcome.problem}) after ${outcome.durationMs.toFixed(0)} ms${shown ? `; parsed ${shown}` : ""}`
         );
@@ -31608,9 +32851,9 @@ async function checkEval(options) {
       out(
         `PROBLEM: the eval changed frozen files (${tampered.join(", ")}); autoexp would record every experiment as a violation`
       );
-    if (failed > 0) {
+    if (failed2 > 0) {
       out(
-        `PROBLEM: ${failed} of ${options.runs} runs did not give every metric in eval.metrics; autoexp would record them as crashes. Fix the eval's output first.`
+        `PROBLEM: ${failed2} of ${options.runs} runs did not give every metric in eval.metrics; autoexp would record them as crashes. Fix the eval's output first.`
       );
       return 1;
     }
@@ -31687,14 +32930,14 @@ async function checkEval(options) {
 
 // action/cli/find-templates.ts
 import { existsSync as existsSync2 } from "node:fs";
-import { dirname as dirname2, join as join8 } from "node:path";
+import { dirname as dirname3, join as join10 } from "node:path";
 import { fileURLToPath } from "node:url";
 function findTemplates(from = import.meta.url) {
-  let dir = dirname2(fileURLToPath(from));
+  let dir = dirname3(fileURLToPath(from));
   for (let i = 0; i < 5; i++) {
-    const candidate = join8(dir, "templates");
-    if (existsSync2(join8(candidate, "examples"))) return candidate;
-    dir = dirname2(dir);
+    const candidate = join10(dir, "templates");
+    if (existsSync2(join10(candidate, "examples"))) return candidate;
+    dir = dirname3(dir);
   }
   throw new Error("autoexp's templates/ folder is missing from this installation");
 }
@@ -31732,7 +32975,8 @@ function formatEvent(event, metric2) {
         "keep",
         "simplification"
       ].includes(row.status) && row.reason ? `  (${row.reason})` : "";
-      return `${n} #${row.iteration} ${row.status.padEnd(14)} ${score}${delta}  best ${formatScore(event.best)}${eta}  ${row.description}${why}`;
+      const cost = row.cost_usd > 0 ? `  $${row.cost_usd.toFixed(4)}` : "";
+      return `${n} #${row.iteration} ${row.status.padEnd(14)} ${score}${delta}  best ${formatScore(event.best)}${eta}${cost}  ${row.description}${why}`;
     }
   }
 }
@@ -31886,8 +33130,8 @@ async function demoCommand(args, io) {
       `${dir} exists and is not empty: choose a new --dir (the demo never writes into existing files)`
     );
   }
-  await mkdir3(dir, { recursive: true });
-  await cp(join9(findTemplates(), "examples", "tiny-train"), dir, { recursive: true });
+  await mkdir4(dir, { recursive: true });
+  await cp(join11(findTemplates(), "examples", "tiny-train"), dir, { recursive: true });
   const git = new Git(dir, io.env);
   await git.raw(["init", "--quiet", "--initial-branch=main"]);
   const identity = await git.raw(["config", "user.email"]).catch(() => "");
@@ -31900,7 +33144,7 @@ async function demoCommand(args, io) {
   io.out(
     `autoexp demo: a tiny neural network in ${dir}; the search agent tunes train.js, eval.js is frozen`
   );
-  const config2 = await readValidConfig(join9(dir, "autoexp.yml"));
+  const config2 = await readValidConfig(join11(dir, "autoexp.yml"));
   const code = await runAndReport(io, { repoDir: dir, config: config2, tag: "demo", experiments });
   io.out(
     `
@@ -31932,6 +33176,8 @@ async function validateCommand(args, io) {
       return 2;
     }
   }
+  const agentIssue = agentProblem(config2.agent, process.env);
+  if (agentIssue) io.err(`warning: ${agentIssue}`);
   const [primary, ...others] = objectiveSpecs(config2);
   const rule = others.length > 0 || config2.decide.rule !== "primary" ? ` (rule ${config2.decide.rule})` : "";
   io.out(
@@ -32028,7 +33274,7 @@ async function reportCommand(args, io) {
       `--goal must be minimize or maximize, got ${JSON.stringify(values.goal)}`
     );
   }
-  const text = await readFile8(resolve(io.cwd, file2), "utf8").catch(() => {
+  const text = await readFile9(resolve(io.cwd, file2), "utf8").catch(() => {
     throw new AutoexpError(`cannot read ${file2}: no such file`);
   });
   let markdown;
@@ -32043,7 +33289,7 @@ async function reportCommand(args, io) {
   } catch (error62) {
     throw new AutoexpError(`cannot read ${file2}: ${error62.message}`);
   }
-  if (values.out) await writeFile4(resolve(io.cwd, values.out), markdown);
+  if (values.out) await writeFile6(resolve(io.cwd, values.out), markdown);
   else io.out(markdown);
   return 0;
 }

@@ -22,6 +22,8 @@ export interface ProposeContext {
   scratchDir: string;
   /** The agent's environment: the eval's, plus the agent's own secrets. */
   env: Record<string, string | undefined>;
+  /** Removes secret values from text the agent writes to disk (its logs, the model's answer). */
+  redact: (text: string) => string;
   /** notes.md as it stands: the agent's memory across experiments and batches. */
   notes: string;
   experimentsLeft: number;

@@ -134,7 +134,10 @@ export function createApiAgent(config: ApiAgentConfig): Agent {
         costUsd: priceOf(reply.usage, config.price),
         ...(reply.usage ? { usage: reply.usage } : {}),
       };
-      await writeFile(join(context.scratchDir, `answer-${context.iteration}.md`), reply.text);
+      await writeFile(
+        join(context.scratchDir, `answer-${context.iteration}.md`),
+        context.redact(reply.text),
+      );
       if (!reply.text.trim()) {
         return {
           ok: false,

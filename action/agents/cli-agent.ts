@@ -146,6 +146,10 @@ export function createCliAgent(config: CliAgentConfig): Agent {
         logPath: files.log,
         ...(preset?.stdin ? { stdinFile: files.prompt } : {}),
       });
+      // The tool's log stays on the runner; still, no key is left in it.
+      const raw = await readFile(files.log, "utf8").catch(() => "");
+      const clean = context.redact(raw);
+      if (clean !== raw) await writeFile(files.log, clean);
       const output = await readEnd(files.log, 256 * 1024);
       const report = preset ? preset.read(output) : await readUsageFile(files.usage);
       const usage = report.usage;

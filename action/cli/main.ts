@@ -1,6 +1,7 @@
 import { cp, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { agentProblem } from "../agents/create-agent.ts";
 import { checkScopeFiles } from "../config/check-scope-files.ts";
 import { loadConfig } from "../config/load-config.ts";
 import type { Config } from "../config/schema.ts";
@@ -234,6 +235,9 @@ async function validateCommand(args: readonly string[], io: Io): Promise<number>
       return 2;
     }
   }
+  // Not fatal here: a config is often checked on a machine that will not run the agent.
+  const agentIssue = agentProblem(config.agent, process.env);
+  if (agentIssue) io.err(`warning: ${agentIssue}`);
   const [primary, ...others] = objectiveSpecs(config);
   const rule =
     others.length > 0 || config.decide.rule !== "primary" ? ` (rule ${config.decide.rule})` : "";

@@ -41,7 +41,8 @@ export function formatEvent(event: BatchEvent, metric: string): string {
         ].includes(row.status) && row.reason
           ? `  (${row.reason})`
           : "";
-      return `${n} #${row.iteration} ${row.status.padEnd(14)} ${score}${delta}  best ${formatScore(event.best)}${eta}  ${row.description}${why}`;
+      const cost = row.cost_usd > 0 ? `  $${row.cost_usd.toFixed(4)}` : "";
+      return `${n} #${row.iteration} ${row.status.padEnd(14)} ${score}${delta}  best ${formatScore(event.best)}${eta}${cost}  ${row.description}${why}`;
     }
   }
 }

@@ -16,7 +16,7 @@ export function validateConfig(raw: unknown): ValidationResult {
   const parsed = configSchema.safeParse(raw ?? {});
   if (!parsed.success) return { ok: false, problems: parsed.error.issues.map(toProblem) };
   const config = parsed.data;
-  const problems = [...checkObjectives(config), ...checkScopeGlobs(config)];
+  const problems = [...checkObjectives(config), ...checkScopeGlobs(config), ...checkAgent(config)];
   return problems.length > 0 ? { ok: false, problems } : { ok: true, config, warnings: [] };
 }
 
@@ -124,6 +124,24 @@ function checkObjectives(config: Config): ConfigProblem[] {
     }
   }
   return problems;
+}
+
+/** A cost budget must be countable: agents that report only tokens need a price. */
+function checkAgent(config: Config): ConfigProblem[] {
+  const { agent, budget } = config;
+  if (budget.cost_usd === undefined) return [];
+  if (
+    (agent.use === "openai" || agent.use === "anthropic" || agent.use === "codex") &&
+    !agent.price
+  ) {
+    return [
+      {
+        path: "agent.price",
+        message: `budget.cost_usd needs a price to count against: ${agent.use} reports tokens, not dollars. Add price: { input: <USD per million input tokens>, output: <USD per million output tokens> }`,
+      },
+    ];
+  }
+  return [];
 }
 
 function checkScopeGlobs(config: Config): ConfigProblem[] {

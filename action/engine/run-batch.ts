@@ -673,6 +673,7 @@ class BatchLoop {
         mayCreate: this.#isTarget,
         scratchDir: scratch,
         env: this.#deps.agentEnv,
+        redact: this.#deps.redact,
         notes,
         experimentsLeft: planned - this.done,
         budget: this.#budgetLeft(planned),
@@ -684,6 +685,8 @@ class BatchLoop {
       };
     }
     const agentSeconds = round((performance.now() - agentStart) / 1000);
+    // What the agent says goes into commit messages, the ledger and the output: never a key.
+    proposal = redactDeep(proposal, this.#deps.redact);
     faults.at("after-agent", iteration);
     if (proposal.ok && proposal.exhausted) {
       await ws.git.resetHard(head);

@@ -127,6 +127,8 @@ export function renderDashboard(view: LedgerView): string {
   if (view.remeasureRuns > 0) facts.push(`incumbent re-runs: ${view.remeasureRuns}`);
   if (view.evalSeconds > 0) facts.push(`eval time: ${Math.round(view.evalSeconds)}s`);
   if (view.costUsd > 0) facts.push(`cost: $${view.costUsd.toFixed(2)}`);
+  if (view.tokensIn + view.tokensOut > 0)
+    facts.push(`tokens: ${formatCount(view.tokensIn)} in, ${formatCount(view.tokensOut)} out`);
   if (view.stopReason) facts.push(`last batch stopped: ${view.stopReason}`);
   if (facts.length > 0) parts.push("", facts.join(" · "));
   for (const d of view.drift) parts.push("", `> [!WARNING]\n> Drift: ${escapeCell(d)}`);
@@ -141,4 +143,11 @@ export function renderDashboard(view: LedgerView): string {
   );
   parts.push(renderTable(recent, view.metric, true), "");
   return parts.join("\n");
+}
+
+/** 950, 12.3k, 4.1M. */
+function formatCount(n: number): string {
+  if (n < 1000) return String(n);
+  if (n < 1e6) return `${Number((n / 1e3).toPrecision(3))}k`;
+  return `${Number((n / 1e6).toPrecision(3))}M`;
 }

@@ -43,6 +43,9 @@ export interface LedgerView {
   minDelta: number | null;
   stopReason: string | null;
   costUsd: number;
+  /** Tokens the agent's model read and wrote, all experiments. */
+  tokensIn: number;
+  tokensOut: number;
   evalSeconds: number;
 }
 
@@ -109,6 +112,8 @@ export function viewFromLog(log: ParsedLog, title?: string): LedgerView {
     minDelta: log.config?.min_delta ?? null,
     stopReason: last?.event === "end" ? (last.reason ?? null) : null,
     costUsd: log.results.reduce((s, r) => s + (r.cost_usd || 0), 0),
+    tokensIn: log.results.reduce((s, r) => s + (r.tokens_in || 0), 0),
+    tokensOut: log.results.reduce((s, r) => s + (r.tokens_out || 0), 0),
     evalSeconds:
       log.results.reduce((s, r) => s + (r.eval_seconds || 0), 0) +
       log.remeasures.reduce((s, m) => s + (m.eval_seconds || 0), 0),
@@ -159,6 +164,8 @@ export function viewFromTsv(tsv: ParsedTsv, goal: Goal, title = "results.tsv"): 
     minDelta: null,
     stopReason: null,
     costUsd: 0,
+    tokensIn: 0,
+    tokensOut: 0,
     evalSeconds: 0,
   };
 }

@@ -54,9 +54,50 @@ describe("config", () => {
         expect.stringMatching(
           /^decide\.min_delta: min_delta is an improvement size, so it must be >= 0/,
         ),
-        expect.stringMatching(/^agent\.use: agent\.use must be one of: search, command/),
+        expect.stringMatching(
+          /^agent\.use: agent\.use must be one of: search, command, claude-code, codex, aider, openai, anthropic$/,
+        ),
       ]),
     );
+  });
+
+  it.each([
+    [
+      "agent: { use: openai }",
+      /^agent\.model: .*agent\.model is required for openai, e\.g\. model: gpt-5/,
+    ],
+    [
+      "agent: { use: openai, model: m, base_url: localhost:8000 }",
+      /^agent\.base_url: base_url must be an http\(s\) URL/,
+    ],
+    [
+      "agent: { use: anthropic, model: m, api_key_env: 'my key' }",
+      /^agent\.api_key_env: must be an environment variable name/,
+    ],
+    ["agent: { use: openai, model: m, price: { input: 1 } }", /^agent\.price\.output: /],
+    ["agent: { use: claude-code, modle: x }", /^agent: unknown field `modle`/],
+    [
+      "agent: { use: codex, model: m }\nbudget: { cost_usd: 5 }",
+      /^agent\.price: budget\.cost_usd needs a price to count against: codex reports tokens/,
+    ],
+  ])("refuses a bad agent: %s", (agent, message) => {
+    expect(problems(`${minimal}${agent}\n`)[0]).toMatch(message);
+  });
+
+  it("fills an API agent's defaults: the public endpoint, the usual key variable, retries", () => {
+    const parsed = parseConfigText(`${minimal}agent: { use: anthropic, model: claude-x }\n`);
+    expect(parsed.ok && parsed.config.agent).toMatchObject({
+      use: "anthropic",
+      base_url: "https://api.anthropic.com",
+      api_key_env: "ANTHROPIC_API_KEY",
+      retries: 4,
+      timeout: 300_000,
+      context_chars: 60_000,
+    });
+    const local = parseConfigText(
+      `${minimal}agent: { use: openai, model: llama, base_url: "http://localhost:11434/v1", api_key_env: null }\n`,
+    );
+    expect(local.ok && local.config.agent).toMatchObject({ api_key_env: null });
   });
 
   it("refuses a config with no goal, or two goals under the primary rule", () => {
