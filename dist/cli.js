@@ -32820,13 +32820,14 @@ function detectableEffect(settings, target = 0.8) {
 async function checkEval(options) {
   const { config: config2, out } = options;
   const logs = await mkdtemp(join9(tmpdir(), "autoexp-check-"));
+  const env = splitEnv(options.env, config2.agent).evalEnv;
   const frozenBefore = await hashFrozen(options.dir, config2.frozen);
   const samples = {};
   const seconds = [];
   let failed2 = 0;
   try {
     for (let i = 0; i < options.runs; i++) {
-      const outcome = await runEval(config2, options.dir, join9(logs, `${i}.log`), options.env);
+      const outcome = await runEval(config2, options.dir, join9(logs, `${i}.log`), env);
       seconds.push(outcome.durationMs / 1e3);
       const shown = Object.entries(outcome.metrics).map(([k, v]) => `${k} ${formatScore(v)}`).join(", ");
       if (outcome.status !== "ok") {

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { splitEnv } from "../agents/secrets.ts";
 import type { Config } from "../config/schema.ts";
 import { goalMetrics } from "../config/validate-config.ts";
 import { chooseMinDeltas } from "../decide/ledger-state.ts";
@@ -31,13 +32,15 @@ export interface CheckOptions {
 export async function checkEval(options: CheckOptions): Promise<number> {
   const { config, out } = options;
   const logs = await mkdtemp(join(tmpdir(), "autoexp-check-"));
+  // The same environment as in a batch: no agent or provider keys.
+  const env = splitEnv(options.env, config.agent).evalEnv;
   const frozenBefore = await hashFrozen(options.dir, config.frozen);
   const samples: Record<string, number[]> = {};
   const seconds: number[] = [];
   let failed = 0;
   try {
     for (let i = 0; i < options.runs; i++) {
-      const outcome = await runEval(config, options.dir, join(logs, `${i}.log`), options.env);
+      const outcome = await runEval(config, options.dir, join(logs, `${i}.log`), env);
       seconds.push(outcome.durationMs / 1000);
       const shown = Object.entries(outcome.metrics)
         .map(([k, v]) => `${k} ${formatScore(v)}`)
