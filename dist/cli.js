@@ -31451,7 +31451,8 @@ function validateTag(tag) {
   return tag;
 }
 function defaultTag(name, now = /* @__PURE__ */ new Date()) {
-  return `${name}-${now.toISOString().slice(0, 10).replaceAll("-", "")}`;
+  const night = new Date(now.getTime() - 12 * 36e5);
+  return `${name}-${night.toISOString().slice(0, 10).replaceAll("-", "")}`;
 }
 
 // action/engine/faults.ts
@@ -31998,13 +31999,20 @@ var Workspace = class _Workspace {
   async writeRendered(log) {
     const dir = join7(this.worktree, recordDir(this.tag));
     await mkdir2(dir, { recursive: true });
-    const metrics = log.config ? [log.config.metric, ...Object.keys(log.config.guards)] : ["score"];
-    const view = viewFromLog(log);
-    const scores = new Map(view.rows.map((r) => [r.iteration, r.score]));
-    await writeAtomic(join7(dir, "results.tsv"), renderResultsTsv(metrics, log.results, scores));
-    await writeAtomic(join7(dir, "dashboard.md"), renderDashboard(view));
+    const files = renderRecordFiles(log);
+    await writeAtomic(join7(dir, "results.tsv"), files.results);
+    await writeAtomic(join7(dir, "dashboard.md"), files.dashboard);
   }
 };
+function renderRecordFiles(log) {
+  const metrics = log.config ? [log.config.metric, ...Object.keys(log.config.guards)] : ["score"];
+  const view = viewFromLog(log);
+  const scores = new Map(view.rows.map((r) => [r.iteration, r.score]));
+  return {
+    results: renderResultsTsv(metrics, log.results, scores),
+    dashboard: renderDashboard(view)
+  };
+}
 async function findRepository(dir, env) {
   const top = await new Git(dir, env).raw(["rev-parse", "--show-toplevel"]).catch((cause) => {
     throw new AutoexpError(
@@ -32075,7 +32083,10 @@ async function runBatch(options) {
     delete agentEnv.AUTOEXP_FAULT;
     const redact = createRedactor(split.values);
     const safeEmit = (event) => emit(redactDeep(event, redact));
+    const checkpoint = options.checkpoint ?? (async () => {
+    });
     const log = existing ?? await startTag(ws, config2, { metric: metric2, goal, evalEnv, emit: safeEmit });
+    if (!existing) await checkpoint();
     if (existing) {
       await checkCompatible(ws, config2, existing.config, metric2);
       emit({
@@ -32093,7 +32104,8 @@ async function runBatch(options) {
       agentEnv,
       redact,
       faults: createFaults(env),
-      emit: safeEmit
+      emit: safeEmit,
+      checkpoint
     });
     const planned = options.experiments ?? config2.budget.experiments;
     const stopReason = redact(await engine.run(planned, options.signal));
@@ -32109,6 +32121,7 @@ async function runBatch(options) {
     log.batches.push(end);
     await ws.finalize(log, []);
     await ws.git.resetHard(ws.head);
+    await checkpoint();
     const view = viewFromLog(log);
     const inc = currentIncumbent(log);
     return {
@@ -32332,10 +32345,13 @@ var BatchLoop = class {
     while (true) {
       const stop = this.#budgetStop(planned, signal);
       if (stop) return stop;
+      const before = this.#ws.head;
       const broken = await this.#remeasure();
+      if (this.#ws.head !== before) await this.#deps.checkpoint();
       if (broken) return broken;
       if (signal?.aborted) return "interrupted";
       const outcome = await this.#experiment(planned);
+      await this.#deps.checkpoint();
       if (outcome) return outcome;
     }
   }
@@ -32484,6 +32500,7 @@ var BatchLoop = class {
     const incumbent = currentIncumbent(this.#log);
     const scratch = join8(ws.stateDir, "scratch");
     await mkdir3(scratch, { recursive: true });
+    this.#deps.emit({ type: "start", iteration, index: this.done + 1, of: planned });
     const notesPath = join8(ws.worktree, recordDir(ws.tag), "notes.md");
     const notes = await readFile8(notesPath, "utf8").catch(() => "");
     const agentStart = performance.now();
@@ -32958,6 +32975,8 @@ function formatEvent(event, metric2) {
       return `            #${event.iteration} run ${event.run}: ${event.reason}`;
     case "stop":
       return `stopped     ${event.reason}`;
+    case "start":
+      return null;
     case "experiment": {
       const { row } = event;
       const width = String(event.of).length;
@@ -33097,7 +33116,10 @@ async function runAndReport(io, options) {
       ...options,
       env: io.env,
       signal: controller.signal,
-      onEvent: (event) => io.out(formatEvent(event, metric2))
+      onEvent: (event) => {
+        const line = formatEvent(event, metric2);
+        if (line !== null) io.out(line);
+      }
     });
     const pct = result.improvementPct !== null ? ` (${result.improvementPct > 0 ? "+" : ""}${result.improvementPct.toFixed(2)}%)` : "";
     io.out(

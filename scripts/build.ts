@@ -7,7 +7,7 @@ import { build } from "esbuild";
 
 const check = process.argv.includes("--check");
 const outdir = check ? mkdtempSync(join(tmpdir(), "autoexp-dist-")) : "dist";
-const entries = { cli: "action/cli.ts" };
+const entries = { cli: "action/cli.ts", action: "action/action.ts" };
 
 await build({
   entryPoints: entries,

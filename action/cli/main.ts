@@ -149,7 +149,10 @@ async function runAndReport(
       ...options,
       env: io.env,
       signal: controller.signal,
-      onEvent: (event) => io.out(formatEvent(event, metric)),
+      onEvent: (event) => {
+        const line = formatEvent(event, metric);
+        if (line !== null) io.out(line);
+      },
     });
     const pct =
       result.improvementPct !== null

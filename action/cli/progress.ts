@@ -3,7 +3,7 @@ import { formatDelta, formatScore } from "../ledger/render-dashboard.ts";
 import { formatDuration } from "../util/duration.ts";
 
 /** One line per event for the terminal: n/N, status, metric, delta, best so far, ETA. */
-export function formatEvent(event: BatchEvent, metric: string): string {
+export function formatEvent(event: BatchEvent, metric: string): string | null {
   switch (event.type) {
     case "recovered":
       return event.messages.map((m) => `recovered: ${m}`).join("\n");
@@ -17,6 +17,8 @@ export function formatEvent(event: BatchEvent, metric: string): string {
       return `            #${event.iteration} run ${event.run}: ${event.reason}`;
     case "stop":
       return `stopped     ${event.reason}`;
+    case "start":
+      return null;
     case "experiment": {
       const { row } = event;
       const width = String(event.of).length;

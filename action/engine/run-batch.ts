@@ -64,6 +64,7 @@ export type BatchEvent =
       best: number;
       etaMs: number | null;
     }
+  | { type: "start"; iteration: number; index: number; of: number }
   | { type: "stop"; reason: string };
 
 export interface BatchOptions {
@@ -78,6 +79,11 @@ export interface BatchOptions {
   onEvent?: (event: BatchEvent) => void;
   /** Checked between experiments: a requested stop ends the batch cleanly. */
   signal?: AbortSignal;
+  /**
+   * Awaited each time the branch has moved (baseline, experiment, re-measure, batch end), before
+   * anything else runs: the Action copies the record off the machine here (a git bundle).
+   */
+  checkpoint?: () => Promise<void>;
 }
 
 export interface BatchResult {
@@ -137,7 +143,9 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
     delete agentEnv.AUTOEXP_FAULT;
     const redact = createRedactor(split.values);
     const safeEmit = (event: BatchEvent) => emit(redactDeep(event, redact));
+    const checkpoint = options.checkpoint ?? (async () => {});
     const log = existing ?? (await startTag(ws, config, { metric, goal, evalEnv, emit: safeEmit }));
+    if (!existing) await checkpoint();
     if (existing) {
       await checkCompatible(ws, config, existing.config!, metric);
       emit({
@@ -156,6 +164,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
       redact,
       faults: createFaults(env),
       emit: safeEmit,
+      checkpoint,
     });
     const planned = options.experiments ?? config.budget.experiments;
     const stopReason = redact(await engine.run(planned, options.signal));
@@ -171,6 +180,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
     log.batches.push(end);
     await ws.finalize(log, []);
     await ws.git.resetHard(ws.head!);
+    await checkpoint();
     const view = viewFromLog(log);
     const inc = currentIncumbent(log);
     return {
@@ -429,6 +439,7 @@ interface LoopDeps {
   redact: (text: string) => string;
   faults: ReturnType<typeof createFaults>;
   emit: (e: BatchEvent) => void;
+  checkpoint: () => Promise<void>;
 }
 
 type Verdict = Pick<
@@ -478,10 +489,13 @@ class BatchLoop {
     while (true) {
       const stop = this.#budgetStop(planned, signal);
       if (stop) return stop;
+      const before = this.#ws.head;
       const broken = await this.#remeasure();
+      if (this.#ws.head !== before) await this.#deps.checkpoint();
       if (broken) return broken;
       if (signal?.aborted) return "interrupted";
       const outcome = await this.#experiment(planned);
+      await this.#deps.checkpoint();
       if (outcome) return outcome;
     }
   }
@@ -654,6 +668,7 @@ class BatchLoop {
     const incumbent = currentIncumbent(this.#log);
     const scratch = join(ws.stateDir, "scratch");
     await mkdir(scratch, { recursive: true });
+    this.#deps.emit({ type: "start", iteration, index: this.done + 1, of: planned });
 
     const notesPath = join(ws.worktree, recordDir(ws.tag), "notes.md");
     const notes = await readFile(notesPath, "utf8").catch(() => "");

@@ -222,12 +222,21 @@ export class Workspace {
   async writeRendered(log: ParsedLog): Promise<void> {
     const dir = join(this.worktree, recordDir(this.tag));
     await mkdir(dir, { recursive: true });
-    const metrics = log.config ? [log.config.metric, ...Object.keys(log.config.guards)] : ["score"];
-    const view = viewFromLog(log);
-    const scores = new Map(view.rows.map((r) => [r.iteration, r.score]));
-    await writeAtomic(join(dir, "results.tsv"), renderResultsTsv(metrics, log.results, scores));
-    await writeAtomic(join(dir, "dashboard.md"), renderDashboard(view));
+    const files = renderRecordFiles(log);
+    await writeAtomic(join(dir, "results.tsv"), files.results);
+    await writeAtomic(join(dir, "dashboard.md"), files.dashboard);
   }
+}
+
+/** results.tsv and dashboard.md as the ledger says. Pure. */
+export function renderRecordFiles(log: ParsedLog): { results: string; dashboard: string } {
+  const metrics = log.config ? [log.config.metric, ...Object.keys(log.config.guards)] : ["score"];
+  const view = viewFromLog(log);
+  const scores = new Map(view.rows.map((r) => [r.iteration, r.score]));
+  return {
+    results: renderResultsTsv(metrics, log.results, scores),
+    dashboard: renderDashboard(view),
+  };
 }
 
 /** The repository containing `dir`, at its top level; a clear error when there is none. */

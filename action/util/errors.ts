@@ -23,7 +23,12 @@ export function validateTag(tag: string): string {
   return tag;
 }
 
-/** The default tag: the program's name and today's UTC date, stable across one night's batches. */
+/**
+ * The default tag: the program's name and the date the night started, i.e. the UTC date twelve
+ * hours ago. Batches from 12:00 UTC one day to 11:59 UTC the next share a tag, so the batches of
+ * one night (a cron every few hours, before and after midnight) land on one branch and one PR.
+ */
 export function defaultTag(name: string, now = new Date()): string {
-  return `${name}-${now.toISOString().slice(0, 10).replaceAll("-", "")}`;
+  const night = new Date(now.getTime() - 12 * 3_600_000);
+  return `${name}-${night.toISOString().slice(0, 10).replaceAll("-", "")}`;
 }

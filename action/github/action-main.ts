@@ -1,0 +1,274 @@
+import { existsSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { isAbsolute, join, resolve } from "node:path";
+import * as core from "@actions/core";
+import { splitEnv } from "../agents/secrets.ts";
+import { formatEvent } from "../cli/progress.ts";
+import { loadConfig } from "../config/load-config.ts";
+import type { Config } from "../config/schema.ts";
+import { formatProblems, primaryMetric } from "../config/validate-config.ts";
+import { type BatchEvent, runBatch } from "../engine/run-batch.ts";
+import { Git } from "../git/git.ts";
+import { formatDuration } from "../util/duration.ts";
+import { AutoexpError, defaultTag } from "../util/errors.ts";
+import { killActiveGroups } from "../util/run-process.ts";
+import { readHandoff, writeHandoff } from "./handoff.ts";
+import { type ActionInputs, readInputs } from "./inputs.ts";
+import { publish } from "./publish.ts";
+
+/** GitHub's limit on one step's job summary is 1 MiB; stay well under it. */
+export const SUMMARY_LIMIT = 1_000_000;
+
+const WARN = new Set([
+  "crash",
+  "timeout",
+  "violation",
+  "agent_error",
+  "guard_fail",
+  "checks_failed",
+]);
+
+/** The Action: `run` a batch on the runner, or `publish` its result. Returns the exit code. */
+export async function actionMain(
+  env: Record<string, string | undefined> = process.env,
+): Promise<number> {
+  try {
+    const inputs = readInputs(env);
+    const workspace = env.GITHUB_WORKSPACE || process.cwd();
+    const repoDir = resolve(workspace, inputs["working-directory"]);
+    if (!existsSync(repoDir))
+      throw new AutoexpError(
+        `input working-directory: ${repoDir} does not exist; nothing was run or pushed`,
+      );
+    const handoff = inputs.handoff
+      ? isAbsolute(inputs.handoff)
+        ? inputs.handoff
+        : resolve(workspace, inputs.handoff)
+      : join(env.RUNNER_TEMP || tmpdir(), "autoexp-handoff");
+    // Mask every credential in the environment, whatever prints it.
+    for (const value of splitEnv(env, { use: "search", seed: 1, exclude: [] }).values)
+      core.setSecret(value);
+    return inputs.mode === "run"
+      ? await runMode(inputs, repoDir, handoff, env)
+      : await publishMode(inputs, repoDir, handoff, env);
+  } catch (error) {
+    core.setFailed(
+      error instanceof AutoexpError
+        ? error.message
+        : `autoexp failed: ${error instanceof Error ? error.message : String(error)}`,
+    );
+    return error instanceof AutoexpError ? error.exitCode : 1;
+  }
+}
+
+async function readConfig(repoDir: string, file: string): Promise<Config> {
+  const path = join(repoDir, file);
+  if (!existsSync(path)) {
+    throw new AutoexpError(
+      `input config: ${file} not found in ${repoDir}. Create it with \`npx autoexp init\`, or point config at your file; nothing was run or pushed`,
+    );
+  }
+  const result = await loadConfig(path);
+  if (!result.ok) throw new AutoexpError(formatProblems(file, result.problems));
+  return result.config;
+}
+
+async function runMode(
+  inputs: ActionInputs,
+  repoDir: string,
+  handoff: string,
+  env: Record<string, string | undefined>,
+): Promise<number> {
+  const config = await readConfig(repoDir, inputs.config);
+  for (const value of splitEnv(env, config.agent).values) core.setSecret(value);
+  const tag = inputs.tag ?? defaultTag(config.name);
+  const metric = primaryMetric(config);
+  core.setOutput("tag", tag);
+  core.setOutput("branch", `autoexp/${tag}`);
+  await syncFromRemote(repoDir, tag, inputs.remote, env);
+
+  const controller = new AbortController();
+  const onSignal = () => {
+    if (controller.signal.aborted) {
+      killActiveGroups();
+      process.exit(130);
+    }
+    core.warning("autoexp: cancelled; stopping after the experiment in flight");
+    controller.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  let grouped = false;
+  const onEvent = (event: BatchEvent) => {
+    if (event.type === "start") {
+      core.startGroup(`experiment #${event.iteration} (${event.index}/${event.of})`);
+      grouped = true;
+      return;
+    }
+    const line = formatEvent(event, metric);
+    if (line !== null) core.info(line);
+    if (event.type === "experiment") {
+      if (grouped) core.endGroup();
+      grouped = false;
+      const { row } = event;
+      if (WARN.has(row.status))
+        core.warning(`#${row.iteration} ${row.status}: ${row.reason ?? row.description}`, {
+          title: `autoexp ${tag}`,
+        });
+      core.info(
+        `progress: ${event.index}/${event.of} done, best ${metric} ${event.best}${event.etaMs !== null && event.index < event.of ? `, about ${formatDuration(event.etaMs)} left` : ""}`,
+      );
+    }
+    if (event.type === "remeasure" && event.note)
+      core.warning(event.note, { title: `autoexp ${tag}: drift` });
+  };
+  try {
+    core.info(
+      `autoexp: tag ${tag} on branch autoexp/${tag}, agent ${config.agent.use}; handoff in ${handoff}${trigger(env)}`,
+    );
+    const result = await runBatch({
+      repoDir,
+      config,
+      tag,
+      env,
+      signal: controller.signal,
+      onEvent,
+      ...(inputs.experiments ? { experiments: inputs.experiments } : {}),
+      checkpoint: async () => {
+        await writeHandoff(repoDir, tag, handoff, env);
+      },
+    });
+    if (grouped) core.endGroup();
+    core.setOutput("baseline", String(result.baseline));
+    core.setOutput("best", String(result.best));
+    core.setOutput(
+      "improvement",
+      result.improvementPct === null ? "" : result.improvementPct.toFixed(4),
+    );
+    core.setOutput("kept", String(result.kept));
+    core.setOutput("experiments", String(result.experiments));
+    core.setOutput("stop_reason", result.stopReason);
+    core.setOutput("handoff", handoff);
+    await writeSummary(repoDir, tag, env);
+    core.info(
+      `done: ${result.experiments} experiment(s) this batch, ${result.total} on record, ${result.kept} kept; stopped: ${result.stopReason}`,
+    );
+    return 0;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
+async function publishMode(
+  inputs: ActionInputs,
+  repoDir: string,
+  handoff: string,
+  env: Record<string, string | undefined>,
+): Promise<number> {
+  const described = await readHandoff(handoff).catch(() => null);
+  let tag = inputs.tag ?? described?.tag;
+  if (!tag) tag = defaultTag((await readConfig(repoDir, inputs.config)).name);
+  core.setOutput("tag", tag);
+  core.setOutput("branch", `autoexp/${tag}`);
+  const result = await publish({
+    repoDir,
+    tag,
+    remote: inputs.remote,
+    handoff: described ? handoff : undefined,
+    env,
+    log: (line) => (line.startsWith("warning: ") ? core.warning(line.slice(9)) : core.info(line)),
+  });
+  core.setOutput("published", result.outcome);
+  core.setOutput("experiments", String(result.experiments));
+  core.info(
+    `autoexp/${tag}: ${result.outcome} at ${result.head.slice(0, 7)}, ${result.experiments} experiment(s) on ${inputs.remote}`,
+  );
+  return 0;
+}
+
+/**
+ * Brings the tag's branch from the remote so that a batch resumes it. A local branch ahead of the
+ * remote (work not yet published on a persistent runner) is kept; nothing local is overwritten.
+ */
+async function syncFromRemote(
+  repoDir: string,
+  tag: string,
+  remote: string,
+  env: Record<string, string | undefined>,
+): Promise<void> {
+  const git = new Git(repoDir, env);
+  const hasRemote = await git.raw(["remote", "get-url", "--", remote]).then(
+    () => true,
+    () => false,
+  );
+  if (!hasRemote) {
+    core.info(`no remote named ${remote}: the tag starts or resumes from this repository alone`);
+    return;
+  }
+  const listed = await git.raw(["ls-remote", "--", remote, `refs/heads/autoexp/${tag}`]);
+  if (!listed.trim()) return;
+  const into = `refs/autoexp-remote/${tag}`;
+  await git.raw([
+    "fetch",
+    "--quiet",
+    "--no-tags",
+    remote,
+    `+refs/heads/autoexp/${tag}:${into}`,
+    `refs/autoexp/${tag}/*:refs/autoexp/${tag}/*`,
+  ]);
+  const theirs = (await git.resolve(into))!;
+  const ours = await git.resolve(`refs/heads/autoexp/${tag}`);
+  if (ours === theirs) return;
+  const ancestor = async (a: string, b: string) =>
+    git.raw(["merge-base", "--is-ancestor", a, b]).then(
+      () => true,
+      () => false,
+    );
+  if (!ours || (await ancestor(ours, theirs))) {
+    await git.updateRefs([{ ref: `refs/heads/autoexp/${tag}`, sha: theirs, old: ours ?? "" }]);
+    core.info(`resuming autoexp/${tag} from ${remote} at ${theirs.slice(0, 7)}`);
+  } else {
+    core.warning(
+      `the local autoexp/${tag} has experiments ${remote} does not have yet; continuing from the local branch (publish will combine them)`,
+    );
+  }
+}
+
+/** The dashboard as the job summary, cut to fit GitHub's limit. */
+async function writeSummary(
+  repoDir: string,
+  tag: string,
+  env: Record<string, string | undefined>,
+): Promise<void> {
+  if (!env.GITHUB_STEP_SUMMARY) return;
+  const git = new Git(repoDir, env);
+  const dashboard =
+    (await git.show(`refs/heads/autoexp/${tag}`, `.autoexp/${tag}/dashboard.md`)) ?? "";
+  await core.summary.addRaw(fitSummary(dashboard)).write();
+}
+
+/** Cuts a dashboard to the summary limit at a line boundary, saying so. */
+export function fitSummary(markdown: string): string {
+  if (Buffer.byteLength(markdown) <= SUMMARY_LIMIT) return markdown;
+  const note =
+    "\n\n_The rest of the dashboard is cut to fit GitHub's job summary limit; see dashboard.md on the branch._\n";
+  let cut = markdown.slice(0, SUMMARY_LIMIT - 2000);
+  while (Buffer.byteLength(cut) > SUMMARY_LIMIT - 2000) cut = cut.slice(0, -1000);
+  return cut.slice(0, cut.lastIndexOf("\n")) + note;
+}
+
+/** "; triggered by schedule" or "; triggered by workflow_dispatch (octocat)", from the event. */
+function trigger(env: Record<string, string | undefined>): string {
+  if (!env.GITHUB_EVENT_NAME) return "";
+  let who = "";
+  try {
+    const event = JSON.parse(readFileSync(env.GITHUB_EVENT_PATH ?? "", "utf8")) as {
+      sender?: { login?: string };
+    };
+    if (event.sender?.login) who = ` (${event.sender.login})`;
+  } catch {
+    // no payload: the name is enough
+  }
+  return `; triggered by ${env.GITHUB_EVENT_NAME}${who}`;
+}

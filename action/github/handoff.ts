@@ -1,0 +1,85 @@
+import { existsSync } from "node:fs";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { Git } from "../git/git.ts";
+
+/**
+ * What the GPU job hands to the publish job: the tag's branch and its experiments' refs as a git
+ * bundle, and a small JSON description. Written again after every experiment, each file replaced
+ * atomically, so whatever kills the batch, the folder holds a complete record of everything
+ * before the experiment in flight.
+ */
+export interface Handoff {
+  version: 1;
+  tag: string;
+  head: string;
+  refs: Record<string, string>;
+  experiments: number;
+  written: string;
+}
+
+export const BUNDLE = "autoexp.bundle";
+export const DESCRIPTION = "handoff.json";
+
+/** Writes (or replaces) the handoff for `tag` from the repository at `repoDir`. */
+export async function writeHandoff(
+  repoDir: string,
+  tag: string,
+  dir: string,
+  env: Record<string, string | undefined>,
+): Promise<Handoff | null> {
+  const git = new Git(repoDir, env);
+  const head = await git.resolve(`refs/heads/autoexp/${tag}`);
+  if (!head) return null;
+  const refs = await listRefs(git, `refs/autoexp/${tag}/`);
+  await mkdir(dir, { recursive: true });
+  const temp = join(dir, `${BUNDLE}.tmp-${process.pid}`);
+  await git.raw([
+    "bundle",
+    "create",
+    "--quiet",
+    temp,
+    `refs/heads/autoexp/${tag}`,
+    ...Object.keys(refs),
+  ]);
+  await rename(temp, join(dir, BUNDLE));
+  const log = (await git.show(head, `.autoexp/${tag}/log.jsonl`)) ?? "";
+  const handoff: Handoff = {
+    version: 1,
+    tag,
+    head,
+    refs,
+    experiments: log.split("\n").filter((l) => l.startsWith('{"type":"result"')).length - 1,
+    written: new Date().toISOString(),
+  };
+  const desc = join(dir, `${DESCRIPTION}.tmp-${process.pid}`);
+  await writeFile(desc, `${JSON.stringify(handoff, null, 2)}\n`);
+  await rename(desc, join(dir, DESCRIPTION));
+  return handoff;
+}
+
+/** Reads a handoff folder, or null when there is none. */
+export async function readHandoff(dir: string): Promise<Handoff | null> {
+  if (!existsSync(join(dir, DESCRIPTION)) || !existsSync(join(dir, BUNDLE))) return null;
+  const handoff = JSON.parse(await readFile(join(dir, DESCRIPTION), "utf8")) as Handoff;
+  if (handoff.version !== 1 || typeof handoff.tag !== "string" || typeof handoff.head !== "string")
+    throw new Error(`${join(dir, DESCRIPTION)} is not an autoexp handoff`);
+  return handoff;
+}
+
+/** Removes a handoff folder's files (after a successful publish, say). */
+export async function clearHandoff(dir: string): Promise<void> {
+  await rm(join(dir, BUNDLE), { force: true });
+  await rm(join(dir, DESCRIPTION), { force: true });
+}
+
+/** name -> sha of every ref under a prefix. */
+export async function listRefs(git: Git, prefix: string): Promise<Record<string, string>> {
+  const out = await git.raw(["for-each-ref", "--format=%(refname) %(objectname)", prefix]);
+  const refs: Record<string, string> = {};
+  for (const line of out.split("\n")) {
+    const [name, sha] = line.split(" ");
+    if (name && sha) refs[name] = sha;
+  }
+  return refs;
+}

@@ -1,0 +1,262 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { renderRecordFiles } from "../engine/workspace.ts";
+import { Git, GitError } from "../git/git.ts";
+import { parseLog } from "../ledger/log-jsonl.ts";
+import { AutoexpError } from "../util/errors.ts";
+import { BUNDLE, listRefs, readHandoff } from "./handoff.ts";
+import { mergeLedgers } from "./merge-records.ts";
+
+export interface PublishOptions {
+  repoDir: string;
+  tag: string;
+  remote: string;
+  /** A handoff folder from the run job; without one, the local branch is published. */
+  handoff?: string | undefined;
+  env: Record<string, string | undefined>;
+  log?: (line: string) => void;
+  /** Attempts when another publisher moves the branch in between. */
+  attempts?: number;
+}
+
+export interface PublishResult {
+  /** created: a new branch; fast-forward; merged: another batch had published first; up-to-date. */
+  outcome: "created" | "fast-forward" | "merged" | "up-to-date";
+  head: string;
+  /** Experiments on the remote branch after publishing (baseline not counted). */
+  experiments: number;
+  attempts: number;
+}
+
+/**
+ * Pushes a tag's branch, its experiments' refs and its record to the remote, and never
+ * force-pushes. If the remote branch moved on since this batch started (another publisher of the
+ * same tag), the two records are combined on top of the remote's (see merge-records.ts) and the
+ * push is tried again; the remote's commits are never rewritten.
+ */
+export async function publish(options: PublishOptions): Promise<PublishResult> {
+  const { tag, remote } = options;
+  const log = options.log ?? (() => {});
+  // Record commits need an identity; a fresh runner may have none configured.
+  const probe = new Git(options.repoDir, options.env);
+  const email = (await probe.raw(["config", "user.email"]).catch(() => "")).trim();
+  const git = email
+    ? probe
+    : new Git(options.repoDir, {
+        ...options.env,
+        GIT_AUTHOR_NAME: "autoexp",
+        GIT_AUTHOR_EMAIL: "autoexp@users.noreply.invalid",
+        GIT_COMMITTER_NAME: "autoexp",
+        GIT_COMMITTER_EMAIL: "autoexp@users.noreply.invalid",
+      });
+  const dir = `.autoexp/${tag}`;
+  const ns = `refs/autoexp-publish/${tag}`;
+
+  // What to publish: the handoff's bundle, or the local branch.
+  let head: string | null;
+  let refs: Record<string, string>;
+  const handoff = options.handoff ? await readHandoff(options.handoff) : null;
+  if (handoff) {
+    if (handoff.tag !== tag)
+      throw new AutoexpError(
+        `the handoff in ${options.handoff} is for tag ${handoff.tag}, not ${tag}; nothing was pushed`,
+      );
+    await git.raw([
+      "fetch",
+      "--quiet",
+      "--no-tags",
+      join(options.handoff!, BUNDLE),
+      `+refs/heads/autoexp/${tag}:${ns}/head`,
+      `+refs/autoexp/${tag}/*:${ns}/n/*`,
+    ]);
+    head = await git.resolve(`${ns}/head`);
+    refs = renameRefs(await listRefs(git, `${ns}/n/`), `${ns}/n/`, `refs/autoexp/${tag}/`);
+  } else {
+    head = await git.resolve(`refs/heads/autoexp/${tag}`);
+    refs = await listRefs(git, `refs/autoexp/${tag}/`);
+  }
+  if (!head) {
+    throw new AutoexpError(
+      `nothing to publish for tag ${tag}: no handoff${options.handoff ? ` in ${options.handoff}` : ""} and no local branch autoexp/${tag}`,
+    );
+  }
+  const ours = await git.show(head, `${dir}/log.jsonl`);
+  if (ours === null)
+    throw new AutoexpError(
+      `autoexp/${tag} has no ${dir}/log.jsonl: it is not an autoexp branch; nothing was pushed`,
+    );
+
+  const attempts = options.attempts ?? 5;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    const remoteHead = await fetchRemoteHead(git, remote, tag, `${ns}/remote`);
+    const remoteRefs = await lsRemote(git, remote, `refs/autoexp/${tag}/*`);
+    let target = head;
+    let push: Record<string, string> = refs;
+    let outcome: PublishResult["outcome"];
+    if (!remoteHead) outcome = "created";
+    else if (remoteHead === head || (await isAncestor(git, head, remoteHead)))
+      outcome = "up-to-date";
+    else if (await isAncestor(git, remoteHead, head)) outcome = "fast-forward";
+    else {
+      const theirs = await git.show(remoteHead, `${dir}/log.jsonl`);
+      if (theirs === null) {
+        throw new AutoexpError(
+          `the remote's branch autoexp/${tag} exists but has no ${dir}/log.jsonl, so it was not made by autoexp; nothing was pushed. Use another tag`,
+        );
+      }
+      const mergeBase = (await git.raw(["merge-base", head, remoteHead])).trim();
+      const base = (await git.show(mergeBase, `${dir}/log.jsonl`)) ?? "";
+      const merged = mergeLedgers(base, ours, theirs, tag);
+      target = await recordCommit(
+        git,
+        remoteHead,
+        dir,
+        merged.text,
+        {
+          ours: (await git.show(head, `${dir}/notes.md`)) ?? "",
+          theirs: (await git.show(remoteHead, `${dir}/notes.md`)) ?? "",
+          base: (await git.show(mergeBase, `${dir}/notes.md`)) ?? "",
+        },
+        `autoexp(${tag}): ${merged.added} experiment(s) from a parallel batch, numbered after the remote's`,
+      );
+      push = {};
+      for (const [name, sha] of Object.entries(refs)) {
+        const n = Number(name.slice(`refs/autoexp/${tag}/`.length));
+        const moved = merged.renumbered.get(n);
+        if (moved !== undefined) push[`refs/autoexp/${tag}/${moved}`] = sha;
+      }
+      outcome = "merged";
+      log(
+        `the remote branch moved on since this batch started: ${merged.added} experiment(s) of this batch are added after the remote's`,
+      );
+    }
+    const refspecs: string[] = [];
+    if (outcome !== "up-to-date") refspecs.push(`${target}:refs/heads/autoexp/${tag}`);
+    for (const [name, sha] of Object.entries(push)) {
+      if (remoteRefs[name] === sha) continue;
+      if (remoteRefs[name] !== undefined) {
+        log(`warning: ${name} already exists on ${remote} with other content; left as it is`);
+        continue;
+      }
+      refspecs.push(`${sha}:${name}`);
+    }
+    if (refspecs.length === 0) {
+      log(`autoexp/${tag} on ${remote} already has everything`);
+      return {
+        outcome: "up-to-date",
+        head: remoteHead ?? head,
+        experiments: countExperiments(ours),
+        attempts: attempt,
+      };
+    }
+    try {
+      await git.raw(["push", "--atomic", "--porcelain", "--quiet", remote, ...refspecs]);
+      const published = outcome === "up-to-date" ? remoteHead! : target;
+      const text = (await git.show(published, `${dir}/log.jsonl`)) ?? ours;
+      log(
+        `pushed autoexp/${tag} (${outcome}) and ${refspecs.length - (outcome === "up-to-date" ? 0 : 1)} experiment ref(s) to ${remote}`,
+      );
+      return { outcome, head: published, experiments: countExperiments(text), attempts: attempt };
+    } catch (error) {
+      const message = error instanceof GitError ? error.message : String(error);
+      const raced =
+        /rejected|non-fast-forward|fetch first|stale info|failed to update ref|cannot lock ref/i.test(
+          message,
+        );
+      if (!raced || attempt === attempts) {
+        throw new AutoexpError(`could not push autoexp/${tag} to ${remote}: ${message}`, {
+          exitCode: 1,
+        });
+      }
+      log(
+        `the push was refused because ${remote} moved (attempt ${attempt} of ${attempts}); fetching again`,
+      );
+    }
+  }
+  throw new AutoexpError(`could not publish autoexp/${tag}: the remote kept moving`, {
+    exitCode: 1,
+  });
+}
+
+/** The remote branch's head (fetched into `into`), or null when the remote has no such branch. */
+async function fetchRemoteHead(
+  git: Git,
+  remote: string,
+  tag: string,
+  into: string,
+): Promise<string | null> {
+  const listed = await lsRemote(git, remote, `refs/heads/autoexp/${tag}`);
+  if (!listed[`refs/heads/autoexp/${tag}`]) return null;
+  await git.raw(["fetch", "--quiet", "--no-tags", remote, `+refs/heads/autoexp/${tag}:${into}`]);
+  return git.resolve(into);
+}
+
+async function lsRemote(
+  git: Git,
+  remote: string,
+  pattern: string,
+): Promise<Record<string, string>> {
+  const out = await git.raw(["ls-remote", "--", remote, pattern]);
+  const refs: Record<string, string> = {};
+  for (const line of out.split("\n")) {
+    const [sha, name] = line.split("\t");
+    if (sha && name) refs[name] = sha;
+  }
+  return refs;
+}
+
+async function isAncestor(git: Git, a: string, b: string): Promise<boolean> {
+  try {
+    await git.raw(["merge-base", "--is-ancestor", a, b]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A record commit on `parent` whose .autoexp/<tag> holds the combined ledger and its renderings. */
+async function recordCommit(
+  git: Git,
+  parent: string,
+  dir: string,
+  logText: string,
+  notes: { ours: string; theirs: string; base: string },
+  message: string,
+): Promise<string> {
+  const rendered = renderRecordFiles(parseLog(logText));
+  const files: Record<string, string> = {
+    "log.jsonl": logText,
+    "results.tsv": rendered.results,
+    "dashboard.md": rendered.dashboard,
+  };
+  const added = notes.ours.startsWith(notes.base)
+    ? notes.ours.slice(notes.base.length)
+    : notes.ours;
+  if (notes.theirs || added) files["notes.md"] = notes.theirs + added;
+  const temp = await mkdtemp(join(tmpdir(), "autoexp-publish-"));
+  try {
+    const env = { GIT_INDEX_FILE: join(temp, "index") };
+    await git.raw(["read-tree", parent], env);
+    for (const [name, content] of Object.entries(files)) {
+      const blob = (await git.raw(["hash-object", "-w", "--stdin"], undefined, content)).trim();
+      await git.raw(["update-index", "--add", "--cacheinfo", `100644,${blob},${dir}/${name}`], env);
+    }
+    const tree = (await git.raw(["write-tree"], env)).trim();
+    return await git.commitTree(tree, [parent], message);
+  } finally {
+    await rm(temp, { recursive: true, force: true });
+  }
+}
+
+function renameRefs(
+  refs: Record<string, string>,
+  from: string,
+  to: string,
+): Record<string, string> {
+  return Object.fromEntries(Object.entries(refs).map(([n, s]) => [to + n.slice(from.length), s]));
+}
+
+function countExperiments(text: string): number {
+  return Math.max(0, parseLog(text).results.length - 1);
+}
