@@ -52872,18 +52872,20 @@ async function syncFromRemote(repoDir, tag, remote, env) {
     info(`no remote named ${remote}: the tag starts or resumes from this repository alone`);
     return;
   }
-  const listed = await git.raw(["ls-remote", "--", remote, `refs/heads/autoexp/${tag}`]);
-  if (!listed.trim()) return;
-  const into = `refs/autoexp-remote/${tag}`;
-  await git.raw([
-    "fetch",
-    "--quiet",
-    "--no-tags",
-    remote,
-    `+refs/heads/autoexp/${tag}:${into}`,
-    `refs/autoexp/${tag}/*:refs/autoexp/${tag}/*`
-  ]);
-  const theirs = await git.resolve(into);
+  const tracking = `refs/remotes/${remote}/autoexp/${tag}`;
+  let theirs = null;
+  const listed = await git.raw(["ls-remote", "--", remote, `refs/heads/autoexp/${tag}`]).catch(() => null);
+  if (listed === null) {
+    theirs = await git.resolve(tracking);
+    info(
+      `${remote} cannot be read from this job; resuming from ${theirs ? tracking : "this repository alone"}`
+    );
+  } else if (listed.trim()) {
+    const into = `refs/autoexp-remote/${tag}`;
+    await git.raw(["fetch", "--quiet", "--no-tags", remote, `+refs/heads/autoexp/${tag}:${into}`]);
+    theirs = await git.resolve(into);
+  }
+  if (!theirs) return;
   const ours = await git.resolve(`refs/heads/autoexp/${tag}`);
   if (ours === theirs) return;
   const ancestor = async (a, b) => git.raw(["merge-base", "--is-ancestor", a, b]).then(

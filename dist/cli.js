@@ -9147,8 +9147,8 @@ var require_dist = __commonJS({
 });
 
 // action/cli/main.ts
-import { cp, mkdir as mkdir4, readdir, readFile as readFile9, writeFile as writeFile6 } from "node:fs/promises";
-import { join as join11, resolve } from "node:path";
+import { cp, mkdir as mkdir5, readdir, readFile as readFile10, writeFile as writeFile7 } from "node:fs/promises";
+import { join as join12, resolve } from "node:path";
 import { parseArgs } from "node:util";
 
 // action/agents/create-agent.ts
@@ -32960,6 +32960,38 @@ function findTemplates(from = import.meta.url) {
   throw new Error("autoexp's templates/ folder is missing from this installation");
 }
 
+// action/cli/init.ts
+import { existsSync as existsSync3 } from "node:fs";
+import { mkdir as mkdir4, readFile as readFile9, writeFile as writeFile6 } from "node:fs/promises";
+import { basename, dirname as dirname4, join as join11, relative } from "node:path";
+var PROGRAMS = ["ml-training", "performance", "prompt-optimisation"];
+var ACTION_REF = "autoexp/autoexp@v0.1.0";
+async function initRepo(options) {
+  const templates = findTemplates();
+  const name = (options.name ?? basename(options.dir)).toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 40) || "research";
+  const fill = (text) => text.replaceAll("__NAME__", name).replaceAll("__ACTION__", ACTION_REF).replaceAll("__CONFIG__", "autoexp.yml");
+  const files = {
+    "autoexp.yml": fill(await readFile9(join11(templates, "init", "autoexp.yml"), "utf8")),
+    "program.md": await readFile9(join11(templates, "program", `${options.program}.md`), "utf8"),
+    "eval.sh": await readFile9(join11(templates, "init", "eval.sh"), "utf8"),
+    ".github/workflows/autoexp.yml": fill(
+      await readFile9(join11(templates, "init", "workflow.yml"), "utf8")
+    )
+  };
+  const existing = Object.keys(files).filter((f) => existsSync3(join11(options.dir, f)));
+  if (existing.length > 0 && !options.force) {
+    throw new AutoexpError(
+      `init would overwrite ${existing.join(", ")} in ${options.dir}; nothing was written. Move them aside, or run \`autoexp init --force\` to replace them`
+    );
+  }
+  for (const [path, content] of Object.entries(files)) {
+    const full = join11(options.dir, path);
+    await mkdir4(dirname4(full), { recursive: true });
+    await writeFile6(full, content, path === "eval.sh" ? { mode: 493 } : void 0);
+  }
+  return Object.keys(files).map((f) => relative(options.dir, join11(options.dir, f)));
+}
+
 // action/cli/progress.ts
 function formatEvent(event, metric2) {
   switch (event.type) {
@@ -33016,6 +33048,9 @@ Usage:
                                                whether an improvement of X can be told from noise
   autoexp report <results.tsv|log.jsonl> [--goal minimize|maximize] [--out F]
                                                render a dashboard from any karpathy results.tsv or log
+  autoexp init [--program ml-training|performance|prompt-optimisation] [--name N] [--force]
+                                               write autoexp.yml, program.md, eval.sh and
+                                               .github/workflows/autoexp.yml here
 
 Exit codes: 0 done, 1 the run failed, 2 bad input (nothing was changed).`;
 async function main(argv, io) {
@@ -33024,6 +33059,8 @@ async function main(argv, io) {
     switch (command2) {
       case "run":
         return await runCommand(rest, io);
+      case "init":
+        return await initCommand(rest, io);
       case "demo":
         return await demoCommand(rest, io);
       case "status":
@@ -33071,6 +33108,37 @@ async function readValidConfig(file2) {
   const result = await loadConfig(file2);
   if (!result.ok) throw new AutoexpError(formatProblems(file2, result.problems));
   return result.config;
+}
+async function initCommand(args, io) {
+  const { values } = parseArgs({
+    args: [...args],
+    options: {
+      program: { type: "string", default: "ml-training" },
+      name: { type: "string" },
+      force: { type: "boolean", default: false }
+    },
+    strict: true
+  });
+  const program = values.program;
+  if (!PROGRAMS.includes(program)) {
+    throw new AutoexpError(
+      `--program must be one of ${PROGRAMS.join(", ")}, not ${JSON.stringify(values.program)}`
+    );
+  }
+  const written = await initRepo({
+    dir: io.cwd,
+    program,
+    force: values.force,
+    ...values.name ? { name: values.name } : {}
+  });
+  io.out(
+    [
+      `wrote ${written.join(", ")}`,
+      "next: edit autoexp.yml (target, eval, metrics, agent) and program.md, commit them,",
+      "then `npx autoexp validate` and `npx autoexp check` before the first night."
+    ].join("\n")
+  );
+  return 0;
 }
 async function runCommand(args, io) {
   const { values } = parseArgs({
@@ -33153,8 +33221,8 @@ async function demoCommand(args, io) {
       `${dir} exists and is not empty: choose a new --dir (the demo never writes into existing files)`
     );
   }
-  await mkdir4(dir, { recursive: true });
-  await cp(join11(findTemplates(), "examples", "tiny-train"), dir, { recursive: true });
+  await mkdir5(dir, { recursive: true });
+  await cp(join12(findTemplates(), "examples", "tiny-train"), dir, { recursive: true });
   const git = new Git(dir, io.env);
   await git.raw(["init", "--quiet", "--initial-branch=main"]);
   const identity = await git.raw(["config", "user.email"]).catch(() => "");
@@ -33167,7 +33235,7 @@ async function demoCommand(args, io) {
   io.out(
     `autoexp demo: a tiny neural network in ${dir}; the search agent tunes train.js, eval.js is frozen`
   );
-  const config2 = await readValidConfig(join11(dir, "autoexp.yml"));
+  const config2 = await readValidConfig(join12(dir, "autoexp.yml"));
   const code = await runAndReport(io, { repoDir: dir, config: config2, tag: "demo", experiments });
   io.out(
     `
@@ -33297,7 +33365,7 @@ async function reportCommand(args, io) {
       `--goal must be minimize or maximize, got ${JSON.stringify(values.goal)}`
     );
   }
-  const text = await readFile9(resolve(io.cwd, file2), "utf8").catch(() => {
+  const text = await readFile10(resolve(io.cwd, file2), "utf8").catch(() => {
     throw new AutoexpError(`cannot read ${file2}: no such file`);
   });
   let markdown;
@@ -33312,7 +33380,7 @@ async function reportCommand(args, io) {
   } catch (error62) {
     throw new AutoexpError(`cannot read ${file2}: ${error62.message}`);
   }
-  if (values.out) await writeFile6(resolve(io.cwd, values.out), markdown);
+  if (values.out) await writeFile7(resolve(io.cwd, values.out), markdown);
   else io.out(markdown);
   return 0;
 }

@@ -18,6 +18,7 @@ import { AutoexpError, defaultTag, validateTag } from "../util/errors.ts";
 import { killActiveGroups } from "../util/run-process.ts";
 import { checkEval } from "./check.ts";
 import { findTemplates } from "./find-templates.ts";
+import { initRepo, PROGRAMS } from "./init.ts";
 import { formatEvent } from "./progress.ts";
 
 export interface Io {
@@ -41,6 +42,9 @@ Usage:
                                                whether an improvement of X can be told from noise
   autoexp report <results.tsv|log.jsonl> [--goal minimize|maximize] [--out F]
                                                render a dashboard from any karpathy results.tsv or log
+  autoexp init [--program ml-training|performance|prompt-optimisation] [--name N] [--force]
+                                               write autoexp.yml, program.md, eval.sh and
+                                               .github/workflows/autoexp.yml here
 
 Exit codes: 0 done, 1 the run failed, 2 bad input (nothing was changed).`;
 
@@ -51,6 +55,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     switch (command) {
       case "run":
         return await runCommand(rest, io);
+      case "init":
+        return await initCommand(rest, io);
       case "demo":
         return await demoCommand(rest, io);
       case "status":
@@ -99,6 +105,38 @@ async function readValidConfig(file: string): Promise<Config> {
   const result = await loadConfig(file);
   if (!result.ok) throw new AutoexpError(formatProblems(file, result.problems));
   return result.config;
+}
+
+async function initCommand(args: readonly string[], io: Io): Promise<number> {
+  const { values } = parseArgs({
+    args: [...args],
+    options: {
+      program: { type: "string", default: "ml-training" },
+      name: { type: "string" },
+      force: { type: "boolean", default: false },
+    },
+    strict: true,
+  });
+  const program = values.program as (typeof PROGRAMS)[number];
+  if (!PROGRAMS.includes(program)) {
+    throw new AutoexpError(
+      `--program must be one of ${PROGRAMS.join(", ")}, not ${JSON.stringify(values.program)}`,
+    );
+  }
+  const written = await initRepo({
+    dir: io.cwd,
+    program,
+    force: values.force,
+    ...(values.name ? { name: values.name } : {}),
+  });
+  io.out(
+    [
+      `wrote ${written.join(", ")}`,
+      "next: edit autoexp.yml (target, eval, metrics, agent) and program.md, commit them,",
+      "then `npx autoexp validate` and `npx autoexp check` before the first night.",
+    ].join("\n"),
+  );
+  return 0;
 }
 
 async function runCommand(args: readonly string[], io: Io): Promise<number> {

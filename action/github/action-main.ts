@@ -206,18 +206,24 @@ async function syncFromRemote(
     core.info(`no remote named ${remote}: the tag starts or resumes from this repository alone`);
     return;
   }
-  const listed = await git.raw(["ls-remote", "--", remote, `refs/heads/autoexp/${tag}`]);
-  if (!listed.trim()) return;
-  const into = `refs/autoexp-remote/${tag}`;
-  await git.raw([
-    "fetch",
-    "--quiet",
-    "--no-tags",
-    remote,
-    `+refs/heads/autoexp/${tag}:${into}`,
-    `refs/autoexp/${tag}/*:refs/autoexp/${tag}/*`,
-  ]);
-  const theirs = (await git.resolve(into))!;
+  // The remote itself when this job may read it; else what checkout fetched (fetch-depth: 0 and
+  // persist-credentials: false leave refs/remotes/<remote>/* and no token for agent code to find).
+  const tracking = `refs/remotes/${remote}/autoexp/${tag}`;
+  let theirs: string | null = null;
+  const listed = await git
+    .raw(["ls-remote", "--", remote, `refs/heads/autoexp/${tag}`])
+    .catch(() => null);
+  if (listed === null) {
+    theirs = await git.resolve(tracking);
+    core.info(
+      `${remote} cannot be read from this job; resuming from ${theirs ? tracking : "this repository alone"}`,
+    );
+  } else if (listed.trim()) {
+    const into = `refs/autoexp-remote/${tag}`;
+    await git.raw(["fetch", "--quiet", "--no-tags", remote, `+refs/heads/autoexp/${tag}:${into}`]);
+    theirs = await git.resolve(into);
+  }
+  if (!theirs) return;
   const ours = await git.resolve(`refs/heads/autoexp/${tag}`);
   if (ours === theirs) return;
   const ancestor = async (a: string, b: string) =>

@@ -172,6 +172,25 @@ describe("the Action, run from dist/ as the runner runs it, against a bare remot
   }, 120_000);
 });
 
+describe("the Action's run job without read access to the remote", () => {
+  it("resumes from what checkout fetched (refs/remotes/origin/autoexp/<tag>)", async () => {
+    const { remote, clone } = remoteAndClone(exampleRepo());
+    const first = clone();
+    expect((await runAction(first, { mode: "run", tag: "ro", experiments: "2" })).code).toBe(0);
+    expect((await runAction(first, { mode: "publish", tag: "ro" })).code).toBe(0);
+    const gpu = clone(); // a full clone has refs/remotes/origin/autoexp/ro
+    git(gpu, "remote", "set-url", "origin", "/nonexistent/no-access.git");
+    const run = await runAction(gpu, { mode: "run", tag: "ro", experiments: "1" });
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.stdout).toContain(
+      "origin cannot be read from this job; resuming from refs/remotes/origin/autoexp/ro",
+    );
+    const log = parseLog(git(gpu, "show", "autoexp/ro:.autoexp/ro/log.jsonl"));
+    expect(log.results.map((r) => r.iteration)).toEqual([0, 1, 2, 3]);
+    expect(remoteLog(remote, "ro").results).toHaveLength(3);
+  }, 60_000);
+});
+
 describe("the Action refuses bad input with a clear failure, pushes nothing, loses nothing", () => {
   it.each([
     [{ mode: "deploy" }, 'input mode: mode must be run or publish, not "deploy"'],
