@@ -278,3 +278,8 @@ function trigger(env: Record<string, string | undefined>): string {
   }
   return `; triggered by ${env.GITHUB_EVENT_NAME}${who}`;
 }
+
+/** The `run()` export that @github/local-action (and the main.ts convention) calls. */
+export async function run(): Promise<void> {
+  process.exitCode = await actionMain();
+}

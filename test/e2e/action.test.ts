@@ -23,9 +23,11 @@ describe("the Action, run from dist/ as the runner runs it, against a bare remot
     const run1 = await runAction(
       gpu1,
       { mode: "run", tag: "night", experiments: "3" },
-      { runnerTemp: temp1 },
+      { runnerTemp: temp1, env: { ANTHROPIC_API_KEY: "sk-ant-e2e-0123456789" } },
     );
     expect(run1.code, run1.stdout).toBe(0);
+    // Credentials are masked in the log before anything runs.
+    expect(run1.stdout.split("\n")[0]).toBe("::add-mask::sk-ant-e2e-0123456789");
     expect(run1.outputs).toMatchObject({ tag: "night", branch: "autoexp/night", experiments: "3" });
     expect(run1.stdout).toContain("::group::experiment #1 (1/3)");
     expect(run1.stdout).toContain("::endgroup::");

@@ -35,7 +35,7 @@ describe("autoexp init", () => {
     expect(publish.needs).toBe("experiment");
     expect(publish.if).toBe("always()");
     // The job that runs agent code keeps no token in .git/config.
-    expect(experiment.steps[0].with["persist-credentials"]).toBe(false);
+    expect(experiment.steps[0].with).toEqual({ "fetch-depth": 0, "persist-credentials": false });
     const steps = [...experiment.steps, ...publish.steps];
     for (const step of steps.filter((s: { uses?: string }) => s.uses)) {
       if (step.uses.startsWith("actions/"))
