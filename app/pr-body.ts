@@ -1,0 +1,193 @@
+import type { ParsedLog } from "../action/ledger/log-jsonl.ts";
+import {
+  formatDelta,
+  formatEvidence,
+  formatScore,
+  renderChart,
+  renderCounts,
+  renderNoise,
+} from "../action/ledger/render-dashboard.ts";
+import { improvementPercent, type LedgerView, viewFromLog } from "../action/ledger/summarize.ts";
+import type { LedgerEntry } from "../action/ledger/types.ts";
+
+/** GitHub refuses PR bodies over 65,536 characters; stay under with room for the marker. */
+export const BODY_LIMIT = 65_000;
+
+export function marker(tag: string): string {
+  return `<!-- autoexp:pr tag=${tag} -->`;
+}
+
+/** A ledger read leniently: lines that are not JSON ledger entries are counted, not fatal. */
+export function readLedger(text: string): { log: ParsedLog; unreadable: number } {
+  const log: ParsedLog = {
+    config: null,
+    results: [],
+    batches: [],
+    remeasures: [],
+    validBytes: 0,
+    torn: false,
+  };
+  let unreadable = 0;
+  for (const line of text.split("\n")) {
+    if (!line.trim()) continue;
+    let entry: LedgerEntry;
+    try {
+      entry = JSON.parse(line) as LedgerEntry;
+    } catch {
+      unreadable++;
+      continue;
+    }
+    if (!entry || typeof entry !== "object") unreadable++;
+    else if (entry.type === "config") log.config = entry;
+    else if (
+      entry.type === "result" &&
+      typeof entry.iteration === "number" &&
+      typeof entry.status === "string"
+    )
+      log.results.push(entry);
+    else if (entry.type === "batch") log.batches.push(entry);
+    else if (entry.type === "remeasure" && entry.samples) log.remeasures.push(entry);
+    else unreadable++;
+  }
+  return { log, unreadable };
+}
+
+export interface PrContext {
+  tag: string;
+  /** https://github.com/owner/repo */
+  repoUrl: string;
+  /** Links to the workflow runs that produced the record, newest first. */
+  runs?: readonly { url: string; title: string }[];
+}
+
+export interface RenderedPr {
+  title: string;
+  body: string;
+  /** Kept experiments on the branch (baseline not counted). */
+  kept: number;
+}
+
+/**
+ * The PR for one tag, from its ledger (null: missing): the change baseline to best, the kept
+ * experiments with commit links and confidence, counts by status, the chart, noise, guards, cost
+ * and time, run links. Always within GitHub's size limit; whatever could not be read is said.
+ */
+export function renderPr(ledger: string | null, ctx: PrContext): RenderedPr {
+  const head = marker(ctx.tag);
+  if (ledger === null) {
+    return {
+      title: `autoexp ${ctx.tag}: no record found`,
+      body: `${head}\n## autoexp · ${ctx.tag}\n\n> [!WARNING]\n> \`.autoexp/${ctx.tag}/log.jsonl\` was not found on \`autoexp/${ctx.tag}\`: nothing to summarise.\n`,
+      kept: 0,
+    };
+  }
+  const { log, unreadable } = readLedger(ledger);
+  let view: LedgerView;
+  try {
+    view = viewFromLog(log, ctx.tag);
+  } catch (error) {
+    return {
+      title: `autoexp ${ctx.tag}: the record could not be read`,
+      body: `${head}\n## autoexp · ${ctx.tag}\n\n> [!WARNING]\n> The ledger on \`autoexp/${ctx.tag}\` could not be summarised (${error instanceof Error ? error.message : String(error)}).\n`,
+      kept: 0,
+    };
+  }
+  const kept = view.rows.filter((r) => r.status === "keep" || r.status === "simplification");
+  const pct = improvementPercent(view);
+  const change =
+    view.baseline !== null && view.best
+      ? `${view.metric} ${formatScore(view.baseline)} → ${formatScore(view.best.score)}${pct !== null ? ` (${pct > 0 ? "+" : ""}${pct.toFixed(2)}%)` : ""}`
+      : `${view.metric}: no baseline`;
+  const title = `autoexp ${ctx.tag}: ${change}, ${kept.length} kept`;
+  const byIteration = new Map(log.results.map((r) => [r.iteration, r]));
+  const link = (iteration: number, short: string) => {
+    const full = byIteration.get(iteration)?.commit_full;
+    return full ? `[\`${short}\`](${ctx.repoUrl}/commit/${full})` : short ? `\`${short}\`` : "";
+  };
+  const header = [
+    head,
+    `## autoexp · ${ctx.tag}`,
+    "",
+    `**${change}** (${view.goal}) over ${view.rows.length - 1} experiment(s); ${kept.length} kept, each after a test at ${view.confidence !== null ? `${view.confidence * 100}%` : "the configured"} confidence.`,
+    "",
+    renderCounts(view),
+  ];
+  const facts: string[] = [renderNoise(view)];
+  if (view.minDelta !== null) facts.push(`min_delta ${formatScore(view.minDelta)}`);
+  const guards = log.config ? Object.entries(log.config.guards) : [];
+  if (guards.length > 0)
+    facts.push(
+      `guards: ${guards.map(([n, g]) => `${n}${g.min !== undefined ? ` ≥ ${g.min}` : ""}${g.max !== undefined ? ` ≤ ${g.max}` : ""}`).join(", ")}`,
+    );
+  if (view.costUsd > 0) facts.push(`cost $${view.costUsd.toFixed(2)}`);
+  facts.push(`eval time ${Math.round(view.evalSeconds / 60)} min`);
+  if (view.stopReason) facts.push(`last batch stopped: ${view.stopReason}`);
+  const warnings: string[] = [];
+  if (unreadable > 0)
+    warnings.push(
+      `> [!WARNING]\n> ${unreadable} line(s) of log.jsonl could not be read and are left out of this summary.`,
+    );
+  for (const d of view.drift) warnings.push(`> [!WARNING]\n> Drift: ${cell(d)}`);
+  const keptTable = [
+    `### Kept (${kept.length})`,
+    "",
+    kept.length > 0
+      ? [
+          `| # | commit | ${view.metric} | Δ | confidence | description |`,
+          "|--:|---|--:|--:|---|---|",
+          ...kept.map(
+            (r) =>
+              `| ${r.iteration} | ${link(r.iteration, r.commit)} | ${formatScore(r.score)} | ${formatDelta(r.delta)} | ${cell(formatEvidence(r))} | ${cell(r.description)} |`,
+          ),
+        ].join("\n")
+      : "Nothing kept: the branch holds the baseline only.",
+  ];
+  const runs = (ctx.runs ?? []).slice(0, 10).map((r) => `- [${cell(r.title)}](${r.url})`);
+  const footer = [
+    "",
+    `Review: \`git log --first-parent autoexp/${ctx.tag}\` holds one commit per kept change (record commits touch only \`.autoexp/\`); every other candidate is at \`refs/autoexp/${ctx.tag}/<n>\`. Full record: [\`dashboard.md\`](${ctx.repoUrl}/blob/autoexp/${ctx.tag}/.autoexp/${ctx.tag}/dashboard.md), [\`log.jsonl\`](${ctx.repoUrl}/blob/autoexp/${ctx.tag}/.autoexp/${ctx.tag}/log.jsonl).`,
+    ...(runs.length > 0 ? ["", "Runs:", ...runs] : []),
+  ];
+  const parts = [
+    header.join("\n"),
+    facts.join(" · "),
+    ...warnings,
+    renderChart(view),
+    keptTable.join("\n"),
+    footer.join("\n"),
+  ].filter(Boolean);
+  let body = parts.join("\n\n");
+  if (body.length > BODY_LIMIT) {
+    // Keep the newest kept rows that fit; the rest is in dashboard.md.
+    const fixed = body.length - keptTable.join("\n").length;
+    const rows = keptTable[2]!.split("\n");
+    const room = BODY_LIMIT - fixed - 300;
+    const out: string[] = [];
+    let size = 0;
+    for (let i = rows.length - 1; i >= 2; i--) {
+      if (size + rows[i]!.length + 1 > room) break;
+      out.unshift(rows[i]!);
+      size += rows[i]!.length + 1;
+    }
+    const shown = out.length;
+    const table = [rows[0], rows[1], ...out].join("\n");
+    const note = `_${kept.length - shown} older kept experiment(s) are not listed here, to stay within GitHub's size limit; see dashboard.md._`;
+    body = [
+      header.join("\n"),
+      facts.join(" · "),
+      ...warnings,
+      renderChart(view),
+      `### Kept (${kept.length})\n\n${note}\n\n${table}`,
+      footer.join("\n"),
+    ]
+      .filter(Boolean)
+      .join("\n\n");
+    if (body.length > BODY_LIMIT)
+      body = `${body.slice(0, BODY_LIMIT - 80)}\n\n_(cut to GitHub's size limit)_`;
+  }
+  return { title: title.slice(0, 250), body, kept: kept.length };
+}
+
+function cell(s: string): string {
+  return s.replace(/\|/g, "\\|").replace(/\s+/g, " ").slice(0, 300);
+}
