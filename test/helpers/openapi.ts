@@ -199,7 +199,8 @@ export function validate(value: unknown, schema: Schema, at: string): string[] {
       if (schema.minItems !== undefined && value.length < schema.minItems)
         problems.push(`${at} has fewer than ${schema.minItems} items`);
       if (schema.items)
-        value.forEach((v, i) => problems.push(...validate(v, schema.items!, `${at}[${i}]`)));
+        for (const [i, v] of value.entries())
+          problems.push(...validate(v, schema.items, `${at}[${i}]`));
       break;
     case "object": {
       if (typeof value !== "object" || Array.isArray(value)) return [`${at} must be an object`];
