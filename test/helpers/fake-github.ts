@@ -1,6 +1,5 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterEach } from "vitest";
 import { checkRequest } from "./openapi.ts";
 
 /**
@@ -56,9 +55,13 @@ export interface Run {
 }
 
 const servers: Server[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(() => r(null)))));
-});
+// Cleanup after each test when run by vitest; benches import these helpers too.
+if (process.env.VITEST) {
+  const { afterEach } = await import("vitest");
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(() => r(null)))));
+  });
+}
 
 export async function startFakeGitHub(
   options: { owner?: string; repo?: string } = {},

@@ -1,6 +1,5 @@
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterEach } from "vitest";
 
 /** One scripted response: a status, a JSON body, headers, and how long to wait before answering. */
 export interface Step {
@@ -28,9 +27,13 @@ export interface Stub {
 }
 
 const open: Server[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((s) => new Promise((r) => s.close(() => r(null)))));
-});
+// Cleanup after each test when run by vitest; benches import these helpers too.
+if (process.env.VITEST) {
+  const { afterEach } = await import("vitest");
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((s) => new Promise((r) => s.close(() => r(null)))));
+  });
+}
 
 /** A real HTTP server on loopback that plays scripted answers and records what it was sent. */
 export async function startStub(steps: Step[]): Promise<Stub> {

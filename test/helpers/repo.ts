@@ -2,12 +2,15 @@ import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { afterEach } from "vitest";
 
 const made: string[] = [];
-afterEach(() => {
-  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+// Cleanup after each test when run by vitest; benches import these helpers too.
+if (process.env.VITEST) {
+  const { afterEach } = await import("vitest");
+  afterEach(() => {
+    for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+}
 
 /** A temporary folder, removed after the test. */
 export function tempDir(prefix = "autoexp-test-"): string {
