@@ -1,8 +1,11 @@
 import { createHmac } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { join } from "node:path";
 import { createNodeMiddleware } from "probot";
 import { afterEach, describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { BODY_LIMIT } from "../../app/pr-body.ts";
 import { type FakeGitHub, startFakeGitHub } from "../helpers/fake-github.ts";
 import { commentPayload, payload, SECRET, startApp } from "../helpers/probot.ts";

@@ -23,7 +23,11 @@ describe("autoexp init", () => {
     const wf = parse(read(dir, ".github/workflows/autoexp.yml"));
     expect(Object.keys(wf.on).sort()).toEqual(["schedule", "workflow_dispatch"]);
     // The inputs the App's /autoexp run dispatches with (GitHub refuses undeclared ones).
-    expect(Object.keys(wf.on.workflow_dispatch.inputs).sort()).toEqual(["config", "experiments", "tag"]);
+    expect(Object.keys(wf.on.workflow_dispatch.inputs).sort()).toEqual([
+      "config",
+      "experiments",
+      "tag",
+    ]);
     expect(wf["run-name"]).toBe("autoexp ${{ inputs.tag || 'nightly' }}");
     expect(wf.concurrency).toEqual({
       group: "autoexp-night-owl-${{ inputs.tag || 'nightly' }}",
