@@ -9296,7 +9296,7 @@ function applyEdits(edits, read, scope) {
           reason: `the whole-file answer for ${edit.path} leaves code out (line ${elided + 1}: "${clip(edit.lines[elided].trim())}"): send the complete file or SEARCH/REPLACE blocks`
         };
       }
-      const eol2 = before !== null && before.includes("\r\n") ? "\r\n" : "\n";
+      const eol2 = before?.includes("\r\n") ? "\r\n" : "\n";
       const body = trimTrailingBlank(edit.lines);
       files.set(edit.path, body.length > 0 ? body.join(eol2) + eol2 : "");
       continue;
@@ -9609,7 +9609,8 @@ function buildContext(input2) {
     section("Files you may edit", renderFiles(input2.files, alloc.files)),
     answer
   ];
-  return sections.filter(Boolean).join("\n\n") + "\n";
+  return `${sections.filter(Boolean).join("\n\n")}
+`;
 }
 function section(title, body) {
   return `## ${title}

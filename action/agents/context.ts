@@ -89,7 +89,7 @@ export function buildContext(input: ContextInput): string {
     section("Files you may edit", renderFiles(input.files, alloc.files)),
     answer,
   ];
-  return sections.filter(Boolean).join("\n\n") + "\n";
+  return `${sections.filter(Boolean).join("\n\n")}\n`;
 }
 
 function section(title: string, body: string): string {

@@ -193,7 +193,7 @@ export function applyEdits(
           reason: `the whole-file answer for ${edit.path} leaves code out (line ${elided + 1}: "${clip(edit.lines[elided]!.trim())}"): send the complete file or SEARCH/REPLACE blocks`,
         };
       }
-      const eol = before !== null && before.includes("\r\n") ? "\r\n" : "\n";
+      const eol = before?.includes("\r\n") ? "\r\n" : "\n";
       const body = trimTrailingBlank(edit.lines);
       files.set(edit.path, body.length > 0 ? body.join(eol) + eol : "");
       continue;

@@ -33,7 +33,7 @@ async function setup(options: Parameters<typeof startApp>[1] = {}) {
 
 function ledgerText(n: number): string {
   const { header, results } = syntheticLedger(n);
-  return [header, ...results].map((e) => JSON.stringify(e)).join("\n") + "\n";
+  return `${[header, ...results].map((e) => JSON.stringify(e)).join("\n")}\n`;
 }
 
 function setLedger(fake: FakeGitHub, tag: string, text: string | null) {
@@ -246,6 +246,12 @@ describe("comment commands", () => {
         inputs: { tag: "night", config: "autoexp.yml", experiments: "4" },
       },
     ]);
+    // GitHub refuses inputs the workflow does not declare: those autoexp init writes must cover them.
+    const workflow = parse(
+      readFileSync(join(import.meta.dirname, "../../templates/init/workflow.yml"), "utf8"),
+    );
+    const declared = Object.keys(workflow.on.workflow_dispatch.inputs);
+    for (const input of Object.keys(fake.dispatches[0]!.inputs)) expect(declared).toContain(input);
     expect(fake.comments).toHaveLength(1);
     expect(fake.comments[0]!.body).toContain(
       "[the run](https://github.com/octo-org/octo-repo/actions/runs/9001)",

@@ -109,7 +109,6 @@ export async function startFakeGitHub(
 
   type Reply = { status: number; body?: unknown; raw?: string };
   const handle = (
-    method: string,
     op: string,
     params: Record<string, string>,
     url: URL,
@@ -323,13 +322,12 @@ export async function startFakeGitHub(
         checked.problems.push(
           `${checked.operationId} without the installation token (authorization: ${auth.slice(0, 20)})`,
         );
+      for (const p of checked.problems)
+        fake.violations.push(`${req.method} ${url.pathname}${url.search}: ${p}`);
       const reply: Reply =
         checked.problems.length > 0
-          ? (fake.violations.push(
-              ...checked.problems.map((p) => `${req.method} ${url.pathname}${url.search}: ${p}`),
-            ),
-            { status: 422, body: { message: checked.problems.join("; ") } })
-          : handle(req.method ?? "GET", checked.operationId, checked.params, url, body ?? {});
+          ? { status: 422, body: { message: checked.problems.join("; ") } }
+          : handle(checked.operationId, checked.params, url, body ?? {});
       setTimeout(() => {
         if (reply.raw !== undefined) {
           res.writeHead(reply.status, { "content-type": "application/vnd.github.raw" });
