@@ -67,6 +67,21 @@ export function createApp(options: AppOptions = {}) {
         await syncTag(context.octokit, repo, base, tag, false, [
           { url: run.html_url, title: `${run.display_title} (${run.conclusion ?? run.status})` },
         ]);
+      // A run started by a command: its answer says how the run ended.
+      const request = REQUEST.exec(run.display_title ?? "");
+      if (request) {
+        const [issue, commentId] = [Number(request[1]), Number(request[2])];
+        const sticky = await findStickyComment(context.octokit, repo, issue, commentId);
+        const line = `Finished: **${run.conclusion ?? run.status}**, [the run](${run.html_url}). The PR of each tag is up to date.`;
+        if (sticky && !sticky.body.includes(line))
+          await updateSticky(
+            context.octokit,
+            repo,
+            sticky.id,
+            commentId,
+            `${sticky.body.split("\n").slice(1).join("\n")}\n\n${line}`,
+          );
+      }
     });
 
     app.on("issue_comment.created", async (context) => {
@@ -125,6 +140,7 @@ export function createApp(options: AppOptions = {}) {
         who,
         say,
         comment.id,
+        issue.number,
       );
     });
   };
@@ -137,6 +153,7 @@ export function createApp(options: AppOptions = {}) {
     who: string,
     say: (text: string) => Promise<number>,
     commentId: number,
+    issue: number,
   ): Promise<void> {
     switch (command.kind) {
       case "help":
@@ -152,7 +169,12 @@ export function createApp(options: AppOptions = {}) {
           return;
         }
         const tag = command.tag ?? defaultTag(config.name, new Date(now()));
-        const inputs: Record<string, string> = { tag, config: config.path };
+        // `request` names this comment in the run's title, so its end can be reported here.
+        const inputs: Record<string, string> = {
+          tag,
+          config: config.path,
+          request: `${issue}:${commentId}`,
+        };
         if (command.experiments !== undefined) inputs.experiments = String(command.experiments);
         const id = await say(
           `${who}: starting a batch of \`${config.path}\` on \`autoexp/${tag}\`...`,
@@ -314,12 +336,24 @@ function stickyMarker(commentId: number): string {
   return `<!-- autoexp:request comment=${commentId} -->`;
 }
 
+/** "autoexp night (request 7:501)": the run-name autoexp init's workflow gives dispatched runs. */
+const REQUEST = /\(request (\d+):(\d+)\)/;
+
 async function findSticky(
   octokit: Octokit,
   repo: Repo,
   issue: number,
   commentId: number,
 ): Promise<number | null> {
+  return (await findStickyComment(octokit, repo, issue, commentId))?.id ?? null;
+}
+
+async function findStickyComment(
+  octokit: Octokit,
+  repo: Repo,
+  issue: number,
+  commentId: number,
+): Promise<{ id: number; body: string } | null> {
   const comments = await octokit.paginate(
     "GET /repos/{owner}/{repo}/issues/{issue_number}/comments",
     {
@@ -328,7 +362,8 @@ async function findSticky(
       per_page: 100,
     },
   );
-  return comments.find((c) => (c.body ?? "").startsWith(stickyMarker(commentId)))?.id ?? null;
+  const found = comments.find((c) => (c.body ?? "").startsWith(stickyMarker(commentId)));
+  return found ? { id: Number(found.id), body: found.body ?? "" } : null;
 }
 
 async function createSticky(

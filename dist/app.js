@@ -27934,6 +27934,22 @@ function createApp(options = {}) {
         await syncTag(context.octokit, repo, base, tag, false, [
           { url: run.html_url, title: `${run.display_title} (${run.conclusion ?? run.status})` }
         ]);
+      const request = REQUEST.exec(run.display_title ?? "");
+      if (request) {
+        const [issue2, commentId] = [Number(request[1]), Number(request[2])];
+        const sticky = await findStickyComment(context.octokit, repo, issue2, commentId);
+        const line = `Finished: **${run.conclusion ?? run.status}**, [the run](${run.html_url}). The PR of each tag is up to date.`;
+        if (sticky && !sticky.body.includes(line))
+          await updateSticky(
+            context.octokit,
+            repo,
+            sticky.id,
+            commentId,
+            `${sticky.body.split("\n").slice(1).join("\n")}
+
+${line}`
+          );
+      }
     });
     app.on("issue_comment.created", async (context) => {
       const { comment, issue: issue2, sender } = context.payload;
@@ -27987,11 +28003,12 @@ function createApp(options = {}) {
         command2,
         who,
         say,
-        comment.id
+        comment.id,
+        issue2.number
       );
     });
   };
-  async function execute(octokit, repo, base, command2, who, say, commentId) {
+  async function execute(octokit, repo, base, command2, who, say, commentId, issue2) {
     switch (command2.kind) {
       case "help":
         await say(USAGE);
@@ -28008,7 +28025,11 @@ ${USAGE}`);
           return;
         }
         const tag = command2.tag ?? defaultTag(config2.name, new Date(now()));
-        const inputs = { tag, config: config2.path };
+        const inputs = {
+          tag,
+          config: config2.path,
+          request: `${issue2}:${commentId}`
+        };
         if (command2.experiments !== void 0) inputs.experiments = String(command2.experiments);
         const id = await say(
           `${who}: starting a batch of \`${config2.path}\` on \`autoexp/${tag}\`...`
@@ -28140,7 +28161,11 @@ async function latestTag(octokit, repo) {
 function stickyMarker(commentId) {
   return `<!-- autoexp:request comment=${commentId} -->`;
 }
+var REQUEST = /\(request (\d+):(\d+)\)/;
 async function findSticky(octokit, repo, issue2, commentId) {
+  return (await findStickyComment(octokit, repo, issue2, commentId))?.id ?? null;
+}
+async function findStickyComment(octokit, repo, issue2, commentId) {
   const comments = await octokit.paginate(
     "GET /repos/{owner}/{repo}/issues/{issue_number}/comments",
     {
@@ -28149,7 +28174,8 @@ async function findSticky(octokit, repo, issue2, commentId) {
       per_page: 100
     }
   );
-  return comments.find((c) => (c.body ?? "").startsWith(stickyMarker(commentId)))?.id ?? null;
+  const found = comments.find((c) => (c.body ?? "").startsWith(stickyMarker(commentId)));
+  return found ? { id: Number(found.id), body: found.body ?? "" } : null;
 }
 async function createSticky(octokit, repo, issue2, commentId, text) {
   const { data } = await octokit.request(

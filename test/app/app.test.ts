@@ -243,7 +243,7 @@ describe("comment commands", () => {
       {
         workflow_id: "autoexp.yml",
         ref: "main",
-        inputs: { tag: "night", config: "autoexp.yml", experiments: "4" },
+        inputs: { tag: "night", config: "autoexp.yml", experiments: "4", request: "7:501" },
       },
     ]);
     // GitHub refuses inputs the workflow does not declare: those autoexp init writes must cover them.
@@ -262,6 +262,43 @@ describe("comment commands", () => {
     await again.receive({ ...event, id: "redelivered-after-restart" } as never);
     expect(fake.dispatches).toHaveLength(1);
     expect(fake.comments).toHaveLength(1);
+  });
+
+  it("reports in the sticky answer how the run it started ended", async () => {
+    const { fake, probot } = await setup();
+    fake.roles.set("admin", "admin");
+    await probot.receive({
+      id: "start",
+      name: "issue_comment",
+      payload: commentPayload(fake, "/autoexp run tag=night", "admin"),
+    } as never);
+    const completed = (conclusion: string) =>
+      probot.receive({
+        id: `done-${++delivery}`,
+        name: "workflow_run",
+        payload: payload("workflow_run", fake, (p) => {
+          p.action = "completed";
+          p.workflow_run = {
+            ...p.workflow_run,
+            path: ".github/workflows/autoexp.yml",
+            display_title: "autoexp night (request 7:501)",
+            html_url: "https://github.com/octo-org/octo-repo/actions/runs/9001",
+            conclusion,
+          };
+        }),
+      } as never);
+    await completed("success");
+    await completed("success"); // redelivered: said once
+    expect(fake.comments).toHaveLength(1);
+    const body = fake.comments[0]!.body;
+    expect(body.startsWith("<!-- autoexp:request comment=501 -->\n@admin: started a batch")).toBe(
+      true,
+    );
+    expect(
+      body.match(
+        /Finished: \*\*success\*\*, \[the run\]\(https:\/\/github\.com\/octo-org\/octo-repo\/actions\/runs\/9001\)/g,
+      ),
+    ).toHaveLength(1);
   });
 
   it("rate-limits each person", async () => {

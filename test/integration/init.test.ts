@@ -26,9 +26,12 @@ describe("autoexp init", () => {
     expect(Object.keys(wf.on.workflow_dispatch.inputs).sort()).toEqual([
       "config",
       "experiments",
+      "request",
       "tag",
     ]);
-    expect(wf["run-name"]).toBe("autoexp ${{ inputs.tag || 'nightly' }}");
+    expect(wf["run-name"]).toBe(
+      "autoexp ${{ inputs.tag || 'nightly' }}${{ inputs.request && format(' (request {0})', inputs.request) || '' }}",
+    );
     expect(wf.concurrency).toEqual({
       group: "autoexp-night-owl-${{ inputs.tag || 'nightly' }}",
       "cancel-in-progress": false,
