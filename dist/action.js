@@ -49783,7 +49783,7 @@ function clip2(s) {
 }
 
 // action/agents/prompt.ts
-import { readFile as readFile2 } from "node:fs/promises";
+import { readFile as readFile2, rm as rm2 } from "node:fs/promises";
 import { join } from "node:path";
 
 // action/agents/context.ts
@@ -50050,6 +50050,12 @@ function priceOf(usage, price2) {
   if (!usage || !price2) return 0;
   return (usage.input * price2.input + usage.output * price2.output) / 1e6;
 }
+async function pruneScratch(dir, iteration, keep = 20) {
+  const old = iteration - keep;
+  if (old < 1) return;
+  for (const name of [`prompt-${old}.md`, `answer-${old}.md`, `agent-${old}.log`])
+    await rm2(join(dir, name), { force: true });
+}
 
 // action/agents/api-agent.ts
 var SYSTEM = "You are a careful research engineer working alone inside an automated experiment loop. Each reply proposes exactly one experiment as edits to the listed files, in the exact format asked for. Nobody will answer questions; never ask any.";
@@ -50126,6 +50132,7 @@ function createApiAgent(config2) {
         files
       );
       await writeFile2(join2(context.scratchDir, `prompt-${context.iteration}.md`), prompt);
+      await pruneScratch(context.scratchDir, context.iteration);
       const result = await postJson({
         url: api.url,
         headers: api.headers(key),
@@ -50229,7 +50236,7 @@ function appendNotes(notes, iteration, lines) {
 }
 
 // action/agents/cli-agent.ts
-import { readFile as readFile3, rm as rm2, writeFile as writeFile3 } from "node:fs/promises";
+import { readFile as readFile3, rm as rm3, writeFile as writeFile3 } from "node:fs/promises";
 import { join as join3 } from "node:path";
 
 // action/eval/read-tail.ts
@@ -50398,7 +50405,8 @@ function createCliAgent(config2) {
       );
       await writeFile3(files.prompt, prompt);
       await writeFile3(files.notes, context.notes);
-      for (const f of [files.description, files.usage, files.log]) await rm2(f, { force: true });
+      for (const f of [files.description, files.usage, files.log]) await rm3(f, { force: true });
+      await pruneScratch(dir, context.iteration);
       const command2 = preset && config2.use !== "command" ? [
         config2.command ?? preset.program,
         ...preset.args({
@@ -51253,7 +51261,7 @@ async function contentKey(root, paths) {
 
 // action/engine/workspace.ts
 import { existsSync as existsSync2 } from "node:fs";
-import { mkdir as mkdir3, open as open5, readFile as readFile7, rename as rename2, rm as rm3, writeFile as writeFile5 } from "node:fs/promises";
+import { mkdir as mkdir3, open as open5, readFile as readFile7, rename as rename2, rm as rm4, writeFile as writeFile5 } from "node:fs/promises";
 import { join as join7 } from "node:path";
 
 // action/git/git.ts
@@ -51487,14 +51495,14 @@ var Workspace = class _Workspace {
             { exitCode: 1 }
           );
         }
-        await rm3(this.#lock, { force: true });
+        await rm4(this.#lock, { force: true });
       }
     }
     throw new AutoexpError(`could not lock tag ${this.tag} (${this.#lock})`, { exitCode: 1 });
   }
   /** Releases the lock. */
   async close() {
-    await rm3(this.#lock, { force: true });
+    await rm4(this.#lock, { force: true });
   }
   async #recover() {
     const recovered = [];
@@ -51514,7 +51522,7 @@ var Workspace = class _Workspace {
     }
     if (!existsSync2(join7(this.worktree, ".git"))) {
       await this.repo.raw(["worktree", "prune"]);
-      await rm3(this.worktree, { recursive: true, force: true });
+      await rm4(this.worktree, { recursive: true, force: true });
       await this.repo.raw([
         "worktree",
         "add",
@@ -52362,7 +52370,7 @@ function roundEvidence(e) {
 
 // action/github/handoff.ts
 import { existsSync as existsSync3 } from "node:fs";
-import { mkdir as mkdir5, readFile as readFile9, rename as rename3, rm as rm4, writeFile as writeFile7 } from "node:fs/promises";
+import { mkdir as mkdir5, readFile as readFile9, rename as rename3, rm as rm5, writeFile as writeFile7 } from "node:fs/promises";
 import { join as join9 } from "node:path";
 var BUNDLE = "autoexp.bundle";
 var DESCRIPTION2 = "handoff.json";
@@ -52471,7 +52479,7 @@ ${lines.join("\n")}`);
 }
 
 // action/github/publish.ts
-import { mkdtemp, rm as rm5 } from "node:fs/promises";
+import { mkdtemp, rm as rm6 } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join as join10 } from "node:path";
 
@@ -52711,7 +52719,7 @@ async function recordCommit(git, parent, dir, logText, notes, message) {
     const tree = (await git.raw(["write-tree"], env)).trim();
     return await git.commitTree(tree, [parent], message);
   } finally {
-    await rm5(temp, { recursive: true, force: true });
+    await rm6(temp, { recursive: true, force: true });
   }
 }
 function renameRefs(refs, from, to) {

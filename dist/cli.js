@@ -9537,7 +9537,7 @@ function clip2(s) {
 }
 
 // action/agents/prompt.ts
-import { readFile } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 
 // action/util/duration.ts
@@ -9823,6 +9823,12 @@ function priceOf(usage, price2) {
   if (!usage || !price2) return 0;
   return (usage.input * price2.input + usage.output * price2.output) / 1e6;
 }
+async function pruneScratch(dir, iteration, keep = 20) {
+  const old = iteration - keep;
+  if (old < 1) return;
+  for (const name of [`prompt-${old}.md`, `answer-${old}.md`, `agent-${old}.log`])
+    await rm(join(dir, name), { force: true });
+}
 
 // action/agents/api-agent.ts
 var SYSTEM = "You are a careful research engineer working alone inside an automated experiment loop. Each reply proposes exactly one experiment as edits to the listed files, in the exact format asked for. Nobody will answer questions; never ask any.";
@@ -9899,6 +9905,7 @@ function createApiAgent(config2) {
         files
       );
       await writeFile(join2(context.scratchDir, `prompt-${context.iteration}.md`), prompt);
+      await pruneScratch(context.scratchDir, context.iteration);
       const result = await postJson({
         url: api.url,
         headers: api.headers(key),
@@ -10002,7 +10009,7 @@ function appendNotes(notes, iteration, lines) {
 }
 
 // action/agents/cli-agent.ts
-import { readFile as readFile2, rm, writeFile as writeFile2 } from "node:fs/promises";
+import { readFile as readFile2, rm as rm2, writeFile as writeFile2 } from "node:fs/promises";
 import { join as join3 } from "node:path";
 
 // action/eval/read-tail.ts
@@ -10171,7 +10178,8 @@ function createCliAgent(config2) {
       );
       await writeFile2(files.prompt, prompt);
       await writeFile2(files.notes, context.notes);
-      for (const f of [files.description, files.usage, files.log]) await rm(f, { force: true });
+      for (const f of [files.description, files.usage, files.log]) await rm2(f, { force: true });
+      await pruneScratch(dir, context.iteration);
       const command2 = preset && config2.use !== "command" ? [
         config2.command ?? preset.program,
         ...preset.args({
@@ -31526,7 +31534,7 @@ async function contentKey(root, paths) {
 
 // action/engine/workspace.ts
 import { existsSync } from "node:fs";
-import { mkdir as mkdir2, open as open4, readFile as readFile7, rename, rm as rm2, writeFile as writeFile4 } from "node:fs/promises";
+import { mkdir as mkdir2, open as open4, readFile as readFile7, rename, rm as rm3, writeFile as writeFile4 } from "node:fs/promises";
 import { join as join7 } from "node:path";
 
 // action/git/git.ts
@@ -31912,14 +31920,14 @@ var Workspace = class _Workspace {
             { exitCode: 1 }
           );
         }
-        await rm2(this.#lock, { force: true });
+        await rm3(this.#lock, { force: true });
       }
     }
     throw new AutoexpError(`could not lock tag ${this.tag} (${this.#lock})`, { exitCode: 1 });
   }
   /** Releases the lock. */
   async close() {
-    await rm2(this.#lock, { force: true });
+    await rm3(this.#lock, { force: true });
   }
   async #recover() {
     const recovered = [];
@@ -31939,7 +31947,7 @@ var Workspace = class _Workspace {
     }
     if (!existsSync(join7(this.worktree, ".git"))) {
       await this.repo.raw(["worktree", "prune"]);
-      await rm2(this.worktree, { recursive: true, force: true });
+      await rm3(this.worktree, { recursive: true, force: true });
       await this.repo.raw([
         "worktree",
         "add",
@@ -32786,7 +32794,7 @@ function roundEvidence(e) {
 }
 
 // action/cli/check.ts
-import { mkdtemp, rm as rm3 } from "node:fs/promises";
+import { mkdtemp, rm as rm4 } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join as join9 } from "node:path";
 
@@ -32943,7 +32951,7 @@ async function checkEval(options) {
     }
     return 0;
   } finally {
-    await rm3(logs, { recursive: true, force: true });
+    await rm4(logs, { recursive: true, force: true });
   }
 }
 

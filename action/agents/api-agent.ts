@@ -4,7 +4,7 @@ import type { ApiAgentConfig } from "../config/schema.ts";
 import type { Agent, Proposal, ProposeContext, Usage } from "./agent.ts";
 import { applyEdits, type EditScope, parseAnswer } from "./edits.ts";
 import { type CallResult, postJson } from "./http.ts";
-import { priceOf, promptFor, readTargets } from "./prompt.ts";
+import { priceOf, promptFor, pruneScratch, readTargets } from "./prompt.ts";
 
 const SYSTEM =
   "You are a careful research engineer working alone inside an automated experiment loop. Each reply proposes exactly one experiment as edits to the listed files, in the exact format asked for. Nobody will answer questions; never ask any.";
@@ -120,6 +120,7 @@ export function createApiAgent(config: ApiAgentConfig): Agent {
         files,
       );
       await writeFile(join(context.scratchDir, `prompt-${context.iteration}.md`), prompt);
+      await pruneScratch(context.scratchDir, context.iteration);
       const result = await postJson({
         url: api.url,
         headers: api.headers(key),

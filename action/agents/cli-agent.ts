@@ -4,7 +4,7 @@ import type { CliAgentConfig } from "../config/schema.ts";
 import { readEnd, tailLines } from "../eval/read-tail.ts";
 import { runProcess } from "../util/run-process.ts";
 import type { Agent, Proposal, ProposeContext, Usage } from "./agent.ts";
-import { priceOf, promptFor } from "./prompt.ts";
+import { priceOf, promptFor, pruneScratch } from "./prompt.ts";
 
 /** What a tool printed, read for what matters to autoexp. */
 interface ToolReport {
@@ -119,6 +119,7 @@ export function createCliAgent(config: CliAgentConfig): Agent {
       await writeFile(files.prompt, prompt);
       await writeFile(files.notes, context.notes);
       for (const f of [files.description, files.usage, files.log]) await rm(f, { force: true });
+      await pruneScratch(dir, context.iteration);
       const command =
         preset && config.use !== "command"
           ? [

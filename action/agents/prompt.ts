@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { ProposeContext, Usage } from "./agent.ts";
 import { buildContext, type ContextInput } from "./context.ts";
@@ -48,4 +48,12 @@ export function priceOf(
 ): number {
   if (!usage || !price) return 0;
   return (usage.input * price.input + usage.output * price.output) / 1_000_000;
+}
+
+/** The last 20 prompts and answers stay in the state folder for debugging; older ones go. */
+export async function pruneScratch(dir: string, iteration: number, keep = 20): Promise<void> {
+  const old = iteration - keep;
+  if (old < 1) return;
+  for (const name of [`prompt-${old}.md`, `answer-${old}.md`, `agent-${old}.log`])
+    await rm(join(dir, name), { force: true });
 }
