@@ -49360,7 +49360,7 @@ function formatEvent(event, metric2) {
         "duplicate",
         "keep",
         "simplification"
-      ].includes(row.status) && row.reason ? `  (${row.reason})` : "";
+      ].includes(row.status) && row.reason && row.reason !== row.description ? `  (${row.reason})` : "";
       const cost = row.cost_usd > 0 ? `  $${row.cost_usd.toFixed(4)}` : "";
       return `${n} #${row.iteration} ${row.status.padEnd(14)} ${score}${delta}  best ${formatScore(event.best)}${eta}${cost}  ${row.description}${why}`;
     }
@@ -49592,7 +49592,11 @@ function notFound(bare, search, path) {
     return `the SEARCH part matches ${path} only with different indentation (line ${indent[0] + 1}); copy the lines exactly as they are`;
   }
   const missing = search.find((l) => l.trim() !== "" && !bare.includes(l));
-  return missing !== void 0 ? `the SEARCH part is not in ${path}: its line "${clip(missing)}" is not in the file` : `the SEARCH part is not in ${path}: its lines are there, but not in that order`;
+  if (missing === void 0)
+    return `the SEARCH part is not in ${path}: its lines are there, but not in that order`;
+  const near = missing.trim().length >= 4 ? bare.findIndex((l) => l.includes(missing.trim())) : -1;
+  const hint = near >= 0 ? ` (line ${near + 1} is "${clip(bare[near].trim())}")` : "";
+  return `the SEARCH part is not in ${path}: its line "${clip(missing)}" is not in the file${hint}`;
 }
 function findAll(hay, needle, eq) {
   const found = [];

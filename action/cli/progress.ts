@@ -40,7 +40,9 @@ export function formatEvent(event: BatchEvent, metric: string): string | null {
           "duplicate",
           "keep",
           "simplification",
-        ].includes(row.status) && row.reason
+        ].includes(row.status) &&
+        row.reason &&
+        row.reason !== row.description
           ? `  (${row.reason})`
           : "";
       const cost = row.cost_usd > 0 ? `  $${row.cost_usd.toFixed(4)}` : "";
