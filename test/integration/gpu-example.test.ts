@@ -6,6 +6,7 @@ import { parseConfigText } from "../../action/config/load-config.ts";
 import { runBatch } from "../../action/engine/run-batch.ts";
 import { parseMetrics } from "../../action/eval/parse-metrics.ts";
 import type { ResultEntry } from "../../action/ledger/types.ts";
+import { remoteAndClone, runAction } from "../helpers/action.ts";
 import { branchLog, makeRepo, tempDir } from "../helpers/repo.ts";
 
 const EXAMPLE = join(import.meta.dirname, "..", "..", "templates", "examples", "gpu-train");
@@ -46,22 +47,10 @@ describe("the GPU example's output is what autoexp reads from real H100 runs", (
 
 describe.skipIf(python === null)("the GPU example on CPU in tiny mode (needs PyTorch)", () => {
   it("runs under autoexp's loop: baseline, experiments, val_bpb and the VRAM guard read from each run", async () => {
-    const files: Record<string, string> = {};
-    for (const name of readdirSync(EXAMPLE))
-      files[name] = readFileSync(join(EXAMPLE, name), "utf8");
-    const dir = makeRepo(files);
+    const dir = gpuRepo();
     const bin = tempDir();
-    symlinkSync(
-      spawnSync(python!, ["-c", "import sys; print(sys.executable)"], {
-        encoding: "utf8",
-      }).stdout.trim(),
-      join(bin, "python"),
-    );
-    const text = files["autoexp.yml"]!.replace(
-      "baseline_runs: 3",
-      "baseline_runs: 2\n  max_runs: 2",
-    );
-    const parsed = parseConfigText(text);
+    symlinkSync(realPython(), join(bin, "python"));
+    const parsed = parseConfigText(readFileSync(join(dir, "autoexp.yml"), "utf8"));
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
     const result = await runBatch({
       repoDir: dir,
@@ -82,4 +71,35 @@ describe.skipIf(python === null)("the GPU example on CPU in tiny mode (needs PyT
     }
     expect(result.experiments).toBe(2);
   }, 180_000);
+
+  it("runs under the Action's entry point (dist/action.js) as a GPU runner would, on CPU", async () => {
+    const { clone } = remoteAndClone(gpuRepo());
+    const bin = tempDir();
+    symlinkSync(realPython(), join(bin, "python"));
+    const run = await runAction(
+      clone(),
+      { mode: "run", tag: "gpu", experiments: "1" },
+      { env: { AUTOEXP_TINY: "1", PATH: `${bin}${delimiter}${process.env.PATH}` } },
+    );
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.outputs).toMatchObject({ tag: "gpu", experiments: "1" });
+    expect(Number(run.outputs.baseline)).toBeGreaterThan(0);
+    expect(run.summary).toContain("val_bpb");
+  }, 180_000);
 });
+
+function gpuRepo(): string {
+  const files: Record<string, string> = {};
+  for (const name of readdirSync(EXAMPLE)) files[name] = readFileSync(join(EXAMPLE, name), "utf8");
+  files["autoexp.yml"] = files["autoexp.yml"]!.replace(
+    "baseline_runs: 3",
+    "baseline_runs: 2\n  max_runs: 2",
+  );
+  return makeRepo(files);
+}
+
+function realPython(): string {
+  return spawnSync(python!, ["-c", "import sys; print(sys.executable)"], {
+    encoding: "utf8",
+  }).stdout.trim();
+}
