@@ -51319,6 +51319,13 @@ var Git = class {
       if (input2 !== void 0) child.stdin?.end(input2);
     });
   }
+  /** Whether commit `a` is an ancestor of (or equal to) commit `b`. */
+  async isAncestor(a, b) {
+    return this.raw(["merge-base", "--is-ancestor", a, b]).then(
+      () => true,
+      () => false
+    );
+  }
   /** Resolves a ref to a full sha, or null when it does not exist. */
   async resolve(ref) {
     try {
@@ -51405,6 +51412,17 @@ var Git = class {
     await this.raw(["clean", "-fdq"]);
   }
 };
+async function withIdentity(git, env) {
+  const email3 = await git.raw(["config", "user.email"]).catch(() => "");
+  if (email3.trim()) return env;
+  return {
+    ...env,
+    GIT_AUTHOR_NAME: "autoexp",
+    GIT_AUTHOR_EMAIL: "autoexp@users.noreply.invalid",
+    GIT_COMMITTER_NAME: "autoexp",
+    GIT_COMMITTER_EMAIL: "autoexp@users.noreply.invalid"
+  };
+}
 
 // action/ledger/results-tsv.ts
 function clean(text) {
@@ -51456,18 +51474,8 @@ var Workspace = class _Workspace {
   }
   /** Opens (or prepares) the tag's workspace, takes its lock, and recovers from any crash. */
   static async open(options) {
-    let env = options.env ?? process.env;
-    const probe = await findRepository(options.repoDir, env);
-    const email3 = await probe.raw(["config", "user.email"]).catch(() => "");
-    if (!email3.trim()) {
-      env = {
-        ...env,
-        GIT_AUTHOR_NAME: "autoexp",
-        GIT_AUTHOR_EMAIL: "autoexp@users.noreply.invalid",
-        GIT_COMMITTER_NAME: "autoexp",
-        GIT_COMMITTER_EMAIL: "autoexp@users.noreply.invalid"
-      };
-    }
+    const probe = await findRepository(options.repoDir, options.env ?? process.env);
+    const env = await withIdentity(probe, options.env ?? process.env);
     const repo = new Git(probe.dir, env);
     const common = (await repo.raw(["rev-parse", "--path-format=absolute", "--git-common-dir"])).trim();
     const stateDir = join7(common, "autoexp", options.tag);
@@ -52547,15 +52555,10 @@ async function publish(options) {
   const { tag, remote } = options;
   const log = options.log ?? (() => {
   });
-  const probe = new Git(options.repoDir, options.env);
-  const email3 = (await probe.raw(["config", "user.email"]).catch(() => "")).trim();
-  const git = email3 ? probe : new Git(options.repoDir, {
-    ...options.env,
-    GIT_AUTHOR_NAME: "autoexp",
-    GIT_AUTHOR_EMAIL: "autoexp@users.noreply.invalid",
-    GIT_COMMITTER_NAME: "autoexp",
-    GIT_COMMITTER_EMAIL: "autoexp@users.noreply.invalid"
-  });
+  const git = new Git(
+    options.repoDir,
+    await withIdentity(new Git(options.repoDir, options.env), options.env)
+  );
   const dir = `.autoexp/${tag}`;
   const ns = `refs/autoexp-publish/${tag}`;
   let head;
@@ -52598,9 +52601,9 @@ async function publish(options) {
     let push = refs;
     let outcome;
     if (!remoteHead) outcome = "created";
-    else if (remoteHead === head || await isAncestor(git, head, remoteHead))
+    else if (remoteHead === head || await git.isAncestor(head, remoteHead))
       outcome = "up-to-date";
-    else if (await isAncestor(git, remoteHead, head)) outcome = "fast-forward";
+    else if (await git.isAncestor(remoteHead, head)) outcome = "fast-forward";
     else {
       const theirs = await git.show(remoteHead, `${dir}/log.jsonl`);
       if (theirs === null) {
@@ -52694,14 +52697,6 @@ async function lsRemote(git, remote, pattern) {
     if (sha && name) refs[name] = sha;
   }
   return refs;
-}
-async function isAncestor(git, a, b) {
-  try {
-    await git.raw(["merge-base", "--is-ancestor", a, b]);
-    return true;
-  } catch {
-    return false;
-  }
 }
 async function recordCommit(git, parent, dir, logText, notes, message) {
   const rendered = renderRecordFiles(parseLog(logText));
@@ -52901,11 +52896,7 @@ async function syncFromRemote(repoDir, tag, remote, env) {
   if (!theirs) return;
   const ours = await git.resolve(`refs/heads/autoexp/${tag}`);
   if (ours === theirs) return;
-  const ancestor = async (a, b) => git.raw(["merge-base", "--is-ancestor", a, b]).then(
-    () => true,
-    () => false
-  );
-  if (!ours || await ancestor(ours, theirs)) {
+  if (!ours || await git.isAncestor(ours, theirs)) {
     await git.updateRefs([{ ref: `refs/heads/autoexp/${tag}`, sha: theirs, old: ours ?? "" }]);
     info(`resuming autoexp/${tag} from ${remote} at ${theirs.slice(0, 7)}`);
   } else {

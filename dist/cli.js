@@ -31592,6 +31592,13 @@ var Git = class {
       if (input2 !== void 0) child.stdin?.end(input2);
     });
   }
+  /** Whether commit `a` is an ancestor of (or equal to) commit `b`. */
+  async isAncestor(a, b) {
+    return this.raw(["merge-base", "--is-ancestor", a, b]).then(
+      () => true,
+      () => false
+    );
+  }
   /** Resolves a ref to a full sha, or null when it does not exist. */
   async resolve(ref) {
     try {
@@ -31678,6 +31685,17 @@ var Git = class {
     await this.raw(["clean", "-fdq"]);
   }
 };
+async function withIdentity(git, env) {
+  const email3 = await git.raw(["config", "user.email"]).catch(() => "");
+  if (email3.trim()) return env;
+  return {
+    ...env,
+    GIT_AUTHOR_NAME: "autoexp",
+    GIT_AUTHOR_EMAIL: "autoexp@users.noreply.invalid",
+    GIT_COMMITTER_NAME: "autoexp",
+    GIT_COMMITTER_EMAIL: "autoexp@users.noreply.invalid"
+  };
+}
 
 // action/ledger/render-dashboard.ts
 var MAX_POINTS = 200;
@@ -31881,18 +31899,8 @@ var Workspace = class _Workspace {
   }
   /** Opens (or prepares) the tag's workspace, takes its lock, and recovers from any crash. */
   static async open(options) {
-    let env = options.env ?? process.env;
-    const probe = await findRepository(options.repoDir, env);
-    const email3 = await probe.raw(["config", "user.email"]).catch(() => "");
-    if (!email3.trim()) {
-      env = {
-        ...env,
-        GIT_AUTHOR_NAME: "autoexp",
-        GIT_AUTHOR_EMAIL: "autoexp@users.noreply.invalid",
-        GIT_COMMITTER_NAME: "autoexp",
-        GIT_COMMITTER_EMAIL: "autoexp@users.noreply.invalid"
-      };
-    }
+    const probe = await findRepository(options.repoDir, options.env ?? process.env);
+    const env = await withIdentity(probe, options.env ?? process.env);
     const repo = new Git(probe.dir, env);
     const common = (await repo.raw(["rev-parse", "--path-format=absolute", "--git-common-dir"])).trim();
     const stateDir = join7(common, "autoexp", options.tag);

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { mkdir, open, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { Git } from "../git/git.ts";
+import { Git, withIdentity } from "../git/git.ts";
 import { type ParsedLog, parseLog, readLog, repairLog } from "../ledger/log-jsonl.ts";
 import { renderDashboard } from "../ledger/render-dashboard.ts";
 import { renderResultsTsv } from "../ledger/results-tsv.ts";
@@ -76,19 +76,8 @@ export class Workspace {
     tag: string;
     env?: Record<string, string | undefined>;
   }): Promise<OpenedWorkspace> {
-    let env = options.env ?? process.env;
-    const probe = await findRepository(options.repoDir, env);
-    // Commits need an identity; a fresh CI machine may have none configured.
-    const email = await probe.raw(["config", "user.email"]).catch(() => "");
-    if (!email.trim()) {
-      env = {
-        ...env,
-        GIT_AUTHOR_NAME: "autoexp",
-        GIT_AUTHOR_EMAIL: "autoexp@users.noreply.invalid",
-        GIT_COMMITTER_NAME: "autoexp",
-        GIT_COMMITTER_EMAIL: "autoexp@users.noreply.invalid",
-      };
-    }
+    const probe = await findRepository(options.repoDir, options.env ?? process.env);
+    const env = await withIdentity(probe, options.env ?? process.env);
     const repo = new Git(probe.dir, env);
     const common = (
       await repo.raw(["rev-parse", "--path-format=absolute", "--git-common-dir"])

@@ -68,6 +68,14 @@ export class Git {
     });
   }
 
+  /** Whether commit `a` is an ancestor of (or equal to) commit `b`. */
+  async isAncestor(a: string, b: string): Promise<boolean> {
+    return this.raw(["merge-base", "--is-ancestor", a, b]).then(
+      () => true,
+      () => false,
+    );
+  }
+
   /** Resolves a ref to a full sha, or null when it does not exist. */
   async resolve(ref: string): Promise<string | null> {
     try {
@@ -173,4 +181,23 @@ export class Git {
     await this.raw(["reset", "--hard", "--quiet", sha]);
     await this.raw(["clean", "-fdq"]);
   }
+}
+
+/**
+ * `env` with a commit identity added when the repository at `git` has none configured (a fresh
+ * CI machine): record commits must never fail for want of a user.email.
+ */
+export async function withIdentity(
+  git: Git,
+  env: Record<string, string | undefined>,
+): Promise<Record<string, string | undefined>> {
+  const email = await git.raw(["config", "user.email"]).catch(() => "");
+  if (email.trim()) return env;
+  return {
+    ...env,
+    GIT_AUTHOR_NAME: "autoexp",
+    GIT_AUTHOR_EMAIL: "autoexp@users.noreply.invalid",
+    GIT_COMMITTER_NAME: "autoexp",
+    GIT_COMMITTER_EMAIL: "autoexp@users.noreply.invalid",
+  };
 }

@@ -226,12 +226,7 @@ async function syncFromRemote(
   if (!theirs) return;
   const ours = await git.resolve(`refs/heads/autoexp/${tag}`);
   if (ours === theirs) return;
-  const ancestor = async (a: string, b: string) =>
-    git.raw(["merge-base", "--is-ancestor", a, b]).then(
-      () => true,
-      () => false,
-    );
-  if (!ours || (await ancestor(ours, theirs))) {
+  if (!ours || (await git.isAncestor(ours, theirs))) {
     await git.updateRefs([{ ref: `refs/heads/autoexp/${tag}`, sha: theirs, old: ours ?? "" }]);
     core.info(`resuming autoexp/${tag} from ${remote} at ${theirs.slice(0, 7)}`);
   } else {

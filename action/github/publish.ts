@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { renderRecordFiles } from "../engine/workspace.ts";
-import { Git, GitError } from "../git/git.ts";
+import { Git, GitError, withIdentity } from "../git/git.ts";
 import { parseLog } from "../ledger/log-jsonl.ts";
 import { AutoexpError } from "../util/errors.ts";
 import { BUNDLE, listRefs, readHandoff } from "./handoff.ts";
@@ -38,18 +38,10 @@ export interface PublishResult {
 export async function publish(options: PublishOptions): Promise<PublishResult> {
   const { tag, remote } = options;
   const log = options.log ?? (() => {});
-  // Record commits need an identity; a fresh runner may have none configured.
-  const probe = new Git(options.repoDir, options.env);
-  const email = (await probe.raw(["config", "user.email"]).catch(() => "")).trim();
-  const git = email
-    ? probe
-    : new Git(options.repoDir, {
-        ...options.env,
-        GIT_AUTHOR_NAME: "autoexp",
-        GIT_AUTHOR_EMAIL: "autoexp@users.noreply.invalid",
-        GIT_COMMITTER_NAME: "autoexp",
-        GIT_COMMITTER_EMAIL: "autoexp@users.noreply.invalid",
-      });
+  const git = new Git(
+    options.repoDir,
+    await withIdentity(new Git(options.repoDir, options.env), options.env),
+  );
   const dir = `.autoexp/${tag}`;
   const ns = `refs/autoexp-publish/${tag}`;
 
@@ -95,9 +87,9 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
     let push: Record<string, string> = refs;
     let outcome: PublishResult["outcome"];
     if (!remoteHead) outcome = "created";
-    else if (remoteHead === head || (await isAncestor(git, head, remoteHead)))
+    else if (remoteHead === head || (await git.isAncestor(head, remoteHead)))
       outcome = "up-to-date";
-    else if (await isAncestor(git, remoteHead, head)) outcome = "fast-forward";
+    else if (await git.isAncestor(remoteHead, head)) outcome = "fast-forward";
     else {
       const theirs = await git.show(remoteHead, `${dir}/log.jsonl`);
       if (theirs === null) {
@@ -204,15 +196,6 @@ async function lsRemote(
     if (sha && name) refs[name] = sha;
   }
   return refs;
-}
-
-async function isAncestor(git: Git, a: string, b: string): Promise<boolean> {
-  try {
-    await git.raw(["merge-base", "--is-ancestor", a, b]);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** A record commit on `parent` whose .autoexp/<tag> holds the combined ledger and its renderings. */
