@@ -49700,6 +49700,12 @@ function clip(s) {
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 
+// action/util/text.ts
+function clip2(text, max = 300) {
+  const one = text.replace(/\s+/g, " ").trim();
+  return one.length > max ? `${one.slice(0, max - 3)}...` : one;
+}
+
 // action/agents/http.ts
 var RETRY_STATUS = /* @__PURE__ */ new Set([408, 409, 425, 429, 500, 502, 503, 504, 529]);
 async function postJson(options) {
@@ -49780,10 +49786,6 @@ function serverMessage(text) {
   } catch {
   }
   return clip2(text.trim());
-}
-function clip2(s) {
-  const one = s.replace(/\s+/g, " ");
-  return one.length > 300 ? `${one.slice(0, 297)}...` : one;
 }
 
 // action/agents/prompt.ts
@@ -49927,15 +49929,15 @@ function renderRecent(rows, input2, max) {
     const delta = r.delta !== null && r.status !== "baseline" ? ` \u0394${r.delta >= 0 ? "+" : ""}${fmt(r.delta)}` : "";
     const score = r.score !== null ? ` ${input2.metric}=${fmt(r.score)}` : "";
     const ev = r.evidence ? ` (${r.evidence.p !== null ? `p=${fmt(r.evidence.p)}, ` : ""}${r.evidence.runs} run${r.evidence.runs === 1 ? "" : "s"})` : "";
-    const why = r.reason && r.status !== "keep" ? ` \u2014 ${clip3(r.reason, 160)}` : "";
-    return `- #${r.iteration} ${r.status}${score}${delta}${ev}: ${clip3(r.description, 200)}${why}`;
+    const why = r.reason && r.status !== "keep" ? ` \u2014 ${clip2(r.reason, 160)}` : "";
+    return `- #${r.iteration} ${r.status}${score}${delta}${ev}: ${clip2(r.description, 200)}${why}`;
   });
   return keepLast(lines, max);
 }
 function renderDigest(rows, max) {
   const kept = rows.filter((r) => r.status === "keep" || r.status === "simplification");
   const keptLines = kept.map(
-    (r) => `- #${r.iteration} ${r.status} \u0394${r.delta !== null && r.delta >= 0 ? "+" : ""}${fmt(r.delta ?? 0)}: ${clip3(r.description, 120)}`
+    (r) => `- #${r.iteration} ${r.status} \u0394${r.delta !== null && r.delta >= 0 ? "+" : ""}${fmt(r.delta ?? 0)}: ${clip2(r.description, 120)}`
   );
   const groups = /* @__PURE__ */ new Map();
   for (const r of rows) {
@@ -49949,7 +49951,7 @@ function renderDigest(rows, max) {
     const r = g.rows.at(-1);
     const ids = g.rows.length > 1 ? `${g.rows.length}\xD7 (#${g.rows.map((x) => x.iteration).slice(-4).join(", #")})` : `#${r.iteration}`;
     const delta = r.delta !== null ? ` \u0394${r.delta >= 0 ? "+" : ""}${fmt(r.delta)}` : "";
-    return `- ${ids} ${r.status}${delta}: ${clip3(g.description, 100)}`;
+    return `- ${ids} ${r.status}${delta}: ${clip2(g.description, 100)}`;
   });
   const keptText = keptLines.length > 0 ? `Kept:
 ${keepLast(keptLines, Math.floor(max * 0.4))}` : "";
@@ -50010,10 +50012,6 @@ function keepLast(lines, max) {
     size += lines[i].length + 1;
   }
   return out.join("\n");
-}
-function clip3(s, n) {
-  const one = s.replace(/\s+/g, " ").trim();
-  return one.length > n ? `${one.slice(0, n - 3)}...` : one;
 }
 function fmt(x) {
   if (!Number.isFinite(x)) return String(x);
@@ -50460,7 +50458,7 @@ function createCliAgent(config2) {
       if (run.exitCode !== 0) {
         return {
           ok: false,
-          error: `agent exited with ${run.signal ?? `code ${run.exitCode}`}: ${report.error ?? clip4(last)}`,
+          error: `agent exited with ${run.signal ?? `code ${run.exitCode}`}: ${report.error ?? clip2(last)}`,
           ...spent
         };
       }
@@ -50469,7 +50467,7 @@ function createCliAgent(config2) {
       const written = (await readFile3(files.description, "utf8").catch(() => "")).trim().split("\n")[0].trim();
       const message = report.message?.trim().split("\n").filter(Boolean).at(-1);
       const description = written || message || (preset ? "" : last) || "(no description)";
-      return { ok: true, description: clip4(description), ...spent };
+      return { ok: true, description: clip2(description), ...spent };
     }
   };
 }
@@ -50485,7 +50483,7 @@ function readClaude(output2) {
       }
     } : {},
     ...typeof result.total_cost_usd === "number" ? { costUsd: result.total_cost_usd } : {},
-    ...result.is_error ? { error: clip4(result.result ?? "is_error") } : result.result ? { message: result.result } : {}
+    ...result.is_error ? { error: clip2(result.result ?? "is_error") } : result.result ? { message: result.result } : {}
   };
 }
 function readCodex(output2) {
@@ -50507,7 +50505,7 @@ function readCodex(output2) {
       if (item?.type === "agent_message" && item.text) message = item.text;
     } else if (j.type === "turn.failed" || j.type === "error") {
       const e = j.error?.message ?? j.message;
-      error63 = clip4(e ?? j.type);
+      error63 = clip2(e ?? j.type);
     }
   }
   return {
@@ -50560,10 +50558,6 @@ function lastJson(output2, accept) {
     if (j && accept(j)) return j;
   }
   return null;
-}
-function clip4(s) {
-  const one = s.replace(/\s+/g, " ").trim();
-  return one.length > 300 ? `${one.slice(0, 297)}...` : one;
 }
 
 // action/agents/search-agent.ts
@@ -52408,7 +52402,7 @@ async function writeHandoff(repoDir, tag, dir, env) {
     tag,
     head,
     refs,
-    experiments: log.split("\n").filter((l) => l.startsWith('{"type":"result"')).length - 1,
+    experiments: Math.max(0, parseLog(log).results.length - 1),
     written: (/* @__PURE__ */ new Date()).toISOString()
   };
   const desc = join9(dir, `${DESCRIPTION2}.tmp-${process.pid}`);
@@ -52730,14 +52724,7 @@ function countExperiments(text) {
 
 // action/github/action-main.ts
 var SUMMARY_LIMIT = 1e6;
-var WARN = /* @__PURE__ */ new Set([
-  "crash",
-  "timeout",
-  "violation",
-  "agent_error",
-  "guard_fail",
-  "checks_failed"
-]);
+var WARN = /* @__PURE__ */ new Set([...FAILURES, "guard_fail"]);
 async function actionMain(env = process.env) {
   try {
     const inputs = readInputs(env);
@@ -52748,8 +52735,7 @@ async function actionMain(env = process.env) {
         `input working-directory: ${repoDir} does not exist; nothing was run or pushed`
       );
     const handoff2 = inputs.handoff ? isAbsolute2(inputs.handoff) ? inputs.handoff : resolve(workspace, inputs.handoff) : join11(env.RUNNER_TEMP || tmpdir2(), "autoexp-handoff");
-    for (const value of splitEnv(env, { use: "search", seed: 1, exclude: [] }).values)
-      setSecret(value);
+    for (const name of KNOWN_SECRETS) if (env[name]) setSecret(env[name]);
     return inputs.mode === "run" ? await runMode(inputs, repoDir, handoff2, env) : await publishMode(inputs, repoDir, handoff2, env);
   } catch (error63) {
     setFailed(

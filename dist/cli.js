@@ -9454,6 +9454,12 @@ function clip(s) {
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 
+// action/util/text.ts
+function clip2(text, max = 300) {
+  const one = text.replace(/\s+/g, " ").trim();
+  return one.length > max ? `${one.slice(0, max - 3)}...` : one;
+}
+
 // action/agents/http.ts
 var RETRY_STATUS = /* @__PURE__ */ new Set([408, 409, 425, 429, 500, 502, 503, 504, 529]);
 async function postJson(options) {
@@ -9534,10 +9540,6 @@ function serverMessage(text) {
   } catch {
   }
   return clip2(text.trim());
-}
-function clip2(s) {
-  const one = s.replace(/\s+/g, " ");
-  return one.length > 300 ? `${one.slice(0, 297)}...` : one;
 }
 
 // action/agents/prompt.ts
@@ -9700,15 +9702,15 @@ function renderRecent(rows, input2, max) {
     const delta = r.delta !== null && r.status !== "baseline" ? ` \u0394${r.delta >= 0 ? "+" : ""}${fmt(r.delta)}` : "";
     const score = r.score !== null ? ` ${input2.metric}=${fmt(r.score)}` : "";
     const ev = r.evidence ? ` (${r.evidence.p !== null ? `p=${fmt(r.evidence.p)}, ` : ""}${r.evidence.runs} run${r.evidence.runs === 1 ? "" : "s"})` : "";
-    const why = r.reason && r.status !== "keep" ? ` \u2014 ${clip3(r.reason, 160)}` : "";
-    return `- #${r.iteration} ${r.status}${score}${delta}${ev}: ${clip3(r.description, 200)}${why}`;
+    const why = r.reason && r.status !== "keep" ? ` \u2014 ${clip2(r.reason, 160)}` : "";
+    return `- #${r.iteration} ${r.status}${score}${delta}${ev}: ${clip2(r.description, 200)}${why}`;
   });
   return keepLast(lines, max);
 }
 function renderDigest(rows, max) {
   const kept = rows.filter((r) => r.status === "keep" || r.status === "simplification");
   const keptLines = kept.map(
-    (r) => `- #${r.iteration} ${r.status} \u0394${r.delta !== null && r.delta >= 0 ? "+" : ""}${fmt(r.delta ?? 0)}: ${clip3(r.description, 120)}`
+    (r) => `- #${r.iteration} ${r.status} \u0394${r.delta !== null && r.delta >= 0 ? "+" : ""}${fmt(r.delta ?? 0)}: ${clip2(r.description, 120)}`
   );
   const groups = /* @__PURE__ */ new Map();
   for (const r of rows) {
@@ -9722,7 +9724,7 @@ function renderDigest(rows, max) {
     const r = g.rows.at(-1);
     const ids = g.rows.length > 1 ? `${g.rows.length}\xD7 (#${g.rows.map((x) => x.iteration).slice(-4).join(", #")})` : `#${r.iteration}`;
     const delta = r.delta !== null ? ` \u0394${r.delta >= 0 ? "+" : ""}${fmt(r.delta)}` : "";
-    return `- ${ids} ${r.status}${delta}: ${clip3(g.description, 100)}`;
+    return `- ${ids} ${r.status}${delta}: ${clip2(g.description, 100)}`;
   });
   const keptText = keptLines.length > 0 ? `Kept:
 ${keepLast(keptLines, Math.floor(max * 0.4))}` : "";
@@ -9783,10 +9785,6 @@ function keepLast(lines, max) {
     size += lines[i].length + 1;
   }
   return out.join("\n");
-}
-function clip3(s, n) {
-  const one = s.replace(/\s+/g, " ").trim();
-  return one.length > n ? `${one.slice(0, n - 3)}...` : one;
 }
 function fmt(x) {
   if (!Number.isFinite(x)) return String(x);
@@ -10233,7 +10231,7 @@ function createCliAgent(config2) {
       if (run.exitCode !== 0) {
         return {
           ok: false,
-          error: `agent exited with ${run.signal ?? `code ${run.exitCode}`}: ${report.error ?? clip4(last)}`,
+          error: `agent exited with ${run.signal ?? `code ${run.exitCode}`}: ${report.error ?? clip2(last)}`,
           ...spent
         };
       }
@@ -10242,7 +10240,7 @@ function createCliAgent(config2) {
       const written = (await readFile2(files.description, "utf8").catch(() => "")).trim().split("\n")[0].trim();
       const message = report.message?.trim().split("\n").filter(Boolean).at(-1);
       const description = written || message || (preset ? "" : last) || "(no description)";
-      return { ok: true, description: clip4(description), ...spent };
+      return { ok: true, description: clip2(description), ...spent };
     }
   };
 }
@@ -10258,7 +10256,7 @@ function readClaude(output2) {
       }
     } : {},
     ...typeof result.total_cost_usd === "number" ? { costUsd: result.total_cost_usd } : {},
-    ...result.is_error ? { error: clip4(result.result ?? "is_error") } : result.result ? { message: result.result } : {}
+    ...result.is_error ? { error: clip2(result.result ?? "is_error") } : result.result ? { message: result.result } : {}
   };
 }
 function readCodex(output2) {
@@ -10280,7 +10278,7 @@ function readCodex(output2) {
       if (item?.type === "agent_message" && item.text) message = item.text;
     } else if (j.type === "turn.failed" || j.type === "error") {
       const e = j.error?.message ?? j.message;
-      error62 = clip4(e ?? j.type);
+      error62 = clip2(e ?? j.type);
     }
   }
   return {
@@ -10333,10 +10331,6 @@ function lastJson(output2, accept) {
     if (j && accept(j)) return j;
   }
   return null;
-}
-function clip4(s) {
-  const one = s.replace(/\s+/g, " ").trim();
-  return one.length > 300 ? `${one.slice(0, 297)}...` : one;
 }
 
 // action/agents/search-agent.ts

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { CliAgentConfig } from "../config/schema.ts";
 import { readEnd, tailLines } from "../eval/read-tail.ts";
 import { runProcess } from "../util/run-process.ts";
+import { clip } from "../util/text.ts";
 import type { Agent, Proposal, ProposeContext, Usage } from "./agent.ts";
 import { priceOf, promptFor, pruneScratch } from "./prompt.ts";
 
@@ -311,9 +312,4 @@ function lastJson(
     if (j && accept(j)) return j;
   }
   return null;
-}
-
-function clip(s: string): string {
-  const one = s.replace(/\s+/g, " ").trim();
-  return one.length > 300 ? `${one.slice(0, 297)}...` : one;
 }

@@ -1,5 +1,6 @@
 import type { ConfigEntry, Goal, ResultEntry } from "../ledger/types.ts";
 import { formatDuration } from "../util/duration.ts";
+import { clip } from "../util/text.ts";
 
 /** Everything an LLM agent is told before one proposal. */
 export interface ContextInput {
@@ -293,11 +294,6 @@ function keepLast(lines: readonly string[], max: number): string {
     size += lines[i]!.length + 1;
   }
   return out.join("\n");
-}
-
-function clip(s: string, n: number): string {
-  const one = s.replace(/\s+/g, " ").trim();
-  return one.length > n ? `${one.slice(0, n - 3)}...` : one;
 }
 
 function fmt(x: number): string {

@@ -396,6 +396,7 @@ function firstProse(lines: readonly string[]): string | null {
   return null;
 }
 
+/** Not util/text.ts clip: a quoted line keeps its whitespace, which is what did not match. */
 function clip(s: string): string {
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }

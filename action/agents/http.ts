@@ -1,3 +1,4 @@
+import { clip } from "../util/text.ts";
 /** Why an API call failed, in terms of what the user must do. */
 export type CallFailure =
   /** 401/403: the key is wrong or lacks access. */
@@ -128,9 +129,4 @@ function serverMessage(text: string): string {
     // not JSON
   }
   return clip(text.trim());
-}
-
-function clip(s: string): string {
-  const one = s.replace(/\s+/g, " ");
-  return one.length > 300 ? `${one.slice(0, 297)}...` : one;
 }

@@ -2,13 +2,14 @@ import { existsSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import * as core from "@actions/core";
-import { splitEnv } from "../agents/secrets.ts";
+import { KNOWN_SECRETS, splitEnv } from "../agents/secrets.ts";
 import { formatEvent } from "../cli/progress.ts";
 import { loadConfig } from "../config/load-config.ts";
 import type { Config } from "../config/schema.ts";
 import { formatProblems, primaryMetric } from "../config/validate-config.ts";
 import { type BatchEvent, runBatch } from "../engine/run-batch.ts";
 import { Git } from "../git/git.ts";
+import { FAILURES } from "../ledger/types.ts";
 import { formatDuration } from "../util/duration.ts";
 import { AutoexpError, defaultTag } from "../util/errors.ts";
 import { killActiveGroups } from "../util/run-process.ts";
@@ -19,14 +20,8 @@ import { publish } from "./publish.ts";
 /** GitHub's limit on one step's job summary is 1 MiB; stay well under it. */
 export const SUMMARY_LIMIT = 1_000_000;
 
-const WARN = new Set([
-  "crash",
-  "timeout",
-  "violation",
-  "agent_error",
-  "guard_fail",
-  "checks_failed",
-]);
+/** Outcomes worth an annotation: the failures, and candidates refused by a guard. */
+const WARN: ReadonlySet<string> = new Set([...FAILURES, "guard_fail"]);
 
 /** The Action: `run` a batch on the runner, or `publish` its result. Returns the exit code. */
 export async function actionMain(
@@ -46,8 +41,7 @@ export async function actionMain(
         : resolve(workspace, inputs.handoff)
       : join(env.RUNNER_TEMP || tmpdir(), "autoexp-handoff");
     // Mask every credential in the environment, whatever prints it.
-    for (const value of splitEnv(env, { use: "search", seed: 1, exclude: [] }).values)
-      core.setSecret(value);
+    for (const name of KNOWN_SECRETS) if (env[name]) core.setSecret(env[name]);
     return inputs.mode === "run"
       ? await runMode(inputs, repoDir, handoff, env)
       : await publishMode(inputs, repoDir, handoff, env);

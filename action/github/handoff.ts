@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Git } from "../git/git.ts";
+import { parseLog } from "../ledger/log-jsonl.ts";
 
 /**
  * What the GPU job hands to the publish job: the tag's branch and its experiments' refs as a git
@@ -49,7 +50,7 @@ export async function writeHandoff(
     tag,
     head,
     refs,
-    experiments: log.split("\n").filter((l) => l.startsWith('{"type":"result"')).length - 1,
+    experiments: Math.max(0, parseLog(log).results.length - 1),
     written: new Date().toISOString(),
   };
   const desc = join(dir, `${DESCRIPTION}.tmp-${process.pid}`);
