@@ -47,7 +47,6 @@ const context: ProposeContext = {
   env: {},
   redact: (t) => t,
   notes,
-  experimentsLeft: 20,
   budget: { experiments: 20, wallClockMs: 3_600_000, costUsd: 5 },
 };
 const answer = [

@@ -51666,18 +51666,15 @@ async function runBatch(options) {
     if (recovered.length > 0) emit({ type: "recovered", messages: recovered });
     const metric2 = primaryMetric(config2);
     const goal = objectiveSpecs(config2)[0].goal;
-    const split = splitEnv(env, config2.agent);
-    const evalEnv = { ...split.evalEnv, AUTOEXP_TAG: tag };
-    delete evalEnv.AUTOEXP_FAULT;
-    const agentEnv = { ...split.agentEnv, AUTOEXP_TAG: tag };
-    delete agentEnv.AUTOEXP_FAULT;
-    const redact = createRedactor(split.values);
+    const { AUTOEXP_FAULT: _fault, ...base } = env;
+    const { evalEnv, agentEnv, values } = splitEnv({ ...base, AUTOEXP_TAG: tag }, config2.agent);
+    const redact = createRedactor(values);
     const safeEmit = (event) => emit(redactDeep(event, redact));
     const checkpoint = options.checkpoint ?? (async () => {
     });
     const log = existing ?? await startTag(ws, config2, { metric: metric2, goal, evalEnv, emit: safeEmit });
     if (!existing) await checkpoint();
-    if (existing) {
+    else {
       await checkCompatible(ws, config2, existing.config, metric2);
       emit({
         type: "resumed",
@@ -52111,7 +52108,6 @@ var BatchLoop = class {
         env: this.#deps.agentEnv,
         redact: this.#deps.redact,
         notes,
-        experimentsLeft: planned - this.done,
         budget: this.#budgetLeft(planned)
       });
     } catch (error63) {

@@ -26,7 +26,6 @@ export interface ProposeContext {
   redact: (text: string) => string;
   /** notes.md as it stands: the agent's memory across experiments and batches. */
   notes: string;
-  experimentsLeft: number;
   /** What is left of the batch's budgets; null where the budget is not set. */
   budget: { experiments: number; wallClockMs: number | null; costUsd: number | null };
 }

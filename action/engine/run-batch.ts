@@ -136,17 +136,15 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
     const metric = primaryMetric(config);
     const goal = objectiveSpecs(config)[0]!.goal;
     // Credentials reach the agent only: the eval and the checks run code the agent wrote.
-    const split = splitEnv(env, config.agent);
-    const evalEnv: Record<string, string | undefined> = { ...split.evalEnv, AUTOEXP_TAG: tag };
-    delete evalEnv.AUTOEXP_FAULT;
-    const agentEnv: Record<string, string | undefined> = { ...split.agentEnv, AUTOEXP_TAG: tag };
-    delete agentEnv.AUTOEXP_FAULT;
-    const redact = createRedactor(split.values);
+    // AUTOEXP_FAULT drives autoexp's own fault injection; it is not for the eval or the agent.
+    const { AUTOEXP_FAULT: _fault, ...base } = env;
+    const { evalEnv, agentEnv, values } = splitEnv({ ...base, AUTOEXP_TAG: tag }, config.agent);
+    const redact = createRedactor(values);
     const safeEmit = (event: BatchEvent) => emit(redactDeep(event, redact));
     const checkpoint = options.checkpoint ?? (async () => {});
     const log = existing ?? (await startTag(ws, config, { metric, goal, evalEnv, emit: safeEmit }));
     if (!existing) await checkpoint();
-    if (existing) {
+    else {
       await checkCompatible(ws, config, existing.config!, metric);
       emit({
         type: "resumed",
@@ -690,7 +688,6 @@ class BatchLoop {
         env: this.#deps.agentEnv,
         redact: this.#deps.redact,
         notes,
-        experimentsLeft: planned - this.done,
         budget: this.#budgetLeft(planned),
       });
     } catch (error) {
