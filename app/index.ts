@@ -92,7 +92,7 @@ export function createApp(options: AppOptions = {}) {
       seenDeliveries.add(context.id);
       if (seenDeliveries.size > 10_000) seenDeliveries.clear();
       const repo = context.repo();
-      const sticky = await findSticky(context.octokit, repo, issue.number, comment.id);
+      const sticky = await findStickyComment(context.octokit, repo, issue.number, comment.id);
       if (sticky) return; // a redelivery of a command already answered
       const say = (text: string) =>
         createSticky(context.octokit, repo, issue.number, comment.id, text);
@@ -338,15 +338,6 @@ function stickyMarker(commentId: number): string {
 
 /** "autoexp night (request 7:501)": the run-name autoexp init's workflow gives dispatched runs. */
 const REQUEST = /\(request (\d+):(\d+)\)/;
-
-async function findSticky(
-  octokit: Octokit,
-  repo: Repo,
-  issue: number,
-  commentId: number,
-): Promise<number | null> {
-  return (await findStickyComment(octokit, repo, issue, commentId))?.id ?? null;
-}
 
 async function findStickyComment(
   octokit: Octokit,

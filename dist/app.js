@@ -27959,7 +27959,7 @@ ${line}`
       seenDeliveries.add(context.id);
       if (seenDeliveries.size > 1e4) seenDeliveries.clear();
       const repo = context.repo();
-      const sticky = await findSticky(context.octokit, repo, issue2.number, comment.id);
+      const sticky = await findStickyComment(context.octokit, repo, issue2.number, comment.id);
       if (sticky) return;
       const say = (text) => createSticky(context.octokit, repo, issue2.number, comment.id, text);
       const react = (content) => context.octokit.request(
@@ -28162,9 +28162,6 @@ function stickyMarker(commentId) {
   return `<!-- autoexp:request comment=${commentId} -->`;
 }
 var REQUEST = /\(request (\d+):(\d+)\)/;
-async function findSticky(octokit, repo, issue2, commentId) {
-  return (await findStickyComment(octokit, repo, issue2, commentId))?.id ?? null;
-}
 async function findStickyComment(octokit, repo, issue2, commentId) {
   const comments = await octokit.paginate(
     "GET /repos/{owner}/{repo}/issues/{issue_number}/comments",
