@@ -30362,6 +30362,12 @@ var metric = external_exports.strictObject({
 }).refine((m) => m.goal !== void 0 || m.guard !== void 0, {
   message: "a metric needs a `goal` (minimize | maximize) or a `guard` ({ min, max })"
 });
+var isolationMode = external_exports.enum(["auto", "sandbox", "none"], {
+  error: "isolation must be auto (sandbox when bubblewrap works), sandbox (refuse without it) or none"
+});
+var hostPath = external_exports.string().trim().min(1, "a path must not be empty").refine((p) => !p.split("/").includes(".."), {
+  message: "a path must not contain `..`: name the directory itself"
+});
 var searchAgent = external_exports.strictObject({
   use: external_exports.literal("search"),
   seed: external_exports.int().default(1),
@@ -30461,7 +30467,9 @@ var configSchema = external_exports.strictObject({
         message: "declare at least one metric, e.g. { val_loss: { goal: minimize } }"
       }),
       repeats: external_exports.int().min(1).max(100).default(1),
-      env: external_exports.record(external_exports.string(), external_exports.string()).default({})
+      env: external_exports.record(external_exports.string(), external_exports.string()).default({}),
+      /** Variables passed through from autoexp's environment, by name; nothing else is. */
+      pass_env: external_exports.array(envName).default([])
     },
     { error: "eval is required: { command: ..., metrics: { val_loss: { goal: minimize } } }" }
   ),
@@ -30500,6 +30508,16 @@ var configSchema = external_exports.strictObject({
     stop_after_failures: external_exports.int().min(1).default(20),
     plateau: external_exports.int().min(1).optional()
   }).prefault({}),
+  /** Where evals and checks run: `isolation: none` is short for `{ mode: none }`. */
+  isolation: external_exports.preprocess(
+    (v) => typeof v === "string" ? { mode: v } : v,
+    external_exports.strictObject({
+      mode: isolationMode.default("auto"),
+      network: external_exports.boolean().default(true),
+      read_only: external_exports.array(hostPath).default([]),
+      writable: external_exports.array(hostPath).default([])
+    })
+  ).prefault({}),
   workers: external_exports.literal(1, { error: "workers: only 1 is supported in this version" }).default(1)
 });
 

@@ -56,6 +56,20 @@ const metric = z
     message: "a metric needs a `goal` (minimize | maximize) or a `guard` ({ min, max })",
   });
 
+const isolationMode = z.enum(["auto", "sandbox", "none"], {
+  error:
+    "isolation must be auto (sandbox when bubblewrap works), sandbox (refuse without it) or none",
+});
+
+/** A path outside git the eval needs: absolute, `~/...`, or relative to the repository. */
+const hostPath = z
+  .string()
+  .trim()
+  .min(1, "a path must not be empty")
+  .refine((p) => !p.split("/").includes(".."), {
+    message: "a path must not contain `..`: name the directory itself",
+  });
+
 const searchAgent = z.strictObject({
   use: z.literal("search"),
   seed: z.int().default(1),
@@ -185,6 +199,8 @@ export const configSchema = z.strictObject({
         }),
       repeats: z.int().min(1).max(100).default(1),
       env: z.record(z.string(), z.string()).default({}),
+      /** Variables passed through from autoexp's environment, by name; nothing else is. */
+      pass_env: z.array(envName).default([]),
     },
     { error: "eval is required: { command: ..., metrics: { val_loss: { goal: minimize } } }" },
   ),
@@ -244,6 +260,18 @@ export const configSchema = z.strictObject({
       stop_after_failures: z.int().min(1).default(20),
       plateau: z.int().min(1).optional(),
     })
+    .prefault({}),
+  /** Where evals and checks run: `isolation: none` is short for `{ mode: none }`. */
+  isolation: z
+    .preprocess(
+      (v) => (typeof v === "string" ? { mode: v } : v),
+      z.strictObject({
+        mode: isolationMode.default("auto"),
+        network: z.boolean().default(true),
+        read_only: z.array(hostPath).default([]),
+        writable: z.array(hostPath).default([]),
+      }),
+    )
     .prefault({}),
   workers: z.literal(1, { error: "workers: only 1 is supported in this version" }).default(1),
 });
