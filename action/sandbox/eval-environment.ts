@@ -1,0 +1,52 @@
+/** Passed through by exact name: what a program needs to find itself, speak, and tell the time. */
+const NAMES = new Set([
+  "PATH",
+  "USER",
+  "LOGNAME",
+  "LANG",
+  "LANGUAGE",
+  "TZ",
+  "TERM",
+  "NO_COLOR",
+  "LD_LIBRARY_PATH",
+  "GPU_DEVICE_ORDINAL",
+]);
+
+/** Passed through by prefix: locale and the GPU stacks (CUDA, NVIDIA, ROCm, HIP, HSA, NCCL). */
+const PREFIXES = ["LC_", "CUDA_", "NVIDIA_", "ROCR_", "ROCM_", "HIP_", "HSA_", "NCCL_"];
+
+// A prefix is not a promise: NVIDIA_API_KEY (NGC, NIM) starts like NVIDIA_VISIBLE_DEVICES.
+const SECRET_LIKE = /KEY|TOKEN|SECRET|PASSW|CREDENTIAL|AUTH|COOKIE|SESSION|PRIVATE/i;
+
+export interface EvalEnvironmentOptions {
+  /** Names passed through from `env` as they are (eval.pass_env): the user's explicit choice. */
+  passEnv: readonly string[];
+  /** Values set whatever `env` holds (eval.env); they win over everything else. */
+  set: Readonly<Record<string, string>>;
+  /** HOME inside the sandbox: the real path, a private empty tmpfs there. */
+  home: string;
+}
+
+/**
+ * The eval's and the checks' environment, by allow-list: PATH, HOME, USER, locale, TZ, TERM,
+ * the GPU variables (CUDA_*, NVIDIA_*, ROCR_*, HIP_*, ROCm, NCCL_*, LD_LIBRARY_PATH) minus any
+ * name that looks like a credential, then `passEnv` names and `set` values. Nothing else: no
+ * AWS_*, HF_TOKEN, WANDB_API_KEY, SSH_AUTH_SOCK, GITHUB_TOKEN, *_API_KEY unless listed. Pure.
+ */
+export function evalEnvironment(
+  env: Readonly<Record<string, string | undefined>>,
+  options: EvalEnvironmentOptions,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined) continue;
+    if (NAMES.has(name)) out[name] = value;
+    else if (PREFIXES.some((p) => name.startsWith(p)) && !SECRET_LIKE.test(name)) out[name] = value;
+  }
+  out.HOME = options.home;
+  for (const name of options.passEnv) {
+    const value = env[name];
+    if (value !== undefined) out[name] = value;
+  }
+  return { ...out, ...options.set };
+}
