@@ -4,7 +4,7 @@
  * engine. Usage: node bench/noise-model.ts [trials]
  */
 
-import { createRandom } from "../action/agents/search-plan.ts";
+import { createRandom } from "../action/util/random.ts";
 import { judge, type Policy } from "../action/decide/judge.ts";
 import { pooledNoise } from "../action/decide/noise.ts";
 

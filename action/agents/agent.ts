@@ -3,7 +3,7 @@ import type { ConfigEntry, Goal, ResultEntry } from "../ledger/types.ts";
 
 /** What an agent is told before it proposes one change. */
 export interface ProposeContext {
-  /** The experiment's worktree: the only place the agent may change. */
+  /** The agent's own checkout of the incumbent: the only place it may change. */
   worktree: string;
   iteration: number;
   config: Config;
@@ -20,6 +20,8 @@ export interface ProposeContext {
   mayCreate: (path: string) => boolean;
   /** A private folder for prompt files and the like, outside the worktree. */
   scratchDir: string;
+  /** Where a CLI agent's process group is recorded, so a resumed run can kill one left running. */
+  pidFile?: string;
   /** The agent's environment: the eval's, plus the agent's own secrets. */
   env: Record<string, string | undefined>;
   /** Removes secret values from text the agent writes to disk (its logs, the model's answer). */

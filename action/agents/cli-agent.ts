@@ -147,6 +147,7 @@ export function createCliAgent(config: CliAgentConfig): Agent {
         timeoutMs: config.timeout,
         logPath: files.log,
         ...(preset?.stdin ? { stdinFile: files.prompt } : {}),
+        ...(context.pidFile ? { pidFile: context.pidFile } : {}),
       });
       // The tool's log stays on the runner; still, no key is left in it.
       const raw = await readFile(files.log, "utf8").catch(() => "");

@@ -1,3 +1,4 @@
+import { createRandom } from "../util/random.ts";
 /** A numeric literal the search agent may tune: `name = 0.04` or `name: 0.04` alone on its line. */
 export interface Parameter {
   id: string;
@@ -72,17 +73,6 @@ interface ParamState {
   tried: { 1: boolean; [-1]: boolean };
 }
 
-/** A small deterministic PRNG (mulberry32): the same seed gives the same search. */
-export function createRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Chooses the next move: adaptive coordinate search. A kept move is followed by another step the

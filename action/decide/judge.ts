@@ -1,4 +1,4 @@
-import type { Goal } from "../ledger/types.ts";
+import type { Evidence, Goal } from "../ledger/types.ts";
 import { type Noise, UNKNOWN_NOISE } from "./noise.ts";
 import { mean, tQuantileUpper, tUpperTail } from "./stats.ts";
 
@@ -28,24 +28,6 @@ export interface Policy {
   maxRuns: number;
   /** Keep a candidate with fewer lines that is equal within noise. */
   simplification: boolean;
-}
-
-/** Why a keep was believed: what the PR shows next to each kept experiment. */
-export interface Evidence {
-  metric: string;
-  /** Improvement of the mean (positive = better), in metric units. */
-  gain: number;
-  /** The improvement in noise units (gain / sd); null when the noise is unknown or zero. */
-  effect_sigma: number | null;
-  /** One-sided p-value of "no improvement"; null without a noise estimate. */
-  p: number | null;
-  /** Two-sided interval for the gain at the configured confidence; null without noise. */
-  ci: [number, number] | null;
-  runs: number;
-  incumbent_runs: number;
-  sd: number;
-  /** t: a t-test on repeated runs; exact: the eval is deterministic; single: one run, no test. */
-  test: "t" | "exact" | "single";
 }
 
 export type Judgement =

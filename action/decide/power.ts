@@ -1,4 +1,4 @@
-import { createRandom } from "../agents/search-plan.ts";
+import { createRandom } from "../util/random.ts";
 import { type Judgement, judge } from "./judge.ts";
 import { pooledNoise } from "./noise.ts";
 

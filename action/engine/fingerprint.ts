@@ -47,9 +47,17 @@ export function diffManifests(
 
 /** A key for "this exact code was already evaluated": the target files' paths and bytes. */
 export async function contentKey(root: string, paths: readonly string[]): Promise<string> {
+  return contentKeyOf(paths, (path) => readFile(join(root, path)).catch(() => null));
+}
+
+/** The same key, with the bytes read by `read` (null: the file is gone). */
+export async function contentKeyOf(
+  paths: readonly string[],
+  read: (path: string) => Promise<Buffer | null>,
+): Promise<string> {
   const hash = createHash("sha256");
   for (const path of [...paths].sort()) {
-    const bytes = await readFile(join(root, path)).catch(() => null);
+    const bytes = await read(path);
     hash
       .update(path)
       .update("\0")

@@ -18,18 +18,21 @@ export interface EvalOutcome {
 // Metrics are printed at the end; a huge log is only read from its last 8 MiB.
 const PARSE_BYTES = 8 * 1024 * 1024;
 
-/** Runs the eval once in `cwd` and reads its metrics; a missing or non-finite metric is a crash. */
+/**
+ * Runs the eval once in `cwd` and reads its metrics; a missing or non-finite metric is a crash.
+ * `launch` is the command and environment as they run (wrapped in the sandbox, or as written).
+ */
 export async function runEval(
   config: Pick<Config, "eval">,
   cwd: string,
   logPath: string,
-  env: Record<string, string | undefined>,
+  launch: { command: string | readonly string[]; env: Record<string, string | undefined> },
   pidFile?: string,
 ): Promise<EvalOutcome> {
   const run = await runProcess({
-    command: config.eval.command,
+    command: launch.command,
     cwd,
-    env: { ...env, ...config.eval.env },
+    env: launch.env,
     timeoutMs: config.eval.timeout,
     logPath,
     ...(pidFile ? { pidFile } : {}),

@@ -1,6 +1,30 @@
 import { execFile } from "node:child_process";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 const PASS_ENV = ["PATH", "HOME", "USER", "LOGNAME", "TMPDIR", "XDG_CONFIG_HOME", "SSH_AUTH_SOCK"];
+/**
+ * autoexp's own git never runs code the repository (or an eval that wrote to it) configured:
+ * no hooks, no fsmonitor, no attributes-driven filters (the commands the engine uses write
+ * blobs and trees directly), no untracked cache written back.
+ */
+const HARDEN = [
+  "-c",
+  "core.hooksPath=/dev/null",
+  "-c",
+  "core.fsmonitor=false",
+  "-c",
+  "core.untrackedCache=false",
+  "-c",
+  "core.attributesFile=/dev/null",
+  "-c",
+  "core.sshCommand=ssh",
+  "-c",
+  "gc.auto=0",
+  "-c",
+  "maintenance.auto=false",
+];
 const ALLOWED_ENV = [
   "GIT_TERMINAL_PROMPT",
   "GIT_INDEX_FILE",
@@ -16,6 +40,25 @@ export class GitError extends Error {
   constructor(args: readonly string[], message: string, options?: { cause?: unknown }) {
     super(`git ${args[0]} failed: ${message}`, options);
   }
+}
+
+let empty: Promise<string> | undefined;
+
+/** A bare repository with nothing in it, made once per process (for check-ignore). */
+function emptyRepo(env: Record<string, string | undefined>): Promise<string> {
+  empty ??= (async () => {
+    const dir = await mkdtemp(join(tmpdir(), "autoexp-empty-"));
+    await new Git(dir, env).raw(["init", "--quiet", "--bare"]);
+    return dir;
+  })();
+  return empty;
+}
+
+/** One entry of a tree listing (`ls-tree -r`): mode, blob sha and path. */
+export interface TreeEntry {
+  mode: string;
+  sha: string;
+  path: string;
 }
 
 /** A changed path from `git status --porcelain -z` (XY code as git prints it). */
@@ -52,7 +95,7 @@ export class Git {
     return new Promise((resolve, reject) => {
       const child = execFile(
         "git",
-        [...args],
+        [...HARDEN, ...args],
         {
           cwd: this.dir,
           env: env ? { ...this.#env, ...env } : this.#env,
@@ -66,6 +109,58 @@ export class Git {
       );
       if (input !== undefined) child.stdin?.end(input);
     });
+  }
+
+  /** The same repository with another environment (a commit identity added, say). */
+  withEnv(env: Record<string, string | undefined>): Git {
+    return new Git(this.dir, env);
+  }
+
+  /**
+   * A throwaway repository in `dir` whose HEAD and index are `commit`, reading this repository's
+   * objects through alternates (read-only): tools that need git work, and nothing they do there
+   * reaches this repository's refs, config or hooks.
+   */
+  async initScratchRepo(dir: string, commit: string): Promise<void> {
+    const local = new Git(dir, this.#env);
+    await local.raw(["init", "--quiet"]);
+    const objects = join(await this.commonDir(), "objects");
+    await writeFile(join(dir, ".git", "objects", "info", "alternates"), `${objects}\n`);
+    await local.raw(["update-ref", "HEAD", commit]);
+    await local.raw(["read-tree", commit]);
+    await local.raw(["update-index", "-q", "--refresh"]).catch(() => "");
+  }
+
+  /**
+   * Which of `paths` (relative to `dir`) the .gitignore files in `dir` ignore, judged by a
+   * repository that has no excludes or config of its own (a checkout's info/exclude or index
+   * flags cannot hide a change).
+   */
+  async checkIgnored(dir: string, paths: readonly string[]): Promise<string[]> {
+    const empty = await emptyRepo(this.#env);
+    const out = await new Git(dir, this.#env)
+      .raw(
+        ["-c", "core.excludesFile=/dev/null", "check-ignore", "--no-index", "-z", "--stdin"],
+        { GIT_DIR: empty, GIT_WORK_TREE: dir },
+        `${paths.join("\0")}\0`,
+      )
+      .catch(() => "");
+    return out.split("\0").filter(Boolean);
+  }
+
+  /** The top level of the work tree containing this directory. */
+  async topLevel(): Promise<string> {
+    return (await this.raw(["rev-parse", "--show-toplevel"])).trim();
+  }
+
+  /** The shared .git directory (the main one, also from a linked worktree), absolute. */
+  async commonDir(): Promise<string> {
+    return (await this.raw(["rev-parse", "--path-format=absolute", "--git-common-dir"])).trim();
+  }
+
+  /** Forgets worktrees whose folders are gone. */
+  async pruneWorktrees(): Promise<void> {
+    await this.raw(["worktree", "prune"]);
   }
 
   /** Whether commit `a` is an ancestor of (or equal to) commit `b`. */
@@ -123,6 +218,22 @@ export class Git {
     return delta;
   }
 
+  /** Tracked paths with uncommitted changes in this checkout. */
+  async trackedChanges(): Promise<string[]> {
+    // Porcelain lines are "XY path"; trimming the whole output would eat the first X.
+    return (await this.raw(["status", "--porcelain", "--untracked-files=no"]))
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => l.slice(3));
+  }
+
+  /** Untracked files that are not ignored. */
+  async untrackedFiles(): Promise<string[]> {
+    return (await this.raw(["ls-files", "--others", "--exclude-standard", "-z"]))
+      .split("\0")
+      .filter(Boolean);
+  }
+
   /** Tracked files at HEAD of this checkout. */
   async listFiles(): Promise<string[]> {
     return (await this.raw(["ls-files", "-z"])).split("\0").filter(Boolean);
@@ -174,6 +285,101 @@ export class Git {
       (u) => `update ${u.ref} ${u.sha}${u.old === undefined ? "" : ` ${u.old || "0".repeat(40)}`}`,
     );
     await this.raw(["update-ref", "--stdin"], undefined, `${lines.join("\n")}\n`);
+  }
+
+  /** Every blob and link in a commit's tree (submodules skipped), by path. */
+  async lsTree(commit: string): Promise<TreeEntry[]> {
+    const out = await this.raw(["ls-tree", "-r", "-z", "--full-tree", commit]);
+    const entries: TreeEntry[] = [];
+    for (const line of out.split("\0")) {
+      if (!line) continue;
+      const tab = line.indexOf("\t");
+      const [mode, type, sha] = line.slice(0, tab).split(" ");
+      if (type === "blob") entries.push({ mode: mode!, sha: sha!, path: line.slice(tab + 1) });
+    }
+    return entries;
+  }
+
+  /** The bytes of several blobs, in one `cat-file --batch` process. */
+  async readBlobs(shas: readonly string[]): Promise<Map<string, Buffer>> {
+    const blobs = new Map<string, Buffer>();
+    const wanted = [...new Set(shas)];
+    if (wanted.length === 0) return blobs;
+    const out = await new Promise<Buffer>((resolve, reject) => {
+      const child = execFile(
+        "git",
+        [...HARDEN, "cat-file", "--batch"],
+        { cwd: this.dir, env: this.#env, maxBuffer: 4 * 1024 * 1024 * 1024, encoding: "buffer" },
+        (error, stdout, stderr) => {
+          if (error) reject(new GitError(["cat-file"], stderr.toString().trim() || error.message));
+          else resolve(stdout);
+        },
+      );
+      child.stdin?.end(`${wanted.join("\n")}\n`);
+    });
+    let offset = 0;
+    for (const sha of wanted) {
+      const eol = out.indexOf(10, offset);
+      const header = out.subarray(offset, eol).toString();
+      const size = Number(header.split(" ")[2]);
+      if (!Number.isFinite(size)) throw new GitError(["cat-file"], `cannot read blob ${sha}`);
+      blobs.set(sha, out.subarray(eol + 1, eol + 1 + size));
+      offset = eol + 1 + size + 1;
+    }
+    return blobs;
+  }
+
+  /** Writes bytes as a blob, exactly as given (no filters, no line-ending conversion). */
+  async writeBlob(content: string | Buffer): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const child = execFile(
+        "git",
+        [...HARDEN, "hash-object", "-w", "--no-filters", "--stdin"],
+        { cwd: this.dir, env: this.#env, encoding: "utf8" },
+        (error, stdout, stderr) => {
+          if (error) reject(new GitError(["hash-object"], stderr.trim() || error.message));
+          else resolve(stdout.trim());
+        },
+      );
+      child.stdin?.end(content);
+    });
+  }
+
+  /**
+   * A commit on `parent` whose tree is the parent's with `files` replaced (null: removed), built
+   * from bytes autoexp holds, through a private index: no worktree, no checkout, no hooks.
+   */
+  async commitFiles(
+    parent: string,
+    files: Readonly<Record<string, { content: string | Buffer; mode?: string } | null>>,
+    indexFile: string,
+    message: string,
+  ): Promise<string> {
+    const env = { GIT_INDEX_FILE: indexFile };
+    await this.raw(["read-tree", parent], env);
+    const lines: string[] = [];
+    for (const [path, file] of Object.entries(files)) {
+      if (file === null) lines.push(`0 ${"0".repeat(40)}\t${path}`);
+      else lines.push(`${file.mode ?? "100644"} ${await this.writeBlob(file.content)}\t${path}`);
+    }
+    await this.raw(
+      ["update-index", "-z", "--index-info"],
+      env,
+      lines.map((l) => `${l}\0`).join(""),
+    );
+    const tree = (await this.raw(["write-tree"], env)).trim();
+    return this.commitTree(tree, [parent], message);
+  }
+
+  /** Refs under `prefix` with the commits they point at. */
+  async listRefs(prefix: string): Promise<Record<string, string>> {
+    const out = await this.raw(["for-each-ref", "--format=%(refname) %(objectname)", prefix]);
+    const refs: Record<string, string> = {};
+    for (const line of out.split("\n")) {
+      const [ref, sha] = line.split(" ");
+      if (ref && sha) refs[ref] = sha;
+    }
+    return refs;
   }
 
   /** Puts the checkout at `sha` (detached) and removes untracked files; ignored files stay. */

@@ -1,9 +1,9 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { renderRecordFiles } from "../engine/workspace.ts";
 import { Git, GitError, withIdentity } from "../git/git.ts";
 import { parseLog } from "../ledger/log-jsonl.ts";
+import { recordFiles } from "../ledger/record-files.ts";
 import { AutoexpError } from "../util/errors.ts";
 import { BUNDLE, listRefs, readHandoff } from "./handoff.ts";
 import { mergeLedgers } from "./merge-records.ts";
@@ -207,26 +207,14 @@ async function recordCommit(
   notes: { ours: string; theirs: string; base: string },
   message: string,
 ): Promise<string> {
-  const rendered = renderRecordFiles(parseLog(logText));
-  const files: Record<string, string> = {
-    "log.jsonl": logText,
-    "results.tsv": rendered.results,
-    "dashboard.md": rendered.dashboard,
-  };
   const added = notes.ours.startsWith(notes.base)
     ? notes.ours.slice(notes.base.length)
     : notes.ours;
-  if (notes.theirs || added) files["notes.md"] = notes.theirs + added;
+  const tag = dir.slice(".autoexp/".length);
+  const files = recordFiles(tag, parseLog(logText), logText, notes.theirs + added);
   const temp = await mkdtemp(join(tmpdir(), "autoexp-publish-"));
   try {
-    const env = { GIT_INDEX_FILE: join(temp, "index") };
-    await git.raw(["read-tree", parent], env);
-    for (const [name, content] of Object.entries(files)) {
-      const blob = (await git.raw(["hash-object", "-w", "--stdin"], undefined, content)).trim();
-      await git.raw(["update-index", "--add", "--cacheinfo", `100644,${blob},${dir}/${name}`], env);
-    }
-    const tree = (await git.raw(["write-tree"], env)).trim();
-    return await git.commitTree(tree, [parent], message);
+    return await git.commitFiles(parent, files, join(temp, "index"), message);
   } finally {
     await rm(temp, { recursive: true, force: true });
   }

@@ -1,9 +1,8 @@
-import type { Evidence } from "../decide/judge.ts";
 import { incumbentState, ledgerSamples, noiseOf } from "../decide/ledger-state.ts";
 import { mean } from "../decide/stats.ts";
 import type { ParsedLog } from "./log-jsonl.ts";
 import type { ParsedTsv } from "./results-tsv.ts";
-import { type Goal, KEPT, type Status } from "./types.ts";
+import { EVALUATED, type Evidence, type Goal, KEPT, type Status } from "./types.ts";
 
 /** One experiment as the dashboard, the CLI and the PR show it. */
 export interface ViewRow {
@@ -49,18 +48,9 @@ export interface LedgerView {
   evalSeconds: number;
 }
 
-const EVALUATED = new Set<string>([
-  "baseline",
-  "keep",
-  "simplification",
-  "discard",
-  "guard_fail",
-  "checks_failed",
-]);
-
 /** True for rows whose score is a measurement worth plotting. */
 export function isEvaluated(row: Pick<ViewRow, "status" | "score">): boolean {
-  return EVALUATED.has(row.status) && row.score !== null;
+  return EVALUATED.has(row.status as Status) && row.score !== null;
 }
 
 /** Builds the view of an autoexp log.jsonl. */

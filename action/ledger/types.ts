@@ -16,6 +16,20 @@ export type Status = (typeof STATUSES)[number];
 
 /** Statuses whose commit becomes the incumbent. */
 export const KEPT: ReadonlySet<Status> = new Set(["baseline", "keep", "simplification"]);
+/**
+ * Statuses whose content the eval ran on: the same content again is a duplicate (its result is
+ * reused), and those with a score are what the dashboard and the noise estimate count.
+ */
+export const EVALUATED: ReadonlySet<Status> = new Set([
+  "baseline",
+  "keep",
+  "simplification",
+  "discard",
+  "guard_fail",
+  "checks_failed",
+  "crash",
+  "timeout",
+]);
 /** Statuses that count as a failure for `budget.stop_after_failures`. */
 export const FAILURES: ReadonlySet<Status> = new Set([
   "crash",
@@ -25,9 +39,25 @@ export const FAILURES: ReadonlySet<Status> = new Set([
   "checks_failed",
 ]);
 
-import type { Evidence } from "../decide/judge.ts";
-
 export type Goal = "minimize" | "maximize";
+
+/** Why a keep was believed: what the PR shows next to each kept experiment. */
+export interface Evidence {
+  metric: string;
+  /** Improvement of the mean (positive = better), in metric units. */
+  gain: number;
+  /** The improvement in noise units (gain / sd); null when the noise is unknown or zero. */
+  effect_sigma: number | null;
+  /** One-sided p-value of "no improvement"; null without a noise estimate. */
+  p: number | null;
+  /** Two-sided interval for the gain at the configured confidence; null without noise. */
+  ci: [number, number] | null;
+  runs: number;
+  incumbent_runs: number;
+  sd: number;
+  /** t: a t-test on repeated runs; exact: the eval is deterministic; single: one run, no test. */
+  test: "t" | "exact" | "single";
+}
 
 /** Line 1 of log.jsonl. Keys follow pjhoberman's log where they fit. */
 export interface ConfigEntry {

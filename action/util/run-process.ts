@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 
 // Process groups still running, so that an interrupted autoexp can take them down with it.
 const activeGroups = new Set<number>();
@@ -58,7 +58,8 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
     const child = spawn(file, args, { cwd, env, detached: true, stdio: [input, fd, fd] });
     const pid = child.pid;
     if (pid !== undefined) activeGroups.add(pid);
-    if (pid !== undefined && pidFile) writeFileSync(pidFile, String(pid));
+    if (pid !== undefined && pidFile)
+      writeFileSync(pidFile, `${pid} ${processStartTime(pid) ?? ""}`);
     const timer = setTimeout(() => {
       timedOut = true;
       killGroup(pid, "SIGTERM");
@@ -95,16 +96,54 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
   }
 }
 
-/** Kills the process group named in a pid file left by a run that was itself killed. */
+/**
+ * Kills the process group named in a pid file left by a run that was itself killed. The file is
+ * trusted only for a process autoexp provably started: a pid above 1 whose start time (from
+ * /proc) is the one recorded when autoexp spawned it, so a reused pid or a forged file
+ * (`1`, someone else's pid) is never signalled.
+ */
 export function killLeftoverGroup(pidFile: string): boolean {
-  let pid: number;
+  let text: string;
   try {
-    pid = Number(readFileSync(pidFile, "utf8"));
+    text = readFileSync(pidFile, "utf8");
   } catch {
     return false;
   }
   rmSync(pidFile, { force: true });
-  return pid > 0 && killGroup(pid, "SIGKILL");
+  const [pidText, started] = text.trim().split(" ");
+  const pid = Number(pidText);
+  if (!Number.isSafeInteger(pid) || pid <= 1 || !started) return false;
+  const now = processStartTime(pid);
+  // A leader that exited can leave its group behind (a daemon); while any member lives, the
+  // kernel does not hand that id to a new process, so members with that group are ours.
+  if (now === started || (now === null && groupAlive(pid))) return killGroup(pid, "SIGKILL");
+  return false;
+}
+
+/** Whether any process is in process group `pgid`. */
+function groupAlive(pgid: number): boolean {
+  let names: string[];
+  try {
+    names = readdirSync("/proc").filter((n) => /^\d+$/.test(n));
+  } catch {
+    return false;
+  }
+  return names.some((n) => procStat(Number(n))?.[2] === String(pgid));
+}
+
+/** /proc/<pid>/stat from field 3 on, or null. The name (field 2) may hold spaces: cut at ")". */
+function procStat(pid: number): string[] | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  } catch {
+    return null;
+  }
+}
+
+/** A process's start time in clock ticks since boot (/proc/<pid>/stat field 22), or null. */
+export function processStartTime(pid: number): string | null {
+  return procStat(pid)?.[19] ?? null;
 }
 
 /** Signals a whole process group; false when it is already gone (ESRCH). */

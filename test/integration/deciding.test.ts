@@ -56,6 +56,9 @@ eval:
   metrics:
     loss: { goal: minimize }
     mem_mb: { guard: { max: 500 } }
+  pass_env: [COUNTER, DRIFT_AFTER]
+# The eval keeps a run counter outside the slot (it simulates noise): a declared writable place.
+isolation: { writable: [${JSON.stringify(dir)}] }
 decide: ${decide}
 checks: { command: node checks.js }
 agent: { use: command, run: [node, ${JSON.stringify(join(dir, "agent.js"))}] }

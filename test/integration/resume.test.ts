@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseLog } from "../../action/ledger/log-jsonl.ts";
@@ -20,14 +21,15 @@ function checkInvariants(repo: string, tag: string): ResultEntry[] {
   );
   for (const r of rows.filter((x) => x.diff))
     expect(git(repo, "rev-parse", r.diff!).trim()).toBe(r.commit_full);
-  const worktree = join(
+  // The journal autoexp recovers from holds exactly what the branch records.
+  const state = join(
     git(repo, "rev-parse", "--path-format=absolute", "--git-common-dir").trim(),
     "autoexp",
     tag,
-    "worktree",
   );
-  expect(git(worktree, "status", "--porcelain").trim()).toBe("");
-  expect(git(worktree, "rev-parse", "HEAD")).toBe(git(repo, "rev-parse", `autoexp/${tag}`));
+  expect(readFileSync(join(state, "log.jsonl"), "utf8")).toBe(
+    git(repo, "show", `autoexp/${tag}:.autoexp/${tag}/log.jsonl`),
+  );
   return rows;
 }
 

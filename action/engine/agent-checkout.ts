@@ -1,0 +1,105 @@
+import { createHash } from "node:crypto";
+import { lstat, mkdir, readdir, readFile, readlink, rm } from "node:fs/promises";
+import { join } from "node:path";
+import type { Git, TreeEntry } from "../git/git.ts";
+import { TreeDir } from "./materialise.ts";
+
+/** One path the agent changed, as autoexp read it from the agent's checkout. */
+export interface Change {
+  path: string;
+  kind: "added" | "modified" | "deleted";
+  /** What is there now: a regular file's bytes, a link (never taken as a candidate), or nothing. */
+  file: { type: "file"; content: Buffer; mode: "100644" | "100755" } | { type: "other" } | null;
+}
+
+/**
+ * The agent's own copy of the incumbent: the commit's tracked files, a scratch folder for
+ * prompts and answers, and for CLI tools a throwaway git of its own (so `git diff` works) that
+ * shares no file with the user's `.git`. autoexp reads back only bytes from it; the agent's
+ * index flags, excludes and hooks mean nothing to autoexp.
+ */
+export class AgentCheckout {
+  readonly root: string;
+  readonly scratch: string;
+  readonly pidFile: string;
+  #tree: TreeDir;
+  #entries: TreeEntry[] = [];
+
+  constructor(root: string) {
+    this.root = root;
+    this.scratch = join(root, "scratch");
+    this.pidFile = join(root, "agent.pid");
+    this.#tree = new TreeDir(join(root, "work"));
+  }
+
+  get dir(): string {
+    return this.#tree.dir;
+  }
+
+  /** A clean copy of `commit`; with `withGit`, a private repository whose HEAD is that commit. */
+  async prepare(repo: Git, commit: string, withGit: boolean): Promise<void> {
+    await rm(join(this.dir, ".git"), { recursive: true, force: true });
+    await this.#tree.materialise(repo, commit);
+    this.#entries = await repo.lsTree(commit);
+    await rm(this.scratch, { recursive: true, force: true });
+    await mkdir(this.scratch, { recursive: true });
+    if (withGit) await repo.initScratchRepo(this.dir, commit);
+  }
+
+  /** What differs from the commit it was prepared from: every path, target or not. */
+  async changes(): Promise<Change[]> {
+    const before = new Map(this.#entries.map((e) => [e.path, e]));
+    const changes: Change[] = [];
+    const seen = new Set<string>();
+    const walk = async (rel: string): Promise<void> => {
+      const here = rel ? join(this.dir, rel) : this.dir;
+      for (const entry of await readdir(here, { withFileTypes: true })) {
+        const path = rel ? `${rel}/${entry.name}` : entry.name;
+        if (path === ".git") continue;
+        if (entry.isDirectory()) {
+          await walk(path);
+          continue;
+        }
+        seen.add(path);
+        const was = before.get(path);
+        const change = await readChange(join(this.dir, path), path, was);
+        if (change) changes.push(change);
+      }
+    };
+    await walk("");
+    for (const [path] of before) {
+      if (!seen.has(path)) changes.push({ path, kind: "deleted", file: null });
+    }
+    return changes.sort((a, b) => (a.path < b.path ? -1 : 1));
+  }
+
+  /** The bytes of a file of the checkout as it is now (null: not a regular file). */
+  async read(path: string): Promise<Buffer | null> {
+    const st = await lstat(join(this.dir, path)).catch(() => null);
+    return st?.isFile() ? readFile(join(this.dir, path)) : null;
+  }
+}
+
+async function readChange(
+  full: string,
+  path: string,
+  was: TreeEntry | undefined,
+): Promise<Change | null> {
+  const st = await lstat(full);
+  const kind = was ? "modified" : "added";
+  if (st.isSymbolicLink()) {
+    if (was?.mode === "120000" && blobSha(Buffer.from(await readlink(full))) === was.sha)
+      return null;
+    return { path, kind, file: { type: "other" } };
+  }
+  if (!st.isFile()) return { path, kind, file: { type: "other" } };
+  const content = await readFile(full);
+  const mode = st.mode & 0o111 ? "100755" : "100644";
+  if (was && was.mode === mode && blobSha(content) === was.sha) return null;
+  return { path, kind, file: { type: "file", content, mode } };
+}
+
+/** git's object id for a blob holding `content`. */
+function blobSha(content: Buffer): string {
+  return createHash("sha1").update(`blob ${content.length}\0`).update(content).digest("hex");
+}

@@ -1,0 +1,142 @@
+import { type Judgement, judge } from "../decide/judge.ts";
+import {
+  chooseMinDeltas,
+  ledgerSamples,
+  noiseOf,
+  withWeightedScore,
+} from "../decide/ledger-state.ts";
+import { addSamples, meansOf } from "../decide/samples.ts";
+import type { Status } from "../ledger/types.ts";
+import type { Candidate, EngineContext, Verdict } from "./experiment.ts";
+import { round } from "./propose.ts";
+import type { Slot } from "./slot.ts";
+
+const NONE = { score: null, delta: null, metrics: {}, samples: {}, guard_pass: null } as const;
+
+/**
+ * Step 3: the eval on clean copies of the candidate, run after run until the judge is sure
+ * (confirmation runs), against the samples of the incumbent it would replace.
+ */
+export async function evaluate(
+  ctx: EngineContext,
+  candidate: Candidate,
+  slot: Slot,
+): Promise<Verdict> {
+  const { iteration, parent } = candidate;
+  const commit = candidate.commit!;
+  const key = candidate.key;
+  const { policy, config } = ctx;
+  const log = ctx.store.log!;
+  const frozen = log.config!.frozen_hashes;
+  const linesDelta = policy.simplification
+    ? await ctx.store.repo.linesDelta(parent.commit, commit)
+    : undefined;
+  const samples: Record<string, number[]> = {};
+  const groups = ledgerSamples(log).groups;
+  const baselineMeans = log.config!.baseline_metrics ?? {};
+  const objectiveNames = policy.objectives.map((o) => o.name);
+  const limit = Math.max(policy.maxRuns, config.eval.repeats);
+  let evalSeconds = 0;
+  let judgement: Judgement | null = null;
+  let tail = "";
+  for (let run = 0; run < limit && !judgement?.final; run++) {
+    if (judgement) ctx.emit({ type: "run", iteration, run: run + 1, reason: judgement.reason });
+    const timer = ctx.faults.duringEval(iteration);
+    const outcome = await slot.evaluate(
+      config,
+      commit,
+      `${iteration}-${run}`,
+      ctx.evalEnv,
+      frozen,
+      (elapsedMs, lastLine) =>
+        ctx.emit({ type: "eval-progress", iteration, run: run + 1, elapsedMs, lastLine }),
+    );
+    clearTimeout(timer);
+    evalSeconds += outcome.durationMs / 1000;
+    tail = outcome.tail;
+    const base = {
+      commit,
+      ...(key ? { key } : {}),
+      evalSeconds: round(evalSeconds),
+      tail,
+      samples,
+    };
+    if (outcome.tampered.length > 0) {
+      return {
+        ...NONE,
+        ...base,
+        status: "violation",
+        reason: `the eval run changed frozen files: ${outcome.tampered.slice(0, 5).join(", ")}`,
+      };
+    }
+    if (outcome.status !== "ok") {
+      return {
+        ...NONE,
+        ...base,
+        metrics: outcome.metrics,
+        status: outcome.status,
+        reason: `${run > 0 ? `run ${run + 1}: ` : ""}${outcome.problem ?? outcome.status}`,
+      };
+    }
+    addSamples(samples, withWeightedScore(outcome.metrics, config, baselineMeans));
+    if (run + 1 < config.eval.repeats) continue;
+    const noise = noiseOf([...groups, samples], objectiveNames);
+    // min_delta: auto follows the pooled noise, not only the baseline's few runs.
+    const deltas = chooseMinDeltas(config, noise);
+    judgement = judge({
+      policy: {
+        ...policy,
+        objectives: policy.objectives.map((o) => ({
+          ...o,
+          minDelta: deltas[o.name] ?? o.minDelta,
+        })),
+      },
+      incumbent: parent.samples,
+      candidate: samples,
+      noise,
+      linesDelta,
+    });
+  }
+  if (!judgement?.final) throw new Error("judge gave no final decision within max_runs");
+  const metrics = meansOf(samples);
+  const score = metrics[ctx.metric]!;
+  const status: Status = judgement.status;
+  const hasGuards = Object.keys(policy.guards).length > 0;
+  return {
+    status,
+    score,
+    delta: Number((score - parent.score).toPrecision(12)),
+    metrics,
+    samples,
+    guard_pass: hasGuards ? judgement.status !== "guard_fail" : null,
+    commit,
+    ...(key ? { key } : {}),
+    reason: judgement.reason,
+    tail,
+    evalSeconds: round(evalSeconds),
+    ...(judgement.evidence ? { evidence: judgement.evidence } : {}),
+    ...(linesDelta !== undefined ? { linesDelta } : {}),
+  };
+}
+
+/** Step 4: a would-be keep must pass the user's checks, run on their own clean copy. */
+export async function decide(
+  ctx: EngineContext,
+  candidate: Candidate,
+  verdict: Verdict,
+  slot: Slot,
+): Promise<Verdict> {
+  if ((verdict.status !== "keep" && verdict.status !== "simplification") || !ctx.config.checks)
+    return verdict;
+  const frozen = Object.keys(ctx.store.log!.config!.frozen_hashes);
+  const failed = await slot.check(
+    ctx.config,
+    candidate.commit!,
+    `${candidate.iteration}-checks`,
+    ctx.evalEnv,
+    frozen,
+  );
+  return failed
+    ? { ...verdict, status: "checks_failed", reason: failed.reason, tail: failed.tail }
+    : verdict;
+}

@@ -1,0 +1,34 @@
+import type { RemeasureEntry, ResultEntry } from "../ledger/types.ts";
+
+/** What a batch reports as it goes (the CLI's progress line, the Action's log groups). */
+export type BatchEvent =
+  | { type: "recovered"; messages: string[] }
+  | { type: "isolation"; mode: "sandbox" | "none"; warnings: readonly string[] }
+  | {
+      type: "baseline";
+      score: number;
+      runs: number;
+      noise: number | null;
+      minDelta: number;
+      seconds: number;
+    }
+  | { type: "resumed"; experiments: number; best: number }
+  | {
+      type: "remeasure";
+      reason: RemeasureEntry["reason"];
+      runs: number;
+      score: number;
+      note?: string;
+    }
+  | { type: "run"; iteration: number; run: number; reason: string }
+  | { type: "eval-progress"; iteration: number; run: number; elapsedMs: number; lastLine: string }
+  | {
+      type: "experiment";
+      row: ResultEntry;
+      index: number;
+      of: number;
+      best: number;
+      etaMs: number | null;
+    }
+  | { type: "start"; iteration: number; index: number; of: number }
+  | { type: "stop"; reason: string };

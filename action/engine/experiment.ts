@@ -1,0 +1,63 @@
+import type { Agent, Proposal } from "../agents/agent.ts";
+import type { Config } from "../config/schema.ts";
+import type { Policy } from "../decide/judge.ts";
+import type { IncumbentState } from "../decide/ledger-state.ts";
+import type { VerdictFields } from "../ledger/rows.ts";
+import type { ResultEntry } from "../ledger/types.ts";
+import type { Change } from "./agent-checkout.ts";
+import type { BatchEvent } from "./events.ts";
+import type { createFaults } from "./faults.ts";
+import type { RecordStore } from "./record-store.ts";
+
+/**
+ * One experiment as a value: what it was proposed against, what the agent did, what autoexp
+ * built from it. Each step returns a new value; nothing about it lives in the engine's state.
+ */
+export interface Candidate {
+  iteration: number;
+  /** The incumbent the proposal was made against (and is judged against). */
+  parent: IncumbentState;
+  proposal?: Proposal;
+  /** Every path the agent changed, read back from its checkout. */
+  changes?: Change[];
+  /** The candidate commit autoexp built from the changed target files' bytes. */
+  commit?: string;
+  /** Content key of the candidate's target files (duplicates). */
+  key?: string;
+  /** Target files of the candidate (for the next proposal's context). */
+  targetPaths?: string[];
+  /** notes.md as the agent left it, when it changed it. */
+  notes?: string;
+  agentSeconds: number;
+}
+
+/** What was decided about a candidate: a ledger row's fields. */
+export type Verdict = VerdictFields;
+
+/** Everything the steps share for one batch: settings and the adapters they act through. */
+export interface EngineContext {
+  config: Config;
+  tag: string;
+  metric: string;
+  goal: "minimize" | "maximize";
+  policy: Policy;
+  store: RecordStore;
+  agent: Agent;
+  /** Whether the agent gets a throwaway git in its checkout (CLI tools expect one). */
+  agentGit: boolean;
+  evalEnv: Record<string, string | undefined>;
+  agentEnv: Record<string, string | undefined>;
+  redact: (text: string) => string;
+  faults: ReturnType<typeof createFaults>;
+  emit: (event: BatchEvent) => void;
+  checkpoint: () => Promise<void>;
+  isTarget: (path: string) => boolean;
+  isFrozen: (path: string) => boolean;
+  /** Evaluated content by key: a candidate seen before is a duplicate. */
+  seen: Map<string, ResultEntry>;
+  startedAt: number;
+  planned: number;
+  /** Experiments recorded by this batch. */
+  done: number;
+  signal: AbortSignal | undefined;
+}

@@ -1,0 +1,71 @@
+import { redactDeep } from "../agents/secrets.ts";
+import type { Stop } from "../decide/budget.ts";
+import { budgetLeft } from "../decide/budget.ts";
+import type { AgentCheckout } from "./agent-checkout.ts";
+import type { Candidate, EngineContext } from "./experiment.ts";
+
+/**
+ * Step 1: the agent proposes against the candidate's parent, in its own clean checkout of it.
+ * What it says is redacted before anything else sees it (commit messages, ledger, output).
+ */
+export async function propose(
+  ctx: EngineContext,
+  candidate: Candidate,
+  checkout: AgentCheckout,
+): Promise<Candidate | Stop> {
+  const { iteration, parent } = candidate;
+  await checkout.prepare(ctx.store.repo, parent.commit, ctx.agentGit);
+  const targetPaths = (await ctx.store.repo.lsTree(parent.commit))
+    .map((e) => e.path)
+    .filter((p) => ctx.isTarget(p) && !p.startsWith(".autoexp/"));
+  const log = ctx.store.log!;
+  const started = performance.now();
+  let proposal: Candidate["proposal"];
+  try {
+    proposal = await ctx.agent.propose({
+      worktree: checkout.dir,
+      iteration,
+      config: ctx.config,
+      metric: ctx.metric,
+      goal: ctx.goal,
+      incumbentScore: parent.score,
+      header: log.config,
+      history: log.results,
+      targetFiles: targetPaths,
+      mayCreate: ctx.isTarget,
+      scratchDir: checkout.scratch,
+      pidFile: checkout.pidFile,
+      env: ctx.agentEnv,
+      redact: ctx.redact,
+      notes: ctx.store.notes,
+      budget: budgetLeft(ctx.config.budget, log.results, {
+        done: ctx.done,
+        planned: ctx.planned,
+        elapsedMs: performance.now() - ctx.startedAt,
+      }),
+    });
+  } catch (error) {
+    proposal = {
+      ok: false,
+      error: `agent failed: ${error instanceof Error ? error.message : String(error)}`,
+    };
+  }
+  const agentSeconds = round((performance.now() - started) / 1000);
+  proposal = redactDeep(proposal, ctx.redact);
+  ctx.faults.at("after-agent", iteration);
+  if (proposal.ok && proposal.exhausted) return { kind: "exhausted", reason: proposal.description };
+  const notes =
+    proposal.notes !== undefined && proposal.notes !== ctx.store.notes ? proposal.notes : undefined;
+  return {
+    ...candidate,
+    proposal,
+    agentSeconds,
+    targetPaths,
+    changes: await checkout.changes(),
+    ...(notes !== undefined ? { notes } : {}),
+  };
+}
+
+export function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}

@@ -1,0 +1,302 @@
+import { existsSync } from "node:fs";
+import { mkdir, readdir, readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { type Git, GitError, withIdentity } from "../git/git.ts";
+import { appendLog, formatLines, type ParsedLog, parseLog } from "../ledger/log-jsonl.ts";
+import { recordDir, recordFiles } from "../ledger/record-files.ts";
+import { KEPT, type LedgerEntry, type ResultEntry } from "../ledger/types.ts";
+import { AutoexpError } from "../util/errors.ts";
+import { killLeftoverGroup } from "../util/run-process.ts";
+import { findRepository } from "./find-repository.ts";
+import { type Lock, takeLock } from "./lock.ts";
+import { writeAtomic } from "./write-atomic.ts";
+
+/** Writes half of a ledger append and dies (the resume tests' torn write); see faults.ts. */
+type BeforeWrite = (path: string, data: string) => void;
+
+/**
+ * The record of one tag, owned by autoexp alone: the ledger and notes held in memory, a journal
+ * (`.git/autoexp/<tag>/log.jsonl`, fsynced before any ref moves) for crash recovery, and record
+ * commits built from those bytes, never from a tree an agent or eval could write.
+ *
+ * Crash safety rests on one ordering: the journal line is on disk first, then one atomic
+ * update-ref moves the branch (and the experiments' refs) to a record commit holding it. At any
+ * kill point the branch is a consistent record, and the journal holds at most the entries the
+ * branch lacks; `open` commits those.
+ */
+export class RecordStore implements AsyncDisposable {
+  readonly tag: string;
+  readonly branch: string;
+  readonly repo: Git;
+  readonly stateDir: string;
+  #head: string | null;
+  #log: ParsedLog | null = null;
+  #text = "";
+  #notes = "";
+  #lock: Lock;
+  #redact: (text: string) => string;
+
+  private constructor(repo: Git, tag: string, stateDir: string, head: string | null, lock: Lock) {
+    this.repo = repo;
+    this.tag = tag;
+    this.branch = `refs/heads/autoexp/${tag}`;
+    this.stateDir = stateDir;
+    this.#head = head;
+    this.#lock = lock;
+    this.#redact = (t) => t;
+  }
+
+  /** The branch head: the last record commit, whose code is the incumbent. */
+  get head(): string | null {
+    return this.#head;
+  }
+
+  /** The ledger as recorded; null before the baseline. */
+  get log(): ParsedLog | null {
+    return this.#log;
+  }
+
+  /** notes.md as recorded: the agent's memory. */
+  get notes(): string {
+    return this.#notes;
+  }
+
+  get journalPath(): string {
+    return join(this.stateDir, "log.jsonl");
+  }
+
+  /** Opens the tag's record, takes its lock, kills what a killed run left, and recovers. */
+  static async open(options: {
+    repoDir: string;
+    tag: string;
+    env: Record<string, string | undefined>;
+    redact?: (text: string) => string;
+  }): Promise<{ store: RecordStore; recovered: string[] }> {
+    const probe = await findRepository(options.repoDir, options.env);
+    const repo = probe.withEnv(await withIdentity(probe, options.env));
+    const stateDir = join(await repo.commonDir(), "autoexp", options.tag);
+    await mkdir(stateDir, { recursive: true });
+    const lock = await takeLock(join(stateDir, "lock"), options.tag);
+    const head = await repo.resolve(`refs/heads/autoexp/${options.tag}`);
+    const store = new RecordStore(repo, options.tag, stateDir, head, lock);
+    if (options.redact) store.#redact = options.redact;
+    try {
+      const recovered = await store.#recover();
+      return { store, recovered };
+    } catch (error) {
+      await store[Symbol.asyncDispose]();
+      throw error;
+    }
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.#lock.release();
+  }
+
+  async #recover(): Promise<string[]> {
+    const recovered: string[] = [];
+    if (await killLeftovers(this.stateDir)) {
+      recovered.push("killed an eval or agent left running by a run that was killed");
+    }
+    await this.#dropLegacyWorktree();
+    const dir = recordDir(this.tag);
+    let committedText: string | null = null;
+    if (this.#head) {
+      committedText = await this.repo.show(this.#head, `${dir}/log.jsonl`);
+      if (committedText === null) {
+        throw new AutoexpError(
+          `branch autoexp/${this.tag} exists but has no ${dir}/log.jsonl, so it was not made by autoexp; nothing was changed. Use another --tag, or delete that branch if it is yours to delete`,
+        );
+      }
+      this.#notes = (await this.repo.show(this.#head, `${dir}/notes.md`)) ?? "";
+    }
+    const committed = committedText === null ? null : parseLedger(committedText, "branch");
+    const journalText = await readFile(this.journalPath, "utf8").catch(() => null);
+    let journal = journalText === null ? null : parseLedger(journalText, "journal");
+    let text = journalText ?? "";
+    if (journal?.torn) {
+      text = text.slice(0, byteSafeSlice(text, journal.validBytes));
+      journal = parseLog(text);
+      recovered.push("dropped a ledger line cut off by a crash");
+    }
+    if (journal && countEntries(journal) > countEntries(committed)) {
+      if (committed && !isPrefix(committed, journal)) {
+        throw new AutoexpError(
+          `the journal ${this.journalPath} and branch autoexp/${this.tag} disagree; nothing was changed. Inspect both; to trust the branch, delete the journal`,
+          { exitCode: 1 },
+        );
+      }
+      const fresh = journal.results.slice(committed?.results.length ?? 0);
+      this.#notes = await readFile(join(this.stateDir, "notes.md"), "utf8").catch(
+        () => this.#notes,
+      );
+      this.#text = text;
+      this.#log = journal;
+      await writeAtomic(this.journalPath, text);
+      await this.#commit(fresh);
+      recovered.push(`recorded ${fresh.length} experiment(s) that were logged before a crash`);
+      return recovered;
+    }
+    this.#text = committedText ?? "";
+    this.#log = committed;
+    // The journal follows the branch (a fresh runner, or a journal behind a published branch).
+    if (committedText !== null && committedText !== journalText) {
+      await writeAtomic(this.journalPath, committedText);
+    }
+    if (committedText === null && journalText !== null) await rm(this.journalPath, { force: true });
+    return recovered;
+  }
+
+  /** Tags started before slots ran in a git worktree here; it only invites tampering now. */
+  async #dropLegacyWorktree(): Promise<void> {
+    const legacy = join(this.stateDir, "worktree");
+    if (!existsSync(legacy)) return;
+    await rm(legacy, { recursive: true, force: true });
+    await this.repo.pruneWorktrees();
+  }
+
+  /** The first record: the config line and the baseline row, on the starting commit. */
+  async start(header: LedgerEntry, baseline: ResultEntry): Promise<void> {
+    if (this.#log) throw new Error("RecordStore.start: the tag already has a ledger");
+    this.#log = {
+      config: null,
+      results: [],
+      batches: [],
+      remeasures: [],
+      validBytes: 0,
+      torn: false,
+    };
+    this.#head = null;
+    await this.append([header, baseline]);
+  }
+
+  /**
+   * Records entries: the journal first (fsynced), then one record commit and one atomic ref
+   * update. Result rows with a candidate commit get their ref `refs/autoexp/<tag>/<n>`; a kept
+   * row's commit becomes the branch's code.
+   */
+  async append(
+    entries: readonly LedgerEntry[],
+    options: { notes?: string; beforeWrite?: BeforeWrite; afterJournal?: () => void } = {},
+  ): Promise<void> {
+    const log = this.#log;
+    if (!log) throw new Error("RecordStore.append before start");
+    if (options.notes !== undefined) {
+      this.#notes = capNotes(this.#redact(options.notes));
+      await writeAtomic(join(this.stateDir, "notes.md"), this.#notes);
+    }
+    const data = formatLines(entries);
+    await appendLog(this.journalPath, entries, {
+      beforeWrite: (d) => options.beforeWrite?.(this.journalPath, d),
+    });
+    this.#text += data;
+    options.afterJournal?.();
+    const fresh: ResultEntry[] = [];
+    for (const entry of entries) {
+      if (entry.type === "config") log.config = entry;
+      else if (entry.type === "result") {
+        log.results.push(entry);
+        fresh.push(entry);
+      } else if (entry.type === "batch") log.batches.push(entry);
+      else log.remeasures.push(entry);
+    }
+    await this.#commit(fresh);
+  }
+
+  /** Commits the record (log, renderings, notes) and moves the branch and new refs at once. */
+  async #commit(fresh: readonly ResultEntry[]): Promise<void> {
+    const log = this.#log!;
+    const kept = fresh.findLast((r) => KEPT.has(r.status) && r.commit_full);
+    const parent = kept?.commit_full ?? this.#head;
+    if (!parent) throw new Error("record commit: no parent for the first record commit");
+    const last = fresh.at(-1);
+    const message = last
+      ? `autoexp(${this.tag}): #${last.iteration} ${last.status}: ${last.description}`.slice(0, 200)
+      : `autoexp(${this.tag}): record`;
+    const files = recordFiles(this.tag, log, this.#text, this.#notes);
+    const record = await this.repo.commitFiles(
+      parent,
+      files,
+      join(this.stateDir, "record.index"),
+      message,
+    );
+    const refs = fresh
+      .filter((r) => r.diff && r.commit_full)
+      .map((r) => ({ ref: r.diff!, sha: r.commit_full! }));
+    try {
+      await this.repo.updateRefs([
+        { ref: this.branch, sha: record, old: this.#head ?? "" },
+        ...refs,
+      ]);
+    } catch (cause) {
+      if (!(cause instanceof GitError)) throw cause;
+      throw new AutoexpError(
+        `branch autoexp/${this.tag} was moved by something other than this run (expected ${this.#head?.slice(0, 7) ?? "no branch"}): the record was not written to it. The journal ${this.journalPath} holds every experiment; inspect the branch, then run again`,
+        { exitCode: 1, cause },
+      );
+    }
+    this.#head = record;
+  }
+
+  /** The refs this record owns, as it wrote them: the branch and one ref per evaluated row. */
+  expectedRefs(): Record<string, string> {
+    const refs: Record<string, string> = {};
+    if (this.#head) refs[this.branch] = this.#head;
+    for (const r of this.#log?.results ?? []) {
+      if (r.diff && r.commit_full) refs[r.diff] = r.commit_full;
+    }
+    return refs;
+  }
+}
+
+/** notes.md is bounded: past this size the oldest notes go (the newest matter most). */
+const NOTES_MAX = 16_000;
+
+function capNotes(text: string): string {
+  if (text.length <= NOTES_MAX) return text;
+  const cut = text.slice(text.length - NOTES_MAX);
+  return `(older notes dropped to keep this file under ${NOTES_MAX} characters)\n${cut.slice(cut.indexOf("\n") + 1)}`;
+}
+
+function parseLedger(text: string, where: "branch" | "journal"): ParsedLog {
+  try {
+    return parseLog(text);
+  } catch (cause) {
+    throw new AutoexpError(
+      `the ledger on the ${where} does not parse (${cause instanceof Error ? cause.message : String(cause)}); nothing was changed`,
+      { exitCode: 1, cause },
+    );
+  }
+}
+
+/** Kills the process groups named by pid files that a killed run left in the tag's folders. */
+async function killLeftovers(stateDir: string): Promise<boolean> {
+  let killed = false;
+  for (const sub of ["slots", "agents"]) {
+    const root = join(stateDir, sub);
+    const names = await readdir(root).catch(() => [] as string[]);
+    for (const name of names) {
+      for (const file of ["eval.pid", "agent.pid"]) {
+        if (killLeftoverGroup(join(root, name, file))) killed = true;
+      }
+    }
+  }
+  return killed;
+}
+
+/** The number of characters of `text` that make up its first `bytes` UTF-8 bytes. */
+function byteSafeSlice(text: string, bytes: number): number {
+  return Buffer.from(text).subarray(0, bytes).toString().length;
+}
+
+function countEntries(log: ParsedLog | null): number {
+  return log
+    ? log.results.length + log.batches.length + log.remeasures.length + (log.config ? 1 : 0)
+    : 0;
+}
+
+function isPrefix(a: ParsedLog, b: ParsedLog): boolean {
+  return a.results.every(
+    (r, i) => b.results[i]?.iteration === r.iteration && b.results[i]?.status === r.status,
+  );
+}

@@ -1,0 +1,143 @@
+import { mkdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { Config } from "../config/schema.ts";
+import { readEnd, tailLines } from "../eval/read-tail.ts";
+import { type EvalOutcome, runEval } from "../eval/run-eval.ts";
+import type { Git } from "../git/git.ts";
+import { runProcess } from "../util/run-process.ts";
+import { diffManifests, hashFrozen } from "./fingerprint.ts";
+import type { Isolation } from "./isolation.ts";
+import { TreeDir } from "./materialise.ts";
+
+/** A run's outcome plus the frozen files it changed (code can rewrite the harness at run time). */
+export type CheckedOutcome = EvalOutcome & { tampered: string[] };
+
+/**
+ * Where one experiment's eval runs: a directory holding exactly the commit's tracked files
+ * (recreated or verified clean before every run), its own pid file, and the isolation it runs
+ * under. Logs go to the tag's log folder, outside the slot. Acquired from a SlotPool with
+ * `await using` and given back when the scope ends.
+ */
+export class Slot {
+  readonly id: number;
+  readonly root: string;
+  readonly pidFile: string;
+  #tree: TreeDir;
+  #git: Git;
+  #isolation: Isolation;
+  #logs: string;
+
+  constructor(options: { id: number; root: string; git: Git; isolation: Isolation; logs: string }) {
+    this.id = options.id;
+    this.root = options.root;
+    this.pidFile = join(options.root, "eval.pid");
+    this.#tree = new TreeDir(join(options.root, "tree"));
+    this.#git = options.git;
+    this.#isolation = options.isolation;
+    this.#logs = options.logs;
+  }
+
+  /** The directory the eval runs in. */
+  get dir(): string {
+    return this.#tree.dir;
+  }
+
+  /** A file of the slot as it is now (null: gone or not a regular file). */
+  async read(path: string): Promise<Buffer | null> {
+    return readFile(join(this.dir, path)).catch(() => null);
+  }
+
+  /** Makes the slot hold exactly `commit`'s tracked files, plus the declared data links. */
+  async prepare(commit: string): Promise<void> {
+    await this.#tree.materialise(this.#git, commit);
+    await this.#isolation.linkData(this.dir);
+  }
+
+  /** Runs the eval once on a clean copy of `commit`, then checks the frozen files. */
+  async evaluate(
+    config: Pick<Config, "eval" | "frozen">,
+    commit: string,
+    name: string,
+    env: Record<string, string | undefined>,
+    frozen: Record<string, string>,
+    onProgress?: (elapsedMs: number, lastLine: string) => void,
+  ): Promise<CheckedOutcome> {
+    await this.prepare(commit);
+    await mkdir(this.#logs, { recursive: true });
+    const logPath = join(this.#logs, `${name}.log`);
+    const started = performance.now();
+    // A live line while a long eval runs: its last output line, about once a second.
+    const ticker = onProgress
+      ? setInterval(async () => {
+          const tail = tailLines(await readEnd(logPath, 4096).catch(() => ""), 1);
+          onProgress(performance.now() - started, tail.split("\r").at(-1)!.trim());
+        }, 1000)
+      : undefined;
+    const launched = this.#isolation.launch(
+      config.eval.command,
+      this.dir,
+      env,
+      Object.keys(frozen),
+    );
+    const outcome = await runEval(config, this.dir, logPath, launched, this.pidFile).finally(() =>
+      clearInterval(ticker),
+    );
+    const tampered = diffManifests(frozen, await hashFrozen(this.dir, config.frozen));
+    return { ...outcome, tampered };
+  }
+
+  /** The user's correctness command on a fresh copy of `commit`; null when it passes. */
+  async check(
+    config: Pick<Config, "checks">,
+    commit: string,
+    name: string,
+    env: Record<string, string | undefined>,
+    frozen: readonly string[],
+  ): Promise<{ reason: string; tail: string } | null> {
+    const checks = config.checks!;
+    await this.prepare(commit);
+    await mkdir(this.#logs, { recursive: true });
+    const logPath = join(this.#logs, `${name}.log`);
+    const launched = this.#isolation.launch(checks.command, this.dir, env, frozen);
+    const result = await runProcess({
+      command: launched.command,
+      cwd: this.dir,
+      env: launched.env,
+      timeoutMs: checks.timeout,
+      logPath,
+      pidFile: this.pidFile,
+    });
+    if (result.exitCode === 0 && !result.timedOut) return null;
+    const tail = tailLines(await readEnd(logPath, 64 * 1024));
+    const how = result.spawnError
+      ? result.spawnError
+      : result.timedOut
+        ? `timed out after ${Math.round(checks.timeout / 1000)}s`
+        : result.signal
+          ? `killed by ${result.signal}`
+          : `exited with code ${result.exitCode}`;
+    return { reason: `checks failed: ${how}`, tail };
+  }
+}
+
+/** The slots of one batch, handed out one experiment at a time and given back on dispose. */
+export class SlotPool {
+  #free: Slot[];
+  #waiting: ((slot: Slot) => void)[] = [];
+
+  constructor(slots: Slot[]) {
+    this.#free = [...slots];
+  }
+
+  /** Waits for a free slot; `await using lease = await pool.acquire()` gives it back. */
+  async acquire(): Promise<{ slot: Slot } & AsyncDisposable> {
+    const slot = this.#free.shift() ?? (await new Promise<Slot>((r) => this.#waiting.push(r)));
+    return { slot, [Symbol.asyncDispose]: async () => this.#release(slot) };
+  }
+
+  #release(slot: Slot): void {
+    const next = this.#waiting.shift();
+    if (next) next(slot);
+    else this.#free.push(slot);
+  }
+}

@@ -1,0 +1,139 @@
+import type { ConfigEntry, ResultEntry, Status } from "./types.ts";
+
+/** What the engine decided about one experiment, before it becomes a ledger row. */
+export interface VerdictFields {
+  status: Status;
+  score: number | null;
+  delta: number | null;
+  metrics: Record<string, number>;
+  samples: Record<string, number[]>;
+  guard_pass: boolean | null;
+  commit?: string;
+  reason?: string;
+  tail?: string;
+  evalSeconds?: number;
+  duplicateOf?: number;
+  key?: string;
+  evidence?: ResultEntry["evidence"];
+  linesDelta?: number;
+}
+
+/** What the agent said and spent, as the row records it. */
+export interface ProposalFields {
+  description: string;
+  agentSeconds: number;
+  costUsd?: number;
+  usage?: { input: number; output: number };
+  meta?: Record<string, unknown>;
+}
+
+/** One experiment's ledger row. Pure: the timestamp is passed in. */
+export function buildResultRow(
+  tag: string,
+  iteration: number,
+  guardName: string | undefined,
+  verdict: VerdictFields,
+  proposal: ProposalFields,
+  timestamp: string,
+): ResultEntry {
+  const row: ResultEntry = {
+    type: "result",
+    iteration,
+    commit: verdict.commit?.slice(0, 7) ?? "",
+    commit_full: verdict.commit ?? null,
+    diff: verdict.commit ? `refs/autoexp/${tag}/${iteration}` : null,
+    score: verdict.score,
+    delta: verdict.delta,
+    guard_score: guardName ? (verdict.metrics[guardName] ?? null) : null,
+    guard_pass: verdict.guard_pass,
+    status: verdict.status,
+    description: proposal.description.replace(/\s+/g, " ").trim().slice(0, 300),
+    timestamp,
+    metrics: verdict.metrics,
+    samples: verdict.samples,
+    agent_seconds: proposal.agentSeconds,
+    eval_seconds: verdict.evalSeconds ?? 0,
+    cost_usd: Math.round((proposal.costUsd ?? 0) * 1e6) / 1e6,
+    ...(proposal.usage
+      ? { tokens_in: proposal.usage.input, tokens_out: proposal.usage.output }
+      : {}),
+    ...(verdict.reason ? { reason: verdict.reason } : {}),
+    ...(verdict.tail ? { log_tail: verdict.tail.slice(-2000) } : {}),
+    ...(verdict.duplicateOf !== undefined ? { duplicate_of: verdict.duplicateOf } : {}),
+    ...(proposal.meta ? { agent_meta: proposal.meta } : {}),
+    ...(verdict.evidence ? { evidence: roundEvidence(verdict.evidence) } : {}),
+    ...(verdict.linesDelta !== undefined ? { lines_delta: verdict.linesDelta } : {}),
+  };
+  if (verdict.key) row.content_key = verdict.key;
+  return row;
+}
+
+/** The baseline's facts that line 1 of log.jsonl records. */
+export interface HeaderFacts {
+  tag: string;
+  name: string;
+  target: string[];
+  frozen: string[];
+  evalCommand: string | readonly string[];
+  metric: string;
+  goal: ConfigEntry["goal"];
+  guards: ConfigEntry["guards"];
+  baseline: number;
+  minDeltas: Record<string, number>;
+  noise: number | null;
+  rule: NonNullable<ConfigEntry["rule"]>;
+  objectives: NonNullable<ConfigEntry["objectives"]>;
+  baselineMetrics: Record<string, number>;
+  weights?: Record<string, number> | undefined;
+  confidence: number;
+  frozenHashes: Record<string, string>;
+  agent: string;
+  baseCommit: string;
+}
+
+/** Line 1 of log.jsonl (pjhoberman's keys where they fit). Pure: the timestamp is passed in. */
+export function buildHeader(f: HeaderFacts, timestamp: string): ConfigEntry {
+  const firstGuard = Object.entries(f.guards)[0];
+  return {
+    type: "config",
+    version: 1,
+    tag: f.tag,
+    name: f.name,
+    constrained_file: f.target.join(","),
+    eval_command: typeof f.evalCommand === "string" ? f.evalCommand : f.evalCommand.join(" "),
+    metric: f.metric,
+    goal: f.goal,
+    guard_metric: firstGuard?.[0] ?? null,
+    guard_threshold: firstGuard ? (firstGuard[1].max ?? firstGuard[1].min ?? null) : null,
+    guards: f.guards,
+    baseline: f.baseline,
+    min_delta: f.minDeltas[f.metric] ?? 0,
+    noise: f.noise,
+    rule: f.rule,
+    objectives: f.objectives,
+    min_deltas: f.minDeltas,
+    baseline_metrics: f.baselineMetrics,
+    ...(f.weights ? { weights: f.weights } : {}),
+    confidence: f.confidence,
+    target: f.target,
+    frozen: f.frozen,
+    frozen_hashes: f.frozenHashes,
+    agent: f.agent,
+    base_commit: f.baseCommit,
+    timestamp,
+  };
+}
+
+function roundEvidence(
+  e: NonNullable<ResultEntry["evidence"]>,
+): NonNullable<ResultEntry["evidence"]> {
+  const r = (x: number) => Number(x.toPrecision(6));
+  return {
+    ...e,
+    gain: r(e.gain),
+    effect_sigma: e.effect_sigma === null ? null : r(e.effect_sigma),
+    p: e.p === null ? null : Number(e.p.toPrecision(3)),
+    ci: e.ci === null ? null : [r(e.ci[0]), r(e.ci[1])],
+    sd: r(e.sd),
+  };
+}
