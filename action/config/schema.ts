@@ -44,10 +44,21 @@ const tolerance = z.union(
   { error: TOLERANCE_HELP },
 );
 
+/** The README writes British English; configs may too. */
+const BRITISH_GOALS = {
+  minimize: "minimize",
+  maximize: "maximize",
+  minimise: "minimize",
+  maximise: "maximize",
+} as const;
+
 const metric = z
   .strictObject({
     goal: z
-      .enum(["minimize", "maximize"], { error: "goal must be `minimize` or `maximize`" })
+      .enum(["minimize", "maximize", "minimise", "maximise"], {
+        error: "goal must be `minimize` or `maximize` (`minimise` and `maximise` work too)",
+      })
+      .transform((g) => BRITISH_GOALS[g])
       .optional(),
     guard: guard.optional(),
     tolerance: tolerance.optional(),

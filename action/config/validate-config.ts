@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { closest } from "../util/did-you-mean.ts";
 import { type Config, configSchema } from "./schema.ts";
 
 /** One thing wrong with a config: where (a dotted field path) and what to do about it. */
@@ -13,7 +14,8 @@ export type ValidationResult =
 
 /** Validates parsed YAML/JSON against the schema and the cross-field rules. Pure. */
 export function validateConfig(raw: unknown): ValidationResult {
-  const parsed = configSchema.safeParse(raw ?? {});
+  // reportInput: the messages say what was written ("expected a number, got "two"").
+  const parsed = configSchema.safeParse(raw ?? {}, { reportInput: true });
   if (!parsed.success) return { ok: false, problems: parsed.error.issues.map(toProblem) };
   const config = parsed.data;
   const problems = [...checkObjectives(config), ...checkScopeGlobs(config), ...checkAgent(config)];
@@ -159,19 +161,92 @@ function checkScopeGlobs(config: Config): ConfigProblem[] {
 
 function toProblem(issue: z.core.$ZodIssue): ConfigProblem {
   const path = issue.path.map(String).join(".") || "(top level)";
+  const input = (issue as { input?: unknown }).input;
+  const custom = !/^Invalid|^Unrecognized key/.test(issue.message);
   if (issue.code === "unrecognized_keys") {
+    const known = knownKeys(issue.path);
     return {
       path,
-      message: `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `\`${k}\``).join(", ")}: check the spelling (see the config reference in README.md)`,
+      message: issue.keys
+        .map((key) => {
+          const guess = closest(key, known);
+          return `unknown field \`${key}\`: ${guess ? `did you mean \`${guess}\`?` : `the fields here are ${known.map((k) => `\`${k}\``).join(", ")}`}`;
+        })
+        .join("; "),
     };
   }
-  if (issue.code === "invalid_type" && issue.input === undefined) {
+  if (issue.code === "invalid_type") {
+    if (input === undefined)
+      return { path, message: `is required${custom ? `: ${issue.message}` : ""}` };
+    const expected = `expected ${EXPECTED[issue.expected] ?? issue.expected}, got ${describeValue(input)}`;
+    return { path, message: custom ? `${expected}: ${issue.message}` : expected };
+  }
+  if (issue.code === "invalid_value") {
+    const options = issue.values.filter((v): v is string => typeof v === "string");
+    const guess = typeof input === "string" ? closest(input, options) : undefined;
+    const got = input === undefined ? "" : `, got ${describeValue(input)}`;
     return {
       path,
-      message: `is required${issue.message.startsWith("Invalid") ? "" : `: ${issue.message}`}`,
+      message: `${custom ? issue.message : `must be one of ${options.join(", ")}`}${got}${guess ? `: did you mean \`${guess}\`?` : ""}`,
+    };
+  }
+  if (issue.code === "invalid_union" && !custom && input !== undefined) {
+    const glob = path === "target" || path === "frozen";
+    return {
+      path,
+      message: `${glob ? 'expected a glob like "train.py" or a list of globs' : "has the wrong type"}, got ${describeValue(input)}`,
     };
   }
   return { path, message: issue.message };
+}
+
+/** What zod's `expected` means, in words. */
+const EXPECTED: Record<string, string> = {
+  number: "a number",
+  int: "a whole number",
+  string: "a string",
+  boolean: "true or false",
+  object: "a mapping (`key: value` lines or `{ key: value }`)",
+  array: "a list (`[a, b]` or `- a` lines)",
+  record: "a mapping",
+};
+
+/** A value as the person wrote it: strings quoted, lists and mappings named. */
+function describeValue(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (Array.isArray(value)) return `a list (${JSON.stringify(value).slice(0, 40)})`;
+  if (value !== null && typeof value === "object") return "a mapping";
+  return String(value);
+}
+
+type SchemaNode = { _zod: { def: Record<string, unknown> & { type: string } } };
+
+/** The fields an object in the config may have at `path` (every agent's fields, for `agent`). */
+export function knownKeys(path: readonly PropertyKey[]): string[] {
+  let nodes: SchemaNode[] = [configSchema as unknown as SchemaNode];
+  for (const part of path) {
+    nodes = nodes.flatMap(objectsIn).flatMap((n) => {
+      const shape = n._zod.def.shape as Record<string, SchemaNode> | undefined;
+      const child = shape?.[String(part)];
+      if (child) return [child];
+      const value = n._zod.def.valueType as SchemaNode | undefined;
+      return n._zod.def.type === "record" && value ? [value] : [];
+    });
+  }
+  const keys = nodes
+    .flatMap(objectsIn)
+    .flatMap((n) => Object.keys((n._zod.def.shape as object | undefined) ?? {}));
+  return [...new Set(keys)];
+}
+
+/** The object (or record) schemas a node stands for, through optional, default, pipe and union. */
+function objectsIn(node: SchemaNode): SchemaNode[] {
+  const def = node._zod.def;
+  if (def.type === "object" || def.type === "record") return [node];
+  if (def.type === "union") return (def.options as SchemaNode[]).flatMap(objectsIn);
+  if (def.type === "pipe") return [def.in as SchemaNode, def.out as SchemaNode].flatMap(objectsIn);
+  const inner = def.innerType as SchemaNode | undefined;
+  return inner ? objectsIn(inner) : [];
 }
 
 /** Formats problems for a terminal: one line per problem, field first. */

@@ -155,7 +155,7 @@ describe("config", () => {
       ],
       [
         `${minimal}decide: { rule: best }\n`,
-        /^decide\.rule: decide\.rule must be one of: primary, pareto, weighted$/,
+        /^decide\.rule: decide\.rule must be one of: primary, pareto, weighted, got "best"$/,
       ],
       [
         minimal.replace("{ goal: minimize }", "{ goal: minimize, tolerance: 50% }"),
@@ -209,5 +209,107 @@ describe("config", () => {
     expect(p2[0]?.message).toContain("eval.js is both target and frozen");
     const { problems: p3 } = checkScopeFiles({ ...config, target: ["nope.js"] }, ["train.js"]);
     expect(p3[0]?.message).toContain("matches no file in the repository");
+  });
+});
+
+describe("config messages say what was written and what was meant", () => {
+  const withEval = (evalBody: string, rest = "") =>
+    `name: t\ntarget: [train.js]\neval:\n${evalBody}${rest}`;
+
+  it.each([
+    [
+      withEval("  command: c\n  repeats: two\n  metrics: { loss: { goal: minimize } }\n"),
+      'eval.repeats: expected a number, got "two"',
+    ],
+    [
+      withEval(
+        "  command: c\n  metrics: { loss: { goal: minimize } }\n",
+        "decide: { baseline_runs: 2.5 }\n",
+      ),
+      "decide.baseline_runs: expected a whole number, got 2.5",
+    ],
+    [
+      withEval(
+        "  command: c\n  metrics: { loss: { goal: minimize } }\n",
+        "budget: { experiments: true }\n",
+      ),
+      "budget.experiments: expected a number, got true",
+    ],
+    [
+      withEval(
+        "  command: c\n  metrics: { loss: { goal: minimize } }\n",
+        "decide: { confidence: high }\n",
+      ),
+      'decide.confidence: expected a number, got "high": confidence must be a number between 0 and 1, e.g. 0.95',
+    ],
+    [
+      "name: t\ntarget: 5\neval: { command: c, metrics: { loss: { goal: minimize } } }\n",
+      'target: expected a glob like "train.py" or a list of globs, got 5',
+    ],
+  ])("a wrong type is not reported as missing: %#", (text, message) => {
+    expect(problems(text)).toContain(message);
+  });
+
+  it.each([
+    [
+      "  comand: node eval.js\n  metrics: { loss: { goal: minimize } }\n",
+      "",
+      "eval: unknown field `comand`: did you mean `command`?",
+    ],
+    [
+      "  command: c\n  metrics: { loss: { goal: minimize, gaurd: { max: 1 } } }\n",
+      "",
+      "eval.metrics.loss: unknown field `gaurd`: did you mean `guard`?",
+    ],
+    [
+      "  command: c\n  metrics: { loss: { goal: minimize } }\n",
+      "budgte: { experiments: 3 }\n",
+      "(top level): unknown field `budgte`: did you mean `budget`?",
+    ],
+    [
+      "  command: c\n  metrics: { loss: { goal: minimize } }\n",
+      "agent: { use: openai, modle: x }\n",
+      "agent: unknown field `modle`: did you mean `model`?",
+    ],
+    [
+      "  command: c\n  metrics: { loss: { goal: minimize } }\n",
+      "isolation: { netwrk: false }\n",
+      "isolation: unknown field `netwrk`: did you mean `network`?",
+    ],
+    [
+      "  command: c\n  metrics: { loss: { goal: maximze } }\n",
+      "",
+      'eval.metrics.loss.goal: goal must be `minimize` or `maximize` (`minimise` and `maximise` work too), got "maximze": did you mean `maximize`?',
+    ],
+  ])("a misspelling gets a suggestion: %#", (evalBody, rest, message) => {
+    expect(problems(withEval(evalBody, rest))).toContain(message);
+  });
+
+  it("an unknown field with nothing close lists the fields that exist there", () => {
+    expect(
+      problems(
+        withEval("  command: c\n  metrics: { loss: { goal: minimize } }\n", "decide: { zzz: 1 }\n"),
+      )[0],
+    ).toMatch(
+      /^decide: unknown field `zzz`: the fields here are `rule`, `min_delta`, `baseline_runs`/,
+    );
+  });
+
+  it("accepts the British spellings the README uses: maximise, minimise", () => {
+    const result = parseConfigText(
+      "name: t\ntarget: [a]\neval:\n  command: c\n  metrics:\n    acc: { goal: maximise }\n    ms: { goal: minimise, tolerance: 10% }\ndecide: { primary: acc }\n",
+    );
+    expect(result.ok && result.config.eval.metrics).toEqual({
+      acc: { goal: "maximize" },
+      ms: { goal: "minimize", tolerance: "10%" },
+    });
+  });
+
+  it("keeps the fields added for the sandbox: isolation and eval.pass_env", () => {
+    const result = parseConfigText(
+      `${minimal.replace("  metrics:", "  pass_env: [HF_TOKEN]\n  metrics:")}isolation: { mode: none, read_only: [~/.cache/autoresearch] }\n`,
+    );
+    expect(result.ok && result.config.eval.pass_env).toEqual(["HF_TOKEN"]);
+    expect(result.ok && result.config.isolation.read_only).toEqual(["~/.cache/autoresearch"]);
   });
 });
