@@ -40,7 +40,10 @@ export async function checkEval(options: CheckOptions): Promise<number> {
   let failed = 0;
   try {
     for (let i = 0; i < options.runs; i++) {
-      const outcome = await runEval(config, options.dir, join(logs, `${i}.log`), env);
+      const outcome = await runEval(config, options.dir, join(logs, `${i}.log`), {
+        command: config.eval.command,
+        env,
+      });
       seconds.push(outcome.durationMs / 1000);
       const shown = Object.entries(outcome.metrics)
         .map(([k, v]) => `${k} ${formatScore(v)}`)

@@ -5,6 +5,10 @@ import { formatDuration } from "../util/duration.ts";
 /** One line per event for the terminal: n/N, status, metric, delta, best so far, ETA. */
 export function formatEvent(event: BatchEvent, metric: string): string | null {
   switch (event.type) {
+    case "isolation":
+      return event.mode === "sandbox"
+        ? `isolation   evals run sandboxed (bubblewrap)${event.warnings.map((w) => `\nwarning: ${w}`).join("")}`
+        : event.warnings.map((w) => `warning: ${w}`).join("\n") || "warning: evals run unsandboxed";
     case "recovered":
       return event.messages.map((m) => `recovered: ${m}`).join("\n");
     case "baseline":
@@ -48,5 +52,8 @@ export function formatEvent(event: BatchEvent, metric: string): string | null {
       const cost = row.cost_usd > 0 ? `  $${row.cost_usd.toFixed(4)}` : "";
       return `${n} #${row.iteration} ${row.status.padEnd(14)} ${score}${delta}  best ${formatScore(event.best)}${eta}${cost}  ${row.description}${why}`;
     }
+    default:
+      // Events this printer does not know (the eval heartbeat) are rendered elsewhere or not at all.
+      return null;
   }
 }

@@ -8,9 +8,17 @@ export interface TsvRow {
   description: string;
 }
 
+/** A line of a results.tsv that could not be read: its number (1-based) and why. */
+export interface SkippedLine {
+  line: number;
+  reason: string;
+}
+
 export interface ParsedTsv {
   metrics: string[];
   rows: TsvRow[];
+  /** Lines left out because they could not be read. */
+  skipped: SkippedLine[];
 }
 
 /** Tabs and newlines would break the format; karpathy's notebook splits on tabs. */
@@ -40,10 +48,15 @@ export function renderResultsTsv(
   return `${lines.join("\n")}\n`;
 }
 
-/** Parses any karpathy-style results.tsv (the first row's commit may be the word `baseline`). */
+/**
+ * Parses any karpathy-style results.tsv (the first row's commit may be the word `baseline`).
+ * A line that cannot be read (too few columns, a value that is not a number) is skipped and
+ * named in `skipped`, so one broken line written by hand does not hide a night of results.
+ */
 export function parseResultsTsv(text: string): ParsedTsv {
-  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== "");
-  const header = lines[0]?.split("\t") ?? [];
+  const lines = text.split(/\r?\n/).map((line, i) => ({ line, number: i + 1 }));
+  const content = lines.filter((l) => l.line.trim() !== "");
+  const header = content[0]?.line.split("\t") ?? [];
   const statusAt = header.indexOf("status");
   if (header[0] !== "commit" || statusAt < 2) {
     throw new Error(
@@ -51,23 +64,36 @@ export function parseResultsTsv(text: string): ParsedTsv {
     );
   }
   const metrics = header.slice(1, statusAt);
-  const rows = lines.slice(1).map((line, i) => {
+  const rows: TsvRow[] = [];
+  const skipped: SkippedLine[] = [];
+  for (const { line, number } of content.slice(1)) {
     const cells = line.split("\t");
     if (cells.length < statusAt + 1) {
-      throw new Error(
-        `results.tsv line ${i + 2} has ${cells.length} columns, expected ${header.length}`,
-      );
+      skipped.push({
+        line: number,
+        reason: `${cells.length} column${cells.length === 1 ? "" : "s"}, expected ${header.length}`,
+      });
+      continue;
     }
     const values: Record<string, number> = {};
-    metrics.forEach((m, j) => {
-      values[m] = Number(cells[j + 1]);
+    const bad = metrics.find((m, j) => {
+      const cell = cells[j + 1]!.trim();
+      values[m] = Number(cell);
+      return cell === "" || !Number.isFinite(values[m]);
     });
-    return {
+    if (bad !== undefined) {
+      skipped.push({
+        line: number,
+        reason: `${bad} is not a number (${JSON.stringify(cells[metrics.indexOf(bad) + 1])})`,
+      });
+      continue;
+    }
+    rows.push({
       commit: cells[0]!,
       values,
       status: cells[statusAt]!,
       description: cells.slice(statusAt + 1).join("\t"),
-    };
-  });
-  return { metrics, rows };
+    });
+  }
+  return { metrics, rows, skipped };
 }

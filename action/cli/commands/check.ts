@@ -1,0 +1,52 @@
+import { resolve } from "node:path";
+import { Git } from "../../git/git.ts";
+import { AutoexpError } from "../../util/errors.ts";
+import { positiveInt, readValidConfig } from "../args.ts";
+import { checkEval } from "../check.ts";
+import { defineCommand } from "../command.ts";
+
+export const checkCommand = defineCommand({
+  name: "check",
+  summary: "run the eval N times here: metrics parse? noise, time per run, what can be detected",
+  details: `Runs the eval on the current tree, as a batch would, and reports whether every metric
+parsed each time, each metric's mean and sd, the time per run, the experiments per hour to
+expect, the min_delta that \`auto\` would choose, and whether an improvement of --effect can be
+told from the noise. Exit 1 when a run did not print every metric.`,
+  options: {
+    config: { type: "string", value: "F", default: "autoexp.yml", help: "the config file" },
+    runs: { type: "string", value: "N", help: "eval runs (default max(3, decide.baseline_runs))" },
+    effect: {
+      type: "string",
+      value: "X",
+      help: "an improvement you hope to see, in the primary metric's units",
+    },
+  },
+  async run({ values }, io) {
+    const config = await readValidConfig(resolve(io.cwd, values.config), values.config);
+    const runs = positiveInt("runs", values.runs) ?? Math.max(3, config.decide.baseline_runs);
+    if (runs < 2) throw new AutoexpError("--runs must be at least 2 to measure noise");
+    let effect: number | undefined;
+    if (values.effect !== undefined) {
+      effect = Number(values.effect);
+      if (!Number.isFinite(effect) || effect === 0)
+        throw new AutoexpError(
+          `--effect must be a non-zero number in the primary metric's units, got ${JSON.stringify(values.effect)}`,
+        );
+    }
+    const repo = await new Git(io.cwd, io.env)
+      .raw(["rev-parse", "--show-toplevel"])
+      .catch(() => null);
+    const dir = repo ? repo.trim() : io.cwd;
+    io.out(
+      `autoexp check: running \`${typeof config.eval.command === "string" ? config.eval.command : config.eval.command.join(" ")}\` ${runs} times in ${dir}`,
+    );
+    return checkEval({
+      config,
+      dir,
+      runs,
+      env: io.env,
+      out: io.out,
+      ...(effect !== undefined ? { effect } : {}),
+    });
+  },
+});

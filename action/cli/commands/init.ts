@@ -1,0 +1,66 @@
+import { AutoexpError } from "../../util/errors.ts";
+import { defineCommand } from "../command.ts";
+import { initRepo, PROGRAMS, type Program } from "../init.ts";
+
+export const initCommand = defineCommand({
+  name: "init",
+  summary: "write autoexp.yml, program.md, an eval and the workflow, fitted to the program",
+  details: `Programs (each writes a config, an eval and a program.md that agree):
+  ml-training          train.py prints val_bpb and peak_vram_mb; eval.sh runs it
+  performance          bench.py times solution.py's solve() and checks every answer
+  prompt-optimisation  run_eval.py scores agent.py's answer() over data/eval.jsonl
+In a karpathy/autoresearch checkout (train.py, prepare.py, program.md) init adopts it: train.py
+runs unchanged with \`uv run train.py\`, prepare.py is frozen, its data cache is read-only.
+Your own code is never written: init names the file to create. Nothing is overwritten
+unless --force.`,
+  options: {
+    program: {
+      type: "string",
+      value: "P",
+      help: `${PROGRAMS.join(" | ")} (default: what is here, else ml-training)`,
+    },
+    name: { type: "string", value: "N", help: "the program's name (default: the folder's name)" },
+    force: { type: "boolean", help: "replace files that are already there" },
+  },
+  async run({ values }, io) {
+    const program = values.program as Program | undefined;
+    if (program !== undefined && !PROGRAMS.includes(program)) {
+      throw new AutoexpError(
+        `--program must be one of ${PROGRAMS.join(", ")}, not ${JSON.stringify(values.program)}`,
+      );
+    }
+    const result = await initRepo({
+      dir: io.cwd,
+      force: values.force,
+      env: io.env,
+      ...(program ? { program } : {}),
+      ...(values.name ? { name: values.name } : {}),
+    });
+    const lines = [
+      result.program === "autoresearch"
+        ? "autoexp init: a karpathy/autoresearch checkout (train.py, prepare.py, program.md): train.py runs unchanged"
+        : `autoexp init: program ${result.program}`,
+      `wrote ${result.written.join(", ")}`,
+    ];
+    if (result.found.length > 0) lines.push(`uses what is here: ${result.found.join(", ")}`);
+    if (result.program === "autoresearch")
+      lines.push(
+        "your program.md tells an agent to run the loop itself; autoexp runs the loop, so the agent gets autoexp-program.md: put your research direction there",
+      );
+    lines.push(`agent: ${result.agent.use} (${result.agent.why})`);
+    for (const file of result.create) lines.push(`create ${file.path}: ${file.what}`);
+    lines.push(
+      "next:",
+      `  ${result.create.length > 0 ? `create ${result.create.map((f) => f.path).join(", ")}, then ` : ""}git add -A && git commit -m "autoexp setup"`,
+      "  npx autoexp validate   # the config, and that every file it names is committed",
+      "  npx autoexp check      # runs the eval a few times: does it parse, how noisy is it",
+      "  npx autoexp run        # a batch of experiments on branch autoexp/<tag>",
+    );
+    if (result.program === "autoresearch")
+      lines.push(
+        "  (prepare the data first if you have not: uv run prepare.py; it fills ~/.cache/autoresearch)",
+      );
+    io.out(lines.join("\n"));
+    return 0;
+  },
+});

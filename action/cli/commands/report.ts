@@ -1,0 +1,68 @@
+import { readFile, writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { parseLog } from "../../ledger/log-jsonl.ts";
+import { renderDashboard } from "../../ledger/render-dashboard.ts";
+import { parseResultsTsv } from "../../ledger/results-tsv.ts";
+import { viewFromLog, viewFromTsv } from "../../ledger/summarize.ts";
+import { AutoexpError } from "../../util/errors.ts";
+import { defineCommand } from "../command.ts";
+
+export const reportCommand = defineCommand({
+  name: "report",
+  summary: "a dashboard (markdown) from any karpathy-style results.tsv or autoexp log.jsonl",
+  positionals: "<results.tsv|log.jsonl>",
+  details: `Lines that cannot be read are skipped and named on stderr; the rest is rendered.`,
+  options: {
+    goal: {
+      type: "string",
+      value: "G",
+      default: "minimize",
+      help: "results.tsv only: minimize or maximize (minimise, maximise) the first metric",
+    },
+    out: { type: "string", value: "F", help: "write the markdown to F instead of stdout" },
+  },
+  async run({ values, positionals }, io) {
+    const [file, ...extra] = positionals;
+    if (!file || extra.length > 0)
+      throw new AutoexpError(
+        "report needs one file: autoexp report results.tsv (or .autoexp/<tag>/log.jsonl)",
+      );
+    const goal =
+      ({ minimise: "minimize", maximise: "maximize" } as const)[values.goal] ?? values.goal;
+    if (goal !== "minimize" && goal !== "maximize") {
+      throw new AutoexpError(
+        `--goal must be minimize or maximize, got ${JSON.stringify(values.goal)}`,
+      );
+    }
+    const text = await readFile(resolve(io.cwd, file), "utf8").catch((error) => {
+      throw new AutoexpError(`cannot read ${file}: ${describeReadError(error)}`);
+    });
+    let markdown: string;
+    try {
+      if (text.trimStart().startsWith("{")) {
+        markdown = renderDashboard(
+          viewFromLog(parseLog(text.endsWith("\n") ? text : `${text}\n`), file),
+        );
+      } else {
+        const tsv = parseResultsTsv(text);
+        for (const s of tsv.skipped)
+          io.err(`warning: ${file}: line ${s.line} skipped: ${s.reason}`);
+        if (tsv.rows.length === 0) throw new Error("no readable row");
+        markdown = renderDashboard(viewFromTsv(tsv, goal, file));
+      }
+    } catch (error) {
+      throw new AutoexpError(`cannot read ${file}: ${(error as Error).message}`);
+    }
+    if (values.out) await writeFile(resolve(io.cwd, values.out), markdown);
+    else io.out(markdown);
+    return 0;
+  },
+});
+
+function describeReadError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === "ENOENT") return "no such file";
+  if (code === "EISDIR") return "it is a directory";
+  if (code === "EACCES") return "permission denied";
+  return (error as Error).message;
+}

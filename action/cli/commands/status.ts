@@ -1,0 +1,68 @@
+import { resolve } from "node:path";
+import { Git } from "../../git/git.ts";
+import { parseLog } from "../../ledger/log-jsonl.ts";
+import { recordDir } from "../../ledger/record-files.ts";
+import { renderCounts, renderHeadline } from "../../ledger/render-dashboard.ts";
+import { viewFromLog } from "../../ledger/summarize.ts";
+import { AutoexpError, defaultTag, validateTag } from "../../util/errors.ts";
+import { readValidConfig, requireRepository } from "../args.ts";
+import { defineCommand } from "../command.ts";
+
+export const statusCommand = defineCommand({
+  name: "status",
+  summary: "baseline, best, counts and the last experiments of a tag",
+  options: {
+    config: {
+      type: "string",
+      value: "F",
+      default: "autoexp.yml",
+      help: "the config whose default tag to show (when --tag is not given)",
+    },
+    tag: { type: "string", value: "T", help: "the tag to show (default <name>-<date>)" },
+    json: { type: "boolean", help: "the whole summary as one JSON object (every experiment)" },
+  },
+  async run({ values }, io) {
+    const repo = new Git(await requireRepository(io.cwd, io.env), io.env);
+    let tag = values.tag;
+    if (!tag) {
+      const config = await readValidConfig(resolve(io.cwd, values.config), values.config);
+      tag = defaultTag(config.name);
+    }
+    validateTag(tag);
+    const head = await repo.resolve(`refs/heads/autoexp/${tag}`);
+    const text = head ? await repo.show(head, `${recordDir(tag)}/log.jsonl`) : null;
+    if (text === null) {
+      const branches = (
+        await repo.raw(["branch", "--list", "autoexp/*", "--format=%(refname:short)"])
+      ).trim();
+      const tags = branches
+        .split("\n")
+        .filter(Boolean)
+        .map((b) => b.replace("autoexp/", ""));
+      throw new AutoexpError(
+        `no autoexp record for tag ${tag}.${tags.length > 0 ? ` Tags here: ${tags.join(", ")} (autoexp status --tag T)` : " Start one with `autoexp run`."}`,
+      );
+    }
+    const view = viewFromLog(parseLog(text), tag);
+    if (values.json) {
+      io.out(JSON.stringify({ tag, branch: `autoexp/${tag}`, head, ...view }));
+      return 0;
+    }
+    io.out(
+      [
+        `autoexp · ${tag}`,
+        renderHeadline(view).replaceAll("**", ""),
+        renderCounts(view),
+        "",
+        "recent:",
+      ].join("\n"),
+    );
+    for (const r of view.rows.slice(-10)) {
+      io.out(
+        `  #${r.iteration} ${r.status.padEnd(14)} ${r.score ?? "—"}  ${r.commit}  ${r.description}`,
+      );
+    }
+    if (view.stopReason) io.out(`last batch stopped: ${view.stopReason}`);
+    return 0;
+  },
+});

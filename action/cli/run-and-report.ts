@@ -1,0 +1,82 @@
+import type { Config } from "../config/schema.ts";
+import { primaryMetric } from "../config/validate-config.ts";
+import { runBatch } from "../engine/run-batch.ts";
+import { recordDir } from "../ledger/record-files.ts";
+import { AutoexpError } from "../util/errors.ts";
+import { watchInterrupts } from "../util/interrupt.ts";
+import type { Io } from "./command.ts";
+import { exitCodeForStop } from "./exit-codes.ts";
+import { createProgressPrinter, progressMode } from "./render-progress.ts";
+
+export interface BatchRequest {
+  repoDir: string;
+  config: Config;
+  tag: string;
+  experiments?: number;
+  /** Resume although decision-relevant config changed (the change is recorded in the ledger). */
+  acceptConfigChange?: boolean;
+  output: { quiet: boolean; json: boolean };
+}
+
+/**
+ * Runs a batch with progress on the terminal and a summary at the end; returns the exit code.
+ * Ctrl-C stops after the experiment in flight; a second Ctrl-C stops at once.
+ */
+export async function runAndReport(io: Io, request: BatchRequest): Promise<number> {
+  const { config, output } = request;
+  const metric = primaryMetric(config);
+  const mode = progressMode(output, io.isTTY);
+  const printer = createProgressPrinter(
+    mode,
+    { line: io.out, write: io.write, columns: io.columns },
+    metric,
+  );
+  const interrupts = watchInterrupts(() => {
+    printer.close();
+    io.err(
+      "\nautoexp: stopping after this experiment (press Ctrl-C again to stop now; the experiment in flight is then lost)",
+    );
+  });
+  try {
+    printer.line(
+      `autoexp: tag ${request.tag} on branch autoexp/${request.tag}, agent ${config.agent.use}`,
+    );
+    const result = await runBatch({
+      repoDir: request.repoDir,
+      config,
+      tag: request.tag,
+      env: io.env,
+      signal: interrupts.signal,
+      onEvent: (event) => printer.event(event),
+      ...(request.experiments ? { experiments: request.experiments } : {}),
+      ...(request.acceptConfigChange ? { acceptConfigChange: true } : {}),
+    });
+    printer.close();
+    const code = exitCodeForStop(result.stop.kind);
+    if (output.json) {
+      io.out(JSON.stringify({ type: "done", exitCode: code, ...result }));
+      return code;
+    }
+    const pct =
+      result.improvementPct !== null
+        ? ` (${result.improvementPct > 0 ? "+" : ""}${result.improvementPct.toFixed(2)}%)`
+        : "";
+    io.out(
+      [
+        ...(mode === "quiet" ? [] : [""]),
+        `done: ${result.experiments} experiment(s) this batch, ${result.total} on record, ${result.kept} kept`,
+        `${metric}: baseline ${result.baseline} -> best ${result.best}${pct} at ${result.bestCommit}`,
+        `branch: ${result.branch} (git log ${result.branch}; record in ${recordDir(result.tag)}/ on that branch)`,
+      ].join("\n"),
+    );
+    if (code === 1) io.err(`autoexp: the batch stopped on a failure: ${result.stopReason}`);
+    return code;
+  } catch (error) {
+    printer.close();
+    if (output.json && error instanceof AutoexpError)
+      io.out(JSON.stringify({ type: "error", exitCode: error.exitCode, message: error.message }));
+    throw error;
+  } finally {
+    interrupts.release();
+  }
+}
