@@ -1,9 +1,9 @@
 import type { ParsedLog } from "../action/ledger/log-jsonl.ts";
+import { renderChart } from "../action/ledger/render-chart.ts";
 import {
   formatDelta,
   formatEvidence,
   formatScore,
-  renderChart,
   renderCounts,
   renderNoise,
 } from "../action/ledger/render-dashboard.ts";

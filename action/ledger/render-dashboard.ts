@@ -1,7 +1,7 @@
-import { improvementPercent, isEvaluated, type LedgerView, type ViewRow } from "./summarize.ts";
+import { renderChart } from "./render-chart.ts";
+import { improvementPercent, type LedgerView, type ViewRow } from "./summarize.ts";
 import { STATUSES, type Status } from "./types.ts";
 
-const MAX_POINTS = 200;
 const MAX_TABLE_ROWS = 200;
 
 /** Formats a metric value with enough digits to see small deltas. */
@@ -50,35 +50,6 @@ export function renderCounts(view: LedgerView): string {
     .sort((a, b) => b[1] - a[1] || rank(a[0]) - rank(b[0]))
     .map(([status, n]) => `${n} ${status}`);
   return `${total} experiment${total === 1 ? "" : "s"}: ${parts.join(" · ")}`;
-}
-
-/** A Mermaid xychart-beta GitHub renders itself: each evaluated score and the running best. */
-export function renderChart(view: LedgerView): string {
-  let points = view.rows.filter(isEvaluated);
-  if (points.length < 2) return "";
-  if (points.length > MAX_POINTS) {
-    const step = Math.ceil(points.length / MAX_POINTS);
-    points = points.filter(
-      (p, i) => i % step === 0 || p.status === "keep" || i === points.length - 1,
-    );
-  }
-  const values = points.flatMap((p) => [p.score!, p.best ?? p.score!]);
-  let lo = Math.min(...values);
-  let hi = Math.max(...values);
-  const pad = (hi - lo) * 0.05 || Math.abs(hi) * 0.01 || 1;
-  lo -= pad;
-  hi += pad;
-  const num = (v: number) => Number(v.toPrecision(6)).toString();
-  return [
-    "```mermaid",
-    "xychart-beta",
-    `  title "${view.metric} per experiment (line 2: best kept so far)"`,
-    `  x-axis "experiment" [${points.map((p) => `"${p.iteration}"`).join(", ")}]`,
-    `  y-axis "${view.metric}" ${num(lo)} --> ${num(hi)}`,
-    `  line [${points.map((p) => num(p.score!)).join(", ")}]`,
-    `  line [${points.map((p) => num(p.best ?? p.score!)).join(", ")}]`,
-    "```",
-  ].join("\n");
 }
 
 /** How sure a keep is, in one cell: effect in noise units, p-value, interval, runs. */
