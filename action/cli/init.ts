@@ -177,11 +177,11 @@ export function chooseAgent(env: Record<string, string | undefined>): { use: str
   ];
   for (const [program, use] of tools) {
     const found = onPath(program, env.PATH ?? "");
-    if (found) return { use, why: `${program} found at ${found}` };
+    if (found) return { use, why: `${program} is installed (${found})` };
   }
   return {
     use: "search",
-    why: "offline, tunes the numbers in the target: no claude, codex or aider on PATH. For an LLM agent set agent.use in autoexp.yml (README: Agents)",
+    why: "the offline agent that tunes the numbers in the target; no claude, codex or aider is installed: for an LLM agent, set agent.use in autoexp.yml (README: Agents)",
   };
 }
 

@@ -7,8 +7,13 @@ const DIR = join(import.meta.dirname, "../../templates/program");
 describe("program.md templates", () => {
   const names = readdirSync(DIR).filter((f) => f.endsWith(".md"));
 
-  it("cover ML training, performance tuning and prompt optimisation", () => {
-    expect(names.sort()).toEqual(["ml-training.md", "performance.md", "prompt-optimisation.md"]);
+  it("cover ML training, performance tuning, prompt optimisation and an adopted autoresearch", () => {
+    expect(names.sort()).toEqual([
+      "autoresearch.md",
+      "ml-training.md",
+      "performance.md",
+      "prompt-optimisation.md",
+    ]);
   });
 
   it.each(names)(
@@ -19,7 +24,7 @@ describe("program.md templates", () => {
       expect(text).toMatch(/\*\*Simplicity criterion\.\*\*/);
       expect(text).toMatch(/\*\*Never stop to ask\.\*\*/);
       expect(text).toMatch(
-        /fixed; a change that\s+edits them is rejected unseen|fixed\. Do not touch them/,
+        /fixed; a change that\s+edits them is rejected unseen|fixed\. Do not touch (them|it)/,
       );
       expect(text).toMatch(/\*\*Read the history first\.\*\*/);
     },
