@@ -3,7 +3,7 @@ import { px, svgLine, svgText, truncate } from "./svg-elements.ts";
 import type { Goal } from "./types.ts";
 
 /** Kept runs labelled at most; past this, those that moved the running best most are. */
-export const MAX_LABELS = 40;
+export const MAX_LABELS = 30;
 const LABEL_CHARS = 42;
 const LABEL_SIZE = 11;
 /** Rough advance of one character at LABEL_SIZE: enough to keep labels apart and on the page. */
@@ -43,13 +43,13 @@ export function chooseLabelled(kept: readonly ChartPoint[]): ChartPoint[] {
  * Labels slanted away from the trend, as in progress.png: up and to the right when lower is
  * better. The labels are parallel, so two collide when their bands across the slant overlap and
  * so do their extents along it; a crowded label slides across the slant, away from the earlier
- * one, and a thin leader ties it to its point. Text that would leave the picture is shortened.
+ * one, and a thin leader ties it to its point. Text that would leave `box` is shortened.
  */
 export function placeKeptLabels(
   kept: readonly ChartPoint[],
   at: (p: ChartPoint) => { x: number; y: number },
   goal: Goal,
-  page: { width: number; height: number },
+  box: { top: number; right: number; bottom: number },
 ): KeptLabel[] {
   const angle = goal === "minimize" ? -30 : 30;
   const rad = (angle * Math.PI) / 180;
@@ -60,8 +60,8 @@ export function placeKeptLabels(
     const { x, y } = at(p);
     const [ax, ay] = [x + 7, goal === "minimize" ? y - 7 : y + 14];
     const room = Math.min(
-      (page.width - 6 - ax) / u[0],
-      u[1] < 0 ? (ay - 4) / -u[1] : (page.height - 24 - ay) / u[1],
+      (box.right - ax) / u[0],
+      u[1] < 0 ? (ay - box.top) / -u[1] : (box.bottom - ay) / u[1],
     );
     const label = truncate(
       p.description,

@@ -71,7 +71,7 @@ function renderPlot(data: ChartData, view: LedgerView): string[] {
     chooseLabelled(kept),
     (p) => ({ x: x(p.iteration), y: y(p.score!) }),
     data.goal,
-    { width: W, height: H },
+    { top: 74, right: W - 6, bottom: PLOT.bottom - 4 },
   );
   return [
     svgText(
@@ -81,7 +81,7 @@ function renderPlot(data: ChartData, view: LedgerView): string[] {
       14,
       C.muted,
     ),
-    svgGroup("legend", legend(kept.length, discarded.length, failed.length, data.offScale.length)),
+    svgGroup("legend", legend(kept.length, discarded.length, failed.length, data)),
     ...axes(data, first, last, x, y),
     svgGroup(
       "discarded",
@@ -175,14 +175,17 @@ function axes(data: ChartData, first: number, last: number, x: Scale, y: Scale):
   ];
 }
 
-function legend(kept: number, discarded: number, failed: number, off: number): string[] {
+function legend(kept: number, discarded: number, failed: number, off: ChartData): string[] {
   const items: [string, (cx: number, cy: number) => string][] = [
     [`discarded (${discarded})`, (cx, cy) => svgDot(cx, cy, 4, C.run)],
     [`kept (${kept})`, (cx, cy) => svgDot(cx, cy, 5.5, C.kept, 'stroke="#ffffff"')],
     ["running best", (cx, cy) => svgLine(cx - 9, cy, cx + 9, cy, C.best, 2.5)],
     [`failed (${failed})`, (cx, cy) => svgCross(cx, cy)],
   ];
-  if (off > 0) items.push([`off the scale (${off})`, (cx, cy) => svgTriangle(cx, cy + 4, -1)]);
+  const offScale = off.offScale.length;
+  const up = off.offScale.some((p) => p.score! > off.hi);
+  if (offScale > 0)
+    items.push([`off the scale (${offScale})`, (cx, cy) => svgTriangle(cx, cy, up ? -1 : 1)]);
   const out: string[] = [];
   let cx = PLOT.right;
   // Right-aligned: laid out from the last item leftwards, with an estimate of each label's width.
