@@ -58,6 +58,8 @@ export interface PrContext {
   repoUrl: string;
   /** Links to the workflow runs that produced the record, newest first. */
   runs?: readonly { url: string; title: string }[];
+  /** The branch holds `.autoexp/<tag>/progress.svg`: the body shows it above the chart. */
+  progressSvg?: boolean;
 }
 
 export interface RenderedPr {
@@ -142,17 +144,24 @@ export function renderPr(ledger: string | null, ctx: PrContext): RenderedPr {
         ].join("\n")
       : "Nothing kept: the branch holds the baseline only.",
   ];
+  const blob = `${ctx.repoUrl}/blob/autoexp/${ctx.tag}/.autoexp/${ctx.tag}`;
+  // ?raw=true: GitHub answers with the file itself, which an <img> can show.
+  const picture = ctx.progressSvg
+    ? `[![${ctx.tag}: every experiment, the kept ones labelled, and the best so far](${blob}/progress.svg?raw=true)](${blob}/progress.svg)`
+    : "";
+  const chart = renderChart(view);
   const runs = (ctx.runs ?? []).slice(0, 10).map((r) => `- [${cell(r.title)}](${r.url})`);
   const footer = [
     "",
-    `Review: \`git log --first-parent autoexp/${ctx.tag}\` holds one commit per kept change (record commits touch only \`.autoexp/\`); every other candidate is at \`refs/autoexp/${ctx.tag}/<n>\`. Full record: [\`dashboard.md\`](${ctx.repoUrl}/blob/autoexp/${ctx.tag}/.autoexp/${ctx.tag}/dashboard.md), [\`log.jsonl\`](${ctx.repoUrl}/blob/autoexp/${ctx.tag}/.autoexp/${ctx.tag}/log.jsonl).`,
+    `Review: \`git log --first-parent autoexp/${ctx.tag}\` holds one commit per kept change (record commits touch only \`.autoexp/\`); every other candidate is at \`refs/autoexp/${ctx.tag}/<n>\`. Full record: [\`dashboard.md\`](${blob}/dashboard.md), [\`log.jsonl\`](${blob}/log.jsonl).`,
     ...(runs.length > 0 ? ["", "Runs:", ...runs] : []),
   ];
   const parts = [
     header.join("\n"),
     facts.join(" · "),
     ...warnings,
-    renderChart(view),
+    picture,
+    chart,
     keptTable.join("\n"),
     footer.join("\n"),
   ].filter(Boolean);
@@ -176,7 +185,8 @@ export function renderPr(ledger: string | null, ctx: PrContext): RenderedPr {
       header.join("\n"),
       facts.join(" · "),
       ...warnings,
-      renderChart(view),
+      picture,
+      chart,
       `### Kept (${kept.length})\n\n${note}\n\n${table}`,
       footer.join("\n"),
     ]

@@ -17,10 +17,15 @@ export async function syncTag(
 ): Promise<void> {
   const head = `autoexp/${tag}`;
   const ledger = deleted ? null : await readFile(octokit, repo, head, `.autoexp/${tag}/log.jsonl`);
+  // Records written before progress.svg existed have none: the body links it only when it is there.
+  const progressSvg =
+    ledger !== null &&
+    (await readFile(octokit, repo, head, `.autoexp/${tag}/progress.svg`)) !== null;
   const rendered = renderPr(ledger, {
     tag,
     repoUrl: `https://github.com/${repo.owner}/${repo.repo}`,
     runs,
+    progressSvg,
   });
   const { data: pulls } = await octokit.request("GET /repos/{owner}/{repo}/pulls", {
     ...repo,

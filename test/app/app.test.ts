@@ -115,6 +115,22 @@ describe("one draft PR per tag, from the ledger", () => {
     expect(fake.comments).toHaveLength(1);
   });
 
+  it("shows the branch's progress.svg above the chart once the record has one", async () => {
+    const { fake, probot } = await setup();
+    setLedger(fake, "night", ledgerText(40));
+    await push(probot, fake, "night");
+    expect(fake.pulls[0]!.body).not.toContain("progress.svg");
+    fake.files.get("autoexp/night")!.set(".autoexp/night/progress.svg", "<svg/>");
+    await push(probot, fake, "night");
+    const body = fake.pulls[0]!.body;
+    const blob = "https://github.com/octo-org/octo-repo/blob/autoexp/night/.autoexp/night";
+    expect(body).toContain(
+      `[![night: every experiment, the kept ones labelled, and the best so far](${blob}/progress.svg?raw=true)](${blob}/progress.svg)`,
+    );
+    expect(body.indexOf("progress.svg?raw=true")).toBeLessThan(body.indexOf("```mermaid"));
+    expect(fake.violations).toEqual([]);
+  });
+
   it("syncs every tag when an autoexp workflow run completes, with a link to the run", async () => {
     const { fake, probot } = await setup();
     setLedger(fake, "a", ledgerText(30));
