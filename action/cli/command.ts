@@ -125,7 +125,7 @@ function parseCliArgs(command: string, argv: readonly string[], options: ParseOp
     } else {
       message = (error as Error).message;
     }
-    throw new AutoexpError(`autoexp ${command}: ${message}; see \`autoexp ${command} --help\``);
+    throw new AutoexpError(`${message} (autoexp ${command}); see \`autoexp ${command} --help\``);
   }
 }
 

@@ -12,7 +12,7 @@ import { Git } from "../git/git.ts";
 import { FAILURES } from "../ledger/types.ts";
 import { formatDuration } from "../util/duration.ts";
 import { AutoexpError, defaultTag } from "../util/errors.ts";
-import { killActiveGroups } from "../util/run-process.ts";
+import { watchInterrupts } from "../util/interrupt.ts";
 import { readHandoff, writeHandoff } from "./handoff.ts";
 import { type ActionInputs, readInputs } from "./inputs.ts";
 import { publish } from "./publish.ts";
@@ -81,17 +81,9 @@ async function runMode(
   core.setOutput("branch", `autoexp/${tag}`);
   await syncFromRemote(repoDir, tag, inputs.remote, env);
 
-  const controller = new AbortController();
-  const onSignal = () => {
-    if (controller.signal.aborted) {
-      killActiveGroups();
-      process.exit(130);
-    }
-    core.warning("autoexp: cancelled; stopping after the experiment in flight");
-    controller.abort();
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  const interrupts = watchInterrupts(() =>
+    core.warning("autoexp: cancelled; stopping after the experiment in flight"),
+  );
   let grouped = false;
   const onEvent = (event: BatchEvent) => {
     if (event.type === "start") {
@@ -125,7 +117,7 @@ async function runMode(
       config,
       tag,
       env,
-      signal: controller.signal,
+      signal: interrupts.signal,
       onEvent,
       ...(inputs.experiments ? { experiments: inputs.experiments } : {}),
       checkpoint: async () => {
@@ -149,8 +141,7 @@ async function runMode(
     );
     return 0;
   } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    interrupts.release();
   }
 }
 
