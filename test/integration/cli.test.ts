@@ -165,6 +165,37 @@ describe("autoexp demo, status and report", () => {
     expect(md).toContain("126 experiments: 102 discard · 22 keep · 1 baseline · 1 crash");
   });
 
+  it("renders what it can of a results.tsv with broken lines, and names the lines it skipped", () => {
+    const fixture = readFileSync(
+      join(import.meta.dirname, "../fixtures/karpathy-autoresearch-H100-mar8-results.tsv"),
+      "utf8",
+    ).split("\n");
+    // Line 5 cut short, line 9 with a value typed by hand.
+    fixture[4] = fixture[4]!.split("\t").slice(0, 2).join("\t");
+    fixture[8] = fixture[8]!.replace(/^(\w+)\t[\d.]+/, "$1\tabout 0.99");
+    const dir = tempDir();
+    writeFiles(dir, { "results.tsv": fixture.join("\n") });
+    const run = runCli(dir, ["report", "results.tsv", "--goal", "minimise"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toBe(
+      [
+        "warning: results.tsv: line 5 skipped: 2 columns, expected 5",
+        'warning: results.tsv: line 9 skipped: val_bpb is not a number ("about 0.99")',
+        "",
+      ].join("\n"),
+    );
+    expect(run.stdout).toContain("124 experiments:");
+    expect(run.stdout).toContain("best **0.969686**");
+  });
+
+  it("refuses a file that is not a results.tsv at all", () => {
+    const dir = tempDir();
+    writeFiles(dir, { "notes.txt": "hello\tworld\n" });
+    const run = runCli(dir, ["report", "notes.txt"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("cannot read notes.txt: not a results.tsv: the header must be");
+  });
+
   it("validate says what it checked, and writes nothing", () => {
     const repo = exampleRepo();
     const before = snapshot(repo);
