@@ -49,7 +49,7 @@ describe("progress during an eval", () => {
     const out = record("live", [
       tick(2000, "step 1 | loss 3.2\rstep 2 | \x1b[32mloss 3.1\x1b[0m   "),
     ]);
-    expect(out).toBe("\r\x1b[2K  #7 run 1 · 2s · step 2 | loss 3.1");
+    expect(out).toBe("\r\x1b[2K  #7 run 1 · 2s · step 2 | loss 3.1\r\x1b[2K");
   });
 
   it("fits the terminal's width", () => {
@@ -67,7 +67,7 @@ describe("progress during an eval", () => {
   });
 
   it("in a CI log: a plain line every 30 s of an eval, none for short ones", () => {
-    const events = [START];
+    const events: BatchEvent[] = [START];
     for (let s = 1; s <= 95; s++) events.push(tick(s * 1000, `step ${s}`));
     events.push(tick(2000, "second run", 2), STOP);
     expect(record("plain", events)).toBe(
