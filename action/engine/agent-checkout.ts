@@ -41,7 +41,7 @@ export class AgentCheckout {
     await rm(join(this.dir, ".git"), { recursive: true, force: true });
     await this.#tree.materialise(repo, commit);
     this.#entries = await repo.lsTree(commit);
-    await rm(this.scratch, { recursive: true, force: true });
+    // The scratch folder persists: agents keep their last prompts and answers there for review.
     await mkdir(this.scratch, { recursive: true });
     if (withGit) await repo.initScratchRepo(this.dir, commit);
   }

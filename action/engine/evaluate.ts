@@ -29,7 +29,7 @@ export async function evaluate(
   const log = ctx.store.log!;
   const frozen = log.config!.frozen_hashes;
   const linesDelta = policy.simplification
-    ? await ctx.store.repo.linesDelta(parent.commit, commit)
+    ? await ctx.store.repo.linesDelta(candidate.base, commit)
     : undefined;
   const samples: Record<string, number[]> = {};
   const groups = ledgerSamples(log).groups;

@@ -17,6 +17,11 @@ export interface Candidate {
   iteration: number;
   /** The incumbent the proposal was made against (and is judged against). */
   parent: IncumbentState;
+  /**
+   * The branch head when the candidate began: a record commit holding the incumbent's code. The
+   * candidate commit is built on it, so a keep extends the branch's history.
+   */
+  base: string;
   proposal?: Proposal;
   /** Every path the agent changed, read back from its checkout. */
   changes?: Change[];

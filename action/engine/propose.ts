@@ -13,9 +13,9 @@ export async function propose(
   candidate: Candidate,
   checkout: AgentCheckout,
 ): Promise<Candidate | Stop> {
-  const { iteration, parent } = candidate;
-  await checkout.prepare(ctx.store.repo, parent.commit, ctx.agentGit);
-  const targetPaths = (await ctx.store.repo.lsTree(parent.commit))
+  const { iteration, parent, base } = candidate;
+  await checkout.prepare(ctx.store.repo, base, ctx.agentGit);
+  const targetPaths = (await ctx.store.repo.lsTree(base))
     .map((e) => e.path)
     .filter((p) => ctx.isTarget(p) && !p.startsWith(".autoexp/"));
   const log = ctx.store.log!;

@@ -16,17 +16,12 @@ export async function screen(
   candidate: Candidate,
   checkout: AgentCheckout,
 ): Promise<{ candidate: Candidate; verdict: Verdict | null }> {
-  const { iteration, parent, proposal } = candidate;
+  const { iteration, parent, base, proposal } = candidate;
   const changes = candidate.changes ?? [];
   const repo = ctx.store.repo;
   const index = join(checkout.root, "candidate.index");
   const commitAll = (message: string) =>
-    repo.commitFiles(
-      parent.commit,
-      filesOf(changes),
-      index,
-      `autoexp(${ctx.tag}) #${iteration} ${message}`,
-    );
+    repo.commitFiles(base, filesOf(changes), index, `autoexp(${ctx.tag}) #${iteration} ${message}`);
   if (!proposal?.ok) {
     const reason = proposal && !proposal.ok ? proposal.error : "no proposal";
     const commit = changes.length > 0 ? await commitAll("agent_error") : undefined;
@@ -49,9 +44,9 @@ export async function screen(
   if (outside.length > 0 || frozen.length > 0) {
     const commit = await commitAll(`violation: ${proposal.description}`);
     const reason =
-      frozen.length > 0
-        ? `changed frozen files: ${names(frozen)}`
-        : `changed files outside target: ${names(outside)}`;
+      outside.length > 0
+        ? `changed files outside target: ${names(outside)}`
+        : `changed frozen files: ${names(frozen)}`;
     return { candidate, verdict: { ...NONE, status: "violation", reason, commit } };
   }
   const paths = [...new Set([...(candidate.targetPaths ?? []), ...kept.map((c) => c.path)])];
@@ -73,7 +68,7 @@ export async function screen(
     };
   }
   const commit = await repo.commitFiles(
-    parent.commit,
+    base,
     filesOf(kept),
     index,
     `autoexp(${ctx.tag}) #${iteration}: ${proposal.description}`,

@@ -33,7 +33,7 @@ export function experimentSteps(
       const log = ctx.store.log!;
       const iteration = log.results.at(-1)!.iteration + 1;
       ctx.emit({ type: "start", iteration, index: ctx.done + 1, of: ctx.planned });
-      return { iteration, parent: incumbentState(log)!, agentSeconds: 0 };
+      return { iteration, parent: incumbentState(log)!, base: ctx.store.head!, agentSeconds: 0 };
     },
     propose: (candidate) => propose(ctx, candidate, checkout),
     screen: (candidate) => screen(ctx, candidate, checkout),

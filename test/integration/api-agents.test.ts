@@ -21,12 +21,15 @@ const KEY = "sk-test-9f8e7d6c5b4a39281706aa";
 
 function setup(agent: string, experiments = 6) {
   const dir = makeRepo({ "model.js": MODEL, "eval.js": EVAL, "program.md": "Make X small.\n" });
-  const spy = join(tempDir(), "eval-env.txt");
+  const spyDir = tempDir();
+  const spy = join(spyDir, "eval-env.txt");
+  // The eval reports what it saw into a file outside its slot: a declared writable place.
   const parsed = parseConfigText(`
 name: api
 target: [model.js]
 frozen: [eval.js]
-eval: { command: node eval.js, timeout: 10s, metrics: { score: { goal: minimize } } }
+eval: { command: node eval.js, timeout: 10s, metrics: { score: { goal: minimize } }, pass_env: [EVAL_SPY] }
+isolation: { writable: [${JSON.stringify(spyDir)}] }
 decide: { min_delta: 0, baseline_runs: 1 }
 agent: ${agent}
 budget: { experiments: ${experiments}, stop_after_failures: 50 }

@@ -30,7 +30,8 @@ async function run(agent: string, plan: Plan, experiments: number) {
 name: cli
 target: [model.js]
 frozen: [eval.js]
-eval: { command: node eval.js, timeout: 10s, metrics: { score: { goal: minimize } } }
+eval: { command: node eval.js, timeout: 10s, metrics: { score: { goal: minimize } }, pass_env: [EVAL_SPY] }
+isolation: { writable: [${JSON.stringify(scratch)}] }
 decide: { min_delta: 0, baseline_runs: 1 }
 agent: ${agent}
 budget: { experiments: ${experiments}, stop_after_failures: 50 }

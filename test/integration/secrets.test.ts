@@ -57,7 +57,7 @@ budget: { experiments: 5 }
     // Every file on disk: the checkout, the experiment worktree, eval and agent logs, prompts.
     const files = allFiles(dir);
     expect(files.some((f) => f.includes("/autoexp/sec/logs/"))).toBe(true);
-    expect(files.some((f) => f.includes("/autoexp/sec/scratch/answer-1.md"))).toBe(true);
+    expect(files.some((f) => f.includes("/autoexp/sec/agents/0/scratch/answer-1.md"))).toBe(true);
     for (const f of files) expect(readFileSync(f).includes(KEY), f).toBe(false);
     // The eval ran without it; the record shows where it was redacted.
     const evalLogs = files.filter((f) => f.includes("/autoexp/sec/logs/"));
