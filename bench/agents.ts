@@ -9,7 +9,7 @@ import { join } from "node:path";
 import type { ProposeContext } from "../action/agents/agent.ts";
 import { applyEdits, type EditScope, parseAnswer } from "../action/agents/edits.ts";
 import { promptFor, readTargets } from "../action/agents/prompt.ts";
-import { parseConfigText } from "../action/config/load-config.ts";
+import { parseConfigText } from "../action/config/parse-config-text.ts";
 import { loadCorpus, runCase } from "../test/helpers/answers.ts";
 import { syntheticLedger, syntheticScript } from "../test/helpers/synthetic-ledger.ts";
 

@@ -14,7 +14,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Agent } from "../action/agents/agent.ts";
-import { parseConfigText } from "../action/config/load-config.ts";
+import { parseConfigText } from "../action/config/parse-config-text.ts";
 import { runBatch } from "../action/engine/run-batch.ts";
 import type { ResultEntry } from "../action/ledger/types.ts";
 

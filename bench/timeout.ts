@@ -4,7 +4,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runProcess } from "../action/util/run-process.ts";
+import { runProcess } from "../action/process/run-process.ts";
 
 const runs = Number(process.argv[2] ?? 5);
 const limit = Number(process.argv[3] ?? 1000);

@@ -9,6 +9,7 @@ const node = process.execPath;
 const checks: [string, string[]][] = [
   ["lint", [join("node_modules", "@biomejs", "biome", "bin", "biome"), "check", "."]],
   ["types", [join("node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"]],
+  ["cycles", ["scripts/check-cycles.ts"]],
   ["schema", ["scripts/write-schema.ts", "--check"]],
   ["dist", ["scripts/build.ts", "--check"]],
 ];

@@ -2,7 +2,7 @@ import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { CliAgentConfig } from "../config/schema.ts";
 import { readEnd, tailLines } from "../eval/read-tail.ts";
-import { runProcess } from "../util/run-process.ts";
+import { runProcess } from "../process/run-process.ts";
 import { clip } from "../util/text.ts";
 import type { Agent, Proposal, ProposeContext, Usage } from "./agent.ts";
 import { priceOf, promptFor, pruneScratch } from "./prompt.ts";

@@ -1,4 +1,4 @@
-import { loadConfig } from "../config/load-config.ts";
+import { loadConfig } from "../files/load-config.ts";
 import type { Config } from "../config/schema.ts";
 import { formatProblems } from "../config/validate-config.ts";
 import { Git } from "../git/git.ts";

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { splitEnv } from "../agents/secrets.ts";
+import { splitEnv } from "../process/secrets.ts";
 import type { Config } from "../config/schema.ts";
 import { goalMetrics } from "../config/validate-config.ts";
 import { chooseMinDeltas } from "../decide/ledger-state.ts";

@@ -1,6 +1,6 @@
 import { link, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { processStartTime } from "../process/run-process.ts";
 import { AutoexpError } from "../util/errors.ts";
-import { processStartTime } from "../util/run-process.ts";
 
 export interface Lock {
   release(): Promise<void>;

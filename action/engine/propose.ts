@@ -1,6 +1,6 @@
-import { redactDeep } from "../agents/secrets.ts";
 import type { Stop } from "../decide/budget.ts";
 import { budgetLeft } from "../decide/budget.ts";
+import { redactDeep } from "../process/secrets.ts";
 import type { AgentCheckout } from "./agent-checkout.ts";
 import type { Candidate, EngineContext } from "./experiment.ts";
 

@@ -1,15 +1,16 @@
 import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { appendLog } from "../files/append-log.ts";
+import { writeAtomic } from "../files/write-atomic.ts";
 import { type Git, GitError, withIdentity } from "../git/git.ts";
-import { appendLog, formatLines, type ParsedLog, parseLog } from "../ledger/log-jsonl.ts";
+import { formatLines, type ParsedLog, parseLog } from "../ledger/log-jsonl.ts";
 import { recordDir, recordFiles } from "../ledger/record-files.ts";
 import { KEPT, type LedgerEntry, type ResultEntry } from "../ledger/types.ts";
+import { killLeftoverGroup } from "../process/run-process.ts";
 import { AutoexpError } from "../util/errors.ts";
-import { killLeftoverGroup } from "../util/run-process.ts";
 import { findRepository } from "./find-repository.ts";
 import { type Lock, takeLock } from "./lock.ts";
-import { writeAtomic } from "./write-atomic.ts";
 
 /** Writes half of a ledger append and dies (the resume tests' torn write); see faults.ts. */
 type BeforeWrite = (path: string, data: string) => void;

@@ -1,7 +1,6 @@
 import { join } from "node:path";
 import type { Agent } from "../agents/agent.ts";
 import { agentProblem, createAgent } from "../agents/create-agent.ts";
-import { createRedactor, redactDeep, splitEnv } from "../agents/secrets.ts";
 import { compileGlobs } from "../config/check-scope-files.ts";
 import type { Config } from "../config/schema.ts";
 import { primaryMetric } from "../config/validate-config.ts";
@@ -15,6 +14,7 @@ import {
 import type { ParsedLog } from "../ledger/log-jsonl.ts";
 import { viewFromLog } from "../ledger/summarize.ts";
 import { type ConfigEntry, EVALUATED, KEPT, type ResultEntry } from "../ledger/types.ts";
+import { createRedactor, redactDeep, splitEnv } from "../process/secrets.ts";
 import { AutoexpError } from "../util/errors.ts";
 import { startTag } from "./baseline.ts";
 import type { BatchEvent } from "./events.ts";

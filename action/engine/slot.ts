@@ -4,7 +4,7 @@ import type { Config } from "../config/schema.ts";
 import { readEnd, tailLines } from "../eval/read-tail.ts";
 import { type EvalOutcome, runEval } from "../eval/run-eval.ts";
 import type { Git } from "../git/git.ts";
-import { runProcess } from "../util/run-process.ts";
+import { runProcess } from "../process/run-process.ts";
 import { diffManifests, hashFrozen } from "./fingerprint.ts";
 import type { Isolation } from "./isolation.ts";
 import { TreeDir } from "./materialise.ts";

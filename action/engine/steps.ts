@@ -1,9 +1,9 @@
 import { join } from "node:path";
-import { redactDeep } from "../agents/secrets.ts";
 import { budgetStop, type Stop } from "../decide/budget.ts";
 import { incumbentState } from "../decide/ledger-state.ts";
 import { buildResultRow } from "../ledger/rows.ts";
 import { EVALUATED } from "../ledger/types.ts";
+import { redactDeep } from "../process/secrets.ts";
 import { AgentCheckout } from "./agent-checkout.ts";
 import { decide, evaluate } from "./evaluate.ts";
 import type { Candidate, EngineContext, Verdict } from "./experiment.ts";

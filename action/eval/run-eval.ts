@@ -1,5 +1,5 @@
 import type { Config } from "../config/schema.ts";
-import { runProcess } from "../util/run-process.ts";
+import { runProcess } from "../process/run-process.ts";
 import { findMetric, parseMetrics } from "./parse-metrics.ts";
 import { readEnd, tailLines } from "./read-tail.ts";
 

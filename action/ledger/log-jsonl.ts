@@ -1,4 +1,3 @@
-import { open, readFile, truncate } from "node:fs/promises";
 import type { BatchEntry, ConfigEntry, LedgerEntry, RemeasureEntry, ResultEntry } from "./types.ts";
 
 export interface ParsedLog {
@@ -60,41 +59,7 @@ function byteLength(text: string, chars: number): number {
   return Buffer.byteLength(text.slice(0, chars));
 }
 
-/** Reads log.jsonl from disk; a missing file is an empty ledger. */
-export async function readLog(path: string): Promise<ParsedLog | null> {
-  const text = await readFile(path, "utf8").catch((e: NodeJS.ErrnoException) => {
-    if (e.code === "ENOENT") return null;
-    throw e;
-  });
-  return text === null ? null : parseLog(text);
-}
-
-/** Cuts a torn last line off, so the next append starts on a line of its own. */
-export async function repairLog(path: string, parsed: ParsedLog): Promise<void> {
-  if (parsed.torn) await truncate(path, parsed.validBytes);
-}
-
 /** Serialises entries as JSON lines. */
 export function formatLines(entries: readonly LedgerEntry[]): string {
   return entries.map((e) => `${JSON.stringify(e)}\n`).join("");
-}
-
-/**
- * Appends entries and fsyncs before returning: once this resolves, the experiment is on disk
- * even if the machine dies on the next instruction.
- */
-export async function appendLog(
-  path: string,
-  entries: readonly LedgerEntry[],
-  hooks: { beforeWrite?: (data: string) => Promise<void> | void } = {},
-): Promise<void> {
-  const data = formatLines(entries);
-  const handle = await open(path, "a");
-  try {
-    await hooks.beforeWrite?.(data);
-    await handle.write(data);
-    await handle.datasync();
-  } finally {
-    await handle.close();
-  }
 }

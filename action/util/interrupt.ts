@@ -1,4 +1,4 @@
-import { killActiveGroups } from "./run-process.ts";
+import { killActiveGroups } from "../process/run-process.ts";
 
 /** What `watchInterrupts` returns: the stop request, and how to stop listening. */
 export interface Interrupts {

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseConfigText } from "../../action/config/load-config.ts";
+import { parseConfigText } from "../../action/config/parse-config-text.ts";
 import { runBatch } from "../../action/engine/run-batch.ts";
 import type { ResultEntry } from "../../action/ledger/types.ts";
 import { anthropicAnswer, edit, openaiAnswer, type Step, startStub } from "../helpers/llm-stub.ts";

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseConfigText } from "../../action/config/load-config.ts";
+import { parseConfigText } from "../../action/config/parse-config-text.ts";
 import { incumbentState } from "../../action/decide/ledger-state.ts";
 import { mean } from "../../action/decide/stats.ts";
 import { runBatch } from "../../action/engine/run-batch.ts";

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseConfigText } from "../../action/config/load-config.ts";
+import { parseConfigText } from "../../action/config/parse-config-text.ts";
 import { runBatch } from "../../action/engine/run-batch.ts";
 import { parseResultsTsv } from "../../action/ledger/results-tsv.ts";
 import type { ResultEntry } from "../../action/ledger/types.ts";

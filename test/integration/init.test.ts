@@ -3,7 +3,7 @@ import { chmodSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { parseConfigText } from "../../action/config/load-config.ts";
+import { parseConfigText } from "../../action/config/parse-config-text.ts";
 import { git, read, runCli, tempDir, writeFiles } from "../helpers/repo.ts";
 import { STAND_INS } from "../helpers/stand-ins.ts";
 

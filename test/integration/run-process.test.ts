@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runProcess } from "../../action/util/run-process.ts";
+import { runProcess } from "../../action/process/run-process.ts";
 import { tempDir, writeFiles } from "../helpers/repo.ts";
 
 /** Running, as opposed to gone or a zombie (killed, not yet reaped by init: it runs no more). */

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { checkScopeFiles } from "../../action/config/check-scope-files.ts";
-import { parseConfigText } from "../../action/config/load-config.ts";
+import { parseConfigText } from "../../action/config/parse-config-text.ts";
 
 const minimal = `name: t\ntarget: [train.js]\neval:\n  command: node eval.js\n  metrics:\n    loss: { goal: minimize }\n`;
 
