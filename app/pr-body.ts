@@ -130,6 +130,7 @@ export function renderPr(ledger: string | null, ctx: PrContext): RenderedPr {
       `> [!WARNING]\n> ${unreadable} line(s) of log.jsonl could not be read and are left out of this summary.`,
     );
   for (const d of view.drift) warnings.push(`> [!WARNING]\n> Drift: ${cell(d)}`);
+  for (const c of view.caveats) warnings.push(`> [!CAUTION]\n> ${cell(c)}`);
   const keptTable = [
     `### Kept (${kept.length})`,
     "",

@@ -153,6 +153,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
     done: 0,
     signal: options.signal,
   };
+  const caveats = trustCaveats(config, isolation);
   const seal = isolation.mode === "none" ? await sealRepository(store) : async () => null;
   const stop = await runSerial(experimentSteps(ctx, seal), () => pool.acquire());
   const stopReason = redact(stop.reason);
@@ -164,10 +165,26 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
       timestamp: new Date().toISOString(),
       reason: stopReason,
       experiments: ctx.done,
+      isolation: isolation.mode,
+      ...(caveats.length > 0 ? { caveats } : {}),
     },
   ]);
   await checkpoint();
   return summarise(tag, store.log!, ctx.done, { ...stop, reason: stopReason }, isolation.mode);
+}
+
+/** What the reviewer must know about how this batch's evals ran. */
+function trustCaveats(config: Config, isolation: { mode: string; warnings: readonly string[] }) {
+  const caveats: string[] = [];
+  if (isolation.mode === "none")
+    caveats.push(
+      `Unsandboxed: this batch's evals ran without the sandbox (${isolation.warnings.join("; ")}); a kept score was not protected from code that reads keys or writes outside its copy.`,
+    );
+  if (config.isolation.writable.length > 0)
+    caveats.push(
+      `Writable cache: evals could write ${config.isolation.writable.join(", ")}, which later runs read.`,
+    );
+  return caveats;
 }
 
 function summarise(

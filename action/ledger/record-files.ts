@@ -1,4 +1,5 @@
 import type { ParsedLog } from "./log-jsonl.ts";
+import { renderProgressSvg } from "./progress-svg.ts";
 import { renderDashboard } from "./render-dashboard.ts";
 import { renderResultsTsv } from "./results-tsv.ts";
 import { viewFromLog } from "./summarize.ts";
@@ -8,14 +9,18 @@ export function recordDir(tag: string): string {
   return `.autoexp/${tag}`;
 }
 
-/** results.tsv and dashboard.md as the ledger says. */
-export function renderRecordFiles(log: ParsedLog): { results: string; dashboard: string } {
+/** results.tsv, dashboard.md and progress.svg as the ledger says. */
+export function renderRecordFiles(
+  log: ParsedLog,
+  tag?: string,
+): { results: string; dashboard: string; progress: string } {
   const metrics = log.config ? [log.config.metric, ...Object.keys(log.config.guards)] : ["score"];
-  const view = viewFromLog(log);
+  const view = viewFromLog(log, tag);
   const scores = new Map(view.rows.map((r) => [r.iteration, r.score]));
   return {
     results: renderResultsTsv(metrics, log.results, scores),
-    dashboard: renderDashboard(view),
+    dashboard: renderDashboard(view, { progressSvg: true }),
+    progress: renderProgressSvg(view),
   };
 }
 
@@ -31,11 +36,12 @@ export function recordFiles(
   notes: string,
 ): Record<string, { content: string }> {
   const dir = recordDir(tag);
-  const rendered = renderRecordFiles(log);
+  const rendered = renderRecordFiles(log, tag);
   const files: Record<string, { content: string }> = {
     [`${dir}/log.jsonl`]: { content: logText },
     [`${dir}/results.tsv`]: { content: rendered.results },
     [`${dir}/dashboard.md`]: { content: rendered.dashboard },
+    [`${dir}/progress.svg`]: { content: rendered.progress },
   };
   if (notes) files[`${dir}/notes.md`] = { content: notes };
   return files;

@@ -86,7 +86,7 @@ function renderTable(rows: readonly ViewRow[], metric: string, withStatus: boole
 }
 
 /** Renders dashboard.md: headline, counts, noise, the chart, the kept experiments and all of them. */
-export function renderDashboard(view: LedgerView): string {
+export function renderDashboard(view: LedgerView, options: { progressSvg?: boolean } = {}): string {
   const kept = view.rows.filter((r) => r.status === "keep" || r.status === "simplification");
   const recent = view.rows.slice(-MAX_TABLE_ROWS);
   const parts = [`# autoexp · ${view.title}`, "", renderHeadline(view), "", renderCounts(view)];
@@ -103,6 +103,9 @@ export function renderDashboard(view: LedgerView): string {
   if (view.stopReason) facts.push(`last batch stopped: ${view.stopReason}`);
   if (facts.length > 0) parts.push("", facts.join(" · "));
   for (const d of view.drift) parts.push("", `> [!WARNING]\n> Drift: ${escapeCell(d)}`);
+  for (const c of view.caveats) parts.push("", `> [!CAUTION]\n> ${escapeCell(c)}`);
+  if (options.progressSvg)
+    parts.push("", "![progress: every run, kept runs labelled](progress.svg)");
   const chart = renderChart(view);
   if (chart) parts.push("", chart);
   parts.push("", `## Kept (${kept.length})`, "");

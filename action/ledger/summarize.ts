@@ -39,6 +39,8 @@ export interface LedgerView {
   remeasureRuns: number;
   /** Drift found by re-measuring, in words. */
   drift: string[];
+  /** Trust caveats of the batches (unsandboxed evals, writable caches), each once. */
+  caveats: string[];
   minDelta: number | null;
   stopReason: string | null;
   costUsd: number;
@@ -99,6 +101,7 @@ export function viewFromLog(log: ParsedLog, title?: string): LedgerView {
     confidence: log.config?.confidence ?? null,
     remeasureRuns: log.remeasures.reduce((n, m) => n + (m.samples[metric]?.length ?? 0), 0),
     drift: log.remeasures.flatMap((m) => (m.reason === "drift" && m.note ? [m.note] : [])),
+    caveats: [...new Set(log.batches.flatMap((b) => b.caveats ?? []))],
     minDelta: log.config?.min_delta ?? null,
     stopReason: last?.event === "end" ? (last.reason ?? null) : null,
     costUsd: log.results.reduce((s, r) => s + (r.cost_usd || 0), 0),
@@ -151,6 +154,7 @@ export function viewFromTsv(tsv: ParsedTsv, goal: Goal, title = "results.tsv"): 
     confidence: null,
     remeasureRuns: 0,
     drift: [],
+    caveats: [],
     minDelta: null,
     stopReason: null,
     costUsd: 0,

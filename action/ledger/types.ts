@@ -155,6 +155,10 @@ export interface BatchEntry {
   timestamp: string;
   reason?: string;
   experiments?: number;
+  /** How the batch's evals ran: in the sandbox, or unsandboxed (a trust caveat). */
+  isolation?: "sandbox" | "none";
+  /** What the reviewer should know about that isolation: why unsandboxed, writable caches. */
+  caveats?: string[];
 }
 
 export type LedgerEntry = ConfigEntry | ResultEntry | BatchEntry | RemeasureEntry;

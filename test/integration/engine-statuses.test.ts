@@ -119,6 +119,7 @@ describe("the engine on a real repo with real subprocess evals", () => {
     expect(changed).toEqual([
       ".autoexp/t1/dashboard.md",
       ".autoexp/t1/log.jsonl",
+      ".autoexp/t1/progress.svg",
       ".autoexp/t1/results.tsv",
       "value.txt",
     ]);
@@ -140,6 +141,12 @@ describe("the engine on a real repo with real subprocess evals", () => {
     );
     const dashboard = git(repo, "show", "autoexp/t1:.autoexp/t1/dashboard.md");
     expect(dashboard).toContain("baseline **10** → best **5** (-50.00%)");
+    // This batch ran with isolation: none, and the record says so where a reviewer looks.
+    expect(dashboard).toContain(
+      "> [!CAUTION]\n> Unsandboxed: this batch's evals ran without the sandbox",
+    );
+    expect(log.find((e) => e.type === "batch")).toMatchObject({ event: "end", isolation: "none" });
+    expect(result.isolation).toBe("none");
     expect(dashboard).toContain(
       "12 experiments: 2 keep · 2 crash · 2 violation · 1 baseline · 1 discard · 1 timeout · 1 agent_error · 1 no_change · 1 duplicate",
     );
