@@ -1,7 +1,6 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { splitEnv } from "../process/secrets.ts";
 import type { Config } from "../config/schema.ts";
 import { goalMetrics } from "../config/validate-config.ts";
 import { chooseMinDeltas } from "../decide/ledger-state.ts";
@@ -11,6 +10,7 @@ import { mean } from "../decide/stats.ts";
 import { diffManifests, hashFrozen } from "../engine/fingerprint.ts";
 import { runEval } from "../eval/run-eval.ts";
 import { formatScore } from "../ledger/render-dashboard.ts";
+import { splitEnv } from "../process/secrets.ts";
 
 export interface CheckOptions {
   config: Config;
@@ -89,8 +89,10 @@ export async function checkEval(options: CheckOptions): Promise<number> {
       noise[name] = pooledNoise([samples[name]!]);
       const n = noise[name]!;
       const m = mean(samples[name]!);
-      const rel = m !== 0 ? ` (${((100 * n.sd) / Math.abs(m)).toFixed(2)}% of the mean)` : "";
-      out(`${name}: mean ${formatScore(m)}, sd ${formatScore(n.sd)}${rel}`);
+      // Equal values can leave a rounding residue (8.9e-12) in the sd: that is no noise.
+      const sd = n.sd <= Math.abs(m) * 1e-12 ? 0 : n.sd;
+      const rel = m !== 0 ? ` (${((100 * sd) / Math.abs(m)).toFixed(2)}% of the mean)` : "";
+      out(`${name}: mean ${formatScore(m)}, sd ${formatScore(sd)}${rel}`);
       if (n.robustSd !== null && n.sd > 2 * n.robustSd)
         out(
           `  note: one or more runs are far from the rest (sd ${formatScore(n.sd)} vs ${formatScore(n.robustSd)} without them): heavy tails or a warm-up run; the test stays conservative but needs larger effects`,

@@ -37,18 +37,22 @@ def solve(numbers, target):
   "prompt-optimisation": {
     "agent.py": `# A stand-in agent: keyword scores instead of a model call, so it runs offline.
 PROMPT = "Classify the support ticket as billing, bug, feature or account."
+BILLING_WEIGHT = 1.0
+BUG_WEIGHT = 0.5
+FEATURE_WEIGHT = 1.0
+ACCOUNT_WEIGHT = 1.0
 KEYWORDS = {
     "billing": ["charg", "refund", "invoice", "card", "billed", "receipt", "price"],
     "bug": ["crash", "error", "fails", "empty", "nothing", "wrong", "zero", "twice"],
     "feature": ["add", "support", "would", "could you", "great", "love"],
     "account": ["password", "account", "email", "delete", "colleague", "locked", "owner"],
 }
-WEIGHTS = {"billing": 1.0, "bug": 0.5, "feature": 1.0, "account": 1.0}
 
 
 def answer(text):
+    weights = {"billing": BILLING_WEIGHT, "bug": BUG_WEIGHT, "feature": FEATURE_WEIGHT, "account": ACCOUNT_WEIGHT}
     text = text.lower()
-    scores = {label: WEIGHTS[label] * sum(word in text for word in words) for label, words in KEYWORDS.items()}
+    scores = {label: weights[label] * sum(word in text for word in words) for label, words in KEYWORDS.items()}
     return max(scores, key=scores.get)
 `,
   },
