@@ -6,6 +6,7 @@ import {
   formatScore,
   renderCounts,
   renderNoise,
+  renderPrintedTwice,
 } from "../action/ledger/render-dashboard.ts";
 import { improvementPercent, type LedgerView, viewFromLog } from "../action/ledger/summarize.ts";
 import type { LedgerEntry } from "../action/ledger/types.ts";
@@ -131,6 +132,7 @@ export function renderPr(ledger: string | null, ctx: PrContext): RenderedPr {
     );
   for (const d of view.drift) warnings.push(`> [!WARNING]\n> Drift: ${cell(d)}`);
   for (const c of view.caveats) warnings.push(`> [!CAUTION]\n> ${cell(c)}`);
+  if (view.printedTwice.length > 0) warnings.push(renderPrintedTwice(view));
   const keptTable = [
     `### Kept (${kept.length})`,
     "",

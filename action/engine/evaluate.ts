@@ -39,6 +39,7 @@ export async function evaluate(
   let evalSeconds = 0;
   let judgement: Judgement | null = null;
   let tail = "";
+  const printedTwice = new Set<string>();
   for (let run = 0; run < limit && !judgement?.final; run++) {
     if (judgement) ctx.emit({ type: "run", iteration, run: run + 1, reason: judgement.reason });
     const timer = ctx.faults.duringEval(iteration);
@@ -54,6 +55,7 @@ export async function evaluate(
     clearTimeout(timer);
     evalSeconds += outcome.durationMs / 1000;
     tail = outcome.tail;
+    for (const m of outcome.printedTwice) printedTwice.add(m);
     const base = {
       commit,
       ...(key ? { key } : {}),
@@ -116,6 +118,7 @@ export async function evaluate(
     evalSeconds: round(evalSeconds),
     ...(judgement.evidence ? { evidence: judgement.evidence } : {}),
     ...(linesDelta !== undefined ? { linesDelta } : {}),
+    ...(printedTwice.size > 0 ? { printedTwice: [...printedTwice] } : {}),
   };
 }
 

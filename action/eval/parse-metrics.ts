@@ -16,20 +16,34 @@ const METRIC_LINE = new RegExp(String.raw`^METRIC\s+(${NAME})\s*=\s*(${NUMBER})\
  */
 export function parseMetrics(output: string): Map<string, number> {
   const metrics = new Map<string, number>();
+  visitMetricLines(output, (name, value) => metrics.set(name, value));
+  return metrics;
+}
+
+/**
+ * How many times each metric was printed. A metric printed more than once is worth a look: the
+ * harness prints it once, so a second line may be the agent's code printing its own.
+ */
+export function countMetricLines(output: string): Map<string, number> {
+  const counts = new Map<string, number>();
+  visitMetricLines(output, (name) => counts.set(name, (counts.get(name) ?? 0) + 1));
+  return counts;
+}
+
+function visitMetricLines(output: string, visit: (name: string, value: number) => void): void {
   for (const raw of output.replace(ANSI, "").split(/\r\n|\r|\n/)) {
     const line = raw.trim();
     if (line === "") continue;
     if (line.startsWith("{") && line.endsWith("}")) {
-      readJsonLine(line, metrics);
+      readJsonLine(line, visit);
       continue;
     }
     const match = METRIC_LINE.exec(line) ?? COLON_LINE.exec(line);
-    if (match) metrics.set(match[1]!, toNumber(match[2]!));
+    if (match) visit(match[1]!, toNumber(match[2]!));
   }
-  return metrics;
 }
 
-function readJsonLine(line: string, metrics: Map<string, number>): void {
+function readJsonLine(line: string, visit: (name: string, value: number) => void): void {
   let value: unknown;
   try {
     value = JSON.parse(line);
@@ -38,10 +52,10 @@ function readJsonLine(line: string, metrics: Map<string, number>): void {
   }
   if (value === null || typeof value !== "object" || Array.isArray(value)) return;
   for (const [name, v] of Object.entries(value)) {
-    if (typeof v === "number") metrics.set(name, v);
+    if (typeof v === "number") visit(name, v);
     else if (typeof v === "string" && new RegExp(`^(?:${NUMBER})$`).test(v.trim())) {
-      metrics.set(name, toNumber(v.trim()));
-    } else if (v === null) metrics.set(name, Number.NaN);
+      visit(name, toNumber(v.trim()));
+    } else if (v === null) visit(name, Number.NaN);
   }
 }
 

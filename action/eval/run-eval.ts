@@ -1,6 +1,6 @@
 import type { Config } from "../config/schema.ts";
 import { runProcess } from "../process/run-process.ts";
-import { findMetric, parseMetrics } from "./parse-metrics.ts";
+import { countMetricLines, findMetric, parseMetrics } from "./parse-metrics.ts";
 import { readEnd, tailLines } from "./read-tail.ts";
 
 /** What one run of the eval produced. `problem` is set when it cannot count as a measurement. */
@@ -13,6 +13,8 @@ export interface EvalOutcome {
   durationMs: number;
   logPath: string;
   tail: string;
+  /** Declared metrics printed more than once in this run (flagged for the reviewer). */
+  printedTwice: string[];
 }
 
 // Metrics are printed at the end; a huge log is only read from its last 8 MiB.
@@ -39,7 +41,9 @@ export async function runEval(
   });
   const output = await readEnd(logPath, PARSE_BYTES);
   const tail = tailLines(output);
-  const base = { exitCode: run.exitCode, durationMs: run.durationMs, logPath, tail };
+  const counts = countMetricLines(output);
+  const printedTwice = Object.keys(config.eval.metrics).filter((m) => (counts.get(m) ?? 0) > 1);
+  const base = { exitCode: run.exitCode, durationMs: run.durationMs, logPath, tail, printedTwice };
   if (run.spawnError) return { ...base, status: "crash", metrics: {}, problem: run.spawnError };
   if (run.timedOut) {
     return {

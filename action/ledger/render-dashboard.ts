@@ -104,6 +104,7 @@ export function renderDashboard(view: LedgerView, options: { progressSvg?: boole
   if (facts.length > 0) parts.push("", facts.join(" · "));
   for (const d of view.drift) parts.push("", `> [!WARNING]\n> Drift: ${escapeCell(d)}`);
   for (const c of view.caveats) parts.push("", `> [!CAUTION]\n> ${escapeCell(c)}`);
+  if (view.printedTwice.length > 0) parts.push("", renderPrintedTwice(view));
   if (options.progressSvg)
     parts.push("", "![progress: every run, kept runs labelled](progress.svg)");
   const chart = renderChart(view);
@@ -117,6 +118,14 @@ export function renderDashboard(view: LedgerView, options: { progressSvg?: boole
   );
   parts.push(renderTable(recent, view.metric, true), "");
   return parts.join("\n");
+}
+
+/** A flag for kept runs whose eval printed a metric twice: code may print its own score. */
+export function renderPrintedTwice(view: Pick<LedgerView, "printedTwice">): string {
+  const list = view.printedTwice
+    .map((p) => `#${p.iteration} (${p.metrics.map(escapeCell).join(", ")})`)
+    .join(", ");
+  return `> [!WARNING]\n> A metric was printed more than once in kept experiment(s) ${list}: the harness prints it once, so the kept code may print its own score. Read those diffs before merging.`;
 }
 
 /** 950, 12.3k, 4.1M. */

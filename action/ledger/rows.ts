@@ -16,6 +16,7 @@ export interface VerdictFields {
   key?: string;
   evidence?: ResultEntry["evidence"];
   linesDelta?: number;
+  printedTwice?: string[];
 }
 
 /** What the agent said and spent, as the row records it. */
@@ -63,6 +64,7 @@ export function buildResultRow(
     ...(proposal.meta ? { agent_meta: proposal.meta } : {}),
     ...(verdict.evidence ? { evidence: roundEvidence(verdict.evidence) } : {}),
     ...(verdict.linesDelta !== undefined ? { lines_delta: verdict.linesDelta } : {}),
+    ...(verdict.printedTwice?.length ? { printed_twice: verdict.printedTwice } : {}),
   };
   if (verdict.key) row.content_key = verdict.key;
   return row;

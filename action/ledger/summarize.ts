@@ -41,6 +41,8 @@ export interface LedgerView {
   drift: string[];
   /** Trust caveats of the batches (unsandboxed evals, writable caches), each once. */
   caveats: string[];
+  /** Kept experiments whose eval printed a metric more than once: worth a look at the diff. */
+  printedTwice: { iteration: number; metrics: string[] }[];
   minDelta: number | null;
   stopReason: string | null;
   costUsd: number;
@@ -102,6 +104,11 @@ export function viewFromLog(log: ParsedLog, title?: string): LedgerView {
     remeasureRuns: log.remeasures.reduce((n, m) => n + (m.samples[metric]?.length ?? 0), 0),
     drift: log.remeasures.flatMap((m) => (m.reason === "drift" && m.note ? [m.note] : [])),
     caveats: [...new Set(log.batches.flatMap((b) => b.caveats ?? []))],
+    printedTwice: log.results.flatMap((r) =>
+      KEPT.has(r.status) && r.printed_twice?.length
+        ? [{ iteration: r.iteration, metrics: r.printed_twice }]
+        : [],
+    ),
     minDelta: log.config?.min_delta ?? null,
     stopReason: last?.event === "end" ? (last.reason ?? null) : null,
     costUsd: log.results.reduce((s, r) => s + (r.cost_usd || 0), 0),
@@ -155,6 +162,7 @@ export function viewFromTsv(tsv: ParsedTsv, goal: Goal, title = "results.tsv"): 
     remeasureRuns: 0,
     drift: [],
     caveats: [],
+    printedTwice: [],
     minDelta: null,
     stopReason: null,
     costUsd: 0,

@@ -127,6 +127,8 @@ export interface ResultEntry {
   evidence?: Evidence;
   /** Lines added minus removed in the target files. */
   lines_delta?: number;
+  /** Metrics the eval printed more than once in a run: the agent's code may print its own. */
+  printed_twice?: string[];
 }
 
 /**

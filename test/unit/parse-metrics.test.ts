@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { findMetric, parseMetrics } from "../../action/eval/parse-metrics.ts";
+import { countMetricLines, findMetric, parseMetrics } from "../../action/eval/parse-metrics.ts";
+import { renderPrintedTwice } from "../../action/ledger/render-dashboard.ts";
 
 const fixture = (name: string) =>
   readFileSync(join(import.meta.dirname, "..", "fixtures", name), "utf8");
@@ -51,5 +52,29 @@ describe("parseMetrics", () => {
     );
     expect(m.get("val")).toBe(0.5);
     expect([...m.keys()]).toEqual(["val"]);
+  });
+});
+
+describe("a metric printed more than once", () => {
+  it("is counted in every contract, so code printing its own score shows", () => {
+    const output = [
+      "val_bpb: 0.5", // the agent's code, early
+      "step 100",
+      "METRIC val_bpb=0.9",
+      '{"val_bpb": 0.9, "peak_vram_mb": 10}',
+      "---",
+      "val_bpb: 0.9", // the harness
+      "peak_vram_mb: 10",
+    ].join("\n");
+    const counts = countMetricLines(output);
+    expect(counts.get("val_bpb")).toBe(4);
+    expect(counts.get("peak_vram_mb")).toBe(2);
+    expect(countMetricLines("val_bpb: 0.9\n").get("val_bpb")).toBe(1);
+  });
+
+  it("is flagged to the reviewer with the kept experiments it happened in", () => {
+    const text = renderPrintedTwice({ printedTwice: [{ iteration: 7, metrics: ["val_bpb"] }] });
+    expect(text).toContain("kept experiment(s) #7 (val_bpb)");
+    expect(text).toContain("may print its own score");
   });
 });
