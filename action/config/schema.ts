@@ -11,7 +11,13 @@ const duration = (fallback: string) =>
     .refine((v) => parseDuration(v) !== undefined, {
       message: 'must be a duration like "90s", "10m" or "8h" (or a number of seconds)',
     })
-    .transform((v) => parseDuration(v)!);
+    .transform((v) => parseDuration(v)!)
+    // Node's timers hold at most 2^31-1 ms; a longer one would fire at once.
+    .refine((ms) => ms <= MAX_TIMER_MS, {
+      message: `must be at most ${Math.floor(MAX_TIMER_MS / 86_400_000)} days (${MAX_TIMER_MS / 1000}s): a longer limit cannot be timed`,
+    });
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** A command is either one string (run by /bin/sh, like a workflow `run:` step) or an argv array (no shell). */
 const command = z.union(
@@ -25,7 +31,18 @@ const command = z.union(
 const globList = z
   .union([z.string(), z.array(z.string())])
   .transform((v) => (typeof v === "string" ? [v] : v))
-  .pipe(z.array(z.string().trim().min(1, "a glob must not be empty")));
+  .pipe(
+    z.array(
+      z
+        .string()
+        .trim()
+        .min(1, "a glob must not be empty")
+        .refine((g) => !g.startsWith("/") && !g.split("/").includes(".."), {
+          message:
+            "a glob names files inside the repository: relative to it, without a leading / or ..",
+        }),
+    ),
+  );
 
 const guard = z
   .strictObject({ min: z.number().optional(), max: z.number().optional() })
@@ -207,6 +224,16 @@ export const configSchema = z.strictObject({
         )
         .refine((m) => Object.keys(m).length > 0, {
           message: "declare at least one metric, e.g. { val_loss: { goal: minimize } }",
+        })
+        .superRefine((m, ctx) => {
+          for (const name of Object.keys(m)) {
+            if (name in Object.prototype || name === "__proto__")
+              ctx.addIssue({
+                code: "custom",
+                path: [name],
+                message: `"${name}" is a built-in JavaScript property name, which a metric cannot be: rename it, e.g. \`val_loss\``,
+              });
+          }
         }),
       repeats: z.int().min(1).max(100).default(1),
       env: z.record(z.string(), z.string()).default({}),

@@ -313,3 +313,35 @@ describe("config messages say what was written and what was meant", () => {
     expect(result.ok && result.config.isolation.read_only).toEqual(["~/.cache/autoresearch"]);
   });
 });
+
+describe("limits validate refuses before anything runs", () => {
+  it("refuses a timeout longer than a timer can hold", () => {
+    const found = problems(
+      minimal.replace("command: node eval.js", "command: node eval.js\n  timeout: 600h"),
+    );
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(/^eval\.timeout: must be at most 24 days/);
+  });
+
+  it("refuses metric names that are built-in JavaScript properties", () => {
+    for (const name of ["constructor", "toString", "__proto__", "hasOwnProperty"]) {
+      const found = problems(minimal.replace("loss:", `${name}:`));
+      expect(
+        found.some((p) => p.includes("built-in JavaScript property")),
+        name,
+      ).toBe(true);
+    }
+  });
+
+  it("refuses frozen and target globs outside the repository", () => {
+    for (const glob of ["../harness.py", "/etc/passwd", "data/../../x"]) {
+      const found = problems(`${minimal}frozen: [${JSON.stringify(glob)}]\n`);
+      expect(found).toEqual([
+        expect.stringMatching(/^frozen\.0: a glob names files inside the repository/),
+      ]);
+    }
+    expect(problems(minimal.replace("[train.js]", "[../train.js]"))).toEqual([
+      expect.stringMatching(/^target\.0: /),
+    ]);
+  });
+});
