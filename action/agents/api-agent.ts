@@ -2,7 +2,9 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { ApiAgentConfig } from "../config/schema.ts";
 import type { Agent, Proposal, ProposeContext, Usage } from "./agent.ts";
-import { applyEdits, type EditScope, parseAnswer } from "./edits.ts";
+import { applyEdits } from "./edits/apply-edits.ts";
+import type { EditScope } from "./edits/edit.ts";
+import { parseAnswer } from "./edits/parse-answer.ts";
 import { type CallResult, postJson } from "./http.ts";
 import { priceOf, promptFor, pruneScratch, readTargets } from "./prompt.ts";
 
@@ -94,7 +96,7 @@ function anthropic(config: ApiAgentConfig): Api {
 
 /**
  * An agent that calls a model's API with the shared context and applies the SEARCH/REPLACE edits
- * it answers with, strictly (see edits.ts). Until one call has worked in this batch, errors that
+ * it answers with, strictly (see edits/). Until one call has worked in this batch, errors that
  * mean "this cannot work" (no key, nothing listening, 401/404, an empty answer) are fatal, so a
  * misconfigured agent stops the batch at its first experiment instead of failing every one.
  */

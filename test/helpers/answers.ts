@@ -1,7 +1,9 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import picomatch from "picomatch";
-import { applyEdits, type EditScope, parseAnswer } from "../../action/agents/edits.ts";
+import { applyEdits } from "../../action/agents/edits/apply-edits.ts";
+import type { EditScope } from "../../action/agents/edits/edit.ts";
+import { parseAnswer } from "../../action/agents/edits/parse-answer.ts";
 
 export const CORPUS = join(import.meta.dirname, "../fixtures/answers");
 

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { applyEdits, parseAnswer } from "../../action/agents/edits.ts";
+import { applyEdits } from "../../action/agents/edits/apply-edits.ts";
+import { parseAnswer } from "../../action/agents/edits/parse-answer.ts";
 import { loadCorpus, runCase } from "../helpers/answers.ts";
 
 const { manifest, base, scope } = loadCorpus();
