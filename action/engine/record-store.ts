@@ -230,7 +230,13 @@ export class RecordStore implements AsyncDisposable {
         ...refs,
       ]);
     } catch (cause) {
-      if (!(cause instanceof GitError)) throw cause;
+      // git says "... is at X but expected Y" when the ref moved; a lock file left behind is
+      // another failure (explained where the batch ends).
+      if (
+        !(cause instanceof GitError) ||
+        !/but expected|reference already exists/.test(cause.message)
+      )
+        throw cause;
       throw new AutoexpError(
         `branch autoexp/${this.tag} was moved by something other than this run (expected ${this.#head?.slice(0, 7) ?? "no branch"}): the record was not written to it. The journal ${this.journalPath} holds every experiment; inspect the branch, then run again`,
         { exitCode: 1, cause },

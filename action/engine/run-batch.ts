@@ -19,6 +19,7 @@ import { AutoexpError } from "../util/errors.ts";
 import { startTag } from "./baseline.ts";
 import type { BatchEvent } from "./events.ts";
 import type { EngineContext } from "./experiment.ts";
+import { explainFailure } from "./explain-failure.ts";
 import { createFaults } from "./faults.ts";
 import { diffManifests, hashFrozen } from "./fingerprint.ts";
 import { resolveIsolation } from "./isolation.ts";
@@ -73,6 +74,14 @@ export interface BatchResult {
  * a budget stops it. Resumes where the ledger ends. See DESIGN.md, "The loop" and "Engine shape".
  */
 export async function runBatch(options: BatchOptions): Promise<BatchResult> {
+  try {
+    return await runBatchUnexplained(options);
+  } catch (error) {
+    throw explainFailure(error, options.tag);
+  }
+}
+
+async function runBatchUnexplained(options: BatchOptions): Promise<BatchResult> {
   const { config, tag } = options;
   const env = options.env ?? process.env;
   const emit = options.onEvent ?? (() => {});

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { Config } from "../config/schema.ts";
 import { readEnd, tailLines } from "../eval/read-tail.ts";
 import { type EvalOutcome, runEval } from "../eval/run-eval.ts";
+import { capLog } from "../files/cap-log.ts";
 import type { Git } from "../git/git.ts";
 import { runProcess } from "../process/run-process.ts";
 import { diffManifests, hashFrozen } from "./fingerprint.ts";
@@ -82,6 +83,7 @@ export class Slot {
     const outcome = await runEval(config, this.dir, logPath, launched, this.pidFile).finally(() =>
       clearInterval(ticker),
     );
+    await capLog(logPath);
     const tampered = diffManifests(frozen, await hashFrozen(this.dir, config.frozen));
     return { ...outcome, tampered };
   }
@@ -107,6 +109,7 @@ export class Slot {
       logPath,
       pidFile: this.pidFile,
     });
+    await capLog(logPath);
     if (result.exitCode === 0 && !result.timedOut) return null;
     const tail = tailLines(await readEnd(logPath, 64 * 1024));
     const how = result.spawnError

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { budgetStop, type Stop } from "../decide/budget.ts";
 import { incumbentState } from "../decide/ledger-state.ts";
+import { pruneLogs } from "../files/cap-log.ts";
 import { buildResultRow } from "../ledger/rows.ts";
 import { EVALUATED } from "../ledger/types.ts";
 import { redactDeep } from "../process/secrets.ts";
@@ -50,6 +51,9 @@ export function experimentSteps(
   };
 }
 
+/** Eval logs of this many latest experiments stay on the runner (the ledger keeps every tail). */
+const KEEP_LOGS_OF = 200;
+
 /** Step 5, the decision point: the row on disk, then the record commit and refs; then events. */
 async function record(
   ctx: EngineContext,
@@ -83,6 +87,7 @@ async function record(
     afterJournal: () => ctx.faults.at("after-ledger", iteration),
   });
   ctx.faults.at("after-refs", iteration);
+  await pruneLogs(join(ctx.store.stateDir, "logs"), iteration - KEEP_LOGS_OF);
   if (verdict.key && EVALUATED.has(safe.status)) ctx.seen.set(verdict.key, safe);
   ctx.done++;
   const best = incumbentState(ctx.store.log!)!.score;
