@@ -3,7 +3,8 @@ import { delimiter, isAbsolute, join } from "node:path";
 import type { AgentConfig } from "../config/schema.ts";
 import type { Agent } from "./agent.ts";
 import { createApiAgent } from "./api-agent.ts";
-import { cliProgram, createCliAgent } from "./cli-agent.ts";
+import { cliProgram } from "./cli-agent/cli-program.ts";
+import { createCliAgent } from "./cli-agent/create-cli-agent.ts";
 import { createSearchAgent } from "./search-agent.ts";
 
 /** Builds the agent a config names. */
