@@ -1,7 +1,8 @@
 import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { ProposeContext, Usage } from "./agent.ts";
-import { buildContext, type ContextInput } from "./context.ts";
+import { buildContext } from "./context/build-context.ts";
+import type { ContextInput } from "./context/context-input.ts";
 
 /** The target files' current text (a file that cannot be read as text is left out). */
 export async function readTargets(

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { buildContext, type ContextInput } from "../../action/agents/context.ts";
+import { buildContext } from "../../action/agents/context/build-context.ts";
+import type { ContextInput } from "../../action/agents/context/context-input.ts";
 import { syntheticLedger, syntheticScript } from "../helpers/synthetic-ledger.ts";
 
 function input(n: number, overrides: Partial<ContextInput> = {}): ContextInput {

@@ -1,0 +1,24 @@
+import type { ConfigEntry, Goal, ResultEntry } from "../../ledger/types.ts";
+
+/** Everything an LLM agent is told before one proposal. */
+export interface ContextInput {
+  metric: string;
+  goal: Goal;
+  incumbentScore: number;
+  header: ConfigEntry | null;
+  /** Every experiment so far, oldest first (iteration 0 is the baseline). */
+  results: readonly ResultEntry[];
+  /** The human's research direction. */
+  program: string;
+  /** The files the agent may edit, with their current text. */
+  files: readonly { path: string; text: string }[];
+  /** The agent's memory, notes.md. */
+  notes: string;
+  budget: { experiments: number; wallClockMs: number | null; costUsd: number | null };
+  /** Upper bound on the whole text, in characters. */
+  maxChars: number;
+  /** edits: answer with SEARCH/REPLACE (API agents); files: edit the worktree (CLI agents). */
+  protocol:
+    | { kind: "edits"; wholeFileMax: number }
+    | { kind: "files"; descriptionFile: string; notesFile: string };
+}
