@@ -2,8 +2,8 @@ import type { Config } from "../config/schema.ts";
 import { goalMetrics, primaryMetric, WEIGHTED_METRIC } from "../config/validate-config.ts";
 import type { ParsedLog } from "../ledger/log-jsonl.ts";
 import { type ConfigEntry, type Goal, KEPT } from "../ledger/types.ts";
-import type { Objective, Policy, Samples } from "./judge.ts";
 import { type Noise, pooledNoise } from "./noise.ts";
+import type { Objective, Policy, Samples } from "./policy.ts";
 import { mean } from "./stats.ts";
 
 type MutableSamples = Record<string, number[]>;

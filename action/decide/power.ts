@@ -1,5 +1,6 @@
 import { createRandom } from "../util/random.ts";
-import { type Judgement, judge } from "./judge.ts";
+import { judge } from "./judge.ts";
+import type { Judgement } from "./judgement.ts";
 import { pooledNoise } from "./noise.ts";
 
 export interface PowerSettings {
