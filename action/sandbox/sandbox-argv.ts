@@ -45,9 +45,9 @@ const RESOLVER_FILES = [
  * `mount -o remount,rw /` then undoes the read-only root), a read-only root, a fresh /proc (the
  * eval sees only its own processes, not autoexp's /proc/<pid>/environ), private /tmp, /run and
  * HOME, the slot as the only writable place and the cwd. The sandbox dies with its parent, and
- * with it every process inside (the pid namespace ends with its first process). Declared
- * read-only and writable paths that do not exist are skipped by bwrap itself (`-try`); see
- * missingSandboxPaths for the warning. Environment is not set here: spawn bwrap with
+ * with it every process inside (the pid namespace ends with its first process). Run the spec
+ * through fitSandboxSpec first (HOME and hidden paths must exist); declared paths that vanish
+ * after that are skipped by bwrap itself (`-try`). Environment is not set here: spawn bwrap with
  * evalEnvironment(...) (values in argv would be readable in /proc/<pid>/cmdline). Pure.
  */
 export function sandboxArgv(spec: SandboxSpec, command: SandboxCommand): string[] {

@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { evalEnvironment } from "../../action/sandbox/eval-environment.ts";
 import { findGpuDevices } from "../../action/sandbox/find-gpu-devices.ts";
-import { missingSandboxPaths } from "../../action/sandbox/missing-sandbox-paths.ts";
+import { fitSandboxSpec } from "../../action/sandbox/fit-sandbox-spec.ts";
 import { probeSandbox, runSandboxProbe } from "../../action/sandbox/probe-sandbox.ts";
 import {
   type SandboxCommand,
@@ -301,20 +301,34 @@ describe.skipIf(!probe.ok)(`a command in the sandbox${SKIPPED}`, () => {
     expect(existsSync(join(data, "train.bin"))).toBe(true);
   });
 
-  it("skips declared paths that do not exist, and says which", async () => {
-    const { slot, home } = layout();
-    const spec = {
+  it("runs with declared paths, a HOME and a hidden path that do not exist, once fitted", async () => {
+    const { slot } = layout();
+    const { spec, warnings } = fitSandboxSpec({
+      bwrap,
       slotDir: slot,
-      home,
+      home: "/nonexistent/home",
       readOnly: ["/nonexistent/data"],
       writable: ["/nope/cache"],
-    };
-    const ran = await sandboxed(spec, ["/bin/sh", "-c", "echo ran"]);
-    expect(ran).toMatchObject({ code: 0, stdout: "ran\n" });
-    expect(missingSandboxPaths(spec)).toEqual([
-      "read-only path not found: /nonexistent/data",
-      "writable path not found: /nope/cache",
+      hide: ["/nonexistent/.git"],
+      network: false,
+      devices: [],
+    });
+    expect(warnings).toHaveLength(3);
+    const ran = await sandboxed(spec, [
+      "/bin/sh",
+      "-c",
+      'echo ran; echo x > "$HOME/f" && echo home-ok',
     ]);
+    expect(ran).toMatchObject({ code: 0, stdout: "ran\nhome-ok\n" });
+  });
+
+  it("still runs when a fitted path vanishes before bwrap starts (bound with -try)", async () => {
+    const { slot, home } = layout();
+    const ran = await sandboxed(
+      { slotDir: slot, home, readOnly: ["/nonexistent/data"], writable: ["/nope/cache"] },
+      ["/bin/sh", "-c", "echo ran"],
+    );
+    expect(ran).toMatchObject({ code: 0, stdout: "ran\n" });
   });
 
   it("has no network when it is off: a loopback server on the host is unreachable", async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { evalEnvironment } from "../../action/sandbox/eval-environment.ts";
+import { FALLBACK_HOME, fitSandboxSpec } from "../../action/sandbox/fit-sandbox-spec.ts";
 import { missingSandboxPaths } from "../../action/sandbox/missing-sandbox-paths.ts";
 
 const HOST = {
@@ -98,5 +99,40 @@ describe("missingSandboxPaths", () => {
     expect(
       missingSandboxPaths({ readOnly: ["/data", "/venv"], writable: ["/cache"] }, exists),
     ).toEqual(["read-only path not found: /venv", "writable path not found: /cache"]);
+  });
+});
+
+describe("fitSandboxSpec", () => {
+  const SPEC = {
+    slotDir: "/work/slot",
+    home: "/home/u",
+    readOnly: ["/data", "/venv"],
+    writable: ["/cache"],
+    network: true,
+    devices: [],
+    hide: ["/home/u/repo/.git", "/gone"],
+  };
+
+  it("drops declared paths that do not exist and names each, read-only and writable apart", () => {
+    const exists = (p: string) => ["/data", "/home/u", "/home/u/repo/.git"].includes(p);
+    const fitted = fitSandboxSpec(SPEC, exists);
+    expect(fitted.warnings).toEqual([
+      "read-only path not found: /venv",
+      "writable path not found: /cache",
+    ]);
+    expect(fitted.spec).toEqual({
+      ...SPEC,
+      readOnly: ["/data"],
+      writable: [],
+      hide: ["/home/u/repo/.git"],
+    });
+  });
+
+  it("moves a HOME that does not exist into the sandbox's private /tmp, and says so", () => {
+    const fitted = fitSandboxSpec({ ...SPEC, readOnly: [], writable: [] }, () => false);
+    expect(fitted.spec.home).toBe(FALLBACK_HOME);
+    expect(fitted.warnings).toEqual([
+      `HOME /home/u does not exist: the eval's HOME is ${FALLBACK_HOME}`,
+    ]);
   });
 });
