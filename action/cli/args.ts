@@ -1,6 +1,6 @@
-import { loadConfig } from "../files/load-config.ts";
 import type { Config } from "../config/schema.ts";
 import { formatProblems } from "../config/validate-config.ts";
+import { loadConfig } from "../files/load-config.ts";
 import { Git } from "../git/git.ts";
 import { AutoexpError } from "../util/errors.ts";
 

@@ -2,7 +2,7 @@ import { resolve } from "node:path";
 import { Git } from "../../git/git.ts";
 import { parseLog } from "../../ledger/log-jsonl.ts";
 import { recordDir } from "../../ledger/record-files.ts";
-import { renderCounts, renderHeadline } from "../../ledger/render-dashboard.ts";
+import { formatScore, renderCounts, renderHeadline } from "../../ledger/render-dashboard.ts";
 import { viewFromLog } from "../../ledger/summarize.ts";
 import { AutoexpError, defaultTag, validateTag } from "../../util/errors.ts";
 import { readValidConfig, requireRepository } from "../args.ts";
@@ -59,7 +59,7 @@ export const statusCommand = defineCommand({
     );
     for (const r of view.rows.slice(-10)) {
       io.out(
-        `  #${r.iteration} ${r.status.padEnd(14)} ${r.score ?? "—"}  ${r.commit}  ${r.description}`,
+        `  #${r.iteration} ${r.status.padEnd(14)} ${formatScore(r.score).padEnd(9)} ${r.commit || "-------"}  ${r.description}`,
       );
     }
     if (view.stopReason) io.out(`last batch stopped: ${view.stopReason}`);

@@ -1,9 +1,9 @@
 import { resolve } from "node:path";
 import { agentProblem } from "../../agents/create-agent.ts";
 import { checkScopeFiles } from "../../config/check-scope-files.ts";
-import { loadConfig } from "../../files/load-config.ts";
 import { formatProblems } from "../../config/validate-config.ts";
 import { objectiveSpecs } from "../../decide/ledger-state.ts";
+import { loadConfig } from "../../files/load-config.ts";
 import { Git } from "../../git/git.ts";
 import { defineCommand } from "../command.ts";
 
