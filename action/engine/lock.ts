@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { link, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { processStartTime } from "../process/run-process.ts";
 import { AutoexpError } from "../util/errors.ts";
@@ -14,7 +15,8 @@ export interface Lock {
  */
 export async function takeLock(path: string, tag: string): Promise<Lock> {
   const me = `${process.pid} ${processStartTime(process.pid) ?? ""}\n`;
-  const temp = `${path}.${process.pid}`;
+  // A name of its own per call: two opens in one process must not share (and delete) it.
+  const temp = `${path}.${process.pid}.${randomBytes(6).toString("hex")}`;
   await writeFile(temp, me);
   try {
     for (let attempt = 0; attempt < 3; attempt++) {

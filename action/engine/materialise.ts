@@ -31,6 +31,12 @@ export class TreeDir {
   async materialise(git: Git, commit: string): Promise<{ written: number; removed: number }> {
     const entries = await git.lsTree(commit);
     const wanted = new Map(entries.map((e) => [e.path, e]));
+    // The folder itself replaced by a link (an unsandboxed eval could): never write through it.
+    const st = await lstat(this.dir).catch(() => null);
+    if (st && !st.isDirectory()) {
+      await rm(this.dir, { force: true });
+      this.#written.clear();
+    }
     await mkdir(this.dir, { recursive: true });
     const removed = await this.#prune(wanted);
     const stale: TreeEntry[] = [];

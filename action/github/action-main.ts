@@ -2,14 +2,15 @@ import { existsSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import * as core from "@actions/core";
-import { KNOWN_SECRETS, splitEnv } from "../process/secrets.ts";
 import { formatEvent } from "../cli/progress.ts";
-import { loadConfig } from "../files/load-config.ts";
 import type { Config } from "../config/schema.ts";
 import { formatProblems, primaryMetric } from "../config/validate-config.ts";
 import { type BatchEvent, runBatch } from "../engine/run-batch.ts";
+import { loadConfig } from "../files/load-config.ts";
+import { fetch, hasRemote, lsRemote } from "../git/commands/remote.ts";
 import { Git } from "../git/git.ts";
 import { FAILURES } from "../ledger/types.ts";
+import { KNOWN_SECRETS, splitEnv } from "../process/secrets.ts";
 import { formatDuration } from "../util/duration.ts";
 import { AutoexpError, defaultTag } from "../util/errors.ts";
 import { watchInterrupts } from "../util/interrupt.ts";
@@ -183,11 +184,7 @@ async function syncFromRemote(
   env: Record<string, string | undefined>,
 ): Promise<void> {
   const git = new Git(repoDir, env);
-  const hasRemote = await git.raw(["remote", "get-url", "--", remote]).then(
-    () => true,
-    () => false,
-  );
-  if (!hasRemote) {
+  if (!(await git.run(hasRemote(remote)))) {
     core.info(`no remote named ${remote}: the tag starts or resumes from this repository alone`);
     return;
   }
@@ -195,17 +192,15 @@ async function syncFromRemote(
   // persist-credentials: false leave refs/remotes/<remote>/* and no token for agent code to find).
   const tracking = `refs/remotes/${remote}/autoexp/${tag}`;
   let theirs: string | null = null;
-  const listed = await git
-    .raw(["ls-remote", "--", remote, `refs/heads/autoexp/${tag}`])
-    .catch(() => null);
+  const listed = await git.run(lsRemote(remote, `refs/heads/autoexp/${tag}`)).catch(() => null);
   if (listed === null) {
     theirs = await git.resolve(tracking);
     core.info(
       `${remote} cannot be read from this job; resuming from ${theirs ? tracking : "this repository alone"}`,
     );
-  } else if (listed.trim()) {
+  } else if (Object.keys(listed).length > 0) {
     const into = `refs/autoexp-remote/${tag}`;
-    await git.raw(["fetch", "--quiet", "--no-tags", remote, `+refs/heads/autoexp/${tag}:${into}`]);
+    await git.run(fetch(remote, [`+refs/heads/autoexp/${tag}:${into}`]));
     theirs = await git.resolve(into);
   }
   if (!theirs) return;

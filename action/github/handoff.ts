@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { createBundle } from "../git/commands/remote.ts";
 import { Git } from "../git/git.ts";
 import { parseLog } from "../ledger/log-jsonl.ts";
 
@@ -32,17 +33,10 @@ export async function writeHandoff(
   const git = new Git(repoDir, env);
   const head = await git.resolve(`refs/heads/autoexp/${tag}`);
   if (!head) return null;
-  const refs = await listRefs(git, `refs/autoexp/${tag}/`);
+  const refs = await git.listRefs(`refs/autoexp/${tag}/`);
   await mkdir(dir, { recursive: true });
   const temp = join(dir, `${BUNDLE}.tmp-${process.pid}`);
-  await git.raw([
-    "bundle",
-    "create",
-    "--quiet",
-    temp,
-    `refs/heads/autoexp/${tag}`,
-    ...Object.keys(refs),
-  ]);
+  await git.run(createBundle(temp, [`refs/heads/autoexp/${tag}`, ...Object.keys(refs)]));
   await rename(temp, join(dir, BUNDLE));
   const log = (await git.show(head, `.autoexp/${tag}/log.jsonl`)) ?? "";
   const handoff: Handoff = {
@@ -72,15 +66,4 @@ export async function readHandoff(dir: string): Promise<Handoff | null> {
 export async function clearHandoff(dir: string): Promise<void> {
   await rm(join(dir, BUNDLE), { force: true });
   await rm(join(dir, DESCRIPTION), { force: true });
-}
-
-/** name -> sha of every ref under a prefix. */
-export async function listRefs(git: Git, prefix: string): Promise<Record<string, string>> {
-  const out = await git.raw(["for-each-ref", "--format=%(refname) %(objectname)", prefix]);
-  const refs: Record<string, string> = {};
-  for (const line of out.split("\n")) {
-    const [name, sha] = line.split(" ");
-    if (name && sha) refs[name] = sha;
-  }
-  return refs;
 }

@@ -1,11 +1,13 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { mergeBase } from "../git/commands/refs.ts";
+import { fetch, lsRemote, pushAtomic } from "../git/commands/remote.ts";
 import { Git, GitError, withIdentity } from "../git/git.ts";
 import { parseLog } from "../ledger/log-jsonl.ts";
 import { recordFiles } from "../ledger/record-files.ts";
 import { AutoexpError } from "../util/errors.ts";
-import { BUNDLE, listRefs, readHandoff } from "./handoff.ts";
+import { BUNDLE, readHandoff } from "./handoff.ts";
 import { mergeLedgers } from "./merge-records.ts";
 
 export interface PublishOptions {
@@ -54,19 +56,17 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
       throw new AutoexpError(
         `the handoff in ${options.handoff} is for tag ${handoff.tag}, not ${tag}; nothing was pushed`,
       );
-    await git.raw([
-      "fetch",
-      "--quiet",
-      "--no-tags",
-      join(options.handoff!, BUNDLE),
-      `+refs/heads/autoexp/${tag}:${ns}/head`,
-      `+refs/autoexp/${tag}/*:${ns}/n/*`,
-    ]);
+    await git.run(
+      fetch(join(options.handoff!, BUNDLE), [
+        `+refs/heads/autoexp/${tag}:${ns}/head`,
+        `+refs/autoexp/${tag}/*:${ns}/n/*`,
+      ]),
+    );
     head = await git.resolve(`${ns}/head`);
-    refs = renameRefs(await listRefs(git, `${ns}/n/`), `${ns}/n/`, `refs/autoexp/${tag}/`);
+    refs = renameRefs(await git.listRefs(`${ns}/n/`), `${ns}/n/`, `refs/autoexp/${tag}/`);
   } else {
     head = await git.resolve(`refs/heads/autoexp/${tag}`);
-    refs = await listRefs(git, `refs/autoexp/${tag}/`);
+    refs = await git.listRefs(`refs/autoexp/${tag}/`);
   }
   if (!head) {
     throw new AutoexpError(
@@ -82,7 +82,7 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
   const attempts = options.attempts ?? 5;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     const remoteHead = await fetchRemoteHead(git, remote, tag, `${ns}/remote`);
-    const remoteRefs = await lsRemote(git, remote, `refs/autoexp/${tag}/*`);
+    const remoteRefs = await git.run(lsRemote(remote, `refs/autoexp/${tag}/*`));
     let target = head;
     let push: Record<string, string> = refs;
     let outcome: PublishResult["outcome"];
@@ -97,8 +97,8 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
           `the remote's branch autoexp/${tag} exists but has no ${dir}/log.jsonl, so it was not made by autoexp; nothing was pushed. Use another tag`,
         );
       }
-      const mergeBase = (await git.raw(["merge-base", head, remoteHead])).trim();
-      const base = (await git.show(mergeBase, `${dir}/log.jsonl`)) ?? "";
+      const common = await git.run(mergeBase(head, remoteHead));
+      const base = (await git.show(common, `${dir}/log.jsonl`)) ?? "";
       const merged = mergeLedgers(base, ours, theirs, tag);
       target = await recordCommit(
         git,
@@ -108,7 +108,7 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
         {
           ours: (await git.show(head, `${dir}/notes.md`)) ?? "",
           theirs: (await git.show(remoteHead, `${dir}/notes.md`)) ?? "",
-          base: (await git.show(mergeBase, `${dir}/notes.md`)) ?? "",
+          base: (await git.show(common, `${dir}/notes.md`)) ?? "",
         },
         `autoexp(${tag}): ${merged.added} experiment(s) from a parallel batch, numbered after the remote's`,
       );
@@ -143,7 +143,7 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
       };
     }
     try {
-      await git.raw(["push", "--atomic", "--porcelain", "--quiet", remote, ...refspecs]);
+      await git.run(pushAtomic(remote, refspecs));
       const published = outcome === "up-to-date" ? remoteHead! : target;
       const text = (await git.show(published, `${dir}/log.jsonl`)) ?? ours;
       log(
@@ -178,24 +178,10 @@ async function fetchRemoteHead(
   tag: string,
   into: string,
 ): Promise<string | null> {
-  const listed = await lsRemote(git, remote, `refs/heads/autoexp/${tag}`);
+  const listed = await git.run(lsRemote(remote, `refs/heads/autoexp/${tag}`));
   if (!listed[`refs/heads/autoexp/${tag}`]) return null;
-  await git.raw(["fetch", "--quiet", "--no-tags", remote, `+refs/heads/autoexp/${tag}:${into}`]);
+  await git.run(fetch(remote, [`+refs/heads/autoexp/${tag}:${into}`]));
   return git.resolve(into);
-}
-
-async function lsRemote(
-  git: Git,
-  remote: string,
-  pattern: string,
-): Promise<Record<string, string>> {
-  const out = await git.raw(["ls-remote", "--", remote, pattern]);
-  const refs: Record<string, string> = {};
-  for (const line of out.split("\n")) {
-    const [sha, name] = line.split("\t");
-    if (sha && name) refs[name] = sha;
-  }
-  return refs;
 }
 
 /** A record commit on `parent` whose .autoexp/<tag> holds the combined ledger and its renderings. */
