@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { tagProblem } from "../action/ledger/tag.ts";
 
 export type Command =
   | { kind: "run"; config?: string; tag?: string; experiments?: number }
@@ -19,11 +20,7 @@ export const USAGE = [
 
 const TAG = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, "tag: lowercase letters, digits, '.', '_', '-'")
-  .refine(
-    (t) => !t.includes("..") && !t.endsWith(".lock") && !t.endsWith("."),
-    "tag: not a valid name",
-  );
+  .refine((t) => tagProblem(t) === null, "tag: lowercase letters, digits, '.', '_', '-'");
 const CONFIG = z
   .string()
   .regex(

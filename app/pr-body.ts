@@ -1,4 +1,4 @@
-import type { ParsedLog } from "../action/ledger/log-jsonl.ts";
+import { type ParsedLog, parseLog } from "../action/ledger/log-jsonl.ts";
 import { renderChart } from "../action/ledger/render-chart.ts";
 import {
   formatDelta,
@@ -20,37 +20,8 @@ export function marker(tag: string): string {
 
 /** A ledger read leniently: lines that are not JSON ledger entries are counted, not fatal. */
 export function readLedger(text: string): { log: ParsedLog; unreadable: number } {
-  const log: ParsedLog = {
-    config: null,
-    results: [],
-    batches: [],
-    remeasures: [],
-    validBytes: 0,
-    torn: false,
-  };
-  let unreadable = 0;
-  for (const line of text.split("\n")) {
-    if (!line.trim()) continue;
-    let entry: LedgerEntry;
-    try {
-      entry = JSON.parse(line) as LedgerEntry;
-    } catch {
-      unreadable++;
-      continue;
-    }
-    if (!entry || typeof entry !== "object") unreadable++;
-    else if (entry.type === "config") log.config = entry;
-    else if (
-      entry.type === "result" &&
-      typeof entry.iteration === "number" &&
-      typeof entry.status === "string"
-    )
-      log.results.push(entry);
-    else if (entry.type === "batch") log.batches.push(entry);
-    else if (entry.type === "remeasure" && entry.samples) log.remeasures.push(entry);
-    else unreadable++;
-  }
-  return { log, unreadable };
+  const log = parseLog(text, { lenient: true });
+  return { log, unreadable: log.unreadable };
 }
 
 export interface PrContext {

@@ -166,6 +166,7 @@ export class RecordStore implements AsyncDisposable {
       remeasures: [],
       validBytes: 0,
       torn: false,
+      unreadable: 0,
     };
     this.#head = null;
     await this.append([header, baseline]);

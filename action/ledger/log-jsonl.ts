@@ -8,6 +8,8 @@ export interface ParsedLog {
   /** Bytes of the text up to the last complete line; a torn final line lies beyond. */
   validBytes: number;
   torn: boolean;
+  /** Lines skipped by a lenient parse (not JSON, or not a ledger entry). */
+  unreadable: number;
 }
 
 /** Thrown when a line other than the last does not parse: the ledger was edited or damaged. */
@@ -17,42 +19,56 @@ export class LedgerCorruptError extends Error {
 
 /**
  * Parses log.jsonl. A last line without its newline is a write cut off by a crash (we write each
- * line whole and then fsync), so it is reported as torn and ignored; any other bad line is corruption.
+ * line whole and then fsync), so it is reported as torn and ignored; any other bad line is
+ * corruption. `lenient` (the App, which shows whatever a branch holds): lines that are not ledger
+ * entries are skipped and counted in `unreadable` instead.
  */
-export function parseLog(text: string): ParsedLog {
-  const results: ResultEntry[] = [];
-  const batches: BatchEntry[] = [];
-  const remeasures: RemeasureEntry[] = [];
-  let config: ConfigEntry | null = null;
+export function parseLog(text: string, options: { lenient?: boolean } = {}): ParsedLog {
+  const log: ParsedLog = {
+    config: null,
+    results: [],
+    batches: [],
+    remeasures: [],
+    validBytes: 0,
+    torn: false,
+    unreadable: 0,
+  };
   let offset = 0;
   let lineNo = 0;
   while (offset < text.length) {
     const end = text.indexOf("\n", offset);
     lineNo++;
-    if (end === -1)
-      return {
-        config,
-        results,
-        batches,
-        remeasures,
-        validBytes: byteLength(text, offset),
-        torn: true,
-      };
-    const line = text.slice(offset, end);
-    offset = end + 1;
+    if (end === -1 && !options.lenient)
+      return { ...log, validBytes: byteLength(text, offset), torn: true };
+    const line = text.slice(offset, end === -1 ? text.length : end);
+    offset = end === -1 ? text.length : end + 1;
     if (line.trim() === "") continue;
-    let entry: LedgerEntry;
+    let entry: LedgerEntry | null = null;
     try {
       entry = JSON.parse(line) as LedgerEntry;
     } catch (cause) {
-      throw new LedgerCorruptError(`log.jsonl line ${lineNo} is not JSON`, { cause });
+      if (!options.lenient)
+        throw new LedgerCorruptError(`log.jsonl line ${lineNo} is not JSON`, { cause });
     }
-    if (entry.type === "config") config = entry;
-    else if (entry.type === "result") results.push(entry);
-    else if (entry.type === "batch") batches.push(entry);
-    else if (entry.type === "remeasure") remeasures.push(entry);
+    if (!addEntry(log, entry, options.lenient ?? false)) log.unreadable++;
   }
-  return { config, results, batches, remeasures, validBytes: Buffer.byteLength(text), torn: false };
+  return { ...log, validBytes: Buffer.byteLength(text) };
+}
+
+/** Files an entry under its type; false when it is not a ledger entry (lenient checks shapes). */
+function addEntry(log: ParsedLog, entry: LedgerEntry | null, lenient: boolean): boolean {
+  if (!entry || typeof entry !== "object") return false;
+  if (entry.type === "config") log.config = entry;
+  else if (entry.type === "result") {
+    if (lenient && (typeof entry.iteration !== "number" || typeof entry.status !== "string"))
+      return false;
+    log.results.push(entry);
+  } else if (entry.type === "batch") log.batches.push(entry);
+  else if (entry.type === "remeasure") {
+    if (lenient && !entry.samples) return false;
+    log.remeasures.push(entry);
+  } else return !lenient;
+  return true;
 }
 
 function byteLength(text: string, chars: number): number {

@@ -1,3 +1,5 @@
+import { tagProblem } from "../ledger/tag.ts";
+
 /**
  * Setup that cannot go on: bad input, a locked tag, a branch that is not ours. The message is
  * for people and names the fix. `exitCode` 2 means "you asked for something wrong", 1 "it broke".
@@ -11,15 +13,10 @@ export class AutoexpError extends Error {
   }
 }
 
-const TAG = /^[a-z0-9][a-z0-9._-]{0,62}$/;
-
-/** Tags end up in branch and ref names and paths: a strict pattern keeps shells and git safe. */
+/** Returns the tag when it follows the one tag rule (ledger/tag.ts); throws a clear error if not. */
 export function validateTag(tag: string): string {
-  if (!TAG.test(tag) || tag.includes("..") || tag.endsWith(".lock") || tag.endsWith(".")) {
-    throw new AutoexpError(
-      `invalid tag ${JSON.stringify(tag)}: use lowercase letters, digits, '.', '_' and '-' (at most 63, starting with a letter or digit), e.g. tiny-train-20261123`,
-    );
-  }
+  const problem = tagProblem(tag);
+  if (problem) throw new AutoexpError(problem);
   return tag;
 }
 
