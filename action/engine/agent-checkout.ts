@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { lstat, mkdir, readdir, readFile, readlink, rm } from "node:fs/promises";
+import { readdirSync } from "node:fs";
+import { lstat, mkdir, readFile, readlink, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Git, TreeEntry } from "../git/git.ts";
 import { TreeDir } from "./materialise.ts";
@@ -39,8 +40,8 @@ export class AgentCheckout {
   /** A clean copy of `commit`; with `withGit`, a private repository whose HEAD is that commit. */
   async prepare(repo: Git, commit: string, withGit: boolean): Promise<void> {
     await rm(join(this.dir, ".git"), { recursive: true, force: true });
-    await this.#tree.materialise(repo, commit);
-    this.#entries = await repo.lsTree(commit);
+    await this.#tree.materialise(repo, commit, isRecord);
+    this.#entries = (await repo.lsTree(commit)).filter((e) => !isRecord(e.path));
     // The scratch folder persists: agents keep their last prompts and answers there for review.
     await mkdir(this.scratch, { recursive: true });
     if (withGit) await repo.initScratchRepo(this.dir, commit);
@@ -53,7 +54,7 @@ export class AgentCheckout {
     const seen = new Set<string>();
     const walk = async (rel: string): Promise<void> => {
       const here = rel ? join(this.dir, rel) : this.dir;
-      for (const entry of await readdir(here, { withFileTypes: true })) {
+      for (const entry of readdirSync(here, { withFileTypes: true })) {
         const path = rel ? `${rel}/${entry.name}` : entry.name;
         if (path === ".git") continue;
         if (entry.isDirectory()) {
@@ -62,6 +63,8 @@ export class AgentCheckout {
         }
         seen.add(path);
         const was = before.get(path);
+        // Files the agent never touched keep the identity autoexp wrote them with: skip them.
+        if (was && this.#tree.untouched(path, was.sha, was.mode)) continue;
         const change = await readChange(join(this.dir, path), path, was);
         if (change) changes.push(change);
       }
@@ -78,6 +81,11 @@ export class AgentCheckout {
     const st = await lstat(join(this.dir, path)).catch(() => null);
     return st?.isFile() ? readFile(join(this.dir, path)) : null;
   }
+}
+
+/** The record under .autoexp/ is autoexp's: never in an agent's or an eval's copy. */
+export function isRecord(path: string): boolean {
+  return path.startsWith(".autoexp/");
 }
 
 async function readChange(

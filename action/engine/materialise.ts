@@ -1,4 +1,12 @@
-import { lstat, mkdir, readdir, rm, symlink, writeFile } from "node:fs/promises";
+import {
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  rmSync,
+  type Stats,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join } from "node:path";
 import type { Git, TreeEntry } from "../git/git.ts";
 
@@ -27,31 +35,37 @@ export class TreeDir {
     this.dir = dir;
   }
 
-  /** Makes the directory hold exactly `commit`'s tree. Returns how many files were (re)written. */
-  async materialise(git: Git, commit: string): Promise<{ written: number; removed: number }> {
-    const entries = await git.lsTree(commit);
+  /**
+   * Makes the directory hold exactly `commit`'s tree (minus paths `exclude` names, such as the
+   * record under .autoexp/). Returns how many files were (re)written and removed. File system
+   * calls are synchronous on purpose: hundreds of lstat calls through the thread pool cost more
+   * than the work itself.
+   */
+  async materialise(
+    git: Git,
+    commit: string,
+    exclude: (path: string) => boolean = () => false,
+  ): Promise<{ written: number; removed: number }> {
+    const entries = (await git.lsTree(commit)).filter((e) => !exclude(e.path));
     const wanted = new Map(entries.map((e) => [e.path, e]));
     // The folder itself replaced by a link (an unsandboxed eval could): never write through it.
-    const st = await lstat(this.dir).catch(() => null);
+    const st = lstatQuiet(this.dir);
     if (st && !st.isDirectory()) {
-      await rm(this.dir, { force: true });
+      rmSync(this.dir, { force: true });
       this.#written.clear();
     }
-    await mkdir(this.dir, { recursive: true });
-    const removed = await this.#prune(wanted);
-    const stale: TreeEntry[] = [];
-    for (const entry of entries) {
-      if (!(await this.#intact(entry))) stale.push(entry);
-    }
+    mkdirSync(this.dir, { recursive: true });
+    const removed = this.#prune(wanted);
+    const stale = entries.filter((entry) => !this.#intact(entry));
     const blobs = await git.readBlobs(stale.map((e) => e.sha));
     for (const entry of stale) {
       const path = join(this.dir, entry.path);
-      await rm(path, { recursive: true, force: true });
-      await mkdir(dirname(path), { recursive: true });
+      rmSync(path, { recursive: true, force: true });
+      mkdirSync(dirname(path), { recursive: true });
       const bytes = blobs.get(entry.sha)!;
-      if (entry.mode === "120000") await symlink(bytes.toString(), path);
-      else await writeFile(path, bytes, { mode: entry.mode === "100755" ? 0o755 : 0o644 });
-      const st = await lstat(path, { bigint: true });
+      if (entry.mode === "120000") symlinkSync(bytes.toString(), path);
+      else writeFileSync(path, bytes, { mode: entry.mode === "100755" ? 0o755 : 0o644 });
+      const st = lstatSync(path, { bigint: true });
       this.#written.set(entry.path, {
         sha: entry.sha,
         mode: entry.mode,
@@ -64,10 +78,18 @@ export class TreeDir {
     return { written: stale.length, removed };
   }
 
-  async #intact(entry: TreeEntry): Promise<boolean> {
+  /**
+   * Whether the file at `path` is still exactly what autoexp wrote there, and that was blob
+   * `sha`: same inode, size, mtime and ctime. Lets a caller skip reading files nobody touched.
+   */
+  untouched(path: string, sha: string, mode: string): boolean {
+    return this.#intact({ path, sha, mode });
+  }
+
+  #intact(entry: TreeEntry): boolean {
     const was = this.#written.get(entry.path);
     if (!was || was.sha !== entry.sha || was.mode !== entry.mode) return false;
-    const st = await lstat(join(this.dir, entry.path), { bigint: true }).catch(() => null);
+    const st = lstatQuiet(join(this.dir, entry.path), true);
     return (
       st !== null &&
       Number(st.ino) === was.ino &&
@@ -78,26 +100,36 @@ export class TreeDir {
   }
 
   /** Removes everything that is not a wanted file (and everything under a wanted path's place). */
-  async #prune(wanted: ReadonlyMap<string, TreeEntry>): Promise<number> {
+  #prune(wanted: ReadonlyMap<string, TreeEntry>): number {
     const dirs = new Set<string>();
     for (const path of wanted.keys()) {
       for (let d = dirname(path); d !== "."; d = dirname(d)) dirs.add(d);
     }
     let removed = 0;
-    const walk = async (rel: string): Promise<void> => {
+    const walk = (rel: string): void => {
       const here = rel ? join(this.dir, rel) : this.dir;
-      for (const entry of await readdir(here, { withFileTypes: true })) {
+      for (const entry of readdirSync(here, { withFileTypes: true })) {
         const path = rel ? `${rel}/${entry.name}` : entry.name;
         if (entry.isDirectory() && dirs.has(path)) {
-          await walk(path);
+          walk(path);
         } else if (!wanted.has(path) || entry.isDirectory()) {
-          await rm(join(this.dir, path), { recursive: true, force: true });
+          rmSync(join(this.dir, path), { recursive: true, force: true });
           this.#written.delete(path);
           removed++;
         }
       }
     };
-    await walk("");
+    walk("");
     return removed;
+  }
+}
+
+function lstatQuiet(path: string): Stats | null;
+function lstatQuiet(path: string, bigint: true): import("node:fs").BigIntStats | null;
+function lstatQuiet(path: string, bigint?: true) {
+  try {
+    return bigint ? lstatSync(path, { bigint: true }) : lstatSync(path);
+  } catch {
+    return null;
   }
 }

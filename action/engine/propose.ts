@@ -1,7 +1,7 @@
 import type { Stop } from "../decide/budget.ts";
 import { budgetLeft } from "../decide/budget.ts";
 import { redactDeep } from "../process/secrets.ts";
-import type { AgentCheckout } from "./agent-checkout.ts";
+import { type AgentCheckout, isRecord } from "./agent-checkout.ts";
 import type { Candidate, EngineContext } from "./experiment.ts";
 
 /**
@@ -13,11 +13,12 @@ export async function propose(
   candidate: Candidate,
   checkout: AgentCheckout,
 ): Promise<Candidate | Stop> {
-  const { iteration, parent, base } = candidate;
-  await checkout.prepare(ctx.store.repo, base, ctx.agentGit);
-  const targetPaths = (await ctx.store.repo.lsTree(base))
+  const { iteration, parent } = candidate;
+  // The incumbent's code commit: the same files as the branch head, without the record.
+  await checkout.prepare(ctx.store.repo, parent.commit, ctx.agentGit);
+  const targetPaths = (await ctx.store.repo.lsTree(parent.commit))
     .map((e) => e.path)
-    .filter((p) => ctx.isTarget(p) && !p.startsWith(".autoexp/"));
+    .filter((p) => ctx.isTarget(p) && !isRecord(p));
   const log = ctx.store.log!;
   const started = performance.now();
   let proposal: Candidate["proposal"];

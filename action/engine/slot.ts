@@ -6,6 +6,7 @@ import { type EvalOutcome, runEval } from "../eval/run-eval.ts";
 import { capLog } from "../files/cap-log.ts";
 import type { Git } from "../git/git.ts";
 import { runProcess } from "../process/run-process.ts";
+import { isRecord } from "./agent-checkout.ts";
 import { diffManifests, hashFrozen } from "./fingerprint.ts";
 import type { Isolation } from "./isolation.ts";
 import { TreeDir } from "./materialise.ts";
@@ -50,7 +51,7 @@ export class Slot {
 
   /** Makes the slot hold exactly `commit`'s tracked files, plus the declared data links. */
   async prepare(commit: string): Promise<void> {
-    await this.#tree.materialise(this.#git, commit);
+    await this.#tree.materialise(this.#git, commit, isRecord);
     await this.#isolation.linkData(this.dir);
   }
 

@@ -9,6 +9,7 @@ import {
   configValue,
   init,
   listFiles,
+  objectFormat,
   pruneWorktrees,
   refreshIndex,
   topLevel,
@@ -25,12 +26,34 @@ import {
   writeBlob,
   writeTree,
 } from "./commands/trees.ts";
+import { writeLooseBlob } from "./loose-objects.ts";
 import { GitError, gitEnvironment, runGit } from "./run-git.ts";
 
 export type { TreeEntry } from "./commands/trees.ts";
 export { GitError } from "./run-git.ts";
 
 let empty: Promise<string> | undefined;
+
+/** A tree listing with index entries applied (mode 0 removes the path). */
+function applyEntries(
+  list: readonly TreeEntry[],
+  entries: readonly { mode: string; sha: string; path: string }[],
+): TreeEntry[] {
+  const byPath = new Map(list.map((e) => [e.path, e]));
+  for (const e of entries) {
+    if (e.mode === "0") byPath.delete(e.path);
+    else byPath.set(e.path, { mode: e.mode, sha: e.sha, path: e.path });
+  }
+  return [...byPath.values()];
+}
+
+/** Per private index file, the commit whose tree it holds (written by commitFiles). */
+const INDEX_HOLDS = new Map<string, string>();
+/** Per repository, where blobs are written in process (null: let git write them). */
+const OBJECTS = new Map<string, string | null>();
+
+/** Tree listings by full commit sha (a commit's tree is fixed by its sha). */
+const TREES = new Map<string, Promise<TreeEntry[]>>();
 
 /** A bare repository with nothing in it, made once per process (for check-ignore). */
 function emptyRepo(env: Record<string, string | undefined>): Promise<string> {
@@ -97,8 +120,16 @@ export class Git {
     return this.run(listRefs(prefix));
   }
 
+  /** A commit's tree listing; commits never change, so each is listed once per process. */
   lsTree(commit: string): Promise<TreeEntry[]> {
-    return this.run(lsTree(commit));
+    if (!/^[0-9a-f]{40}$/.test(commit)) return this.run(lsTree(commit));
+    const cached = TREES.get(commit);
+    if (cached) return cached;
+    const listing = this.run(lsTree(commit));
+    TREES.set(commit, listing);
+    listing.catch(() => TREES.delete(commit));
+    if (TREES.size > 64) TREES.delete(TREES.keys().next().value!);
+    return listing;
   }
 
   linesDelta(from: string, to: string): Promise<number> {
@@ -159,20 +190,46 @@ export class Git {
     indexFile: string,
     message: string,
   ): Promise<string> {
-    await this.run(readTreeInto(parent, indexFile));
+    // The index file remembers the last tree written through it: after a discard, the next
+    // record's parent is that very commit, and reading its tree again would be a wasted process.
+    if (INDEX_HOLDS.get(indexFile) !== parent) await this.run(readTreeInto(parent, indexFile));
+    const objects = await this.#objectsDir();
     const entries: { mode: string; sha: string; path: string }[] = [];
     for (const [path, file] of Object.entries(files)) {
       if (file === null) entries.push({ mode: "0", sha: "0".repeat(40), path });
       else
         entries.push({
           mode: file.mode ?? "100644",
-          sha: await this.run(writeBlob(file.content)),
+          sha: objects
+            ? writeLooseBlob(objects, file.content)
+            : await this.run(writeBlob(file.content)),
           path,
         });
     }
     await this.run(setIndexEntries(entries, indexFile));
     const tree = await this.run(writeTree(indexFile));
-    return this.run(commitTree(tree, [parent], message));
+    const commit = await this.run(commitTree(tree, [parent], message));
+    INDEX_HOLDS.set(indexFile, commit);
+    // The new commit's listing is the parent's with these entries applied: no ls-tree later.
+    const listed = TREES.get(parent);
+    if (listed)
+      TREES.set(
+        commit,
+        listed.then((list) => applyEntries(list, entries)),
+      );
+    return commit;
+  }
+
+  /** The objects folder when blobs can be written in process (SHA-1 repositories), else null. */
+  async #objectsDir(): Promise<string | null> {
+    const common = await this.commonDir();
+    let found = OBJECTS.get(common);
+    if (found === undefined) {
+      const format = await this.run(objectFormat());
+      found = format === "sha1" ? join(common, "objects") : null;
+      OBJECTS.set(common, found);
+    }
+    return found;
   }
 
   /**

@@ -12,6 +12,12 @@ export const commonDir = (): GitCommand<string> => ({
   parse: line,
 });
 
+/** The repository's object format: sha1, or sha256. */
+export const objectFormat = (): GitCommand<string> => ({
+  args: ["rev-parse", "--show-object-format"],
+  parse: line,
+});
+
 /** Forgets worktrees whose folders are gone. */
 export const pruneWorktrees = (): GitCommand<void> => ({
   args: ["worktree", "prune"],
