@@ -9,6 +9,8 @@ export function formatEvent(event: BatchEvent, metric: string): string | null {
       return event.mode === "sandbox"
         ? `isolation   evals run sandboxed (bubblewrap)${event.warnings.map((w) => `\nwarning: ${w}`).join("")}`
         : event.warnings.map((w) => `warning: ${w}`).join("\n") || "warning: evals run unsandboxed";
+    case "notice":
+      return `note: ${event.message}`;
     case "recovered":
       return event.messages.map((m) => `recovered: ${m}`).join("\n");
     case "baseline":

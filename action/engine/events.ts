@@ -3,6 +3,8 @@ import type { RemeasureEntry, ResultEntry } from "../ledger/types.ts";
 /** What a batch reports as it goes (the CLI's progress line, the Action's log groups). */
 export type BatchEvent =
   | { type: "recovered"; messages: string[] }
+  /** Something the user should know that changes nothing by itself (a base branch moved on). */
+  | { type: "notice"; message: string }
   | { type: "isolation"; mode: "sandbox" | "none"; warnings: readonly string[] }
   | {
       type: "baseline";

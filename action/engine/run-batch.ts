@@ -13,7 +13,7 @@ import {
 } from "../decide/ledger-state.ts";
 import type { ParsedLog } from "../ledger/log-jsonl.ts";
 import { viewFromLog } from "../ledger/summarize.ts";
-import { type ConfigEntry, EVALUATED, KEPT, type ResultEntry } from "../ledger/types.ts";
+import { EVALUATED, KEPT, type ResultEntry } from "../ledger/types.ts";
 import { createRedactor, redactDeep, splitEnv } from "../process/secrets.ts";
 import { AutoexpError } from "../util/errors.ts";
 import { startTag } from "./baseline.ts";
@@ -21,10 +21,10 @@ import type { BatchEvent } from "./events.ts";
 import type { EngineContext } from "./experiment.ts";
 import { explainFailure } from "./explain-failure.ts";
 import { createFaults } from "./faults.ts";
-import { diffManifests, hashFrozen } from "./fingerprint.ts";
 import { resolveIsolation } from "./isolation.ts";
 import { preflightNewTag } from "./preflight.ts";
 import { RecordStore } from "./record-store.ts";
+import { checkCompatible, noticeMovedBase } from "./resume-checks.ts";
 import { runSerial } from "./scheduler.ts";
 import { sealRepository } from "./seal.ts";
 import { Slot, SlotPool } from "./slot.ts";
@@ -38,6 +38,8 @@ export interface BatchOptions {
   tag: string;
   /** Experiments in this batch; defaults to budget.experiments. */
   experiments?: number;
+  /** Resume a tag whose decision-relevant config changed: record the change, re-measure. */
+  acceptConfigChange?: boolean;
   /** Overrides the agent the config names (tests, benches). */
   agent?: Agent;
   env?: Record<string, string | undefined>;
@@ -128,7 +130,15 @@ async function runBatchUnexplained(options: BatchOptions): Promise<BatchResult> 
     await checkpoint();
   } else {
     const head = store.log;
-    await checkCompatible(store, config, head.config!, metric, slot);
+    await checkCompatible(
+      store,
+      config,
+      slot,
+      options.acceptConfigChange ?? false,
+      evalOnly,
+      safeEmit,
+    );
+    await noticeMovedBase(store, safeEmit);
     emit({
       type: "resumed",
       experiments: head.results.length - 1,
@@ -235,31 +245,4 @@ function currentIncumbent(log: ParsedLog): IncumbentState {
   if (!inc)
     throw new AutoexpError("the ledger has no baseline row; it is damaged", { exitCode: 1 });
   return inc;
-}
-
-/** A resumed tag must measure the same thing against the same harness. */
-async function checkCompatible(
-  store: RecordStore,
-  config: Config,
-  header: ConfigEntry,
-  metric: string,
-  slot: Slot,
-): Promise<void> {
-  if (header.rule && header.rule !== config.decide.rule) {
-    throw new AutoexpError(
-      `tag ${store.tag} decides with rule ${header.rule}, but the config now says ${config.decide.rule}: results would not compare. Use a new --tag`,
-    );
-  }
-  if (header.metric !== metric) {
-    throw new AutoexpError(
-      `tag ${store.tag} optimises ${header.metric}, but the config now names ${metric}: results would not compare. Use a new --tag`,
-    );
-  }
-  await slot.prepare(store.head!);
-  const changed = diffManifests(header.frozen_hashes, await hashFrozen(slot.dir, config.frozen));
-  if (changed.length > 0) {
-    throw new AutoexpError(
-      `the frozen harness changed since tag ${store.tag} started (${changed.slice(0, 3).join(", ")}): scores would not compare. Use a new --tag`,
-    );
-  }
 }

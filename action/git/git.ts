@@ -7,6 +7,7 @@ import {
   checkIgnore,
   commonDir,
   configValue,
+  currentBranch,
   init,
   listFiles,
   objectFormat,
@@ -138,6 +139,11 @@ export class Git {
 
   topLevel(): Promise<string> {
     return this.run(topLevel());
+  }
+
+  /** The checked-out branch's short name, or null when HEAD is detached. */
+  currentBranch(): Promise<string | null> {
+    return this.run(currentBranch());
   }
 
   commonDir(): Promise<string> {

@@ -92,6 +92,11 @@ export interface ConfigEntry {
   agent: string;
   base_commit: string;
   timestamp: string;
+  /**
+   * On a config line written when a resume accepted a changed config (--accept-config-change):
+   * what changed, as "field: before → now". The last config line is the one in force.
+   */
+  changes?: string[];
 }
 
 /** One experiment (iteration 0 is the baseline). */
@@ -142,7 +147,7 @@ export interface RemeasureEntry {
   iteration: number;
   /** The last experiment recorded when this was measured. */
   after: number;
-  reason: "top-up" | "schedule" | "drift";
+  reason: "top-up" | "schedule" | "drift" | "config-change";
   reset: boolean;
   samples: Record<string, number[]>;
   eval_seconds: number;

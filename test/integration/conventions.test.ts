@@ -252,3 +252,52 @@ describe("exit codes of a batch", () => {
     expect(results.length).toBeLessThan(21);
   });
 });
+
+describe("resuming a tag whose config changed", () => {
+  it("is refused with what changed, then accepted with --accept-config-change, recorded and re-measured", () => {
+    const repo = exampleRepo();
+    expect(runCli(repo, ["run", "--tag", "g", "--experiments", "2", "--quiet"]).code).toBe(0);
+    const before = branchLog(repo, "g");
+    writeFiles(repo, {
+      "autoexp.yml": read(repo, "autoexp.yml").replace("goal: minimize", "goal: maximize"),
+    });
+    git(repo, "commit", "-qam", "now maximize");
+    const refused = runCli(repo, ["run", "--tag", "g", "--experiments", "2"]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain("goal: minimize → maximize");
+    expect(refused.stderr).toMatch(/--accept-config-change/);
+    expectNoCrash(refused.stderr);
+    expect(branchLog(repo, "g")).toEqual(before); // nothing written
+    const accepted = runCli(repo, [
+      "run",
+      "--tag",
+      "g",
+      "--experiments",
+      "2",
+      "--accept-config-change",
+    ]);
+    expect(accepted.code, accepted.stderr).toBe(0);
+    expect(accepted.stdout).toContain(
+      "config change accepted and recorded: goal: minimize → maximize",
+    );
+    expect(accepted.stdout).toMatch(/moved on since tag g started/);
+    const log = branchLog(repo, "g");
+    expect(log.filter((l) => l.type === "result")).toHaveLength(5);
+    // The change is in the record: a config line in force (the last one), and the incumbent
+    // measured again under it before any new experiment was judged.
+    const configs = log.filter((l) => l.type === "config");
+    expect(configs.at(-1)).toMatchObject({
+      goal: "maximize",
+      changes: ["goal: minimize → maximize"],
+    });
+    const rebased = log.find((l) => l.type === "remeasure" && l.reason === "config-change");
+    expect(rebased).toMatchObject({ reset: true });
+    expect(log.indexOf(rebased!)).toBeLessThan(
+      log.findIndex((l) => l.type === "result" && l.iteration === 3),
+    );
+    // Resuming again with the same (new) config is quiet.
+    const again = runCli(repo, ["run", "--tag", "g", "--experiments", "1"]);
+    expect(again.code).toBe(0);
+    expect(again.stdout).not.toContain("config change");
+  });
+});

@@ -12,6 +12,13 @@ export const commonDir = (): GitCommand<string> => ({
   parse: line,
 });
 
+/** The checked-out branch's short name, or null when HEAD is detached. */
+export const currentBranch = (): GitCommand<string | null> => ({
+  args: ["symbolic-ref", "--quiet", "--short", "HEAD"],
+  parse: (out) => out.trim() || null,
+  onError: () => null,
+});
+
 /** The repository's object format: sha1, or sha256. */
 export const objectFormat = (): GitCommand<string> => ({
   args: ["rev-parse", "--show-object-format"],

@@ -1,0 +1,66 @@
+import type { Config } from "../config/schema.ts";
+import type { ConfigEntry } from "../ledger/types.ts";
+import { buildPolicy, objectiveSpecs } from "./ledger-state.ts";
+
+/** What a tag's decisions depend on, as a config describes it today. */
+export type DecisionFacts = Pick<
+  ConfigEntry,
+  "metric" | "goal" | "rule" | "objectives" | "guards" | "eval_command" | "target" | "frozen"
+> & {
+  weights: Record<string, number> | undefined;
+  confidence: number;
+  frozen_hashes: Record<string, string>;
+};
+
+/** The facts of `config` that a tag's ledger header fixes (frozen hashes measured by the caller). */
+export function decisionFacts(config: Config, frozenHashes: Record<string, string>): DecisionFacts {
+  const objectives = objectiveSpecs(config);
+  return {
+    metric: objectives[0]!.name,
+    goal: objectives[0]!.goal,
+    rule: config.decide.rule,
+    objectives,
+    guards: buildPolicy(config, { min_delta: 0 }).guards,
+    eval_command:
+      typeof config.eval.command === "string" ? config.eval.command : config.eval.command.join(" "),
+    target: config.target,
+    frozen: config.frozen,
+    weights: config.decide.weights,
+    confidence: config.decide.confidence,
+    frozen_hashes: frozenHashes,
+  };
+}
+
+/**
+ * How today's config differs from the one a tag started with, in what decides: each change as
+ * "field: before → now" for people. Empty: resuming means the same thing. Fields a ledger
+ * written by an older autoexp lacks are not compared. Pure.
+ */
+export function configChanges(header: ConfigEntry, now: DecisionFacts): string[] {
+  const show = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v ?? null));
+  const changes: string[] = [];
+  const compare = (field: string, before: unknown, after: unknown) => {
+    if (before === undefined) return;
+    if (JSON.stringify(before) !== JSON.stringify(after))
+      changes.push(`${field}: ${show(before)} → ${show(after)}`);
+  };
+  compare("metric", header.metric, now.metric);
+  compare("goal", header.goal, now.goal);
+  compare("decide.rule", header.rule, now.rule);
+  // The first objective is the primary metric, already compared by name and goal.
+  compare("secondary metrics", header.objectives?.slice(1), now.objectives?.slice(1));
+  compare("guards", header.guards, now.guards);
+  compare("eval.command", header.eval_command, now.eval_command);
+  compare("target", header.target, now.target);
+  compare("frozen", header.frozen, now.frozen);
+  compare("decide.weights", header.weights, now.weights);
+  compare("decide.confidence", header.confidence, now.confidence);
+  const harness = Object.keys({ ...header.frozen_hashes, ...now.frozen_hashes }).filter(
+    (p) => header.frozen_hashes[p] !== now.frozen_hashes[p],
+  );
+  if (harness.length > 0)
+    changes.push(
+      `the frozen harness (${harness.slice(0, 3).join(", ")}${harness.length > 3 ? ", …" : ""})`,
+    );
+  return changes;
+}

@@ -1,0 +1,55 @@
+import { describe, expect, it } from "vitest";
+import { parseConfigText } from "../../action/config/parse-config-text.ts";
+import { configChanges, decisionFacts } from "../../action/decide/config-changes.ts";
+import type { ConfigEntry } from "../../action/ledger/types.ts";
+
+const BASE = `name: t
+target: [train.py]
+frozen: [prepare.py]
+eval:
+  command: python train.py
+  metrics:
+    val_bpb: { goal: minimize }
+    peak_vram_mb: { guard: { max: 70000 } }
+`;
+
+function facts(text: string, hashes = { "prepare.py": "aa" }) {
+  const parsed = parseConfigText(text);
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+  return decisionFacts(parsed.config, hashes);
+}
+
+/** A ledger header as the tag recorded it when it started with BASE. */
+const header = { type: "config", version: 1, ...facts(BASE) } as unknown as ConfigEntry;
+
+describe("what a resumed tag's decisions depend on", () => {
+  it("finds no change when the config means the same (comments, order, budgets)", () => {
+    expect(
+      configChanges(header, facts(`${BASE}budget: { experiments: 99 }\n# a comment\n`)),
+    ).toEqual([]);
+  });
+
+  it("names each decision-relevant change, before and after", () => {
+    const changed = BASE.replace("goal: minimize", "goal: maximize")
+      .replace("max: 70000", "max: 60000")
+      .replace("python train.py", "python3 train.py")
+      .replace("target: [train.py]", "target: [train.py, model.py]");
+    expect(configChanges(header, facts(changed))).toEqual([
+      "goal: minimize → maximize",
+      'guards: {"peak_vram_mb":{"max":70000}} → {"peak_vram_mb":{"max":60000}}',
+      "eval.command: python train.py → python3 train.py",
+      'target: ["train.py"] → ["train.py","model.py"]',
+    ]);
+  });
+
+  it("names a changed harness by its files", () => {
+    expect(configChanges(header, facts(BASE, { "prepare.py": "bb" }))).toEqual([
+      "the frozen harness (prepare.py)",
+    ]);
+  });
+
+  it("does not compare what an older ledger did not record", () => {
+    const old = { ...header, rule: undefined, objectives: undefined, confidence: undefined };
+    expect(configChanges(old as unknown as ConfigEntry, facts(BASE))).toEqual([]);
+  });
+});
