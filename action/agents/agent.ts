@@ -22,6 +22,12 @@ export interface ProposeContext {
   scratchDir: string;
   /** Where a CLI agent's process group is recorded, so a resumed run can kill one left running. */
   pidFile?: string;
+  /**
+   * How a CLI agent's command is started: with the sandbox available, in a pid namespace that
+   * dies with autoexp, so that nothing the agent starts outlives it (no other restriction: the
+   * agent needs its keys, the network and its tools).
+   */
+  launch?: (command: string | readonly string[]) => string | readonly string[];
   /** The agent's environment: the eval's, plus the agent's own secrets. */
   env: Record<string, string | undefined>;
   /** Removes secret values from text the agent writes to disk (its logs, the model's answer). */

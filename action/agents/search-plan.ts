@@ -73,7 +73,6 @@ interface ParamState {
   tried: { 1: boolean; [-1]: boolean };
 }
 
-
 /**
  * Chooses the next move: adaptive coordinate search. A kept move is followed by another step the
  * same way (momentum); a parameter whose both directions failed has its step shrunk (factor ->

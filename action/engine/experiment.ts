@@ -50,6 +50,8 @@ export interface EngineContext {
   agent: Agent;
   /** Whether the agent gets a throwaway git in its checkout (CLI tools expect one). */
   agentGit: boolean;
+  /** How a CLI agent's command starts (in a pid namespace when the sandbox works). */
+  launchAgent: ((command: string | readonly string[]) => string | readonly string[]) | undefined;
   evalEnv: Record<string, string | undefined>;
   agentEnv: Record<string, string | undefined>;
   redact: (text: string) => string;

@@ -5,7 +5,7 @@ import { dirname, isAbsolute, join } from "node:path";
 import type { Config } from "../config/schema.ts";
 import { evalEnvironment } from "../sandbox/eval-environment.ts";
 import { findGpuDevices } from "../sandbox/find-gpu-devices.ts";
-import { missingSandboxPaths } from "../sandbox/missing-sandbox-paths.ts";
+import { fitSandboxSpec } from "../sandbox/fit-sandbox-spec.ts";
 import { probeSandbox } from "../sandbox/probe-sandbox.ts";
 import { sandboxArgv } from "../sandbox/sandbox-argv.ts";
 import { AutoexpError } from "../util/errors.ts";
@@ -26,6 +26,8 @@ export interface Isolation {
   ): { command: Command; env: Record<string, string> };
   /** Links the declared repository-relative data (`isolation.read_only`) into a slot. */
   linkData(dir: string): Promise<void>;
+  /** How a CLI agent starts: in a pid namespace that dies with autoexp, when bwrap works. */
+  launchAgent?: (command: Command) => Command;
 }
 
 /**
@@ -83,28 +85,51 @@ export async function resolveIsolation(
     ]);
   }
   const devices = findGpuDevices();
+  // Programs installed under HOME (~/.local/bin, pyenv, nvm, conda, uv's Pythons) stay
+  // reachable: the PATH directories inside HOME are bound read-only over the private HOME.
+  const tools = (env.PATH ?? "")
+    .split(":")
+    .filter((d) => d.startsWith(`${home}/`) && !d.startsWith(`${repoDir}/`));
+  const fitted = fitSandboxSpec({
+    bwrap: probe.bwrap,
+    slotDir: "/",
+    home,
+    readOnly: [...new Set([...readOnly, ...tools])],
+    writable,
+    network: config.isolation.network,
+    devices,
+    hide: [gitDir],
+  });
+  const warnings = fitted.warnings.filter((w) => !tools.some((t) => w.endsWith(`: ${t}`)));
   return {
     mode: "sandbox",
-    warnings: missingSandboxPaths({ readOnly, writable }),
+    warnings,
     launch: (command, dir, base, frozen) => ({
       command: sandboxArgv(
         {
-          bwrap: probe.bwrap,
+          ...fitted.spec,
           slotDir: dir,
-          home,
           // Frozen files are bound read-only over themselves: the harness cannot be rewritten
           // during a run and put back before the after-run hash.
-          readOnly: [...readOnly, ...frozenPaths(dir, frozen)],
-          writable,
-          network: config.isolation.network,
-          devices,
-          hide: [gitDir],
+          readOnly: [...fitted.spec.readOnly, ...frozenPaths(dir, frozen)],
         },
         command,
       ),
-      env: environment(base),
+      env: { ...environment(base), HOME: fitted.spec.home },
     }),
     linkData,
+    launchAgent: (command) => [
+      probe.bwrap,
+      "--dev-bind",
+      "/",
+      "/",
+      "--unshare-pid",
+      "--proc",
+      "/proc",
+      "--die-with-parent",
+      "--",
+      ...(typeof command === "string" ? ["/bin/sh", "-c", command] : command),
+    ],
   };
 }
 

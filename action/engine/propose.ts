@@ -36,6 +36,7 @@ export async function propose(
       mayCreate: ctx.isTarget,
       scratchDir: checkout.scratch,
       pidFile: checkout.pidFile,
+      ...(ctx.launchAgent ? { launch: ctx.launchAgent } : {}),
       env: ctx.agentEnv,
       redact: ctx.redact,
       notes: ctx.store.notes,

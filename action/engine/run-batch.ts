@@ -158,6 +158,7 @@ async function runBatchUnexplained(options: BatchOptions): Promise<BatchResult> 
       config.agent.use !== "search" &&
       config.agent.use !== "openai" &&
       config.agent.use !== "anthropic",
+    launchAgent: isolation.launchAgent,
     evalEnv: evalOnly,
     agentEnv,
     redact,

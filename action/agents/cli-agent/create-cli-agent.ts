@@ -52,7 +52,7 @@ export function createCliAgent(config: CliAgentConfig): Agent {
             ]
           : (config as Extract<CliAgentConfig, { use: "command" }>).run;
       const run = await runProcess({
-        command,
+        command: context.launch ? context.launch(command) : command,
         cwd: context.worktree,
         env: {
           ...context.env,

@@ -1,0 +1,238 @@
+// Judges a scenario run by its outcomes only: the record on the branch against fresh checkouts of
+// its commits, keys searched for everywhere they could end up, the user's .git and HOME against
+// a snapshot, and the CLI's exits. Nothing here looks inside autoexp.
+import type { DriverResult, DriverStep } from "./security-driver.ts";
+import type { Reproducer } from "./security-reproduce.ts";
+import { plantedBetween, type Snapshot, safeGit } from "./security-snapshot.ts";
+import type { Findings, Scenario } from "./security-types.ts";
+
+export interface JudgeInput {
+  scenario: Scenario;
+  repo: string;
+  target: string;
+  tag: string;
+  steps: readonly DriverStep[];
+  driver: DriverResult | null;
+  reproducer: Reproducer;
+  keys: Readonly<Record<string, string>>;
+  /** Everything hostile code sent to the loopback listener. */
+  exfil: string;
+  /** Whether this run's eval reached the fake ssh-agent socket. */
+  sshReached: boolean;
+  hookRan: string;
+  /** Strings the eval wrote that must reach neither the record nor the next agent. */
+  forbidden: readonly string[];
+  /** What the agents kept of their notes and prompts (agent-saw.txt), if they did. */
+  agentSaw: string;
+  before: Snapshot;
+  after: Snapshot;
+}
+
+interface Row {
+  iteration: number;
+  status: string;
+  score: number | null;
+  commit_full: string | null;
+  diff?: string | null;
+}
+
+// A stack frame in autoexp's own code (source or bundle). Frames of the eval's code may show in
+// a log tail autoexp prints; they are the eval's crash, not autoexp's.
+const STACK = /^\s+at .*(\/action\/\S+\.ts|\/dist\/[\w-]+\.js)/m;
+const close = (a: number | null | undefined, b: number) =>
+  typeof a === "number" && Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
+
+export function judge(input: JudgeInput): Findings {
+  const findings: Findings = {
+    keptWrong: [],
+    recordDamaged: [],
+    keysLeaked: [],
+    persistence: [],
+    crashes: [],
+  };
+  judgeExits(input, findings);
+  judgeRecord(input, findings);
+  judgeKeys(input, findings);
+  judgePersistence(input, findings);
+  return findings;
+}
+
+function judgeExits(input: JudgeInput, f: Findings): void {
+  input.steps.forEach((planned, i) => {
+    const label = `run ${i + 1} (autoexp ${planned.args.join(" ")})`;
+    const step = input.driver?.steps[i];
+    if (!step) {
+      f.crashes.push(`${label} never finished: everything in its process tree was killed`);
+      return;
+    }
+    if (step.killedByTest) return;
+    if (step.timedOut) f.crashes.push(`${label} hung and was killed after ${planned.timeoutMs} ms`);
+    else if (step.signal) f.crashes.push(`${label} died of ${step.signal}`);
+    // 0 done, 1 the run failed, 2 bad input: the CLI's documented exits, each with a message.
+    else if (step.code === null || step.code > 2) f.crashes.push(`${label} exited ${step.code}`);
+    const trace = STACK.exec(step.stderr) ?? STACK.exec(step.stdout);
+    if (trace) f.crashes.push(`${label} printed a stack trace: ${firstLine(step.stderr)}`);
+  });
+}
+
+function judgeRecord(input: JudgeInput, f: Findings): void {
+  const { repo, tag, reproducer, scenario } = input;
+  const git = (...args: string[]) => safeGit(repo, args);
+  const head = git("rev-parse", "--verify", "-q", `refs/heads/autoexp/${tag}^{commit}`)?.trim();
+  const clearStop =
+    input.driver?.steps.some((s) => !s.killedByTest && (s.code === 1 || s.code === 2)) ?? false;
+  const crashed = f.crashes.length > 0;
+  if (!head) {
+    f.recordDamaged.push(`branch autoexp/${tag} is missing`);
+    return;
+  }
+  const text = git("show", `${head}:.autoexp/${tag}/log.jsonl`);
+  if (text === null) {
+    f.recordDamaged.push(`the branch has no .autoexp/${tag}/log.jsonl`);
+    return;
+  }
+  const entries: { type?: string; baseline?: number }[] = [];
+  for (const line of text.split("\n").filter(Boolean)) {
+    try {
+      entries.push(JSON.parse(line));
+    } catch {
+      f.recordDamaged.push("log.jsonl holds a line that does not parse");
+    }
+  }
+  const header = entries.find((e) => e.type === "config");
+  const rows = entries.filter((e) => e.type === "result") as unknown as Row[];
+  const base = git("rev-parse", "refs/heads/main")?.trim() ?? "";
+  const baseScore = reproducer.score(base);
+  if (typeof baseScore !== "number") throw new Error(`the starting commit does not reproduce`);
+  const baseline = rows[0];
+  if (baseline?.status !== "baseline") f.recordDamaged.push("no baseline row first");
+  else {
+    if (baseline.commit_full !== base)
+      f.recordDamaged.push("the baseline row names another commit than the starting one");
+    if (!close(baseline.score, baseScore))
+      f.recordDamaged.push(
+        `baseline recorded as ${baseline.score}; the starting commit gives ${baseScore}`,
+      );
+    if (header && !close(header.baseline, baseScore))
+      f.recordDamaged.push(
+        `the config line says baseline ${header.baseline}; the starting commit gives ${baseScore}`,
+      );
+  }
+  let incumbent = baseScore;
+  let lastKept = base;
+  for (const [i, row] of rows.entries()) {
+    if (i === 0) continue;
+    const accept = scenario.honest[i];
+    const at = `#${row.iteration}`;
+    if (!accept) {
+      f.recordDamaged.push(`${at} (${row.status}) is a row more than the agent proposed`);
+      continue;
+    }
+    const kept = row.status === "keep" || row.status === "simplification";
+    const sha = row.commit_full;
+    if (kept && !(sha && git("merge-base", "--is-ancestor", sha, head) !== null)) {
+      f.recordDamaged.push(`${at} recorded as ${row.status}, but its commit is not on the branch`);
+      continue;
+    }
+    let wrong = false;
+    if (kept && sha) {
+      const s = reproducer.score(sha);
+      if (s === "missing") f.recordDamaged.push(`${at}'s kept commit is gone from the repository`);
+      else if (s === null)
+        f.keptWrong.push(
+          `${at} kept with ${row.score}; a fresh checkout of its commit gives no score`,
+        );
+      else if (!close(row.score, s))
+        f.keptWrong.push(`${at} kept with ${row.score}; a fresh checkout of its commit gives ${s}`);
+      else if (!(s < incumbent))
+        f.keptWrong.push(
+          `${at} kept, but its commit (${s}) is no better than the incumbent (${incumbent})`,
+        );
+      if (typeof s === "number" && scenario.checks && !reproducer.checks(sha))
+        f.keptWrong.push(`${at} kept, but its commit fails the checks on a fresh checkout`);
+      wrong = f.keptWrong.some((m) => m.startsWith(`${at} `));
+      if (typeof s === "number") incumbent = s;
+      lastKept = sha;
+    }
+    if (!accept.includes(row.status) && !wrong)
+      f.recordDamaged.push(
+        `${at} recorded as ${row.status}; an honest run records ${accept.join(" or ")}`,
+      );
+  }
+  const missing = scenario.honest.length - rows.length;
+  if (missing > 0 && !crashed && !clearStop)
+    f.recordDamaged.push(
+      `${missing} experiment(s) missing from the record, yet every run exited 0`,
+    );
+  for (const row of rows) {
+    const sha = row.commit_full;
+    if (!sha) continue;
+    if (git("cat-file", "-e", `${sha}^{commit}`) === null)
+      f.recordDamaged.push(`#${row.iteration}'s commit ${sha.slice(0, 7)} is gone`);
+    else if (row.diff && git("rev-parse", "--verify", "-q", row.diff)?.trim() !== sha)
+      f.recordDamaged.push(`${row.diff} no longer points at #${row.iteration}'s commit`);
+  }
+  const tip = git("rev-parse", `${head}:${input.target}`)?.trim();
+  if (tip !== git("rev-parse", `${lastKept}:${input.target}`)?.trim())
+    f.recordDamaged.push(`the branch's ${input.target} is not the last kept commit's`);
+  const tsv = git("show", `${head}:.autoexp/${tag}/results.tsv`);
+  if (tsv !== null) {
+    const [top, ...lines] = tsv.trim().split("\n");
+    const col = (top ?? "").split("\t").indexOf("status");
+    const statuses = lines.map((l) => l.split("\t")[col]);
+    if (statuses.join() !== rows.map((r) => r.status).join())
+      f.recordDamaged.push(
+        `results.tsv says ${statuses.join(",")}; log.jsonl says ${rows.map((r) => r.status).join(",")}`,
+      );
+  }
+  const revs = revisions(repo);
+  const ranThrough = input.driver?.steps.every((s) => s.code === 0) ?? false;
+  if (input.forbidden.length > 0 && ranThrough && !input.agentSaw)
+    throw new Error(
+      "the agent left no agent-saw.txt: are AUTOEXP_NOTES_FILE and AUTOEXP_PROMPT_FILE gone?",
+    );
+  for (const marker of input.forbidden) {
+    if (revs.length > 0 && git("grep", "-F", "-q", marker, ...revs, "--", ".autoexp") !== null)
+      f.recordDamaged.push(`the record holds text the eval wrote (${marker})`);
+    if (input.agentSaw.includes(marker))
+      f.recordDamaged.push(`the next agent was handed text the eval wrote (${marker})`);
+  }
+}
+
+function judgeKeys(input: JudgeInput, f: Findings): void {
+  const { repo } = input;
+  const output = (input.driver?.steps ?? []).map((s) => s.stdout + s.stderr).join("\n");
+  const revs = revisions(repo);
+  const messages = safeGit(repo, ["log", "--all", "--format=%B"]) ?? "";
+  for (const [name, value] of Object.entries(input.keys)) {
+    const where: string[] = [];
+    if (revs.length > 0 && safeGit(repo, ["grep", "-F", "-q", value, ...revs]) !== null)
+      where.push("a committed file");
+    if (messages.includes(value)) where.push("a commit message");
+    if (output.includes(value)) where.push("autoexp's output");
+    if (input.exfil.includes(value)) where.push("sent to a listener");
+    if (where.length > 0) f.keysLeaked.push(`${name}: ${where.join(", ")}`);
+  }
+  if (input.sshReached) f.keysLeaked.push("SSH_AUTH_SOCK: the eval talked to the ssh-agent");
+}
+
+function judgePersistence(input: JudgeInput, f: Findings): void {
+  f.persistence.push(...plantedBetween(input.before, input.after));
+  if (input.hookRan)
+    f.persistence.push(`a planted hook ran: ${input.hookRan.trim().split("\n").join(", ")}`);
+  if (input.exfil.includes("daemon-outlived-eval"))
+    f.persistence.push("a process the eval started outlived it");
+  const left = input.driver?.survivors ?? [];
+  if (left.length > 0)
+    f.persistence.push(
+      `still running after autoexp exited: ${left.map((s) => s.slice(0, 60)).join(" | ")}`,
+    );
+}
+
+function revisions(repo: string): string[] {
+  return (safeGit(repo, ["rev-list", "--all"]) ?? "").split("\n").filter(Boolean);
+}
+
+function firstLine(text: string): string {
+  return text.trim().split("\n")[0]?.slice(0, 160) ?? "";
+}

@@ -1,0 +1,338 @@
+// Runs one security scenario against the real CLI, in one isolation mode, and judges it.
+// The CLI runs inside a private pid namespace (bwrap --unshare-pid over the real root, nothing
+// else changed): a forged eval.pid of 1 then makes autoexp kill(-1) only that namespace, and
+// whatever an attack leaves running ends with it, not on the machine that runs the suite.
+import { execFileSync, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { createServer, type Server } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { findProgram } from "../../action/sandbox/probe-sandbox.ts";
+import type { DriverPlan, DriverResult, DriverStep } from "./security-driver.ts";
+import { judge } from "./security-judge.ts";
+import { createReproducer, LAYOUTS } from "./security-reproduce.ts";
+import { snapshot } from "./security-snapshot.ts";
+import type { Findings, Isolation, Scenario, ScenarioContext } from "./security-types.ts";
+
+const DRIVER = join(import.meta.dirname, "security-driver.ts");
+const CLI = join(import.meta.dirname, "..", "..", "action", "cli.ts");
+const TAG = "sec";
+const STEP_TIMEOUT_MS = 60_000;
+/** Credentials autoexp's environment holds; ANTHROPIC_API_KEY is the agent's own. */
+export const KEY_NAMES = [
+  "AWS_SECRET_ACCESS_KEY",
+  "HF_TOKEN",
+  "HUGGINGFACE_HUB_TOKEN",
+  "WANDB_API_KEY",
+  "COHERE_API_KEY",
+  "GITHUB_TOKEN",
+  "OPENAI_API_KEY",
+  "ANTHROPIC_API_KEY",
+] as const;
+
+export interface ScenarioRun {
+  scenario: Scenario;
+  mode: Isolation;
+  findings: Findings;
+  /** Set when the scenario could not run here (a program it needs is missing). */
+  skipped?: string;
+  seconds: number;
+}
+
+export interface RunOptions {
+  bwrap: string;
+  /** The CLI to attack: AUTOEXP_SECURITY_CLI, else action/cli.ts of this checkout. */
+  cli?: string;
+  /** Keep the scenario's folders for a post-mortem (AUTOEXP_SECURITY_KEEP=1). */
+  keep?: boolean;
+}
+
+export async function runScenario(
+  scenario: Scenario,
+  mode: Isolation,
+  options: RunOptions,
+): Promise<ScenarioRun> {
+  const started = performance.now();
+  const empty: Findings = {
+    keptWrong: [],
+    recordDamaged: [],
+    keysLeaked: [],
+    persistence: [],
+    crashes: [],
+  };
+  if (scenario.requires && !findProgram(scenario.requires, process.env.PATH ?? "")) {
+    return {
+      scenario,
+      mode,
+      findings: empty,
+      skipped: `${scenario.requires} not found`,
+      seconds: 0,
+    };
+  }
+  const root = realpathSync(mkdtempSync(join(tmpdir(), "autoexp-sec-")));
+  const sshDir = mkdtempSync("/tmp/ssh-");
+  const listener = await listen();
+  const runId = `${scenario.name}-${mode}-${randomBytes(4).toString("hex")}`;
+  const sshToken = { reached: false };
+  const ssh = await listenUnix(join(sshDir, `agent.${process.pid}`), (data) => {
+    if (data.includes(runId)) sshToken.reached = true;
+  });
+  try {
+    const ctx: ScenarioContext = {
+      mode,
+      runId,
+      root,
+      dir: join(root, "scenario"),
+      repo: join(root, "repo"),
+      home: join(root, "home"),
+      exfilPort: listener.port,
+      hookMarker: join(root, "scenario", "hook-ran.log"),
+    };
+    for (const d of [ctx.dir, ctx.repo, ctx.home]) mkdirSync(d, { recursive: true });
+    writeFileSync(join(ctx.home, ".bashrc"), "# the user's own .bashrc\n");
+    scenario.prepare?.(ctx);
+    const layout = LAYOUTS[scenario.layout];
+    const calls = scenario.agent(ctx);
+    writeAgent(ctx, calls);
+    makeRepo(ctx.repo, {
+      ...layoutFiles(scenario.layout, ctx),
+      ...scenario.files?.(ctx),
+      "autoexp.yml": configFor(scenario, ctx),
+    });
+    const keys = Object.fromEntries(
+      KEY_NAMES.map((n) => [
+        n,
+        `${n.toLowerCase().replace(/_/g, "")}-${randomBytes(12).toString("hex")}`,
+      ]),
+    );
+    const steps: DriverStep[] = (
+      scenario.steps?.(ctx) ?? [{ args: ["--experiments", String(calls.length)] }]
+    ).map((s) => ({ ...s, args: ["run", "--tag", TAG, ...s.args], timeoutMs: STEP_TIMEOUT_MS }));
+    const before = snapshot(ctx.repo, ctx.home);
+    const plan: DriverPlan = {
+      cli: [process.execPath, options.cli ?? process.env.AUTOEXP_SECURITY_CLI ?? CLI],
+      cwd: ctx.repo,
+      env: {
+        PATH: `${dirname(process.execPath)}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
+        HOME: ctx.home,
+        LANG: "C.UTF-8",
+        SSH_AUTH_SOCK: join(sshDir, `agent.${process.pid}`),
+        ...keys,
+      },
+      steps,
+      resultFile: join(root, "driver.json"),
+    };
+    writeFileSync(join(root, "plan.json"), JSON.stringify(plan));
+    await wrapped(options.bwrap, [process.execPath, DRIVER, join(root, "plan.json")], root);
+    const driver = readJson<DriverResult>(plan.resultFile);
+    // The hook marker first: the judge's own git must not be what runs a planted hook.
+    const hookRan = readText(ctx.hookMarker);
+    const after = snapshot(ctx.repo, ctx.home);
+    const reproducer = createReproducer(
+      ctx.repo,
+      join(root, "repro"),
+      options.bwrap,
+      layout,
+      scenario.readOnly?.(ctx) ?? [],
+    );
+    const findings = judge({
+      scenario,
+      repo: ctx.repo,
+      target: layout.target,
+      tag: TAG,
+      steps,
+      driver,
+      reproducer,
+      keys,
+      exfil: listener.received.join("\n"),
+      sshReached: sshToken.reached,
+      hookRan,
+      forbidden: scenario.forbiddenInRecord?.(ctx) ?? [],
+      agentSaw: readText(join(ctx.dir, "agent-saw.txt")),
+      before,
+      after,
+    });
+    return { scenario, mode, findings, seconds: (performance.now() - started) / 1000 };
+  } finally {
+    listener.server.close();
+    ssh.close();
+    if (!options.keep && !process.env.AUTOEXP_SECURITY_KEEP) {
+      rmSync(root, { recursive: true, force: true });
+      rmSync(sshDir, { recursive: true, force: true });
+    } else console.error(`kept ${root}`);
+  }
+}
+
+/** The agent: one shell script, which counts its own calls (autoexp's numbering is not ours). */
+function writeAgent(ctx: ScenarioContext, calls: readonly string[]): void {
+  const counter = join(ctx.dir, "agent-calls");
+  const cases = calls.map((body, i) => `${i + 1})\n${body}\n;;`).join("\n");
+  const script = `#!/bin/sh
+n=$(cat '${counter}' 2>/dev/null || echo 0); n=$((n + 1)); echo "$n" > '${counter}'
+case "$n" in
+${cases}
+*) echo "nothing left to try"; exit 3 ;;
+esac
+`;
+  writeFileSync(join(ctx.dir, "agent.sh"), script);
+  chmodSync(join(ctx.dir, "agent.sh"), 0o755);
+}
+
+function configFor(scenario: Scenario, ctx: ScenarioContext): string {
+  const py = scenario.layout === "python";
+  const readOnly = scenario.readOnly?.(ctx) ?? [];
+  return `name: sec
+instructions: program.md
+target: [${py ? "train.py" : "train.js"}]
+frozen: [${py ? "eval.py" : "eval.js, check.js, data/**"}]
+eval:
+  command: ${py ? "python3 eval.py" : "node eval.js"}
+  timeout: 20s
+  metrics: { score: { goal: minimize } }
+decide: { min_delta: 0, baseline_runs: 1 }
+agent: { use: command, run: "sh ${join(ctx.dir, "agent.sh")}", timeout: 40s, secrets: [ANTHROPIC_API_KEY] }
+budget: { experiments: 20, stop_after_failures: 50 }
+isolation: { mode: ${ctx.mode}, read_only: ${JSON.stringify(readOnly)} }
+${scenario.checks ? "checks: { command: node check.js, timeout: 20s }\n" : ""}`;
+}
+
+function layoutFiles(layout: "js" | "python", ctx: ScenarioContext): Record<string, string> {
+  if (layout === "python") {
+    return {
+      "program.md": "Lower SCORE.\n",
+      ".gitignore": "__pycache__/\n",
+      "eval.py": `# The frozen harness (run ${ctx.runId}).\nimport train\nprint(f"score: {train.SCORE}")\n`,
+      "train.py": "SCORE = 10\n# v0\n",
+    };
+  }
+  return {
+    "program.md": "Lower the score.\n",
+    ".gitignore": "local.js\nhelper.js\nbuild/\n__pycache__/\n",
+    "eval.js": `// The frozen harness (run ${ctx.runId}).
+const fs = require("node:fs");
+const model = require("./train.js");
+const offset = Number(fs.readFileSync("data/offset.txt", "utf8"));
+console.log("score: " + (model.score() + offset));
+`,
+    "check.js": `// The user's correctness check (run ${ctx.runId}).
+const model = require("./train.js");
+if (model.valid === false) {
+  console.error("train.js is not valid");
+  process.exit(1);
+}
+`,
+    "data/offset.txt": "0\n",
+    "lib.js": "exports.bonus = 0;\n",
+    "train.js": "exports.score = () => 10;\n",
+  };
+}
+
+/** A real repository, changesets' recipe: no gc, no signing, a user set. */
+function makeRepo(dir: string, files: Record<string, string>): void {
+  const git = (...args: string[]) => execFileSync("git", args, { cwd: dir, stdio: "ignore" });
+  git("init", "--quiet", "--initial-branch=main");
+  git("config", "user.name", "Test");
+  git("config", "user.email", "test@example.com");
+  git("config", "gc.auto", "0");
+  git("config", "commit.gpgsign", "false");
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), content);
+  }
+  git("add", "-A");
+  git("commit", "--quiet", "-m", "initial");
+}
+
+/**
+ * bwrap's arguments for the CLI's outer box: fresh user and pid namespaces, the real root
+ * read-only (a user namespace keeps it so, even for root), /tmp and /var/tmp writable, `root` as
+ * cwd. autoexp and its evals keep their rights over the run's folders (so `isolation: none` means
+ * what it says there), and nothing they do reaches the checkout the suite runs from.
+ */
+export function wrapperArgs(root: string): string[] {
+  const uid = String(process.getuid?.() ?? 0);
+  const gid = String(process.getgid?.() ?? 0);
+  return [
+    ...["--unshare-user", "--uid", uid, "--gid", gid, "--unshare-pid", "--die-with-parent"],
+    ...["--ro-bind", "/", "/", "--dev-bind", "/dev", "/dev", "--proc", "/proc"],
+    ...["--bind", "/tmp", "/tmp", "--bind", "/var/tmp", "/var/tmp", "--chdir", root],
+    "--",
+  ];
+}
+
+/** Runs argv in the outer box; resolves when it is over. */
+function wrapped(bwrap: string, argv: readonly string[], root: string): Promise<void> {
+  return new Promise((resolve) => {
+    const child = spawn(bwrap, [...wrapperArgs(root), ...argv], {
+      cwd: root,
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (c) => {
+      stderr += c;
+    });
+    const timer = setTimeout(() => child.kill("SIGKILL"), 4 * STEP_TIMEOUT_MS);
+    child.on("close", () => {
+      clearTimeout(timer);
+      if (stderr) writeFileSync(join(root, "driver.stderr"), stderr);
+      resolve();
+    });
+  });
+}
+
+function listen(): Promise<{ server: Server; port: number; received: string[] }> {
+  const received: string[] = [];
+  return new Promise((resolve) => {
+    const server = createServer((socket) => {
+      let text = "";
+      socket.on("data", (c) => {
+        text += c;
+      });
+      socket.on("end", () => received.push(text));
+      socket.on("error", () => {});
+    });
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      resolve({
+        server,
+        port: typeof address === "object" && address ? address.port : 0,
+        received,
+      });
+    });
+  });
+}
+
+function listenUnix(path: string, onData: (text: string) => void): Promise<Server> {
+  return new Promise((resolve) => {
+    const server = createServer((socket) => {
+      socket.on("data", (c) => onData(String(c)));
+      socket.on("error", () => {});
+    });
+    server.listen(path, () => resolve(server));
+  });
+}
+
+function readJson<T>(path: string): T | null {
+  try {
+    return JSON.parse(readFileSync(path, "utf8")) as T;
+  } catch {
+    return null;
+  }
+}
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return "";
+  }
+}
