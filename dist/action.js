@@ -5,6 +5,10 @@ var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
 var __getOwnPropNames = Object.getOwnPropertyNames;
 var __getProtoOf = Object.getPrototypeOf;
 var __hasOwnProp = Object.prototype.hasOwnProperty;
+var __knownSymbol = (name, symbol2) => (symbol2 = Symbol[name]) ? symbol2 : /* @__PURE__ */ Symbol.for("Symbol." + name);
+var __typeError = (msg) => {
+  throw TypeError(msg);
+};
 var __require = /* @__PURE__ */ ((x) => typeof require !== "undefined" ? require : typeof Proxy !== "undefined" ? new Proxy(x, {
   get: (a, b) => (typeof require !== "undefined" ? require : a)[b]
 }) : x)(function(x) {
@@ -38,6 +42,47 @@ var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__ge
   isNodeMode || !mod || !mod.__esModule ? __defProp(target, "default", { value: mod, enumerable: true }) : target,
   mod
 ));
+var __using = (stack, value, async) => {
+  if (value != null) {
+    if (typeof value !== "object" && typeof value !== "function") __typeError("Object expected");
+    var dispose, inner;
+    if (async) dispose = value[__knownSymbol("asyncDispose")];
+    if (dispose === void 0) {
+      dispose = value[__knownSymbol("dispose")];
+      if (async) inner = dispose;
+    }
+    if (typeof dispose !== "function") __typeError("Object not disposable");
+    if (inner) dispose = function() {
+      try {
+        inner.call(this);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    };
+    stack.push([async, dispose, value]);
+  } else if (async) {
+    stack.push([async]);
+  }
+  return value;
+};
+var __callDispose = (stack, error63, hasError) => {
+  var E = typeof SuppressedError === "function" ? SuppressedError : function(e, s, m, _) {
+    return _ = Error(m), _.name = "SuppressedError", _.error = e, _.suppressed = s, _;
+  };
+  var fail = (e) => error63 = hasError ? new E(e, error63, "An error was suppressed during disposal") : (hasError = true, e);
+  var next = (it) => {
+    while (it = stack.pop()) {
+      try {
+        var result = it[1] && it[1].call(it[2]);
+        if (it[0]) return Promise.resolve(result).then(next, (e) => (fail(e), next()));
+      } catch (e) {
+        fail(e);
+      }
+    }
+    if (hasError) throw error63;
+  };
+  return next();
+};
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({
@@ -4400,9 +4445,9 @@ var require_util2 = __commonJS({
     var parseHashWithOptions = /(?<algo>sha256|sha384|sha512)-((?<hash>[A-Za-z0-9+/]+|[A-Za-z0-9_-]+)={0,2}(?:\s|$)( +[!-~]*)?)?/i;
     function parseMetadata(metadata) {
       const result = [];
-      let empty = true;
+      let empty2 = true;
       for (const token of metadata.split(" ")) {
-        empty = false;
+        empty2 = false;
         const parsedToken = parseHashWithOptions.exec(token);
         if (parsedToken === null || parsedToken.groups === void 0 || parsedToken.groups.algo === void 0) {
           continue;
@@ -4412,7 +4457,7 @@ var require_util2 = __commonJS({
           result.push(parsedToken.groups);
         }
       }
-      if (empty === true) {
+      if (empty2 === true) {
         return "no metadata";
       }
       return result;
@@ -5789,7 +5834,7 @@ var require_client_h1 = __commonJS({
       kResume,
       kHTTPContext
     } = require_symbols();
-    var constants4 = require_constants2();
+    var constants5 = require_constants2();
     var EMPTY_BUF = Buffer.alloc(0);
     var FastBuffer = Buffer[Symbol.species];
     var addListener = util.addListener;
@@ -5864,7 +5909,7 @@ var require_client_h1 = __commonJS({
       constructor(client, socket, { exports: exports2 }) {
         assert2(Number.isFinite(client[kMaxHeadersSize]) && client[kMaxHeadersSize] > 0);
         this.llhttp = exports2;
-        this.ptr = this.llhttp.llhttp_alloc(constants4.TYPE.RESPONSE);
+        this.ptr = this.llhttp.llhttp_alloc(constants5.TYPE.RESPONSE);
         this.client = client;
         this.socket = socket;
         this.timeout = null;
@@ -5959,11 +6004,11 @@ var require_client_h1 = __commonJS({
             currentBufferRef = null;
           }
           const offset = llhttp.llhttp_get_error_pos(this.ptr) - currentBufferPtr;
-          if (ret !== constants4.ERROR.OK) {
+          if (ret !== constants5.ERROR.OK) {
             const body = data.subarray(offset);
-            if (ret === constants4.ERROR.PAUSED_UPGRADE) {
+            if (ret === constants5.ERROR.PAUSED_UPGRADE) {
               this.onUpgrade(body);
-            } else if (ret === constants4.ERROR.PAUSED) {
+            } else if (ret === constants5.ERROR.PAUSED) {
               this.paused = true;
               socket.unshift(body);
             } else {
@@ -5986,10 +6031,10 @@ var require_client_h1 = __commonJS({
         } finally {
           currentParser = null;
         }
-        if (ret === constants4.ERROR.OK) {
+        if (ret === constants5.ERROR.OK) {
           return null;
         }
-        if (ret === constants4.ERROR.PAUSED || ret === constants4.ERROR.PAUSED_UPGRADE) {
+        if (ret === constants5.ERROR.PAUSED || ret === constants5.ERROR.PAUSED_UPGRADE) {
           this.paused = true;
           return null;
         }
@@ -6006,7 +6051,7 @@ var require_client_h1 = __commonJS({
           const len = new Uint8Array(llhttp.memory.buffer, ptr).indexOf(0);
           message = "Response does not match the HTTP/1.1 protocol (" + Buffer.from(llhttp.memory.buffer, ptr, len).toString() + ")";
         }
-        return new HTTPParserError(message, constants4.ERROR[ret], data);
+        return new HTTPParserError(message, constants5.ERROR[ret], data);
       }
       destroy() {
         assert2(this.ptr != null);
@@ -6186,7 +6231,7 @@ var require_client_h1 = __commonJS({
           socket[kBlocking] = false;
           client[kResume]();
         }
-        return pause ? constants4.ERROR.PAUSED : 0;
+        return pause ? constants5.ERROR.PAUSED : 0;
       }
       onBody(buf) {
         const { client, socket, statusCode, maxResponseSize } = this;
@@ -6208,7 +6253,7 @@ var require_client_h1 = __commonJS({
         }
         this.bytesRead += buf.length;
         if (request.onData(buf) === false) {
-          return constants4.ERROR.PAUSED;
+          return constants5.ERROR.PAUSED;
         }
       }
       onMessageComplete() {
@@ -6244,13 +6289,13 @@ var require_client_h1 = __commonJS({
         if (socket[kWriting]) {
           assert2(client[kRunning] === 0);
           util.destroy(socket, new InformationalError("reset"));
-          return constants4.ERROR.PAUSED;
+          return constants5.ERROR.PAUSED;
         } else if (!shouldKeepAlive) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants4.ERROR.PAUSED;
+          return constants5.ERROR.PAUSED;
         } else if (socket[kReset] && client[kRunning] === 0) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants4.ERROR.PAUSED;
+          return constants5.ERROR.PAUSED;
         } else if (client[kPipelining] == null || client[kPipelining] === 1) {
           setImmediate(() => client[kResume]());
         } else {
@@ -6584,7 +6629,7 @@ upgrade: ${upgrade}\r
         if (typeof body.stream === "function") {
           writeIterable(abort, body.stream(), client, request, socket, contentLength, header, expectsPayload);
         } else {
-          writeBlob(abort, body, client, request, socket, contentLength, header, expectsPayload);
+          writeBlob2(abort, body, client, request, socket, contentLength, header, expectsPayload);
         }
       } else if (util.isStream(body)) {
         writeStream(abort, body, client, request, socket, contentLength, header, expectsPayload);
@@ -6695,7 +6740,7 @@ upgrade: ${upgrade}\r
         abort(err);
       }
     }
-    async function writeBlob(abort, body, client, request, socket, contentLength, header, expectsPayload) {
+    async function writeBlob2(abort, body, client, request, socket, contentLength, header, expectsPayload) {
       assert2(contentLength === body.size, "blob body must have content length");
       try {
         if (contentLength != null && contentLength !== body.size) {
@@ -7291,7 +7336,7 @@ var require_client_h2 = __commonJS({
               expectsPayload
             );
           } else {
-            writeBlob(
+            writeBlob2(
               abort,
               stream,
               body,
@@ -7372,7 +7417,7 @@ var require_client_h2 = __commonJS({
         request.onBodySent(chunk);
       }
     }
-    async function writeBlob(abort, h2stream, body, client, request, socket, contentLength, expectsPayload) {
+    async function writeBlob2(abort, h2stream, body, client, request, socket, contentLength, expectsPayload) {
       assert2(contentLength === body.size, "blob body must have content length");
       try {
         if (contentLength != null && contentLength !== body.size) {
@@ -11798,16 +11843,16 @@ var require_dns = __commonJS({
       setRecords(origin, addresses) {
         const timestamp = Date.now();
         const records = { records: { 4: null, 6: null } };
-        for (const record2 of addresses) {
-          record2.timestamp = timestamp;
-          if (typeof record2.ttl === "number") {
-            record2.ttl = Math.min(record2.ttl, this.#maxTTL);
+        for (const record3 of addresses) {
+          record3.timestamp = timestamp;
+          if (typeof record3.ttl === "number") {
+            record3.ttl = Math.min(record3.ttl, this.#maxTTL);
           } else {
-            record2.ttl = this.#maxTTL;
+            record3.ttl = this.#maxTTL;
           }
-          const familyRecords = records.records[record2.family] ?? { ips: [] };
-          familyRecords.ips.push(record2);
-          records.records[record2.family] = familyRecords;
+          const familyRecords = records.records[record3.family] ?? { ips: [] };
+          familyRecords.ips.push(record3);
+          records.records[record3.family] = familyRecords;
         }
         this.#records.set(origin.hostname, records);
       }
@@ -12006,13 +12051,13 @@ var require_headers = __commonJS({
     var HeadersList = class _HeadersList {
       /** @type {[string, string][]|null} */
       cookies = null;
-      constructor(init) {
-        if (init instanceof _HeadersList) {
-          this[kHeadersMap] = new Map(init[kHeadersMap]);
-          this[kHeadersSortedMap] = init[kHeadersSortedMap];
-          this.cookies = init.cookies === null ? null : [...init.cookies];
+      constructor(init2) {
+        if (init2 instanceof _HeadersList) {
+          this[kHeadersMap] = new Map(init2[kHeadersMap]);
+          this[kHeadersSortedMap] = init2[kHeadersSortedMap];
+          this.cookies = init2.cookies === null ? null : [...init2.cookies];
         } else {
-          this[kHeadersMap] = new Map(init);
+          this[kHeadersMap] = new Map(init2);
           this[kHeadersSortedMap] = null;
         }
       }
@@ -12040,10 +12085,10 @@ var require_headers = __commonJS({
         const lowercaseName = isLowerCase ? name : name.toLowerCase();
         const exists2 = this[kHeadersMap].get(lowercaseName);
         if (exists2) {
-          const delimiter2 = lowercaseName === "cookie" ? "; " : ", ";
+          const delimiter3 = lowercaseName === "cookie" ? "; " : ", ";
           this[kHeadersMap].set(lowercaseName, {
             name: exists2.name,
-            value: `${exists2.value}${delimiter2}${value}`
+            value: `${exists2.value}${delimiter3}${value}`
           });
         } else {
           this[kHeadersMap].set(lowercaseName, { name, value });
@@ -12171,16 +12216,16 @@ var require_headers = __commonJS({
     var Headers2 = class _Headers {
       #guard;
       #headersList;
-      constructor(init = void 0) {
+      constructor(init2 = void 0) {
         webidl.util.markAsUncloneable(this);
-        if (init === kConstruct) {
+        if (init2 === kConstruct) {
           return;
         }
         this.#headersList = new HeadersList();
         this.#guard = "none";
-        if (init !== void 0) {
-          init = webidl.converters.HeadersInit(init, "Headers contructor", "init");
-          fill(this, init);
+        if (init2 !== void 0) {
+          init2 = webidl.converters.HeadersInit(init2, "Headers contructor", "init");
+          fill(this, init2);
         }
       }
       // https://fetch.spec.whatwg.org/#dom-headers-append
@@ -12284,13 +12329,13 @@ var require_headers = __commonJS({
           return this.#headersList[kHeadersSortedMap];
         }
         const headers = [];
-        const names = this.#headersList.toSortedArray();
+        const names2 = this.#headersList.toSortedArray();
         const cookies = this.#headersList.cookies;
         if (cookies === null || cookies.length === 1) {
-          return this.#headersList[kHeadersSortedMap] = names;
+          return this.#headersList[kHeadersSortedMap] = names2;
         }
-        for (let i = 0; i < names.length; ++i) {
-          const { 0: name, 1: value } = names[i];
+        for (let i = 0; i < names2.length; ++i) {
+          const { 0: name, 1: value } = names2[i];
           if (name === "set-cookie") {
             for (let j = 0; j < cookies.length; ++j) {
               headers.push([name, cookies[j]]);
@@ -12411,17 +12456,17 @@ var require_response = __commonJS({
         return responseObject;
       }
       // https://fetch.spec.whatwg.org/#dom-response-json
-      static json(data, init = {}) {
+      static json(data, init2 = {}) {
         webidl.argumentLengthCheck(arguments, 1, "Response.json");
-        if (init !== null) {
-          init = webidl.converters.ResponseInit(init);
+        if (init2 !== null) {
+          init2 = webidl.converters.ResponseInit(init2);
         }
         const bytes = textEncoder.encode(
           serializeJavascriptValueToJSONString(data)
         );
         const body = extractBody(bytes);
         const responseObject = fromInnerResponse(makeResponse({}), "response");
-        initializeResponse(responseObject, init, { body: body[0], type: "application/json" });
+        initializeResponse(responseObject, init2, { body: body[0], type: "application/json" });
         return responseObject;
       }
       // Creates a redirect Response that redirects to url with status status.
@@ -12445,7 +12490,7 @@ var require_response = __commonJS({
         return responseObject;
       }
       // https://fetch.spec.whatwg.org/#dom-response
-      constructor(body = null, init = {}) {
+      constructor(body = null, init2 = {}) {
         webidl.util.markAsUncloneable(this);
         if (body === kConstruct) {
           return;
@@ -12453,7 +12498,7 @@ var require_response = __commonJS({
         if (body !== null) {
           body = webidl.converters.BodyInit(body);
         }
-        init = webidl.converters.ResponseInit(init);
+        init2 = webidl.converters.ResponseInit(init2);
         this[kState] = makeResponse({});
         this[kHeaders] = new Headers2(kConstruct);
         setHeadersGuard(this[kHeaders], "response");
@@ -12463,7 +12508,7 @@ var require_response = __commonJS({
           const [extractedBody, type] = extractBody(body);
           bodyWithType = { body: extractedBody, type };
         }
-        initializeResponse(this, init, bodyWithType);
+        initializeResponse(this, init2, bodyWithType);
       }
       // Returns response’s type, e.g., "cors".
       get type() {
@@ -12582,7 +12627,7 @@ var require_response = __commonJS({
       }
       return newResponse;
     }
-    function makeResponse(init) {
+    function makeResponse(init2) {
       return {
         aborted: false,
         rangeRequested: false,
@@ -12593,9 +12638,9 @@ var require_response = __commonJS({
         timingInfo: null,
         cacheState: "",
         statusText: "",
-        ...init,
-        headersList: init?.headersList ? new HeadersList(init?.headersList) : new HeadersList(),
-        urlList: init?.urlList ? [...init.urlList] : []
+        ...init2,
+        headersList: init2?.headersList ? new HeadersList(init2?.headersList) : new HeadersList(),
+        urlList: init2?.urlList ? [...init2.urlList] : []
       };
     }
     function makeNetworkError(reason) {
@@ -12665,23 +12710,23 @@ var require_response = __commonJS({
       assert2(isCancelled(fetchParams));
       return isAborted(fetchParams) ? makeNetworkError(Object.assign(new DOMException("The operation was aborted.", "AbortError"), { cause: err })) : makeNetworkError(Object.assign(new DOMException("Request was cancelled."), { cause: err }));
     }
-    function initializeResponse(response, init, body) {
-      if (init.status !== null && (init.status < 200 || init.status > 599)) {
+    function initializeResponse(response, init2, body) {
+      if (init2.status !== null && (init2.status < 200 || init2.status > 599)) {
         throw new RangeError('init["status"] must be in the range of 200 to 599, inclusive.');
       }
-      if ("statusText" in init && init.statusText != null) {
-        if (!isValidReasonPhrase(String(init.statusText))) {
+      if ("statusText" in init2 && init2.statusText != null) {
+        if (!isValidReasonPhrase(String(init2.statusText))) {
           throw new TypeError("Invalid statusText");
         }
       }
-      if ("status" in init && init.status != null) {
-        response[kState].status = init.status;
+      if ("status" in init2 && init2.status != null) {
+        response[kState].status = init2.status;
       }
-      if ("statusText" in init && init.statusText != null) {
-        response[kState].statusText = init.statusText;
+      if ("statusText" in init2 && init2.statusText != null) {
+        response[kState].statusText = init2.statusText;
       }
-      if ("headers" in init && init.headers != null) {
-        fill(response[kHeaders], init.headers);
+      if ("headers" in init2 && init2.headers != null) {
+        fill(response[kHeaders], init2.headers);
       }
       if (body) {
         if (nullBodyStatus.includes(response.status)) {
@@ -12877,7 +12922,7 @@ var require_request2 = __commonJS({
     var patchMethodWarning = false;
     var Request = class _Request {
       // https://fetch.spec.whatwg.org/#dom-request
-      constructor(input2, init = {}) {
+      constructor(input2, init2 = {}) {
         webidl.util.markAsUncloneable(this);
         if (input2 === kConstruct) {
           return;
@@ -12885,13 +12930,13 @@ var require_request2 = __commonJS({
         const prefix = "Request constructor";
         webidl.argumentLengthCheck(arguments, 1, prefix);
         input2 = webidl.converters.RequestInfo(input2, prefix, "input");
-        init = webidl.converters.RequestInit(init, prefix, "init");
+        init2 = webidl.converters.RequestInit(init2, prefix, "init");
         let request = null;
         let fallbackMode = null;
         const baseUrl = environmentSettingsObject.settingsObject.baseUrl;
         let signal = null;
         if (typeof input2 === "string") {
-          this[kDispatcher] = init.dispatcher;
+          this[kDispatcher] = init2.dispatcher;
           let parsedURL;
           try {
             parsedURL = new URL(input2, baseUrl);
@@ -12906,7 +12951,7 @@ var require_request2 = __commonJS({
           request = makeRequest({ urlList: [parsedURL] });
           fallbackMode = "cors";
         } else {
-          this[kDispatcher] = init.dispatcher || input2[kDispatcher];
+          this[kDispatcher] = init2.dispatcher || input2[kDispatcher];
           assert2(input2 instanceof _Request);
           request = input2[kState];
           signal = input2[kSignal];
@@ -12916,10 +12961,10 @@ var require_request2 = __commonJS({
         if (request.window?.constructor?.name === "EnvironmentSettingsObject" && sameOrigin(request.window, origin)) {
           window = request.window;
         }
-        if (init.window != null) {
+        if (init2.window != null) {
           throw new TypeError(`'window' option '${window}' must be null`);
         }
-        if ("window" in init) {
+        if ("window" in init2) {
           window = "no-window";
         }
         request = makeRequest({
@@ -12965,7 +13010,7 @@ var require_request2 = __commonJS({
           // URL list A clone of request’s URL list.
           urlList: [...request.urlList]
         });
-        const initHasKey = Object.keys(init).length !== 0;
+        const initHasKey = Object.keys(init2).length !== 0;
         if (initHasKey) {
           if (request.mode === "navigate") {
             request.mode = "same-origin";
@@ -12978,8 +13023,8 @@ var require_request2 = __commonJS({
           request.url = request.urlList[request.urlList.length - 1];
           request.urlList = [request.url];
         }
-        if (init.referrer !== void 0) {
-          const referrer = init.referrer;
+        if (init2.referrer !== void 0) {
+          const referrer = init2.referrer;
           if (referrer === "") {
             request.referrer = "no-referrer";
           } else {
@@ -12996,12 +13041,12 @@ var require_request2 = __commonJS({
             }
           }
         }
-        if (init.referrerPolicy !== void 0) {
-          request.referrerPolicy = init.referrerPolicy;
+        if (init2.referrerPolicy !== void 0) {
+          request.referrerPolicy = init2.referrerPolicy;
         }
         let mode;
-        if (init.mode !== void 0) {
-          mode = init.mode;
+        if (init2.mode !== void 0) {
+          mode = init2.mode;
         } else {
           mode = fallbackMode;
         }
@@ -13014,28 +13059,28 @@ var require_request2 = __commonJS({
         if (mode != null) {
           request.mode = mode;
         }
-        if (init.credentials !== void 0) {
-          request.credentials = init.credentials;
+        if (init2.credentials !== void 0) {
+          request.credentials = init2.credentials;
         }
-        if (init.cache !== void 0) {
-          request.cache = init.cache;
+        if (init2.cache !== void 0) {
+          request.cache = init2.cache;
         }
         if (request.cache === "only-if-cached" && request.mode !== "same-origin") {
           throw new TypeError(
             "'only-if-cached' can be set only with 'same-origin' mode"
           );
         }
-        if (init.redirect !== void 0) {
-          request.redirect = init.redirect;
+        if (init2.redirect !== void 0) {
+          request.redirect = init2.redirect;
         }
-        if (init.integrity != null) {
-          request.integrity = String(init.integrity);
+        if (init2.integrity != null) {
+          request.integrity = String(init2.integrity);
         }
-        if (init.keepalive !== void 0) {
-          request.keepalive = Boolean(init.keepalive);
+        if (init2.keepalive !== void 0) {
+          request.keepalive = Boolean(init2.keepalive);
         }
-        if (init.method !== void 0) {
-          let method = init.method;
+        if (init2.method !== void 0) {
+          let method = init2.method;
           const mayBeNormalized = normalizedMethodRecords[method];
           if (mayBeNormalized !== void 0) {
             request.method = mayBeNormalized;
@@ -13057,8 +13102,8 @@ var require_request2 = __commonJS({
             patchMethodWarning = true;
           }
         }
-        if (init.signal !== void 0) {
-          signal = init.signal;
+        if (init2.signal !== void 0) {
+          signal = init2.signal;
         }
         this[kState] = request;
         const ac = new AbortController();
@@ -13100,7 +13145,7 @@ var require_request2 = __commonJS({
         }
         if (initHasKey) {
           const headersList = getHeadersList(this[kHeaders]);
-          const headers = init.headers !== void 0 ? init.headers : new HeadersList(headersList);
+          const headers = init2.headers !== void 0 ? init2.headers : new HeadersList(headersList);
           headersList.clear();
           if (headers instanceof HeadersList) {
             for (const { name, value } of headers.rawValues()) {
@@ -13112,13 +13157,13 @@ var require_request2 = __commonJS({
           }
         }
         const inputBody = input2 instanceof _Request ? input2[kState].body : null;
-        if ((init.body != null || inputBody != null) && (request.method === "GET" || request.method === "HEAD")) {
+        if ((init2.body != null || inputBody != null) && (request.method === "GET" || request.method === "HEAD")) {
           throw new TypeError("Request with GET/HEAD method cannot have body.");
         }
         let initBody = null;
-        if (init.body != null) {
+        if (init2.body != null) {
           const [extractedBody, contentType] = extractBody(
-            init.body,
+            init2.body,
             request.keepalive
           );
           initBody = extractedBody;
@@ -13128,7 +13173,7 @@ var require_request2 = __commonJS({
         }
         const inputOrInitBody = initBody ?? inputBody;
         if (inputOrInitBody != null && inputOrInitBody.source == null) {
-          if (initBody != null && init.duplex == null) {
+          if (initBody != null && init2.duplex == null) {
             throw new TypeError("RequestInit: duplex option is required when sending a body.");
           }
           if (request.mode !== "same-origin" && request.mode !== "cors") {
@@ -13323,46 +13368,46 @@ var require_request2 = __commonJS({
       }
     };
     mixinBody(Request);
-    function makeRequest(init) {
+    function makeRequest(init2) {
       return {
-        method: init.method ?? "GET",
-        localURLsOnly: init.localURLsOnly ?? false,
-        unsafeRequest: init.unsafeRequest ?? false,
-        body: init.body ?? null,
-        client: init.client ?? null,
-        reservedClient: init.reservedClient ?? null,
-        replacesClientId: init.replacesClientId ?? "",
-        window: init.window ?? "client",
-        keepalive: init.keepalive ?? false,
-        serviceWorkers: init.serviceWorkers ?? "all",
-        initiator: init.initiator ?? "",
-        destination: init.destination ?? "",
-        priority: init.priority ?? null,
-        origin: init.origin ?? "client",
-        policyContainer: init.policyContainer ?? "client",
-        referrer: init.referrer ?? "client",
-        referrerPolicy: init.referrerPolicy ?? "",
-        mode: init.mode ?? "no-cors",
-        useCORSPreflightFlag: init.useCORSPreflightFlag ?? false,
-        credentials: init.credentials ?? "same-origin",
-        useCredentials: init.useCredentials ?? false,
-        cache: init.cache ?? "default",
-        redirect: init.redirect ?? "follow",
-        integrity: init.integrity ?? "",
-        cryptoGraphicsNonceMetadata: init.cryptoGraphicsNonceMetadata ?? "",
-        parserMetadata: init.parserMetadata ?? "",
-        reloadNavigation: init.reloadNavigation ?? false,
-        historyNavigation: init.historyNavigation ?? false,
-        userActivation: init.userActivation ?? false,
-        taintedOrigin: init.taintedOrigin ?? false,
-        redirectCount: init.redirectCount ?? 0,
-        responseTainting: init.responseTainting ?? "basic",
-        preventNoCacheCacheControlHeaderModification: init.preventNoCacheCacheControlHeaderModification ?? false,
-        done: init.done ?? false,
-        timingAllowFailed: init.timingAllowFailed ?? false,
-        urlList: init.urlList,
-        url: init.urlList[0],
-        headersList: init.headersList ? new HeadersList(init.headersList) : new HeadersList()
+        method: init2.method ?? "GET",
+        localURLsOnly: init2.localURLsOnly ?? false,
+        unsafeRequest: init2.unsafeRequest ?? false,
+        body: init2.body ?? null,
+        client: init2.client ?? null,
+        reservedClient: init2.reservedClient ?? null,
+        replacesClientId: init2.replacesClientId ?? "",
+        window: init2.window ?? "client",
+        keepalive: init2.keepalive ?? false,
+        serviceWorkers: init2.serviceWorkers ?? "all",
+        initiator: init2.initiator ?? "",
+        destination: init2.destination ?? "",
+        priority: init2.priority ?? null,
+        origin: init2.origin ?? "client",
+        policyContainer: init2.policyContainer ?? "client",
+        referrer: init2.referrer ?? "client",
+        referrerPolicy: init2.referrerPolicy ?? "",
+        mode: init2.mode ?? "no-cors",
+        useCORSPreflightFlag: init2.useCORSPreflightFlag ?? false,
+        credentials: init2.credentials ?? "same-origin",
+        useCredentials: init2.useCredentials ?? false,
+        cache: init2.cache ?? "default",
+        redirect: init2.redirect ?? "follow",
+        integrity: init2.integrity ?? "",
+        cryptoGraphicsNonceMetadata: init2.cryptoGraphicsNonceMetadata ?? "",
+        parserMetadata: init2.parserMetadata ?? "",
+        reloadNavigation: init2.reloadNavigation ?? false,
+        historyNavigation: init2.historyNavigation ?? false,
+        userActivation: init2.userActivation ?? false,
+        taintedOrigin: init2.taintedOrigin ?? false,
+        redirectCount: init2.redirectCount ?? 0,
+        responseTainting: init2.responseTainting ?? "basic",
+        preventNoCacheCacheControlHeaderModification: init2.preventNoCacheCacheControlHeaderModification ?? false,
+        done: init2.done ?? false,
+        timingAllowFailed: init2.timingAllowFailed ?? false,
+        urlList: init2.urlList,
+        url: init2.urlList[0],
+        headersList: init2.headersList ? new HeadersList(init2.headersList) : new HeadersList()
       };
     }
     function cloneRequest(request) {
@@ -13611,12 +13656,12 @@ var require_fetch = __commonJS({
     function handleFetchDone(response) {
       finalizeAndReportTiming(response, "fetch");
     }
-    function fetch2(input2, init = void 0) {
+    function fetch3(input2, init2 = void 0) {
       webidl.argumentLengthCheck(arguments, 1, "globalThis.fetch");
       let p = createDeferredPromise();
       let requestObject;
       try {
-        requestObject = new Request(input2, init);
+        requestObject = new Request(input2, init2);
       } catch (e) {
         p.reject(e);
         return p.promise;
@@ -14566,7 +14611,7 @@ var require_fetch = __commonJS({
       }
     }
     module.exports = {
-      fetch: fetch2,
+      fetch: fetch3,
       Fetch,
       fetching,
       finalizeAndReportTiming
@@ -16628,9 +16673,9 @@ var require_events = __commonJS({
           ports
         });
       }
-      static createFastMessageEvent(type, init) {
-        const messageEvent = new _MessageEvent(kConstruct, type, init);
-        messageEvent.#eventInit = init;
+      static createFastMessageEvent(type, init2) {
+        const messageEvent = new _MessageEvent(kConstruct, type, init2);
+        messageEvent.#eventInit = init2;
         messageEvent.#eventInit.data ??= null;
         messageEvent.#eventInit.origin ??= "";
         messageEvent.#eventInit.lastEventId ??= "";
@@ -16929,7 +16974,7 @@ var require_util7 = __commonJS({
     function isClosed(ws) {
       return ws[kReadyState] === states.CLOSED;
     }
-    function fireEvent(e, target, eventFactory = (type, init) => new Event(type, init), eventInitDict = {}) {
+    function fireEvent(e, target, eventFactory = (type, init2) => new Event(type, init2), eventInitDict = {}) {
       const event = eventFactory(e, eventInitDict);
       target.dispatchEvent(event);
     }
@@ -17007,7 +17052,7 @@ var require_util7 = __commonJS({
         response.socket.destroy();
       }
       if (reason) {
-        fireEvent("error", ws, (type, init) => new ErrorEvent(type, init), {
+        fireEvent("error", ws, (type, init2) => new ErrorEvent(type, init2), {
           error: new Error(reason),
           message: reason
         });
@@ -17315,7 +17360,7 @@ var require_connection = __commonJS({
         code = 1006;
       }
       ws[kReadyState] = states.CLOSED;
-      fireEvent("close", ws, (type, init) => new CloseEvent(type, init), {
+      fireEvent("close", ws, (type, init2) => new CloseEvent(type, init2), {
         wasClean,
         code,
         reason
@@ -18345,12 +18390,12 @@ var require_eventsource_stream = __commonJS({
       }
       return true;
     }
-    function isFieldName(line, length, field) {
+    function isFieldName(line2, length, field) {
       if (length !== field.length) {
         return false;
       }
       for (let i = 0; i < length; i++) {
-        if (line[i] !== field[i]) {
+        if (line2[i] !== field[i]) {
           return false;
         }
       }
@@ -18496,31 +18541,31 @@ var require_eventsource_stream = __commonJS({
        * @param {Buffer} line
        * @param {EventSourceStreamEvent} event
        */
-      parseLine(line, event) {
-        if (line.length === 0) {
+      parseLine(line2, event) {
+        if (line2.length === 0) {
           return;
         }
-        const colonPosition = line.indexOf(COLON);
+        const colonPosition = line2.indexOf(COLON);
         if (colonPosition === 0) {
           return;
         }
-        let fieldLength = line.length;
-        let valueStart = line.length;
+        let fieldLength = line2.length;
+        let valueStart = line2.length;
         if (colonPosition !== -1) {
           fieldLength = colonPosition;
           valueStart = colonPosition + 1;
-          if (line[valueStart] === SPACE) {
+          if (line2[valueStart] === SPACE) {
             ++valueStart;
           }
         }
-        if (isFieldName(line, fieldLength, DATA)) {
+        if (isFieldName(line2, fieldLength, DATA)) {
           if (this.maxEventSize > 0 && this.dataLineCount >= this.maxDataLines) {
             throw createMaxEventSizeExceededError();
           }
-          const valueBytes = line.length - valueStart;
+          const valueBytes = line2.length - valueStart;
           const dataSize = this.eventFieldSizes.data + (event.data === void 0 ? 0 : 1) + valueBytes;
           this.setEventFieldSize("data", dataSize);
-          const value = line.toString("utf8", valueStart);
+          const value = line2.toString("utf8", valueStart);
           if (event.data === void 0) {
             event.data = value;
           } else {
@@ -18530,24 +18575,24 @@ ${value}`;
           this.dataLineCount++;
           return;
         }
-        if (isFieldName(line, fieldLength, RETRY)) {
-          if (isASCIINumberBytes(line, valueStart)) {
-            this.setEventFieldSize("retry", line.length - valueStart);
-            event.retry = line.toString("utf8", valueStart);
+        if (isFieldName(line2, fieldLength, RETRY)) {
+          if (isASCIINumberBytes(line2, valueStart)) {
+            this.setEventFieldSize("retry", line2.length - valueStart);
+            event.retry = line2.toString("utf8", valueStart);
           }
           return;
         }
-        if (isFieldName(line, fieldLength, ID)) {
-          if (isValidLastEventIdBytes(line, valueStart)) {
-            this.setEventFieldSize("id", line.length - valueStart);
-            event.id = line.toString("utf8", valueStart);
+        if (isFieldName(line2, fieldLength, ID)) {
+          if (isValidLastEventIdBytes(line2, valueStart)) {
+            this.setEventFieldSize("id", line2.length - valueStart);
+            event.id = line2.toString("utf8", valueStart);
           }
           return;
         }
-        if (isFieldName(line, fieldLength, EVENT)) {
-          if (valueStart < line.length) {
-            this.setEventFieldSize("event", line.length - valueStart);
-            event.event = line.toString("utf8", valueStart);
+        if (isFieldName(line2, fieldLength, EVENT)) {
+          if (valueStart < line2.length) {
+            this.setEventFieldSize("event", line2.length - valueStart);
+            event.event = line2.toString("utf8", valueStart);
           }
         }
       }
@@ -19104,9 +19149,9 @@ var require_undici = __commonJS({
     module.exports.setGlobalDispatcher = setGlobalDispatcher;
     module.exports.getGlobalDispatcher = getGlobalDispatcher;
     var fetchImpl = require_fetch().fetch;
-    module.exports.fetch = async function fetch2(init, options = void 0) {
+    module.exports.fetch = async function fetch3(init2, options = void 0) {
       try {
-        return await fetchImpl(init, options);
+        return await fetchImpl(init2, options);
       } catch (err) {
         if (err && typeof err === "object") {
           Error.captureStackTrace(err);
@@ -19150,6 +19195,1782 @@ var require_undici = __commonJS({
     module.exports.mockErrors = mockErrors;
     var { EventSource } = require_eventsource();
     module.exports.EventSource = EventSource;
+  }
+});
+
+// node_modules/picomatch/lib/constants.js
+var require_constants6 = __commonJS({
+  "node_modules/picomatch/lib/constants.js"(exports, module) {
+    "use strict";
+    var WIN_SLASH = "\\\\/";
+    var WIN_NO_SLASH = `[^${WIN_SLASH}]`;
+    var DEFAULT_MAX_EXTGLOB_RECURSION = 0;
+    var DOT_LITERAL = "\\.";
+    var PLUS_LITERAL = "\\+";
+    var QMARK_LITERAL = "\\?";
+    var SLASH_LITERAL = "\\/";
+    var ONE_CHAR = "(?=.)";
+    var QMARK = "[^/]";
+    var END_ANCHOR = `(?:${SLASH_LITERAL}|$)`;
+    var START_ANCHOR = `(?:^|${SLASH_LITERAL})`;
+    var DOTS_SLASH = `${DOT_LITERAL}{1,2}${END_ANCHOR}`;
+    var NO_DOT = `(?!${DOT_LITERAL})`;
+    var NO_DOTS = `(?!${START_ANCHOR}${DOTS_SLASH})`;
+    var NO_DOT_SLASH = `(?!${DOT_LITERAL}{0,1}${END_ANCHOR})`;
+    var NO_DOTS_SLASH = `(?!${DOTS_SLASH})`;
+    var QMARK_NO_DOT = `[^.${SLASH_LITERAL}]`;
+    var STAR = `${QMARK}*?`;
+    var SEP = "/";
+    var POSIX_CHARS = {
+      DOT_LITERAL,
+      PLUS_LITERAL,
+      QMARK_LITERAL,
+      SLASH_LITERAL,
+      ONE_CHAR,
+      QMARK,
+      END_ANCHOR,
+      DOTS_SLASH,
+      NO_DOT,
+      NO_DOTS,
+      NO_DOT_SLASH,
+      NO_DOTS_SLASH,
+      QMARK_NO_DOT,
+      STAR,
+      START_ANCHOR,
+      SEP
+    };
+    var WINDOWS_CHARS = {
+      ...POSIX_CHARS,
+      SLASH_LITERAL: `[${WIN_SLASH}]`,
+      QMARK: WIN_NO_SLASH,
+      STAR: `${WIN_NO_SLASH}*?`,
+      DOTS_SLASH: `${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$)`,
+      NO_DOT: `(?!${DOT_LITERAL})`,
+      NO_DOTS: `(?!(?:^|[${WIN_SLASH}])${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$))`,
+      NO_DOT_SLASH: `(?!${DOT_LITERAL}{0,1}(?:[${WIN_SLASH}]|$))`,
+      NO_DOTS_SLASH: `(?!${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$))`,
+      QMARK_NO_DOT: `[^.${WIN_SLASH}]`,
+      START_ANCHOR: `(?:^|[${WIN_SLASH}])`,
+      END_ANCHOR: `(?:[${WIN_SLASH}]|$)`,
+      SEP: "\\"
+    };
+    var POSIX_REGEX_SOURCE = {
+      __proto__: null,
+      alnum: "a-zA-Z0-9",
+      alpha: "a-zA-Z",
+      ascii: "\\x00-\\x7F",
+      blank: " \\t",
+      cntrl: "\\x00-\\x1F\\x7F",
+      digit: "0-9",
+      graph: "\\x21-\\x7E",
+      lower: "a-z",
+      print: "\\x20-\\x7E ",
+      punct: "\\-!\"#$%&'()\\*+,./:;<=>?@[\\]^_`{|}~",
+      space: " \\t\\r\\n\\v\\f",
+      upper: "A-Z",
+      word: "A-Za-z0-9_",
+      xdigit: "A-Fa-f0-9"
+    };
+    module.exports = {
+      DEFAULT_MAX_EXTGLOB_RECURSION,
+      MAX_LENGTH: 1024 * 64,
+      POSIX_REGEX_SOURCE,
+      // regular expressions
+      REGEX_BACKSLASH: /\\(?![*+?^${}(|)[\]])/g,
+      REGEX_NON_SPECIAL_CHARS: /^[^@![\].,$*+?^{}()|\\/]+/,
+      REGEX_SPECIAL_CHARS: /[-*+?.^${}(|)[\]]/,
+      REGEX_SPECIAL_CHARS_BACKREF: /(\\?)((\W)(\3*))/g,
+      REGEX_SPECIAL_CHARS_GLOBAL: /([-*+?.^${}(|)[\]])/g,
+      REGEX_REMOVE_BACKSLASH: /(?:\[.*?[^\\]\]|\\(?=.))/g,
+      // Replace globs with equivalent patterns to reduce parsing time.
+      REPLACEMENTS: {
+        __proto__: null,
+        "***": "*",
+        "**/**": "**",
+        "**/**/**": "**"
+      },
+      // Digits
+      CHAR_0: 48,
+      /* 0 */
+      CHAR_9: 57,
+      /* 9 */
+      // Alphabet chars.
+      CHAR_UPPERCASE_A: 65,
+      /* A */
+      CHAR_LOWERCASE_A: 97,
+      /* a */
+      CHAR_UPPERCASE_Z: 90,
+      /* Z */
+      CHAR_LOWERCASE_Z: 122,
+      /* z */
+      CHAR_LEFT_PARENTHESES: 40,
+      /* ( */
+      CHAR_RIGHT_PARENTHESES: 41,
+      /* ) */
+      CHAR_ASTERISK: 42,
+      /* * */
+      // Non-alphabetic chars.
+      CHAR_AMPERSAND: 38,
+      /* & */
+      CHAR_AT: 64,
+      /* @ */
+      CHAR_BACKWARD_SLASH: 92,
+      /* \ */
+      CHAR_CARRIAGE_RETURN: 13,
+      /* \r */
+      CHAR_CIRCUMFLEX_ACCENT: 94,
+      /* ^ */
+      CHAR_COLON: 58,
+      /* : */
+      CHAR_COMMA: 44,
+      /* , */
+      CHAR_DOT: 46,
+      /* . */
+      CHAR_DOUBLE_QUOTE: 34,
+      /* " */
+      CHAR_EQUAL: 61,
+      /* = */
+      CHAR_EXCLAMATION_MARK: 33,
+      /* ! */
+      CHAR_FORM_FEED: 12,
+      /* \f */
+      CHAR_FORWARD_SLASH: 47,
+      /* / */
+      CHAR_GRAVE_ACCENT: 96,
+      /* ` */
+      CHAR_HASH: 35,
+      /* # */
+      CHAR_HYPHEN_MINUS: 45,
+      /* - */
+      CHAR_LEFT_ANGLE_BRACKET: 60,
+      /* < */
+      CHAR_LEFT_CURLY_BRACE: 123,
+      /* { */
+      CHAR_LEFT_SQUARE_BRACKET: 91,
+      /* [ */
+      CHAR_LINE_FEED: 10,
+      /* \n */
+      CHAR_NO_BREAK_SPACE: 160,
+      /* \u00A0 */
+      CHAR_PERCENT: 37,
+      /* % */
+      CHAR_PLUS: 43,
+      /* + */
+      CHAR_QUESTION_MARK: 63,
+      /* ? */
+      CHAR_RIGHT_ANGLE_BRACKET: 62,
+      /* > */
+      CHAR_RIGHT_CURLY_BRACE: 125,
+      /* } */
+      CHAR_RIGHT_SQUARE_BRACKET: 93,
+      /* ] */
+      CHAR_SEMICOLON: 59,
+      /* ; */
+      CHAR_SINGLE_QUOTE: 39,
+      /* ' */
+      CHAR_SPACE: 32,
+      /*   */
+      CHAR_TAB: 9,
+      /* \t */
+      CHAR_UNDERSCORE: 95,
+      /* _ */
+      CHAR_VERTICAL_LINE: 124,
+      /* | */
+      CHAR_ZERO_WIDTH_NOBREAK_SPACE: 65279,
+      /* \uFEFF */
+      /**
+       * Create EXTGLOB_CHARS
+       */
+      extglobChars(chars) {
+        return {
+          "!": { type: "negate", open: "(?:(?!(?:", close: `))${chars.STAR})` },
+          "?": { type: "qmark", open: "(?:", close: ")?" },
+          "+": { type: "plus", open: "(?:", close: ")+" },
+          "*": { type: "star", open: "(?:", close: ")*" },
+          "@": { type: "at", open: "(?:", close: ")" }
+        };
+      },
+      /**
+       * Create GLOB_CHARS
+       */
+      globChars(win32) {
+        return win32 === true ? WINDOWS_CHARS : POSIX_CHARS;
+      }
+    };
+  }
+});
+
+// node_modules/picomatch/lib/utils.js
+var require_utils2 = __commonJS({
+  "node_modules/picomatch/lib/utils.js"(exports) {
+    "use strict";
+    var {
+      REGEX_BACKSLASH,
+      REGEX_REMOVE_BACKSLASH,
+      REGEX_SPECIAL_CHARS,
+      REGEX_SPECIAL_CHARS_GLOBAL
+    } = require_constants6();
+    exports.isObject = (val) => val !== null && typeof val === "object" && !Array.isArray(val);
+    exports.hasRegexChars = (str) => REGEX_SPECIAL_CHARS.test(str);
+    exports.isRegexChar = (str) => str.length === 1 && exports.hasRegexChars(str);
+    exports.escapeRegex = (str) => str.replace(REGEX_SPECIAL_CHARS_GLOBAL, "\\$1");
+    exports.toPosixSlashes = (str) => str.replace(REGEX_BACKSLASH, "/");
+    exports.isWindows = () => {
+      if (typeof navigator !== "undefined" && navigator.platform) {
+        const platform2 = navigator.platform.toLowerCase();
+        return platform2 === "win32" || platform2 === "windows";
+      }
+      if (typeof process !== "undefined" && process.platform) {
+        return process.platform === "win32";
+      }
+      return false;
+    };
+    exports.removeBackslashes = (str) => {
+      return str.replace(REGEX_REMOVE_BACKSLASH, (match) => {
+        return match === "\\" ? "" : match;
+      });
+    };
+    exports.escapeLast = (input2, char, lastIdx) => {
+      const idx = input2.lastIndexOf(char, lastIdx);
+      if (idx === -1) return input2;
+      if (input2[idx - 1] === "\\") return exports.escapeLast(input2, char, idx - 1);
+      return `${input2.slice(0, idx)}\\${input2.slice(idx)}`;
+    };
+    exports.removePrefix = (input2, state = {}) => {
+      let output2 = input2;
+      if (output2.startsWith("./")) {
+        output2 = output2.slice(2);
+        state.prefix = "./";
+      }
+      return output2;
+    };
+    exports.wrapOutput = (input2, state = {}, options = {}) => {
+      const prepend = options.contains ? "" : "^";
+      const append = options.contains ? "" : "$";
+      let output2 = `${prepend}(?:${input2})${append}`;
+      if (state.negated === true) {
+        output2 = `(?:^(?!${output2}).*$)`;
+      }
+      return output2;
+    };
+    exports.basename = (path, { windows } = {}) => {
+      const segs = path.split(windows ? /[\\/]/ : "/");
+      const last = segs[segs.length - 1];
+      if (last === "") {
+        return segs[segs.length - 2];
+      }
+      return last;
+    };
+  }
+});
+
+// node_modules/picomatch/lib/scan.js
+var require_scan = __commonJS({
+  "node_modules/picomatch/lib/scan.js"(exports, module) {
+    "use strict";
+    var utils = require_utils2();
+    var {
+      CHAR_ASTERISK,
+      /* * */
+      CHAR_AT,
+      /* @ */
+      CHAR_BACKWARD_SLASH,
+      /* \ */
+      CHAR_COMMA,
+      /* , */
+      CHAR_DOT,
+      /* . */
+      CHAR_EXCLAMATION_MARK,
+      /* ! */
+      CHAR_FORWARD_SLASH,
+      /* / */
+      CHAR_LEFT_CURLY_BRACE,
+      /* { */
+      CHAR_LEFT_PARENTHESES,
+      /* ( */
+      CHAR_LEFT_SQUARE_BRACKET,
+      /* [ */
+      CHAR_PLUS,
+      /* + */
+      CHAR_QUESTION_MARK,
+      /* ? */
+      CHAR_RIGHT_CURLY_BRACE,
+      /* } */
+      CHAR_RIGHT_PARENTHESES,
+      /* ) */
+      CHAR_RIGHT_SQUARE_BRACKET
+      /* ] */
+    } = require_constants6();
+    var isPathSeparator = (code) => {
+      return code === CHAR_FORWARD_SLASH || code === CHAR_BACKWARD_SLASH;
+    };
+    var depth = (token) => {
+      if (token.isPrefix !== true) {
+        token.depth = token.isGlobstar ? Infinity : 1;
+      }
+    };
+    var scan = (input2, options) => {
+      const opts = options || {};
+      const length = input2.length - 1;
+      const scanToEnd = opts.parts === true || opts.tokens === true || opts.scanToEnd === true;
+      const slashes = [];
+      const tokens = [];
+      const parts = [];
+      let str = input2;
+      let index = -1;
+      let start = 0;
+      let lastIndex = 0;
+      let isBrace = false;
+      let isBracket = false;
+      let isGlob = false;
+      let isExtglob = false;
+      let isGlobstar = false;
+      let braceEscaped = false;
+      let backslashes = false;
+      let negated = false;
+      let negatedExtglob = false;
+      let finished = false;
+      let braces = 0;
+      let prev;
+      let code;
+      let token = { value: "", depth: 0, isGlob: false };
+      const eos = () => index >= length;
+      const peek = () => str.charCodeAt(index + 1);
+      const advance = () => {
+        prev = code;
+        return str.charCodeAt(++index);
+      };
+      while (index < length) {
+        code = advance();
+        let next;
+        if (code === CHAR_BACKWARD_SLASH) {
+          backslashes = token.backslashes = true;
+          code = advance();
+          if (code === CHAR_LEFT_CURLY_BRACE) {
+            braceEscaped = true;
+          }
+          continue;
+        }
+        if (braceEscaped === true || code === CHAR_LEFT_CURLY_BRACE) {
+          braces++;
+          while (eos() !== true && (code = advance())) {
+            if (code === CHAR_BACKWARD_SLASH) {
+              backslashes = token.backslashes = true;
+              advance();
+              continue;
+            }
+            if (code === CHAR_LEFT_CURLY_BRACE) {
+              braces++;
+              continue;
+            }
+            if (braceEscaped !== true && code === CHAR_DOT && (code = advance()) === CHAR_DOT) {
+              isBrace = token.isBrace = true;
+              isGlob = token.isGlob = true;
+              finished = true;
+              if (scanToEnd === true) {
+                continue;
+              }
+              break;
+            }
+            if (braceEscaped !== true && code === CHAR_COMMA) {
+              isBrace = token.isBrace = true;
+              isGlob = token.isGlob = true;
+              finished = true;
+              if (scanToEnd === true) {
+                continue;
+              }
+              break;
+            }
+            if (code === CHAR_RIGHT_CURLY_BRACE) {
+              braces--;
+              if (braces === 0) {
+                braceEscaped = false;
+                isBrace = token.isBrace = true;
+                finished = true;
+                break;
+              }
+            }
+          }
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+        if (code === CHAR_FORWARD_SLASH) {
+          slashes.push(index);
+          tokens.push(token);
+          token = { value: "", depth: 0, isGlob: false };
+          if (finished === true) continue;
+          if (prev === CHAR_DOT && index === start + 1) {
+            start += 2;
+            continue;
+          }
+          lastIndex = index + 1;
+          continue;
+        }
+        if (opts.noext !== true) {
+          const isExtglobChar = code === CHAR_PLUS || code === CHAR_AT || code === CHAR_ASTERISK || code === CHAR_QUESTION_MARK || code === CHAR_EXCLAMATION_MARK;
+          if (isExtglobChar === true && peek() === CHAR_LEFT_PARENTHESES) {
+            isGlob = token.isGlob = true;
+            isExtglob = token.isExtglob = true;
+            finished = true;
+            if (code === CHAR_EXCLAMATION_MARK && index === start) {
+              negatedExtglob = true;
+            }
+            if (scanToEnd === true) {
+              let parens = 0;
+              while (eos() !== true && (code = advance())) {
+                if (code === CHAR_BACKWARD_SLASH) {
+                  backslashes = token.backslashes = true;
+                  advance();
+                  continue;
+                }
+                if (code === CHAR_LEFT_PARENTHESES) {
+                  parens++;
+                  continue;
+                }
+                if (code === CHAR_RIGHT_PARENTHESES && --parens === 0) {
+                  finished = true;
+                  break;
+                }
+              }
+              continue;
+            }
+            break;
+          }
+        }
+        if (code === CHAR_ASTERISK) {
+          if (prev === CHAR_ASTERISK) isGlobstar = token.isGlobstar = true;
+          isGlob = token.isGlob = true;
+          finished = true;
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+        if (code === CHAR_QUESTION_MARK) {
+          isGlob = token.isGlob = true;
+          finished = true;
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+        if (code === CHAR_LEFT_SQUARE_BRACKET) {
+          while (eos() !== true && (next = advance())) {
+            if (next === CHAR_BACKWARD_SLASH) {
+              backslashes = token.backslashes = true;
+              advance();
+              continue;
+            }
+            if (next === CHAR_RIGHT_SQUARE_BRACKET) {
+              isBracket = token.isBracket = true;
+              isGlob = token.isGlob = true;
+              finished = true;
+              break;
+            }
+          }
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+        if (opts.nonegate !== true && code === CHAR_EXCLAMATION_MARK && index === start) {
+          negated = token.negated = true;
+          start++;
+          continue;
+        }
+        if (opts.noparen !== true && code === CHAR_LEFT_PARENTHESES) {
+          isGlob = token.isGlob = true;
+          if (scanToEnd === true) {
+            let parens = 1;
+            while (eos() !== true && (code = advance())) {
+              if (code === CHAR_BACKWARD_SLASH) {
+                backslashes = token.backslashes = true;
+                advance();
+                continue;
+              }
+              if (code === CHAR_LEFT_PARENTHESES) {
+                parens++;
+                continue;
+              }
+              if (code === CHAR_RIGHT_PARENTHESES && --parens === 0) {
+                finished = true;
+                break;
+              }
+            }
+            continue;
+          }
+          break;
+        }
+        if (isGlob === true) {
+          finished = true;
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+      }
+      if (opts.noext === true) {
+        isExtglob = false;
+        isGlob = false;
+      }
+      let base = str;
+      let prefix = "";
+      let glob2 = "";
+      if (start > 0) {
+        prefix = str.slice(0, start);
+        str = str.slice(start);
+        lastIndex -= start;
+      }
+      if (base && isGlob === true && lastIndex > 0) {
+        base = str.slice(0, lastIndex);
+        glob2 = str.slice(lastIndex);
+      } else if (isGlob === true) {
+        base = "";
+        glob2 = str;
+      } else {
+        base = str;
+      }
+      if (base && base !== "" && base !== "/" && base !== str) {
+        if (isPathSeparator(base.charCodeAt(base.length - 1))) {
+          base = base.slice(0, -1);
+        }
+      }
+      if (opts.unescape === true) {
+        if (glob2) glob2 = utils.removeBackslashes(glob2);
+        if (base && backslashes === true) {
+          base = utils.removeBackslashes(base);
+        }
+      }
+      const state = {
+        prefix,
+        input: input2,
+        start,
+        base,
+        glob: glob2,
+        isBrace,
+        isBracket,
+        isGlob,
+        isExtglob,
+        isGlobstar,
+        negated,
+        negatedExtglob
+      };
+      if (opts.tokens === true) {
+        state.maxDepth = 0;
+        if (!isPathSeparator(code)) {
+          tokens.push(token);
+        }
+        state.tokens = tokens;
+      }
+      if (opts.parts === true || opts.tokens === true) {
+        let prevIndex;
+        for (let idx = 0; idx < slashes.length; idx++) {
+          const n2 = prevIndex !== void 0 ? prevIndex + 1 : start;
+          const i = slashes[idx];
+          const value2 = input2.slice(n2, i);
+          if (opts.tokens) {
+            if (idx === 0 && start !== 0) {
+              tokens[idx].isPrefix = true;
+              tokens[idx].value = prefix;
+            } else {
+              tokens[idx].value = value2;
+            }
+            depth(tokens[idx]);
+            state.maxDepth += tokens[idx].depth;
+          }
+          if (i >= start) {
+            parts.push(value2);
+            prevIndex = i;
+          }
+        }
+        const n = prevIndex !== void 0 ? prevIndex + 1 : start;
+        const value = input2.slice(n);
+        parts.push(value);
+        if (opts.tokens && prevIndex && prevIndex + 1 < input2.length) {
+          tokens[tokens.length - 1].value = value;
+          depth(tokens[tokens.length - 1]);
+          state.maxDepth += tokens[tokens.length - 1].depth;
+        }
+        state.slashes = slashes;
+        state.parts = parts;
+      }
+      return state;
+    };
+    module.exports = scan;
+  }
+});
+
+// node_modules/picomatch/lib/parse.js
+var require_parse2 = __commonJS({
+  "node_modules/picomatch/lib/parse.js"(exports, module) {
+    "use strict";
+    var constants5 = require_constants6();
+    var utils = require_utils2();
+    var {
+      MAX_LENGTH,
+      POSIX_REGEX_SOURCE,
+      REGEX_NON_SPECIAL_CHARS,
+      REGEX_SPECIAL_CHARS_BACKREF,
+      REPLACEMENTS
+    } = constants5;
+    var expandRange = (args, options) => {
+      if (typeof options.expandRange === "function") {
+        return options.expandRange(...args, options);
+      }
+      args.sort();
+      const value = `[${args.join("-")}]`;
+      try {
+        new RegExp(value);
+      } catch (ex) {
+        return args.map((v) => utils.escapeRegex(v)).join("..");
+      }
+      return value;
+    };
+    var syntaxError = (type, char) => {
+      return `Missing ${type}: "${char}" - use "\\\\${char}" to match literal characters`;
+    };
+    var splitTopLevel = (input2) => {
+      const parts = [];
+      let bracket = 0;
+      let paren = 0;
+      let quote = 0;
+      let value = "";
+      let escaped = false;
+      for (const ch of input2) {
+        if (escaped === true) {
+          value += ch;
+          escaped = false;
+          continue;
+        }
+        if (ch === "\\") {
+          value += ch;
+          escaped = true;
+          continue;
+        }
+        if (ch === '"') {
+          quote = quote === 1 ? 0 : 1;
+          value += ch;
+          continue;
+        }
+        if (quote === 0) {
+          if (ch === "[") {
+            bracket++;
+          } else if (ch === "]" && bracket > 0) {
+            bracket--;
+          } else if (bracket === 0) {
+            if (ch === "(") {
+              paren++;
+            } else if (ch === ")" && paren > 0) {
+              paren--;
+            } else if (ch === "|" && paren === 0) {
+              parts.push(value);
+              value = "";
+              continue;
+            }
+          }
+        }
+        value += ch;
+      }
+      parts.push(value);
+      return parts;
+    };
+    var isPlainBranch = (branch) => {
+      let escaped = false;
+      for (const ch of branch) {
+        if (escaped === true) {
+          escaped = false;
+          continue;
+        }
+        if (ch === "\\") {
+          escaped = true;
+          continue;
+        }
+        if (/[?*+@!()[\]{}]/.test(ch)) {
+          return false;
+        }
+      }
+      return true;
+    };
+    var normalizeSimpleBranch = (branch) => {
+      let value = branch.trim();
+      let changed = true;
+      while (changed === true) {
+        changed = false;
+        if (/^@\([^\\()[\]{}|]+\)$/.test(value)) {
+          value = value.slice(2, -1);
+          changed = true;
+        }
+      }
+      if (!isPlainBranch(value)) {
+        return;
+      }
+      return value.replace(/\\(.)/g, "$1");
+    };
+    var hasRepeatedCharPrefixOverlap = (branches) => {
+      const values = branches.map(normalizeSimpleBranch).filter(Boolean);
+      for (let i = 0; i < values.length; i++) {
+        for (let j = i + 1; j < values.length; j++) {
+          const a = values[i];
+          const b = values[j];
+          const char = a[0];
+          if (!char || a !== char.repeat(a.length) || b !== char.repeat(b.length)) {
+            continue;
+          }
+          if (a === b || a.startsWith(b) || b.startsWith(a)) {
+            return true;
+          }
+        }
+      }
+      return false;
+    };
+    var parseRepeatedExtglob = (pattern, requireEnd = true) => {
+      if (pattern[0] !== "+" && pattern[0] !== "*" || pattern[1] !== "(") {
+        return;
+      }
+      let bracket = 0;
+      let paren = 0;
+      let quote = 0;
+      let escaped = false;
+      for (let i = 1; i < pattern.length; i++) {
+        const ch = pattern[i];
+        if (escaped === true) {
+          escaped = false;
+          continue;
+        }
+        if (ch === "\\") {
+          escaped = true;
+          continue;
+        }
+        if (ch === '"') {
+          quote = quote === 1 ? 0 : 1;
+          continue;
+        }
+        if (quote === 1) {
+          continue;
+        }
+        if (ch === "[") {
+          bracket++;
+          continue;
+        }
+        if (ch === "]" && bracket > 0) {
+          bracket--;
+          continue;
+        }
+        if (bracket > 0) {
+          continue;
+        }
+        if (ch === "(") {
+          paren++;
+          continue;
+        }
+        if (ch === ")") {
+          paren--;
+          if (paren === 0) {
+            if (requireEnd === true && i !== pattern.length - 1) {
+              return;
+            }
+            return {
+              type: pattern[0],
+              body: pattern.slice(2, i),
+              end: i
+            };
+          }
+        }
+      }
+    };
+    var buildCharClassStar = (chars) => {
+      const source = chars.length === 1 ? utils.escapeRegex(chars[0]) : `[${chars.map((ch) => utils.escapeRegex(ch)).join("")}]`;
+      return `${source}*`;
+    };
+    var getStarExtglobSequenceChars = (pattern) => {
+      let index = 0;
+      const chars = [];
+      while (index < pattern.length) {
+        const match = parseRepeatedExtglob(pattern.slice(index), false);
+        if (!match || match.type !== "*") {
+          return;
+        }
+        const branches = splitTopLevel(match.body).map((branch2) => branch2.trim());
+        if (branches.length !== 1) {
+          return;
+        }
+        const branch = normalizeSimpleBranch(branches[0]);
+        if (!branch || branch.length !== 1) {
+          return;
+        }
+        chars.push(branch);
+        index += match.end + 1;
+      }
+      if (chars.length < 1) {
+        return;
+      }
+      return chars;
+    };
+    var repeatedExtglobRecursion = (pattern) => {
+      let depth = 0;
+      let value = pattern.trim();
+      let match = parseRepeatedExtglob(value);
+      while (match) {
+        depth++;
+        value = match.body.trim();
+        match = parseRepeatedExtglob(value);
+      }
+      return depth;
+    };
+    var analyzeRepeatedExtglob = (body, options) => {
+      if (options.maxExtglobRecursion === false) {
+        return { risky: false };
+      }
+      const max = typeof options.maxExtglobRecursion === "number" ? options.maxExtglobRecursion : constants5.DEFAULT_MAX_EXTGLOB_RECURSION;
+      const branches = splitTopLevel(body).map((branch) => branch.trim());
+      if (branches.length > 1) {
+        if (branches.some((branch) => branch === "") || branches.some((branch) => /^[*?]+$/.test(branch)) || hasRepeatedCharPrefixOverlap(branches)) {
+          return { risky: true };
+        }
+      }
+      const safeChars = [];
+      let sawStarSequence = false;
+      let combinable = true;
+      for (const branch of branches) {
+        const chars = getStarExtglobSequenceChars(branch);
+        if (chars) {
+          sawStarSequence = true;
+          safeChars.push(...chars);
+          continue;
+        }
+        const literal2 = normalizeSimpleBranch(branch);
+        if (literal2 && literal2.length === 1) {
+          safeChars.push(literal2);
+          continue;
+        }
+        combinable = false;
+        if (repeatedExtglobRecursion(branch) > max) {
+          return { risky: true };
+        }
+      }
+      if (sawStarSequence) {
+        return combinable ? { risky: true, safeOutput: buildCharClassStar([...new Set(safeChars)]) } : { risky: true };
+      }
+      return { risky: false };
+    };
+    var parse3 = (input2, options) => {
+      if (typeof input2 !== "string") {
+        throw new TypeError("Expected a string");
+      }
+      input2 = REPLACEMENTS[input2] || input2;
+      const opts = { ...options };
+      const max = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
+      let len = input2.length;
+      if (len > max) {
+        throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
+      }
+      const bos = { type: "bos", value: "", output: opts.prepend || "" };
+      const tokens = [bos];
+      const capture = opts.capture ? "" : "?:";
+      const PLATFORM_CHARS = constants5.globChars(opts.windows);
+      const EXTGLOB_CHARS = constants5.extglobChars(PLATFORM_CHARS);
+      const {
+        DOT_LITERAL,
+        PLUS_LITERAL,
+        SLASH_LITERAL,
+        ONE_CHAR,
+        DOTS_SLASH,
+        NO_DOT,
+        NO_DOT_SLASH,
+        NO_DOTS_SLASH,
+        QMARK,
+        QMARK_NO_DOT,
+        STAR,
+        START_ANCHOR
+      } = PLATFORM_CHARS;
+      const globstar = (opts2) => {
+        return `(${capture}(?:(?!${START_ANCHOR}${opts2.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
+      };
+      const nodot = opts.dot ? "" : NO_DOT;
+      const qmarkNoDot = opts.dot ? QMARK : QMARK_NO_DOT;
+      let star = opts.bash === true ? globstar(opts) : STAR;
+      if (opts.capture) {
+        star = `(${star})`;
+      }
+      if (typeof opts.noext === "boolean") {
+        opts.noextglob = opts.noext;
+      }
+      const state = {
+        input: input2,
+        index: -1,
+        start: 0,
+        dot: opts.dot === true,
+        consumed: "",
+        output: "",
+        prefix: "",
+        backtrack: false,
+        negated: false,
+        brackets: 0,
+        braces: 0,
+        parens: 0,
+        quotes: 0,
+        globstar: false,
+        tokens
+      };
+      input2 = utils.removePrefix(input2, state);
+      len = input2.length;
+      const extglobs = [];
+      const braces = [];
+      const stack = [];
+      let prev = bos;
+      let value;
+      const eos = () => state.index === len - 1;
+      const peek = state.peek = (n = 1) => input2[state.index + n];
+      const advance = state.advance = () => input2[++state.index] || "";
+      const remaining = () => input2.slice(state.index + 1);
+      const consume = (value2 = "", num = 0) => {
+        state.consumed += value2;
+        state.index += num;
+      };
+      const append = (token) => {
+        state.output += token.output != null ? token.output : token.value;
+        consume(token.value);
+      };
+      const negate = () => {
+        let count = 1;
+        while (peek() === "!" && (peek(2) !== "(" || peek(3) === "?")) {
+          advance();
+          state.start++;
+          count++;
+        }
+        if (count % 2 === 0) {
+          return false;
+        }
+        state.negated = true;
+        state.start++;
+        return true;
+      };
+      const increment = (type) => {
+        state[type]++;
+        stack.push(type);
+      };
+      const decrement = (type) => {
+        state[type]--;
+        stack.pop();
+      };
+      const push = (tok) => {
+        if (prev.type === "globstar") {
+          const isBrace = state.braces > 0 && (tok.type === "comma" || tok.type === "brace");
+          const isExtglob = tok.extglob === true || extglobs.length && (tok.type === "pipe" || tok.type === "paren");
+          if (tok.type !== "slash" && tok.type !== "paren" && !isBrace && !isExtglob) {
+            state.output = state.output.slice(0, -prev.output.length);
+            prev.type = "star";
+            prev.value = "*";
+            prev.output = star;
+            state.output += prev.output;
+          }
+        }
+        if (extglobs.length && tok.type !== "paren") {
+          extglobs[extglobs.length - 1].inner += tok.value;
+        }
+        if (tok.value || tok.output) append(tok);
+        if (prev && prev.type === "text" && tok.type === "text") {
+          prev.output = (prev.output || prev.value) + tok.value;
+          prev.value += tok.value;
+          return;
+        }
+        tok.prev = prev;
+        tokens.push(tok);
+        prev = tok;
+      };
+      const extglobOpen = (type, value2) => {
+        const token = { ...EXTGLOB_CHARS[value2], conditions: 1, inner: "" };
+        token.prev = prev;
+        token.parens = state.parens;
+        token.output = state.output;
+        token.startIndex = state.index;
+        token.tokensIndex = tokens.length;
+        const output2 = (opts.capture ? "(" : "") + token.open;
+        increment("parens");
+        push({ type, value: value2, output: state.output ? "" : ONE_CHAR });
+        push({ type: "paren", extglob: true, value: advance(), output: output2 });
+        extglobs.push(token);
+      };
+      const extglobClose = (token) => {
+        const literal2 = input2.slice(token.startIndex, state.index + 1);
+        const body = input2.slice(token.startIndex + 2, state.index);
+        const analysis = analyzeRepeatedExtglob(body, opts);
+        if ((token.type === "plus" || token.type === "star") && analysis.risky) {
+          const safeOutput = analysis.safeOutput ? (token.output ? "" : ONE_CHAR) + (opts.capture ? `(${analysis.safeOutput})` : analysis.safeOutput) : void 0;
+          const open6 = tokens[token.tokensIndex];
+          open6.type = "text";
+          open6.value = literal2;
+          open6.output = safeOutput || utils.escapeRegex(literal2);
+          for (let i = token.tokensIndex + 1; i < tokens.length; i++) {
+            tokens[i].value = "";
+            tokens[i].output = "";
+            delete tokens[i].suffix;
+          }
+          state.output = token.output + open6.output;
+          state.backtrack = true;
+          push({ type: "paren", extglob: true, value, output: "" });
+          decrement("parens");
+          return;
+        }
+        let output2 = token.close + (opts.capture ? ")" : "");
+        let rest;
+        if (token.type === "negate") {
+          let extglobStar = star;
+          if (token.inner && token.inner.length > 1 && token.inner.includes("/")) {
+            extglobStar = globstar(opts);
+          }
+          if (extglobStar !== star || eos() || /^\)+$/.test(remaining())) {
+            output2 = token.close = `)$))${extglobStar}`;
+          }
+          if (token.inner.includes("*") && (rest = remaining()) && /^\.[^\\/.]+$/.test(rest)) {
+            const expression = parse3(rest, { ...options, fastpaths: false }).output;
+            output2 = token.close = `)${expression})${extglobStar})`;
+          }
+          if (token.prev.type === "bos") {
+            state.negatedExtglob = true;
+          }
+        }
+        push({ type: "paren", extglob: true, value, output: output2 });
+        decrement("parens");
+      };
+      if (opts.fastpaths !== false && !/(^[*!]|[/()[\]{}"])/.test(input2)) {
+        let backslashes = false;
+        let output2 = input2.replace(REGEX_SPECIAL_CHARS_BACKREF, (m, esc2, chars, first, rest, index) => {
+          if (first === "\\") {
+            backslashes = true;
+            return m;
+          }
+          if (first === "?") {
+            if (esc2) {
+              return esc2 + first + (rest ? QMARK.repeat(rest.length) : "");
+            }
+            if (index === 0) {
+              return qmarkNoDot + (rest ? QMARK.repeat(rest.length) : "");
+            }
+            return QMARK.repeat(chars.length);
+          }
+          if (first === ".") {
+            return DOT_LITERAL.repeat(chars.length);
+          }
+          if (first === "*") {
+            if (esc2) {
+              return esc2 + first + (rest ? star : "");
+            }
+            return star;
+          }
+          return esc2 ? m : `\\${m}`;
+        });
+        if (backslashes === true) {
+          if (opts.unescape === true) {
+            output2 = output2.replace(/\\/g, "");
+          } else {
+            output2 = output2.replace(/\\+/g, (m) => {
+              return m.length % 2 === 0 ? "\\\\" : m ? "\\" : "";
+            });
+          }
+        }
+        if (output2 === input2 && opts.contains === true) {
+          state.output = input2;
+          return state;
+        }
+        state.output = utils.wrapOutput(output2, state, options);
+        return state;
+      }
+      while (!eos()) {
+        value = advance();
+        if (value === "\0") {
+          continue;
+        }
+        if (value === "\\") {
+          const next = peek();
+          if (next === "/" && opts.bash !== true) {
+            continue;
+          }
+          if (next === "." || next === ";") {
+            continue;
+          }
+          if (!next) {
+            value += "\\";
+            push({ type: "text", value });
+            continue;
+          }
+          const match = /^\\+/.exec(remaining());
+          let slashes = 0;
+          if (match && match[0].length > 2) {
+            slashes = match[0].length;
+            state.index += slashes;
+            if (slashes % 2 !== 0) {
+              value += "\\";
+            }
+          }
+          if (opts.unescape === true) {
+            value = advance();
+          } else {
+            value += advance();
+          }
+          if (state.brackets === 0) {
+            push({ type: "text", value });
+            continue;
+          }
+        }
+        if (state.brackets > 0 && (value !== "]" || prev.value === "[" || prev.value === "[^")) {
+          if (opts.posix !== false && value === ":") {
+            const inner = prev.value.slice(1);
+            if (inner.includes("[")) {
+              prev.posix = true;
+              if (inner.includes(":")) {
+                const idx = prev.value.lastIndexOf("[");
+                const pre = prev.value.slice(0, idx);
+                const rest2 = prev.value.slice(idx + 2);
+                const posix = POSIX_REGEX_SOURCE[rest2];
+                if (posix) {
+                  prev.value = pre + posix;
+                  state.backtrack = true;
+                  advance();
+                  if (!bos.output && tokens.indexOf(prev) === 1) {
+                    bos.output = ONE_CHAR;
+                  }
+                  continue;
+                }
+              }
+            }
+          }
+          if (value === "[" && peek() !== ":" || value === "-" && peek() === "]") {
+            value = `\\${value}`;
+          }
+          if (value === "]" && (prev.value === "[" || prev.value === "[^")) {
+            value = `\\${value}`;
+          }
+          if (opts.posix === true && value === "!" && prev.value === "[") {
+            value = "^";
+          }
+          prev.value += value;
+          append({ value });
+          continue;
+        }
+        if (state.quotes === 1 && value !== '"') {
+          value = utils.escapeRegex(value);
+          prev.value += value;
+          append({ value });
+          continue;
+        }
+        if (value === '"') {
+          state.quotes = state.quotes === 1 ? 0 : 1;
+          if (opts.keepQuotes === true) {
+            push({ type: "text", value });
+          }
+          continue;
+        }
+        if (value === "(") {
+          increment("parens");
+          push({ type: "paren", value });
+          continue;
+        }
+        if (value === ")") {
+          if (state.parens === 0 && opts.strictBrackets === true) {
+            throw new SyntaxError(syntaxError("opening", "("));
+          }
+          const extglob = extglobs[extglobs.length - 1];
+          if (extglob && state.parens === extglob.parens + 1) {
+            extglobClose(extglobs.pop());
+            continue;
+          }
+          push({ type: "paren", value, output: state.parens ? ")" : "\\)" });
+          decrement("parens");
+          continue;
+        }
+        if (value === "[") {
+          if (opts.nobracket === true || !remaining().includes("]")) {
+            if (opts.nobracket !== true && opts.strictBrackets === true) {
+              throw new SyntaxError(syntaxError("closing", "]"));
+            }
+            value = `\\${value}`;
+          } else {
+            increment("brackets");
+          }
+          push({ type: "bracket", value });
+          continue;
+        }
+        if (value === "]") {
+          if (opts.nobracket === true || prev && prev.type === "bracket" && prev.value.length === 1) {
+            push({ type: "text", value, output: `\\${value}` });
+            continue;
+          }
+          if (state.brackets === 0) {
+            if (opts.strictBrackets === true) {
+              throw new SyntaxError(syntaxError("opening", "["));
+            }
+            push({ type: "text", value, output: `\\${value}` });
+            continue;
+          }
+          decrement("brackets");
+          const prevValue = prev.value.slice(1);
+          if (prev.posix !== true && prevValue[0] === "^" && !prevValue.includes("/")) {
+            value = `/${value}`;
+          }
+          prev.value += value;
+          append({ value });
+          if (opts.literalBrackets === false || utils.hasRegexChars(prevValue)) {
+            continue;
+          }
+          const escaped = utils.escapeRegex(prev.value);
+          state.output = state.output.slice(0, -prev.value.length);
+          if (opts.literalBrackets === true) {
+            state.output += escaped;
+            prev.value = escaped;
+            continue;
+          }
+          prev.value = `(${capture}${escaped}|${prev.value})`;
+          state.output += prev.value;
+          continue;
+        }
+        if (value === "{" && opts.nobrace !== true) {
+          increment("braces");
+          const open6 = {
+            type: "brace",
+            value,
+            output: "(",
+            outputIndex: state.output.length,
+            tokensIndex: state.tokens.length
+          };
+          braces.push(open6);
+          push(open6);
+          continue;
+        }
+        if (value === "}") {
+          const brace = braces[braces.length - 1];
+          if (opts.nobrace === true || !brace) {
+            push({ type: "text", value, output: value });
+            continue;
+          }
+          let output2 = ")";
+          if (brace.dots === true) {
+            const arr = tokens.slice();
+            const range = [];
+            for (let i = arr.length - 1; i >= 0; i--) {
+              tokens.pop();
+              if (arr[i].type === "brace") {
+                break;
+              }
+              if (arr[i].type !== "dots") {
+                range.unshift(arr[i].value);
+              }
+            }
+            output2 = expandRange(range, opts);
+            state.backtrack = true;
+          }
+          if (brace.comma !== true && brace.dots !== true) {
+            const out = state.output.slice(0, brace.outputIndex);
+            const toks = state.tokens.slice(brace.tokensIndex);
+            brace.value = brace.output = "\\{";
+            value = output2 = "\\}";
+            state.output = out;
+            for (const t of toks) {
+              state.output += t.output || t.value;
+            }
+          }
+          push({ type: "brace", value, output: output2 });
+          decrement("braces");
+          braces.pop();
+          continue;
+        }
+        if (value === "|") {
+          if (extglobs.length > 0) {
+            extglobs[extglobs.length - 1].conditions++;
+          }
+          push({ type: "text", value });
+          continue;
+        }
+        if (value === ",") {
+          let output2 = value;
+          const brace = braces[braces.length - 1];
+          if (brace && stack[stack.length - 1] === "braces") {
+            brace.comma = true;
+            output2 = "|";
+          }
+          push({ type: "comma", value, output: output2 });
+          continue;
+        }
+        if (value === "/") {
+          if (prev.type === "dot" && state.index === state.start + 1) {
+            state.start = state.index + 1;
+            state.consumed = "";
+            state.output = "";
+            tokens.pop();
+            prev = bos;
+            continue;
+          }
+          push({ type: "slash", value, output: SLASH_LITERAL });
+          continue;
+        }
+        if (value === ".") {
+          if (state.braces > 0 && prev.type === "dot") {
+            if (prev.value === ".") prev.output = DOT_LITERAL;
+            const brace = braces[braces.length - 1];
+            prev.type = "dots";
+            prev.output += value;
+            prev.value += value;
+            brace.dots = true;
+            continue;
+          }
+          if (state.braces + state.parens === 0 && prev.type !== "bos" && prev.type !== "slash") {
+            push({ type: "text", value, output: DOT_LITERAL });
+            continue;
+          }
+          push({ type: "dot", value, output: DOT_LITERAL });
+          continue;
+        }
+        if (value === "?") {
+          const isGroup = prev && prev.value === "(";
+          if (!isGroup && opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
+            extglobOpen("qmark", value);
+            continue;
+          }
+          if (prev && prev.type === "paren") {
+            const next = peek();
+            let output2 = value;
+            if (prev.value === "(" && !/[!=<:]/.test(next) || next === "<" && !/<([!=]|\w+>)/.test(remaining())) {
+              output2 = `\\${value}`;
+            }
+            push({ type: "text", value, output: output2 });
+            continue;
+          }
+          if (opts.dot !== true && (prev.type === "slash" || prev.type === "bos")) {
+            push({ type: "qmark", value, output: QMARK_NO_DOT });
+            continue;
+          }
+          push({ type: "qmark", value, output: QMARK });
+          continue;
+        }
+        if (value === "!") {
+          if (opts.noextglob !== true && peek() === "(") {
+            if (peek(2) !== "?" || !/[!=<:]/.test(peek(3))) {
+              extglobOpen("negate", value);
+              continue;
+            }
+          }
+          if (opts.nonegate !== true && state.index === 0) {
+            negate();
+            continue;
+          }
+        }
+        if (value === "+") {
+          if (opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
+            extglobOpen("plus", value);
+            continue;
+          }
+          if (prev && prev.value === "(" || opts.regex === false) {
+            push({ type: "plus", value, output: PLUS_LITERAL });
+            continue;
+          }
+          if (prev && (prev.type === "bracket" || prev.type === "paren" || prev.type === "brace") || state.parens > 0) {
+            push({ type: "plus", value });
+            continue;
+          }
+          push({ type: "plus", value: PLUS_LITERAL });
+          continue;
+        }
+        if (value === "@") {
+          if (opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
+            push({ type: "at", extglob: true, value, output: "" });
+            continue;
+          }
+          push({ type: "text", value });
+          continue;
+        }
+        if (value !== "*") {
+          if (value === "$" || value === "^") {
+            value = `\\${value}`;
+          }
+          const match = REGEX_NON_SPECIAL_CHARS.exec(remaining());
+          if (match) {
+            value += match[0];
+            state.index += match[0].length;
+          }
+          push({ type: "text", value });
+          continue;
+        }
+        if (prev && (prev.type === "globstar" || prev.star === true)) {
+          prev.type = "star";
+          prev.star = true;
+          prev.value += value;
+          prev.output = star;
+          state.backtrack = true;
+          state.globstar = true;
+          consume(value);
+          continue;
+        }
+        let rest = remaining();
+        if (opts.noextglob !== true && /^\([^?]/.test(rest)) {
+          extglobOpen("star", value);
+          continue;
+        }
+        if (prev.type === "star") {
+          if (opts.noglobstar === true) {
+            consume(value);
+            continue;
+          }
+          const prior = prev.prev;
+          const before = prior.prev;
+          const isStart = prior.type === "slash" || prior.type === "bos";
+          const afterStar = before && (before.type === "star" || before.type === "globstar");
+          if (opts.bash === true && (!isStart || rest[0] && rest[0] !== "/")) {
+            push({ type: "star", value, output: "" });
+            continue;
+          }
+          const isBrace = state.braces > 0 && (prior.type === "comma" || prior.type === "brace");
+          const isExtglob = extglobs.length && (prior.type === "pipe" || prior.type === "paren");
+          if (!isStart && prior.type !== "paren" && !isBrace && !isExtglob) {
+            push({ type: "star", value, output: "" });
+            continue;
+          }
+          while (rest.slice(0, 3) === "/**") {
+            const after = input2[state.index + 4];
+            if (after && after !== "/") {
+              break;
+            }
+            rest = rest.slice(3);
+            consume("/**", 3);
+          }
+          const isEnd = eos() || state.parens > 0 && rest === ")".repeat(state.parens) && !extglobs.some((extglob) => extglob.type === "negate");
+          if (prior.type === "bos" && eos()) {
+            prev.type = "globstar";
+            prev.value += value;
+            prev.output = globstar(opts);
+            state.output = prev.output;
+            state.globstar = true;
+            consume(value);
+            continue;
+          }
+          if (prior.type === "slash" && prior.prev.type !== "bos" && !afterStar && isEnd) {
+            state.output = state.output.slice(0, -(prior.output + prev.output).length);
+            prior.output = `(?:${prior.output}`;
+            prev.type = "globstar";
+            prev.output = globstar(opts) + (opts.strictSlashes ? ")" : "|$)");
+            prev.value += value;
+            state.globstar = true;
+            state.output += prior.output + prev.output;
+            consume(value);
+            continue;
+          }
+          if (prior.type === "slash" && prior.prev.type !== "bos" && rest[0] === "/") {
+            const end = rest[1] !== void 0 ? "|$" : "";
+            state.output = state.output.slice(0, -(prior.output + prev.output).length);
+            prior.output = `(?:${prior.output}`;
+            prev.type = "globstar";
+            prev.output = `${globstar(opts)}${SLASH_LITERAL}|${SLASH_LITERAL}${end})`;
+            prev.value += value;
+            state.output += prior.output + prev.output;
+            state.globstar = true;
+            consume(value + advance());
+            push({ type: "slash", value: "/", output: "" });
+            continue;
+          }
+          if (prior.type === "bos" && rest[0] === "/") {
+            prev.type = "globstar";
+            prev.value += value;
+            prev.output = `(?:^|${SLASH_LITERAL}|${globstar(opts)}${SLASH_LITERAL})`;
+            state.output = prev.output;
+            state.globstar = true;
+            consume(value + advance());
+            push({ type: "slash", value: "/", output: "" });
+            continue;
+          }
+          state.output = state.output.slice(0, -prev.output.length);
+          prev.type = "globstar";
+          prev.output = globstar(opts);
+          prev.value += value;
+          state.output += prev.output;
+          state.globstar = true;
+          consume(value);
+          continue;
+        }
+        const token = { type: "star", value, output: star };
+        if (opts.bash === true) {
+          token.output = ".*?";
+          if (prev.type === "bos" || prev.type === "slash") {
+            token.output = nodot + token.output;
+          }
+          push(token);
+          continue;
+        }
+        if (prev && (prev.type === "bracket" || prev.type === "paren") && opts.regex === true) {
+          token.output = value;
+          push(token);
+          continue;
+        }
+        if (state.index === state.start || prev.type === "slash" || prev.type === "dot") {
+          if (prev.type === "dot") {
+            state.output += NO_DOT_SLASH;
+            prev.output += NO_DOT_SLASH;
+          } else if (opts.dot === true) {
+            state.output += NO_DOTS_SLASH;
+            prev.output += NO_DOTS_SLASH;
+          } else {
+            state.output += nodot;
+            prev.output += nodot;
+          }
+          if (peek() !== "*") {
+            state.output += ONE_CHAR;
+            prev.output += ONE_CHAR;
+          }
+        }
+        push(token);
+      }
+      while (state.brackets > 0) {
+        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", "]"));
+        state.output = utils.escapeLast(state.output, "[");
+        decrement("brackets");
+      }
+      while (state.parens > 0) {
+        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", ")"));
+        state.output = utils.escapeLast(state.output, "(");
+        decrement("parens");
+      }
+      while (state.braces > 0) {
+        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", "}"));
+        state.output = utils.escapeLast(state.output, "{");
+        decrement("braces");
+      }
+      if (opts.strictSlashes !== true && (prev.type === "star" || prev.type === "bracket")) {
+        push({ type: "maybe_slash", value: "", output: `${SLASH_LITERAL}?` });
+      }
+      if (state.backtrack === true) {
+        state.output = "";
+        for (const token of state.tokens) {
+          state.output += token.output != null ? token.output : token.value;
+          if (token.suffix) {
+            state.output += token.suffix;
+          }
+        }
+      }
+      return state;
+    };
+    parse3.fastpaths = (input2, options) => {
+      const opts = { ...options };
+      const max = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
+      const len = input2.length;
+      if (len > max) {
+        throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
+      }
+      input2 = REPLACEMENTS[input2] || input2;
+      const {
+        DOT_LITERAL,
+        SLASH_LITERAL,
+        ONE_CHAR,
+        DOTS_SLASH,
+        NO_DOT,
+        NO_DOTS,
+        NO_DOTS_SLASH,
+        STAR,
+        START_ANCHOR
+      } = constants5.globChars(opts.windows);
+      const nodot = opts.dot ? NO_DOTS : NO_DOT;
+      const slashDot = opts.dot ? NO_DOTS_SLASH : NO_DOT;
+      const capture = opts.capture ? "" : "?:";
+      const state = { negated: false, prefix: "" };
+      let star = opts.bash === true ? ".*?" : STAR;
+      if (opts.capture) {
+        star = `(${star})`;
+      }
+      const globstar = (opts2) => {
+        if (opts2.noglobstar === true) return star;
+        return `(${capture}(?:(?!${START_ANCHOR}${opts2.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
+      };
+      const create = (str) => {
+        switch (str) {
+          case "*":
+            return `${nodot}${ONE_CHAR}${star}`;
+          case ".*":
+            return `${DOT_LITERAL}${ONE_CHAR}${star}`;
+          case "*.*":
+            return `${nodot}${star}${DOT_LITERAL}${ONE_CHAR}${star}`;
+          case "*/*":
+            return `${nodot}${star}${SLASH_LITERAL}${ONE_CHAR}${slashDot}${star}`;
+          case "**":
+            return nodot + globstar(opts);
+          case "**/*":
+            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${slashDot}${ONE_CHAR}${star}`;
+          case "**/*.*":
+            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${slashDot}${star}${DOT_LITERAL}${ONE_CHAR}${star}`;
+          case "**/.*":
+            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${DOT_LITERAL}${ONE_CHAR}${star}`;
+          default: {
+            const match = /^(.*?)\.(\w+)$/.exec(str);
+            if (!match) return;
+            const source2 = create(match[1]);
+            if (!source2) return;
+            return source2 + DOT_LITERAL + match[2];
+          }
+        }
+      };
+      const output2 = utils.removePrefix(input2, state);
+      let source = create(output2);
+      if (source && opts.strictSlashes !== true) {
+        source += `${SLASH_LITERAL}?`;
+      }
+      return source;
+    };
+    module.exports = parse3;
+  }
+});
+
+// node_modules/picomatch/lib/picomatch.js
+var require_picomatch = __commonJS({
+  "node_modules/picomatch/lib/picomatch.js"(exports, module) {
+    "use strict";
+    var scan = require_scan();
+    var parse3 = require_parse2();
+    var utils = require_utils2();
+    var constants5 = require_constants6();
+    var isObject2 = (val) => val && typeof val === "object" && !Array.isArray(val);
+    var picomatch2 = (glob2, options, returnState = false) => {
+      if (Array.isArray(glob2)) {
+        const fns = glob2.map((input2) => picomatch2(input2, options, returnState));
+        const arrayMatcher = (str) => {
+          for (const isMatch of fns) {
+            const state2 = isMatch(str);
+            if (state2) return state2;
+          }
+          return false;
+        };
+        return arrayMatcher;
+      }
+      const isState = isObject2(glob2) && glob2.tokens && glob2.input;
+      if (glob2 === "" || typeof glob2 !== "string" && !isState) {
+        throw new TypeError("Expected pattern to be a non-empty string");
+      }
+      const opts = options || {};
+      const posix = opts.windows;
+      const regex = isState ? picomatch2.compileRe(glob2, options) : picomatch2.makeRe(glob2, options, false, true);
+      const state = regex.state;
+      delete regex.state;
+      let isIgnored = () => false;
+      if (opts.ignore) {
+        const ignoreOpts = { ...options, ignore: null, onMatch: null, onResult: null };
+        isIgnored = picomatch2(opts.ignore, ignoreOpts, returnState);
+      }
+      const matcher = (input2, returnObject = false) => {
+        const { isMatch, match, output: output2 } = picomatch2.test(input2, regex, options, { glob: glob2, posix });
+        const result = { glob: glob2, state, regex, posix, input: input2, output: output2, match, isMatch };
+        if (typeof opts.onResult === "function") {
+          opts.onResult(result);
+        }
+        if (isMatch === false) {
+          result.isMatch = false;
+          return returnObject ? result : false;
+        }
+        if (isIgnored(input2)) {
+          if (typeof opts.onIgnore === "function") {
+            opts.onIgnore(result);
+          }
+          result.isMatch = false;
+          return returnObject ? result : false;
+        }
+        if (typeof opts.onMatch === "function") {
+          opts.onMatch(result);
+        }
+        return returnObject ? result : true;
+      };
+      if (returnState) {
+        matcher.state = state;
+      }
+      return matcher;
+    };
+    picomatch2.test = (input2, regex, options, { glob: glob2, posix } = {}) => {
+      if (typeof input2 !== "string") {
+        throw new TypeError("Expected input to be a string");
+      }
+      if (input2 === "") {
+        return { isMatch: false, output: "" };
+      }
+      const opts = options || {};
+      const format = opts.format || (posix ? utils.toPosixSlashes : null);
+      let match = input2 === glob2;
+      let output2 = match && format ? format(input2) : input2;
+      if (match === false) {
+        output2 = format ? format(input2) : input2;
+        match = output2 === glob2;
+      }
+      if (match === false || opts.capture === true) {
+        if (opts.matchBase === true || opts.basename === true) {
+          match = picomatch2.matchBase(input2, regex, options, posix);
+        } else {
+          match = regex.exec(output2);
+        }
+      }
+      return { isMatch: Boolean(match), match, output: output2 };
+    };
+    picomatch2.matchBase = (input2, glob2, options, posix = options && options.windows) => {
+      const regex = glob2 instanceof RegExp ? glob2 : picomatch2.makeRe(glob2, options);
+      return regex.test(utils.basename(input2, { windows: posix }));
+    };
+    picomatch2.isMatch = (str, patterns, options) => picomatch2(patterns, options)(str);
+    picomatch2.parse = (pattern, options) => {
+      if (Array.isArray(pattern)) return pattern.map((p) => picomatch2.parse(p, options));
+      return parse3(pattern, { ...options, fastpaths: false });
+    };
+    picomatch2.scan = (input2, options) => scan(input2, options);
+    picomatch2.compileRe = (state, options, returnOutput = false, returnState = false) => {
+      if (returnOutput === true) {
+        return state.output;
+      }
+      const opts = options || {};
+      const prepend = opts.contains ? "" : "^";
+      const append = opts.contains ? "" : "$";
+      let source = `${prepend}(?:${state.output})${append}`;
+      if (state && state.negated === true) {
+        source = `^(?!${source}).*$`;
+      }
+      const regex = picomatch2.toRegex(source, options);
+      if (returnState === true) {
+        regex.state = state;
+      }
+      return regex;
+    };
+    picomatch2.makeRe = (input2, options = {}, returnOutput = false, returnState = false) => {
+      if (!input2 || typeof input2 !== "string") {
+        throw new TypeError("Expected a non-empty string");
+      }
+      let parsed = { negated: false, fastpaths: true };
+      if (options.fastpaths !== false && (input2[0] === "." || input2[0] === "*")) {
+        parsed.output = parse3.fastpaths(input2, options);
+      }
+      if (!parsed.output) {
+        parsed = parse3(input2, options);
+      }
+      return picomatch2.compileRe(parsed, options, returnOutput, returnState);
+    };
+    picomatch2.toRegex = (source, options) => {
+      try {
+        const opts = options || {};
+        return new RegExp(source, opts.flags || (opts.nocase ? "i" : ""));
+      } catch (err) {
+        if (options && options.debug === true) throw err;
+        return /$^/;
+      }
+    };
+    picomatch2.constants = constants5;
+    module.exports = picomatch2;
+  }
+});
+
+// node_modules/picomatch/index.js
+var require_picomatch2 = __commonJS({
+  "node_modules/picomatch/index.js"(exports, module) {
+    "use strict";
+    var pico = require_picomatch();
+    var utils = require_utils2();
+    function picomatch2(glob2, options, returnState = false) {
+      if (options && (options.windows === null || options.windows === void 0)) {
+        options = { ...options, windows: utils.isWindows() };
+      }
+      return pico(glob2, options, returnState);
+    }
+    Object.assign(picomatch2, pico);
+    module.exports = picomatch2;
   }
 });
 
@@ -19420,13 +21241,13 @@ var require_directives = __commonJS({
        * @param onError - May be called even if the action was successful
        * @returns `true` on success
        */
-      add(line, onError) {
+      add(line2, onError) {
         if (this.atNextDocument) {
           this.yaml = { explicit: _Directives.defaultYaml.explicit, version: "1.1" };
           this.tags = Object.assign({}, _Directives.defaultTags);
           this.atNextDocument = false;
         }
-        const parts = line.trim().split(/[ \t]+/);
+        const parts = line2.trim().split(/[ \t]+/);
         const name = parts.shift();
         switch (name) {
           case "%TAG": {
@@ -20120,14 +21941,14 @@ var require_foldFlowLines = __commonJS({
     var FOLD_FLOW = "flow";
     var FOLD_BLOCK = "block";
     var FOLD_QUOTED = "quoted";
-    function foldFlowLines(text, indent, mode = "flow", { indentAtStart, lineWidth = 80, minContentWidth = 20, onFold, onOverflow } = {}) {
+    function foldFlowLines(text2, indent, mode = "flow", { indentAtStart, lineWidth = 80, minContentWidth = 20, onFold, onOverflow } = {}) {
       if (!lineWidth || lineWidth < 0)
-        return text;
+        return text2;
       if (lineWidth < minContentWidth)
         minContentWidth = 0;
       const endStep = Math.max(1 + minContentWidth, 1 + lineWidth - indent.length);
-      if (text.length <= endStep)
-        return text;
+      if (text2.length <= endStep)
+        return text2;
       const folds = [];
       const escapedFolds = {};
       let end = lineWidth - indent.length;
@@ -20144,14 +21965,14 @@ var require_foldFlowLines = __commonJS({
       let escStart = -1;
       let escEnd = -1;
       if (mode === FOLD_BLOCK) {
-        i = consumeMoreIndentedLines(text, i, indent.length);
+        i = consumeMoreIndentedLines(text2, i, indent.length);
         if (i !== -1)
           end = i + endStep;
       }
-      for (let ch; ch = text[i += 1]; ) {
+      for (let ch; ch = text2[i += 1]; ) {
         if (mode === FOLD_QUOTED && ch === "\\") {
           escStart = i;
-          switch (text[i + 1]) {
+          switch (text2[i + 1]) {
             case "x":
               i += 3;
               break;
@@ -20168,12 +21989,12 @@ var require_foldFlowLines = __commonJS({
         }
         if (ch === "\n") {
           if (mode === FOLD_BLOCK)
-            i = consumeMoreIndentedLines(text, i, indent.length);
+            i = consumeMoreIndentedLines(text2, i, indent.length);
           end = i + indent.length + endStep;
           split = void 0;
         } else {
           if (ch === " " && prev && prev !== " " && prev !== "\n" && prev !== "	") {
-            const next = text[i + 1];
+            const next = text2[i + 1];
             if (next && next !== " " && next !== "\n" && next !== "	")
               split = i;
           }
@@ -20185,12 +22006,12 @@ var require_foldFlowLines = __commonJS({
             } else if (mode === FOLD_QUOTED) {
               while (prev === " " || prev === "	") {
                 prev = ch;
-                ch = text[i += 1];
+                ch = text2[i += 1];
                 overflow = true;
               }
               const j = i > escEnd + 1 ? i - 2 : escStart - 1;
               if (escapedFolds[j])
-                return text;
+                return text2;
               folds.push(j);
               escapedFolds[j] = true;
               end = j + endStep;
@@ -20205,39 +22026,39 @@ var require_foldFlowLines = __commonJS({
       if (overflow && onOverflow)
         onOverflow();
       if (folds.length === 0)
-        return text;
+        return text2;
       if (onFold)
         onFold();
-      let res = text.slice(0, folds[0]);
+      let res = text2.slice(0, folds[0]);
       for (let i2 = 0; i2 < folds.length; ++i2) {
         const fold = folds[i2];
-        const end2 = folds[i2 + 1] || text.length;
+        const end2 = folds[i2 + 1] || text2.length;
         if (fold === 0)
           res = `
-${indent}${text.slice(0, end2)}`;
+${indent}${text2.slice(0, end2)}`;
         else {
           if (mode === FOLD_QUOTED && escapedFolds[fold])
-            res += `${text[fold]}\\`;
+            res += `${text2[fold]}\\`;
           res += `
-${indent}${text.slice(fold + 1, end2)}`;
+${indent}${text2.slice(fold + 1, end2)}`;
         }
       }
       return res;
     }
-    function consumeMoreIndentedLines(text, i, indent) {
+    function consumeMoreIndentedLines(text2, i, indent) {
       let end = i;
       let start = i + 1;
-      let ch = text[start];
+      let ch = text2[start];
       while (ch === " " || ch === "	") {
         if (i < start + indent) {
-          ch = text[++i];
+          ch = text2[++i];
         } else {
           do {
-            ch = text[++i];
+            ch = text2[++i];
           } while (ch && ch !== "\n");
           end = i;
           start = i + 1;
-          ch = text[start];
+          ch = text2[start];
         }
       }
       return end;
@@ -21023,9 +22844,9 @@ var require_stringifyCollection = __commonJS({
       } else {
         str = lines[0];
         for (let i = 1; i < lines.length; ++i) {
-          const line = lines[i];
-          str += line ? `
-${indent}${line}` : "\n";
+          const line2 = lines[i];
+          str += line2 ? `
+${indent}${line2}` : "\n";
         }
       }
       if (comment) {
@@ -21083,7 +22904,7 @@ ${indent}${line}` : "\n";
           str += ",";
         } else if (ctx.options.trailingComma) {
           if (ctx.options.lineWidth > 0) {
-            reqNewline || (reqNewline = lines.reduce((sum, line) => sum + line.length + 2, 2) + (str.length + 2) > ctx.options.lineWidth);
+            reqNewline || (reqNewline = lines.reduce((sum, line2) => sum + line2.length + 2, 2) + (str.length + 2) > ctx.options.lineWidth);
           }
           if (reqNewline) {
             str += ",";
@@ -21099,14 +22920,14 @@ ${indent}${line}` : "\n";
         return start + end;
       } else {
         if (!reqNewline) {
-          const len = lines.reduce((sum, line) => sum + line.length + 2, 2);
+          const len = lines.reduce((sum, line2) => sum + line2.length + 2, 2);
           reqNewline = ctx.options.lineWidth > 0 && len > ctx.options.lineWidth;
         }
         if (reqNewline) {
           let str = start;
-          for (const line of lines)
-            str += line ? `
-${indentStep}${indent}${line}` : "\n";
+          for (const line2 of lines)
+            str += line2 ? `
+${indentStep}${indent}${line2}` : "\n";
           return `${str}
 ${indent}${end}`;
         } else {
@@ -22849,10 +24670,10 @@ var require_errors2 = __commonJS({
       if (error63.pos[0] === -1)
         return;
       error63.linePos = error63.pos.map((pos) => lc.linePos(pos));
-      const { line, col } = error63.linePos[0];
-      error63.message += ` at line ${line}, column ${col}`;
+      const { line: line2, col } = error63.linePos[0];
+      error63.message += ` at line ${line2}, column ${col}`;
       let ci = col - 1;
-      let lineStr = src.substring(lc.lineStarts[line - 1], lc.lineStarts[line]).replace(/[\n\r]+$/, "");
+      let lineStr = src.substring(lc.lineStarts[line2 - 1], lc.lineStarts[line2]).replace(/[\n\r]+$/, "");
       if (ci >= 60 && lineStr.length > 80) {
         const trimStart = Math.min(ci - 39, lineStr.length - 79);
         lineStr = "\u2026" + lineStr.substring(trimStart);
@@ -22860,8 +24681,8 @@ var require_errors2 = __commonJS({
       }
       if (lineStr.length > 80)
         lineStr = lineStr.substring(0, 79) + "\u2026";
-      if (line > 1 && /^ *$/.test(lineStr.substring(0, ci))) {
-        let prev = src.substring(lc.lineStarts[line - 2], lc.lineStarts[line - 1]);
+      if (line2 > 1 && /^ *$/.test(lineStr.substring(0, ci))) {
+        let prev = src.substring(lc.lineStarts[line2 - 2], lc.lineStarts[line2 - 1]);
         if (prev.length > 80)
           prev = prev.substring(0, 79) + "\u2026\n";
         lineStr = prev + lineStr;
@@ -22869,7 +24690,7 @@ var require_errors2 = __commonJS({
       if (/[^ ]/.test(lineStr)) {
         let count = 1;
         const end = error63.linePos[1];
-        if (end?.line === line && end.col > col) {
+        if (end?.line === line2 && end.col > col) {
           count = Math.max(1, Math.min(end.col - col, 80 - ci));
         }
         const pointer = " ".repeat(ci) + "^".repeat(count);
@@ -23818,8 +25639,8 @@ var require_resolve_flow_scalar = __commonJS({
       return unfoldLines(source.slice(1, -1)).replace(/''/g, "'");
     }
     function unfoldLines(source) {
-      const line = /(.*?)\r?\n/sy;
-      let match = line.exec(source);
+      const line2 = /(.*?)\r?\n/sy;
+      let match = line2.exec(source);
       if (!match)
         return source;
       let trimEnd, trimBoth;
@@ -23832,8 +25653,8 @@ var require_resolve_flow_scalar = __commonJS({
       }
       let res = match[1].replace(trimEnd, "");
       let sep = " ";
-      let pos = line.lastIndex;
-      while (match = line.exec(source)) {
+      let pos = line2.lastIndex;
+      while (match = line2.exec(source)) {
         const lm = match[1].replace(trimBoth, "");
         if (lm === "") {
           if (sep === "\n")
@@ -23844,7 +25665,7 @@ var require_resolve_flow_scalar = __commonJS({
           res += sep + lm;
           sep = " ";
         }
-        pos = line.lastIndex;
+        pos = line2.lastIndex;
       }
       const last = /[ \t]*(.*)/sy;
       last.lastIndex = pos;
@@ -24974,40 +26795,40 @@ var require_lexer = __commonJS({
         }
       }
       *parseStream() {
-        let line = this.getLine();
-        if (line === null)
+        let line2 = this.getLine();
+        if (line2 === null)
           return this.setNext("stream");
-        if (line[0] === cst.BOM) {
+        if (line2[0] === cst.BOM) {
           yield* this.pushCount(1);
-          line = line.substring(1);
+          line2 = line2.substring(1);
         }
-        if (line[0] === "%") {
-          let dirEnd = line.length;
-          let cs = line.indexOf("#");
+        if (line2[0] === "%") {
+          let dirEnd = line2.length;
+          let cs = line2.indexOf("#");
           while (cs !== -1) {
-            const ch = line[cs - 1];
+            const ch = line2[cs - 1];
             if (ch === " " || ch === "	") {
               dirEnd = cs - 1;
               break;
             } else {
-              cs = line.indexOf("#", cs + 1);
+              cs = line2.indexOf("#", cs + 1);
             }
           }
           while (true) {
-            const ch = line[dirEnd - 1];
+            const ch = line2[dirEnd - 1];
             if (ch === " " || ch === "	")
               dirEnd -= 1;
             else
               break;
           }
           const n = (yield* this.pushCount(dirEnd)) + (yield* this.pushSpaces(true));
-          yield* this.pushCount(line.length - n);
+          yield* this.pushCount(line2.length - n);
           this.pushNewline();
           return "stream";
         }
         if (this.atLineEnd()) {
           const sp = yield* this.pushSpaces(true);
-          yield* this.pushCount(line.length - sp);
+          yield* this.pushCount(line2.length - sp);
           yield* this.pushNewline();
           return "stream";
         }
@@ -25048,13 +26869,13 @@ var require_lexer = __commonJS({
       }
       *parseDocument() {
         yield* this.pushSpaces(true);
-        const line = this.getLine();
-        if (line === null)
+        const line2 = this.getLine();
+        if (line2 === null)
           return this.setNext("doc");
         let n = yield* this.pushIndicators();
-        switch (line[n]) {
+        switch (line2[n]) {
           case "#":
-            yield* this.pushCount(line.length - n);
+            yield* this.pushCount(line2.length - n);
           // fallthrough
           case void 0:
             yield* this.pushNewline();
@@ -25079,7 +26900,7 @@ var require_lexer = __commonJS({
           case ">":
             n += yield* this.parseBlockScalarHeader();
             n += yield* this.pushSpaces(true);
-            yield* this.pushCount(line.length - n);
+            yield* this.pushCount(line2.length - n);
             yield* this.pushNewline();
             return yield* this.parseBlockScalar();
           default:
@@ -25099,11 +26920,11 @@ var require_lexer = __commonJS({
           }
           sp += yield* this.pushSpaces(true);
         } while (nl + sp > 0);
-        const line = this.getLine();
-        if (line === null)
+        const line2 = this.getLine();
+        if (line2 === null)
           return this.setNext("flow");
-        if (indent !== -1 && indent < this.indentNext && line[0] !== "#" || indent === 0 && (line.startsWith("---") || line.startsWith("...")) && isEmpty(line[3])) {
-          const atFlowEndMarker = indent === this.indentNext - 1 && this.flowLevel === 1 && (line[0] === "]" || line[0] === "}");
+        if (indent !== -1 && indent < this.indentNext && line2[0] !== "#" || indent === 0 && (line2.startsWith("---") || line2.startsWith("...")) && isEmpty(line2[3])) {
+          const atFlowEndMarker = indent === this.indentNext - 1 && this.flowLevel === 1 && (line2[0] === "]" || line2[0] === "}");
           if (!atFlowEndMarker) {
             this.flowLevel = 0;
             yield cst.FLOW_END;
@@ -25111,17 +26932,17 @@ var require_lexer = __commonJS({
           }
         }
         let n = 0;
-        while (line[n] === ",") {
+        while (line2[n] === ",") {
           n += yield* this.pushCount(1);
           n += yield* this.pushSpaces(true);
           this.flowKey = false;
         }
         n += yield* this.pushIndicators();
-        switch (line[n]) {
+        switch (line2[n]) {
           case void 0:
             return "flow";
           case "#":
-            yield* this.pushCount(line.length - n);
+            yield* this.pushCount(line2.length - n);
             return "flow";
           case "{":
           case "[":
@@ -26483,1786 +28304,10 @@ var require_dist = __commonJS({
   }
 });
 
-// node_modules/picomatch/lib/constants.js
-var require_constants6 = __commonJS({
-  "node_modules/picomatch/lib/constants.js"(exports, module) {
-    "use strict";
-    var WIN_SLASH = "\\\\/";
-    var WIN_NO_SLASH = `[^${WIN_SLASH}]`;
-    var DEFAULT_MAX_EXTGLOB_RECURSION = 0;
-    var DOT_LITERAL = "\\.";
-    var PLUS_LITERAL = "\\+";
-    var QMARK_LITERAL = "\\?";
-    var SLASH_LITERAL = "\\/";
-    var ONE_CHAR = "(?=.)";
-    var QMARK = "[^/]";
-    var END_ANCHOR = `(?:${SLASH_LITERAL}|$)`;
-    var START_ANCHOR = `(?:^|${SLASH_LITERAL})`;
-    var DOTS_SLASH = `${DOT_LITERAL}{1,2}${END_ANCHOR}`;
-    var NO_DOT = `(?!${DOT_LITERAL})`;
-    var NO_DOTS = `(?!${START_ANCHOR}${DOTS_SLASH})`;
-    var NO_DOT_SLASH = `(?!${DOT_LITERAL}{0,1}${END_ANCHOR})`;
-    var NO_DOTS_SLASH = `(?!${DOTS_SLASH})`;
-    var QMARK_NO_DOT = `[^.${SLASH_LITERAL}]`;
-    var STAR = `${QMARK}*?`;
-    var SEP = "/";
-    var POSIX_CHARS = {
-      DOT_LITERAL,
-      PLUS_LITERAL,
-      QMARK_LITERAL,
-      SLASH_LITERAL,
-      ONE_CHAR,
-      QMARK,
-      END_ANCHOR,
-      DOTS_SLASH,
-      NO_DOT,
-      NO_DOTS,
-      NO_DOT_SLASH,
-      NO_DOTS_SLASH,
-      QMARK_NO_DOT,
-      STAR,
-      START_ANCHOR,
-      SEP
-    };
-    var WINDOWS_CHARS = {
-      ...POSIX_CHARS,
-      SLASH_LITERAL: `[${WIN_SLASH}]`,
-      QMARK: WIN_NO_SLASH,
-      STAR: `${WIN_NO_SLASH}*?`,
-      DOTS_SLASH: `${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$)`,
-      NO_DOT: `(?!${DOT_LITERAL})`,
-      NO_DOTS: `(?!(?:^|[${WIN_SLASH}])${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$))`,
-      NO_DOT_SLASH: `(?!${DOT_LITERAL}{0,1}(?:[${WIN_SLASH}]|$))`,
-      NO_DOTS_SLASH: `(?!${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$))`,
-      QMARK_NO_DOT: `[^.${WIN_SLASH}]`,
-      START_ANCHOR: `(?:^|[${WIN_SLASH}])`,
-      END_ANCHOR: `(?:[${WIN_SLASH}]|$)`,
-      SEP: "\\"
-    };
-    var POSIX_REGEX_SOURCE = {
-      __proto__: null,
-      alnum: "a-zA-Z0-9",
-      alpha: "a-zA-Z",
-      ascii: "\\x00-\\x7F",
-      blank: " \\t",
-      cntrl: "\\x00-\\x1F\\x7F",
-      digit: "0-9",
-      graph: "\\x21-\\x7E",
-      lower: "a-z",
-      print: "\\x20-\\x7E ",
-      punct: "\\-!\"#$%&'()\\*+,./:;<=>?@[\\]^_`{|}~",
-      space: " \\t\\r\\n\\v\\f",
-      upper: "A-Z",
-      word: "A-Za-z0-9_",
-      xdigit: "A-Fa-f0-9"
-    };
-    module.exports = {
-      DEFAULT_MAX_EXTGLOB_RECURSION,
-      MAX_LENGTH: 1024 * 64,
-      POSIX_REGEX_SOURCE,
-      // regular expressions
-      REGEX_BACKSLASH: /\\(?![*+?^${}(|)[\]])/g,
-      REGEX_NON_SPECIAL_CHARS: /^[^@![\].,$*+?^{}()|\\/]+/,
-      REGEX_SPECIAL_CHARS: /[-*+?.^${}(|)[\]]/,
-      REGEX_SPECIAL_CHARS_BACKREF: /(\\?)((\W)(\3*))/g,
-      REGEX_SPECIAL_CHARS_GLOBAL: /([-*+?.^${}(|)[\]])/g,
-      REGEX_REMOVE_BACKSLASH: /(?:\[.*?[^\\]\]|\\(?=.))/g,
-      // Replace globs with equivalent patterns to reduce parsing time.
-      REPLACEMENTS: {
-        __proto__: null,
-        "***": "*",
-        "**/**": "**",
-        "**/**/**": "**"
-      },
-      // Digits
-      CHAR_0: 48,
-      /* 0 */
-      CHAR_9: 57,
-      /* 9 */
-      // Alphabet chars.
-      CHAR_UPPERCASE_A: 65,
-      /* A */
-      CHAR_LOWERCASE_A: 97,
-      /* a */
-      CHAR_UPPERCASE_Z: 90,
-      /* Z */
-      CHAR_LOWERCASE_Z: 122,
-      /* z */
-      CHAR_LEFT_PARENTHESES: 40,
-      /* ( */
-      CHAR_RIGHT_PARENTHESES: 41,
-      /* ) */
-      CHAR_ASTERISK: 42,
-      /* * */
-      // Non-alphabetic chars.
-      CHAR_AMPERSAND: 38,
-      /* & */
-      CHAR_AT: 64,
-      /* @ */
-      CHAR_BACKWARD_SLASH: 92,
-      /* \ */
-      CHAR_CARRIAGE_RETURN: 13,
-      /* \r */
-      CHAR_CIRCUMFLEX_ACCENT: 94,
-      /* ^ */
-      CHAR_COLON: 58,
-      /* : */
-      CHAR_COMMA: 44,
-      /* , */
-      CHAR_DOT: 46,
-      /* . */
-      CHAR_DOUBLE_QUOTE: 34,
-      /* " */
-      CHAR_EQUAL: 61,
-      /* = */
-      CHAR_EXCLAMATION_MARK: 33,
-      /* ! */
-      CHAR_FORM_FEED: 12,
-      /* \f */
-      CHAR_FORWARD_SLASH: 47,
-      /* / */
-      CHAR_GRAVE_ACCENT: 96,
-      /* ` */
-      CHAR_HASH: 35,
-      /* # */
-      CHAR_HYPHEN_MINUS: 45,
-      /* - */
-      CHAR_LEFT_ANGLE_BRACKET: 60,
-      /* < */
-      CHAR_LEFT_CURLY_BRACE: 123,
-      /* { */
-      CHAR_LEFT_SQUARE_BRACKET: 91,
-      /* [ */
-      CHAR_LINE_FEED: 10,
-      /* \n */
-      CHAR_NO_BREAK_SPACE: 160,
-      /* \u00A0 */
-      CHAR_PERCENT: 37,
-      /* % */
-      CHAR_PLUS: 43,
-      /* + */
-      CHAR_QUESTION_MARK: 63,
-      /* ? */
-      CHAR_RIGHT_ANGLE_BRACKET: 62,
-      /* > */
-      CHAR_RIGHT_CURLY_BRACE: 125,
-      /* } */
-      CHAR_RIGHT_SQUARE_BRACKET: 93,
-      /* ] */
-      CHAR_SEMICOLON: 59,
-      /* ; */
-      CHAR_SINGLE_QUOTE: 39,
-      /* ' */
-      CHAR_SPACE: 32,
-      /*   */
-      CHAR_TAB: 9,
-      /* \t */
-      CHAR_UNDERSCORE: 95,
-      /* _ */
-      CHAR_VERTICAL_LINE: 124,
-      /* | */
-      CHAR_ZERO_WIDTH_NOBREAK_SPACE: 65279,
-      /* \uFEFF */
-      /**
-       * Create EXTGLOB_CHARS
-       */
-      extglobChars(chars) {
-        return {
-          "!": { type: "negate", open: "(?:(?!(?:", close: `))${chars.STAR})` },
-          "?": { type: "qmark", open: "(?:", close: ")?" },
-          "+": { type: "plus", open: "(?:", close: ")+" },
-          "*": { type: "star", open: "(?:", close: ")*" },
-          "@": { type: "at", open: "(?:", close: ")" }
-        };
-      },
-      /**
-       * Create GLOB_CHARS
-       */
-      globChars(win32) {
-        return win32 === true ? WINDOWS_CHARS : POSIX_CHARS;
-      }
-    };
-  }
-});
-
-// node_modules/picomatch/lib/utils.js
-var require_utils2 = __commonJS({
-  "node_modules/picomatch/lib/utils.js"(exports) {
-    "use strict";
-    var {
-      REGEX_BACKSLASH,
-      REGEX_REMOVE_BACKSLASH,
-      REGEX_SPECIAL_CHARS,
-      REGEX_SPECIAL_CHARS_GLOBAL
-    } = require_constants6();
-    exports.isObject = (val) => val !== null && typeof val === "object" && !Array.isArray(val);
-    exports.hasRegexChars = (str) => REGEX_SPECIAL_CHARS.test(str);
-    exports.isRegexChar = (str) => str.length === 1 && exports.hasRegexChars(str);
-    exports.escapeRegex = (str) => str.replace(REGEX_SPECIAL_CHARS_GLOBAL, "\\$1");
-    exports.toPosixSlashes = (str) => str.replace(REGEX_BACKSLASH, "/");
-    exports.isWindows = () => {
-      if (typeof navigator !== "undefined" && navigator.platform) {
-        const platform2 = navigator.platform.toLowerCase();
-        return platform2 === "win32" || platform2 === "windows";
-      }
-      if (typeof process !== "undefined" && process.platform) {
-        return process.platform === "win32";
-      }
-      return false;
-    };
-    exports.removeBackslashes = (str) => {
-      return str.replace(REGEX_REMOVE_BACKSLASH, (match) => {
-        return match === "\\" ? "" : match;
-      });
-    };
-    exports.escapeLast = (input2, char, lastIdx) => {
-      const idx = input2.lastIndexOf(char, lastIdx);
-      if (idx === -1) return input2;
-      if (input2[idx - 1] === "\\") return exports.escapeLast(input2, char, idx - 1);
-      return `${input2.slice(0, idx)}\\${input2.slice(idx)}`;
-    };
-    exports.removePrefix = (input2, state = {}) => {
-      let output2 = input2;
-      if (output2.startsWith("./")) {
-        output2 = output2.slice(2);
-        state.prefix = "./";
-      }
-      return output2;
-    };
-    exports.wrapOutput = (input2, state = {}, options = {}) => {
-      const prepend = options.contains ? "" : "^";
-      const append = options.contains ? "" : "$";
-      let output2 = `${prepend}(?:${input2})${append}`;
-      if (state.negated === true) {
-        output2 = `(?:^(?!${output2}).*$)`;
-      }
-      return output2;
-    };
-    exports.basename = (path, { windows } = {}) => {
-      const segs = path.split(windows ? /[\\/]/ : "/");
-      const last = segs[segs.length - 1];
-      if (last === "") {
-        return segs[segs.length - 2];
-      }
-      return last;
-    };
-  }
-});
-
-// node_modules/picomatch/lib/scan.js
-var require_scan = __commonJS({
-  "node_modules/picomatch/lib/scan.js"(exports, module) {
-    "use strict";
-    var utils = require_utils2();
-    var {
-      CHAR_ASTERISK,
-      /* * */
-      CHAR_AT,
-      /* @ */
-      CHAR_BACKWARD_SLASH,
-      /* \ */
-      CHAR_COMMA,
-      /* , */
-      CHAR_DOT,
-      /* . */
-      CHAR_EXCLAMATION_MARK,
-      /* ! */
-      CHAR_FORWARD_SLASH,
-      /* / */
-      CHAR_LEFT_CURLY_BRACE,
-      /* { */
-      CHAR_LEFT_PARENTHESES,
-      /* ( */
-      CHAR_LEFT_SQUARE_BRACKET,
-      /* [ */
-      CHAR_PLUS,
-      /* + */
-      CHAR_QUESTION_MARK,
-      /* ? */
-      CHAR_RIGHT_CURLY_BRACE,
-      /* } */
-      CHAR_RIGHT_PARENTHESES,
-      /* ) */
-      CHAR_RIGHT_SQUARE_BRACKET
-      /* ] */
-    } = require_constants6();
-    var isPathSeparator = (code) => {
-      return code === CHAR_FORWARD_SLASH || code === CHAR_BACKWARD_SLASH;
-    };
-    var depth = (token) => {
-      if (token.isPrefix !== true) {
-        token.depth = token.isGlobstar ? Infinity : 1;
-      }
-    };
-    var scan = (input2, options) => {
-      const opts = options || {};
-      const length = input2.length - 1;
-      const scanToEnd = opts.parts === true || opts.tokens === true || opts.scanToEnd === true;
-      const slashes = [];
-      const tokens = [];
-      const parts = [];
-      let str = input2;
-      let index = -1;
-      let start = 0;
-      let lastIndex = 0;
-      let isBrace = false;
-      let isBracket = false;
-      let isGlob = false;
-      let isExtglob = false;
-      let isGlobstar = false;
-      let braceEscaped = false;
-      let backslashes = false;
-      let negated = false;
-      let negatedExtglob = false;
-      let finished = false;
-      let braces = 0;
-      let prev;
-      let code;
-      let token = { value: "", depth: 0, isGlob: false };
-      const eos = () => index >= length;
-      const peek = () => str.charCodeAt(index + 1);
-      const advance = () => {
-        prev = code;
-        return str.charCodeAt(++index);
-      };
-      while (index < length) {
-        code = advance();
-        let next;
-        if (code === CHAR_BACKWARD_SLASH) {
-          backslashes = token.backslashes = true;
-          code = advance();
-          if (code === CHAR_LEFT_CURLY_BRACE) {
-            braceEscaped = true;
-          }
-          continue;
-        }
-        if (braceEscaped === true || code === CHAR_LEFT_CURLY_BRACE) {
-          braces++;
-          while (eos() !== true && (code = advance())) {
-            if (code === CHAR_BACKWARD_SLASH) {
-              backslashes = token.backslashes = true;
-              advance();
-              continue;
-            }
-            if (code === CHAR_LEFT_CURLY_BRACE) {
-              braces++;
-              continue;
-            }
-            if (braceEscaped !== true && code === CHAR_DOT && (code = advance()) === CHAR_DOT) {
-              isBrace = token.isBrace = true;
-              isGlob = token.isGlob = true;
-              finished = true;
-              if (scanToEnd === true) {
-                continue;
-              }
-              break;
-            }
-            if (braceEscaped !== true && code === CHAR_COMMA) {
-              isBrace = token.isBrace = true;
-              isGlob = token.isGlob = true;
-              finished = true;
-              if (scanToEnd === true) {
-                continue;
-              }
-              break;
-            }
-            if (code === CHAR_RIGHT_CURLY_BRACE) {
-              braces--;
-              if (braces === 0) {
-                braceEscaped = false;
-                isBrace = token.isBrace = true;
-                finished = true;
-                break;
-              }
-            }
-          }
-          if (scanToEnd === true) {
-            continue;
-          }
-          break;
-        }
-        if (code === CHAR_FORWARD_SLASH) {
-          slashes.push(index);
-          tokens.push(token);
-          token = { value: "", depth: 0, isGlob: false };
-          if (finished === true) continue;
-          if (prev === CHAR_DOT && index === start + 1) {
-            start += 2;
-            continue;
-          }
-          lastIndex = index + 1;
-          continue;
-        }
-        if (opts.noext !== true) {
-          const isExtglobChar = code === CHAR_PLUS || code === CHAR_AT || code === CHAR_ASTERISK || code === CHAR_QUESTION_MARK || code === CHAR_EXCLAMATION_MARK;
-          if (isExtglobChar === true && peek() === CHAR_LEFT_PARENTHESES) {
-            isGlob = token.isGlob = true;
-            isExtglob = token.isExtglob = true;
-            finished = true;
-            if (code === CHAR_EXCLAMATION_MARK && index === start) {
-              negatedExtglob = true;
-            }
-            if (scanToEnd === true) {
-              let parens = 0;
-              while (eos() !== true && (code = advance())) {
-                if (code === CHAR_BACKWARD_SLASH) {
-                  backslashes = token.backslashes = true;
-                  advance();
-                  continue;
-                }
-                if (code === CHAR_LEFT_PARENTHESES) {
-                  parens++;
-                  continue;
-                }
-                if (code === CHAR_RIGHT_PARENTHESES && --parens === 0) {
-                  finished = true;
-                  break;
-                }
-              }
-              continue;
-            }
-            break;
-          }
-        }
-        if (code === CHAR_ASTERISK) {
-          if (prev === CHAR_ASTERISK) isGlobstar = token.isGlobstar = true;
-          isGlob = token.isGlob = true;
-          finished = true;
-          if (scanToEnd === true) {
-            continue;
-          }
-          break;
-        }
-        if (code === CHAR_QUESTION_MARK) {
-          isGlob = token.isGlob = true;
-          finished = true;
-          if (scanToEnd === true) {
-            continue;
-          }
-          break;
-        }
-        if (code === CHAR_LEFT_SQUARE_BRACKET) {
-          while (eos() !== true && (next = advance())) {
-            if (next === CHAR_BACKWARD_SLASH) {
-              backslashes = token.backslashes = true;
-              advance();
-              continue;
-            }
-            if (next === CHAR_RIGHT_SQUARE_BRACKET) {
-              isBracket = token.isBracket = true;
-              isGlob = token.isGlob = true;
-              finished = true;
-              break;
-            }
-          }
-          if (scanToEnd === true) {
-            continue;
-          }
-          break;
-        }
-        if (opts.nonegate !== true && code === CHAR_EXCLAMATION_MARK && index === start) {
-          negated = token.negated = true;
-          start++;
-          continue;
-        }
-        if (opts.noparen !== true && code === CHAR_LEFT_PARENTHESES) {
-          isGlob = token.isGlob = true;
-          if (scanToEnd === true) {
-            let parens = 1;
-            while (eos() !== true && (code = advance())) {
-              if (code === CHAR_BACKWARD_SLASH) {
-                backslashes = token.backslashes = true;
-                advance();
-                continue;
-              }
-              if (code === CHAR_LEFT_PARENTHESES) {
-                parens++;
-                continue;
-              }
-              if (code === CHAR_RIGHT_PARENTHESES && --parens === 0) {
-                finished = true;
-                break;
-              }
-            }
-            continue;
-          }
-          break;
-        }
-        if (isGlob === true) {
-          finished = true;
-          if (scanToEnd === true) {
-            continue;
-          }
-          break;
-        }
-      }
-      if (opts.noext === true) {
-        isExtglob = false;
-        isGlob = false;
-      }
-      let base = str;
-      let prefix = "";
-      let glob2 = "";
-      if (start > 0) {
-        prefix = str.slice(0, start);
-        str = str.slice(start);
-        lastIndex -= start;
-      }
-      if (base && isGlob === true && lastIndex > 0) {
-        base = str.slice(0, lastIndex);
-        glob2 = str.slice(lastIndex);
-      } else if (isGlob === true) {
-        base = "";
-        glob2 = str;
-      } else {
-        base = str;
-      }
-      if (base && base !== "" && base !== "/" && base !== str) {
-        if (isPathSeparator(base.charCodeAt(base.length - 1))) {
-          base = base.slice(0, -1);
-        }
-      }
-      if (opts.unescape === true) {
-        if (glob2) glob2 = utils.removeBackslashes(glob2);
-        if (base && backslashes === true) {
-          base = utils.removeBackslashes(base);
-        }
-      }
-      const state = {
-        prefix,
-        input: input2,
-        start,
-        base,
-        glob: glob2,
-        isBrace,
-        isBracket,
-        isGlob,
-        isExtglob,
-        isGlobstar,
-        negated,
-        negatedExtglob
-      };
-      if (opts.tokens === true) {
-        state.maxDepth = 0;
-        if (!isPathSeparator(code)) {
-          tokens.push(token);
-        }
-        state.tokens = tokens;
-      }
-      if (opts.parts === true || opts.tokens === true) {
-        let prevIndex;
-        for (let idx = 0; idx < slashes.length; idx++) {
-          const n2 = prevIndex !== void 0 ? prevIndex + 1 : start;
-          const i = slashes[idx];
-          const value2 = input2.slice(n2, i);
-          if (opts.tokens) {
-            if (idx === 0 && start !== 0) {
-              tokens[idx].isPrefix = true;
-              tokens[idx].value = prefix;
-            } else {
-              tokens[idx].value = value2;
-            }
-            depth(tokens[idx]);
-            state.maxDepth += tokens[idx].depth;
-          }
-          if (i >= start) {
-            parts.push(value2);
-            prevIndex = i;
-          }
-        }
-        const n = prevIndex !== void 0 ? prevIndex + 1 : start;
-        const value = input2.slice(n);
-        parts.push(value);
-        if (opts.tokens && prevIndex && prevIndex + 1 < input2.length) {
-          tokens[tokens.length - 1].value = value;
-          depth(tokens[tokens.length - 1]);
-          state.maxDepth += tokens[tokens.length - 1].depth;
-        }
-        state.slashes = slashes;
-        state.parts = parts;
-      }
-      return state;
-    };
-    module.exports = scan;
-  }
-});
-
-// node_modules/picomatch/lib/parse.js
-var require_parse2 = __commonJS({
-  "node_modules/picomatch/lib/parse.js"(exports, module) {
-    "use strict";
-    var constants4 = require_constants6();
-    var utils = require_utils2();
-    var {
-      MAX_LENGTH,
-      POSIX_REGEX_SOURCE,
-      REGEX_NON_SPECIAL_CHARS,
-      REGEX_SPECIAL_CHARS_BACKREF,
-      REPLACEMENTS
-    } = constants4;
-    var expandRange = (args, options) => {
-      if (typeof options.expandRange === "function") {
-        return options.expandRange(...args, options);
-      }
-      args.sort();
-      const value = `[${args.join("-")}]`;
-      try {
-        new RegExp(value);
-      } catch (ex) {
-        return args.map((v) => utils.escapeRegex(v)).join("..");
-      }
-      return value;
-    };
-    var syntaxError = (type, char) => {
-      return `Missing ${type}: "${char}" - use "\\\\${char}" to match literal characters`;
-    };
-    var splitTopLevel = (input2) => {
-      const parts = [];
-      let bracket = 0;
-      let paren = 0;
-      let quote = 0;
-      let value = "";
-      let escaped = false;
-      for (const ch of input2) {
-        if (escaped === true) {
-          value += ch;
-          escaped = false;
-          continue;
-        }
-        if (ch === "\\") {
-          value += ch;
-          escaped = true;
-          continue;
-        }
-        if (ch === '"') {
-          quote = quote === 1 ? 0 : 1;
-          value += ch;
-          continue;
-        }
-        if (quote === 0) {
-          if (ch === "[") {
-            bracket++;
-          } else if (ch === "]" && bracket > 0) {
-            bracket--;
-          } else if (bracket === 0) {
-            if (ch === "(") {
-              paren++;
-            } else if (ch === ")" && paren > 0) {
-              paren--;
-            } else if (ch === "|" && paren === 0) {
-              parts.push(value);
-              value = "";
-              continue;
-            }
-          }
-        }
-        value += ch;
-      }
-      parts.push(value);
-      return parts;
-    };
-    var isPlainBranch = (branch) => {
-      let escaped = false;
-      for (const ch of branch) {
-        if (escaped === true) {
-          escaped = false;
-          continue;
-        }
-        if (ch === "\\") {
-          escaped = true;
-          continue;
-        }
-        if (/[?*+@!()[\]{}]/.test(ch)) {
-          return false;
-        }
-      }
-      return true;
-    };
-    var normalizeSimpleBranch = (branch) => {
-      let value = branch.trim();
-      let changed = true;
-      while (changed === true) {
-        changed = false;
-        if (/^@\([^\\()[\]{}|]+\)$/.test(value)) {
-          value = value.slice(2, -1);
-          changed = true;
-        }
-      }
-      if (!isPlainBranch(value)) {
-        return;
-      }
-      return value.replace(/\\(.)/g, "$1");
-    };
-    var hasRepeatedCharPrefixOverlap = (branches) => {
-      const values = branches.map(normalizeSimpleBranch).filter(Boolean);
-      for (let i = 0; i < values.length; i++) {
-        for (let j = i + 1; j < values.length; j++) {
-          const a = values[i];
-          const b = values[j];
-          const char = a[0];
-          if (!char || a !== char.repeat(a.length) || b !== char.repeat(b.length)) {
-            continue;
-          }
-          if (a === b || a.startsWith(b) || b.startsWith(a)) {
-            return true;
-          }
-        }
-      }
-      return false;
-    };
-    var parseRepeatedExtglob = (pattern, requireEnd = true) => {
-      if (pattern[0] !== "+" && pattern[0] !== "*" || pattern[1] !== "(") {
-        return;
-      }
-      let bracket = 0;
-      let paren = 0;
-      let quote = 0;
-      let escaped = false;
-      for (let i = 1; i < pattern.length; i++) {
-        const ch = pattern[i];
-        if (escaped === true) {
-          escaped = false;
-          continue;
-        }
-        if (ch === "\\") {
-          escaped = true;
-          continue;
-        }
-        if (ch === '"') {
-          quote = quote === 1 ? 0 : 1;
-          continue;
-        }
-        if (quote === 1) {
-          continue;
-        }
-        if (ch === "[") {
-          bracket++;
-          continue;
-        }
-        if (ch === "]" && bracket > 0) {
-          bracket--;
-          continue;
-        }
-        if (bracket > 0) {
-          continue;
-        }
-        if (ch === "(") {
-          paren++;
-          continue;
-        }
-        if (ch === ")") {
-          paren--;
-          if (paren === 0) {
-            if (requireEnd === true && i !== pattern.length - 1) {
-              return;
-            }
-            return {
-              type: pattern[0],
-              body: pattern.slice(2, i),
-              end: i
-            };
-          }
-        }
-      }
-    };
-    var buildCharClassStar = (chars) => {
-      const source = chars.length === 1 ? utils.escapeRegex(chars[0]) : `[${chars.map((ch) => utils.escapeRegex(ch)).join("")}]`;
-      return `${source}*`;
-    };
-    var getStarExtglobSequenceChars = (pattern) => {
-      let index = 0;
-      const chars = [];
-      while (index < pattern.length) {
-        const match = parseRepeatedExtglob(pattern.slice(index), false);
-        if (!match || match.type !== "*") {
-          return;
-        }
-        const branches = splitTopLevel(match.body).map((branch2) => branch2.trim());
-        if (branches.length !== 1) {
-          return;
-        }
-        const branch = normalizeSimpleBranch(branches[0]);
-        if (!branch || branch.length !== 1) {
-          return;
-        }
-        chars.push(branch);
-        index += match.end + 1;
-      }
-      if (chars.length < 1) {
-        return;
-      }
-      return chars;
-    };
-    var repeatedExtglobRecursion = (pattern) => {
-      let depth = 0;
-      let value = pattern.trim();
-      let match = parseRepeatedExtglob(value);
-      while (match) {
-        depth++;
-        value = match.body.trim();
-        match = parseRepeatedExtglob(value);
-      }
-      return depth;
-    };
-    var analyzeRepeatedExtglob = (body, options) => {
-      if (options.maxExtglobRecursion === false) {
-        return { risky: false };
-      }
-      const max = typeof options.maxExtglobRecursion === "number" ? options.maxExtglobRecursion : constants4.DEFAULT_MAX_EXTGLOB_RECURSION;
-      const branches = splitTopLevel(body).map((branch) => branch.trim());
-      if (branches.length > 1) {
-        if (branches.some((branch) => branch === "") || branches.some((branch) => /^[*?]+$/.test(branch)) || hasRepeatedCharPrefixOverlap(branches)) {
-          return { risky: true };
-        }
-      }
-      const safeChars = [];
-      let sawStarSequence = false;
-      let combinable = true;
-      for (const branch of branches) {
-        const chars = getStarExtglobSequenceChars(branch);
-        if (chars) {
-          sawStarSequence = true;
-          safeChars.push(...chars);
-          continue;
-        }
-        const literal2 = normalizeSimpleBranch(branch);
-        if (literal2 && literal2.length === 1) {
-          safeChars.push(literal2);
-          continue;
-        }
-        combinable = false;
-        if (repeatedExtglobRecursion(branch) > max) {
-          return { risky: true };
-        }
-      }
-      if (sawStarSequence) {
-        return combinable ? { risky: true, safeOutput: buildCharClassStar([...new Set(safeChars)]) } : { risky: true };
-      }
-      return { risky: false };
-    };
-    var parse3 = (input2, options) => {
-      if (typeof input2 !== "string") {
-        throw new TypeError("Expected a string");
-      }
-      input2 = REPLACEMENTS[input2] || input2;
-      const opts = { ...options };
-      const max = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
-      let len = input2.length;
-      if (len > max) {
-        throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
-      }
-      const bos = { type: "bos", value: "", output: opts.prepend || "" };
-      const tokens = [bos];
-      const capture = opts.capture ? "" : "?:";
-      const PLATFORM_CHARS = constants4.globChars(opts.windows);
-      const EXTGLOB_CHARS = constants4.extglobChars(PLATFORM_CHARS);
-      const {
-        DOT_LITERAL,
-        PLUS_LITERAL,
-        SLASH_LITERAL,
-        ONE_CHAR,
-        DOTS_SLASH,
-        NO_DOT,
-        NO_DOT_SLASH,
-        NO_DOTS_SLASH,
-        QMARK,
-        QMARK_NO_DOT,
-        STAR,
-        START_ANCHOR
-      } = PLATFORM_CHARS;
-      const globstar = (opts2) => {
-        return `(${capture}(?:(?!${START_ANCHOR}${opts2.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
-      };
-      const nodot = opts.dot ? "" : NO_DOT;
-      const qmarkNoDot = opts.dot ? QMARK : QMARK_NO_DOT;
-      let star = opts.bash === true ? globstar(opts) : STAR;
-      if (opts.capture) {
-        star = `(${star})`;
-      }
-      if (typeof opts.noext === "boolean") {
-        opts.noextglob = opts.noext;
-      }
-      const state = {
-        input: input2,
-        index: -1,
-        start: 0,
-        dot: opts.dot === true,
-        consumed: "",
-        output: "",
-        prefix: "",
-        backtrack: false,
-        negated: false,
-        brackets: 0,
-        braces: 0,
-        parens: 0,
-        quotes: 0,
-        globstar: false,
-        tokens
-      };
-      input2 = utils.removePrefix(input2, state);
-      len = input2.length;
-      const extglobs = [];
-      const braces = [];
-      const stack = [];
-      let prev = bos;
-      let value;
-      const eos = () => state.index === len - 1;
-      const peek = state.peek = (n = 1) => input2[state.index + n];
-      const advance = state.advance = () => input2[++state.index] || "";
-      const remaining = () => input2.slice(state.index + 1);
-      const consume = (value2 = "", num = 0) => {
-        state.consumed += value2;
-        state.index += num;
-      };
-      const append = (token) => {
-        state.output += token.output != null ? token.output : token.value;
-        consume(token.value);
-      };
-      const negate = () => {
-        let count = 1;
-        while (peek() === "!" && (peek(2) !== "(" || peek(3) === "?")) {
-          advance();
-          state.start++;
-          count++;
-        }
-        if (count % 2 === 0) {
-          return false;
-        }
-        state.negated = true;
-        state.start++;
-        return true;
-      };
-      const increment = (type) => {
-        state[type]++;
-        stack.push(type);
-      };
-      const decrement = (type) => {
-        state[type]--;
-        stack.pop();
-      };
-      const push = (tok) => {
-        if (prev.type === "globstar") {
-          const isBrace = state.braces > 0 && (tok.type === "comma" || tok.type === "brace");
-          const isExtglob = tok.extglob === true || extglobs.length && (tok.type === "pipe" || tok.type === "paren");
-          if (tok.type !== "slash" && tok.type !== "paren" && !isBrace && !isExtglob) {
-            state.output = state.output.slice(0, -prev.output.length);
-            prev.type = "star";
-            prev.value = "*";
-            prev.output = star;
-            state.output += prev.output;
-          }
-        }
-        if (extglobs.length && tok.type !== "paren") {
-          extglobs[extglobs.length - 1].inner += tok.value;
-        }
-        if (tok.value || tok.output) append(tok);
-        if (prev && prev.type === "text" && tok.type === "text") {
-          prev.output = (prev.output || prev.value) + tok.value;
-          prev.value += tok.value;
-          return;
-        }
-        tok.prev = prev;
-        tokens.push(tok);
-        prev = tok;
-      };
-      const extglobOpen = (type, value2) => {
-        const token = { ...EXTGLOB_CHARS[value2], conditions: 1, inner: "" };
-        token.prev = prev;
-        token.parens = state.parens;
-        token.output = state.output;
-        token.startIndex = state.index;
-        token.tokensIndex = tokens.length;
-        const output2 = (opts.capture ? "(" : "") + token.open;
-        increment("parens");
-        push({ type, value: value2, output: state.output ? "" : ONE_CHAR });
-        push({ type: "paren", extglob: true, value: advance(), output: output2 });
-        extglobs.push(token);
-      };
-      const extglobClose = (token) => {
-        const literal2 = input2.slice(token.startIndex, state.index + 1);
-        const body = input2.slice(token.startIndex + 2, state.index);
-        const analysis = analyzeRepeatedExtglob(body, opts);
-        if ((token.type === "plus" || token.type === "star") && analysis.risky) {
-          const safeOutput = analysis.safeOutput ? (token.output ? "" : ONE_CHAR) + (opts.capture ? `(${analysis.safeOutput})` : analysis.safeOutput) : void 0;
-          const open6 = tokens[token.tokensIndex];
-          open6.type = "text";
-          open6.value = literal2;
-          open6.output = safeOutput || utils.escapeRegex(literal2);
-          for (let i = token.tokensIndex + 1; i < tokens.length; i++) {
-            tokens[i].value = "";
-            tokens[i].output = "";
-            delete tokens[i].suffix;
-          }
-          state.output = token.output + open6.output;
-          state.backtrack = true;
-          push({ type: "paren", extglob: true, value, output: "" });
-          decrement("parens");
-          return;
-        }
-        let output2 = token.close + (opts.capture ? ")" : "");
-        let rest;
-        if (token.type === "negate") {
-          let extglobStar = star;
-          if (token.inner && token.inner.length > 1 && token.inner.includes("/")) {
-            extglobStar = globstar(opts);
-          }
-          if (extglobStar !== star || eos() || /^\)+$/.test(remaining())) {
-            output2 = token.close = `)$))${extglobStar}`;
-          }
-          if (token.inner.includes("*") && (rest = remaining()) && /^\.[^\\/.]+$/.test(rest)) {
-            const expression = parse3(rest, { ...options, fastpaths: false }).output;
-            output2 = token.close = `)${expression})${extglobStar})`;
-          }
-          if (token.prev.type === "bos") {
-            state.negatedExtglob = true;
-          }
-        }
-        push({ type: "paren", extglob: true, value, output: output2 });
-        decrement("parens");
-      };
-      if (opts.fastpaths !== false && !/(^[*!]|[/()[\]{}"])/.test(input2)) {
-        let backslashes = false;
-        let output2 = input2.replace(REGEX_SPECIAL_CHARS_BACKREF, (m, esc2, chars, first, rest, index) => {
-          if (first === "\\") {
-            backslashes = true;
-            return m;
-          }
-          if (first === "?") {
-            if (esc2) {
-              return esc2 + first + (rest ? QMARK.repeat(rest.length) : "");
-            }
-            if (index === 0) {
-              return qmarkNoDot + (rest ? QMARK.repeat(rest.length) : "");
-            }
-            return QMARK.repeat(chars.length);
-          }
-          if (first === ".") {
-            return DOT_LITERAL.repeat(chars.length);
-          }
-          if (first === "*") {
-            if (esc2) {
-              return esc2 + first + (rest ? star : "");
-            }
-            return star;
-          }
-          return esc2 ? m : `\\${m}`;
-        });
-        if (backslashes === true) {
-          if (opts.unescape === true) {
-            output2 = output2.replace(/\\/g, "");
-          } else {
-            output2 = output2.replace(/\\+/g, (m) => {
-              return m.length % 2 === 0 ? "\\\\" : m ? "\\" : "";
-            });
-          }
-        }
-        if (output2 === input2 && opts.contains === true) {
-          state.output = input2;
-          return state;
-        }
-        state.output = utils.wrapOutput(output2, state, options);
-        return state;
-      }
-      while (!eos()) {
-        value = advance();
-        if (value === "\0") {
-          continue;
-        }
-        if (value === "\\") {
-          const next = peek();
-          if (next === "/" && opts.bash !== true) {
-            continue;
-          }
-          if (next === "." || next === ";") {
-            continue;
-          }
-          if (!next) {
-            value += "\\";
-            push({ type: "text", value });
-            continue;
-          }
-          const match = /^\\+/.exec(remaining());
-          let slashes = 0;
-          if (match && match[0].length > 2) {
-            slashes = match[0].length;
-            state.index += slashes;
-            if (slashes % 2 !== 0) {
-              value += "\\";
-            }
-          }
-          if (opts.unescape === true) {
-            value = advance();
-          } else {
-            value += advance();
-          }
-          if (state.brackets === 0) {
-            push({ type: "text", value });
-            continue;
-          }
-        }
-        if (state.brackets > 0 && (value !== "]" || prev.value === "[" || prev.value === "[^")) {
-          if (opts.posix !== false && value === ":") {
-            const inner = prev.value.slice(1);
-            if (inner.includes("[")) {
-              prev.posix = true;
-              if (inner.includes(":")) {
-                const idx = prev.value.lastIndexOf("[");
-                const pre = prev.value.slice(0, idx);
-                const rest2 = prev.value.slice(idx + 2);
-                const posix = POSIX_REGEX_SOURCE[rest2];
-                if (posix) {
-                  prev.value = pre + posix;
-                  state.backtrack = true;
-                  advance();
-                  if (!bos.output && tokens.indexOf(prev) === 1) {
-                    bos.output = ONE_CHAR;
-                  }
-                  continue;
-                }
-              }
-            }
-          }
-          if (value === "[" && peek() !== ":" || value === "-" && peek() === "]") {
-            value = `\\${value}`;
-          }
-          if (value === "]" && (prev.value === "[" || prev.value === "[^")) {
-            value = `\\${value}`;
-          }
-          if (opts.posix === true && value === "!" && prev.value === "[") {
-            value = "^";
-          }
-          prev.value += value;
-          append({ value });
-          continue;
-        }
-        if (state.quotes === 1 && value !== '"') {
-          value = utils.escapeRegex(value);
-          prev.value += value;
-          append({ value });
-          continue;
-        }
-        if (value === '"') {
-          state.quotes = state.quotes === 1 ? 0 : 1;
-          if (opts.keepQuotes === true) {
-            push({ type: "text", value });
-          }
-          continue;
-        }
-        if (value === "(") {
-          increment("parens");
-          push({ type: "paren", value });
-          continue;
-        }
-        if (value === ")") {
-          if (state.parens === 0 && opts.strictBrackets === true) {
-            throw new SyntaxError(syntaxError("opening", "("));
-          }
-          const extglob = extglobs[extglobs.length - 1];
-          if (extglob && state.parens === extglob.parens + 1) {
-            extglobClose(extglobs.pop());
-            continue;
-          }
-          push({ type: "paren", value, output: state.parens ? ")" : "\\)" });
-          decrement("parens");
-          continue;
-        }
-        if (value === "[") {
-          if (opts.nobracket === true || !remaining().includes("]")) {
-            if (opts.nobracket !== true && opts.strictBrackets === true) {
-              throw new SyntaxError(syntaxError("closing", "]"));
-            }
-            value = `\\${value}`;
-          } else {
-            increment("brackets");
-          }
-          push({ type: "bracket", value });
-          continue;
-        }
-        if (value === "]") {
-          if (opts.nobracket === true || prev && prev.type === "bracket" && prev.value.length === 1) {
-            push({ type: "text", value, output: `\\${value}` });
-            continue;
-          }
-          if (state.brackets === 0) {
-            if (opts.strictBrackets === true) {
-              throw new SyntaxError(syntaxError("opening", "["));
-            }
-            push({ type: "text", value, output: `\\${value}` });
-            continue;
-          }
-          decrement("brackets");
-          const prevValue = prev.value.slice(1);
-          if (prev.posix !== true && prevValue[0] === "^" && !prevValue.includes("/")) {
-            value = `/${value}`;
-          }
-          prev.value += value;
-          append({ value });
-          if (opts.literalBrackets === false || utils.hasRegexChars(prevValue)) {
-            continue;
-          }
-          const escaped = utils.escapeRegex(prev.value);
-          state.output = state.output.slice(0, -prev.value.length);
-          if (opts.literalBrackets === true) {
-            state.output += escaped;
-            prev.value = escaped;
-            continue;
-          }
-          prev.value = `(${capture}${escaped}|${prev.value})`;
-          state.output += prev.value;
-          continue;
-        }
-        if (value === "{" && opts.nobrace !== true) {
-          increment("braces");
-          const open6 = {
-            type: "brace",
-            value,
-            output: "(",
-            outputIndex: state.output.length,
-            tokensIndex: state.tokens.length
-          };
-          braces.push(open6);
-          push(open6);
-          continue;
-        }
-        if (value === "}") {
-          const brace = braces[braces.length - 1];
-          if (opts.nobrace === true || !brace) {
-            push({ type: "text", value, output: value });
-            continue;
-          }
-          let output2 = ")";
-          if (brace.dots === true) {
-            const arr = tokens.slice();
-            const range = [];
-            for (let i = arr.length - 1; i >= 0; i--) {
-              tokens.pop();
-              if (arr[i].type === "brace") {
-                break;
-              }
-              if (arr[i].type !== "dots") {
-                range.unshift(arr[i].value);
-              }
-            }
-            output2 = expandRange(range, opts);
-            state.backtrack = true;
-          }
-          if (brace.comma !== true && brace.dots !== true) {
-            const out = state.output.slice(0, brace.outputIndex);
-            const toks = state.tokens.slice(brace.tokensIndex);
-            brace.value = brace.output = "\\{";
-            value = output2 = "\\}";
-            state.output = out;
-            for (const t of toks) {
-              state.output += t.output || t.value;
-            }
-          }
-          push({ type: "brace", value, output: output2 });
-          decrement("braces");
-          braces.pop();
-          continue;
-        }
-        if (value === "|") {
-          if (extglobs.length > 0) {
-            extglobs[extglobs.length - 1].conditions++;
-          }
-          push({ type: "text", value });
-          continue;
-        }
-        if (value === ",") {
-          let output2 = value;
-          const brace = braces[braces.length - 1];
-          if (brace && stack[stack.length - 1] === "braces") {
-            brace.comma = true;
-            output2 = "|";
-          }
-          push({ type: "comma", value, output: output2 });
-          continue;
-        }
-        if (value === "/") {
-          if (prev.type === "dot" && state.index === state.start + 1) {
-            state.start = state.index + 1;
-            state.consumed = "";
-            state.output = "";
-            tokens.pop();
-            prev = bos;
-            continue;
-          }
-          push({ type: "slash", value, output: SLASH_LITERAL });
-          continue;
-        }
-        if (value === ".") {
-          if (state.braces > 0 && prev.type === "dot") {
-            if (prev.value === ".") prev.output = DOT_LITERAL;
-            const brace = braces[braces.length - 1];
-            prev.type = "dots";
-            prev.output += value;
-            prev.value += value;
-            brace.dots = true;
-            continue;
-          }
-          if (state.braces + state.parens === 0 && prev.type !== "bos" && prev.type !== "slash") {
-            push({ type: "text", value, output: DOT_LITERAL });
-            continue;
-          }
-          push({ type: "dot", value, output: DOT_LITERAL });
-          continue;
-        }
-        if (value === "?") {
-          const isGroup = prev && prev.value === "(";
-          if (!isGroup && opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
-            extglobOpen("qmark", value);
-            continue;
-          }
-          if (prev && prev.type === "paren") {
-            const next = peek();
-            let output2 = value;
-            if (prev.value === "(" && !/[!=<:]/.test(next) || next === "<" && !/<([!=]|\w+>)/.test(remaining())) {
-              output2 = `\\${value}`;
-            }
-            push({ type: "text", value, output: output2 });
-            continue;
-          }
-          if (opts.dot !== true && (prev.type === "slash" || prev.type === "bos")) {
-            push({ type: "qmark", value, output: QMARK_NO_DOT });
-            continue;
-          }
-          push({ type: "qmark", value, output: QMARK });
-          continue;
-        }
-        if (value === "!") {
-          if (opts.noextglob !== true && peek() === "(") {
-            if (peek(2) !== "?" || !/[!=<:]/.test(peek(3))) {
-              extglobOpen("negate", value);
-              continue;
-            }
-          }
-          if (opts.nonegate !== true && state.index === 0) {
-            negate();
-            continue;
-          }
-        }
-        if (value === "+") {
-          if (opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
-            extglobOpen("plus", value);
-            continue;
-          }
-          if (prev && prev.value === "(" || opts.regex === false) {
-            push({ type: "plus", value, output: PLUS_LITERAL });
-            continue;
-          }
-          if (prev && (prev.type === "bracket" || prev.type === "paren" || prev.type === "brace") || state.parens > 0) {
-            push({ type: "plus", value });
-            continue;
-          }
-          push({ type: "plus", value: PLUS_LITERAL });
-          continue;
-        }
-        if (value === "@") {
-          if (opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
-            push({ type: "at", extglob: true, value, output: "" });
-            continue;
-          }
-          push({ type: "text", value });
-          continue;
-        }
-        if (value !== "*") {
-          if (value === "$" || value === "^") {
-            value = `\\${value}`;
-          }
-          const match = REGEX_NON_SPECIAL_CHARS.exec(remaining());
-          if (match) {
-            value += match[0];
-            state.index += match[0].length;
-          }
-          push({ type: "text", value });
-          continue;
-        }
-        if (prev && (prev.type === "globstar" || prev.star === true)) {
-          prev.type = "star";
-          prev.star = true;
-          prev.value += value;
-          prev.output = star;
-          state.backtrack = true;
-          state.globstar = true;
-          consume(value);
-          continue;
-        }
-        let rest = remaining();
-        if (opts.noextglob !== true && /^\([^?]/.test(rest)) {
-          extglobOpen("star", value);
-          continue;
-        }
-        if (prev.type === "star") {
-          if (opts.noglobstar === true) {
-            consume(value);
-            continue;
-          }
-          const prior = prev.prev;
-          const before = prior.prev;
-          const isStart = prior.type === "slash" || prior.type === "bos";
-          const afterStar = before && (before.type === "star" || before.type === "globstar");
-          if (opts.bash === true && (!isStart || rest[0] && rest[0] !== "/")) {
-            push({ type: "star", value, output: "" });
-            continue;
-          }
-          const isBrace = state.braces > 0 && (prior.type === "comma" || prior.type === "brace");
-          const isExtglob = extglobs.length && (prior.type === "pipe" || prior.type === "paren");
-          if (!isStart && prior.type !== "paren" && !isBrace && !isExtglob) {
-            push({ type: "star", value, output: "" });
-            continue;
-          }
-          while (rest.slice(0, 3) === "/**") {
-            const after = input2[state.index + 4];
-            if (after && after !== "/") {
-              break;
-            }
-            rest = rest.slice(3);
-            consume("/**", 3);
-          }
-          const isEnd = eos() || state.parens > 0 && rest === ")".repeat(state.parens) && !extglobs.some((extglob) => extglob.type === "negate");
-          if (prior.type === "bos" && eos()) {
-            prev.type = "globstar";
-            prev.value += value;
-            prev.output = globstar(opts);
-            state.output = prev.output;
-            state.globstar = true;
-            consume(value);
-            continue;
-          }
-          if (prior.type === "slash" && prior.prev.type !== "bos" && !afterStar && isEnd) {
-            state.output = state.output.slice(0, -(prior.output + prev.output).length);
-            prior.output = `(?:${prior.output}`;
-            prev.type = "globstar";
-            prev.output = globstar(opts) + (opts.strictSlashes ? ")" : "|$)");
-            prev.value += value;
-            state.globstar = true;
-            state.output += prior.output + prev.output;
-            consume(value);
-            continue;
-          }
-          if (prior.type === "slash" && prior.prev.type !== "bos" && rest[0] === "/") {
-            const end = rest[1] !== void 0 ? "|$" : "";
-            state.output = state.output.slice(0, -(prior.output + prev.output).length);
-            prior.output = `(?:${prior.output}`;
-            prev.type = "globstar";
-            prev.output = `${globstar(opts)}${SLASH_LITERAL}|${SLASH_LITERAL}${end})`;
-            prev.value += value;
-            state.output += prior.output + prev.output;
-            state.globstar = true;
-            consume(value + advance());
-            push({ type: "slash", value: "/", output: "" });
-            continue;
-          }
-          if (prior.type === "bos" && rest[0] === "/") {
-            prev.type = "globstar";
-            prev.value += value;
-            prev.output = `(?:^|${SLASH_LITERAL}|${globstar(opts)}${SLASH_LITERAL})`;
-            state.output = prev.output;
-            state.globstar = true;
-            consume(value + advance());
-            push({ type: "slash", value: "/", output: "" });
-            continue;
-          }
-          state.output = state.output.slice(0, -prev.output.length);
-          prev.type = "globstar";
-          prev.output = globstar(opts);
-          prev.value += value;
-          state.output += prev.output;
-          state.globstar = true;
-          consume(value);
-          continue;
-        }
-        const token = { type: "star", value, output: star };
-        if (opts.bash === true) {
-          token.output = ".*?";
-          if (prev.type === "bos" || prev.type === "slash") {
-            token.output = nodot + token.output;
-          }
-          push(token);
-          continue;
-        }
-        if (prev && (prev.type === "bracket" || prev.type === "paren") && opts.regex === true) {
-          token.output = value;
-          push(token);
-          continue;
-        }
-        if (state.index === state.start || prev.type === "slash" || prev.type === "dot") {
-          if (prev.type === "dot") {
-            state.output += NO_DOT_SLASH;
-            prev.output += NO_DOT_SLASH;
-          } else if (opts.dot === true) {
-            state.output += NO_DOTS_SLASH;
-            prev.output += NO_DOTS_SLASH;
-          } else {
-            state.output += nodot;
-            prev.output += nodot;
-          }
-          if (peek() !== "*") {
-            state.output += ONE_CHAR;
-            prev.output += ONE_CHAR;
-          }
-        }
-        push(token);
-      }
-      while (state.brackets > 0) {
-        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", "]"));
-        state.output = utils.escapeLast(state.output, "[");
-        decrement("brackets");
-      }
-      while (state.parens > 0) {
-        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", ")"));
-        state.output = utils.escapeLast(state.output, "(");
-        decrement("parens");
-      }
-      while (state.braces > 0) {
-        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", "}"));
-        state.output = utils.escapeLast(state.output, "{");
-        decrement("braces");
-      }
-      if (opts.strictSlashes !== true && (prev.type === "star" || prev.type === "bracket")) {
-        push({ type: "maybe_slash", value: "", output: `${SLASH_LITERAL}?` });
-      }
-      if (state.backtrack === true) {
-        state.output = "";
-        for (const token of state.tokens) {
-          state.output += token.output != null ? token.output : token.value;
-          if (token.suffix) {
-            state.output += token.suffix;
-          }
-        }
-      }
-      return state;
-    };
-    parse3.fastpaths = (input2, options) => {
-      const opts = { ...options };
-      const max = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
-      const len = input2.length;
-      if (len > max) {
-        throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
-      }
-      input2 = REPLACEMENTS[input2] || input2;
-      const {
-        DOT_LITERAL,
-        SLASH_LITERAL,
-        ONE_CHAR,
-        DOTS_SLASH,
-        NO_DOT,
-        NO_DOTS,
-        NO_DOTS_SLASH,
-        STAR,
-        START_ANCHOR
-      } = constants4.globChars(opts.windows);
-      const nodot = opts.dot ? NO_DOTS : NO_DOT;
-      const slashDot = opts.dot ? NO_DOTS_SLASH : NO_DOT;
-      const capture = opts.capture ? "" : "?:";
-      const state = { negated: false, prefix: "" };
-      let star = opts.bash === true ? ".*?" : STAR;
-      if (opts.capture) {
-        star = `(${star})`;
-      }
-      const globstar = (opts2) => {
-        if (opts2.noglobstar === true) return star;
-        return `(${capture}(?:(?!${START_ANCHOR}${opts2.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
-      };
-      const create = (str) => {
-        switch (str) {
-          case "*":
-            return `${nodot}${ONE_CHAR}${star}`;
-          case ".*":
-            return `${DOT_LITERAL}${ONE_CHAR}${star}`;
-          case "*.*":
-            return `${nodot}${star}${DOT_LITERAL}${ONE_CHAR}${star}`;
-          case "*/*":
-            return `${nodot}${star}${SLASH_LITERAL}${ONE_CHAR}${slashDot}${star}`;
-          case "**":
-            return nodot + globstar(opts);
-          case "**/*":
-            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${slashDot}${ONE_CHAR}${star}`;
-          case "**/*.*":
-            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${slashDot}${star}${DOT_LITERAL}${ONE_CHAR}${star}`;
-          case "**/.*":
-            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${DOT_LITERAL}${ONE_CHAR}${star}`;
-          default: {
-            const match = /^(.*?)\.(\w+)$/.exec(str);
-            if (!match) return;
-            const source2 = create(match[1]);
-            if (!source2) return;
-            return source2 + DOT_LITERAL + match[2];
-          }
-        }
-      };
-      const output2 = utils.removePrefix(input2, state);
-      let source = create(output2);
-      if (source && opts.strictSlashes !== true) {
-        source += `${SLASH_LITERAL}?`;
-      }
-      return source;
-    };
-    module.exports = parse3;
-  }
-});
-
-// node_modules/picomatch/lib/picomatch.js
-var require_picomatch = __commonJS({
-  "node_modules/picomatch/lib/picomatch.js"(exports, module) {
-    "use strict";
-    var scan = require_scan();
-    var parse3 = require_parse2();
-    var utils = require_utils2();
-    var constants4 = require_constants6();
-    var isObject2 = (val) => val && typeof val === "object" && !Array.isArray(val);
-    var picomatch2 = (glob2, options, returnState = false) => {
-      if (Array.isArray(glob2)) {
-        const fns = glob2.map((input2) => picomatch2(input2, options, returnState));
-        const arrayMatcher = (str) => {
-          for (const isMatch of fns) {
-            const state2 = isMatch(str);
-            if (state2) return state2;
-          }
-          return false;
-        };
-        return arrayMatcher;
-      }
-      const isState = isObject2(glob2) && glob2.tokens && glob2.input;
-      if (glob2 === "" || typeof glob2 !== "string" && !isState) {
-        throw new TypeError("Expected pattern to be a non-empty string");
-      }
-      const opts = options || {};
-      const posix = opts.windows;
-      const regex = isState ? picomatch2.compileRe(glob2, options) : picomatch2.makeRe(glob2, options, false, true);
-      const state = regex.state;
-      delete regex.state;
-      let isIgnored = () => false;
-      if (opts.ignore) {
-        const ignoreOpts = { ...options, ignore: null, onMatch: null, onResult: null };
-        isIgnored = picomatch2(opts.ignore, ignoreOpts, returnState);
-      }
-      const matcher = (input2, returnObject = false) => {
-        const { isMatch, match, output: output2 } = picomatch2.test(input2, regex, options, { glob: glob2, posix });
-        const result = { glob: glob2, state, regex, posix, input: input2, output: output2, match, isMatch };
-        if (typeof opts.onResult === "function") {
-          opts.onResult(result);
-        }
-        if (isMatch === false) {
-          result.isMatch = false;
-          return returnObject ? result : false;
-        }
-        if (isIgnored(input2)) {
-          if (typeof opts.onIgnore === "function") {
-            opts.onIgnore(result);
-          }
-          result.isMatch = false;
-          return returnObject ? result : false;
-        }
-        if (typeof opts.onMatch === "function") {
-          opts.onMatch(result);
-        }
-        return returnObject ? result : true;
-      };
-      if (returnState) {
-        matcher.state = state;
-      }
-      return matcher;
-    };
-    picomatch2.test = (input2, regex, options, { glob: glob2, posix } = {}) => {
-      if (typeof input2 !== "string") {
-        throw new TypeError("Expected input to be a string");
-      }
-      if (input2 === "") {
-        return { isMatch: false, output: "" };
-      }
-      const opts = options || {};
-      const format = opts.format || (posix ? utils.toPosixSlashes : null);
-      let match = input2 === glob2;
-      let output2 = match && format ? format(input2) : input2;
-      if (match === false) {
-        output2 = format ? format(input2) : input2;
-        match = output2 === glob2;
-      }
-      if (match === false || opts.capture === true) {
-        if (opts.matchBase === true || opts.basename === true) {
-          match = picomatch2.matchBase(input2, regex, options, posix);
-        } else {
-          match = regex.exec(output2);
-        }
-      }
-      return { isMatch: Boolean(match), match, output: output2 };
-    };
-    picomatch2.matchBase = (input2, glob2, options, posix = options && options.windows) => {
-      const regex = glob2 instanceof RegExp ? glob2 : picomatch2.makeRe(glob2, options);
-      return regex.test(utils.basename(input2, { windows: posix }));
-    };
-    picomatch2.isMatch = (str, patterns, options) => picomatch2(patterns, options)(str);
-    picomatch2.parse = (pattern, options) => {
-      if (Array.isArray(pattern)) return pattern.map((p) => picomatch2.parse(p, options));
-      return parse3(pattern, { ...options, fastpaths: false });
-    };
-    picomatch2.scan = (input2, options) => scan(input2, options);
-    picomatch2.compileRe = (state, options, returnOutput = false, returnState = false) => {
-      if (returnOutput === true) {
-        return state.output;
-      }
-      const opts = options || {};
-      const prepend = opts.contains ? "" : "^";
-      const append = opts.contains ? "" : "$";
-      let source = `${prepend}(?:${state.output})${append}`;
-      if (state && state.negated === true) {
-        source = `^(?!${source}).*$`;
-      }
-      const regex = picomatch2.toRegex(source, options);
-      if (returnState === true) {
-        regex.state = state;
-      }
-      return regex;
-    };
-    picomatch2.makeRe = (input2, options = {}, returnOutput = false, returnState = false) => {
-      if (!input2 || typeof input2 !== "string") {
-        throw new TypeError("Expected a non-empty string");
-      }
-      let parsed = { negated: false, fastpaths: true };
-      if (options.fastpaths !== false && (input2[0] === "." || input2[0] === "*")) {
-        parsed.output = parse3.fastpaths(input2, options);
-      }
-      if (!parsed.output) {
-        parsed = parse3(input2, options);
-      }
-      return picomatch2.compileRe(parsed, options, returnOutput, returnState);
-    };
-    picomatch2.toRegex = (source, options) => {
-      try {
-        const opts = options || {};
-        return new RegExp(source, opts.flags || (opts.nocase ? "i" : ""));
-      } catch (err) {
-        if (options && options.debug === true) throw err;
-        return /$^/;
-      }
-    };
-    picomatch2.constants = constants4;
-    module.exports = picomatch2;
-  }
-});
-
-// node_modules/picomatch/index.js
-var require_picomatch2 = __commonJS({
-  "node_modules/picomatch/index.js"(exports, module) {
-    "use strict";
-    var pico = require_picomatch();
-    var utils = require_utils2();
-    function picomatch2(glob2, options, returnState = false) {
-      if (options && (options.windows === null || options.windows === void 0)) {
-        options = { ...options, windows: utils.isWindows() };
-      }
-      return pico(glob2, options, returnState);
-    }
-    Object.assign(picomatch2, pico);
-    module.exports = picomatch2;
-  }
-});
-
 // action/github/action-main.ts
-import { existsSync as existsSync4, readFileSync as readFileSync2 } from "node:fs";
-import { tmpdir as tmpdir2 } from "node:os";
-import { isAbsolute as isAbsolute2, join as join11, resolve } from "node:path";
+import { existsSync as existsSync7, readFileSync as readFileSync2 } from "node:fs";
+import { tmpdir as tmpdir4 } from "node:os";
+import { isAbsolute as isAbsolute4, join as join23, resolve } from "node:path";
 
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";
@@ -28355,15 +28400,15 @@ function issueFileCommand(command2, message) {
   });
 }
 function prepareKeyValueMessage(key, value) {
-  const delimiter2 = `ghadelimiter_${crypto.randomUUID()}`;
+  const delimiter3 = `ghadelimiter_${crypto.randomUUID()}`;
   const convertedValue = toCommandValue(value);
-  if (key.includes(delimiter2)) {
-    throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter2}"`);
+  if (key.includes(delimiter3)) {
+    throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter3}"`);
   }
-  if (convertedValue.includes(delimiter2)) {
-    throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter2}"`);
+  if (convertedValue.includes(delimiter3)) {
+    throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter3}"`);
   }
-  return `${key}<<${delimiter2}${os2.EOL}${convertedValue}${os2.EOL}${delimiter2}`;
+  return `${key}<<${delimiter3}${os2.EOL}${convertedValue}${os2.EOL}${delimiter3}`;
 }
 
 // node_modules/@actions/core/lib/core.js
@@ -28559,8 +28604,8 @@ var Summary = class {
    *
    * @returns {Summary} summary instance
    */
-  addRaw(text, addEOL = false) {
-    this._buffer += text;
+  addRaw(text2, addEOL = false) {
+    this._buffer += text2;
     return addEOL ? this.addEOL() : this;
   }
   /**
@@ -28656,10 +28701,10 @@ var Summary = class {
    *
    * @returns {Summary} summary instance
    */
-  addHeading(text, level) {
+  addHeading(text2, level) {
     const tag = `h${level}`;
     const allowedTag = ["h1", "h2", "h3", "h4", "h5", "h6"].includes(tag) ? tag : "h1";
-    const element = this.wrap(allowedTag, text);
+    const element = this.wrap(allowedTag, text2);
     return this.addRaw(element).addEOL();
   }
   /**
@@ -28688,9 +28733,9 @@ var Summary = class {
    *
    * @returns {Summary} summary instance
    */
-  addQuote(text, cite) {
+  addQuote(text2, cite) {
     const attrs = Object.assign({}, cite && { cite });
-    const element = this.wrap("blockquote", text, attrs);
+    const element = this.wrap("blockquote", text2, attrs);
     return this.addRaw(element).addEOL();
   }
   /**
@@ -28701,8 +28746,8 @@ var Summary = class {
    *
    * @returns {Summary} summary instance
    */
-  addLink(text, href) {
-    const element = this.wrap("a", text, { href });
+  addLink(text2, href) {
+    const element = this.wrap("a", text2, { href });
     return this.addRaw(element).addEOL();
   }
 };
@@ -28762,80 +28807,32 @@ function endGroup() {
   issue("endgroup");
 }
 
-// action/agents/secrets.ts
-var KNOWN_SECRETS = [
-  "OPENAI_API_KEY",
-  "ANTHROPIC_API_KEY",
-  "ANTHROPIC_AUTH_TOKEN",
-  "CLAUDE_CODE_OAUTH_TOKEN",
-  "CODEX_API_KEY",
-  "AZURE_OPENAI_API_KEY",
-  "GEMINI_API_KEY",
-  "GOOGLE_API_KEY",
-  "MISTRAL_API_KEY",
-  "GROQ_API_KEY",
-  "DEEPSEEK_API_KEY",
-  "OPENROUTER_API_KEY",
-  "TOGETHER_API_KEY",
-  "FIREWORKS_API_KEY",
-  "XAI_API_KEY",
-  "HF_TOKEN",
-  "GITHUB_TOKEN",
-  "GH_TOKEN",
-  "ACTIONS_RUNTIME_TOKEN",
-  "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
-  "ACTIONS_ID_TOKEN_REQUEST_URL"
-];
-var PRESET_SECRETS = {
-  "claude-code": ["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN"],
-  codex: ["OPENAI_API_KEY", "CODEX_API_KEY"],
-  aider: [
-    "OPENAI_API_KEY",
-    "ANTHROPIC_API_KEY",
-    "GEMINI_API_KEY",
-    "DEEPSEEK_API_KEY",
-    "OPENROUTER_API_KEY",
-    "GROQ_API_KEY",
-    "MISTRAL_API_KEY"
-  ]
-};
-function agentSecretNames(agent2) {
-  if (agent2.use === "search") return [];
-  const names = new Set(agent2.secrets);
-  for (const name of PRESET_SECRETS[agent2.use] ?? []) names.add(name);
-  if ((agent2.use === "openai" || agent2.use === "anthropic") && agent2.api_key_env)
-    names.add(agent2.api_key_env);
-  return [...names];
-}
-function splitEnv(env, agent2) {
-  const own2 = agentSecretNames(agent2);
-  const strip = /* @__PURE__ */ new Set([...KNOWN_SECRETS, ...own2]);
-  const evalEnv = {};
-  const values = [];
-  for (const [name, value] of Object.entries(env)) {
-    if (strip.has(name)) {
-      if (value) values.push(value);
-    } else evalEnv[name] = value;
+// action/util/did-you-mean.ts
+function editDistance(a, b) {
+  const d = Array.from(
+    { length: a.length + 1 },
+    (_, i) => Array.from({ length: b.length + 1 }, (_2, j) => i === 0 ? j : j === 0 ? i : 0)
+  );
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        best = Math.min(best, d[i - 2][j - 2] + 1);
+      d[i][j] = best;
+    }
   }
-  const agentEnv = { ...evalEnv };
-  for (const name of own2) if (env[name] !== void 0) agentEnv[name] = env[name];
-  return { evalEnv, agentEnv, values };
+  return d[a.length][b.length];
 }
-var MIN_SECRET = 8;
-function createRedactor(values) {
-  const secrets = [
-    ...new Set(values.flatMap((v) => [v.trim(), JSON.stringify(v.trim()).slice(1, -1)]))
-  ].filter((v) => v.length >= MIN_SECRET).sort((a, b) => b.length - a.length);
-  if (secrets.length === 0) return (text) => text;
-  return (text) => {
-    let out = text;
-    for (const secret of secrets)
-      if (out.includes(secret)) out = out.split(secret).join("[redacted]");
-    return out;
-  };
-}
-function redactDeep(value, redact) {
-  return JSON.parse(redact(JSON.stringify(value)));
+function closest(word, known) {
+  const w = word.toLowerCase();
+  const limit = Math.max(1, Math.floor(w.length / 3));
+  let best;
+  for (const name of known) {
+    const distance = editDistance(w, name.toLowerCase());
+    if (distance <= limit && (!best || distance < best.distance)) best = { name, distance };
+  }
+  return best?.name;
 }
 
 // node_modules/zod/v4/classic/external.js
@@ -30312,7 +30309,7 @@ function $constructor(name, initializer3, proto, params) {
   Internals.prototype = zodProto;
   const protoMembers = proto;
   const initialized = protoMembers && /* @__PURE__ */ new WeakSet();
-  function init(inst, def) {
+  function init2(inst, def) {
     if (!inst._zod) {
       _zodDesc.value = new Internals(def);
       try {
@@ -30352,7 +30349,7 @@ function $constructor(name, initializer3, proto, params) {
   Object.defineProperty(Definition, "name", { value: name });
   function _(def) {
     const inst = params?.Parent ? newError(Definition) : this;
-    init(inst, def);
+    init2(inst, def);
     const deferred = inst._zod.deferred;
     if (deferred) {
       for (const fn of deferred) {
@@ -30365,7 +30362,7 @@ function $constructor(name, initializer3, proto, params) {
       pp(inst);
     return inst;
   }
-  Object.defineProperty(_, "init", { value: init });
+  Object.defineProperty(_, "init", { value: init2 });
   Object.defineProperty(_, Symbol.hasInstance, {
     value: (inst) => {
       if (params?.Parent && inst instanceof params.Parent)
@@ -30848,8 +30845,8 @@ function emoji() {
 }
 var ipv4 = /^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])$/;
 var ipv6 = /^(([0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,7}:|([0-9a-fA-F]{1,4}:){1,6}:[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,5}(:[0-9a-fA-F]{1,4}){1,2}|([0-9a-fA-F]{1,4}:){1,4}(:[0-9a-fA-F]{1,4}){1,3}|([0-9a-fA-F]{1,4}:){1,3}(:[0-9a-fA-F]{1,4}){1,4}|([0-9a-fA-F]{1,4}:){1,2}(:[0-9a-fA-F]{1,4}){1,5}|[0-9a-fA-F]{1,4}:((:[0-9a-fA-F]{1,4}){1,6})|:((:[0-9a-fA-F]{1,4}){1,7}|:))$/;
-var mac = (delimiter2) => {
-  const escapedDelim = escapeRegex(delimiter2 ?? ":");
+var mac = (delimiter3) => {
+  const escapedDelim = escapeRegex(delimiter3 ?? ":");
   return new RegExp(`^(?:[0-9A-F]{2}${escapedDelim}){5}[0-9A-F]{2}$|^(?:[0-9a-f]{2}${escapedDelim}){5}[0-9a-f]{2}$`);
 };
 var cidrv4 = /^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])\/([0-9]|[1-2][0-9]|3[0-2])$/;
@@ -31423,8 +31420,8 @@ var Doc = class {
     const lines = content.split("\n").filter((x) => x);
     const minIndent = Math.min(...lines.map((x) => x.length - x.trimStart().length));
     const dedented = lines.map((x) => x.slice(minIndent)).map((x) => " ".repeat(this.indent * 2) + x);
-    for (const line of dedented) {
-      this.content.push(line);
+    for (const line2 of dedented) {
+      this.content.push(line2);
     }
   }
   compile() {
@@ -32858,7 +32855,7 @@ function handleIntersectionResults(result, left, right) {
   const unrecKeys = /* @__PURE__ */ new Map();
   let unrecIssue;
   const keyIssues = /* @__PURE__ */ new Map();
-  const collect2 = (iss, side) => {
+  const collect = (iss, side) => {
     let keys;
     if (iss.code === "unrecognized_keys" && !iss.path?.length) {
       unrecIssue ?? (unrecIssue = iss);
@@ -32879,11 +32876,11 @@ function handleIntersectionResults(result, left, right) {
     return true;
   };
   for (const iss of left.issues) {
-    if (!collect2(iss, "l"))
+    if (!collect(iss, "l"))
       result.issues.push(iss);
   }
   for (const iss of right.issues) {
-    if (!collect2(iss, "r"))
+    if (!collect(iss, "r"))
       result.issues.push(iss);
   }
   const bothKeys = [...unrecKeys].filter(([, f]) => f.l && f.r).map(([k]) => k);
@@ -33906,9 +33903,9 @@ var NONE = 0;
 var ASSUMED = 1;
 var PROVEN = 2;
 function isRecursive(inst, stack, resolve2) {
-  const cached2 = recursive.get(inst);
-  if (cached2 !== void 0)
-    return cached2 ? PROVEN : NONE;
+  const cached3 = recursive.get(inst);
+  if (cached3 !== void 0)
+    return cached3 ? PROVEN : NONE;
   if (stack.has(inst))
     return PROVEN;
   stack.add(inst);
@@ -34056,15 +34053,15 @@ function bucketFor(state, inst) {
 var handoff;
 var open2 = [];
 var memo = {
-  alloc(_inst, payload, empty) {
+  alloc(_inst, payload, empty2) {
     const bucket = handoff;
     if (!bucket)
-      return empty;
+      return empty2;
     handoff = void 0;
-    const entry = { value: empty, issues: null };
+    const entry = { value: empty2, issues: null };
     bucket.set(payload.value, entry);
     open2.push(entry);
-    return empty;
+    return empty2;
   },
   guard(inst) {
     var _a3;
@@ -38188,8 +38185,8 @@ function ko_default() {
 }
 
 // node_modules/zod/v4/locales/lt.js
-var capitalizeFirstCharacter = (text) => {
-  return text.charAt(0).toUpperCase() + text.slice(1);
+var capitalizeFirstCharacter = (text2) => {
+  return text2.charAt(0).toUpperCase() + text2.slice(1);
 };
 function getUnitTypeFromNumber(number4) {
   const abs = Math.abs(number4);
@@ -45491,14 +45488,14 @@ function rewriteKeyNames(ctx) {
       bySchema.set(entry.schema, entry);
   }
   const rewrites = /* @__PURE__ */ new Map();
-  for (const record2 of pendingRecords.get(ctx) ?? []) {
-    const seen = ctx.seen.get(record2);
-    const names = (seen?.def ?? seen?.schema)?.propertyNames;
-    if (!names || names === true || rewrites.has(names))
+  for (const record3 of pendingRecords.get(ctx) ?? []) {
+    const seen = ctx.seen.get(record3);
+    const names2 = (seen?.def ?? seen?.schema)?.propertyNames;
+    if (!names2 || names2 === true || rewrites.has(names2))
       continue;
-    const rewritten = stringifyKeyNames(bySchema, names, /* @__PURE__ */ new Set());
-    if (rewritten !== names)
-      rewrites.set(names, rewritten);
+    const rewritten = stringifyKeyNames(bySchema, names2, /* @__PURE__ */ new Set());
+    if (rewritten !== names2)
+      rewrites.set(names2, rewritten);
   }
   if (!rewrites.size)
     return;
@@ -48342,15 +48339,15 @@ function visit(schema, fnOrHandlers) {
   };
   const cache = /* @__PURE__ */ new Map();
   function run(s) {
-    const cached2 = cache.get(s);
-    if (cached2 === RESOLVING) {
+    const cached3 = cache.get(s);
+    if (cached3 === RESOLVING) {
       return new $ZodLazy({
         type: "lazy",
         getter: () => cache.get(s)
       });
     }
-    if (cached2 !== void 0)
-      return cached2;
+    if (cached3 !== void 0)
+      return cached3;
     cache.set(s, RESOLVING);
     const inner = mapInner(s);
     const mapped = fn(inner, inner !== s);
@@ -48579,14 +48576,23 @@ var NAME = /^[a-z0-9][a-z0-9-]{0,39}$/;
 var METRIC_NAME = /^[A-Za-z_][\w.\-/]*$/;
 var duration3 = (fallback) => external_exports.union([external_exports.string(), external_exports.number()]).default(fallback).refine((v) => parseDuration(v) !== void 0, {
   message: 'must be a duration like "90s", "10m" or "8h" (or a number of seconds)'
-}).transform((v) => parseDuration(v));
+}).transform((v) => parseDuration(v)).refine((ms) => ms <= MAX_TIMER_MS, {
+  message: `must be at most ${Math.floor(MAX_TIMER_MS / 864e5)} days (${MAX_TIMER_MS / 1e3}s): a longer limit cannot be timed`
+});
+var MAX_TIMER_MS = 2 ** 31 - 1;
 var command = external_exports.union(
   [external_exports.string().trim().min(1, "must not be empty"), external_exports.array(external_exports.string()).min(1, "must not be empty")],
   {
     error: (issue3) => `${issue3.input === void 0 ? "is required" : "must be a command"}: a string like "node eval.js" or an argv array like ["node", "eval.js"]`
   }
 );
-var globList = external_exports.union([external_exports.string(), external_exports.array(external_exports.string())]).transform((v) => typeof v === "string" ? [v] : v).pipe(external_exports.array(external_exports.string().trim().min(1, "a glob must not be empty")));
+var globList = external_exports.union([external_exports.string(), external_exports.array(external_exports.string())]).transform((v) => typeof v === "string" ? [v] : v).pipe(
+  external_exports.array(
+    external_exports.string().trim().min(1, "a glob must not be empty").refine((g) => !g.startsWith("/") && !g.split("/").includes(".."), {
+      message: "a glob names files inside the repository: relative to it, without a leading / or .."
+    })
+  )
+);
 var guard = external_exports.strictObject({ min: external_exports.number().optional(), max: external_exports.number().optional() }).refine((g) => g.min !== void 0 || g.max !== void 0, {
   message: "a guard needs `min`, `max` or both, e.g. { max: 70000 }"
 }).refine((g) => g.min === void 0 || g.max === void 0 || g.min <= g.max, {
@@ -48597,8 +48603,16 @@ var tolerance = external_exports.union(
   [external_exports.number().min(0, TOLERANCE_HELP), external_exports.string().regex(/^\d+(\.\d+)?%$/, TOLERANCE_HELP)],
   { error: TOLERANCE_HELP }
 );
+var BRITISH_GOALS = {
+  minimize: "minimize",
+  maximize: "maximize",
+  minimise: "minimize",
+  maximise: "maximize"
+};
 var metric = external_exports.strictObject({
-  goal: external_exports.enum(["minimize", "maximize"], { error: "goal must be `minimize` or `maximize`" }).optional(),
+  goal: external_exports.enum(["minimize", "maximize", "minimise", "maximise"], {
+    error: "goal must be `minimize` or `maximize` (`minimise` and `maximise` work too)"
+  }).transform((g) => BRITISH_GOALS[g]).optional(),
   guard: guard.optional(),
   tolerance: tolerance.optional()
 }).refine((m) => m.goal !== void 0 || m.guard !== void 0, {
@@ -48707,6 +48721,15 @@ var configSchema = external_exports.strictObject({
         metric
       ).refine((m) => Object.keys(m).length > 0, {
         message: "declare at least one metric, e.g. { val_loss: { goal: minimize } }"
+      }).superRefine((m, ctx) => {
+        for (const name of Object.keys(m)) {
+          if (name in Object.prototype || name === "__proto__")
+            ctx.addIssue({
+              code: "custom",
+              path: [name],
+              message: `"${name}" is a built-in JavaScript property name, which a metric cannot be: rename it, e.g. \`val_loss\``
+            });
+        }
       }),
       repeats: external_exports.int().min(1).max(100).default(1),
       env: external_exports.record(external_exports.string(), external_exports.string()).default({}),
@@ -48765,7 +48788,7 @@ var configSchema = external_exports.strictObject({
 
 // action/config/validate-config.ts
 function validateConfig(raw) {
-  const parsed = configSchema.safeParse(raw ?? {});
+  const parsed = configSchema.safeParse(raw ?? {}, { reportInput: true });
   if (!parsed.success) return { ok: false, problems: parsed.error.issues.map(toProblem) };
   const config2 = parsed.data;
   const problems = [...checkObjectives(config2), ...checkScopeGlobs(config2), ...checkAgent(config2)];
@@ -48894,19 +48917,78 @@ function checkScopeGlobs(config2) {
 }
 function toProblem(issue3) {
   const path = issue3.path.map(String).join(".") || "(top level)";
+  const input2 = issue3.input;
+  const custom2 = !/^Invalid|^Unrecognized key/.test(issue3.message);
   if (issue3.code === "unrecognized_keys") {
+    const known = knownKeys(issue3.path);
     return {
       path,
-      message: `unknown field${issue3.keys.length > 1 ? "s" : ""} ${issue3.keys.map((k) => `\`${k}\``).join(", ")}: check the spelling (see the config reference in README.md)`
+      message: issue3.keys.map((key) => {
+        const guess = closest(key, known);
+        return `unknown field \`${key}\`: ${guess ? `did you mean \`${guess}\`?` : `the fields here are ${known.map((k) => `\`${k}\``).join(", ")}`}`;
+      }).join("; ")
     };
   }
-  if (issue3.code === "invalid_type" && issue3.input === void 0) {
+  if (issue3.code === "invalid_type") {
+    if (input2 === void 0)
+      return { path, message: `is required${custom2 ? `: ${issue3.message}` : ""}` };
+    const expected = `expected ${EXPECTED[issue3.expected] ?? issue3.expected}, got ${describeValue(input2)}`;
+    return { path, message: custom2 ? `${expected}: ${issue3.message}` : expected };
+  }
+  if (issue3.code === "invalid_value") {
+    const options = issue3.values.filter((v) => typeof v === "string");
+    const guess = typeof input2 === "string" ? closest(input2, options) : void 0;
+    const got = input2 === void 0 ? "" : `, got ${describeValue(input2)}`;
     return {
       path,
-      message: `is required${issue3.message.startsWith("Invalid") ? "" : `: ${issue3.message}`}`
+      message: `${custom2 ? issue3.message : `must be one of ${options.join(", ")}`}${got}${guess ? `: did you mean \`${guess}\`?` : ""}`
+    };
+  }
+  if (issue3.code === "invalid_union" && !custom2 && input2 !== void 0) {
+    const glob2 = path === "target" || path === "frozen";
+    return {
+      path,
+      message: `${glob2 ? 'expected a glob like "train.py" or a list of globs' : "has the wrong type"}, got ${describeValue(input2)}`
     };
   }
   return { path, message: issue3.message };
+}
+var EXPECTED = {
+  number: "a number",
+  int: "a whole number",
+  string: "a string",
+  boolean: "true or false",
+  object: "a mapping (`key: value` lines or `{ key: value }`)",
+  array: "a list (`[a, b]` or `- a` lines)",
+  record: "a mapping"
+};
+function describeValue(value) {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (Array.isArray(value)) return `a list (${JSON.stringify(value).slice(0, 40)})`;
+  if (value !== null && typeof value === "object") return "a mapping";
+  return String(value);
+}
+function knownKeys(path) {
+  let nodes = [configSchema];
+  for (const part of path) {
+    nodes = nodes.flatMap(objectsIn).flatMap((n) => {
+      const shape = n._zod.def.shape;
+      const child = shape?.[String(part)];
+      if (child) return [child];
+      const value = n._zod.def.valueType;
+      return n._zod.def.type === "record" && value ? [value] : [];
+    });
+  }
+  const keys = nodes.flatMap(objectsIn).flatMap((n) => Object.keys(n._zod.def.shape ?? {}));
+  return [...new Set(keys)];
+}
+function objectsIn(node2) {
+  const def = node2._zod.def;
+  if (def.type === "object" || def.type === "record") return [node2];
+  if (def.type === "union") return def.options.flatMap(objectsIn);
+  if (def.type === "pipe") return [def.in, def.out].flatMap(objectsIn);
+  const inner = def.innerType;
+  return inner ? objectsIn(inner) : [];
 }
 function formatProblems(file2, problems) {
   return [`${file2}: ${problems.length} problem${problems.length > 1 ? "s" : ""}`].concat(problems.map((p) => `  - ${p.path}: ${p.message}`)).join("\n");
@@ -48928,6 +49010,16 @@ var STATUSES = [
   "duplicate"
 ];
 var KEPT = /* @__PURE__ */ new Set(["baseline", "keep", "simplification"]);
+var EVALUATED = /* @__PURE__ */ new Set([
+  "baseline",
+  "keep",
+  "simplification",
+  "discard",
+  "guard_fail",
+  "checks_failed",
+  "crash",
+  "timeout"
+]);
 var FAILURES = /* @__PURE__ */ new Set([
   "crash",
   "timeout",
@@ -49147,14 +49239,6 @@ function withWeightedScore(metrics, config2, baselineMeans) {
 }
 
 // action/ledger/summarize.ts
-var EVALUATED = /* @__PURE__ */ new Set([
-  "baseline",
-  "keep",
-  "simplification",
-  "discard",
-  "guard_fail",
-  "checks_failed"
-]);
 function isEvaluated(row) {
   return EVALUATED.has(row.status) && row.score !== null;
 }
@@ -49202,6 +49286,10 @@ function viewFromLog(log, title) {
     confidence: log.config?.confidence ?? null,
     remeasureRuns: log.remeasures.reduce((n, m) => n + (m.samples[metric2]?.length ?? 0), 0),
     drift: log.remeasures.flatMap((m) => m.reason === "drift" && m.note ? [m.note] : []),
+    caveats: [...new Set(log.batches.flatMap((b) => b.caveats ?? []))],
+    printedTwice: log.results.flatMap(
+      (r) => KEPT.has(r.status) && r.printed_twice?.length ? [{ iteration: r.iteration, metrics: r.printed_twice }] : []
+    ),
     minDelta: log.config?.min_delta ?? null,
     stopReason: last?.event === "end" ? last.reason ?? null : null,
     costUsd: log.results.reduce((s, r) => s + (r.cost_usd || 0), 0),
@@ -49222,8 +49310,169 @@ function improvementPercent(view) {
   return (best - view.baseline) / Math.abs(view.baseline) * 100;
 }
 
+// action/ledger/chart-points.ts
+var CHART_COLORS = {
+  background: "#ffffff",
+  text: "#24292f",
+  muted: "#57606a",
+  grid: "#eaeef2",
+  run: "#8c959f",
+  best: "#1a7f37",
+  kept: "#2da44e",
+  failed: "#cf222e"
+};
+var FAILED = /* @__PURE__ */ new Set([...FAILURES, "guard_fail"]);
+function chartData(view) {
+  const points = [];
+  for (const row of view.rows) {
+    const scored = isEvaluated(row);
+    if (!scored && !FAILED.has(row.status)) continue;
+    const kind = FAILED.has(row.status) ? "failed" : KEPT.has(row.status) && scored ? "kept" : "discarded";
+    points.push({
+      iteration: row.iteration,
+      score: scored ? row.score : null,
+      kind,
+      best: row.best,
+      status: row.status,
+      description: row.description
+    });
+  }
+  const scores = points.flatMap((p) => p.score === null ? [] : [p.score]);
+  if (scores.length < 2) return null;
+  const anchors = points.flatMap((p) => p.best === null ? [] : [p.best]);
+  if (view.baseline !== null) anchors.push(view.baseline);
+  if (view.best?.score !== null && view.best?.score !== void 0) anchors.push(view.best.score);
+  const { lo, hi } = robustRange(scores, anchors);
+  return {
+    metric: view.metric,
+    goal: view.goal,
+    points,
+    lo,
+    hi,
+    offScale: points.filter((p) => p.score !== null && (p.score < lo || p.score > hi))
+  };
+}
+function robustRange(scores, anchors = []) {
+  const sorted = [...scores].filter(Number.isFinite).sort((a, b) => a - b);
+  const fixed = anchors.filter(Number.isFinite);
+  if (sorted.length === 0 && fixed.length === 0) return { lo: 0, hi: 1 };
+  let lo = Math.min(...fixed, Infinity);
+  let hi = Math.max(...fixed, -Infinity);
+  if (sorted.length > 0) {
+    const q1 = quantile(sorted, 0.25);
+    const q3 = quantile(sorted, 0.75);
+    const spread = Math.max(q3 - q1, Number.isFinite(hi - lo) ? hi - lo : 0);
+    const inside = sorted.filter((v) => v >= q1 - 1.5 * spread && v <= q3 + 1.5 * spread);
+    lo = Math.min(lo, ...inside);
+    hi = Math.max(hi, ...inside);
+  }
+  const pad = (hi - lo) * 0.06 || Math.abs(hi) * 0.01 || 1;
+  return { lo: lo - pad, hi: hi + pad };
+}
+function quantile(sorted, q) {
+  const at = (sorted.length - 1) * q;
+  const below = sorted[Math.floor(at)];
+  const above = sorted[Math.ceil(at)];
+  return below + (above - below) * (at - Math.floor(at));
+}
+var PLAIN = new Intl.NumberFormat("en-US", { useGrouping: false, maximumSignificantDigits: 6 });
+function plainNumber(v) {
+  return PLAIN.format(v);
+}
+function nameOffScale(points, max = 5) {
+  const named = points.slice(0, max).map((p) => `#${p.iteration} (${plainNumber(p.score)})`);
+  const more = points.length - named.length;
+  return `${named.join(", ")}${more > 0 ? ` and ${more} more` : ""}`;
+}
+
+// action/ledger/render-chart.ts
+var MAX_CHART_POINTS = 200;
+var MAX_CATEGORY_LABELS = 12;
+var INIT = {
+  theme: "base",
+  themeVariables: {
+    xyChart: {
+      backgroundColor: CHART_COLORS.background,
+      titleColor: CHART_COLORS.text,
+      legendTextColor: CHART_COLORS.text,
+      xAxisLabelColor: CHART_COLORS.muted,
+      xAxisTitleColor: CHART_COLORS.muted,
+      xAxisTickColor: CHART_COLORS.muted,
+      xAxisLineColor: CHART_COLORS.muted,
+      yAxisLabelColor: CHART_COLORS.muted,
+      yAxisTitleColor: CHART_COLORS.muted,
+      yAxisTickColor: CHART_COLORS.muted,
+      yAxisLineColor: CHART_COLORS.muted,
+      plotColorPalette: `${CHART_COLORS.run}, ${CHART_COLORS.best}`
+    }
+  },
+  xyChart: { width: 900, height: 420, showLegend: true }
+};
+function renderChart(view) {
+  const data = chartData(view);
+  if (!data) return "";
+  const s = chartSeries(data);
+  const count = s.to - s.from + 1;
+  const xAxis = count <= MAX_CATEGORY_LABELS ? `[${s.runs.map((_, i) => `"${s.from + i}"`).join(", ")}]` : `${s.from} --> ${s.to}`;
+  const direction = data.goal === "minimize" ? "lower is better" : "higher is better";
+  return [
+    "```mermaid",
+    `%%{init: ${JSON.stringify(INIT)}}%%`,
+    "xychart-beta",
+    `  title "${quoteSafe(view.metric)} per experiment"`,
+    `  x-axis "experiment" ${xAxis}`,
+    `  y-axis "${quoteSafe(view.metric)} (${direction})" ${plainNumber(data.lo)} --> ${plainNumber(data.hi)}`,
+    `  line "every run" [${s.runs.map(plainNumber).join(", ")}]`,
+    `  line "best so far" [${s.best.map(plainNumber).join(", ")}]`,
+    "```",
+    "",
+    renderChartCaption(data, s)
+  ].join("\n");
+}
+function renderChartCaption(data, s) {
+  const parts = [
+    `Grey: every scored run${s.resampled ? ` (resampled to ${MAX_CHART_POINTS} points)` : ""}; green: the best kept so far.`
+  ];
+  const unscored = data.points.filter((p) => p.score === null).length;
+  if (unscored > 0)
+    parts.push(
+      `The grey line bridges ${unscored} run${unscored === 1 ? "" : "s"} without a score (crash, timeout).`
+    );
+  const above = data.offScale.filter((p) => p.score > data.hi);
+  const below = data.offScale.filter((p) => p.score < data.lo);
+  if (above.length > 0) parts.push(`Off the scale, drawn at the top edge: ${nameOffScale(above)}.`);
+  if (below.length > 0)
+    parts.push(`Off the scale, drawn at the bottom edge: ${nameOffScale(below)}.`);
+  return `<sub>${parts.join(" ")}</sub>`;
+}
+function chartSeries(data, max = MAX_CHART_POINTS) {
+  const scored = data.points.filter((p) => p.score !== null);
+  const from = scored[0].iteration;
+  const to = scored.at(-1).iteration;
+  const n = Math.min(to - from + 1, max);
+  const clamp = (v) => Math.min(data.hi, Math.max(data.lo, v));
+  const runs = [];
+  const best = [];
+  let j = 0;
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    const t = n === 1 ? from : from + (to - from) * i / (n - 1);
+    while (j + 1 < scored.length && scored[j + 1].iteration <= t) j++;
+    while (k + 1 < data.points.length && data.points[k + 1].iteration <= t) k++;
+    const a = scored[j];
+    const b = scored[Math.min(j + 1, scored.length - 1)];
+    const [va, vb] = [clamp(a.score), clamp(b.score)];
+    const w = b.iteration === a.iteration ? 0 : (t - a.iteration) / (b.iteration - a.iteration);
+    runs.push(va + (vb - va) * w);
+    best.push(clamp(data.points[k].best ?? va));
+  }
+  return { from, to, runs, best, resampled: n < to - from + 1 };
+}
+function quoteSafe(text2) {
+  return text2.replace(/["\r\n]/g, "'");
+}
+
 // action/ledger/render-dashboard.ts
-var MAX_POINTS = 200;
 var MAX_TABLE_ROWS = 200;
 function formatScore(v) {
   if (v === null || v === void 0) return "\u2014";
@@ -49233,8 +49482,8 @@ function formatDelta(v) {
   if (v === null || v === void 0) return "";
   return `${v > 0 ? "+" : v < 0 ? "\u2212" : "\xB1"}${formatScore(Math.abs(v))}`;
 }
-function escapeCell(text) {
-  return text.replace(/\|/g, "\\|").replace(/[\r\n]+/g, " ");
+function escapeCell(text2) {
+  return text2.replace(/\|/g, "\\|").replace(/[\r\n]+/g, " ");
 }
 function renderHeadline(view) {
   const pct = improvementPercent(view);
@@ -49252,33 +49501,6 @@ function renderCounts(view) {
   const rank = (status) => STATUSES.indexOf(status);
   const parts = Object.entries(view.counts).sort((a, b) => b[1] - a[1] || rank(a[0]) - rank(b[0])).map(([status, n]) => `${n} ${status}`);
   return `${total} experiment${total === 1 ? "" : "s"}: ${parts.join(" \xB7 ")}`;
-}
-function renderChart(view) {
-  let points = view.rows.filter(isEvaluated);
-  if (points.length < 2) return "";
-  if (points.length > MAX_POINTS) {
-    const step = Math.ceil(points.length / MAX_POINTS);
-    points = points.filter(
-      (p, i) => i % step === 0 || p.status === "keep" || i === points.length - 1
-    );
-  }
-  const values = points.flatMap((p) => [p.score, p.best ?? p.score]);
-  let lo = Math.min(...values);
-  let hi = Math.max(...values);
-  const pad = (hi - lo) * 0.05 || Math.abs(hi) * 0.01 || 1;
-  lo -= pad;
-  hi += pad;
-  const num = (v) => Number(v.toPrecision(6)).toString();
-  return [
-    "```mermaid",
-    "xychart-beta",
-    `  title "${view.metric} per experiment (line 2: best kept so far)"`,
-    `  x-axis "experiment" [${points.map((p) => `"${p.iteration}"`).join(", ")}]`,
-    `  y-axis "${view.metric}" ${num(lo)} --> ${num(hi)}`,
-    `  line [${points.map((p) => num(p.score)).join(", ")}]`,
-    `  line [${points.map((p) => num(p.best ?? p.score)).join(", ")}]`,
-    "```"
-  ].join("\n");
 }
 function formatEvidence(row) {
   const e = row.evidence;
@@ -49308,7 +49530,7 @@ function renderTable(rows, metric2, withStatus) {
   );
   return [head, ...body].join("\n");
 }
-function renderDashboard(view) {
+function renderDashboard(view, options = {}) {
   const kept = view.rows.filter((r) => r.status === "keep" || r.status === "simplification");
   const recent = view.rows.slice(-MAX_TABLE_ROWS);
   const parts = [`# autoexp \xB7 ${view.title}`, "", renderHeadline(view), "", renderCounts(view)];
@@ -49326,6 +49548,11 @@ function renderDashboard(view) {
   if (facts.length > 0) parts.push("", facts.join(" \xB7 "));
   for (const d of view.drift) parts.push("", `> [!WARNING]
 > Drift: ${escapeCell(d)}`);
+  for (const c of view.caveats) parts.push("", `> [!CAUTION]
+> ${escapeCell(c)}`);
+  if (view.printedTwice.length > 0) parts.push("", renderPrintedTwice(view));
+  if (options.progressSvg)
+    parts.push("", "![progress: every run, kept runs labelled](progress.svg)");
   const chart = renderChart(view);
   if (chart) parts.push("", chart);
   parts.push("", `## Kept (${kept.length})`, "");
@@ -49338,6 +49565,11 @@ function renderDashboard(view) {
   parts.push(renderTable(recent, view.metric, true), "");
   return parts.join("\n");
 }
+function renderPrintedTwice(view) {
+  const list = view.printedTwice.map((p) => `#${p.iteration} (${p.metrics.map(escapeCell).join(", ")})`).join(", ");
+  return `> [!WARNING]
+> A metric was printed more than once in kept experiment(s) ${list}: the harness prints it once, so the kept code may print its own score. Read those diffs before merging.`;
+}
 function formatCount(n) {
   if (n < 1e3) return String(n);
   if (n < 1e6) return `${Number((n / 1e3).toPrecision(3))}k`;
@@ -49347,6 +49579,11 @@ function formatCount(n) {
 // action/cli/progress.ts
 function formatEvent(event, metric2) {
   switch (event.type) {
+    case "isolation":
+      return event.mode === "sandbox" ? `isolation   evals run sandboxed (bubblewrap)${event.warnings.map((w) => `
+warning: ${w}`).join("")}` : event.warnings.map((w) => `warning: ${w}`).join("\n") || "warning: evals run unsandboxed";
+    case "notice":
+      return `note: ${event.message}`;
     case "recovered":
       return event.messages.map((m) => `recovered: ${m}`).join("\n");
     case "baseline":
@@ -49382,38 +49619,13 @@ function formatEvent(event, metric2) {
       const cost = row.cost_usd > 0 ? `  $${row.cost_usd.toFixed(4)}` : "";
       return `${n} #${row.iteration} ${row.status.padEnd(14)} ${score}${delta}  best ${formatScore(event.best)}${eta}${cost}  ${row.description}${why}`;
     }
+    default:
+      return null;
   }
-}
-
-// action/config/load-config.ts
-var import_yaml = __toESM(require_dist(), 1);
-import { readFile } from "node:fs/promises";
-async function loadConfig(file2) {
-  let text;
-  try {
-    text = await readFile(file2, "utf8");
-  } catch (error63) {
-    const code = error63.code;
-    const message = code === "ENOENT" ? "file not found: create one with `autoexp init`, or pass --config PATH" : `cannot read the file (${code ?? String(error63)})`;
-    return { ok: false, problems: [{ path: "(file)", message }] };
-  }
-  return parseConfigText(text);
-}
-function parseConfigText(text) {
-  const doc = (0, import_yaml.parseDocument)(text, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    const problems = doc.errors.map((e) => ({
-      path: e.linePos ? `line ${e.linePos[0].line}` : "(yaml)",
-      message: `YAML syntax: ${e.message.split("\n")[0]}`
-    }));
-    return { ok: false, problems };
-  }
-  return validateConfig(doc.toJS());
 }
 
 // action/engine/run-batch.ts
-import { mkdir as mkdir4, readFile as readFile8, writeFile as writeFile6 } from "node:fs/promises";
-import { dirname as dirname2, join as join8 } from "node:path";
+import { join as join20 } from "node:path";
 
 // action/agents/create-agent.ts
 import { accessSync, constants as constants3 } from "node:fs";
@@ -49423,124 +49635,42 @@ import { delimiter, isAbsolute, join as join5 } from "node:path";
 import { mkdir as mkdir2, writeFile as writeFile2 } from "node:fs/promises";
 import { dirname, join as join2 } from "node:path";
 
-// action/agents/edits.ts
-var SEARCH = /^\s*<{5,9} ?SEARCH\s*$/;
-var DIVIDER = /^\s*={5,9}\s*$/;
-var REPLACE = /^\s*>{5,9} ?REPLACE\s*$/;
-var FENCE = /^\s*(`{3,}|~{3,})\s*([^`\s]*)\s*$/;
-var DESCRIPTION = /^[\s*_#>-]*description[*_]*\s*:[*_]*\s*(.*)$/i;
-var NOTE = /^[\s*_#>-]*notes?[*_]*\s*:[*_]*\s*(.*)$/i;
-var ELISION = /^\s*(\.\.\.|…)\s*$|^\s*(#|\/\/|\/\*|<!--|--|;)\s*.*(\.\.\.|…|\brest of\b|\bunchanged\b|\bomitted\b|\bexisting code\b|\bremains the same\b)/i;
-function parseAnswer(raw, scope) {
-  const text = raw.replace(/\r\n?/g, "\n");
-  const lines = text.split("\n");
-  let description = null;
-  const notes = [];
-  const edits = [];
-  const fences = [];
-  let fence = null;
-  const fail = (reason) => ({ ok: false, reason, description, notes });
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
-    if (SEARCH.test(line)) {
-      const block = edits.length + 1;
-      const search = [];
-      const replace = [];
-      let part = "search";
-      let j = i + 1;
-      for (; j < lines.length; j++) {
-        const l = lines[j];
-        if (part === "search" && DIVIDER.test(l)) part = "replace";
-        else if (part === "replace" && REPLACE.test(l)) {
-          part = "done";
-          break;
-        } else if (SEARCH.test(l))
-          return fail(
-            `block ${block} is malformed: a new <<<<<<< SEARCH starts before its >>>>>>> REPLACE`
-          );
-        else (part === "search" ? search : replace).push(l);
-      }
-      if (part !== "done") {
-        return fail(
-          `the answer is cut off: block ${block} has no ${part === "search" ? "======= line" : ">>>>>>> REPLACE line"}, so none of its edits were applied (was max_tokens too small?)`
-        );
-      }
-      const path = blockPath(lines, i, edits, scope, search);
-      if (!path.ok) return fail(`block ${block}: ${path.reason}`);
-      trimCommonBlankEdges(search, replace);
-      edits.push({ kind: "replace", block, path: path.path, search, replace });
-      if (fence) fence.hasMarkers = true;
-      i = j;
-      continue;
-    }
-    const fenceMatch = FENCE.exec(line);
-    if (fenceMatch) {
-      if (fence && fenceMatch[2] === "" && line.trim().startsWith(fenceMarker(fence))) {
-        fence.closed = true;
-        fences.push(fence);
-        fence = null;
-      } else if (!fence) {
-        fence = {
-          open: i,
-          info: fenceMatch[0].trim(),
-          lines: [],
-          closed: false,
-          hasMarkers: false
-        };
-      } else fence.lines.push(line);
-      continue;
-    }
-    if (fence) {
-      fence.lines.push(line);
-      continue;
-    }
-    const d = DESCRIPTION.exec(line);
-    if (d && description === null && d[1].trim()) {
-      description = d[1].trim();
-      continue;
-    }
-    const n = NOTE.exec(line);
-    const noteText = n?.[1]?.trim();
-    if (noteText) notes.push(noteText);
-  }
-  if (fence) {
-    if (fence.hasMarkers || edits.length === 0)
-      return fail(
-        "the answer is cut off: a ``` code block is never closed, so nothing was applied (was max_tokens too small?)"
-      );
-  }
-  const wholes = [];
-  for (const f of fences) {
-    if (f.hasMarkers) continue;
-    const path = wholeFilePath(lines, f, scope);
-    if (path === null) continue;
-    if (!path.ok) return fail(path.reason);
-    wholes.push({ kind: "whole", block: 0, path: path.path, lines: f.lines });
-  }
-  if (edits.length > 0 && wholes.length > 0) {
-    return fail(
-      `the answer mixes SEARCH/REPLACE blocks with a whole file (${wholes[0].path}); send one or the other`
-    );
-  }
-  if (wholes.length > 0) {
-    const seen = /* @__PURE__ */ new Set();
-    for (const [k, w] of wholes.entries()) {
-      if (seen.has(w.path))
-        return fail(`the answer gives the whole of ${w.path} twice; send it once`);
-      seen.add(w.path);
-      w.block = k + 1;
-      edits.push(w);
-    }
-  }
-  if (edits.length === 0) {
-    const orphan = fences.find((f) => !f.hasMarkers);
-    return fail(
-      orphan ? "no edit found: a code block must either hold SEARCH/REPLACE blocks or be a whole file with its path on the line before it" : "no edit found: the answer is prose only; answer with SEARCH/REPLACE blocks"
-    );
-  }
-  if (description === null) description = firstProse(lines);
-  return { ok: true, description, notes, edits };
+// action/agents/edits/clip.ts
+function clip(s) {
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
+
+// action/agents/edits/find-all.ts
+function findAll(hay, needle, eq) {
+  const found = [];
+  if (needle.length === 0) return found;
+  outer: for (let i = 0; i + needle.length <= hay.length; i++) {
+    for (let k = 0; k < needle.length; k++) if (!eq(hay[i + k], needle[k])) continue outer;
+    found.push(i);
+  }
+  return found;
+}
+
+// action/agents/edits/not-found.ts
+function notFound(bare, search, path) {
+  const trailing = findAll(bare, search, (a, b) => a.trimEnd() === b.trimEnd());
+  if (trailing.length > 0) {
+    return `the SEARCH part matches ${path} only if trailing whitespace is ignored (line ${trailing[0] + 1}); copy the lines exactly as they are`;
+  }
+  const indent = findAll(bare, search, (a, b) => a.trim() === b.trim());
+  if (indent.length > 0) {
+    return `the SEARCH part matches ${path} only with different indentation (line ${indent[0] + 1}); copy the lines exactly as they are`;
+  }
+  const missing = search.find((l) => l.trim() !== "" && !bare.includes(l));
+  if (missing === void 0)
+    return `the SEARCH part is not in ${path}: its lines are there, but not in that order`;
+  const near = missing.trim().length >= 4 ? bare.findIndex((l) => l.includes(missing.trim())) : -1;
+  const hint = near >= 0 ? ` (line ${near + 1} is "${clip(bare[near].trim())}")` : "";
+  return `the SEARCH part is not in ${path}: its line "${clip(missing)}" is not in the file${hint}`;
+}
+
+// action/agents/edits/apply-edits.ts
+var ELISION = /^\s*(\.\.\.|…)\s*$|^\s*(#|\/\/|\/\*|<!--|--|;)\s*.*(\.\.\.|…|\brest of\b|\bunchanged\b|\bomitted\b|\bexisting code\b|\bremains the same\b)/i;
 function applyEdits(edits, read, scope) {
   const files = /* @__PURE__ */ new Map();
   const current = (path) => files.has(path) ? files.get(path) : read(path);
@@ -49600,44 +49730,43 @@ function applyEdits(edits, read, scope) {
   }
   return { ok: true, files };
 }
-function notFound(bare, search, path) {
-  const trailing = findAll(bare, search, (a, b) => a.trimEnd() === b.trimEnd());
-  if (trailing.length > 0) {
-    return `the SEARCH part matches ${path} only if trailing whitespace is ignored (line ${trailing[0] + 1}); copy the lines exactly as they are`;
-  }
-  const indent = findAll(bare, search, (a, b) => a.trim() === b.trim());
-  if (indent.length > 0) {
-    return `the SEARCH part matches ${path} only with different indentation (line ${indent[0] + 1}); copy the lines exactly as they are`;
-  }
-  const missing = search.find((l) => l.trim() !== "" && !bare.includes(l));
-  if (missing === void 0)
-    return `the SEARCH part is not in ${path}: its lines are there, but not in that order`;
-  const near = missing.trim().length >= 4 ? bare.findIndex((l) => l.includes(missing.trim())) : -1;
-  const hint = near >= 0 ? ` (line ${near + 1} is "${clip(bare[near].trim())}")` : "";
-  return `the SEARCH part is not in ${path}: its line "${clip(missing)}" is not in the file${hint}`;
+function trimTrailingBlank(lines) {
+  const out = [...lines];
+  while (out.length > 0 && out.at(-1).trim() === "") out.pop();
+  return out;
 }
-function findAll(hay, needle, eq) {
-  const found = [];
-  if (needle.length === 0) return found;
-  outer: for (let i = 0; i + needle.length <= hay.length; i++) {
-    for (let k = 0; k < needle.length; k++) if (!eq(hay[i + k], needle[k])) continue outer;
-    found.push(i);
-  }
-  return found;
+
+// action/agents/edits/clean-path.ts
+function cleanPath(line2) {
+  let s = line2.trim();
+  s = s.replace(/^#+\s*/, "").replace(/^[-*]\s+/, "");
+  s = s.replace(/^(\*\*|__)(.*)\1:?$/, "$2").trim();
+  s = s.replace(/^(file(name)?|path)\s*:\s*/i, "");
+  s = s.replace(/^(\*\*|__)(.*)\1$/, "$2").trim();
+  s = s.replace(/^`([^`]*)`$/, "$1").trim();
+  s = s.replace(/:$/, "").replace(/^\.\//, "");
+  return s;
 }
-function blockPath(lines, at, edits, scope, search) {
-  let k = at - 1;
-  while (k >= 0 && (lines[k].trim() === "" || FENCE.test(lines[k]))) {
-    const fenceInfo = FENCE.exec(lines[k])?.[2];
-    const fromInfo = fenceInfo ? infoPath(fenceInfo, scope) : null;
-    if (fromInfo) return { ok: true, path: fromInfo };
-    k--;
-  }
-  const previous = edits.at(-1);
-  if (k >= 0 && REPLACE.test(lines[k]) && previous) return { ok: true, path: previous.path };
-  const candidate = k >= 0 ? cleanPath(lines[k]) : "";
-  return resolvePath(candidate, scope, search.length === 0);
+function looksLikePath(s) {
+  return s.length > 0 && !/\s/.test(s) && /[./]/.test(s) && /[A-Za-z0-9]/.test(s);
 }
+
+// action/agents/edits/info-path.ts
+function infoPath(info2, scope) {
+  const tail = info2.includes(":") ? info2.slice(info2.indexOf(":") + 1) : info2;
+  const path = tail.replace(/^\.\//, "");
+  return scope.files.includes(path) ? path : null;
+}
+
+// action/agents/edits/markers.ts
+var SEARCH = /^\s*<{5,9} ?SEARCH\s*$/;
+var DIVIDER = /^\s*={5,9}\s*$/;
+var REPLACE = /^\s*>{5,9} ?REPLACE\s*$/;
+var FENCE = /^\s*(`{3,}|~{3,})\s*([^`\s]*)\s*$/;
+var DESCRIPTION = /^[\s*_#>-]*description[*_]*\s*:[*_]*\s*(.*)$/i;
+var NOTE = /^[\s*_#>-]*notes?[*_]*\s*:[*_]*\s*(.*)$/i;
+
+// action/agents/edits/resolve-path.ts
 function resolvePath(candidate, scope, creating) {
   if (scope.files.includes(candidate)) return { ok: true, path: candidate };
   if (looksLikePath(candidate)) {
@@ -49654,6 +49783,83 @@ function resolvePath(candidate, scope, creating) {
     reason: `it does not name its file: put the file's path alone on the line before <<<<<<< SEARCH (one of: ${scope.files.join(", ")})`
   };
 }
+function safePath(path) {
+  return !path.startsWith("/") && !path.split("/").some((p) => p === ".." || p === "") && !path.startsWith(".autoexp/") && !path.startsWith(".git/");
+}
+
+// action/agents/edits/block-path.ts
+function blockPath(lines, at, edits, scope, search) {
+  let k = at - 1;
+  while (k >= 0 && (lines[k].trim() === "" || FENCE.test(lines[k]))) {
+    const fenceInfo = FENCE.exec(lines[k])?.[2];
+    const fromInfo = fenceInfo ? infoPath(fenceInfo, scope) : null;
+    if (fromInfo) return { ok: true, path: fromInfo };
+    k--;
+  }
+  const previous = edits.at(-1);
+  if (k >= 0 && REPLACE.test(lines[k]) && previous) return { ok: true, path: previous.path };
+  const candidate = k >= 0 ? cleanPath(lines[k]) : "";
+  return resolvePath(candidate, scope, search.length === 0);
+}
+
+// action/agents/edits/fence.ts
+function fenceMarker(f) {
+  const m = /^(`{3,}|~{3,})/.exec(f.info);
+  return m ? m[1] : "```";
+}
+
+// action/agents/edits/first-prose.ts
+function firstProse(lines) {
+  for (const l of lines) {
+    const t = l.trim();
+    if (!t || FENCE.test(t) || SEARCH.test(t) || /^[#>*-]*$/.test(t)) continue;
+    if (looksLikePath(cleanPath(t))) continue;
+    return t.replace(/^[#>*\s-]+/, "").slice(0, 200);
+  }
+  return null;
+}
+
+// action/agents/edits/read-search-block.ts
+function readSearchBlock(lines, at, block) {
+  const search = [];
+  const replace = [];
+  let part = "search";
+  let j = at + 1;
+  for (; j < lines.length; j++) {
+    const l = lines[j];
+    if (part === "search" && DIVIDER.test(l)) part = "replace";
+    else if (part === "replace" && REPLACE.test(l)) {
+      part = "done";
+      break;
+    } else if (SEARCH.test(l))
+      return {
+        ok: false,
+        reason: `block ${block} is malformed: a new <<<<<<< SEARCH starts before its >>>>>>> REPLACE`
+      };
+    else (part === "search" ? search : replace).push(l);
+  }
+  if (part !== "done") {
+    return {
+      ok: false,
+      reason: `the answer is cut off: block ${block} has no ${part === "search" ? "======= line" : ">>>>>>> REPLACE line"}, so none of its edits were applied (was max_tokens too small?)`
+    };
+  }
+  return { ok: true, search, replace, end: j };
+}
+
+// action/agents/edits/trim-common-blank-edges.ts
+function trimCommonBlankEdges(search, replace) {
+  while (search.length > 0 && replace.length > 0 && search.at(-1).trim() === "" && replace.at(-1).trim() === "" && search.at(-1) === replace.at(-1)) {
+    search.pop();
+    replace.pop();
+  }
+  while (search.length > 0 && replace.length > 0 && search[0].trim() === "" && search[0] === replace[0]) {
+    search.shift();
+    replace.shift();
+  }
+}
+
+// action/agents/edits/whole-file-path.ts
 function wholeFilePath(lines, f, scope) {
   const info2 = FENCE.exec(lines[f.open])?.[2] ?? "";
   const fromInfo = infoPath(info2, scope);
@@ -49665,62 +49871,104 @@ function wholeFilePath(lines, f, scope) {
   if (!looksLikePath(candidate)) return null;
   return resolvePath(candidate, scope, true);
 }
-function infoPath(info2, scope) {
-  const tail = info2.includes(":") ? info2.slice(info2.indexOf(":") + 1) : info2;
-  const path = tail.replace(/^\.\//, "");
-  return scope.files.includes(path) ? path : null;
-}
-function cleanPath(line) {
-  let s = line.trim();
-  s = s.replace(/^#+\s*/, "").replace(/^[-*]\s+/, "");
-  s = s.replace(/^(\*\*|__)(.*)\1:?$/, "$2").trim();
-  s = s.replace(/^(file(name)?|path)\s*:\s*/i, "");
-  s = s.replace(/^(\*\*|__)(.*)\1$/, "$2").trim();
-  s = s.replace(/^`([^`]*)`$/, "$1").trim();
-  s = s.replace(/:$/, "").replace(/^\.\//, "");
-  return s;
-}
-function looksLikePath(s) {
-  return s.length > 0 && !/\s/.test(s) && /[./]/.test(s) && /[A-Za-z0-9]/.test(s);
-}
-function safePath(path) {
-  return !path.startsWith("/") && !path.split("/").some((p) => p === ".." || p === "") && !path.startsWith(".autoexp/") && !path.startsWith(".git/");
-}
-function fenceMarker(f) {
-  const m = /^(`{3,}|~{3,})/.exec(f.info);
-  return m ? m[1] : "```";
-}
-function trimCommonBlankEdges(search, replace) {
-  while (search.length > 0 && replace.length > 0 && search.at(-1).trim() === "" && replace.at(-1).trim() === "" && search.at(-1) === replace.at(-1)) {
-    search.pop();
-    replace.pop();
+
+// action/agents/edits/parse-answer.ts
+function parseAnswer(raw, scope) {
+  const text2 = raw.replace(/\r\n?/g, "\n");
+  const lines = text2.split("\n");
+  let description = null;
+  const notes = [];
+  const edits = [];
+  const fences = [];
+  let fence = null;
+  const fail = (reason) => ({ ok: false, reason, description, notes });
+  for (let i = 0; i < lines.length; i++) {
+    const line2 = lines[i];
+    if (SEARCH.test(line2)) {
+      const block = edits.length + 1;
+      const read = readSearchBlock(lines, i, block);
+      if (!read.ok) return fail(read.reason);
+      const { search, replace } = read;
+      const path = blockPath(lines, i, edits, scope, search);
+      if (!path.ok) return fail(`block ${block}: ${path.reason}`);
+      trimCommonBlankEdges(search, replace);
+      edits.push({ kind: "replace", block, path: path.path, search, replace });
+      if (fence) fence.hasMarkers = true;
+      i = read.end;
+      continue;
+    }
+    const fenceMatch = FENCE.exec(line2);
+    if (fenceMatch) {
+      if (fence && fenceMatch[2] === "" && line2.trim().startsWith(fenceMarker(fence))) {
+        fence.closed = true;
+        fences.push(fence);
+        fence = null;
+      } else if (!fence) {
+        fence = {
+          open: i,
+          info: fenceMatch[0].trim(),
+          lines: [],
+          closed: false,
+          hasMarkers: false
+        };
+      } else fence.lines.push(line2);
+      continue;
+    }
+    if (fence) {
+      fence.lines.push(line2);
+      continue;
+    }
+    const d = DESCRIPTION.exec(line2);
+    if (d && description === null && d[1].trim()) {
+      description = d[1].trim();
+      continue;
+    }
+    const n = NOTE.exec(line2);
+    const noteText = n?.[1]?.trim();
+    if (noteText) notes.push(noteText);
   }
-  while (search.length > 0 && replace.length > 0 && search[0].trim() === "" && search[0] === replace[0]) {
-    search.shift();
-    replace.shift();
+  if (fence) {
+    if (fence.hasMarkers || edits.length === 0)
+      return fail(
+        "the answer is cut off: a ``` code block is never closed, so nothing was applied (was max_tokens too small?)"
+      );
   }
-}
-function trimTrailingBlank(lines) {
-  const out = [...lines];
-  while (out.length > 0 && out.at(-1).trim() === "") out.pop();
-  return out;
-}
-function firstProse(lines) {
-  for (const l of lines) {
-    const t = l.trim();
-    if (!t || FENCE.test(t) || SEARCH.test(t) || /^[#>*-]*$/.test(t)) continue;
-    if (looksLikePath(cleanPath(t))) continue;
-    return t.replace(/^[#>*\s-]+/, "").slice(0, 200);
+  const wholes = [];
+  for (const f of fences) {
+    if (f.hasMarkers) continue;
+    const path = wholeFilePath(lines, f, scope);
+    if (path === null) continue;
+    if (!path.ok) return fail(path.reason);
+    wholes.push({ kind: "whole", block: 0, path: path.path, lines: f.lines });
   }
-  return null;
-}
-function clip(s) {
-  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+  if (edits.length > 0 && wholes.length > 0) {
+    return fail(
+      `the answer mixes SEARCH/REPLACE blocks with a whole file (${wholes[0].path}); send one or the other`
+    );
+  }
+  if (wholes.length > 0) {
+    const seen = /* @__PURE__ */ new Set();
+    for (const [k, w] of wholes.entries()) {
+      if (seen.has(w.path))
+        return fail(`the answer gives the whole of ${w.path} twice; send it once`);
+      seen.add(w.path);
+      w.block = k + 1;
+      edits.push(w);
+    }
+  }
+  if (edits.length === 0) {
+    const orphan = fences.find((f) => !f.hasMarkers);
+    return fail(
+      orphan ? "no edit found: a code block must either hold SEARCH/REPLACE blocks or be a whole file with its path on the line before it" : "no edit found: the answer is prose only; answer with SEARCH/REPLACE blocks"
+    );
+  }
+  if (description === null) description = firstProse(lines);
+  return { ok: true, description, notes, edits };
 }
 
 // action/util/text.ts
-function clip2(text, max = 300) {
-  const one = text.replace(/\s+/g, " ").trim();
+function clip2(text2, max = 300) {
+  const one = text2.replace(/\s+/g, " ").trim();
   return one.length > max ? `${one.slice(0, max - 3)}...` : one;
 }
 
@@ -49738,20 +49986,20 @@ async function postJson(options) {
         body: JSON.stringify(options.body),
         signal: AbortSignal.timeout(options.timeoutMs)
       });
-      const text = await response.text();
+      const text2 = await response.text();
       if (response.ok) {
         try {
-          return { ok: true, status: response.status, json: JSON.parse(text), attempts: attempt };
+          return { ok: true, status: response.status, json: JSON.parse(text2), attempts: attempt };
         } catch {
           last = {
             ok: false,
             failure: "transient",
-            error: `the server answered ${response.status} with something that is not JSON: ${clip2(text)}`,
+            error: `the server answered ${response.status} with something that is not JSON: ${clip2(text2)}`,
             attempts: attempt
           };
         }
       } else {
-        const message = serverMessage(text);
+        const message = serverMessage(text2);
         const status = response.status;
         const failure2 = status === 401 || status === 403 ? "auth" : status === 404 ? "not_found" : RETRY_STATUS.has(status) || status >= 500 ? "transient" : "request";
         last = {
@@ -49796,23 +50044,219 @@ function parseRetryAfter(value) {
   const date5 = Date.parse(value);
   return Number.isFinite(date5) ? Math.max(0, date5 - Date.now()) : null;
 }
-function serverMessage(text) {
+function serverMessage(text2) {
   try {
-    const body = JSON.parse(text);
+    const body = JSON.parse(text2);
     const m = typeof body.error === "string" ? body.error : body.error?.message ?? body.message ?? "";
     if (m) return clip2(m);
   } catch {
   }
-  return clip2(text.trim());
+  return clip2(text2.trim());
 }
 
 // action/agents/prompt.ts
-import { readFile as readFile2, rm as rm2 } from "node:fs/promises";
+import { readFile, rm as rm2 } from "node:fs/promises";
 import { join } from "node:path";
 
-// action/agents/context.ts
+// action/agents/context/cut-text.ts
+function cutHead(text2, max) {
+  if (text2.length <= max) return text2;
+  return `${text2.slice(0, Math.max(0, max - 40))}
+[... ${text2.length - max + 40} characters cut]`;
+}
+function cutTail(text2, max) {
+  if (text2.length <= max) return text2;
+  return `[... ${text2.length - max + 40} earlier characters cut]
+${text2.slice(text2.length - Math.max(0, max - 40))}`;
+}
+
+// action/agents/context/recent.ts
 var RECENT = 15;
+
+// action/agents/context/render-answer-format.ts
+function renderAnswerFormat(input2) {
+  const p = input2.protocol;
+  if (p.kind === "files") {
+    return [
+      "## How to answer",
+      "Edit the files in the current directory directly, then stop.",
+      `Write ONE line describing your change (what and why) to ${p.descriptionFile}.`,
+      `To remember something for later experiments (what worked, what failed, ideas), append it to ${p.notesFile}; keep it short.`
+    ].join("\n");
+  }
+  return [
+    "## How to answer",
+    "Reply in exactly this form:",
+    "",
+    "DESCRIPTION: <one line: what you change and why>",
+    "NOTE: <optional, one line worth remembering in later experiments; repeat the line for more>",
+    "",
+    "then one or more edits, each as:",
+    "",
+    "path/of/the/file",
+    "<<<<<<< SEARCH",
+    "<lines copied exactly from the file, whitespace included>",
+    "=======",
+    "<the lines that replace them>",
+    ">>>>>>> REPLACE",
+    "",
+    "The SEARCH part must match exactly one place in the file; include enough lines to make it unique. Every edit must name one of the files you may edit. If any edit does not apply, none is applied and you are told why next time.",
+    p.wholeFileMax > 0 ? `A file of at most ${p.wholeFileMax} characters may instead be sent whole: its path alone on one line, then the complete file in a \`\`\` block (no "..." or "unchanged" placeholders).` : ""
+  ].filter((l, i, all) => l !== "" || all[i - 1] !== "").join("\n");
+}
+
+// action/agents/context/fmt.ts
+function fmt(x) {
+  if (!Number.isFinite(x)) return String(x);
+  if (x === 0) return "0";
+  const a = Math.abs(x);
+  return a >= 1e3 || a < 1e-3 ? x.toPrecision(4) : String(Number(x.toPrecision(5)));
+}
+
+// action/agents/context/keep-last.ts
+function keepLast(lines, max) {
+  const out = [];
+  let size = 0;
+  for (let i = lines.length - 1; i >= 0; i--) {
+    if (size + lines[i].length + 1 > max - 50 && out.length > 0) {
+      out.unshift(`[... ${i + 1} older line(s) not shown]`);
+      break;
+    }
+    out.unshift(lines[i]);
+    size += lines[i].length + 1;
+  }
+  return out.join("\n");
+}
+
+// action/agents/context/render-digest.ts
+function renderDigest(rows, max) {
+  const kept = rows.filter((r) => r.status === "keep" || r.status === "simplification");
+  const keptLines = kept.map(
+    (r) => `- #${r.iteration} ${r.status} \u0394${r.delta !== null && r.delta >= 0 ? "+" : ""}${fmt(r.delta ?? 0)}: ${clip2(r.description, 120)}`
+  );
+  const groups = /* @__PURE__ */ new Map();
+  for (const r of rows) {
+    if (r.status === "keep" || r.status === "simplification") continue;
+    const key = `${r.status}\0${r.description.toLowerCase().replace(/\s+/g, " ").trim()}`;
+    const g = groups.get(key) ?? { rows: [], description: r.description };
+    g.rows.push(r);
+    groups.set(key, g);
+  }
+  const otherLines = [...groups.values()].sort((a, b) => a.rows.at(-1).iteration - b.rows.at(-1).iteration).map((g) => {
+    const r = g.rows.at(-1);
+    const ids = g.rows.length > 1 ? `${g.rows.length}\xD7 (#${g.rows.map((x) => x.iteration).slice(-4).join(", #")})` : `#${r.iteration}`;
+    const delta = r.delta !== null ? ` \u0394${r.delta >= 0 ? "+" : ""}${fmt(r.delta)}` : "";
+    return `- ${ids} ${r.status}${delta}: ${clip2(g.description, 100)}`;
+  });
+  const keptText = keptLines.length > 0 ? `Kept:
+${keepLast(keptLines, Math.floor(max * 0.4))}` : "";
+  const otherText = otherLines.length > 0 ? `Not kept:
+${keepLast(otherLines, Math.max(0, max - keptText.length - 20))}` : "";
+  return [keptText, otherText].filter(Boolean).join("\n") || "(nothing)";
+}
+
+// action/agents/context/render-files.ts
+function renderFiles(files, max) {
+  if (files.length === 0) return "(none)";
+  const each = Math.floor(max / files.length);
+  let spare = files.reduce((s, f) => s + Math.max(0, each - f.text.length - f.path.length - 20), 0);
+  return files.map((f) => {
+    let room = each - f.path.length - 20;
+    if (f.text.length > room && spare > 0) {
+      const extra = Math.min(spare, f.text.length - room);
+      room += extra;
+      spare -= extra;
+    }
+    const fence = f.text.includes("```") ? "````" : "```";
+    const text2 = f.text.length <= room ? f.text.replace(/\n$/, "") : cutLines(f.text, room);
+    return `${f.path}
+${fence}
+${text2}
+${fence}`;
+  }).join("\n\n");
+}
+function cutLines(text2, max) {
+  const lines = text2.split("\n");
+  const out = [];
+  let size = 0;
+  for (const line2 of lines) {
+    if (size + line2.length + 1 > Math.max(0, max - 60)) break;
+    out.push(line2);
+    size += line2.length + 1;
+  }
+  return `${out.join("\n")}
+[... ${lines.length - out.length} more lines not shown: quote only lines shown above]`;
+}
+
+// action/agents/context/section.ts
+function section(title, body) {
+  return `## ${title}
+${body}`;
+}
+
+// action/agents/context/render-last-failure.ts
 var TAIL_CHARS = 1500;
+function renderLastFailure(results) {
+  const last = results.at(-1);
+  if (!last || last.iteration === 0) return "";
+  const crash = results.findLast((r) => r.status === "crash" || r.status === "timeout");
+  const parts = [];
+  if (last.status === "agent_error" || last.status === "violation" || last.status === "no_change") {
+    parts.push(
+      `The previous experiment (#${last.iteration}) was not evaluated: ${last.status}: ${last.reason ?? last.description}`
+    );
+  }
+  if (crash?.log_tail && crash.iteration >= results.length - RECENT) {
+    parts.push(
+      `The last crash, #${crash.iteration} (${crash.status}: ${crash.description}), ended with:
+\`\`\`
+${cutTail(crash.log_tail.trim(), TAIL_CHARS)}
+\`\`\``
+    );
+  }
+  return parts.length > 0 ? section("Last failure", parts.join("\n\n")) : "";
+}
+
+// action/agents/context/render-recent.ts
+function renderRecent(rows, input2, max) {
+  if (rows.length === 0) return "(none yet: this is the first experiment)";
+  const lines = rows.map((r) => {
+    const delta = r.delta !== null && r.status !== "baseline" ? ` \u0394${r.delta >= 0 ? "+" : ""}${fmt(r.delta)}` : "";
+    const score = r.score !== null ? ` ${input2.metric}=${fmt(r.score)}` : "";
+    const ev = r.evidence ? ` (${r.evidence.p !== null ? `p=${fmt(r.evidence.p)}, ` : ""}${r.evidence.runs} run${r.evidence.runs === 1 ? "" : "s"})` : "";
+    const why = r.reason && r.status !== "keep" ? ` \u2014 ${clip2(r.reason, 160)}` : "";
+    return `- #${r.iteration} ${r.status}${score}${delta}${ev}: ${clip2(r.description, 200)}${why}`;
+  });
+  return keepLast(lines, max);
+}
+
+// action/agents/context/render-task.ts
+function renderTask(input2) {
+  const { metric: metric2, goal, header, budget } = input2;
+  const better = goal === "minimize" ? "lower" : "higher";
+  const facts = [`Current best: ${metric2} = ${fmt(input2.incumbentScore)}`];
+  if (header) facts.push(`baseline ${fmt(header.baseline)}`);
+  if (header?.noise) facts.push(`run-to-run noise (sd) ${fmt(header.noise)}`);
+  if (header?.min_delta) facts.push(`smallest change that counts ${fmt(header.min_delta)}`);
+  const guards = header ? Object.entries(header.guards).map(
+    ([name, g]) => `${name} ${g.min !== void 0 ? `>= ${g.min}` : ""}${g.min !== void 0 && g.max !== void 0 ? " and " : ""}${g.max !== void 0 ? `<= ${g.max}` : ""}`
+  ) : [];
+  const left = [`${budget.experiments} experiment(s) left in this batch`];
+  if (budget.wallClockMs !== null)
+    left.push(`${formatDuration(Math.max(0, budget.wallClockMs))} of wall clock`);
+  if (budget.costUsd !== null)
+    left.push(`$${Math.max(0, budget.costUsd).toFixed(2)} of model cost`);
+  return [
+    "# Your task",
+    `You are one step of an autonomous research loop. Make ONE focused change to the files you may edit that makes \`${metric2}\` ${better} (goal: ${goal}). autoexp then runs the fixed evaluation, keeps your change only if it really improves ${metric2} beyond noise, and otherwise reverts it.`,
+    `${facts.join("; ")}.`,
+    ...guards.length > 0 ? [`Guards (a change that breaks one is rejected): ${guards.join("; ")}.`] : [],
+    `Budget left: ${left.join(", ")}.`,
+    "Rules: one idea per experiment. Never ask questions or wait for confirmation: nobody is watching, so decide and act. Do not commit, do not touch files outside the list below, do not change the evaluation. Prefer simple changes: a small gain that adds ugly complexity is not worth it, and removing code for an equal result is a win. Do not repeat an idea that the digest shows already failed unless you change it materially."
+  ].join("\n");
+}
+
+// action/agents/context/build-context.ts
 var SHARES = { files: 0.45, program: 0.15, recent: 0.12, notes: 0.1, digest: 0.18 };
 var PRIORITY = ["files", "program", "recent", "notes", "digest"];
 function buildContext(input2) {
@@ -49863,193 +50307,19 @@ function buildContext(input2) {
   return `${sections.filter(Boolean).join("\n\n")}
 `;
 }
-function section(title, body) {
-  return `## ${title}
-${body}`;
-}
-function renderTask(input2) {
-  const { metric: metric2, goal, header, budget } = input2;
-  const better = goal === "minimize" ? "lower" : "higher";
-  const facts = [`Current best: ${metric2} = ${fmt(input2.incumbentScore)}`];
-  if (header) facts.push(`baseline ${fmt(header.baseline)}`);
-  if (header?.noise) facts.push(`run-to-run noise (sd) ${fmt(header.noise)}`);
-  if (header?.min_delta) facts.push(`smallest change that counts ${fmt(header.min_delta)}`);
-  const guards = header ? Object.entries(header.guards).map(
-    ([name, g]) => `${name} ${g.min !== void 0 ? `>= ${g.min}` : ""}${g.min !== void 0 && g.max !== void 0 ? " and " : ""}${g.max !== void 0 ? `<= ${g.max}` : ""}`
-  ) : [];
-  const left = [`${budget.experiments} experiment(s) left in this batch`];
-  if (budget.wallClockMs !== null)
-    left.push(`${formatDuration(Math.max(0, budget.wallClockMs))} of wall clock`);
-  if (budget.costUsd !== null)
-    left.push(`$${Math.max(0, budget.costUsd).toFixed(2)} of model cost`);
-  return [
-    "# Your task",
-    `You are one step of an autonomous research loop. Make ONE focused change to the files you may edit that makes \`${metric2}\` ${better} (goal: ${goal}). autoexp then runs the fixed evaluation, keeps your change only if it really improves ${metric2} beyond noise, and otherwise reverts it.`,
-    `${facts.join("; ")}.`,
-    ...guards.length > 0 ? [`Guards (a change that breaks one is rejected): ${guards.join("; ")}.`] : [],
-    `Budget left: ${left.join(", ")}.`,
-    "Rules: one idea per experiment. Never ask questions or wait for confirmation: nobody is watching, so decide and act. Do not commit, do not touch files outside the list below, do not change the evaluation. Prefer simple changes: a small gain that adds ugly complexity is not worth it, and removing code for an equal result is a win. Do not repeat an idea that the digest shows already failed unless you change it materially."
-  ].join("\n");
-}
-function renderAnswerFormat(input2) {
-  const p = input2.protocol;
-  if (p.kind === "files") {
-    return [
-      "## How to answer",
-      "Edit the files in the current directory directly, then stop.",
-      `Write ONE line describing your change (what and why) to ${p.descriptionFile}.`,
-      `To remember something for later experiments (what worked, what failed, ideas), append it to ${p.notesFile}; keep it short.`
-    ].join("\n");
-  }
-  return [
-    "## How to answer",
-    "Reply in exactly this form:",
-    "",
-    "DESCRIPTION: <one line: what you change and why>",
-    "NOTE: <optional, one line worth remembering in later experiments; repeat the line for more>",
-    "",
-    "then one or more edits, each as:",
-    "",
-    "path/of/the/file",
-    "<<<<<<< SEARCH",
-    "<lines copied exactly from the file, whitespace included>",
-    "=======",
-    "<the lines that replace them>",
-    ">>>>>>> REPLACE",
-    "",
-    "The SEARCH part must match exactly one place in the file; include enough lines to make it unique. Every edit must name one of the files you may edit. If any edit does not apply, none is applied and you are told why next time.",
-    p.wholeFileMax > 0 ? `A file of at most ${p.wholeFileMax} characters may instead be sent whole: its path alone on one line, then the complete file in a \`\`\` block (no "..." or "unchanged" placeholders).` : ""
-  ].filter((l, i, all) => l !== "" || all[i - 1] !== "").join("\n");
-}
-function renderLastFailure(results) {
-  const last = results.at(-1);
-  if (!last || last.iteration === 0) return "";
-  const crash = results.findLast((r) => r.status === "crash" || r.status === "timeout");
-  const parts = [];
-  if (last.status === "agent_error" || last.status === "violation" || last.status === "no_change") {
-    parts.push(
-      `The previous experiment (#${last.iteration}) was not evaluated: ${last.status}: ${last.reason ?? last.description}`
-    );
-  }
-  if (crash?.log_tail && crash.iteration >= results.length - RECENT) {
-    parts.push(
-      `The last crash, #${crash.iteration} (${crash.status}: ${crash.description}), ended with:
-\`\`\`
-${cutTail(crash.log_tail.trim(), TAIL_CHARS)}
-\`\`\``
-    );
-  }
-  return parts.length > 0 ? section("Last failure", parts.join("\n\n")) : "";
-}
-function renderRecent(rows, input2, max) {
-  if (rows.length === 0) return "(none yet: this is the first experiment)";
-  const lines = rows.map((r) => {
-    const delta = r.delta !== null && r.status !== "baseline" ? ` \u0394${r.delta >= 0 ? "+" : ""}${fmt(r.delta)}` : "";
-    const score = r.score !== null ? ` ${input2.metric}=${fmt(r.score)}` : "";
-    const ev = r.evidence ? ` (${r.evidence.p !== null ? `p=${fmt(r.evidence.p)}, ` : ""}${r.evidence.runs} run${r.evidence.runs === 1 ? "" : "s"})` : "";
-    const why = r.reason && r.status !== "keep" ? ` \u2014 ${clip2(r.reason, 160)}` : "";
-    return `- #${r.iteration} ${r.status}${score}${delta}${ev}: ${clip2(r.description, 200)}${why}`;
-  });
-  return keepLast(lines, max);
-}
-function renderDigest(rows, max) {
-  const kept = rows.filter((r) => r.status === "keep" || r.status === "simplification");
-  const keptLines = kept.map(
-    (r) => `- #${r.iteration} ${r.status} \u0394${r.delta !== null && r.delta >= 0 ? "+" : ""}${fmt(r.delta ?? 0)}: ${clip2(r.description, 120)}`
-  );
-  const groups = /* @__PURE__ */ new Map();
-  for (const r of rows) {
-    if (r.status === "keep" || r.status === "simplification") continue;
-    const key = `${r.status}\0${r.description.toLowerCase().replace(/\s+/g, " ").trim()}`;
-    const g = groups.get(key) ?? { rows: [], description: r.description };
-    g.rows.push(r);
-    groups.set(key, g);
-  }
-  const otherLines = [...groups.values()].sort((a, b) => a.rows.at(-1).iteration - b.rows.at(-1).iteration).map((g) => {
-    const r = g.rows.at(-1);
-    const ids = g.rows.length > 1 ? `${g.rows.length}\xD7 (#${g.rows.map((x) => x.iteration).slice(-4).join(", #")})` : `#${r.iteration}`;
-    const delta = r.delta !== null ? ` \u0394${r.delta >= 0 ? "+" : ""}${fmt(r.delta)}` : "";
-    return `- ${ids} ${r.status}${delta}: ${clip2(g.description, 100)}`;
-  });
-  const keptText = keptLines.length > 0 ? `Kept:
-${keepLast(keptLines, Math.floor(max * 0.4))}` : "";
-  const otherText = otherLines.length > 0 ? `Not kept:
-${keepLast(otherLines, Math.max(0, max - keptText.length - 20))}` : "";
-  return [keptText, otherText].filter(Boolean).join("\n") || "(nothing)";
-}
-function renderFiles(files, max) {
-  if (files.length === 0) return "(none)";
-  const each = Math.floor(max / files.length);
-  let spare = files.reduce((s, f) => s + Math.max(0, each - f.text.length - f.path.length - 20), 0);
-  return files.map((f) => {
-    let room = each - f.path.length - 20;
-    if (f.text.length > room && spare > 0) {
-      const extra = Math.min(spare, f.text.length - room);
-      room += extra;
-      spare -= extra;
-    }
-    const fence = f.text.includes("```") ? "````" : "```";
-    const text = f.text.length <= room ? f.text.replace(/\n$/, "") : cutLines(f.text, room);
-    return `${f.path}
-${fence}
-${text}
-${fence}`;
-  }).join("\n\n");
-}
-function cutLines(text, max) {
-  const lines = text.split("\n");
-  const out = [];
-  let size = 0;
-  for (const line of lines) {
-    if (size + line.length + 1 > Math.max(0, max - 60)) break;
-    out.push(line);
-    size += line.length + 1;
-  }
-  return `${out.join("\n")}
-[... ${lines.length - out.length} more lines not shown: quote only lines shown above]`;
-}
-function cutHead(text, max) {
-  if (text.length <= max) return text;
-  return `${text.slice(0, Math.max(0, max - 40))}
-[... ${text.length - max + 40} characters cut]`;
-}
-function cutTail(text, max) {
-  if (text.length <= max) return text;
-  return `[... ${text.length - max + 40} earlier characters cut]
-${text.slice(text.length - Math.max(0, max - 40))}`;
-}
-function keepLast(lines, max) {
-  const out = [];
-  let size = 0;
-  for (let i = lines.length - 1; i >= 0; i--) {
-    if (size + lines[i].length + 1 > max - 50 && out.length > 0) {
-      out.unshift(`[... ${i + 1} older line(s) not shown]`);
-      break;
-    }
-    out.unshift(lines[i]);
-    size += lines[i].length + 1;
-  }
-  return out.join("\n");
-}
-function fmt(x) {
-  if (!Number.isFinite(x)) return String(x);
-  if (x === 0) return "0";
-  const a = Math.abs(x);
-  return a >= 1e3 || a < 1e-3 ? x.toPrecision(4) : String(Number(x.toPrecision(5)));
-}
 
 // action/agents/prompt.ts
 async function readTargets(context) {
   const files = await Promise.all(
     context.targetFiles.map(async (path) => {
-      const text = await readFile2(join(context.worktree, path), "utf8").catch(() => null);
-      return text === null || text.includes("\0") ? null : { path, text };
+      const text2 = await readFile(join(context.worktree, path), "utf8").catch(() => null);
+      return text2 === null || text2.includes("\0") ? null : { path, text: text2 };
     })
   );
   return files.filter((f) => f !== null);
 }
 async function promptFor(context, protocol, maxChars, files) {
-  const program = await readFile2(join(context.worktree, context.config.instructions), "utf8").catch(
+  const program = await readFile(join(context.worktree, context.config.instructions), "utf8").catch(
     () => ""
   );
   return buildContext({
@@ -50200,10 +50470,10 @@ function createApiAgent(config2) {
       const applied = applyEdits(parsed.edits, (p) => texts.get(p) ?? null, scope);
       if (!applied.ok)
         return { ok: false, error: `edit rejected: ${applied.reason}`, ...spent, ...notes };
-      for (const [path, text] of applied.files) {
+      for (const [path, text2] of applied.files) {
         const full = join2(context.worktree, path);
         await mkdir2(dirname(full), { recursive: true });
-        await writeFile2(full, text);
+        await writeFile2(full, text2);
       }
       return {
         ok: true,
@@ -50255,102 +50525,94 @@ function appendNotes(notes, iteration, lines) {
 `;
 }
 
-// action/agents/cli-agent.ts
-import { readFile as readFile3, rm as rm3, writeFile as writeFile3 } from "node:fs/promises";
-import { join as join3 } from "node:path";
+// action/agents/cli-agent/read-aider.ts
+function readAider(output2) {
+  const re = /Tokens: ([\d.,]+)([kKmM]?) sent(?:, [\d.,]+[kKmM]? cache \w+)*, ([\d.,]+)([kKmM]?) received\.(?: Cost: \$([\d.]+) message)?/g;
+  let input2 = 0;
+  let out = 0;
+  let cost = 0;
+  let seen = false;
+  for (const m of output2.matchAll(re)) {
+    input2 += scaled(m[1], m[2]);
+    out += scaled(m[3], m[4]);
+    if (m[5]) cost += Number(m[5]);
+    seen = true;
+  }
+  return seen ? { usage: { input: input2, output: out }, ...cost > 0 ? { costUsd: cost } : {} } : {};
+}
+function scaled(value, unit) {
+  const x = Number(value.replace(/,/g, ""));
+  return Math.round(x * (unit.toLowerCase() === "k" ? 1e3 : unit.toLowerCase() === "m" ? 1e6 : 1));
+}
 
-// action/eval/read-tail.ts
-import { open as open3 } from "node:fs/promises";
-async function readEnd(path, maxBytes) {
-  const handle = await open3(path, "r").catch(() => void 0);
-  if (!handle) return "";
+// action/agents/cli-agent/parse-json.ts
+function parseJson(line2) {
+  const t = line2.trim();
+  if (!t.startsWith("{")) return null;
   try {
-    const { size } = await handle.stat();
-    const length = Math.min(size, maxBytes);
-    const buffer = Buffer.alloc(length);
-    await handle.read(buffer, 0, length, size - length);
-    return buffer.toString("utf8");
-  } finally {
-    await handle.close();
+    const j = JSON.parse(t);
+    return j && typeof j === "object" && !Array.isArray(j) ? j : null;
+  } catch {
+    return null;
   }
 }
-function tailLines(text, lines = 30) {
-  return text.split(/\r\n|\r|\n/).filter((l) => l.trim() !== "").slice(-lines).map((l) => l.length > 400 ? `${l.slice(0, 400)}\u2026` : l).join("\n");
+function lastJson(output2, accept) {
+  const lines = output2.split("\n");
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const j = parseJson(lines[i]);
+    if (j && accept(j)) return j;
+  }
+  return null;
 }
 
-// action/util/run-process.ts
-import { spawn } from "node:child_process";
-import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-var activeGroups = /* @__PURE__ */ new Set();
-function killActiveGroups() {
-  for (const pid of activeGroups) killGroup(pid, "SIGKILL");
-  activeGroups.clear();
+// action/agents/cli-agent/read-claude.ts
+function readClaude(output2) {
+  const result = lastJson(output2, (j) => j.type === "result");
+  if (!result) return {};
+  const u = result.usage ?? {};
+  return {
+    ...result.usage ? {
+      usage: {
+        input: (u.input_tokens ?? 0) + (u.cache_creation_input_tokens ?? 0) + (u.cache_read_input_tokens ?? 0),
+        output: u.output_tokens ?? 0
+      }
+    } : {},
+    ...typeof result.total_cost_usd === "number" ? { costUsd: result.total_cost_usd } : {},
+    ...result.is_error ? { error: clip2(result.result ?? "is_error") } : result.result ? { message: result.result } : {}
+  };
 }
-async function runProcess(options) {
-  const { command: command2, cwd, env, timeoutMs, logPath, graceMs = 1e3, pidFile, stdinFile } = options;
-  const [file2, args] = typeof command2 === "string" ? ["/bin/sh", ["-c", command2]] : [command2[0], command2.slice(1)];
-  const fd = openSync(logPath, "a");
-  const input2 = stdinFile ? openSync(stdinFile, "r") : "ignore";
-  const started = performance.now();
-  let timedOut = false;
-  let killTimer;
-  try {
-    const child = spawn(file2, args, { cwd, env, detached: true, stdio: [input2, fd, fd] });
-    const pid = child.pid;
-    if (pid !== void 0) activeGroups.add(pid);
-    if (pid !== void 0 && pidFile) writeFileSync(pidFile, String(pid));
-    const timer = setTimeout(() => {
-      timedOut = true;
-      killGroup(pid, "SIGTERM");
-      killTimer = setTimeout(() => killGroup(pid, "SIGKILL"), graceMs);
-    }, timeoutMs);
-    const exit = await new Promise((resolve2) => {
-      child.once("error", (error63) => resolve2({ code: null, signal: null, error: error63 }));
-      child.once("exit", (code, signal) => resolve2({ code, signal }));
-    });
-    clearTimeout(timer);
-    clearTimeout(killTimer);
-    killGroup(pid, "SIGKILL");
-    if (pid !== void 0) activeGroups.delete(pid);
-    const durationMs = performance.now() - started;
-    if (exit.error) {
-      return {
-        exitCode: null,
-        signal: null,
-        timedOut: false,
-        durationMs,
-        spawnError: `cannot start ${file2}: ${exit.error.message}`
-      };
+
+// action/agents/cli-agent/read-codex.ts
+function readCodex(output2) {
+  let input2 = 0;
+  let out = 0;
+  let seen = false;
+  let message;
+  let error63;
+  for (const line2 of output2.split("\n")) {
+    const j = parseJson(line2);
+    if (!j) continue;
+    if (j.type === "turn.completed" && j.usage) {
+      const u = j.usage;
+      input2 += u.input_tokens ?? 0;
+      out += u.output_tokens ?? 0;
+      seen = true;
+    } else if (j.type === "item.completed") {
+      const item = j.item;
+      if (item?.type === "agent_message" && item.text) message = item.text;
+    } else if (j.type === "turn.failed" || j.type === "error") {
+      const e = j.error?.message ?? j.message;
+      error63 = clip2(e ?? j.type);
     }
-    return { exitCode: exit.code, signal: exit.signal, timedOut, durationMs };
-  } finally {
-    clearTimeout(killTimer);
-    closeSync(fd);
-    if (typeof input2 === "number") closeSync(input2);
-    if (pidFile) rmSync(pidFile, { force: true });
   }
-}
-function killLeftoverGroup(pidFile) {
-  let pid;
-  try {
-    pid = Number(readFileSync(pidFile, "utf8"));
-  } catch {
-    return false;
-  }
-  rmSync(pidFile, { force: true });
-  return pid > 0 && killGroup(pid, "SIGKILL");
-}
-function killGroup(pid, signal) {
-  if (pid === void 0) return false;
-  try {
-    process.kill(-pid, signal);
-    return true;
-  } catch {
-    return false;
-  }
+  return {
+    ...seen ? { usage: { input: input2, output: out } } : {},
+    ...message ? { message } : {},
+    ...error63 ? { error: error63 } : {}
+  };
 }
 
-// action/agents/cli-agent.ts
+// action/agents/cli-agent/presets.ts
 var PRESETS = {
   "claude-code": {
     program: "claude",
@@ -50401,10 +50663,147 @@ var PRESETS = {
     read: readAider
   }
 };
+
+// action/agents/cli-agent/cli-program.ts
 function cliProgram(config2) {
   if (config2.use === "command") return null;
   return config2.command ?? PRESETS[config2.use].program;
 }
+
+// action/agents/cli-agent/create-cli-agent.ts
+import { readFile as readFile3, rm as rm3, writeFile as writeFile3 } from "node:fs/promises";
+import { join as join3 } from "node:path";
+
+// action/eval/read-tail.ts
+import { open as open3 } from "node:fs/promises";
+async function readEnd(path, maxBytes) {
+  const handle = await open3(path, "r").catch(() => void 0);
+  if (!handle) return "";
+  try {
+    const { size } = await handle.stat();
+    const length = Math.min(size, maxBytes);
+    const buffer = Buffer.alloc(length);
+    await handle.read(buffer, 0, length, size - length);
+    return buffer.toString("utf8");
+  } finally {
+    await handle.close();
+  }
+}
+function tailLines(text2, lines = 30) {
+  return text2.split(/\r\n|\r|\n/).filter((l) => l.trim() !== "").slice(-lines).map((l) => l.length > 400 ? `${l.slice(0, 400)}\u2026` : l).join("\n");
+}
+
+// action/process/run-process.ts
+import { spawn } from "node:child_process";
+import { closeSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+var activeGroups = /* @__PURE__ */ new Set();
+function killActiveGroups() {
+  for (const pid of activeGroups) killGroup(pid, "SIGKILL");
+  activeGroups.clear();
+}
+async function runProcess(options) {
+  const { command: command2, cwd, env, timeoutMs, logPath, graceMs = 1e3, pidFile, stdinFile } = options;
+  const [file2, args] = typeof command2 === "string" ? ["/bin/sh", ["-c", command2]] : [command2[0], command2.slice(1)];
+  const fd = openSync(logPath, "a");
+  const input2 = stdinFile ? openSync(stdinFile, "r") : "ignore";
+  const started = performance.now();
+  let timedOut = false;
+  let killTimer;
+  try {
+    const child = spawn(file2, args, { cwd, env, detached: true, stdio: [input2, fd, fd] });
+    const pid = child.pid;
+    if (pid !== void 0) activeGroups.add(pid);
+    if (pid !== void 0 && pidFile)
+      writeFileSync(pidFile, `${pid} ${processStartTime(pid) ?? ""}`);
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup(pid, "SIGTERM");
+      killTimer = setTimeout(() => killGroup(pid, "SIGKILL"), graceMs);
+    }, timeoutMs);
+    const exit = await new Promise((resolve2) => {
+      child.once("error", (error63) => resolve2({ code: null, signal: null, error: error63 }));
+      child.once("exit", (code, signal) => resolve2({ code, signal }));
+    });
+    clearTimeout(timer);
+    clearTimeout(killTimer);
+    killGroup(pid, "SIGKILL");
+    if (pid !== void 0) activeGroups.delete(pid);
+    const durationMs = performance.now() - started;
+    if (exit.error) {
+      return {
+        exitCode: null,
+        signal: null,
+        timedOut: false,
+        durationMs,
+        spawnError: `cannot start ${file2}: ${exit.error.message}`
+      };
+    }
+    return { exitCode: exit.code, signal: exit.signal, timedOut, durationMs };
+  } finally {
+    clearTimeout(killTimer);
+    closeSync(fd);
+    if (typeof input2 === "number") closeSync(input2);
+    if (pidFile) rmSync(pidFile, { force: true });
+  }
+}
+function killLeftoverGroup(pidFile) {
+  let text2;
+  try {
+    text2 = readFileSync(pidFile, "utf8");
+  } catch {
+    return false;
+  }
+  rmSync(pidFile, { force: true });
+  const [pidText, started] = text2.trim().split(" ");
+  const pid = Number(pidText);
+  if (!Number.isSafeInteger(pid) || pid <= 1 || !started) return false;
+  const now = processStartTime(pid);
+  if (now === started || now === null && groupAlive(pid)) return killGroup(pid, "SIGKILL");
+  return false;
+}
+function groupAlive(pgid) {
+  let names2;
+  try {
+    names2 = readdirSync("/proc").filter((n) => /^\d+$/.test(n));
+  } catch {
+    return false;
+  }
+  return names2.some((n) => procStat(Number(n))?.[2] === String(pgid));
+}
+function procStat(pid) {
+  try {
+    const stat4 = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat4.slice(stat4.lastIndexOf(")") + 2).split(" ");
+  } catch {
+    return null;
+  }
+}
+function processStartTime(pid) {
+  return procStat(pid)?.[19] ?? null;
+}
+function killGroup(pid, signal) {
+  if (pid === void 0) return false;
+  try {
+    process.kill(-pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// action/agents/cli-agent/read-usage-file.ts
+import { readFile as readFile2 } from "node:fs/promises";
+async function readUsageFile(path) {
+  const j = parseJson(await readFile2(path, "utf8").catch(() => ""));
+  if (!j) return {};
+  const n = (v) => typeof v === "number" && Number.isFinite(v) && v >= 0 ? v : 0;
+  return {
+    usage: { input: n(j.input_tokens), output: n(j.output_tokens) },
+    ...typeof j.cost_usd === "number" ? { costUsd: n(j.cost_usd) } : {}
+  };
+}
+
+// action/agents/cli-agent/create-cli-agent.ts
 function createCliAgent(config2) {
   const preset = config2.use === "command" ? null : PRESETS[config2.use];
   return {
@@ -50437,7 +50836,7 @@ function createCliAgent(config2) {
         ...config2.args
       ] : config2.run;
       const run = await runProcess({
-        command: command2,
+        command: context.launch ? context.launch(command2) : command2,
         cwd: context.worktree,
         env: {
           ...context.env,
@@ -50449,7 +50848,8 @@ function createCliAgent(config2) {
         },
         timeoutMs: config2.timeout,
         logPath: files.log,
-        ...preset?.stdin ? { stdinFile: files.prompt } : {}
+        ...preset?.stdin ? { stdinFile: files.prompt } : {},
+        ...context.pidFile ? { pidFile: context.pidFile } : {}
       });
       const raw = await readFile3(files.log, "utf8").catch(() => "");
       const clean2 = context.redact(raw);
@@ -50489,98 +50889,22 @@ function createCliAgent(config2) {
     }
   };
 }
-function readClaude(output2) {
-  const result = lastJson(output2, (j) => j.type === "result");
-  if (!result) return {};
-  const u = result.usage ?? {};
-  return {
-    ...result.usage ? {
-      usage: {
-        input: (u.input_tokens ?? 0) + (u.cache_creation_input_tokens ?? 0) + (u.cache_read_input_tokens ?? 0),
-        output: u.output_tokens ?? 0
-      }
-    } : {},
-    ...typeof result.total_cost_usd === "number" ? { costUsd: result.total_cost_usd } : {},
-    ...result.is_error ? { error: clip2(result.result ?? "is_error") } : result.result ? { message: result.result } : {}
-  };
-}
-function readCodex(output2) {
-  let input2 = 0;
-  let out = 0;
-  let seen = false;
-  let message;
-  let error63;
-  for (const line of output2.split("\n")) {
-    const j = parseJson(line);
-    if (!j) continue;
-    if (j.type === "turn.completed" && j.usage) {
-      const u = j.usage;
-      input2 += u.input_tokens ?? 0;
-      out += u.output_tokens ?? 0;
-      seen = true;
-    } else if (j.type === "item.completed") {
-      const item = j.item;
-      if (item?.type === "agent_message" && item.text) message = item.text;
-    } else if (j.type === "turn.failed" || j.type === "error") {
-      const e = j.error?.message ?? j.message;
-      error63 = clip2(e ?? j.type);
-    }
-  }
-  return {
-    ...seen ? { usage: { input: input2, output: out } } : {},
-    ...message ? { message } : {},
-    ...error63 ? { error: error63 } : {}
-  };
-}
-function readAider(output2) {
-  const re = /Tokens: ([\d.,]+)([kKmM]?) sent(?:, [\d.,]+[kKmM]? cache \w+)*, ([\d.,]+)([kKmM]?) received\.(?: Cost: \$([\d.]+) message)?/g;
-  let input2 = 0;
-  let out = 0;
-  let cost = 0;
-  let seen = false;
-  for (const m of output2.matchAll(re)) {
-    input2 += scaled(m[1], m[2]);
-    out += scaled(m[3], m[4]);
-    if (m[5]) cost += Number(m[5]);
-    seen = true;
-  }
-  return seen ? { usage: { input: input2, output: out }, ...cost > 0 ? { costUsd: cost } : {} } : {};
-}
-async function readUsageFile(path) {
-  const j = parseJson(await readFile3(path, "utf8").catch(() => ""));
-  if (!j) return {};
-  const n = (v) => typeof v === "number" && Number.isFinite(v) && v >= 0 ? v : 0;
-  return {
-    usage: { input: n(j.input_tokens), output: n(j.output_tokens) },
-    ...typeof j.cost_usd === "number" ? { costUsd: n(j.cost_usd) } : {}
-  };
-}
-function scaled(value, unit) {
-  const x = Number(value.replace(/,/g, ""));
-  return Math.round(x * (unit.toLowerCase() === "k" ? 1e3 : unit.toLowerCase() === "m" ? 1e6 : 1));
-}
-function parseJson(line) {
-  const t = line.trim();
-  if (!t.startsWith("{")) return null;
-  try {
-    const j = JSON.parse(t);
-    return j && typeof j === "object" && !Array.isArray(j) ? j : null;
-  } catch {
-    return null;
-  }
-}
-function lastJson(output2, accept) {
-  const lines = output2.split("\n");
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const j = parseJson(lines[i]);
-    if (j && accept(j)) return j;
-  }
-  return null;
-}
 
 // action/agents/search-agent.ts
 import { readFile as readFile4, writeFile as writeFile4 } from "node:fs/promises";
 import { join as join4 } from "node:path";
+
+// action/util/random.ts
+function createRandom(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = a + 1831565813 >>> 0;
+    let t = a;
+    t = Math.imul(t ^ t >>> 15, t | 1);
+    t ^= t + Math.imul(t ^ t >>> 7, t | 61);
+    return ((t ^ t >>> 14) >>> 0) / 4294967296;
+  };
+}
 
 // action/agents/search-plan.ts
 var INITIAL_FACTOR = 2;
@@ -50589,11 +50913,11 @@ var ASSIGNMENT = /^(\s*(?:export\s+)?(?:const\s+|let\s+|var\s+)?["']?([A-Za-z_]\
 function findParameters(files, exclude) {
   const skip = exclude.map((e) => e.toLowerCase());
   const params = [];
-  for (const { path, text } of files) {
+  for (const { path, text: text2 } of files) {
     const seen = /* @__PURE__ */ new Map();
     let offset = 0;
-    text.split("\n").forEach((line, i) => {
-      const match = ASSIGNMENT.exec(line);
+    text2.split("\n").forEach((line2, i) => {
+      const match = ASSIGNMENT.exec(line2);
       if (match) {
         const name = match[2];
         const raw = match[3];
@@ -50613,20 +50937,10 @@ function findParameters(files, exclude) {
           });
         }
       }
-      offset += line.length + 1;
+      offset += line2.length + 1;
     });
   }
   return params;
-}
-function createRandom(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = a + 1831565813 >>> 0;
-    let t = a;
-    t = Math.imul(t ^ t >>> 15, t | 1);
-    t ^= t + Math.imul(t ^ t >>> 7, t | 61);
-    return ((t ^ t >>> 14) >>> 0) / 4294967296;
-  };
 }
 function planMove(params, history, seed) {
   const states = /* @__PURE__ */ new Map();
@@ -50693,8 +51007,8 @@ function formatLike(raw, value) {
   if (/^-?\d+$/.test(raw)) return String(Math.round(value));
   if (/[eE]/.test(raw))
     return value.toExponential(3).replace(/\.?0+e/, "e").replace("e+", "e");
-  const text = String(value);
-  return text.includes(".") || text.includes("e") ? text : `${text}.0`;
+  const text2 = String(value);
+  return text2.includes(".") || text2.includes("e") ? text2 : `${text2}.0`;
 }
 
 // action/agents/search-agent.ts
@@ -50728,14 +51042,14 @@ function createSearchAgent(options) {
         };
       const p = params.find((x) => x.id === move.id);
       const file2 = files.find((f) => f.path === p.path);
-      const text = formatLike(p.raw, move.to);
+      const text2 = formatLike(p.raw, move.to);
       await writeFile4(
         join4(context.worktree, p.path),
-        file2.text.slice(0, p.offset) + text + file2.text.slice(p.offset + p.raw.length)
+        file2.text.slice(0, p.offset) + text2 + file2.text.slice(p.offset + p.raw.length)
       );
       return {
         ok: true,
-        description: `${p.name} ${p.raw} -> ${text} (${p.path}:${p.line})`,
+        description: `${p.name} ${p.raw} -> ${text2} (${p.path}:${p.line})`,
         meta: { kind: "search", ...move }
       };
     }
@@ -50832,8 +51146,2609 @@ function checkScopeFiles(config2, committed, uncommitted = []) {
   return { problems, warnings };
 }
 
-// action/decide/judge.ts
-var FUTILITY_T = 0.5;
+// action/decide/budget.ts
+var FAILED_STOPS = /* @__PURE__ */ new Set([
+  "failures",
+  "agent",
+  "broken",
+  "violation"
+]);
+function budgetStop(budget, rows, state) {
+  if (state.interrupted) return { kind: "interrupted", reason: "interrupted" };
+  if (state.done >= state.planned)
+    return { kind: "budget", reason: `experiments budget reached (${state.planned})` };
+  if (state.elapsedMs >= budget.wall_clock)
+    return { kind: "budget", reason: "wall_clock budget reached" };
+  const cost = totalCost(rows);
+  if (budget.cost_usd !== void 0 && cost >= budget.cost_usd)
+    return {
+      kind: "budget",
+      reason: `cost budget reached ($${cost.toFixed(2)} of $${budget.cost_usd})`
+    };
+  let failures = 0;
+  for (let i = rows.length - 1; i >= 0 && FAILURES.has(rows[i].status); i--) failures++;
+  if (failures >= budget.stop_after_failures)
+    return {
+      kind: "failures",
+      reason: `${failures} consecutive failures (budget.stop_after_failures)`
+    };
+  const lastKept = rows.findLastIndex((r) => KEPT.has(r.status));
+  if (budget.plateau !== void 0 && rows.length - 1 - lastKept >= budget.plateau) {
+    return {
+      kind: "budget",
+      reason: `plateau: no keep in ${rows.length - 1 - lastKept} experiments (budget.plateau)`
+    };
+  }
+  return null;
+}
+function budgetLeft(budget, rows, state) {
+  return {
+    experiments: state.planned - state.done,
+    wallClockMs: budget.wall_clock - state.elapsedMs,
+    costUsd: budget.cost_usd !== void 0 ? budget.cost_usd - totalCost(rows) : null
+  };
+}
+function totalCost(rows) {
+  return rows.reduce((s, r) => s + (r.cost_usd || 0), 0);
+}
+
+// action/process/secrets.ts
+var KNOWN_SECRETS = [
+  "OPENAI_API_KEY",
+  "ANTHROPIC_API_KEY",
+  "ANTHROPIC_AUTH_TOKEN",
+  "CLAUDE_CODE_OAUTH_TOKEN",
+  "CODEX_API_KEY",
+  "AZURE_OPENAI_API_KEY",
+  "GEMINI_API_KEY",
+  "GOOGLE_API_KEY",
+  "MISTRAL_API_KEY",
+  "GROQ_API_KEY",
+  "DEEPSEEK_API_KEY",
+  "OPENROUTER_API_KEY",
+  "TOGETHER_API_KEY",
+  "FIREWORKS_API_KEY",
+  "XAI_API_KEY",
+  "HF_TOKEN",
+  "GITHUB_TOKEN",
+  "GH_TOKEN",
+  "ACTIONS_RUNTIME_TOKEN",
+  "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+  "ACTIONS_ID_TOKEN_REQUEST_URL"
+];
+var PRESET_SECRETS = {
+  "claude-code": ["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN"],
+  codex: ["OPENAI_API_KEY", "CODEX_API_KEY"],
+  aider: [
+    "OPENAI_API_KEY",
+    "ANTHROPIC_API_KEY",
+    "GEMINI_API_KEY",
+    "DEEPSEEK_API_KEY",
+    "OPENROUTER_API_KEY",
+    "GROQ_API_KEY",
+    "MISTRAL_API_KEY"
+  ]
+};
+function agentSecretNames(agent2) {
+  if (agent2.use === "search") return [];
+  const names2 = new Set(agent2.secrets);
+  for (const name of PRESET_SECRETS[agent2.use] ?? []) names2.add(name);
+  if ((agent2.use === "openai" || agent2.use === "anthropic") && agent2.api_key_env)
+    names2.add(agent2.api_key_env);
+  return [...names2];
+}
+function splitEnv(env, agent2) {
+  const own2 = agentSecretNames(agent2);
+  const strip = /* @__PURE__ */ new Set([...KNOWN_SECRETS, ...own2]);
+  const evalEnv = {};
+  const values = [];
+  for (const [name, value] of Object.entries(env)) {
+    if (strip.has(name)) {
+      if (value) values.push(value);
+    } else evalEnv[name] = value;
+  }
+  const agentEnv = { ...evalEnv };
+  for (const name of own2) if (env[name] !== void 0) agentEnv[name] = env[name];
+  return { evalEnv, agentEnv, values };
+}
+var MIN_SECRET = 8;
+function createRedactor(values) {
+  const secrets = [
+    ...new Set(values.flatMap((v) => [v.trim(), JSON.stringify(v.trim()).slice(1, -1)]))
+  ].filter((v) => v.length >= MIN_SECRET).sort((a, b) => b.length - a.length);
+  if (secrets.length === 0) return (text2) => text2;
+  return (text2) => {
+    let out = text2;
+    for (const secret of secrets)
+      if (out.includes(secret)) out = out.split(secret).join("[redacted]");
+    return out;
+  };
+}
+function redactDeep(value, redact) {
+  return JSON.parse(redact(JSON.stringify(value)));
+}
+
+// action/ledger/tag.ts
+var TAG = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+function tagProblem(tag) {
+  if (!TAG.test(tag) || tag.includes("..") || tag.endsWith(".lock") || tag.endsWith(".")) {
+    return `invalid tag ${JSON.stringify(tag)}: use lowercase letters, digits, '.', '_' and '-' (at most 63, starting with a letter or digit), e.g. tiny-train-20261123`;
+  }
+  return null;
+}
+
+// action/util/errors.ts
+var AutoexpError = class extends Error {
+  name = "AutoexpError";
+  exitCode;
+  constructor(message, options = {}) {
+    super(message, options.cause === void 0 ? void 0 : { cause: options.cause });
+    this.exitCode = options.exitCode ?? 2;
+  }
+};
+function validateTag(tag) {
+  const problem = tagProblem(tag);
+  if (problem) throw new AutoexpError(problem);
+  return tag;
+}
+function defaultTag(name, now = /* @__PURE__ */ new Date()) {
+  const night = new Date(now.getTime() - 12 * 36e5);
+  return `${name}-${night.toISOString().slice(0, 10).replaceAll("-", "")}`;
+}
+
+// action/decide/samples.ts
+function addSamples(samples, metrics) {
+  for (const [name, value] of Object.entries(metrics)) {
+    samples[name] ??= [];
+    samples[name].push(value);
+  }
+}
+function collectSamples(runs) {
+  const samples = {};
+  for (const metrics of runs) addSamples(samples, metrics);
+  return samples;
+}
+function meansOf(samples) {
+  return Object.fromEntries(
+    Object.entries(samples).map(([k, v]) => [k, v.reduce((s, x) => s + x, 0) / v.length])
+  );
+}
+
+// action/ledger/rows.ts
+function buildResultRow(tag, iteration, guardName, verdict, proposal, timestamp) {
+  const row = {
+    type: "result",
+    iteration,
+    commit: verdict.commit?.slice(0, 7) ?? "",
+    commit_full: verdict.commit ?? null,
+    diff: verdict.commit ? `refs/autoexp/${tag}/${iteration}` : null,
+    score: verdict.score,
+    delta: verdict.delta,
+    guard_score: guardName ? verdict.metrics[guardName] ?? null : null,
+    guard_pass: verdict.guard_pass,
+    status: verdict.status,
+    description: proposal.description.replace(/\s+/g, " ").trim().slice(0, 300),
+    timestamp,
+    metrics: verdict.metrics,
+    samples: verdict.samples,
+    agent_seconds: proposal.agentSeconds,
+    eval_seconds: verdict.evalSeconds ?? 0,
+    cost_usd: Math.round((proposal.costUsd ?? 0) * 1e6) / 1e6,
+    ...proposal.usage ? { tokens_in: proposal.usage.input, tokens_out: proposal.usage.output } : {},
+    ...verdict.reason ? { reason: verdict.reason } : {},
+    ...verdict.tail ? { log_tail: verdict.tail.slice(-2e3) } : {},
+    ...verdict.duplicateOf !== void 0 ? { duplicate_of: verdict.duplicateOf } : {},
+    ...proposal.meta ? { agent_meta: proposal.meta } : {},
+    ...verdict.evidence ? { evidence: roundEvidence(verdict.evidence) } : {},
+    ...verdict.linesDelta !== void 0 ? { lines_delta: verdict.linesDelta } : {},
+    ...verdict.printedTwice?.length ? { printed_twice: verdict.printedTwice } : {}
+  };
+  if (verdict.key) row.content_key = verdict.key;
+  return row;
+}
+function buildHeader(f, timestamp) {
+  const firstGuard = Object.entries(f.guards)[0];
+  return {
+    type: "config",
+    version: 1,
+    tag: f.tag,
+    name: f.name,
+    constrained_file: f.target.join(","),
+    eval_command: typeof f.evalCommand === "string" ? f.evalCommand : f.evalCommand.join(" "),
+    metric: f.metric,
+    goal: f.goal,
+    guard_metric: firstGuard?.[0] ?? null,
+    guard_threshold: firstGuard ? firstGuard[1].max ?? firstGuard[1].min ?? null : null,
+    guards: f.guards,
+    baseline: f.baseline,
+    min_delta: f.minDeltas[f.metric] ?? 0,
+    noise: f.noise,
+    rule: f.rule,
+    objectives: f.objectives,
+    min_deltas: f.minDeltas,
+    baseline_metrics: f.baselineMetrics,
+    ...f.weights ? { weights: f.weights } : {},
+    confidence: f.confidence,
+    target: f.target,
+    frozen: f.frozen,
+    frozen_hashes: f.frozenHashes,
+    agent: f.agent,
+    base_commit: f.baseCommit,
+    timestamp
+  };
+}
+function roundEvidence(e) {
+  const r = (x) => Number(x.toPrecision(6));
+  return {
+    ...e,
+    gain: r(e.gain),
+    effect_sigma: e.effect_sigma === null ? null : r(e.effect_sigma),
+    p: e.p === null ? null : Number(e.p.toPrecision(3)),
+    ci: e.ci === null ? null : [r(e.ci[0]), r(e.ci[1])],
+    sd: r(e.sd)
+  };
+}
+
+// action/engine/fingerprint.ts
+import { createHash } from "node:crypto";
+import { glob, readFile as readFile5 } from "node:fs/promises";
+import { join as join6 } from "node:path";
+async function hashFrozen(root, globs) {
+  const hashes = {};
+  if (globs.length === 0) return hashes;
+  const paths = [];
+  for await (const entry of glob([...globs], {
+    cwd: root,
+    withFileTypes: true,
+    exclude: (d) => d.name === ".git"
+  })) {
+    if (entry.isFile()) paths.push(join6(entry.parentPath, entry.name).slice(root.length + 1));
+  }
+  for (const path of paths.sort()) hashes[path] = await hashFile(join6(root, path));
+  return hashes;
+}
+async function hashFile(path) {
+  return createHash("sha256").update(await readFile5(path)).digest("hex");
+}
+function diffManifests(before, after) {
+  const changed = [];
+  for (const [path, hash2] of Object.entries(before)) {
+    if (after[path] === void 0) changed.push(`${path} deleted`);
+    else if (after[path] !== hash2) changed.push(`${path} modified`);
+  }
+  for (const path of Object.keys(after))
+    if (before[path] === void 0) changed.push(`${path} added`);
+  return changed;
+}
+async function contentKeyOf(paths, read) {
+  const hash2 = createHash("sha256");
+  for (const path of [...paths].sort()) {
+    const bytes = await read(path);
+    hash2.update(path).update("\0").update(bytes ?? "\0deleted").update("\0");
+  }
+  return hash2.digest("hex").slice(0, 16);
+}
+
+// action/engine/agent-checkout.ts
+import { createHash as createHash2 } from "node:crypto";
+import { readdirSync as readdirSync3 } from "node:fs";
+import { lstat as lstat2, mkdir as mkdir3, readFile as readFile6, readlink as readlink2, rm as rm4 } from "node:fs/promises";
+import { join as join8 } from "node:path";
+
+// action/engine/materialise.ts
+import {
+  lstatSync,
+  mkdirSync,
+  readdirSync as readdirSync2,
+  rmSync as rmSync2,
+  symlinkSync,
+  writeFileSync as writeFileSync2
+} from "node:fs";
+import { dirname as dirname2, join as join7 } from "node:path";
+var TreeDir = class {
+  dir;
+  #written = /* @__PURE__ */ new Map();
+  constructor(dir) {
+    this.dir = dir;
+  }
+  /**
+   * Makes the directory hold exactly `commit`'s tree (minus paths `exclude` names, such as the
+   * record under .autoexp/). Returns how many files were (re)written and removed. File system
+   * calls are synchronous on purpose: hundreds of lstat calls through the thread pool cost more
+   * than the work itself.
+   */
+  async materialise(git, commit, exclude = () => false) {
+    const entries = (await git.lsTree(commit)).filter((e) => !exclude(e.path));
+    const wanted = new Map(entries.map((e) => [e.path, e]));
+    const st = lstatQuiet(this.dir);
+    if (st && !st.isDirectory()) {
+      rmSync2(this.dir, { force: true });
+      this.#written.clear();
+    }
+    mkdirSync(this.dir, { recursive: true });
+    const removed = this.#prune(wanted);
+    const stale = entries.filter((entry) => !this.#intact(entry));
+    const blobs = await git.readBlobs(stale.map((e) => e.sha));
+    for (const entry of stale) {
+      const path = join7(this.dir, entry.path);
+      rmSync2(path, { recursive: true, force: true });
+      mkdirSync(dirname2(path), { recursive: true });
+      const bytes = blobs.get(entry.sha);
+      if (entry.mode === "120000") symlinkSync(bytes.toString(), path);
+      else writeFileSync2(path, bytes, { mode: entry.mode === "100755" ? 493 : 420 });
+      const st2 = lstatSync(path, { bigint: true });
+      this.#written.set(entry.path, {
+        sha: entry.sha,
+        mode: entry.mode,
+        ino: Number(st2.ino),
+        size: Number(st2.size),
+        mtimeNs: st2.mtimeNs,
+        ctimeNs: st2.ctimeNs
+      });
+    }
+    return { written: stale.length, removed };
+  }
+  /**
+   * Whether the file at `path` is still exactly what autoexp wrote there, and that was blob
+   * `sha`: same inode, size, mtime and ctime. Lets a caller skip reading files nobody touched.
+   */
+  untouched(path, sha, mode) {
+    return this.#intact({ path, sha, mode });
+  }
+  #intact(entry) {
+    const was = this.#written.get(entry.path);
+    if (!was || was.sha !== entry.sha || was.mode !== entry.mode) return false;
+    const st = lstatQuiet(join7(this.dir, entry.path), true);
+    return st !== null && Number(st.ino) === was.ino && Number(st.size) === was.size && st.mtimeNs === was.mtimeNs && st.ctimeNs === was.ctimeNs;
+  }
+  /** Removes everything that is not a wanted file (and everything under a wanted path's place). */
+  #prune(wanted) {
+    const dirs = /* @__PURE__ */ new Set();
+    for (const path of wanted.keys()) {
+      for (let d = dirname2(path); d !== "."; d = dirname2(d)) dirs.add(d);
+    }
+    let removed = 0;
+    const walk = (rel) => {
+      const here = rel ? join7(this.dir, rel) : this.dir;
+      for (const entry of readdirSync2(here, { withFileTypes: true })) {
+        const path = rel ? `${rel}/${entry.name}` : entry.name;
+        if (entry.isDirectory() && dirs.has(path)) {
+          walk(path);
+        } else if (!wanted.has(path) || entry.isDirectory()) {
+          rmSync2(join7(this.dir, path), { recursive: true, force: true });
+          this.#written.delete(path);
+          removed++;
+        }
+      }
+    };
+    walk("");
+    return removed;
+  }
+};
+function lstatQuiet(path, bigint4) {
+  try {
+    return bigint4 ? lstatSync(path, { bigint: true }) : lstatSync(path);
+  } catch {
+    return null;
+  }
+}
+
+// action/engine/agent-checkout.ts
+var AgentCheckout = class {
+  root;
+  scratch;
+  pidFile;
+  #tree;
+  #entries = [];
+  constructor(root) {
+    this.root = root;
+    this.scratch = join8(root, "scratch");
+    this.pidFile = join8(root, "agent.pid");
+    this.#tree = new TreeDir(join8(root, "work"));
+  }
+  get dir() {
+    return this.#tree.dir;
+  }
+  /** A clean copy of `commit`; with `withGit`, a private repository whose HEAD is that commit. */
+  async prepare(repo, commit, withGit) {
+    await rm4(join8(this.dir, ".git"), { recursive: true, force: true });
+    await this.#tree.materialise(repo, commit, isRecord);
+    this.#entries = (await repo.lsTree(commit)).filter((e) => !isRecord(e.path));
+    await mkdir3(this.scratch, { recursive: true });
+    if (withGit) await repo.initScratchRepo(this.dir, commit);
+  }
+  /** What differs from the commit it was prepared from: every path, target or not. */
+  async changes() {
+    const before = new Map(this.#entries.map((e) => [e.path, e]));
+    const changes = [];
+    const seen = /* @__PURE__ */ new Set();
+    const walk = async (rel) => {
+      const here = rel ? join8(this.dir, rel) : this.dir;
+      for (const entry of readdirSync3(here, { withFileTypes: true })) {
+        const path = rel ? `${rel}/${entry.name}` : entry.name;
+        if (path === ".git") continue;
+        if (entry.isDirectory()) {
+          await walk(path);
+          continue;
+        }
+        seen.add(path);
+        const was = before.get(path);
+        if (was && this.#tree.untouched(path, was.sha, was.mode)) continue;
+        const change = await readChange(join8(this.dir, path), path, was);
+        if (change) changes.push(change);
+      }
+    };
+    await walk("");
+    for (const [path] of before) {
+      if (!seen.has(path)) changes.push({ path, kind: "deleted", file: null });
+    }
+    return changes.sort((a, b) => a.path < b.path ? -1 : 1);
+  }
+  /** The bytes of a file of the checkout as it is now (null: not a regular file). */
+  async read(path) {
+    const st = await lstat2(join8(this.dir, path)).catch(() => null);
+    return st?.isFile() ? readFile6(join8(this.dir, path)) : null;
+  }
+};
+function isRecord(path) {
+  return path.startsWith(".autoexp/");
+}
+async function readChange(full, path, was) {
+  const st = await lstat2(full);
+  const kind = was ? "modified" : "added";
+  if (st.isSymbolicLink()) {
+    if (was?.mode === "120000" && blobSha(Buffer.from(await readlink2(full))) === was.sha)
+      return null;
+    return { path, kind, file: { type: "other" } };
+  }
+  if (!st.isFile()) return { path, kind, file: { type: "other" } };
+  const content = await readFile6(full);
+  const mode = st.mode & 73 ? "100755" : "100644";
+  if (was && was.mode === mode && blobSha(content) === was.sha) return null;
+  return { path, kind, file: { type: "file", content, mode } };
+}
+function blobSha(content) {
+  return createHash2("sha1").update(`blob ${content.length}\0`).update(content).digest("hex");
+}
+
+// action/engine/propose.ts
+async function propose(ctx, candidate, checkout) {
+  const { iteration, parent } = candidate;
+  await checkout.prepare(ctx.store.repo, parent.commit, ctx.agentGit);
+  const targetPaths = (await ctx.store.repo.lsTree(parent.commit)).map((e) => e.path).filter((p) => ctx.isTarget(p) && !isRecord(p));
+  const log = ctx.store.log;
+  const started = performance.now();
+  let proposal;
+  try {
+    proposal = await ctx.agent.propose({
+      worktree: checkout.dir,
+      iteration,
+      config: ctx.config,
+      metric: ctx.metric,
+      goal: ctx.goal,
+      incumbentScore: parent.score,
+      header: log.config,
+      history: log.results,
+      targetFiles: targetPaths,
+      mayCreate: ctx.isTarget,
+      scratchDir: checkout.scratch,
+      pidFile: checkout.pidFile,
+      ...ctx.launchAgent ? { launch: ctx.launchAgent } : {},
+      env: ctx.agentEnv,
+      redact: ctx.redact,
+      notes: ctx.store.notes,
+      budget: budgetLeft(ctx.config.budget, log.results, {
+        done: ctx.done,
+        planned: ctx.planned,
+        elapsedMs: performance.now() - ctx.startedAt
+      })
+    });
+  } catch (error63) {
+    proposal = {
+      ok: false,
+      error: `agent failed: ${error63 instanceof Error ? error63.message : String(error63)}`
+    };
+  }
+  const agentSeconds = round((performance.now() - started) / 1e3);
+  proposal = redactDeep(proposal, ctx.redact);
+  ctx.faults.at("after-agent", iteration);
+  if (proposal.ok && proposal.exhausted) return { kind: "exhausted", reason: proposal.description };
+  const notes = proposal.notes !== void 0 && proposal.notes !== ctx.store.notes ? proposal.notes : void 0;
+  return {
+    ...candidate,
+    proposal,
+    agentSeconds,
+    targetPaths,
+    changes: await checkout.changes(),
+    ...notes !== void 0 ? { notes } : {}
+  };
+}
+function round(x) {
+  return Math.round(x * 1e3) / 1e3;
+}
+
+// action/engine/baseline.ts
+async function startTag(store, config2, slot, ctx) {
+  const base = await store.repo.resolve("HEAD");
+  await slot.prepare(base);
+  const frozen = await hashFrozen(slot.dir, config2.frozen);
+  const isTarget = compileGlobs(config2.target);
+  const targets = (await store.repo.lsTree(base)).map((e) => e.path).filter(isTarget);
+  const contentKey = await contentKeyOf(targets, (p) => slot.read(p));
+  const started = performance.now();
+  const runs = [];
+  for (let run = 0; run < config2.decide.baseline_runs; run++) {
+    const outcome = await slot.evaluate(
+      config2,
+      base,
+      `0-${run}`,
+      ctx.evalEnv,
+      frozen,
+      (elapsedMs, lastLine) => ctx.emit({ type: "eval-progress", iteration: 0, run: run + 1, elapsedMs, lastLine })
+    );
+    if (outcome.status !== "ok" || outcome.tampered.length > 0) {
+      const printed = Object.keys(outcome.metrics);
+      const problem = outcome.problem ?? `it changed frozen files: ${outcome.tampered.join(", ")}`;
+      const hint = outcome.problem?.includes("missing") && printed.length > 0 ? ` (it did print: ${printed.join(", ")}; every metric in eval.metrics, guards included, must be printed)` : "";
+      throw new AutoexpError(
+        `the baseline eval failed (${problem})${hint}, so there is nothing to compare experiments with. Fix the eval or autoexp.yml and run again. Last lines:
+${outcome.tail}
+Full log: ${outcome.logPath}`,
+        { exitCode: 1 }
+      );
+    }
+    runs.push(outcome.metrics);
+  }
+  const baselineMeans = meansOf(collectSamples(runs));
+  const samples = collectSamples(runs.map((m) => withWeightedScore(m, config2, baselineMeans)));
+  const means = meansOf(samples);
+  const objectives = objectiveSpecs(config2);
+  const noise = noiseOf(
+    [samples],
+    objectives.map((o) => o.name)
+  );
+  const minDeltas = chooseMinDeltas(config2, noise);
+  const scores = samples[ctx.metric];
+  const score = mean(scores);
+  const guards = buildPolicy(config2, { min_delta: 0 }).guards;
+  const firstGuard = Object.keys(guards)[0];
+  const now = (/* @__PURE__ */ new Date()).toISOString();
+  const header = buildHeader(
+    {
+      tag: store.tag,
+      name: config2.name,
+      target: config2.target,
+      frozen: config2.frozen,
+      evalCommand: config2.eval.command,
+      metric: ctx.metric,
+      goal: ctx.goal,
+      guards,
+      baseline: score,
+      minDeltas,
+      noise: scores.length > 1 ? noise[ctx.metric].sd : null,
+      rule: config2.decide.rule,
+      objectives,
+      baselineMetrics: baselineMeans,
+      weights: config2.decide.weights,
+      confidence: config2.decide.confidence,
+      frozenHashes: frozen,
+      agent: config2.agent.use,
+      baseCommit: base
+    },
+    now
+  );
+  const row = {
+    type: "result",
+    iteration: 0,
+    commit: base.slice(0, 7),
+    commit_full: base,
+    diff: null,
+    score,
+    delta: 0,
+    guard_score: firstGuard ? means[firstGuard] ?? null : null,
+    guard_pass: null,
+    status: "baseline",
+    description: "baseline",
+    timestamp: now,
+    metrics: means,
+    samples,
+    agent_seconds: 0,
+    eval_seconds: round((performance.now() - started) / 1e3),
+    cost_usd: 0,
+    content_key: contentKey
+  };
+  await store.start(header, row);
+  ctx.emit({
+    type: "baseline",
+    score,
+    runs: scores.length,
+    noise: header.noise,
+    minDelta: header.min_delta,
+    seconds: row.eval_seconds
+  });
+}
+
+// action/git/git.ts
+import { mkdtemp, writeFile as writeFile5 } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join as join10 } from "node:path";
+
+// action/git/command.ts
+var text = (stdout) => stdout;
+var line = (stdout) => stdout.trim();
+var none = () => {
+};
+var fields = (stdout) => stdout.split("\0").filter(Boolean);
+
+// action/git/commands/refs.ts
+var resolveRef2 = (ref) => ({
+  args: ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`],
+  parse: (out) => out.trim() || null,
+  onError: () => null
+});
+var isAncestor = (a, b) => ({
+  args: ["merge-base", "--is-ancestor", a, b],
+  parse: () => true,
+  onError: () => false
+});
+var mergeBase = (a, b) => ({
+  args: ["merge-base", a, b],
+  parse: line
+});
+var showFile = (ref, path) => ({
+  args: ["show", `${ref}:${path}`],
+  parse: text,
+  onError: () => null
+});
+var updateRefs = (updates) => ({
+  args: ["update-ref", "--stdin"],
+  input: `${updates.map(
+    (u) => `update ${u.ref} ${u.sha}${u.old === void 0 ? "" : ` ${u.old || "0".repeat(40)}`}`
+  ).join("\n")}
+`,
+  parse: none
+});
+var listRefs = (prefix) => ({
+  args: ["for-each-ref", "--format=%(refname) %(objectname)", prefix],
+  parse: (out) => {
+    const refs = {};
+    for (const l of out.split("\n")) {
+      const [ref, sha] = l.split(" ");
+      if (ref && sha) refs[ref] = sha;
+    }
+    return refs;
+  }
+});
+
+// action/git/commands/repo.ts
+var topLevel = () => ({
+  args: ["rev-parse", "--show-toplevel"],
+  parse: line
+});
+var commonDir = () => ({
+  args: ["rev-parse", "--path-format=absolute", "--git-common-dir"],
+  parse: line
+});
+var currentBranch = () => ({
+  args: ["symbolic-ref", "--quiet", "--short", "HEAD"],
+  parse: (out) => out.trim() || null,
+  onError: () => null
+});
+var objectFormat = () => ({
+  args: ["rev-parse", "--show-object-format"],
+  parse: line
+});
+var pruneWorktrees = () => ({
+  args: ["worktree", "prune"],
+  parse: none
+});
+var trackedChanges = () => ({
+  args: ["status", "--porcelain", "--untracked-files=no"],
+  parse: (out) => out.split("\n").filter(Boolean).map((l) => l.slice(3))
+});
+var untrackedFiles = () => ({
+  args: ["ls-files", "--others", "--exclude-standard", "-z"],
+  parse: fields
+});
+var listFiles = () => ({ args: ["ls-files", "-z"], parse: fields });
+var configValue = (key) => ({
+  args: ["config", key],
+  parse: line,
+  onError: () => ""
+});
+var init = (options = {}) => ({
+  args: [
+    "init",
+    "--quiet",
+    ...options.bare ? ["--bare"] : [],
+    ...options.branch ? [`--initial-branch=${options.branch}`] : []
+  ],
+  parse: none
+});
+var refreshIndex = () => ({
+  args: ["update-index", "-q", "--refresh"],
+  parse: none,
+  onError: () => {
+  }
+});
+var checkIgnore = (paths, gitDir, workTree) => ({
+  args: ["-c", "core.excludesFile=/dev/null", "check-ignore", "--no-index", "-z", "--stdin"],
+  env: { GIT_DIR: gitDir, GIT_WORK_TREE: workTree },
+  input: `${paths.join("\0")}\0`,
+  parse: fields,
+  // Exit 1: none of them is ignored.
+  onError: () => []
+});
+
+// action/git/commands/trees.ts
+var lsTree = (commit) => ({
+  args: ["ls-tree", "-r", "-z", "--full-tree", commit],
+  parse: (out) => {
+    const entries = [];
+    for (const entry of out.split("\0")) {
+      if (!entry) continue;
+      const tab = entry.indexOf("	");
+      const [mode, type, sha] = entry.slice(0, tab).split(" ");
+      if (type === "blob") entries.push({ mode, sha, path: entry.slice(tab + 1) });
+    }
+    return entries;
+  }
+});
+var writeBlob = (content) => ({
+  args: ["hash-object", "-w", "--no-filters", "--stdin"],
+  input: content,
+  parse: line
+});
+var readTreeInto = (commit, index) => ({
+  args: ["read-tree", commit],
+  env: { GIT_INDEX_FILE: index },
+  parse: none
+});
+var setIndexEntries = (entries, index) => ({
+  args: ["update-index", "-z", "--index-info"],
+  env: { GIT_INDEX_FILE: index },
+  input: entries.map((e) => `${e.mode} ${e.sha}	${e.path}\0`).join(""),
+  parse: none
+});
+var writeTree = (index) => ({
+  args: ["write-tree"],
+  env: { GIT_INDEX_FILE: index },
+  parse: line
+});
+var commitTree = (tree, parents, message) => ({
+  args: ["commit-tree", "--no-gpg-sign", tree, ...parents.flatMap((p) => ["-p", p]), "-m", message],
+  parse: line
+});
+var linesDelta = (from, to) => ({
+  args: ["diff", "--numstat", "--no-renames", "--no-ext-diff", "--no-textconv", from, to],
+  parse: (out) => {
+    let delta = 0;
+    for (const l of out.split("\n")) {
+      const [added, removed] = l.split("	");
+      if (added && removed && added !== "-") delta += Number(added) - Number(removed);
+    }
+    return delta;
+  }
+});
+
+// action/git/loose-objects.ts
+import { createHash as createHash3 } from "node:crypto";
+import { existsSync as existsSync2, mkdirSync as mkdirSync2, renameSync, writeFileSync as writeFileSync3 } from "node:fs";
+import { join as join9 } from "node:path";
+import { deflateSync } from "node:zlib";
+function writeLooseBlob(objectsDir, content) {
+  const bytes = typeof content === "string" ? Buffer.from(content) : content;
+  const object2 = Buffer.concat([Buffer.from(`blob ${bytes.length}\0`), bytes]);
+  const sha = createHash3("sha1").update(object2).digest("hex");
+  const dir = join9(objectsDir, sha.slice(0, 2));
+  const path = join9(dir, sha.slice(2));
+  if (existsSync2(path)) return sha;
+  mkdirSync2(dir, { recursive: true });
+  const temp = join9(dir, `tmp_obj_${process.pid}_${sha.slice(2, 10)}`);
+  writeFileSync3(temp, deflateSync(object2, { level: 1 }), { mode: 292 });
+  renameSync(temp, path);
+  return sha;
+}
+
+// action/git/run-git.ts
+import { execFile } from "node:child_process";
+var HARDEN = [
+  "-c",
+  "core.hooksPath=/dev/null",
+  "-c",
+  "core.fsmonitor=false",
+  "-c",
+  "core.untrackedCache=false",
+  "-c",
+  "core.attributesFile=/dev/null",
+  "-c",
+  "core.sshCommand=ssh",
+  "-c",
+  "gc.auto=0",
+  "-c",
+  "maintenance.auto=false"
+];
+var PASS_ENV = ["PATH", "HOME", "USER", "LOGNAME", "TMPDIR", "XDG_CONFIG_HOME", "SSH_AUTH_SOCK"];
+var ALLOWED_ENV = [
+  "GIT_TERMINAL_PROMPT",
+  "GIT_INDEX_FILE",
+  "GIT_AUTHOR_NAME",
+  "GIT_AUTHOR_EMAIL",
+  "GIT_COMMITTER_NAME",
+  "GIT_COMMITTER_EMAIL",
+  "GIT_AUTHOR_DATE",
+  "GIT_COMMITTER_DATE"
+];
+var GitError = class extends Error {
+  name = "GitError";
+  constructor(args, message, options) {
+    super(`git ${args[0]} failed: ${message}`, options);
+  }
+};
+function gitEnvironment(env) {
+  const pass = Object.entries(env).filter(([k]) => PASS_ENV.includes(k) || ALLOWED_ENV.includes(k));
+  return { ...Object.fromEntries(pass), GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" };
+}
+function runGit(dir, env, args, options = {}) {
+  return new Promise((resolve2, reject) => {
+    const child = execFile(
+      "git",
+      [...HARDEN, ...args],
+      {
+        cwd: dir,
+        env,
+        maxBuffer: 4 * 1024 * 1024 * 1024,
+        encoding: options.binary ? "buffer" : "utf8"
+      },
+      (error63, stdout, stderr) => {
+        if (error63)
+          reject(new GitError(args, String(stderr).trim() || error63.message, { cause: error63 }));
+        else resolve2(stdout);
+      }
+    );
+    if (options.input !== void 0) child.stdin?.end(options.input);
+  });
+}
+
+// action/git/git.ts
+var empty;
+function applyEntries(list, entries) {
+  const byPath = new Map(list.map((e) => [e.path, e]));
+  for (const e of entries) {
+    if (e.mode === "0") byPath.delete(e.path);
+    else byPath.set(e.path, { mode: e.mode, sha: e.sha, path: e.path });
+  }
+  return [...byPath.values()];
+}
+var INDEX_HOLDS = /* @__PURE__ */ new Map();
+var OBJECTS = /* @__PURE__ */ new Map();
+var TREES = /* @__PURE__ */ new Map();
+function emptyRepo(env) {
+  empty ??= (async () => {
+    const dir = await mkdtemp(join10(tmpdir(), "autoexp-empty-"));
+    await new Git(dir, env).run(init({ bare: true }));
+    return dir;
+  })();
+  return empty;
+}
+var Git = class _Git {
+  dir;
+  #env;
+  constructor(dir, env = process.env) {
+    this.dir = dir;
+    this.#env = gitEnvironment(env);
+  }
+  /** Runs one command and parses what it printed; an expected failure becomes its result. */
+  async run(command2) {
+    const env = command2.env ? { ...this.#env, ...command2.env } : this.#env;
+    try {
+      const out = await runGit(this.dir, env, command2.args, {
+        ...command2.input !== void 0 ? { input: command2.input } : {}
+      });
+      return command2.parse(String(out));
+    } catch (error63) {
+      if (command2.onError && error63 instanceof GitError) return command2.onError(error63);
+      throw error63;
+    }
+  }
+  /** The same repository with another environment (a commit identity added, say). */
+  withEnv(env) {
+    return new _Git(this.dir, env);
+  }
+  resolve(ref) {
+    return this.run(resolveRef2(ref));
+  }
+  show(ref, path) {
+    return this.run(showFile(ref, path));
+  }
+  isAncestor(a, b) {
+    return this.run(isAncestor(a, b));
+  }
+  updateRefs(updates) {
+    return this.run(updateRefs(updates));
+  }
+  listRefs(prefix) {
+    return this.run(listRefs(prefix));
+  }
+  /** A commit's tree listing; commits never change, so each is listed once per process. */
+  lsTree(commit) {
+    if (!/^[0-9a-f]{40}$/.test(commit)) return this.run(lsTree(commit));
+    const cached3 = TREES.get(commit);
+    if (cached3) return cached3;
+    const listing = this.run(lsTree(commit));
+    TREES.set(commit, listing);
+    listing.catch(() => TREES.delete(commit));
+    if (TREES.size > 64) TREES.delete(TREES.keys().next().value);
+    return listing;
+  }
+  linesDelta(from, to) {
+    return this.run(linesDelta(from, to));
+  }
+  topLevel() {
+    return this.run(topLevel());
+  }
+  /** The checked-out branch's short name, or null when HEAD is detached. */
+  currentBranch() {
+    return this.run(currentBranch());
+  }
+  commonDir() {
+    return this.run(commonDir());
+  }
+  pruneWorktrees() {
+    return this.run(pruneWorktrees());
+  }
+  listFiles() {
+    return this.run(listFiles());
+  }
+  trackedChanges() {
+    return this.run(trackedChanges());
+  }
+  untrackedFiles() {
+    return this.run(untrackedFiles());
+  }
+  /** The bytes of several blobs, in one `cat-file --batch` process. */
+  async readBlobs(shas) {
+    const blobs = /* @__PURE__ */ new Map();
+    const wanted = [...new Set(shas)];
+    if (wanted.length === 0) return blobs;
+    const out = await runGit(this.dir, this.#env, ["cat-file", "--batch"], {
+      input: `${wanted.join("\n")}
+`,
+      binary: true
+    });
+    let offset = 0;
+    for (const sha of wanted) {
+      const eol = out.indexOf(10, offset);
+      const size = Number(out.subarray(offset, eol).toString().split(" ")[2]);
+      if (!Number.isFinite(size)) throw new GitError(["cat-file"], `cannot read blob ${sha}`);
+      blobs.set(sha, out.subarray(eol + 1, eol + 1 + size));
+      offset = eol + 1 + size + 1;
+    }
+    return blobs;
+  }
+  /**
+   * A commit on `parent` whose tree is the parent's with `files` replaced (null: removed), built
+   * from bytes autoexp holds, through a private index: no worktree, no checkout, no hooks.
+   */
+  async commitFiles(parent, files, indexFile, message) {
+    if (INDEX_HOLDS.get(indexFile) !== parent) await this.run(readTreeInto(parent, indexFile));
+    const objects = await this.#objectsDir();
+    const entries = [];
+    for (const [path, file2] of Object.entries(files)) {
+      if (file2 === null) entries.push({ mode: "0", sha: "0".repeat(40), path });
+      else
+        entries.push({
+          mode: file2.mode ?? "100644",
+          sha: objects ? writeLooseBlob(objects, file2.content) : await this.run(writeBlob(file2.content)),
+          path
+        });
+    }
+    await this.run(setIndexEntries(entries, indexFile));
+    const tree = await this.run(writeTree(indexFile));
+    const commit = await this.run(commitTree(tree, [parent], message));
+    INDEX_HOLDS.set(indexFile, commit);
+    const listed = TREES.get(parent);
+    if (listed)
+      TREES.set(
+        commit,
+        listed.then((list) => applyEntries(list, entries))
+      );
+    return commit;
+  }
+  /** The objects folder when blobs can be written in process (SHA-1 repositories), else null. */
+  async #objectsDir() {
+    const common = await this.commonDir();
+    let found = OBJECTS.get(common);
+    if (found === void 0) {
+      const format = await this.run(objectFormat());
+      found = format === "sha1" ? join10(common, "objects") : null;
+      OBJECTS.set(common, found);
+    }
+    return found;
+  }
+  /**
+   * A throwaway repository in `dir` whose HEAD and index are `commit`, reading this repository's
+   * objects through alternates (read-only): tools that need git work, and nothing they do there
+   * reaches this repository's refs, config or hooks.
+   */
+  async initScratchRepo(dir, commit) {
+    const local = new _Git(dir, this.#env);
+    await local.run(init());
+    const objects = join10(await this.commonDir(), "objects");
+    await writeFile5(join10(dir, ".git", "objects", "info", "alternates"), `${objects}
+`);
+    await local.run(updateRefs([{ ref: "HEAD", sha: commit }]));
+    await local.run(readTreeInto(commit, join10(dir, ".git", "index")));
+    await local.run(refreshIndex());
+  }
+  /**
+   * Which of `paths` (relative to `dir`) the .gitignore files in `dir` ignore, judged by an empty
+   * repository with no excludes or config of its own (a checkout's info/exclude or index flags
+   * cannot hide a change).
+   */
+  async checkIgnored(dir, paths) {
+    return new _Git(dir, this.#env).run(checkIgnore(paths, await emptyRepo(this.#env), dir));
+  }
+  /** @deprecated argv for commands not yet in git/commands/; being removed. */
+  async raw(args) {
+    return this.run({ args, parse: (out) => out });
+  }
+};
+async function withIdentity(git, env) {
+  const email3 = await git.run(configValue("user.email"));
+  if (email3.trim()) return env;
+  return {
+    ...env,
+    GIT_AUTHOR_NAME: "autoexp",
+    GIT_AUTHOR_EMAIL: "autoexp@users.noreply.invalid",
+    GIT_COMMITTER_NAME: "autoexp",
+    GIT_COMMITTER_EMAIL: "autoexp@users.noreply.invalid"
+  };
+}
+
+// action/engine/explain-failure.ts
+var DISK = {
+  ENOSPC: "the disk is full",
+  EDQUOT: "the disk quota is used up",
+  EROFS: "the file system is read-only",
+  EACCES: "permission was denied",
+  EPERM: "the operation was not permitted",
+  EMFILE: "too many files are open",
+  EIO: "the disk reported an I/O error"
+};
+function explainFailure(error63, tag) {
+  if (error63 instanceof AutoexpError) return error63;
+  const resume = `Everything recorded so far is kept; fix it, then run the same command again to resume tag ${tag}`;
+  const code = error63?.code;
+  if (code && DISK[code]) {
+    const path = error63.path;
+    return new AutoexpError(`${DISK[code]}${path ? ` (${path})` : ""}. ${resume}`, {
+      exitCode: 1,
+      cause: error63
+    });
+  }
+  if (error63 instanceof GitError) {
+    const lock = /([^\s'"]+\.lock)['"]?: File exists|Unable to create '([^']+\.lock)'/.exec(
+      error63.message
+    );
+    if (lock) {
+      const file2 = lock[1] ?? lock[2];
+      return new AutoexpError(
+        `git found a lock file left behind (${file2}), most likely by a git command that was killed. If no git command is running in this repository, delete that file. ${resume}`,
+        { exitCode: 1, cause: error63 }
+      );
+    }
+    if (/No space left|Read-only file system|Permission denied/i.test(error63.message)) {
+      return new AutoexpError(`${error63.message}. ${resume}`, { exitCode: 1, cause: error63 });
+    }
+  }
+  return error63;
+}
+
+// action/engine/faults.ts
+import { openSync as openSync2, writeSync } from "node:fs";
+function createFaults(env) {
+  const spec = env.AUTOEXP_FAULT;
+  const hit = (point, iteration) => spec === `${point}@${iteration}`;
+  const die = () => {
+    process.kill(process.pid, "SIGKILL");
+    throw new Error("unreachable");
+  };
+  return {
+    /** Dies here if asked to. */
+    at(point, iteration) {
+      if (hit(point, iteration)) die();
+    },
+    /** Dies in the middle of the eval, while it runs. */
+    duringEval(iteration) {
+      return hit("during-eval", iteration) ? setTimeout(die, 30) : void 0;
+    },
+    /** Writes half of a ledger append and dies: a torn write. */
+    tornWrite(iteration, path, data) {
+      if (!hit("torn-ledger", iteration)) return;
+      const fd = openSync2(path, "a");
+      writeSync(fd, data.slice(0, Math.floor(data.length / 2)));
+      die();
+    }
+  };
+}
+
+// action/engine/isolation.ts
+import { existsSync as existsSync4 } from "node:fs";
+import { mkdir as mkdir4, symlink as symlink2 } from "node:fs/promises";
+import { homedir as homedir2 } from "node:os";
+import { dirname as dirname3, isAbsolute as isAbsolute3, join as join13 } from "node:path";
+
+// action/sandbox/eval-environment.ts
+var NAMES = /* @__PURE__ */ new Set([
+  "PATH",
+  "USER",
+  "LOGNAME",
+  "LANG",
+  "LANGUAGE",
+  "TZ",
+  "TERM",
+  "NO_COLOR",
+  "LD_LIBRARY_PATH",
+  "GPU_DEVICE_ORDINAL"
+]);
+var PREFIXES = ["LC_", "CUDA_", "NVIDIA_", "ROCR_", "ROCM_", "HIP_", "HSA_", "NCCL_"];
+var SECRET_LIKE = /KEY|TOKEN|SECRET|PASSW|CREDENTIAL|AUTH|COOKIE|SESSION|PRIVATE/i;
+function evalEnvironment(env, options) {
+  const out = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value === void 0) continue;
+    if (NAMES.has(name)) out[name] = value;
+    else if (PREFIXES.some((p) => name.startsWith(p)) && !SECRET_LIKE.test(name)) out[name] = value;
+  }
+  out.HOME = options.home;
+  for (const name of options.passEnv) {
+    const value = env[name];
+    if (value !== void 0) out[name] = value;
+  }
+  return { ...out, ...options.set };
+}
+
+// action/sandbox/find-gpu-devices.ts
+import { readdirSync as readdirSync4 } from "node:fs";
+import { join as join11 } from "node:path";
+var GPU_NODE = /^(nvidia.*|dri|kfd)$/;
+function findGpuDevices(dir = "/dev") {
+  let names2;
+  try {
+    names2 = readdirSync4(dir);
+  } catch {
+    return [];
+  }
+  return names2.filter((n) => GPU_NODE.test(n)).sort().map((n) => join11(dir, n));
+}
+
+// action/sandbox/fit-sandbox-spec.ts
+import { existsSync as existsSync3 } from "node:fs";
+var FALLBACK_HOME = "/tmp/home";
+function fitSandboxSpec(spec, exists2 = existsSync3) {
+  const warnings = [
+    ...spec.readOnly.filter((p) => !exists2(p)).map((p) => `read-only path not found: ${p}`),
+    ...spec.writable.filter((p) => !exists2(p)).map((p) => `writable path not found: ${p}`)
+  ];
+  const home = exists2(spec.home) ? spec.home : FALLBACK_HOME;
+  if (home !== spec.home)
+    warnings.push(`HOME ${spec.home} does not exist: the eval's HOME is ${home}`);
+  return {
+    spec: {
+      ...spec,
+      home,
+      readOnly: spec.readOnly.filter(exists2),
+      writable: spec.writable.filter(exists2),
+      ...spec.hide ? { hide: spec.hide.filter(exists2) } : {}
+    },
+    warnings
+  };
+}
+
+// action/sandbox/probe-sandbox.ts
+import { execFile as execFile2 } from "node:child_process";
+import { accessSync as accessSync2, constants as constants4, mkdtempSync, rmSync as rmSync3 } from "node:fs";
+import { homedir, tmpdir as tmpdir2 } from "node:os";
+import { delimiter as delimiter2, join as join12 } from "node:path";
+
+// action/sandbox/sandbox-argv.ts
+import { isAbsolute as isAbsolute2, normalize } from "node:path";
+var RESOLVER_FILES = [
+  "/run/systemd/resolve/stub-resolv.conf",
+  "/run/systemd/resolve/resolv.conf",
+  "/run/resolvconf/resolv.conf",
+  "/run/NetworkManager/resolv.conf",
+  "/run/NetworkManager/no-stub-resolv.conf"
+];
+function sandboxArgv(spec, command2) {
+  const slot = checkedPath(spec.slotDir, "slotDir");
+  const home = checkedPath(spec.home, "home");
+  const program = typeof command2 === "string" ? ["/bin/sh", "-c", command2] : [...command2];
+  if (program.length === 0 || !program[0]) throw new Error("sandboxArgv: empty command");
+  const tmpfs = (path) => ["--tmpfs", path];
+  const roBind = (path) => ["--ro-bind-try", path, path];
+  const mounts = [
+    spec.devices === "host" ? { path: "/dev", args: (p) => ["--dev-bind", p, p] } : { path: "/dev", args: (p) => ["--dev", p] },
+    ...(spec.devices === "host" ? [] : spec.devices).map((d) => ({
+      path: checkedPath(d, "devices"),
+      args: (p) => ["--dev-bind-try", p, p]
+    })),
+    { path: "/proc", args: (p) => ["--proc", p] },
+    { path: "/tmp", args: tmpfs },
+    { path: "/run", args: tmpfs },
+    ...spec.network ? RESOLVER_FILES.map((path) => ({ path, args: roBind })) : [],
+    ...(spec.hide ?? []).map((p) => ({ path: checkedPath(p, "hide"), args: tmpfs })),
+    { path: home, args: tmpfs },
+    ...spec.readOnly.map((p) => ({ path: checkedPath(p, "readOnly"), args: roBind })),
+    ...spec.writable.map((p) => ({
+      path: checkedPath(p, "writable"),
+      args: (q) => ["--bind-try", q, q]
+    })),
+    { path: slot, args: (p) => ["--bind", p, p] }
+  ];
+  return [
+    spec.bwrap ?? "bwrap",
+    "--unshare-pid",
+    "--unshare-ipc",
+    ...spec.network ? [] : ["--unshare-net"],
+    "--cap-drop",
+    "ALL",
+    "--die-with-parent",
+    "--new-session",
+    "--ro-bind",
+    "/",
+    "/",
+    // A mount hides what lies under it, so parents go first: the slot and paths declared inside
+    // HOME or /tmp land on top of the tmpfs, whatever order the caller listed them in.
+    ...byDepth(mounts).flatMap((m) => m.args(m.path)),
+    "--chdir",
+    slot,
+    "--",
+    ...program
+  ];
+}
+function byDepth(mounts) {
+  const depth = (p) => p.split("/").filter(Boolean).length;
+  return mounts.map((m, i) => ({ m, i })).sort((a, b) => depth(a.m.path) - depth(b.m.path) || a.i - b.i).map(({ m }) => m);
+}
+function checkedPath(path, field) {
+  if (!isAbsolute2(path) || path.includes("\0"))
+    throw new Error(`sandboxArgv: ${field} must be an absolute path, got ${JSON.stringify(path)}`);
+  const clean2 = normalize(path).replace(/\/+$/, "");
+  if (clean2 === "" || clean2.split("/").includes(".."))
+    throw new Error(`sandboxArgv: ${field} must not be / or contain .., got ${path}`);
+  return clean2;
+}
+
+// action/sandbox/probe-sandbox.ts
+var INSTALL2 = "sudo apt-get install bubblewrap (Debian, Ubuntu; dnf, pacman and apk: bubblewrap)";
+var USERNS = "bubblewrap needs user namespaces for a user other than root: on Ubuntu 24.04 and later allow them with `sudo sysctl kernel.apparmor_restrict_unprivileged_userns=0` (or an AppArmor profile for bwrap); elsewhere check `sysctl user.max_user_namespaces`";
+var PROBE_TIMEOUT_MS = 15e3;
+var cached2;
+function probeSandbox() {
+  cached2 ??= runSandboxProbe();
+  return cached2;
+}
+async function runSandboxProbe(env = process.env) {
+  const bwrap = findProgram2("bwrap", env.PATH ?? "");
+  if (!bwrap) return { ok: false, why: "bubblewrap (bwrap) is not on PATH", install: INSTALL2 };
+  const slotDir = mkdtempSync(join12(tmpdir2(), "autoexp-probe-"));
+  try {
+    const argv = sandboxArgv(
+      { bwrap, slotDir, home: homedir(), readOnly: [], writable: [], network: false, devices: [] },
+      "test ! -w / && touch probe && echo sandbox-ok"
+    );
+    const run = await execQuiet(argv, { PATH: env.PATH ?? "/usr/bin:/bin" });
+    if (run.ok && run.stdout.includes("sandbox-ok")) return { ok: true, bwrap };
+    const said = run.stderr.trim().split("\n")[0] || run.error || "no output";
+    const userns = /namespace|uid map|permission denied|operation not permitted/i.test(said);
+    return {
+      ok: false,
+      why: `bubblewrap (${bwrap}) is installed but cannot make a sandbox here: ${said}`,
+      install: userns ? USERNS : INSTALL2
+    };
+  } finally {
+    rmSync3(slotDir, { recursive: true, force: true });
+  }
+}
+function findProgram2(name, path) {
+  for (const dir of path.split(delimiter2)) {
+    if (!dir) continue;
+    const candidate = join12(dir, name);
+    try {
+      accessSync2(candidate, constants4.X_OK);
+      return candidate;
+    } catch {
+    }
+  }
+  return null;
+}
+function execQuiet(argv, env) {
+  return new Promise((resolve2) => {
+    execFile2(
+      argv[0],
+      argv.slice(1),
+      { env, timeout: PROBE_TIMEOUT_MS, encoding: "utf8" },
+      (error63, stdout, stderr) => resolve2({ ok: !error63, stdout, stderr, ...error63 ? { error: error63.message } : {} })
+    );
+  });
+}
+
+// action/engine/isolation.ts
+async function resolveIsolation(config2, repoDir, gitDir, env) {
+  const home = env.HOME || homedir2();
+  const resolve2 = (p) => p === "~" || p.startsWith("~/") ? join13(home, p.slice(1)) : isAbsolute3(p) ? p : join13(repoDir, p);
+  const readOnly = config2.isolation.read_only.map(resolve2);
+  const writable = config2.isolation.writable.map(resolve2);
+  const relative = config2.isolation.read_only.filter((p) => !p.startsWith("~") && !isAbsolute3(p));
+  const environment = (base) => evalEnvironment(base, {
+    passEnv: [
+      ...config2.eval.pass_env,
+      ...Object.keys(base).filter((k) => k.startsWith("AUTOEXP_"))
+    ],
+    set: config2.eval.env,
+    home
+  });
+  const linkData = async (dir) => {
+    for (const rel of relative) {
+      const inside = join13(dir, rel);
+      if (existsSync4(inside)) continue;
+      await mkdir4(dirname3(inside), { recursive: true });
+      await symlink2(join13(repoDir, rel), inside);
+    }
+  };
+  const none2 = (warnings2) => ({
+    mode: "none",
+    warnings: warnings2,
+    launch: (command2, _dir, base) => ({ command: command2, env: environment(base) }),
+    linkData
+  });
+  if (config2.isolation.mode === "none") {
+    return none2(["isolation: none (the config's choice): evals run unsandboxed, as you"]);
+  }
+  const probe = await probeSandbox();
+  if (!probe.ok) {
+    if (config2.isolation.mode === "sandbox") {
+      throw new AutoexpError(
+        `isolation: sandbox, but ${probe.why}. Install it (${probe.install}) or set isolation: auto. Nothing was run`
+      );
+    }
+    return none2([
+      `UNSANDBOXED: ${probe.why}; evals run as you, with access to your files. To sandbox them: ${probe.install}`
+    ]);
+  }
+  const devices = findGpuDevices();
+  const tools = (env.PATH ?? "").split(":").filter((d) => d.startsWith(`${home}/`) && !d.startsWith(`${repoDir}/`));
+  const fitted = fitSandboxSpec({
+    bwrap: probe.bwrap,
+    slotDir: "/",
+    home,
+    readOnly: [.../* @__PURE__ */ new Set([...readOnly, ...tools])],
+    writable,
+    network: config2.isolation.network,
+    devices,
+    hide: [gitDir]
+  });
+  const warnings = fitted.warnings.filter((w) => !tools.some((t) => w.endsWith(`: ${t}`)));
+  return {
+    mode: "sandbox",
+    warnings,
+    launch: (command2, dir, base, frozen) => ({
+      command: sandboxArgv(
+        {
+          ...fitted.spec,
+          slotDir: dir,
+          // Frozen files are bound read-only over themselves: the harness cannot be rewritten
+          // during a run and put back before the after-run hash.
+          readOnly: [...fitted.spec.readOnly, ...frozenPaths(dir, frozen)]
+        },
+        command2
+      ),
+      env: { ...environment(base), HOME: fitted.spec.home }
+    }),
+    linkData,
+    launchAgent: (command2) => [
+      probe.bwrap,
+      "--dev-bind",
+      "/",
+      "/",
+      "--unshare-pid",
+      "--proc",
+      "/proc",
+      "--die-with-parent",
+      "--",
+      ...typeof command2 === "string" ? ["/bin/sh", "-c", command2] : command2
+    ]
+  };
+}
+var MAX_FROZEN_BINDS = 256;
+function frozenPaths(dir, frozen) {
+  return frozen.slice(0, MAX_FROZEN_BINDS).map((p) => join13(dir, p)).filter((p) => existsSync4(p));
+}
+
+// action/engine/find-repository.ts
+async function findRepository(dir, env) {
+  const top = await new Git(dir, env).topLevel().catch((cause) => {
+    throw new AutoexpError(
+      `${dir} is not inside a git repository: run \`git init\` and commit your files first`,
+      { cause }
+    );
+  });
+  return new Git(top, env);
+}
+
+// action/engine/preflight.ts
+async function preflightNewTag(repoDir, tag, config2, env) {
+  const repo = await findRepository(repoDir, env);
+  if (await repo.resolve(`refs/heads/autoexp/${tag}`)) return;
+  if (!await repo.resolve("HEAD")) {
+    throw new AutoexpError(`${repoDir} has no commit yet: commit your files, then run autoexp`);
+  }
+  const dirty = await repo.trackedChanges();
+  if (dirty.length > 0) {
+    throw new AutoexpError(
+      `the working tree has uncommitted changes (${dirty.slice(0, 5).join(", ")}): autoexp experiments start from a commit, so commit or stash them first. Nothing was changed`
+    );
+  }
+  const { problems } = checkScopeFiles(config2, await repo.listFiles(), await repo.untrackedFiles());
+  if (problems.length > 0) throw new AutoexpError(formatProblems("autoexp.yml", problems));
+}
+
+// action/engine/record-store.ts
+import { existsSync as existsSync5 } from "node:fs";
+import { mkdir as mkdir5, readdir as readdir2, readFile as readFile8, rm as rm6 } from "node:fs/promises";
+import { join as join14 } from "node:path";
+
+// action/files/append-log.ts
+import { open as open4 } from "node:fs/promises";
+
+// action/ledger/log-jsonl.ts
+var LedgerCorruptError = class extends Error {
+  name = "LedgerCorruptError";
+};
+function parseLog(text2, options = {}) {
+  const log = {
+    config: null,
+    results: [],
+    batches: [],
+    remeasures: [],
+    validBytes: 0,
+    torn: false,
+    unreadable: 0
+  };
+  let offset = 0;
+  let lineNo = 0;
+  while (offset < text2.length) {
+    const end = text2.indexOf("\n", offset);
+    lineNo++;
+    if (end === -1 && !options.lenient)
+      return { ...log, validBytes: byteLength(text2, offset), torn: true };
+    const line2 = text2.slice(offset, end === -1 ? text2.length : end);
+    offset = end === -1 ? text2.length : end + 1;
+    if (line2.trim() === "") continue;
+    let entry = null;
+    try {
+      entry = JSON.parse(line2);
+    } catch (cause) {
+      if (!options.lenient)
+        throw new LedgerCorruptError(`log.jsonl line ${lineNo} is not JSON`, { cause });
+    }
+    if (!addEntry(log, entry, options.lenient ?? false)) log.unreadable++;
+  }
+  return { ...log, validBytes: Buffer.byteLength(text2) };
+}
+function addEntry(log, entry, lenient) {
+  if (!entry || typeof entry !== "object") return false;
+  if (entry.type === "config") log.config = entry;
+  else if (entry.type === "result") {
+    if (lenient && (typeof entry.iteration !== "number" || typeof entry.status !== "string"))
+      return false;
+    log.results.push(entry);
+  } else if (entry.type === "batch") log.batches.push(entry);
+  else if (entry.type === "remeasure") {
+    if (lenient && !entry.samples) return false;
+    log.remeasures.push(entry);
+  } else return !lenient;
+  return true;
+}
+function byteLength(text2, chars) {
+  return Buffer.byteLength(text2.slice(0, chars));
+}
+function formatLines(entries) {
+  return entries.map((e) => `${JSON.stringify(e)}
+`).join("");
+}
+
+// action/files/append-log.ts
+async function appendLog(path, entries, hooks = {}) {
+  const data = formatLines(entries);
+  const handle = await open4(path, "a");
+  try {
+    await hooks.beforeWrite?.(data);
+    await handle.write(data);
+    await handle.datasync();
+  } finally {
+    await handle.close();
+  }
+}
+
+// action/files/write-atomic.ts
+import { rename as rename2, writeFile as writeFile6 } from "node:fs/promises";
+async function writeAtomic(path, content) {
+  const temp = `${path}.tmp-${process.pid}`;
+  await writeFile6(temp, content);
+  await rename2(temp, path);
+}
+
+// action/ledger/svg-elements.ts
+function px(v) {
+  return v.toFixed(1);
+}
+function svgGroup(cls, children) {
+  return children.length === 0 ? "" : `<g class="${cls}">
+${children.join("\n")}
+</g>`;
+}
+function svgText(x, y, s, size, fill, extra = "") {
+  return `<text x="${px(x)}" y="${px(y)}" font-size="${size}" fill="${fill}"${extra ? ` ${extra}` : ""}>${escapeXml(s)}</text>`;
+}
+function svgDot(cx, cy, r, fill, extra = "") {
+  return `<circle cx="${px(cx)}" cy="${px(cy)}" r="${r}" fill="${fill}"${extra ? ` ${extra}` : ""}/>`;
+}
+function svgLine(x1, y1, x2, y2, stroke, width, extra = "") {
+  return `<line x1="${px(x1)}" y1="${px(y1)}" x2="${px(x2)}" y2="${px(y2)}" stroke="${stroke}" stroke-width="${width}"${extra ? ` ${extra}` : ""}/>`;
+}
+function svgCross(cx, cy, r = 4) {
+  return `<path d="M${px(cx - r)},${px(cy - r)}L${px(cx + r)},${px(cy + r)}M${px(cx - r)},${px(cy + r)}L${px(cx + r)},${px(cy - r)}" stroke="${CHART_COLORS.failed}" stroke-width="2"/>`;
+}
+function svgTriangle(cx, cy, dir) {
+  const [tip, base] = [cy + dir * 5, cy - dir * 5];
+  return `<path d="M${px(cx)},${px(tip)}L${px(cx - 5)},${px(base)}L${px(cx + 5)},${px(base)}Z" fill="${CHART_COLORS.muted}"/>`;
+}
+function truncate(s, max) {
+  const chars = Array.from(dropNonXml(s).replace(/\s+/g, " ").trim());
+  return chars.length <= max ? chars.join("") : `${chars.slice(0, max - 1).join("")}\u2026`;
+}
+function isXmlChar(cp) {
+  return cp === 9 || cp === 10 || cp === 13 || cp >= 32 && cp <= 55295 || cp >= 57344 && cp <= 65533 || cp >= 65536;
+}
+function dropNonXml(s) {
+  return Array.from(s).filter((c) => isXmlChar(c.codePointAt(0))).join("");
+}
+function escapeXml(s) {
+  return dropNonXml(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&apos;");
+}
+
+// action/ledger/kept-labels.ts
+var MAX_LABELS = 30;
+var LABEL_CHARS = 42;
+var LABEL_SIZE = 11;
+var CHAR_W = 6.1;
+var LABEL_BAND = 14;
+function chooseLabelled(kept) {
+  if (kept.length <= MAX_LABELS) return [...kept];
+  const gain = (p, i) => {
+    const before = i > 0 ? kept[i - 1].score : null;
+    return before === null || p.score === null ? Infinity : Math.abs(p.score - before);
+  };
+  const chosen = new Set(
+    kept.map((p, i) => ({ p, g: gain(p, i) })).sort((a, b) => b.g - a.g || a.p.iteration - b.p.iteration).slice(0, MAX_LABELS).map((e) => e.p)
+  );
+  return kept.filter((p) => chosen.has(p));
+}
+function placeKeptLabels(kept, at, goal, box) {
+  const angle = goal === "minimize" ? -30 : 30;
+  const rad = angle * Math.PI / 180;
+  const u = [Math.cos(rad), Math.sin(rad)];
+  const n = [Math.sin(rad), -Math.cos(rad)];
+  const placed = [];
+  for (const p of kept) {
+    const { x, y } = at(p);
+    const [ax, ay] = [x + 7, goal === "minimize" ? y - 7 : y + 14];
+    const room = Math.min(
+      (box.right - ax) / u[0],
+      u[1] < 0 ? (ay - box.top) / -u[1] : (box.bottom - ay) / u[1]
+    );
+    const label = truncate(
+      p.description,
+      Math.max(12, Math.min(LABEL_CHARS, Math.floor(room / CHAR_W)))
+    );
+    const len = Array.from(label).length * CHAR_W;
+    const s = ax * u[0] + ay * u[1];
+    const d0 = ax * n[0] + ay * n[1];
+    let d = d0;
+    for (let pass = 0; pass <= placed.length; pass++) {
+      const hit = placed.find(
+        (q) => Math.abs(q.d - d) < LABEL_BAND && s < q.s + q.len && q.s < s + len
+      );
+      if (!hit) break;
+      d = d >= hit.d ? hit.d + LABEL_BAND : hit.d - LABEL_BAND;
+    }
+    placed.push({
+      px: x,
+      py: y,
+      ax: ax + (d - d0) * n[0],
+      ay: ay + (d - d0) * n[1],
+      text: label,
+      angle,
+      s,
+      len,
+      d
+    });
+  }
+  return placed.map(({ s: _s, len: _len, d: _d, ...label }) => label);
+}
+function renderKeptLabel(l) {
+  const moved = Math.hypot(l.ax - l.px, l.ay - l.py) > 12;
+  const leader = moved ? `${svgLine(l.px, l.py, l.ax, l.ay, CHART_COLORS.best, 0.75, 'stroke-opacity="0.6"')}
+` : "";
+  const style = `stroke="${CHART_COLORS.background}" stroke-width="3" paint-order="stroke" transform="rotate(${l.angle} ${px(l.ax)} ${px(l.ay)})"`;
+  return `${leader}${svgText(l.ax, l.ay, l.text, LABEL_SIZE, CHART_COLORS.best, style)}`;
+}
+
+// action/ledger/nice-ticks.ts
+function niceTicks(lo, hi, max, minStep = 0) {
+  if (!(hi > lo)) return [lo];
+  for (let power = 10 ** Math.floor(Math.log10((hi - lo) / max)); ; power *= 10) {
+    for (const m of [1, 2, 5]) {
+      const step = m * power;
+      if (step < minStep) continue;
+      const [a, b] = [Math.ceil(lo / step - 1e-9), Math.floor(hi / step + 1e-9)];
+      if (b - a + 1 > max) continue;
+      const digits = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
+      return Array.from({ length: b - a + 1 }, (_, i) => Number(((a + i) * step).toFixed(digits)));
+    }
+  }
+}
+function tickDecimals(ticks) {
+  let digits = 0;
+  while (digits < 20 && ticks.some((t) => Number(t.toFixed(digits)) !== t)) digits++;
+  return digits;
+}
+
+// action/ledger/progress-svg.ts
+var W = 1200;
+var H = 660;
+var PLOT = { left: 84, right: 1164, top: 96, bottom: 586 };
+var FONT = "-apple-system, BlinkMacSystemFont, 'Segoe UI', Helvetica, Arial, sans-serif";
+var MAX_X_TICKS = 12;
+var MAX_Y_TICKS = 8;
+function renderProgressSvg(view) {
+  const title = `${view.title}: ${view.metric} ${headline(view)}`;
+  const data = chartData(view);
+  const body = data ? renderPlot(data, view) : [svgText(PLOT.left, 200, "Fewer than two scored runs: nothing to plot yet.", 16, CHART_COLORS.muted)];
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" font-family="${FONT}">`,
+    `<title>${escapeXml(title)}</title>`,
+    `<rect width="${W}" height="${H}" fill="${CHART_COLORS.background}"/>`,
+    svgText(PLOT.left, 34, title, 20, CHART_COLORS.text, 'font-weight="600"'),
+    ...body,
+    "</svg>",
+    ""
+  ].join("\n");
+}
+function renderPlot(data, view) {
+  const iterations = data.points.map((p) => p.iteration);
+  const [first, last] = [Math.min(...iterations), Math.max(...iterations)];
+  const pad = Math.max(0.5, (last - first) * 0.01);
+  const x = (i) => PLOT.left + (i - first + pad) / (last - first + 2 * pad) * (PLOT.right - PLOT.left);
+  const y = (v) => PLOT.top + (data.hi - Math.min(data.hi, Math.max(data.lo, v))) / (data.hi - data.lo) * (PLOT.bottom - PLOT.top);
+  const of = (kind) => data.points.filter((p) => p.kind === kind);
+  const [kept, discarded, failed2] = [of("kept"), of("discarded"), of("failed")];
+  const onScale = (p) => !data.offScale.includes(p);
+  const direction = data.goal === "minimize" ? "lower" : "higher";
+  const labels = placeKeptLabels(
+    chooseLabelled(kept),
+    (p) => ({ x: x(p.iteration), y: y(p.score) }),
+    data.goal,
+    { top: 74, right: W - 6, bottom: PLOT.bottom - 4 }
+  );
+  return [
+    svgText(
+      PLOT.left,
+      60,
+      `${view.rows.length} experiments \xB7 ${kept.length} kept \xB7 ${failed2.length} failed \xB7 ${direction} is better`,
+      14,
+      CHART_COLORS.muted
+    ),
+    svgGroup("legend", legend(kept.length, discarded.length, failed2.length, data)),
+    ...axes(data, first, last, x, y),
+    svgGroup(
+      "discarded",
+      discarded.filter(onScale).flatMap(
+        (p) => p.score === null ? [] : [svgDot(x(p.iteration), y(p.score), 3.5, CHART_COLORS.run, 'fill-opacity="0.75"')]
+      )
+    ),
+    // A failure without a score sits just above the x-axis, where nothing else is drawn.
+    svgGroup(
+      "failed",
+      failed2.filter(onScale).map((p) => svgCross(x(p.iteration), p.score === null ? PLOT.bottom - 8 : y(p.score)))
+    ),
+    svgGroup(
+      "off-scale",
+      data.offScale.flatMap((p) => offScaleMark(p, x(p.iteration), data))
+    ),
+    svgGroup("running-best", [stepLine(data.points, x, y, last)]),
+    svgGroup(
+      "kept",
+      kept.map((p) => svgDot(x(p.iteration), y(p.score), 5.5, CHART_COLORS.kept, 'stroke="#ffffff"'))
+    ),
+    svgGroup("labels", labels.map(renderKeptLabel)),
+    data.offScale.length > 0 ? svgText(
+      PLOT.left,
+      H - 14,
+      `Off the scale, drawn at the edge: ${nameOffScale(data.offScale)}.`,
+      13,
+      CHART_COLORS.muted
+    ) : ""
+  ].filter(Boolean);
+}
+function headline(view) {
+  if (view.baseline === null) return "(no baseline yet)";
+  const best = view.best?.score;
+  if (best === null || best === void 0) return `baseline ${plainNumber(view.baseline)}`;
+  const pct = improvementPercent(view);
+  const change = pct === null ? "" : ` (${pct > 0 ? "+" : pct < 0 ? "\u2212" : "\xB1"}${Math.abs(pct).toFixed(2)}%)`;
+  return `baseline ${plainNumber(view.baseline)} \u2192 best ${plainNumber(best)}${change}`;
+}
+function axes(data, first, last, x, y) {
+  const yTicks = niceTicks(data.lo, data.hi, MAX_Y_TICKS);
+  const digits = tickDecimals(yTicks);
+  const xTicks = niceTicks(first, last, MAX_X_TICKS, 1);
+  const cy = (PLOT.top + PLOT.bottom) / 2;
+  return [
+    svgGroup(
+      "y-axis",
+      yTicks.flatMap((v) => [
+        svgLine(PLOT.left, y(v), PLOT.right, y(v), CHART_COLORS.grid, 1),
+        svgText(PLOT.left - 8, y(v) + 4, v.toFixed(digits), 12, CHART_COLORS.muted, 'text-anchor="end"')
+      ])
+    ),
+    svgGroup(
+      "x-axis",
+      xTicks.flatMap((i) => [
+        svgLine(x(i), PLOT.bottom, x(i), PLOT.bottom + 5, CHART_COLORS.muted, 1),
+        svgText(x(i), PLOT.bottom + 20, String(i), 12, CHART_COLORS.muted, 'text-anchor="middle"')
+      ])
+    ),
+    svgGroup("frame", [
+      svgLine(PLOT.left, PLOT.top, PLOT.left, PLOT.bottom, CHART_COLORS.muted, 1),
+      svgLine(PLOT.left, PLOT.bottom, PLOT.right, PLOT.bottom, CHART_COLORS.muted, 1),
+      svgText(
+        (PLOT.left + PLOT.right) / 2,
+        PLOT.bottom + 44,
+        "experiment",
+        13,
+        CHART_COLORS.muted,
+        'text-anchor="middle"'
+      ),
+      svgText(
+        22,
+        cy,
+        data.metric,
+        13,
+        CHART_COLORS.muted,
+        `text-anchor="middle" transform="rotate(-90 22 ${px(cy)})"`
+      )
+    ])
+  ];
+}
+function legend(kept, discarded, failed2, off) {
+  const items = [
+    [`discarded (${discarded})`, (cx2, cy) => svgDot(cx2, cy, 4, CHART_COLORS.run)],
+    [`kept (${kept})`, (cx2, cy) => svgDot(cx2, cy, 5.5, CHART_COLORS.kept, 'stroke="#ffffff"')],
+    ["running best", (cx2, cy) => svgLine(cx2 - 9, cy, cx2 + 9, cy, CHART_COLORS.best, 2.5)],
+    [`failed (${failed2})`, (cx2, cy) => svgCross(cx2, cy)]
+  ];
+  const offScale = off.offScale.length;
+  const up = off.offScale.some((p) => p.score > off.hi);
+  if (offScale > 0)
+    items.push([`off the scale (${offScale})`, (cx2, cy) => svgTriangle(cx2, cy, up ? -1 : 1)]);
+  const out = [];
+  let cx = PLOT.right;
+  for (const [label, mark] of items.reverse()) {
+    cx -= label.length * 7 + 34;
+    out.push(mark(cx + 10, 56), svgText(cx + 24, 61, label, 13, CHART_COLORS.text));
+  }
+  return out;
+}
+function stepLine(points, x, y, last) {
+  let d = "";
+  let prev = null;
+  for (const p of points) {
+    if (p.best === null || p.best === prev) continue;
+    d += prev === null ? `M${px(x(p.iteration))},${px(y(p.best))}` : `H${px(x(p.iteration))}V${px(y(p.best))}`;
+    prev = p.best;
+  }
+  return d ? `<path d="${d}H${px(x(last))}" fill="none" stroke="${CHART_COLORS.best}" stroke-width="2.5" stroke-linejoin="round"/>` : "";
+}
+function offScaleMark(p, cx, data) {
+  const above = p.score > data.hi;
+  const cy = above ? PLOT.top + 6 : PLOT.bottom - 6;
+  return [
+    svgTriangle(cx, cy, above ? -1 : 1),
+    svgText(cx + 8, cy + 4, `#${p.iteration}: ${plainNumber(p.score)}`, 11, CHART_COLORS.muted)
+  ];
+}
+
+// action/ledger/results-tsv.ts
+function clean(text2) {
+  return text2.replace(/[\t\r\n]+/g, " ").trim();
+}
+function renderResultsTsv(metrics, results, scores) {
+  const lines = [["commit", ...metrics, "status", "description"].join("	")];
+  for (const r of results) {
+    const values = metrics.map((m, i) => {
+      const v = i === 0 ? scores?.get(r.iteration) ?? r.score ?? r.metrics[m] : r.metrics[m];
+      return (v !== void 0 && v !== null && Number.isFinite(v) ? v : 0).toFixed(6);
+    });
+    lines.push([r.commit || "-------", ...values, r.status, clean(r.description)].join("	"));
+  }
+  return `${lines.join("\n")}
+`;
+}
+
+// action/ledger/record-files.ts
+function recordDir(tag) {
+  return `.autoexp/${tag}`;
+}
+function renderRecordFiles(log, tag) {
+  const metrics = log.config ? [log.config.metric, ...Object.keys(log.config.guards)] : ["score"];
+  const view = viewFromLog(log, tag);
+  const scores = new Map(view.rows.map((r) => [r.iteration, r.score]));
+  return {
+    results: renderResultsTsv(metrics, log.results, scores),
+    dashboard: renderDashboard(view, { progressSvg: true }),
+    progress: renderProgressSvg(view)
+  };
+}
+function recordFiles(tag, log, logText, notes) {
+  const dir = recordDir(tag);
+  const rendered = renderRecordFiles(log, tag);
+  const files = {
+    [`${dir}/log.jsonl`]: { content: logText },
+    [`${dir}/results.tsv`]: { content: rendered.results },
+    [`${dir}/dashboard.md`]: { content: rendered.dashboard },
+    [`${dir}/progress.svg`]: { content: rendered.progress }
+  };
+  if (notes) files[`${dir}/notes.md`] = { content: notes };
+  return files;
+}
+
+// action/engine/lock.ts
+import { randomBytes } from "node:crypto";
+import { link, readFile as readFile7, rm as rm5, stat as stat2, writeFile as writeFile7 } from "node:fs/promises";
+async function takeLock(path, tag) {
+  const me = `${process.pid} ${processStartTime(process.pid) ?? ""}
+`;
+  const temp = `${path}.${process.pid}.${randomBytes(6).toString("hex")}`;
+  await writeFile7(temp, me);
+  try {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        await link(temp, path);
+        return { release: () => rm5(path, { force: true }) };
+      } catch (error63) {
+        if (error63.code !== "EEXIST") throw error63;
+      }
+      const held = await readFile7(path, "utf8").catch(() => null);
+      if (held === null) continue;
+      const [pidText, started] = held.trim().split(" ");
+      const pid = Number(pidText);
+      if (!Number.isSafeInteger(pid) || pid <= 1 || !started) {
+        const age = await stat2(path).then((s) => Math.round((Date.now() - s.mtimeMs) / 1e3));
+        throw new AutoexpError(
+          `the lock ${path} does not name an autoexp process (${JSON.stringify(held.slice(0, 40))}, ${age}s old): autoexp never writes such a lock. If no autoexp runs tag ${tag}, delete that file and run again`,
+          { exitCode: 1 }
+        );
+      }
+      if (processStartTime(pid) === started) {
+        throw new AutoexpError(
+          `tag ${tag} is in use by another autoexp (pid ${pid}); wait for it or use another --tag`,
+          { exitCode: 1 }
+        );
+      }
+      await rm5(path, { force: true });
+    }
+    throw new AutoexpError(`could not lock tag ${tag} (${path})`, { exitCode: 1 });
+  } finally {
+    await rm5(temp, { force: true });
+  }
+}
+
+// action/engine/record-store.ts
+var RecordStore = class _RecordStore {
+  tag;
+  branch;
+  repo;
+  stateDir;
+  #head;
+  #log = null;
+  #text = "";
+  #notes = "";
+  #lock;
+  #redact;
+  constructor(repo, tag, stateDir, head, lock) {
+    this.repo = repo;
+    this.tag = tag;
+    this.branch = `refs/heads/autoexp/${tag}`;
+    this.stateDir = stateDir;
+    this.#head = head;
+    this.#lock = lock;
+    this.#redact = (t) => t;
+  }
+  /** The branch head: the last record commit, whose code is the incumbent. */
+  get head() {
+    return this.#head;
+  }
+  /** The ledger as recorded; null before the baseline. */
+  get log() {
+    return this.#log;
+  }
+  /** notes.md as recorded: the agent's memory. */
+  get notes() {
+    return this.#notes;
+  }
+  get journalPath() {
+    return join14(this.stateDir, "log.jsonl");
+  }
+  /** Opens the tag's record, takes its lock, kills what a killed run left, and recovers. */
+  static async open(options) {
+    const probe = await findRepository(options.repoDir, options.env);
+    const repo = probe.withEnv(await withIdentity(probe, options.env));
+    const stateDir = join14(await repo.commonDir(), "autoexp", options.tag);
+    await mkdir5(stateDir, { recursive: true });
+    const lock = await takeLock(join14(stateDir, "lock"), options.tag);
+    const head = await repo.resolve(`refs/heads/autoexp/${options.tag}`);
+    const store = new _RecordStore(repo, options.tag, stateDir, head, lock);
+    if (options.redact) store.#redact = options.redact;
+    try {
+      const recovered = await store.#recover();
+      return { store, recovered };
+    } catch (error63) {
+      await store[Symbol.asyncDispose]();
+      throw error63;
+    }
+  }
+  async [Symbol.asyncDispose]() {
+    await this.#lock.release();
+  }
+  async #recover() {
+    const recovered = [];
+    if (await killLeftovers(this.stateDir)) {
+      recovered.push("killed an eval or agent left running by a run that was killed");
+    }
+    await this.#dropLegacyWorktree();
+    const dir = recordDir(this.tag);
+    let committedText = null;
+    if (this.#head) {
+      committedText = await this.repo.show(this.#head, `${dir}/log.jsonl`);
+      if (committedText === null) {
+        throw new AutoexpError(
+          `branch autoexp/${this.tag} exists but has no ${dir}/log.jsonl, so it was not made by autoexp; nothing was changed. Use another --tag, or delete that branch if it is yours to delete`
+        );
+      }
+      this.#notes = await this.repo.show(this.#head, `${dir}/notes.md`) ?? "";
+    }
+    const committed = committedText === null ? null : parseLedger(committedText, "branch");
+    const journalText = await readFile8(this.journalPath, "utf8").catch(() => null);
+    let journal = journalText === null ? null : parseLedger(journalText, "journal");
+    let text2 = journalText ?? "";
+    if (journal?.torn) {
+      text2 = text2.slice(0, byteSafeSlice(text2, journal.validBytes));
+      journal = parseLog(text2);
+      recovered.push("dropped a ledger line cut off by a crash");
+    }
+    if (journal && countEntries(journal) > countEntries(committed)) {
+      if (committed && !isPrefix(committed, journal)) {
+        throw new AutoexpError(
+          `the journal ${this.journalPath} and branch autoexp/${this.tag} disagree; nothing was changed. Inspect both; to trust the branch, delete the journal`,
+          { exitCode: 1 }
+        );
+      }
+      const fresh = journal.results.slice(committed?.results.length ?? 0);
+      this.#notes = await readFile8(join14(this.stateDir, "notes.md"), "utf8").catch(
+        () => this.#notes
+      );
+      this.#text = text2;
+      this.#log = journal;
+      await writeAtomic(this.journalPath, text2);
+      await this.#commit(fresh);
+      recovered.push(`recorded ${fresh.length} experiment(s) that were logged before a crash`);
+      return recovered;
+    }
+    this.#text = committedText ?? "";
+    this.#log = committed;
+    if (committedText !== null && committedText !== journalText) {
+      await writeAtomic(this.journalPath, committedText);
+    }
+    if (committedText === null && journalText !== null) await rm6(this.journalPath, { force: true });
+    return recovered;
+  }
+  /** Tags started before slots ran in a git worktree here; it only invites tampering now. */
+  async #dropLegacyWorktree() {
+    const legacy = join14(this.stateDir, "worktree");
+    if (!existsSync5(legacy)) return;
+    await rm6(legacy, { recursive: true, force: true });
+    await this.repo.pruneWorktrees();
+  }
+  /** The first record: the config line and the baseline row, on the starting commit. */
+  async start(header, baseline) {
+    if (this.#log) throw new Error("RecordStore.start: the tag already has a ledger");
+    this.#log = {
+      config: null,
+      results: [],
+      batches: [],
+      remeasures: [],
+      validBytes: 0,
+      torn: false,
+      unreadable: 0
+    };
+    this.#head = null;
+    await this.append([header, baseline]);
+  }
+  /**
+   * Records entries: the journal first (fsynced), then one record commit and one atomic ref
+   * update. Result rows with a candidate commit get their ref `refs/autoexp/<tag>/<n>`; a kept
+   * row's commit becomes the branch's code.
+   */
+  async append(entries, options = {}) {
+    const log = this.#log;
+    if (!log) throw new Error("RecordStore.append before start");
+    if (options.notes !== void 0) {
+      this.#notes = capNotes(this.#redact(options.notes));
+      await writeAtomic(join14(this.stateDir, "notes.md"), this.#notes);
+    }
+    const data = formatLines(entries);
+    await appendLog(this.journalPath, entries, {
+      beforeWrite: (d) => options.beforeWrite?.(this.journalPath, d)
+    });
+    this.#text += data;
+    options.afterJournal?.();
+    const fresh = [];
+    for (const entry of entries) {
+      if (entry.type === "config") log.config = entry;
+      else if (entry.type === "result") {
+        log.results.push(entry);
+        fresh.push(entry);
+      } else if (entry.type === "batch") log.batches.push(entry);
+      else log.remeasures.push(entry);
+    }
+    await this.#commit(fresh);
+  }
+  /** Commits the record (log, renderings, notes) and moves the branch and new refs at once. */
+  async #commit(fresh) {
+    const log = this.#log;
+    const kept = fresh.findLast((r) => KEPT.has(r.status) && r.commit_full);
+    const parent = kept?.commit_full ?? this.#head;
+    if (!parent) throw new Error("record commit: no parent for the first record commit");
+    const last = fresh.at(-1);
+    const message = last ? `autoexp(${this.tag}): #${last.iteration} ${last.status}: ${last.description}`.slice(0, 200) : `autoexp(${this.tag}): record`;
+    const files = recordFiles(this.tag, log, this.#text, this.#notes);
+    const record3 = await this.repo.commitFiles(
+      parent,
+      files,
+      join14(this.stateDir, "record.index"),
+      message
+    );
+    const refs = fresh.filter((r) => r.diff && r.commit_full).map((r) => ({ ref: r.diff, sha: r.commit_full }));
+    try {
+      await this.repo.updateRefs([
+        { ref: this.branch, sha: record3, old: this.#head ?? "" },
+        ...refs
+      ]);
+    } catch (cause) {
+      if (!(cause instanceof GitError) || !/but expected|reference already exists/.test(cause.message))
+        throw cause;
+      throw new AutoexpError(
+        `branch autoexp/${this.tag} was moved by something other than this run (expected ${this.#head?.slice(0, 7) ?? "no branch"}): the record was not written to it. The journal ${this.journalPath} holds every experiment; inspect the branch, then run again`,
+        { exitCode: 1, cause }
+      );
+    }
+    this.#head = record3;
+  }
+  /** The refs this record owns, as it wrote them: the branch and one ref per evaluated row. */
+  expectedRefs() {
+    const refs = {};
+    if (this.#head) refs[this.branch] = this.#head;
+    for (const r of this.#log?.results ?? []) {
+      if (r.diff && r.commit_full) refs[r.diff] = r.commit_full;
+    }
+    return refs;
+  }
+};
+var NOTES_MAX = 16e3;
+function capNotes(text2) {
+  if (text2.length <= NOTES_MAX) return text2;
+  const cut = text2.slice(text2.length - NOTES_MAX);
+  return `(older notes dropped to keep this file under ${NOTES_MAX} characters)
+${cut.slice(cut.indexOf("\n") + 1)}`;
+}
+function parseLedger(text2, where) {
+  try {
+    return parseLog(text2);
+  } catch (cause) {
+    throw new AutoexpError(
+      `the ledger on the ${where} does not parse (${cause instanceof Error ? cause.message : String(cause)}); nothing was changed`,
+      { exitCode: 1, cause }
+    );
+  }
+}
+async function killLeftovers(stateDir) {
+  let killed = false;
+  for (const sub of ["slots", "agents"]) {
+    const root = join14(stateDir, sub);
+    const names2 = await readdir2(root).catch(() => []);
+    for (const name of names2) {
+      for (const file2 of ["eval.pid", "agent.pid"]) {
+        if (killLeftoverGroup(join14(root, name, file2))) killed = true;
+      }
+    }
+  }
+  return killed;
+}
+function byteSafeSlice(text2, bytes) {
+  return Buffer.from(text2).subarray(0, bytes).toString().length;
+}
+function countEntries(log) {
+  return log ? log.results.length + log.batches.length + log.remeasures.length + (log.config ? 1 : 0) : 0;
+}
+function isPrefix(a, b) {
+  return a.results.every(
+    (r, i) => b.results[i]?.iteration === r.iteration && b.results[i]?.status === r.status
+  );
+}
+
+// action/decide/config-changes.ts
+function decisionFacts(config2, frozenHashes) {
+  const objectives = objectiveSpecs(config2);
+  return {
+    metric: objectives[0].name,
+    goal: objectives[0].goal,
+    rule: config2.decide.rule,
+    objectives,
+    guards: buildPolicy(config2, { min_delta: 0 }).guards,
+    eval_command: typeof config2.eval.command === "string" ? config2.eval.command : config2.eval.command.join(" "),
+    target: config2.target,
+    frozen: config2.frozen,
+    weights: config2.decide.weights,
+    confidence: config2.decide.confidence,
+    frozen_hashes: frozenHashes
+  };
+}
+function configChanges(header, now) {
+  const show = (v) => typeof v === "string" ? v : JSON.stringify(v ?? null);
+  const changes = [];
+  const compare2 = (field, before, after) => {
+    if (before === void 0) return;
+    if (JSON.stringify(before) !== JSON.stringify(after))
+      changes.push(`${field}: ${show(before)} \u2192 ${show(after)}`);
+  };
+  compare2("metric", header.metric, now.metric);
+  compare2("goal", header.goal, now.goal);
+  compare2("decide.rule", header.rule, now.rule);
+  compare2("secondary metrics", header.objectives?.slice(1), now.objectives?.slice(1));
+  compare2("guards", header.guards, now.guards);
+  compare2("eval.command", header.eval_command, now.eval_command);
+  compare2("target", header.target, now.target);
+  compare2("frozen", header.frozen, now.frozen);
+  compare2("decide.weights", header.weights, now.weights);
+  compare2("decide.confidence", header.confidence, now.confidence);
+  const harness = Object.keys({ ...header.frozen_hashes, ...now.frozen_hashes }).filter(
+    (p) => header.frozen_hashes[p] !== now.frozen_hashes[p]
+  );
+  if (harness.length > 0)
+    changes.push(
+      `the frozen harness (${harness.slice(0, 3).join(", ")}${harness.length > 3 ? ", \u2026" : ""})`
+    );
+  return changes;
+}
+
+// action/engine/resume-checks.ts
+async function checkCompatible(store, config2, slot, accept, evalEnv, emit) {
+  const header = store.log.config;
+  await slot.prepare(store.head);
+  const facts = decisionFacts(config2, await hashFrozen(slot.dir, config2.frozen));
+  const changes = configChanges(header, facts);
+  if (changes.length === 0) return;
+  if (!accept) {
+    throw new AutoexpError(
+      `tag ${store.tag} was started with another config, so resuming it would judge by other rules than its record shows:
+${changes.map((c) => `  ${c}`).join("\n")}
+Either start a new tag (--tag ${store.tag}-2), or run again with --accept-config-change: the change is recorded in the ledger and the incumbent is measured again under it. Nothing was run or written`
+    );
+  }
+  const { weights, ...rest } = facts;
+  const { weights: _old, ...kept } = header;
+  const updated = {
+    ...kept,
+    ...rest,
+    ...weights ? { weights } : {},
+    guard_metric: Object.keys(facts.guards)[0] ?? null,
+    guard_threshold: (() => {
+      const g = Object.values(facts.guards)[0];
+      return g ? g.max ?? g.min ?? null : null;
+    })(),
+    constrained_file: facts.target.join(","),
+    timestamp: (/* @__PURE__ */ new Date()).toISOString(),
+    changes
+  };
+  const inc = incumbentState(store.log);
+  const runs = [];
+  const started = performance.now();
+  for (let run = 0; run < config2.decide.baseline_runs; run++) {
+    const outcome = await slot.evaluate(
+      config2,
+      inc.commit,
+      `${inc.iteration}-config-${run}`,
+      evalEnv,
+      facts.frozen_hashes
+    );
+    if (outcome.status !== "ok" || outcome.tampered.length > 0) {
+      throw new AutoexpError(
+        `the incumbent #${inc.iteration} does not run under the changed config (${outcome.problem ?? "it changed frozen files"}); nothing was recorded. Last lines:
+${outcome.tail}`,
+        { exitCode: 1 }
+      );
+    }
+    runs.push(withWeightedScore(outcome.metrics, config2, header.baseline_metrics ?? {}));
+  }
+  const remeasured = {
+    type: "remeasure",
+    iteration: inc.iteration,
+    after: store.log.results.at(-1).iteration,
+    reason: "config-change",
+    reset: true,
+    samples: collectSamples(runs),
+    eval_seconds: Math.round(performance.now() - started) / 1e3,
+    timestamp: (/* @__PURE__ */ new Date()).toISOString(),
+    note: `config changed: ${changes.join("; ")}`
+  };
+  await store.append([updated, remeasured]);
+  emit({ type: "notice", message: `config change accepted and recorded: ${changes.join("; ")}` });
+}
+async function noticeMovedBase(store, emit) {
+  const base = store.log?.config?.base_commit;
+  const head = await store.repo.resolve("HEAD");
+  if (!base || !head || head === base) return;
+  const branch = await store.repo.currentBranch() ?? "HEAD";
+  if (await store.repo.isAncestor(base, head)) {
+    emit({
+      type: "notice",
+      message: `${branch} moved on since tag ${store.tag} started (${base.slice(0, 7)} \u2192 ${head.slice(0, 7)}): this tag goes on from its own base; start a new tag to build on ${branch}`
+    });
+  }
+}
+
+// action/engine/scheduler.ts
+async function runSerial(steps, acquire) {
+  while (true) {
+    const stop = steps.stopNow();
+    if (stop) return stop;
+    {
+      var _stack = [];
+      try {
+        const lease = __using(_stack, await acquire(), true);
+        const broken = await steps.remeasure(lease.slot);
+        if (broken) return broken;
+      } catch (_) {
+        var _error = _, _hasError = true;
+      } finally {
+        var _promise2 = __callDispose(_stack, _error, _hasError);
+        _promise2 && await _promise2;
+      }
+    }
+    const interrupted = steps.stopNow();
+    if (interrupted?.kind === "interrupted") return interrupted;
+    const proposed = await steps.propose(steps.begin());
+    if (isStop(proposed)) return proposed;
+    const screened = await steps.screen(proposed);
+    let verdict = screened.verdict;
+    if (verdict === null) {
+      var _stack2 = [];
+      try {
+        const lease = __using(_stack2, await acquire(), true);
+        verdict = await steps.evaluate(screened.candidate, lease.slot);
+        verdict = await steps.decide(screened.candidate, verdict, lease.slot);
+      } catch (_2) {
+        var _error2 = _2, _hasError2 = true;
+      } finally {
+        var _promise3 = __callDispose(_stack2, _error2, _hasError2);
+        _promise3 && await _promise3;
+      }
+    }
+    const after = await steps.record(screened.candidate, verdict);
+    await steps.checkpoint();
+    if (after) return after;
+  }
+}
+function isStop(value) {
+  return typeof value === "object" && value !== null && "kind" in value && "reason" in value;
+}
+
+// action/engine/seal.ts
+import { createHash as createHash4 } from "node:crypto";
+import { readdir as readdir3, readFile as readFile9 } from "node:fs/promises";
+import { join as join15 } from "node:path";
+async function sealRepository(store) {
+  const gitDir = await store.repo.commonDir();
+  const before = await fingerprintGitDir(gitDir);
+  return async () => {
+    const now = await fingerprintGitDir(gitDir);
+    const changed = Object.keys({ ...before, ...now }).filter((k) => before[k] !== now[k]);
+    const refs = await store.repo.listRefs(`refs/autoexp/${store.tag}/`);
+    const branch = await store.repo.resolve(store.branch);
+    const expected = store.expectedRefs();
+    const moved = Object.entries(expected).filter(([ref, sha]) => (ref === store.branch ? branch : refs[ref]) !== sha).map(([ref]) => ref);
+    if (changed.length === 0 && moved.length === 0) return null;
+    return `the repository was changed behind autoexp's back (${[...changed, ...moved.map((r) => `${r} moved or deleted`)].slice(0, 5).join(", ")}): an eval or agent may have planted code or destroyed the record, so the batch stopped. Inspect .git before running git again`;
+  };
+}
+async function fingerprintGitDir(gitDir) {
+  const out = {};
+  out.config = await hashOf(join15(gitDir, "config"));
+  for (const sub of ["hooks", "info"]) {
+    const names2 = await readdir3(join15(gitDir, sub)).catch(() => []);
+    for (const name of names2.sort()) out[`${sub}/${name}`] = await hashOf(join15(gitDir, sub, name));
+  }
+  return out;
+}
+async function hashOf(path) {
+  const bytes = await readFile9(path).catch(() => null);
+  return bytes ? createHash4("sha256").update(bytes).digest("hex") : "missing";
+}
+
+// action/engine/slot.ts
+import { mkdir as mkdir6, readFile as readFile10 } from "node:fs/promises";
+import { join as join17 } from "node:path";
+
+// action/eval/parse-metrics.ts
+var ANSI = /\u001b\[[0-9;?]*[A-Za-z]|\u001b\][^\u0007]*\u0007/g;
+var NUMBER = String.raw`[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|NaN|inf|Inf|infinity|Infinity)`;
+var NAME2 = String.raw`[A-Za-z_][\w.\-/]*`;
+var COLON_LINE = new RegExp(String.raw`^(${NAME2})\s*:\s*(${NUMBER})\s*$`);
+var METRIC_LINE = new RegExp(String.raw`^METRIC\s+(${NAME2})\s*=\s*(${NUMBER})\s*$`);
+function parseMetrics(output2) {
+  const metrics = /* @__PURE__ */ new Map();
+  visitMetricLines(output2, (name, value) => metrics.set(name, value));
+  return metrics;
+}
+function countMetricLines(output2) {
+  const counts = /* @__PURE__ */ new Map();
+  visitMetricLines(output2, (name) => counts.set(name, (counts.get(name) ?? 0) + 1));
+  return counts;
+}
+function visitMetricLines(output2, visit2) {
+  for (const raw of output2.replace(ANSI, "").split(/\r\n|\r|\n/)) {
+    const line2 = raw.trim();
+    if (line2 === "") continue;
+    if (line2.startsWith("{") && line2.endsWith("}")) {
+      readJsonLine(line2, visit2);
+      continue;
+    }
+    const match = METRIC_LINE.exec(line2) ?? COLON_LINE.exec(line2);
+    if (match) visit2(match[1], toNumber(match[2]));
+  }
+}
+function readJsonLine(line2, visit2) {
+  let value;
+  try {
+    value = JSON.parse(line2);
+  } catch {
+    return;
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return;
+  for (const [name, v] of Object.entries(value)) {
+    if (typeof v === "number") visit2(name, v);
+    else if (typeof v === "string" && new RegExp(`^(?:${NUMBER})$`).test(v.trim())) {
+      visit2(name, toNumber(v.trim()));
+    } else if (v === null) visit2(name, Number.NaN);
+  }
+}
+function toNumber(text2) {
+  const t = text2.toLowerCase().replace(/^\+/, "");
+  if (t === "nan" || t === "-nan") return Number.NaN;
+  if (t === "inf" || t === "infinity") return Number.POSITIVE_INFINITY;
+  if (t === "-inf" || t === "-infinity") return Number.NEGATIVE_INFINITY;
+  return Number(text2);
+}
+function findMetric(metrics, name) {
+  const exact = metrics.get(name);
+  if (exact !== void 0) return exact;
+  const lower = name.toLowerCase();
+  for (const [key, value] of metrics) if (key.toLowerCase() === lower) return value;
+  return void 0;
+}
+
+// action/eval/run-eval.ts
+var PARSE_BYTES = 8 * 1024 * 1024;
+async function runEval(config2, cwd, logPath, launch, pidFile) {
+  const run = await runProcess({
+    command: launch.command,
+    cwd,
+    env: launch.env,
+    timeoutMs: config2.eval.timeout,
+    logPath,
+    ...pidFile ? { pidFile } : {}
+  });
+  const output2 = await readEnd(logPath, PARSE_BYTES);
+  const tail = tailLines(output2);
+  const counts = countMetricLines(output2);
+  const printedTwice = Object.keys(config2.eval.metrics).filter((m) => (counts.get(m) ?? 0) > 1);
+  const base = { exitCode: run.exitCode, durationMs: run.durationMs, logPath, tail, printedTwice };
+  if (run.spawnError) return { ...base, status: "crash", metrics: {}, problem: run.spawnError };
+  if (run.timedOut) {
+    return {
+      ...base,
+      status: "timeout",
+      metrics: {},
+      problem: `killed after the ${Math.round(config2.eval.timeout / 1e3)}s eval.timeout`
+    };
+  }
+  const parsed = parseMetrics(output2);
+  const metrics = {};
+  const missing = [];
+  for (const name of Object.keys(config2.eval.metrics)) {
+    const value = findMetric(parsed, name);
+    if (value === void 0) missing.push(`${name} missing`);
+    else if (!Number.isFinite(value)) missing.push(`${name} is ${value}`);
+    else metrics[name] = value;
+  }
+  if (run.exitCode !== 0) {
+    const how = run.signal ? `killed by ${run.signal}` : `exited with code ${run.exitCode}`;
+    return { ...base, status: "crash", metrics, problem: how };
+  }
+  if (missing.length > 0) {
+    return {
+      ...base,
+      status: "crash",
+      metrics,
+      problem: `bad metric output: ${missing.join(", ")}`
+    };
+  }
+  return { ...base, status: "ok", metrics };
+}
+
+// action/files/cap-log.ts
+import { open as open5, readdir as readdir4, rm as rm7, stat as stat3, writeFile as writeFile8 } from "node:fs/promises";
+import { join as join16 } from "node:path";
+var LOG_CAP_BYTES = 8 * 1024 * 1024;
+var HEAD_BYTES = 1024 * 1024;
+async function capLog(path, cap = LOG_CAP_BYTES) {
+  const size = (await stat3(path).catch(() => null))?.size ?? 0;
+  if (size <= cap) return 0;
+  const tailBytes = cap - HEAD_BYTES;
+  const handle = await open5(path, "r");
+  try {
+    const head = Buffer.alloc(HEAD_BYTES);
+    await handle.read(head, 0, HEAD_BYTES, 0);
+    const tail = Buffer.alloc(tailBytes);
+    await handle.read(tail, 0, tailBytes, size - tailBytes);
+    const cut = size - cap;
+    const marker = Buffer.from(
+      `
+[autoexp: ${cut} bytes of output cut here to keep the log under ${cap} bytes]
+`
+    );
+    await handle.close();
+    await writeFile8(path, Buffer.concat([head, marker, tail]));
+    return cut;
+  } finally {
+    await handle.close().catch(() => {
+    });
+  }
+}
+async function pruneLogs(dir, keepFrom) {
+  let removed = 0;
+  for (const name of await readdir4(dir).catch(() => [])) {
+    const iteration = Number(/^(\d+)-/.exec(name)?.[1]);
+    if (Number.isInteger(iteration) && iteration > 0 && iteration < keepFrom) {
+      await rm7(join16(dir, name), { force: true });
+      removed++;
+    }
+  }
+  return removed;
+}
+
+// action/engine/slot.ts
+var Slot = class {
+  id;
+  root;
+  pidFile;
+  #tree;
+  #git;
+  #isolation;
+  #logs;
+  constructor(options) {
+    this.id = options.id;
+    this.root = options.root;
+    this.pidFile = join17(options.root, "eval.pid");
+    this.#tree = new TreeDir(join17(options.root, "tree"));
+    this.#git = options.git;
+    this.#isolation = options.isolation;
+    this.#logs = options.logs;
+  }
+  /** The directory the eval runs in. */
+  get dir() {
+    return this.#tree.dir;
+  }
+  /** A file of the slot as it is now (null: gone or not a regular file). */
+  async read(path) {
+    return readFile10(join17(this.dir, path)).catch(() => null);
+  }
+  /** Makes the slot hold exactly `commit`'s tracked files, plus the declared data links. */
+  async prepare(commit) {
+    await this.#tree.materialise(this.#git, commit, isRecord);
+    await this.#isolation.linkData(this.dir);
+  }
+  /** Runs the eval once on a clean copy of `commit`, then checks the frozen files. */
+  async evaluate(config2, commit, name, env, frozen, onProgress) {
+    await this.prepare(commit);
+    await mkdir6(this.#logs, { recursive: true });
+    const logPath = join17(this.#logs, `${name}.log`);
+    const started = performance.now();
+    const ticker = onProgress ? setInterval(async () => {
+      const tail = tailLines(await readEnd(logPath, 4096).catch(() => ""), 1);
+      onProgress(performance.now() - started, tail.split("\r").at(-1).trim());
+    }, 1e3) : void 0;
+    const launched = this.#isolation.launch(
+      config2.eval.command,
+      this.dir,
+      env,
+      Object.keys(frozen)
+    );
+    const outcome = await runEval(config2, this.dir, logPath, launched, this.pidFile).finally(
+      () => clearInterval(ticker)
+    );
+    await capLog(logPath);
+    const tampered = diffManifests(frozen, await hashFrozen(this.dir, config2.frozen));
+    return { ...outcome, tampered };
+  }
+  /** The user's correctness command on a fresh copy of `commit`; null when it passes. */
+  async check(config2, commit, name, env, frozen) {
+    const checks = config2.checks;
+    await this.prepare(commit);
+    await mkdir6(this.#logs, { recursive: true });
+    const logPath = join17(this.#logs, `${name}.log`);
+    const launched = this.#isolation.launch(checks.command, this.dir, env, frozen);
+    const result = await runProcess({
+      command: launched.command,
+      cwd: this.dir,
+      env: launched.env,
+      timeoutMs: checks.timeout,
+      logPath,
+      pidFile: this.pidFile
+    });
+    await capLog(logPath);
+    if (result.exitCode === 0 && !result.timedOut) return null;
+    const tail = tailLines(await readEnd(logPath, 64 * 1024));
+    const how = result.spawnError ? result.spawnError : result.timedOut ? `timed out after ${Math.round(checks.timeout / 1e3)}s` : result.signal ? `killed by ${result.signal}` : `exited with code ${result.exitCode}`;
+    return { reason: `checks failed: ${how}`, tail };
+  }
+};
+var SlotPool = class {
+  #free;
+  #waiting = [];
+  constructor(slots) {
+    this.#free = [...slots];
+  }
+  /** Waits for a free slot; `await using lease = await pool.acquire()` gives it back. */
+  async acquire() {
+    const slot = this.#free.shift() ?? await new Promise((r) => this.#waiting.push(r));
+    return { slot, [Symbol.asyncDispose]: async () => this.#release(slot) };
+  }
+  #release(slot) {
+    const next = this.#waiting.shift();
+    if (next) next(slot);
+    else this.#free.push(slot);
+  }
+};
+
+// action/engine/steps.ts
+import { join as join19 } from "node:path";
+
+// action/decide/compare.ts
 function compare(o, input2) {
   const inc = input2.incumbent[o.name] ?? [];
   const cand = input2.candidate[o.name] ?? [];
@@ -50856,6 +53771,8 @@ function compare(o, input2) {
 function eps(c, input2) {
   return 1e-12 * Math.max(1, Math.abs(mean(input2.incumbent[c.name] ?? [0])));
 }
+
+// action/decide/evidence.ts
 function evidence(c, confidence) {
   if (c.mode !== "t") {
     return {
@@ -50883,7 +53800,11 @@ function evidence(c, confidence) {
     test: "t"
   };
 }
+
+// action/decide/fmt.ts
 var fmt2 = (x) => Number(x.toPrecision(4)).toString();
+
+// action/decide/guard-breach.ts
 function guardBreach(guards, candidate) {
   for (const [name, bound] of Object.entries(guards)) {
     const values = candidate[name];
@@ -50897,6 +53818,60 @@ function guardBreach(guards, candidate) {
   }
   return null;
 }
+
+// action/decide/judge-simplification.ts
+function judgeSimplification(input2, comparisons, decisive, worse) {
+  const { policy } = input2;
+  const n = comparisons[0].nC;
+  const alpha = 1 - policy.confidence;
+  const final = (status, reason) => ({
+    final: true,
+    status,
+    reason,
+    evidence: evidence(comparisons[0], policy.confidence)
+  });
+  if (worse.length > 0) return final("discard", `shorter, but worse: ${worse.join("; ")}`);
+  const clearlyWorse = comparisons.findIndex(
+    (c) => n === 1 ? c.gain < -2 * c.sd : tUpperTail(-c.gain / c.se, c.df) < alpha
+  );
+  if (clearlyWorse >= 0) {
+    const c = comparisons[clearlyWorse];
+    return final("discard", `shorter, but ${c.name} is worse by ${fmt2(-c.gain)} (beyond noise)`);
+  }
+  if (n < policy.maxRuns) return { final: false, reason: "shorter: checking it is not worse" };
+  const beyond = comparisons.findIndex((c, i) => c.gain < -decisive[i].minDelta - eps(c, input2));
+  if (beyond >= 0) {
+    const c = comparisons[beyond];
+    return final(
+      "discard",
+      `shorter, but ${c.name} is worse by ${fmt2(-c.gain)}, more than min_delta ${fmt2(decisive[beyond].minDelta)}`
+    );
+  }
+  return final(
+    "simplification",
+    `equal within noise over ${n} runs (change ${fmt2(comparisons[0].gain)}) and ${-input2.linesDelta} line(s) shorter`
+  );
+}
+
+// action/decide/keep-reason.ts
+function keepReason(c, p, minDelta, sequential) {
+  if (c.mode === "t" && !sequential)
+    return `${c.name} better by ${fmt2(c.gain)} > min_delta ${fmt2(minDelta)} on ${c.nC} run(s), not confirmed (p = ${fmt2(p)})`;
+  if (c.mode === "t")
+    return `${c.name} better by ${fmt2(c.gain)} (${fmt2(c.gain / c.sd)} sd, p = ${fmt2(p)}, ${c.nC} vs ${c.nI} runs)`;
+  if (c.mode === "exact")
+    return `${c.name} better by ${fmt2(c.gain)} > min_delta ${fmt2(minDelta)} (deterministic eval)`;
+  return `${c.name} better by ${fmt2(c.gain)} > min_delta ${fmt2(minDelta)} (one run, noise unknown)`;
+}
+
+// action/decide/not-better.ts
+function notBetter(c, minDelta) {
+  if (c.gain <= 0)
+    return `not better (${c.name} ${c.gain === 0 ? "unchanged" : `worse by ${fmt2(-c.gain)}`})`;
+  return `improved by ${fmt2(c.gain)}, not more than min_delta ${fmt2(minDelta)}`;
+}
+
+// action/decide/soft-limit-breach.ts
 function softLimitBreach(o, input2, alpha) {
   const c = compare(o, input2);
   const incMean = mean(input2.incumbent[o.name] ?? [0]);
@@ -50907,6 +53882,9 @@ function softLimitBreach(o, input2, alpha) {
   const limit = o.relativeTolerance !== void 0 ? `${fmt2(o.relativeTolerance * 100)}% allowed` : `${fmt2(allowed)} allowed`;
   return `${o.name} got worse by ${fmt2(-c.gain)} (${limit}${c.mode === "t" ? ", beyond noise" : ""})`;
 }
+
+// action/decide/judge.ts
+var FUTILITY_T = 0.5;
 function judge(input2) {
   const { policy } = input2;
   const breach = guardBreach(policy.guards, input2.candidate);
@@ -50971,780 +53949,523 @@ function judge(input2) {
   }
   return { final: false, reason: `p = ${fmt2(p ?? 1)} after ${n} runs: confirming` };
 }
-function judgeSimplification(input2, comparisons, decisive, worse) {
-  const { policy } = input2;
-  const n = comparisons[0].nC;
-  const alpha = 1 - policy.confidence;
-  const final = (status, reason) => ({
-    final: true,
-    status,
-    reason,
-    evidence: evidence(comparisons[0], policy.confidence)
-  });
-  if (worse.length > 0) return final("discard", `shorter, but worse: ${worse.join("; ")}`);
-  const clearlyWorse = comparisons.findIndex(
-    (c) => n === 1 ? c.gain < -2 * c.sd : tUpperTail(-c.gain / c.se, c.df) < alpha
-  );
-  if (clearlyWorse >= 0) {
-    const c = comparisons[clearlyWorse];
-    return final("discard", `shorter, but ${c.name} is worse by ${fmt2(-c.gain)} (beyond noise)`);
-  }
-  if (n < policy.maxRuns) return { final: false, reason: "shorter: checking it is not worse" };
-  const beyond = comparisons.findIndex((c, i) => c.gain < -decisive[i].minDelta - eps(c, input2));
-  if (beyond >= 0) {
-    const c = comparisons[beyond];
-    return final(
-      "discard",
-      `shorter, but ${c.name} is worse by ${fmt2(-c.gain)}, more than min_delta ${fmt2(decisive[beyond].minDelta)}`
+
+// action/engine/evaluate.ts
+var NONE2 = { score: null, delta: null, metrics: {}, samples: {}, guard_pass: null };
+async function evaluate(ctx, candidate, slot) {
+  const { iteration, parent } = candidate;
+  const commit = candidate.commit;
+  const key = candidate.key;
+  const { policy, config: config2 } = ctx;
+  const log = ctx.store.log;
+  const frozen = log.config.frozen_hashes;
+  const linesDelta2 = policy.simplification ? await ctx.store.repo.linesDelta(candidate.base, commit) : void 0;
+  const samples = {};
+  const groups = ledgerSamples(log).groups;
+  const baselineMeans = log.config.baseline_metrics ?? {};
+  const objectiveNames = policy.objectives.map((o) => o.name);
+  const limit = Math.max(policy.maxRuns, config2.eval.repeats);
+  let evalSeconds = 0;
+  let judgement = null;
+  let tail = "";
+  const printedTwice = /* @__PURE__ */ new Set();
+  for (let run = 0; run < limit && !judgement?.final; run++) {
+    if (judgement) ctx.emit({ type: "run", iteration, run: run + 1, reason: judgement.reason });
+    const timer = ctx.faults.duringEval(iteration);
+    const outcome = await slot.evaluate(
+      config2,
+      commit,
+      `${iteration}-${run}`,
+      ctx.evalEnv,
+      frozen,
+      (elapsedMs, lastLine) => ctx.emit({ type: "eval-progress", iteration, run: run + 1, elapsedMs, lastLine })
     );
-  }
-  return final(
-    "simplification",
-    `equal within noise over ${n} runs (change ${fmt2(comparisons[0].gain)}) and ${-input2.linesDelta} line(s) shorter`
-  );
-}
-function keepReason(c, p, minDelta, sequential) {
-  if (c.mode === "t" && !sequential)
-    return `${c.name} better by ${fmt2(c.gain)} > min_delta ${fmt2(minDelta)} on ${c.nC} run(s), not confirmed (p = ${fmt2(p)})`;
-  if (c.mode === "t")
-    return `${c.name} better by ${fmt2(c.gain)} (${fmt2(c.gain / c.sd)} sd, p = ${fmt2(p)}, ${c.nC} vs ${c.nI} runs)`;
-  if (c.mode === "exact")
-    return `${c.name} better by ${fmt2(c.gain)} > min_delta ${fmt2(minDelta)} (deterministic eval)`;
-  return `${c.name} better by ${fmt2(c.gain)} > min_delta ${fmt2(minDelta)} (one run, noise unknown)`;
-}
-function notBetter(c, minDelta) {
-  if (c.gain <= 0)
-    return `not better (${c.name} ${c.gain === 0 ? "unchanged" : `worse by ${fmt2(-c.gain)}`})`;
-  return `improved by ${fmt2(c.gain)}, not more than min_delta ${fmt2(minDelta)}`;
-}
-
-// action/eval/parse-metrics.ts
-var ANSI = /\u001b\[[0-9;?]*[A-Za-z]|\u001b\][^\u0007]*\u0007/g;
-var NUMBER = String.raw`[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|NaN|inf|Inf|infinity|Infinity)`;
-var NAME2 = String.raw`[A-Za-z_][\w.\-/]*`;
-var COLON_LINE = new RegExp(String.raw`^(${NAME2})\s*:\s*(${NUMBER})\s*$`);
-var METRIC_LINE = new RegExp(String.raw`^METRIC\s+(${NAME2})\s*=\s*(${NUMBER})\s*$`);
-function parseMetrics(output2) {
-  const metrics = /* @__PURE__ */ new Map();
-  for (const raw of output2.replace(ANSI, "").split(/\r\n|\r|\n/)) {
-    const line = raw.trim();
-    if (line === "") continue;
-    if (line.startsWith("{") && line.endsWith("}")) {
-      readJsonLine(line, metrics);
-      continue;
-    }
-    const match = METRIC_LINE.exec(line) ?? COLON_LINE.exec(line);
-    if (match) metrics.set(match[1], toNumber(match[2]));
-  }
-  return metrics;
-}
-function readJsonLine(line, metrics) {
-  let value;
-  try {
-    value = JSON.parse(line);
-  } catch {
-    return;
-  }
-  if (value === null || typeof value !== "object" || Array.isArray(value)) return;
-  for (const [name, v] of Object.entries(value)) {
-    if (typeof v === "number") metrics.set(name, v);
-    else if (typeof v === "string" && new RegExp(`^(?:${NUMBER})$`).test(v.trim())) {
-      metrics.set(name, toNumber(v.trim()));
-    } else if (v === null) metrics.set(name, Number.NaN);
-  }
-}
-function toNumber(text) {
-  const t = text.toLowerCase().replace(/^\+/, "");
-  if (t === "nan" || t === "-nan") return Number.NaN;
-  if (t === "inf" || t === "infinity") return Number.POSITIVE_INFINITY;
-  if (t === "-inf" || t === "-infinity") return Number.NEGATIVE_INFINITY;
-  return Number(text);
-}
-function findMetric(metrics, name) {
-  const exact = metrics.get(name);
-  if (exact !== void 0) return exact;
-  const lower = name.toLowerCase();
-  for (const [key, value] of metrics) if (key.toLowerCase() === lower) return value;
-  return void 0;
-}
-
-// action/eval/run-eval.ts
-var PARSE_BYTES = 8 * 1024 * 1024;
-async function runEval(config2, cwd, logPath, env, pidFile) {
-  const run = await runProcess({
-    command: config2.eval.command,
-    cwd,
-    env: { ...env, ...config2.eval.env },
-    timeoutMs: config2.eval.timeout,
-    logPath,
-    ...pidFile ? { pidFile } : {}
-  });
-  const output2 = await readEnd(logPath, PARSE_BYTES);
-  const tail = tailLines(output2);
-  const base = { exitCode: run.exitCode, durationMs: run.durationMs, logPath, tail };
-  if (run.spawnError) return { ...base, status: "crash", metrics: {}, problem: run.spawnError };
-  if (run.timedOut) {
-    return {
-      ...base,
-      status: "timeout",
-      metrics: {},
-      problem: `killed after the ${Math.round(config2.eval.timeout / 1e3)}s eval.timeout`
+    clearTimeout(timer);
+    evalSeconds += outcome.durationMs / 1e3;
+    tail = outcome.tail;
+    for (const m of outcome.printedTwice) printedTwice.add(m);
+    const base = {
+      commit,
+      ...key ? { key } : {},
+      evalSeconds: round(evalSeconds),
+      tail,
+      samples
     };
-  }
-  const parsed = parseMetrics(output2);
-  const metrics = {};
-  const missing = [];
-  for (const name of Object.keys(config2.eval.metrics)) {
-    const value = findMetric(parsed, name);
-    if (value === void 0) missing.push(`${name} missing`);
-    else if (!Number.isFinite(value)) missing.push(`${name} is ${value}`);
-    else metrics[name] = value;
-  }
-  if (run.exitCode !== 0) {
-    const how = run.signal ? `killed by ${run.signal}` : `exited with code ${run.exitCode}`;
-    return { ...base, status: "crash", metrics, problem: how };
-  }
-  if (missing.length > 0) {
-    return {
-      ...base,
-      status: "crash",
-      metrics,
-      problem: `bad metric output: ${missing.join(", ")}`
-    };
-  }
-  return { ...base, status: "ok", metrics };
-}
-
-// action/ledger/log-jsonl.ts
-import { open as open4, readFile as readFile5, truncate } from "node:fs/promises";
-var LedgerCorruptError = class extends Error {
-  name = "LedgerCorruptError";
-};
-function parseLog(text) {
-  const results = [];
-  const batches = [];
-  const remeasures = [];
-  let config2 = null;
-  let offset = 0;
-  let lineNo = 0;
-  while (offset < text.length) {
-    const end = text.indexOf("\n", offset);
-    lineNo++;
-    if (end === -1)
+    if (outcome.tampered.length > 0) {
       return {
-        config: config2,
-        results,
-        batches,
-        remeasures,
-        validBytes: byteLength(text, offset),
-        torn: true
+        ...NONE2,
+        ...base,
+        status: "violation",
+        reason: `the eval run changed frozen files: ${outcome.tampered.slice(0, 5).join(", ")}`
       };
-    const line = text.slice(offset, end);
-    offset = end + 1;
-    if (line.trim() === "") continue;
-    let entry;
-    try {
-      entry = JSON.parse(line);
-    } catch (cause) {
-      throw new LedgerCorruptError(`log.jsonl line ${lineNo} is not JSON`, { cause });
     }
-    if (entry.type === "config") config2 = entry;
-    else if (entry.type === "result") results.push(entry);
-    else if (entry.type === "batch") batches.push(entry);
-    else if (entry.type === "remeasure") remeasures.push(entry);
-  }
-  return { config: config2, results, batches, remeasures, validBytes: Buffer.byteLength(text), torn: false };
-}
-function byteLength(text, chars) {
-  return Buffer.byteLength(text.slice(0, chars));
-}
-async function readLog(path) {
-  const text = await readFile5(path, "utf8").catch((e) => {
-    if (e.code === "ENOENT") return null;
-    throw e;
-  });
-  return text === null ? null : parseLog(text);
-}
-async function repairLog(path, parsed) {
-  if (parsed.torn) await truncate(path, parsed.validBytes);
-}
-function formatLines(entries) {
-  return entries.map((e) => `${JSON.stringify(e)}
-`).join("");
-}
-async function appendLog(path, entries, hooks = {}) {
-  const data = formatLines(entries);
-  const handle = await open4(path, "a");
-  try {
-    await hooks.beforeWrite?.(data);
-    await handle.write(data);
-    await handle.datasync();
-  } finally {
-    await handle.close();
-  }
-}
-
-// action/util/errors.ts
-var AutoexpError = class extends Error {
-  name = "AutoexpError";
-  exitCode;
-  constructor(message, options = {}) {
-    super(message, options.cause === void 0 ? void 0 : { cause: options.cause });
-    this.exitCode = options.exitCode ?? 2;
-  }
-};
-var TAG = /^[a-z0-9][a-z0-9._-]{0,62}$/;
-function validateTag(tag) {
-  if (!TAG.test(tag) || tag.includes("..") || tag.endsWith(".lock") || tag.endsWith(".")) {
-    throw new AutoexpError(
-      `invalid tag ${JSON.stringify(tag)}: use lowercase letters, digits, '.', '_' and '-' (at most 63, starting with a letter or digit), e.g. tiny-train-20261123`
-    );
-  }
-  return tag;
-}
-function defaultTag(name, now = /* @__PURE__ */ new Date()) {
-  const night = new Date(now.getTime() - 12 * 36e5);
-  return `${name}-${night.toISOString().slice(0, 10).replaceAll("-", "")}`;
-}
-
-// action/engine/faults.ts
-import { openSync as openSync2, writeSync } from "node:fs";
-function createFaults(env) {
-  const spec = env.AUTOEXP_FAULT;
-  const hit = (point, iteration) => spec === `${point}@${iteration}`;
-  const die = () => {
-    process.kill(process.pid, "SIGKILL");
-    throw new Error("unreachable");
-  };
-  return {
-    /** Dies here if asked to. */
-    at(point, iteration) {
-      if (hit(point, iteration)) die();
-    },
-    /** Dies in the middle of the eval, while it runs. */
-    duringEval(iteration) {
-      return hit("during-eval", iteration) ? setTimeout(die, 30) : void 0;
-    },
-    /** Writes half of a ledger append and dies: a torn write. */
-    tornWrite(iteration, path, data) {
-      if (!hit("torn-ledger", iteration)) return;
-      const fd = openSync2(path, "a");
-      writeSync(fd, data.slice(0, Math.floor(data.length / 2)));
-      die();
+    if (outcome.status !== "ok") {
+      return {
+        ...NONE2,
+        ...base,
+        metrics: outcome.metrics,
+        status: outcome.status,
+        reason: `${run > 0 ? `run ${run + 1}: ` : ""}${outcome.problem ?? outcome.status}`
+      };
     }
-  };
-}
-
-// action/engine/fingerprint.ts
-import { createHash } from "node:crypto";
-import { glob, readFile as readFile6 } from "node:fs/promises";
-import { join as join6 } from "node:path";
-async function hashFrozen(root, globs) {
-  const hashes = {};
-  if (globs.length === 0) return hashes;
-  const paths = [];
-  for await (const entry of glob([...globs], {
-    cwd: root,
-    withFileTypes: true,
-    exclude: (d) => d.name === ".git"
-  })) {
-    if (entry.isFile()) paths.push(join6(entry.parentPath, entry.name).slice(root.length + 1));
-  }
-  for (const path of paths.sort()) hashes[path] = await hashFile(join6(root, path));
-  return hashes;
-}
-async function hashFile(path) {
-  return createHash("sha256").update(await readFile6(path)).digest("hex");
-}
-function diffManifests(before, after) {
-  const changed = [];
-  for (const [path, hash2] of Object.entries(before)) {
-    if (after[path] === void 0) changed.push(`${path} deleted`);
-    else if (after[path] !== hash2) changed.push(`${path} modified`);
-  }
-  for (const path of Object.keys(after))
-    if (before[path] === void 0) changed.push(`${path} added`);
-  return changed;
-}
-async function contentKey(root, paths) {
-  const hash2 = createHash("sha256");
-  for (const path of [...paths].sort()) {
-    const bytes = await readFile6(join6(root, path)).catch(() => null);
-    hash2.update(path).update("\0").update(bytes ?? "\0deleted").update("\0");
-  }
-  return hash2.digest("hex").slice(0, 16);
-}
-
-// action/engine/workspace.ts
-import { existsSync as existsSync2 } from "node:fs";
-import { mkdir as mkdir3, open as open5, readFile as readFile7, rename as rename2, rm as rm4, writeFile as writeFile5 } from "node:fs/promises";
-import { join as join7 } from "node:path";
-
-// action/git/git.ts
-import { execFile } from "node:child_process";
-var PASS_ENV = ["PATH", "HOME", "USER", "LOGNAME", "TMPDIR", "XDG_CONFIG_HOME", "SSH_AUTH_SOCK"];
-var ALLOWED_ENV = [
-  "GIT_TERMINAL_PROMPT",
-  "GIT_INDEX_FILE",
-  "GIT_AUTHOR_NAME",
-  "GIT_AUTHOR_EMAIL",
-  "GIT_COMMITTER_NAME",
-  "GIT_COMMITTER_EMAIL"
-];
-var GitError = class extends Error {
-  name = "GitError";
-  constructor(args, message, options) {
-    super(`git ${args[0]} failed: ${message}`, options);
-  }
-};
-var Git = class {
-  dir;
-  #env;
-  constructor(dir, env = process.env) {
-    this.dir = dir;
-    const pass = Object.entries(env).filter(
-      ([k]) => PASS_ENV.includes(k) || ALLOWED_ENV.includes(k)
-    );
-    this.#env = { ...Object.fromEntries(pass), GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" };
-  }
-  /**
-   * Runs git with argv (never a shell) and returns stdout. Spawned directly rather than through
-   * simple-git, which waits a fixed 50 ms after every command that prints nothing (`reset -q`,
-   * `clean`, a clean `status`): that alone was most of an experiment's overhead.
-   */
-  raw(args, env, input2) {
-    return new Promise((resolve2, reject) => {
-      const child = execFile(
-        "git",
-        [...args],
-        {
-          cwd: this.dir,
-          env: env ? { ...this.#env, ...env } : this.#env,
-          maxBuffer: 256 * 1024 * 1024,
-          encoding: "utf8"
-        },
-        (error63, stdout, stderr) => {
-          if (error63) reject(new GitError(args, stderr.trim() || error63.message, { cause: error63 }));
-          else resolve2(stdout);
-        }
-      );
-      if (input2 !== void 0) child.stdin?.end(input2);
+    addSamples(samples, withWeightedScore(outcome.metrics, config2, baselineMeans));
+    if (run + 1 < config2.eval.repeats) continue;
+    const noise = noiseOf([...groups, samples], objectiveNames);
+    const deltas = chooseMinDeltas(config2, noise);
+    judgement = judge({
+      policy: {
+        ...policy,
+        objectives: policy.objectives.map((o) => ({
+          ...o,
+          minDelta: deltas[o.name] ?? o.minDelta
+        }))
+      },
+      incumbent: parent.samples,
+      candidate: samples,
+      noise,
+      linesDelta: linesDelta2
     });
   }
-  /** Whether commit `a` is an ancestor of (or equal to) commit `b`. */
-  async isAncestor(a, b) {
-    return this.raw(["merge-base", "--is-ancestor", a, b]).then(
-      () => true,
-      () => false
-    );
-  }
-  /** Resolves a ref to a full sha, or null when it does not exist. */
-  async resolve(ref) {
-    try {
-      return (await this.raw(["rev-parse", "--verify", "--quiet", `${ref}^{commit}`])).trim() || null;
-    } catch {
-      return null;
-    }
-  }
-  /** Reads a file from a commit, or null when the path is not there. */
-  async show(ref, path) {
-    try {
-      return await this.raw(["show", `${ref}:${path}`]);
-    } catch {
-      return null;
-    }
-  }
-  /** Paths that differ from HEAD or are untracked (ignored files excluded). */
-  async changedPaths() {
-    const out = await this.raw(["status", "--porcelain=v1", "-z", "--untracked-files=all"]);
-    const changes = [];
-    const fields = out.split("\0");
-    for (let i = 0; i < fields.length; i++) {
-      const field = fields[i];
-      if (field.length < 4) continue;
-      const code = field.slice(0, 2);
-      changes.push({ path: field.slice(3), code });
-      if (code[0] === "R" || code[0] === "C") changes.push({ path: fields[++i], code });
-    }
-    return changes;
-  }
-  /** Lines added minus lines removed between two commits (binary files count 0). */
-  async linesDelta(from, to) {
-    const out = await this.raw(["diff", "--numstat", "--no-renames", from, to]);
-    let delta = 0;
-    for (const line of out.split("\n")) {
-      const [added, removed] = line.split("	");
-      if (added && removed && added !== "-") delta += Number(added) - Number(removed);
-    }
-    return delta;
-  }
-  /** Tracked files at HEAD of this checkout. */
-  async listFiles() {
-    return (await this.raw(["ls-files", "-z"])).split("\0").filter(Boolean);
-  }
-  /** Stages `paths` (or everything) and commits the index on `parent` without moving HEAD. */
-  async commitWorktree(paths, parent, message) {
-    await this.raw(["add", "-A", "--", ...paths === "all" ? ["."] : paths]);
-    const tree = (await this.raw(["write-tree"])).trim();
-    return this.commitTree(tree, [parent], message);
-  }
-  /**
-   * Commits `parent`'s tree with `paths` replaced by the worktree's copies, through a private
-   * index file so the checkout's own index and files are not touched.
-   */
-  async commitFilesOnto(parent, paths, indexFile, message) {
-    const env = { GIT_INDEX_FILE: indexFile };
-    await this.raw(["read-tree", parent], env);
-    await this.raw(["update-index", "--add", "--", ...paths], env);
-    const tree = (await this.raw(["write-tree"], env)).trim();
-    return this.commitTree(tree, [parent], message);
-  }
-  async commitTree(tree, parents, message) {
-    const args = [
-      "commit-tree",
-      "--no-gpg-sign",
-      tree,
-      ...parents.flatMap((p) => ["-p", p]),
-      "-m",
-      message
-    ];
-    return (await this.raw(args)).trim();
-  }
-  /** Moves several refs in one transaction: all or none. `old: ""` means "must not exist yet". */
-  async updateRefs(updates) {
-    const lines = updates.map(
-      (u) => `update ${u.ref} ${u.sha}${u.old === void 0 ? "" : ` ${u.old || "0".repeat(40)}`}`
-    );
-    await this.raw(["update-ref", "--stdin"], void 0, `${lines.join("\n")}
-`);
-  }
-  /** Puts the checkout at `sha` (detached) and removes untracked files; ignored files stay. */
-  async resetHard(sha) {
-    await this.raw(["reset", "--hard", "--quiet", sha]);
-    await this.raw(["clean", "-fdq"]);
-  }
-};
-async function withIdentity(git, env) {
-  const email3 = await git.raw(["config", "user.email"]).catch(() => "");
-  if (email3.trim()) return env;
+  if (!judgement?.final) throw new Error("judge gave no final decision within max_runs");
+  const metrics = meansOf(samples);
+  const score = metrics[ctx.metric];
+  const status = judgement.status;
+  const hasGuards = Object.keys(policy.guards).length > 0;
   return {
-    ...env,
-    GIT_AUTHOR_NAME: "autoexp",
-    GIT_AUTHOR_EMAIL: "autoexp@users.noreply.invalid",
-    GIT_COMMITTER_NAME: "autoexp",
-    GIT_COMMITTER_EMAIL: "autoexp@users.noreply.invalid"
+    status,
+    score,
+    delta: Number((score - parent.score).toPrecision(12)),
+    metrics,
+    samples,
+    guard_pass: hasGuards ? judgement.status !== "guard_fail" : null,
+    commit,
+    ...key ? { key } : {},
+    reason: judgement.reason,
+    tail,
+    evalSeconds: round(evalSeconds),
+    ...judgement.evidence ? { evidence: judgement.evidence } : {},
+    ...linesDelta2 !== void 0 ? { linesDelta: linesDelta2 } : {},
+    ...printedTwice.size > 0 ? { printedTwice: [...printedTwice] } : {}
   };
 }
-
-// action/ledger/results-tsv.ts
-function clean(text) {
-  return text.replace(/[\t\r\n]+/g, " ").trim();
-}
-function renderResultsTsv(metrics, results, scores) {
-  const lines = [["commit", ...metrics, "status", "description"].join("	")];
-  for (const r of results) {
-    const values = metrics.map((m, i) => {
-      const v = i === 0 ? scores?.get(r.iteration) ?? r.score ?? r.metrics[m] : r.metrics[m];
-      return (v !== void 0 && v !== null && Number.isFinite(v) ? v : 0).toFixed(6);
-    });
-    lines.push([r.commit || "-------", ...values, r.status, clean(r.description)].join("	"));
-  }
-  return `${lines.join("\n")}
-`;
-}
-
-// action/engine/workspace.ts
-var RECORD_FILES = ["log.jsonl", "results.tsv", "dashboard.md"];
-function recordDir(tag) {
-  return `.autoexp/${tag}`;
-}
-var Workspace = class _Workspace {
-  tag;
-  branch;
-  repo;
-  git;
-  worktree;
-  stateDir;
-  #head;
-  #lock;
-  constructor(repo, tag, stateDir, head, env) {
-    this.repo = repo;
-    this.tag = tag;
-    this.branch = `refs/heads/autoexp/${tag}`;
-    this.stateDir = stateDir;
-    this.worktree = join7(stateDir, "worktree");
-    this.git = new Git(this.worktree, env);
-    this.#head = head;
-    this.#lock = join7(stateDir, "lock");
-  }
-  /** The branch head: the last record commit, whose code is the incumbent. */
-  get head() {
-    return this.#head;
-  }
-  get logPath() {
-    return join7(this.worktree, recordDir(this.tag), "log.jsonl");
-  }
-  /** Opens (or prepares) the tag's workspace, takes its lock, and recovers from any crash. */
-  static async open(options) {
-    const probe = await findRepository(options.repoDir, options.env ?? process.env);
-    const env = await withIdentity(probe, options.env ?? process.env);
-    const repo = new Git(probe.dir, env);
-    const common = (await repo.raw(["rev-parse", "--path-format=absolute", "--git-common-dir"])).trim();
-    const stateDir = join7(common, "autoexp", options.tag);
-    await mkdir3(stateDir, { recursive: true });
-    const branchHead = await repo.resolve(`refs/heads/autoexp/${options.tag}`);
-    const ws = new _Workspace(repo, options.tag, stateDir, branchHead, env);
-    await ws.#takeLock();
-    try {
-      const result = await ws.#recover();
-      return { workspace: ws, ...result };
-    } catch (error63) {
-      await ws.close();
-      throw error63;
-    }
-  }
-  async #takeLock() {
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        const handle = await open5(this.#lock, "wx");
-        await handle.writeFile(String(process.pid));
-        await handle.close();
-        return;
-      } catch (error63) {
-        if (error63.code !== "EEXIST") throw error63;
-        const pid = Number(await readFile7(this.#lock, "utf8").catch(() => ""));
-        if (pid > 0 && pid !== process.pid && isAlive(pid)) {
-          throw new AutoexpError(
-            `tag ${this.tag} is in use by another autoexp (pid ${pid}); wait for it or use another --tag`,
-            { exitCode: 1 }
-          );
-        }
-        await rm4(this.#lock, { force: true });
-      }
-    }
-    throw new AutoexpError(`could not lock tag ${this.tag} (${this.#lock})`, { exitCode: 1 });
-  }
-  /** Releases the lock. */
-  async close() {
-    await rm4(this.#lock, { force: true });
-  }
-  async #recover() {
-    const recovered = [];
-    if (killLeftoverGroup(join7(this.stateDir, "eval.pid"))) {
-      recovered.push("killed an eval left running by a run that was killed");
-    }
-    const dir = recordDir(this.tag);
-    let committed = null;
-    if (this.#head) {
-      const text = await this.repo.show(this.#head, `${dir}/log.jsonl`);
-      if (text === null) {
-        throw new AutoexpError(
-          `branch autoexp/${this.tag} exists but has no ${dir}/log.jsonl, so it was not made by autoexp; nothing was changed. Use another --tag, or delete that branch if it is yours to delete`
-        );
-      }
-      committed = parseLog(text);
-    }
-    if (!existsSync2(join7(this.worktree, ".git"))) {
-      await this.repo.raw(["worktree", "prune"]);
-      await rm4(this.worktree, { recursive: true, force: true });
-      await this.repo.raw([
-        "worktree",
-        "add",
-        "--detach",
-        "--quiet",
-        this.worktree,
-        this.#head ?? "HEAD"
-      ]);
-      return { log: committed, recovered };
-    }
-    const local = await readLog(this.logPath);
-    if (local?.torn) {
-      await repairLog(this.logPath, local);
-      recovered.push("dropped a ledger line cut off by a crash");
-    }
-    let log = committed;
-    if (local && countEntries(local) > countEntries(committed)) {
-      if (committed && !isPrefix(committed, local)) {
-        throw new AutoexpError(
-          `the ledger in ${this.worktree} and branch autoexp/${this.tag} disagree; nothing was changed. Inspect both, then remove the worktree with \`git worktree remove --force ${this.worktree}\``,
-          { exitCode: 1 }
-        );
-      }
-      const fresh = local.results.slice(committed?.results.length ?? 0);
-      await this.finalize(local, fresh);
-      recovered.push(`recorded ${fresh.length} experiment(s) that were logged before a crash`);
-      log = local;
-    }
-    if (this.#head) await this.git.resetHard(this.#head);
-    return { log, recovered };
-  }
-  /**
-   * Commits the record (log.jsonl as on disk, results.tsv and dashboard.md rendered from it) and
-   * moves the branch and the new rows' refs in one transaction. `fresh` are the rows not yet on
-   * the branch; if one of them was kept, the record goes on top of its candidate commit.
-   */
-  async finalize(log, fresh) {
-    await this.writeRendered(log);
-    const kept = fresh.findLast((r) => KEPT.has(r.status) && r.commit_full);
-    const parent = kept?.commit_full ?? this.#head;
-    if (!parent) throw new Error("finalize: no parent for the first record commit");
-    const dir = recordDir(this.tag);
-    const last = fresh.at(-1);
-    const message = last ? `autoexp(${this.tag}): #${last.iteration} ${last.status}: ${last.description}`.slice(0, 200) : `autoexp(${this.tag}): record`;
-    const files = existsSync2(join7(this.worktree, dir, "notes.md")) ? [...RECORD_FILES, "notes.md"] : RECORD_FILES;
-    const record2 = await this.git.commitFilesOnto(
-      parent,
-      files.map((f) => `${dir}/${f}`),
-      join7(this.stateDir, "record.index"),
-      message
-    );
-    const refs = fresh.filter((r) => r.diff && r.commit_full).map((r) => ({ ref: r.diff, sha: r.commit_full }));
-    await this.git.updateRefs([{ ref: this.branch, sha: record2, old: this.#head ?? "" }, ...refs]);
-    this.#head = record2;
-    return record2;
-  }
-  /** Writes results.tsv and dashboard.md from the log, each atomically (temp file + rename). */
-  async writeRendered(log) {
-    const dir = join7(this.worktree, recordDir(this.tag));
-    await mkdir3(dir, { recursive: true });
-    const files = renderRecordFiles(log);
-    await writeAtomic(join7(dir, "results.tsv"), files.results);
-    await writeAtomic(join7(dir, "dashboard.md"), files.dashboard);
-  }
-};
-function renderRecordFiles(log) {
-  const metrics = log.config ? [log.config.metric, ...Object.keys(log.config.guards)] : ["score"];
-  const view = viewFromLog(log);
-  const scores = new Map(view.rows.map((r) => [r.iteration, r.score]));
-  return {
-    results: renderResultsTsv(metrics, log.results, scores),
-    dashboard: renderDashboard(view)
-  };
-}
-async function findRepository(dir, env) {
-  const top = await new Git(dir, env).raw(["rev-parse", "--show-toplevel"]).catch((cause) => {
-    throw new AutoexpError(
-      `${dir} is not inside a git repository: run \`git init\` and commit your files first`,
-      {
-        cause
-      }
-    );
-  });
-  return new Git(top.trim(), env);
-}
-async function writeAtomic(path, content) {
-  const temp = `${path}.tmp-${process.pid}`;
-  await writeFile5(temp, content);
-  await rename2(temp, path);
-}
-function countEntries(log) {
-  return log ? log.results.length + log.batches.length + log.remeasures.length + (log.config ? 1 : 0) : 0;
-}
-function isPrefix(a, b) {
-  return a.results.every(
-    (r, i) => b.results[i]?.iteration === r.iteration && b.results[i]?.status === r.status
+async function decide(ctx, candidate, verdict, slot) {
+  if (verdict.status !== "keep" && verdict.status !== "simplification" || !ctx.config.checks)
+    return verdict;
+  const frozen = Object.keys(ctx.store.log.config.frozen_hashes);
+  const failed2 = await slot.check(
+    ctx.config,
+    candidate.commit,
+    `${candidate.iteration}-checks`,
+    ctx.evalEnv,
+    frozen
   );
+  return failed2 ? { ...verdict, status: "checks_failed", reason: failed2.reason, tail: failed2.tail } : verdict;
 }
-function isAlive(pid) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error63) {
-    return error63.code === "EPERM";
+
+// action/decide/drift.ts
+var DRIFT_Z = 3.29;
+function driftCheck(log, metric2, inc, fresh, confirm = false) {
+  const old = inc.samples[metric2] ?? [];
+  const now = fresh[metric2] ?? [];
+  const noise = pooledNoise([...ledgerSamples(log).groups.map((g) => g[metric2] ?? []), now]);
+  if (noise.sd === 0 || old.length === 0 || now.length === 0) return null;
+  const shift = mean(now) - mean(old);
+  const se = noise.sd * Math.sqrt(1 / now.length + 1 / old.length);
+  const z2 = shift / se;
+  if (!confirm) return Math.abs(z2) > DRIFT_Z ? "suspected" : null;
+  if (2 * tUpperTail(Math.abs(z2), noise.df) >= 0.01) return null;
+  return `the incumbent #${inc.iteration} now measures ${metric2} ${fmt3(mean(now))} over ${now.length} runs, against ${fmt3(mean(old))} before (${fmt3(shift / noise.sd)} sd): drift; its score is re-based on the new runs`;
+}
+function fmt3(x) {
+  return Number(x.toPrecision(4)).toString();
+}
+
+// action/decide/remeasure-plan.ts
+function isSequential(log, metric2, maxRuns) {
+  if (maxRuns < 2) return false;
+  const noise = noiseOf(ledgerSamples(log).groups, [metric2])[metric2];
+  return noise.df > 0 && noise.sd > 0;
+}
+function remeasurePlan(decide2, log, metric2, inc) {
+  const lastIteration2 = log.results.at(-1).iteration;
+  const fresh = inc.iteration === 0 ? inc.samples[metric2]?.length ?? 0 : log.remeasures.filter((m) => m.iteration === inc.iteration).reduce((n, m) => n + (m.samples[metric2]?.length ?? 0), 0);
+  const topUp = Math.max(0, decide2.baseline_runs - fresh);
+  const due = decide2.remeasure_every > 0 && lastIteration2 - inc.measuredAfter >= decide2.remeasure_every;
+  if (topUp > 0) return { reason: "top-up", runs: topUp };
+  if (due) return { reason: "schedule", runs: 1 };
+  return null;
+}
+
+// action/engine/remeasure.ts
+async function remeasure(ctx, slot) {
+  const { config: config2, metric: metric2, store } = ctx;
+  const log = store.log;
+  if (!isSequential(log, metric2, ctx.policy.maxRuns)) return null;
+  const inc = incumbentState(log);
+  const plan = remeasurePlan(config2.decide, log, metric2, inc);
+  if (!plan) return null;
+  const lastIteration2 = log.results.at(-1).iteration;
+  const started = performance.now();
+  const runs = [];
+  const measure = async (count) => {
+    for (let i = 0; i < count; i++) {
+      const name = `${inc.iteration}-re${lastIteration2}-${runs.length}`;
+      const outcome = await slot.evaluate(
+        config2,
+        inc.commit,
+        name,
+        ctx.evalEnv,
+        log.config.frozen_hashes
+      );
+      if (outcome.status !== "ok" || outcome.tampered.length > 0) {
+        return {
+          kind: "broken",
+          reason: `the incumbent (#${inc.iteration}) failed when measured again (${outcome.problem ?? `changed ${outcome.tampered.join(", ")}`}): the eval is not reliable, so the batch stopped. Log: ${outcome.logPath}`
+        };
+      }
+      runs.push(withWeightedScore(outcome.metrics, config2, log.config.baseline_metrics ?? {}));
+    }
+    return null;
+  };
+  let reason = plan.reason;
+  let note;
+  const failed2 = await measure(plan.runs);
+  if (failed2) return failed2;
+  if (reason === "schedule" && driftCheck(log, metric2, inc, collectSamples(runs))) {
+    const more = await measure(Math.max(1, config2.decide.baseline_runs - 1));
+    if (more) return more;
+    const confirmed = driftCheck(log, metric2, inc, collectSamples(runs), true);
+    if (confirmed) {
+      reason = "drift";
+      note = confirmed;
+    }
   }
+  const entry = {
+    type: "remeasure",
+    iteration: inc.iteration,
+    after: lastIteration2,
+    reason,
+    reset: reason === "drift",
+    samples: collectSamples(runs),
+    eval_seconds: round((performance.now() - started) / 1e3),
+    timestamp: (/* @__PURE__ */ new Date()).toISOString(),
+    ...note ? { note } : {}
+  };
+  await store.append([entry]);
+  await ctx.checkpoint();
+  ctx.emit({
+    type: "remeasure",
+    reason,
+    runs: runs.length,
+    score: incumbentState(store.log).score,
+    ...note ? { note } : {}
+  });
+  return null;
+}
+
+// action/engine/screen.ts
+import { join as join18 } from "node:path";
+var NONE3 = { score: null, delta: null, metrics: {}, samples: {}, guard_pass: null };
+async function screen(ctx, candidate, checkout) {
+  const { iteration, parent, base, proposal } = candidate;
+  const changes = candidate.changes ?? [];
+  const repo = ctx.store.repo;
+  const index = join18(checkout.root, "candidate.index");
+  const commitAll = (message) => repo.commitFiles(base, filesOf(changes), index, `autoexp(${ctx.tag}) #${iteration} ${message}`);
+  if (!proposal?.ok) {
+    const reason = proposal && !proposal.ok ? proposal.error : "no proposal";
+    const commit2 = changes.length > 0 ? await commitAll("agent_error") : void 0;
+    return {
+      candidate,
+      verdict: { ...NONE3, status: "agent_error", reason, ...commit2 ? { commit: commit2 } : {} }
+    };
+  }
+  const ignored = await ignoredOutsideTarget(ctx, checkout, changes);
+  const kept = changes.filter((c) => !ignored.has(c.path));
+  if (kept.length === 0)
+    return {
+      candidate,
+      verdict: { ...NONE3, status: "no_change", reason: "the agent changed no file" }
+    };
+  const outside = kept.filter(
+    (c) => !ctx.isTarget(c.path) || c.path.startsWith(".autoexp/") || c.file?.type === "other"
+  );
+  const frozen = kept.filter((c) => ctx.isFrozen(c.path));
+  if (outside.length > 0 || frozen.length > 0) {
+    const commit2 = await commitAll(`violation: ${proposal.description}`);
+    const reason = outside.length > 0 ? `changed files outside target: ${names(outside)}` : `changed frozen files: ${names(frozen)}`;
+    return { candidate, verdict: { ...NONE3, status: "violation", reason, commit: commit2 } };
+  }
+  const paths = [.../* @__PURE__ */ new Set([...candidate.targetPaths ?? [], ...kept.map((c) => c.path)])];
+  const key = await contentKeyOf(paths, (p) => checkout.read(p));
+  const prior = ctx.seen.get(key);
+  if (prior) {
+    return {
+      candidate: { ...candidate, key },
+      verdict: {
+        status: "duplicate",
+        score: prior.score,
+        delta: prior.score !== null ? prior.score - parent.score : null,
+        metrics: prior.metrics,
+        samples: {},
+        guard_pass: prior.guard_pass,
+        duplicateOf: prior.iteration,
+        reason: `same code as #${prior.iteration} (${prior.status}); its result is reused, the eval did not run`
+      }
+    };
+  }
+  const commit = await repo.commitFiles(
+    base,
+    filesOf(kept),
+    index,
+    `autoexp(${ctx.tag}) #${iteration}: ${proposal.description}`
+  );
+  ctx.faults.at("after-commit", iteration);
+  return { candidate: { ...candidate, key, commit }, verdict: null };
+}
+async function ignoredOutsideTarget(ctx, checkout, changes) {
+  const candidates = changes.filter((c) => c.kind === "added" && !ctx.isTarget(c.path)).map((c) => c.path);
+  if (candidates.length === 0) return /* @__PURE__ */ new Set();
+  return new Set(await ctx.store.repo.checkIgnored(checkout.dir, candidates));
+}
+function filesOf(changes) {
+  const files = {};
+  for (const c of changes) {
+    if (c.file === null) files[c.path] = null;
+    else if (c.file.type === "file") files[c.path] = { content: c.file.content, mode: c.file.mode };
+  }
+  return files;
+}
+function names(changes) {
+  return changes.slice(0, 5).map((c) => c.path).join(", ");
+}
+
+// action/engine/steps.ts
+function experimentSteps(ctx, checkSeal) {
+  const checkout = new AgentCheckout(join19(ctx.store.stateDir, "agents", "0"));
+  return {
+    stopNow: () => budgetStop(ctx.config.budget, ctx.store.log.results, {
+      done: ctx.done,
+      planned: ctx.planned,
+      elapsedMs: performance.now() - ctx.startedAt,
+      interrupted: ctx.signal?.aborted ?? false
+    }),
+    remeasure: (slot) => remeasure(ctx, slot),
+    begin: () => {
+      const log = ctx.store.log;
+      const iteration = log.results.at(-1).iteration + 1;
+      ctx.emit({ type: "start", iteration, index: ctx.done + 1, of: ctx.planned });
+      return { iteration, parent: incumbentState(log), base: ctx.store.head, agentSeconds: 0 };
+    },
+    propose: (candidate) => propose(ctx, candidate, checkout),
+    screen: (candidate) => screen(ctx, candidate, checkout),
+    evaluate: (candidate, slot) => evaluate(ctx, candidate, slot),
+    decide: (candidate, verdict, slot) => decide(ctx, candidate, verdict, slot),
+    record: async (candidate, verdict) => {
+      const tampered = await checkSeal();
+      if (tampered) verdict = { ...verdict, status: "violation", reason: tampered };
+      const stop = await record2(ctx, candidate, verdict);
+      if (tampered) return { kind: "violation", reason: tampered };
+      return stop;
+    },
+    checkpoint: ctx.checkpoint
+  };
+}
+var KEEP_LOGS_OF = 200;
+async function record2(ctx, candidate, verdict) {
+  const { iteration } = candidate;
+  const proposal = candidate.proposal;
+  const description = proposal ? proposal.ok ? proposal.description : proposal.error : "";
+  const guardName = Object.keys(ctx.policy.guards)[0];
+  const row = buildResultRow(
+    ctx.tag,
+    iteration,
+    guardName,
+    verdict,
+    {
+      description,
+      agentSeconds: candidate.agentSeconds,
+      ...proposal?.costUsd !== void 0 ? { costUsd: proposal.costUsd } : {},
+      ...proposal?.usage ? { usage: proposal.usage } : {},
+      ...proposal?.ok && proposal.meta ? { meta: proposal.meta } : {}
+    },
+    (/* @__PURE__ */ new Date()).toISOString()
+  );
+  const safe = redactDeep(row, ctx.redact);
+  await ctx.store.append([safe], {
+    ...candidate.notes !== void 0 ? { notes: candidate.notes } : {},
+    beforeWrite: (path, data) => ctx.faults.tornWrite(iteration, path, data),
+    afterJournal: () => ctx.faults.at("after-ledger", iteration)
+  });
+  ctx.faults.at("after-refs", iteration);
+  await pruneLogs(join19(ctx.store.stateDir, "logs"), iteration - KEEP_LOGS_OF);
+  if (verdict.key && EVALUATED.has(safe.status)) ctx.seen.set(verdict.key, safe);
+  ctx.done++;
+  const best = incumbentState(ctx.store.log).score;
+  const elapsed = performance.now() - ctx.startedAt;
+  const etaMs = elapsed / ctx.done * (ctx.planned - ctx.done);
+  ctx.emit({ type: "experiment", row: safe, index: ctx.done, of: ctx.planned, best, etaMs });
+  if (proposal && !proposal.ok && proposal.fatal)
+    return { kind: "agent", reason: `the agent cannot work: ${safe.reason ?? safe.description}` };
+  return null;
 }
 
 // action/engine/run-batch.ts
-var EVALUATED2 = /* @__PURE__ */ new Set([
-  "baseline",
-  "keep",
-  "discard",
-  "guard_fail",
-  "crash",
-  "timeout",
-  "simplification",
-  "checks_failed"
-]);
 async function runBatch(options) {
-  const { config: config2, tag } = options;
-  const env = options.env ?? process.env;
-  const emit = options.onEvent ?? (() => {
-  });
-  if (!options.agent) {
-    const problem = agentProblem(config2.agent, env);
-    if (problem) throw new AutoexpError(`${problem}. Nothing was run or written`);
-  }
-  await preflightNewTag(options.repoDir, tag, config2, env);
-  const {
-    workspace: ws,
-    log: existing,
-    recovered
-  } = await Workspace.open({ repoDir: options.repoDir, tag, env });
   try {
-    if (recovered.length > 0) emit({ type: "recovered", messages: recovered });
-    const metric2 = primaryMetric(config2);
-    const goal = objectiveSpecs(config2)[0].goal;
+    return await runBatchUnexplained(options);
+  } catch (error63) {
+    throw explainFailure(error63, options.tag);
+  }
+}
+async function runBatchUnexplained(options) {
+  var _stack = [];
+  try {
+    const { config: config2, tag } = options;
+    const env = options.env ?? process.env;
+    const emit = options.onEvent ?? (() => {
+    });
+    if (!options.agent) {
+      const problem = agentProblem(config2.agent, env);
+      if (problem) throw new AutoexpError(`${problem}. Nothing was run or written`);
+    }
+    await preflightNewTag(options.repoDir, tag, config2, env);
     const { AUTOEXP_FAULT: _fault, ...base } = env;
     const { evalEnv, agentEnv, values } = splitEnv({ ...base, AUTOEXP_TAG: tag }, config2.agent);
     const redact = createRedactor(values);
     const safeEmit = (event) => emit(redactDeep(event, redact));
+    const { store, recovered } = await RecordStore.open({
+      repoDir: options.repoDir,
+      tag,
+      env,
+      redact
+    });
+    const _store = __using(_stack, store, true);
+    if (recovered.length > 0) emit({ type: "recovered", messages: recovered });
+    const isolation = await resolveIsolation(
+      config2,
+      store.repo.dir,
+      await store.repo.commonDir(),
+      env
+    );
+    safeEmit({ type: "isolation", mode: isolation.mode, warnings: isolation.warnings });
+    const slot = new Slot({
+      id: 0,
+      root: join20(store.stateDir, "slots", "0"),
+      git: store.repo,
+      isolation,
+      logs: join20(store.stateDir, "logs")
+    });
+    const pool = new SlotPool([slot]);
+    const metric2 = primaryMetric(config2);
+    const goal = objectiveSpecs(config2)[0].goal;
     const checkpoint = options.checkpoint ?? (async () => {
     });
-    const log = existing ?? await startTag(ws, config2, { metric: metric2, goal, evalEnv, emit: safeEmit });
-    if (!existing) await checkpoint();
-    else {
-      await checkCompatible(ws, config2, existing.config, metric2);
+    const evalOnly = { ...evalEnv, AUTOEXP_TAG: tag };
+    if (!store.log) {
+      await startTag(store, config2, slot, { metric: metric2, goal, evalEnv: evalOnly, emit: safeEmit });
+      await checkpoint();
+    } else {
+      const head = store.log;
+      await checkCompatible(
+        store,
+        config2,
+        slot,
+        options.acceptConfigChange ?? false,
+        evalOnly,
+        safeEmit
+      );
+      await noticeMovedBase(store, safeEmit);
       emit({
         type: "resumed",
-        experiments: existing.results.length - 1,
-        best: currentIncumbent(existing).score
+        experiments: head.results.length - 1,
+        best: currentIncumbent(head).score
       });
     }
-    const engine = new BatchLoop(ws, config2, log, {
-      agent: options.agent ?? createAgent(config2.agent),
+    const log = store.log;
+    const ctx = {
+      config: config2,
+      tag,
       metric: metric2,
       goal,
       policy: buildPolicy(config2, log.config),
-      evalEnv,
+      store,
+      agent: options.agent ?? createAgent(config2.agent),
+      agentGit: config2.agent.use !== "search" && config2.agent.use !== "openai" && config2.agent.use !== "anthropic",
+      launchAgent: isolation.launchAgent,
+      evalEnv: evalOnly,
       agentEnv,
       redact,
       faults: createFaults(env),
       emit: safeEmit,
-      checkpoint
-    });
-    const planned = options.experiments ?? config2.budget.experiments;
-    const stopReason = redact(await engine.run(planned, options.signal));
+      checkpoint,
+      isTarget: compileGlobs(config2.target),
+      isFrozen: compileGlobs(config2.frozen),
+      seen: seenContent(log.results),
+      startedAt: performance.now(),
+      planned: options.experiments ?? config2.budget.experiments,
+      done: 0,
+      signal: options.signal
+    };
+    const caveats = trustCaveats(config2, isolation);
+    const seal = isolation.mode === "none" ? await sealRepository(store) : async () => null;
+    const stop = await runSerial(experimentSteps(ctx, seal), () => pool.acquire());
+    const stopReason = redact(stop.reason);
     safeEmit({ type: "stop", reason: stopReason });
-    const end = {
-      type: "batch",
-      event: "end",
-      timestamp: (/* @__PURE__ */ new Date()).toISOString(),
-      reason: stopReason,
-      experiments: engine.done
-    };
-    await appendLog(ws.logPath, [end]);
-    log.batches.push(end);
-    await ws.finalize(log, []);
-    await ws.git.resetHard(ws.head);
+    await store.append([
+      {
+        type: "batch",
+        event: "end",
+        timestamp: (/* @__PURE__ */ new Date()).toISOString(),
+        reason: stopReason,
+        experiments: ctx.done,
+        isolation: isolation.mode,
+        ...caveats.length > 0 ? { caveats } : {}
+      }
+    ]);
     await checkpoint();
-    const view = viewFromLog(log);
-    const inc = currentIncumbent(log);
-    return {
-      tag,
-      branch: `autoexp/${tag}`,
-      baseline: view.baseline ?? log.config.baseline,
-      best: inc.score,
-      bestCommit: inc.commit,
-      improvementPct: view.baseline ? (inc.score - view.baseline) / Math.abs(view.baseline) * 100 : null,
-      kept: log.results.filter((r) => r.status === "keep" || r.status === "simplification").length,
-      experiments: engine.done,
-      total: log.results.length - 1,
-      stopReason,
-      worktree: ws.worktree
-    };
+    return summarise(tag, store.log, ctx.done, { ...stop, reason: stopReason }, isolation.mode);
+  } catch (_) {
+    var _error = _, _hasError = true;
   } finally {
-    await ws.close();
+    var _promise2 = __callDispose(_stack, _error, _hasError);
+    _promise2 && await _promise2;
   }
+}
+function trustCaveats(config2, isolation) {
+  const caveats = [];
+  if (isolation.mode === "none")
+    caveats.push(
+      `Unsandboxed: this batch's evals ran without the sandbox (${isolation.warnings.join("; ")}); a kept score was not protected from code that reads keys or writes outside its copy.`
+    );
+  if (config2.isolation.writable.length > 0)
+    caveats.push(
+      `Writable cache: evals could write ${config2.isolation.writable.join(", ")}, which later runs read.`
+    );
+  return caveats;
+}
+function summarise(tag, log, done, stop, isolation) {
+  const view = viewFromLog(log);
+  const inc = currentIncumbent(log);
+  return {
+    tag,
+    branch: `autoexp/${tag}`,
+    baseline: view.baseline ?? log.config.baseline,
+    best: inc.score,
+    bestCommit: inc.commit,
+    improvementPct: view.baseline ? (inc.score - view.baseline) / Math.abs(view.baseline) * 100 : null,
+    kept: log.results.filter((r) => KEPT.has(r.status) && r.status !== "baseline").length,
+    experiments: done,
+    total: log.results.length - 1,
+    stopReason: stop.reason,
+    stop: { ...stop, failed: FAILED_STOPS.has(stop.kind) },
+    isolation
+  };
+}
+function seenContent(rows) {
+  const seen = /* @__PURE__ */ new Map();
+  for (const r of rows) if (r.content_key && EVALUATED.has(r.status)) seen.set(r.content_key, r);
+  return seen;
 }
 function currentIncumbent(log) {
   const inc = incumbentState(log);
@@ -51752,664 +54473,104 @@ function currentIncumbent(log) {
     throw new AutoexpError("the ledger has no baseline row; it is damaged", { exitCode: 1 });
   return inc;
 }
-async function preflightNewTag(repoDir, tag, config2, env) {
-  const repo = await findRepository(repoDir, env);
-  if (await repo.resolve(`refs/heads/autoexp/${tag}`)) return;
-  if (!await repo.resolve("HEAD")) {
-    throw new AutoexpError(`${repoDir} has no commit yet: commit your files, then run autoexp`);
+
+// action/files/load-config.ts
+import { readFile as readFile11 } from "node:fs/promises";
+
+// action/config/parse-config-text.ts
+var import_yaml = __toESM(require_dist(), 1);
+function parseConfigText(text2) {
+  const doc = (0, import_yaml.parseDocument)(text2, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const problems = doc.errors.map((e) => ({
+      path: e.linePos ? `line ${e.linePos[0].line}` : "(yaml)",
+      message: `YAML syntax: ${e.message.split("\n")[0]}`
+    }));
+    return { ok: false, problems };
   }
-  const dirty = (await repo.raw(["status", "--porcelain", "--untracked-files=no"])).split("\n").filter(Boolean);
-  if (dirty.length > 0) {
-    const files = dirty.map((l) => l.slice(3)).slice(0, 5).join(", ");
-    throw new AutoexpError(
-      `the working tree has uncommitted changes (${files}): autoexp experiments start from a commit, so commit or stash them first. Nothing was changed`
-    );
-  }
-  const committed = await repo.listFiles();
-  const untracked = (await repo.raw(["ls-files", "--others", "--exclude-standard", "-z"])).split("\0").filter(Boolean);
-  const { problems } = checkScopeFiles(config2, committed, untracked);
-  if (problems.length > 0) throw new AutoexpError(formatProblems("autoexp.yml", problems));
+  return validateConfig(doc.toJS());
 }
-async function startTag(ws, config2, ctx) {
-  const base = await ws.git.resolve("HEAD");
-  const frozen = await hashFrozen(ws.worktree, config2.frozen);
-  const started = performance.now();
-  const runs = [];
-  for (let run = 0; run < config2.decide.baseline_runs; run++) {
-    const outcome = await evalChecked(ws, config2, `0-${run}`, ctx.evalEnv, frozen);
-    if (outcome.status !== "ok") {
-      const printed = Object.keys(outcome.metrics);
-      const hint = outcome.problem?.includes("missing") && printed.length > 0 ? ` (it did print: ${printed.join(", ")}; every metric in eval.metrics, guards included, must be printed)` : "";
-      throw new AutoexpError(
-        `the baseline eval failed (${outcome.problem})${hint}, so there is nothing to compare experiments with. Fix the eval or autoexp.yml and run again. Last lines:
-${outcome.tail}
-Full log: ${outcome.logPath}`,
-        { exitCode: 1 }
-      );
-    }
-    runs.push(outcome.metrics);
+
+// action/files/load-config.ts
+async function loadConfig(file2) {
+  let text2;
+  try {
+    text2 = await readFile11(file2, "utf8");
+  } catch (error63) {
+    const code = error63.code;
+    const message = code === "ENOENT" ? "file not found: create one with `autoexp init`, or pass --config PATH" : `cannot read the file (${code ?? String(error63)})`;
+    return { ok: false, problems: [{ path: "(file)", message }] };
   }
-  const raw = collect(runs);
-  const baselineMeans = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, mean(v)]));
-  const samples = collect(runs.map((m) => withWeightedScore(m, config2, baselineMeans)));
-  const means = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, mean(v)]));
-  const objectives = objectiveSpecs(config2);
-  const noise = noiseOf(
-    [samples],
-    objectives.map((o) => o.name)
-  );
-  const minDeltas = chooseMinDeltas(config2, noise);
-  const scores = samples[ctx.metric];
-  const score = mean(scores);
-  const guards = buildPolicy(config2, { min_delta: 0 }).guards;
-  const firstGuard = Object.entries(guards)[0];
-  const now = (/* @__PURE__ */ new Date()).toISOString();
-  const header = {
-    type: "config",
-    version: 1,
-    tag: ws.tag,
-    name: config2.name,
-    constrained_file: config2.target.join(","),
-    eval_command: typeof config2.eval.command === "string" ? config2.eval.command : config2.eval.command.join(" "),
-    metric: ctx.metric,
-    goal: ctx.goal,
-    guard_metric: firstGuard?.[0] ?? null,
-    guard_threshold: firstGuard ? firstGuard[1].max ?? firstGuard[1].min ?? null : null,
-    guards,
-    baseline: score,
-    min_delta: minDeltas[ctx.metric] ?? 0,
-    noise: scores.length > 1 ? noise[ctx.metric].sd : null,
-    rule: config2.decide.rule,
-    objectives,
-    min_deltas: minDeltas,
-    baseline_metrics: baselineMeans,
-    ...config2.decide.weights ? { weights: config2.decide.weights } : {},
-    confidence: config2.decide.confidence,
-    target: config2.target,
-    frozen: config2.frozen,
-    frozen_hashes: frozen,
-    agent: config2.agent.use,
-    base_commit: base,
-    timestamp: now
+  return parseConfigText(text2);
+}
+
+// action/git/commands/remote.ts
+var hasRemote = (remote) => ({
+  args: ["remote", "get-url", "--", remote],
+  parse: () => true,
+  onError: () => false
+});
+var lsRemote = (remote, pattern) => ({
+  args: ["ls-remote", "--", remote, pattern],
+  parse: (out) => {
+    const refs = {};
+    for (const l of out.split("\n")) {
+      const [sha, name] = l.split("	");
+      if (sha && name) refs[name] = sha;
+    }
+    return refs;
+  }
+});
+var fetch2 = (source, refspecs) => ({
+  args: ["fetch", "--quiet", "--no-tags", source, ...refspecs],
+  parse: none
+});
+var pushAtomic = (remote, refspecs) => ({
+  args: ["push", "--atomic", "--porcelain", "--quiet", remote, ...refspecs],
+  parse: none
+});
+var createBundle = (file2, refs) => ({
+  args: ["bundle", "create", "--quiet", file2, ...refs],
+  parse: none
+});
+
+// action/util/interrupt.ts
+function watchInterrupts(onFirst, proc = process) {
+  const controller = new AbortController();
+  const onSignal = () => {
+    if (controller.signal.aborted) {
+      killActiveGroups();
+      proc.exit(130);
+    }
+    onFirst();
+    controller.abort();
   };
-  const row = {
-    type: "result",
-    iteration: 0,
-    commit: base.slice(0, 7),
-    commit_full: base,
-    diff: null,
-    score,
-    delta: 0,
-    guard_score: firstGuard ? means[firstGuard[0]] ?? null : null,
-    guard_pass: null,
-    status: "baseline",
-    description: "baseline",
-    timestamp: now,
-    metrics: means,
-    samples,
-    agent_seconds: 0,
-    eval_seconds: round((performance.now() - started) / 1e3),
-    cost_usd: 0,
-    content_key: await contentKey(
-      ws.worktree,
-      (await ws.git.listFiles()).filter(compileGlobs(config2.target))
-    )
-  };
-  await mkdir4(dirname2(ws.logPath), { recursive: true });
-  await appendLog(ws.logPath, [header, row]);
-  const log = {
-    config: header,
-    results: [row],
-    batches: [],
-    remeasures: [],
-    validBytes: 0,
-    torn: false
-  };
-  await ws.finalize(log, [row]);
-  await ws.git.resetHard(ws.head);
-  ctx.emit({
-    type: "baseline",
-    score,
-    runs: scores.length,
-    noise: header.noise,
-    minDelta: header.min_delta,
-    seconds: row.eval_seconds
-  });
-  return log;
-}
-function collect(runs) {
-  const samples = {};
-  for (const metrics of runs) addSamples(samples, metrics);
-  return samples;
-}
-async function checkCompatible(ws, config2, header, metric2) {
-  if (header.rule && header.rule !== config2.decide.rule) {
-    throw new AutoexpError(
-      `tag ${ws.tag} decides with rule ${header.rule}, but the config now says ${config2.decide.rule}: results would not compare. Use a new --tag`
-    );
-  }
-  if (header.metric !== metric2) {
-    throw new AutoexpError(
-      `tag ${ws.tag} optimises ${header.metric}, but the config now names ${metric2}: results would not compare. Use a new --tag`
-    );
-  }
-  const changed = diffManifests(header.frozen_hashes, await hashFrozen(ws.worktree, config2.frozen));
-  if (changed.length > 0) {
-    throw new AutoexpError(
-      `the frozen harness changed since tag ${ws.tag} started (${changed.slice(0, 3).join(", ")}): scores would not compare. Use a new --tag`
-    );
-  }
-}
-async function evalChecked(ws, config2, name, env, frozen) {
-  const logs = join8(ws.stateDir, "logs");
-  await mkdir4(logs, { recursive: true });
-  const outcome = await runEval(
-    config2,
-    ws.worktree,
-    join8(logs, `${name}.log`),
-    env,
-    join8(ws.stateDir, "eval.pid")
-  );
-  const tampered = diffManifests(frozen, await hashFrozen(ws.worktree, config2.frozen));
-  return { ...outcome, tampered };
-}
-var NOTES_MAX = 16e3;
-function capNotes(text) {
-  if (text.length <= NOTES_MAX) return text;
-  const cut = text.slice(text.length - NOTES_MAX);
-  return `(older notes dropped to keep this file under ${NOTES_MAX} characters)
-${cut.slice(cut.indexOf("\n") + 1)}`;
-}
-function round(x) {
-  return Math.round(x * 1e3) / 1e3;
-}
-var DRIFT_Z = 3.29;
-var BatchLoop = class {
-  done = 0;
-  #ws;
-  #config;
-  #log;
-  #deps;
-  #isTarget;
-  #seen = /* @__PURE__ */ new Map();
-  #targetFiles = [];
-  #started = performance.now();
-  #objectiveNames;
-  constructor(ws, config2, log, deps) {
-    this.#ws = ws;
-    this.#config = config2;
-    this.#log = log;
-    this.#deps = deps;
-    this.#isTarget = compileGlobs(config2.target);
-    this.#objectiveNames = deps.policy.objectives.map((o) => o.name);
-    for (const r of log.results)
-      if (r.content_key && EVALUATED2.has(r.status)) this.#seen.set(r.content_key, r);
-  }
-  async run(planned, signal) {
-    this.#targetFiles = (await this.#ws.git.listFiles()).filter(this.#isTarget);
-    while (true) {
-      const stop = this.#budgetStop(planned, signal);
-      if (stop) return stop;
-      const before = this.#ws.head;
-      const broken = await this.#remeasure();
-      if (this.#ws.head !== before) await this.#deps.checkpoint();
-      if (broken) return broken;
-      if (signal?.aborted) return "interrupted";
-      const outcome = await this.#experiment(planned);
-      await this.#deps.checkpoint();
-      if (outcome) return outcome;
-    }
-  }
-  #budgetStop(planned, signal) {
-    const { budget } = this.#config;
-    const rows = this.#log.results;
-    if (signal?.aborted) return "interrupted";
-    if (this.done >= planned) return `experiments budget reached (${planned})`;
-    if (performance.now() - this.#started >= budget.wall_clock) return "wall_clock budget reached";
-    const cost = rows.reduce((s, r) => s + (r.cost_usd || 0), 0);
-    if (budget.cost_usd !== void 0 && cost >= budget.cost_usd)
-      return `cost budget reached ($${cost.toFixed(2)} of $${budget.cost_usd})`;
-    let failures = 0;
-    for (let i = rows.length - 1; i >= 0 && FAILURES.has(rows[i].status); i--) failures++;
-    if (failures >= budget.stop_after_failures)
-      return `${failures} consecutive failures (budget.stop_after_failures)`;
-    const lastKept = rows.findLastIndex((r) => KEPT.has(r.status));
-    if (budget.plateau !== void 0 && rows.length - 1 - lastKept >= budget.plateau) {
-      return `plateau: no keep in ${rows.length - 1 - lastKept} experiments (budget.plateau)`;
-    }
-    return null;
-  }
-  /** What is left of each budget, for the agent's context. */
-  #budgetLeft(planned) {
-    const { budget } = this.#config;
-    const cost = this.#log.results.reduce((s, r) => s + (r.cost_usd || 0), 0);
-    return {
-      experiments: planned - this.done,
-      wallClockMs: budget.wall_clock - (performance.now() - this.#started),
-      costUsd: budget.cost_usd !== void 0 ? budget.cost_usd - cost : null
-    };
-  }
-  /** True when repeated runs can tell candidates apart: confirmation on and a measured, non-zero noise. */
-  #sequential() {
-    if (this.#deps.policy.maxRuns < 2) return false;
-    const noise = noiseOf(ledgerSamples(this.#log).groups, [this.#deps.metric])[this.#deps.metric];
-    return noise.df > 0 && noise.sd > 0;
-  }
-  /**
-   * More runs of the incumbent, before an experiment: a top-up after a keep (its runs were few
-   * and selected for looking good), and a re-run every `remeasure_every` experiments, which
-   * notices drift (a warming GPU, a changing machine) so that it is not read as progress.
-   * Returns a stop reason when the incumbent itself no longer runs.
-   */
-  async #remeasure() {
-    if (!this.#sequential()) return null;
-    const { decide } = this.#config;
-    const inc = currentIncumbent(this.#log);
-    const lastIteration2 = this.#log.results.at(-1).iteration;
-    const fresh = inc.iteration === 0 ? inc.samples[this.#deps.metric]?.length ?? 0 : this.#log.remeasures.filter((m) => m.iteration === inc.iteration).reduce((n, m) => n + (m.samples[this.#deps.metric]?.length ?? 0), 0);
-    const topUp = Math.max(0, decide.baseline_runs - fresh);
-    const due = decide.remeasure_every > 0 && lastIteration2 - inc.measuredAfter >= decide.remeasure_every;
-    if (topUp === 0 && !due) return null;
-    const started = performance.now();
-    const runs = [];
-    const measure = async (count) => {
-      for (let i = 0; i < count; i++) {
-        const name = `${inc.iteration}-re${lastIteration2}-${runs.length}`;
-        const outcome = await evalChecked(
-          this.#ws,
-          this.#config,
-          name,
-          this.#deps.evalEnv,
-          this.#log.config.frozen_hashes
-        );
-        await this.#ws.git.resetHard(this.#ws.head);
-        if (outcome.status !== "ok" || outcome.tampered.length > 0) {
-          return `the incumbent (#${inc.iteration}) failed when measured again (${outcome.problem ?? `changed ${outcome.tampered.join(", ")}`}): the eval is not reliable, so the batch stopped. Log: ${outcome.logPath}`;
-        }
-        runs.push(
-          withWeightedScore(
-            outcome.metrics,
-            this.#config,
-            this.#log.config.baseline_metrics ?? {}
-          )
-        );
-      }
-      return null;
-    };
-    let reason = topUp > 0 ? "top-up" : "schedule";
-    let reset = false;
-    let note;
-    const failed2 = await measure(Math.max(1, topUp));
-    if (failed2) return failed2;
-    if (reason === "schedule") {
-      const drift = this.#driftCheck(inc, collect(runs));
-      if (drift) {
-        const more = await measure(Math.max(1, decide.baseline_runs - 1));
-        if (more) return more;
-        const confirmed = this.#driftCheck(inc, collect(runs), true);
-        if (confirmed) {
-          reason = "drift";
-          reset = true;
-          note = confirmed;
-        }
-      }
-    }
-    const entry = {
-      type: "remeasure",
-      iteration: inc.iteration,
-      after: lastIteration2,
-      reason,
-      reset,
-      samples: collect(runs),
-      eval_seconds: round((performance.now() - started) / 1e3),
-      timestamp: (/* @__PURE__ */ new Date()).toISOString(),
-      ...note ? { note } : {}
-    };
-    await appendLog(this.#ws.logPath, [entry]);
-    this.#log.remeasures.push(entry);
-    await this.#ws.finalize(this.#log, []);
-    await this.#ws.git.resetHard(this.#ws.head);
-    this.#deps.emit({
-      type: "remeasure",
-      reason,
-      runs: runs.length,
-      score: currentIncumbent(this.#log).score,
-      ...note ? { note } : {}
-    });
-    return null;
-  }
-  /**
-   * Whether fresh runs of the incumbent disagree with its earlier runs beyond noise. One run is
-   * only a suspicion (|z| > 3.29); several are tested (two-sided t-test, 99%) before the
-   * incumbent's score is re-based on them.
-   */
-  #driftCheck(inc, fresh, confirm = false) {
-    const m = this.#deps.metric;
-    const old = inc.samples[m] ?? [];
-    const now = fresh[m] ?? [];
-    const noise = pooledNoise([...ledgerSamples(this.#log).groups.map((g) => g[m] ?? []), now]);
-    if (noise.sd === 0 || old.length === 0 || now.length === 0) return null;
-    const shift = mean(now) - mean(old);
-    const se = noise.sd * Math.sqrt(1 / now.length + 1 / old.length);
-    const z2 = shift / se;
-    if (!confirm) return Math.abs(z2) > DRIFT_Z ? "suspected" : null;
-    if (2 * tUpperTail(Math.abs(z2), noise.df) >= 0.01) return null;
-    return `the incumbent #${inc.iteration} now measures ${m} ${fmt3(mean(now))} over ${now.length} runs, against ${fmt3(mean(old))} before (${fmt3(shift / noise.sd)} sd): drift; its score is re-based on the new runs`;
-  }
-  /** One experiment, steps 1-10 of DESIGN.md's loop. Returns a stop reason or null. */
-  async #experiment(planned) {
-    const ws = this.#ws;
-    const { faults } = this.#deps;
-    const iteration = this.#log.results.at(-1).iteration + 1;
-    const head = ws.head;
-    const incumbent = currentIncumbent(this.#log);
-    const scratch = join8(ws.stateDir, "scratch");
-    await mkdir4(scratch, { recursive: true });
-    this.#deps.emit({ type: "start", iteration, index: this.done + 1, of: planned });
-    const notesPath = join8(ws.worktree, recordDir(ws.tag), "notes.md");
-    const notes = await readFile8(notesPath, "utf8").catch(() => "");
-    const agentStart = performance.now();
-    let proposal;
-    try {
-      proposal = await this.#deps.agent.propose({
-        worktree: ws.worktree,
-        iteration,
-        config: this.#config,
-        metric: this.#deps.metric,
-        goal: this.#deps.goal,
-        incumbentScore: incumbent.score,
-        header: this.#log.config,
-        history: this.#log.results,
-        targetFiles: this.#targetFiles,
-        mayCreate: this.#isTarget,
-        scratchDir: scratch,
-        env: this.#deps.agentEnv,
-        redact: this.#deps.redact,
-        notes,
-        budget: this.#budgetLeft(planned)
-      });
-    } catch (error63) {
-      proposal = {
-        ok: false,
-        error: `agent failed: ${error63 instanceof Error ? error63.message : String(error63)}`
-      };
-    }
-    const agentSeconds = round((performance.now() - agentStart) / 1e3);
-    proposal = redactDeep(proposal, this.#deps.redact);
-    faults.at("after-agent", iteration);
-    if (proposal.ok && proposal.exhausted) {
-      await ws.git.resetHard(head);
-      return proposal.description;
-    }
-    if (await ws.git.resolve("HEAD") !== head) await ws.git.raw(["reset", "--soft", head]);
-    const verdict = await this.#judge(iteration, head, incumbent, proposal);
-    if (verdict.stop) return verdict.stop;
-    const description = proposal.ok ? proposal.description : proposal.error;
-    const guardName = Object.keys(this.#deps.policy.guards)[0];
-    const row = {
-      type: "result",
-      iteration,
-      commit: verdict.commit?.slice(0, 7) ?? "",
-      commit_full: verdict.commit ?? null,
-      diff: verdict.commit ? `refs/autoexp/${ws.tag}/${iteration}` : null,
-      score: verdict.score,
-      delta: verdict.delta,
-      guard_score: guardName ? verdict.metrics[guardName] ?? null : null,
-      guard_pass: verdict.guard_pass,
-      status: verdict.status,
-      description: description.replace(/\s+/g, " ").trim().slice(0, 300),
-      timestamp: (/* @__PURE__ */ new Date()).toISOString(),
-      metrics: verdict.metrics,
-      samples: verdict.samples,
-      agent_seconds: agentSeconds,
-      eval_seconds: verdict.evalSeconds ?? 0,
-      cost_usd: Math.round((proposal.costUsd ?? 0) * 1e6) / 1e6,
-      ...proposal.usage ? { tokens_in: proposal.usage.input, tokens_out: proposal.usage.output } : {},
-      ...verdict.reason ? { reason: verdict.reason } : {},
-      ...verdict.tail ? { log_tail: verdict.tail.slice(-2e3) } : {},
-      ...verdict.duplicateOf !== void 0 ? { duplicate_of: verdict.duplicateOf } : {},
-      ...proposal.ok && proposal.meta ? { agent_meta: proposal.meta } : {},
-      ...verdict.evidence ? { evidence: verdict.evidence } : {},
-      ...verdict.linesDelta !== void 0 ? { lines_delta: verdict.linesDelta } : {}
-    };
-    if (verdict.key) row.content_key = verdict.key;
-    const fatal = !proposal.ok && proposal.fatal;
-    const safe = redactDeep(row, this.#deps.redact);
-    if (proposal.notes !== void 0 && proposal.notes !== notes)
-      await writeFile6(notesPath, capNotes(this.#deps.redact(proposal.notes)));
-    await appendLog(ws.logPath, [safe], {
-      beforeWrite: (data) => faults.tornWrite(iteration, ws.logPath, data)
-    });
-    this.#log.results.push(safe);
-    faults.at("after-ledger", iteration);
-    await ws.finalize(this.#log, [safe]);
-    faults.at("after-refs", iteration);
-    await ws.git.resetHard(ws.head);
-    if (KEPT.has(row.status)) this.#targetFiles = (await ws.git.listFiles()).filter(this.#isTarget);
-    if (verdict.key && EVALUATED2.has(row.status)) this.#seen.set(verdict.key, row);
-    this.done++;
-    const best = currentIncumbent(this.#log).score;
-    const elapsed = performance.now() - this.#started;
-    const etaMs = this.done > 0 ? elapsed / this.done * (planned - this.done) : null;
-    this.#deps.emit({ type: "experiment", row: safe, index: this.done, of: planned, best, etaMs });
-    if (fatal) return `the agent cannot work: ${safe.reason ?? safe.description}`;
-    return verdict.status === "violation" && verdict.reason?.includes("cannot restore") ? verdict.reason : null;
-  }
-  /** Scope, duplicates, commit, eval, decision: everything between the agent and the ledger. */
-  async #judge(iteration, head, incumbent, proposal) {
-    const ws = this.#ws;
-    const none = { score: null, delta: null, metrics: {}, samples: {}, guard_pass: null };
-    const frozenRef = this.#log.config.frozen_hashes;
-    const changes = await ws.git.changedPaths();
-    if (!proposal.ok) {
-      const commit2 = changes.length > 0 ? await ws.git.commitWorktree("all", head, `autoexp(${ws.tag}) #${iteration} agent_error`) : void 0;
-      return {
-        ...none,
-        status: "agent_error",
-        reason: proposal.error,
-        ...commit2 ? { commit: commit2 } : {}
-      };
-    }
-    if (changes.length === 0)
-      return { ...none, status: "no_change", reason: "the agent changed no file" };
-    const outside = [...new Set(changes.map((c) => c.path))].filter(
-      (p) => !this.#isTarget(p) || p.startsWith(".autoexp/")
-    );
-    const frozenChanged = diffManifests(
-      frozenRef,
-      await hashFrozen(ws.worktree, this.#config.frozen)
-    );
-    if (outside.length > 0 || frozenChanged.length > 0) {
-      const commit2 = await ws.git.commitWorktree(
-        "all",
-        head,
-        `autoexp(${ws.tag}) #${iteration} violation: ${proposal.description}`
-      );
-      const reason2 = outside.length > 0 ? `changed files outside target: ${outside.slice(0, 5).join(", ")}` : `changed frozen files: ${frozenChanged.slice(0, 5).join(", ")}`;
-      return { ...none, status: "violation", reason: reason2, commit: commit2 };
-    }
-    const changedTargets = new Set(changes.map((c) => c.path));
-    const files = [.../* @__PURE__ */ new Set([...this.#targetFiles, ...changedTargets])];
-    const key = await contentKey(ws.worktree, files);
-    const prior = this.#seen.get(key);
-    if (prior) {
-      return {
-        status: "duplicate",
-        score: prior.score,
-        delta: prior.score !== null ? prior.score - incumbent.score : null,
-        metrics: prior.metrics,
-        samples: {},
-        guard_pass: prior.guard_pass,
-        duplicateOf: prior.iteration,
-        reason: `same code as #${prior.iteration} (${prior.status}); its result is reused, the eval did not run`
-      };
-    }
-    const commit = await ws.git.commitWorktree(
-      [...changedTargets],
-      head,
-      `autoexp(${ws.tag}) #${iteration}: ${proposal.description}`
-    );
-    this.#deps.faults.at("after-commit", iteration);
-    const { policy } = this.#deps;
-    const linesDelta = policy.simplification ? await ws.git.linesDelta(head, commit) : void 0;
-    const samples = {};
-    const groups = ledgerSamples(this.#log).groups;
-    const baselineMeans = this.#log.config.baseline_metrics ?? {};
-    const limit = Math.max(policy.maxRuns, this.#config.eval.repeats);
-    let evalSeconds = 0;
-    let judgement = null;
-    let tail = "";
-    for (let run = 0; run < limit && !judgement?.final; run++) {
-      if (judgement)
-        this.#deps.emit({ type: "run", iteration, run: run + 1, reason: judgement.reason });
-      const timer = this.#deps.faults.duringEval(iteration);
-      const outcome = await evalChecked(
-        ws,
-        this.#config,
-        `${iteration}-${run}`,
-        this.#deps.evalEnv,
-        frozenRef
-      );
-      clearTimeout(timer);
-      evalSeconds += outcome.durationMs / 1e3;
-      tail = outcome.tail;
-      const base = { commit, key, evalSeconds: round(evalSeconds), tail, samples };
-      if (outcome.tampered.length > 0) {
-        const restorable = await this.#restorable(outcome.tampered);
-        return {
-          ...none,
-          ...base,
-          status: "violation",
-          reason: `the eval run changed frozen files: ${outcome.tampered.slice(0, 5).join(", ")}${restorable ? "" : "; they are not in git, so autoexp cannot restore them: batch stopped"}`
-        };
-      }
-      if (outcome.status !== "ok") {
-        return {
-          ...none,
-          ...base,
-          metrics: outcome.metrics,
-          status: outcome.status,
-          reason: `${run > 0 ? `run ${run + 1}: ` : ""}${outcome.problem ?? outcome.status}`
-        };
-      }
-      addSamples(samples, withWeightedScore(outcome.metrics, this.#config, baselineMeans));
-      if (run + 1 < this.#config.eval.repeats) continue;
-      const noise = noiseOf([...groups, samples], this.#objectiveNames);
-      const deltas = chooseMinDeltas(this.#config, noise);
-      judgement = judge({
-        policy: {
-          ...policy,
-          objectives: policy.objectives.map((o) => ({
-            ...o,
-            minDelta: deltas[o.name] ?? o.minDelta
-          }))
-        },
-        incumbent: incumbent.samples,
-        candidate: samples,
-        noise,
-        linesDelta
-      });
-    }
-    if (!judgement?.final) throw new Error("judge gave no final decision within max_runs");
-    const metrics = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, mean(v)]));
-    const score = metrics[this.#deps.metric];
-    let status = judgement.status;
-    let reason = judgement.reason;
-    if ((status === "keep" || status === "simplification") && this.#config.checks) {
-      const failed2 = await this.#runChecks(iteration);
-      if (failed2) {
-        status = "checks_failed";
-        reason = failed2.reason;
-        tail = failed2.tail;
-      }
-    }
-    const hasGuards = Object.keys(policy.guards).length > 0;
-    return {
-      status,
-      score,
-      delta: round6(score - incumbent.score),
-      metrics,
-      samples,
-      guard_pass: hasGuards ? judgement.status !== "guard_fail" : null,
-      commit,
-      key,
-      reason,
-      tail,
-      evalSeconds: round(evalSeconds),
-      ...judgement.evidence ? { evidence: roundEvidence(judgement.evidence) } : {},
-      ...linesDelta !== void 0 ? { linesDelta } : {}
-    };
-  }
-  /** The user's correctness command, in the candidate's worktree; null when it passes. */
-  async #runChecks(iteration) {
-    const checks = this.#config.checks;
-    const logPath = join8(this.#ws.stateDir, "logs", `${iteration}-checks.log`);
-    const result = await runProcess({
-      command: checks.command,
-      cwd: this.#ws.worktree,
-      env: this.#deps.evalEnv,
-      timeoutMs: checks.timeout,
-      logPath
-    });
-    if (result.exitCode === 0 && !result.timedOut) return null;
-    const tail = tailLines(await readEnd(logPath, 64 * 1024));
-    const how = result.spawnError ? result.spawnError : result.timedOut ? `timed out after ${Math.round(checks.timeout / 1e3)}s` : result.signal ? `killed by ${result.signal}` : `exited with code ${result.exitCode}`;
-    return { reason: `checks failed: ${how}`, tail };
-  }
-  /** Frozen files tracked by git come back with the reset; others cannot be restored. */
-  async #restorable(tampered) {
-    const tracked = new Set(await this.#ws.git.listFiles());
-    return tampered.every(
-      (t) => tracked.has(t.replace(/ (modified|deleted|added)$/, "")) || t.endsWith(" added")
-    );
-  }
-};
-function addSamples(samples, metrics) {
-  for (const [name, value] of Object.entries(metrics)) {
-    samples[name] ??= [];
-    samples[name].push(value);
-  }
-}
-function round6(x) {
-  return Number(x.toPrecision(12));
-}
-function fmt3(x) {
-  return Number(x.toPrecision(4)).toString();
-}
-function roundEvidence(e) {
-  const r = (x) => Number(x.toPrecision(6));
+  proc.on("SIGINT", onSignal);
+  proc.on("SIGTERM", onSignal);
   return {
-    ...e,
-    gain: r(e.gain),
-    effect_sigma: e.effect_sigma === null ? null : r(e.effect_sigma),
-    p: e.p === null ? null : Number(e.p.toPrecision(3)),
-    ci: e.ci === null ? null : [r(e.ci[0]), r(e.ci[1])],
-    sd: r(e.sd)
+    signal: controller.signal,
+    release: () => {
+      proc.off("SIGINT", onSignal);
+      proc.off("SIGTERM", onSignal);
+    }
   };
 }
 
 // action/github/handoff.ts
-import { existsSync as existsSync3 } from "node:fs";
-import { mkdir as mkdir5, readFile as readFile9, rename as rename3, rm as rm5, writeFile as writeFile7 } from "node:fs/promises";
-import { join as join9 } from "node:path";
+import { existsSync as existsSync6 } from "node:fs";
+import { mkdir as mkdir7, readFile as readFile12, rename as rename3, rm as rm8, writeFile as writeFile9 } from "node:fs/promises";
+import { join as join21 } from "node:path";
 var BUNDLE = "autoexp.bundle";
 var DESCRIPTION2 = "handoff.json";
 async function writeHandoff(repoDir, tag, dir, env) {
   const git = new Git(repoDir, env);
   const head = await git.resolve(`refs/heads/autoexp/${tag}`);
   if (!head) return null;
-  const refs = await listRefs(git, `refs/autoexp/${tag}/`);
-  await mkdir5(dir, { recursive: true });
-  const temp = join9(dir, `${BUNDLE}.tmp-${process.pid}`);
-  await git.raw([
-    "bundle",
-    "create",
-    "--quiet",
-    temp,
-    `refs/heads/autoexp/${tag}`,
-    ...Object.keys(refs)
-  ]);
-  await rename3(temp, join9(dir, BUNDLE));
+  const refs = await git.listRefs(`refs/autoexp/${tag}/`);
+  await mkdir7(dir, { recursive: true });
+  const temp = join21(dir, `${BUNDLE}.tmp-${process.pid}`);
+  await git.run(createBundle(temp, [`refs/heads/autoexp/${tag}`, ...Object.keys(refs)]));
+  await rename3(temp, join21(dir, BUNDLE));
   const log = await git.show(head, `.autoexp/${tag}/log.jsonl`) ?? "";
   const handoff2 = {
     version: 1,
@@ -52419,27 +54580,18 @@ async function writeHandoff(repoDir, tag, dir, env) {
     experiments: Math.max(0, parseLog(log).results.length - 1),
     written: (/* @__PURE__ */ new Date()).toISOString()
   };
-  const desc = join9(dir, `${DESCRIPTION2}.tmp-${process.pid}`);
-  await writeFile7(desc, `${JSON.stringify(handoff2, null, 2)}
+  const desc = join21(dir, `${DESCRIPTION2}.tmp-${process.pid}`);
+  await writeFile9(desc, `${JSON.stringify(handoff2, null, 2)}
 `);
-  await rename3(desc, join9(dir, DESCRIPTION2));
+  await rename3(desc, join21(dir, DESCRIPTION2));
   return handoff2;
 }
 async function readHandoff(dir) {
-  if (!existsSync3(join9(dir, DESCRIPTION2)) || !existsSync3(join9(dir, BUNDLE))) return null;
-  const handoff2 = JSON.parse(await readFile9(join9(dir, DESCRIPTION2), "utf8"));
+  if (!existsSync6(join21(dir, DESCRIPTION2)) || !existsSync6(join21(dir, BUNDLE))) return null;
+  const handoff2 = JSON.parse(await readFile12(join21(dir, DESCRIPTION2), "utf8"));
   if (handoff2.version !== 1 || typeof handoff2.tag !== "string" || typeof handoff2.head !== "string")
-    throw new Error(`${join9(dir, DESCRIPTION2)} is not an autoexp handoff`);
+    throw new Error(`${join21(dir, DESCRIPTION2)} is not an autoexp handoff`);
   return handoff2;
-}
-async function listRefs(git, prefix) {
-  const out = await git.raw(["for-each-ref", "--format=%(refname) %(objectname)", prefix]);
-  const refs = {};
-  for (const line of out.split("\n")) {
-    const [name, sha] = line.split(" ");
-    if (name && sha) refs[name] = sha;
-  }
-  return refs;
 }
 
 // action/github/inputs.ts
@@ -52499,9 +54651,9 @@ ${lines.join("\n")}`);
 }
 
 // action/github/publish.ts
-import { mkdtemp, rm as rm6 } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join as join10 } from "node:path";
+import { mkdtemp as mkdtemp2, rm as rm9 } from "node:fs/promises";
+import { tmpdir as tmpdir3 } from "node:os";
+import { join as join22 } from "node:path";
 
 // action/github/merge-records.ts
 function mergeLedgers(base, ours, theirs, tag) {
@@ -52548,13 +54700,13 @@ function mergeLedgers(base, ours, theirs, tag) {
     }
     return entry;
   });
-  const text = `${theirs.endsWith("\n") ? theirs : `${theirs}
+  const text2 = `${theirs.endsWith("\n") ? theirs : `${theirs}
 `}${lines.map((l) => JSON.stringify(l)).join("\n")}${lines.length > 0 ? "\n" : ""}`;
-  parseLog(text);
-  return { text, renumbered, added };
+  parseLog(text2);
+  return { text: text2, renumbered, added };
 }
-function lastIteration(text) {
-  const log = parseLog(text);
+function lastIteration(text2) {
+  const log = parseLog(text2);
   return log.results.reduce((m, r) => Math.max(m, r.iteration), 0);
 }
 
@@ -52577,19 +54729,17 @@ async function publish(options) {
       throw new AutoexpError(
         `the handoff in ${options.handoff} is for tag ${handoff2.tag}, not ${tag}; nothing was pushed`
       );
-    await git.raw([
-      "fetch",
-      "--quiet",
-      "--no-tags",
-      join10(options.handoff, BUNDLE),
-      `+refs/heads/autoexp/${tag}:${ns}/head`,
-      `+refs/autoexp/${tag}/*:${ns}/n/*`
-    ]);
+    await git.run(
+      fetch2(join22(options.handoff, BUNDLE), [
+        `+refs/heads/autoexp/${tag}:${ns}/head`,
+        `+refs/autoexp/${tag}/*:${ns}/n/*`
+      ])
+    );
     head = await git.resolve(`${ns}/head`);
-    refs = renameRefs(await listRefs(git, `${ns}/n/`), `${ns}/n/`, `refs/autoexp/${tag}/`);
+    refs = renameRefs(await git.listRefs(`${ns}/n/`), `${ns}/n/`, `refs/autoexp/${tag}/`);
   } else {
     head = await git.resolve(`refs/heads/autoexp/${tag}`);
-    refs = await listRefs(git, `refs/autoexp/${tag}/`);
+    refs = await git.listRefs(`refs/autoexp/${tag}/`);
   }
   if (!head) {
     throw new AutoexpError(
@@ -52604,7 +54754,7 @@ async function publish(options) {
   const attempts = options.attempts ?? 5;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     const remoteHead = await fetchRemoteHead(git, remote, tag, `${ns}/remote`);
-    const remoteRefs = await lsRemote(git, remote, `refs/autoexp/${tag}/*`);
+    const remoteRefs = await git.run(lsRemote(remote, `refs/autoexp/${tag}/*`));
     let target = head;
     let push = refs;
     let outcome;
@@ -52619,8 +54769,8 @@ async function publish(options) {
           `the remote's branch autoexp/${tag} exists but has no ${dir}/log.jsonl, so it was not made by autoexp; nothing was pushed. Use another tag`
         );
       }
-      const mergeBase = (await git.raw(["merge-base", head, remoteHead])).trim();
-      const base = await git.show(mergeBase, `${dir}/log.jsonl`) ?? "";
+      const common = await git.run(mergeBase(head, remoteHead));
+      const base = await git.show(common, `${dir}/log.jsonl`) ?? "";
       const merged = mergeLedgers(base, ours, theirs, tag);
       target = await recordCommit(
         git,
@@ -52630,7 +54780,7 @@ async function publish(options) {
         {
           ours: await git.show(head, `${dir}/notes.md`) ?? "",
           theirs: await git.show(remoteHead, `${dir}/notes.md`) ?? "",
-          base: await git.show(mergeBase, `${dir}/notes.md`) ?? ""
+          base: await git.show(common, `${dir}/notes.md`) ?? ""
         },
         `autoexp(${tag}): ${merged.added} experiment(s) from a parallel batch, numbered after the remote's`
       );
@@ -52665,13 +54815,13 @@ async function publish(options) {
       };
     }
     try {
-      await git.raw(["push", "--atomic", "--porcelain", "--quiet", remote, ...refspecs]);
+      await git.run(pushAtomic(remote, refspecs));
       const published = outcome === "up-to-date" ? remoteHead : target;
-      const text = await git.show(published, `${dir}/log.jsonl`) ?? ours;
+      const text2 = await git.show(published, `${dir}/log.jsonl`) ?? ours;
       log(
         `pushed autoexp/${tag} (${outcome}) and ${refspecs.length - (outcome === "up-to-date" ? 0 : 1)} experiment ref(s) to ${remote}`
       );
-      return { outcome, head: published, experiments: countExperiments(text), attempts: attempt };
+      return { outcome, head: published, experiments: countExperiments(text2), attempts: attempt };
     } catch (error63) {
       const message = error63 instanceof GitError ? error63.message : String(error63);
       const raced = /rejected|non-fast-forward|fetch first|stale info|failed to update ref|cannot lock ref/i.test(
@@ -52692,48 +54842,27 @@ async function publish(options) {
   });
 }
 async function fetchRemoteHead(git, remote, tag, into) {
-  const listed = await lsRemote(git, remote, `refs/heads/autoexp/${tag}`);
+  const listed = await git.run(lsRemote(remote, `refs/heads/autoexp/${tag}`));
   if (!listed[`refs/heads/autoexp/${tag}`]) return null;
-  await git.raw(["fetch", "--quiet", "--no-tags", remote, `+refs/heads/autoexp/${tag}:${into}`]);
+  await git.run(fetch2(remote, [`+refs/heads/autoexp/${tag}:${into}`]));
   return git.resolve(into);
 }
-async function lsRemote(git, remote, pattern) {
-  const out = await git.raw(["ls-remote", "--", remote, pattern]);
-  const refs = {};
-  for (const line of out.split("\n")) {
-    const [sha, name] = line.split("	");
-    if (sha && name) refs[name] = sha;
-  }
-  return refs;
-}
 async function recordCommit(git, parent, dir, logText, notes, message) {
-  const rendered = renderRecordFiles(parseLog(logText));
-  const files = {
-    "log.jsonl": logText,
-    "results.tsv": rendered.results,
-    "dashboard.md": rendered.dashboard
-  };
   const added = notes.ours.startsWith(notes.base) ? notes.ours.slice(notes.base.length) : notes.ours;
-  if (notes.theirs || added) files["notes.md"] = notes.theirs + added;
-  const temp = await mkdtemp(join10(tmpdir(), "autoexp-publish-"));
+  const tag = dir.slice(".autoexp/".length);
+  const files = recordFiles(tag, parseLog(logText), logText, notes.theirs + added);
+  const temp = await mkdtemp2(join22(tmpdir3(), "autoexp-publish-"));
   try {
-    const env = { GIT_INDEX_FILE: join10(temp, "index") };
-    await git.raw(["read-tree", parent], env);
-    for (const [name, content] of Object.entries(files)) {
-      const blob = (await git.raw(["hash-object", "-w", "--stdin"], void 0, content)).trim();
-      await git.raw(["update-index", "--add", "--cacheinfo", `100644,${blob},${dir}/${name}`], env);
-    }
-    const tree = (await git.raw(["write-tree"], env)).trim();
-    return await git.commitTree(tree, [parent], message);
+    return await git.commitFiles(parent, files, join22(temp, "index"), message);
   } finally {
-    await rm6(temp, { recursive: true, force: true });
+    await rm9(temp, { recursive: true, force: true });
   }
 }
 function renameRefs(refs, from, to) {
   return Object.fromEntries(Object.entries(refs).map(([n, s]) => [to + n.slice(from.length), s]));
 }
-function countExperiments(text) {
-  return Math.max(0, parseLog(text).results.length - 1);
+function countExperiments(text2) {
+  return Math.max(0, parseLog(text2).results.length - 1);
 }
 
 // action/github/action-main.ts
@@ -52744,11 +54873,11 @@ async function actionMain(env = process.env) {
     const inputs = readInputs(env);
     const workspace = env.GITHUB_WORKSPACE || process.cwd();
     const repoDir = resolve(workspace, inputs["working-directory"]);
-    if (!existsSync4(repoDir))
+    if (!existsSync7(repoDir))
       throw new AutoexpError(
         `input working-directory: ${repoDir} does not exist; nothing was run or pushed`
       );
-    const handoff2 = inputs.handoff ? isAbsolute2(inputs.handoff) ? inputs.handoff : resolve(workspace, inputs.handoff) : join11(env.RUNNER_TEMP || tmpdir2(), "autoexp-handoff");
+    const handoff2 = inputs.handoff ? isAbsolute4(inputs.handoff) ? inputs.handoff : resolve(workspace, inputs.handoff) : join23(env.RUNNER_TEMP || tmpdir4(), "autoexp-handoff");
     for (const name of KNOWN_SECRETS) if (env[name]) setSecret(env[name]);
     return inputs.mode === "run" ? await runMode(inputs, repoDir, handoff2, env) : await publishMode(inputs, repoDir, handoff2, env);
   } catch (error63) {
@@ -52759,8 +54888,8 @@ async function actionMain(env = process.env) {
   }
 }
 async function readConfig(repoDir, file2) {
-  const path = join11(repoDir, file2);
-  if (!existsSync4(path)) {
+  const path = join23(repoDir, file2);
+  if (!existsSync7(path)) {
     throw new AutoexpError(
       `input config: ${file2} not found in ${repoDir}. Create it with \`npx autoexp init\`, or point config at your file; nothing was run or pushed`
     );
@@ -52777,17 +54906,9 @@ async function runMode(inputs, repoDir, handoff2, env) {
   setOutput("tag", tag);
   setOutput("branch", `autoexp/${tag}`);
   await syncFromRemote(repoDir, tag, inputs.remote, env);
-  const controller = new AbortController();
-  const onSignal = () => {
-    if (controller.signal.aborted) {
-      killActiveGroups();
-      process.exit(130);
-    }
-    warning("autoexp: cancelled; stopping after the experiment in flight");
-    controller.abort();
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  const interrupts = watchInterrupts(
+    () => warning("autoexp: cancelled; stopping after the experiment in flight")
+  );
   let grouped = false;
   const onEvent = (event) => {
     if (event.type === "start") {
@@ -52795,8 +54916,8 @@ async function runMode(inputs, repoDir, handoff2, env) {
       grouped = true;
       return;
     }
-    const line = formatEvent(event, metric2);
-    if (line !== null) info(line);
+    const line2 = formatEvent(event, metric2);
+    if (line2 !== null) info(line2);
     if (event.type === "experiment") {
       if (grouped) endGroup();
       grouped = false;
@@ -52821,7 +54942,7 @@ async function runMode(inputs, repoDir, handoff2, env) {
       config: config2,
       tag,
       env,
-      signal: controller.signal,
+      signal: interrupts.signal,
       onEvent,
       ...inputs.experiments ? { experiments: inputs.experiments } : {},
       checkpoint: async () => {
@@ -52845,8 +54966,7 @@ async function runMode(inputs, repoDir, handoff2, env) {
     );
     return 0;
   } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    interrupts.release();
   }
 }
 async function publishMode(inputs, repoDir, handoff2, env) {
@@ -52861,7 +54981,7 @@ async function publishMode(inputs, repoDir, handoff2, env) {
     remote: inputs.remote,
     handoff: described ? handoff2 : void 0,
     env,
-    log: (line) => line.startsWith("warning: ") ? warning(line.slice(9)) : info(line)
+    log: (line2) => line2.startsWith("warning: ") ? warning(line2.slice(9)) : info(line2)
   });
   setOutput("published", result.outcome);
   setOutput("experiments", String(result.experiments));
@@ -52872,25 +54992,21 @@ async function publishMode(inputs, repoDir, handoff2, env) {
 }
 async function syncFromRemote(repoDir, tag, remote, env) {
   const git = new Git(repoDir, env);
-  const hasRemote = await git.raw(["remote", "get-url", "--", remote]).then(
-    () => true,
-    () => false
-  );
-  if (!hasRemote) {
+  if (!await git.run(hasRemote(remote))) {
     info(`no remote named ${remote}: the tag starts or resumes from this repository alone`);
     return;
   }
   const tracking = `refs/remotes/${remote}/autoexp/${tag}`;
   let theirs = null;
-  const listed = await git.raw(["ls-remote", "--", remote, `refs/heads/autoexp/${tag}`]).catch(() => null);
+  const listed = await git.run(lsRemote(remote, `refs/heads/autoexp/${tag}`)).catch(() => null);
   if (listed === null) {
     theirs = await git.resolve(tracking);
     info(
       `${remote} cannot be read from this job; resuming from ${theirs ? tracking : "this repository alone"}`
     );
-  } else if (listed.trim()) {
+  } else if (Object.keys(listed).length > 0) {
     const into = `refs/autoexp-remote/${tag}`;
-    await git.raw(["fetch", "--quiet", "--no-tags", remote, `+refs/heads/autoexp/${tag}:${into}`]);
+    await git.run(fetch2(remote, [`+refs/heads/autoexp/${tag}:${into}`]));
     theirs = await git.resolve(into);
   }
   if (!theirs) return;

@@ -1276,7 +1276,7 @@ ${indent}`) + "'";
     } catch {
       blockEndNewlines = /\n+(?!\n|$)/g;
     }
-    function blockString({ comment, type, value }, ctx, onComment, onChompKeep) {
+    function blockString({ comment, type, value }, ctx, onComment2, onChompKeep) {
       const { blockQuote, commentString, lineWidth } = ctx.options;
       if (!blockQuote || /\n[\t ]+$/.test(value)) {
         return quotedString(value, ctx);
@@ -1330,8 +1330,8 @@ ${indent}`) + "'";
       let header = (startWithSpace ? indentSize : "") + chomp;
       if (comment) {
         header += " " + commentString(comment.replace(/ ?[\r\n]+/g, " "));
-        if (onComment)
-          onComment();
+        if (onComment2)
+          onComment2();
       }
       if (!literal2) {
         const foldedValue = value.replace(/\n+/g, "\n$&").replace(/(?:^|\n)([\t ].*)(?:([\n\t ]*)\n(?![\n\t ]))?/g, "$1$2").replace(/\n+/g, `$&${indent}`);
@@ -1351,22 +1351,22 @@ ${indent}${body}`;
       return `|${header}
 ${indent}${start}${value}${end}`;
     }
-    function plainString(item, ctx, onComment, onChompKeep) {
+    function plainString(item, ctx, onComment2, onChompKeep) {
       const { type, value } = item;
       const { actualString, implicitKey, indent, indentStep, inFlow } = ctx;
       if (implicitKey && value.includes("\n") || inFlow && /[[\]{},]/.test(value)) {
         return quotedString(value, ctx);
       }
       if (/^[\n\t ,[\]{}#&*!|>'"%@`]|^[?-]$|^[?-][ \t]|[\n:][ \t]|[ \t]\n|[\n\t ]#|[\n\t :]$/.test(value)) {
-        return implicitKey || inFlow || !value.includes("\n") ? quotedString(value, ctx) : blockString(item, ctx, onComment, onChompKeep);
+        return implicitKey || inFlow || !value.includes("\n") ? quotedString(value, ctx) : blockString(item, ctx, onComment2, onChompKeep);
       }
       if (!implicitKey && !inFlow && type !== Scalar.Scalar.PLAIN && value.includes("\n")) {
-        return blockString(item, ctx, onComment, onChompKeep);
+        return blockString(item, ctx, onComment2, onChompKeep);
       }
       if (containsDocumentMarker(value)) {
         if (indent === "") {
           ctx.forceBlockIndent = true;
-          return blockString(item, ctx, onComment, onChompKeep);
+          return blockString(item, ctx, onComment2, onChompKeep);
         } else if (implicitKey && indent === indentStep) {
           return quotedString(value, ctx);
         }
@@ -1381,7 +1381,7 @@ ${indent}`);
       }
       return implicitKey ? str : foldFlowLines.foldFlowLines(str, indent, foldFlowLines.FOLD_FLOW, getFoldOptions(ctx, false));
     }
-    function stringifyString(item, ctx, onComment, onChompKeep) {
+    function stringifyString(item, ctx, onComment2, onChompKeep) {
       const { implicitKey, inFlow } = ctx;
       const ss = typeof item.value === "string" ? item : Object.assign({}, item, { value: String(item.value) });
       let { type } = item;
@@ -1393,13 +1393,13 @@ ${indent}`);
         switch (_type) {
           case Scalar.Scalar.BLOCK_FOLDED:
           case Scalar.Scalar.BLOCK_LITERAL:
-            return implicitKey || inFlow ? quotedString(ss.value, ctx) : blockString(ss, ctx, onComment, onChompKeep);
+            return implicitKey || inFlow ? quotedString(ss.value, ctx) : blockString(ss, ctx, onComment2, onChompKeep);
           case Scalar.Scalar.QUOTE_DOUBLE:
             return doubleQuotedString(ss.value, ctx);
           case Scalar.Scalar.QUOTE_SINGLE:
             return singleQuotedString(ss.value, ctx);
           case Scalar.Scalar.PLAIN:
-            return plainString(ss, ctx, onComment, onChompKeep);
+            return plainString(ss, ctx, onComment2, onChompKeep);
           default:
             return null;
         }
@@ -1509,9 +1509,9 @@ var require_stringify = __commonJS({
         props.push(doc.directives.tagString(tag));
       return props.join(" ");
     }
-    function stringify(item, ctx, onComment, onChompKeep) {
+    function stringify(item, ctx, onComment2, onChompKeep) {
       if (identity.isPair(item))
-        return item.toString(ctx, onComment, onChompKeep);
+        return item.toString(ctx, onComment2, onChompKeep);
       if (identity.isAlias(item)) {
         if (ctx.doc.directives)
           return item.toString(ctx);
@@ -1531,7 +1531,7 @@ var require_stringify = __commonJS({
       const props = stringifyProps(node2, tagObj, ctx);
       if (props.length > 0)
         ctx.indentAtStart = (ctx.indentAtStart ?? 0) + props.length + 1;
-      const str = typeof tagObj.stringify === "function" ? tagObj.stringify(node2, ctx, onComment, onChompKeep) : identity.isScalar(node2) ? stringifyString.stringifyString(node2, ctx, onComment, onChompKeep) : node2.toString(ctx, onComment, onChompKeep);
+      const str = typeof tagObj.stringify === "function" ? tagObj.stringify(node2, ctx, onComment2, onChompKeep) : identity.isScalar(node2) ? stringifyString.stringifyString(node2, ctx, onComment2, onChompKeep) : node2.toString(ctx, onComment2, onChompKeep);
       if (!props)
         return str;
       return identity.isScalar(node2) || str[0] === "{" || str[0] === "[" ? `${props} ${str}` : `${props}
@@ -1550,7 +1550,7 @@ var require_stringifyPair = __commonJS({
     var Scalar = require_Scalar();
     var stringify = require_stringify();
     var stringifyComment = require_stringifyComment();
-    function stringifyPair({ key, value }, ctx, onComment, onChompKeep) {
+    function stringifyPair({ key, value }, ctx, onComment2, onChompKeep) {
       const { allNullValues, doc, indent, indentStep, options: { commentString, indentSeq, simpleKeys } } = ctx;
       let keyComment = identity.isNode(key) && key.comment || null;
       if (simpleKeys) {
@@ -1578,8 +1578,8 @@ var require_stringifyPair = __commonJS({
       }
       if (ctx.inFlow) {
         if (allNullValues || value == null) {
-          if (keyCommentDone && onComment)
-            onComment();
+          if (keyCommentDone && onComment2)
+            onComment2();
           return str === "" ? "?" : explicitKey ? `? ${str}` : str;
         }
       } else if (allNullValues && !simpleKeys || value == null && explicitKey) {
@@ -1662,8 +1662,8 @@ ${ctx.indent}`;
       }
       str += ws + valueStr;
       if (ctx.inFlow) {
-        if (valueCommentDone && onComment)
-          onComment();
+        if (valueCommentDone && onComment2)
+          onComment2();
       } else if (valueComment && !valueCommentDone) {
         str += stringifyComment.lineComment(str, ctx.indent, commentString(valueComment));
       } else if (chompKeep && onChompKeep) {
@@ -1852,8 +1852,8 @@ var require_Pair = __commonJS({
         const pair = ctx?.mapAsMap ? /* @__PURE__ */ new Map() : {};
         return addPairToJSMap.addPairToJSMap(ctx, pair, this);
       }
-      toString(ctx, onComment, onChompKeep) {
-        return ctx?.doc ? stringifyPair.stringifyPair(this, ctx, onComment, onChompKeep) : JSON.stringify(this);
+      toString(ctx, onComment2, onChompKeep) {
+        return ctx?.doc ? stringifyPair.stringifyPair(this, ctx, onComment2, onChompKeep) : JSON.stringify(this);
       }
     };
     exports.Pair = Pair;
@@ -1873,7 +1873,7 @@ var require_stringifyCollection = __commonJS({
       const stringify2 = flow ? stringifyFlowCollection : stringifyBlockCollection;
       return stringify2(collection, ctx, options);
     }
-    function stringifyBlockCollection({ comment, items }, ctx, { blockItemPrefix, flowChars, itemIndent, onChompKeep, onComment }) {
+    function stringifyBlockCollection({ comment, items }, ctx, { blockItemPrefix, flowChars, itemIndent, onChompKeep, onComment: onComment2 }) {
       const { indent, options: { commentString } } = ctx;
       const itemCtx = Object.assign({}, ctx, { indent: itemIndent, type: null });
       let chompKeep = false;
@@ -1916,8 +1916,8 @@ ${indent}${line}` : "\n";
       }
       if (comment) {
         str += "\n" + stringifyComment.indentComment(commentString(comment), indent);
-        if (onComment)
-          onComment();
+        if (onComment2)
+          onComment2();
       } else if (chompKeep && onChompKeep)
         onChompKeep();
       return str;
@@ -2133,7 +2133,7 @@ var require_YAMLMap = __commonJS({
           addPairToJSMap.addPairToJSMap(ctx, map2, item);
         return map2;
       }
-      toString(ctx, onComment, onChompKeep) {
+      toString(ctx, onComment2, onChompKeep) {
         if (!ctx)
           return JSON.stringify(this);
         for (const item of this.items) {
@@ -2147,7 +2147,7 @@ var require_YAMLMap = __commonJS({
           flowChars: { start: "{", end: "}" },
           itemIndent: ctx.indent || "",
           onChompKeep,
-          onComment
+          onComment: onComment2
         });
       }
     };
@@ -2257,7 +2257,7 @@ var require_YAMLSeq = __commonJS({
           seq.push(toJS.toJS(item, String(i++), ctx));
         return seq;
       }
-      toString(ctx, onComment, onChompKeep) {
+      toString(ctx, onComment2, onChompKeep) {
         if (!ctx)
           return JSON.stringify(this);
         return stringifyCollection.stringifyCollection(this, ctx, {
@@ -2265,7 +2265,7 @@ var require_YAMLSeq = __commonJS({
           flowChars: { start: "[", end: "]" },
           itemIndent: (ctx.indent || "") + "  ",
           onChompKeep,
-          onComment
+          onComment: onComment2
         });
       }
       static from(schema, obj, ctx) {
@@ -2326,9 +2326,9 @@ var require_string = __commonJS({
       default: true,
       tag: "tag:yaml.org,2002:str",
       resolve: (str) => str,
-      stringify(item, ctx, onComment, onChompKeep) {
+      stringify(item, ctx, onComment2, onChompKeep) {
         ctx = Object.assign({ actualString: true }, ctx);
-        return stringifyString.stringifyString(item, ctx, onComment, onChompKeep);
+        return stringifyString.stringifyString(item, ctx, onComment2, onChompKeep);
       }
     };
     exports.string = string4;
@@ -2624,7 +2624,7 @@ var require_binary = __commonJS({
           return src;
         }
       },
-      stringify({ comment, type, value }, ctx, onComment, onChompKeep) {
+      stringify({ comment, type, value }, ctx, onComment2, onChompKeep) {
         if (!value)
           return "";
         const buf = value;
@@ -2649,7 +2649,7 @@ var require_binary = __commonJS({
           }
           str = lines.join(type === Scalar.Scalar.BLOCK_LITERAL ? "\n" : " ");
         }
-        return stringifyString.stringifyString({ comment, type, value: str }, ctx, onComment, onChompKeep);
+        return stringifyString.stringifyString({ comment, type, value: str }, ctx, onComment2, onChompKeep);
       }
     };
     exports.binary = binary;
@@ -3017,11 +3017,11 @@ var require_set = __commonJS({
       toJSON(_, ctx) {
         return super.toJSON(_, ctx, Set);
       }
-      toString(ctx, onComment, onChompKeep) {
+      toString(ctx, onComment2, onChompKeep) {
         if (!ctx)
           return JSON.stringify(this);
         if (this.hasAllNullValues(true))
-          return super.toString(Object.assign({}, ctx, { allNullValues: true }), onComment, onChompKeep);
+          return super.toString(Object.assign({}, ctx, { allNullValues: true }), onComment2, onChompKeep);
         else
           throw new Error("Set items must all have null values");
       }
@@ -7372,9 +7372,6 @@ var require_dist = __commonJS({
 // app/server.ts
 import { createServer } from "node:http";
 import { createNodeMiddleware, createProbot } from "probot";
-
-// app/index.ts
-var import_yaml = __toESM(require_dist(), 1);
 
 // node_modules/zod/v4/classic/external.js
 var external_exports = {};
@@ -27093,6 +27090,212 @@ function date4(params) {
   return _coercedDate(ZodDate, params);
 }
 
+// action/ledger/tag.ts
+var TAG = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+function tagProblem(tag) {
+  if (!TAG.test(tag) || tag.includes("..") || tag.endsWith(".lock") || tag.endsWith(".")) {
+    return `invalid tag ${JSON.stringify(tag)}: use lowercase letters, digits, '.', '_' and '-' (at most 63, starting with a letter or digit), e.g. tiny-train-20261123`;
+  }
+  return null;
+}
+
+// app/commands.ts
+var USAGE = [
+  "**autoexp commands** (first line of a comment; people with write access):",
+  "",
+  "- `/autoexp run [config] [tag=<tag>] [experiments=<n>]`: start a batch now (the workflow on the default branch)",
+  "- `/autoexp status [tag]`: the latest summary of a tag",
+  "- `/autoexp stop [tag]`: cancel the running batch",
+  "- `/autoexp help`: this message"
+].join("\n");
+var TAG2 = external_exports.string().refine((t) => tagProblem(t) === null, "tag: lowercase letters, digits, '.', '_', '-'");
+var CONFIG = external_exports.string().regex(
+  /^[A-Za-z0-9_][A-Za-z0-9_./-]{0,199}\.ya?ml$/,
+  "config: a path to a .yml file inside the repository"
+).refine((p) => !p.split("/").includes(".."), "config: must stay inside the repository");
+var EXPERIMENTS = external_exports.coerce.number().int().min(1).max(1e3);
+function parseCommand(body) {
+  const first = (body.split(/\r?\n/, 1)[0] ?? "").trim();
+  const m = /^\/autoexp(?:\s+(.*))?$/.exec(first);
+  if (!m) return null;
+  const words = (m[1] ?? "").trim().split(/\s+/).filter(Boolean);
+  const [verb, ...args] = words;
+  const named = {};
+  const positional = [];
+  for (const a of args) {
+    const kv = /^([a-z]+)=(.*)$/.exec(a);
+    if (kv) {
+      if (named[kv[1]] !== void 0)
+        return { kind: "invalid", reason: `${kv[1]} is given twice` };
+      named[kv[1]] = kv[2];
+    } else positional.push(a);
+  }
+  const check2 = (schema, value) => {
+    const r = schema.safeParse(value);
+    return r.success ? r.data : r.error.issues[0]?.message ?? "invalid";
+  };
+  switch (verb) {
+    case void 0:
+    case "help":
+      return words.length <= 1 ? { kind: "help" } : { kind: "invalid", reason: "help takes no arguments" };
+    case "run": {
+      const unknown2 = Object.keys(named).filter((k) => k !== "tag" && k !== "experiments");
+      if (unknown2.length > 0) return { kind: "invalid", reason: `unknown argument ${unknown2[0]}=` };
+      if (positional.length > 1)
+        return { kind: "invalid", reason: "run takes at most one config path" };
+      const out = { kind: "run" };
+      if (positional[0] !== void 0) {
+        const c = check2(CONFIG, positional[0]);
+        if (typeof c === "string" && c !== positional[0]) return { kind: "invalid", reason: c };
+        out.config = positional[0];
+      }
+      if (named.tag !== void 0) {
+        const t = check2(TAG2, named.tag);
+        if (t !== named.tag) return { kind: "invalid", reason: String(t) };
+        out.tag = named.tag;
+      }
+      if (named.experiments !== void 0) {
+        if (!/^\d+$/.test(named.experiments))
+          return { kind: "invalid", reason: "experiments: a whole number from 1 to 1000" };
+        const n = check2(EXPERIMENTS, named.experiments);
+        if (typeof n === "string")
+          return { kind: "invalid", reason: "experiments: a whole number from 1 to 1000" };
+        out.experiments = n;
+      }
+      return out;
+    }
+    case "status":
+    case "stop": {
+      if (Object.keys(named).length > 0 || positional.length > 1)
+        return { kind: "invalid", reason: `${verb} takes at most one tag` };
+      if (positional[0] === void 0) return { kind: verb };
+      const t = check2(TAG2, positional[0]);
+      if (t !== positional[0]) return { kind: "invalid", reason: String(t) };
+      return { kind: verb, tag: positional[0] };
+    }
+    default:
+      return { kind: "invalid", reason: `unknown command ${JSON.stringify(verb.slice(0, 40))}` };
+  }
+}
+
+// app/role-of.ts
+var ALLOWED_ROLES = /* @__PURE__ */ new Set(["admin", "maintain", "write"]);
+async function roleOf(octokit, repo, username) {
+  try {
+    const { data } = await octokit.request(
+      "GET /repos/{owner}/{repo}/collaborators/{username}/permission",
+      { ...repo, username }
+    );
+    return data.role_name ?? data.permission ?? "none";
+  } catch (error62) {
+    if (error62.status === 404) return "none";
+    throw error62;
+  }
+}
+
+// action/util/errors.ts
+function defaultTag(name, now = /* @__PURE__ */ new Date()) {
+  const night = new Date(now.getTime() - 12 * 36e5);
+  return `${name}-${night.toISOString().slice(0, 10).replaceAll("-", "")}`;
+}
+
+// app/list-tags.ts
+var PREFIX = "refs/heads/autoexp/";
+async function listTags(octokit, repo) {
+  const { data } = await octokit.request("GET /repos/{owner}/{repo}/git/matching-refs/{ref}", {
+    ...repo,
+    ref: "heads/autoexp/"
+  });
+  return data.map((r) => r.ref.slice(PREFIX.length));
+}
+async function latestTag(octokit, repo) {
+  return (await listTags(octokit, repo)).sort().at(-1) ?? null;
+}
+function tagOfRef(ref) {
+  return ref.startsWith(PREFIX) ? ref.slice(PREFIX.length) : null;
+}
+
+// action/ledger/log-jsonl.ts
+var LedgerCorruptError = class extends Error {
+  name = "LedgerCorruptError";
+};
+function parseLog(text, options = {}) {
+  const log = {
+    config: null,
+    results: [],
+    batches: [],
+    remeasures: [],
+    validBytes: 0,
+    torn: false,
+    unreadable: 0
+  };
+  let offset = 0;
+  let lineNo = 0;
+  while (offset < text.length) {
+    const end = text.indexOf("\n", offset);
+    lineNo++;
+    if (end === -1 && !options.lenient)
+      return { ...log, validBytes: byteLength(text, offset), torn: true };
+    const line = text.slice(offset, end === -1 ? text.length : end);
+    offset = end === -1 ? text.length : end + 1;
+    if (line.trim() === "") continue;
+    let entry = null;
+    try {
+      entry = JSON.parse(line);
+    } catch (cause) {
+      if (!options.lenient)
+        throw new LedgerCorruptError(`log.jsonl line ${lineNo} is not JSON`, { cause });
+    }
+    if (!addEntry(log, entry, options.lenient ?? false)) log.unreadable++;
+  }
+  return { ...log, validBytes: Buffer.byteLength(text) };
+}
+function addEntry(log, entry, lenient) {
+  if (!entry || typeof entry !== "object") return false;
+  if (entry.type === "config") log.config = entry;
+  else if (entry.type === "result") {
+    if (lenient && (typeof entry.iteration !== "number" || typeof entry.status !== "string"))
+      return false;
+    log.results.push(entry);
+  } else if (entry.type === "batch") log.batches.push(entry);
+  else if (entry.type === "remeasure") {
+    if (lenient && !entry.samples) return false;
+    log.remeasures.push(entry);
+  } else return !lenient;
+  return true;
+}
+function byteLength(text, chars) {
+  return Buffer.byteLength(text.slice(0, chars));
+}
+
+// action/util/did-you-mean.ts
+function editDistance(a, b) {
+  const d = Array.from(
+    { length: a.length + 1 },
+    (_, i) => Array.from({ length: b.length + 1 }, (_2, j) => i === 0 ? j : j === 0 ? i : 0)
+  );
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        best = Math.min(best, d[i - 2][j - 2] + 1);
+      d[i][j] = best;
+    }
+  }
+  return d[a.length][b.length];
+}
+function closest(word, known) {
+  const w = word.toLowerCase();
+  const limit = Math.max(1, Math.floor(w.length / 3));
+  let best;
+  for (const name of known) {
+    const distance = editDistance(w, name.toLowerCase());
+    if (distance <= limit && (!best || distance < best.distance)) best = { name, distance };
+  }
+  return best?.name;
+}
+
 // action/util/duration.ts
 var UNIT_MS = { ms: 1, s: 1e3, m: 6e4, h: 36e5 };
 function parseDuration(value) {
@@ -27109,14 +27312,23 @@ var NAME = /^[a-z0-9][a-z0-9-]{0,39}$/;
 var METRIC_NAME = /^[A-Za-z_][\w.\-/]*$/;
 var duration3 = (fallback) => external_exports.union([external_exports.string(), external_exports.number()]).default(fallback).refine((v) => parseDuration(v) !== void 0, {
   message: 'must be a duration like "90s", "10m" or "8h" (or a number of seconds)'
-}).transform((v) => parseDuration(v));
+}).transform((v) => parseDuration(v)).refine((ms) => ms <= MAX_TIMER_MS, {
+  message: `must be at most ${Math.floor(MAX_TIMER_MS / 864e5)} days (${MAX_TIMER_MS / 1e3}s): a longer limit cannot be timed`
+});
+var MAX_TIMER_MS = 2 ** 31 - 1;
 var command = external_exports.union(
   [external_exports.string().trim().min(1, "must not be empty"), external_exports.array(external_exports.string()).min(1, "must not be empty")],
   {
     error: (issue2) => `${issue2.input === void 0 ? "is required" : "must be a command"}: a string like "node eval.js" or an argv array like ["node", "eval.js"]`
   }
 );
-var globList = external_exports.union([external_exports.string(), external_exports.array(external_exports.string())]).transform((v) => typeof v === "string" ? [v] : v).pipe(external_exports.array(external_exports.string().trim().min(1, "a glob must not be empty")));
+var globList = external_exports.union([external_exports.string(), external_exports.array(external_exports.string())]).transform((v) => typeof v === "string" ? [v] : v).pipe(
+  external_exports.array(
+    external_exports.string().trim().min(1, "a glob must not be empty").refine((g) => !g.startsWith("/") && !g.split("/").includes(".."), {
+      message: "a glob names files inside the repository: relative to it, without a leading / or .."
+    })
+  )
+);
 var guard = external_exports.strictObject({ min: external_exports.number().optional(), max: external_exports.number().optional() }).refine((g) => g.min !== void 0 || g.max !== void 0, {
   message: "a guard needs `min`, `max` or both, e.g. { max: 70000 }"
 }).refine((g) => g.min === void 0 || g.max === void 0 || g.min <= g.max, {
@@ -27127,8 +27339,16 @@ var tolerance = external_exports.union(
   [external_exports.number().min(0, TOLERANCE_HELP), external_exports.string().regex(/^\d+(\.\d+)?%$/, TOLERANCE_HELP)],
   { error: TOLERANCE_HELP }
 );
+var BRITISH_GOALS = {
+  minimize: "minimize",
+  maximize: "maximize",
+  minimise: "minimize",
+  maximise: "maximize"
+};
 var metric = external_exports.strictObject({
-  goal: external_exports.enum(["minimize", "maximize"], { error: "goal must be `minimize` or `maximize`" }).optional(),
+  goal: external_exports.enum(["minimize", "maximize", "minimise", "maximise"], {
+    error: "goal must be `minimize` or `maximize` (`minimise` and `maximise` work too)"
+  }).transform((g) => BRITISH_GOALS[g]).optional(),
   guard: guard.optional(),
   tolerance: tolerance.optional()
 }).refine((m) => m.goal !== void 0 || m.guard !== void 0, {
@@ -27237,6 +27457,15 @@ var configSchema = external_exports.strictObject({
         metric
       ).refine((m) => Object.keys(m).length > 0, {
         message: "declare at least one metric, e.g. { val_loss: { goal: minimize } }"
+      }).superRefine((m, ctx) => {
+        for (const name of Object.keys(m)) {
+          if (name in Object.prototype || name === "__proto__")
+            ctx.addIssue({
+              code: "custom",
+              path: [name],
+              message: `"${name}" is a built-in JavaScript property name, which a metric cannot be: rename it, e.g. \`val_loss\``
+            });
+        }
       }),
       repeats: external_exports.int().min(1).max(100).default(1),
       env: external_exports.record(external_exports.string(), external_exports.string()).default({}),
@@ -27295,7 +27524,7 @@ var configSchema = external_exports.strictObject({
 
 // action/config/validate-config.ts
 function validateConfig(raw) {
-  const parsed = configSchema.safeParse(raw ?? {});
+  const parsed = configSchema.safeParse(raw ?? {}, { reportInput: true });
   if (!parsed.success) return { ok: false, problems: parsed.error.issues.map(toProblem) };
   const config2 = parsed.data;
   const problems = [...checkObjectives(config2), ...checkScopeGlobs(config2), ...checkAgent(config2)];
@@ -27418,107 +27647,78 @@ function checkScopeGlobs(config2) {
 }
 function toProblem(issue2) {
   const path = issue2.path.map(String).join(".") || "(top level)";
+  const input2 = issue2.input;
+  const custom2 = !/^Invalid|^Unrecognized key/.test(issue2.message);
   if (issue2.code === "unrecognized_keys") {
+    const known = knownKeys(issue2.path);
     return {
       path,
-      message: `unknown field${issue2.keys.length > 1 ? "s" : ""} ${issue2.keys.map((k) => `\`${k}\``).join(", ")}: check the spelling (see the config reference in README.md)`
+      message: issue2.keys.map((key) => {
+        const guess = closest(key, known);
+        return `unknown field \`${key}\`: ${guess ? `did you mean \`${guess}\`?` : `the fields here are ${known.map((k) => `\`${k}\``).join(", ")}`}`;
+      }).join("; ")
     };
   }
-  if (issue2.code === "invalid_type" && issue2.input === void 0) {
+  if (issue2.code === "invalid_type") {
+    if (input2 === void 0)
+      return { path, message: `is required${custom2 ? `: ${issue2.message}` : ""}` };
+    const expected = `expected ${EXPECTED[issue2.expected] ?? issue2.expected}, got ${describeValue(input2)}`;
+    return { path, message: custom2 ? `${expected}: ${issue2.message}` : expected };
+  }
+  if (issue2.code === "invalid_value") {
+    const options = issue2.values.filter((v) => typeof v === "string");
+    const guess = typeof input2 === "string" ? closest(input2, options) : void 0;
+    const got = input2 === void 0 ? "" : `, got ${describeValue(input2)}`;
     return {
       path,
-      message: `is required${issue2.message.startsWith("Invalid") ? "" : `: ${issue2.message}`}`
+      message: `${custom2 ? issue2.message : `must be one of ${options.join(", ")}`}${got}${guess ? `: did you mean \`${guess}\`?` : ""}`
+    };
+  }
+  if (issue2.code === "invalid_union" && !custom2 && input2 !== void 0) {
+    const glob = path === "target" || path === "frozen";
+    return {
+      path,
+      message: `${glob ? 'expected a glob like "train.py" or a list of globs' : "has the wrong type"}, got ${describeValue(input2)}`
     };
   }
   return { path, message: issue2.message };
 }
-
-// action/util/errors.ts
-function defaultTag(name, now = /* @__PURE__ */ new Date()) {
-  const night = new Date(now.getTime() - 12 * 36e5);
-  return `${name}-${night.toISOString().slice(0, 10).replaceAll("-", "")}`;
+var EXPECTED = {
+  number: "a number",
+  int: "a whole number",
+  string: "a string",
+  boolean: "true or false",
+  object: "a mapping (`key: value` lines or `{ key: value }`)",
+  array: "a list (`[a, b]` or `- a` lines)",
+  record: "a mapping"
+};
+function describeValue(value) {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (Array.isArray(value)) return `a list (${JSON.stringify(value).slice(0, 40)})`;
+  if (value !== null && typeof value === "object") return "a mapping";
+  return String(value);
 }
-
-// app/commands.ts
-var USAGE = [
-  "**autoexp commands** (first line of a comment; people with write access):",
-  "",
-  "- `/autoexp run [config] [tag=<tag>] [experiments=<n>]`: start a batch now (the workflow on the default branch)",
-  "- `/autoexp status [tag]`: the latest summary of a tag",
-  "- `/autoexp stop [tag]`: cancel the running batch",
-  "- `/autoexp help`: this message"
-].join("\n");
-var TAG = external_exports.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, "tag: lowercase letters, digits, '.', '_', '-'").refine(
-  (t) => !t.includes("..") && !t.endsWith(".lock") && !t.endsWith("."),
-  "tag: not a valid name"
-);
-var CONFIG = external_exports.string().regex(
-  /^[A-Za-z0-9_][A-Za-z0-9_./-]{0,199}\.ya?ml$/,
-  "config: a path to a .yml file inside the repository"
-).refine((p) => !p.split("/").includes(".."), "config: must stay inside the repository");
-var EXPERIMENTS = external_exports.coerce.number().int().min(1).max(1e3);
-function parseCommand(body) {
-  const first = (body.split(/\r?\n/, 1)[0] ?? "").trim();
-  const m = /^\/autoexp(?:\s+(.*))?$/.exec(first);
-  if (!m) return null;
-  const words = (m[1] ?? "").trim().split(/\s+/).filter(Boolean);
-  const [verb, ...args] = words;
-  const named = {};
-  const positional = [];
-  for (const a of args) {
-    const kv = /^([a-z]+)=(.*)$/.exec(a);
-    if (kv) {
-      if (named[kv[1]] !== void 0)
-        return { kind: "invalid", reason: `${kv[1]} is given twice` };
-      named[kv[1]] = kv[2];
-    } else positional.push(a);
+function knownKeys(path) {
+  let nodes = [configSchema];
+  for (const part of path) {
+    nodes = nodes.flatMap(objectsIn).flatMap((n) => {
+      const shape = n._zod.def.shape;
+      const child = shape?.[String(part)];
+      if (child) return [child];
+      const value = n._zod.def.valueType;
+      return n._zod.def.type === "record" && value ? [value] : [];
+    });
   }
-  const check2 = (schema, value) => {
-    const r = schema.safeParse(value);
-    return r.success ? r.data : r.error.issues[0]?.message ?? "invalid";
-  };
-  switch (verb) {
-    case void 0:
-    case "help":
-      return words.length <= 1 ? { kind: "help" } : { kind: "invalid", reason: "help takes no arguments" };
-    case "run": {
-      const unknown2 = Object.keys(named).filter((k) => k !== "tag" && k !== "experiments");
-      if (unknown2.length > 0) return { kind: "invalid", reason: `unknown argument ${unknown2[0]}=` };
-      if (positional.length > 1)
-        return { kind: "invalid", reason: "run takes at most one config path" };
-      const out = { kind: "run" };
-      if (positional[0] !== void 0) {
-        const c = check2(CONFIG, positional[0]);
-        if (typeof c === "string" && c !== positional[0]) return { kind: "invalid", reason: c };
-        out.config = positional[0];
-      }
-      if (named.tag !== void 0) {
-        const t = check2(TAG, named.tag);
-        if (t !== named.tag) return { kind: "invalid", reason: String(t) };
-        out.tag = named.tag;
-      }
-      if (named.experiments !== void 0) {
-        if (!/^\d+$/.test(named.experiments))
-          return { kind: "invalid", reason: "experiments: a whole number from 1 to 1000" };
-        const n = check2(EXPERIMENTS, named.experiments);
-        if (typeof n === "string")
-          return { kind: "invalid", reason: "experiments: a whole number from 1 to 1000" };
-        out.experiments = n;
-      }
-      return out;
-    }
-    case "status":
-    case "stop": {
-      if (Object.keys(named).length > 0 || positional.length > 1)
-        return { kind: "invalid", reason: `${verb} takes at most one tag` };
-      if (positional[0] === void 0) return { kind: verb };
-      const t = check2(TAG, positional[0]);
-      if (t !== positional[0]) return { kind: "invalid", reason: String(t) };
-      return { kind: verb, tag: positional[0] };
-    }
-    default:
-      return { kind: "invalid", reason: `unknown command ${JSON.stringify(verb.slice(0, 40))}` };
-  }
+  const keys = nodes.flatMap(objectsIn).flatMap((n) => Object.keys(n._zod.def.shape ?? {}));
+  return [...new Set(keys)];
+}
+function objectsIn(node2) {
+  const def = node2._zod.def;
+  if (def.type === "object" || def.type === "record") return [node2];
+  if (def.type === "union") return def.options.flatMap(objectsIn);
+  if (def.type === "pipe") return [def.in, def.out].flatMap(objectsIn);
+  const inner = def.innerType;
+  return inner ? objectsIn(inner) : [];
 }
 
 // action/ledger/types.ts
@@ -27537,6 +27737,23 @@ var STATUSES = [
   "duplicate"
 ];
 var KEPT = /* @__PURE__ */ new Set(["baseline", "keep", "simplification"]);
+var EVALUATED = /* @__PURE__ */ new Set([
+  "baseline",
+  "keep",
+  "simplification",
+  "discard",
+  "guard_fail",
+  "checks_failed",
+  "crash",
+  "timeout"
+]);
+var FAILURES = /* @__PURE__ */ new Set([
+  "crash",
+  "timeout",
+  "violation",
+  "agent_error",
+  "checks_failed"
+]);
 
 // action/decide/stats.ts
 function mean(values) {
@@ -27621,14 +27838,6 @@ function incumbentState(log, samples = ledgerSamples(log)) {
 }
 
 // action/ledger/summarize.ts
-var EVALUATED = /* @__PURE__ */ new Set([
-  "baseline",
-  "keep",
-  "simplification",
-  "discard",
-  "guard_fail",
-  "checks_failed"
-]);
 function isEvaluated(row) {
   return EVALUATED.has(row.status) && row.score !== null;
 }
@@ -27676,6 +27885,10 @@ function viewFromLog(log, title) {
     confidence: log.config?.confidence ?? null,
     remeasureRuns: log.remeasures.reduce((n, m) => n + (m.samples[metric2]?.length ?? 0), 0),
     drift: log.remeasures.flatMap((m) => m.reason === "drift" && m.note ? [m.note] : []),
+    caveats: [...new Set(log.batches.flatMap((b) => b.caveats ?? []))],
+    printedTwice: log.results.flatMap(
+      (r) => KEPT.has(r.status) && r.printed_twice?.length ? [{ iteration: r.iteration, metrics: r.printed_twice }] : []
+    ),
     minDelta: log.config?.min_delta ?? null,
     stopReason: last?.event === "end" ? last.reason ?? null : null,
     costUsd: log.results.reduce((s, r) => s + (r.cost_usd || 0), 0),
@@ -27696,8 +27909,169 @@ function improvementPercent(view) {
   return (best - view.baseline) / Math.abs(view.baseline) * 100;
 }
 
+// action/ledger/chart-points.ts
+var CHART_COLORS = {
+  background: "#ffffff",
+  text: "#24292f",
+  muted: "#57606a",
+  grid: "#eaeef2",
+  run: "#8c959f",
+  best: "#1a7f37",
+  kept: "#2da44e",
+  failed: "#cf222e"
+};
+var FAILED = /* @__PURE__ */ new Set([...FAILURES, "guard_fail"]);
+function chartData(view) {
+  const points = [];
+  for (const row of view.rows) {
+    const scored = isEvaluated(row);
+    if (!scored && !FAILED.has(row.status)) continue;
+    const kind = FAILED.has(row.status) ? "failed" : KEPT.has(row.status) && scored ? "kept" : "discarded";
+    points.push({
+      iteration: row.iteration,
+      score: scored ? row.score : null,
+      kind,
+      best: row.best,
+      status: row.status,
+      description: row.description
+    });
+  }
+  const scores = points.flatMap((p) => p.score === null ? [] : [p.score]);
+  if (scores.length < 2) return null;
+  const anchors = points.flatMap((p) => p.best === null ? [] : [p.best]);
+  if (view.baseline !== null) anchors.push(view.baseline);
+  if (view.best?.score !== null && view.best?.score !== void 0) anchors.push(view.best.score);
+  const { lo, hi } = robustRange(scores, anchors);
+  return {
+    metric: view.metric,
+    goal: view.goal,
+    points,
+    lo,
+    hi,
+    offScale: points.filter((p) => p.score !== null && (p.score < lo || p.score > hi))
+  };
+}
+function robustRange(scores, anchors = []) {
+  const sorted = [...scores].filter(Number.isFinite).sort((a, b) => a - b);
+  const fixed = anchors.filter(Number.isFinite);
+  if (sorted.length === 0 && fixed.length === 0) return { lo: 0, hi: 1 };
+  let lo = Math.min(...fixed, Infinity);
+  let hi = Math.max(...fixed, -Infinity);
+  if (sorted.length > 0) {
+    const q1 = quantile(sorted, 0.25);
+    const q3 = quantile(sorted, 0.75);
+    const spread = Math.max(q3 - q1, Number.isFinite(hi - lo) ? hi - lo : 0);
+    const inside = sorted.filter((v) => v >= q1 - 1.5 * spread && v <= q3 + 1.5 * spread);
+    lo = Math.min(lo, ...inside);
+    hi = Math.max(hi, ...inside);
+  }
+  const pad = (hi - lo) * 0.06 || Math.abs(hi) * 0.01 || 1;
+  return { lo: lo - pad, hi: hi + pad };
+}
+function quantile(sorted, q) {
+  const at = (sorted.length - 1) * q;
+  const below = sorted[Math.floor(at)];
+  const above = sorted[Math.ceil(at)];
+  return below + (above - below) * (at - Math.floor(at));
+}
+var PLAIN = new Intl.NumberFormat("en-US", { useGrouping: false, maximumSignificantDigits: 6 });
+function plainNumber(v) {
+  return PLAIN.format(v);
+}
+function nameOffScale(points, max = 5) {
+  const named = points.slice(0, max).map((p) => `#${p.iteration} (${plainNumber(p.score)})`);
+  const more = points.length - named.length;
+  return `${named.join(", ")}${more > 0 ? ` and ${more} more` : ""}`;
+}
+
+// action/ledger/render-chart.ts
+var MAX_CHART_POINTS = 200;
+var MAX_CATEGORY_LABELS = 12;
+var INIT = {
+  theme: "base",
+  themeVariables: {
+    xyChart: {
+      backgroundColor: CHART_COLORS.background,
+      titleColor: CHART_COLORS.text,
+      legendTextColor: CHART_COLORS.text,
+      xAxisLabelColor: CHART_COLORS.muted,
+      xAxisTitleColor: CHART_COLORS.muted,
+      xAxisTickColor: CHART_COLORS.muted,
+      xAxisLineColor: CHART_COLORS.muted,
+      yAxisLabelColor: CHART_COLORS.muted,
+      yAxisTitleColor: CHART_COLORS.muted,
+      yAxisTickColor: CHART_COLORS.muted,
+      yAxisLineColor: CHART_COLORS.muted,
+      plotColorPalette: `${CHART_COLORS.run}, ${CHART_COLORS.best}`
+    }
+  },
+  xyChart: { width: 900, height: 420, showLegend: true }
+};
+function renderChart(view) {
+  const data = chartData(view);
+  if (!data) return "";
+  const s = chartSeries(data);
+  const count = s.to - s.from + 1;
+  const xAxis = count <= MAX_CATEGORY_LABELS ? `[${s.runs.map((_, i) => `"${s.from + i}"`).join(", ")}]` : `${s.from} --> ${s.to}`;
+  const direction = data.goal === "minimize" ? "lower is better" : "higher is better";
+  return [
+    "```mermaid",
+    `%%{init: ${JSON.stringify(INIT)}}%%`,
+    "xychart-beta",
+    `  title "${quoteSafe(view.metric)} per experiment"`,
+    `  x-axis "experiment" ${xAxis}`,
+    `  y-axis "${quoteSafe(view.metric)} (${direction})" ${plainNumber(data.lo)} --> ${plainNumber(data.hi)}`,
+    `  line "every run" [${s.runs.map(plainNumber).join(", ")}]`,
+    `  line "best so far" [${s.best.map(plainNumber).join(", ")}]`,
+    "```",
+    "",
+    renderChartCaption(data, s)
+  ].join("\n");
+}
+function renderChartCaption(data, s) {
+  const parts = [
+    `Grey: every scored run${s.resampled ? ` (resampled to ${MAX_CHART_POINTS} points)` : ""}; green: the best kept so far.`
+  ];
+  const unscored = data.points.filter((p) => p.score === null).length;
+  if (unscored > 0)
+    parts.push(
+      `The grey line bridges ${unscored} run${unscored === 1 ? "" : "s"} without a score (crash, timeout).`
+    );
+  const above = data.offScale.filter((p) => p.score > data.hi);
+  const below = data.offScale.filter((p) => p.score < data.lo);
+  if (above.length > 0) parts.push(`Off the scale, drawn at the top edge: ${nameOffScale(above)}.`);
+  if (below.length > 0)
+    parts.push(`Off the scale, drawn at the bottom edge: ${nameOffScale(below)}.`);
+  return `<sub>${parts.join(" ")}</sub>`;
+}
+function chartSeries(data, max = MAX_CHART_POINTS) {
+  const scored = data.points.filter((p) => p.score !== null);
+  const from = scored[0].iteration;
+  const to = scored.at(-1).iteration;
+  const n = Math.min(to - from + 1, max);
+  const clamp = (v) => Math.min(data.hi, Math.max(data.lo, v));
+  const runs = [];
+  const best = [];
+  let j = 0;
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    const t = n === 1 ? from : from + (to - from) * i / (n - 1);
+    while (j + 1 < scored.length && scored[j + 1].iteration <= t) j++;
+    while (k + 1 < data.points.length && data.points[k + 1].iteration <= t) k++;
+    const a = scored[j];
+    const b = scored[Math.min(j + 1, scored.length - 1)];
+    const [va, vb] = [clamp(a.score), clamp(b.score)];
+    const w = b.iteration === a.iteration ? 0 : (t - a.iteration) / (b.iteration - a.iteration);
+    runs.push(va + (vb - va) * w);
+    best.push(clamp(data.points[k].best ?? va));
+  }
+  return { from, to, runs, best, resampled: n < to - from + 1 };
+}
+function quoteSafe(text) {
+  return text.replace(/["\r\n]/g, "'");
+}
+
 // action/ledger/render-dashboard.ts
-var MAX_POINTS = 200;
 function formatScore(v) {
   if (v === null || v === void 0) return "\u2014";
   return Math.abs(v) >= 1e3 ? v.toFixed(1) : v.toPrecision(6).replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "");
@@ -27705,6 +28079,9 @@ function formatScore(v) {
 function formatDelta(v) {
   if (v === null || v === void 0) return "";
   return `${v > 0 ? "+" : v < 0 ? "\u2212" : "\xB1"}${formatScore(Math.abs(v))}`;
+}
+function escapeCell(text) {
+  return text.replace(/\|/g, "\\|").replace(/[\r\n]+/g, " ");
 }
 function renderNoise(view) {
   if (view.noise === null) return "noise: unknown (one baseline run; set decide.baseline_runs \u2265 2)";
@@ -27717,33 +28094,6 @@ function renderCounts(view) {
   const parts = Object.entries(view.counts).sort((a, b) => b[1] - a[1] || rank(a[0]) - rank(b[0])).map(([status, n]) => `${n} ${status}`);
   return `${total} experiment${total === 1 ? "" : "s"}: ${parts.join(" \xB7 ")}`;
 }
-function renderChart(view) {
-  let points = view.rows.filter(isEvaluated);
-  if (points.length < 2) return "";
-  if (points.length > MAX_POINTS) {
-    const step = Math.ceil(points.length / MAX_POINTS);
-    points = points.filter(
-      (p, i) => i % step === 0 || p.status === "keep" || i === points.length - 1
-    );
-  }
-  const values = points.flatMap((p) => [p.score, p.best ?? p.score]);
-  let lo = Math.min(...values);
-  let hi = Math.max(...values);
-  const pad = (hi - lo) * 0.05 || Math.abs(hi) * 0.01 || 1;
-  lo -= pad;
-  hi += pad;
-  const num = (v) => Number(v.toPrecision(6)).toString();
-  return [
-    "```mermaid",
-    "xychart-beta",
-    `  title "${view.metric} per experiment (line 2: best kept so far)"`,
-    `  x-axis "experiment" [${points.map((p) => `"${p.iteration}"`).join(", ")}]`,
-    `  y-axis "${view.metric}" ${num(lo)} --> ${num(hi)}`,
-    `  line [${points.map((p) => num(p.score)).join(", ")}]`,
-    `  line [${points.map((p) => num(p.best ?? p.score)).join(", ")}]`,
-    "```"
-  ].join("\n");
-}
 function formatEvidence(row) {
   const e = row.evidence;
   if (!e) return row.runs ? `${row.runs} run${row.runs > 1 ? "s" : ""}` : "";
@@ -27753,6 +28103,11 @@ function formatEvidence(row) {
   const p = e.p < 1e-4 ? "p < 0.0001" : `p = ${Number(e.p.toPrecision(2))}`;
   return `${formatScore(e.effect_sigma)} sd, ${p}${ci}, ${e.runs} vs ${e.incumbent_runs} runs`;
 }
+function renderPrintedTwice(view) {
+  const list = view.printedTwice.map((p) => `#${p.iteration} (${p.metrics.map(escapeCell).join(", ")})`).join(", ");
+  return `> [!WARNING]
+> A metric was printed more than once in kept experiment(s) ${list}: the harness prints it once, so the kept code may print its own score. Read those diffs before merging.`;
+}
 
 // app/pr-body.ts
 var BODY_LIMIT = 65e3;
@@ -27760,33 +28115,8 @@ function marker(tag) {
   return `<!-- autoexp:pr tag=${tag} -->`;
 }
 function readLedger(text) {
-  const log = {
-    config: null,
-    results: [],
-    batches: [],
-    remeasures: [],
-    validBytes: 0,
-    torn: false
-  };
-  let unreadable = 0;
-  for (const line of text.split("\n")) {
-    if (!line.trim()) continue;
-    let entry;
-    try {
-      entry = JSON.parse(line);
-    } catch {
-      unreadable++;
-      continue;
-    }
-    if (!entry || typeof entry !== "object") unreadable++;
-    else if (entry.type === "config") log.config = entry;
-    else if (entry.type === "result" && typeof entry.iteration === "number" && typeof entry.status === "string")
-      log.results.push(entry);
-    else if (entry.type === "batch") log.batches.push(entry);
-    else if (entry.type === "remeasure" && entry.samples) log.remeasures.push(entry);
-    else unreadable++;
-  }
-  return { log, unreadable };
+  const log = parseLog(text, { lenient: true });
+  return { log, unreadable: log.unreadable };
 }
 function renderPr(ledger, ctx) {
   const head = marker(ctx.tag);
@@ -27853,6 +28183,9 @@ function renderPr(ledger, ctx) {
     );
   for (const d of view.drift) warnings.push(`> [!WARNING]
 > Drift: ${cell(d)}`);
+  for (const c of view.caveats) warnings.push(`> [!CAUTION]
+> ${cell(c)}`);
+  if (view.printedTwice.length > 0) warnings.push(renderPrintedTwice(view));
   const keptTable = [
     `### Kept (${kept.length})`,
     "",
@@ -27864,17 +28197,21 @@ function renderPr(ledger, ctx) {
       )
     ].join("\n") : "Nothing kept: the branch holds the baseline only."
   ];
+  const blob = `${ctx.repoUrl}/blob/autoexp/${ctx.tag}/.autoexp/${ctx.tag}`;
+  const picture = ctx.progressSvg ? `[![${ctx.tag}: every experiment, the kept ones labelled, and the best so far](${blob}/progress.svg?raw=true)](${blob}/progress.svg)` : "";
+  const chart = renderChart(view);
   const runs = (ctx.runs ?? []).slice(0, 10).map((r) => `- [${cell(r.title)}](${r.url})`);
   const footer = [
     "",
-    `Review: \`git log --first-parent autoexp/${ctx.tag}\` holds one commit per kept change (record commits touch only \`.autoexp/\`); every other candidate is at \`refs/autoexp/${ctx.tag}/<n>\`. Full record: [\`dashboard.md\`](${ctx.repoUrl}/blob/autoexp/${ctx.tag}/.autoexp/${ctx.tag}/dashboard.md), [\`log.jsonl\`](${ctx.repoUrl}/blob/autoexp/${ctx.tag}/.autoexp/${ctx.tag}/log.jsonl).`,
+    `Review: \`git log --first-parent autoexp/${ctx.tag}\` holds one commit per kept change (record commits touch only \`.autoexp/\`); every other candidate is at \`refs/autoexp/${ctx.tag}/<n>\`. Full record: [\`dashboard.md\`](${blob}/dashboard.md), [\`log.jsonl\`](${blob}/log.jsonl).`,
     ...runs.length > 0 ? ["", "Runs:", ...runs] : []
   ];
   const parts = [
     header.join("\n"),
     facts.join(" \xB7 "),
     ...warnings,
-    renderChart(view),
+    picture,
+    chart,
     keptTable.join("\n"),
     footer.join("\n")
   ].filter(Boolean);
@@ -27897,7 +28234,8 @@ function renderPr(ledger, ctx) {
       header.join("\n"),
       facts.join(" \xB7 "),
       ...warnings,
-      renderChart(view),
+      picture,
+      chart,
       `### Kept (${kept.length})
 
 ${note}
@@ -27916,225 +28254,10 @@ function cell(s) {
   return s.replace(/\|/g, "\\|").replace(/\s+/g, " ").slice(0, 300);
 }
 
-// app/index.ts
-var ALLOWED_ROLES = /* @__PURE__ */ new Set(["admin", "maintain", "write"]);
-var CONFIG_PATHS = ["autoexp.yml", ".github/autoexp.yml"];
-var MAX_TAGS_PER_SYNC = 20;
-function createApp(options = {}) {
-  const workflow = options.workflow ?? "autoexp.yml";
-  const limit = options.rateLimit ?? { max: 5, windowMs: 10 * 6e4 };
-  const now = options.now ?? Date.now;
-  const recent = /* @__PURE__ */ new Map();
-  const seenDeliveries = /* @__PURE__ */ new Set();
-  return (app) => {
-    app.on("push", async (context) => {
-      const ref = context.payload.ref;
-      if (!ref.startsWith("refs/heads/autoexp/")) return;
-      const tag = ref.slice("refs/heads/autoexp/".length);
-      await syncTag(
-        context.octokit,
-        context.repo(),
-        defaultBranchOf(context),
-        tag,
-        context.payload.deleted
-      );
-    });
-    app.on("workflow_run.completed", async (context) => {
-      const run = context.payload.workflow_run;
-      if (!run.path?.endsWith(`/${workflow}`) && run.path !== workflow) return;
-      const repo = context.repo();
-      const base = context.payload.repository.default_branch;
-      const { data: refs } = await context.octokit.request(
-        "GET /repos/{owner}/{repo}/git/matching-refs/{ref}",
-        {
-          ...repo,
-          ref: "heads/autoexp/"
-        }
-      );
-      const tags = refs.map((r) => r.ref.slice("refs/heads/autoexp/".length)).slice(0, MAX_TAGS_PER_SYNC);
-      for (const tag of tags)
-        await syncTag(context.octokit, repo, base, tag, false, [
-          { url: run.html_url, title: `${run.display_title} (${run.conclusion ?? run.status})` }
-        ]);
-      const request = REQUEST.exec(run.display_title ?? "");
-      if (request) {
-        const [issue2, commentId] = [Number(request[1]), Number(request[2])];
-        const sticky = await findStickyComment(context.octokit, repo, issue2, commentId);
-        const line = `Finished: **${run.conclusion ?? run.status}**, [the run](${run.html_url}). The PR of each tag is up to date.`;
-        if (sticky && !sticky.body.includes(line))
-          await updateSticky(
-            context.octokit,
-            repo,
-            sticky.id,
-            commentId,
-            `${sticky.body.split("\n").slice(1).join("\n")}
+// app/read-config.ts
+var import_yaml = __toESM(require_dist(), 1);
 
-${line}`
-          );
-      }
-    });
-    app.on("issue_comment.created", async (context) => {
-      const { comment, issue: issue2, sender } = context.payload;
-      const command2 = parseCommand(comment.body ?? "");
-      if (!command2) return;
-      if (seenDeliveries.has(context.id)) return;
-      seenDeliveries.add(context.id);
-      if (seenDeliveries.size > 1e4) seenDeliveries.clear();
-      const repo = context.repo();
-      const sticky = await findStickyComment(context.octokit, repo, issue2.number, comment.id);
-      if (sticky) return;
-      const say = (text) => createSticky(context.octokit, repo, issue2.number, comment.id, text);
-      const react = (content) => context.octokit.request(
-        "POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions",
-        {
-          ...repo,
-          comment_id: comment.id,
-          content
-        }
-      );
-      const who = `@${sender.login}`;
-      if (sender.type === "Bot") {
-        await react("-1");
-        await say(
-          `Sorry ${who}: autoexp takes commands from people only, not from bots. Nothing was started.`
-        );
-        return;
-      }
-      const role = await roleOf(context.octokit, repo, sender.login);
-      if (!ALLOWED_ROLES.has(role)) {
-        await react("-1");
-        await say(
-          `Sorry ${who}: autoexp commands need write access to this repository (yours: ${role}). Nothing was started.`
-        );
-        return;
-      }
-      const times = (recent.get(sender.login) ?? []).filter((t) => now() - t < limit.windowMs);
-      if (times.length >= limit.max) {
-        await react("confused");
-        await say(
-          `Sorry ${who}: that is more than ${limit.max} autoexp commands in ${Math.round(limit.windowMs / 6e4)} minutes. Nothing was started; try again later.`
-        );
-        return;
-      }
-      recent.set(sender.login, [...times, now()]);
-      await react("eyes");
-      await execute(
-        context.octokit,
-        repo,
-        context.payload.repository.default_branch,
-        command2,
-        who,
-        say,
-        comment.id,
-        issue2.number
-      );
-    });
-  };
-  async function execute(octokit, repo, base, command2, who, say, commentId, issue2) {
-    switch (command2.kind) {
-      case "help":
-        await say(USAGE);
-        return;
-      case "invalid":
-        await say(`${who}: ${command2.reason}. Nothing was started.
-
-${USAGE}`);
-        return;
-      case "run": {
-        const config2 = await readConfig(octokit, repo, base, command2.config);
-        if (!config2.ok) {
-          await say(`${who}: ${config2.reason}. Nothing was started.`);
-          return;
-        }
-        const tag = command2.tag ?? defaultTag(config2.name, new Date(now()));
-        const inputs = {
-          tag,
-          config: config2.path,
-          request: `${issue2}:${commentId}`
-        };
-        if (command2.experiments !== void 0) inputs.experiments = String(command2.experiments);
-        const id = await say(
-          `${who}: starting a batch of \`${config2.path}\` on \`autoexp/${tag}\`...`
-        );
-        const { data } = await octokit.request(
-          "POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches",
-          {
-            ...repo,
-            workflow_id: workflow,
-            ref: base,
-            inputs,
-            return_run_details: true
-          }
-        );
-        const link = data?.html_url;
-        await updateSticky(
-          octokit,
-          repo,
-          id,
-          commentId,
-          `${who}: started a batch of \`${config2.path}\` on \`autoexp/${tag}\`${command2.experiments ? ` (${command2.experiments} experiments)` : ""}${link ? `: [the run](${link})` : ""}. The PR for this tag updates when it publishes.`
-        );
-        return;
-      }
-      case "status": {
-        const tag = command2.tag ?? await latestTag(octokit, repo);
-        if (!tag) {
-          await say(`${who}: no \`autoexp/*\` branch yet.`);
-          return;
-        }
-        const ledger = await readFile(octokit, repo, `autoexp/${tag}`, `.autoexp/${tag}/log.jsonl`);
-        const pr = renderPr(ledger, {
-          tag,
-          repoUrl: `https://github.com/${repo.owner}/${repo.repo}`
-        });
-        const summary = pr.body.split("\n").filter((l) => !l.startsWith("<!--")).slice(0, 12).join("\n");
-        await say(`${who}: ${pr.title}
-
-${summary}`);
-        return;
-      }
-      case "stop": {
-        const { data } = await octokit.request(
-          "GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs",
-          {
-            ...repo,
-            workflow_id: workflow,
-            status: "in_progress",
-            per_page: 20
-          }
-        );
-        const runs = data.workflow_runs.filter(
-          (r) => !command2.tag || (r.display_title ?? "").split(/\s+/).includes(command2.tag)
-        );
-        for (const r of runs)
-          await octokit.request("POST /repos/{owner}/{repo}/actions/runs/{run_id}/cancel", {
-            ...repo,
-            run_id: Number(r.id)
-          });
-        await say(
-          runs.length > 0 ? `${who}: cancelled ${runs.map((r) => `[${r.display_title}](${r.html_url})`).join(", ")}. The experiments recorded so far are kept and published.` : `${who}: no running autoexp batch${command2.tag ? ` for \`${command2.tag}\`` : ""}.`
-        );
-        return;
-      }
-    }
-  }
-}
-var app_default = createApp();
-function defaultBranchOf(context) {
-  return context.payload.repository.default_branch ?? "main";
-}
-async function roleOf(octokit, repo, username) {
-  try {
-    const { data } = await octokit.request(
-      "GET /repos/{owner}/{repo}/collaborators/{username}/permission",
-      { ...repo, username }
-    );
-    return data.role_name ?? data.permission ?? "none";
-  } catch (error62) {
-    if (error62.status === 404) return "none";
-    throw error62;
-  }
-}
+// app/read-file.ts
 async function readFile(octokit, repo, ref, path) {
   try {
     const { data } = await octokit.request("GET /repos/{owner}/{repo}/contents/{path}", {
@@ -28149,6 +28272,9 @@ async function readFile(octokit, repo, ref, path) {
     throw error62;
   }
 }
+
+// app/read-config.ts
+var CONFIG_PATHS = ["autoexp.yml", ".github/autoexp.yml"];
 async function readConfig(octokit, repo, base, path) {
   for (const candidate of path ? [path] : CONFIG_PATHS) {
     const text = await readFile(octokit, repo, base, candidate);
@@ -28172,18 +28298,11 @@ async function readConfig(octokit, repo, base, path) {
     reason: `no ${path ? `\`${path}\`` : "`autoexp.yml` or `.github/autoexp.yml`"} on \`${base}\``
   };
 }
-async function latestTag(octokit, repo) {
-  const { data } = await octokit.request("GET /repos/{owner}/{repo}/git/matching-refs/{ref}", {
-    ...repo,
-    ref: "heads/autoexp/"
-  });
-  const tags = data.map((r) => r.ref.slice("refs/heads/autoexp/".length)).sort();
-  return tags.at(-1) ?? null;
-}
+
+// app/sticky-comment.ts
 function stickyMarker(commentId) {
   return `<!-- autoexp:request comment=${commentId} -->`;
 }
-var REQUEST = /\(request (\d+):(\d+)\)/;
 async function findStickyComment(octokit, repo, issue2, commentId) {
   const comments = await octokit.paginate(
     "GET /repos/{owner}/{repo}/issues/{issue_number}/comments",
@@ -28216,13 +28335,164 @@ async function updateSticky(octokit, repo, id, commentId, text) {
 ${text}`
   });
 }
+
+// app/run-command.ts
+async function runCommand(command2, ctx) {
+  switch (command2.kind) {
+    case "help":
+      await ctx.say(USAGE);
+      return;
+    case "invalid":
+      await ctx.say(`${ctx.who}: ${command2.reason}. Nothing was started.
+
+${USAGE}`);
+      return;
+    case "run":
+      return startBatch(command2, ctx);
+    case "status":
+      return reportStatus(command2, ctx);
+    case "stop":
+      return cancelBatches(command2, ctx);
+  }
+}
+async function startBatch(command2, ctx) {
+  const { octokit, repo, who } = ctx;
+  const config2 = await readConfig(octokit, repo, ctx.base, command2.config);
+  if (!config2.ok) {
+    await ctx.say(`${who}: ${config2.reason}. Nothing was started.`);
+    return;
+  }
+  const tag = command2.tag ?? defaultTag(config2.name, new Date(ctx.now()));
+  const inputs = {
+    tag,
+    config: config2.path,
+    request: `${ctx.issue}:${ctx.commentId}`
+  };
+  if (command2.experiments !== void 0) inputs.experiments = String(command2.experiments);
+  const id = await ctx.say(
+    `${who}: starting a batch of \`${config2.path}\` on \`autoexp/${tag}\`...`
+  );
+  const { data } = await octokit.request(
+    "POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches",
+    {
+      ...repo,
+      workflow_id: ctx.workflow,
+      ref: ctx.base,
+      inputs,
+      return_run_details: true
+    }
+  );
+  const link = data?.html_url;
+  await updateSticky(
+    octokit,
+    repo,
+    id,
+    ctx.commentId,
+    `${who}: started a batch of \`${config2.path}\` on \`autoexp/${tag}\`${command2.experiments ? ` (${command2.experiments} experiments)` : ""}${link ? `: [the run](${link})` : ""}. The PR for this tag updates when it publishes.`
+  );
+}
+async function reportStatus(command2, ctx) {
+  const { octokit, repo, who } = ctx;
+  const tag = command2.tag ?? await latestTag(octokit, repo);
+  if (!tag) {
+    await ctx.say(`${who}: no \`autoexp/*\` branch yet.`);
+    return;
+  }
+  const ledger = await readFile(octokit, repo, `autoexp/${tag}`, `.autoexp/${tag}/log.jsonl`);
+  const pr = renderPr(ledger, { tag, repoUrl: `https://github.com/${repo.owner}/${repo.repo}` });
+  const summary = pr.body.split("\n").filter((l) => !l.startsWith("<!--")).slice(0, 12).join("\n");
+  await ctx.say(`${who}: ${pr.title}
+
+${summary}`);
+}
+async function cancelBatches(command2, ctx) {
+  const { octokit, repo, who } = ctx;
+  const { data } = await octokit.request(
+    "GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs",
+    {
+      ...repo,
+      workflow_id: ctx.workflow,
+      status: "in_progress",
+      per_page: 20
+    }
+  );
+  const runs = data.workflow_runs.filter(
+    (r) => !command2.tag || (r.display_title ?? "").split(/\s+/).includes(command2.tag)
+  );
+  for (const r of runs)
+    await octokit.request("POST /repos/{owner}/{repo}/actions/runs/{run_id}/cancel", {
+      ...repo,
+      run_id: Number(r.id)
+    });
+  await ctx.say(
+    runs.length > 0 ? `${who}: cancelled ${runs.map((r) => `[${r.display_title}](${r.html_url})`).join(", ")}. The experiments recorded so far are kept and published.` : `${who}: no running autoexp batch${command2.tag ? ` for \`${command2.tag}\`` : ""}.`
+  );
+}
+
+// app/on-comment.ts
+async function onComment(context, deps) {
+  const { comment, issue: issue2, sender } = context.payload;
+  const command2 = parseCommand(comment.body ?? "");
+  if (!command2) return;
+  if (!deps.deliveries.first(context.id)) return;
+  const { octokit } = context;
+  const repo = context.repo();
+  const sticky = await findStickyComment(octokit, repo, issue2.number, comment.id);
+  if (sticky) return;
+  const say = (text) => createSticky(octokit, repo, issue2.number, comment.id, text);
+  const react = (content) => octokit.request("POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions", {
+    ...repo,
+    comment_id: comment.id,
+    content
+  });
+  const who = `@${sender.login}`;
+  if (sender.type === "Bot") {
+    await react("-1");
+    await say(
+      `Sorry ${who}: autoexp takes commands from people only, not from bots. Nothing was started.`
+    );
+    return;
+  }
+  const role = await roleOf(octokit, repo, sender.login);
+  if (!ALLOWED_ROLES.has(role)) {
+    await react("-1");
+    await say(
+      `Sorry ${who}: autoexp commands need write access to this repository (yours: ${role}). Nothing was started.`
+    );
+    return;
+  }
+  const { limit } = deps.limiter;
+  if (!deps.limiter.allow(sender.login)) {
+    await react("confused");
+    await say(
+      `Sorry ${who}: that is more than ${limit.max} autoexp commands in ${Math.round(limit.windowMs / 6e4)} minutes. Nothing was started; try again later.`
+    );
+    return;
+  }
+  await react("eyes");
+  await runCommand(command2, {
+    octokit,
+    repo,
+    base: context.payload.repository.default_branch,
+    workflow: deps.workflow,
+    who,
+    say,
+    commentId: comment.id,
+    issue: issue2.number,
+    now: deps.now
+  });
+}
+
+// app/sync-tag.ts
 async function syncTag(octokit, repo, base, tag, deleted, runs = []) {
   const head = `autoexp/${tag}`;
   const ledger = deleted ? null : await readFile(octokit, repo, head, `.autoexp/${tag}/log.jsonl`);
+  const progressSvg = ledger !== null && await readFile(octokit, repo, head, `.autoexp/${tag}/progress.svg`) !== null;
   const rendered = renderPr(ledger, {
     tag,
     repoUrl: `https://github.com/${repo.owner}/${repo.repo}`,
-    runs
+    runs,
+    progressSvg
   });
   const { data: pulls } = await octokit.request("GET /repos/{owner}/{repo}/pulls", {
     ...repo,
@@ -28275,6 +28545,95 @@ async function syncTag(octokit, repo, base, tag, deleted, runs = []) {
     labels: ["autoexp"]
   });
 }
+
+// app/on-push.ts
+async function onPush(context) {
+  const tag = tagOfRef(context.payload.ref);
+  if (tag === null) return;
+  await syncTag(
+    context.octokit,
+    context.repo(),
+    defaultBranchOf(context),
+    tag,
+    context.payload.deleted
+  );
+}
+function defaultBranchOf(context) {
+  return context.payload.repository.default_branch ?? "main";
+}
+
+// app/on-workflow-run.ts
+var MAX_TAGS_PER_SYNC = 20;
+var REQUEST = /\(request (\d+):(\d+)\)/;
+async function onWorkflowRun(context, workflow) {
+  const run = context.payload.workflow_run;
+  if (!run.path?.endsWith(`/${workflow}`) && run.path !== workflow) return;
+  const repo = context.repo();
+  const base = context.payload.repository.default_branch;
+  const tags = (await listTags(context.octokit, repo)).slice(0, MAX_TAGS_PER_SYNC);
+  for (const tag of tags)
+    await syncTag(context.octokit, repo, base, tag, false, [
+      { url: run.html_url, title: `${run.display_title} (${run.conclusion ?? run.status})` }
+    ]);
+  const request = REQUEST.exec(run.display_title ?? "");
+  if (!request) return;
+  const [issue2, commentId] = [Number(request[1]), Number(request[2])];
+  const sticky = await findStickyComment(context.octokit, repo, issue2, commentId);
+  const line = `Finished: **${run.conclusion ?? run.status}**, [the run](${run.html_url}). The PR of each tag is up to date.`;
+  if (sticky && !sticky.body.includes(line))
+    await updateSticky(
+      context.octokit,
+      repo,
+      sticky.id,
+      commentId,
+      `${sticky.body.split("\n").slice(1).join("\n")}
+
+${line}`
+    );
+}
+
+// app/rate-limit.ts
+function createRateLimiter(limit, now) {
+  const recent = /* @__PURE__ */ new Map();
+  return {
+    limit,
+    allow(login) {
+      const times = (recent.get(login) ?? []).filter((t) => now() - t < limit.windowMs);
+      if (times.length >= limit.max) return false;
+      recent.set(login, [...times, now()]);
+      return true;
+    }
+  };
+}
+function createDeliveryFilter(capacity = 1e4) {
+  const seen = /* @__PURE__ */ new Set();
+  return {
+    /** True the first time a delivery id is seen. */
+    first(id) {
+      if (seen.has(id)) return false;
+      seen.add(id);
+      if (seen.size > capacity) seen.clear();
+      return true;
+    }
+  };
+}
+
+// app/index.ts
+function createApp(options = {}) {
+  const workflow = options.workflow ?? "autoexp.yml";
+  const now = options.now ?? Date.now;
+  const limiter = createRateLimiter(options.rateLimit ?? { max: 5, windowMs: 10 * 6e4 }, now);
+  const deliveries = createDeliveryFilter();
+  return (app) => {
+    app.on("push", (context) => onPush(context));
+    app.on("workflow_run.completed", (context) => onWorkflowRun(context, workflow));
+    app.on(
+      "issue_comment.created",
+      (context) => onComment(context, { workflow, limiter, deliveries, now })
+    );
+  };
+}
+var app_default = createApp();
 
 // app/server.ts
 var probot = createProbot();

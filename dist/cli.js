@@ -6,6 +6,10 @@ var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
 var __getOwnPropNames = Object.getOwnPropertyNames;
 var __getProtoOf = Object.getPrototypeOf;
 var __hasOwnProp = Object.prototype.hasOwnProperty;
+var __knownSymbol = (name, symbol2) => (symbol2 = Symbol[name]) ? symbol2 : /* @__PURE__ */ Symbol.for("Symbol." + name);
+var __typeError = (msg) => {
+  throw TypeError(msg);
+};
 var __require = /* @__PURE__ */ ((x) => typeof require !== "undefined" ? require : typeof Proxy !== "undefined" ? new Proxy(x, {
   get: (a, b) => (typeof require !== "undefined" ? require : a)[b]
 }) : x)(function(x) {
@@ -39,1782 +43,47 @@ var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__ge
   isNodeMode || !mod || !mod.__esModule ? __defProp(target, "default", { value: mod, enumerable: true }) : target,
   mod
 ));
-
-// node_modules/picomatch/lib/constants.js
-var require_constants = __commonJS({
-  "node_modules/picomatch/lib/constants.js"(exports, module) {
-    "use strict";
-    var WIN_SLASH = "\\\\/";
-    var WIN_NO_SLASH = `[^${WIN_SLASH}]`;
-    var DEFAULT_MAX_EXTGLOB_RECURSION = 0;
-    var DOT_LITERAL = "\\.";
-    var PLUS_LITERAL = "\\+";
-    var QMARK_LITERAL = "\\?";
-    var SLASH_LITERAL = "\\/";
-    var ONE_CHAR = "(?=.)";
-    var QMARK = "[^/]";
-    var END_ANCHOR = `(?:${SLASH_LITERAL}|$)`;
-    var START_ANCHOR = `(?:^|${SLASH_LITERAL})`;
-    var DOTS_SLASH = `${DOT_LITERAL}{1,2}${END_ANCHOR}`;
-    var NO_DOT = `(?!${DOT_LITERAL})`;
-    var NO_DOTS = `(?!${START_ANCHOR}${DOTS_SLASH})`;
-    var NO_DOT_SLASH = `(?!${DOT_LITERAL}{0,1}${END_ANCHOR})`;
-    var NO_DOTS_SLASH = `(?!${DOTS_SLASH})`;
-    var QMARK_NO_DOT = `[^.${SLASH_LITERAL}]`;
-    var STAR = `${QMARK}*?`;
-    var SEP = "/";
-    var POSIX_CHARS = {
-      DOT_LITERAL,
-      PLUS_LITERAL,
-      QMARK_LITERAL,
-      SLASH_LITERAL,
-      ONE_CHAR,
-      QMARK,
-      END_ANCHOR,
-      DOTS_SLASH,
-      NO_DOT,
-      NO_DOTS,
-      NO_DOT_SLASH,
-      NO_DOTS_SLASH,
-      QMARK_NO_DOT,
-      STAR,
-      START_ANCHOR,
-      SEP
-    };
-    var WINDOWS_CHARS = {
-      ...POSIX_CHARS,
-      SLASH_LITERAL: `[${WIN_SLASH}]`,
-      QMARK: WIN_NO_SLASH,
-      STAR: `${WIN_NO_SLASH}*?`,
-      DOTS_SLASH: `${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$)`,
-      NO_DOT: `(?!${DOT_LITERAL})`,
-      NO_DOTS: `(?!(?:^|[${WIN_SLASH}])${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$))`,
-      NO_DOT_SLASH: `(?!${DOT_LITERAL}{0,1}(?:[${WIN_SLASH}]|$))`,
-      NO_DOTS_SLASH: `(?!${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$))`,
-      QMARK_NO_DOT: `[^.${WIN_SLASH}]`,
-      START_ANCHOR: `(?:^|[${WIN_SLASH}])`,
-      END_ANCHOR: `(?:[${WIN_SLASH}]|$)`,
-      SEP: "\\"
-    };
-    var POSIX_REGEX_SOURCE = {
-      __proto__: null,
-      alnum: "a-zA-Z0-9",
-      alpha: "a-zA-Z",
-      ascii: "\\x00-\\x7F",
-      blank: " \\t",
-      cntrl: "\\x00-\\x1F\\x7F",
-      digit: "0-9",
-      graph: "\\x21-\\x7E",
-      lower: "a-z",
-      print: "\\x20-\\x7E ",
-      punct: "\\-!\"#$%&'()\\*+,./:;<=>?@[\\]^_`{|}~",
-      space: " \\t\\r\\n\\v\\f",
-      upper: "A-Z",
-      word: "A-Za-z0-9_",
-      xdigit: "A-Fa-f0-9"
-    };
-    module.exports = {
-      DEFAULT_MAX_EXTGLOB_RECURSION,
-      MAX_LENGTH: 1024 * 64,
-      POSIX_REGEX_SOURCE,
-      // regular expressions
-      REGEX_BACKSLASH: /\\(?![*+?^${}(|)[\]])/g,
-      REGEX_NON_SPECIAL_CHARS: /^[^@![\].,$*+?^{}()|\\/]+/,
-      REGEX_SPECIAL_CHARS: /[-*+?.^${}(|)[\]]/,
-      REGEX_SPECIAL_CHARS_BACKREF: /(\\?)((\W)(\3*))/g,
-      REGEX_SPECIAL_CHARS_GLOBAL: /([-*+?.^${}(|)[\]])/g,
-      REGEX_REMOVE_BACKSLASH: /(?:\[.*?[^\\]\]|\\(?=.))/g,
-      // Replace globs with equivalent patterns to reduce parsing time.
-      REPLACEMENTS: {
-        __proto__: null,
-        "***": "*",
-        "**/**": "**",
-        "**/**/**": "**"
-      },
-      // Digits
-      CHAR_0: 48,
-      /* 0 */
-      CHAR_9: 57,
-      /* 9 */
-      // Alphabet chars.
-      CHAR_UPPERCASE_A: 65,
-      /* A */
-      CHAR_LOWERCASE_A: 97,
-      /* a */
-      CHAR_UPPERCASE_Z: 90,
-      /* Z */
-      CHAR_LOWERCASE_Z: 122,
-      /* z */
-      CHAR_LEFT_PARENTHESES: 40,
-      /* ( */
-      CHAR_RIGHT_PARENTHESES: 41,
-      /* ) */
-      CHAR_ASTERISK: 42,
-      /* * */
-      // Non-alphabetic chars.
-      CHAR_AMPERSAND: 38,
-      /* & */
-      CHAR_AT: 64,
-      /* @ */
-      CHAR_BACKWARD_SLASH: 92,
-      /* \ */
-      CHAR_CARRIAGE_RETURN: 13,
-      /* \r */
-      CHAR_CIRCUMFLEX_ACCENT: 94,
-      /* ^ */
-      CHAR_COLON: 58,
-      /* : */
-      CHAR_COMMA: 44,
-      /* , */
-      CHAR_DOT: 46,
-      /* . */
-      CHAR_DOUBLE_QUOTE: 34,
-      /* " */
-      CHAR_EQUAL: 61,
-      /* = */
-      CHAR_EXCLAMATION_MARK: 33,
-      /* ! */
-      CHAR_FORM_FEED: 12,
-      /* \f */
-      CHAR_FORWARD_SLASH: 47,
-      /* / */
-      CHAR_GRAVE_ACCENT: 96,
-      /* ` */
-      CHAR_HASH: 35,
-      /* # */
-      CHAR_HYPHEN_MINUS: 45,
-      /* - */
-      CHAR_LEFT_ANGLE_BRACKET: 60,
-      /* < */
-      CHAR_LEFT_CURLY_BRACE: 123,
-      /* { */
-      CHAR_LEFT_SQUARE_BRACKET: 91,
-      /* [ */
-      CHAR_LINE_FEED: 10,
-      /* \n */
-      CHAR_NO_BREAK_SPACE: 160,
-      /* \u00A0 */
-      CHAR_PERCENT: 37,
-      /* % */
-      CHAR_PLUS: 43,
-      /* + */
-      CHAR_QUESTION_MARK: 63,
-      /* ? */
-      CHAR_RIGHT_ANGLE_BRACKET: 62,
-      /* > */
-      CHAR_RIGHT_CURLY_BRACE: 125,
-      /* } */
-      CHAR_RIGHT_SQUARE_BRACKET: 93,
-      /* ] */
-      CHAR_SEMICOLON: 59,
-      /* ; */
-      CHAR_SINGLE_QUOTE: 39,
-      /* ' */
-      CHAR_SPACE: 32,
-      /*   */
-      CHAR_TAB: 9,
-      /* \t */
-      CHAR_UNDERSCORE: 95,
-      /* _ */
-      CHAR_VERTICAL_LINE: 124,
-      /* | */
-      CHAR_ZERO_WIDTH_NOBREAK_SPACE: 65279,
-      /* \uFEFF */
-      /**
-       * Create EXTGLOB_CHARS
-       */
-      extglobChars(chars) {
-        return {
-          "!": { type: "negate", open: "(?:(?!(?:", close: `))${chars.STAR})` },
-          "?": { type: "qmark", open: "(?:", close: ")?" },
-          "+": { type: "plus", open: "(?:", close: ")+" },
-          "*": { type: "star", open: "(?:", close: ")*" },
-          "@": { type: "at", open: "(?:", close: ")" }
-        };
-      },
-      /**
-       * Create GLOB_CHARS
-       */
-      globChars(win32) {
-        return win32 === true ? WINDOWS_CHARS : POSIX_CHARS;
-      }
-    };
-  }
-});
-
-// node_modules/picomatch/lib/utils.js
-var require_utils = __commonJS({
-  "node_modules/picomatch/lib/utils.js"(exports) {
-    "use strict";
-    var {
-      REGEX_BACKSLASH,
-      REGEX_REMOVE_BACKSLASH,
-      REGEX_SPECIAL_CHARS,
-      REGEX_SPECIAL_CHARS_GLOBAL
-    } = require_constants();
-    exports.isObject = (val) => val !== null && typeof val === "object" && !Array.isArray(val);
-    exports.hasRegexChars = (str) => REGEX_SPECIAL_CHARS.test(str);
-    exports.isRegexChar = (str) => str.length === 1 && exports.hasRegexChars(str);
-    exports.escapeRegex = (str) => str.replace(REGEX_SPECIAL_CHARS_GLOBAL, "\\$1");
-    exports.toPosixSlashes = (str) => str.replace(REGEX_BACKSLASH, "/");
-    exports.isWindows = () => {
-      if (typeof navigator !== "undefined" && navigator.platform) {
-        const platform = navigator.platform.toLowerCase();
-        return platform === "win32" || platform === "windows";
-      }
-      if (typeof process !== "undefined" && process.platform) {
-        return process.platform === "win32";
-      }
-      return false;
-    };
-    exports.removeBackslashes = (str) => {
-      return str.replace(REGEX_REMOVE_BACKSLASH, (match) => {
-        return match === "\\" ? "" : match;
-      });
-    };
-    exports.escapeLast = (input2, char, lastIdx) => {
-      const idx = input2.lastIndexOf(char, lastIdx);
-      if (idx === -1) return input2;
-      if (input2[idx - 1] === "\\") return exports.escapeLast(input2, char, idx - 1);
-      return `${input2.slice(0, idx)}\\${input2.slice(idx)}`;
-    };
-    exports.removePrefix = (input2, state = {}) => {
-      let output2 = input2;
-      if (output2.startsWith("./")) {
-        output2 = output2.slice(2);
-        state.prefix = "./";
-      }
-      return output2;
-    };
-    exports.wrapOutput = (input2, state = {}, options = {}) => {
-      const prepend = options.contains ? "" : "^";
-      const append = options.contains ? "" : "$";
-      let output2 = `${prepend}(?:${input2})${append}`;
-      if (state.negated === true) {
-        output2 = `(?:^(?!${output2}).*$)`;
-      }
-      return output2;
-    };
-    exports.basename = (path, { windows } = {}) => {
-      const segs = path.split(windows ? /[\\/]/ : "/");
-      const last = segs[segs.length - 1];
-      if (last === "") {
-        return segs[segs.length - 2];
-      }
-      return last;
-    };
-  }
-});
-
-// node_modules/picomatch/lib/scan.js
-var require_scan = __commonJS({
-  "node_modules/picomatch/lib/scan.js"(exports, module) {
-    "use strict";
-    var utils = require_utils();
-    var {
-      CHAR_ASTERISK,
-      /* * */
-      CHAR_AT,
-      /* @ */
-      CHAR_BACKWARD_SLASH,
-      /* \ */
-      CHAR_COMMA,
-      /* , */
-      CHAR_DOT,
-      /* . */
-      CHAR_EXCLAMATION_MARK,
-      /* ! */
-      CHAR_FORWARD_SLASH,
-      /* / */
-      CHAR_LEFT_CURLY_BRACE,
-      /* { */
-      CHAR_LEFT_PARENTHESES,
-      /* ( */
-      CHAR_LEFT_SQUARE_BRACKET,
-      /* [ */
-      CHAR_PLUS,
-      /* + */
-      CHAR_QUESTION_MARK,
-      /* ? */
-      CHAR_RIGHT_CURLY_BRACE,
-      /* } */
-      CHAR_RIGHT_PARENTHESES,
-      /* ) */
-      CHAR_RIGHT_SQUARE_BRACKET
-      /* ] */
-    } = require_constants();
-    var isPathSeparator = (code) => {
-      return code === CHAR_FORWARD_SLASH || code === CHAR_BACKWARD_SLASH;
-    };
-    var depth = (token) => {
-      if (token.isPrefix !== true) {
-        token.depth = token.isGlobstar ? Infinity : 1;
-      }
-    };
-    var scan = (input2, options) => {
-      const opts = options || {};
-      const length = input2.length - 1;
-      const scanToEnd = opts.parts === true || opts.tokens === true || opts.scanToEnd === true;
-      const slashes = [];
-      const tokens = [];
-      const parts = [];
-      let str = input2;
-      let index = -1;
-      let start = 0;
-      let lastIndex = 0;
-      let isBrace = false;
-      let isBracket = false;
-      let isGlob = false;
-      let isExtglob = false;
-      let isGlobstar = false;
-      let braceEscaped = false;
-      let backslashes = false;
-      let negated = false;
-      let negatedExtglob = false;
-      let finished = false;
-      let braces = 0;
-      let prev;
-      let code;
-      let token = { value: "", depth: 0, isGlob: false };
-      const eos = () => index >= length;
-      const peek = () => str.charCodeAt(index + 1);
-      const advance = () => {
-        prev = code;
-        return str.charCodeAt(++index);
-      };
-      while (index < length) {
-        code = advance();
-        let next;
-        if (code === CHAR_BACKWARD_SLASH) {
-          backslashes = token.backslashes = true;
-          code = advance();
-          if (code === CHAR_LEFT_CURLY_BRACE) {
-            braceEscaped = true;
-          }
-          continue;
-        }
-        if (braceEscaped === true || code === CHAR_LEFT_CURLY_BRACE) {
-          braces++;
-          while (eos() !== true && (code = advance())) {
-            if (code === CHAR_BACKWARD_SLASH) {
-              backslashes = token.backslashes = true;
-              advance();
-              continue;
-            }
-            if (code === CHAR_LEFT_CURLY_BRACE) {
-              braces++;
-              continue;
-            }
-            if (braceEscaped !== true && code === CHAR_DOT && (code = advance()) === CHAR_DOT) {
-              isBrace = token.isBrace = true;
-              isGlob = token.isGlob = true;
-              finished = true;
-              if (scanToEnd === true) {
-                continue;
-              }
-              break;
-            }
-            if (braceEscaped !== true && code === CHAR_COMMA) {
-              isBrace = token.isBrace = true;
-              isGlob = token.isGlob = true;
-              finished = true;
-              if (scanToEnd === true) {
-                continue;
-              }
-              break;
-            }
-            if (code === CHAR_RIGHT_CURLY_BRACE) {
-              braces--;
-              if (braces === 0) {
-                braceEscaped = false;
-                isBrace = token.isBrace = true;
-                finished = true;
-                break;
-              }
-            }
-          }
-          if (scanToEnd === true) {
-            continue;
-          }
-          break;
-        }
-        if (code === CHAR_FORWARD_SLASH) {
-          slashes.push(index);
-          tokens.push(token);
-          token = { value: "", depth: 0, isGlob: false };
-          if (finished === true) continue;
-          if (prev === CHAR_DOT && index === start + 1) {
-            start += 2;
-            continue;
-          }
-          lastIndex = index + 1;
-          continue;
-        }
-        if (opts.noext !== true) {
-          const isExtglobChar = code === CHAR_PLUS || code === CHAR_AT || code === CHAR_ASTERISK || code === CHAR_QUESTION_MARK || code === CHAR_EXCLAMATION_MARK;
-          if (isExtglobChar === true && peek() === CHAR_LEFT_PARENTHESES) {
-            isGlob = token.isGlob = true;
-            isExtglob = token.isExtglob = true;
-            finished = true;
-            if (code === CHAR_EXCLAMATION_MARK && index === start) {
-              negatedExtglob = true;
-            }
-            if (scanToEnd === true) {
-              let parens = 0;
-              while (eos() !== true && (code = advance())) {
-                if (code === CHAR_BACKWARD_SLASH) {
-                  backslashes = token.backslashes = true;
-                  advance();
-                  continue;
-                }
-                if (code === CHAR_LEFT_PARENTHESES) {
-                  parens++;
-                  continue;
-                }
-                if (code === CHAR_RIGHT_PARENTHESES && --parens === 0) {
-                  finished = true;
-                  break;
-                }
-              }
-              continue;
-            }
-            break;
-          }
-        }
-        if (code === CHAR_ASTERISK) {
-          if (prev === CHAR_ASTERISK) isGlobstar = token.isGlobstar = true;
-          isGlob = token.isGlob = true;
-          finished = true;
-          if (scanToEnd === true) {
-            continue;
-          }
-          break;
-        }
-        if (code === CHAR_QUESTION_MARK) {
-          isGlob = token.isGlob = true;
-          finished = true;
-          if (scanToEnd === true) {
-            continue;
-          }
-          break;
-        }
-        if (code === CHAR_LEFT_SQUARE_BRACKET) {
-          while (eos() !== true && (next = advance())) {
-            if (next === CHAR_BACKWARD_SLASH) {
-              backslashes = token.backslashes = true;
-              advance();
-              continue;
-            }
-            if (next === CHAR_RIGHT_SQUARE_BRACKET) {
-              isBracket = token.isBracket = true;
-              isGlob = token.isGlob = true;
-              finished = true;
-              break;
-            }
-          }
-          if (scanToEnd === true) {
-            continue;
-          }
-          break;
-        }
-        if (opts.nonegate !== true && code === CHAR_EXCLAMATION_MARK && index === start) {
-          negated = token.negated = true;
-          start++;
-          continue;
-        }
-        if (opts.noparen !== true && code === CHAR_LEFT_PARENTHESES) {
-          isGlob = token.isGlob = true;
-          if (scanToEnd === true) {
-            let parens = 1;
-            while (eos() !== true && (code = advance())) {
-              if (code === CHAR_BACKWARD_SLASH) {
-                backslashes = token.backslashes = true;
-                advance();
-                continue;
-              }
-              if (code === CHAR_LEFT_PARENTHESES) {
-                parens++;
-                continue;
-              }
-              if (code === CHAR_RIGHT_PARENTHESES && --parens === 0) {
-                finished = true;
-                break;
-              }
-            }
-            continue;
-          }
-          break;
-        }
-        if (isGlob === true) {
-          finished = true;
-          if (scanToEnd === true) {
-            continue;
-          }
-          break;
-        }
-      }
-      if (opts.noext === true) {
-        isExtglob = false;
-        isGlob = false;
-      }
-      let base = str;
-      let prefix = "";
-      let glob2 = "";
-      if (start > 0) {
-        prefix = str.slice(0, start);
-        str = str.slice(start);
-        lastIndex -= start;
-      }
-      if (base && isGlob === true && lastIndex > 0) {
-        base = str.slice(0, lastIndex);
-        glob2 = str.slice(lastIndex);
-      } else if (isGlob === true) {
-        base = "";
-        glob2 = str;
-      } else {
-        base = str;
-      }
-      if (base && base !== "" && base !== "/" && base !== str) {
-        if (isPathSeparator(base.charCodeAt(base.length - 1))) {
-          base = base.slice(0, -1);
-        }
-      }
-      if (opts.unescape === true) {
-        if (glob2) glob2 = utils.removeBackslashes(glob2);
-        if (base && backslashes === true) {
-          base = utils.removeBackslashes(base);
-        }
-      }
-      const state = {
-        prefix,
-        input: input2,
-        start,
-        base,
-        glob: glob2,
-        isBrace,
-        isBracket,
-        isGlob,
-        isExtglob,
-        isGlobstar,
-        negated,
-        negatedExtglob
-      };
-      if (opts.tokens === true) {
-        state.maxDepth = 0;
-        if (!isPathSeparator(code)) {
-          tokens.push(token);
-        }
-        state.tokens = tokens;
-      }
-      if (opts.parts === true || opts.tokens === true) {
-        let prevIndex;
-        for (let idx = 0; idx < slashes.length; idx++) {
-          const n2 = prevIndex !== void 0 ? prevIndex + 1 : start;
-          const i = slashes[idx];
-          const value2 = input2.slice(n2, i);
-          if (opts.tokens) {
-            if (idx === 0 && start !== 0) {
-              tokens[idx].isPrefix = true;
-              tokens[idx].value = prefix;
-            } else {
-              tokens[idx].value = value2;
-            }
-            depth(tokens[idx]);
-            state.maxDepth += tokens[idx].depth;
-          }
-          if (i >= start) {
-            parts.push(value2);
-            prevIndex = i;
-          }
-        }
-        const n = prevIndex !== void 0 ? prevIndex + 1 : start;
-        const value = input2.slice(n);
-        parts.push(value);
-        if (opts.tokens && prevIndex && prevIndex + 1 < input2.length) {
-          tokens[tokens.length - 1].value = value;
-          depth(tokens[tokens.length - 1]);
-          state.maxDepth += tokens[tokens.length - 1].depth;
-        }
-        state.slashes = slashes;
-        state.parts = parts;
-      }
-      return state;
-    };
-    module.exports = scan;
-  }
-});
-
-// node_modules/picomatch/lib/parse.js
-var require_parse = __commonJS({
-  "node_modules/picomatch/lib/parse.js"(exports, module) {
-    "use strict";
-    var constants2 = require_constants();
-    var utils = require_utils();
-    var {
-      MAX_LENGTH,
-      POSIX_REGEX_SOURCE,
-      REGEX_NON_SPECIAL_CHARS,
-      REGEX_SPECIAL_CHARS_BACKREF,
-      REPLACEMENTS
-    } = constants2;
-    var expandRange = (args, options) => {
-      if (typeof options.expandRange === "function") {
-        return options.expandRange(...args, options);
-      }
-      args.sort();
-      const value = `[${args.join("-")}]`;
-      try {
-        new RegExp(value);
-      } catch (ex) {
-        return args.map((v) => utils.escapeRegex(v)).join("..");
-      }
-      return value;
-    };
-    var syntaxError = (type, char) => {
-      return `Missing ${type}: "${char}" - use "\\\\${char}" to match literal characters`;
-    };
-    var splitTopLevel = (input2) => {
-      const parts = [];
-      let bracket = 0;
-      let paren = 0;
-      let quote = 0;
-      let value = "";
-      let escaped = false;
-      for (const ch of input2) {
-        if (escaped === true) {
-          value += ch;
-          escaped = false;
-          continue;
-        }
-        if (ch === "\\") {
-          value += ch;
-          escaped = true;
-          continue;
-        }
-        if (ch === '"') {
-          quote = quote === 1 ? 0 : 1;
-          value += ch;
-          continue;
-        }
-        if (quote === 0) {
-          if (ch === "[") {
-            bracket++;
-          } else if (ch === "]" && bracket > 0) {
-            bracket--;
-          } else if (bracket === 0) {
-            if (ch === "(") {
-              paren++;
-            } else if (ch === ")" && paren > 0) {
-              paren--;
-            } else if (ch === "|" && paren === 0) {
-              parts.push(value);
-              value = "";
-              continue;
-            }
-          }
-        }
-        value += ch;
-      }
-      parts.push(value);
-      return parts;
-    };
-    var isPlainBranch = (branch) => {
-      let escaped = false;
-      for (const ch of branch) {
-        if (escaped === true) {
-          escaped = false;
-          continue;
-        }
-        if (ch === "\\") {
-          escaped = true;
-          continue;
-        }
-        if (/[?*+@!()[\]{}]/.test(ch)) {
-          return false;
-        }
-      }
-      return true;
-    };
-    var normalizeSimpleBranch = (branch) => {
-      let value = branch.trim();
-      let changed = true;
-      while (changed === true) {
-        changed = false;
-        if (/^@\([^\\()[\]{}|]+\)$/.test(value)) {
-          value = value.slice(2, -1);
-          changed = true;
-        }
-      }
-      if (!isPlainBranch(value)) {
-        return;
-      }
-      return value.replace(/\\(.)/g, "$1");
-    };
-    var hasRepeatedCharPrefixOverlap = (branches) => {
-      const values = branches.map(normalizeSimpleBranch).filter(Boolean);
-      for (let i = 0; i < values.length; i++) {
-        for (let j = i + 1; j < values.length; j++) {
-          const a = values[i];
-          const b = values[j];
-          const char = a[0];
-          if (!char || a !== char.repeat(a.length) || b !== char.repeat(b.length)) {
-            continue;
-          }
-          if (a === b || a.startsWith(b) || b.startsWith(a)) {
-            return true;
-          }
-        }
-      }
-      return false;
-    };
-    var parseRepeatedExtglob = (pattern, requireEnd = true) => {
-      if (pattern[0] !== "+" && pattern[0] !== "*" || pattern[1] !== "(") {
-        return;
-      }
-      let bracket = 0;
-      let paren = 0;
-      let quote = 0;
-      let escaped = false;
-      for (let i = 1; i < pattern.length; i++) {
-        const ch = pattern[i];
-        if (escaped === true) {
-          escaped = false;
-          continue;
-        }
-        if (ch === "\\") {
-          escaped = true;
-          continue;
-        }
-        if (ch === '"') {
-          quote = quote === 1 ? 0 : 1;
-          continue;
-        }
-        if (quote === 1) {
-          continue;
-        }
-        if (ch === "[") {
-          bracket++;
-          continue;
-        }
-        if (ch === "]" && bracket > 0) {
-          bracket--;
-          continue;
-        }
-        if (bracket > 0) {
-          continue;
-        }
-        if (ch === "(") {
-          paren++;
-          continue;
-        }
-        if (ch === ")") {
-          paren--;
-          if (paren === 0) {
-            if (requireEnd === true && i !== pattern.length - 1) {
-              return;
-            }
-            return {
-              type: pattern[0],
-              body: pattern.slice(2, i),
-              end: i
-            };
-          }
-        }
-      }
-    };
-    var buildCharClassStar = (chars) => {
-      const source = chars.length === 1 ? utils.escapeRegex(chars[0]) : `[${chars.map((ch) => utils.escapeRegex(ch)).join("")}]`;
-      return `${source}*`;
-    };
-    var getStarExtglobSequenceChars = (pattern) => {
-      let index = 0;
-      const chars = [];
-      while (index < pattern.length) {
-        const match = parseRepeatedExtglob(pattern.slice(index), false);
-        if (!match || match.type !== "*") {
-          return;
-        }
-        const branches = splitTopLevel(match.body).map((branch2) => branch2.trim());
-        if (branches.length !== 1) {
-          return;
-        }
-        const branch = normalizeSimpleBranch(branches[0]);
-        if (!branch || branch.length !== 1) {
-          return;
-        }
-        chars.push(branch);
-        index += match.end + 1;
-      }
-      if (chars.length < 1) {
-        return;
-      }
-      return chars;
-    };
-    var repeatedExtglobRecursion = (pattern) => {
-      let depth = 0;
-      let value = pattern.trim();
-      let match = parseRepeatedExtglob(value);
-      while (match) {
-        depth++;
-        value = match.body.trim();
-        match = parseRepeatedExtglob(value);
-      }
-      return depth;
-    };
-    var analyzeRepeatedExtglob = (body, options) => {
-      if (options.maxExtglobRecursion === false) {
-        return { risky: false };
-      }
-      const max = typeof options.maxExtglobRecursion === "number" ? options.maxExtglobRecursion : constants2.DEFAULT_MAX_EXTGLOB_RECURSION;
-      const branches = splitTopLevel(body).map((branch) => branch.trim());
-      if (branches.length > 1) {
-        if (branches.some((branch) => branch === "") || branches.some((branch) => /^[*?]+$/.test(branch)) || hasRepeatedCharPrefixOverlap(branches)) {
-          return { risky: true };
-        }
-      }
-      const safeChars = [];
-      let sawStarSequence = false;
-      let combinable = true;
-      for (const branch of branches) {
-        const chars = getStarExtglobSequenceChars(branch);
-        if (chars) {
-          sawStarSequence = true;
-          safeChars.push(...chars);
-          continue;
-        }
-        const literal2 = normalizeSimpleBranch(branch);
-        if (literal2 && literal2.length === 1) {
-          safeChars.push(literal2);
-          continue;
-        }
-        combinable = false;
-        if (repeatedExtglobRecursion(branch) > max) {
-          return { risky: true };
-        }
-      }
-      if (sawStarSequence) {
-        return combinable ? { risky: true, safeOutput: buildCharClassStar([...new Set(safeChars)]) } : { risky: true };
-      }
-      return { risky: false };
-    };
-    var parse3 = (input2, options) => {
-      if (typeof input2 !== "string") {
-        throw new TypeError("Expected a string");
-      }
-      input2 = REPLACEMENTS[input2] || input2;
-      const opts = { ...options };
-      const max = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
-      let len = input2.length;
-      if (len > max) {
-        throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
-      }
-      const bos = { type: "bos", value: "", output: opts.prepend || "" };
-      const tokens = [bos];
-      const capture = opts.capture ? "" : "?:";
-      const PLATFORM_CHARS = constants2.globChars(opts.windows);
-      const EXTGLOB_CHARS = constants2.extglobChars(PLATFORM_CHARS);
-      const {
-        DOT_LITERAL,
-        PLUS_LITERAL,
-        SLASH_LITERAL,
-        ONE_CHAR,
-        DOTS_SLASH,
-        NO_DOT,
-        NO_DOT_SLASH,
-        NO_DOTS_SLASH,
-        QMARK,
-        QMARK_NO_DOT,
-        STAR,
-        START_ANCHOR
-      } = PLATFORM_CHARS;
-      const globstar = (opts2) => {
-        return `(${capture}(?:(?!${START_ANCHOR}${opts2.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
-      };
-      const nodot = opts.dot ? "" : NO_DOT;
-      const qmarkNoDot = opts.dot ? QMARK : QMARK_NO_DOT;
-      let star = opts.bash === true ? globstar(opts) : STAR;
-      if (opts.capture) {
-        star = `(${star})`;
-      }
-      if (typeof opts.noext === "boolean") {
-        opts.noextglob = opts.noext;
-      }
-      const state = {
-        input: input2,
-        index: -1,
-        start: 0,
-        dot: opts.dot === true,
-        consumed: "",
-        output: "",
-        prefix: "",
-        backtrack: false,
-        negated: false,
-        brackets: 0,
-        braces: 0,
-        parens: 0,
-        quotes: 0,
-        globstar: false,
-        tokens
-      };
-      input2 = utils.removePrefix(input2, state);
-      len = input2.length;
-      const extglobs = [];
-      const braces = [];
-      const stack = [];
-      let prev = bos;
-      let value;
-      const eos = () => state.index === len - 1;
-      const peek = state.peek = (n = 1) => input2[state.index + n];
-      const advance = state.advance = () => input2[++state.index] || "";
-      const remaining = () => input2.slice(state.index + 1);
-      const consume = (value2 = "", num = 0) => {
-        state.consumed += value2;
-        state.index += num;
-      };
-      const append = (token) => {
-        state.output += token.output != null ? token.output : token.value;
-        consume(token.value);
-      };
-      const negate = () => {
-        let count = 1;
-        while (peek() === "!" && (peek(2) !== "(" || peek(3) === "?")) {
-          advance();
-          state.start++;
-          count++;
-        }
-        if (count % 2 === 0) {
-          return false;
-        }
-        state.negated = true;
-        state.start++;
-        return true;
-      };
-      const increment = (type) => {
-        state[type]++;
-        stack.push(type);
-      };
-      const decrement = (type) => {
-        state[type]--;
-        stack.pop();
-      };
-      const push = (tok) => {
-        if (prev.type === "globstar") {
-          const isBrace = state.braces > 0 && (tok.type === "comma" || tok.type === "brace");
-          const isExtglob = tok.extglob === true || extglobs.length && (tok.type === "pipe" || tok.type === "paren");
-          if (tok.type !== "slash" && tok.type !== "paren" && !isBrace && !isExtglob) {
-            state.output = state.output.slice(0, -prev.output.length);
-            prev.type = "star";
-            prev.value = "*";
-            prev.output = star;
-            state.output += prev.output;
-          }
-        }
-        if (extglobs.length && tok.type !== "paren") {
-          extglobs[extglobs.length - 1].inner += tok.value;
-        }
-        if (tok.value || tok.output) append(tok);
-        if (prev && prev.type === "text" && tok.type === "text") {
-          prev.output = (prev.output || prev.value) + tok.value;
-          prev.value += tok.value;
-          return;
-        }
-        tok.prev = prev;
-        tokens.push(tok);
-        prev = tok;
-      };
-      const extglobOpen = (type, value2) => {
-        const token = { ...EXTGLOB_CHARS[value2], conditions: 1, inner: "" };
-        token.prev = prev;
-        token.parens = state.parens;
-        token.output = state.output;
-        token.startIndex = state.index;
-        token.tokensIndex = tokens.length;
-        const output2 = (opts.capture ? "(" : "") + token.open;
-        increment("parens");
-        push({ type, value: value2, output: state.output ? "" : ONE_CHAR });
-        push({ type: "paren", extglob: true, value: advance(), output: output2 });
-        extglobs.push(token);
-      };
-      const extglobClose = (token) => {
-        const literal2 = input2.slice(token.startIndex, state.index + 1);
-        const body = input2.slice(token.startIndex + 2, state.index);
-        const analysis = analyzeRepeatedExtglob(body, opts);
-        if ((token.type === "plus" || token.type === "star") && analysis.risky) {
-          const safeOutput = analysis.safeOutput ? (token.output ? "" : ONE_CHAR) + (opts.capture ? `(${analysis.safeOutput})` : analysis.safeOutput) : void 0;
-          const open5 = tokens[token.tokensIndex];
-          open5.type = "text";
-          open5.value = literal2;
-          open5.output = safeOutput || utils.escapeRegex(literal2);
-          for (let i = token.tokensIndex + 1; i < tokens.length; i++) {
-            tokens[i].value = "";
-            tokens[i].output = "";
-            delete tokens[i].suffix;
-          }
-          state.output = token.output + open5.output;
-          state.backtrack = true;
-          push({ type: "paren", extglob: true, value, output: "" });
-          decrement("parens");
-          return;
-        }
-        let output2 = token.close + (opts.capture ? ")" : "");
-        let rest;
-        if (token.type === "negate") {
-          let extglobStar = star;
-          if (token.inner && token.inner.length > 1 && token.inner.includes("/")) {
-            extglobStar = globstar(opts);
-          }
-          if (extglobStar !== star || eos() || /^\)+$/.test(remaining())) {
-            output2 = token.close = `)$))${extglobStar}`;
-          }
-          if (token.inner.includes("*") && (rest = remaining()) && /^\.[^\\/.]+$/.test(rest)) {
-            const expression = parse3(rest, { ...options, fastpaths: false }).output;
-            output2 = token.close = `)${expression})${extglobStar})`;
-          }
-          if (token.prev.type === "bos") {
-            state.negatedExtglob = true;
-          }
-        }
-        push({ type: "paren", extglob: true, value, output: output2 });
-        decrement("parens");
-      };
-      if (opts.fastpaths !== false && !/(^[*!]|[/()[\]{}"])/.test(input2)) {
-        let backslashes = false;
-        let output2 = input2.replace(REGEX_SPECIAL_CHARS_BACKREF, (m, esc2, chars, first, rest, index) => {
-          if (first === "\\") {
-            backslashes = true;
-            return m;
-          }
-          if (first === "?") {
-            if (esc2) {
-              return esc2 + first + (rest ? QMARK.repeat(rest.length) : "");
-            }
-            if (index === 0) {
-              return qmarkNoDot + (rest ? QMARK.repeat(rest.length) : "");
-            }
-            return QMARK.repeat(chars.length);
-          }
-          if (first === ".") {
-            return DOT_LITERAL.repeat(chars.length);
-          }
-          if (first === "*") {
-            if (esc2) {
-              return esc2 + first + (rest ? star : "");
-            }
-            return star;
-          }
-          return esc2 ? m : `\\${m}`;
-        });
-        if (backslashes === true) {
-          if (opts.unescape === true) {
-            output2 = output2.replace(/\\/g, "");
-          } else {
-            output2 = output2.replace(/\\+/g, (m) => {
-              return m.length % 2 === 0 ? "\\\\" : m ? "\\" : "";
-            });
-          }
-        }
-        if (output2 === input2 && opts.contains === true) {
-          state.output = input2;
-          return state;
-        }
-        state.output = utils.wrapOutput(output2, state, options);
-        return state;
-      }
-      while (!eos()) {
-        value = advance();
-        if (value === "\0") {
-          continue;
-        }
-        if (value === "\\") {
-          const next = peek();
-          if (next === "/" && opts.bash !== true) {
-            continue;
-          }
-          if (next === "." || next === ";") {
-            continue;
-          }
-          if (!next) {
-            value += "\\";
-            push({ type: "text", value });
-            continue;
-          }
-          const match = /^\\+/.exec(remaining());
-          let slashes = 0;
-          if (match && match[0].length > 2) {
-            slashes = match[0].length;
-            state.index += slashes;
-            if (slashes % 2 !== 0) {
-              value += "\\";
-            }
-          }
-          if (opts.unescape === true) {
-            value = advance();
-          } else {
-            value += advance();
-          }
-          if (state.brackets === 0) {
-            push({ type: "text", value });
-            continue;
-          }
-        }
-        if (state.brackets > 0 && (value !== "]" || prev.value === "[" || prev.value === "[^")) {
-          if (opts.posix !== false && value === ":") {
-            const inner = prev.value.slice(1);
-            if (inner.includes("[")) {
-              prev.posix = true;
-              if (inner.includes(":")) {
-                const idx = prev.value.lastIndexOf("[");
-                const pre = prev.value.slice(0, idx);
-                const rest2 = prev.value.slice(idx + 2);
-                const posix = POSIX_REGEX_SOURCE[rest2];
-                if (posix) {
-                  prev.value = pre + posix;
-                  state.backtrack = true;
-                  advance();
-                  if (!bos.output && tokens.indexOf(prev) === 1) {
-                    bos.output = ONE_CHAR;
-                  }
-                  continue;
-                }
-              }
-            }
-          }
-          if (value === "[" && peek() !== ":" || value === "-" && peek() === "]") {
-            value = `\\${value}`;
-          }
-          if (value === "]" && (prev.value === "[" || prev.value === "[^")) {
-            value = `\\${value}`;
-          }
-          if (opts.posix === true && value === "!" && prev.value === "[") {
-            value = "^";
-          }
-          prev.value += value;
-          append({ value });
-          continue;
-        }
-        if (state.quotes === 1 && value !== '"') {
-          value = utils.escapeRegex(value);
-          prev.value += value;
-          append({ value });
-          continue;
-        }
-        if (value === '"') {
-          state.quotes = state.quotes === 1 ? 0 : 1;
-          if (opts.keepQuotes === true) {
-            push({ type: "text", value });
-          }
-          continue;
-        }
-        if (value === "(") {
-          increment("parens");
-          push({ type: "paren", value });
-          continue;
-        }
-        if (value === ")") {
-          if (state.parens === 0 && opts.strictBrackets === true) {
-            throw new SyntaxError(syntaxError("opening", "("));
-          }
-          const extglob = extglobs[extglobs.length - 1];
-          if (extglob && state.parens === extglob.parens + 1) {
-            extglobClose(extglobs.pop());
-            continue;
-          }
-          push({ type: "paren", value, output: state.parens ? ")" : "\\)" });
-          decrement("parens");
-          continue;
-        }
-        if (value === "[") {
-          if (opts.nobracket === true || !remaining().includes("]")) {
-            if (opts.nobracket !== true && opts.strictBrackets === true) {
-              throw new SyntaxError(syntaxError("closing", "]"));
-            }
-            value = `\\${value}`;
-          } else {
-            increment("brackets");
-          }
-          push({ type: "bracket", value });
-          continue;
-        }
-        if (value === "]") {
-          if (opts.nobracket === true || prev && prev.type === "bracket" && prev.value.length === 1) {
-            push({ type: "text", value, output: `\\${value}` });
-            continue;
-          }
-          if (state.brackets === 0) {
-            if (opts.strictBrackets === true) {
-              throw new SyntaxError(syntaxError("opening", "["));
-            }
-            push({ type: "text", value, output: `\\${value}` });
-            continue;
-          }
-          decrement("brackets");
-          const prevValue = prev.value.slice(1);
-          if (prev.posix !== true && prevValue[0] === "^" && !prevValue.includes("/")) {
-            value = `/${value}`;
-          }
-          prev.value += value;
-          append({ value });
-          if (opts.literalBrackets === false || utils.hasRegexChars(prevValue)) {
-            continue;
-          }
-          const escaped = utils.escapeRegex(prev.value);
-          state.output = state.output.slice(0, -prev.value.length);
-          if (opts.literalBrackets === true) {
-            state.output += escaped;
-            prev.value = escaped;
-            continue;
-          }
-          prev.value = `(${capture}${escaped}|${prev.value})`;
-          state.output += prev.value;
-          continue;
-        }
-        if (value === "{" && opts.nobrace !== true) {
-          increment("braces");
-          const open5 = {
-            type: "brace",
-            value,
-            output: "(",
-            outputIndex: state.output.length,
-            tokensIndex: state.tokens.length
-          };
-          braces.push(open5);
-          push(open5);
-          continue;
-        }
-        if (value === "}") {
-          const brace = braces[braces.length - 1];
-          if (opts.nobrace === true || !brace) {
-            push({ type: "text", value, output: value });
-            continue;
-          }
-          let output2 = ")";
-          if (brace.dots === true) {
-            const arr = tokens.slice();
-            const range = [];
-            for (let i = arr.length - 1; i >= 0; i--) {
-              tokens.pop();
-              if (arr[i].type === "brace") {
-                break;
-              }
-              if (arr[i].type !== "dots") {
-                range.unshift(arr[i].value);
-              }
-            }
-            output2 = expandRange(range, opts);
-            state.backtrack = true;
-          }
-          if (brace.comma !== true && brace.dots !== true) {
-            const out = state.output.slice(0, brace.outputIndex);
-            const toks = state.tokens.slice(brace.tokensIndex);
-            brace.value = brace.output = "\\{";
-            value = output2 = "\\}";
-            state.output = out;
-            for (const t of toks) {
-              state.output += t.output || t.value;
-            }
-          }
-          push({ type: "brace", value, output: output2 });
-          decrement("braces");
-          braces.pop();
-          continue;
-        }
-        if (value === "|") {
-          if (extglobs.length > 0) {
-            extglobs[extglobs.length - 1].conditions++;
-          }
-          push({ type: "text", value });
-          continue;
-        }
-        if (value === ",") {
-          let output2 = value;
-          const brace = braces[braces.length - 1];
-          if (brace && stack[stack.length - 1] === "braces") {
-            brace.comma = true;
-            output2 = "|";
-          }
-          push({ type: "comma", value, output: output2 });
-          continue;
-        }
-        if (value === "/") {
-          if (prev.type === "dot" && state.index === state.start + 1) {
-            state.start = state.index + 1;
-            state.consumed = "";
-            state.output = "";
-            tokens.pop();
-            prev = bos;
-            continue;
-          }
-          push({ type: "slash", value, output: SLASH_LITERAL });
-          continue;
-        }
-        if (value === ".") {
-          if (state.braces > 0 && prev.type === "dot") {
-            if (prev.value === ".") prev.output = DOT_LITERAL;
-            const brace = braces[braces.length - 1];
-            prev.type = "dots";
-            prev.output += value;
-            prev.value += value;
-            brace.dots = true;
-            continue;
-          }
-          if (state.braces + state.parens === 0 && prev.type !== "bos" && prev.type !== "slash") {
-            push({ type: "text", value, output: DOT_LITERAL });
-            continue;
-          }
-          push({ type: "dot", value, output: DOT_LITERAL });
-          continue;
-        }
-        if (value === "?") {
-          const isGroup = prev && prev.value === "(";
-          if (!isGroup && opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
-            extglobOpen("qmark", value);
-            continue;
-          }
-          if (prev && prev.type === "paren") {
-            const next = peek();
-            let output2 = value;
-            if (prev.value === "(" && !/[!=<:]/.test(next) || next === "<" && !/<([!=]|\w+>)/.test(remaining())) {
-              output2 = `\\${value}`;
-            }
-            push({ type: "text", value, output: output2 });
-            continue;
-          }
-          if (opts.dot !== true && (prev.type === "slash" || prev.type === "bos")) {
-            push({ type: "qmark", value, output: QMARK_NO_DOT });
-            continue;
-          }
-          push({ type: "qmark", value, output: QMARK });
-          continue;
-        }
-        if (value === "!") {
-          if (opts.noextglob !== true && peek() === "(") {
-            if (peek(2) !== "?" || !/[!=<:]/.test(peek(3))) {
-              extglobOpen("negate", value);
-              continue;
-            }
-          }
-          if (opts.nonegate !== true && state.index === 0) {
-            negate();
-            continue;
-          }
-        }
-        if (value === "+") {
-          if (opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
-            extglobOpen("plus", value);
-            continue;
-          }
-          if (prev && prev.value === "(" || opts.regex === false) {
-            push({ type: "plus", value, output: PLUS_LITERAL });
-            continue;
-          }
-          if (prev && (prev.type === "bracket" || prev.type === "paren" || prev.type === "brace") || state.parens > 0) {
-            push({ type: "plus", value });
-            continue;
-          }
-          push({ type: "plus", value: PLUS_LITERAL });
-          continue;
-        }
-        if (value === "@") {
-          if (opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
-            push({ type: "at", extglob: true, value, output: "" });
-            continue;
-          }
-          push({ type: "text", value });
-          continue;
-        }
-        if (value !== "*") {
-          if (value === "$" || value === "^") {
-            value = `\\${value}`;
-          }
-          const match = REGEX_NON_SPECIAL_CHARS.exec(remaining());
-          if (match) {
-            value += match[0];
-            state.index += match[0].length;
-          }
-          push({ type: "text", value });
-          continue;
-        }
-        if (prev && (prev.type === "globstar" || prev.star === true)) {
-          prev.type = "star";
-          prev.star = true;
-          prev.value += value;
-          prev.output = star;
-          state.backtrack = true;
-          state.globstar = true;
-          consume(value);
-          continue;
-        }
-        let rest = remaining();
-        if (opts.noextglob !== true && /^\([^?]/.test(rest)) {
-          extglobOpen("star", value);
-          continue;
-        }
-        if (prev.type === "star") {
-          if (opts.noglobstar === true) {
-            consume(value);
-            continue;
-          }
-          const prior = prev.prev;
-          const before = prior.prev;
-          const isStart = prior.type === "slash" || prior.type === "bos";
-          const afterStar = before && (before.type === "star" || before.type === "globstar");
-          if (opts.bash === true && (!isStart || rest[0] && rest[0] !== "/")) {
-            push({ type: "star", value, output: "" });
-            continue;
-          }
-          const isBrace = state.braces > 0 && (prior.type === "comma" || prior.type === "brace");
-          const isExtglob = extglobs.length && (prior.type === "pipe" || prior.type === "paren");
-          if (!isStart && prior.type !== "paren" && !isBrace && !isExtglob) {
-            push({ type: "star", value, output: "" });
-            continue;
-          }
-          while (rest.slice(0, 3) === "/**") {
-            const after = input2[state.index + 4];
-            if (after && after !== "/") {
-              break;
-            }
-            rest = rest.slice(3);
-            consume("/**", 3);
-          }
-          const isEnd = eos() || state.parens > 0 && rest === ")".repeat(state.parens) && !extglobs.some((extglob) => extglob.type === "negate");
-          if (prior.type === "bos" && eos()) {
-            prev.type = "globstar";
-            prev.value += value;
-            prev.output = globstar(opts);
-            state.output = prev.output;
-            state.globstar = true;
-            consume(value);
-            continue;
-          }
-          if (prior.type === "slash" && prior.prev.type !== "bos" && !afterStar && isEnd) {
-            state.output = state.output.slice(0, -(prior.output + prev.output).length);
-            prior.output = `(?:${prior.output}`;
-            prev.type = "globstar";
-            prev.output = globstar(opts) + (opts.strictSlashes ? ")" : "|$)");
-            prev.value += value;
-            state.globstar = true;
-            state.output += prior.output + prev.output;
-            consume(value);
-            continue;
-          }
-          if (prior.type === "slash" && prior.prev.type !== "bos" && rest[0] === "/") {
-            const end = rest[1] !== void 0 ? "|$" : "";
-            state.output = state.output.slice(0, -(prior.output + prev.output).length);
-            prior.output = `(?:${prior.output}`;
-            prev.type = "globstar";
-            prev.output = `${globstar(opts)}${SLASH_LITERAL}|${SLASH_LITERAL}${end})`;
-            prev.value += value;
-            state.output += prior.output + prev.output;
-            state.globstar = true;
-            consume(value + advance());
-            push({ type: "slash", value: "/", output: "" });
-            continue;
-          }
-          if (prior.type === "bos" && rest[0] === "/") {
-            prev.type = "globstar";
-            prev.value += value;
-            prev.output = `(?:^|${SLASH_LITERAL}|${globstar(opts)}${SLASH_LITERAL})`;
-            state.output = prev.output;
-            state.globstar = true;
-            consume(value + advance());
-            push({ type: "slash", value: "/", output: "" });
-            continue;
-          }
-          state.output = state.output.slice(0, -prev.output.length);
-          prev.type = "globstar";
-          prev.output = globstar(opts);
-          prev.value += value;
-          state.output += prev.output;
-          state.globstar = true;
-          consume(value);
-          continue;
-        }
-        const token = { type: "star", value, output: star };
-        if (opts.bash === true) {
-          token.output = ".*?";
-          if (prev.type === "bos" || prev.type === "slash") {
-            token.output = nodot + token.output;
-          }
-          push(token);
-          continue;
-        }
-        if (prev && (prev.type === "bracket" || prev.type === "paren") && opts.regex === true) {
-          token.output = value;
-          push(token);
-          continue;
-        }
-        if (state.index === state.start || prev.type === "slash" || prev.type === "dot") {
-          if (prev.type === "dot") {
-            state.output += NO_DOT_SLASH;
-            prev.output += NO_DOT_SLASH;
-          } else if (opts.dot === true) {
-            state.output += NO_DOTS_SLASH;
-            prev.output += NO_DOTS_SLASH;
-          } else {
-            state.output += nodot;
-            prev.output += nodot;
-          }
-          if (peek() !== "*") {
-            state.output += ONE_CHAR;
-            prev.output += ONE_CHAR;
-          }
-        }
-        push(token);
-      }
-      while (state.brackets > 0) {
-        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", "]"));
-        state.output = utils.escapeLast(state.output, "[");
-        decrement("brackets");
-      }
-      while (state.parens > 0) {
-        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", ")"));
-        state.output = utils.escapeLast(state.output, "(");
-        decrement("parens");
-      }
-      while (state.braces > 0) {
-        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", "}"));
-        state.output = utils.escapeLast(state.output, "{");
-        decrement("braces");
-      }
-      if (opts.strictSlashes !== true && (prev.type === "star" || prev.type === "bracket")) {
-        push({ type: "maybe_slash", value: "", output: `${SLASH_LITERAL}?` });
-      }
-      if (state.backtrack === true) {
-        state.output = "";
-        for (const token of state.tokens) {
-          state.output += token.output != null ? token.output : token.value;
-          if (token.suffix) {
-            state.output += token.suffix;
-          }
-        }
-      }
-      return state;
-    };
-    parse3.fastpaths = (input2, options) => {
-      const opts = { ...options };
-      const max = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
-      const len = input2.length;
-      if (len > max) {
-        throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
-      }
-      input2 = REPLACEMENTS[input2] || input2;
-      const {
-        DOT_LITERAL,
-        SLASH_LITERAL,
-        ONE_CHAR,
-        DOTS_SLASH,
-        NO_DOT,
-        NO_DOTS,
-        NO_DOTS_SLASH,
-        STAR,
-        START_ANCHOR
-      } = constants2.globChars(opts.windows);
-      const nodot = opts.dot ? NO_DOTS : NO_DOT;
-      const slashDot = opts.dot ? NO_DOTS_SLASH : NO_DOT;
-      const capture = opts.capture ? "" : "?:";
-      const state = { negated: false, prefix: "" };
-      let star = opts.bash === true ? ".*?" : STAR;
-      if (opts.capture) {
-        star = `(${star})`;
-      }
-      const globstar = (opts2) => {
-        if (opts2.noglobstar === true) return star;
-        return `(${capture}(?:(?!${START_ANCHOR}${opts2.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
-      };
-      const create = (str) => {
-        switch (str) {
-          case "*":
-            return `${nodot}${ONE_CHAR}${star}`;
-          case ".*":
-            return `${DOT_LITERAL}${ONE_CHAR}${star}`;
-          case "*.*":
-            return `${nodot}${star}${DOT_LITERAL}${ONE_CHAR}${star}`;
-          case "*/*":
-            return `${nodot}${star}${SLASH_LITERAL}${ONE_CHAR}${slashDot}${star}`;
-          case "**":
-            return nodot + globstar(opts);
-          case "**/*":
-            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${slashDot}${ONE_CHAR}${star}`;
-          case "**/*.*":
-            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${slashDot}${star}${DOT_LITERAL}${ONE_CHAR}${star}`;
-          case "**/.*":
-            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${DOT_LITERAL}${ONE_CHAR}${star}`;
-          default: {
-            const match = /^(.*?)\.(\w+)$/.exec(str);
-            if (!match) return;
-            const source2 = create(match[1]);
-            if (!source2) return;
-            return source2 + DOT_LITERAL + match[2];
-          }
-        }
-      };
-      const output2 = utils.removePrefix(input2, state);
-      let source = create(output2);
-      if (source && opts.strictSlashes !== true) {
-        source += `${SLASH_LITERAL}?`;
-      }
-      return source;
-    };
-    module.exports = parse3;
-  }
-});
-
-// node_modules/picomatch/lib/picomatch.js
-var require_picomatch = __commonJS({
-  "node_modules/picomatch/lib/picomatch.js"(exports, module) {
-    "use strict";
-    var scan = require_scan();
-    var parse3 = require_parse();
-    var utils = require_utils();
-    var constants2 = require_constants();
-    var isObject2 = (val) => val && typeof val === "object" && !Array.isArray(val);
-    var picomatch2 = (glob2, options, returnState = false) => {
-      if (Array.isArray(glob2)) {
-        const fns = glob2.map((input2) => picomatch2(input2, options, returnState));
-        const arrayMatcher = (str) => {
-          for (const isMatch of fns) {
-            const state2 = isMatch(str);
-            if (state2) return state2;
-          }
-          return false;
-        };
-        return arrayMatcher;
-      }
-      const isState = isObject2(glob2) && glob2.tokens && glob2.input;
-      if (glob2 === "" || typeof glob2 !== "string" && !isState) {
-        throw new TypeError("Expected pattern to be a non-empty string");
-      }
-      const opts = options || {};
-      const posix = opts.windows;
-      const regex = isState ? picomatch2.compileRe(glob2, options) : picomatch2.makeRe(glob2, options, false, true);
-      const state = regex.state;
-      delete regex.state;
-      let isIgnored = () => false;
-      if (opts.ignore) {
-        const ignoreOpts = { ...options, ignore: null, onMatch: null, onResult: null };
-        isIgnored = picomatch2(opts.ignore, ignoreOpts, returnState);
-      }
-      const matcher = (input2, returnObject = false) => {
-        const { isMatch, match, output: output2 } = picomatch2.test(input2, regex, options, { glob: glob2, posix });
-        const result = { glob: glob2, state, regex, posix, input: input2, output: output2, match, isMatch };
-        if (typeof opts.onResult === "function") {
-          opts.onResult(result);
-        }
-        if (isMatch === false) {
-          result.isMatch = false;
-          return returnObject ? result : false;
-        }
-        if (isIgnored(input2)) {
-          if (typeof opts.onIgnore === "function") {
-            opts.onIgnore(result);
-          }
-          result.isMatch = false;
-          return returnObject ? result : false;
-        }
-        if (typeof opts.onMatch === "function") {
-          opts.onMatch(result);
-        }
-        return returnObject ? result : true;
-      };
-      if (returnState) {
-        matcher.state = state;
-      }
-      return matcher;
-    };
-    picomatch2.test = (input2, regex, options, { glob: glob2, posix } = {}) => {
-      if (typeof input2 !== "string") {
-        throw new TypeError("Expected input to be a string");
-      }
-      if (input2 === "") {
-        return { isMatch: false, output: "" };
-      }
-      const opts = options || {};
-      const format = opts.format || (posix ? utils.toPosixSlashes : null);
-      let match = input2 === glob2;
-      let output2 = match && format ? format(input2) : input2;
-      if (match === false) {
-        output2 = format ? format(input2) : input2;
-        match = output2 === glob2;
-      }
-      if (match === false || opts.capture === true) {
-        if (opts.matchBase === true || opts.basename === true) {
-          match = picomatch2.matchBase(input2, regex, options, posix);
-        } else {
-          match = regex.exec(output2);
-        }
-      }
-      return { isMatch: Boolean(match), match, output: output2 };
-    };
-    picomatch2.matchBase = (input2, glob2, options, posix = options && options.windows) => {
-      const regex = glob2 instanceof RegExp ? glob2 : picomatch2.makeRe(glob2, options);
-      return regex.test(utils.basename(input2, { windows: posix }));
-    };
-    picomatch2.isMatch = (str, patterns, options) => picomatch2(patterns, options)(str);
-    picomatch2.parse = (pattern, options) => {
-      if (Array.isArray(pattern)) return pattern.map((p) => picomatch2.parse(p, options));
-      return parse3(pattern, { ...options, fastpaths: false });
-    };
-    picomatch2.scan = (input2, options) => scan(input2, options);
-    picomatch2.compileRe = (state, options, returnOutput = false, returnState = false) => {
-      if (returnOutput === true) {
-        return state.output;
-      }
-      const opts = options || {};
-      const prepend = opts.contains ? "" : "^";
-      const append = opts.contains ? "" : "$";
-      let source = `${prepend}(?:${state.output})${append}`;
-      if (state && state.negated === true) {
-        source = `^(?!${source}).*$`;
-      }
-      const regex = picomatch2.toRegex(source, options);
-      if (returnState === true) {
-        regex.state = state;
-      }
-      return regex;
-    };
-    picomatch2.makeRe = (input2, options = {}, returnOutput = false, returnState = false) => {
-      if (!input2 || typeof input2 !== "string") {
-        throw new TypeError("Expected a non-empty string");
-      }
-      let parsed = { negated: false, fastpaths: true };
-      if (options.fastpaths !== false && (input2[0] === "." || input2[0] === "*")) {
-        parsed.output = parse3.fastpaths(input2, options);
-      }
-      if (!parsed.output) {
-        parsed = parse3(input2, options);
-      }
-      return picomatch2.compileRe(parsed, options, returnOutput, returnState);
-    };
-    picomatch2.toRegex = (source, options) => {
-      try {
-        const opts = options || {};
-        return new RegExp(source, opts.flags || (opts.nocase ? "i" : ""));
-      } catch (err) {
-        if (options && options.debug === true) throw err;
-        return /$^/;
-      }
-    };
-    picomatch2.constants = constants2;
-    module.exports = picomatch2;
-  }
-});
-
-// node_modules/picomatch/index.js
-var require_picomatch2 = __commonJS({
-  "node_modules/picomatch/index.js"(exports, module) {
-    "use strict";
-    var pico = require_picomatch();
-    var utils = require_utils();
-    function picomatch2(glob2, options, returnState = false) {
-      if (options && (options.windows === null || options.windows === void 0)) {
-        options = { ...options, windows: utils.isWindows() };
-      }
-      return pico(glob2, options, returnState);
+var __using = (stack, value, async) => {
+  if (value != null) {
+    if (typeof value !== "object" && typeof value !== "function") __typeError("Object expected");
+    var dispose, inner;
+    if (async) dispose = value[__knownSymbol("asyncDispose")];
+    if (dispose === void 0) {
+      dispose = value[__knownSymbol("dispose")];
+      if (async) inner = dispose;
     }
-    Object.assign(picomatch2, pico);
-    module.exports = picomatch2;
+    if (typeof dispose !== "function") __typeError("Object not disposable");
+    if (inner) dispose = function() {
+      try {
+        inner.call(this);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    };
+    stack.push([async, dispose, value]);
+  } else if (async) {
+    stack.push([async]);
   }
-});
+  return value;
+};
+var __callDispose = (stack, error62, hasError) => {
+  var E = typeof SuppressedError === "function" ? SuppressedError : function(e, s, m, _) {
+    return _ = Error(m), _.name = "SuppressedError", _.error = e, _.suppressed = s, _;
+  };
+  var fail = (e) => error62 = hasError ? new E(e, error62, "An error was suppressed during disposal") : (hasError = true, e);
+  var next = (it) => {
+    while (it = stack.pop()) {
+      try {
+        var result = it[1] && it[1].call(it[2]);
+        if (it[0]) return Promise.resolve(result).then(next, (e) => (fail(e), next()));
+      } catch (e) {
+        fail(e);
+      }
+    }
+    if (hasError) throw error62;
+  };
+  return next();
+};
 
 // node_modules/yaml/dist/nodes/identity.js
 var require_identity = __commonJS({
@@ -2083,13 +352,13 @@ var require_directives = __commonJS({
        * @param onError - May be called even if the action was successful
        * @returns `true` on success
        */
-      add(line, onError) {
+      add(line2, onError) {
         if (this.atNextDocument) {
           this.yaml = { explicit: _Directives.defaultYaml.explicit, version: "1.1" };
           this.tags = Object.assign({}, _Directives.defaultTags);
           this.atNextDocument = false;
         }
-        const parts = line.trim().split(/[ \t]+/);
+        const parts = line2.trim().split(/[ \t]+/);
         const name = parts.shift();
         switch (name) {
           case "%TAG": {
@@ -2783,14 +1052,14 @@ var require_foldFlowLines = __commonJS({
     var FOLD_FLOW = "flow";
     var FOLD_BLOCK = "block";
     var FOLD_QUOTED = "quoted";
-    function foldFlowLines(text, indent, mode = "flow", { indentAtStart, lineWidth = 80, minContentWidth = 20, onFold, onOverflow } = {}) {
+    function foldFlowLines(text2, indent, mode = "flow", { indentAtStart, lineWidth = 80, minContentWidth = 20, onFold, onOverflow } = {}) {
       if (!lineWidth || lineWidth < 0)
-        return text;
+        return text2;
       if (lineWidth < minContentWidth)
         minContentWidth = 0;
       const endStep = Math.max(1 + minContentWidth, 1 + lineWidth - indent.length);
-      if (text.length <= endStep)
-        return text;
+      if (text2.length <= endStep)
+        return text2;
       const folds = [];
       const escapedFolds = {};
       let end = lineWidth - indent.length;
@@ -2807,14 +1076,14 @@ var require_foldFlowLines = __commonJS({
       let escStart = -1;
       let escEnd = -1;
       if (mode === FOLD_BLOCK) {
-        i = consumeMoreIndentedLines(text, i, indent.length);
+        i = consumeMoreIndentedLines(text2, i, indent.length);
         if (i !== -1)
           end = i + endStep;
       }
-      for (let ch; ch = text[i += 1]; ) {
+      for (let ch; ch = text2[i += 1]; ) {
         if (mode === FOLD_QUOTED && ch === "\\") {
           escStart = i;
-          switch (text[i + 1]) {
+          switch (text2[i + 1]) {
             case "x":
               i += 3;
               break;
@@ -2831,12 +1100,12 @@ var require_foldFlowLines = __commonJS({
         }
         if (ch === "\n") {
           if (mode === FOLD_BLOCK)
-            i = consumeMoreIndentedLines(text, i, indent.length);
+            i = consumeMoreIndentedLines(text2, i, indent.length);
           end = i + indent.length + endStep;
           split = void 0;
         } else {
           if (ch === " " && prev && prev !== " " && prev !== "\n" && prev !== "	") {
-            const next = text[i + 1];
+            const next = text2[i + 1];
             if (next && next !== " " && next !== "\n" && next !== "	")
               split = i;
           }
@@ -2848,12 +1117,12 @@ var require_foldFlowLines = __commonJS({
             } else if (mode === FOLD_QUOTED) {
               while (prev === " " || prev === "	") {
                 prev = ch;
-                ch = text[i += 1];
+                ch = text2[i += 1];
                 overflow = true;
               }
               const j = i > escEnd + 1 ? i - 2 : escStart - 1;
               if (escapedFolds[j])
-                return text;
+                return text2;
               folds.push(j);
               escapedFolds[j] = true;
               end = j + endStep;
@@ -2868,39 +1137,39 @@ var require_foldFlowLines = __commonJS({
       if (overflow && onOverflow)
         onOverflow();
       if (folds.length === 0)
-        return text;
+        return text2;
       if (onFold)
         onFold();
-      let res = text.slice(0, folds[0]);
+      let res = text2.slice(0, folds[0]);
       for (let i2 = 0; i2 < folds.length; ++i2) {
         const fold = folds[i2];
-        const end2 = folds[i2 + 1] || text.length;
+        const end2 = folds[i2 + 1] || text2.length;
         if (fold === 0)
           res = `
-${indent}${text.slice(0, end2)}`;
+${indent}${text2.slice(0, end2)}`;
         else {
           if (mode === FOLD_QUOTED && escapedFolds[fold])
-            res += `${text[fold]}\\`;
+            res += `${text2[fold]}\\`;
           res += `
-${indent}${text.slice(fold + 1, end2)}`;
+${indent}${text2.slice(fold + 1, end2)}`;
         }
       }
       return res;
     }
-    function consumeMoreIndentedLines(text, i, indent) {
+    function consumeMoreIndentedLines(text2, i, indent) {
       let end = i;
       let start = i + 1;
-      let ch = text[start];
+      let ch = text2[start];
       while (ch === " " || ch === "	") {
         if (i < start + indent) {
-          ch = text[++i];
+          ch = text2[++i];
         } else {
           do {
-            ch = text[++i];
+            ch = text2[++i];
           } while (ch && ch !== "\n");
           end = i;
           start = i + 1;
-          ch = text[start];
+          ch = text2[start];
         }
       }
       return end;
@@ -3686,9 +1955,9 @@ var require_stringifyCollection = __commonJS({
       } else {
         str = lines[0];
         for (let i = 1; i < lines.length; ++i) {
-          const line = lines[i];
-          str += line ? `
-${indent}${line}` : "\n";
+          const line2 = lines[i];
+          str += line2 ? `
+${indent}${line2}` : "\n";
         }
       }
       if (comment) {
@@ -3746,7 +2015,7 @@ ${indent}${line}` : "\n";
           str += ",";
         } else if (ctx.options.trailingComma) {
           if (ctx.options.lineWidth > 0) {
-            reqNewline || (reqNewline = lines.reduce((sum, line) => sum + line.length + 2, 2) + (str.length + 2) > ctx.options.lineWidth);
+            reqNewline || (reqNewline = lines.reduce((sum, line2) => sum + line2.length + 2, 2) + (str.length + 2) > ctx.options.lineWidth);
           }
           if (reqNewline) {
             str += ",";
@@ -3762,14 +2031,14 @@ ${indent}${line}` : "\n";
         return start + end;
       } else {
         if (!reqNewline) {
-          const len = lines.reduce((sum, line) => sum + line.length + 2, 2);
+          const len = lines.reduce((sum, line2) => sum + line2.length + 2, 2);
           reqNewline = ctx.options.lineWidth > 0 && len > ctx.options.lineWidth;
         }
         if (reqNewline) {
           let str = start;
-          for (const line of lines)
-            str += line ? `
-${indentStep}${indent}${line}` : "\n";
+          for (const line2 of lines)
+            str += line2 ? `
+${indentStep}${indent}${line2}` : "\n";
           return `${str}
 ${indent}${end}`;
         } else {
@@ -5512,10 +3781,10 @@ var require_errors = __commonJS({
       if (error62.pos[0] === -1)
         return;
       error62.linePos = error62.pos.map((pos) => lc.linePos(pos));
-      const { line, col } = error62.linePos[0];
-      error62.message += ` at line ${line}, column ${col}`;
+      const { line: line2, col } = error62.linePos[0];
+      error62.message += ` at line ${line2}, column ${col}`;
       let ci = col - 1;
-      let lineStr = src.substring(lc.lineStarts[line - 1], lc.lineStarts[line]).replace(/[\n\r]+$/, "");
+      let lineStr = src.substring(lc.lineStarts[line2 - 1], lc.lineStarts[line2]).replace(/[\n\r]+$/, "");
       if (ci >= 60 && lineStr.length > 80) {
         const trimStart = Math.min(ci - 39, lineStr.length - 79);
         lineStr = "\u2026" + lineStr.substring(trimStart);
@@ -5523,8 +3792,8 @@ var require_errors = __commonJS({
       }
       if (lineStr.length > 80)
         lineStr = lineStr.substring(0, 79) + "\u2026";
-      if (line > 1 && /^ *$/.test(lineStr.substring(0, ci))) {
-        let prev = src.substring(lc.lineStarts[line - 2], lc.lineStarts[line - 1]);
+      if (line2 > 1 && /^ *$/.test(lineStr.substring(0, ci))) {
+        let prev = src.substring(lc.lineStarts[line2 - 2], lc.lineStarts[line2 - 1]);
         if (prev.length > 80)
           prev = prev.substring(0, 79) + "\u2026\n";
         lineStr = prev + lineStr;
@@ -5532,7 +3801,7 @@ var require_errors = __commonJS({
       if (/[^ ]/.test(lineStr)) {
         let count = 1;
         const end = error62.linePos[1];
-        if (end?.line === line && end.col > col) {
+        if (end?.line === line2 && end.col > col) {
           count = Math.max(1, Math.min(end.col - col, 80 - ci));
         }
         const pointer = " ".repeat(ci) + "^".repeat(count);
@@ -6481,8 +4750,8 @@ var require_resolve_flow_scalar = __commonJS({
       return unfoldLines(source.slice(1, -1)).replace(/''/g, "'");
     }
     function unfoldLines(source) {
-      const line = /(.*?)\r?\n/sy;
-      let match = line.exec(source);
+      const line2 = /(.*?)\r?\n/sy;
+      let match = line2.exec(source);
       if (!match)
         return source;
       let trimEnd, trimBoth;
@@ -6495,8 +4764,8 @@ var require_resolve_flow_scalar = __commonJS({
       }
       let res = match[1].replace(trimEnd, "");
       let sep = " ";
-      let pos = line.lastIndex;
-      while (match = line.exec(source)) {
+      let pos = line2.lastIndex;
+      while (match = line2.exec(source)) {
         const lm = match[1].replace(trimBoth, "");
         if (lm === "") {
           if (sep === "\n")
@@ -6507,7 +4776,7 @@ var require_resolve_flow_scalar = __commonJS({
           res += sep + lm;
           sep = " ";
         }
-        pos = line.lastIndex;
+        pos = line2.lastIndex;
       }
       const last = /[ \t]*(.*)/sy;
       last.lastIndex = pos;
@@ -7637,40 +5906,40 @@ var require_lexer = __commonJS({
         }
       }
       *parseStream() {
-        let line = this.getLine();
-        if (line === null)
+        let line2 = this.getLine();
+        if (line2 === null)
           return this.setNext("stream");
-        if (line[0] === cst.BOM) {
+        if (line2[0] === cst.BOM) {
           yield* this.pushCount(1);
-          line = line.substring(1);
+          line2 = line2.substring(1);
         }
-        if (line[0] === "%") {
-          let dirEnd = line.length;
-          let cs = line.indexOf("#");
+        if (line2[0] === "%") {
+          let dirEnd = line2.length;
+          let cs = line2.indexOf("#");
           while (cs !== -1) {
-            const ch = line[cs - 1];
+            const ch = line2[cs - 1];
             if (ch === " " || ch === "	") {
               dirEnd = cs - 1;
               break;
             } else {
-              cs = line.indexOf("#", cs + 1);
+              cs = line2.indexOf("#", cs + 1);
             }
           }
           while (true) {
-            const ch = line[dirEnd - 1];
+            const ch = line2[dirEnd - 1];
             if (ch === " " || ch === "	")
               dirEnd -= 1;
             else
               break;
           }
           const n = (yield* this.pushCount(dirEnd)) + (yield* this.pushSpaces(true));
-          yield* this.pushCount(line.length - n);
+          yield* this.pushCount(line2.length - n);
           this.pushNewline();
           return "stream";
         }
         if (this.atLineEnd()) {
           const sp = yield* this.pushSpaces(true);
-          yield* this.pushCount(line.length - sp);
+          yield* this.pushCount(line2.length - sp);
           yield* this.pushNewline();
           return "stream";
         }
@@ -7711,13 +5980,13 @@ var require_lexer = __commonJS({
       }
       *parseDocument() {
         yield* this.pushSpaces(true);
-        const line = this.getLine();
-        if (line === null)
+        const line2 = this.getLine();
+        if (line2 === null)
           return this.setNext("doc");
         let n = yield* this.pushIndicators();
-        switch (line[n]) {
+        switch (line2[n]) {
           case "#":
-            yield* this.pushCount(line.length - n);
+            yield* this.pushCount(line2.length - n);
           // fallthrough
           case void 0:
             yield* this.pushNewline();
@@ -7742,7 +6011,7 @@ var require_lexer = __commonJS({
           case ">":
             n += yield* this.parseBlockScalarHeader();
             n += yield* this.pushSpaces(true);
-            yield* this.pushCount(line.length - n);
+            yield* this.pushCount(line2.length - n);
             yield* this.pushNewline();
             return yield* this.parseBlockScalar();
           default:
@@ -7762,11 +6031,11 @@ var require_lexer = __commonJS({
           }
           sp += yield* this.pushSpaces(true);
         } while (nl + sp > 0);
-        const line = this.getLine();
-        if (line === null)
+        const line2 = this.getLine();
+        if (line2 === null)
           return this.setNext("flow");
-        if (indent !== -1 && indent < this.indentNext && line[0] !== "#" || indent === 0 && (line.startsWith("---") || line.startsWith("...")) && isEmpty(line[3])) {
-          const atFlowEndMarker = indent === this.indentNext - 1 && this.flowLevel === 1 && (line[0] === "]" || line[0] === "}");
+        if (indent !== -1 && indent < this.indentNext && line2[0] !== "#" || indent === 0 && (line2.startsWith("---") || line2.startsWith("...")) && isEmpty(line2[3])) {
+          const atFlowEndMarker = indent === this.indentNext - 1 && this.flowLevel === 1 && (line2[0] === "]" || line2[0] === "}");
           if (!atFlowEndMarker) {
             this.flowLevel = 0;
             yield cst.FLOW_END;
@@ -7774,17 +6043,17 @@ var require_lexer = __commonJS({
           }
         }
         let n = 0;
-        while (line[n] === ",") {
+        while (line2[n] === ",") {
           n += yield* this.pushCount(1);
           n += yield* this.pushSpaces(true);
           this.flowKey = false;
         }
         n += yield* this.pushIndicators();
-        switch (line[n]) {
+        switch (line2[n]) {
           case void 0:
             return "flow";
           case "#":
-            yield* this.pushCount(line.length - n);
+            yield* this.pushCount(line2.length - n);
             return "flow";
           case "{":
           case "[":
@@ -9146,1474 +7415,2343 @@ var require_dist = __commonJS({
   }
 });
 
-// action/cli/main.ts
-import { cp, mkdir as mkdir5, readdir, readFile as readFile10, writeFile as writeFile7 } from "node:fs/promises";
-import { join as join12, resolve } from "node:path";
-import { parseArgs } from "node:util";
-
-// action/agents/create-agent.ts
-import { accessSync, constants } from "node:fs";
-import { delimiter, isAbsolute, join as join5 } from "node:path";
-
-// action/agents/api-agent.ts
-import { mkdir, writeFile } from "node:fs/promises";
-import { dirname, join as join2 } from "node:path";
-
-// action/agents/edits.ts
-var SEARCH = /^\s*<{5,9} ?SEARCH\s*$/;
-var DIVIDER = /^\s*={5,9}\s*$/;
-var REPLACE = /^\s*>{5,9} ?REPLACE\s*$/;
-var FENCE = /^\s*(`{3,}|~{3,})\s*([^`\s]*)\s*$/;
-var DESCRIPTION = /^[\s*_#>-]*description[*_]*\s*:[*_]*\s*(.*)$/i;
-var NOTE = /^[\s*_#>-]*notes?[*_]*\s*:[*_]*\s*(.*)$/i;
-var ELISION = /^\s*(\.\.\.|…)\s*$|^\s*(#|\/\/|\/\*|<!--|--|;)\s*.*(\.\.\.|…|\brest of\b|\bunchanged\b|\bomitted\b|\bexisting code\b|\bremains the same\b)/i;
-function parseAnswer(raw, scope) {
-  const text = raw.replace(/\r\n?/g, "\n");
-  const lines = text.split("\n");
-  let description = null;
-  const notes = [];
-  const edits = [];
-  const fences = [];
-  let fence = null;
-  const fail = (reason) => ({ ok: false, reason, description, notes });
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
-    if (SEARCH.test(line)) {
-      const block = edits.length + 1;
-      const search = [];
-      const replace = [];
-      let part = "search";
-      let j = i + 1;
-      for (; j < lines.length; j++) {
-        const l = lines[j];
-        if (part === "search" && DIVIDER.test(l)) part = "replace";
-        else if (part === "replace" && REPLACE.test(l)) {
-          part = "done";
-          break;
-        } else if (SEARCH.test(l))
-          return fail(
-            `block ${block} is malformed: a new <<<<<<< SEARCH starts before its >>>>>>> REPLACE`
-          );
-        else (part === "search" ? search : replace).push(l);
-      }
-      if (part !== "done") {
-        return fail(
-          `the answer is cut off: block ${block} has no ${part === "search" ? "======= line" : ">>>>>>> REPLACE line"}, so none of its edits were applied (was max_tokens too small?)`
-        );
-      }
-      const path = blockPath(lines, i, edits, scope, search);
-      if (!path.ok) return fail(`block ${block}: ${path.reason}`);
-      trimCommonBlankEdges(search, replace);
-      edits.push({ kind: "replace", block, path: path.path, search, replace });
-      if (fence) fence.hasMarkers = true;
-      i = j;
-      continue;
-    }
-    const fenceMatch = FENCE.exec(line);
-    if (fenceMatch) {
-      if (fence && fenceMatch[2] === "" && line.trim().startsWith(fenceMarker(fence))) {
-        fence.closed = true;
-        fences.push(fence);
-        fence = null;
-      } else if (!fence) {
-        fence = {
-          open: i,
-          info: fenceMatch[0].trim(),
-          lines: [],
-          closed: false,
-          hasMarkers: false
-        };
-      } else fence.lines.push(line);
-      continue;
-    }
-    if (fence) {
-      fence.lines.push(line);
-      continue;
-    }
-    const d = DESCRIPTION.exec(line);
-    if (d && description === null && d[1].trim()) {
-      description = d[1].trim();
-      continue;
-    }
-    const n = NOTE.exec(line);
-    const noteText = n?.[1]?.trim();
-    if (noteText) notes.push(noteText);
-  }
-  if (fence) {
-    if (fence.hasMarkers || edits.length === 0)
-      return fail(
-        "the answer is cut off: a ``` code block is never closed, so nothing was applied (was max_tokens too small?)"
-      );
-  }
-  const wholes = [];
-  for (const f of fences) {
-    if (f.hasMarkers) continue;
-    const path = wholeFilePath(lines, f, scope);
-    if (path === null) continue;
-    if (!path.ok) return fail(path.reason);
-    wholes.push({ kind: "whole", block: 0, path: path.path, lines: f.lines });
-  }
-  if (edits.length > 0 && wholes.length > 0) {
-    return fail(
-      `the answer mixes SEARCH/REPLACE blocks with a whole file (${wholes[0].path}); send one or the other`
-    );
-  }
-  if (wholes.length > 0) {
-    const seen = /* @__PURE__ */ new Set();
-    for (const [k, w] of wholes.entries()) {
-      if (seen.has(w.path))
-        return fail(`the answer gives the whole of ${w.path} twice; send it once`);
-      seen.add(w.path);
-      w.block = k + 1;
-      edits.push(w);
-    }
-  }
-  if (edits.length === 0) {
-    const orphan = fences.find((f) => !f.hasMarkers);
-    return fail(
-      orphan ? "no edit found: a code block must either hold SEARCH/REPLACE blocks or be a whole file with its path on the line before it" : "no edit found: the answer is prose only; answer with SEARCH/REPLACE blocks"
-    );
-  }
-  if (description === null) description = firstProse(lines);
-  return { ok: true, description, notes, edits };
-}
-function applyEdits(edits, read, scope) {
-  const files = /* @__PURE__ */ new Map();
-  const current = (path) => files.has(path) ? files.get(path) : read(path);
-  for (const edit of edits) {
-    const before = current(edit.path);
-    if (edit.kind === "whole") {
-      if (before !== null && before.length > scope.wholeFileMax) {
+// node_modules/picomatch/lib/constants.js
+var require_constants = __commonJS({
+  "node_modules/picomatch/lib/constants.js"(exports, module) {
+    "use strict";
+    var WIN_SLASH = "\\\\/";
+    var WIN_NO_SLASH = `[^${WIN_SLASH}]`;
+    var DEFAULT_MAX_EXTGLOB_RECURSION = 0;
+    var DOT_LITERAL = "\\.";
+    var PLUS_LITERAL = "\\+";
+    var QMARK_LITERAL = "\\?";
+    var SLASH_LITERAL = "\\/";
+    var ONE_CHAR = "(?=.)";
+    var QMARK = "[^/]";
+    var END_ANCHOR = `(?:${SLASH_LITERAL}|$)`;
+    var START_ANCHOR = `(?:^|${SLASH_LITERAL})`;
+    var DOTS_SLASH = `${DOT_LITERAL}{1,2}${END_ANCHOR}`;
+    var NO_DOT = `(?!${DOT_LITERAL})`;
+    var NO_DOTS = `(?!${START_ANCHOR}${DOTS_SLASH})`;
+    var NO_DOT_SLASH = `(?!${DOT_LITERAL}{0,1}${END_ANCHOR})`;
+    var NO_DOTS_SLASH = `(?!${DOTS_SLASH})`;
+    var QMARK_NO_DOT = `[^.${SLASH_LITERAL}]`;
+    var STAR = `${QMARK}*?`;
+    var SEP = "/";
+    var POSIX_CHARS = {
+      DOT_LITERAL,
+      PLUS_LITERAL,
+      QMARK_LITERAL,
+      SLASH_LITERAL,
+      ONE_CHAR,
+      QMARK,
+      END_ANCHOR,
+      DOTS_SLASH,
+      NO_DOT,
+      NO_DOTS,
+      NO_DOT_SLASH,
+      NO_DOTS_SLASH,
+      QMARK_NO_DOT,
+      STAR,
+      START_ANCHOR,
+      SEP
+    };
+    var WINDOWS_CHARS = {
+      ...POSIX_CHARS,
+      SLASH_LITERAL: `[${WIN_SLASH}]`,
+      QMARK: WIN_NO_SLASH,
+      STAR: `${WIN_NO_SLASH}*?`,
+      DOTS_SLASH: `${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$)`,
+      NO_DOT: `(?!${DOT_LITERAL})`,
+      NO_DOTS: `(?!(?:^|[${WIN_SLASH}])${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$))`,
+      NO_DOT_SLASH: `(?!${DOT_LITERAL}{0,1}(?:[${WIN_SLASH}]|$))`,
+      NO_DOTS_SLASH: `(?!${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$))`,
+      QMARK_NO_DOT: `[^.${WIN_SLASH}]`,
+      START_ANCHOR: `(?:^|[${WIN_SLASH}])`,
+      END_ANCHOR: `(?:[${WIN_SLASH}]|$)`,
+      SEP: "\\"
+    };
+    var POSIX_REGEX_SOURCE = {
+      __proto__: null,
+      alnum: "a-zA-Z0-9",
+      alpha: "a-zA-Z",
+      ascii: "\\x00-\\x7F",
+      blank: " \\t",
+      cntrl: "\\x00-\\x1F\\x7F",
+      digit: "0-9",
+      graph: "\\x21-\\x7E",
+      lower: "a-z",
+      print: "\\x20-\\x7E ",
+      punct: "\\-!\"#$%&'()\\*+,./:;<=>?@[\\]^_`{|}~",
+      space: " \\t\\r\\n\\v\\f",
+      upper: "A-Z",
+      word: "A-Za-z0-9_",
+      xdigit: "A-Fa-f0-9"
+    };
+    module.exports = {
+      DEFAULT_MAX_EXTGLOB_RECURSION,
+      MAX_LENGTH: 1024 * 64,
+      POSIX_REGEX_SOURCE,
+      // regular expressions
+      REGEX_BACKSLASH: /\\(?![*+?^${}(|)[\]])/g,
+      REGEX_NON_SPECIAL_CHARS: /^[^@![\].,$*+?^{}()|\\/]+/,
+      REGEX_SPECIAL_CHARS: /[-*+?.^${}(|)[\]]/,
+      REGEX_SPECIAL_CHARS_BACKREF: /(\\?)((\W)(\3*))/g,
+      REGEX_SPECIAL_CHARS_GLOBAL: /([-*+?.^${}(|)[\]])/g,
+      REGEX_REMOVE_BACKSLASH: /(?:\[.*?[^\\]\]|\\(?=.))/g,
+      // Replace globs with equivalent patterns to reduce parsing time.
+      REPLACEMENTS: {
+        __proto__: null,
+        "***": "*",
+        "**/**": "**",
+        "**/**/**": "**"
+      },
+      // Digits
+      CHAR_0: 48,
+      /* 0 */
+      CHAR_9: 57,
+      /* 9 */
+      // Alphabet chars.
+      CHAR_UPPERCASE_A: 65,
+      /* A */
+      CHAR_LOWERCASE_A: 97,
+      /* a */
+      CHAR_UPPERCASE_Z: 90,
+      /* Z */
+      CHAR_LOWERCASE_Z: 122,
+      /* z */
+      CHAR_LEFT_PARENTHESES: 40,
+      /* ( */
+      CHAR_RIGHT_PARENTHESES: 41,
+      /* ) */
+      CHAR_ASTERISK: 42,
+      /* * */
+      // Non-alphabetic chars.
+      CHAR_AMPERSAND: 38,
+      /* & */
+      CHAR_AT: 64,
+      /* @ */
+      CHAR_BACKWARD_SLASH: 92,
+      /* \ */
+      CHAR_CARRIAGE_RETURN: 13,
+      /* \r */
+      CHAR_CIRCUMFLEX_ACCENT: 94,
+      /* ^ */
+      CHAR_COLON: 58,
+      /* : */
+      CHAR_COMMA: 44,
+      /* , */
+      CHAR_DOT: 46,
+      /* . */
+      CHAR_DOUBLE_QUOTE: 34,
+      /* " */
+      CHAR_EQUAL: 61,
+      /* = */
+      CHAR_EXCLAMATION_MARK: 33,
+      /* ! */
+      CHAR_FORM_FEED: 12,
+      /* \f */
+      CHAR_FORWARD_SLASH: 47,
+      /* / */
+      CHAR_GRAVE_ACCENT: 96,
+      /* ` */
+      CHAR_HASH: 35,
+      /* # */
+      CHAR_HYPHEN_MINUS: 45,
+      /* - */
+      CHAR_LEFT_ANGLE_BRACKET: 60,
+      /* < */
+      CHAR_LEFT_CURLY_BRACE: 123,
+      /* { */
+      CHAR_LEFT_SQUARE_BRACKET: 91,
+      /* [ */
+      CHAR_LINE_FEED: 10,
+      /* \n */
+      CHAR_NO_BREAK_SPACE: 160,
+      /* \u00A0 */
+      CHAR_PERCENT: 37,
+      /* % */
+      CHAR_PLUS: 43,
+      /* + */
+      CHAR_QUESTION_MARK: 63,
+      /* ? */
+      CHAR_RIGHT_ANGLE_BRACKET: 62,
+      /* > */
+      CHAR_RIGHT_CURLY_BRACE: 125,
+      /* } */
+      CHAR_RIGHT_SQUARE_BRACKET: 93,
+      /* ] */
+      CHAR_SEMICOLON: 59,
+      /* ; */
+      CHAR_SINGLE_QUOTE: 39,
+      /* ' */
+      CHAR_SPACE: 32,
+      /*   */
+      CHAR_TAB: 9,
+      /* \t */
+      CHAR_UNDERSCORE: 95,
+      /* _ */
+      CHAR_VERTICAL_LINE: 124,
+      /* | */
+      CHAR_ZERO_WIDTH_NOBREAK_SPACE: 65279,
+      /* \uFEFF */
+      /**
+       * Create EXTGLOB_CHARS
+       */
+      extglobChars(chars) {
         return {
-          ok: false,
-          reason: `${edit.path} has ${before.length} characters, more than the ${scope.wholeFileMax} that may be sent whole: answer with SEARCH/REPLACE blocks`
+          "!": { type: "negate", open: "(?:(?!(?:", close: `))${chars.STAR})` },
+          "?": { type: "qmark", open: "(?:", close: ")?" },
+          "+": { type: "plus", open: "(?:", close: ")+" },
+          "*": { type: "star", open: "(?:", close: ")*" },
+          "@": { type: "at", open: "(?:", close: ")" }
         };
+      },
+      /**
+       * Create GLOB_CHARS
+       */
+      globChars(win32) {
+        return win32 === true ? WINDOWS_CHARS : POSIX_CHARS;
       }
-      const elided = edit.lines.findIndex((l) => ELISION.test(l));
-      if (elided >= 0) {
-        return {
-          ok: false,
-          reason: `the whole-file answer for ${edit.path} leaves code out (line ${elided + 1}: "${clip(edit.lines[elided].trim())}"): send the complete file or SEARCH/REPLACE blocks`
-        };
-      }
-      const eol2 = before?.includes("\r\n") ? "\r\n" : "\n";
-      const body = trimTrailingBlank(edit.lines);
-      files.set(edit.path, body.length > 0 ? body.join(eol2) + eol2 : "");
-      continue;
-    }
-    const label = `block ${edit.block} (${edit.path})`;
-    if (before === null) {
-      if (edit.search.length > 0)
-        return { ok: false, reason: `${label}: ${edit.path} does not exist` };
-      files.set(edit.path, edit.replace.length > 0 ? `${edit.replace.join("\n")}
-` : "");
-      continue;
-    }
-    if (edit.search.length === 0) {
-      return {
-        ok: false,
-        reason: `${label}: the SEARCH part is empty, but ${edit.path} exists; quote the lines to replace`
-      };
-    }
-    const parts = before.split("\n");
-    const cr = parts.map((p) => p.endsWith("\r"));
-    const bare = parts.map((p, k) => cr[k] ? p.slice(0, -1) : p);
-    const at = findAll(bare, edit.search, (a, b) => a === b);
-    if (at.length !== 1) {
-      return {
-        ok: false,
-        reason: `${label}: ${at.length === 0 ? notFound(bare, edit.search, edit.path) : `the SEARCH part matches ${at.length} places (lines ${at.map((k) => k + 1).join(", ")}); include more lines so that it matches exactly one`}`
-      };
-    }
-    const start = at[0];
-    const eol = cr.filter(Boolean).length * 2 > parts.length - 1 ? "\r" : "";
-    const replaced = [
-      ...parts.slice(0, start),
-      ...edit.replace.map((l) => l + eol),
-      ...parts.slice(start + edit.search.length)
-    ];
-    files.set(edit.path, replaced.join("\n"));
-  }
-  return { ok: true, files };
-}
-function notFound(bare, search, path) {
-  const trailing = findAll(bare, search, (a, b) => a.trimEnd() === b.trimEnd());
-  if (trailing.length > 0) {
-    return `the SEARCH part matches ${path} only if trailing whitespace is ignored (line ${trailing[0] + 1}); copy the lines exactly as they are`;
-  }
-  const indent = findAll(bare, search, (a, b) => a.trim() === b.trim());
-  if (indent.length > 0) {
-    return `the SEARCH part matches ${path} only with different indentation (line ${indent[0] + 1}); copy the lines exactly as they are`;
-  }
-  const missing = search.find((l) => l.trim() !== "" && !bare.includes(l));
-  if (missing === void 0)
-    return `the SEARCH part is not in ${path}: its lines are there, but not in that order`;
-  const near = missing.trim().length >= 4 ? bare.findIndex((l) => l.includes(missing.trim())) : -1;
-  const hint = near >= 0 ? ` (line ${near + 1} is "${clip(bare[near].trim())}")` : "";
-  return `the SEARCH part is not in ${path}: its line "${clip(missing)}" is not in the file${hint}`;
-}
-function findAll(hay, needle, eq) {
-  const found = [];
-  if (needle.length === 0) return found;
-  outer: for (let i = 0; i + needle.length <= hay.length; i++) {
-    for (let k = 0; k < needle.length; k++) if (!eq(hay[i + k], needle[k])) continue outer;
-    found.push(i);
-  }
-  return found;
-}
-function blockPath(lines, at, edits, scope, search) {
-  let k = at - 1;
-  while (k >= 0 && (lines[k].trim() === "" || FENCE.test(lines[k]))) {
-    const fenceInfo = FENCE.exec(lines[k])?.[2];
-    const fromInfo = fenceInfo ? infoPath(fenceInfo, scope) : null;
-    if (fromInfo) return { ok: true, path: fromInfo };
-    k--;
-  }
-  const previous = edits.at(-1);
-  if (k >= 0 && REPLACE.test(lines[k]) && previous) return { ok: true, path: previous.path };
-  const candidate = k >= 0 ? cleanPath(lines[k]) : "";
-  return resolvePath(candidate, scope, search.length === 0);
-}
-function resolvePath(candidate, scope, creating) {
-  if (scope.files.includes(candidate)) return { ok: true, path: candidate };
-  if (looksLikePath(candidate)) {
-    if (creating && safePath(candidate) && scope.mayCreate(candidate))
-      return { ok: true, path: candidate };
-    return {
-      ok: false,
-      reason: `it edits ${candidate}, which is not a file you may edit (you may edit: ${scope.files.join(", ")})`
     };
   }
-  if (scope.files.length === 1) return { ok: true, path: scope.files[0] };
-  return {
-    ok: false,
-    reason: `it does not name its file: put the file's path alone on the line before <<<<<<< SEARCH (one of: ${scope.files.join(", ")})`
-  };
-}
-function wholeFilePath(lines, f, scope) {
-  const info = FENCE.exec(lines[f.open])?.[2] ?? "";
-  const fromInfo = infoPath(info, scope);
-  if (fromInfo) return { ok: true, path: fromInfo };
-  let k = f.open - 1;
-  while (k >= 0 && lines[k].trim() === "") k--;
-  if (k < 0) return null;
-  const candidate = cleanPath(lines[k]);
-  if (!looksLikePath(candidate)) return null;
-  return resolvePath(candidate, scope, true);
-}
-function infoPath(info, scope) {
-  const tail = info.includes(":") ? info.slice(info.indexOf(":") + 1) : info;
-  const path = tail.replace(/^\.\//, "");
-  return scope.files.includes(path) ? path : null;
-}
-function cleanPath(line) {
-  let s = line.trim();
-  s = s.replace(/^#+\s*/, "").replace(/^[-*]\s+/, "");
-  s = s.replace(/^(\*\*|__)(.*)\1:?$/, "$2").trim();
-  s = s.replace(/^(file(name)?|path)\s*:\s*/i, "");
-  s = s.replace(/^(\*\*|__)(.*)\1$/, "$2").trim();
-  s = s.replace(/^`([^`]*)`$/, "$1").trim();
-  s = s.replace(/:$/, "").replace(/^\.\//, "");
-  return s;
-}
-function looksLikePath(s) {
-  return s.length > 0 && !/\s/.test(s) && /[./]/.test(s) && /[A-Za-z0-9]/.test(s);
-}
-function safePath(path) {
-  return !path.startsWith("/") && !path.split("/").some((p) => p === ".." || p === "") && !path.startsWith(".autoexp/") && !path.startsWith(".git/");
-}
-function fenceMarker(f) {
-  const m = /^(`{3,}|~{3,})/.exec(f.info);
-  return m ? m[1] : "```";
-}
-function trimCommonBlankEdges(search, replace) {
-  while (search.length > 0 && replace.length > 0 && search.at(-1).trim() === "" && replace.at(-1).trim() === "" && search.at(-1) === replace.at(-1)) {
-    search.pop();
-    replace.pop();
-  }
-  while (search.length > 0 && replace.length > 0 && search[0].trim() === "" && search[0] === replace[0]) {
-    search.shift();
-    replace.shift();
-  }
-}
-function trimTrailingBlank(lines) {
-  const out = [...lines];
-  while (out.length > 0 && out.at(-1).trim() === "") out.pop();
-  return out;
-}
-function firstProse(lines) {
-  for (const l of lines) {
-    const t = l.trim();
-    if (!t || FENCE.test(t) || SEARCH.test(t) || /^[#>*-]*$/.test(t)) continue;
-    if (looksLikePath(cleanPath(t))) continue;
-    return t.replace(/^[#>*\s-]+/, "").slice(0, 200);
-  }
-  return null;
-}
-function clip(s) {
-  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
-}
+});
 
-// action/util/text.ts
-function clip2(text, max = 300) {
-  const one = text.replace(/\s+/g, " ").trim();
-  return one.length > max ? `${one.slice(0, max - 3)}...` : one;
-}
-
-// action/agents/http.ts
-var RETRY_STATUS = /* @__PURE__ */ new Set([408, 409, 425, 429, 500, 502, 503, 504, 529]);
-async function postJson(options) {
-  const maxDelay = options.maxDelayMs ?? 6e4;
-  let last = null;
-  for (let attempt = 1; attempt <= options.retries + 1; attempt++) {
-    let retryAfterMs = null;
-    try {
-      const response = await fetch(options.url, {
-        method: "POST",
-        headers: { "content-type": "application/json", ...options.headers },
-        body: JSON.stringify(options.body),
-        signal: AbortSignal.timeout(options.timeoutMs)
-      });
-      const text = await response.text();
-      if (response.ok) {
-        try {
-          return { ok: true, status: response.status, json: JSON.parse(text), attempts: attempt };
-        } catch {
-          last = {
-            ok: false,
-            failure: "transient",
-            error: `the server answered ${response.status} with something that is not JSON: ${clip2(text)}`,
-            attempts: attempt
-          };
-        }
-      } else {
-        const message = serverMessage(text);
-        const status = response.status;
-        const failure2 = status === 401 || status === 403 ? "auth" : status === 404 ? "not_found" : RETRY_STATUS.has(status) || status >= 500 ? "transient" : "request";
-        last = {
-          ok: false,
-          failure: failure2,
-          error: `HTTP ${status}${message ? `: ${message}` : ""}`,
-          attempts: attempt
-        };
-        if (failure2 !== "transient") return last;
-        retryAfterMs = parseRetryAfter(response.headers.get("retry-after"));
+// node_modules/picomatch/lib/utils.js
+var require_utils = __commonJS({
+  "node_modules/picomatch/lib/utils.js"(exports) {
+    "use strict";
+    var {
+      REGEX_BACKSLASH,
+      REGEX_REMOVE_BACKSLASH,
+      REGEX_SPECIAL_CHARS,
+      REGEX_SPECIAL_CHARS_GLOBAL
+    } = require_constants();
+    exports.isObject = (val) => val !== null && typeof val === "object" && !Array.isArray(val);
+    exports.hasRegexChars = (str) => REGEX_SPECIAL_CHARS.test(str);
+    exports.isRegexChar = (str) => str.length === 1 && exports.hasRegexChars(str);
+    exports.escapeRegex = (str) => str.replace(REGEX_SPECIAL_CHARS_GLOBAL, "\\$1");
+    exports.toPosixSlashes = (str) => str.replace(REGEX_BACKSLASH, "/");
+    exports.isWindows = () => {
+      if (typeof navigator !== "undefined" && navigator.platform) {
+        const platform = navigator.platform.toLowerCase();
+        return platform === "win32" || platform === "windows";
       }
-    } catch (error62) {
-      const e = error62;
-      const timedOut = e.name === "TimeoutError" || e.name === "AbortError";
-      const code = e.cause?.code ?? "";
-      const unreachable = [
-        "ECONNREFUSED",
-        "ENOTFOUND",
-        "EAI_AGAIN",
-        "EHOSTUNREACH",
-        "ENETUNREACH"
-      ].includes(code);
-      last = {
-        ok: false,
-        failure: unreachable ? "unreachable" : "transient",
-        error: timedOut ? `no answer within the ${Math.round(options.timeoutMs / 1e3)}s timeout` : `${code || e.cause?.message || e.message}`,
-        attempts: attempt
-      };
-    }
-    if (attempt > options.retries) break;
-    const backoff = options.retryDelayMs * 2 ** (attempt - 1) * (0.8 + 0.4 * Math.random());
-    const delayMs = Math.min(maxDelay, retryAfterMs ?? backoff);
-    options.onRetry?.({ attempt, delayMs, reason: last.ok ? "" : last.error });
-    await new Promise((resolve2) => setTimeout(resolve2, delayMs));
-  }
-  return last;
-}
-function parseRetryAfter(value) {
-  if (!value) return null;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1e3;
-  const date5 = Date.parse(value);
-  return Number.isFinite(date5) ? Math.max(0, date5 - Date.now()) : null;
-}
-function serverMessage(text) {
-  try {
-    const body = JSON.parse(text);
-    const m = typeof body.error === "string" ? body.error : body.error?.message ?? body.message ?? "";
-    if (m) return clip2(m);
-  } catch {
-  }
-  return clip2(text.trim());
-}
-
-// action/agents/prompt.ts
-import { readFile, rm } from "node:fs/promises";
-import { join } from "node:path";
-
-// action/util/duration.ts
-var UNIT_MS = { ms: 1, s: 1e3, m: 6e4, h: 36e5 };
-function parseDuration(value) {
-  if (typeof value === "number")
-    return Number.isFinite(value) && value > 0 ? value * 1e3 : void 0;
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(value.trim());
-  if (!match) return void 0;
-  const ms = Number(match[1]) * (UNIT_MS[match[2]] ?? Number.NaN);
-  return ms > 0 ? ms : void 0;
-}
-function formatDuration(ms) {
-  if (ms < 1e3) return `${Math.round(ms)}ms`;
-  const s = Math.round(ms / 1e3);
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${String(s % 60).padStart(2, "0")}s`;
-  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, "0")}m`;
-}
-
-// action/agents/context.ts
-var RECENT = 15;
-var TAIL_CHARS = 1500;
-var SHARES = { files: 0.45, program: 0.15, recent: 0.12, notes: 0.1, digest: 0.18 };
-var PRIORITY = ["files", "program", "recent", "notes", "digest"];
-function buildContext(input2) {
-  const task = renderTask(input2);
-  const answer = renderAnswerFormat(input2);
-  const last = renderLastFailure(input2.results);
-  const fixed = task.length + answer.length + last.length + 400;
-  const room = Math.max(0, input2.maxChars - fixed);
-  const older = input2.results.slice(1, Math.max(1, input2.results.length - RECENT));
-  const recentRows = input2.results.slice(Math.max(1, input2.results.length - RECENT));
-  const full = {
-    files: input2.files.reduce((s, f) => s + f.text.length + f.path.length + 20, 0),
-    program: input2.program.length,
-    recent: recentRows.length * 160,
-    notes: input2.notes.length,
-    digest: older.length * 90
-  };
-  const alloc = {};
-  let left = room;
-  for (const part of PRIORITY) {
-    alloc[part] = Math.min(full[part], Math.floor(SHARES[part] * room));
-    left -= alloc[part];
-  }
-  for (const part of PRIORITY) {
-    const extra = Math.min(full[part] - alloc[part], left);
-    alloc[part] += extra;
-    left -= extra;
-  }
-  const sections = [
-    task,
-    section(
-      "Research direction (program.md)",
-      cutHead(input2.program.trim() || "(none given)", alloc.program)
-    ),
-    last,
-    section("Recent experiments (newest last)", renderRecent(recentRows, input2, alloc.recent)),
-    older.length > 0 ? section(
-      "Everything tried before (digest, do not repeat dead ends)",
-      renderDigest(older, alloc.digest)
-    ) : "",
-    section(
-      "Notes (notes.md, your memory across experiments)",
-      cutTail(input2.notes.trim() || "(empty)", alloc.notes)
-    ),
-    section("Files you may edit", renderFiles(input2.files, alloc.files)),
-    answer
-  ];
-  return `${sections.filter(Boolean).join("\n\n")}
-`;
-}
-function section(title, body) {
-  return `## ${title}
-${body}`;
-}
-function renderTask(input2) {
-  const { metric: metric2, goal, header, budget } = input2;
-  const better = goal === "minimize" ? "lower" : "higher";
-  const facts = [`Current best: ${metric2} = ${fmt(input2.incumbentScore)}`];
-  if (header) facts.push(`baseline ${fmt(header.baseline)}`);
-  if (header?.noise) facts.push(`run-to-run noise (sd) ${fmt(header.noise)}`);
-  if (header?.min_delta) facts.push(`smallest change that counts ${fmt(header.min_delta)}`);
-  const guards = header ? Object.entries(header.guards).map(
-    ([name, g]) => `${name} ${g.min !== void 0 ? `>= ${g.min}` : ""}${g.min !== void 0 && g.max !== void 0 ? " and " : ""}${g.max !== void 0 ? `<= ${g.max}` : ""}`
-  ) : [];
-  const left = [`${budget.experiments} experiment(s) left in this batch`];
-  if (budget.wallClockMs !== null)
-    left.push(`${formatDuration(Math.max(0, budget.wallClockMs))} of wall clock`);
-  if (budget.costUsd !== null)
-    left.push(`$${Math.max(0, budget.costUsd).toFixed(2)} of model cost`);
-  return [
-    "# Your task",
-    `You are one step of an autonomous research loop. Make ONE focused change to the files you may edit that makes \`${metric2}\` ${better} (goal: ${goal}). autoexp then runs the fixed evaluation, keeps your change only if it really improves ${metric2} beyond noise, and otherwise reverts it.`,
-    `${facts.join("; ")}.`,
-    ...guards.length > 0 ? [`Guards (a change that breaks one is rejected): ${guards.join("; ")}.`] : [],
-    `Budget left: ${left.join(", ")}.`,
-    "Rules: one idea per experiment. Never ask questions or wait for confirmation: nobody is watching, so decide and act. Do not commit, do not touch files outside the list below, do not change the evaluation. Prefer simple changes: a small gain that adds ugly complexity is not worth it, and removing code for an equal result is a win. Do not repeat an idea that the digest shows already failed unless you change it materially."
-  ].join("\n");
-}
-function renderAnswerFormat(input2) {
-  const p = input2.protocol;
-  if (p.kind === "files") {
-    return [
-      "## How to answer",
-      "Edit the files in the current directory directly, then stop.",
-      `Write ONE line describing your change (what and why) to ${p.descriptionFile}.`,
-      `To remember something for later experiments (what worked, what failed, ideas), append it to ${p.notesFile}; keep it short.`
-    ].join("\n");
-  }
-  return [
-    "## How to answer",
-    "Reply in exactly this form:",
-    "",
-    "DESCRIPTION: <one line: what you change and why>",
-    "NOTE: <optional, one line worth remembering in later experiments; repeat the line for more>",
-    "",
-    "then one or more edits, each as:",
-    "",
-    "path/of/the/file",
-    "<<<<<<< SEARCH",
-    "<lines copied exactly from the file, whitespace included>",
-    "=======",
-    "<the lines that replace them>",
-    ">>>>>>> REPLACE",
-    "",
-    "The SEARCH part must match exactly one place in the file; include enough lines to make it unique. Every edit must name one of the files you may edit. If any edit does not apply, none is applied and you are told why next time.",
-    p.wholeFileMax > 0 ? `A file of at most ${p.wholeFileMax} characters may instead be sent whole: its path alone on one line, then the complete file in a \`\`\` block (no "..." or "unchanged" placeholders).` : ""
-  ].filter((l, i, all) => l !== "" || all[i - 1] !== "").join("\n");
-}
-function renderLastFailure(results) {
-  const last = results.at(-1);
-  if (!last || last.iteration === 0) return "";
-  const crash = results.findLast((r) => r.status === "crash" || r.status === "timeout");
-  const parts = [];
-  if (last.status === "agent_error" || last.status === "violation" || last.status === "no_change") {
-    parts.push(
-      `The previous experiment (#${last.iteration}) was not evaluated: ${last.status}: ${last.reason ?? last.description}`
-    );
-  }
-  if (crash?.log_tail && crash.iteration >= results.length - RECENT) {
-    parts.push(
-      `The last crash, #${crash.iteration} (${crash.status}: ${crash.description}), ended with:
-\`\`\`
-${cutTail(crash.log_tail.trim(), TAIL_CHARS)}
-\`\`\``
-    );
-  }
-  return parts.length > 0 ? section("Last failure", parts.join("\n\n")) : "";
-}
-function renderRecent(rows, input2, max) {
-  if (rows.length === 0) return "(none yet: this is the first experiment)";
-  const lines = rows.map((r) => {
-    const delta = r.delta !== null && r.status !== "baseline" ? ` \u0394${r.delta >= 0 ? "+" : ""}${fmt(r.delta)}` : "";
-    const score = r.score !== null ? ` ${input2.metric}=${fmt(r.score)}` : "";
-    const ev = r.evidence ? ` (${r.evidence.p !== null ? `p=${fmt(r.evidence.p)}, ` : ""}${r.evidence.runs} run${r.evidence.runs === 1 ? "" : "s"})` : "";
-    const why = r.reason && r.status !== "keep" ? ` \u2014 ${clip2(r.reason, 160)}` : "";
-    return `- #${r.iteration} ${r.status}${score}${delta}${ev}: ${clip2(r.description, 200)}${why}`;
-  });
-  return keepLast(lines, max);
-}
-function renderDigest(rows, max) {
-  const kept = rows.filter((r) => r.status === "keep" || r.status === "simplification");
-  const keptLines = kept.map(
-    (r) => `- #${r.iteration} ${r.status} \u0394${r.delta !== null && r.delta >= 0 ? "+" : ""}${fmt(r.delta ?? 0)}: ${clip2(r.description, 120)}`
-  );
-  const groups = /* @__PURE__ */ new Map();
-  for (const r of rows) {
-    if (r.status === "keep" || r.status === "simplification") continue;
-    const key = `${r.status}\0${r.description.toLowerCase().replace(/\s+/g, " ").trim()}`;
-    const g = groups.get(key) ?? { rows: [], description: r.description };
-    g.rows.push(r);
-    groups.set(key, g);
-  }
-  const otherLines = [...groups.values()].sort((a, b) => a.rows.at(-1).iteration - b.rows.at(-1).iteration).map((g) => {
-    const r = g.rows.at(-1);
-    const ids = g.rows.length > 1 ? `${g.rows.length}\xD7 (#${g.rows.map((x) => x.iteration).slice(-4).join(", #")})` : `#${r.iteration}`;
-    const delta = r.delta !== null ? ` \u0394${r.delta >= 0 ? "+" : ""}${fmt(r.delta)}` : "";
-    return `- ${ids} ${r.status}${delta}: ${clip2(g.description, 100)}`;
-  });
-  const keptText = keptLines.length > 0 ? `Kept:
-${keepLast(keptLines, Math.floor(max * 0.4))}` : "";
-  const otherText = otherLines.length > 0 ? `Not kept:
-${keepLast(otherLines, Math.max(0, max - keptText.length - 20))}` : "";
-  return [keptText, otherText].filter(Boolean).join("\n") || "(nothing)";
-}
-function renderFiles(files, max) {
-  if (files.length === 0) return "(none)";
-  const each = Math.floor(max / files.length);
-  let spare = files.reduce((s, f) => s + Math.max(0, each - f.text.length - f.path.length - 20), 0);
-  return files.map((f) => {
-    let room = each - f.path.length - 20;
-    if (f.text.length > room && spare > 0) {
-      const extra = Math.min(spare, f.text.length - room);
-      room += extra;
-      spare -= extra;
-    }
-    const fence = f.text.includes("```") ? "````" : "```";
-    const text = f.text.length <= room ? f.text.replace(/\n$/, "") : cutLines(f.text, room);
-    return `${f.path}
-${fence}
-${text}
-${fence}`;
-  }).join("\n\n");
-}
-function cutLines(text, max) {
-  const lines = text.split("\n");
-  const out = [];
-  let size = 0;
-  for (const line of lines) {
-    if (size + line.length + 1 > Math.max(0, max - 60)) break;
-    out.push(line);
-    size += line.length + 1;
-  }
-  return `${out.join("\n")}
-[... ${lines.length - out.length} more lines not shown: quote only lines shown above]`;
-}
-function cutHead(text, max) {
-  if (text.length <= max) return text;
-  return `${text.slice(0, Math.max(0, max - 40))}
-[... ${text.length - max + 40} characters cut]`;
-}
-function cutTail(text, max) {
-  if (text.length <= max) return text;
-  return `[... ${text.length - max + 40} earlier characters cut]
-${text.slice(text.length - Math.max(0, max - 40))}`;
-}
-function keepLast(lines, max) {
-  const out = [];
-  let size = 0;
-  for (let i = lines.length - 1; i >= 0; i--) {
-    if (size + lines[i].length + 1 > max - 50 && out.length > 0) {
-      out.unshift(`[... ${i + 1} older line(s) not shown]`);
-      break;
-    }
-    out.unshift(lines[i]);
-    size += lines[i].length + 1;
-  }
-  return out.join("\n");
-}
-function fmt(x) {
-  if (!Number.isFinite(x)) return String(x);
-  if (x === 0) return "0";
-  const a = Math.abs(x);
-  return a >= 1e3 || a < 1e-3 ? x.toPrecision(4) : String(Number(x.toPrecision(5)));
-}
-
-// action/agents/prompt.ts
-async function readTargets(context) {
-  const files = await Promise.all(
-    context.targetFiles.map(async (path) => {
-      const text = await readFile(join(context.worktree, path), "utf8").catch(() => null);
-      return text === null || text.includes("\0") ? null : { path, text };
-    })
-  );
-  return files.filter((f) => f !== null);
-}
-async function promptFor(context, protocol, maxChars, files) {
-  const program = await readFile(join(context.worktree, context.config.instructions), "utf8").catch(
-    () => ""
-  );
-  return buildContext({
-    metric: context.metric,
-    goal: context.goal,
-    incumbentScore: context.incumbentScore,
-    header: context.header,
-    results: context.history,
-    program,
-    files: files ?? await readTargets(context),
-    notes: context.notes,
-    budget: context.budget,
-    maxChars,
-    protocol
-  });
-}
-function priceOf(usage, price2) {
-  if (!usage || !price2) return 0;
-  return (usage.input * price2.input + usage.output * price2.output) / 1e6;
-}
-async function pruneScratch(dir, iteration, keep = 20) {
-  const old = iteration - keep;
-  if (old < 1) return;
-  for (const name of [`prompt-${old}.md`, `answer-${old}.md`, `agent-${old}.log`])
-    await rm(join(dir, name), { force: true });
-}
-
-// action/agents/api-agent.ts
-var SYSTEM = "You are a careful research engineer working alone inside an automated experiment loop. Each reply proposes exactly one experiment as edits to the listed files, in the exact format asked for. Nobody will answer questions; never ask any.";
-function openai(config2) {
-  const official = new URL(config2.base_url).hostname === "api.openai.com";
-  return {
-    url: `${config2.base_url.replace(/\/+$/, "")}/chat/completions`,
-    headers: (key) => key ? { authorization: `Bearer ${key}` } : {},
-    body: (c, prompt) => ({
-      model: c.model,
-      messages: [
-        { role: "system", content: SYSTEM },
-        { role: "user", content: prompt }
-      ],
-      // OpenAI's own API has renamed the limit; local servers know the old name.
-      ...official ? { max_completion_tokens: c.max_tokens } : { max_tokens: c.max_tokens },
-      ...c.temperature !== void 0 ? { temperature: c.temperature } : {}
-    }),
-    read: (json2) => {
-      const j = json2;
-      const choice = j.choices?.[0];
-      return {
-        text: choice?.message?.content ?? "",
-        truncated: choice?.finish_reason === "length",
-        ...j.usage ? { usage: { input: j.usage.prompt_tokens ?? 0, output: j.usage.completion_tokens ?? 0 } } : {}
-      };
-    }
-  };
-}
-function anthropic(config2) {
-  const base = config2.base_url.replace(/\/+$/, "");
-  return {
-    url: base.endsWith("/v1") ? `${base}/messages` : `${base}/v1/messages`,
-    headers: (key) => ({
-      "anthropic-version": "2023-06-01",
-      ...key ? { "x-api-key": key } : {}
-    }),
-    body: (c, prompt) => ({
-      model: c.model,
-      max_tokens: c.max_tokens,
-      system: SYSTEM,
-      messages: [{ role: "user", content: prompt }],
-      ...c.temperature !== void 0 ? { temperature: c.temperature } : {}
-    }),
-    read: (json2) => {
-      const j = json2;
-      return {
-        text: (j.content ?? []).filter((b) => b.type === "text").map((b) => b.text ?? "").join(""),
-        truncated: j.stop_reason === "max_tokens",
-        ...j.usage ? { usage: { input: j.usage.input_tokens ?? 0, output: j.usage.output_tokens ?? 0 } } : {}
-      };
-    }
-  };
-}
-function createApiAgent(config2) {
-  const api = config2.use === "openai" ? openai(config2) : anthropic(config2);
-  let worked = false;
-  return {
-    name: config2.use,
-    async propose(context) {
-      const key = config2.api_key_env ? context.env[config2.api_key_env] : void 0;
-      if (config2.api_key_env && !key) {
-        return {
-          ok: false,
-          fatal: true,
-          error: `agent.api_key_env names ${config2.api_key_env}, which is not set`
-        };
+      if (typeof process !== "undefined" && process.platform) {
+        return process.platform === "win32";
       }
-      const files = await readTargets(context);
-      const prompt = await promptFor(
-        context,
-        { kind: "edits", wholeFileMax: config2.whole_file_max },
-        config2.context_chars,
-        files
-      );
-      await writeFile(join2(context.scratchDir, `prompt-${context.iteration}.md`), prompt);
-      await pruneScratch(context.scratchDir, context.iteration);
-      const result = await postJson({
-        url: api.url,
-        headers: api.headers(key),
-        body: api.body(config2, prompt),
-        timeoutMs: config2.timeout,
-        retries: config2.retries,
-        retryDelayMs: config2.retry_delay
-      });
-      if (!result.ok) return failed(result, config2, worked);
-      const reply = api.read(result.json);
-      const spent = {
-        costUsd: priceOf(reply.usage, config2.price),
-        ...reply.usage ? { usage: reply.usage } : {}
-      };
-      await writeFile(
-        join2(context.scratchDir, `answer-${context.iteration}.md`),
-        context.redact(reply.text)
-      );
-      if (!reply.text.trim()) {
-        return {
-          ok: false,
-          fatal: !worked,
-          error: `the model (${config2.model}) answered with nothing${reply.truncated ? " (cut at max_tokens before any text)" : ""}`,
-          ...spent
-        };
-      }
-      worked = true;
-      if (reply.truncated) {
-        return {
-          ok: false,
-          error: `edit rejected: the answer was cut off at max_tokens (${config2.max_tokens}), so none of it was applied; answer more briefly`,
-          ...spent
-        };
-      }
-      const scope = {
-        files: files.map((f) => f.path),
-        mayCreate: context.mayCreate,
-        wholeFileMax: config2.whole_file_max
-      };
-      const parsed = parseAnswer(reply.text, scope);
-      const notes = parsed.notes.length > 0 ? { notes: appendNotes(context.notes, context.iteration, parsed.notes) } : {};
-      if (!parsed.ok)
-        return { ok: false, error: `edit rejected: ${parsed.reason}`, ...spent, ...notes };
-      const texts = new Map(files.map((f) => [f.path, f.text]));
-      const applied = applyEdits(parsed.edits, (p) => texts.get(p) ?? null, scope);
-      if (!applied.ok)
-        return { ok: false, error: `edit rejected: ${applied.reason}`, ...spent, ...notes };
-      for (const [path, text] of applied.files) {
-        const full = join2(context.worktree, path);
-        await mkdir(dirname(full), { recursive: true });
-        await writeFile(full, text);
-      }
-      return {
-        ok: true,
-        description: parsed.description ?? `${parsed.edits.length} edit(s) by ${config2.model}`,
-        meta: { model: config2.model, edits: parsed.edits.length, attempts: result.attempts },
-        ...spent,
-        ...notes
-      };
-    }
-  };
-}
-function failed(result, config2, worked) {
-  const where = `${config2.use} at ${config2.base_url}`;
-  const tries = result.attempts > 1 ? ` after ${result.attempts} attempts` : "";
-  switch (result.failure) {
-    case "auth":
-      return {
-        ok: false,
-        fatal: true,
-        error: `${where} refused the key${config2.api_key_env ? ` in ${config2.api_key_env}` : ""} (${result.error}): check the key and its access to ${config2.model}`
-      };
-    case "not_found":
-      return {
-        ok: false,
-        fatal: !worked,
-        error: `${where} has no such endpoint or model (${result.error}): check base_url and model (${config2.model})`
-      };
-    case "unreachable":
-      return {
-        ok: false,
-        fatal: !worked,
-        error: `cannot reach ${where}${tries} (${result.error}): is the server running and base_url right?`
-      };
-    case "request":
-      return {
-        ok: false,
-        fatal: !worked,
-        error: `${where} rejected the request (${result.error})`
-      };
-    case "transient":
-      return { ok: false, error: `${where} failed${tries} (${result.error})` };
-  }
-}
-function appendNotes(notes, iteration, lines) {
-  const base = notes.trimEnd();
-  const added = lines.map((l) => `- #${iteration}: ${l}`).join("\n");
-  return `${base ? `${base}
-` : ""}${added}
-`;
-}
-
-// action/agents/cli-agent.ts
-import { readFile as readFile2, rm as rm2, writeFile as writeFile2 } from "node:fs/promises";
-import { join as join3 } from "node:path";
-
-// action/eval/read-tail.ts
-import { open } from "node:fs/promises";
-async function readEnd(path, maxBytes) {
-  const handle = await open(path, "r").catch(() => void 0);
-  if (!handle) return "";
-  try {
-    const { size } = await handle.stat();
-    const length = Math.min(size, maxBytes);
-    const buffer = Buffer.alloc(length);
-    await handle.read(buffer, 0, length, size - length);
-    return buffer.toString("utf8");
-  } finally {
-    await handle.close();
-  }
-}
-function tailLines(text, lines = 30) {
-  return text.split(/\r\n|\r|\n/).filter((l) => l.trim() !== "").slice(-lines).map((l) => l.length > 400 ? `${l.slice(0, 400)}\u2026` : l).join("\n");
-}
-
-// action/util/run-process.ts
-import { spawn } from "node:child_process";
-import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-var activeGroups = /* @__PURE__ */ new Set();
-function killActiveGroups() {
-  for (const pid of activeGroups) killGroup(pid, "SIGKILL");
-  activeGroups.clear();
-}
-async function runProcess(options) {
-  const { command: command2, cwd, env, timeoutMs, logPath, graceMs = 1e3, pidFile, stdinFile } = options;
-  const [file2, args] = typeof command2 === "string" ? ["/bin/sh", ["-c", command2]] : [command2[0], command2.slice(1)];
-  const fd = openSync(logPath, "a");
-  const input2 = stdinFile ? openSync(stdinFile, "r") : "ignore";
-  const started = performance.now();
-  let timedOut = false;
-  let killTimer;
-  try {
-    const child = spawn(file2, args, { cwd, env, detached: true, stdio: [input2, fd, fd] });
-    const pid = child.pid;
-    if (pid !== void 0) activeGroups.add(pid);
-    if (pid !== void 0 && pidFile) writeFileSync(pidFile, String(pid));
-    const timer = setTimeout(() => {
-      timedOut = true;
-      killGroup(pid, "SIGTERM");
-      killTimer = setTimeout(() => killGroup(pid, "SIGKILL"), graceMs);
-    }, timeoutMs);
-    const exit = await new Promise((resolve2) => {
-      child.once("error", (error62) => resolve2({ code: null, signal: null, error: error62 }));
-      child.once("exit", (code, signal) => resolve2({ code, signal }));
-    });
-    clearTimeout(timer);
-    clearTimeout(killTimer);
-    killGroup(pid, "SIGKILL");
-    if (pid !== void 0) activeGroups.delete(pid);
-    const durationMs = performance.now() - started;
-    if (exit.error) {
-      return {
-        exitCode: null,
-        signal: null,
-        timedOut: false,
-        durationMs,
-        spawnError: `cannot start ${file2}: ${exit.error.message}`
-      };
-    }
-    return { exitCode: exit.code, signal: exit.signal, timedOut, durationMs };
-  } finally {
-    clearTimeout(killTimer);
-    closeSync(fd);
-    if (typeof input2 === "number") closeSync(input2);
-    if (pidFile) rmSync(pidFile, { force: true });
-  }
-}
-function killLeftoverGroup(pidFile) {
-  let pid;
-  try {
-    pid = Number(readFileSync(pidFile, "utf8"));
-  } catch {
-    return false;
-  }
-  rmSync(pidFile, { force: true });
-  return pid > 0 && killGroup(pid, "SIGKILL");
-}
-function killGroup(pid, signal) {
-  if (pid === void 0) return false;
-  try {
-    process.kill(-pid, signal);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-// action/agents/cli-agent.ts
-var PRESETS = {
-  "claude-code": {
-    program: "claude",
-    // -p: print mode (one prompt, then exit). acceptEdits: file edits need no approval; shell
-    // commands are refused rather than prompted for (add --permission-mode bypassPermissions to
-    // agent.args to let it run commands).
-    args: ({ model }) => [
-      "-p",
-      "--output-format",
-      "json",
-      "--permission-mode",
-      "acceptEdits",
-      ...model ? ["--model", model] : []
-    ],
-    stdin: true,
-    read: readClaude
-  },
-  codex: {
-    program: "codex",
-    // exec: non-interactive; --full-auto: edits in the workspace without approvals; "-": prompt on stdin.
-    args: ({ model }) => [
-      "exec",
-      "--full-auto",
-      "--skip-git-repo-check",
-      "--json",
-      ...model ? ["--model", model] : []
-    ],
-    stdin: true,
-    read: readCodex
-  },
-  aider: {
-    program: "aider",
-    args: ({ model, promptFile, files }) => [
-      "--message-file",
-      promptFile,
-      "--yes-always",
-      "--no-auto-commits",
-      "--no-dirty-commits",
-      "--no-pretty",
-      "--no-stream",
-      "--no-check-update",
-      "--no-show-model-warnings",
-      "--no-analytics",
-      ...model ? ["--model", model] : [],
-      ...files
-    ],
-    stdin: false,
-    read: readAider
-  }
-};
-function cliProgram(config2) {
-  if (config2.use === "command") return null;
-  return config2.command ?? PRESETS[config2.use].program;
-}
-function createCliAgent(config2) {
-  const preset = config2.use === "command" ? null : PRESETS[config2.use];
-  return {
-    name: config2.use,
-    async propose(context) {
-      const dir = context.scratchDir;
-      const files = {
-        prompt: join3(dir, "prompt.md"),
-        description: join3(dir, "description.txt"),
-        notes: join3(dir, "notes.md"),
-        usage: join3(dir, "usage.json"),
-        log: join3(dir, `agent-${context.iteration}.log`)
-      };
-      const prompt = await promptFor(
-        context,
-        { kind: "files", descriptionFile: files.description, notesFile: files.notes },
-        config2.context_chars
-      );
-      await writeFile2(files.prompt, prompt);
-      await writeFile2(files.notes, context.notes);
-      for (const f of [files.description, files.usage, files.log]) await rm2(f, { force: true });
-      await pruneScratch(dir, context.iteration);
-      const command2 = preset && config2.use !== "command" ? [
-        config2.command ?? preset.program,
-        ...preset.args({
-          model: config2.model,
-          promptFile: files.prompt,
-          files: context.targetFiles
-        }),
-        ...config2.args
-      ] : config2.run;
-      const run = await runProcess({
-        command: command2,
-        cwd: context.worktree,
-        env: {
-          ...context.env,
-          AUTOEXP_PROMPT_FILE: files.prompt,
-          AUTOEXP_DESCRIPTION_FILE: files.description,
-          AUTOEXP_NOTES_FILE: files.notes,
-          AUTOEXP_USAGE_FILE: files.usage,
-          AUTOEXP_ITERATION: String(context.iteration)
-        },
-        timeoutMs: config2.timeout,
-        logPath: files.log,
-        ...preset?.stdin ? { stdinFile: files.prompt } : {}
-      });
-      const raw = await readFile2(files.log, "utf8").catch(() => "");
-      const clean2 = context.redact(raw);
-      if (clean2 !== raw) await writeFile2(files.log, clean2);
-      const output2 = await readEnd(files.log, 256 * 1024);
-      const report = preset ? preset.read(output2) : await readUsageFile(files.usage);
-      const usage = report.usage;
-      const costUsd = config2.price ? priceOf(usage, config2.price) : report.costUsd ?? 0;
-      const notesAfter = await readFile2(files.notes, "utf8").catch(() => context.notes);
-      const spent = {
-        costUsd,
-        ...usage ? { usage } : {},
-        ...notesAfter !== context.notes ? { notes: notesAfter } : {}
-      };
-      const last = tailLines(output2, 8).split("\n").map((l) => l.trim()).filter((l) => l && !/^Node\.js v\d/.test(l)).slice(-3).join(" | ");
-      if (run.spawnError)
-        return { ok: false, fatal: true, error: `agent could not start: ${run.spawnError}` };
-      if (run.timedOut)
-        return {
-          ok: false,
-          error: `agent killed after its ${Math.round(config2.timeout / 1e3)}s timeout`,
-          ...spent
-        };
-      if (run.exitCode !== 0) {
-        return {
-          ok: false,
-          error: `agent exited with ${run.signal ?? `code ${run.exitCode}`}: ${report.error ?? clip2(last)}`,
-          ...spent
-        };
-      }
-      if (report.error)
-        return { ok: false, error: `agent reported an error: ${report.error}`, ...spent };
-      const written = (await readFile2(files.description, "utf8").catch(() => "")).trim().split("\n")[0].trim();
-      const message = report.message?.trim().split("\n").filter(Boolean).at(-1);
-      const description = written || message || (preset ? "" : last) || "(no description)";
-      return { ok: true, description: clip2(description), ...spent };
-    }
-  };
-}
-function readClaude(output2) {
-  const result = lastJson(output2, (j) => j.type === "result");
-  if (!result) return {};
-  const u = result.usage ?? {};
-  return {
-    ...result.usage ? {
-      usage: {
-        input: (u.input_tokens ?? 0) + (u.cache_creation_input_tokens ?? 0) + (u.cache_read_input_tokens ?? 0),
-        output: u.output_tokens ?? 0
-      }
-    } : {},
-    ...typeof result.total_cost_usd === "number" ? { costUsd: result.total_cost_usd } : {},
-    ...result.is_error ? { error: clip2(result.result ?? "is_error") } : result.result ? { message: result.result } : {}
-  };
-}
-function readCodex(output2) {
-  let input2 = 0;
-  let out = 0;
-  let seen = false;
-  let message;
-  let error62;
-  for (const line of output2.split("\n")) {
-    const j = parseJson(line);
-    if (!j) continue;
-    if (j.type === "turn.completed" && j.usage) {
-      const u = j.usage;
-      input2 += u.input_tokens ?? 0;
-      out += u.output_tokens ?? 0;
-      seen = true;
-    } else if (j.type === "item.completed") {
-      const item = j.item;
-      if (item?.type === "agent_message" && item.text) message = item.text;
-    } else if (j.type === "turn.failed" || j.type === "error") {
-      const e = j.error?.message ?? j.message;
-      error62 = clip2(e ?? j.type);
-    }
-  }
-  return {
-    ...seen ? { usage: { input: input2, output: out } } : {},
-    ...message ? { message } : {},
-    ...error62 ? { error: error62 } : {}
-  };
-}
-function readAider(output2) {
-  const re = /Tokens: ([\d.,]+)([kKmM]?) sent(?:, [\d.,]+[kKmM]? cache \w+)*, ([\d.,]+)([kKmM]?) received\.(?: Cost: \$([\d.]+) message)?/g;
-  let input2 = 0;
-  let out = 0;
-  let cost = 0;
-  let seen = false;
-  for (const m of output2.matchAll(re)) {
-    input2 += scaled(m[1], m[2]);
-    out += scaled(m[3], m[4]);
-    if (m[5]) cost += Number(m[5]);
-    seen = true;
-  }
-  return seen ? { usage: { input: input2, output: out }, ...cost > 0 ? { costUsd: cost } : {} } : {};
-}
-async function readUsageFile(path) {
-  const j = parseJson(await readFile2(path, "utf8").catch(() => ""));
-  if (!j) return {};
-  const n = (v) => typeof v === "number" && Number.isFinite(v) && v >= 0 ? v : 0;
-  return {
-    usage: { input: n(j.input_tokens), output: n(j.output_tokens) },
-    ...typeof j.cost_usd === "number" ? { costUsd: n(j.cost_usd) } : {}
-  };
-}
-function scaled(value, unit) {
-  const x = Number(value.replace(/,/g, ""));
-  return Math.round(x * (unit.toLowerCase() === "k" ? 1e3 : unit.toLowerCase() === "m" ? 1e6 : 1));
-}
-function parseJson(line) {
-  const t = line.trim();
-  if (!t.startsWith("{")) return null;
-  try {
-    const j = JSON.parse(t);
-    return j && typeof j === "object" && !Array.isArray(j) ? j : null;
-  } catch {
-    return null;
-  }
-}
-function lastJson(output2, accept) {
-  const lines = output2.split("\n");
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const j = parseJson(lines[i]);
-    if (j && accept(j)) return j;
-  }
-  return null;
-}
-
-// action/agents/search-agent.ts
-import { readFile as readFile3, writeFile as writeFile3 } from "node:fs/promises";
-import { join as join4 } from "node:path";
-
-// action/ledger/types.ts
-var STATUSES = [
-  "baseline",
-  "keep",
-  "simplification",
-  "discard",
-  "crash",
-  "timeout",
-  "guard_fail",
-  "checks_failed",
-  "violation",
-  "agent_error",
-  "no_change",
-  "duplicate"
-];
-var KEPT = /* @__PURE__ */ new Set(["baseline", "keep", "simplification"]);
-var FAILURES = /* @__PURE__ */ new Set([
-  "crash",
-  "timeout",
-  "violation",
-  "agent_error",
-  "checks_failed"
-]);
-
-// action/agents/search-plan.ts
-var INITIAL_FACTOR = 2;
-var CONVERGED = 1.04;
-var ASSIGNMENT = /^(\s*(?:export\s+)?(?:const\s+|let\s+|var\s+)?["']?([A-Za-z_]\w*)["']?\s*[:=]\s*)(-?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?)\s*[;,]?\s*(?:(?:#|\/\/).*)?$/;
-function findParameters(files, exclude) {
-  const skip = exclude.map((e) => e.toLowerCase());
-  const params = [];
-  for (const { path, text } of files) {
-    const seen = /* @__PURE__ */ new Map();
-    let offset = 0;
-    text.split("\n").forEach((line, i) => {
-      const match = ASSIGNMENT.exec(line);
-      if (match) {
-        const name = match[2];
-        const raw = match[3];
-        const value = Number(raw);
-        const k = seen.get(name) ?? 0;
-        seen.set(name, k + 1);
-        if (value !== 0 && Number.isFinite(value) && !skip.some((s) => name.toLowerCase().includes(s))) {
-          params.push({
-            id: `${path}:${name}#${k}`,
-            path,
-            name,
-            line: i + 1,
-            value,
-            raw,
-            integer: /^-?\d+$/.test(raw),
-            offset: offset + match[1].length
-          });
-        }
-      }
-      offset += line.length + 1;
-    });
-  }
-  return params;
-}
-function createRandom(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = a + 1831565813 >>> 0;
-    let t = a;
-    t = Math.imul(t ^ t >>> 15, t | 1);
-    t ^= t + Math.imul(t ^ t >>> 7, t | 61);
-    return ((t ^ t >>> 14) >>> 0) / 4294967296;
-  };
-}
-function planMove(params, history, seed) {
-  const states = /* @__PURE__ */ new Map();
-  const state = (id) => {
-    const known = states.get(id);
-    if (known) return known;
-    const fresh = { factor: INITIAL_FACTOR, tried: { 1: false, [-1]: false } };
-    states.set(id, fresh);
-    return fresh;
-  };
-  for (const move of history) {
-    const s = state(move.id);
-    if (move.kept) {
-      s.tried = { 1: false, [-1]: false };
-      s.tried[-move.dir] = true;
-    } else {
-      s.tried[move.dir] = true;
-      if (s.tried[1] && s.tried[-1]) s.factor = Math.sqrt(s.factor);
-      if (s.tried[1] && s.tried[-1]) s.tried = { 1: false, [-1]: false };
-    }
-  }
-  const last = history.at(-1);
-  const byId = new Map(params.map((p) => [p.id, p]));
-  if (last?.kept) {
-    const p = byId.get(last.id);
-    const s = state(last.id);
-    if (p && !s.tried[last.dir]) {
-      const move = makeMove(p, last.dir, s.factor);
-      if (move) return move;
-    }
-  }
-  const random = createRandom(seed);
-  const order = [...params].map((p) => ({
-    p,
-    r: random(),
-    dir: random() < 0.5 ? 1 : -1
-  }));
-  order.sort((a, b) => a.r - b.r);
-  const start = last ? order.findIndex((o) => o.p.id === last.id) + 1 : 0;
-  for (let k = 0; k < order.length; k++) {
-    const { p, dir } = order[(start + k) % order.length];
-    const s = state(p.id);
-    if (s.factor < CONVERGED) continue;
-    for (const d of [dir, -dir]) {
-      if (s.tried[d]) continue;
-      const move = makeMove(p, d, s.factor);
-      if (move) return move;
-    }
-  }
-  return null;
-}
-function makeMove(p, dir, factor) {
-  let to;
-  if (p.integer) {
-    const scaled2 = Math.round(dir > 0 ? p.value * factor : p.value / factor);
-    to = dir > 0 ? Math.max(p.value + 1, scaled2) : Math.min(p.value - 1, scaled2);
-    if (Math.sign(to) !== Math.sign(p.value)) return null;
-  } else {
-    to = Number((dir > 0 ? p.value * factor : p.value / factor).toPrecision(4));
-  }
-  return to === p.value ? null : { id: p.id, dir, factor, from: p.value, to };
-}
-function formatLike(raw, value) {
-  if (/^-?\d+$/.test(raw)) return String(Math.round(value));
-  if (/[eE]/.test(raw))
-    return value.toExponential(3).replace(/\.?0+e/, "e").replace("e+", "e");
-  const text = String(value);
-  return text.includes(".") || text.includes("e") ? text : `${text}.0`;
-}
-
-// action/agents/search-agent.ts
-function createSearchAgent(options) {
-  return {
-    name: "search",
-    async propose(context) {
-      const files = await Promise.all(
-        context.targetFiles.map(async (path) => ({
-          path,
-          text: await readFile3(join4(context.worktree, path), "utf8")
-        }))
-      );
-      const params = findParameters(files, options.exclude);
-      if (params.length === 0) {
-        return {
-          ok: false,
-          error: "no numeric literal to tune in the target files (lines like `lr = 0.01`)"
-        };
-      }
-      const history = context.history.flatMap((r) => {
-        const meta3 = r.agent_meta;
-        return meta3?.kind === "search" ? [{ ...meta3, kept: KEPT.has(r.status) }] : [];
-      });
-      const move = planMove(params, history, options.seed);
-      if (!move)
-        return {
-          ok: true,
-          exhausted: true,
-          description: "search converged: every parameter was tried at its finest step"
-        };
-      const p = params.find((x) => x.id === move.id);
-      const file2 = files.find((f) => f.path === p.path);
-      const text = formatLike(p.raw, move.to);
-      await writeFile3(
-        join4(context.worktree, p.path),
-        file2.text.slice(0, p.offset) + text + file2.text.slice(p.offset + p.raw.length)
-      );
-      return {
-        ok: true,
-        description: `${p.name} ${p.raw} -> ${text} (${p.path}:${p.line})`,
-        meta: { kind: "search", ...move }
-      };
-    }
-  };
-}
-
-// action/agents/create-agent.ts
-function createAgent(config2) {
-  switch (config2.use) {
-    case "search":
-      return createSearchAgent({ seed: config2.seed, exclude: config2.exclude });
-    case "openai":
-    case "anthropic":
-      return createApiAgent(config2);
-    default:
-      return createCliAgent(config2);
-  }
-}
-var INSTALL = {
-  "claude-code": "npm install -g @anthropic-ai/claude-code",
-  codex: "npm install -g @openai/codex",
-  aider: "python -m pip install aider-install && aider-install"
-};
-function agentProblem(config2, env) {
-  switch (config2.use) {
-    case "search":
-    case "command":
-      return null;
-    case "openai":
-    case "anthropic":
-      if (config2.api_key_env && !env[config2.api_key_env]) {
-        return `agent ${config2.use} reads its key from ${config2.api_key_env} (agent.api_key_env), which is not set. Export it (in a workflow: env: ${config2.api_key_env}: \${{ secrets.${config2.api_key_env} }}), or set api_key_env: null for a local server that needs no key`;
-      }
-      return null;
-    default: {
-      const program = cliProgram(config2);
-      if (findProgram(program, env.PATH ?? "")) return null;
-      const where = program.includes("/") ? "which does not exist or is not executable" : "which is not on PATH";
-      return `agent ${config2.use} runs \`${program}\`, ${where} (install: ${INSTALL[config2.use]}); or set agent.command to its full path`;
-    }
-  }
-}
-function findProgram(program, path) {
-  const candidates = program.includes("/") ? [isAbsolute(program) ? program : join5(process.cwd(), program)] : path.split(delimiter).filter(Boolean).map((dir) => join5(dir, program));
-  return candidates.some((c) => {
-    try {
-      accessSync(c, constants.X_OK);
-      return true;
-    } catch {
       return false;
+    };
+    exports.removeBackslashes = (str) => {
+      return str.replace(REGEX_REMOVE_BACKSLASH, (match) => {
+        return match === "\\" ? "" : match;
+      });
+    };
+    exports.escapeLast = (input2, char, lastIdx) => {
+      const idx = input2.lastIndexOf(char, lastIdx);
+      if (idx === -1) return input2;
+      if (input2[idx - 1] === "\\") return exports.escapeLast(input2, char, idx - 1);
+      return `${input2.slice(0, idx)}\\${input2.slice(idx)}`;
+    };
+    exports.removePrefix = (input2, state = {}) => {
+      let output2 = input2;
+      if (output2.startsWith("./")) {
+        output2 = output2.slice(2);
+        state.prefix = "./";
+      }
+      return output2;
+    };
+    exports.wrapOutput = (input2, state = {}, options = {}) => {
+      const prepend = options.contains ? "" : "^";
+      const append = options.contains ? "" : "$";
+      let output2 = `${prepend}(?:${input2})${append}`;
+      if (state.negated === true) {
+        output2 = `(?:^(?!${output2}).*$)`;
+      }
+      return output2;
+    };
+    exports.basename = (path, { windows } = {}) => {
+      const segs = path.split(windows ? /[\\/]/ : "/");
+      const last = segs[segs.length - 1];
+      if (last === "") {
+        return segs[segs.length - 2];
+      }
+      return last;
+    };
+  }
+});
+
+// node_modules/picomatch/lib/scan.js
+var require_scan = __commonJS({
+  "node_modules/picomatch/lib/scan.js"(exports, module) {
+    "use strict";
+    var utils = require_utils();
+    var {
+      CHAR_ASTERISK,
+      /* * */
+      CHAR_AT,
+      /* @ */
+      CHAR_BACKWARD_SLASH,
+      /* \ */
+      CHAR_COMMA,
+      /* , */
+      CHAR_DOT,
+      /* . */
+      CHAR_EXCLAMATION_MARK,
+      /* ! */
+      CHAR_FORWARD_SLASH,
+      /* / */
+      CHAR_LEFT_CURLY_BRACE,
+      /* { */
+      CHAR_LEFT_PARENTHESES,
+      /* ( */
+      CHAR_LEFT_SQUARE_BRACKET,
+      /* [ */
+      CHAR_PLUS,
+      /* + */
+      CHAR_QUESTION_MARK,
+      /* ? */
+      CHAR_RIGHT_CURLY_BRACE,
+      /* } */
+      CHAR_RIGHT_PARENTHESES,
+      /* ) */
+      CHAR_RIGHT_SQUARE_BRACKET
+      /* ] */
+    } = require_constants();
+    var isPathSeparator = (code) => {
+      return code === CHAR_FORWARD_SLASH || code === CHAR_BACKWARD_SLASH;
+    };
+    var depth = (token) => {
+      if (token.isPrefix !== true) {
+        token.depth = token.isGlobstar ? Infinity : 1;
+      }
+    };
+    var scan = (input2, options) => {
+      const opts = options || {};
+      const length = input2.length - 1;
+      const scanToEnd = opts.parts === true || opts.tokens === true || opts.scanToEnd === true;
+      const slashes = [];
+      const tokens = [];
+      const parts = [];
+      let str = input2;
+      let index = -1;
+      let start = 0;
+      let lastIndex = 0;
+      let isBrace = false;
+      let isBracket = false;
+      let isGlob = false;
+      let isExtglob = false;
+      let isGlobstar = false;
+      let braceEscaped = false;
+      let backslashes = false;
+      let negated = false;
+      let negatedExtglob = false;
+      let finished = false;
+      let braces = 0;
+      let prev;
+      let code;
+      let token = { value: "", depth: 0, isGlob: false };
+      const eos = () => index >= length;
+      const peek = () => str.charCodeAt(index + 1);
+      const advance = () => {
+        prev = code;
+        return str.charCodeAt(++index);
+      };
+      while (index < length) {
+        code = advance();
+        let next;
+        if (code === CHAR_BACKWARD_SLASH) {
+          backslashes = token.backslashes = true;
+          code = advance();
+          if (code === CHAR_LEFT_CURLY_BRACE) {
+            braceEscaped = true;
+          }
+          continue;
+        }
+        if (braceEscaped === true || code === CHAR_LEFT_CURLY_BRACE) {
+          braces++;
+          while (eos() !== true && (code = advance())) {
+            if (code === CHAR_BACKWARD_SLASH) {
+              backslashes = token.backslashes = true;
+              advance();
+              continue;
+            }
+            if (code === CHAR_LEFT_CURLY_BRACE) {
+              braces++;
+              continue;
+            }
+            if (braceEscaped !== true && code === CHAR_DOT && (code = advance()) === CHAR_DOT) {
+              isBrace = token.isBrace = true;
+              isGlob = token.isGlob = true;
+              finished = true;
+              if (scanToEnd === true) {
+                continue;
+              }
+              break;
+            }
+            if (braceEscaped !== true && code === CHAR_COMMA) {
+              isBrace = token.isBrace = true;
+              isGlob = token.isGlob = true;
+              finished = true;
+              if (scanToEnd === true) {
+                continue;
+              }
+              break;
+            }
+            if (code === CHAR_RIGHT_CURLY_BRACE) {
+              braces--;
+              if (braces === 0) {
+                braceEscaped = false;
+                isBrace = token.isBrace = true;
+                finished = true;
+                break;
+              }
+            }
+          }
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+        if (code === CHAR_FORWARD_SLASH) {
+          slashes.push(index);
+          tokens.push(token);
+          token = { value: "", depth: 0, isGlob: false };
+          if (finished === true) continue;
+          if (prev === CHAR_DOT && index === start + 1) {
+            start += 2;
+            continue;
+          }
+          lastIndex = index + 1;
+          continue;
+        }
+        if (opts.noext !== true) {
+          const isExtglobChar = code === CHAR_PLUS || code === CHAR_AT || code === CHAR_ASTERISK || code === CHAR_QUESTION_MARK || code === CHAR_EXCLAMATION_MARK;
+          if (isExtglobChar === true && peek() === CHAR_LEFT_PARENTHESES) {
+            isGlob = token.isGlob = true;
+            isExtglob = token.isExtglob = true;
+            finished = true;
+            if (code === CHAR_EXCLAMATION_MARK && index === start) {
+              negatedExtglob = true;
+            }
+            if (scanToEnd === true) {
+              let parens = 0;
+              while (eos() !== true && (code = advance())) {
+                if (code === CHAR_BACKWARD_SLASH) {
+                  backslashes = token.backslashes = true;
+                  advance();
+                  continue;
+                }
+                if (code === CHAR_LEFT_PARENTHESES) {
+                  parens++;
+                  continue;
+                }
+                if (code === CHAR_RIGHT_PARENTHESES && --parens === 0) {
+                  finished = true;
+                  break;
+                }
+              }
+              continue;
+            }
+            break;
+          }
+        }
+        if (code === CHAR_ASTERISK) {
+          if (prev === CHAR_ASTERISK) isGlobstar = token.isGlobstar = true;
+          isGlob = token.isGlob = true;
+          finished = true;
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+        if (code === CHAR_QUESTION_MARK) {
+          isGlob = token.isGlob = true;
+          finished = true;
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+        if (code === CHAR_LEFT_SQUARE_BRACKET) {
+          while (eos() !== true && (next = advance())) {
+            if (next === CHAR_BACKWARD_SLASH) {
+              backslashes = token.backslashes = true;
+              advance();
+              continue;
+            }
+            if (next === CHAR_RIGHT_SQUARE_BRACKET) {
+              isBracket = token.isBracket = true;
+              isGlob = token.isGlob = true;
+              finished = true;
+              break;
+            }
+          }
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+        if (opts.nonegate !== true && code === CHAR_EXCLAMATION_MARK && index === start) {
+          negated = token.negated = true;
+          start++;
+          continue;
+        }
+        if (opts.noparen !== true && code === CHAR_LEFT_PARENTHESES) {
+          isGlob = token.isGlob = true;
+          if (scanToEnd === true) {
+            let parens = 1;
+            while (eos() !== true && (code = advance())) {
+              if (code === CHAR_BACKWARD_SLASH) {
+                backslashes = token.backslashes = true;
+                advance();
+                continue;
+              }
+              if (code === CHAR_LEFT_PARENTHESES) {
+                parens++;
+                continue;
+              }
+              if (code === CHAR_RIGHT_PARENTHESES && --parens === 0) {
+                finished = true;
+                break;
+              }
+            }
+            continue;
+          }
+          break;
+        }
+        if (isGlob === true) {
+          finished = true;
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+      }
+      if (opts.noext === true) {
+        isExtglob = false;
+        isGlob = false;
+      }
+      let base = str;
+      let prefix = "";
+      let glob2 = "";
+      if (start > 0) {
+        prefix = str.slice(0, start);
+        str = str.slice(start);
+        lastIndex -= start;
+      }
+      if (base && isGlob === true && lastIndex > 0) {
+        base = str.slice(0, lastIndex);
+        glob2 = str.slice(lastIndex);
+      } else if (isGlob === true) {
+        base = "";
+        glob2 = str;
+      } else {
+        base = str;
+      }
+      if (base && base !== "" && base !== "/" && base !== str) {
+        if (isPathSeparator(base.charCodeAt(base.length - 1))) {
+          base = base.slice(0, -1);
+        }
+      }
+      if (opts.unescape === true) {
+        if (glob2) glob2 = utils.removeBackslashes(glob2);
+        if (base && backslashes === true) {
+          base = utils.removeBackslashes(base);
+        }
+      }
+      const state = {
+        prefix,
+        input: input2,
+        start,
+        base,
+        glob: glob2,
+        isBrace,
+        isBracket,
+        isGlob,
+        isExtglob,
+        isGlobstar,
+        negated,
+        negatedExtglob
+      };
+      if (opts.tokens === true) {
+        state.maxDepth = 0;
+        if (!isPathSeparator(code)) {
+          tokens.push(token);
+        }
+        state.tokens = tokens;
+      }
+      if (opts.parts === true || opts.tokens === true) {
+        let prevIndex;
+        for (let idx = 0; idx < slashes.length; idx++) {
+          const n2 = prevIndex !== void 0 ? prevIndex + 1 : start;
+          const i = slashes[idx];
+          const value2 = input2.slice(n2, i);
+          if (opts.tokens) {
+            if (idx === 0 && start !== 0) {
+              tokens[idx].isPrefix = true;
+              tokens[idx].value = prefix;
+            } else {
+              tokens[idx].value = value2;
+            }
+            depth(tokens[idx]);
+            state.maxDepth += tokens[idx].depth;
+          }
+          if (i >= start) {
+            parts.push(value2);
+            prevIndex = i;
+          }
+        }
+        const n = prevIndex !== void 0 ? prevIndex + 1 : start;
+        const value = input2.slice(n);
+        parts.push(value);
+        if (opts.tokens && prevIndex && prevIndex + 1 < input2.length) {
+          tokens[tokens.length - 1].value = value;
+          depth(tokens[tokens.length - 1]);
+          state.maxDepth += tokens[tokens.length - 1].depth;
+        }
+        state.slashes = slashes;
+        state.parts = parts;
+      }
+      return state;
+    };
+    module.exports = scan;
+  }
+});
+
+// node_modules/picomatch/lib/parse.js
+var require_parse = __commonJS({
+  "node_modules/picomatch/lib/parse.js"(exports, module) {
+    "use strict";
+    var constants3 = require_constants();
+    var utils = require_utils();
+    var {
+      MAX_LENGTH,
+      POSIX_REGEX_SOURCE,
+      REGEX_NON_SPECIAL_CHARS,
+      REGEX_SPECIAL_CHARS_BACKREF,
+      REPLACEMENTS
+    } = constants3;
+    var expandRange = (args, options) => {
+      if (typeof options.expandRange === "function") {
+        return options.expandRange(...args, options);
+      }
+      args.sort();
+      const value = `[${args.join("-")}]`;
+      try {
+        new RegExp(value);
+      } catch (ex) {
+        return args.map((v) => utils.escapeRegex(v)).join("..");
+      }
+      return value;
+    };
+    var syntaxError = (type, char) => {
+      return `Missing ${type}: "${char}" - use "\\\\${char}" to match literal characters`;
+    };
+    var splitTopLevel = (input2) => {
+      const parts = [];
+      let bracket = 0;
+      let paren = 0;
+      let quote = 0;
+      let value = "";
+      let escaped = false;
+      for (const ch of input2) {
+        if (escaped === true) {
+          value += ch;
+          escaped = false;
+          continue;
+        }
+        if (ch === "\\") {
+          value += ch;
+          escaped = true;
+          continue;
+        }
+        if (ch === '"') {
+          quote = quote === 1 ? 0 : 1;
+          value += ch;
+          continue;
+        }
+        if (quote === 0) {
+          if (ch === "[") {
+            bracket++;
+          } else if (ch === "]" && bracket > 0) {
+            bracket--;
+          } else if (bracket === 0) {
+            if (ch === "(") {
+              paren++;
+            } else if (ch === ")" && paren > 0) {
+              paren--;
+            } else if (ch === "|" && paren === 0) {
+              parts.push(value);
+              value = "";
+              continue;
+            }
+          }
+        }
+        value += ch;
+      }
+      parts.push(value);
+      return parts;
+    };
+    var isPlainBranch = (branch) => {
+      let escaped = false;
+      for (const ch of branch) {
+        if (escaped === true) {
+          escaped = false;
+          continue;
+        }
+        if (ch === "\\") {
+          escaped = true;
+          continue;
+        }
+        if (/[?*+@!()[\]{}]/.test(ch)) {
+          return false;
+        }
+      }
+      return true;
+    };
+    var normalizeSimpleBranch = (branch) => {
+      let value = branch.trim();
+      let changed = true;
+      while (changed === true) {
+        changed = false;
+        if (/^@\([^\\()[\]{}|]+\)$/.test(value)) {
+          value = value.slice(2, -1);
+          changed = true;
+        }
+      }
+      if (!isPlainBranch(value)) {
+        return;
+      }
+      return value.replace(/\\(.)/g, "$1");
+    };
+    var hasRepeatedCharPrefixOverlap = (branches) => {
+      const values = branches.map(normalizeSimpleBranch).filter(Boolean);
+      for (let i = 0; i < values.length; i++) {
+        for (let j = i + 1; j < values.length; j++) {
+          const a = values[i];
+          const b = values[j];
+          const char = a[0];
+          if (!char || a !== char.repeat(a.length) || b !== char.repeat(b.length)) {
+            continue;
+          }
+          if (a === b || a.startsWith(b) || b.startsWith(a)) {
+            return true;
+          }
+        }
+      }
+      return false;
+    };
+    var parseRepeatedExtglob = (pattern, requireEnd = true) => {
+      if (pattern[0] !== "+" && pattern[0] !== "*" || pattern[1] !== "(") {
+        return;
+      }
+      let bracket = 0;
+      let paren = 0;
+      let quote = 0;
+      let escaped = false;
+      for (let i = 1; i < pattern.length; i++) {
+        const ch = pattern[i];
+        if (escaped === true) {
+          escaped = false;
+          continue;
+        }
+        if (ch === "\\") {
+          escaped = true;
+          continue;
+        }
+        if (ch === '"') {
+          quote = quote === 1 ? 0 : 1;
+          continue;
+        }
+        if (quote === 1) {
+          continue;
+        }
+        if (ch === "[") {
+          bracket++;
+          continue;
+        }
+        if (ch === "]" && bracket > 0) {
+          bracket--;
+          continue;
+        }
+        if (bracket > 0) {
+          continue;
+        }
+        if (ch === "(") {
+          paren++;
+          continue;
+        }
+        if (ch === ")") {
+          paren--;
+          if (paren === 0) {
+            if (requireEnd === true && i !== pattern.length - 1) {
+              return;
+            }
+            return {
+              type: pattern[0],
+              body: pattern.slice(2, i),
+              end: i
+            };
+          }
+        }
+      }
+    };
+    var buildCharClassStar = (chars) => {
+      const source = chars.length === 1 ? utils.escapeRegex(chars[0]) : `[${chars.map((ch) => utils.escapeRegex(ch)).join("")}]`;
+      return `${source}*`;
+    };
+    var getStarExtglobSequenceChars = (pattern) => {
+      let index = 0;
+      const chars = [];
+      while (index < pattern.length) {
+        const match = parseRepeatedExtglob(pattern.slice(index), false);
+        if (!match || match.type !== "*") {
+          return;
+        }
+        const branches = splitTopLevel(match.body).map((branch2) => branch2.trim());
+        if (branches.length !== 1) {
+          return;
+        }
+        const branch = normalizeSimpleBranch(branches[0]);
+        if (!branch || branch.length !== 1) {
+          return;
+        }
+        chars.push(branch);
+        index += match.end + 1;
+      }
+      if (chars.length < 1) {
+        return;
+      }
+      return chars;
+    };
+    var repeatedExtglobRecursion = (pattern) => {
+      let depth = 0;
+      let value = pattern.trim();
+      let match = parseRepeatedExtglob(value);
+      while (match) {
+        depth++;
+        value = match.body.trim();
+        match = parseRepeatedExtglob(value);
+      }
+      return depth;
+    };
+    var analyzeRepeatedExtglob = (body, options) => {
+      if (options.maxExtglobRecursion === false) {
+        return { risky: false };
+      }
+      const max = typeof options.maxExtglobRecursion === "number" ? options.maxExtglobRecursion : constants3.DEFAULT_MAX_EXTGLOB_RECURSION;
+      const branches = splitTopLevel(body).map((branch) => branch.trim());
+      if (branches.length > 1) {
+        if (branches.some((branch) => branch === "") || branches.some((branch) => /^[*?]+$/.test(branch)) || hasRepeatedCharPrefixOverlap(branches)) {
+          return { risky: true };
+        }
+      }
+      const safeChars = [];
+      let sawStarSequence = false;
+      let combinable = true;
+      for (const branch of branches) {
+        const chars = getStarExtglobSequenceChars(branch);
+        if (chars) {
+          sawStarSequence = true;
+          safeChars.push(...chars);
+          continue;
+        }
+        const literal2 = normalizeSimpleBranch(branch);
+        if (literal2 && literal2.length === 1) {
+          safeChars.push(literal2);
+          continue;
+        }
+        combinable = false;
+        if (repeatedExtglobRecursion(branch) > max) {
+          return { risky: true };
+        }
+      }
+      if (sawStarSequence) {
+        return combinable ? { risky: true, safeOutput: buildCharClassStar([...new Set(safeChars)]) } : { risky: true };
+      }
+      return { risky: false };
+    };
+    var parse3 = (input2, options) => {
+      if (typeof input2 !== "string") {
+        throw new TypeError("Expected a string");
+      }
+      input2 = REPLACEMENTS[input2] || input2;
+      const opts = { ...options };
+      const max = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
+      let len = input2.length;
+      if (len > max) {
+        throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
+      }
+      const bos = { type: "bos", value: "", output: opts.prepend || "" };
+      const tokens = [bos];
+      const capture = opts.capture ? "" : "?:";
+      const PLATFORM_CHARS = constants3.globChars(opts.windows);
+      const EXTGLOB_CHARS = constants3.extglobChars(PLATFORM_CHARS);
+      const {
+        DOT_LITERAL,
+        PLUS_LITERAL,
+        SLASH_LITERAL,
+        ONE_CHAR,
+        DOTS_SLASH,
+        NO_DOT,
+        NO_DOT_SLASH,
+        NO_DOTS_SLASH,
+        QMARK,
+        QMARK_NO_DOT,
+        STAR,
+        START_ANCHOR
+      } = PLATFORM_CHARS;
+      const globstar = (opts2) => {
+        return `(${capture}(?:(?!${START_ANCHOR}${opts2.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
+      };
+      const nodot = opts.dot ? "" : NO_DOT;
+      const qmarkNoDot = opts.dot ? QMARK : QMARK_NO_DOT;
+      let star = opts.bash === true ? globstar(opts) : STAR;
+      if (opts.capture) {
+        star = `(${star})`;
+      }
+      if (typeof opts.noext === "boolean") {
+        opts.noextglob = opts.noext;
+      }
+      const state = {
+        input: input2,
+        index: -1,
+        start: 0,
+        dot: opts.dot === true,
+        consumed: "",
+        output: "",
+        prefix: "",
+        backtrack: false,
+        negated: false,
+        brackets: 0,
+        braces: 0,
+        parens: 0,
+        quotes: 0,
+        globstar: false,
+        tokens
+      };
+      input2 = utils.removePrefix(input2, state);
+      len = input2.length;
+      const extglobs = [];
+      const braces = [];
+      const stack = [];
+      let prev = bos;
+      let value;
+      const eos = () => state.index === len - 1;
+      const peek = state.peek = (n = 1) => input2[state.index + n];
+      const advance = state.advance = () => input2[++state.index] || "";
+      const remaining = () => input2.slice(state.index + 1);
+      const consume = (value2 = "", num = 0) => {
+        state.consumed += value2;
+        state.index += num;
+      };
+      const append = (token) => {
+        state.output += token.output != null ? token.output : token.value;
+        consume(token.value);
+      };
+      const negate = () => {
+        let count = 1;
+        while (peek() === "!" && (peek(2) !== "(" || peek(3) === "?")) {
+          advance();
+          state.start++;
+          count++;
+        }
+        if (count % 2 === 0) {
+          return false;
+        }
+        state.negated = true;
+        state.start++;
+        return true;
+      };
+      const increment = (type) => {
+        state[type]++;
+        stack.push(type);
+      };
+      const decrement = (type) => {
+        state[type]--;
+        stack.pop();
+      };
+      const push = (tok) => {
+        if (prev.type === "globstar") {
+          const isBrace = state.braces > 0 && (tok.type === "comma" || tok.type === "brace");
+          const isExtglob = tok.extglob === true || extglobs.length && (tok.type === "pipe" || tok.type === "paren");
+          if (tok.type !== "slash" && tok.type !== "paren" && !isBrace && !isExtglob) {
+            state.output = state.output.slice(0, -prev.output.length);
+            prev.type = "star";
+            prev.value = "*";
+            prev.output = star;
+            state.output += prev.output;
+          }
+        }
+        if (extglobs.length && tok.type !== "paren") {
+          extglobs[extglobs.length - 1].inner += tok.value;
+        }
+        if (tok.value || tok.output) append(tok);
+        if (prev && prev.type === "text" && tok.type === "text") {
+          prev.output = (prev.output || prev.value) + tok.value;
+          prev.value += tok.value;
+          return;
+        }
+        tok.prev = prev;
+        tokens.push(tok);
+        prev = tok;
+      };
+      const extglobOpen = (type, value2) => {
+        const token = { ...EXTGLOB_CHARS[value2], conditions: 1, inner: "" };
+        token.prev = prev;
+        token.parens = state.parens;
+        token.output = state.output;
+        token.startIndex = state.index;
+        token.tokensIndex = tokens.length;
+        const output2 = (opts.capture ? "(" : "") + token.open;
+        increment("parens");
+        push({ type, value: value2, output: state.output ? "" : ONE_CHAR });
+        push({ type: "paren", extglob: true, value: advance(), output: output2 });
+        extglobs.push(token);
+      };
+      const extglobClose = (token) => {
+        const literal2 = input2.slice(token.startIndex, state.index + 1);
+        const body = input2.slice(token.startIndex + 2, state.index);
+        const analysis = analyzeRepeatedExtglob(body, opts);
+        if ((token.type === "plus" || token.type === "star") && analysis.risky) {
+          const safeOutput = analysis.safeOutput ? (token.output ? "" : ONE_CHAR) + (opts.capture ? `(${analysis.safeOutput})` : analysis.safeOutput) : void 0;
+          const open5 = tokens[token.tokensIndex];
+          open5.type = "text";
+          open5.value = literal2;
+          open5.output = safeOutput || utils.escapeRegex(literal2);
+          for (let i = token.tokensIndex + 1; i < tokens.length; i++) {
+            tokens[i].value = "";
+            tokens[i].output = "";
+            delete tokens[i].suffix;
+          }
+          state.output = token.output + open5.output;
+          state.backtrack = true;
+          push({ type: "paren", extglob: true, value, output: "" });
+          decrement("parens");
+          return;
+        }
+        let output2 = token.close + (opts.capture ? ")" : "");
+        let rest;
+        if (token.type === "negate") {
+          let extglobStar = star;
+          if (token.inner && token.inner.length > 1 && token.inner.includes("/")) {
+            extglobStar = globstar(opts);
+          }
+          if (extglobStar !== star || eos() || /^\)+$/.test(remaining())) {
+            output2 = token.close = `)$))${extglobStar}`;
+          }
+          if (token.inner.includes("*") && (rest = remaining()) && /^\.[^\\/.]+$/.test(rest)) {
+            const expression = parse3(rest, { ...options, fastpaths: false }).output;
+            output2 = token.close = `)${expression})${extglobStar})`;
+          }
+          if (token.prev.type === "bos") {
+            state.negatedExtglob = true;
+          }
+        }
+        push({ type: "paren", extglob: true, value, output: output2 });
+        decrement("parens");
+      };
+      if (opts.fastpaths !== false && !/(^[*!]|[/()[\]{}"])/.test(input2)) {
+        let backslashes = false;
+        let output2 = input2.replace(REGEX_SPECIAL_CHARS_BACKREF, (m, esc2, chars, first, rest, index) => {
+          if (first === "\\") {
+            backslashes = true;
+            return m;
+          }
+          if (first === "?") {
+            if (esc2) {
+              return esc2 + first + (rest ? QMARK.repeat(rest.length) : "");
+            }
+            if (index === 0) {
+              return qmarkNoDot + (rest ? QMARK.repeat(rest.length) : "");
+            }
+            return QMARK.repeat(chars.length);
+          }
+          if (first === ".") {
+            return DOT_LITERAL.repeat(chars.length);
+          }
+          if (first === "*") {
+            if (esc2) {
+              return esc2 + first + (rest ? star : "");
+            }
+            return star;
+          }
+          return esc2 ? m : `\\${m}`;
+        });
+        if (backslashes === true) {
+          if (opts.unescape === true) {
+            output2 = output2.replace(/\\/g, "");
+          } else {
+            output2 = output2.replace(/\\+/g, (m) => {
+              return m.length % 2 === 0 ? "\\\\" : m ? "\\" : "";
+            });
+          }
+        }
+        if (output2 === input2 && opts.contains === true) {
+          state.output = input2;
+          return state;
+        }
+        state.output = utils.wrapOutput(output2, state, options);
+        return state;
+      }
+      while (!eos()) {
+        value = advance();
+        if (value === "\0") {
+          continue;
+        }
+        if (value === "\\") {
+          const next = peek();
+          if (next === "/" && opts.bash !== true) {
+            continue;
+          }
+          if (next === "." || next === ";") {
+            continue;
+          }
+          if (!next) {
+            value += "\\";
+            push({ type: "text", value });
+            continue;
+          }
+          const match = /^\\+/.exec(remaining());
+          let slashes = 0;
+          if (match && match[0].length > 2) {
+            slashes = match[0].length;
+            state.index += slashes;
+            if (slashes % 2 !== 0) {
+              value += "\\";
+            }
+          }
+          if (opts.unescape === true) {
+            value = advance();
+          } else {
+            value += advance();
+          }
+          if (state.brackets === 0) {
+            push({ type: "text", value });
+            continue;
+          }
+        }
+        if (state.brackets > 0 && (value !== "]" || prev.value === "[" || prev.value === "[^")) {
+          if (opts.posix !== false && value === ":") {
+            const inner = prev.value.slice(1);
+            if (inner.includes("[")) {
+              prev.posix = true;
+              if (inner.includes(":")) {
+                const idx = prev.value.lastIndexOf("[");
+                const pre = prev.value.slice(0, idx);
+                const rest2 = prev.value.slice(idx + 2);
+                const posix = POSIX_REGEX_SOURCE[rest2];
+                if (posix) {
+                  prev.value = pre + posix;
+                  state.backtrack = true;
+                  advance();
+                  if (!bos.output && tokens.indexOf(prev) === 1) {
+                    bos.output = ONE_CHAR;
+                  }
+                  continue;
+                }
+              }
+            }
+          }
+          if (value === "[" && peek() !== ":" || value === "-" && peek() === "]") {
+            value = `\\${value}`;
+          }
+          if (value === "]" && (prev.value === "[" || prev.value === "[^")) {
+            value = `\\${value}`;
+          }
+          if (opts.posix === true && value === "!" && prev.value === "[") {
+            value = "^";
+          }
+          prev.value += value;
+          append({ value });
+          continue;
+        }
+        if (state.quotes === 1 && value !== '"') {
+          value = utils.escapeRegex(value);
+          prev.value += value;
+          append({ value });
+          continue;
+        }
+        if (value === '"') {
+          state.quotes = state.quotes === 1 ? 0 : 1;
+          if (opts.keepQuotes === true) {
+            push({ type: "text", value });
+          }
+          continue;
+        }
+        if (value === "(") {
+          increment("parens");
+          push({ type: "paren", value });
+          continue;
+        }
+        if (value === ")") {
+          if (state.parens === 0 && opts.strictBrackets === true) {
+            throw new SyntaxError(syntaxError("opening", "("));
+          }
+          const extglob = extglobs[extglobs.length - 1];
+          if (extglob && state.parens === extglob.parens + 1) {
+            extglobClose(extglobs.pop());
+            continue;
+          }
+          push({ type: "paren", value, output: state.parens ? ")" : "\\)" });
+          decrement("parens");
+          continue;
+        }
+        if (value === "[") {
+          if (opts.nobracket === true || !remaining().includes("]")) {
+            if (opts.nobracket !== true && opts.strictBrackets === true) {
+              throw new SyntaxError(syntaxError("closing", "]"));
+            }
+            value = `\\${value}`;
+          } else {
+            increment("brackets");
+          }
+          push({ type: "bracket", value });
+          continue;
+        }
+        if (value === "]") {
+          if (opts.nobracket === true || prev && prev.type === "bracket" && prev.value.length === 1) {
+            push({ type: "text", value, output: `\\${value}` });
+            continue;
+          }
+          if (state.brackets === 0) {
+            if (opts.strictBrackets === true) {
+              throw new SyntaxError(syntaxError("opening", "["));
+            }
+            push({ type: "text", value, output: `\\${value}` });
+            continue;
+          }
+          decrement("brackets");
+          const prevValue = prev.value.slice(1);
+          if (prev.posix !== true && prevValue[0] === "^" && !prevValue.includes("/")) {
+            value = `/${value}`;
+          }
+          prev.value += value;
+          append({ value });
+          if (opts.literalBrackets === false || utils.hasRegexChars(prevValue)) {
+            continue;
+          }
+          const escaped = utils.escapeRegex(prev.value);
+          state.output = state.output.slice(0, -prev.value.length);
+          if (opts.literalBrackets === true) {
+            state.output += escaped;
+            prev.value = escaped;
+            continue;
+          }
+          prev.value = `(${capture}${escaped}|${prev.value})`;
+          state.output += prev.value;
+          continue;
+        }
+        if (value === "{" && opts.nobrace !== true) {
+          increment("braces");
+          const open5 = {
+            type: "brace",
+            value,
+            output: "(",
+            outputIndex: state.output.length,
+            tokensIndex: state.tokens.length
+          };
+          braces.push(open5);
+          push(open5);
+          continue;
+        }
+        if (value === "}") {
+          const brace = braces[braces.length - 1];
+          if (opts.nobrace === true || !brace) {
+            push({ type: "text", value, output: value });
+            continue;
+          }
+          let output2 = ")";
+          if (brace.dots === true) {
+            const arr = tokens.slice();
+            const range = [];
+            for (let i = arr.length - 1; i >= 0; i--) {
+              tokens.pop();
+              if (arr[i].type === "brace") {
+                break;
+              }
+              if (arr[i].type !== "dots") {
+                range.unshift(arr[i].value);
+              }
+            }
+            output2 = expandRange(range, opts);
+            state.backtrack = true;
+          }
+          if (brace.comma !== true && brace.dots !== true) {
+            const out = state.output.slice(0, brace.outputIndex);
+            const toks = state.tokens.slice(brace.tokensIndex);
+            brace.value = brace.output = "\\{";
+            value = output2 = "\\}";
+            state.output = out;
+            for (const t of toks) {
+              state.output += t.output || t.value;
+            }
+          }
+          push({ type: "brace", value, output: output2 });
+          decrement("braces");
+          braces.pop();
+          continue;
+        }
+        if (value === "|") {
+          if (extglobs.length > 0) {
+            extglobs[extglobs.length - 1].conditions++;
+          }
+          push({ type: "text", value });
+          continue;
+        }
+        if (value === ",") {
+          let output2 = value;
+          const brace = braces[braces.length - 1];
+          if (brace && stack[stack.length - 1] === "braces") {
+            brace.comma = true;
+            output2 = "|";
+          }
+          push({ type: "comma", value, output: output2 });
+          continue;
+        }
+        if (value === "/") {
+          if (prev.type === "dot" && state.index === state.start + 1) {
+            state.start = state.index + 1;
+            state.consumed = "";
+            state.output = "";
+            tokens.pop();
+            prev = bos;
+            continue;
+          }
+          push({ type: "slash", value, output: SLASH_LITERAL });
+          continue;
+        }
+        if (value === ".") {
+          if (state.braces > 0 && prev.type === "dot") {
+            if (prev.value === ".") prev.output = DOT_LITERAL;
+            const brace = braces[braces.length - 1];
+            prev.type = "dots";
+            prev.output += value;
+            prev.value += value;
+            brace.dots = true;
+            continue;
+          }
+          if (state.braces + state.parens === 0 && prev.type !== "bos" && prev.type !== "slash") {
+            push({ type: "text", value, output: DOT_LITERAL });
+            continue;
+          }
+          push({ type: "dot", value, output: DOT_LITERAL });
+          continue;
+        }
+        if (value === "?") {
+          const isGroup = prev && prev.value === "(";
+          if (!isGroup && opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
+            extglobOpen("qmark", value);
+            continue;
+          }
+          if (prev && prev.type === "paren") {
+            const next = peek();
+            let output2 = value;
+            if (prev.value === "(" && !/[!=<:]/.test(next) || next === "<" && !/<([!=]|\w+>)/.test(remaining())) {
+              output2 = `\\${value}`;
+            }
+            push({ type: "text", value, output: output2 });
+            continue;
+          }
+          if (opts.dot !== true && (prev.type === "slash" || prev.type === "bos")) {
+            push({ type: "qmark", value, output: QMARK_NO_DOT });
+            continue;
+          }
+          push({ type: "qmark", value, output: QMARK });
+          continue;
+        }
+        if (value === "!") {
+          if (opts.noextglob !== true && peek() === "(") {
+            if (peek(2) !== "?" || !/[!=<:]/.test(peek(3))) {
+              extglobOpen("negate", value);
+              continue;
+            }
+          }
+          if (opts.nonegate !== true && state.index === 0) {
+            negate();
+            continue;
+          }
+        }
+        if (value === "+") {
+          if (opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
+            extglobOpen("plus", value);
+            continue;
+          }
+          if (prev && prev.value === "(" || opts.regex === false) {
+            push({ type: "plus", value, output: PLUS_LITERAL });
+            continue;
+          }
+          if (prev && (prev.type === "bracket" || prev.type === "paren" || prev.type === "brace") || state.parens > 0) {
+            push({ type: "plus", value });
+            continue;
+          }
+          push({ type: "plus", value: PLUS_LITERAL });
+          continue;
+        }
+        if (value === "@") {
+          if (opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
+            push({ type: "at", extglob: true, value, output: "" });
+            continue;
+          }
+          push({ type: "text", value });
+          continue;
+        }
+        if (value !== "*") {
+          if (value === "$" || value === "^") {
+            value = `\\${value}`;
+          }
+          const match = REGEX_NON_SPECIAL_CHARS.exec(remaining());
+          if (match) {
+            value += match[0];
+            state.index += match[0].length;
+          }
+          push({ type: "text", value });
+          continue;
+        }
+        if (prev && (prev.type === "globstar" || prev.star === true)) {
+          prev.type = "star";
+          prev.star = true;
+          prev.value += value;
+          prev.output = star;
+          state.backtrack = true;
+          state.globstar = true;
+          consume(value);
+          continue;
+        }
+        let rest = remaining();
+        if (opts.noextglob !== true && /^\([^?]/.test(rest)) {
+          extglobOpen("star", value);
+          continue;
+        }
+        if (prev.type === "star") {
+          if (opts.noglobstar === true) {
+            consume(value);
+            continue;
+          }
+          const prior = prev.prev;
+          const before = prior.prev;
+          const isStart = prior.type === "slash" || prior.type === "bos";
+          const afterStar = before && (before.type === "star" || before.type === "globstar");
+          if (opts.bash === true && (!isStart || rest[0] && rest[0] !== "/")) {
+            push({ type: "star", value, output: "" });
+            continue;
+          }
+          const isBrace = state.braces > 0 && (prior.type === "comma" || prior.type === "brace");
+          const isExtglob = extglobs.length && (prior.type === "pipe" || prior.type === "paren");
+          if (!isStart && prior.type !== "paren" && !isBrace && !isExtglob) {
+            push({ type: "star", value, output: "" });
+            continue;
+          }
+          while (rest.slice(0, 3) === "/**") {
+            const after = input2[state.index + 4];
+            if (after && after !== "/") {
+              break;
+            }
+            rest = rest.slice(3);
+            consume("/**", 3);
+          }
+          const isEnd = eos() || state.parens > 0 && rest === ")".repeat(state.parens) && !extglobs.some((extglob) => extglob.type === "negate");
+          if (prior.type === "bos" && eos()) {
+            prev.type = "globstar";
+            prev.value += value;
+            prev.output = globstar(opts);
+            state.output = prev.output;
+            state.globstar = true;
+            consume(value);
+            continue;
+          }
+          if (prior.type === "slash" && prior.prev.type !== "bos" && !afterStar && isEnd) {
+            state.output = state.output.slice(0, -(prior.output + prev.output).length);
+            prior.output = `(?:${prior.output}`;
+            prev.type = "globstar";
+            prev.output = globstar(opts) + (opts.strictSlashes ? ")" : "|$)");
+            prev.value += value;
+            state.globstar = true;
+            state.output += prior.output + prev.output;
+            consume(value);
+            continue;
+          }
+          if (prior.type === "slash" && prior.prev.type !== "bos" && rest[0] === "/") {
+            const end = rest[1] !== void 0 ? "|$" : "";
+            state.output = state.output.slice(0, -(prior.output + prev.output).length);
+            prior.output = `(?:${prior.output}`;
+            prev.type = "globstar";
+            prev.output = `${globstar(opts)}${SLASH_LITERAL}|${SLASH_LITERAL}${end})`;
+            prev.value += value;
+            state.output += prior.output + prev.output;
+            state.globstar = true;
+            consume(value + advance());
+            push({ type: "slash", value: "/", output: "" });
+            continue;
+          }
+          if (prior.type === "bos" && rest[0] === "/") {
+            prev.type = "globstar";
+            prev.value += value;
+            prev.output = `(?:^|${SLASH_LITERAL}|${globstar(opts)}${SLASH_LITERAL})`;
+            state.output = prev.output;
+            state.globstar = true;
+            consume(value + advance());
+            push({ type: "slash", value: "/", output: "" });
+            continue;
+          }
+          state.output = state.output.slice(0, -prev.output.length);
+          prev.type = "globstar";
+          prev.output = globstar(opts);
+          prev.value += value;
+          state.output += prev.output;
+          state.globstar = true;
+          consume(value);
+          continue;
+        }
+        const token = { type: "star", value, output: star };
+        if (opts.bash === true) {
+          token.output = ".*?";
+          if (prev.type === "bos" || prev.type === "slash") {
+            token.output = nodot + token.output;
+          }
+          push(token);
+          continue;
+        }
+        if (prev && (prev.type === "bracket" || prev.type === "paren") && opts.regex === true) {
+          token.output = value;
+          push(token);
+          continue;
+        }
+        if (state.index === state.start || prev.type === "slash" || prev.type === "dot") {
+          if (prev.type === "dot") {
+            state.output += NO_DOT_SLASH;
+            prev.output += NO_DOT_SLASH;
+          } else if (opts.dot === true) {
+            state.output += NO_DOTS_SLASH;
+            prev.output += NO_DOTS_SLASH;
+          } else {
+            state.output += nodot;
+            prev.output += nodot;
+          }
+          if (peek() !== "*") {
+            state.output += ONE_CHAR;
+            prev.output += ONE_CHAR;
+          }
+        }
+        push(token);
+      }
+      while (state.brackets > 0) {
+        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", "]"));
+        state.output = utils.escapeLast(state.output, "[");
+        decrement("brackets");
+      }
+      while (state.parens > 0) {
+        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", ")"));
+        state.output = utils.escapeLast(state.output, "(");
+        decrement("parens");
+      }
+      while (state.braces > 0) {
+        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", "}"));
+        state.output = utils.escapeLast(state.output, "{");
+        decrement("braces");
+      }
+      if (opts.strictSlashes !== true && (prev.type === "star" || prev.type === "bracket")) {
+        push({ type: "maybe_slash", value: "", output: `${SLASH_LITERAL}?` });
+      }
+      if (state.backtrack === true) {
+        state.output = "";
+        for (const token of state.tokens) {
+          state.output += token.output != null ? token.output : token.value;
+          if (token.suffix) {
+            state.output += token.suffix;
+          }
+        }
+      }
+      return state;
+    };
+    parse3.fastpaths = (input2, options) => {
+      const opts = { ...options };
+      const max = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
+      const len = input2.length;
+      if (len > max) {
+        throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
+      }
+      input2 = REPLACEMENTS[input2] || input2;
+      const {
+        DOT_LITERAL,
+        SLASH_LITERAL,
+        ONE_CHAR,
+        DOTS_SLASH,
+        NO_DOT,
+        NO_DOTS,
+        NO_DOTS_SLASH,
+        STAR,
+        START_ANCHOR
+      } = constants3.globChars(opts.windows);
+      const nodot = opts.dot ? NO_DOTS : NO_DOT;
+      const slashDot = opts.dot ? NO_DOTS_SLASH : NO_DOT;
+      const capture = opts.capture ? "" : "?:";
+      const state = { negated: false, prefix: "" };
+      let star = opts.bash === true ? ".*?" : STAR;
+      if (opts.capture) {
+        star = `(${star})`;
+      }
+      const globstar = (opts2) => {
+        if (opts2.noglobstar === true) return star;
+        return `(${capture}(?:(?!${START_ANCHOR}${opts2.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
+      };
+      const create = (str) => {
+        switch (str) {
+          case "*":
+            return `${nodot}${ONE_CHAR}${star}`;
+          case ".*":
+            return `${DOT_LITERAL}${ONE_CHAR}${star}`;
+          case "*.*":
+            return `${nodot}${star}${DOT_LITERAL}${ONE_CHAR}${star}`;
+          case "*/*":
+            return `${nodot}${star}${SLASH_LITERAL}${ONE_CHAR}${slashDot}${star}`;
+          case "**":
+            return nodot + globstar(opts);
+          case "**/*":
+            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${slashDot}${ONE_CHAR}${star}`;
+          case "**/*.*":
+            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${slashDot}${star}${DOT_LITERAL}${ONE_CHAR}${star}`;
+          case "**/.*":
+            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${DOT_LITERAL}${ONE_CHAR}${star}`;
+          default: {
+            const match = /^(.*?)\.(\w+)$/.exec(str);
+            if (!match) return;
+            const source2 = create(match[1]);
+            if (!source2) return;
+            return source2 + DOT_LITERAL + match[2];
+          }
+        }
+      };
+      const output2 = utils.removePrefix(input2, state);
+      let source = create(output2);
+      if (source && opts.strictSlashes !== true) {
+        source += `${SLASH_LITERAL}?`;
+      }
+      return source;
+    };
+    module.exports = parse3;
+  }
+});
+
+// node_modules/picomatch/lib/picomatch.js
+var require_picomatch = __commonJS({
+  "node_modules/picomatch/lib/picomatch.js"(exports, module) {
+    "use strict";
+    var scan = require_scan();
+    var parse3 = require_parse();
+    var utils = require_utils();
+    var constants3 = require_constants();
+    var isObject2 = (val) => val && typeof val === "object" && !Array.isArray(val);
+    var picomatch2 = (glob2, options, returnState = false) => {
+      if (Array.isArray(glob2)) {
+        const fns = glob2.map((input2) => picomatch2(input2, options, returnState));
+        const arrayMatcher = (str) => {
+          for (const isMatch of fns) {
+            const state2 = isMatch(str);
+            if (state2) return state2;
+          }
+          return false;
+        };
+        return arrayMatcher;
+      }
+      const isState = isObject2(glob2) && glob2.tokens && glob2.input;
+      if (glob2 === "" || typeof glob2 !== "string" && !isState) {
+        throw new TypeError("Expected pattern to be a non-empty string");
+      }
+      const opts = options || {};
+      const posix = opts.windows;
+      const regex = isState ? picomatch2.compileRe(glob2, options) : picomatch2.makeRe(glob2, options, false, true);
+      const state = regex.state;
+      delete regex.state;
+      let isIgnored = () => false;
+      if (opts.ignore) {
+        const ignoreOpts = { ...options, ignore: null, onMatch: null, onResult: null };
+        isIgnored = picomatch2(opts.ignore, ignoreOpts, returnState);
+      }
+      const matcher = (input2, returnObject = false) => {
+        const { isMatch, match, output: output2 } = picomatch2.test(input2, regex, options, { glob: glob2, posix });
+        const result = { glob: glob2, state, regex, posix, input: input2, output: output2, match, isMatch };
+        if (typeof opts.onResult === "function") {
+          opts.onResult(result);
+        }
+        if (isMatch === false) {
+          result.isMatch = false;
+          return returnObject ? result : false;
+        }
+        if (isIgnored(input2)) {
+          if (typeof opts.onIgnore === "function") {
+            opts.onIgnore(result);
+          }
+          result.isMatch = false;
+          return returnObject ? result : false;
+        }
+        if (typeof opts.onMatch === "function") {
+          opts.onMatch(result);
+        }
+        return returnObject ? result : true;
+      };
+      if (returnState) {
+        matcher.state = state;
+      }
+      return matcher;
+    };
+    picomatch2.test = (input2, regex, options, { glob: glob2, posix } = {}) => {
+      if (typeof input2 !== "string") {
+        throw new TypeError("Expected input to be a string");
+      }
+      if (input2 === "") {
+        return { isMatch: false, output: "" };
+      }
+      const opts = options || {};
+      const format = opts.format || (posix ? utils.toPosixSlashes : null);
+      let match = input2 === glob2;
+      let output2 = match && format ? format(input2) : input2;
+      if (match === false) {
+        output2 = format ? format(input2) : input2;
+        match = output2 === glob2;
+      }
+      if (match === false || opts.capture === true) {
+        if (opts.matchBase === true || opts.basename === true) {
+          match = picomatch2.matchBase(input2, regex, options, posix);
+        } else {
+          match = regex.exec(output2);
+        }
+      }
+      return { isMatch: Boolean(match), match, output: output2 };
+    };
+    picomatch2.matchBase = (input2, glob2, options, posix = options && options.windows) => {
+      const regex = glob2 instanceof RegExp ? glob2 : picomatch2.makeRe(glob2, options);
+      return regex.test(utils.basename(input2, { windows: posix }));
+    };
+    picomatch2.isMatch = (str, patterns, options) => picomatch2(patterns, options)(str);
+    picomatch2.parse = (pattern, options) => {
+      if (Array.isArray(pattern)) return pattern.map((p) => picomatch2.parse(p, options));
+      return parse3(pattern, { ...options, fastpaths: false });
+    };
+    picomatch2.scan = (input2, options) => scan(input2, options);
+    picomatch2.compileRe = (state, options, returnOutput = false, returnState = false) => {
+      if (returnOutput === true) {
+        return state.output;
+      }
+      const opts = options || {};
+      const prepend = opts.contains ? "" : "^";
+      const append = opts.contains ? "" : "$";
+      let source = `${prepend}(?:${state.output})${append}`;
+      if (state && state.negated === true) {
+        source = `^(?!${source}).*$`;
+      }
+      const regex = picomatch2.toRegex(source, options);
+      if (returnState === true) {
+        regex.state = state;
+      }
+      return regex;
+    };
+    picomatch2.makeRe = (input2, options = {}, returnOutput = false, returnState = false) => {
+      if (!input2 || typeof input2 !== "string") {
+        throw new TypeError("Expected a non-empty string");
+      }
+      let parsed = { negated: false, fastpaths: true };
+      if (options.fastpaths !== false && (input2[0] === "." || input2[0] === "*")) {
+        parsed.output = parse3.fastpaths(input2, options);
+      }
+      if (!parsed.output) {
+        parsed = parse3(input2, options);
+      }
+      return picomatch2.compileRe(parsed, options, returnOutput, returnState);
+    };
+    picomatch2.toRegex = (source, options) => {
+      try {
+        const opts = options || {};
+        return new RegExp(source, opts.flags || (opts.nocase ? "i" : ""));
+      } catch (err) {
+        if (options && options.debug === true) throw err;
+        return /$^/;
+      }
+    };
+    picomatch2.constants = constants3;
+    module.exports = picomatch2;
+  }
+});
+
+// node_modules/picomatch/index.js
+var require_picomatch2 = __commonJS({
+  "node_modules/picomatch/index.js"(exports, module) {
+    "use strict";
+    var pico = require_picomatch();
+    var utils = require_utils();
+    function picomatch2(glob2, options, returnState = false) {
+      if (options && (options.windows === null || options.windows === void 0)) {
+        options = { ...options, windows: utils.isWindows() };
+      }
+      return pico(glob2, options, returnState);
     }
+    Object.assign(picomatch2, pico);
+    module.exports = picomatch2;
+  }
+});
+
+// package.json
+var package_default = {
+  name: "autoexp",
+  version: "0.1.0",
+  description: "Autonomous research loops you can trust: an agent edits what you allowed, autoexp evaluates, keeps only real improvements, and records everything.",
+  type: "module",
+  license: "MIT",
+  bin: {
+    autoexp: "bin/autoexp.js"
+  },
+  files: [
+    "action.yml",
+    "app.yml",
+    "bin",
+    "dist",
+    "schema",
+    "templates"
+  ],
+  engines: {
+    node: ">=22.18"
+  },
+  scripts: {
+    build: "node scripts/build.ts",
+    typecheck: "tsc -p tsconfig.json",
+    lint: "biome check .",
+    format: "biome check --write .",
+    schema: "node scripts/write-schema.ts",
+    test: "node scripts/test.ts",
+    "bench:overhead": "node bench/overhead.ts",
+    "bench:agents": "node bench/agents.ts",
+    "bench:action": "node bench/action.ts",
+    "bench:app": "node bench/app.ts",
+    app: "probot run ./dist/app.js"
+  },
+  devDependencies: {
+    "@actions/core": "^3.0.1",
+    "@biomejs/biome": "^2.6.8",
+    "@octokit/openapi": "^23.0.2",
+    "@octokit/webhooks-examples": "^7.6.1",
+    "@types/node": "^24.19.2",
+    "@types/picomatch": "^4.0.3",
+    esbuild: "^0.28.2",
+    mermaid: "^12.3.0",
+    node: "^24.21.0",
+    picomatch: "^4.0.7",
+    probot: "^14.3.2",
+    typescript: "^7.0.2",
+    vitest: "^5.1.1",
+    yaml: "^2.9.1",
+    zod: "^4.6.7"
+  },
+  peerDependencies: {
+    probot: "^14.3.2"
+  },
+  peerDependenciesMeta: {
+    probot: {
+      optional: true
+    }
+  },
+  allowScripts: {
+    node: true,
+    esbuild: true
+  },
+  exports: {
+    "./app": "./dist/app.js",
+    "./package.json": "./package.json"
+  }
+};
+
+// action/util/did-you-mean.ts
+function editDistance(a, b) {
+  const d = Array.from(
+    { length: a.length + 1 },
+    (_, i) => Array.from({ length: b.length + 1 }, (_2, j) => i === 0 ? j : j === 0 ? i : 0)
+  );
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        best = Math.min(best, d[i - 2][j - 2] + 1);
+      d[i][j] = best;
+    }
+  }
+  return d[a.length][b.length];
+}
+function closest(word, known) {
+  const w = word.toLowerCase();
+  const limit = Math.max(1, Math.floor(w.length / 3));
+  let best;
+  for (const name of known) {
+    const distance = editDistance(w, name.toLowerCase());
+    if (distance <= limit && (!best || distance < best.distance)) best = { name, distance };
+  }
+  return best?.name;
+}
+
+// action/cli/commands/check.ts
+import { resolve } from "node:path";
+
+// action/git/git.ts
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join as join2 } from "node:path";
+
+// action/git/command.ts
+var text = (stdout) => stdout;
+var line = (stdout) => stdout.trim();
+var none = () => {
+};
+var fields = (stdout) => stdout.split("\0").filter(Boolean);
+
+// action/git/commands/refs.ts
+var resolveRef = (ref) => ({
+  args: ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`],
+  parse: (out) => out.trim() || null,
+  onError: () => null
+});
+var isAncestor = (a, b) => ({
+  args: ["merge-base", "--is-ancestor", a, b],
+  parse: () => true,
+  onError: () => false
+});
+var showFile = (ref, path) => ({
+  args: ["show", `${ref}:${path}`],
+  parse: text,
+  onError: () => null
+});
+var updateRefs = (updates) => ({
+  args: ["update-ref", "--stdin"],
+  input: `${updates.map(
+    (u) => `update ${u.ref} ${u.sha}${u.old === void 0 ? "" : ` ${u.old || "0".repeat(40)}`}`
+  ).join("\n")}
+`,
+  parse: none
+});
+var listRefs = (prefix) => ({
+  args: ["for-each-ref", "--format=%(refname) %(objectname)", prefix],
+  parse: (out) => {
+    const refs = {};
+    for (const l of out.split("\n")) {
+      const [ref, sha] = l.split(" ");
+      if (ref && sha) refs[ref] = sha;
+    }
+    return refs;
+  }
+});
+
+// action/git/commands/repo.ts
+var topLevel = () => ({
+  args: ["rev-parse", "--show-toplevel"],
+  parse: line
+});
+var commonDir = () => ({
+  args: ["rev-parse", "--path-format=absolute", "--git-common-dir"],
+  parse: line
+});
+var currentBranch = () => ({
+  args: ["symbolic-ref", "--quiet", "--short", "HEAD"],
+  parse: (out) => out.trim() || null,
+  onError: () => null
+});
+var objectFormat = () => ({
+  args: ["rev-parse", "--show-object-format"],
+  parse: line
+});
+var pruneWorktrees = () => ({
+  args: ["worktree", "prune"],
+  parse: none
+});
+var trackedChanges = () => ({
+  args: ["status", "--porcelain", "--untracked-files=no"],
+  parse: (out) => out.split("\n").filter(Boolean).map((l) => l.slice(3))
+});
+var untrackedFiles = () => ({
+  args: ["ls-files", "--others", "--exclude-standard", "-z"],
+  parse: fields
+});
+var listFiles = () => ({ args: ["ls-files", "-z"], parse: fields });
+var configValue = (key) => ({
+  args: ["config", key],
+  parse: line,
+  onError: () => ""
+});
+var init = (options = {}) => ({
+  args: [
+    "init",
+    "--quiet",
+    ...options.bare ? ["--bare"] : [],
+    ...options.branch ? [`--initial-branch=${options.branch}`] : []
+  ],
+  parse: none
+});
+var refreshIndex = () => ({
+  args: ["update-index", "-q", "--refresh"],
+  parse: none,
+  onError: () => {
+  }
+});
+var checkIgnore = (paths, gitDir, workTree) => ({
+  args: ["-c", "core.excludesFile=/dev/null", "check-ignore", "--no-index", "-z", "--stdin"],
+  env: { GIT_DIR: gitDir, GIT_WORK_TREE: workTree },
+  input: `${paths.join("\0")}\0`,
+  parse: fields,
+  // Exit 1: none of them is ignored.
+  onError: () => []
+});
+
+// action/git/commands/trees.ts
+var lsTree = (commit) => ({
+  args: ["ls-tree", "-r", "-z", "--full-tree", commit],
+  parse: (out) => {
+    const entries = [];
+    for (const entry of out.split("\0")) {
+      if (!entry) continue;
+      const tab = entry.indexOf("	");
+      const [mode, type, sha] = entry.slice(0, tab).split(" ");
+      if (type === "blob") entries.push({ mode, sha, path: entry.slice(tab + 1) });
+    }
+    return entries;
+  }
+});
+var writeBlob = (content) => ({
+  args: ["hash-object", "-w", "--no-filters", "--stdin"],
+  input: content,
+  parse: line
+});
+var readTreeInto = (commit, index) => ({
+  args: ["read-tree", commit],
+  env: { GIT_INDEX_FILE: index },
+  parse: none
+});
+var setIndexEntries = (entries, index) => ({
+  args: ["update-index", "-z", "--index-info"],
+  env: { GIT_INDEX_FILE: index },
+  input: entries.map((e) => `${e.mode} ${e.sha}	${e.path}\0`).join(""),
+  parse: none
+});
+var writeTree = (index) => ({
+  args: ["write-tree"],
+  env: { GIT_INDEX_FILE: index },
+  parse: line
+});
+var commitTree = (tree, parents, message) => ({
+  args: ["commit-tree", "--no-gpg-sign", tree, ...parents.flatMap((p) => ["-p", p]), "-m", message],
+  parse: line
+});
+var linesDelta = (from, to) => ({
+  args: ["diff", "--numstat", "--no-renames", "--no-ext-diff", "--no-textconv", from, to],
+  parse: (out) => {
+    let delta = 0;
+    for (const l of out.split("\n")) {
+      const [added, removed] = l.split("	");
+      if (added && removed && added !== "-") delta += Number(added) - Number(removed);
+    }
+    return delta;
+  }
+});
+
+// action/git/loose-objects.ts
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { deflateSync } from "node:zlib";
+function writeLooseBlob(objectsDir, content) {
+  const bytes = typeof content === "string" ? Buffer.from(content) : content;
+  const object2 = Buffer.concat([Buffer.from(`blob ${bytes.length}\0`), bytes]);
+  const sha = createHash("sha1").update(object2).digest("hex");
+  const dir = join(objectsDir, sha.slice(0, 2));
+  const path = join(dir, sha.slice(2));
+  if (existsSync(path)) return sha;
+  mkdirSync(dir, { recursive: true });
+  const temp = join(dir, `tmp_obj_${process.pid}_${sha.slice(2, 10)}`);
+  writeFileSync(temp, deflateSync(object2, { level: 1 }), { mode: 292 });
+  renameSync(temp, path);
+  return sha;
+}
+
+// action/git/run-git.ts
+import { execFile } from "node:child_process";
+var HARDEN = [
+  "-c",
+  "core.hooksPath=/dev/null",
+  "-c",
+  "core.fsmonitor=false",
+  "-c",
+  "core.untrackedCache=false",
+  "-c",
+  "core.attributesFile=/dev/null",
+  "-c",
+  "core.sshCommand=ssh",
+  "-c",
+  "gc.auto=0",
+  "-c",
+  "maintenance.auto=false"
+];
+var PASS_ENV = ["PATH", "HOME", "USER", "LOGNAME", "TMPDIR", "XDG_CONFIG_HOME", "SSH_AUTH_SOCK"];
+var ALLOWED_ENV = [
+  "GIT_TERMINAL_PROMPT",
+  "GIT_INDEX_FILE",
+  "GIT_AUTHOR_NAME",
+  "GIT_AUTHOR_EMAIL",
+  "GIT_COMMITTER_NAME",
+  "GIT_COMMITTER_EMAIL",
+  "GIT_AUTHOR_DATE",
+  "GIT_COMMITTER_DATE"
+];
+var GitError = class extends Error {
+  name = "GitError";
+  constructor(args, message, options) {
+    super(`git ${args[0]} failed: ${message}`, options);
+  }
+};
+function gitEnvironment(env) {
+  const pass = Object.entries(env).filter(([k]) => PASS_ENV.includes(k) || ALLOWED_ENV.includes(k));
+  return { ...Object.fromEntries(pass), GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" };
+}
+function runGit(dir, env, args, options = {}) {
+  return new Promise((resolve7, reject) => {
+    const child = execFile(
+      "git",
+      [...HARDEN, ...args],
+      {
+        cwd: dir,
+        env,
+        maxBuffer: 4 * 1024 * 1024 * 1024,
+        encoding: options.binary ? "buffer" : "utf8"
+      },
+      (error62, stdout, stderr) => {
+        if (error62)
+          reject(new GitError(args, String(stderr).trim() || error62.message, { cause: error62 }));
+        else resolve7(stdout);
+      }
+    );
+    if (options.input !== void 0) child.stdin?.end(options.input);
   });
 }
 
-// action/config/check-scope-files.ts
-var import_picomatch = __toESM(require_picomatch2(), 1);
-function compileGlobs(globs) {
-  if (globs.length === 0) return () => false;
-  return (0, import_picomatch.default)([...globs], { dot: true });
+// action/git/git.ts
+var empty;
+function applyEntries(list, entries) {
+  const byPath = new Map(list.map((e) => [e.path, e]));
+  for (const e of entries) {
+    if (e.mode === "0") byPath.delete(e.path);
+    else byPath.set(e.path, { mode: e.mode, sha: e.sha, path: e.path });
+  }
+  return [...byPath.values()];
 }
-function checkScopeFiles(config2, committed, uncommitted = []) {
-  const problems = [];
-  const warnings = [];
-  config2.target.forEach((glob2, i) => {
-    const match = (0, import_picomatch.default)(glob2, { dot: true });
-    if (committed.some((p) => match(p))) return;
-    const loose = uncommitted.filter((p) => match(p));
-    problems.push({
-      path: `target.${i}`,
-      message: loose.length > 0 ? `"${glob2}" matches only uncommitted files (${loose.slice(0, 3).join(", ")}): experiments start from a commit, so commit them first` : `"${glob2}" matches no file in the repository: fix the glob or create the file`
-    });
-  });
-  const isTarget = compileGlobs(config2.target);
-  const isFrozen = compileGlobs(config2.frozen);
-  const both = committed.filter((p) => isTarget(p) && isFrozen(p));
-  if (both.length > 0) {
-    problems.push({
-      path: "frozen",
-      message: `${both.slice(0, 3).join(", ")} is both target and frozen: a file the agent may change cannot also be frozen`
-    });
+var INDEX_HOLDS = /* @__PURE__ */ new Map();
+var OBJECTS = /* @__PURE__ */ new Map();
+var TREES = /* @__PURE__ */ new Map();
+function emptyRepo(env) {
+  empty ??= (async () => {
+    const dir = await mkdtemp(join2(tmpdir(), "autoexp-empty-"));
+    await new Git(dir, env).run(init({ bare: true }));
+    return dir;
+  })();
+  return empty;
+}
+var Git = class _Git {
+  dir;
+  #env;
+  constructor(dir, env = process.env) {
+    this.dir = dir;
+    this.#env = gitEnvironment(env);
   }
-  config2.frozen.forEach((glob2, i) => {
-    const match = (0, import_picomatch.default)(glob2, { dot: true });
-    if (!committed.some((p) => match(p))) {
-      warnings.push({ path: `frozen.${i}`, message: `"${glob2}" matches no committed file` });
+  /** Runs one command and parses what it printed; an expected failure becomes its result. */
+  async run(command2) {
+    const env = command2.env ? { ...this.#env, ...command2.env } : this.#env;
+    try {
+      const out = await runGit(this.dir, env, command2.args, {
+        ...command2.input !== void 0 ? { input: command2.input } : {}
+      });
+      return command2.parse(String(out));
+    } catch (error62) {
+      if (command2.onError && error62 instanceof GitError) return command2.onError(error62);
+      throw error62;
     }
-  });
-  if (!committed.includes(config2.instructions)) {
-    warnings.push({
-      path: "instructions",
-      message: `${config2.instructions} is not committed; agents get no research direction`
-    });
   }
-  return { problems, warnings };
+  /** The same repository with another environment (a commit identity added, say). */
+  withEnv(env) {
+    return new _Git(this.dir, env);
+  }
+  resolve(ref) {
+    return this.run(resolveRef(ref));
+  }
+  show(ref, path) {
+    return this.run(showFile(ref, path));
+  }
+  isAncestor(a, b) {
+    return this.run(isAncestor(a, b));
+  }
+  updateRefs(updates) {
+    return this.run(updateRefs(updates));
+  }
+  listRefs(prefix) {
+    return this.run(listRefs(prefix));
+  }
+  /** A commit's tree listing; commits never change, so each is listed once per process. */
+  lsTree(commit) {
+    if (!/^[0-9a-f]{40}$/.test(commit)) return this.run(lsTree(commit));
+    const cached3 = TREES.get(commit);
+    if (cached3) return cached3;
+    const listing = this.run(lsTree(commit));
+    TREES.set(commit, listing);
+    listing.catch(() => TREES.delete(commit));
+    if (TREES.size > 64) TREES.delete(TREES.keys().next().value);
+    return listing;
+  }
+  linesDelta(from, to) {
+    return this.run(linesDelta(from, to));
+  }
+  topLevel() {
+    return this.run(topLevel());
+  }
+  /** The checked-out branch's short name, or null when HEAD is detached. */
+  currentBranch() {
+    return this.run(currentBranch());
+  }
+  commonDir() {
+    return this.run(commonDir());
+  }
+  pruneWorktrees() {
+    return this.run(pruneWorktrees());
+  }
+  listFiles() {
+    return this.run(listFiles());
+  }
+  trackedChanges() {
+    return this.run(trackedChanges());
+  }
+  untrackedFiles() {
+    return this.run(untrackedFiles());
+  }
+  /** The bytes of several blobs, in one `cat-file --batch` process. */
+  async readBlobs(shas) {
+    const blobs = /* @__PURE__ */ new Map();
+    const wanted = [...new Set(shas)];
+    if (wanted.length === 0) return blobs;
+    const out = await runGit(this.dir, this.#env, ["cat-file", "--batch"], {
+      input: `${wanted.join("\n")}
+`,
+      binary: true
+    });
+    let offset = 0;
+    for (const sha of wanted) {
+      const eol = out.indexOf(10, offset);
+      const size = Number(out.subarray(offset, eol).toString().split(" ")[2]);
+      if (!Number.isFinite(size)) throw new GitError(["cat-file"], `cannot read blob ${sha}`);
+      blobs.set(sha, out.subarray(eol + 1, eol + 1 + size));
+      offset = eol + 1 + size + 1;
+    }
+    return blobs;
+  }
+  /**
+   * A commit on `parent` whose tree is the parent's with `files` replaced (null: removed), built
+   * from bytes autoexp holds, through a private index: no worktree, no checkout, no hooks.
+   */
+  async commitFiles(parent, files, indexFile, message) {
+    if (INDEX_HOLDS.get(indexFile) !== parent) await this.run(readTreeInto(parent, indexFile));
+    const objects = await this.#objectsDir();
+    const entries = [];
+    for (const [path, file2] of Object.entries(files)) {
+      if (file2 === null) entries.push({ mode: "0", sha: "0".repeat(40), path });
+      else
+        entries.push({
+          mode: file2.mode ?? "100644",
+          sha: objects ? writeLooseBlob(objects, file2.content) : await this.run(writeBlob(file2.content)),
+          path
+        });
+    }
+    await this.run(setIndexEntries(entries, indexFile));
+    const tree = await this.run(writeTree(indexFile));
+    const commit = await this.run(commitTree(tree, [parent], message));
+    INDEX_HOLDS.set(indexFile, commit);
+    const listed = TREES.get(parent);
+    if (listed)
+      TREES.set(
+        commit,
+        listed.then((list) => applyEntries(list, entries))
+      );
+    return commit;
+  }
+  /** The objects folder when blobs can be written in process (SHA-1 repositories), else null. */
+  async #objectsDir() {
+    const common = await this.commonDir();
+    let found = OBJECTS.get(common);
+    if (found === void 0) {
+      const format = await this.run(objectFormat());
+      found = format === "sha1" ? join2(common, "objects") : null;
+      OBJECTS.set(common, found);
+    }
+    return found;
+  }
+  /**
+   * A throwaway repository in `dir` whose HEAD and index are `commit`, reading this repository's
+   * objects through alternates (read-only): tools that need git work, and nothing they do there
+   * reaches this repository's refs, config or hooks.
+   */
+  async initScratchRepo(dir, commit) {
+    const local = new _Git(dir, this.#env);
+    await local.run(init());
+    const objects = join2(await this.commonDir(), "objects");
+    await writeFile(join2(dir, ".git", "objects", "info", "alternates"), `${objects}
+`);
+    await local.run(updateRefs([{ ref: "HEAD", sha: commit }]));
+    await local.run(readTreeInto(commit, join2(dir, ".git", "index")));
+    await local.run(refreshIndex());
+  }
+  /**
+   * Which of `paths` (relative to `dir`) the .gitignore files in `dir` ignore, judged by an empty
+   * repository with no excludes or config of its own (a checkout's info/exclude or index flags
+   * cannot hide a change).
+   */
+  async checkIgnored(dir, paths) {
+    return new _Git(dir, this.#env).run(checkIgnore(paths, await emptyRepo(this.#env), dir));
+  }
+  /** @deprecated argv for commands not yet in git/commands/; being removed. */
+  async raw(args) {
+    return this.run({ args, parse: (out) => out });
+  }
+};
+async function withIdentity(git, env) {
+  const email3 = await git.run(configValue("user.email"));
+  if (email3.trim()) return env;
+  return {
+    ...env,
+    GIT_AUTHOR_NAME: "autoexp",
+    GIT_AUTHOR_EMAIL: "autoexp@users.noreply.invalid",
+    GIT_COMMITTER_NAME: "autoexp",
+    GIT_COMMITTER_EMAIL: "autoexp@users.noreply.invalid"
+  };
 }
 
-// action/config/load-config.ts
-var import_yaml = __toESM(require_dist(), 1);
-import { readFile as readFile4 } from "node:fs/promises";
+// action/ledger/tag.ts
+var TAG = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+function tagProblem(tag) {
+  if (!TAG.test(tag) || tag.includes("..") || tag.endsWith(".lock") || tag.endsWith(".")) {
+    return `invalid tag ${JSON.stringify(tag)}: use lowercase letters, digits, '.', '_' and '-' (at most 63, starting with a letter or digit), e.g. tiny-train-20261123`;
+  }
+  return null;
+}
+
+// action/util/errors.ts
+var AutoexpError = class extends Error {
+  name = "AutoexpError";
+  exitCode;
+  constructor(message, options = {}) {
+    super(message, options.cause === void 0 ? void 0 : { cause: options.cause });
+    this.exitCode = options.exitCode ?? 2;
+  }
+};
+function validateTag(tag) {
+  const problem = tagProblem(tag);
+  if (problem) throw new AutoexpError(problem);
+  return tag;
+}
+function defaultTag(name, now = /* @__PURE__ */ new Date()) {
+  const night = new Date(now.getTime() - 12 * 36e5);
+  return `${name}-${night.toISOString().slice(0, 10).replaceAll("-", "")}`;
+}
 
 // node_modules/zod/v4/classic/external.js
 var external_exports = {};
@@ -12089,7 +11227,7 @@ function $constructor(name, initializer3, proto, params) {
   Internals.prototype = zodProto;
   const protoMembers = proto;
   const initialized = protoMembers && /* @__PURE__ */ new WeakSet();
-  function init(inst, def) {
+  function init2(inst, def) {
     if (!inst._zod) {
       _zodDesc.value = new Internals(def);
       try {
@@ -12129,7 +11267,7 @@ function $constructor(name, initializer3, proto, params) {
   Object.defineProperty(Definition, "name", { value: name });
   function _(def) {
     const inst = params?.Parent ? newError(Definition) : this;
-    init(inst, def);
+    init2(inst, def);
     const deferred = inst._zod.deferred;
     if (deferred) {
       for (const fn of deferred) {
@@ -12142,7 +11280,7 @@ function $constructor(name, initializer3, proto, params) {
       pp(inst);
     return inst;
   }
-  Object.defineProperty(_, "init", { value: init });
+  Object.defineProperty(_, "init", { value: init2 });
   Object.defineProperty(_, Symbol.hasInstance, {
     value: (inst) => {
       if (params?.Parent && inst instanceof params.Parent)
@@ -12625,8 +11763,8 @@ function emoji() {
 }
 var ipv4 = /^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])$/;
 var ipv6 = /^(([0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,7}:|([0-9a-fA-F]{1,4}:){1,6}:[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,5}(:[0-9a-fA-F]{1,4}){1,2}|([0-9a-fA-F]{1,4}:){1,4}(:[0-9a-fA-F]{1,4}){1,3}|([0-9a-fA-F]{1,4}:){1,3}(:[0-9a-fA-F]{1,4}){1,4}|([0-9a-fA-F]{1,4}:){1,2}(:[0-9a-fA-F]{1,4}){1,5}|[0-9a-fA-F]{1,4}:((:[0-9a-fA-F]{1,4}){1,6})|:((:[0-9a-fA-F]{1,4}){1,7}|:))$/;
-var mac = (delimiter2) => {
-  const escapedDelim = escapeRegex(delimiter2 ?? ":");
+var mac = (delimiter4) => {
+  const escapedDelim = escapeRegex(delimiter4 ?? ":");
   return new RegExp(`^(?:[0-9A-F]{2}${escapedDelim}){5}[0-9A-F]{2}$|^(?:[0-9a-f]{2}${escapedDelim}){5}[0-9a-f]{2}$`);
 };
 var cidrv4 = /^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])\/([0-9]|[1-2][0-9]|3[0-2])$/;
@@ -13200,8 +12338,8 @@ var Doc = class {
     const lines = content.split("\n").filter((x) => x);
     const minIndent = Math.min(...lines.map((x) => x.length - x.trimStart().length));
     const dedented = lines.map((x) => x.slice(minIndent)).map((x) => " ".repeat(this.indent * 2) + x);
-    for (const line of dedented) {
-      this.content.push(line);
+    for (const line2 of dedented) {
+      this.content.push(line2);
     }
   }
   compile() {
@@ -14635,7 +13773,7 @@ function handleIntersectionResults(result, left, right) {
   const unrecKeys = /* @__PURE__ */ new Map();
   let unrecIssue;
   const keyIssues = /* @__PURE__ */ new Map();
-  const collect2 = (iss, side) => {
+  const collect = (iss, side) => {
     let keys;
     if (iss.code === "unrecognized_keys" && !iss.path?.length) {
       unrecIssue ?? (unrecIssue = iss);
@@ -14656,11 +13794,11 @@ function handleIntersectionResults(result, left, right) {
     return true;
   };
   for (const iss of left.issues) {
-    if (!collect2(iss, "l"))
+    if (!collect(iss, "l"))
       result.issues.push(iss);
   }
   for (const iss of right.issues) {
-    if (!collect2(iss, "r"))
+    if (!collect(iss, "r"))
       result.issues.push(iss);
   }
   const bothKeys = [...unrecKeys].filter(([, f]) => f.l && f.r).map(([k]) => k);
@@ -15682,17 +14820,17 @@ var recursive = /* @__PURE__ */ new WeakMap();
 var NONE = 0;
 var ASSUMED = 1;
 var PROVEN = 2;
-function isRecursive(inst, stack, resolve2) {
-  const cached2 = recursive.get(inst);
-  if (cached2 !== void 0)
-    return cached2 ? PROVEN : NONE;
+function isRecursive(inst, stack, resolve7) {
+  const cached3 = recursive.get(inst);
+  if (cached3 !== void 0)
+    return cached3 ? PROVEN : NONE;
   if (stack.has(inst))
     return PROVEN;
   stack.add(inst);
   let result = NONE;
   const check2 = (child) => {
     if (result !== PROVEN && child?._zod) {
-      const answer = isRecursive(child, stack, resolve2);
+      const answer = isRecursive(child, stack, resolve7);
       if (answer > result)
         result = answer;
     }
@@ -15703,7 +14841,7 @@ function isRecursive(inst, stack, resolve2) {
       const desc = Object.getOwnPropertyDescriptor(sh, key);
       if (spread && !desc.enumerable)
         continue;
-      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve2) : NONE;
+      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve7) : NONE;
       if (child > answer)
         answer = child;
     }
@@ -15767,7 +14905,7 @@ function isRecursive(inst, stack, resolve2) {
       break;
     // `$ZodLazy` caches its inner on the def, so a resolved edge is followed exactly
     case "lazy": {
-      const inner = def._cachedInner ?? (resolve2 ? inst._zod.innerType : void 0);
+      const inner = def._cachedInner ?? (resolve7 ? inst._zod.innerType : void 0);
       merge2(inner ? isRecursive(inner, stack, false) : ASSUMED);
       break;
     }
@@ -15831,17 +14969,17 @@ function bucketFor(state, inst) {
   return bucket;
 }
 var handoff;
-var open2 = [];
+var open = [];
 var memo = {
-  alloc(_inst, payload, empty) {
+  alloc(_inst, payload, empty2) {
     const bucket = handoff;
     if (!bucket)
-      return empty;
+      return empty2;
     handoff = void 0;
-    const entry = { value: empty, issues: null };
+    const entry = { value: empty2, issues: null };
     bucket.set(payload.value, entry);
-    open2.push(entry);
-    return empty;
+    open.push(entry);
+    return empty2;
   },
   guard(inst) {
     var _a3;
@@ -15911,10 +15049,10 @@ var memo = {
           return payload;
         }
         handoff = bucket;
-        const depth = open2.length;
+        const depth = open.length;
         const result = base(payload, ctx);
         handoff = void 0;
-        const entry = open2.length > depth ? open2.pop() : void 0;
+        const entry = open.length > depth ? open.pop() : void 0;
         if (result instanceof Promise) {
           return result.then((r) => {
             if (entry)
@@ -19965,8 +19103,8 @@ function ko_default() {
 }
 
 // node_modules/zod/v4/locales/lt.js
-var capitalizeFirstCharacter = (text) => {
-  return text.charAt(0).toUpperCase() + text.slice(1);
+var capitalizeFirstCharacter = (text2) => {
+  return text2.charAt(0).toUpperCase() + text2.slice(1);
 };
 function getUnitTypeFromNumber(number4) {
   const abs = Math.abs(number4);
@@ -27268,14 +26406,14 @@ function rewriteKeyNames(ctx) {
       bySchema.set(entry.schema, entry);
   }
   const rewrites = /* @__PURE__ */ new Map();
-  for (const record2 of pendingRecords.get(ctx) ?? []) {
-    const seen = ctx.seen.get(record2);
-    const names = (seen?.def ?? seen?.schema)?.propertyNames;
-    if (!names || names === true || rewrites.has(names))
+  for (const record3 of pendingRecords.get(ctx) ?? []) {
+    const seen = ctx.seen.get(record3);
+    const names2 = (seen?.def ?? seen?.schema)?.propertyNames;
+    if (!names2 || names2 === true || rewrites.has(names2))
       continue;
-    const rewritten = stringifyKeyNames(bySchema, names, /* @__PURE__ */ new Set());
-    if (rewritten !== names)
-      rewrites.set(names, rewritten);
+    const rewritten = stringifyKeyNames(bySchema, names2, /* @__PURE__ */ new Set());
+    if (rewritten !== names2)
+      rewrites.set(names2, rewritten);
   }
   if (!rewrites.size)
     return;
@@ -29473,7 +28611,7 @@ function applyMinItems(items, minItems) {
 function decodeJSONPointerSegment(segment) {
   return segment.replace(/~1/g, "/").replace(/~0/g, "~");
 }
-function resolveRef(ref, ctx) {
+function resolveRef2(ref, ctx) {
   if (!ref.startsWith("#")) {
     throw new Error("External $ref is not supported, only local refs (#/...) are allowed");
   }
@@ -29716,7 +28854,7 @@ function convertBaseSchema(schema, ctx) {
       });
     }
     ctx.processing.add(refPath);
-    const resolved = resolveRef(refPath, ctx);
+    const resolved = resolveRef2(refPath, ctx);
     const zodSchema2 = convertSchema(resolved, ctx);
     ctx.refs.set(refPath, zodSchema2);
     ctx.processing.delete(refPath);
@@ -30119,15 +29257,15 @@ function visit(schema, fnOrHandlers) {
   };
   const cache = /* @__PURE__ */ new Map();
   function run(s) {
-    const cached2 = cache.get(s);
-    if (cached2 === RESOLVING) {
+    const cached3 = cache.get(s);
+    if (cached3 === RESOLVING) {
       return new $ZodLazy({
         type: "lazy",
         getter: () => cache.get(s)
       });
     }
-    if (cached2 !== void 0)
-      return cached2;
+    if (cached3 !== void 0)
+      return cached3;
     cache.set(s, RESOLVING);
     const inner = mapInner(s);
     const mapped = fn(inner, inner !== s);
@@ -30332,19 +29470,47 @@ function date4(params) {
   return _coercedDate(ZodDate, params);
 }
 
+// action/util/duration.ts
+var UNIT_MS = { ms: 1, s: 1e3, m: 6e4, h: 36e5 };
+function parseDuration(value) {
+  if (typeof value === "number")
+    return Number.isFinite(value) && value > 0 ? value * 1e3 : void 0;
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(value.trim());
+  if (!match) return void 0;
+  const ms = Number(match[1]) * (UNIT_MS[match[2]] ?? Number.NaN);
+  return ms > 0 ? ms : void 0;
+}
+function formatDuration(ms) {
+  if (ms < 1e3) return `${Math.round(ms)}ms`;
+  const s = Math.round(ms / 1e3);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${String(s % 60).padStart(2, "0")}s`;
+  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, "0")}m`;
+}
+
 // action/config/schema.ts
 var NAME = /^[a-z0-9][a-z0-9-]{0,39}$/;
 var METRIC_NAME = /^[A-Za-z_][\w.\-/]*$/;
 var duration3 = (fallback) => external_exports.union([external_exports.string(), external_exports.number()]).default(fallback).refine((v) => parseDuration(v) !== void 0, {
   message: 'must be a duration like "90s", "10m" or "8h" (or a number of seconds)'
-}).transform((v) => parseDuration(v));
+}).transform((v) => parseDuration(v)).refine((ms) => ms <= MAX_TIMER_MS, {
+  message: `must be at most ${Math.floor(MAX_TIMER_MS / 864e5)} days (${MAX_TIMER_MS / 1e3}s): a longer limit cannot be timed`
+});
+var MAX_TIMER_MS = 2 ** 31 - 1;
 var command = external_exports.union(
   [external_exports.string().trim().min(1, "must not be empty"), external_exports.array(external_exports.string()).min(1, "must not be empty")],
   {
     error: (issue2) => `${issue2.input === void 0 ? "is required" : "must be a command"}: a string like "node eval.js" or an argv array like ["node", "eval.js"]`
   }
 );
-var globList = external_exports.union([external_exports.string(), external_exports.array(external_exports.string())]).transform((v) => typeof v === "string" ? [v] : v).pipe(external_exports.array(external_exports.string().trim().min(1, "a glob must not be empty")));
+var globList = external_exports.union([external_exports.string(), external_exports.array(external_exports.string())]).transform((v) => typeof v === "string" ? [v] : v).pipe(
+  external_exports.array(
+    external_exports.string().trim().min(1, "a glob must not be empty").refine((g) => !g.startsWith("/") && !g.split("/").includes(".."), {
+      message: "a glob names files inside the repository: relative to it, without a leading / or .."
+    })
+  )
+);
 var guard = external_exports.strictObject({ min: external_exports.number().optional(), max: external_exports.number().optional() }).refine((g) => g.min !== void 0 || g.max !== void 0, {
   message: "a guard needs `min`, `max` or both, e.g. { max: 70000 }"
 }).refine((g) => g.min === void 0 || g.max === void 0 || g.min <= g.max, {
@@ -30355,8 +29521,16 @@ var tolerance = external_exports.union(
   [external_exports.number().min(0, TOLERANCE_HELP), external_exports.string().regex(/^\d+(\.\d+)?%$/, TOLERANCE_HELP)],
   { error: TOLERANCE_HELP }
 );
+var BRITISH_GOALS = {
+  minimize: "minimize",
+  maximize: "maximize",
+  minimise: "minimize",
+  maximise: "maximize"
+};
 var metric = external_exports.strictObject({
-  goal: external_exports.enum(["minimize", "maximize"], { error: "goal must be `minimize` or `maximize`" }).optional(),
+  goal: external_exports.enum(["minimize", "maximize", "minimise", "maximise"], {
+    error: "goal must be `minimize` or `maximize` (`minimise` and `maximise` work too)"
+  }).transform((g) => BRITISH_GOALS[g]).optional(),
   guard: guard.optional(),
   tolerance: tolerance.optional()
 }).refine((m) => m.goal !== void 0 || m.guard !== void 0, {
@@ -30465,6 +29639,15 @@ var configSchema = external_exports.strictObject({
         metric
       ).refine((m) => Object.keys(m).length > 0, {
         message: "declare at least one metric, e.g. { val_loss: { goal: minimize } }"
+      }).superRefine((m, ctx) => {
+        for (const name of Object.keys(m)) {
+          if (name in Object.prototype || name === "__proto__")
+            ctx.addIssue({
+              code: "custom",
+              path: [name],
+              message: `"${name}" is a built-in JavaScript property name, which a metric cannot be: rename it, e.g. \`val_loss\``
+            });
+        }
       }),
       repeats: external_exports.int().min(1).max(100).default(1),
       env: external_exports.record(external_exports.string(), external_exports.string()).default({}),
@@ -30523,7 +29706,7 @@ var configSchema = external_exports.strictObject({
 
 // action/config/validate-config.ts
 function validateConfig(raw) {
-  const parsed = configSchema.safeParse(raw ?? {});
+  const parsed = configSchema.safeParse(raw ?? {}, { reportInput: true });
   if (!parsed.success) return { ok: false, problems: parsed.error.issues.map(toProblem) };
   const config2 = parsed.data;
   const problems = [...checkObjectives(config2), ...checkScopeGlobs(config2), ...checkAgent(config2)];
@@ -30652,38 +29835,90 @@ function checkScopeGlobs(config2) {
 }
 function toProblem(issue2) {
   const path = issue2.path.map(String).join(".") || "(top level)";
+  const input2 = issue2.input;
+  const custom2 = !/^Invalid|^Unrecognized key/.test(issue2.message);
   if (issue2.code === "unrecognized_keys") {
+    const known = knownKeys(issue2.path);
     return {
       path,
-      message: `unknown field${issue2.keys.length > 1 ? "s" : ""} ${issue2.keys.map((k) => `\`${k}\``).join(", ")}: check the spelling (see the config reference in README.md)`
+      message: issue2.keys.map((key) => {
+        const guess = closest(key, known);
+        return `unknown field \`${key}\`: ${guess ? `did you mean \`${guess}\`?` : `the fields here are ${known.map((k) => `\`${k}\``).join(", ")}`}`;
+      }).join("; ")
     };
   }
-  if (issue2.code === "invalid_type" && issue2.input === void 0) {
+  if (issue2.code === "invalid_type") {
+    if (input2 === void 0)
+      return { path, message: `is required${custom2 ? `: ${issue2.message}` : ""}` };
+    const expected = `expected ${EXPECTED[issue2.expected] ?? issue2.expected}, got ${describeValue(input2)}`;
+    return { path, message: custom2 ? `${expected}: ${issue2.message}` : expected };
+  }
+  if (issue2.code === "invalid_value") {
+    const options = issue2.values.filter((v) => typeof v === "string");
+    const guess = typeof input2 === "string" ? closest(input2, options) : void 0;
+    const got = input2 === void 0 ? "" : `, got ${describeValue(input2)}`;
     return {
       path,
-      message: `is required${issue2.message.startsWith("Invalid") ? "" : `: ${issue2.message}`}`
+      message: `${custom2 ? issue2.message : `must be one of ${options.join(", ")}`}${got}${guess ? `: did you mean \`${guess}\`?` : ""}`
+    };
+  }
+  if (issue2.code === "invalid_union" && !custom2 && input2 !== void 0) {
+    const glob2 = path === "target" || path === "frozen";
+    return {
+      path,
+      message: `${glob2 ? 'expected a glob like "train.py" or a list of globs' : "has the wrong type"}, got ${describeValue(input2)}`
     };
   }
   return { path, message: issue2.message };
+}
+var EXPECTED = {
+  number: "a number",
+  int: "a whole number",
+  string: "a string",
+  boolean: "true or false",
+  object: "a mapping (`key: value` lines or `{ key: value }`)",
+  array: "a list (`[a, b]` or `- a` lines)",
+  record: "a mapping"
+};
+function describeValue(value) {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (Array.isArray(value)) return `a list (${JSON.stringify(value).slice(0, 40)})`;
+  if (value !== null && typeof value === "object") return "a mapping";
+  return String(value);
+}
+function knownKeys(path) {
+  let nodes = [configSchema];
+  for (const part of path) {
+    nodes = nodes.flatMap(objectsIn).flatMap((n) => {
+      const shape = n._zod.def.shape;
+      const child = shape?.[String(part)];
+      if (child) return [child];
+      const value = n._zod.def.valueType;
+      return n._zod.def.type === "record" && value ? [value] : [];
+    });
+  }
+  const keys = nodes.flatMap(objectsIn).flatMap((n) => Object.keys(n._zod.def.shape ?? {}));
+  return [...new Set(keys)];
+}
+function objectsIn(node2) {
+  const def = node2._zod.def;
+  if (def.type === "object" || def.type === "record") return [node2];
+  if (def.type === "union") return def.options.flatMap(objectsIn);
+  if (def.type === "pipe") return [def.in, def.out].flatMap(objectsIn);
+  const inner = def.innerType;
+  return inner ? objectsIn(inner) : [];
 }
 function formatProblems(file2, problems) {
   return [`${file2}: ${problems.length} problem${problems.length > 1 ? "s" : ""}`].concat(problems.map((p) => `  - ${p.path}: ${p.message}`)).join("\n");
 }
 
-// action/config/load-config.ts
-async function loadConfig(file2) {
-  let text;
-  try {
-    text = await readFile4(file2, "utf8");
-  } catch (error62) {
-    const code = error62.code;
-    const message = code === "ENOENT" ? "file not found: create one with `autoexp init`, or pass --config PATH" : `cannot read the file (${code ?? String(error62)})`;
-    return { ok: false, problems: [{ path: "(file)", message }] };
-  }
-  return parseConfigText(text);
-}
-function parseConfigText(text) {
-  const doc = (0, import_yaml.parseDocument)(text, { prettyErrors: true, uniqueKeys: true });
+// action/files/load-config.ts
+import { readFile } from "node:fs/promises";
+
+// action/config/parse-config-text.ts
+var import_yaml = __toESM(require_dist(), 1);
+function parseConfigText(text2) {
+  const doc = (0, import_yaml.parseDocument)(text2, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const problems = doc.errors.map((e) => ({
       path: e.linePos ? `line ${e.linePos[0].line}` : "(yaml)",
@@ -30693,6 +29928,88 @@ function parseConfigText(text) {
   }
   return validateConfig(doc.toJS());
 }
+
+// action/files/load-config.ts
+async function loadConfig(file2) {
+  let text2;
+  try {
+    text2 = await readFile(file2, "utf8");
+  } catch (error62) {
+    const code = error62.code;
+    const message = code === "ENOENT" ? "file not found: create one with `autoexp init`, or pass --config PATH" : `cannot read the file (${code ?? String(error62)})`;
+    return { ok: false, problems: [{ path: "(file)", message }] };
+  }
+  return parseConfigText(text2);
+}
+
+// action/cli/args.ts
+function positiveInt(name, value) {
+  if (value === void 0) return void 0;
+  if (!/^\d+$/.test(value) || Number(value) < 1) {
+    throw new AutoexpError(`--${name} must be a whole number >= 1, got ${JSON.stringify(value)}`);
+  }
+  return Number(value);
+}
+async function readValidConfig(file2, shown = file2) {
+  const result = await loadConfig(file2);
+  if (!result.ok) throw new AutoexpError(formatProblems(shown, result.problems));
+  return result.config;
+}
+var OUTPUT_OPTIONS = {
+  quiet: { type: "boolean", help: "no progress; only errors and the final summary" },
+  json: {
+    type: "boolean",
+    help: "every event as one JSON line on stdout, then one `done` line (for scripts)"
+  }
+};
+async function requireRepository(dir, env) {
+  const top = await new Git(dir, env).raw(["rev-parse", "--show-toplevel"]).catch(() => null);
+  if (top === null) {
+    throw new AutoexpError(
+      `${dir} is not inside a git repository: run autoexp in your project's repository (or \`git init\` and commit your files first)`
+    );
+  }
+  return top.trim();
+}
+
+// action/cli/check.ts
+import { mkdtemp as mkdtemp2, rm } from "node:fs/promises";
+import { tmpdir as tmpdir2 } from "node:os";
+import { join as join4 } from "node:path";
+
+// action/ledger/types.ts
+var STATUSES = [
+  "baseline",
+  "keep",
+  "simplification",
+  "discard",
+  "crash",
+  "timeout",
+  "guard_fail",
+  "checks_failed",
+  "violation",
+  "agent_error",
+  "no_change",
+  "duplicate"
+];
+var KEPT = /* @__PURE__ */ new Set(["baseline", "keep", "simplification"]);
+var EVALUATED = /* @__PURE__ */ new Set([
+  "baseline",
+  "keep",
+  "simplification",
+  "discard",
+  "guard_fail",
+  "checks_failed",
+  "crash",
+  "timeout"
+]);
+var FAILURES = /* @__PURE__ */ new Set([
+  "crash",
+  "timeout",
+  "violation",
+  "agent_error",
+  "checks_failed"
+]);
 
 // action/decide/stats.ts
 function mean(values) {
@@ -30904,88 +30221,19 @@ function withWeightedScore(metrics, config2, baselineMeans) {
   return { ...metrics, [WEIGHTED_METRIC]: score };
 }
 
-// action/engine/run-batch.ts
-import { mkdir as mkdir3, readFile as readFile8, writeFile as writeFile5 } from "node:fs/promises";
-import { dirname as dirname2, join as join8 } from "node:path";
-
-// action/agents/secrets.ts
-var KNOWN_SECRETS = [
-  "OPENAI_API_KEY",
-  "ANTHROPIC_API_KEY",
-  "ANTHROPIC_AUTH_TOKEN",
-  "CLAUDE_CODE_OAUTH_TOKEN",
-  "CODEX_API_KEY",
-  "AZURE_OPENAI_API_KEY",
-  "GEMINI_API_KEY",
-  "GOOGLE_API_KEY",
-  "MISTRAL_API_KEY",
-  "GROQ_API_KEY",
-  "DEEPSEEK_API_KEY",
-  "OPENROUTER_API_KEY",
-  "TOGETHER_API_KEY",
-  "FIREWORKS_API_KEY",
-  "XAI_API_KEY",
-  "HF_TOKEN",
-  "GITHUB_TOKEN",
-  "GH_TOKEN",
-  "ACTIONS_RUNTIME_TOKEN",
-  "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
-  "ACTIONS_ID_TOKEN_REQUEST_URL"
-];
-var PRESET_SECRETS = {
-  "claude-code": ["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN"],
-  codex: ["OPENAI_API_KEY", "CODEX_API_KEY"],
-  aider: [
-    "OPENAI_API_KEY",
-    "ANTHROPIC_API_KEY",
-    "GEMINI_API_KEY",
-    "DEEPSEEK_API_KEY",
-    "OPENROUTER_API_KEY",
-    "GROQ_API_KEY",
-    "MISTRAL_API_KEY"
-  ]
-};
-function agentSecretNames(agent2) {
-  if (agent2.use === "search") return [];
-  const names = new Set(agent2.secrets);
-  for (const name of PRESET_SECRETS[agent2.use] ?? []) names.add(name);
-  if ((agent2.use === "openai" || agent2.use === "anthropic") && agent2.api_key_env)
-    names.add(agent2.api_key_env);
-  return [...names];
-}
-function splitEnv(env, agent2) {
-  const own2 = agentSecretNames(agent2);
-  const strip = /* @__PURE__ */ new Set([...KNOWN_SECRETS, ...own2]);
-  const evalEnv = {};
-  const values = [];
-  for (const [name, value] of Object.entries(env)) {
-    if (strip.has(name)) {
-      if (value) values.push(value);
-    } else evalEnv[name] = value;
-  }
-  const agentEnv = { ...evalEnv };
-  for (const name of own2) if (env[name] !== void 0) agentEnv[name] = env[name];
-  return { evalEnv, agentEnv, values };
-}
-var MIN_SECRET = 8;
-function createRedactor(values) {
-  const secrets = [
-    ...new Set(values.flatMap((v) => [v.trim(), JSON.stringify(v.trim()).slice(1, -1)]))
-  ].filter((v) => v.length >= MIN_SECRET).sort((a, b) => b.length - a.length);
-  if (secrets.length === 0) return (text) => text;
-  return (text) => {
-    let out = text;
-    for (const secret of secrets)
-      if (out.includes(secret)) out = out.split(secret).join("[redacted]");
-    return out;
+// action/util/random.ts
+function createRandom(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = a + 1831565813 >>> 0;
+    let t = a;
+    t = Math.imul(t ^ t >>> 15, t | 1);
+    t ^= t + Math.imul(t ^ t >>> 7, t | 61);
+    return ((t ^ t >>> 14) >>> 0) / 4294967296;
   };
 }
-function redactDeep(value, redact) {
-  return JSON.parse(redact(JSON.stringify(value)));
-}
 
-// action/decide/judge.ts
-var FUTILITY_T = 0.5;
+// action/decide/compare.ts
 function compare(o, input2) {
   const inc = input2.incumbent[o.name] ?? [];
   const cand = input2.candidate[o.name] ?? [];
@@ -31008,6 +30256,8 @@ function compare(o, input2) {
 function eps(c, input2) {
   return 1e-12 * Math.max(1, Math.abs(mean(input2.incumbent[c.name] ?? [0])));
 }
+
+// action/decide/evidence.ts
 function evidence(c, confidence) {
   if (c.mode !== "t") {
     return {
@@ -31035,7 +30285,11 @@ function evidence(c, confidence) {
     test: "t"
   };
 }
-var fmt2 = (x) => Number(x.toPrecision(4)).toString();
+
+// action/decide/fmt.ts
+var fmt = (x) => Number(x.toPrecision(4)).toString();
+
+// action/decide/guard-breach.ts
 function guardBreach(guards, candidate) {
   for (const [name, bound] of Object.entries(guards)) {
     const values = candidate[name];
@@ -31049,6 +30303,60 @@ function guardBreach(guards, candidate) {
   }
   return null;
 }
+
+// action/decide/judge-simplification.ts
+function judgeSimplification(input2, comparisons, decisive, worse) {
+  const { policy } = input2;
+  const n = comparisons[0].nC;
+  const alpha = 1 - policy.confidence;
+  const final = (status, reason) => ({
+    final: true,
+    status,
+    reason,
+    evidence: evidence(comparisons[0], policy.confidence)
+  });
+  if (worse.length > 0) return final("discard", `shorter, but worse: ${worse.join("; ")}`);
+  const clearlyWorse = comparisons.findIndex(
+    (c) => n === 1 ? c.gain < -2 * c.sd : tUpperTail(-c.gain / c.se, c.df) < alpha
+  );
+  if (clearlyWorse >= 0) {
+    const c = comparisons[clearlyWorse];
+    return final("discard", `shorter, but ${c.name} is worse by ${fmt(-c.gain)} (beyond noise)`);
+  }
+  if (n < policy.maxRuns) return { final: false, reason: "shorter: checking it is not worse" };
+  const beyond = comparisons.findIndex((c, i) => c.gain < -decisive[i].minDelta - eps(c, input2));
+  if (beyond >= 0) {
+    const c = comparisons[beyond];
+    return final(
+      "discard",
+      `shorter, but ${c.name} is worse by ${fmt(-c.gain)}, more than min_delta ${fmt(decisive[beyond].minDelta)}`
+    );
+  }
+  return final(
+    "simplification",
+    `equal within noise over ${n} runs (change ${fmt(comparisons[0].gain)}) and ${-input2.linesDelta} line(s) shorter`
+  );
+}
+
+// action/decide/keep-reason.ts
+function keepReason(c, p, minDelta, sequential) {
+  if (c.mode === "t" && !sequential)
+    return `${c.name} better by ${fmt(c.gain)} > min_delta ${fmt(minDelta)} on ${c.nC} run(s), not confirmed (p = ${fmt(p)})`;
+  if (c.mode === "t")
+    return `${c.name} better by ${fmt(c.gain)} (${fmt(c.gain / c.sd)} sd, p = ${fmt(p)}, ${c.nC} vs ${c.nI} runs)`;
+  if (c.mode === "exact")
+    return `${c.name} better by ${fmt(c.gain)} > min_delta ${fmt(minDelta)} (deterministic eval)`;
+  return `${c.name} better by ${fmt(c.gain)} > min_delta ${fmt(minDelta)} (one run, noise unknown)`;
+}
+
+// action/decide/not-better.ts
+function notBetter(c, minDelta) {
+  if (c.gain <= 0)
+    return `not better (${c.name} ${c.gain === 0 ? "unchanged" : `worse by ${fmt(-c.gain)}`})`;
+  return `improved by ${fmt(c.gain)}, not more than min_delta ${fmt(minDelta)}`;
+}
+
+// action/decide/soft-limit-breach.ts
 function softLimitBreach(o, input2, alpha) {
   const c = compare(o, input2);
   const incMean = mean(input2.incumbent[o.name] ?? [0]);
@@ -31056,9 +30364,12 @@ function softLimitBreach(o, input2, alpha) {
   const excess = -c.gain - allowed;
   if (excess <= eps(c, input2)) return null;
   if (c.mode === "t" && tUpperTail(excess / c.se, c.df) >= alpha) return null;
-  const limit = o.relativeTolerance !== void 0 ? `${fmt2(o.relativeTolerance * 100)}% allowed` : `${fmt2(allowed)} allowed`;
-  return `${o.name} got worse by ${fmt2(-c.gain)} (${limit}${c.mode === "t" ? ", beyond noise" : ""})`;
+  const limit = o.relativeTolerance !== void 0 ? `${fmt(o.relativeTolerance * 100)}% allowed` : `${fmt(allowed)} allowed`;
+  return `${o.name} got worse by ${fmt(-c.gain)} (${limit}${c.mode === "t" ? ", beyond noise" : ""})`;
 }
+
+// action/decide/judge.ts
+var FUTILITY_T = 0.5;
 function judge(input2) {
   const { policy } = input2;
   const breach = guardBreach(policy.guards, input2.candidate);
@@ -31106,68 +30417,204 @@ function judge(input2) {
   if (n === 1) {
     const promising = comparisons.some((c, i) => c.gain >= decisive[i].minDelta);
     if (!promising) return final("discard", notBetter(primary, decisive[0].minDelta));
-    return { final: false, reason: `looks better by ${fmt2(primary.gain)}: confirming` };
+    return { final: false, reason: `looks better by ${fmt(primary.gain)}: confirming` };
   }
   const ts = comparisons.map((c) => c.gain / c.se);
   if (ts.every((t) => t < FUTILITY_T)) {
     return final(
       "discard",
-      `not confirmed: the improvement faded to ${fmt2(primary.gain)} (${fmt2(ts[0])} standard errors) after ${n} runs`
+      `not confirmed: the improvement faded to ${fmt(primary.gain)} (${fmt(ts[0])} standard errors) after ${n} runs`
     );
   }
   if (n >= policy.maxRuns) {
     return final(
       "discard",
-      `not confirmed after ${n} runs: p = ${fmt2(p ?? 1)}, needed < ${fmt2(alphaLook)} (confidence ${policy.confidence}, ${looks} looks)`
+      `not confirmed after ${n} runs: p = ${fmt(p ?? 1)}, needed < ${fmt(alphaLook)} (confidence ${policy.confidence}, ${looks} looks)`
     );
   }
-  return { final: false, reason: `p = ${fmt2(p ?? 1)} after ${n} runs: confirming` };
+  return { final: false, reason: `p = ${fmt(p ?? 1)} after ${n} runs: confirming` };
 }
-function judgeSimplification(input2, comparisons, decisive, worse) {
-  const { policy } = input2;
-  const n = comparisons[0].nC;
-  const alpha = 1 - policy.confidence;
-  const final = (status, reason) => ({
-    final: true,
-    status,
-    reason,
-    evidence: evidence(comparisons[0], policy.confidence)
-  });
-  if (worse.length > 0) return final("discard", `shorter, but worse: ${worse.join("; ")}`);
-  const clearlyWorse = comparisons.findIndex(
-    (c) => n === 1 ? c.gain < -2 * c.sd : tUpperTail(-c.gain / c.se, c.df) < alpha
-  );
-  if (clearlyWorse >= 0) {
-    const c = comparisons[clearlyWorse];
-    return final("discard", `shorter, but ${c.name} is worse by ${fmt2(-c.gain)} (beyond noise)`);
+
+// action/decide/power.ts
+function estimatePower(effectSd, settings, trials = 2e3, seed = 1) {
+  const random = createRandom(seed);
+  const gauss = () => {
+    let u = 0;
+    while (u === 0) u = random();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
+  };
+  let kept = 0;
+  let evals = 0;
+  for (let t = 0; t < trials; t++) {
+    const incumbent = Array.from({ length: settings.incumbentRuns }, gauss);
+    const extra = Array.from({ length: settings.extraNoiseRuns ?? 0 }, gauss);
+    const noise = pooledNoise([incumbent, extra]);
+    const candidate = [];
+    let j;
+    do {
+      candidate.push(effectSd + gauss());
+      j = judge({
+        policy: {
+          rule: "primary",
+          objectives: [{ name: "m", goal: "maximize", minDelta: settings.minDeltaSd * noise.sd }],
+          guards: {},
+          confidence: settings.confidence,
+          maxRuns: settings.maxRuns,
+          simplification: false
+        },
+        incumbent: { m: incumbent },
+        candidate: { m: candidate },
+        noise: { m: noise }
+      });
+    } while (!j.final);
+    kept += j.status === "keep" ? 1 : 0;
+    evals += candidate.length;
   }
-  if (n < policy.maxRuns) return { final: false, reason: "shorter: checking it is not worse" };
-  const beyond = comparisons.findIndex((c, i) => c.gain < -decisive[i].minDelta - eps(c, input2));
-  if (beyond >= 0) {
-    const c = comparisons[beyond];
-    return final(
-      "discard",
-      `shorter, but ${c.name} is worse by ${fmt2(-c.gain)}, more than min_delta ${fmt2(decisive[beyond].minDelta)}`
-    );
+  return { keepRate: kept / trials, evalsPerCandidate: evals / trials };
+}
+function detectableEffect(settings, target = 0.8) {
+  for (let e = 0.5; e <= 6; e += 0.25) {
+    if (estimatePower(e, settings, 800).keepRate >= target) return e;
   }
-  return final(
-    "simplification",
-    `equal within noise over ${n} runs (change ${fmt2(comparisons[0].gain)}) and ${-input2.linesDelta} line(s) shorter`
-  );
+  return null;
 }
-function keepReason(c, p, minDelta, sequential) {
-  if (c.mode === "t" && !sequential)
-    return `${c.name} better by ${fmt2(c.gain)} > min_delta ${fmt2(minDelta)} on ${c.nC} run(s), not confirmed (p = ${fmt2(p)})`;
-  if (c.mode === "t")
-    return `${c.name} better by ${fmt2(c.gain)} (${fmt2(c.gain / c.sd)} sd, p = ${fmt2(p)}, ${c.nC} vs ${c.nI} runs)`;
-  if (c.mode === "exact")
-    return `${c.name} better by ${fmt2(c.gain)} > min_delta ${fmt2(minDelta)} (deterministic eval)`;
-  return `${c.name} better by ${fmt2(c.gain)} > min_delta ${fmt2(minDelta)} (one run, noise unknown)`;
+
+// action/engine/fingerprint.ts
+import { createHash as createHash2 } from "node:crypto";
+import { glob, readFile as readFile2 } from "node:fs/promises";
+import { join as join3 } from "node:path";
+async function hashFrozen(root, globs) {
+  const hashes = {};
+  if (globs.length === 0) return hashes;
+  const paths = [];
+  for await (const entry of glob([...globs], {
+    cwd: root,
+    withFileTypes: true,
+    exclude: (d) => d.name === ".git"
+  })) {
+    if (entry.isFile()) paths.push(join3(entry.parentPath, entry.name).slice(root.length + 1));
+  }
+  for (const path of paths.sort()) hashes[path] = await hashFile(join3(root, path));
+  return hashes;
 }
-function notBetter(c, minDelta) {
-  if (c.gain <= 0)
-    return `not better (${c.name} ${c.gain === 0 ? "unchanged" : `worse by ${fmt2(-c.gain)}`})`;
-  return `improved by ${fmt2(c.gain)}, not more than min_delta ${fmt2(minDelta)}`;
+async function hashFile(path) {
+  return createHash2("sha256").update(await readFile2(path)).digest("hex");
+}
+function diffManifests(before, after) {
+  const changed = [];
+  for (const [path, hash2] of Object.entries(before)) {
+    if (after[path] === void 0) changed.push(`${path} deleted`);
+    else if (after[path] !== hash2) changed.push(`${path} modified`);
+  }
+  for (const path of Object.keys(after))
+    if (before[path] === void 0) changed.push(`${path} added`);
+  return changed;
+}
+async function contentKeyOf(paths, read) {
+  const hash2 = createHash2("sha256");
+  for (const path of [...paths].sort()) {
+    const bytes = await read(path);
+    hash2.update(path).update("\0").update(bytes ?? "\0deleted").update("\0");
+  }
+  return hash2.digest("hex").slice(0, 16);
+}
+
+// action/process/run-process.ts
+import { spawn } from "node:child_process";
+import { closeSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync as writeFileSync2 } from "node:fs";
+var activeGroups = /* @__PURE__ */ new Set();
+function killActiveGroups() {
+  for (const pid of activeGroups) killGroup(pid, "SIGKILL");
+  activeGroups.clear();
+}
+async function runProcess(options) {
+  const { command: command2, cwd, env, timeoutMs, logPath, graceMs = 1e3, pidFile, stdinFile } = options;
+  const [file2, args] = typeof command2 === "string" ? ["/bin/sh", ["-c", command2]] : [command2[0], command2.slice(1)];
+  const fd = openSync(logPath, "a");
+  const input2 = stdinFile ? openSync(stdinFile, "r") : "ignore";
+  const started = performance.now();
+  let timedOut = false;
+  let killTimer;
+  try {
+    const child = spawn(file2, args, { cwd, env, detached: true, stdio: [input2, fd, fd] });
+    const pid = child.pid;
+    if (pid !== void 0) activeGroups.add(pid);
+    if (pid !== void 0 && pidFile)
+      writeFileSync2(pidFile, `${pid} ${processStartTime(pid) ?? ""}`);
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup(pid, "SIGTERM");
+      killTimer = setTimeout(() => killGroup(pid, "SIGKILL"), graceMs);
+    }, timeoutMs);
+    const exit = await new Promise((resolve7) => {
+      child.once("error", (error62) => resolve7({ code: null, signal: null, error: error62 }));
+      child.once("exit", (code, signal) => resolve7({ code, signal }));
+    });
+    clearTimeout(timer);
+    clearTimeout(killTimer);
+    killGroup(pid, "SIGKILL");
+    if (pid !== void 0) activeGroups.delete(pid);
+    const durationMs = performance.now() - started;
+    if (exit.error) {
+      return {
+        exitCode: null,
+        signal: null,
+        timedOut: false,
+        durationMs,
+        spawnError: `cannot start ${file2}: ${exit.error.message}`
+      };
+    }
+    return { exitCode: exit.code, signal: exit.signal, timedOut, durationMs };
+  } finally {
+    clearTimeout(killTimer);
+    closeSync(fd);
+    if (typeof input2 === "number") closeSync(input2);
+    if (pidFile) rmSync(pidFile, { force: true });
+  }
+}
+function killLeftoverGroup(pidFile) {
+  let text2;
+  try {
+    text2 = readFileSync(pidFile, "utf8");
+  } catch {
+    return false;
+  }
+  rmSync(pidFile, { force: true });
+  const [pidText, started] = text2.trim().split(" ");
+  const pid = Number(pidText);
+  if (!Number.isSafeInteger(pid) || pid <= 1 || !started) return false;
+  const now = processStartTime(pid);
+  if (now === started || now === null && groupAlive(pid)) return killGroup(pid, "SIGKILL");
+  return false;
+}
+function groupAlive(pgid) {
+  let names2;
+  try {
+    names2 = readdirSync("/proc").filter((n) => /^\d+$/.test(n));
+  } catch {
+    return false;
+  }
+  return names2.some((n) => procStat(Number(n))?.[2] === String(pgid));
+}
+function procStat(pid) {
+  try {
+    const stat4 = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat4.slice(stat4.lastIndexOf(")") + 2).split(" ");
+  } catch {
+    return null;
+  }
+}
+function processStartTime(pid) {
+  return procStat(pid)?.[19] ?? null;
+}
+function killGroup(pid, signal) {
+  if (pid === void 0) return false;
+  try {
+    process.kill(-pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 // action/eval/parse-metrics.ts
@@ -31178,39 +30625,47 @@ var COLON_LINE = new RegExp(String.raw`^(${NAME2})\s*:\s*(${NUMBER})\s*$`);
 var METRIC_LINE = new RegExp(String.raw`^METRIC\s+(${NAME2})\s*=\s*(${NUMBER})\s*$`);
 function parseMetrics(output2) {
   const metrics = /* @__PURE__ */ new Map();
-  for (const raw of output2.replace(ANSI, "").split(/\r\n|\r|\n/)) {
-    const line = raw.trim();
-    if (line === "") continue;
-    if (line.startsWith("{") && line.endsWith("}")) {
-      readJsonLine(line, metrics);
-      continue;
-    }
-    const match = METRIC_LINE.exec(line) ?? COLON_LINE.exec(line);
-    if (match) metrics.set(match[1], toNumber(match[2]));
-  }
+  visitMetricLines(output2, (name, value) => metrics.set(name, value));
   return metrics;
 }
-function readJsonLine(line, metrics) {
+function countMetricLines(output2) {
+  const counts = /* @__PURE__ */ new Map();
+  visitMetricLines(output2, (name) => counts.set(name, (counts.get(name) ?? 0) + 1));
+  return counts;
+}
+function visitMetricLines(output2, visit2) {
+  for (const raw of output2.replace(ANSI, "").split(/\r\n|\r|\n/)) {
+    const line2 = raw.trim();
+    if (line2 === "") continue;
+    if (line2.startsWith("{") && line2.endsWith("}")) {
+      readJsonLine(line2, visit2);
+      continue;
+    }
+    const match = METRIC_LINE.exec(line2) ?? COLON_LINE.exec(line2);
+    if (match) visit2(match[1], toNumber(match[2]));
+  }
+}
+function readJsonLine(line2, visit2) {
   let value;
   try {
-    value = JSON.parse(line);
+    value = JSON.parse(line2);
   } catch {
     return;
   }
   if (value === null || typeof value !== "object" || Array.isArray(value)) return;
   for (const [name, v] of Object.entries(value)) {
-    if (typeof v === "number") metrics.set(name, v);
+    if (typeof v === "number") visit2(name, v);
     else if (typeof v === "string" && new RegExp(`^(?:${NUMBER})$`).test(v.trim())) {
-      metrics.set(name, toNumber(v.trim()));
-    } else if (v === null) metrics.set(name, Number.NaN);
+      visit2(name, toNumber(v.trim()));
+    } else if (v === null) visit2(name, Number.NaN);
   }
 }
-function toNumber(text) {
-  const t = text.toLowerCase().replace(/^\+/, "");
+function toNumber(text2) {
+  const t = text2.toLowerCase().replace(/^\+/, "");
   if (t === "nan" || t === "-nan") return Number.NaN;
   if (t === "inf" || t === "infinity") return Number.POSITIVE_INFINITY;
   if (t === "-inf" || t === "-infinity") return Number.NEGATIVE_INFINITY;
-  return Number(text);
+  return Number(text2);
 }
 function findMetric(metrics, name) {
   const exact = metrics.get(name);
@@ -31220,20 +30675,41 @@ function findMetric(metrics, name) {
   return void 0;
 }
 
+// action/eval/read-tail.ts
+import { open as open2 } from "node:fs/promises";
+async function readEnd(path, maxBytes) {
+  const handle = await open2(path, "r").catch(() => void 0);
+  if (!handle) return "";
+  try {
+    const { size } = await handle.stat();
+    const length = Math.min(size, maxBytes);
+    const buffer = Buffer.alloc(length);
+    await handle.read(buffer, 0, length, size - length);
+    return buffer.toString("utf8");
+  } finally {
+    await handle.close();
+  }
+}
+function tailLines(text2, lines = 30) {
+  return text2.split(/\r\n|\r|\n/).filter((l) => l.trim() !== "").slice(-lines).map((l) => l.length > 400 ? `${l.slice(0, 400)}\u2026` : l).join("\n");
+}
+
 // action/eval/run-eval.ts
 var PARSE_BYTES = 8 * 1024 * 1024;
-async function runEval(config2, cwd, logPath, env, pidFile) {
+async function runEval(config2, cwd, logPath, launch, pidFile) {
   const run = await runProcess({
-    command: config2.eval.command,
+    command: launch.command,
     cwd,
-    env: { ...env, ...config2.eval.env },
+    env: launch.env,
     timeoutMs: config2.eval.timeout,
     logPath,
     ...pidFile ? { pidFile } : {}
   });
   const output2 = await readEnd(logPath, PARSE_BYTES);
   const tail = tailLines(output2);
-  const base = { exitCode: run.exitCode, durationMs: run.durationMs, logPath, tail };
+  const counts = countMetricLines(output2);
+  const printedTwice = Object.keys(config2.eval.metrics).filter((m) => (counts.get(m) ?? 0) > 1);
+  const base = { exitCode: run.exitCode, durationMs: run.durationMs, logPath, tail, printedTwice };
   if (run.spawnError) return { ...base, status: "crash", metrics: {}, problem: run.spawnError };
   if (run.timedOut) {
     return {
@@ -31267,84 +30743,7 @@ async function runEval(config2, cwd, logPath, env, pidFile) {
   return { ...base, status: "ok", metrics };
 }
 
-// action/ledger/log-jsonl.ts
-import { open as open3, readFile as readFile5, truncate } from "node:fs/promises";
-var LedgerCorruptError = class extends Error {
-  name = "LedgerCorruptError";
-};
-function parseLog(text) {
-  const results = [];
-  const batches = [];
-  const remeasures = [];
-  let config2 = null;
-  let offset = 0;
-  let lineNo = 0;
-  while (offset < text.length) {
-    const end = text.indexOf("\n", offset);
-    lineNo++;
-    if (end === -1)
-      return {
-        config: config2,
-        results,
-        batches,
-        remeasures,
-        validBytes: byteLength(text, offset),
-        torn: true
-      };
-    const line = text.slice(offset, end);
-    offset = end + 1;
-    if (line.trim() === "") continue;
-    let entry;
-    try {
-      entry = JSON.parse(line);
-    } catch (cause) {
-      throw new LedgerCorruptError(`log.jsonl line ${lineNo} is not JSON`, { cause });
-    }
-    if (entry.type === "config") config2 = entry;
-    else if (entry.type === "result") results.push(entry);
-    else if (entry.type === "batch") batches.push(entry);
-    else if (entry.type === "remeasure") remeasures.push(entry);
-  }
-  return { config: config2, results, batches, remeasures, validBytes: Buffer.byteLength(text), torn: false };
-}
-function byteLength(text, chars) {
-  return Buffer.byteLength(text.slice(0, chars));
-}
-async function readLog(path) {
-  const text = await readFile5(path, "utf8").catch((e) => {
-    if (e.code === "ENOENT") return null;
-    throw e;
-  });
-  return text === null ? null : parseLog(text);
-}
-async function repairLog(path, parsed) {
-  if (parsed.torn) await truncate(path, parsed.validBytes);
-}
-function formatLines(entries) {
-  return entries.map((e) => `${JSON.stringify(e)}
-`).join("");
-}
-async function appendLog(path, entries, hooks = {}) {
-  const data = formatLines(entries);
-  const handle = await open3(path, "a");
-  try {
-    await hooks.beforeWrite?.(data);
-    await handle.write(data);
-    await handle.datasync();
-  } finally {
-    await handle.close();
-  }
-}
-
 // action/ledger/summarize.ts
-var EVALUATED = /* @__PURE__ */ new Set([
-  "baseline",
-  "keep",
-  "simplification",
-  "discard",
-  "guard_fail",
-  "checks_failed"
-]);
 function isEvaluated(row) {
   return EVALUATED.has(row.status) && row.score !== null;
 }
@@ -31392,6 +30791,10 @@ function viewFromLog(log, title) {
     confidence: log.config?.confidence ?? null,
     remeasureRuns: log.remeasures.reduce((n, m) => n + (m.samples[metric2]?.length ?? 0), 0),
     drift: log.remeasures.flatMap((m) => m.reason === "drift" && m.note ? [m.note] : []),
+    caveats: [...new Set(log.batches.flatMap((b) => b.caveats ?? []))],
+    printedTwice: log.results.flatMap(
+      (r) => KEPT.has(r.status) && r.printed_twice?.length ? [{ iteration: r.iteration, metrics: r.printed_twice }] : []
+    ),
     minDelta: log.config?.min_delta ?? null,
     stopReason: last?.event === "end" ? last.reason ?? null : null,
     costUsd: log.results.reduce((s, r) => s + (r.cost_usd || 0), 0),
@@ -31437,6 +30840,8 @@ function viewFromTsv(tsv, goal, title = "results.tsv") {
     confidence: null,
     remeasureRuns: 0,
     drift: [],
+    caveats: [],
+    printedTwice: [],
     minDelta: null,
     stopReason: null,
     costUsd: 0,
@@ -31457,260 +30862,169 @@ function improvementPercent(view) {
   return (best - view.baseline) / Math.abs(view.baseline) * 100;
 }
 
-// action/util/errors.ts
-var AutoexpError = class extends Error {
-  name = "AutoexpError";
-  exitCode;
-  constructor(message, options = {}) {
-    super(message, options.cause === void 0 ? void 0 : { cause: options.cause });
-    this.exitCode = options.exitCode ?? 2;
-  }
+// action/ledger/chart-points.ts
+var CHART_COLORS = {
+  background: "#ffffff",
+  text: "#24292f",
+  muted: "#57606a",
+  grid: "#eaeef2",
+  run: "#8c959f",
+  best: "#1a7f37",
+  kept: "#2da44e",
+  failed: "#cf222e"
 };
-var TAG = /^[a-z0-9][a-z0-9._-]{0,62}$/;
-function validateTag(tag) {
-  if (!TAG.test(tag) || tag.includes("..") || tag.endsWith(".lock") || tag.endsWith(".")) {
-    throw new AutoexpError(
-      `invalid tag ${JSON.stringify(tag)}: use lowercase letters, digits, '.', '_' and '-' (at most 63, starting with a letter or digit), e.g. tiny-train-20261123`
-    );
-  }
-  return tag;
-}
-function defaultTag(name, now = /* @__PURE__ */ new Date()) {
-  const night = new Date(now.getTime() - 12 * 36e5);
-  return `${name}-${night.toISOString().slice(0, 10).replaceAll("-", "")}`;
-}
-
-// action/engine/faults.ts
-import { openSync as openSync2, writeSync } from "node:fs";
-function createFaults(env) {
-  const spec = env.AUTOEXP_FAULT;
-  const hit = (point, iteration) => spec === `${point}@${iteration}`;
-  const die = () => {
-    process.kill(process.pid, "SIGKILL");
-    throw new Error("unreachable");
-  };
-  return {
-    /** Dies here if asked to. */
-    at(point, iteration) {
-      if (hit(point, iteration)) die();
-    },
-    /** Dies in the middle of the eval, while it runs. */
-    duringEval(iteration) {
-      return hit("during-eval", iteration) ? setTimeout(die, 30) : void 0;
-    },
-    /** Writes half of a ledger append and dies: a torn write. */
-    tornWrite(iteration, path, data) {
-      if (!hit("torn-ledger", iteration)) return;
-      const fd = openSync2(path, "a");
-      writeSync(fd, data.slice(0, Math.floor(data.length / 2)));
-      die();
-    }
-  };
-}
-
-// action/engine/fingerprint.ts
-import { createHash } from "node:crypto";
-import { glob, readFile as readFile6 } from "node:fs/promises";
-import { join as join6 } from "node:path";
-async function hashFrozen(root, globs) {
-  const hashes = {};
-  if (globs.length === 0) return hashes;
-  const paths = [];
-  for await (const entry of glob([...globs], {
-    cwd: root,
-    withFileTypes: true,
-    exclude: (d) => d.name === ".git"
-  })) {
-    if (entry.isFile()) paths.push(join6(entry.parentPath, entry.name).slice(root.length + 1));
-  }
-  for (const path of paths.sort()) hashes[path] = await hashFile(join6(root, path));
-  return hashes;
-}
-async function hashFile(path) {
-  return createHash("sha256").update(await readFile6(path)).digest("hex");
-}
-function diffManifests(before, after) {
-  const changed = [];
-  for (const [path, hash2] of Object.entries(before)) {
-    if (after[path] === void 0) changed.push(`${path} deleted`);
-    else if (after[path] !== hash2) changed.push(`${path} modified`);
-  }
-  for (const path of Object.keys(after))
-    if (before[path] === void 0) changed.push(`${path} added`);
-  return changed;
-}
-async function contentKey(root, paths) {
-  const hash2 = createHash("sha256");
-  for (const path of [...paths].sort()) {
-    const bytes = await readFile6(join6(root, path)).catch(() => null);
-    hash2.update(path).update("\0").update(bytes ?? "\0deleted").update("\0");
-  }
-  return hash2.digest("hex").slice(0, 16);
-}
-
-// action/engine/workspace.ts
-import { existsSync } from "node:fs";
-import { mkdir as mkdir2, open as open4, readFile as readFile7, rename, rm as rm3, writeFile as writeFile4 } from "node:fs/promises";
-import { join as join7 } from "node:path";
-
-// action/git/git.ts
-import { execFile } from "node:child_process";
-var PASS_ENV = ["PATH", "HOME", "USER", "LOGNAME", "TMPDIR", "XDG_CONFIG_HOME", "SSH_AUTH_SOCK"];
-var ALLOWED_ENV = [
-  "GIT_TERMINAL_PROMPT",
-  "GIT_INDEX_FILE",
-  "GIT_AUTHOR_NAME",
-  "GIT_AUTHOR_EMAIL",
-  "GIT_COMMITTER_NAME",
-  "GIT_COMMITTER_EMAIL"
-];
-var GitError = class extends Error {
-  name = "GitError";
-  constructor(args, message, options) {
-    super(`git ${args[0]} failed: ${message}`, options);
-  }
-};
-var Git = class {
-  dir;
-  #env;
-  constructor(dir, env = process.env) {
-    this.dir = dir;
-    const pass = Object.entries(env).filter(
-      ([k]) => PASS_ENV.includes(k) || ALLOWED_ENV.includes(k)
-    );
-    this.#env = { ...Object.fromEntries(pass), GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" };
-  }
-  /**
-   * Runs git with argv (never a shell) and returns stdout. Spawned directly rather than through
-   * simple-git, which waits a fixed 50 ms after every command that prints nothing (`reset -q`,
-   * `clean`, a clean `status`): that alone was most of an experiment's overhead.
-   */
-  raw(args, env, input2) {
-    return new Promise((resolve2, reject) => {
-      const child = execFile(
-        "git",
-        [...args],
-        {
-          cwd: this.dir,
-          env: env ? { ...this.#env, ...env } : this.#env,
-          maxBuffer: 256 * 1024 * 1024,
-          encoding: "utf8"
-        },
-        (error62, stdout, stderr) => {
-          if (error62) reject(new GitError(args, stderr.trim() || error62.message, { cause: error62 }));
-          else resolve2(stdout);
-        }
-      );
-      if (input2 !== void 0) child.stdin?.end(input2);
+var FAILED = /* @__PURE__ */ new Set([...FAILURES, "guard_fail"]);
+function chartData(view) {
+  const points = [];
+  for (const row of view.rows) {
+    const scored = isEvaluated(row);
+    if (!scored && !FAILED.has(row.status)) continue;
+    const kind = FAILED.has(row.status) ? "failed" : KEPT.has(row.status) && scored ? "kept" : "discarded";
+    points.push({
+      iteration: row.iteration,
+      score: scored ? row.score : null,
+      kind,
+      best: row.best,
+      status: row.status,
+      description: row.description
     });
   }
-  /** Whether commit `a` is an ancestor of (or equal to) commit `b`. */
-  async isAncestor(a, b) {
-    return this.raw(["merge-base", "--is-ancestor", a, b]).then(
-      () => true,
-      () => false
-    );
-  }
-  /** Resolves a ref to a full sha, or null when it does not exist. */
-  async resolve(ref) {
-    try {
-      return (await this.raw(["rev-parse", "--verify", "--quiet", `${ref}^{commit}`])).trim() || null;
-    } catch {
-      return null;
-    }
-  }
-  /** Reads a file from a commit, or null when the path is not there. */
-  async show(ref, path) {
-    try {
-      return await this.raw(["show", `${ref}:${path}`]);
-    } catch {
-      return null;
-    }
-  }
-  /** Paths that differ from HEAD or are untracked (ignored files excluded). */
-  async changedPaths() {
-    const out = await this.raw(["status", "--porcelain=v1", "-z", "--untracked-files=all"]);
-    const changes = [];
-    const fields = out.split("\0");
-    for (let i = 0; i < fields.length; i++) {
-      const field = fields[i];
-      if (field.length < 4) continue;
-      const code = field.slice(0, 2);
-      changes.push({ path: field.slice(3), code });
-      if (code[0] === "R" || code[0] === "C") changes.push({ path: fields[++i], code });
-    }
-    return changes;
-  }
-  /** Lines added minus lines removed between two commits (binary files count 0). */
-  async linesDelta(from, to) {
-    const out = await this.raw(["diff", "--numstat", "--no-renames", from, to]);
-    let delta = 0;
-    for (const line of out.split("\n")) {
-      const [added, removed] = line.split("	");
-      if (added && removed && added !== "-") delta += Number(added) - Number(removed);
-    }
-    return delta;
-  }
-  /** Tracked files at HEAD of this checkout. */
-  async listFiles() {
-    return (await this.raw(["ls-files", "-z"])).split("\0").filter(Boolean);
-  }
-  /** Stages `paths` (or everything) and commits the index on `parent` without moving HEAD. */
-  async commitWorktree(paths, parent, message) {
-    await this.raw(["add", "-A", "--", ...paths === "all" ? ["."] : paths]);
-    const tree = (await this.raw(["write-tree"])).trim();
-    return this.commitTree(tree, [parent], message);
-  }
-  /**
-   * Commits `parent`'s tree with `paths` replaced by the worktree's copies, through a private
-   * index file so the checkout's own index and files are not touched.
-   */
-  async commitFilesOnto(parent, paths, indexFile, message) {
-    const env = { GIT_INDEX_FILE: indexFile };
-    await this.raw(["read-tree", parent], env);
-    await this.raw(["update-index", "--add", "--", ...paths], env);
-    const tree = (await this.raw(["write-tree"], env)).trim();
-    return this.commitTree(tree, [parent], message);
-  }
-  async commitTree(tree, parents, message) {
-    const args = [
-      "commit-tree",
-      "--no-gpg-sign",
-      tree,
-      ...parents.flatMap((p) => ["-p", p]),
-      "-m",
-      message
-    ];
-    return (await this.raw(args)).trim();
-  }
-  /** Moves several refs in one transaction: all or none. `old: ""` means "must not exist yet". */
-  async updateRefs(updates) {
-    const lines = updates.map(
-      (u) => `update ${u.ref} ${u.sha}${u.old === void 0 ? "" : ` ${u.old || "0".repeat(40)}`}`
-    );
-    await this.raw(["update-ref", "--stdin"], void 0, `${lines.join("\n")}
-`);
-  }
-  /** Puts the checkout at `sha` (detached) and removes untracked files; ignored files stay. */
-  async resetHard(sha) {
-    await this.raw(["reset", "--hard", "--quiet", sha]);
-    await this.raw(["clean", "-fdq"]);
-  }
-};
-async function withIdentity(git, env) {
-  const email3 = await git.raw(["config", "user.email"]).catch(() => "");
-  if (email3.trim()) return env;
+  const scores = points.flatMap((p) => p.score === null ? [] : [p.score]);
+  if (scores.length < 2) return null;
+  const anchors = points.flatMap((p) => p.best === null ? [] : [p.best]);
+  if (view.baseline !== null) anchors.push(view.baseline);
+  if (view.best?.score !== null && view.best?.score !== void 0) anchors.push(view.best.score);
+  const { lo, hi } = robustRange(scores, anchors);
   return {
-    ...env,
-    GIT_AUTHOR_NAME: "autoexp",
-    GIT_AUTHOR_EMAIL: "autoexp@users.noreply.invalid",
-    GIT_COMMITTER_NAME: "autoexp",
-    GIT_COMMITTER_EMAIL: "autoexp@users.noreply.invalid"
+    metric: view.metric,
+    goal: view.goal,
+    points,
+    lo,
+    hi,
+    offScale: points.filter((p) => p.score !== null && (p.score < lo || p.score > hi))
   };
+}
+function robustRange(scores, anchors = []) {
+  const sorted = [...scores].filter(Number.isFinite).sort((a, b) => a - b);
+  const fixed = anchors.filter(Number.isFinite);
+  if (sorted.length === 0 && fixed.length === 0) return { lo: 0, hi: 1 };
+  let lo = Math.min(...fixed, Infinity);
+  let hi = Math.max(...fixed, -Infinity);
+  if (sorted.length > 0) {
+    const q1 = quantile(sorted, 0.25);
+    const q3 = quantile(sorted, 0.75);
+    const spread = Math.max(q3 - q1, Number.isFinite(hi - lo) ? hi - lo : 0);
+    const inside = sorted.filter((v) => v >= q1 - 1.5 * spread && v <= q3 + 1.5 * spread);
+    lo = Math.min(lo, ...inside);
+    hi = Math.max(hi, ...inside);
+  }
+  const pad = (hi - lo) * 0.06 || Math.abs(hi) * 0.01 || 1;
+  return { lo: lo - pad, hi: hi + pad };
+}
+function quantile(sorted, q) {
+  const at = (sorted.length - 1) * q;
+  const below = sorted[Math.floor(at)];
+  const above = sorted[Math.ceil(at)];
+  return below + (above - below) * (at - Math.floor(at));
+}
+var PLAIN = new Intl.NumberFormat("en-US", { useGrouping: false, maximumSignificantDigits: 6 });
+function plainNumber(v) {
+  return PLAIN.format(v);
+}
+function nameOffScale(points, max = 5) {
+  const named = points.slice(0, max).map((p) => `#${p.iteration} (${plainNumber(p.score)})`);
+  const more = points.length - named.length;
+  return `${named.join(", ")}${more > 0 ? ` and ${more} more` : ""}`;
+}
+
+// action/ledger/render-chart.ts
+var MAX_CHART_POINTS = 200;
+var MAX_CATEGORY_LABELS = 12;
+var INIT = {
+  theme: "base",
+  themeVariables: {
+    xyChart: {
+      backgroundColor: CHART_COLORS.background,
+      titleColor: CHART_COLORS.text,
+      legendTextColor: CHART_COLORS.text,
+      xAxisLabelColor: CHART_COLORS.muted,
+      xAxisTitleColor: CHART_COLORS.muted,
+      xAxisTickColor: CHART_COLORS.muted,
+      xAxisLineColor: CHART_COLORS.muted,
+      yAxisLabelColor: CHART_COLORS.muted,
+      yAxisTitleColor: CHART_COLORS.muted,
+      yAxisTickColor: CHART_COLORS.muted,
+      yAxisLineColor: CHART_COLORS.muted,
+      plotColorPalette: `${CHART_COLORS.run}, ${CHART_COLORS.best}`
+    }
+  },
+  xyChart: { width: 900, height: 420, showLegend: true }
+};
+function renderChart(view) {
+  const data = chartData(view);
+  if (!data) return "";
+  const s = chartSeries(data);
+  const count = s.to - s.from + 1;
+  const xAxis = count <= MAX_CATEGORY_LABELS ? `[${s.runs.map((_, i) => `"${s.from + i}"`).join(", ")}]` : `${s.from} --> ${s.to}`;
+  const direction = data.goal === "minimize" ? "lower is better" : "higher is better";
+  return [
+    "```mermaid",
+    `%%{init: ${JSON.stringify(INIT)}}%%`,
+    "xychart-beta",
+    `  title "${quoteSafe(view.metric)} per experiment"`,
+    `  x-axis "experiment" ${xAxis}`,
+    `  y-axis "${quoteSafe(view.metric)} (${direction})" ${plainNumber(data.lo)} --> ${plainNumber(data.hi)}`,
+    `  line "every run" [${s.runs.map(plainNumber).join(", ")}]`,
+    `  line "best so far" [${s.best.map(plainNumber).join(", ")}]`,
+    "```",
+    "",
+    renderChartCaption(data, s)
+  ].join("\n");
+}
+function renderChartCaption(data, s) {
+  const parts = [
+    `Grey: every scored run${s.resampled ? ` (resampled to ${MAX_CHART_POINTS} points)` : ""}; green: the best kept so far.`
+  ];
+  const unscored = data.points.filter((p) => p.score === null).length;
+  if (unscored > 0)
+    parts.push(
+      `The grey line bridges ${unscored} run${unscored === 1 ? "" : "s"} without a score (crash, timeout).`
+    );
+  const above = data.offScale.filter((p) => p.score > data.hi);
+  const below = data.offScale.filter((p) => p.score < data.lo);
+  if (above.length > 0) parts.push(`Off the scale, drawn at the top edge: ${nameOffScale(above)}.`);
+  if (below.length > 0)
+    parts.push(`Off the scale, drawn at the bottom edge: ${nameOffScale(below)}.`);
+  return `<sub>${parts.join(" ")}</sub>`;
+}
+function chartSeries(data, max = MAX_CHART_POINTS) {
+  const scored = data.points.filter((p) => p.score !== null);
+  const from = scored[0].iteration;
+  const to = scored.at(-1).iteration;
+  const n = Math.min(to - from + 1, max);
+  const clamp = (v) => Math.min(data.hi, Math.max(data.lo, v));
+  const runs = [];
+  const best = [];
+  let j = 0;
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    const t = n === 1 ? from : from + (to - from) * i / (n - 1);
+    while (j + 1 < scored.length && scored[j + 1].iteration <= t) j++;
+    while (k + 1 < data.points.length && data.points[k + 1].iteration <= t) k++;
+    const a = scored[j];
+    const b = scored[Math.min(j + 1, scored.length - 1)];
+    const [va, vb] = [clamp(a.score), clamp(b.score)];
+    const w = b.iteration === a.iteration ? 0 : (t - a.iteration) / (b.iteration - a.iteration);
+    runs.push(va + (vb - va) * w);
+    best.push(clamp(data.points[k].best ?? va));
+  }
+  return { from, to, runs, best, resampled: n < to - from + 1 };
+}
+function quoteSafe(text2) {
+  return text2.replace(/["\r\n]/g, "'");
 }
 
 // action/ledger/render-dashboard.ts
-var MAX_POINTS = 200;
 var MAX_TABLE_ROWS = 200;
 function formatScore(v) {
   if (v === null || v === void 0) return "\u2014";
@@ -31720,8 +31034,8 @@ function formatDelta(v) {
   if (v === null || v === void 0) return "";
   return `${v > 0 ? "+" : v < 0 ? "\u2212" : "\xB1"}${formatScore(Math.abs(v))}`;
 }
-function escapeCell(text) {
-  return text.replace(/\|/g, "\\|").replace(/[\r\n]+/g, " ");
+function escapeCell(text2) {
+  return text2.replace(/\|/g, "\\|").replace(/[\r\n]+/g, " ");
 }
 function renderHeadline(view) {
   const pct = improvementPercent(view);
@@ -31739,33 +31053,6 @@ function renderCounts(view) {
   const rank = (status) => STATUSES.indexOf(status);
   const parts = Object.entries(view.counts).sort((a, b) => b[1] - a[1] || rank(a[0]) - rank(b[0])).map(([status, n]) => `${n} ${status}`);
   return `${total} experiment${total === 1 ? "" : "s"}: ${parts.join(" \xB7 ")}`;
-}
-function renderChart(view) {
-  let points = view.rows.filter(isEvaluated);
-  if (points.length < 2) return "";
-  if (points.length > MAX_POINTS) {
-    const step = Math.ceil(points.length / MAX_POINTS);
-    points = points.filter(
-      (p, i) => i % step === 0 || p.status === "keep" || i === points.length - 1
-    );
-  }
-  const values = points.flatMap((p) => [p.score, p.best ?? p.score]);
-  let lo = Math.min(...values);
-  let hi = Math.max(...values);
-  const pad = (hi - lo) * 0.05 || Math.abs(hi) * 0.01 || 1;
-  lo -= pad;
-  hi += pad;
-  const num = (v) => Number(v.toPrecision(6)).toString();
-  return [
-    "```mermaid",
-    "xychart-beta",
-    `  title "${view.metric} per experiment (line 2: best kept so far)"`,
-    `  x-axis "experiment" [${points.map((p) => `"${p.iteration}"`).join(", ")}]`,
-    `  y-axis "${view.metric}" ${num(lo)} --> ${num(hi)}`,
-    `  line [${points.map((p) => num(p.score)).join(", ")}]`,
-    `  line [${points.map((p) => num(p.best ?? p.score)).join(", ")}]`,
-    "```"
-  ].join("\n");
 }
 function formatEvidence(row) {
   const e = row.evidence;
@@ -31795,7 +31082,7 @@ function renderTable(rows, metric2, withStatus) {
   );
   return [head, ...body].join("\n");
 }
-function renderDashboard(view) {
+function renderDashboard(view, options = {}) {
   const kept = view.rows.filter((r) => r.status === "keep" || r.status === "simplification");
   const recent = view.rows.slice(-MAX_TABLE_ROWS);
   const parts = [`# autoexp \xB7 ${view.title}`, "", renderHeadline(view), "", renderCounts(view)];
@@ -31813,6 +31100,11 @@ function renderDashboard(view) {
   if (facts.length > 0) parts.push("", facts.join(" \xB7 "));
   for (const d of view.drift) parts.push("", `> [!WARNING]
 > Drift: ${escapeCell(d)}`);
+  for (const c of view.caveats) parts.push("", `> [!CAUTION]
+> ${escapeCell(c)}`);
+  if (view.printedTwice.length > 0) parts.push("", renderPrintedTwice(view));
+  if (options.progressSvg)
+    parts.push("", "![progress: every run, kept runs labelled](progress.svg)");
   const chart = renderChart(view);
   if (chart) parts.push("", chart);
   parts.push("", `## Kept (${kept.length})`, "");
@@ -31825,1047 +31117,97 @@ function renderDashboard(view) {
   parts.push(renderTable(recent, view.metric, true), "");
   return parts.join("\n");
 }
+function renderPrintedTwice(view) {
+  const list = view.printedTwice.map((p) => `#${p.iteration} (${p.metrics.map(escapeCell).join(", ")})`).join(", ");
+  return `> [!WARNING]
+> A metric was printed more than once in kept experiment(s) ${list}: the harness prints it once, so the kept code may print its own score. Read those diffs before merging.`;
+}
 function formatCount(n) {
   if (n < 1e3) return String(n);
   if (n < 1e6) return `${Number((n / 1e3).toPrecision(3))}k`;
   return `${Number((n / 1e6).toPrecision(3))}M`;
 }
 
-// action/ledger/results-tsv.ts
-function clean(text) {
-  return text.replace(/[\t\r\n]+/g, " ").trim();
-}
-function renderResultsTsv(metrics, results, scores) {
-  const lines = [["commit", ...metrics, "status", "description"].join("	")];
-  for (const r of results) {
-    const values = metrics.map((m, i) => {
-      const v = i === 0 ? scores?.get(r.iteration) ?? r.score ?? r.metrics[m] : r.metrics[m];
-      return (v !== void 0 && v !== null && Number.isFinite(v) ? v : 0).toFixed(6);
-    });
-    lines.push([r.commit || "-------", ...values, r.status, clean(r.description)].join("	"));
-  }
-  return `${lines.join("\n")}
-`;
-}
-function parseResultsTsv(text) {
-  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== "");
-  const header = lines[0]?.split("	") ?? [];
-  const statusAt = header.indexOf("status");
-  if (header[0] !== "commit" || statusAt < 2) {
-    throw new Error(
-      "not a results.tsv: the header must be commit<TAB>metric...<TAB>status<TAB>description"
-    );
-  }
-  const metrics = header.slice(1, statusAt);
-  const rows = lines.slice(1).map((line, i) => {
-    const cells = line.split("	");
-    if (cells.length < statusAt + 1) {
-      throw new Error(
-        `results.tsv line ${i + 2} has ${cells.length} columns, expected ${header.length}`
-      );
-    }
-    const values = {};
-    metrics.forEach((m, j) => {
-      values[m] = Number(cells[j + 1]);
-    });
-    return {
-      commit: cells[0],
-      values,
-      status: cells[statusAt],
-      description: cells.slice(statusAt + 1).join("	")
-    };
-  });
-  return { metrics, rows };
-}
-
-// action/engine/workspace.ts
-var RECORD_FILES = ["log.jsonl", "results.tsv", "dashboard.md"];
-function recordDir(tag) {
-  return `.autoexp/${tag}`;
-}
-var Workspace = class _Workspace {
-  tag;
-  branch;
-  repo;
-  git;
-  worktree;
-  stateDir;
-  #head;
-  #lock;
-  constructor(repo, tag, stateDir, head, env) {
-    this.repo = repo;
-    this.tag = tag;
-    this.branch = `refs/heads/autoexp/${tag}`;
-    this.stateDir = stateDir;
-    this.worktree = join7(stateDir, "worktree");
-    this.git = new Git(this.worktree, env);
-    this.#head = head;
-    this.#lock = join7(stateDir, "lock");
-  }
-  /** The branch head: the last record commit, whose code is the incumbent. */
-  get head() {
-    return this.#head;
-  }
-  get logPath() {
-    return join7(this.worktree, recordDir(this.tag), "log.jsonl");
-  }
-  /** Opens (or prepares) the tag's workspace, takes its lock, and recovers from any crash. */
-  static async open(options) {
-    const probe = await findRepository(options.repoDir, options.env ?? process.env);
-    const env = await withIdentity(probe, options.env ?? process.env);
-    const repo = new Git(probe.dir, env);
-    const common = (await repo.raw(["rev-parse", "--path-format=absolute", "--git-common-dir"])).trim();
-    const stateDir = join7(common, "autoexp", options.tag);
-    await mkdir2(stateDir, { recursive: true });
-    const branchHead = await repo.resolve(`refs/heads/autoexp/${options.tag}`);
-    const ws = new _Workspace(repo, options.tag, stateDir, branchHead, env);
-    await ws.#takeLock();
-    try {
-      const result = await ws.#recover();
-      return { workspace: ws, ...result };
-    } catch (error62) {
-      await ws.close();
-      throw error62;
-    }
-  }
-  async #takeLock() {
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        const handle = await open4(this.#lock, "wx");
-        await handle.writeFile(String(process.pid));
-        await handle.close();
-        return;
-      } catch (error62) {
-        if (error62.code !== "EEXIST") throw error62;
-        const pid = Number(await readFile7(this.#lock, "utf8").catch(() => ""));
-        if (pid > 0 && pid !== process.pid && isAlive(pid)) {
-          throw new AutoexpError(
-            `tag ${this.tag} is in use by another autoexp (pid ${pid}); wait for it or use another --tag`,
-            { exitCode: 1 }
-          );
-        }
-        await rm3(this.#lock, { force: true });
-      }
-    }
-    throw new AutoexpError(`could not lock tag ${this.tag} (${this.#lock})`, { exitCode: 1 });
-  }
-  /** Releases the lock. */
-  async close() {
-    await rm3(this.#lock, { force: true });
-  }
-  async #recover() {
-    const recovered = [];
-    if (killLeftoverGroup(join7(this.stateDir, "eval.pid"))) {
-      recovered.push("killed an eval left running by a run that was killed");
-    }
-    const dir = recordDir(this.tag);
-    let committed = null;
-    if (this.#head) {
-      const text = await this.repo.show(this.#head, `${dir}/log.jsonl`);
-      if (text === null) {
-        throw new AutoexpError(
-          `branch autoexp/${this.tag} exists but has no ${dir}/log.jsonl, so it was not made by autoexp; nothing was changed. Use another --tag, or delete that branch if it is yours to delete`
-        );
-      }
-      committed = parseLog(text);
-    }
-    if (!existsSync(join7(this.worktree, ".git"))) {
-      await this.repo.raw(["worktree", "prune"]);
-      await rm3(this.worktree, { recursive: true, force: true });
-      await this.repo.raw([
-        "worktree",
-        "add",
-        "--detach",
-        "--quiet",
-        this.worktree,
-        this.#head ?? "HEAD"
-      ]);
-      return { log: committed, recovered };
-    }
-    const local = await readLog(this.logPath);
-    if (local?.torn) {
-      await repairLog(this.logPath, local);
-      recovered.push("dropped a ledger line cut off by a crash");
-    }
-    let log = committed;
-    if (local && countEntries(local) > countEntries(committed)) {
-      if (committed && !isPrefix(committed, local)) {
-        throw new AutoexpError(
-          `the ledger in ${this.worktree} and branch autoexp/${this.tag} disagree; nothing was changed. Inspect both, then remove the worktree with \`git worktree remove --force ${this.worktree}\``,
-          { exitCode: 1 }
-        );
-      }
-      const fresh = local.results.slice(committed?.results.length ?? 0);
-      await this.finalize(local, fresh);
-      recovered.push(`recorded ${fresh.length} experiment(s) that were logged before a crash`);
-      log = local;
-    }
-    if (this.#head) await this.git.resetHard(this.#head);
-    return { log, recovered };
-  }
-  /**
-   * Commits the record (log.jsonl as on disk, results.tsv and dashboard.md rendered from it) and
-   * moves the branch and the new rows' refs in one transaction. `fresh` are the rows not yet on
-   * the branch; if one of them was kept, the record goes on top of its candidate commit.
-   */
-  async finalize(log, fresh) {
-    await this.writeRendered(log);
-    const kept = fresh.findLast((r) => KEPT.has(r.status) && r.commit_full);
-    const parent = kept?.commit_full ?? this.#head;
-    if (!parent) throw new Error("finalize: no parent for the first record commit");
-    const dir = recordDir(this.tag);
-    const last = fresh.at(-1);
-    const message = last ? `autoexp(${this.tag}): #${last.iteration} ${last.status}: ${last.description}`.slice(0, 200) : `autoexp(${this.tag}): record`;
-    const files = existsSync(join7(this.worktree, dir, "notes.md")) ? [...RECORD_FILES, "notes.md"] : RECORD_FILES;
-    const record2 = await this.git.commitFilesOnto(
-      parent,
-      files.map((f) => `${dir}/${f}`),
-      join7(this.stateDir, "record.index"),
-      message
-    );
-    const refs = fresh.filter((r) => r.diff && r.commit_full).map((r) => ({ ref: r.diff, sha: r.commit_full }));
-    await this.git.updateRefs([{ ref: this.branch, sha: record2, old: this.#head ?? "" }, ...refs]);
-    this.#head = record2;
-    return record2;
-  }
-  /** Writes results.tsv and dashboard.md from the log, each atomically (temp file + rename). */
-  async writeRendered(log) {
-    const dir = join7(this.worktree, recordDir(this.tag));
-    await mkdir2(dir, { recursive: true });
-    const files = renderRecordFiles(log);
-    await writeAtomic(join7(dir, "results.tsv"), files.results);
-    await writeAtomic(join7(dir, "dashboard.md"), files.dashboard);
-  }
+// action/process/secrets.ts
+var KNOWN_SECRETS = [
+  "OPENAI_API_KEY",
+  "ANTHROPIC_API_KEY",
+  "ANTHROPIC_AUTH_TOKEN",
+  "CLAUDE_CODE_OAUTH_TOKEN",
+  "CODEX_API_KEY",
+  "AZURE_OPENAI_API_KEY",
+  "GEMINI_API_KEY",
+  "GOOGLE_API_KEY",
+  "MISTRAL_API_KEY",
+  "GROQ_API_KEY",
+  "DEEPSEEK_API_KEY",
+  "OPENROUTER_API_KEY",
+  "TOGETHER_API_KEY",
+  "FIREWORKS_API_KEY",
+  "XAI_API_KEY",
+  "HF_TOKEN",
+  "GITHUB_TOKEN",
+  "GH_TOKEN",
+  "ACTIONS_RUNTIME_TOKEN",
+  "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+  "ACTIONS_ID_TOKEN_REQUEST_URL"
+];
+var PRESET_SECRETS = {
+  "claude-code": ["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN"],
+  codex: ["OPENAI_API_KEY", "CODEX_API_KEY"],
+  aider: [
+    "OPENAI_API_KEY",
+    "ANTHROPIC_API_KEY",
+    "GEMINI_API_KEY",
+    "DEEPSEEK_API_KEY",
+    "OPENROUTER_API_KEY",
+    "GROQ_API_KEY",
+    "MISTRAL_API_KEY"
+  ]
 };
-function renderRecordFiles(log) {
-  const metrics = log.config ? [log.config.metric, ...Object.keys(log.config.guards)] : ["score"];
-  const view = viewFromLog(log);
-  const scores = new Map(view.rows.map((r) => [r.iteration, r.score]));
-  return {
-    results: renderResultsTsv(metrics, log.results, scores),
-    dashboard: renderDashboard(view)
+function agentSecretNames(agent2) {
+  if (agent2.use === "search") return [];
+  const names2 = new Set(agent2.secrets);
+  for (const name of PRESET_SECRETS[agent2.use] ?? []) names2.add(name);
+  if ((agent2.use === "openai" || agent2.use === "anthropic") && agent2.api_key_env)
+    names2.add(agent2.api_key_env);
+  return [...names2];
+}
+function splitEnv(env, agent2) {
+  const own2 = agentSecretNames(agent2);
+  const strip = /* @__PURE__ */ new Set([...KNOWN_SECRETS, ...own2]);
+  const evalEnv = {};
+  const values = [];
+  for (const [name, value] of Object.entries(env)) {
+    if (strip.has(name)) {
+      if (value) values.push(value);
+    } else evalEnv[name] = value;
+  }
+  const agentEnv = { ...evalEnv };
+  for (const name of own2) if (env[name] !== void 0) agentEnv[name] = env[name];
+  return { evalEnv, agentEnv, values };
+}
+var MIN_SECRET = 8;
+function createRedactor(values) {
+  const secrets = [
+    ...new Set(values.flatMap((v) => [v.trim(), JSON.stringify(v.trim()).slice(1, -1)]))
+  ].filter((v) => v.length >= MIN_SECRET).sort((a, b) => b.length - a.length);
+  if (secrets.length === 0) return (text2) => text2;
+  return (text2) => {
+    let out = text2;
+    for (const secret of secrets)
+      if (out.includes(secret)) out = out.split(secret).join("[redacted]");
+    return out;
   };
 }
-async function findRepository(dir, env) {
-  const top = await new Git(dir, env).raw(["rev-parse", "--show-toplevel"]).catch((cause) => {
-    throw new AutoexpError(
-      `${dir} is not inside a git repository: run \`git init\` and commit your files first`,
-      {
-        cause
-      }
-    );
-  });
-  return new Git(top.trim(), env);
-}
-async function writeAtomic(path, content) {
-  const temp = `${path}.tmp-${process.pid}`;
-  await writeFile4(temp, content);
-  await rename(temp, path);
-}
-function countEntries(log) {
-  return log ? log.results.length + log.batches.length + log.remeasures.length + (log.config ? 1 : 0) : 0;
-}
-function isPrefix(a, b) {
-  return a.results.every(
-    (r, i) => b.results[i]?.iteration === r.iteration && b.results[i]?.status === r.status
-  );
-}
-function isAlive(pid) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error62) {
-    return error62.code === "EPERM";
-  }
-}
-
-// action/engine/run-batch.ts
-var EVALUATED2 = /* @__PURE__ */ new Set([
-  "baseline",
-  "keep",
-  "discard",
-  "guard_fail",
-  "crash",
-  "timeout",
-  "simplification",
-  "checks_failed"
-]);
-async function runBatch(options) {
-  const { config: config2, tag } = options;
-  const env = options.env ?? process.env;
-  const emit = options.onEvent ?? (() => {
-  });
-  if (!options.agent) {
-    const problem = agentProblem(config2.agent, env);
-    if (problem) throw new AutoexpError(`${problem}. Nothing was run or written`);
-  }
-  await preflightNewTag(options.repoDir, tag, config2, env);
-  const {
-    workspace: ws,
-    log: existing,
-    recovered
-  } = await Workspace.open({ repoDir: options.repoDir, tag, env });
-  try {
-    if (recovered.length > 0) emit({ type: "recovered", messages: recovered });
-    const metric2 = primaryMetric(config2);
-    const goal = objectiveSpecs(config2)[0].goal;
-    const { AUTOEXP_FAULT: _fault, ...base } = env;
-    const { evalEnv, agentEnv, values } = splitEnv({ ...base, AUTOEXP_TAG: tag }, config2.agent);
-    const redact = createRedactor(values);
-    const safeEmit = (event) => emit(redactDeep(event, redact));
-    const checkpoint = options.checkpoint ?? (async () => {
-    });
-    const log = existing ?? await startTag(ws, config2, { metric: metric2, goal, evalEnv, emit: safeEmit });
-    if (!existing) await checkpoint();
-    else {
-      await checkCompatible(ws, config2, existing.config, metric2);
-      emit({
-        type: "resumed",
-        experiments: existing.results.length - 1,
-        best: currentIncumbent(existing).score
-      });
-    }
-    const engine = new BatchLoop(ws, config2, log, {
-      agent: options.agent ?? createAgent(config2.agent),
-      metric: metric2,
-      goal,
-      policy: buildPolicy(config2, log.config),
-      evalEnv,
-      agentEnv,
-      redact,
-      faults: createFaults(env),
-      emit: safeEmit,
-      checkpoint
-    });
-    const planned = options.experiments ?? config2.budget.experiments;
-    const stopReason = redact(await engine.run(planned, options.signal));
-    safeEmit({ type: "stop", reason: stopReason });
-    const end = {
-      type: "batch",
-      event: "end",
-      timestamp: (/* @__PURE__ */ new Date()).toISOString(),
-      reason: stopReason,
-      experiments: engine.done
-    };
-    await appendLog(ws.logPath, [end]);
-    log.batches.push(end);
-    await ws.finalize(log, []);
-    await ws.git.resetHard(ws.head);
-    await checkpoint();
-    const view = viewFromLog(log);
-    const inc = currentIncumbent(log);
-    return {
-      tag,
-      branch: `autoexp/${tag}`,
-      baseline: view.baseline ?? log.config.baseline,
-      best: inc.score,
-      bestCommit: inc.commit,
-      improvementPct: view.baseline ? (inc.score - view.baseline) / Math.abs(view.baseline) * 100 : null,
-      kept: log.results.filter((r) => r.status === "keep" || r.status === "simplification").length,
-      experiments: engine.done,
-      total: log.results.length - 1,
-      stopReason,
-      worktree: ws.worktree
-    };
-  } finally {
-    await ws.close();
-  }
-}
-function currentIncumbent(log) {
-  const inc = incumbentState(log);
-  if (!inc)
-    throw new AutoexpError("the ledger has no baseline row; it is damaged", { exitCode: 1 });
-  return inc;
-}
-async function preflightNewTag(repoDir, tag, config2, env) {
-  const repo = await findRepository(repoDir, env);
-  if (await repo.resolve(`refs/heads/autoexp/${tag}`)) return;
-  if (!await repo.resolve("HEAD")) {
-    throw new AutoexpError(`${repoDir} has no commit yet: commit your files, then run autoexp`);
-  }
-  const dirty = (await repo.raw(["status", "--porcelain", "--untracked-files=no"])).split("\n").filter(Boolean);
-  if (dirty.length > 0) {
-    const files = dirty.map((l) => l.slice(3)).slice(0, 5).join(", ");
-    throw new AutoexpError(
-      `the working tree has uncommitted changes (${files}): autoexp experiments start from a commit, so commit or stash them first. Nothing was changed`
-    );
-  }
-  const committed = await repo.listFiles();
-  const untracked = (await repo.raw(["ls-files", "--others", "--exclude-standard", "-z"])).split("\0").filter(Boolean);
-  const { problems } = checkScopeFiles(config2, committed, untracked);
-  if (problems.length > 0) throw new AutoexpError(formatProblems("autoexp.yml", problems));
-}
-async function startTag(ws, config2, ctx) {
-  const base = await ws.git.resolve("HEAD");
-  const frozen = await hashFrozen(ws.worktree, config2.frozen);
-  const started = performance.now();
-  const runs = [];
-  for (let run = 0; run < config2.decide.baseline_runs; run++) {
-    const outcome = await evalChecked(ws, config2, `0-${run}`, ctx.evalEnv, frozen);
-    if (outcome.status !== "ok") {
-      const printed = Object.keys(outcome.metrics);
-      const hint = outcome.problem?.includes("missing") && printed.length > 0 ? ` (it did print: ${printed.join(", ")}; every metric in eval.metrics, guards included, must be printed)` : "";
-      throw new AutoexpError(
-        `the baseline eval failed (${outcome.problem})${hint}, so there is nothing to compare experiments with. Fix the eval or autoexp.yml and run again. Last lines:
-${outcome.tail}
-Full log: ${outcome.logPath}`,
-        { exitCode: 1 }
-      );
-    }
-    runs.push(outcome.metrics);
-  }
-  const raw = collect(runs);
-  const baselineMeans = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, mean(v)]));
-  const samples = collect(runs.map((m) => withWeightedScore(m, config2, baselineMeans)));
-  const means = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, mean(v)]));
-  const objectives = objectiveSpecs(config2);
-  const noise = noiseOf(
-    [samples],
-    objectives.map((o) => o.name)
-  );
-  const minDeltas = chooseMinDeltas(config2, noise);
-  const scores = samples[ctx.metric];
-  const score = mean(scores);
-  const guards = buildPolicy(config2, { min_delta: 0 }).guards;
-  const firstGuard = Object.entries(guards)[0];
-  const now = (/* @__PURE__ */ new Date()).toISOString();
-  const header = {
-    type: "config",
-    version: 1,
-    tag: ws.tag,
-    name: config2.name,
-    constrained_file: config2.target.join(","),
-    eval_command: typeof config2.eval.command === "string" ? config2.eval.command : config2.eval.command.join(" "),
-    metric: ctx.metric,
-    goal: ctx.goal,
-    guard_metric: firstGuard?.[0] ?? null,
-    guard_threshold: firstGuard ? firstGuard[1].max ?? firstGuard[1].min ?? null : null,
-    guards,
-    baseline: score,
-    min_delta: minDeltas[ctx.metric] ?? 0,
-    noise: scores.length > 1 ? noise[ctx.metric].sd : null,
-    rule: config2.decide.rule,
-    objectives,
-    min_deltas: minDeltas,
-    baseline_metrics: baselineMeans,
-    ...config2.decide.weights ? { weights: config2.decide.weights } : {},
-    confidence: config2.decide.confidence,
-    target: config2.target,
-    frozen: config2.frozen,
-    frozen_hashes: frozen,
-    agent: config2.agent.use,
-    base_commit: base,
-    timestamp: now
-  };
-  const row = {
-    type: "result",
-    iteration: 0,
-    commit: base.slice(0, 7),
-    commit_full: base,
-    diff: null,
-    score,
-    delta: 0,
-    guard_score: firstGuard ? means[firstGuard[0]] ?? null : null,
-    guard_pass: null,
-    status: "baseline",
-    description: "baseline",
-    timestamp: now,
-    metrics: means,
-    samples,
-    agent_seconds: 0,
-    eval_seconds: round((performance.now() - started) / 1e3),
-    cost_usd: 0,
-    content_key: await contentKey(
-      ws.worktree,
-      (await ws.git.listFiles()).filter(compileGlobs(config2.target))
-    )
-  };
-  await mkdir3(dirname2(ws.logPath), { recursive: true });
-  await appendLog(ws.logPath, [header, row]);
-  const log = {
-    config: header,
-    results: [row],
-    batches: [],
-    remeasures: [],
-    validBytes: 0,
-    torn: false
-  };
-  await ws.finalize(log, [row]);
-  await ws.git.resetHard(ws.head);
-  ctx.emit({
-    type: "baseline",
-    score,
-    runs: scores.length,
-    noise: header.noise,
-    minDelta: header.min_delta,
-    seconds: row.eval_seconds
-  });
-  return log;
-}
-function collect(runs) {
-  const samples = {};
-  for (const metrics of runs) addSamples(samples, metrics);
-  return samples;
-}
-async function checkCompatible(ws, config2, header, metric2) {
-  if (header.rule && header.rule !== config2.decide.rule) {
-    throw new AutoexpError(
-      `tag ${ws.tag} decides with rule ${header.rule}, but the config now says ${config2.decide.rule}: results would not compare. Use a new --tag`
-    );
-  }
-  if (header.metric !== metric2) {
-    throw new AutoexpError(
-      `tag ${ws.tag} optimises ${header.metric}, but the config now names ${metric2}: results would not compare. Use a new --tag`
-    );
-  }
-  const changed = diffManifests(header.frozen_hashes, await hashFrozen(ws.worktree, config2.frozen));
-  if (changed.length > 0) {
-    throw new AutoexpError(
-      `the frozen harness changed since tag ${ws.tag} started (${changed.slice(0, 3).join(", ")}): scores would not compare. Use a new --tag`
-    );
-  }
-}
-async function evalChecked(ws, config2, name, env, frozen) {
-  const logs = join8(ws.stateDir, "logs");
-  await mkdir3(logs, { recursive: true });
-  const outcome = await runEval(
-    config2,
-    ws.worktree,
-    join8(logs, `${name}.log`),
-    env,
-    join8(ws.stateDir, "eval.pid")
-  );
-  const tampered = diffManifests(frozen, await hashFrozen(ws.worktree, config2.frozen));
-  return { ...outcome, tampered };
-}
-var NOTES_MAX = 16e3;
-function capNotes(text) {
-  if (text.length <= NOTES_MAX) return text;
-  const cut = text.slice(text.length - NOTES_MAX);
-  return `(older notes dropped to keep this file under ${NOTES_MAX} characters)
-${cut.slice(cut.indexOf("\n") + 1)}`;
-}
-function round(x) {
-  return Math.round(x * 1e3) / 1e3;
-}
-var DRIFT_Z = 3.29;
-var BatchLoop = class {
-  done = 0;
-  #ws;
-  #config;
-  #log;
-  #deps;
-  #isTarget;
-  #seen = /* @__PURE__ */ new Map();
-  #targetFiles = [];
-  #started = performance.now();
-  #objectiveNames;
-  constructor(ws, config2, log, deps) {
-    this.#ws = ws;
-    this.#config = config2;
-    this.#log = log;
-    this.#deps = deps;
-    this.#isTarget = compileGlobs(config2.target);
-    this.#objectiveNames = deps.policy.objectives.map((o) => o.name);
-    for (const r of log.results)
-      if (r.content_key && EVALUATED2.has(r.status)) this.#seen.set(r.content_key, r);
-  }
-  async run(planned, signal) {
-    this.#targetFiles = (await this.#ws.git.listFiles()).filter(this.#isTarget);
-    while (true) {
-      const stop = this.#budgetStop(planned, signal);
-      if (stop) return stop;
-      const before = this.#ws.head;
-      const broken = await this.#remeasure();
-      if (this.#ws.head !== before) await this.#deps.checkpoint();
-      if (broken) return broken;
-      if (signal?.aborted) return "interrupted";
-      const outcome = await this.#experiment(planned);
-      await this.#deps.checkpoint();
-      if (outcome) return outcome;
-    }
-  }
-  #budgetStop(planned, signal) {
-    const { budget } = this.#config;
-    const rows = this.#log.results;
-    if (signal?.aborted) return "interrupted";
-    if (this.done >= planned) return `experiments budget reached (${planned})`;
-    if (performance.now() - this.#started >= budget.wall_clock) return "wall_clock budget reached";
-    const cost = rows.reduce((s, r) => s + (r.cost_usd || 0), 0);
-    if (budget.cost_usd !== void 0 && cost >= budget.cost_usd)
-      return `cost budget reached ($${cost.toFixed(2)} of $${budget.cost_usd})`;
-    let failures = 0;
-    for (let i = rows.length - 1; i >= 0 && FAILURES.has(rows[i].status); i--) failures++;
-    if (failures >= budget.stop_after_failures)
-      return `${failures} consecutive failures (budget.stop_after_failures)`;
-    const lastKept = rows.findLastIndex((r) => KEPT.has(r.status));
-    if (budget.plateau !== void 0 && rows.length - 1 - lastKept >= budget.plateau) {
-      return `plateau: no keep in ${rows.length - 1 - lastKept} experiments (budget.plateau)`;
-    }
-    return null;
-  }
-  /** What is left of each budget, for the agent's context. */
-  #budgetLeft(planned) {
-    const { budget } = this.#config;
-    const cost = this.#log.results.reduce((s, r) => s + (r.cost_usd || 0), 0);
-    return {
-      experiments: planned - this.done,
-      wallClockMs: budget.wall_clock - (performance.now() - this.#started),
-      costUsd: budget.cost_usd !== void 0 ? budget.cost_usd - cost : null
-    };
-  }
-  /** True when repeated runs can tell candidates apart: confirmation on and a measured, non-zero noise. */
-  #sequential() {
-    if (this.#deps.policy.maxRuns < 2) return false;
-    const noise = noiseOf(ledgerSamples(this.#log).groups, [this.#deps.metric])[this.#deps.metric];
-    return noise.df > 0 && noise.sd > 0;
-  }
-  /**
-   * More runs of the incumbent, before an experiment: a top-up after a keep (its runs were few
-   * and selected for looking good), and a re-run every `remeasure_every` experiments, which
-   * notices drift (a warming GPU, a changing machine) so that it is not read as progress.
-   * Returns a stop reason when the incumbent itself no longer runs.
-   */
-  async #remeasure() {
-    if (!this.#sequential()) return null;
-    const { decide } = this.#config;
-    const inc = currentIncumbent(this.#log);
-    const lastIteration = this.#log.results.at(-1).iteration;
-    const fresh = inc.iteration === 0 ? inc.samples[this.#deps.metric]?.length ?? 0 : this.#log.remeasures.filter((m) => m.iteration === inc.iteration).reduce((n, m) => n + (m.samples[this.#deps.metric]?.length ?? 0), 0);
-    const topUp = Math.max(0, decide.baseline_runs - fresh);
-    const due = decide.remeasure_every > 0 && lastIteration - inc.measuredAfter >= decide.remeasure_every;
-    if (topUp === 0 && !due) return null;
-    const started = performance.now();
-    const runs = [];
-    const measure = async (count) => {
-      for (let i = 0; i < count; i++) {
-        const name = `${inc.iteration}-re${lastIteration}-${runs.length}`;
-        const outcome = await evalChecked(
-          this.#ws,
-          this.#config,
-          name,
-          this.#deps.evalEnv,
-          this.#log.config.frozen_hashes
-        );
-        await this.#ws.git.resetHard(this.#ws.head);
-        if (outcome.status !== "ok" || outcome.tampered.length > 0) {
-          return `the incumbent (#${inc.iteration}) failed when measured again (${outcome.problem ?? `changed ${outcome.tampered.join(", ")}`}): the eval is not reliable, so the batch stopped. Log: ${outcome.logPath}`;
-        }
-        runs.push(
-          withWeightedScore(
-            outcome.metrics,
-            this.#config,
-            this.#log.config.baseline_metrics ?? {}
-          )
-        );
-      }
-      return null;
-    };
-    let reason = topUp > 0 ? "top-up" : "schedule";
-    let reset = false;
-    let note;
-    const failed2 = await measure(Math.max(1, topUp));
-    if (failed2) return failed2;
-    if (reason === "schedule") {
-      const drift = this.#driftCheck(inc, collect(runs));
-      if (drift) {
-        const more = await measure(Math.max(1, decide.baseline_runs - 1));
-        if (more) return more;
-        const confirmed = this.#driftCheck(inc, collect(runs), true);
-        if (confirmed) {
-          reason = "drift";
-          reset = true;
-          note = confirmed;
-        }
-      }
-    }
-    const entry = {
-      type: "remeasure",
-      iteration: inc.iteration,
-      after: lastIteration,
-      reason,
-      reset,
-      samples: collect(runs),
-      eval_seconds: round((performance.now() - started) / 1e3),
-      timestamp: (/* @__PURE__ */ new Date()).toISOString(),
-      ...note ? { note } : {}
-    };
-    await appendLog(this.#ws.logPath, [entry]);
-    this.#log.remeasures.push(entry);
-    await this.#ws.finalize(this.#log, []);
-    await this.#ws.git.resetHard(this.#ws.head);
-    this.#deps.emit({
-      type: "remeasure",
-      reason,
-      runs: runs.length,
-      score: currentIncumbent(this.#log).score,
-      ...note ? { note } : {}
-    });
-    return null;
-  }
-  /**
-   * Whether fresh runs of the incumbent disagree with its earlier runs beyond noise. One run is
-   * only a suspicion (|z| > 3.29); several are tested (two-sided t-test, 99%) before the
-   * incumbent's score is re-based on them.
-   */
-  #driftCheck(inc, fresh, confirm = false) {
-    const m = this.#deps.metric;
-    const old = inc.samples[m] ?? [];
-    const now = fresh[m] ?? [];
-    const noise = pooledNoise([...ledgerSamples(this.#log).groups.map((g) => g[m] ?? []), now]);
-    if (noise.sd === 0 || old.length === 0 || now.length === 0) return null;
-    const shift = mean(now) - mean(old);
-    const se = noise.sd * Math.sqrt(1 / now.length + 1 / old.length);
-    const z2 = shift / se;
-    if (!confirm) return Math.abs(z2) > DRIFT_Z ? "suspected" : null;
-    if (2 * tUpperTail(Math.abs(z2), noise.df) >= 0.01) return null;
-    return `the incumbent #${inc.iteration} now measures ${m} ${fmt3(mean(now))} over ${now.length} runs, against ${fmt3(mean(old))} before (${fmt3(shift / noise.sd)} sd): drift; its score is re-based on the new runs`;
-  }
-  /** One experiment, steps 1-10 of DESIGN.md's loop. Returns a stop reason or null. */
-  async #experiment(planned) {
-    const ws = this.#ws;
-    const { faults } = this.#deps;
-    const iteration = this.#log.results.at(-1).iteration + 1;
-    const head = ws.head;
-    const incumbent = currentIncumbent(this.#log);
-    const scratch = join8(ws.stateDir, "scratch");
-    await mkdir3(scratch, { recursive: true });
-    this.#deps.emit({ type: "start", iteration, index: this.done + 1, of: planned });
-    const notesPath = join8(ws.worktree, recordDir(ws.tag), "notes.md");
-    const notes = await readFile8(notesPath, "utf8").catch(() => "");
-    const agentStart = performance.now();
-    let proposal;
-    try {
-      proposal = await this.#deps.agent.propose({
-        worktree: ws.worktree,
-        iteration,
-        config: this.#config,
-        metric: this.#deps.metric,
-        goal: this.#deps.goal,
-        incumbentScore: incumbent.score,
-        header: this.#log.config,
-        history: this.#log.results,
-        targetFiles: this.#targetFiles,
-        mayCreate: this.#isTarget,
-        scratchDir: scratch,
-        env: this.#deps.agentEnv,
-        redact: this.#deps.redact,
-        notes,
-        budget: this.#budgetLeft(planned)
-      });
-    } catch (error62) {
-      proposal = {
-        ok: false,
-        error: `agent failed: ${error62 instanceof Error ? error62.message : String(error62)}`
-      };
-    }
-    const agentSeconds = round((performance.now() - agentStart) / 1e3);
-    proposal = redactDeep(proposal, this.#deps.redact);
-    faults.at("after-agent", iteration);
-    if (proposal.ok && proposal.exhausted) {
-      await ws.git.resetHard(head);
-      return proposal.description;
-    }
-    if (await ws.git.resolve("HEAD") !== head) await ws.git.raw(["reset", "--soft", head]);
-    const verdict = await this.#judge(iteration, head, incumbent, proposal);
-    if (verdict.stop) return verdict.stop;
-    const description = proposal.ok ? proposal.description : proposal.error;
-    const guardName = Object.keys(this.#deps.policy.guards)[0];
-    const row = {
-      type: "result",
-      iteration,
-      commit: verdict.commit?.slice(0, 7) ?? "",
-      commit_full: verdict.commit ?? null,
-      diff: verdict.commit ? `refs/autoexp/${ws.tag}/${iteration}` : null,
-      score: verdict.score,
-      delta: verdict.delta,
-      guard_score: guardName ? verdict.metrics[guardName] ?? null : null,
-      guard_pass: verdict.guard_pass,
-      status: verdict.status,
-      description: description.replace(/\s+/g, " ").trim().slice(0, 300),
-      timestamp: (/* @__PURE__ */ new Date()).toISOString(),
-      metrics: verdict.metrics,
-      samples: verdict.samples,
-      agent_seconds: agentSeconds,
-      eval_seconds: verdict.evalSeconds ?? 0,
-      cost_usd: Math.round((proposal.costUsd ?? 0) * 1e6) / 1e6,
-      ...proposal.usage ? { tokens_in: proposal.usage.input, tokens_out: proposal.usage.output } : {},
-      ...verdict.reason ? { reason: verdict.reason } : {},
-      ...verdict.tail ? { log_tail: verdict.tail.slice(-2e3) } : {},
-      ...verdict.duplicateOf !== void 0 ? { duplicate_of: verdict.duplicateOf } : {},
-      ...proposal.ok && proposal.meta ? { agent_meta: proposal.meta } : {},
-      ...verdict.evidence ? { evidence: verdict.evidence } : {},
-      ...verdict.linesDelta !== void 0 ? { lines_delta: verdict.linesDelta } : {}
-    };
-    if (verdict.key) row.content_key = verdict.key;
-    const fatal = !proposal.ok && proposal.fatal;
-    const safe = redactDeep(row, this.#deps.redact);
-    if (proposal.notes !== void 0 && proposal.notes !== notes)
-      await writeFile5(notesPath, capNotes(this.#deps.redact(proposal.notes)));
-    await appendLog(ws.logPath, [safe], {
-      beforeWrite: (data) => faults.tornWrite(iteration, ws.logPath, data)
-    });
-    this.#log.results.push(safe);
-    faults.at("after-ledger", iteration);
-    await ws.finalize(this.#log, [safe]);
-    faults.at("after-refs", iteration);
-    await ws.git.resetHard(ws.head);
-    if (KEPT.has(row.status)) this.#targetFiles = (await ws.git.listFiles()).filter(this.#isTarget);
-    if (verdict.key && EVALUATED2.has(row.status)) this.#seen.set(verdict.key, row);
-    this.done++;
-    const best = currentIncumbent(this.#log).score;
-    const elapsed = performance.now() - this.#started;
-    const etaMs = this.done > 0 ? elapsed / this.done * (planned - this.done) : null;
-    this.#deps.emit({ type: "experiment", row: safe, index: this.done, of: planned, best, etaMs });
-    if (fatal) return `the agent cannot work: ${safe.reason ?? safe.description}`;
-    return verdict.status === "violation" && verdict.reason?.includes("cannot restore") ? verdict.reason : null;
-  }
-  /** Scope, duplicates, commit, eval, decision: everything between the agent and the ledger. */
-  async #judge(iteration, head, incumbent, proposal) {
-    const ws = this.#ws;
-    const none = { score: null, delta: null, metrics: {}, samples: {}, guard_pass: null };
-    const frozenRef = this.#log.config.frozen_hashes;
-    const changes = await ws.git.changedPaths();
-    if (!proposal.ok) {
-      const commit2 = changes.length > 0 ? await ws.git.commitWorktree("all", head, `autoexp(${ws.tag}) #${iteration} agent_error`) : void 0;
-      return {
-        ...none,
-        status: "agent_error",
-        reason: proposal.error,
-        ...commit2 ? { commit: commit2 } : {}
-      };
-    }
-    if (changes.length === 0)
-      return { ...none, status: "no_change", reason: "the agent changed no file" };
-    const outside = [...new Set(changes.map((c) => c.path))].filter(
-      (p) => !this.#isTarget(p) || p.startsWith(".autoexp/")
-    );
-    const frozenChanged = diffManifests(
-      frozenRef,
-      await hashFrozen(ws.worktree, this.#config.frozen)
-    );
-    if (outside.length > 0 || frozenChanged.length > 0) {
-      const commit2 = await ws.git.commitWorktree(
-        "all",
-        head,
-        `autoexp(${ws.tag}) #${iteration} violation: ${proposal.description}`
-      );
-      const reason2 = outside.length > 0 ? `changed files outside target: ${outside.slice(0, 5).join(", ")}` : `changed frozen files: ${frozenChanged.slice(0, 5).join(", ")}`;
-      return { ...none, status: "violation", reason: reason2, commit: commit2 };
-    }
-    const changedTargets = new Set(changes.map((c) => c.path));
-    const files = [.../* @__PURE__ */ new Set([...this.#targetFiles, ...changedTargets])];
-    const key = await contentKey(ws.worktree, files);
-    const prior = this.#seen.get(key);
-    if (prior) {
-      return {
-        status: "duplicate",
-        score: prior.score,
-        delta: prior.score !== null ? prior.score - incumbent.score : null,
-        metrics: prior.metrics,
-        samples: {},
-        guard_pass: prior.guard_pass,
-        duplicateOf: prior.iteration,
-        reason: `same code as #${prior.iteration} (${prior.status}); its result is reused, the eval did not run`
-      };
-    }
-    const commit = await ws.git.commitWorktree(
-      [...changedTargets],
-      head,
-      `autoexp(${ws.tag}) #${iteration}: ${proposal.description}`
-    );
-    this.#deps.faults.at("after-commit", iteration);
-    const { policy } = this.#deps;
-    const linesDelta = policy.simplification ? await ws.git.linesDelta(head, commit) : void 0;
-    const samples = {};
-    const groups = ledgerSamples(this.#log).groups;
-    const baselineMeans = this.#log.config.baseline_metrics ?? {};
-    const limit = Math.max(policy.maxRuns, this.#config.eval.repeats);
-    let evalSeconds = 0;
-    let judgement = null;
-    let tail = "";
-    for (let run = 0; run < limit && !judgement?.final; run++) {
-      if (judgement)
-        this.#deps.emit({ type: "run", iteration, run: run + 1, reason: judgement.reason });
-      const timer = this.#deps.faults.duringEval(iteration);
-      const outcome = await evalChecked(
-        ws,
-        this.#config,
-        `${iteration}-${run}`,
-        this.#deps.evalEnv,
-        frozenRef
-      );
-      clearTimeout(timer);
-      evalSeconds += outcome.durationMs / 1e3;
-      tail = outcome.tail;
-      const base = { commit, key, evalSeconds: round(evalSeconds), tail, samples };
-      if (outcome.tampered.length > 0) {
-        const restorable = await this.#restorable(outcome.tampered);
-        return {
-          ...none,
-          ...base,
-          status: "violation",
-          reason: `the eval run changed frozen files: ${outcome.tampered.slice(0, 5).join(", ")}${restorable ? "" : "; they are not in git, so autoexp cannot restore them: batch stopped"}`
-        };
-      }
-      if (outcome.status !== "ok") {
-        return {
-          ...none,
-          ...base,
-          metrics: outcome.metrics,
-          status: outcome.status,
-          reason: `${run > 0 ? `run ${run + 1}: ` : ""}${outcome.problem ?? outcome.status}`
-        };
-      }
-      addSamples(samples, withWeightedScore(outcome.metrics, this.#config, baselineMeans));
-      if (run + 1 < this.#config.eval.repeats) continue;
-      const noise = noiseOf([...groups, samples], this.#objectiveNames);
-      const deltas = chooseMinDeltas(this.#config, noise);
-      judgement = judge({
-        policy: {
-          ...policy,
-          objectives: policy.objectives.map((o) => ({
-            ...o,
-            minDelta: deltas[o.name] ?? o.minDelta
-          }))
-        },
-        incumbent: incumbent.samples,
-        candidate: samples,
-        noise,
-        linesDelta
-      });
-    }
-    if (!judgement?.final) throw new Error("judge gave no final decision within max_runs");
-    const metrics = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, mean(v)]));
-    const score = metrics[this.#deps.metric];
-    let status = judgement.status;
-    let reason = judgement.reason;
-    if ((status === "keep" || status === "simplification") && this.#config.checks) {
-      const failed2 = await this.#runChecks(iteration);
-      if (failed2) {
-        status = "checks_failed";
-        reason = failed2.reason;
-        tail = failed2.tail;
-      }
-    }
-    const hasGuards = Object.keys(policy.guards).length > 0;
-    return {
-      status,
-      score,
-      delta: round6(score - incumbent.score),
-      metrics,
-      samples,
-      guard_pass: hasGuards ? judgement.status !== "guard_fail" : null,
-      commit,
-      key,
-      reason,
-      tail,
-      evalSeconds: round(evalSeconds),
-      ...judgement.evidence ? { evidence: roundEvidence(judgement.evidence) } : {},
-      ...linesDelta !== void 0 ? { linesDelta } : {}
-    };
-  }
-  /** The user's correctness command, in the candidate's worktree; null when it passes. */
-  async #runChecks(iteration) {
-    const checks = this.#config.checks;
-    const logPath = join8(this.#ws.stateDir, "logs", `${iteration}-checks.log`);
-    const result = await runProcess({
-      command: checks.command,
-      cwd: this.#ws.worktree,
-      env: this.#deps.evalEnv,
-      timeoutMs: checks.timeout,
-      logPath
-    });
-    if (result.exitCode === 0 && !result.timedOut) return null;
-    const tail = tailLines(await readEnd(logPath, 64 * 1024));
-    const how = result.spawnError ? result.spawnError : result.timedOut ? `timed out after ${Math.round(checks.timeout / 1e3)}s` : result.signal ? `killed by ${result.signal}` : `exited with code ${result.exitCode}`;
-    return { reason: `checks failed: ${how}`, tail };
-  }
-  /** Frozen files tracked by git come back with the reset; others cannot be restored. */
-  async #restorable(tampered) {
-    const tracked = new Set(await this.#ws.git.listFiles());
-    return tampered.every(
-      (t) => tracked.has(t.replace(/ (modified|deleted|added)$/, "")) || t.endsWith(" added")
-    );
-  }
-};
-function addSamples(samples, metrics) {
-  for (const [name, value] of Object.entries(metrics)) {
-    samples[name] ??= [];
-    samples[name].push(value);
-  }
-}
-function round6(x) {
-  return Number(x.toPrecision(12));
-}
-function fmt3(x) {
-  return Number(x.toPrecision(4)).toString();
-}
-function roundEvidence(e) {
-  const r = (x) => Number(x.toPrecision(6));
-  return {
-    ...e,
-    gain: r(e.gain),
-    effect_sigma: e.effect_sigma === null ? null : r(e.effect_sigma),
-    p: e.p === null ? null : Number(e.p.toPrecision(3)),
-    ci: e.ci === null ? null : [r(e.ci[0]), r(e.ci[1])],
-    sd: r(e.sd)
-  };
-}
-
-// action/cli/check.ts
-import { mkdtemp, rm as rm4 } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join as join9 } from "node:path";
-
-// action/decide/power.ts
-function estimatePower(effectSd, settings, trials = 2e3, seed = 1) {
-  const random = createRandom(seed);
-  const gauss = () => {
-    let u = 0;
-    while (u === 0) u = random();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
-  };
-  let kept = 0;
-  let evals = 0;
-  for (let t = 0; t < trials; t++) {
-    const incumbent = Array.from({ length: settings.incumbentRuns }, gauss);
-    const extra = Array.from({ length: settings.extraNoiseRuns ?? 0 }, gauss);
-    const noise = pooledNoise([incumbent, extra]);
-    const candidate = [];
-    let j;
-    do {
-      candidate.push(effectSd + gauss());
-      j = judge({
-        policy: {
-          rule: "primary",
-          objectives: [{ name: "m", goal: "maximize", minDelta: settings.minDeltaSd * noise.sd }],
-          guards: {},
-          confidence: settings.confidence,
-          maxRuns: settings.maxRuns,
-          simplification: false
-        },
-        incumbent: { m: incumbent },
-        candidate: { m: candidate },
-        noise: { m: noise }
-      });
-    } while (!j.final);
-    kept += j.status === "keep" ? 1 : 0;
-    evals += candidate.length;
-  }
-  return { keepRate: kept / trials, evalsPerCandidate: evals / trials };
-}
-function detectableEffect(settings, target = 0.8) {
-  for (let e = 0.5; e <= 6; e += 0.25) {
-    if (estimatePower(e, settings, 800).keepRate >= target) return e;
-  }
-  return null;
+function redactDeep(value, redact) {
+  return JSON.parse(redact(JSON.stringify(value)));
 }
 
 // action/cli/check.ts
 async function checkEval(options) {
   const { config: config2, out } = options;
-  const logs = await mkdtemp(join9(tmpdir(), "autoexp-check-"));
+  const logs = await mkdtemp2(join4(tmpdir2(), "autoexp-check-"));
   const env = splitEnv(options.env, config2.agent).evalEnv;
   const frozenBefore = await hashFrozen(options.dir, config2.frozen);
   const samples = {};
@@ -32873,7 +31215,10 @@ async function checkEval(options) {
   let failed2 = 0;
   try {
     for (let i = 0; i < options.runs; i++) {
-      const outcome = await runEval(config2, options.dir, join9(logs, `${i}.log`), env);
+      const outcome = await runEval(config2, options.dir, join4(logs, `${i}.log`), {
+        command: config2.eval.command,
+        env
+      });
       seconds.push(outcome.durationMs / 1e3);
       const shown = Object.entries(outcome.metrics).map(([k, v]) => `${k} ${formatScore(v)}`).join(", ");
       if (outcome.status !== "ok") {
@@ -32914,8 +31259,9 @@ async function checkEval(options) {
       noise[name] = pooledNoise([samples[name]]);
       const n = noise[name];
       const m = mean(samples[name]);
-      const rel = m !== 0 ? ` (${(100 * n.sd / Math.abs(m)).toFixed(2)}% of the mean)` : "";
-      out(`${name}: mean ${formatScore(m)}, sd ${formatScore(n.sd)}${rel}`);
+      const sd2 = n.sd <= Math.abs(m) * 1e-12 ? 0 : n.sd;
+      const rel = m !== 0 ? ` (${(100 * sd2 / Math.abs(m)).toFixed(2)}% of the mean)` : "";
+      out(`${name}: mean ${formatScore(m)}, sd ${formatScore(sd2)}${rel}`);
       if (n.robustSd !== null && n.sd > 2 * n.robustSd)
         out(
           `  note: one or more runs are far from the rest (sd ${formatScore(n.sd)} vs ${formatScore(n.robustSd)} without them): heavy tails or a warm-up run; the test stays conservative but needs larger effects`
@@ -32971,59 +31317,4083 @@ async function checkEval(options) {
     }
     return 0;
   } finally {
-    await rm4(logs, { recursive: true, force: true });
+    await rm(logs, { recursive: true, force: true });
   }
 }
 
+// action/cli/command.ts
+import { parseArgs } from "node:util";
+
+// action/decide/budget.ts
+var FAILED_STOPS = /* @__PURE__ */ new Set([
+  "failures",
+  "agent",
+  "broken",
+  "violation"
+]);
+function budgetStop(budget, rows, state) {
+  if (state.interrupted) return { kind: "interrupted", reason: "interrupted" };
+  if (state.done >= state.planned)
+    return { kind: "budget", reason: `experiments budget reached (${state.planned})` };
+  if (state.elapsedMs >= budget.wall_clock)
+    return { kind: "budget", reason: "wall_clock budget reached" };
+  const cost = totalCost(rows);
+  if (budget.cost_usd !== void 0 && cost >= budget.cost_usd)
+    return {
+      kind: "budget",
+      reason: `cost budget reached ($${cost.toFixed(2)} of $${budget.cost_usd})`
+    };
+  let failures = 0;
+  for (let i = rows.length - 1; i >= 0 && FAILURES.has(rows[i].status); i--) failures++;
+  if (failures >= budget.stop_after_failures)
+    return {
+      kind: "failures",
+      reason: `${failures} consecutive failures (budget.stop_after_failures)`
+    };
+  const lastKept = rows.findLastIndex((r) => KEPT.has(r.status));
+  if (budget.plateau !== void 0 && rows.length - 1 - lastKept >= budget.plateau) {
+    return {
+      kind: "budget",
+      reason: `plateau: no keep in ${rows.length - 1 - lastKept} experiments (budget.plateau)`
+    };
+  }
+  return null;
+}
+function budgetLeft(budget, rows, state) {
+  return {
+    experiments: state.planned - state.done,
+    wallClockMs: budget.wall_clock - state.elapsedMs,
+    costUsd: budget.cost_usd !== void 0 ? budget.cost_usd - totalCost(rows) : null
+  };
+}
+function totalCost(rows) {
+  return rows.reduce((s, r) => s + (r.cost_usd || 0), 0);
+}
+
+// action/cli/exit-codes.ts
+var EXIT = {
+  /** Done: the batch ran its budget (or the command did what it was asked). */
+  ok: 0,
+  /** It ran and failed: a batch stopped on a failure, an eval that does not parse, a broken setup. */
+  failed: 1,
+  /** Bad input: a flag, the config, the repository; nothing was changed. */
+  usage: 2,
+  /** Stopped by Ctrl-C or SIGTERM; what was recorded is kept, the same command resumes. */
+  interrupted: 130
+};
+var EXIT_CODES_TEXT = `Exit codes:
+  0    done (a batch ran to its budget, or stopped at a plateau)
+  1    failed: a batch stopped on a failure (the agent cannot work, too many failures in a row,
+       a broken baseline or incumbent, a violation), or a command could not do its work
+  2    bad input (a flag, the config, the repository): nothing was changed
+  130  interrupted (Ctrl-C, SIGTERM): what was recorded is kept; the same command resumes`;
+function exitCodeForStop(kind) {
+  if (kind === "interrupted") return EXIT.interrupted;
+  return FAILED_STOPS.has(kind) ? EXIT.failed : EXIT.ok;
+}
+
+// action/cli/command.ts
+function defineCommand(spec) {
+  const help = () => renderCommandHelp(spec);
+  return {
+    name: spec.name,
+    summary: spec.summary,
+    help,
+    invoke: async (argv, io) => {
+      const options = Object.fromEntries(
+        Object.entries(spec.options).map(([name, o]) => [
+          name,
+          o.type === "string" && o.default !== void 0 ? { type: o.type, default: o.default } : { type: o.type }
+        ])
+      );
+      const parsed = parseCliArgs(spec.name, argv, {
+        ...options,
+        help: { type: "boolean", short: "h" }
+      });
+      if (parsed.values.help === true) {
+        io.out(help());
+        return 0;
+      }
+      if (!spec.positionals && parsed.positionals.length > 0) {
+        throw new AutoexpError(
+          `autoexp ${spec.name} takes no argument ${JSON.stringify(parsed.positionals[0])}; see \`autoexp ${spec.name} --help\``
+        );
+      }
+      const values = Object.fromEntries(
+        Object.entries(spec.options).map(([name, o]) => [
+          name,
+          parsed.values[name] ?? (o.type === "boolean" ? false : void 0)
+        ])
+      );
+      return spec.run({ values, positionals: parsed.positionals }, io);
+    }
+  };
+}
+function parseCliArgs(command2, argv, options) {
+  try {
+    return parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
+  } catch (error62) {
+    const code = error62.code ?? "";
+    if (!code.startsWith("ERR_PARSE_ARGS")) throw error62;
+    const flag = /'(-{1,2}[^' ]+)/.exec(error62.message)?.[1];
+    const known = Object.keys(options).map((o) => `--${o}`);
+    let message;
+    if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && flag) {
+      const guess = nearestFlag(flag, known);
+      message = `unknown option ${flag}${guess ? ` (did you mean ${guess}?)` : ""}`;
+    } else if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && flag) {
+      message = options[flag.replace(/^-+/, "")]?.type === "boolean" ? `${flag} takes no value` : `${flag} needs a value, e.g. ${flag} 5`;
+    } else {
+      message = error62.message;
+    }
+    throw new AutoexpError(`${message} (autoexp ${command2}); see \`autoexp ${command2} --help\``);
+  }
+}
+function nearestFlag(flag, known) {
+  const bare = flag.replace(/=.*$/, "");
+  return known.find((k) => k.startsWith(bare) || bare.startsWith(k)) ?? closest(bare, known);
+}
+function renderCommandHelp(spec) {
+  const flags = Object.entries(spec.options).map(([name, o]) => ({
+    left: `--${name}${o.value ? ` ${o.value}` : ""}`,
+    right: `${o.help}${o.default !== void 0 ? ` (default ${o.default})` : ""}`
+  }));
+  flags.push({ left: "-h, --help", right: "show this help" });
+  const width = Math.max(...flags.map((f) => f.left.length)) + 2;
+  return [
+    `autoexp ${spec.name}: ${spec.summary}`,
+    "",
+    `Usage: autoexp ${spec.name}${spec.positionals ? ` ${spec.positionals}` : ""}${Object.keys(spec.options).length > 0 ? " [options]" : ""}`,
+    ...spec.details ? ["", spec.details] : [],
+    "",
+    "Options:",
+    ...flags.map((f) => `  ${f.left.padEnd(width)}${f.right}`),
+    "",
+    EXIT_CODES_TEXT
+  ].join("\n");
+}
+
+// action/cli/commands/check.ts
+var checkCommand = defineCommand({
+  name: "check",
+  summary: "run the eval N times here: metrics parse? noise, time per run, what can be detected",
+  details: `Runs the eval on the current tree, as a batch would, and reports whether every metric
+parsed each time, each metric's mean and sd, the time per run, the experiments per hour to
+expect, the min_delta that \`auto\` would choose, and whether an improvement of --effect can be
+told from the noise. Exit 1 when a run did not print every metric.`,
+  options: {
+    config: { type: "string", value: "F", default: "autoexp.yml", help: "the config file" },
+    runs: { type: "string", value: "N", help: "eval runs (default max(3, decide.baseline_runs))" },
+    effect: {
+      type: "string",
+      value: "X",
+      help: "an improvement you hope to see, in the primary metric's units"
+    }
+  },
+  async run({ values }, io) {
+    const config2 = await readValidConfig(resolve(io.cwd, values.config), values.config);
+    const runs = positiveInt("runs", values.runs) ?? Math.max(3, config2.decide.baseline_runs);
+    if (runs < 2) throw new AutoexpError("--runs must be at least 2 to measure noise");
+    let effect;
+    if (values.effect !== void 0) {
+      effect = Number(values.effect);
+      if (!Number.isFinite(effect) || effect === 0)
+        throw new AutoexpError(
+          `--effect must be a non-zero number in the primary metric's units, got ${JSON.stringify(values.effect)}`
+        );
+    }
+    const repo = await new Git(io.cwd, io.env).raw(["rev-parse", "--show-toplevel"]).catch(() => null);
+    const dir = repo ? repo.trim() : io.cwd;
+    io.out(
+      `autoexp check: running \`${typeof config2.eval.command === "string" ? config2.eval.command : config2.eval.command.join(" ")}\` ${runs} times in ${dir}`
+    );
+    return checkEval({
+      config: config2,
+      dir,
+      runs,
+      env: io.env,
+      out: io.out,
+      ...effect !== void 0 ? { effect } : {}
+    });
+  }
+});
+
+// action/cli/commands/demo.ts
+import { cp, mkdir as mkdir6, readdir as readdir4 } from "node:fs/promises";
+import { join as join23, resolve as resolve2 } from "node:path";
+
 // action/cli/find-templates.ts
 import { existsSync as existsSync2 } from "node:fs";
-import { dirname as dirname3, join as join10 } from "node:path";
+import { dirname, join as join5 } from "node:path";
 import { fileURLToPath } from "node:url";
 function findTemplates(from = import.meta.url) {
-  let dir = dirname3(fileURLToPath(from));
+  let dir = dirname(fileURLToPath(from));
   for (let i = 0; i < 5; i++) {
-    const candidate = join10(dir, "templates");
-    if (existsSync2(join10(candidate, "examples"))) return candidate;
-    dir = dirname3(dir);
+    const candidate = join5(dir, "templates");
+    if (existsSync2(join5(candidate, "examples"))) return candidate;
+    dir = dirname(dir);
   }
   throw new Error("autoexp's templates/ folder is missing from this installation");
 }
 
-// action/cli/init.ts
-import { existsSync as existsSync3 } from "node:fs";
-import { mkdir as mkdir4, readFile as readFile9, writeFile as writeFile6 } from "node:fs/promises";
-import { basename, dirname as dirname4, join as join11, relative } from "node:path";
-var PROGRAMS = ["ml-training", "performance", "prompt-optimisation"];
-var ACTION_REF = "autoexp/autoexp@v0.1.0";
-async function initRepo(options) {
-  const templates = findTemplates();
-  const name = (options.name ?? basename(options.dir)).toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 40) || "research";
-  const fill = (text) => text.replaceAll("__NAME__", name).replaceAll("__ACTION__", ACTION_REF).replaceAll("__CONFIG__", "autoexp.yml");
-  const files = {
-    "autoexp.yml": fill(await readFile9(join11(templates, "init", "autoexp.yml"), "utf8")),
-    "program.md": await readFile9(join11(templates, "program", `${options.program}.md`), "utf8"),
-    "eval.sh": await readFile9(join11(templates, "init", "eval.sh"), "utf8"),
-    ".github/workflows/autoexp.yml": fill(
-      await readFile9(join11(templates, "init", "workflow.yml"), "utf8")
-    )
+// action/engine/run-batch.ts
+import { join as join22 } from "node:path";
+
+// action/agents/create-agent.ts
+import { accessSync, constants } from "node:fs";
+import { delimiter, isAbsolute, join as join10 } from "node:path";
+
+// action/agents/api-agent.ts
+import { mkdir, writeFile as writeFile2 } from "node:fs/promises";
+import { dirname as dirname2, join as join7 } from "node:path";
+
+// action/agents/edits/clip.ts
+function clip(s) {
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+// action/agents/edits/find-all.ts
+function findAll(hay, needle, eq) {
+  const found = [];
+  if (needle.length === 0) return found;
+  outer: for (let i = 0; i + needle.length <= hay.length; i++) {
+    for (let k = 0; k < needle.length; k++) if (!eq(hay[i + k], needle[k])) continue outer;
+    found.push(i);
+  }
+  return found;
+}
+
+// action/agents/edits/not-found.ts
+function notFound(bare, search, path) {
+  const trailing = findAll(bare, search, (a, b) => a.trimEnd() === b.trimEnd());
+  if (trailing.length > 0) {
+    return `the SEARCH part matches ${path} only if trailing whitespace is ignored (line ${trailing[0] + 1}); copy the lines exactly as they are`;
+  }
+  const indent = findAll(bare, search, (a, b) => a.trim() === b.trim());
+  if (indent.length > 0) {
+    return `the SEARCH part matches ${path} only with different indentation (line ${indent[0] + 1}); copy the lines exactly as they are`;
+  }
+  const missing = search.find((l) => l.trim() !== "" && !bare.includes(l));
+  if (missing === void 0)
+    return `the SEARCH part is not in ${path}: its lines are there, but not in that order`;
+  const near = missing.trim().length >= 4 ? bare.findIndex((l) => l.includes(missing.trim())) : -1;
+  const hint = near >= 0 ? ` (line ${near + 1} is "${clip(bare[near].trim())}")` : "";
+  return `the SEARCH part is not in ${path}: its line "${clip(missing)}" is not in the file${hint}`;
+}
+
+// action/agents/edits/apply-edits.ts
+var ELISION = /^\s*(\.\.\.|…)\s*$|^\s*(#|\/\/|\/\*|<!--|--|;)\s*.*(\.\.\.|…|\brest of\b|\bunchanged\b|\bomitted\b|\bexisting code\b|\bremains the same\b)/i;
+function applyEdits(edits, read, scope) {
+  const files = /* @__PURE__ */ new Map();
+  const current = (path) => files.has(path) ? files.get(path) : read(path);
+  for (const edit of edits) {
+    const before = current(edit.path);
+    if (edit.kind === "whole") {
+      if (before !== null && before.length > scope.wholeFileMax) {
+        return {
+          ok: false,
+          reason: `${edit.path} has ${before.length} characters, more than the ${scope.wholeFileMax} that may be sent whole: answer with SEARCH/REPLACE blocks`
+        };
+      }
+      const elided = edit.lines.findIndex((l) => ELISION.test(l));
+      if (elided >= 0) {
+        return {
+          ok: false,
+          reason: `the whole-file answer for ${edit.path} leaves code out (line ${elided + 1}: "${clip(edit.lines[elided].trim())}"): send the complete file or SEARCH/REPLACE blocks`
+        };
+      }
+      const eol2 = before?.includes("\r\n") ? "\r\n" : "\n";
+      const body = trimTrailingBlank(edit.lines);
+      files.set(edit.path, body.length > 0 ? body.join(eol2) + eol2 : "");
+      continue;
+    }
+    const label = `block ${edit.block} (${edit.path})`;
+    if (before === null) {
+      if (edit.search.length > 0)
+        return { ok: false, reason: `${label}: ${edit.path} does not exist` };
+      files.set(edit.path, edit.replace.length > 0 ? `${edit.replace.join("\n")}
+` : "");
+      continue;
+    }
+    if (edit.search.length === 0) {
+      return {
+        ok: false,
+        reason: `${label}: the SEARCH part is empty, but ${edit.path} exists; quote the lines to replace`
+      };
+    }
+    const parts = before.split("\n");
+    const cr = parts.map((p) => p.endsWith("\r"));
+    const bare = parts.map((p, k) => cr[k] ? p.slice(0, -1) : p);
+    const at = findAll(bare, edit.search, (a, b) => a === b);
+    if (at.length !== 1) {
+      return {
+        ok: false,
+        reason: `${label}: ${at.length === 0 ? notFound(bare, edit.search, edit.path) : `the SEARCH part matches ${at.length} places (lines ${at.map((k) => k + 1).join(", ")}); include more lines so that it matches exactly one`}`
+      };
+    }
+    const start = at[0];
+    const eol = cr.filter(Boolean).length * 2 > parts.length - 1 ? "\r" : "";
+    const replaced = [
+      ...parts.slice(0, start),
+      ...edit.replace.map((l) => l + eol),
+      ...parts.slice(start + edit.search.length)
+    ];
+    files.set(edit.path, replaced.join("\n"));
+  }
+  return { ok: true, files };
+}
+function trimTrailingBlank(lines) {
+  const out = [...lines];
+  while (out.length > 0 && out.at(-1).trim() === "") out.pop();
+  return out;
+}
+
+// action/agents/edits/clean-path.ts
+function cleanPath(line2) {
+  let s = line2.trim();
+  s = s.replace(/^#+\s*/, "").replace(/^[-*]\s+/, "");
+  s = s.replace(/^(\*\*|__)(.*)\1:?$/, "$2").trim();
+  s = s.replace(/^(file(name)?|path)\s*:\s*/i, "");
+  s = s.replace(/^(\*\*|__)(.*)\1$/, "$2").trim();
+  s = s.replace(/^`([^`]*)`$/, "$1").trim();
+  s = s.replace(/:$/, "").replace(/^\.\//, "");
+  return s;
+}
+function looksLikePath(s) {
+  return s.length > 0 && !/\s/.test(s) && /[./]/.test(s) && /[A-Za-z0-9]/.test(s);
+}
+
+// action/agents/edits/info-path.ts
+function infoPath(info, scope) {
+  const tail = info.includes(":") ? info.slice(info.indexOf(":") + 1) : info;
+  const path = tail.replace(/^\.\//, "");
+  return scope.files.includes(path) ? path : null;
+}
+
+// action/agents/edits/markers.ts
+var SEARCH = /^\s*<{5,9} ?SEARCH\s*$/;
+var DIVIDER = /^\s*={5,9}\s*$/;
+var REPLACE = /^\s*>{5,9} ?REPLACE\s*$/;
+var FENCE = /^\s*(`{3,}|~{3,})\s*([^`\s]*)\s*$/;
+var DESCRIPTION = /^[\s*_#>-]*description[*_]*\s*:[*_]*\s*(.*)$/i;
+var NOTE = /^[\s*_#>-]*notes?[*_]*\s*:[*_]*\s*(.*)$/i;
+
+// action/agents/edits/resolve-path.ts
+function resolvePath(candidate, scope, creating) {
+  if (scope.files.includes(candidate)) return { ok: true, path: candidate };
+  if (looksLikePath(candidate)) {
+    if (creating && safePath(candidate) && scope.mayCreate(candidate))
+      return { ok: true, path: candidate };
+    return {
+      ok: false,
+      reason: `it edits ${candidate}, which is not a file you may edit (you may edit: ${scope.files.join(", ")})`
+    };
+  }
+  if (scope.files.length === 1) return { ok: true, path: scope.files[0] };
+  return {
+    ok: false,
+    reason: `it does not name its file: put the file's path alone on the line before <<<<<<< SEARCH (one of: ${scope.files.join(", ")})`
   };
-  const existing = Object.keys(files).filter((f) => existsSync3(join11(options.dir, f)));
-  if (existing.length > 0 && !options.force) {
-    throw new AutoexpError(
-      `init would overwrite ${existing.join(", ")} in ${options.dir}; nothing was written. Move them aside, or run \`autoexp init --force\` to replace them`
+}
+function safePath(path) {
+  return !path.startsWith("/") && !path.split("/").some((p) => p === ".." || p === "") && !path.startsWith(".autoexp/") && !path.startsWith(".git/");
+}
+
+// action/agents/edits/block-path.ts
+function blockPath(lines, at, edits, scope, search) {
+  let k = at - 1;
+  while (k >= 0 && (lines[k].trim() === "" || FENCE.test(lines[k]))) {
+    const fenceInfo = FENCE.exec(lines[k])?.[2];
+    const fromInfo = fenceInfo ? infoPath(fenceInfo, scope) : null;
+    if (fromInfo) return { ok: true, path: fromInfo };
+    k--;
+  }
+  const previous = edits.at(-1);
+  if (k >= 0 && REPLACE.test(lines[k]) && previous) return { ok: true, path: previous.path };
+  const candidate = k >= 0 ? cleanPath(lines[k]) : "";
+  return resolvePath(candidate, scope, search.length === 0);
+}
+
+// action/agents/edits/fence.ts
+function fenceMarker(f) {
+  const m = /^(`{3,}|~{3,})/.exec(f.info);
+  return m ? m[1] : "```";
+}
+
+// action/agents/edits/first-prose.ts
+function firstProse(lines) {
+  for (const l of lines) {
+    const t = l.trim();
+    if (!t || FENCE.test(t) || SEARCH.test(t) || /^[#>*-]*$/.test(t)) continue;
+    if (looksLikePath(cleanPath(t))) continue;
+    return t.replace(/^[#>*\s-]+/, "").slice(0, 200);
+  }
+  return null;
+}
+
+// action/agents/edits/read-search-block.ts
+function readSearchBlock(lines, at, block) {
+  const search = [];
+  const replace = [];
+  let part = "search";
+  let j = at + 1;
+  for (; j < lines.length; j++) {
+    const l = lines[j];
+    if (part === "search" && DIVIDER.test(l)) part = "replace";
+    else if (part === "replace" && REPLACE.test(l)) {
+      part = "done";
+      break;
+    } else if (SEARCH.test(l))
+      return {
+        ok: false,
+        reason: `block ${block} is malformed: a new <<<<<<< SEARCH starts before its >>>>>>> REPLACE`
+      };
+    else (part === "search" ? search : replace).push(l);
+  }
+  if (part !== "done") {
+    return {
+      ok: false,
+      reason: `the answer is cut off: block ${block} has no ${part === "search" ? "======= line" : ">>>>>>> REPLACE line"}, so none of its edits were applied (was max_tokens too small?)`
+    };
+  }
+  return { ok: true, search, replace, end: j };
+}
+
+// action/agents/edits/trim-common-blank-edges.ts
+function trimCommonBlankEdges(search, replace) {
+  while (search.length > 0 && replace.length > 0 && search.at(-1).trim() === "" && replace.at(-1).trim() === "" && search.at(-1) === replace.at(-1)) {
+    search.pop();
+    replace.pop();
+  }
+  while (search.length > 0 && replace.length > 0 && search[0].trim() === "" && search[0] === replace[0]) {
+    search.shift();
+    replace.shift();
+  }
+}
+
+// action/agents/edits/whole-file-path.ts
+function wholeFilePath(lines, f, scope) {
+  const info = FENCE.exec(lines[f.open])?.[2] ?? "";
+  const fromInfo = infoPath(info, scope);
+  if (fromInfo) return { ok: true, path: fromInfo };
+  let k = f.open - 1;
+  while (k >= 0 && lines[k].trim() === "") k--;
+  if (k < 0) return null;
+  const candidate = cleanPath(lines[k]);
+  if (!looksLikePath(candidate)) return null;
+  return resolvePath(candidate, scope, true);
+}
+
+// action/agents/edits/parse-answer.ts
+function parseAnswer(raw, scope) {
+  const text2 = raw.replace(/\r\n?/g, "\n");
+  const lines = text2.split("\n");
+  let description = null;
+  const notes = [];
+  const edits = [];
+  const fences = [];
+  let fence = null;
+  const fail = (reason) => ({ ok: false, reason, description, notes });
+  for (let i = 0; i < lines.length; i++) {
+    const line2 = lines[i];
+    if (SEARCH.test(line2)) {
+      const block = edits.length + 1;
+      const read = readSearchBlock(lines, i, block);
+      if (!read.ok) return fail(read.reason);
+      const { search, replace } = read;
+      const path = blockPath(lines, i, edits, scope, search);
+      if (!path.ok) return fail(`block ${block}: ${path.reason}`);
+      trimCommonBlankEdges(search, replace);
+      edits.push({ kind: "replace", block, path: path.path, search, replace });
+      if (fence) fence.hasMarkers = true;
+      i = read.end;
+      continue;
+    }
+    const fenceMatch = FENCE.exec(line2);
+    if (fenceMatch) {
+      if (fence && fenceMatch[2] === "" && line2.trim().startsWith(fenceMarker(fence))) {
+        fence.closed = true;
+        fences.push(fence);
+        fence = null;
+      } else if (!fence) {
+        fence = {
+          open: i,
+          info: fenceMatch[0].trim(),
+          lines: [],
+          closed: false,
+          hasMarkers: false
+        };
+      } else fence.lines.push(line2);
+      continue;
+    }
+    if (fence) {
+      fence.lines.push(line2);
+      continue;
+    }
+    const d = DESCRIPTION.exec(line2);
+    if (d && description === null && d[1].trim()) {
+      description = d[1].trim();
+      continue;
+    }
+    const n = NOTE.exec(line2);
+    const noteText = n?.[1]?.trim();
+    if (noteText) notes.push(noteText);
+  }
+  if (fence) {
+    if (fence.hasMarkers || edits.length === 0)
+      return fail(
+        "the answer is cut off: a ``` code block is never closed, so nothing was applied (was max_tokens too small?)"
+      );
+  }
+  const wholes = [];
+  for (const f of fences) {
+    if (f.hasMarkers) continue;
+    const path = wholeFilePath(lines, f, scope);
+    if (path === null) continue;
+    if (!path.ok) return fail(path.reason);
+    wholes.push({ kind: "whole", block: 0, path: path.path, lines: f.lines });
+  }
+  if (edits.length > 0 && wholes.length > 0) {
+    return fail(
+      `the answer mixes SEARCH/REPLACE blocks with a whole file (${wholes[0].path}); send one or the other`
     );
   }
-  for (const [path, content] of Object.entries(files)) {
-    const full = join11(options.dir, path);
-    await mkdir4(dirname4(full), { recursive: true });
-    await writeFile6(full, content, path === "eval.sh" ? { mode: 493 } : void 0);
+  if (wholes.length > 0) {
+    const seen = /* @__PURE__ */ new Set();
+    for (const [k, w] of wholes.entries()) {
+      if (seen.has(w.path))
+        return fail(`the answer gives the whole of ${w.path} twice; send it once`);
+      seen.add(w.path);
+      w.block = k + 1;
+      edits.push(w);
+    }
   }
-  return Object.keys(files).map((f) => relative(options.dir, join11(options.dir, f)));
+  if (edits.length === 0) {
+    const orphan = fences.find((f) => !f.hasMarkers);
+    return fail(
+      orphan ? "no edit found: a code block must either hold SEARCH/REPLACE blocks or be a whole file with its path on the line before it" : "no edit found: the answer is prose only; answer with SEARCH/REPLACE blocks"
+    );
+  }
+  if (description === null) description = firstProse(lines);
+  return { ok: true, description, notes, edits };
+}
+
+// action/util/text.ts
+function clip2(text2, max = 300) {
+  const one = text2.replace(/\s+/g, " ").trim();
+  return one.length > max ? `${one.slice(0, max - 3)}...` : one;
+}
+
+// action/agents/http.ts
+var RETRY_STATUS = /* @__PURE__ */ new Set([408, 409, 425, 429, 500, 502, 503, 504, 529]);
+async function postJson(options) {
+  const maxDelay = options.maxDelayMs ?? 6e4;
+  let last = null;
+  for (let attempt = 1; attempt <= options.retries + 1; attempt++) {
+    let retryAfterMs = null;
+    try {
+      const response = await fetch(options.url, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...options.headers },
+        body: JSON.stringify(options.body),
+        signal: AbortSignal.timeout(options.timeoutMs)
+      });
+      const text2 = await response.text();
+      if (response.ok) {
+        try {
+          return { ok: true, status: response.status, json: JSON.parse(text2), attempts: attempt };
+        } catch {
+          last = {
+            ok: false,
+            failure: "transient",
+            error: `the server answered ${response.status} with something that is not JSON: ${clip2(text2)}`,
+            attempts: attempt
+          };
+        }
+      } else {
+        const message = serverMessage(text2);
+        const status = response.status;
+        const failure2 = status === 401 || status === 403 ? "auth" : status === 404 ? "not_found" : RETRY_STATUS.has(status) || status >= 500 ? "transient" : "request";
+        last = {
+          ok: false,
+          failure: failure2,
+          error: `HTTP ${status}${message ? `: ${message}` : ""}`,
+          attempts: attempt
+        };
+        if (failure2 !== "transient") return last;
+        retryAfterMs = parseRetryAfter(response.headers.get("retry-after"));
+      }
+    } catch (error62) {
+      const e = error62;
+      const timedOut = e.name === "TimeoutError" || e.name === "AbortError";
+      const code = e.cause?.code ?? "";
+      const unreachable = [
+        "ECONNREFUSED",
+        "ENOTFOUND",
+        "EAI_AGAIN",
+        "EHOSTUNREACH",
+        "ENETUNREACH"
+      ].includes(code);
+      last = {
+        ok: false,
+        failure: unreachable ? "unreachable" : "transient",
+        error: timedOut ? `no answer within the ${Math.round(options.timeoutMs / 1e3)}s timeout` : `${code || e.cause?.message || e.message}`,
+        attempts: attempt
+      };
+    }
+    if (attempt > options.retries) break;
+    const backoff = options.retryDelayMs * 2 ** (attempt - 1) * (0.8 + 0.4 * Math.random());
+    const delayMs = Math.min(maxDelay, retryAfterMs ?? backoff);
+    options.onRetry?.({ attempt, delayMs, reason: last.ok ? "" : last.error });
+    await new Promise((resolve7) => setTimeout(resolve7, delayMs));
+  }
+  return last;
+}
+function parseRetryAfter(value) {
+  if (!value) return null;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1e3;
+  const date5 = Date.parse(value);
+  return Number.isFinite(date5) ? Math.max(0, date5 - Date.now()) : null;
+}
+function serverMessage(text2) {
+  try {
+    const body = JSON.parse(text2);
+    const m = typeof body.error === "string" ? body.error : body.error?.message ?? body.message ?? "";
+    if (m) return clip2(m);
+  } catch {
+  }
+  return clip2(text2.trim());
+}
+
+// action/agents/prompt.ts
+import { readFile as readFile3, rm as rm2 } from "node:fs/promises";
+import { join as join6 } from "node:path";
+
+// action/agents/context/cut-text.ts
+function cutHead(text2, max) {
+  if (text2.length <= max) return text2;
+  return `${text2.slice(0, Math.max(0, max - 40))}
+[... ${text2.length - max + 40} characters cut]`;
+}
+function cutTail(text2, max) {
+  if (text2.length <= max) return text2;
+  return `[... ${text2.length - max + 40} earlier characters cut]
+${text2.slice(text2.length - Math.max(0, max - 40))}`;
+}
+
+// action/agents/context/recent.ts
+var RECENT = 15;
+
+// action/agents/context/render-answer-format.ts
+function renderAnswerFormat(input2) {
+  const p = input2.protocol;
+  if (p.kind === "files") {
+    return [
+      "## How to answer",
+      "Edit the files in the current directory directly, then stop.",
+      `Write ONE line describing your change (what and why) to ${p.descriptionFile}.`,
+      `To remember something for later experiments (what worked, what failed, ideas), append it to ${p.notesFile}; keep it short.`
+    ].join("\n");
+  }
+  return [
+    "## How to answer",
+    "Reply in exactly this form:",
+    "",
+    "DESCRIPTION: <one line: what you change and why>",
+    "NOTE: <optional, one line worth remembering in later experiments; repeat the line for more>",
+    "",
+    "then one or more edits, each as:",
+    "",
+    "path/of/the/file",
+    "<<<<<<< SEARCH",
+    "<lines copied exactly from the file, whitespace included>",
+    "=======",
+    "<the lines that replace them>",
+    ">>>>>>> REPLACE",
+    "",
+    "The SEARCH part must match exactly one place in the file; include enough lines to make it unique. Every edit must name one of the files you may edit. If any edit does not apply, none is applied and you are told why next time.",
+    p.wholeFileMax > 0 ? `A file of at most ${p.wholeFileMax} characters may instead be sent whole: its path alone on one line, then the complete file in a \`\`\` block (no "..." or "unchanged" placeholders).` : ""
+  ].filter((l, i, all) => l !== "" || all[i - 1] !== "").join("\n");
+}
+
+// action/agents/context/fmt.ts
+function fmt2(x) {
+  if (!Number.isFinite(x)) return String(x);
+  if (x === 0) return "0";
+  const a = Math.abs(x);
+  return a >= 1e3 || a < 1e-3 ? x.toPrecision(4) : String(Number(x.toPrecision(5)));
+}
+
+// action/agents/context/keep-last.ts
+function keepLast(lines, max) {
+  const out = [];
+  let size = 0;
+  for (let i = lines.length - 1; i >= 0; i--) {
+    if (size + lines[i].length + 1 > max - 50 && out.length > 0) {
+      out.unshift(`[... ${i + 1} older line(s) not shown]`);
+      break;
+    }
+    out.unshift(lines[i]);
+    size += lines[i].length + 1;
+  }
+  return out.join("\n");
+}
+
+// action/agents/context/render-digest.ts
+function renderDigest(rows, max) {
+  const kept = rows.filter((r) => r.status === "keep" || r.status === "simplification");
+  const keptLines = kept.map(
+    (r) => `- #${r.iteration} ${r.status} \u0394${r.delta !== null && r.delta >= 0 ? "+" : ""}${fmt2(r.delta ?? 0)}: ${clip2(r.description, 120)}`
+  );
+  const groups = /* @__PURE__ */ new Map();
+  for (const r of rows) {
+    if (r.status === "keep" || r.status === "simplification") continue;
+    const key = `${r.status}\0${r.description.toLowerCase().replace(/\s+/g, " ").trim()}`;
+    const g = groups.get(key) ?? { rows: [], description: r.description };
+    g.rows.push(r);
+    groups.set(key, g);
+  }
+  const otherLines = [...groups.values()].sort((a, b) => a.rows.at(-1).iteration - b.rows.at(-1).iteration).map((g) => {
+    const r = g.rows.at(-1);
+    const ids = g.rows.length > 1 ? `${g.rows.length}\xD7 (#${g.rows.map((x) => x.iteration).slice(-4).join(", #")})` : `#${r.iteration}`;
+    const delta = r.delta !== null ? ` \u0394${r.delta >= 0 ? "+" : ""}${fmt2(r.delta)}` : "";
+    return `- ${ids} ${r.status}${delta}: ${clip2(g.description, 100)}`;
+  });
+  const keptText = keptLines.length > 0 ? `Kept:
+${keepLast(keptLines, Math.floor(max * 0.4))}` : "";
+  const otherText = otherLines.length > 0 ? `Not kept:
+${keepLast(otherLines, Math.max(0, max - keptText.length - 20))}` : "";
+  return [keptText, otherText].filter(Boolean).join("\n") || "(nothing)";
+}
+
+// action/agents/context/render-files.ts
+function renderFiles(files, max) {
+  if (files.length === 0) return "(none)";
+  const each = Math.floor(max / files.length);
+  let spare = files.reduce((s, f) => s + Math.max(0, each - f.text.length - f.path.length - 20), 0);
+  return files.map((f) => {
+    let room = each - f.path.length - 20;
+    if (f.text.length > room && spare > 0) {
+      const extra = Math.min(spare, f.text.length - room);
+      room += extra;
+      spare -= extra;
+    }
+    const fence = f.text.includes("```") ? "````" : "```";
+    const text2 = f.text.length <= room ? f.text.replace(/\n$/, "") : cutLines(f.text, room);
+    return `${f.path}
+${fence}
+${text2}
+${fence}`;
+  }).join("\n\n");
+}
+function cutLines(text2, max) {
+  const lines = text2.split("\n");
+  const out = [];
+  let size = 0;
+  for (const line2 of lines) {
+    if (size + line2.length + 1 > Math.max(0, max - 60)) break;
+    out.push(line2);
+    size += line2.length + 1;
+  }
+  return `${out.join("\n")}
+[... ${lines.length - out.length} more lines not shown: quote only lines shown above]`;
+}
+
+// action/agents/context/section.ts
+function section(title, body) {
+  return `## ${title}
+${body}`;
+}
+
+// action/agents/context/render-last-failure.ts
+var TAIL_CHARS = 1500;
+function renderLastFailure(results) {
+  const last = results.at(-1);
+  if (!last || last.iteration === 0) return "";
+  const crash = results.findLast((r) => r.status === "crash" || r.status === "timeout");
+  const parts = [];
+  if (last.status === "agent_error" || last.status === "violation" || last.status === "no_change") {
+    parts.push(
+      `The previous experiment (#${last.iteration}) was not evaluated: ${last.status}: ${last.reason ?? last.description}`
+    );
+  }
+  if (crash?.log_tail && crash.iteration >= results.length - RECENT) {
+    parts.push(
+      `The last crash, #${crash.iteration} (${crash.status}: ${crash.description}), ended with:
+\`\`\`
+${cutTail(crash.log_tail.trim(), TAIL_CHARS)}
+\`\`\``
+    );
+  }
+  return parts.length > 0 ? section("Last failure", parts.join("\n\n")) : "";
+}
+
+// action/agents/context/render-recent.ts
+function renderRecent(rows, input2, max) {
+  if (rows.length === 0) return "(none yet: this is the first experiment)";
+  const lines = rows.map((r) => {
+    const delta = r.delta !== null && r.status !== "baseline" ? ` \u0394${r.delta >= 0 ? "+" : ""}${fmt2(r.delta)}` : "";
+    const score = r.score !== null ? ` ${input2.metric}=${fmt2(r.score)}` : "";
+    const ev = r.evidence ? ` (${r.evidence.p !== null ? `p=${fmt2(r.evidence.p)}, ` : ""}${r.evidence.runs} run${r.evidence.runs === 1 ? "" : "s"})` : "";
+    const why = r.reason && r.status !== "keep" ? ` \u2014 ${clip2(r.reason, 160)}` : "";
+    return `- #${r.iteration} ${r.status}${score}${delta}${ev}: ${clip2(r.description, 200)}${why}`;
+  });
+  return keepLast(lines, max);
+}
+
+// action/agents/context/render-task.ts
+function renderTask(input2) {
+  const { metric: metric2, goal, header, budget } = input2;
+  const better = goal === "minimize" ? "lower" : "higher";
+  const facts = [`Current best: ${metric2} = ${fmt2(input2.incumbentScore)}`];
+  if (header) facts.push(`baseline ${fmt2(header.baseline)}`);
+  if (header?.noise) facts.push(`run-to-run noise (sd) ${fmt2(header.noise)}`);
+  if (header?.min_delta) facts.push(`smallest change that counts ${fmt2(header.min_delta)}`);
+  const guards = header ? Object.entries(header.guards).map(
+    ([name, g]) => `${name} ${g.min !== void 0 ? `>= ${g.min}` : ""}${g.min !== void 0 && g.max !== void 0 ? " and " : ""}${g.max !== void 0 ? `<= ${g.max}` : ""}`
+  ) : [];
+  const left = [`${budget.experiments} experiment(s) left in this batch`];
+  if (budget.wallClockMs !== null)
+    left.push(`${formatDuration(Math.max(0, budget.wallClockMs))} of wall clock`);
+  if (budget.costUsd !== null)
+    left.push(`$${Math.max(0, budget.costUsd).toFixed(2)} of model cost`);
+  return [
+    "# Your task",
+    `You are one step of an autonomous research loop. Make ONE focused change to the files you may edit that makes \`${metric2}\` ${better} (goal: ${goal}). autoexp then runs the fixed evaluation, keeps your change only if it really improves ${metric2} beyond noise, and otherwise reverts it.`,
+    `${facts.join("; ")}.`,
+    ...guards.length > 0 ? [`Guards (a change that breaks one is rejected): ${guards.join("; ")}.`] : [],
+    `Budget left: ${left.join(", ")}.`,
+    "Rules: one idea per experiment. Never ask questions or wait for confirmation: nobody is watching, so decide and act. Do not commit, do not touch files outside the list below, do not change the evaluation. Prefer simple changes: a small gain that adds ugly complexity is not worth it, and removing code for an equal result is a win. Do not repeat an idea that the digest shows already failed unless you change it materially."
+  ].join("\n");
+}
+
+// action/agents/context/build-context.ts
+var SHARES = { files: 0.45, program: 0.15, recent: 0.12, notes: 0.1, digest: 0.18 };
+var PRIORITY = ["files", "program", "recent", "notes", "digest"];
+function buildContext(input2) {
+  const task = renderTask(input2);
+  const answer = renderAnswerFormat(input2);
+  const last = renderLastFailure(input2.results);
+  const fixed = task.length + answer.length + last.length + 400;
+  const room = Math.max(0, input2.maxChars - fixed);
+  const older = input2.results.slice(1, Math.max(1, input2.results.length - RECENT));
+  const recentRows = input2.results.slice(Math.max(1, input2.results.length - RECENT));
+  const full = {
+    files: input2.files.reduce((s, f) => s + f.text.length + f.path.length + 20, 0),
+    program: input2.program.length,
+    recent: recentRows.length * 160,
+    notes: input2.notes.length,
+    digest: older.length * 90
+  };
+  const alloc = {};
+  let left = room;
+  for (const part of PRIORITY) {
+    alloc[part] = Math.min(full[part], Math.floor(SHARES[part] * room));
+    left -= alloc[part];
+  }
+  for (const part of PRIORITY) {
+    const extra = Math.min(full[part] - alloc[part], left);
+    alloc[part] += extra;
+    left -= extra;
+  }
+  const sections = [
+    task,
+    section(
+      "Research direction (program.md)",
+      cutHead(input2.program.trim() || "(none given)", alloc.program)
+    ),
+    last,
+    section("Recent experiments (newest last)", renderRecent(recentRows, input2, alloc.recent)),
+    older.length > 0 ? section(
+      "Everything tried before (digest, do not repeat dead ends)",
+      renderDigest(older, alloc.digest)
+    ) : "",
+    section(
+      "Notes (notes.md, your memory across experiments)",
+      cutTail(input2.notes.trim() || "(empty)", alloc.notes)
+    ),
+    section("Files you may edit", renderFiles(input2.files, alloc.files)),
+    answer
+  ];
+  return `${sections.filter(Boolean).join("\n\n")}
+`;
+}
+
+// action/agents/prompt.ts
+async function readTargets(context) {
+  const files = await Promise.all(
+    context.targetFiles.map(async (path) => {
+      const text2 = await readFile3(join6(context.worktree, path), "utf8").catch(() => null);
+      return text2 === null || text2.includes("\0") ? null : { path, text: text2 };
+    })
+  );
+  return files.filter((f) => f !== null);
+}
+async function promptFor(context, protocol, maxChars, files) {
+  const program = await readFile3(join6(context.worktree, context.config.instructions), "utf8").catch(
+    () => ""
+  );
+  return buildContext({
+    metric: context.metric,
+    goal: context.goal,
+    incumbentScore: context.incumbentScore,
+    header: context.header,
+    results: context.history,
+    program,
+    files: files ?? await readTargets(context),
+    notes: context.notes,
+    budget: context.budget,
+    maxChars,
+    protocol
+  });
+}
+function priceOf(usage2, price2) {
+  if (!usage2 || !price2) return 0;
+  return (usage2.input * price2.input + usage2.output * price2.output) / 1e6;
+}
+async function pruneScratch(dir, iteration, keep = 20) {
+  const old = iteration - keep;
+  if (old < 1) return;
+  for (const name of [`prompt-${old}.md`, `answer-${old}.md`, `agent-${old}.log`])
+    await rm2(join6(dir, name), { force: true });
+}
+
+// action/agents/api-agent.ts
+var SYSTEM = "You are a careful research engineer working alone inside an automated experiment loop. Each reply proposes exactly one experiment as edits to the listed files, in the exact format asked for. Nobody will answer questions; never ask any.";
+function openai(config2) {
+  const official = new URL(config2.base_url).hostname === "api.openai.com";
+  return {
+    url: `${config2.base_url.replace(/\/+$/, "")}/chat/completions`,
+    headers: (key) => key ? { authorization: `Bearer ${key}` } : {},
+    body: (c, prompt) => ({
+      model: c.model,
+      messages: [
+        { role: "system", content: SYSTEM },
+        { role: "user", content: prompt }
+      ],
+      // OpenAI's own API has renamed the limit; local servers know the old name.
+      ...official ? { max_completion_tokens: c.max_tokens } : { max_tokens: c.max_tokens },
+      ...c.temperature !== void 0 ? { temperature: c.temperature } : {}
+    }),
+    read: (json2) => {
+      const j = json2;
+      const choice = j.choices?.[0];
+      return {
+        text: choice?.message?.content ?? "",
+        truncated: choice?.finish_reason === "length",
+        ...j.usage ? { usage: { input: j.usage.prompt_tokens ?? 0, output: j.usage.completion_tokens ?? 0 } } : {}
+      };
+    }
+  };
+}
+function anthropic(config2) {
+  const base = config2.base_url.replace(/\/+$/, "");
+  return {
+    url: base.endsWith("/v1") ? `${base}/messages` : `${base}/v1/messages`,
+    headers: (key) => ({
+      "anthropic-version": "2023-06-01",
+      ...key ? { "x-api-key": key } : {}
+    }),
+    body: (c, prompt) => ({
+      model: c.model,
+      max_tokens: c.max_tokens,
+      system: SYSTEM,
+      messages: [{ role: "user", content: prompt }],
+      ...c.temperature !== void 0 ? { temperature: c.temperature } : {}
+    }),
+    read: (json2) => {
+      const j = json2;
+      return {
+        text: (j.content ?? []).filter((b) => b.type === "text").map((b) => b.text ?? "").join(""),
+        truncated: j.stop_reason === "max_tokens",
+        ...j.usage ? { usage: { input: j.usage.input_tokens ?? 0, output: j.usage.output_tokens ?? 0 } } : {}
+      };
+    }
+  };
+}
+function createApiAgent(config2) {
+  const api = config2.use === "openai" ? openai(config2) : anthropic(config2);
+  let worked = false;
+  return {
+    name: config2.use,
+    async propose(context) {
+      const key = config2.api_key_env ? context.env[config2.api_key_env] : void 0;
+      if (config2.api_key_env && !key) {
+        return {
+          ok: false,
+          fatal: true,
+          error: `agent.api_key_env names ${config2.api_key_env}, which is not set`
+        };
+      }
+      const files = await readTargets(context);
+      const prompt = await promptFor(
+        context,
+        { kind: "edits", wholeFileMax: config2.whole_file_max },
+        config2.context_chars,
+        files
+      );
+      await writeFile2(join7(context.scratchDir, `prompt-${context.iteration}.md`), prompt);
+      await pruneScratch(context.scratchDir, context.iteration);
+      const result = await postJson({
+        url: api.url,
+        headers: api.headers(key),
+        body: api.body(config2, prompt),
+        timeoutMs: config2.timeout,
+        retries: config2.retries,
+        retryDelayMs: config2.retry_delay
+      });
+      if (!result.ok) return failed(result, config2, worked);
+      const reply = api.read(result.json);
+      const spent = {
+        costUsd: priceOf(reply.usage, config2.price),
+        ...reply.usage ? { usage: reply.usage } : {}
+      };
+      await writeFile2(
+        join7(context.scratchDir, `answer-${context.iteration}.md`),
+        context.redact(reply.text)
+      );
+      if (!reply.text.trim()) {
+        return {
+          ok: false,
+          fatal: !worked,
+          error: `the model (${config2.model}) answered with nothing${reply.truncated ? " (cut at max_tokens before any text)" : ""}`,
+          ...spent
+        };
+      }
+      worked = true;
+      if (reply.truncated) {
+        return {
+          ok: false,
+          error: `edit rejected: the answer was cut off at max_tokens (${config2.max_tokens}), so none of it was applied; answer more briefly`,
+          ...spent
+        };
+      }
+      const scope = {
+        files: files.map((f) => f.path),
+        mayCreate: context.mayCreate,
+        wholeFileMax: config2.whole_file_max
+      };
+      const parsed = parseAnswer(reply.text, scope);
+      const notes = parsed.notes.length > 0 ? { notes: appendNotes(context.notes, context.iteration, parsed.notes) } : {};
+      if (!parsed.ok)
+        return { ok: false, error: `edit rejected: ${parsed.reason}`, ...spent, ...notes };
+      const texts = new Map(files.map((f) => [f.path, f.text]));
+      const applied = applyEdits(parsed.edits, (p) => texts.get(p) ?? null, scope);
+      if (!applied.ok)
+        return { ok: false, error: `edit rejected: ${applied.reason}`, ...spent, ...notes };
+      for (const [path, text2] of applied.files) {
+        const full = join7(context.worktree, path);
+        await mkdir(dirname2(full), { recursive: true });
+        await writeFile2(full, text2);
+      }
+      return {
+        ok: true,
+        description: parsed.description ?? `${parsed.edits.length} edit(s) by ${config2.model}`,
+        meta: { model: config2.model, edits: parsed.edits.length, attempts: result.attempts },
+        ...spent,
+        ...notes
+      };
+    }
+  };
+}
+function failed(result, config2, worked) {
+  const where = `${config2.use} at ${config2.base_url}`;
+  const tries = result.attempts > 1 ? ` after ${result.attempts} attempts` : "";
+  switch (result.failure) {
+    case "auth":
+      return {
+        ok: false,
+        fatal: true,
+        error: `${where} refused the key${config2.api_key_env ? ` in ${config2.api_key_env}` : ""} (${result.error}): check the key and its access to ${config2.model}`
+      };
+    case "not_found":
+      return {
+        ok: false,
+        fatal: !worked,
+        error: `${where} has no such endpoint or model (${result.error}): check base_url and model (${config2.model})`
+      };
+    case "unreachable":
+      return {
+        ok: false,
+        fatal: !worked,
+        error: `cannot reach ${where}${tries} (${result.error}): is the server running and base_url right?`
+      };
+    case "request":
+      return {
+        ok: false,
+        fatal: !worked,
+        error: `${where} rejected the request (${result.error})`
+      };
+    case "transient":
+      return { ok: false, error: `${where} failed${tries} (${result.error})` };
+  }
+}
+function appendNotes(notes, iteration, lines) {
+  const base = notes.trimEnd();
+  const added = lines.map((l) => `- #${iteration}: ${l}`).join("\n");
+  return `${base ? `${base}
+` : ""}${added}
+`;
+}
+
+// action/agents/cli-agent/read-aider.ts
+function readAider(output2) {
+  const re = /Tokens: ([\d.,]+)([kKmM]?) sent(?:, [\d.,]+[kKmM]? cache \w+)*, ([\d.,]+)([kKmM]?) received\.(?: Cost: \$([\d.]+) message)?/g;
+  let input2 = 0;
+  let out = 0;
+  let cost = 0;
+  let seen = false;
+  for (const m of output2.matchAll(re)) {
+    input2 += scaled(m[1], m[2]);
+    out += scaled(m[3], m[4]);
+    if (m[5]) cost += Number(m[5]);
+    seen = true;
+  }
+  return seen ? { usage: { input: input2, output: out }, ...cost > 0 ? { costUsd: cost } : {} } : {};
+}
+function scaled(value, unit) {
+  const x = Number(value.replace(/,/g, ""));
+  return Math.round(x * (unit.toLowerCase() === "k" ? 1e3 : unit.toLowerCase() === "m" ? 1e6 : 1));
+}
+
+// action/agents/cli-agent/parse-json.ts
+function parseJson(line2) {
+  const t = line2.trim();
+  if (!t.startsWith("{")) return null;
+  try {
+    const j = JSON.parse(t);
+    return j && typeof j === "object" && !Array.isArray(j) ? j : null;
+  } catch {
+    return null;
+  }
+}
+function lastJson(output2, accept) {
+  const lines = output2.split("\n");
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const j = parseJson(lines[i]);
+    if (j && accept(j)) return j;
+  }
+  return null;
+}
+
+// action/agents/cli-agent/read-claude.ts
+function readClaude(output2) {
+  const result = lastJson(output2, (j) => j.type === "result");
+  if (!result) return {};
+  const u = result.usage ?? {};
+  return {
+    ...result.usage ? {
+      usage: {
+        input: (u.input_tokens ?? 0) + (u.cache_creation_input_tokens ?? 0) + (u.cache_read_input_tokens ?? 0),
+        output: u.output_tokens ?? 0
+      }
+    } : {},
+    ...typeof result.total_cost_usd === "number" ? { costUsd: result.total_cost_usd } : {},
+    ...result.is_error ? { error: clip2(result.result ?? "is_error") } : result.result ? { message: result.result } : {}
+  };
+}
+
+// action/agents/cli-agent/read-codex.ts
+function readCodex(output2) {
+  let input2 = 0;
+  let out = 0;
+  let seen = false;
+  let message;
+  let error62;
+  for (const line2 of output2.split("\n")) {
+    const j = parseJson(line2);
+    if (!j) continue;
+    if (j.type === "turn.completed" && j.usage) {
+      const u = j.usage;
+      input2 += u.input_tokens ?? 0;
+      out += u.output_tokens ?? 0;
+      seen = true;
+    } else if (j.type === "item.completed") {
+      const item = j.item;
+      if (item?.type === "agent_message" && item.text) message = item.text;
+    } else if (j.type === "turn.failed" || j.type === "error") {
+      const e = j.error?.message ?? j.message;
+      error62 = clip2(e ?? j.type);
+    }
+  }
+  return {
+    ...seen ? { usage: { input: input2, output: out } } : {},
+    ...message ? { message } : {},
+    ...error62 ? { error: error62 } : {}
+  };
+}
+
+// action/agents/cli-agent/presets.ts
+var PRESETS = {
+  "claude-code": {
+    program: "claude",
+    // -p: print mode (one prompt, then exit). acceptEdits: file edits need no approval; shell
+    // commands are refused rather than prompted for (add --permission-mode bypassPermissions to
+    // agent.args to let it run commands).
+    args: ({ model }) => [
+      "-p",
+      "--output-format",
+      "json",
+      "--permission-mode",
+      "acceptEdits",
+      ...model ? ["--model", model] : []
+    ],
+    stdin: true,
+    read: readClaude
+  },
+  codex: {
+    program: "codex",
+    // exec: non-interactive; --full-auto: edits in the workspace without approvals; "-": prompt on stdin.
+    args: ({ model }) => [
+      "exec",
+      "--full-auto",
+      "--skip-git-repo-check",
+      "--json",
+      ...model ? ["--model", model] : []
+    ],
+    stdin: true,
+    read: readCodex
+  },
+  aider: {
+    program: "aider",
+    args: ({ model, promptFile, files }) => [
+      "--message-file",
+      promptFile,
+      "--yes-always",
+      "--no-auto-commits",
+      "--no-dirty-commits",
+      "--no-pretty",
+      "--no-stream",
+      "--no-check-update",
+      "--no-show-model-warnings",
+      "--no-analytics",
+      ...model ? ["--model", model] : [],
+      ...files
+    ],
+    stdin: false,
+    read: readAider
+  }
+};
+
+// action/agents/cli-agent/cli-program.ts
+function cliProgram(config2) {
+  if (config2.use === "command") return null;
+  return config2.command ?? PRESETS[config2.use].program;
+}
+
+// action/agents/cli-agent/create-cli-agent.ts
+import { readFile as readFile5, rm as rm3, writeFile as writeFile3 } from "node:fs/promises";
+import { join as join8 } from "node:path";
+
+// action/agents/cli-agent/read-usage-file.ts
+import { readFile as readFile4 } from "node:fs/promises";
+async function readUsageFile(path) {
+  const j = parseJson(await readFile4(path, "utf8").catch(() => ""));
+  if (!j) return {};
+  const n = (v) => typeof v === "number" && Number.isFinite(v) && v >= 0 ? v : 0;
+  return {
+    usage: { input: n(j.input_tokens), output: n(j.output_tokens) },
+    ...typeof j.cost_usd === "number" ? { costUsd: n(j.cost_usd) } : {}
+  };
+}
+
+// action/agents/cli-agent/create-cli-agent.ts
+function createCliAgent(config2) {
+  const preset = config2.use === "command" ? null : PRESETS[config2.use];
+  return {
+    name: config2.use,
+    async propose(context) {
+      const dir = context.scratchDir;
+      const files = {
+        prompt: join8(dir, "prompt.md"),
+        description: join8(dir, "description.txt"),
+        notes: join8(dir, "notes.md"),
+        usage: join8(dir, "usage.json"),
+        log: join8(dir, `agent-${context.iteration}.log`)
+      };
+      const prompt = await promptFor(
+        context,
+        { kind: "files", descriptionFile: files.description, notesFile: files.notes },
+        config2.context_chars
+      );
+      await writeFile3(files.prompt, prompt);
+      await writeFile3(files.notes, context.notes);
+      for (const f of [files.description, files.usage, files.log]) await rm3(f, { force: true });
+      await pruneScratch(dir, context.iteration);
+      const command2 = preset && config2.use !== "command" ? [
+        config2.command ?? preset.program,
+        ...preset.args({
+          model: config2.model,
+          promptFile: files.prompt,
+          files: context.targetFiles
+        }),
+        ...config2.args
+      ] : config2.run;
+      const run = await runProcess({
+        command: context.launch ? context.launch(command2) : command2,
+        cwd: context.worktree,
+        env: {
+          ...context.env,
+          AUTOEXP_PROMPT_FILE: files.prompt,
+          AUTOEXP_DESCRIPTION_FILE: files.description,
+          AUTOEXP_NOTES_FILE: files.notes,
+          AUTOEXP_USAGE_FILE: files.usage,
+          AUTOEXP_ITERATION: String(context.iteration)
+        },
+        timeoutMs: config2.timeout,
+        logPath: files.log,
+        ...preset?.stdin ? { stdinFile: files.prompt } : {},
+        ...context.pidFile ? { pidFile: context.pidFile } : {}
+      });
+      const raw = await readFile5(files.log, "utf8").catch(() => "");
+      const clean2 = context.redact(raw);
+      if (clean2 !== raw) await writeFile3(files.log, clean2);
+      const output2 = await readEnd(files.log, 256 * 1024);
+      const report = preset ? preset.read(output2) : await readUsageFile(files.usage);
+      const usage2 = report.usage;
+      const costUsd = config2.price ? priceOf(usage2, config2.price) : report.costUsd ?? 0;
+      const notesAfter = await readFile5(files.notes, "utf8").catch(() => context.notes);
+      const spent = {
+        costUsd,
+        ...usage2 ? { usage: usage2 } : {},
+        ...notesAfter !== context.notes ? { notes: notesAfter } : {}
+      };
+      const last = tailLines(output2, 8).split("\n").map((l) => l.trim()).filter((l) => l && !/^Node\.js v\d/.test(l)).slice(-3).join(" | ");
+      if (run.spawnError)
+        return { ok: false, fatal: true, error: `agent could not start: ${run.spawnError}` };
+      if (run.timedOut)
+        return {
+          ok: false,
+          error: `agent killed after its ${Math.round(config2.timeout / 1e3)}s timeout`,
+          ...spent
+        };
+      if (run.exitCode !== 0) {
+        return {
+          ok: false,
+          error: `agent exited with ${run.signal ?? `code ${run.exitCode}`}: ${report.error ?? clip2(last)}`,
+          ...spent
+        };
+      }
+      if (report.error)
+        return { ok: false, error: `agent reported an error: ${report.error}`, ...spent };
+      const written = (await readFile5(files.description, "utf8").catch(() => "")).trim().split("\n")[0].trim();
+      const message = report.message?.trim().split("\n").filter(Boolean).at(-1);
+      const description = written || message || (preset ? "" : last) || "(no description)";
+      return { ok: true, description: clip2(description), ...spent };
+    }
+  };
+}
+
+// action/agents/search-agent.ts
+import { readFile as readFile6, writeFile as writeFile4 } from "node:fs/promises";
+import { join as join9 } from "node:path";
+
+// action/agents/search-plan.ts
+var INITIAL_FACTOR = 2;
+var CONVERGED = 1.04;
+var ASSIGNMENT = /^(\s*(?:export\s+)?(?:const\s+|let\s+|var\s+)?["']?([A-Za-z_]\w*)["']?\s*[:=]\s*)(-?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?)\s*[;,]?\s*(?:(?:#|\/\/).*)?$/;
+function findParameters(files, exclude) {
+  const skip = exclude.map((e) => e.toLowerCase());
+  const params = [];
+  for (const { path, text: text2 } of files) {
+    const seen = /* @__PURE__ */ new Map();
+    let offset = 0;
+    text2.split("\n").forEach((line2, i) => {
+      const match = ASSIGNMENT.exec(line2);
+      if (match) {
+        const name = match[2];
+        const raw = match[3];
+        const value = Number(raw);
+        const k = seen.get(name) ?? 0;
+        seen.set(name, k + 1);
+        if (value !== 0 && Number.isFinite(value) && !skip.some((s) => name.toLowerCase().includes(s))) {
+          params.push({
+            id: `${path}:${name}#${k}`,
+            path,
+            name,
+            line: i + 1,
+            value,
+            raw,
+            integer: /^-?\d+$/.test(raw),
+            offset: offset + match[1].length
+          });
+        }
+      }
+      offset += line2.length + 1;
+    });
+  }
+  return params;
+}
+function planMove(params, history, seed) {
+  const states = /* @__PURE__ */ new Map();
+  const state = (id) => {
+    const known = states.get(id);
+    if (known) return known;
+    const fresh = { factor: INITIAL_FACTOR, tried: { 1: false, [-1]: false } };
+    states.set(id, fresh);
+    return fresh;
+  };
+  for (const move of history) {
+    const s = state(move.id);
+    if (move.kept) {
+      s.tried = { 1: false, [-1]: false };
+      s.tried[-move.dir] = true;
+    } else {
+      s.tried[move.dir] = true;
+      if (s.tried[1] && s.tried[-1]) s.factor = Math.sqrt(s.factor);
+      if (s.tried[1] && s.tried[-1]) s.tried = { 1: false, [-1]: false };
+    }
+  }
+  const last = history.at(-1);
+  const byId = new Map(params.map((p) => [p.id, p]));
+  if (last?.kept) {
+    const p = byId.get(last.id);
+    const s = state(last.id);
+    if (p && !s.tried[last.dir]) {
+      const move = makeMove(p, last.dir, s.factor);
+      if (move) return move;
+    }
+  }
+  const random = createRandom(seed);
+  const order = [...params].map((p) => ({
+    p,
+    r: random(),
+    dir: random() < 0.5 ? 1 : -1
+  }));
+  order.sort((a, b) => a.r - b.r);
+  const start = last ? order.findIndex((o) => o.p.id === last.id) + 1 : 0;
+  for (let k = 0; k < order.length; k++) {
+    const { p, dir } = order[(start + k) % order.length];
+    const s = state(p.id);
+    if (s.factor < CONVERGED) continue;
+    for (const d of [dir, -dir]) {
+      if (s.tried[d]) continue;
+      const move = makeMove(p, d, s.factor);
+      if (move) return move;
+    }
+  }
+  return null;
+}
+function makeMove(p, dir, factor) {
+  let to;
+  if (p.integer) {
+    const scaled2 = Math.round(dir > 0 ? p.value * factor : p.value / factor);
+    to = dir > 0 ? Math.max(p.value + 1, scaled2) : Math.min(p.value - 1, scaled2);
+    if (Math.sign(to) !== Math.sign(p.value)) return null;
+  } else {
+    to = Number((dir > 0 ? p.value * factor : p.value / factor).toPrecision(4));
+  }
+  return to === p.value ? null : { id: p.id, dir, factor, from: p.value, to };
+}
+function formatLike(raw, value) {
+  if (/^-?\d+$/.test(raw)) return String(Math.round(value));
+  if (/[eE]/.test(raw))
+    return value.toExponential(3).replace(/\.?0+e/, "e").replace("e+", "e");
+  const text2 = String(value);
+  return text2.includes(".") || text2.includes("e") ? text2 : `${text2}.0`;
+}
+
+// action/agents/search-agent.ts
+function createSearchAgent(options) {
+  return {
+    name: "search",
+    async propose(context) {
+      const files = await Promise.all(
+        context.targetFiles.map(async (path) => ({
+          path,
+          text: await readFile6(join9(context.worktree, path), "utf8")
+        }))
+      );
+      const params = findParameters(files, options.exclude);
+      if (params.length === 0) {
+        return {
+          ok: false,
+          error: "no numeric literal to tune in the target files (lines like `lr = 0.01`)"
+        };
+      }
+      const history = context.history.flatMap((r) => {
+        const meta3 = r.agent_meta;
+        return meta3?.kind === "search" ? [{ ...meta3, kept: KEPT.has(r.status) }] : [];
+      });
+      const move = planMove(params, history, options.seed);
+      if (!move)
+        return {
+          ok: true,
+          exhausted: true,
+          description: "search converged: every parameter was tried at its finest step"
+        };
+      const p = params.find((x) => x.id === move.id);
+      const file2 = files.find((f) => f.path === p.path);
+      const text2 = formatLike(p.raw, move.to);
+      await writeFile4(
+        join9(context.worktree, p.path),
+        file2.text.slice(0, p.offset) + text2 + file2.text.slice(p.offset + p.raw.length)
+      );
+      return {
+        ok: true,
+        description: `${p.name} ${p.raw} -> ${text2} (${p.path}:${p.line})`,
+        meta: { kind: "search", ...move }
+      };
+    }
+  };
+}
+
+// action/agents/create-agent.ts
+function createAgent(config2) {
+  switch (config2.use) {
+    case "search":
+      return createSearchAgent({ seed: config2.seed, exclude: config2.exclude });
+    case "openai":
+    case "anthropic":
+      return createApiAgent(config2);
+    default:
+      return createCliAgent(config2);
+  }
+}
+var INSTALL = {
+  "claude-code": "npm install -g @anthropic-ai/claude-code",
+  codex: "npm install -g @openai/codex",
+  aider: "python -m pip install aider-install && aider-install"
+};
+function agentProblem(config2, env) {
+  switch (config2.use) {
+    case "search":
+    case "command":
+      return null;
+    case "openai":
+    case "anthropic":
+      if (config2.api_key_env && !env[config2.api_key_env]) {
+        return `agent ${config2.use} reads its key from ${config2.api_key_env} (agent.api_key_env), which is not set. Export it (in a workflow: env: ${config2.api_key_env}: \${{ secrets.${config2.api_key_env} }}), or set api_key_env: null for a local server that needs no key`;
+      }
+      return null;
+    default: {
+      const program = cliProgram(config2);
+      if (findProgram(program, env.PATH ?? "")) return null;
+      const where = program.includes("/") ? "which does not exist or is not executable" : "which is not on PATH";
+      return `agent ${config2.use} runs \`${program}\`, ${where} (install: ${INSTALL[config2.use]}); or set agent.command to its full path`;
+    }
+  }
+}
+function findProgram(program, path) {
+  const candidates = program.includes("/") ? [isAbsolute(program) ? program : join10(process.cwd(), program)] : path.split(delimiter).filter(Boolean).map((dir) => join10(dir, program));
+  return candidates.some((c) => {
+    try {
+      accessSync(c, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+// action/config/check-scope-files.ts
+var import_picomatch = __toESM(require_picomatch2(), 1);
+function compileGlobs(globs) {
+  if (globs.length === 0) return () => false;
+  return (0, import_picomatch.default)([...globs], { dot: true });
+}
+function checkScopeFiles(config2, committed, uncommitted = []) {
+  const problems = [];
+  const warnings = [];
+  config2.target.forEach((glob2, i) => {
+    const match = (0, import_picomatch.default)(glob2, { dot: true });
+    if (committed.some((p) => match(p))) return;
+    const loose = uncommitted.filter((p) => match(p));
+    problems.push({
+      path: `target.${i}`,
+      message: loose.length > 0 ? `"${glob2}" matches only uncommitted files (${loose.slice(0, 3).join(", ")}): experiments start from a commit, so commit them first` : `"${glob2}" matches no file in the repository: fix the glob or create the file`
+    });
+  });
+  const isTarget = compileGlobs(config2.target);
+  const isFrozen = compileGlobs(config2.frozen);
+  const both = committed.filter((p) => isTarget(p) && isFrozen(p));
+  if (both.length > 0) {
+    problems.push({
+      path: "frozen",
+      message: `${both.slice(0, 3).join(", ")} is both target and frozen: a file the agent may change cannot also be frozen`
+    });
+  }
+  config2.frozen.forEach((glob2, i) => {
+    const match = (0, import_picomatch.default)(glob2, { dot: true });
+    if (!committed.some((p) => match(p))) {
+      warnings.push({ path: `frozen.${i}`, message: `"${glob2}" matches no committed file` });
+    }
+  });
+  if (!committed.includes(config2.instructions)) {
+    warnings.push({
+      path: "instructions",
+      message: `${config2.instructions} is not committed; agents get no research direction`
+    });
+  }
+  return { problems, warnings };
+}
+
+// action/decide/samples.ts
+function addSamples(samples, metrics) {
+  for (const [name, value] of Object.entries(metrics)) {
+    samples[name] ??= [];
+    samples[name].push(value);
+  }
+}
+function collectSamples(runs) {
+  const samples = {};
+  for (const metrics of runs) addSamples(samples, metrics);
+  return samples;
+}
+function meansOf(samples) {
+  return Object.fromEntries(
+    Object.entries(samples).map(([k, v]) => [k, v.reduce((s, x) => s + x, 0) / v.length])
+  );
+}
+
+// action/ledger/rows.ts
+function buildResultRow(tag, iteration, guardName, verdict, proposal, timestamp) {
+  const row = {
+    type: "result",
+    iteration,
+    commit: verdict.commit?.slice(0, 7) ?? "",
+    commit_full: verdict.commit ?? null,
+    diff: verdict.commit ? `refs/autoexp/${tag}/${iteration}` : null,
+    score: verdict.score,
+    delta: verdict.delta,
+    guard_score: guardName ? verdict.metrics[guardName] ?? null : null,
+    guard_pass: verdict.guard_pass,
+    status: verdict.status,
+    description: proposal.description.replace(/\s+/g, " ").trim().slice(0, 300),
+    timestamp,
+    metrics: verdict.metrics,
+    samples: verdict.samples,
+    agent_seconds: proposal.agentSeconds,
+    eval_seconds: verdict.evalSeconds ?? 0,
+    cost_usd: Math.round((proposal.costUsd ?? 0) * 1e6) / 1e6,
+    ...proposal.usage ? { tokens_in: proposal.usage.input, tokens_out: proposal.usage.output } : {},
+    ...verdict.reason ? { reason: verdict.reason } : {},
+    ...verdict.tail ? { log_tail: verdict.tail.slice(-2e3) } : {},
+    ...verdict.duplicateOf !== void 0 ? { duplicate_of: verdict.duplicateOf } : {},
+    ...proposal.meta ? { agent_meta: proposal.meta } : {},
+    ...verdict.evidence ? { evidence: roundEvidence(verdict.evidence) } : {},
+    ...verdict.linesDelta !== void 0 ? { lines_delta: verdict.linesDelta } : {},
+    ...verdict.printedTwice?.length ? { printed_twice: verdict.printedTwice } : {}
+  };
+  if (verdict.key) row.content_key = verdict.key;
+  return row;
+}
+function buildHeader(f, timestamp) {
+  const firstGuard = Object.entries(f.guards)[0];
+  return {
+    type: "config",
+    version: 1,
+    tag: f.tag,
+    name: f.name,
+    constrained_file: f.target.join(","),
+    eval_command: typeof f.evalCommand === "string" ? f.evalCommand : f.evalCommand.join(" "),
+    metric: f.metric,
+    goal: f.goal,
+    guard_metric: firstGuard?.[0] ?? null,
+    guard_threshold: firstGuard ? firstGuard[1].max ?? firstGuard[1].min ?? null : null,
+    guards: f.guards,
+    baseline: f.baseline,
+    min_delta: f.minDeltas[f.metric] ?? 0,
+    noise: f.noise,
+    rule: f.rule,
+    objectives: f.objectives,
+    min_deltas: f.minDeltas,
+    baseline_metrics: f.baselineMetrics,
+    ...f.weights ? { weights: f.weights } : {},
+    confidence: f.confidence,
+    target: f.target,
+    frozen: f.frozen,
+    frozen_hashes: f.frozenHashes,
+    agent: f.agent,
+    base_commit: f.baseCommit,
+    timestamp
+  };
+}
+function roundEvidence(e) {
+  const r = (x) => Number(x.toPrecision(6));
+  return {
+    ...e,
+    gain: r(e.gain),
+    effect_sigma: e.effect_sigma === null ? null : r(e.effect_sigma),
+    p: e.p === null ? null : Number(e.p.toPrecision(3)),
+    ci: e.ci === null ? null : [r(e.ci[0]), r(e.ci[1])],
+    sd: r(e.sd)
+  };
+}
+
+// action/engine/agent-checkout.ts
+import { createHash as createHash3 } from "node:crypto";
+import { readdirSync as readdirSync3 } from "node:fs";
+import { lstat, mkdir as mkdir2, readFile as readFile7, readlink, rm as rm4 } from "node:fs/promises";
+import { join as join12 } from "node:path";
+
+// action/engine/materialise.ts
+import {
+  lstatSync,
+  mkdirSync as mkdirSync2,
+  readdirSync as readdirSync2,
+  rmSync as rmSync2,
+  symlinkSync,
+  writeFileSync as writeFileSync3
+} from "node:fs";
+import { dirname as dirname3, join as join11 } from "node:path";
+var TreeDir = class {
+  dir;
+  #written = /* @__PURE__ */ new Map();
+  constructor(dir) {
+    this.dir = dir;
+  }
+  /**
+   * Makes the directory hold exactly `commit`'s tree (minus paths `exclude` names, such as the
+   * record under .autoexp/). Returns how many files were (re)written and removed. File system
+   * calls are synchronous on purpose: hundreds of lstat calls through the thread pool cost more
+   * than the work itself.
+   */
+  async materialise(git, commit, exclude = () => false) {
+    const entries = (await git.lsTree(commit)).filter((e) => !exclude(e.path));
+    const wanted = new Map(entries.map((e) => [e.path, e]));
+    const st = lstatQuiet(this.dir);
+    if (st && !st.isDirectory()) {
+      rmSync2(this.dir, { force: true });
+      this.#written.clear();
+    }
+    mkdirSync2(this.dir, { recursive: true });
+    const removed = this.#prune(wanted);
+    const stale = entries.filter((entry) => !this.#intact(entry));
+    const blobs = await git.readBlobs(stale.map((e) => e.sha));
+    for (const entry of stale) {
+      const path = join11(this.dir, entry.path);
+      rmSync2(path, { recursive: true, force: true });
+      mkdirSync2(dirname3(path), { recursive: true });
+      const bytes = blobs.get(entry.sha);
+      if (entry.mode === "120000") symlinkSync(bytes.toString(), path);
+      else writeFileSync3(path, bytes, { mode: entry.mode === "100755" ? 493 : 420 });
+      const st2 = lstatSync(path, { bigint: true });
+      this.#written.set(entry.path, {
+        sha: entry.sha,
+        mode: entry.mode,
+        ino: Number(st2.ino),
+        size: Number(st2.size),
+        mtimeNs: st2.mtimeNs,
+        ctimeNs: st2.ctimeNs
+      });
+    }
+    return { written: stale.length, removed };
+  }
+  /**
+   * Whether the file at `path` is still exactly what autoexp wrote there, and that was blob
+   * `sha`: same inode, size, mtime and ctime. Lets a caller skip reading files nobody touched.
+   */
+  untouched(path, sha, mode) {
+    return this.#intact({ path, sha, mode });
+  }
+  #intact(entry) {
+    const was = this.#written.get(entry.path);
+    if (!was || was.sha !== entry.sha || was.mode !== entry.mode) return false;
+    const st = lstatQuiet(join11(this.dir, entry.path), true);
+    return st !== null && Number(st.ino) === was.ino && Number(st.size) === was.size && st.mtimeNs === was.mtimeNs && st.ctimeNs === was.ctimeNs;
+  }
+  /** Removes everything that is not a wanted file (and everything under a wanted path's place). */
+  #prune(wanted) {
+    const dirs = /* @__PURE__ */ new Set();
+    for (const path of wanted.keys()) {
+      for (let d = dirname3(path); d !== "."; d = dirname3(d)) dirs.add(d);
+    }
+    let removed = 0;
+    const walk = (rel) => {
+      const here = rel ? join11(this.dir, rel) : this.dir;
+      for (const entry of readdirSync2(here, { withFileTypes: true })) {
+        const path = rel ? `${rel}/${entry.name}` : entry.name;
+        if (entry.isDirectory() && dirs.has(path)) {
+          walk(path);
+        } else if (!wanted.has(path) || entry.isDirectory()) {
+          rmSync2(join11(this.dir, path), { recursive: true, force: true });
+          this.#written.delete(path);
+          removed++;
+        }
+      }
+    };
+    walk("");
+    return removed;
+  }
+};
+function lstatQuiet(path, bigint4) {
+  try {
+    return bigint4 ? lstatSync(path, { bigint: true }) : lstatSync(path);
+  } catch {
+    return null;
+  }
+}
+
+// action/engine/agent-checkout.ts
+var AgentCheckout = class {
+  root;
+  scratch;
+  pidFile;
+  #tree;
+  #entries = [];
+  constructor(root) {
+    this.root = root;
+    this.scratch = join12(root, "scratch");
+    this.pidFile = join12(root, "agent.pid");
+    this.#tree = new TreeDir(join12(root, "work"));
+  }
+  get dir() {
+    return this.#tree.dir;
+  }
+  /** A clean copy of `commit`; with `withGit`, a private repository whose HEAD is that commit. */
+  async prepare(repo, commit, withGit) {
+    await rm4(join12(this.dir, ".git"), { recursive: true, force: true });
+    await this.#tree.materialise(repo, commit, isRecord);
+    this.#entries = (await repo.lsTree(commit)).filter((e) => !isRecord(e.path));
+    await mkdir2(this.scratch, { recursive: true });
+    if (withGit) await repo.initScratchRepo(this.dir, commit);
+  }
+  /** What differs from the commit it was prepared from: every path, target or not. */
+  async changes() {
+    const before = new Map(this.#entries.map((e) => [e.path, e]));
+    const changes = [];
+    const seen = /* @__PURE__ */ new Set();
+    const walk = async (rel) => {
+      const here = rel ? join12(this.dir, rel) : this.dir;
+      for (const entry of readdirSync3(here, { withFileTypes: true })) {
+        const path = rel ? `${rel}/${entry.name}` : entry.name;
+        if (path === ".git") continue;
+        if (entry.isDirectory()) {
+          await walk(path);
+          continue;
+        }
+        seen.add(path);
+        const was = before.get(path);
+        if (was && this.#tree.untouched(path, was.sha, was.mode)) continue;
+        const change = await readChange(join12(this.dir, path), path, was);
+        if (change) changes.push(change);
+      }
+    };
+    await walk("");
+    for (const [path] of before) {
+      if (!seen.has(path)) changes.push({ path, kind: "deleted", file: null });
+    }
+    return changes.sort((a, b) => a.path < b.path ? -1 : 1);
+  }
+  /** The bytes of a file of the checkout as it is now (null: not a regular file). */
+  async read(path) {
+    const st = await lstat(join12(this.dir, path)).catch(() => null);
+    return st?.isFile() ? readFile7(join12(this.dir, path)) : null;
+  }
+};
+function isRecord(path) {
+  return path.startsWith(".autoexp/");
+}
+async function readChange(full, path, was) {
+  const st = await lstat(full);
+  const kind = was ? "modified" : "added";
+  if (st.isSymbolicLink()) {
+    if (was?.mode === "120000" && blobSha(Buffer.from(await readlink(full))) === was.sha)
+      return null;
+    return { path, kind, file: { type: "other" } };
+  }
+  if (!st.isFile()) return { path, kind, file: { type: "other" } };
+  const content = await readFile7(full);
+  const mode = st.mode & 73 ? "100755" : "100644";
+  if (was && was.mode === mode && blobSha(content) === was.sha) return null;
+  return { path, kind, file: { type: "file", content, mode } };
+}
+function blobSha(content) {
+  return createHash3("sha1").update(`blob ${content.length}\0`).update(content).digest("hex");
+}
+
+// action/engine/propose.ts
+async function propose(ctx, candidate, checkout) {
+  const { iteration, parent } = candidate;
+  await checkout.prepare(ctx.store.repo, parent.commit, ctx.agentGit);
+  const targetPaths = (await ctx.store.repo.lsTree(parent.commit)).map((e) => e.path).filter((p) => ctx.isTarget(p) && !isRecord(p));
+  const log = ctx.store.log;
+  const started = performance.now();
+  let proposal;
+  try {
+    proposal = await ctx.agent.propose({
+      worktree: checkout.dir,
+      iteration,
+      config: ctx.config,
+      metric: ctx.metric,
+      goal: ctx.goal,
+      incumbentScore: parent.score,
+      header: log.config,
+      history: log.results,
+      targetFiles: targetPaths,
+      mayCreate: ctx.isTarget,
+      scratchDir: checkout.scratch,
+      pidFile: checkout.pidFile,
+      ...ctx.launchAgent ? { launch: ctx.launchAgent } : {},
+      env: ctx.agentEnv,
+      redact: ctx.redact,
+      notes: ctx.store.notes,
+      budget: budgetLeft(ctx.config.budget, log.results, {
+        done: ctx.done,
+        planned: ctx.planned,
+        elapsedMs: performance.now() - ctx.startedAt
+      })
+    });
+  } catch (error62) {
+    proposal = {
+      ok: false,
+      error: `agent failed: ${error62 instanceof Error ? error62.message : String(error62)}`
+    };
+  }
+  const agentSeconds = round((performance.now() - started) / 1e3);
+  proposal = redactDeep(proposal, ctx.redact);
+  ctx.faults.at("after-agent", iteration);
+  if (proposal.ok && proposal.exhausted) return { kind: "exhausted", reason: proposal.description };
+  const notes = proposal.notes !== void 0 && proposal.notes !== ctx.store.notes ? proposal.notes : void 0;
+  return {
+    ...candidate,
+    proposal,
+    agentSeconds,
+    targetPaths,
+    changes: await checkout.changes(),
+    ...notes !== void 0 ? { notes } : {}
+  };
+}
+function round(x) {
+  return Math.round(x * 1e3) / 1e3;
+}
+
+// action/engine/baseline.ts
+async function startTag(store, config2, slot, ctx) {
+  const base = await store.repo.resolve("HEAD");
+  await slot.prepare(base);
+  const frozen = await hashFrozen(slot.dir, config2.frozen);
+  const isTarget = compileGlobs(config2.target);
+  const targets = (await store.repo.lsTree(base)).map((e) => e.path).filter(isTarget);
+  const contentKey = await contentKeyOf(targets, (p) => slot.read(p));
+  const started = performance.now();
+  const runs = [];
+  for (let run = 0; run < config2.decide.baseline_runs; run++) {
+    const outcome = await slot.evaluate(
+      config2,
+      base,
+      `0-${run}`,
+      ctx.evalEnv,
+      frozen,
+      (elapsedMs, lastLine) => ctx.emit({ type: "eval-progress", iteration: 0, run: run + 1, elapsedMs, lastLine })
+    );
+    if (outcome.status !== "ok" || outcome.tampered.length > 0) {
+      const printed = Object.keys(outcome.metrics);
+      const problem = outcome.problem ?? `it changed frozen files: ${outcome.tampered.join(", ")}`;
+      const hint = outcome.problem?.includes("missing") && printed.length > 0 ? ` (it did print: ${printed.join(", ")}; every metric in eval.metrics, guards included, must be printed)` : "";
+      throw new AutoexpError(
+        `the baseline eval failed (${problem})${hint}, so there is nothing to compare experiments with. Fix the eval or autoexp.yml and run again. Last lines:
+${outcome.tail}
+Full log: ${outcome.logPath}`,
+        { exitCode: 1 }
+      );
+    }
+    runs.push(outcome.metrics);
+  }
+  const baselineMeans = meansOf(collectSamples(runs));
+  const samples = collectSamples(runs.map((m) => withWeightedScore(m, config2, baselineMeans)));
+  const means = meansOf(samples);
+  const objectives = objectiveSpecs(config2);
+  const noise = noiseOf(
+    [samples],
+    objectives.map((o) => o.name)
+  );
+  const minDeltas = chooseMinDeltas(config2, noise);
+  const scores = samples[ctx.metric];
+  const score = mean(scores);
+  const guards = buildPolicy(config2, { min_delta: 0 }).guards;
+  const firstGuard = Object.keys(guards)[0];
+  const now = (/* @__PURE__ */ new Date()).toISOString();
+  const header = buildHeader(
+    {
+      tag: store.tag,
+      name: config2.name,
+      target: config2.target,
+      frozen: config2.frozen,
+      evalCommand: config2.eval.command,
+      metric: ctx.metric,
+      goal: ctx.goal,
+      guards,
+      baseline: score,
+      minDeltas,
+      noise: scores.length > 1 ? noise[ctx.metric].sd : null,
+      rule: config2.decide.rule,
+      objectives,
+      baselineMetrics: baselineMeans,
+      weights: config2.decide.weights,
+      confidence: config2.decide.confidence,
+      frozenHashes: frozen,
+      agent: config2.agent.use,
+      baseCommit: base
+    },
+    now
+  );
+  const row = {
+    type: "result",
+    iteration: 0,
+    commit: base.slice(0, 7),
+    commit_full: base,
+    diff: null,
+    score,
+    delta: 0,
+    guard_score: firstGuard ? means[firstGuard] ?? null : null,
+    guard_pass: null,
+    status: "baseline",
+    description: "baseline",
+    timestamp: now,
+    metrics: means,
+    samples,
+    agent_seconds: 0,
+    eval_seconds: round((performance.now() - started) / 1e3),
+    cost_usd: 0,
+    content_key: contentKey
+  };
+  await store.start(header, row);
+  ctx.emit({
+    type: "baseline",
+    score,
+    runs: scores.length,
+    noise: header.noise,
+    minDelta: header.min_delta,
+    seconds: row.eval_seconds
+  });
+}
+
+// action/engine/explain-failure.ts
+var DISK = {
+  ENOSPC: "the disk is full",
+  EDQUOT: "the disk quota is used up",
+  EROFS: "the file system is read-only",
+  EACCES: "permission was denied",
+  EPERM: "the operation was not permitted",
+  EMFILE: "too many files are open",
+  EIO: "the disk reported an I/O error"
+};
+function explainFailure(error62, tag) {
+  if (error62 instanceof AutoexpError) return error62;
+  const resume = `Everything recorded so far is kept; fix it, then run the same command again to resume tag ${tag}`;
+  const code = error62?.code;
+  if (code && DISK[code]) {
+    const path = error62.path;
+    return new AutoexpError(`${DISK[code]}${path ? ` (${path})` : ""}. ${resume}`, {
+      exitCode: 1,
+      cause: error62
+    });
+  }
+  if (error62 instanceof GitError) {
+    const lock = /([^\s'"]+\.lock)['"]?: File exists|Unable to create '([^']+\.lock)'/.exec(
+      error62.message
+    );
+    if (lock) {
+      const file2 = lock[1] ?? lock[2];
+      return new AutoexpError(
+        `git found a lock file left behind (${file2}), most likely by a git command that was killed. If no git command is running in this repository, delete that file. ${resume}`,
+        { exitCode: 1, cause: error62 }
+      );
+    }
+    if (/No space left|Read-only file system|Permission denied/i.test(error62.message)) {
+      return new AutoexpError(`${error62.message}. ${resume}`, { exitCode: 1, cause: error62 });
+    }
+  }
+  return error62;
+}
+
+// action/engine/faults.ts
+import { openSync as openSync2, writeSync } from "node:fs";
+function createFaults(env) {
+  const spec = env.AUTOEXP_FAULT;
+  const hit = (point, iteration) => spec === `${point}@${iteration}`;
+  const die = () => {
+    process.kill(process.pid, "SIGKILL");
+    throw new Error("unreachable");
+  };
+  return {
+    /** Dies here if asked to. */
+    at(point, iteration) {
+      if (hit(point, iteration)) die();
+    },
+    /** Dies in the middle of the eval, while it runs. */
+    duringEval(iteration) {
+      return hit("during-eval", iteration) ? setTimeout(die, 30) : void 0;
+    },
+    /** Writes half of a ledger append and dies: a torn write. */
+    tornWrite(iteration, path, data) {
+      if (!hit("torn-ledger", iteration)) return;
+      const fd = openSync2(path, "a");
+      writeSync(fd, data.slice(0, Math.floor(data.length / 2)));
+      die();
+    }
+  };
+}
+
+// action/engine/isolation.ts
+import { existsSync as existsSync4 } from "node:fs";
+import { mkdir as mkdir3, symlink } from "node:fs/promises";
+import { homedir as homedir2 } from "node:os";
+import { dirname as dirname4, isAbsolute as isAbsolute3, join as join15 } from "node:path";
+
+// action/sandbox/eval-environment.ts
+var NAMES = /* @__PURE__ */ new Set([
+  "PATH",
+  "USER",
+  "LOGNAME",
+  "LANG",
+  "LANGUAGE",
+  "TZ",
+  "TERM",
+  "NO_COLOR",
+  "LD_LIBRARY_PATH",
+  "GPU_DEVICE_ORDINAL"
+]);
+var PREFIXES = ["LC_", "CUDA_", "NVIDIA_", "ROCR_", "ROCM_", "HIP_", "HSA_", "NCCL_"];
+var SECRET_LIKE = /KEY|TOKEN|SECRET|PASSW|CREDENTIAL|AUTH|COOKIE|SESSION|PRIVATE/i;
+function evalEnvironment(env, options) {
+  const out = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value === void 0) continue;
+    if (NAMES.has(name)) out[name] = value;
+    else if (PREFIXES.some((p) => name.startsWith(p)) && !SECRET_LIKE.test(name)) out[name] = value;
+  }
+  out.HOME = options.home;
+  for (const name of options.passEnv) {
+    const value = env[name];
+    if (value !== void 0) out[name] = value;
+  }
+  return { ...out, ...options.set };
+}
+
+// action/sandbox/find-gpu-devices.ts
+import { readdirSync as readdirSync4 } from "node:fs";
+import { join as join13 } from "node:path";
+var GPU_NODE = /^(nvidia.*|dri|kfd)$/;
+function findGpuDevices(dir = "/dev") {
+  let names2;
+  try {
+    names2 = readdirSync4(dir);
+  } catch {
+    return [];
+  }
+  return names2.filter((n) => GPU_NODE.test(n)).sort().map((n) => join13(dir, n));
+}
+
+// action/sandbox/fit-sandbox-spec.ts
+import { existsSync as existsSync3 } from "node:fs";
+var FALLBACK_HOME = "/tmp/home";
+function fitSandboxSpec(spec, exists = existsSync3) {
+  const warnings = [
+    ...spec.readOnly.filter((p) => !exists(p)).map((p) => `read-only path not found: ${p}`),
+    ...spec.writable.filter((p) => !exists(p)).map((p) => `writable path not found: ${p}`)
+  ];
+  const home = exists(spec.home) ? spec.home : FALLBACK_HOME;
+  if (home !== spec.home)
+    warnings.push(`HOME ${spec.home} does not exist: the eval's HOME is ${home}`);
+  return {
+    spec: {
+      ...spec,
+      home,
+      readOnly: spec.readOnly.filter(exists),
+      writable: spec.writable.filter(exists),
+      ...spec.hide ? { hide: spec.hide.filter(exists) } : {}
+    },
+    warnings
+  };
+}
+
+// action/sandbox/probe-sandbox.ts
+import { execFile as execFile2 } from "node:child_process";
+import { accessSync as accessSync2, constants as constants2, mkdtempSync, rmSync as rmSync3 } from "node:fs";
+import { homedir, tmpdir as tmpdir3 } from "node:os";
+import { delimiter as delimiter2, join as join14 } from "node:path";
+
+// action/sandbox/sandbox-argv.ts
+import { isAbsolute as isAbsolute2, normalize } from "node:path";
+var RESOLVER_FILES = [
+  "/run/systemd/resolve/stub-resolv.conf",
+  "/run/systemd/resolve/resolv.conf",
+  "/run/resolvconf/resolv.conf",
+  "/run/NetworkManager/resolv.conf",
+  "/run/NetworkManager/no-stub-resolv.conf"
+];
+function sandboxArgv(spec, command2) {
+  const slot = checkedPath(spec.slotDir, "slotDir");
+  const home = checkedPath(spec.home, "home");
+  const program = typeof command2 === "string" ? ["/bin/sh", "-c", command2] : [...command2];
+  if (program.length === 0 || !program[0]) throw new Error("sandboxArgv: empty command");
+  const tmpfs = (path) => ["--tmpfs", path];
+  const roBind = (path) => ["--ro-bind-try", path, path];
+  const mounts = [
+    spec.devices === "host" ? { path: "/dev", args: (p) => ["--dev-bind", p, p] } : { path: "/dev", args: (p) => ["--dev", p] },
+    ...(spec.devices === "host" ? [] : spec.devices).map((d) => ({
+      path: checkedPath(d, "devices"),
+      args: (p) => ["--dev-bind-try", p, p]
+    })),
+    { path: "/proc", args: (p) => ["--proc", p] },
+    { path: "/tmp", args: tmpfs },
+    { path: "/run", args: tmpfs },
+    ...spec.network ? RESOLVER_FILES.map((path) => ({ path, args: roBind })) : [],
+    ...(spec.hide ?? []).map((p) => ({ path: checkedPath(p, "hide"), args: tmpfs })),
+    { path: home, args: tmpfs },
+    ...spec.readOnly.map((p) => ({ path: checkedPath(p, "readOnly"), args: roBind })),
+    ...spec.writable.map((p) => ({
+      path: checkedPath(p, "writable"),
+      args: (q) => ["--bind-try", q, q]
+    })),
+    { path: slot, args: (p) => ["--bind", p, p] }
+  ];
+  return [
+    spec.bwrap ?? "bwrap",
+    "--unshare-pid",
+    "--unshare-ipc",
+    ...spec.network ? [] : ["--unshare-net"],
+    "--cap-drop",
+    "ALL",
+    "--die-with-parent",
+    "--new-session",
+    "--ro-bind",
+    "/",
+    "/",
+    // A mount hides what lies under it, so parents go first: the slot and paths declared inside
+    // HOME or /tmp land on top of the tmpfs, whatever order the caller listed them in.
+    ...byDepth(mounts).flatMap((m) => m.args(m.path)),
+    "--chdir",
+    slot,
+    "--",
+    ...program
+  ];
+}
+function byDepth(mounts) {
+  const depth = (p) => p.split("/").filter(Boolean).length;
+  return mounts.map((m, i) => ({ m, i })).sort((a, b) => depth(a.m.path) - depth(b.m.path) || a.i - b.i).map(({ m }) => m);
+}
+function checkedPath(path, field) {
+  if (!isAbsolute2(path) || path.includes("\0"))
+    throw new Error(`sandboxArgv: ${field} must be an absolute path, got ${JSON.stringify(path)}`);
+  const clean2 = normalize(path).replace(/\/+$/, "");
+  if (clean2 === "" || clean2.split("/").includes(".."))
+    throw new Error(`sandboxArgv: ${field} must not be / or contain .., got ${path}`);
+  return clean2;
+}
+
+// action/sandbox/probe-sandbox.ts
+var INSTALL2 = "sudo apt-get install bubblewrap (Debian, Ubuntu; dnf, pacman and apk: bubblewrap)";
+var USERNS = "bubblewrap needs user namespaces for a user other than root: on Ubuntu 24.04 and later allow them with `sudo sysctl kernel.apparmor_restrict_unprivileged_userns=0` (or an AppArmor profile for bwrap); elsewhere check `sysctl user.max_user_namespaces`";
+var PROBE_TIMEOUT_MS = 15e3;
+var cached2;
+function probeSandbox() {
+  cached2 ??= runSandboxProbe();
+  return cached2;
+}
+async function runSandboxProbe(env = process.env) {
+  const bwrap = findProgram2("bwrap", env.PATH ?? "");
+  if (!bwrap) return { ok: false, why: "bubblewrap (bwrap) is not on PATH", install: INSTALL2 };
+  const slotDir = mkdtempSync(join14(tmpdir3(), "autoexp-probe-"));
+  try {
+    const argv = sandboxArgv(
+      { bwrap, slotDir, home: homedir(), readOnly: [], writable: [], network: false, devices: [] },
+      "test ! -w / && touch probe && echo sandbox-ok"
+    );
+    const run = await execQuiet(argv, { PATH: env.PATH ?? "/usr/bin:/bin" });
+    if (run.ok && run.stdout.includes("sandbox-ok")) return { ok: true, bwrap };
+    const said = run.stderr.trim().split("\n")[0] || run.error || "no output";
+    const userns = /namespace|uid map|permission denied|operation not permitted/i.test(said);
+    return {
+      ok: false,
+      why: `bubblewrap (${bwrap}) is installed but cannot make a sandbox here: ${said}`,
+      install: userns ? USERNS : INSTALL2
+    };
+  } finally {
+    rmSync3(slotDir, { recursive: true, force: true });
+  }
+}
+function findProgram2(name, path) {
+  for (const dir of path.split(delimiter2)) {
+    if (!dir) continue;
+    const candidate = join14(dir, name);
+    try {
+      accessSync2(candidate, constants2.X_OK);
+      return candidate;
+    } catch {
+    }
+  }
+  return null;
+}
+function execQuiet(argv, env) {
+  return new Promise((resolve7) => {
+    execFile2(
+      argv[0],
+      argv.slice(1),
+      { env, timeout: PROBE_TIMEOUT_MS, encoding: "utf8" },
+      (error62, stdout, stderr) => resolve7({ ok: !error62, stdout, stderr, ...error62 ? { error: error62.message } : {} })
+    );
+  });
+}
+
+// action/engine/isolation.ts
+async function resolveIsolation(config2, repoDir, gitDir, env) {
+  const home = env.HOME || homedir2();
+  const resolve7 = (p) => p === "~" || p.startsWith("~/") ? join15(home, p.slice(1)) : isAbsolute3(p) ? p : join15(repoDir, p);
+  const readOnly = config2.isolation.read_only.map(resolve7);
+  const writable = config2.isolation.writable.map(resolve7);
+  const relative2 = config2.isolation.read_only.filter((p) => !p.startsWith("~") && !isAbsolute3(p));
+  const environment = (base) => evalEnvironment(base, {
+    passEnv: [
+      ...config2.eval.pass_env,
+      ...Object.keys(base).filter((k) => k.startsWith("AUTOEXP_"))
+    ],
+    set: config2.eval.env,
+    home
+  });
+  const linkData = async (dir) => {
+    for (const rel of relative2) {
+      const inside = join15(dir, rel);
+      if (existsSync4(inside)) continue;
+      await mkdir3(dirname4(inside), { recursive: true });
+      await symlink(join15(repoDir, rel), inside);
+    }
+  };
+  const none2 = (warnings2) => ({
+    mode: "none",
+    warnings: warnings2,
+    launch: (command2, _dir, base) => ({ command: command2, env: environment(base) }),
+    linkData
+  });
+  if (config2.isolation.mode === "none") {
+    return none2(["isolation: none (the config's choice): evals run unsandboxed, as you"]);
+  }
+  const probe = await probeSandbox();
+  if (!probe.ok) {
+    if (config2.isolation.mode === "sandbox") {
+      throw new AutoexpError(
+        `isolation: sandbox, but ${probe.why}. Install it (${probe.install}) or set isolation: auto. Nothing was run`
+      );
+    }
+    return none2([
+      `UNSANDBOXED: ${probe.why}; evals run as you, with access to your files. To sandbox them: ${probe.install}`
+    ]);
+  }
+  const devices = findGpuDevices();
+  const tools = (env.PATH ?? "").split(":").filter((d) => d.startsWith(`${home}/`) && !d.startsWith(`${repoDir}/`));
+  const fitted = fitSandboxSpec({
+    bwrap: probe.bwrap,
+    slotDir: "/",
+    home,
+    readOnly: [.../* @__PURE__ */ new Set([...readOnly, ...tools])],
+    writable,
+    network: config2.isolation.network,
+    devices,
+    hide: [gitDir]
+  });
+  const warnings = fitted.warnings.filter((w) => !tools.some((t) => w.endsWith(`: ${t}`)));
+  return {
+    mode: "sandbox",
+    warnings,
+    launch: (command2, dir, base, frozen) => ({
+      command: sandboxArgv(
+        {
+          ...fitted.spec,
+          slotDir: dir,
+          // Frozen files are bound read-only over themselves: the harness cannot be rewritten
+          // during a run and put back before the after-run hash.
+          readOnly: [...fitted.spec.readOnly, ...frozenPaths(dir, frozen)]
+        },
+        command2
+      ),
+      env: { ...environment(base), HOME: fitted.spec.home }
+    }),
+    linkData,
+    launchAgent: (command2) => [
+      probe.bwrap,
+      "--dev-bind",
+      "/",
+      "/",
+      "--unshare-pid",
+      "--proc",
+      "/proc",
+      "--die-with-parent",
+      "--",
+      ...typeof command2 === "string" ? ["/bin/sh", "-c", command2] : command2
+    ]
+  };
+}
+var MAX_FROZEN_BINDS = 256;
+function frozenPaths(dir, frozen) {
+  return frozen.slice(0, MAX_FROZEN_BINDS).map((p) => join15(dir, p)).filter((p) => existsSync4(p));
+}
+
+// action/engine/find-repository.ts
+async function findRepository(dir, env) {
+  const top = await new Git(dir, env).topLevel().catch((cause) => {
+    throw new AutoexpError(
+      `${dir} is not inside a git repository: run \`git init\` and commit your files first`,
+      { cause }
+    );
+  });
+  return new Git(top, env);
+}
+
+// action/engine/preflight.ts
+async function preflightNewTag(repoDir, tag, config2, env) {
+  const repo = await findRepository(repoDir, env);
+  if (await repo.resolve(`refs/heads/autoexp/${tag}`)) return;
+  if (!await repo.resolve("HEAD")) {
+    throw new AutoexpError(`${repoDir} has no commit yet: commit your files, then run autoexp`);
+  }
+  const dirty = await repo.trackedChanges();
+  if (dirty.length > 0) {
+    throw new AutoexpError(
+      `the working tree has uncommitted changes (${dirty.slice(0, 5).join(", ")}): autoexp experiments start from a commit, so commit or stash them first. Nothing was changed`
+    );
+  }
+  const { problems } = checkScopeFiles(config2, await repo.listFiles(), await repo.untrackedFiles());
+  if (problems.length > 0) throw new AutoexpError(formatProblems("autoexp.yml", problems));
+}
+
+// action/engine/record-store.ts
+import { existsSync as existsSync5 } from "node:fs";
+import { mkdir as mkdir4, readdir, readFile as readFile9, rm as rm6 } from "node:fs/promises";
+import { join as join16 } from "node:path";
+
+// action/files/append-log.ts
+import { open as open3 } from "node:fs/promises";
+
+// action/ledger/log-jsonl.ts
+var LedgerCorruptError = class extends Error {
+  name = "LedgerCorruptError";
+};
+function parseLog(text2, options = {}) {
+  const log = {
+    config: null,
+    results: [],
+    batches: [],
+    remeasures: [],
+    validBytes: 0,
+    torn: false,
+    unreadable: 0
+  };
+  let offset = 0;
+  let lineNo = 0;
+  while (offset < text2.length) {
+    const end = text2.indexOf("\n", offset);
+    lineNo++;
+    if (end === -1 && !options.lenient)
+      return { ...log, validBytes: byteLength(text2, offset), torn: true };
+    const line2 = text2.slice(offset, end === -1 ? text2.length : end);
+    offset = end === -1 ? text2.length : end + 1;
+    if (line2.trim() === "") continue;
+    let entry = null;
+    try {
+      entry = JSON.parse(line2);
+    } catch (cause) {
+      if (!options.lenient)
+        throw new LedgerCorruptError(`log.jsonl line ${lineNo} is not JSON`, { cause });
+    }
+    if (!addEntry(log, entry, options.lenient ?? false)) log.unreadable++;
+  }
+  return { ...log, validBytes: Buffer.byteLength(text2) };
+}
+function addEntry(log, entry, lenient) {
+  if (!entry || typeof entry !== "object") return false;
+  if (entry.type === "config") log.config = entry;
+  else if (entry.type === "result") {
+    if (lenient && (typeof entry.iteration !== "number" || typeof entry.status !== "string"))
+      return false;
+    log.results.push(entry);
+  } else if (entry.type === "batch") log.batches.push(entry);
+  else if (entry.type === "remeasure") {
+    if (lenient && !entry.samples) return false;
+    log.remeasures.push(entry);
+  } else return !lenient;
+  return true;
+}
+function byteLength(text2, chars) {
+  return Buffer.byteLength(text2.slice(0, chars));
+}
+function formatLines(entries) {
+  return entries.map((e) => `${JSON.stringify(e)}
+`).join("");
+}
+
+// action/files/append-log.ts
+async function appendLog(path, entries, hooks = {}) {
+  const data = formatLines(entries);
+  const handle = await open3(path, "a");
+  try {
+    await hooks.beforeWrite?.(data);
+    await handle.write(data);
+    await handle.datasync();
+  } finally {
+    await handle.close();
+  }
+}
+
+// action/files/write-atomic.ts
+import { rename, writeFile as writeFile5 } from "node:fs/promises";
+async function writeAtomic(path, content) {
+  const temp = `${path}.tmp-${process.pid}`;
+  await writeFile5(temp, content);
+  await rename(temp, path);
+}
+
+// action/ledger/svg-elements.ts
+function px(v) {
+  return v.toFixed(1);
+}
+function svgGroup(cls, children) {
+  return children.length === 0 ? "" : `<g class="${cls}">
+${children.join("\n")}
+</g>`;
+}
+function svgText(x, y, s, size, fill, extra = "") {
+  return `<text x="${px(x)}" y="${px(y)}" font-size="${size}" fill="${fill}"${extra ? ` ${extra}` : ""}>${escapeXml(s)}</text>`;
+}
+function svgDot(cx, cy, r, fill, extra = "") {
+  return `<circle cx="${px(cx)}" cy="${px(cy)}" r="${r}" fill="${fill}"${extra ? ` ${extra}` : ""}/>`;
+}
+function svgLine(x1, y1, x2, y2, stroke, width, extra = "") {
+  return `<line x1="${px(x1)}" y1="${px(y1)}" x2="${px(x2)}" y2="${px(y2)}" stroke="${stroke}" stroke-width="${width}"${extra ? ` ${extra}` : ""}/>`;
+}
+function svgCross(cx, cy, r = 4) {
+  return `<path d="M${px(cx - r)},${px(cy - r)}L${px(cx + r)},${px(cy + r)}M${px(cx - r)},${px(cy + r)}L${px(cx + r)},${px(cy - r)}" stroke="${CHART_COLORS.failed}" stroke-width="2"/>`;
+}
+function svgTriangle(cx, cy, dir) {
+  const [tip, base] = [cy + dir * 5, cy - dir * 5];
+  return `<path d="M${px(cx)},${px(tip)}L${px(cx - 5)},${px(base)}L${px(cx + 5)},${px(base)}Z" fill="${CHART_COLORS.muted}"/>`;
+}
+function truncate(s, max) {
+  const chars = Array.from(dropNonXml(s).replace(/\s+/g, " ").trim());
+  return chars.length <= max ? chars.join("") : `${chars.slice(0, max - 1).join("")}\u2026`;
+}
+function isXmlChar(cp2) {
+  return cp2 === 9 || cp2 === 10 || cp2 === 13 || cp2 >= 32 && cp2 <= 55295 || cp2 >= 57344 && cp2 <= 65533 || cp2 >= 65536;
+}
+function dropNonXml(s) {
+  return Array.from(s).filter((c) => isXmlChar(c.codePointAt(0))).join("");
+}
+function escapeXml(s) {
+  return dropNonXml(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&apos;");
+}
+
+// action/ledger/kept-labels.ts
+var MAX_LABELS = 30;
+var LABEL_CHARS = 42;
+var LABEL_SIZE = 11;
+var CHAR_W = 6.1;
+var LABEL_BAND = 14;
+function chooseLabelled(kept) {
+  if (kept.length <= MAX_LABELS) return [...kept];
+  const gain = (p, i) => {
+    const before = i > 0 ? kept[i - 1].score : null;
+    return before === null || p.score === null ? Infinity : Math.abs(p.score - before);
+  };
+  const chosen = new Set(
+    kept.map((p, i) => ({ p, g: gain(p, i) })).sort((a, b) => b.g - a.g || a.p.iteration - b.p.iteration).slice(0, MAX_LABELS).map((e) => e.p)
+  );
+  return kept.filter((p) => chosen.has(p));
+}
+function placeKeptLabels(kept, at, goal, box) {
+  const angle = goal === "minimize" ? -30 : 30;
+  const rad = angle * Math.PI / 180;
+  const u = [Math.cos(rad), Math.sin(rad)];
+  const n = [Math.sin(rad), -Math.cos(rad)];
+  const placed = [];
+  for (const p of kept) {
+    const { x, y } = at(p);
+    const [ax, ay] = [x + 7, goal === "minimize" ? y - 7 : y + 14];
+    const room = Math.min(
+      (box.right - ax) / u[0],
+      u[1] < 0 ? (ay - box.top) / -u[1] : (box.bottom - ay) / u[1]
+    );
+    const label = truncate(
+      p.description,
+      Math.max(12, Math.min(LABEL_CHARS, Math.floor(room / CHAR_W)))
+    );
+    const len = Array.from(label).length * CHAR_W;
+    const s = ax * u[0] + ay * u[1];
+    const d0 = ax * n[0] + ay * n[1];
+    let d = d0;
+    for (let pass = 0; pass <= placed.length; pass++) {
+      const hit = placed.find(
+        (q) => Math.abs(q.d - d) < LABEL_BAND && s < q.s + q.len && q.s < s + len
+      );
+      if (!hit) break;
+      d = d >= hit.d ? hit.d + LABEL_BAND : hit.d - LABEL_BAND;
+    }
+    placed.push({
+      px: x,
+      py: y,
+      ax: ax + (d - d0) * n[0],
+      ay: ay + (d - d0) * n[1],
+      text: label,
+      angle,
+      s,
+      len,
+      d
+    });
+  }
+  return placed.map(({ s: _s, len: _len, d: _d, ...label }) => label);
+}
+function renderKeptLabel(l) {
+  const moved = Math.hypot(l.ax - l.px, l.ay - l.py) > 12;
+  const leader = moved ? `${svgLine(l.px, l.py, l.ax, l.ay, CHART_COLORS.best, 0.75, 'stroke-opacity="0.6"')}
+` : "";
+  const style = `stroke="${CHART_COLORS.background}" stroke-width="3" paint-order="stroke" transform="rotate(${l.angle} ${px(l.ax)} ${px(l.ay)})"`;
+  return `${leader}${svgText(l.ax, l.ay, l.text, LABEL_SIZE, CHART_COLORS.best, style)}`;
+}
+
+// action/ledger/nice-ticks.ts
+function niceTicks(lo, hi, max, minStep = 0) {
+  if (!(hi > lo)) return [lo];
+  for (let power = 10 ** Math.floor(Math.log10((hi - lo) / max)); ; power *= 10) {
+    for (const m of [1, 2, 5]) {
+      const step = m * power;
+      if (step < minStep) continue;
+      const [a, b] = [Math.ceil(lo / step - 1e-9), Math.floor(hi / step + 1e-9)];
+      if (b - a + 1 > max) continue;
+      const digits = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
+      return Array.from({ length: b - a + 1 }, (_, i) => Number(((a + i) * step).toFixed(digits)));
+    }
+  }
+}
+function tickDecimals(ticks) {
+  let digits = 0;
+  while (digits < 20 && ticks.some((t) => Number(t.toFixed(digits)) !== t)) digits++;
+  return digits;
+}
+
+// action/ledger/progress-svg.ts
+var W = 1200;
+var H = 660;
+var PLOT = { left: 84, right: 1164, top: 96, bottom: 586 };
+var FONT = "-apple-system, BlinkMacSystemFont, 'Segoe UI', Helvetica, Arial, sans-serif";
+var MAX_X_TICKS = 12;
+var MAX_Y_TICKS = 8;
+function renderProgressSvg(view) {
+  const title = `${view.title}: ${view.metric} ${headline(view)}`;
+  const data = chartData(view);
+  const body = data ? renderPlot(data, view) : [svgText(PLOT.left, 200, "Fewer than two scored runs: nothing to plot yet.", 16, CHART_COLORS.muted)];
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" font-family="${FONT}">`,
+    `<title>${escapeXml(title)}</title>`,
+    `<rect width="${W}" height="${H}" fill="${CHART_COLORS.background}"/>`,
+    svgText(PLOT.left, 34, title, 20, CHART_COLORS.text, 'font-weight="600"'),
+    ...body,
+    "</svg>",
+    ""
+  ].join("\n");
+}
+function renderPlot(data, view) {
+  const iterations = data.points.map((p) => p.iteration);
+  const [first, last] = [Math.min(...iterations), Math.max(...iterations)];
+  const pad = Math.max(0.5, (last - first) * 0.01);
+  const x = (i) => PLOT.left + (i - first + pad) / (last - first + 2 * pad) * (PLOT.right - PLOT.left);
+  const y = (v) => PLOT.top + (data.hi - Math.min(data.hi, Math.max(data.lo, v))) / (data.hi - data.lo) * (PLOT.bottom - PLOT.top);
+  const of = (kind) => data.points.filter((p) => p.kind === kind);
+  const [kept, discarded, failed2] = [of("kept"), of("discarded"), of("failed")];
+  const onScale = (p) => !data.offScale.includes(p);
+  const direction = data.goal === "minimize" ? "lower" : "higher";
+  const labels = placeKeptLabels(
+    chooseLabelled(kept),
+    (p) => ({ x: x(p.iteration), y: y(p.score) }),
+    data.goal,
+    { top: 74, right: W - 6, bottom: PLOT.bottom - 4 }
+  );
+  return [
+    svgText(
+      PLOT.left,
+      60,
+      `${view.rows.length} experiments \xB7 ${kept.length} kept \xB7 ${failed2.length} failed \xB7 ${direction} is better`,
+      14,
+      CHART_COLORS.muted
+    ),
+    svgGroup("legend", legend(kept.length, discarded.length, failed2.length, data)),
+    ...axes(data, first, last, x, y),
+    svgGroup(
+      "discarded",
+      discarded.filter(onScale).flatMap(
+        (p) => p.score === null ? [] : [svgDot(x(p.iteration), y(p.score), 3.5, CHART_COLORS.run, 'fill-opacity="0.75"')]
+      )
+    ),
+    // A failure without a score sits just above the x-axis, where nothing else is drawn.
+    svgGroup(
+      "failed",
+      failed2.filter(onScale).map((p) => svgCross(x(p.iteration), p.score === null ? PLOT.bottom - 8 : y(p.score)))
+    ),
+    svgGroup(
+      "off-scale",
+      data.offScale.flatMap((p) => offScaleMark(p, x(p.iteration), data))
+    ),
+    svgGroup("running-best", [stepLine(data.points, x, y, last)]),
+    svgGroup(
+      "kept",
+      kept.map((p) => svgDot(x(p.iteration), y(p.score), 5.5, CHART_COLORS.kept, 'stroke="#ffffff"'))
+    ),
+    svgGroup("labels", labels.map(renderKeptLabel)),
+    data.offScale.length > 0 ? svgText(
+      PLOT.left,
+      H - 14,
+      `Off the scale, drawn at the edge: ${nameOffScale(data.offScale)}.`,
+      13,
+      CHART_COLORS.muted
+    ) : ""
+  ].filter(Boolean);
+}
+function headline(view) {
+  if (view.baseline === null) return "(no baseline yet)";
+  const best = view.best?.score;
+  if (best === null || best === void 0) return `baseline ${plainNumber(view.baseline)}`;
+  const pct = improvementPercent(view);
+  const change = pct === null ? "" : ` (${pct > 0 ? "+" : pct < 0 ? "\u2212" : "\xB1"}${Math.abs(pct).toFixed(2)}%)`;
+  return `baseline ${plainNumber(view.baseline)} \u2192 best ${plainNumber(best)}${change}`;
+}
+function axes(data, first, last, x, y) {
+  const yTicks = niceTicks(data.lo, data.hi, MAX_Y_TICKS);
+  const digits = tickDecimals(yTicks);
+  const xTicks = niceTicks(first, last, MAX_X_TICKS, 1);
+  const cy = (PLOT.top + PLOT.bottom) / 2;
+  return [
+    svgGroup(
+      "y-axis",
+      yTicks.flatMap((v) => [
+        svgLine(PLOT.left, y(v), PLOT.right, y(v), CHART_COLORS.grid, 1),
+        svgText(PLOT.left - 8, y(v) + 4, v.toFixed(digits), 12, CHART_COLORS.muted, 'text-anchor="end"')
+      ])
+    ),
+    svgGroup(
+      "x-axis",
+      xTicks.flatMap((i) => [
+        svgLine(x(i), PLOT.bottom, x(i), PLOT.bottom + 5, CHART_COLORS.muted, 1),
+        svgText(x(i), PLOT.bottom + 20, String(i), 12, CHART_COLORS.muted, 'text-anchor="middle"')
+      ])
+    ),
+    svgGroup("frame", [
+      svgLine(PLOT.left, PLOT.top, PLOT.left, PLOT.bottom, CHART_COLORS.muted, 1),
+      svgLine(PLOT.left, PLOT.bottom, PLOT.right, PLOT.bottom, CHART_COLORS.muted, 1),
+      svgText(
+        (PLOT.left + PLOT.right) / 2,
+        PLOT.bottom + 44,
+        "experiment",
+        13,
+        CHART_COLORS.muted,
+        'text-anchor="middle"'
+      ),
+      svgText(
+        22,
+        cy,
+        data.metric,
+        13,
+        CHART_COLORS.muted,
+        `text-anchor="middle" transform="rotate(-90 22 ${px(cy)})"`
+      )
+    ])
+  ];
+}
+function legend(kept, discarded, failed2, off) {
+  const items = [
+    [`discarded (${discarded})`, (cx2, cy) => svgDot(cx2, cy, 4, CHART_COLORS.run)],
+    [`kept (${kept})`, (cx2, cy) => svgDot(cx2, cy, 5.5, CHART_COLORS.kept, 'stroke="#ffffff"')],
+    ["running best", (cx2, cy) => svgLine(cx2 - 9, cy, cx2 + 9, cy, CHART_COLORS.best, 2.5)],
+    [`failed (${failed2})`, (cx2, cy) => svgCross(cx2, cy)]
+  ];
+  const offScale = off.offScale.length;
+  const up = off.offScale.some((p) => p.score > off.hi);
+  if (offScale > 0)
+    items.push([`off the scale (${offScale})`, (cx2, cy) => svgTriangle(cx2, cy, up ? -1 : 1)]);
+  const out = [];
+  let cx = PLOT.right;
+  for (const [label, mark] of items.reverse()) {
+    cx -= label.length * 7 + 34;
+    out.push(mark(cx + 10, 56), svgText(cx + 24, 61, label, 13, CHART_COLORS.text));
+  }
+  return out;
+}
+function stepLine(points, x, y, last) {
+  let d = "";
+  let prev = null;
+  for (const p of points) {
+    if (p.best === null || p.best === prev) continue;
+    d += prev === null ? `M${px(x(p.iteration))},${px(y(p.best))}` : `H${px(x(p.iteration))}V${px(y(p.best))}`;
+    prev = p.best;
+  }
+  return d ? `<path d="${d}H${px(x(last))}" fill="none" stroke="${CHART_COLORS.best}" stroke-width="2.5" stroke-linejoin="round"/>` : "";
+}
+function offScaleMark(p, cx, data) {
+  const above = p.score > data.hi;
+  const cy = above ? PLOT.top + 6 : PLOT.bottom - 6;
+  return [
+    svgTriangle(cx, cy, above ? -1 : 1),
+    svgText(cx + 8, cy + 4, `#${p.iteration}: ${plainNumber(p.score)}`, 11, CHART_COLORS.muted)
+  ];
+}
+
+// action/ledger/results-tsv.ts
+function clean(text2) {
+  return text2.replace(/[\t\r\n]+/g, " ").trim();
+}
+function renderResultsTsv(metrics, results, scores) {
+  const lines = [["commit", ...metrics, "status", "description"].join("	")];
+  for (const r of results) {
+    const values = metrics.map((m, i) => {
+      const v = i === 0 ? scores?.get(r.iteration) ?? r.score ?? r.metrics[m] : r.metrics[m];
+      return (v !== void 0 && v !== null && Number.isFinite(v) ? v : 0).toFixed(6);
+    });
+    lines.push([r.commit || "-------", ...values, r.status, clean(r.description)].join("	"));
+  }
+  return `${lines.join("\n")}
+`;
+}
+function parseResultsTsv(text2) {
+  const lines = text2.split(/\r?\n/).map((line2, i) => ({ line: line2, number: i + 1 }));
+  const content = lines.filter((l) => l.line.trim() !== "");
+  const header = content[0]?.line.split("	") ?? [];
+  const statusAt = header.indexOf("status");
+  if (header[0] !== "commit" || statusAt < 2) {
+    throw new Error(
+      "not a results.tsv: the header must be commit<TAB>metric...<TAB>status<TAB>description"
+    );
+  }
+  const metrics = header.slice(1, statusAt);
+  const rows = [];
+  const skipped = [];
+  for (const { line: line2, number: number4 } of content.slice(1)) {
+    const cells = line2.split("	");
+    if (cells.length < statusAt + 1) {
+      skipped.push({
+        line: number4,
+        reason: `${cells.length} column${cells.length === 1 ? "" : "s"}, expected ${header.length}`
+      });
+      continue;
+    }
+    const values = {};
+    const bad = metrics.find((m, j) => {
+      const cell = cells[j + 1].trim();
+      values[m] = Number(cell);
+      return cell === "" || !Number.isFinite(values[m]);
+    });
+    if (bad !== void 0) {
+      skipped.push({
+        line: number4,
+        reason: `${bad} is not a number (${JSON.stringify(cells[metrics.indexOf(bad) + 1])})`
+      });
+      continue;
+    }
+    rows.push({
+      commit: cells[0],
+      values,
+      status: cells[statusAt],
+      description: cells.slice(statusAt + 1).join("	")
+    });
+  }
+  return { metrics, rows, skipped };
+}
+
+// action/ledger/record-files.ts
+function recordDir(tag) {
+  return `.autoexp/${tag}`;
+}
+function renderRecordFiles(log, tag) {
+  const metrics = log.config ? [log.config.metric, ...Object.keys(log.config.guards)] : ["score"];
+  const view = viewFromLog(log, tag);
+  const scores = new Map(view.rows.map((r) => [r.iteration, r.score]));
+  return {
+    results: renderResultsTsv(metrics, log.results, scores),
+    dashboard: renderDashboard(view, { progressSvg: true }),
+    progress: renderProgressSvg(view)
+  };
+}
+function recordFiles(tag, log, logText, notes) {
+  const dir = recordDir(tag);
+  const rendered = renderRecordFiles(log, tag);
+  const files = {
+    [`${dir}/log.jsonl`]: { content: logText },
+    [`${dir}/results.tsv`]: { content: rendered.results },
+    [`${dir}/dashboard.md`]: { content: rendered.dashboard },
+    [`${dir}/progress.svg`]: { content: rendered.progress }
+  };
+  if (notes) files[`${dir}/notes.md`] = { content: notes };
+  return files;
+}
+
+// action/engine/lock.ts
+import { randomBytes } from "node:crypto";
+import { link, readFile as readFile8, rm as rm5, stat, writeFile as writeFile6 } from "node:fs/promises";
+async function takeLock(path, tag) {
+  const me = `${process.pid} ${processStartTime(process.pid) ?? ""}
+`;
+  const temp = `${path}.${process.pid}.${randomBytes(6).toString("hex")}`;
+  await writeFile6(temp, me);
+  try {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        await link(temp, path);
+        return { release: () => rm5(path, { force: true }) };
+      } catch (error62) {
+        if (error62.code !== "EEXIST") throw error62;
+      }
+      const held = await readFile8(path, "utf8").catch(() => null);
+      if (held === null) continue;
+      const [pidText, started] = held.trim().split(" ");
+      const pid = Number(pidText);
+      if (!Number.isSafeInteger(pid) || pid <= 1 || !started) {
+        const age = await stat(path).then((s) => Math.round((Date.now() - s.mtimeMs) / 1e3));
+        throw new AutoexpError(
+          `the lock ${path} does not name an autoexp process (${JSON.stringify(held.slice(0, 40))}, ${age}s old): autoexp never writes such a lock. If no autoexp runs tag ${tag}, delete that file and run again`,
+          { exitCode: 1 }
+        );
+      }
+      if (processStartTime(pid) === started) {
+        throw new AutoexpError(
+          `tag ${tag} is in use by another autoexp (pid ${pid}); wait for it or use another --tag`,
+          { exitCode: 1 }
+        );
+      }
+      await rm5(path, { force: true });
+    }
+    throw new AutoexpError(`could not lock tag ${tag} (${path})`, { exitCode: 1 });
+  } finally {
+    await rm5(temp, { force: true });
+  }
+}
+
+// action/engine/record-store.ts
+var RecordStore = class _RecordStore {
+  tag;
+  branch;
+  repo;
+  stateDir;
+  #head;
+  #log = null;
+  #text = "";
+  #notes = "";
+  #lock;
+  #redact;
+  constructor(repo, tag, stateDir, head, lock) {
+    this.repo = repo;
+    this.tag = tag;
+    this.branch = `refs/heads/autoexp/${tag}`;
+    this.stateDir = stateDir;
+    this.#head = head;
+    this.#lock = lock;
+    this.#redact = (t) => t;
+  }
+  /** The branch head: the last record commit, whose code is the incumbent. */
+  get head() {
+    return this.#head;
+  }
+  /** The ledger as recorded; null before the baseline. */
+  get log() {
+    return this.#log;
+  }
+  /** notes.md as recorded: the agent's memory. */
+  get notes() {
+    return this.#notes;
+  }
+  get journalPath() {
+    return join16(this.stateDir, "log.jsonl");
+  }
+  /** Opens the tag's record, takes its lock, kills what a killed run left, and recovers. */
+  static async open(options) {
+    const probe = await findRepository(options.repoDir, options.env);
+    const repo = probe.withEnv(await withIdentity(probe, options.env));
+    const stateDir = join16(await repo.commonDir(), "autoexp", options.tag);
+    await mkdir4(stateDir, { recursive: true });
+    const lock = await takeLock(join16(stateDir, "lock"), options.tag);
+    const head = await repo.resolve(`refs/heads/autoexp/${options.tag}`);
+    const store = new _RecordStore(repo, options.tag, stateDir, head, lock);
+    if (options.redact) store.#redact = options.redact;
+    try {
+      const recovered = await store.#recover();
+      return { store, recovered };
+    } catch (error62) {
+      await store[Symbol.asyncDispose]();
+      throw error62;
+    }
+  }
+  async [Symbol.asyncDispose]() {
+    await this.#lock.release();
+  }
+  async #recover() {
+    const recovered = [];
+    if (await killLeftovers(this.stateDir)) {
+      recovered.push("killed an eval or agent left running by a run that was killed");
+    }
+    await this.#dropLegacyWorktree();
+    const dir = recordDir(this.tag);
+    let committedText = null;
+    if (this.#head) {
+      committedText = await this.repo.show(this.#head, `${dir}/log.jsonl`);
+      if (committedText === null) {
+        throw new AutoexpError(
+          `branch autoexp/${this.tag} exists but has no ${dir}/log.jsonl, so it was not made by autoexp; nothing was changed. Use another --tag, or delete that branch if it is yours to delete`
+        );
+      }
+      this.#notes = await this.repo.show(this.#head, `${dir}/notes.md`) ?? "";
+    }
+    const committed = committedText === null ? null : parseLedger(committedText, "branch");
+    const journalText = await readFile9(this.journalPath, "utf8").catch(() => null);
+    let journal = journalText === null ? null : parseLedger(journalText, "journal");
+    let text2 = journalText ?? "";
+    if (journal?.torn) {
+      text2 = text2.slice(0, byteSafeSlice(text2, journal.validBytes));
+      journal = parseLog(text2);
+      recovered.push("dropped a ledger line cut off by a crash");
+    }
+    if (journal && countEntries(journal) > countEntries(committed)) {
+      if (committed && !isPrefix(committed, journal)) {
+        throw new AutoexpError(
+          `the journal ${this.journalPath} and branch autoexp/${this.tag} disagree; nothing was changed. Inspect both; to trust the branch, delete the journal`,
+          { exitCode: 1 }
+        );
+      }
+      const fresh = journal.results.slice(committed?.results.length ?? 0);
+      this.#notes = await readFile9(join16(this.stateDir, "notes.md"), "utf8").catch(
+        () => this.#notes
+      );
+      this.#text = text2;
+      this.#log = journal;
+      await writeAtomic(this.journalPath, text2);
+      await this.#commit(fresh);
+      recovered.push(`recorded ${fresh.length} experiment(s) that were logged before a crash`);
+      return recovered;
+    }
+    this.#text = committedText ?? "";
+    this.#log = committed;
+    if (committedText !== null && committedText !== journalText) {
+      await writeAtomic(this.journalPath, committedText);
+    }
+    if (committedText === null && journalText !== null) await rm6(this.journalPath, { force: true });
+    return recovered;
+  }
+  /** Tags started before slots ran in a git worktree here; it only invites tampering now. */
+  async #dropLegacyWorktree() {
+    const legacy = join16(this.stateDir, "worktree");
+    if (!existsSync5(legacy)) return;
+    await rm6(legacy, { recursive: true, force: true });
+    await this.repo.pruneWorktrees();
+  }
+  /** The first record: the config line and the baseline row, on the starting commit. */
+  async start(header, baseline) {
+    if (this.#log) throw new Error("RecordStore.start: the tag already has a ledger");
+    this.#log = {
+      config: null,
+      results: [],
+      batches: [],
+      remeasures: [],
+      validBytes: 0,
+      torn: false,
+      unreadable: 0
+    };
+    this.#head = null;
+    await this.append([header, baseline]);
+  }
+  /**
+   * Records entries: the journal first (fsynced), then one record commit and one atomic ref
+   * update. Result rows with a candidate commit get their ref `refs/autoexp/<tag>/<n>`; a kept
+   * row's commit becomes the branch's code.
+   */
+  async append(entries, options = {}) {
+    const log = this.#log;
+    if (!log) throw new Error("RecordStore.append before start");
+    if (options.notes !== void 0) {
+      this.#notes = capNotes(this.#redact(options.notes));
+      await writeAtomic(join16(this.stateDir, "notes.md"), this.#notes);
+    }
+    const data = formatLines(entries);
+    await appendLog(this.journalPath, entries, {
+      beforeWrite: (d) => options.beforeWrite?.(this.journalPath, d)
+    });
+    this.#text += data;
+    options.afterJournal?.();
+    const fresh = [];
+    for (const entry of entries) {
+      if (entry.type === "config") log.config = entry;
+      else if (entry.type === "result") {
+        log.results.push(entry);
+        fresh.push(entry);
+      } else if (entry.type === "batch") log.batches.push(entry);
+      else log.remeasures.push(entry);
+    }
+    await this.#commit(fresh);
+  }
+  /** Commits the record (log, renderings, notes) and moves the branch and new refs at once. */
+  async #commit(fresh) {
+    const log = this.#log;
+    const kept = fresh.findLast((r) => KEPT.has(r.status) && r.commit_full);
+    const parent = kept?.commit_full ?? this.#head;
+    if (!parent) throw new Error("record commit: no parent for the first record commit");
+    const last = fresh.at(-1);
+    const message = last ? `autoexp(${this.tag}): #${last.iteration} ${last.status}: ${last.description}`.slice(0, 200) : `autoexp(${this.tag}): record`;
+    const files = recordFiles(this.tag, log, this.#text, this.#notes);
+    const record3 = await this.repo.commitFiles(
+      parent,
+      files,
+      join16(this.stateDir, "record.index"),
+      message
+    );
+    const refs = fresh.filter((r) => r.diff && r.commit_full).map((r) => ({ ref: r.diff, sha: r.commit_full }));
+    try {
+      await this.repo.updateRefs([
+        { ref: this.branch, sha: record3, old: this.#head ?? "" },
+        ...refs
+      ]);
+    } catch (cause) {
+      if (!(cause instanceof GitError) || !/but expected|reference already exists/.test(cause.message))
+        throw cause;
+      throw new AutoexpError(
+        `branch autoexp/${this.tag} was moved by something other than this run (expected ${this.#head?.slice(0, 7) ?? "no branch"}): the record was not written to it. The journal ${this.journalPath} holds every experiment; inspect the branch, then run again`,
+        { exitCode: 1, cause }
+      );
+    }
+    this.#head = record3;
+  }
+  /** The refs this record owns, as it wrote them: the branch and one ref per evaluated row. */
+  expectedRefs() {
+    const refs = {};
+    if (this.#head) refs[this.branch] = this.#head;
+    for (const r of this.#log?.results ?? []) {
+      if (r.diff && r.commit_full) refs[r.diff] = r.commit_full;
+    }
+    return refs;
+  }
+};
+var NOTES_MAX = 16e3;
+function capNotes(text2) {
+  if (text2.length <= NOTES_MAX) return text2;
+  const cut = text2.slice(text2.length - NOTES_MAX);
+  return `(older notes dropped to keep this file under ${NOTES_MAX} characters)
+${cut.slice(cut.indexOf("\n") + 1)}`;
+}
+function parseLedger(text2, where) {
+  try {
+    return parseLog(text2);
+  } catch (cause) {
+    throw new AutoexpError(
+      `the ledger on the ${where} does not parse (${cause instanceof Error ? cause.message : String(cause)}); nothing was changed`,
+      { exitCode: 1, cause }
+    );
+  }
+}
+async function killLeftovers(stateDir) {
+  let killed = false;
+  for (const sub of ["slots", "agents"]) {
+    const root = join16(stateDir, sub);
+    const names2 = await readdir(root).catch(() => []);
+    for (const name of names2) {
+      for (const file2 of ["eval.pid", "agent.pid"]) {
+        if (killLeftoverGroup(join16(root, name, file2))) killed = true;
+      }
+    }
+  }
+  return killed;
+}
+function byteSafeSlice(text2, bytes) {
+  return Buffer.from(text2).subarray(0, bytes).toString().length;
+}
+function countEntries(log) {
+  return log ? log.results.length + log.batches.length + log.remeasures.length + (log.config ? 1 : 0) : 0;
+}
+function isPrefix(a, b) {
+  return a.results.every(
+    (r, i) => b.results[i]?.iteration === r.iteration && b.results[i]?.status === r.status
+  );
+}
+
+// action/decide/config-changes.ts
+function decisionFacts(config2, frozenHashes) {
+  const objectives = objectiveSpecs(config2);
+  return {
+    metric: objectives[0].name,
+    goal: objectives[0].goal,
+    rule: config2.decide.rule,
+    objectives,
+    guards: buildPolicy(config2, { min_delta: 0 }).guards,
+    eval_command: typeof config2.eval.command === "string" ? config2.eval.command : config2.eval.command.join(" "),
+    target: config2.target,
+    frozen: config2.frozen,
+    weights: config2.decide.weights,
+    confidence: config2.decide.confidence,
+    frozen_hashes: frozenHashes
+  };
+}
+function configChanges(header, now) {
+  const show = (v) => typeof v === "string" ? v : JSON.stringify(v ?? null);
+  const changes = [];
+  const compare2 = (field, before, after) => {
+    if (before === void 0) return;
+    if (JSON.stringify(before) !== JSON.stringify(after))
+      changes.push(`${field}: ${show(before)} \u2192 ${show(after)}`);
+  };
+  compare2("metric", header.metric, now.metric);
+  compare2("goal", header.goal, now.goal);
+  compare2("decide.rule", header.rule, now.rule);
+  compare2("secondary metrics", header.objectives?.slice(1), now.objectives?.slice(1));
+  compare2("guards", header.guards, now.guards);
+  compare2("eval.command", header.eval_command, now.eval_command);
+  compare2("target", header.target, now.target);
+  compare2("frozen", header.frozen, now.frozen);
+  compare2("decide.weights", header.weights, now.weights);
+  compare2("decide.confidence", header.confidence, now.confidence);
+  const harness = Object.keys({ ...header.frozen_hashes, ...now.frozen_hashes }).filter(
+    (p) => header.frozen_hashes[p] !== now.frozen_hashes[p]
+  );
+  if (harness.length > 0)
+    changes.push(
+      `the frozen harness (${harness.slice(0, 3).join(", ")}${harness.length > 3 ? ", \u2026" : ""})`
+    );
+  return changes;
+}
+
+// action/engine/resume-checks.ts
+async function checkCompatible(store, config2, slot, accept, evalEnv, emit) {
+  const header = store.log.config;
+  await slot.prepare(store.head);
+  const facts = decisionFacts(config2, await hashFrozen(slot.dir, config2.frozen));
+  const changes = configChanges(header, facts);
+  if (changes.length === 0) return;
+  if (!accept) {
+    throw new AutoexpError(
+      `tag ${store.tag} was started with another config, so resuming it would judge by other rules than its record shows:
+${changes.map((c) => `  ${c}`).join("\n")}
+Either start a new tag (--tag ${store.tag}-2), or run again with --accept-config-change: the change is recorded in the ledger and the incumbent is measured again under it. Nothing was run or written`
+    );
+  }
+  const { weights, ...rest } = facts;
+  const { weights: _old, ...kept } = header;
+  const updated = {
+    ...kept,
+    ...rest,
+    ...weights ? { weights } : {},
+    guard_metric: Object.keys(facts.guards)[0] ?? null,
+    guard_threshold: (() => {
+      const g = Object.values(facts.guards)[0];
+      return g ? g.max ?? g.min ?? null : null;
+    })(),
+    constrained_file: facts.target.join(","),
+    timestamp: (/* @__PURE__ */ new Date()).toISOString(),
+    changes
+  };
+  const inc = incumbentState(store.log);
+  const runs = [];
+  const started = performance.now();
+  for (let run = 0; run < config2.decide.baseline_runs; run++) {
+    const outcome = await slot.evaluate(
+      config2,
+      inc.commit,
+      `${inc.iteration}-config-${run}`,
+      evalEnv,
+      facts.frozen_hashes
+    );
+    if (outcome.status !== "ok" || outcome.tampered.length > 0) {
+      throw new AutoexpError(
+        `the incumbent #${inc.iteration} does not run under the changed config (${outcome.problem ?? "it changed frozen files"}); nothing was recorded. Last lines:
+${outcome.tail}`,
+        { exitCode: 1 }
+      );
+    }
+    runs.push(withWeightedScore(outcome.metrics, config2, header.baseline_metrics ?? {}));
+  }
+  const remeasured = {
+    type: "remeasure",
+    iteration: inc.iteration,
+    after: store.log.results.at(-1).iteration,
+    reason: "config-change",
+    reset: true,
+    samples: collectSamples(runs),
+    eval_seconds: Math.round(performance.now() - started) / 1e3,
+    timestamp: (/* @__PURE__ */ new Date()).toISOString(),
+    note: `config changed: ${changes.join("; ")}`
+  };
+  await store.append([updated, remeasured]);
+  emit({ type: "notice", message: `config change accepted and recorded: ${changes.join("; ")}` });
+}
+async function noticeMovedBase(store, emit) {
+  const base = store.log?.config?.base_commit;
+  const head = await store.repo.resolve("HEAD");
+  if (!base || !head || head === base) return;
+  const branch = await store.repo.currentBranch() ?? "HEAD";
+  if (await store.repo.isAncestor(base, head)) {
+    emit({
+      type: "notice",
+      message: `${branch} moved on since tag ${store.tag} started (${base.slice(0, 7)} \u2192 ${head.slice(0, 7)}): this tag goes on from its own base; start a new tag to build on ${branch}`
+    });
+  }
+}
+
+// action/engine/scheduler.ts
+async function runSerial(steps, acquire) {
+  while (true) {
+    const stop = steps.stopNow();
+    if (stop) return stop;
+    {
+      var _stack = [];
+      try {
+        const lease = __using(_stack, await acquire(), true);
+        const broken = await steps.remeasure(lease.slot);
+        if (broken) return broken;
+      } catch (_) {
+        var _error = _, _hasError = true;
+      } finally {
+        var _promise2 = __callDispose(_stack, _error, _hasError);
+        _promise2 && await _promise2;
+      }
+    }
+    const interrupted = steps.stopNow();
+    if (interrupted?.kind === "interrupted") return interrupted;
+    const proposed = await steps.propose(steps.begin());
+    if (isStop(proposed)) return proposed;
+    const screened = await steps.screen(proposed);
+    let verdict = screened.verdict;
+    if (verdict === null) {
+      var _stack2 = [];
+      try {
+        const lease = __using(_stack2, await acquire(), true);
+        verdict = await steps.evaluate(screened.candidate, lease.slot);
+        verdict = await steps.decide(screened.candidate, verdict, lease.slot);
+      } catch (_2) {
+        var _error2 = _2, _hasError2 = true;
+      } finally {
+        var _promise3 = __callDispose(_stack2, _error2, _hasError2);
+        _promise3 && await _promise3;
+      }
+    }
+    const after = await steps.record(screened.candidate, verdict);
+    await steps.checkpoint();
+    if (after) return after;
+  }
+}
+function isStop(value) {
+  return typeof value === "object" && value !== null && "kind" in value && "reason" in value;
+}
+
+// action/engine/seal.ts
+import { createHash as createHash4 } from "node:crypto";
+import { readdir as readdir2, readFile as readFile10 } from "node:fs/promises";
+import { join as join17 } from "node:path";
+async function sealRepository(store) {
+  const gitDir = await store.repo.commonDir();
+  const before = await fingerprintGitDir(gitDir);
+  return async () => {
+    const now = await fingerprintGitDir(gitDir);
+    const changed = Object.keys({ ...before, ...now }).filter((k) => before[k] !== now[k]);
+    const refs = await store.repo.listRefs(`refs/autoexp/${store.tag}/`);
+    const branch = await store.repo.resolve(store.branch);
+    const expected = store.expectedRefs();
+    const moved = Object.entries(expected).filter(([ref, sha]) => (ref === store.branch ? branch : refs[ref]) !== sha).map(([ref]) => ref);
+    if (changed.length === 0 && moved.length === 0) return null;
+    return `the repository was changed behind autoexp's back (${[...changed, ...moved.map((r) => `${r} moved or deleted`)].slice(0, 5).join(", ")}): an eval or agent may have planted code or destroyed the record, so the batch stopped. Inspect .git before running git again`;
+  };
+}
+async function fingerprintGitDir(gitDir) {
+  const out = {};
+  out.config = await hashOf(join17(gitDir, "config"));
+  for (const sub of ["hooks", "info"]) {
+    const names2 = await readdir2(join17(gitDir, sub)).catch(() => []);
+    for (const name of names2.sort()) out[`${sub}/${name}`] = await hashOf(join17(gitDir, sub, name));
+  }
+  return out;
+}
+async function hashOf(path) {
+  const bytes = await readFile10(path).catch(() => null);
+  return bytes ? createHash4("sha256").update(bytes).digest("hex") : "missing";
+}
+
+// action/engine/slot.ts
+import { mkdir as mkdir5, readFile as readFile11 } from "node:fs/promises";
+import { join as join19 } from "node:path";
+
+// action/files/cap-log.ts
+import { open as open4, readdir as readdir3, rm as rm7, stat as stat2, writeFile as writeFile7 } from "node:fs/promises";
+import { join as join18 } from "node:path";
+var LOG_CAP_BYTES = 8 * 1024 * 1024;
+var HEAD_BYTES = 1024 * 1024;
+async function capLog(path, cap = LOG_CAP_BYTES) {
+  const size = (await stat2(path).catch(() => null))?.size ?? 0;
+  if (size <= cap) return 0;
+  const tailBytes = cap - HEAD_BYTES;
+  const handle = await open4(path, "r");
+  try {
+    const head = Buffer.alloc(HEAD_BYTES);
+    await handle.read(head, 0, HEAD_BYTES, 0);
+    const tail = Buffer.alloc(tailBytes);
+    await handle.read(tail, 0, tailBytes, size - tailBytes);
+    const cut = size - cap;
+    const marker = Buffer.from(
+      `
+[autoexp: ${cut} bytes of output cut here to keep the log under ${cap} bytes]
+`
+    );
+    await handle.close();
+    await writeFile7(path, Buffer.concat([head, marker, tail]));
+    return cut;
+  } finally {
+    await handle.close().catch(() => {
+    });
+  }
+}
+async function pruneLogs(dir, keepFrom) {
+  let removed = 0;
+  for (const name of await readdir3(dir).catch(() => [])) {
+    const iteration = Number(/^(\d+)-/.exec(name)?.[1]);
+    if (Number.isInteger(iteration) && iteration > 0 && iteration < keepFrom) {
+      await rm7(join18(dir, name), { force: true });
+      removed++;
+    }
+  }
+  return removed;
+}
+
+// action/engine/slot.ts
+var Slot = class {
+  id;
+  root;
+  pidFile;
+  #tree;
+  #git;
+  #isolation;
+  #logs;
+  constructor(options) {
+    this.id = options.id;
+    this.root = options.root;
+    this.pidFile = join19(options.root, "eval.pid");
+    this.#tree = new TreeDir(join19(options.root, "tree"));
+    this.#git = options.git;
+    this.#isolation = options.isolation;
+    this.#logs = options.logs;
+  }
+  /** The directory the eval runs in. */
+  get dir() {
+    return this.#tree.dir;
+  }
+  /** A file of the slot as it is now (null: gone or not a regular file). */
+  async read(path) {
+    return readFile11(join19(this.dir, path)).catch(() => null);
+  }
+  /** Makes the slot hold exactly `commit`'s tracked files, plus the declared data links. */
+  async prepare(commit) {
+    await this.#tree.materialise(this.#git, commit, isRecord);
+    await this.#isolation.linkData(this.dir);
+  }
+  /** Runs the eval once on a clean copy of `commit`, then checks the frozen files. */
+  async evaluate(config2, commit, name, env, frozen, onProgress) {
+    await this.prepare(commit);
+    await mkdir5(this.#logs, { recursive: true });
+    const logPath = join19(this.#logs, `${name}.log`);
+    const started = performance.now();
+    const ticker = onProgress ? setInterval(async () => {
+      const tail = tailLines(await readEnd(logPath, 4096).catch(() => ""), 1);
+      onProgress(performance.now() - started, tail.split("\r").at(-1).trim());
+    }, 1e3) : void 0;
+    const launched = this.#isolation.launch(
+      config2.eval.command,
+      this.dir,
+      env,
+      Object.keys(frozen)
+    );
+    const outcome = await runEval(config2, this.dir, logPath, launched, this.pidFile).finally(
+      () => clearInterval(ticker)
+    );
+    await capLog(logPath);
+    const tampered = diffManifests(frozen, await hashFrozen(this.dir, config2.frozen));
+    return { ...outcome, tampered };
+  }
+  /** The user's correctness command on a fresh copy of `commit`; null when it passes. */
+  async check(config2, commit, name, env, frozen) {
+    const checks = config2.checks;
+    await this.prepare(commit);
+    await mkdir5(this.#logs, { recursive: true });
+    const logPath = join19(this.#logs, `${name}.log`);
+    const launched = this.#isolation.launch(checks.command, this.dir, env, frozen);
+    const result = await runProcess({
+      command: launched.command,
+      cwd: this.dir,
+      env: launched.env,
+      timeoutMs: checks.timeout,
+      logPath,
+      pidFile: this.pidFile
+    });
+    await capLog(logPath);
+    if (result.exitCode === 0 && !result.timedOut) return null;
+    const tail = tailLines(await readEnd(logPath, 64 * 1024));
+    const how = result.spawnError ? result.spawnError : result.timedOut ? `timed out after ${Math.round(checks.timeout / 1e3)}s` : result.signal ? `killed by ${result.signal}` : `exited with code ${result.exitCode}`;
+    return { reason: `checks failed: ${how}`, tail };
+  }
+};
+var SlotPool = class {
+  #free;
+  #waiting = [];
+  constructor(slots) {
+    this.#free = [...slots];
+  }
+  /** Waits for a free slot; `await using lease = await pool.acquire()` gives it back. */
+  async acquire() {
+    const slot = this.#free.shift() ?? await new Promise((r) => this.#waiting.push(r));
+    return { slot, [Symbol.asyncDispose]: async () => this.#release(slot) };
+  }
+  #release(slot) {
+    const next = this.#waiting.shift();
+    if (next) next(slot);
+    else this.#free.push(slot);
+  }
+};
+
+// action/engine/steps.ts
+import { join as join21 } from "node:path";
+
+// action/engine/evaluate.ts
+var NONE2 = { score: null, delta: null, metrics: {}, samples: {}, guard_pass: null };
+async function evaluate(ctx, candidate, slot) {
+  const { iteration, parent } = candidate;
+  const commit = candidate.commit;
+  const key = candidate.key;
+  const { policy, config: config2 } = ctx;
+  const log = ctx.store.log;
+  const frozen = log.config.frozen_hashes;
+  const linesDelta2 = policy.simplification ? await ctx.store.repo.linesDelta(candidate.base, commit) : void 0;
+  const samples = {};
+  const groups = ledgerSamples(log).groups;
+  const baselineMeans = log.config.baseline_metrics ?? {};
+  const objectiveNames = policy.objectives.map((o) => o.name);
+  const limit = Math.max(policy.maxRuns, config2.eval.repeats);
+  let evalSeconds = 0;
+  let judgement = null;
+  let tail = "";
+  const printedTwice = /* @__PURE__ */ new Set();
+  for (let run = 0; run < limit && !judgement?.final; run++) {
+    if (judgement) ctx.emit({ type: "run", iteration, run: run + 1, reason: judgement.reason });
+    const timer = ctx.faults.duringEval(iteration);
+    const outcome = await slot.evaluate(
+      config2,
+      commit,
+      `${iteration}-${run}`,
+      ctx.evalEnv,
+      frozen,
+      (elapsedMs, lastLine) => ctx.emit({ type: "eval-progress", iteration, run: run + 1, elapsedMs, lastLine })
+    );
+    clearTimeout(timer);
+    evalSeconds += outcome.durationMs / 1e3;
+    tail = outcome.tail;
+    for (const m of outcome.printedTwice) printedTwice.add(m);
+    const base = {
+      commit,
+      ...key ? { key } : {},
+      evalSeconds: round(evalSeconds),
+      tail,
+      samples
+    };
+    if (outcome.tampered.length > 0) {
+      return {
+        ...NONE2,
+        ...base,
+        status: "violation",
+        reason: `the eval run changed frozen files: ${outcome.tampered.slice(0, 5).join(", ")}`
+      };
+    }
+    if (outcome.status !== "ok") {
+      return {
+        ...NONE2,
+        ...base,
+        metrics: outcome.metrics,
+        status: outcome.status,
+        reason: `${run > 0 ? `run ${run + 1}: ` : ""}${outcome.problem ?? outcome.status}`
+      };
+    }
+    addSamples(samples, withWeightedScore(outcome.metrics, config2, baselineMeans));
+    if (run + 1 < config2.eval.repeats) continue;
+    const noise = noiseOf([...groups, samples], objectiveNames);
+    const deltas = chooseMinDeltas(config2, noise);
+    judgement = judge({
+      policy: {
+        ...policy,
+        objectives: policy.objectives.map((o) => ({
+          ...o,
+          minDelta: deltas[o.name] ?? o.minDelta
+        }))
+      },
+      incumbent: parent.samples,
+      candidate: samples,
+      noise,
+      linesDelta: linesDelta2
+    });
+  }
+  if (!judgement?.final) throw new Error("judge gave no final decision within max_runs");
+  const metrics = meansOf(samples);
+  const score = metrics[ctx.metric];
+  const status = judgement.status;
+  const hasGuards = Object.keys(policy.guards).length > 0;
+  return {
+    status,
+    score,
+    delta: Number((score - parent.score).toPrecision(12)),
+    metrics,
+    samples,
+    guard_pass: hasGuards ? judgement.status !== "guard_fail" : null,
+    commit,
+    ...key ? { key } : {},
+    reason: judgement.reason,
+    tail,
+    evalSeconds: round(evalSeconds),
+    ...judgement.evidence ? { evidence: judgement.evidence } : {},
+    ...linesDelta2 !== void 0 ? { linesDelta: linesDelta2 } : {},
+    ...printedTwice.size > 0 ? { printedTwice: [...printedTwice] } : {}
+  };
+}
+async function decide(ctx, candidate, verdict, slot) {
+  if (verdict.status !== "keep" && verdict.status !== "simplification" || !ctx.config.checks)
+    return verdict;
+  const frozen = Object.keys(ctx.store.log.config.frozen_hashes);
+  const failed2 = await slot.check(
+    ctx.config,
+    candidate.commit,
+    `${candidate.iteration}-checks`,
+    ctx.evalEnv,
+    frozen
+  );
+  return failed2 ? { ...verdict, status: "checks_failed", reason: failed2.reason, tail: failed2.tail } : verdict;
+}
+
+// action/decide/drift.ts
+var DRIFT_Z = 3.29;
+function driftCheck(log, metric2, inc, fresh, confirm = false) {
+  const old = inc.samples[metric2] ?? [];
+  const now = fresh[metric2] ?? [];
+  const noise = pooledNoise([...ledgerSamples(log).groups.map((g) => g[metric2] ?? []), now]);
+  if (noise.sd === 0 || old.length === 0 || now.length === 0) return null;
+  const shift = mean(now) - mean(old);
+  const se = noise.sd * Math.sqrt(1 / now.length + 1 / old.length);
+  const z2 = shift / se;
+  if (!confirm) return Math.abs(z2) > DRIFT_Z ? "suspected" : null;
+  if (2 * tUpperTail(Math.abs(z2), noise.df) >= 0.01) return null;
+  return `the incumbent #${inc.iteration} now measures ${metric2} ${fmt3(mean(now))} over ${now.length} runs, against ${fmt3(mean(old))} before (${fmt3(shift / noise.sd)} sd): drift; its score is re-based on the new runs`;
+}
+function fmt3(x) {
+  return Number(x.toPrecision(4)).toString();
+}
+
+// action/decide/remeasure-plan.ts
+function isSequential(log, metric2, maxRuns) {
+  if (maxRuns < 2) return false;
+  const noise = noiseOf(ledgerSamples(log).groups, [metric2])[metric2];
+  return noise.df > 0 && noise.sd > 0;
+}
+function remeasurePlan(decide2, log, metric2, inc) {
+  const lastIteration = log.results.at(-1).iteration;
+  const fresh = inc.iteration === 0 ? inc.samples[metric2]?.length ?? 0 : log.remeasures.filter((m) => m.iteration === inc.iteration).reduce((n, m) => n + (m.samples[metric2]?.length ?? 0), 0);
+  const topUp = Math.max(0, decide2.baseline_runs - fresh);
+  const due = decide2.remeasure_every > 0 && lastIteration - inc.measuredAfter >= decide2.remeasure_every;
+  if (topUp > 0) return { reason: "top-up", runs: topUp };
+  if (due) return { reason: "schedule", runs: 1 };
+  return null;
+}
+
+// action/engine/remeasure.ts
+async function remeasure(ctx, slot) {
+  const { config: config2, metric: metric2, store } = ctx;
+  const log = store.log;
+  if (!isSequential(log, metric2, ctx.policy.maxRuns)) return null;
+  const inc = incumbentState(log);
+  const plan = remeasurePlan(config2.decide, log, metric2, inc);
+  if (!plan) return null;
+  const lastIteration = log.results.at(-1).iteration;
+  const started = performance.now();
+  const runs = [];
+  const measure = async (count) => {
+    for (let i = 0; i < count; i++) {
+      const name = `${inc.iteration}-re${lastIteration}-${runs.length}`;
+      const outcome = await slot.evaluate(
+        config2,
+        inc.commit,
+        name,
+        ctx.evalEnv,
+        log.config.frozen_hashes
+      );
+      if (outcome.status !== "ok" || outcome.tampered.length > 0) {
+        return {
+          kind: "broken",
+          reason: `the incumbent (#${inc.iteration}) failed when measured again (${outcome.problem ?? `changed ${outcome.tampered.join(", ")}`}): the eval is not reliable, so the batch stopped. Log: ${outcome.logPath}`
+        };
+      }
+      runs.push(withWeightedScore(outcome.metrics, config2, log.config.baseline_metrics ?? {}));
+    }
+    return null;
+  };
+  let reason = plan.reason;
+  let note;
+  const failed2 = await measure(plan.runs);
+  if (failed2) return failed2;
+  if (reason === "schedule" && driftCheck(log, metric2, inc, collectSamples(runs))) {
+    const more = await measure(Math.max(1, config2.decide.baseline_runs - 1));
+    if (more) return more;
+    const confirmed = driftCheck(log, metric2, inc, collectSamples(runs), true);
+    if (confirmed) {
+      reason = "drift";
+      note = confirmed;
+    }
+  }
+  const entry = {
+    type: "remeasure",
+    iteration: inc.iteration,
+    after: lastIteration,
+    reason,
+    reset: reason === "drift",
+    samples: collectSamples(runs),
+    eval_seconds: round((performance.now() - started) / 1e3),
+    timestamp: (/* @__PURE__ */ new Date()).toISOString(),
+    ...note ? { note } : {}
+  };
+  await store.append([entry]);
+  await ctx.checkpoint();
+  ctx.emit({
+    type: "remeasure",
+    reason,
+    runs: runs.length,
+    score: incumbentState(store.log).score,
+    ...note ? { note } : {}
+  });
+  return null;
+}
+
+// action/engine/screen.ts
+import { join as join20 } from "node:path";
+var NONE3 = { score: null, delta: null, metrics: {}, samples: {}, guard_pass: null };
+async function screen(ctx, candidate, checkout) {
+  const { iteration, parent, base, proposal } = candidate;
+  const changes = candidate.changes ?? [];
+  const repo = ctx.store.repo;
+  const index = join20(checkout.root, "candidate.index");
+  const commitAll = (message) => repo.commitFiles(base, filesOf(changes), index, `autoexp(${ctx.tag}) #${iteration} ${message}`);
+  if (!proposal?.ok) {
+    const reason = proposal && !proposal.ok ? proposal.error : "no proposal";
+    const commit2 = changes.length > 0 ? await commitAll("agent_error") : void 0;
+    return {
+      candidate,
+      verdict: { ...NONE3, status: "agent_error", reason, ...commit2 ? { commit: commit2 } : {} }
+    };
+  }
+  const ignored = await ignoredOutsideTarget(ctx, checkout, changes);
+  const kept = changes.filter((c) => !ignored.has(c.path));
+  if (kept.length === 0)
+    return {
+      candidate,
+      verdict: { ...NONE3, status: "no_change", reason: "the agent changed no file" }
+    };
+  const outside = kept.filter(
+    (c) => !ctx.isTarget(c.path) || c.path.startsWith(".autoexp/") || c.file?.type === "other"
+  );
+  const frozen = kept.filter((c) => ctx.isFrozen(c.path));
+  if (outside.length > 0 || frozen.length > 0) {
+    const commit2 = await commitAll(`violation: ${proposal.description}`);
+    const reason = outside.length > 0 ? `changed files outside target: ${names(outside)}` : `changed frozen files: ${names(frozen)}`;
+    return { candidate, verdict: { ...NONE3, status: "violation", reason, commit: commit2 } };
+  }
+  const paths = [.../* @__PURE__ */ new Set([...candidate.targetPaths ?? [], ...kept.map((c) => c.path)])];
+  const key = await contentKeyOf(paths, (p) => checkout.read(p));
+  const prior = ctx.seen.get(key);
+  if (prior) {
+    return {
+      candidate: { ...candidate, key },
+      verdict: {
+        status: "duplicate",
+        score: prior.score,
+        delta: prior.score !== null ? prior.score - parent.score : null,
+        metrics: prior.metrics,
+        samples: {},
+        guard_pass: prior.guard_pass,
+        duplicateOf: prior.iteration,
+        reason: `same code as #${prior.iteration} (${prior.status}); its result is reused, the eval did not run`
+      }
+    };
+  }
+  const commit = await repo.commitFiles(
+    base,
+    filesOf(kept),
+    index,
+    `autoexp(${ctx.tag}) #${iteration}: ${proposal.description}`
+  );
+  ctx.faults.at("after-commit", iteration);
+  return { candidate: { ...candidate, key, commit }, verdict: null };
+}
+async function ignoredOutsideTarget(ctx, checkout, changes) {
+  const candidates = changes.filter((c) => c.kind === "added" && !ctx.isTarget(c.path)).map((c) => c.path);
+  if (candidates.length === 0) return /* @__PURE__ */ new Set();
+  return new Set(await ctx.store.repo.checkIgnored(checkout.dir, candidates));
+}
+function filesOf(changes) {
+  const files = {};
+  for (const c of changes) {
+    if (c.file === null) files[c.path] = null;
+    else if (c.file.type === "file") files[c.path] = { content: c.file.content, mode: c.file.mode };
+  }
+  return files;
+}
+function names(changes) {
+  return changes.slice(0, 5).map((c) => c.path).join(", ");
+}
+
+// action/engine/steps.ts
+function experimentSteps(ctx, checkSeal) {
+  const checkout = new AgentCheckout(join21(ctx.store.stateDir, "agents", "0"));
+  return {
+    stopNow: () => budgetStop(ctx.config.budget, ctx.store.log.results, {
+      done: ctx.done,
+      planned: ctx.planned,
+      elapsedMs: performance.now() - ctx.startedAt,
+      interrupted: ctx.signal?.aborted ?? false
+    }),
+    remeasure: (slot) => remeasure(ctx, slot),
+    begin: () => {
+      const log = ctx.store.log;
+      const iteration = log.results.at(-1).iteration + 1;
+      ctx.emit({ type: "start", iteration, index: ctx.done + 1, of: ctx.planned });
+      return { iteration, parent: incumbentState(log), base: ctx.store.head, agentSeconds: 0 };
+    },
+    propose: (candidate) => propose(ctx, candidate, checkout),
+    screen: (candidate) => screen(ctx, candidate, checkout),
+    evaluate: (candidate, slot) => evaluate(ctx, candidate, slot),
+    decide: (candidate, verdict, slot) => decide(ctx, candidate, verdict, slot),
+    record: async (candidate, verdict) => {
+      const tampered = await checkSeal();
+      if (tampered) verdict = { ...verdict, status: "violation", reason: tampered };
+      const stop = await record2(ctx, candidate, verdict);
+      if (tampered) return { kind: "violation", reason: tampered };
+      return stop;
+    },
+    checkpoint: ctx.checkpoint
+  };
+}
+var KEEP_LOGS_OF = 200;
+async function record2(ctx, candidate, verdict) {
+  const { iteration } = candidate;
+  const proposal = candidate.proposal;
+  const description = proposal ? proposal.ok ? proposal.description : proposal.error : "";
+  const guardName = Object.keys(ctx.policy.guards)[0];
+  const row = buildResultRow(
+    ctx.tag,
+    iteration,
+    guardName,
+    verdict,
+    {
+      description,
+      agentSeconds: candidate.agentSeconds,
+      ...proposal?.costUsd !== void 0 ? { costUsd: proposal.costUsd } : {},
+      ...proposal?.usage ? { usage: proposal.usage } : {},
+      ...proposal?.ok && proposal.meta ? { meta: proposal.meta } : {}
+    },
+    (/* @__PURE__ */ new Date()).toISOString()
+  );
+  const safe = redactDeep(row, ctx.redact);
+  await ctx.store.append([safe], {
+    ...candidate.notes !== void 0 ? { notes: candidate.notes } : {},
+    beforeWrite: (path, data) => ctx.faults.tornWrite(iteration, path, data),
+    afterJournal: () => ctx.faults.at("after-ledger", iteration)
+  });
+  ctx.faults.at("after-refs", iteration);
+  await pruneLogs(join21(ctx.store.stateDir, "logs"), iteration - KEEP_LOGS_OF);
+  if (verdict.key && EVALUATED.has(safe.status)) ctx.seen.set(verdict.key, safe);
+  ctx.done++;
+  const best = incumbentState(ctx.store.log).score;
+  const elapsed = performance.now() - ctx.startedAt;
+  const etaMs = elapsed / ctx.done * (ctx.planned - ctx.done);
+  ctx.emit({ type: "experiment", row: safe, index: ctx.done, of: ctx.planned, best, etaMs });
+  if (proposal && !proposal.ok && proposal.fatal)
+    return { kind: "agent", reason: `the agent cannot work: ${safe.reason ?? safe.description}` };
+  return null;
+}
+
+// action/engine/run-batch.ts
+async function runBatch(options) {
+  try {
+    return await runBatchUnexplained(options);
+  } catch (error62) {
+    throw explainFailure(error62, options.tag);
+  }
+}
+async function runBatchUnexplained(options) {
+  var _stack = [];
+  try {
+    const { config: config2, tag } = options;
+    const env = options.env ?? process.env;
+    const emit = options.onEvent ?? (() => {
+    });
+    if (!options.agent) {
+      const problem = agentProblem(config2.agent, env);
+      if (problem) throw new AutoexpError(`${problem}. Nothing was run or written`);
+    }
+    await preflightNewTag(options.repoDir, tag, config2, env);
+    const { AUTOEXP_FAULT: _fault, ...base } = env;
+    const { evalEnv, agentEnv, values } = splitEnv({ ...base, AUTOEXP_TAG: tag }, config2.agent);
+    const redact = createRedactor(values);
+    const safeEmit = (event) => emit(redactDeep(event, redact));
+    const { store, recovered } = await RecordStore.open({
+      repoDir: options.repoDir,
+      tag,
+      env,
+      redact
+    });
+    const _store = __using(_stack, store, true);
+    if (recovered.length > 0) emit({ type: "recovered", messages: recovered });
+    const isolation = await resolveIsolation(
+      config2,
+      store.repo.dir,
+      await store.repo.commonDir(),
+      env
+    );
+    safeEmit({ type: "isolation", mode: isolation.mode, warnings: isolation.warnings });
+    const slot = new Slot({
+      id: 0,
+      root: join22(store.stateDir, "slots", "0"),
+      git: store.repo,
+      isolation,
+      logs: join22(store.stateDir, "logs")
+    });
+    const pool = new SlotPool([slot]);
+    const metric2 = primaryMetric(config2);
+    const goal = objectiveSpecs(config2)[0].goal;
+    const checkpoint = options.checkpoint ?? (async () => {
+    });
+    const evalOnly = { ...evalEnv, AUTOEXP_TAG: tag };
+    if (!store.log) {
+      await startTag(store, config2, slot, { metric: metric2, goal, evalEnv: evalOnly, emit: safeEmit });
+      await checkpoint();
+    } else {
+      const head = store.log;
+      await checkCompatible(
+        store,
+        config2,
+        slot,
+        options.acceptConfigChange ?? false,
+        evalOnly,
+        safeEmit
+      );
+      await noticeMovedBase(store, safeEmit);
+      emit({
+        type: "resumed",
+        experiments: head.results.length - 1,
+        best: currentIncumbent(head).score
+      });
+    }
+    const log = store.log;
+    const ctx = {
+      config: config2,
+      tag,
+      metric: metric2,
+      goal,
+      policy: buildPolicy(config2, log.config),
+      store,
+      agent: options.agent ?? createAgent(config2.agent),
+      agentGit: config2.agent.use !== "search" && config2.agent.use !== "openai" && config2.agent.use !== "anthropic",
+      launchAgent: isolation.launchAgent,
+      evalEnv: evalOnly,
+      agentEnv,
+      redact,
+      faults: createFaults(env),
+      emit: safeEmit,
+      checkpoint,
+      isTarget: compileGlobs(config2.target),
+      isFrozen: compileGlobs(config2.frozen),
+      seen: seenContent(log.results),
+      startedAt: performance.now(),
+      planned: options.experiments ?? config2.budget.experiments,
+      done: 0,
+      signal: options.signal
+    };
+    const caveats = trustCaveats(config2, isolation);
+    const seal = isolation.mode === "none" ? await sealRepository(store) : async () => null;
+    const stop = await runSerial(experimentSteps(ctx, seal), () => pool.acquire());
+    const stopReason = redact(stop.reason);
+    safeEmit({ type: "stop", reason: stopReason });
+    await store.append([
+      {
+        type: "batch",
+        event: "end",
+        timestamp: (/* @__PURE__ */ new Date()).toISOString(),
+        reason: stopReason,
+        experiments: ctx.done,
+        isolation: isolation.mode,
+        ...caveats.length > 0 ? { caveats } : {}
+      }
+    ]);
+    await checkpoint();
+    return summarise(tag, store.log, ctx.done, { ...stop, reason: stopReason }, isolation.mode);
+  } catch (_) {
+    var _error = _, _hasError = true;
+  } finally {
+    var _promise2 = __callDispose(_stack, _error, _hasError);
+    _promise2 && await _promise2;
+  }
+}
+function trustCaveats(config2, isolation) {
+  const caveats = [];
+  if (isolation.mode === "none")
+    caveats.push(
+      `Unsandboxed: this batch's evals ran without the sandbox (${isolation.warnings.join("; ")}); a kept score was not protected from code that reads keys or writes outside its copy.`
+    );
+  if (config2.isolation.writable.length > 0)
+    caveats.push(
+      `Writable cache: evals could write ${config2.isolation.writable.join(", ")}, which later runs read.`
+    );
+  return caveats;
+}
+function summarise(tag, log, done, stop, isolation) {
+  const view = viewFromLog(log);
+  const inc = currentIncumbent(log);
+  return {
+    tag,
+    branch: `autoexp/${tag}`,
+    baseline: view.baseline ?? log.config.baseline,
+    best: inc.score,
+    bestCommit: inc.commit,
+    improvementPct: view.baseline ? (inc.score - view.baseline) / Math.abs(view.baseline) * 100 : null,
+    kept: log.results.filter((r) => KEPT.has(r.status) && r.status !== "baseline").length,
+    experiments: done,
+    total: log.results.length - 1,
+    stopReason: stop.reason,
+    stop: { ...stop, failed: FAILED_STOPS.has(stop.kind) },
+    isolation
+  };
+}
+function seenContent(rows) {
+  const seen = /* @__PURE__ */ new Map();
+  for (const r of rows) if (r.content_key && EVALUATED.has(r.status)) seen.set(r.content_key, r);
+  return seen;
+}
+function currentIncumbent(log) {
+  const inc = incumbentState(log);
+  if (!inc)
+    throw new AutoexpError("the ledger has no baseline row; it is damaged", { exitCode: 1 });
+  return inc;
+}
+
+// action/util/interrupt.ts
+function watchInterrupts(onFirst, proc = process) {
+  const controller = new AbortController();
+  const onSignal = () => {
+    if (controller.signal.aborted) {
+      killActiveGroups();
+      proc.exit(130);
+    }
+    onFirst();
+    controller.abort();
+  };
+  proc.on("SIGINT", onSignal);
+  proc.on("SIGTERM", onSignal);
+  return {
+    signal: controller.signal,
+    release: () => {
+      proc.off("SIGINT", onSignal);
+      proc.off("SIGTERM", onSignal);
+    }
+  };
 }
 
 // action/cli/progress.ts
 function formatEvent(event, metric2) {
   switch (event.type) {
+    case "isolation":
+      return event.mode === "sandbox" ? `isolation   evals run sandboxed (bubblewrap)${event.warnings.map((w) => `
+warning: ${w}`).join("")}` : event.warnings.map((w) => `warning: ${w}`).join("\n") || "warning: evals run unsandboxed";
+    case "notice":
+      return `note: ${event.message}`;
     case "recovered":
       return event.messages.map((m) => `recovered: ${m}`).join("\n");
     case "baseline":
@@ -33059,367 +35429,733 @@ function formatEvent(event, metric2) {
       const cost = row.cost_usd > 0 ? `  $${row.cost_usd.toFixed(4)}` : "";
       return `${n} #${row.iteration} ${row.status.padEnd(14)} ${score}${delta}  best ${formatScore(event.best)}${eta}${cost}  ${row.description}${why}`;
     }
+    default:
+      return null;
   }
 }
 
-// action/cli/main.ts
-var USAGE = `autoexp: autonomous research loops you can trust
-
-Usage:
-  autoexp demo [--dir D] [--experiments N]     run the built-in offline example (no key, no GitHub)
-  autoexp run [--config F] [--tag T] [--experiments N]
-                                               run a batch of experiments on branch autoexp/<tag>
-  autoexp status [--config F] [--tag T]        show a tag's baseline, best and recent experiments
-  autoexp validate [--config F]                check a config; prints every problem, writes nothing
-  autoexp check [--config F] [--runs N] [--effect X]
-                                               run the eval N times here: metrics parse? noise,
-                                               time per run, experiments/hour, min_delta, and
-                                               whether an improvement of X can be told from noise
-  autoexp report <results.tsv|log.jsonl> [--goal minimize|maximize] [--out F]
-                                               render a dashboard from any karpathy results.tsv or log
-  autoexp init [--program ml-training|performance|prompt-optimisation] [--name N] [--force]
-                                               write autoexp.yml, program.md, eval.sh and
-                                               .github/workflows/autoexp.yml here
-
-Exit codes: 0 done, 1 the run failed, 2 bad input (nothing was changed).`;
-async function main(argv, io) {
-  const [command2, ...rest] = argv;
-  try {
-    switch (command2) {
-      case "run":
-        return await runCommand(rest, io);
-      case "init":
-        return await initCommand(rest, io);
-      case "demo":
-        return await demoCommand(rest, io);
-      case "status":
-        return await statusCommand(rest, io);
-      case "validate":
-        return await validateCommand(rest, io);
-      case "check":
-        return await checkCommand(rest, io);
-      case "report":
-        return await reportCommand(rest, io);
-      case void 0:
-      case "help":
-      case "--help":
-      case "-h":
-        io.out(USAGE);
-        return command2 === void 0 ? 2 : 0;
-      default:
-        io.err(`autoexp: unknown command ${JSON.stringify(command2)}
-
-${USAGE}`);
-        return 2;
-    }
-  } catch (error62) {
-    if (error62 instanceof AutoexpError) {
-      io.err(`autoexp: ${error62.message}`);
-      return error62.exitCode;
-    }
-    if (error62 instanceof TypeError && error62.code?.startsWith("ERR_PARSE_ARGS")) {
-      io.err(`autoexp: ${error62.message}
-
-${USAGE}`);
-      return 2;
-    }
-    throw error62;
-  }
+// action/cli/render-progress.ts
+function progressMode(flags, isTTY) {
+  if (flags.json) return "json";
+  if (flags.quiet) return "quiet";
+  return isTTY ? "live" : "plain";
 }
-function positiveInt(name, value) {
-  if (value === void 0) return void 0;
-  if (!/^\d+$/.test(value) || Number(value) < 1) {
-    throw new AutoexpError(`--${name} must be a whole number >= 1, got ${JSON.stringify(value)}`);
-  }
-  return Number(value);
-}
-async function readValidConfig(file2) {
-  const result = await loadConfig(file2);
-  if (!result.ok) throw new AutoexpError(formatProblems(file2, result.problems));
-  return result.config;
-}
-async function initCommand(args, io) {
-  const { values } = parseArgs({
-    args: [...args],
-    options: {
-      program: { type: "string", default: "ml-training" },
-      name: { type: "string" },
-      force: { type: "boolean", default: false }
+function createProgressPrinter(mode, sink, metric2, plainEveryMs = 3e4) {
+  let liveShown = false;
+  let position = null;
+  let lastPlain = { key: "", bucket: 0 };
+  const clear = () => {
+    if (liveShown) sink.write("\r\x1B[2K");
+    liveShown = false;
+  };
+  return {
+    event(event) {
+      if (mode === "quiet") return;
+      if (mode === "json") {
+        sink.line(JSON.stringify(event));
+        return;
+      }
+      if (event.type === "start") position = { index: event.index, of: event.of };
+      if (event.type === "eval-progress") {
+        const text3 = describeEvalProgress(event, position);
+        if (mode === "live") {
+          sink.write(`\r\x1B[2K${clip3(text3, Math.max(20, sink.columns - 1))}`);
+          liveShown = true;
+          return;
+        }
+        const key = `${event.iteration}/${event.run}`;
+        const bucket = Math.floor(event.elapsedMs / plainEveryMs);
+        if (bucket >= 1 && (key !== lastPlain.key || bucket > lastPlain.bucket)) {
+          lastPlain = { key, bucket };
+          sink.line(text3);
+        }
+        return;
+      }
+      const text2 = formatEvent(event, metric2);
+      if (text2 === null) return;
+      clear();
+      sink.line(text2);
     },
-    strict: true
-  });
-  const program = values.program;
-  if (!PROGRAMS.includes(program)) {
-    throw new AutoexpError(
-      `--program must be one of ${PROGRAMS.join(", ")}, not ${JSON.stringify(values.program)}`
-    );
-  }
-  const written = await initRepo({
-    dir: io.cwd,
-    program,
-    force: values.force,
-    ...values.name ? { name: values.name } : {}
-  });
-  io.out(
-    [
-      `wrote ${written.join(", ")}`,
-      "next: edit autoexp.yml (target, eval, metrics, agent) and program.md, commit them,",
-      "then `npx autoexp validate` and `npx autoexp check` before the first night."
-    ].join("\n")
+    line(text2) {
+      if (mode === "json" || mode === "quiet") return;
+      clear();
+      sink.line(text2);
+    },
+    close: clear
+  };
+}
+function describeEvalProgress(event, position) {
+  const which = event.iteration === 0 ? "baseline" : `#${event.iteration}${position ? ` (${position.index}/${position.of})` : ""}`;
+  const last = cleanLine(event.lastLine);
+  return `  ${which} run ${event.run} \xB7 ${formatDuration(event.elapsedMs)}${last ? ` \xB7 ${last}` : ""}`;
+}
+function cleanLine(line2) {
+  const afterReturn = line2.split("\r").filter((s) => s.trim() !== "");
+  return (afterReturn.at(-1) ?? "").replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "").replace(/[\x00-\x1f\x7f]/g, "").trim();
+}
+function clip3(text2, width) {
+  return text2.length <= width ? text2 : `${text2.slice(0, width - 1)}\u2026`;
+}
+
+// action/cli/run-and-report.ts
+async function runAndReport(io, request) {
+  const { config: config2, output: output2 } = request;
+  const metric2 = primaryMetric(config2);
+  const mode = progressMode(output2, io.isTTY);
+  const printer = createProgressPrinter(
+    mode,
+    { line: io.out, write: io.write, columns: io.columns },
+    metric2
   );
-  return 0;
-}
-async function runCommand(args, io) {
-  const { values } = parseArgs({
-    args: [...args],
-    options: {
-      config: { type: "string", default: "autoexp.yml" },
-      tag: { type: "string" },
-      experiments: { type: "string" }
-    },
-    strict: true
-  });
-  const experiments = positiveInt("experiments", values.experiments);
-  const file2 = resolve(io.cwd, values.config);
-  const config2 = await readValidConfig(file2);
-  const tag = validateTag(values.tag ?? defaultTag(config2.name));
-  return runAndReport(io, {
-    repoDir: io.cwd,
-    config: config2,
-    tag,
-    ...experiments ? { experiments } : {}
-  });
-}
-async function runAndReport(io, options) {
-  const metric2 = primaryMetric(options.config);
-  const controller = new AbortController();
-  const onSignal = () => {
-    if (controller.signal.aborted) {
-      killActiveGroups();
-      process.exit(130);
-    }
+  const interrupts = watchInterrupts(() => {
+    printer.close();
     io.err(
       "\nautoexp: stopping after this experiment (press Ctrl-C again to stop now; the experiment in flight is then lost)"
     );
-    controller.abort();
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  });
   try {
-    io.out(
-      `autoexp: tag ${options.tag} on branch autoexp/${options.tag}, agent ${options.config.agent.use}`
+    printer.line(
+      `autoexp: tag ${request.tag} on branch autoexp/${request.tag}, agent ${config2.agent.use}`
     );
     const result = await runBatch({
-      ...options,
+      repoDir: request.repoDir,
+      config: config2,
+      tag: request.tag,
       env: io.env,
-      signal: controller.signal,
-      onEvent: (event) => {
-        const line = formatEvent(event, metric2);
-        if (line !== null) io.out(line);
-      }
+      signal: interrupts.signal,
+      onEvent: (event) => printer.event(event),
+      ...request.experiments ? { experiments: request.experiments } : {},
+      ...request.acceptConfigChange ? { acceptConfigChange: true } : {}
     });
+    printer.close();
+    const code = exitCodeForStop(result.stop.kind);
+    if (output2.json) {
+      io.out(JSON.stringify({ type: "done", exitCode: code, ...result }));
+      return code;
+    }
     const pct = result.improvementPct !== null ? ` (${result.improvementPct > 0 ? "+" : ""}${result.improvementPct.toFixed(2)}%)` : "";
     io.out(
       [
-        "",
+        ...mode === "quiet" ? [] : [""],
         `done: ${result.experiments} experiment(s) this batch, ${result.total} on record, ${result.kept} kept`,
-        `${metric2}: baseline ${result.baseline} -> best ${result.best}${pct} at ${result.bestCommit}`,
+        `${metric2}: baseline ${formatScore(result.baseline)} -> best ${formatScore(result.best)}${pct} at ${result.bestCommit}`,
         `branch: ${result.branch} (git log ${result.branch}; record in ${recordDir(result.tag)}/ on that branch)`
       ].join("\n")
     );
-    return 0;
+    if (code === 1) io.err(`autoexp: the batch stopped on a failure: ${result.stopReason}`);
+    return code;
+  } catch (error62) {
+    printer.close();
+    if (output2.json && error62 instanceof AutoexpError)
+      io.out(JSON.stringify({ type: "error", exitCode: error62.exitCode, message: error62.message }));
+    throw error62;
   } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    interrupts.release();
   }
 }
-async function demoCommand(args, io) {
-  const { values } = parseArgs({
-    args: [...args],
-    options: {
-      dir: { type: "string", default: "autoexp-demo" },
-      experiments: { type: "string", default: "20" }
+
+// action/cli/commands/demo.ts
+var demoCommand = defineCommand({
+  name: "demo",
+  summary: "the offline example: a tiny neural network tuned by the search agent (no key, no GitHub)",
+  options: {
+    dir: {
+      type: "string",
+      value: "D",
+      default: "autoexp-demo",
+      help: "a new folder for the example"
     },
-    strict: true
-  });
-  const experiments = positiveInt("experiments", values.experiments);
-  const dir = resolve(io.cwd, values.dir);
-  const existing = await readdir(dir).catch(() => []);
-  if (existing.length > 0) {
+    experiments: { type: "string", value: "N", default: "20", help: "experiments to run" },
+    ...OUTPUT_OPTIONS
+  },
+  async run({ values }, io) {
+    const experiments = positiveInt("experiments", values.experiments);
+    const dir = resolve2(io.cwd, values.dir);
+    const existing = await readdir4(dir).catch(() => []);
+    if (existing.length > 0) {
+      throw new AutoexpError(
+        `${dir} exists and is not empty: choose a new --dir (the demo never writes into existing files)`
+      );
+    }
+    await mkdir6(dir, { recursive: true });
+    await cp(join23(findTemplates(), "examples", "tiny-train"), dir, { recursive: true });
+    const git = new Git(dir, io.env);
+    await git.raw(["init", "--quiet", "--initial-branch=main"]);
+    const identity = await git.raw(["config", "user.email"]).catch(() => "");
+    if (!identity.trim()) {
+      await git.raw(["config", "user.name", "autoexp demo"]);
+      await git.raw(["config", "user.email", "demo@autoexp.invalid"]);
+    }
+    await git.raw(["add", "-A"]);
+    await git.raw([
+      "commit",
+      "--quiet",
+      "--no-verify",
+      "--no-gpg-sign",
+      "-m",
+      "tiny-train example"
+    ]);
+    const human = !values.json && !values.quiet;
+    if (human)
+      io.out(
+        `autoexp demo: a tiny neural network in ${dir}; the search agent tunes train.js, eval.js is frozen`
+      );
+    const config2 = await readValidConfig(join23(dir, "autoexp.yml"));
+    const code = await runAndReport(io, {
+      repoDir: dir,
+      config: config2,
+      tag: "demo",
+      experiments,
+      output: { quiet: values.quiet, json: values.json }
+    });
+    if (human)
+      io.out(
+        `
+Look at: ${dir} (git log autoexp/demo), and the record: git -C ${dir} show autoexp/demo:.autoexp/demo/dashboard.md`
+      );
+    return code;
+  }
+});
+
+// action/cli/init.ts
+import { existsSync as existsSync6 } from "node:fs";
+import { mkdir as mkdir7, readdir as readdir5, readFile as readFile12, stat as stat3, writeFile as writeFile8 } from "node:fs/promises";
+import { basename, delimiter as delimiter3, dirname as dirname5, join as join24, relative } from "node:path";
+var PROGRAMS = ["ml-training", "performance", "prompt-optimisation"];
+var ACTION_REF = "autoexp/autoexp@v0.1.0";
+var PLANS = {
+  "ml-training": {
+    templates: "ml-training",
+    programFile: "program.md",
+    programTemplate: "ml-training",
+    targets: [
+      {
+        path: "train.py",
+        what: "your training script: it trains for a fixed time and ends by printing `val_bpb: <number>` and `peak_vram_mb: <number>` (eval.sh runs it)"
+      }
+    ],
+    frozenIfPresent: ["prepare.py"],
+    frozenAlways: ["eval.sh"]
+  },
+  performance: {
+    templates: "performance",
+    programFile: "program.md",
+    programTemplate: "performance",
+    targets: [
+      {
+        path: "solution.py",
+        what: "the code to make faster, defining solve(numbers, target) -> int; bench.py times it and checks every answer against its reference() (or edit bench.py to call your own code)"
+      }
+    ],
+    frozenIfPresent: [],
+    frozenAlways: ["bench.py"]
+  },
+  "prompt-optimisation": {
+    templates: "prompt-optimisation",
+    programFile: "program.md",
+    programTemplate: "prompt-optimisation",
+    targets: [
+      {
+        path: "agent.py",
+        what: "your agent, defining answer(text: str) -> str (its prompt and its model call); run_eval.py scores it on data/eval.jsonl"
+      }
+    ],
+    frozenIfPresent: [],
+    frozenAlways: ["run_eval.py", "data/**"]
+  },
+  autoresearch: {
+    templates: "autoresearch",
+    programFile: "autoexp-program.md",
+    programTemplate: "autoresearch",
+    targets: [{ path: "train.py", what: "karpathy/autoresearch's train.py" }],
+    frozenIfPresent: ["prepare.py", "pyproject.toml", "uv.lock"],
+    frozenAlways: []
+  }
+};
+function isAutoresearchCheckout(files) {
+  return ["train.py", "prepare.py", "program.md"].every((f) => files.includes(f));
+}
+async function initRepo(options) {
+  const templates = findTemplates();
+  const present = await listTopFiles(options.dir);
+  const program = (options.program === void 0 || options.program === "ml-training") && isAutoresearchCheckout(present) ? "autoresearch" : options.program ?? "ml-training";
+  const plan = PLANS[program];
+  const name = projectName(options.name ?? basename(options.dir));
+  const agent2 = chooseAgent(options.env);
+  const frozen = [...plan.frozenAlways, ...plan.frozenIfPresent.filter((f) => present.includes(f))];
+  const python = present.includes("uv.lock") || present.includes("pyproject.toml") ? "uv run" : "python3";
+  const fill = (text2) => text2.replaceAll("__NAME__", name).replaceAll("__ACTION__", ACTION_REF).replaceAll("__CONFIG__", "autoexp.yml").replaceAll("__AGENT__", agent2.use).replaceAll("__FROZEN__", `[${frozen.join(", ")}]`).replaceAll("__PYTHON__", python);
+  const files = {};
+  const programDir = join24(templates, "init", plan.templates);
+  for (const path of await listFilesDeep(programDir))
+    files[path] = fill(await readFile12(join24(programDir, path), "utf8"));
+  files[plan.programFile] = await readFile12(
+    join24(templates, "program", `${plan.programTemplate}.md`),
+    "utf8"
+  );
+  files[".github/workflows/autoexp.yml"] = fill(
+    await readFile12(join24(templates, "init", "workflow.yml"), "utf8")
+  );
+  const existing = Object.keys(files).filter((f) => existsSync6(join24(options.dir, f)));
+  if (existing.length > 0 && !options.force) {
     throw new AutoexpError(
-      `${dir} exists and is not empty: choose a new --dir (the demo never writes into existing files)`
+      `init would overwrite ${existing.join(", ")} in ${options.dir}; nothing was written. Move them aside, or run \`autoexp init --force\` to replace them`
     );
   }
-  await mkdir5(dir, { recursive: true });
-  await cp(join12(findTemplates(), "examples", "tiny-train"), dir, { recursive: true });
-  const git = new Git(dir, io.env);
-  await git.raw(["init", "--quiet", "--initial-branch=main"]);
-  const identity = await git.raw(["config", "user.email"]).catch(() => "");
-  if (!identity.trim()) {
-    await git.raw(["config", "user.name", "autoexp demo"]);
-    await git.raw(["config", "user.email", "demo@autoexp.invalid"]);
+  for (const [path, content] of Object.entries(files)) {
+    const full = join24(options.dir, path);
+    await mkdir7(dirname5(full), { recursive: true });
+    await writeFile8(full, content, path.endsWith(".sh") ? { mode: 493 } : void 0);
   }
-  await git.raw(["add", "-A"]);
-  await git.raw(["commit", "--quiet", "--no-verify", "--no-gpg-sign", "-m", "tiny-train example"]);
-  io.out(
-    `autoexp demo: a tiny neural network in ${dir}; the search agent tunes train.js, eval.js is frozen`
-  );
-  const config2 = await readValidConfig(join12(dir, "autoexp.yml"));
-  const code = await runAndReport(io, { repoDir: dir, config: config2, tag: "demo", experiments });
-  io.out(
-    `
-Look at: ${dir} (git log autoexp/demo), and the record: git -C ${dir} show autoexp/demo:.autoexp/demo/dashboard.md`
-  );
-  return code;
+  const found = [
+    ...plan.targets.map((t) => t.path),
+    ...plan.frozenIfPresent,
+    ...program === "autoresearch" ? ["program.md", "results.tsv"] : []
+  ].filter((f) => present.includes(f));
+  return {
+    program,
+    written: Object.keys(files).map((f) => relative(options.dir, join24(options.dir, f))),
+    found,
+    create: plan.targets.filter((t) => !present.includes(t.path)),
+    agent: agent2
+  };
 }
-async function validateCommand(args, io) {
-  const { values } = parseArgs({
-    args: [...args],
-    options: { config: { type: "string", default: "autoexp.yml" } },
-    strict: true
-  });
-  const file2 = resolve(io.cwd, values.config);
-  const result = await loadConfig(file2);
-  if (!result.ok) {
-    io.err(formatProblems(values.config, result.problems));
-    return 2;
+function chooseAgent(env) {
+  const tools = [
+    ["claude", "claude-code"],
+    ["codex", "codex"],
+    ["aider", "aider"]
+  ];
+  for (const [program, use] of tools) {
+    const found = onPath(program, env.PATH ?? "");
+    if (found) return { use, why: `${program} is installed (${found})` };
   }
-  const { config: config2 } = result;
-  const repo = new Git(io.cwd, io.env);
-  const committed = await repo.listFiles().catch(() => null);
-  if (committed) {
-    const untracked = (await repo.raw(["ls-files", "--others", "--exclude-standard", "-z"])).split("\0").filter(Boolean);
-    const { problems, warnings } = checkScopeFiles(config2, committed, untracked);
-    for (const w of warnings) io.err(`warning: ${w.path}: ${w.message}`);
-    if (problems.length > 0) {
-      io.err(formatProblems(values.config, problems));
+  return {
+    use: "search",
+    why: "the offline agent that tunes the numbers in the target; no claude, codex or aider is installed: for an LLM agent, set agent.use in autoexp.yml (README: Agents)"
+  };
+}
+function onPath(program, path) {
+  for (const dir of path.split(delimiter3).filter(Boolean)) {
+    const full = join24(dir, program);
+    if (existsSync6(full)) return full;
+  }
+  return null;
+}
+function projectName(raw) {
+  return raw.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 40).replace(/-+$/, "") || "research";
+}
+async function listTopFiles(dir) {
+  const entries = await readdir5(dir, { withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => e.isFile()).map((e) => e.name);
+}
+async function listFilesDeep(dir, prefix = "") {
+  const out = [];
+  for (const entry of await readdir5(join24(dir, prefix), { withFileTypes: true })) {
+    const path = prefix ? `${prefix}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) out.push(...await listFilesDeep(dir, path));
+    else if ((await stat3(join24(dir, path))).isFile()) out.push(path);
+  }
+  return out.sort();
+}
+
+// action/cli/commands/init.ts
+var initCommand = defineCommand({
+  name: "init",
+  summary: "write autoexp.yml, program.md, an eval and the workflow, fitted to the program",
+  details: `Programs (each writes a config, an eval and a program.md that agree):
+  ml-training          train.py prints val_bpb and peak_vram_mb; eval.sh runs it
+  performance          bench.py times solution.py's solve() and checks every answer
+  prompt-optimisation  run_eval.py scores agent.py's answer() over data/eval.jsonl
+In a karpathy/autoresearch checkout (train.py, prepare.py, program.md) init adopts it: train.py
+runs unchanged with \`uv run train.py\`, prepare.py is frozen, its data cache is read-only.
+Your own code is never written: init names the file to create. Nothing is overwritten
+unless --force.`,
+  options: {
+    program: {
+      type: "string",
+      value: "P",
+      help: `${PROGRAMS.join(" | ")} (default: what is here, else ml-training)`
+    },
+    name: { type: "string", value: "N", help: "the program's name (default: the folder's name)" },
+    force: { type: "boolean", help: "replace files that are already there" }
+  },
+  async run({ values }, io) {
+    const program = values.program;
+    if (program !== void 0 && !PROGRAMS.includes(program)) {
+      throw new AutoexpError(
+        `--program must be one of ${PROGRAMS.join(", ")}, not ${JSON.stringify(values.program)}`
+      );
+    }
+    const result = await initRepo({
+      dir: io.cwd,
+      force: values.force,
+      env: io.env,
+      ...program ? { program } : {},
+      ...values.name ? { name: values.name } : {}
+    });
+    const lines = [
+      result.program === "autoresearch" ? "autoexp init: a karpathy/autoresearch checkout (train.py, prepare.py, program.md): train.py runs unchanged" : `autoexp init: program ${result.program}`,
+      `wrote ${result.written.join(", ")}`
+    ];
+    if (result.found.length > 0) lines.push(`uses what is here: ${result.found.join(", ")}`);
+    if (result.program === "autoresearch")
+      lines.push(
+        "your program.md tells an agent to run the loop itself; autoexp runs the loop, so the agent gets autoexp-program.md: put your research direction there"
+      );
+    lines.push(`agent: ${result.agent.use} (${result.agent.why})`);
+    for (const file2 of result.create) lines.push(`create ${file2.path}: ${file2.what}`);
+    lines.push(
+      "next:",
+      `  ${result.create.length > 0 ? `create ${result.create.map((f) => f.path).join(", ")}, then ` : ""}git add -A && git commit -m "autoexp setup"`,
+      "  npx autoexp validate   # the config, and that every file it names is committed",
+      "  npx autoexp check      # runs the eval a few times: does it parse, how noisy is it",
+      "  npx autoexp run        # a batch of experiments on branch autoexp/<tag>"
+    );
+    if (result.program === "autoresearch")
+      lines.push(
+        "  (prepare the data first if you have not: uv run prepare.py; it fills ~/.cache/autoresearch)"
+      );
+    io.out(lines.join("\n"));
+    return 0;
+  }
+});
+
+// action/cli/commands/report.ts
+import { readFile as readFile13, writeFile as writeFile9 } from "node:fs/promises";
+import { resolve as resolve3 } from "node:path";
+var reportCommand = defineCommand({
+  name: "report",
+  summary: "a dashboard (markdown) from any karpathy-style results.tsv or autoexp log.jsonl",
+  positionals: "<results.tsv|log.jsonl>",
+  details: `Lines that cannot be read are skipped and named on stderr; the rest is rendered.`,
+  options: {
+    goal: {
+      type: "string",
+      value: "G",
+      default: "minimize",
+      help: "results.tsv only: minimize or maximize (minimise, maximise) the first metric"
+    },
+    out: { type: "string", value: "F", help: "write the markdown to F instead of stdout" }
+  },
+  async run({ values, positionals }, io) {
+    const [file2, ...extra] = positionals;
+    if (!file2 || extra.length > 0)
+      throw new AutoexpError(
+        "report needs one file: autoexp report results.tsv (or .autoexp/<tag>/log.jsonl)"
+      );
+    const goal = { minimise: "minimize", maximise: "maximize" }[values.goal] ?? values.goal;
+    if (goal !== "minimize" && goal !== "maximize") {
+      throw new AutoexpError(
+        `--goal must be minimize or maximize, got ${JSON.stringify(values.goal)}`
+      );
+    }
+    const text2 = await readFile13(resolve3(io.cwd, file2), "utf8").catch((error62) => {
+      throw new AutoexpError(`cannot read ${file2}: ${describeReadError(error62)}`);
+    });
+    let markdown;
+    try {
+      if (text2.trimStart().startsWith("{")) {
+        markdown = renderDashboard(
+          viewFromLog(parseLog(text2.endsWith("\n") ? text2 : `${text2}
+`), file2)
+        );
+      } else {
+        const tsv = parseResultsTsv(text2);
+        for (const s of tsv.skipped)
+          io.err(`warning: ${file2}: line ${s.line} skipped: ${s.reason}`);
+        if (tsv.rows.length === 0) throw new Error("no readable row");
+        markdown = renderDashboard(viewFromTsv(tsv, goal, file2));
+      }
+    } catch (error62) {
+      throw new AutoexpError(`cannot read ${file2}: ${error62.message}`);
+    }
+    if (values.out) await writeFile9(resolve3(io.cwd, values.out), markdown);
+    else io.out(markdown);
+    return 0;
+  }
+});
+function describeReadError(error62) {
+  const code = error62.code;
+  if (code === "ENOENT") return "no such file";
+  if (code === "EISDIR") return "it is a directory";
+  if (code === "EACCES") return "permission denied";
+  return error62.message;
+}
+
+// action/cli/commands/run.ts
+import { resolve as resolve4 } from "node:path";
+var runCommand = defineCommand({
+  name: "run",
+  summary: "run a batch of experiments on branch autoexp/<tag>; the same tag again resumes",
+  details: `The default tag is <name>-<YYYYMMDD>, the UTC date twelve hours ago, so the batches of one
+night share a tag. Resuming a tag whose metrics, goals, rule, eval command, targets or frozen
+files changed is refused: start a new --tag, or pass --accept-config-change (recorded in the
+ledger; the incumbent is measured again under the new config).
+Ctrl-C stops after the experiment in flight; a second Ctrl-C stops at once.`,
+  options: {
+    config: { type: "string", value: "F", default: "autoexp.yml", help: "the config file" },
+    tag: {
+      type: "string",
+      value: "T",
+      help: "the tag: branch autoexp/<tag> (default <name>-<date>)"
+    },
+    experiments: {
+      type: "string",
+      value: "N",
+      help: "experiments in this batch (default budget.experiments)"
+    },
+    "accept-config-change": {
+      type: "boolean",
+      help: "resume a tag although its config changed in a way that changes decisions"
+    },
+    ...OUTPUT_OPTIONS
+  },
+  async run({ values }, io) {
+    const experiments = positiveInt("experiments", values.experiments);
+    await requireRepository(io.cwd, io.env);
+    const config2 = await readValidConfig(resolve4(io.cwd, values.config), values.config);
+    const tag = validateTag(values.tag ?? defaultTag(config2.name));
+    return runAndReport(io, {
+      repoDir: io.cwd,
+      config: config2,
+      tag,
+      acceptConfigChange: values["accept-config-change"],
+      output: { quiet: values.quiet, json: values.json },
+      ...experiments ? { experiments } : {}
+    });
+  }
+});
+
+// action/cli/commands/status.ts
+import { resolve as resolve5 } from "node:path";
+var statusCommand = defineCommand({
+  name: "status",
+  summary: "baseline, best, counts and the last experiments of a tag",
+  options: {
+    config: {
+      type: "string",
+      value: "F",
+      default: "autoexp.yml",
+      help: "the config whose default tag to show (when --tag is not given)"
+    },
+    tag: { type: "string", value: "T", help: "the tag to show (default <name>-<date>)" },
+    json: { type: "boolean", help: "the whole summary as one JSON object (every experiment)" }
+  },
+  async run({ values }, io) {
+    const repo = new Git(await requireRepository(io.cwd, io.env), io.env);
+    let tag = values.tag;
+    if (!tag) {
+      const config2 = await readValidConfig(resolve5(io.cwd, values.config), values.config);
+      tag = defaultTag(config2.name);
+    }
+    validateTag(tag);
+    const head = await repo.resolve(`refs/heads/autoexp/${tag}`);
+    const text2 = head ? await repo.show(head, `${recordDir(tag)}/log.jsonl`) : null;
+    if (text2 === null) {
+      const branches = (await repo.raw(["branch", "--list", "autoexp/*", "--format=%(refname:short)"])).trim();
+      const tags = branches.split("\n").filter(Boolean).map((b) => b.replace("autoexp/", ""));
+      throw new AutoexpError(
+        `no autoexp record for tag ${tag}.${tags.length > 0 ? ` Tags here: ${tags.join(", ")} (autoexp status --tag T)` : " Start one with `autoexp run`."}`
+      );
+    }
+    const view = viewFromLog(parseLog(text2), tag);
+    if (values.json) {
+      io.out(JSON.stringify({ tag, branch: `autoexp/${tag}`, head, ...view }));
+      return 0;
+    }
+    io.out(
+      [
+        `autoexp \xB7 ${tag}`,
+        renderHeadline(view).replaceAll("**", ""),
+        renderCounts(view),
+        "",
+        "recent:"
+      ].join("\n")
+    );
+    for (const r of view.rows.slice(-10)) {
+      io.out(
+        `  #${r.iteration} ${r.status.padEnd(14)} ${formatScore(r.score).padEnd(9)} ${r.commit || "-------"}  ${r.description}`
+      );
+    }
+    if (view.stopReason) io.out(`last batch stopped: ${view.stopReason}`);
+    return 0;
+  }
+});
+
+// action/cli/commands/validate.ts
+import { resolve as resolve6 } from "node:path";
+var validateCommand = defineCommand({
+  name: "validate",
+  summary: "check a config: every problem with its field and a fix; writes nothing",
+  details: `Inside a git repository it also checks that every target and frozen glob matches a
+committed file, and names the file to create or commit when one does not.`,
+  options: {
+    config: { type: "string", value: "F", default: "autoexp.yml", help: "the config file" }
+  },
+  async run({ values }, io) {
+    const result = await loadConfig(resolve6(io.cwd, values.config));
+    if (!result.ok) {
+      io.err(formatProblems(values.config, result.problems));
       return 2;
     }
-  }
-  const agentIssue = agentProblem(config2.agent, process.env);
-  if (agentIssue) io.err(`warning: ${agentIssue}`);
-  const [primary, ...others] = objectiveSpecs(config2);
-  const rule = others.length > 0 || config2.decide.rule !== "primary" ? ` (rule ${config2.decide.rule})` : "";
-  io.out(
-    `${values.config} is valid: ${primary.name} (${primary.goal})${rule}, target ${config2.target.join(", ")}, frozen ${config2.frozen.join(", ") || "(none)"}, agent ${config2.agent.use}, ${config2.budget.experiments} experiments per batch`
-  );
-  return 0;
-}
-async function checkCommand(args, io) {
-  const { values } = parseArgs({
-    args: [...args],
-    options: {
-      config: { type: "string", default: "autoexp.yml" },
-      runs: { type: "string" },
-      effect: { type: "string" }
-    },
-    strict: true
-  });
-  const config2 = await readValidConfig(resolve(io.cwd, values.config));
-  const runs = positiveInt("runs", values.runs) ?? Math.max(3, config2.decide.baseline_runs);
-  if (runs < 2) throw new AutoexpError("--runs must be at least 2 to measure noise");
-  let effect;
-  if (values.effect !== void 0) {
-    effect = Number(values.effect);
-    if (!Number.isFinite(effect) || effect === 0)
-      throw new AutoexpError(
-        `--effect must be a non-zero number in the primary metric's units, got ${JSON.stringify(values.effect)}`
-      );
-  }
-  const repo = await new Git(io.cwd, io.env).raw(["rev-parse", "--show-toplevel"]).catch(() => null);
-  const dir = repo ? repo.trim() : io.cwd;
-  io.out(
-    `autoexp check: running \`${typeof config2.eval.command === "string" ? config2.eval.command : config2.eval.command.join(" ")}\` ${runs} times in ${dir}`
-  );
-  return checkEval({
-    config: config2,
-    dir,
-    runs,
-    env: io.env,
-    out: io.out,
-    ...effect !== void 0 ? { effect } : {}
-  });
-}
-async function statusCommand(args, io) {
-  const { values } = parseArgs({
-    args: [...args],
-    options: { config: { type: "string", default: "autoexp.yml" }, tag: { type: "string" } },
-    strict: true
-  });
-  const repo = new Git(io.cwd, io.env);
-  let tag = values.tag;
-  if (!tag) {
-    const config2 = await readValidConfig(resolve(io.cwd, values.config));
-    tag = defaultTag(config2.name);
-  }
-  validateTag(tag);
-  const head = await repo.resolve(`refs/heads/autoexp/${tag}`);
-  const text = head ? await repo.show(head, `${recordDir(tag)}/log.jsonl`) : null;
-  if (text === null) {
-    const branches = (await repo.raw(["branch", "--list", "autoexp/*", "--format=%(refname:short)"])).trim();
-    throw new AutoexpError(
-      `no autoexp record for tag ${tag}.${branches ? ` Tags here: ${branches.split("\n").map((b) => b.replace("autoexp/", "")).join(", ")}` : " Start one with `autoexp run`."}`
-    );
-  }
-  const view = viewFromLog(parseLog(text), tag);
-  io.out(
-    [
-      `autoexp \xB7 ${tag}`,
-      renderHeadline(view).replaceAll("**", ""),
-      renderCounts(view),
-      "",
-      "recent:"
-    ].join("\n")
-  );
-  for (const r of view.rows.slice(-10)) {
-    io.out(
-      `  #${r.iteration} ${r.status.padEnd(14)} ${r.score ?? "\u2014"}  ${r.commit}  ${r.description}`
-    );
-  }
-  if (view.stopReason) io.out(`last batch stopped: ${view.stopReason}`);
-  return 0;
-}
-async function reportCommand(args, io) {
-  const { values, positionals } = parseArgs({
-    args: [...args],
-    options: { goal: { type: "string", default: "minimize" }, out: { type: "string" } },
-    allowPositionals: true,
-    strict: true
-  });
-  const file2 = positionals[0];
-  if (!file2)
-    throw new AutoexpError("report needs a file: autoexp report results.tsv (or log.jsonl)");
-  if (values.goal !== "minimize" && values.goal !== "maximize") {
-    throw new AutoexpError(
-      `--goal must be minimize or maximize, got ${JSON.stringify(values.goal)}`
-    );
-  }
-  const text = await readFile10(resolve(io.cwd, file2), "utf8").catch(() => {
-    throw new AutoexpError(`cannot read ${file2}: no such file`);
-  });
-  let markdown;
-  try {
-    if (text.trimStart().startsWith("{")) {
-      const log = parseLog(text.endsWith("\n") ? text : `${text}
-`);
-      markdown = renderDashboard(viewFromLog(log, file2));
+    const { config: config2 } = result;
+    const repo = new Git(io.cwd, io.env);
+    const committed = await repo.listFiles().catch(() => null);
+    if (committed) {
+      const untracked = (await repo.raw(["ls-files", "--others", "--exclude-standard", "-z"])).split("\0").filter(Boolean);
+      const { problems, warnings } = checkScopeFiles(config2, committed, untracked);
+      for (const w of warnings) io.err(`warning: ${w.path}: ${w.message}`);
+      if (problems.length > 0) {
+        io.err(formatProblems(values.config, problems));
+        return 2;
+      }
     } else {
-      markdown = renderDashboard(viewFromTsv(parseResultsTsv(text), values.goal, file2));
+      io.err(
+        "warning: not inside a git repository, so targets and frozen files were not checked (autoexp runs only in a repository)"
+      );
     }
-  } catch (error62) {
-    throw new AutoexpError(`cannot read ${file2}: ${error62.message}`);
+    const agentIssue = agentProblem(config2.agent, io.env);
+    if (agentIssue) io.err(`warning: ${agentIssue}`);
+    const [primary, ...others] = objectiveSpecs(config2);
+    const rule = others.length > 0 || config2.decide.rule !== "primary" ? ` (rule ${config2.decide.rule})` : "";
+    io.out(
+      `${values.config} is valid: ${primary.name} (${primary.goal})${rule}, target ${config2.target.join(", ")}, frozen ${config2.frozen.join(", ") || "(none)"}, agent ${config2.agent.use}, ${config2.budget.experiments} experiments per batch`
+    );
+    return 0;
   }
-  if (values.out) await writeFile7(resolve(io.cwd, values.out), markdown);
-  else io.out(markdown);
-  return 0;
+});
+
+// action/cli/describe-error.ts
+var FS_REASONS = {
+  ENOENT: "no such file or directory",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  EISDIR: "it is a directory",
+  ENOTDIR: "a part of the path is not a directory",
+  ENOSPC: "no space left on the device",
+  EROFS: "the file system is read-only",
+  EEXIST: "it already exists",
+  EMFILE: "too many open files",
+  EBUSY: "it is busy",
+  ENAMETOOLONG: "the name is too long"
+};
+function describeError(error62) {
+  if (error62 instanceof AutoexpError) return { message: error62.message, exitCode: error62.exitCode };
+  const detail = error62 instanceof Error ? error62.stack : void 0;
+  const withDetail = (message, exitCode) => detail ? { message, exitCode, detail } : { message, exitCode };
+  if (error62 instanceof GitError) {
+    return withDetail(
+      `${error62.message.split("\n")[0]}${/not a git repository/i.test(error62.message) ? " (run autoexp inside your project's git repository)" : ""}`,
+      EXIT.failed
+    );
+  }
+  const errno = error62;
+  if (errno && typeof errno.code === "string" && errno.code in FS_REASONS) {
+    const what = errno.path ? ` ${errno.path}` : "";
+    const verb = errno.syscall ? `${errno.syscall}${what}` : `use${what}`;
+    return withDetail(`cannot ${verb}: ${FS_REASONS[errno.code]}`, EXIT.failed);
+  }
+  const text2 = error62 instanceof Error ? error62.message : String(error62);
+  return withDetail(
+    `internal error: ${text2.split("\n")[0]} (a bug in autoexp: please report it, with the output of the same command run with AUTOEXP_DEBUG=1)`,
+    EXIT.failed
+  );
+}
+
+// action/cli/main.ts
+var COMMANDS = [
+  demoCommand,
+  initCommand,
+  validateCommand,
+  checkCommand,
+  runCommand,
+  statusCommand,
+  reportCommand
+];
+var VERSION = package_default.version;
+function usage() {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
+  return [
+    "autoexp: autonomous research loops you can trust",
+    "",
+    "Usage: autoexp <command> [options]",
+    "",
+    "Commands:",
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
+    "",
+    "Options:",
+    "  -h, --help     show help (autoexp <command> --help: that command's options)",
+    "  --version      print autoexp's version",
+    "",
+    "First steps: autoexp init, then autoexp validate, autoexp check, autoexp run, autoexp status.",
+    "",
+    EXIT_CODES_TEXT
+  ].join("\n");
+}
+async function main(argv, io) {
+  const [name, ...rest] = argv;
+  if (name === void 0 || name === "-h" || name === "--help") {
+    io.out(usage());
+    return EXIT.ok;
+  }
+  if (name === "--version" || name === "-v" || name === "version") {
+    io.out(VERSION);
+    return EXIT.ok;
+  }
+  if (name === "help") {
+    const topic = COMMANDS.find((c) => c.name === rest[0]);
+    io.out(topic ? topic.help() : usage());
+    return EXIT.ok;
+  }
+  const command2 = COMMANDS.find((c) => c.name === name);
+  if (!command2) {
+    const guess = name.startsWith("-") ? void 0 : closest(
+      name,
+      COMMANDS.map((c) => c.name)
+    );
+    io.err(
+      `autoexp: unknown ${name.startsWith("-") ? "option" : "command"} ${JSON.stringify(name)}${guess ? ` (did you mean \`autoexp ${guess}\`?)` : ""}; see \`autoexp --help\``
+    );
+    return EXIT.usage;
+  }
+  try {
+    return await command2.invoke(rest, io);
+  } catch (error62) {
+    const { message, exitCode, detail } = describeError(error62);
+    io.err(`autoexp: ${message}`);
+    if (detail && io.env.AUTOEXP_DEBUG) io.err(detail);
+    return exitCode;
+  }
+}
+
+// action/cli/process-io.ts
+function processIo(proc = process) {
+  const open5 = { out: true, err: true };
+  proc.stdout.on("error", () => {
+    open5.out = false;
+  });
+  proc.stderr.on("error", () => {
+    open5.err = false;
+  });
+  return {
+    out: (text2) => {
+      if (open5.out) proc.stdout.write(`${text2}
+`);
+    },
+    err: (text2) => {
+      if (open5.err) proc.stderr.write(`${text2}
+`);
+    },
+    write: (chunk) => {
+      if (open5.out) proc.stdout.write(chunk);
+    },
+    cwd: proc.cwd(),
+    env: proc.env,
+    isTTY: proc.stdout.isTTY === true,
+    columns: proc.stdout.columns || 80
+  };
 }
 
 // action/cli.ts
-process.exitCode = await main(process.argv.slice(2), {
-  out: (text) => process.stdout.write(`${text}
-`),
-  err: (text) => process.stderr.write(`${text}
-`),
-  cwd: process.cwd(),
-  env: process.env
-});
+process.exitCode = await main(process.argv.slice(2), processIo());
