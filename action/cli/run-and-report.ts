@@ -3,11 +3,11 @@ import { primaryMetric } from "../config/validate-config.ts";
 import { runBatch } from "../engine/run-batch.ts";
 import { recordDir } from "../ledger/record-files.ts";
 import { formatScore } from "../ledger/render-dashboard.ts";
+import { createProgressPrinter, progressMode } from "../report/progress-printer.ts";
 import { AutoexpError } from "../util/errors.ts";
 import { watchInterrupts } from "../util/interrupt.ts";
 import type { Io } from "./command.ts";
 import { exitCodeForStop } from "./exit-codes.ts";
-import { createProgressPrinter, progressMode } from "./render-progress.ts";
 
 export interface BatchRequest {
   repoDir: string;

@@ -2,7 +2,6 @@ import { existsSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import * as core from "@actions/core";
-import { formatEvent } from "../cli/progress.ts";
 import type { Config } from "../config/schema.ts";
 import { formatProblems, primaryMetric } from "../config/validate-config.ts";
 import { type BatchEvent, runBatch } from "../engine/run-batch.ts";
@@ -11,6 +10,8 @@ import { fetch, hasRemote, lsRemote } from "../git/commands/remote.ts";
 import { Git } from "../git/git.ts";
 import { FAILURES } from "../ledger/types.ts";
 import { KNOWN_SECRETS, splitEnv } from "../process/secrets.ts";
+import { formatEvent } from "../report/format-event.ts";
+import { createProgressPrinter } from "../report/progress-printer.ts";
 import { formatDuration } from "../util/duration.ts";
 import { AutoexpError, defaultTag } from "../util/errors.ts";
 import { watchInterrupts } from "../util/interrupt.ts";
@@ -86,7 +87,17 @@ async function runMode(
     core.warning("autoexp: cancelled; stopping after the experiment in flight"),
   );
   let grouped = false;
+  // A long eval is not silence: its last output line every 30 s, as plain log lines.
+  const heartbeat = createProgressPrinter(
+    "plain",
+    { line: core.info, write: core.info, columns: 120 },
+    metric,
+  );
   const onEvent = (event: BatchEvent) => {
+    if (event.type === "eval-progress" || event.type === "start") heartbeat.event(event);
+    if (event.type === "eval-progress") return;
+    if (event.type === "isolation" && event.mode === "none")
+      for (const w of event.warnings) core.warning(w, { title: `autoexp ${tag}: unsandboxed` });
     if (event.type === "start") {
       core.startGroup(`experiment #${event.iteration} (${event.index}/${event.of})`);
       grouped = true;
@@ -140,6 +151,11 @@ async function runMode(
     core.info(
       `done: ${result.experiments} experiment(s) this batch, ${result.total} on record, ${result.kept} kept; stopped: ${result.stopReason}`,
     );
+    // A night that stopped on a failure fails the job (the publish job still runs: if: always()).
+    if (result.stop.failed) {
+      core.setFailed(`autoexp ${tag} stopped: ${result.stopReason}`);
+      return 1;
+    }
     return 0;
   } finally {
     interrupts.release();

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
+import type { BatchEvent } from "../../action/engine/events.ts";
 import {
   createProgressPrinter,
   type ProgressMode,
   progressMode,
-} from "../../action/cli/render-progress.ts";
-import type { BatchEvent } from "../../action/engine/events.ts";
+} from "../../action/report/progress-printer.ts";
 
 /** What a printer wrote, as a terminal would receive it. */
 function record(mode: ProgressMode, events: BatchEvent[], columns = 80): string {

@@ -1,6 +1,6 @@
 import type { BatchEvent } from "../engine/run-batch.ts";
 import { formatDuration } from "../util/duration.ts";
-import { formatEvent } from "./progress.ts";
+import { formatEvent } from "./format-event.ts";
 
 type EvalProgressEvent = Extract<BatchEvent, { type: "eval-progress" }>;
 
