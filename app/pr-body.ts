@@ -9,7 +9,6 @@ import {
   renderPrintedTwice,
 } from "../action/ledger/render-dashboard.ts";
 import { improvementPercent, type LedgerView, viewFromLog } from "../action/ledger/summarize.ts";
-import type { LedgerEntry } from "../action/ledger/types.ts";
 
 /** GitHub refuses PR bodies over 65,536 characters; stay under with room for the marker. */
 export const BODY_LIMIT = 65_000;

@@ -4,9 +4,9 @@
  * engine. Usage: node bench/noise-model.ts [trials]
  */
 
-import { createRandom } from "../action/util/random.ts";
 import { judge, type Policy } from "../action/decide/judge.ts";
 import { pooledNoise } from "../action/decide/noise.ts";
+import { createRandom } from "../action/util/random.ts";
 
 const trials = Number(process.argv[2] ?? 100_000);
 const maxRuns = Number(process.env.MAX_RUNS ?? 5);

@@ -16,11 +16,11 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { createRandom } from "../action/util/random.ts";
 import { validateConfig } from "../action/config/validate-config.ts";
 import { incumbentState } from "../action/decide/ledger-state.ts";
 import { runBatch } from "../action/engine/run-batch.ts";
 import { parseLog } from "../action/ledger/log-jsonl.ts";
+import { createRandom } from "../action/util/random.ts";
 
 const { values: args } = parseArgs({
   options: {
