@@ -4,7 +4,13 @@
 import { createServer } from "node:http";
 import { createNodeMiddleware, createProbot } from "probot";
 import app from "./index.ts";
+import { missingServerSettings } from "./server-settings.ts";
 
+const missing = missingServerSettings(process.env);
+if (missing) {
+  console.error(missing);
+  process.exit(2);
+}
 const probot = createProbot();
 const middleware = await createNodeMiddleware(app, {
   probot,

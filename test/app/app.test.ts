@@ -428,3 +428,18 @@ describe("webhook ingress through Probot's Node middleware on loopback", () => {
 function createAppFn() {
   return () => {};
 }
+
+describe("the App's plain server", () => {
+  it("without its settings, names APP_ID, PRIVATE_KEY and WEBHOOK_SECRET instead of a probot stack trace", async () => {
+    const { spawnSync } = await import("node:child_process");
+    const { join } = await import("node:path");
+    const server = join(import.meta.dirname, "..", "..", "dist", "app-server.js");
+    const env = { PATH: process.env.PATH ?? "", APP_ID: "12345" };
+    const run = spawnSync(process.execPath, [server], { env, encoding: "utf8", timeout: 20_000 });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain("PRIVATE_KEY, WEBHOOK_SECRET are not set");
+    expect(run.stderr).toContain("APP_ID=... PRIVATE_KEY=");
+    expect(run.stderr).not.toContain("APP_ID:");
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+});
