@@ -34,7 +34,7 @@ export async function requireRepository(
   dir: string,
   env: Record<string, string | undefined>,
 ): Promise<string> {
-  const top = await new Git(dir, env).raw(["rev-parse", "--show-toplevel"]).catch(() => null);
+  const top = await new Git(dir, env).topLevel().catch(() => null);
   if (top === null) {
     throw new AutoexpError(
       `${dir} is not inside a git repository: run autoexp in your project's repository (or \`git init\` and commit your files first)`,

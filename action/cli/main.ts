@@ -8,6 +8,7 @@ import { reportCommand } from "./commands/report.ts";
 import { runCommand } from "./commands/run.ts";
 import { statusCommand } from "./commands/status.ts";
 import { validateCommand } from "./commands/validate.ts";
+import { verifyCommand } from "./commands/verify.ts";
 import { describeError } from "./describe-error.ts";
 import { EXIT, EXIT_CODES_TEXT } from "./exit-codes.ts";
 
@@ -21,6 +22,7 @@ export const COMMANDS: readonly Command[] = [
   checkCommand,
   runCommand,
   statusCommand,
+  verifyCommand,
   reportCommand,
 ];
 

@@ -261,11 +261,6 @@ export class Git {
   async checkIgnored(dir: string, paths: readonly string[]): Promise<string[]> {
     return new Git(dir, this.#env).run(checkIgnore(paths, await emptyRepo(this.#env), dir));
   }
-
-  /** @deprecated argv for commands not yet in git/commands/; being removed. */
-  async raw(args: readonly string[]): Promise<string> {
-    return this.run({ args, parse: (out) => out });
-  }
 }
 
 /**

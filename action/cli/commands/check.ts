@@ -33,9 +33,7 @@ told from the noise. Exit 1 when a run did not print every metric.`,
           `--effect must be a non-zero number in the primary metric's units, got ${JSON.stringify(values.effect)}`,
         );
     }
-    const repo = await new Git(io.cwd, io.env)
-      .raw(["rev-parse", "--show-toplevel"])
-      .catch(() => null);
+    const repo = await new Git(io.cwd, io.env).topLevel().catch(() => null);
     const dir = repo ? repo.trim() : io.cwd;
     io.out(
       `autoexp check: running \`${typeof config.eval.command === "string" ? config.eval.command : config.eval.command.join(" ")}\` ${runs} times in ${dir}`,

@@ -1,5 +1,6 @@
 import { cp, mkdir, readdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { addAll, commit, configValue, init, setConfig } from "../../git/commands/repo.ts";
 import { Git } from "../../git/git.ts";
 import { AutoexpError } from "../../util/errors.ts";
 import { OUTPUT_OPTIONS, positiveInt, readValidConfig } from "../args.ts";
@@ -33,21 +34,13 @@ export const demoCommand = defineCommand({
     await mkdir(dir, { recursive: true });
     await cp(join(findTemplates(), "examples", "tiny-train"), dir, { recursive: true });
     const git = new Git(dir, io.env);
-    await git.raw(["init", "--quiet", "--initial-branch=main"]);
-    const identity = await git.raw(["config", "user.email"]).catch(() => "");
-    if (!identity.trim()) {
-      await git.raw(["config", "user.name", "autoexp demo"]);
-      await git.raw(["config", "user.email", "demo@autoexp.invalid"]);
+    await git.run(init({ branch: "main" }));
+    if (!(await git.run(configValue("user.email")))) {
+      await git.run(setConfig("user.name", "autoexp demo"));
+      await git.run(setConfig("user.email", "demo@autoexp.invalid"));
     }
-    await git.raw(["add", "-A"]);
-    await git.raw([
-      "commit",
-      "--quiet",
-      "--no-verify",
-      "--no-gpg-sign",
-      "-m",
-      "tiny-train example",
-    ]);
+    await git.run(addAll());
+    await git.run(commit("tiny-train example"));
     const human = !values.json && !values.quiet;
     if (human)
       io.out(

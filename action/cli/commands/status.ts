@@ -1,4 +1,5 @@
 import { resolve } from "node:path";
+import { listBranches } from "../../git/commands/refs.ts";
 import { Git } from "../../git/git.ts";
 import { parseLog } from "../../ledger/log-jsonl.ts";
 import { recordDir } from "../../ledger/record-files.ts";
@@ -32,13 +33,9 @@ export const statusCommand = defineCommand({
     const head = await repo.resolve(`refs/heads/autoexp/${tag}`);
     const text = head ? await repo.show(head, `${recordDir(tag)}/log.jsonl`) : null;
     if (text === null) {
-      const branches = (
-        await repo.raw(["branch", "--list", "autoexp/*", "--format=%(refname:short)"])
-      ).trim();
-      const tags = branches
-        .split("\n")
-        .filter(Boolean)
-        .map((b) => b.replace("autoexp/", ""));
+      const tags = (await repo.run(listBranches("autoexp/*"))).map((b) =>
+        b.replace("autoexp/", ""),
+      );
       throw new AutoexpError(
         `no autoexp record for tag ${tag}.${tags.length > 0 ? ` Tags here: ${tags.join(", ")} (autoexp status --tag T)` : " Start one with `autoexp run`."}`,
       );

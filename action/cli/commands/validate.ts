@@ -25,9 +25,7 @@ committed file, and names the file to create or commit when one does not.`,
     const repo = new Git(io.cwd, io.env);
     const committed = await repo.listFiles().catch(() => null);
     if (committed) {
-      const untracked = (await repo.raw(["ls-files", "--others", "--exclude-standard", "-z"]))
-        .split("\0")
-        .filter(Boolean);
+      const untracked = await repo.untrackedFiles();
       const { problems, warnings } = checkScopeFiles(config, committed, untracked);
       for (const w of warnings) io.err(`warning: ${w.path}: ${w.message}`);
       if (problems.length > 0) {

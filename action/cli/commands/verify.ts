@@ -1,0 +1,61 @@
+import { resolve } from "node:path";
+import { primaryMetric } from "../../config/validate-config.ts";
+import { verifyTag } from "../../engine/verify-tag.ts";
+import { formatEvent } from "../../report/format-event.ts";
+import { createProgressPrinter, progressMode } from "../../report/progress-printer.ts";
+import { AutoexpError, defaultTag, validateTag } from "../../util/errors.ts";
+import { OUTPUT_OPTIONS, positiveInt, readValidConfig, requireRepository } from "../args.ts";
+import { defineCommand } from "../command.ts";
+import { EXIT } from "../exit-codes.ts";
+
+/** Pairs when neither --pairs nor verify.pairs says: enough for a t interval of useful width. */
+const DEFAULT_PAIRS = 8;
+
+export const verifyCommand = defineCommand({
+  name: "verify",
+  summary:
+    "re-measure a tag's base and final code, interleaved: the verified gain with its interval",
+  details: `Runs the eval on the tag's base commit and on its final code in turn (base, final, base,
+final, ...), each run on a fresh copy under the same isolation as a batch, and records the
+verified improvement with its confidence interval (a paired t-test, so slow drift of the machine
+cancels) in log.jsonl, beside the sum of the kept steps' deltas. With eval.holdout set, the holdout
+runs here too (and only here). The dashboard and the PR then lead with the verified figure.
+Exit 0 when recorded, also when the interval includes no improvement (it says so); 1 when the
+code does not run or nothing was kept.`,
+  options: {
+    config: { type: "string", value: "F", default: "autoexp.yml", help: "the config file" },
+    tag: { type: "string", value: "T", help: "the tag to verify (default <name>-<date>)" },
+    pairs: {
+      type: "string",
+      value: "N",
+      help: `base/final pairs to run (default verify.pairs, else ${DEFAULT_PAIRS})`,
+    },
+    ...OUTPUT_OPTIONS,
+  },
+  async run({ values }, io) {
+    const pairs = positiveInt("pairs", values.pairs);
+    if (pairs === 1)
+      throw new AutoexpError("--pairs must be at least 2: an interval needs two pairs");
+    const repoDir = await requireRepository(io.cwd, io.env);
+    const config = await readValidConfig(resolve(io.cwd, values.config), values.config);
+    const tag = validateTag(values.tag ?? defaultTag(config.name));
+    const metric = primaryMetric(config);
+    const printer = createProgressPrinter(
+      progressMode({ quiet: values.quiet, json: values.json }, io.isTTY),
+      { line: io.out, write: io.write, columns: io.columns },
+      metric,
+    );
+    const entry = await verifyTag({
+      repoDir,
+      config,
+      tag,
+      pairs: pairs ?? config.verify?.pairs ?? DEFAULT_PAIRS,
+      env: io.env,
+      onEvent: (event) => printer.event(event),
+    }).finally(() => printer.close());
+    if (values.json) io.out(JSON.stringify({ type: "done", exitCode: EXIT.ok, verify: entry }));
+    // The printer showed the verified line already, except when quiet.
+    else if (values.quiet) io.out(formatEvent({ type: "verified", entry }, metric) ?? "");
+    return EXIT.ok;
+  },
+});
