@@ -8,6 +8,7 @@ import {
   renderNoise,
   renderPrintedTwice,
 } from "../action/ledger/render-dashboard.ts";
+import { renderVerified } from "../action/ledger/render-verified.ts";
 import { improvementPercent, type LedgerView, viewFromLog } from "../action/ledger/summarize.ts";
 
 /** GitHub refuses PR bodies over 65,536 characters; stay under with room for the marker. */
@@ -81,6 +82,7 @@ export function renderPr(ledger: string | null, ctx: PrContext): RenderedPr {
     head,
     `## autoexp · ${ctx.tag}`,
     "",
+    ...(view.verified ? [renderVerified(view.verified), ""] : []),
     `**${change}** (${view.goal}) over ${view.rows.length - 1} experiment(s); ${kept.length} kept, each after a test at ${view.confidence !== null ? `${view.confidence * 100}%` : "the configured"} confidence.`,
     "",
     renderCounts(view),

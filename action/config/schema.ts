@@ -239,6 +239,21 @@ export const configSchema = z.strictObject({
       env: z.record(z.string(), z.string()).default({}),
       /** Variables passed through from autoexp's environment, by name; nothing else is. */
       pass_env: z.array(envName).default([]),
+      /**
+       * The hidden holdout: a command printing the primary metric on data the agent never sees,
+       * run only by `autoexp verify` (never in the loop, never named in a prompt). `read_only`:
+       * paths mounted for the holdout runs only (put its data under HOME, which other evals do
+       * not see).
+       */
+      holdout: z
+        .union([command, z.strictObject({ command, read_only: z.array(hostPath).default([]) })], {
+          error:
+            'eval.holdout must be a command ("node holdout.js") or { command: ..., read_only: [~/holdout-data] }',
+        })
+        .transform((h) =>
+          typeof h === "string" || Array.isArray(h) ? { command: h, read_only: [] as string[] } : h,
+        )
+        .optional(),
     },
     { error: "eval is required: { command: ..., metrics: { val_loss: { goal: minimize } } }" },
   ),
@@ -311,6 +326,15 @@ export const configSchema = z.strictObject({
       }),
     )
     .prefault({}),
+  /** `autoexp verify` at the end of every batch: base and final code re-measured in `pairs` pairs. */
+  verify: z
+    .strictObject({
+      pairs: z
+        .int({ error: "verify.pairs must be a whole number of pairs, e.g. 8" })
+        .min(2, "verify.pairs must be at least 2 (an interval needs two pairs)")
+        .max(100),
+    })
+    .optional(),
   workers: z.literal(1, { error: "workers: only 1 is supported in this version" }).default(1),
 });
 

@@ -1,4 +1,4 @@
-import type { RemeasureEntry, ResultEntry } from "../ledger/types.ts";
+import type { RemeasureEntry, ResultEntry, VerifyEntry } from "../ledger/types.ts";
 
 /** What a batch reports as it goes (the CLI's progress line, the Action's log groups). */
 export type BatchEvent =
@@ -33,4 +33,15 @@ export type BatchEvent =
       etaMs: number | null;
     }
   | { type: "start"; iteration: number; index: number; of: number }
+  /** One run of `autoexp verify`: the base or the final code, on the eval or the holdout. */
+  | {
+      type: "verify-run";
+      pair: number;
+      of: number;
+      code: "base" | "final";
+      eval: "validation" | "holdout";
+      score: number | null;
+      problem?: string;
+    }
+  | { type: "verified"; entry: VerifyEntry }
   | { type: "stop"; reason: string };

@@ -1,13 +1,15 @@
 import { existsSync } from "node:fs";
-import { mkdir, readdir, readFile, rm } from "node:fs/promises";
+import { mkdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { appendLog } from "../files/append-log.ts";
 import { writeAtomic } from "../files/write-atomic.ts";
 import { type Git, GitError, withIdentity } from "../git/git.ts";
-import { formatLines, type ParsedLog, parseLog } from "../ledger/log-jsonl.ts";
+import { addEntry, formatLines, type ParsedLog, parseLog } from "../ledger/log-jsonl.ts";
 import { recordDir, recordFiles } from "../ledger/record-files.ts";
 import { KEPT, type LedgerEntry, type ResultEntry } from "../ledger/types.ts";
-import { killLeftoverGroup } from "../process/run-process.ts";
+import { capNotes } from "../ledger/cap-notes.ts";
+import { countEntries, isPrefix } from "../ledger/ledger-prefix.ts";
+import { killLeftovers } from "./kill-leftovers.ts";
 import { AutoexpError } from "../util/errors.ts";
 import { findRepository } from "./find-repository.ts";
 import { type Lock, takeLock } from "./lock.ts";
@@ -164,6 +166,7 @@ export class RecordStore implements AsyncDisposable {
       results: [],
       batches: [],
       remeasures: [],
+      verifies: [],
       validBytes: 0,
       torn: false,
       unreadable: 0,
@@ -195,12 +198,8 @@ export class RecordStore implements AsyncDisposable {
     options.afterJournal?.();
     const fresh: ResultEntry[] = [];
     for (const entry of entries) {
-      if (entry.type === "config") log.config = entry;
-      else if (entry.type === "result") {
-        log.results.push(entry);
-        fresh.push(entry);
-      } else if (entry.type === "batch") log.batches.push(entry);
-      else log.remeasures.push(entry);
+      addEntry(log, entry, false);
+      if (entry.type === "result") fresh.push(entry);
     }
     await this.#commit(fresh);
   }
@@ -257,14 +256,6 @@ export class RecordStore implements AsyncDisposable {
   }
 }
 
-/** notes.md is bounded: past this size the oldest notes go (the newest matter most). */
-const NOTES_MAX = 16_000;
-
-function capNotes(text: string): string {
-  if (text.length <= NOTES_MAX) return text;
-  const cut = text.slice(text.length - NOTES_MAX);
-  return `(older notes dropped to keep this file under ${NOTES_MAX} characters)\n${cut.slice(cut.indexOf("\n") + 1)}`;
-}
 
 function parseLedger(text: string, where: "branch" | "journal"): ParsedLog {
   try {
@@ -277,34 +268,10 @@ function parseLedger(text: string, where: "branch" | "journal"): ParsedLog {
   }
 }
 
-/** Kills the process groups named by pid files that a killed run left in the tag's folders. */
-async function killLeftovers(stateDir: string): Promise<boolean> {
-  let killed = false;
-  for (const sub of ["slots", "agents"]) {
-    const root = join(stateDir, sub);
-    const names = await readdir(root).catch(() => [] as string[]);
-    for (const name of names) {
-      for (const file of ["eval.pid", "agent.pid"]) {
-        if (killLeftoverGroup(join(root, name, file))) killed = true;
-      }
-    }
-  }
-  return killed;
-}
 
 /** The number of characters of `text` that make up its first `bytes` UTF-8 bytes. */
 function byteSafeSlice(text: string, bytes: number): number {
   return Buffer.from(text).subarray(0, bytes).toString().length;
 }
 
-function countEntries(log: ParsedLog | null): number {
-  return log
-    ? log.results.length + log.batches.length + log.remeasures.length + (log.config ? 1 : 0)
-    : 0;
-}
 
-function isPrefix(a: ParsedLog, b: ParsedLog): boolean {
-  return a.results.every(
-    (r, i) => b.results[i]?.iteration === r.iteration && b.results[i]?.status === r.status,
-  );
-}

@@ -29,6 +29,7 @@ import { runSerial } from "./scheduler.ts";
 import { sealRepository } from "./seal.ts";
 import { Slot, SlotPool } from "./slot.ts";
 import { experimentSteps } from "./steps.ts";
+import { verifyAtBatchEnd } from "./verify.ts";
 
 export type { BatchEvent } from "./events.ts";
 
@@ -190,6 +191,8 @@ async function runBatchUnexplained(options: BatchOptions): Promise<BatchResult> 
     },
   ]);
   await checkpoint();
+  const verify = { isolation, evalEnv: evalOnly, env, emit: safeEmit };
+  if (await verifyAtBatchEnd(store, config, stop, verify)) await checkpoint();
   return summarise(tag, store.log!, ctx.done, { ...stop, reason: stopReason }, isolation.mode);
 }
 

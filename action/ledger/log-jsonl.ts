@@ -1,10 +1,19 @@
-import type { BatchEntry, ConfigEntry, LedgerEntry, RemeasureEntry, ResultEntry } from "./types.ts";
+import type {
+  BatchEntry,
+  ConfigEntry,
+  LedgerEntry,
+  RemeasureEntry,
+  ResultEntry,
+  VerifyEntry,
+} from "./types.ts";
 
 export interface ParsedLog {
   config: ConfigEntry | null;
   results: ResultEntry[];
   batches: BatchEntry[];
   remeasures: RemeasureEntry[];
+  /** `autoexp verify` lines, oldest first. */
+  verifies: VerifyEntry[];
   /** Bytes of the text up to the last complete line; a torn final line lies beyond. */
   validBytes: number;
   torn: boolean;
@@ -29,6 +38,7 @@ export function parseLog(text: string, options: { lenient?: boolean } = {}): Par
     results: [],
     batches: [],
     remeasures: [],
+    verifies: [],
     validBytes: 0,
     torn: false,
     unreadable: 0,
@@ -56,7 +66,7 @@ export function parseLog(text: string, options: { lenient?: boolean } = {}): Par
 }
 
 /** Files an entry under its type; false when it is not a ledger entry (lenient checks shapes). */
-function addEntry(log: ParsedLog, entry: LedgerEntry | null, lenient: boolean): boolean {
+export function addEntry(log: ParsedLog, entry: LedgerEntry | null, lenient: boolean): boolean {
   if (!entry || typeof entry !== "object") return false;
   if (entry.type === "config") log.config = entry;
   else if (entry.type === "result") {
@@ -67,6 +77,9 @@ function addEntry(log: ParsedLog, entry: LedgerEntry | null, lenient: boolean): 
   else if (entry.type === "remeasure") {
     if (lenient && !entry.samples) return false;
     log.remeasures.push(entry);
+  } else if (entry.type === "verify") {
+    if (lenient && (typeof entry.gain?.gain !== "number" || !entry.samples)) return false;
+    log.verifies.push(entry);
   } else return !lenient;
   return true;
 }

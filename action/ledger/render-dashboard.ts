@@ -1,24 +1,13 @@
+import { formatDelta, formatScore } from "./format-score.ts";
 import { renderChart } from "./render-chart.ts";
+import { renderVerified } from "./render-verified.ts";
 import { improvementPercent, type LedgerView, type ViewRow } from "./summarize.ts";
 import { STATUSES, type Status } from "./types.ts";
 
 const MAX_TABLE_ROWS = 200;
 
-/** Formats a metric value with enough digits to see small deltas. */
-export function formatScore(v: number | null | undefined): string {
-  if (v === null || v === undefined) return "—";
-  return Math.abs(v) >= 1000
-    ? v.toFixed(1)
-    : v
-        .toPrecision(6)
-        .replace(/(\.\d*?)0+$/, "$1")
-        .replace(/\.$/, "");
-}
-
-export function formatDelta(v: number | null | undefined): string {
-  if (v === null || v === undefined) return "";
-  return `${v > 0 ? "+" : v < 0 ? "−" : "±"}${formatScore(Math.abs(v))}`;
-}
+// The number formats live in their own file (render-verified uses them too); re-exported here.
+export { formatDelta, formatScore } from "./format-score.ts";
 
 function escapeCell(text: string): string {
   return text.replace(/\|/g, "\\|").replace(/[\r\n]+/g, " ");
@@ -89,7 +78,9 @@ function renderTable(rows: readonly ViewRow[], metric: string, withStatus: boole
 export function renderDashboard(view: LedgerView, options: { progressSvg?: boolean } = {}): string {
   const kept = view.rows.filter((r) => r.status === "keep" || r.status === "simplification");
   const recent = view.rows.slice(-MAX_TABLE_ROWS);
-  const parts = [`# autoexp · ${view.title}`, "", renderHeadline(view), "", renderCounts(view)];
+  const parts = [`# autoexp · ${view.title}`, ""];
+  if (view.verified) parts.push(renderVerified(view.verified), "");
+  parts.push(renderHeadline(view), "", renderCounts(view));
   const facts: string[] = [];
   facts.push(renderNoise(view));
   if (view.minDelta !== null) facts.push(`min_delta: ${formatScore(view.minDelta)}`);

@@ -2,7 +2,14 @@ import { incumbentState, ledgerSamples, noiseOf } from "../decide/ledger-state.t
 import { mean } from "../decide/stats.ts";
 import type { ParsedLog } from "./log-jsonl.ts";
 import type { ParsedTsv } from "./results-tsv.ts";
-import { EVALUATED, type Evidence, type Goal, KEPT, type Status } from "./types.ts";
+import {
+  EVALUATED,
+  type Evidence,
+  type Goal,
+  KEPT,
+  type Status,
+  type VerifyEntry,
+} from "./types.ts";
 
 /** One experiment as the dashboard, the CLI and the PR show it. */
 export interface ViewRow {
@@ -50,6 +57,8 @@ export interface LedgerView {
   tokensIn: number;
   tokensOut: number;
   evalSeconds: number;
+  /** The latest `autoexp verify` of the current final code; null when it was not verified. */
+  verified: VerifyEntry | null;
 }
 
 /** True for rows whose score is a measurement worth plotting. */
@@ -90,6 +99,7 @@ export function viewFromLog(log: ParsedLog, title?: string): LedgerView {
   if (bestRow && inc) (bestRow as ViewRow).score = inc.score;
   const last = log.batches.at(-1);
   const pooled = noiseOf(samples.groups, [metric])[metric]!;
+  const final = log.results.findLast((r) => KEPT.has(r.status) && r.score !== null)?.commit_full;
   return {
     title: title ?? log.config?.tag ?? "autoexp",
     metric,
@@ -116,7 +126,9 @@ export function viewFromLog(log: ParsedLog, title?: string): LedgerView {
     tokensOut: log.results.reduce((s, r) => s + (r.tokens_out || 0), 0),
     evalSeconds:
       log.results.reduce((s, r) => s + (r.eval_seconds || 0), 0) +
-      log.remeasures.reduce((s, m) => s + (m.eval_seconds || 0), 0),
+      log.remeasures.reduce((s, m) => s + (m.eval_seconds || 0), 0) +
+      (log.verifies ?? []).reduce((s, v) => s + (v.eval_seconds || 0), 0),
+    verified: (final && log.verifies?.findLast((v) => v.final_commit === final)) || null,
   };
 }
 
@@ -169,6 +181,7 @@ export function viewFromTsv(tsv: ParsedTsv, goal: Goal, title = "results.tsv"): 
     tokensIn: 0,
     tokensOut: 0,
     evalSeconds: 0,
+    verified: null,
   };
 }
 

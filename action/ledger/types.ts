@@ -168,4 +168,60 @@ export interface BatchEntry {
   caveats?: string[];
 }
 
-export type LedgerEntry = ConfigEntry | ResultEntry | BatchEntry | RemeasureEntry;
+/**
+ * The improvement of the final code over the base, re-measured in interleaved pairs (base, final,
+ * base, final, ...): a paired t on the per-pair differences, so slow drift of the machine cancels.
+ * Positive = better, in metric units, as in `Evidence`.
+ */
+export interface VerifiedGain {
+  /** Mean per-pair improvement of final over base (positive = better). */
+  gain: number;
+  /** Two-sided interval for `gain` at the ledger's confidence; null with fewer than two pairs. */
+  ci: [number, number] | null;
+  /** Standard deviation of the per-pair differences (0: a deterministic eval). */
+  sd: number;
+  /** Complete pairs behind the figure. */
+  pairs: number;
+  /** The interval reaches zero or below: these runs do not rule out "no improvement". */
+  includes_no_improvement: boolean;
+}
+
+/** One eval run of `autoexp verify` that gave no measurement; its pair is left out. */
+export interface VerifyFailure {
+  pair: number;
+  code: "base" | "final";
+  eval: "validation" | "holdout";
+  problem: string;
+}
+
+/**
+ * `autoexp verify`: the tag's base commit and its final code evaluated interleaved in fresh slots,
+ * beside what the sum of per-step deltas claims; with `eval.holdout`, the hidden holdout too.
+ */
+export interface VerifyEntry {
+  type: "verify";
+  metric: string;
+  goal: Goal;
+  base_commit: string;
+  final_commit: string;
+  /** The kept experiment whose code is the final code. */
+  final_iteration: number;
+  /** Pairs asked for (`gain.pairs` of them completed). */
+  pairs: number;
+  confidence: number;
+  /** The primary metric per run, by pair: base[i] ran just before final[i]. */
+  samples: { base: number[]; final: number[] };
+  gain: VerifiedGain;
+  /** Sum of the kept rows' per-step gains (positive = better): what the deltas alone claim. */
+  kept_gain_sum: number;
+  /** Kept experiments (not the baseline) between base and final. */
+  kept: number;
+  /** The hidden holdout (`eval.holdout`), run only here, never in the loop or a prompt. */
+  holdout?: { samples: { base: number[]; final: number[] }; gain: VerifiedGain };
+  failures?: VerifyFailure[];
+  isolation: "sandbox" | "none";
+  eval_seconds: number;
+  timestamp: string;
+}
+
+export type LedgerEntry = ConfigEntry | ResultEntry | BatchEntry | RemeasureEntry | VerifyEntry;

@@ -1,5 +1,11 @@
 import type { BatchEvent } from "../engine/run-batch.ts";
 import { formatDelta, formatScore } from "../ledger/render-dashboard.ts";
+import {
+  formatVerifiedChange,
+  formatVerifiedLine,
+  noImprovementNote,
+} from "../ledger/render-verified.ts";
+import type { VerifyEntry } from "../ledger/types.ts";
 import { formatDuration } from "../util/duration.ts";
 
 /** One line per event for the terminal: n/N, status, metric, delta, best so far, ETA. */
@@ -25,6 +31,13 @@ export function formatEvent(event: BatchEvent, metric: string): string | null {
       return `stopped     ${event.reason}`;
     case "start":
       return null;
+    case "verify-run": {
+      const what = `${event.eval === "holdout" ? "holdout " : ""}${event.code}`;
+      const result = event.problem ? `no measurement (${event.problem})` : formatScore(event.score);
+      return `verify      [${event.pair}/${event.of}] ${what.padEnd(13)} ${metric} ${result}`;
+    }
+    case "verified":
+      return verifiedText(event.entry);
     case "experiment": {
       const { row } = event;
       const width = String(event.of).length;
@@ -58,4 +71,16 @@ export function formatEvent(event: BatchEvent, metric: string): string | null {
       // Events this printer does not know (the eval heartbeat) are rendered elsewhere or not at all.
       return null;
   }
+}
+
+/** The verify's outcome for the terminal: the line, the holdout beside it, the plain warning. */
+function verifiedText(v: VerifyEntry): string {
+  const lines = [formatVerifiedLine(v)];
+  if (v.holdout)
+    lines.push(
+      `holdout: ${formatVerifiedChange(v.holdout.gain, v.goal, v.confidence)}, over ${v.holdout.gain.pairs} pair(s)`,
+    );
+  const note = noImprovementNote(v);
+  if (note) lines.push(`warning: ${note}`);
+  return lines.join("\n");
 }

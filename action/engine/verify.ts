@@ -1,0 +1,220 @@
+import { join } from "node:path";
+import type { Config } from "../config/schema.ts";
+import { primaryMetric } from "../config/validate-config.ts";
+import { incumbentState, withWeightedScore } from "../decide/ledger-state.ts";
+import { keptGainSum, verifiedGain } from "../decide/verified-gain.ts";
+import type { ConfigEntry, VerifyEntry, VerifyFailure } from "../ledger/types.ts";
+import { AutoexpError } from "../util/errors.ts";
+import type { BatchEvent } from "./events.ts";
+import { type Isolation, resolveIsolation } from "./isolation.ts";
+import type { RecordStore } from "./record-store.ts";
+import { Slot } from "./slot.ts";
+
+export interface VerifyRun {
+  /** Pairs to run: base then final, this many times. */
+  pairs: number;
+  /** The batch's isolation: verify's evals run under the same. */
+  isolation: Isolation;
+  /** The eval's environment (secrets already stripped). */
+  evalEnv: Record<string, string | undefined>;
+  /** autoexp's own environment: HOME and PATH for the holdout's isolation. */
+  env: Record<string, string | undefined>;
+  emit: (event: BatchEvent) => void;
+}
+
+type Code = "base" | "final";
+type Which = "validation" | "holdout";
+
+/**
+ * Re-measures the tag's base commit and its final code, interleaved (base, final, base, final,
+ * ...) in fresh copies under the batch's isolation, and records one `verify` line: the verified
+ * gain with its interval beside the sum of the kept steps, and the hidden holdout's gain when
+ * `eval.holdout` is set. The holdout runs here only: the loop and the agents never see it.
+ */
+export async function verifyRecord(
+  store: RecordStore,
+  config: Config,
+  run: VerifyRun,
+): Promise<VerifyEntry> {
+  const log = store.log;
+  const header = log?.config;
+  const inc = log ? incumbentState(log) : null;
+  if (!log || !header || !inc)
+    throw new AutoexpError(`tag ${store.tag} has no baseline yet: there is nothing to verify`);
+  const finalRow = log.results.find((r) => r.iteration === inc.iteration);
+  const base = header.base_commit;
+  const final = finalRow?.commit_full;
+  if (inc.iteration === 0 || !final || final === base)
+    throw new AutoexpError(
+      `tag ${store.tag} has kept nothing yet: its code is its base ${base.slice(0, 7)}, so there is nothing to verify`,
+      { exitCode: 1 },
+    );
+  const holdout = config.eval.holdout;
+  const slots: Record<Which, Slot | null> = {
+    validation: makeSlot(store, 1, "verify", run.isolation),
+    holdout: holdout
+      ? makeSlot(store, 2, "holdout", await holdoutIsolation(store, config, run))
+      : null,
+  };
+  const configs: Record<Which, Pick<Config, "eval" | "frozen">> = {
+    validation: config,
+    holdout: {
+      frozen: config.frozen,
+      eval: { ...config.eval, command: holdout?.command ?? "", metrics: scoreMetrics(config) },
+    },
+  };
+  const commits: Record<Code, string> = { base, final };
+  const samples = {
+    validation: { base: [] as number[], final: [] as number[] },
+    holdout: { base: [] as number[], final: [] as number[] },
+  };
+  const failures: VerifyFailure[] = [];
+  let seconds = 0;
+  const measure = async (pair: number, which: Which, code: Code): Promise<number | null> => {
+    const slot = slots[which]!;
+    const name = `verify-${pair}-${which === "holdout" ? "holdout-" : ""}${code}`;
+    const outcome = await slot.evaluate(
+      configs[which],
+      commits[code],
+      name,
+      run.evalEnv,
+      header.frozen_hashes,
+    );
+    seconds += outcome.durationMs / 1000;
+    const score = scoreOf(outcome.metrics, config, header);
+    const problem =
+      outcome.tampered.length > 0
+        ? `it changed frozen files: ${outcome.tampered.slice(0, 5).join(", ")}`
+        : outcome.status !== "ok" || score === null
+          ? (outcome.problem ?? outcome.status)
+          : null;
+    if (problem) failures.push({ pair, code, eval: which, problem });
+    run.emit({
+      type: "verify-run",
+      pair,
+      of: run.pairs,
+      code,
+      eval: which,
+      score: problem ? null : score,
+      ...(problem ? { problem } : {}),
+    });
+    return problem ? null : score;
+  };
+  // Too many failed runs: the code does not run here; say so with what was measured.
+  const enough = Math.max(2, Math.ceil(run.pairs / 2));
+  for (let pair = 1; pair <= run.pairs && failures.length < enough; pair++) {
+    for (const which of ["validation", "holdout"] as const) {
+      if (!slots[which]) continue;
+      const a = await measure(pair, which, "base");
+      const b = a === null ? null : await measure(pair, which, "final");
+      if (a === null || b === null) continue;
+      samples[which].base.push(a);
+      samples[which].final.push(b);
+    }
+  }
+  const confidence = header.confidence ?? config.decide.confidence;
+  const gainOf = (s: { base: number[]; final: number[] }) =>
+    verifiedGain(s.base, s.final, header.goal, confidence);
+  const steps = keptGainSum(log.results, header.goal, inc.iteration);
+  const entry: VerifyEntry = {
+    type: "verify",
+    metric: header.metric,
+    goal: header.goal,
+    base_commit: base,
+    final_commit: final,
+    final_iteration: inc.iteration,
+    pairs: run.pairs,
+    confidence,
+    samples: samples.validation,
+    gain: gainOf(samples.validation),
+    kept_gain_sum: steps.sum,
+    kept: steps.kept,
+    ...(holdout ? { holdout: { samples: samples.holdout, gain: gainOf(samples.holdout) } } : {}),
+    ...(failures.length > 0 ? { failures } : {}),
+    isolation: run.isolation.mode,
+    eval_seconds: Math.round(seconds * 1000) / 1000,
+    timestamp: new Date().toISOString(),
+  };
+  await store.append([entry]);
+  run.emit({ type: "verified", entry });
+  return entry;
+}
+
+function makeSlot(store: RecordStore, id: number, name: string, isolation: Isolation): Slot {
+  return new Slot({
+    id,
+    root: join(store.stateDir, "slots", name),
+    git: store.repo,
+    isolation,
+    logs: join(store.stateDir, "logs"),
+  });
+}
+
+/** The batch's isolation plus the holdout's own read-only paths, mounted for its runs only. */
+async function holdoutIsolation(
+  store: RecordStore,
+  config: Config,
+  run: VerifyRun,
+): Promise<Isolation> {
+  const extra = config.eval.holdout?.read_only ?? [];
+  if (extra.length === 0) return run.isolation;
+  const isolation = { ...config.isolation, read_only: [...config.isolation.read_only, ...extra] };
+  const resolved = await resolveIsolation(
+    { isolation, eval: config.eval },
+    store.repo.dir,
+    await store.repo.commonDir(),
+    run.env,
+  );
+  if (resolved.mode !== run.isolation.mode)
+    throw new AutoexpError(
+      `the holdout would run ${resolved.mode === "none" ? "unsandboxed" : "sandboxed"} while the eval runs ${run.isolation.mode === "none" ? "unsandboxed" : "sandboxed"}; nothing was run`,
+      { exitCode: 1 },
+    );
+  return resolved;
+}
+
+/** The metrics the primary score is made of: the holdout must print these. */
+function scoreMetrics(config: Config): Config["eval"]["metrics"] {
+  const names =
+    config.decide.rule === "weighted" && config.decide.weights
+      ? Object.keys(config.decide.weights)
+      : [primaryMetric(config)];
+  return Object.fromEntries(names.map((n) => [n, config.eval.metrics[n]!]));
+}
+
+/** One run's primary score (rule weighted: the combined score over the tag's baseline means). */
+function scoreOf(
+  metrics: Record<string, number>,
+  config: Config,
+  header: ConfigEntry,
+): number | null {
+  const value = withWeightedScore(metrics, config, header.baseline_metrics ?? {})[header.metric];
+  return value !== undefined && Number.isFinite(value) ? value : null;
+}
+
+/**
+ * `verify.pairs` in the config: the batch ends with a verify of its final code. Nothing kept, an
+ * interrupted or broken batch: no verify. A verify that cannot run is said, and the batch's
+ * outcome stands (its record is complete without it).
+ */
+export async function verifyAtBatchEnd(
+  store: RecordStore,
+  config: Config,
+  stop: { kind: string },
+  run: Omit<VerifyRun, "pairs">,
+): Promise<boolean> {
+  if (!config.verify || stop.kind === "interrupted" || stop.kind === "broken") return false;
+  const inc = store.log ? incumbentState(store.log) : null;
+  if (!inc || inc.iteration === 0) {
+    run.emit({ type: "notice", message: "verify skipped: nothing kept, the code is its base" });
+    return false;
+  }
+  try {
+    await verifyRecord(store, config, { ...run, pairs: config.verify.pairs });
+    return true;
+  } catch (error) {
+    if (!(error instanceof AutoexpError)) throw error;
+    run.emit({ type: "notice", message: `verify did not run: ${error.message}` });
+    return false;
+  }
+}

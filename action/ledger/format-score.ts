@@ -1,0 +1,16 @@
+/** Formats a metric value with enough digits to see small deltas. */
+export function formatScore(v: number | null | undefined): string {
+  if (v === null || v === undefined) return "—";
+  return Math.abs(v) >= 1000
+    ? v.toFixed(1)
+    : v
+        .toPrecision(6)
+        .replace(/(\.\d*?)0+$/, "$1")
+        .replace(/\.$/, "");
+}
+
+/** A change with its sign: +0.01, −0.02 (a real minus), ±0. */
+export function formatDelta(v: number | null | undefined): string {
+  if (v === null || v === undefined) return "";
+  return `${v > 0 ? "+" : v < 0 ? "−" : "±"}${formatScore(Math.abs(v))}`;
+}
