@@ -4,14 +4,14 @@ import { join } from "node:path";
 import { appendLog } from "../files/append-log.ts";
 import { writeAtomic } from "../files/write-atomic.ts";
 import { type Git, GitError, withIdentity } from "../git/git.ts";
+import { capNotes } from "../ledger/cap-notes.ts";
+import { countEntries, isPrefix } from "../ledger/ledger-prefix.ts";
 import { addEntry, formatLines, type ParsedLog, parseLog } from "../ledger/log-jsonl.ts";
 import { recordDir, recordFiles } from "../ledger/record-files.ts";
 import { KEPT, type LedgerEntry, type ResultEntry } from "../ledger/types.ts";
-import { capNotes } from "../ledger/cap-notes.ts";
-import { countEntries, isPrefix } from "../ledger/ledger-prefix.ts";
-import { killLeftovers } from "./kill-leftovers.ts";
 import { AutoexpError } from "../util/errors.ts";
 import { findRepository } from "./find-repository.ts";
+import { killLeftovers } from "./kill-leftovers.ts";
 import { type Lock, takeLock } from "./lock.ts";
 
 /** Writes half of a ledger append and dies (the resume tests' torn write); see faults.ts. */
@@ -256,7 +256,6 @@ export class RecordStore implements AsyncDisposable {
   }
 }
 
-
 function parseLedger(text: string, where: "branch" | "journal"): ParsedLog {
   try {
     return parseLog(text);
@@ -268,10 +267,7 @@ function parseLedger(text: string, where: "branch" | "journal"): ParsedLog {
   }
 }
 
-
 /** The number of characters of `text` that make up its first `bytes` UTF-8 bytes. */
 function byteSafeSlice(text: string, bytes: number): number {
   return Buffer.from(text).subarray(0, bytes).toString().length;
 }
-
-
