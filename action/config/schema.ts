@@ -1,48 +1,11 @@
 import { z } from "zod";
-import { parseDuration } from "../util/duration.ts";
+import { agent, envName } from "./agent-schema.ts";
+import { command, duration, globList, hostPath, isolationMode } from "./schema-parts.ts";
+
+export { AGENT_NAMES } from "./agent-schema.ts";
 
 const NAME = /^[a-z0-9][a-z0-9-]{0,39}$/;
 const METRIC_NAME = /^[A-Za-z_][\w.\-/]*$/;
-
-const duration = (fallback: string) =>
-  z
-    .union([z.string(), z.number()])
-    .default(fallback)
-    .refine((v) => parseDuration(v) !== undefined, {
-      message: 'must be a duration like "90s", "10m" or "8h" (or a number of seconds)',
-    })
-    .transform((v) => parseDuration(v)!)
-    // Node's timers hold at most 2^31-1 ms; a longer one would fire at once.
-    .refine((ms) => ms <= MAX_TIMER_MS, {
-      message: `must be at most ${Math.floor(MAX_TIMER_MS / 86_400_000)} days (${MAX_TIMER_MS / 1000}s): a longer limit cannot be timed`,
-    });
-
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
-/** A command is either one string (run by /bin/sh, like a workflow `run:` step) or an argv array (no shell). */
-const command = z.union(
-  [z.string().trim().min(1, "must not be empty"), z.array(z.string()).min(1, "must not be empty")],
-  {
-    error: (issue) =>
-      `${issue.input === undefined ? "is required" : "must be a command"}: a string like "node eval.js" or an argv array like ["node", "eval.js"]`,
-  },
-);
-
-const globList = z
-  .union([z.string(), z.array(z.string())])
-  .transform((v) => (typeof v === "string" ? [v] : v))
-  .pipe(
-    z.array(
-      z
-        .string()
-        .trim()
-        .min(1, "a glob must not be empty")
-        .refine((g) => !g.startsWith("/") && !g.split("/").includes(".."), {
-          message:
-            "a glob names files inside the repository: relative to it, without a leading / or ..",
-        }),
-    ),
-  );
 
 const guard = z
   .strictObject({ min: z.number().optional(), max: z.number().optional() })
@@ -83,128 +46,6 @@ const metric = z
   .refine((m) => m.goal !== undefined || m.guard !== undefined, {
     message: "a metric needs a `goal` (minimize | maximize) or a `guard` ({ min, max })",
   });
-
-const isolationMode = z.enum(["auto", "sandbox", "none"], {
-  error:
-    "isolation must be auto (sandbox when bubblewrap works), sandbox (refuse without it) or none",
-});
-
-/** A path outside git the eval needs: absolute, `~/...`, or relative to the repository. */
-const hostPath = z
-  .string()
-  .trim()
-  .min(1, "a path must not be empty")
-  .refine((p) => !p.split("/").includes(".."), {
-    message: "a path must not contain `..`: name the directory itself",
-  });
-
-const searchAgent = z.strictObject({
-  use: z.literal("search"),
-  seed: z.int().default(1),
-  exclude: z.array(z.string()).default(["seed", "random_state"]),
-});
-
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const envName = z
-  .string()
-  .regex(ENV_NAME, "must be an environment variable name like OPENAI_API_KEY");
-
-/** USD per million tokens, as providers publish them. */
-const price = z.strictObject(
-  {
-    input: z.number().min(0, "price.input is USD per million input tokens, >= 0"),
-    output: z.number().min(0, "price.output is USD per million output tokens, >= 0"),
-  },
-  { error: "price must be { input: USD per million tokens, output: USD per million tokens }" },
-);
-
-/** What every LLM agent shares: the size of its context, its pricing, the secrets only it sees. */
-const llmCommon = {
-  /** Upper bound on the context (prompt) in characters; the least useful parts are cut first. */
-  context_chars: z.int().min(4000).max(2_000_000).default(60_000),
-  price: price.optional(),
-  /** Environment variables only the agent sees (never the eval or the checks). */
-  secrets: z.array(envName).default([]),
-};
-
-const commandAgent = z.strictObject({
-  use: z.literal("command"),
-  run: command,
-  timeout: duration("30m"),
-  ...llmCommon,
-});
-
-/** claude-code, codex, aider: the tool's own program run headless with autoexp's flags. */
-const cliPreset = (name: "claude-code" | "codex" | "aider") =>
-  z.strictObject({
-    use: z.literal(name),
-    model: z.string().trim().min(1).optional(),
-    /** The program to run, if not the tool's usual name on PATH. */
-    command: z.string().trim().min(1).optional(),
-    /** Extra arguments, appended after autoexp's own. */
-    args: z.array(z.string()).default([]),
-    timeout: duration("30m"),
-    ...llmCommon,
-  });
-
-/** openai (any OpenAI-compatible server) and anthropic: autoexp calls the API and applies the edits. */
-const apiAgent = (name: "openai" | "anthropic", baseUrl: string, keyEnv: string) =>
-  z.strictObject({
-    use: z.literal(name),
-    model: z
-      .string({
-        error: `agent.model is required for ${name}, e.g. model: ${name === "openai" ? "gpt-5" : "claude-sonnet-4-5"}`,
-      })
-      .trim()
-      .min(1, "agent.model must not be empty"),
-    base_url: z
-      .url({
-        protocol: /^https?$/,
-        error: "base_url must be an http(s) URL, e.g. http://localhost:11434/v1",
-      })
-      .default(baseUrl),
-    /** The variable holding the key; null for a local server that needs none. */
-    api_key_env: envName.nullable().default(keyEnv),
-    temperature: z.number().min(0).max(2).optional(),
-    max_tokens: z.int().min(16).max(1_000_000).default(8192),
-    /** Per API call. */
-    timeout: duration("5m"),
-    retries: z.int().min(0).max(10).default(4),
-    /** First wait before a retry; doubled each time (a Retry-After header wins). */
-    retry_delay: duration("2s"),
-    /** Target files up to this many characters may be answered whole instead of with edits. */
-    whole_file_max: z.int().min(0).default(8000),
-    ...llmCommon,
-  });
-
-export const AGENT_NAMES = [
-  "search",
-  "command",
-  "claude-code",
-  "codex",
-  "aider",
-  "openai",
-  "anthropic",
-] as const;
-
-const agent = z.discriminatedUnion(
-  "use",
-  [
-    searchAgent,
-    commandAgent,
-    cliPreset("claude-code"),
-    cliPreset("codex"),
-    cliPreset("aider"),
-    apiAgent("openai", "https://api.openai.com/v1", "OPENAI_API_KEY"),
-    apiAgent("anthropic", "https://api.anthropic.com", "ANTHROPIC_API_KEY"),
-  ],
-  {
-    error: (issue) =>
-      issue.code === "invalid_union"
-        ? `agent.use must be one of: ${AGENT_NAMES.join(", ")}`
-        : "agent must be an object like { use: search }",
-  },
-);
 
 export const configSchema = z.strictObject({
   name: z
