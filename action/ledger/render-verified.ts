@@ -1,4 +1,4 @@
-import { formatDelta, formatScore } from "./format-score.ts";
+import { formatDelta } from "./format-score.ts";
 import type { Goal, VerifiedGain, VerifyEntry } from "./types.ts";
 
 /** A gain (positive = better) as a change in metric units, the sign the metric moves. */
@@ -14,23 +14,46 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 
+/** Decimals that show an interval's half-width to two significant digits: no false precision. */
+function decimalsFor(g: VerifiedGain): number | null {
+  if (g.ci === null || g.sd === 0) return null;
+  const half = (g.ci[1] - g.ci[0]) / 2;
+  return Math.min(12, Math.max(0, 1 - Math.floor(Math.log10(half))));
+}
+
+/** A change with its sign (a real minus), rounded to `decimals` when given. */
+function signed(v: number, decimals: number | null): string {
+  if (decimals === null) return formatDelta(v);
+  const text = Math.abs(v).toFixed(decimals);
+  return `${Number(text) === 0 ? "±" : v > 0 ? "+" : "−"}${text}`;
+}
+
 /** The interval of a gain as an interval of the change, low end first. */
-function interval(ci: [number, number], goal: Goal): string {
-  const [lo, hi] = [change(ci[0], goal), change(ci[1], goal)].sort((a, b) => a - b);
-  return `[${formatScore(lo)}, ${formatScore(hi)}]`;
+function interval(g: VerifiedGain, goal: Goal): string {
+  if (!g.ci) return "—";
+  const d = decimalsFor(g);
+  const [lo, hi] = [change(g.ci[0], goal), change(g.ci[1], goal)].sort((a, b) => a - b);
+  return `[${signed(lo!, d)}, ${signed(hi!, d)}]`;
 }
 
 /** "−0.041 ± 0.006 (95%)": the verified change with its interval's half-width. */
 export function formatVerifiedChange(g: VerifiedGain, goal: Goal, confidence: number): string {
-  const center = formatDelta(change(g.gain, goal)) || "0";
+  const d = decimalsFor(g);
+  const center = signed(change(g.gain, goal), d);
   if (g.ci === null) return `${center} (too few pairs for an interval)`;
-  if (g.sd === 0) return `${center} exactly (the eval is deterministic)`;
-  return `${center} ± ${formatScore((g.ci[1] - g.ci[0]) / 2)} (${percent(confidence)})`;
+  if (d === null) return `${center} exactly (the eval is deterministic)`;
+  return `${center} ± ${((g.ci[1] - g.ci[0]) / 2).toFixed(d)} (${percent(confidence)})`;
+}
+
+/** "holdout: −0.030 ± 0.010 (95%), over 8 pairs", or null without a holdout. */
+export function formatHoldoutLine(v: VerifyEntry): string | null {
+  if (!v.holdout) return null;
+  return `holdout: ${formatVerifiedChange(v.holdout.gain, v.goal, v.confidence)}, over ${plural(v.holdout.gain.pairs, "pair")}`;
 }
 
 /** One line: "verified: −0.041 ± 0.006 (95%), over 8 pairs; sum of kept steps −0.052". */
 export function formatVerifiedLine(v: VerifyEntry): string {
-  const kept = formatDelta(change(v.kept_gain_sum, v.goal)) || "0";
+  const kept = formatDelta(change(v.kept_gain_sum, v.goal));
   return `verified: ${formatVerifiedChange(v.gain, v.goal, v.confidence)}, over ${plural(v.gain.pairs, "pair")}; sum of kept steps ${kept}`;
 }
 
@@ -39,7 +62,7 @@ export function noImprovementNote(v: VerifyEntry): string | null {
   if (!v.gain.includes_no_improvement) return null;
   return v.gain.ci === null
     ? `Not verified: ${plural(v.gain.pairs, "complete pair")} is too few to tell the final code from the base.`
-    : `The verified interval includes no improvement: re-measured against the base, the final code is not shown to be better (the kept steps claimed ${formatDelta(change(v.kept_gain_sum, v.goal)) || "0"}).`;
+    : `The verified interval includes no improvement: re-measured against the base, the final code is not shown to be better (the kept steps claimed ${formatDelta(change(v.kept_gain_sum, v.goal))}).`;
 }
 
 /**
@@ -53,14 +76,14 @@ export function renderVerified(v: VerifyEntry): string {
   if (note) parts.push(`> [!WARNING]\n> ${note}`);
   if (v.holdout) {
     const row = (label: string, g: VerifiedGain) =>
-      `| ${label} | ${formatDelta(change(g.gain, v.goal)) || "0"} | ${g.ci ? interval(g.ci, v.goal) : "—"} | ${g.pairs} |`;
+      `| ${label} | ${signed(change(g.gain, v.goal), decimalsFor(g))} | ${interval(g, v.goal)} | ${g.pairs} |`;
     parts.push(
       [
         `| ${v.metric}, final − base | change | ${percent(v.confidence)} interval | pairs |`,
         "|---|--:|---|--:|",
         row("eval (validation)", v.gain),
         row("holdout (never seen by the agent)", v.holdout.gain),
-        `| sum of kept steps | ${formatDelta(change(v.kept_gain_sum, v.goal)) || "0"} | | ${plural(v.kept, "kept")} |`,
+        `| sum of kept steps | ${formatDelta(change(v.kept_gain_sum, v.goal))} | | ${plural(v.kept, "kept")} |`,
       ].join("\n"),
     );
     if (!v.gain.includes_no_improvement && v.holdout.gain.includes_no_improvement)

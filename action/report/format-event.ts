@@ -1,7 +1,7 @@
 import type { BatchEvent } from "../engine/run-batch.ts";
 import { formatDelta, formatScore } from "../ledger/render-dashboard.ts";
 import {
-  formatVerifiedChange,
+  formatHoldoutLine,
   formatVerifiedLine,
   noImprovementNote,
 } from "../ledger/render-verified.ts";
@@ -76,10 +76,8 @@ export function formatEvent(event: BatchEvent, metric: string): string | null {
 /** The verify's outcome for the terminal: the line, the holdout beside it, the plain warning. */
 function verifiedText(v: VerifyEntry): string {
   const lines = [formatVerifiedLine(v)];
-  if (v.holdout)
-    lines.push(
-      `holdout: ${formatVerifiedChange(v.holdout.gain, v.goal, v.confidence)}, over ${v.holdout.gain.pairs} pair(s)`,
-    );
+  const holdout = formatHoldoutLine(v);
+  if (holdout) lines.push(holdout);
   const note = noImprovementNote(v);
   if (note) lines.push(`warning: ${note}`);
   return lines.join("\n");
