@@ -14,11 +14,16 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 
-/** Decimals that show an interval's half-width to two significant digits: no false precision. */
+/**
+ * Decimals for an interval's half-width: two significant digits when it starts with 1 or 2, one
+ * otherwise (the particle physicists' rule), and the centre to as many: no false precision.
+ */
 function decimalsFor(g: VerifiedGain): number | null {
   if (g.ci === null || g.sd === 0) return null;
   const half = (g.ci[1] - g.ci[0]) / 2;
-  return Math.min(12, Math.max(0, 1 - Math.floor(Math.log10(half))));
+  const exponent = Math.floor(Math.log10(half));
+  const significant = half / 10 ** exponent < 3 ? 2 : 1;
+  return Math.min(12, Math.max(0, significant - 1 - exponent));
 }
 
 /** A change with its sign (a real minus), rounded to `decimals` when given. */
@@ -83,7 +88,7 @@ export function renderVerified(v: VerifyEntry): string {
         "|---|--:|---|--:|",
         row("eval (validation)", v.gain),
         row("holdout (never seen by the agent)", v.holdout.gain),
-        `| sum of kept steps | ${formatDelta(change(v.kept_gain_sum, v.goal))} | | ${plural(v.kept, "kept")} |`,
+        `| sum of kept steps | ${formatDelta(change(v.kept_gain_sum, v.goal))} | | ${v.kept} kept |`,
       ].join("\n"),
     );
     if (!v.gain.includes_no_improvement && v.holdout.gain.includes_no_improvement)

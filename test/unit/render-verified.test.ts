@@ -1,0 +1,107 @@
+import { describe, expect, it } from "vitest";
+import { fitSummary } from "../../action/github/action-main.ts";
+import { formatLines, parseLog } from "../../action/ledger/log-jsonl.ts";
+import { renderDashboard } from "../../action/ledger/render-dashboard.ts";
+import { viewFromLog } from "../../action/ledger/summarize.ts";
+import type { LedgerEntry, VerifyEntry } from "../../action/ledger/types.ts";
+import { renderPr } from "../../app/pr-body.ts";
+import { syntheticLedger } from "../helpers/synthetic-ledger.ts";
+
+/** A night of 30 experiments (2 kept, val_bpb minimized), then a verify of its final code. */
+function night(verify: Partial<VerifyEntry> | null): string {
+  const { header, results } = syntheticLedger(30);
+  const entries: LedgerEntry[] = [{ ...header, confidence: 0.95 }, ...results];
+  if (verify)
+    entries.push({
+      type: "verify",
+      metric: "val_bpb",
+      goal: "minimize",
+      base_commit: header.base_commit,
+      final_commit: results.findLast((r) => r.status === "keep")!.commit_full!,
+      final_iteration: 26,
+      pairs: 8,
+      confidence: 0.95,
+      samples: { base: [], final: [] },
+      gain: {
+        gain: 0.041,
+        ci: [0.035, 0.047],
+        sd: 0.007,
+        pairs: 8,
+        includes_no_improvement: false,
+      },
+      kept_gain_sum: 0.052,
+      kept: 2,
+      isolation: "sandbox",
+      eval_seconds: 4800,
+      timestamp: "2026-11-23T08:00:00.000Z",
+      ...verify,
+    });
+  return formatLines(entries);
+}
+
+const NO_GAIN = {
+  gain: { gain: 0.001, ci: [-0.005, 0.007], sd: 0.007, pairs: 8, includes_no_improvement: true },
+} as Partial<VerifyEntry>;
+
+describe("the verified figure in the morning view", () => {
+  it("leads the dashboard, the job summary and the PR, beside the sum of kept steps", () => {
+    const text = night({});
+    const dashboard = renderDashboard(viewFromLog(parseLog(text), "night"));
+    const line = "**verified: −0.041 ± 0.006 (95%), over 8 pairs; sum of kept steps −0.052**";
+    expect(dashboard.split("\n").slice(0, 4)).toEqual(["# autoexp · night", "", line, ""]);
+    expect(dashboard).not.toContain("includes no improvement");
+    expect(fitSummary(dashboard).split("\n")[2]).toBe(line);
+    const pr = renderPr(text, { tag: "night", repoUrl: "https://github.com/o/r" });
+    const body = pr.body.split("\n");
+    expect(body[3]).toBe(line);
+    expect(body[5]).toMatch(/^\*\*val_bpb 1 → /);
+  });
+
+  it("says plainly when the interval includes no improvement", () => {
+    const text = night(NO_GAIN);
+    const warning =
+      "> [!WARNING]\n> The verified interval includes no improvement: re-measured against the base, the final code is not shown to be better (the kept steps claimed −0.052).";
+    const dashboard = renderDashboard(viewFromLog(parseLog(text), "night"));
+    expect(dashboard).toContain(
+      `**verified: −0.001 ± 0.006 (95%), over 8 pairs; sum of kept steps −0.052**\n\n${warning}`,
+    );
+    expect(renderPr(text, { tag: "night", repoUrl: "https://github.com/o/r" }).body).toContain(
+      warning,
+    );
+  });
+
+  it("shows the validation and holdout gains side by side, and warns when only the eval improved", () => {
+    const text = night({
+      holdout: {
+        samples: { base: [], final: [] },
+        gain: {
+          gain: 0.002,
+          ci: [-0.01, 0.014],
+          sd: 0.02,
+          pairs: 8,
+          includes_no_improvement: true,
+        },
+      },
+    });
+    const body = renderPr(text, { tag: "night", repoUrl: "https://github.com/o/r" }).body;
+    expect(body).toContain(
+      [
+        "| val_bpb, final − base | change | 95% interval | pairs |",
+        "|---|--:|---|--:|",
+        "| eval (validation) | −0.041 | [−0.047, −0.035] | 8 |",
+        "| holdout (never seen by the agent) | −0.002 | [−0.014, +0.010] | 8 |",
+        "| sum of kept steps | −0.052 | | 2 kept |",
+      ].join("\n"),
+    );
+    expect(body).toContain("The gain on the eval does not show on the holdout");
+  });
+
+  it("is left out when the verify was of older code, and outputs stay as they were without one", () => {
+    const stale = night({ final_commit: "f".repeat(40), eval_seconds: 0 });
+    const without = night(null);
+    expect(renderDashboard(viewFromLog(parseLog(stale), "night"))).toBe(
+      renderDashboard(viewFromLog(parseLog(without), "night")),
+    );
+    expect(renderDashboard(viewFromLog(parseLog(without), "night"))).not.toContain("verified");
+  });
+});
