@@ -131,6 +131,8 @@ describe("autoexp verify", () => {
     expect(line.kept_gain_sum).toBeCloseTo(-(kept.delta as number), 10);
     expect(line.isolation).toBe(sandboxed ? "sandbox" : "none");
     expect(typeof line.timestamp).toBe("string");
+    const status = runCli(repo, ["status", "--config", config, "--tag", "t"], env);
+    expect(status.stdout.split("\n")[1]).toMatch(/^verified: −5\.9 ± 0\.7 \(95%\)/);
     // The dashboard leads with it, validation and holdout side by side.
     const dashboard = git(repo, "show", "autoexp/t:.autoexp/t/dashboard.md");
     expect(dashboard.split("\n")[2]).toMatch(/^\*\*verified: −5\.9 ± 0\.7 \(95%\), over 4 pairs/);

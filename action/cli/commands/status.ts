@@ -4,6 +4,7 @@ import { Git } from "../../git/git.ts";
 import { parseLog } from "../../ledger/log-jsonl.ts";
 import { recordDir } from "../../ledger/record-files.ts";
 import { formatScore, renderCounts, renderHeadline } from "../../ledger/render-dashboard.ts";
+import { formatVerifiedLine } from "../../ledger/render-verified.ts";
 import { viewFromLog } from "../../ledger/summarize.ts";
 import { AutoexpError, defaultTag, validateTag } from "../../util/errors.ts";
 import { readValidConfig, requireRepository } from "../args.ts";
@@ -48,6 +49,7 @@ export const statusCommand = defineCommand({
     io.out(
       [
         `autoexp · ${tag}`,
+        ...(view.verified ? [formatVerifiedLine(view.verified)] : []),
         renderHeadline(view).replaceAll("**", ""),
         renderCounts(view),
         "",
