@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { verifiedGain } from "../../action/decide/verified-gain.ts";
+import { keptGainSum, verifiedGain } from "../../action/decide/verified-gain.ts";
 import { createRandom } from "../../action/util/random.ts";
 
 describe("the verified gain", () => {
@@ -57,5 +57,19 @@ describe("the verified gain", () => {
     }
     expect(covered / trials).toBeGreaterThan(0.88);
     expect(covered / trials).toBeLessThan(0.92);
+  });
+
+  it("sets beside it the sum of the kept steps' deltas up to the final code, as gains", () => {
+    const rows = [
+      { iteration: 0, status: "baseline", delta: 0 },
+      { iteration: 1, status: "keep", delta: -0.03 },
+      { iteration: 2, status: "discard", delta: 0.01 },
+      { iteration: 3, status: "simplification", delta: 0.002 },
+      { iteration: 4, status: "keep", delta: -0.02 },
+    ] as const;
+    expect(keptGainSum(rows, "minimize", 4).kept).toBe(3);
+    expect(keptGainSum(rows, "minimize", 4).sum).toBeCloseTo(0.048, 12);
+    expect(keptGainSum(rows, "minimize", 3).sum).toBeCloseTo(0.028, 12);
+    expect(keptGainSum(rows, "maximize", 4).sum).toBeCloseTo(-0.048, 12);
   });
 });
