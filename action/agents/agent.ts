@@ -14,6 +14,11 @@ export interface ProposeContext {
   header: ConfigEntry | null;
   /** Every experiment so far, oldest first. */
   history: readonly ResultEntry[];
+  /**
+   * Proposals already made and still being evaluated (pipelined or parallel runs), oldest first:
+   * not yet decided, so not in `history`, but not worth proposing again.
+   */
+  pending?: readonly { description: string; meta?: Record<string, unknown> }[];
   /** Paths (relative to the worktree) the agent may change. */
   targetFiles: readonly string[];
   /** Whether a new file at this path would be inside `target`. */

@@ -31,6 +31,9 @@ export function createSearchAgent(options: { seed: number; exclude: readonly str
           ? [{ ...(meta as unknown as Move), kept: KEPT.has(r.status) }]
           : [];
       });
+      // Moves still being evaluated count as tried: the next proposal goes another way.
+      for (const p of context.pending ?? [])
+        if (p.meta?.kind === "search") history.push({ ...(p.meta as unknown as Move), kept: false });
       const move = planMove(params, history, options.seed);
       if (!move)
         return {

@@ -176,7 +176,26 @@ export const configSchema = z.strictObject({
         .max(100),
     })
     .optional(),
-  workers: z.literal(1, { error: "workers: only 1 is supported in this version" }).default(1),
+  /** Evals run at once, each in its own slot (CPU benchmarks); `gpus` sets it per GPU instead. */
+  workers: z
+    .int({ error: "workers must be a whole number of evals run at once, e.g. 4" })
+    .min(1, "workers must be at least 1")
+    .max(64, "workers must be at most 64")
+    .default(1),
+  /** One worker per GPU, with CUDA_VISIBLE_DEVICES set: a list of indices, or auto (nvidia-smi). */
+  gpus: z
+    .union([z.literal("auto"), z.array(z.int().min(0)).min(1)], {
+      error: "gpus must be a list of GPU indices like [0, 1, 2, 3], or auto",
+    })
+    .optional(),
+  /** While a candidate evaluates, the agent proposes the next ones. */
+  pipeline: z.boolean({ error: "pipeline must be true or false" }).default(true),
+  /** Proposals made at once (when proposing is slower than evaluating). */
+  proposers: z
+    .int({ error: "proposers must be a whole number, e.g. 2" })
+    .min(1, "proposers must be at least 1")
+    .max(16, "proposers must be at most 16")
+    .default(1),
 });
 
 /** The config as written by people (what the JSON Schema describes). */

@@ -40,6 +40,7 @@ export async function evaluate(
   let judgement: Judgement | null = null;
   let tail = "";
   const printedTwice = new Set<string>();
+  const runsOn: { worker: number; device: string | null }[] = [];
   for (let run = 0; run < limit && !judgement?.final; run++) {
     if (judgement) ctx.emit({ type: "run", iteration, run: run + 1, reason: judgement.reason });
     const timer = ctx.faults.duringEval(iteration);
@@ -56,6 +57,7 @@ export async function evaluate(
     evalSeconds += outcome.durationMs / 1000;
     tail = outcome.tail;
     for (const m of outcome.printedTwice) printedTwice.add(m);
+    runsOn.push({ worker: slot.id, device: slot.device });
     const base = {
       commit,
       ...(key ? { key } : {}),
@@ -119,6 +121,7 @@ export async function evaluate(
     ...(judgement.evidence ? { evidence: judgement.evidence } : {}),
     ...(linesDelta !== undefined ? { linesDelta } : {}),
     ...(printedTwice.size > 0 ? { printedTwice: [...printedTwice] } : {}),
+    ...(ctx.workers > 1 ? { runsOn } : {}),
   };
 }
 

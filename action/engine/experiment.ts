@@ -22,6 +22,14 @@ export interface Candidate {
    * candidate commit is built on it, so a keep extends the branch's history.
    */
   base: string;
+  /** Result rows the agent sees (the ledger as it stood when the candidate began). */
+  historyLength: number;
+  /** notes.md as it stood when the candidate began. */
+  notesBefore: string;
+  /** Proposals begun before this one and still undecided, for the agent not to repeat them. */
+  pending?: { description: string; meta?: Record<string, unknown> }[];
+  /** Which agent checkout holds the proposal until it is screened. */
+  checkout?: number;
   proposal?: Proposal;
   /** Every path the agent changed, read back from its checkout. */
   changes?: Change[];
@@ -66,5 +74,9 @@ export interface EngineContext {
   planned: number;
   /** Experiments recorded by this batch. */
   done: number;
+  /** Proposals made at once (their checkouts); 1 when not pipelined. */
+  proposers: number;
+  /** Slots evaluating at once. */
+  workers: number;
   signal: AbortSignal | undefined;
 }

@@ -20,6 +20,7 @@ export async function propose(
     .map((e) => e.path)
     .filter((p) => ctx.isTarget(p) && !isRecord(p));
   const log = ctx.store.log!;
+  const history = log.results.slice(0, candidate.historyLength);
   const started = performance.now();
   let proposal: Candidate["proposal"];
   try {
@@ -31,7 +32,8 @@ export async function propose(
       goal: ctx.goal,
       incumbentScore: parent.score,
       header: log.config,
-      history: log.results,
+      history,
+      ...(candidate.pending?.length ? { pending: candidate.pending } : {}),
       targetFiles: targetPaths,
       mayCreate: ctx.isTarget,
       scratchDir: checkout.scratch,
@@ -39,7 +41,7 @@ export async function propose(
       ...(ctx.launchAgent ? { launch: ctx.launchAgent } : {}),
       env: ctx.agentEnv,
       redact: ctx.redact,
-      notes: ctx.store.notes,
+      notes: candidate.notesBefore,
       budget: budgetLeft(ctx.config.budget, log.results, {
         done: ctx.done,
         planned: ctx.planned,
@@ -57,7 +59,9 @@ export async function propose(
   ctx.faults.at("after-agent", iteration);
   if (proposal.ok && proposal.exhausted) return { kind: "exhausted", reason: proposal.description };
   const notes =
-    proposal.notes !== undefined && proposal.notes !== ctx.store.notes ? proposal.notes : undefined;
+    proposal.notes !== undefined && proposal.notes !== candidate.notesBefore
+      ? proposal.notes
+      : undefined;
   return {
     ...candidate,
     proposal,

@@ -14,6 +14,7 @@ import {
 import type { ParsedLog } from "../ledger/log-jsonl.ts";
 import { viewFromLog } from "../ledger/summarize.ts";
 import { EVALUATED, KEPT, type ResultEntry } from "../ledger/types.ts";
+import { detectGpus, type Gpu } from "../process/detect-gpus.ts";
 import { createRedactor, redactDeep, splitEnv } from "../process/secrets.ts";
 import { AutoexpError } from "../util/errors.ts";
 import { startTag } from "./baseline.ts";
@@ -25,7 +26,7 @@ import { resolveIsolation } from "./isolation.ts";
 import { preflightNewTag } from "./preflight.ts";
 import { RecordStore } from "./record-store.ts";
 import { checkCompatible, noticeMovedBase } from "./resume-checks.ts";
-import { runSerial } from "./scheduler.ts";
+import { runPipelined, runSerial } from "./scheduler.ts";
 import { sealRepository } from "./seal.ts";
 import { Slot, SlotPool } from "./slot.ts";
 import { experimentSteps } from "./steps.ts";
@@ -114,14 +115,21 @@ async function runBatchUnexplained(options: BatchOptions): Promise<BatchResult> 
     env,
   );
   safeEmit({ type: "isolation", mode: isolation.mode, warnings: isolation.warnings });
-  const slot = new Slot({
-    id: 0,
-    root: join(store.stateDir, "slots", "0"),
-    git: store.repo,
-    isolation,
-    logs: join(store.stateDir, "logs"),
-  });
-  const pool = new SlotPool([slot]);
+  const gpus = await workerGpus(config);
+  const slots = Array.from(
+    { length: gpus ? gpus.length : config.workers },
+    (_, id) =>
+      new Slot({
+        id,
+        root: join(store.stateDir, "slots", String(id)),
+        git: store.repo,
+        isolation,
+        logs: join(store.stateDir, "logs"),
+        ...(gpus ? { gpu: gpus[id]! } : {}),
+      }),
+  );
+  const slot = slots[0]!;
+  const pool = new SlotPool(slots);
   const metric = primaryMetric(config);
   const goal = objectiveSpecs(config)[0]!.goal;
   const checkpoint = options.checkpoint ?? (async () => {});
@@ -172,11 +180,20 @@ async function runBatchUnexplained(options: BatchOptions): Promise<BatchResult> 
     startedAt: performance.now(),
     planned: options.experiments ?? config.budget.experiments,
     done: 0,
+    proposers: config.pipeline ? config.proposers : 1,
+    workers: slots.length,
     signal: options.signal,
   };
   const caveats = trustCaveats(config, isolation);
   const seal = isolation.mode === "none" ? await sealRepository(store) : async () => null;
-  const stop = await runSerial(experimentSteps(ctx, seal), () => pool.acquire());
+  const steps = experimentSteps(ctx, seal);
+  // Serial: one slot, nothing proposed ahead. Otherwise candidates are begun ahead of the
+  // decision point: one per worker, plus the proposals made while they evaluate.
+  const lag = slots.length - 1 + (config.pipeline ? ctx.proposers : 0);
+  const stop =
+    lag === 0
+      ? await runSerial(steps, () => pool.acquire())
+      : await runPipelined(steps, () => pool.acquire(), { lag });
   const stopReason = redact(stop.reason);
   safeEmit({ type: "stop", reason: stopReason });
   await store.append([
@@ -194,6 +211,20 @@ async function runBatchUnexplained(options: BatchOptions): Promise<BatchResult> 
   const verify = { isolation, evalEnv: evalOnly, env, emit: safeEmit };
   if (await verifyAtBatchEnd(store, config, stop, verify)) await checkpoint();
   return summarise(tag, store.log!, ctx.done, { ...stop, reason: stopReason }, isolation.mode);
+}
+
+/** One worker per GPU when `gpus` is set (auto: every GPU nvidia-smi lists); else null. */
+async function workerGpus(config: Config): Promise<Gpu[] | null> {
+  if (config.gpus === undefined) return null;
+  const found = await detectGpus();
+  if (config.gpus === "auto") {
+    if (found.length === 0)
+      throw new AutoexpError(
+        "gpus: auto, but nvidia-smi lists no GPU here: install the NVIDIA driver, list the GPUs (gpus: [0, 1]), or remove gpus and set workers. Nothing was run",
+      );
+    return found;
+  }
+  return config.gpus.map((index) => found.find((g) => g.index === index) ?? { index, name: "GPU" });
 }
 
 /** What the reviewer must know about how this batch's evals ran. */

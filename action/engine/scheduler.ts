@@ -12,12 +12,12 @@ export interface SlotLease<S> extends AsyncDisposable {
  * evals run) reuses the same steps.
  */
 export interface Steps<C, V, S> {
-  /** A budget or an interrupt that ends the batch now, or null. */
-  stopNow(): Stop | null;
+  /** A budget or an interrupt that ends the batch now, or null (`pending`: begun, not recorded). */
+  stopNow(pending?: number): Stop | null;
   /** Extra runs of the incumbent due before the next experiment; a stop if it no longer runs. */
   remeasure(slot: S): Promise<Stop | null>;
   /** The next candidate: its iteration and the incumbent it is proposed against. */
-  begin(): C;
+  begin(pending?: number): C;
   /** The agent's proposal, or a stop when it has nothing left to try. */
   propose(candidate: C): Promise<C | Stop>;
   /** Scope, no change, duplicate: a verdict without evaluating, or null to evaluate. */
@@ -30,6 +30,13 @@ export interface Steps<C, V, S> {
   record(candidate: C, verdict: V): Promise<Stop | null>;
   /** After the branch moved: the Action copies the record off the machine here. */
   checkpoint(): Promise<void>;
+  /** Whether the incumbent changed since the candidate began (pipelined and parallel runs). */
+  isStale?(candidate: C): boolean;
+  /**
+   * The candidate's change re-applied onto the current incumbent (three-way), ready to evaluate
+   * again; when it no longer applies, a fresh proposal against the current incumbent.
+   */
+  rebase?(candidate: C): Promise<C | Stop>;
 }
 
 /** Today's loop: one slot, one experiment at a time, each recorded before the next begins. */
@@ -64,4 +71,103 @@ export async function runSerial<C, V, S>(
 
 function isStop(value: unknown): value is Stop {
   return typeof value === "object" && value !== null && "kind" in value && "reason" in value;
+}
+
+/** How many experiments the pipelined scheduler keeps in flight beyond the one being decided. */
+export interface PipelineShape {
+  /** Candidates begun ahead of the decision point (workers + proposers - 1; 0 is serial). */
+  lag: number;
+}
+
+type Flight<C, V> = { candidate: C; verdict: V } | { stop: Stop };
+
+/**
+ * Proposals made while evals run, evals in several slots at once, and one decision point that
+ * records in iteration order. Candidate n begins right after n-1-lag is recorded (so it is
+ * proposed against a state that does not depend on timing); it is proposed, screened and
+ * evaluated in flight; at its turn, the incumbent's extra runs come first, then a candidate
+ * whose incumbent changed meanwhile is re-applied onto the new one and evaluated again (a
+ * candidate is always judged against the incumbent it would replace), then it is recorded.
+ * Given the same eval results, the ledger is the same whatever the timing.
+ */
+export async function runPipelined<C, V, S>(
+  steps: Steps<C, V, S>,
+  acquire: () => Promise<SlotLease<S>>,
+  shape: PipelineShape,
+): Promise<Stop> {
+  const queue: Promise<Flight<C, V>>[] = [];
+  let stop: Stop | null = null;
+  const fly = async (candidate: C): Promise<Flight<C, V>> => {
+    const proposed = await steps.propose(candidate);
+    if (isStop(proposed)) return { stop: proposed };
+    const screened = await steps.screen(proposed);
+    if (screened.verdict !== null)
+      return { candidate: screened.candidate, verdict: screened.verdict };
+    await using lease = await acquire();
+    const verdict = await steps.evaluate(screened.candidate, lease.slot);
+    return {
+      candidate: screened.candidate,
+      verdict: await steps.decide(screened.candidate, verdict, lease.slot),
+    };
+  };
+  const drain = async (): Promise<void> => {
+    // In-flight work is not recorded: a resumed batch redoes it. Errors there do not matter.
+    await Promise.allSettled(queue.splice(0));
+  };
+  try {
+    while (true) {
+      while (stop === null && queue.length <= shape.lag) {
+        stop = steps.stopNow(queue.length);
+        if (stop === null) {
+          const flight = fly(steps.begin(queue.length));
+          flight.catch(() => {}); // awaited in order below; an early rejection is not unhandled
+          queue.push(flight);
+        }
+      }
+      const next = queue.shift();
+      if (!next) return stop!;
+      const flown = await next;
+      if ("stop" in flown) {
+        await drain();
+        return flown.stop;
+      }
+      {
+        await using lease = await acquire();
+        const broken = await steps.remeasure(lease.slot);
+        if (broken) {
+          await drain();
+          return broken;
+        }
+      }
+      let { candidate, verdict } = flown;
+      if (steps.isStale?.(candidate) && steps.rebase) {
+        const rebased = await steps.rebase(candidate);
+        if (isStop(rebased)) {
+          await drain();
+          return rebased;
+        }
+        const screened = await steps.screen(rebased);
+        candidate = screened.candidate;
+        if (screened.verdict !== null) verdict = screened.verdict;
+        else {
+          await using lease = await acquire();
+          verdict = await steps.evaluate(candidate, lease.slot);
+          verdict = await steps.decide(candidate, verdict, lease.slot);
+        }
+      }
+      const after = await steps.record(candidate, verdict);
+      await steps.checkpoint();
+      if (after) {
+        await drain();
+        return after;
+      }
+      if (stop?.kind === "interrupted") {
+        await drain();
+        return stop;
+      }
+    }
+  } catch (error) {
+    await drain();
+    throw error;
+  }
 }

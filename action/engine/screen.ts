@@ -51,7 +51,9 @@ export async function screen(
   }
   const paths = [...new Set([...(candidate.targetPaths ?? []), ...kept.map((c) => c.path)])];
   const key = await contentKeyOf(paths, (p) => checkout.read(p));
-  const prior = ctx.seen.get(key);
+  // Only what was decided before this candidate began: the rest is checked when it is recorded.
+  const seen = ctx.seen.get(key);
+  const prior = seen && seen.iteration < candidate.historyLength ? seen : undefined;
   if (prior) {
     return {
       candidate: { ...candidate, key },

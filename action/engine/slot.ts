@@ -29,8 +29,22 @@ export class Slot {
   #isolation: Isolation;
   #logs: string;
 
-  constructor(options: { id: number; root: string; git: Git; isolation: Isolation; logs: string }) {
+  /** The device this slot's evals run on (a GPU's name and index), or null for the CPU. */
+  readonly device: string | null;
+  #env: Record<string, string>;
+
+  constructor(options: {
+    id: number;
+    root: string;
+    git: Git;
+    isolation: Isolation;
+    logs: string;
+    /** One GPU for this slot: its evals see only it (CUDA_VISIBLE_DEVICES). */
+    gpu?: { index: number; name: string };
+  }) {
     this.id = options.id;
+    this.device = options.gpu ? `${options.gpu.name} #${options.gpu.index}` : null;
+    this.#env = options.gpu ? { CUDA_VISIBLE_DEVICES: String(options.gpu.index) } : {};
     this.root = options.root;
     this.pidFile = join(options.root, "eval.pid");
     this.#tree = new TreeDir(join(options.root, "tree"));
@@ -78,7 +92,7 @@ export class Slot {
     const launched = this.#isolation.launch(
       config.eval.command,
       this.dir,
-      env,
+      { ...env, ...this.#env },
       Object.keys(frozen),
     );
     const outcome = await runEval(config, this.dir, logPath, launched, this.pidFile).finally(() =>
@@ -101,7 +115,12 @@ export class Slot {
     await this.prepare(commit);
     await mkdir(this.#logs, { recursive: true });
     const logPath = join(this.#logs, `${name}.log`);
-    const launched = this.#isolation.launch(checks.command, this.dir, env, frozen);
+    const launched = this.#isolation.launch(
+      checks.command,
+      this.dir,
+      { ...env, ...this.#env },
+      frozen,
+    );
     const result = await runProcess({
       command: launched.command,
       cwd: this.dir,

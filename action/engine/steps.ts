@@ -3,47 +3,120 @@ import { budgetStop, type Stop } from "../decide/budget.ts";
 import { incumbentState } from "../decide/ledger-state.ts";
 import { pruneLogs } from "../files/cap-log.ts";
 import { buildResultRow } from "../ledger/rows.ts";
-import { EVALUATED } from "../ledger/types.ts";
+import { EVALUATED, type ResultEntry } from "../ledger/types.ts";
 import { redactDeep } from "../process/secrets.ts";
 import { AgentCheckout } from "./agent-checkout.ts";
+import { CheckoutPool } from "./checkout-pool.ts";
 import { decide, evaluate } from "./evaluate.ts";
 import type { Candidate, EngineContext, Verdict } from "./experiment.ts";
 import { propose } from "./propose.ts";
+import { REBASE_CHECKOUT, rebase } from "./rebase.ts";
 import { remeasure } from "./remeasure.ts";
 import type { Steps } from "./scheduler.ts";
 import { screen } from "./screen.ts";
 import type { Slot } from "./slot.ts";
 
-/** The experiment's steps over autoexp's record store, slots and agent checkouts. */
+/**
+ * The experiment's steps over autoexp's record store, slots and agent checkouts, for either
+ * scheduler. A candidate begins with a snapshot of what its agent may know (the ledger's rows
+ * so far, the notes, the proposals still in flight), so that what it proposes depends on the
+ * order of experiments, not on timing.
+ */
 export function experimentSteps(
   ctx: EngineContext,
   checkSeal: () => Promise<string | null>,
 ): Steps<Candidate, Verdict, Slot> {
-  // One checkout per proposal in flight; the serial scheduler needs one.
-  const checkout = new AgentCheckout(join(ctx.store.stateDir, "agents", "0"));
+  const pool = new CheckoutPool(ctx.store.stateDir, ctx.proposers);
+  const rebaseCheckout = new AgentCheckout(join(ctx.store.stateDir, "agents", "rebase"));
+  const checkoutOf = (c: Candidate) =>
+    c.checkout === REBASE_CHECKOUT ? rebaseCheckout : pool.checkouts[c.checkout ?? 0]!;
+  // What each begun, undecided candidate proposed (null: nothing to show), by iteration.
+  const proposed = new Map<
+    number,
+    Promise<{ description: string; meta?: Record<string, unknown> } | null>
+  >();
+  const settle = new Map<
+    number,
+    (p: { description: string; meta?: Record<string, unknown> } | null) => void
+  >();
   return {
-    stopNow: () =>
+    stopNow: (pending = 0) =>
       budgetStop(ctx.config.budget, ctx.store.log!.results, {
-        done: ctx.done,
+        done: ctx.done + pending,
         planned: ctx.planned,
         elapsedMs: performance.now() - ctx.startedAt,
         interrupted: ctx.signal?.aborted ?? false,
       }),
     remeasure: (slot) => remeasure(ctx, slot),
-    begin: () => {
+    begin: (pending = 0) => {
       const log = ctx.store.log!;
-      const iteration = log.results.at(-1)!.iteration + 1;
-      ctx.emit({ type: "start", iteration, index: ctx.done + 1, of: ctx.planned });
-      return { iteration, parent: incumbentState(log)!, base: ctx.store.head!, agentSeconds: 0 };
+      const iteration = log.results.at(-1)!.iteration + 1 + pending;
+      proposed.set(iteration, new Promise((resolve) => settle.set(iteration, resolve)));
+      ctx.emit({ type: "start", iteration, index: ctx.done + pending + 1, of: ctx.planned });
+      return {
+        iteration,
+        parent: incumbentState(log)!,
+        base: ctx.store.head!,
+        historyLength: log.results.length,
+        notesBefore: ctx.store.notes,
+        agentSeconds: 0,
+      };
     },
-    propose: (candidate) => propose(ctx, candidate, checkout),
-    screen: (candidate) => screen(ctx, candidate, checkout),
+    propose: async (candidate) => {
+      // Proposals still in flight, up to the one `proposers` places back, are shown to the agent:
+      // those are always made by now, whatever the timing.
+      // Rows are one per iteration from 0, so the first undecided one is historyLength.
+      const pending: { description: string; meta?: Record<string, unknown> }[] = [];
+      for (let i = candidate.historyLength; i <= candidate.iteration - ctx.proposers; i++) {
+        const p = await proposed.get(i);
+        if (p) pending.push(p);
+      }
+      const index = await pool.take();
+      try {
+        const result = await propose(
+          ctx,
+          { ...candidate, checkout: index, pending },
+          pool.checkouts[index]!,
+        );
+        const p = "kind" in result ? null : result.proposal;
+        settle.get(candidate.iteration)?.(
+          p?.ok && !p.exhausted
+            ? { description: p.description, ...(p.meta ? { meta: p.meta } : {}) }
+            : null,
+        );
+        if ("kind" in result) pool.give(index);
+        return result;
+      } catch (error) {
+        settle.get(candidate.iteration)?.(null);
+        pool.give(index);
+        throw error;
+      }
+    },
+    screen: async (candidate) => {
+      try {
+        return await screen(ctx, candidate, checkoutOf(candidate));
+      } finally {
+        if (candidate.checkout !== undefined && candidate.checkout !== REBASE_CHECKOUT)
+          pool.give(candidate.checkout);
+      }
+    },
     evaluate: (candidate, slot) => evaluate(ctx, candidate, slot),
     decide: (candidate, verdict, slot) => decide(ctx, candidate, verdict, slot),
+    isStale: (candidate) =>
+      incumbentState(ctx.store.log!)!.iteration !== candidate.parent.iteration,
+    rebase: (candidate) => rebase(ctx, candidate, rebaseCheckout),
     record: async (candidate, verdict) => {
+      // Content recorded while this candidate was in flight: a duplicate after all (decided in
+      // iteration order, so the same whatever the timing). Its eval result is set aside.
+      const prior = verdict.key ? ctx.seen.get(verdict.key) : undefined;
+      if (prior && prior.iteration >= candidate.historyLength && verdict.status !== "duplicate")
+        verdict = duplicateOf(prior, candidate);
       const tampered = await checkSeal();
       if (tampered) verdict = { ...verdict, status: "violation", reason: tampered };
       const stop = await record(ctx, candidate, verdict);
+      // Kept a while: a candidate begun before this was recorded may still ask for it.
+      proposed.delete(candidate.iteration - 256);
+      settle.delete(candidate.iteration - 256);
       if (tampered) return { kind: "violation", reason: tampered };
       return stop;
     },
@@ -97,4 +170,17 @@ async function record(
   if (proposal && !proposal.ok && proposal.fatal)
     return { kind: "agent", reason: `the agent cannot work: ${safe.reason ?? safe.description}` };
   return null;
+}
+
+function duplicateOf(prior: ResultEntry, candidate: Candidate): Verdict {
+  return {
+    status: "duplicate",
+    score: prior.score,
+    delta: prior.score !== null ? prior.score - candidate.parent.score : null,
+    metrics: prior.metrics,
+    samples: {},
+    guard_pass: prior.guard_pass,
+    duplicateOf: prior.iteration,
+    reason: `same code as #${prior.iteration} (${prior.status}), which was decided while this one was in flight; its result is reused`,
+  };
 }

@@ -17,6 +17,7 @@ export interface VerdictFields {
   evidence?: ResultEntry["evidence"];
   linesDelta?: number;
   printedTwice?: string[];
+  runsOn?: { worker: number; device: string | null }[];
 }
 
 /** What the agent said and spent, as the row records it. */
@@ -65,6 +66,7 @@ export function buildResultRow(
     ...(verdict.evidence ? { evidence: roundEvidence(verdict.evidence) } : {}),
     ...(verdict.linesDelta !== undefined ? { lines_delta: verdict.linesDelta } : {}),
     ...(verdict.printedTwice?.length ? { printed_twice: verdict.printedTwice } : {}),
+    ...(verdict.runsOn?.length ? { runs_on: verdict.runsOn } : {}),
   };
   if (verdict.key) row.content_key = verdict.key;
   return row;

@@ -134,6 +134,8 @@ export interface ResultEntry {
   lines_delta?: number;
   /** Metrics the eval printed more than once in a run: the agent's code may print its own. */
   printed_twice?: string[];
+  /** With several workers: which worker (slot) and device ran each sample, in sample order. */
+  runs_on?: { worker: number; device: string | null }[];
 }
 
 /**

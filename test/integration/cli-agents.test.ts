@@ -33,6 +33,8 @@ frozen: [eval.js]
 eval: { command: node eval.js, timeout: 10s, metrics: { score: { goal: minimize } }, pass_env: [EVAL_SPY] }
 isolation: { writable: [${JSON.stringify(scratch)}] }
 decide: { min_delta: 0, baseline_runs: 1 }
+# Serial: each call must see the last one's result and notes (pipelined runs see them later).
+pipeline: false
 agent: ${agent}
 budget: { experiments: ${experiments}, stop_after_failures: 50 }
 `);

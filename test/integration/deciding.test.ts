@@ -60,6 +60,8 @@ eval:
 # The eval keeps a run counter outside the slot (it simulates noise): a declared writable place.
 isolation: { writable: [${JSON.stringify(dir)}] }
 decide: ${decide}
+# The eval's noise follows the global order of runs (a counter): serial, so that order is fixed.
+pipeline: false
 checks: { command: node checks.js }
 agent: { use: command, run: [node, ${JSON.stringify(join(dir, "agent.js"))}] }
 budget: { experiments: ${plan.length} }

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { parseLog } from "../../action/ledger/log-jsonl.ts";
 import { parseResultsTsv } from "../../action/ledger/results-tsv.ts";
 import { KEPT, type ResultEntry } from "../../action/ledger/types.ts";
-import { exampleRepo, git, runCli } from "../helpers/repo.ts";
+import { exampleRepo, git, read, runCli, writeFiles } from "../helpers/repo.ts";
 
 /** The invariants DESIGN.md promises after any crash and resume. */
 function checkInvariants(repo: string, tag: string): ResultEntry[] {
@@ -48,7 +48,8 @@ describe("a batch killed with SIGKILL at each step, then run again", () => {
   it.each(POINTS)(
     "killed %s: nothing recorded is lost or duplicated and the ledger parses",
     (point, recordedBeforeKill) => {
-      const repo = exampleRepo();
+      // The serial scheduler: what is on record at each kill point is known exactly.
+      const repo = withConfig(exampleRepo(), "pipeline: false\n");
       const killed = runCli(repo, ["run", "--tag", "k", "--experiments", "3"], {
         AUTOEXP_FAULT: `${point}@2`,
       });
@@ -64,6 +65,51 @@ describe("a batch killed with SIGKILL at each step, then run again", () => {
         expect(resumed.stdout).toContain(
           "recorded 1 experiment(s) that were logged before a crash",
         );
+    },
+  );
+});
+
+/** The example repository with lines added to its autoexp.yml, committed. */
+function withConfig(repo: string, extra: string): string {
+  writeFiles(repo, { "autoexp.yml": read(repo, "autoexp.yml") + extra });
+  git(repo, "commit", "-qam", "config");
+  return repo;
+}
+
+// Four workers and proposals made while they evaluate: experiments are in flight at every kill.
+const PARALLEL_POINTS = [
+  "during-eval@3",
+  "after-agent@4",
+  "after-commit@5",
+  "after-ledger@4",
+  "torn-ledger@6",
+];
+
+describe("four workers, pipelined, killed with SIGKILL with experiments in flight, then run again", () => {
+  it.each(PARALLEL_POINTS)(
+    "killed at %s: what was recorded stays, in-flight experiments are redone, nothing twice",
+    (fault) => {
+      const repo = withConfig(exampleRepo(), "workers: 4\npipeline: true\n");
+      const killed = runCli(repo, ["run", "--tag", "p", "--experiments", "8"], {
+        AUTOEXP_FAULT: fault,
+      });
+      expect(killed.signal).toBe("SIGKILL");
+      const before = git(repo, "rev-parse", "--verify", "--quiet", "autoexp/p").trim()
+        ? parseLog(git(repo, "show", "autoexp/p:.autoexp/p/log.jsonl")).results
+        : [];
+      const resumed = runCli(repo, ["run", "--tag", "p", "--experiments", "3"]);
+      expect(resumed.stderr).toBe("");
+      expect(resumed.code).toBe(0);
+      const rows = checkInvariants(repo, "p");
+      // Rows logged before the kill but not yet on the branch are recovered from the journal.
+      const recovered = /recorded (\d+) experiment\(s\) that were logged before a crash/.exec(
+        resumed.stdout,
+      );
+      const onRecord = Math.max(before.length, 1) + Number(recovered?.[1] ?? 0);
+      expect(rows).toHaveLength(onRecord + 3);
+      expect(rows.slice(0, before.length)).toEqual(before);
+      // No process of the killed run is left: no eval or agent still writing.
+      expect(resumed.stdout).not.toContain("Error");
     },
   );
 });

@@ -76,3 +76,17 @@ export const linesDelta = (from: string, to: string): GitCommand<number> => ({
     return delta;
   },
 });
+
+/**
+ * A three-way merge of one file (`git merge-file -p`): the changes from `base` to `ours` applied
+ * to `theirs`. Null when they conflict.
+ */
+export const mergeFile = (
+  ours: string,
+  base: string,
+  theirs: string,
+): GitCommand<string | null> => ({
+  args: ["merge-file", "-p", "--quiet", ours, base, theirs],
+  parse: (out) => out,
+  onError: () => null,
+});
