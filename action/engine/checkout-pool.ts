@@ -10,10 +10,10 @@ export class CheckoutPool {
   #free: number[];
   #waiting: ((index: number) => void)[] = [];
 
-  constructor(stateDir: string, count: number) {
+  constructor(root: string, count: number) {
     this.checkouts = Array.from(
       { length: count },
-      (_, i) => new AgentCheckout(join(stateDir, "agents", String(i))),
+      (_, i) => new AgentCheckout(join(root, String(i))),
     );
     this.#free = this.checkouts.map((_, i) => i);
   }

@@ -28,6 +28,11 @@ export interface Candidate {
   notesBefore: string;
   /** Proposals begun before this one and still undecided, for the agent not to repeat them. */
   pending?: { description: string; meta?: Record<string, unknown> }[];
+  /**
+   * What the agent proposed, against which incumbent, before any re-application: a rebase always
+   * starts from it, so the result depends on contents, not on how many rebases came between.
+   */
+  origin?: { parent: IncumbentState; changes: Change[] };
   /** Which agent checkout holds the proposal until it is screened. */
   checkout?: number;
   proposal?: Proposal;

@@ -5,7 +5,7 @@ import { killLeftoverGroup } from "../process/run-process.ts";
 /** Kills the process groups named by pid files that a killed run left in the tag's folders. */
 export async function killLeftovers(stateDir: string): Promise<boolean> {
   let killed = false;
-  for (const sub of ["slots", "agents"]) {
+  for (const sub of ["slots", "agents", "rebase"]) {
     const root = join(stateDir, sub);
     const names = await readdir(root).catch(() => [] as string[]);
     for (const name of names) {

@@ -1,13 +1,24 @@
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Stop } from "../decide/budget.ts";
-import { incumbentState } from "../decide/ledger-state.ts";
 import { mergeFile } from "../git/commands/trees.ts";
 import type { AgentCheckout } from "./agent-checkout.ts";
 import type { Candidate, EngineContext } from "./experiment.ts";
+import { mergeLines } from "./merge-lines.ts";
 import { propose } from "./propose.ts";
 
-/** The checkout index a rebased candidate is screened from (not one of the proposers'). */
+/** The state a stale candidate is re-applied onto: the record just after an incumbent changed. */
+export interface RebaseTarget {
+  parent: Candidate["parent"];
+  base: string;
+  historyLength: number;
+  notes: string;
+}
+
+/**
+ * Checkout indices at or below this are rebase checkouts (REBASE_CHECKOUT - n for the nth), not
+ * the proposers'.
+ */
 export const REBASE_CHECKOUT = -1;
 
 /**
@@ -19,24 +30,27 @@ export const REBASE_CHECKOUT = -1;
 export async function rebase(
   ctx: EngineContext,
   candidate: Candidate,
+  onto: RebaseTarget,
   checkout: AgentCheckout,
+  checkoutIndex: number,
 ): Promise<Candidate | Stop> {
   const repo = ctx.store.repo;
-  const log = ctx.store.log!;
-  const current = incumbentState(log)!;
+  const current = onto.parent;
   const fresh: Candidate = {
     ...candidate,
     parent: current,
-    base: ctx.store.head!,
-    checkout: REBASE_CHECKOUT,
-    historyLength: log.results.length,
-    notesBefore: ctx.store.notes,
+    base: onto.base,
+    checkout: checkoutIndex,
+    historyLength: onto.historyLength,
+    notesBefore: onto.notes,
   };
   delete fresh.commit;
   delete fresh.key;
+  const origin = candidate.origin ?? { parent: candidate.parent, changes: candidate.changes ?? [] };
+  fresh.origin = origin;
   await checkout.prepare(repo, current.commit, ctx.agentGit);
-  const before = new Map((await repo.lsTree(candidate.parent.commit)).map((e) => [e.path, e]));
-  const ours = (candidate.changes ?? []).filter(
+  const before = new Map((await repo.lsTree(origin.parent.commit)).map((e) => [e.path, e]));
+  const ours = origin.changes.filter(
     (c) => ctx.isTarget(c.path) && (c.file === null || c.file.type === "file"),
   );
   const baseBlobs = await repo.readBlobs(ours.flatMap((c) => before.get(c.path)?.sha ?? []));
@@ -60,6 +74,8 @@ export async function rebase(
       // The incumbent already holds this change.
     } else if (mine === null || base === null || theirs === null) {
       conflicts.push(change.path);
+    } else if (mergeLines(base.toString(), mine.toString(), theirs.toString()) !== null) {
+      await writeFile(target, mergeLines(base.toString(), mine.toString(), theirs.toString())!);
     } else {
       const files = ["ours", "base", "theirs"].map((n) => join(temp, n));
       await Promise.all([

@@ -13,6 +13,13 @@ import type { Slot } from "./slot.ts";
  * top-up after a keep, or a scheduled re-run that notices drift (a suspicion is confirmed with
  * more runs before the incumbent is re-based). Returns a stop when the incumbent no longer runs.
  */
+/** Whether the incumbent has extra runs due now (see remeasurePlan). */
+export function remeasureDue(ctx: EngineContext): boolean {
+  const log = ctx.store.log!;
+  if (!isSequential(log, ctx.metric, ctx.policy.maxRuns)) return false;
+  return remeasurePlan(ctx.config.decide, log, ctx.metric, incumbentState(log)!) !== null;
+}
+
 export async function remeasure(ctx: EngineContext, slot: Slot): Promise<Stop | null> {
   const { config, metric, store } = ctx;
   const log = store.log!;

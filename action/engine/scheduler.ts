@@ -16,6 +16,8 @@ export interface Steps<C, V, S> {
   stopNow(pending?: number): Stop | null;
   /** Extra runs of the incumbent due before the next experiment; a stop if it no longer runs. */
   remeasure(slot: S): Promise<Stop | null>;
+  /** Whether remeasure has runs to do now (so a scheduler takes a slot only then). */
+  remeasureDue?(): boolean;
   /** The next candidate: its iteration and the incumbent it is proposed against. */
   begin(pending?: number): C;
   /** The agent's proposal, or a stop when it has nothing left to try. */
@@ -30,13 +32,15 @@ export interface Steps<C, V, S> {
   record(candidate: C, verdict: V): Promise<Stop | null>;
   /** After the branch moved: the Action copies the record off the machine here. */
   checkpoint(): Promise<void>;
-  /** Whether the incumbent changed since the candidate began (pipelined and parallel runs). */
-  isStale?(candidate: C): boolean;
+  /** The incumbent as recorded now (what a stale candidate is re-applied onto). */
+  snapshot?(): unknown;
+  /** Whether the candidate was proposed against another incumbent than `snapshot`'s. */
+  isStale?(candidate: C, snapshot: unknown): boolean;
   /**
-   * The candidate's change re-applied onto the current incumbent (three-way), ready to evaluate
-   * again; when it no longer applies, a fresh proposal against the current incumbent.
+   * The candidate's change re-applied onto `snapshot`'s incumbent (three-way), ready to evaluate
+   * again; when it no longer applies, a fresh proposal against that incumbent.
    */
-  rebase?(candidate: C): Promise<C | Stop>;
+  rebase?(candidate: C, snapshot: unknown): Promise<C | Stop>;
 }
 
 /** Today's loop: one slot, one experiment at a time, each recorded before the next begins. */
@@ -110,6 +114,25 @@ export async function runPipelined<C, V, S>(
       verdict: await steps.decide(screened.candidate, verdict, lease.slot),
     };
   };
+  // A candidate whose incumbent changed is re-applied and evaluated again; done in flight (in
+  // parallel, as soon as the change is recorded) rather than when its turn comes.
+  // Each step onto a snapshot taken in the decision loop, so the order of rebases (and what
+  // they produce) follows the order of records, not the timing of evals.
+  const refly = async (flown: Flight<C, V>, snapshot: unknown): Promise<Flight<C, V>> => {
+    if ("stop" in flown || !steps.isStale?.(flown.candidate, snapshot) || !steps.rebase)
+      return flown;
+    const rebased = await steps.rebase(flown.candidate, snapshot);
+    if (isStop(rebased)) return { stop: rebased };
+    const screened = await steps.screen(rebased);
+    if (screened.verdict !== null)
+      return { candidate: screened.candidate, verdict: screened.verdict };
+    await using lease = await acquire();
+    const verdict = await steps.evaluate(screened.candidate, lease.slot);
+    return {
+      candidate: screened.candidate,
+      verdict: await steps.decide(screened.candidate, verdict, lease.slot),
+    };
+  };
   const drain = async (): Promise<void> => {
     // In-flight work is not recorded: a resumed batch redoes it. Errors there do not matter.
     await Promise.allSettled(queue.splice(0));
@@ -131,7 +154,7 @@ export async function runPipelined<C, V, S>(
         await drain();
         return flown.stop;
       }
-      {
+      if (steps.remeasureDue?.() ?? true) {
         await using lease = await acquire();
         const broken = await steps.remeasure(lease.slot);
         if (broken) {
@@ -139,24 +162,21 @@ export async function runPipelined<C, V, S>(
           return broken;
         }
       }
-      let { candidate, verdict } = flown;
-      if (steps.isStale?.(candidate) && steps.rebase) {
-        const rebased = await steps.rebase(candidate);
-        if (isStop(rebased)) {
-          await drain();
-          return rebased;
-        }
-        const screened = await steps.screen(rebased);
-        candidate = screened.candidate;
-        if (screened.verdict !== null) verdict = screened.verdict;
-        else {
-          await using lease = await acquire();
-          verdict = await steps.evaluate(candidate, lease.slot);
-          verdict = await steps.decide(candidate, verdict, lease.slot);
-        }
+      // Re-measures can re-base the incumbent too: whatever changed, it is judged against it.
+      const current = await refly(flown, steps.snapshot?.());
+      if ("stop" in current) {
+        await drain();
+        return current.stop;
       }
-      const after = await steps.record(candidate, verdict);
+      const after = await steps.record(current.candidate, current.verdict);
       await steps.checkpoint();
+      // The incumbent may have changed: what is in flight for the old one starts again now.
+      const snapshot = steps.snapshot?.();
+      for (let i = 0; i < queue.length; i++) {
+        const again = queue[i]!.then((flown) => refly(flown, snapshot));
+        again.catch(() => {});
+        queue[i] = again;
+      }
       if (after) {
         await drain();
         return after;

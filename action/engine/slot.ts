@@ -1,4 +1,4 @@
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Config } from "../config/schema.ts";
 import { readEnd, tailLines } from "../eval/read-tail.ts";
@@ -44,7 +44,11 @@ export class Slot {
   }) {
     this.id = options.id;
     this.device = options.gpu ? `${options.gpu.name} #${options.gpu.index}` : null;
-    this.#env = options.gpu ? { CUDA_VISIBLE_DEVICES: String(options.gpu.index) } : {};
+    // AUTOEXP_WORKER tells an eval which worker runs it (per-worker caches, fake devices).
+    this.#env = {
+      AUTOEXP_WORKER: String(options.id),
+      ...(options.gpu ? { CUDA_VISIBLE_DEVICES: String(options.gpu.index) } : {}),
+    };
     this.root = options.root;
     this.pidFile = join(options.root, "eval.pid");
     this.#tree = new TreeDir(join(options.root, "tree"));
@@ -81,6 +85,8 @@ export class Slot {
     await this.prepare(commit);
     await mkdir(this.#logs, { recursive: true });
     const logPath = join(this.#logs, `${name}.log`);
+    // A run's log is its own: a candidate evaluated again (re-applied, resumed) starts afresh.
+    await rm(logPath, { force: true });
     const started = performance.now();
     // A live line while a long eval runs: its last output line, about once a second.
     const ticker = onProgress

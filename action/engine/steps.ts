@@ -10,8 +10,8 @@ import { CheckoutPool } from "./checkout-pool.ts";
 import { decide, evaluate } from "./evaluate.ts";
 import type { Candidate, EngineContext, Verdict } from "./experiment.ts";
 import { propose } from "./propose.ts";
-import { REBASE_CHECKOUT, rebase } from "./rebase.ts";
-import { remeasure } from "./remeasure.ts";
+import { REBASE_CHECKOUT, type RebaseTarget, rebase } from "./rebase.ts";
+import { remeasure, remeasureDue } from "./remeasure.ts";
 import type { Steps } from "./scheduler.ts";
 import { screen } from "./screen.ts";
 import type { Slot } from "./slot.ts";
@@ -26,10 +26,13 @@ export function experimentSteps(
   ctx: EngineContext,
   checkSeal: () => Promise<string | null>,
 ): Steps<Candidate, Verdict, Slot> {
-  const pool = new CheckoutPool(ctx.store.stateDir, ctx.proposers);
-  const rebaseCheckout = new AgentCheckout(join(ctx.store.stateDir, "agents", "rebase"));
+  const pool = new CheckoutPool(join(ctx.store.stateDir, "agents"), ctx.proposers);
+  // Rebases run in flight, several at once: their own checkouts, held until screened.
+  const rebases = new CheckoutPool(join(ctx.store.stateDir, "rebase"), ctx.workers + ctx.proposers);
   const checkoutOf = (c: Candidate) =>
-    c.checkout === REBASE_CHECKOUT ? rebaseCheckout : pool.checkouts[c.checkout ?? 0]!;
+    c.checkout !== undefined && c.checkout <= REBASE_CHECKOUT
+      ? rebases.checkouts[REBASE_CHECKOUT - c.checkout]!
+      : pool.checkouts[c.checkout ?? 0]!;
   // What each begun, undecided candidate proposed (null: nothing to show), by iteration.
   const proposed = new Map<
     number,
@@ -48,6 +51,7 @@ export function experimentSteps(
         interrupted: ctx.signal?.aborted ?? false,
       }),
     remeasure: (slot) => remeasure(ctx, slot),
+    remeasureDue: () => remeasureDue(ctx),
     begin: (pending = 0) => {
       const log = ctx.store.log!;
       const iteration = log.results.at(-1)!.iteration + 1 + pending;
@@ -96,15 +100,41 @@ export function experimentSteps(
       try {
         return await screen(ctx, candidate, checkoutOf(candidate));
       } finally {
-        if (candidate.checkout !== undefined && candidate.checkout !== REBASE_CHECKOUT)
-          pool.give(candidate.checkout);
+        const at = candidate.checkout;
+        if (at !== undefined && at <= REBASE_CHECKOUT) rebases.give(REBASE_CHECKOUT - at);
+        else if (at !== undefined) pool.give(at);
       }
     },
     evaluate: (candidate, slot) => evaluate(ctx, candidate, slot),
     decide: (candidate, verdict, slot) => decide(ctx, candidate, verdict, slot),
-    isStale: (candidate) =>
-      incumbentState(ctx.store.log!)!.iteration !== candidate.parent.iteration,
-    rebase: (candidate) => rebase(ctx, candidate, rebaseCheckout),
+    snapshot: (): RebaseTarget => {
+      const log = ctx.store.log!;
+      return {
+        parent: incumbentState(log)!,
+        base: ctx.store.head!,
+        historyLength: log.results.length,
+        notes: ctx.store.notes,
+      };
+    },
+    isStale: (candidate, snapshot) =>
+      (snapshot as RebaseTarget).parent.iteration !== candidate.parent.iteration,
+    rebase: async (candidate, snapshot) => {
+      const index = await rebases.take();
+      try {
+        const result = await rebase(
+          ctx,
+          candidate,
+          snapshot as RebaseTarget,
+          rebases.checkouts[index]!,
+          REBASE_CHECKOUT - index,
+        );
+        if ("kind" in result) rebases.give(index);
+        return result;
+      } catch (error) {
+        rebases.give(index);
+        throw error;
+      }
+    },
     record: async (candidate, verdict) => {
       // Content recorded while this candidate was in flight: a duplicate after all (decided in
       // iteration order, so the same whatever the timing). Its eval result is set aside.
