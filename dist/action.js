@@ -3717,8 +3717,8 @@ var require_webidl = __commonJS({
       return new TypeError(`${message.header}: ${message.message}`);
     };
     webidl.errors.conversionFailed = function(context) {
-      const plural2 = context.types.length === 1 ? "" : " one of";
-      const message = `${context.argument} could not be converted to${plural2}: ${context.types.join(", ")}.`;
+      const plural3 = context.types.length === 1 ? "" : " one of";
+      const message = `${context.argument} could not be converted to${plural3}: ${context.types.join(", ")}.`;
       return webidl.errors.exception({
         header: context.prefix,
         message
@@ -11281,9 +11281,9 @@ var require_pluralizer = __commonJS({
       this: "these"
     };
     module.exports = class Pluralizer {
-      constructor(singular, plural2) {
+      constructor(singular, plural3) {
         this.singular = singular;
-        this.plural = plural2;
+        this.plural = plural3;
       }
       pluralize(count) {
         const one = count === 1;
@@ -28307,7 +28307,7 @@ var require_dist = __commonJS({
 // action/github/action-main.ts
 import { existsSync as existsSync7, readFileSync as readFileSync2 } from "node:fs";
 import { tmpdir as tmpdir4 } from "node:os";
-import { isAbsolute as isAbsolute4, join as join23, resolve } from "node:path";
+import { isAbsolute as isAbsolute4, join as join27, resolve } from "node:path";
 
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";
@@ -39546,8 +39546,8 @@ var error44 = () => {
       case "not_multiple_of":
         return `N\xFAmero inv\xE1lido: deve ser m\xFAltiplo de ${issue3.divisor}`;
       case "unrecognized_keys": {
-        const plural2 = issue3.keys.length > 1 ? "s" : "";
-        return `Chave${plural2} inv\xE1lida${plural2}: ${joinValues(issue3.keys, ", ")}`;
+        const plural3 = issue3.keys.length > 1 ? "s" : "";
+        return `Chave${plural3} inv\xE1lida${plural3}: ${joinValues(issue3.keys, ", ")}`;
       }
       case "invalid_key":
         return `Entrada inv\xE1lida n${translateOriginWithArticle(issue3.origin, "definite")}`;
@@ -39691,8 +39691,8 @@ var error45 = () => {
       case "not_multiple_of":
         return `N\xFAmero inv\xE1lido: deve ser m\xFAltiplo de ${issue3.divisor}`;
       case "unrecognized_keys": {
-        const plural2 = issue3.keys.length > 1 ? "s" : "";
-        return `Chave${plural2} inv\xE1lida${plural2}: ${joinValues(issue3.keys, ", ")}`;
+        const plural3 = issue3.keys.length > 1 ? "s" : "";
+        return `Chave${plural3} inv\xE1lida${plural3}: ${joinValues(issue3.keys, ", ")}`;
       }
       case "invalid_key":
         return `Entrada inv\xE1lida n${translateOriginWithArticle(issue3.origin, "definite")}`;
@@ -48571,9 +48571,7 @@ function formatDuration(ms) {
   return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, "0")}m`;
 }
 
-// action/config/schema.ts
-var NAME = /^[a-z0-9][a-z0-9-]{0,39}$/;
-var METRIC_NAME = /^[A-Za-z_][\w.\-/]*$/;
+// action/config/schema-parts.ts
 var duration3 = (fallback) => external_exports.union([external_exports.string(), external_exports.number()]).default(fallback).refine((v) => parseDuration(v) !== void 0, {
   message: 'must be a duration like "90s", "10m" or "8h" (or a number of seconds)'
 }).transform((v) => parseDuration(v)).refine((ms) => ms <= MAX_TIMER_MS, {
@@ -48593,37 +48591,14 @@ var globList = external_exports.union([external_exports.string(), external_expor
     })
   )
 );
-var guard = external_exports.strictObject({ min: external_exports.number().optional(), max: external_exports.number().optional() }).refine((g) => g.min !== void 0 || g.max !== void 0, {
-  message: "a guard needs `min`, `max` or both, e.g. { max: 70000 }"
-}).refine((g) => g.min === void 0 || g.max === void 0 || g.min <= g.max, {
-  message: "guard `min` must not be larger than `max`"
-});
-var TOLERANCE_HELP = `tolerance must be a percentage like "100%" (may double) or a number >= 0 in the metric's units`;
-var tolerance = external_exports.union(
-  [external_exports.number().min(0, TOLERANCE_HELP), external_exports.string().regex(/^\d+(\.\d+)?%$/, TOLERANCE_HELP)],
-  { error: TOLERANCE_HELP }
-);
-var BRITISH_GOALS = {
-  minimize: "minimize",
-  maximize: "maximize",
-  minimise: "minimize",
-  maximise: "maximize"
-};
-var metric = external_exports.strictObject({
-  goal: external_exports.enum(["minimize", "maximize", "minimise", "maximise"], {
-    error: "goal must be `minimize` or `maximize` (`minimise` and `maximise` work too)"
-  }).transform((g) => BRITISH_GOALS[g]).optional(),
-  guard: guard.optional(),
-  tolerance: tolerance.optional()
-}).refine((m) => m.goal !== void 0 || m.guard !== void 0, {
-  message: "a metric needs a `goal` (minimize | maximize) or a `guard` ({ min, max })"
-});
 var isolationMode = external_exports.enum(["auto", "sandbox", "none"], {
   error: "isolation must be auto (sandbox when bubblewrap works), sandbox (refuse without it) or none"
 });
 var hostPath = external_exports.string().trim().min(1, "a path must not be empty").refine((p) => !p.split("/").includes(".."), {
   message: "a path must not contain `..`: name the directory itself"
 });
+
+// action/config/agent-schema.ts
 var searchAgent = external_exports.strictObject({
   use: external_exports.literal("search"),
   seed: external_exports.int().default(1),
@@ -48707,6 +48682,35 @@ var agent = external_exports.discriminatedUnion(
     error: (issue3) => issue3.code === "invalid_union" ? `agent.use must be one of: ${AGENT_NAMES.join(", ")}` : "agent must be an object like { use: search }"
   }
 );
+
+// action/config/schema.ts
+var NAME = /^[a-z0-9][a-z0-9-]{0,39}$/;
+var METRIC_NAME = /^[A-Za-z_][\w.\-/]*$/;
+var guard = external_exports.strictObject({ min: external_exports.number().optional(), max: external_exports.number().optional() }).refine((g) => g.min !== void 0 || g.max !== void 0, {
+  message: "a guard needs `min`, `max` or both, e.g. { max: 70000 }"
+}).refine((g) => g.min === void 0 || g.max === void 0 || g.min <= g.max, {
+  message: "guard `min` must not be larger than `max`"
+});
+var TOLERANCE_HELP = `tolerance must be a percentage like "100%" (may double) or a number >= 0 in the metric's units`;
+var tolerance = external_exports.union(
+  [external_exports.number().min(0, TOLERANCE_HELP), external_exports.string().regex(/^\d+(\.\d+)?%$/, TOLERANCE_HELP)],
+  { error: TOLERANCE_HELP }
+);
+var BRITISH_GOALS = {
+  minimize: "minimize",
+  maximize: "maximize",
+  minimise: "minimize",
+  maximise: "maximize"
+};
+var metric = external_exports.strictObject({
+  goal: external_exports.enum(["minimize", "maximize", "minimise", "maximise"], {
+    error: "goal must be `minimize` or `maximize` (`minimise` and `maximise` work too)"
+  }).transform((g) => BRITISH_GOALS[g]).optional(),
+  guard: guard.optional(),
+  tolerance: tolerance.optional()
+}).refine((m) => m.goal !== void 0 || m.guard !== void 0, {
+  message: "a metric needs a `goal` (minimize | maximize) or a `guard` ({ min, max })"
+});
 var configSchema = external_exports.strictObject({
   name: external_exports.string({ error: "name is required: a short id like `tiny-train`" }).regex(NAME, "name must match [a-z0-9-]+ (at most 40 characters), e.g. `tiny-train`"),
   instructions: external_exports.string().default("program.md"),
@@ -48734,7 +48738,18 @@ var configSchema = external_exports.strictObject({
       repeats: external_exports.int().min(1).max(100).default(1),
       env: external_exports.record(external_exports.string(), external_exports.string()).default({}),
       /** Variables passed through from autoexp's environment, by name; nothing else is. */
-      pass_env: external_exports.array(envName).default([])
+      pass_env: external_exports.array(envName).default([]),
+      /**
+       * The hidden holdout: a command printing the primary metric on data the agent never sees,
+       * run only by `autoexp verify` (never in the loop, never named in a prompt). `read_only`:
+       * paths mounted for the holdout runs only (put its data under HOME, which other evals do
+       * not see).
+       */
+      holdout: external_exports.union([command, external_exports.strictObject({ command, read_only: external_exports.array(hostPath).default([]) })], {
+        error: 'eval.holdout must be a command ("node holdout.js") or { command: ..., read_only: [~/holdout-data] }'
+      }).transform(
+        (h) => typeof h === "string" || Array.isArray(h) ? { command: h, read_only: [] } : h
+      ).optional()
     },
     { error: "eval is required: { command: ..., metrics: { val_loss: { goal: minimize } } }" }
   ),
@@ -48783,7 +48798,20 @@ var configSchema = external_exports.strictObject({
       writable: external_exports.array(hostPath).default([])
     })
   ).prefault({}),
-  workers: external_exports.literal(1, { error: "workers: only 1 is supported in this version" }).default(1)
+  /** `autoexp verify` at the end of every batch: base and final code re-measured in `pairs` pairs. */
+  verify: external_exports.strictObject({
+    pairs: external_exports.int({ error: "verify.pairs must be a whole number of pairs, e.g. 8" }).min(2, "verify.pairs must be at least 2 (an interval needs two pairs)").max(100)
+  }).optional(),
+  /** Evals run at once, each in its own slot (CPU benchmarks); `gpus` sets it per GPU instead. */
+  workers: external_exports.int({ error: "workers must be a whole number of evals run at once, e.g. 4" }).min(1, "workers must be at least 1").max(64, "workers must be at most 64").default(1),
+  /** One worker per GPU, with CUDA_VISIBLE_DEVICES set: a list of indices, or auto (nvidia-smi). */
+  gpus: external_exports.union([external_exports.literal("auto"), external_exports.array(external_exports.int().min(0)).min(1)], {
+    error: "gpus must be a list of GPU indices like [0, 1, 2, 3], or auto"
+  }).optional(),
+  /** While a candidate evaluates, the agent proposes the next ones. */
+  pipeline: external_exports.boolean({ error: "pipeline must be true or false" }).default(true),
+  /** Proposals made at once (when proposing is slower than evaluating). */
+  proposers: external_exports.int({ error: "proposers must be a whole number, e.g. 2" }).min(1, "proposers must be at least 1").max(16, "proposers must be at most 16").default(1)
 });
 
 // action/config/validate-config.ts
@@ -48994,638 +49022,8 @@ function formatProblems(file2, problems) {
   return [`${file2}: ${problems.length} problem${problems.length > 1 ? "s" : ""}`].concat(problems.map((p) => `  - ${p.path}: ${p.message}`)).join("\n");
 }
 
-// action/ledger/types.ts
-var STATUSES = [
-  "baseline",
-  "keep",
-  "simplification",
-  "discard",
-  "crash",
-  "timeout",
-  "guard_fail",
-  "checks_failed",
-  "violation",
-  "agent_error",
-  "no_change",
-  "duplicate"
-];
-var KEPT = /* @__PURE__ */ new Set(["baseline", "keep", "simplification"]);
-var EVALUATED = /* @__PURE__ */ new Set([
-  "baseline",
-  "keep",
-  "simplification",
-  "discard",
-  "guard_fail",
-  "checks_failed",
-  "crash",
-  "timeout"
-]);
-var FAILURES = /* @__PURE__ */ new Set([
-  "crash",
-  "timeout",
-  "violation",
-  "agent_error",
-  "checks_failed"
-]);
-
-// action/decide/stats.ts
-function mean(values) {
-  let sum = 0;
-  for (const v of values) sum += v;
-  return sum / values.length;
-}
-function sumSquares(values) {
-  const m = mean(values);
-  let ss = 0;
-  for (const v of values) ss += (v - m) ** 2;
-  return ss;
-}
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-function logGamma(x) {
-  const c = [
-    0.9999999999998099,
-    676.5203681218851,
-    -1259.1392167224028,
-    771.3234287776531,
-    -176.6150291621406,
-    12.507343278686905,
-    -0.13857109526572012,
-    9984369578019572e-21,
-    15056327351493116e-23
-  ];
-  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
-  const z2 = x - 1;
-  let a = c[0];
-  const t = z2 + 7.5;
-  for (let i = 1; i < 9; i++) a += c[i] / (z2 + i);
-  return 0.5 * Math.log(2 * Math.PI) + (z2 + 0.5) * Math.log(t) - t + Math.log(a);
-}
-function incompleteBeta(x, a, b) {
-  if (x <= 0) return 0;
-  if (x >= 1) return 1;
-  if (x > (a + 1) / (a + b + 2)) return 1 - incompleteBeta(1 - x, b, a);
-  const front = Math.exp(
-    logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log(1 - x)
-  );
-  const tiny = 1e-300;
-  let f = 1;
-  let c = 1;
-  let d = 1 - (a + b) * x / (a + 1);
-  d = 1 / (Math.abs(d) < tiny ? tiny : d);
-  f = d;
-  for (let m = 1; m <= 300; m++) {
-    for (const step of [0, 1]) {
-      const num = step === 0 ? m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)) : -((a + m) * (a + b + m) * x) / ((a + 2 * m) * (a + 2 * m + 1));
-      d = 1 + num * d;
-      d = 1 / (Math.abs(d) < tiny ? tiny : d);
-      c = 1 + num / c;
-      if (Math.abs(c) < tiny) c = tiny;
-      const delta = c * d;
-      f *= delta;
-      if (step === 1 && Math.abs(delta - 1) < 1e-15) return front * f / a;
-    }
-  }
-  return front * f / a;
-}
-function tUpperTail(t, df) {
-  if (!Number.isFinite(t)) return t > 0 ? 0 : 1;
-  if (!Number.isFinite(df) || df > 1e7) return normalUpperTail(t);
-  const tail = 0.5 * incompleteBeta(df / (df + t * t), df / 2, 0.5);
-  return t >= 0 ? tail : 1 - tail;
-}
-function tQuantileUpper(p, df) {
-  let lo = -1e3;
-  let hi = 1e3;
-  for (let i = 0; i < 80; i++) {
-    const mid = (lo + hi) / 2;
-    if (tUpperTail(mid, df) > p) lo = mid;
-    else hi = mid;
-  }
-  return (lo + hi) / 2;
-}
-function normalUpperTail(z2) {
-  const x = Math.abs(z2) / Math.SQRT2;
-  const t = 1 / (1 + 0.5 * x);
-  const erfc = t * Math.exp(
-    -x * x - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))))
-  );
-  return z2 >= 0 ? erfc / 2 : 1 - erfc / 2;
-}
-
-// action/decide/noise.ts
-var UNKNOWN_NOISE = { sd: 0, df: 0, robustSd: null };
-function pooledNoise(groups) {
-  let ss = 0;
-  let df = 0;
-  const residuals = [];
-  for (const g of groups) {
-    const finite = g.filter(Number.isFinite);
-    if (finite.length < 2) continue;
-    ss += sumSquares(finite);
-    df += finite.length - 1;
-    const m = median(finite);
-    for (const v of finite) residuals.push(Math.abs(v - m));
-  }
-  if (df === 0) return UNKNOWN_NOISE;
-  return {
-    sd: Math.sqrt(ss / df),
-    df,
-    robustSd: residuals.length >= 6 ? 1.4826 * median(residuals) : null
-  };
-}
-
-// action/decide/ledger-state.ts
-function ledgerSamples(log) {
-  const current = /* @__PURE__ */ new Map();
-  const retired = [];
-  for (const r of log.results) {
-    if (r.samples && Object.keys(r.samples).length > 0) current.set(r.iteration, clone2(r.samples));
-  }
-  for (const m of log.remeasures) {
-    const cur = current.get(m.iteration);
-    if (m.reset || !cur) {
-      if (cur) retired.push(cur);
-      current.set(m.iteration, clone2(m.samples));
-      continue;
-    }
-    for (const [name, values] of Object.entries(m.samples)) {
-      cur[name] = [...cur[name] ?? [], ...values];
-    }
-  }
-  return { current, groups: [...retired, ...current.values()] };
-}
-function clone2(s) {
-  return Object.fromEntries(Object.entries(s).map(([k, v]) => [k, [...v]]));
-}
-function noiseOf(groups, metrics) {
-  return Object.fromEntries(metrics.map((m) => [m, pooledNoise(groups.map((g) => g[m] ?? []))]));
-}
-function incumbentState(log, samples = ledgerSamples(log)) {
-  const row = log.results.findLast((r) => KEPT.has(r.status) && r.score !== null);
-  if (!row) return null;
-  const metric2 = log.config?.metric ?? "score";
-  const s = samples.current.get(row.iteration) ?? { [metric2]: [row.score] };
-  const values = s[metric2] ?? [row.score];
-  const last = log.remeasures.findLast((m) => m.iteration === row.iteration);
-  return {
-    iteration: row.iteration,
-    commit: row.commit,
-    score: mean(values),
-    samples: s,
-    measuredAfter: Math.max(row.iteration, last?.after ?? 0)
-  };
-}
-function objectiveSpecs(config2) {
-  if (config2.decide.rule === "weighted") return [{ name: WEIGHTED_METRIC, goal: "maximize" }];
-  const goals = goalMetrics(config2).map((name) => ({
-    name,
-    goal: config2.eval.metrics[name].goal
-  }));
-  const first = primaryMetric(config2);
-  return [...goals.filter((g) => g.name === first), ...goals.filter((g) => g.name !== first)];
-}
-function chooseMinDeltas(config2, noise) {
-  const factor = config2.decide.confirm ? 0.25 : 2;
-  const setting = config2.decide.min_delta;
-  const specs = objectiveSpecs(config2);
-  return Object.fromEntries(
-    specs.map((o, i) => {
-      const fixed = typeof setting === "number" ? i === 0 ? setting : void 0 : setting === "auto" ? void 0 : setting[o.name];
-      return [o.name, fixed ?? factor * (noise[o.name]?.sd ?? 0)];
-    })
-  );
-}
-function parseTolerance(t) {
-  if (t === void 0) return {};
-  if (typeof t === "number") return { tolerance: t };
-  return { relativeTolerance: Number(t.slice(0, -1)) / 100 };
-}
-function buildPolicy(config2, header) {
-  const specs = objectiveSpecs(config2);
-  const objectives = specs.map((o, i) => ({
-    ...o,
-    minDelta: header.min_deltas?.[o.name] ?? (i === 0 ? header.min_delta : 0),
-    ...config2.decide.rule === "primary" && i > 0 ? parseTolerance(config2.eval.metrics[o.name]?.tolerance) : {}
-  }));
-  const guards = Object.fromEntries(
-    Object.entries(config2.eval.metrics).flatMap(([name, m]) => m.guard ? [[name, m.guard]] : [])
-  );
-  return {
-    rule: config2.decide.rule === "pareto" ? "pareto" : "primary",
-    objectives,
-    guards,
-    confidence: config2.decide.confidence,
-    maxRuns: config2.decide.confirm ? config2.decide.max_runs : 1,
-    simplification: config2.decide.simplification
-  };
-}
-function withWeightedScore(metrics, config2, baselineMeans) {
-  const weights = config2.decide.weights;
-  if (config2.decide.rule !== "weighted" || !weights) return metrics;
-  let score = 0;
-  for (const [name, w] of Object.entries(weights)) {
-    const value = metrics[name];
-    const base = baselineMeans[name];
-    if (value === void 0 || base === void 0) return metrics;
-    const scale = Math.abs(base) > 0 ? Math.abs(base) : 1;
-    const rel = (value - base) / scale;
-    score += w * (config2.eval.metrics[name].goal === "minimize" ? -rel : rel);
-  }
-  return { ...metrics, [WEIGHTED_METRIC]: score };
-}
-
-// action/ledger/summarize.ts
-function isEvaluated(row) {
-  return EVALUATED.has(row.status) && row.score !== null;
-}
-function viewFromLog(log, title) {
-  const metric2 = log.config?.metric ?? "score";
-  const goal = log.config?.goal ?? "minimize";
-  const samples = ledgerSamples(log);
-  let best = null;
-  let bestRow = null;
-  const rows = log.results.map((r) => {
-    const values = samples.current.get(r.iteration)?.[metric2];
-    const score = KEPT.has(r.status) && values?.length ? mean(values) : r.score;
-    const row = {
-      iteration: r.iteration,
-      commit: r.commit,
-      score,
-      delta: r.delta,
-      status: r.status,
-      description: r.description,
-      best,
-      runs: values?.length ?? null,
-      evidence: r.evidence ?? null
-    };
-    if (KEPT.has(r.status) && score !== null) {
-      best = score;
-      bestRow = row;
-    }
-    row.best = best;
-    return row;
-  });
-  const inc = log.config ? incumbentState(log, samples) : null;
-  if (bestRow && inc) bestRow.score = inc.score;
-  const last = log.batches.at(-1);
-  const pooled = noiseOf(samples.groups, [metric2])[metric2];
-  return {
-    title: title ?? log.config?.tag ?? "autoexp",
-    metric: metric2,
-    goal,
-    baseline: log.config?.baseline ?? rows.find((r) => r.status === "baseline")?.score ?? null,
-    best: bestRow,
-    counts: countStatuses(rows),
-    rows,
-    noise: pooled.df > 0 ? pooled.sd : log.config?.noise ?? null,
-    noiseDf: pooled.df,
-    confidence: log.config?.confidence ?? null,
-    remeasureRuns: log.remeasures.reduce((n, m) => n + (m.samples[metric2]?.length ?? 0), 0),
-    drift: log.remeasures.flatMap((m) => m.reason === "drift" && m.note ? [m.note] : []),
-    caveats: [...new Set(log.batches.flatMap((b) => b.caveats ?? []))],
-    printedTwice: log.results.flatMap(
-      (r) => KEPT.has(r.status) && r.printed_twice?.length ? [{ iteration: r.iteration, metrics: r.printed_twice }] : []
-    ),
-    minDelta: log.config?.min_delta ?? null,
-    stopReason: last?.event === "end" ? last.reason ?? null : null,
-    costUsd: log.results.reduce((s, r) => s + (r.cost_usd || 0), 0),
-    tokensIn: log.results.reduce((s, r) => s + (r.tokens_in || 0), 0),
-    tokensOut: log.results.reduce((s, r) => s + (r.tokens_out || 0), 0),
-    evalSeconds: log.results.reduce((s, r) => s + (r.eval_seconds || 0), 0) + log.remeasures.reduce((s, m) => s + (m.eval_seconds || 0), 0)
-  };
-}
-function countStatuses(rows) {
-  const counts = {};
-  for (const r of rows) counts[r.status] = (counts[r.status] ?? 0) + 1;
-  return counts;
-}
-function improvementPercent(view) {
-  const best = view.best?.score;
-  if (view.baseline === null || best === void 0 || best === null || view.baseline === 0)
-    return null;
-  return (best - view.baseline) / Math.abs(view.baseline) * 100;
-}
-
-// action/ledger/chart-points.ts
-var CHART_COLORS = {
-  background: "#ffffff",
-  text: "#24292f",
-  muted: "#57606a",
-  grid: "#eaeef2",
-  run: "#8c959f",
-  best: "#1a7f37",
-  kept: "#2da44e",
-  failed: "#cf222e"
-};
-var FAILED = /* @__PURE__ */ new Set([...FAILURES, "guard_fail"]);
-function chartData(view) {
-  const points = [];
-  for (const row of view.rows) {
-    const scored = isEvaluated(row);
-    if (!scored && !FAILED.has(row.status)) continue;
-    const kind = FAILED.has(row.status) ? "failed" : KEPT.has(row.status) && scored ? "kept" : "discarded";
-    points.push({
-      iteration: row.iteration,
-      score: scored ? row.score : null,
-      kind,
-      best: row.best,
-      status: row.status,
-      description: row.description
-    });
-  }
-  const scores = points.flatMap((p) => p.score === null ? [] : [p.score]);
-  if (scores.length < 2) return null;
-  const anchors = points.flatMap((p) => p.best === null ? [] : [p.best]);
-  if (view.baseline !== null) anchors.push(view.baseline);
-  if (view.best?.score !== null && view.best?.score !== void 0) anchors.push(view.best.score);
-  const { lo, hi } = robustRange(scores, anchors);
-  return {
-    metric: view.metric,
-    goal: view.goal,
-    points,
-    lo,
-    hi,
-    offScale: points.filter((p) => p.score !== null && (p.score < lo || p.score > hi))
-  };
-}
-function robustRange(scores, anchors = []) {
-  const sorted = [...scores].filter(Number.isFinite).sort((a, b) => a - b);
-  const fixed = anchors.filter(Number.isFinite);
-  if (sorted.length === 0 && fixed.length === 0) return { lo: 0, hi: 1 };
-  let lo = Math.min(...fixed, Infinity);
-  let hi = Math.max(...fixed, -Infinity);
-  if (sorted.length > 0) {
-    const q1 = quantile(sorted, 0.25);
-    const q3 = quantile(sorted, 0.75);
-    const spread = Math.max(q3 - q1, Number.isFinite(hi - lo) ? hi - lo : 0);
-    const inside = sorted.filter((v) => v >= q1 - 1.5 * spread && v <= q3 + 1.5 * spread);
-    lo = Math.min(lo, ...inside);
-    hi = Math.max(hi, ...inside);
-  }
-  const pad = (hi - lo) * 0.06 || Math.abs(hi) * 0.01 || 1;
-  return { lo: lo - pad, hi: hi + pad };
-}
-function quantile(sorted, q) {
-  const at = (sorted.length - 1) * q;
-  const below = sorted[Math.floor(at)];
-  const above = sorted[Math.ceil(at)];
-  return below + (above - below) * (at - Math.floor(at));
-}
-var PLAIN = new Intl.NumberFormat("en-US", { useGrouping: false, maximumSignificantDigits: 6 });
-function plainNumber(v) {
-  return PLAIN.format(v);
-}
-function nameOffScale(points, max = 5) {
-  const named = points.slice(0, max).map((p) => `#${p.iteration} (${plainNumber(p.score)})`);
-  const more = points.length - named.length;
-  return `${named.join(", ")}${more > 0 ? ` and ${more} more` : ""}`;
-}
-
-// action/ledger/render-chart.ts
-var MAX_CHART_POINTS = 200;
-var MAX_CATEGORY_LABELS = 12;
-var INIT = {
-  theme: "base",
-  themeVariables: {
-    xyChart: {
-      backgroundColor: CHART_COLORS.background,
-      titleColor: CHART_COLORS.text,
-      legendTextColor: CHART_COLORS.text,
-      xAxisLabelColor: CHART_COLORS.muted,
-      xAxisTitleColor: CHART_COLORS.muted,
-      xAxisTickColor: CHART_COLORS.muted,
-      xAxisLineColor: CHART_COLORS.muted,
-      yAxisLabelColor: CHART_COLORS.muted,
-      yAxisTitleColor: CHART_COLORS.muted,
-      yAxisTickColor: CHART_COLORS.muted,
-      yAxisLineColor: CHART_COLORS.muted,
-      plotColorPalette: `${CHART_COLORS.run}, ${CHART_COLORS.best}`
-    }
-  },
-  xyChart: { width: 900, height: 420, showLegend: true }
-};
-function renderChart(view) {
-  const data = chartData(view);
-  if (!data) return "";
-  const s = chartSeries(data);
-  const count = s.to - s.from + 1;
-  const xAxis = count <= MAX_CATEGORY_LABELS ? `[${s.runs.map((_, i) => `"${s.from + i}"`).join(", ")}]` : `${s.from} --> ${s.to}`;
-  const direction = data.goal === "minimize" ? "lower is better" : "higher is better";
-  return [
-    "```mermaid",
-    `%%{init: ${JSON.stringify(INIT)}}%%`,
-    "xychart-beta",
-    `  title "${quoteSafe(view.metric)} per experiment"`,
-    `  x-axis "experiment" ${xAxis}`,
-    `  y-axis "${quoteSafe(view.metric)} (${direction})" ${plainNumber(data.lo)} --> ${plainNumber(data.hi)}`,
-    `  line "every run" [${s.runs.map(plainNumber).join(", ")}]`,
-    `  line "best so far" [${s.best.map(plainNumber).join(", ")}]`,
-    "```",
-    "",
-    renderChartCaption(data, s)
-  ].join("\n");
-}
-function renderChartCaption(data, s) {
-  const parts = [
-    `Grey: every scored run${s.resampled ? ` (resampled to ${MAX_CHART_POINTS} points)` : ""}; green: the best kept so far.`
-  ];
-  const unscored = data.points.filter((p) => p.score === null).length;
-  if (unscored > 0)
-    parts.push(
-      `The grey line bridges ${unscored} run${unscored === 1 ? "" : "s"} without a score (crash, timeout).`
-    );
-  const above = data.offScale.filter((p) => p.score > data.hi);
-  const below = data.offScale.filter((p) => p.score < data.lo);
-  if (above.length > 0) parts.push(`Off the scale, drawn at the top edge: ${nameOffScale(above)}.`);
-  if (below.length > 0)
-    parts.push(`Off the scale, drawn at the bottom edge: ${nameOffScale(below)}.`);
-  return `<sub>${parts.join(" ")}</sub>`;
-}
-function chartSeries(data, max = MAX_CHART_POINTS) {
-  const scored = data.points.filter((p) => p.score !== null);
-  const from = scored[0].iteration;
-  const to = scored.at(-1).iteration;
-  const n = Math.min(to - from + 1, max);
-  const clamp = (v) => Math.min(data.hi, Math.max(data.lo, v));
-  const runs = [];
-  const best = [];
-  let j = 0;
-  let k = 0;
-  for (let i = 0; i < n; i++) {
-    const t = n === 1 ? from : from + (to - from) * i / (n - 1);
-    while (j + 1 < scored.length && scored[j + 1].iteration <= t) j++;
-    while (k + 1 < data.points.length && data.points[k + 1].iteration <= t) k++;
-    const a = scored[j];
-    const b = scored[Math.min(j + 1, scored.length - 1)];
-    const [va, vb] = [clamp(a.score), clamp(b.score)];
-    const w = b.iteration === a.iteration ? 0 : (t - a.iteration) / (b.iteration - a.iteration);
-    runs.push(va + (vb - va) * w);
-    best.push(clamp(data.points[k].best ?? va));
-  }
-  return { from, to, runs, best, resampled: n < to - from + 1 };
-}
-function quoteSafe(text2) {
-  return text2.replace(/["\r\n]/g, "'");
-}
-
-// action/ledger/render-dashboard.ts
-var MAX_TABLE_ROWS = 200;
-function formatScore(v) {
-  if (v === null || v === void 0) return "\u2014";
-  return Math.abs(v) >= 1e3 ? v.toFixed(1) : v.toPrecision(6).replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "");
-}
-function formatDelta(v) {
-  if (v === null || v === void 0) return "";
-  return `${v > 0 ? "+" : v < 0 ? "\u2212" : "\xB1"}${formatScore(Math.abs(v))}`;
-}
-function escapeCell(text2) {
-  return text2.replace(/\|/g, "\\|").replace(/[\r\n]+/g, " ");
-}
-function renderHeadline(view) {
-  const pct = improvementPercent(view);
-  const best = view.best;
-  const bestText = best ? `best **${formatScore(best.score)}**${pct !== null ? ` (${pct > 0 ? "+" : ""}${pct.toFixed(2)}%)` : ""} at #${best.iteration} \`${best.commit}\`` : "no measurement yet";
-  return `**${view.metric}** (${view.goal}): baseline **${formatScore(view.baseline)}** \u2192 ${bestText}`;
-}
-function renderNoise(view) {
-  if (view.noise === null) return "noise: unknown (one baseline run; set decide.baseline_runs \u2265 2)";
-  if (view.noise === 0) return "noise: none (repeated runs agree exactly: deterministic eval)";
-  return `noise: sd ${formatScore(view.noise)}${view.noiseDf > 0 ? ` (pooled, ${view.noiseDf} df)` : ""}`;
-}
-function renderCounts(view) {
-  const total = view.rows.length;
-  const rank = (status) => STATUSES.indexOf(status);
-  const parts = Object.entries(view.counts).sort((a, b) => b[1] - a[1] || rank(a[0]) - rank(b[0])).map(([status, n]) => `${n} ${status}`);
-  return `${total} experiment${total === 1 ? "" : "s"}: ${parts.join(" \xB7 ")}`;
-}
-function formatEvidence(row) {
-  const e = row.evidence;
-  if (!e) return row.runs ? `${row.runs} run${row.runs > 1 ? "s" : ""}` : "";
-  if (e.test === "exact") return `deterministic eval, ${e.runs} run${e.runs > 1 ? "s" : ""}`;
-  if (e.test === "single" || e.p === null) return "one run, noise unknown";
-  const ci = e.ci ? `, CI [${formatScore(e.ci[0])}, ${formatScore(e.ci[1])}]` : "";
-  const p = e.p < 1e-4 ? "p < 0.0001" : `p = ${Number(e.p.toPrecision(2))}`;
-  return `${formatScore(e.effect_sigma)} sd, ${p}${ci}, ${e.runs} vs ${e.incumbent_runs} runs`;
-}
-function renderTable(rows, metric2, withStatus) {
-  const head = withStatus ? `| # | commit | ${metric2} | \u0394 | runs | status | description |
-|--:|---|--:|--:|--:|---|---|` : `| # | commit | ${metric2} | \u0394 | confidence | description |
-|--:|---|--:|--:|---|---|`;
-  const body = rows.map(
-    (r) => [
-      "",
-      r.iteration,
-      r.commit ? `\`${r.commit}\`` : "",
-      formatScore(r.score),
-      formatDelta(r.delta),
-      withStatus ? r.runs ?? "" : formatEvidence(r),
-      ...withStatus ? [r.status] : [],
-      escapeCell(r.description),
-      ""
-    ].join(" | ").trim()
-  );
-  return [head, ...body].join("\n");
-}
-function renderDashboard(view, options = {}) {
-  const kept = view.rows.filter((r) => r.status === "keep" || r.status === "simplification");
-  const recent = view.rows.slice(-MAX_TABLE_ROWS);
-  const parts = [`# autoexp \xB7 ${view.title}`, "", renderHeadline(view), "", renderCounts(view)];
-  const facts = [];
-  facts.push(renderNoise(view));
-  if (view.minDelta !== null) facts.push(`min_delta: ${formatScore(view.minDelta)}`);
-  if (view.confidence !== null && view.noise)
-    facts.push(`keeps need ${view.confidence * 100}% confidence`);
-  if (view.remeasureRuns > 0) facts.push(`incumbent re-runs: ${view.remeasureRuns}`);
-  if (view.evalSeconds > 0) facts.push(`eval time: ${Math.round(view.evalSeconds)}s`);
-  if (view.costUsd > 0) facts.push(`cost: $${view.costUsd.toFixed(2)}`);
-  if (view.tokensIn + view.tokensOut > 0)
-    facts.push(`tokens: ${formatCount(view.tokensIn)} in, ${formatCount(view.tokensOut)} out`);
-  if (view.stopReason) facts.push(`last batch stopped: ${view.stopReason}`);
-  if (facts.length > 0) parts.push("", facts.join(" \xB7 "));
-  for (const d of view.drift) parts.push("", `> [!WARNING]
-> Drift: ${escapeCell(d)}`);
-  for (const c of view.caveats) parts.push("", `> [!CAUTION]
-> ${escapeCell(c)}`);
-  if (view.printedTwice.length > 0) parts.push("", renderPrintedTwice(view));
-  if (options.progressSvg)
-    parts.push("", "![progress: every run, kept runs labelled](progress.svg)");
-  const chart = renderChart(view);
-  if (chart) parts.push("", chart);
-  parts.push("", `## Kept (${kept.length})`, "");
-  parts.push(kept.length > 0 ? renderTable(kept, view.metric, false) : "Nothing kept yet.");
-  parts.push(
-    "",
-    `## All experiments${recent.length < view.rows.length ? ` (last ${recent.length} of ${view.rows.length})` : ""}`,
-    ""
-  );
-  parts.push(renderTable(recent, view.metric, true), "");
-  return parts.join("\n");
-}
-function renderPrintedTwice(view) {
-  const list = view.printedTwice.map((p) => `#${p.iteration} (${p.metrics.map(escapeCell).join(", ")})`).join(", ");
-  return `> [!WARNING]
-> A metric was printed more than once in kept experiment(s) ${list}: the harness prints it once, so the kept code may print its own score. Read those diffs before merging.`;
-}
-function formatCount(n) {
-  if (n < 1e3) return String(n);
-  if (n < 1e6) return `${Number((n / 1e3).toPrecision(3))}k`;
-  return `${Number((n / 1e6).toPrecision(3))}M`;
-}
-
-// action/cli/progress.ts
-function formatEvent(event, metric2) {
-  switch (event.type) {
-    case "isolation":
-      return event.mode === "sandbox" ? `isolation   evals run sandboxed (bubblewrap)${event.warnings.map((w) => `
-warning: ${w}`).join("")}` : event.warnings.map((w) => `warning: ${w}`).join("\n") || "warning: evals run unsandboxed";
-    case "notice":
-      return `note: ${event.message}`;
-    case "recovered":
-      return event.messages.map((m) => `recovered: ${m}`).join("\n");
-    case "baseline":
-      return `baseline    ${metric2} ${formatScore(event.score)} (${event.runs} run${event.runs > 1 ? "s" : ""}, ${event.seconds.toFixed(1)}s${event.noise !== null ? `, noise sd ${formatScore(event.noise)}` : ""}, min_delta ${formatScore(event.minDelta)})`;
-    case "resumed":
-      return `resuming    ${event.experiments} experiment(s) on record, best ${metric2} ${formatScore(event.best)}`;
-    case "remeasure":
-      return `incumbent   ${event.reason === "top-up" ? "topped up" : event.reason === "drift" ? "DRIFT" : "re-measured"}: ${event.runs} more run${event.runs > 1 ? "s" : ""}, ${metric2} now ${formatScore(event.score)}${event.note ? `  (${event.note})` : ""}`;
-    case "run":
-      return `            #${event.iteration} run ${event.run}: ${event.reason}`;
-    case "stop":
-      return `stopped     ${event.reason}`;
-    case "start":
-      return null;
-    case "experiment": {
-      const { row } = event;
-      const width = String(event.of).length;
-      const n = `[${String(event.index).padStart(width)}/${event.of}]`;
-      const score = row.score !== null ? `${metric2} ${formatScore(row.score)}` : "\u2014";
-      const delta = row.delta !== null && row.score !== null ? ` ${formatDelta(row.delta)}` : "";
-      const eta = event.etaMs !== null && event.index < event.of ? `  eta ${formatDuration(event.etaMs)}` : "";
-      const why = [
-        "crash",
-        "timeout",
-        "violation",
-        "agent_error",
-        "guard_fail",
-        "checks_failed",
-        "duplicate",
-        "keep",
-        "simplification"
-      ].includes(row.status) && row.reason && row.reason !== row.description ? `  (${row.reason})` : "";
-      const cost = row.cost_usd > 0 ? `  $${row.cost_usd.toFixed(4)}` : "";
-      return `${n} #${row.iteration} ${row.status.padEnd(14)} ${score}${delta}  best ${formatScore(event.best)}${eta}${cost}  ${row.description}${why}`;
-    }
-    default:
-      return null;
-  }
-}
-
 // action/engine/run-batch.ts
-import { join as join20 } from "node:path";
+import { join as join24 } from "node:path";
 
 // action/agents/create-agent.ts
 import { accessSync, constants as constants3 } from "node:fs";
@@ -50894,6 +50292,40 @@ function createCliAgent(config2) {
 import { readFile as readFile4, writeFile as writeFile4 } from "node:fs/promises";
 import { join as join4 } from "node:path";
 
+// action/ledger/types.ts
+var STATUSES = [
+  "baseline",
+  "keep",
+  "simplification",
+  "discard",
+  "crash",
+  "timeout",
+  "guard_fail",
+  "checks_failed",
+  "violation",
+  "agent_error",
+  "no_change",
+  "duplicate"
+];
+var KEPT = /* @__PURE__ */ new Set(["baseline", "keep", "simplification"]);
+var EVALUATED = /* @__PURE__ */ new Set([
+  "baseline",
+  "keep",
+  "simplification",
+  "discard",
+  "guard_fail",
+  "checks_failed",
+  "crash",
+  "timeout"
+]);
+var FAILURES = /* @__PURE__ */ new Set([
+  "crash",
+  "timeout",
+  "violation",
+  "agent_error",
+  "checks_failed"
+]);
+
 // action/util/random.ts
 function createRandom(seed) {
   let a = seed >>> 0;
@@ -51033,6 +50465,8 @@ function createSearchAgent(options) {
         const meta3 = r.agent_meta;
         return meta3?.kind === "search" ? [{ ...meta3, kept: KEPT.has(r.status) }] : [];
       });
+      for (const p2 of context.pending ?? [])
+        if (p2.meta?.kind === "search") history.push({ ...p2.meta, kept: false });
       const move = planMove(params, history, options.seed);
       if (!move)
         return {
@@ -51192,6 +50626,312 @@ function totalCost(rows) {
   return rows.reduce((s, r) => s + (r.cost_usd || 0), 0);
 }
 
+// action/decide/stats.ts
+function mean(values) {
+  let sum = 0;
+  for (const v of values) sum += v;
+  return sum / values.length;
+}
+function sumSquares(values) {
+  const m = mean(values);
+  let ss = 0;
+  for (const v of values) ss += (v - m) ** 2;
+  return ss;
+}
+function meanAndSd(values) {
+  if (values.length < 2) return { mean: mean(values), sd: 0 };
+  return { mean: mean(values), sd: Math.sqrt(sumSquares(values) / (values.length - 1)) };
+}
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+function logGamma(x) {
+  const c = [
+    0.9999999999998099,
+    676.5203681218851,
+    -1259.1392167224028,
+    771.3234287776531,
+    -176.6150291621406,
+    12.507343278686905,
+    -0.13857109526572012,
+    9984369578019572e-21,
+    15056327351493116e-23
+  ];
+  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
+  const z2 = x - 1;
+  let a = c[0];
+  const t = z2 + 7.5;
+  for (let i = 1; i < 9; i++) a += c[i] / (z2 + i);
+  return 0.5 * Math.log(2 * Math.PI) + (z2 + 0.5) * Math.log(t) - t + Math.log(a);
+}
+function incompleteBeta(x, a, b) {
+  if (x <= 0) return 0;
+  if (x >= 1) return 1;
+  if (x > (a + 1) / (a + b + 2)) return 1 - incompleteBeta(1 - x, b, a);
+  const front = Math.exp(
+    logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log(1 - x)
+  );
+  const tiny = 1e-300;
+  let f = 1;
+  let c = 1;
+  let d = 1 - (a + b) * x / (a + 1);
+  d = 1 / (Math.abs(d) < tiny ? tiny : d);
+  f = d;
+  for (let m = 1; m <= 300; m++) {
+    for (const step of [0, 1]) {
+      const num = step === 0 ? m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)) : -((a + m) * (a + b + m) * x) / ((a + 2 * m) * (a + 2 * m + 1));
+      d = 1 + num * d;
+      d = 1 / (Math.abs(d) < tiny ? tiny : d);
+      c = 1 + num / c;
+      if (Math.abs(c) < tiny) c = tiny;
+      const delta = c * d;
+      f *= delta;
+      if (step === 1 && Math.abs(delta - 1) < 1e-15) return front * f / a;
+    }
+  }
+  return front * f / a;
+}
+function tUpperTail(t, df) {
+  if (!Number.isFinite(t)) return t > 0 ? 0 : 1;
+  if (!Number.isFinite(df) || df > 1e7) return normalUpperTail(t);
+  const tail = 0.5 * incompleteBeta(df / (df + t * t), df / 2, 0.5);
+  return t >= 0 ? tail : 1 - tail;
+}
+function tQuantileUpper(p, df) {
+  let lo = -1e3;
+  let hi = 1e3;
+  for (let i = 0; i < 80; i++) {
+    const mid = (lo + hi) / 2;
+    if (tUpperTail(mid, df) > p) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}
+function normalUpperTail(z2) {
+  const x = Math.abs(z2) / Math.SQRT2;
+  const t = 1 / (1 + 0.5 * x);
+  const erfc = t * Math.exp(
+    -x * x - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))))
+  );
+  return z2 >= 0 ? erfc / 2 : 1 - erfc / 2;
+}
+
+// action/decide/noise.ts
+var UNKNOWN_NOISE = { sd: 0, df: 0, robustSd: null };
+function pooledNoise(groups) {
+  let ss = 0;
+  let df = 0;
+  const residuals = [];
+  for (const g of groups) {
+    const finite = g.filter(Number.isFinite);
+    if (finite.length < 2) continue;
+    ss += sumSquares(finite);
+    df += finite.length - 1;
+    const m = median(finite);
+    for (const v of finite) residuals.push(Math.abs(v - m));
+  }
+  if (df === 0) return UNKNOWN_NOISE;
+  return {
+    sd: Math.sqrt(ss / df),
+    df,
+    robustSd: residuals.length >= 6 ? 1.4826 * median(residuals) : null
+  };
+}
+
+// action/decide/ledger-state.ts
+function ledgerSamples(log) {
+  const current = /* @__PURE__ */ new Map();
+  const retired = [];
+  for (const r of log.results) {
+    if (r.samples && Object.keys(r.samples).length > 0) current.set(r.iteration, clone2(r.samples));
+  }
+  for (const m of log.remeasures) {
+    const cur = current.get(m.iteration);
+    if (m.reset || !cur) {
+      if (cur) retired.push(cur);
+      current.set(m.iteration, clone2(m.samples));
+      continue;
+    }
+    for (const [name, values] of Object.entries(m.samples)) {
+      cur[name] = [...cur[name] ?? [], ...values];
+    }
+  }
+  return { current, groups: [...retired, ...current.values()] };
+}
+function clone2(s) {
+  return Object.fromEntries(Object.entries(s).map(([k, v]) => [k, [...v]]));
+}
+function noiseOf(groups, metrics) {
+  return Object.fromEntries(metrics.map((m) => [m, pooledNoise(groups.map((g) => g[m] ?? []))]));
+}
+function incumbentState(log, samples = ledgerSamples(log)) {
+  const row = log.results.findLast((r) => KEPT.has(r.status) && r.score !== null);
+  if (!row) return null;
+  const metric2 = log.config?.metric ?? "score";
+  const s = samples.current.get(row.iteration) ?? { [metric2]: [row.score] };
+  const values = s[metric2] ?? [row.score];
+  const last = log.remeasures.findLast((m) => m.iteration === row.iteration);
+  return {
+    iteration: row.iteration,
+    commit: row.commit,
+    score: mean(values),
+    samples: s,
+    measuredAfter: Math.max(row.iteration, last?.after ?? 0)
+  };
+}
+function objectiveSpecs(config2) {
+  if (config2.decide.rule === "weighted") return [{ name: WEIGHTED_METRIC, goal: "maximize" }];
+  const goals = goalMetrics(config2).map((name) => ({
+    name,
+    goal: config2.eval.metrics[name].goal
+  }));
+  const first = primaryMetric(config2);
+  return [...goals.filter((g) => g.name === first), ...goals.filter((g) => g.name !== first)];
+}
+function chooseMinDeltas(config2, noise) {
+  const factor = config2.decide.confirm ? 0.25 : 2;
+  const setting = config2.decide.min_delta;
+  const specs = objectiveSpecs(config2);
+  return Object.fromEntries(
+    specs.map((o, i) => {
+      const fixed = typeof setting === "number" ? i === 0 ? setting : void 0 : setting === "auto" ? void 0 : setting[o.name];
+      return [o.name, fixed ?? factor * (noise[o.name]?.sd ?? 0)];
+    })
+  );
+}
+function parseTolerance(t) {
+  if (t === void 0) return {};
+  if (typeof t === "number") return { tolerance: t };
+  return { relativeTolerance: Number(t.slice(0, -1)) / 100 };
+}
+function buildPolicy(config2, header) {
+  const specs = objectiveSpecs(config2);
+  const objectives = specs.map((o, i) => ({
+    ...o,
+    minDelta: header.min_deltas?.[o.name] ?? (i === 0 ? header.min_delta : 0),
+    ...config2.decide.rule === "primary" && i > 0 ? parseTolerance(config2.eval.metrics[o.name]?.tolerance) : {}
+  }));
+  const guards = Object.fromEntries(
+    Object.entries(config2.eval.metrics).flatMap(([name, m]) => m.guard ? [[name, m.guard]] : [])
+  );
+  return {
+    rule: config2.decide.rule === "pareto" ? "pareto" : "primary",
+    objectives,
+    guards,
+    confidence: config2.decide.confidence,
+    maxRuns: config2.decide.confirm ? config2.decide.max_runs : 1,
+    simplification: config2.decide.simplification
+  };
+}
+function withWeightedScore(metrics, config2, baselineMeans) {
+  const weights = config2.decide.weights;
+  if (config2.decide.rule !== "weighted" || !weights) return metrics;
+  let score = 0;
+  for (const [name, w] of Object.entries(weights)) {
+    const value = metrics[name];
+    const base = baselineMeans[name];
+    if (value === void 0 || base === void 0) return metrics;
+    const scale = Math.abs(base) > 0 ? Math.abs(base) : 1;
+    const rel = (value - base) / scale;
+    score += w * (config2.eval.metrics[name].goal === "minimize" ? -rel : rel);
+  }
+  return { ...metrics, [WEIGHTED_METRIC]: score };
+}
+
+// action/ledger/summarize.ts
+function isEvaluated(row) {
+  return EVALUATED.has(row.status) && row.score !== null;
+}
+function viewFromLog(log, title) {
+  const metric2 = log.config?.metric ?? "score";
+  const goal = log.config?.goal ?? "minimize";
+  const samples = ledgerSamples(log);
+  let best = null;
+  let bestRow = null;
+  const rows = log.results.map((r) => {
+    const values = samples.current.get(r.iteration)?.[metric2];
+    const score = KEPT.has(r.status) && values?.length ? mean(values) : r.score;
+    const row = {
+      iteration: r.iteration,
+      commit: r.commit,
+      score,
+      delta: r.delta,
+      status: r.status,
+      description: r.description,
+      best,
+      runs: values?.length ?? null,
+      evidence: r.evidence ?? null
+    };
+    if (KEPT.has(r.status) && score !== null) {
+      best = score;
+      bestRow = row;
+    }
+    row.best = best;
+    return row;
+  });
+  const inc = log.config ? incumbentState(log, samples) : null;
+  if (bestRow && inc) bestRow.score = inc.score;
+  const last = log.batches.at(-1);
+  const pooled = noiseOf(samples.groups, [metric2])[metric2];
+  const final = log.results.findLast((r) => KEPT.has(r.status) && r.score !== null)?.commit_full;
+  return {
+    title: title ?? log.config?.tag ?? "autoexp",
+    metric: metric2,
+    goal,
+    baseline: log.config?.baseline ?? rows.find((r) => r.status === "baseline")?.score ?? null,
+    best: bestRow,
+    counts: countStatuses(rows),
+    rows,
+    noise: pooled.df > 0 ? pooled.sd : log.config?.noise ?? null,
+    noiseDf: pooled.df,
+    confidence: log.config?.confidence ?? null,
+    remeasureRuns: log.remeasures.reduce((n, m) => n + (m.samples[metric2]?.length ?? 0), 0),
+    drift: log.remeasures.flatMap((m) => m.reason === "drift" && m.note ? [m.note] : []),
+    caveats: [...new Set(log.batches.flatMap((b) => b.caveats ?? []))],
+    printedTwice: log.results.flatMap(
+      (r) => KEPT.has(r.status) && r.printed_twice?.length ? [{ iteration: r.iteration, metrics: r.printed_twice }] : []
+    ),
+    minDelta: log.config?.min_delta ?? null,
+    stopReason: last?.event === "end" ? last.reason ?? null : null,
+    costUsd: log.results.reduce((s, r) => s + (r.cost_usd || 0), 0),
+    tokensIn: log.results.reduce((s, r) => s + (r.tokens_in || 0), 0),
+    tokensOut: log.results.reduce((s, r) => s + (r.tokens_out || 0), 0),
+    evalSeconds: log.results.reduce((s, r) => s + (r.eval_seconds || 0), 0) + log.remeasures.reduce((s, m) => s + (m.eval_seconds || 0), 0) + (log.verifies ?? []).reduce((s, v) => s + (v.eval_seconds || 0), 0),
+    verified: final && log.verifies?.findLast((v) => v.final_commit === final) || null
+  };
+}
+function countStatuses(rows) {
+  const counts = {};
+  for (const r of rows) counts[r.status] = (counts[r.status] ?? 0) + 1;
+  return counts;
+}
+function improvementPercent(view) {
+  const best = view.best?.score;
+  if (view.baseline === null || best === void 0 || best === null || view.baseline === 0)
+    return null;
+  return (best - view.baseline) / Math.abs(view.baseline) * 100;
+}
+
+// action/process/detect-gpus.ts
+import { execFile } from "node:child_process";
+function detectGpus() {
+  return new Promise((resolve2) => {
+    execFile(
+      "nvidia-smi",
+      ["--query-gpu=index,name", "--format=csv,noheader"],
+      { timeout: 15e3, encoding: "utf8" },
+      (error63, stdout) => {
+        if (error63) return resolve2([]);
+        resolve2(
+          stdout.split("\n").map((l) => l.split(",").map((x) => x.trim())).filter(([i]) => i !== void 0 && /^\d+$/.test(i)).map(([i, name]) => ({ index: Number(i), name: name ?? "GPU" }))
+        );
+      }
+    );
+  });
+}
+
 // action/process/secrets.ts
 var KNOWN_SECRETS = [
   "OPENAI_API_KEY",
@@ -51341,7 +51081,8 @@ function buildResultRow(tag, iteration, guardName, verdict, proposal, timestamp)
     ...proposal.meta ? { agent_meta: proposal.meta } : {},
     ...verdict.evidence ? { evidence: roundEvidence(verdict.evidence) } : {},
     ...verdict.linesDelta !== void 0 ? { lines_delta: verdict.linesDelta } : {},
-    ...verdict.printedTwice?.length ? { printed_twice: verdict.printedTwice } : {}
+    ...verdict.printedTwice?.length ? { printed_twice: verdict.printedTwice } : {},
+    ...verdict.runsOn?.length ? { runs_on: verdict.runsOn } : {}
   };
   if (verdict.key) row.content_key = verdict.key;
   return row;
@@ -51574,8 +51315,8 @@ var AgentCheckout = class {
         seen.add(path);
         const was = before.get(path);
         if (was && this.#tree.untouched(path, was.sha, was.mode)) continue;
-        const change = await readChange(join8(this.dir, path), path, was);
-        if (change) changes.push(change);
+        const change2 = await readChange(join8(this.dir, path), path, was);
+        if (change2) changes.push(change2);
       }
     };
     await walk("");
@@ -51617,6 +51358,7 @@ async function propose(ctx, candidate, checkout) {
   await checkout.prepare(ctx.store.repo, parent.commit, ctx.agentGit);
   const targetPaths = (await ctx.store.repo.lsTree(parent.commit)).map((e) => e.path).filter((p) => ctx.isTarget(p) && !isRecord(p));
   const log = ctx.store.log;
+  const history = log.results.slice(0, candidate.historyLength);
   const started = performance.now();
   let proposal;
   try {
@@ -51628,7 +51370,8 @@ async function propose(ctx, candidate, checkout) {
       goal: ctx.goal,
       incumbentScore: parent.score,
       header: log.config,
-      history: log.results,
+      history,
+      ...candidate.pending?.length ? { pending: candidate.pending } : {},
       targetFiles: targetPaths,
       mayCreate: ctx.isTarget,
       scratchDir: checkout.scratch,
@@ -51636,7 +51379,7 @@ async function propose(ctx, candidate, checkout) {
       ...ctx.launchAgent ? { launch: ctx.launchAgent } : {},
       env: ctx.agentEnv,
       redact: ctx.redact,
-      notes: ctx.store.notes,
+      notes: candidate.notesBefore,
       budget: budgetLeft(ctx.config.budget, log.results, {
         done: ctx.done,
         planned: ctx.planned,
@@ -51653,7 +51396,7 @@ async function propose(ctx, candidate, checkout) {
   proposal = redactDeep(proposal, ctx.redact);
   ctx.faults.at("after-agent", iteration);
   if (proposal.ok && proposal.exhausted) return { kind: "exhausted", reason: proposal.description };
-  const notes = proposal.notes !== void 0 && proposal.notes !== ctx.store.notes ? proposal.notes : void 0;
+  const notes = proposal.notes !== void 0 && proposal.notes !== candidate.notesBefore ? proposal.notes : void 0;
   return {
     ...candidate,
     proposal,
@@ -51930,6 +51673,11 @@ var linesDelta = (from, to) => ({
     return delta;
   }
 });
+var mergeFile = (ours, base, theirs) => ({
+  args: ["merge-file", "-p", "--quiet", ours, base, theirs],
+  parse: (out) => out,
+  onError: () => null
+});
 
 // action/git/loose-objects.ts
 import { createHash as createHash3 } from "node:crypto";
@@ -51951,7 +51699,7 @@ function writeLooseBlob(objectsDir, content) {
 }
 
 // action/git/run-git.ts
-import { execFile } from "node:child_process";
+import { execFile as execFile2 } from "node:child_process";
 var HARDEN = [
   "-c",
   "core.hooksPath=/dev/null",
@@ -51991,7 +51739,7 @@ function gitEnvironment(env) {
 }
 function runGit(dir, env, args, options = {}) {
   return new Promise((resolve2, reject) => {
-    const child = execFile(
+    const child = execFile2(
       "git",
       [...HARDEN, ...args],
       {
@@ -52189,10 +51937,6 @@ var Git = class _Git {
   async checkIgnored(dir, paths) {
     return new _Git(dir, this.#env).run(checkIgnore(paths, await emptyRepo(this.#env), dir));
   }
-  /** @deprecated argv for commands not yet in git/commands/; being removed. */
-  async raw(args) {
-    return this.run({ args, parse: (out) => out });
-  }
 };
 async function withIdentity(git, env) {
   const email3 = await git.run(configValue("user.email"));
@@ -52347,7 +52091,7 @@ function fitSandboxSpec(spec, exists2 = existsSync3) {
 }
 
 // action/sandbox/probe-sandbox.ts
-import { execFile as execFile2 } from "node:child_process";
+import { execFile as execFile3 } from "node:child_process";
 import { accessSync as accessSync2, constants as constants4, mkdtempSync, rmSync as rmSync3 } from "node:fs";
 import { homedir, tmpdir as tmpdir2 } from "node:os";
 import { delimiter as delimiter2, join as join12 } from "node:path";
@@ -52466,7 +52210,7 @@ function findProgram2(name, path) {
 }
 function execQuiet(argv, env) {
   return new Promise((resolve2) => {
-    execFile2(
+    execFile3(
       argv[0],
       argv.slice(1),
       { env, timeout: PROBE_TIMEOUT_MS, encoding: "utf8" },
@@ -52597,8 +52341,8 @@ async function preflightNewTag(repoDir, tag, config2, env) {
 
 // action/engine/record-store.ts
 import { existsSync as existsSync5 } from "node:fs";
-import { mkdir as mkdir5, readdir as readdir2, readFile as readFile8, rm as rm6 } from "node:fs/promises";
-import { join as join14 } from "node:path";
+import { mkdir as mkdir5, readFile as readFile8, rm as rm6 } from "node:fs/promises";
+import { join as join15 } from "node:path";
 
 // action/files/append-log.ts
 import { open as open4 } from "node:fs/promises";
@@ -52613,6 +52357,7 @@ function parseLog(text2, options = {}) {
     results: [],
     batches: [],
     remeasures: [],
+    verifies: [],
     validBytes: 0,
     torn: false,
     unreadable: 0
@@ -52649,6 +52394,9 @@ function addEntry(log, entry, lenient) {
   else if (entry.type === "remeasure") {
     if (lenient && !entry.samples) return false;
     log.remeasures.push(entry);
+  } else if (entry.type === "verify") {
+    if (lenient && (typeof entry.gain?.gain !== "number" || !entry.samples)) return false;
+    log.verifies.push(entry);
   } else return !lenient;
   return true;
 }
@@ -52679,6 +52427,100 @@ async function writeAtomic(path, content) {
   const temp = `${path}.tmp-${process.pid}`;
   await writeFile6(temp, content);
   await rename2(temp, path);
+}
+
+// action/ledger/cap-notes.ts
+var NOTES_MAX = 16e3;
+function capNotes(text2) {
+  if (text2.length <= NOTES_MAX) return text2;
+  const cut = text2.slice(text2.length - NOTES_MAX);
+  return `(older notes dropped to keep this file under ${NOTES_MAX} characters)
+${cut.slice(cut.indexOf("\n") + 1)}`;
+}
+
+// action/ledger/ledger-prefix.ts
+function countEntries(log) {
+  return log ? log.results.length + log.batches.length + log.remeasures.length + log.verifies.length + (log.config ? 1 : 0) : 0;
+}
+function isPrefix(a, b) {
+  return a.results.every(
+    (r, i) => b.results[i]?.iteration === r.iteration && b.results[i]?.status === r.status
+  );
+}
+
+// action/ledger/chart-points.ts
+var CHART_COLORS = {
+  background: "#ffffff",
+  text: "#24292f",
+  muted: "#57606a",
+  grid: "#eaeef2",
+  run: "#8c959f",
+  best: "#1a7f37",
+  kept: "#2da44e",
+  failed: "#cf222e"
+};
+var FAILED = /* @__PURE__ */ new Set([...FAILURES, "guard_fail"]);
+function chartData(view) {
+  const points = [];
+  for (const row of view.rows) {
+    const scored = isEvaluated(row);
+    if (!scored && !FAILED.has(row.status)) continue;
+    const kind = FAILED.has(row.status) ? "failed" : KEPT.has(row.status) && scored ? "kept" : "discarded";
+    points.push({
+      iteration: row.iteration,
+      score: scored ? row.score : null,
+      kind,
+      best: row.best,
+      status: row.status,
+      description: row.description
+    });
+  }
+  const scores = points.flatMap((p) => p.score === null ? [] : [p.score]);
+  if (scores.length < 2) return null;
+  const anchors = points.flatMap((p) => p.best === null ? [] : [p.best]);
+  if (view.baseline !== null) anchors.push(view.baseline);
+  if (view.best?.score !== null && view.best?.score !== void 0) anchors.push(view.best.score);
+  const { lo, hi } = robustRange(scores, anchors);
+  return {
+    metric: view.metric,
+    goal: view.goal,
+    points,
+    lo,
+    hi,
+    offScale: points.filter((p) => p.score !== null && (p.score < lo || p.score > hi))
+  };
+}
+function robustRange(scores, anchors = []) {
+  const sorted = [...scores].filter(Number.isFinite).sort((a, b) => a - b);
+  const fixed = anchors.filter(Number.isFinite);
+  if (sorted.length === 0 && fixed.length === 0) return { lo: 0, hi: 1 };
+  let lo = Math.min(...fixed, Infinity);
+  let hi = Math.max(...fixed, -Infinity);
+  if (sorted.length > 0) {
+    const q1 = quantile(sorted, 0.25);
+    const q3 = quantile(sorted, 0.75);
+    const spread = Math.max(q3 - q1, Number.isFinite(hi - lo) ? hi - lo : 0);
+    const inside = sorted.filter((v) => v >= q1 - 1.5 * spread && v <= q3 + 1.5 * spread);
+    lo = Math.min(lo, ...inside);
+    hi = Math.max(hi, ...inside);
+  }
+  const pad = (hi - lo) * 0.06 || Math.abs(hi) * 0.01 || 1;
+  return { lo: lo - pad, hi: hi + pad };
+}
+function quantile(sorted, q) {
+  const at = (sorted.length - 1) * q;
+  const below = sorted[Math.floor(at)];
+  const above = sorted[Math.ceil(at)];
+  return below + (above - below) * (at - Math.floor(at));
+}
+var PLAIN = new Intl.NumberFormat("en-US", { useGrouping: false, maximumSignificantDigits: 6 });
+function plainNumber(v) {
+  return PLAIN.format(v);
+}
+function nameOffScale(points, max = 5) {
+  const named = points.slice(0, max).map((p) => `#${p.iteration} (${plainNumber(p.score)})`);
+  const more = points.length - named.length;
+  return `${named.join(", ")}${more > 0 ? ` and ${more} more` : ""}`;
 }
 
 // action/ledger/svg-elements.ts
@@ -52889,8 +52731,8 @@ function headline(view) {
   const best = view.best?.score;
   if (best === null || best === void 0) return `baseline ${plainNumber(view.baseline)}`;
   const pct = improvementPercent(view);
-  const change = pct === null ? "" : ` (${pct > 0 ? "+" : pct < 0 ? "\u2212" : "\xB1"}${Math.abs(pct).toFixed(2)}%)`;
-  return `baseline ${plainNumber(view.baseline)} \u2192 best ${plainNumber(best)}${change}`;
+  const change2 = pct === null ? "" : ` (${pct > 0 ? "+" : pct < 0 ? "\u2212" : "\xB1"}${Math.abs(pct).toFixed(2)}%)`;
+  return `baseline ${plainNumber(view.baseline)} \u2192 best ${plainNumber(best)}${change2}`;
 }
 function axes(data, first, last, x, y) {
   const yTicks = niceTicks(data.lo, data.hi, MAX_Y_TICKS);
@@ -52972,6 +52814,278 @@ function offScaleMark(p, cx, data) {
   ];
 }
 
+// action/ledger/format-score.ts
+function formatScore(v) {
+  if (v === null || v === void 0) return "\u2014";
+  return Math.abs(v) >= 1e3 ? v.toFixed(1) : v.toPrecision(6).replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "");
+}
+function formatDelta(v) {
+  if (v === null || v === void 0) return "";
+  return `${v > 0 ? "+" : v < 0 ? "\u2212" : "\xB1"}${formatScore(Math.abs(v))}`;
+}
+
+// action/ledger/render-chart.ts
+var MAX_CHART_POINTS = 200;
+var MAX_CATEGORY_LABELS = 12;
+var INIT = {
+  theme: "base",
+  themeVariables: {
+    xyChart: {
+      backgroundColor: CHART_COLORS.background,
+      titleColor: CHART_COLORS.text,
+      legendTextColor: CHART_COLORS.text,
+      xAxisLabelColor: CHART_COLORS.muted,
+      xAxisTitleColor: CHART_COLORS.muted,
+      xAxisTickColor: CHART_COLORS.muted,
+      xAxisLineColor: CHART_COLORS.muted,
+      yAxisLabelColor: CHART_COLORS.muted,
+      yAxisTitleColor: CHART_COLORS.muted,
+      yAxisTickColor: CHART_COLORS.muted,
+      yAxisLineColor: CHART_COLORS.muted,
+      plotColorPalette: `${CHART_COLORS.run}, ${CHART_COLORS.best}`
+    }
+  },
+  xyChart: { width: 900, height: 420, showLegend: true }
+};
+function renderChart(view) {
+  const data = chartData(view);
+  if (!data) return "";
+  const s = chartSeries(data);
+  const count = s.to - s.from + 1;
+  const xAxis = count <= MAX_CATEGORY_LABELS ? `[${s.runs.map((_, i) => `"${s.from + i}"`).join(", ")}]` : `${s.from} --> ${s.to}`;
+  const direction = data.goal === "minimize" ? "lower is better" : "higher is better";
+  return [
+    "```mermaid",
+    `%%{init: ${JSON.stringify(INIT)}}%%`,
+    "xychart-beta",
+    `  title "${quoteSafe(view.metric)} per experiment"`,
+    `  x-axis "experiment" ${xAxis}`,
+    `  y-axis "${quoteSafe(view.metric)} (${direction})" ${plainNumber(data.lo)} --> ${plainNumber(data.hi)}`,
+    `  line "every run" [${s.runs.map(plainNumber).join(", ")}]`,
+    `  line "best so far" [${s.best.map(plainNumber).join(", ")}]`,
+    "```",
+    "",
+    renderChartCaption(data, s)
+  ].join("\n");
+}
+function renderChartCaption(data, s) {
+  const parts = [
+    `Grey: every scored run${s.resampled ? ` (resampled to ${MAX_CHART_POINTS} points)` : ""}; green: the best kept so far.`
+  ];
+  const unscored = data.points.filter((p) => p.score === null).length;
+  if (unscored > 0)
+    parts.push(
+      `The grey line bridges ${unscored} run${unscored === 1 ? "" : "s"} without a score (crash, timeout).`
+    );
+  const above = data.offScale.filter((p) => p.score > data.hi);
+  const below = data.offScale.filter((p) => p.score < data.lo);
+  if (above.length > 0) parts.push(`Off the scale, drawn at the top edge: ${nameOffScale(above)}.`);
+  if (below.length > 0)
+    parts.push(`Off the scale, drawn at the bottom edge: ${nameOffScale(below)}.`);
+  return `<sub>${parts.join(" ")}</sub>`;
+}
+function chartSeries(data, max = MAX_CHART_POINTS) {
+  const scored = data.points.filter((p) => p.score !== null);
+  const from = scored[0].iteration;
+  const to = scored.at(-1).iteration;
+  const n = Math.min(to - from + 1, max);
+  const clamp = (v) => Math.min(data.hi, Math.max(data.lo, v));
+  const runs = [];
+  const best = [];
+  let j = 0;
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    const t = n === 1 ? from : from + (to - from) * i / (n - 1);
+    while (j + 1 < scored.length && scored[j + 1].iteration <= t) j++;
+    while (k + 1 < data.points.length && data.points[k + 1].iteration <= t) k++;
+    const a = scored[j];
+    const b = scored[Math.min(j + 1, scored.length - 1)];
+    const [va, vb] = [clamp(a.score), clamp(b.score)];
+    const w = b.iteration === a.iteration ? 0 : (t - a.iteration) / (b.iteration - a.iteration);
+    runs.push(va + (vb - va) * w);
+    best.push(clamp(data.points[k].best ?? va));
+  }
+  return { from, to, runs, best, resampled: n < to - from + 1 };
+}
+function quoteSafe(text2) {
+  return text2.replace(/["\r\n]/g, "'");
+}
+
+// action/ledger/render-verified.ts
+function change(gain, goal) {
+  return goal === "minimize" ? -gain : gain;
+}
+function percent(confidence) {
+  return `${Number((confidence * 100).toPrecision(4))}%`;
+}
+function plural2(n, word) {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+function decimalsFor(g) {
+  if (g.ci === null || g.sd === 0) return null;
+  const half = (g.ci[1] - g.ci[0]) / 2;
+  const exponent = Math.floor(Math.log10(half));
+  const significant = half / 10 ** exponent < 3 ? 2 : 1;
+  return Math.min(12, Math.max(0, significant - 1 - exponent));
+}
+function signed(v, decimals) {
+  if (decimals === null) return formatDelta(v);
+  const text2 = Math.abs(v).toFixed(decimals);
+  return `${Number(text2) === 0 ? "\xB1" : v > 0 ? "+" : "\u2212"}${text2}`;
+}
+function interval(g, goal) {
+  if (!g.ci) return "\u2014";
+  const d = decimalsFor(g);
+  const [lo, hi] = [change(g.ci[0], goal), change(g.ci[1], goal)].sort((a, b) => a - b);
+  return `[${signed(lo, d)}, ${signed(hi, d)}]`;
+}
+function formatVerifiedChange(g, goal, confidence) {
+  const d = decimalsFor(g);
+  const center = signed(change(g.gain, goal), d);
+  if (g.ci === null) return `${center} (too few pairs for an interval)`;
+  if (d === null) return `${center} exactly (the eval is deterministic)`;
+  return `${center} \xB1 ${((g.ci[1] - g.ci[0]) / 2).toFixed(d)} (${percent(confidence)})`;
+}
+function formatHoldoutLine(v) {
+  if (!v.holdout) return null;
+  return `holdout: ${formatVerifiedChange(v.holdout.gain, v.goal, v.confidence)}, over ${plural2(v.holdout.gain.pairs, "pair")}`;
+}
+function formatVerifiedLine(v) {
+  const kept = formatDelta(change(v.kept_gain_sum, v.goal));
+  return `verified: ${formatVerifiedChange(v.gain, v.goal, v.confidence)}, over ${plural2(v.gain.pairs, "pair")}; sum of kept steps ${kept}`;
+}
+function noImprovementNote(v) {
+  if (!v.gain.includes_no_improvement) return null;
+  return v.gain.ci === null ? `Not verified: ${plural2(v.gain.pairs, "complete pair")} is too few to tell the final code from the base.` : `The verified interval includes no improvement: re-measured against the base, the final code is not shown to be better (the kept steps claimed ${formatDelta(change(v.kept_gain_sum, v.goal))}).`;
+}
+function renderVerified(v) {
+  const parts = [`**${formatVerifiedLine(v)}**`];
+  const note = noImprovementNote(v);
+  if (note) parts.push(`> [!WARNING]
+> ${note}`);
+  if (v.holdout) {
+    const row = (label, g) => `| ${label} | ${signed(change(g.gain, v.goal), decimalsFor(g))} | ${interval(g, v.goal)} | ${g.pairs} |`;
+    parts.push(
+      [
+        `| ${v.metric}, final \u2212 base | change | ${percent(v.confidence)} interval | pairs |`,
+        "|---|--:|---|--:|",
+        row("eval (validation)", v.gain),
+        row("holdout (never seen by the agent)", v.holdout.gain),
+        `| sum of kept steps | ${formatDelta(change(v.kept_gain_sum, v.goal))} | | ${v.kept} kept |`
+      ].join("\n")
+    );
+    if (!v.gain.includes_no_improvement && v.holdout.gain.includes_no_improvement)
+      parts.push(
+        "> [!WARNING]\n> The gain on the eval does not show on the holdout: the kept changes may fit the eval rather than the task."
+      );
+  }
+  if (v.failures?.length) {
+    const first = v.failures[0];
+    parts.push(
+      `_${plural2(v.failures.length, "verify run")} gave no measurement and ${v.failures.length === 1 ? "its pair was" : "their pairs were"} left out (first: pair ${first.pair}, ${first.code} code, ${first.eval}: ${first.problem.replace(/\s+/g, " ").slice(0, 200)})._`
+    );
+  }
+  return parts.join("\n\n");
+}
+
+// action/ledger/render-dashboard.ts
+var MAX_TABLE_ROWS = 200;
+function escapeCell(text2) {
+  return text2.replace(/\|/g, "\\|").replace(/[\r\n]+/g, " ");
+}
+function renderHeadline(view) {
+  const pct = improvementPercent(view);
+  const best = view.best;
+  const bestText = best ? `best **${formatScore(best.score)}**${pct !== null ? ` (${pct > 0 ? "+" : ""}${pct.toFixed(2)}%)` : ""} at #${best.iteration} \`${best.commit}\`` : "no measurement yet";
+  return `**${view.metric}** (${view.goal}): baseline **${formatScore(view.baseline)}** \u2192 ${bestText}`;
+}
+function renderNoise(view) {
+  if (view.noise === null) return "noise: unknown (one baseline run; set decide.baseline_runs \u2265 2)";
+  if (view.noise === 0) return "noise: none (repeated runs agree exactly: deterministic eval)";
+  return `noise: sd ${formatScore(view.noise)}${view.noiseDf > 0 ? ` (pooled, ${view.noiseDf} df)` : ""}`;
+}
+function renderCounts(view) {
+  const total = view.rows.length;
+  const rank = (status) => STATUSES.indexOf(status);
+  const parts = Object.entries(view.counts).sort((a, b) => b[1] - a[1] || rank(a[0]) - rank(b[0])).map(([status, n]) => `${n} ${status}`);
+  return `${total} experiment${total === 1 ? "" : "s"}: ${parts.join(" \xB7 ")}`;
+}
+function formatEvidence(row) {
+  const e = row.evidence;
+  if (!e) return row.runs ? `${row.runs} run${row.runs > 1 ? "s" : ""}` : "";
+  if (e.test === "exact") return `deterministic eval, ${e.runs} run${e.runs > 1 ? "s" : ""}`;
+  if (e.test === "single" || e.p === null) return "one run, noise unknown";
+  const ci = e.ci ? `, CI [${formatScore(e.ci[0])}, ${formatScore(e.ci[1])}]` : "";
+  const p = e.p < 1e-4 ? "p < 0.0001" : `p = ${Number(e.p.toPrecision(2))}`;
+  return `${formatScore(e.effect_sigma)} sd, ${p}${ci}, ${e.runs} vs ${e.incumbent_runs} runs`;
+}
+function renderTable(rows, metric2, withStatus) {
+  const head = withStatus ? `| # | commit | ${metric2} | \u0394 | runs | status | description |
+|--:|---|--:|--:|--:|---|---|` : `| # | commit | ${metric2} | \u0394 | confidence | description |
+|--:|---|--:|--:|---|---|`;
+  const body = rows.map(
+    (r) => [
+      "",
+      r.iteration,
+      r.commit ? `\`${r.commit}\`` : "",
+      formatScore(r.score),
+      formatDelta(r.delta),
+      withStatus ? r.runs ?? "" : formatEvidence(r),
+      ...withStatus ? [r.status] : [],
+      escapeCell(r.description),
+      ""
+    ].join(" | ").trim()
+  );
+  return [head, ...body].join("\n");
+}
+function renderDashboard(view, options = {}) {
+  const kept = view.rows.filter((r) => r.status === "keep" || r.status === "simplification");
+  const recent = view.rows.slice(-MAX_TABLE_ROWS);
+  const parts = [`# autoexp \xB7 ${view.title}`, ""];
+  if (view.verified) parts.push(renderVerified(view.verified), "");
+  parts.push(renderHeadline(view), "", renderCounts(view));
+  const facts = [];
+  facts.push(renderNoise(view));
+  if (view.minDelta !== null) facts.push(`min_delta: ${formatScore(view.minDelta)}`);
+  if (view.confidence !== null && view.noise)
+    facts.push(`keeps need ${view.confidence * 100}% confidence`);
+  if (view.remeasureRuns > 0) facts.push(`incumbent re-runs: ${view.remeasureRuns}`);
+  if (view.evalSeconds > 0) facts.push(`eval time: ${Math.round(view.evalSeconds)}s`);
+  if (view.costUsd > 0) facts.push(`cost: $${view.costUsd.toFixed(2)}`);
+  if (view.tokensIn + view.tokensOut > 0)
+    facts.push(`tokens: ${formatCount(view.tokensIn)} in, ${formatCount(view.tokensOut)} out`);
+  if (view.stopReason) facts.push(`last batch stopped: ${view.stopReason}`);
+  if (facts.length > 0) parts.push("", facts.join(" \xB7 "));
+  for (const d of view.drift) parts.push("", `> [!WARNING]
+> Drift: ${escapeCell(d)}`);
+  for (const c of view.caveats) parts.push("", `> [!CAUTION]
+> ${escapeCell(c)}`);
+  if (view.printedTwice.length > 0) parts.push("", renderPrintedTwice(view));
+  if (options.progressSvg)
+    parts.push("", "![progress: every run, kept runs labelled](progress.svg)");
+  const chart = renderChart(view);
+  if (chart) parts.push("", chart);
+  parts.push("", `## Kept (${kept.length})`, "");
+  parts.push(kept.length > 0 ? renderTable(kept, view.metric, false) : "Nothing kept yet.");
+  parts.push(
+    "",
+    `## All experiments${recent.length < view.rows.length ? ` (last ${recent.length} of ${view.rows.length})` : ""}`,
+    ""
+  );
+  parts.push(renderTable(recent, view.metric, true), "");
+  return parts.join("\n");
+}
+function renderPrintedTwice(view) {
+  const list = view.printedTwice.map((p) => `#${p.iteration} (${p.metrics.map(escapeCell).join(", ")})`).join(", ");
+  return `> [!WARNING]
+> A metric was printed more than once in kept experiment(s) ${list}: the harness prints it once, so the kept code may print its own score. Read those diffs before merging.`;
+}
+function formatCount(n) {
+  if (n < 1e3) return String(n);
+  if (n < 1e6) return `${Number((n / 1e3).toPrecision(3))}k`;
+  return `${Number((n / 1e6).toPrecision(3))}M`;
+}
+
 // action/ledger/results-tsv.ts
 function clean(text2) {
   return text2.replace(/[\t\r\n]+/g, " ").trim();
@@ -53014,6 +53128,23 @@ function recordFiles(tag, log, logText, notes) {
   };
   if (notes) files[`${dir}/notes.md`] = { content: notes };
   return files;
+}
+
+// action/engine/kill-leftovers.ts
+import { readdir as readdir2 } from "node:fs/promises";
+import { join as join14 } from "node:path";
+async function killLeftovers(stateDir) {
+  let killed = false;
+  for (const sub of ["slots", "agents", "rebase"]) {
+    const root = join14(stateDir, sub);
+    const names2 = await readdir2(root).catch(() => []);
+    for (const name of names2) {
+      for (const file2 of ["eval.pid", "agent.pid"]) {
+        if (killLeftoverGroup(join14(root, name, file2))) killed = true;
+      }
+    }
+  }
+  return killed;
 }
 
 // action/engine/lock.ts
@@ -53091,15 +53222,15 @@ var RecordStore = class _RecordStore {
     return this.#notes;
   }
   get journalPath() {
-    return join14(this.stateDir, "log.jsonl");
+    return join15(this.stateDir, "log.jsonl");
   }
   /** Opens the tag's record, takes its lock, kills what a killed run left, and recovers. */
   static async open(options) {
     const probe = await findRepository(options.repoDir, options.env);
     const repo = probe.withEnv(await withIdentity(probe, options.env));
-    const stateDir = join14(await repo.commonDir(), "autoexp", options.tag);
+    const stateDir = join15(await repo.commonDir(), "autoexp", options.tag);
     await mkdir5(stateDir, { recursive: true });
-    const lock = await takeLock(join14(stateDir, "lock"), options.tag);
+    const lock = await takeLock(join15(stateDir, "lock"), options.tag);
     const head = await repo.resolve(`refs/heads/autoexp/${options.tag}`);
     const store = new _RecordStore(repo, options.tag, stateDir, head, lock);
     if (options.redact) store.#redact = options.redact;
@@ -53148,7 +53279,7 @@ var RecordStore = class _RecordStore {
         );
       }
       const fresh = journal.results.slice(committed?.results.length ?? 0);
-      this.#notes = await readFile8(join14(this.stateDir, "notes.md"), "utf8").catch(
+      this.#notes = await readFile8(join15(this.stateDir, "notes.md"), "utf8").catch(
         () => this.#notes
       );
       this.#text = text2;
@@ -53168,7 +53299,7 @@ var RecordStore = class _RecordStore {
   }
   /** Tags started before slots ran in a git worktree here; it only invites tampering now. */
   async #dropLegacyWorktree() {
-    const legacy = join14(this.stateDir, "worktree");
+    const legacy = join15(this.stateDir, "worktree");
     if (!existsSync5(legacy)) return;
     await rm6(legacy, { recursive: true, force: true });
     await this.repo.pruneWorktrees();
@@ -53181,6 +53312,7 @@ var RecordStore = class _RecordStore {
       results: [],
       batches: [],
       remeasures: [],
+      verifies: [],
       validBytes: 0,
       torn: false,
       unreadable: 0
@@ -53198,7 +53330,7 @@ var RecordStore = class _RecordStore {
     if (!log) throw new Error("RecordStore.append before start");
     if (options.notes !== void 0) {
       this.#notes = capNotes(this.#redact(options.notes));
-      await writeAtomic(join14(this.stateDir, "notes.md"), this.#notes);
+      await writeAtomic(join15(this.stateDir, "notes.md"), this.#notes);
     }
     const data = formatLines(entries);
     await appendLog(this.journalPath, entries, {
@@ -53208,12 +53340,8 @@ var RecordStore = class _RecordStore {
     options.afterJournal?.();
     const fresh = [];
     for (const entry of entries) {
-      if (entry.type === "config") log.config = entry;
-      else if (entry.type === "result") {
-        log.results.push(entry);
-        fresh.push(entry);
-      } else if (entry.type === "batch") log.batches.push(entry);
-      else log.remeasures.push(entry);
+      addEntry(log, entry, false);
+      if (entry.type === "result") fresh.push(entry);
     }
     await this.#commit(fresh);
   }
@@ -53229,7 +53357,7 @@ var RecordStore = class _RecordStore {
     const record3 = await this.repo.commitFiles(
       parent,
       files,
-      join14(this.stateDir, "record.index"),
+      join15(this.stateDir, "record.index"),
       message
     );
     const refs = fresh.filter((r) => r.diff && r.commit_full).map((r) => ({ ref: r.diff, sha: r.commit_full }));
@@ -53258,13 +53386,6 @@ var RecordStore = class _RecordStore {
     return refs;
   }
 };
-var NOTES_MAX = 16e3;
-function capNotes(text2) {
-  if (text2.length <= NOTES_MAX) return text2;
-  const cut = text2.slice(text2.length - NOTES_MAX);
-  return `(older notes dropped to keep this file under ${NOTES_MAX} characters)
-${cut.slice(cut.indexOf("\n") + 1)}`;
-}
 function parseLedger(text2, where) {
   try {
     return parseLog(text2);
@@ -53275,29 +53396,8 @@ function parseLedger(text2, where) {
     );
   }
 }
-async function killLeftovers(stateDir) {
-  let killed = false;
-  for (const sub of ["slots", "agents"]) {
-    const root = join14(stateDir, sub);
-    const names2 = await readdir2(root).catch(() => []);
-    for (const name of names2) {
-      for (const file2 of ["eval.pid", "agent.pid"]) {
-        if (killLeftoverGroup(join14(root, name, file2))) killed = true;
-      }
-    }
-  }
-  return killed;
-}
 function byteSafeSlice(text2, bytes) {
   return Buffer.from(text2).subarray(0, bytes).toString().length;
-}
-function countEntries(log) {
-  return log ? log.results.length + log.batches.length + log.remeasures.length + (log.config ? 1 : 0) : 0;
-}
-function isPrefix(a, b) {
-  return a.results.every(
-    (r, i) => b.results[i]?.iteration === r.iteration && b.results[i]?.status === r.status
-  );
 }
 
 // action/decide/config-changes.ts
@@ -53466,11 +53566,123 @@ async function runSerial(steps, acquire) {
 function isStop(value) {
   return typeof value === "object" && value !== null && "kind" in value && "reason" in value;
 }
+async function runPipelined(steps, acquire, shape) {
+  const queue = [];
+  let stop = null;
+  const fly = async (candidate) => {
+    var _stack2 = [];
+    try {
+      const proposed = await steps.propose(candidate);
+      if (isStop(proposed)) return { stop: proposed };
+      const screened = await steps.screen(proposed);
+      if (screened.verdict !== null)
+        return { candidate: screened.candidate, verdict: screened.verdict };
+      const lease = __using(_stack2, await acquire(), true);
+      const verdict = await steps.evaluate(screened.candidate, lease.slot);
+      return {
+        candidate: screened.candidate,
+        verdict: await steps.decide(screened.candidate, verdict, lease.slot)
+      };
+    } catch (_2) {
+      var _error2 = _2, _hasError2 = true;
+    } finally {
+      var _promise3 = __callDispose(_stack2, _error2, _hasError2);
+      _promise3 && await _promise3;
+    }
+  };
+  const refly = async (flown, snapshot) => {
+    var _stack2 = [];
+    try {
+      if ("stop" in flown || !steps.isStale?.(flown.candidate, snapshot) || !steps.rebase)
+        return flown;
+      const rebased = await steps.rebase(flown.candidate, snapshot);
+      if (isStop(rebased)) return { stop: rebased };
+      const screened = await steps.screen(rebased);
+      if (screened.verdict !== null)
+        return { candidate: screened.candidate, verdict: screened.verdict };
+      const lease = __using(_stack2, await acquire(), true);
+      const verdict = await steps.evaluate(screened.candidate, lease.slot);
+      return {
+        candidate: screened.candidate,
+        verdict: await steps.decide(screened.candidate, verdict, lease.slot)
+      };
+    } catch (_2) {
+      var _error2 = _2, _hasError2 = true;
+    } finally {
+      var _promise3 = __callDispose(_stack2, _error2, _hasError2);
+      _promise3 && await _promise3;
+    }
+  };
+  const drain = async () => {
+    await Promise.allSettled(queue.splice(0));
+  };
+  try {
+    while (true) {
+      while (stop === null && queue.length <= shape.lag) {
+        stop = steps.stopNow(queue.length);
+        if (stop === null) {
+          const flight = fly(steps.begin(queue.length));
+          flight.catch(() => {
+          });
+          queue.push(flight);
+        }
+      }
+      const next = queue.shift();
+      if (!next) return stop;
+      const flown = await next;
+      if ("stop" in flown) {
+        await drain();
+        return flown.stop;
+      }
+      if (steps.remeasureDue?.() ?? true) {
+        var _stack = [];
+        try {
+          const lease = __using(_stack, await acquire(), true);
+          const broken = await steps.remeasure(lease.slot);
+          if (broken) {
+            await drain();
+            return broken;
+          }
+        } catch (_) {
+          var _error = _, _hasError = true;
+        } finally {
+          var _promise2 = __callDispose(_stack, _error, _hasError);
+          _promise2 && await _promise2;
+        }
+      }
+      const current = await refly(flown, steps.snapshot?.());
+      if ("stop" in current) {
+        await drain();
+        return current.stop;
+      }
+      const after = await steps.record(current.candidate, current.verdict);
+      await steps.checkpoint();
+      const snapshot = steps.snapshot?.();
+      for (let i = 0; i < queue.length; i++) {
+        const again = queue[i].then((flown2) => refly(flown2, snapshot));
+        again.catch(() => {
+        });
+        queue[i] = again;
+      }
+      if (after) {
+        await drain();
+        return after;
+      }
+      if (stop?.kind === "interrupted") {
+        await drain();
+        return stop;
+      }
+    }
+  } catch (error63) {
+    await drain();
+    throw error63;
+  }
+}
 
 // action/engine/seal.ts
 import { createHash as createHash4 } from "node:crypto";
 import { readdir as readdir3, readFile as readFile9 } from "node:fs/promises";
-import { join as join15 } from "node:path";
+import { join as join16 } from "node:path";
 async function sealRepository(store) {
   const gitDir = await store.repo.commonDir();
   const before = await fingerprintGitDir(gitDir);
@@ -53487,10 +53699,10 @@ async function sealRepository(store) {
 }
 async function fingerprintGitDir(gitDir) {
   const out = {};
-  out.config = await hashOf(join15(gitDir, "config"));
+  out.config = await hashOf(join16(gitDir, "config"));
   for (const sub of ["hooks", "info"]) {
-    const names2 = await readdir3(join15(gitDir, sub)).catch(() => []);
-    for (const name of names2.sort()) out[`${sub}/${name}`] = await hashOf(join15(gitDir, sub, name));
+    const names2 = await readdir3(join16(gitDir, sub)).catch(() => []);
+    for (const name of names2.sort()) out[`${sub}/${name}`] = await hashOf(join16(gitDir, sub, name));
   }
   return out;
 }
@@ -53500,8 +53712,8 @@ async function hashOf(path) {
 }
 
 // action/engine/slot.ts
-import { mkdir as mkdir6, readFile as readFile10 } from "node:fs/promises";
-import { join as join17 } from "node:path";
+import { mkdir as mkdir6, readFile as readFile10, rm as rm8 } from "node:fs/promises";
+import { join as join18 } from "node:path";
 
 // action/eval/parse-metrics.ts
 var ANSI = /\u001b\[[0-9;?]*[A-Za-z]|\u001b\][^\u0007]*\u0007/g;
@@ -53612,7 +53824,7 @@ async function runEval(config2, cwd, logPath, launch, pidFile) {
 
 // action/files/cap-log.ts
 import { open as open5, readdir as readdir4, rm as rm7, stat as stat3, writeFile as writeFile8 } from "node:fs/promises";
-import { join as join16 } from "node:path";
+import { join as join17 } from "node:path";
 var LOG_CAP_BYTES = 8 * 1024 * 1024;
 var HEAD_BYTES = 1024 * 1024;
 async function capLog(path, cap = LOG_CAP_BYTES) {
@@ -53644,7 +53856,7 @@ async function pruneLogs(dir, keepFrom) {
   for (const name of await readdir4(dir).catch(() => [])) {
     const iteration = Number(/^(\d+)-/.exec(name)?.[1]);
     if (Number.isInteger(iteration) && iteration > 0 && iteration < keepFrom) {
-      await rm7(join16(dir, name), { force: true });
+      await rm7(join17(dir, name), { force: true });
       removed++;
     }
   }
@@ -53660,11 +53872,19 @@ var Slot = class {
   #git;
   #isolation;
   #logs;
+  /** The device this slot's evals run on (a GPU's name and index), or null for the CPU. */
+  device;
+  #env;
   constructor(options) {
     this.id = options.id;
+    this.device = options.gpu ? `${options.gpu.name} #${options.gpu.index}` : null;
+    this.#env = {
+      AUTOEXP_WORKER: String(options.id),
+      ...options.gpu ? { CUDA_VISIBLE_DEVICES: String(options.gpu.index) } : {}
+    };
     this.root = options.root;
-    this.pidFile = join17(options.root, "eval.pid");
-    this.#tree = new TreeDir(join17(options.root, "tree"));
+    this.pidFile = join18(options.root, "eval.pid");
+    this.#tree = new TreeDir(join18(options.root, "tree"));
     this.#git = options.git;
     this.#isolation = options.isolation;
     this.#logs = options.logs;
@@ -53675,7 +53895,7 @@ var Slot = class {
   }
   /** A file of the slot as it is now (null: gone or not a regular file). */
   async read(path) {
-    return readFile10(join17(this.dir, path)).catch(() => null);
+    return readFile10(join18(this.dir, path)).catch(() => null);
   }
   /** Makes the slot hold exactly `commit`'s tracked files, plus the declared data links. */
   async prepare(commit) {
@@ -53686,7 +53906,8 @@ var Slot = class {
   async evaluate(config2, commit, name, env, frozen, onProgress) {
     await this.prepare(commit);
     await mkdir6(this.#logs, { recursive: true });
-    const logPath = join17(this.#logs, `${name}.log`);
+    const logPath = join18(this.#logs, `${name}.log`);
+    await rm8(logPath, { force: true });
     const started = performance.now();
     const ticker = onProgress ? setInterval(async () => {
       const tail = tailLines(await readEnd(logPath, 4096).catch(() => ""), 1);
@@ -53695,7 +53916,7 @@ var Slot = class {
     const launched = this.#isolation.launch(
       config2.eval.command,
       this.dir,
-      env,
+      { ...env, ...this.#env },
       Object.keys(frozen)
     );
     const outcome = await runEval(config2, this.dir, logPath, launched, this.pidFile).finally(
@@ -53710,8 +53931,13 @@ var Slot = class {
     const checks = config2.checks;
     await this.prepare(commit);
     await mkdir6(this.#logs, { recursive: true });
-    const logPath = join17(this.#logs, `${name}.log`);
-    const launched = this.#isolation.launch(checks.command, this.dir, env, frozen);
+    const logPath = join18(this.#logs, `${name}.log`);
+    const launched = this.#isolation.launch(
+      checks.command,
+      this.dir,
+      { ...env, ...this.#env },
+      frozen
+    );
     const result = await runProcess({
       command: launched.command,
       cwd: this.dir,
@@ -53746,7 +53972,33 @@ var SlotPool = class {
 };
 
 // action/engine/steps.ts
+import { join as join22 } from "node:path";
+
+// action/engine/checkout-pool.ts
 import { join as join19 } from "node:path";
+var CheckoutPool = class {
+  checkouts;
+  #free;
+  #waiting = [];
+  constructor(root, count) {
+    this.checkouts = Array.from(
+      { length: count },
+      (_, i) => new AgentCheckout(join19(root, String(i)))
+    );
+    this.#free = this.checkouts.map((_, i) => i);
+  }
+  /** Waits for a free checkout and returns its index. */
+  async take() {
+    const index = this.#free.shift();
+    if (index !== void 0) return index;
+    return new Promise((resolve2) => this.#waiting.push(resolve2));
+  }
+  give(index) {
+    const next = this.#waiting.shift();
+    if (next) next(index);
+    else this.#free.push(index);
+  }
+};
 
 // action/decide/compare.ts
 function compare(o, input2) {
@@ -53969,6 +54221,7 @@ async function evaluate(ctx, candidate, slot) {
   let judgement = null;
   let tail = "";
   const printedTwice = /* @__PURE__ */ new Set();
+  const runsOn = [];
   for (let run = 0; run < limit && !judgement?.final; run++) {
     if (judgement) ctx.emit({ type: "run", iteration, run: run + 1, reason: judgement.reason });
     const timer = ctx.faults.duringEval(iteration);
@@ -53984,6 +54237,7 @@ async function evaluate(ctx, candidate, slot) {
     evalSeconds += outcome.durationMs / 1e3;
     tail = outcome.tail;
     for (const m of outcome.printedTwice) printedTwice.add(m);
+    runsOn.push({ worker: slot.id, device: slot.device });
     const base = {
       commit,
       ...key ? { key } : {},
@@ -54045,7 +54299,8 @@ async function evaluate(ctx, candidate, slot) {
     evalSeconds: round(evalSeconds),
     ...judgement.evidence ? { evidence: judgement.evidence } : {},
     ...linesDelta2 !== void 0 ? { linesDelta: linesDelta2 } : {},
-    ...printedTwice.size > 0 ? { printedTwice: [...printedTwice] } : {}
+    ...printedTwice.size > 0 ? { printedTwice: [...printedTwice] } : {},
+    ...ctx.workers > 1 ? { runsOn } : {}
   };
 }
 async function decide(ctx, candidate, verdict, slot) {
@@ -54060,6 +54315,101 @@ async function decide(ctx, candidate, verdict, slot) {
     frozen
   );
   return failed2 ? { ...verdict, status: "checks_failed", reason: failed2.reason, tail: failed2.tail } : verdict;
+}
+
+// action/engine/rebase.ts
+import { mkdir as mkdir7, rm as rm9, writeFile as writeFile9 } from "node:fs/promises";
+import { join as join20 } from "node:path";
+
+// action/engine/merge-lines.ts
+function mergeLines(base, ours, theirs) {
+  const b = base.split("\n");
+  const o = ours.split("\n");
+  const t = theirs.split("\n");
+  if (b.length !== o.length || b.length !== t.length) return null;
+  const merged = [];
+  for (let i = 0; i < b.length; i++) {
+    if (o[i] === b[i]) merged.push(t[i]);
+    else if (t[i] === b[i] || t[i] === o[i]) merged.push(o[i]);
+    else return null;
+  }
+  return merged.join("\n");
+}
+
+// action/engine/rebase.ts
+var REBASE_CHECKOUT = -1;
+async function rebase(ctx, candidate, onto, checkout, checkoutIndex) {
+  const repo = ctx.store.repo;
+  const current = onto.parent;
+  const fresh = {
+    ...candidate,
+    parent: current,
+    base: onto.base,
+    checkout: checkoutIndex,
+    historyLength: onto.historyLength,
+    notesBefore: onto.notes
+  };
+  delete fresh.commit;
+  delete fresh.key;
+  const origin = candidate.origin ?? { parent: candidate.parent, changes: candidate.changes ?? [] };
+  fresh.origin = origin;
+  await checkout.prepare(repo, current.commit, ctx.agentGit);
+  const before = new Map((await repo.lsTree(origin.parent.commit)).map((e) => [e.path, e]));
+  const ours = origin.changes.filter(
+    (c) => ctx.isTarget(c.path) && (c.file === null || c.file.type === "file")
+  );
+  const baseBlobs = await repo.readBlobs(ours.flatMap((c) => before.get(c.path)?.sha ?? []));
+  const temp = join20(checkout.root, "merge");
+  await rm9(temp, { recursive: true, force: true });
+  await mkdir7(temp, { recursive: true });
+  const conflicts = [];
+  for (const change2 of ours) {
+    const was = before.get(change2.path);
+    const base = was ? baseBlobs.get(was.sha) ?? null : null;
+    const theirs = await checkout.read(change2.path);
+    const mine = change2.file?.type === "file" ? change2.file.content : null;
+    const target = join20(checkout.dir, change2.path);
+    if (same(theirs, base)) {
+      if (mine === null) await rm9(target, { force: true });
+      else {
+        await mkdir7(join20(target, ".."), { recursive: true });
+        await writeFile9(target, mine);
+      }
+    } else if (same(theirs, mine)) {
+    } else if (mine === null || base === null || theirs === null) {
+      conflicts.push(change2.path);
+    } else if (mergeLines(base.toString(), mine.toString(), theirs.toString()) !== null) {
+      await writeFile9(target, mergeLines(base.toString(), mine.toString(), theirs.toString()));
+    } else {
+      const files = ["ours", "base", "theirs"].map((n) => join20(temp, n));
+      await Promise.all([
+        writeFile9(files[0], mine),
+        writeFile9(files[1], base),
+        writeFile9(files[2], theirs)
+      ]);
+      const merged = await repo.run(mergeFile(files[0], files[1], files[2]));
+      if (merged === null) conflicts.push(change2.path);
+      else await writeFile9(target, merged);
+    }
+  }
+  await rm9(temp, { recursive: true, force: true });
+  if (conflicts.length === 0) {
+    ctx.emit({
+      type: "notice",
+      message: `#${candidate.iteration} was proposed against #${candidate.parent.iteration}; the incumbent is now #${current.iteration}: re-applied and evaluated there`
+    });
+    return { ...fresh, changes: await checkout.changes() };
+  }
+  ctx.emit({
+    type: "notice",
+    message: `#${candidate.iteration} no longer applies to the incumbent #${current.iteration} (${conflicts.join(", ")} changed under it): the agent is asked again`
+  });
+  const retried = await propose(ctx, { ...fresh, pending: [] }, checkout);
+  if ("kind" in retried) return retried;
+  return { ...retried, agentSeconds: candidate.agentSeconds + retried.agentSeconds };
+}
+function same(a, b) {
+  return a === null || b === null ? a === b : a.equals(b);
 }
 
 // action/decide/drift.ts
@@ -54097,6 +54447,11 @@ function remeasurePlan(decide2, log, metric2, inc) {
 }
 
 // action/engine/remeasure.ts
+function remeasureDue(ctx) {
+  const log = ctx.store.log;
+  if (!isSequential(log, ctx.metric, ctx.policy.maxRuns)) return false;
+  return remeasurePlan(ctx.config.decide, log, ctx.metric, incumbentState(log)) !== null;
+}
 async function remeasure(ctx, slot) {
   const { config: config2, metric: metric2, store } = ctx;
   const log = store.log;
@@ -54164,13 +54519,13 @@ async function remeasure(ctx, slot) {
 }
 
 // action/engine/screen.ts
-import { join as join18 } from "node:path";
+import { join as join21 } from "node:path";
 var NONE3 = { score: null, delta: null, metrics: {}, samples: {}, guard_pass: null };
 async function screen(ctx, candidate, checkout) {
   const { iteration, parent, base, proposal } = candidate;
   const changes = candidate.changes ?? [];
   const repo = ctx.store.repo;
-  const index = join18(checkout.root, "candidate.index");
+  const index = join21(checkout.root, "candidate.index");
   const commitAll = (message) => repo.commitFiles(base, filesOf(changes), index, `autoexp(${ctx.tag}) #${iteration} ${message}`);
   if (!proposal?.ok) {
     const reason = proposal && !proposal.ok ? proposal.error : "no proposal";
@@ -54198,7 +54553,8 @@ async function screen(ctx, candidate, checkout) {
   }
   const paths = [.../* @__PURE__ */ new Set([...candidate.targetPaths ?? [], ...kept.map((c) => c.path)])];
   const key = await contentKeyOf(paths, (p) => checkout.read(p));
-  const prior = ctx.seen.get(key);
+  const seen = ctx.seen.get(key);
+  const prior = seen && seen.iteration < candidate.historyLength ? seen : void 0;
   if (prior) {
     return {
       candidate: { ...candidate, key },
@@ -54242,29 +54598,106 @@ function names(changes) {
 
 // action/engine/steps.ts
 function experimentSteps(ctx, checkSeal) {
-  const checkout = new AgentCheckout(join19(ctx.store.stateDir, "agents", "0"));
+  const pool = new CheckoutPool(join22(ctx.store.stateDir, "agents"), ctx.proposers);
+  const rebases = new CheckoutPool(join22(ctx.store.stateDir, "rebase"), ctx.workers + ctx.proposers);
+  const checkoutOf = (c) => c.checkout !== void 0 && c.checkout <= REBASE_CHECKOUT ? rebases.checkouts[REBASE_CHECKOUT - c.checkout] : pool.checkouts[c.checkout ?? 0];
+  const proposed = /* @__PURE__ */ new Map();
+  const settle2 = /* @__PURE__ */ new Map();
   return {
-    stopNow: () => budgetStop(ctx.config.budget, ctx.store.log.results, {
-      done: ctx.done,
+    stopNow: (pending = 0) => budgetStop(ctx.config.budget, ctx.store.log.results, {
+      done: ctx.done + pending,
       planned: ctx.planned,
       elapsedMs: performance.now() - ctx.startedAt,
       interrupted: ctx.signal?.aborted ?? false
     }),
     remeasure: (slot) => remeasure(ctx, slot),
-    begin: () => {
+    remeasureDue: () => remeasureDue(ctx),
+    begin: (pending = 0) => {
       const log = ctx.store.log;
-      const iteration = log.results.at(-1).iteration + 1;
-      ctx.emit({ type: "start", iteration, index: ctx.done + 1, of: ctx.planned });
-      return { iteration, parent: incumbentState(log), base: ctx.store.head, agentSeconds: 0 };
+      const iteration = log.results.at(-1).iteration + 1 + pending;
+      proposed.set(iteration, new Promise((resolve2) => settle2.set(iteration, resolve2)));
+      ctx.emit({ type: "start", iteration, index: ctx.done + pending + 1, of: ctx.planned });
+      return {
+        iteration,
+        parent: incumbentState(log),
+        base: ctx.store.head,
+        historyLength: log.results.length,
+        notesBefore: ctx.store.notes,
+        agentSeconds: 0
+      };
     },
-    propose: (candidate) => propose(ctx, candidate, checkout),
-    screen: (candidate) => screen(ctx, candidate, checkout),
+    propose: async (candidate) => {
+      const pending = [];
+      for (let i = candidate.historyLength; i <= candidate.iteration - ctx.proposers; i++) {
+        const p = await proposed.get(i);
+        if (p) pending.push(p);
+      }
+      const index = await pool.take();
+      try {
+        const result = await propose(
+          ctx,
+          { ...candidate, checkout: index, pending },
+          pool.checkouts[index]
+        );
+        const p = "kind" in result ? null : result.proposal;
+        settle2.get(candidate.iteration)?.(
+          p?.ok && !p.exhausted ? { description: p.description, ...p.meta ? { meta: p.meta } : {} } : null
+        );
+        if ("kind" in result) pool.give(index);
+        return result;
+      } catch (error63) {
+        settle2.get(candidate.iteration)?.(null);
+        pool.give(index);
+        throw error63;
+      }
+    },
+    screen: async (candidate) => {
+      try {
+        return await screen(ctx, candidate, checkoutOf(candidate));
+      } finally {
+        const at = candidate.checkout;
+        if (at !== void 0 && at <= REBASE_CHECKOUT) rebases.give(REBASE_CHECKOUT - at);
+        else if (at !== void 0) pool.give(at);
+      }
+    },
     evaluate: (candidate, slot) => evaluate(ctx, candidate, slot),
     decide: (candidate, verdict, slot) => decide(ctx, candidate, verdict, slot),
+    snapshot: () => {
+      const log = ctx.store.log;
+      return {
+        parent: incumbentState(log),
+        base: ctx.store.head,
+        historyLength: log.results.length,
+        notes: ctx.store.notes
+      };
+    },
+    isStale: (candidate, snapshot) => snapshot.parent.iteration !== candidate.parent.iteration,
+    rebase: async (candidate, snapshot) => {
+      const index = await rebases.take();
+      try {
+        const result = await rebase(
+          ctx,
+          candidate,
+          snapshot,
+          rebases.checkouts[index],
+          REBASE_CHECKOUT - index
+        );
+        if ("kind" in result) rebases.give(index);
+        return result;
+      } catch (error63) {
+        rebases.give(index);
+        throw error63;
+      }
+    },
     record: async (candidate, verdict) => {
+      const prior = verdict.key ? ctx.seen.get(verdict.key) : void 0;
+      if (prior && prior.iteration >= candidate.historyLength && verdict.status !== "duplicate")
+        verdict = duplicateOf(prior, candidate);
       const tampered = await checkSeal();
       if (tampered) verdict = { ...verdict, status: "violation", reason: tampered };
       const stop = await record2(ctx, candidate, verdict);
+      proposed.delete(candidate.iteration - 256);
+      settle2.delete(candidate.iteration - 256);
       if (tampered) return { kind: "violation", reason: tampered };
       return stop;
     },
@@ -54298,7 +54731,7 @@ async function record2(ctx, candidate, verdict) {
     afterJournal: () => ctx.faults.at("after-ledger", iteration)
   });
   ctx.faults.at("after-refs", iteration);
-  await pruneLogs(join19(ctx.store.stateDir, "logs"), iteration - KEEP_LOGS_OF);
+  await pruneLogs(join22(ctx.store.stateDir, "logs"), iteration - KEEP_LOGS_OF);
   if (verdict.key && EVALUATED.has(safe.status)) ctx.seen.set(verdict.key, safe);
   ctx.done++;
   const best = incumbentState(ctx.store.log).score;
@@ -54308,6 +54741,195 @@ async function record2(ctx, candidate, verdict) {
   if (proposal && !proposal.ok && proposal.fatal)
     return { kind: "agent", reason: `the agent cannot work: ${safe.reason ?? safe.description}` };
   return null;
+}
+function duplicateOf(prior, candidate) {
+  return {
+    status: "duplicate",
+    score: prior.score,
+    delta: prior.score !== null ? prior.score - candidate.parent.score : null,
+    metrics: prior.metrics,
+    samples: {},
+    guard_pass: prior.guard_pass,
+    duplicateOf: prior.iteration,
+    reason: `same code as #${prior.iteration} (${prior.status}), which was decided while this one was in flight; its result is reused`
+  };
+}
+
+// action/engine/verify.ts
+import { join as join23 } from "node:path";
+
+// action/decide/verified-gain.ts
+function verifiedGain(base, final, goal, confidence) {
+  if (base.length !== final.length)
+    throw new Error(`verifiedGain: ${base.length} base runs but ${final.length} final runs`);
+  const sign = goal === "minimize" ? -1 : 1;
+  const diffs = base.map((b, i) => sign * (final[i] - b));
+  const pairs = diffs.length;
+  if (pairs === 0) return { gain: 0, ci: null, sd: 0, pairs, includes_no_improvement: true };
+  const { mean: gain, sd } = meanAndSd(diffs);
+  if (pairs < 2) return { gain, ci: null, sd, pairs, includes_no_improvement: true };
+  const half = tQuantileUpper((1 - confidence) / 2, pairs - 1) * (sd / Math.sqrt(pairs));
+  const ci = [gain - half, gain + half];
+  return { gain, ci, sd, pairs, includes_no_improvement: ci[0] <= 0 };
+}
+function keptGainSum(results, goal, finalIteration) {
+  const sign = goal === "minimize" ? -1 : 1;
+  let sum = 0;
+  let kept = 0;
+  for (const r of results) {
+    if (r.iteration > finalIteration || r.status !== "keep" && r.status !== "simplification")
+      continue;
+    kept++;
+    sum += sign * (r.delta ?? 0);
+  }
+  return { sum, kept };
+}
+
+// action/engine/verify.ts
+async function verifyRecord(store, config2, run) {
+  const log = store.log;
+  const header = log?.config;
+  const inc = log ? incumbentState(log) : null;
+  if (!log || !header || !inc)
+    throw new AutoexpError(`tag ${store.tag} has no baseline yet: there is nothing to verify`);
+  const finalRow = log.results.find((r) => r.iteration === inc.iteration);
+  const base = header.base_commit;
+  const final = finalRow?.commit_full;
+  if (inc.iteration === 0 || !final || final === base)
+    throw new AutoexpError(
+      `tag ${store.tag} has kept nothing yet: its code is its base ${base.slice(0, 7)}, so there is nothing to verify`,
+      { exitCode: 1 }
+    );
+  const holdout = config2.eval.holdout;
+  const slots = {
+    validation: makeSlot(store, 1, "verify", run.isolation),
+    holdout: holdout ? makeSlot(store, 2, "holdout", await holdoutIsolation(store, config2, run)) : null
+  };
+  const configs = {
+    validation: config2,
+    holdout: {
+      frozen: config2.frozen,
+      eval: { ...config2.eval, command: holdout?.command ?? "", metrics: scoreMetrics(config2) }
+    }
+  };
+  const commits = { base, final };
+  const samples = {
+    validation: { base: [], final: [] },
+    holdout: { base: [], final: [] }
+  };
+  const failures = [];
+  let seconds = 0;
+  const measure = async (pair, which2, code) => {
+    const slot = slots[which2];
+    const name = `verify-${pair}-${which2 === "holdout" ? "holdout-" : ""}${code}`;
+    const outcome = await slot.evaluate(
+      configs[which2],
+      commits[code],
+      name,
+      run.evalEnv,
+      header.frozen_hashes
+    );
+    seconds += outcome.durationMs / 1e3;
+    const score = scoreOf(outcome.metrics, config2, header);
+    const problem = outcome.tampered.length > 0 ? `it changed frozen files: ${outcome.tampered.slice(0, 5).join(", ")}` : outcome.status !== "ok" || score === null ? outcome.problem ?? outcome.status : null;
+    if (problem) failures.push({ pair, code, eval: which2, problem });
+    run.emit({
+      type: "verify-run",
+      pair,
+      of: run.pairs,
+      code,
+      eval: which2,
+      score: problem ? null : score,
+      ...problem ? { problem } : {}
+    });
+    return problem ? null : score;
+  };
+  const enough = Math.max(2, Math.ceil(run.pairs / 2));
+  for (let pair = 1; pair <= run.pairs && failures.length < enough; pair++) {
+    for (const which2 of ["validation", "holdout"]) {
+      if (!slots[which2]) continue;
+      const a = await measure(pair, which2, "base");
+      const b = a === null ? null : await measure(pair, which2, "final");
+      if (a === null || b === null) continue;
+      samples[which2].base.push(a);
+      samples[which2].final.push(b);
+    }
+  }
+  const confidence = header.confidence ?? config2.decide.confidence;
+  const gainOf = (s) => verifiedGain(s.base, s.final, header.goal, confidence);
+  const steps = keptGainSum(log.results, header.goal, inc.iteration);
+  const entry = {
+    type: "verify",
+    metric: header.metric,
+    goal: header.goal,
+    base_commit: base,
+    final_commit: final,
+    final_iteration: inc.iteration,
+    pairs: run.pairs,
+    confidence,
+    samples: samples.validation,
+    gain: gainOf(samples.validation),
+    kept_gain_sum: steps.sum,
+    kept: steps.kept,
+    ...holdout ? { holdout: { samples: samples.holdout, gain: gainOf(samples.holdout) } } : {},
+    ...failures.length > 0 ? { failures } : {},
+    isolation: run.isolation.mode,
+    eval_seconds: Math.round(seconds * 1e3) / 1e3,
+    timestamp: (/* @__PURE__ */ new Date()).toISOString()
+  };
+  await store.append([entry]);
+  run.emit({ type: "verified", entry });
+  return entry;
+}
+function makeSlot(store, id, name, isolation) {
+  return new Slot({
+    id,
+    root: join23(store.stateDir, "slots", name),
+    git: store.repo,
+    isolation,
+    logs: join23(store.stateDir, "logs")
+  });
+}
+async function holdoutIsolation(store, config2, run) {
+  const extra = config2.eval.holdout?.read_only ?? [];
+  if (extra.length === 0) return run.isolation;
+  const isolation = { ...config2.isolation, read_only: [...config2.isolation.read_only, ...extra] };
+  const resolved = await resolveIsolation(
+    { isolation, eval: config2.eval },
+    store.repo.dir,
+    await store.repo.commonDir(),
+    run.env
+  );
+  if (resolved.mode !== run.isolation.mode)
+    throw new AutoexpError(
+      `the holdout would run ${resolved.mode === "none" ? "unsandboxed" : "sandboxed"} while the eval runs ${run.isolation.mode === "none" ? "unsandboxed" : "sandboxed"}; nothing was run`,
+      { exitCode: 1 }
+    );
+  return resolved;
+}
+function scoreMetrics(config2) {
+  const names2 = config2.decide.rule === "weighted" && config2.decide.weights ? Object.keys(config2.decide.weights) : [primaryMetric(config2)];
+  return Object.fromEntries(names2.map((n) => [n, config2.eval.metrics[n]]));
+}
+function scoreOf(metrics, config2, header) {
+  const value = withWeightedScore(metrics, config2, header.baseline_metrics ?? {})[header.metric];
+  return value !== void 0 && Number.isFinite(value) ? value : null;
+}
+async function verifyAtBatchEnd(store, config2, stop, run) {
+  if (!config2.verify || stop.kind === "interrupted" || stop.kind === "broken") return false;
+  const inc = store.log ? incumbentState(store.log) : null;
+  if (!inc || inc.iteration === 0) {
+    run.emit({ type: "notice", message: "verify skipped: nothing kept, the code is its base" });
+    return false;
+  }
+  try {
+    await verifyRecord(store, config2, { ...run, pairs: config2.verify.pairs });
+    return true;
+  } catch (error63) {
+    if (!(error63 instanceof AutoexpError)) throw error63;
+    run.emit({ type: "notice", message: `verify did not run: ${error63.message}` });
+    return false;
+  }
 }
 
 // action/engine/run-batch.ts
@@ -54349,14 +54971,20 @@ async function runBatchUnexplained(options) {
       env
     );
     safeEmit({ type: "isolation", mode: isolation.mode, warnings: isolation.warnings });
-    const slot = new Slot({
-      id: 0,
-      root: join20(store.stateDir, "slots", "0"),
-      git: store.repo,
-      isolation,
-      logs: join20(store.stateDir, "logs")
-    });
-    const pool = new SlotPool([slot]);
+    const gpus = await workerGpus(config2);
+    const slots = Array.from(
+      { length: gpus ? gpus.length : config2.workers },
+      (_2, id) => new Slot({
+        id,
+        root: join24(store.stateDir, "slots", String(id)),
+        git: store.repo,
+        isolation,
+        logs: join24(store.stateDir, "logs"),
+        ...gpus ? { gpu: gpus[id] } : {}
+      })
+    );
+    const slot = slots[0];
+    const pool = new SlotPool(slots);
     const metric2 = primaryMetric(config2);
     const goal = objectiveSpecs(config2)[0].goal;
     const checkpoint = options.checkpoint ?? (async () => {
@@ -54405,11 +55033,15 @@ async function runBatchUnexplained(options) {
       startedAt: performance.now(),
       planned: options.experiments ?? config2.budget.experiments,
       done: 0,
+      proposers: config2.pipeline ? config2.proposers : 1,
+      workers: slots.length,
       signal: options.signal
     };
     const caveats = trustCaveats(config2, isolation);
     const seal = isolation.mode === "none" ? await sealRepository(store) : async () => null;
-    const stop = await runSerial(experimentSteps(ctx, seal), () => pool.acquire());
+    const steps = experimentSteps(ctx, seal);
+    const lag = slots.length - 1 + (config2.pipeline ? ctx.proposers : 0);
+    const stop = lag === 0 ? await runSerial(steps, () => pool.acquire()) : await runPipelined(steps, () => pool.acquire(), { lag });
     const stopReason = redact(stop.reason);
     safeEmit({ type: "stop", reason: stopReason });
     await store.append([
@@ -54424,6 +55056,8 @@ async function runBatchUnexplained(options) {
       }
     ]);
     await checkpoint();
+    const verify = { isolation, evalEnv: evalOnly, env, emit: safeEmit };
+    if (await verifyAtBatchEnd(store, config2, stop, verify)) await checkpoint();
     return summarise(tag, store.log, ctx.done, { ...stop, reason: stopReason }, isolation.mode);
   } catch (_) {
     var _error = _, _hasError = true;
@@ -54431,6 +55065,18 @@ async function runBatchUnexplained(options) {
     var _promise2 = __callDispose(_stack, _error, _hasError);
     _promise2 && await _promise2;
   }
+}
+async function workerGpus(config2) {
+  if (config2.gpus === void 0) return null;
+  const found = await detectGpus();
+  if (config2.gpus === "auto") {
+    if (found.length === 0)
+      throw new AutoexpError(
+        "gpus: auto, but nvidia-smi lists no GPU here: install the NVIDIA driver, list the GPUs (gpus: [0, 1]), or remove gpus and set workers. Nothing was run"
+      );
+    return found;
+  }
+  return config2.gpus.map((index) => found.find((g) => g.index === index) ?? { index, name: "GPU" });
 }
 function trustCaveats(config2, isolation) {
   const caveats = [];
@@ -54534,6 +55180,127 @@ var createBundle = (file2, refs) => ({
   parse: none
 });
 
+// action/report/format-event.ts
+function formatEvent(event, metric2) {
+  switch (event.type) {
+    case "isolation":
+      return event.mode === "sandbox" ? `isolation   evals run sandboxed (bubblewrap)${event.warnings.map((w) => `
+warning: ${w}`).join("")}` : event.warnings.map((w) => `warning: ${w}`).join("\n") || "warning: evals run unsandboxed";
+    case "notice":
+      return `note: ${event.message}`;
+    case "recovered":
+      return event.messages.map((m) => `recovered: ${m}`).join("\n");
+    case "baseline":
+      return `baseline    ${metric2} ${formatScore(event.score)} (${event.runs} run${event.runs > 1 ? "s" : ""}, ${event.seconds.toFixed(1)}s${event.noise !== null ? `, noise sd ${formatScore(event.noise)}` : ""}, min_delta ${formatScore(event.minDelta)})`;
+    case "resumed":
+      return `resuming    ${event.experiments} experiment(s) on record, best ${metric2} ${formatScore(event.best)}`;
+    case "remeasure":
+      return `incumbent   ${event.reason === "top-up" ? "topped up" : event.reason === "drift" ? "DRIFT" : "re-measured"}: ${event.runs} more run${event.runs > 1 ? "s" : ""}, ${metric2} now ${formatScore(event.score)}${event.note ? `  (${event.note})` : ""}`;
+    case "run":
+      return `            #${event.iteration} run ${event.run}: ${event.reason}`;
+    case "stop":
+      return `stopped     ${event.reason}`;
+    case "start":
+      return null;
+    case "verify-run": {
+      const what = `${event.eval === "holdout" ? "holdout " : ""}${event.code}`;
+      const result = event.problem ? `no measurement (${event.problem})` : formatScore(event.score);
+      return `verify      [${event.pair}/${event.of}] ${what.padEnd(13)} ${metric2} ${result}`;
+    }
+    case "verified":
+      return verifiedText(event.entry);
+    case "experiment": {
+      const { row } = event;
+      const width = String(event.of).length;
+      const n = `[${String(event.index).padStart(width)}/${event.of}]`;
+      const score = row.score !== null ? `${metric2} ${formatScore(row.score)}` : "\u2014";
+      const delta = row.delta !== null && row.score !== null ? ` ${formatDelta(row.delta)}` : "";
+      const eta = event.etaMs !== null && event.index < event.of ? `  eta ${formatDuration(event.etaMs)}` : "";
+      const why = [
+        "crash",
+        "timeout",
+        "violation",
+        "agent_error",
+        "guard_fail",
+        "checks_failed",
+        "duplicate",
+        "keep",
+        "simplification"
+      ].includes(row.status) && row.reason && row.reason !== row.description ? `  (${row.reason})` : "";
+      const cost = row.cost_usd > 0 ? `  $${row.cost_usd.toFixed(4)}` : "";
+      return `${n} #${row.iteration} ${row.status.padEnd(14)} ${score}${delta}  best ${formatScore(event.best)}${eta}${cost}  ${row.description}${why}`;
+    }
+    default:
+      return null;
+  }
+}
+function verifiedText(v) {
+  const lines = [formatVerifiedLine(v)];
+  const holdout = formatHoldoutLine(v);
+  if (holdout) lines.push(holdout);
+  const note = noImprovementNote(v);
+  if (note) lines.push(`warning: ${note}`);
+  return lines.join("\n");
+}
+
+// action/report/progress-printer.ts
+function createProgressPrinter(mode, sink, metric2, plainEveryMs = 3e4) {
+  let liveShown = false;
+  let position = null;
+  let lastPlain = { key: "", bucket: 0 };
+  const clear = () => {
+    if (liveShown) sink.write("\r\x1B[2K");
+    liveShown = false;
+  };
+  return {
+    event(event) {
+      if (mode === "quiet") return;
+      if (mode === "json") {
+        sink.line(JSON.stringify(event));
+        return;
+      }
+      if (event.type === "start") position = { index: event.index, of: event.of };
+      if (event.type === "eval-progress") {
+        const text3 = describeEvalProgress(event, position);
+        if (mode === "live") {
+          sink.write(`\r\x1B[2K${clip3(text3, Math.max(20, sink.columns - 1))}`);
+          liveShown = true;
+          return;
+        }
+        const key = `${event.iteration}/${event.run}`;
+        const bucket = Math.floor(event.elapsedMs / plainEveryMs);
+        if (bucket >= 1 && (key !== lastPlain.key || bucket > lastPlain.bucket)) {
+          lastPlain = { key, bucket };
+          sink.line(text3);
+        }
+        return;
+      }
+      const text2 = formatEvent(event, metric2);
+      if (text2 === null) return;
+      clear();
+      sink.line(text2);
+    },
+    line(text2) {
+      if (mode === "json" || mode === "quiet") return;
+      clear();
+      sink.line(text2);
+    },
+    close: clear
+  };
+}
+function describeEvalProgress(event, position) {
+  const which2 = event.iteration === 0 ? "baseline" : `#${event.iteration}${position ? ` (${position.index}/${position.of})` : ""}`;
+  const last = cleanLine(event.lastLine);
+  return `  ${which2} run ${event.run} \xB7 ${formatDuration(event.elapsedMs)}${last ? ` \xB7 ${last}` : ""}`;
+}
+function cleanLine(line2) {
+  const afterReturn = line2.split("\r").filter((s) => s.trim() !== "");
+  return (afterReturn.at(-1) ?? "").replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "").replace(/[\x00-\x1f\x7f]/g, "").trim();
+}
+function clip3(text2, width) {
+  return text2.length <= width ? text2 : `${text2.slice(0, width - 1)}\u2026`;
+}
+
 // action/util/interrupt.ts
 function watchInterrupts(onFirst, proc = process) {
   const controller = new AbortController();
@@ -54558,8 +55325,8 @@ function watchInterrupts(onFirst, proc = process) {
 
 // action/github/handoff.ts
 import { existsSync as existsSync6 } from "node:fs";
-import { mkdir as mkdir7, readFile as readFile12, rename as rename3, rm as rm8, writeFile as writeFile9 } from "node:fs/promises";
-import { join as join21 } from "node:path";
+import { mkdir as mkdir8, readFile as readFile12, rename as rename3, rm as rm10, writeFile as writeFile10 } from "node:fs/promises";
+import { join as join25 } from "node:path";
 var BUNDLE = "autoexp.bundle";
 var DESCRIPTION2 = "handoff.json";
 async function writeHandoff(repoDir, tag, dir, env) {
@@ -54567,10 +55334,10 @@ async function writeHandoff(repoDir, tag, dir, env) {
   const head = await git.resolve(`refs/heads/autoexp/${tag}`);
   if (!head) return null;
   const refs = await git.listRefs(`refs/autoexp/${tag}/`);
-  await mkdir7(dir, { recursive: true });
-  const temp = join21(dir, `${BUNDLE}.tmp-${process.pid}`);
+  await mkdir8(dir, { recursive: true });
+  const temp = join25(dir, `${BUNDLE}.tmp-${process.pid}`);
   await git.run(createBundle(temp, [`refs/heads/autoexp/${tag}`, ...Object.keys(refs)]));
-  await rename3(temp, join21(dir, BUNDLE));
+  await rename3(temp, join25(dir, BUNDLE));
   const log = await git.show(head, `.autoexp/${tag}/log.jsonl`) ?? "";
   const handoff2 = {
     version: 1,
@@ -54580,17 +55347,17 @@ async function writeHandoff(repoDir, tag, dir, env) {
     experiments: Math.max(0, parseLog(log).results.length - 1),
     written: (/* @__PURE__ */ new Date()).toISOString()
   };
-  const desc = join21(dir, `${DESCRIPTION2}.tmp-${process.pid}`);
-  await writeFile9(desc, `${JSON.stringify(handoff2, null, 2)}
+  const desc = join25(dir, `${DESCRIPTION2}.tmp-${process.pid}`);
+  await writeFile10(desc, `${JSON.stringify(handoff2, null, 2)}
 `);
-  await rename3(desc, join21(dir, DESCRIPTION2));
+  await rename3(desc, join25(dir, DESCRIPTION2));
   return handoff2;
 }
 async function readHandoff(dir) {
-  if (!existsSync6(join21(dir, DESCRIPTION2)) || !existsSync6(join21(dir, BUNDLE))) return null;
-  const handoff2 = JSON.parse(await readFile12(join21(dir, DESCRIPTION2), "utf8"));
+  if (!existsSync6(join25(dir, DESCRIPTION2)) || !existsSync6(join25(dir, BUNDLE))) return null;
+  const handoff2 = JSON.parse(await readFile12(join25(dir, DESCRIPTION2), "utf8"));
   if (handoff2.version !== 1 || typeof handoff2.tag !== "string" || typeof handoff2.head !== "string")
-    throw new Error(`${join21(dir, DESCRIPTION2)} is not an autoexp handoff`);
+    throw new Error(`${join25(dir, DESCRIPTION2)} is not an autoexp handoff`);
   return handoff2;
 }
 
@@ -54651,9 +55418,9 @@ ${lines.join("\n")}`);
 }
 
 // action/github/publish.ts
-import { mkdtemp as mkdtemp2, rm as rm9 } from "node:fs/promises";
+import { mkdtemp as mkdtemp2, rm as rm11 } from "node:fs/promises";
 import { tmpdir as tmpdir3 } from "node:os";
-import { join as join22 } from "node:path";
+import { join as join26 } from "node:path";
 
 // action/github/merge-records.ts
 function mergeLedgers(base, ours, theirs, tag) {
@@ -54730,7 +55497,7 @@ async function publish(options) {
         `the handoff in ${options.handoff} is for tag ${handoff2.tag}, not ${tag}; nothing was pushed`
       );
     await git.run(
-      fetch2(join22(options.handoff, BUNDLE), [
+      fetch2(join26(options.handoff, BUNDLE), [
         `+refs/heads/autoexp/${tag}:${ns}/head`,
         `+refs/autoexp/${tag}/*:${ns}/n/*`
       ])
@@ -54851,11 +55618,11 @@ async function recordCommit(git, parent, dir, logText, notes, message) {
   const added = notes.ours.startsWith(notes.base) ? notes.ours.slice(notes.base.length) : notes.ours;
   const tag = dir.slice(".autoexp/".length);
   const files = recordFiles(tag, parseLog(logText), logText, notes.theirs + added);
-  const temp = await mkdtemp2(join22(tmpdir3(), "autoexp-publish-"));
+  const temp = await mkdtemp2(join26(tmpdir3(), "autoexp-publish-"));
   try {
-    return await git.commitFiles(parent, files, join22(temp, "index"), message);
+    return await git.commitFiles(parent, files, join26(temp, "index"), message);
   } finally {
-    await rm9(temp, { recursive: true, force: true });
+    await rm11(temp, { recursive: true, force: true });
   }
 }
 function renameRefs(refs, from, to) {
@@ -54877,7 +55644,7 @@ async function actionMain(env = process.env) {
       throw new AutoexpError(
         `input working-directory: ${repoDir} does not exist; nothing was run or pushed`
       );
-    const handoff2 = inputs.handoff ? isAbsolute4(inputs.handoff) ? inputs.handoff : resolve(workspace, inputs.handoff) : join23(env.RUNNER_TEMP || tmpdir4(), "autoexp-handoff");
+    const handoff2 = inputs.handoff ? isAbsolute4(inputs.handoff) ? inputs.handoff : resolve(workspace, inputs.handoff) : join27(env.RUNNER_TEMP || tmpdir4(), "autoexp-handoff");
     for (const name of KNOWN_SECRETS) if (env[name]) setSecret(env[name]);
     return inputs.mode === "run" ? await runMode(inputs, repoDir, handoff2, env) : await publishMode(inputs, repoDir, handoff2, env);
   } catch (error63) {
@@ -54888,7 +55655,7 @@ async function actionMain(env = process.env) {
   }
 }
 async function readConfig(repoDir, file2) {
-  const path = join23(repoDir, file2);
+  const path = join27(repoDir, file2);
   if (!existsSync7(path)) {
     throw new AutoexpError(
       `input config: ${file2} not found in ${repoDir}. Create it with \`npx autoexp init\`, or point config at your file; nothing was run or pushed`
@@ -54910,7 +55677,16 @@ async function runMode(inputs, repoDir, handoff2, env) {
     () => warning("autoexp: cancelled; stopping after the experiment in flight")
   );
   let grouped = false;
+  const heartbeat = createProgressPrinter(
+    "plain",
+    { line: info, write: info, columns: 120 },
+    metric2
+  );
   const onEvent = (event) => {
+    if (event.type === "eval-progress" || event.type === "start") heartbeat.event(event);
+    if (event.type === "eval-progress") return;
+    if (event.type === "isolation" && event.mode === "none")
+      for (const w of event.warnings) warning(w, { title: `autoexp ${tag}: unsandboxed` });
     if (event.type === "start") {
       startGroup(`experiment #${event.iteration} (${event.index}/${event.of})`);
       grouped = true;
@@ -54964,6 +55740,10 @@ async function runMode(inputs, repoDir, handoff2, env) {
     info(
       `done: ${result.experiments} experiment(s) this batch, ${result.total} on record, ${result.kept} kept; stopped: ${result.stopReason}`
     );
+    if (result.stop.failed) {
+      setFailed(`autoexp ${tag} stopped: ${result.stopReason}`);
+      return 1;
+    }
     return 0;
   } finally {
     interrupts.release();

@@ -18084,8 +18084,8 @@ var error43 = () => {
       case "not_multiple_of":
         return `N\xFAmero inv\xE1lido: deve ser m\xFAltiplo de ${issue2.divisor}`;
       case "unrecognized_keys": {
-        const plural2 = issue2.keys.length > 1 ? "s" : "";
-        return `Chave${plural2} inv\xE1lida${plural2}: ${joinValues(issue2.keys, ", ")}`;
+        const plural3 = issue2.keys.length > 1 ? "s" : "";
+        return `Chave${plural3} inv\xE1lida${plural3}: ${joinValues(issue2.keys, ", ")}`;
       }
       case "invalid_key":
         return `Entrada inv\xE1lida n${translateOriginWithArticle(issue2.origin, "definite")}`;
@@ -18229,8 +18229,8 @@ var error44 = () => {
       case "not_multiple_of":
         return `N\xFAmero inv\xE1lido: deve ser m\xFAltiplo de ${issue2.divisor}`;
       case "unrecognized_keys": {
-        const plural2 = issue2.keys.length > 1 ? "s" : "";
-        return `Chave${plural2} inv\xE1lida${plural2}: ${joinValues(issue2.keys, ", ")}`;
+        const plural3 = issue2.keys.length > 1 ? "s" : "";
+        return `Chave${plural3} inv\xE1lida${plural3}: ${joinValues(issue2.keys, ", ")}`;
       }
       case "invalid_key":
         return `Entrada inv\xE1lida n${translateOriginWithArticle(issue2.origin, "definite")}`;
@@ -27225,6 +27225,7 @@ function parseLog(text, options = {}) {
     results: [],
     batches: [],
     remeasures: [],
+    verifies: [],
     validBytes: 0,
     torn: false,
     unreadable: 0
@@ -27261,6 +27262,9 @@ function addEntry(log, entry, lenient) {
   else if (entry.type === "remeasure") {
     if (lenient && !entry.samples) return false;
     log.remeasures.push(entry);
+  } else if (entry.type === "verify") {
+    if (lenient && (typeof entry.gain?.gain !== "number" || !entry.samples)) return false;
+    log.verifies.push(entry);
   } else return !lenient;
   return true;
 }
@@ -27307,9 +27311,7 @@ function parseDuration(value) {
   return ms > 0 ? ms : void 0;
 }
 
-// action/config/schema.ts
-var NAME = /^[a-z0-9][a-z0-9-]{0,39}$/;
-var METRIC_NAME = /^[A-Za-z_][\w.\-/]*$/;
+// action/config/schema-parts.ts
 var duration3 = (fallback) => external_exports.union([external_exports.string(), external_exports.number()]).default(fallback).refine((v) => parseDuration(v) !== void 0, {
   message: 'must be a duration like "90s", "10m" or "8h" (or a number of seconds)'
 }).transform((v) => parseDuration(v)).refine((ms) => ms <= MAX_TIMER_MS, {
@@ -27329,37 +27331,14 @@ var globList = external_exports.union([external_exports.string(), external_expor
     })
   )
 );
-var guard = external_exports.strictObject({ min: external_exports.number().optional(), max: external_exports.number().optional() }).refine((g) => g.min !== void 0 || g.max !== void 0, {
-  message: "a guard needs `min`, `max` or both, e.g. { max: 70000 }"
-}).refine((g) => g.min === void 0 || g.max === void 0 || g.min <= g.max, {
-  message: "guard `min` must not be larger than `max`"
-});
-var TOLERANCE_HELP = `tolerance must be a percentage like "100%" (may double) or a number >= 0 in the metric's units`;
-var tolerance = external_exports.union(
-  [external_exports.number().min(0, TOLERANCE_HELP), external_exports.string().regex(/^\d+(\.\d+)?%$/, TOLERANCE_HELP)],
-  { error: TOLERANCE_HELP }
-);
-var BRITISH_GOALS = {
-  minimize: "minimize",
-  maximize: "maximize",
-  minimise: "minimize",
-  maximise: "maximize"
-};
-var metric = external_exports.strictObject({
-  goal: external_exports.enum(["minimize", "maximize", "minimise", "maximise"], {
-    error: "goal must be `minimize` or `maximize` (`minimise` and `maximise` work too)"
-  }).transform((g) => BRITISH_GOALS[g]).optional(),
-  guard: guard.optional(),
-  tolerance: tolerance.optional()
-}).refine((m) => m.goal !== void 0 || m.guard !== void 0, {
-  message: "a metric needs a `goal` (minimize | maximize) or a `guard` ({ min, max })"
-});
 var isolationMode = external_exports.enum(["auto", "sandbox", "none"], {
   error: "isolation must be auto (sandbox when bubblewrap works), sandbox (refuse without it) or none"
 });
 var hostPath = external_exports.string().trim().min(1, "a path must not be empty").refine((p) => !p.split("/").includes(".."), {
   message: "a path must not contain `..`: name the directory itself"
 });
+
+// action/config/agent-schema.ts
 var searchAgent = external_exports.strictObject({
   use: external_exports.literal("search"),
   seed: external_exports.int().default(1),
@@ -27443,6 +27422,35 @@ var agent = external_exports.discriminatedUnion(
     error: (issue2) => issue2.code === "invalid_union" ? `agent.use must be one of: ${AGENT_NAMES.join(", ")}` : "agent must be an object like { use: search }"
   }
 );
+
+// action/config/schema.ts
+var NAME = /^[a-z0-9][a-z0-9-]{0,39}$/;
+var METRIC_NAME = /^[A-Za-z_][\w.\-/]*$/;
+var guard = external_exports.strictObject({ min: external_exports.number().optional(), max: external_exports.number().optional() }).refine((g) => g.min !== void 0 || g.max !== void 0, {
+  message: "a guard needs `min`, `max` or both, e.g. { max: 70000 }"
+}).refine((g) => g.min === void 0 || g.max === void 0 || g.min <= g.max, {
+  message: "guard `min` must not be larger than `max`"
+});
+var TOLERANCE_HELP = `tolerance must be a percentage like "100%" (may double) or a number >= 0 in the metric's units`;
+var tolerance = external_exports.union(
+  [external_exports.number().min(0, TOLERANCE_HELP), external_exports.string().regex(/^\d+(\.\d+)?%$/, TOLERANCE_HELP)],
+  { error: TOLERANCE_HELP }
+);
+var BRITISH_GOALS = {
+  minimize: "minimize",
+  maximize: "maximize",
+  minimise: "minimize",
+  maximise: "maximize"
+};
+var metric = external_exports.strictObject({
+  goal: external_exports.enum(["minimize", "maximize", "minimise", "maximise"], {
+    error: "goal must be `minimize` or `maximize` (`minimise` and `maximise` work too)"
+  }).transform((g) => BRITISH_GOALS[g]).optional(),
+  guard: guard.optional(),
+  tolerance: tolerance.optional()
+}).refine((m) => m.goal !== void 0 || m.guard !== void 0, {
+  message: "a metric needs a `goal` (minimize | maximize) or a `guard` ({ min, max })"
+});
 var configSchema = external_exports.strictObject({
   name: external_exports.string({ error: "name is required: a short id like `tiny-train`" }).regex(NAME, "name must match [a-z0-9-]+ (at most 40 characters), e.g. `tiny-train`"),
   instructions: external_exports.string().default("program.md"),
@@ -27470,7 +27478,18 @@ var configSchema = external_exports.strictObject({
       repeats: external_exports.int().min(1).max(100).default(1),
       env: external_exports.record(external_exports.string(), external_exports.string()).default({}),
       /** Variables passed through from autoexp's environment, by name; nothing else is. */
-      pass_env: external_exports.array(envName).default([])
+      pass_env: external_exports.array(envName).default([]),
+      /**
+       * The hidden holdout: a command printing the primary metric on data the agent never sees,
+       * run only by `autoexp verify` (never in the loop, never named in a prompt). `read_only`:
+       * paths mounted for the holdout runs only (put its data under HOME, which other evals do
+       * not see).
+       */
+      holdout: external_exports.union([command, external_exports.strictObject({ command, read_only: external_exports.array(hostPath).default([]) })], {
+        error: 'eval.holdout must be a command ("node holdout.js") or { command: ..., read_only: [~/holdout-data] }'
+      }).transform(
+        (h) => typeof h === "string" || Array.isArray(h) ? { command: h, read_only: [] } : h
+      ).optional()
     },
     { error: "eval is required: { command: ..., metrics: { val_loss: { goal: minimize } } }" }
   ),
@@ -27519,7 +27538,20 @@ var configSchema = external_exports.strictObject({
       writable: external_exports.array(hostPath).default([])
     })
   ).prefault({}),
-  workers: external_exports.literal(1, { error: "workers: only 1 is supported in this version" }).default(1)
+  /** `autoexp verify` at the end of every batch: base and final code re-measured in `pairs` pairs. */
+  verify: external_exports.strictObject({
+    pairs: external_exports.int({ error: "verify.pairs must be a whole number of pairs, e.g. 8" }).min(2, "verify.pairs must be at least 2 (an interval needs two pairs)").max(100)
+  }).optional(),
+  /** Evals run at once, each in its own slot (CPU benchmarks); `gpus` sets it per GPU instead. */
+  workers: external_exports.int({ error: "workers must be a whole number of evals run at once, e.g. 4" }).min(1, "workers must be at least 1").max(64, "workers must be at most 64").default(1),
+  /** One worker per GPU, with CUDA_VISIBLE_DEVICES set: a list of indices, or auto (nvidia-smi). */
+  gpus: external_exports.union([external_exports.literal("auto"), external_exports.array(external_exports.int().min(0)).min(1)], {
+    error: "gpus must be a list of GPU indices like [0, 1, 2, 3], or auto"
+  }).optional(),
+  /** While a candidate evaluates, the agent proposes the next ones. */
+  pipeline: external_exports.boolean({ error: "pipeline must be true or false" }).default(true),
+  /** Proposals made at once (when proposing is slower than evaluating). */
+  proposers: external_exports.int({ error: "proposers must be a whole number, e.g. 2" }).min(1, "proposers must be at least 1").max(16, "proposers must be at most 16").default(1)
 });
 
 // action/config/validate-config.ts
@@ -27579,11 +27611,11 @@ function checkObjectives(config2) {
             `"${name}" is not a metric with a goal; weights apply to: ${goals.join(", ")}`
           );
       }
-      const missing = goals.filter((g) => weights[g] === void 0);
-      if (missing.length > 0)
+      const missing2 = goals.filter((g) => weights[g] === void 0);
+      if (missing2.length > 0)
         add(
           "decide.weights",
-          `every metric with a goal needs a weight; missing: ${missing.join(", ")}`
+          `every metric with a goal needs a weight; missing: ${missing2.join(", ")}`
         );
       const sum = Object.values(weights).reduce((a, b) => a + b, 0);
       if (Math.abs(sum - 1) > 1e-6)
@@ -27872,6 +27904,7 @@ function viewFromLog(log, title) {
   if (bestRow && inc) bestRow.score = inc.score;
   const last = log.batches.at(-1);
   const pooled = noiseOf(samples.groups, [metric2])[metric2];
+  const final = log.results.findLast((r) => KEPT.has(r.status) && r.score !== null)?.commit_full;
   return {
     title: title ?? log.config?.tag ?? "autoexp",
     metric: metric2,
@@ -27894,7 +27927,8 @@ function viewFromLog(log, title) {
     costUsd: log.results.reduce((s, r) => s + (r.cost_usd || 0), 0),
     tokensIn: log.results.reduce((s, r) => s + (r.tokens_in || 0), 0),
     tokensOut: log.results.reduce((s, r) => s + (r.tokens_out || 0), 0),
-    evalSeconds: log.results.reduce((s, r) => s + (r.eval_seconds || 0), 0) + log.remeasures.reduce((s, m) => s + (m.eval_seconds || 0), 0)
+    evalSeconds: log.results.reduce((s, r) => s + (r.eval_seconds || 0), 0) + log.remeasures.reduce((s, m) => s + (m.eval_seconds || 0), 0) + (log.verifies ?? []).reduce((s, v) => s + (v.eval_seconds || 0), 0),
+    verified: final && log.verifies?.findLast((v) => v.final_commit === final) || null
   };
 }
 function countStatuses(rows) {
@@ -28071,7 +28105,7 @@ function quoteSafe(text) {
   return text.replace(/["\r\n]/g, "'");
 }
 
-// action/ledger/render-dashboard.ts
+// action/ledger/format-score.ts
 function formatScore(v) {
   if (v === null || v === void 0) return "\u2014";
   return Math.abs(v) >= 1e3 ? v.toFixed(1) : v.toPrecision(6).replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "");
@@ -28080,6 +28114,81 @@ function formatDelta(v) {
   if (v === null || v === void 0) return "";
   return `${v > 0 ? "+" : v < 0 ? "\u2212" : "\xB1"}${formatScore(Math.abs(v))}`;
 }
+
+// action/ledger/render-verified.ts
+function change(gain, goal) {
+  return goal === "minimize" ? -gain : gain;
+}
+function percent(confidence) {
+  return `${Number((confidence * 100).toPrecision(4))}%`;
+}
+function plural2(n, word) {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+function decimalsFor(g) {
+  if (g.ci === null || g.sd === 0) return null;
+  const half = (g.ci[1] - g.ci[0]) / 2;
+  const exponent = Math.floor(Math.log10(half));
+  const significant = half / 10 ** exponent < 3 ? 2 : 1;
+  return Math.min(12, Math.max(0, significant - 1 - exponent));
+}
+function signed(v, decimals) {
+  if (decimals === null) return formatDelta(v);
+  const text = Math.abs(v).toFixed(decimals);
+  return `${Number(text) === 0 ? "\xB1" : v > 0 ? "+" : "\u2212"}${text}`;
+}
+function interval(g, goal) {
+  if (!g.ci) return "\u2014";
+  const d = decimalsFor(g);
+  const [lo, hi] = [change(g.ci[0], goal), change(g.ci[1], goal)].sort((a, b) => a - b);
+  return `[${signed(lo, d)}, ${signed(hi, d)}]`;
+}
+function formatVerifiedChange(g, goal, confidence) {
+  const d = decimalsFor(g);
+  const center = signed(change(g.gain, goal), d);
+  if (g.ci === null) return `${center} (too few pairs for an interval)`;
+  if (d === null) return `${center} exactly (the eval is deterministic)`;
+  return `${center} \xB1 ${((g.ci[1] - g.ci[0]) / 2).toFixed(d)} (${percent(confidence)})`;
+}
+function formatVerifiedLine(v) {
+  const kept = formatDelta(change(v.kept_gain_sum, v.goal));
+  return `verified: ${formatVerifiedChange(v.gain, v.goal, v.confidence)}, over ${plural2(v.gain.pairs, "pair")}; sum of kept steps ${kept}`;
+}
+function noImprovementNote(v) {
+  if (!v.gain.includes_no_improvement) return null;
+  return v.gain.ci === null ? `Not verified: ${plural2(v.gain.pairs, "complete pair")} is too few to tell the final code from the base.` : `The verified interval includes no improvement: re-measured against the base, the final code is not shown to be better (the kept steps claimed ${formatDelta(change(v.kept_gain_sum, v.goal))}).`;
+}
+function renderVerified(v) {
+  const parts = [`**${formatVerifiedLine(v)}**`];
+  const note = noImprovementNote(v);
+  if (note) parts.push(`> [!WARNING]
+> ${note}`);
+  if (v.holdout) {
+    const row = (label, g) => `| ${label} | ${signed(change(g.gain, v.goal), decimalsFor(g))} | ${interval(g, v.goal)} | ${g.pairs} |`;
+    parts.push(
+      [
+        `| ${v.metric}, final \u2212 base | change | ${percent(v.confidence)} interval | pairs |`,
+        "|---|--:|---|--:|",
+        row("eval (validation)", v.gain),
+        row("holdout (never seen by the agent)", v.holdout.gain),
+        `| sum of kept steps | ${formatDelta(change(v.kept_gain_sum, v.goal))} | | ${v.kept} kept |`
+      ].join("\n")
+    );
+    if (!v.gain.includes_no_improvement && v.holdout.gain.includes_no_improvement)
+      parts.push(
+        "> [!WARNING]\n> The gain on the eval does not show on the holdout: the kept changes may fit the eval rather than the task."
+      );
+  }
+  if (v.failures?.length) {
+    const first = v.failures[0];
+    parts.push(
+      `_${plural2(v.failures.length, "verify run")} gave no measurement and ${v.failures.length === 1 ? "its pair was" : "their pairs were"} left out (first: pair ${first.pair}, ${first.code} code, ${first.eval}: ${first.problem.replace(/\s+/g, " ").slice(0, 200)})._`
+    );
+  }
+  return parts.join("\n\n");
+}
+
+// action/ledger/render-dashboard.ts
 function escapeCell(text) {
   return text.replace(/\|/g, "\\|").replace(/[\r\n]+/g, " ");
 }
@@ -28150,8 +28259,8 @@ function renderPr(ledger, ctx) {
   }
   const kept = view.rows.filter((r) => r.status === "keep" || r.status === "simplification");
   const pct = improvementPercent(view);
-  const change = view.baseline !== null && view.best ? `${view.metric} ${formatScore(view.baseline)} \u2192 ${formatScore(view.best.score)}${pct !== null ? ` (${pct > 0 ? "+" : ""}${pct.toFixed(2)}%)` : ""}` : `${view.metric}: no baseline`;
-  const title = `autoexp ${ctx.tag}: ${change}, ${kept.length} kept`;
+  const change2 = view.baseline !== null && view.best ? `${view.metric} ${formatScore(view.baseline)} \u2192 ${formatScore(view.best.score)}${pct !== null ? ` (${pct > 0 ? "+" : ""}${pct.toFixed(2)}%)` : ""}` : `${view.metric}: no baseline`;
+  const title = `autoexp ${ctx.tag}: ${change2}, ${kept.length} kept`;
   const byIteration = new Map(log.results.map((r) => [r.iteration, r]));
   const link = (iteration, short) => {
     const full = byIteration.get(iteration)?.commit_full;
@@ -28161,7 +28270,8 @@ function renderPr(ledger, ctx) {
     head,
     `## autoexp \xB7 ${ctx.tag}`,
     "",
-    `**${change}** (${view.goal}) over ${view.rows.length - 1} experiment(s); ${kept.length} kept, each after a test at ${view.confidence !== null ? `${view.confidence * 100}%` : "the configured"} confidence.`,
+    ...view.verified ? [renderVerified(view.verified), ""] : [],
+    `**${change2}** (${view.goal}) over ${view.rows.length - 1} experiment(s); ${kept.length} kept, each after a test at ${view.confidence !== null ? `${view.confidence * 100}%` : "the configured"} confidence.`,
     "",
     renderCounts(view)
   ];
@@ -28635,7 +28745,30 @@ function createApp(options = {}) {
 }
 var app_default = createApp();
 
+// app/server-settings.ts
+var REQUIRED = {
+  APP_ID: "the App's numeric id (the App's settings page, 'App ID')",
+  PRIVATE_KEY: `the App's private key, PEM text (e.g. PRIVATE_KEY="$(cat key.pem)")`,
+  WEBHOOK_SECRET: "the webhook secret you set when creating the App"
+};
+function missingServerSettings(env) {
+  const missing2 = Object.keys(REQUIRED).filter(
+    (k) => !env[k]?.trim()
+  );
+  if (missing2.length === 0) return null;
+  return [
+    `autoexp app: cannot start: ${missing2.join(", ")} ${missing2.length > 1 ? "are" : "is"} not set.`,
+    ...missing2.map((k) => `  ${k}: ${REQUIRED[k]}`),
+    'Set them in the environment (or a .env file read by your process manager), then start again: APP_ID=... PRIVATE_KEY="$(cat key.pem)" WEBHOOK_SECRET=... node dist/app-server.js'
+  ].join("\n");
+}
+
 // app/server.ts
+var missing = missingServerSettings(process.env);
+if (missing) {
+  console.error(missing);
+  process.exit(2);
+}
 var probot = createProbot();
 var middleware = await createNodeMiddleware(app_default, {
   probot,

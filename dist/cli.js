@@ -9338,6 +9338,10 @@ var listRefs = (prefix) => ({
     return refs;
   }
 });
+var listBranches = (pattern) => ({
+  args: ["branch", "--list", pattern, "--format=%(refname:short)"],
+  parse: (out) => out.split("\n").filter(Boolean)
+});
 
 // action/git/commands/repo.ts
 var topLevel = () => ({
@@ -9375,6 +9379,10 @@ var configValue = (key) => ({
   parse: line,
   onError: () => ""
 });
+var setConfig = (key, value) => ({
+  args: ["config", key, value],
+  parse: none
+});
 var init = (options = {}) => ({
   args: [
     "init",
@@ -9382,6 +9390,11 @@ var init = (options = {}) => ({
     ...options.bare ? ["--bare"] : [],
     ...options.branch ? [`--initial-branch=${options.branch}`] : []
   ],
+  parse: none
+});
+var addAll = () => ({ args: ["add", "-A"], parse: none });
+var commit = (message) => ({
+  args: ["commit", "--quiet", "--no-verify", "--no-gpg-sign", "-m", message],
   parse: none
 });
 var refreshIndex = () => ({
@@ -9400,8 +9413,8 @@ var checkIgnore = (paths, gitDir, workTree) => ({
 });
 
 // action/git/commands/trees.ts
-var lsTree = (commit) => ({
-  args: ["ls-tree", "-r", "-z", "--full-tree", commit],
+var lsTree = (commit2) => ({
+  args: ["ls-tree", "-r", "-z", "--full-tree", commit2],
   parse: (out) => {
     const entries = [];
     for (const entry of out.split("\0")) {
@@ -9418,8 +9431,8 @@ var writeBlob = (content) => ({
   input: content,
   parse: line
 });
-var readTreeInto = (commit, index) => ({
-  args: ["read-tree", commit],
+var readTreeInto = (commit2, index) => ({
+  args: ["read-tree", commit2],
   env: { GIT_INDEX_FILE: index },
   parse: none
 });
@@ -9448,6 +9461,11 @@ var linesDelta = (from, to) => ({
     }
     return delta;
   }
+});
+var mergeFile = (ours, base, theirs) => ({
+  args: ["merge-file", "-p", "--quiet", ours, base, theirs],
+  parse: (out) => out,
+  onError: () => null
 });
 
 // action/git/loose-objects.ts
@@ -9509,7 +9527,7 @@ function gitEnvironment(env) {
   return { ...Object.fromEntries(pass), GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" };
 }
 function runGit(dir, env, args, options = {}) {
-  return new Promise((resolve7, reject) => {
+  return new Promise((resolve8, reject) => {
     const child = execFile(
       "git",
       [...HARDEN, ...args],
@@ -9522,7 +9540,7 @@ function runGit(dir, env, args, options = {}) {
       (error62, stdout, stderr) => {
         if (error62)
           reject(new GitError(args, String(stderr).trim() || error62.message, { cause: error62 }));
-        else resolve7(stdout);
+        else resolve8(stdout);
       }
     );
     if (options.input !== void 0) child.stdin?.end(options.input);
@@ -9590,13 +9608,13 @@ var Git = class _Git {
     return this.run(listRefs(prefix));
   }
   /** A commit's tree listing; commits never change, so each is listed once per process. */
-  lsTree(commit) {
-    if (!/^[0-9a-f]{40}$/.test(commit)) return this.run(lsTree(commit));
-    const cached3 = TREES.get(commit);
+  lsTree(commit2) {
+    if (!/^[0-9a-f]{40}$/.test(commit2)) return this.run(lsTree(commit2));
+    const cached3 = TREES.get(commit2);
     if (cached3) return cached3;
-    const listing = this.run(lsTree(commit));
-    TREES.set(commit, listing);
-    listing.catch(() => TREES.delete(commit));
+    const listing = this.run(lsTree(commit2));
+    TREES.set(commit2, listing);
+    listing.catch(() => TREES.delete(commit2));
     if (TREES.size > 64) TREES.delete(TREES.keys().next().value);
     return listing;
   }
@@ -9664,15 +9682,15 @@ var Git = class _Git {
     }
     await this.run(setIndexEntries(entries, indexFile));
     const tree = await this.run(writeTree(indexFile));
-    const commit = await this.run(commitTree(tree, [parent], message));
-    INDEX_HOLDS.set(indexFile, commit);
+    const commit2 = await this.run(commitTree(tree, [parent], message));
+    INDEX_HOLDS.set(indexFile, commit2);
     const listed = TREES.get(parent);
     if (listed)
       TREES.set(
-        commit,
+        commit2,
         listed.then((list) => applyEntries(list, entries))
       );
-    return commit;
+    return commit2;
   }
   /** The objects folder when blobs can be written in process (SHA-1 repositories), else null. */
   async #objectsDir() {
@@ -9690,14 +9708,14 @@ var Git = class _Git {
    * objects through alternates (read-only): tools that need git work, and nothing they do there
    * reaches this repository's refs, config or hooks.
    */
-  async initScratchRepo(dir, commit) {
+  async initScratchRepo(dir, commit2) {
     const local = new _Git(dir, this.#env);
     await local.run(init());
     const objects = join2(await this.commonDir(), "objects");
     await writeFile(join2(dir, ".git", "objects", "info", "alternates"), `${objects}
 `);
-    await local.run(updateRefs([{ ref: "HEAD", sha: commit }]));
-    await local.run(readTreeInto(commit, join2(dir, ".git", "index")));
+    await local.run(updateRefs([{ ref: "HEAD", sha: commit2 }]));
+    await local.run(readTreeInto(commit2, join2(dir, ".git", "index")));
     await local.run(refreshIndex());
   }
   /**
@@ -9707,10 +9725,6 @@ var Git = class _Git {
    */
   async checkIgnored(dir, paths) {
     return new _Git(dir, this.#env).run(checkIgnore(paths, await emptyRepo(this.#env), dir));
-  }
-  /** @deprecated argv for commands not yet in git/commands/; being removed. */
-  async raw(args) {
-    return this.run({ args, parse: (out) => out });
   }
 };
 async function withIdentity(git, env) {
@@ -14820,7 +14834,7 @@ var recursive = /* @__PURE__ */ new WeakMap();
 var NONE = 0;
 var ASSUMED = 1;
 var PROVEN = 2;
-function isRecursive(inst, stack, resolve7) {
+function isRecursive(inst, stack, resolve8) {
   const cached3 = recursive.get(inst);
   if (cached3 !== void 0)
     return cached3 ? PROVEN : NONE;
@@ -14830,7 +14844,7 @@ function isRecursive(inst, stack, resolve7) {
   let result = NONE;
   const check2 = (child) => {
     if (result !== PROVEN && child?._zod) {
-      const answer = isRecursive(child, stack, resolve7);
+      const answer = isRecursive(child, stack, resolve8);
       if (answer > result)
         result = answer;
     }
@@ -14841,7 +14855,7 @@ function isRecursive(inst, stack, resolve7) {
       const desc = Object.getOwnPropertyDescriptor(sh, key);
       if (spread && !desc.enumerable)
         continue;
-      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve7) : NONE;
+      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve8) : NONE;
       if (child > answer)
         answer = child;
     }
@@ -14905,7 +14919,7 @@ function isRecursive(inst, stack, resolve7) {
       break;
     // `$ZodLazy` caches its inner on the def, so a resolved edge is followed exactly
     case "lazy": {
-      const inner = def._cachedInner ?? (resolve7 ? inst._zod.innerType : void 0);
+      const inner = def._cachedInner ?? (resolve8 ? inst._zod.innerType : void 0);
       merge2(inner ? isRecursive(inner, stack, false) : ASSUMED);
       break;
     }
@@ -20464,8 +20478,8 @@ var error43 = () => {
       case "not_multiple_of":
         return `N\xFAmero inv\xE1lido: deve ser m\xFAltiplo de ${issue2.divisor}`;
       case "unrecognized_keys": {
-        const plural2 = issue2.keys.length > 1 ? "s" : "";
-        return `Chave${plural2} inv\xE1lida${plural2}: ${joinValues(issue2.keys, ", ")}`;
+        const plural3 = issue2.keys.length > 1 ? "s" : "";
+        return `Chave${plural3} inv\xE1lida${plural3}: ${joinValues(issue2.keys, ", ")}`;
       }
       case "invalid_key":
         return `Entrada inv\xE1lida n${translateOriginWithArticle(issue2.origin, "definite")}`;
@@ -20609,8 +20623,8 @@ var error44 = () => {
       case "not_multiple_of":
         return `N\xFAmero inv\xE1lido: deve ser m\xFAltiplo de ${issue2.divisor}`;
       case "unrecognized_keys": {
-        const plural2 = issue2.keys.length > 1 ? "s" : "";
-        return `Chave${plural2} inv\xE1lida${plural2}: ${joinValues(issue2.keys, ", ")}`;
+        const plural3 = issue2.keys.length > 1 ? "s" : "";
+        return `Chave${plural3} inv\xE1lida${plural3}: ${joinValues(issue2.keys, ", ")}`;
       }
       case "invalid_key":
         return `Entrada inv\xE1lida n${translateOriginWithArticle(issue2.origin, "definite")}`;
@@ -29489,9 +29503,7 @@ function formatDuration(ms) {
   return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, "0")}m`;
 }
 
-// action/config/schema.ts
-var NAME = /^[a-z0-9][a-z0-9-]{0,39}$/;
-var METRIC_NAME = /^[A-Za-z_][\w.\-/]*$/;
+// action/config/schema-parts.ts
 var duration3 = (fallback) => external_exports.union([external_exports.string(), external_exports.number()]).default(fallback).refine((v) => parseDuration(v) !== void 0, {
   message: 'must be a duration like "90s", "10m" or "8h" (or a number of seconds)'
 }).transform((v) => parseDuration(v)).refine((ms) => ms <= MAX_TIMER_MS, {
@@ -29511,37 +29523,14 @@ var globList = external_exports.union([external_exports.string(), external_expor
     })
   )
 );
-var guard = external_exports.strictObject({ min: external_exports.number().optional(), max: external_exports.number().optional() }).refine((g) => g.min !== void 0 || g.max !== void 0, {
-  message: "a guard needs `min`, `max` or both, e.g. { max: 70000 }"
-}).refine((g) => g.min === void 0 || g.max === void 0 || g.min <= g.max, {
-  message: "guard `min` must not be larger than `max`"
-});
-var TOLERANCE_HELP = `tolerance must be a percentage like "100%" (may double) or a number >= 0 in the metric's units`;
-var tolerance = external_exports.union(
-  [external_exports.number().min(0, TOLERANCE_HELP), external_exports.string().regex(/^\d+(\.\d+)?%$/, TOLERANCE_HELP)],
-  { error: TOLERANCE_HELP }
-);
-var BRITISH_GOALS = {
-  minimize: "minimize",
-  maximize: "maximize",
-  minimise: "minimize",
-  maximise: "maximize"
-};
-var metric = external_exports.strictObject({
-  goal: external_exports.enum(["minimize", "maximize", "minimise", "maximise"], {
-    error: "goal must be `minimize` or `maximize` (`minimise` and `maximise` work too)"
-  }).transform((g) => BRITISH_GOALS[g]).optional(),
-  guard: guard.optional(),
-  tolerance: tolerance.optional()
-}).refine((m) => m.goal !== void 0 || m.guard !== void 0, {
-  message: "a metric needs a `goal` (minimize | maximize) or a `guard` ({ min, max })"
-});
 var isolationMode = external_exports.enum(["auto", "sandbox", "none"], {
   error: "isolation must be auto (sandbox when bubblewrap works), sandbox (refuse without it) or none"
 });
 var hostPath = external_exports.string().trim().min(1, "a path must not be empty").refine((p) => !p.split("/").includes(".."), {
   message: "a path must not contain `..`: name the directory itself"
 });
+
+// action/config/agent-schema.ts
 var searchAgent = external_exports.strictObject({
   use: external_exports.literal("search"),
   seed: external_exports.int().default(1),
@@ -29625,6 +29614,35 @@ var agent = external_exports.discriminatedUnion(
     error: (issue2) => issue2.code === "invalid_union" ? `agent.use must be one of: ${AGENT_NAMES.join(", ")}` : "agent must be an object like { use: search }"
   }
 );
+
+// action/config/schema.ts
+var NAME = /^[a-z0-9][a-z0-9-]{0,39}$/;
+var METRIC_NAME = /^[A-Za-z_][\w.\-/]*$/;
+var guard = external_exports.strictObject({ min: external_exports.number().optional(), max: external_exports.number().optional() }).refine((g) => g.min !== void 0 || g.max !== void 0, {
+  message: "a guard needs `min`, `max` or both, e.g. { max: 70000 }"
+}).refine((g) => g.min === void 0 || g.max === void 0 || g.min <= g.max, {
+  message: "guard `min` must not be larger than `max`"
+});
+var TOLERANCE_HELP = `tolerance must be a percentage like "100%" (may double) or a number >= 0 in the metric's units`;
+var tolerance = external_exports.union(
+  [external_exports.number().min(0, TOLERANCE_HELP), external_exports.string().regex(/^\d+(\.\d+)?%$/, TOLERANCE_HELP)],
+  { error: TOLERANCE_HELP }
+);
+var BRITISH_GOALS = {
+  minimize: "minimize",
+  maximize: "maximize",
+  minimise: "minimize",
+  maximise: "maximize"
+};
+var metric = external_exports.strictObject({
+  goal: external_exports.enum(["minimize", "maximize", "minimise", "maximise"], {
+    error: "goal must be `minimize` or `maximize` (`minimise` and `maximise` work too)"
+  }).transform((g) => BRITISH_GOALS[g]).optional(),
+  guard: guard.optional(),
+  tolerance: tolerance.optional()
+}).refine((m) => m.goal !== void 0 || m.guard !== void 0, {
+  message: "a metric needs a `goal` (minimize | maximize) or a `guard` ({ min, max })"
+});
 var configSchema = external_exports.strictObject({
   name: external_exports.string({ error: "name is required: a short id like `tiny-train`" }).regex(NAME, "name must match [a-z0-9-]+ (at most 40 characters), e.g. `tiny-train`"),
   instructions: external_exports.string().default("program.md"),
@@ -29652,7 +29670,18 @@ var configSchema = external_exports.strictObject({
       repeats: external_exports.int().min(1).max(100).default(1),
       env: external_exports.record(external_exports.string(), external_exports.string()).default({}),
       /** Variables passed through from autoexp's environment, by name; nothing else is. */
-      pass_env: external_exports.array(envName).default([])
+      pass_env: external_exports.array(envName).default([]),
+      /**
+       * The hidden holdout: a command printing the primary metric on data the agent never sees,
+       * run only by `autoexp verify` (never in the loop, never named in a prompt). `read_only`:
+       * paths mounted for the holdout runs only (put its data under HOME, which other evals do
+       * not see).
+       */
+      holdout: external_exports.union([command, external_exports.strictObject({ command, read_only: external_exports.array(hostPath).default([]) })], {
+        error: 'eval.holdout must be a command ("node holdout.js") or { command: ..., read_only: [~/holdout-data] }'
+      }).transform(
+        (h) => typeof h === "string" || Array.isArray(h) ? { command: h, read_only: [] } : h
+      ).optional()
     },
     { error: "eval is required: { command: ..., metrics: { val_loss: { goal: minimize } } }" }
   ),
@@ -29701,7 +29730,20 @@ var configSchema = external_exports.strictObject({
       writable: external_exports.array(hostPath).default([])
     })
   ).prefault({}),
-  workers: external_exports.literal(1, { error: "workers: only 1 is supported in this version" }).default(1)
+  /** `autoexp verify` at the end of every batch: base and final code re-measured in `pairs` pairs. */
+  verify: external_exports.strictObject({
+    pairs: external_exports.int({ error: "verify.pairs must be a whole number of pairs, e.g. 8" }).min(2, "verify.pairs must be at least 2 (an interval needs two pairs)").max(100)
+  }).optional(),
+  /** Evals run at once, each in its own slot (CPU benchmarks); `gpus` sets it per GPU instead. */
+  workers: external_exports.int({ error: "workers must be a whole number of evals run at once, e.g. 4" }).min(1, "workers must be at least 1").max(64, "workers must be at most 64").default(1),
+  /** One worker per GPU, with CUDA_VISIBLE_DEVICES set: a list of indices, or auto (nvidia-smi). */
+  gpus: external_exports.union([external_exports.literal("auto"), external_exports.array(external_exports.int().min(0)).min(1)], {
+    error: "gpus must be a list of GPU indices like [0, 1, 2, 3], or auto"
+  }).optional(),
+  /** While a candidate evaluates, the agent proposes the next ones. */
+  pipeline: external_exports.boolean({ error: "pipeline must be true or false" }).default(true),
+  /** Proposals made at once (when proposing is slower than evaluating). */
+  proposers: external_exports.int({ error: "proposers must be a whole number, e.g. 2" }).min(1, "proposers must be at least 1").max(16, "proposers must be at most 16").default(1)
 });
 
 // action/config/validate-config.ts
@@ -29963,7 +30005,7 @@ var OUTPUT_OPTIONS = {
   }
 };
 async function requireRepository(dir, env) {
-  const top = await new Git(dir, env).raw(["rev-parse", "--show-toplevel"]).catch(() => null);
+  const top = await new Git(dir, env).topLevel().catch(() => null);
   if (top === null) {
     throw new AutoexpError(
       `${dir} is not inside a git repository: run autoexp in your project's repository (or \`git init\` and commit your files first)`
@@ -30022,6 +30064,10 @@ function sumSquares(values) {
   let ss = 0;
   for (const v of values) ss += (v - m) ** 2;
   return ss;
+}
+function meanAndSd(values) {
+  if (values.length < 2) return { mean: mean(values), sd: 0 };
+  return { mean: mean(values), sd: Math.sqrt(sumSquares(values) / (values.length - 1)) };
 }
 function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
@@ -30546,9 +30592,9 @@ async function runProcess(options) {
       killGroup(pid, "SIGTERM");
       killTimer = setTimeout(() => killGroup(pid, "SIGKILL"), graceMs);
     }, timeoutMs);
-    const exit = await new Promise((resolve7) => {
-      child.once("error", (error62) => resolve7({ code: null, signal: null, error: error62 }));
-      child.once("exit", (code, signal) => resolve7({ code, signal }));
+    const exit = await new Promise((resolve8) => {
+      child.once("error", (error62) => resolve8({ code: null, signal: null, error: error62 }));
+      child.once("exit", (code, signal) => resolve8({ code, signal }));
     });
     clearTimeout(timer);
     clearTimeout(killTimer);
@@ -30743,6 +30789,16 @@ async function runEval(config2, cwd, logPath, launch, pidFile) {
   return { ...base, status: "ok", metrics };
 }
 
+// action/ledger/format-score.ts
+function formatScore(v) {
+  if (v === null || v === void 0) return "\u2014";
+  return Math.abs(v) >= 1e3 ? v.toFixed(1) : v.toPrecision(6).replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "");
+}
+function formatDelta(v) {
+  if (v === null || v === void 0) return "";
+  return `${v > 0 ? "+" : v < 0 ? "\u2212" : "\xB1"}${formatScore(Math.abs(v))}`;
+}
+
 // action/ledger/summarize.ts
 function isEvaluated(row) {
   return EVALUATED.has(row.status) && row.score !== null;
@@ -30778,6 +30834,7 @@ function viewFromLog(log, title) {
   if (bestRow && inc) bestRow.score = inc.score;
   const last = log.batches.at(-1);
   const pooled = noiseOf(samples.groups, [metric2])[metric2];
+  const final = log.results.findLast((r) => KEPT.has(r.status) && r.score !== null)?.commit_full;
   return {
     title: title ?? log.config?.tag ?? "autoexp",
     metric: metric2,
@@ -30800,7 +30857,8 @@ function viewFromLog(log, title) {
     costUsd: log.results.reduce((s, r) => s + (r.cost_usd || 0), 0),
     tokensIn: log.results.reduce((s, r) => s + (r.tokens_in || 0), 0),
     tokensOut: log.results.reduce((s, r) => s + (r.tokens_out || 0), 0),
-    evalSeconds: log.results.reduce((s, r) => s + (r.eval_seconds || 0), 0) + log.remeasures.reduce((s, m) => s + (m.eval_seconds || 0), 0)
+    evalSeconds: log.results.reduce((s, r) => s + (r.eval_seconds || 0), 0) + log.remeasures.reduce((s, m) => s + (m.eval_seconds || 0), 0) + (log.verifies ?? []).reduce((s, v) => s + (v.eval_seconds || 0), 0),
+    verified: final && log.verifies?.findLast((v) => v.final_commit === final) || null
   };
 }
 function viewFromTsv(tsv, goal, title = "results.tsv") {
@@ -30847,7 +30905,8 @@ function viewFromTsv(tsv, goal, title = "results.tsv") {
     costUsd: 0,
     tokensIn: 0,
     tokensOut: 0,
-    evalSeconds: 0
+    evalSeconds: 0,
+    verified: null
   };
 }
 function countStatuses(rows) {
@@ -31024,16 +31083,85 @@ function quoteSafe(text2) {
   return text2.replace(/["\r\n]/g, "'");
 }
 
+// action/ledger/render-verified.ts
+function change(gain, goal) {
+  return goal === "minimize" ? -gain : gain;
+}
+function percent(confidence) {
+  return `${Number((confidence * 100).toPrecision(4))}%`;
+}
+function plural2(n, word) {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+function decimalsFor(g) {
+  if (g.ci === null || g.sd === 0) return null;
+  const half = (g.ci[1] - g.ci[0]) / 2;
+  const exponent = Math.floor(Math.log10(half));
+  const significant = half / 10 ** exponent < 3 ? 2 : 1;
+  return Math.min(12, Math.max(0, significant - 1 - exponent));
+}
+function signed(v, decimals) {
+  if (decimals === null) return formatDelta(v);
+  const text2 = Math.abs(v).toFixed(decimals);
+  return `${Number(text2) === 0 ? "\xB1" : v > 0 ? "+" : "\u2212"}${text2}`;
+}
+function interval(g, goal) {
+  if (!g.ci) return "\u2014";
+  const d = decimalsFor(g);
+  const [lo, hi] = [change(g.ci[0], goal), change(g.ci[1], goal)].sort((a, b) => a - b);
+  return `[${signed(lo, d)}, ${signed(hi, d)}]`;
+}
+function formatVerifiedChange(g, goal, confidence) {
+  const d = decimalsFor(g);
+  const center = signed(change(g.gain, goal), d);
+  if (g.ci === null) return `${center} (too few pairs for an interval)`;
+  if (d === null) return `${center} exactly (the eval is deterministic)`;
+  return `${center} \xB1 ${((g.ci[1] - g.ci[0]) / 2).toFixed(d)} (${percent(confidence)})`;
+}
+function formatHoldoutLine(v) {
+  if (!v.holdout) return null;
+  return `holdout: ${formatVerifiedChange(v.holdout.gain, v.goal, v.confidence)}, over ${plural2(v.holdout.gain.pairs, "pair")}`;
+}
+function formatVerifiedLine(v) {
+  const kept = formatDelta(change(v.kept_gain_sum, v.goal));
+  return `verified: ${formatVerifiedChange(v.gain, v.goal, v.confidence)}, over ${plural2(v.gain.pairs, "pair")}; sum of kept steps ${kept}`;
+}
+function noImprovementNote(v) {
+  if (!v.gain.includes_no_improvement) return null;
+  return v.gain.ci === null ? `Not verified: ${plural2(v.gain.pairs, "complete pair")} is too few to tell the final code from the base.` : `The verified interval includes no improvement: re-measured against the base, the final code is not shown to be better (the kept steps claimed ${formatDelta(change(v.kept_gain_sum, v.goal))}).`;
+}
+function renderVerified(v) {
+  const parts = [`**${formatVerifiedLine(v)}**`];
+  const note = noImprovementNote(v);
+  if (note) parts.push(`> [!WARNING]
+> ${note}`);
+  if (v.holdout) {
+    const row = (label, g) => `| ${label} | ${signed(change(g.gain, v.goal), decimalsFor(g))} | ${interval(g, v.goal)} | ${g.pairs} |`;
+    parts.push(
+      [
+        `| ${v.metric}, final \u2212 base | change | ${percent(v.confidence)} interval | pairs |`,
+        "|---|--:|---|--:|",
+        row("eval (validation)", v.gain),
+        row("holdout (never seen by the agent)", v.holdout.gain),
+        `| sum of kept steps | ${formatDelta(change(v.kept_gain_sum, v.goal))} | | ${v.kept} kept |`
+      ].join("\n")
+    );
+    if (!v.gain.includes_no_improvement && v.holdout.gain.includes_no_improvement)
+      parts.push(
+        "> [!WARNING]\n> The gain on the eval does not show on the holdout: the kept changes may fit the eval rather than the task."
+      );
+  }
+  if (v.failures?.length) {
+    const first = v.failures[0];
+    parts.push(
+      `_${plural2(v.failures.length, "verify run")} gave no measurement and ${v.failures.length === 1 ? "its pair was" : "their pairs were"} left out (first: pair ${first.pair}, ${first.code} code, ${first.eval}: ${first.problem.replace(/\s+/g, " ").slice(0, 200)})._`
+    );
+  }
+  return parts.join("\n\n");
+}
+
 // action/ledger/render-dashboard.ts
 var MAX_TABLE_ROWS = 200;
-function formatScore(v) {
-  if (v === null || v === void 0) return "\u2014";
-  return Math.abs(v) >= 1e3 ? v.toFixed(1) : v.toPrecision(6).replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "");
-}
-function formatDelta(v) {
-  if (v === null || v === void 0) return "";
-  return `${v > 0 ? "+" : v < 0 ? "\u2212" : "\xB1"}${formatScore(Math.abs(v))}`;
-}
 function escapeCell(text2) {
   return text2.replace(/\|/g, "\\|").replace(/[\r\n]+/g, " ");
 }
@@ -31085,7 +31213,9 @@ function renderTable(rows, metric2, withStatus) {
 function renderDashboard(view, options = {}) {
   const kept = view.rows.filter((r) => r.status === "keep" || r.status === "simplification");
   const recent = view.rows.slice(-MAX_TABLE_ROWS);
-  const parts = [`# autoexp \xB7 ${view.title}`, "", renderHeadline(view), "", renderCounts(view)];
+  const parts = [`# autoexp \xB7 ${view.title}`, ""];
+  if (view.verified) parts.push(renderVerified(view.verified), "");
+  parts.push(renderHeadline(view), "", renderCounts(view));
   const facts = [];
   facts.push(renderNoise(view));
   if (view.minDelta !== null) facts.push(`min_delta: ${formatScore(view.minDelta)}`);
@@ -31502,7 +31632,7 @@ told from the noise. Exit 1 when a run did not print every metric.`,
           `--effect must be a non-zero number in the primary metric's units, got ${JSON.stringify(values.effect)}`
         );
     }
-    const repo = await new Git(io.cwd, io.env).raw(["rev-parse", "--show-toplevel"]).catch(() => null);
+    const repo = await new Git(io.cwd, io.env).topLevel().catch(() => null);
     const dir = repo ? repo.trim() : io.cwd;
     io.out(
       `autoexp check: running \`${typeof config2.eval.command === "string" ? config2.eval.command : config2.eval.command.join(" ")}\` ${runs} times in ${dir}`
@@ -31519,8 +31649,8 @@ told from the noise. Exit 1 when a run did not print every metric.`,
 });
 
 // action/cli/commands/demo.ts
-import { cp, mkdir as mkdir6, readdir as readdir4 } from "node:fs/promises";
-import { join as join23, resolve as resolve2 } from "node:path";
+import { cp, mkdir as mkdir7, readdir as readdir4 } from "node:fs/promises";
+import { join as join27, resolve as resolve2 } from "node:path";
 
 // action/cli/find-templates.ts
 import { existsSync as existsSync2 } from "node:fs";
@@ -31537,7 +31667,7 @@ function findTemplates(from = import.meta.url) {
 }
 
 // action/engine/run-batch.ts
-import { join as join22 } from "node:path";
+import { join as join26 } from "node:path";
 
 // action/agents/create-agent.ts
 import { accessSync, constants } from "node:fs";
@@ -31945,7 +32075,7 @@ async function postJson(options) {
     const backoff = options.retryDelayMs * 2 ** (attempt - 1) * (0.8 + 0.4 * Math.random());
     const delayMs = Math.min(maxDelay, retryAfterMs ?? backoff);
     options.onRetry?.({ attempt, delayMs, reason: last.ok ? "" : last.error });
-    await new Promise((resolve7) => setTimeout(resolve7, delayMs));
+    await new Promise((resolve8) => setTimeout(resolve8, delayMs));
   }
   return last;
 }
@@ -32816,6 +32946,8 @@ function createSearchAgent(options) {
         const meta3 = r.agent_meta;
         return meta3?.kind === "search" ? [{ ...meta3, kept: KEPT.has(r.status) }] : [];
       });
+      for (const p2 of context.pending ?? [])
+        if (p2.meta?.kind === "search") history.push({ ...p2.meta, kept: false });
       const move = planMove(params, history, options.seed);
       if (!move)
         return {
@@ -32929,6 +33061,24 @@ function checkScopeFiles(config2, committed, uncommitted = []) {
   return { problems, warnings };
 }
 
+// action/process/detect-gpus.ts
+import { execFile as execFile2 } from "node:child_process";
+function detectGpus() {
+  return new Promise((resolve8) => {
+    execFile2(
+      "nvidia-smi",
+      ["--query-gpu=index,name", "--format=csv,noheader"],
+      { timeout: 15e3, encoding: "utf8" },
+      (error62, stdout) => {
+        if (error62) return resolve8([]);
+        resolve8(
+          stdout.split("\n").map((l) => l.split(",").map((x) => x.trim())).filter(([i]) => i !== void 0 && /^\d+$/.test(i)).map(([i, name]) => ({ index: Number(i), name: name ?? "GPU" }))
+        );
+      }
+    );
+  });
+}
+
 // action/decide/samples.ts
 function addSamples(samples, metrics) {
   for (const [name, value] of Object.entries(metrics)) {
@@ -32974,7 +33124,8 @@ function buildResultRow(tag, iteration, guardName, verdict, proposal, timestamp)
     ...proposal.meta ? { agent_meta: proposal.meta } : {},
     ...verdict.evidence ? { evidence: roundEvidence(verdict.evidence) } : {},
     ...verdict.linesDelta !== void 0 ? { lines_delta: verdict.linesDelta } : {},
-    ...verdict.printedTwice?.length ? { printed_twice: verdict.printedTwice } : {}
+    ...verdict.printedTwice?.length ? { printed_twice: verdict.printedTwice } : {},
+    ...verdict.runsOn?.length ? { runs_on: verdict.runsOn } : {}
   };
   if (verdict.key) row.content_key = verdict.key;
   return row;
@@ -33050,8 +33201,8 @@ var TreeDir = class {
    * calls are synchronous on purpose: hundreds of lstat calls through the thread pool cost more
    * than the work itself.
    */
-  async materialise(git, commit, exclude = () => false) {
-    const entries = (await git.lsTree(commit)).filter((e) => !exclude(e.path));
+  async materialise(git, commit2, exclude = () => false) {
+    const entries = (await git.lsTree(commit2)).filter((e) => !exclude(e.path));
     const wanted = new Map(entries.map((e) => [e.path, e]));
     const st = lstatQuiet(this.dir);
     if (st && !st.isDirectory()) {
@@ -33143,12 +33294,12 @@ var AgentCheckout = class {
     return this.#tree.dir;
   }
   /** A clean copy of `commit`; with `withGit`, a private repository whose HEAD is that commit. */
-  async prepare(repo, commit, withGit) {
+  async prepare(repo, commit2, withGit) {
     await rm4(join12(this.dir, ".git"), { recursive: true, force: true });
-    await this.#tree.materialise(repo, commit, isRecord);
-    this.#entries = (await repo.lsTree(commit)).filter((e) => !isRecord(e.path));
+    await this.#tree.materialise(repo, commit2, isRecord);
+    this.#entries = (await repo.lsTree(commit2)).filter((e) => !isRecord(e.path));
     await mkdir2(this.scratch, { recursive: true });
-    if (withGit) await repo.initScratchRepo(this.dir, commit);
+    if (withGit) await repo.initScratchRepo(this.dir, commit2);
   }
   /** What differs from the commit it was prepared from: every path, target or not. */
   async changes() {
@@ -33167,8 +33318,8 @@ var AgentCheckout = class {
         seen.add(path);
         const was = before.get(path);
         if (was && this.#tree.untouched(path, was.sha, was.mode)) continue;
-        const change = await readChange(join12(this.dir, path), path, was);
-        if (change) changes.push(change);
+        const change2 = await readChange(join12(this.dir, path), path, was);
+        if (change2) changes.push(change2);
       }
     };
     await walk("");
@@ -33210,6 +33361,7 @@ async function propose(ctx, candidate, checkout) {
   await checkout.prepare(ctx.store.repo, parent.commit, ctx.agentGit);
   const targetPaths = (await ctx.store.repo.lsTree(parent.commit)).map((e) => e.path).filter((p) => ctx.isTarget(p) && !isRecord(p));
   const log = ctx.store.log;
+  const history = log.results.slice(0, candidate.historyLength);
   const started = performance.now();
   let proposal;
   try {
@@ -33221,7 +33373,8 @@ async function propose(ctx, candidate, checkout) {
       goal: ctx.goal,
       incumbentScore: parent.score,
       header: log.config,
-      history: log.results,
+      history,
+      ...candidate.pending?.length ? { pending: candidate.pending } : {},
       targetFiles: targetPaths,
       mayCreate: ctx.isTarget,
       scratchDir: checkout.scratch,
@@ -33229,7 +33382,7 @@ async function propose(ctx, candidate, checkout) {
       ...ctx.launchAgent ? { launch: ctx.launchAgent } : {},
       env: ctx.agentEnv,
       redact: ctx.redact,
-      notes: ctx.store.notes,
+      notes: candidate.notesBefore,
       budget: budgetLeft(ctx.config.budget, log.results, {
         done: ctx.done,
         planned: ctx.planned,
@@ -33246,7 +33399,7 @@ async function propose(ctx, candidate, checkout) {
   proposal = redactDeep(proposal, ctx.redact);
   ctx.faults.at("after-agent", iteration);
   if (proposal.ok && proposal.exhausted) return { kind: "exhausted", reason: proposal.description };
-  const notes = proposal.notes !== void 0 && proposal.notes !== ctx.store.notes ? proposal.notes : void 0;
+  const notes = proposal.notes !== void 0 && proposal.notes !== candidate.notesBefore ? proposal.notes : void 0;
   return {
     ...candidate,
     proposal,
@@ -33502,7 +33655,7 @@ function fitSandboxSpec(spec, exists = existsSync3) {
 }
 
 // action/sandbox/probe-sandbox.ts
-import { execFile as execFile2 } from "node:child_process";
+import { execFile as execFile3 } from "node:child_process";
 import { accessSync as accessSync2, constants as constants2, mkdtempSync, rmSync as rmSync3 } from "node:fs";
 import { homedir, tmpdir as tmpdir3 } from "node:os";
 import { delimiter as delimiter2, join as join14 } from "node:path";
@@ -33620,12 +33773,12 @@ function findProgram2(name, path) {
   return null;
 }
 function execQuiet(argv, env) {
-  return new Promise((resolve7) => {
-    execFile2(
+  return new Promise((resolve8) => {
+    execFile3(
       argv[0],
       argv.slice(1),
       { env, timeout: PROBE_TIMEOUT_MS, encoding: "utf8" },
-      (error62, stdout, stderr) => resolve7({ ok: !error62, stdout, stderr, ...error62 ? { error: error62.message } : {} })
+      (error62, stdout, stderr) => resolve8({ ok: !error62, stdout, stderr, ...error62 ? { error: error62.message } : {} })
     );
   });
 }
@@ -33633,9 +33786,9 @@ function execQuiet(argv, env) {
 // action/engine/isolation.ts
 async function resolveIsolation(config2, repoDir, gitDir, env) {
   const home = env.HOME || homedir2();
-  const resolve7 = (p) => p === "~" || p.startsWith("~/") ? join15(home, p.slice(1)) : isAbsolute3(p) ? p : join15(repoDir, p);
-  const readOnly = config2.isolation.read_only.map(resolve7);
-  const writable = config2.isolation.writable.map(resolve7);
+  const resolve8 = (p) => p === "~" || p.startsWith("~/") ? join15(home, p.slice(1)) : isAbsolute3(p) ? p : join15(repoDir, p);
+  const readOnly = config2.isolation.read_only.map(resolve8);
+  const writable = config2.isolation.writable.map(resolve8);
   const relative2 = config2.isolation.read_only.filter((p) => !p.startsWith("~") && !isAbsolute3(p));
   const environment = (base) => evalEnvironment(base, {
     passEnv: [
@@ -33752,8 +33905,8 @@ async function preflightNewTag(repoDir, tag, config2, env) {
 
 // action/engine/record-store.ts
 import { existsSync as existsSync5 } from "node:fs";
-import { mkdir as mkdir4, readdir, readFile as readFile9, rm as rm6 } from "node:fs/promises";
-import { join as join16 } from "node:path";
+import { mkdir as mkdir4, readFile as readFile9, rm as rm6 } from "node:fs/promises";
+import { join as join17 } from "node:path";
 
 // action/files/append-log.ts
 import { open as open3 } from "node:fs/promises";
@@ -33768,6 +33921,7 @@ function parseLog(text2, options = {}) {
     results: [],
     batches: [],
     remeasures: [],
+    verifies: [],
     validBytes: 0,
     torn: false,
     unreadable: 0
@@ -33804,6 +33958,9 @@ function addEntry(log, entry, lenient) {
   else if (entry.type === "remeasure") {
     if (lenient && !entry.samples) return false;
     log.remeasures.push(entry);
+  } else if (entry.type === "verify") {
+    if (lenient && (typeof entry.gain?.gain !== "number" || !entry.samples)) return false;
+    log.verifies.push(entry);
   } else return !lenient;
   return true;
 }
@@ -33834,6 +33991,25 @@ async function writeAtomic(path, content) {
   const temp = `${path}.tmp-${process.pid}`;
   await writeFile5(temp, content);
   await rename(temp, path);
+}
+
+// action/ledger/cap-notes.ts
+var NOTES_MAX = 16e3;
+function capNotes(text2) {
+  if (text2.length <= NOTES_MAX) return text2;
+  const cut = text2.slice(text2.length - NOTES_MAX);
+  return `(older notes dropped to keep this file under ${NOTES_MAX} characters)
+${cut.slice(cut.indexOf("\n") + 1)}`;
+}
+
+// action/ledger/ledger-prefix.ts
+function countEntries(log) {
+  return log ? log.results.length + log.batches.length + log.remeasures.length + log.verifies.length + (log.config ? 1 : 0) : 0;
+}
+function isPrefix(a, b) {
+  return a.results.every(
+    (r, i) => b.results[i]?.iteration === r.iteration && b.results[i]?.status === r.status
+  );
 }
 
 // action/ledger/svg-elements.ts
@@ -34044,8 +34220,8 @@ function headline(view) {
   const best = view.best?.score;
   if (best === null || best === void 0) return `baseline ${plainNumber(view.baseline)}`;
   const pct = improvementPercent(view);
-  const change = pct === null ? "" : ` (${pct > 0 ? "+" : pct < 0 ? "\u2212" : "\xB1"}${Math.abs(pct).toFixed(2)}%)`;
-  return `baseline ${plainNumber(view.baseline)} \u2192 best ${plainNumber(best)}${change}`;
+  const change2 = pct === null ? "" : ` (${pct > 0 ? "+" : pct < 0 ? "\u2212" : "\xB1"}${Math.abs(pct).toFixed(2)}%)`;
+  return `baseline ${plainNumber(view.baseline)} \u2192 best ${plainNumber(best)}${change2}`;
 }
 function axes(data, first, last, x, y) {
   const yTicks = niceTicks(data.lo, data.hi, MAX_Y_TICKS);
@@ -34215,6 +34391,23 @@ function recordFiles(tag, log, logText, notes) {
   return files;
 }
 
+// action/engine/kill-leftovers.ts
+import { readdir } from "node:fs/promises";
+import { join as join16 } from "node:path";
+async function killLeftovers(stateDir) {
+  let killed = false;
+  for (const sub of ["slots", "agents", "rebase"]) {
+    const root = join16(stateDir, sub);
+    const names2 = await readdir(root).catch(() => []);
+    for (const name of names2) {
+      for (const file2 of ["eval.pid", "agent.pid"]) {
+        if (killLeftoverGroup(join16(root, name, file2))) killed = true;
+      }
+    }
+  }
+  return killed;
+}
+
 // action/engine/lock.ts
 import { randomBytes } from "node:crypto";
 import { link, readFile as readFile8, rm as rm5, stat, writeFile as writeFile6 } from "node:fs/promises";
@@ -34290,15 +34483,15 @@ var RecordStore = class _RecordStore {
     return this.#notes;
   }
   get journalPath() {
-    return join16(this.stateDir, "log.jsonl");
+    return join17(this.stateDir, "log.jsonl");
   }
   /** Opens the tag's record, takes its lock, kills what a killed run left, and recovers. */
   static async open(options) {
     const probe = await findRepository(options.repoDir, options.env);
     const repo = probe.withEnv(await withIdentity(probe, options.env));
-    const stateDir = join16(await repo.commonDir(), "autoexp", options.tag);
+    const stateDir = join17(await repo.commonDir(), "autoexp", options.tag);
     await mkdir4(stateDir, { recursive: true });
-    const lock = await takeLock(join16(stateDir, "lock"), options.tag);
+    const lock = await takeLock(join17(stateDir, "lock"), options.tag);
     const head = await repo.resolve(`refs/heads/autoexp/${options.tag}`);
     const store = new _RecordStore(repo, options.tag, stateDir, head, lock);
     if (options.redact) store.#redact = options.redact;
@@ -34347,7 +34540,7 @@ var RecordStore = class _RecordStore {
         );
       }
       const fresh = journal.results.slice(committed?.results.length ?? 0);
-      this.#notes = await readFile9(join16(this.stateDir, "notes.md"), "utf8").catch(
+      this.#notes = await readFile9(join17(this.stateDir, "notes.md"), "utf8").catch(
         () => this.#notes
       );
       this.#text = text2;
@@ -34367,7 +34560,7 @@ var RecordStore = class _RecordStore {
   }
   /** Tags started before slots ran in a git worktree here; it only invites tampering now. */
   async #dropLegacyWorktree() {
-    const legacy = join16(this.stateDir, "worktree");
+    const legacy = join17(this.stateDir, "worktree");
     if (!existsSync5(legacy)) return;
     await rm6(legacy, { recursive: true, force: true });
     await this.repo.pruneWorktrees();
@@ -34380,6 +34573,7 @@ var RecordStore = class _RecordStore {
       results: [],
       batches: [],
       remeasures: [],
+      verifies: [],
       validBytes: 0,
       torn: false,
       unreadable: 0
@@ -34397,7 +34591,7 @@ var RecordStore = class _RecordStore {
     if (!log) throw new Error("RecordStore.append before start");
     if (options.notes !== void 0) {
       this.#notes = capNotes(this.#redact(options.notes));
-      await writeAtomic(join16(this.stateDir, "notes.md"), this.#notes);
+      await writeAtomic(join17(this.stateDir, "notes.md"), this.#notes);
     }
     const data = formatLines(entries);
     await appendLog(this.journalPath, entries, {
@@ -34407,12 +34601,8 @@ var RecordStore = class _RecordStore {
     options.afterJournal?.();
     const fresh = [];
     for (const entry of entries) {
-      if (entry.type === "config") log.config = entry;
-      else if (entry.type === "result") {
-        log.results.push(entry);
-        fresh.push(entry);
-      } else if (entry.type === "batch") log.batches.push(entry);
-      else log.remeasures.push(entry);
+      addEntry(log, entry, false);
+      if (entry.type === "result") fresh.push(entry);
     }
     await this.#commit(fresh);
   }
@@ -34428,7 +34618,7 @@ var RecordStore = class _RecordStore {
     const record3 = await this.repo.commitFiles(
       parent,
       files,
-      join16(this.stateDir, "record.index"),
+      join17(this.stateDir, "record.index"),
       message
     );
     const refs = fresh.filter((r) => r.diff && r.commit_full).map((r) => ({ ref: r.diff, sha: r.commit_full }));
@@ -34457,13 +34647,6 @@ var RecordStore = class _RecordStore {
     return refs;
   }
 };
-var NOTES_MAX = 16e3;
-function capNotes(text2) {
-  if (text2.length <= NOTES_MAX) return text2;
-  const cut = text2.slice(text2.length - NOTES_MAX);
-  return `(older notes dropped to keep this file under ${NOTES_MAX} characters)
-${cut.slice(cut.indexOf("\n") + 1)}`;
-}
 function parseLedger(text2, where) {
   try {
     return parseLog(text2);
@@ -34474,29 +34657,8 @@ function parseLedger(text2, where) {
     );
   }
 }
-async function killLeftovers(stateDir) {
-  let killed = false;
-  for (const sub of ["slots", "agents"]) {
-    const root = join16(stateDir, sub);
-    const names2 = await readdir(root).catch(() => []);
-    for (const name of names2) {
-      for (const file2 of ["eval.pid", "agent.pid"]) {
-        if (killLeftoverGroup(join16(root, name, file2))) killed = true;
-      }
-    }
-  }
-  return killed;
-}
 function byteSafeSlice(text2, bytes) {
   return Buffer.from(text2).subarray(0, bytes).toString().length;
-}
-function countEntries(log) {
-  return log ? log.results.length + log.batches.length + log.remeasures.length + (log.config ? 1 : 0) : 0;
-}
-function isPrefix(a, b) {
-  return a.results.every(
-    (r, i) => b.results[i]?.iteration === r.iteration && b.results[i]?.status === r.status
-  );
 }
 
 // action/decide/config-changes.ts
@@ -34665,11 +34827,123 @@ async function runSerial(steps, acquire) {
 function isStop(value) {
   return typeof value === "object" && value !== null && "kind" in value && "reason" in value;
 }
+async function runPipelined(steps, acquire, shape) {
+  const queue = [];
+  let stop = null;
+  const fly = async (candidate) => {
+    var _stack2 = [];
+    try {
+      const proposed = await steps.propose(candidate);
+      if (isStop(proposed)) return { stop: proposed };
+      const screened = await steps.screen(proposed);
+      if (screened.verdict !== null)
+        return { candidate: screened.candidate, verdict: screened.verdict };
+      const lease = __using(_stack2, await acquire(), true);
+      const verdict = await steps.evaluate(screened.candidate, lease.slot);
+      return {
+        candidate: screened.candidate,
+        verdict: await steps.decide(screened.candidate, verdict, lease.slot)
+      };
+    } catch (_2) {
+      var _error2 = _2, _hasError2 = true;
+    } finally {
+      var _promise3 = __callDispose(_stack2, _error2, _hasError2);
+      _promise3 && await _promise3;
+    }
+  };
+  const refly = async (flown, snapshot) => {
+    var _stack2 = [];
+    try {
+      if ("stop" in flown || !steps.isStale?.(flown.candidate, snapshot) || !steps.rebase)
+        return flown;
+      const rebased = await steps.rebase(flown.candidate, snapshot);
+      if (isStop(rebased)) return { stop: rebased };
+      const screened = await steps.screen(rebased);
+      if (screened.verdict !== null)
+        return { candidate: screened.candidate, verdict: screened.verdict };
+      const lease = __using(_stack2, await acquire(), true);
+      const verdict = await steps.evaluate(screened.candidate, lease.slot);
+      return {
+        candidate: screened.candidate,
+        verdict: await steps.decide(screened.candidate, verdict, lease.slot)
+      };
+    } catch (_2) {
+      var _error2 = _2, _hasError2 = true;
+    } finally {
+      var _promise3 = __callDispose(_stack2, _error2, _hasError2);
+      _promise3 && await _promise3;
+    }
+  };
+  const drain = async () => {
+    await Promise.allSettled(queue.splice(0));
+  };
+  try {
+    while (true) {
+      while (stop === null && queue.length <= shape.lag) {
+        stop = steps.stopNow(queue.length);
+        if (stop === null) {
+          const flight = fly(steps.begin(queue.length));
+          flight.catch(() => {
+          });
+          queue.push(flight);
+        }
+      }
+      const next = queue.shift();
+      if (!next) return stop;
+      const flown = await next;
+      if ("stop" in flown) {
+        await drain();
+        return flown.stop;
+      }
+      if (steps.remeasureDue?.() ?? true) {
+        var _stack = [];
+        try {
+          const lease = __using(_stack, await acquire(), true);
+          const broken = await steps.remeasure(lease.slot);
+          if (broken) {
+            await drain();
+            return broken;
+          }
+        } catch (_) {
+          var _error = _, _hasError = true;
+        } finally {
+          var _promise2 = __callDispose(_stack, _error, _hasError);
+          _promise2 && await _promise2;
+        }
+      }
+      const current = await refly(flown, steps.snapshot?.());
+      if ("stop" in current) {
+        await drain();
+        return current.stop;
+      }
+      const after = await steps.record(current.candidate, current.verdict);
+      await steps.checkpoint();
+      const snapshot = steps.snapshot?.();
+      for (let i = 0; i < queue.length; i++) {
+        const again = queue[i].then((flown2) => refly(flown2, snapshot));
+        again.catch(() => {
+        });
+        queue[i] = again;
+      }
+      if (after) {
+        await drain();
+        return after;
+      }
+      if (stop?.kind === "interrupted") {
+        await drain();
+        return stop;
+      }
+    }
+  } catch (error62) {
+    await drain();
+    throw error62;
+  }
+}
 
 // action/engine/seal.ts
 import { createHash as createHash4 } from "node:crypto";
 import { readdir as readdir2, readFile as readFile10 } from "node:fs/promises";
-import { join as join17 } from "node:path";
+import { join as join18 } from "node:path";
 async function sealRepository(store) {
   const gitDir = await store.repo.commonDir();
   const before = await fingerprintGitDir(gitDir);
@@ -34686,10 +34960,10 @@ async function sealRepository(store) {
 }
 async function fingerprintGitDir(gitDir) {
   const out = {};
-  out.config = await hashOf(join17(gitDir, "config"));
+  out.config = await hashOf(join18(gitDir, "config"));
   for (const sub of ["hooks", "info"]) {
-    const names2 = await readdir2(join17(gitDir, sub)).catch(() => []);
-    for (const name of names2.sort()) out[`${sub}/${name}`] = await hashOf(join17(gitDir, sub, name));
+    const names2 = await readdir2(join18(gitDir, sub)).catch(() => []);
+    for (const name of names2.sort()) out[`${sub}/${name}`] = await hashOf(join18(gitDir, sub, name));
   }
   return out;
 }
@@ -34699,12 +34973,12 @@ async function hashOf(path) {
 }
 
 // action/engine/slot.ts
-import { mkdir as mkdir5, readFile as readFile11 } from "node:fs/promises";
-import { join as join19 } from "node:path";
+import { mkdir as mkdir5, readFile as readFile11, rm as rm8 } from "node:fs/promises";
+import { join as join20 } from "node:path";
 
 // action/files/cap-log.ts
 import { open as open4, readdir as readdir3, rm as rm7, stat as stat2, writeFile as writeFile7 } from "node:fs/promises";
-import { join as join18 } from "node:path";
+import { join as join19 } from "node:path";
 var LOG_CAP_BYTES = 8 * 1024 * 1024;
 var HEAD_BYTES = 1024 * 1024;
 async function capLog(path, cap = LOG_CAP_BYTES) {
@@ -34736,7 +35010,7 @@ async function pruneLogs(dir, keepFrom) {
   for (const name of await readdir3(dir).catch(() => [])) {
     const iteration = Number(/^(\d+)-/.exec(name)?.[1]);
     if (Number.isInteger(iteration) && iteration > 0 && iteration < keepFrom) {
-      await rm7(join18(dir, name), { force: true });
+      await rm7(join19(dir, name), { force: true });
       removed++;
     }
   }
@@ -34752,11 +35026,19 @@ var Slot = class {
   #git;
   #isolation;
   #logs;
+  /** The device this slot's evals run on (a GPU's name and index), or null for the CPU. */
+  device;
+  #env;
   constructor(options) {
     this.id = options.id;
+    this.device = options.gpu ? `${options.gpu.name} #${options.gpu.index}` : null;
+    this.#env = {
+      AUTOEXP_WORKER: String(options.id),
+      ...options.gpu ? { CUDA_VISIBLE_DEVICES: String(options.gpu.index) } : {}
+    };
     this.root = options.root;
-    this.pidFile = join19(options.root, "eval.pid");
-    this.#tree = new TreeDir(join19(options.root, "tree"));
+    this.pidFile = join20(options.root, "eval.pid");
+    this.#tree = new TreeDir(join20(options.root, "tree"));
     this.#git = options.git;
     this.#isolation = options.isolation;
     this.#logs = options.logs;
@@ -34767,18 +35049,19 @@ var Slot = class {
   }
   /** A file of the slot as it is now (null: gone or not a regular file). */
   async read(path) {
-    return readFile11(join19(this.dir, path)).catch(() => null);
+    return readFile11(join20(this.dir, path)).catch(() => null);
   }
   /** Makes the slot hold exactly `commit`'s tracked files, plus the declared data links. */
-  async prepare(commit) {
-    await this.#tree.materialise(this.#git, commit, isRecord);
+  async prepare(commit2) {
+    await this.#tree.materialise(this.#git, commit2, isRecord);
     await this.#isolation.linkData(this.dir);
   }
   /** Runs the eval once on a clean copy of `commit`, then checks the frozen files. */
-  async evaluate(config2, commit, name, env, frozen, onProgress) {
-    await this.prepare(commit);
+  async evaluate(config2, commit2, name, env, frozen, onProgress) {
+    await this.prepare(commit2);
     await mkdir5(this.#logs, { recursive: true });
-    const logPath = join19(this.#logs, `${name}.log`);
+    const logPath = join20(this.#logs, `${name}.log`);
+    await rm8(logPath, { force: true });
     const started = performance.now();
     const ticker = onProgress ? setInterval(async () => {
       const tail = tailLines(await readEnd(logPath, 4096).catch(() => ""), 1);
@@ -34787,7 +35070,7 @@ var Slot = class {
     const launched = this.#isolation.launch(
       config2.eval.command,
       this.dir,
-      env,
+      { ...env, ...this.#env },
       Object.keys(frozen)
     );
     const outcome = await runEval(config2, this.dir, logPath, launched, this.pidFile).finally(
@@ -34798,12 +35081,17 @@ var Slot = class {
     return { ...outcome, tampered };
   }
   /** The user's correctness command on a fresh copy of `commit`; null when it passes. */
-  async check(config2, commit, name, env, frozen) {
+  async check(config2, commit2, name, env, frozen) {
     const checks = config2.checks;
-    await this.prepare(commit);
+    await this.prepare(commit2);
     await mkdir5(this.#logs, { recursive: true });
-    const logPath = join19(this.#logs, `${name}.log`);
-    const launched = this.#isolation.launch(checks.command, this.dir, env, frozen);
+    const logPath = join20(this.#logs, `${name}.log`);
+    const launched = this.#isolation.launch(
+      checks.command,
+      this.dir,
+      { ...env, ...this.#env },
+      frozen
+    );
     const result = await runProcess({
       command: launched.command,
       cwd: this.dir,
@@ -34838,18 +35126,44 @@ var SlotPool = class {
 };
 
 // action/engine/steps.ts
+import { join as join24 } from "node:path";
+
+// action/engine/checkout-pool.ts
 import { join as join21 } from "node:path";
+var CheckoutPool = class {
+  checkouts;
+  #free;
+  #waiting = [];
+  constructor(root, count) {
+    this.checkouts = Array.from(
+      { length: count },
+      (_, i) => new AgentCheckout(join21(root, String(i)))
+    );
+    this.#free = this.checkouts.map((_, i) => i);
+  }
+  /** Waits for a free checkout and returns its index. */
+  async take() {
+    const index = this.#free.shift();
+    if (index !== void 0) return index;
+    return new Promise((resolve8) => this.#waiting.push(resolve8));
+  }
+  give(index) {
+    const next = this.#waiting.shift();
+    if (next) next(index);
+    else this.#free.push(index);
+  }
+};
 
 // action/engine/evaluate.ts
 var NONE2 = { score: null, delta: null, metrics: {}, samples: {}, guard_pass: null };
 async function evaluate(ctx, candidate, slot) {
   const { iteration, parent } = candidate;
-  const commit = candidate.commit;
+  const commit2 = candidate.commit;
   const key = candidate.key;
   const { policy, config: config2 } = ctx;
   const log = ctx.store.log;
   const frozen = log.config.frozen_hashes;
-  const linesDelta2 = policy.simplification ? await ctx.store.repo.linesDelta(candidate.base, commit) : void 0;
+  const linesDelta2 = policy.simplification ? await ctx.store.repo.linesDelta(candidate.base, commit2) : void 0;
   const samples = {};
   const groups = ledgerSamples(log).groups;
   const baselineMeans = log.config.baseline_metrics ?? {};
@@ -34859,12 +35173,13 @@ async function evaluate(ctx, candidate, slot) {
   let judgement = null;
   let tail = "";
   const printedTwice = /* @__PURE__ */ new Set();
+  const runsOn = [];
   for (let run = 0; run < limit && !judgement?.final; run++) {
     if (judgement) ctx.emit({ type: "run", iteration, run: run + 1, reason: judgement.reason });
     const timer = ctx.faults.duringEval(iteration);
     const outcome = await slot.evaluate(
       config2,
-      commit,
+      commit2,
       `${iteration}-${run}`,
       ctx.evalEnv,
       frozen,
@@ -34874,8 +35189,9 @@ async function evaluate(ctx, candidate, slot) {
     evalSeconds += outcome.durationMs / 1e3;
     tail = outcome.tail;
     for (const m of outcome.printedTwice) printedTwice.add(m);
+    runsOn.push({ worker: slot.id, device: slot.device });
     const base = {
-      commit,
+      commit: commit2,
       ...key ? { key } : {},
       evalSeconds: round(evalSeconds),
       tail,
@@ -34928,14 +35244,15 @@ async function evaluate(ctx, candidate, slot) {
     metrics,
     samples,
     guard_pass: hasGuards ? judgement.status !== "guard_fail" : null,
-    commit,
+    commit: commit2,
     ...key ? { key } : {},
     reason: judgement.reason,
     tail,
     evalSeconds: round(evalSeconds),
     ...judgement.evidence ? { evidence: judgement.evidence } : {},
     ...linesDelta2 !== void 0 ? { linesDelta: linesDelta2 } : {},
-    ...printedTwice.size > 0 ? { printedTwice: [...printedTwice] } : {}
+    ...printedTwice.size > 0 ? { printedTwice: [...printedTwice] } : {},
+    ...ctx.workers > 1 ? { runsOn } : {}
   };
 }
 async function decide(ctx, candidate, verdict, slot) {
@@ -34950,6 +35267,101 @@ async function decide(ctx, candidate, verdict, slot) {
     frozen
   );
   return failed2 ? { ...verdict, status: "checks_failed", reason: failed2.reason, tail: failed2.tail } : verdict;
+}
+
+// action/engine/rebase.ts
+import { mkdir as mkdir6, rm as rm9, writeFile as writeFile8 } from "node:fs/promises";
+import { join as join22 } from "node:path";
+
+// action/engine/merge-lines.ts
+function mergeLines(base, ours, theirs) {
+  const b = base.split("\n");
+  const o = ours.split("\n");
+  const t = theirs.split("\n");
+  if (b.length !== o.length || b.length !== t.length) return null;
+  const merged = [];
+  for (let i = 0; i < b.length; i++) {
+    if (o[i] === b[i]) merged.push(t[i]);
+    else if (t[i] === b[i] || t[i] === o[i]) merged.push(o[i]);
+    else return null;
+  }
+  return merged.join("\n");
+}
+
+// action/engine/rebase.ts
+var REBASE_CHECKOUT = -1;
+async function rebase(ctx, candidate, onto, checkout, checkoutIndex) {
+  const repo = ctx.store.repo;
+  const current = onto.parent;
+  const fresh = {
+    ...candidate,
+    parent: current,
+    base: onto.base,
+    checkout: checkoutIndex,
+    historyLength: onto.historyLength,
+    notesBefore: onto.notes
+  };
+  delete fresh.commit;
+  delete fresh.key;
+  const origin = candidate.origin ?? { parent: candidate.parent, changes: candidate.changes ?? [] };
+  fresh.origin = origin;
+  await checkout.prepare(repo, current.commit, ctx.agentGit);
+  const before = new Map((await repo.lsTree(origin.parent.commit)).map((e) => [e.path, e]));
+  const ours = origin.changes.filter(
+    (c) => ctx.isTarget(c.path) && (c.file === null || c.file.type === "file")
+  );
+  const baseBlobs = await repo.readBlobs(ours.flatMap((c) => before.get(c.path)?.sha ?? []));
+  const temp = join22(checkout.root, "merge");
+  await rm9(temp, { recursive: true, force: true });
+  await mkdir6(temp, { recursive: true });
+  const conflicts = [];
+  for (const change2 of ours) {
+    const was = before.get(change2.path);
+    const base = was ? baseBlobs.get(was.sha) ?? null : null;
+    const theirs = await checkout.read(change2.path);
+    const mine = change2.file?.type === "file" ? change2.file.content : null;
+    const target = join22(checkout.dir, change2.path);
+    if (same(theirs, base)) {
+      if (mine === null) await rm9(target, { force: true });
+      else {
+        await mkdir6(join22(target, ".."), { recursive: true });
+        await writeFile8(target, mine);
+      }
+    } else if (same(theirs, mine)) {
+    } else if (mine === null || base === null || theirs === null) {
+      conflicts.push(change2.path);
+    } else if (mergeLines(base.toString(), mine.toString(), theirs.toString()) !== null) {
+      await writeFile8(target, mergeLines(base.toString(), mine.toString(), theirs.toString()));
+    } else {
+      const files = ["ours", "base", "theirs"].map((n) => join22(temp, n));
+      await Promise.all([
+        writeFile8(files[0], mine),
+        writeFile8(files[1], base),
+        writeFile8(files[2], theirs)
+      ]);
+      const merged = await repo.run(mergeFile(files[0], files[1], files[2]));
+      if (merged === null) conflicts.push(change2.path);
+      else await writeFile8(target, merged);
+    }
+  }
+  await rm9(temp, { recursive: true, force: true });
+  if (conflicts.length === 0) {
+    ctx.emit({
+      type: "notice",
+      message: `#${candidate.iteration} was proposed against #${candidate.parent.iteration}; the incumbent is now #${current.iteration}: re-applied and evaluated there`
+    });
+    return { ...fresh, changes: await checkout.changes() };
+  }
+  ctx.emit({
+    type: "notice",
+    message: `#${candidate.iteration} no longer applies to the incumbent #${current.iteration} (${conflicts.join(", ")} changed under it): the agent is asked again`
+  });
+  const retried = await propose(ctx, { ...fresh, pending: [] }, checkout);
+  if ("kind" in retried) return retried;
+  return { ...retried, agentSeconds: candidate.agentSeconds + retried.agentSeconds };
+}
+function same(a, b) {
+  return a === null || b === null ? a === b : a.equals(b);
 }
 
 // action/decide/drift.ts
@@ -34987,6 +35399,11 @@ function remeasurePlan(decide2, log, metric2, inc) {
 }
 
 // action/engine/remeasure.ts
+function remeasureDue(ctx) {
+  const log = ctx.store.log;
+  if (!isSequential(log, ctx.metric, ctx.policy.maxRuns)) return false;
+  return remeasurePlan(ctx.config.decide, log, ctx.metric, incumbentState(log)) !== null;
+}
 async function remeasure(ctx, slot) {
   const { config: config2, metric: metric2, store } = ctx;
   const log = store.log;
@@ -35054,20 +35471,20 @@ async function remeasure(ctx, slot) {
 }
 
 // action/engine/screen.ts
-import { join as join20 } from "node:path";
+import { join as join23 } from "node:path";
 var NONE3 = { score: null, delta: null, metrics: {}, samples: {}, guard_pass: null };
 async function screen(ctx, candidate, checkout) {
   const { iteration, parent, base, proposal } = candidate;
   const changes = candidate.changes ?? [];
   const repo = ctx.store.repo;
-  const index = join20(checkout.root, "candidate.index");
+  const index = join23(checkout.root, "candidate.index");
   const commitAll = (message) => repo.commitFiles(base, filesOf(changes), index, `autoexp(${ctx.tag}) #${iteration} ${message}`);
   if (!proposal?.ok) {
     const reason = proposal && !proposal.ok ? proposal.error : "no proposal";
-    const commit2 = changes.length > 0 ? await commitAll("agent_error") : void 0;
+    const commit3 = changes.length > 0 ? await commitAll("agent_error") : void 0;
     return {
       candidate,
-      verdict: { ...NONE3, status: "agent_error", reason, ...commit2 ? { commit: commit2 } : {} }
+      verdict: { ...NONE3, status: "agent_error", reason, ...commit3 ? { commit: commit3 } : {} }
     };
   }
   const ignored = await ignoredOutsideTarget(ctx, checkout, changes);
@@ -35082,13 +35499,14 @@ async function screen(ctx, candidate, checkout) {
   );
   const frozen = kept.filter((c) => ctx.isFrozen(c.path));
   if (outside.length > 0 || frozen.length > 0) {
-    const commit2 = await commitAll(`violation: ${proposal.description}`);
+    const commit3 = await commitAll(`violation: ${proposal.description}`);
     const reason = outside.length > 0 ? `changed files outside target: ${names(outside)}` : `changed frozen files: ${names(frozen)}`;
-    return { candidate, verdict: { ...NONE3, status: "violation", reason, commit: commit2 } };
+    return { candidate, verdict: { ...NONE3, status: "violation", reason, commit: commit3 } };
   }
   const paths = [.../* @__PURE__ */ new Set([...candidate.targetPaths ?? [], ...kept.map((c) => c.path)])];
   const key = await contentKeyOf(paths, (p) => checkout.read(p));
-  const prior = ctx.seen.get(key);
+  const seen = ctx.seen.get(key);
+  const prior = seen && seen.iteration < candidate.historyLength ? seen : void 0;
   if (prior) {
     return {
       candidate: { ...candidate, key },
@@ -35104,14 +35522,14 @@ async function screen(ctx, candidate, checkout) {
       }
     };
   }
-  const commit = await repo.commitFiles(
+  const commit2 = await repo.commitFiles(
     base,
     filesOf(kept),
     index,
     `autoexp(${ctx.tag}) #${iteration}: ${proposal.description}`
   );
   ctx.faults.at("after-commit", iteration);
-  return { candidate: { ...candidate, key, commit }, verdict: null };
+  return { candidate: { ...candidate, key, commit: commit2 }, verdict: null };
 }
 async function ignoredOutsideTarget(ctx, checkout, changes) {
   const candidates = changes.filter((c) => c.kind === "added" && !ctx.isTarget(c.path)).map((c) => c.path);
@@ -35132,29 +35550,106 @@ function names(changes) {
 
 // action/engine/steps.ts
 function experimentSteps(ctx, checkSeal) {
-  const checkout = new AgentCheckout(join21(ctx.store.stateDir, "agents", "0"));
+  const pool = new CheckoutPool(join24(ctx.store.stateDir, "agents"), ctx.proposers);
+  const rebases = new CheckoutPool(join24(ctx.store.stateDir, "rebase"), ctx.workers + ctx.proposers);
+  const checkoutOf = (c) => c.checkout !== void 0 && c.checkout <= REBASE_CHECKOUT ? rebases.checkouts[REBASE_CHECKOUT - c.checkout] : pool.checkouts[c.checkout ?? 0];
+  const proposed = /* @__PURE__ */ new Map();
+  const settle2 = /* @__PURE__ */ new Map();
   return {
-    stopNow: () => budgetStop(ctx.config.budget, ctx.store.log.results, {
-      done: ctx.done,
+    stopNow: (pending = 0) => budgetStop(ctx.config.budget, ctx.store.log.results, {
+      done: ctx.done + pending,
       planned: ctx.planned,
       elapsedMs: performance.now() - ctx.startedAt,
       interrupted: ctx.signal?.aborted ?? false
     }),
     remeasure: (slot) => remeasure(ctx, slot),
-    begin: () => {
+    remeasureDue: () => remeasureDue(ctx),
+    begin: (pending = 0) => {
       const log = ctx.store.log;
-      const iteration = log.results.at(-1).iteration + 1;
-      ctx.emit({ type: "start", iteration, index: ctx.done + 1, of: ctx.planned });
-      return { iteration, parent: incumbentState(log), base: ctx.store.head, agentSeconds: 0 };
+      const iteration = log.results.at(-1).iteration + 1 + pending;
+      proposed.set(iteration, new Promise((resolve8) => settle2.set(iteration, resolve8)));
+      ctx.emit({ type: "start", iteration, index: ctx.done + pending + 1, of: ctx.planned });
+      return {
+        iteration,
+        parent: incumbentState(log),
+        base: ctx.store.head,
+        historyLength: log.results.length,
+        notesBefore: ctx.store.notes,
+        agentSeconds: 0
+      };
     },
-    propose: (candidate) => propose(ctx, candidate, checkout),
-    screen: (candidate) => screen(ctx, candidate, checkout),
+    propose: async (candidate) => {
+      const pending = [];
+      for (let i = candidate.historyLength; i <= candidate.iteration - ctx.proposers; i++) {
+        const p = await proposed.get(i);
+        if (p) pending.push(p);
+      }
+      const index = await pool.take();
+      try {
+        const result = await propose(
+          ctx,
+          { ...candidate, checkout: index, pending },
+          pool.checkouts[index]
+        );
+        const p = "kind" in result ? null : result.proposal;
+        settle2.get(candidate.iteration)?.(
+          p?.ok && !p.exhausted ? { description: p.description, ...p.meta ? { meta: p.meta } : {} } : null
+        );
+        if ("kind" in result) pool.give(index);
+        return result;
+      } catch (error62) {
+        settle2.get(candidate.iteration)?.(null);
+        pool.give(index);
+        throw error62;
+      }
+    },
+    screen: async (candidate) => {
+      try {
+        return await screen(ctx, candidate, checkoutOf(candidate));
+      } finally {
+        const at = candidate.checkout;
+        if (at !== void 0 && at <= REBASE_CHECKOUT) rebases.give(REBASE_CHECKOUT - at);
+        else if (at !== void 0) pool.give(at);
+      }
+    },
     evaluate: (candidate, slot) => evaluate(ctx, candidate, slot),
     decide: (candidate, verdict, slot) => decide(ctx, candidate, verdict, slot),
+    snapshot: () => {
+      const log = ctx.store.log;
+      return {
+        parent: incumbentState(log),
+        base: ctx.store.head,
+        historyLength: log.results.length,
+        notes: ctx.store.notes
+      };
+    },
+    isStale: (candidate, snapshot) => snapshot.parent.iteration !== candidate.parent.iteration,
+    rebase: async (candidate, snapshot) => {
+      const index = await rebases.take();
+      try {
+        const result = await rebase(
+          ctx,
+          candidate,
+          snapshot,
+          rebases.checkouts[index],
+          REBASE_CHECKOUT - index
+        );
+        if ("kind" in result) rebases.give(index);
+        return result;
+      } catch (error62) {
+        rebases.give(index);
+        throw error62;
+      }
+    },
     record: async (candidate, verdict) => {
+      const prior = verdict.key ? ctx.seen.get(verdict.key) : void 0;
+      if (prior && prior.iteration >= candidate.historyLength && verdict.status !== "duplicate")
+        verdict = duplicateOf(prior, candidate);
       const tampered = await checkSeal();
       if (tampered) verdict = { ...verdict, status: "violation", reason: tampered };
       const stop = await record2(ctx, candidate, verdict);
+      proposed.delete(candidate.iteration - 256);
+      settle2.delete(candidate.iteration - 256);
       if (tampered) return { kind: "violation", reason: tampered };
       return stop;
     },
@@ -35188,7 +35683,7 @@ async function record2(ctx, candidate, verdict) {
     afterJournal: () => ctx.faults.at("after-ledger", iteration)
   });
   ctx.faults.at("after-refs", iteration);
-  await pruneLogs(join21(ctx.store.stateDir, "logs"), iteration - KEEP_LOGS_OF);
+  await pruneLogs(join24(ctx.store.stateDir, "logs"), iteration - KEEP_LOGS_OF);
   if (verdict.key && EVALUATED.has(safe.status)) ctx.seen.set(verdict.key, safe);
   ctx.done++;
   const best = incumbentState(ctx.store.log).score;
@@ -35198,6 +35693,195 @@ async function record2(ctx, candidate, verdict) {
   if (proposal && !proposal.ok && proposal.fatal)
     return { kind: "agent", reason: `the agent cannot work: ${safe.reason ?? safe.description}` };
   return null;
+}
+function duplicateOf(prior, candidate) {
+  return {
+    status: "duplicate",
+    score: prior.score,
+    delta: prior.score !== null ? prior.score - candidate.parent.score : null,
+    metrics: prior.metrics,
+    samples: {},
+    guard_pass: prior.guard_pass,
+    duplicateOf: prior.iteration,
+    reason: `same code as #${prior.iteration} (${prior.status}), which was decided while this one was in flight; its result is reused`
+  };
+}
+
+// action/engine/verify.ts
+import { join as join25 } from "node:path";
+
+// action/decide/verified-gain.ts
+function verifiedGain(base, final, goal, confidence) {
+  if (base.length !== final.length)
+    throw new Error(`verifiedGain: ${base.length} base runs but ${final.length} final runs`);
+  const sign = goal === "minimize" ? -1 : 1;
+  const diffs = base.map((b, i) => sign * (final[i] - b));
+  const pairs = diffs.length;
+  if (pairs === 0) return { gain: 0, ci: null, sd: 0, pairs, includes_no_improvement: true };
+  const { mean: gain, sd } = meanAndSd(diffs);
+  if (pairs < 2) return { gain, ci: null, sd, pairs, includes_no_improvement: true };
+  const half = tQuantileUpper((1 - confidence) / 2, pairs - 1) * (sd / Math.sqrt(pairs));
+  const ci = [gain - half, gain + half];
+  return { gain, ci, sd, pairs, includes_no_improvement: ci[0] <= 0 };
+}
+function keptGainSum(results, goal, finalIteration) {
+  const sign = goal === "minimize" ? -1 : 1;
+  let sum = 0;
+  let kept = 0;
+  for (const r of results) {
+    if (r.iteration > finalIteration || r.status !== "keep" && r.status !== "simplification")
+      continue;
+    kept++;
+    sum += sign * (r.delta ?? 0);
+  }
+  return { sum, kept };
+}
+
+// action/engine/verify.ts
+async function verifyRecord(store, config2, run) {
+  const log = store.log;
+  const header = log?.config;
+  const inc = log ? incumbentState(log) : null;
+  if (!log || !header || !inc)
+    throw new AutoexpError(`tag ${store.tag} has no baseline yet: there is nothing to verify`);
+  const finalRow = log.results.find((r) => r.iteration === inc.iteration);
+  const base = header.base_commit;
+  const final = finalRow?.commit_full;
+  if (inc.iteration === 0 || !final || final === base)
+    throw new AutoexpError(
+      `tag ${store.tag} has kept nothing yet: its code is its base ${base.slice(0, 7)}, so there is nothing to verify`,
+      { exitCode: 1 }
+    );
+  const holdout = config2.eval.holdout;
+  const slots = {
+    validation: makeSlot(store, 1, "verify", run.isolation),
+    holdout: holdout ? makeSlot(store, 2, "holdout", await holdoutIsolation(store, config2, run)) : null
+  };
+  const configs = {
+    validation: config2,
+    holdout: {
+      frozen: config2.frozen,
+      eval: { ...config2.eval, command: holdout?.command ?? "", metrics: scoreMetrics(config2) }
+    }
+  };
+  const commits = { base, final };
+  const samples = {
+    validation: { base: [], final: [] },
+    holdout: { base: [], final: [] }
+  };
+  const failures = [];
+  let seconds = 0;
+  const measure = async (pair, which, code) => {
+    const slot = slots[which];
+    const name = `verify-${pair}-${which === "holdout" ? "holdout-" : ""}${code}`;
+    const outcome = await slot.evaluate(
+      configs[which],
+      commits[code],
+      name,
+      run.evalEnv,
+      header.frozen_hashes
+    );
+    seconds += outcome.durationMs / 1e3;
+    const score = scoreOf(outcome.metrics, config2, header);
+    const problem = outcome.tampered.length > 0 ? `it changed frozen files: ${outcome.tampered.slice(0, 5).join(", ")}` : outcome.status !== "ok" || score === null ? outcome.problem ?? outcome.status : null;
+    if (problem) failures.push({ pair, code, eval: which, problem });
+    run.emit({
+      type: "verify-run",
+      pair,
+      of: run.pairs,
+      code,
+      eval: which,
+      score: problem ? null : score,
+      ...problem ? { problem } : {}
+    });
+    return problem ? null : score;
+  };
+  const enough = Math.max(2, Math.ceil(run.pairs / 2));
+  for (let pair = 1; pair <= run.pairs && failures.length < enough; pair++) {
+    for (const which of ["validation", "holdout"]) {
+      if (!slots[which]) continue;
+      const a = await measure(pair, which, "base");
+      const b = a === null ? null : await measure(pair, which, "final");
+      if (a === null || b === null) continue;
+      samples[which].base.push(a);
+      samples[which].final.push(b);
+    }
+  }
+  const confidence = header.confidence ?? config2.decide.confidence;
+  const gainOf = (s) => verifiedGain(s.base, s.final, header.goal, confidence);
+  const steps = keptGainSum(log.results, header.goal, inc.iteration);
+  const entry = {
+    type: "verify",
+    metric: header.metric,
+    goal: header.goal,
+    base_commit: base,
+    final_commit: final,
+    final_iteration: inc.iteration,
+    pairs: run.pairs,
+    confidence,
+    samples: samples.validation,
+    gain: gainOf(samples.validation),
+    kept_gain_sum: steps.sum,
+    kept: steps.kept,
+    ...holdout ? { holdout: { samples: samples.holdout, gain: gainOf(samples.holdout) } } : {},
+    ...failures.length > 0 ? { failures } : {},
+    isolation: run.isolation.mode,
+    eval_seconds: Math.round(seconds * 1e3) / 1e3,
+    timestamp: (/* @__PURE__ */ new Date()).toISOString()
+  };
+  await store.append([entry]);
+  run.emit({ type: "verified", entry });
+  return entry;
+}
+function makeSlot(store, id, name, isolation) {
+  return new Slot({
+    id,
+    root: join25(store.stateDir, "slots", name),
+    git: store.repo,
+    isolation,
+    logs: join25(store.stateDir, "logs")
+  });
+}
+async function holdoutIsolation(store, config2, run) {
+  const extra = config2.eval.holdout?.read_only ?? [];
+  if (extra.length === 0) return run.isolation;
+  const isolation = { ...config2.isolation, read_only: [...config2.isolation.read_only, ...extra] };
+  const resolved = await resolveIsolation(
+    { isolation, eval: config2.eval },
+    store.repo.dir,
+    await store.repo.commonDir(),
+    run.env
+  );
+  if (resolved.mode !== run.isolation.mode)
+    throw new AutoexpError(
+      `the holdout would run ${resolved.mode === "none" ? "unsandboxed" : "sandboxed"} while the eval runs ${run.isolation.mode === "none" ? "unsandboxed" : "sandboxed"}; nothing was run`,
+      { exitCode: 1 }
+    );
+  return resolved;
+}
+function scoreMetrics(config2) {
+  const names2 = config2.decide.rule === "weighted" && config2.decide.weights ? Object.keys(config2.decide.weights) : [primaryMetric(config2)];
+  return Object.fromEntries(names2.map((n) => [n, config2.eval.metrics[n]]));
+}
+function scoreOf(metrics, config2, header) {
+  const value = withWeightedScore(metrics, config2, header.baseline_metrics ?? {})[header.metric];
+  return value !== void 0 && Number.isFinite(value) ? value : null;
+}
+async function verifyAtBatchEnd(store, config2, stop, run) {
+  if (!config2.verify || stop.kind === "interrupted" || stop.kind === "broken") return false;
+  const inc = store.log ? incumbentState(store.log) : null;
+  if (!inc || inc.iteration === 0) {
+    run.emit({ type: "notice", message: "verify skipped: nothing kept, the code is its base" });
+    return false;
+  }
+  try {
+    await verifyRecord(store, config2, { ...run, pairs: config2.verify.pairs });
+    return true;
+  } catch (error62) {
+    if (!(error62 instanceof AutoexpError)) throw error62;
+    run.emit({ type: "notice", message: `verify did not run: ${error62.message}` });
+    return false;
+  }
 }
 
 // action/engine/run-batch.ts
@@ -35239,14 +35923,20 @@ async function runBatchUnexplained(options) {
       env
     );
     safeEmit({ type: "isolation", mode: isolation.mode, warnings: isolation.warnings });
-    const slot = new Slot({
-      id: 0,
-      root: join22(store.stateDir, "slots", "0"),
-      git: store.repo,
-      isolation,
-      logs: join22(store.stateDir, "logs")
-    });
-    const pool = new SlotPool([slot]);
+    const gpus = await workerGpus(config2);
+    const slots = Array.from(
+      { length: gpus ? gpus.length : config2.workers },
+      (_2, id) => new Slot({
+        id,
+        root: join26(store.stateDir, "slots", String(id)),
+        git: store.repo,
+        isolation,
+        logs: join26(store.stateDir, "logs"),
+        ...gpus ? { gpu: gpus[id] } : {}
+      })
+    );
+    const slot = slots[0];
+    const pool = new SlotPool(slots);
     const metric2 = primaryMetric(config2);
     const goal = objectiveSpecs(config2)[0].goal;
     const checkpoint = options.checkpoint ?? (async () => {
@@ -35295,11 +35985,15 @@ async function runBatchUnexplained(options) {
       startedAt: performance.now(),
       planned: options.experiments ?? config2.budget.experiments,
       done: 0,
+      proposers: config2.pipeline ? config2.proposers : 1,
+      workers: slots.length,
       signal: options.signal
     };
     const caveats = trustCaveats(config2, isolation);
     const seal = isolation.mode === "none" ? await sealRepository(store) : async () => null;
-    const stop = await runSerial(experimentSteps(ctx, seal), () => pool.acquire());
+    const steps = experimentSteps(ctx, seal);
+    const lag = slots.length - 1 + (config2.pipeline ? ctx.proposers : 0);
+    const stop = lag === 0 ? await runSerial(steps, () => pool.acquire()) : await runPipelined(steps, () => pool.acquire(), { lag });
     const stopReason = redact(stop.reason);
     safeEmit({ type: "stop", reason: stopReason });
     await store.append([
@@ -35314,6 +36008,8 @@ async function runBatchUnexplained(options) {
       }
     ]);
     await checkpoint();
+    const verify = { isolation, evalEnv: evalOnly, env, emit: safeEmit };
+    if (await verifyAtBatchEnd(store, config2, stop, verify)) await checkpoint();
     return summarise(tag, store.log, ctx.done, { ...stop, reason: stopReason }, isolation.mode);
   } catch (_) {
     var _error = _, _hasError = true;
@@ -35321,6 +36017,18 @@ async function runBatchUnexplained(options) {
     var _promise2 = __callDispose(_stack, _error, _hasError);
     _promise2 && await _promise2;
   }
+}
+async function workerGpus(config2) {
+  if (config2.gpus === void 0) return null;
+  const found = await detectGpus();
+  if (config2.gpus === "auto") {
+    if (found.length === 0)
+      throw new AutoexpError(
+        "gpus: auto, but nvidia-smi lists no GPU here: install the NVIDIA driver, list the GPUs (gpus: [0, 1]), or remove gpus and set workers. Nothing was run"
+      );
+    return found;
+  }
+  return config2.gpus.map((index) => found.find((g) => g.index === index) ?? { index, name: "GPU" });
 }
 function trustCaveats(config2, isolation) {
   const caveats = [];
@@ -35364,29 +36072,7 @@ function currentIncumbent(log) {
   return inc;
 }
 
-// action/util/interrupt.ts
-function watchInterrupts(onFirst, proc = process) {
-  const controller = new AbortController();
-  const onSignal = () => {
-    if (controller.signal.aborted) {
-      killActiveGroups();
-      proc.exit(130);
-    }
-    onFirst();
-    controller.abort();
-  };
-  proc.on("SIGINT", onSignal);
-  proc.on("SIGTERM", onSignal);
-  return {
-    signal: controller.signal,
-    release: () => {
-      proc.off("SIGINT", onSignal);
-      proc.off("SIGTERM", onSignal);
-    }
-  };
-}
-
-// action/cli/progress.ts
+// action/report/format-event.ts
 function formatEvent(event, metric2) {
   switch (event.type) {
     case "isolation":
@@ -35408,6 +36094,13 @@ warning: ${w}`).join("")}` : event.warnings.map((w) => `warning: ${w}`).join("\n
       return `stopped     ${event.reason}`;
     case "start":
       return null;
+    case "verify-run": {
+      const what = `${event.eval === "holdout" ? "holdout " : ""}${event.code}`;
+      const result = event.problem ? `no measurement (${event.problem})` : formatScore(event.score);
+      return `verify      [${event.pair}/${event.of}] ${what.padEnd(13)} ${metric2} ${result}`;
+    }
+    case "verified":
+      return verifiedText(event.entry);
     case "experiment": {
       const { row } = event;
       const width = String(event.of).length;
@@ -35433,8 +36126,16 @@ warning: ${w}`).join("")}` : event.warnings.map((w) => `warning: ${w}`).join("\n
       return null;
   }
 }
+function verifiedText(v) {
+  const lines = [formatVerifiedLine(v)];
+  const holdout = formatHoldoutLine(v);
+  if (holdout) lines.push(holdout);
+  const note = noImprovementNote(v);
+  if (note) lines.push(`warning: ${note}`);
+  return lines.join("\n");
+}
 
-// action/cli/render-progress.ts
+// action/report/progress-printer.ts
 function progressMode(flags, isTTY) {
   if (flags.json) return "json";
   if (flags.quiet) return "quiet";
@@ -35495,6 +36196,28 @@ function cleanLine(line2) {
 }
 function clip3(text2, width) {
   return text2.length <= width ? text2 : `${text2.slice(0, width - 1)}\u2026`;
+}
+
+// action/util/interrupt.ts
+function watchInterrupts(onFirst, proc = process) {
+  const controller = new AbortController();
+  const onSignal = () => {
+    if (controller.signal.aborted) {
+      killActiveGroups();
+      proc.exit(130);
+    }
+    onFirst();
+    controller.abort();
+  };
+  proc.on("SIGINT", onSignal);
+  proc.on("SIGTERM", onSignal);
+  return {
+    signal: controller.signal,
+    release: () => {
+      proc.off("SIGINT", onSignal);
+      proc.off("SIGTERM", onSignal);
+    }
+  };
 }
 
 // action/cli/run-and-report.ts
@@ -35577,30 +36300,22 @@ var demoCommand = defineCommand({
         `${dir} exists and is not empty: choose a new --dir (the demo never writes into existing files)`
       );
     }
-    await mkdir6(dir, { recursive: true });
-    await cp(join23(findTemplates(), "examples", "tiny-train"), dir, { recursive: true });
+    await mkdir7(dir, { recursive: true });
+    await cp(join27(findTemplates(), "examples", "tiny-train"), dir, { recursive: true });
     const git = new Git(dir, io.env);
-    await git.raw(["init", "--quiet", "--initial-branch=main"]);
-    const identity = await git.raw(["config", "user.email"]).catch(() => "");
-    if (!identity.trim()) {
-      await git.raw(["config", "user.name", "autoexp demo"]);
-      await git.raw(["config", "user.email", "demo@autoexp.invalid"]);
+    await git.run(init({ branch: "main" }));
+    if (!await git.run(configValue("user.email"))) {
+      await git.run(setConfig("user.name", "autoexp demo"));
+      await git.run(setConfig("user.email", "demo@autoexp.invalid"));
     }
-    await git.raw(["add", "-A"]);
-    await git.raw([
-      "commit",
-      "--quiet",
-      "--no-verify",
-      "--no-gpg-sign",
-      "-m",
-      "tiny-train example"
-    ]);
+    await git.run(addAll());
+    await git.run(commit("tiny-train example"));
     const human = !values.json && !values.quiet;
     if (human)
       io.out(
         `autoexp demo: a tiny neural network in ${dir}; the search agent tunes train.js, eval.js is frozen`
       );
-    const config2 = await readValidConfig(join23(dir, "autoexp.yml"));
+    const config2 = await readValidConfig(join27(dir, "autoexp.yml"));
     const code = await runAndReport(io, {
       repoDir: dir,
       config: config2,
@@ -35619,8 +36334,8 @@ Look at: ${dir} (git log autoexp/demo), and the record: git -C ${dir} show autoe
 
 // action/cli/init.ts
 import { existsSync as existsSync6 } from "node:fs";
-import { mkdir as mkdir7, readdir as readdir5, readFile as readFile12, stat as stat3, writeFile as writeFile8 } from "node:fs/promises";
-import { basename, delimiter as delimiter3, dirname as dirname5, join as join24, relative } from "node:path";
+import { mkdir as mkdir8, readdir as readdir5, readFile as readFile12, stat as stat3, writeFile as writeFile9 } from "node:fs/promises";
+import { basename, delimiter as delimiter3, dirname as dirname5, join as join28, relative } from "node:path";
 var PROGRAMS = ["ml-training", "performance", "prompt-optimisation"];
 var ACTION_REF = "autoexp/autoexp@v0.1.0";
 var PLANS = {
@@ -35686,26 +36401,26 @@ async function initRepo(options) {
   const python = present.includes("uv.lock") || present.includes("pyproject.toml") ? "uv run" : "python3";
   const fill = (text2) => text2.replaceAll("__NAME__", name).replaceAll("__ACTION__", ACTION_REF).replaceAll("__CONFIG__", "autoexp.yml").replaceAll("__AGENT__", agent2.use).replaceAll("__FROZEN__", `[${frozen.join(", ")}]`).replaceAll("__PYTHON__", python);
   const files = {};
-  const programDir = join24(templates, "init", plan.templates);
+  const programDir = join28(templates, "init", plan.templates);
   for (const path of await listFilesDeep(programDir))
-    files[path] = fill(await readFile12(join24(programDir, path), "utf8"));
+    files[path] = fill(await readFile12(join28(programDir, path), "utf8"));
   files[plan.programFile] = await readFile12(
-    join24(templates, "program", `${plan.programTemplate}.md`),
+    join28(templates, "program", `${plan.programTemplate}.md`),
     "utf8"
   );
   files[".github/workflows/autoexp.yml"] = fill(
-    await readFile12(join24(templates, "init", "workflow.yml"), "utf8")
+    await readFile12(join28(templates, "init", "workflow.yml"), "utf8")
   );
-  const existing = Object.keys(files).filter((f) => existsSync6(join24(options.dir, f)));
+  const existing = Object.keys(files).filter((f) => existsSync6(join28(options.dir, f)));
   if (existing.length > 0 && !options.force) {
     throw new AutoexpError(
       `init would overwrite ${existing.join(", ")} in ${options.dir}; nothing was written. Move them aside, or run \`autoexp init --force\` to replace them`
     );
   }
   for (const [path, content] of Object.entries(files)) {
-    const full = join24(options.dir, path);
-    await mkdir7(dirname5(full), { recursive: true });
-    await writeFile8(full, content, path.endsWith(".sh") ? { mode: 493 } : void 0);
+    const full = join28(options.dir, path);
+    await mkdir8(dirname5(full), { recursive: true });
+    await writeFile9(full, content, path.endsWith(".sh") ? { mode: 493 } : void 0);
   }
   const found = [
     ...plan.targets.map((t) => t.path),
@@ -35714,7 +36429,7 @@ async function initRepo(options) {
   ].filter((f) => present.includes(f));
   return {
     program,
-    written: Object.keys(files).map((f) => relative(options.dir, join24(options.dir, f))),
+    written: Object.keys(files).map((f) => relative(options.dir, join28(options.dir, f))),
     found,
     create: plan.targets.filter((t) => !present.includes(t.path)),
     agent: agent2
@@ -35737,7 +36452,7 @@ function chooseAgent(env) {
 }
 function onPath(program, path) {
   for (const dir of path.split(delimiter3).filter(Boolean)) {
-    const full = join24(dir, program);
+    const full = join28(dir, program);
     if (existsSync6(full)) return full;
   }
   return null;
@@ -35751,10 +36466,10 @@ async function listTopFiles(dir) {
 }
 async function listFilesDeep(dir, prefix = "") {
   const out = [];
-  for (const entry of await readdir5(join24(dir, prefix), { withFileTypes: true })) {
+  for (const entry of await readdir5(join28(dir, prefix), { withFileTypes: true })) {
     const path = prefix ? `${prefix}/${entry.name}` : entry.name;
     if (entry.isDirectory()) out.push(...await listFilesDeep(dir, path));
-    else if ((await stat3(join24(dir, path))).isFile()) out.push(path);
+    else if ((await stat3(join28(dir, path))).isFile()) out.push(path);
   }
   return out.sort();
 }
@@ -35822,7 +36537,7 @@ unless --force.`,
 });
 
 // action/cli/commands/report.ts
-import { readFile as readFile13, writeFile as writeFile9 } from "node:fs/promises";
+import { readFile as readFile13, writeFile as writeFile10 } from "node:fs/promises";
 import { resolve as resolve3 } from "node:path";
 var reportCommand = defineCommand({
   name: "report",
@@ -35870,7 +36585,7 @@ var reportCommand = defineCommand({
     } catch (error62) {
       throw new AutoexpError(`cannot read ${file2}: ${error62.message}`);
     }
-    if (values.out) await writeFile9(resolve3(io.cwd, values.out), markdown);
+    if (values.out) await writeFile10(resolve3(io.cwd, values.out), markdown);
     else io.out(markdown);
     return 0;
   }
@@ -35953,8 +36668,9 @@ var statusCommand = defineCommand({
     const head = await repo.resolve(`refs/heads/autoexp/${tag}`);
     const text2 = head ? await repo.show(head, `${recordDir(tag)}/log.jsonl`) : null;
     if (text2 === null) {
-      const branches = (await repo.raw(["branch", "--list", "autoexp/*", "--format=%(refname:short)"])).trim();
-      const tags = branches.split("\n").filter(Boolean).map((b) => b.replace("autoexp/", ""));
+      const tags = (await repo.run(listBranches("autoexp/*"))).map(
+        (b) => b.replace("autoexp/", "")
+      );
       throw new AutoexpError(
         `no autoexp record for tag ${tag}.${tags.length > 0 ? ` Tags here: ${tags.join(", ")} (autoexp status --tag T)` : " Start one with `autoexp run`."}`
       );
@@ -35967,6 +36683,7 @@ var statusCommand = defineCommand({
     io.out(
       [
         `autoexp \xB7 ${tag}`,
+        ...view.verified ? [formatVerifiedLine(view.verified)] : [],
         renderHeadline(view).replaceAll("**", ""),
         renderCounts(view),
         "",
@@ -36003,7 +36720,7 @@ committed file, and names the file to create or commit when one does not.`,
     const repo = new Git(io.cwd, io.env);
     const committed = await repo.listFiles().catch(() => null);
     if (committed) {
-      const untracked = (await repo.raw(["ls-files", "--others", "--exclude-standard", "-z"])).split("\0").filter(Boolean);
+      const untracked = await repo.untrackedFiles();
       const { problems, warnings } = checkScopeFiles(config2, committed, untracked);
       for (const w of warnings) io.err(`warning: ${w.path}: ${w.message}`);
       if (problems.length > 0) {
@@ -36023,6 +36740,127 @@ committed file, and names the file to create or commit when one does not.`,
       `${values.config} is valid: ${primary.name} (${primary.goal})${rule}, target ${config2.target.join(", ")}, frozen ${config2.frozen.join(", ") || "(none)"}, agent ${config2.agent.use}, ${config2.budget.experiments} experiments per batch`
     );
     return 0;
+  }
+});
+
+// action/cli/commands/verify.ts
+import { resolve as resolve7 } from "node:path";
+
+// action/engine/verify-tag.ts
+import { join as join29 } from "node:path";
+async function verifyTag(options) {
+  try {
+    return await verifyTagUnexplained(options);
+  } catch (error62) {
+    throw explainFailure(error62, options.tag);
+  }
+}
+async function verifyTagUnexplained(options) {
+  var _stack = [];
+  try {
+    const { config: config2, tag } = options;
+    const env = options.env ?? process.env;
+    const { AUTOEXP_FAULT: _fault, ...base } = env;
+    const { evalEnv, values } = splitEnv({ ...base, AUTOEXP_TAG: tag }, config2.agent);
+    const redact = createRedactor(values);
+    const emit = (event) => options.onEvent?.(redactDeep(event, redact));
+    const { store, recovered } = await RecordStore.open({
+      repoDir: options.repoDir,
+      tag,
+      env,
+      redact
+    });
+    const _store = __using(_stack, store, true);
+    if (recovered.length > 0) emit({ type: "recovered", messages: recovered });
+    const header = store.log?.config;
+    if (!header)
+      throw new AutoexpError(`no autoexp record for tag ${tag}: start one with \`autoexp run\``);
+    const isolation = await resolveIsolation(
+      config2,
+      store.repo.dir,
+      await store.repo.commonDir(),
+      env
+    );
+    emit({ type: "isolation", mode: isolation.mode, warnings: isolation.warnings });
+    const probe = new Slot({
+      id: 1,
+      root: join29(store.stateDir, "slots", "verify"),
+      git: store.repo,
+      isolation,
+      logs: join29(store.stateDir, "logs")
+    });
+    await probe.prepare(store.head);
+    const changes = configChanges(
+      header,
+      decisionFacts(config2, await hashFrozen(probe.dir, config2.frozen))
+    );
+    if (changes.length > 0)
+      throw new AutoexpError(
+        `tag ${tag}'s record was made with another config, so verify would measure something else:
+${changes.map((c) => `  ${c}`).join("\n")}
+Run verify with the config the tag ran under (--config). Nothing was run or written`
+      );
+    return verifyRecord(store, config2, {
+      pairs: options.pairs,
+      isolation,
+      evalEnv: { ...evalEnv, AUTOEXP_TAG: tag },
+      env,
+      emit
+    });
+  } catch (_) {
+    var _error = _, _hasError = true;
+  } finally {
+    var _promise2 = __callDispose(_stack, _error, _hasError);
+    _promise2 && await _promise2;
+  }
+}
+
+// action/cli/commands/verify.ts
+var DEFAULT_PAIRS = 8;
+var verifyCommand = defineCommand({
+  name: "verify",
+  summary: "re-measure a tag's base and final code, interleaved: the verified gain with its interval",
+  details: `Runs the eval on the tag's base commit and on its final code in turn (base, final, base,
+final, ...), each run on a fresh copy under the same isolation as a batch, and records the
+verified improvement with its confidence interval (a paired t-test, so slow drift of the machine
+cancels) in log.jsonl, beside the sum of the kept steps' deltas. With eval.holdout set, the holdout
+runs here too (and only here). The dashboard and the PR then lead with the verified figure.
+Exit 0 when recorded, also when the interval includes no improvement (it says so); 1 when the
+code does not run or nothing was kept.`,
+  options: {
+    config: { type: "string", value: "F", default: "autoexp.yml", help: "the config file" },
+    tag: { type: "string", value: "T", help: "the tag to verify (default <name>-<date>)" },
+    pairs: {
+      type: "string",
+      value: "N",
+      help: `base/final pairs to run (default verify.pairs, else ${DEFAULT_PAIRS})`
+    },
+    ...OUTPUT_OPTIONS
+  },
+  async run({ values }, io) {
+    const pairs = positiveInt("pairs", values.pairs);
+    if (pairs === 1)
+      throw new AutoexpError("--pairs must be at least 2: an interval needs two pairs");
+    const repoDir = await requireRepository(io.cwd, io.env);
+    const config2 = await readValidConfig(resolve7(io.cwd, values.config), values.config);
+    const tag = validateTag(values.tag ?? defaultTag(config2.name));
+    const metric2 = primaryMetric(config2);
+    const printer = createProgressPrinter(
+      progressMode({ quiet: values.quiet, json: values.json }, io.isTTY),
+      { line: io.out, write: io.write, columns: io.columns },
+      metric2
+    );
+    const entry = await verifyTag({
+      repoDir,
+      config: config2,
+      tag,
+      pairs: pairs ?? config2.verify?.pairs ?? DEFAULT_PAIRS,
+      env: io.env,
+      onEvent: (event) => printer.event(event)
+    }).finally(() => printer.close());
+    if (values.json) io.out(JSON.stringify({ type: "done", exitCode: EXIT.ok, verify: entry }));
+    else if (values.quiet) io.out(formatEvent({ type: "verified", entry }, metric2) ?? "");
+    return EXIT.ok;
   }
 });
 
@@ -36071,6 +36909,7 @@ var COMMANDS = [
   checkCommand,
   runCommand,
   statusCommand,
+  verifyCommand,
   reportCommand
 ];
 var VERSION = package_default.version;
