@@ -36,6 +36,7 @@ export async function promptFor(
     program,
     files: files ?? (await readTargets(context)),
     notes: context.notes,
+    ...(context.pending?.length ? { pending: context.pending } : {}),
     budget: context.budget,
     maxChars,
     protocol,

@@ -33,7 +33,8 @@ export function createSearchAgent(options: { seed: number; exclude: readonly str
       });
       // Moves still being evaluated count as tried: the next proposal goes another way.
       for (const p of context.pending ?? [])
-        if (p.meta?.kind === "search") history.push({ ...(p.meta as unknown as Move), kept: false });
+        if (p.meta?.kind === "search")
+          history.push({ ...(p.meta as unknown as Move), kept: false });
       const move = planMove(params, history, options.seed);
       if (!move)
         return {

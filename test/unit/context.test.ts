@@ -106,4 +106,13 @@ describe("the agent's context", () => {
       "The previous experiment (#29) was not evaluated: agent_error: edit rejected: block 1 (train.py): the SEARCH part matches 2 places (#29)",
     );
   });
+
+  it("lists the proposals still being evaluated, so a pipelined agent does not repeat them", () => {
+    const text = buildContext(
+      input(5, { pending: [{ description: "LR 0.01 -> 0.02" }, { description: "DEPTH 8 -> 12" }] }),
+    );
+    expect(text).toContain("Being evaluated now (results not in yet; propose something else)");
+    expect(text).toContain("- LR 0.01 -> 0.02\n- DEPTH 8 -> 12");
+    expect(buildContext(input(5))).not.toContain("Being evaluated now");
+  });
 });

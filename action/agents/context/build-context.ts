@@ -57,6 +57,15 @@ export function buildContext(input: ContextInput): string {
     ),
     last,
     section("Recent experiments (newest last)", renderRecent(recentRows, input, alloc.recent)),
+    input.pending?.length
+      ? section(
+          "Being evaluated now (results not in yet; propose something else)",
+          input.pending
+            .slice(-10)
+            .map((p) => `- ${p.description}`)
+            .join("\n"),
+        )
+      : "",
     older.length > 0
       ? section(
           "Everything tried before (digest, do not repeat dead ends)",
