@@ -1,5 +1,5 @@
 // bench/same-ledger: the same inputs give the same ledger, before and after an engine change.
-// Runs two batches with the CLI of this checkout and of another revision (a git worktree of it,
+// Runs two batches with the CLI of this checkout (serial: pipeline: false) and of another revision (a git worktree of it,
 // sharing node_modules), then compares their log.jsonl line by line after normalising what
 // legitimately differs between two runs (timestamps, seconds, commit ids) and the fields the
 // newer engine adds (listed below). Prints the verdict and a diff of any line that differs.
@@ -11,7 +11,16 @@
 // The old engine had no sandbox; batch 2 keeps its run counter outside the eval's copy, so both
 // engines run it unsandboxed (bwrap is left off PATH for that run).
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -82,7 +91,7 @@ fs.writeFileSync("value.txt", String(plan[i % plan.length]));
 fs.writeFileSync(process.env.AUTOEXP_DESCRIPTION_FILE, "value -> " + plan[i % plan.length]);
 `;
 
-function noisyRepo(agentPath: string): string {
+function noisyRepo(agentPath: string, extra: string): string {
   const dir = mkdtempSync(join(tmpdir(), "autoexp-noisy-"));
   writeFileSync(join(dir, "value.txt"), "10");
   writeFileSync(join(dir, "eval.js"), NOISY_EVAL);
@@ -95,7 +104,7 @@ eval: { command: node eval.js, metrics: { loss: { goal: minimize } } }
 decide: { baseline_runs: 4, max_runs: 6, remeasure_every: 4 }
 agent: { use: command, run: [node, ${JSON.stringify(agentPath)}] }
 budget: { experiments: ${N} }
-`,
+${extra}`,
   );
   for (const a of [
     ["init", "-q", "--initial-branch=main"],
@@ -136,13 +145,33 @@ function normalise(lines: string[]): string[] {
   });
 }
 
-function runBoth(root: string): { demo: string[]; noisy: string[] } {
+/** The demo's files (from the old checkout, so both engines get the same), in a new repo. */
+function demoRepo(work: string, template: string, extra: string): string {
+  const dir = join(work, "demo");
+  cpSync(template, dir, { recursive: true });
+  writeFileSync(join(dir, "autoexp.yml"), readFileSync(join(dir, "autoexp.yml"), "utf8") + extra);
+  for (const a of [
+    ["init", "-q", "--initial-branch=main"],
+    ["config", "user.name", "bench"],
+    ["config", "user.email", "bench@example.com"],
+    ["add", "-A"],
+    ["commit", "-qm", "demo"],
+  ])
+    sh(dir, "git", ...a);
+  return dir;
+}
+
+function runBoth(
+  root: string,
+  template: string,
+  extra: string,
+): { demo: string[]; noisy: string[] } {
   const work = mkdtempSync(join(tmpdir(), "autoexp-same-"));
-  cli(root, work, ["demo", "--dir", "demo", "--experiments", String(N)]);
+  cli(root, demoRepo(work, template, extra), ["run", "--tag", "demo", "--experiments", String(N)]);
   const agentDir = join(work, "agent");
   mkdirSync(agentDir);
   writeFileSync(join(agentDir, "agent.js"), AGENT);
-  const repo = noisyRepo(join(agentDir, "agent.js"));
+  const repo = noisyRepo(join(agentDir, "agent.js"), extra);
   cli(root, repo, ["run", "--tag", "noisy"], {
     PATH: pathWithoutBwrap(),
     AUTOEXP_BENCH_COUNTER: join(work, "counter"),
@@ -155,8 +184,11 @@ function runBoth(root: string): { demo: string[]; noisy: string[] } {
 
 const old = oldCheckout();
 try {
-  const before = runBoth(old);
-  const after = runBoth(ROOT);
+  // The old engine was serial; the new one runs serially with pipeline: false (its default
+  // pipelines, which changes what each proposal sees by design).
+  const template = join(old, "templates", "examples", "tiny-train");
+  const before = runBoth(old, template, "");
+  const after = runBoth(ROOT, template, "pipeline: false\n");
   let same = true;
   for (const name of ["demo", "noisy"] as const) {
     const a = before[name];

@@ -5,7 +5,6 @@ import { pruneLogs } from "../files/cap-log.ts";
 import { buildResultRow } from "../ledger/rows.ts";
 import { EVALUATED, type ResultEntry } from "../ledger/types.ts";
 import { redactDeep } from "../process/secrets.ts";
-import { AgentCheckout } from "./agent-checkout.ts";
 import { CheckoutPool } from "./checkout-pool.ts";
 import { decide, evaluate } from "./evaluate.ts";
 import type { Candidate, EngineContext, Verdict } from "./experiment.ts";
