@@ -14,6 +14,8 @@ export interface ProposeContext {
   header: ConfigEntry | null;
   /** Every experiment so far, oldest first. */
   history: readonly ResultEntry[];
+  /** What was tried before autoexp (`autoexp import results.tsv`), oldest first. */
+  imported?: readonly { status: string; score: number | null; description: string }[];
   /**
    * Proposals already made and still being evaluated (pipelined or parallel runs), oldest first:
    * not yet decided, so not in `history`, but not worth proposing again.

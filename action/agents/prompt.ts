@@ -37,6 +37,7 @@ export async function promptFor(
     files: files ?? (await readTargets(context)),
     notes: context.notes,
     ...(context.pending?.length ? { pending: context.pending } : {}),
+    ...(context.imported?.length ? { imported: context.imported } : {}),
     budget: context.budget,
     maxChars,
     protocol,

@@ -3,6 +3,7 @@ import { closest } from "../util/did-you-mean.ts";
 import type { Command, Io } from "./command.ts";
 import { checkCommand } from "./commands/check.ts";
 import { demoCommand } from "./commands/demo.ts";
+import { importCommand } from "./commands/import.ts";
 import { initCommand } from "./commands/init.ts";
 import { reportCommand } from "./commands/report.ts";
 import { runCommand } from "./commands/run.ts";
@@ -24,6 +25,7 @@ export const COMMANDS: readonly Command[] = [
   statusCommand,
   verifyCommand,
   reportCommand,
+  importCommand,
 ];
 
 export const VERSION: string = pkg.version;

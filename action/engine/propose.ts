@@ -33,6 +33,7 @@ export async function propose(
       incumbentScore: parent.score,
       header: log.config,
       history,
+      ...(log.imports?.length ? { imported: log.imports.flatMap((i) => i.rows) } : {}),
       ...(candidate.pending?.length ? { pending: candidate.pending } : {}),
       targetFiles: targetPaths,
       mayCreate: ctx.isTarget,

@@ -22,6 +22,7 @@ import type { BatchEvent } from "./events.ts";
 import type { EngineContext } from "./experiment.ts";
 import { explainFailure } from "./explain-failure.ts";
 import { createFaults } from "./faults.ts";
+import { recordPendingImport } from "./import-history.ts";
 import { resolveIsolation } from "./isolation.ts";
 import { preflightNewTag } from "./preflight.ts";
 import { RecordStore } from "./record-store.ts";
@@ -136,6 +137,8 @@ async function runBatchUnexplained(options: BatchOptions): Promise<BatchResult> 
   const evalOnly = { ...evalEnv, AUTOEXP_TAG: tag };
   if (!store.log) {
     await startTag(store, config, slot, { metric, goal, evalEnv: evalOnly, emit: safeEmit });
+    if (await recordPendingImport(store))
+      safeEmit({ type: "notice", message: "imported history recorded (autoexp import)" });
     await checkpoint();
   } else {
     const head = store.log;

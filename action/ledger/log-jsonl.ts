@@ -1,6 +1,7 @@
 import type {
   BatchEntry,
   ConfigEntry,
+  ImportEntry,
   LedgerEntry,
   RemeasureEntry,
   ResultEntry,
@@ -14,6 +15,8 @@ export interface ParsedLog {
   remeasures: RemeasureEntry[];
   /** `autoexp verify` lines, oldest first. */
   verifies: VerifyEntry[];
+  /** History imported from before autoexp (`autoexp import`), oldest first. */
+  imports?: ImportEntry[];
   /** Bytes of the text up to the last complete line; a torn final line lies beyond. */
   validBytes: number;
   torn: boolean;
@@ -80,6 +83,9 @@ export function addEntry(log: ParsedLog, entry: LedgerEntry | null, lenient: boo
   } else if (entry.type === "verify") {
     if (lenient && (typeof entry.gain?.gain !== "number" || !entry.samples)) return false;
     log.verifies.push(entry);
+  } else if (entry.type === "import") {
+    if (lenient && !Array.isArray(entry.rows)) return false;
+    (log.imports ??= []).push(entry);
   } else return !lenient;
   return true;
 }

@@ -95,6 +95,11 @@ export function renderDashboard(view: LedgerView, options: { progressSvg?: boole
   if (facts.length > 0) parts.push("", facts.join(" · "));
   for (const d of view.drift) parts.push("", `> [!WARNING]\n> Drift: ${escapeCell(d)}`);
   for (const c of view.caveats) parts.push("", `> [!CAUTION]\n> ${escapeCell(c)}`);
+  for (const i of view.imported)
+    parts.push(
+      "",
+      `Imported history: ${i.rows} experiment(s) from \`${escapeCell(i.source)}\` (${i.kept} kept there), shown to the agent as already tried; not part of this tag's record.`,
+    );
   if (view.printedTwice.length > 0) parts.push("", renderPrintedTwice(view));
   if (options.progressSvg)
     parts.push("", "![progress: every run, kept runs labelled](progress.svg)");

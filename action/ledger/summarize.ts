@@ -48,6 +48,8 @@ export interface LedgerView {
   drift: string[];
   /** Trust caveats of the batches (unsandboxed evals, writable caches), each once. */
   caveats: string[];
+  /** History imported from before autoexp: where from, how much, how much was kept there. */
+  imported: { source: string; rows: number; kept: number }[];
   /** Kept experiments whose eval printed a metric more than once: worth a look at the diff. */
   printedTwice: { iteration: number; metrics: string[] }[];
   minDelta: number | null;
@@ -114,6 +116,11 @@ export function viewFromLog(log: ParsedLog, title?: string): LedgerView {
     remeasureRuns: log.remeasures.reduce((n, m) => n + (m.samples[metric]?.length ?? 0), 0),
     drift: log.remeasures.flatMap((m) => (m.reason === "drift" && m.note ? [m.note] : [])),
     caveats: [...new Set(log.batches.flatMap((b) => b.caveats ?? []))],
+    imported: (log.imports ?? []).map((i) => ({
+      source: i.source,
+      rows: i.rows.length,
+      kept: i.rows.filter((r) => r.status === "keep").length,
+    })),
     printedTwice: log.results.flatMap((r) =>
       KEPT.has(r.status) && r.printed_twice?.length
         ? [{ iteration: r.iteration, metrics: r.printed_twice }]
@@ -174,6 +181,7 @@ export function viewFromTsv(tsv: ParsedTsv, goal: Goal, title = "results.tsv"): 
     remeasureRuns: 0,
     drift: [],
     caveats: [],
+    imported: [],
     printedTwice: [],
     minDelta: null,
     stopReason: null,

@@ -226,4 +226,26 @@ export interface VerifyEntry {
   timestamp: string;
 }
 
-export type LedgerEntry = ConfigEntry | ResultEntry | BatchEntry | RemeasureEntry | VerifyEntry;
+/**
+ * History from before autoexp (`autoexp import results.tsv`): what was tried and how it went,
+ * shown on the dashboard and to the agent as tried. Not experiments of this tag: no commits of
+ * its own, never an incumbent.
+ */
+export interface ImportEntry {
+  type: "import";
+  /** The file it came from (its name only). */
+  source: string;
+  metric: string;
+  rows: { commit: string; score: number | null; status: string; description: string }[];
+  /** Lines of the file that could not be read. */
+  skipped: number;
+  timestamp: string;
+}
+
+export type LedgerEntry =
+  | ConfigEntry
+  | ResultEntry
+  | BatchEntry
+  | RemeasureEntry
+  | VerifyEntry
+  | ImportEntry;

@@ -72,6 +72,17 @@ export function buildContext(input: ContextInput): string {
           renderDigest(older, alloc.digest),
         )
       : "",
+    input.imported?.length
+      ? section(
+          "Tried before autoexp (imported results.tsv; do not repeat dead ends)",
+          cutTail(
+            input.imported
+              .map((r) => `- ${r.status} ${r.score ?? "-"}: ${r.description}`)
+              .join("\n"),
+            Math.max(2000, alloc.digest),
+          ),
+        )
+      : "",
     section(
       "Notes (notes.md, your memory across experiments)",
       cutTail(input.notes.trim() || "(empty)", alloc.notes),

@@ -14,6 +14,8 @@ export interface ContextInput {
   files: readonly { path: string; text: string }[];
   /** The agent's memory, notes.md. */
   notes: string;
+  /** What was tried before autoexp (`autoexp import`): status, score and description. */
+  imported?: readonly { status: string; score: number | null; description: string }[];
   /** Proposals being evaluated now (pipelined or parallel runs): not decided, not to repeat. */
   pending?: readonly { description: string }[];
   budget: { experiments: number; wallClockMs: number | null; costUsd: number | null };
