@@ -105,7 +105,7 @@ isolation: ${isolation}
   const overheads: number[] = [];
   const evals: number[] = [];
   let last = performance.now();
-  const objects = () => Number(/count: (\d+)/.exec(git(repo, "count-objects"))?.[1] ?? 0);
+  const objects = () => Number(/count: (\d+)/.exec(git(repo, "count-objects", "-v"))?.[1] ?? 0);
   let objectsBefore = 0;
   await runBatch({
     repoDir: repo,
