@@ -50,10 +50,64 @@ export async function verifyRecord(
       { exitCode: 1 },
     );
   const holdout = config.eval.holdout;
+  const { samples, failures, seconds } = await measurePairs(store, config, run, { base, final });
+  const confidence = header.confidence ?? config.decide.confidence;
+  const gainOf = (s: { base: number[]; final: number[] }) =>
+    verifiedGain(s.base, s.final, header.goal, confidence);
+  const steps = keptGainSum(log.results, header.goal, inc.iteration);
+  const entry: VerifyEntry = {
+    type: "verify",
+    metric: header.metric,
+    goal: header.goal,
+    base_commit: base,
+    final_commit: final,
+    final_iteration: inc.iteration,
+    pairs: run.pairs,
+    confidence,
+    samples: samples.validation,
+    gain: gainOf(samples.validation),
+    kept_gain_sum: steps.sum,
+    kept: steps.kept,
+    ...(holdout ? { holdout: { samples: samples.holdout, gain: gainOf(samples.holdout) } } : {}),
+    ...(failures.length > 0 ? { failures } : {}),
+    isolation: run.isolation.mode,
+    eval_seconds: Math.round(seconds * 1000) / 1000,
+    timestamp: new Date().toISOString(),
+  };
+  await store.append([entry]);
+  run.emit({ type: "verified", entry });
+  return entry;
+}
+
+export interface PairsMeasured {
+  /** The primary metric per run, by pair: base[i] ran just before final[i]. */
+  samples: Record<Which, { base: number[]; final: number[] }>;
+  failures: VerifyFailure[];
+  seconds: number;
+}
+
+/**
+ * Two commits of the tag's repository evaluated interleaved (base, final, base, final, ...) in
+ * fresh slots under `slots/<slotName>` and the batch's isolation, the holdout too when
+ * `eval.holdout` is set: what `verify` measures, and what `split` measures per group.
+ */
+export async function measurePairs(
+  store: RecordStore,
+  config: Config,
+  run: VerifyRun,
+  commits: Record<Code, string>,
+  slotName = "verify",
+): Promise<PairsMeasured> {
+  const holdout = config.eval.holdout;
   const slots: Record<Which, Slot | null> = {
-    validation: makeSlot(store, 1, "verify", run.isolation),
+    validation: makeSlot(store, 1, slotName, run.isolation),
     holdout: holdout
-      ? makeSlot(store, 2, "holdout", await holdoutIsolation(store, config, run))
+      ? makeSlot(
+          store,
+          2,
+          slotName === "verify" ? "holdout" : `${slotName}-holdout`,
+          await holdoutIsolation(store, config, run),
+        )
       : null,
   };
   const configs: Record<Which, Pick<Config, "eval" | "frozen">> = {
@@ -63,16 +117,16 @@ export async function verifyRecord(
       eval: { ...config.eval, command: holdout?.command ?? "", metrics: scoreMetrics(config) },
     },
   };
-  const commits: Record<Code, string> = { base, final };
   const samples = {
     validation: { base: [] as number[], final: [] as number[] },
     holdout: { base: [] as number[], final: [] as number[] },
   };
   const failures: VerifyFailure[] = [];
   let seconds = 0;
+  const header = store.log!.config!;
   const measure = async (pair: number, which: Which, code: Code): Promise<number | null> => {
     const slot = slots[which]!;
-    const name = `verify-${pair}-${which === "holdout" ? "holdout-" : ""}${code}`;
+    const name = `${slotName}-${pair}-${which === "holdout" ? "holdout-" : ""}${code}`;
     const outcome = await slot.evaluate(
       configs[which],
       commits[code],
@@ -112,32 +166,7 @@ export async function verifyRecord(
       samples[which].final.push(b);
     }
   }
-  const confidence = header.confidence ?? config.decide.confidence;
-  const gainOf = (s: { base: number[]; final: number[] }) =>
-    verifiedGain(s.base, s.final, header.goal, confidence);
-  const steps = keptGainSum(log.results, header.goal, inc.iteration);
-  const entry: VerifyEntry = {
-    type: "verify",
-    metric: header.metric,
-    goal: header.goal,
-    base_commit: base,
-    final_commit: final,
-    final_iteration: inc.iteration,
-    pairs: run.pairs,
-    confidence,
-    samples: samples.validation,
-    gain: gainOf(samples.validation),
-    kept_gain_sum: steps.sum,
-    kept: steps.kept,
-    ...(holdout ? { holdout: { samples: samples.holdout, gain: gainOf(samples.holdout) } } : {}),
-    ...(failures.length > 0 ? { failures } : {}),
-    isolation: run.isolation.mode,
-    eval_seconds: Math.round(seconds * 1000) / 1000,
-    timestamp: new Date().toISOString(),
-  };
-  await store.append([entry]);
-  run.emit({ type: "verified", entry });
-  return entry;
+  return { samples, failures, seconds };
 }
 
 function makeSlot(store: RecordStore, id: number, name: string, isolation: Isolation): Slot {
