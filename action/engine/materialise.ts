@@ -57,25 +57,29 @@ export class TreeDir {
     mkdirSync(this.dir, { recursive: true });
     const removed = this.#prune(wanted);
     const stale = entries.filter((entry) => !this.#intact(entry));
-    const blobs = await git.readBlobs(stale.map((e) => e.sha));
-    for (const entry of stale) {
-      const path = join(this.dir, entry.path);
-      rmSync(path, { recursive: true, force: true });
-      mkdirSync(dirname(path), { recursive: true });
-      const bytes = blobs.get(entry.sha)!;
-      if (entry.mode === "120000") symlinkSync(bytes.toString(), path);
-      else writeFileSync(path, bytes, { mode: entry.mode === "100755" ? 0o755 : 0o644 });
-      const st = lstatSync(path, { bigint: true });
-      this.#written.set(entry.path, {
-        sha: entry.sha,
-        mode: entry.mode,
-        ino: Number(st.ino),
-        size: Number(st.size),
-        mtimeNs: st.mtimeNs,
-        ctimeNs: st.ctimeNs,
-      });
-    }
+    const bySha = new Map<string, TreeEntry[]>();
+    for (const entry of stale) bySha.set(entry.sha, [...(bySha.get(entry.sha) ?? []), entry]);
+    await git.forEachBlob([...bySha.keys()], (sha, bytes) => {
+      for (const entry of bySha.get(sha) ?? []) this.#write(entry, bytes);
+    });
     return { written: stale.length, removed };
+  }
+
+  #write(entry: TreeEntry, bytes: Buffer): void {
+    const path = join(this.dir, entry.path);
+    rmSync(path, { recursive: true, force: true });
+    mkdirSync(dirname(path), { recursive: true });
+    if (entry.mode === "120000") symlinkSync(bytes.toString(), path);
+    else writeFileSync(path, bytes, { mode: entry.mode === "100755" ? 0o755 : 0o644 });
+    const st = lstatSync(path, { bigint: true });
+    this.#written.set(entry.path, {
+      sha: entry.sha,
+      mode: entry.mode,
+      ino: Number(st.ino),
+      size: Number(st.size),
+      mtimeNs: st.mtimeNs,
+      ctimeNs: st.ctimeNs,
+    });
   }
 
   /**

@@ -28,7 +28,7 @@ import {
   writeTree,
 } from "./commands/trees.ts";
 import { writeLooseBlob } from "./loose-objects.ts";
-import { GitError, gitEnvironment, runGit } from "./run-git.ts";
+import { GitError, gitEnvironment, runGit, streamBlobs } from "./run-git.ts";
 
 export type { TreeEntry } from "./commands/trees.ts";
 export { GitError } from "./run-git.ts";
@@ -164,6 +164,18 @@ export class Git {
 
   untrackedFiles(): Promise<string[]> {
     return this.run(untrackedFiles());
+  }
+
+  /**
+   * Each blob's bytes handed to `take` as they arrive (one `cat-file --batch` process, never the
+   * whole set in memory: for materialising large trees).
+   */
+  async forEachBlob(
+    shas: readonly string[],
+    take: (sha: string, bytes: Buffer) => void,
+  ): Promise<void> {
+    const wanted = [...new Set(shas)];
+    if (wanted.length > 0) await streamBlobs(this.dir, this.#env, wanted, take);
   }
 
   /** The bytes of several blobs, in one `cat-file --batch` process. */

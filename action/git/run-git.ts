@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 
 /**
  * autoexp's own git never runs code the repository (or an eval that wrote to it) configured:
@@ -80,5 +80,71 @@ export function runGit(
       },
     );
     if (options.input !== undefined) child.stdin?.end(options.input);
+  });
+}
+
+/**
+ * Streams `git cat-file --batch` for `shas` (each once) and hands each blob's bytes to `take`
+ * as they arrive, so a large tree never sits in memory whole (a large heap makes every later
+ * process spawn slower).
+ */
+export function streamBlobs(
+  dir: string,
+  env: Record<string, string | undefined>,
+  shas: readonly string[],
+  take: (sha: string, bytes: Buffer) => void,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("git", [...HARDEN, "cat-file", "--batch"], { cwd: dir, env });
+    // Chunks are kept as a list and joined once per blob: joining on every chunk would copy a
+    // large blob again and again.
+    let chunks: Buffer[] = [];
+    let length = 0;
+    let index = 0;
+    let need: { sha: string; size: number } | null = null;
+    let stderr = "";
+    const joined = (): Buffer => {
+      const all = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length);
+      chunks = [all];
+      return all;
+    };
+    const drop = (n: number): void => {
+      const rest = joined().subarray(n);
+      chunks = rest.length > 0 ? [rest] : [];
+      length = rest.length;
+    };
+    child.stderr.on("data", (d: Buffer) => {
+      stderr += d.toString();
+    });
+    child.stdout.on("data", (chunk: Buffer) => {
+      chunks.push(chunk);
+      length += chunk.length;
+      while (length > 0) {
+        if (!need) {
+          const all = joined();
+          const eol = all.indexOf(10);
+          if (eol === -1) return;
+          const [sha, , size] = all.subarray(0, eol).toString().split(" ");
+          if (size === undefined || !Number.isFinite(Number(size))) {
+            child.kill();
+            reject(new GitError(["cat-file"], `cannot read blob ${shas[index] ?? sha}`));
+            return;
+          }
+          need = { sha: sha!, size: Number(size) };
+          drop(eol + 1);
+        }
+        if (length < need.size + 1) return;
+        take(need.sha, joined().subarray(0, need.size));
+        drop(need.size + 1);
+        need = null;
+        index++;
+      }
+    });
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (code === 0 && index === shas.length) resolve();
+      else reject(new GitError(["cat-file"], stderr.trim() || `exited with ${code}`));
+    });
+    child.stdin.end(shas.length > 0 ? `${shas.join("\n")}\n` : "");
   });
 }
