@@ -5,6 +5,7 @@ import type {
   LedgerEntry,
   RemeasureEntry,
   ResultEntry,
+  SplitEntry,
   VerifyEntry,
 } from "./types.ts";
 
@@ -17,6 +18,8 @@ export interface ParsedLog {
   verifies: VerifyEntry[];
   /** History imported from before autoexp (`autoexp import`), oldest first. */
   imports?: ImportEntry[];
+  /** `autoexp split` lines, oldest first. */
+  splits?: SplitEntry[];
   /** Bytes of the text up to the last complete line; a torn final line lies beyond. */
   validBytes: number;
   torn: boolean;
@@ -86,6 +89,9 @@ export function addEntry(log: ParsedLog, entry: LedgerEntry | null, lenient: boo
   } else if (entry.type === "import") {
     if (lenient && !Array.isArray(entry.rows)) return false;
     (log.imports ??= []).push(entry);
+  } else if (entry.type === "split") {
+    if (lenient && !Array.isArray(entry.groups)) return false;
+    (log.splits ??= []).push(entry);
   } else return !lenient;
   return true;
 }

@@ -226,6 +226,44 @@ export interface VerifyEntry {
   timestamp: string;
 }
 
+/** One independent change set of `autoexp split`: its own branch, built on the base, verified alone. */
+export interface SplitGroup {
+  /** 1, 2, ...: the branch is autoexp/<tag>--<n>. */
+  n: number;
+  branch: string;
+  /** The branch's commit: the base plus this group's kept changes, one commit each, in order. */
+  commit: string;
+  /** The kept experiments in this group, in order. */
+  iterations: number[];
+  files: string[];
+  /** The primary metric per run, by pair: base[i] ran just before final[i] (final: this group). */
+  samples: { base: number[]; final: number[] };
+  /** This group alone over the base (positive = better). */
+  gain: VerifiedGain;
+  holdout?: { samples: { base: number[]; final: number[] }; gain: VerifiedGain };
+  failures?: VerifyFailure[];
+}
+
+/**
+ * `autoexp split`: the kept changes grouped into independent change sets (changes touching the
+ * same or neighbouring lines stay together), each built on the base as its own branch and
+ * verified alone against the base, interleaved, in fresh slots.
+ */
+export interface SplitEntry {
+  type: "split";
+  metric: string;
+  goal: Goal;
+  base_commit: string;
+  final_commit: string;
+  final_iteration: number;
+  pairs: number;
+  confidence: number;
+  groups: SplitGroup[];
+  isolation: "sandbox" | "none";
+  eval_seconds: number;
+  timestamp: string;
+}
+
 /**
  * History from before autoexp (`autoexp import results.tsv`): what was tried and how it went,
  * shown on the dashboard and to the agent as tried. Not experiments of this tag: no commits of
@@ -248,4 +286,5 @@ export type LedgerEntry =
   | BatchEntry
   | RemeasureEntry
   | VerifyEntry
-  | ImportEntry;
+  | ImportEntry
+  | SplitEntry;
