@@ -8,6 +8,7 @@ import { type Noise, pooledNoise } from "../decide/noise.ts";
 import { detectableEffect, estimatePower } from "../decide/power.ts";
 import { mean } from "../decide/stats.ts";
 import { diffManifests, hashFrozen } from "../engine/fingerprint.ts";
+import { resolveIsolation } from "../engine/isolation.ts";
 import { runEval } from "../eval/run-eval.ts";
 import { formatScore } from "../ledger/render-dashboard.ts";
 import { splitEnv } from "../process/secrets.ts";
@@ -32,18 +33,29 @@ export interface CheckOptions {
 export async function checkEval(options: CheckOptions): Promise<number> {
   const { config, out } = options;
   const logs = await mkdtemp(join(tmpdir(), "autoexp-check-"));
-  // The same environment as in a batch: no agent or provider keys.
+  // The same environment and isolation as in a batch: no agent or provider keys, and the
+  // sandbox when the batch would use it (an eval that works here works in the night).
   const env = splitEnv(options.env, config.agent).evalEnv;
   const frozenBefore = await hashFrozen(options.dir, config.frozen);
+  const gitDir = join(options.dir, ".git");
+  const isolation = await resolveIsolation(config, options.dir, gitDir, options.env);
+  out(
+    isolation.mode === "sandbox"
+      ? "isolation: sandboxed (bubblewrap), as a batch runs it"
+      : `isolation: none${isolation.warnings.length ? ` (${isolation.warnings.join("; ")})` : ""}`,
+  );
+  for (const w of isolation.mode === "sandbox" ? isolation.warnings : []) out(`warning: ${w}`);
   const samples: Record<string, number[]> = {};
   const seconds: number[] = [];
   let failed = 0;
   try {
     for (let i = 0; i < options.runs; i++) {
-      const outcome = await runEval(config, options.dir, join(logs, `${i}.log`), {
-        command: config.eval.command,
-        env,
-      });
+      const outcome = await runEval(
+        config,
+        options.dir,
+        join(logs, `${i}.log`),
+        isolation.launch(config.eval.command, options.dir, env, Object.keys(frozenBefore)),
+      );
       seconds.push(outcome.durationMs / 1000);
       const shown = Object.entries(outcome.metrics)
         .map(([k, v]) => `${k} ${formatScore(v)}`)

@@ -85,11 +85,7 @@ export async function resolveIsolation(
     ]);
   }
   const devices = findGpuDevices();
-  // Programs installed under HOME (~/.local/bin, pyenv, nvm, conda, uv's Pythons) stay
-  // reachable: the PATH directories inside HOME are bound read-only over the private HOME.
-  const tools = (env.PATH ?? "")
-    .split(":")
-    .filter((d) => d.startsWith(`${home}/`) && !d.startsWith(`${repoDir}/`));
+  const tools = toolRoots(env.PATH ?? "", home, repoDir);
   const fitted = fitSandboxSpec({
     bwrap: probe.bwrap,
     slotDir: "/",
@@ -131,6 +127,26 @@ export async function resolveIsolation(
       ...(typeof command === "string" ? ["/bin/sh", "-c", command] : command),
     ],
   };
+}
+
+/**
+ * Programs installed under HOME (pyenv, nvm, conda, cargo, uv's Pythons, ~/.local/bin) stay
+ * reachable inside the private HOME: for each PATH folder inside HOME, its tool's root is bound
+ * read-only (`~/.pyenv`, not only `~/.pyenv/shims`: a shim runs `~/.pyenv/libexec/pyenv`).
+ * `~/.local` is not bound whole (keyrings and app data live there): its bin and lib only.
+ */
+export function toolRoots(path: string, home: string, repoDir: string): string[] {
+  const roots = new Set<string>();
+  for (const dir of path.split(":")) {
+    if (!dir.startsWith(`${home}/`) || dir.startsWith(`${repoDir}/`) || dir === repoDir) continue;
+    const [first] = dir.slice(home.length + 1).split("/");
+    if (!first) continue;
+    if (first === ".local") {
+      roots.add(join(home, ".local", "bin"));
+      roots.add(join(home, ".local", "lib"));
+    } else roots.add(join(home, first));
+  }
+  return [...roots];
 }
 
 /** Bound read-only beyond this many frozen files, a harness is still hashed after every run. */

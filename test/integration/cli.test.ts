@@ -215,7 +215,8 @@ const n = Number(fs.existsSync(process.env.COUNTER) ? fs.readFileSync(process.en
 fs.writeFileSync(process.env.COUNTER, String(n + 1));
 console.log("loss: " + (1 + [0.1, -0.1, 0.05, -0.05, 0.15, -0.15][n % 6]));
 console.log(process.argv[2] === "bad" && n === 2 ? "mem: lots" : "mem: 10");`;
-  const config = (args: string) => `name: chk
+  // The eval counts its runs in a file outside its copy: declared, as a batch would need it.
+  const config = (args: string, counterDir: string) => `name: chk
 target: [t.txt]
 frozen: [eval.js]
 eval:
@@ -223,12 +224,19 @@ eval:
   metrics:
     loss: { goal: minimize }
     mem: { guard: { max: 100 } }
+  pass_env: [COUNTER]
+isolation: { writable: [${JSON.stringify(counterDir)}] }
 `;
 
   it("reports parsing, noise, time, min_delta, and whether a hoped-for effect can be seen", () => {
-    const repo = makeRepo({ "t.txt": "x\n", "eval.js": NOISY, "autoexp.yml": config("") });
+    const counterDir = tempDir();
+    const repo = makeRepo({
+      "t.txt": "x\n",
+      "eval.js": NOISY,
+      "autoexp.yml": config("", counterDir),
+    });
     const before = snapshot(repo);
-    const counter = join(tempDir(), "n");
+    const counter = join(counterDir, "n1");
     const run = runCli(repo, ["check", "--runs", "6", "--effect", "0.02"], { COUNTER: counter });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain("run 6/6: loss 0.85, mem 10");
@@ -248,8 +256,13 @@ eval:
   });
 
   it("fails when a run does not print every metric, and refuses bad flags", () => {
-    const repo = makeRepo({ "t.txt": "x\n", "eval.js": NOISY, "autoexp.yml": config("bad") });
-    const run = runCli(repo, ["check", "--runs", "4"], { COUNTER: join(tempDir(), "n") });
+    const counterDir = tempDir();
+    const repo = makeRepo({
+      "t.txt": "x\n",
+      "eval.js": NOISY,
+      "autoexp.yml": config("bad", counterDir),
+    });
+    const run = runCli(repo, ["check", "--runs", "4"], { COUNTER: join(counterDir, "n2") });
     expect(run.code).toBe(1);
     expect(run.stdout).toContain("run 3/4: FAILED (bad metric output: mem missing)");
     expect(run.stdout).toContain("PROBLEM: 1 of 4 runs did not give every metric in eval.metrics");
