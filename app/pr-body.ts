@@ -1,4 +1,5 @@
 import { type ParsedLog, parseLog } from "../action/ledger/log-jsonl.ts";
+import { renderAttribution } from "../action/ledger/render-attribution.ts";
 import { renderChart } from "../action/ledger/render-chart.ts";
 import {
   formatDelta,
@@ -32,6 +33,8 @@ export interface PrContext {
   runs?: readonly { url: string; title: string }[];
   /** The branch holds `.autoexp/<tag>/progress.svg`: the body shows it above the chart. */
   progressSvg?: boolean;
+  /** `autoexp split`'s section: a link to each change set's own draft PR. */
+  split?: string;
 }
 
 export interface RenderedPr {
@@ -119,6 +122,7 @@ export function renderPr(ledger: string | null, ctx: PrContext): RenderedPr {
         ].join("\n")
       : "Nothing kept: the branch holds the baseline only.",
   ];
+  const shares = view.attribution ? renderAttribution(view.attribution) : "";
   const blob = `${ctx.repoUrl}/blob/autoexp/${ctx.tag}/.autoexp/${ctx.tag}`;
   // ?raw=true: GitHub answers with the file itself, which an <img> can show.
   const picture = ctx.progressSvg
@@ -129,6 +133,7 @@ export function renderPr(ledger: string | null, ctx: PrContext): RenderedPr {
   const footer = [
     "",
     `Review: \`git log --first-parent autoexp/${ctx.tag}\` holds one commit per kept change (record commits touch only \`.autoexp/\`); every other candidate is at \`refs/autoexp/${ctx.tag}/<n>\`. Full record: [\`dashboard.md\`](${blob}/dashboard.md), [\`log.jsonl\`](${blob}/log.jsonl).`,
+    ...(ctx.split ? ["", ctx.split] : []),
     ...(runs.length > 0 ? ["", "Runs:", ...runs] : []),
   ];
   const parts = [
@@ -138,6 +143,7 @@ export function renderPr(ledger: string | null, ctx: PrContext): RenderedPr {
     picture,
     chart,
     keptTable.join("\n"),
+    shares,
     footer.join("\n"),
   ].filter(Boolean);
   let body = parts.join("\n\n");
@@ -163,6 +169,7 @@ export function renderPr(ledger: string | null, ctx: PrContext): RenderedPr {
       picture,
       chart,
       `### Kept (${kept.length})\n\n${note}\n\n${table}`,
+      shares,
       footer.join("\n"),
     ]
       .filter(Boolean)

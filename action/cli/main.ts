@@ -1,12 +1,14 @@
 import pkg from "../../package.json" with { type: "json" };
 import { closest } from "../util/did-you-mean.ts";
 import type { Command, Io } from "./command.ts";
+import { attributeCommand } from "./commands/attribute.ts";
 import { checkCommand } from "./commands/check.ts";
 import { demoCommand } from "./commands/demo.ts";
 import { importCommand } from "./commands/import.ts";
 import { initCommand } from "./commands/init.ts";
 import { reportCommand } from "./commands/report.ts";
 import { runCommand } from "./commands/run.ts";
+import { splitCommand } from "./commands/split.ts";
 import { statusCommand } from "./commands/status.ts";
 import { validateCommand } from "./commands/validate.ts";
 import { verifyCommand } from "./commands/verify.ts";
@@ -24,6 +26,8 @@ export const COMMANDS: readonly Command[] = [
   runCommand,
   statusCommand,
   verifyCommand,
+  attributeCommand,
+  splitCommand,
   reportCommand,
   importCommand,
 ];

@@ -7,7 +7,7 @@ import { AutoexpError } from "../util/errors.ts";
 import type { BatchEvent } from "./events.ts";
 import { explainFailure } from "./explain-failure.ts";
 import { hashFrozen } from "./fingerprint.ts";
-import { resolveIsolation } from "./isolation.ts";
+import { type Isolation, resolveIsolation } from "./isolation.ts";
 import { RecordStore } from "./record-store.ts";
 import { Slot } from "./slot.ts";
 import { verifyRecord } from "./verify.ts";
@@ -21,20 +21,49 @@ export interface VerifyOptions {
   onEvent?: (event: BatchEvent) => void;
 }
 
+/** What a measuring command (verify, attribute) runs under: the batch's isolation and eval env. */
+export interface MeasureContext {
+  isolation: Isolation;
+  /** The eval's environment (secrets stripped, AUTOEXP_TAG set). */
+  evalEnv: Record<string, string | undefined>;
+  env: Record<string, string | undefined>;
+  emit: (event: BatchEvent) => void;
+}
+
 /**
  * `autoexp verify`: opens the tag's record (its lock held, as a batch holds it), checks that the
  * config still means what the tag's record says, and runs verifyRecord under the same isolation
  * and eval environment a batch would use.
  */
-export async function verifyTag(options: VerifyOptions): Promise<VerifyEntry> {
+export function verifyTag(options: VerifyOptions): Promise<VerifyEntry> {
+  return measureTag(options, "verify", "verify", (store, ctx) =>
+    verifyRecord(store, options.config, { ...ctx, pairs: options.pairs }),
+  );
+}
+
+/**
+ * Opens the tag's record for a command that re-measures its code (`verify`, `attribute`): the
+ * lock held, the config checked against the record, the batch's isolation resolved; then `body`.
+ */
+export async function measureTag<T>(
+  options: Omit<VerifyOptions, "pairs">,
+  command: string,
+  slot: string,
+  body: (store: RecordStore, ctx: MeasureContext) => Promise<T>,
+): Promise<T> {
   try {
-    return await verifyTagUnexplained(options);
+    return await measureTagUnexplained(options, command, slot, body);
   } catch (error) {
     throw explainFailure(error, options.tag);
   }
 }
 
-async function verifyTagUnexplained(options: VerifyOptions): Promise<VerifyEntry> {
+async function measureTagUnexplained<T>(
+  options: Omit<VerifyOptions, "pairs">,
+  command: string,
+  slot: string,
+  body: (store: RecordStore, ctx: MeasureContext) => Promise<T>,
+): Promise<T> {
   const { config, tag } = options;
   const env = options.env ?? process.env;
   const { AUTOEXP_FAULT: _fault, ...base } = env;
@@ -59,10 +88,10 @@ async function verifyTagUnexplained(options: VerifyOptions): Promise<VerifyEntry
     env,
   );
   emit({ type: "isolation", mode: isolation.mode, warnings: isolation.warnings });
-  // Verify measures what the tag decided on: the same eval, metric, goal and harness.
+  // Re-measuring means what the tag decided on: the same eval, metric, goal and harness.
   const probe = new Slot({
     id: 1,
-    root: join(store.stateDir, "slots", "verify"),
+    root: join(store.stateDir, "slots", slot),
     git: store.repo,
     isolation,
     logs: join(store.stateDir, "logs"),
@@ -74,13 +103,7 @@ async function verifyTagUnexplained(options: VerifyOptions): Promise<VerifyEntry
   );
   if (changes.length > 0)
     throw new AutoexpError(
-      `tag ${tag}'s record was made with another config, so verify would measure something else:\n${changes.map((c) => `  ${c}`).join("\n")}\nRun verify with the config the tag ran under (--config). Nothing was run or written`,
+      `tag ${tag}'s record was made with another config, so ${command} would measure something else:\n${changes.map((c) => `  ${c}`).join("\n")}\nRun ${command} with the config the tag ran under (--config). Nothing was run or written`,
     );
-  return verifyRecord(store, config, {
-    pairs: options.pairs,
-    isolation,
-    evalEnv: { ...evalEnv, AUTOEXP_TAG: tag },
-    env,
-    emit,
-  });
+  return body(store, { isolation, evalEnv: { ...evalEnv, AUTOEXP_TAG: tag }, env, emit });
 }

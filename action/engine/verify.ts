@@ -169,7 +169,8 @@ export async function measurePairs(
   return { samples, failures, seconds };
 }
 
-function makeSlot(store: RecordStore, id: number, name: string, isolation: Isolation): Slot {
+/** A fresh slot for re-measuring, under the tag's state folder. */
+export function makeSlot(store: RecordStore, id: number, name: string, isolation: Isolation): Slot {
   return new Slot({
     id,
     root: join(store.stateDir, "slots", name),
@@ -212,7 +213,7 @@ function scoreMetrics(config: Config): Config["eval"]["metrics"] {
 }
 
 /** One run's primary score (rule weighted: the combined score over the tag's baseline means). */
-function scoreOf(
+export function scoreOf(
   metrics: Record<string, number>,
   config: Config,
   header: ConfigEntry,

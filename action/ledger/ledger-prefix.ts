@@ -7,6 +7,7 @@ export function countEntries(log: ParsedLog | null): number {
         log.batches.length +
         log.remeasures.length +
         log.verifies.length +
+        (log.attributes?.length ?? 0) +
         (log.splits?.length ?? 0) +
         (log.config ? 1 : 0)
     : 0;

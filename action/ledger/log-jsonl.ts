@@ -1,4 +1,5 @@
 import type {
+  AttributeEntry,
   BatchEntry,
   ConfigEntry,
   ImportEntry,
@@ -18,6 +19,8 @@ export interface ParsedLog {
   verifies: VerifyEntry[];
   /** History imported from before autoexp (`autoexp import`), oldest first. */
   imports?: ImportEntry[];
+  /** `autoexp attribute` lines, oldest first. */
+  attributes?: AttributeEntry[];
   /** `autoexp split` lines, oldest first. */
   splits?: SplitEntry[];
   /** Bytes of the text up to the last complete line; a torn final line lies beyond. */
@@ -89,6 +92,9 @@ export function addEntry(log: ParsedLog, entry: LedgerEntry | null, lenient: boo
   } else if (entry.type === "import") {
     if (lenient && !Array.isArray(entry.rows)) return false;
     (log.imports ??= []).push(entry);
+  } else if (entry.type === "attribute") {
+    if (lenient && !Array.isArray(entry.changes)) return false;
+    log.attributes = [...(log.attributes ?? []), entry];
   } else if (entry.type === "split") {
     if (lenient && !Array.isArray(entry.groups)) return false;
     (log.splits ??= []).push(entry);

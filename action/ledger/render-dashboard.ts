@@ -1,4 +1,5 @@
 import { formatDelta, formatScore } from "./format-score.ts";
+import { renderAttribution } from "./render-attribution.ts";
 import { renderChart } from "./render-chart.ts";
 import { renderVerified } from "./render-verified.ts";
 import { improvementPercent, type LedgerView, type ViewRow } from "./summarize.ts";
@@ -107,6 +108,7 @@ export function renderDashboard(view: LedgerView, options: { progressSvg?: boole
   if (chart) parts.push("", chart);
   parts.push("", `## Kept (${kept.length})`, "");
   parts.push(kept.length > 0 ? renderTable(kept, view.metric, false) : "Nothing kept yet.");
+  if (view.attribution) parts.push("", renderAttribution(view.attribution));
   parts.push(
     "",
     `## All experiments${recent.length < view.rows.length ? ` (last ${recent.length} of ${view.rows.length})` : ""}`,

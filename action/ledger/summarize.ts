@@ -3,6 +3,7 @@ import { mean } from "../decide/stats.ts";
 import type { ParsedLog } from "./log-jsonl.ts";
 import type { ParsedTsv } from "./results-tsv.ts";
 import {
+  type AttributeEntry,
   EVALUATED,
   type Evidence,
   type Goal,
@@ -61,6 +62,8 @@ export interface LedgerView {
   evalSeconds: number;
   /** The latest `autoexp verify` of the current final code; null when it was not verified. */
   verified: VerifyEntry | null;
+  /** The latest `autoexp attribute` of the current final code (absent: never attributed). */
+  attribution?: AttributeEntry | null;
 }
 
 /** True for rows whose score is a measurement worth plotting. */
@@ -136,6 +139,7 @@ export function viewFromLog(log: ParsedLog, title?: string): LedgerView {
       log.remeasures.reduce((s, m) => s + (m.eval_seconds || 0), 0) +
       (log.verifies ?? []).reduce((s, v) => s + (v.eval_seconds || 0), 0),
     verified: (final && log.verifies?.findLast((v) => v.final_commit === final)) || null,
+    attribution: (final && log.attributes?.findLast((a) => a.final_commit === final)) || null,
   };
 }
 

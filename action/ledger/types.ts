@@ -226,6 +226,54 @@ export interface VerifyEntry {
   timestamp: string;
 }
 
+/** One kept change in `autoexp attribute`: the final code measured with and without it. */
+export interface AttributedChange {
+  /** The kept experiment. */
+  iteration: number;
+  /** Its commit (built on the record commit before it). */
+  commit: string;
+  description: string;
+  /**
+   * measured: reverted from the final code and measured; conflict: it no longer reverts cleanly
+   * (later changes rewrote its lines); superseded: the final code no longer holds it at all.
+   */
+  status: "measured" | "conflict" | "superseded";
+  /** The final code without this change (a commit on the final code). */
+  without_commit?: string;
+  /** Files that did not revert cleanly. */
+  conflicts?: string[];
+  /** The primary metric per run, by pair: final[i] ran just before without[i]. */
+  samples?: { final: number[]; without: number[] };
+  /** Its marginal effect: final minus final-without-it (positive = the change helps). */
+  effect?: VerifiedGain;
+  /** The interval includes zero (or lies below it): a candidate to drop. */
+  drop_candidate?: boolean;
+}
+
+/**
+ * `autoexp attribute`: each kept change's marginal effect, the final code measured interleaved
+ * against the final code without that change (reverted three-way), in fresh slots.
+ */
+export interface AttributeEntry {
+  type: "attribute";
+  metric: string;
+  goal: Goal;
+  final_commit: string;
+  final_iteration: number;
+  /** Pairs asked for per change. */
+  pairs: number;
+  confidence: number;
+  changes: AttributedChange[];
+  /** Eval runs done, all changes together. */
+  runs: number;
+  /** What the runs were estimated to cost before they ran (pairs × changes × 2 × mean eval). */
+  estimated_seconds: number;
+  failures?: { iteration: number; pair: number; code: "final" | "without"; problem: string }[];
+  isolation: "sandbox" | "none";
+  eval_seconds: number;
+  timestamp: string;
+}
+
 /** One independent change set of `autoexp split`: its own branch, built on the base, verified alone. */
 export interface SplitGroup {
   /** 1, 2, ...: the branch is autoexp/<tag>--<n>. */
@@ -287,4 +335,5 @@ export type LedgerEntry =
   | RemeasureEntry
   | VerifyEntry
   | ImportEntry
+  | AttributeEntry
   | SplitEntry;
