@@ -5,6 +5,7 @@ export type Command =
   | { kind: "run"; config?: string; tag?: string; experiments?: number }
   | { kind: "status"; tag?: string }
   | { kind: "stop"; tag?: string }
+  | { kind: "split"; tag?: string }
   | { kind: "help" }
   /** `/autoexp` with something it does not understand: answered with the usage. */
   | { kind: "invalid"; reason: string };
@@ -15,6 +16,7 @@ export const USAGE = [
   "- `/autoexp run [config] [tag=<tag>] [experiments=<n>]`: start a batch now (the workflow on the default branch)",
   "- `/autoexp status [tag]`: the latest summary of a tag",
   "- `/autoexp stop [tag]`: cancel the running batch",
+  "- `/autoexp split [tag]`: one draft PR per independent change set of a tag, each verified alone",
   "- `/autoexp help`: this message",
 ].join("\n");
 
@@ -88,7 +90,8 @@ export function parseCommand(body: string): Command | null {
       return out;
     }
     case "status":
-    case "stop": {
+    case "stop":
+    case "split": {
       if (Object.keys(named).length > 0 || positional.length > 1)
         return { kind: "invalid", reason: `${verb} takes at most one tag` };
       if (positional[0] === undefined) return { kind: verb };

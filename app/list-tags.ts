@@ -8,7 +8,7 @@ export async function listTags(octokit: Octokit, repo: Repo): Promise<string[]> 
     ...repo,
     ref: "heads/autoexp/",
   });
-  return data.map((r) => r.ref.slice(PREFIX.length));
+  return data.flatMap((r) => tagOfRef(r.ref) ?? []);
 }
 
 /** The tag that sorts last (tags made by autoexp start with a date), or null when none. */
@@ -18,5 +18,8 @@ export async function latestTag(octokit: Octokit, repo: Repo): Promise<string | 
 
 /** The tag a pushed ref names, or null for a branch that is not autoexp/<tag>. */
 export function tagOfRef(ref: string): string | null {
-  return ref.startsWith(PREFIX) ? ref.slice(PREFIX.length) : null;
+  if (!ref.startsWith(PREFIX)) return null;
+  const name = ref.slice(PREFIX.length);
+  // autoexp/<tag>--<n>: a change set of <tag> (`autoexp split`), synced with its tag, not a tag.
+  return /--\d+$/.test(name) ? null : name;
 }

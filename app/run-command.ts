@@ -5,6 +5,7 @@ import { latestTag } from "./list-tags.ts";
 import { renderPr } from "./pr-body.ts";
 import { readConfig } from "./read-config.ts";
 import { readFile } from "./read-file.ts";
+import { startSplit } from "./split-command.ts";
 import { updateSticky } from "./sticky-comment.ts";
 
 /** Where a command came from and how to answer it. */
@@ -38,6 +39,8 @@ export async function runCommand(command: Command, ctx: CommandContext): Promise
       return reportStatus(command, ctx);
     case "stop":
       return cancelBatches(command, ctx);
+    case "split":
+      return startSplit(command, ctx);
   }
 }
 

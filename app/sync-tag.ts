@@ -1,6 +1,7 @@
 import type { Octokit, Repo } from "./github-types.ts";
-import { marker, renderPr } from "./pr-body.ts";
+import { marker, readLedger, renderPr } from "./pr-body.ts";
 import { readFile } from "./read-file.ts";
+import { renderSplitLinks, syncSplit } from "./split-prs.ts";
 
 /**
  * Creates or updates the one draft PR of a tag from its ledger; closes it, with a comment, when
@@ -21,11 +22,15 @@ export async function syncTag(
   const progressSvg =
     ledger !== null &&
     (await readFile(octokit, repo, head, `.autoexp/${tag}/progress.svg`)) !== null;
+  // `autoexp split` recorded change sets: their draft PRs first, so this PR can link them.
+  const split =
+    ledger === null ? null : await syncSplit(octokit, repo, base, tag, readLedger(ledger).log);
   const rendered = renderPr(ledger, {
     tag,
     repoUrl: `https://github.com/${repo.owner}/${repo.repo}`,
     runs,
     progressSvg,
+    ...(split ? { split: renderSplitLinks(split.entry, split.prs) } : {}),
   });
   const { data: pulls } = await octokit.request("GET /repos/{owner}/{repo}/pulls", {
     ...repo,
