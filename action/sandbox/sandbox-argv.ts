@@ -87,6 +87,9 @@ export function sandboxArgv(spec: SandboxSpec, command: SandboxCommand): string[
     "--cap-drop",
     "ALL",
     "--die-with-parent",
+    // The command itself is the namespace's first process: the moment it exits, the kernel
+    // ends every process left in the namespace (a daemon gets no window to outlive the eval).
+    "--as-pid-1",
     "--new-session",
     "--ro-bind",
     "/",

@@ -31,13 +31,14 @@ const index = (argv: string[], option: string, path: string) =>
 describe("sandboxArgv", () => {
   it("starts with the namespaces, drops every capability, and ends with -- and the command", () => {
     const argv = sandboxArgv(SPEC, ["python", "train.py"]);
-    expect(argv.slice(0, 9)).toEqual([
+    expect(argv.slice(0, 10)).toEqual([
       "/usr/bin/bwrap",
       "--unshare-pid",
       "--unshare-ipc",
       "--cap-drop",
       "ALL",
       "--die-with-parent",
+      "--as-pid-1",
       "--new-session",
       "--ro-bind",
       "/",
