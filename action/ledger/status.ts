@@ -1,0 +1,61 @@
+/** The statuses of experiments, what goal a metric has, and why a keep was believed. */
+export const STATUSES = [
+  "baseline",
+  "keep",
+  "simplification",
+  "discard",
+  "crash",
+  "timeout",
+  "guard_fail",
+  "checks_failed",
+  "violation",
+  "agent_error",
+  "no_change",
+  "duplicate",
+] as const;
+export type Status = (typeof STATUSES)[number];
+
+/** Statuses whose commit becomes the incumbent. */
+export const KEPT: ReadonlySet<Status> = new Set(["baseline", "keep", "simplification"]);
+/**
+ * Statuses whose content the eval ran on: the same content again is a duplicate (its result is
+ * reused), and those with a score are what the dashboard and the noise estimate count.
+ */
+export const EVALUATED: ReadonlySet<Status> = new Set([
+  "baseline",
+  "keep",
+  "simplification",
+  "discard",
+  "guard_fail",
+  "checks_failed",
+  "crash",
+  "timeout",
+]);
+/** Statuses that count as a failure for `budget.stop_after_failures`. */
+export const FAILURES: ReadonlySet<Status> = new Set([
+  "crash",
+  "timeout",
+  "violation",
+  "agent_error",
+  "checks_failed",
+]);
+
+export type Goal = "minimize" | "maximize";
+
+/** Why a keep was believed: what the PR shows next to each kept experiment. */
+export interface Evidence {
+  metric: string;
+  /** Improvement of the mean (positive = better), in metric units. */
+  gain: number;
+  /** The improvement in noise units (gain / sd); null when the noise is unknown or zero. */
+  effect_sigma: number | null;
+  /** One-sided p-value of "no improvement"; null without a noise estimate. */
+  p: number | null;
+  /** Two-sided interval for the gain at the configured confidence; null without noise. */
+  ci: [number, number] | null;
+  runs: number;
+  incumbent_runs: number;
+  sd: number;
+  /** t: a t-test on repeated runs; exact: the eval is deterministic; single: one run, no test. */
+  test: "t" | "exact" | "single";
+}
