@@ -2338,7 +2338,7 @@ var require_timers = __commonJS({
     var fastTimers = [];
     var NOT_IN_LIST = -2;
     var TO_BE_CLEARED = -1;
-    var PENDING = 0;
+    var PENDING2 = 0;
     var ACTIVE = 1;
     function onTick() {
       fastNow += TICK_MS;
@@ -2346,7 +2346,7 @@ var require_timers = __commonJS({
       let len = fastTimers.length;
       while (idx < len) {
         const timer = fastTimers[idx];
-        if (timer._state === PENDING) {
+        if (timer._state === PENDING2) {
           timer._idleStart = fastNow - TICK_MS;
           timer._state = ACTIVE;
         } else if (timer._state === ACTIVE && fastNow >= timer._idleStart + timer._idleTimeout) {
@@ -2451,7 +2451,7 @@ var require_timers = __commonJS({
         if (!fastNowTimeout || fastTimers.length === 1) {
           refreshTimeout();
         }
-        this._state = PENDING;
+        this._state = PENDING2;
       }
       /**
        * The `clear` method cancels the timer, preventing it from executing.
@@ -28307,7 +28307,7 @@ var require_dist = __commonJS({
 // action/github/action-main.ts
 import { existsSync as existsSync7, readFileSync as readFileSync2 } from "node:fs";
 import { tmpdir as tmpdir4 } from "node:os";
-import { isAbsolute as isAbsolute4, join as join27, resolve } from "node:path";
+import { isAbsolute as isAbsolute4, join as join28, resolve } from "node:path";
 
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";
@@ -28652,11 +28652,11 @@ var Summary = class {
    */
   addTable(rows) {
     const tableBody = rows.map((row) => {
-      const cells = row.map((cell) => {
-        if (typeof cell === "string") {
-          return this.wrap("td", cell);
+      const cells = row.map((cell2) => {
+        if (typeof cell2 === "string") {
+          return this.wrap("td", cell2);
         }
-        const { header, data, colspan, rowspan } = cell;
+        const { header, data, colspan, rowspan } = cell2;
         const tag = header ? "th" : "td";
         const attrs = Object.assign(Object.assign({}, colspan && { colspan }), rowspan && { rowspan });
         return this.wrap(tag, data, attrs);
@@ -49023,7 +49023,7 @@ function formatProblems(file2, problems) {
 }
 
 // action/engine/run-batch.ts
-import { join as join24 } from "node:path";
+import { join as join25 } from "node:path";
 
 // action/agents/create-agent.ts
 import { accessSync, constants as constants3 } from "node:fs";
@@ -49691,9 +49691,20 @@ function buildContext(input2) {
     ),
     last,
     section("Recent experiments (newest last)", renderRecent(recentRows, input2, alloc.recent)),
+    input2.pending?.length ? section(
+      "Being evaluated now (results not in yet; propose something else)",
+      input2.pending.slice(-10).map((p) => `- ${p.description}`).join("\n")
+    ) : "",
     older.length > 0 ? section(
       "Everything tried before (digest, do not repeat dead ends)",
       renderDigest(older, alloc.digest)
+    ) : "",
+    input2.imported?.length ? section(
+      "Tried before autoexp (imported results.tsv; do not repeat dead ends)",
+      cutTail(
+        input2.imported.map((r) => `- ${r.status} ${r.score ?? "-"}: ${r.description}`).join("\n"),
+        Math.max(2e3, alloc.digest)
+      )
     ) : "",
     section(
       "Notes (notes.md, your memory across experiments)",
@@ -49729,6 +49740,8 @@ async function promptFor(context, protocol, maxChars, files) {
     program,
     files: files ?? await readTargets(context),
     notes: context.notes,
+    ...context.pending?.length ? { pending: context.pending } : {},
+    ...context.imported?.length ? { imported: context.imported } : {},
     budget: context.budget,
     maxChars,
     protocol
@@ -50292,7 +50305,7 @@ function createCliAgent(config2) {
 import { readFile as readFile4, writeFile as writeFile4 } from "node:fs/promises";
 import { join as join4 } from "node:path";
 
-// action/ledger/types.ts
+// action/ledger/status.ts
 var STATUSES = [
   "baseline",
   "keep",
@@ -50466,7 +50479,8 @@ function createSearchAgent(options) {
         return meta3?.kind === "search" ? [{ ...meta3, kept: KEPT.has(r.status) }] : [];
       });
       for (const p2 of context.pending ?? [])
-        if (p2.meta?.kind === "search") history.push({ ...p2.meta, kept: false });
+        if (p2.meta?.kind === "search")
+          history.push({ ...p2.meta, kept: false });
       const move = planMove(params, history, options.seed);
       if (!move)
         return {
@@ -50890,6 +50904,11 @@ function viewFromLog(log, title) {
     remeasureRuns: log.remeasures.reduce((n, m) => n + (m.samples[metric2]?.length ?? 0), 0),
     drift: log.remeasures.flatMap((m) => m.reason === "drift" && m.note ? [m.note] : []),
     caveats: [...new Set(log.batches.flatMap((b) => b.caveats ?? []))],
+    imported: (log.imports ?? []).map((i) => ({
+      source: i.source,
+      rows: i.rows.length,
+      kept: i.rows.filter((r) => r.status === "keep").length
+    })),
     printedTwice: log.results.flatMap(
       (r) => KEPT.has(r.status) && r.printed_twice?.length ? [{ iteration: r.iteration, metrics: r.printed_twice }] : []
     ),
@@ -50899,7 +50918,8 @@ function viewFromLog(log, title) {
     tokensIn: log.results.reduce((s, r) => s + (r.tokens_in || 0), 0),
     tokensOut: log.results.reduce((s, r) => s + (r.tokens_out || 0), 0),
     evalSeconds: log.results.reduce((s, r) => s + (r.eval_seconds || 0), 0) + log.remeasures.reduce((s, m) => s + (m.eval_seconds || 0), 0) + (log.verifies ?? []).reduce((s, v) => s + (v.eval_seconds || 0), 0),
-    verified: final && log.verifies?.findLast((v) => v.final_commit === final) || null
+    verified: final && log.verifies?.findLast((v) => v.final_commit === final) || null,
+    attribution: final && log.attributes?.findLast((a) => a.final_commit === final) || null
   };
 }
 function countStatuses(rows) {
@@ -51209,25 +51229,28 @@ var TreeDir = class {
     mkdirSync(this.dir, { recursive: true });
     const removed = this.#prune(wanted);
     const stale = entries.filter((entry) => !this.#intact(entry));
-    const blobs = await git.readBlobs(stale.map((e) => e.sha));
-    for (const entry of stale) {
-      const path = join7(this.dir, entry.path);
-      rmSync2(path, { recursive: true, force: true });
-      mkdirSync(dirname2(path), { recursive: true });
-      const bytes = blobs.get(entry.sha);
-      if (entry.mode === "120000") symlinkSync(bytes.toString(), path);
-      else writeFileSync2(path, bytes, { mode: entry.mode === "100755" ? 493 : 420 });
-      const st2 = lstatSync(path, { bigint: true });
-      this.#written.set(entry.path, {
-        sha: entry.sha,
-        mode: entry.mode,
-        ino: Number(st2.ino),
-        size: Number(st2.size),
-        mtimeNs: st2.mtimeNs,
-        ctimeNs: st2.ctimeNs
-      });
-    }
+    const bySha = /* @__PURE__ */ new Map();
+    for (const entry of stale) bySha.set(entry.sha, [...bySha.get(entry.sha) ?? [], entry]);
+    await git.forEachBlob([...bySha.keys()], (sha, bytes) => {
+      for (const entry of bySha.get(sha) ?? []) this.#write(entry, bytes);
+    });
     return { written: stale.length, removed };
+  }
+  #write(entry, bytes) {
+    const path = join7(this.dir, entry.path);
+    rmSync2(path, { recursive: true, force: true });
+    mkdirSync(dirname2(path), { recursive: true });
+    if (entry.mode === "120000") symlinkSync(bytes.toString(), path);
+    else writeFileSync2(path, bytes, { mode: entry.mode === "100755" ? 493 : 420 });
+    const st = lstatSync(path, { bigint: true });
+    this.#written.set(entry.path, {
+      sha: entry.sha,
+      mode: entry.mode,
+      ino: Number(st.ino),
+      size: Number(st.size),
+      mtimeNs: st.mtimeNs,
+      ctimeNs: st.ctimeNs
+    });
   }
   /**
    * Whether the file at `path` is still exactly what autoexp wrote there, and that was blob
@@ -51371,6 +51394,7 @@ async function propose(ctx, candidate, checkout) {
       incumbentScore: parent.score,
       header: log.config,
       history,
+      ...log.imports?.length ? { imported: log.imports.flatMap((i) => i.rows) } : {},
       ...candidate.pending?.length ? { pending: candidate.pending } : {},
       targetFiles: targetPaths,
       mayCreate: ctx.isTarget,
@@ -51699,7 +51723,7 @@ function writeLooseBlob(objectsDir, content) {
 }
 
 // action/git/run-git.ts
-import { execFile as execFile2 } from "node:child_process";
+import { execFile as execFile2, spawn as spawn2 } from "node:child_process";
 var HARDEN = [
   "-c",
   "core.hooksPath=/dev/null",
@@ -51755,6 +51779,60 @@ function runGit(dir, env, args, options = {}) {
       }
     );
     if (options.input !== void 0) child.stdin?.end(options.input);
+  });
+}
+function streamBlobs(dir, env, shas, take) {
+  return new Promise((resolve2, reject) => {
+    const child = spawn2("git", [...HARDEN, "cat-file", "--batch"], { cwd: dir, env });
+    let chunks = [];
+    let length = 0;
+    let index = 0;
+    let need = null;
+    let stderr = "";
+    const joined = () => {
+      const all = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, length);
+      chunks = [all];
+      return all;
+    };
+    const drop = (n) => {
+      const rest = joined().subarray(n);
+      chunks = rest.length > 0 ? [rest] : [];
+      length = rest.length;
+    };
+    child.stderr.on("data", (d) => {
+      stderr += d.toString();
+    });
+    child.stdout.on("data", (chunk) => {
+      chunks.push(chunk);
+      length += chunk.length;
+      while (length > 0) {
+        if (!need) {
+          const all = joined();
+          const eol = all.indexOf(10);
+          if (eol === -1) return;
+          const [sha, , size] = all.subarray(0, eol).toString().split(" ");
+          if (size === void 0 || !Number.isFinite(Number(size))) {
+            child.kill();
+            reject(new GitError(["cat-file"], `cannot read blob ${shas[index] ?? sha}`));
+            return;
+          }
+          need = { sha, size: Number(size) };
+          drop(eol + 1);
+        }
+        if (length < need.size + 1) return;
+        take(need.sha, joined().subarray(0, need.size));
+        drop(need.size + 1);
+        need = null;
+        index++;
+      }
+    });
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (code === 0 && index === shas.length) resolve2();
+      else reject(new GitError(["cat-file"], stderr.trim() || `exited with ${code}`));
+    });
+    child.stdin.end(shas.length > 0 ? `${shas.join("\n")}
+` : "");
   });
 }
 
@@ -51853,6 +51931,14 @@ var Git = class _Git {
   }
   untrackedFiles() {
     return this.run(untrackedFiles());
+  }
+  /**
+   * Each blob's bytes handed to `take` as they arrive (one `cat-file --batch` process, never the
+   * whole set in memory: for materialising large trees).
+   */
+  async forEachBlob(shas, take) {
+    const wanted = [...new Set(shas)];
+    if (wanted.length > 0) await streamBlobs(this.dir, this.#env, wanted, take);
   }
   /** The bytes of several blobs, in one `cat-file --batch` process. */
   async readBlobs(shas) {
@@ -52017,332 +52103,39 @@ function createFaults(env) {
   };
 }
 
-// action/engine/isolation.ts
-import { existsSync as existsSync4 } from "node:fs";
-import { mkdir as mkdir4, symlink as symlink2 } from "node:fs/promises";
-import { homedir as homedir2 } from "node:os";
-import { dirname as dirname3, isAbsolute as isAbsolute3, join as join13 } from "node:path";
+// action/engine/import-history.ts
+import { readFile as readFile9, rm as rm7 } from "node:fs/promises";
+import { basename, join as join13 } from "node:path";
 
-// action/sandbox/eval-environment.ts
-var NAMES = /* @__PURE__ */ new Set([
-  "PATH",
-  "USER",
-  "LOGNAME",
-  "LANG",
-  "LANGUAGE",
-  "TZ",
-  "TERM",
-  "NO_COLOR",
-  "LD_LIBRARY_PATH",
-  "GPU_DEVICE_ORDINAL"
-]);
-var PREFIXES = ["LC_", "CUDA_", "NVIDIA_", "ROCR_", "ROCM_", "HIP_", "HSA_", "NCCL_"];
-var SECRET_LIKE = /KEY|TOKEN|SECRET|PASSW|CREDENTIAL|AUTH|COOKIE|SESSION|PRIVATE/i;
-function evalEnvironment(env, options) {
-  const out = {};
-  for (const [name, value] of Object.entries(env)) {
-    if (value === void 0) continue;
-    if (NAMES.has(name)) out[name] = value;
-    else if (PREFIXES.some((p) => name.startsWith(p)) && !SECRET_LIKE.test(name)) out[name] = value;
-  }
-  out.HOME = options.home;
-  for (const name of options.passEnv) {
-    const value = env[name];
-    if (value !== void 0) out[name] = value;
-  }
-  return { ...out, ...options.set };
+// action/files/write-atomic.ts
+import { rename as rename2, writeFile as writeFile6 } from "node:fs/promises";
+async function writeAtomic(path, content) {
+  const temp = `${path}.tmp-${process.pid}`;
+  await writeFile6(temp, content);
+  await rename2(temp, path);
 }
 
-// action/sandbox/find-gpu-devices.ts
-import { readdirSync as readdirSync4 } from "node:fs";
-import { join as join11 } from "node:path";
-var GPU_NODE = /^(nvidia.*|dri|kfd)$/;
-function findGpuDevices(dir = "/dev") {
-  let names2;
-  try {
-    names2 = readdirSync4(dir);
-  } catch {
-    return [];
+// action/ledger/results-tsv.ts
+function clean(text2) {
+  return text2.replace(/[\t\r\n]+/g, " ").trim();
+}
+function renderResultsTsv(metrics, results, scores) {
+  const lines = [["commit", ...metrics, "status", "description"].join("	")];
+  for (const r of results) {
+    const values = metrics.map((m, i) => {
+      const v = i === 0 ? scores?.get(r.iteration) ?? r.score ?? r.metrics[m] : r.metrics[m];
+      return (v !== void 0 && v !== null && Number.isFinite(v) ? v : 0).toFixed(6);
+    });
+    lines.push([r.commit || "-------", ...values, r.status, clean(r.description)].join("	"));
   }
-  return names2.filter((n) => GPU_NODE.test(n)).sort().map((n) => join11(dir, n));
-}
-
-// action/sandbox/fit-sandbox-spec.ts
-import { existsSync as existsSync3 } from "node:fs";
-var FALLBACK_HOME = "/tmp/home";
-function fitSandboxSpec(spec, exists2 = existsSync3) {
-  const warnings = [
-    ...spec.readOnly.filter((p) => !exists2(p)).map((p) => `read-only path not found: ${p}`),
-    ...spec.writable.filter((p) => !exists2(p)).map((p) => `writable path not found: ${p}`)
-  ];
-  const home = exists2(spec.home) ? spec.home : FALLBACK_HOME;
-  if (home !== spec.home)
-    warnings.push(`HOME ${spec.home} does not exist: the eval's HOME is ${home}`);
-  return {
-    spec: {
-      ...spec,
-      home,
-      readOnly: spec.readOnly.filter(exists2),
-      writable: spec.writable.filter(exists2),
-      ...spec.hide ? { hide: spec.hide.filter(exists2) } : {}
-    },
-    warnings
-  };
-}
-
-// action/sandbox/probe-sandbox.ts
-import { execFile as execFile3 } from "node:child_process";
-import { accessSync as accessSync2, constants as constants4, mkdtempSync, rmSync as rmSync3 } from "node:fs";
-import { homedir, tmpdir as tmpdir2 } from "node:os";
-import { delimiter as delimiter2, join as join12 } from "node:path";
-
-// action/sandbox/sandbox-argv.ts
-import { isAbsolute as isAbsolute2, normalize } from "node:path";
-var RESOLVER_FILES = [
-  "/run/systemd/resolve/stub-resolv.conf",
-  "/run/systemd/resolve/resolv.conf",
-  "/run/resolvconf/resolv.conf",
-  "/run/NetworkManager/resolv.conf",
-  "/run/NetworkManager/no-stub-resolv.conf"
-];
-function sandboxArgv(spec, command2) {
-  const slot = checkedPath(spec.slotDir, "slotDir");
-  const home = checkedPath(spec.home, "home");
-  const program = typeof command2 === "string" ? ["/bin/sh", "-c", command2] : [...command2];
-  if (program.length === 0 || !program[0]) throw new Error("sandboxArgv: empty command");
-  const tmpfs = (path) => ["--tmpfs", path];
-  const roBind = (path) => ["--ro-bind-try", path, path];
-  const mounts = [
-    spec.devices === "host" ? { path: "/dev", args: (p) => ["--dev-bind", p, p] } : { path: "/dev", args: (p) => ["--dev", p] },
-    ...(spec.devices === "host" ? [] : spec.devices).map((d) => ({
-      path: checkedPath(d, "devices"),
-      args: (p) => ["--dev-bind-try", p, p]
-    })),
-    { path: "/proc", args: (p) => ["--proc", p] },
-    { path: "/tmp", args: tmpfs },
-    { path: "/run", args: tmpfs },
-    ...spec.network ? RESOLVER_FILES.map((path) => ({ path, args: roBind })) : [],
-    ...(spec.hide ?? []).map((p) => ({ path: checkedPath(p, "hide"), args: tmpfs })),
-    { path: home, args: tmpfs },
-    ...spec.readOnly.map((p) => ({ path: checkedPath(p, "readOnly"), args: roBind })),
-    ...spec.writable.map((p) => ({
-      path: checkedPath(p, "writable"),
-      args: (q) => ["--bind-try", q, q]
-    })),
-    { path: slot, args: (p) => ["--bind", p, p] }
-  ];
-  return [
-    spec.bwrap ?? "bwrap",
-    "--unshare-pid",
-    "--unshare-ipc",
-    ...spec.network ? [] : ["--unshare-net"],
-    "--cap-drop",
-    "ALL",
-    "--die-with-parent",
-    "--new-session",
-    "--ro-bind",
-    "/",
-    "/",
-    // A mount hides what lies under it, so parents go first: the slot and paths declared inside
-    // HOME or /tmp land on top of the tmpfs, whatever order the caller listed them in.
-    ...byDepth(mounts).flatMap((m) => m.args(m.path)),
-    "--chdir",
-    slot,
-    "--",
-    ...program
-  ];
-}
-function byDepth(mounts) {
-  const depth = (p) => p.split("/").filter(Boolean).length;
-  return mounts.map((m, i) => ({ m, i })).sort((a, b) => depth(a.m.path) - depth(b.m.path) || a.i - b.i).map(({ m }) => m);
-}
-function checkedPath(path, field) {
-  if (!isAbsolute2(path) || path.includes("\0"))
-    throw new Error(`sandboxArgv: ${field} must be an absolute path, got ${JSON.stringify(path)}`);
-  const clean2 = normalize(path).replace(/\/+$/, "");
-  if (clean2 === "" || clean2.split("/").includes(".."))
-    throw new Error(`sandboxArgv: ${field} must not be / or contain .., got ${path}`);
-  return clean2;
-}
-
-// action/sandbox/probe-sandbox.ts
-var INSTALL2 = "sudo apt-get install bubblewrap (Debian, Ubuntu; dnf, pacman and apk: bubblewrap)";
-var USERNS = "bubblewrap needs user namespaces for a user other than root: on Ubuntu 24.04 and later allow them with `sudo sysctl kernel.apparmor_restrict_unprivileged_userns=0` (or an AppArmor profile for bwrap); elsewhere check `sysctl user.max_user_namespaces`";
-var PROBE_TIMEOUT_MS = 15e3;
-var cached2;
-function probeSandbox() {
-  cached2 ??= runSandboxProbe();
-  return cached2;
-}
-async function runSandboxProbe(env = process.env) {
-  const bwrap = findProgram2("bwrap", env.PATH ?? "");
-  if (!bwrap) return { ok: false, why: "bubblewrap (bwrap) is not on PATH", install: INSTALL2 };
-  const slotDir = mkdtempSync(join12(tmpdir2(), "autoexp-probe-"));
-  try {
-    const argv = sandboxArgv(
-      { bwrap, slotDir, home: homedir(), readOnly: [], writable: [], network: false, devices: [] },
-      "test ! -w / && touch probe && echo sandbox-ok"
-    );
-    const run = await execQuiet(argv, { PATH: env.PATH ?? "/usr/bin:/bin" });
-    if (run.ok && run.stdout.includes("sandbox-ok")) return { ok: true, bwrap };
-    const said = run.stderr.trim().split("\n")[0] || run.error || "no output";
-    const userns = /namespace|uid map|permission denied|operation not permitted/i.test(said);
-    return {
-      ok: false,
-      why: `bubblewrap (${bwrap}) is installed but cannot make a sandbox here: ${said}`,
-      install: userns ? USERNS : INSTALL2
-    };
-  } finally {
-    rmSync3(slotDir, { recursive: true, force: true });
-  }
-}
-function findProgram2(name, path) {
-  for (const dir of path.split(delimiter2)) {
-    if (!dir) continue;
-    const candidate = join12(dir, name);
-    try {
-      accessSync2(candidate, constants4.X_OK);
-      return candidate;
-    } catch {
-    }
-  }
-  return null;
-}
-function execQuiet(argv, env) {
-  return new Promise((resolve2) => {
-    execFile3(
-      argv[0],
-      argv.slice(1),
-      { env, timeout: PROBE_TIMEOUT_MS, encoding: "utf8" },
-      (error63, stdout, stderr) => resolve2({ ok: !error63, stdout, stderr, ...error63 ? { error: error63.message } : {} })
-    );
-  });
-}
-
-// action/engine/isolation.ts
-async function resolveIsolation(config2, repoDir, gitDir, env) {
-  const home = env.HOME || homedir2();
-  const resolve2 = (p) => p === "~" || p.startsWith("~/") ? join13(home, p.slice(1)) : isAbsolute3(p) ? p : join13(repoDir, p);
-  const readOnly = config2.isolation.read_only.map(resolve2);
-  const writable = config2.isolation.writable.map(resolve2);
-  const relative = config2.isolation.read_only.filter((p) => !p.startsWith("~") && !isAbsolute3(p));
-  const environment = (base) => evalEnvironment(base, {
-    passEnv: [
-      ...config2.eval.pass_env,
-      ...Object.keys(base).filter((k) => k.startsWith("AUTOEXP_"))
-    ],
-    set: config2.eval.env,
-    home
-  });
-  const linkData = async (dir) => {
-    for (const rel of relative) {
-      const inside = join13(dir, rel);
-      if (existsSync4(inside)) continue;
-      await mkdir4(dirname3(inside), { recursive: true });
-      await symlink2(join13(repoDir, rel), inside);
-    }
-  };
-  const none2 = (warnings2) => ({
-    mode: "none",
-    warnings: warnings2,
-    launch: (command2, _dir, base) => ({ command: command2, env: environment(base) }),
-    linkData
-  });
-  if (config2.isolation.mode === "none") {
-    return none2(["isolation: none (the config's choice): evals run unsandboxed, as you"]);
-  }
-  const probe = await probeSandbox();
-  if (!probe.ok) {
-    if (config2.isolation.mode === "sandbox") {
-      throw new AutoexpError(
-        `isolation: sandbox, but ${probe.why}. Install it (${probe.install}) or set isolation: auto. Nothing was run`
-      );
-    }
-    return none2([
-      `UNSANDBOXED: ${probe.why}; evals run as you, with access to your files. To sandbox them: ${probe.install}`
-    ]);
-  }
-  const devices = findGpuDevices();
-  const tools = (env.PATH ?? "").split(":").filter((d) => d.startsWith(`${home}/`) && !d.startsWith(`${repoDir}/`));
-  const fitted = fitSandboxSpec({
-    bwrap: probe.bwrap,
-    slotDir: "/",
-    home,
-    readOnly: [.../* @__PURE__ */ new Set([...readOnly, ...tools])],
-    writable,
-    network: config2.isolation.network,
-    devices,
-    hide: [gitDir]
-  });
-  const warnings = fitted.warnings.filter((w) => !tools.some((t) => w.endsWith(`: ${t}`)));
-  return {
-    mode: "sandbox",
-    warnings,
-    launch: (command2, dir, base, frozen) => ({
-      command: sandboxArgv(
-        {
-          ...fitted.spec,
-          slotDir: dir,
-          // Frozen files are bound read-only over themselves: the harness cannot be rewritten
-          // during a run and put back before the after-run hash.
-          readOnly: [...fitted.spec.readOnly, ...frozenPaths(dir, frozen)]
-        },
-        command2
-      ),
-      env: { ...environment(base), HOME: fitted.spec.home }
-    }),
-    linkData,
-    launchAgent: (command2) => [
-      probe.bwrap,
-      "--dev-bind",
-      "/",
-      "/",
-      "--unshare-pid",
-      "--proc",
-      "/proc",
-      "--die-with-parent",
-      "--",
-      ...typeof command2 === "string" ? ["/bin/sh", "-c", command2] : command2
-    ]
-  };
-}
-var MAX_FROZEN_BINDS = 256;
-function frozenPaths(dir, frozen) {
-  return frozen.slice(0, MAX_FROZEN_BINDS).map((p) => join13(dir, p)).filter((p) => existsSync4(p));
-}
-
-// action/engine/find-repository.ts
-async function findRepository(dir, env) {
-  const top = await new Git(dir, env).topLevel().catch((cause) => {
-    throw new AutoexpError(
-      `${dir} is not inside a git repository: run \`git init\` and commit your files first`,
-      { cause }
-    );
-  });
-  return new Git(top, env);
-}
-
-// action/engine/preflight.ts
-async function preflightNewTag(repoDir, tag, config2, env) {
-  const repo = await findRepository(repoDir, env);
-  if (await repo.resolve(`refs/heads/autoexp/${tag}`)) return;
-  if (!await repo.resolve("HEAD")) {
-    throw new AutoexpError(`${repoDir} has no commit yet: commit your files, then run autoexp`);
-  }
-  const dirty = await repo.trackedChanges();
-  if (dirty.length > 0) {
-    throw new AutoexpError(
-      `the working tree has uncommitted changes (${dirty.slice(0, 5).join(", ")}): autoexp experiments start from a commit, so commit or stash them first. Nothing was changed`
-    );
-  }
-  const { problems } = checkScopeFiles(config2, await repo.listFiles(), await repo.untrackedFiles());
-  if (problems.length > 0) throw new AutoexpError(formatProblems("autoexp.yml", problems));
+  return `${lines.join("\n")}
+`;
 }
 
 // action/engine/record-store.ts
-import { existsSync as existsSync5 } from "node:fs";
-import { mkdir as mkdir5, readFile as readFile8, rm as rm6 } from "node:fs/promises";
-import { join as join15 } from "node:path";
+import { existsSync as existsSync3 } from "node:fs";
+import { mkdir as mkdir4, readFile as readFile8, rm as rm6 } from "node:fs/promises";
+import { join as join12 } from "node:path";
 
 // action/files/append-log.ts
 import { open as open4 } from "node:fs/promises";
@@ -52397,6 +52190,15 @@ function addEntry(log, entry, lenient) {
   } else if (entry.type === "verify") {
     if (lenient && (typeof entry.gain?.gain !== "number" || !entry.samples)) return false;
     log.verifies.push(entry);
+  } else if (entry.type === "import") {
+    if (lenient && !Array.isArray(entry.rows)) return false;
+    (log.imports ??= []).push(entry);
+  } else if (entry.type === "attribute") {
+    if (lenient && !Array.isArray(entry.changes)) return false;
+    log.attributes = [...log.attributes ?? [], entry];
+  } else if (entry.type === "split") {
+    if (lenient && !Array.isArray(entry.groups)) return false;
+    (log.splits ??= []).push(entry);
   } else return !lenient;
   return true;
 }
@@ -52421,14 +52223,6 @@ async function appendLog(path, entries, hooks = {}) {
   }
 }
 
-// action/files/write-atomic.ts
-import { rename as rename2, writeFile as writeFile6 } from "node:fs/promises";
-async function writeAtomic(path, content) {
-  const temp = `${path}.tmp-${process.pid}`;
-  await writeFile6(temp, content);
-  await rename2(temp, path);
-}
-
 // action/ledger/cap-notes.ts
 var NOTES_MAX = 16e3;
 function capNotes(text2) {
@@ -52440,7 +52234,7 @@ ${cut.slice(cut.indexOf("\n") + 1)}`;
 
 // action/ledger/ledger-prefix.ts
 function countEntries(log) {
-  return log ? log.results.length + log.batches.length + log.remeasures.length + log.verifies.length + (log.config ? 1 : 0) : 0;
+  return log ? log.results.length + log.batches.length + log.remeasures.length + log.verifies.length + (log.attributes?.length ?? 0) + (log.splits?.length ?? 0) + (log.config ? 1 : 0) : 0;
 }
 function isPrefix(a, b) {
   return a.results.every(
@@ -52824,6 +52618,116 @@ function formatDelta(v) {
   return `${v > 0 ? "+" : v < 0 ? "\u2212" : "\xB1"}${formatScore(Math.abs(v))}`;
 }
 
+// action/ledger/render-verified.ts
+function change(gain, goal) {
+  return goal === "minimize" ? -gain : gain;
+}
+function percent(confidence) {
+  return `${Number((confidence * 100).toPrecision(4))}%`;
+}
+function plural2(n, word) {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+function decimalsFor(g) {
+  if (g.ci === null || g.sd === 0) return null;
+  const half = (g.ci[1] - g.ci[0]) / 2;
+  const exponent = Math.floor(Math.log10(half));
+  const significant = half / 10 ** exponent < 3 ? 2 : 1;
+  return Math.min(12, Math.max(0, significant - 1 - exponent));
+}
+function signed(v, decimals) {
+  if (decimals === null) return formatDelta(v);
+  const text2 = Math.abs(v).toFixed(decimals);
+  return `${Number(text2) === 0 ? "\xB1" : v > 0 ? "+" : "\u2212"}${text2}`;
+}
+function interval(g, goal) {
+  if (!g.ci) return "\u2014";
+  const d = decimalsFor(g);
+  const [lo, hi] = [change(g.ci[0], goal), change(g.ci[1], goal)].sort((a, b) => a - b);
+  return `[${signed(lo, d)}, ${signed(hi, d)}]`;
+}
+function formatVerifiedChange(g, goal, confidence) {
+  const d = decimalsFor(g);
+  const center = signed(change(g.gain, goal), d);
+  if (g.ci === null) return `${center} (too few pairs for an interval)`;
+  if (d === null) return `${center} exactly (the eval is deterministic)`;
+  return `${center} \xB1 ${((g.ci[1] - g.ci[0]) / 2).toFixed(d)} (${percent(confidence)})`;
+}
+function formatHoldoutLine(v) {
+  if (!v.holdout) return null;
+  return `holdout: ${formatVerifiedChange(v.holdout.gain, v.goal, v.confidence)}, over ${plural2(v.holdout.gain.pairs, "pair")}`;
+}
+function formatVerifiedLine(v) {
+  const kept = formatDelta(change(v.kept_gain_sum, v.goal));
+  return `verified: ${formatVerifiedChange(v.gain, v.goal, v.confidence)}, over ${plural2(v.gain.pairs, "pair")}; sum of kept steps ${kept}`;
+}
+function noImprovementNote(v) {
+  if (!v.gain.includes_no_improvement) return null;
+  return v.gain.ci === null ? `Not verified: ${plural2(v.gain.pairs, "complete pair")} is too few to tell the final code from the base.` : `The verified interval includes no improvement: re-measured against the base, the final code is not shown to be better (the kept steps claimed ${formatDelta(change(v.kept_gain_sum, v.goal))}).`;
+}
+function renderVerified(v) {
+  const parts = [`**${formatVerifiedLine(v)}**`];
+  const note = noImprovementNote(v);
+  if (note) parts.push(`> [!WARNING]
+> ${note}`);
+  if (v.holdout) {
+    const row = (label, g) => `| ${label} | ${signed(change(g.gain, v.goal), decimalsFor(g))} | ${interval(g, v.goal)} | ${g.pairs} |`;
+    parts.push(
+      [
+        `| ${v.metric}, final \u2212 base | change | ${percent(v.confidence)} interval | pairs |`,
+        "|---|--:|---|--:|",
+        row("eval (validation)", v.gain),
+        row("holdout (never seen by the agent)", v.holdout.gain),
+        `| sum of kept steps | ${formatDelta(change(v.kept_gain_sum, v.goal))} | | ${v.kept} kept |`
+      ].join("\n")
+    );
+    if (!v.gain.includes_no_improvement && v.holdout.gain.includes_no_improvement)
+      parts.push(
+        "> [!WARNING]\n> The gain on the eval does not show on the holdout: the kept changes may fit the eval rather than the task."
+      );
+  }
+  if (v.failures?.length) {
+    const first = v.failures[0];
+    parts.push(
+      `_${plural2(v.failures.length, "verify run")} gave no measurement and ${v.failures.length === 1 ? "its pair was" : "their pairs were"} left out (first: pair ${first.pair}, ${first.code} code, ${first.eval}: ${first.problem.replace(/\s+/g, " ").slice(0, 200)})._`
+    );
+  }
+  return parts.join("\n\n");
+}
+
+// action/ledger/render-attribution.ts
+function attributionVerdict(c) {
+  if (c.status === "conflict")
+    return `no longer reverts cleanly (${(c.conflicts ?? []).join(", ")}): not measured`;
+  if (c.status === "superseded") return "later changes undid it: not in the final code";
+  if (!c.effect || c.effect.ci === null) return "too few pairs for an interval";
+  if (c.effect.ci[1] < 0) return "\u26A0 candidate to drop: the final code is better without it";
+  if (c.drop_candidate) return "\u26A0 candidate to drop: its interval includes zero";
+  return "carries part of the gain";
+}
+function cell(s) {
+  return s.replace(/\|/g, "\\|").replace(/\s+/g, " ").slice(0, 120);
+}
+function renderAttribution(a) {
+  const rows = a.changes.map((c) => {
+    const effect = c.effect ? formatVerifiedChange(c.effect, a.goal, a.confidence) : "\u2014";
+    const pairs = c.effect ? String(c.effect.pairs) : "";
+    return `| ${c.iteration} | \`${c.commit.slice(0, 7)}\` | ${cell(c.description)} | ${effect} | ${pairs} | ${attributionVerdict(c)} |`;
+  });
+  const flagged = a.changes.filter((c) => c.drop_candidate).map((c) => `#${c.iteration}`);
+  return [
+    "### Each kept change's share",
+    "",
+    `The final code (#${a.final_iteration}) measured against itself without each kept change (reverted three-way), interleaved, ${a.pairs} pairs per change: the change's marginal effect on ${a.metric}.`,
+    "",
+    `| # | commit | change | ${a.metric}, final \u2212 without it | pairs | |`,
+    "|--:|---|---|---|--:|---|",
+    ...rows,
+    "",
+    `_${a.runs} eval runs, ${Math.round(a.eval_seconds)} s of eval time (estimated ${Math.round(a.estimated_seconds)} s)${flagged.length > 0 ? `; candidates to drop: ${flagged.join(", ")}` : ""}._`
+  ].join("\n");
+}
+
 // action/ledger/render-chart.ts
 var MAX_CHART_POINTS = 200;
 var MAX_CATEGORY_LABELS = 12;
@@ -52911,83 +52815,6 @@ function quoteSafe(text2) {
   return text2.replace(/["\r\n]/g, "'");
 }
 
-// action/ledger/render-verified.ts
-function change(gain, goal) {
-  return goal === "minimize" ? -gain : gain;
-}
-function percent(confidence) {
-  return `${Number((confidence * 100).toPrecision(4))}%`;
-}
-function plural2(n, word) {
-  return `${n} ${word}${n === 1 ? "" : "s"}`;
-}
-function decimalsFor(g) {
-  if (g.ci === null || g.sd === 0) return null;
-  const half = (g.ci[1] - g.ci[0]) / 2;
-  const exponent = Math.floor(Math.log10(half));
-  const significant = half / 10 ** exponent < 3 ? 2 : 1;
-  return Math.min(12, Math.max(0, significant - 1 - exponent));
-}
-function signed(v, decimals) {
-  if (decimals === null) return formatDelta(v);
-  const text2 = Math.abs(v).toFixed(decimals);
-  return `${Number(text2) === 0 ? "\xB1" : v > 0 ? "+" : "\u2212"}${text2}`;
-}
-function interval(g, goal) {
-  if (!g.ci) return "\u2014";
-  const d = decimalsFor(g);
-  const [lo, hi] = [change(g.ci[0], goal), change(g.ci[1], goal)].sort((a, b) => a - b);
-  return `[${signed(lo, d)}, ${signed(hi, d)}]`;
-}
-function formatVerifiedChange(g, goal, confidence) {
-  const d = decimalsFor(g);
-  const center = signed(change(g.gain, goal), d);
-  if (g.ci === null) return `${center} (too few pairs for an interval)`;
-  if (d === null) return `${center} exactly (the eval is deterministic)`;
-  return `${center} \xB1 ${((g.ci[1] - g.ci[0]) / 2).toFixed(d)} (${percent(confidence)})`;
-}
-function formatHoldoutLine(v) {
-  if (!v.holdout) return null;
-  return `holdout: ${formatVerifiedChange(v.holdout.gain, v.goal, v.confidence)}, over ${plural2(v.holdout.gain.pairs, "pair")}`;
-}
-function formatVerifiedLine(v) {
-  const kept = formatDelta(change(v.kept_gain_sum, v.goal));
-  return `verified: ${formatVerifiedChange(v.gain, v.goal, v.confidence)}, over ${plural2(v.gain.pairs, "pair")}; sum of kept steps ${kept}`;
-}
-function noImprovementNote(v) {
-  if (!v.gain.includes_no_improvement) return null;
-  return v.gain.ci === null ? `Not verified: ${plural2(v.gain.pairs, "complete pair")} is too few to tell the final code from the base.` : `The verified interval includes no improvement: re-measured against the base, the final code is not shown to be better (the kept steps claimed ${formatDelta(change(v.kept_gain_sum, v.goal))}).`;
-}
-function renderVerified(v) {
-  const parts = [`**${formatVerifiedLine(v)}**`];
-  const note = noImprovementNote(v);
-  if (note) parts.push(`> [!WARNING]
-> ${note}`);
-  if (v.holdout) {
-    const row = (label, g) => `| ${label} | ${signed(change(g.gain, v.goal), decimalsFor(g))} | ${interval(g, v.goal)} | ${g.pairs} |`;
-    parts.push(
-      [
-        `| ${v.metric}, final \u2212 base | change | ${percent(v.confidence)} interval | pairs |`,
-        "|---|--:|---|--:|",
-        row("eval (validation)", v.gain),
-        row("holdout (never seen by the agent)", v.holdout.gain),
-        `| sum of kept steps | ${formatDelta(change(v.kept_gain_sum, v.goal))} | | ${v.kept} kept |`
-      ].join("\n")
-    );
-    if (!v.gain.includes_no_improvement && v.holdout.gain.includes_no_improvement)
-      parts.push(
-        "> [!WARNING]\n> The gain on the eval does not show on the holdout: the kept changes may fit the eval rather than the task."
-      );
-  }
-  if (v.failures?.length) {
-    const first = v.failures[0];
-    parts.push(
-      `_${plural2(v.failures.length, "verify run")} gave no measurement and ${v.failures.length === 1 ? "its pair was" : "their pairs were"} left out (first: pair ${first.pair}, ${first.code} code, ${first.eval}: ${first.problem.replace(/\s+/g, " ").slice(0, 200)})._`
-    );
-  }
-  return parts.join("\n\n");
-}
-
 // action/ledger/render-dashboard.ts
 var MAX_TABLE_ROWS = 200;
 function escapeCell(text2) {
@@ -53060,6 +52887,11 @@ function renderDashboard(view, options = {}) {
 > Drift: ${escapeCell(d)}`);
   for (const c of view.caveats) parts.push("", `> [!CAUTION]
 > ${escapeCell(c)}`);
+  for (const i of view.imported)
+    parts.push(
+      "",
+      `Imported history: ${i.rows} experiment(s) from \`${escapeCell(i.source)}\` (${i.kept} kept there), shown to the agent as already tried; not part of this tag's record.`
+    );
   if (view.printedTwice.length > 0) parts.push("", renderPrintedTwice(view));
   if (options.progressSvg)
     parts.push("", "![progress: every run, kept runs labelled](progress.svg)");
@@ -53067,6 +52899,7 @@ function renderDashboard(view, options = {}) {
   if (chart) parts.push("", chart);
   parts.push("", `## Kept (${kept.length})`, "");
   parts.push(kept.length > 0 ? renderTable(kept, view.metric, false) : "Nothing kept yet.");
+  if (view.attribution) parts.push("", renderAttribution(view.attribution));
   parts.push(
     "",
     `## All experiments${recent.length < view.rows.length ? ` (last ${recent.length} of ${view.rows.length})` : ""}`,
@@ -53084,23 +52917,6 @@ function formatCount(n) {
   if (n < 1e3) return String(n);
   if (n < 1e6) return `${Number((n / 1e3).toPrecision(3))}k`;
   return `${Number((n / 1e6).toPrecision(3))}M`;
-}
-
-// action/ledger/results-tsv.ts
-function clean(text2) {
-  return text2.replace(/[\t\r\n]+/g, " ").trim();
-}
-function renderResultsTsv(metrics, results, scores) {
-  const lines = [["commit", ...metrics, "status", "description"].join("	")];
-  for (const r of results) {
-    const values = metrics.map((m, i) => {
-      const v = i === 0 ? scores?.get(r.iteration) ?? r.score ?? r.metrics[m] : r.metrics[m];
-      return (v !== void 0 && v !== null && Number.isFinite(v) ? v : 0).toFixed(6);
-    });
-    lines.push([r.commit || "-------", ...values, r.status, clean(r.description)].join("	"));
-  }
-  return `${lines.join("\n")}
-`;
 }
 
 // action/ledger/record-files.ts
@@ -53130,17 +52946,28 @@ function recordFiles(tag, log, logText, notes) {
   return files;
 }
 
+// action/engine/find-repository.ts
+async function findRepository(dir, env) {
+  const top = await new Git(dir, env).topLevel().catch((cause) => {
+    throw new AutoexpError(
+      `${dir} is not inside a git repository: run \`git init\` and commit your files first`,
+      { cause }
+    );
+  });
+  return new Git(top, env);
+}
+
 // action/engine/kill-leftovers.ts
 import { readdir as readdir2 } from "node:fs/promises";
-import { join as join14 } from "node:path";
+import { join as join11 } from "node:path";
 async function killLeftovers(stateDir) {
   let killed = false;
   for (const sub of ["slots", "agents", "rebase"]) {
-    const root = join14(stateDir, sub);
+    const root = join11(stateDir, sub);
     const names2 = await readdir2(root).catch(() => []);
     for (const name of names2) {
       for (const file2 of ["eval.pid", "agent.pid"]) {
-        if (killLeftoverGroup(join14(root, name, file2))) killed = true;
+        if (killLeftoverGroup(join11(root, name, file2))) killed = true;
       }
     }
   }
@@ -53222,15 +53049,15 @@ var RecordStore = class _RecordStore {
     return this.#notes;
   }
   get journalPath() {
-    return join15(this.stateDir, "log.jsonl");
+    return join12(this.stateDir, "log.jsonl");
   }
   /** Opens the tag's record, takes its lock, kills what a killed run left, and recovers. */
   static async open(options) {
     const probe = await findRepository(options.repoDir, options.env);
     const repo = probe.withEnv(await withIdentity(probe, options.env));
-    const stateDir = join15(await repo.commonDir(), "autoexp", options.tag);
-    await mkdir5(stateDir, { recursive: true });
-    const lock = await takeLock(join15(stateDir, "lock"), options.tag);
+    const stateDir = join12(await repo.commonDir(), "autoexp", options.tag);
+    await mkdir4(stateDir, { recursive: true });
+    const lock = await takeLock(join12(stateDir, "lock"), options.tag);
     const head = await repo.resolve(`refs/heads/autoexp/${options.tag}`);
     const store = new _RecordStore(repo, options.tag, stateDir, head, lock);
     if (options.redact) store.#redact = options.redact;
@@ -53279,7 +53106,7 @@ var RecordStore = class _RecordStore {
         );
       }
       const fresh = journal.results.slice(committed?.results.length ?? 0);
-      this.#notes = await readFile8(join15(this.stateDir, "notes.md"), "utf8").catch(
+      this.#notes = await readFile8(join12(this.stateDir, "notes.md"), "utf8").catch(
         () => this.#notes
       );
       this.#text = text2;
@@ -53299,8 +53126,8 @@ var RecordStore = class _RecordStore {
   }
   /** Tags started before slots ran in a git worktree here; it only invites tampering now. */
   async #dropLegacyWorktree() {
-    const legacy = join15(this.stateDir, "worktree");
-    if (!existsSync5(legacy)) return;
+    const legacy = join12(this.stateDir, "worktree");
+    if (!existsSync3(legacy)) return;
     await rm6(legacy, { recursive: true, force: true });
     await this.repo.pruneWorktrees();
   }
@@ -53330,7 +53157,7 @@ var RecordStore = class _RecordStore {
     if (!log) throw new Error("RecordStore.append before start");
     if (options.notes !== void 0) {
       this.#notes = capNotes(this.#redact(options.notes));
-      await writeAtomic(join15(this.stateDir, "notes.md"), this.#notes);
+      await writeAtomic(join12(this.stateDir, "notes.md"), this.#notes);
     }
     const data = formatLines(entries);
     await appendLog(this.journalPath, entries, {
@@ -53357,7 +53184,7 @@ var RecordStore = class _RecordStore {
     const record3 = await this.repo.commitFiles(
       parent,
       files,
-      join15(this.stateDir, "record.index"),
+      join12(this.stateDir, "record.index"),
       message
     );
     const refs = fresh.filter((r) => r.diff && r.commit_full).map((r) => ({ ref: r.diff, sha: r.commit_full }));
@@ -53398,6 +53225,344 @@ function parseLedger(text2, where) {
 }
 function byteSafeSlice(text2, bytes) {
   return Buffer.from(text2).subarray(0, bytes).toString().length;
+}
+
+// action/engine/import-history.ts
+var PENDING = "import.json";
+async function recordPendingImport(store) {
+  const path = join13(store.stateDir, PENDING);
+  const text2 = await readFile9(path, "utf8").catch(() => null);
+  if (text2 === null) return false;
+  await store.append([JSON.parse(text2)]);
+  await rm7(path, { force: true });
+  return true;
+}
+
+// action/engine/isolation.ts
+import { existsSync as existsSync5 } from "node:fs";
+import { mkdir as mkdir5, symlink as symlink2 } from "node:fs/promises";
+import { homedir as homedir2 } from "node:os";
+import { dirname as dirname3, isAbsolute as isAbsolute3, join as join16 } from "node:path";
+
+// action/sandbox/eval-environment.ts
+var NAMES = /* @__PURE__ */ new Set([
+  "PATH",
+  "USER",
+  "LOGNAME",
+  "LANG",
+  "LANGUAGE",
+  "TZ",
+  "TERM",
+  "NO_COLOR",
+  "LD_LIBRARY_PATH",
+  "GPU_DEVICE_ORDINAL"
+]);
+var PREFIXES = ["LC_", "CUDA_", "NVIDIA_", "ROCR_", "ROCM_", "HIP_", "HSA_", "NCCL_"];
+var SECRET_LIKE = /KEY|TOKEN|SECRET|PASSW|CREDENTIAL|AUTH|COOKIE|SESSION|PRIVATE/i;
+function evalEnvironment(env, options) {
+  const out = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value === void 0) continue;
+    if (NAMES.has(name)) out[name] = value;
+    else if (PREFIXES.some((p) => name.startsWith(p)) && !SECRET_LIKE.test(name)) out[name] = value;
+  }
+  out.HOME = options.home;
+  for (const name of options.passEnv) {
+    const value = env[name];
+    if (value !== void 0) out[name] = value;
+  }
+  return { ...out, ...options.set };
+}
+
+// action/sandbox/find-gpu-devices.ts
+import { readdirSync as readdirSync4 } from "node:fs";
+import { join as join14 } from "node:path";
+var GPU_NODE = /^(nvidia.*|dri|kfd)$/;
+function findGpuDevices(dir = "/dev") {
+  let names2;
+  try {
+    names2 = readdirSync4(dir);
+  } catch {
+    return [];
+  }
+  return names2.filter((n) => GPU_NODE.test(n)).sort().map((n) => join14(dir, n));
+}
+
+// action/sandbox/fit-sandbox-spec.ts
+import { existsSync as existsSync4 } from "node:fs";
+var FALLBACK_HOME = "/tmp/home";
+function fitSandboxSpec(spec, exists2 = existsSync4) {
+  const warnings = [
+    ...spec.readOnly.filter((p) => !exists2(p)).map((p) => `read-only path not found: ${p}`),
+    ...spec.writable.filter((p) => !exists2(p)).map((p) => `writable path not found: ${p}`)
+  ];
+  const home = exists2(spec.home) ? spec.home : FALLBACK_HOME;
+  if (home !== spec.home)
+    warnings.push(`HOME ${spec.home} does not exist: the eval's HOME is ${home}`);
+  return {
+    spec: {
+      ...spec,
+      home,
+      readOnly: spec.readOnly.filter(exists2),
+      writable: spec.writable.filter(exists2),
+      ...spec.hide ? { hide: spec.hide.filter(exists2) } : {}
+    },
+    warnings
+  };
+}
+
+// action/sandbox/probe-sandbox.ts
+import { execFile as execFile3 } from "node:child_process";
+import { accessSync as accessSync2, constants as constants4, mkdtempSync, rmSync as rmSync3 } from "node:fs";
+import { homedir, tmpdir as tmpdir2 } from "node:os";
+import { delimiter as delimiter2, join as join15 } from "node:path";
+
+// action/sandbox/sandbox-argv.ts
+import { isAbsolute as isAbsolute2, normalize } from "node:path";
+var RESOLVER_FILES = [
+  "/run/systemd/resolve/stub-resolv.conf",
+  "/run/systemd/resolve/resolv.conf",
+  "/run/resolvconf/resolv.conf",
+  "/run/NetworkManager/resolv.conf",
+  "/run/NetworkManager/no-stub-resolv.conf"
+];
+function sandboxArgv(spec, command2) {
+  const slot = checkedPath(spec.slotDir, "slotDir");
+  const home = checkedPath(spec.home, "home");
+  const program = typeof command2 === "string" ? ["/bin/sh", "-c", command2] : [...command2];
+  if (program.length === 0 || !program[0]) throw new Error("sandboxArgv: empty command");
+  const tmpfs = (path) => ["--tmpfs", path];
+  const roBind = (path) => ["--ro-bind-try", path, path];
+  const mounts = [
+    spec.devices === "host" ? { path: "/dev", args: (p) => ["--dev-bind", p, p] } : { path: "/dev", args: (p) => ["--dev", p] },
+    ...(spec.devices === "host" ? [] : spec.devices).map((d) => ({
+      path: checkedPath(d, "devices"),
+      args: (p) => ["--dev-bind-try", p, p]
+    })),
+    { path: "/proc", args: (p) => ["--proc", p] },
+    { path: "/tmp", args: tmpfs },
+    { path: "/run", args: tmpfs },
+    ...spec.network ? RESOLVER_FILES.map((path) => ({ path, args: roBind })) : [],
+    ...(spec.hide ?? []).map((p) => ({ path: checkedPath(p, "hide"), args: tmpfs })),
+    { path: home, args: tmpfs },
+    ...spec.readOnly.map((p) => ({ path: checkedPath(p, "readOnly"), args: roBind })),
+    ...spec.writable.map((p) => ({
+      path: checkedPath(p, "writable"),
+      args: (q) => ["--bind-try", q, q]
+    })),
+    { path: slot, args: (p) => ["--bind", p, p] }
+  ];
+  return [
+    spec.bwrap ?? "bwrap",
+    "--unshare-pid",
+    "--unshare-ipc",
+    ...spec.network ? [] : ["--unshare-net"],
+    "--cap-drop",
+    "ALL",
+    "--die-with-parent",
+    // The command itself is the namespace's first process: the moment it exits, the kernel
+    // ends every process left in the namespace (a daemon gets no window to outlive the eval).
+    "--as-pid-1",
+    "--new-session",
+    "--ro-bind",
+    "/",
+    "/",
+    // A mount hides what lies under it, so parents go first: the slot and paths declared inside
+    // HOME or /tmp land on top of the tmpfs, whatever order the caller listed them in.
+    ...byDepth(mounts).flatMap((m) => m.args(m.path)),
+    "--chdir",
+    slot,
+    "--",
+    ...program
+  ];
+}
+function byDepth(mounts) {
+  const depth = (p) => p.split("/").filter(Boolean).length;
+  return mounts.map((m, i) => ({ m, i })).sort((a, b) => depth(a.m.path) - depth(b.m.path) || a.i - b.i).map(({ m }) => m);
+}
+function checkedPath(path, field) {
+  if (!isAbsolute2(path) || path.includes("\0"))
+    throw new Error(`sandboxArgv: ${field} must be an absolute path, got ${JSON.stringify(path)}`);
+  const clean2 = normalize(path).replace(/\/+$/, "");
+  if (clean2 === "" || clean2.split("/").includes(".."))
+    throw new Error(`sandboxArgv: ${field} must not be / or contain .., got ${path}`);
+  return clean2;
+}
+
+// action/sandbox/probe-sandbox.ts
+var INSTALL2 = "sudo apt-get install bubblewrap (Debian, Ubuntu; dnf, pacman and apk: bubblewrap)";
+var USERNS = "bubblewrap needs user namespaces for a user other than root: on Ubuntu 24.04 and later allow them with `sudo sysctl kernel.apparmor_restrict_unprivileged_userns=0` (or an AppArmor profile for bwrap); elsewhere check `sysctl user.max_user_namespaces`";
+var PROBE_TIMEOUT_MS = 15e3;
+var cached2;
+function probeSandbox() {
+  cached2 ??= runSandboxProbe();
+  return cached2;
+}
+async function runSandboxProbe(env = process.env) {
+  const bwrap = findProgram2("bwrap", env.PATH ?? "");
+  if (!bwrap) return { ok: false, why: "bubblewrap (bwrap) is not on PATH", install: INSTALL2 };
+  const slotDir = mkdtempSync(join15(tmpdir2(), "autoexp-probe-"));
+  try {
+    const argv = sandboxArgv(
+      { bwrap, slotDir, home: homedir(), readOnly: [], writable: [], network: false, devices: [] },
+      "test ! -w / && touch probe && echo sandbox-ok"
+    );
+    const run = await execQuiet(argv, { PATH: env.PATH ?? "/usr/bin:/bin" });
+    if (run.ok && run.stdout.includes("sandbox-ok")) return { ok: true, bwrap };
+    const said = run.stderr.trim().split("\n")[0] || run.error || "no output";
+    const userns = /namespace|uid map|permission denied|operation not permitted/i.test(said);
+    return {
+      ok: false,
+      why: `bubblewrap (${bwrap}) is installed but cannot make a sandbox here: ${said}`,
+      install: userns ? USERNS : INSTALL2
+    };
+  } finally {
+    rmSync3(slotDir, { recursive: true, force: true });
+  }
+}
+function findProgram2(name, path) {
+  for (const dir of path.split(delimiter2)) {
+    if (!dir) continue;
+    const candidate = join15(dir, name);
+    try {
+      accessSync2(candidate, constants4.X_OK);
+      return candidate;
+    } catch {
+    }
+  }
+  return null;
+}
+function execQuiet(argv, env) {
+  return new Promise((resolve2) => {
+    execFile3(
+      argv[0],
+      argv.slice(1),
+      { env, timeout: PROBE_TIMEOUT_MS, encoding: "utf8" },
+      (error63, stdout, stderr) => resolve2({ ok: !error63, stdout, stderr, ...error63 ? { error: error63.message } : {} })
+    );
+  });
+}
+
+// action/engine/isolation.ts
+async function resolveIsolation(config2, repoDir, gitDir, env) {
+  const home = env.HOME || homedir2();
+  const resolve2 = (p) => p === "~" || p.startsWith("~/") ? join16(home, p.slice(1)) : isAbsolute3(p) ? p : join16(repoDir, p);
+  const readOnly = config2.isolation.read_only.map(resolve2);
+  const writable = config2.isolation.writable.map(resolve2);
+  const relative = config2.isolation.read_only.filter((p) => !p.startsWith("~") && !isAbsolute3(p));
+  const environment = (base) => evalEnvironment(base, {
+    passEnv: [
+      ...config2.eval.pass_env,
+      ...Object.keys(base).filter((k) => k.startsWith("AUTOEXP_"))
+    ],
+    set: config2.eval.env,
+    home
+  });
+  const linkData = async (dir) => {
+    for (const rel of relative) {
+      const inside = join16(dir, rel);
+      if (existsSync5(inside)) continue;
+      await mkdir5(dirname3(inside), { recursive: true });
+      await symlink2(join16(repoDir, rel), inside);
+    }
+  };
+  const none2 = (warnings2) => ({
+    mode: "none",
+    warnings: warnings2,
+    launch: (command2, _dir, base) => ({ command: command2, env: environment(base) }),
+    linkData
+  });
+  if (config2.isolation.mode === "none") {
+    return none2(["isolation: none (the config's choice): evals run unsandboxed, as you"]);
+  }
+  const probe = await probeSandbox();
+  if (!probe.ok) {
+    if (config2.isolation.mode === "sandbox") {
+      throw new AutoexpError(
+        `isolation: sandbox, but ${probe.why}. Install it (${probe.install}) or set isolation: auto. Nothing was run`
+      );
+    }
+    return none2([
+      `UNSANDBOXED: ${probe.why}; evals run as you, with access to your files. To sandbox them: ${probe.install}`
+    ]);
+  }
+  const devices = findGpuDevices();
+  const tools = toolRoots(env.PATH ?? "", home, repoDir);
+  const fitted = fitSandboxSpec({
+    bwrap: probe.bwrap,
+    slotDir: "/",
+    home,
+    readOnly: [.../* @__PURE__ */ new Set([...readOnly, ...tools])],
+    writable,
+    network: config2.isolation.network,
+    devices,
+    hide: [gitDir]
+  });
+  const warnings = fitted.warnings.filter((w) => !tools.some((t) => w.endsWith(`: ${t}`)));
+  return {
+    mode: "sandbox",
+    warnings,
+    launch: (command2, dir, base, frozen) => ({
+      command: sandboxArgv(
+        {
+          ...fitted.spec,
+          slotDir: dir,
+          // Frozen files are bound read-only over themselves: the harness cannot be rewritten
+          // during a run and put back before the after-run hash.
+          readOnly: [...fitted.spec.readOnly, ...frozenPaths(dir, frozen)]
+        },
+        command2
+      ),
+      env: { ...environment(base), HOME: fitted.spec.home }
+    }),
+    linkData,
+    launchAgent: (command2) => [
+      probe.bwrap,
+      "--dev-bind",
+      "/",
+      "/",
+      "--unshare-pid",
+      "--proc",
+      "/proc",
+      "--die-with-parent",
+      "--",
+      ...typeof command2 === "string" ? ["/bin/sh", "-c", command2] : command2
+    ]
+  };
+}
+function toolRoots(path, home, repoDir) {
+  const roots = /* @__PURE__ */ new Set();
+  for (const dir of path.split(":")) {
+    if (!dir.startsWith(`${home}/`) || dir.startsWith(`${repoDir}/`) || dir === repoDir) continue;
+    const [first] = dir.slice(home.length + 1).split("/");
+    if (!first) continue;
+    if (first === ".local") {
+      roots.add(join16(home, ".local", "bin"));
+      roots.add(join16(home, ".local", "lib"));
+    } else roots.add(join16(home, first));
+  }
+  return [...roots];
+}
+var MAX_FROZEN_BINDS = 256;
+function frozenPaths(dir, frozen) {
+  return frozen.slice(0, MAX_FROZEN_BINDS).map((p) => join16(dir, p)).filter((p) => existsSync5(p));
+}
+
+// action/engine/preflight.ts
+async function preflightNewTag(repoDir, tag, config2, env) {
+  const repo = await findRepository(repoDir, env);
+  if (await repo.resolve(`refs/heads/autoexp/${tag}`)) return;
+  if (!await repo.resolve("HEAD")) {
+    throw new AutoexpError(`${repoDir} has no commit yet: commit your files, then run autoexp`);
+  }
+  const dirty = await repo.trackedChanges();
+  if (dirty.length > 0) {
+    throw new AutoexpError(
+      `the working tree has uncommitted changes (${dirty.slice(0, 5).join(", ")}): autoexp experiments start from a commit, so commit or stash them first. Nothing was changed`
+    );
+  }
+  const { problems } = checkScopeFiles(config2, await repo.listFiles(), await repo.untrackedFiles());
+  if (problems.length > 0) throw new AutoexpError(formatProblems("autoexp.yml", problems));
 }
 
 // action/decide/config-changes.ts
@@ -53681,8 +53846,8 @@ async function runPipelined(steps, acquire, shape) {
 
 // action/engine/seal.ts
 import { createHash as createHash4 } from "node:crypto";
-import { readdir as readdir3, readFile as readFile9 } from "node:fs/promises";
-import { join as join16 } from "node:path";
+import { readdir as readdir3, readFile as readFile10 } from "node:fs/promises";
+import { join as join17 } from "node:path";
 async function sealRepository(store) {
   const gitDir = await store.repo.commonDir();
   const before = await fingerprintGitDir(gitDir);
@@ -53699,21 +53864,21 @@ async function sealRepository(store) {
 }
 async function fingerprintGitDir(gitDir) {
   const out = {};
-  out.config = await hashOf(join16(gitDir, "config"));
+  out.config = await hashOf(join17(gitDir, "config"));
   for (const sub of ["hooks", "info"]) {
-    const names2 = await readdir3(join16(gitDir, sub)).catch(() => []);
-    for (const name of names2.sort()) out[`${sub}/${name}`] = await hashOf(join16(gitDir, sub, name));
+    const names2 = await readdir3(join17(gitDir, sub)).catch(() => []);
+    for (const name of names2.sort()) out[`${sub}/${name}`] = await hashOf(join17(gitDir, sub, name));
   }
   return out;
 }
 async function hashOf(path) {
-  const bytes = await readFile9(path).catch(() => null);
+  const bytes = await readFile10(path).catch(() => null);
   return bytes ? createHash4("sha256").update(bytes).digest("hex") : "missing";
 }
 
 // action/engine/slot.ts
-import { mkdir as mkdir6, readFile as readFile10, rm as rm8 } from "node:fs/promises";
-import { join as join18 } from "node:path";
+import { mkdir as mkdir6, readFile as readFile11, rm as rm9 } from "node:fs/promises";
+import { join as join19 } from "node:path";
 
 // action/eval/parse-metrics.ts
 var ANSI = /\u001b\[[0-9;?]*[A-Za-z]|\u001b\][^\u0007]*\u0007/g;
@@ -53823,8 +53988,8 @@ async function runEval(config2, cwd, logPath, launch, pidFile) {
 }
 
 // action/files/cap-log.ts
-import { open as open5, readdir as readdir4, rm as rm7, stat as stat3, writeFile as writeFile8 } from "node:fs/promises";
-import { join as join17 } from "node:path";
+import { open as open5, readdir as readdir4, rm as rm8, stat as stat3, writeFile as writeFile8 } from "node:fs/promises";
+import { join as join18 } from "node:path";
 var LOG_CAP_BYTES = 8 * 1024 * 1024;
 var HEAD_BYTES = 1024 * 1024;
 async function capLog(path, cap = LOG_CAP_BYTES) {
@@ -53856,7 +54021,7 @@ async function pruneLogs(dir, keepFrom) {
   for (const name of await readdir4(dir).catch(() => [])) {
     const iteration = Number(/^(\d+)-/.exec(name)?.[1]);
     if (Number.isInteger(iteration) && iteration > 0 && iteration < keepFrom) {
-      await rm7(join17(dir, name), { force: true });
+      await rm8(join18(dir, name), { force: true });
       removed++;
     }
   }
@@ -53883,8 +54048,8 @@ var Slot = class {
       ...options.gpu ? { CUDA_VISIBLE_DEVICES: String(options.gpu.index) } : {}
     };
     this.root = options.root;
-    this.pidFile = join18(options.root, "eval.pid");
-    this.#tree = new TreeDir(join18(options.root, "tree"));
+    this.pidFile = join19(options.root, "eval.pid");
+    this.#tree = new TreeDir(join19(options.root, "tree"));
     this.#git = options.git;
     this.#isolation = options.isolation;
     this.#logs = options.logs;
@@ -53895,7 +54060,7 @@ var Slot = class {
   }
   /** A file of the slot as it is now (null: gone or not a regular file). */
   async read(path) {
-    return readFile10(join18(this.dir, path)).catch(() => null);
+    return readFile11(join19(this.dir, path)).catch(() => null);
   }
   /** Makes the slot hold exactly `commit`'s tracked files, plus the declared data links. */
   async prepare(commit) {
@@ -53906,8 +54071,8 @@ var Slot = class {
   async evaluate(config2, commit, name, env, frozen, onProgress) {
     await this.prepare(commit);
     await mkdir6(this.#logs, { recursive: true });
-    const logPath = join18(this.#logs, `${name}.log`);
-    await rm8(logPath, { force: true });
+    const logPath = join19(this.#logs, `${name}.log`);
+    await rm9(logPath, { force: true });
     const started = performance.now();
     const ticker = onProgress ? setInterval(async () => {
       const tail = tailLines(await readEnd(logPath, 4096).catch(() => ""), 1);
@@ -53931,7 +54096,7 @@ var Slot = class {
     const checks = config2.checks;
     await this.prepare(commit);
     await mkdir6(this.#logs, { recursive: true });
-    const logPath = join18(this.#logs, `${name}.log`);
+    const logPath = join19(this.#logs, `${name}.log`);
     const launched = this.#isolation.launch(
       checks.command,
       this.dir,
@@ -53972,10 +54137,10 @@ var SlotPool = class {
 };
 
 // action/engine/steps.ts
-import { join as join22 } from "node:path";
+import { join as join23 } from "node:path";
 
 // action/engine/checkout-pool.ts
-import { join as join19 } from "node:path";
+import { join as join20 } from "node:path";
 var CheckoutPool = class {
   checkouts;
   #free;
@@ -53983,7 +54148,7 @@ var CheckoutPool = class {
   constructor(root, count) {
     this.checkouts = Array.from(
       { length: count },
-      (_, i) => new AgentCheckout(join19(root, String(i)))
+      (_, i) => new AgentCheckout(join20(root, String(i)))
     );
     this.#free = this.checkouts.map((_, i) => i);
   }
@@ -54318,8 +54483,8 @@ async function decide(ctx, candidate, verdict, slot) {
 }
 
 // action/engine/rebase.ts
-import { mkdir as mkdir7, rm as rm9, writeFile as writeFile9 } from "node:fs/promises";
-import { join as join20 } from "node:path";
+import { mkdir as mkdir7, rm as rm10, writeFile as writeFile9 } from "node:fs/promises";
+import { join as join21 } from "node:path";
 
 // action/engine/merge-lines.ts
 function mergeLines(base, ours, theirs) {
@@ -54359,8 +54524,8 @@ async function rebase(ctx, candidate, onto, checkout, checkoutIndex) {
     (c) => ctx.isTarget(c.path) && (c.file === null || c.file.type === "file")
   );
   const baseBlobs = await repo.readBlobs(ours.flatMap((c) => before.get(c.path)?.sha ?? []));
-  const temp = join20(checkout.root, "merge");
-  await rm9(temp, { recursive: true, force: true });
+  const temp = join21(checkout.root, "merge");
+  await rm10(temp, { recursive: true, force: true });
   await mkdir7(temp, { recursive: true });
   const conflicts = [];
   for (const change2 of ours) {
@@ -54368,11 +54533,11 @@ async function rebase(ctx, candidate, onto, checkout, checkoutIndex) {
     const base = was ? baseBlobs.get(was.sha) ?? null : null;
     const theirs = await checkout.read(change2.path);
     const mine = change2.file?.type === "file" ? change2.file.content : null;
-    const target = join20(checkout.dir, change2.path);
+    const target = join21(checkout.dir, change2.path);
     if (same(theirs, base)) {
-      if (mine === null) await rm9(target, { force: true });
+      if (mine === null) await rm10(target, { force: true });
       else {
-        await mkdir7(join20(target, ".."), { recursive: true });
+        await mkdir7(join21(target, ".."), { recursive: true });
         await writeFile9(target, mine);
       }
     } else if (same(theirs, mine)) {
@@ -54381,7 +54546,7 @@ async function rebase(ctx, candidate, onto, checkout, checkoutIndex) {
     } else if (mergeLines(base.toString(), mine.toString(), theirs.toString()) !== null) {
       await writeFile9(target, mergeLines(base.toString(), mine.toString(), theirs.toString()));
     } else {
-      const files = ["ours", "base", "theirs"].map((n) => join20(temp, n));
+      const files = ["ours", "base", "theirs"].map((n) => join21(temp, n));
       await Promise.all([
         writeFile9(files[0], mine),
         writeFile9(files[1], base),
@@ -54392,7 +54557,7 @@ async function rebase(ctx, candidate, onto, checkout, checkoutIndex) {
       else await writeFile9(target, merged);
     }
   }
-  await rm9(temp, { recursive: true, force: true });
+  await rm10(temp, { recursive: true, force: true });
   if (conflicts.length === 0) {
     ctx.emit({
       type: "notice",
@@ -54519,13 +54684,13 @@ async function remeasure(ctx, slot) {
 }
 
 // action/engine/screen.ts
-import { join as join21 } from "node:path";
+import { join as join22 } from "node:path";
 var NONE3 = { score: null, delta: null, metrics: {}, samples: {}, guard_pass: null };
 async function screen(ctx, candidate, checkout) {
   const { iteration, parent, base, proposal } = candidate;
   const changes = candidate.changes ?? [];
   const repo = ctx.store.repo;
-  const index = join21(checkout.root, "candidate.index");
+  const index = join22(checkout.root, "candidate.index");
   const commitAll = (message) => repo.commitFiles(base, filesOf(changes), index, `autoexp(${ctx.tag}) #${iteration} ${message}`);
   if (!proposal?.ok) {
     const reason = proposal && !proposal.ok ? proposal.error : "no proposal";
@@ -54598,8 +54763,8 @@ function names(changes) {
 
 // action/engine/steps.ts
 function experimentSteps(ctx, checkSeal) {
-  const pool = new CheckoutPool(join22(ctx.store.stateDir, "agents"), ctx.proposers);
-  const rebases = new CheckoutPool(join22(ctx.store.stateDir, "rebase"), ctx.workers + ctx.proposers);
+  const pool = new CheckoutPool(join23(ctx.store.stateDir, "agents"), ctx.proposers);
+  const rebases = new CheckoutPool(join23(ctx.store.stateDir, "rebase"), ctx.workers + ctx.proposers);
   const checkoutOf = (c) => c.checkout !== void 0 && c.checkout <= REBASE_CHECKOUT ? rebases.checkouts[REBASE_CHECKOUT - c.checkout] : pool.checkouts[c.checkout ?? 0];
   const proposed = /* @__PURE__ */ new Map();
   const settle2 = /* @__PURE__ */ new Map();
@@ -54731,7 +54896,7 @@ async function record2(ctx, candidate, verdict) {
     afterJournal: () => ctx.faults.at("after-ledger", iteration)
   });
   ctx.faults.at("after-refs", iteration);
-  await pruneLogs(join22(ctx.store.stateDir, "logs"), iteration - KEEP_LOGS_OF);
+  await pruneLogs(join23(ctx.store.stateDir, "logs"), iteration - KEEP_LOGS_OF);
   if (verdict.key && EVALUATED.has(safe.status)) ctx.seen.set(verdict.key, safe);
   ctx.done++;
   const best = incumbentState(ctx.store.log).score;
@@ -54756,7 +54921,7 @@ function duplicateOf(prior, candidate) {
 }
 
 // action/engine/verify.ts
-import { join as join23 } from "node:path";
+import { join as join24 } from "node:path";
 
 // action/decide/verified-gain.ts
 function verifiedGain(base, final, goal, confidence) {
@@ -54801,9 +54966,43 @@ async function verifyRecord(store, config2, run) {
       { exitCode: 1 }
     );
   const holdout = config2.eval.holdout;
+  const { samples, failures, seconds } = await measurePairs(store, config2, run, { base, final });
+  const confidence = header.confidence ?? config2.decide.confidence;
+  const gainOf = (s) => verifiedGain(s.base, s.final, header.goal, confidence);
+  const steps = keptGainSum(log.results, header.goal, inc.iteration);
+  const entry = {
+    type: "verify",
+    metric: header.metric,
+    goal: header.goal,
+    base_commit: base,
+    final_commit: final,
+    final_iteration: inc.iteration,
+    pairs: run.pairs,
+    confidence,
+    samples: samples.validation,
+    gain: gainOf(samples.validation),
+    kept_gain_sum: steps.sum,
+    kept: steps.kept,
+    ...holdout ? { holdout: { samples: samples.holdout, gain: gainOf(samples.holdout) } } : {},
+    ...failures.length > 0 ? { failures } : {},
+    isolation: run.isolation.mode,
+    eval_seconds: Math.round(seconds * 1e3) / 1e3,
+    timestamp: (/* @__PURE__ */ new Date()).toISOString()
+  };
+  await store.append([entry]);
+  run.emit({ type: "verified", entry });
+  return entry;
+}
+async function measurePairs(store, config2, run, commits, slotName = "verify") {
+  const holdout = config2.eval.holdout;
   const slots = {
-    validation: makeSlot(store, 1, "verify", run.isolation),
-    holdout: holdout ? makeSlot(store, 2, "holdout", await holdoutIsolation(store, config2, run)) : null
+    validation: makeSlot(store, 1, slotName, run.isolation),
+    holdout: holdout ? makeSlot(
+      store,
+      2,
+      slotName === "verify" ? "holdout" : `${slotName}-holdout`,
+      await holdoutIsolation(store, config2, run)
+    ) : null
   };
   const configs = {
     validation: config2,
@@ -54812,16 +55011,16 @@ async function verifyRecord(store, config2, run) {
       eval: { ...config2.eval, command: holdout?.command ?? "", metrics: scoreMetrics(config2) }
     }
   };
-  const commits = { base, final };
   const samples = {
     validation: { base: [], final: [] },
     holdout: { base: [], final: [] }
   };
   const failures = [];
   let seconds = 0;
+  const header = store.log.config;
   const measure = async (pair, which2, code) => {
     const slot = slots[which2];
-    const name = `verify-${pair}-${which2 === "holdout" ? "holdout-" : ""}${code}`;
+    const name = `${slotName}-${pair}-${which2 === "holdout" ? "holdout-" : ""}${code}`;
     const outcome = await slot.evaluate(
       configs[which2],
       commits[code],
@@ -54855,39 +55054,15 @@ async function verifyRecord(store, config2, run) {
       samples[which2].final.push(b);
     }
   }
-  const confidence = header.confidence ?? config2.decide.confidence;
-  const gainOf = (s) => verifiedGain(s.base, s.final, header.goal, confidence);
-  const steps = keptGainSum(log.results, header.goal, inc.iteration);
-  const entry = {
-    type: "verify",
-    metric: header.metric,
-    goal: header.goal,
-    base_commit: base,
-    final_commit: final,
-    final_iteration: inc.iteration,
-    pairs: run.pairs,
-    confidence,
-    samples: samples.validation,
-    gain: gainOf(samples.validation),
-    kept_gain_sum: steps.sum,
-    kept: steps.kept,
-    ...holdout ? { holdout: { samples: samples.holdout, gain: gainOf(samples.holdout) } } : {},
-    ...failures.length > 0 ? { failures } : {},
-    isolation: run.isolation.mode,
-    eval_seconds: Math.round(seconds * 1e3) / 1e3,
-    timestamp: (/* @__PURE__ */ new Date()).toISOString()
-  };
-  await store.append([entry]);
-  run.emit({ type: "verified", entry });
-  return entry;
+  return { samples, failures, seconds };
 }
 function makeSlot(store, id, name, isolation) {
   return new Slot({
     id,
-    root: join23(store.stateDir, "slots", name),
+    root: join24(store.stateDir, "slots", name),
     git: store.repo,
     isolation,
-    logs: join23(store.stateDir, "logs")
+    logs: join24(store.stateDir, "logs")
   });
 }
 async function holdoutIsolation(store, config2, run) {
@@ -54976,10 +55151,10 @@ async function runBatchUnexplained(options) {
       { length: gpus ? gpus.length : config2.workers },
       (_2, id) => new Slot({
         id,
-        root: join24(store.stateDir, "slots", String(id)),
+        root: join25(store.stateDir, "slots", String(id)),
         git: store.repo,
         isolation,
-        logs: join24(store.stateDir, "logs"),
+        logs: join25(store.stateDir, "logs"),
         ...gpus ? { gpu: gpus[id] } : {}
       })
     );
@@ -54992,6 +55167,8 @@ async function runBatchUnexplained(options) {
     const evalOnly = { ...evalEnv, AUTOEXP_TAG: tag };
     if (!store.log) {
       await startTag(store, config2, slot, { metric: metric2, goal, evalEnv: evalOnly, emit: safeEmit });
+      if (await recordPendingImport(store))
+        safeEmit({ type: "notice", message: "imported history recorded (autoexp import)" });
       await checkpoint();
     } else {
       const head = store.log;
@@ -55121,7 +55298,7 @@ function currentIncumbent(log) {
 }
 
 // action/files/load-config.ts
-import { readFile as readFile11 } from "node:fs/promises";
+import { readFile as readFile12 } from "node:fs/promises";
 
 // action/config/parse-config-text.ts
 var import_yaml = __toESM(require_dist(), 1);
@@ -55141,7 +55318,7 @@ function parseConfigText(text2) {
 async function loadConfig(file2) {
   let text2;
   try {
-    text2 = await readFile11(file2, "utf8");
+    text2 = await readFile12(file2, "utf8");
   } catch (error63) {
     const code = error63.code;
     const message = code === "ENOENT" ? "file not found: create one with `autoexp init`, or pass --config PATH" : `cannot read the file (${code ?? String(error63)})`;
@@ -55325,8 +55502,8 @@ function watchInterrupts(onFirst, proc = process) {
 
 // action/github/handoff.ts
 import { existsSync as existsSync6 } from "node:fs";
-import { mkdir as mkdir8, readFile as readFile12, rename as rename3, rm as rm10, writeFile as writeFile10 } from "node:fs/promises";
-import { join as join25 } from "node:path";
+import { mkdir as mkdir8, readFile as readFile13, rename as rename3, rm as rm11, writeFile as writeFile10 } from "node:fs/promises";
+import { join as join26 } from "node:path";
 var BUNDLE = "autoexp.bundle";
 var DESCRIPTION2 = "handoff.json";
 async function writeHandoff(repoDir, tag, dir, env) {
@@ -55335,9 +55512,9 @@ async function writeHandoff(repoDir, tag, dir, env) {
   if (!head) return null;
   const refs = await git.listRefs(`refs/autoexp/${tag}/`);
   await mkdir8(dir, { recursive: true });
-  const temp = join25(dir, `${BUNDLE}.tmp-${process.pid}`);
+  const temp = join26(dir, `${BUNDLE}.tmp-${process.pid}`);
   await git.run(createBundle(temp, [`refs/heads/autoexp/${tag}`, ...Object.keys(refs)]));
-  await rename3(temp, join25(dir, BUNDLE));
+  await rename3(temp, join26(dir, BUNDLE));
   const log = await git.show(head, `.autoexp/${tag}/log.jsonl`) ?? "";
   const handoff2 = {
     version: 1,
@@ -55347,17 +55524,17 @@ async function writeHandoff(repoDir, tag, dir, env) {
     experiments: Math.max(0, parseLog(log).results.length - 1),
     written: (/* @__PURE__ */ new Date()).toISOString()
   };
-  const desc = join25(dir, `${DESCRIPTION2}.tmp-${process.pid}`);
+  const desc = join26(dir, `${DESCRIPTION2}.tmp-${process.pid}`);
   await writeFile10(desc, `${JSON.stringify(handoff2, null, 2)}
 `);
-  await rename3(desc, join25(dir, DESCRIPTION2));
+  await rename3(desc, join26(dir, DESCRIPTION2));
   return handoff2;
 }
 async function readHandoff(dir) {
-  if (!existsSync6(join25(dir, DESCRIPTION2)) || !existsSync6(join25(dir, BUNDLE))) return null;
-  const handoff2 = JSON.parse(await readFile12(join25(dir, DESCRIPTION2), "utf8"));
+  if (!existsSync6(join26(dir, DESCRIPTION2)) || !existsSync6(join26(dir, BUNDLE))) return null;
+  const handoff2 = JSON.parse(await readFile13(join26(dir, DESCRIPTION2), "utf8"));
   if (handoff2.version !== 1 || typeof handoff2.tag !== "string" || typeof handoff2.head !== "string")
-    throw new Error(`${join25(dir, DESCRIPTION2)} is not an autoexp handoff`);
+    throw new Error(`${join26(dir, DESCRIPTION2)} is not an autoexp handoff`);
   return handoff2;
 }
 
@@ -55418,9 +55595,9 @@ ${lines.join("\n")}`);
 }
 
 // action/github/publish.ts
-import { mkdtemp as mkdtemp2, rm as rm11 } from "node:fs/promises";
+import { mkdtemp as mkdtemp2, rm as rm12 } from "node:fs/promises";
 import { tmpdir as tmpdir3 } from "node:os";
-import { join as join26 } from "node:path";
+import { join as join27 } from "node:path";
 
 // action/github/merge-records.ts
 function mergeLedgers(base, ours, theirs, tag) {
@@ -55497,7 +55674,7 @@ async function publish(options) {
         `the handoff in ${options.handoff} is for tag ${handoff2.tag}, not ${tag}; nothing was pushed`
       );
     await git.run(
-      fetch2(join26(options.handoff, BUNDLE), [
+      fetch2(join27(options.handoff, BUNDLE), [
         `+refs/heads/autoexp/${tag}:${ns}/head`,
         `+refs/autoexp/${tag}/*:${ns}/n/*`
       ])
@@ -55618,11 +55795,11 @@ async function recordCommit(git, parent, dir, logText, notes, message) {
   const added = notes.ours.startsWith(notes.base) ? notes.ours.slice(notes.base.length) : notes.ours;
   const tag = dir.slice(".autoexp/".length);
   const files = recordFiles(tag, parseLog(logText), logText, notes.theirs + added);
-  const temp = await mkdtemp2(join26(tmpdir3(), "autoexp-publish-"));
+  const temp = await mkdtemp2(join27(tmpdir3(), "autoexp-publish-"));
   try {
-    return await git.commitFiles(parent, files, join26(temp, "index"), message);
+    return await git.commitFiles(parent, files, join27(temp, "index"), message);
   } finally {
-    await rm11(temp, { recursive: true, force: true });
+    await rm12(temp, { recursive: true, force: true });
   }
 }
 function renameRefs(refs, from, to) {
@@ -55644,7 +55821,7 @@ async function actionMain(env = process.env) {
       throw new AutoexpError(
         `input working-directory: ${repoDir} does not exist; nothing was run or pushed`
       );
-    const handoff2 = inputs.handoff ? isAbsolute4(inputs.handoff) ? inputs.handoff : resolve(workspace, inputs.handoff) : join27(env.RUNNER_TEMP || tmpdir4(), "autoexp-handoff");
+    const handoff2 = inputs.handoff ? isAbsolute4(inputs.handoff) ? inputs.handoff : resolve(workspace, inputs.handoff) : join28(env.RUNNER_TEMP || tmpdir4(), "autoexp-handoff");
     for (const name of KNOWN_SECRETS) if (env[name]) setSecret(env[name]);
     return inputs.mode === "run" ? await runMode(inputs, repoDir, handoff2, env) : await publishMode(inputs, repoDir, handoff2, env);
   } catch (error63) {
@@ -55655,7 +55832,7 @@ async function actionMain(env = process.env) {
   }
 }
 async function readConfig(repoDir, file2) {
-  const path = join27(repoDir, file2);
+  const path = join28(repoDir, file2);
   if (!existsSync7(path)) {
     throw new AutoexpError(
       `input config: ${file2} not found in ${repoDir}. Create it with \`npx autoexp init\`, or point config at your file; nothing was run or pushed`

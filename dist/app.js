@@ -27102,6 +27102,7 @@ var USAGE = [
   "- `/autoexp run [config] [tag=<tag>] [experiments=<n>]`: start a batch now (the workflow on the default branch)",
   "- `/autoexp status [tag]`: the latest summary of a tag",
   "- `/autoexp stop [tag]`: cancel the running batch",
+  "- `/autoexp split [tag]`: one draft PR per independent change set of a tag, each verified alone",
   "- `/autoexp help`: this message"
 ].join("\n");
 var TAG2 = external_exports.string().refine((t) => tagProblem(t) === null, "tag: lowercase letters, digits, '.', '_', '-'");
@@ -27161,7 +27162,8 @@ function parseCommand(body) {
       return out;
     }
     case "status":
-    case "stop": {
+    case "stop":
+    case "split": {
       if (Object.keys(named).length > 0 || positional.length > 1)
         return { kind: "invalid", reason: `${verb} takes at most one tag` };
       if (positional[0] === void 0) return { kind: verb };
@@ -27202,13 +27204,15 @@ async function listTags(octokit, repo) {
     ...repo,
     ref: "heads/autoexp/"
   });
-  return data.map((r) => r.ref.slice(PREFIX.length));
+  return data.flatMap((r) => tagOfRef(r.ref) ?? []);
 }
 async function latestTag(octokit, repo) {
   return (await listTags(octokit, repo)).sort().at(-1) ?? null;
 }
 function tagOfRef(ref) {
-  return ref.startsWith(PREFIX) ? ref.slice(PREFIX.length) : null;
+  if (!ref.startsWith(PREFIX)) return null;
+  const name = ref.slice(PREFIX.length);
+  return /--\d+$/.test(name) ? null : name;
 }
 
 // action/ledger/log-jsonl.ts
@@ -27261,11 +27265,136 @@ function addEntry(log, entry, lenient) {
   } else if (entry.type === "verify") {
     if (lenient && (typeof entry.gain?.gain !== "number" || !entry.samples)) return false;
     log.verifies.push(entry);
+  } else if (entry.type === "import") {
+    if (lenient && !Array.isArray(entry.rows)) return false;
+    (log.imports ??= []).push(entry);
+  } else if (entry.type === "attribute") {
+    if (lenient && !Array.isArray(entry.changes)) return false;
+    log.attributes = [...log.attributes ?? [], entry];
+  } else if (entry.type === "split") {
+    if (lenient && !Array.isArray(entry.groups)) return false;
+    (log.splits ??= []).push(entry);
   } else return !lenient;
   return true;
 }
 function byteLength(text, chars) {
   return Buffer.byteLength(text.slice(0, chars));
+}
+
+// action/ledger/format-score.ts
+function formatScore(v) {
+  if (v === null || v === void 0) return "\u2014";
+  return Math.abs(v) >= 1e3 ? v.toFixed(1) : v.toPrecision(6).replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "");
+}
+function formatDelta(v) {
+  if (v === null || v === void 0) return "";
+  return `${v > 0 ? "+" : v < 0 ? "\u2212" : "\xB1"}${formatScore(Math.abs(v))}`;
+}
+
+// action/ledger/render-verified.ts
+function change(gain, goal) {
+  return goal === "minimize" ? -gain : gain;
+}
+function percent(confidence) {
+  return `${Number((confidence * 100).toPrecision(4))}%`;
+}
+function plural2(n, word) {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+function decimalsFor(g) {
+  if (g.ci === null || g.sd === 0) return null;
+  const half = (g.ci[1] - g.ci[0]) / 2;
+  const exponent = Math.floor(Math.log10(half));
+  const significant = half / 10 ** exponent < 3 ? 2 : 1;
+  return Math.min(12, Math.max(0, significant - 1 - exponent));
+}
+function signed(v, decimals) {
+  if (decimals === null) return formatDelta(v);
+  const text = Math.abs(v).toFixed(decimals);
+  return `${Number(text) === 0 ? "\xB1" : v > 0 ? "+" : "\u2212"}${text}`;
+}
+function interval(g, goal) {
+  if (!g.ci) return "\u2014";
+  const d = decimalsFor(g);
+  const [lo, hi] = [change(g.ci[0], goal), change(g.ci[1], goal)].sort((a, b) => a - b);
+  return `[${signed(lo, d)}, ${signed(hi, d)}]`;
+}
+function formatVerifiedChange(g, goal, confidence) {
+  const d = decimalsFor(g);
+  const center = signed(change(g.gain, goal), d);
+  if (g.ci === null) return `${center} (too few pairs for an interval)`;
+  if (d === null) return `${center} exactly (the eval is deterministic)`;
+  return `${center} \xB1 ${((g.ci[1] - g.ci[0]) / 2).toFixed(d)} (${percent(confidence)})`;
+}
+function formatVerifiedLine(v) {
+  const kept = formatDelta(change(v.kept_gain_sum, v.goal));
+  return `verified: ${formatVerifiedChange(v.gain, v.goal, v.confidence)}, over ${plural2(v.gain.pairs, "pair")}; sum of kept steps ${kept}`;
+}
+function noImprovementNote(v) {
+  if (!v.gain.includes_no_improvement) return null;
+  return v.gain.ci === null ? `Not verified: ${plural2(v.gain.pairs, "complete pair")} is too few to tell the final code from the base.` : `The verified interval includes no improvement: re-measured against the base, the final code is not shown to be better (the kept steps claimed ${formatDelta(change(v.kept_gain_sum, v.goal))}).`;
+}
+function renderVerified(v) {
+  const parts = [`**${formatVerifiedLine(v)}**`];
+  const note = noImprovementNote(v);
+  if (note) parts.push(`> [!WARNING]
+> ${note}`);
+  if (v.holdout) {
+    const row = (label, g) => `| ${label} | ${signed(change(g.gain, v.goal), decimalsFor(g))} | ${interval(g, v.goal)} | ${g.pairs} |`;
+    parts.push(
+      [
+        `| ${v.metric}, final \u2212 base | change | ${percent(v.confidence)} interval | pairs |`,
+        "|---|--:|---|--:|",
+        row("eval (validation)", v.gain),
+        row("holdout (never seen by the agent)", v.holdout.gain),
+        `| sum of kept steps | ${formatDelta(change(v.kept_gain_sum, v.goal))} | | ${v.kept} kept |`
+      ].join("\n")
+    );
+    if (!v.gain.includes_no_improvement && v.holdout.gain.includes_no_improvement)
+      parts.push(
+        "> [!WARNING]\n> The gain on the eval does not show on the holdout: the kept changes may fit the eval rather than the task."
+      );
+  }
+  if (v.failures?.length) {
+    const first = v.failures[0];
+    parts.push(
+      `_${plural2(v.failures.length, "verify run")} gave no measurement and ${v.failures.length === 1 ? "its pair was" : "their pairs were"} left out (first: pair ${first.pair}, ${first.code} code, ${first.eval}: ${first.problem.replace(/\s+/g, " ").slice(0, 200)})._`
+    );
+  }
+  return parts.join("\n\n");
+}
+
+// action/ledger/render-attribution.ts
+function attributionVerdict(c) {
+  if (c.status === "conflict")
+    return `no longer reverts cleanly (${(c.conflicts ?? []).join(", ")}): not measured`;
+  if (c.status === "superseded") return "later changes undid it: not in the final code";
+  if (!c.effect || c.effect.ci === null) return "too few pairs for an interval";
+  if (c.effect.ci[1] < 0) return "\u26A0 candidate to drop: the final code is better without it";
+  if (c.drop_candidate) return "\u26A0 candidate to drop: its interval includes zero";
+  return "carries part of the gain";
+}
+function cell(s) {
+  return s.replace(/\|/g, "\\|").replace(/\s+/g, " ").slice(0, 120);
+}
+function renderAttribution(a) {
+  const rows = a.changes.map((c) => {
+    const effect = c.effect ? formatVerifiedChange(c.effect, a.goal, a.confidence) : "\u2014";
+    const pairs = c.effect ? String(c.effect.pairs) : "";
+    return `| ${c.iteration} | \`${c.commit.slice(0, 7)}\` | ${cell(c.description)} | ${effect} | ${pairs} | ${attributionVerdict(c)} |`;
+  });
+  const flagged = a.changes.filter((c) => c.drop_candidate).map((c) => `#${c.iteration}`);
+  return [
+    "### Each kept change's share",
+    "",
+    `The final code (#${a.final_iteration}) measured against itself without each kept change (reverted three-way), interleaved, ${a.pairs} pairs per change: the change's marginal effect on ${a.metric}.`,
+    "",
+    `| # | commit | change | ${a.metric}, final \u2212 without it | pairs | |`,
+    "|--:|---|---|---|--:|---|",
+    ...rows,
+    "",
+    `_${a.runs} eval runs, ${Math.round(a.eval_seconds)} s of eval time (estimated ${Math.round(a.estimated_seconds)} s)${flagged.length > 0 ? `; candidates to drop: ${flagged.join(", ")}` : ""}._`
+  ].join("\n");
 }
 
 // action/util/did-you-mean.ts
@@ -27749,7 +27878,7 @@ function objectsIn(node2) {
   return inner ? objectsIn(inner) : [];
 }
 
-// action/ledger/types.ts
+// action/ledger/status.ts
 var STATUSES = [
   "baseline",
   "keep",
@@ -27915,6 +28044,11 @@ function viewFromLog(log, title) {
     remeasureRuns: log.remeasures.reduce((n, m) => n + (m.samples[metric2]?.length ?? 0), 0),
     drift: log.remeasures.flatMap((m) => m.reason === "drift" && m.note ? [m.note] : []),
     caveats: [...new Set(log.batches.flatMap((b) => b.caveats ?? []))],
+    imported: (log.imports ?? []).map((i) => ({
+      source: i.source,
+      rows: i.rows.length,
+      kept: i.rows.filter((r) => r.status === "keep").length
+    })),
     printedTwice: log.results.flatMap(
       (r) => KEPT.has(r.status) && r.printed_twice?.length ? [{ iteration: r.iteration, metrics: r.printed_twice }] : []
     ),
@@ -27924,7 +28058,8 @@ function viewFromLog(log, title) {
     tokensIn: log.results.reduce((s, r) => s + (r.tokens_in || 0), 0),
     tokensOut: log.results.reduce((s, r) => s + (r.tokens_out || 0), 0),
     evalSeconds: log.results.reduce((s, r) => s + (r.eval_seconds || 0), 0) + log.remeasures.reduce((s, m) => s + (m.eval_seconds || 0), 0) + (log.verifies ?? []).reduce((s, v) => s + (v.eval_seconds || 0), 0),
-    verified: final && log.verifies?.findLast((v) => v.final_commit === final) || null
+    verified: final && log.verifies?.findLast((v) => v.final_commit === final) || null,
+    attribution: final && log.attributes?.findLast((a) => a.final_commit === final) || null
   };
 }
 function countStatuses(rows) {
@@ -28101,89 +28236,6 @@ function quoteSafe(text) {
   return text.replace(/["\r\n]/g, "'");
 }
 
-// action/ledger/format-score.ts
-function formatScore(v) {
-  if (v === null || v === void 0) return "\u2014";
-  return Math.abs(v) >= 1e3 ? v.toFixed(1) : v.toPrecision(6).replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "");
-}
-function formatDelta(v) {
-  if (v === null || v === void 0) return "";
-  return `${v > 0 ? "+" : v < 0 ? "\u2212" : "\xB1"}${formatScore(Math.abs(v))}`;
-}
-
-// action/ledger/render-verified.ts
-function change(gain, goal) {
-  return goal === "minimize" ? -gain : gain;
-}
-function percent(confidence) {
-  return `${Number((confidence * 100).toPrecision(4))}%`;
-}
-function plural2(n, word) {
-  return `${n} ${word}${n === 1 ? "" : "s"}`;
-}
-function decimalsFor(g) {
-  if (g.ci === null || g.sd === 0) return null;
-  const half = (g.ci[1] - g.ci[0]) / 2;
-  const exponent = Math.floor(Math.log10(half));
-  const significant = half / 10 ** exponent < 3 ? 2 : 1;
-  return Math.min(12, Math.max(0, significant - 1 - exponent));
-}
-function signed(v, decimals) {
-  if (decimals === null) return formatDelta(v);
-  const text = Math.abs(v).toFixed(decimals);
-  return `${Number(text) === 0 ? "\xB1" : v > 0 ? "+" : "\u2212"}${text}`;
-}
-function interval(g, goal) {
-  if (!g.ci) return "\u2014";
-  const d = decimalsFor(g);
-  const [lo, hi] = [change(g.ci[0], goal), change(g.ci[1], goal)].sort((a, b) => a - b);
-  return `[${signed(lo, d)}, ${signed(hi, d)}]`;
-}
-function formatVerifiedChange(g, goal, confidence) {
-  const d = decimalsFor(g);
-  const center = signed(change(g.gain, goal), d);
-  if (g.ci === null) return `${center} (too few pairs for an interval)`;
-  if (d === null) return `${center} exactly (the eval is deterministic)`;
-  return `${center} \xB1 ${((g.ci[1] - g.ci[0]) / 2).toFixed(d)} (${percent(confidence)})`;
-}
-function formatVerifiedLine(v) {
-  const kept = formatDelta(change(v.kept_gain_sum, v.goal));
-  return `verified: ${formatVerifiedChange(v.gain, v.goal, v.confidence)}, over ${plural2(v.gain.pairs, "pair")}; sum of kept steps ${kept}`;
-}
-function noImprovementNote(v) {
-  if (!v.gain.includes_no_improvement) return null;
-  return v.gain.ci === null ? `Not verified: ${plural2(v.gain.pairs, "complete pair")} is too few to tell the final code from the base.` : `The verified interval includes no improvement: re-measured against the base, the final code is not shown to be better (the kept steps claimed ${formatDelta(change(v.kept_gain_sum, v.goal))}).`;
-}
-function renderVerified(v) {
-  const parts = [`**${formatVerifiedLine(v)}**`];
-  const note = noImprovementNote(v);
-  if (note) parts.push(`> [!WARNING]
-> ${note}`);
-  if (v.holdout) {
-    const row = (label, g) => `| ${label} | ${signed(change(g.gain, v.goal), decimalsFor(g))} | ${interval(g, v.goal)} | ${g.pairs} |`;
-    parts.push(
-      [
-        `| ${v.metric}, final \u2212 base | change | ${percent(v.confidence)} interval | pairs |`,
-        "|---|--:|---|--:|",
-        row("eval (validation)", v.gain),
-        row("holdout (never seen by the agent)", v.holdout.gain),
-        `| sum of kept steps | ${formatDelta(change(v.kept_gain_sum, v.goal))} | | ${v.kept} kept |`
-      ].join("\n")
-    );
-    if (!v.gain.includes_no_improvement && v.holdout.gain.includes_no_improvement)
-      parts.push(
-        "> [!WARNING]\n> The gain on the eval does not show on the holdout: the kept changes may fit the eval rather than the task."
-      );
-  }
-  if (v.failures?.length) {
-    const first = v.failures[0];
-    parts.push(
-      `_${plural2(v.failures.length, "verify run")} gave no measurement and ${v.failures.length === 1 ? "its pair was" : "their pairs were"} left out (first: pair ${first.pair}, ${first.code} code, ${first.eval}: ${first.problem.replace(/\s+/g, " ").slice(0, 200)})._`
-    );
-  }
-  return parts.join("\n\n");
-}
-
 // action/ledger/render-dashboard.ts
 function escapeCell(text) {
   return text.replace(/\|/g, "\\|").replace(/[\r\n]+/g, " ");
@@ -28288,9 +28340,9 @@ function renderPr(ledger, ctx) {
 > ${unreadable} line(s) of log.jsonl could not be read and are left out of this summary.`
     );
   for (const d of view.drift) warnings.push(`> [!WARNING]
-> Drift: ${cell(d)}`);
+> Drift: ${cell2(d)}`);
   for (const c of view.caveats) warnings.push(`> [!CAUTION]
-> ${cell(c)}`);
+> ${cell2(c)}`);
   if (view.printedTwice.length > 0) warnings.push(renderPrintedTwice(view));
   const keptTable = [
     `### Kept (${kept.length})`,
@@ -28299,17 +28351,19 @@ function renderPr(ledger, ctx) {
       `| # | commit | ${view.metric} | \u0394 | confidence | description |`,
       "|--:|---|--:|--:|---|---|",
       ...kept.map(
-        (r) => `| ${r.iteration} | ${link(r.iteration, r.commit)} | ${formatScore(r.score)} | ${formatDelta(r.delta)} | ${cell(formatEvidence(r))} | ${cell(r.description)} |`
+        (r) => `| ${r.iteration} | ${link(r.iteration, r.commit)} | ${formatScore(r.score)} | ${formatDelta(r.delta)} | ${cell2(formatEvidence(r))} | ${cell2(r.description)} |`
       )
     ].join("\n") : "Nothing kept: the branch holds the baseline only."
   ];
+  const shares = view.attribution ? renderAttribution(view.attribution) : "";
   const blob = `${ctx.repoUrl}/blob/autoexp/${ctx.tag}/.autoexp/${ctx.tag}`;
   const picture = ctx.progressSvg ? `[![${ctx.tag}: every experiment, the kept ones labelled, and the best so far](${blob}/progress.svg?raw=true)](${blob}/progress.svg)` : "";
   const chart = renderChart(view);
-  const runs = (ctx.runs ?? []).slice(0, 10).map((r) => `- [${cell(r.title)}](${r.url})`);
+  const runs = (ctx.runs ?? []).slice(0, 10).map((r) => `- [${cell2(r.title)}](${r.url})`);
   const footer = [
     "",
     `Review: \`git log --first-parent autoexp/${ctx.tag}\` holds one commit per kept change (record commits touch only \`.autoexp/\`); every other candidate is at \`refs/autoexp/${ctx.tag}/<n>\`. Full record: [\`dashboard.md\`](${blob}/dashboard.md), [\`log.jsonl\`](${blob}/log.jsonl).`,
+    ...ctx.split ? ["", ctx.split] : [],
     ...runs.length > 0 ? ["", "Runs:", ...runs] : []
   ];
   const parts = [
@@ -28319,6 +28373,7 @@ function renderPr(ledger, ctx) {
     picture,
     chart,
     keptTable.join("\n"),
+    shares,
     footer.join("\n")
   ].filter(Boolean);
   let body = parts.join("\n\n");
@@ -28347,6 +28402,7 @@ function renderPr(ledger, ctx) {
 ${note}
 
 ${table}`,
+      shares,
       footer.join("\n")
     ].filter(Boolean).join("\n\n");
     if (body.length > BODY_LIMIT)
@@ -28356,7 +28412,7 @@ _(cut to GitHub's size limit)_`;
   }
   return { title: title.slice(0, 250), body, kept: kept.length };
 }
-function cell(s) {
+function cell2(s) {
   return s.replace(/\|/g, "\\|").replace(/\s+/g, " ").slice(0, 300);
 }
 
@@ -28442,6 +28498,45 @@ ${text}`
   });
 }
 
+// app/split-command.ts
+async function startSplit(command2, ctx) {
+  const { octokit, repo, who } = ctx;
+  const tag = command2.tag ?? await latestTag(octokit, repo);
+  if (!tag) {
+    await ctx.say(`${who}: no \`autoexp/*\` branch yet: nothing to split.`);
+    return;
+  }
+  const config2 = await readConfig(octokit, repo, ctx.base, void 0);
+  if (!config2.ok) {
+    await ctx.say(`${who}: ${config2.reason}. Nothing was started.`);
+    return;
+  }
+  const id = await ctx.say(`${who}: splitting \`autoexp/${tag}\` into independent change sets...`);
+  const { data } = await octokit.request(
+    "POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches",
+    {
+      ...repo,
+      workflow_id: ctx.workflow,
+      ref: ctx.base,
+      inputs: {
+        tag,
+        config: config2.path,
+        request: `${ctx.issue}:${ctx.commentId}`,
+        command: "split"
+      },
+      return_run_details: true
+    }
+  );
+  const link = data?.html_url;
+  await updateSticky(
+    octokit,
+    repo,
+    id,
+    ctx.commentId,
+    `${who}: started \`autoexp split\` of \`autoexp/${tag}\`${link ? `: [the run](${link})` : ""}. Each independent change set is built on the base as \`autoexp/${tag}--<n>\`, verified alone, and opened as its own draft PR, linked from the tag's PR.`
+  );
+}
+
 // app/run-command.ts
 async function runCommand(command2, ctx) {
   switch (command2.kind) {
@@ -28459,6 +28554,8 @@ ${USAGE}`);
       return reportStatus(command2, ctx);
     case "stop":
       return cancelBatches(command2, ctx);
+    case "split":
+      return startSplit(command2, ctx);
   }
 }
 async function startBatch(command2, ctx) {
@@ -28589,16 +28686,112 @@ async function onComment(context, deps) {
   });
 }
 
+// app/split-prs.ts
+function splitMarker(tag, n) {
+  return `<!-- autoexp:split tag=${tag} group=${n} -->`;
+}
+function gainText(g) {
+  const ci = g.ci ? ` [${formatScore(g.ci[0])}, ${formatScore(g.ci[1])}]` : "";
+  return `${formatScore(g.gain)}${ci} over ${g.pairs} pair(s)${g.includes_no_improvement ? ", not distinguishable from no improvement" : ""}`;
+}
+function renderSplitPr(tag, entry, group, log, repoUrl) {
+  const rows = new Map(log.results.map((r) => [r.iteration, r]));
+  const of = entry.groups.length;
+  const title = `autoexp ${tag} \xB7 change set ${group.n} of ${of}: ${group.iterations.map((i) => `#${i}`).join(", ")} (${group.files.join(", ")})`;
+  const body = [
+    splitMarker(tag, group.n),
+    `## autoexp \xB7 ${tag} \xB7 change set ${group.n} of ${of}`,
+    "",
+    `**Verified alone against the base: ${entry.metric} gain ${gainText(group.gain)}** (positive = better, ${entry.goal}; ${Math.round(entry.confidence * 100)}% interval; base and this change set run interleaved in fresh copies).`,
+    ...group.holdout ? ["", `Holdout (never seen by the agent): gain ${gainText(group.holdout.gain)}.`] : [],
+    "",
+    `Built by \`autoexp split\` on the base [\`${entry.base_commit.slice(0, 7)}\`](${repoUrl}/commit/${entry.base_commit}): one commit per kept change below, in order. It shares no lines (nor lines within a few of them) with the other change sets of \`autoexp/${tag}\`, so each can be reviewed and merged on its own.`,
+    "",
+    "| # | description |",
+    "|--:|---|",
+    ...group.iterations.map(
+      (i) => `| ${i} | ${(rows.get(i)?.description ?? "").replace(/\|/g, "\\|").replace(/\s+/g, " ").slice(0, 300)} |`
+    ),
+    "",
+    `Files: ${group.files.map((f) => `\`${f}\``).join(", ")}`
+  ].join("\n");
+  return { title: title.slice(0, 250), body };
+}
+function renderSplitLinks(entry, prs) {
+  const number4 = new Map(prs.map((p) => [p.group.n, p.number]));
+  return [
+    `### Split review (${entry.groups.length} independent change set(s))`,
+    "",
+    `| change set | kept | files | verified gain alone (${entry.metric}) | PR |`,
+    "|--:|---|---|---|---|",
+    ...entry.groups.map(
+      (g) => `| ${g.n} | ${g.iterations.map((i) => `#${i}`).join(", ")} | ${g.files.map((f) => `\`${f}\``).join(", ")} | ${gainText(g.gain)} | ${number4.has(g.n) ? `#${number4.get(g.n)}` : `\`${g.branch}\``} |`
+    )
+  ].join("\n");
+}
+async function syncSplit(octokit, repo, base, tag, log) {
+  const entry = log.splits?.at(-1);
+  if (!entry) return null;
+  const repoUrl = `https://github.com/${repo.owner}/${repo.repo}`;
+  const prs = [];
+  for (const group of entry.groups) {
+    const rendered = renderSplitPr(tag, entry, group, log, repoUrl);
+    const { data: pulls } = await octokit.request("GET /repos/{owner}/{repo}/pulls", {
+      ...repo,
+      head: `${repo.owner}:${group.branch}`,
+      state: "all",
+      per_page: 100
+    });
+    const mine = pulls.filter((p) => (p.body ?? "").includes(splitMarker(tag, group.n)));
+    const target = mine.find((p) => p.state === "open") ?? mine.find((p) => !p.merged_at);
+    const merged = mine.find((p) => p.merged_at);
+    if (target) {
+      prs.push({ group, number: target.number });
+      if (target.body === rendered.body && target.title === rendered.title && target.state === "open")
+        continue;
+      await octokit.request("PATCH /repos/{owner}/{repo}/pulls/{pull_number}", {
+        ...repo,
+        pull_number: target.number,
+        title: rendered.title,
+        body: rendered.body,
+        ...target.state === "closed" ? { state: "open" } : {}
+      });
+      continue;
+    }
+    if (merged) {
+      prs.push({ group, number: merged.number });
+      continue;
+    }
+    const { data: created } = await octokit.request("POST /repos/{owner}/{repo}/pulls", {
+      ...repo,
+      title: rendered.title,
+      head: group.branch,
+      base,
+      body: rendered.body,
+      draft: true
+    });
+    await octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/labels", {
+      ...repo,
+      issue_number: created.number,
+      labels: ["autoexp"]
+    });
+    prs.push({ group, number: created.number });
+  }
+  return { entry, prs };
+}
+
 // app/sync-tag.ts
 async function syncTag(octokit, repo, base, tag, deleted, runs = []) {
   const head = `autoexp/${tag}`;
   const ledger = deleted ? null : await readFile(octokit, repo, head, `.autoexp/${tag}/log.jsonl`);
   const progressSvg = ledger !== null && await readFile(octokit, repo, head, `.autoexp/${tag}/progress.svg`) !== null;
+  const split = ledger === null ? null : await syncSplit(octokit, repo, base, tag, readLedger(ledger).log);
   const rendered = renderPr(ledger, {
     tag,
     repoUrl: `https://github.com/${repo.owner}/${repo.repo}`,
     runs,
-    progressSvg
+    progressSvg,
+    ...split ? { split: renderSplitLinks(split.entry, split.prs) } : {}
   });
   const { data: pulls } = await octokit.request("GET /repos/{owner}/{repo}/pulls", {
     ...repo,

@@ -1750,7 +1750,7 @@ var require_merge = __commonJS({
     var identity = require_identity();
     var Scalar = require_Scalar();
     var MERGE_KEY = "<<";
-    var merge2 = {
+    var merge3 = {
       identify: (value) => value === MERGE_KEY || typeof value === "symbol" && value.description === MERGE_KEY,
       default: "key",
       tag: "tag:yaml.org,2002:merge",
@@ -1760,7 +1760,7 @@ var require_merge = __commonJS({
       }),
       stringify: () => MERGE_KEY
     };
-    var isMergeKey = (ctx, key) => (merge2.identify(key) || identity.isScalar(key) && (!key.type || key.type === Scalar.Scalar.PLAIN) && merge2.identify(key.value)) && ctx?.doc.schema.tags.some((tag) => tag.tag === merge2.tag && tag.default);
+    var isMergeKey = (ctx, key) => (merge3.identify(key) || identity.isScalar(key) && (!key.type || key.type === Scalar.Scalar.PLAIN) && merge3.identify(key.value)) && ctx?.doc.schema.tags.some((tag) => tag.tag === merge3.tag && tag.default);
     function addMergeToJSMap(ctx, map2, value) {
       const source = resolveAliasValue(ctx, value);
       if (identity.isSeq(source))
@@ -1799,7 +1799,7 @@ var require_merge = __commonJS({
     }
     exports.addMergeToJSMap = addMergeToJSMap;
     exports.isMergeKey = isMergeKey;
-    exports.merge = merge2;
+    exports.merge = merge3;
   }
 });
 
@@ -1808,15 +1808,15 @@ var require_addPairToJSMap = __commonJS({
   "node_modules/yaml/dist/nodes/addPairToJSMap.js"(exports) {
     "use strict";
     var log = require_log();
-    var merge2 = require_merge();
+    var merge3 = require_merge();
     var stringify = require_stringify();
     var identity = require_identity();
     var toJS = require_toJS();
     function addPairToJSMap(ctx, map2, { key, value }) {
       if (identity.isNode(key) && key.addToJSMap)
         key.addToJSMap(ctx, map2, value);
-      else if (merge2.isMergeKey(ctx, key))
-        merge2.addMergeToJSMap(ctx, map2, value);
+      else if (merge3.isMergeKey(ctx, key))
+        merge3.addMergeToJSMap(ctx, map2, value);
       else {
         const jsKey = toJS.toJS(key, "", ctx);
         if (map2 instanceof Map) {
@@ -3207,7 +3207,7 @@ var require_schema3 = __commonJS({
     var bool = require_bool2();
     var float = require_float2();
     var int2 = require_int2();
-    var merge2 = require_merge();
+    var merge3 = require_merge();
     var omap = require_omap();
     var pairs = require_pairs();
     var set2 = require_set();
@@ -3227,7 +3227,7 @@ var require_schema3 = __commonJS({
       float.floatExp,
       float.float,
       binary.binary,
-      merge2.merge,
+      merge3.merge,
       omap.omap,
       pairs.pairs,
       set2.set,
@@ -3253,7 +3253,7 @@ var require_tags = __commonJS({
     var schema = require_schema();
     var schema$1 = require_schema2();
     var binary = require_binary();
-    var merge2 = require_merge();
+    var merge3 = require_merge();
     var omap = require_omap();
     var pairs = require_pairs();
     var schema$2 = require_schema3();
@@ -3278,7 +3278,7 @@ var require_tags = __commonJS({
       intOct: int2.intOct,
       intTime: timestamp.intTime,
       map: map2.map,
-      merge: merge2.merge,
+      merge: merge3.merge,
       null: _null4.nullTag,
       omap: omap.omap,
       pairs: pairs.pairs,
@@ -3288,7 +3288,7 @@ var require_tags = __commonJS({
     };
     var coreKnownTags = {
       "tag:yaml.org,2002:binary": binary.binary,
-      "tag:yaml.org,2002:merge": merge2.merge,
+      "tag:yaml.org,2002:merge": merge3.merge,
       "tag:yaml.org,2002:omap": omap.omap,
       "tag:yaml.org,2002:pairs": pairs.pairs,
       "tag:yaml.org,2002:set": set2.set,
@@ -3297,7 +3297,7 @@ var require_tags = __commonJS({
     function getTags(customTags, schemaName, addMergeTag) {
       const schemaTags = schemas.get(schemaName);
       if (schemaTags && !customTags) {
-        return addMergeTag && !schemaTags.includes(merge2.merge) ? schemaTags.concat(merge2.merge) : schemaTags.slice();
+        return addMergeTag && !schemaTags.includes(merge3.merge) ? schemaTags.concat(merge3.merge) : schemaTags.slice();
       }
       let tags = schemaTags;
       if (!tags) {
@@ -3315,7 +3315,7 @@ var require_tags = __commonJS({
         tags = customTags(tags.slice());
       }
       if (addMergeTag)
-        tags = tags.concat(merge2.merge);
+        tags = tags.concat(merge3.merge);
       return tags.reduce((tags2, tag) => {
         const tagObj = typeof tag === "string" ? tagsByName[tag] : tag;
         if (!tagObj) {
@@ -3344,11 +3344,11 @@ var require_Schema = __commonJS({
     var tags = require_tags();
     var sortMapEntriesByKey = (a, b) => a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
     var Schema = class _Schema {
-      constructor({ compat, customTags, merge: merge2, resolveKnownTags, schema, sortMapEntries, toStringDefaults }) {
+      constructor({ compat, customTags, merge: merge3, resolveKnownTags, schema, sortMapEntries, toStringDefaults }) {
         this.compat = Array.isArray(compat) ? tags.getTags(compat, "compat") : compat ? tags.getTags(null, compat) : null;
         this.name = typeof schema === "string" && schema || "core";
         this.knownTags = resolveKnownTags ? tags.coreKnownTags : {};
-        this.tags = tags.getTags(customTags, this.name, merge2);
+        this.tags = tags.getTags(customTags, this.name, merge3);
         this.toStringOptions = toStringDefaults ?? null;
         Object.defineProperty(this, identity.MAP, { value: map2.map });
         Object.defineProperty(this, identity.SCALAR, { value: string4.string });
@@ -9288,484 +9288,8 @@ function closest(word, known) {
   return best?.name;
 }
 
-// action/cli/commands/check.ts
+// action/cli/commands/attribute.ts
 import { resolve } from "node:path";
-
-// action/git/git.ts
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join as join2 } from "node:path";
-
-// action/git/command.ts
-var text = (stdout) => stdout;
-var line = (stdout) => stdout.trim();
-var none = () => {
-};
-var fields = (stdout) => stdout.split("\0").filter(Boolean);
-
-// action/git/commands/refs.ts
-var resolveRef = (ref) => ({
-  args: ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`],
-  parse: (out) => out.trim() || null,
-  onError: () => null
-});
-var isAncestor = (a, b) => ({
-  args: ["merge-base", "--is-ancestor", a, b],
-  parse: () => true,
-  onError: () => false
-});
-var showFile = (ref, path) => ({
-  args: ["show", `${ref}:${path}`],
-  parse: text,
-  onError: () => null
-});
-var updateRefs = (updates) => ({
-  args: ["update-ref", "--stdin"],
-  input: `${updates.map(
-    (u) => `update ${u.ref} ${u.sha}${u.old === void 0 ? "" : ` ${u.old || "0".repeat(40)}`}`
-  ).join("\n")}
-`,
-  parse: none
-});
-var listRefs = (prefix) => ({
-  args: ["for-each-ref", "--format=%(refname) %(objectname)", prefix],
-  parse: (out) => {
-    const refs = {};
-    for (const l of out.split("\n")) {
-      const [ref, sha] = l.split(" ");
-      if (ref && sha) refs[ref] = sha;
-    }
-    return refs;
-  }
-});
-var listBranches = (pattern) => ({
-  args: ["branch", "--list", pattern, "--format=%(refname:short)"],
-  parse: (out) => out.split("\n").filter(Boolean)
-});
-
-// action/git/commands/repo.ts
-var topLevel = () => ({
-  args: ["rev-parse", "--show-toplevel"],
-  parse: line
-});
-var commonDir = () => ({
-  args: ["rev-parse", "--path-format=absolute", "--git-common-dir"],
-  parse: line
-});
-var currentBranch = () => ({
-  args: ["symbolic-ref", "--quiet", "--short", "HEAD"],
-  parse: (out) => out.trim() || null,
-  onError: () => null
-});
-var objectFormat = () => ({
-  args: ["rev-parse", "--show-object-format"],
-  parse: line
-});
-var pruneWorktrees = () => ({
-  args: ["worktree", "prune"],
-  parse: none
-});
-var trackedChanges = () => ({
-  args: ["status", "--porcelain", "--untracked-files=no"],
-  parse: (out) => out.split("\n").filter(Boolean).map((l) => l.slice(3))
-});
-var untrackedFiles = () => ({
-  args: ["ls-files", "--others", "--exclude-standard", "-z"],
-  parse: fields
-});
-var listFiles = () => ({ args: ["ls-files", "-z"], parse: fields });
-var configValue = (key) => ({
-  args: ["config", key],
-  parse: line,
-  onError: () => ""
-});
-var setConfig = (key, value) => ({
-  args: ["config", key, value],
-  parse: none
-});
-var init = (options = {}) => ({
-  args: [
-    "init",
-    "--quiet",
-    ...options.bare ? ["--bare"] : [],
-    ...options.branch ? [`--initial-branch=${options.branch}`] : []
-  ],
-  parse: none
-});
-var addAll = () => ({ args: ["add", "-A"], parse: none });
-var commit = (message) => ({
-  args: ["commit", "--quiet", "--no-verify", "--no-gpg-sign", "-m", message],
-  parse: none
-});
-var refreshIndex = () => ({
-  args: ["update-index", "-q", "--refresh"],
-  parse: none,
-  onError: () => {
-  }
-});
-var checkIgnore = (paths, gitDir, workTree) => ({
-  args: ["-c", "core.excludesFile=/dev/null", "check-ignore", "--no-index", "-z", "--stdin"],
-  env: { GIT_DIR: gitDir, GIT_WORK_TREE: workTree },
-  input: `${paths.join("\0")}\0`,
-  parse: fields,
-  // Exit 1: none of them is ignored.
-  onError: () => []
-});
-
-// action/git/commands/trees.ts
-var lsTree = (commit2) => ({
-  args: ["ls-tree", "-r", "-z", "--full-tree", commit2],
-  parse: (out) => {
-    const entries = [];
-    for (const entry of out.split("\0")) {
-      if (!entry) continue;
-      const tab = entry.indexOf("	");
-      const [mode, type, sha] = entry.slice(0, tab).split(" ");
-      if (type === "blob") entries.push({ mode, sha, path: entry.slice(tab + 1) });
-    }
-    return entries;
-  }
-});
-var writeBlob = (content) => ({
-  args: ["hash-object", "-w", "--no-filters", "--stdin"],
-  input: content,
-  parse: line
-});
-var readTreeInto = (commit2, index) => ({
-  args: ["read-tree", commit2],
-  env: { GIT_INDEX_FILE: index },
-  parse: none
-});
-var setIndexEntries = (entries, index) => ({
-  args: ["update-index", "-z", "--index-info"],
-  env: { GIT_INDEX_FILE: index },
-  input: entries.map((e) => `${e.mode} ${e.sha}	${e.path}\0`).join(""),
-  parse: none
-});
-var writeTree = (index) => ({
-  args: ["write-tree"],
-  env: { GIT_INDEX_FILE: index },
-  parse: line
-});
-var commitTree = (tree, parents, message) => ({
-  args: ["commit-tree", "--no-gpg-sign", tree, ...parents.flatMap((p) => ["-p", p]), "-m", message],
-  parse: line
-});
-var linesDelta = (from, to) => ({
-  args: ["diff", "--numstat", "--no-renames", "--no-ext-diff", "--no-textconv", from, to],
-  parse: (out) => {
-    let delta = 0;
-    for (const l of out.split("\n")) {
-      const [added, removed] = l.split("	");
-      if (added && removed && added !== "-") delta += Number(added) - Number(removed);
-    }
-    return delta;
-  }
-});
-var mergeFile = (ours, base, theirs) => ({
-  args: ["merge-file", "-p", "--quiet", ours, base, theirs],
-  parse: (out) => out,
-  onError: () => null
-});
-
-// action/git/loose-objects.ts
-import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { deflateSync } from "node:zlib";
-function writeLooseBlob(objectsDir, content) {
-  const bytes = typeof content === "string" ? Buffer.from(content) : content;
-  const object2 = Buffer.concat([Buffer.from(`blob ${bytes.length}\0`), bytes]);
-  const sha = createHash("sha1").update(object2).digest("hex");
-  const dir = join(objectsDir, sha.slice(0, 2));
-  const path = join(dir, sha.slice(2));
-  if (existsSync(path)) return sha;
-  mkdirSync(dir, { recursive: true });
-  const temp = join(dir, `tmp_obj_${process.pid}_${sha.slice(2, 10)}`);
-  writeFileSync(temp, deflateSync(object2, { level: 1 }), { mode: 292 });
-  renameSync(temp, path);
-  return sha;
-}
-
-// action/git/run-git.ts
-import { execFile } from "node:child_process";
-var HARDEN = [
-  "-c",
-  "core.hooksPath=/dev/null",
-  "-c",
-  "core.fsmonitor=false",
-  "-c",
-  "core.untrackedCache=false",
-  "-c",
-  "core.attributesFile=/dev/null",
-  "-c",
-  "core.sshCommand=ssh",
-  "-c",
-  "gc.auto=0",
-  "-c",
-  "maintenance.auto=false"
-];
-var PASS_ENV = ["PATH", "HOME", "USER", "LOGNAME", "TMPDIR", "XDG_CONFIG_HOME", "SSH_AUTH_SOCK"];
-var ALLOWED_ENV = [
-  "GIT_TERMINAL_PROMPT",
-  "GIT_INDEX_FILE",
-  "GIT_AUTHOR_NAME",
-  "GIT_AUTHOR_EMAIL",
-  "GIT_COMMITTER_NAME",
-  "GIT_COMMITTER_EMAIL",
-  "GIT_AUTHOR_DATE",
-  "GIT_COMMITTER_DATE"
-];
-var GitError = class extends Error {
-  name = "GitError";
-  constructor(args, message, options) {
-    super(`git ${args[0]} failed: ${message}`, options);
-  }
-};
-function gitEnvironment(env) {
-  const pass = Object.entries(env).filter(([k]) => PASS_ENV.includes(k) || ALLOWED_ENV.includes(k));
-  return { ...Object.fromEntries(pass), GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" };
-}
-function runGit(dir, env, args, options = {}) {
-  return new Promise((resolve8, reject) => {
-    const child = execFile(
-      "git",
-      [...HARDEN, ...args],
-      {
-        cwd: dir,
-        env,
-        maxBuffer: 4 * 1024 * 1024 * 1024,
-        encoding: options.binary ? "buffer" : "utf8"
-      },
-      (error62, stdout, stderr) => {
-        if (error62)
-          reject(new GitError(args, String(stderr).trim() || error62.message, { cause: error62 }));
-        else resolve8(stdout);
-      }
-    );
-    if (options.input !== void 0) child.stdin?.end(options.input);
-  });
-}
-
-// action/git/git.ts
-var empty;
-function applyEntries(list, entries) {
-  const byPath = new Map(list.map((e) => [e.path, e]));
-  for (const e of entries) {
-    if (e.mode === "0") byPath.delete(e.path);
-    else byPath.set(e.path, { mode: e.mode, sha: e.sha, path: e.path });
-  }
-  return [...byPath.values()];
-}
-var INDEX_HOLDS = /* @__PURE__ */ new Map();
-var OBJECTS = /* @__PURE__ */ new Map();
-var TREES = /* @__PURE__ */ new Map();
-function emptyRepo(env) {
-  empty ??= (async () => {
-    const dir = await mkdtemp(join2(tmpdir(), "autoexp-empty-"));
-    await new Git(dir, env).run(init({ bare: true }));
-    return dir;
-  })();
-  return empty;
-}
-var Git = class _Git {
-  dir;
-  #env;
-  constructor(dir, env = process.env) {
-    this.dir = dir;
-    this.#env = gitEnvironment(env);
-  }
-  /** Runs one command and parses what it printed; an expected failure becomes its result. */
-  async run(command2) {
-    const env = command2.env ? { ...this.#env, ...command2.env } : this.#env;
-    try {
-      const out = await runGit(this.dir, env, command2.args, {
-        ...command2.input !== void 0 ? { input: command2.input } : {}
-      });
-      return command2.parse(String(out));
-    } catch (error62) {
-      if (command2.onError && error62 instanceof GitError) return command2.onError(error62);
-      throw error62;
-    }
-  }
-  /** The same repository with another environment (a commit identity added, say). */
-  withEnv(env) {
-    return new _Git(this.dir, env);
-  }
-  resolve(ref) {
-    return this.run(resolveRef(ref));
-  }
-  show(ref, path) {
-    return this.run(showFile(ref, path));
-  }
-  isAncestor(a, b) {
-    return this.run(isAncestor(a, b));
-  }
-  updateRefs(updates) {
-    return this.run(updateRefs(updates));
-  }
-  listRefs(prefix) {
-    return this.run(listRefs(prefix));
-  }
-  /** A commit's tree listing; commits never change, so each is listed once per process. */
-  lsTree(commit2) {
-    if (!/^[0-9a-f]{40}$/.test(commit2)) return this.run(lsTree(commit2));
-    const cached3 = TREES.get(commit2);
-    if (cached3) return cached3;
-    const listing = this.run(lsTree(commit2));
-    TREES.set(commit2, listing);
-    listing.catch(() => TREES.delete(commit2));
-    if (TREES.size > 64) TREES.delete(TREES.keys().next().value);
-    return listing;
-  }
-  linesDelta(from, to) {
-    return this.run(linesDelta(from, to));
-  }
-  topLevel() {
-    return this.run(topLevel());
-  }
-  /** The checked-out branch's short name, or null when HEAD is detached. */
-  currentBranch() {
-    return this.run(currentBranch());
-  }
-  commonDir() {
-    return this.run(commonDir());
-  }
-  pruneWorktrees() {
-    return this.run(pruneWorktrees());
-  }
-  listFiles() {
-    return this.run(listFiles());
-  }
-  trackedChanges() {
-    return this.run(trackedChanges());
-  }
-  untrackedFiles() {
-    return this.run(untrackedFiles());
-  }
-  /** The bytes of several blobs, in one `cat-file --batch` process. */
-  async readBlobs(shas) {
-    const blobs = /* @__PURE__ */ new Map();
-    const wanted = [...new Set(shas)];
-    if (wanted.length === 0) return blobs;
-    const out = await runGit(this.dir, this.#env, ["cat-file", "--batch"], {
-      input: `${wanted.join("\n")}
-`,
-      binary: true
-    });
-    let offset = 0;
-    for (const sha of wanted) {
-      const eol = out.indexOf(10, offset);
-      const size = Number(out.subarray(offset, eol).toString().split(" ")[2]);
-      if (!Number.isFinite(size)) throw new GitError(["cat-file"], `cannot read blob ${sha}`);
-      blobs.set(sha, out.subarray(eol + 1, eol + 1 + size));
-      offset = eol + 1 + size + 1;
-    }
-    return blobs;
-  }
-  /**
-   * A commit on `parent` whose tree is the parent's with `files` replaced (null: removed), built
-   * from bytes autoexp holds, through a private index: no worktree, no checkout, no hooks.
-   */
-  async commitFiles(parent, files, indexFile, message) {
-    if (INDEX_HOLDS.get(indexFile) !== parent) await this.run(readTreeInto(parent, indexFile));
-    const objects = await this.#objectsDir();
-    const entries = [];
-    for (const [path, file2] of Object.entries(files)) {
-      if (file2 === null) entries.push({ mode: "0", sha: "0".repeat(40), path });
-      else
-        entries.push({
-          mode: file2.mode ?? "100644",
-          sha: objects ? writeLooseBlob(objects, file2.content) : await this.run(writeBlob(file2.content)),
-          path
-        });
-    }
-    await this.run(setIndexEntries(entries, indexFile));
-    const tree = await this.run(writeTree(indexFile));
-    const commit2 = await this.run(commitTree(tree, [parent], message));
-    INDEX_HOLDS.set(indexFile, commit2);
-    const listed = TREES.get(parent);
-    if (listed)
-      TREES.set(
-        commit2,
-        listed.then((list) => applyEntries(list, entries))
-      );
-    return commit2;
-  }
-  /** The objects folder when blobs can be written in process (SHA-1 repositories), else null. */
-  async #objectsDir() {
-    const common = await this.commonDir();
-    let found = OBJECTS.get(common);
-    if (found === void 0) {
-      const format = await this.run(objectFormat());
-      found = format === "sha1" ? join2(common, "objects") : null;
-      OBJECTS.set(common, found);
-    }
-    return found;
-  }
-  /**
-   * A throwaway repository in `dir` whose HEAD and index are `commit`, reading this repository's
-   * objects through alternates (read-only): tools that need git work, and nothing they do there
-   * reaches this repository's refs, config or hooks.
-   */
-  async initScratchRepo(dir, commit2) {
-    const local = new _Git(dir, this.#env);
-    await local.run(init());
-    const objects = join2(await this.commonDir(), "objects");
-    await writeFile(join2(dir, ".git", "objects", "info", "alternates"), `${objects}
-`);
-    await local.run(updateRefs([{ ref: "HEAD", sha: commit2 }]));
-    await local.run(readTreeInto(commit2, join2(dir, ".git", "index")));
-    await local.run(refreshIndex());
-  }
-  /**
-   * Which of `paths` (relative to `dir`) the .gitignore files in `dir` ignore, judged by an empty
-   * repository with no excludes or config of its own (a checkout's info/exclude or index flags
-   * cannot hide a change).
-   */
-  async checkIgnored(dir, paths) {
-    return new _Git(dir, this.#env).run(checkIgnore(paths, await emptyRepo(this.#env), dir));
-  }
-};
-async function withIdentity(git, env) {
-  const email3 = await git.run(configValue("user.email"));
-  if (email3.trim()) return env;
-  return {
-    ...env,
-    GIT_AUTHOR_NAME: "autoexp",
-    GIT_AUTHOR_EMAIL: "autoexp@users.noreply.invalid",
-    GIT_COMMITTER_NAME: "autoexp",
-    GIT_COMMITTER_EMAIL: "autoexp@users.noreply.invalid"
-  };
-}
-
-// action/ledger/tag.ts
-var TAG = /^[a-z0-9][a-z0-9._-]{0,62}$/;
-function tagProblem(tag) {
-  if (!TAG.test(tag) || tag.includes("..") || tag.endsWith(".lock") || tag.endsWith(".")) {
-    return `invalid tag ${JSON.stringify(tag)}: use lowercase letters, digits, '.', '_' and '-' (at most 63, starting with a letter or digit), e.g. tiny-train-20261123`;
-  }
-  return null;
-}
-
-// action/util/errors.ts
-var AutoexpError = class extends Error {
-  name = "AutoexpError";
-  exitCode;
-  constructor(message, options = {}) {
-    super(message, options.cause === void 0 ? void 0 : { cause: options.cause });
-    this.exitCode = options.exitCode ?? 2;
-  }
-};
-function validateTag(tag) {
-  const problem = tagProblem(tag);
-  if (problem) throw new AutoexpError(problem);
-  return tag;
-}
-function defaultTag(name, now = /* @__PURE__ */ new Date()) {
-  const night = new Date(now.getTime() - 12 * 36e5);
-  return `${name}-${night.toISOString().slice(0, 10).replaceAll("-", "")}`;
-}
 
 // node_modules/zod/v4/classic/external.js
 var external_exports = {};
@@ -14834,7 +14358,7 @@ var recursive = /* @__PURE__ */ new WeakMap();
 var NONE = 0;
 var ASSUMED = 1;
 var PROVEN = 2;
-function isRecursive(inst, stack, resolve8) {
+function isRecursive(inst, stack, resolve11) {
   const cached3 = recursive.get(inst);
   if (cached3 !== void 0)
     return cached3 ? PROVEN : NONE;
@@ -14844,7 +14368,7 @@ function isRecursive(inst, stack, resolve8) {
   let result = NONE;
   const check2 = (child) => {
     if (result !== PROVEN && child?._zod) {
-      const answer = isRecursive(child, stack, resolve8);
+      const answer = isRecursive(child, stack, resolve11);
       if (answer > result)
         result = answer;
     }
@@ -14855,13 +14379,13 @@ function isRecursive(inst, stack, resolve8) {
       const desc = Object.getOwnPropertyDescriptor(sh, key);
       if (spread && !desc.enumerable)
         continue;
-      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve8) : NONE;
+      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve11) : NONE;
       if (child > answer)
         answer = child;
     }
     return answer;
   };
-  const merge2 = (answer) => {
+  const merge3 = (answer) => {
     if (answer > result)
       result = answer;
   };
@@ -14870,7 +14394,7 @@ function isRecursive(inst, stack, resolve8) {
   switch (kind) {
     case "object": {
       const raw = rawShape(def);
-      merge2(raw ? shape(raw, true) : ASSUMED);
+      merge3(raw ? shape(raw, true) : ASSUMED);
       check2(def.catchall);
       break;
     }
@@ -14919,8 +14443,8 @@ function isRecursive(inst, stack, resolve8) {
       break;
     // `$ZodLazy` caches its inner on the def, so a resolved edge is followed exactly
     case "lazy": {
-      const inner = def._cachedInner ?? (resolve8 ? inst._zod.innerType : void 0);
-      merge2(inner ? isRecursive(inner, stack, false) : ASSUMED);
+      const inner = def._cachedInner ?? (resolve11 ? inst._zod.innerType : void 0);
+      merge3(inner ? isRecursive(inner, stack, false) : ASSUMED);
       break;
     }
     // a leaf by choice: `parts` are regex fragments, not data positions
@@ -28625,7 +28149,7 @@ function applyMinItems(items, minItems) {
 function decodeJSONPointerSegment(segment) {
   return segment.replace(/~1/g, "/").replace(/~0/g, "~");
 }
-function resolveRef2(ref, ctx) {
+function resolveRef(ref, ctx) {
   if (!ref.startsWith("#")) {
     throw new Error("External $ref is not supported, only local refs (#/...) are allowed");
   }
@@ -28868,7 +28392,7 @@ function convertBaseSchema(schema, ctx) {
       });
     }
     ctx.processing.add(refPath);
-    const resolved = resolveRef2(refPath, ctx);
+    const resolved = resolveRef(refPath, ctx);
     const zodSchema2 = convertSchema(resolved, ctx);
     ctx.refs.set(refPath, zodSchema2);
     ctx.processing.delete(refPath);
@@ -29954,72 +29478,49 @@ function formatProblems(file2, problems) {
   return [`${file2}: ${problems.length} problem${problems.length > 1 ? "s" : ""}`].concat(problems.map((p) => `  - ${p.path}: ${p.message}`)).join("\n");
 }
 
-// action/files/load-config.ts
-import { readFile } from "node:fs/promises";
-
-// action/config/parse-config-text.ts
-var import_yaml = __toESM(require_dist(), 1);
-function parseConfigText(text2) {
-  const doc = (0, import_yaml.parseDocument)(text2, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    const problems = doc.errors.map((e) => ({
-      path: e.linePos ? `line ${e.linePos[0].line}` : "(yaml)",
-      message: `YAML syntax: ${e.message.split("\n")[0]}`
-    }));
-    return { ok: false, problems };
+// action/engine/attribute-plan.ts
+function keptChanges(results, finalIteration) {
+  return results.flatMap(
+    (r) => (r.status === "keep" || r.status === "simplification") && r.iteration <= finalIteration && r.commit_full ? [{ iteration: r.iteration, commit: r.commit_full, description: r.description }] : []
+  );
+}
+function meanEvalSeconds(log, metric2) {
+  let seconds = 0;
+  let runs = 0;
+  for (const r of [...log.results, ...log.remeasures]) {
+    const n = r.samples[metric2]?.length ?? 0;
+    if (n === 0 || !(r.eval_seconds > 0)) continue;
+    seconds += r.eval_seconds;
+    runs += n;
   }
-  return validateConfig(doc.toJS());
+  return runs > 0 ? seconds / runs : null;
+}
+function estimateAttribution(changes, pairs, meanSeconds) {
+  const runs = pairs * changes * 2;
+  return {
+    changes,
+    pairs,
+    runs,
+    meanEvalSeconds: meanSeconds,
+    seconds: meanSeconds === null ? null : runs * meanSeconds
+  };
+}
+function formatEstimate(e) {
+  const runs = `${e.runs} eval runs (${e.changes} change${e.changes === 1 ? "" : "s"} \xD7 ${e.pairs} pairs \xD7 2)`;
+  if (e.seconds === null || e.meanEvalSeconds === null)
+    return `${runs}; the ledger has no eval time to estimate from`;
+  return `${runs}, about ${formatDuration2(e.seconds)} of GPU time at ${formatDuration2(e.meanEvalSeconds)} a run`;
+}
+function formatDuration2(seconds) {
+  if (seconds < 90) return `${Number(seconds.toPrecision(2))} s`;
+  if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
+  return `${Number((seconds / 3600).toPrecision(2))} h`;
 }
 
-// action/files/load-config.ts
-async function loadConfig(file2) {
-  let text2;
-  try {
-    text2 = await readFile(file2, "utf8");
-  } catch (error62) {
-    const code = error62.code;
-    const message = code === "ENOENT" ? "file not found: create one with `autoexp init`, or pass --config PATH" : `cannot read the file (${code ?? String(error62)})`;
-    return { ok: false, problems: [{ path: "(file)", message }] };
-  }
-  return parseConfigText(text2);
-}
+// action/engine/attribute.ts
+import { join as join11 } from "node:path";
 
-// action/cli/args.ts
-function positiveInt(name, value) {
-  if (value === void 0) return void 0;
-  if (!/^\d+$/.test(value) || Number(value) < 1) {
-    throw new AutoexpError(`--${name} must be a whole number >= 1, got ${JSON.stringify(value)}`);
-  }
-  return Number(value);
-}
-async function readValidConfig(file2, shown = file2) {
-  const result = await loadConfig(file2);
-  if (!result.ok) throw new AutoexpError(formatProblems(shown, result.problems));
-  return result.config;
-}
-var OUTPUT_OPTIONS = {
-  quiet: { type: "boolean", help: "no progress; only errors and the final summary" },
-  json: {
-    type: "boolean",
-    help: "every event as one JSON line on stdout, then one `done` line (for scripts)"
-  }
-};
-async function requireRepository(dir, env) {
-  const top = await new Git(dir, env).topLevel().catch(() => null);
-  if (top === null) {
-    throw new AutoexpError(
-      `${dir} is not inside a git repository: run autoexp in your project's repository (or \`git init\` and commit your files first)`
-    );
-  }
-  return top.trim();
-}
-
-// action/cli/check.ts
-import { mkdtemp as mkdtemp2, rm } from "node:fs/promises";
-import { tmpdir as tmpdir2 } from "node:os";
-import { join as join4 } from "node:path";
-
-// action/ledger/types.ts
+// action/ledger/status.ts
 var STATUSES = [
   "baseline",
   "keep",
@@ -30267,307 +29768,549 @@ function withWeightedScore(metrics, config2, baselineMeans) {
   return { ...metrics, [WEIGHTED_METRIC]: score };
 }
 
-// action/util/random.ts
-function createRandom(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = a + 1831565813 >>> 0;
-    let t = a;
-    t = Math.imul(t ^ t >>> 15, t | 1);
-    t ^= t + Math.imul(t ^ t >>> 7, t | 61);
-    return ((t ^ t >>> 14) >>> 0) / 4294967296;
-  };
+// action/decide/verified-gain.ts
+function verifiedGain(base, final, goal, confidence) {
+  if (base.length !== final.length)
+    throw new Error(`verifiedGain: ${base.length} base runs but ${final.length} final runs`);
+  const sign = goal === "minimize" ? -1 : 1;
+  const diffs = base.map((b, i) => sign * (final[i] - b));
+  const pairs = diffs.length;
+  if (pairs === 0) return { gain: 0, ci: null, sd: 0, pairs, includes_no_improvement: true };
+  const { mean: gain, sd } = meanAndSd(diffs);
+  if (pairs < 2) return { gain, ci: null, sd, pairs, includes_no_improvement: true };
+  const half = tQuantileUpper((1 - confidence) / 2, pairs - 1) * (sd / Math.sqrt(pairs));
+  const ci = [gain - half, gain + half];
+  return { gain, ci, sd, pairs, includes_no_improvement: ci[0] <= 0 };
 }
-
-// action/decide/compare.ts
-function compare(o, input2) {
-  const inc = input2.incumbent[o.name] ?? [];
-  const cand = input2.candidate[o.name] ?? [];
-  const noise = input2.noise[o.name] ?? UNKNOWN_NOISE;
-  const diff = mean(inc) - mean(cand);
-  const gain = o.goal === "minimize" ? diff : -diff;
-  const mode = noise.df === 0 ? "single" : noise.sd === 0 ? "exact" : "t";
-  const se = noise.sd * Math.sqrt(1 / cand.length + 1 / inc.length);
-  return {
-    name: o.name,
-    gain,
-    se,
-    sd: noise.sd,
-    df: noise.df,
-    nC: cand.length,
-    nI: inc.length,
-    mode
-  };
-}
-function eps(c, input2) {
-  return 1e-12 * Math.max(1, Math.abs(mean(input2.incumbent[c.name] ?? [0])));
-}
-
-// action/decide/evidence.ts
-function evidence(c, confidence) {
-  if (c.mode !== "t") {
-    return {
-      metric: c.name,
-      gain: c.gain,
-      effect_sigma: null,
-      p: null,
-      ci: null,
-      runs: c.nC,
-      incumbent_runs: c.nI,
-      sd: c.sd,
-      test: c.mode
-    };
+function keptGainSum(results, goal, finalIteration) {
+  const sign = goal === "minimize" ? -1 : 1;
+  let sum = 0;
+  let kept = 0;
+  for (const r of results) {
+    if (r.iteration > finalIteration || r.status !== "keep" && r.status !== "simplification")
+      continue;
+    kept++;
+    sum += sign * (r.delta ?? 0);
   }
-  const half = tQuantileUpper((1 - confidence) / 2, c.df) * c.se;
-  return {
-    metric: c.name,
-    gain: c.gain,
-    effect_sigma: c.gain / c.sd,
-    p: tUpperTail(c.gain / c.se, c.df),
-    ci: [c.gain - half, c.gain + half],
-    runs: c.nC,
-    incumbent_runs: c.nI,
-    sd: c.sd,
-    test: "t"
-  };
+  return { sum, kept };
 }
 
-// action/decide/fmt.ts
-var fmt = (x) => Number(x.toPrecision(4)).toString();
-
-// action/decide/guard-breach.ts
-function guardBreach(guards, candidate) {
-  for (const [name, bound] of Object.entries(guards)) {
-    const values = candidate[name];
-    if (!values || values.length === 0) return `guard ${name} was not reported`;
-    for (const v of values) {
-      if (bound.max !== void 0 && v > bound.max)
-        return `guard ${name} = ${v} is above its max ${bound.max}`;
-      if (bound.min !== void 0 && v < bound.min)
-        return `guard ${name} = ${v} is below its min ${bound.min}`;
-    }
+// action/ledger/tag.ts
+var TAG = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+function tagProblem(tag) {
+  if (!TAG.test(tag) || tag.includes("..") || tag.endsWith(".lock") || tag.endsWith(".")) {
+    return `invalid tag ${JSON.stringify(tag)}: use lowercase letters, digits, '.', '_' and '-' (at most 63, starting with a letter or digit), e.g. tiny-train-20261123`;
   }
   return null;
 }
 
-// action/decide/judge-simplification.ts
-function judgeSimplification(input2, comparisons, decisive, worse) {
-  const { policy } = input2;
-  const n = comparisons[0].nC;
-  const alpha = 1 - policy.confidence;
-  const final = (status, reason) => ({
-    final: true,
-    status,
-    reason,
-    evidence: evidence(comparisons[0], policy.confidence)
-  });
-  if (worse.length > 0) return final("discard", `shorter, but worse: ${worse.join("; ")}`);
-  const clearlyWorse = comparisons.findIndex(
-    (c) => n === 1 ? c.gain < -2 * c.sd : tUpperTail(-c.gain / c.se, c.df) < alpha
+// action/util/errors.ts
+var AutoexpError = class extends Error {
+  name = "AutoexpError";
+  exitCode;
+  constructor(message, options = {}) {
+    super(message, options.cause === void 0 ? void 0 : { cause: options.cause });
+    this.exitCode = options.exitCode ?? 2;
+  }
+};
+function validateTag(tag) {
+  const problem = tagProblem(tag);
+  if (problem) throw new AutoexpError(problem);
+  return tag;
+}
+function defaultTag(name, now = /* @__PURE__ */ new Date()) {
+  const night = new Date(now.getTime() - 12 * 36e5);
+  return `${name}-${night.toISOString().slice(0, 10).replaceAll("-", "")}`;
+}
+
+// action/engine/attribute-revert.ts
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+
+// action/git/command.ts
+var text = (stdout) => stdout;
+var line = (stdout) => stdout.trim();
+var none = () => {
+};
+var fields = (stdout) => stdout.split("\0").filter(Boolean);
+
+// action/git/commands/trees.ts
+var lsTree = (commit2) => ({
+  args: ["ls-tree", "-r", "-z", "--full-tree", commit2],
+  parse: (out) => {
+    const entries = [];
+    for (const entry of out.split("\0")) {
+      if (!entry) continue;
+      const tab = entry.indexOf("	");
+      const [mode, type, sha] = entry.slice(0, tab).split(" ");
+      if (type === "blob") entries.push({ mode, sha, path: entry.slice(tab + 1) });
+    }
+    return entries;
+  }
+});
+var writeBlob = (content) => ({
+  args: ["hash-object", "-w", "--no-filters", "--stdin"],
+  input: content,
+  parse: line
+});
+var readTreeInto = (commit2, index) => ({
+  args: ["read-tree", commit2],
+  env: { GIT_INDEX_FILE: index },
+  parse: none
+});
+var setIndexEntries = (entries, index) => ({
+  args: ["update-index", "-z", "--index-info"],
+  env: { GIT_INDEX_FILE: index },
+  input: entries.map((e) => `${e.mode} ${e.sha}	${e.path}\0`).join(""),
+  parse: none
+});
+var writeTree = (index) => ({
+  args: ["write-tree"],
+  env: { GIT_INDEX_FILE: index },
+  parse: line
+});
+var commitTree = (tree, parents, message) => ({
+  args: ["commit-tree", "--no-gpg-sign", tree, ...parents.flatMap((p) => ["-p", p]), "-m", message],
+  parse: line
+});
+var linesDelta = (from, to) => ({
+  args: ["diff", "--numstat", "--no-renames", "--no-ext-diff", "--no-textconv", from, to],
+  parse: (out) => {
+    let delta = 0;
+    for (const l of out.split("\n")) {
+      const [added, removed] = l.split("	");
+      if (added && removed && added !== "-") delta += Number(added) - Number(removed);
+    }
+    return delta;
+  }
+});
+var mergeFile = (ours, base, theirs) => ({
+  args: ["merge-file", "-p", "--quiet", ours, base, theirs],
+  parse: (out) => out,
+  onError: () => null
+});
+
+// action/engine/merge-lines.ts
+function mergeLines(base, ours, theirs) {
+  const b = base.split("\n");
+  const o = ours.split("\n");
+  const t = theirs.split("\n");
+  if (b.length !== o.length || b.length !== t.length) return null;
+  const merged = [];
+  for (let i = 0; i < b.length; i++) {
+    if (o[i] === b[i]) merged.push(t[i]);
+    else if (t[i] === b[i] || t[i] === o[i]) merged.push(o[i]);
+    else return null;
+  }
+  return merged.join("\n");
+}
+
+// action/engine/attribute-revert.ts
+async function revertChange(repo, change2, scratch) {
+  const [before, after, final] = await Promise.all(
+    [change2.parent, change2.commit, change2.final].map(async (c) => byPath(await repo.lsTree(c)))
   );
-  if (clearlyWorse >= 0) {
-    const c = comparisons[clearlyWorse];
-    return final("discard", `shorter, but ${c.name} is worse by ${fmt(-c.gain)} (beyond noise)`);
-  }
-  if (n < policy.maxRuns) return { final: false, reason: "shorter: checking it is not worse" };
-  const beyond = comparisons.findIndex((c, i) => c.gain < -decisive[i].minDelta - eps(c, input2));
-  if (beyond >= 0) {
-    const c = comparisons[beyond];
-    return final(
-      "discard",
-      `shorter, but ${c.name} is worse by ${fmt(-c.gain)}, more than min_delta ${fmt(decisive[beyond].minDelta)}`
-    );
-  }
-  return final(
-    "simplification",
-    `equal within noise over ${n} runs (change ${fmt(comparisons[0].gain)}) and ${-input2.linesDelta} line(s) shorter`
+  const touched = [.../* @__PURE__ */ new Set([...before.keys(), ...after.keys()])].filter(
+    (p) => !p.startsWith(".autoexp/") && before.get(p)?.sha !== after.get(p)?.sha
   );
-}
-
-// action/decide/keep-reason.ts
-function keepReason(c, p, minDelta, sequential) {
-  if (c.mode === "t" && !sequential)
-    return `${c.name} better by ${fmt(c.gain)} > min_delta ${fmt(minDelta)} on ${c.nC} run(s), not confirmed (p = ${fmt(p)})`;
-  if (c.mode === "t")
-    return `${c.name} better by ${fmt(c.gain)} (${fmt(c.gain / c.sd)} sd, p = ${fmt(p)}, ${c.nC} vs ${c.nI} runs)`;
-  if (c.mode === "exact")
-    return `${c.name} better by ${fmt(c.gain)} > min_delta ${fmt(minDelta)} (deterministic eval)`;
-  return `${c.name} better by ${fmt(c.gain)} > min_delta ${fmt(minDelta)} (one run, noise unknown)`;
-}
-
-// action/decide/not-better.ts
-function notBetter(c, minDelta) {
-  if (c.gain <= 0)
-    return `not better (${c.name} ${c.gain === 0 ? "unchanged" : `worse by ${fmt(-c.gain)}`})`;
-  return `improved by ${fmt(c.gain)}, not more than min_delta ${fmt(minDelta)}`;
-}
-
-// action/decide/soft-limit-breach.ts
-function softLimitBreach(o, input2, alpha) {
-  const c = compare(o, input2);
-  const incMean = mean(input2.incumbent[o.name] ?? [0]);
-  const allowed = (o.tolerance ?? 0) + (o.relativeTolerance ?? 0) * Math.abs(incMean);
-  const excess = -c.gain - allowed;
-  if (excess <= eps(c, input2)) return null;
-  if (c.mode === "t" && tUpperTail(excess / c.se, c.df) >= alpha) return null;
-  const limit = o.relativeTolerance !== void 0 ? `${fmt(o.relativeTolerance * 100)}% allowed` : `${fmt(allowed)} allowed`;
-  return `${o.name} got worse by ${fmt(-c.gain)} (${limit}${c.mode === "t" ? ", beyond noise" : ""})`;
-}
-
-// action/decide/judge.ts
-var FUTILITY_T = 0.5;
-function judge(input2) {
-  const { policy } = input2;
-  const breach = guardBreach(policy.guards, input2.candidate);
-  if (breach) return { final: true, status: "guard_fail", reason: breach, evidence: null };
-  const alphaTotal = 1 - policy.confidence;
-  const decisive = policy.rule === "pareto" ? policy.objectives : policy.objectives.slice(0, 1);
-  const comparisons = decisive.map((o) => compare(o, input2));
-  const looks = Math.max(1, policy.maxRuns - 1);
-  const alphaLook = alphaTotal / looks / decisive.length;
-  const sequential = policy.maxRuns > 1 && comparisons.every((c) => c.mode === "t");
-  const n = comparisons[0].nC;
-  const improved = comparisons.filter((c, i) => {
-    const o = decisive[i];
-    if (c.gain <= o.minDelta + eps(c, input2)) return false;
-    if (!sequential) return true;
-    return n >= 2 && tUpperTail(c.gain / c.se, c.df) < alphaLook;
-  });
-  const worse = policy.rule === "pareto" ? decisive.flatMap((o) => softLimitBreach(o, input2, alphaTotal) ?? []) : [];
-  const primary = comparisons[0];
-  const best = improved[0] ?? primary;
-  const p = best.mode === "t" ? tUpperTail(best.gain / best.se, best.df) : null;
-  const final = (status, reason) => ({ final: true, status, reason, evidence: evidence(best, policy.confidence) });
-  if (improved.length > 0 && worse.length === 0) {
-    const secondary = policy.rule === "primary" ? policy.objectives.slice(1) : [];
-    const soft = secondary.flatMap((o) => softLimitBreach(o, input2, alphaTotal) ?? []);
-    if (soft.length > 0) return final("guard_fail", soft.join("; "));
-    return final(
-      "keep",
-      keepReason(best, p, decisive[comparisons.indexOf(best)].minDelta, sequential)
-    );
+  const shas = touched.flatMap(
+    (p) => [before.get(p), after.get(p), final.get(p)].flatMap((e) => e ? [e.sha] : [])
+  );
+  const blobs = await repo.readBlobs(shas);
+  const blob = (e) => e ? blobs.get(e.sha) ?? null : null;
+  await rm(scratch, { recursive: true, force: true });
+  await mkdir(scratch, { recursive: true });
+  const files = {};
+  const conflicts = [];
+  for (const path of touched) {
+    const was = before.get(path);
+    const kept = after.get(path);
+    const now = final.get(path);
+    if (now?.sha === kept?.sha) {
+      files[path] = was ? { content: blob(was), mode: was.mode } : null;
+      continue;
+    }
+    if (now?.sha === was?.sha) continue;
+    const [base, ours, theirs] = [blob(kept), blob(was), blob(now)];
+    if (base === null || ours === null || theirs === null) {
+      conflicts.push(path);
+      continue;
+    }
+    const merged = await merge2(repo, base, ours, theirs, scratch);
+    if (merged === null) conflicts.push(path);
+    else files[path] = { content: merged, mode: now.mode };
   }
-  const simpler = policy.simplification && (input2.linesDelta ?? 0) < 0;
-  if (!sequential) {
-    if (simpler && worse.length === 0 && comparisons.every((c, i) => c.gain >= -decisive[i].minDelta - eps(c, input2))) {
-      return final(
-        "simplification",
-        `equal within min_delta and ${-input2.linesDelta} line(s) shorter`
+  await rm(scratch, { recursive: true, force: true });
+  if (conflicts.length > 0) return { status: "conflict", paths: conflicts };
+  const changed = Object.entries(files).filter(([p, f]) => !same(f, final.get(p), blobs));
+  if (changed.length === 0) return { status: "superseded" };
+  const commit2 = await repo.commitFiles(
+    change2.final,
+    Object.fromEntries(changed),
+    join(scratch, "..", "attribute.index"),
+    `autoexp attribute: the final code without ${change2.label}`
+  );
+  return { status: "reverted", commit: commit2 };
+}
+async function merge2(repo, base, ours, theirs, scratch) {
+  const lines = mergeLines(base.toString(), ours.toString(), theirs.toString());
+  if (lines !== null) return Buffer.from(lines);
+  const paths = ["ours", "base", "theirs"].map((n) => join(scratch, n));
+  await Promise.all([
+    writeFile(paths[0], ours),
+    writeFile(paths[1], base),
+    writeFile(paths[2], theirs)
+  ]);
+  const merged = await repo.run(mergeFile(paths[0], paths[1], paths[2]));
+  return merged === null ? null : Buffer.from(merged);
+}
+function byPath(entries) {
+  return new Map(entries.map((e) => [e.path, e]));
+}
+function same(file2, entry, blobs) {
+  if (file2 === null || !entry) return file2 === null && !entry;
+  return blobs.get(entry.sha)?.equals(file2.content) ?? false;
+}
+
+// action/engine/verify.ts
+import { join as join10 } from "node:path";
+
+// action/engine/isolation.ts
+import { existsSync as existsSync2 } from "node:fs";
+import { mkdir as mkdir2, symlink } from "node:fs/promises";
+import { homedir as homedir2 } from "node:os";
+import { dirname, isAbsolute as isAbsolute2, join as join4 } from "node:path";
+
+// action/sandbox/eval-environment.ts
+var NAMES = /* @__PURE__ */ new Set([
+  "PATH",
+  "USER",
+  "LOGNAME",
+  "LANG",
+  "LANGUAGE",
+  "TZ",
+  "TERM",
+  "NO_COLOR",
+  "LD_LIBRARY_PATH",
+  "GPU_DEVICE_ORDINAL"
+]);
+var PREFIXES = ["LC_", "CUDA_", "NVIDIA_", "ROCR_", "ROCM_", "HIP_", "HSA_", "NCCL_"];
+var SECRET_LIKE = /KEY|TOKEN|SECRET|PASSW|CREDENTIAL|AUTH|COOKIE|SESSION|PRIVATE/i;
+function evalEnvironment(env, options) {
+  const out = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value === void 0) continue;
+    if (NAMES.has(name)) out[name] = value;
+    else if (PREFIXES.some((p) => name.startsWith(p)) && !SECRET_LIKE.test(name)) out[name] = value;
+  }
+  out.HOME = options.home;
+  for (const name of options.passEnv) {
+    const value = env[name];
+    if (value !== void 0) out[name] = value;
+  }
+  return { ...out, ...options.set };
+}
+
+// action/sandbox/find-gpu-devices.ts
+import { readdirSync } from "node:fs";
+import { join as join2 } from "node:path";
+var GPU_NODE = /^(nvidia.*|dri|kfd)$/;
+function findGpuDevices(dir = "/dev") {
+  let names2;
+  try {
+    names2 = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names2.filter((n) => GPU_NODE.test(n)).sort().map((n) => join2(dir, n));
+}
+
+// action/sandbox/fit-sandbox-spec.ts
+import { existsSync } from "node:fs";
+var FALLBACK_HOME = "/tmp/home";
+function fitSandboxSpec(spec, exists = existsSync) {
+  const warnings = [
+    ...spec.readOnly.filter((p) => !exists(p)).map((p) => `read-only path not found: ${p}`),
+    ...spec.writable.filter((p) => !exists(p)).map((p) => `writable path not found: ${p}`)
+  ];
+  const home = exists(spec.home) ? spec.home : FALLBACK_HOME;
+  if (home !== spec.home)
+    warnings.push(`HOME ${spec.home} does not exist: the eval's HOME is ${home}`);
+  return {
+    spec: {
+      ...spec,
+      home,
+      readOnly: spec.readOnly.filter(exists),
+      writable: spec.writable.filter(exists),
+      ...spec.hide ? { hide: spec.hide.filter(exists) } : {}
+    },
+    warnings
+  };
+}
+
+// action/sandbox/probe-sandbox.ts
+import { execFile } from "node:child_process";
+import { accessSync, constants, mkdtempSync, rmSync } from "node:fs";
+import { homedir, tmpdir } from "node:os";
+import { delimiter, join as join3 } from "node:path";
+
+// action/sandbox/sandbox-argv.ts
+import { isAbsolute, normalize } from "node:path";
+var RESOLVER_FILES = [
+  "/run/systemd/resolve/stub-resolv.conf",
+  "/run/systemd/resolve/resolv.conf",
+  "/run/resolvconf/resolv.conf",
+  "/run/NetworkManager/resolv.conf",
+  "/run/NetworkManager/no-stub-resolv.conf"
+];
+function sandboxArgv(spec, command2) {
+  const slot = checkedPath(spec.slotDir, "slotDir");
+  const home = checkedPath(spec.home, "home");
+  const program = typeof command2 === "string" ? ["/bin/sh", "-c", command2] : [...command2];
+  if (program.length === 0 || !program[0]) throw new Error("sandboxArgv: empty command");
+  const tmpfs = (path) => ["--tmpfs", path];
+  const roBind = (path) => ["--ro-bind-try", path, path];
+  const mounts = [
+    spec.devices === "host" ? { path: "/dev", args: (p) => ["--dev-bind", p, p] } : { path: "/dev", args: (p) => ["--dev", p] },
+    ...(spec.devices === "host" ? [] : spec.devices).map((d) => ({
+      path: checkedPath(d, "devices"),
+      args: (p) => ["--dev-bind-try", p, p]
+    })),
+    { path: "/proc", args: (p) => ["--proc", p] },
+    { path: "/tmp", args: tmpfs },
+    { path: "/run", args: tmpfs },
+    ...spec.network ? RESOLVER_FILES.map((path) => ({ path, args: roBind })) : [],
+    ...(spec.hide ?? []).map((p) => ({ path: checkedPath(p, "hide"), args: tmpfs })),
+    { path: home, args: tmpfs },
+    ...spec.readOnly.map((p) => ({ path: checkedPath(p, "readOnly"), args: roBind })),
+    ...spec.writable.map((p) => ({
+      path: checkedPath(p, "writable"),
+      args: (q) => ["--bind-try", q, q]
+    })),
+    { path: slot, args: (p) => ["--bind", p, p] }
+  ];
+  return [
+    spec.bwrap ?? "bwrap",
+    "--unshare-pid",
+    "--unshare-ipc",
+    ...spec.network ? [] : ["--unshare-net"],
+    "--cap-drop",
+    "ALL",
+    "--die-with-parent",
+    // The command itself is the namespace's first process: the moment it exits, the kernel
+    // ends every process left in the namespace (a daemon gets no window to outlive the eval).
+    "--as-pid-1",
+    "--new-session",
+    "--ro-bind",
+    "/",
+    "/",
+    // A mount hides what lies under it, so parents go first: the slot and paths declared inside
+    // HOME or /tmp land on top of the tmpfs, whatever order the caller listed them in.
+    ...byDepth(mounts).flatMap((m) => m.args(m.path)),
+    "--chdir",
+    slot,
+    "--",
+    ...program
+  ];
+}
+function byDepth(mounts) {
+  const depth = (p) => p.split("/").filter(Boolean).length;
+  return mounts.map((m, i) => ({ m, i })).sort((a, b) => depth(a.m.path) - depth(b.m.path) || a.i - b.i).map(({ m }) => m);
+}
+function checkedPath(path, field) {
+  if (!isAbsolute(path) || path.includes("\0"))
+    throw new Error(`sandboxArgv: ${field} must be an absolute path, got ${JSON.stringify(path)}`);
+  const clean2 = normalize(path).replace(/\/+$/, "");
+  if (clean2 === "" || clean2.split("/").includes(".."))
+    throw new Error(`sandboxArgv: ${field} must not be / or contain .., got ${path}`);
+  return clean2;
+}
+
+// action/sandbox/probe-sandbox.ts
+var INSTALL = "sudo apt-get install bubblewrap (Debian, Ubuntu; dnf, pacman and apk: bubblewrap)";
+var USERNS = "bubblewrap needs user namespaces for a user other than root: on Ubuntu 24.04 and later allow them with `sudo sysctl kernel.apparmor_restrict_unprivileged_userns=0` (or an AppArmor profile for bwrap); elsewhere check `sysctl user.max_user_namespaces`";
+var PROBE_TIMEOUT_MS = 15e3;
+var cached2;
+function probeSandbox() {
+  cached2 ??= runSandboxProbe();
+  return cached2;
+}
+async function runSandboxProbe(env = process.env) {
+  const bwrap = findProgram("bwrap", env.PATH ?? "");
+  if (!bwrap) return { ok: false, why: "bubblewrap (bwrap) is not on PATH", install: INSTALL };
+  const slotDir = mkdtempSync(join3(tmpdir(), "autoexp-probe-"));
+  try {
+    const argv = sandboxArgv(
+      { bwrap, slotDir, home: homedir(), readOnly: [], writable: [], network: false, devices: [] },
+      "test ! -w / && touch probe && echo sandbox-ok"
+    );
+    const run = await execQuiet(argv, { PATH: env.PATH ?? "/usr/bin:/bin" });
+    if (run.ok && run.stdout.includes("sandbox-ok")) return { ok: true, bwrap };
+    const said = run.stderr.trim().split("\n")[0] || run.error || "no output";
+    const userns = /namespace|uid map|permission denied|operation not permitted/i.test(said);
+    return {
+      ok: false,
+      why: `bubblewrap (${bwrap}) is installed but cannot make a sandbox here: ${said}`,
+      install: userns ? USERNS : INSTALL
+    };
+  } finally {
+    rmSync(slotDir, { recursive: true, force: true });
+  }
+}
+function findProgram(name, path) {
+  for (const dir of path.split(delimiter)) {
+    if (!dir) continue;
+    const candidate = join3(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+    }
+  }
+  return null;
+}
+function execQuiet(argv, env) {
+  return new Promise((resolve11) => {
+    execFile(
+      argv[0],
+      argv.slice(1),
+      { env, timeout: PROBE_TIMEOUT_MS, encoding: "utf8" },
+      (error62, stdout, stderr) => resolve11({ ok: !error62, stdout, stderr, ...error62 ? { error: error62.message } : {} })
+    );
+  });
+}
+
+// action/engine/isolation.ts
+async function resolveIsolation(config2, repoDir, gitDir, env) {
+  const home = env.HOME || homedir2();
+  const resolve11 = (p) => p === "~" || p.startsWith("~/") ? join4(home, p.slice(1)) : isAbsolute2(p) ? p : join4(repoDir, p);
+  const readOnly = config2.isolation.read_only.map(resolve11);
+  const writable = config2.isolation.writable.map(resolve11);
+  const relative2 = config2.isolation.read_only.filter((p) => !p.startsWith("~") && !isAbsolute2(p));
+  const environment = (base) => evalEnvironment(base, {
+    passEnv: [
+      ...config2.eval.pass_env,
+      ...Object.keys(base).filter((k) => k.startsWith("AUTOEXP_"))
+    ],
+    set: config2.eval.env,
+    home
+  });
+  const linkData = async (dir) => {
+    for (const rel of relative2) {
+      const inside = join4(dir, rel);
+      if (existsSync2(inside)) continue;
+      await mkdir2(dirname(inside), { recursive: true });
+      await symlink(join4(repoDir, rel), inside);
+    }
+  };
+  const none2 = (warnings2) => ({
+    mode: "none",
+    warnings: warnings2,
+    launch: (command2, _dir, base) => ({ command: command2, env: environment(base) }),
+    linkData
+  });
+  if (config2.isolation.mode === "none") {
+    return none2(["isolation: none (the config's choice): evals run unsandboxed, as you"]);
+  }
+  const probe = await probeSandbox();
+  if (!probe.ok) {
+    if (config2.isolation.mode === "sandbox") {
+      throw new AutoexpError(
+        `isolation: sandbox, but ${probe.why}. Install it (${probe.install}) or set isolation: auto. Nothing was run`
       );
     }
-    if (worse.length > 0) return final("discard", `worse: ${worse.join("; ")}`);
-    return final("discard", notBetter(primary, decisive[0].minDelta));
+    return none2([
+      `UNSANDBOXED: ${probe.why}; evals run as you, with access to your files. To sandbox them: ${probe.install}`
+    ]);
   }
-  if (simpler) return judgeSimplification(input2, comparisons, decisive, worse);
-  if (worse.length > 0 && n >= 2) return final("discard", `worse: ${worse.join("; ")}`);
-  if (n === 1) {
-    const promising = comparisons.some((c, i) => c.gain >= decisive[i].minDelta);
-    if (!promising) return final("discard", notBetter(primary, decisive[0].minDelta));
-    return { final: false, reason: `looks better by ${fmt(primary.gain)}: confirming` };
-  }
-  const ts = comparisons.map((c) => c.gain / c.se);
-  if (ts.every((t) => t < FUTILITY_T)) {
-    return final(
-      "discard",
-      `not confirmed: the improvement faded to ${fmt(primary.gain)} (${fmt(ts[0])} standard errors) after ${n} runs`
-    );
-  }
-  if (n >= policy.maxRuns) {
-    return final(
-      "discard",
-      `not confirmed after ${n} runs: p = ${fmt(p ?? 1)}, needed < ${fmt(alphaLook)} (confidence ${policy.confidence}, ${looks} looks)`
-    );
-  }
-  return { final: false, reason: `p = ${fmt(p ?? 1)} after ${n} runs: confirming` };
-}
-
-// action/decide/power.ts
-function estimatePower(effectSd, settings, trials = 2e3, seed = 1) {
-  const random = createRandom(seed);
-  const gauss = () => {
-    let u = 0;
-    while (u === 0) u = random();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
-  };
-  let kept = 0;
-  let evals = 0;
-  for (let t = 0; t < trials; t++) {
-    const incumbent = Array.from({ length: settings.incumbentRuns }, gauss);
-    const extra = Array.from({ length: settings.extraNoiseRuns ?? 0 }, gauss);
-    const noise = pooledNoise([incumbent, extra]);
-    const candidate = [];
-    let j;
-    do {
-      candidate.push(effectSd + gauss());
-      j = judge({
-        policy: {
-          rule: "primary",
-          objectives: [{ name: "m", goal: "maximize", minDelta: settings.minDeltaSd * noise.sd }],
-          guards: {},
-          confidence: settings.confidence,
-          maxRuns: settings.maxRuns,
-          simplification: false
+  const devices = findGpuDevices();
+  const tools = toolRoots(env.PATH ?? "", home, repoDir);
+  const fitted = fitSandboxSpec({
+    bwrap: probe.bwrap,
+    slotDir: "/",
+    home,
+    readOnly: [.../* @__PURE__ */ new Set([...readOnly, ...tools])],
+    writable,
+    network: config2.isolation.network,
+    devices,
+    hide: [gitDir]
+  });
+  const warnings = fitted.warnings.filter((w) => !tools.some((t) => w.endsWith(`: ${t}`)));
+  return {
+    mode: "sandbox",
+    warnings,
+    launch: (command2, dir, base, frozen) => ({
+      command: sandboxArgv(
+        {
+          ...fitted.spec,
+          slotDir: dir,
+          // Frozen files are bound read-only over themselves: the harness cannot be rewritten
+          // during a run and put back before the after-run hash.
+          readOnly: [...fitted.spec.readOnly, ...frozenPaths(dir, frozen)]
         },
-        incumbent: { m: incumbent },
-        candidate: { m: candidate },
-        noise: { m: noise }
-      });
-    } while (!j.final);
-    kept += j.status === "keep" ? 1 : 0;
-    evals += candidate.length;
-  }
-  return { keepRate: kept / trials, evalsPerCandidate: evals / trials };
+        command2
+      ),
+      env: { ...environment(base), HOME: fitted.spec.home }
+    }),
+    linkData,
+    launchAgent: (command2) => [
+      probe.bwrap,
+      "--dev-bind",
+      "/",
+      "/",
+      "--unshare-pid",
+      "--proc",
+      "/proc",
+      "--die-with-parent",
+      "--",
+      ...typeof command2 === "string" ? ["/bin/sh", "-c", command2] : command2
+    ]
+  };
 }
-function detectableEffect(settings, target = 0.8) {
-  for (let e = 0.5; e <= 6; e += 0.25) {
-    if (estimatePower(e, settings, 800).keepRate >= target) return e;
+function toolRoots(path, home, repoDir) {
+  const roots = /* @__PURE__ */ new Set();
+  for (const dir of path.split(":")) {
+    if (!dir.startsWith(`${home}/`) || dir.startsWith(`${repoDir}/`) || dir === repoDir) continue;
+    const [first] = dir.slice(home.length + 1).split("/");
+    if (!first) continue;
+    if (first === ".local") {
+      roots.add(join4(home, ".local", "bin"));
+      roots.add(join4(home, ".local", "lib"));
+    } else roots.add(join4(home, first));
   }
-  return null;
+  return [...roots];
+}
+var MAX_FROZEN_BINDS = 256;
+function frozenPaths(dir, frozen) {
+  return frozen.slice(0, MAX_FROZEN_BINDS).map((p) => join4(dir, p)).filter((p) => existsSync2(p));
 }
 
-// action/engine/fingerprint.ts
-import { createHash as createHash2 } from "node:crypto";
-import { glob, readFile as readFile2 } from "node:fs/promises";
-import { join as join3 } from "node:path";
-async function hashFrozen(root, globs) {
-  const hashes = {};
-  if (globs.length === 0) return hashes;
-  const paths = [];
-  for await (const entry of glob([...globs], {
-    cwd: root,
-    withFileTypes: true,
-    exclude: (d) => d.name === ".git"
-  })) {
-    if (entry.isFile()) paths.push(join3(entry.parentPath, entry.name).slice(root.length + 1));
+// action/engine/slot.ts
+import { mkdir as mkdir4, readFile as readFile3, rm as rm4 } from "node:fs/promises";
+import { join as join9 } from "node:path";
+
+// action/eval/read-tail.ts
+import { open as open2 } from "node:fs/promises";
+async function readEnd(path, maxBytes) {
+  const handle = await open2(path, "r").catch(() => void 0);
+  if (!handle) return "";
+  try {
+    const { size } = await handle.stat();
+    const length = Math.min(size, maxBytes);
+    const buffer = Buffer.alloc(length);
+    await handle.read(buffer, 0, length, size - length);
+    return buffer.toString("utf8");
+  } finally {
+    await handle.close();
   }
-  for (const path of paths.sort()) hashes[path] = await hashFile(join3(root, path));
-  return hashes;
 }
-async function hashFile(path) {
-  return createHash2("sha256").update(await readFile2(path)).digest("hex");
-}
-function diffManifests(before, after) {
-  const changed = [];
-  for (const [path, hash2] of Object.entries(before)) {
-    if (after[path] === void 0) changed.push(`${path} deleted`);
-    else if (after[path] !== hash2) changed.push(`${path} modified`);
-  }
-  for (const path of Object.keys(after))
-    if (before[path] === void 0) changed.push(`${path} added`);
-  return changed;
-}
-async function contentKeyOf(paths, read) {
-  const hash2 = createHash2("sha256");
-  for (const path of [...paths].sort()) {
-    const bytes = await read(path);
-    hash2.update(path).update("\0").update(bytes ?? "\0deleted").update("\0");
-  }
-  return hash2.digest("hex").slice(0, 16);
+function tailLines(text2, lines = 30) {
+  return text2.split(/\r\n|\r|\n/).filter((l) => l.trim() !== "").slice(-lines).map((l) => l.length > 400 ? `${l.slice(0, 400)}\u2026` : l).join("\n");
 }
 
 // action/process/run-process.ts
 import { spawn } from "node:child_process";
-import { closeSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync as writeFileSync2 } from "node:fs";
+import { closeSync, openSync, readdirSync as readdirSync2, readFileSync, rmSync as rmSync2, writeFileSync } from "node:fs";
 var activeGroups = /* @__PURE__ */ new Set();
 function killActiveGroups() {
   for (const pid of activeGroups) killGroup(pid, "SIGKILL");
@@ -30586,15 +30329,15 @@ async function runProcess(options) {
     const pid = child.pid;
     if (pid !== void 0) activeGroups.add(pid);
     if (pid !== void 0 && pidFile)
-      writeFileSync2(pidFile, `${pid} ${processStartTime(pid) ?? ""}`);
+      writeFileSync(pidFile, `${pid} ${processStartTime(pid) ?? ""}`);
     const timer = setTimeout(() => {
       timedOut = true;
       killGroup(pid, "SIGTERM");
       killTimer = setTimeout(() => killGroup(pid, "SIGKILL"), graceMs);
     }, timeoutMs);
-    const exit = await new Promise((resolve8) => {
-      child.once("error", (error62) => resolve8({ code: null, signal: null, error: error62 }));
-      child.once("exit", (code, signal) => resolve8({ code, signal }));
+    const exit = await new Promise((resolve11) => {
+      child.once("error", (error62) => resolve11({ code: null, signal: null, error: error62 }));
+      child.once("exit", (code, signal) => resolve11({ code, signal }));
     });
     clearTimeout(timer);
     clearTimeout(killTimer);
@@ -30615,7 +30358,7 @@ async function runProcess(options) {
     clearTimeout(killTimer);
     closeSync(fd);
     if (typeof input2 === "number") closeSync(input2);
-    if (pidFile) rmSync(pidFile, { force: true });
+    if (pidFile) rmSync2(pidFile, { force: true });
   }
 }
 function killLeftoverGroup(pidFile) {
@@ -30625,7 +30368,7 @@ function killLeftoverGroup(pidFile) {
   } catch {
     return false;
   }
-  rmSync(pidFile, { force: true });
+  rmSync2(pidFile, { force: true });
   const [pidText, started] = text2.trim().split(" ");
   const pid = Number(pidText);
   if (!Number.isSafeInteger(pid) || pid <= 1 || !started) return false;
@@ -30636,7 +30379,7 @@ function killLeftoverGroup(pidFile) {
 function groupAlive(pgid) {
   let names2;
   try {
-    names2 = readdirSync("/proc").filter((n) => /^\d+$/.test(n));
+    names2 = readdirSync2("/proc").filter((n) => /^\d+$/.test(n));
   } catch {
     return false;
   }
@@ -30721,25 +30464,6 @@ function findMetric(metrics, name) {
   return void 0;
 }
 
-// action/eval/read-tail.ts
-import { open as open2 } from "node:fs/promises";
-async function readEnd(path, maxBytes) {
-  const handle = await open2(path, "r").catch(() => void 0);
-  if (!handle) return "";
-  try {
-    const { size } = await handle.stat();
-    const length = Math.min(size, maxBytes);
-    const buffer = Buffer.alloc(length);
-    await handle.read(buffer, 0, length, size - length);
-    return buffer.toString("utf8");
-  } finally {
-    await handle.close();
-  }
-}
-function tailLines(text2, lines = 30) {
-  return text2.split(/\r\n|\r|\n/).filter((l) => l.trim() !== "").slice(-lines).map((l) => l.length > 400 ? `${l.slice(0, 400)}\u2026` : l).join("\n");
-}
-
 // action/eval/run-eval.ts
 var PARSE_BYTES = 8 * 1024 * 1024;
 async function runEval(config2, cwd, logPath, launch, pidFile) {
@@ -30789,14 +30513,1380 @@ async function runEval(config2, cwd, logPath, launch, pidFile) {
   return { ...base, status: "ok", metrics };
 }
 
-// action/ledger/format-score.ts
-function formatScore(v) {
-  if (v === null || v === void 0) return "\u2014";
-  return Math.abs(v) >= 1e3 ? v.toFixed(1) : v.toPrecision(6).replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "");
+// action/files/cap-log.ts
+import { open as open3, readdir, rm as rm2, stat, writeFile as writeFile2 } from "node:fs/promises";
+import { join as join5 } from "node:path";
+var LOG_CAP_BYTES = 8 * 1024 * 1024;
+var HEAD_BYTES = 1024 * 1024;
+async function capLog(path, cap = LOG_CAP_BYTES) {
+  const size = (await stat(path).catch(() => null))?.size ?? 0;
+  if (size <= cap) return 0;
+  const tailBytes = cap - HEAD_BYTES;
+  const handle = await open3(path, "r");
+  try {
+    const head = Buffer.alloc(HEAD_BYTES);
+    await handle.read(head, 0, HEAD_BYTES, 0);
+    const tail = Buffer.alloc(tailBytes);
+    await handle.read(tail, 0, tailBytes, size - tailBytes);
+    const cut = size - cap;
+    const marker = Buffer.from(
+      `
+[autoexp: ${cut} bytes of output cut here to keep the log under ${cap} bytes]
+`
+    );
+    await handle.close();
+    await writeFile2(path, Buffer.concat([head, marker, tail]));
+    return cut;
+  } finally {
+    await handle.close().catch(() => {
+    });
+  }
 }
-function formatDelta(v) {
-  if (v === null || v === void 0) return "";
-  return `${v > 0 ? "+" : v < 0 ? "\u2212" : "\xB1"}${formatScore(Math.abs(v))}`;
+async function pruneLogs(dir, keepFrom) {
+  let removed = 0;
+  for (const name of await readdir(dir).catch(() => [])) {
+    const iteration = Number(/^(\d+)-/.exec(name)?.[1]);
+    if (Number.isInteger(iteration) && iteration > 0 && iteration < keepFrom) {
+      await rm2(join5(dir, name), { force: true });
+      removed++;
+    }
+  }
+  return removed;
+}
+
+// action/engine/agent-checkout.ts
+import { createHash } from "node:crypto";
+import { readdirSync as readdirSync4 } from "node:fs";
+import { lstat, mkdir as mkdir3, readFile, readlink, rm as rm3 } from "node:fs/promises";
+import { join as join7 } from "node:path";
+
+// action/engine/materialise.ts
+import {
+  lstatSync,
+  mkdirSync,
+  readdirSync as readdirSync3,
+  rmSync as rmSync3,
+  symlinkSync,
+  writeFileSync as writeFileSync2
+} from "node:fs";
+import { dirname as dirname2, join as join6 } from "node:path";
+var TreeDir = class {
+  dir;
+  #written = /* @__PURE__ */ new Map();
+  constructor(dir) {
+    this.dir = dir;
+  }
+  /**
+   * Makes the directory hold exactly `commit`'s tree (minus paths `exclude` names, such as the
+   * record under .autoexp/). Returns how many files were (re)written and removed. File system
+   * calls are synchronous on purpose: hundreds of lstat calls through the thread pool cost more
+   * than the work itself.
+   */
+  async materialise(git, commit2, exclude = () => false) {
+    const entries = (await git.lsTree(commit2)).filter((e) => !exclude(e.path));
+    const wanted = new Map(entries.map((e) => [e.path, e]));
+    const st = lstatQuiet(this.dir);
+    if (st && !st.isDirectory()) {
+      rmSync3(this.dir, { force: true });
+      this.#written.clear();
+    }
+    mkdirSync(this.dir, { recursive: true });
+    const removed = this.#prune(wanted);
+    const stale = entries.filter((entry) => !this.#intact(entry));
+    const bySha = /* @__PURE__ */ new Map();
+    for (const entry of stale) bySha.set(entry.sha, [...bySha.get(entry.sha) ?? [], entry]);
+    await git.forEachBlob([...bySha.keys()], (sha, bytes) => {
+      for (const entry of bySha.get(sha) ?? []) this.#write(entry, bytes);
+    });
+    return { written: stale.length, removed };
+  }
+  #write(entry, bytes) {
+    const path = join6(this.dir, entry.path);
+    rmSync3(path, { recursive: true, force: true });
+    mkdirSync(dirname2(path), { recursive: true });
+    if (entry.mode === "120000") symlinkSync(bytes.toString(), path);
+    else writeFileSync2(path, bytes, { mode: entry.mode === "100755" ? 493 : 420 });
+    const st = lstatSync(path, { bigint: true });
+    this.#written.set(entry.path, {
+      sha: entry.sha,
+      mode: entry.mode,
+      ino: Number(st.ino),
+      size: Number(st.size),
+      mtimeNs: st.mtimeNs,
+      ctimeNs: st.ctimeNs
+    });
+  }
+  /**
+   * Whether the file at `path` is still exactly what autoexp wrote there, and that was blob
+   * `sha`: same inode, size, mtime and ctime. Lets a caller skip reading files nobody touched.
+   */
+  untouched(path, sha, mode) {
+    return this.#intact({ path, sha, mode });
+  }
+  #intact(entry) {
+    const was = this.#written.get(entry.path);
+    if (!was || was.sha !== entry.sha || was.mode !== entry.mode) return false;
+    const st = lstatQuiet(join6(this.dir, entry.path), true);
+    return st !== null && Number(st.ino) === was.ino && Number(st.size) === was.size && st.mtimeNs === was.mtimeNs && st.ctimeNs === was.ctimeNs;
+  }
+  /** Removes everything that is not a wanted file (and everything under a wanted path's place). */
+  #prune(wanted) {
+    const dirs = /* @__PURE__ */ new Set();
+    for (const path of wanted.keys()) {
+      for (let d = dirname2(path); d !== "."; d = dirname2(d)) dirs.add(d);
+    }
+    let removed = 0;
+    const walk = (rel) => {
+      const here = rel ? join6(this.dir, rel) : this.dir;
+      for (const entry of readdirSync3(here, { withFileTypes: true })) {
+        const path = rel ? `${rel}/${entry.name}` : entry.name;
+        if (entry.isDirectory() && dirs.has(path)) {
+          walk(path);
+        } else if (!wanted.has(path) || entry.isDirectory()) {
+          rmSync3(join6(this.dir, path), { recursive: true, force: true });
+          this.#written.delete(path);
+          removed++;
+        }
+      }
+    };
+    walk("");
+    return removed;
+  }
+};
+function lstatQuiet(path, bigint4) {
+  try {
+    return bigint4 ? lstatSync(path, { bigint: true }) : lstatSync(path);
+  } catch {
+    return null;
+  }
+}
+
+// action/engine/agent-checkout.ts
+var AgentCheckout = class {
+  root;
+  scratch;
+  pidFile;
+  #tree;
+  #entries = [];
+  constructor(root) {
+    this.root = root;
+    this.scratch = join7(root, "scratch");
+    this.pidFile = join7(root, "agent.pid");
+    this.#tree = new TreeDir(join7(root, "work"));
+  }
+  get dir() {
+    return this.#tree.dir;
+  }
+  /** A clean copy of `commit`; with `withGit`, a private repository whose HEAD is that commit. */
+  async prepare(repo, commit2, withGit) {
+    await rm3(join7(this.dir, ".git"), { recursive: true, force: true });
+    await this.#tree.materialise(repo, commit2, isRecord);
+    this.#entries = (await repo.lsTree(commit2)).filter((e) => !isRecord(e.path));
+    await mkdir3(this.scratch, { recursive: true });
+    if (withGit) await repo.initScratchRepo(this.dir, commit2);
+  }
+  /** What differs from the commit it was prepared from: every path, target or not. */
+  async changes() {
+    const before = new Map(this.#entries.map((e) => [e.path, e]));
+    const changes = [];
+    const seen = /* @__PURE__ */ new Set();
+    const walk = async (rel) => {
+      const here = rel ? join7(this.dir, rel) : this.dir;
+      for (const entry of readdirSync4(here, { withFileTypes: true })) {
+        const path = rel ? `${rel}/${entry.name}` : entry.name;
+        if (path === ".git") continue;
+        if (entry.isDirectory()) {
+          await walk(path);
+          continue;
+        }
+        seen.add(path);
+        const was = before.get(path);
+        if (was && this.#tree.untouched(path, was.sha, was.mode)) continue;
+        const change2 = await readChange(join7(this.dir, path), path, was);
+        if (change2) changes.push(change2);
+      }
+    };
+    await walk("");
+    for (const [path] of before) {
+      if (!seen.has(path)) changes.push({ path, kind: "deleted", file: null });
+    }
+    return changes.sort((a, b) => a.path < b.path ? -1 : 1);
+  }
+  /** The bytes of a file of the checkout as it is now (null: not a regular file). */
+  async read(path) {
+    const st = await lstat(join7(this.dir, path)).catch(() => null);
+    return st?.isFile() ? readFile(join7(this.dir, path)) : null;
+  }
+};
+function isRecord(path) {
+  return path.startsWith(".autoexp/");
+}
+async function readChange(full, path, was) {
+  const st = await lstat(full);
+  const kind = was ? "modified" : "added";
+  if (st.isSymbolicLink()) {
+    if (was?.mode === "120000" && blobSha(Buffer.from(await readlink(full))) === was.sha)
+      return null;
+    return { path, kind, file: { type: "other" } };
+  }
+  if (!st.isFile()) return { path, kind, file: { type: "other" } };
+  const content = await readFile(full);
+  const mode = st.mode & 73 ? "100755" : "100644";
+  if (was && was.mode === mode && blobSha(content) === was.sha) return null;
+  return { path, kind, file: { type: "file", content, mode } };
+}
+function blobSha(content) {
+  return createHash("sha1").update(`blob ${content.length}\0`).update(content).digest("hex");
+}
+
+// action/engine/fingerprint.ts
+import { createHash as createHash2 } from "node:crypto";
+import { glob, readFile as readFile2 } from "node:fs/promises";
+import { join as join8 } from "node:path";
+async function hashFrozen(root, globs) {
+  const hashes = {};
+  if (globs.length === 0) return hashes;
+  const paths = [];
+  for await (const entry of glob([...globs], {
+    cwd: root,
+    withFileTypes: true,
+    exclude: (d) => d.name === ".git"
+  })) {
+    if (entry.isFile()) paths.push(join8(entry.parentPath, entry.name).slice(root.length + 1));
+  }
+  for (const path of paths.sort()) hashes[path] = await hashFile(join8(root, path));
+  return hashes;
+}
+async function hashFile(path) {
+  return createHash2("sha256").update(await readFile2(path)).digest("hex");
+}
+function diffManifests(before, after) {
+  const changed = [];
+  for (const [path, hash2] of Object.entries(before)) {
+    if (after[path] === void 0) changed.push(`${path} deleted`);
+    else if (after[path] !== hash2) changed.push(`${path} modified`);
+  }
+  for (const path of Object.keys(after))
+    if (before[path] === void 0) changed.push(`${path} added`);
+  return changed;
+}
+async function contentKeyOf(paths, read) {
+  const hash2 = createHash2("sha256");
+  for (const path of [...paths].sort()) {
+    const bytes = await read(path);
+    hash2.update(path).update("\0").update(bytes ?? "\0deleted").update("\0");
+  }
+  return hash2.digest("hex").slice(0, 16);
+}
+
+// action/engine/slot.ts
+var Slot = class {
+  id;
+  root;
+  pidFile;
+  #tree;
+  #git;
+  #isolation;
+  #logs;
+  /** The device this slot's evals run on (a GPU's name and index), or null for the CPU. */
+  device;
+  #env;
+  constructor(options) {
+    this.id = options.id;
+    this.device = options.gpu ? `${options.gpu.name} #${options.gpu.index}` : null;
+    this.#env = {
+      AUTOEXP_WORKER: String(options.id),
+      ...options.gpu ? { CUDA_VISIBLE_DEVICES: String(options.gpu.index) } : {}
+    };
+    this.root = options.root;
+    this.pidFile = join9(options.root, "eval.pid");
+    this.#tree = new TreeDir(join9(options.root, "tree"));
+    this.#git = options.git;
+    this.#isolation = options.isolation;
+    this.#logs = options.logs;
+  }
+  /** The directory the eval runs in. */
+  get dir() {
+    return this.#tree.dir;
+  }
+  /** A file of the slot as it is now (null: gone or not a regular file). */
+  async read(path) {
+    return readFile3(join9(this.dir, path)).catch(() => null);
+  }
+  /** Makes the slot hold exactly `commit`'s tracked files, plus the declared data links. */
+  async prepare(commit2) {
+    await this.#tree.materialise(this.#git, commit2, isRecord);
+    await this.#isolation.linkData(this.dir);
+  }
+  /** Runs the eval once on a clean copy of `commit`, then checks the frozen files. */
+  async evaluate(config2, commit2, name, env, frozen, onProgress) {
+    await this.prepare(commit2);
+    await mkdir4(this.#logs, { recursive: true });
+    const logPath = join9(this.#logs, `${name}.log`);
+    await rm4(logPath, { force: true });
+    const started = performance.now();
+    const ticker = onProgress ? setInterval(async () => {
+      const tail = tailLines(await readEnd(logPath, 4096).catch(() => ""), 1);
+      onProgress(performance.now() - started, tail.split("\r").at(-1).trim());
+    }, 1e3) : void 0;
+    const launched = this.#isolation.launch(
+      config2.eval.command,
+      this.dir,
+      { ...env, ...this.#env },
+      Object.keys(frozen)
+    );
+    const outcome = await runEval(config2, this.dir, logPath, launched, this.pidFile).finally(
+      () => clearInterval(ticker)
+    );
+    await capLog(logPath);
+    const tampered = diffManifests(frozen, await hashFrozen(this.dir, config2.frozen));
+    return { ...outcome, tampered };
+  }
+  /** The user's correctness command on a fresh copy of `commit`; null when it passes. */
+  async check(config2, commit2, name, env, frozen) {
+    const checks = config2.checks;
+    await this.prepare(commit2);
+    await mkdir4(this.#logs, { recursive: true });
+    const logPath = join9(this.#logs, `${name}.log`);
+    const launched = this.#isolation.launch(
+      checks.command,
+      this.dir,
+      { ...env, ...this.#env },
+      frozen
+    );
+    const result = await runProcess({
+      command: launched.command,
+      cwd: this.dir,
+      env: launched.env,
+      timeoutMs: checks.timeout,
+      logPath,
+      pidFile: this.pidFile
+    });
+    await capLog(logPath);
+    if (result.exitCode === 0 && !result.timedOut) return null;
+    const tail = tailLines(await readEnd(logPath, 64 * 1024));
+    const how = result.spawnError ? result.spawnError : result.timedOut ? `timed out after ${Math.round(checks.timeout / 1e3)}s` : result.signal ? `killed by ${result.signal}` : `exited with code ${result.exitCode}`;
+    return { reason: `checks failed: ${how}`, tail };
+  }
+};
+var SlotPool = class {
+  #free;
+  #waiting = [];
+  constructor(slots) {
+    this.#free = [...slots];
+  }
+  /** Waits for a free slot; `await using lease = await pool.acquire()` gives it back. */
+  async acquire() {
+    const slot = this.#free.shift() ?? await new Promise((r) => this.#waiting.push(r));
+    return { slot, [Symbol.asyncDispose]: async () => this.#release(slot) };
+  }
+  #release(slot) {
+    const next = this.#waiting.shift();
+    if (next) next(slot);
+    else this.#free.push(slot);
+  }
+};
+
+// action/engine/verify.ts
+async function verifyRecord(store, config2, run) {
+  const log = store.log;
+  const header = log?.config;
+  const inc = log ? incumbentState(log) : null;
+  if (!log || !header || !inc)
+    throw new AutoexpError(`tag ${store.tag} has no baseline yet: there is nothing to verify`);
+  const finalRow = log.results.find((r) => r.iteration === inc.iteration);
+  const base = header.base_commit;
+  const final = finalRow?.commit_full;
+  if (inc.iteration === 0 || !final || final === base)
+    throw new AutoexpError(
+      `tag ${store.tag} has kept nothing yet: its code is its base ${base.slice(0, 7)}, so there is nothing to verify`,
+      { exitCode: 1 }
+    );
+  const holdout = config2.eval.holdout;
+  const { samples, failures, seconds } = await measurePairs(store, config2, run, { base, final });
+  const confidence = header.confidence ?? config2.decide.confidence;
+  const gainOf = (s) => verifiedGain(s.base, s.final, header.goal, confidence);
+  const steps = keptGainSum(log.results, header.goal, inc.iteration);
+  const entry = {
+    type: "verify",
+    metric: header.metric,
+    goal: header.goal,
+    base_commit: base,
+    final_commit: final,
+    final_iteration: inc.iteration,
+    pairs: run.pairs,
+    confidence,
+    samples: samples.validation,
+    gain: gainOf(samples.validation),
+    kept_gain_sum: steps.sum,
+    kept: steps.kept,
+    ...holdout ? { holdout: { samples: samples.holdout, gain: gainOf(samples.holdout) } } : {},
+    ...failures.length > 0 ? { failures } : {},
+    isolation: run.isolation.mode,
+    eval_seconds: Math.round(seconds * 1e3) / 1e3,
+    timestamp: (/* @__PURE__ */ new Date()).toISOString()
+  };
+  await store.append([entry]);
+  run.emit({ type: "verified", entry });
+  return entry;
+}
+async function measurePairs(store, config2, run, commits, slotName = "verify") {
+  const holdout = config2.eval.holdout;
+  const slots = {
+    validation: makeSlot(store, 1, slotName, run.isolation),
+    holdout: holdout ? makeSlot(
+      store,
+      2,
+      slotName === "verify" ? "holdout" : `${slotName}-holdout`,
+      await holdoutIsolation(store, config2, run)
+    ) : null
+  };
+  const configs = {
+    validation: config2,
+    holdout: {
+      frozen: config2.frozen,
+      eval: { ...config2.eval, command: holdout?.command ?? "", metrics: scoreMetrics(config2) }
+    }
+  };
+  const samples = {
+    validation: { base: [], final: [] },
+    holdout: { base: [], final: [] }
+  };
+  const failures = [];
+  let seconds = 0;
+  const header = store.log.config;
+  const measure = async (pair, which, code) => {
+    const slot = slots[which];
+    const name = `${slotName}-${pair}-${which === "holdout" ? "holdout-" : ""}${code}`;
+    const outcome = await slot.evaluate(
+      configs[which],
+      commits[code],
+      name,
+      run.evalEnv,
+      header.frozen_hashes
+    );
+    seconds += outcome.durationMs / 1e3;
+    const score = scoreOf(outcome.metrics, config2, header);
+    const problem = outcome.tampered.length > 0 ? `it changed frozen files: ${outcome.tampered.slice(0, 5).join(", ")}` : outcome.status !== "ok" || score === null ? outcome.problem ?? outcome.status : null;
+    if (problem) failures.push({ pair, code, eval: which, problem });
+    run.emit({
+      type: "verify-run",
+      pair,
+      of: run.pairs,
+      code,
+      eval: which,
+      score: problem ? null : score,
+      ...problem ? { problem } : {}
+    });
+    return problem ? null : score;
+  };
+  const enough = Math.max(2, Math.ceil(run.pairs / 2));
+  for (let pair = 1; pair <= run.pairs && failures.length < enough; pair++) {
+    for (const which of ["validation", "holdout"]) {
+      if (!slots[which]) continue;
+      const a = await measure(pair, which, "base");
+      const b = a === null ? null : await measure(pair, which, "final");
+      if (a === null || b === null) continue;
+      samples[which].base.push(a);
+      samples[which].final.push(b);
+    }
+  }
+  return { samples, failures, seconds };
+}
+function makeSlot(store, id, name, isolation) {
+  return new Slot({
+    id,
+    root: join10(store.stateDir, "slots", name),
+    git: store.repo,
+    isolation,
+    logs: join10(store.stateDir, "logs")
+  });
+}
+async function holdoutIsolation(store, config2, run) {
+  const extra = config2.eval.holdout?.read_only ?? [];
+  if (extra.length === 0) return run.isolation;
+  const isolation = { ...config2.isolation, read_only: [...config2.isolation.read_only, ...extra] };
+  const resolved = await resolveIsolation(
+    { isolation, eval: config2.eval },
+    store.repo.dir,
+    await store.repo.commonDir(),
+    run.env
+  );
+  if (resolved.mode !== run.isolation.mode)
+    throw new AutoexpError(
+      `the holdout would run ${resolved.mode === "none" ? "unsandboxed" : "sandboxed"} while the eval runs ${run.isolation.mode === "none" ? "unsandboxed" : "sandboxed"}; nothing was run`,
+      { exitCode: 1 }
+    );
+  return resolved;
+}
+function scoreMetrics(config2) {
+  const names2 = config2.decide.rule === "weighted" && config2.decide.weights ? Object.keys(config2.decide.weights) : [primaryMetric(config2)];
+  return Object.fromEntries(names2.map((n) => [n, config2.eval.metrics[n]]));
+}
+function scoreOf(metrics, config2, header) {
+  const value = withWeightedScore(metrics, config2, header.baseline_metrics ?? {})[header.metric];
+  return value !== void 0 && Number.isFinite(value) ? value : null;
+}
+async function verifyAtBatchEnd(store, config2, stop, run) {
+  if (!config2.verify || stop.kind === "interrupted" || stop.kind === "broken") return false;
+  const inc = store.log ? incumbentState(store.log) : null;
+  if (!inc || inc.iteration === 0) {
+    run.emit({ type: "notice", message: "verify skipped: nothing kept, the code is its base" });
+    return false;
+  }
+  try {
+    await verifyRecord(store, config2, { ...run, pairs: config2.verify.pairs });
+    return true;
+  } catch (error62) {
+    if (!(error62 instanceof AutoexpError)) throw error62;
+    run.emit({ type: "notice", message: `verify did not run: ${error62.message}` });
+    return false;
+  }
+}
+
+// action/engine/attribute.ts
+async function planAttribution(store, pairs) {
+  const log = store.log;
+  const inc = log ? incumbentState(log) : null;
+  if (!log?.config || !inc)
+    throw new AutoexpError(`tag ${store.tag} has no baseline yet: there is nothing to attribute`);
+  const finalCommit = log.results.find((r) => r.iteration === inc.iteration)?.commit_full;
+  const kept = keptChanges(log.results, inc.iteration);
+  if (inc.iteration === 0 || !finalCommit || kept.length === 0)
+    throw new AutoexpError(
+      `tag ${store.tag} has kept nothing yet: there is no change to attribute`,
+      { exitCode: 1 }
+    );
+  const scratch = join11(store.stateDir, "attribute", "merge");
+  const changes = [];
+  for (const change2 of kept) {
+    const parent = await store.repo.resolve(`${change2.commit}^`);
+    if (!parent) throw new AutoexpError(`kept commit ${change2.commit} has no parent here`);
+    const reverted = await revertChange(
+      store.repo,
+      { parent, commit: change2.commit, final: finalCommit, label: `#${change2.iteration}` },
+      scratch
+    );
+    changes.push({ ...change2, reverted });
+  }
+  const measurable = changes.filter((c) => c.reverted.status === "reverted").length;
+  return {
+    finalCommit,
+    finalIteration: inc.iteration,
+    changes,
+    estimate: estimateAttribution(measurable, pairs, meanEvalSeconds(log, log.config.metric))
+  };
+}
+async function attributeRecord(store, config2, plan, run) {
+  const header = store.log.config;
+  const slot = makeSlot(store, 1, "attribute", run.isolation);
+  const confidence = header.confidence ?? config2.decide.confidence;
+  const failures = [];
+  let seconds = 0;
+  let runs = 0;
+  const measure = async (change2, pair, code, commit2) => {
+    const outcome = await slot.evaluate(
+      config2,
+      commit2,
+      `attribute-${change2.iteration}-${pair}-${code}`,
+      run.evalEnv,
+      header.frozen_hashes
+    );
+    runs++;
+    seconds += outcome.durationMs / 1e3;
+    const score = scoreOf(outcome.metrics, config2, header);
+    const problem = outcome.tampered.length > 0 ? `it changed frozen files: ${outcome.tampered.slice(0, 5).join(", ")}` : outcome.status !== "ok" || score === null ? outcome.problem ?? outcome.status : null;
+    if (problem) failures.push({ iteration: change2.iteration, pair, code, problem });
+    return problem ? null : score;
+  };
+  const results = [];
+  for (const change2 of plan.changes) {
+    const base = {
+      iteration: change2.iteration,
+      commit: change2.commit,
+      description: change2.description
+    };
+    const r = change2.reverted;
+    if (r.status === "conflict") {
+      results.push({ ...base, status: "conflict", conflicts: r.paths });
+      continue;
+    }
+    if (r.status === "superseded") {
+      results.push({ ...base, status: "superseded" });
+      continue;
+    }
+    const samples = { final: [], without: [] };
+    let failed2 = 0;
+    for (let pair = 1; pair <= run.pairs && failed2 < Math.max(2, Math.ceil(run.pairs / 2)); pair++) {
+      const a = await measure(change2, pair, "final", plan.finalCommit);
+      const b = a === null ? null : await measure(change2, pair, "without", r.commit);
+      if (a === null || b === null) {
+        failed2++;
+        continue;
+      }
+      samples.final.push(a);
+      samples.without.push(b);
+    }
+    const effect = verifiedGain(samples.without, samples.final, header.goal, confidence);
+    results.push({
+      ...base,
+      status: "measured",
+      without_commit: r.commit,
+      samples,
+      effect,
+      drop_candidate: effect.includes_no_improvement
+    });
+    run.emit({
+      type: "notice",
+      message: `#${change2.iteration} measured: ${samples.final.length} pairs`
+    });
+  }
+  const entry = {
+    type: "attribute",
+    metric: header.metric,
+    goal: header.goal,
+    final_commit: plan.finalCommit,
+    final_iteration: plan.finalIteration,
+    pairs: run.pairs,
+    confidence,
+    changes: results,
+    runs,
+    estimated_seconds: Math.round((plan.estimate.seconds ?? 0) * 1e3) / 1e3,
+    ...failures.length > 0 ? { failures } : {},
+    isolation: run.isolation.mode,
+    eval_seconds: Math.round(seconds * 1e3) / 1e3,
+    timestamp: (/* @__PURE__ */ new Date()).toISOString()
+  };
+  await store.append([entry]);
+  return entry;
+}
+
+// action/engine/verify-tag.ts
+import { join as join16 } from "node:path";
+
+// action/decide/config-changes.ts
+function decisionFacts(config2, frozenHashes) {
+  const objectives = objectiveSpecs(config2);
+  return {
+    metric: objectives[0].name,
+    goal: objectives[0].goal,
+    rule: config2.decide.rule,
+    objectives,
+    guards: buildPolicy(config2, { min_delta: 0 }).guards,
+    eval_command: typeof config2.eval.command === "string" ? config2.eval.command : config2.eval.command.join(" "),
+    target: config2.target,
+    frozen: config2.frozen,
+    weights: config2.decide.weights,
+    confidence: config2.decide.confidence,
+    frozen_hashes: frozenHashes
+  };
+}
+function configChanges(header, now) {
+  const show = (v) => typeof v === "string" ? v : JSON.stringify(v ?? null);
+  const changes = [];
+  const compare2 = (field, before, after) => {
+    if (before === void 0) return;
+    if (JSON.stringify(before) !== JSON.stringify(after))
+      changes.push(`${field}: ${show(before)} \u2192 ${show(after)}`);
+  };
+  compare2("metric", header.metric, now.metric);
+  compare2("goal", header.goal, now.goal);
+  compare2("decide.rule", header.rule, now.rule);
+  compare2("secondary metrics", header.objectives?.slice(1), now.objectives?.slice(1));
+  compare2("guards", header.guards, now.guards);
+  compare2("eval.command", header.eval_command, now.eval_command);
+  compare2("target", header.target, now.target);
+  compare2("frozen", header.frozen, now.frozen);
+  compare2("decide.weights", header.weights, now.weights);
+  compare2("decide.confidence", header.confidence, now.confidence);
+  const harness = Object.keys({ ...header.frozen_hashes, ...now.frozen_hashes }).filter(
+    (p) => header.frozen_hashes[p] !== now.frozen_hashes[p]
+  );
+  if (harness.length > 0)
+    changes.push(
+      `the frozen harness (${harness.slice(0, 3).join(", ")}${harness.length > 3 ? ", \u2026" : ""})`
+    );
+  return changes;
+}
+
+// action/process/secrets.ts
+var KNOWN_SECRETS = [
+  "OPENAI_API_KEY",
+  "ANTHROPIC_API_KEY",
+  "ANTHROPIC_AUTH_TOKEN",
+  "CLAUDE_CODE_OAUTH_TOKEN",
+  "CODEX_API_KEY",
+  "AZURE_OPENAI_API_KEY",
+  "GEMINI_API_KEY",
+  "GOOGLE_API_KEY",
+  "MISTRAL_API_KEY",
+  "GROQ_API_KEY",
+  "DEEPSEEK_API_KEY",
+  "OPENROUTER_API_KEY",
+  "TOGETHER_API_KEY",
+  "FIREWORKS_API_KEY",
+  "XAI_API_KEY",
+  "HF_TOKEN",
+  "GITHUB_TOKEN",
+  "GH_TOKEN",
+  "ACTIONS_RUNTIME_TOKEN",
+  "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+  "ACTIONS_ID_TOKEN_REQUEST_URL"
+];
+var PRESET_SECRETS = {
+  "claude-code": ["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN"],
+  codex: ["OPENAI_API_KEY", "CODEX_API_KEY"],
+  aider: [
+    "OPENAI_API_KEY",
+    "ANTHROPIC_API_KEY",
+    "GEMINI_API_KEY",
+    "DEEPSEEK_API_KEY",
+    "OPENROUTER_API_KEY",
+    "GROQ_API_KEY",
+    "MISTRAL_API_KEY"
+  ]
+};
+function agentSecretNames(agent2) {
+  if (agent2.use === "search") return [];
+  const names2 = new Set(agent2.secrets);
+  for (const name of PRESET_SECRETS[agent2.use] ?? []) names2.add(name);
+  if ((agent2.use === "openai" || agent2.use === "anthropic") && agent2.api_key_env)
+    names2.add(agent2.api_key_env);
+  return [...names2];
+}
+function splitEnv(env, agent2) {
+  const own2 = agentSecretNames(agent2);
+  const strip = /* @__PURE__ */ new Set([...KNOWN_SECRETS, ...own2]);
+  const evalEnv = {};
+  const values = [];
+  for (const [name, value] of Object.entries(env)) {
+    if (strip.has(name)) {
+      if (value) values.push(value);
+    } else evalEnv[name] = value;
+  }
+  const agentEnv = { ...evalEnv };
+  for (const name of own2) if (env[name] !== void 0) agentEnv[name] = env[name];
+  return { evalEnv, agentEnv, values };
+}
+var MIN_SECRET = 8;
+function createRedactor(values) {
+  const secrets = [
+    ...new Set(values.flatMap((v) => [v.trim(), JSON.stringify(v.trim()).slice(1, -1)]))
+  ].filter((v) => v.length >= MIN_SECRET).sort((a, b) => b.length - a.length);
+  if (secrets.length === 0) return (text2) => text2;
+  return (text2) => {
+    let out = text2;
+    for (const secret of secrets)
+      if (out.includes(secret)) out = out.split(secret).join("[redacted]");
+    return out;
+  };
+}
+function redactDeep(value, redact) {
+  return JSON.parse(redact(JSON.stringify(value)));
+}
+
+// action/git/git.ts
+import { mkdtemp, writeFile as writeFile3 } from "node:fs/promises";
+import { tmpdir as tmpdir2 } from "node:os";
+import { join as join13 } from "node:path";
+
+// action/git/commands/refs.ts
+var resolveRef2 = (ref) => ({
+  args: ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`],
+  parse: (out) => out.trim() || null,
+  onError: () => null
+});
+var isAncestor = (a, b) => ({
+  args: ["merge-base", "--is-ancestor", a, b],
+  parse: () => true,
+  onError: () => false
+});
+var showFile = (ref, path) => ({
+  args: ["show", `${ref}:${path}`],
+  parse: text,
+  onError: () => null
+});
+var updateRefs = (updates) => ({
+  args: ["update-ref", "--stdin"],
+  input: `${updates.map(
+    (u) => `update ${u.ref} ${u.sha}${u.old === void 0 ? "" : ` ${u.old || "0".repeat(40)}`}`
+  ).join("\n")}
+`,
+  parse: none
+});
+var listRefs = (prefix) => ({
+  args: ["for-each-ref", "--format=%(refname) %(objectname)", prefix],
+  parse: (out) => {
+    const refs = {};
+    for (const l of out.split("\n")) {
+      const [ref, sha] = l.split(" ");
+      if (ref && sha) refs[ref] = sha;
+    }
+    return refs;
+  }
+});
+var listBranches = (pattern) => ({
+  args: ["branch", "--list", pattern, "--format=%(refname:short)"],
+  parse: (out) => out.split("\n").filter(Boolean)
+});
+
+// action/git/commands/repo.ts
+var topLevel = () => ({
+  args: ["rev-parse", "--show-toplevel"],
+  parse: line
+});
+var commonDir = () => ({
+  args: ["rev-parse", "--path-format=absolute", "--git-common-dir"],
+  parse: line
+});
+var currentBranch = () => ({
+  args: ["symbolic-ref", "--quiet", "--short", "HEAD"],
+  parse: (out) => out.trim() || null,
+  onError: () => null
+});
+var objectFormat = () => ({
+  args: ["rev-parse", "--show-object-format"],
+  parse: line
+});
+var pruneWorktrees = () => ({
+  args: ["worktree", "prune"],
+  parse: none
+});
+var trackedChanges = () => ({
+  args: ["status", "--porcelain", "--untracked-files=no"],
+  parse: (out) => out.split("\n").filter(Boolean).map((l) => l.slice(3))
+});
+var untrackedFiles = () => ({
+  args: ["ls-files", "--others", "--exclude-standard", "-z"],
+  parse: fields
+});
+var listFiles = () => ({ args: ["ls-files", "-z"], parse: fields });
+var configValue = (key) => ({
+  args: ["config", key],
+  parse: line,
+  onError: () => ""
+});
+var setConfig = (key, value) => ({
+  args: ["config", key, value],
+  parse: none
+});
+var init = (options = {}) => ({
+  args: [
+    "init",
+    "--quiet",
+    ...options.bare ? ["--bare"] : [],
+    ...options.branch ? [`--initial-branch=${options.branch}`] : []
+  ],
+  parse: none
+});
+var addAll = () => ({ args: ["add", "-A"], parse: none });
+var commit = (message) => ({
+  args: ["commit", "--quiet", "--no-verify", "--no-gpg-sign", "-m", message],
+  parse: none
+});
+var refreshIndex = () => ({
+  args: ["update-index", "-q", "--refresh"],
+  parse: none,
+  onError: () => {
+  }
+});
+var checkIgnore = (paths, gitDir, workTree) => ({
+  args: ["-c", "core.excludesFile=/dev/null", "check-ignore", "--no-index", "-z", "--stdin"],
+  env: { GIT_DIR: gitDir, GIT_WORK_TREE: workTree },
+  input: `${paths.join("\0")}\0`,
+  parse: fields,
+  // Exit 1: none of them is ignored.
+  onError: () => []
+});
+
+// action/git/loose-objects.ts
+import { createHash as createHash3 } from "node:crypto";
+import { existsSync as existsSync3, mkdirSync as mkdirSync2, renameSync, writeFileSync as writeFileSync3 } from "node:fs";
+import { join as join12 } from "node:path";
+import { deflateSync } from "node:zlib";
+function writeLooseBlob(objectsDir, content) {
+  const bytes = typeof content === "string" ? Buffer.from(content) : content;
+  const object2 = Buffer.concat([Buffer.from(`blob ${bytes.length}\0`), bytes]);
+  const sha = createHash3("sha1").update(object2).digest("hex");
+  const dir = join12(objectsDir, sha.slice(0, 2));
+  const path = join12(dir, sha.slice(2));
+  if (existsSync3(path)) return sha;
+  mkdirSync2(dir, { recursive: true });
+  const temp = join12(dir, `tmp_obj_${process.pid}_${sha.slice(2, 10)}`);
+  writeFileSync3(temp, deflateSync(object2, { level: 1 }), { mode: 292 });
+  renameSync(temp, path);
+  return sha;
+}
+
+// action/git/run-git.ts
+import { execFile as execFile2, spawn as spawn2 } from "node:child_process";
+var HARDEN = [
+  "-c",
+  "core.hooksPath=/dev/null",
+  "-c",
+  "core.fsmonitor=false",
+  "-c",
+  "core.untrackedCache=false",
+  "-c",
+  "core.attributesFile=/dev/null",
+  "-c",
+  "core.sshCommand=ssh",
+  "-c",
+  "gc.auto=0",
+  "-c",
+  "maintenance.auto=false"
+];
+var PASS_ENV = ["PATH", "HOME", "USER", "LOGNAME", "TMPDIR", "XDG_CONFIG_HOME", "SSH_AUTH_SOCK"];
+var ALLOWED_ENV = [
+  "GIT_TERMINAL_PROMPT",
+  "GIT_INDEX_FILE",
+  "GIT_AUTHOR_NAME",
+  "GIT_AUTHOR_EMAIL",
+  "GIT_COMMITTER_NAME",
+  "GIT_COMMITTER_EMAIL",
+  "GIT_AUTHOR_DATE",
+  "GIT_COMMITTER_DATE"
+];
+var GitError = class extends Error {
+  name = "GitError";
+  constructor(args, message, options) {
+    super(`git ${args[0]} failed: ${message}`, options);
+  }
+};
+function gitEnvironment(env) {
+  const pass = Object.entries(env).filter(([k]) => PASS_ENV.includes(k) || ALLOWED_ENV.includes(k));
+  return { ...Object.fromEntries(pass), GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" };
+}
+function runGit(dir, env, args, options = {}) {
+  return new Promise((resolve11, reject) => {
+    const child = execFile2(
+      "git",
+      [...HARDEN, ...args],
+      {
+        cwd: dir,
+        env,
+        maxBuffer: 4 * 1024 * 1024 * 1024,
+        encoding: options.binary ? "buffer" : "utf8"
+      },
+      (error62, stdout, stderr) => {
+        if (error62)
+          reject(new GitError(args, String(stderr).trim() || error62.message, { cause: error62 }));
+        else resolve11(stdout);
+      }
+    );
+    if (options.input !== void 0) child.stdin?.end(options.input);
+  });
+}
+function streamBlobs(dir, env, shas, take) {
+  return new Promise((resolve11, reject) => {
+    const child = spawn2("git", [...HARDEN, "cat-file", "--batch"], { cwd: dir, env });
+    let chunks = [];
+    let length = 0;
+    let index = 0;
+    let need = null;
+    let stderr = "";
+    const joined = () => {
+      const all = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, length);
+      chunks = [all];
+      return all;
+    };
+    const drop = (n) => {
+      const rest = joined().subarray(n);
+      chunks = rest.length > 0 ? [rest] : [];
+      length = rest.length;
+    };
+    child.stderr.on("data", (d) => {
+      stderr += d.toString();
+    });
+    child.stdout.on("data", (chunk) => {
+      chunks.push(chunk);
+      length += chunk.length;
+      while (length > 0) {
+        if (!need) {
+          const all = joined();
+          const eol = all.indexOf(10);
+          if (eol === -1) return;
+          const [sha, , size] = all.subarray(0, eol).toString().split(" ");
+          if (size === void 0 || !Number.isFinite(Number(size))) {
+            child.kill();
+            reject(new GitError(["cat-file"], `cannot read blob ${shas[index] ?? sha}`));
+            return;
+          }
+          need = { sha, size: Number(size) };
+          drop(eol + 1);
+        }
+        if (length < need.size + 1) return;
+        take(need.sha, joined().subarray(0, need.size));
+        drop(need.size + 1);
+        need = null;
+        index++;
+      }
+    });
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (code === 0 && index === shas.length) resolve11();
+      else reject(new GitError(["cat-file"], stderr.trim() || `exited with ${code}`));
+    });
+    child.stdin.end(shas.length > 0 ? `${shas.join("\n")}
+` : "");
+  });
+}
+
+// action/git/git.ts
+var empty;
+function applyEntries(list, entries) {
+  const byPath2 = new Map(list.map((e) => [e.path, e]));
+  for (const e of entries) {
+    if (e.mode === "0") byPath2.delete(e.path);
+    else byPath2.set(e.path, { mode: e.mode, sha: e.sha, path: e.path });
+  }
+  return [...byPath2.values()];
+}
+var INDEX_HOLDS = /* @__PURE__ */ new Map();
+var OBJECTS = /* @__PURE__ */ new Map();
+var TREES = /* @__PURE__ */ new Map();
+function emptyRepo(env) {
+  empty ??= (async () => {
+    const dir = await mkdtemp(join13(tmpdir2(), "autoexp-empty-"));
+    await new Git(dir, env).run(init({ bare: true }));
+    return dir;
+  })();
+  return empty;
+}
+var Git = class _Git {
+  dir;
+  #env;
+  constructor(dir, env = process.env) {
+    this.dir = dir;
+    this.#env = gitEnvironment(env);
+  }
+  /** Runs one command and parses what it printed; an expected failure becomes its result. */
+  async run(command2) {
+    const env = command2.env ? { ...this.#env, ...command2.env } : this.#env;
+    try {
+      const out = await runGit(this.dir, env, command2.args, {
+        ...command2.input !== void 0 ? { input: command2.input } : {}
+      });
+      return command2.parse(String(out));
+    } catch (error62) {
+      if (command2.onError && error62 instanceof GitError) return command2.onError(error62);
+      throw error62;
+    }
+  }
+  /** The same repository with another environment (a commit identity added, say). */
+  withEnv(env) {
+    return new _Git(this.dir, env);
+  }
+  resolve(ref) {
+    return this.run(resolveRef2(ref));
+  }
+  show(ref, path) {
+    return this.run(showFile(ref, path));
+  }
+  isAncestor(a, b) {
+    return this.run(isAncestor(a, b));
+  }
+  updateRefs(updates) {
+    return this.run(updateRefs(updates));
+  }
+  listRefs(prefix) {
+    return this.run(listRefs(prefix));
+  }
+  /** A commit's tree listing; commits never change, so each is listed once per process. */
+  lsTree(commit2) {
+    if (!/^[0-9a-f]{40}$/.test(commit2)) return this.run(lsTree(commit2));
+    const cached3 = TREES.get(commit2);
+    if (cached3) return cached3;
+    const listing = this.run(lsTree(commit2));
+    TREES.set(commit2, listing);
+    listing.catch(() => TREES.delete(commit2));
+    if (TREES.size > 64) TREES.delete(TREES.keys().next().value);
+    return listing;
+  }
+  linesDelta(from, to) {
+    return this.run(linesDelta(from, to));
+  }
+  topLevel() {
+    return this.run(topLevel());
+  }
+  /** The checked-out branch's short name, or null when HEAD is detached. */
+  currentBranch() {
+    return this.run(currentBranch());
+  }
+  commonDir() {
+    return this.run(commonDir());
+  }
+  pruneWorktrees() {
+    return this.run(pruneWorktrees());
+  }
+  listFiles() {
+    return this.run(listFiles());
+  }
+  trackedChanges() {
+    return this.run(trackedChanges());
+  }
+  untrackedFiles() {
+    return this.run(untrackedFiles());
+  }
+  /**
+   * Each blob's bytes handed to `take` as they arrive (one `cat-file --batch` process, never the
+   * whole set in memory: for materialising large trees).
+   */
+  async forEachBlob(shas, take) {
+    const wanted = [...new Set(shas)];
+    if (wanted.length > 0) await streamBlobs(this.dir, this.#env, wanted, take);
+  }
+  /** The bytes of several blobs, in one `cat-file --batch` process. */
+  async readBlobs(shas) {
+    const blobs = /* @__PURE__ */ new Map();
+    const wanted = [...new Set(shas)];
+    if (wanted.length === 0) return blobs;
+    const out = await runGit(this.dir, this.#env, ["cat-file", "--batch"], {
+      input: `${wanted.join("\n")}
+`,
+      binary: true
+    });
+    let offset = 0;
+    for (const sha of wanted) {
+      const eol = out.indexOf(10, offset);
+      const size = Number(out.subarray(offset, eol).toString().split(" ")[2]);
+      if (!Number.isFinite(size)) throw new GitError(["cat-file"], `cannot read blob ${sha}`);
+      blobs.set(sha, out.subarray(eol + 1, eol + 1 + size));
+      offset = eol + 1 + size + 1;
+    }
+    return blobs;
+  }
+  /**
+   * A commit on `parent` whose tree is the parent's with `files` replaced (null: removed), built
+   * from bytes autoexp holds, through a private index: no worktree, no checkout, no hooks.
+   */
+  async commitFiles(parent, files, indexFile, message) {
+    if (INDEX_HOLDS.get(indexFile) !== parent) await this.run(readTreeInto(parent, indexFile));
+    const objects = await this.#objectsDir();
+    const entries = [];
+    for (const [path, file2] of Object.entries(files)) {
+      if (file2 === null) entries.push({ mode: "0", sha: "0".repeat(40), path });
+      else
+        entries.push({
+          mode: file2.mode ?? "100644",
+          sha: objects ? writeLooseBlob(objects, file2.content) : await this.run(writeBlob(file2.content)),
+          path
+        });
+    }
+    await this.run(setIndexEntries(entries, indexFile));
+    const tree = await this.run(writeTree(indexFile));
+    const commit2 = await this.run(commitTree(tree, [parent], message));
+    INDEX_HOLDS.set(indexFile, commit2);
+    const listed = TREES.get(parent);
+    if (listed)
+      TREES.set(
+        commit2,
+        listed.then((list) => applyEntries(list, entries))
+      );
+    return commit2;
+  }
+  /** The objects folder when blobs can be written in process (SHA-1 repositories), else null. */
+  async #objectsDir() {
+    const common = await this.commonDir();
+    let found = OBJECTS.get(common);
+    if (found === void 0) {
+      const format = await this.run(objectFormat());
+      found = format === "sha1" ? join13(common, "objects") : null;
+      OBJECTS.set(common, found);
+    }
+    return found;
+  }
+  /**
+   * A throwaway repository in `dir` whose HEAD and index are `commit`, reading this repository's
+   * objects through alternates (read-only): tools that need git work, and nothing they do there
+   * reaches this repository's refs, config or hooks.
+   */
+  async initScratchRepo(dir, commit2) {
+    const local = new _Git(dir, this.#env);
+    await local.run(init());
+    const objects = join13(await this.commonDir(), "objects");
+    await writeFile3(join13(dir, ".git", "objects", "info", "alternates"), `${objects}
+`);
+    await local.run(updateRefs([{ ref: "HEAD", sha: commit2 }]));
+    await local.run(readTreeInto(commit2, join13(dir, ".git", "index")));
+    await local.run(refreshIndex());
+  }
+  /**
+   * Which of `paths` (relative to `dir`) the .gitignore files in `dir` ignore, judged by an empty
+   * repository with no excludes or config of its own (a checkout's info/exclude or index flags
+   * cannot hide a change).
+   */
+  async checkIgnored(dir, paths) {
+    return new _Git(dir, this.#env).run(checkIgnore(paths, await emptyRepo(this.#env), dir));
+  }
+};
+async function withIdentity(git, env) {
+  const email3 = await git.run(configValue("user.email"));
+  if (email3.trim()) return env;
+  return {
+    ...env,
+    GIT_AUTHOR_NAME: "autoexp",
+    GIT_AUTHOR_EMAIL: "autoexp@users.noreply.invalid",
+    GIT_COMMITTER_NAME: "autoexp",
+    GIT_COMMITTER_EMAIL: "autoexp@users.noreply.invalid"
+  };
+}
+
+// action/engine/explain-failure.ts
+var DISK = {
+  ENOSPC: "the disk is full",
+  EDQUOT: "the disk quota is used up",
+  EROFS: "the file system is read-only",
+  EACCES: "permission was denied",
+  EPERM: "the operation was not permitted",
+  EMFILE: "too many files are open",
+  EIO: "the disk reported an I/O error"
+};
+function explainFailure(error62, tag) {
+  if (error62 instanceof AutoexpError) return error62;
+  const resume = `Everything recorded so far is kept; fix it, then run the same command again to resume tag ${tag}`;
+  const code = error62?.code;
+  if (code && DISK[code]) {
+    const path = error62.path;
+    return new AutoexpError(`${DISK[code]}${path ? ` (${path})` : ""}. ${resume}`, {
+      exitCode: 1,
+      cause: error62
+    });
+  }
+  if (error62 instanceof GitError) {
+    const lock = /([^\s'"]+\.lock)['"]?: File exists|Unable to create '([^']+\.lock)'/.exec(
+      error62.message
+    );
+    if (lock) {
+      const file2 = lock[1] ?? lock[2];
+      return new AutoexpError(
+        `git found a lock file left behind (${file2}), most likely by a git command that was killed. If no git command is running in this repository, delete that file. ${resume}`,
+        { exitCode: 1, cause: error62 }
+      );
+    }
+    if (/No space left|Read-only file system|Permission denied/i.test(error62.message)) {
+      return new AutoexpError(`${error62.message}. ${resume}`, { exitCode: 1, cause: error62 });
+    }
+  }
+  return error62;
+}
+
+// action/engine/record-store.ts
+import { existsSync as existsSync4 } from "node:fs";
+import { mkdir as mkdir5, readFile as readFile5, rm as rm6 } from "node:fs/promises";
+import { join as join15 } from "node:path";
+
+// action/files/append-log.ts
+import { open as open4 } from "node:fs/promises";
+
+// action/ledger/log-jsonl.ts
+var LedgerCorruptError = class extends Error {
+  name = "LedgerCorruptError";
+};
+function parseLog(text2, options = {}) {
+  const log = {
+    config: null,
+    results: [],
+    batches: [],
+    remeasures: [],
+    verifies: [],
+    validBytes: 0,
+    torn: false,
+    unreadable: 0
+  };
+  let offset = 0;
+  let lineNo = 0;
+  while (offset < text2.length) {
+    const end = text2.indexOf("\n", offset);
+    lineNo++;
+    if (end === -1 && !options.lenient)
+      return { ...log, validBytes: byteLength(text2, offset), torn: true };
+    const line2 = text2.slice(offset, end === -1 ? text2.length : end);
+    offset = end === -1 ? text2.length : end + 1;
+    if (line2.trim() === "") continue;
+    let entry = null;
+    try {
+      entry = JSON.parse(line2);
+    } catch (cause) {
+      if (!options.lenient)
+        throw new LedgerCorruptError(`log.jsonl line ${lineNo} is not JSON`, { cause });
+    }
+    if (!addEntry(log, entry, options.lenient ?? false)) log.unreadable++;
+  }
+  return { ...log, validBytes: Buffer.byteLength(text2) };
+}
+function addEntry(log, entry, lenient) {
+  if (!entry || typeof entry !== "object") return false;
+  if (entry.type === "config") log.config = entry;
+  else if (entry.type === "result") {
+    if (lenient && (typeof entry.iteration !== "number" || typeof entry.status !== "string"))
+      return false;
+    log.results.push(entry);
+  } else if (entry.type === "batch") log.batches.push(entry);
+  else if (entry.type === "remeasure") {
+    if (lenient && !entry.samples) return false;
+    log.remeasures.push(entry);
+  } else if (entry.type === "verify") {
+    if (lenient && (typeof entry.gain?.gain !== "number" || !entry.samples)) return false;
+    log.verifies.push(entry);
+  } else if (entry.type === "import") {
+    if (lenient && !Array.isArray(entry.rows)) return false;
+    (log.imports ??= []).push(entry);
+  } else if (entry.type === "attribute") {
+    if (lenient && !Array.isArray(entry.changes)) return false;
+    log.attributes = [...log.attributes ?? [], entry];
+  } else if (entry.type === "split") {
+    if (lenient && !Array.isArray(entry.groups)) return false;
+    (log.splits ??= []).push(entry);
+  } else return !lenient;
+  return true;
+}
+function byteLength(text2, chars) {
+  return Buffer.byteLength(text2.slice(0, chars));
+}
+function formatLines(entries) {
+  return entries.map((e) => `${JSON.stringify(e)}
+`).join("");
+}
+
+// action/files/append-log.ts
+async function appendLog(path, entries, hooks = {}) {
+  const data = formatLines(entries);
+  const handle = await open4(path, "a");
+  try {
+    await hooks.beforeWrite?.(data);
+    await handle.write(data);
+    await handle.datasync();
+  } finally {
+    await handle.close();
+  }
+}
+
+// action/files/write-atomic.ts
+import { rename, writeFile as writeFile4 } from "node:fs/promises";
+async function writeAtomic(path, content) {
+  const temp = `${path}.tmp-${process.pid}`;
+  await writeFile4(temp, content);
+  await rename(temp, path);
+}
+
+// action/ledger/cap-notes.ts
+var NOTES_MAX = 16e3;
+function capNotes(text2) {
+  if (text2.length <= NOTES_MAX) return text2;
+  const cut = text2.slice(text2.length - NOTES_MAX);
+  return `(older notes dropped to keep this file under ${NOTES_MAX} characters)
+${cut.slice(cut.indexOf("\n") + 1)}`;
+}
+
+// action/ledger/ledger-prefix.ts
+function countEntries(log) {
+  return log ? log.results.length + log.batches.length + log.remeasures.length + log.verifies.length + (log.attributes?.length ?? 0) + (log.splits?.length ?? 0) + (log.config ? 1 : 0) : 0;
+}
+function isPrefix(a, b) {
+  return a.results.every(
+    (r, i) => b.results[i]?.iteration === r.iteration && b.results[i]?.status === r.status
+  );
 }
 
 // action/ledger/summarize.ts
@@ -30849,6 +31939,11 @@ function viewFromLog(log, title) {
     remeasureRuns: log.remeasures.reduce((n, m) => n + (m.samples[metric2]?.length ?? 0), 0),
     drift: log.remeasures.flatMap((m) => m.reason === "drift" && m.note ? [m.note] : []),
     caveats: [...new Set(log.batches.flatMap((b) => b.caveats ?? []))],
+    imported: (log.imports ?? []).map((i) => ({
+      source: i.source,
+      rows: i.rows.length,
+      kept: i.rows.filter((r) => r.status === "keep").length
+    })),
     printedTwice: log.results.flatMap(
       (r) => KEPT.has(r.status) && r.printed_twice?.length ? [{ iteration: r.iteration, metrics: r.printed_twice }] : []
     ),
@@ -30858,7 +31953,8 @@ function viewFromLog(log, title) {
     tokensIn: log.results.reduce((s, r) => s + (r.tokens_in || 0), 0),
     tokensOut: log.results.reduce((s, r) => s + (r.tokens_out || 0), 0),
     evalSeconds: log.results.reduce((s, r) => s + (r.eval_seconds || 0), 0) + log.remeasures.reduce((s, m) => s + (m.eval_seconds || 0), 0) + (log.verifies ?? []).reduce((s, v) => s + (v.eval_seconds || 0), 0),
-    verified: final && log.verifies?.findLast((v) => v.final_commit === final) || null
+    verified: final && log.verifies?.findLast((v) => v.final_commit === final) || null,
+    attribution: final && log.attributes?.findLast((a) => a.final_commit === final) || null
   };
 }
 function viewFromTsv(tsv, goal, title = "results.tsv") {
@@ -30899,6 +31995,7 @@ function viewFromTsv(tsv, goal, title = "results.tsv") {
     remeasureRuns: 0,
     drift: [],
     caveats: [],
+    imported: [],
     printedTwice: [],
     minDelta: null,
     stopReason: null,
@@ -30994,3022 +32091,6 @@ function nameOffScale(points, max = 5) {
   const named = points.slice(0, max).map((p) => `#${p.iteration} (${plainNumber(p.score)})`);
   const more = points.length - named.length;
   return `${named.join(", ")}${more > 0 ? ` and ${more} more` : ""}`;
-}
-
-// action/ledger/render-chart.ts
-var MAX_CHART_POINTS = 200;
-var MAX_CATEGORY_LABELS = 12;
-var INIT = {
-  theme: "base",
-  themeVariables: {
-    xyChart: {
-      backgroundColor: CHART_COLORS.background,
-      titleColor: CHART_COLORS.text,
-      legendTextColor: CHART_COLORS.text,
-      xAxisLabelColor: CHART_COLORS.muted,
-      xAxisTitleColor: CHART_COLORS.muted,
-      xAxisTickColor: CHART_COLORS.muted,
-      xAxisLineColor: CHART_COLORS.muted,
-      yAxisLabelColor: CHART_COLORS.muted,
-      yAxisTitleColor: CHART_COLORS.muted,
-      yAxisTickColor: CHART_COLORS.muted,
-      yAxisLineColor: CHART_COLORS.muted,
-      plotColorPalette: `${CHART_COLORS.run}, ${CHART_COLORS.best}`
-    }
-  },
-  xyChart: { width: 900, height: 420, showLegend: true }
-};
-function renderChart(view) {
-  const data = chartData(view);
-  if (!data) return "";
-  const s = chartSeries(data);
-  const count = s.to - s.from + 1;
-  const xAxis = count <= MAX_CATEGORY_LABELS ? `[${s.runs.map((_, i) => `"${s.from + i}"`).join(", ")}]` : `${s.from} --> ${s.to}`;
-  const direction = data.goal === "minimize" ? "lower is better" : "higher is better";
-  return [
-    "```mermaid",
-    `%%{init: ${JSON.stringify(INIT)}}%%`,
-    "xychart-beta",
-    `  title "${quoteSafe(view.metric)} per experiment"`,
-    `  x-axis "experiment" ${xAxis}`,
-    `  y-axis "${quoteSafe(view.metric)} (${direction})" ${plainNumber(data.lo)} --> ${plainNumber(data.hi)}`,
-    `  line "every run" [${s.runs.map(plainNumber).join(", ")}]`,
-    `  line "best so far" [${s.best.map(plainNumber).join(", ")}]`,
-    "```",
-    "",
-    renderChartCaption(data, s)
-  ].join("\n");
-}
-function renderChartCaption(data, s) {
-  const parts = [
-    `Grey: every scored run${s.resampled ? ` (resampled to ${MAX_CHART_POINTS} points)` : ""}; green: the best kept so far.`
-  ];
-  const unscored = data.points.filter((p) => p.score === null).length;
-  if (unscored > 0)
-    parts.push(
-      `The grey line bridges ${unscored} run${unscored === 1 ? "" : "s"} without a score (crash, timeout).`
-    );
-  const above = data.offScale.filter((p) => p.score > data.hi);
-  const below = data.offScale.filter((p) => p.score < data.lo);
-  if (above.length > 0) parts.push(`Off the scale, drawn at the top edge: ${nameOffScale(above)}.`);
-  if (below.length > 0)
-    parts.push(`Off the scale, drawn at the bottom edge: ${nameOffScale(below)}.`);
-  return `<sub>${parts.join(" ")}</sub>`;
-}
-function chartSeries(data, max = MAX_CHART_POINTS) {
-  const scored = data.points.filter((p) => p.score !== null);
-  const from = scored[0].iteration;
-  const to = scored.at(-1).iteration;
-  const n = Math.min(to - from + 1, max);
-  const clamp = (v) => Math.min(data.hi, Math.max(data.lo, v));
-  const runs = [];
-  const best = [];
-  let j = 0;
-  let k = 0;
-  for (let i = 0; i < n; i++) {
-    const t = n === 1 ? from : from + (to - from) * i / (n - 1);
-    while (j + 1 < scored.length && scored[j + 1].iteration <= t) j++;
-    while (k + 1 < data.points.length && data.points[k + 1].iteration <= t) k++;
-    const a = scored[j];
-    const b = scored[Math.min(j + 1, scored.length - 1)];
-    const [va, vb] = [clamp(a.score), clamp(b.score)];
-    const w = b.iteration === a.iteration ? 0 : (t - a.iteration) / (b.iteration - a.iteration);
-    runs.push(va + (vb - va) * w);
-    best.push(clamp(data.points[k].best ?? va));
-  }
-  return { from, to, runs, best, resampled: n < to - from + 1 };
-}
-function quoteSafe(text2) {
-  return text2.replace(/["\r\n]/g, "'");
-}
-
-// action/ledger/render-verified.ts
-function change(gain, goal) {
-  return goal === "minimize" ? -gain : gain;
-}
-function percent(confidence) {
-  return `${Number((confidence * 100).toPrecision(4))}%`;
-}
-function plural2(n, word) {
-  return `${n} ${word}${n === 1 ? "" : "s"}`;
-}
-function decimalsFor(g) {
-  if (g.ci === null || g.sd === 0) return null;
-  const half = (g.ci[1] - g.ci[0]) / 2;
-  const exponent = Math.floor(Math.log10(half));
-  const significant = half / 10 ** exponent < 3 ? 2 : 1;
-  return Math.min(12, Math.max(0, significant - 1 - exponent));
-}
-function signed(v, decimals) {
-  if (decimals === null) return formatDelta(v);
-  const text2 = Math.abs(v).toFixed(decimals);
-  return `${Number(text2) === 0 ? "\xB1" : v > 0 ? "+" : "\u2212"}${text2}`;
-}
-function interval(g, goal) {
-  if (!g.ci) return "\u2014";
-  const d = decimalsFor(g);
-  const [lo, hi] = [change(g.ci[0], goal), change(g.ci[1], goal)].sort((a, b) => a - b);
-  return `[${signed(lo, d)}, ${signed(hi, d)}]`;
-}
-function formatVerifiedChange(g, goal, confidence) {
-  const d = decimalsFor(g);
-  const center = signed(change(g.gain, goal), d);
-  if (g.ci === null) return `${center} (too few pairs for an interval)`;
-  if (d === null) return `${center} exactly (the eval is deterministic)`;
-  return `${center} \xB1 ${((g.ci[1] - g.ci[0]) / 2).toFixed(d)} (${percent(confidence)})`;
-}
-function formatHoldoutLine(v) {
-  if (!v.holdout) return null;
-  return `holdout: ${formatVerifiedChange(v.holdout.gain, v.goal, v.confidence)}, over ${plural2(v.holdout.gain.pairs, "pair")}`;
-}
-function formatVerifiedLine(v) {
-  const kept = formatDelta(change(v.kept_gain_sum, v.goal));
-  return `verified: ${formatVerifiedChange(v.gain, v.goal, v.confidence)}, over ${plural2(v.gain.pairs, "pair")}; sum of kept steps ${kept}`;
-}
-function noImprovementNote(v) {
-  if (!v.gain.includes_no_improvement) return null;
-  return v.gain.ci === null ? `Not verified: ${plural2(v.gain.pairs, "complete pair")} is too few to tell the final code from the base.` : `The verified interval includes no improvement: re-measured against the base, the final code is not shown to be better (the kept steps claimed ${formatDelta(change(v.kept_gain_sum, v.goal))}).`;
-}
-function renderVerified(v) {
-  const parts = [`**${formatVerifiedLine(v)}**`];
-  const note = noImprovementNote(v);
-  if (note) parts.push(`> [!WARNING]
-> ${note}`);
-  if (v.holdout) {
-    const row = (label, g) => `| ${label} | ${signed(change(g.gain, v.goal), decimalsFor(g))} | ${interval(g, v.goal)} | ${g.pairs} |`;
-    parts.push(
-      [
-        `| ${v.metric}, final \u2212 base | change | ${percent(v.confidence)} interval | pairs |`,
-        "|---|--:|---|--:|",
-        row("eval (validation)", v.gain),
-        row("holdout (never seen by the agent)", v.holdout.gain),
-        `| sum of kept steps | ${formatDelta(change(v.kept_gain_sum, v.goal))} | | ${v.kept} kept |`
-      ].join("\n")
-    );
-    if (!v.gain.includes_no_improvement && v.holdout.gain.includes_no_improvement)
-      parts.push(
-        "> [!WARNING]\n> The gain on the eval does not show on the holdout: the kept changes may fit the eval rather than the task."
-      );
-  }
-  if (v.failures?.length) {
-    const first = v.failures[0];
-    parts.push(
-      `_${plural2(v.failures.length, "verify run")} gave no measurement and ${v.failures.length === 1 ? "its pair was" : "their pairs were"} left out (first: pair ${first.pair}, ${first.code} code, ${first.eval}: ${first.problem.replace(/\s+/g, " ").slice(0, 200)})._`
-    );
-  }
-  return parts.join("\n\n");
-}
-
-// action/ledger/render-dashboard.ts
-var MAX_TABLE_ROWS = 200;
-function escapeCell(text2) {
-  return text2.replace(/\|/g, "\\|").replace(/[\r\n]+/g, " ");
-}
-function renderHeadline(view) {
-  const pct = improvementPercent(view);
-  const best = view.best;
-  const bestText = best ? `best **${formatScore(best.score)}**${pct !== null ? ` (${pct > 0 ? "+" : ""}${pct.toFixed(2)}%)` : ""} at #${best.iteration} \`${best.commit}\`` : "no measurement yet";
-  return `**${view.metric}** (${view.goal}): baseline **${formatScore(view.baseline)}** \u2192 ${bestText}`;
-}
-function renderNoise(view) {
-  if (view.noise === null) return "noise: unknown (one baseline run; set decide.baseline_runs \u2265 2)";
-  if (view.noise === 0) return "noise: none (repeated runs agree exactly: deterministic eval)";
-  return `noise: sd ${formatScore(view.noise)}${view.noiseDf > 0 ? ` (pooled, ${view.noiseDf} df)` : ""}`;
-}
-function renderCounts(view) {
-  const total = view.rows.length;
-  const rank = (status) => STATUSES.indexOf(status);
-  const parts = Object.entries(view.counts).sort((a, b) => b[1] - a[1] || rank(a[0]) - rank(b[0])).map(([status, n]) => `${n} ${status}`);
-  return `${total} experiment${total === 1 ? "" : "s"}: ${parts.join(" \xB7 ")}`;
-}
-function formatEvidence(row) {
-  const e = row.evidence;
-  if (!e) return row.runs ? `${row.runs} run${row.runs > 1 ? "s" : ""}` : "";
-  if (e.test === "exact") return `deterministic eval, ${e.runs} run${e.runs > 1 ? "s" : ""}`;
-  if (e.test === "single" || e.p === null) return "one run, noise unknown";
-  const ci = e.ci ? `, CI [${formatScore(e.ci[0])}, ${formatScore(e.ci[1])}]` : "";
-  const p = e.p < 1e-4 ? "p < 0.0001" : `p = ${Number(e.p.toPrecision(2))}`;
-  return `${formatScore(e.effect_sigma)} sd, ${p}${ci}, ${e.runs} vs ${e.incumbent_runs} runs`;
-}
-function renderTable(rows, metric2, withStatus) {
-  const head = withStatus ? `| # | commit | ${metric2} | \u0394 | runs | status | description |
-|--:|---|--:|--:|--:|---|---|` : `| # | commit | ${metric2} | \u0394 | confidence | description |
-|--:|---|--:|--:|---|---|`;
-  const body = rows.map(
-    (r) => [
-      "",
-      r.iteration,
-      r.commit ? `\`${r.commit}\`` : "",
-      formatScore(r.score),
-      formatDelta(r.delta),
-      withStatus ? r.runs ?? "" : formatEvidence(r),
-      ...withStatus ? [r.status] : [],
-      escapeCell(r.description),
-      ""
-    ].join(" | ").trim()
-  );
-  return [head, ...body].join("\n");
-}
-function renderDashboard(view, options = {}) {
-  const kept = view.rows.filter((r) => r.status === "keep" || r.status === "simplification");
-  const recent = view.rows.slice(-MAX_TABLE_ROWS);
-  const parts = [`# autoexp \xB7 ${view.title}`, ""];
-  if (view.verified) parts.push(renderVerified(view.verified), "");
-  parts.push(renderHeadline(view), "", renderCounts(view));
-  const facts = [];
-  facts.push(renderNoise(view));
-  if (view.minDelta !== null) facts.push(`min_delta: ${formatScore(view.minDelta)}`);
-  if (view.confidence !== null && view.noise)
-    facts.push(`keeps need ${view.confidence * 100}% confidence`);
-  if (view.remeasureRuns > 0) facts.push(`incumbent re-runs: ${view.remeasureRuns}`);
-  if (view.evalSeconds > 0) facts.push(`eval time: ${Math.round(view.evalSeconds)}s`);
-  if (view.costUsd > 0) facts.push(`cost: $${view.costUsd.toFixed(2)}`);
-  if (view.tokensIn + view.tokensOut > 0)
-    facts.push(`tokens: ${formatCount(view.tokensIn)} in, ${formatCount(view.tokensOut)} out`);
-  if (view.stopReason) facts.push(`last batch stopped: ${view.stopReason}`);
-  if (facts.length > 0) parts.push("", facts.join(" \xB7 "));
-  for (const d of view.drift) parts.push("", `> [!WARNING]
-> Drift: ${escapeCell(d)}`);
-  for (const c of view.caveats) parts.push("", `> [!CAUTION]
-> ${escapeCell(c)}`);
-  if (view.printedTwice.length > 0) parts.push("", renderPrintedTwice(view));
-  if (options.progressSvg)
-    parts.push("", "![progress: every run, kept runs labelled](progress.svg)");
-  const chart = renderChart(view);
-  if (chart) parts.push("", chart);
-  parts.push("", `## Kept (${kept.length})`, "");
-  parts.push(kept.length > 0 ? renderTable(kept, view.metric, false) : "Nothing kept yet.");
-  parts.push(
-    "",
-    `## All experiments${recent.length < view.rows.length ? ` (last ${recent.length} of ${view.rows.length})` : ""}`,
-    ""
-  );
-  parts.push(renderTable(recent, view.metric, true), "");
-  return parts.join("\n");
-}
-function renderPrintedTwice(view) {
-  const list = view.printedTwice.map((p) => `#${p.iteration} (${p.metrics.map(escapeCell).join(", ")})`).join(", ");
-  return `> [!WARNING]
-> A metric was printed more than once in kept experiment(s) ${list}: the harness prints it once, so the kept code may print its own score. Read those diffs before merging.`;
-}
-function formatCount(n) {
-  if (n < 1e3) return String(n);
-  if (n < 1e6) return `${Number((n / 1e3).toPrecision(3))}k`;
-  return `${Number((n / 1e6).toPrecision(3))}M`;
-}
-
-// action/process/secrets.ts
-var KNOWN_SECRETS = [
-  "OPENAI_API_KEY",
-  "ANTHROPIC_API_KEY",
-  "ANTHROPIC_AUTH_TOKEN",
-  "CLAUDE_CODE_OAUTH_TOKEN",
-  "CODEX_API_KEY",
-  "AZURE_OPENAI_API_KEY",
-  "GEMINI_API_KEY",
-  "GOOGLE_API_KEY",
-  "MISTRAL_API_KEY",
-  "GROQ_API_KEY",
-  "DEEPSEEK_API_KEY",
-  "OPENROUTER_API_KEY",
-  "TOGETHER_API_KEY",
-  "FIREWORKS_API_KEY",
-  "XAI_API_KEY",
-  "HF_TOKEN",
-  "GITHUB_TOKEN",
-  "GH_TOKEN",
-  "ACTIONS_RUNTIME_TOKEN",
-  "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
-  "ACTIONS_ID_TOKEN_REQUEST_URL"
-];
-var PRESET_SECRETS = {
-  "claude-code": ["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN"],
-  codex: ["OPENAI_API_KEY", "CODEX_API_KEY"],
-  aider: [
-    "OPENAI_API_KEY",
-    "ANTHROPIC_API_KEY",
-    "GEMINI_API_KEY",
-    "DEEPSEEK_API_KEY",
-    "OPENROUTER_API_KEY",
-    "GROQ_API_KEY",
-    "MISTRAL_API_KEY"
-  ]
-};
-function agentSecretNames(agent2) {
-  if (agent2.use === "search") return [];
-  const names2 = new Set(agent2.secrets);
-  for (const name of PRESET_SECRETS[agent2.use] ?? []) names2.add(name);
-  if ((agent2.use === "openai" || agent2.use === "anthropic") && agent2.api_key_env)
-    names2.add(agent2.api_key_env);
-  return [...names2];
-}
-function splitEnv(env, agent2) {
-  const own2 = agentSecretNames(agent2);
-  const strip = /* @__PURE__ */ new Set([...KNOWN_SECRETS, ...own2]);
-  const evalEnv = {};
-  const values = [];
-  for (const [name, value] of Object.entries(env)) {
-    if (strip.has(name)) {
-      if (value) values.push(value);
-    } else evalEnv[name] = value;
-  }
-  const agentEnv = { ...evalEnv };
-  for (const name of own2) if (env[name] !== void 0) agentEnv[name] = env[name];
-  return { evalEnv, agentEnv, values };
-}
-var MIN_SECRET = 8;
-function createRedactor(values) {
-  const secrets = [
-    ...new Set(values.flatMap((v) => [v.trim(), JSON.stringify(v.trim()).slice(1, -1)]))
-  ].filter((v) => v.length >= MIN_SECRET).sort((a, b) => b.length - a.length);
-  if (secrets.length === 0) return (text2) => text2;
-  return (text2) => {
-    let out = text2;
-    for (const secret of secrets)
-      if (out.includes(secret)) out = out.split(secret).join("[redacted]");
-    return out;
-  };
-}
-function redactDeep(value, redact) {
-  return JSON.parse(redact(JSON.stringify(value)));
-}
-
-// action/cli/check.ts
-async function checkEval(options) {
-  const { config: config2, out } = options;
-  const logs = await mkdtemp2(join4(tmpdir2(), "autoexp-check-"));
-  const env = splitEnv(options.env, config2.agent).evalEnv;
-  const frozenBefore = await hashFrozen(options.dir, config2.frozen);
-  const samples = {};
-  const seconds = [];
-  let failed2 = 0;
-  try {
-    for (let i = 0; i < options.runs; i++) {
-      const outcome = await runEval(config2, options.dir, join4(logs, `${i}.log`), {
-        command: config2.eval.command,
-        env
-      });
-      seconds.push(outcome.durationMs / 1e3);
-      const shown = Object.entries(outcome.metrics).map(([k, v]) => `${k} ${formatScore(v)}`).join(", ");
-      if (outcome.status !== "ok") {
-        failed2++;
-        out(
-          `run ${i + 1}/${options.runs}: FAILED (${outcome.problem}) after ${outcome.durationMs.toFixed(0)} ms${shown ? `; parsed ${shown}` : ""}`
-        );
-        out(
-          outcome.tail.split("\n").map((l) => `    | ${l}`).join("\n")
-        );
-        continue;
-      }
-      for (const [k, v] of Object.entries(outcome.metrics)) {
-        samples[k] ??= [];
-        samples[k].push(v);
-      }
-      out(`run ${i + 1}/${options.runs}: ${shown}  (${(outcome.durationMs / 1e3).toFixed(2)} s)`);
-    }
-    const tampered = diffManifests(frozenBefore, await hashFrozen(options.dir, config2.frozen));
-    out("");
-    if (tampered.length > 0)
-      out(
-        `PROBLEM: the eval changed frozen files (${tampered.join(", ")}); autoexp would record every experiment as a violation`
-      );
-    if (failed2 > 0) {
-      out(
-        `PROBLEM: ${failed2} of ${options.runs} runs did not give every metric in eval.metrics; autoexp would record them as crashes. Fix the eval's output first.`
-      );
-      return 1;
-    }
-    const perRun = mean(seconds);
-    out(`every run printed every metric (${Object.keys(config2.eval.metrics).join(", ")})`);
-    out(
-      `time per run: ${perRun.toFixed(2)} s (min ${Math.min(...seconds).toFixed(2)}, max ${Math.max(...seconds).toFixed(2)})`
-    );
-    const noise = {};
-    for (const name of Object.keys(samples)) {
-      noise[name] = pooledNoise([samples[name]]);
-      const n = noise[name];
-      const m = mean(samples[name]);
-      const sd2 = n.sd <= Math.abs(m) * 1e-12 ? 0 : n.sd;
-      const rel = m !== 0 ? ` (${(100 * sd2 / Math.abs(m)).toFixed(2)}% of the mean)` : "";
-      out(`${name}: mean ${formatScore(m)}, sd ${formatScore(sd2)}${rel}`);
-      if (n.robustSd !== null && n.sd > 2 * n.robustSd)
-        out(
-          `  note: one or more runs are far from the rest (sd ${formatScore(n.sd)} vs ${formatScore(n.robustSd)} without them): heavy tails or a warm-up run; the test stays conservative but needs larger effects`
-        );
-    }
-    if (config2.decide.rule === "weighted") {
-      out(
-        "rule weighted: min_delta and noise apply to the combined score, measured when the tag starts"
-      );
-      return 0;
-    }
-    const goals = goalMetrics(config2);
-    const deltas = chooseMinDeltas(config2, noise);
-    for (const g of goals)
-      out(`min_delta auto would choose for ${g}: ${formatScore(deltas[g] ?? 0)}`);
-    const primary = config2.decide.primary ?? goals[0];
-    const sd = noise[primary].sd;
-    const evalsPer = sd === 0 || !config2.decide.confirm ? 1 : 1.8;
-    const perHour = 3600 / (perRun * evalsPer + 0.2);
-    out(
-      `experiments per hour to expect: about ${Math.floor(perHour)} (${evalsPer} eval runs per candidate on average, agent time not included)`
-    );
-    if (sd === 0) {
-      out(
-        `${primary} is deterministic: every run gave the same value, so one run decides each candidate against min_delta`
-      );
-      return 0;
-    }
-    if (!config2.decide.confirm) {
-      out(
-        "decide.confirm is false: one run decides each candidate, so noise can be kept as progress"
-      );
-      return 0;
-    }
-    const settings = {
-      incumbentRuns: config2.decide.baseline_runs,
-      maxRuns: config2.decide.max_runs,
-      confidence: config2.decide.confidence,
-      minDeltaSd: 0.25,
-      extraNoiseRuns: 30
-    };
-    const mde = detectableEffect(settings);
-    if (mde !== null)
-      out(
-        `improvements autoexp keeps 80% of the time: about ${mde} sd = ${formatScore(mde * sd)} in ${primary}; smaller real improvements will mostly be discarded`
-      );
-    if (options.effect !== void 0) {
-      const power = estimatePower(Math.abs(options.effect) / sd, settings).keepRate;
-      const verdict = power >= 0.8 ? "fine" : "TOO NOISY for that: reduce the noise (fixed seeds, a longer or larger eval), or raise decide.max_runs and decide.baseline_runs";
-      out(
-        `an improvement of ${formatScore(options.effect)} is ${(Math.abs(options.effect) / sd).toFixed(2)} sd: autoexp would keep it about ${Math.round(power * 100)}% of the time: ${verdict}`
-      );
-    }
-    return 0;
-  } finally {
-    await rm(logs, { recursive: true, force: true });
-  }
-}
-
-// action/cli/command.ts
-import { parseArgs } from "node:util";
-
-// action/decide/budget.ts
-var FAILED_STOPS = /* @__PURE__ */ new Set([
-  "failures",
-  "agent",
-  "broken",
-  "violation"
-]);
-function budgetStop(budget, rows, state) {
-  if (state.interrupted) return { kind: "interrupted", reason: "interrupted" };
-  if (state.done >= state.planned)
-    return { kind: "budget", reason: `experiments budget reached (${state.planned})` };
-  if (state.elapsedMs >= budget.wall_clock)
-    return { kind: "budget", reason: "wall_clock budget reached" };
-  const cost = totalCost(rows);
-  if (budget.cost_usd !== void 0 && cost >= budget.cost_usd)
-    return {
-      kind: "budget",
-      reason: `cost budget reached ($${cost.toFixed(2)} of $${budget.cost_usd})`
-    };
-  let failures = 0;
-  for (let i = rows.length - 1; i >= 0 && FAILURES.has(rows[i].status); i--) failures++;
-  if (failures >= budget.stop_after_failures)
-    return {
-      kind: "failures",
-      reason: `${failures} consecutive failures (budget.stop_after_failures)`
-    };
-  const lastKept = rows.findLastIndex((r) => KEPT.has(r.status));
-  if (budget.plateau !== void 0 && rows.length - 1 - lastKept >= budget.plateau) {
-    return {
-      kind: "budget",
-      reason: `plateau: no keep in ${rows.length - 1 - lastKept} experiments (budget.plateau)`
-    };
-  }
-  return null;
-}
-function budgetLeft(budget, rows, state) {
-  return {
-    experiments: state.planned - state.done,
-    wallClockMs: budget.wall_clock - state.elapsedMs,
-    costUsd: budget.cost_usd !== void 0 ? budget.cost_usd - totalCost(rows) : null
-  };
-}
-function totalCost(rows) {
-  return rows.reduce((s, r) => s + (r.cost_usd || 0), 0);
-}
-
-// action/cli/exit-codes.ts
-var EXIT = {
-  /** Done: the batch ran its budget (or the command did what it was asked). */
-  ok: 0,
-  /** It ran and failed: a batch stopped on a failure, an eval that does not parse, a broken setup. */
-  failed: 1,
-  /** Bad input: a flag, the config, the repository; nothing was changed. */
-  usage: 2,
-  /** Stopped by Ctrl-C or SIGTERM; what was recorded is kept, the same command resumes. */
-  interrupted: 130
-};
-var EXIT_CODES_TEXT = `Exit codes:
-  0    done (a batch ran to its budget, or stopped at a plateau)
-  1    failed: a batch stopped on a failure (the agent cannot work, too many failures in a row,
-       a broken baseline or incumbent, a violation), or a command could not do its work
-  2    bad input (a flag, the config, the repository): nothing was changed
-  130  interrupted (Ctrl-C, SIGTERM): what was recorded is kept; the same command resumes`;
-function exitCodeForStop(kind) {
-  if (kind === "interrupted") return EXIT.interrupted;
-  return FAILED_STOPS.has(kind) ? EXIT.failed : EXIT.ok;
-}
-
-// action/cli/command.ts
-function defineCommand(spec) {
-  const help = () => renderCommandHelp(spec);
-  return {
-    name: spec.name,
-    summary: spec.summary,
-    help,
-    invoke: async (argv, io) => {
-      const options = Object.fromEntries(
-        Object.entries(spec.options).map(([name, o]) => [
-          name,
-          o.type === "string" && o.default !== void 0 ? { type: o.type, default: o.default } : { type: o.type }
-        ])
-      );
-      const parsed = parseCliArgs(spec.name, argv, {
-        ...options,
-        help: { type: "boolean", short: "h" }
-      });
-      if (parsed.values.help === true) {
-        io.out(help());
-        return 0;
-      }
-      if (!spec.positionals && parsed.positionals.length > 0) {
-        throw new AutoexpError(
-          `autoexp ${spec.name} takes no argument ${JSON.stringify(parsed.positionals[0])}; see \`autoexp ${spec.name} --help\``
-        );
-      }
-      const values = Object.fromEntries(
-        Object.entries(spec.options).map(([name, o]) => [
-          name,
-          parsed.values[name] ?? (o.type === "boolean" ? false : void 0)
-        ])
-      );
-      return spec.run({ values, positionals: parsed.positionals }, io);
-    }
-  };
-}
-function parseCliArgs(command2, argv, options) {
-  try {
-    return parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
-  } catch (error62) {
-    const code = error62.code ?? "";
-    if (!code.startsWith("ERR_PARSE_ARGS")) throw error62;
-    const flag = /'(-{1,2}[^' ]+)/.exec(error62.message)?.[1];
-    const known = Object.keys(options).map((o) => `--${o}`);
-    let message;
-    if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && flag) {
-      const guess = nearestFlag(flag, known);
-      message = `unknown option ${flag}${guess ? ` (did you mean ${guess}?)` : ""}`;
-    } else if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && flag) {
-      message = options[flag.replace(/^-+/, "")]?.type === "boolean" ? `${flag} takes no value` : `${flag} needs a value, e.g. ${flag} 5`;
-    } else {
-      message = error62.message;
-    }
-    throw new AutoexpError(`${message} (autoexp ${command2}); see \`autoexp ${command2} --help\``);
-  }
-}
-function nearestFlag(flag, known) {
-  const bare = flag.replace(/=.*$/, "");
-  return known.find((k) => k.startsWith(bare) || bare.startsWith(k)) ?? closest(bare, known);
-}
-function renderCommandHelp(spec) {
-  const flags = Object.entries(spec.options).map(([name, o]) => ({
-    left: `--${name}${o.value ? ` ${o.value}` : ""}`,
-    right: `${o.help}${o.default !== void 0 ? ` (default ${o.default})` : ""}`
-  }));
-  flags.push({ left: "-h, --help", right: "show this help" });
-  const width = Math.max(...flags.map((f) => f.left.length)) + 2;
-  return [
-    `autoexp ${spec.name}: ${spec.summary}`,
-    "",
-    `Usage: autoexp ${spec.name}${spec.positionals ? ` ${spec.positionals}` : ""}${Object.keys(spec.options).length > 0 ? " [options]" : ""}`,
-    ...spec.details ? ["", spec.details] : [],
-    "",
-    "Options:",
-    ...flags.map((f) => `  ${f.left.padEnd(width)}${f.right}`),
-    "",
-    EXIT_CODES_TEXT
-  ].join("\n");
-}
-
-// action/cli/commands/check.ts
-var checkCommand = defineCommand({
-  name: "check",
-  summary: "run the eval N times here: metrics parse? noise, time per run, what can be detected",
-  details: `Runs the eval on the current tree, as a batch would, and reports whether every metric
-parsed each time, each metric's mean and sd, the time per run, the experiments per hour to
-expect, the min_delta that \`auto\` would choose, and whether an improvement of --effect can be
-told from the noise. Exit 1 when a run did not print every metric.`,
-  options: {
-    config: { type: "string", value: "F", default: "autoexp.yml", help: "the config file" },
-    runs: { type: "string", value: "N", help: "eval runs (default max(3, decide.baseline_runs))" },
-    effect: {
-      type: "string",
-      value: "X",
-      help: "an improvement you hope to see, in the primary metric's units"
-    }
-  },
-  async run({ values }, io) {
-    const config2 = await readValidConfig(resolve(io.cwd, values.config), values.config);
-    const runs = positiveInt("runs", values.runs) ?? Math.max(3, config2.decide.baseline_runs);
-    if (runs < 2) throw new AutoexpError("--runs must be at least 2 to measure noise");
-    let effect;
-    if (values.effect !== void 0) {
-      effect = Number(values.effect);
-      if (!Number.isFinite(effect) || effect === 0)
-        throw new AutoexpError(
-          `--effect must be a non-zero number in the primary metric's units, got ${JSON.stringify(values.effect)}`
-        );
-    }
-    const repo = await new Git(io.cwd, io.env).topLevel().catch(() => null);
-    const dir = repo ? repo.trim() : io.cwd;
-    io.out(
-      `autoexp check: running \`${typeof config2.eval.command === "string" ? config2.eval.command : config2.eval.command.join(" ")}\` ${runs} times in ${dir}`
-    );
-    return checkEval({
-      config: config2,
-      dir,
-      runs,
-      env: io.env,
-      out: io.out,
-      ...effect !== void 0 ? { effect } : {}
-    });
-  }
-});
-
-// action/cli/commands/demo.ts
-import { cp, mkdir as mkdir7, readdir as readdir4 } from "node:fs/promises";
-import { join as join27, resolve as resolve2 } from "node:path";
-
-// action/cli/find-templates.ts
-import { existsSync as existsSync2 } from "node:fs";
-import { dirname, join as join5 } from "node:path";
-import { fileURLToPath } from "node:url";
-function findTemplates(from = import.meta.url) {
-  let dir = dirname(fileURLToPath(from));
-  for (let i = 0; i < 5; i++) {
-    const candidate = join5(dir, "templates");
-    if (existsSync2(join5(candidate, "examples"))) return candidate;
-    dir = dirname(dir);
-  }
-  throw new Error("autoexp's templates/ folder is missing from this installation");
-}
-
-// action/engine/run-batch.ts
-import { join as join26 } from "node:path";
-
-// action/agents/create-agent.ts
-import { accessSync, constants } from "node:fs";
-import { delimiter, isAbsolute, join as join10 } from "node:path";
-
-// action/agents/api-agent.ts
-import { mkdir, writeFile as writeFile2 } from "node:fs/promises";
-import { dirname as dirname2, join as join7 } from "node:path";
-
-// action/agents/edits/clip.ts
-function clip(s) {
-  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
-}
-
-// action/agents/edits/find-all.ts
-function findAll(hay, needle, eq) {
-  const found = [];
-  if (needle.length === 0) return found;
-  outer: for (let i = 0; i + needle.length <= hay.length; i++) {
-    for (let k = 0; k < needle.length; k++) if (!eq(hay[i + k], needle[k])) continue outer;
-    found.push(i);
-  }
-  return found;
-}
-
-// action/agents/edits/not-found.ts
-function notFound(bare, search, path) {
-  const trailing = findAll(bare, search, (a, b) => a.trimEnd() === b.trimEnd());
-  if (trailing.length > 0) {
-    return `the SEARCH part matches ${path} only if trailing whitespace is ignored (line ${trailing[0] + 1}); copy the lines exactly as they are`;
-  }
-  const indent = findAll(bare, search, (a, b) => a.trim() === b.trim());
-  if (indent.length > 0) {
-    return `the SEARCH part matches ${path} only with different indentation (line ${indent[0] + 1}); copy the lines exactly as they are`;
-  }
-  const missing = search.find((l) => l.trim() !== "" && !bare.includes(l));
-  if (missing === void 0)
-    return `the SEARCH part is not in ${path}: its lines are there, but not in that order`;
-  const near = missing.trim().length >= 4 ? bare.findIndex((l) => l.includes(missing.trim())) : -1;
-  const hint = near >= 0 ? ` (line ${near + 1} is "${clip(bare[near].trim())}")` : "";
-  return `the SEARCH part is not in ${path}: its line "${clip(missing)}" is not in the file${hint}`;
-}
-
-// action/agents/edits/apply-edits.ts
-var ELISION = /^\s*(\.\.\.|…)\s*$|^\s*(#|\/\/|\/\*|<!--|--|;)\s*.*(\.\.\.|…|\brest of\b|\bunchanged\b|\bomitted\b|\bexisting code\b|\bremains the same\b)/i;
-function applyEdits(edits, read, scope) {
-  const files = /* @__PURE__ */ new Map();
-  const current = (path) => files.has(path) ? files.get(path) : read(path);
-  for (const edit of edits) {
-    const before = current(edit.path);
-    if (edit.kind === "whole") {
-      if (before !== null && before.length > scope.wholeFileMax) {
-        return {
-          ok: false,
-          reason: `${edit.path} has ${before.length} characters, more than the ${scope.wholeFileMax} that may be sent whole: answer with SEARCH/REPLACE blocks`
-        };
-      }
-      const elided = edit.lines.findIndex((l) => ELISION.test(l));
-      if (elided >= 0) {
-        return {
-          ok: false,
-          reason: `the whole-file answer for ${edit.path} leaves code out (line ${elided + 1}: "${clip(edit.lines[elided].trim())}"): send the complete file or SEARCH/REPLACE blocks`
-        };
-      }
-      const eol2 = before?.includes("\r\n") ? "\r\n" : "\n";
-      const body = trimTrailingBlank(edit.lines);
-      files.set(edit.path, body.length > 0 ? body.join(eol2) + eol2 : "");
-      continue;
-    }
-    const label = `block ${edit.block} (${edit.path})`;
-    if (before === null) {
-      if (edit.search.length > 0)
-        return { ok: false, reason: `${label}: ${edit.path} does not exist` };
-      files.set(edit.path, edit.replace.length > 0 ? `${edit.replace.join("\n")}
-` : "");
-      continue;
-    }
-    if (edit.search.length === 0) {
-      return {
-        ok: false,
-        reason: `${label}: the SEARCH part is empty, but ${edit.path} exists; quote the lines to replace`
-      };
-    }
-    const parts = before.split("\n");
-    const cr = parts.map((p) => p.endsWith("\r"));
-    const bare = parts.map((p, k) => cr[k] ? p.slice(0, -1) : p);
-    const at = findAll(bare, edit.search, (a, b) => a === b);
-    if (at.length !== 1) {
-      return {
-        ok: false,
-        reason: `${label}: ${at.length === 0 ? notFound(bare, edit.search, edit.path) : `the SEARCH part matches ${at.length} places (lines ${at.map((k) => k + 1).join(", ")}); include more lines so that it matches exactly one`}`
-      };
-    }
-    const start = at[0];
-    const eol = cr.filter(Boolean).length * 2 > parts.length - 1 ? "\r" : "";
-    const replaced = [
-      ...parts.slice(0, start),
-      ...edit.replace.map((l) => l + eol),
-      ...parts.slice(start + edit.search.length)
-    ];
-    files.set(edit.path, replaced.join("\n"));
-  }
-  return { ok: true, files };
-}
-function trimTrailingBlank(lines) {
-  const out = [...lines];
-  while (out.length > 0 && out.at(-1).trim() === "") out.pop();
-  return out;
-}
-
-// action/agents/edits/clean-path.ts
-function cleanPath(line2) {
-  let s = line2.trim();
-  s = s.replace(/^#+\s*/, "").replace(/^[-*]\s+/, "");
-  s = s.replace(/^(\*\*|__)(.*)\1:?$/, "$2").trim();
-  s = s.replace(/^(file(name)?|path)\s*:\s*/i, "");
-  s = s.replace(/^(\*\*|__)(.*)\1$/, "$2").trim();
-  s = s.replace(/^`([^`]*)`$/, "$1").trim();
-  s = s.replace(/:$/, "").replace(/^\.\//, "");
-  return s;
-}
-function looksLikePath(s) {
-  return s.length > 0 && !/\s/.test(s) && /[./]/.test(s) && /[A-Za-z0-9]/.test(s);
-}
-
-// action/agents/edits/info-path.ts
-function infoPath(info, scope) {
-  const tail = info.includes(":") ? info.slice(info.indexOf(":") + 1) : info;
-  const path = tail.replace(/^\.\//, "");
-  return scope.files.includes(path) ? path : null;
-}
-
-// action/agents/edits/markers.ts
-var SEARCH = /^\s*<{5,9} ?SEARCH\s*$/;
-var DIVIDER = /^\s*={5,9}\s*$/;
-var REPLACE = /^\s*>{5,9} ?REPLACE\s*$/;
-var FENCE = /^\s*(`{3,}|~{3,})\s*([^`\s]*)\s*$/;
-var DESCRIPTION = /^[\s*_#>-]*description[*_]*\s*:[*_]*\s*(.*)$/i;
-var NOTE = /^[\s*_#>-]*notes?[*_]*\s*:[*_]*\s*(.*)$/i;
-
-// action/agents/edits/resolve-path.ts
-function resolvePath(candidate, scope, creating) {
-  if (scope.files.includes(candidate)) return { ok: true, path: candidate };
-  if (looksLikePath(candidate)) {
-    if (creating && safePath(candidate) && scope.mayCreate(candidate))
-      return { ok: true, path: candidate };
-    return {
-      ok: false,
-      reason: `it edits ${candidate}, which is not a file you may edit (you may edit: ${scope.files.join(", ")})`
-    };
-  }
-  if (scope.files.length === 1) return { ok: true, path: scope.files[0] };
-  return {
-    ok: false,
-    reason: `it does not name its file: put the file's path alone on the line before <<<<<<< SEARCH (one of: ${scope.files.join(", ")})`
-  };
-}
-function safePath(path) {
-  return !path.startsWith("/") && !path.split("/").some((p) => p === ".." || p === "") && !path.startsWith(".autoexp/") && !path.startsWith(".git/");
-}
-
-// action/agents/edits/block-path.ts
-function blockPath(lines, at, edits, scope, search) {
-  let k = at - 1;
-  while (k >= 0 && (lines[k].trim() === "" || FENCE.test(lines[k]))) {
-    const fenceInfo = FENCE.exec(lines[k])?.[2];
-    const fromInfo = fenceInfo ? infoPath(fenceInfo, scope) : null;
-    if (fromInfo) return { ok: true, path: fromInfo };
-    k--;
-  }
-  const previous = edits.at(-1);
-  if (k >= 0 && REPLACE.test(lines[k]) && previous) return { ok: true, path: previous.path };
-  const candidate = k >= 0 ? cleanPath(lines[k]) : "";
-  return resolvePath(candidate, scope, search.length === 0);
-}
-
-// action/agents/edits/fence.ts
-function fenceMarker(f) {
-  const m = /^(`{3,}|~{3,})/.exec(f.info);
-  return m ? m[1] : "```";
-}
-
-// action/agents/edits/first-prose.ts
-function firstProse(lines) {
-  for (const l of lines) {
-    const t = l.trim();
-    if (!t || FENCE.test(t) || SEARCH.test(t) || /^[#>*-]*$/.test(t)) continue;
-    if (looksLikePath(cleanPath(t))) continue;
-    return t.replace(/^[#>*\s-]+/, "").slice(0, 200);
-  }
-  return null;
-}
-
-// action/agents/edits/read-search-block.ts
-function readSearchBlock(lines, at, block) {
-  const search = [];
-  const replace = [];
-  let part = "search";
-  let j = at + 1;
-  for (; j < lines.length; j++) {
-    const l = lines[j];
-    if (part === "search" && DIVIDER.test(l)) part = "replace";
-    else if (part === "replace" && REPLACE.test(l)) {
-      part = "done";
-      break;
-    } else if (SEARCH.test(l))
-      return {
-        ok: false,
-        reason: `block ${block} is malformed: a new <<<<<<< SEARCH starts before its >>>>>>> REPLACE`
-      };
-    else (part === "search" ? search : replace).push(l);
-  }
-  if (part !== "done") {
-    return {
-      ok: false,
-      reason: `the answer is cut off: block ${block} has no ${part === "search" ? "======= line" : ">>>>>>> REPLACE line"}, so none of its edits were applied (was max_tokens too small?)`
-    };
-  }
-  return { ok: true, search, replace, end: j };
-}
-
-// action/agents/edits/trim-common-blank-edges.ts
-function trimCommonBlankEdges(search, replace) {
-  while (search.length > 0 && replace.length > 0 && search.at(-1).trim() === "" && replace.at(-1).trim() === "" && search.at(-1) === replace.at(-1)) {
-    search.pop();
-    replace.pop();
-  }
-  while (search.length > 0 && replace.length > 0 && search[0].trim() === "" && search[0] === replace[0]) {
-    search.shift();
-    replace.shift();
-  }
-}
-
-// action/agents/edits/whole-file-path.ts
-function wholeFilePath(lines, f, scope) {
-  const info = FENCE.exec(lines[f.open])?.[2] ?? "";
-  const fromInfo = infoPath(info, scope);
-  if (fromInfo) return { ok: true, path: fromInfo };
-  let k = f.open - 1;
-  while (k >= 0 && lines[k].trim() === "") k--;
-  if (k < 0) return null;
-  const candidate = cleanPath(lines[k]);
-  if (!looksLikePath(candidate)) return null;
-  return resolvePath(candidate, scope, true);
-}
-
-// action/agents/edits/parse-answer.ts
-function parseAnswer(raw, scope) {
-  const text2 = raw.replace(/\r\n?/g, "\n");
-  const lines = text2.split("\n");
-  let description = null;
-  const notes = [];
-  const edits = [];
-  const fences = [];
-  let fence = null;
-  const fail = (reason) => ({ ok: false, reason, description, notes });
-  for (let i = 0; i < lines.length; i++) {
-    const line2 = lines[i];
-    if (SEARCH.test(line2)) {
-      const block = edits.length + 1;
-      const read = readSearchBlock(lines, i, block);
-      if (!read.ok) return fail(read.reason);
-      const { search, replace } = read;
-      const path = blockPath(lines, i, edits, scope, search);
-      if (!path.ok) return fail(`block ${block}: ${path.reason}`);
-      trimCommonBlankEdges(search, replace);
-      edits.push({ kind: "replace", block, path: path.path, search, replace });
-      if (fence) fence.hasMarkers = true;
-      i = read.end;
-      continue;
-    }
-    const fenceMatch = FENCE.exec(line2);
-    if (fenceMatch) {
-      if (fence && fenceMatch[2] === "" && line2.trim().startsWith(fenceMarker(fence))) {
-        fence.closed = true;
-        fences.push(fence);
-        fence = null;
-      } else if (!fence) {
-        fence = {
-          open: i,
-          info: fenceMatch[0].trim(),
-          lines: [],
-          closed: false,
-          hasMarkers: false
-        };
-      } else fence.lines.push(line2);
-      continue;
-    }
-    if (fence) {
-      fence.lines.push(line2);
-      continue;
-    }
-    const d = DESCRIPTION.exec(line2);
-    if (d && description === null && d[1].trim()) {
-      description = d[1].trim();
-      continue;
-    }
-    const n = NOTE.exec(line2);
-    const noteText = n?.[1]?.trim();
-    if (noteText) notes.push(noteText);
-  }
-  if (fence) {
-    if (fence.hasMarkers || edits.length === 0)
-      return fail(
-        "the answer is cut off: a ``` code block is never closed, so nothing was applied (was max_tokens too small?)"
-      );
-  }
-  const wholes = [];
-  for (const f of fences) {
-    if (f.hasMarkers) continue;
-    const path = wholeFilePath(lines, f, scope);
-    if (path === null) continue;
-    if (!path.ok) return fail(path.reason);
-    wholes.push({ kind: "whole", block: 0, path: path.path, lines: f.lines });
-  }
-  if (edits.length > 0 && wholes.length > 0) {
-    return fail(
-      `the answer mixes SEARCH/REPLACE blocks with a whole file (${wholes[0].path}); send one or the other`
-    );
-  }
-  if (wholes.length > 0) {
-    const seen = /* @__PURE__ */ new Set();
-    for (const [k, w] of wholes.entries()) {
-      if (seen.has(w.path))
-        return fail(`the answer gives the whole of ${w.path} twice; send it once`);
-      seen.add(w.path);
-      w.block = k + 1;
-      edits.push(w);
-    }
-  }
-  if (edits.length === 0) {
-    const orphan = fences.find((f) => !f.hasMarkers);
-    return fail(
-      orphan ? "no edit found: a code block must either hold SEARCH/REPLACE blocks or be a whole file with its path on the line before it" : "no edit found: the answer is prose only; answer with SEARCH/REPLACE blocks"
-    );
-  }
-  if (description === null) description = firstProse(lines);
-  return { ok: true, description, notes, edits };
-}
-
-// action/util/text.ts
-function clip2(text2, max = 300) {
-  const one = text2.replace(/\s+/g, " ").trim();
-  return one.length > max ? `${one.slice(0, max - 3)}...` : one;
-}
-
-// action/agents/http.ts
-var RETRY_STATUS = /* @__PURE__ */ new Set([408, 409, 425, 429, 500, 502, 503, 504, 529]);
-async function postJson(options) {
-  const maxDelay = options.maxDelayMs ?? 6e4;
-  let last = null;
-  for (let attempt = 1; attempt <= options.retries + 1; attempt++) {
-    let retryAfterMs = null;
-    try {
-      const response = await fetch(options.url, {
-        method: "POST",
-        headers: { "content-type": "application/json", ...options.headers },
-        body: JSON.stringify(options.body),
-        signal: AbortSignal.timeout(options.timeoutMs)
-      });
-      const text2 = await response.text();
-      if (response.ok) {
-        try {
-          return { ok: true, status: response.status, json: JSON.parse(text2), attempts: attempt };
-        } catch {
-          last = {
-            ok: false,
-            failure: "transient",
-            error: `the server answered ${response.status} with something that is not JSON: ${clip2(text2)}`,
-            attempts: attempt
-          };
-        }
-      } else {
-        const message = serverMessage(text2);
-        const status = response.status;
-        const failure2 = status === 401 || status === 403 ? "auth" : status === 404 ? "not_found" : RETRY_STATUS.has(status) || status >= 500 ? "transient" : "request";
-        last = {
-          ok: false,
-          failure: failure2,
-          error: `HTTP ${status}${message ? `: ${message}` : ""}`,
-          attempts: attempt
-        };
-        if (failure2 !== "transient") return last;
-        retryAfterMs = parseRetryAfter(response.headers.get("retry-after"));
-      }
-    } catch (error62) {
-      const e = error62;
-      const timedOut = e.name === "TimeoutError" || e.name === "AbortError";
-      const code = e.cause?.code ?? "";
-      const unreachable = [
-        "ECONNREFUSED",
-        "ENOTFOUND",
-        "EAI_AGAIN",
-        "EHOSTUNREACH",
-        "ENETUNREACH"
-      ].includes(code);
-      last = {
-        ok: false,
-        failure: unreachable ? "unreachable" : "transient",
-        error: timedOut ? `no answer within the ${Math.round(options.timeoutMs / 1e3)}s timeout` : `${code || e.cause?.message || e.message}`,
-        attempts: attempt
-      };
-    }
-    if (attempt > options.retries) break;
-    const backoff = options.retryDelayMs * 2 ** (attempt - 1) * (0.8 + 0.4 * Math.random());
-    const delayMs = Math.min(maxDelay, retryAfterMs ?? backoff);
-    options.onRetry?.({ attempt, delayMs, reason: last.ok ? "" : last.error });
-    await new Promise((resolve8) => setTimeout(resolve8, delayMs));
-  }
-  return last;
-}
-function parseRetryAfter(value) {
-  if (!value) return null;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1e3;
-  const date5 = Date.parse(value);
-  return Number.isFinite(date5) ? Math.max(0, date5 - Date.now()) : null;
-}
-function serverMessage(text2) {
-  try {
-    const body = JSON.parse(text2);
-    const m = typeof body.error === "string" ? body.error : body.error?.message ?? body.message ?? "";
-    if (m) return clip2(m);
-  } catch {
-  }
-  return clip2(text2.trim());
-}
-
-// action/agents/prompt.ts
-import { readFile as readFile3, rm as rm2 } from "node:fs/promises";
-import { join as join6 } from "node:path";
-
-// action/agents/context/cut-text.ts
-function cutHead(text2, max) {
-  if (text2.length <= max) return text2;
-  return `${text2.slice(0, Math.max(0, max - 40))}
-[... ${text2.length - max + 40} characters cut]`;
-}
-function cutTail(text2, max) {
-  if (text2.length <= max) return text2;
-  return `[... ${text2.length - max + 40} earlier characters cut]
-${text2.slice(text2.length - Math.max(0, max - 40))}`;
-}
-
-// action/agents/context/recent.ts
-var RECENT = 15;
-
-// action/agents/context/render-answer-format.ts
-function renderAnswerFormat(input2) {
-  const p = input2.protocol;
-  if (p.kind === "files") {
-    return [
-      "## How to answer",
-      "Edit the files in the current directory directly, then stop.",
-      `Write ONE line describing your change (what and why) to ${p.descriptionFile}.`,
-      `To remember something for later experiments (what worked, what failed, ideas), append it to ${p.notesFile}; keep it short.`
-    ].join("\n");
-  }
-  return [
-    "## How to answer",
-    "Reply in exactly this form:",
-    "",
-    "DESCRIPTION: <one line: what you change and why>",
-    "NOTE: <optional, one line worth remembering in later experiments; repeat the line for more>",
-    "",
-    "then one or more edits, each as:",
-    "",
-    "path/of/the/file",
-    "<<<<<<< SEARCH",
-    "<lines copied exactly from the file, whitespace included>",
-    "=======",
-    "<the lines that replace them>",
-    ">>>>>>> REPLACE",
-    "",
-    "The SEARCH part must match exactly one place in the file; include enough lines to make it unique. Every edit must name one of the files you may edit. If any edit does not apply, none is applied and you are told why next time.",
-    p.wholeFileMax > 0 ? `A file of at most ${p.wholeFileMax} characters may instead be sent whole: its path alone on one line, then the complete file in a \`\`\` block (no "..." or "unchanged" placeholders).` : ""
-  ].filter((l, i, all) => l !== "" || all[i - 1] !== "").join("\n");
-}
-
-// action/agents/context/fmt.ts
-function fmt2(x) {
-  if (!Number.isFinite(x)) return String(x);
-  if (x === 0) return "0";
-  const a = Math.abs(x);
-  return a >= 1e3 || a < 1e-3 ? x.toPrecision(4) : String(Number(x.toPrecision(5)));
-}
-
-// action/agents/context/keep-last.ts
-function keepLast(lines, max) {
-  const out = [];
-  let size = 0;
-  for (let i = lines.length - 1; i >= 0; i--) {
-    if (size + lines[i].length + 1 > max - 50 && out.length > 0) {
-      out.unshift(`[... ${i + 1} older line(s) not shown]`);
-      break;
-    }
-    out.unshift(lines[i]);
-    size += lines[i].length + 1;
-  }
-  return out.join("\n");
-}
-
-// action/agents/context/render-digest.ts
-function renderDigest(rows, max) {
-  const kept = rows.filter((r) => r.status === "keep" || r.status === "simplification");
-  const keptLines = kept.map(
-    (r) => `- #${r.iteration} ${r.status} \u0394${r.delta !== null && r.delta >= 0 ? "+" : ""}${fmt2(r.delta ?? 0)}: ${clip2(r.description, 120)}`
-  );
-  const groups = /* @__PURE__ */ new Map();
-  for (const r of rows) {
-    if (r.status === "keep" || r.status === "simplification") continue;
-    const key = `${r.status}\0${r.description.toLowerCase().replace(/\s+/g, " ").trim()}`;
-    const g = groups.get(key) ?? { rows: [], description: r.description };
-    g.rows.push(r);
-    groups.set(key, g);
-  }
-  const otherLines = [...groups.values()].sort((a, b) => a.rows.at(-1).iteration - b.rows.at(-1).iteration).map((g) => {
-    const r = g.rows.at(-1);
-    const ids = g.rows.length > 1 ? `${g.rows.length}\xD7 (#${g.rows.map((x) => x.iteration).slice(-4).join(", #")})` : `#${r.iteration}`;
-    const delta = r.delta !== null ? ` \u0394${r.delta >= 0 ? "+" : ""}${fmt2(r.delta)}` : "";
-    return `- ${ids} ${r.status}${delta}: ${clip2(g.description, 100)}`;
-  });
-  const keptText = keptLines.length > 0 ? `Kept:
-${keepLast(keptLines, Math.floor(max * 0.4))}` : "";
-  const otherText = otherLines.length > 0 ? `Not kept:
-${keepLast(otherLines, Math.max(0, max - keptText.length - 20))}` : "";
-  return [keptText, otherText].filter(Boolean).join("\n") || "(nothing)";
-}
-
-// action/agents/context/render-files.ts
-function renderFiles(files, max) {
-  if (files.length === 0) return "(none)";
-  const each = Math.floor(max / files.length);
-  let spare = files.reduce((s, f) => s + Math.max(0, each - f.text.length - f.path.length - 20), 0);
-  return files.map((f) => {
-    let room = each - f.path.length - 20;
-    if (f.text.length > room && spare > 0) {
-      const extra = Math.min(spare, f.text.length - room);
-      room += extra;
-      spare -= extra;
-    }
-    const fence = f.text.includes("```") ? "````" : "```";
-    const text2 = f.text.length <= room ? f.text.replace(/\n$/, "") : cutLines(f.text, room);
-    return `${f.path}
-${fence}
-${text2}
-${fence}`;
-  }).join("\n\n");
-}
-function cutLines(text2, max) {
-  const lines = text2.split("\n");
-  const out = [];
-  let size = 0;
-  for (const line2 of lines) {
-    if (size + line2.length + 1 > Math.max(0, max - 60)) break;
-    out.push(line2);
-    size += line2.length + 1;
-  }
-  return `${out.join("\n")}
-[... ${lines.length - out.length} more lines not shown: quote only lines shown above]`;
-}
-
-// action/agents/context/section.ts
-function section(title, body) {
-  return `## ${title}
-${body}`;
-}
-
-// action/agents/context/render-last-failure.ts
-var TAIL_CHARS = 1500;
-function renderLastFailure(results) {
-  const last = results.at(-1);
-  if (!last || last.iteration === 0) return "";
-  const crash = results.findLast((r) => r.status === "crash" || r.status === "timeout");
-  const parts = [];
-  if (last.status === "agent_error" || last.status === "violation" || last.status === "no_change") {
-    parts.push(
-      `The previous experiment (#${last.iteration}) was not evaluated: ${last.status}: ${last.reason ?? last.description}`
-    );
-  }
-  if (crash?.log_tail && crash.iteration >= results.length - RECENT) {
-    parts.push(
-      `The last crash, #${crash.iteration} (${crash.status}: ${crash.description}), ended with:
-\`\`\`
-${cutTail(crash.log_tail.trim(), TAIL_CHARS)}
-\`\`\``
-    );
-  }
-  return parts.length > 0 ? section("Last failure", parts.join("\n\n")) : "";
-}
-
-// action/agents/context/render-recent.ts
-function renderRecent(rows, input2, max) {
-  if (rows.length === 0) return "(none yet: this is the first experiment)";
-  const lines = rows.map((r) => {
-    const delta = r.delta !== null && r.status !== "baseline" ? ` \u0394${r.delta >= 0 ? "+" : ""}${fmt2(r.delta)}` : "";
-    const score = r.score !== null ? ` ${input2.metric}=${fmt2(r.score)}` : "";
-    const ev = r.evidence ? ` (${r.evidence.p !== null ? `p=${fmt2(r.evidence.p)}, ` : ""}${r.evidence.runs} run${r.evidence.runs === 1 ? "" : "s"})` : "";
-    const why = r.reason && r.status !== "keep" ? ` \u2014 ${clip2(r.reason, 160)}` : "";
-    return `- #${r.iteration} ${r.status}${score}${delta}${ev}: ${clip2(r.description, 200)}${why}`;
-  });
-  return keepLast(lines, max);
-}
-
-// action/agents/context/render-task.ts
-function renderTask(input2) {
-  const { metric: metric2, goal, header, budget } = input2;
-  const better = goal === "minimize" ? "lower" : "higher";
-  const facts = [`Current best: ${metric2} = ${fmt2(input2.incumbentScore)}`];
-  if (header) facts.push(`baseline ${fmt2(header.baseline)}`);
-  if (header?.noise) facts.push(`run-to-run noise (sd) ${fmt2(header.noise)}`);
-  if (header?.min_delta) facts.push(`smallest change that counts ${fmt2(header.min_delta)}`);
-  const guards = header ? Object.entries(header.guards).map(
-    ([name, g]) => `${name} ${g.min !== void 0 ? `>= ${g.min}` : ""}${g.min !== void 0 && g.max !== void 0 ? " and " : ""}${g.max !== void 0 ? `<= ${g.max}` : ""}`
-  ) : [];
-  const left = [`${budget.experiments} experiment(s) left in this batch`];
-  if (budget.wallClockMs !== null)
-    left.push(`${formatDuration(Math.max(0, budget.wallClockMs))} of wall clock`);
-  if (budget.costUsd !== null)
-    left.push(`$${Math.max(0, budget.costUsd).toFixed(2)} of model cost`);
-  return [
-    "# Your task",
-    `You are one step of an autonomous research loop. Make ONE focused change to the files you may edit that makes \`${metric2}\` ${better} (goal: ${goal}). autoexp then runs the fixed evaluation, keeps your change only if it really improves ${metric2} beyond noise, and otherwise reverts it.`,
-    `${facts.join("; ")}.`,
-    ...guards.length > 0 ? [`Guards (a change that breaks one is rejected): ${guards.join("; ")}.`] : [],
-    `Budget left: ${left.join(", ")}.`,
-    "Rules: one idea per experiment. Never ask questions or wait for confirmation: nobody is watching, so decide and act. Do not commit, do not touch files outside the list below, do not change the evaluation. Prefer simple changes: a small gain that adds ugly complexity is not worth it, and removing code for an equal result is a win. Do not repeat an idea that the digest shows already failed unless you change it materially."
-  ].join("\n");
-}
-
-// action/agents/context/build-context.ts
-var SHARES = { files: 0.45, program: 0.15, recent: 0.12, notes: 0.1, digest: 0.18 };
-var PRIORITY = ["files", "program", "recent", "notes", "digest"];
-function buildContext(input2) {
-  const task = renderTask(input2);
-  const answer = renderAnswerFormat(input2);
-  const last = renderLastFailure(input2.results);
-  const fixed = task.length + answer.length + last.length + 400;
-  const room = Math.max(0, input2.maxChars - fixed);
-  const older = input2.results.slice(1, Math.max(1, input2.results.length - RECENT));
-  const recentRows = input2.results.slice(Math.max(1, input2.results.length - RECENT));
-  const full = {
-    files: input2.files.reduce((s, f) => s + f.text.length + f.path.length + 20, 0),
-    program: input2.program.length,
-    recent: recentRows.length * 160,
-    notes: input2.notes.length,
-    digest: older.length * 90
-  };
-  const alloc = {};
-  let left = room;
-  for (const part of PRIORITY) {
-    alloc[part] = Math.min(full[part], Math.floor(SHARES[part] * room));
-    left -= alloc[part];
-  }
-  for (const part of PRIORITY) {
-    const extra = Math.min(full[part] - alloc[part], left);
-    alloc[part] += extra;
-    left -= extra;
-  }
-  const sections = [
-    task,
-    section(
-      "Research direction (program.md)",
-      cutHead(input2.program.trim() || "(none given)", alloc.program)
-    ),
-    last,
-    section("Recent experiments (newest last)", renderRecent(recentRows, input2, alloc.recent)),
-    older.length > 0 ? section(
-      "Everything tried before (digest, do not repeat dead ends)",
-      renderDigest(older, alloc.digest)
-    ) : "",
-    section(
-      "Notes (notes.md, your memory across experiments)",
-      cutTail(input2.notes.trim() || "(empty)", alloc.notes)
-    ),
-    section("Files you may edit", renderFiles(input2.files, alloc.files)),
-    answer
-  ];
-  return `${sections.filter(Boolean).join("\n\n")}
-`;
-}
-
-// action/agents/prompt.ts
-async function readTargets(context) {
-  const files = await Promise.all(
-    context.targetFiles.map(async (path) => {
-      const text2 = await readFile3(join6(context.worktree, path), "utf8").catch(() => null);
-      return text2 === null || text2.includes("\0") ? null : { path, text: text2 };
-    })
-  );
-  return files.filter((f) => f !== null);
-}
-async function promptFor(context, protocol, maxChars, files) {
-  const program = await readFile3(join6(context.worktree, context.config.instructions), "utf8").catch(
-    () => ""
-  );
-  return buildContext({
-    metric: context.metric,
-    goal: context.goal,
-    incumbentScore: context.incumbentScore,
-    header: context.header,
-    results: context.history,
-    program,
-    files: files ?? await readTargets(context),
-    notes: context.notes,
-    budget: context.budget,
-    maxChars,
-    protocol
-  });
-}
-function priceOf(usage2, price2) {
-  if (!usage2 || !price2) return 0;
-  return (usage2.input * price2.input + usage2.output * price2.output) / 1e6;
-}
-async function pruneScratch(dir, iteration, keep = 20) {
-  const old = iteration - keep;
-  if (old < 1) return;
-  for (const name of [`prompt-${old}.md`, `answer-${old}.md`, `agent-${old}.log`])
-    await rm2(join6(dir, name), { force: true });
-}
-
-// action/agents/api-agent.ts
-var SYSTEM = "You are a careful research engineer working alone inside an automated experiment loop. Each reply proposes exactly one experiment as edits to the listed files, in the exact format asked for. Nobody will answer questions; never ask any.";
-function openai(config2) {
-  const official = new URL(config2.base_url).hostname === "api.openai.com";
-  return {
-    url: `${config2.base_url.replace(/\/+$/, "")}/chat/completions`,
-    headers: (key) => key ? { authorization: `Bearer ${key}` } : {},
-    body: (c, prompt) => ({
-      model: c.model,
-      messages: [
-        { role: "system", content: SYSTEM },
-        { role: "user", content: prompt }
-      ],
-      // OpenAI's own API has renamed the limit; local servers know the old name.
-      ...official ? { max_completion_tokens: c.max_tokens } : { max_tokens: c.max_tokens },
-      ...c.temperature !== void 0 ? { temperature: c.temperature } : {}
-    }),
-    read: (json2) => {
-      const j = json2;
-      const choice = j.choices?.[0];
-      return {
-        text: choice?.message?.content ?? "",
-        truncated: choice?.finish_reason === "length",
-        ...j.usage ? { usage: { input: j.usage.prompt_tokens ?? 0, output: j.usage.completion_tokens ?? 0 } } : {}
-      };
-    }
-  };
-}
-function anthropic(config2) {
-  const base = config2.base_url.replace(/\/+$/, "");
-  return {
-    url: base.endsWith("/v1") ? `${base}/messages` : `${base}/v1/messages`,
-    headers: (key) => ({
-      "anthropic-version": "2023-06-01",
-      ...key ? { "x-api-key": key } : {}
-    }),
-    body: (c, prompt) => ({
-      model: c.model,
-      max_tokens: c.max_tokens,
-      system: SYSTEM,
-      messages: [{ role: "user", content: prompt }],
-      ...c.temperature !== void 0 ? { temperature: c.temperature } : {}
-    }),
-    read: (json2) => {
-      const j = json2;
-      return {
-        text: (j.content ?? []).filter((b) => b.type === "text").map((b) => b.text ?? "").join(""),
-        truncated: j.stop_reason === "max_tokens",
-        ...j.usage ? { usage: { input: j.usage.input_tokens ?? 0, output: j.usage.output_tokens ?? 0 } } : {}
-      };
-    }
-  };
-}
-function createApiAgent(config2) {
-  const api = config2.use === "openai" ? openai(config2) : anthropic(config2);
-  let worked = false;
-  return {
-    name: config2.use,
-    async propose(context) {
-      const key = config2.api_key_env ? context.env[config2.api_key_env] : void 0;
-      if (config2.api_key_env && !key) {
-        return {
-          ok: false,
-          fatal: true,
-          error: `agent.api_key_env names ${config2.api_key_env}, which is not set`
-        };
-      }
-      const files = await readTargets(context);
-      const prompt = await promptFor(
-        context,
-        { kind: "edits", wholeFileMax: config2.whole_file_max },
-        config2.context_chars,
-        files
-      );
-      await writeFile2(join7(context.scratchDir, `prompt-${context.iteration}.md`), prompt);
-      await pruneScratch(context.scratchDir, context.iteration);
-      const result = await postJson({
-        url: api.url,
-        headers: api.headers(key),
-        body: api.body(config2, prompt),
-        timeoutMs: config2.timeout,
-        retries: config2.retries,
-        retryDelayMs: config2.retry_delay
-      });
-      if (!result.ok) return failed(result, config2, worked);
-      const reply = api.read(result.json);
-      const spent = {
-        costUsd: priceOf(reply.usage, config2.price),
-        ...reply.usage ? { usage: reply.usage } : {}
-      };
-      await writeFile2(
-        join7(context.scratchDir, `answer-${context.iteration}.md`),
-        context.redact(reply.text)
-      );
-      if (!reply.text.trim()) {
-        return {
-          ok: false,
-          fatal: !worked,
-          error: `the model (${config2.model}) answered with nothing${reply.truncated ? " (cut at max_tokens before any text)" : ""}`,
-          ...spent
-        };
-      }
-      worked = true;
-      if (reply.truncated) {
-        return {
-          ok: false,
-          error: `edit rejected: the answer was cut off at max_tokens (${config2.max_tokens}), so none of it was applied; answer more briefly`,
-          ...spent
-        };
-      }
-      const scope = {
-        files: files.map((f) => f.path),
-        mayCreate: context.mayCreate,
-        wholeFileMax: config2.whole_file_max
-      };
-      const parsed = parseAnswer(reply.text, scope);
-      const notes = parsed.notes.length > 0 ? { notes: appendNotes(context.notes, context.iteration, parsed.notes) } : {};
-      if (!parsed.ok)
-        return { ok: false, error: `edit rejected: ${parsed.reason}`, ...spent, ...notes };
-      const texts = new Map(files.map((f) => [f.path, f.text]));
-      const applied = applyEdits(parsed.edits, (p) => texts.get(p) ?? null, scope);
-      if (!applied.ok)
-        return { ok: false, error: `edit rejected: ${applied.reason}`, ...spent, ...notes };
-      for (const [path, text2] of applied.files) {
-        const full = join7(context.worktree, path);
-        await mkdir(dirname2(full), { recursive: true });
-        await writeFile2(full, text2);
-      }
-      return {
-        ok: true,
-        description: parsed.description ?? `${parsed.edits.length} edit(s) by ${config2.model}`,
-        meta: { model: config2.model, edits: parsed.edits.length, attempts: result.attempts },
-        ...spent,
-        ...notes
-      };
-    }
-  };
-}
-function failed(result, config2, worked) {
-  const where = `${config2.use} at ${config2.base_url}`;
-  const tries = result.attempts > 1 ? ` after ${result.attempts} attempts` : "";
-  switch (result.failure) {
-    case "auth":
-      return {
-        ok: false,
-        fatal: true,
-        error: `${where} refused the key${config2.api_key_env ? ` in ${config2.api_key_env}` : ""} (${result.error}): check the key and its access to ${config2.model}`
-      };
-    case "not_found":
-      return {
-        ok: false,
-        fatal: !worked,
-        error: `${where} has no such endpoint or model (${result.error}): check base_url and model (${config2.model})`
-      };
-    case "unreachable":
-      return {
-        ok: false,
-        fatal: !worked,
-        error: `cannot reach ${where}${tries} (${result.error}): is the server running and base_url right?`
-      };
-    case "request":
-      return {
-        ok: false,
-        fatal: !worked,
-        error: `${where} rejected the request (${result.error})`
-      };
-    case "transient":
-      return { ok: false, error: `${where} failed${tries} (${result.error})` };
-  }
-}
-function appendNotes(notes, iteration, lines) {
-  const base = notes.trimEnd();
-  const added = lines.map((l) => `- #${iteration}: ${l}`).join("\n");
-  return `${base ? `${base}
-` : ""}${added}
-`;
-}
-
-// action/agents/cli-agent/read-aider.ts
-function readAider(output2) {
-  const re = /Tokens: ([\d.,]+)([kKmM]?) sent(?:, [\d.,]+[kKmM]? cache \w+)*, ([\d.,]+)([kKmM]?) received\.(?: Cost: \$([\d.]+) message)?/g;
-  let input2 = 0;
-  let out = 0;
-  let cost = 0;
-  let seen = false;
-  for (const m of output2.matchAll(re)) {
-    input2 += scaled(m[1], m[2]);
-    out += scaled(m[3], m[4]);
-    if (m[5]) cost += Number(m[5]);
-    seen = true;
-  }
-  return seen ? { usage: { input: input2, output: out }, ...cost > 0 ? { costUsd: cost } : {} } : {};
-}
-function scaled(value, unit) {
-  const x = Number(value.replace(/,/g, ""));
-  return Math.round(x * (unit.toLowerCase() === "k" ? 1e3 : unit.toLowerCase() === "m" ? 1e6 : 1));
-}
-
-// action/agents/cli-agent/parse-json.ts
-function parseJson(line2) {
-  const t = line2.trim();
-  if (!t.startsWith("{")) return null;
-  try {
-    const j = JSON.parse(t);
-    return j && typeof j === "object" && !Array.isArray(j) ? j : null;
-  } catch {
-    return null;
-  }
-}
-function lastJson(output2, accept) {
-  const lines = output2.split("\n");
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const j = parseJson(lines[i]);
-    if (j && accept(j)) return j;
-  }
-  return null;
-}
-
-// action/agents/cli-agent/read-claude.ts
-function readClaude(output2) {
-  const result = lastJson(output2, (j) => j.type === "result");
-  if (!result) return {};
-  const u = result.usage ?? {};
-  return {
-    ...result.usage ? {
-      usage: {
-        input: (u.input_tokens ?? 0) + (u.cache_creation_input_tokens ?? 0) + (u.cache_read_input_tokens ?? 0),
-        output: u.output_tokens ?? 0
-      }
-    } : {},
-    ...typeof result.total_cost_usd === "number" ? { costUsd: result.total_cost_usd } : {},
-    ...result.is_error ? { error: clip2(result.result ?? "is_error") } : result.result ? { message: result.result } : {}
-  };
-}
-
-// action/agents/cli-agent/read-codex.ts
-function readCodex(output2) {
-  let input2 = 0;
-  let out = 0;
-  let seen = false;
-  let message;
-  let error62;
-  for (const line2 of output2.split("\n")) {
-    const j = parseJson(line2);
-    if (!j) continue;
-    if (j.type === "turn.completed" && j.usage) {
-      const u = j.usage;
-      input2 += u.input_tokens ?? 0;
-      out += u.output_tokens ?? 0;
-      seen = true;
-    } else if (j.type === "item.completed") {
-      const item = j.item;
-      if (item?.type === "agent_message" && item.text) message = item.text;
-    } else if (j.type === "turn.failed" || j.type === "error") {
-      const e = j.error?.message ?? j.message;
-      error62 = clip2(e ?? j.type);
-    }
-  }
-  return {
-    ...seen ? { usage: { input: input2, output: out } } : {},
-    ...message ? { message } : {},
-    ...error62 ? { error: error62 } : {}
-  };
-}
-
-// action/agents/cli-agent/presets.ts
-var PRESETS = {
-  "claude-code": {
-    program: "claude",
-    // -p: print mode (one prompt, then exit). acceptEdits: file edits need no approval; shell
-    // commands are refused rather than prompted for (add --permission-mode bypassPermissions to
-    // agent.args to let it run commands).
-    args: ({ model }) => [
-      "-p",
-      "--output-format",
-      "json",
-      "--permission-mode",
-      "acceptEdits",
-      ...model ? ["--model", model] : []
-    ],
-    stdin: true,
-    read: readClaude
-  },
-  codex: {
-    program: "codex",
-    // exec: non-interactive; --full-auto: edits in the workspace without approvals; "-": prompt on stdin.
-    args: ({ model }) => [
-      "exec",
-      "--full-auto",
-      "--skip-git-repo-check",
-      "--json",
-      ...model ? ["--model", model] : []
-    ],
-    stdin: true,
-    read: readCodex
-  },
-  aider: {
-    program: "aider",
-    args: ({ model, promptFile, files }) => [
-      "--message-file",
-      promptFile,
-      "--yes-always",
-      "--no-auto-commits",
-      "--no-dirty-commits",
-      "--no-pretty",
-      "--no-stream",
-      "--no-check-update",
-      "--no-show-model-warnings",
-      "--no-analytics",
-      ...model ? ["--model", model] : [],
-      ...files
-    ],
-    stdin: false,
-    read: readAider
-  }
-};
-
-// action/agents/cli-agent/cli-program.ts
-function cliProgram(config2) {
-  if (config2.use === "command") return null;
-  return config2.command ?? PRESETS[config2.use].program;
-}
-
-// action/agents/cli-agent/create-cli-agent.ts
-import { readFile as readFile5, rm as rm3, writeFile as writeFile3 } from "node:fs/promises";
-import { join as join8 } from "node:path";
-
-// action/agents/cli-agent/read-usage-file.ts
-import { readFile as readFile4 } from "node:fs/promises";
-async function readUsageFile(path) {
-  const j = parseJson(await readFile4(path, "utf8").catch(() => ""));
-  if (!j) return {};
-  const n = (v) => typeof v === "number" && Number.isFinite(v) && v >= 0 ? v : 0;
-  return {
-    usage: { input: n(j.input_tokens), output: n(j.output_tokens) },
-    ...typeof j.cost_usd === "number" ? { costUsd: n(j.cost_usd) } : {}
-  };
-}
-
-// action/agents/cli-agent/create-cli-agent.ts
-function createCliAgent(config2) {
-  const preset = config2.use === "command" ? null : PRESETS[config2.use];
-  return {
-    name: config2.use,
-    async propose(context) {
-      const dir = context.scratchDir;
-      const files = {
-        prompt: join8(dir, "prompt.md"),
-        description: join8(dir, "description.txt"),
-        notes: join8(dir, "notes.md"),
-        usage: join8(dir, "usage.json"),
-        log: join8(dir, `agent-${context.iteration}.log`)
-      };
-      const prompt = await promptFor(
-        context,
-        { kind: "files", descriptionFile: files.description, notesFile: files.notes },
-        config2.context_chars
-      );
-      await writeFile3(files.prompt, prompt);
-      await writeFile3(files.notes, context.notes);
-      for (const f of [files.description, files.usage, files.log]) await rm3(f, { force: true });
-      await pruneScratch(dir, context.iteration);
-      const command2 = preset && config2.use !== "command" ? [
-        config2.command ?? preset.program,
-        ...preset.args({
-          model: config2.model,
-          promptFile: files.prompt,
-          files: context.targetFiles
-        }),
-        ...config2.args
-      ] : config2.run;
-      const run = await runProcess({
-        command: context.launch ? context.launch(command2) : command2,
-        cwd: context.worktree,
-        env: {
-          ...context.env,
-          AUTOEXP_PROMPT_FILE: files.prompt,
-          AUTOEXP_DESCRIPTION_FILE: files.description,
-          AUTOEXP_NOTES_FILE: files.notes,
-          AUTOEXP_USAGE_FILE: files.usage,
-          AUTOEXP_ITERATION: String(context.iteration)
-        },
-        timeoutMs: config2.timeout,
-        logPath: files.log,
-        ...preset?.stdin ? { stdinFile: files.prompt } : {},
-        ...context.pidFile ? { pidFile: context.pidFile } : {}
-      });
-      const raw = await readFile5(files.log, "utf8").catch(() => "");
-      const clean2 = context.redact(raw);
-      if (clean2 !== raw) await writeFile3(files.log, clean2);
-      const output2 = await readEnd(files.log, 256 * 1024);
-      const report = preset ? preset.read(output2) : await readUsageFile(files.usage);
-      const usage2 = report.usage;
-      const costUsd = config2.price ? priceOf(usage2, config2.price) : report.costUsd ?? 0;
-      const notesAfter = await readFile5(files.notes, "utf8").catch(() => context.notes);
-      const spent = {
-        costUsd,
-        ...usage2 ? { usage: usage2 } : {},
-        ...notesAfter !== context.notes ? { notes: notesAfter } : {}
-      };
-      const last = tailLines(output2, 8).split("\n").map((l) => l.trim()).filter((l) => l && !/^Node\.js v\d/.test(l)).slice(-3).join(" | ");
-      if (run.spawnError)
-        return { ok: false, fatal: true, error: `agent could not start: ${run.spawnError}` };
-      if (run.timedOut)
-        return {
-          ok: false,
-          error: `agent killed after its ${Math.round(config2.timeout / 1e3)}s timeout`,
-          ...spent
-        };
-      if (run.exitCode !== 0) {
-        return {
-          ok: false,
-          error: `agent exited with ${run.signal ?? `code ${run.exitCode}`}: ${report.error ?? clip2(last)}`,
-          ...spent
-        };
-      }
-      if (report.error)
-        return { ok: false, error: `agent reported an error: ${report.error}`, ...spent };
-      const written = (await readFile5(files.description, "utf8").catch(() => "")).trim().split("\n")[0].trim();
-      const message = report.message?.trim().split("\n").filter(Boolean).at(-1);
-      const description = written || message || (preset ? "" : last) || "(no description)";
-      return { ok: true, description: clip2(description), ...spent };
-    }
-  };
-}
-
-// action/agents/search-agent.ts
-import { readFile as readFile6, writeFile as writeFile4 } from "node:fs/promises";
-import { join as join9 } from "node:path";
-
-// action/agents/search-plan.ts
-var INITIAL_FACTOR = 2;
-var CONVERGED = 1.04;
-var ASSIGNMENT = /^(\s*(?:export\s+)?(?:const\s+|let\s+|var\s+)?["']?([A-Za-z_]\w*)["']?\s*[:=]\s*)(-?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?)\s*[;,]?\s*(?:(?:#|\/\/).*)?$/;
-function findParameters(files, exclude) {
-  const skip = exclude.map((e) => e.toLowerCase());
-  const params = [];
-  for (const { path, text: text2 } of files) {
-    const seen = /* @__PURE__ */ new Map();
-    let offset = 0;
-    text2.split("\n").forEach((line2, i) => {
-      const match = ASSIGNMENT.exec(line2);
-      if (match) {
-        const name = match[2];
-        const raw = match[3];
-        const value = Number(raw);
-        const k = seen.get(name) ?? 0;
-        seen.set(name, k + 1);
-        if (value !== 0 && Number.isFinite(value) && !skip.some((s) => name.toLowerCase().includes(s))) {
-          params.push({
-            id: `${path}:${name}#${k}`,
-            path,
-            name,
-            line: i + 1,
-            value,
-            raw,
-            integer: /^-?\d+$/.test(raw),
-            offset: offset + match[1].length
-          });
-        }
-      }
-      offset += line2.length + 1;
-    });
-  }
-  return params;
-}
-function planMove(params, history, seed) {
-  const states = /* @__PURE__ */ new Map();
-  const state = (id) => {
-    const known = states.get(id);
-    if (known) return known;
-    const fresh = { factor: INITIAL_FACTOR, tried: { 1: false, [-1]: false } };
-    states.set(id, fresh);
-    return fresh;
-  };
-  for (const move of history) {
-    const s = state(move.id);
-    if (move.kept) {
-      s.tried = { 1: false, [-1]: false };
-      s.tried[-move.dir] = true;
-    } else {
-      s.tried[move.dir] = true;
-      if (s.tried[1] && s.tried[-1]) s.factor = Math.sqrt(s.factor);
-      if (s.tried[1] && s.tried[-1]) s.tried = { 1: false, [-1]: false };
-    }
-  }
-  const last = history.at(-1);
-  const byId = new Map(params.map((p) => [p.id, p]));
-  if (last?.kept) {
-    const p = byId.get(last.id);
-    const s = state(last.id);
-    if (p && !s.tried[last.dir]) {
-      const move = makeMove(p, last.dir, s.factor);
-      if (move) return move;
-    }
-  }
-  const random = createRandom(seed);
-  const order = [...params].map((p) => ({
-    p,
-    r: random(),
-    dir: random() < 0.5 ? 1 : -1
-  }));
-  order.sort((a, b) => a.r - b.r);
-  const start = last ? order.findIndex((o) => o.p.id === last.id) + 1 : 0;
-  for (let k = 0; k < order.length; k++) {
-    const { p, dir } = order[(start + k) % order.length];
-    const s = state(p.id);
-    if (s.factor < CONVERGED) continue;
-    for (const d of [dir, -dir]) {
-      if (s.tried[d]) continue;
-      const move = makeMove(p, d, s.factor);
-      if (move) return move;
-    }
-  }
-  return null;
-}
-function makeMove(p, dir, factor) {
-  let to;
-  if (p.integer) {
-    const scaled2 = Math.round(dir > 0 ? p.value * factor : p.value / factor);
-    to = dir > 0 ? Math.max(p.value + 1, scaled2) : Math.min(p.value - 1, scaled2);
-    if (Math.sign(to) !== Math.sign(p.value)) return null;
-  } else {
-    to = Number((dir > 0 ? p.value * factor : p.value / factor).toPrecision(4));
-  }
-  return to === p.value ? null : { id: p.id, dir, factor, from: p.value, to };
-}
-function formatLike(raw, value) {
-  if (/^-?\d+$/.test(raw)) return String(Math.round(value));
-  if (/[eE]/.test(raw))
-    return value.toExponential(3).replace(/\.?0+e/, "e").replace("e+", "e");
-  const text2 = String(value);
-  return text2.includes(".") || text2.includes("e") ? text2 : `${text2}.0`;
-}
-
-// action/agents/search-agent.ts
-function createSearchAgent(options) {
-  return {
-    name: "search",
-    async propose(context) {
-      const files = await Promise.all(
-        context.targetFiles.map(async (path) => ({
-          path,
-          text: await readFile6(join9(context.worktree, path), "utf8")
-        }))
-      );
-      const params = findParameters(files, options.exclude);
-      if (params.length === 0) {
-        return {
-          ok: false,
-          error: "no numeric literal to tune in the target files (lines like `lr = 0.01`)"
-        };
-      }
-      const history = context.history.flatMap((r) => {
-        const meta3 = r.agent_meta;
-        return meta3?.kind === "search" ? [{ ...meta3, kept: KEPT.has(r.status) }] : [];
-      });
-      for (const p2 of context.pending ?? [])
-        if (p2.meta?.kind === "search") history.push({ ...p2.meta, kept: false });
-      const move = planMove(params, history, options.seed);
-      if (!move)
-        return {
-          ok: true,
-          exhausted: true,
-          description: "search converged: every parameter was tried at its finest step"
-        };
-      const p = params.find((x) => x.id === move.id);
-      const file2 = files.find((f) => f.path === p.path);
-      const text2 = formatLike(p.raw, move.to);
-      await writeFile4(
-        join9(context.worktree, p.path),
-        file2.text.slice(0, p.offset) + text2 + file2.text.slice(p.offset + p.raw.length)
-      );
-      return {
-        ok: true,
-        description: `${p.name} ${p.raw} -> ${text2} (${p.path}:${p.line})`,
-        meta: { kind: "search", ...move }
-      };
-    }
-  };
-}
-
-// action/agents/create-agent.ts
-function createAgent(config2) {
-  switch (config2.use) {
-    case "search":
-      return createSearchAgent({ seed: config2.seed, exclude: config2.exclude });
-    case "openai":
-    case "anthropic":
-      return createApiAgent(config2);
-    default:
-      return createCliAgent(config2);
-  }
-}
-var INSTALL = {
-  "claude-code": "npm install -g @anthropic-ai/claude-code",
-  codex: "npm install -g @openai/codex",
-  aider: "python -m pip install aider-install && aider-install"
-};
-function agentProblem(config2, env) {
-  switch (config2.use) {
-    case "search":
-    case "command":
-      return null;
-    case "openai":
-    case "anthropic":
-      if (config2.api_key_env && !env[config2.api_key_env]) {
-        return `agent ${config2.use} reads its key from ${config2.api_key_env} (agent.api_key_env), which is not set. Export it (in a workflow: env: ${config2.api_key_env}: \${{ secrets.${config2.api_key_env} }}), or set api_key_env: null for a local server that needs no key`;
-      }
-      return null;
-    default: {
-      const program = cliProgram(config2);
-      if (findProgram(program, env.PATH ?? "")) return null;
-      const where = program.includes("/") ? "which does not exist or is not executable" : "which is not on PATH";
-      return `agent ${config2.use} runs \`${program}\`, ${where} (install: ${INSTALL[config2.use]}); or set agent.command to its full path`;
-    }
-  }
-}
-function findProgram(program, path) {
-  const candidates = program.includes("/") ? [isAbsolute(program) ? program : join10(process.cwd(), program)] : path.split(delimiter).filter(Boolean).map((dir) => join10(dir, program));
-  return candidates.some((c) => {
-    try {
-      accessSync(c, constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
-
-// action/config/check-scope-files.ts
-var import_picomatch = __toESM(require_picomatch2(), 1);
-function compileGlobs(globs) {
-  if (globs.length === 0) return () => false;
-  return (0, import_picomatch.default)([...globs], { dot: true });
-}
-function checkScopeFiles(config2, committed, uncommitted = []) {
-  const problems = [];
-  const warnings = [];
-  config2.target.forEach((glob2, i) => {
-    const match = (0, import_picomatch.default)(glob2, { dot: true });
-    if (committed.some((p) => match(p))) return;
-    const loose = uncommitted.filter((p) => match(p));
-    problems.push({
-      path: `target.${i}`,
-      message: loose.length > 0 ? `"${glob2}" matches only uncommitted files (${loose.slice(0, 3).join(", ")}): experiments start from a commit, so commit them first` : `"${glob2}" matches no file in the repository: fix the glob or create the file`
-    });
-  });
-  const isTarget = compileGlobs(config2.target);
-  const isFrozen = compileGlobs(config2.frozen);
-  const both = committed.filter((p) => isTarget(p) && isFrozen(p));
-  if (both.length > 0) {
-    problems.push({
-      path: "frozen",
-      message: `${both.slice(0, 3).join(", ")} is both target and frozen: a file the agent may change cannot also be frozen`
-    });
-  }
-  config2.frozen.forEach((glob2, i) => {
-    const match = (0, import_picomatch.default)(glob2, { dot: true });
-    if (!committed.some((p) => match(p))) {
-      warnings.push({ path: `frozen.${i}`, message: `"${glob2}" matches no committed file` });
-    }
-  });
-  if (!committed.includes(config2.instructions)) {
-    warnings.push({
-      path: "instructions",
-      message: `${config2.instructions} is not committed; agents get no research direction`
-    });
-  }
-  return { problems, warnings };
-}
-
-// action/process/detect-gpus.ts
-import { execFile as execFile2 } from "node:child_process";
-function detectGpus() {
-  return new Promise((resolve8) => {
-    execFile2(
-      "nvidia-smi",
-      ["--query-gpu=index,name", "--format=csv,noheader"],
-      { timeout: 15e3, encoding: "utf8" },
-      (error62, stdout) => {
-        if (error62) return resolve8([]);
-        resolve8(
-          stdout.split("\n").map((l) => l.split(",").map((x) => x.trim())).filter(([i]) => i !== void 0 && /^\d+$/.test(i)).map(([i, name]) => ({ index: Number(i), name: name ?? "GPU" }))
-        );
-      }
-    );
-  });
-}
-
-// action/decide/samples.ts
-function addSamples(samples, metrics) {
-  for (const [name, value] of Object.entries(metrics)) {
-    samples[name] ??= [];
-    samples[name].push(value);
-  }
-}
-function collectSamples(runs) {
-  const samples = {};
-  for (const metrics of runs) addSamples(samples, metrics);
-  return samples;
-}
-function meansOf(samples) {
-  return Object.fromEntries(
-    Object.entries(samples).map(([k, v]) => [k, v.reduce((s, x) => s + x, 0) / v.length])
-  );
-}
-
-// action/ledger/rows.ts
-function buildResultRow(tag, iteration, guardName, verdict, proposal, timestamp) {
-  const row = {
-    type: "result",
-    iteration,
-    commit: verdict.commit?.slice(0, 7) ?? "",
-    commit_full: verdict.commit ?? null,
-    diff: verdict.commit ? `refs/autoexp/${tag}/${iteration}` : null,
-    score: verdict.score,
-    delta: verdict.delta,
-    guard_score: guardName ? verdict.metrics[guardName] ?? null : null,
-    guard_pass: verdict.guard_pass,
-    status: verdict.status,
-    description: proposal.description.replace(/\s+/g, " ").trim().slice(0, 300),
-    timestamp,
-    metrics: verdict.metrics,
-    samples: verdict.samples,
-    agent_seconds: proposal.agentSeconds,
-    eval_seconds: verdict.evalSeconds ?? 0,
-    cost_usd: Math.round((proposal.costUsd ?? 0) * 1e6) / 1e6,
-    ...proposal.usage ? { tokens_in: proposal.usage.input, tokens_out: proposal.usage.output } : {},
-    ...verdict.reason ? { reason: verdict.reason } : {},
-    ...verdict.tail ? { log_tail: verdict.tail.slice(-2e3) } : {},
-    ...verdict.duplicateOf !== void 0 ? { duplicate_of: verdict.duplicateOf } : {},
-    ...proposal.meta ? { agent_meta: proposal.meta } : {},
-    ...verdict.evidence ? { evidence: roundEvidence(verdict.evidence) } : {},
-    ...verdict.linesDelta !== void 0 ? { lines_delta: verdict.linesDelta } : {},
-    ...verdict.printedTwice?.length ? { printed_twice: verdict.printedTwice } : {},
-    ...verdict.runsOn?.length ? { runs_on: verdict.runsOn } : {}
-  };
-  if (verdict.key) row.content_key = verdict.key;
-  return row;
-}
-function buildHeader(f, timestamp) {
-  const firstGuard = Object.entries(f.guards)[0];
-  return {
-    type: "config",
-    version: 1,
-    tag: f.tag,
-    name: f.name,
-    constrained_file: f.target.join(","),
-    eval_command: typeof f.evalCommand === "string" ? f.evalCommand : f.evalCommand.join(" "),
-    metric: f.metric,
-    goal: f.goal,
-    guard_metric: firstGuard?.[0] ?? null,
-    guard_threshold: firstGuard ? firstGuard[1].max ?? firstGuard[1].min ?? null : null,
-    guards: f.guards,
-    baseline: f.baseline,
-    min_delta: f.minDeltas[f.metric] ?? 0,
-    noise: f.noise,
-    rule: f.rule,
-    objectives: f.objectives,
-    min_deltas: f.minDeltas,
-    baseline_metrics: f.baselineMetrics,
-    ...f.weights ? { weights: f.weights } : {},
-    confidence: f.confidence,
-    target: f.target,
-    frozen: f.frozen,
-    frozen_hashes: f.frozenHashes,
-    agent: f.agent,
-    base_commit: f.baseCommit,
-    timestamp
-  };
-}
-function roundEvidence(e) {
-  const r = (x) => Number(x.toPrecision(6));
-  return {
-    ...e,
-    gain: r(e.gain),
-    effect_sigma: e.effect_sigma === null ? null : r(e.effect_sigma),
-    p: e.p === null ? null : Number(e.p.toPrecision(3)),
-    ci: e.ci === null ? null : [r(e.ci[0]), r(e.ci[1])],
-    sd: r(e.sd)
-  };
-}
-
-// action/engine/agent-checkout.ts
-import { createHash as createHash3 } from "node:crypto";
-import { readdirSync as readdirSync3 } from "node:fs";
-import { lstat, mkdir as mkdir2, readFile as readFile7, readlink, rm as rm4 } from "node:fs/promises";
-import { join as join12 } from "node:path";
-
-// action/engine/materialise.ts
-import {
-  lstatSync,
-  mkdirSync as mkdirSync2,
-  readdirSync as readdirSync2,
-  rmSync as rmSync2,
-  symlinkSync,
-  writeFileSync as writeFileSync3
-} from "node:fs";
-import { dirname as dirname3, join as join11 } from "node:path";
-var TreeDir = class {
-  dir;
-  #written = /* @__PURE__ */ new Map();
-  constructor(dir) {
-    this.dir = dir;
-  }
-  /**
-   * Makes the directory hold exactly `commit`'s tree (minus paths `exclude` names, such as the
-   * record under .autoexp/). Returns how many files were (re)written and removed. File system
-   * calls are synchronous on purpose: hundreds of lstat calls through the thread pool cost more
-   * than the work itself.
-   */
-  async materialise(git, commit2, exclude = () => false) {
-    const entries = (await git.lsTree(commit2)).filter((e) => !exclude(e.path));
-    const wanted = new Map(entries.map((e) => [e.path, e]));
-    const st = lstatQuiet(this.dir);
-    if (st && !st.isDirectory()) {
-      rmSync2(this.dir, { force: true });
-      this.#written.clear();
-    }
-    mkdirSync2(this.dir, { recursive: true });
-    const removed = this.#prune(wanted);
-    const stale = entries.filter((entry) => !this.#intact(entry));
-    const blobs = await git.readBlobs(stale.map((e) => e.sha));
-    for (const entry of stale) {
-      const path = join11(this.dir, entry.path);
-      rmSync2(path, { recursive: true, force: true });
-      mkdirSync2(dirname3(path), { recursive: true });
-      const bytes = blobs.get(entry.sha);
-      if (entry.mode === "120000") symlinkSync(bytes.toString(), path);
-      else writeFileSync3(path, bytes, { mode: entry.mode === "100755" ? 493 : 420 });
-      const st2 = lstatSync(path, { bigint: true });
-      this.#written.set(entry.path, {
-        sha: entry.sha,
-        mode: entry.mode,
-        ino: Number(st2.ino),
-        size: Number(st2.size),
-        mtimeNs: st2.mtimeNs,
-        ctimeNs: st2.ctimeNs
-      });
-    }
-    return { written: stale.length, removed };
-  }
-  /**
-   * Whether the file at `path` is still exactly what autoexp wrote there, and that was blob
-   * `sha`: same inode, size, mtime and ctime. Lets a caller skip reading files nobody touched.
-   */
-  untouched(path, sha, mode) {
-    return this.#intact({ path, sha, mode });
-  }
-  #intact(entry) {
-    const was = this.#written.get(entry.path);
-    if (!was || was.sha !== entry.sha || was.mode !== entry.mode) return false;
-    const st = lstatQuiet(join11(this.dir, entry.path), true);
-    return st !== null && Number(st.ino) === was.ino && Number(st.size) === was.size && st.mtimeNs === was.mtimeNs && st.ctimeNs === was.ctimeNs;
-  }
-  /** Removes everything that is not a wanted file (and everything under a wanted path's place). */
-  #prune(wanted) {
-    const dirs = /* @__PURE__ */ new Set();
-    for (const path of wanted.keys()) {
-      for (let d = dirname3(path); d !== "."; d = dirname3(d)) dirs.add(d);
-    }
-    let removed = 0;
-    const walk = (rel) => {
-      const here = rel ? join11(this.dir, rel) : this.dir;
-      for (const entry of readdirSync2(here, { withFileTypes: true })) {
-        const path = rel ? `${rel}/${entry.name}` : entry.name;
-        if (entry.isDirectory() && dirs.has(path)) {
-          walk(path);
-        } else if (!wanted.has(path) || entry.isDirectory()) {
-          rmSync2(join11(this.dir, path), { recursive: true, force: true });
-          this.#written.delete(path);
-          removed++;
-        }
-      }
-    };
-    walk("");
-    return removed;
-  }
-};
-function lstatQuiet(path, bigint4) {
-  try {
-    return bigint4 ? lstatSync(path, { bigint: true }) : lstatSync(path);
-  } catch {
-    return null;
-  }
-}
-
-// action/engine/agent-checkout.ts
-var AgentCheckout = class {
-  root;
-  scratch;
-  pidFile;
-  #tree;
-  #entries = [];
-  constructor(root) {
-    this.root = root;
-    this.scratch = join12(root, "scratch");
-    this.pidFile = join12(root, "agent.pid");
-    this.#tree = new TreeDir(join12(root, "work"));
-  }
-  get dir() {
-    return this.#tree.dir;
-  }
-  /** A clean copy of `commit`; with `withGit`, a private repository whose HEAD is that commit. */
-  async prepare(repo, commit2, withGit) {
-    await rm4(join12(this.dir, ".git"), { recursive: true, force: true });
-    await this.#tree.materialise(repo, commit2, isRecord);
-    this.#entries = (await repo.lsTree(commit2)).filter((e) => !isRecord(e.path));
-    await mkdir2(this.scratch, { recursive: true });
-    if (withGit) await repo.initScratchRepo(this.dir, commit2);
-  }
-  /** What differs from the commit it was prepared from: every path, target or not. */
-  async changes() {
-    const before = new Map(this.#entries.map((e) => [e.path, e]));
-    const changes = [];
-    const seen = /* @__PURE__ */ new Set();
-    const walk = async (rel) => {
-      const here = rel ? join12(this.dir, rel) : this.dir;
-      for (const entry of readdirSync3(here, { withFileTypes: true })) {
-        const path = rel ? `${rel}/${entry.name}` : entry.name;
-        if (path === ".git") continue;
-        if (entry.isDirectory()) {
-          await walk(path);
-          continue;
-        }
-        seen.add(path);
-        const was = before.get(path);
-        if (was && this.#tree.untouched(path, was.sha, was.mode)) continue;
-        const change2 = await readChange(join12(this.dir, path), path, was);
-        if (change2) changes.push(change2);
-      }
-    };
-    await walk("");
-    for (const [path] of before) {
-      if (!seen.has(path)) changes.push({ path, kind: "deleted", file: null });
-    }
-    return changes.sort((a, b) => a.path < b.path ? -1 : 1);
-  }
-  /** The bytes of a file of the checkout as it is now (null: not a regular file). */
-  async read(path) {
-    const st = await lstat(join12(this.dir, path)).catch(() => null);
-    return st?.isFile() ? readFile7(join12(this.dir, path)) : null;
-  }
-};
-function isRecord(path) {
-  return path.startsWith(".autoexp/");
-}
-async function readChange(full, path, was) {
-  const st = await lstat(full);
-  const kind = was ? "modified" : "added";
-  if (st.isSymbolicLink()) {
-    if (was?.mode === "120000" && blobSha(Buffer.from(await readlink(full))) === was.sha)
-      return null;
-    return { path, kind, file: { type: "other" } };
-  }
-  if (!st.isFile()) return { path, kind, file: { type: "other" } };
-  const content = await readFile7(full);
-  const mode = st.mode & 73 ? "100755" : "100644";
-  if (was && was.mode === mode && blobSha(content) === was.sha) return null;
-  return { path, kind, file: { type: "file", content, mode } };
-}
-function blobSha(content) {
-  return createHash3("sha1").update(`blob ${content.length}\0`).update(content).digest("hex");
-}
-
-// action/engine/propose.ts
-async function propose(ctx, candidate, checkout) {
-  const { iteration, parent } = candidate;
-  await checkout.prepare(ctx.store.repo, parent.commit, ctx.agentGit);
-  const targetPaths = (await ctx.store.repo.lsTree(parent.commit)).map((e) => e.path).filter((p) => ctx.isTarget(p) && !isRecord(p));
-  const log = ctx.store.log;
-  const history = log.results.slice(0, candidate.historyLength);
-  const started = performance.now();
-  let proposal;
-  try {
-    proposal = await ctx.agent.propose({
-      worktree: checkout.dir,
-      iteration,
-      config: ctx.config,
-      metric: ctx.metric,
-      goal: ctx.goal,
-      incumbentScore: parent.score,
-      header: log.config,
-      history,
-      ...candidate.pending?.length ? { pending: candidate.pending } : {},
-      targetFiles: targetPaths,
-      mayCreate: ctx.isTarget,
-      scratchDir: checkout.scratch,
-      pidFile: checkout.pidFile,
-      ...ctx.launchAgent ? { launch: ctx.launchAgent } : {},
-      env: ctx.agentEnv,
-      redact: ctx.redact,
-      notes: candidate.notesBefore,
-      budget: budgetLeft(ctx.config.budget, log.results, {
-        done: ctx.done,
-        planned: ctx.planned,
-        elapsedMs: performance.now() - ctx.startedAt
-      })
-    });
-  } catch (error62) {
-    proposal = {
-      ok: false,
-      error: `agent failed: ${error62 instanceof Error ? error62.message : String(error62)}`
-    };
-  }
-  const agentSeconds = round((performance.now() - started) / 1e3);
-  proposal = redactDeep(proposal, ctx.redact);
-  ctx.faults.at("after-agent", iteration);
-  if (proposal.ok && proposal.exhausted) return { kind: "exhausted", reason: proposal.description };
-  const notes = proposal.notes !== void 0 && proposal.notes !== candidate.notesBefore ? proposal.notes : void 0;
-  return {
-    ...candidate,
-    proposal,
-    agentSeconds,
-    targetPaths,
-    changes: await checkout.changes(),
-    ...notes !== void 0 ? { notes } : {}
-  };
-}
-function round(x) {
-  return Math.round(x * 1e3) / 1e3;
-}
-
-// action/engine/baseline.ts
-async function startTag(store, config2, slot, ctx) {
-  const base = await store.repo.resolve("HEAD");
-  await slot.prepare(base);
-  const frozen = await hashFrozen(slot.dir, config2.frozen);
-  const isTarget = compileGlobs(config2.target);
-  const targets = (await store.repo.lsTree(base)).map((e) => e.path).filter(isTarget);
-  const contentKey = await contentKeyOf(targets, (p) => slot.read(p));
-  const started = performance.now();
-  const runs = [];
-  for (let run = 0; run < config2.decide.baseline_runs; run++) {
-    const outcome = await slot.evaluate(
-      config2,
-      base,
-      `0-${run}`,
-      ctx.evalEnv,
-      frozen,
-      (elapsedMs, lastLine) => ctx.emit({ type: "eval-progress", iteration: 0, run: run + 1, elapsedMs, lastLine })
-    );
-    if (outcome.status !== "ok" || outcome.tampered.length > 0) {
-      const printed = Object.keys(outcome.metrics);
-      const problem = outcome.problem ?? `it changed frozen files: ${outcome.tampered.join(", ")}`;
-      const hint = outcome.problem?.includes("missing") && printed.length > 0 ? ` (it did print: ${printed.join(", ")}; every metric in eval.metrics, guards included, must be printed)` : "";
-      throw new AutoexpError(
-        `the baseline eval failed (${problem})${hint}, so there is nothing to compare experiments with. Fix the eval or autoexp.yml and run again. Last lines:
-${outcome.tail}
-Full log: ${outcome.logPath}`,
-        { exitCode: 1 }
-      );
-    }
-    runs.push(outcome.metrics);
-  }
-  const baselineMeans = meansOf(collectSamples(runs));
-  const samples = collectSamples(runs.map((m) => withWeightedScore(m, config2, baselineMeans)));
-  const means = meansOf(samples);
-  const objectives = objectiveSpecs(config2);
-  const noise = noiseOf(
-    [samples],
-    objectives.map((o) => o.name)
-  );
-  const minDeltas = chooseMinDeltas(config2, noise);
-  const scores = samples[ctx.metric];
-  const score = mean(scores);
-  const guards = buildPolicy(config2, { min_delta: 0 }).guards;
-  const firstGuard = Object.keys(guards)[0];
-  const now = (/* @__PURE__ */ new Date()).toISOString();
-  const header = buildHeader(
-    {
-      tag: store.tag,
-      name: config2.name,
-      target: config2.target,
-      frozen: config2.frozen,
-      evalCommand: config2.eval.command,
-      metric: ctx.metric,
-      goal: ctx.goal,
-      guards,
-      baseline: score,
-      minDeltas,
-      noise: scores.length > 1 ? noise[ctx.metric].sd : null,
-      rule: config2.decide.rule,
-      objectives,
-      baselineMetrics: baselineMeans,
-      weights: config2.decide.weights,
-      confidence: config2.decide.confidence,
-      frozenHashes: frozen,
-      agent: config2.agent.use,
-      baseCommit: base
-    },
-    now
-  );
-  const row = {
-    type: "result",
-    iteration: 0,
-    commit: base.slice(0, 7),
-    commit_full: base,
-    diff: null,
-    score,
-    delta: 0,
-    guard_score: firstGuard ? means[firstGuard] ?? null : null,
-    guard_pass: null,
-    status: "baseline",
-    description: "baseline",
-    timestamp: now,
-    metrics: means,
-    samples,
-    agent_seconds: 0,
-    eval_seconds: round((performance.now() - started) / 1e3),
-    cost_usd: 0,
-    content_key: contentKey
-  };
-  await store.start(header, row);
-  ctx.emit({
-    type: "baseline",
-    score,
-    runs: scores.length,
-    noise: header.noise,
-    minDelta: header.min_delta,
-    seconds: row.eval_seconds
-  });
-}
-
-// action/engine/explain-failure.ts
-var DISK = {
-  ENOSPC: "the disk is full",
-  EDQUOT: "the disk quota is used up",
-  EROFS: "the file system is read-only",
-  EACCES: "permission was denied",
-  EPERM: "the operation was not permitted",
-  EMFILE: "too many files are open",
-  EIO: "the disk reported an I/O error"
-};
-function explainFailure(error62, tag) {
-  if (error62 instanceof AutoexpError) return error62;
-  const resume = `Everything recorded so far is kept; fix it, then run the same command again to resume tag ${tag}`;
-  const code = error62?.code;
-  if (code && DISK[code]) {
-    const path = error62.path;
-    return new AutoexpError(`${DISK[code]}${path ? ` (${path})` : ""}. ${resume}`, {
-      exitCode: 1,
-      cause: error62
-    });
-  }
-  if (error62 instanceof GitError) {
-    const lock = /([^\s'"]+\.lock)['"]?: File exists|Unable to create '([^']+\.lock)'/.exec(
-      error62.message
-    );
-    if (lock) {
-      const file2 = lock[1] ?? lock[2];
-      return new AutoexpError(
-        `git found a lock file left behind (${file2}), most likely by a git command that was killed. If no git command is running in this repository, delete that file. ${resume}`,
-        { exitCode: 1, cause: error62 }
-      );
-    }
-    if (/No space left|Read-only file system|Permission denied/i.test(error62.message)) {
-      return new AutoexpError(`${error62.message}. ${resume}`, { exitCode: 1, cause: error62 });
-    }
-  }
-  return error62;
-}
-
-// action/engine/faults.ts
-import { openSync as openSync2, writeSync } from "node:fs";
-function createFaults(env) {
-  const spec = env.AUTOEXP_FAULT;
-  const hit = (point, iteration) => spec === `${point}@${iteration}`;
-  const die = () => {
-    process.kill(process.pid, "SIGKILL");
-    throw new Error("unreachable");
-  };
-  return {
-    /** Dies here if asked to. */
-    at(point, iteration) {
-      if (hit(point, iteration)) die();
-    },
-    /** Dies in the middle of the eval, while it runs. */
-    duringEval(iteration) {
-      return hit("during-eval", iteration) ? setTimeout(die, 30) : void 0;
-    },
-    /** Writes half of a ledger append and dies: a torn write. */
-    tornWrite(iteration, path, data) {
-      if (!hit("torn-ledger", iteration)) return;
-      const fd = openSync2(path, "a");
-      writeSync(fd, data.slice(0, Math.floor(data.length / 2)));
-      die();
-    }
-  };
-}
-
-// action/engine/isolation.ts
-import { existsSync as existsSync4 } from "node:fs";
-import { mkdir as mkdir3, symlink } from "node:fs/promises";
-import { homedir as homedir2 } from "node:os";
-import { dirname as dirname4, isAbsolute as isAbsolute3, join as join15 } from "node:path";
-
-// action/sandbox/eval-environment.ts
-var NAMES = /* @__PURE__ */ new Set([
-  "PATH",
-  "USER",
-  "LOGNAME",
-  "LANG",
-  "LANGUAGE",
-  "TZ",
-  "TERM",
-  "NO_COLOR",
-  "LD_LIBRARY_PATH",
-  "GPU_DEVICE_ORDINAL"
-]);
-var PREFIXES = ["LC_", "CUDA_", "NVIDIA_", "ROCR_", "ROCM_", "HIP_", "HSA_", "NCCL_"];
-var SECRET_LIKE = /KEY|TOKEN|SECRET|PASSW|CREDENTIAL|AUTH|COOKIE|SESSION|PRIVATE/i;
-function evalEnvironment(env, options) {
-  const out = {};
-  for (const [name, value] of Object.entries(env)) {
-    if (value === void 0) continue;
-    if (NAMES.has(name)) out[name] = value;
-    else if (PREFIXES.some((p) => name.startsWith(p)) && !SECRET_LIKE.test(name)) out[name] = value;
-  }
-  out.HOME = options.home;
-  for (const name of options.passEnv) {
-    const value = env[name];
-    if (value !== void 0) out[name] = value;
-  }
-  return { ...out, ...options.set };
-}
-
-// action/sandbox/find-gpu-devices.ts
-import { readdirSync as readdirSync4 } from "node:fs";
-import { join as join13 } from "node:path";
-var GPU_NODE = /^(nvidia.*|dri|kfd)$/;
-function findGpuDevices(dir = "/dev") {
-  let names2;
-  try {
-    names2 = readdirSync4(dir);
-  } catch {
-    return [];
-  }
-  return names2.filter((n) => GPU_NODE.test(n)).sort().map((n) => join13(dir, n));
-}
-
-// action/sandbox/fit-sandbox-spec.ts
-import { existsSync as existsSync3 } from "node:fs";
-var FALLBACK_HOME = "/tmp/home";
-function fitSandboxSpec(spec, exists = existsSync3) {
-  const warnings = [
-    ...spec.readOnly.filter((p) => !exists(p)).map((p) => `read-only path not found: ${p}`),
-    ...spec.writable.filter((p) => !exists(p)).map((p) => `writable path not found: ${p}`)
-  ];
-  const home = exists(spec.home) ? spec.home : FALLBACK_HOME;
-  if (home !== spec.home)
-    warnings.push(`HOME ${spec.home} does not exist: the eval's HOME is ${home}`);
-  return {
-    spec: {
-      ...spec,
-      home,
-      readOnly: spec.readOnly.filter(exists),
-      writable: spec.writable.filter(exists),
-      ...spec.hide ? { hide: spec.hide.filter(exists) } : {}
-    },
-    warnings
-  };
-}
-
-// action/sandbox/probe-sandbox.ts
-import { execFile as execFile3 } from "node:child_process";
-import { accessSync as accessSync2, constants as constants2, mkdtempSync, rmSync as rmSync3 } from "node:fs";
-import { homedir, tmpdir as tmpdir3 } from "node:os";
-import { delimiter as delimiter2, join as join14 } from "node:path";
-
-// action/sandbox/sandbox-argv.ts
-import { isAbsolute as isAbsolute2, normalize } from "node:path";
-var RESOLVER_FILES = [
-  "/run/systemd/resolve/stub-resolv.conf",
-  "/run/systemd/resolve/resolv.conf",
-  "/run/resolvconf/resolv.conf",
-  "/run/NetworkManager/resolv.conf",
-  "/run/NetworkManager/no-stub-resolv.conf"
-];
-function sandboxArgv(spec, command2) {
-  const slot = checkedPath(spec.slotDir, "slotDir");
-  const home = checkedPath(spec.home, "home");
-  const program = typeof command2 === "string" ? ["/bin/sh", "-c", command2] : [...command2];
-  if (program.length === 0 || !program[0]) throw new Error("sandboxArgv: empty command");
-  const tmpfs = (path) => ["--tmpfs", path];
-  const roBind = (path) => ["--ro-bind-try", path, path];
-  const mounts = [
-    spec.devices === "host" ? { path: "/dev", args: (p) => ["--dev-bind", p, p] } : { path: "/dev", args: (p) => ["--dev", p] },
-    ...(spec.devices === "host" ? [] : spec.devices).map((d) => ({
-      path: checkedPath(d, "devices"),
-      args: (p) => ["--dev-bind-try", p, p]
-    })),
-    { path: "/proc", args: (p) => ["--proc", p] },
-    { path: "/tmp", args: tmpfs },
-    { path: "/run", args: tmpfs },
-    ...spec.network ? RESOLVER_FILES.map((path) => ({ path, args: roBind })) : [],
-    ...(spec.hide ?? []).map((p) => ({ path: checkedPath(p, "hide"), args: tmpfs })),
-    { path: home, args: tmpfs },
-    ...spec.readOnly.map((p) => ({ path: checkedPath(p, "readOnly"), args: roBind })),
-    ...spec.writable.map((p) => ({
-      path: checkedPath(p, "writable"),
-      args: (q) => ["--bind-try", q, q]
-    })),
-    { path: slot, args: (p) => ["--bind", p, p] }
-  ];
-  return [
-    spec.bwrap ?? "bwrap",
-    "--unshare-pid",
-    "--unshare-ipc",
-    ...spec.network ? [] : ["--unshare-net"],
-    "--cap-drop",
-    "ALL",
-    "--die-with-parent",
-    "--new-session",
-    "--ro-bind",
-    "/",
-    "/",
-    // A mount hides what lies under it, so parents go first: the slot and paths declared inside
-    // HOME or /tmp land on top of the tmpfs, whatever order the caller listed them in.
-    ...byDepth(mounts).flatMap((m) => m.args(m.path)),
-    "--chdir",
-    slot,
-    "--",
-    ...program
-  ];
-}
-function byDepth(mounts) {
-  const depth = (p) => p.split("/").filter(Boolean).length;
-  return mounts.map((m, i) => ({ m, i })).sort((a, b) => depth(a.m.path) - depth(b.m.path) || a.i - b.i).map(({ m }) => m);
-}
-function checkedPath(path, field) {
-  if (!isAbsolute2(path) || path.includes("\0"))
-    throw new Error(`sandboxArgv: ${field} must be an absolute path, got ${JSON.stringify(path)}`);
-  const clean2 = normalize(path).replace(/\/+$/, "");
-  if (clean2 === "" || clean2.split("/").includes(".."))
-    throw new Error(`sandboxArgv: ${field} must not be / or contain .., got ${path}`);
-  return clean2;
-}
-
-// action/sandbox/probe-sandbox.ts
-var INSTALL2 = "sudo apt-get install bubblewrap (Debian, Ubuntu; dnf, pacman and apk: bubblewrap)";
-var USERNS = "bubblewrap needs user namespaces for a user other than root: on Ubuntu 24.04 and later allow them with `sudo sysctl kernel.apparmor_restrict_unprivileged_userns=0` (or an AppArmor profile for bwrap); elsewhere check `sysctl user.max_user_namespaces`";
-var PROBE_TIMEOUT_MS = 15e3;
-var cached2;
-function probeSandbox() {
-  cached2 ??= runSandboxProbe();
-  return cached2;
-}
-async function runSandboxProbe(env = process.env) {
-  const bwrap = findProgram2("bwrap", env.PATH ?? "");
-  if (!bwrap) return { ok: false, why: "bubblewrap (bwrap) is not on PATH", install: INSTALL2 };
-  const slotDir = mkdtempSync(join14(tmpdir3(), "autoexp-probe-"));
-  try {
-    const argv = sandboxArgv(
-      { bwrap, slotDir, home: homedir(), readOnly: [], writable: [], network: false, devices: [] },
-      "test ! -w / && touch probe && echo sandbox-ok"
-    );
-    const run = await execQuiet(argv, { PATH: env.PATH ?? "/usr/bin:/bin" });
-    if (run.ok && run.stdout.includes("sandbox-ok")) return { ok: true, bwrap };
-    const said = run.stderr.trim().split("\n")[0] || run.error || "no output";
-    const userns = /namespace|uid map|permission denied|operation not permitted/i.test(said);
-    return {
-      ok: false,
-      why: `bubblewrap (${bwrap}) is installed but cannot make a sandbox here: ${said}`,
-      install: userns ? USERNS : INSTALL2
-    };
-  } finally {
-    rmSync3(slotDir, { recursive: true, force: true });
-  }
-}
-function findProgram2(name, path) {
-  for (const dir of path.split(delimiter2)) {
-    if (!dir) continue;
-    const candidate = join14(dir, name);
-    try {
-      accessSync2(candidate, constants2.X_OK);
-      return candidate;
-    } catch {
-    }
-  }
-  return null;
-}
-function execQuiet(argv, env) {
-  return new Promise((resolve8) => {
-    execFile3(
-      argv[0],
-      argv.slice(1),
-      { env, timeout: PROBE_TIMEOUT_MS, encoding: "utf8" },
-      (error62, stdout, stderr) => resolve8({ ok: !error62, stdout, stderr, ...error62 ? { error: error62.message } : {} })
-    );
-  });
-}
-
-// action/engine/isolation.ts
-async function resolveIsolation(config2, repoDir, gitDir, env) {
-  const home = env.HOME || homedir2();
-  const resolve8 = (p) => p === "~" || p.startsWith("~/") ? join15(home, p.slice(1)) : isAbsolute3(p) ? p : join15(repoDir, p);
-  const readOnly = config2.isolation.read_only.map(resolve8);
-  const writable = config2.isolation.writable.map(resolve8);
-  const relative2 = config2.isolation.read_only.filter((p) => !p.startsWith("~") && !isAbsolute3(p));
-  const environment = (base) => evalEnvironment(base, {
-    passEnv: [
-      ...config2.eval.pass_env,
-      ...Object.keys(base).filter((k) => k.startsWith("AUTOEXP_"))
-    ],
-    set: config2.eval.env,
-    home
-  });
-  const linkData = async (dir) => {
-    for (const rel of relative2) {
-      const inside = join15(dir, rel);
-      if (existsSync4(inside)) continue;
-      await mkdir3(dirname4(inside), { recursive: true });
-      await symlink(join15(repoDir, rel), inside);
-    }
-  };
-  const none2 = (warnings2) => ({
-    mode: "none",
-    warnings: warnings2,
-    launch: (command2, _dir, base) => ({ command: command2, env: environment(base) }),
-    linkData
-  });
-  if (config2.isolation.mode === "none") {
-    return none2(["isolation: none (the config's choice): evals run unsandboxed, as you"]);
-  }
-  const probe = await probeSandbox();
-  if (!probe.ok) {
-    if (config2.isolation.mode === "sandbox") {
-      throw new AutoexpError(
-        `isolation: sandbox, but ${probe.why}. Install it (${probe.install}) or set isolation: auto. Nothing was run`
-      );
-    }
-    return none2([
-      `UNSANDBOXED: ${probe.why}; evals run as you, with access to your files. To sandbox them: ${probe.install}`
-    ]);
-  }
-  const devices = findGpuDevices();
-  const tools = (env.PATH ?? "").split(":").filter((d) => d.startsWith(`${home}/`) && !d.startsWith(`${repoDir}/`));
-  const fitted = fitSandboxSpec({
-    bwrap: probe.bwrap,
-    slotDir: "/",
-    home,
-    readOnly: [.../* @__PURE__ */ new Set([...readOnly, ...tools])],
-    writable,
-    network: config2.isolation.network,
-    devices,
-    hide: [gitDir]
-  });
-  const warnings = fitted.warnings.filter((w) => !tools.some((t) => w.endsWith(`: ${t}`)));
-  return {
-    mode: "sandbox",
-    warnings,
-    launch: (command2, dir, base, frozen) => ({
-      command: sandboxArgv(
-        {
-          ...fitted.spec,
-          slotDir: dir,
-          // Frozen files are bound read-only over themselves: the harness cannot be rewritten
-          // during a run and put back before the after-run hash.
-          readOnly: [...fitted.spec.readOnly, ...frozenPaths(dir, frozen)]
-        },
-        command2
-      ),
-      env: { ...environment(base), HOME: fitted.spec.home }
-    }),
-    linkData,
-    launchAgent: (command2) => [
-      probe.bwrap,
-      "--dev-bind",
-      "/",
-      "/",
-      "--unshare-pid",
-      "--proc",
-      "/proc",
-      "--die-with-parent",
-      "--",
-      ...typeof command2 === "string" ? ["/bin/sh", "-c", command2] : command2
-    ]
-  };
-}
-var MAX_FROZEN_BINDS = 256;
-function frozenPaths(dir, frozen) {
-  return frozen.slice(0, MAX_FROZEN_BINDS).map((p) => join15(dir, p)).filter((p) => existsSync4(p));
-}
-
-// action/engine/find-repository.ts
-async function findRepository(dir, env) {
-  const top = await new Git(dir, env).topLevel().catch((cause) => {
-    throw new AutoexpError(
-      `${dir} is not inside a git repository: run \`git init\` and commit your files first`,
-      { cause }
-    );
-  });
-  return new Git(top, env);
-}
-
-// action/engine/preflight.ts
-async function preflightNewTag(repoDir, tag, config2, env) {
-  const repo = await findRepository(repoDir, env);
-  if (await repo.resolve(`refs/heads/autoexp/${tag}`)) return;
-  if (!await repo.resolve("HEAD")) {
-    throw new AutoexpError(`${repoDir} has no commit yet: commit your files, then run autoexp`);
-  }
-  const dirty = await repo.trackedChanges();
-  if (dirty.length > 0) {
-    throw new AutoexpError(
-      `the working tree has uncommitted changes (${dirty.slice(0, 5).join(", ")}): autoexp experiments start from a commit, so commit or stash them first. Nothing was changed`
-    );
-  }
-  const { problems } = checkScopeFiles(config2, await repo.listFiles(), await repo.untrackedFiles());
-  if (problems.length > 0) throw new AutoexpError(formatProblems("autoexp.yml", problems));
-}
-
-// action/engine/record-store.ts
-import { existsSync as existsSync5 } from "node:fs";
-import { mkdir as mkdir4, readFile as readFile9, rm as rm6 } from "node:fs/promises";
-import { join as join17 } from "node:path";
-
-// action/files/append-log.ts
-import { open as open3 } from "node:fs/promises";
-
-// action/ledger/log-jsonl.ts
-var LedgerCorruptError = class extends Error {
-  name = "LedgerCorruptError";
-};
-function parseLog(text2, options = {}) {
-  const log = {
-    config: null,
-    results: [],
-    batches: [],
-    remeasures: [],
-    verifies: [],
-    validBytes: 0,
-    torn: false,
-    unreadable: 0
-  };
-  let offset = 0;
-  let lineNo = 0;
-  while (offset < text2.length) {
-    const end = text2.indexOf("\n", offset);
-    lineNo++;
-    if (end === -1 && !options.lenient)
-      return { ...log, validBytes: byteLength(text2, offset), torn: true };
-    const line2 = text2.slice(offset, end === -1 ? text2.length : end);
-    offset = end === -1 ? text2.length : end + 1;
-    if (line2.trim() === "") continue;
-    let entry = null;
-    try {
-      entry = JSON.parse(line2);
-    } catch (cause) {
-      if (!options.lenient)
-        throw new LedgerCorruptError(`log.jsonl line ${lineNo} is not JSON`, { cause });
-    }
-    if (!addEntry(log, entry, options.lenient ?? false)) log.unreadable++;
-  }
-  return { ...log, validBytes: Buffer.byteLength(text2) };
-}
-function addEntry(log, entry, lenient) {
-  if (!entry || typeof entry !== "object") return false;
-  if (entry.type === "config") log.config = entry;
-  else if (entry.type === "result") {
-    if (lenient && (typeof entry.iteration !== "number" || typeof entry.status !== "string"))
-      return false;
-    log.results.push(entry);
-  } else if (entry.type === "batch") log.batches.push(entry);
-  else if (entry.type === "remeasure") {
-    if (lenient && !entry.samples) return false;
-    log.remeasures.push(entry);
-  } else if (entry.type === "verify") {
-    if (lenient && (typeof entry.gain?.gain !== "number" || !entry.samples)) return false;
-    log.verifies.push(entry);
-  } else return !lenient;
-  return true;
-}
-function byteLength(text2, chars) {
-  return Buffer.byteLength(text2.slice(0, chars));
-}
-function formatLines(entries) {
-  return entries.map((e) => `${JSON.stringify(e)}
-`).join("");
-}
-
-// action/files/append-log.ts
-async function appendLog(path, entries, hooks = {}) {
-  const data = formatLines(entries);
-  const handle = await open3(path, "a");
-  try {
-    await hooks.beforeWrite?.(data);
-    await handle.write(data);
-    await handle.datasync();
-  } finally {
-    await handle.close();
-  }
-}
-
-// action/files/write-atomic.ts
-import { rename, writeFile as writeFile5 } from "node:fs/promises";
-async function writeAtomic(path, content) {
-  const temp = `${path}.tmp-${process.pid}`;
-  await writeFile5(temp, content);
-  await rename(temp, path);
-}
-
-// action/ledger/cap-notes.ts
-var NOTES_MAX = 16e3;
-function capNotes(text2) {
-  if (text2.length <= NOTES_MAX) return text2;
-  const cut = text2.slice(text2.length - NOTES_MAX);
-  return `(older notes dropped to keep this file under ${NOTES_MAX} characters)
-${cut.slice(cut.indexOf("\n") + 1)}`;
-}
-
-// action/ledger/ledger-prefix.ts
-function countEntries(log) {
-  return log ? log.results.length + log.batches.length + log.remeasures.length + log.verifies.length + (log.config ? 1 : 0) : 0;
-}
-function isPrefix(a, b) {
-  return a.results.every(
-    (r, i) => b.results[i]?.iteration === r.iteration && b.results[i]?.status === r.status
-  );
 }
 
 // action/ledger/svg-elements.ts
@@ -34303,6 +32384,317 @@ function offScaleMark(p, cx, data) {
   ];
 }
 
+// action/ledger/format-score.ts
+function formatScore(v) {
+  if (v === null || v === void 0) return "\u2014";
+  return Math.abs(v) >= 1e3 ? v.toFixed(1) : v.toPrecision(6).replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "");
+}
+function formatDelta(v) {
+  if (v === null || v === void 0) return "";
+  return `${v > 0 ? "+" : v < 0 ? "\u2212" : "\xB1"}${formatScore(Math.abs(v))}`;
+}
+
+// action/ledger/render-verified.ts
+function change(gain, goal) {
+  return goal === "minimize" ? -gain : gain;
+}
+function percent(confidence) {
+  return `${Number((confidence * 100).toPrecision(4))}%`;
+}
+function plural2(n, word) {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+function decimalsFor(g) {
+  if (g.ci === null || g.sd === 0) return null;
+  const half = (g.ci[1] - g.ci[0]) / 2;
+  const exponent = Math.floor(Math.log10(half));
+  const significant = half / 10 ** exponent < 3 ? 2 : 1;
+  return Math.min(12, Math.max(0, significant - 1 - exponent));
+}
+function signed(v, decimals) {
+  if (decimals === null) return formatDelta(v);
+  const text2 = Math.abs(v).toFixed(decimals);
+  return `${Number(text2) === 0 ? "\xB1" : v > 0 ? "+" : "\u2212"}${text2}`;
+}
+function interval(g, goal) {
+  if (!g.ci) return "\u2014";
+  const d = decimalsFor(g);
+  const [lo, hi] = [change(g.ci[0], goal), change(g.ci[1], goal)].sort((a, b) => a - b);
+  return `[${signed(lo, d)}, ${signed(hi, d)}]`;
+}
+function formatVerifiedChange(g, goal, confidence) {
+  const d = decimalsFor(g);
+  const center = signed(change(g.gain, goal), d);
+  if (g.ci === null) return `${center} (too few pairs for an interval)`;
+  if (d === null) return `${center} exactly (the eval is deterministic)`;
+  return `${center} \xB1 ${((g.ci[1] - g.ci[0]) / 2).toFixed(d)} (${percent(confidence)})`;
+}
+function formatHoldoutLine(v) {
+  if (!v.holdout) return null;
+  return `holdout: ${formatVerifiedChange(v.holdout.gain, v.goal, v.confidence)}, over ${plural2(v.holdout.gain.pairs, "pair")}`;
+}
+function formatVerifiedLine(v) {
+  const kept = formatDelta(change(v.kept_gain_sum, v.goal));
+  return `verified: ${formatVerifiedChange(v.gain, v.goal, v.confidence)}, over ${plural2(v.gain.pairs, "pair")}; sum of kept steps ${kept}`;
+}
+function noImprovementNote(v) {
+  if (!v.gain.includes_no_improvement) return null;
+  return v.gain.ci === null ? `Not verified: ${plural2(v.gain.pairs, "complete pair")} is too few to tell the final code from the base.` : `The verified interval includes no improvement: re-measured against the base, the final code is not shown to be better (the kept steps claimed ${formatDelta(change(v.kept_gain_sum, v.goal))}).`;
+}
+function renderVerified(v) {
+  const parts = [`**${formatVerifiedLine(v)}**`];
+  const note = noImprovementNote(v);
+  if (note) parts.push(`> [!WARNING]
+> ${note}`);
+  if (v.holdout) {
+    const row = (label, g) => `| ${label} | ${signed(change(g.gain, v.goal), decimalsFor(g))} | ${interval(g, v.goal)} | ${g.pairs} |`;
+    parts.push(
+      [
+        `| ${v.metric}, final \u2212 base | change | ${percent(v.confidence)} interval | pairs |`,
+        "|---|--:|---|--:|",
+        row("eval (validation)", v.gain),
+        row("holdout (never seen by the agent)", v.holdout.gain),
+        `| sum of kept steps | ${formatDelta(change(v.kept_gain_sum, v.goal))} | | ${v.kept} kept |`
+      ].join("\n")
+    );
+    if (!v.gain.includes_no_improvement && v.holdout.gain.includes_no_improvement)
+      parts.push(
+        "> [!WARNING]\n> The gain on the eval does not show on the holdout: the kept changes may fit the eval rather than the task."
+      );
+  }
+  if (v.failures?.length) {
+    const first = v.failures[0];
+    parts.push(
+      `_${plural2(v.failures.length, "verify run")} gave no measurement and ${v.failures.length === 1 ? "its pair was" : "their pairs were"} left out (first: pair ${first.pair}, ${first.code} code, ${first.eval}: ${first.problem.replace(/\s+/g, " ").slice(0, 200)})._`
+    );
+  }
+  return parts.join("\n\n");
+}
+
+// action/ledger/render-attribution.ts
+function attributionVerdict(c) {
+  if (c.status === "conflict")
+    return `no longer reverts cleanly (${(c.conflicts ?? []).join(", ")}): not measured`;
+  if (c.status === "superseded") return "later changes undid it: not in the final code";
+  if (!c.effect || c.effect.ci === null) return "too few pairs for an interval";
+  if (c.effect.ci[1] < 0) return "\u26A0 candidate to drop: the final code is better without it";
+  if (c.drop_candidate) return "\u26A0 candidate to drop: its interval includes zero";
+  return "carries part of the gain";
+}
+function cell(s) {
+  return s.replace(/\|/g, "\\|").replace(/\s+/g, " ").slice(0, 120);
+}
+function renderAttribution(a) {
+  const rows = a.changes.map((c) => {
+    const effect = c.effect ? formatVerifiedChange(c.effect, a.goal, a.confidence) : "\u2014";
+    const pairs = c.effect ? String(c.effect.pairs) : "";
+    return `| ${c.iteration} | \`${c.commit.slice(0, 7)}\` | ${cell(c.description)} | ${effect} | ${pairs} | ${attributionVerdict(c)} |`;
+  });
+  const flagged = a.changes.filter((c) => c.drop_candidate).map((c) => `#${c.iteration}`);
+  return [
+    "### Each kept change's share",
+    "",
+    `The final code (#${a.final_iteration}) measured against itself without each kept change (reverted three-way), interleaved, ${a.pairs} pairs per change: the change's marginal effect on ${a.metric}.`,
+    "",
+    `| # | commit | change | ${a.metric}, final \u2212 without it | pairs | |`,
+    "|--:|---|---|---|--:|---|",
+    ...rows,
+    "",
+    `_${a.runs} eval runs, ${Math.round(a.eval_seconds)} s of eval time (estimated ${Math.round(a.estimated_seconds)} s)${flagged.length > 0 ? `; candidates to drop: ${flagged.join(", ")}` : ""}._`
+  ].join("\n");
+}
+
+// action/ledger/render-chart.ts
+var MAX_CHART_POINTS = 200;
+var MAX_CATEGORY_LABELS = 12;
+var INIT = {
+  theme: "base",
+  themeVariables: {
+    xyChart: {
+      backgroundColor: CHART_COLORS.background,
+      titleColor: CHART_COLORS.text,
+      legendTextColor: CHART_COLORS.text,
+      xAxisLabelColor: CHART_COLORS.muted,
+      xAxisTitleColor: CHART_COLORS.muted,
+      xAxisTickColor: CHART_COLORS.muted,
+      xAxisLineColor: CHART_COLORS.muted,
+      yAxisLabelColor: CHART_COLORS.muted,
+      yAxisTitleColor: CHART_COLORS.muted,
+      yAxisTickColor: CHART_COLORS.muted,
+      yAxisLineColor: CHART_COLORS.muted,
+      plotColorPalette: `${CHART_COLORS.run}, ${CHART_COLORS.best}`
+    }
+  },
+  xyChart: { width: 900, height: 420, showLegend: true }
+};
+function renderChart(view) {
+  const data = chartData(view);
+  if (!data) return "";
+  const s = chartSeries(data);
+  const count = s.to - s.from + 1;
+  const xAxis = count <= MAX_CATEGORY_LABELS ? `[${s.runs.map((_, i) => `"${s.from + i}"`).join(", ")}]` : `${s.from} --> ${s.to}`;
+  const direction = data.goal === "minimize" ? "lower is better" : "higher is better";
+  return [
+    "```mermaid",
+    `%%{init: ${JSON.stringify(INIT)}}%%`,
+    "xychart-beta",
+    `  title "${quoteSafe(view.metric)} per experiment"`,
+    `  x-axis "experiment" ${xAxis}`,
+    `  y-axis "${quoteSafe(view.metric)} (${direction})" ${plainNumber(data.lo)} --> ${plainNumber(data.hi)}`,
+    `  line "every run" [${s.runs.map(plainNumber).join(", ")}]`,
+    `  line "best so far" [${s.best.map(plainNumber).join(", ")}]`,
+    "```",
+    "",
+    renderChartCaption(data, s)
+  ].join("\n");
+}
+function renderChartCaption(data, s) {
+  const parts = [
+    `Grey: every scored run${s.resampled ? ` (resampled to ${MAX_CHART_POINTS} points)` : ""}; green: the best kept so far.`
+  ];
+  const unscored = data.points.filter((p) => p.score === null).length;
+  if (unscored > 0)
+    parts.push(
+      `The grey line bridges ${unscored} run${unscored === 1 ? "" : "s"} without a score (crash, timeout).`
+    );
+  const above = data.offScale.filter((p) => p.score > data.hi);
+  const below = data.offScale.filter((p) => p.score < data.lo);
+  if (above.length > 0) parts.push(`Off the scale, drawn at the top edge: ${nameOffScale(above)}.`);
+  if (below.length > 0)
+    parts.push(`Off the scale, drawn at the bottom edge: ${nameOffScale(below)}.`);
+  return `<sub>${parts.join(" ")}</sub>`;
+}
+function chartSeries(data, max = MAX_CHART_POINTS) {
+  const scored = data.points.filter((p) => p.score !== null);
+  const from = scored[0].iteration;
+  const to = scored.at(-1).iteration;
+  const n = Math.min(to - from + 1, max);
+  const clamp = (v) => Math.min(data.hi, Math.max(data.lo, v));
+  const runs = [];
+  const best = [];
+  let j = 0;
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    const t = n === 1 ? from : from + (to - from) * i / (n - 1);
+    while (j + 1 < scored.length && scored[j + 1].iteration <= t) j++;
+    while (k + 1 < data.points.length && data.points[k + 1].iteration <= t) k++;
+    const a = scored[j];
+    const b = scored[Math.min(j + 1, scored.length - 1)];
+    const [va, vb] = [clamp(a.score), clamp(b.score)];
+    const w = b.iteration === a.iteration ? 0 : (t - a.iteration) / (b.iteration - a.iteration);
+    runs.push(va + (vb - va) * w);
+    best.push(clamp(data.points[k].best ?? va));
+  }
+  return { from, to, runs, best, resampled: n < to - from + 1 };
+}
+function quoteSafe(text2) {
+  return text2.replace(/["\r\n]/g, "'");
+}
+
+// action/ledger/render-dashboard.ts
+var MAX_TABLE_ROWS = 200;
+function escapeCell(text2) {
+  return text2.replace(/\|/g, "\\|").replace(/[\r\n]+/g, " ");
+}
+function renderHeadline(view) {
+  const pct = improvementPercent(view);
+  const best = view.best;
+  const bestText = best ? `best **${formatScore(best.score)}**${pct !== null ? ` (${pct > 0 ? "+" : ""}${pct.toFixed(2)}%)` : ""} at #${best.iteration} \`${best.commit}\`` : "no measurement yet";
+  return `**${view.metric}** (${view.goal}): baseline **${formatScore(view.baseline)}** \u2192 ${bestText}`;
+}
+function renderNoise(view) {
+  if (view.noise === null) return "noise: unknown (one baseline run; set decide.baseline_runs \u2265 2)";
+  if (view.noise === 0) return "noise: none (repeated runs agree exactly: deterministic eval)";
+  return `noise: sd ${formatScore(view.noise)}${view.noiseDf > 0 ? ` (pooled, ${view.noiseDf} df)` : ""}`;
+}
+function renderCounts(view) {
+  const total = view.rows.length;
+  const rank = (status) => STATUSES.indexOf(status);
+  const parts = Object.entries(view.counts).sort((a, b) => b[1] - a[1] || rank(a[0]) - rank(b[0])).map(([status, n]) => `${n} ${status}`);
+  return `${total} experiment${total === 1 ? "" : "s"}: ${parts.join(" \xB7 ")}`;
+}
+function formatEvidence(row) {
+  const e = row.evidence;
+  if (!e) return row.runs ? `${row.runs} run${row.runs > 1 ? "s" : ""}` : "";
+  if (e.test === "exact") return `deterministic eval, ${e.runs} run${e.runs > 1 ? "s" : ""}`;
+  if (e.test === "single" || e.p === null) return "one run, noise unknown";
+  const ci = e.ci ? `, CI [${formatScore(e.ci[0])}, ${formatScore(e.ci[1])}]` : "";
+  const p = e.p < 1e-4 ? "p < 0.0001" : `p = ${Number(e.p.toPrecision(2))}`;
+  return `${formatScore(e.effect_sigma)} sd, ${p}${ci}, ${e.runs} vs ${e.incumbent_runs} runs`;
+}
+function renderTable(rows, metric2, withStatus) {
+  const head = withStatus ? `| # | commit | ${metric2} | \u0394 | runs | status | description |
+|--:|---|--:|--:|--:|---|---|` : `| # | commit | ${metric2} | \u0394 | confidence | description |
+|--:|---|--:|--:|---|---|`;
+  const body = rows.map(
+    (r) => [
+      "",
+      r.iteration,
+      r.commit ? `\`${r.commit}\`` : "",
+      formatScore(r.score),
+      formatDelta(r.delta),
+      withStatus ? r.runs ?? "" : formatEvidence(r),
+      ...withStatus ? [r.status] : [],
+      escapeCell(r.description),
+      ""
+    ].join(" | ").trim()
+  );
+  return [head, ...body].join("\n");
+}
+function renderDashboard(view, options = {}) {
+  const kept = view.rows.filter((r) => r.status === "keep" || r.status === "simplification");
+  const recent = view.rows.slice(-MAX_TABLE_ROWS);
+  const parts = [`# autoexp \xB7 ${view.title}`, ""];
+  if (view.verified) parts.push(renderVerified(view.verified), "");
+  parts.push(renderHeadline(view), "", renderCounts(view));
+  const facts = [];
+  facts.push(renderNoise(view));
+  if (view.minDelta !== null) facts.push(`min_delta: ${formatScore(view.minDelta)}`);
+  if (view.confidence !== null && view.noise)
+    facts.push(`keeps need ${view.confidence * 100}% confidence`);
+  if (view.remeasureRuns > 0) facts.push(`incumbent re-runs: ${view.remeasureRuns}`);
+  if (view.evalSeconds > 0) facts.push(`eval time: ${Math.round(view.evalSeconds)}s`);
+  if (view.costUsd > 0) facts.push(`cost: $${view.costUsd.toFixed(2)}`);
+  if (view.tokensIn + view.tokensOut > 0)
+    facts.push(`tokens: ${formatCount(view.tokensIn)} in, ${formatCount(view.tokensOut)} out`);
+  if (view.stopReason) facts.push(`last batch stopped: ${view.stopReason}`);
+  if (facts.length > 0) parts.push("", facts.join(" \xB7 "));
+  for (const d of view.drift) parts.push("", `> [!WARNING]
+> Drift: ${escapeCell(d)}`);
+  for (const c of view.caveats) parts.push("", `> [!CAUTION]
+> ${escapeCell(c)}`);
+  for (const i of view.imported)
+    parts.push(
+      "",
+      `Imported history: ${i.rows} experiment(s) from \`${escapeCell(i.source)}\` (${i.kept} kept there), shown to the agent as already tried; not part of this tag's record.`
+    );
+  if (view.printedTwice.length > 0) parts.push("", renderPrintedTwice(view));
+  if (options.progressSvg)
+    parts.push("", "![progress: every run, kept runs labelled](progress.svg)");
+  const chart = renderChart(view);
+  if (chart) parts.push("", chart);
+  parts.push("", `## Kept (${kept.length})`, "");
+  parts.push(kept.length > 0 ? renderTable(kept, view.metric, false) : "Nothing kept yet.");
+  if (view.attribution) parts.push("", renderAttribution(view.attribution));
+  parts.push(
+    "",
+    `## All experiments${recent.length < view.rows.length ? ` (last ${recent.length} of ${view.rows.length})` : ""}`,
+    ""
+  );
+  parts.push(renderTable(recent, view.metric, true), "");
+  return parts.join("\n");
+}
+function renderPrintedTwice(view) {
+  const list = view.printedTwice.map((p) => `#${p.iteration} (${p.metrics.map(escapeCell).join(", ")})`).join(", ");
+  return `> [!WARNING]
+> A metric was printed more than once in kept experiment(s) ${list}: the harness prints it once, so the kept code may print its own score. Read those diffs before merging.`;
+}
+function formatCount(n) {
+  if (n < 1e3) return String(n);
+  if (n < 1e6) return `${Number((n / 1e3).toPrecision(3))}k`;
+  return `${Number((n / 1e6).toPrecision(3))}M`;
+}
+
 // action/ledger/results-tsv.ts
 function clean(text2) {
   return text2.replace(/[\t\r\n]+/g, " ").trim();
@@ -34343,9 +32735,9 @@ function parseResultsTsv(text2) {
     }
     const values = {};
     const bad = metrics.find((m, j) => {
-      const cell = cells[j + 1].trim();
-      values[m] = Number(cell);
-      return cell === "" || !Number.isFinite(values[m]);
+      const cell2 = cells[j + 1].trim();
+      values[m] = Number(cell2);
+      return cell2 === "" || !Number.isFinite(values[m]);
     });
     if (bad !== void 0) {
       skipped.push({
@@ -34391,17 +32783,28 @@ function recordFiles(tag, log, logText, notes) {
   return files;
 }
 
+// action/engine/find-repository.ts
+async function findRepository(dir, env) {
+  const top = await new Git(dir, env).topLevel().catch((cause) => {
+    throw new AutoexpError(
+      `${dir} is not inside a git repository: run \`git init\` and commit your files first`,
+      { cause }
+    );
+  });
+  return new Git(top, env);
+}
+
 // action/engine/kill-leftovers.ts
-import { readdir } from "node:fs/promises";
-import { join as join16 } from "node:path";
+import { readdir as readdir2 } from "node:fs/promises";
+import { join as join14 } from "node:path";
 async function killLeftovers(stateDir) {
   let killed = false;
   for (const sub of ["slots", "agents", "rebase"]) {
-    const root = join16(stateDir, sub);
-    const names2 = await readdir(root).catch(() => []);
+    const root = join14(stateDir, sub);
+    const names2 = await readdir2(root).catch(() => []);
     for (const name of names2) {
       for (const file2 of ["eval.pid", "agent.pid"]) {
-        if (killLeftoverGroup(join16(root, name, file2))) killed = true;
+        if (killLeftoverGroup(join14(root, name, file2))) killed = true;
       }
     }
   }
@@ -34410,12 +32813,12 @@ async function killLeftovers(stateDir) {
 
 // action/engine/lock.ts
 import { randomBytes } from "node:crypto";
-import { link, readFile as readFile8, rm as rm5, stat, writeFile as writeFile6 } from "node:fs/promises";
+import { link, readFile as readFile4, rm as rm5, stat as stat2, writeFile as writeFile5 } from "node:fs/promises";
 async function takeLock(path, tag) {
   const me = `${process.pid} ${processStartTime(process.pid) ?? ""}
 `;
   const temp = `${path}.${process.pid}.${randomBytes(6).toString("hex")}`;
-  await writeFile6(temp, me);
+  await writeFile5(temp, me);
   try {
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
@@ -34424,12 +32827,12 @@ async function takeLock(path, tag) {
       } catch (error62) {
         if (error62.code !== "EEXIST") throw error62;
       }
-      const held = await readFile8(path, "utf8").catch(() => null);
+      const held = await readFile4(path, "utf8").catch(() => null);
       if (held === null) continue;
       const [pidText, started] = held.trim().split(" ");
       const pid = Number(pidText);
       if (!Number.isSafeInteger(pid) || pid <= 1 || !started) {
-        const age = await stat(path).then((s) => Math.round((Date.now() - s.mtimeMs) / 1e3));
+        const age = await stat2(path).then((s) => Math.round((Date.now() - s.mtimeMs) / 1e3));
         throw new AutoexpError(
           `the lock ${path} does not name an autoexp process (${JSON.stringify(held.slice(0, 40))}, ${age}s old): autoexp never writes such a lock. If no autoexp runs tag ${tag}, delete that file and run again`,
           { exitCode: 1 }
@@ -34483,15 +32886,15 @@ var RecordStore = class _RecordStore {
     return this.#notes;
   }
   get journalPath() {
-    return join17(this.stateDir, "log.jsonl");
+    return join15(this.stateDir, "log.jsonl");
   }
   /** Opens the tag's record, takes its lock, kills what a killed run left, and recovers. */
   static async open(options) {
     const probe = await findRepository(options.repoDir, options.env);
     const repo = probe.withEnv(await withIdentity(probe, options.env));
-    const stateDir = join17(await repo.commonDir(), "autoexp", options.tag);
-    await mkdir4(stateDir, { recursive: true });
-    const lock = await takeLock(join17(stateDir, "lock"), options.tag);
+    const stateDir = join15(await repo.commonDir(), "autoexp", options.tag);
+    await mkdir5(stateDir, { recursive: true });
+    const lock = await takeLock(join15(stateDir, "lock"), options.tag);
     const head = await repo.resolve(`refs/heads/autoexp/${options.tag}`);
     const store = new _RecordStore(repo, options.tag, stateDir, head, lock);
     if (options.redact) store.#redact = options.redact;
@@ -34524,7 +32927,7 @@ var RecordStore = class _RecordStore {
       this.#notes = await this.repo.show(this.#head, `${dir}/notes.md`) ?? "";
     }
     const committed = committedText === null ? null : parseLedger(committedText, "branch");
-    const journalText = await readFile9(this.journalPath, "utf8").catch(() => null);
+    const journalText = await readFile5(this.journalPath, "utf8").catch(() => null);
     let journal = journalText === null ? null : parseLedger(journalText, "journal");
     let text2 = journalText ?? "";
     if (journal?.torn) {
@@ -34540,7 +32943,7 @@ var RecordStore = class _RecordStore {
         );
       }
       const fresh = journal.results.slice(committed?.results.length ?? 0);
-      this.#notes = await readFile9(join17(this.stateDir, "notes.md"), "utf8").catch(
+      this.#notes = await readFile5(join15(this.stateDir, "notes.md"), "utf8").catch(
         () => this.#notes
       );
       this.#text = text2;
@@ -34560,8 +32963,8 @@ var RecordStore = class _RecordStore {
   }
   /** Tags started before slots ran in a git worktree here; it only invites tampering now. */
   async #dropLegacyWorktree() {
-    const legacy = join17(this.stateDir, "worktree");
-    if (!existsSync5(legacy)) return;
+    const legacy = join15(this.stateDir, "worktree");
+    if (!existsSync4(legacy)) return;
     await rm6(legacy, { recursive: true, force: true });
     await this.repo.pruneWorktrees();
   }
@@ -34591,7 +32994,7 @@ var RecordStore = class _RecordStore {
     if (!log) throw new Error("RecordStore.append before start");
     if (options.notes !== void 0) {
       this.#notes = capNotes(this.#redact(options.notes));
-      await writeAtomic(join17(this.stateDir, "notes.md"), this.#notes);
+      await writeAtomic(join15(this.stateDir, "notes.md"), this.#notes);
     }
     const data = formatLines(entries);
     await appendLog(this.journalPath, entries, {
@@ -34618,7 +33021,7 @@ var RecordStore = class _RecordStore {
     const record3 = await this.repo.commitFiles(
       parent,
       files,
-      join17(this.stateDir, "record.index"),
+      join15(this.stateDir, "record.index"),
       message
     );
     const refs = fresh.filter((r) => r.diff && r.commit_full).map((r) => ({ ref: r.diff, sha: r.commit_full }));
@@ -34661,49 +33064,2742 @@ function byteSafeSlice(text2, bytes) {
   return Buffer.from(text2).subarray(0, bytes).toString().length;
 }
 
-// action/decide/config-changes.ts
-function decisionFacts(config2, frozenHashes) {
-  const objectives = objectiveSpecs(config2);
+// action/engine/verify-tag.ts
+function verifyTag(options) {
+  return measureTag(
+    options,
+    "verify",
+    "verify",
+    (store, ctx) => verifyRecord(store, options.config, { ...ctx, pairs: options.pairs })
+  );
+}
+async function measureTag(options, command2, slot, body) {
+  try {
+    return await measureTagUnexplained(options, command2, slot, body);
+  } catch (error62) {
+    throw explainFailure(error62, options.tag);
+  }
+}
+async function measureTagUnexplained(options, command2, slot, body) {
+  var _stack = [];
+  try {
+    const { config: config2, tag } = options;
+    const env = options.env ?? process.env;
+    const { AUTOEXP_FAULT: _fault, ...base } = env;
+    const { evalEnv, values } = splitEnv({ ...base, AUTOEXP_TAG: tag }, config2.agent);
+    const redact = createRedactor(values);
+    const emit = (event) => options.onEvent?.(redactDeep(event, redact));
+    const { store, recovered } = await RecordStore.open({
+      repoDir: options.repoDir,
+      tag,
+      env,
+      redact
+    });
+    const _store = __using(_stack, store, true);
+    if (recovered.length > 0) emit({ type: "recovered", messages: recovered });
+    const header = store.log?.config;
+    if (!header)
+      throw new AutoexpError(`no autoexp record for tag ${tag}: start one with \`autoexp run\``);
+    const isolation = await resolveIsolation(
+      config2,
+      store.repo.dir,
+      await store.repo.commonDir(),
+      env
+    );
+    emit({ type: "isolation", mode: isolation.mode, warnings: isolation.warnings });
+    const probe = new Slot({
+      id: 1,
+      root: join16(store.stateDir, "slots", slot),
+      git: store.repo,
+      isolation,
+      logs: join16(store.stateDir, "logs")
+    });
+    await probe.prepare(store.head);
+    const changes = configChanges(
+      header,
+      decisionFacts(config2, await hashFrozen(probe.dir, config2.frozen))
+    );
+    if (changes.length > 0)
+      throw new AutoexpError(
+        `tag ${tag}'s record was made with another config, so ${command2} would measure something else:
+${changes.map((c) => `  ${c}`).join("\n")}
+Run ${command2} with the config the tag ran under (--config). Nothing was run or written`
+      );
+    return body(store, { isolation, evalEnv: { ...evalEnv, AUTOEXP_TAG: tag }, env, emit });
+  } catch (_) {
+    var _error = _, _hasError = true;
+  } finally {
+    var _promise2 = __callDispose(_stack, _error, _hasError);
+    _promise2 && await _promise2;
+  }
+}
+
+// action/engine/attribute-tag.ts
+function attributeTag(options) {
+  return measureTag(options, "attribute", "attribute", async (store, ctx) => {
+    const plan = await planAttribution(store, options.pairs);
+    if (!options.run) return { plan, entry: null };
+    const entry = await attributeRecord(store, options.config, plan, {
+      ...ctx,
+      pairs: options.pairs
+    });
+    return { plan, entry };
+  });
+}
+
+// action/report/format-event.ts
+function formatEvent(event, metric2) {
+  switch (event.type) {
+    case "isolation":
+      return event.mode === "sandbox" ? `isolation   evals run sandboxed (bubblewrap)${event.warnings.map((w) => `
+warning: ${w}`).join("")}` : event.warnings.map((w) => `warning: ${w}`).join("\n") || "warning: evals run unsandboxed";
+    case "notice":
+      return `note: ${event.message}`;
+    case "recovered":
+      return event.messages.map((m) => `recovered: ${m}`).join("\n");
+    case "baseline":
+      return `baseline    ${metric2} ${formatScore(event.score)} (${event.runs} run${event.runs > 1 ? "s" : ""}, ${event.seconds.toFixed(1)}s${event.noise !== null ? `, noise sd ${formatScore(event.noise)}` : ""}, min_delta ${formatScore(event.minDelta)})`;
+    case "resumed":
+      return `resuming    ${event.experiments} experiment(s) on record, best ${metric2} ${formatScore(event.best)}`;
+    case "remeasure":
+      return `incumbent   ${event.reason === "top-up" ? "topped up" : event.reason === "drift" ? "DRIFT" : "re-measured"}: ${event.runs} more run${event.runs > 1 ? "s" : ""}, ${metric2} now ${formatScore(event.score)}${event.note ? `  (${event.note})` : ""}`;
+    case "run":
+      return `            #${event.iteration} run ${event.run}: ${event.reason}`;
+    case "stop":
+      return `stopped     ${event.reason}`;
+    case "start":
+      return null;
+    case "verify-run": {
+      const what = `${event.eval === "holdout" ? "holdout " : ""}${event.code}`;
+      const result = event.problem ? `no measurement (${event.problem})` : formatScore(event.score);
+      return `verify      [${event.pair}/${event.of}] ${what.padEnd(13)} ${metric2} ${result}`;
+    }
+    case "verified":
+      return verifiedText(event.entry);
+    case "experiment": {
+      const { row } = event;
+      const width = String(event.of).length;
+      const n = `[${String(event.index).padStart(width)}/${event.of}]`;
+      const score = row.score !== null ? `${metric2} ${formatScore(row.score)}` : "\u2014";
+      const delta = row.delta !== null && row.score !== null ? ` ${formatDelta(row.delta)}` : "";
+      const eta = event.etaMs !== null && event.index < event.of ? `  eta ${formatDuration(event.etaMs)}` : "";
+      const why = [
+        "crash",
+        "timeout",
+        "violation",
+        "agent_error",
+        "guard_fail",
+        "checks_failed",
+        "duplicate",
+        "keep",
+        "simplification"
+      ].includes(row.status) && row.reason && row.reason !== row.description ? `  (${row.reason})` : "";
+      const cost = row.cost_usd > 0 ? `  $${row.cost_usd.toFixed(4)}` : "";
+      return `${n} #${row.iteration} ${row.status.padEnd(14)} ${score}${delta}  best ${formatScore(event.best)}${eta}${cost}  ${row.description}${why}`;
+    }
+    default:
+      return null;
+  }
+}
+function verifiedText(v) {
+  const lines = [formatVerifiedLine(v)];
+  const holdout = formatHoldoutLine(v);
+  if (holdout) lines.push(holdout);
+  const note = noImprovementNote(v);
+  if (note) lines.push(`warning: ${note}`);
+  return lines.join("\n");
+}
+
+// action/report/progress-printer.ts
+function progressMode(flags, isTTY) {
+  if (flags.json) return "json";
+  if (flags.quiet) return "quiet";
+  return isTTY ? "live" : "plain";
+}
+function createProgressPrinter(mode, sink, metric2, plainEveryMs = 3e4) {
+  let liveShown = false;
+  let position = null;
+  let lastPlain = { key: "", bucket: 0 };
+  const clear = () => {
+    if (liveShown) sink.write("\r\x1B[2K");
+    liveShown = false;
+  };
   return {
-    metric: objectives[0].name,
-    goal: objectives[0].goal,
-    rule: config2.decide.rule,
-    objectives,
-    guards: buildPolicy(config2, { min_delta: 0 }).guards,
-    eval_command: typeof config2.eval.command === "string" ? config2.eval.command : config2.eval.command.join(" "),
-    target: config2.target,
-    frozen: config2.frozen,
-    weights: config2.decide.weights,
-    confidence: config2.decide.confidence,
-    frozen_hashes: frozenHashes
+    event(event) {
+      if (mode === "quiet") return;
+      if (mode === "json") {
+        sink.line(JSON.stringify(event));
+        return;
+      }
+      if (event.type === "start") position = { index: event.index, of: event.of };
+      if (event.type === "eval-progress") {
+        const text3 = describeEvalProgress(event, position);
+        if (mode === "live") {
+          sink.write(`\r\x1B[2K${clip(text3, Math.max(20, sink.columns - 1))}`);
+          liveShown = true;
+          return;
+        }
+        const key = `${event.iteration}/${event.run}`;
+        const bucket = Math.floor(event.elapsedMs / plainEveryMs);
+        if (bucket >= 1 && (key !== lastPlain.key || bucket > lastPlain.bucket)) {
+          lastPlain = { key, bucket };
+          sink.line(text3);
+        }
+        return;
+      }
+      const text2 = formatEvent(event, metric2);
+      if (text2 === null) return;
+      clear();
+      sink.line(text2);
+    },
+    line(text2) {
+      if (mode === "json" || mode === "quiet") return;
+      clear();
+      sink.line(text2);
+    },
+    close: clear
   };
 }
-function configChanges(header, now) {
-  const show = (v) => typeof v === "string" ? v : JSON.stringify(v ?? null);
-  const changes = [];
-  const compare2 = (field, before, after) => {
-    if (before === void 0) return;
-    if (JSON.stringify(before) !== JSON.stringify(after))
-      changes.push(`${field}: ${show(before)} \u2192 ${show(after)}`);
-  };
-  compare2("metric", header.metric, now.metric);
-  compare2("goal", header.goal, now.goal);
-  compare2("decide.rule", header.rule, now.rule);
-  compare2("secondary metrics", header.objectives?.slice(1), now.objectives?.slice(1));
-  compare2("guards", header.guards, now.guards);
-  compare2("eval.command", header.eval_command, now.eval_command);
-  compare2("target", header.target, now.target);
-  compare2("frozen", header.frozen, now.frozen);
-  compare2("decide.weights", header.weights, now.weights);
-  compare2("decide.confidence", header.confidence, now.confidence);
-  const harness = Object.keys({ ...header.frozen_hashes, ...now.frozen_hashes }).filter(
-    (p) => header.frozen_hashes[p] !== now.frozen_hashes[p]
-  );
-  if (harness.length > 0)
-    changes.push(
-      `the frozen harness (${harness.slice(0, 3).join(", ")}${harness.length > 3 ? ", \u2026" : ""})`
+function describeEvalProgress(event, position) {
+  const which = event.iteration === 0 ? "baseline" : `#${event.iteration}${position ? ` (${position.index}/${position.of})` : ""}`;
+  const last = cleanLine(event.lastLine);
+  return `  ${which} run ${event.run} \xB7 ${formatDuration(event.elapsedMs)}${last ? ` \xB7 ${last}` : ""}`;
+}
+function cleanLine(line2) {
+  const afterReturn = line2.split("\r").filter((s) => s.trim() !== "");
+  return (afterReturn.at(-1) ?? "").replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "").replace(/[\x00-\x1f\x7f]/g, "").trim();
+}
+function clip(text2, width) {
+  return text2.length <= width ? text2 : `${text2.slice(0, width - 1)}\u2026`;
+}
+
+// action/files/load-config.ts
+import { readFile as readFile6 } from "node:fs/promises";
+
+// action/config/parse-config-text.ts
+var import_yaml = __toESM(require_dist(), 1);
+function parseConfigText(text2) {
+  const doc = (0, import_yaml.parseDocument)(text2, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const problems = doc.errors.map((e) => ({
+      path: e.linePos ? `line ${e.linePos[0].line}` : "(yaml)",
+      message: `YAML syntax: ${e.message.split("\n")[0]}`
+    }));
+    return { ok: false, problems };
+  }
+  return validateConfig(doc.toJS());
+}
+
+// action/files/load-config.ts
+async function loadConfig(file2) {
+  let text2;
+  try {
+    text2 = await readFile6(file2, "utf8");
+  } catch (error62) {
+    const code = error62.code;
+    const message = code === "ENOENT" ? "file not found: create one with `autoexp init`, or pass --config PATH" : `cannot read the file (${code ?? String(error62)})`;
+    return { ok: false, problems: [{ path: "(file)", message }] };
+  }
+  return parseConfigText(text2);
+}
+
+// action/cli/args.ts
+function positiveInt(name, value) {
+  if (value === void 0) return void 0;
+  if (!/^\d+$/.test(value) || Number(value) < 1) {
+    throw new AutoexpError(`--${name} must be a whole number >= 1, got ${JSON.stringify(value)}`);
+  }
+  return Number(value);
+}
+async function readValidConfig(file2, shown = file2) {
+  const result = await loadConfig(file2);
+  if (!result.ok) throw new AutoexpError(formatProblems(shown, result.problems));
+  return result.config;
+}
+var OUTPUT_OPTIONS = {
+  quiet: { type: "boolean", help: "no progress; only errors and the final summary" },
+  json: {
+    type: "boolean",
+    help: "every event as one JSON line on stdout, then one `done` line (for scripts)"
+  }
+};
+async function requireRepository(dir, env) {
+  const top = await new Git(dir, env).topLevel().catch(() => null);
+  if (top === null) {
+    throw new AutoexpError(
+      `${dir} is not inside a git repository: run autoexp in your project's repository (or \`git init\` and commit your files first)`
     );
-  return changes;
+  }
+  return top.trim();
+}
+
+// action/cli/command.ts
+import { parseArgs } from "node:util";
+
+// action/decide/budget.ts
+var FAILED_STOPS = /* @__PURE__ */ new Set([
+  "failures",
+  "agent",
+  "broken",
+  "violation"
+]);
+function budgetStop(budget, rows, state) {
+  if (state.interrupted) return { kind: "interrupted", reason: "interrupted" };
+  if (state.done >= state.planned)
+    return { kind: "budget", reason: `experiments budget reached (${state.planned})` };
+  if (state.elapsedMs >= budget.wall_clock)
+    return { kind: "budget", reason: "wall_clock budget reached" };
+  const cost = totalCost(rows);
+  if (budget.cost_usd !== void 0 && cost >= budget.cost_usd)
+    return {
+      kind: "budget",
+      reason: `cost budget reached ($${cost.toFixed(2)} of $${budget.cost_usd})`
+    };
+  let failures = 0;
+  for (let i = rows.length - 1; i >= 0 && FAILURES.has(rows[i].status); i--) failures++;
+  if (failures >= budget.stop_after_failures)
+    return {
+      kind: "failures",
+      reason: `${failures} consecutive failures (budget.stop_after_failures)`
+    };
+  const lastKept = rows.findLastIndex((r) => KEPT.has(r.status));
+  if (budget.plateau !== void 0 && rows.length - 1 - lastKept >= budget.plateau) {
+    return {
+      kind: "budget",
+      reason: `plateau: no keep in ${rows.length - 1 - lastKept} experiments (budget.plateau)`
+    };
+  }
+  return null;
+}
+function budgetLeft(budget, rows, state) {
+  return {
+    experiments: state.planned - state.done,
+    wallClockMs: budget.wall_clock - state.elapsedMs,
+    costUsd: budget.cost_usd !== void 0 ? budget.cost_usd - totalCost(rows) : null
+  };
+}
+function totalCost(rows) {
+  return rows.reduce((s, r) => s + (r.cost_usd || 0), 0);
+}
+
+// action/cli/exit-codes.ts
+var EXIT = {
+  /** Done: the batch ran its budget (or the command did what it was asked). */
+  ok: 0,
+  /** It ran and failed: a batch stopped on a failure, an eval that does not parse, a broken setup. */
+  failed: 1,
+  /** Bad input: a flag, the config, the repository; nothing was changed. */
+  usage: 2,
+  /** Stopped by Ctrl-C or SIGTERM; what was recorded is kept, the same command resumes. */
+  interrupted: 130
+};
+var EXIT_CODES_TEXT = `Exit codes:
+  0    done (a batch ran to its budget, or stopped at a plateau)
+  1    failed: a batch stopped on a failure (the agent cannot work, too many failures in a row,
+       a broken baseline or incumbent, a violation), or a command could not do its work
+  2    bad input (a flag, the config, the repository): nothing was changed
+  130  interrupted (Ctrl-C, SIGTERM): what was recorded is kept; the same command resumes`;
+function exitCodeForStop(kind) {
+  if (kind === "interrupted") return EXIT.interrupted;
+  return FAILED_STOPS.has(kind) ? EXIT.failed : EXIT.ok;
+}
+
+// action/cli/command.ts
+function defineCommand(spec) {
+  const help = () => renderCommandHelp(spec);
+  return {
+    name: spec.name,
+    summary: spec.summary,
+    help,
+    invoke: async (argv, io) => {
+      const options = Object.fromEntries(
+        Object.entries(spec.options).map(([name, o]) => [
+          name,
+          o.type === "string" && o.default !== void 0 ? { type: o.type, default: o.default } : { type: o.type }
+        ])
+      );
+      const parsed = parseCliArgs(spec.name, argv, {
+        ...options,
+        help: { type: "boolean", short: "h" }
+      });
+      if (parsed.values.help === true) {
+        io.out(help());
+        return 0;
+      }
+      if (!spec.positionals && parsed.positionals.length > 0) {
+        throw new AutoexpError(
+          `autoexp ${spec.name} takes no argument ${JSON.stringify(parsed.positionals[0])}; see \`autoexp ${spec.name} --help\``
+        );
+      }
+      const values = Object.fromEntries(
+        Object.entries(spec.options).map(([name, o]) => [
+          name,
+          parsed.values[name] ?? (o.type === "boolean" ? false : void 0)
+        ])
+      );
+      return spec.run({ values, positionals: parsed.positionals }, io);
+    }
+  };
+}
+function parseCliArgs(command2, argv, options) {
+  try {
+    return parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
+  } catch (error62) {
+    const code = error62.code ?? "";
+    if (!code.startsWith("ERR_PARSE_ARGS")) throw error62;
+    const flag = /'(-{1,2}[^' ]+)/.exec(error62.message)?.[1];
+    const known = Object.keys(options).map((o) => `--${o}`);
+    let message;
+    if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && flag) {
+      const guess = nearestFlag(flag, known);
+      message = `unknown option ${flag}${guess ? ` (did you mean ${guess}?)` : ""}`;
+    } else if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && flag) {
+      message = options[flag.replace(/^-+/, "")]?.type === "boolean" ? `${flag} takes no value` : `${flag} needs a value, e.g. ${flag} 5`;
+    } else {
+      message = error62.message;
+    }
+    throw new AutoexpError(`${message} (autoexp ${command2}); see \`autoexp ${command2} --help\``);
+  }
+}
+function nearestFlag(flag, known) {
+  const bare = flag.replace(/=.*$/, "");
+  return known.find((k) => k.startsWith(bare) || bare.startsWith(k)) ?? closest(bare, known);
+}
+function renderCommandHelp(spec) {
+  const flags = Object.entries(spec.options).map(([name, o]) => ({
+    left: `--${name}${o.value ? ` ${o.value}` : ""}`,
+    right: `${o.help}${o.default !== void 0 ? ` (default ${o.default})` : ""}`
+  }));
+  flags.push({ left: "-h, --help", right: "show this help" });
+  const width = Math.max(...flags.map((f) => f.left.length)) + 2;
+  return [
+    `autoexp ${spec.name}: ${spec.summary}`,
+    "",
+    `Usage: autoexp ${spec.name}${spec.positionals ? ` ${spec.positionals}` : ""}${Object.keys(spec.options).length > 0 ? " [options]" : ""}`,
+    ...spec.details ? ["", spec.details] : [],
+    "",
+    "Options:",
+    ...flags.map((f) => `  ${f.left.padEnd(width)}${f.right}`),
+    "",
+    EXIT_CODES_TEXT
+  ].join("\n");
+}
+
+// action/cli/commands/attribute.ts
+var DEFAULT_PAIRS = 8;
+var attributeCommand = defineCommand({
+  name: "attribute",
+  summary: "each kept change's share: the final code measured with and without it",
+  details: `For each kept change of the tag, builds the final code without that change (its diff
+reverted three-way onto the final code, committed outside your checkout) and measures it against
+the final code, interleaved (final, without, final, without, ...) in fresh slots under the batch's
+isolation: each change's marginal effect with a paired-t interval, as verify computes it. Changes
+whose interval includes zero are flagged as candidates to drop; changes that no longer revert
+cleanly are named. Without --yes it prints what would run and the GPU time it would cost
+(pairs x changes x 2 runs x the ledger's mean eval time), and runs nothing. With --yes it runs
+and records an \`attribute\` line in log.jsonl (the dashboard and the PR then show the table).`,
+  options: {
+    config: { type: "string", value: "F", default: "autoexp.yml", help: "the config file" },
+    tag: { type: "string", value: "T", help: "the tag to attribute (default <name>-<date>)" },
+    pairs: {
+      type: "string",
+      value: "N",
+      help: `final/without pairs per change (default verify.pairs, else ${DEFAULT_PAIRS})`
+    },
+    yes: { type: "boolean", help: "run the evals (without it: the estimate only)" },
+    ...OUTPUT_OPTIONS
+  },
+  async run({ values }, io) {
+    const pairs = positiveInt("pairs", values.pairs);
+    if (pairs === 1)
+      throw new AutoexpError("--pairs must be at least 2: an interval needs two pairs");
+    const repoDir = await requireRepository(io.cwd, io.env);
+    const config2 = await readValidConfig(resolve(io.cwd, values.config), values.config);
+    const tag = validateTag(values.tag ?? defaultTag(config2.name));
+    const printer = createProgressPrinter(
+      progressMode({ quiet: values.quiet, json: values.json }, io.isTTY),
+      { line: io.out, write: io.write, columns: io.columns },
+      primaryMetric(config2)
+    );
+    const { plan, entry } = await attributeTag({
+      repoDir,
+      config: config2,
+      tag,
+      pairs: pairs ?? config2.verify?.pairs ?? DEFAULT_PAIRS,
+      env: io.env,
+      run: values.yes,
+      onEvent: (event) => printer.event(event)
+    }).finally(() => printer.close());
+    if (values.json) {
+      io.out(
+        JSON.stringify({
+          type: "done",
+          exitCode: EXIT.ok,
+          estimate: plan.estimate,
+          attribute: entry
+        })
+      );
+      return EXIT.ok;
+    }
+    if (!entry) {
+      io.out(
+        `tag ${tag}: ${plan.changes.length} kept change(s) in the final code #${plan.finalIteration}`
+      );
+      for (const c of plan.changes)
+        io.out(
+          `  #${c.iteration} ${c.commit.slice(0, 7)} ${c.description}: ${c.reverted.status === "reverted" ? "reverts cleanly, would be measured" : c.reverted.status === "conflict" ? `no longer reverts cleanly (${c.reverted.paths.join(", ")}): would not be measured` : "already undone by later changes"}`
+        );
+      io.out(`Would run ${formatEstimate(plan.estimate)}.`);
+      io.out("Nothing was run. Run again with --yes to measure.");
+      return EXIT.ok;
+    }
+    io.out(
+      `Ran ${entry.runs} eval runs (${Math.round(entry.eval_seconds)} s; estimated ${formatEstimate(plan.estimate)}).`
+    );
+    for (const c of entry.changes)
+      io.out(
+        `  #${c.iteration} ${c.description}: ${c.effect ? `${formatVerifiedChange(c.effect, entry.goal, entry.confidence)} over ${c.effect.pairs} pairs; ` : ""}${attributionVerdict(c)}`
+      );
+    return EXIT.ok;
+  }
+});
+
+// action/cli/commands/check.ts
+import { resolve as resolve2 } from "node:path";
+
+// action/cli/check.ts
+import { mkdtemp as mkdtemp2, rm as rm7 } from "node:fs/promises";
+import { tmpdir as tmpdir3 } from "node:os";
+import { join as join17 } from "node:path";
+
+// action/util/random.ts
+function createRandom(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = a + 1831565813 >>> 0;
+    let t = a;
+    t = Math.imul(t ^ t >>> 15, t | 1);
+    t ^= t + Math.imul(t ^ t >>> 7, t | 61);
+    return ((t ^ t >>> 14) >>> 0) / 4294967296;
+  };
+}
+
+// action/decide/compare.ts
+function compare(o, input2) {
+  const inc = input2.incumbent[o.name] ?? [];
+  const cand = input2.candidate[o.name] ?? [];
+  const noise = input2.noise[o.name] ?? UNKNOWN_NOISE;
+  const diff = mean(inc) - mean(cand);
+  const gain = o.goal === "minimize" ? diff : -diff;
+  const mode = noise.df === 0 ? "single" : noise.sd === 0 ? "exact" : "t";
+  const se = noise.sd * Math.sqrt(1 / cand.length + 1 / inc.length);
+  return {
+    name: o.name,
+    gain,
+    se,
+    sd: noise.sd,
+    df: noise.df,
+    nC: cand.length,
+    nI: inc.length,
+    mode
+  };
+}
+function eps(c, input2) {
+  return 1e-12 * Math.max(1, Math.abs(mean(input2.incumbent[c.name] ?? [0])));
+}
+
+// action/decide/evidence.ts
+function evidence(c, confidence) {
+  if (c.mode !== "t") {
+    return {
+      metric: c.name,
+      gain: c.gain,
+      effect_sigma: null,
+      p: null,
+      ci: null,
+      runs: c.nC,
+      incumbent_runs: c.nI,
+      sd: c.sd,
+      test: c.mode
+    };
+  }
+  const half = tQuantileUpper((1 - confidence) / 2, c.df) * c.se;
+  return {
+    metric: c.name,
+    gain: c.gain,
+    effect_sigma: c.gain / c.sd,
+    p: tUpperTail(c.gain / c.se, c.df),
+    ci: [c.gain - half, c.gain + half],
+    runs: c.nC,
+    incumbent_runs: c.nI,
+    sd: c.sd,
+    test: "t"
+  };
+}
+
+// action/decide/fmt.ts
+var fmt = (x) => Number(x.toPrecision(4)).toString();
+
+// action/decide/guard-breach.ts
+function guardBreach(guards, candidate) {
+  for (const [name, bound] of Object.entries(guards)) {
+    const values = candidate[name];
+    if (!values || values.length === 0) return `guard ${name} was not reported`;
+    for (const v of values) {
+      if (bound.max !== void 0 && v > bound.max)
+        return `guard ${name} = ${v} is above its max ${bound.max}`;
+      if (bound.min !== void 0 && v < bound.min)
+        return `guard ${name} = ${v} is below its min ${bound.min}`;
+    }
+  }
+  return null;
+}
+
+// action/decide/judge-simplification.ts
+function judgeSimplification(input2, comparisons, decisive, worse) {
+  const { policy } = input2;
+  const n = comparisons[0].nC;
+  const alpha = 1 - policy.confidence;
+  const final = (status, reason) => ({
+    final: true,
+    status,
+    reason,
+    evidence: evidence(comparisons[0], policy.confidence)
+  });
+  if (worse.length > 0) return final("discard", `shorter, but worse: ${worse.join("; ")}`);
+  const clearlyWorse = comparisons.findIndex(
+    (c) => n === 1 ? c.gain < -2 * c.sd : tUpperTail(-c.gain / c.se, c.df) < alpha
+  );
+  if (clearlyWorse >= 0) {
+    const c = comparisons[clearlyWorse];
+    return final("discard", `shorter, but ${c.name} is worse by ${fmt(-c.gain)} (beyond noise)`);
+  }
+  if (n < policy.maxRuns) return { final: false, reason: "shorter: checking it is not worse" };
+  const beyond = comparisons.findIndex((c, i) => c.gain < -decisive[i].minDelta - eps(c, input2));
+  if (beyond >= 0) {
+    const c = comparisons[beyond];
+    return final(
+      "discard",
+      `shorter, but ${c.name} is worse by ${fmt(-c.gain)}, more than min_delta ${fmt(decisive[beyond].minDelta)}`
+    );
+  }
+  return final(
+    "simplification",
+    `equal within noise over ${n} runs (change ${fmt(comparisons[0].gain)}) and ${-input2.linesDelta} line(s) shorter`
+  );
+}
+
+// action/decide/keep-reason.ts
+function keepReason(c, p, minDelta, sequential) {
+  if (c.mode === "t" && !sequential)
+    return `${c.name} better by ${fmt(c.gain)} > min_delta ${fmt(minDelta)} on ${c.nC} run(s), not confirmed (p = ${fmt(p)})`;
+  if (c.mode === "t")
+    return `${c.name} better by ${fmt(c.gain)} (${fmt(c.gain / c.sd)} sd, p = ${fmt(p)}, ${c.nC} vs ${c.nI} runs)`;
+  if (c.mode === "exact")
+    return `${c.name} better by ${fmt(c.gain)} > min_delta ${fmt(minDelta)} (deterministic eval)`;
+  return `${c.name} better by ${fmt(c.gain)} > min_delta ${fmt(minDelta)} (one run, noise unknown)`;
+}
+
+// action/decide/not-better.ts
+function notBetter(c, minDelta) {
+  if (c.gain <= 0)
+    return `not better (${c.name} ${c.gain === 0 ? "unchanged" : `worse by ${fmt(-c.gain)}`})`;
+  return `improved by ${fmt(c.gain)}, not more than min_delta ${fmt(minDelta)}`;
+}
+
+// action/decide/soft-limit-breach.ts
+function softLimitBreach(o, input2, alpha) {
+  const c = compare(o, input2);
+  const incMean = mean(input2.incumbent[o.name] ?? [0]);
+  const allowed = (o.tolerance ?? 0) + (o.relativeTolerance ?? 0) * Math.abs(incMean);
+  const excess = -c.gain - allowed;
+  if (excess <= eps(c, input2)) return null;
+  if (c.mode === "t" && tUpperTail(excess / c.se, c.df) >= alpha) return null;
+  const limit = o.relativeTolerance !== void 0 ? `${fmt(o.relativeTolerance * 100)}% allowed` : `${fmt(allowed)} allowed`;
+  return `${o.name} got worse by ${fmt(-c.gain)} (${limit}${c.mode === "t" ? ", beyond noise" : ""})`;
+}
+
+// action/decide/judge.ts
+var FUTILITY_T = 0.5;
+function judge(input2) {
+  const { policy } = input2;
+  const breach = guardBreach(policy.guards, input2.candidate);
+  if (breach) return { final: true, status: "guard_fail", reason: breach, evidence: null };
+  const alphaTotal = 1 - policy.confidence;
+  const decisive = policy.rule === "pareto" ? policy.objectives : policy.objectives.slice(0, 1);
+  const comparisons = decisive.map((o) => compare(o, input2));
+  const looks = Math.max(1, policy.maxRuns - 1);
+  const alphaLook = alphaTotal / looks / decisive.length;
+  const sequential = policy.maxRuns > 1 && comparisons.every((c) => c.mode === "t");
+  const n = comparisons[0].nC;
+  const improved = comparisons.filter((c, i) => {
+    const o = decisive[i];
+    if (c.gain <= o.minDelta + eps(c, input2)) return false;
+    if (!sequential) return true;
+    return n >= 2 && tUpperTail(c.gain / c.se, c.df) < alphaLook;
+  });
+  const worse = policy.rule === "pareto" ? decisive.flatMap((o) => softLimitBreach(o, input2, alphaTotal) ?? []) : [];
+  const primary = comparisons[0];
+  const best = improved[0] ?? primary;
+  const p = best.mode === "t" ? tUpperTail(best.gain / best.se, best.df) : null;
+  const final = (status, reason) => ({ final: true, status, reason, evidence: evidence(best, policy.confidence) });
+  if (improved.length > 0 && worse.length === 0) {
+    const secondary = policy.rule === "primary" ? policy.objectives.slice(1) : [];
+    const soft = secondary.flatMap((o) => softLimitBreach(o, input2, alphaTotal) ?? []);
+    if (soft.length > 0) return final("guard_fail", soft.join("; "));
+    return final(
+      "keep",
+      keepReason(best, p, decisive[comparisons.indexOf(best)].minDelta, sequential)
+    );
+  }
+  const simpler = policy.simplification && (input2.linesDelta ?? 0) < 0;
+  if (!sequential) {
+    if (simpler && worse.length === 0 && comparisons.every((c, i) => c.gain >= -decisive[i].minDelta - eps(c, input2))) {
+      return final(
+        "simplification",
+        `equal within min_delta and ${-input2.linesDelta} line(s) shorter`
+      );
+    }
+    if (worse.length > 0) return final("discard", `worse: ${worse.join("; ")}`);
+    return final("discard", notBetter(primary, decisive[0].minDelta));
+  }
+  if (simpler) return judgeSimplification(input2, comparisons, decisive, worse);
+  if (worse.length > 0 && n >= 2) return final("discard", `worse: ${worse.join("; ")}`);
+  if (n === 1) {
+    const promising = comparisons.some((c, i) => c.gain >= decisive[i].minDelta);
+    if (!promising) return final("discard", notBetter(primary, decisive[0].minDelta));
+    return { final: false, reason: `looks better by ${fmt(primary.gain)}: confirming` };
+  }
+  const ts = comparisons.map((c) => c.gain / c.se);
+  if (ts.every((t) => t < FUTILITY_T)) {
+    return final(
+      "discard",
+      `not confirmed: the improvement faded to ${fmt(primary.gain)} (${fmt(ts[0])} standard errors) after ${n} runs`
+    );
+  }
+  if (n >= policy.maxRuns) {
+    return final(
+      "discard",
+      `not confirmed after ${n} runs: p = ${fmt(p ?? 1)}, needed < ${fmt(alphaLook)} (confidence ${policy.confidence}, ${looks} looks)`
+    );
+  }
+  return { final: false, reason: `p = ${fmt(p ?? 1)} after ${n} runs: confirming` };
+}
+
+// action/decide/power.ts
+function estimatePower(effectSd, settings, trials = 2e3, seed = 1) {
+  const random = createRandom(seed);
+  const gauss = () => {
+    let u = 0;
+    while (u === 0) u = random();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
+  };
+  let kept = 0;
+  let evals = 0;
+  for (let t = 0; t < trials; t++) {
+    const incumbent = Array.from({ length: settings.incumbentRuns }, gauss);
+    const extra = Array.from({ length: settings.extraNoiseRuns ?? 0 }, gauss);
+    const noise = pooledNoise([incumbent, extra]);
+    const candidate = [];
+    let j;
+    do {
+      candidate.push(effectSd + gauss());
+      j = judge({
+        policy: {
+          rule: "primary",
+          objectives: [{ name: "m", goal: "maximize", minDelta: settings.minDeltaSd * noise.sd }],
+          guards: {},
+          confidence: settings.confidence,
+          maxRuns: settings.maxRuns,
+          simplification: false
+        },
+        incumbent: { m: incumbent },
+        candidate: { m: candidate },
+        noise: { m: noise }
+      });
+    } while (!j.final);
+    kept += j.status === "keep" ? 1 : 0;
+    evals += candidate.length;
+  }
+  return { keepRate: kept / trials, evalsPerCandidate: evals / trials };
+}
+function detectableEffect(settings, target = 0.8) {
+  for (let e = 0.5; e <= 6; e += 0.25) {
+    if (estimatePower(e, settings, 800).keepRate >= target) return e;
+  }
+  return null;
+}
+
+// action/cli/check.ts
+async function checkEval(options) {
+  const { config: config2, out } = options;
+  const logs = await mkdtemp2(join17(tmpdir3(), "autoexp-check-"));
+  const env = splitEnv(options.env, config2.agent).evalEnv;
+  const frozenBefore = await hashFrozen(options.dir, config2.frozen);
+  const gitDir = join17(options.dir, ".git");
+  const isolation = await resolveIsolation(config2, options.dir, gitDir, options.env);
+  out(
+    isolation.mode === "sandbox" ? "isolation: sandboxed (bubblewrap), as a batch runs it" : `isolation: none${isolation.warnings.length ? ` (${isolation.warnings.join("; ")})` : ""}`
+  );
+  for (const w of isolation.mode === "sandbox" ? isolation.warnings : []) out(`warning: ${w}`);
+  const samples = {};
+  const seconds = [];
+  let failed2 = 0;
+  try {
+    for (let i = 0; i < options.runs; i++) {
+      const outcome = await runEval(
+        config2,
+        options.dir,
+        join17(logs, `${i}.log`),
+        isolation.launch(config2.eval.command, options.dir, env, Object.keys(frozenBefore))
+      );
+      seconds.push(outcome.durationMs / 1e3);
+      const shown = Object.entries(outcome.metrics).map(([k, v]) => `${k} ${formatScore(v)}`).join(", ");
+      if (outcome.status !== "ok") {
+        failed2++;
+        out(
+          `run ${i + 1}/${options.runs}: FAILED (${outcome.problem}) after ${outcome.durationMs.toFixed(0)} ms${shown ? `; parsed ${shown}` : ""}`
+        );
+        out(
+          outcome.tail.split("\n").map((l) => `    | ${l}`).join("\n")
+        );
+        continue;
+      }
+      for (const [k, v] of Object.entries(outcome.metrics)) {
+        samples[k] ??= [];
+        samples[k].push(v);
+      }
+      out(`run ${i + 1}/${options.runs}: ${shown}  (${(outcome.durationMs / 1e3).toFixed(2)} s)`);
+    }
+    const tampered = diffManifests(frozenBefore, await hashFrozen(options.dir, config2.frozen));
+    out("");
+    if (tampered.length > 0)
+      out(
+        `PROBLEM: the eval changed frozen files (${tampered.join(", ")}); autoexp would record every experiment as a violation`
+      );
+    if (failed2 > 0) {
+      out(
+        `PROBLEM: ${failed2} of ${options.runs} runs did not give every metric in eval.metrics; autoexp would record them as crashes. Fix the eval's output first.`
+      );
+      return 1;
+    }
+    const perRun = mean(seconds);
+    out(`every run printed every metric (${Object.keys(config2.eval.metrics).join(", ")})`);
+    out(
+      `time per run: ${perRun.toFixed(2)} s (min ${Math.min(...seconds).toFixed(2)}, max ${Math.max(...seconds).toFixed(2)})`
+    );
+    const noise = {};
+    for (const name of Object.keys(samples)) {
+      noise[name] = pooledNoise([samples[name]]);
+      const n = noise[name];
+      const m = mean(samples[name]);
+      const sd2 = n.sd <= Math.abs(m) * 1e-12 ? 0 : n.sd;
+      const rel = m !== 0 ? ` (${(100 * sd2 / Math.abs(m)).toFixed(2)}% of the mean)` : "";
+      out(`${name}: mean ${formatScore(m)}, sd ${formatScore(sd2)}${rel}`);
+      if (n.robustSd !== null && n.sd > 2 * n.robustSd)
+        out(
+          `  note: one or more runs are far from the rest (sd ${formatScore(n.sd)} vs ${formatScore(n.robustSd)} without them): heavy tails or a warm-up run; the test stays conservative but needs larger effects`
+        );
+    }
+    if (config2.decide.rule === "weighted") {
+      out(
+        "rule weighted: min_delta and noise apply to the combined score, measured when the tag starts"
+      );
+      return 0;
+    }
+    const goals = goalMetrics(config2);
+    const deltas = chooseMinDeltas(config2, noise);
+    for (const g of goals)
+      out(`min_delta auto would choose for ${g}: ${formatScore(deltas[g] ?? 0)}`);
+    const primary = config2.decide.primary ?? goals[0];
+    const sd = noise[primary].sd;
+    const evalsPer = sd === 0 || !config2.decide.confirm ? 1 : 1.8;
+    const perHour = 3600 / (perRun * evalsPer + 0.2);
+    out(
+      `experiments per hour to expect: about ${Math.floor(perHour)} (${evalsPer} eval runs per candidate on average, agent time not included)`
+    );
+    if (sd === 0) {
+      out(
+        `${primary} is deterministic: every run gave the same value, so one run decides each candidate against min_delta`
+      );
+      return 0;
+    }
+    if (!config2.decide.confirm) {
+      out(
+        "decide.confirm is false: one run decides each candidate, so noise can be kept as progress"
+      );
+      return 0;
+    }
+    const settings = {
+      incumbentRuns: config2.decide.baseline_runs,
+      maxRuns: config2.decide.max_runs,
+      confidence: config2.decide.confidence,
+      minDeltaSd: 0.25,
+      extraNoiseRuns: 30
+    };
+    const mde = detectableEffect(settings);
+    if (mde !== null)
+      out(
+        `improvements autoexp keeps 80% of the time: about ${mde} sd = ${formatScore(mde * sd)} in ${primary}; smaller real improvements will mostly be discarded`
+      );
+    if (options.effect !== void 0) {
+      const power = estimatePower(Math.abs(options.effect) / sd, settings).keepRate;
+      const verdict = power >= 0.8 ? "fine" : "TOO NOISY for that: reduce the noise (fixed seeds, a longer or larger eval), or raise decide.max_runs and decide.baseline_runs";
+      out(
+        `an improvement of ${formatScore(options.effect)} is ${(Math.abs(options.effect) / sd).toFixed(2)} sd: autoexp would keep it about ${Math.round(power * 100)}% of the time: ${verdict}`
+      );
+    }
+    return 0;
+  } finally {
+    await rm7(logs, { recursive: true, force: true });
+  }
+}
+
+// action/cli/commands/check.ts
+var checkCommand = defineCommand({
+  name: "check",
+  summary: "run the eval N times here: metrics parse? noise, time per run, what can be detected",
+  details: `Runs the eval on the current tree, as a batch would, and reports whether every metric
+parsed each time, each metric's mean and sd, the time per run, the experiments per hour to
+expect, the min_delta that \`auto\` would choose, and whether an improvement of --effect can be
+told from the noise. Exit 1 when a run did not print every metric.`,
+  options: {
+    config: { type: "string", value: "F", default: "autoexp.yml", help: "the config file" },
+    runs: { type: "string", value: "N", help: "eval runs (default max(3, decide.baseline_runs))" },
+    effect: {
+      type: "string",
+      value: "X",
+      help: "an improvement you hope to see, in the primary metric's units"
+    }
+  },
+  async run({ values }, io) {
+    const config2 = await readValidConfig(resolve2(io.cwd, values.config), values.config);
+    const runs = positiveInt("runs", values.runs) ?? Math.max(3, config2.decide.baseline_runs);
+    if (runs < 2) throw new AutoexpError("--runs must be at least 2 to measure noise");
+    let effect;
+    if (values.effect !== void 0) {
+      effect = Number(values.effect);
+      if (!Number.isFinite(effect) || effect === 0)
+        throw new AutoexpError(
+          `--effect must be a non-zero number in the primary metric's units, got ${JSON.stringify(values.effect)}`
+        );
+    }
+    const repo = await new Git(io.cwd, io.env).topLevel().catch(() => null);
+    const dir = repo ? repo.trim() : io.cwd;
+    io.out(
+      `autoexp check: running \`${typeof config2.eval.command === "string" ? config2.eval.command : config2.eval.command.join(" ")}\` ${runs} times in ${dir}`
+    );
+    return checkEval({
+      config: config2,
+      dir,
+      runs,
+      env: io.env,
+      out: io.out,
+      ...effect !== void 0 ? { effect } : {}
+    });
+  }
+});
+
+// action/cli/commands/demo.ts
+import { cp, mkdir as mkdir8, readdir as readdir4 } from "node:fs/promises";
+import { join as join31, resolve as resolve3 } from "node:path";
+
+// action/cli/find-templates.ts
+import { existsSync as existsSync5 } from "node:fs";
+import { dirname as dirname3, join as join18 } from "node:path";
+import { fileURLToPath } from "node:url";
+function findTemplates(from = import.meta.url) {
+  let dir = dirname3(fileURLToPath(from));
+  for (let i = 0; i < 5; i++) {
+    const candidate = join18(dir, "templates");
+    if (existsSync5(join18(candidate, "examples"))) return candidate;
+    dir = dirname3(dir);
+  }
+  throw new Error("autoexp's templates/ folder is missing from this installation");
+}
+
+// action/engine/run-batch.ts
+import { join as join30 } from "node:path";
+
+// action/agents/create-agent.ts
+import { accessSync as accessSync2, constants as constants2 } from "node:fs";
+import { delimiter as delimiter2, isAbsolute as isAbsolute3, join as join23 } from "node:path";
+
+// action/agents/api-agent.ts
+import { mkdir as mkdir6, writeFile as writeFile6 } from "node:fs/promises";
+import { dirname as dirname4, join as join20 } from "node:path";
+
+// action/agents/edits/clip.ts
+function clip2(s) {
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+// action/agents/edits/find-all.ts
+function findAll(hay, needle, eq) {
+  const found = [];
+  if (needle.length === 0) return found;
+  outer: for (let i = 0; i + needle.length <= hay.length; i++) {
+    for (let k = 0; k < needle.length; k++) if (!eq(hay[i + k], needle[k])) continue outer;
+    found.push(i);
+  }
+  return found;
+}
+
+// action/agents/edits/not-found.ts
+function notFound(bare, search, path) {
+  const trailing = findAll(bare, search, (a, b) => a.trimEnd() === b.trimEnd());
+  if (trailing.length > 0) {
+    return `the SEARCH part matches ${path} only if trailing whitespace is ignored (line ${trailing[0] + 1}); copy the lines exactly as they are`;
+  }
+  const indent = findAll(bare, search, (a, b) => a.trim() === b.trim());
+  if (indent.length > 0) {
+    return `the SEARCH part matches ${path} only with different indentation (line ${indent[0] + 1}); copy the lines exactly as they are`;
+  }
+  const missing = search.find((l) => l.trim() !== "" && !bare.includes(l));
+  if (missing === void 0)
+    return `the SEARCH part is not in ${path}: its lines are there, but not in that order`;
+  const near = missing.trim().length >= 4 ? bare.findIndex((l) => l.includes(missing.trim())) : -1;
+  const hint = near >= 0 ? ` (line ${near + 1} is "${clip2(bare[near].trim())}")` : "";
+  return `the SEARCH part is not in ${path}: its line "${clip2(missing)}" is not in the file${hint}`;
+}
+
+// action/agents/edits/apply-edits.ts
+var ELISION = /^\s*(\.\.\.|…)\s*$|^\s*(#|\/\/|\/\*|<!--|--|;)\s*.*(\.\.\.|…|\brest of\b|\bunchanged\b|\bomitted\b|\bexisting code\b|\bremains the same\b)/i;
+function applyEdits(edits, read, scope) {
+  const files = /* @__PURE__ */ new Map();
+  const current = (path) => files.has(path) ? files.get(path) : read(path);
+  for (const edit of edits) {
+    const before = current(edit.path);
+    if (edit.kind === "whole") {
+      if (before !== null && before.length > scope.wholeFileMax) {
+        return {
+          ok: false,
+          reason: `${edit.path} has ${before.length} characters, more than the ${scope.wholeFileMax} that may be sent whole: answer with SEARCH/REPLACE blocks`
+        };
+      }
+      const elided = edit.lines.findIndex((l) => ELISION.test(l));
+      if (elided >= 0) {
+        return {
+          ok: false,
+          reason: `the whole-file answer for ${edit.path} leaves code out (line ${elided + 1}: "${clip2(edit.lines[elided].trim())}"): send the complete file or SEARCH/REPLACE blocks`
+        };
+      }
+      const eol2 = before?.includes("\r\n") ? "\r\n" : "\n";
+      const body = trimTrailingBlank(edit.lines);
+      files.set(edit.path, body.length > 0 ? body.join(eol2) + eol2 : "");
+      continue;
+    }
+    const label = `block ${edit.block} (${edit.path})`;
+    if (before === null) {
+      if (edit.search.length > 0)
+        return { ok: false, reason: `${label}: ${edit.path} does not exist` };
+      files.set(edit.path, edit.replace.length > 0 ? `${edit.replace.join("\n")}
+` : "");
+      continue;
+    }
+    if (edit.search.length === 0) {
+      return {
+        ok: false,
+        reason: `${label}: the SEARCH part is empty, but ${edit.path} exists; quote the lines to replace`
+      };
+    }
+    const parts = before.split("\n");
+    const cr = parts.map((p) => p.endsWith("\r"));
+    const bare = parts.map((p, k) => cr[k] ? p.slice(0, -1) : p);
+    const at = findAll(bare, edit.search, (a, b) => a === b);
+    if (at.length !== 1) {
+      return {
+        ok: false,
+        reason: `${label}: ${at.length === 0 ? notFound(bare, edit.search, edit.path) : `the SEARCH part matches ${at.length} places (lines ${at.map((k) => k + 1).join(", ")}); include more lines so that it matches exactly one`}`
+      };
+    }
+    const start = at[0];
+    const eol = cr.filter(Boolean).length * 2 > parts.length - 1 ? "\r" : "";
+    const replaced = [
+      ...parts.slice(0, start),
+      ...edit.replace.map((l) => l + eol),
+      ...parts.slice(start + edit.search.length)
+    ];
+    files.set(edit.path, replaced.join("\n"));
+  }
+  return { ok: true, files };
+}
+function trimTrailingBlank(lines) {
+  const out = [...lines];
+  while (out.length > 0 && out.at(-1).trim() === "") out.pop();
+  return out;
+}
+
+// action/agents/edits/clean-path.ts
+function cleanPath(line2) {
+  let s = line2.trim();
+  s = s.replace(/^#+\s*/, "").replace(/^[-*]\s+/, "");
+  s = s.replace(/^(\*\*|__)(.*)\1:?$/, "$2").trim();
+  s = s.replace(/^(file(name)?|path)\s*:\s*/i, "");
+  s = s.replace(/^(\*\*|__)(.*)\1$/, "$2").trim();
+  s = s.replace(/^`([^`]*)`$/, "$1").trim();
+  s = s.replace(/:$/, "").replace(/^\.\//, "");
+  return s;
+}
+function looksLikePath(s) {
+  return s.length > 0 && !/\s/.test(s) && /[./]/.test(s) && /[A-Za-z0-9]/.test(s);
+}
+
+// action/agents/edits/info-path.ts
+function infoPath(info, scope) {
+  const tail = info.includes(":") ? info.slice(info.indexOf(":") + 1) : info;
+  const path = tail.replace(/^\.\//, "");
+  return scope.files.includes(path) ? path : null;
+}
+
+// action/agents/edits/markers.ts
+var SEARCH = /^\s*<{5,9} ?SEARCH\s*$/;
+var DIVIDER = /^\s*={5,9}\s*$/;
+var REPLACE = /^\s*>{5,9} ?REPLACE\s*$/;
+var FENCE = /^\s*(`{3,}|~{3,})\s*([^`\s]*)\s*$/;
+var DESCRIPTION = /^[\s*_#>-]*description[*_]*\s*:[*_]*\s*(.*)$/i;
+var NOTE = /^[\s*_#>-]*notes?[*_]*\s*:[*_]*\s*(.*)$/i;
+
+// action/agents/edits/resolve-path.ts
+function resolvePath(candidate, scope, creating) {
+  if (scope.files.includes(candidate)) return { ok: true, path: candidate };
+  if (looksLikePath(candidate)) {
+    if (creating && safePath(candidate) && scope.mayCreate(candidate))
+      return { ok: true, path: candidate };
+    return {
+      ok: false,
+      reason: `it edits ${candidate}, which is not a file you may edit (you may edit: ${scope.files.join(", ")})`
+    };
+  }
+  if (scope.files.length === 1) return { ok: true, path: scope.files[0] };
+  return {
+    ok: false,
+    reason: `it does not name its file: put the file's path alone on the line before <<<<<<< SEARCH (one of: ${scope.files.join(", ")})`
+  };
+}
+function safePath(path) {
+  return !path.startsWith("/") && !path.split("/").some((p) => p === ".." || p === "") && !path.startsWith(".autoexp/") && !path.startsWith(".git/");
+}
+
+// action/agents/edits/block-path.ts
+function blockPath(lines, at, edits, scope, search) {
+  let k = at - 1;
+  while (k >= 0 && (lines[k].trim() === "" || FENCE.test(lines[k]))) {
+    const fenceInfo = FENCE.exec(lines[k])?.[2];
+    const fromInfo = fenceInfo ? infoPath(fenceInfo, scope) : null;
+    if (fromInfo) return { ok: true, path: fromInfo };
+    k--;
+  }
+  const previous = edits.at(-1);
+  if (k >= 0 && REPLACE.test(lines[k]) && previous) return { ok: true, path: previous.path };
+  const candidate = k >= 0 ? cleanPath(lines[k]) : "";
+  return resolvePath(candidate, scope, search.length === 0);
+}
+
+// action/agents/edits/fence.ts
+function fenceMarker(f) {
+  const m = /^(`{3,}|~{3,})/.exec(f.info);
+  return m ? m[1] : "```";
+}
+
+// action/agents/edits/first-prose.ts
+function firstProse(lines) {
+  for (const l of lines) {
+    const t = l.trim();
+    if (!t || FENCE.test(t) || SEARCH.test(t) || /^[#>*-]*$/.test(t)) continue;
+    if (looksLikePath(cleanPath(t))) continue;
+    return t.replace(/^[#>*\s-]+/, "").slice(0, 200);
+  }
+  return null;
+}
+
+// action/agents/edits/read-search-block.ts
+function readSearchBlock(lines, at, block) {
+  const search = [];
+  const replace = [];
+  let part = "search";
+  let j = at + 1;
+  for (; j < lines.length; j++) {
+    const l = lines[j];
+    if (part === "search" && DIVIDER.test(l)) part = "replace";
+    else if (part === "replace" && REPLACE.test(l)) {
+      part = "done";
+      break;
+    } else if (SEARCH.test(l))
+      return {
+        ok: false,
+        reason: `block ${block} is malformed: a new <<<<<<< SEARCH starts before its >>>>>>> REPLACE`
+      };
+    else (part === "search" ? search : replace).push(l);
+  }
+  if (part !== "done") {
+    return {
+      ok: false,
+      reason: `the answer is cut off: block ${block} has no ${part === "search" ? "======= line" : ">>>>>>> REPLACE line"}, so none of its edits were applied (was max_tokens too small?)`
+    };
+  }
+  return { ok: true, search, replace, end: j };
+}
+
+// action/agents/edits/trim-common-blank-edges.ts
+function trimCommonBlankEdges(search, replace) {
+  while (search.length > 0 && replace.length > 0 && search.at(-1).trim() === "" && replace.at(-1).trim() === "" && search.at(-1) === replace.at(-1)) {
+    search.pop();
+    replace.pop();
+  }
+  while (search.length > 0 && replace.length > 0 && search[0].trim() === "" && search[0] === replace[0]) {
+    search.shift();
+    replace.shift();
+  }
+}
+
+// action/agents/edits/whole-file-path.ts
+function wholeFilePath(lines, f, scope) {
+  const info = FENCE.exec(lines[f.open])?.[2] ?? "";
+  const fromInfo = infoPath(info, scope);
+  if (fromInfo) return { ok: true, path: fromInfo };
+  let k = f.open - 1;
+  while (k >= 0 && lines[k].trim() === "") k--;
+  if (k < 0) return null;
+  const candidate = cleanPath(lines[k]);
+  if (!looksLikePath(candidate)) return null;
+  return resolvePath(candidate, scope, true);
+}
+
+// action/agents/edits/parse-answer.ts
+function parseAnswer(raw, scope) {
+  const text2 = raw.replace(/\r\n?/g, "\n");
+  const lines = text2.split("\n");
+  let description = null;
+  const notes = [];
+  const edits = [];
+  const fences = [];
+  let fence = null;
+  const fail = (reason) => ({ ok: false, reason, description, notes });
+  for (let i = 0; i < lines.length; i++) {
+    const line2 = lines[i];
+    if (SEARCH.test(line2)) {
+      const block = edits.length + 1;
+      const read = readSearchBlock(lines, i, block);
+      if (!read.ok) return fail(read.reason);
+      const { search, replace } = read;
+      const path = blockPath(lines, i, edits, scope, search);
+      if (!path.ok) return fail(`block ${block}: ${path.reason}`);
+      trimCommonBlankEdges(search, replace);
+      edits.push({ kind: "replace", block, path: path.path, search, replace });
+      if (fence) fence.hasMarkers = true;
+      i = read.end;
+      continue;
+    }
+    const fenceMatch = FENCE.exec(line2);
+    if (fenceMatch) {
+      if (fence && fenceMatch[2] === "" && line2.trim().startsWith(fenceMarker(fence))) {
+        fence.closed = true;
+        fences.push(fence);
+        fence = null;
+      } else if (!fence) {
+        fence = {
+          open: i,
+          info: fenceMatch[0].trim(),
+          lines: [],
+          closed: false,
+          hasMarkers: false
+        };
+      } else fence.lines.push(line2);
+      continue;
+    }
+    if (fence) {
+      fence.lines.push(line2);
+      continue;
+    }
+    const d = DESCRIPTION.exec(line2);
+    if (d && description === null && d[1].trim()) {
+      description = d[1].trim();
+      continue;
+    }
+    const n = NOTE.exec(line2);
+    const noteText = n?.[1]?.trim();
+    if (noteText) notes.push(noteText);
+  }
+  if (fence) {
+    if (fence.hasMarkers || edits.length === 0)
+      return fail(
+        "the answer is cut off: a ``` code block is never closed, so nothing was applied (was max_tokens too small?)"
+      );
+  }
+  const wholes = [];
+  for (const f of fences) {
+    if (f.hasMarkers) continue;
+    const path = wholeFilePath(lines, f, scope);
+    if (path === null) continue;
+    if (!path.ok) return fail(path.reason);
+    wholes.push({ kind: "whole", block: 0, path: path.path, lines: f.lines });
+  }
+  if (edits.length > 0 && wholes.length > 0) {
+    return fail(
+      `the answer mixes SEARCH/REPLACE blocks with a whole file (${wholes[0].path}); send one or the other`
+    );
+  }
+  if (wholes.length > 0) {
+    const seen = /* @__PURE__ */ new Set();
+    for (const [k, w] of wholes.entries()) {
+      if (seen.has(w.path))
+        return fail(`the answer gives the whole of ${w.path} twice; send it once`);
+      seen.add(w.path);
+      w.block = k + 1;
+      edits.push(w);
+    }
+  }
+  if (edits.length === 0) {
+    const orphan = fences.find((f) => !f.hasMarkers);
+    return fail(
+      orphan ? "no edit found: a code block must either hold SEARCH/REPLACE blocks or be a whole file with its path on the line before it" : "no edit found: the answer is prose only; answer with SEARCH/REPLACE blocks"
+    );
+  }
+  if (description === null) description = firstProse(lines);
+  return { ok: true, description, notes, edits };
+}
+
+// action/util/text.ts
+function clip3(text2, max = 300) {
+  const one = text2.replace(/\s+/g, " ").trim();
+  return one.length > max ? `${one.slice(0, max - 3)}...` : one;
+}
+
+// action/agents/http.ts
+var RETRY_STATUS = /* @__PURE__ */ new Set([408, 409, 425, 429, 500, 502, 503, 504, 529]);
+async function postJson(options) {
+  const maxDelay = options.maxDelayMs ?? 6e4;
+  let last = null;
+  for (let attempt = 1; attempt <= options.retries + 1; attempt++) {
+    let retryAfterMs = null;
+    try {
+      const response = await fetch(options.url, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...options.headers },
+        body: JSON.stringify(options.body),
+        signal: AbortSignal.timeout(options.timeoutMs)
+      });
+      const text2 = await response.text();
+      if (response.ok) {
+        try {
+          return { ok: true, status: response.status, json: JSON.parse(text2), attempts: attempt };
+        } catch {
+          last = {
+            ok: false,
+            failure: "transient",
+            error: `the server answered ${response.status} with something that is not JSON: ${clip3(text2)}`,
+            attempts: attempt
+          };
+        }
+      } else {
+        const message = serverMessage(text2);
+        const status = response.status;
+        const failure2 = status === 401 || status === 403 ? "auth" : status === 404 ? "not_found" : RETRY_STATUS.has(status) || status >= 500 ? "transient" : "request";
+        last = {
+          ok: false,
+          failure: failure2,
+          error: `HTTP ${status}${message ? `: ${message}` : ""}`,
+          attempts: attempt
+        };
+        if (failure2 !== "transient") return last;
+        retryAfterMs = parseRetryAfter(response.headers.get("retry-after"));
+      }
+    } catch (error62) {
+      const e = error62;
+      const timedOut = e.name === "TimeoutError" || e.name === "AbortError";
+      const code = e.cause?.code ?? "";
+      const unreachable = [
+        "ECONNREFUSED",
+        "ENOTFOUND",
+        "EAI_AGAIN",
+        "EHOSTUNREACH",
+        "ENETUNREACH"
+      ].includes(code);
+      last = {
+        ok: false,
+        failure: unreachable ? "unreachable" : "transient",
+        error: timedOut ? `no answer within the ${Math.round(options.timeoutMs / 1e3)}s timeout` : `${code || e.cause?.message || e.message}`,
+        attempts: attempt
+      };
+    }
+    if (attempt > options.retries) break;
+    const backoff = options.retryDelayMs * 2 ** (attempt - 1) * (0.8 + 0.4 * Math.random());
+    const delayMs = Math.min(maxDelay, retryAfterMs ?? backoff);
+    options.onRetry?.({ attempt, delayMs, reason: last.ok ? "" : last.error });
+    await new Promise((resolve11) => setTimeout(resolve11, delayMs));
+  }
+  return last;
+}
+function parseRetryAfter(value) {
+  if (!value) return null;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1e3;
+  const date5 = Date.parse(value);
+  return Number.isFinite(date5) ? Math.max(0, date5 - Date.now()) : null;
+}
+function serverMessage(text2) {
+  try {
+    const body = JSON.parse(text2);
+    const m = typeof body.error === "string" ? body.error : body.error?.message ?? body.message ?? "";
+    if (m) return clip3(m);
+  } catch {
+  }
+  return clip3(text2.trim());
+}
+
+// action/agents/prompt.ts
+import { readFile as readFile7, rm as rm8 } from "node:fs/promises";
+import { join as join19 } from "node:path";
+
+// action/agents/context/cut-text.ts
+function cutHead(text2, max) {
+  if (text2.length <= max) return text2;
+  return `${text2.slice(0, Math.max(0, max - 40))}
+[... ${text2.length - max + 40} characters cut]`;
+}
+function cutTail(text2, max) {
+  if (text2.length <= max) return text2;
+  return `[... ${text2.length - max + 40} earlier characters cut]
+${text2.slice(text2.length - Math.max(0, max - 40))}`;
+}
+
+// action/agents/context/recent.ts
+var RECENT = 15;
+
+// action/agents/context/render-answer-format.ts
+function renderAnswerFormat(input2) {
+  const p = input2.protocol;
+  if (p.kind === "files") {
+    return [
+      "## How to answer",
+      "Edit the files in the current directory directly, then stop.",
+      `Write ONE line describing your change (what and why) to ${p.descriptionFile}.`,
+      `To remember something for later experiments (what worked, what failed, ideas), append it to ${p.notesFile}; keep it short.`
+    ].join("\n");
+  }
+  return [
+    "## How to answer",
+    "Reply in exactly this form:",
+    "",
+    "DESCRIPTION: <one line: what you change and why>",
+    "NOTE: <optional, one line worth remembering in later experiments; repeat the line for more>",
+    "",
+    "then one or more edits, each as:",
+    "",
+    "path/of/the/file",
+    "<<<<<<< SEARCH",
+    "<lines copied exactly from the file, whitespace included>",
+    "=======",
+    "<the lines that replace them>",
+    ">>>>>>> REPLACE",
+    "",
+    "The SEARCH part must match exactly one place in the file; include enough lines to make it unique. Every edit must name one of the files you may edit. If any edit does not apply, none is applied and you are told why next time.",
+    p.wholeFileMax > 0 ? `A file of at most ${p.wholeFileMax} characters may instead be sent whole: its path alone on one line, then the complete file in a \`\`\` block (no "..." or "unchanged" placeholders).` : ""
+  ].filter((l, i, all) => l !== "" || all[i - 1] !== "").join("\n");
+}
+
+// action/agents/context/fmt.ts
+function fmt2(x) {
+  if (!Number.isFinite(x)) return String(x);
+  if (x === 0) return "0";
+  const a = Math.abs(x);
+  return a >= 1e3 || a < 1e-3 ? x.toPrecision(4) : String(Number(x.toPrecision(5)));
+}
+
+// action/agents/context/keep-last.ts
+function keepLast(lines, max) {
+  const out = [];
+  let size = 0;
+  for (let i = lines.length - 1; i >= 0; i--) {
+    if (size + lines[i].length + 1 > max - 50 && out.length > 0) {
+      out.unshift(`[... ${i + 1} older line(s) not shown]`);
+      break;
+    }
+    out.unshift(lines[i]);
+    size += lines[i].length + 1;
+  }
+  return out.join("\n");
+}
+
+// action/agents/context/render-digest.ts
+function renderDigest(rows, max) {
+  const kept = rows.filter((r) => r.status === "keep" || r.status === "simplification");
+  const keptLines = kept.map(
+    (r) => `- #${r.iteration} ${r.status} \u0394${r.delta !== null && r.delta >= 0 ? "+" : ""}${fmt2(r.delta ?? 0)}: ${clip3(r.description, 120)}`
+  );
+  const groups = /* @__PURE__ */ new Map();
+  for (const r of rows) {
+    if (r.status === "keep" || r.status === "simplification") continue;
+    const key = `${r.status}\0${r.description.toLowerCase().replace(/\s+/g, " ").trim()}`;
+    const g = groups.get(key) ?? { rows: [], description: r.description };
+    g.rows.push(r);
+    groups.set(key, g);
+  }
+  const otherLines = [...groups.values()].sort((a, b) => a.rows.at(-1).iteration - b.rows.at(-1).iteration).map((g) => {
+    const r = g.rows.at(-1);
+    const ids = g.rows.length > 1 ? `${g.rows.length}\xD7 (#${g.rows.map((x) => x.iteration).slice(-4).join(", #")})` : `#${r.iteration}`;
+    const delta = r.delta !== null ? ` \u0394${r.delta >= 0 ? "+" : ""}${fmt2(r.delta)}` : "";
+    return `- ${ids} ${r.status}${delta}: ${clip3(g.description, 100)}`;
+  });
+  const keptText = keptLines.length > 0 ? `Kept:
+${keepLast(keptLines, Math.floor(max * 0.4))}` : "";
+  const otherText = otherLines.length > 0 ? `Not kept:
+${keepLast(otherLines, Math.max(0, max - keptText.length - 20))}` : "";
+  return [keptText, otherText].filter(Boolean).join("\n") || "(nothing)";
+}
+
+// action/agents/context/render-files.ts
+function renderFiles(files, max) {
+  if (files.length === 0) return "(none)";
+  const each = Math.floor(max / files.length);
+  let spare = files.reduce((s, f) => s + Math.max(0, each - f.text.length - f.path.length - 20), 0);
+  return files.map((f) => {
+    let room = each - f.path.length - 20;
+    if (f.text.length > room && spare > 0) {
+      const extra = Math.min(spare, f.text.length - room);
+      room += extra;
+      spare -= extra;
+    }
+    const fence = f.text.includes("```") ? "````" : "```";
+    const text2 = f.text.length <= room ? f.text.replace(/\n$/, "") : cutLines(f.text, room);
+    return `${f.path}
+${fence}
+${text2}
+${fence}`;
+  }).join("\n\n");
+}
+function cutLines(text2, max) {
+  const lines = text2.split("\n");
+  const out = [];
+  let size = 0;
+  for (const line2 of lines) {
+    if (size + line2.length + 1 > Math.max(0, max - 60)) break;
+    out.push(line2);
+    size += line2.length + 1;
+  }
+  return `${out.join("\n")}
+[... ${lines.length - out.length} more lines not shown: quote only lines shown above]`;
+}
+
+// action/agents/context/section.ts
+function section(title, body) {
+  return `## ${title}
+${body}`;
+}
+
+// action/agents/context/render-last-failure.ts
+var TAIL_CHARS = 1500;
+function renderLastFailure(results) {
+  const last = results.at(-1);
+  if (!last || last.iteration === 0) return "";
+  const crash = results.findLast((r) => r.status === "crash" || r.status === "timeout");
+  const parts = [];
+  if (last.status === "agent_error" || last.status === "violation" || last.status === "no_change") {
+    parts.push(
+      `The previous experiment (#${last.iteration}) was not evaluated: ${last.status}: ${last.reason ?? last.description}`
+    );
+  }
+  if (crash?.log_tail && crash.iteration >= results.length - RECENT) {
+    parts.push(
+      `The last crash, #${crash.iteration} (${crash.status}: ${crash.description}), ended with:
+\`\`\`
+${cutTail(crash.log_tail.trim(), TAIL_CHARS)}
+\`\`\``
+    );
+  }
+  return parts.length > 0 ? section("Last failure", parts.join("\n\n")) : "";
+}
+
+// action/agents/context/render-recent.ts
+function renderRecent(rows, input2, max) {
+  if (rows.length === 0) return "(none yet: this is the first experiment)";
+  const lines = rows.map((r) => {
+    const delta = r.delta !== null && r.status !== "baseline" ? ` \u0394${r.delta >= 0 ? "+" : ""}${fmt2(r.delta)}` : "";
+    const score = r.score !== null ? ` ${input2.metric}=${fmt2(r.score)}` : "";
+    const ev = r.evidence ? ` (${r.evidence.p !== null ? `p=${fmt2(r.evidence.p)}, ` : ""}${r.evidence.runs} run${r.evidence.runs === 1 ? "" : "s"})` : "";
+    const why = r.reason && r.status !== "keep" ? ` \u2014 ${clip3(r.reason, 160)}` : "";
+    return `- #${r.iteration} ${r.status}${score}${delta}${ev}: ${clip3(r.description, 200)}${why}`;
+  });
+  return keepLast(lines, max);
+}
+
+// action/agents/context/render-task.ts
+function renderTask(input2) {
+  const { metric: metric2, goal, header, budget } = input2;
+  const better = goal === "minimize" ? "lower" : "higher";
+  const facts = [`Current best: ${metric2} = ${fmt2(input2.incumbentScore)}`];
+  if (header) facts.push(`baseline ${fmt2(header.baseline)}`);
+  if (header?.noise) facts.push(`run-to-run noise (sd) ${fmt2(header.noise)}`);
+  if (header?.min_delta) facts.push(`smallest change that counts ${fmt2(header.min_delta)}`);
+  const guards = header ? Object.entries(header.guards).map(
+    ([name, g]) => `${name} ${g.min !== void 0 ? `>= ${g.min}` : ""}${g.min !== void 0 && g.max !== void 0 ? " and " : ""}${g.max !== void 0 ? `<= ${g.max}` : ""}`
+  ) : [];
+  const left = [`${budget.experiments} experiment(s) left in this batch`];
+  if (budget.wallClockMs !== null)
+    left.push(`${formatDuration(Math.max(0, budget.wallClockMs))} of wall clock`);
+  if (budget.costUsd !== null)
+    left.push(`$${Math.max(0, budget.costUsd).toFixed(2)} of model cost`);
+  return [
+    "# Your task",
+    `You are one step of an autonomous research loop. Make ONE focused change to the files you may edit that makes \`${metric2}\` ${better} (goal: ${goal}). autoexp then runs the fixed evaluation, keeps your change only if it really improves ${metric2} beyond noise, and otherwise reverts it.`,
+    `${facts.join("; ")}.`,
+    ...guards.length > 0 ? [`Guards (a change that breaks one is rejected): ${guards.join("; ")}.`] : [],
+    `Budget left: ${left.join(", ")}.`,
+    "Rules: one idea per experiment. Never ask questions or wait for confirmation: nobody is watching, so decide and act. Do not commit, do not touch files outside the list below, do not change the evaluation. Prefer simple changes: a small gain that adds ugly complexity is not worth it, and removing code for an equal result is a win. Do not repeat an idea that the digest shows already failed unless you change it materially."
+  ].join("\n");
+}
+
+// action/agents/context/build-context.ts
+var SHARES = { files: 0.45, program: 0.15, recent: 0.12, notes: 0.1, digest: 0.18 };
+var PRIORITY = ["files", "program", "recent", "notes", "digest"];
+function buildContext(input2) {
+  const task = renderTask(input2);
+  const answer = renderAnswerFormat(input2);
+  const last = renderLastFailure(input2.results);
+  const fixed = task.length + answer.length + last.length + 400;
+  const room = Math.max(0, input2.maxChars - fixed);
+  const older = input2.results.slice(1, Math.max(1, input2.results.length - RECENT));
+  const recentRows = input2.results.slice(Math.max(1, input2.results.length - RECENT));
+  const full = {
+    files: input2.files.reduce((s, f) => s + f.text.length + f.path.length + 20, 0),
+    program: input2.program.length,
+    recent: recentRows.length * 160,
+    notes: input2.notes.length,
+    digest: older.length * 90
+  };
+  const alloc = {};
+  let left = room;
+  for (const part of PRIORITY) {
+    alloc[part] = Math.min(full[part], Math.floor(SHARES[part] * room));
+    left -= alloc[part];
+  }
+  for (const part of PRIORITY) {
+    const extra = Math.min(full[part] - alloc[part], left);
+    alloc[part] += extra;
+    left -= extra;
+  }
+  const sections = [
+    task,
+    section(
+      "Research direction (program.md)",
+      cutHead(input2.program.trim() || "(none given)", alloc.program)
+    ),
+    last,
+    section("Recent experiments (newest last)", renderRecent(recentRows, input2, alloc.recent)),
+    input2.pending?.length ? section(
+      "Being evaluated now (results not in yet; propose something else)",
+      input2.pending.slice(-10).map((p) => `- ${p.description}`).join("\n")
+    ) : "",
+    older.length > 0 ? section(
+      "Everything tried before (digest, do not repeat dead ends)",
+      renderDigest(older, alloc.digest)
+    ) : "",
+    input2.imported?.length ? section(
+      "Tried before autoexp (imported results.tsv; do not repeat dead ends)",
+      cutTail(
+        input2.imported.map((r) => `- ${r.status} ${r.score ?? "-"}: ${r.description}`).join("\n"),
+        Math.max(2e3, alloc.digest)
+      )
+    ) : "",
+    section(
+      "Notes (notes.md, your memory across experiments)",
+      cutTail(input2.notes.trim() || "(empty)", alloc.notes)
+    ),
+    section("Files you may edit", renderFiles(input2.files, alloc.files)),
+    answer
+  ];
+  return `${sections.filter(Boolean).join("\n\n")}
+`;
+}
+
+// action/agents/prompt.ts
+async function readTargets(context) {
+  const files = await Promise.all(
+    context.targetFiles.map(async (path) => {
+      const text2 = await readFile7(join19(context.worktree, path), "utf8").catch(() => null);
+      return text2 === null || text2.includes("\0") ? null : { path, text: text2 };
+    })
+  );
+  return files.filter((f) => f !== null);
+}
+async function promptFor(context, protocol, maxChars, files) {
+  const program = await readFile7(join19(context.worktree, context.config.instructions), "utf8").catch(
+    () => ""
+  );
+  return buildContext({
+    metric: context.metric,
+    goal: context.goal,
+    incumbentScore: context.incumbentScore,
+    header: context.header,
+    results: context.history,
+    program,
+    files: files ?? await readTargets(context),
+    notes: context.notes,
+    ...context.pending?.length ? { pending: context.pending } : {},
+    ...context.imported?.length ? { imported: context.imported } : {},
+    budget: context.budget,
+    maxChars,
+    protocol
+  });
+}
+function priceOf(usage2, price2) {
+  if (!usage2 || !price2) return 0;
+  return (usage2.input * price2.input + usage2.output * price2.output) / 1e6;
+}
+async function pruneScratch(dir, iteration, keep = 20) {
+  const old = iteration - keep;
+  if (old < 1) return;
+  for (const name of [`prompt-${old}.md`, `answer-${old}.md`, `agent-${old}.log`])
+    await rm8(join19(dir, name), { force: true });
+}
+
+// action/agents/api-agent.ts
+var SYSTEM = "You are a careful research engineer working alone inside an automated experiment loop. Each reply proposes exactly one experiment as edits to the listed files, in the exact format asked for. Nobody will answer questions; never ask any.";
+function openai(config2) {
+  const official = new URL(config2.base_url).hostname === "api.openai.com";
+  return {
+    url: `${config2.base_url.replace(/\/+$/, "")}/chat/completions`,
+    headers: (key) => key ? { authorization: `Bearer ${key}` } : {},
+    body: (c, prompt) => ({
+      model: c.model,
+      messages: [
+        { role: "system", content: SYSTEM },
+        { role: "user", content: prompt }
+      ],
+      // OpenAI's own API has renamed the limit; local servers know the old name.
+      ...official ? { max_completion_tokens: c.max_tokens } : { max_tokens: c.max_tokens },
+      ...c.temperature !== void 0 ? { temperature: c.temperature } : {}
+    }),
+    read: (json2) => {
+      const j = json2;
+      const choice = j.choices?.[0];
+      return {
+        text: choice?.message?.content ?? "",
+        truncated: choice?.finish_reason === "length",
+        ...j.usage ? { usage: { input: j.usage.prompt_tokens ?? 0, output: j.usage.completion_tokens ?? 0 } } : {}
+      };
+    }
+  };
+}
+function anthropic(config2) {
+  const base = config2.base_url.replace(/\/+$/, "");
+  return {
+    url: base.endsWith("/v1") ? `${base}/messages` : `${base}/v1/messages`,
+    headers: (key) => ({
+      "anthropic-version": "2023-06-01",
+      ...key ? { "x-api-key": key } : {}
+    }),
+    body: (c, prompt) => ({
+      model: c.model,
+      max_tokens: c.max_tokens,
+      system: SYSTEM,
+      messages: [{ role: "user", content: prompt }],
+      ...c.temperature !== void 0 ? { temperature: c.temperature } : {}
+    }),
+    read: (json2) => {
+      const j = json2;
+      return {
+        text: (j.content ?? []).filter((b) => b.type === "text").map((b) => b.text ?? "").join(""),
+        truncated: j.stop_reason === "max_tokens",
+        ...j.usage ? { usage: { input: j.usage.input_tokens ?? 0, output: j.usage.output_tokens ?? 0 } } : {}
+      };
+    }
+  };
+}
+function createApiAgent(config2) {
+  const api = config2.use === "openai" ? openai(config2) : anthropic(config2);
+  let worked = false;
+  return {
+    name: config2.use,
+    async propose(context) {
+      const key = config2.api_key_env ? context.env[config2.api_key_env] : void 0;
+      if (config2.api_key_env && !key) {
+        return {
+          ok: false,
+          fatal: true,
+          error: `agent.api_key_env names ${config2.api_key_env}, which is not set`
+        };
+      }
+      const files = await readTargets(context);
+      const prompt = await promptFor(
+        context,
+        { kind: "edits", wholeFileMax: config2.whole_file_max },
+        config2.context_chars,
+        files
+      );
+      await writeFile6(join20(context.scratchDir, `prompt-${context.iteration}.md`), prompt);
+      await pruneScratch(context.scratchDir, context.iteration);
+      const result = await postJson({
+        url: api.url,
+        headers: api.headers(key),
+        body: api.body(config2, prompt),
+        timeoutMs: config2.timeout,
+        retries: config2.retries,
+        retryDelayMs: config2.retry_delay
+      });
+      if (!result.ok) return failed(result, config2, worked);
+      const reply = api.read(result.json);
+      const spent = {
+        costUsd: priceOf(reply.usage, config2.price),
+        ...reply.usage ? { usage: reply.usage } : {}
+      };
+      await writeFile6(
+        join20(context.scratchDir, `answer-${context.iteration}.md`),
+        context.redact(reply.text)
+      );
+      if (!reply.text.trim()) {
+        return {
+          ok: false,
+          fatal: !worked,
+          error: `the model (${config2.model}) answered with nothing${reply.truncated ? " (cut at max_tokens before any text)" : ""}`,
+          ...spent
+        };
+      }
+      worked = true;
+      if (reply.truncated) {
+        return {
+          ok: false,
+          error: `edit rejected: the answer was cut off at max_tokens (${config2.max_tokens}), so none of it was applied; answer more briefly`,
+          ...spent
+        };
+      }
+      const scope = {
+        files: files.map((f) => f.path),
+        mayCreate: context.mayCreate,
+        wholeFileMax: config2.whole_file_max
+      };
+      const parsed = parseAnswer(reply.text, scope);
+      const notes = parsed.notes.length > 0 ? { notes: appendNotes(context.notes, context.iteration, parsed.notes) } : {};
+      if (!parsed.ok)
+        return { ok: false, error: `edit rejected: ${parsed.reason}`, ...spent, ...notes };
+      const texts = new Map(files.map((f) => [f.path, f.text]));
+      const applied = applyEdits(parsed.edits, (p) => texts.get(p) ?? null, scope);
+      if (!applied.ok)
+        return { ok: false, error: `edit rejected: ${applied.reason}`, ...spent, ...notes };
+      for (const [path, text2] of applied.files) {
+        const full = join20(context.worktree, path);
+        await mkdir6(dirname4(full), { recursive: true });
+        await writeFile6(full, text2);
+      }
+      return {
+        ok: true,
+        description: parsed.description ?? `${parsed.edits.length} edit(s) by ${config2.model}`,
+        meta: { model: config2.model, edits: parsed.edits.length, attempts: result.attempts },
+        ...spent,
+        ...notes
+      };
+    }
+  };
+}
+function failed(result, config2, worked) {
+  const where = `${config2.use} at ${config2.base_url}`;
+  const tries = result.attempts > 1 ? ` after ${result.attempts} attempts` : "";
+  switch (result.failure) {
+    case "auth":
+      return {
+        ok: false,
+        fatal: true,
+        error: `${where} refused the key${config2.api_key_env ? ` in ${config2.api_key_env}` : ""} (${result.error}): check the key and its access to ${config2.model}`
+      };
+    case "not_found":
+      return {
+        ok: false,
+        fatal: !worked,
+        error: `${where} has no such endpoint or model (${result.error}): check base_url and model (${config2.model})`
+      };
+    case "unreachable":
+      return {
+        ok: false,
+        fatal: !worked,
+        error: `cannot reach ${where}${tries} (${result.error}): is the server running and base_url right?`
+      };
+    case "request":
+      return {
+        ok: false,
+        fatal: !worked,
+        error: `${where} rejected the request (${result.error})`
+      };
+    case "transient":
+      return { ok: false, error: `${where} failed${tries} (${result.error})` };
+  }
+}
+function appendNotes(notes, iteration, lines) {
+  const base = notes.trimEnd();
+  const added = lines.map((l) => `- #${iteration}: ${l}`).join("\n");
+  return `${base ? `${base}
+` : ""}${added}
+`;
+}
+
+// action/agents/cli-agent/read-aider.ts
+function readAider(output2) {
+  const re = /Tokens: ([\d.,]+)([kKmM]?) sent(?:, [\d.,]+[kKmM]? cache \w+)*, ([\d.,]+)([kKmM]?) received\.(?: Cost: \$([\d.]+) message)?/g;
+  let input2 = 0;
+  let out = 0;
+  let cost = 0;
+  let seen = false;
+  for (const m of output2.matchAll(re)) {
+    input2 += scaled(m[1], m[2]);
+    out += scaled(m[3], m[4]);
+    if (m[5]) cost += Number(m[5]);
+    seen = true;
+  }
+  return seen ? { usage: { input: input2, output: out }, ...cost > 0 ? { costUsd: cost } : {} } : {};
+}
+function scaled(value, unit) {
+  const x = Number(value.replace(/,/g, ""));
+  return Math.round(x * (unit.toLowerCase() === "k" ? 1e3 : unit.toLowerCase() === "m" ? 1e6 : 1));
+}
+
+// action/agents/cli-agent/parse-json.ts
+function parseJson(line2) {
+  const t = line2.trim();
+  if (!t.startsWith("{")) return null;
+  try {
+    const j = JSON.parse(t);
+    return j && typeof j === "object" && !Array.isArray(j) ? j : null;
+  } catch {
+    return null;
+  }
+}
+function lastJson(output2, accept) {
+  const lines = output2.split("\n");
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const j = parseJson(lines[i]);
+    if (j && accept(j)) return j;
+  }
+  return null;
+}
+
+// action/agents/cli-agent/read-claude.ts
+function readClaude(output2) {
+  const result = lastJson(output2, (j) => j.type === "result");
+  if (!result) return {};
+  const u = result.usage ?? {};
+  return {
+    ...result.usage ? {
+      usage: {
+        input: (u.input_tokens ?? 0) + (u.cache_creation_input_tokens ?? 0) + (u.cache_read_input_tokens ?? 0),
+        output: u.output_tokens ?? 0
+      }
+    } : {},
+    ...typeof result.total_cost_usd === "number" ? { costUsd: result.total_cost_usd } : {},
+    ...result.is_error ? { error: clip3(result.result ?? "is_error") } : result.result ? { message: result.result } : {}
+  };
+}
+
+// action/agents/cli-agent/read-codex.ts
+function readCodex(output2) {
+  let input2 = 0;
+  let out = 0;
+  let seen = false;
+  let message;
+  let error62;
+  for (const line2 of output2.split("\n")) {
+    const j = parseJson(line2);
+    if (!j) continue;
+    if (j.type === "turn.completed" && j.usage) {
+      const u = j.usage;
+      input2 += u.input_tokens ?? 0;
+      out += u.output_tokens ?? 0;
+      seen = true;
+    } else if (j.type === "item.completed") {
+      const item = j.item;
+      if (item?.type === "agent_message" && item.text) message = item.text;
+    } else if (j.type === "turn.failed" || j.type === "error") {
+      const e = j.error?.message ?? j.message;
+      error62 = clip3(e ?? j.type);
+    }
+  }
+  return {
+    ...seen ? { usage: { input: input2, output: out } } : {},
+    ...message ? { message } : {},
+    ...error62 ? { error: error62 } : {}
+  };
+}
+
+// action/agents/cli-agent/presets.ts
+var PRESETS = {
+  "claude-code": {
+    program: "claude",
+    // -p: print mode (one prompt, then exit). acceptEdits: file edits need no approval; shell
+    // commands are refused rather than prompted for (add --permission-mode bypassPermissions to
+    // agent.args to let it run commands).
+    args: ({ model }) => [
+      "-p",
+      "--output-format",
+      "json",
+      "--permission-mode",
+      "acceptEdits",
+      ...model ? ["--model", model] : []
+    ],
+    stdin: true,
+    read: readClaude
+  },
+  codex: {
+    program: "codex",
+    // exec: non-interactive; --full-auto: edits in the workspace without approvals; "-": prompt on stdin.
+    args: ({ model }) => [
+      "exec",
+      "--full-auto",
+      "--skip-git-repo-check",
+      "--json",
+      ...model ? ["--model", model] : []
+    ],
+    stdin: true,
+    read: readCodex
+  },
+  aider: {
+    program: "aider",
+    args: ({ model, promptFile, files }) => [
+      "--message-file",
+      promptFile,
+      "--yes-always",
+      "--no-auto-commits",
+      "--no-dirty-commits",
+      "--no-pretty",
+      "--no-stream",
+      "--no-check-update",
+      "--no-show-model-warnings",
+      "--no-analytics",
+      ...model ? ["--model", model] : [],
+      ...files
+    ],
+    stdin: false,
+    read: readAider
+  }
+};
+
+// action/agents/cli-agent/cli-program.ts
+function cliProgram(config2) {
+  if (config2.use === "command") return null;
+  return config2.command ?? PRESETS[config2.use].program;
+}
+
+// action/agents/cli-agent/create-cli-agent.ts
+import { readFile as readFile9, rm as rm9, writeFile as writeFile7 } from "node:fs/promises";
+import { join as join21 } from "node:path";
+
+// action/agents/cli-agent/read-usage-file.ts
+import { readFile as readFile8 } from "node:fs/promises";
+async function readUsageFile(path) {
+  const j = parseJson(await readFile8(path, "utf8").catch(() => ""));
+  if (!j) return {};
+  const n = (v) => typeof v === "number" && Number.isFinite(v) && v >= 0 ? v : 0;
+  return {
+    usage: { input: n(j.input_tokens), output: n(j.output_tokens) },
+    ...typeof j.cost_usd === "number" ? { costUsd: n(j.cost_usd) } : {}
+  };
+}
+
+// action/agents/cli-agent/create-cli-agent.ts
+function createCliAgent(config2) {
+  const preset = config2.use === "command" ? null : PRESETS[config2.use];
+  return {
+    name: config2.use,
+    async propose(context) {
+      const dir = context.scratchDir;
+      const files = {
+        prompt: join21(dir, "prompt.md"),
+        description: join21(dir, "description.txt"),
+        notes: join21(dir, "notes.md"),
+        usage: join21(dir, "usage.json"),
+        log: join21(dir, `agent-${context.iteration}.log`)
+      };
+      const prompt = await promptFor(
+        context,
+        { kind: "files", descriptionFile: files.description, notesFile: files.notes },
+        config2.context_chars
+      );
+      await writeFile7(files.prompt, prompt);
+      await writeFile7(files.notes, context.notes);
+      for (const f of [files.description, files.usage, files.log]) await rm9(f, { force: true });
+      await pruneScratch(dir, context.iteration);
+      const command2 = preset && config2.use !== "command" ? [
+        config2.command ?? preset.program,
+        ...preset.args({
+          model: config2.model,
+          promptFile: files.prompt,
+          files: context.targetFiles
+        }),
+        ...config2.args
+      ] : config2.run;
+      const run = await runProcess({
+        command: context.launch ? context.launch(command2) : command2,
+        cwd: context.worktree,
+        env: {
+          ...context.env,
+          AUTOEXP_PROMPT_FILE: files.prompt,
+          AUTOEXP_DESCRIPTION_FILE: files.description,
+          AUTOEXP_NOTES_FILE: files.notes,
+          AUTOEXP_USAGE_FILE: files.usage,
+          AUTOEXP_ITERATION: String(context.iteration)
+        },
+        timeoutMs: config2.timeout,
+        logPath: files.log,
+        ...preset?.stdin ? { stdinFile: files.prompt } : {},
+        ...context.pidFile ? { pidFile: context.pidFile } : {}
+      });
+      const raw = await readFile9(files.log, "utf8").catch(() => "");
+      const clean2 = context.redact(raw);
+      if (clean2 !== raw) await writeFile7(files.log, clean2);
+      const output2 = await readEnd(files.log, 256 * 1024);
+      const report = preset ? preset.read(output2) : await readUsageFile(files.usage);
+      const usage2 = report.usage;
+      const costUsd = config2.price ? priceOf(usage2, config2.price) : report.costUsd ?? 0;
+      const notesAfter = await readFile9(files.notes, "utf8").catch(() => context.notes);
+      const spent = {
+        costUsd,
+        ...usage2 ? { usage: usage2 } : {},
+        ...notesAfter !== context.notes ? { notes: notesAfter } : {}
+      };
+      const last = tailLines(output2, 8).split("\n").map((l) => l.trim()).filter((l) => l && !/^Node\.js v\d/.test(l)).slice(-3).join(" | ");
+      if (run.spawnError)
+        return { ok: false, fatal: true, error: `agent could not start: ${run.spawnError}` };
+      if (run.timedOut)
+        return {
+          ok: false,
+          error: `agent killed after its ${Math.round(config2.timeout / 1e3)}s timeout`,
+          ...spent
+        };
+      if (run.exitCode !== 0) {
+        return {
+          ok: false,
+          error: `agent exited with ${run.signal ?? `code ${run.exitCode}`}: ${report.error ?? clip3(last)}`,
+          ...spent
+        };
+      }
+      if (report.error)
+        return { ok: false, error: `agent reported an error: ${report.error}`, ...spent };
+      const written = (await readFile9(files.description, "utf8").catch(() => "")).trim().split("\n")[0].trim();
+      const message = report.message?.trim().split("\n").filter(Boolean).at(-1);
+      const description = written || message || (preset ? "" : last) || "(no description)";
+      return { ok: true, description: clip3(description), ...spent };
+    }
+  };
+}
+
+// action/agents/search-agent.ts
+import { readFile as readFile10, writeFile as writeFile8 } from "node:fs/promises";
+import { join as join22 } from "node:path";
+
+// action/agents/search-plan.ts
+var INITIAL_FACTOR = 2;
+var CONVERGED = 1.04;
+var ASSIGNMENT = /^(\s*(?:export\s+)?(?:const\s+|let\s+|var\s+)?["']?([A-Za-z_]\w*)["']?\s*[:=]\s*)(-?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?)\s*[;,]?\s*(?:(?:#|\/\/).*)?$/;
+function findParameters(files, exclude) {
+  const skip = exclude.map((e) => e.toLowerCase());
+  const params = [];
+  for (const { path, text: text2 } of files) {
+    const seen = /* @__PURE__ */ new Map();
+    let offset = 0;
+    text2.split("\n").forEach((line2, i) => {
+      const match = ASSIGNMENT.exec(line2);
+      if (match) {
+        const name = match[2];
+        const raw = match[3];
+        const value = Number(raw);
+        const k = seen.get(name) ?? 0;
+        seen.set(name, k + 1);
+        if (value !== 0 && Number.isFinite(value) && !skip.some((s) => name.toLowerCase().includes(s))) {
+          params.push({
+            id: `${path}:${name}#${k}`,
+            path,
+            name,
+            line: i + 1,
+            value,
+            raw,
+            integer: /^-?\d+$/.test(raw),
+            offset: offset + match[1].length
+          });
+        }
+      }
+      offset += line2.length + 1;
+    });
+  }
+  return params;
+}
+function planMove(params, history, seed) {
+  const states = /* @__PURE__ */ new Map();
+  const state = (id) => {
+    const known = states.get(id);
+    if (known) return known;
+    const fresh = { factor: INITIAL_FACTOR, tried: { 1: false, [-1]: false } };
+    states.set(id, fresh);
+    return fresh;
+  };
+  for (const move of history) {
+    const s = state(move.id);
+    if (move.kept) {
+      s.tried = { 1: false, [-1]: false };
+      s.tried[-move.dir] = true;
+    } else {
+      s.tried[move.dir] = true;
+      if (s.tried[1] && s.tried[-1]) s.factor = Math.sqrt(s.factor);
+      if (s.tried[1] && s.tried[-1]) s.tried = { 1: false, [-1]: false };
+    }
+  }
+  const last = history.at(-1);
+  const byId = new Map(params.map((p) => [p.id, p]));
+  if (last?.kept) {
+    const p = byId.get(last.id);
+    const s = state(last.id);
+    if (p && !s.tried[last.dir]) {
+      const move = makeMove(p, last.dir, s.factor);
+      if (move) return move;
+    }
+  }
+  const random = createRandom(seed);
+  const order = [...params].map((p) => ({
+    p,
+    r: random(),
+    dir: random() < 0.5 ? 1 : -1
+  }));
+  order.sort((a, b) => a.r - b.r);
+  const start = last ? order.findIndex((o) => o.p.id === last.id) + 1 : 0;
+  for (let k = 0; k < order.length; k++) {
+    const { p, dir } = order[(start + k) % order.length];
+    const s = state(p.id);
+    if (s.factor < CONVERGED) continue;
+    for (const d of [dir, -dir]) {
+      if (s.tried[d]) continue;
+      const move = makeMove(p, d, s.factor);
+      if (move) return move;
+    }
+  }
+  return null;
+}
+function makeMove(p, dir, factor) {
+  let to;
+  if (p.integer) {
+    const scaled2 = Math.round(dir > 0 ? p.value * factor : p.value / factor);
+    to = dir > 0 ? Math.max(p.value + 1, scaled2) : Math.min(p.value - 1, scaled2);
+    if (Math.sign(to) !== Math.sign(p.value)) return null;
+  } else {
+    to = Number((dir > 0 ? p.value * factor : p.value / factor).toPrecision(4));
+  }
+  return to === p.value ? null : { id: p.id, dir, factor, from: p.value, to };
+}
+function formatLike(raw, value) {
+  if (/^-?\d+$/.test(raw)) return String(Math.round(value));
+  if (/[eE]/.test(raw))
+    return value.toExponential(3).replace(/\.?0+e/, "e").replace("e+", "e");
+  const text2 = String(value);
+  return text2.includes(".") || text2.includes("e") ? text2 : `${text2}.0`;
+}
+
+// action/agents/search-agent.ts
+function createSearchAgent(options) {
+  return {
+    name: "search",
+    async propose(context) {
+      const files = await Promise.all(
+        context.targetFiles.map(async (path) => ({
+          path,
+          text: await readFile10(join22(context.worktree, path), "utf8")
+        }))
+      );
+      const params = findParameters(files, options.exclude);
+      if (params.length === 0) {
+        return {
+          ok: false,
+          error: "no numeric literal to tune in the target files (lines like `lr = 0.01`)"
+        };
+      }
+      const history = context.history.flatMap((r) => {
+        const meta3 = r.agent_meta;
+        return meta3?.kind === "search" ? [{ ...meta3, kept: KEPT.has(r.status) }] : [];
+      });
+      for (const p2 of context.pending ?? [])
+        if (p2.meta?.kind === "search")
+          history.push({ ...p2.meta, kept: false });
+      const move = planMove(params, history, options.seed);
+      if (!move)
+        return {
+          ok: true,
+          exhausted: true,
+          description: "search converged: every parameter was tried at its finest step"
+        };
+      const p = params.find((x) => x.id === move.id);
+      const file2 = files.find((f) => f.path === p.path);
+      const text2 = formatLike(p.raw, move.to);
+      await writeFile8(
+        join22(context.worktree, p.path),
+        file2.text.slice(0, p.offset) + text2 + file2.text.slice(p.offset + p.raw.length)
+      );
+      return {
+        ok: true,
+        description: `${p.name} ${p.raw} -> ${text2} (${p.path}:${p.line})`,
+        meta: { kind: "search", ...move }
+      };
+    }
+  };
+}
+
+// action/agents/create-agent.ts
+function createAgent(config2) {
+  switch (config2.use) {
+    case "search":
+      return createSearchAgent({ seed: config2.seed, exclude: config2.exclude });
+    case "openai":
+    case "anthropic":
+      return createApiAgent(config2);
+    default:
+      return createCliAgent(config2);
+  }
+}
+var INSTALL2 = {
+  "claude-code": "npm install -g @anthropic-ai/claude-code",
+  codex: "npm install -g @openai/codex",
+  aider: "python -m pip install aider-install && aider-install"
+};
+function agentProblem(config2, env) {
+  switch (config2.use) {
+    case "search":
+    case "command":
+      return null;
+    case "openai":
+    case "anthropic":
+      if (config2.api_key_env && !env[config2.api_key_env]) {
+        return `agent ${config2.use} reads its key from ${config2.api_key_env} (agent.api_key_env), which is not set. Export it (in a workflow: env: ${config2.api_key_env}: \${{ secrets.${config2.api_key_env} }}), or set api_key_env: null for a local server that needs no key`;
+      }
+      return null;
+    default: {
+      const program = cliProgram(config2);
+      if (findProgram2(program, env.PATH ?? "")) return null;
+      const where = program.includes("/") ? "which does not exist or is not executable" : "which is not on PATH";
+      return `agent ${config2.use} runs \`${program}\`, ${where} (install: ${INSTALL2[config2.use]}); or set agent.command to its full path`;
+    }
+  }
+}
+function findProgram2(program, path) {
+  const candidates = program.includes("/") ? [isAbsolute3(program) ? program : join23(process.cwd(), program)] : path.split(delimiter2).filter(Boolean).map((dir) => join23(dir, program));
+  return candidates.some((c) => {
+    try {
+      accessSync2(c, constants2.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+// action/config/check-scope-files.ts
+var import_picomatch = __toESM(require_picomatch2(), 1);
+function compileGlobs(globs) {
+  if (globs.length === 0) return () => false;
+  return (0, import_picomatch.default)([...globs], { dot: true });
+}
+function checkScopeFiles(config2, committed, uncommitted = []) {
+  const problems = [];
+  const warnings = [];
+  config2.target.forEach((glob2, i) => {
+    const match = (0, import_picomatch.default)(glob2, { dot: true });
+    if (committed.some((p) => match(p))) return;
+    const loose = uncommitted.filter((p) => match(p));
+    problems.push({
+      path: `target.${i}`,
+      message: loose.length > 0 ? `"${glob2}" matches only uncommitted files (${loose.slice(0, 3).join(", ")}): experiments start from a commit, so commit them first` : `"${glob2}" matches no file in the repository: fix the glob or create the file`
+    });
+  });
+  const isTarget = compileGlobs(config2.target);
+  const isFrozen = compileGlobs(config2.frozen);
+  const both = committed.filter((p) => isTarget(p) && isFrozen(p));
+  if (both.length > 0) {
+    problems.push({
+      path: "frozen",
+      message: `${both.slice(0, 3).join(", ")} is both target and frozen: a file the agent may change cannot also be frozen`
+    });
+  }
+  config2.frozen.forEach((glob2, i) => {
+    const match = (0, import_picomatch.default)(glob2, { dot: true });
+    if (!committed.some((p) => match(p))) {
+      warnings.push({ path: `frozen.${i}`, message: `"${glob2}" matches no committed file` });
+    }
+  });
+  if (!committed.includes(config2.instructions)) {
+    warnings.push({
+      path: "instructions",
+      message: `${config2.instructions} is not committed; agents get no research direction`
+    });
+  }
+  return { problems, warnings };
+}
+
+// action/process/detect-gpus.ts
+import { execFile as execFile3 } from "node:child_process";
+function detectGpus() {
+  return new Promise((resolve11) => {
+    execFile3(
+      "nvidia-smi",
+      ["--query-gpu=index,name", "--format=csv,noheader"],
+      { timeout: 15e3, encoding: "utf8" },
+      (error62, stdout) => {
+        if (error62) return resolve11([]);
+        resolve11(
+          stdout.split("\n").map((l) => l.split(",").map((x) => x.trim())).filter(([i]) => i !== void 0 && /^\d+$/.test(i)).map(([i, name]) => ({ index: Number(i), name: name ?? "GPU" }))
+        );
+      }
+    );
+  });
+}
+
+// action/decide/samples.ts
+function addSamples(samples, metrics) {
+  for (const [name, value] of Object.entries(metrics)) {
+    samples[name] ??= [];
+    samples[name].push(value);
+  }
+}
+function collectSamples(runs) {
+  const samples = {};
+  for (const metrics of runs) addSamples(samples, metrics);
+  return samples;
+}
+function meansOf(samples) {
+  return Object.fromEntries(
+    Object.entries(samples).map(([k, v]) => [k, v.reduce((s, x) => s + x, 0) / v.length])
+  );
+}
+
+// action/ledger/rows.ts
+function buildResultRow(tag, iteration, guardName, verdict, proposal, timestamp) {
+  const row = {
+    type: "result",
+    iteration,
+    commit: verdict.commit?.slice(0, 7) ?? "",
+    commit_full: verdict.commit ?? null,
+    diff: verdict.commit ? `refs/autoexp/${tag}/${iteration}` : null,
+    score: verdict.score,
+    delta: verdict.delta,
+    guard_score: guardName ? verdict.metrics[guardName] ?? null : null,
+    guard_pass: verdict.guard_pass,
+    status: verdict.status,
+    description: proposal.description.replace(/\s+/g, " ").trim().slice(0, 300),
+    timestamp,
+    metrics: verdict.metrics,
+    samples: verdict.samples,
+    agent_seconds: proposal.agentSeconds,
+    eval_seconds: verdict.evalSeconds ?? 0,
+    cost_usd: Math.round((proposal.costUsd ?? 0) * 1e6) / 1e6,
+    ...proposal.usage ? { tokens_in: proposal.usage.input, tokens_out: proposal.usage.output } : {},
+    ...verdict.reason ? { reason: verdict.reason } : {},
+    ...verdict.tail ? { log_tail: verdict.tail.slice(-2e3) } : {},
+    ...verdict.duplicateOf !== void 0 ? { duplicate_of: verdict.duplicateOf } : {},
+    ...proposal.meta ? { agent_meta: proposal.meta } : {},
+    ...verdict.evidence ? { evidence: roundEvidence(verdict.evidence) } : {},
+    ...verdict.linesDelta !== void 0 ? { lines_delta: verdict.linesDelta } : {},
+    ...verdict.printedTwice?.length ? { printed_twice: verdict.printedTwice } : {},
+    ...verdict.runsOn?.length ? { runs_on: verdict.runsOn } : {}
+  };
+  if (verdict.key) row.content_key = verdict.key;
+  return row;
+}
+function buildHeader(f, timestamp) {
+  const firstGuard = Object.entries(f.guards)[0];
+  return {
+    type: "config",
+    version: 1,
+    tag: f.tag,
+    name: f.name,
+    constrained_file: f.target.join(","),
+    eval_command: typeof f.evalCommand === "string" ? f.evalCommand : f.evalCommand.join(" "),
+    metric: f.metric,
+    goal: f.goal,
+    guard_metric: firstGuard?.[0] ?? null,
+    guard_threshold: firstGuard ? firstGuard[1].max ?? firstGuard[1].min ?? null : null,
+    guards: f.guards,
+    baseline: f.baseline,
+    min_delta: f.minDeltas[f.metric] ?? 0,
+    noise: f.noise,
+    rule: f.rule,
+    objectives: f.objectives,
+    min_deltas: f.minDeltas,
+    baseline_metrics: f.baselineMetrics,
+    ...f.weights ? { weights: f.weights } : {},
+    confidence: f.confidence,
+    target: f.target,
+    frozen: f.frozen,
+    frozen_hashes: f.frozenHashes,
+    agent: f.agent,
+    base_commit: f.baseCommit,
+    timestamp
+  };
+}
+function roundEvidence(e) {
+  const r = (x) => Number(x.toPrecision(6));
+  return {
+    ...e,
+    gain: r(e.gain),
+    effect_sigma: e.effect_sigma === null ? null : r(e.effect_sigma),
+    p: e.p === null ? null : Number(e.p.toPrecision(3)),
+    ci: e.ci === null ? null : [r(e.ci[0]), r(e.ci[1])],
+    sd: r(e.sd)
+  };
+}
+
+// action/engine/propose.ts
+async function propose(ctx, candidate, checkout) {
+  const { iteration, parent } = candidate;
+  await checkout.prepare(ctx.store.repo, parent.commit, ctx.agentGit);
+  const targetPaths = (await ctx.store.repo.lsTree(parent.commit)).map((e) => e.path).filter((p) => ctx.isTarget(p) && !isRecord(p));
+  const log = ctx.store.log;
+  const history = log.results.slice(0, candidate.historyLength);
+  const started = performance.now();
+  let proposal;
+  try {
+    proposal = await ctx.agent.propose({
+      worktree: checkout.dir,
+      iteration,
+      config: ctx.config,
+      metric: ctx.metric,
+      goal: ctx.goal,
+      incumbentScore: parent.score,
+      header: log.config,
+      history,
+      ...log.imports?.length ? { imported: log.imports.flatMap((i) => i.rows) } : {},
+      ...candidate.pending?.length ? { pending: candidate.pending } : {},
+      targetFiles: targetPaths,
+      mayCreate: ctx.isTarget,
+      scratchDir: checkout.scratch,
+      pidFile: checkout.pidFile,
+      ...ctx.launchAgent ? { launch: ctx.launchAgent } : {},
+      env: ctx.agentEnv,
+      redact: ctx.redact,
+      notes: candidate.notesBefore,
+      budget: budgetLeft(ctx.config.budget, log.results, {
+        done: ctx.done,
+        planned: ctx.planned,
+        elapsedMs: performance.now() - ctx.startedAt
+      })
+    });
+  } catch (error62) {
+    proposal = {
+      ok: false,
+      error: `agent failed: ${error62 instanceof Error ? error62.message : String(error62)}`
+    };
+  }
+  const agentSeconds = round((performance.now() - started) / 1e3);
+  proposal = redactDeep(proposal, ctx.redact);
+  ctx.faults.at("after-agent", iteration);
+  if (proposal.ok && proposal.exhausted) return { kind: "exhausted", reason: proposal.description };
+  const notes = proposal.notes !== void 0 && proposal.notes !== candidate.notesBefore ? proposal.notes : void 0;
+  return {
+    ...candidate,
+    proposal,
+    agentSeconds,
+    targetPaths,
+    changes: await checkout.changes(),
+    ...notes !== void 0 ? { notes } : {}
+  };
+}
+function round(x) {
+  return Math.round(x * 1e3) / 1e3;
+}
+
+// action/engine/baseline.ts
+async function startTag(store, config2, slot, ctx) {
+  const base = await store.repo.resolve("HEAD");
+  await slot.prepare(base);
+  const frozen = await hashFrozen(slot.dir, config2.frozen);
+  const isTarget = compileGlobs(config2.target);
+  const targets = (await store.repo.lsTree(base)).map((e) => e.path).filter(isTarget);
+  const contentKey = await contentKeyOf(targets, (p) => slot.read(p));
+  const started = performance.now();
+  const runs = [];
+  for (let run = 0; run < config2.decide.baseline_runs; run++) {
+    const outcome = await slot.evaluate(
+      config2,
+      base,
+      `0-${run}`,
+      ctx.evalEnv,
+      frozen,
+      (elapsedMs, lastLine) => ctx.emit({ type: "eval-progress", iteration: 0, run: run + 1, elapsedMs, lastLine })
+    );
+    if (outcome.status !== "ok" || outcome.tampered.length > 0) {
+      const printed = Object.keys(outcome.metrics);
+      const problem = outcome.problem ?? `it changed frozen files: ${outcome.tampered.join(", ")}`;
+      const hint = outcome.problem?.includes("missing") && printed.length > 0 ? ` (it did print: ${printed.join(", ")}; every metric in eval.metrics, guards included, must be printed)` : "";
+      throw new AutoexpError(
+        `the baseline eval failed (${problem})${hint}, so there is nothing to compare experiments with. Fix the eval or autoexp.yml and run again. Last lines:
+${outcome.tail}
+Full log: ${outcome.logPath}`,
+        { exitCode: 1 }
+      );
+    }
+    runs.push(outcome.metrics);
+  }
+  const baselineMeans = meansOf(collectSamples(runs));
+  const samples = collectSamples(runs.map((m) => withWeightedScore(m, config2, baselineMeans)));
+  const means = meansOf(samples);
+  const objectives = objectiveSpecs(config2);
+  const noise = noiseOf(
+    [samples],
+    objectives.map((o) => o.name)
+  );
+  const minDeltas = chooseMinDeltas(config2, noise);
+  const scores = samples[ctx.metric];
+  const score = mean(scores);
+  const guards = buildPolicy(config2, { min_delta: 0 }).guards;
+  const firstGuard = Object.keys(guards)[0];
+  const now = (/* @__PURE__ */ new Date()).toISOString();
+  const header = buildHeader(
+    {
+      tag: store.tag,
+      name: config2.name,
+      target: config2.target,
+      frozen: config2.frozen,
+      evalCommand: config2.eval.command,
+      metric: ctx.metric,
+      goal: ctx.goal,
+      guards,
+      baseline: score,
+      minDeltas,
+      noise: scores.length > 1 ? noise[ctx.metric].sd : null,
+      rule: config2.decide.rule,
+      objectives,
+      baselineMetrics: baselineMeans,
+      weights: config2.decide.weights,
+      confidence: config2.decide.confidence,
+      frozenHashes: frozen,
+      agent: config2.agent.use,
+      baseCommit: base
+    },
+    now
+  );
+  const row = {
+    type: "result",
+    iteration: 0,
+    commit: base.slice(0, 7),
+    commit_full: base,
+    diff: null,
+    score,
+    delta: 0,
+    guard_score: firstGuard ? means[firstGuard] ?? null : null,
+    guard_pass: null,
+    status: "baseline",
+    description: "baseline",
+    timestamp: now,
+    metrics: means,
+    samples,
+    agent_seconds: 0,
+    eval_seconds: round((performance.now() - started) / 1e3),
+    cost_usd: 0,
+    content_key: contentKey
+  };
+  await store.start(header, row);
+  ctx.emit({
+    type: "baseline",
+    score,
+    runs: scores.length,
+    noise: header.noise,
+    minDelta: header.min_delta,
+    seconds: row.eval_seconds
+  });
+}
+
+// action/engine/faults.ts
+import { openSync as openSync2, writeSync } from "node:fs";
+function createFaults(env) {
+  const spec = env.AUTOEXP_FAULT;
+  const hit = (point, iteration) => spec === `${point}@${iteration}`;
+  const die = () => {
+    process.kill(process.pid, "SIGKILL");
+    throw new Error("unreachable");
+  };
+  return {
+    /** Dies here if asked to. */
+    at(point, iteration) {
+      if (hit(point, iteration)) die();
+    },
+    /** Dies in the middle of the eval, while it runs. */
+    duringEval(iteration) {
+      return hit("during-eval", iteration) ? setTimeout(die, 30) : void 0;
+    },
+    /** Writes half of a ledger append and dies: a torn write. */
+    tornWrite(iteration, path, data) {
+      if (!hit("torn-ledger", iteration)) return;
+      const fd = openSync2(path, "a");
+      writeSync(fd, data.slice(0, Math.floor(data.length / 2)));
+      die();
+    }
+  };
+}
+
+// action/engine/import-history.ts
+import { readFile as readFile11, rm as rm10 } from "node:fs/promises";
+import { basename, join as join24 } from "node:path";
+var PENDING = "import.json";
+async function importHistory(options) {
+  var _stack = [];
+  try {
+    const text2 = await readFile11(options.file, "utf8").catch((cause) => {
+      throw new AutoexpError(`cannot read ${options.file}: ${cause.message}`, { cause });
+    });
+    let parsed;
+    try {
+      parsed = parseResultsTsv(text2);
+    } catch (cause) {
+      throw new AutoexpError(`${options.file}: ${cause.message}; nothing was imported`);
+    }
+    const metric2 = parsed.metrics[0];
+    const entry = {
+      type: "import",
+      source: basename(options.file),
+      metric: metric2,
+      rows: parsed.rows.map((r) => ({
+        commit: r.commit,
+        score: r.status === "crash" ? null : r.values[metric2] ?? null,
+        status: r.status,
+        description: r.description
+      })),
+      skipped: parsed.skipped.length,
+      timestamp: (/* @__PURE__ */ new Date()).toISOString()
+    };
+    const { store } = await RecordStore.open({
+      repoDir: options.repoDir,
+      tag: options.tag,
+      env: options.env
+    });
+    const _store = __using(_stack, store, true);
+    if (store.log) {
+      await store.append([entry]);
+      return { entry, skipped: parsed.skipped, pending: false };
+    }
+    await writeAtomic(join24(store.stateDir, PENDING), JSON.stringify(entry));
+    return { entry, skipped: parsed.skipped, pending: true };
+  } catch (_) {
+    var _error = _, _hasError = true;
+  } finally {
+    var _promise2 = __callDispose(_stack, _error, _hasError);
+    _promise2 && await _promise2;
+  }
+}
+async function recordPendingImport(store) {
+  const path = join24(store.stateDir, PENDING);
+  const text2 = await readFile11(path, "utf8").catch(() => null);
+  if (text2 === null) return false;
+  await store.append([JSON.parse(text2)]);
+  await rm10(path, { force: true });
+  return true;
+}
+
+// action/engine/preflight.ts
+async function preflightNewTag(repoDir, tag, config2, env) {
+  const repo = await findRepository(repoDir, env);
+  if (await repo.resolve(`refs/heads/autoexp/${tag}`)) return;
+  if (!await repo.resolve("HEAD")) {
+    throw new AutoexpError(`${repoDir} has no commit yet: commit your files, then run autoexp`);
+  }
+  const dirty = await repo.trackedChanges();
+  if (dirty.length > 0) {
+    throw new AutoexpError(
+      `the working tree has uncommitted changes (${dirty.slice(0, 5).join(", ")}): autoexp experiments start from a commit, so commit or stash them first. Nothing was changed`
+    );
+  }
+  const { problems } = checkScopeFiles(config2, await repo.listFiles(), await repo.untrackedFiles());
+  if (problems.length > 0) throw new AutoexpError(formatProblems("autoexp.yml", problems));
 }
 
 // action/engine/resume-checks.ts
@@ -34942,8 +36038,8 @@ async function runPipelined(steps, acquire, shape) {
 
 // action/engine/seal.ts
 import { createHash as createHash4 } from "node:crypto";
-import { readdir as readdir2, readFile as readFile10 } from "node:fs/promises";
-import { join as join18 } from "node:path";
+import { readdir as readdir3, readFile as readFile12 } from "node:fs/promises";
+import { join as join25 } from "node:path";
 async function sealRepository(store) {
   const gitDir = await store.repo.commonDir();
   const before = await fingerprintGitDir(gitDir);
@@ -34960,176 +36056,23 @@ async function sealRepository(store) {
 }
 async function fingerprintGitDir(gitDir) {
   const out = {};
-  out.config = await hashOf(join18(gitDir, "config"));
+  out.config = await hashOf(join25(gitDir, "config"));
   for (const sub of ["hooks", "info"]) {
-    const names2 = await readdir2(join18(gitDir, sub)).catch(() => []);
-    for (const name of names2.sort()) out[`${sub}/${name}`] = await hashOf(join18(gitDir, sub, name));
+    const names2 = await readdir3(join25(gitDir, sub)).catch(() => []);
+    for (const name of names2.sort()) out[`${sub}/${name}`] = await hashOf(join25(gitDir, sub, name));
   }
   return out;
 }
 async function hashOf(path) {
-  const bytes = await readFile10(path).catch(() => null);
+  const bytes = await readFile12(path).catch(() => null);
   return bytes ? createHash4("sha256").update(bytes).digest("hex") : "missing";
 }
 
-// action/engine/slot.ts
-import { mkdir as mkdir5, readFile as readFile11, rm as rm8 } from "node:fs/promises";
-import { join as join20 } from "node:path";
-
-// action/files/cap-log.ts
-import { open as open4, readdir as readdir3, rm as rm7, stat as stat2, writeFile as writeFile7 } from "node:fs/promises";
-import { join as join19 } from "node:path";
-var LOG_CAP_BYTES = 8 * 1024 * 1024;
-var HEAD_BYTES = 1024 * 1024;
-async function capLog(path, cap = LOG_CAP_BYTES) {
-  const size = (await stat2(path).catch(() => null))?.size ?? 0;
-  if (size <= cap) return 0;
-  const tailBytes = cap - HEAD_BYTES;
-  const handle = await open4(path, "r");
-  try {
-    const head = Buffer.alloc(HEAD_BYTES);
-    await handle.read(head, 0, HEAD_BYTES, 0);
-    const tail = Buffer.alloc(tailBytes);
-    await handle.read(tail, 0, tailBytes, size - tailBytes);
-    const cut = size - cap;
-    const marker = Buffer.from(
-      `
-[autoexp: ${cut} bytes of output cut here to keep the log under ${cap} bytes]
-`
-    );
-    await handle.close();
-    await writeFile7(path, Buffer.concat([head, marker, tail]));
-    return cut;
-  } finally {
-    await handle.close().catch(() => {
-    });
-  }
-}
-async function pruneLogs(dir, keepFrom) {
-  let removed = 0;
-  for (const name of await readdir3(dir).catch(() => [])) {
-    const iteration = Number(/^(\d+)-/.exec(name)?.[1]);
-    if (Number.isInteger(iteration) && iteration > 0 && iteration < keepFrom) {
-      await rm7(join19(dir, name), { force: true });
-      removed++;
-    }
-  }
-  return removed;
-}
-
-// action/engine/slot.ts
-var Slot = class {
-  id;
-  root;
-  pidFile;
-  #tree;
-  #git;
-  #isolation;
-  #logs;
-  /** The device this slot's evals run on (a GPU's name and index), or null for the CPU. */
-  device;
-  #env;
-  constructor(options) {
-    this.id = options.id;
-    this.device = options.gpu ? `${options.gpu.name} #${options.gpu.index}` : null;
-    this.#env = {
-      AUTOEXP_WORKER: String(options.id),
-      ...options.gpu ? { CUDA_VISIBLE_DEVICES: String(options.gpu.index) } : {}
-    };
-    this.root = options.root;
-    this.pidFile = join20(options.root, "eval.pid");
-    this.#tree = new TreeDir(join20(options.root, "tree"));
-    this.#git = options.git;
-    this.#isolation = options.isolation;
-    this.#logs = options.logs;
-  }
-  /** The directory the eval runs in. */
-  get dir() {
-    return this.#tree.dir;
-  }
-  /** A file of the slot as it is now (null: gone or not a regular file). */
-  async read(path) {
-    return readFile11(join20(this.dir, path)).catch(() => null);
-  }
-  /** Makes the slot hold exactly `commit`'s tracked files, plus the declared data links. */
-  async prepare(commit2) {
-    await this.#tree.materialise(this.#git, commit2, isRecord);
-    await this.#isolation.linkData(this.dir);
-  }
-  /** Runs the eval once on a clean copy of `commit`, then checks the frozen files. */
-  async evaluate(config2, commit2, name, env, frozen, onProgress) {
-    await this.prepare(commit2);
-    await mkdir5(this.#logs, { recursive: true });
-    const logPath = join20(this.#logs, `${name}.log`);
-    await rm8(logPath, { force: true });
-    const started = performance.now();
-    const ticker = onProgress ? setInterval(async () => {
-      const tail = tailLines(await readEnd(logPath, 4096).catch(() => ""), 1);
-      onProgress(performance.now() - started, tail.split("\r").at(-1).trim());
-    }, 1e3) : void 0;
-    const launched = this.#isolation.launch(
-      config2.eval.command,
-      this.dir,
-      { ...env, ...this.#env },
-      Object.keys(frozen)
-    );
-    const outcome = await runEval(config2, this.dir, logPath, launched, this.pidFile).finally(
-      () => clearInterval(ticker)
-    );
-    await capLog(logPath);
-    const tampered = diffManifests(frozen, await hashFrozen(this.dir, config2.frozen));
-    return { ...outcome, tampered };
-  }
-  /** The user's correctness command on a fresh copy of `commit`; null when it passes. */
-  async check(config2, commit2, name, env, frozen) {
-    const checks = config2.checks;
-    await this.prepare(commit2);
-    await mkdir5(this.#logs, { recursive: true });
-    const logPath = join20(this.#logs, `${name}.log`);
-    const launched = this.#isolation.launch(
-      checks.command,
-      this.dir,
-      { ...env, ...this.#env },
-      frozen
-    );
-    const result = await runProcess({
-      command: launched.command,
-      cwd: this.dir,
-      env: launched.env,
-      timeoutMs: checks.timeout,
-      logPath,
-      pidFile: this.pidFile
-    });
-    await capLog(logPath);
-    if (result.exitCode === 0 && !result.timedOut) return null;
-    const tail = tailLines(await readEnd(logPath, 64 * 1024));
-    const how = result.spawnError ? result.spawnError : result.timedOut ? `timed out after ${Math.round(checks.timeout / 1e3)}s` : result.signal ? `killed by ${result.signal}` : `exited with code ${result.exitCode}`;
-    return { reason: `checks failed: ${how}`, tail };
-  }
-};
-var SlotPool = class {
-  #free;
-  #waiting = [];
-  constructor(slots) {
-    this.#free = [...slots];
-  }
-  /** Waits for a free slot; `await using lease = await pool.acquire()` gives it back. */
-  async acquire() {
-    const slot = this.#free.shift() ?? await new Promise((r) => this.#waiting.push(r));
-    return { slot, [Symbol.asyncDispose]: async () => this.#release(slot) };
-  }
-  #release(slot) {
-    const next = this.#waiting.shift();
-    if (next) next(slot);
-    else this.#free.push(slot);
-  }
-};
-
 // action/engine/steps.ts
-import { join as join24 } from "node:path";
+import { join as join29 } from "node:path";
 
 // action/engine/checkout-pool.ts
-import { join as join21 } from "node:path";
+import { join as join26 } from "node:path";
 var CheckoutPool = class {
   checkouts;
   #free;
@@ -35137,7 +36080,7 @@ var CheckoutPool = class {
   constructor(root, count) {
     this.checkouts = Array.from(
       { length: count },
-      (_, i) => new AgentCheckout(join21(root, String(i)))
+      (_, i) => new AgentCheckout(join26(root, String(i)))
     );
     this.#free = this.checkouts.map((_, i) => i);
   }
@@ -35145,7 +36088,7 @@ var CheckoutPool = class {
   async take() {
     const index = this.#free.shift();
     if (index !== void 0) return index;
-    return new Promise((resolve8) => this.#waiting.push(resolve8));
+    return new Promise((resolve11) => this.#waiting.push(resolve11));
   }
   give(index) {
     const next = this.#waiting.shift();
@@ -35270,25 +36213,8 @@ async function decide(ctx, candidate, verdict, slot) {
 }
 
 // action/engine/rebase.ts
-import { mkdir as mkdir6, rm as rm9, writeFile as writeFile8 } from "node:fs/promises";
-import { join as join22 } from "node:path";
-
-// action/engine/merge-lines.ts
-function mergeLines(base, ours, theirs) {
-  const b = base.split("\n");
-  const o = ours.split("\n");
-  const t = theirs.split("\n");
-  if (b.length !== o.length || b.length !== t.length) return null;
-  const merged = [];
-  for (let i = 0; i < b.length; i++) {
-    if (o[i] === b[i]) merged.push(t[i]);
-    else if (t[i] === b[i] || t[i] === o[i]) merged.push(o[i]);
-    else return null;
-  }
-  return merged.join("\n");
-}
-
-// action/engine/rebase.ts
+import { mkdir as mkdir7, rm as rm11, writeFile as writeFile9 } from "node:fs/promises";
+import { join as join27 } from "node:path";
 var REBASE_CHECKOUT = -1;
 async function rebase(ctx, candidate, onto, checkout, checkoutIndex) {
   const repo = ctx.store.repo;
@@ -35311,40 +36237,40 @@ async function rebase(ctx, candidate, onto, checkout, checkoutIndex) {
     (c) => ctx.isTarget(c.path) && (c.file === null || c.file.type === "file")
   );
   const baseBlobs = await repo.readBlobs(ours.flatMap((c) => before.get(c.path)?.sha ?? []));
-  const temp = join22(checkout.root, "merge");
-  await rm9(temp, { recursive: true, force: true });
-  await mkdir6(temp, { recursive: true });
+  const temp = join27(checkout.root, "merge");
+  await rm11(temp, { recursive: true, force: true });
+  await mkdir7(temp, { recursive: true });
   const conflicts = [];
   for (const change2 of ours) {
     const was = before.get(change2.path);
     const base = was ? baseBlobs.get(was.sha) ?? null : null;
     const theirs = await checkout.read(change2.path);
     const mine = change2.file?.type === "file" ? change2.file.content : null;
-    const target = join22(checkout.dir, change2.path);
-    if (same(theirs, base)) {
-      if (mine === null) await rm9(target, { force: true });
+    const target = join27(checkout.dir, change2.path);
+    if (same2(theirs, base)) {
+      if (mine === null) await rm11(target, { force: true });
       else {
-        await mkdir6(join22(target, ".."), { recursive: true });
-        await writeFile8(target, mine);
+        await mkdir7(join27(target, ".."), { recursive: true });
+        await writeFile9(target, mine);
       }
-    } else if (same(theirs, mine)) {
+    } else if (same2(theirs, mine)) {
     } else if (mine === null || base === null || theirs === null) {
       conflicts.push(change2.path);
     } else if (mergeLines(base.toString(), mine.toString(), theirs.toString()) !== null) {
-      await writeFile8(target, mergeLines(base.toString(), mine.toString(), theirs.toString()));
+      await writeFile9(target, mergeLines(base.toString(), mine.toString(), theirs.toString()));
     } else {
-      const files = ["ours", "base", "theirs"].map((n) => join22(temp, n));
+      const files = ["ours", "base", "theirs"].map((n) => join27(temp, n));
       await Promise.all([
-        writeFile8(files[0], mine),
-        writeFile8(files[1], base),
-        writeFile8(files[2], theirs)
+        writeFile9(files[0], mine),
+        writeFile9(files[1], base),
+        writeFile9(files[2], theirs)
       ]);
       const merged = await repo.run(mergeFile(files[0], files[1], files[2]));
       if (merged === null) conflicts.push(change2.path);
-      else await writeFile8(target, merged);
+      else await writeFile9(target, merged);
     }
   }
-  await rm9(temp, { recursive: true, force: true });
+  await rm11(temp, { recursive: true, force: true });
   if (conflicts.length === 0) {
     ctx.emit({
       type: "notice",
@@ -35360,7 +36286,7 @@ async function rebase(ctx, candidate, onto, checkout, checkoutIndex) {
   if ("kind" in retried) return retried;
   return { ...retried, agentSeconds: candidate.agentSeconds + retried.agentSeconds };
 }
-function same(a, b) {
+function same2(a, b) {
   return a === null || b === null ? a === b : a.equals(b);
 }
 
@@ -35471,13 +36397,13 @@ async function remeasure(ctx, slot) {
 }
 
 // action/engine/screen.ts
-import { join as join23 } from "node:path";
+import { join as join28 } from "node:path";
 var NONE3 = { score: null, delta: null, metrics: {}, samples: {}, guard_pass: null };
 async function screen(ctx, candidate, checkout) {
   const { iteration, parent, base, proposal } = candidate;
   const changes = candidate.changes ?? [];
   const repo = ctx.store.repo;
-  const index = join23(checkout.root, "candidate.index");
+  const index = join28(checkout.root, "candidate.index");
   const commitAll = (message) => repo.commitFiles(base, filesOf(changes), index, `autoexp(${ctx.tag}) #${iteration} ${message}`);
   if (!proposal?.ok) {
     const reason = proposal && !proposal.ok ? proposal.error : "no proposal";
@@ -35550,8 +36476,8 @@ function names(changes) {
 
 // action/engine/steps.ts
 function experimentSteps(ctx, checkSeal) {
-  const pool = new CheckoutPool(join24(ctx.store.stateDir, "agents"), ctx.proposers);
-  const rebases = new CheckoutPool(join24(ctx.store.stateDir, "rebase"), ctx.workers + ctx.proposers);
+  const pool = new CheckoutPool(join29(ctx.store.stateDir, "agents"), ctx.proposers);
+  const rebases = new CheckoutPool(join29(ctx.store.stateDir, "rebase"), ctx.workers + ctx.proposers);
   const checkoutOf = (c) => c.checkout !== void 0 && c.checkout <= REBASE_CHECKOUT ? rebases.checkouts[REBASE_CHECKOUT - c.checkout] : pool.checkouts[c.checkout ?? 0];
   const proposed = /* @__PURE__ */ new Map();
   const settle2 = /* @__PURE__ */ new Map();
@@ -35567,7 +36493,7 @@ function experimentSteps(ctx, checkSeal) {
     begin: (pending = 0) => {
       const log = ctx.store.log;
       const iteration = log.results.at(-1).iteration + 1 + pending;
-      proposed.set(iteration, new Promise((resolve8) => settle2.set(iteration, resolve8)));
+      proposed.set(iteration, new Promise((resolve11) => settle2.set(iteration, resolve11)));
       ctx.emit({ type: "start", iteration, index: ctx.done + pending + 1, of: ctx.planned });
       return {
         iteration,
@@ -35683,7 +36609,7 @@ async function record2(ctx, candidate, verdict) {
     afterJournal: () => ctx.faults.at("after-ledger", iteration)
   });
   ctx.faults.at("after-refs", iteration);
-  await pruneLogs(join24(ctx.store.stateDir, "logs"), iteration - KEEP_LOGS_OF);
+  await pruneLogs(join29(ctx.store.stateDir, "logs"), iteration - KEEP_LOGS_OF);
   if (verdict.key && EVALUATED.has(safe.status)) ctx.seen.set(verdict.key, safe);
   ctx.done++;
   const best = incumbentState(ctx.store.log).score;
@@ -35705,183 +36631,6 @@ function duplicateOf(prior, candidate) {
     duplicateOf: prior.iteration,
     reason: `same code as #${prior.iteration} (${prior.status}), which was decided while this one was in flight; its result is reused`
   };
-}
-
-// action/engine/verify.ts
-import { join as join25 } from "node:path";
-
-// action/decide/verified-gain.ts
-function verifiedGain(base, final, goal, confidence) {
-  if (base.length !== final.length)
-    throw new Error(`verifiedGain: ${base.length} base runs but ${final.length} final runs`);
-  const sign = goal === "minimize" ? -1 : 1;
-  const diffs = base.map((b, i) => sign * (final[i] - b));
-  const pairs = diffs.length;
-  if (pairs === 0) return { gain: 0, ci: null, sd: 0, pairs, includes_no_improvement: true };
-  const { mean: gain, sd } = meanAndSd(diffs);
-  if (pairs < 2) return { gain, ci: null, sd, pairs, includes_no_improvement: true };
-  const half = tQuantileUpper((1 - confidence) / 2, pairs - 1) * (sd / Math.sqrt(pairs));
-  const ci = [gain - half, gain + half];
-  return { gain, ci, sd, pairs, includes_no_improvement: ci[0] <= 0 };
-}
-function keptGainSum(results, goal, finalIteration) {
-  const sign = goal === "minimize" ? -1 : 1;
-  let sum = 0;
-  let kept = 0;
-  for (const r of results) {
-    if (r.iteration > finalIteration || r.status !== "keep" && r.status !== "simplification")
-      continue;
-    kept++;
-    sum += sign * (r.delta ?? 0);
-  }
-  return { sum, kept };
-}
-
-// action/engine/verify.ts
-async function verifyRecord(store, config2, run) {
-  const log = store.log;
-  const header = log?.config;
-  const inc = log ? incumbentState(log) : null;
-  if (!log || !header || !inc)
-    throw new AutoexpError(`tag ${store.tag} has no baseline yet: there is nothing to verify`);
-  const finalRow = log.results.find((r) => r.iteration === inc.iteration);
-  const base = header.base_commit;
-  const final = finalRow?.commit_full;
-  if (inc.iteration === 0 || !final || final === base)
-    throw new AutoexpError(
-      `tag ${store.tag} has kept nothing yet: its code is its base ${base.slice(0, 7)}, so there is nothing to verify`,
-      { exitCode: 1 }
-    );
-  const holdout = config2.eval.holdout;
-  const slots = {
-    validation: makeSlot(store, 1, "verify", run.isolation),
-    holdout: holdout ? makeSlot(store, 2, "holdout", await holdoutIsolation(store, config2, run)) : null
-  };
-  const configs = {
-    validation: config2,
-    holdout: {
-      frozen: config2.frozen,
-      eval: { ...config2.eval, command: holdout?.command ?? "", metrics: scoreMetrics(config2) }
-    }
-  };
-  const commits = { base, final };
-  const samples = {
-    validation: { base: [], final: [] },
-    holdout: { base: [], final: [] }
-  };
-  const failures = [];
-  let seconds = 0;
-  const measure = async (pair, which, code) => {
-    const slot = slots[which];
-    const name = `verify-${pair}-${which === "holdout" ? "holdout-" : ""}${code}`;
-    const outcome = await slot.evaluate(
-      configs[which],
-      commits[code],
-      name,
-      run.evalEnv,
-      header.frozen_hashes
-    );
-    seconds += outcome.durationMs / 1e3;
-    const score = scoreOf(outcome.metrics, config2, header);
-    const problem = outcome.tampered.length > 0 ? `it changed frozen files: ${outcome.tampered.slice(0, 5).join(", ")}` : outcome.status !== "ok" || score === null ? outcome.problem ?? outcome.status : null;
-    if (problem) failures.push({ pair, code, eval: which, problem });
-    run.emit({
-      type: "verify-run",
-      pair,
-      of: run.pairs,
-      code,
-      eval: which,
-      score: problem ? null : score,
-      ...problem ? { problem } : {}
-    });
-    return problem ? null : score;
-  };
-  const enough = Math.max(2, Math.ceil(run.pairs / 2));
-  for (let pair = 1; pair <= run.pairs && failures.length < enough; pair++) {
-    for (const which of ["validation", "holdout"]) {
-      if (!slots[which]) continue;
-      const a = await measure(pair, which, "base");
-      const b = a === null ? null : await measure(pair, which, "final");
-      if (a === null || b === null) continue;
-      samples[which].base.push(a);
-      samples[which].final.push(b);
-    }
-  }
-  const confidence = header.confidence ?? config2.decide.confidence;
-  const gainOf = (s) => verifiedGain(s.base, s.final, header.goal, confidence);
-  const steps = keptGainSum(log.results, header.goal, inc.iteration);
-  const entry = {
-    type: "verify",
-    metric: header.metric,
-    goal: header.goal,
-    base_commit: base,
-    final_commit: final,
-    final_iteration: inc.iteration,
-    pairs: run.pairs,
-    confidence,
-    samples: samples.validation,
-    gain: gainOf(samples.validation),
-    kept_gain_sum: steps.sum,
-    kept: steps.kept,
-    ...holdout ? { holdout: { samples: samples.holdout, gain: gainOf(samples.holdout) } } : {},
-    ...failures.length > 0 ? { failures } : {},
-    isolation: run.isolation.mode,
-    eval_seconds: Math.round(seconds * 1e3) / 1e3,
-    timestamp: (/* @__PURE__ */ new Date()).toISOString()
-  };
-  await store.append([entry]);
-  run.emit({ type: "verified", entry });
-  return entry;
-}
-function makeSlot(store, id, name, isolation) {
-  return new Slot({
-    id,
-    root: join25(store.stateDir, "slots", name),
-    git: store.repo,
-    isolation,
-    logs: join25(store.stateDir, "logs")
-  });
-}
-async function holdoutIsolation(store, config2, run) {
-  const extra = config2.eval.holdout?.read_only ?? [];
-  if (extra.length === 0) return run.isolation;
-  const isolation = { ...config2.isolation, read_only: [...config2.isolation.read_only, ...extra] };
-  const resolved = await resolveIsolation(
-    { isolation, eval: config2.eval },
-    store.repo.dir,
-    await store.repo.commonDir(),
-    run.env
-  );
-  if (resolved.mode !== run.isolation.mode)
-    throw new AutoexpError(
-      `the holdout would run ${resolved.mode === "none" ? "unsandboxed" : "sandboxed"} while the eval runs ${run.isolation.mode === "none" ? "unsandboxed" : "sandboxed"}; nothing was run`,
-      { exitCode: 1 }
-    );
-  return resolved;
-}
-function scoreMetrics(config2) {
-  const names2 = config2.decide.rule === "weighted" && config2.decide.weights ? Object.keys(config2.decide.weights) : [primaryMetric(config2)];
-  return Object.fromEntries(names2.map((n) => [n, config2.eval.metrics[n]]));
-}
-function scoreOf(metrics, config2, header) {
-  const value = withWeightedScore(metrics, config2, header.baseline_metrics ?? {})[header.metric];
-  return value !== void 0 && Number.isFinite(value) ? value : null;
-}
-async function verifyAtBatchEnd(store, config2, stop, run) {
-  if (!config2.verify || stop.kind === "interrupted" || stop.kind === "broken") return false;
-  const inc = store.log ? incumbentState(store.log) : null;
-  if (!inc || inc.iteration === 0) {
-    run.emit({ type: "notice", message: "verify skipped: nothing kept, the code is its base" });
-    return false;
-  }
-  try {
-    await verifyRecord(store, config2, { ...run, pairs: config2.verify.pairs });
-    return true;
-  } catch (error62) {
-    if (!(error62 instanceof AutoexpError)) throw error62;
-    run.emit({ type: "notice", message: `verify did not run: ${error62.message}` });
-    return false;
-  }
 }
 
 // action/engine/run-batch.ts
@@ -35928,10 +36677,10 @@ async function runBatchUnexplained(options) {
       { length: gpus ? gpus.length : config2.workers },
       (_2, id) => new Slot({
         id,
-        root: join26(store.stateDir, "slots", String(id)),
+        root: join30(store.stateDir, "slots", String(id)),
         git: store.repo,
         isolation,
-        logs: join26(store.stateDir, "logs"),
+        logs: join30(store.stateDir, "logs"),
         ...gpus ? { gpu: gpus[id] } : {}
       })
     );
@@ -35944,6 +36693,8 @@ async function runBatchUnexplained(options) {
     const evalOnly = { ...evalEnv, AUTOEXP_TAG: tag };
     if (!store.log) {
       await startTag(store, config2, slot, { metric: metric2, goal, evalEnv: evalOnly, emit: safeEmit });
+      if (await recordPendingImport(store))
+        safeEmit({ type: "notice", message: "imported history recorded (autoexp import)" });
       await checkpoint();
     } else {
       const head = store.log;
@@ -36072,132 +36823,6 @@ function currentIncumbent(log) {
   return inc;
 }
 
-// action/report/format-event.ts
-function formatEvent(event, metric2) {
-  switch (event.type) {
-    case "isolation":
-      return event.mode === "sandbox" ? `isolation   evals run sandboxed (bubblewrap)${event.warnings.map((w) => `
-warning: ${w}`).join("")}` : event.warnings.map((w) => `warning: ${w}`).join("\n") || "warning: evals run unsandboxed";
-    case "notice":
-      return `note: ${event.message}`;
-    case "recovered":
-      return event.messages.map((m) => `recovered: ${m}`).join("\n");
-    case "baseline":
-      return `baseline    ${metric2} ${formatScore(event.score)} (${event.runs} run${event.runs > 1 ? "s" : ""}, ${event.seconds.toFixed(1)}s${event.noise !== null ? `, noise sd ${formatScore(event.noise)}` : ""}, min_delta ${formatScore(event.minDelta)})`;
-    case "resumed":
-      return `resuming    ${event.experiments} experiment(s) on record, best ${metric2} ${formatScore(event.best)}`;
-    case "remeasure":
-      return `incumbent   ${event.reason === "top-up" ? "topped up" : event.reason === "drift" ? "DRIFT" : "re-measured"}: ${event.runs} more run${event.runs > 1 ? "s" : ""}, ${metric2} now ${formatScore(event.score)}${event.note ? `  (${event.note})` : ""}`;
-    case "run":
-      return `            #${event.iteration} run ${event.run}: ${event.reason}`;
-    case "stop":
-      return `stopped     ${event.reason}`;
-    case "start":
-      return null;
-    case "verify-run": {
-      const what = `${event.eval === "holdout" ? "holdout " : ""}${event.code}`;
-      const result = event.problem ? `no measurement (${event.problem})` : formatScore(event.score);
-      return `verify      [${event.pair}/${event.of}] ${what.padEnd(13)} ${metric2} ${result}`;
-    }
-    case "verified":
-      return verifiedText(event.entry);
-    case "experiment": {
-      const { row } = event;
-      const width = String(event.of).length;
-      const n = `[${String(event.index).padStart(width)}/${event.of}]`;
-      const score = row.score !== null ? `${metric2} ${formatScore(row.score)}` : "\u2014";
-      const delta = row.delta !== null && row.score !== null ? ` ${formatDelta(row.delta)}` : "";
-      const eta = event.etaMs !== null && event.index < event.of ? `  eta ${formatDuration(event.etaMs)}` : "";
-      const why = [
-        "crash",
-        "timeout",
-        "violation",
-        "agent_error",
-        "guard_fail",
-        "checks_failed",
-        "duplicate",
-        "keep",
-        "simplification"
-      ].includes(row.status) && row.reason && row.reason !== row.description ? `  (${row.reason})` : "";
-      const cost = row.cost_usd > 0 ? `  $${row.cost_usd.toFixed(4)}` : "";
-      return `${n} #${row.iteration} ${row.status.padEnd(14)} ${score}${delta}  best ${formatScore(event.best)}${eta}${cost}  ${row.description}${why}`;
-    }
-    default:
-      return null;
-  }
-}
-function verifiedText(v) {
-  const lines = [formatVerifiedLine(v)];
-  const holdout = formatHoldoutLine(v);
-  if (holdout) lines.push(holdout);
-  const note = noImprovementNote(v);
-  if (note) lines.push(`warning: ${note}`);
-  return lines.join("\n");
-}
-
-// action/report/progress-printer.ts
-function progressMode(flags, isTTY) {
-  if (flags.json) return "json";
-  if (flags.quiet) return "quiet";
-  return isTTY ? "live" : "plain";
-}
-function createProgressPrinter(mode, sink, metric2, plainEveryMs = 3e4) {
-  let liveShown = false;
-  let position = null;
-  let lastPlain = { key: "", bucket: 0 };
-  const clear = () => {
-    if (liveShown) sink.write("\r\x1B[2K");
-    liveShown = false;
-  };
-  return {
-    event(event) {
-      if (mode === "quiet") return;
-      if (mode === "json") {
-        sink.line(JSON.stringify(event));
-        return;
-      }
-      if (event.type === "start") position = { index: event.index, of: event.of };
-      if (event.type === "eval-progress") {
-        const text3 = describeEvalProgress(event, position);
-        if (mode === "live") {
-          sink.write(`\r\x1B[2K${clip3(text3, Math.max(20, sink.columns - 1))}`);
-          liveShown = true;
-          return;
-        }
-        const key = `${event.iteration}/${event.run}`;
-        const bucket = Math.floor(event.elapsedMs / plainEveryMs);
-        if (bucket >= 1 && (key !== lastPlain.key || bucket > lastPlain.bucket)) {
-          lastPlain = { key, bucket };
-          sink.line(text3);
-        }
-        return;
-      }
-      const text2 = formatEvent(event, metric2);
-      if (text2 === null) return;
-      clear();
-      sink.line(text2);
-    },
-    line(text2) {
-      if (mode === "json" || mode === "quiet") return;
-      clear();
-      sink.line(text2);
-    },
-    close: clear
-  };
-}
-function describeEvalProgress(event, position) {
-  const which = event.iteration === 0 ? "baseline" : `#${event.iteration}${position ? ` (${position.index}/${position.of})` : ""}`;
-  const last = cleanLine(event.lastLine);
-  return `  ${which} run ${event.run} \xB7 ${formatDuration(event.elapsedMs)}${last ? ` \xB7 ${last}` : ""}`;
-}
-function cleanLine(line2) {
-  const afterReturn = line2.split("\r").filter((s) => s.trim() !== "");
-  return (afterReturn.at(-1) ?? "").replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "").replace(/[\x00-\x1f\x7f]/g, "").trim();
-}
-function clip3(text2, width) {
-  return text2.length <= width ? text2 : `${text2.slice(0, width - 1)}\u2026`;
-}
-
 // action/util/interrupt.ts
 function watchInterrupts(onFirst, proc = process) {
   const controller = new AbortController();
@@ -36293,15 +36918,15 @@ var demoCommand = defineCommand({
   },
   async run({ values }, io) {
     const experiments = positiveInt("experiments", values.experiments);
-    const dir = resolve2(io.cwd, values.dir);
+    const dir = resolve3(io.cwd, values.dir);
     const existing = await readdir4(dir).catch(() => []);
     if (existing.length > 0) {
       throw new AutoexpError(
         `${dir} exists and is not empty: choose a new --dir (the demo never writes into existing files)`
       );
     }
-    await mkdir7(dir, { recursive: true });
-    await cp(join27(findTemplates(), "examples", "tiny-train"), dir, { recursive: true });
+    await mkdir8(dir, { recursive: true });
+    await cp(join31(findTemplates(), "examples", "tiny-train"), dir, { recursive: true });
     const git = new Git(dir, io.env);
     await git.run(init({ branch: "main" }));
     if (!await git.run(configValue("user.email"))) {
@@ -36315,7 +36940,7 @@ var demoCommand = defineCommand({
       io.out(
         `autoexp demo: a tiny neural network in ${dir}; the search agent tunes train.js, eval.js is frozen`
       );
-    const config2 = await readValidConfig(join27(dir, "autoexp.yml"));
+    const config2 = await readValidConfig(join31(dir, "autoexp.yml"));
     const code = await runAndReport(io, {
       repoDir: dir,
       config: config2,
@@ -36332,10 +36957,45 @@ Look at: ${dir} (git log autoexp/demo), and the record: git -C ${dir} show autoe
   }
 });
 
+// action/cli/commands/import.ts
+import { resolve as resolve4 } from "node:path";
+var importCommand = defineCommand({
+  name: "import",
+  summary: "bring an existing karpathy-style results.tsv in as history: on the dashboard, and told to the agent as tried",
+  positionals: "<results.tsv>",
+  details: `The rows are recorded in the tag's log.jsonl as one {"type":"import"} line (now, or right
+after the baseline when the tag has not started). They are not experiments of the tag: no
+commits, never the incumbent. Lines that cannot be read are skipped and named.`,
+  options: {
+    config: { type: "string", value: "F", default: "autoexp.yml", help: "the config file" },
+    tag: { type: "string", value: "T", help: "the tag (default <name>-<date>, as run)" }
+  },
+  async run({ values, positionals }, io) {
+    const [file2, ...extra] = positionals;
+    if (!file2 || extra.length > 0)
+      throw new AutoexpError("import needs one file: autoexp import results.tsv");
+    const repoDir = await requireRepository(io.cwd, io.env);
+    const config2 = await readValidConfig(resolve4(io.cwd, values.config), values.config);
+    const tag = validateTag(values.tag ?? defaultTag(config2.name));
+    const { entry, skipped, pending } = await importHistory({
+      repoDir,
+      tag,
+      file: resolve4(io.cwd, file2),
+      env: io.env
+    });
+    for (const s of skipped) io.err(`line ${s.line} skipped: ${s.reason}`);
+    const kept = entry.rows.filter((r) => r.status === "keep").length;
+    io.out(
+      `imported ${entry.rows.length} row(s) of ${entry.metric} from ${entry.source} (${kept} kept there${skipped.length ? `, ${skipped.length} line(s) skipped` : ""}) into tag ${tag}: ${pending ? "recorded when the tag starts (autoexp run)" : "recorded now"}; the dashboard shows it and the agent is told it was tried`
+    );
+    return 0;
+  }
+});
+
 // action/cli/init.ts
 import { existsSync as existsSync6 } from "node:fs";
-import { mkdir as mkdir8, readdir as readdir5, readFile as readFile12, stat as stat3, writeFile as writeFile9 } from "node:fs/promises";
-import { basename, delimiter as delimiter3, dirname as dirname5, join as join28, relative } from "node:path";
+import { mkdir as mkdir9, readdir as readdir5, readFile as readFile13, stat as stat3, writeFile as writeFile10 } from "node:fs/promises";
+import { basename as basename2, delimiter as delimiter3, dirname as dirname5, join as join32, relative } from "node:path";
 var PROGRAMS = ["ml-training", "performance", "prompt-optimisation"];
 var ACTION_REF = "autoexp/autoexp@v0.1.0";
 var PLANS = {
@@ -36395,32 +37055,32 @@ async function initRepo(options) {
   const present = await listTopFiles(options.dir);
   const program = (options.program === void 0 || options.program === "ml-training") && isAutoresearchCheckout(present) ? "autoresearch" : options.program ?? "ml-training";
   const plan = PLANS[program];
-  const name = projectName(options.name ?? basename(options.dir));
+  const name = projectName(options.name ?? basename2(options.dir));
   const agent2 = chooseAgent(options.env);
   const frozen = [...plan.frozenAlways, ...plan.frozenIfPresent.filter((f) => present.includes(f))];
   const python = present.includes("uv.lock") || present.includes("pyproject.toml") ? "uv run" : "python3";
   const fill = (text2) => text2.replaceAll("__NAME__", name).replaceAll("__ACTION__", ACTION_REF).replaceAll("__CONFIG__", "autoexp.yml").replaceAll("__AGENT__", agent2.use).replaceAll("__FROZEN__", `[${frozen.join(", ")}]`).replaceAll("__PYTHON__", python);
   const files = {};
-  const programDir = join28(templates, "init", plan.templates);
+  const programDir = join32(templates, "init", plan.templates);
   for (const path of await listFilesDeep(programDir))
-    files[path] = fill(await readFile12(join28(programDir, path), "utf8"));
-  files[plan.programFile] = await readFile12(
-    join28(templates, "program", `${plan.programTemplate}.md`),
+    files[path] = fill(await readFile13(join32(programDir, path), "utf8"));
+  files[plan.programFile] = await readFile13(
+    join32(templates, "program", `${plan.programTemplate}.md`),
     "utf8"
   );
   files[".github/workflows/autoexp.yml"] = fill(
-    await readFile12(join28(templates, "init", "workflow.yml"), "utf8")
+    await readFile13(join32(templates, "init", "workflow.yml"), "utf8")
   );
-  const existing = Object.keys(files).filter((f) => existsSync6(join28(options.dir, f)));
+  const existing = Object.keys(files).filter((f) => existsSync6(join32(options.dir, f)));
   if (existing.length > 0 && !options.force) {
     throw new AutoexpError(
       `init would overwrite ${existing.join(", ")} in ${options.dir}; nothing was written. Move them aside, or run \`autoexp init --force\` to replace them`
     );
   }
   for (const [path, content] of Object.entries(files)) {
-    const full = join28(options.dir, path);
-    await mkdir8(dirname5(full), { recursive: true });
-    await writeFile9(full, content, path.endsWith(".sh") ? { mode: 493 } : void 0);
+    const full = join32(options.dir, path);
+    await mkdir9(dirname5(full), { recursive: true });
+    await writeFile10(full, content, path.endsWith(".sh") ? { mode: 493 } : void 0);
   }
   const found = [
     ...plan.targets.map((t) => t.path),
@@ -36429,7 +37089,7 @@ async function initRepo(options) {
   ].filter((f) => present.includes(f));
   return {
     program,
-    written: Object.keys(files).map((f) => relative(options.dir, join28(options.dir, f))),
+    written: Object.keys(files).map((f) => relative(options.dir, join32(options.dir, f))),
     found,
     create: plan.targets.filter((t) => !present.includes(t.path)),
     agent: agent2
@@ -36452,7 +37112,7 @@ function chooseAgent(env) {
 }
 function onPath(program, path) {
   for (const dir of path.split(delimiter3).filter(Boolean)) {
-    const full = join28(dir, program);
+    const full = join32(dir, program);
     if (existsSync6(full)) return full;
   }
   return null;
@@ -36466,10 +37126,10 @@ async function listTopFiles(dir) {
 }
 async function listFilesDeep(dir, prefix = "") {
   const out = [];
-  for (const entry of await readdir5(join28(dir, prefix), { withFileTypes: true })) {
+  for (const entry of await readdir5(join32(dir, prefix), { withFileTypes: true })) {
     const path = prefix ? `${prefix}/${entry.name}` : entry.name;
     if (entry.isDirectory()) out.push(...await listFilesDeep(dir, path));
-    else if ((await stat3(join28(dir, path))).isFile()) out.push(path);
+    else if ((await stat3(join32(dir, path))).isFile()) out.push(path);
   }
   return out.sort();
 }
@@ -36537,8 +37197,8 @@ unless --force.`,
 });
 
 // action/cli/commands/report.ts
-import { readFile as readFile13, writeFile as writeFile10 } from "node:fs/promises";
-import { resolve as resolve3 } from "node:path";
+import { readFile as readFile14, writeFile as writeFile11 } from "node:fs/promises";
+import { resolve as resolve5 } from "node:path";
 var reportCommand = defineCommand({
   name: "report",
   summary: "a dashboard (markdown) from any karpathy-style results.tsv or autoexp log.jsonl",
@@ -36565,7 +37225,7 @@ var reportCommand = defineCommand({
         `--goal must be minimize or maximize, got ${JSON.stringify(values.goal)}`
       );
     }
-    const text2 = await readFile13(resolve3(io.cwd, file2), "utf8").catch((error62) => {
+    const text2 = await readFile14(resolve5(io.cwd, file2), "utf8").catch((error62) => {
       throw new AutoexpError(`cannot read ${file2}: ${describeReadError(error62)}`);
     });
     let markdown;
@@ -36585,7 +37245,7 @@ var reportCommand = defineCommand({
     } catch (error62) {
       throw new AutoexpError(`cannot read ${file2}: ${error62.message}`);
     }
-    if (values.out) await writeFile10(resolve3(io.cwd, values.out), markdown);
+    if (values.out) await writeFile11(resolve5(io.cwd, values.out), markdown);
     else io.out(markdown);
     return 0;
   }
@@ -36599,7 +37259,7 @@ function describeReadError(error62) {
 }
 
 // action/cli/commands/run.ts
-import { resolve as resolve4 } from "node:path";
+import { resolve as resolve6 } from "node:path";
 var runCommand = defineCommand({
   name: "run",
   summary: "run a batch of experiments on branch autoexp/<tag>; the same tag again resumes",
@@ -36629,7 +37289,7 @@ Ctrl-C stops after the experiment in flight; a second Ctrl-C stops at once.`,
   async run({ values }, io) {
     const experiments = positiveInt("experiments", values.experiments);
     await requireRepository(io.cwd, io.env);
-    const config2 = await readValidConfig(resolve4(io.cwd, values.config), values.config);
+    const config2 = await readValidConfig(resolve6(io.cwd, values.config), values.config);
     const tag = validateTag(values.tag ?? defaultTag(config2.name));
     return runAndReport(io, {
       repoDir: io.cwd,
@@ -36642,8 +37302,402 @@ Ctrl-C stops after the experiment in flight; a second Ctrl-C stops at once.`,
   }
 });
 
+// action/cli/commands/split.ts
+import { resolve as resolve7 } from "node:path";
+
+// action/engine/split.ts
+import { join as join34 } from "node:path";
+
+// action/decide/split-groups.ts
+var NEAR_LINES = 3;
+function oldRange(h) {
+  if (h.whole) return [0, Number.POSITIVE_INFINITY];
+  return h.oldLines === 0 ? [h.oldStart, h.oldStart] : [h.oldStart, h.oldStart + h.oldLines - 1];
+}
+function back(range, hunks) {
+  const map2 = (line2, end) => {
+    let shift = 0;
+    for (const h of hunks) {
+      if (h.whole) return end === "from" ? 0 : Number.POSITIVE_INFINITY;
+      const newFrom = h.newLines === 0 ? h.newStart + 1 : h.newStart;
+      const newTo = h.newStart + h.newLines - 1;
+      if (line2 < newFrom) break;
+      if (line2 <= newTo) {
+        const [a, b] = oldRange(h);
+        return end === "from" ? a : b;
+      }
+      shift += h.oldLines - h.newLines;
+    }
+    return line2 + shift;
+  };
+  return [map2(range[0], "from"), map2(range[1], "to")];
+}
+function baseRanges(changes) {
+  const byFile = (hunks) => {
+    const m = /* @__PURE__ */ new Map();
+    for (const h of hunks) m.set(h.file, [...m.get(h.file) ?? [], h]);
+    for (const list of m.values()) list.sort((a, b) => a.newStart - b.newStart);
+    return m;
+  };
+  const files = changes.map(byFile);
+  return changes.map((hunks, k) => {
+    const out = /* @__PURE__ */ new Map();
+    for (const h of hunks) {
+      let range = oldRange(h);
+      for (let j = k - 1; j >= 0; j--) {
+        const earlier = files[j].get(h.file);
+        if (earlier) range = back(range, earlier);
+      }
+      out.set(h.file, [...out.get(h.file) ?? [], range]);
+    }
+    return out;
+  });
+}
+function touches(a, b, near) {
+  for (const [file2, ranges] of a) {
+    const other = b.get(file2);
+    if (!other) continue;
+    for (const [a0, a1] of ranges)
+      for (const [b0, b1] of other) if (a0 <= b1 + near && b0 <= a1 + near) return true;
+  }
+  return false;
+}
+function groupChanges(changes, near = NEAR_LINES) {
+  const ranges = baseRanges(changes);
+  const parent = changes.map((_, i) => i);
+  const find = (i) => {
+    while (parent[i] !== i) i = parent[i] = parent[parent[i]];
+    return i;
+  };
+  for (let i = 0; i < changes.length; i++)
+    for (let j = 0; j < i; j++)
+      if (touches(ranges[i], ranges[j], near)) parent[find(i)] = find(j);
+  const groups = /* @__PURE__ */ new Map();
+  for (let i = 0; i < changes.length; i++) {
+    const root = find(i);
+    groups.set(root, [...groups.get(root) ?? [], i]);
+  }
+  return [...groups.values()].sort((a, b) => a[0] - b[0]);
+}
+
+// action/engine/split-build.ts
+import { mkdir as mkdir10, rm as rm12, writeFile as writeFile12 } from "node:fs/promises";
+import { join as join33 } from "node:path";
+
+// action/git/commands/diff.ts
+var diffHunks = (from, to, exclude = []) => ({
+  args: [
+    "-c",
+    "core.quotePath=false",
+    "diff",
+    "-U0",
+    "--no-renames",
+    "--no-ext-diff",
+    "--no-textconv",
+    "--no-color",
+    from,
+    to,
+    "--",
+    ".",
+    ...exclude.map((p) => `:(exclude)${p}`)
+  ],
+  parse: parseHunks
+});
+function parseHunks(out) {
+  const hunks = [];
+  let file2 = null;
+  let seen = 0;
+  const close = () => {
+    if (file2 !== null && seen === hunks.length)
+      hunks.push({ file: file2, oldStart: 0, oldLines: 0, newStart: 0, newLines: 0, whole: true });
+  };
+  for (const line2 of out.split("\n")) {
+    if (line2.startsWith("diff --git ")) {
+      close();
+      seen = hunks.length;
+      const rest = line2.slice("diff --git ".length);
+      file2 = rest.slice(2, 2 + (rest.length - 5) / 2);
+    } else if (line2.startsWith("Binary files ") && file2 !== null) {
+      hunks.push({ file: file2, oldStart: 0, oldLines: 0, newStart: 0, newLines: 0, whole: true });
+    } else if (line2.startsWith("@@ ") && file2 !== null) {
+      const m = /^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@/.exec(line2);
+      if (!m) continue;
+      hunks.push({
+        file: file2,
+        oldStart: Number(m[1]),
+        oldLines: m[2] === void 0 ? 1 : Number(m[2]),
+        newStart: Number(m[3]),
+        newLines: m[4] === void 0 ? 1 : Number(m[4])
+      });
+    }
+  }
+  close();
+  return hunks;
+}
+
+// action/engine/split-build.ts
+var RECORD = ".autoexp";
+async function changeHunks(repo, changes) {
+  const out = [];
+  for (const c of changes) out.push(await repo.run(diffHunks(c.before, c.commit, [RECORD])));
+  return out;
+}
+async function filesAt(repo, commit2, paths) {
+  const listing = new Map((await repo.lsTree(commit2)).map((e) => [e.path, e]));
+  const blobs = await repo.readBlobs(paths.flatMap((p) => listing.get(p)?.sha ?? []));
+  return new Map(
+    paths.map((p) => {
+      const e = listing.get(p);
+      return [p, e ? { content: blobs.get(e.sha), mode: e.mode } : null];
+    })
+  );
+}
+async function buildGroup(repo, env, base, changes, hunks, scratch) {
+  let head = base;
+  const conflicts = [];
+  await rm12(scratch, { recursive: true, force: true });
+  await mkdir10(scratch, { recursive: true });
+  try {
+    for (const [k, change2] of changes.entries()) {
+      const paths = [...new Set(hunks[k].map((h) => h.file))];
+      const [was, mine, theirs] = await Promise.all([
+        filesAt(repo, change2.before, paths),
+        filesAt(repo, change2.commit, paths),
+        filesAt(repo, head, paths)
+      ]);
+      const files = {};
+      for (const path of paths) {
+        const merged = await mergeOne(
+          repo,
+          was.get(path),
+          mine.get(path),
+          theirs.get(path),
+          scratch
+        );
+        if (merged === "conflict") conflicts.push(path);
+        else if (merged !== "unchanged") files[path] = merged;
+      }
+      if (conflicts.length > 0) return { conflicts };
+      const date5 = `@${Math.floor(Date.parse(change2.timestamp) / 1e3) || 0} +0000`;
+      const dated = repo.withEnv({ ...env, GIT_AUTHOR_DATE: date5, GIT_COMMITTER_DATE: date5 });
+      head = await dated.commitFiles(
+        head,
+        files,
+        join33(scratch, "index"),
+        `#${change2.iteration}: ${change2.description || "(no description)"}
+
+autoexp kept change ${change2.commit}`
+      );
+    }
+    return { commit: head };
+  } finally {
+    await rm12(scratch, { recursive: true, force: true });
+  }
+}
+async function mergeOne(repo, base, mine, theirs, scratch) {
+  if (same3(theirs, base)) return mine;
+  if (same3(theirs, mine)) return "unchanged";
+  if (mine === null || base === null || theirs === null) return "conflict";
+  const [b, o, t] = [base.content.toString(), mine.content.toString(), theirs.content.toString()];
+  const lines = mergeLines(b, o, t);
+  if (lines !== null) return { content: Buffer.from(lines), mode: mine.mode };
+  const files = ["ours", "base", "theirs"].map((n) => join33(scratch, n));
+  await Promise.all([
+    writeFile12(files[0], mine.content),
+    writeFile12(files[1], base.content),
+    writeFile12(files[2], theirs.content)
+  ]);
+  const merged = await repo.run(mergeFile(files[0], files[1], files[2]));
+  return merged === null ? "conflict" : { content: Buffer.from(merged), mode: mine.mode };
+}
+function same3(a, b) {
+  return a === null || b === null ? a === b : a.content.equals(b.content) && a.mode === b.mode;
+}
+
+// action/engine/split.ts
+function splitTag(options) {
+  return measureTag(
+    options,
+    "split",
+    "split",
+    (store, ctx) => splitRecord(store, options.config, { ...ctx, pairs: options.pairs })
+  );
+}
+function splitBranch(tag, n) {
+  return `autoexp/${tag}--${n}`;
+}
+function keptChangesOf(store) {
+  const log = store.log;
+  const header = log?.config;
+  const inc = log ? incumbentState(log) : null;
+  if (!log || !header || !inc)
+    throw new AutoexpError(`tag ${store.tag} has no baseline yet: there is nothing to split`);
+  const base = header.base_commit;
+  const changes = [];
+  let before = base;
+  for (const r of log.results) {
+    if (r.iteration === 0 || r.iteration > inc.iteration || !r.commit_full) continue;
+    if (r.status !== "keep" && r.status !== "simplification") continue;
+    changes.push({
+      iteration: r.iteration,
+      commit: r.commit_full,
+      before,
+      description: r.description,
+      timestamp: r.timestamp
+    });
+    before = r.commit_full;
+  }
+  if (changes.length === 0)
+    throw new AutoexpError(
+      `tag ${store.tag} has kept nothing yet: its code is its base ${base.slice(0, 7)}, so there is nothing to split`,
+      { exitCode: 1 }
+    );
+  return { base, final: before, finalIteration: inc.iteration, changes };
+}
+async function splitRecord(store, config2, run) {
+  const { base, final, finalIteration, changes } = keptChangesOf(store);
+  const header = store.log.config;
+  const repo = store.repo;
+  const hunks = await changeHunks(repo, changes);
+  const groups = groupChanges(hunks);
+  const env = await withIdentity(repo, run.env);
+  const built = [];
+  for (const [i, members2] of groups.entries()) {
+    const n = i + 1;
+    const result = await buildGroup(
+      repo,
+      env,
+      base,
+      members2.map((k) => changes[k]),
+      members2.map((k) => hunks[k]),
+      join34(store.stateDir, `split-${n}`)
+    );
+    if ("conflicts" in result)
+      throw new AutoexpError(
+        `group ${n} (${members2.map((k) => `#${changes[k].iteration}`).join(", ")}) does not apply to the base ${base.slice(0, 7)}: ${result.conflicts.join(", ")} conflict. Nothing was written`,
+        { exitCode: 1 }
+      );
+    built.push({
+      n,
+      iterations: members2.map((k) => changes[k].iteration),
+      files: [...new Set(members2.flatMap((k) => hunks[k].map((h) => h.file)))].sort(),
+      commit: result.commit
+    });
+  }
+  await repo.updateRefs(
+    built.map((g) => ({ ref: `refs/heads/${splitBranch(store.tag, g.n)}`, sha: g.commit }))
+  );
+  const last = store.log?.splits?.at(-1);
+  if (last && last.final_commit === final && last.pairs === run.pairs && last.groups.length === built.length && last.groups.every((g, i) => g.commit === built[i].commit)) {
+    run.emit({
+      type: "notice",
+      message: "split: the same groups as last time; reused, nothing re-measured"
+    });
+    return { entry: last, reused: true };
+  }
+  const confidence = header.confidence ?? config2.decide.confidence;
+  const gainOf = (s) => verifiedGain(s.base, s.final, header.goal, confidence);
+  let seconds = 0;
+  const measured = [];
+  for (const g of built) {
+    run.emit({
+      type: "notice",
+      message: `split: group ${g.n} of ${built.length} (${g.iterations.map((i) => `#${i}`).join(", ")}) on ${splitBranch(store.tag, g.n)}, verified against the base`
+    });
+    const m = await measurePairs(store, config2, run, { base, final: g.commit }, `split-${g.n}`);
+    seconds += m.seconds;
+    measured.push({
+      n: g.n,
+      branch: splitBranch(store.tag, g.n),
+      commit: g.commit,
+      iterations: g.iterations,
+      files: g.files,
+      samples: m.samples.validation,
+      gain: gainOf(m.samples.validation),
+      ...config2.eval.holdout ? { holdout: { samples: m.samples.holdout, gain: gainOf(m.samples.holdout) } } : {},
+      ...m.failures.length > 0 ? { failures: m.failures } : {}
+    });
+  }
+  const entry = {
+    type: "split",
+    metric: header.metric,
+    goal: header.goal,
+    base_commit: base,
+    final_commit: final,
+    final_iteration: finalIteration,
+    pairs: run.pairs,
+    confidence,
+    groups: measured,
+    isolation: run.isolation.mode,
+    eval_seconds: Math.round(seconds * 1e3) / 1e3,
+    timestamp: (/* @__PURE__ */ new Date()).toISOString()
+  };
+  await store.append([entry]);
+  return { entry, reused: false };
+}
+
+// action/cli/commands/split.ts
+var DEFAULT_PAIRS2 = 8;
+var splitCommand = defineCommand({
+  name: "split",
+  summary: "one branch per independent kept change set, each verified alone against the base",
+  details: `Groups the tag's kept changes into independent change sets (changes that touch the same
+or neighbouring lines stay together), builds each on the tag's base commit as its own branch
+autoexp/<tag>--<n> (never in your checkout), and verifies each alone: the base and the group's
+code run interleaved in fresh copies under the batch's isolation. The groups, branches, commits
+and each group's verified effect are recorded as one split line in log.jsonl; the GitHub App
+opens one draft PR per group. Running it again with the same kept changes gives the same
+branches and measures nothing again.`,
+  options: {
+    config: { type: "string", value: "F", default: "autoexp.yml", help: "the config file" },
+    tag: { type: "string", value: "T", help: "the tag to split (default <name>-<date>)" },
+    pairs: {
+      type: "string",
+      value: "N",
+      help: `base/group pairs per group (default verify.pairs, else ${DEFAULT_PAIRS2})`
+    },
+    ...OUTPUT_OPTIONS
+  },
+  async run({ values }, io) {
+    const pairs = positiveInt("pairs", values.pairs);
+    if (pairs === 1)
+      throw new AutoexpError("--pairs must be at least 2: an interval needs two pairs");
+    const repoDir = await requireRepository(io.cwd, io.env);
+    const config2 = await readValidConfig(resolve7(io.cwd, values.config), values.config);
+    const tag = validateTag(values.tag ?? defaultTag(config2.name));
+    const metric2 = primaryMetric(config2);
+    const printer = createProgressPrinter(
+      progressMode({ quiet: values.quiet, json: values.json }, io.isTTY),
+      { line: io.out, write: io.write, columns: io.columns },
+      metric2
+    );
+    const { entry, reused } = await splitTag({
+      repoDir,
+      config: config2,
+      tag,
+      pairs: pairs ?? config2.verify?.pairs ?? DEFAULT_PAIRS2,
+      env: io.env,
+      onEvent: (event) => printer.event(event)
+    }).finally(() => printer.close());
+    if (values.json) {
+      io.out(JSON.stringify({ type: "done", exitCode: EXIT.ok, split: entry, reused }));
+      return EXIT.ok;
+    }
+    io.out(
+      `${entry.groups.length} independent change set(s)${reused ? " (unchanged: reused)" : ""}:`
+    );
+    for (const g of entry.groups) {
+      const ci = g.gain.ci ? ` [${formatScore(g.gain.ci[0])}, ${formatScore(g.gain.ci[1])}]` : "";
+      io.out(
+        `  ${g.branch} ${g.commit.slice(0, 7)}: ${g.iterations.map((i) => `#${i}`).join(" ")} (${g.files.join(", ")}): gain ${formatScore(g.gain.gain)}${ci} over ${g.gain.pairs} pairs${g.gain.includes_no_improvement ? ", not distinguishable from no improvement" : ""}`
+      );
+    }
+    return EXIT.ok;
+  }
+});
+
 // action/cli/commands/status.ts
-import { resolve as resolve5 } from "node:path";
+import { resolve as resolve8 } from "node:path";
 var statusCommand = defineCommand({
   name: "status",
   summary: "baseline, best, counts and the last experiments of a tag",
@@ -36661,7 +37715,7 @@ var statusCommand = defineCommand({
     const repo = new Git(await requireRepository(io.cwd, io.env), io.env);
     let tag = values.tag;
     if (!tag) {
-      const config2 = await readValidConfig(resolve5(io.cwd, values.config), values.config);
+      const config2 = await readValidConfig(resolve8(io.cwd, values.config), values.config);
       tag = defaultTag(config2.name);
     }
     validateTag(tag);
@@ -36701,7 +37755,7 @@ var statusCommand = defineCommand({
 });
 
 // action/cli/commands/validate.ts
-import { resolve as resolve6 } from "node:path";
+import { resolve as resolve9 } from "node:path";
 var validateCommand = defineCommand({
   name: "validate",
   summary: "check a config: every problem with its field and a fix; writes nothing",
@@ -36711,7 +37765,7 @@ committed file, and names the file to create or commit when one does not.`,
     config: { type: "string", value: "F", default: "autoexp.yml", help: "the config file" }
   },
   async run({ values }, io) {
-    const result = await loadConfig(resolve6(io.cwd, values.config));
+    const result = await loadConfig(resolve9(io.cwd, values.config));
     if (!result.ok) {
       io.err(formatProblems(values.config, result.problems));
       return 2;
@@ -36744,79 +37798,8 @@ committed file, and names the file to create or commit when one does not.`,
 });
 
 // action/cli/commands/verify.ts
-import { resolve as resolve7 } from "node:path";
-
-// action/engine/verify-tag.ts
-import { join as join29 } from "node:path";
-async function verifyTag(options) {
-  try {
-    return await verifyTagUnexplained(options);
-  } catch (error62) {
-    throw explainFailure(error62, options.tag);
-  }
-}
-async function verifyTagUnexplained(options) {
-  var _stack = [];
-  try {
-    const { config: config2, tag } = options;
-    const env = options.env ?? process.env;
-    const { AUTOEXP_FAULT: _fault, ...base } = env;
-    const { evalEnv, values } = splitEnv({ ...base, AUTOEXP_TAG: tag }, config2.agent);
-    const redact = createRedactor(values);
-    const emit = (event) => options.onEvent?.(redactDeep(event, redact));
-    const { store, recovered } = await RecordStore.open({
-      repoDir: options.repoDir,
-      tag,
-      env,
-      redact
-    });
-    const _store = __using(_stack, store, true);
-    if (recovered.length > 0) emit({ type: "recovered", messages: recovered });
-    const header = store.log?.config;
-    if (!header)
-      throw new AutoexpError(`no autoexp record for tag ${tag}: start one with \`autoexp run\``);
-    const isolation = await resolveIsolation(
-      config2,
-      store.repo.dir,
-      await store.repo.commonDir(),
-      env
-    );
-    emit({ type: "isolation", mode: isolation.mode, warnings: isolation.warnings });
-    const probe = new Slot({
-      id: 1,
-      root: join29(store.stateDir, "slots", "verify"),
-      git: store.repo,
-      isolation,
-      logs: join29(store.stateDir, "logs")
-    });
-    await probe.prepare(store.head);
-    const changes = configChanges(
-      header,
-      decisionFacts(config2, await hashFrozen(probe.dir, config2.frozen))
-    );
-    if (changes.length > 0)
-      throw new AutoexpError(
-        `tag ${tag}'s record was made with another config, so verify would measure something else:
-${changes.map((c) => `  ${c}`).join("\n")}
-Run verify with the config the tag ran under (--config). Nothing was run or written`
-      );
-    return verifyRecord(store, config2, {
-      pairs: options.pairs,
-      isolation,
-      evalEnv: { ...evalEnv, AUTOEXP_TAG: tag },
-      env,
-      emit
-    });
-  } catch (_) {
-    var _error = _, _hasError = true;
-  } finally {
-    var _promise2 = __callDispose(_stack, _error, _hasError);
-    _promise2 && await _promise2;
-  }
-}
-
-// action/cli/commands/verify.ts
-var DEFAULT_PAIRS = 8;
+import { resolve as resolve10 } from "node:path";
+var DEFAULT_PAIRS3 = 8;
 var verifyCommand = defineCommand({
   name: "verify",
   summary: "re-measure a tag's base and final code, interleaved: the verified gain with its interval",
@@ -36833,7 +37816,7 @@ code does not run or nothing was kept.`,
     pairs: {
       type: "string",
       value: "N",
-      help: `base/final pairs to run (default verify.pairs, else ${DEFAULT_PAIRS})`
+      help: `base/final pairs to run (default verify.pairs, else ${DEFAULT_PAIRS3})`
     },
     ...OUTPUT_OPTIONS
   },
@@ -36842,7 +37825,7 @@ code does not run or nothing was kept.`,
     if (pairs === 1)
       throw new AutoexpError("--pairs must be at least 2: an interval needs two pairs");
     const repoDir = await requireRepository(io.cwd, io.env);
-    const config2 = await readValidConfig(resolve7(io.cwd, values.config), values.config);
+    const config2 = await readValidConfig(resolve10(io.cwd, values.config), values.config);
     const tag = validateTag(values.tag ?? defaultTag(config2.name));
     const metric2 = primaryMetric(config2);
     const printer = createProgressPrinter(
@@ -36854,7 +37837,7 @@ code does not run or nothing was kept.`,
       repoDir,
       config: config2,
       tag,
-      pairs: pairs ?? config2.verify?.pairs ?? DEFAULT_PAIRS,
+      pairs: pairs ?? config2.verify?.pairs ?? DEFAULT_PAIRS3,
       env: io.env,
       onEvent: (event) => printer.event(event)
     }).finally(() => printer.close());
@@ -36910,7 +37893,10 @@ var COMMANDS = [
   runCommand,
   statusCommand,
   verifyCommand,
-  reportCommand
+  attributeCommand,
+  splitCommand,
+  reportCommand,
+  importCommand
 ];
 var VERSION = package_default.version;
 function usage() {
