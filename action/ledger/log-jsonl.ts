@@ -91,13 +91,13 @@ export function addEntry(log: ParsedLog, entry: LedgerEntry | null, lenient: boo
     log.verifies.push(entry);
   } else if (entry.type === "import") {
     if (lenient && !Array.isArray(entry.rows)) return false;
-    (log.imports ??= []).push(entry);
+    log.imports = [...(log.imports ?? []), entry];
   } else if (entry.type === "attribute") {
     if (lenient && !Array.isArray(entry.changes)) return false;
     log.attributes = [...(log.attributes ?? []), entry];
   } else if (entry.type === "split") {
     if (lenient && !Array.isArray(entry.groups)) return false;
-    (log.splits ??= []).push(entry);
+    log.splits = [...(log.splits ?? []), entry];
   } else return !lenient;
   return true;
 }
