@@ -31831,13 +31831,13 @@ function addEntry(log, entry, lenient) {
     log.verifies.push(entry);
   } else if (entry.type === "import") {
     if (lenient && !Array.isArray(entry.rows)) return false;
-    (log.imports ??= []).push(entry);
+    log.imports = [...log.imports ?? [], entry];
   } else if (entry.type === "attribute") {
     if (lenient && !Array.isArray(entry.changes)) return false;
     log.attributes = [...log.attributes ?? [], entry];
   } else if (entry.type === "split") {
     if (lenient && !Array.isArray(entry.groups)) return false;
-    (log.splits ??= []).push(entry);
+    log.splits = [...log.splits ?? [], entry];
   } else return !lenient;
   return true;
 }
