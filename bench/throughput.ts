@@ -18,27 +18,30 @@ const N = Number(flag("--experiments", "6"));
 const SCALE = Number(flag("--scale", "1"));
 const CLI = resolve(import.meta.dirname, "..", "action", "cli.ts");
 
-// The eval: E seconds on "its GPU", logged as a busy interval; prints the value (+ noise).
+// The eval: E seconds on "its GPU", logged as a busy interval; prints the sum of ten
+// parameters (+ noise).
 const EVAL = `
 const fs = require("node:fs");
 const dir = process.env.BENCH_DIR;
 const start = Date.now();
-const value = Number(fs.readFileSync("value.txt", "utf8"));
+const value = fs.readFileSync("params.txt", "utf8").trim().split("\\n").reduce((s, l) => s + Number(l), 0);
 const noise = Number(process.env.BENCH_NOISE) * (Math.random() * 2 - 1);
 setTimeout(() => {
   fs.appendFileSync(dir + "/busy-" + process.env.AUTOEXP_WORKER, start + " " + Date.now() + "\\n");
   console.log("loss: " + (value + noise));
 }, Number(process.env.BENCH_E) * 1000);
 `;
-// The agent: P seconds of thinking, then a value; one in ten is an improvement.
+// The agent: P seconds of thinking, then one of the ten parameters changed (its own line, as
+// separate ideas usually are); one in ten is an improvement.
 const AGENT = `
 const fs = require("node:fs");
 const i = Number(process.env.AUTOEXP_ITERATION);
 setTimeout(() => {
-  const now = Number(fs.readFileSync("value.txt", "utf8"));
-  const next = i % 10 === 0 ? now - 1 : now + 1 + (i % 7) / 10;
-  fs.writeFileSync("value.txt", String(next));
-  fs.writeFileSync(process.env.AUTOEXP_DESCRIPTION_FILE, "value " + next);
+  const lines = fs.readFileSync("params.txt", "utf8").trim().split("\\n");
+  const k = i % lines.length;
+  lines[k] = String(Number(lines[k]) + (i % 10 === 0 ? -1 : 1 + (i % 7) / 10));
+  fs.writeFileSync("params.txt", lines.join("\\n") + "\\n");
+  fs.writeFileSync(process.env.AUTOEXP_DESCRIPTION_FILE, "param " + k + " -> " + lines[k]);
 }, Number(process.env.BENCH_P) * 1000);
 `;
 
@@ -67,12 +70,12 @@ function run(
   const dir = mkdtempSync(join(tmpdir(), "autoexp-gpu-"));
   const agent = join(dir, "agent.js");
   writeFileSync(agent, AGENT);
-  writeFileSync(join(repo, "value.txt"), "100");
+  writeFileSync(join(repo, "params.txt"), `${Array.from({ length: 10 }, () => "10").join("\n")}\n`);
   writeFileSync(join(repo, "eval.js"), EVAL);
   writeFileSync(
     join(repo, "autoexp.yml"),
     `name: throughput
-target: [value.txt]
+target: [params.txt]
 frozen: [eval.js]
 eval: { command: node eval.js, metrics: { loss: { goal: minimize } }, pass_env: [BENCH_DIR, BENCH_E, BENCH_NOISE] }
 isolation: { writable: [${JSON.stringify(dir)}] }
@@ -99,11 +102,13 @@ budget: { experiments: ${options.experiments} }
     env,
     encoding: "utf8",
     maxBuffer: 64 * 1024 * 1024,
+    stdio: ["ignore", "pipe", process.env.TRACE ? "inherit" : "pipe"],
   })
     .trim()
     .split("\n")
     .map((l) => JSON.parse(l) as { type: string; iteration?: number });
-  // The experiment phase: from the moment the baseline was recorded to the last experiment.
+  // The experiment phase: from the first experiment's eval to the last one's end. The first
+  // proposal (one P, once a night) and the baseline are start-up, not the steady state.
   const files = readdirSync(dir).filter((f) => f.startsWith("busy-"));
   const intervals = files.map((f) =>
     readFileSync(join(dir, f), "utf8")
@@ -113,7 +118,7 @@ budget: { experiments: ${options.experiments} }
   );
   const all = intervals.flat().sort((a, b) => a[0] - b[0]);
   const baselineRuns = options.noise ? 3 : 1;
-  const phaseStart = all[baselineRuns - 1]![1];
+  const phaseStart = all[baselineRuns]![0];
   const phaseEnd = Math.max(...all.map((x) => x[1]));
   const wallMs = phaseEnd - phaseStart;
   const busy = Array.from({ length: options.workers }, (_, w) => {
@@ -126,8 +131,16 @@ budget: { experiments: ${options.experiments} }
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
-if (!process.env.ONLY_N) {
-  console.log(`GPU busy share in the experiment phase (${N} experiments, times x${SCALE}):`);
+if (process.env.ONE) {
+  const [p, e] = process.env.ONE.split(",").map(Number) as [number, number];
+  const r = run(p, e, { pipeline: true, workers: 1, proposers: 1, experiments: N });
+  console.log(`one run P ${p} E ${e}: busy ${r.busy.map(pct).join(" ")}, wall ${r.wallMs} ms`);
+  process.exit(0);
+}
+if (process.env.ONLY_N === undefined) {
+  console.log(
+    `GPU busy share from the first experiment's eval to the last (${N} experiments, times x${SCALE}):`,
+  );
   console.log("P s  E s  serial  pipelined  pipelined+proposers");
   for (const [p, e] of [
     [2, 2],

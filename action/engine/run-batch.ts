@@ -191,8 +191,9 @@ async function runBatchUnexplained(options: BatchOptions): Promise<BatchResult> 
   const seal = isolation.mode === "none" ? await sealRepository(store) : async () => null;
   const steps = experimentSteps(ctx, seal);
   // Serial: one slot, nothing proposed ahead. Otherwise candidates are begun ahead of the
-  // decision point: one per worker, plus the proposals made while they evaluate.
-  const lag = slots.length - 1 + (config.pipeline ? ctx.proposers : 0);
+  // decision point: one per worker, the proposals being made, and one proposed and waiting, so
+  // that a free slot never waits for a proposal when proposing is no slower than evaluating.
+  const lag = slots.length - 1 + (config.pipeline ? ctx.proposers + 1 : 0);
   const stop =
     lag === 0
       ? await runSerial(steps, () => pool.acquire())
