@@ -36743,7 +36743,7 @@ async function runBatchUnexplained(options) {
     const caveats = trustCaveats(config2, isolation);
     const seal = isolation.mode === "none" ? await sealRepository(store) : async () => null;
     const steps = experimentSteps(ctx, seal);
-    const lag = slots.length - 1 + (config2.pipeline ? ctx.proposers : 0);
+    const lag = slots.length - 1 + (config2.pipeline ? ctx.proposers + 1 : 0);
     const stop = lag === 0 ? await runSerial(steps, () => pool.acquire()) : await runPipelined(steps, () => pool.acquire(), { lag });
     const stopReason = redact(stop.reason);
     safeEmit({ type: "stop", reason: stopReason });
