@@ -15,7 +15,7 @@ import {
 } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { findProgram } from "../../action/sandbox/probe-sandbox.ts";
 import type { DriverPlan, DriverResult, DriverStep } from "./security-driver.ts";
 import { judge } from "./security-judge.ts";
@@ -252,6 +252,8 @@ function makeRepo(dir: string, files: Record<string, string>): void {
   git("commit", "--quiet", "-m", "initial");
 }
 
+const CHECKOUT = resolve(import.meta.dirname, "..", "..");
+
 /**
  * bwrap's arguments for the CLI's outer box: fresh user and pid namespaces, the real root
  * read-only (a user namespace keeps it so, even for root), /tmp and /var/tmp writable, `root` as
@@ -264,7 +266,9 @@ export function wrapperArgs(root: string): string[] {
   return [
     ...["--unshare-user", "--uid", uid, "--gid", gid, "--unshare-pid", "--die-with-parent"],
     ...["--ro-bind", "/", "/", "--dev-bind", "/dev", "/dev", "--proc", "/proc"],
-    ...["--bind", "/tmp", "/tmp", "--bind", "/var/tmp", "/var/tmp", "--chdir", root],
+    ...["--bind", "/tmp", "/tmp", "--bind", "/var/tmp", "/var/tmp"],
+    // The checkout the suite runs from stays read-only even when it lies under /tmp.
+    ...["--ro-bind", CHECKOUT, CHECKOUT, "--chdir", root],
     "--",
   ];
 }

@@ -10,7 +10,7 @@ import {
 } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { evalEnvironment } from "../../action/sandbox/eval-environment.ts";
 import { findGpuDevices } from "../../action/sandbox/find-gpu-devices.ts";
@@ -68,7 +68,9 @@ function sandboxed(
 ): Promise<Ran> {
   const full: SandboxSpec = {
     bwrap,
-    readOnly: [],
+    // The node running these tests may live under /tmp (a checkout there), which is private
+    // inside the sandbox: its folder is bound read-only like any declared tool.
+    readOnly: [dirname(NODE)],
     writable: [],
     network: false,
     devices: [],
