@@ -68,9 +68,7 @@ function sandboxed(
 ): Promise<Ran> {
   const full: SandboxSpec = {
     bwrap,
-    // The node running these tests may live under /tmp (a checkout there), which is private
-    // inside the sandbox: its folder is bound read-only like any declared tool.
-    readOnly: [dirname(NODE)],
+    readOnly: [],
     writable: [],
     network: false,
     devices: [],
@@ -337,10 +335,19 @@ describe.skipIf(!probe.ok)(`a command in the sandbox${SKIPPED}`, () => {
     const { slot, home } = layout();
     const { server, port } = await listen();
     try {
-      const off = await sandboxed({ slotDir: slot, home, network: false }, CONNECT(port));
+      // The node running these tests may live under /tmp (a checkout there), private inside
+      // the sandbox: its folder is bound read-only, as a declared tool would be.
+      const node = [dirname(NODE)];
+      const off = await sandboxed(
+        { slotDir: slot, home, network: false, readOnly: node },
+        CONNECT(port),
+      );
       expect(off.stdout.trim()).toBe("blocked ECONNREFUSED");
       // With the network on, loopback is the host's: a local model server stays reachable.
-      const on = await sandboxed({ slotDir: slot, home, network: true }, CONNECT(port));
+      const on = await sandboxed(
+        { slotDir: slot, home, network: true, readOnly: node },
+        CONNECT(port),
+      );
       expect(on.stdout.trim()).toBe("reached pong");
     } finally {
       server.close();
