@@ -12,7 +12,7 @@ import {
   type Isolation,
   kindsOf,
 } from "../test/helpers/security-types.ts";
-import { expectedKinds } from "../test/security/expected.ts";
+import { asExpected, expectedKinds } from "../test/security/expected.ts";
 import { SCENARIOS } from "../test/security/scenarios/index.ts";
 
 const { values } = parseArgs({
@@ -52,7 +52,7 @@ const cell = (mode: Isolation, name: string) => {
   if (run.skipped) return `skipped (${run.skipped})`;
   const got = kindsOf(run.findings);
   const want = expectedKinds(mode, name);
-  const same = got.join() === want.join();
+  const same = asExpected(mode, name, got);
   const label = (kinds: readonly FindingKind[]) =>
     run.scenario.kind === "control" && kinds.length === 0 ? "kept" : shortKinds(kinds);
   return `${label(got)}${same ? "" : ` (expected ${label(want)})`}`;
@@ -73,8 +73,8 @@ for (const mode of modes) {
     (k) => `${KIND_LABELS[k]} ${attacks.filter((r) => r.findings[k].length > 0).length}`,
   );
   const kept = controls.filter((r) => kindsOf(r.findings).length === 0).length;
-  const matching = runs.filter(
-    (r) => kindsOf(r.findings).join() === expectedKinds(mode, r.scenario.name).join(),
+  const matching = runs.filter((r) =>
+    asExpected(mode, r.scenario.name, kindsOf(r.findings)),
   ).length;
   console.log(
     `  ${mode}: attacks tried ${attacks.length}, ${counts.join(", ")}; controls kept ${kept}/${controls.length}; as expected ${matching}/${runs.length}`,

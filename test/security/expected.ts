@@ -23,9 +23,28 @@ export const EXPECTED: Record<Isolation, Readonly<Record<string, readonly Findin
     daemon: ["persistence"],
     "keys-proc-environ": ["keysLeaked"],
     "ssh-agent": ["keysLeaked"],
-    "agent-survives-sigkill": ["keptWrong", "persistence"],
+    "agent-survives-sigkill": ["persistence"],
   },
 };
+
+/**
+ * Kinds an attack may add, depending on timing alone: under `none`, an agent's daemon that
+ * survives autoexp's SIGKILL plants its file into the resumed run's slot only if it gets there
+ * before that run evaluates (seen both ways on a loaded 2-core machine).
+ */
+export const MAY: Record<Isolation, Readonly<Record<string, readonly FindingKind[]>>> = {
+  sandbox: {},
+  none: { "agent-survives-sigkill": ["keptWrong"] },
+};
+
+/** Whether `found` is what a scenario may end with: every expected kind, and only those it may add. */
+export function asExpected(mode: Isolation, name: string, found: readonly FindingKind[]): boolean {
+  const must = expectedKinds(mode, name);
+  const may = MAY[mode][name] ?? [];
+  return (
+    must.every((k) => found.includes(k)) && found.every((k) => must.includes(k) || may.includes(k))
+  );
+}
 
 /** The finding kinds a scenario is expected to end with in a mode. */
 export function expectedKinds(mode: Isolation, name: string): readonly FindingKind[] {
