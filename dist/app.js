@@ -27216,11 +27216,8 @@ function tagOfRef(ref) {
 }
 
 // action/ledger/log-jsonl.ts
-var LedgerCorruptError = class extends Error {
-  name = "LedgerCorruptError";
-};
-function parseLog(text, options = {}) {
-  const log = {
+function emptyLog() {
+  return {
     config: null,
     results: [],
     batches: [],
@@ -27230,6 +27227,12 @@ function parseLog(text, options = {}) {
     torn: false,
     unreadable: 0
   };
+}
+var LedgerCorruptError = class extends Error {
+  name = "LedgerCorruptError";
+};
+function parseLog(text, options = {}) {
+  const log = emptyLog();
   let offset = 0;
   let lineNo = 0;
   while (offset < text.length) {

@@ -31780,11 +31780,8 @@ import { join as join15 } from "node:path";
 import { open as open4 } from "node:fs/promises";
 
 // action/ledger/log-jsonl.ts
-var LedgerCorruptError = class extends Error {
-  name = "LedgerCorruptError";
-};
-function parseLog(text2, options = {}) {
-  const log = {
+function emptyLog() {
+  return {
     config: null,
     results: [],
     batches: [],
@@ -31794,6 +31791,12 @@ function parseLog(text2, options = {}) {
     torn: false,
     unreadable: 0
   };
+}
+var LedgerCorruptError = class extends Error {
+  name = "LedgerCorruptError";
+};
+function parseLog(text2, options = {}) {
+  const log = emptyLog();
   let offset = 0;
   let lineNo = 0;
   while (offset < text2.length) {
@@ -32971,16 +32974,7 @@ var RecordStore = class _RecordStore {
   /** The first record: the config line and the baseline row, on the starting commit. */
   async start(header, baseline) {
     if (this.#log) throw new Error("RecordStore.start: the tag already has a ledger");
-    this.#log = {
-      config: null,
-      results: [],
-      batches: [],
-      remeasures: [],
-      verifies: [],
-      validBytes: 0,
-      torn: false,
-      unreadable: 0
-    };
+    this.#log = emptyLog();
     this.#head = null;
     await this.append([header, baseline]);
   }
@@ -35926,12 +35920,10 @@ function isStop(value) {
 async function runPipelined(steps, acquire, shape) {
   const queue = [];
   let stop = null;
-  const fly = async (candidate) => {
+  const judge2 = async (candidate) => {
     var _stack2 = [];
     try {
-      const proposed = await steps.propose(candidate);
-      if (isStop(proposed)) return { stop: proposed };
-      const screened = await steps.screen(proposed);
+      const screened = await steps.screen(candidate);
       if (screened.verdict !== null)
         return { candidate: screened.candidate, verdict: screened.verdict };
       const lease = __using(_stack2, await acquire(), true);
@@ -35947,28 +35939,15 @@ async function runPipelined(steps, acquire, shape) {
       _promise3 && await _promise3;
     }
   };
+  const fly = async (candidate) => {
+    const proposed = await steps.propose(candidate);
+    return isStop(proposed) ? { stop: proposed } : judge2(proposed);
+  };
   const refly = async (flown, snapshot) => {
-    var _stack2 = [];
-    try {
-      if ("stop" in flown || !steps.isStale?.(flown.candidate, snapshot) || !steps.rebase)
-        return flown;
-      const rebased = await steps.rebase(flown.candidate, snapshot);
-      if (isStop(rebased)) return { stop: rebased };
-      const screened = await steps.screen(rebased);
-      if (screened.verdict !== null)
-        return { candidate: screened.candidate, verdict: screened.verdict };
-      const lease = __using(_stack2, await acquire(), true);
-      const verdict = await steps.evaluate(screened.candidate, lease.slot);
-      return {
-        candidate: screened.candidate,
-        verdict: await steps.decide(screened.candidate, verdict, lease.slot)
-      };
-    } catch (_2) {
-      var _error2 = _2, _hasError2 = true;
-    } finally {
-      var _promise3 = __callDispose(_stack2, _error2, _hasError2);
-      _promise3 && await _promise3;
-    }
+    if ("stop" in flown || !steps.isStale?.(flown.candidate, snapshot) || !steps.rebase)
+      return flown;
+    const rebased = await steps.rebase(flown.candidate, snapshot);
+    return isStop(rebased) ? { stop: rebased } : judge2(rebased);
   };
   const drain = async () => {
     await Promise.allSettled(queue.splice(0));

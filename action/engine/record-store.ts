@@ -6,7 +6,7 @@ import { writeAtomic } from "../files/write-atomic.ts";
 import { type Git, GitError, withIdentity } from "../git/git.ts";
 import { capNotes } from "../ledger/cap-notes.ts";
 import { countEntries, isPrefix } from "../ledger/ledger-prefix.ts";
-import { addEntry, formatLines, type ParsedLog, parseLog } from "../ledger/log-jsonl.ts";
+import { addEntry, emptyLog, formatLines, type ParsedLog, parseLog } from "../ledger/log-jsonl.ts";
 import { recordDir, recordFiles } from "../ledger/record-files.ts";
 import { KEPT, type LedgerEntry, type ResultEntry } from "../ledger/types.ts";
 import { AutoexpError } from "../util/errors.ts";
@@ -161,16 +161,7 @@ export class RecordStore implements AsyncDisposable {
   /** The first record: the config line and the baseline row, on the starting commit. */
   async start(header: LedgerEntry, baseline: ResultEntry): Promise<void> {
     if (this.#log) throw new Error("RecordStore.start: the tag already has a ledger");
-    this.#log = {
-      config: null,
-      results: [],
-      batches: [],
-      remeasures: [],
-      verifies: [],
-      validBytes: 0,
-      torn: false,
-      unreadable: 0,
-    };
+    this.#log = emptyLog();
     this.#head = null;
     await this.append([header, baseline]);
   }

@@ -101,10 +101,10 @@ export async function runPipelined<C, V, S>(
 ): Promise<Stop> {
   const queue: Promise<Flight<C, V>>[] = [];
   let stop: Stop | null = null;
-  const fly = async (candidate: C): Promise<Flight<C, V>> => {
-    const proposed = await steps.propose(candidate);
-    if (isStop(proposed)) return { stop: proposed };
-    const screened = await steps.screen(proposed);
+  // Screen, then (unless screening decided) evaluate and decide in a slot: a candidate's way to
+  // a verdict, first proposed or re-applied.
+  const judge = async (candidate: C): Promise<Flight<C, V>> => {
+    const screened = await steps.screen(candidate);
     if (screened.verdict !== null)
       return { candidate: screened.candidate, verdict: screened.verdict };
     await using lease = await acquire();
@@ -114,6 +114,10 @@ export async function runPipelined<C, V, S>(
       verdict: await steps.decide(screened.candidate, verdict, lease.slot),
     };
   };
+  const fly = async (candidate: C): Promise<Flight<C, V>> => {
+    const proposed = await steps.propose(candidate);
+    return isStop(proposed) ? { stop: proposed } : judge(proposed);
+  };
   // A candidate whose incumbent changed is re-applied and evaluated again; done in flight (in
   // parallel, as soon as the change is recorded) rather than when its turn comes.
   // Each step onto a snapshot taken in the decision loop, so the order of rebases (and what
@@ -122,16 +126,7 @@ export async function runPipelined<C, V, S>(
     if ("stop" in flown || !steps.isStale?.(flown.candidate, snapshot) || !steps.rebase)
       return flown;
     const rebased = await steps.rebase(flown.candidate, snapshot);
-    if (isStop(rebased)) return { stop: rebased };
-    const screened = await steps.screen(rebased);
-    if (screened.verdict !== null)
-      return { candidate: screened.candidate, verdict: screened.verdict };
-    await using lease = await acquire();
-    const verdict = await steps.evaluate(screened.candidate, lease.slot);
-    return {
-      candidate: screened.candidate,
-      verdict: await steps.decide(screened.candidate, verdict, lease.slot),
-    };
+    return isStop(rebased) ? { stop: rebased } : judge(rebased);
   };
   const drain = async (): Promise<void> => {
     // In-flight work is not recorded: a resumed batch redoes it. Errors there do not matter.

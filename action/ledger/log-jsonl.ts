@@ -30,6 +30,20 @@ export interface ParsedLog {
   unreadable: number;
 }
 
+/** A ledger with nothing in it yet. */
+export function emptyLog(): ParsedLog {
+  return {
+    config: null,
+    results: [],
+    batches: [],
+    remeasures: [],
+    verifies: [],
+    validBytes: 0,
+    torn: false,
+    unreadable: 0,
+  };
+}
+
 /** Thrown when a line other than the last does not parse: the ledger was edited or damaged. */
 export class LedgerCorruptError extends Error {
   override name = "LedgerCorruptError";
@@ -42,16 +56,7 @@ export class LedgerCorruptError extends Error {
  * entries are skipped and counted in `unreadable` instead.
  */
 export function parseLog(text: string, options: { lenient?: boolean } = {}): ParsedLog {
-  const log: ParsedLog = {
-    config: null,
-    results: [],
-    batches: [],
-    remeasures: [],
-    verifies: [],
-    validBytes: 0,
-    torn: false,
-    unreadable: 0,
-  };
+  const log = emptyLog();
   let offset = 0;
   let lineNo = 0;
   while (offset < text.length) {
