@@ -9288,8 +9288,47 @@ function closest(word, known) {
   return best?.name;
 }
 
-// action/cli/commands/attribute.ts
-import { resolve } from "node:path";
+// action/engine/attribute-plan.ts
+function keptChanges(results, finalIteration) {
+  return results.flatMap(
+    (r) => (r.status === "keep" || r.status === "simplification") && r.iteration <= finalIteration && r.commit_full ? [{ iteration: r.iteration, commit: r.commit_full, description: r.description }] : []
+  );
+}
+function meanEvalSeconds(log, metric2) {
+  let seconds = 0;
+  let runs = 0;
+  for (const r of [...log.results, ...log.remeasures]) {
+    const n = r.samples[metric2]?.length ?? 0;
+    if (n === 0 || !(r.eval_seconds > 0)) continue;
+    seconds += r.eval_seconds;
+    runs += n;
+  }
+  return runs > 0 ? seconds / runs : null;
+}
+function estimateAttribution(changes, pairs, meanSeconds) {
+  const runs = pairs * changes * 2;
+  return {
+    changes,
+    pairs,
+    runs,
+    meanEvalSeconds: meanSeconds,
+    seconds: meanSeconds === null ? null : runs * meanSeconds
+  };
+}
+function formatEstimate(e) {
+  const runs = `${e.runs} eval runs (${e.changes} change${e.changes === 1 ? "" : "s"} \xD7 ${e.pairs} pairs \xD7 2)`;
+  if (e.seconds === null || e.meanEvalSeconds === null)
+    return `${runs}; the ledger has no eval time to estimate from`;
+  return `${runs}, about ${formatDuration(e.seconds)} of GPU time at ${formatDuration(e.meanEvalSeconds)} a run`;
+}
+function formatDuration(seconds) {
+  if (seconds < 90) return `${Number(seconds.toPrecision(2))} s`;
+  if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
+  return `${Number((seconds / 3600).toPrecision(2))} h`;
+}
+
+// action/engine/attribute.ts
+import { join as join11 } from "node:path";
 
 // node_modules/zod/v4/classic/external.js
 var external_exports = {};
@@ -14358,7 +14397,7 @@ var recursive = /* @__PURE__ */ new WeakMap();
 var NONE = 0;
 var ASSUMED = 1;
 var PROVEN = 2;
-function isRecursive(inst, stack, resolve11) {
+function isRecursive(inst, stack, resolve9) {
   const cached3 = recursive.get(inst);
   if (cached3 !== void 0)
     return cached3 ? PROVEN : NONE;
@@ -14368,7 +14407,7 @@ function isRecursive(inst, stack, resolve11) {
   let result = NONE;
   const check2 = (child) => {
     if (result !== PROVEN && child?._zod) {
-      const answer = isRecursive(child, stack, resolve11);
+      const answer = isRecursive(child, stack, resolve9);
       if (answer > result)
         result = answer;
     }
@@ -14379,7 +14418,7 @@ function isRecursive(inst, stack, resolve11) {
       const desc = Object.getOwnPropertyDescriptor(sh, key);
       if (spread && !desc.enumerable)
         continue;
-      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve11) : NONE;
+      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve9) : NONE;
       if (child > answer)
         answer = child;
     }
@@ -14443,7 +14482,7 @@ function isRecursive(inst, stack, resolve11) {
       break;
     // `$ZodLazy` caches its inner on the def, so a resolved edge is followed exactly
     case "lazy": {
-      const inner = def._cachedInner ?? (resolve11 ? inst._zod.innerType : void 0);
+      const inner = def._cachedInner ?? (resolve9 ? inst._zod.innerType : void 0);
       merge3(inner ? isRecursive(inner, stack, false) : ASSUMED);
       break;
     }
@@ -29018,7 +29057,7 @@ function parseDuration(value) {
   const ms = Number(match[1]) * (UNIT_MS[match[2]] ?? Number.NaN);
   return ms > 0 ? ms : void 0;
 }
-function formatDuration(ms) {
+function formatDuration2(ms) {
   if (ms < 1e3) return `${Math.round(ms)}ms`;
   const s = Math.round(ms / 1e3);
   if (s < 60) return `${s}s`;
@@ -29477,48 +29516,6 @@ function objectsIn(node2) {
 function formatProblems(file2, problems) {
   return [`${file2}: ${problems.length} problem${problems.length > 1 ? "s" : ""}`].concat(problems.map((p) => `  - ${p.path}: ${p.message}`)).join("\n");
 }
-
-// action/engine/attribute-plan.ts
-function keptChanges(results, finalIteration) {
-  return results.flatMap(
-    (r) => (r.status === "keep" || r.status === "simplification") && r.iteration <= finalIteration && r.commit_full ? [{ iteration: r.iteration, commit: r.commit_full, description: r.description }] : []
-  );
-}
-function meanEvalSeconds(log, metric2) {
-  let seconds = 0;
-  let runs = 0;
-  for (const r of [...log.results, ...log.remeasures]) {
-    const n = r.samples[metric2]?.length ?? 0;
-    if (n === 0 || !(r.eval_seconds > 0)) continue;
-    seconds += r.eval_seconds;
-    runs += n;
-  }
-  return runs > 0 ? seconds / runs : null;
-}
-function estimateAttribution(changes, pairs, meanSeconds) {
-  const runs = pairs * changes * 2;
-  return {
-    changes,
-    pairs,
-    runs,
-    meanEvalSeconds: meanSeconds,
-    seconds: meanSeconds === null ? null : runs * meanSeconds
-  };
-}
-function formatEstimate(e) {
-  const runs = `${e.runs} eval runs (${e.changes} change${e.changes === 1 ? "" : "s"} \xD7 ${e.pairs} pairs \xD7 2)`;
-  if (e.seconds === null || e.meanEvalSeconds === null)
-    return `${runs}; the ledger has no eval time to estimate from`;
-  return `${runs}, about ${formatDuration2(e.seconds)} of GPU time at ${formatDuration2(e.meanEvalSeconds)} a run`;
-}
-function formatDuration2(seconds) {
-  if (seconds < 90) return `${Number(seconds.toPrecision(2))} s`;
-  if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
-  return `${Number((seconds / 3600).toPrecision(2))} h`;
-}
-
-// action/engine/attribute.ts
-import { join as join11 } from "node:path";
 
 // action/ledger/status.ts
 var STATUSES = [
@@ -30170,12 +30167,12 @@ function findProgram(name, path) {
   return null;
 }
 function execQuiet(argv, env) {
-  return new Promise((resolve11) => {
+  return new Promise((resolve9) => {
     execFile(
       argv[0],
       argv.slice(1),
       { env, timeout: PROBE_TIMEOUT_MS, encoding: "utf8" },
-      (error62, stdout, stderr) => resolve11({ ok: !error62, stdout, stderr, ...error62 ? { error: error62.message } : {} })
+      (error62, stdout, stderr) => resolve9({ ok: !error62, stdout, stderr, ...error62 ? { error: error62.message } : {} })
     );
   });
 }
@@ -30183,9 +30180,9 @@ function execQuiet(argv, env) {
 // action/engine/isolation.ts
 async function resolveIsolation(config2, repoDir, gitDir, env) {
   const home = env.HOME || homedir2();
-  const resolve11 = (p) => p === "~" || p.startsWith("~/") ? join4(home, p.slice(1)) : isAbsolute2(p) ? p : join4(repoDir, p);
-  const readOnly = config2.isolation.read_only.map(resolve11);
-  const writable = config2.isolation.writable.map(resolve11);
+  const resolve9 = (p) => p === "~" || p.startsWith("~/") ? join4(home, p.slice(1)) : isAbsolute2(p) ? p : join4(repoDir, p);
+  const readOnly = config2.isolation.read_only.map(resolve9);
+  const writable = config2.isolation.writable.map(resolve9);
   const relative2 = config2.isolation.read_only.filter((p) => !p.startsWith("~") && !isAbsolute2(p));
   const environment = (base) => evalEnvironment(base, {
     passEnv: [
@@ -30335,9 +30332,9 @@ async function runProcess(options) {
       killGroup(pid, "SIGTERM");
       killTimer = setTimeout(() => killGroup(pid, "SIGKILL"), graceMs);
     }, timeoutMs);
-    const exit = await new Promise((resolve11) => {
-      child.once("error", (error62) => resolve11({ code: null, signal: null, error: error62 }));
-      child.once("exit", (code, signal) => resolve11({ code, signal }));
+    const exit = await new Promise((resolve9) => {
+      child.once("error", (error62) => resolve9({ code: null, signal: null, error: error62 }));
+      child.once("exit", (code, signal) => resolve9({ code, signal }));
     });
     clearTimeout(timer);
     clearTimeout(killTimer);
@@ -31458,7 +31455,7 @@ function gitEnvironment(env) {
   return { ...Object.fromEntries(pass), GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" };
 }
 function runGit(dir, env, args, options = {}) {
-  return new Promise((resolve11, reject) => {
+  return new Promise((resolve9, reject) => {
     const child = execFile2(
       "git",
       [...HARDEN, ...args],
@@ -31471,14 +31468,14 @@ function runGit(dir, env, args, options = {}) {
       (error62, stdout, stderr) => {
         if (error62)
           reject(new GitError(args, String(stderr).trim() || error62.message, { cause: error62 }));
-        else resolve11(stdout);
+        else resolve9(stdout);
       }
     );
     if (options.input !== void 0) child.stdin?.end(options.input);
   });
 }
 function streamBlobs(dir, env, shas, take) {
-  return new Promise((resolve11, reject) => {
+  return new Promise((resolve9, reject) => {
     const child = spawn2("git", [...HARDEN, "cat-file", "--batch"], { cwd: dir, env });
     let chunks = [];
     let length = 0;
@@ -31524,7 +31521,7 @@ function streamBlobs(dir, env, shas, take) {
     });
     child.on("error", reject);
     child.on("close", (code) => {
-      if (code === 0 && index === shas.length) resolve11();
+      if (code === 0 && index === shas.length) resolve9();
       else reject(new GitError(["cat-file"], stderr.trim() || `exited with ${code}`));
     });
     child.stdin.end(shas.length > 0 ? `${shas.join("\n")}
@@ -33141,132 +33138,6 @@ function attributeTag(options) {
   });
 }
 
-// action/report/format-event.ts
-function formatEvent(event, metric2) {
-  switch (event.type) {
-    case "isolation":
-      return event.mode === "sandbox" ? `isolation   evals run sandboxed (bubblewrap)${event.warnings.map((w) => `
-warning: ${w}`).join("")}` : event.warnings.map((w) => `warning: ${w}`).join("\n") || "warning: evals run unsandboxed";
-    case "notice":
-      return `note: ${event.message}`;
-    case "recovered":
-      return event.messages.map((m) => `recovered: ${m}`).join("\n");
-    case "baseline":
-      return `baseline    ${metric2} ${formatScore(event.score)} (${event.runs} run${event.runs > 1 ? "s" : ""}, ${event.seconds.toFixed(1)}s${event.noise !== null ? `, noise sd ${formatScore(event.noise)}` : ""}, min_delta ${formatScore(event.minDelta)})`;
-    case "resumed":
-      return `resuming    ${event.experiments} experiment(s) on record, best ${metric2} ${formatScore(event.best)}`;
-    case "remeasure":
-      return `incumbent   ${event.reason === "top-up" ? "topped up" : event.reason === "drift" ? "DRIFT" : "re-measured"}: ${event.runs} more run${event.runs > 1 ? "s" : ""}, ${metric2} now ${formatScore(event.score)}${event.note ? `  (${event.note})` : ""}`;
-    case "run":
-      return `            #${event.iteration} run ${event.run}: ${event.reason}`;
-    case "stop":
-      return `stopped     ${event.reason}`;
-    case "start":
-      return null;
-    case "verify-run": {
-      const what = `${event.eval === "holdout" ? "holdout " : ""}${event.code}`;
-      const result = event.problem ? `no measurement (${event.problem})` : formatScore(event.score);
-      return `verify      [${event.pair}/${event.of}] ${what.padEnd(13)} ${metric2} ${result}`;
-    }
-    case "verified":
-      return verifiedText(event.entry);
-    case "experiment": {
-      const { row } = event;
-      const width = String(event.of).length;
-      const n = `[${String(event.index).padStart(width)}/${event.of}]`;
-      const score = row.score !== null ? `${metric2} ${formatScore(row.score)}` : "\u2014";
-      const delta = row.delta !== null && row.score !== null ? ` ${formatDelta(row.delta)}` : "";
-      const eta = event.etaMs !== null && event.index < event.of ? `  eta ${formatDuration(event.etaMs)}` : "";
-      const why = [
-        "crash",
-        "timeout",
-        "violation",
-        "agent_error",
-        "guard_fail",
-        "checks_failed",
-        "duplicate",
-        "keep",
-        "simplification"
-      ].includes(row.status) && row.reason && row.reason !== row.description ? `  (${row.reason})` : "";
-      const cost = row.cost_usd > 0 ? `  $${row.cost_usd.toFixed(4)}` : "";
-      return `${n} #${row.iteration} ${row.status.padEnd(14)} ${score}${delta}  best ${formatScore(event.best)}${eta}${cost}  ${row.description}${why}`;
-    }
-    default:
-      return null;
-  }
-}
-function verifiedText(v) {
-  const lines = [formatVerifiedLine(v)];
-  const holdout = formatHoldoutLine(v);
-  if (holdout) lines.push(holdout);
-  const note = noImprovementNote(v);
-  if (note) lines.push(`warning: ${note}`);
-  return lines.join("\n");
-}
-
-// action/report/progress-printer.ts
-function progressMode(flags, isTTY) {
-  if (flags.json) return "json";
-  if (flags.quiet) return "quiet";
-  return isTTY ? "live" : "plain";
-}
-function createProgressPrinter(mode, sink, metric2, plainEveryMs = 3e4) {
-  let liveShown = false;
-  let position = null;
-  let lastPlain = { key: "", bucket: 0 };
-  const clear = () => {
-    if (liveShown) sink.write("\r\x1B[2K");
-    liveShown = false;
-  };
-  return {
-    event(event) {
-      if (mode === "quiet") return;
-      if (mode === "json") {
-        sink.line(JSON.stringify(event));
-        return;
-      }
-      if (event.type === "start") position = { index: event.index, of: event.of };
-      if (event.type === "eval-progress") {
-        const text3 = describeEvalProgress(event, position);
-        if (mode === "live") {
-          sink.write(`\r\x1B[2K${clip(text3, Math.max(20, sink.columns - 1))}`);
-          liveShown = true;
-          return;
-        }
-        const key = `${event.iteration}/${event.run}`;
-        const bucket = Math.floor(event.elapsedMs / plainEveryMs);
-        if (bucket >= 1 && (key !== lastPlain.key || bucket > lastPlain.bucket)) {
-          lastPlain = { key, bucket };
-          sink.line(text3);
-        }
-        return;
-      }
-      const text2 = formatEvent(event, metric2);
-      if (text2 === null) return;
-      clear();
-      sink.line(text2);
-    },
-    line(text2) {
-      if (mode === "json" || mode === "quiet") return;
-      clear();
-      sink.line(text2);
-    },
-    close: clear
-  };
-}
-function describeEvalProgress(event, position) {
-  const which = event.iteration === 0 ? "baseline" : `#${event.iteration}${position ? ` (${position.index}/${position.of})` : ""}`;
-  const last = cleanLine(event.lastLine);
-  return `  ${which} run ${event.run} \xB7 ${formatDuration(event.elapsedMs)}${last ? ` \xB7 ${last}` : ""}`;
-}
-function cleanLine(line2) {
-  const afterReturn = line2.split("\r").filter((s) => s.trim() !== "");
-  return (afterReturn.at(-1) ?? "").replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "").replace(/[\x00-\x1f\x7f]/g, "").trim();
-}
-function clip(text2, width) {
-  return text2.length <= width ? text2 : `${text2.slice(0, width - 1)}\u2026`;
-}
-
 // action/files/load-config.ts
 import { readFile as readFile6 } from "node:fs/promises";
 
@@ -33479,6 +33350,151 @@ function renderCommandHelp(spec) {
   ].join("\n");
 }
 
+// action/cli/measure-setup.ts
+import { resolve } from "node:path";
+
+// action/report/format-event.ts
+function formatEvent(event, metric2) {
+  switch (event.type) {
+    case "isolation":
+      return event.mode === "sandbox" ? `isolation   evals run sandboxed (bubblewrap)${event.warnings.map((w) => `
+warning: ${w}`).join("")}` : event.warnings.map((w) => `warning: ${w}`).join("\n") || "warning: evals run unsandboxed";
+    case "notice":
+      return `note: ${event.message}`;
+    case "recovered":
+      return event.messages.map((m) => `recovered: ${m}`).join("\n");
+    case "baseline":
+      return `baseline    ${metric2} ${formatScore(event.score)} (${event.runs} run${event.runs > 1 ? "s" : ""}, ${event.seconds.toFixed(1)}s${event.noise !== null ? `, noise sd ${formatScore(event.noise)}` : ""}, min_delta ${formatScore(event.minDelta)})`;
+    case "resumed":
+      return `resuming    ${event.experiments} experiment(s) on record, best ${metric2} ${formatScore(event.best)}`;
+    case "remeasure":
+      return `incumbent   ${event.reason === "top-up" ? "topped up" : event.reason === "drift" ? "DRIFT" : "re-measured"}: ${event.runs} more run${event.runs > 1 ? "s" : ""}, ${metric2} now ${formatScore(event.score)}${event.note ? `  (${event.note})` : ""}`;
+    case "run":
+      return `            #${event.iteration} run ${event.run}: ${event.reason}`;
+    case "stop":
+      return `stopped     ${event.reason}`;
+    case "start":
+      return null;
+    case "verify-run": {
+      const what = `${event.eval === "holdout" ? "holdout " : ""}${event.code}`;
+      const result = event.problem ? `no measurement (${event.problem})` : formatScore(event.score);
+      return `verify      [${event.pair}/${event.of}] ${what.padEnd(13)} ${metric2} ${result}`;
+    }
+    case "verified":
+      return verifiedText(event.entry);
+    case "experiment": {
+      const { row } = event;
+      const width = String(event.of).length;
+      const n = `[${String(event.index).padStart(width)}/${event.of}]`;
+      const score = row.score !== null ? `${metric2} ${formatScore(row.score)}` : "\u2014";
+      const delta = row.delta !== null && row.score !== null ? ` ${formatDelta(row.delta)}` : "";
+      const eta = event.etaMs !== null && event.index < event.of ? `  eta ${formatDuration2(event.etaMs)}` : "";
+      const why = [
+        "crash",
+        "timeout",
+        "violation",
+        "agent_error",
+        "guard_fail",
+        "checks_failed",
+        "duplicate",
+        "keep",
+        "simplification"
+      ].includes(row.status) && row.reason && row.reason !== row.description ? `  (${row.reason})` : "";
+      const cost = row.cost_usd > 0 ? `  $${row.cost_usd.toFixed(4)}` : "";
+      return `${n} #${row.iteration} ${row.status.padEnd(14)} ${score}${delta}  best ${formatScore(event.best)}${eta}${cost}  ${row.description}${why}`;
+    }
+    default:
+      return null;
+  }
+}
+function verifiedText(v) {
+  const lines = [formatVerifiedLine(v)];
+  const holdout = formatHoldoutLine(v);
+  if (holdout) lines.push(holdout);
+  const note = noImprovementNote(v);
+  if (note) lines.push(`warning: ${note}`);
+  return lines.join("\n");
+}
+
+// action/report/progress-printer.ts
+function progressMode(flags, isTTY) {
+  if (flags.json) return "json";
+  if (flags.quiet) return "quiet";
+  return isTTY ? "live" : "plain";
+}
+function createProgressPrinter(mode, sink, metric2, plainEveryMs = 3e4) {
+  let liveShown = false;
+  let position = null;
+  let lastPlain = { key: "", bucket: 0 };
+  const clear = () => {
+    if (liveShown) sink.write("\r\x1B[2K");
+    liveShown = false;
+  };
+  return {
+    event(event) {
+      if (mode === "quiet") return;
+      if (mode === "json") {
+        sink.line(JSON.stringify(event));
+        return;
+      }
+      if (event.type === "start") position = { index: event.index, of: event.of };
+      if (event.type === "eval-progress") {
+        const text3 = describeEvalProgress(event, position);
+        if (mode === "live") {
+          sink.write(`\r\x1B[2K${clip(text3, Math.max(20, sink.columns - 1))}`);
+          liveShown = true;
+          return;
+        }
+        const key = `${event.iteration}/${event.run}`;
+        const bucket = Math.floor(event.elapsedMs / plainEveryMs);
+        if (bucket >= 1 && (key !== lastPlain.key || bucket > lastPlain.bucket)) {
+          lastPlain = { key, bucket };
+          sink.line(text3);
+        }
+        return;
+      }
+      const text2 = formatEvent(event, metric2);
+      if (text2 === null) return;
+      clear();
+      sink.line(text2);
+    },
+    line(text2) {
+      if (mode === "json" || mode === "quiet") return;
+      clear();
+      sink.line(text2);
+    },
+    close: clear
+  };
+}
+function describeEvalProgress(event, position) {
+  const which = event.iteration === 0 ? "baseline" : `#${event.iteration}${position ? ` (${position.index}/${position.of})` : ""}`;
+  const last = cleanLine(event.lastLine);
+  return `  ${which} run ${event.run} \xB7 ${formatDuration2(event.elapsedMs)}${last ? ` \xB7 ${last}` : ""}`;
+}
+function cleanLine(line2) {
+  const afterReturn = line2.split("\r").filter((s) => s.trim() !== "");
+  return (afterReturn.at(-1) ?? "").replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "").replace(/[\x00-\x1f\x7f]/g, "").trim();
+}
+function clip(text2, width) {
+  return text2.length <= width ? text2 : `${text2.slice(0, width - 1)}\u2026`;
+}
+
+// action/cli/measure-setup.ts
+async function measureSetup(values, io) {
+  const pairs = positiveInt("pairs", values.pairs);
+  if (pairs === 1)
+    throw new AutoexpError("--pairs must be at least 2: an interval needs two pairs");
+  const repoDir = await requireRepository(io.cwd, io.env);
+  const config2 = await readValidConfig(resolve(io.cwd, values.config), values.config);
+  const tag = validateTag(values.tag ?? defaultTag(config2.name));
+  const printer = createProgressPrinter(
+    progressMode({ quiet: values.quiet, json: values.json }, io.isTTY),
+    { line: io.out, write: io.write, columns: io.columns },
+    primaryMetric(config2)
+  );
+  return { pairs, repoDir, config: config2, tag, printer };
+}
+
 // action/cli/commands/attribute.ts
 var DEFAULT_PAIRS = 8;
 var attributeCommand = defineCommand({
@@ -33504,17 +33520,7 @@ and records an \`attribute\` line in log.jsonl (the dashboard and the PR then sh
     ...OUTPUT_OPTIONS
   },
   async run({ values }, io) {
-    const pairs = positiveInt("pairs", values.pairs);
-    if (pairs === 1)
-      throw new AutoexpError("--pairs must be at least 2: an interval needs two pairs");
-    const repoDir = await requireRepository(io.cwd, io.env);
-    const config2 = await readValidConfig(resolve(io.cwd, values.config), values.config);
-    const tag = validateTag(values.tag ?? defaultTag(config2.name));
-    const printer = createProgressPrinter(
-      progressMode({ quiet: values.quiet, json: values.json }, io.isTTY),
-      { line: io.out, write: io.write, columns: io.columns },
-      primaryMetric(config2)
-    );
+    const { pairs, repoDir, config: config2, tag, printer } = await measureSetup(values, io);
     const { plan, entry } = await attributeTag({
       repoDir,
       config: config2,
@@ -34421,7 +34427,7 @@ async function postJson(options) {
     const backoff = options.retryDelayMs * 2 ** (attempt - 1) * (0.8 + 0.4 * Math.random());
     const delayMs = Math.min(maxDelay, retryAfterMs ?? backoff);
     options.onRetry?.({ attempt, delayMs, reason: last.ok ? "" : last.error });
-    await new Promise((resolve11) => setTimeout(resolve11, delayMs));
+    await new Promise((resolve9) => setTimeout(resolve9, delayMs));
   }
   return last;
 }
@@ -34631,7 +34637,7 @@ function renderTask(input2) {
   ) : [];
   const left = [`${budget.experiments} experiment(s) left in this batch`];
   if (budget.wallClockMs !== null)
-    left.push(`${formatDuration(Math.max(0, budget.wallClockMs))} of wall clock`);
+    left.push(`${formatDuration2(Math.max(0, budget.wallClockMs))} of wall clock`);
   if (budget.costUsd !== null)
     left.push(`$${Math.max(0, budget.costUsd).toFixed(2)} of model cost`);
   return [
@@ -35424,14 +35430,14 @@ function checkScopeFiles(config2, committed, uncommitted = []) {
 // action/process/detect-gpus.ts
 import { execFile as execFile3 } from "node:child_process";
 function detectGpus() {
-  return new Promise((resolve11) => {
+  return new Promise((resolve9) => {
     execFile3(
       "nvidia-smi",
       ["--query-gpu=index,name", "--format=csv,noheader"],
       { timeout: 15e3, encoding: "utf8" },
       (error62, stdout) => {
-        if (error62) return resolve11([]);
-        resolve11(
+        if (error62) return resolve9([]);
+        resolve9(
           stdout.split("\n").map((l) => l.split(",").map((x) => x.trim())).filter(([i]) => i !== void 0 && /^\d+$/.test(i)).map(([i, name]) => ({ index: Number(i), name: name ?? "GPU" }))
         );
       }
@@ -36067,7 +36073,7 @@ var CheckoutPool = class {
   async take() {
     const index = this.#free.shift();
     if (index !== void 0) return index;
-    return new Promise((resolve11) => this.#waiting.push(resolve11));
+    return new Promise((resolve9) => this.#waiting.push(resolve9));
   }
   give(index) {
     const next = this.#waiting.shift();
@@ -36472,7 +36478,7 @@ function experimentSteps(ctx, checkSeal) {
     begin: (pending = 0) => {
       const log = ctx.store.log;
       const iteration = log.results.at(-1).iteration + 1 + pending;
-      proposed.set(iteration, new Promise((resolve11) => settle2.set(iteration, resolve11)));
+      proposed.set(iteration, new Promise((resolve9) => settle2.set(iteration, resolve9)));
       ctx.emit({ type: "start", iteration, index: ctx.done + pending + 1, of: ctx.planned });
       return {
         iteration,
@@ -37281,9 +37287,6 @@ Ctrl-C stops after the experiment in flight; a second Ctrl-C stops at once.`,
   }
 });
 
-// action/cli/commands/split.ts
-import { resolve as resolve7 } from "node:path";
-
 // action/engine/split.ts
 import { join as join34 } from "node:path";
 
@@ -37638,18 +37641,8 @@ branches and measures nothing again.`,
     ...OUTPUT_OPTIONS
   },
   async run({ values }, io) {
-    const pairs = positiveInt("pairs", values.pairs);
-    if (pairs === 1)
-      throw new AutoexpError("--pairs must be at least 2: an interval needs two pairs");
-    const repoDir = await requireRepository(io.cwd, io.env);
-    const config2 = await readValidConfig(resolve7(io.cwd, values.config), values.config);
-    const tag = validateTag(values.tag ?? defaultTag(config2.name));
-    const metric2 = primaryMetric(config2);
-    const printer = createProgressPrinter(
-      progressMode({ quiet: values.quiet, json: values.json }, io.isTTY),
-      { line: io.out, write: io.write, columns: io.columns },
-      metric2
-    );
+    const { pairs, repoDir, config: config2, tag, printer } = await measureSetup(values, io);
+    const _metric = primaryMetric(config2);
     const { entry, reused } = await splitTag({
       repoDir,
       config: config2,
@@ -37676,7 +37669,7 @@ branches and measures nothing again.`,
 });
 
 // action/cli/commands/status.ts
-import { resolve as resolve8 } from "node:path";
+import { resolve as resolve7 } from "node:path";
 var statusCommand = defineCommand({
   name: "status",
   summary: "baseline, best, counts and the last experiments of a tag",
@@ -37694,7 +37687,7 @@ var statusCommand = defineCommand({
     const repo = new Git(await requireRepository(io.cwd, io.env), io.env);
     let tag = values.tag;
     if (!tag) {
-      const config2 = await readValidConfig(resolve8(io.cwd, values.config), values.config);
+      const config2 = await readValidConfig(resolve7(io.cwd, values.config), values.config);
       tag = defaultTag(config2.name);
     }
     validateTag(tag);
@@ -37734,7 +37727,7 @@ var statusCommand = defineCommand({
 });
 
 // action/cli/commands/validate.ts
-import { resolve as resolve9 } from "node:path";
+import { resolve as resolve8 } from "node:path";
 var validateCommand = defineCommand({
   name: "validate",
   summary: "check a config: every problem with its field and a fix; writes nothing",
@@ -37744,7 +37737,7 @@ committed file, and names the file to create or commit when one does not.`,
     config: { type: "string", value: "F", default: "autoexp.yml", help: "the config file" }
   },
   async run({ values }, io) {
-    const result = await loadConfig(resolve9(io.cwd, values.config));
+    const result = await loadConfig(resolve8(io.cwd, values.config));
     if (!result.ok) {
       io.err(formatProblems(values.config, result.problems));
       return 2;
@@ -37777,7 +37770,6 @@ committed file, and names the file to create or commit when one does not.`,
 });
 
 // action/cli/commands/verify.ts
-import { resolve as resolve10 } from "node:path";
 var DEFAULT_PAIRS3 = 8;
 var verifyCommand = defineCommand({
   name: "verify",
@@ -37800,18 +37792,8 @@ code does not run or nothing was kept.`,
     ...OUTPUT_OPTIONS
   },
   async run({ values }, io) {
-    const pairs = positiveInt("pairs", values.pairs);
-    if (pairs === 1)
-      throw new AutoexpError("--pairs must be at least 2: an interval needs two pairs");
-    const repoDir = await requireRepository(io.cwd, io.env);
-    const config2 = await readValidConfig(resolve10(io.cwd, values.config), values.config);
-    const tag = validateTag(values.tag ?? defaultTag(config2.name));
+    const { pairs, repoDir, config: config2, tag, printer } = await measureSetup(values, io);
     const metric2 = primaryMetric(config2);
-    const printer = createProgressPrinter(
-      progressMode({ quiet: values.quiet, json: values.json }, io.isTTY),
-      { line: io.out, write: io.write, columns: io.columns },
-      metric2
-    );
     const entry = await verifyTag({
       repoDir,
       config: config2,

@@ -1,14 +1,11 @@
-import { resolve } from "node:path";
-import { primaryMetric } from "../../config/validate-config.ts";
 import { formatEstimate } from "../../engine/attribute-plan.ts";
 import { attributeTag } from "../../engine/attribute-tag.ts";
 import { attributionVerdict } from "../../ledger/render-attribution.ts";
 import { formatVerifiedChange } from "../../ledger/render-verified.ts";
-import { createProgressPrinter, progressMode } from "../../report/progress-printer.ts";
-import { AutoexpError, defaultTag, validateTag } from "../../util/errors.ts";
-import { OUTPUT_OPTIONS, positiveInt, readValidConfig, requireRepository } from "../args.ts";
+import { OUTPUT_OPTIONS } from "../args.ts";
 import { defineCommand } from "../command.ts";
 import { EXIT } from "../exit-codes.ts";
+import { measureSetup } from "../measure-setup.ts";
 
 /** Pairs per change when neither --pairs nor verify.pairs says (as verify). */
 const DEFAULT_PAIRS = 8;
@@ -36,17 +33,7 @@ and records an \`attribute\` line in log.jsonl (the dashboard and the PR then sh
     ...OUTPUT_OPTIONS,
   },
   async run({ values }, io) {
-    const pairs = positiveInt("pairs", values.pairs);
-    if (pairs === 1)
-      throw new AutoexpError("--pairs must be at least 2: an interval needs two pairs");
-    const repoDir = await requireRepository(io.cwd, io.env);
-    const config = await readValidConfig(resolve(io.cwd, values.config), values.config);
-    const tag = validateTag(values.tag ?? defaultTag(config.name));
-    const printer = createProgressPrinter(
-      progressMode({ quiet: values.quiet, json: values.json }, io.isTTY),
-      { line: io.out, write: io.write, columns: io.columns },
-      primaryMetric(config),
-    );
+    const { pairs, repoDir, config, tag, printer } = await measureSetup(values, io);
     const { plan, entry } = await attributeTag({
       repoDir,
       config,

@@ -1,12 +1,10 @@
-import { resolve } from "node:path";
 import { primaryMetric } from "../../config/validate-config.ts";
 import { splitTag } from "../../engine/split.ts";
 import { formatScore } from "../../ledger/format-score.ts";
-import { createProgressPrinter, progressMode } from "../../report/progress-printer.ts";
-import { AutoexpError, defaultTag, validateTag } from "../../util/errors.ts";
-import { OUTPUT_OPTIONS, positiveInt, readValidConfig, requireRepository } from "../args.ts";
+import { OUTPUT_OPTIONS } from "../args.ts";
 import { defineCommand } from "../command.ts";
 import { EXIT } from "../exit-codes.ts";
+import { measureSetup } from "../measure-setup.ts";
 
 /** Pairs per group when neither --pairs nor verify.pairs says. */
 const DEFAULT_PAIRS = 8;
@@ -32,18 +30,8 @@ branches and measures nothing again.`,
     ...OUTPUT_OPTIONS,
   },
   async run({ values }, io) {
-    const pairs = positiveInt("pairs", values.pairs);
-    if (pairs === 1)
-      throw new AutoexpError("--pairs must be at least 2: an interval needs two pairs");
-    const repoDir = await requireRepository(io.cwd, io.env);
-    const config = await readValidConfig(resolve(io.cwd, values.config), values.config);
-    const tag = validateTag(values.tag ?? defaultTag(config.name));
-    const metric = primaryMetric(config);
-    const printer = createProgressPrinter(
-      progressMode({ quiet: values.quiet, json: values.json }, io.isTTY),
-      { line: io.out, write: io.write, columns: io.columns },
-      metric,
-    );
+    const { pairs, repoDir, config, tag, printer } = await measureSetup(values, io);
+    const _metric = primaryMetric(config);
     const { entry, reused } = await splitTag({
       repoDir,
       config,

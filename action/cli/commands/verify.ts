@@ -1,12 +1,10 @@
-import { resolve } from "node:path";
 import { primaryMetric } from "../../config/validate-config.ts";
 import { verifyTag } from "../../engine/verify-tag.ts";
 import { formatEvent } from "../../report/format-event.ts";
-import { createProgressPrinter, progressMode } from "../../report/progress-printer.ts";
-import { AutoexpError, defaultTag, validateTag } from "../../util/errors.ts";
-import { OUTPUT_OPTIONS, positiveInt, readValidConfig, requireRepository } from "../args.ts";
+import { OUTPUT_OPTIONS } from "../args.ts";
 import { defineCommand } from "../command.ts";
 import { EXIT } from "../exit-codes.ts";
+import { measureSetup } from "../measure-setup.ts";
 
 /** Pairs when neither --pairs nor verify.pairs says: enough for a t interval of useful width. */
 const DEFAULT_PAIRS = 8;
@@ -33,18 +31,8 @@ code does not run or nothing was kept.`,
     ...OUTPUT_OPTIONS,
   },
   async run({ values }, io) {
-    const pairs = positiveInt("pairs", values.pairs);
-    if (pairs === 1)
-      throw new AutoexpError("--pairs must be at least 2: an interval needs two pairs");
-    const repoDir = await requireRepository(io.cwd, io.env);
-    const config = await readValidConfig(resolve(io.cwd, values.config), values.config);
-    const tag = validateTag(values.tag ?? defaultTag(config.name));
+    const { pairs, repoDir, config, tag, printer } = await measureSetup(values, io);
     const metric = primaryMetric(config);
-    const printer = createProgressPrinter(
-      progressMode({ quiet: values.quiet, json: values.json }, io.isTTY),
-      { line: io.out, write: io.write, columns: io.columns },
-      metric,
-    );
     const entry = await verifyTag({
       repoDir,
       config,

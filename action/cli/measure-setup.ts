@@ -1,0 +1,45 @@
+import { resolve } from "node:path";
+import type { Config } from "../config/schema.ts";
+import { primaryMetric } from "../config/validate-config.ts";
+import {
+  createProgressPrinter,
+  type ProgressPrinter,
+  progressMode,
+} from "../report/progress-printer.ts";
+import { AutoexpError, defaultTag, validateTag } from "../util/errors.ts";
+import { positiveInt, readValidConfig, requireRepository } from "./args.ts";
+import type { Io } from "./command.ts";
+
+/**
+ * What verify, attribute and split each start with: --pairs (at least 2: an interval needs
+ * two), the repository, the config, the tag, and a progress printer for the runs.
+ */
+export async function measureSetup(
+  values: {
+    config: string;
+    tag?: string | undefined;
+    pairs?: string | undefined;
+    quiet: boolean;
+    json: boolean;
+  },
+  io: Io,
+): Promise<{
+  pairs: number | undefined;
+  repoDir: string;
+  config: Config;
+  tag: string;
+  printer: ProgressPrinter;
+}> {
+  const pairs = positiveInt("pairs", values.pairs);
+  if (pairs === 1)
+    throw new AutoexpError("--pairs must be at least 2: an interval needs two pairs");
+  const repoDir = await requireRepository(io.cwd, io.env);
+  const config = await readValidConfig(resolve(io.cwd, values.config), values.config);
+  const tag = validateTag(values.tag ?? defaultTag(config.name));
+  const printer = createProgressPrinter(
+    progressMode({ quiet: values.quiet, json: values.json }, io.isTTY),
+    { line: io.out, write: io.write, columns: io.columns },
+    primaryMetric(config),
+  );
+  return { pairs, repoDir, config, tag, printer };
+}
