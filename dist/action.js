@@ -50952,82 +50952,6 @@ function detectGpus() {
   });
 }
 
-// action/process/secrets.ts
-var KNOWN_SECRETS = [
-  "OPENAI_API_KEY",
-  "ANTHROPIC_API_KEY",
-  "ANTHROPIC_AUTH_TOKEN",
-  "CLAUDE_CODE_OAUTH_TOKEN",
-  "CODEX_API_KEY",
-  "AZURE_OPENAI_API_KEY",
-  "GEMINI_API_KEY",
-  "GOOGLE_API_KEY",
-  "MISTRAL_API_KEY",
-  "GROQ_API_KEY",
-  "DEEPSEEK_API_KEY",
-  "OPENROUTER_API_KEY",
-  "TOGETHER_API_KEY",
-  "FIREWORKS_API_KEY",
-  "XAI_API_KEY",
-  "HF_TOKEN",
-  "GITHUB_TOKEN",
-  "GH_TOKEN",
-  "ACTIONS_RUNTIME_TOKEN",
-  "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
-  "ACTIONS_ID_TOKEN_REQUEST_URL"
-];
-var PRESET_SECRETS = {
-  "claude-code": ["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN"],
-  codex: ["OPENAI_API_KEY", "CODEX_API_KEY"],
-  aider: [
-    "OPENAI_API_KEY",
-    "ANTHROPIC_API_KEY",
-    "GEMINI_API_KEY",
-    "DEEPSEEK_API_KEY",
-    "OPENROUTER_API_KEY",
-    "GROQ_API_KEY",
-    "MISTRAL_API_KEY"
-  ]
-};
-function agentSecretNames(agent2) {
-  if (agent2.use === "search") return [];
-  const names2 = new Set(agent2.secrets);
-  for (const name of PRESET_SECRETS[agent2.use] ?? []) names2.add(name);
-  if ((agent2.use === "openai" || agent2.use === "anthropic") && agent2.api_key_env)
-    names2.add(agent2.api_key_env);
-  return [...names2];
-}
-function splitEnv(env, agent2) {
-  const own2 = agentSecretNames(agent2);
-  const strip = /* @__PURE__ */ new Set([...KNOWN_SECRETS, ...own2]);
-  const evalEnv = {};
-  const values = [];
-  for (const [name, value] of Object.entries(env)) {
-    if (strip.has(name)) {
-      if (value) values.push(value);
-    } else evalEnv[name] = value;
-  }
-  const agentEnv = { ...evalEnv };
-  for (const name of own2) if (env[name] !== void 0) agentEnv[name] = env[name];
-  return { evalEnv, agentEnv, values };
-}
-var MIN_SECRET = 8;
-function createRedactor(values) {
-  const secrets = [
-    ...new Set(values.flatMap((v) => [v.trim(), JSON.stringify(v.trim()).slice(1, -1)]))
-  ].filter((v) => v.length >= MIN_SECRET).sort((a, b) => b.length - a.length);
-  if (secrets.length === 0) return (text2) => text2;
-  return (text2) => {
-    let out = text2;
-    for (const secret of secrets)
-      if (out.includes(secret)) out = out.split(secret).join("[redacted]");
-    return out;
-  };
-}
-function redactDeep(value, redact) {
-  return JSON.parse(redact(JSON.stringify(value)));
-}
-
 // action/ledger/tag.ts
 var TAG = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 function tagProblem(tag) {
@@ -51188,6 +51112,82 @@ async function contentKeyOf(paths, read) {
     hash2.update(path).update("\0").update(bytes ?? "\0deleted").update("\0");
   }
   return hash2.digest("hex").slice(0, 16);
+}
+
+// action/process/secrets.ts
+var KNOWN_SECRETS = [
+  "OPENAI_API_KEY",
+  "ANTHROPIC_API_KEY",
+  "ANTHROPIC_AUTH_TOKEN",
+  "CLAUDE_CODE_OAUTH_TOKEN",
+  "CODEX_API_KEY",
+  "AZURE_OPENAI_API_KEY",
+  "GEMINI_API_KEY",
+  "GOOGLE_API_KEY",
+  "MISTRAL_API_KEY",
+  "GROQ_API_KEY",
+  "DEEPSEEK_API_KEY",
+  "OPENROUTER_API_KEY",
+  "TOGETHER_API_KEY",
+  "FIREWORKS_API_KEY",
+  "XAI_API_KEY",
+  "HF_TOKEN",
+  "GITHUB_TOKEN",
+  "GH_TOKEN",
+  "ACTIONS_RUNTIME_TOKEN",
+  "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+  "ACTIONS_ID_TOKEN_REQUEST_URL"
+];
+var PRESET_SECRETS = {
+  "claude-code": ["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN"],
+  codex: ["OPENAI_API_KEY", "CODEX_API_KEY"],
+  aider: [
+    "OPENAI_API_KEY",
+    "ANTHROPIC_API_KEY",
+    "GEMINI_API_KEY",
+    "DEEPSEEK_API_KEY",
+    "OPENROUTER_API_KEY",
+    "GROQ_API_KEY",
+    "MISTRAL_API_KEY"
+  ]
+};
+function agentSecretNames(agent2) {
+  if (agent2.use === "search") return [];
+  const names2 = new Set(agent2.secrets);
+  for (const name of PRESET_SECRETS[agent2.use] ?? []) names2.add(name);
+  if ((agent2.use === "openai" || agent2.use === "anthropic") && agent2.api_key_env)
+    names2.add(agent2.api_key_env);
+  return [...names2];
+}
+function splitEnv(env, agent2) {
+  const own2 = agentSecretNames(agent2);
+  const strip = /* @__PURE__ */ new Set([...KNOWN_SECRETS, ...own2]);
+  const evalEnv = {};
+  const values = [];
+  for (const [name, value] of Object.entries(env)) {
+    if (strip.has(name)) {
+      if (value) values.push(value);
+    } else evalEnv[name] = value;
+  }
+  const agentEnv = { ...evalEnv };
+  for (const name of own2) if (env[name] !== void 0) agentEnv[name] = env[name];
+  return { evalEnv, agentEnv, values };
+}
+var MIN_SECRET = 8;
+function createRedactor(values) {
+  const secrets = [
+    ...new Set(values.flatMap((v) => [v.trim(), JSON.stringify(v.trim()).slice(1, -1)]))
+  ].filter((v) => v.length >= MIN_SECRET).sort((a, b) => b.length - a.length);
+  if (secrets.length === 0) return (text2) => text2;
+  return (text2) => {
+    let out = text2;
+    for (const secret of secrets)
+      if (out.includes(secret)) out = out.split(secret).join("[redacted]");
+    return out;
+  };
+}
+function redactDeep(value, redact) {
+  return JSON.parse(redact(JSON.stringify(value)));
 }
 
 // action/engine/agent-checkout.ts
@@ -53542,6 +53542,25 @@ function frozenPaths(dir, frozen) {
   return frozen.slice(0, MAX_FROZEN_BINDS).map((p) => join16(dir, p)).filter((p) => existsSync5(p));
 }
 
+// action/engine/open-tag.ts
+async function openTag(options) {
+  const { AUTOEXP_FAULT: _fault, ...base } = options.env;
+  const { evalEnv, agentEnv, values } = splitEnv(
+    { ...base, AUTOEXP_TAG: options.tag },
+    options.config.agent
+  );
+  const redact = createRedactor(values);
+  const emit = (event) => options.onEvent?.(redactDeep(event, redact));
+  const { store, recovered } = await RecordStore.open({
+    repoDir: options.repoDir,
+    tag: options.tag,
+    env: options.env,
+    redact
+  });
+  if (recovered.length > 0) emit({ type: "recovered", messages: recovered });
+  return { store, evalEnv, agentEnv, redact, emit };
+}
+
 // action/engine/preflight.ts
 async function preflightNewTag(repoDir, tag, config2, env) {
   const repo = await findRepository(repoDir, env);
@@ -55009,7 +55028,7 @@ async function measurePairs(store, config2, run, commits, slotName = "verify") {
     );
     seconds += outcome.durationMs / 1e3;
     const score = scoreOf(outcome.metrics, config2, header);
-    const problem = outcome.tampered.length > 0 ? `it changed frozen files: ${outcome.tampered.slice(0, 5).join(", ")}` : outcome.status !== "ok" || score === null ? outcome.problem ?? outcome.status : null;
+    const problem = runProblem(outcome, score);
     if (problem) failures.push({ pair, code, eval: which2, problem });
     run.emit({
       type: "verify-run",
@@ -55085,6 +55104,11 @@ async function verifyAtBatchEnd(store, config2, stop, run) {
     return false;
   }
 }
+function runProblem(outcome, score) {
+  if (outcome.tampered.length > 0)
+    return `it changed frozen files: ${outcome.tampered.slice(0, 5).join(", ")}`;
+  return outcome.status !== "ok" || score === null ? outcome.problem ?? outcome.status : null;
+}
 
 // action/engine/run-batch.ts
 async function runBatch(options) {
@@ -55106,18 +55130,20 @@ async function runBatchUnexplained(options) {
       if (problem) throw new AutoexpError(`${problem}. Nothing was run or written`);
     }
     await preflightNewTag(options.repoDir, tag, config2, env);
-    const { AUTOEXP_FAULT: _fault, ...base } = env;
-    const { evalEnv, agentEnv, values } = splitEnv({ ...base, AUTOEXP_TAG: tag }, config2.agent);
-    const redact = createRedactor(values);
-    const safeEmit = (event) => emit(redactDeep(event, redact));
-    const { store, recovered } = await RecordStore.open({
+    const {
+      store,
+      evalEnv,
+      agentEnv,
+      redact,
+      emit: safeEmit
+    } = await openTag({
       repoDir: options.repoDir,
       tag,
+      config: config2,
       env,
-      redact
+      onEvent: options.onEvent
     });
     const _store = __using(_stack, store, true);
-    if (recovered.length > 0) emit({ type: "recovered", messages: recovered });
     const isolation = await resolveIsolation(
       config2,
       store.repo.dir,

@@ -30964,7 +30964,7 @@ async function measurePairs(store, config2, run, commits, slotName = "verify") {
     );
     seconds += outcome.durationMs / 1e3;
     const score = scoreOf(outcome.metrics, config2, header);
-    const problem = outcome.tampered.length > 0 ? `it changed frozen files: ${outcome.tampered.slice(0, 5).join(", ")}` : outcome.status !== "ok" || score === null ? outcome.problem ?? outcome.status : null;
+    const problem = runProblem(outcome, score);
     if (problem) failures.push({ pair, code, eval: which, problem });
     run.emit({
       type: "verify-run",
@@ -31040,6 +31040,11 @@ async function verifyAtBatchEnd(store, config2, stop, run) {
     return false;
   }
 }
+function runProblem(outcome, score) {
+  if (outcome.tampered.length > 0)
+    return `it changed frozen files: ${outcome.tampered.slice(0, 5).join(", ")}`;
+  return outcome.status !== "ok" || score === null ? outcome.problem ?? outcome.status : null;
+}
 
 // action/engine/attribute.ts
 async function planAttribution(store, pairs) {
@@ -31092,7 +31097,7 @@ async function attributeRecord(store, config2, plan, run) {
     runs++;
     seconds += outcome.durationMs / 1e3;
     const score = scoreOf(outcome.metrics, config2, header);
-    const problem = outcome.tampered.length > 0 ? `it changed frozen files: ${outcome.tampered.slice(0, 5).join(", ")}` : outcome.status !== "ok" || score === null ? outcome.problem ?? outcome.status : null;
+    const problem = runProblem(outcome, score);
     if (problem) failures.push({ iteration: change2.iteration, pair, code, problem });
     return problem ? null : score;
   };
@@ -31204,82 +31209,6 @@ function configChanges(header, now) {
       `the frozen harness (${harness.slice(0, 3).join(", ")}${harness.length > 3 ? ", \u2026" : ""})`
     );
   return changes;
-}
-
-// action/process/secrets.ts
-var KNOWN_SECRETS = [
-  "OPENAI_API_KEY",
-  "ANTHROPIC_API_KEY",
-  "ANTHROPIC_AUTH_TOKEN",
-  "CLAUDE_CODE_OAUTH_TOKEN",
-  "CODEX_API_KEY",
-  "AZURE_OPENAI_API_KEY",
-  "GEMINI_API_KEY",
-  "GOOGLE_API_KEY",
-  "MISTRAL_API_KEY",
-  "GROQ_API_KEY",
-  "DEEPSEEK_API_KEY",
-  "OPENROUTER_API_KEY",
-  "TOGETHER_API_KEY",
-  "FIREWORKS_API_KEY",
-  "XAI_API_KEY",
-  "HF_TOKEN",
-  "GITHUB_TOKEN",
-  "GH_TOKEN",
-  "ACTIONS_RUNTIME_TOKEN",
-  "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
-  "ACTIONS_ID_TOKEN_REQUEST_URL"
-];
-var PRESET_SECRETS = {
-  "claude-code": ["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN"],
-  codex: ["OPENAI_API_KEY", "CODEX_API_KEY"],
-  aider: [
-    "OPENAI_API_KEY",
-    "ANTHROPIC_API_KEY",
-    "GEMINI_API_KEY",
-    "DEEPSEEK_API_KEY",
-    "OPENROUTER_API_KEY",
-    "GROQ_API_KEY",
-    "MISTRAL_API_KEY"
-  ]
-};
-function agentSecretNames(agent2) {
-  if (agent2.use === "search") return [];
-  const names2 = new Set(agent2.secrets);
-  for (const name of PRESET_SECRETS[agent2.use] ?? []) names2.add(name);
-  if ((agent2.use === "openai" || agent2.use === "anthropic") && agent2.api_key_env)
-    names2.add(agent2.api_key_env);
-  return [...names2];
-}
-function splitEnv(env, agent2) {
-  const own2 = agentSecretNames(agent2);
-  const strip = /* @__PURE__ */ new Set([...KNOWN_SECRETS, ...own2]);
-  const evalEnv = {};
-  const values = [];
-  for (const [name, value] of Object.entries(env)) {
-    if (strip.has(name)) {
-      if (value) values.push(value);
-    } else evalEnv[name] = value;
-  }
-  const agentEnv = { ...evalEnv };
-  for (const name of own2) if (env[name] !== void 0) agentEnv[name] = env[name];
-  return { evalEnv, agentEnv, values };
-}
-var MIN_SECRET = 8;
-function createRedactor(values) {
-  const secrets = [
-    ...new Set(values.flatMap((v) => [v.trim(), JSON.stringify(v.trim()).slice(1, -1)]))
-  ].filter((v) => v.length >= MIN_SECRET).sort((a, b) => b.length - a.length);
-  if (secrets.length === 0) return (text2) => text2;
-  return (text2) => {
-    let out = text2;
-    for (const secret of secrets)
-      if (out.includes(secret)) out = out.split(secret).join("[redacted]");
-    return out;
-  };
-}
-function redactDeep(value, redact) {
-  return JSON.parse(redact(JSON.stringify(value)));
 }
 
 // action/git/git.ts
@@ -31766,6 +31695,82 @@ function explainFailure(error62, tag) {
     }
   }
   return error62;
+}
+
+// action/process/secrets.ts
+var KNOWN_SECRETS = [
+  "OPENAI_API_KEY",
+  "ANTHROPIC_API_KEY",
+  "ANTHROPIC_AUTH_TOKEN",
+  "CLAUDE_CODE_OAUTH_TOKEN",
+  "CODEX_API_KEY",
+  "AZURE_OPENAI_API_KEY",
+  "GEMINI_API_KEY",
+  "GOOGLE_API_KEY",
+  "MISTRAL_API_KEY",
+  "GROQ_API_KEY",
+  "DEEPSEEK_API_KEY",
+  "OPENROUTER_API_KEY",
+  "TOGETHER_API_KEY",
+  "FIREWORKS_API_KEY",
+  "XAI_API_KEY",
+  "HF_TOKEN",
+  "GITHUB_TOKEN",
+  "GH_TOKEN",
+  "ACTIONS_RUNTIME_TOKEN",
+  "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+  "ACTIONS_ID_TOKEN_REQUEST_URL"
+];
+var PRESET_SECRETS = {
+  "claude-code": ["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN"],
+  codex: ["OPENAI_API_KEY", "CODEX_API_KEY"],
+  aider: [
+    "OPENAI_API_KEY",
+    "ANTHROPIC_API_KEY",
+    "GEMINI_API_KEY",
+    "DEEPSEEK_API_KEY",
+    "OPENROUTER_API_KEY",
+    "GROQ_API_KEY",
+    "MISTRAL_API_KEY"
+  ]
+};
+function agentSecretNames(agent2) {
+  if (agent2.use === "search") return [];
+  const names2 = new Set(agent2.secrets);
+  for (const name of PRESET_SECRETS[agent2.use] ?? []) names2.add(name);
+  if ((agent2.use === "openai" || agent2.use === "anthropic") && agent2.api_key_env)
+    names2.add(agent2.api_key_env);
+  return [...names2];
+}
+function splitEnv(env, agent2) {
+  const own2 = agentSecretNames(agent2);
+  const strip = /* @__PURE__ */ new Set([...KNOWN_SECRETS, ...own2]);
+  const evalEnv = {};
+  const values = [];
+  for (const [name, value] of Object.entries(env)) {
+    if (strip.has(name)) {
+      if (value) values.push(value);
+    } else evalEnv[name] = value;
+  }
+  const agentEnv = { ...evalEnv };
+  for (const name of own2) if (env[name] !== void 0) agentEnv[name] = env[name];
+  return { evalEnv, agentEnv, values };
+}
+var MIN_SECRET = 8;
+function createRedactor(values) {
+  const secrets = [
+    ...new Set(values.flatMap((v) => [v.trim(), JSON.stringify(v.trim()).slice(1, -1)]))
+  ].filter((v) => v.length >= MIN_SECRET).sort((a, b) => b.length - a.length);
+  if (secrets.length === 0) return (text2) => text2;
+  return (text2) => {
+    let out = text2;
+    for (const secret of secrets)
+      if (out.includes(secret)) out = out.split(secret).join("[redacted]");
+    return out;
+  };
+}
+function redactDeep(value, redact) {
+  return JSON.parse(redact(JSON.stringify(value)));
 }
 
 // action/engine/record-store.ts
@@ -33055,6 +33060,25 @@ function byteSafeSlice(text2, bytes) {
   return Buffer.from(text2).subarray(0, bytes).toString().length;
 }
 
+// action/engine/open-tag.ts
+async function openTag(options) {
+  const { AUTOEXP_FAULT: _fault, ...base } = options.env;
+  const { evalEnv, agentEnv, values } = splitEnv(
+    { ...base, AUTOEXP_TAG: options.tag },
+    options.config.agent
+  );
+  const redact = createRedactor(values);
+  const emit = (event) => options.onEvent?.(redactDeep(event, redact));
+  const { store, recovered } = await RecordStore.open({
+    repoDir: options.repoDir,
+    tag: options.tag,
+    env: options.env,
+    redact
+  });
+  if (recovered.length > 0) emit({ type: "recovered", messages: recovered });
+  return { store, evalEnv, agentEnv, redact, emit };
+}
+
 // action/engine/verify-tag.ts
 function verifyTag(options) {
   return measureTag(
@@ -33076,18 +33100,14 @@ async function measureTagUnexplained(options, command2, slot, body) {
   try {
     const { config: config2, tag } = options;
     const env = options.env ?? process.env;
-    const { AUTOEXP_FAULT: _fault, ...base } = env;
-    const { evalEnv, values } = splitEnv({ ...base, AUTOEXP_TAG: tag }, config2.agent);
-    const redact = createRedactor(values);
-    const emit = (event) => options.onEvent?.(redactDeep(event, redact));
-    const { store, recovered } = await RecordStore.open({
+    const { store, evalEnv, emit } = await openTag({
       repoDir: options.repoDir,
       tag,
+      config: config2,
       env,
-      redact
+      onEvent: options.onEvent
     });
     const _store = __using(_stack, store, true);
-    if (recovered.length > 0) emit({ type: "recovered", messages: recovered });
     const header = store.log?.config;
     if (!header)
       throw new AutoexpError(`no autoexp record for tag ${tag}: start one with \`autoexp run\``);
@@ -36638,18 +36658,20 @@ async function runBatchUnexplained(options) {
       if (problem) throw new AutoexpError(`${problem}. Nothing was run or written`);
     }
     await preflightNewTag(options.repoDir, tag, config2, env);
-    const { AUTOEXP_FAULT: _fault, ...base } = env;
-    const { evalEnv, agentEnv, values } = splitEnv({ ...base, AUTOEXP_TAG: tag }, config2.agent);
-    const redact = createRedactor(values);
-    const safeEmit = (event) => emit(redactDeep(event, redact));
-    const { store, recovered } = await RecordStore.open({
+    const {
+      store,
+      evalEnv,
+      agentEnv,
+      redact,
+      emit: safeEmit
+    } = await openTag({
       repoDir: options.repoDir,
       tag,
+      config: config2,
       env,
-      redact
+      onEvent: options.onEvent
     });
     const _store = __using(_stack, store, true);
-    if (recovered.length > 0) emit({ type: "recovered", messages: recovered });
     const isolation = await resolveIsolation(
       config2,
       store.repo.dir,

@@ -13,7 +13,7 @@ import {
 } from "./attribute-plan.ts";
 import { type Reverted, revertChange } from "./attribute-revert.ts";
 import type { RecordStore } from "./record-store.ts";
-import { makeSlot, scoreOf } from "./verify.ts";
+import { makeSlot, runProblem, scoreOf } from "./verify.ts";
 import type { MeasureContext } from "./verify-tag.ts";
 
 /** What attribute will do: each kept change, whether it reverts cleanly, and the cost. */
@@ -96,12 +96,7 @@ export async function attributeRecord(
     runs++;
     seconds += outcome.durationMs / 1000;
     const score = scoreOf(outcome.metrics, config, header);
-    const problem =
-      outcome.tampered.length > 0
-        ? `it changed frozen files: ${outcome.tampered.slice(0, 5).join(", ")}`
-        : outcome.status !== "ok" || score === null
-          ? (outcome.problem ?? outcome.status)
-          : null;
+    const problem = runProblem(outcome, score);
     if (problem) failures.push({ iteration: change.iteration, pair, code, problem });
     return problem ? null : score;
   };

@@ -15,7 +15,6 @@ import type { ParsedLog } from "../ledger/log-jsonl.ts";
 import { viewFromLog } from "../ledger/summarize.ts";
 import { EVALUATED, KEPT, type ResultEntry } from "../ledger/types.ts";
 import { detectGpus, type Gpu } from "../process/detect-gpus.ts";
-import { createRedactor, redactDeep, splitEnv } from "../process/secrets.ts";
 import { AutoexpError } from "../util/errors.ts";
 import { startTag } from "./baseline.ts";
 import type { BatchEvent } from "./events.ts";
@@ -24,8 +23,8 @@ import { explainFailure } from "./explain-failure.ts";
 import { createFaults } from "./faults.ts";
 import { recordPendingImport } from "./import-history.ts";
 import { resolveIsolation } from "./isolation.ts";
+import { openTag } from "./open-tag.ts";
 import { preflightNewTag } from "./preflight.ts";
-import { RecordStore } from "./record-store.ts";
 import { checkCompatible, noticeMovedBase } from "./resume-checks.ts";
 import { runPipelined, runSerial } from "./scheduler.ts";
 import { sealRepository } from "./seal.ts";
@@ -95,20 +94,20 @@ async function runBatchUnexplained(options: BatchOptions): Promise<BatchResult> 
     if (problem) throw new AutoexpError(`${problem}. Nothing was run or written`);
   }
   await preflightNewTag(options.repoDir, tag, config, env);
-  // Credentials reach the agent only: the eval and the checks run code the agent wrote.
-  // AUTOEXP_FAULT drives autoexp's own fault injection; it is not for the eval or the agent.
-  const { AUTOEXP_FAULT: _fault, ...base } = env;
-  const { evalEnv, agentEnv, values } = splitEnv({ ...base, AUTOEXP_TAG: tag }, config.agent);
-  const redact = createRedactor(values);
-  const safeEmit = (event: BatchEvent) => emit(redactDeep(event, redact));
-  const { store, recovered } = await RecordStore.open({
+  const {
+    store,
+    evalEnv,
+    agentEnv,
+    redact,
+    emit: safeEmit,
+  } = await openTag({
     repoDir: options.repoDir,
     tag,
+    config,
     env,
-    redact,
+    onEvent: options.onEvent,
   });
   await using _store = store;
-  if (recovered.length > 0) emit({ type: "recovered", messages: recovered });
   const isolation = await resolveIsolation(
     config,
     store.repo.dir,

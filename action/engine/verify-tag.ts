@@ -2,13 +2,13 @@ import { join } from "node:path";
 import type { Config } from "../config/schema.ts";
 import { configChanges, decisionFacts } from "../decide/config-changes.ts";
 import type { VerifyEntry } from "../ledger/types.ts";
-import { createRedactor, redactDeep, splitEnv } from "../process/secrets.ts";
 import { AutoexpError } from "../util/errors.ts";
 import type { BatchEvent } from "./events.ts";
 import { explainFailure } from "./explain-failure.ts";
 import { hashFrozen } from "./fingerprint.ts";
 import { type Isolation, resolveIsolation } from "./isolation.ts";
-import { RecordStore } from "./record-store.ts";
+import { openTag } from "./open-tag.ts";
+import type { RecordStore } from "./record-store.ts";
 import { Slot } from "./slot.ts";
 import { verifyRecord } from "./verify.ts";
 
@@ -66,18 +66,14 @@ async function measureTagUnexplained<T>(
 ): Promise<T> {
   const { config, tag } = options;
   const env = options.env ?? process.env;
-  const { AUTOEXP_FAULT: _fault, ...base } = env;
-  const { evalEnv, values } = splitEnv({ ...base, AUTOEXP_TAG: tag }, config.agent);
-  const redact = createRedactor(values);
-  const emit = (event: BatchEvent) => options.onEvent?.(redactDeep(event, redact));
-  const { store, recovered } = await RecordStore.open({
+  const { store, evalEnv, emit } = await openTag({
     repoDir: options.repoDir,
     tag,
+    config,
     env,
-    redact,
+    onEvent: options.onEvent,
   });
   await using _store = store;
-  if (recovered.length > 0) emit({ type: "recovered", messages: recovered });
   const header = store.log?.config;
   if (!header)
     throw new AutoexpError(`no autoexp record for tag ${tag}: start one with \`autoexp run\``);

@@ -136,12 +136,7 @@ export async function measurePairs(
     );
     seconds += outcome.durationMs / 1000;
     const score = scoreOf(outcome.metrics, config, header);
-    const problem =
-      outcome.tampered.length > 0
-        ? `it changed frozen files: ${outcome.tampered.slice(0, 5).join(", ")}`
-        : outcome.status !== "ok" || score === null
-          ? (outcome.problem ?? outcome.status)
-          : null;
+    const problem = runProblem(outcome, score);
     if (problem) failures.push({ pair, code, eval: which, problem });
     run.emit({
       type: "verify-run",
@@ -247,4 +242,14 @@ export async function verifyAtBatchEnd(
     run.emit({ type: "notice", message: `verify did not run: ${error.message}` });
     return false;
   }
+}
+
+/** Why a measuring run does not count (it changed the harness, failed, or printed no score); null when it counts. */
+export function runProblem(
+  outcome: { tampered: readonly string[]; status: string; problem?: string },
+  score: number | null,
+): string | null {
+  if (outcome.tampered.length > 0)
+    return `it changed frozen files: ${outcome.tampered.slice(0, 5).join(", ")}`;
+  return outcome.status !== "ok" || score === null ? (outcome.problem ?? outcome.status) : null;
 }
