@@ -1,28 +1,12 @@
 import { defaultTag } from "../action/util/errors.ts";
+import type { CommandContext } from "./command-context.ts";
 import { type Command, USAGE } from "./commands.ts";
-import type { Octokit, Repo } from "./github-types.ts";
 import { latestTag } from "./list-tags.ts";
 import { renderPr } from "./pr-body.ts";
 import { readConfig } from "./read-config.ts";
 import { readFile } from "./read-file.ts";
 import { startSplit } from "./split-command.ts";
 import { updateSticky } from "./sticky-comment.ts";
-
-/** Where a command came from and how to answer it. */
-export interface CommandContext {
-  octokit: Octokit;
-  repo: Repo;
-  /** The default branch: configs are read and workflows dispatched there only. */
-  base: string;
-  workflow: string;
-  /** "@login", to address the answer. */
-  who: string;
-  /** Answers in the sticky comment; returns its id. */
-  say: (text: string) => Promise<number>;
-  commentId: number;
-  issue: number;
-  now: () => number;
-}
 
 /** Carries out a command someone allowed to gave, answering in the sticky comment. */
 export async function runCommand(command: Command, ctx: CommandContext): Promise<void> {

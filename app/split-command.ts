@@ -1,20 +1,11 @@
+import type { CommandContext } from "./command-context.ts";
 import type { Command } from "./commands.ts";
-import type { Octokit, Repo } from "./github-types.ts";
 import { latestTag } from "./list-tags.ts";
 import { readConfig } from "./read-config.ts";
 import { updateSticky } from "./sticky-comment.ts";
 
-/** What `/autoexp split` needs of the command's context (see run-command.ts). */
-export interface SplitContext {
-  octokit: Octokit;
-  repo: Repo;
-  base: string;
-  workflow: string;
-  who: string;
-  say: (text: string) => Promise<number>;
-  commentId: number;
-  issue: number;
-}
+/** What `/autoexp split` needs of the command's context. */
+export type SplitContext = Omit<CommandContext, "now">;
 
 /**
  * `/autoexp split [tag]`: dispatches the workflow, as `/autoexp run` does, with `command: split`:
