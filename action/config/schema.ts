@@ -134,6 +134,13 @@ export const configSchema = z.strictObject({
         .transform((v) => v !== false),
       max_runs: z.int().min(2).max(50).default(5),
       remeasure_every: z.int().min(0).default(5),
+      /** With several workers: compare a candidate only with incumbent runs on the same device kind or worker. */
+      compare_within: z
+        .enum(["device", "worker", "any"], {
+          error:
+            "decide.compare_within must be one of: device (compare runs on the same GPU kind; the default), worker (each worker its own device: workers that differ or share hardware), any (compare all runs together)",
+        })
+        .default("device"),
       simplification: z.boolean().default(false),
       primary: z.string().optional(),
       weights: z.record(z.string(), z.number().positive("weights must be > 0")).optional(),

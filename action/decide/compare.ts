@@ -1,26 +1,21 @@
+import type { Comparison } from "./comparison.ts";
 import type { JudgeInput } from "./judgement.ts";
 import { UNKNOWN_NOISE } from "./noise.ts";
 import type { Objective } from "./policy.ts";
 import { mean } from "./stats.ts";
+import { compareStrata } from "./strata.ts";
 
-/** One objective, candidate against incumbent: the gain (positive is better) and its spread. */
-export interface Comparison {
-  name: string;
-  gain: number;
-  se: number;
-  sd: number;
-  df: number;
-  nC: number;
-  nI: number;
-  /** exact: zero measured spread; single: spread unknown; t: spread measured. */
-  mode: "t" | "exact" | "single";
-}
+export type { Comparison } from "./comparison.ts";
 
-/** Compares the candidate with the incumbent on one objective, with the pooled noise. */
+/**
+ * Compares the candidate with the incumbent on one objective, with the pooled noise; within
+ * strata (see strata.ts) when the input says where each run ran.
+ */
 export function compare(o: Objective, input: JudgeInput): Comparison {
   const inc = input.incumbent[o.name] ?? [];
   const cand = input.candidate[o.name] ?? [];
   const noise = input.noise[o.name] ?? UNKNOWN_NOISE;
+  if (input.strata) return compareStrata(o, input.strata.incumbent, input.strata.candidate, noise);
   const diff = mean(inc) - mean(cand);
   const gain = o.goal === "minimize" ? diff : -diff;
   const mode = noise.df === 0 ? "single" : noise.sd === 0 ? "exact" : "t";

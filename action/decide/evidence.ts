@@ -4,6 +4,20 @@ import { tQuantileUpper, tUpperTail } from "./stats.ts";
 
 /** What the ledger records of a comparison: the gain, and with a t-test its p and interval. */
 export function evidence(c: Comparison, confidence: number): Evidence {
+  return { ...plainEvidence(c, confidence), ...(c.strata ? { strata: strataEvidence(c) } : {}) };
+}
+
+/** What each stratum contributed: where the candidate ran and how many incumbent runs it met. */
+function strataEvidence(c: Comparison): NonNullable<Evidence["strata"]> {
+  return (c.strata ?? []).map((s) => ({
+    stratum: s.stratum,
+    gain: Number(s.gain.toPrecision(6)),
+    runs: s.runs,
+    incumbent_runs: s.incumbentRuns,
+  }));
+}
+
+function plainEvidence(c: Comparison, confidence: number): Evidence {
   if (c.mode !== "t") {
     return {
       metric: c.name,

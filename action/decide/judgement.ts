@@ -1,6 +1,7 @@
 import type { Evidence } from "../ledger/types.ts";
 import type { Noise } from "./noise.ts";
 import type { Policy, Samples } from "./policy.ts";
+import type { StrataSamples } from "./strata.ts";
 
 export type Judgement =
   | { final: false; reason: string }
@@ -18,4 +19,10 @@ export interface JudgeInput {
   noise: Record<string, Noise>;
   /** Lines added minus lines removed in the target files (negative: the candidate is shorter). */
   linesDelta?: number | undefined;
+  /**
+   * Where each run ran, when runs are compared within strata (device kinds or workers): the same
+   * samples as `incumbent` and `candidate`, split by stratum. `noise` is then the spread within
+   * strata.
+   */
+  strata?: { incumbent: StrataSamples; candidate: StrataSamples } | undefined;
 }

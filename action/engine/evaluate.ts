@@ -6,21 +6,28 @@ import {
   withWeightedScore,
 } from "../decide/ledger-state.ts";
 import { addSamples, meansOf } from "../decide/samples.ts";
+import { flattenStrata, mergeStrata, stratumOf } from "../decide/strata.ts";
 import type { Status } from "../ledger/types.ts";
+import { AutoexpError } from "../util/errors.ts";
 import type { Candidate, EngineContext, Verdict } from "./experiment.ts";
 import { round } from "./propose.ts";
 import type { Slot } from "./slot.ts";
+import type { StrataView } from "./strata-view.ts";
 
 const NONE = { score: null, delta: null, metrics: {}, samples: {}, guard_pass: null } as const;
 
 /**
  * Step 3: the eval on clean copies of the candidate, run after run until the judge is sure
- * (confirmation runs), against the samples of the incumbent it would replace.
+ * (confirmation runs), against the samples of the incumbent it would replace. With `strata`
+ * (several workers whose devices may differ), against the incumbent's runs on this slot's
+ * device kind (or worker) only; when it has fewer than baseline_runs there, the incumbent runs
+ * on this slot too, one run before each of the candidate's (a concurrent baseline).
  */
 export async function evaluate(
   ctx: EngineContext,
   candidate: Candidate,
   slot: Slot,
+  strata: StrataView | null = null,
 ): Promise<Verdict> {
   const { iteration, parent } = candidate;
   const commit = candidate.commit!;
@@ -32,7 +39,16 @@ export async function evaluate(
     ? await ctx.store.repo.linesDelta(candidate.base, commit)
     : undefined;
   const samples: Record<string, number[]> = {};
-  const groups = ledgerSamples(log).groups;
+  const groups = strata ? strata.groups : ledgerSamples(log).groups;
+  const here = { worker: slot.id, device: slot.device };
+  const stratum = strata ? stratumOf(strata.within, here) : "";
+  const concurrent = {
+    samples: {} as Record<string, number[]>,
+    runsOn: [] as (typeof here)[],
+    evalSeconds: 0,
+  };
+  const incumbentHere = () =>
+    (strata?.incumbent[stratum]?.[ctx.metric]?.length ?? 0) + concurrent.runsOn.length;
   const baselineMeans = log.config!.baseline_metrics ?? {};
   const objectiveNames = policy.objectives.map((o) => o.name);
   const limit = Math.max(policy.maxRuns, config.eval.repeats);
@@ -43,6 +59,22 @@ export async function evaluate(
   const runsOn: { worker: number; device: string | null }[] = [];
   for (let run = 0; run < limit && !judgement?.final; run++) {
     if (judgement) ctx.emit({ type: "run", iteration, run: run + 1, reason: judgement.reason });
+    while (strata && incumbentHere() < Math.min(run + 1, config.decide.baseline_runs)) {
+      const outcome = await slot.evaluate(
+        config,
+        parent.commit,
+        `${iteration}-${run}-incumbent`,
+        ctx.evalEnv,
+        frozen,
+      );
+      concurrent.evalSeconds += outcome.durationMs / 1000;
+      if (outcome.status !== "ok" || outcome.tampered.length > 0)
+        throw new AutoexpError(
+          `the incumbent (#${parent.iteration}) failed when measured on worker ${slot.id} (${outcome.problem ?? `changed ${outcome.tampered.join(", ")}`}): the eval is not reliable, so the batch stopped. Log: ${outcome.logPath}`,
+        );
+      addSamples(concurrent.samples, withWeightedScore(outcome.metrics, config, baselineMeans));
+      concurrent.runsOn.push(here);
+    }
     const timer = ctx.faults.duringEval(iteration);
     const outcome = await slot.evaluate(
       config,
@@ -57,10 +89,13 @@ export async function evaluate(
     evalSeconds += outcome.durationMs / 1000;
     tail = outcome.tail;
     for (const m of outcome.printedTwice) printedTwice.add(m);
-    runsOn.push({ worker: slot.id, device: slot.device });
+    runsOn.push(here);
     const base = {
       commit,
       ...(key ? { key } : {}),
+      ...(concurrent.runsOn.length > 0
+        ? { concurrent: { ...concurrent, evalSeconds: round(concurrent.evalSeconds) } }
+        : {}),
       evalSeconds: round(evalSeconds),
       tail,
       samples,
@@ -84,7 +119,11 @@ export async function evaluate(
     }
     addSamples(samples, withWeightedScore(outcome.metrics, config, baselineMeans));
     if (run + 1 < config.eval.repeats) continue;
-    const noise = noiseOf([...groups, samples], objectiveNames);
+    const noise = noiseOf([...groups, samples, concurrent.samples], objectiveNames);
+    // Within strata: the incumbent's runs on this slot's stratum, those made here included.
+    const incumbent = strata
+      ? mergeStrata(strata.incumbent, { [stratum]: concurrent.samples })
+      : null;
     // min_delta: auto follows the pooled noise, not only the baseline's few runs.
     const deltas = chooseMinDeltas(config, noise);
     judgement = judge({
@@ -95,10 +134,11 @@ export async function evaluate(
           minDelta: deltas[o.name] ?? o.minDelta,
         })),
       },
-      incumbent: parent.samples,
+      incumbent: incumbent ? flattenStrata(incumbent) : parent.samples,
       candidate: samples,
       noise,
       linesDelta,
+      ...(incumbent ? { strata: { incumbent, candidate: { [stratum]: samples } } } : {}),
     });
   }
   if (!judgement?.final) throw new Error("judge gave no final decision within max_runs");
@@ -122,6 +162,9 @@ export async function evaluate(
     ...(linesDelta !== undefined ? { linesDelta } : {}),
     ...(printedTwice.size > 0 ? { printedTwice: [...printedTwice] } : {}),
     ...(ctx.workers > 1 ? { runsOn } : {}),
+    ...(concurrent.runsOn.length > 0
+      ? { concurrent: { ...concurrent, evalSeconds: round(concurrent.evalSeconds) } }
+      : {}),
   };
 }
 

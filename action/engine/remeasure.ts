@@ -1,12 +1,15 @@
 import type { Stop } from "../decide/budget.ts";
 import { driftCheck } from "../decide/drift.ts";
 import { incumbentState, withWeightedScore } from "../decide/ledger-state.ts";
+import { ledgerStrata } from "../decide/ledger-strata.ts";
 import { isSequential, remeasurePlan } from "../decide/remeasure-plan.ts";
 import { collectSamples } from "../decide/samples.ts";
+import { stratumOf } from "../decide/strata.ts";
 import type { RemeasureEntry } from "../ledger/types.ts";
 import type { EngineContext } from "./experiment.ts";
 import { round } from "./propose.ts";
 import type { Slot } from "./slot.ts";
+import { comparesWithin } from "./strata-view.ts";
 
 /**
  * More runs of the incumbent before an experiment, when remeasurePlan says they are due: a
@@ -54,10 +57,22 @@ export async function remeasure(ctx: EngineContext, slot: Slot): Promise<Stop | 
   let note: string | undefined;
   const failed = await measure(plan.runs);
   if (failed) return failed;
-  if (reason === "schedule" && driftCheck(log, metric, inc, collectSamples(runs))) {
+  // Within strata, drift is a change against the incumbent's earlier runs on this slot's device
+  // kind (or worker): another device's offset is not drift. None there: nothing to compare.
+  const within = comparesWithin(ctx) ? config.decide.compare_within : null;
+  const before = within
+    ? {
+        ...inc,
+        samples:
+          ledgerStrata(log, within).current.get(inc.iteration)?.[
+            stratumOf(within, { worker: slot.id, device: slot.device })
+          ] ?? {},
+      }
+    : inc;
+  if (reason === "schedule" && driftCheck(log, metric, before, collectSamples(runs))) {
     const more = await measure(Math.max(1, config.decide.baseline_runs - 1));
     if (more) return more;
-    const confirmed = driftCheck(log, metric, inc, collectSamples(runs), true);
+    const confirmed = driftCheck(log, metric, before, collectSamples(runs), true);
     if (confirmed) {
       reason = "drift";
       note = confirmed;
@@ -70,6 +85,9 @@ export async function remeasure(ctx: EngineContext, slot: Slot): Promise<Stop | 
     reason,
     reset: reason === "drift",
     samples: collectSamples(runs),
+    ...(ctx.workers > 1
+      ? { runs_on: runs.map(() => ({ worker: slot.id, device: slot.device })) }
+      : {}),
     eval_seconds: round((performance.now() - started) / 1000),
     timestamp: new Date().toISOString(),
     ...(note ? { note } : {}),

@@ -1,9 +1,9 @@
 import { join } from "node:path";
 import { budgetStop, type Stop } from "../decide/budget.ts";
-import { incumbentState } from "../decide/ledger-state.ts";
+import { type IncumbentState, incumbentState } from "../decide/ledger-state.ts";
 import { pruneLogs } from "../files/cap-log.ts";
 import { buildResultRow } from "../ledger/rows.ts";
-import { EVALUATED, type ResultEntry } from "../ledger/types.ts";
+import { EVALUATED, type RemeasureEntry, type ResultEntry } from "../ledger/types.ts";
 import { redactDeep } from "../process/secrets.ts";
 import { CheckoutPool } from "./checkout-pool.ts";
 import { decide, evaluate } from "./evaluate.ts";
@@ -14,6 +14,7 @@ import { remeasure, remeasureDue } from "./remeasure.ts";
 import type { Steps } from "./scheduler.ts";
 import { screen } from "./screen.ts";
 import type { Slot } from "./slot.ts";
+import { concurrentEntry, type StrataView, strataView } from "./strata-view.ts";
 
 /**
  * The experiment's steps over autoexp's record store, slots and agent checkouts, for either
@@ -41,6 +42,15 @@ export function experimentSteps(
     number,
     (p: { description: string; meta?: Record<string, unknown> } | null) => void
   >();
+  // The incumbent's runs by stratum as recorded when each candidate began (or was re-applied),
+  // by the incumbent state it was given: what its eval is judged against.
+  const views = new WeakMap<IncumbentState, StrataView>();
+  const incumbentNow = () => {
+    const parent = incumbentState(ctx.store.log!)!;
+    const view = strataView(ctx, parent);
+    if (view) views.set(parent, view);
+    return parent;
+  };
   return {
     stopNow: (pending = 0) =>
       budgetStop(ctx.config.budget, ctx.store.log!.results, {
@@ -58,7 +68,7 @@ export function experimentSteps(
       ctx.emit({ type: "start", iteration, index: ctx.done + pending + 1, of: ctx.planned });
       return {
         iteration,
-        parent: incumbentState(log)!,
+        parent: incumbentNow(),
         base: ctx.store.head!,
         historyLength: log.results.length,
         notesBefore: ctx.store.notes,
@@ -104,12 +114,18 @@ export function experimentSteps(
         else if (at !== undefined) pool.give(at);
       }
     },
-    evaluate: (candidate, slot) => evaluate(ctx, candidate, slot),
+    evaluate: (candidate, slot) =>
+      evaluate(
+        ctx,
+        candidate,
+        slot,
+        views.get(candidate.parent) ?? strataView(ctx, candidate.parent),
+      ),
     decide: (candidate, verdict, slot) => decide(ctx, candidate, verdict, slot),
     snapshot: (): RebaseTarget => {
       const log = ctx.store.log!;
       return {
-        parent: incumbentState(log)!,
+        parent: incumbentNow(),
         base: ctx.store.head!,
         historyLength: log.results.length,
         notes: ctx.store.notes,
@@ -137,12 +153,14 @@ export function experimentSteps(
     record: async (candidate, verdict) => {
       // Content recorded while this candidate was in flight: a duplicate after all (decided in
       // iteration order, so the same whatever the timing). Its eval result is set aside.
+      // Incumbent runs made beside it (a concurrent baseline) are recorded whatever is decided.
+      const beside = concurrentEntry(candidate.parent.iteration, candidate.iteration, verdict);
       const prior = verdict.key ? ctx.seen.get(verdict.key) : undefined;
       if (prior && prior.iteration >= candidate.historyLength && verdict.status !== "duplicate")
         verdict = duplicateOf(prior, candidate);
       const tampered = await checkSeal();
       if (tampered) verdict = { ...verdict, status: "violation", reason: tampered };
-      const stop = await record(ctx, candidate, verdict);
+      const stop = await record(ctx, candidate, verdict, beside);
       // Kept a while: a candidate begun before this was recorded may still ask for it.
       proposed.delete(candidate.iteration - 256);
       settle.delete(candidate.iteration - 256);
@@ -161,6 +179,7 @@ async function record(
   ctx: EngineContext,
   candidate: Candidate,
   verdict: Verdict,
+  beside: RemeasureEntry | null,
 ): Promise<Stop | null> {
   const { iteration } = candidate;
   // An exhausted agent stops the batch before this step, so the proposal spent what it says.
@@ -183,7 +202,7 @@ async function record(
   );
   // What the agent said goes into commit messages, the ledger and the output: never a key.
   const safe = redactDeep(row, ctx.redact);
-  await ctx.store.append([safe], {
+  await ctx.store.append(beside ? [beside, safe] : [safe], {
     ...(candidate.notes !== undefined ? { notes: candidate.notes } : {}),
     beforeWrite: (path, data) => ctx.faults.tornWrite(iteration, path, data),
     afterJournal: () => ctx.faults.at("after-ledger", iteration),
@@ -191,6 +210,13 @@ async function record(
   ctx.faults.at("after-refs", iteration);
   await pruneLogs(join(ctx.store.stateDir, "logs"), iteration - KEEP_LOGS_OF);
   if (verdict.key && EVALUATED.has(safe.status)) ctx.seen.set(verdict.key, safe);
+  if (beside)
+    ctx.emit({
+      type: "remeasure",
+      reason: "concurrent",
+      runs: beside.runs_on!.length,
+      score: incumbentState(ctx.store.log!)!.score,
+    });
   ctx.done++;
   const best = incumbentState(ctx.store.log!)!.score;
   const elapsed = performance.now() - ctx.startedAt;

@@ -18,6 +18,12 @@ export interface VerdictFields {
   linesDelta?: number;
   printedTwice?: string[];
   runsOn?: { worker: number; device: string | null }[];
+  /** Incumbent runs made beside the candidate on its worker (a concurrent baseline). */
+  concurrent?: {
+    samples: Record<string, number[]>;
+    runsOn: { worker: number; device: string | null }[];
+    evalSeconds: number;
+  };
 }
 
 /** What the agent said and spent, as the row records it. */

@@ -58,4 +58,10 @@ export interface Evidence {
   sd: number;
   /** t: a t-test on repeated runs; exact: the eval is deterministic; single: one run, no test. */
   test: "t" | "exact" | "single";
+  /**
+   * When runs were compared within strata (`decide.compare_within`): each stratum the candidate
+   * ran in, its gain there, and the candidate's and the incumbent's runs it compared. The gain
+   * above combines them (weighted by 1 / (1/runs + 1/incumbent_runs)).
+   */
+  strata?: { stratum: string; gain: number; runs: number; incumbent_runs: number }[];
 }

@@ -93,9 +93,12 @@ export interface RemeasureEntry {
   iteration: number;
   /** The last experiment recorded when this was measured. */
   after: number;
-  reason: "top-up" | "schedule" | "drift" | "config-change";
+  /** concurrent: run beside a candidate on a device kind (or worker) it had no runs on yet. */
+  reason: "top-up" | "schedule" | "drift" | "config-change" | "concurrent";
   reset: boolean;
   samples: Record<string, number[]>;
+  /** Which worker and device made each sample (with several workers). */
+  runs_on?: { worker: number; device: string | null }[];
   eval_seconds: number;
   timestamp: string;
   note?: string;

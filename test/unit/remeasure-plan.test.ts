@@ -16,6 +16,7 @@ const decide = (over: Partial<Config["decide"]> = {}): Config["decide"] => ({
   max_runs: 5,
   remeasure_every: 5,
   simplification: false,
+  compare_within: "device",
   ...over,
 });
 

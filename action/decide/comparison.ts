@@ -1,0 +1,23 @@
+/** One objective, candidate against incumbent: the gain (positive is better) and its spread. */
+export interface Comparison {
+  name: string;
+  gain: number;
+  se: number;
+  sd: number;
+  df: number;
+  nC: number;
+  nI: number;
+  /** exact: zero measured spread; single: spread unknown; t: spread measured. */
+  mode: "t" | "exact" | "single";
+  /** Compared within strata (device kinds or workers): each stratum's part. */
+  strata?: StratumComparison[];
+}
+
+/** One stratum's part in a stratified comparison. */
+export interface StratumComparison {
+  stratum: string;
+  /** Improvement of the candidate's mean over the incumbent's in this stratum (positive = better). */
+  gain: number;
+  runs: number;
+  incumbentRuns: number;
+}

@@ -1,0 +1,58 @@
+import type { IncumbentState } from "../decide/ledger-state.ts";
+import { incumbentStrata, ledgerStrata } from "../decide/ledger-strata.ts";
+import type { Samples } from "../decide/policy.ts";
+import type { CompareWithin, StrataSamples } from "../decide/strata.ts";
+import type { RemeasureEntry } from "../ledger/types.ts";
+import type { EngineContext, Verdict } from "./experiment.ts";
+
+/**
+ * What a candidate is judged against when runs are compared within strata: the incumbent's runs
+ * by stratum and the noise groups within strata, as recorded when the candidate began (so the
+ * judgement depends on the order of records, not on timing).
+ */
+export interface StrataView {
+  within: CompareWithin;
+  incumbent: StrataSamples;
+  groups: Samples[];
+}
+
+/** Whether this batch compares within strata: several workers, and compare_within not `any`. */
+export function comparesWithin(ctx: Pick<EngineContext, "config" | "workers">): boolean {
+  return ctx.workers > 1 && ctx.config.decide.compare_within !== "any";
+}
+
+/** The ledger as it stands, seen by stratum for `parent` (null when not comparing within). */
+export function strataView(ctx: EngineContext, parent: IncumbentState): StrataView | null {
+  if (!comparesWithin(ctx)) return null;
+  const log = ctx.store.log!;
+  const within = ctx.config.decide.compare_within;
+  return {
+    within,
+    incumbent: incumbentStrata(log, within, parent.iteration, ctx.metric),
+    groups: ledgerStrata(log, within).groups,
+  };
+}
+
+/**
+ * The ledger line for incumbent runs made beside a candidate (a concurrent baseline), recorded
+ * with the candidate's row; null when there were none.
+ */
+export function concurrentEntry(
+  parentIteration: number,
+  iteration: number,
+  verdict: Verdict,
+): RemeasureEntry | null {
+  const c = verdict.concurrent;
+  if (!c || c.runsOn.length === 0) return null;
+  return {
+    type: "remeasure",
+    iteration: parentIteration,
+    after: iteration - 1,
+    reason: "concurrent",
+    reset: false,
+    samples: c.samples,
+    runs_on: c.runsOn,
+    eval_seconds: c.evalSeconds,
+    timestamp: new Date().toISOString(),
+  };
+}
