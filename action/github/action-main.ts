@@ -2,11 +2,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import * as core from "@actions/core";
-import type { Config } from "../config/schema.ts";
-import { formatProblems, primaryMetric } from "../config/validate-config.ts";
+import { primaryMetric } from "../config/validate-config.ts";
 import { type BatchEvent, runBatch } from "../engine/run-batch.ts";
-import { loadConfig } from "../files/load-config.ts";
-import { fetch, hasRemote, lsRemote } from "../git/commands/remote.ts";
 import { Git } from "../git/git.ts";
 import { FAILURES } from "../ledger/types.ts";
 import { KNOWN_SECRETS, splitEnv } from "../process/secrets.ts";
@@ -15,9 +12,12 @@ import { createProgressPrinter } from "../report/progress-printer.ts";
 import { formatDuration } from "../util/duration.ts";
 import { AutoexpError, defaultTag } from "../util/errors.ts";
 import { watchInterrupts } from "../util/interrupt.ts";
+import { publishChangeSets } from "./change-sets.ts";
 import { readHandoff, writeHandoff } from "./handoff.ts";
 import { type ActionInputs, readInputs } from "./inputs.ts";
+import { measureMode } from "./measure-mode.ts";
 import { publish } from "./publish.ts";
+import { readConfig, syncFromRemote } from "./tag-setup.ts";
 
 /** GitHub's limit on one step's job summary is 1 MiB; stay well under it. */
 export const SUMMARY_LIMIT = 1_000_000;
@@ -44,9 +44,9 @@ export async function actionMain(
       : join(env.RUNNER_TEMP || tmpdir(), "autoexp-handoff");
     // Mask every credential in the environment, whatever prints it.
     for (const name of KNOWN_SECRETS) if (env[name]) core.setSecret(env[name]);
-    return inputs.mode === "run"
-      ? await runMode(inputs, repoDir, handoff, env)
-      : await publishMode(inputs, repoDir, handoff, env);
+    if (inputs.mode === "run") return await runMode(inputs, repoDir, handoff, env);
+    if (inputs.mode === "publish") return await publishMode(inputs, repoDir, handoff, env);
+    return await remeasureMode(inputs.mode, inputs, repoDir, handoff, env);
   } catch (error) {
     core.setFailed(
       error instanceof AutoexpError
@@ -55,18 +55,6 @@ export async function actionMain(
     );
     return error instanceof AutoexpError ? error.exitCode : 1;
   }
-}
-
-async function readConfig(repoDir: string, file: string): Promise<Config> {
-  const path = join(repoDir, file);
-  if (!existsSync(path)) {
-    throw new AutoexpError(
-      `input config: ${file} not found in ${repoDir}. Create it with \`npx autoexp init\`, or point config at your file; nothing was run or pushed`,
-    );
-  }
-  const result = await loadConfig(path);
-  if (!result.ok) throw new AutoexpError(formatProblems(file, result.problems));
-  return result.config;
 }
 
 async function runMode(
@@ -162,6 +150,27 @@ async function runMode(
   }
 }
 
+/** verify, attribute or split of the tag, in the experiment job; publish pushes the result. */
+async function remeasureMode(
+  mode: "verify" | "attribute" | "split",
+  inputs: ActionInputs,
+  repoDir: string,
+  handoff: string,
+  env: Record<string, string | undefined>,
+): Promise<number> {
+  const config = await readConfig(repoDir, inputs.config);
+  for (const value of splitEnv(env, config.agent).values) core.setSecret(value);
+  const tag = inputs.tag ?? defaultTag(config.name);
+  core.setOutput("tag", tag);
+  core.setOutput("branch", `autoexp/${tag}`);
+  await syncFromRemote(repoDir, tag, inputs.remote, env);
+  core.info(`autoexp ${mode} of autoexp/${tag}; handoff in ${handoff}${trigger(env)}`);
+  const lines = await measureMode(mode, { repoDir, config, tag, handoff, env });
+  core.setOutput("handoff", handoff);
+  await writeSummary(repoDir, tag, env, lines);
+  return 0;
+}
+
 async function publishMode(
   inputs: ActionInputs,
   repoDir: string,
@@ -173,63 +182,37 @@ async function publishMode(
   if (!tag) tag = defaultTag((await readConfig(repoDir, inputs.config)).name);
   core.setOutput("tag", tag);
   core.setOutput("branch", `autoexp/${tag}`);
+  const log = (line: string) =>
+    line.startsWith("warning: ") ? core.warning(line.slice(9)) : core.info(line);
+  // Change sets of `autoexp split` first: the tag's record names them, and the App opens their PRs.
+  const sets = await publishChangeSets({
+    repoDir,
+    tag,
+    remote: inputs.remote,
+    handoff: described ? handoff : undefined,
+    env,
+    log,
+  });
   const result = await publish({
     repoDir,
     tag,
     remote: inputs.remote,
     handoff: described ? handoff : undefined,
     env,
-    log: (line) => (line.startsWith("warning: ") ? core.warning(line.slice(9)) : core.info(line)),
+    log,
   });
   core.setOutput("published", result.outcome);
   core.setOutput("experiments", String(result.experiments));
   core.info(
     `autoexp/${tag}: ${result.outcome} at ${result.head.slice(0, 7)}, ${result.experiments} experiment(s) on ${inputs.remote}`,
   );
+  if (sets.blocked.length > 0) {
+    core.setFailed(
+      `autoexp/${tag} is published, but ${sets.blocked.map((b) => b.branch).join(", ")} could not be: ${inputs.remote} holds other commits there (see the warning above)`,
+    );
+    return 1;
+  }
   return 0;
-}
-
-/**
- * Brings the tag's branch from the remote so that a batch resumes it. A local branch ahead of the
- * remote (work not yet published on a persistent runner) is kept; nothing local is overwritten.
- */
-async function syncFromRemote(
-  repoDir: string,
-  tag: string,
-  remote: string,
-  env: Record<string, string | undefined>,
-): Promise<void> {
-  const git = new Git(repoDir, env);
-  if (!(await git.run(hasRemote(remote)))) {
-    core.info(`no remote named ${remote}: the tag starts or resumes from this repository alone`);
-    return;
-  }
-  // The remote itself when this job may read it; else what checkout fetched (fetch-depth: 0 and
-  // persist-credentials: false leave refs/remotes/<remote>/* and no token for agent code to find).
-  const tracking = `refs/remotes/${remote}/autoexp/${tag}`;
-  let theirs: string | null = null;
-  const listed = await git.run(lsRemote(remote, `refs/heads/autoexp/${tag}`)).catch(() => null);
-  if (listed === null) {
-    theirs = await git.resolve(tracking);
-    core.info(
-      `${remote} cannot be read from this job; resuming from ${theirs ? tracking : "this repository alone"}`,
-    );
-  } else if (Object.keys(listed).length > 0) {
-    const into = `refs/autoexp-remote/${tag}`;
-    await git.run(fetch(remote, [`+refs/heads/autoexp/${tag}:${into}`]));
-    theirs = await git.resolve(into);
-  }
-  if (!theirs) return;
-  const ours = await git.resolve(`refs/heads/autoexp/${tag}`);
-  if (ours === theirs) return;
-  if (!ours || (await git.isAncestor(ours, theirs))) {
-    await git.updateRefs([{ ref: `refs/heads/autoexp/${tag}`, sha: theirs, old: ours ?? "" }]);
-    core.info(`resuming autoexp/${tag} from ${remote} at ${theirs.slice(0, 7)}`);
-  } else {
-    core.warning(
-      `the local autoexp/${tag} has experiments ${remote} does not have yet; continuing from the local branch (publish will combine them)`,
-    );
-  }
 }
 
 /** The dashboard as the job summary, cut to fit GitHub's limit. */
@@ -237,12 +220,14 @@ async function writeSummary(
   repoDir: string,
   tag: string,
   env: Record<string, string | undefined>,
+  lead: readonly string[] = [],
 ): Promise<void> {
   if (!env.GITHUB_STEP_SUMMARY) return;
   const git = new Git(repoDir, env);
   const dashboard =
     (await git.show(`refs/heads/autoexp/${tag}`, `.autoexp/${tag}/dashboard.md`)) ?? "";
-  await core.summary.addRaw(fitSummary(dashboard)).write();
+  const text = lead.length > 0 ? `${lead.join("\n")}\n\n${dashboard}` : dashboard;
+  await core.summary.addRaw(fitSummary(text)).write();
 }
 
 /** Cuts a dashboard to the summary limit at a line boundary, saying so. */

@@ -15,8 +15,9 @@ export const INPUTS = [
 const SAFE_PATH = /^[^\0\n\r]+$/;
 
 const inputSchema = z.strictObject({
-  mode: z.enum(["run", "publish"], {
-    error: (i) => `mode must be run or publish, not ${JSON.stringify(i.input)}`,
+  mode: z.enum(["run", "verify", "attribute", "split", "publish"], {
+    error: (i) =>
+      `mode must be run, verify, attribute, split or publish, not ${JSON.stringify(i.input)}`,
   }),
   config: z
     .string()

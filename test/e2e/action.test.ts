@@ -195,7 +195,10 @@ describe("the Action's run job without read access to the remote", () => {
 
 describe("the Action refuses bad input with a clear failure, pushes nothing, loses nothing", () => {
   it.each([
-    [{ mode: "deploy" }, 'input mode: mode must be run or publish, not "deploy"'],
+    [
+      { mode: "deploy" },
+      'input mode: mode must be run, verify, attribute, split or publish, not "deploy"',
+    ],
     [{ tag: "x;rm -rf /" }, 'input tag: invalid tag "x;rm -rf /"'],
     [
       { experiments: "ten" },

@@ -3,7 +3,9 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { git, tempDir } from "./repo.ts";
 
-export const ACTION = join(import.meta.dirname, "..", "..", "dist", "action.js");
+/** The built Action (AUTOEXP_ACTION_JS: a bundle built elsewhere, to test a change before dist/). */
+export const ACTION =
+  process.env.AUTOEXP_ACTION_JS ?? join(import.meta.dirname, "..", "..", "dist", "action.js");
 const EXAMPLES = join(
   import.meta.dirname,
   "..",

@@ -108,13 +108,14 @@ describe("autoexp init fits the program", () => {
     expect(Object.keys(wf.on).sort()).toEqual(["schedule", "workflow_dispatch"]);
     // The inputs the App's /autoexp run dispatches with (GitHub refuses undeclared ones).
     expect(Object.keys(wf.on.workflow_dispatch.inputs).sort()).toEqual([
+      "command",
       "config",
       "experiments",
       "request",
       "tag",
     ]);
     expect(wf["run-name"]).toBe(
-      "autoexp ${{ inputs.tag || 'nightly' }}${{ inputs.request && format(' (request {0})', inputs.request) || '' }}",
+      "autoexp ${{ inputs.command && inputs.command != 'run' && format('{0} ', inputs.command) || '' }}${{ inputs.tag || 'nightly' }}${{ inputs.request && format(' (request {0})', inputs.request) || '' }}",
     );
     expect(wf.concurrency).toEqual({
       group: "autoexp-night-owl-${{ inputs.tag || 'nightly' }}",
@@ -137,7 +138,17 @@ describe("autoexp init fits the program", () => {
     }
     // No input ever reaches a shell: no run: steps at all, inputs go through `with:`.
     expect(steps.filter((s: { run?: string }) => s.run)).toEqual([]);
-    expect(experiment.steps[1].with).toMatchObject({ mode: "run", tag: "${{ inputs.tag }}" });
+    expect(experiment.steps[1].with).toMatchObject({
+      mode: "${{ inputs.command || 'run' }}",
+      tag: "${{ inputs.tag }}",
+    });
+    // The run job's mode is the Action's: every command the workflow offers is one.
+    expect(wf.on.workflow_dispatch.inputs.command.options).toEqual([
+      "run",
+      "verify",
+      "attribute",
+      "split",
+    ]);
     expect(publish.steps.at(-1).with).toMatchObject({ mode: "publish" });
   });
 

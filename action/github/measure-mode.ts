@@ -1,0 +1,89 @@
+import * as core from "@actions/core";
+import type { Config } from "../config/schema.ts";
+import { primaryMetric } from "../config/validate-config.ts";
+import { formatEstimate } from "../engine/attribute-plan.ts";
+import { attributeTag } from "../engine/attribute-tag.ts";
+import type { BatchEvent } from "../engine/events.ts";
+import { splitTag } from "../engine/split.ts";
+import { verifyTag } from "../engine/verify-tag.ts";
+import { formatScore } from "../ledger/format-score.ts";
+import { attributionVerdict } from "../ledger/render-attribution.ts";
+import { formatVerifiedChange } from "../ledger/render-verified.ts";
+import { createProgressPrinter } from "../report/progress-printer.ts";
+import { writeSplitHandoff } from "./change-sets.ts";
+import { writeHandoff } from "./handoff.ts";
+
+/** The Action's modes that re-measure a tag's code instead of running a batch. */
+export type MeasureMode = "verify" | "attribute" | "split";
+
+/** Pairs when the config has no verify.pairs (as the CLI's verify, attribute and split). */
+const DEFAULT_PAIRS = 8;
+
+/**
+ * `verify`, `attribute` or `split` of a tag in the experiment job, as the CLI runs them (the
+ * batch's isolation, a clean eval environment): the result is a line in the tag's ledger (and for
+ * split, the change-set branches), handed to the publish job in the handoff folder like a batch's
+ * record. Returns the lines for the job summary.
+ */
+export async function measureMode(
+  mode: MeasureMode,
+  options: {
+    repoDir: string;
+    config: Config;
+    tag: string;
+    handoff: string;
+    env: Record<string, string | undefined>;
+  },
+): Promise<string[]> {
+  const { repoDir, config, tag, handoff, env } = options;
+  const metric = primaryMetric(config);
+  const pairs = config.verify?.pairs ?? DEFAULT_PAIRS;
+  const printer = createProgressPrinter(
+    "plain",
+    { line: core.info, write: core.info, columns: 120 },
+    metric,
+  );
+  const onEvent = (event: BatchEvent) => {
+    if (event.type === "isolation" && event.mode === "none")
+      for (const w of event.warnings) core.warning(w, { title: `autoexp ${tag}: unsandboxed` });
+    printer.event(event);
+  };
+  const common = { repoDir, config, tag, pairs, env, onEvent };
+  const lines: string[] = [];
+  if (mode === "verify") {
+    const entry = await verifyTag(common);
+    lines.push(
+      `Verified ${entry.metric} of \`autoexp/${tag}\` over ${pairs} base/final pair(s): ${formatVerifiedChange(entry.gain, entry.goal, entry.confidence)}.`,
+    );
+  } else if (mode === "attribute") {
+    // The cost first, as `autoexp attribute` without --yes shows it; the request was the yes.
+    const { plan } = await attributeTag({ ...common, onEvent: () => {}, run: false });
+    core.info(`attribute: will run ${formatEstimate(plan.estimate)}`);
+    const { entry } = await attributeTag({ ...common, run: true });
+    lines.push(
+      `Attributed ${entry!.changes.length} kept change(s) of \`autoexp/${tag}\`: ${entry!.runs} eval runs (estimated ${formatEstimate(plan.estimate)}).`,
+      "",
+      ...entry!.changes.map(
+        (c) =>
+          `- #${c.iteration} ${c.description}: ${c.effect ? `${formatVerifiedChange(c.effect, entry!.goal, entry!.confidence)}; ` : ""}${attributionVerdict(c)}`,
+      ),
+    );
+  } else {
+    const { entry, reused } = await splitTag(common);
+    lines.push(
+      `${entry.groups.length} independent change set(s) of \`autoexp/${tag}\`${reused ? " (the same as last time: reused, nothing re-measured)" : ""}:`,
+      "",
+      ...entry.groups.map((g) => {
+        const ci = g.gain.ci ? ` [${formatScore(g.gain.ci[0])}, ${formatScore(g.gain.ci[1])}]` : "";
+        return `- \`${g.branch}\` ${g.commit.slice(0, 7)}: ${g.iterations.map((i) => `#${i}`).join(", ")} (${g.files.join(", ")}): gain ${formatScore(g.gain.gain)}${ci} over ${g.gain.pairs} pair(s)${g.gain.includes_no_improvement ? ", not distinguishable from no improvement" : ""}`;
+      }),
+    );
+    core.setOutput("change_sets", entry.groups.map((g) => g.branch).join(" "));
+  }
+  printer.close();
+  for (const l of lines) if (l) core.info(l);
+  await writeHandoff(repoDir, tag, handoff, env);
+  const bundled = await writeSplitHandoff(repoDir, tag, handoff, env);
+  if (mode === "split") core.info(`handoff: ${bundled.join(", ")} beside the tag's record`);
+  return lines;
+}
