@@ -10,6 +10,13 @@
  *
  * Usage: node bench/noise.ts [--zero 200] [--effect 100] [--worse 30] [--noise gaussian|t3|both]
  *        [--drift 0.02]   (drift: the eval's score creeps up by this many sd per eval)
+ *        [--workers 4 [--offset 1.5] [--pooled]]
+ *
+ * With --workers N, the same plan also runs on N workers whose fake devices differ: worker k's
+ * eval adds k x offset sd to the score (it reads AUTOEXP_WORKER, as a real eval's device would
+ * differ). Columns: autoexp on 1 worker; autoexp on N offset workers (compare_within: worker);
+ * with --pooled, autoexp comparing across workers (compare_within: any); and the naive parallel
+ * comparison (one run each, kept when above the best, wherever it ran).
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -31,6 +38,10 @@ const { values: args } = parseArgs({
     drift: { type: "string", default: "0" },
     seed: { type: "string", default: "3" },
     repeat: { type: "string", default: "1" },
+    workers: { type: "string", default: "1" },
+    offset: { type: "string", default: "1.5" },
+    pooled: { type: "boolean", default: false },
+    isolation: { type: "string", default: "auto" },
   },
 });
 
@@ -49,7 +60,8 @@ if (process.env.DRIFT_FILE) {
   fs.writeFileSync(process.env.DRIFT_FILE, String(n + 1));
   drift = n * Number(process.env.DRIFT);
 }
-console.log("score: " + (truth + noise + drift));
+const offset = Number(process.env.AUTOEXP_WORKER ?? 0) * Number(process.env.OFFSET ?? 0);
+console.log("score: " + (truth + noise + drift + offset));
 `;
 
 const AGENT = `const fs = require("node:fs");
@@ -82,6 +94,8 @@ async function runOne(
   plan: number[],
   noise: string,
   drift: number,
+  workers = 1,
+  offset = 0,
 ): Promise<Outcome> {
   const dir = mkdtempSync(join(tmpdir(), "autoexp-noise-"));
   const repo = join(dir, "repo");
@@ -106,12 +120,15 @@ async function runOne(
       env: {
         NOISE: noise,
         DRIFT: String(drift),
+        OFFSET: String(offset),
         ...(drift ? { DRIFT_FILE: join(dir, "evals") } : {}),
       },
     },
     decide,
     agent: { use: "command", run: ["node", join(dir, "agent.js")] },
     budget: { experiments: plan.length, stop_after_failures: 1000 },
+    workers,
+    isolation: args.isolation,
   });
   if (!checked.ok) throw new Error(JSON.stringify(checked.problems));
   const started = performance.now();
@@ -235,30 +252,46 @@ function pool(outs: Outcome[]): Outcome {
 const drift = Number(args.drift);
 const kinds = args.noise === "both" ? ["gaussian", "t3"] : [args.noise!];
 const repeats = Number(args.repeat);
+const workers = Number(args.workers);
+const offset = Number(args.offset);
+const GREEDY = { confirm: false, baseline_runs: 1, min_delta: 0 };
+
+/** The rules compared, side by side on the same plan. */
+function columns(): { label: string; decide: Record<string, unknown>; workers: number }[] {
+  if (workers <= 1)
+    return [
+      { label: "autoexp (defaults)", decide: {}, workers: 1 },
+      { label: "greedy (1 run, > best)", decide: GREEDY, workers: 1 },
+    ];
+  const n = `${workers} workers`;
+  return [
+    { label: "autoexp, 1 worker", decide: {}, workers: 1 },
+    { label: `autoexp, ${n}`, decide: { compare_within: "worker" }, workers },
+    ...(args.pooled
+      ? [{ label: `autoexp pooled, ${n}`, decide: { compare_within: "any" }, workers }]
+      : []),
+    { label: `naive parallel, ${n}`, decide: { ...GREEDY, compare_within: "any" }, workers },
+  ];
+}
+
 for (const noise of kinds) {
-  const ours: Outcome[] = [];
-  const greedy: Outcome[] = [];
+  const cols = columns();
+  const all: Outcome[][] = cols.map(() => []);
   for (let r = 0; r < repeats; r++) {
     const plan = makePlan(Number(args.seed) + r);
     console.log(
-      `\n== noise: ${noise === "t3" ? "Student-t, 3 df (heavy tails), sd 1" : "Gaussian, sd 1"}${drift ? `, drift +${drift} sd per eval` : ""}; ${plan.length} candidates (plan seed ${Number(args.seed) + r})`,
+      `\n== noise: ${noise === "t3" ? "Student-t, 3 df (heavy tails), sd 1" : "Gaussian, sd 1"}${drift ? `, drift +${drift} sd per eval` : ""}${workers > 1 ? `; worker k adds k x ${offset} sd` : ""}; ${plan.length} candidates (plan seed ${Number(args.seed) + r})`,
     );
-    const outs = await Promise.all([
-      runOne("autoexp (defaults)", {}, plan, noise, drift),
-      runOne(
-        "greedy (1 run, > best)",
-        { confirm: false, baseline_runs: 1, min_delta: 0 },
-        plan,
-        noise,
-        drift,
+    const outs = await Promise.all(
+      cols.map((c) =>
+        runOne(c.label, c.decide, plan, noise, drift, c.workers, c.workers > 1 ? offset : 0),
       ),
-    ]);
+    );
     report(outs);
-    ours.push(outs[0]!);
-    greedy.push(outs[1]!);
+    for (const [i, o] of outs.entries()) all[i]!.push(o);
   }
   if (repeats > 1) {
     console.log(`\n== ${noise}: all ${repeats} replicates together`);
-    report([pool(ours), pool(greedy)]);
+    report(all.map(pool));
   }
 }

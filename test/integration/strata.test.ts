@@ -1,0 +1,117 @@
+import { chmodSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parseConfigText } from "../../action/config/parse-config-text.ts";
+import { runBatch } from "../../action/engine/run-batch.ts";
+import { parseLog } from "../../action/ledger/log-jsonl.ts";
+import { git, makeRepo, tempDir, writeFiles } from "../helpers/repo.ts";
+
+// A noisy eval (sd 0.1) on workers whose devices differ by 30 sd: worker 1 (or GPU 1, an
+// "H200") reads 3 higher than worker 0 on the same code. The baseline runs alone on worker 0.
+const EVAL = `
+const fs = require("node:fs");
+const truth = Number(/truth: (\\S+)/.exec(fs.readFileSync("candidate.txt", "utf8"))[1]);
+const u = () => { let x = 0; while (x === 0) x = Math.random(); return x; };
+const noise = 0.1 * Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
+const fast = (process.env.CUDA_VISIBLE_DEVICES ?? process.env.AUTOEXP_WORKER) === "1";
+console.log("score: " + (truth + noise + (fast ? 3 : 0)));
+`;
+
+// The agent plays a plan of true effects, one per iteration, on top of the incumbent's truth.
+const AGENT = `
+const fs = require("node:fs");
+const effect = JSON.parse(process.env.PLAN)[Number(process.env.AUTOEXP_ITERATION) - 1];
+const truth = Number(/truth: (\\S+)/.exec(fs.readFileSync("candidate.txt", "utf8"))[1]);
+fs.writeFileSync("candidate.txt", "truth: " + (truth + effect) + "\\nidea " + process.env.AUTOEXP_ITERATION + "\\n");
+fs.writeFileSync(process.env.AUTOEXP_DESCRIPTION_FILE, "effect=" + effect);
+`;
+
+// Two GPUs of different kinds, as nvidia-smi lists them.
+const NVIDIA_SMI = `#!/bin/sh
+echo "0, NVIDIA H100 80GB HBM3"
+echo "1, NVIDIA H200"
+`;
+
+// Unchanged programs, and one real improvement of 20 sd (much less than the devices' offset).
+const PLAN = [0, 0, 0, 2, 0, 0, 0];
+
+async function night(parallel: string, decide: string) {
+  const repo = makeRepo({ "candidate.txt": "truth: 10\n", "eval.js": EVAL });
+  const dir = tempDir();
+  writeFiles(dir, { "agent.js": AGENT, "bin/nvidia-smi": NVIDIA_SMI });
+  chmodSync(join(dir, "bin/nvidia-smi"), 0o755);
+  const parsed = parseConfigText(`
+name: strata
+target: [candidate.txt]
+frozen: [eval.js]
+eval: { command: node eval.js, metrics: { score: { goal: maximize } } }
+decide: ${decide}
+agent: { use: command, run: [node, ${JSON.stringify(join(dir, "agent.js"))}] }
+budget: { experiments: ${PLAN.length} }
+${parallel}
+`);
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+  const path = process.env.PATH;
+  process.env.PATH = `${join(dir, "bin")}:${path}`;
+  try {
+    await runBatch({
+      repoDir: repo,
+      config: parsed.config,
+      tag: "t",
+      env: { ...process.env, PLAN: JSON.stringify(PLAN) },
+    });
+  } finally {
+    process.env.PATH = path;
+  }
+  const log = parseLog(git(repo, "show", "autoexp/t:.autoexp/t/log.jsonl"));
+  const rows = log.results.slice(1).map((r) => ({
+    ...r,
+    effect: Number(/effect=(\S+)/.exec(r.description)?.[1]),
+  }));
+  return { log, rows };
+}
+
+// A confidence of 0.999: an unchanged program kept by bad luck would make this test flaky.
+const DECIDE = "{ baseline_runs: 3, confidence: 0.999, remeasure_every: 0";
+
+describe("honest comparisons in parallel: workers whose devices differ", () => {
+  it("on GPUs of two kinds, compares within the device kind: keeps the real change only", async () => {
+    const { log, rows } = await night("gpus: [0, 1]", `${DECIDE} }`);
+    expect(rows).toHaveLength(PLAN.length);
+    // Both devices ran candidates, so the offset was in play.
+    const devices = new Set(rows.flatMap((r) => (r.runs_on ?? []).map((o) => o.device)));
+    expect(devices).toEqual(new Set(["NVIDIA H100 80GB HBM3 #0", "NVIDIA H200 #1"]));
+    expect(rows.filter((r) => r.effect === 0 && r.status === "keep")).toEqual([]);
+    expect(rows.find((r) => r.effect === 2)!.status).toBe("keep");
+    // Each comparison says what it used: the candidate's device kind, and the incumbent's runs
+    // there, some of them made beside it (a concurrent baseline, its own remeasure line).
+    for (const r of rows.filter((r) => r.evidence)) {
+      const kinds = r.evidence!.strata!.map((s) => s.stratum);
+      expect(kinds).toEqual([r.runs_on![0]!.device!.replace(/ #\d$/, "")]);
+      expect(r.evidence!.incumbent_runs).toBeGreaterThan(0);
+    }
+    const beside = log.remeasures.filter((m) => m.reason === "concurrent");
+    expect(beside.length).toBeGreaterThan(0);
+    for (const m of beside) expect(m.runs_on).toHaveLength(m.samples.score!.length);
+  }, 240_000);
+
+  it("with workers: 2 and compare_within: worker, the same; pooled (any), it is fooled", async () => {
+    const honest = await night("workers: 2", `${DECIDE}, compare_within: worker }`);
+    expect(new Set(honest.rows.flatMap((r) => (r.runs_on ?? []).map((o) => o.worker)))).toEqual(
+      new Set([0, 1]),
+    );
+    expect(honest.rows.filter((r) => r.effect === 0 && r.status === "keep")).toEqual([]);
+    expect(honest.rows.find((r) => r.effect === 2)!.status).toBe("keep");
+    for (const r of honest.rows.filter((r) => r.evidence))
+      expect(r.evidence!.strata!.map((s) => s.stratum)).toEqual([
+        `worker ${r.runs_on![0]!.worker}`,
+      ]);
+
+    // The same night comparing across workers: an unchanged program that ran on the fast worker
+    // against an incumbent measured on the slow one reads as 30 sd of progress, and is kept.
+    const pooled = await night("workers: 2", `${DECIDE}, compare_within: any }`);
+    const fooled = pooled.rows.filter((r) => r.effect === 0 && r.status === "keep");
+    expect(fooled.length).toBeGreaterThan(0);
+    expect(fooled.every((r) => r.runs_on!.every((o) => o.worker === 1))).toBe(true);
+  }, 240_000);
+});
