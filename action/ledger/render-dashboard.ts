@@ -50,7 +50,9 @@ export function formatEvidence(row: Pick<ViewRow, "evidence" | "runs">): string 
   if (e.test === "single" || e.p === null) return "one run, noise unknown";
   const ci = e.ci ? `, CI [${formatScore(e.ci[0])}, ${formatScore(e.ci[1])}]` : "";
   const p = e.p < 0.0001 ? "p < 0.0001" : `p = ${Number(e.p.toPrecision(2))}`;
-  return `${formatScore(e.effect_sigma)} sd, ${p}${ci}, ${e.runs} vs ${e.incumbent_runs} runs`;
+  // Compared within strata: where the candidate ran, and so the incumbent's runs it met.
+  const on = e.strata?.length ? ` on ${e.strata.map((s) => s.stratum).join(", ")}` : "";
+  return `${formatScore(e.effect_sigma)} sd, ${p}${ci}, ${e.runs} vs ${e.incumbent_runs} runs${on}`;
 }
 
 function renderTable(rows: readonly ViewRow[], metric: string, withStatus: boolean): string {

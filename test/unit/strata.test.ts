@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { parseConfigText } from "../../action/config/parse-config-text.ts";
 import { compare } from "../../action/decide/compare.ts";
 import { type Judgement, judge, type Policy } from "../../action/decide/judge.ts";
 import { ledgerStrata } from "../../action/decide/ledger-strata.ts";
@@ -10,6 +11,7 @@ import {
   splitByStratum,
   stratumOf,
 } from "../../action/decide/strata.ts";
+import { formatEvidence } from "../../action/ledger/render-dashboard.ts";
 import type { RemeasureEntry, ResultEntry } from "../../action/ledger/types.ts";
 
 const policy: Policy = {
@@ -84,6 +86,8 @@ describe("compareStrata: the blocked comparison", () => {
       { stratum: "worker 1", gain: 0.0333333, runs: 3, incumbent_runs: 2 },
     ]);
     expect(j.evidence.incumbent_runs).toBe(2);
+    // The dashboard and the PR say what the comparison used.
+    expect(formatEvidence({ evidence: j.evidence })).toMatch(/3 vs 2 runs on worker 1$/);
   });
 
   it("keeps a real improvement measured on another worker than the baseline's", () => {
@@ -217,5 +221,25 @@ describe("ledgerStrata: the ledger's runs by stratum", () => {
     expect(grown.current.get(1)).toEqual({ "worker 2": { score: [9, 9.5] } });
     // The retired groups of #1 still count for the noise.
     expect(grown.groups).toContainEqual({ score: [5, 6] });
+  });
+});
+
+describe("decide.compare_within in autoexp.yml", () => {
+  const yml = (v: string) =>
+    `name: t\ntarget: [a]\neval:\n  command: c\n  metrics:\n    s: { goal: maximize }\ndecide: { compare_within: ${v} }\n`;
+  it("defaults to device, accepts worker and any", () => {
+    const plain = parseConfigText(
+      yml("device").replace("decide: { compare_within: device }\n", ""),
+    );
+    expect(plain.ok && plain.config.decide.compare_within).toBe("device");
+    const worker = parseConfigText(yml("worker"));
+    expect(worker.ok && worker.config.decide.compare_within).toBe("worker");
+  });
+  it("refuses another value, naming the field and the choices", () => {
+    const bad = parseConfigText(yml("gpu"));
+    expect(bad.ok).toBe(false);
+    expect(JSON.stringify(!bad.ok && bad.problems)).toMatch(
+      /decide\.compare_within must be one of: device .*worker .*any/,
+    );
   });
 });
