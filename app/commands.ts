@@ -6,6 +6,7 @@ export type Command =
   | { kind: "status"; tag?: string }
   | { kind: "stop"; tag?: string }
   | { kind: "split"; tag?: string }
+  | { kind: "attribute"; tag?: string }
   | { kind: "help" }
   /** `/autoexp` with something it does not understand: answered with the usage. */
   | { kind: "invalid"; reason: string };
@@ -17,6 +18,7 @@ export const USAGE = [
   "- `/autoexp status [tag]`: the latest summary of a tag",
   "- `/autoexp stop [tag]`: cancel the running batch",
   "- `/autoexp split [tag]`: one draft PR per independent change set of a tag, each verified alone",
+  "- `/autoexp attribute [tag]`: each kept change's share of the gain, measured by taking it out",
   "- `/autoexp help`: this message",
 ].join("\n");
 
@@ -91,7 +93,8 @@ export function parseCommand(body: string): Command | null {
     }
     case "status":
     case "stop":
-    case "split": {
+    case "split":
+    case "attribute": {
       if (Object.keys(named).length > 0 || positional.length > 1)
         return { kind: "invalid", reason: `${verb} takes at most one tag` };
       if (positional[0] === undefined) return { kind: verb };

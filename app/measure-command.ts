@@ -4,22 +4,43 @@ import { latestTag } from "./list-tags.ts";
 import { readConfig } from "./read-config.ts";
 import { updateSticky } from "./sticky-comment.ts";
 
-/** What `/autoexp split` needs of the command's context. */
-export type SplitContext = Omit<CommandContext, "now">;
+/** The commands that re-measure a tag's code on the GPU runner: the workflow's `command`. */
+export type MeasureCommand = Extract<Command, { kind: "split" | "attribute" }>;
+
+/** What a measuring command needs of the command's context. */
+export type MeasureContext = Omit<CommandContext, "now">;
+
+const WHAT: Record<MeasureCommand["kind"], { doing: string; nothing: string; after: string }> = {
+  split: {
+    doing: "splitting `autoexp/{tag}` into independent change sets",
+    nothing: "nothing to split",
+    after: "Each independent change set is built on the base as `autoexp/{tag}--<n>`, verified alone, and opened as its own draft PR, linked from the tag's PR.",
+  },
+  attribute: {
+    doing: "measuring each kept change of `autoexp/{tag}`",
+    nothing: "nothing to attribute",
+    after: "Each kept change is taken out of the final code and measured against it, interleaved in fresh copies; the run's log gives the GPU time it costs before anything runs. Each change's share, with the ones indistinguishable from zero flagged as candidates to drop, is posted here and in the tag's PR when it finishes.",
+  },
+};
 
 /**
- * `/autoexp split [tag]`: dispatches the workflow, as `/autoexp run` does, with `command: split`:
- * the Action runs `autoexp split` on the tag's record (the App never runs code), and the push of
- * its split line opens one draft PR per change set. Answered in the sticky comment.
+ * `/autoexp split [tag]` and `/autoexp attribute [tag]`: dispatches the workflow, as `/autoexp
+ * run` does, with `command: split|attribute`: the Action runs `autoexp split|attribute` on the
+ * tag's record in the job without a write token (the App never runs code), and the publish job
+ * pushes the result; the push updates the tag's PR, the run's end this answer.
  */
-export async function startSplit(
-  command: Extract<Command, { kind: "split" }>,
-  ctx: SplitContext,
-): Promise<void> {
+export async function startMeasure(command: MeasureCommand, ctx: MeasureContext): Promise<void> {
   const { octokit, repo, who } = ctx;
+  const what = WHAT[command.kind];
   const tag = command.tag ?? (await latestTag(octokit, repo));
   if (!tag) {
-    await ctx.say(`${who}: no \`autoexp/*\` branch yet: nothing to split.`);
+    await ctx.say(`${who}: no \`autoexp/*\` branch yet: ${what.nothing}.`);
+    return;
+  }
+  if (command.tag && !(await branchExists(ctx, tag))) {
+    await ctx.say(
+      `${who}: there is no branch \`autoexp/${tag}\`: ${what.nothing}. Nothing was started.`,
+    );
     return;
   }
   const config = await readConfig(octokit, repo, ctx.base, undefined);
@@ -27,7 +48,7 @@ export async function startSplit(
     await ctx.say(`${who}: ${config.reason}. Nothing was started.`);
     return;
   }
-  const id = await ctx.say(`${who}: splitting \`autoexp/${tag}\` into independent change sets...`);
+  const id = await ctx.say(`${who}: ${what.doing.replace("{tag}", tag)}...`);
   const { data } = await octokit.request(
     "POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches",
     {
@@ -38,7 +59,7 @@ export async function startSplit(
         tag,
         config: config.path,
         request: `${ctx.issue}:${ctx.commentId}`,
-        command: "split",
+        command: command.kind,
       },
       return_run_details: true,
     },
@@ -49,6 +70,14 @@ export async function startSplit(
     repo,
     id,
     ctx.commentId,
-    `${who}: started \`autoexp split\` of \`autoexp/${tag}\`${link ? `: [the run](${link})` : ""}. Each independent change set is built on the base as \`autoexp/${tag}--<n>\`, verified alone, and opened as its own draft PR, linked from the tag's PR.`,
+    `${who}: started \`autoexp ${command.kind}\` of \`autoexp/${tag}\`${link ? `: [the run](${link})` : ""}. ${what.after.replaceAll("{tag}", tag)}`,
   );
+}
+
+async function branchExists(ctx: MeasureContext, tag: string): Promise<boolean> {
+  const { data } = await ctx.octokit.request("GET /repos/{owner}/{repo}/git/matching-refs/{ref}", {
+    ...ctx.repo,
+    ref: `heads/autoexp/${tag}`,
+  });
+  return data.some((r) => r.ref === `refs/heads/autoexp/${tag}`);
 }

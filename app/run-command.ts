@@ -2,10 +2,10 @@ import { defaultTag } from "../action/util/errors.ts";
 import type { CommandContext } from "./command-context.ts";
 import { type Command, USAGE } from "./commands.ts";
 import { latestTag } from "./list-tags.ts";
+import { startMeasure } from "./measure-command.ts";
 import { renderPr } from "./pr-body.ts";
 import { readConfig } from "./read-config.ts";
 import { readFile } from "./read-file.ts";
-import { startSplit } from "./split-command.ts";
 import { updateSticky } from "./sticky-comment.ts";
 
 /** Carries out a command someone allowed to gave, answering in the sticky comment. */
@@ -24,7 +24,8 @@ export async function runCommand(command: Command, ctx: CommandContext): Promise
     case "stop":
       return cancelBatches(command, ctx);
     case "split":
-      return startSplit(command, ctx);
+    case "attribute":
+      return startMeasure(command, ctx);
   }
 }
 

@@ -21,6 +21,12 @@ export interface FakeGitHub {
   dispatches: { workflow_id: string; ref: string; inputs: Record<string, string> }[];
   runs: Run[];
   cancelled: number[];
+  statuses: Status[];
+  /**
+   * Called with each status created, and awaited before GitHub's answer goes back: what GitHub
+   * then does (send the `status` webhook to the App) is done by the time the poster goes on.
+   */
+  onStatus: ((status: Status) => Promise<void>) | null;
   requests: { method: string; path: string; operationId: string }[];
   violations: string[];
   /** Extra latency per request, to mimic GitHub (0 by default). */
@@ -52,6 +58,18 @@ export interface Run {
   display_title: string;
   status: "queued" | "in_progress" | "completed";
   html_url: string;
+  /** The workflow file, as GitHub names it: .github/workflows/autoexp.yml. */
+  path?: string;
+}
+
+/** A commit status, as POST /repos/{owner}/{repo}/statuses/{sha} created it. */
+export interface Status {
+  id: number;
+  sha: string;
+  state: string;
+  context: string;
+  description: string | null;
+  target_url: string | null;
 }
 
 const servers: Server[] = [];
@@ -80,6 +98,8 @@ export async function startFakeGitHub(
     dispatches: [],
     runs: [],
     cancelled: [],
+    statuses: [],
+    onStatus: null,
     requests: [],
     violations: [],
     latencyMs: 0,
@@ -247,11 +267,15 @@ export async function startFakeGitHub(
         const inputs = (body.inputs ?? {}) as Record<string, string>;
         fake.dispatches.push({ workflow_id: params.workflow_id!, ref: String(body.ref), inputs });
         const id = 9000 + fake.dispatches.length;
+        // The run-name of autoexp init's workflow.
+        const command = inputs.command && inputs.command !== "run" ? `${inputs.command} ` : "";
+        const request = inputs.request ? ` (request ${inputs.request})` : "";
         fake.runs.push({
           id,
-          display_title: `autoexp ${inputs.tag ?? "nightly"}`,
+          display_title: `autoexp ${command}${inputs.tag || "nightly"}${request}`,
           status: "queued",
           html_url: `${base()}/actions/runs/${id}`,
+          path: `.github/workflows/${params.workflow_id}`,
         });
         return body.return_run_details
           ? {
@@ -279,6 +303,32 @@ export async function startFakeGitHub(
             })),
           },
         };
+      }
+      case "actions/get-workflow-run": {
+        const r = fake.runs.find((x) => x.id === num("run_id"));
+        if (!r) return { status: 404, body: { message: "Not Found" } };
+        return {
+          status: 200,
+          body: {
+            id: r.id,
+            display_title: r.display_title,
+            status: r.status,
+            html_url: r.html_url,
+            path: r.path ?? ".github/workflows/autoexp.yml",
+          },
+        };
+      }
+      case "repos/create-commit-status": {
+        const st: Status = {
+          id: nextId++,
+          sha: params.sha!,
+          state: String(body.state),
+          context: String(body.context ?? "default"),
+          description: typeof body.description === "string" ? body.description : null,
+          target_url: typeof body.target_url === "string" ? body.target_url : null,
+        };
+        fake.statuses.push(st);
+        return { status: 201, body: { ...st, url: `${base()}/statuses/${st.sha}` } };
       }
       case "actions/cancel-workflow-run": {
         const r = fake.runs.find((x) => x.id === num("run_id"));
@@ -317,7 +367,8 @@ export async function startFakeGitHub(
       const auth = req.headers.authorization ?? "";
       if (
         checked.operationId !== "apps/create-installation-access-token" &&
-        auth !== "token ghs_faketoken"
+        auth !== "token ghs_faketoken" &&
+        auth !== "Bearer ghs_faketoken"
       )
         checked.problems.push(
           `${checked.operationId} without the installation token (authorization: ${auth.slice(0, 20)})`,
@@ -328,18 +379,29 @@ export async function startFakeGitHub(
         checked.problems.length > 0
           ? { status: 422, body: { message: checked.problems.join("; ") } }
           : handle(checked.operationId, checked.params, url, body ?? {});
-      setTimeout(() => {
-        if (reply.raw !== undefined) {
-          res.writeHead(reply.status, { "content-type": "application/vnd.github.raw" });
-          res.end(reply.raw);
-        } else if (reply.body === undefined) {
-          res.writeHead(reply.status);
-          res.end();
-        } else {
-          res.writeHead(reply.status, { "content-type": "application/json; charset=utf-8" });
-          res.end(JSON.stringify(reply.body));
-        }
-      }, fake.latencyMs);
+      const created =
+        checked.operationId === "repos/create-commit-status" && reply.status === 201
+          ? fake.statuses.at(-1)
+          : undefined;
+      const delivered = (
+        created && fake.onStatus ? fake.onStatus(created) : Promise.resolve()
+      ).catch((error: unknown) => {
+        fake.violations.push(`the status webhook failed: ${String(error)}`);
+      });
+      void delivered.then(() =>
+        setTimeout(() => {
+          if (reply.raw !== undefined) {
+            res.writeHead(reply.status, { "content-type": "application/vnd.github.raw" });
+            res.end(reply.raw);
+          } else if (reply.body === undefined) {
+            res.writeHead(reply.status);
+            res.end();
+          } else {
+            res.writeHead(reply.status, { "content-type": "application/json; charset=utf-8" });
+            res.end(JSON.stringify(reply.body));
+          }
+        }, fake.latencyMs),
+      );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
