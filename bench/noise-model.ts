@@ -94,3 +94,59 @@ for (const [noiseName, draw] of [
     console.log(measure(`${name}, effect -2 sd`, -2, nI, noiseRuns, draw, greedy));
   }
 }
+
+/**
+ * Several workers whose devices differ: worker k reads k x OFFSET sd high on the same code. A
+ * candidate runs on a random worker; the incumbent has 5 runs made alone (the baseline) and, on
+ * the candidate's worker, 5 runs the engine makes beside it first (a concurrent baseline). The
+ * worst case: in the engine, later candidates on that worker reuse those runs. Within workers (autoexp), pooled (autoexp's test, all runs
+ * together) and naive (one run each, on any two workers).
+ */
+const workers = Number(process.env.WORKERS ?? 4);
+const offset = Number(process.env.OFFSET ?? 1.5);
+function runOffset(effect: number, how: "within" | "pooled" | "naive") {
+  const k = Math.floor(random() * workers);
+  if (how === "naive") {
+    const j = Math.floor(random() * workers);
+    return { kept: effect + k * offset + gauss() > j * offset + gauss(), evals: 1 };
+  }
+  const serial = Array.from({ length: 5 }, gauss);
+  const noise = pooledNoise([serial, Array.from({ length: 40 }, gauss)]);
+  const here: number[] = [];
+  const candidate: number[] = [];
+  while (true) {
+    if (how === "within") while (here.length < 5) here.push(k * offset + gauss());
+    candidate.push(effect + k * offset + gauss());
+    const strata = {
+      incumbent: { serial: { score: serial }, here: { score: here } },
+      candidate: { here: { score: candidate } },
+    };
+    const j = judge({
+      policy: policy(maxRuns, screen * noise.sd),
+      incumbent: { score: [...serial, ...here] },
+      candidate: { score: candidate },
+      noise: { score: noise },
+      ...(how === "within" ? { strata } : {}),
+    });
+    if (j.final) return { kept: j.status === "keep", evals: candidate.length + here.length };
+  }
+}
+console.log(`\n${workers} workers, worker k reads k x ${offset} sd high (gaussian noise)`);
+for (const how of ["within", "pooled", "naive"] as const)
+  for (const effect of [0, 2]) {
+    let kept = 0;
+    let evals = 0;
+    for (let i = 0; i < trials; i++) {
+      const r = runOffset(effect, how);
+      kept += r.kept ? 1 : 0;
+      evals += r.evals;
+    }
+    const label = {
+      within: "autoexp (within workers)",
+      pooled: "autoexp's test, pooled",
+      naive: "naive (one run each)",
+    }[how];
+    console.log(
+      `${`${label}, effect ${effect} sd`.padEnd(44)} kept ${((100 * kept) / trials).toFixed(1).padStart(5)}%  evals/candidate ${(evals / trials).toFixed(2)}`,
+    );
+  }

@@ -21,7 +21,8 @@ const NONE = { score: null, delta: null, metrics: {}, samples: {}, guard_pass: n
  * (confirmation runs), against the samples of the incumbent it would replace. With `strata`
  * (several workers whose devices may differ), against the incumbent's runs on this slot's
  * device kind (or worker) only; when it has fewer than baseline_runs there, the incumbent runs
- * on this slot too, one run before each of the candidate's (a concurrent baseline).
+ * on this slot first, up to baseline_runs (a concurrent baseline: same worker, same period; as
+ * many runs as the baseline had, as a top-up after a keep gives).
  */
 export async function evaluate(
   ctx: EngineContext,
@@ -59,7 +60,7 @@ export async function evaluate(
   const runsOn: { worker: number; device: string | null }[] = [];
   for (let run = 0; run < limit && !judgement?.final; run++) {
     if (judgement) ctx.emit({ type: "run", iteration, run: run + 1, reason: judgement.reason });
-    while (strata && incumbentHere() < Math.min(run + 1, config.decide.baseline_runs)) {
+    while (strata && incumbentHere() < config.decide.baseline_runs) {
       const outcome = await slot.evaluate(
         config,
         parent.commit,
