@@ -1,6 +1,7 @@
 import type { Probot } from "probot";
 import { onComment } from "./on-comment.ts";
 import { onPush } from "./on-push.ts";
+import { onStatus } from "./on-status.ts";
 import { onWorkflowRun } from "./on-workflow-run.ts";
 import { createDeliveryFilter, createRateLimiter, type RateLimit } from "./rate-limit.ts";
 
@@ -26,6 +27,7 @@ export function createApp(options: AppOptions = {}) {
   return (app: Probot) => {
     app.on("push", (context) => onPush(context));
     app.on("workflow_run.completed", (context) => onWorkflowRun(context, workflow));
+    app.on("status", (context) => onStatus(context, workflow));
     app.on("issue_comment.created", (context) =>
       onComment(context, { workflow, limiter, deliveries, now }),
     );

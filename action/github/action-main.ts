@@ -12,9 +12,11 @@ import { createProgressPrinter } from "../report/progress-printer.ts";
 import { formatDuration } from "../util/duration.ts";
 import { AutoexpError, defaultTag } from "../util/errors.ts";
 import { watchInterrupts } from "../util/interrupt.ts";
+import { createBatchCost } from "./batch-cost.ts";
 import { publishChangeSets } from "./change-sets.ts";
 import { readHandoff, writeHandoff } from "./handoff.ts";
-import { type ActionInputs, readInputs } from "./inputs.ts";
+import { type ActionInputs, inputVariable, readInputs } from "./inputs.ts";
+import { liveStatusFromEnv } from "./live-status.ts";
 import { measureMode } from "./measure-mode.ts";
 import { publish } from "./publish.ts";
 import { readConfig, syncFromRemote } from "./tag-setup.ts";
@@ -31,6 +33,9 @@ export async function actionMain(
 ): Promise<number> {
   try {
     const inputs = readInputs(env);
+    // The token (live status only) stays in this process: no agent, eval or git inherits it.
+    if (inputs.token) core.setSecret(inputs.token);
+    delete env[inputVariable("token")];
     const workspace = env.GITHUB_WORKSPACE || process.cwd();
     const repoDir = resolve(workspace, inputs["working-directory"]);
     if (!existsSync(repoDir))
@@ -69,7 +74,15 @@ async function runMode(
   const metric = primaryMetric(config);
   core.setOutput("tag", tag);
   core.setOutput("branch", `autoexp/${tag}`);
-  await syncFromRemote(repoDir, tag, inputs.remote, env);
+  const remoteHead = await syncFromRemote(repoDir, tag, inputs.remote, env);
+  const live = liveStatusFromEnv(env, {
+    token: inputs.token,
+    everySeconds: inputs["live-status"],
+    tag,
+    sha: remoteHead,
+    metric,
+    log: (line) => core.warning(line, { title: `autoexp ${tag}: live status` }),
+  });
 
   const interrupts = watchInterrupts(() =>
     core.warning("autoexp: cancelled; stopping after the experiment in flight"),
@@ -81,7 +94,10 @@ async function runMode(
     { line: core.info, write: core.info, columns: 120 },
     metric,
   );
+  const cost = createBatchCost();
   const onEvent = (event: BatchEvent) => {
+    live?.event(event);
+    cost.event(event);
     if (event.type === "eval-progress" || event.type === "start") heartbeat.event(event);
     if (event.type === "eval-progress") return;
     if (event.type === "isolation" && event.mode === "none")
@@ -122,8 +138,13 @@ async function runMode(
       ...(inputs.experiments ? { experiments: inputs.experiments } : {}),
       checkpoint: async () => {
         await writeHandoff(repoDir, tag, handoff, env);
+        await live?.checkpoint();
       },
+    }).catch(async (error: unknown) => {
+      await live?.finish(false);
+      throw error;
     });
+    await live?.finish(!result.stop.failed, { baseline: result.baseline, best: result.best });
     if (grouped) core.endGroup();
     core.setOutput("baseline", String(result.baseline));
     core.setOutput("best", String(result.best));
@@ -135,7 +156,7 @@ async function runMode(
     core.setOutput("experiments", String(result.experiments));
     core.setOutput("stop_reason", result.stopReason);
     core.setOutput("handoff", handoff);
-    await writeSummary(repoDir, tag, env);
+    await writeSummary(repoDir, tag, env, [cost.line()]);
     core.info(
       `done: ${result.experiments} experiment(s) this batch, ${result.total} on record, ${result.kept} kept; stopped: ${result.stopReason}`,
     );

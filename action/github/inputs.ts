@@ -10,6 +10,8 @@ export const INPUTS = [
   "working-directory",
   "remote",
   "handoff",
+  "token",
+  "live-status",
 ] as const;
 
 const SAFE_PATH = /^[^\0\n\r]+$/;
@@ -49,7 +51,23 @@ const inputSchema = z.strictObject({
       "remote must be a git remote name like origin (letters, digits, '.', '_', '-')",
     ),
   handoff: z.string().regex(SAFE_PATH, "handoff must be a path").optional(),
+  token: z
+    .string()
+    .regex(/^[^\s]+$/, "token must be one word: a GitHub token (the default is the job's token)")
+    .optional(),
+  "live-status": z
+    .string()
+    .regex(
+      /^(off|\d{1,5})$/,
+      "live-status must be the seconds between updates (e.g. 60; 0: after every experiment) or off",
+    )
+    .transform((v) => (v === "off" ? null : Number(v))),
 });
+
+/** The variable the runner passes an input in: INPUT_LIVE-STATUS for live-status. */
+export function inputVariable(name: (typeof INPUTS)[number]): string {
+  return `INPUT_${name.replace(/ /g, "_").toUpperCase()}`;
+}
 
 export type ActionInputs = z.output<typeof inputSchema>;
 
@@ -58,6 +76,7 @@ const DEFAULTS: Partial<Record<(typeof INPUTS)[number], string>> = {
   config: "autoexp.yml",
   "working-directory": ".",
   remote: "origin",
+  "live-status": "60",
 };
 
 /**
@@ -67,7 +86,7 @@ const DEFAULTS: Partial<Record<(typeof INPUTS)[number], string>> = {
 export function readInputs(env: Record<string, string | undefined>): ActionInputs {
   const raw: Record<string, string> = {};
   for (const name of INPUTS) {
-    const value = (env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] ?? "").trim();
+    const value = (env[inputVariable(name)] ?? "").trim();
     const given = value || DEFAULTS[name];
     if (given !== undefined) raw[name] = given;
   }

@@ -24,18 +24,19 @@ export async function readConfig(repoDir: string, file: string): Promise<Config>
 /**
  * Brings the tag's branch from the remote so that a batch (or verify, attribute, split) works on
  * it. A local branch ahead of the remote (work not yet published on a persistent runner) is kept;
- * nothing local is overwritten.
+ * nothing local is overwritten. Returns the remote's head of the branch (what the tag's PR shows),
+ * or null when the remote has none or cannot be read.
  */
 export async function syncFromRemote(
   repoDir: string,
   tag: string,
   remote: string,
   env: Record<string, string | undefined>,
-): Promise<void> {
+): Promise<string | null> {
   const git = new Git(repoDir, env);
   if (!(await git.run(hasRemote(remote)))) {
     core.info(`no remote named ${remote}: the tag starts or resumes from this repository alone`);
-    return;
+    return null;
   }
   // The remote itself when this job may read it; else what checkout fetched (fetch-depth: 0 and
   // persist-credentials: false leave refs/remotes/<remote>/* and no token for agent code to find).
@@ -52,9 +53,9 @@ export async function syncFromRemote(
     await git.run(fetch(remote, [`+refs/heads/autoexp/${tag}:${into}`]));
     theirs = await git.resolve(into);
   }
-  if (!theirs) return;
+  if (!theirs) return null;
   const ours = await git.resolve(`refs/heads/autoexp/${tag}`);
-  if (ours === theirs) return;
+  if (ours === theirs) return theirs;
   if (!ours || (await git.isAncestor(ours, theirs))) {
     await git.updateRefs([{ ref: `refs/heads/autoexp/${tag}`, sha: theirs, old: ours ?? "" }]);
     core.info(`resuming autoexp/${tag} from ${remote} at ${theirs.slice(0, 7)}`);
@@ -63,4 +64,5 @@ export async function syncFromRemote(
       `the local autoexp/${tag} has experiments ${remote} does not have yet; continuing from the local branch (publish will combine them)`,
     );
   }
+  return theirs;
 }

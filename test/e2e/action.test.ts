@@ -81,9 +81,17 @@ describe("the Action, run from dist/ as the runner runs it, against a bare remot
       100;
     expect(Number(run2.outputs.improvement)).toBeCloseTo(pct, 3);
     expect(run2.outputs.stop_reason).toBe("experiments budget reached (2)");
-    // The summary is the dashboard on the branch, chart included.
+    // The summary: what this batch spent per kept improvement, then the dashboard, chart included.
     const dashboard = git(remote, "show", "autoexp/night:.autoexp/night/dashboard.md");
-    expect(run2.summary.trim()).toBe(dashboard.trim());
+    const [lead, ...rest] = run2.summary.split("\n\n");
+    expect(rest.join("\n\n").trim()).toBe(dashboard.trim());
+    const batch2 = log2.results.slice(4);
+    const kept2 = batch2.filter((r) => r.status === "keep" || r.status === "simplification");
+    const hours = batch2.reduce((s, r) => s + r.eval_seconds, 0) / 3600;
+    const gpuH = (h: number) => String(Number(h.toPrecision(2)));
+    expect(lead).toBe(
+      `**This batch:** 2 experiment(s), ${kept2.length} kept · agent $0.00 · ${gpuH(hours)} GPU h of evals · ${kept2.length > 0 ? `per kept improvement: $0.00 and ${gpuH(hours / kept2.length)} GPU h` : "no kept improvement for it"}`,
+    );
     expect(run2.summary).toContain("```mermaid");
   }, 120_000);
 

@@ -124,7 +124,8 @@ describe("autoexp init fits the program", () => {
     expect(wf.permissions).toEqual({ contents: "read" });
     const { experiment, publish } = wf.jobs;
     expect(experiment["runs-on"]).toEqual(["self-hosted", "gpu"]);
-    expect(experiment.permissions).toEqual({ contents: "read" });
+    // The job running agent code may post a commit status (the live view), and write nothing else.
+    expect(experiment.permissions).toEqual({ contents: "read", statuses: "write" });
     expect(publish.permissions).toEqual({ contents: "write" });
     expect(publish.needs).toBe("experiment");
     expect(publish.if).toBe("always()");

@@ -1,0 +1,180 @@
+import type { BatchEvent } from "../engine/events.ts";
+import { formatScore } from "../ledger/format-score.ts";
+import { formatVerifiedChange } from "../ledger/render-verified.ts";
+import type { VerifyEntry } from "../ledger/types.ts";
+
+/** GitHub's limit on a commit status's description. */
+export const DESCRIPTION_LIMIT = 140;
+
+/** What the live line says: progress, best so far, verified or not yet. */
+export interface LiveFigures {
+  metric: string;
+  done: number;
+  of: number | null;
+  baseline: number | null;
+  best: number | null;
+  verified: VerifyEntry | null;
+}
+
+/** "2/3 experiments · best val_loss 0.981 (-1.20%) · not yet verified", at most 140 characters. */
+export function describeLive(f: LiveFigures, prefix = ""): string {
+  const parts = [`${f.done}${f.of !== null ? `/${f.of}` : ""} experiment${f.of === 1 ? "" : "s"}`];
+  if (f.best !== null) {
+    const pct =
+      f.baseline !== null && f.baseline !== 0
+        ? ` (${f.best >= f.baseline ? "+" : ""}${(((f.best - f.baseline) / Math.abs(f.baseline)) * 100).toFixed(2)}%)`
+        : "";
+    parts.push(`best ${f.metric} ${formatScore(f.best)}${pct}`);
+  } else if (f.baseline !== null) parts.push(`baseline ${f.metric} ${formatScore(f.baseline)}`);
+  parts.push(
+    f.verified
+      ? `verified ${formatVerifiedChange(f.verified.gain, f.verified.goal, f.verified.confidence)}`
+      : "not yet verified",
+  );
+  const text = prefix + parts.join(" · ");
+  return text.length <= DESCRIPTION_LIMIT ? text : `${text.slice(0, DESCRIPTION_LIMIT - 1)}…`;
+}
+
+export interface LiveStatusOptions {
+  /** A token with `statuses: write`; it stays in this process. */
+  token: string;
+  /** https://api.github.com, or the GHES API (GITHUB_API_URL). */
+  apiUrl: string;
+  /** owner/name (GITHUB_REPOSITORY). */
+  repository: string;
+  /** The commit the tag's PR shows (the remote's autoexp/<tag>), else the workflow's commit. */
+  sha: string;
+  tag: string;
+  /** The run's page: the App finds the request that started it from there. */
+  targetUrl: string;
+  /** At most one update per this many ms (0: after every experiment). The end always posts. */
+  everyMs: number;
+  metric: string;
+  log: (line: string) => void;
+  now?: () => number;
+  /** One request's limit: a slow GitHub must not hold the batch up. */
+  timeoutMs?: number;
+}
+
+/**
+ * The batch's live figures as a commit status `autoexp/<tag>` (pending while it runs, success or
+ * failure at the end), for the App to show in the request's answer and the tag's PR. Updates are
+ * taken from the batch's events and posted at checkpoints (between experiments), throttled; a
+ * failure to post is said once and never stops the batch.
+ */
+export function createLiveStatus(options: LiveStatusOptions) {
+  const now = options.now ?? Date.now;
+  const figures: LiveFigures = {
+    metric: options.metric,
+    done: 0,
+    of: null,
+    baseline: null,
+    best: null,
+    verified: null,
+  };
+  let last: { at: number; text: string } | null = null;
+  let broken = false;
+  const post = async (state: "pending" | "success" | "failure", description: string) => {
+    if (broken) return;
+    const url = `${options.apiUrl.replace(/\/$/, "")}/repos/${options.repository}/statuses/${options.sha}`;
+    try {
+      const response = await fetch(url, {
+        method: "POST",
+        headers: {
+          accept: "application/vnd.github+json",
+          authorization: `Bearer ${options.token}`,
+          "content-type": "application/json",
+          "user-agent": "autoexp",
+          "x-github-api-version": "2022-11-28",
+        },
+        body: JSON.stringify({
+          state,
+          target_url: options.targetUrl,
+          description,
+          context: `autoexp/${options.tag}`,
+        }),
+        signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+      });
+      if (!response.ok) {
+        broken = true;
+        const hint =
+          response.status === 403 || response.status === 404
+            ? ": give the experiment job `permissions: statuses: write`"
+            : "";
+        options.log(
+          `the live status could not be posted (HTTP ${response.status})${hint}; the batch goes on, and the PR updates when it publishes`,
+        );
+      }
+    } catch (error) {
+      broken = true;
+      options.log(
+        `the live status could not be posted (${error instanceof Error ? error.message : String(error)}); the batch goes on, and the PR updates when it publishes`,
+      );
+    }
+  };
+  return {
+    figures,
+    /** Takes the figures from a batch event. */
+    event(event: BatchEvent) {
+      if (event.type === "baseline") figures.baseline = event.score;
+      if (event.type === "experiment") {
+        figures.done = event.index;
+        figures.of = event.of;
+        figures.best = event.best;
+      }
+      if (event.type === "verified") figures.verified = event.entry;
+    },
+    /** At a checkpoint: posts the figures when they changed and the interval has passed. */
+    async checkpoint() {
+      const text = describeLive(figures);
+      if (last && (last.text === text || now() - last.at < options.everyMs)) return;
+      last = { at: now(), text };
+      await post("pending", text);
+    },
+    /** The batch ended: its final figures, success or failure, always posted. */
+    async finish(ok: boolean, figuresNow?: Partial<LiveFigures>) {
+      Object.assign(figures, figuresNow ?? {});
+      await post(ok ? "success" : "failure", describeLive(figures, ok ? "done: " : "stopped: "));
+    },
+  };
+}
+
+export type LiveStatus = ReturnType<typeof createLiveStatus>;
+
+/**
+ * The live status for a run on GitHub Actions, or null (and why, once) when there is none: turned
+ * off, no token, or not on a runner (GITHUB_REPOSITORY and GITHUB_RUN_ID unset).
+ */
+export function liveStatusFromEnv(
+  env: Record<string, string | undefined>,
+  options: {
+    token: string | undefined;
+    everySeconds: number | null;
+    tag: string;
+    sha: string | null;
+    metric: string;
+    log: (line: string) => void;
+  },
+): LiveStatus | null {
+  if (options.everySeconds === null) return null;
+  const { GITHUB_REPOSITORY: repository, GITHUB_RUN_ID: runId } = env;
+  if (!repository || !runId) return null;
+  const sha = options.sha ?? env.GITHUB_SHA;
+  if (!options.token || !sha) {
+    options.log(
+      "no live status: the token input is empty (its default is the job's token; give the job `permissions: statuses: write`)",
+    );
+    return null;
+  }
+  return createLiveStatus({
+    token: options.token,
+    apiUrl: env.GITHUB_API_URL || "https://api.github.com",
+    repository,
+    sha,
+    tag: options.tag,
+    targetUrl: `${env.GITHUB_SERVER_URL || "https://github.com"}/${repository}/actions/runs/${runId}`,
+    everyMs: options.everySeconds * 1000,
+    metric: options.metric,
+    log: options.log,
+  });
+}

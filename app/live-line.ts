@@ -1,0 +1,56 @@
+/**
+ * The live line: a running batch's figures (from its commit status autoexp/<tag>) as a block in
+ * the tag's PR body and the request's answer, replaced in place as the batch goes on. The block
+ * carries the status's time, so an older status delivered late never overwrites a newer one.
+ */
+
+const BLOCK = /<!-- autoexp:live at=(\S+) -->\n(?:> .*\n?)*\n?/;
+
+export interface LiveStatus {
+  state: string;
+  /** The status's description, written by the run: shown as text only. */
+  description: string;
+  runUrl: string;
+  /** ISO time of the status. */
+  at: string;
+}
+
+/** Keeps what a run wrote as plain text: no markup, no mentions, no links, one line. */
+function plain(text: string): string {
+  return text
+    .replace(/[^\p{L}\p{N} .,:;·%()+\-−±/=_#…]/gu, " ")
+    .replace(/:\/\//g, ": //")
+    .replace(/www\./gi, "www ")
+    .replace(/\s+/g, " ")
+    .trim()
+    .slice(0, 140);
+}
+
+/** The block for one status. */
+export function renderLive(s: LiveStatus): string {
+  const time = `${s.at.slice(11, 16)} UTC`;
+  const head =
+    s.state === "pending"
+      ? `> **Live**, from [the running batch](${s.runUrl}) at ${time}, not yet published:`
+      : `> **The batch ${s.state === "success" ? "ended" : "stopped"}** ([the run](${s.runUrl}), ${time}); its record is published next:`;
+  return `<!-- autoexp:live at=${s.at} -->\n${head}\n> ${plain(s.description)}\n`;
+}
+
+/**
+ * `text` with the block for `s` in place of the one it holds, or inserted after `afterLine` (a
+ * line of `text`; the end when absent). null when nothing would change, or when `text` already
+ * holds a newer status.
+ */
+export function spliceLive(text: string, s: LiveStatus, afterLine?: string): string | null {
+  const block = renderLive(s);
+  const found = BLOCK.exec(text);
+  if (found) {
+    if (found[1]! > s.at) return null;
+    const next = text.replace(BLOCK, found[0].endsWith("\n\n") ? `${block}\n` : block);
+    return next === text ? null : next;
+  }
+  const lines = text.split("\n");
+  const at = afterLine === undefined ? -1 : lines.indexOf(afterLine);
+  if (at < 0) return `${text.replace(/\n*$/, "")}\n\n${block}`;
+  return [...lines.slice(0, at + 1), "", block, ...lines.slice(at + 1)].join("\n");
+}
