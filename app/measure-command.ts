@@ -14,12 +14,14 @@ const WHAT: Record<MeasureCommand["kind"], { doing: string; nothing: string; aft
   split: {
     doing: "splitting `autoexp/{tag}` into independent change sets",
     nothing: "nothing to split",
-    after: "Each independent change set is built on the base as `autoexp/{tag}--<n>`, verified alone, and opened as its own draft PR, linked from the tag's PR.",
+    after:
+      "Each independent change set is built on the base as `autoexp/{tag}--<n>`, verified alone, and opened as its own draft PR, linked from the tag's PR.",
   },
   attribute: {
     doing: "measuring each kept change of `autoexp/{tag}`",
     nothing: "nothing to attribute",
-    after: "Each kept change is taken out of the final code and measured against it, interleaved in fresh copies; the run's log gives the GPU time it costs before anything runs. Each change's share, with the ones indistinguishable from zero flagged as candidates to drop, is posted here and in the tag's PR when it finishes.",
+    after:
+      "Each kept change is taken out of the final code and measured against it, interleaved in fresh copies; the GPU time it costs shows here (the live line) before anything runs. Each change's share, with the ones indistinguishable from zero flagged as candidates to drop, is posted here and in the tag's PR when it finishes.",
   },
 };
 

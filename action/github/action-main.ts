@@ -184,9 +184,17 @@ async function remeasureMode(
   const tag = inputs.tag ?? defaultTag(config.name);
   core.setOutput("tag", tag);
   core.setOutput("branch", `autoexp/${tag}`);
-  await syncFromRemote(repoDir, tag, inputs.remote, env);
+  const remoteHead = await syncFromRemote(repoDir, tag, inputs.remote, env);
   core.info(`autoexp ${mode} of autoexp/${tag}; handoff in ${handoff}${trigger(env)}`);
-  const lines = await measureMode(mode, { repoDir, config, tag, handoff, env });
+  const live = liveStatusFromEnv(env, {
+    token: inputs.token,
+    everySeconds: inputs["live-status"],
+    tag,
+    sha: remoteHead,
+    metric: primaryMetric(config),
+    log: (line) => core.warning(line, { title: `autoexp ${tag}: live status` }),
+  });
+  const lines = await measureMode(mode, { repoDir, config, tag, handoff, env, live });
   core.setOutput("handoff", handoff);
   await writeSummary(repoDir, tag, env, lines);
   return 0;

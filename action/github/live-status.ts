@@ -131,6 +131,10 @@ export function createLiveStatus(options: LiveStatusOptions) {
       last = { at: now(), text };
       await post("pending", text);
     },
+    /** A status of its own (verify, attribute, split say what they run), cut to fit. */
+    async say(state: "pending" | "success" | "failure", text: string) {
+      await post(state, text.length <= DESCRIPTION_LIMIT ? text : `${text.slice(0, 139)}…`);
+    },
     /** The batch ended: its final figures, success or failure, always posted. */
     async finish(ok: boolean, figuresNow?: Partial<LiveFigures>) {
       Object.assign(figures, figuresNow ?? {});

@@ -12,6 +12,7 @@ import { formatVerifiedChange } from "../ledger/render-verified.ts";
 import { createProgressPrinter } from "../report/progress-printer.ts";
 import { writeSplitHandoff } from "./change-sets.ts";
 import { writeHandoff } from "./handoff.ts";
+import type { LiveStatus } from "./live-status.ts";
 
 /** The Action's modes that re-measure a tag's code instead of running a batch. */
 export type MeasureMode = "verify" | "attribute" | "split";
@@ -33,9 +34,24 @@ export async function measureMode(
     tag: string;
     handoff: string;
     env: Record<string, string | undefined>;
+    /** The live status autoexp/<tag>: what runs, with its cost, then how it ended. */
+    live: LiveStatus | null;
   },
 ): Promise<string[]> {
-  const { repoDir, config, tag, handoff, env } = options;
+  const { live } = options;
+  try {
+    return await measure(mode, options);
+  } catch (error) {
+    await live?.say("failure", `${mode} failed: ${error instanceof Error ? error.message : error}`);
+    throw error;
+  }
+}
+
+async function measure(
+  mode: MeasureMode,
+  options: Parameters<typeof measureMode>[1],
+): Promise<string[]> {
+  const { repoDir, config, tag, handoff, env, live } = options;
   const metric = primaryMetric(config);
   const pairs = config.verify?.pairs ?? DEFAULT_PAIRS;
   const printer = createProgressPrinter(
@@ -51,6 +67,7 @@ export async function measureMode(
   const common = { repoDir, config, tag, pairs, env, onEvent };
   const lines: string[] = [];
   if (mode === "verify") {
+    await live?.say("pending", `verify: the base and the final code, ${pairs} pairs, interleaved`);
     const entry = await verifyTag(common);
     lines.push(
       `Verified ${entry.metric} of \`autoexp/${tag}\` over ${pairs} base/final pair(s): ${formatVerifiedChange(entry.gain, entry.goal, entry.confidence)}.`,
@@ -59,6 +76,7 @@ export async function measureMode(
     // The cost first, as `autoexp attribute` without --yes shows it; the request was the yes.
     const { plan } = await attributeTag({ ...common, onEvent: () => {}, run: false });
     core.info(`attribute: will run ${formatEstimate(plan.estimate)}`);
+    await live?.say("pending", `attribute: ${formatEstimate(plan.estimate)}`);
     const { entry } = await attributeTag({ ...common, run: true });
     lines.push(
       `Attributed ${entry!.changes.length} kept change(s) of \`autoexp/${tag}\`: ${entry!.runs} eval runs (estimated ${formatEstimate(plan.estimate)}).`,
@@ -69,6 +87,7 @@ export async function measureMode(
       ),
     );
   } else {
+    await live?.say("pending", "split: building each change set on the base and verifying it");
     const { entry, reused } = await splitTag(common);
     lines.push(
       `${entry.groups.length} independent change set(s) of \`autoexp/${tag}\`${reused ? " (the same as last time: reused, nothing re-measured)" : ""}:`,
@@ -82,6 +101,7 @@ export async function measureMode(
   }
   printer.close();
   for (const l of lines) if (l) core.info(l);
+  await live?.say("success", `${mode}: done; ${lines[0]!.replace(/`/g, "")}`);
   await writeHandoff(repoDir, tag, handoff, env);
   const bundled = await writeSplitHandoff(repoDir, tag, handoff, env);
   if (mode === "split") core.info(`handoff: ${bundled.join(", ")} beside the tag's record`);

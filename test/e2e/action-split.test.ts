@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { parseLog } from "../../action/ledger/log-jsonl.ts";
 import type { AttributeEntry, SplitEntry } from "../../action/ledger/types.ts";
 import { remoteAndClone, runAction } from "../helpers/action.ts";
+import { startFakeGitHub } from "../helpers/fake-github.ts";
 import { git, makeRepo, tempDir, writeFiles } from "../helpers/repo.ts";
 import { splitNight } from "../helpers/split-night.ts";
 
@@ -114,8 +115,39 @@ describe("/autoexp split and attribute through the Action: the GPU job measures,
   it("attribute mode measures each kept change in the GPU job; publish brings the attribute line to the remote", async () => {
     const { remote, clone } = await publishedNight();
     const temp = tempDir();
-    const run = await runAction(clone(), { mode: "attribute", tag: "t" }, { runnerTemp: temp });
+    const github = await startFakeGitHub();
+    const published = git(remote, "rev-parse", "autoexp/t").trim();
+    const run = await runAction(
+      clone(),
+      { mode: "attribute", tag: "t", token: "ghs_faketoken" },
+      {
+        runnerTemp: temp,
+        env: {
+          GITHUB_API_URL: github.url,
+          GITHUB_REPOSITORY: `${github.owner}/${github.repo}`,
+          GITHUB_RUN_ID: "4242",
+        },
+      },
+    );
     expect(run.code, run.stdout).toBe(0);
+    // The live status says what it will cost while it runs, then what it found (the App shows both).
+    expect(github.violations).toEqual([]);
+    expect(github.statuses.map((x) => [x.sha, x.context, x.state, x.description])).toEqual([
+      [
+        published,
+        "autoexp/t",
+        "pending",
+        expect.stringMatching(/^attribute: 12 eval runs \(3 changes × 2 pairs × 2\), about /),
+      ],
+      [
+        published,
+        "autoexp/t",
+        "success",
+        expect.stringMatching(
+          /^attribute: done; Attributed 4 kept change\(s\) of autoexp\/t: 12 eval runs/,
+        ),
+      ],
+    ]);
     // The cost is said before anything runs: #1 no longer reverts (#3 rewrote its line).
     expect(run.stdout).toMatch(
       /attribute: will run 12 eval runs \(3 changes × 2 pairs × 2\), about .+ of GPU time at .+ a run\n/,
