@@ -52,5 +52,7 @@ export function spliceLive(text: string, s: LiveStatus, afterLine?: string): str
   const lines = text.split("\n");
   const at = afterLine === undefined ? -1 : lines.indexOf(afterLine);
   if (at < 0) return `${text.replace(/\n*$/, "")}\n\n${block}`;
-  return [...lines.slice(0, at + 1), "", block, ...lines.slice(at + 1)].join("\n");
+  const rest = lines.slice(at + 1);
+  if (rest[0] === "") rest.shift();
+  return [...lines.slice(0, at + 1), "", block, ...rest].join("\n");
 }

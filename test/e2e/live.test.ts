@@ -170,6 +170,9 @@ describe("the live morning view: the request's answer and the tag's PR move whil
     expect(mid.pr).toMatch(
       /^<!-- autoexp:pr tag=live -->\n## autoexp · live\n\n<!-- autoexp:live at=\S+ -->\n> \*\*Live\*\*.*\n> 1\/3 experiments/,
     );
+    expect(mid.pr).toContain(
+      "> 1/3 experiments · best loss 98 · not yet verified\n\n**loss 100 → 99",
+    );
     // Each update replaced the line: one live block, the newest.
     const end = seen.at(-1)!;
     expect(end.sticky.match(/autoexp:live/g)).toHaveLength(1);
