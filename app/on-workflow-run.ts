@@ -3,7 +3,7 @@ import { renderAttribution } from "../action/ledger/render-attribution.ts";
 import type { Octokit, Repo } from "./github-types.ts";
 import { listTags } from "./list-tags.ts";
 import { readLedger } from "./pr-body.ts";
-import { readFile } from "./read-file.ts";
+import { readLedgerText } from "./read-file.ts";
 import { findStickyComment, updateSticky } from "./sticky-comment.ts";
 import { syncTag } from "./sync-tag.ts";
 
@@ -53,7 +53,7 @@ export async function onWorkflowRun(
 
 /** The tag's latest `autoexp attribute` as a table, or a line saying there is none. */
 async function attributionOf(octokit: Octokit, repo: Repo, tag: string): Promise<string> {
-  const text = await readFile(octokit, repo, `autoexp/${tag}`, `.autoexp/${tag}/log.jsonl`);
+  const text = await readLedgerText(octokit, repo, `autoexp/${tag}`, tag);
   const entry = text === null ? undefined : readLedger(text).log.attributes?.at(-1);
   return entry
     ? renderAttribution(entry)

@@ -5,7 +5,7 @@ import { latestTag } from "./list-tags.ts";
 import { startMeasure } from "./measure-command.ts";
 import { renderPr } from "./pr-body.ts";
 import { readConfig } from "./read-config.ts";
-import { readFile } from "./read-file.ts";
+import { readLedgerText } from "./read-file.ts";
 import { updateSticky } from "./sticky-comment.ts";
 
 /** Carries out a command someone allowed to gave, answering in the sticky comment. */
@@ -80,7 +80,7 @@ async function reportStatus(
     await ctx.say(`${who}: no \`autoexp/*\` branch yet.`);
     return;
   }
-  const ledger = await readFile(octokit, repo, `autoexp/${tag}`, `.autoexp/${tag}/log.jsonl`);
+  const ledger = await readLedgerText(octokit, repo, `autoexp/${tag}`, tag);
   const pr = renderPr(ledger, { tag, repoUrl: `https://github.com/${repo.owner}/${repo.repo}` });
   const summary = pr.body
     .split("\n")

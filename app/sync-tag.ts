@@ -1,6 +1,6 @@
 import type { Octokit, Repo } from "./github-types.ts";
 import { marker, readLedger, renderPr } from "./pr-body.ts";
-import { readFile } from "./read-file.ts";
+import { readFile, readLedgerText } from "./read-file.ts";
 import { renderSplitLinks, syncSplit } from "./split-prs.ts";
 
 /**
@@ -17,7 +17,7 @@ export async function syncTag(
   runs: { url: string; title: string }[] = [],
 ): Promise<void> {
   const head = `autoexp/${tag}`;
-  const ledger = deleted ? null : await readFile(octokit, repo, head, `.autoexp/${tag}/log.jsonl`);
+  const ledger = deleted ? null : await readLedgerText(octokit, repo, head, tag);
   // Records written before progress.svg existed have none: the body links it only when it is there.
   const progressSvg =
     ledger !== null &&

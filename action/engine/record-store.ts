@@ -3,16 +3,23 @@ import { mkdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { appendLog } from "../files/append-log.ts";
 import { writeAtomic } from "../files/write-atomic.ts";
-import { type Git, GitError, withIdentity } from "../git/git.ts";
+import { type CommitFile, type Git, GitError, withIdentity } from "../git/git.ts";
 import { capNotes } from "../ledger/cap-notes.ts";
 import { countEntries, isPrefix } from "../ledger/ledger-prefix.ts";
 import { addEntry, emptyLog, formatLines, type ParsedLog, parseLog } from "../ledger/log-jsonl.ts";
-import { recordDir, recordFiles } from "../ledger/record-files.ts";
+import {
+  type Renderings,
+  recordDir,
+  recordFiles,
+  renderRecordFiles,
+} from "../ledger/record-files.ts";
+import { appendSegments, type Segmented, segment } from "../ledger/segments.ts";
 import { KEPT, type LedgerEntry, type ResultEntry } from "../ledger/types.ts";
 import { AutoexpError } from "../util/errors.ts";
 import { findRepository } from "./find-repository.ts";
 import { killLeftovers } from "./kill-leftovers.ts";
 import { type Lock, takeLock } from "./lock.ts";
+import { showLedger } from "./read-ledger.ts";
 
 /** Writes half of a ledger append and dies (the resume tests' torn write); see faults.ts. */
 type BeforeWrite = (path: string, data: string) => void;
@@ -34,7 +41,13 @@ export class RecordStore implements AsyncDisposable {
   readonly stateDir: string;
   #head: string | null;
   #log: ParsedLog | null = null;
-  #text = "";
+  /** The ledger's text as record commits lay it out: sealed segments and the open tail. */
+  #layout: Segmented = segment("");
+  #lines = 0;
+  /** The renderings last committed, and the ledger's line count they were drawn at. */
+  #rendered: { files: Renderings; lines: number } | null = null;
+  /** Per record path, the content last written and its blob: unchanged files are not re-hashed. */
+  #blobs = new Map<string, { content: string; sha: string }>();
   #notes = "";
   #lock: Lock;
   #redact: (text: string) => string;
@@ -105,7 +118,7 @@ export class RecordStore implements AsyncDisposable {
     const dir = recordDir(this.tag);
     let committedText: string | null = null;
     if (this.#head) {
-      committedText = await this.repo.show(this.#head, `${dir}/log.jsonl`);
+      committedText = await showLedger(this.repo, this.#head, this.tag);
       if (committedText === null) {
         throw new AutoexpError(
           `branch autoexp/${this.tag} exists but has no ${dir}/log.jsonl, so it was not made by autoexp; nothing was changed. Use another --tag, or delete that branch if it is yours to delete`,
@@ -133,14 +146,14 @@ export class RecordStore implements AsyncDisposable {
       this.#notes = await readFile(join(this.stateDir, "notes.md"), "utf8").catch(
         () => this.#notes,
       );
-      this.#text = text;
+      this.#setText(text);
       this.#log = journal;
       await writeAtomic(this.journalPath, text);
       await this.#commit(fresh);
       recovered.push(`recorded ${fresh.length} experiment(s) that were logged before a crash`);
       return recovered;
     }
-    this.#text = committedText ?? "";
+    this.#setText(committedText ?? "");
     this.#log = committed;
     // The journal follows the branch (a fresh runner, or a journal behind a published branch).
     if (committedText !== null && committedText !== journalText) {
@@ -148,6 +161,11 @@ export class RecordStore implements AsyncDisposable {
     }
     if (committedText === null && journalText !== null) await rm(this.journalPath, { force: true });
     return recovered;
+  }
+
+  #setText(text: string): void {
+    this.#layout = segment(text);
+    this.#lines = countLines(text);
   }
 
   /** Tags started before slots ran in a git worktree here; it only invites tampering now. */
@@ -185,18 +203,37 @@ export class RecordStore implements AsyncDisposable {
     await appendLog(this.journalPath, entries, {
       beforeWrite: (d) => options.beforeWrite?.(this.journalPath, d),
     });
-    this.#text += data;
+    appendSegments(this.#layout, data);
+    this.#lines += entries.length;
     options.afterJournal?.();
     const fresh: ResultEntry[] = [];
     for (const entry of entries) {
       addEntry(log, entry, false);
       if (entry.type === "result") fresh.push(entry);
     }
-    await this.#commit(fresh);
+    // A verify, attribute, split or import line changes what the renderings lead with.
+    const redraw = entries.some((e) => e.type !== "result" && e.type !== "remeasure");
+    await this.#commit(fresh, redraw);
+  }
+
+  /**
+   * results.tsv, dashboard.md and progress.svg are drawn from the whole ledger, so drawing them
+   * for every record would make an experiment's cost grow with the ledger. They are redrawn
+   * when the ledger has grown by 1/64 since they were last drawn (every record up to 128 lines,
+   * every 312th at 20,000) and with every other kind of line (a batch's end, verify, split...):
+   * amortised, a constant cost per experiment. log.jsonl is exact in every record commit.
+   */
+  #renderings(force: boolean): Renderings {
+    const last = this.#rendered;
+    const due = this.#lines - (last?.lines ?? 0) >= Math.max(1, Math.floor(this.#lines / 64));
+    if (last && !force && !due) return last.files;
+    const files = renderRecordFiles(this.#log!, this.tag);
+    this.#rendered = { files, lines: this.#lines };
+    return files;
   }
 
   /** Commits the record (log, renderings, notes) and moves the branch and new refs at once. */
-  async #commit(fresh: readonly ResultEntry[]): Promise<void> {
+  async #commit(fresh: readonly ResultEntry[], redraw = false): Promise<void> {
     const log = this.#log!;
     const kept = fresh.findLast((r) => KEPT.has(r.status) && r.commit_full);
     const parent = kept?.commit_full ?? this.#head;
@@ -205,7 +242,14 @@ export class RecordStore implements AsyncDisposable {
     const message = last
       ? `autoexp(${this.tag}): #${last.iteration} ${last.status}: ${last.description}`.slice(0, 200)
       : `autoexp(${this.tag}): record`;
-    const files = recordFiles(this.tag, log, this.#text, this.#notes);
+    const files: Record<string, CommitFile> = {};
+    const wanted = recordFiles(this.tag, log, this.#layout, this.#notes, this.#renderings(redraw));
+    for (const [path, { content }] of Object.entries(wanted)) {
+      const known = this.#blobs.get(path);
+      const sha = known?.content === content ? known.sha : await this.repo.writeBlob(content);
+      this.#blobs.set(path, { content, sha });
+      files[path] = { sha };
+    }
     const record = await this.repo.commitFiles(
       parent,
       files,
@@ -256,6 +300,12 @@ function parseLedger(text: string, where: "branch" | "journal"): ParsedLog {
       { exitCode: 1, cause },
     );
   }
+}
+
+function countLines(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) n++;
+  return n;
 }
 
 /** The number of characters of `text` that make up its first `bytes` UTF-8 bytes. */

@@ -35,6 +35,11 @@ export { GitError } from "./run-git.ts";
 
 let empty: Promise<string> | undefined;
 
+/** A file of a commit: its bytes, or a blob already written (by `writeBlob`). */
+export type CommitFile =
+  | { content: string | Buffer; mode?: string }
+  | { sha: string; mode?: string };
+
 /** A tree listing with index entries applied (mode 0 removes the path). */
 function applyEntries(
   list: readonly TreeEntry[],
@@ -50,7 +55,7 @@ function applyEntries(
 
 /** Per private index file, the commit whose tree it holds (written by commitFiles). */
 const INDEX_HOLDS = new Map<string, string>();
-/** Per repository, where blobs are written in process (null: let git write them). */
+/** Per repository folder, where blobs are written in process (null: let git write them). */
 const OBJECTS = new Map<string, string | null>();
 
 /** Tree listings by full commit sha (a commit's tree is fixed by its sha). */
@@ -204,23 +209,20 @@ export class Git {
    */
   async commitFiles(
     parent: string,
-    files: Readonly<Record<string, { content: string | Buffer; mode?: string } | null>>,
+    files: Readonly<Record<string, CommitFile | null>>,
     indexFile: string,
     message: string,
   ): Promise<string> {
     // The index file remembers the last tree written through it: after a discard, the next
     // record's parent is that very commit, and reading its tree again would be a wasted process.
     if (INDEX_HOLDS.get(indexFile) !== parent) await this.run(readTreeInto(parent, indexFile));
-    const objects = await this.#objectsDir();
     const entries: { mode: string; sha: string; path: string }[] = [];
     for (const [path, file] of Object.entries(files)) {
       if (file === null) entries.push({ mode: "0", sha: "0".repeat(40), path });
       else
         entries.push({
           mode: file.mode ?? "100644",
-          sha: objects
-            ? writeLooseBlob(objects, file.content)
-            : await this.run(writeBlob(file.content)),
+          sha: "sha" in file ? file.sha : await this.writeBlob(file.content),
           path,
         });
     }
@@ -238,14 +240,19 @@ export class Git {
     return commit;
   }
 
+  /** Writes one blob (in process where it can) and returns its id. */
+  async writeBlob(content: string | Buffer): Promise<string> {
+    const objects = await this.#objectsDir();
+    return objects ? writeLooseBlob(objects, content) : this.run(writeBlob(content));
+  }
+
   /** The objects folder when blobs can be written in process (SHA-1 repositories), else null. */
   async #objectsDir(): Promise<string | null> {
-    const common = await this.commonDir();
-    let found = OBJECTS.get(common);
+    let found = OBJECTS.get(this.dir);
     if (found === undefined) {
       const format = await this.run(objectFormat());
-      found = format === "sha1" ? join(common, "objects") : null;
-      OBJECTS.set(common, found);
+      found = format === "sha1" ? join(await this.commonDir(), "objects") : null;
+      OBJECTS.set(this.dir, found);
     }
     return found;
   }

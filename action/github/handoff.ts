@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { showLedger } from "../engine/read-ledger.ts";
 import { createBundle } from "../git/commands/remote.ts";
 import { Git } from "../git/git.ts";
 import { parseLog } from "../ledger/log-jsonl.ts";
@@ -38,7 +39,7 @@ export async function writeHandoff(
   const temp = join(dir, `${BUNDLE}.tmp-${process.pid}`);
   await git.run(createBundle(temp, [`refs/heads/autoexp/${tag}`, ...Object.keys(refs)]));
   await rename(temp, join(dir, BUNDLE));
-  const log = (await git.show(head, `.autoexp/${tag}/log.jsonl`)) ?? "";
+  const log = (await showLedger(git, head, tag)) ?? "";
   const handoff: Handoff = {
     version: 1,
     tag,

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { showLedger } from "../engine/read-ledger.ts";
 import { mergeBase } from "../git/commands/refs.ts";
 import { fetch, lsRemote, pushAtomic } from "../git/commands/remote.ts";
 import { Git, GitError, withIdentity } from "../git/git.ts";
@@ -73,7 +74,7 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
       `nothing to publish for tag ${tag}: no handoff${options.handoff ? ` in ${options.handoff}` : ""} and no local branch autoexp/${tag}`,
     );
   }
-  const ours = await git.show(head, `${dir}/log.jsonl`);
+  const ours = await showLedger(git, head, tag);
   if (ours === null)
     throw new AutoexpError(
       `autoexp/${tag} has no ${dir}/log.jsonl: it is not an autoexp branch; nothing was pushed`,
@@ -91,14 +92,14 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
       outcome = "up-to-date";
     else if (await git.isAncestor(remoteHead, head)) outcome = "fast-forward";
     else {
-      const theirs = await git.show(remoteHead, `${dir}/log.jsonl`);
+      const theirs = await showLedger(git, remoteHead, tag);
       if (theirs === null) {
         throw new AutoexpError(
           `the remote's branch autoexp/${tag} exists but has no ${dir}/log.jsonl, so it was not made by autoexp; nothing was pushed. Use another tag`,
         );
       }
       const common = await git.run(mergeBase(head, remoteHead));
-      const base = (await git.show(common, `${dir}/log.jsonl`)) ?? "";
+      const base = (await showLedger(git, common, tag)) ?? "";
       const merged = mergeLedgers(base, ours, theirs, tag);
       target = await recordCommit(
         git,
@@ -145,7 +146,7 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
     try {
       await git.run(pushAtomic(remote, refspecs));
       const published = outcome === "up-to-date" ? remoteHead! : target;
-      const text = (await git.show(published, `${dir}/log.jsonl`)) ?? ours;
+      const text = (await showLedger(git, published, tag)) ?? ours;
       log(
         `pushed autoexp/${tag} (${outcome}) and ${refspecs.length - (outcome === "up-to-date" ? 0 : 1)} experiment ref(s) to ${remote}`,
       );

@@ -2,6 +2,7 @@ import type { ParsedLog } from "./log-jsonl.ts";
 import { renderProgressSvg } from "./progress-svg.ts";
 import { renderDashboard } from "./render-dashboard.ts";
 import { renderResultsTsv } from "./results-tsv.ts";
+import { type Segmented, segment, segmentFiles } from "./segments.ts";
 import { viewFromLog } from "./summarize.ts";
 
 /** Where the record lives inside the tree: `.autoexp/<tag>`. */
@@ -24,25 +25,29 @@ export function renderRecordFiles(
   };
 }
 
+export type Renderings = ReturnType<typeof renderRecordFiles>;
+
 /**
- * Every file of a record commit, by path in the tree: the ledger's text as autoexp wrote it, its
- * renderings, and notes.md once there are notes. The one place a record's files are decided,
- * for the engine and for publishing.
+ * Every file of a record commit, by path in the tree: the ledger's text as autoexp wrote it (laid
+ * out in segments, see segments.ts), its renderings, and notes.md once there are notes. The one
+ * place a record's files are decided, for the engine and for publishing.
  */
 export function recordFiles(
   tag: string,
   log: ParsedLog,
-  logText: string,
+  logText: string | Segmented,
   notes: string,
+  rendered: Renderings = renderRecordFiles(log, tag),
 ): Record<string, { content: string }> {
   const dir = recordDir(tag);
-  const rendered = renderRecordFiles(log, tag);
-  const files: Record<string, { content: string }> = {
-    [`${dir}/log.jsonl`]: { content: logText },
-    [`${dir}/results.tsv`]: { content: rendered.results },
-    [`${dir}/dashboard.md`]: { content: rendered.dashboard },
-    [`${dir}/progress.svg`]: { content: rendered.progress },
-  };
+  const layout = typeof logText === "string" ? segment(logText) : logText;
+  const files: Record<string, { content: string }> = {};
+  for (const [path, content] of Object.entries(segmentFiles(layout))) {
+    files[`${dir}/${path}`] = { content };
+  }
+  files[`${dir}/results.tsv`] = { content: rendered.results };
+  files[`${dir}/dashboard.md`] = { content: rendered.dashboard };
+  files[`${dir}/progress.svg`] = { content: rendered.progress };
   if (notes) files[`${dir}/notes.md`] = { content: notes };
   return files;
 }

@@ -410,3 +410,74 @@ function entries(store: RecordStore) {
     remeasures: log.remeasures,
   };
 }
+
+describe("RecordStore with a long ledger", () => {
+  /** A started record whose journal holds `rows` more experiments, committed by the next open. */
+  async function longRecord(rows: number) {
+    const { repo, base } = await startedRepo();
+    const extra = Array.from({ length: rows }, (_, i) => result(i + 1, "discard", undefined, 1.1));
+    appendFileSync(journalPath(repo), extra.map((e) => `${JSON.stringify(e)}\n`).join(""));
+    return { repo, base };
+  }
+  const show = (repo: string, path: string) =>
+    git(repo, "show", `autoexp/${TAG}:.autoexp/${TAG}/${path}`);
+  const blob = (repo: string, path: string) =>
+    git(repo, "rev-parse", `autoexp/${TAG}:.autoexp/${TAG}/${path}`).trim();
+
+  it("seals full blocks of 1,000 lines that later records never rewrite; plain git rebuilds the journal", async () => {
+    const { repo } = await longRecord(2_100);
+    const { store, recovered } = await open(repo);
+    await using _ = store;
+    expect(recovered.join(" ")).toMatch(/recorded 2100 experiment/);
+    const tail = show(repo, "log.jsonl");
+    expect(tail.split("\n")[0]).toBe(
+      '{"type":"continues","segments":["log/000001.jsonl","log/000002.jsonl"]}',
+    );
+    // An outsider's reading: the named files in order, then the rest of log.jsonl.
+    const rebuilt =
+      show(repo, "log/000001.jsonl") +
+      show(repo, "log/000002.jsonl") +
+      tail.slice(tail.indexOf("\n") + 1);
+    expect(rebuilt).toBe(readFileSync(journalPath(repo), "utf8"));
+    const sealed = [blob(repo, "log/000001.jsonl"), blob(repo, "log/000002.jsonl")];
+    const objectsBefore = git(repo, "count-objects").trim();
+    await store.append([result(2_101, "discard", undefined, 1.2)]);
+    expect([blob(repo, "log/000001.jsonl"), blob(repo, "log/000002.jsonl")]).toEqual(sealed);
+    // The new record commit rewrote log.jsonl only (renderings lag, see below): the commit, its
+    // trees and one small blob.
+    const added =
+      Number(/^(\d+) objects/.exec(git(repo, "count-objects").trim())![1]) -
+      Number(/^(\d+) objects/.exec(objectsBefore)![1]);
+    expect(added).toBeLessThanOrEqual(5);
+    expect(changedBy(repo, store.head!)).toEqual([`.autoexp/${TAG}/log.jsonl`]);
+    // Reopened, the store reads the segments back: nothing to recover, the same ledger.
+    await store[Symbol.asyncDispose]();
+    const again = await open(repo);
+    await using __ = again.store;
+    expect(again.recovered).toEqual([]);
+    expect(again.store.log!.results).toHaveLength(2_102); // the baseline and 2,101 experiments;
+  });
+
+  it("redraws results.tsv and the dashboard as the ledger grows by 1/64, and with every other kind of line", async () => {
+    const { repo } = await longRecord(1_300);
+    const { store } = await open(repo);
+    await using _ = store;
+    const rowsIn = () => show(repo, "results.tsv").trim().split("\n").length - 1;
+    expect(rowsIn()).toBe(1_301); // drawn when recovery committed the journal
+    for (let i = 1; i <= 3; i++) await store.append([result(1_300 + i, "discard", undefined, 1.2)]);
+    expect(rowsIn()).toBe(1_301); // 3 new rows are less than 1/64 of the ledger
+    await store.append([
+      {
+        type: "batch",
+        event: "end",
+        timestamp: "2026-11-23T01:00:00.000Z",
+        reason: "done",
+        experiments: 3,
+      },
+    ] as never);
+    expect(rowsIn()).toBe(1_304);
+    expect(show(repo, "results.tsv")).toBe(
+      renderRecordFiles(parseLog(readFileSync(journalPath(repo), "utf8")), TAG).results,
+    );
+  });
+});

@@ -1,8 +1,8 @@
 import { resolve } from "node:path";
+import { showLedger } from "../../engine/read-ledger.ts";
 import { listBranches } from "../../git/commands/refs.ts";
 import { Git } from "../../git/git.ts";
 import { parseLog } from "../../ledger/log-jsonl.ts";
-import { recordDir } from "../../ledger/record-files.ts";
 import { formatScore, renderCounts, renderHeadline } from "../../ledger/render-dashboard.ts";
 import { formatVerifiedLine } from "../../ledger/render-verified.ts";
 import { viewFromLog } from "../../ledger/summarize.ts";
@@ -32,7 +32,7 @@ export const statusCommand = defineCommand({
     }
     validateTag(tag);
     const head = await repo.resolve(`refs/heads/autoexp/${tag}`);
-    const text = head ? await repo.show(head, `${recordDir(tag)}/log.jsonl`) : null;
+    const text = head ? await showLedger(repo, head, tag) : null;
     if (text === null) {
       const tags = (await repo.run(listBranches("autoexp/*"))).map((b) =>
         b.replace("autoexp/", ""),
