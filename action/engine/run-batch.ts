@@ -258,7 +258,7 @@ function summarise(
     branch: `autoexp/${tag}`,
     baseline: view.baseline ?? log.config!.baseline,
     best: inc.score,
-    bestCommit: inc.commit,
+    bestCommit: log.results.findLast((r) => r.iteration === inc.iteration)?.commit ?? inc.commit,
     improvementPct: view.baseline
       ? ((inc.score - view.baseline) / Math.abs(view.baseline)) * 100
       : null,
