@@ -22,6 +22,7 @@ import { join, resolve } from "node:path";
 import type { Agent } from "../action/agents/agent.ts";
 import { parseConfigText } from "../action/config/parse-config-text.ts";
 import { runBatch } from "../action/engine/run-batch.ts";
+import { gitProcesses } from "../action/git/run-git.ts";
 import { formatLines } from "../action/ledger/log-jsonl.ts";
 import type { ResultEntry } from "../action/ledger/types.ts";
 
@@ -105,8 +106,13 @@ isolation: ${isolation}
   const overheads: number[] = [];
   const evals: number[] = [];
   let last = performance.now();
-  const objects = () => Number(/count: (\d+)/.exec(git(repo, "count-objects", "-v"))?.[1] ?? 0);
-  let objectsBefore = 0;
+  const counted = () => {
+    const out = git(repo, "count-objects", "-v");
+    const field = (name: string) => Number(new RegExp(`${name}: (\\d+)`).exec(out)?.[1] ?? 0);
+    return { count: field("count"), kib: field("size") };
+  };
+  let objectsBefore = { count: 0, kib: 0 };
+  let spawnedBefore = 0;
   await runBatch({
     repoDir: repo,
     config,
@@ -119,14 +125,20 @@ isolation: ${isolation}
       overheads.push(now - last - (e.row.agent_seconds + e.row.eval_seconds) * 1000);
       evals.push(e.row.eval_seconds * 1000);
       last = now;
-      if (overheads.length === 1) objectsBefore = objects();
+      if (overheads.length === 1) {
+        objectsBefore = counted();
+        spawnedBefore = gitProcesses();
+      }
     },
   });
   overheads.shift(); // the first includes opening the record, recovery and the first slot copy
   evals.shift();
-  const objectsPer = (objects() - objectsBefore) / overheads.length;
+  const spawned = (gitProcesses() - spawnedBefore) / overheads.length;
+  const after = counted();
+  const objectsPer = (after.count - objectsBefore.count) / overheads.length;
+  const kibPer = (after.kib - objectsBefore.kib) / overheads.length;
   rmSync(repo, { recursive: true, force: true });
-  return { overheads, evals, objectsPer };
+  return { overheads, evals, objectsPer, kibPer, spawned };
 }
 
 /** What an experiment needs done by hand with git, in a repo of the same shape and ledger size. */
@@ -177,14 +189,36 @@ if (COMPARE) {
   console.log("after (this checkout):");
 }
 
+const results: { history: number; mb: number; isolation: string; median: number }[] = [];
 for (const history of HISTORIES) {
   const bare = median(bareGit(history));
   for (const mb of TREES) {
     for (const isolation of ISOLATIONS) {
-      const { overheads, evals, objectsPer } = await measure(history, mb, isolation);
-      console.log(
-        `  ${history} on record, ${mb} MB tree, isolation ${isolation}: overhead median ${median(overheads).toFixed(1)} ms, p90 ${p90(overheads).toFixed(1)} ms (${(median(overheads) / bare).toFixed(2)}x bare git ${bare.toFixed(1)} ms); eval run median ${median(evals).toFixed(1)} ms; ${objectsPer.toFixed(1)} new git objects per experiment`,
+      const { overheads, evals, objectsPer, kibPer, spawned } = await measure(
+        history,
+        mb,
+        isolation,
       );
+      const mean = overheads.reduce((a, b) => a + b, 0) / overheads.length;
+      console.log(
+        `  ${history} on record, ${mb} MB tree, isolation ${isolation}: overhead median ${median(overheads).toFixed(1)} ms, mean ${mean.toFixed(1)} ms, p90 ${p90(overheads).toFixed(1)} ms (${(median(overheads) / bare).toFixed(2)}x bare git ${bare.toFixed(1)} ms); eval run median ${median(evals).toFixed(1)} ms; per experiment: ${objectsPer.toFixed(1)} new git objects, ${kibPer.toFixed(0)} KiB of them, ${spawned.toFixed(1)} git processes (the engine's)`,
+      );
+      results.push({ history, mb, isolation, median: median(overheads) });
     }
+  }
+}
+
+// The figure the ledger's cost is judged by: the median at the longest history over the median
+// at the shortest, per tree size and isolation.
+if (HISTORIES.length > 1) {
+  const lo = Math.min(...HISTORIES);
+  const hi = Math.max(...HISTORIES);
+  for (const r of results.filter((x) => x.history === hi)) {
+    const base = results.find(
+      (x) => x.history === lo && x.mb === r.mb && x.isolation === r.isolation,
+    )!;
+    console.log(
+      `ledger growth (${r.mb} MB tree, ${r.isolation}): overhead at ${hi} on record / at ${lo}: ${(r.median / base.median).toFixed(2)}x`,
+    );
   }
 }

@@ -53,6 +53,13 @@ export function gitEnvironment(
   return { ...Object.fromEntries(pass), GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" };
 }
 
+let spawned = 0;
+
+/** How many git processes this process has started (for bench/overhead). */
+export function gitProcesses(): number {
+  return spawned;
+}
+
 /**
  * Spawns git with argv (never a shell): the one place that does. Spawned directly rather than
  * through simple-git, which waits a fixed 50 ms after every command that prints nothing.
@@ -64,6 +71,7 @@ export function runGit(
   options: { input?: string | Buffer; binary?: boolean } = {},
 ): Promise<Buffer | string> {
   return new Promise((resolve, reject) => {
+    spawned++;
     const child = execFile(
       "git",
       [...HARDEN, ...args],
@@ -95,6 +103,7 @@ export function streamBlobs(
   take: (sha: string, bytes: Buffer) => void,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
+    spawned++;
     const child = spawn("git", [...HARDEN, "cat-file", "--batch"], { cwd: dir, env });
     // Chunks are kept as a list and joined once per blob: joining on every chunk would copy a
     // large blob again and again.
