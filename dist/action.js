@@ -22639,7 +22639,7 @@ var require_merge = __commonJS({
     var identity = require_identity();
     var Scalar = require_Scalar();
     var MERGE_KEY = "<<";
-    var merge2 = {
+    var merge3 = {
       identify: (value) => value === MERGE_KEY || typeof value === "symbol" && value.description === MERGE_KEY,
       default: "key",
       tag: "tag:yaml.org,2002:merge",
@@ -22649,7 +22649,7 @@ var require_merge = __commonJS({
       }),
       stringify: () => MERGE_KEY
     };
-    var isMergeKey = (ctx, key) => (merge2.identify(key) || identity.isScalar(key) && (!key.type || key.type === Scalar.Scalar.PLAIN) && merge2.identify(key.value)) && ctx?.doc.schema.tags.some((tag) => tag.tag === merge2.tag && tag.default);
+    var isMergeKey = (ctx, key) => (merge3.identify(key) || identity.isScalar(key) && (!key.type || key.type === Scalar.Scalar.PLAIN) && merge3.identify(key.value)) && ctx?.doc.schema.tags.some((tag) => tag.tag === merge3.tag && tag.default);
     function addMergeToJSMap(ctx, map2, value) {
       const source = resolveAliasValue(ctx, value);
       if (identity.isSeq(source))
@@ -22688,7 +22688,7 @@ var require_merge = __commonJS({
     }
     exports.addMergeToJSMap = addMergeToJSMap;
     exports.isMergeKey = isMergeKey;
-    exports.merge = merge2;
+    exports.merge = merge3;
   }
 });
 
@@ -22697,15 +22697,15 @@ var require_addPairToJSMap = __commonJS({
   "node_modules/yaml/dist/nodes/addPairToJSMap.js"(exports) {
     "use strict";
     var log = require_log();
-    var merge2 = require_merge();
+    var merge3 = require_merge();
     var stringify = require_stringify();
     var identity = require_identity();
     var toJS = require_toJS();
     function addPairToJSMap(ctx, map2, { key, value }) {
       if (identity.isNode(key) && key.addToJSMap)
         key.addToJSMap(ctx, map2, value);
-      else if (merge2.isMergeKey(ctx, key))
-        merge2.addMergeToJSMap(ctx, map2, value);
+      else if (merge3.isMergeKey(ctx, key))
+        merge3.addMergeToJSMap(ctx, map2, value);
       else {
         const jsKey = toJS.toJS(key, "", ctx);
         if (map2 instanceof Map) {
@@ -24096,7 +24096,7 @@ var require_schema3 = __commonJS({
     var bool = require_bool2();
     var float = require_float2();
     var int2 = require_int2();
-    var merge2 = require_merge();
+    var merge3 = require_merge();
     var omap = require_omap();
     var pairs = require_pairs();
     var set2 = require_set();
@@ -24116,7 +24116,7 @@ var require_schema3 = __commonJS({
       float.floatExp,
       float.float,
       binary.binary,
-      merge2.merge,
+      merge3.merge,
       omap.omap,
       pairs.pairs,
       set2.set,
@@ -24142,7 +24142,7 @@ var require_tags = __commonJS({
     var schema = require_schema();
     var schema$1 = require_schema2();
     var binary = require_binary();
-    var merge2 = require_merge();
+    var merge3 = require_merge();
     var omap = require_omap();
     var pairs = require_pairs();
     var schema$2 = require_schema3();
@@ -24167,7 +24167,7 @@ var require_tags = __commonJS({
       intOct: int2.intOct,
       intTime: timestamp.intTime,
       map: map2.map,
-      merge: merge2.merge,
+      merge: merge3.merge,
       null: _null4.nullTag,
       omap: omap.omap,
       pairs: pairs.pairs,
@@ -24177,7 +24177,7 @@ var require_tags = __commonJS({
     };
     var coreKnownTags = {
       "tag:yaml.org,2002:binary": binary.binary,
-      "tag:yaml.org,2002:merge": merge2.merge,
+      "tag:yaml.org,2002:merge": merge3.merge,
       "tag:yaml.org,2002:omap": omap.omap,
       "tag:yaml.org,2002:pairs": pairs.pairs,
       "tag:yaml.org,2002:set": set2.set,
@@ -24186,7 +24186,7 @@ var require_tags = __commonJS({
     function getTags(customTags, schemaName, addMergeTag) {
       const schemaTags = schemas.get(schemaName);
       if (schemaTags && !customTags) {
-        return addMergeTag && !schemaTags.includes(merge2.merge) ? schemaTags.concat(merge2.merge) : schemaTags.slice();
+        return addMergeTag && !schemaTags.includes(merge3.merge) ? schemaTags.concat(merge3.merge) : schemaTags.slice();
       }
       let tags = schemaTags;
       if (!tags) {
@@ -24204,7 +24204,7 @@ var require_tags = __commonJS({
         tags = customTags(tags.slice());
       }
       if (addMergeTag)
-        tags = tags.concat(merge2.merge);
+        tags = tags.concat(merge3.merge);
       return tags.reduce((tags2, tag) => {
         const tagObj = typeof tag === "string" ? tagsByName[tag] : tag;
         if (!tagObj) {
@@ -24233,11 +24233,11 @@ var require_Schema = __commonJS({
     var tags = require_tags();
     var sortMapEntriesByKey = (a, b) => a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
     var Schema = class _Schema {
-      constructor({ compat, customTags, merge: merge2, resolveKnownTags, schema, sortMapEntries, toStringDefaults }) {
+      constructor({ compat, customTags, merge: merge3, resolveKnownTags, schema, sortMapEntries, toStringDefaults }) {
         this.compat = Array.isArray(compat) ? tags.getTags(compat, "compat") : compat ? tags.getTags(null, compat) : null;
         this.name = typeof schema === "string" && schema || "core";
         this.knownTags = resolveKnownTags ? tags.coreKnownTags : {};
-        this.tags = tags.getTags(customTags, this.name, merge2);
+        this.tags = tags.getTags(customTags, this.name, merge3);
         this.toStringOptions = toStringDefaults ?? null;
         Object.defineProperty(this, identity.MAP, { value: map2.map });
         Object.defineProperty(this, identity.SCALAR, { value: string4.string });
@@ -28305,9 +28305,9 @@ var require_dist = __commonJS({
 });
 
 // action/github/action-main.ts
-import { existsSync as existsSync7, readFileSync as readFileSync2 } from "node:fs";
+import { existsSync as existsSync9, readFileSync as readFileSync2 } from "node:fs";
 import { tmpdir as tmpdir4 } from "node:os";
-import { isAbsolute as isAbsolute4, join as join28, resolve } from "node:path";
+import { isAbsolute as isAbsolute4, join as join35, resolve } from "node:path";
 
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";
@@ -33929,7 +33929,7 @@ function isRecursive(inst, stack, resolve2) {
     }
     return answer;
   };
-  const merge2 = (answer) => {
+  const merge3 = (answer) => {
     if (answer > result)
       result = answer;
   };
@@ -33938,7 +33938,7 @@ function isRecursive(inst, stack, resolve2) {
   switch (kind) {
     case "object": {
       const raw = rawShape(def);
-      merge2(raw ? shape(raw, true) : ASSUMED);
+      merge3(raw ? shape(raw, true) : ASSUMED);
       check2(def.catchall);
       break;
     }
@@ -33988,7 +33988,7 @@ function isRecursive(inst, stack, resolve2) {
     // `$ZodLazy` caches its inner on the def, so a resolved edge is followed exactly
     case "lazy": {
       const inner = def._cachedInner ?? (resolve2 ? inst._zod.innerType : void 0);
-      merge2(inner ? isRecursive(inner, stack, false) : ASSUMED);
+      merge3(inner ? isRecursive(inner, stack, false) : ASSUMED);
       break;
     }
     // a leaf by choice: `parts` are regex fragments, not data positions
@@ -44547,8 +44547,8 @@ function processSchema(schema, ctx, _params = { path: [], schemaPath: [] }) {
   const _result = ctx.seen.get(schema);
   return _result.schema;
 }
-function encodeJSONPointerSegment(segment) {
-  return segment.replace(/~/g, "~0").replace(/\//g, "~1");
+function encodeJSONPointerSegment(segment2) {
+  return segment2.replace(/~/g, "~0").replace(/\//g, "~1");
 }
 function extractDefs(ctx, schema) {
   const root = ctx.seen.get(schema);
@@ -47690,8 +47690,8 @@ function detectVersion(schema, defaultTarget) {
 function applyMinItems(items, minItems) {
   return items.map((item, index) => index < minItems ? item : item.optional());
 }
-function decodeJSONPointerSegment(segment) {
-  return segment.replace(/~1/g, "/").replace(/~0/g, "~");
+function decodeJSONPointerSegment(segment2) {
+  return segment2.replace(/~1/g, "/").replace(/~0/g, "~");
 }
 function resolveRef(ref, ctx) {
   if (!ref.startsWith("#")) {
@@ -48772,6 +48772,10 @@ var configSchema = external_exports.strictObject({
     }).default("auto").transform((v) => v !== false),
     max_runs: external_exports.int().min(2).max(50).default(5),
     remeasure_every: external_exports.int().min(0).default(5),
+    /** With several workers: compare a candidate only with incumbent runs on the same device kind or worker. */
+    compare_within: external_exports.enum(["device", "worker", "any"], {
+      error: "decide.compare_within must be one of: device (compare runs on the same GPU kind; the default), worker (each worker its own device: workers that differ or share hardware), any (compare all runs together)"
+    }).default("device"),
     simplification: external_exports.boolean().default(false),
     primary: external_exports.string().optional(),
     weights: external_exports.record(external_exports.string(), external_exports.number().positive("weights must be > 0")).optional()
@@ -50755,13 +50759,26 @@ function pooledNoise(groups) {
 }
 
 // action/decide/ledger-state.ts
+var SEEN = /* @__PURE__ */ new WeakMap();
 function ledgerSamples(log) {
-  const current = /* @__PURE__ */ new Map();
-  const retired = [];
-  for (const r of log.results) {
+  let seen = SEEN.get(log.results);
+  const grown = seen && seen.remeasures === log.remeasures && seen.results <= log.results.length && seen.remeasured <= log.remeasures.length && // A new row for an iteration already seen would reorder rows and re-measures: read anew.
+  !log.results.slice(seen.results).some((r) => seen.current.has(r.iteration));
+  if (!seen || !grown) {
+    seen = {
+      remeasures: log.remeasures,
+      results: 0,
+      remeasured: 0,
+      current: /* @__PURE__ */ new Map(),
+      retired: []
+    };
+    SEEN.set(log.results, seen);
+  }
+  const { current, retired } = seen;
+  for (const r of log.results.slice(seen.results)) {
     if (r.samples && Object.keys(r.samples).length > 0) current.set(r.iteration, clone2(r.samples));
   }
-  for (const m of log.remeasures) {
+  for (const m of log.remeasures.slice(seen.remeasured)) {
     const cur = current.get(m.iteration);
     if (m.reset || !cur) {
       if (cur) retired.push(cur);
@@ -50772,6 +50789,8 @@ function ledgerSamples(log) {
       cur[name] = [...cur[name] ?? [], ...values];
     }
   }
+  seen.results = log.results.length;
+  seen.remeasured = log.remeasures.length;
   return { current, groups: [...retired, ...current.values()] };
 }
 function clone2(s) {
@@ -50784,12 +50803,13 @@ function incumbentState(log, samples = ledgerSamples(log)) {
   const row = log.results.findLast((r) => KEPT.has(r.status) && r.score !== null);
   if (!row) return null;
   const metric2 = log.config?.metric ?? "score";
-  const s = samples.current.get(row.iteration) ?? { [metric2]: [row.score] };
+  const s = clone2(samples.current.get(row.iteration) ?? { [metric2]: [row.score] });
   const values = s[metric2] ?? [row.score];
   const last = log.remeasures.findLast((m) => m.iteration === row.iteration);
   return {
     iteration: row.iteration,
-    commit: row.commit,
+    // The full id where the row has it: git reads it without resolving, and it caches by it.
+    commit: row.commit_full ?? row.commit,
     score: mean(values),
     samples: s,
     measuredAfter: Math.max(row.iteration, last?.after ?? 0)
@@ -51761,8 +51781,10 @@ function gitEnvironment(env) {
   const pass = Object.entries(env).filter(([k]) => PASS_ENV.includes(k) || ALLOWED_ENV.includes(k));
   return { ...Object.fromEntries(pass), GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" };
 }
+var spawned = 0;
 function runGit(dir, env, args, options = {}) {
   return new Promise((resolve2, reject) => {
+    spawned++;
     const child = execFile2(
       "git",
       [...HARDEN, ...args],
@@ -51783,6 +51805,7 @@ function runGit(dir, env, args, options = {}) {
 }
 function streamBlobs(dir, env, shas, take) {
   return new Promise((resolve2, reject) => {
+    spawned++;
     const child = spawn2("git", [...HARDEN, "cat-file", "--batch"], { cwd: dir, env });
     let chunks = [];
     let length = 0;
@@ -51839,12 +51862,12 @@ function streamBlobs(dir, env, shas, take) {
 // action/git/git.ts
 var empty;
 function applyEntries(list, entries) {
-  const byPath = new Map(list.map((e) => [e.path, e]));
+  const byPath2 = new Map(list.map((e) => [e.path, e]));
   for (const e of entries) {
-    if (e.mode === "0") byPath.delete(e.path);
-    else byPath.set(e.path, { mode: e.mode, sha: e.sha, path: e.path });
+    if (e.mode === "0") byPath2.delete(e.path);
+    else byPath2.set(e.path, { mode: e.mode, sha: e.sha, path: e.path });
   }
-  return [...byPath.values()];
+  return [...byPath2.values()];
 }
 var INDEX_HOLDS = /* @__PURE__ */ new Map();
 var OBJECTS = /* @__PURE__ */ new Map();
@@ -51966,14 +51989,13 @@ var Git = class _Git {
    */
   async commitFiles(parent, files, indexFile, message) {
     if (INDEX_HOLDS.get(indexFile) !== parent) await this.run(readTreeInto(parent, indexFile));
-    const objects = await this.#objectsDir();
     const entries = [];
     for (const [path, file2] of Object.entries(files)) {
       if (file2 === null) entries.push({ mode: "0", sha: "0".repeat(40), path });
       else
         entries.push({
           mode: file2.mode ?? "100644",
-          sha: objects ? writeLooseBlob(objects, file2.content) : await this.run(writeBlob(file2.content)),
+          sha: "sha" in file2 ? file2.sha : await this.writeBlob(file2.content),
           path
         });
     }
@@ -51989,14 +52011,18 @@ var Git = class _Git {
       );
     return commit;
   }
+  /** Writes one blob (in process where it can) and returns its id. */
+  async writeBlob(content) {
+    const objects = await this.#objectsDir();
+    return objects ? writeLooseBlob(objects, content) : this.run(writeBlob(content));
+  }
   /** The objects folder when blobs can be written in process (SHA-1 repositories), else null. */
   async #objectsDir() {
-    const common = await this.commonDir();
-    let found = OBJECTS.get(common);
+    let found = OBJECTS.get(this.dir);
     if (found === void 0) {
       const format = await this.run(objectFormat());
-      found = format === "sha1" ? join10(common, "objects") : null;
-      OBJECTS.set(common, found);
+      found = format === "sha1" ? join10(await this.commonDir(), "objects") : null;
+      OBJECTS.set(this.dir, found);
     }
     return found;
   }
@@ -52847,7 +52873,8 @@ function formatEvidence(row) {
   if (e.test === "single" || e.p === null) return "one run, noise unknown";
   const ci = e.ci ? `, CI [${formatScore(e.ci[0])}, ${formatScore(e.ci[1])}]` : "";
   const p = e.p < 1e-4 ? "p < 0.0001" : `p = ${Number(e.p.toPrecision(2))}`;
-  return `${formatScore(e.effect_sigma)} sd, ${p}${ci}, ${e.runs} vs ${e.incumbent_runs} runs`;
+  const on = e.strata?.length ? ` on ${e.strata.map((s) => s.stratum).join(", ")}` : "";
+  return `${formatScore(e.effect_sigma)} sd, ${p}${ci}, ${e.runs} vs ${e.incumbent_runs} runs${on}`;
 }
 function renderTable(rows, metric2, withStatus) {
   const head = withStatus ? `| # | commit | ${metric2} | \u0394 | runs | status | description |
@@ -52922,6 +52949,72 @@ function formatCount(n) {
   return `${Number((n / 1e6).toPrecision(3))}M`;
 }
 
+// action/ledger/segments.ts
+var SEGMENT_LINES = 1e3;
+var LEDGER_FILE = "log.jsonl";
+function segmentPath(index) {
+  return `log/${String(index + 1).padStart(6, "0")}.jsonl`;
+}
+function emptySegments() {
+  return { sealed: [], tail: "", tailLines: 0 };
+}
+function appendSegments(into, data) {
+  let start = 0;
+  while (start < data.length) {
+    const room = SEGMENT_LINES - into.tailLines;
+    let end = start;
+    let taken = 0;
+    while (taken < room && end < data.length) {
+      const eol = data.indexOf("\n", end);
+      end = eol < 0 ? data.length : eol + 1;
+      taken++;
+    }
+    into.tail += data.slice(start, end);
+    into.tailLines += taken;
+    start = end;
+    if (into.tailLines === SEGMENT_LINES) {
+      into.sealed.push(into.tail);
+      into.tail = "";
+      into.tailLines = 0;
+    }
+  }
+}
+function segment(text2) {
+  const out = emptySegments();
+  appendSegments(out, text2);
+  return out;
+}
+function segmentFiles(layout) {
+  if (layout.sealed.length === 0) return { [LEDGER_FILE]: layout.tail };
+  const files = {};
+  const names2 = layout.sealed.map((_, i) => segmentPath(i));
+  layout.sealed.forEach((text2, i) => {
+    files[names2[i]] = text2;
+  });
+  files[LEDGER_FILE] = `${JSON.stringify({ type: "continues", segments: names2 })}
+${layout.tail}`;
+  return files;
+}
+function continuesFrom(logJsonl) {
+  if (!logJsonl.startsWith('{"type":"continues"')) return [];
+  const eol = logJsonl.indexOf("\n");
+  const line2 = JSON.parse(eol < 0 ? logJsonl : logJsonl.slice(0, eol));
+  const names2 = Array.isArray(line2.segments) ? line2.segments : [];
+  return names2.map((n, i) => {
+    if (n !== segmentPath(i)) {
+      throw new Error(`log.jsonl names ${JSON.stringify(n)} where ${segmentPath(i)} belongs`);
+    }
+    return n;
+  });
+}
+async function joinLedger(logJsonl, read) {
+  const names2 = continuesFrom(logJsonl);
+  if (names2.length === 0) return logJsonl;
+  const parts = await Promise.all(names2.map(read));
+  if (parts.some((p) => p === null)) return null;
+  return parts.join("") + logJsonl.slice(logJsonl.indexOf("\n") + 1);
+}
+
 // action/ledger/record-files.ts
 function recordDir(tag) {
   return `.autoexp/${tag}`;
@@ -52936,15 +53029,16 @@ function renderRecordFiles(log, tag) {
     progress: renderProgressSvg(view)
   };
 }
-function recordFiles(tag, log, logText, notes) {
+function recordFiles(tag, log, logText, notes, rendered = renderRecordFiles(log, tag)) {
   const dir = recordDir(tag);
-  const rendered = renderRecordFiles(log, tag);
-  const files = {
-    [`${dir}/log.jsonl`]: { content: logText },
-    [`${dir}/results.tsv`]: { content: rendered.results },
-    [`${dir}/dashboard.md`]: { content: rendered.dashboard },
-    [`${dir}/progress.svg`]: { content: rendered.progress }
-  };
+  const layout = typeof logText === "string" ? segment(logText) : logText;
+  const files = {};
+  for (const [path, content] of Object.entries(segmentFiles(layout))) {
+    files[`${dir}/${path}`] = { content };
+  }
+  files[`${dir}/results.tsv`] = { content: rendered.results };
+  files[`${dir}/dashboard.md`] = { content: rendered.dashboard };
+  files[`${dir}/progress.svg`] = { content: rendered.progress };
   if (notes) files[`${dir}/notes.md`] = { content: notes };
   return files;
 }
@@ -53018,6 +53112,34 @@ async function takeLock(path, tag) {
   }
 }
 
+// action/engine/read-ledger.ts
+async function showLedger(git, rev, tag) {
+  const dir = recordDir(tag);
+  const top = await git.show(rev, `${dir}/log.jsonl`);
+  if (top === null) return null;
+  let listing = null;
+  let blobs = null;
+  const text2 = await joinLedger(top, async (path) => {
+    if (!listing) {
+      const commit = await git.resolve(rev) ?? rev;
+      const entries = await git.lsTree(commit);
+      listing = new Map(entries.map((e) => [e.path, e.sha]));
+      blobs = await git.readBlobs(
+        entries.filter((e) => e.path.startsWith(`${dir}/log/`)).map((e) => e.sha)
+      );
+    }
+    const sha = listing.get(`${dir}/${path}`);
+    return sha ? blobs.get(sha)?.toString() ?? null : null;
+  });
+  if (text2 === null) {
+    throw new AutoexpError(
+      `${rev}'s ${dir}/log.jsonl names a sealed segment the commit does not hold; nothing was changed. The record is damaged: inspect it with git show ${rev}:${dir}/log.jsonl`,
+      { exitCode: 1 }
+    );
+  }
+  return text2;
+}
+
 // action/engine/record-store.ts
 var RecordStore = class _RecordStore {
   tag;
@@ -53026,7 +53148,13 @@ var RecordStore = class _RecordStore {
   stateDir;
   #head;
   #log = null;
-  #text = "";
+  /** The ledger's text as record commits lay it out: sealed segments and the open tail. */
+  #layout = segment("");
+  #lines = 0;
+  /** The renderings last committed, and the ledger's line count they were drawn at. */
+  #rendered = null;
+  /** Per record path, the content last written and its blob: unchanged files are not re-hashed. */
+  #blobs = /* @__PURE__ */ new Map();
   #notes = "";
   #lock;
   #redact;
@@ -53084,7 +53212,7 @@ var RecordStore = class _RecordStore {
     const dir = recordDir(this.tag);
     let committedText = null;
     if (this.#head) {
-      committedText = await this.repo.show(this.#head, `${dir}/log.jsonl`);
+      committedText = await showLedger(this.repo, this.#head, this.tag);
       if (committedText === null) {
         throw new AutoexpError(
           `branch autoexp/${this.tag} exists but has no ${dir}/log.jsonl, so it was not made by autoexp; nothing was changed. Use another --tag, or delete that branch if it is yours to delete`
@@ -53112,20 +53240,24 @@ var RecordStore = class _RecordStore {
       this.#notes = await readFile8(join12(this.stateDir, "notes.md"), "utf8").catch(
         () => this.#notes
       );
-      this.#text = text2;
+      this.#setText(text2);
       this.#log = journal;
       await writeAtomic(this.journalPath, text2);
       await this.#commit(fresh);
       recovered.push(`recorded ${fresh.length} experiment(s) that were logged before a crash`);
       return recovered;
     }
-    this.#text = committedText ?? "";
+    this.#setText(committedText ?? "");
     this.#log = committed;
     if (committedText !== null && committedText !== journalText) {
       await writeAtomic(this.journalPath, committedText);
     }
     if (committedText === null && journalText !== null) await rm6(this.journalPath, { force: true });
     return recovered;
+  }
+  #setText(text2) {
+    this.#layout = segment(text2);
+    this.#lines = countLines(text2);
   }
   /** Tags started before slots ran in a git worktree here; it only invites tampering now. */
   async #dropLegacyWorktree() {
@@ -53157,24 +53289,48 @@ var RecordStore = class _RecordStore {
     await appendLog(this.journalPath, entries, {
       beforeWrite: (d) => options.beforeWrite?.(this.journalPath, d)
     });
-    this.#text += data;
+    appendSegments(this.#layout, data);
+    this.#lines += entries.length;
     options.afterJournal?.();
     const fresh = [];
     for (const entry of entries) {
       addEntry(log, entry, false);
       if (entry.type === "result") fresh.push(entry);
     }
-    await this.#commit(fresh);
+    const redraw = entries.some((e) => e.type !== "result" && e.type !== "remeasure");
+    await this.#commit(fresh, redraw);
+  }
+  /**
+   * results.tsv, dashboard.md and progress.svg are drawn from the whole ledger, so drawing them
+   * for every record would make an experiment's cost grow with the ledger. They are redrawn
+   * when the ledger has grown by 1/64 since they were last drawn (every record up to 128 lines,
+   * every 312th at 20,000) and with every other kind of line (a batch's end, verify, split...):
+   * amortised, a constant cost per experiment. log.jsonl is exact in every record commit.
+   */
+  #renderings(force) {
+    const last = this.#rendered;
+    const due = this.#lines - (last?.lines ?? 0) >= Math.max(1, Math.floor(this.#lines / 64));
+    if (last && !force && !due) return last.files;
+    const files = renderRecordFiles(this.#log, this.tag);
+    this.#rendered = { files, lines: this.#lines };
+    return files;
   }
   /** Commits the record (log, renderings, notes) and moves the branch and new refs at once. */
-  async #commit(fresh) {
+  async #commit(fresh, redraw = false) {
     const log = this.#log;
     const kept = fresh.findLast((r) => KEPT.has(r.status) && r.commit_full);
     const parent = kept?.commit_full ?? this.#head;
     if (!parent) throw new Error("record commit: no parent for the first record commit");
     const last = fresh.at(-1);
     const message = last ? `autoexp(${this.tag}): #${last.iteration} ${last.status}: ${last.description}`.slice(0, 200) : `autoexp(${this.tag}): record`;
-    const files = recordFiles(this.tag, log, this.#text, this.#notes);
+    const files = {};
+    const wanted = recordFiles(this.tag, log, this.#layout, this.#notes, this.#renderings(redraw));
+    for (const [path, { content }] of Object.entries(wanted)) {
+      const known = this.#blobs.get(path);
+      const sha = known?.content === content ? known.sha : await this.repo.writeBlob(content);
+      this.#blobs.set(path, { content, sha });
+      files[path] = { sha };
+    }
     const record3 = await this.repo.commitFiles(
       parent,
       files,
@@ -53216,6 +53372,11 @@ function parseLedger(text2, where) {
       { exitCode: 1, cause }
     );
   }
+}
+function countLines(text2) {
+  let n = 0;
+  for (let i = text2.indexOf("\n"); i >= 0; i = text2.indexOf("\n", i + 1)) n++;
+  return n;
 }
 function byteSafeSlice(text2, bytes) {
   return Buffer.from(text2).subarray(0, bytes).toString().length;
@@ -54163,11 +54324,86 @@ var CheckoutPool = class {
   }
 };
 
+// action/decide/strata.ts
+var SERIAL = "serial";
+function deviceKind(device) {
+  return device.replace(/ #\d+$/, "");
+}
+function stratumOf(within, run) {
+  if (within === "any") return "all";
+  if (!run) return SERIAL;
+  if (within === "worker") return `worker ${run.worker}`;
+  return run.device === null ? "cpu" : deviceKind(run.device);
+}
+function splitByStratum(samples, runsOn, within) {
+  const out = {};
+  for (const [metric2, values] of Object.entries(samples)) {
+    values.forEach((v, i) => {
+      const s = stratumOf(within, runsOn?.[i]);
+      out[s] ??= {};
+      out[s][metric2] ??= [];
+      out[s][metric2].push(v);
+    });
+  }
+  return out;
+}
+function mergeStrata(into, more) {
+  const out = {};
+  for (const source of [into, more])
+    for (const [s, metrics] of Object.entries(source))
+      for (const [m, values] of Object.entries(metrics)) {
+        out[s] ??= {};
+        out[s][m] = [...out[s][m] ?? [], ...values];
+      }
+  return out;
+}
+function flattenStrata(strata) {
+  const out = {};
+  for (const metrics of Object.values(strata))
+    for (const [m, values] of Object.entries(metrics)) {
+      out[m] ??= [];
+      out[m].push(...values);
+    }
+  return out;
+}
+function compareStrata(o, incumbent, candidate, noise) {
+  const parts = [];
+  let weights = 0;
+  let weighted = 0;
+  for (const stratum of Object.keys(candidate).sort()) {
+    const cand = candidate[stratum]?.[o.name] ?? [];
+    const inc = incumbent[stratum]?.[o.name] ?? [];
+    if (cand.length === 0 || inc.length === 0) continue;
+    const diff = mean(inc) - mean(cand);
+    const gain = o.goal === "minimize" ? diff : -diff;
+    const w = 1 / (1 / cand.length + 1 / inc.length);
+    weights += w;
+    weighted += w * gain;
+    parts.push({ stratum, gain, runs: cand.length, incumbentRuns: inc.length });
+  }
+  if (parts.length === 0)
+    throw new Error(
+      `no stratum holds runs of both the candidate (${Object.keys(candidate).join(", ") || "none"}) and the incumbent (${Object.keys(incumbent).join(", ") || "none"}) for ${o.name}`
+    );
+  return {
+    name: o.name,
+    gain: weighted / weights,
+    se: noise.sd / Math.sqrt(weights),
+    sd: noise.sd,
+    df: noise.df,
+    nC: parts.reduce((n, p) => n + p.runs, 0),
+    nI: parts.reduce((n, p) => n + p.incumbentRuns, 0),
+    mode: noise.df === 0 ? "single" : noise.sd === 0 ? "exact" : "t",
+    strata: parts
+  };
+}
+
 // action/decide/compare.ts
 function compare(o, input2) {
   const inc = input2.incumbent[o.name] ?? [];
   const cand = input2.candidate[o.name] ?? [];
   const noise = input2.noise[o.name] ?? UNKNOWN_NOISE;
+  if (input2.strata) return compareStrata(o, input2.strata.incumbent, input2.strata.candidate, noise);
   const diff = mean(inc) - mean(cand);
   const gain = o.goal === "minimize" ? diff : -diff;
   const mode = noise.df === 0 ? "single" : noise.sd === 0 ? "exact" : "t";
@@ -54189,6 +54425,17 @@ function eps(c, input2) {
 
 // action/decide/evidence.ts
 function evidence(c, confidence) {
+  return { ...plainEvidence(c, confidence), ...c.strata ? { strata: strataEvidence(c) } : {} };
+}
+function strataEvidence(c) {
+  return (c.strata ?? []).map((s) => ({
+    stratum: s.stratum,
+    gain: Number(s.gain.toPrecision(6)),
+    runs: s.runs,
+    incumbent_runs: s.incumbentRuns
+  }));
+}
+function plainEvidence(c, confidence) {
   if (c.mode !== "t") {
     return {
       metric: c.name,
@@ -54367,7 +54614,7 @@ function judge(input2) {
 
 // action/engine/evaluate.ts
 var NONE2 = { score: null, delta: null, metrics: {}, samples: {}, guard_pass: null };
-async function evaluate(ctx, candidate, slot) {
+async function evaluate(ctx, candidate, slot, strata = null) {
   const { iteration, parent } = candidate;
   const commit = candidate.commit;
   const key = candidate.key;
@@ -54376,7 +54623,15 @@ async function evaluate(ctx, candidate, slot) {
   const frozen = log.config.frozen_hashes;
   const linesDelta2 = policy.simplification ? await ctx.store.repo.linesDelta(candidate.base, commit) : void 0;
   const samples = {};
-  const groups = ledgerSamples(log).groups;
+  const groups = strata ? strata.groups : ledgerSamples(log).groups;
+  const here = { worker: slot.id, device: slot.device };
+  const stratum = strata ? stratumOf(strata.within, here) : "";
+  const concurrent = {
+    samples: {},
+    runsOn: [],
+    evalSeconds: 0
+  };
+  const incumbentHere = () => (strata?.incumbent[stratum]?.[ctx.metric]?.length ?? 0) + concurrent.runsOn.length;
   const baselineMeans = log.config.baseline_metrics ?? {};
   const objectiveNames = policy.objectives.map((o) => o.name);
   const limit = Math.max(policy.maxRuns, config2.eval.repeats);
@@ -54387,6 +54642,22 @@ async function evaluate(ctx, candidate, slot) {
   const runsOn = [];
   for (let run = 0; run < limit && !judgement?.final; run++) {
     if (judgement) ctx.emit({ type: "run", iteration, run: run + 1, reason: judgement.reason });
+    while (strata && incumbentHere() < config2.decide.baseline_runs) {
+      const outcome2 = await slot.evaluate(
+        config2,
+        parent.commit,
+        `${iteration}-${run}-incumbent`,
+        ctx.evalEnv,
+        frozen
+      );
+      concurrent.evalSeconds += outcome2.durationMs / 1e3;
+      if (outcome2.status !== "ok" || outcome2.tampered.length > 0)
+        throw new AutoexpError(
+          `the incumbent (#${parent.iteration}) failed when measured on worker ${slot.id} (${outcome2.problem ?? `changed ${outcome2.tampered.join(", ")}`}): the eval is not reliable, so the batch stopped. Log: ${outcome2.logPath}`
+        );
+      addSamples(concurrent.samples, withWeightedScore(outcome2.metrics, config2, baselineMeans));
+      concurrent.runsOn.push(here);
+    }
     const timer = ctx.faults.duringEval(iteration);
     const outcome = await slot.evaluate(
       config2,
@@ -54400,10 +54671,11 @@ async function evaluate(ctx, candidate, slot) {
     evalSeconds += outcome.durationMs / 1e3;
     tail = outcome.tail;
     for (const m of outcome.printedTwice) printedTwice.add(m);
-    runsOn.push({ worker: slot.id, device: slot.device });
+    runsOn.push(here);
     const base = {
       commit,
       ...key ? { key } : {},
+      ...concurrent.runsOn.length > 0 ? { concurrent: { ...concurrent, evalSeconds: round(concurrent.evalSeconds) } } : {},
       evalSeconds: round(evalSeconds),
       tail,
       samples
@@ -54427,7 +54699,8 @@ async function evaluate(ctx, candidate, slot) {
     }
     addSamples(samples, withWeightedScore(outcome.metrics, config2, baselineMeans));
     if (run + 1 < config2.eval.repeats) continue;
-    const noise = noiseOf([...groups, samples], objectiveNames);
+    const noise = noiseOf([...groups, samples, concurrent.samples], objectiveNames);
+    const incumbent = strata ? mergeStrata(strata.incumbent, { [stratum]: concurrent.samples }) : null;
     const deltas = chooseMinDeltas(config2, noise);
     judgement = judge({
       policy: {
@@ -54437,10 +54710,11 @@ async function evaluate(ctx, candidate, slot) {
           minDelta: deltas[o.name] ?? o.minDelta
         }))
       },
-      incumbent: parent.samples,
+      incumbent: incumbent ? flattenStrata(incumbent) : parent.samples,
       candidate: samples,
       noise,
-      linesDelta: linesDelta2
+      linesDelta: linesDelta2,
+      ...incumbent ? { strata: { incumbent, candidate: { [stratum]: samples } } } : {}
     });
   }
   if (!judgement?.final) throw new Error("judge gave no final decision within max_runs");
@@ -54463,7 +54737,8 @@ async function evaluate(ctx, candidate, slot) {
     ...judgement.evidence ? { evidence: judgement.evidence } : {},
     ...linesDelta2 !== void 0 ? { linesDelta: linesDelta2 } : {},
     ...printedTwice.size > 0 ? { printedTwice: [...printedTwice] } : {},
-    ...ctx.workers > 1 ? { runsOn } : {}
+    ...ctx.workers > 1 ? { runsOn } : {},
+    ...concurrent.runsOn.length > 0 ? { concurrent: { ...concurrent, evalSeconds: round(concurrent.evalSeconds) } } : {}
   };
 }
 async function decide(ctx, candidate, verdict, slot) {
@@ -54593,6 +54868,46 @@ function fmt3(x) {
   return Number(x.toPrecision(4)).toString();
 }
 
+// action/decide/ledger-strata.ts
+var SEEN2 = /* @__PURE__ */ new WeakMap();
+function ledgerStrata(log, within) {
+  let seen = SEEN2.get(log.results);
+  const grown = seen && seen.within === within && seen.remeasures === log.remeasures && seen.results <= log.results.length && seen.remeasured <= log.remeasures.length && !log.results.slice(seen.results).some((r) => seen.current.has(r.iteration));
+  if (!seen || !grown) {
+    seen = {
+      within,
+      remeasures: log.remeasures,
+      results: 0,
+      remeasured: 0,
+      current: /* @__PURE__ */ new Map(),
+      retired: []
+    };
+    SEEN2.set(log.results, seen);
+  }
+  const { current, retired } = seen;
+  for (const r of log.results.slice(seen.results)) {
+    if (r.samples && Object.keys(r.samples).length > 0)
+      current.set(r.iteration, splitByStratum(r.samples, r.runs_on, within));
+  }
+  for (const m of log.remeasures.slice(seen.remeasured)) {
+    const cur = current.get(m.iteration);
+    const fresh = splitByStratum(m.samples, m.runs_on, within);
+    if (m.reset && cur) retired.push(...Object.values(cur));
+    current.set(m.iteration, m.reset || !cur ? fresh : mergeStrata(cur, fresh));
+  }
+  seen.results = log.results.length;
+  seen.remeasured = log.remeasures.length;
+  const groups = [...retired];
+  for (const strata of current.values()) groups.push(...Object.values(strata));
+  return { current, groups };
+}
+function incumbentStrata(log, within, iteration, metric2) {
+  const found = ledgerStrata(log, within).current.get(iteration);
+  if (found) return found;
+  const score = log.results.findLast((r) => r.iteration === iteration)?.score;
+  return score === null || score === void 0 ? {} : splitByStratum({ [metric2]: [score] }, void 0, within);
+}
+
 // action/decide/remeasure-plan.ts
 function isSequential(log, metric2, maxRuns) {
   if (maxRuns < 2) return false;
@@ -54607,6 +54922,36 @@ function remeasurePlan(decide2, log, metric2, inc) {
   if (topUp > 0) return { reason: "top-up", runs: topUp };
   if (due) return { reason: "schedule", runs: 1 };
   return null;
+}
+
+// action/engine/strata-view.ts
+function comparesWithin(ctx) {
+  return ctx.workers > 1 && ctx.config.decide.compare_within !== "any";
+}
+function strataView(ctx, parent) {
+  if (!comparesWithin(ctx)) return null;
+  const log = ctx.store.log;
+  const within = ctx.config.decide.compare_within;
+  return {
+    within,
+    incumbent: incumbentStrata(log, within, parent.iteration, ctx.metric),
+    groups: ledgerStrata(log, within).groups
+  };
+}
+function concurrentEntry(parentIteration, iteration, verdict) {
+  const c = verdict.concurrent;
+  if (!c || c.runsOn.length === 0) return null;
+  return {
+    type: "remeasure",
+    iteration: parentIteration,
+    after: iteration - 1,
+    reason: "concurrent",
+    reset: false,
+    samples: c.samples,
+    runs_on: c.runsOn,
+    eval_seconds: c.evalSeconds,
+    timestamp: (/* @__PURE__ */ new Date()).toISOString()
+  };
 }
 
 // action/engine/remeasure.ts
@@ -54625,7 +54970,7 @@ async function remeasure(ctx, slot) {
   const lastIteration2 = log.results.at(-1).iteration;
   const started = performance.now();
   const runs = [];
-  const measure = async (count) => {
+  const measure2 = async (count) => {
     for (let i = 0; i < count; i++) {
       const name = `${inc.iteration}-re${lastIteration2}-${runs.length}`;
       const outcome = await slot.evaluate(
@@ -54647,12 +54992,17 @@ async function remeasure(ctx, slot) {
   };
   let reason = plan.reason;
   let note;
-  const failed2 = await measure(plan.runs);
+  const failed2 = await measure2(plan.runs);
   if (failed2) return failed2;
-  if (reason === "schedule" && driftCheck(log, metric2, inc, collectSamples(runs))) {
-    const more = await measure(Math.max(1, config2.decide.baseline_runs - 1));
+  const within = comparesWithin(ctx) ? config2.decide.compare_within : null;
+  const before = within ? {
+    ...inc,
+    samples: ledgerStrata(log, within).current.get(inc.iteration)?.[stratumOf(within, { worker: slot.id, device: slot.device })] ?? {}
+  } : inc;
+  if (reason === "schedule" && driftCheck(log, metric2, before, collectSamples(runs))) {
+    const more = await measure2(Math.max(1, config2.decide.baseline_runs - 1));
     if (more) return more;
-    const confirmed = driftCheck(log, metric2, inc, collectSamples(runs), true);
+    const confirmed = driftCheck(log, metric2, before, collectSamples(runs), true);
     if (confirmed) {
       reason = "drift";
       note = confirmed;
@@ -54665,6 +55015,7 @@ async function remeasure(ctx, slot) {
     reason,
     reset: reason === "drift",
     samples: collectSamples(runs),
+    ...ctx.workers > 1 ? { runs_on: runs.map(() => ({ worker: slot.id, device: slot.device })) } : {},
     eval_seconds: round((performance.now() - started) / 1e3),
     timestamp: (/* @__PURE__ */ new Date()).toISOString(),
     ...note ? { note } : {}
@@ -54766,6 +55117,13 @@ function experimentSteps(ctx, checkSeal) {
   const checkoutOf = (c) => c.checkout !== void 0 && c.checkout <= REBASE_CHECKOUT ? rebases.checkouts[REBASE_CHECKOUT - c.checkout] : pool.checkouts[c.checkout ?? 0];
   const proposed = /* @__PURE__ */ new Map();
   const settle2 = /* @__PURE__ */ new Map();
+  const views = /* @__PURE__ */ new WeakMap();
+  const incumbentNow = () => {
+    const parent = incumbentState(ctx.store.log);
+    const view = strataView(ctx, parent);
+    if (view) views.set(parent, view);
+    return parent;
+  };
   return {
     stopNow: (pending = 0) => budgetStop(ctx.config.budget, ctx.store.log.results, {
       done: ctx.done + pending,
@@ -54782,7 +55140,7 @@ function experimentSteps(ctx, checkSeal) {
       ctx.emit({ type: "start", iteration, index: ctx.done + pending + 1, of: ctx.planned });
       return {
         iteration,
-        parent: incumbentState(log),
+        parent: incumbentNow(),
         base: ctx.store.head,
         historyLength: log.results.length,
         notesBefore: ctx.store.notes,
@@ -54823,12 +55181,17 @@ function experimentSteps(ctx, checkSeal) {
         else if (at !== void 0) pool.give(at);
       }
     },
-    evaluate: (candidate, slot) => evaluate(ctx, candidate, slot),
+    evaluate: (candidate, slot) => evaluate(
+      ctx,
+      candidate,
+      slot,
+      views.get(candidate.parent) ?? strataView(ctx, candidate.parent)
+    ),
     decide: (candidate, verdict, slot) => decide(ctx, candidate, verdict, slot),
     snapshot: () => {
       const log = ctx.store.log;
       return {
-        parent: incumbentState(log),
+        parent: incumbentNow(),
         base: ctx.store.head,
         historyLength: log.results.length,
         notes: ctx.store.notes
@@ -54853,12 +55216,13 @@ function experimentSteps(ctx, checkSeal) {
       }
     },
     record: async (candidate, verdict) => {
+      const beside = concurrentEntry(candidate.parent.iteration, candidate.iteration, verdict);
       const prior = verdict.key ? ctx.seen.get(verdict.key) : void 0;
       if (prior && prior.iteration >= candidate.historyLength && verdict.status !== "duplicate")
         verdict = duplicateOf(prior, candidate);
       const tampered = await checkSeal();
       if (tampered) verdict = { ...verdict, status: "violation", reason: tampered };
-      const stop = await record2(ctx, candidate, verdict);
+      const stop = await record2(ctx, candidate, verdict, beside);
       proposed.delete(candidate.iteration - 256);
       settle2.delete(candidate.iteration - 256);
       if (tampered) return { kind: "violation", reason: tampered };
@@ -54868,7 +55232,7 @@ function experimentSteps(ctx, checkSeal) {
   };
 }
 var KEEP_LOGS_OF = 200;
-async function record2(ctx, candidate, verdict) {
+async function record2(ctx, candidate, verdict, beside) {
   const { iteration } = candidate;
   const proposal = candidate.proposal;
   const description = proposal ? proposal.ok ? proposal.description : proposal.error : "";
@@ -54888,7 +55252,7 @@ async function record2(ctx, candidate, verdict) {
     (/* @__PURE__ */ new Date()).toISOString()
   );
   const safe = redactDeep(row, ctx.redact);
-  await ctx.store.append([safe], {
+  await ctx.store.append(beside ? [beside, safe] : [safe], {
     ...candidate.notes !== void 0 ? { notes: candidate.notes } : {},
     beforeWrite: (path, data) => ctx.faults.tornWrite(iteration, path, data),
     afterJournal: () => ctx.faults.at("after-ledger", iteration)
@@ -54896,6 +55260,13 @@ async function record2(ctx, candidate, verdict) {
   ctx.faults.at("after-refs", iteration);
   await pruneLogs(join23(ctx.store.stateDir, "logs"), iteration - KEEP_LOGS_OF);
   if (verdict.key && EVALUATED.has(safe.status)) ctx.seen.set(verdict.key, safe);
+  if (beside)
+    ctx.emit({
+      type: "remeasure",
+      reason: "concurrent",
+      runs: beside.runs_on.length,
+      score: incumbentState(ctx.store.log).score
+    });
   ctx.done++;
   const best = incumbentState(ctx.store.log).score;
   const elapsed = performance.now() - ctx.startedAt;
@@ -55016,7 +55387,7 @@ async function measurePairs(store, config2, run, commits, slotName = "verify") {
   const failures = [];
   let seconds = 0;
   const header = store.log.config;
-  const measure = async (pair, which2, code) => {
+  const measure2 = async (pair, which2, code) => {
     const slot = slots[which2];
     const name = `${slotName}-${pair}-${which2 === "holdout" ? "holdout-" : ""}${code}`;
     const outcome = await slot.evaluate(
@@ -55045,8 +55416,8 @@ async function measurePairs(store, config2, run, commits, slotName = "verify") {
   for (let pair = 1; pair <= run.pairs && failures.length < enough; pair++) {
     for (const which2 of ["validation", "holdout"]) {
       if (!slots[which2]) continue;
-      const a = await measure(pair, which2, "base");
-      const b = a === null ? null : await measure(pair, which2, "final");
+      const a = await measure2(pair, which2, "base");
+      const b = a === null ? null : await measure2(pair, which2, "final");
       if (a === null || b === null) continue;
       samples[which2].base.push(a);
       samples[which2].final.push(b);
@@ -55280,7 +55651,7 @@ function summarise(tag, log, done, stop, isolation) {
     branch: `autoexp/${tag}`,
     baseline: view.baseline ?? log.config.baseline,
     best: inc.score,
-    bestCommit: inc.commit,
+    bestCommit: log.results.findLast((r) => r.iteration === inc.iteration)?.commit ?? inc.commit,
     improvementPct: view.baseline ? (inc.score - view.baseline) / Math.abs(view.baseline) * 100 : null,
     kept: log.results.filter((r) => KEPT.has(r.status) && r.status !== "baseline").length,
     experiments: done,
@@ -55301,66 +55672,6 @@ function currentIncumbent(log) {
     throw new AutoexpError("the ledger has no baseline row; it is damaged", { exitCode: 1 });
   return inc;
 }
-
-// action/files/load-config.ts
-import { readFile as readFile12 } from "node:fs/promises";
-
-// action/config/parse-config-text.ts
-var import_yaml = __toESM(require_dist(), 1);
-function parseConfigText(text2) {
-  const doc = (0, import_yaml.parseDocument)(text2, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    const problems = doc.errors.map((e) => ({
-      path: e.linePos ? `line ${e.linePos[0].line}` : "(yaml)",
-      message: `YAML syntax: ${e.message.split("\n")[0]}`
-    }));
-    return { ok: false, problems };
-  }
-  return validateConfig(doc.toJS());
-}
-
-// action/files/load-config.ts
-async function loadConfig(file2) {
-  let text2;
-  try {
-    text2 = await readFile12(file2, "utf8");
-  } catch (error63) {
-    const code = error63.code;
-    const message = code === "ENOENT" ? "file not found: create one with `autoexp init`, or pass --config PATH" : `cannot read the file (${code ?? String(error63)})`;
-    return { ok: false, problems: [{ path: "(file)", message }] };
-  }
-  return parseConfigText(text2);
-}
-
-// action/git/commands/remote.ts
-var hasRemote = (remote) => ({
-  args: ["remote", "get-url", "--", remote],
-  parse: () => true,
-  onError: () => false
-});
-var lsRemote = (remote, pattern) => ({
-  args: ["ls-remote", "--", remote, pattern],
-  parse: (out) => {
-    const refs = {};
-    for (const l of out.split("\n")) {
-      const [sha, name] = l.split("	");
-      if (sha && name) refs[name] = sha;
-    }
-    return refs;
-  }
-});
-var fetch2 = (source, refspecs) => ({
-  args: ["fetch", "--quiet", "--no-tags", source, ...refspecs],
-  parse: none
-});
-var pushAtomic = (remote, refspecs) => ({
-  args: ["push", "--atomic", "--porcelain", "--quiet", remote, ...refspecs],
-  parse: none
-});
-var createBundle = (file2, refs) => ({
-  args: ["bundle", "create", "--quiet", file2, ...refs],
-  parse: none
-});
 
 // action/report/format-event.ts
 function formatEvent(event, metric2) {
@@ -55505,10 +55816,170 @@ function watchInterrupts(onFirst, proc = process) {
   };
 }
 
-// action/github/handoff.ts
+// action/github/batch-cost.ts
+function createBatchCost() {
+  let experiments = 0;
+  let kept = 0;
+  let costUsd = 0;
+  let evalSeconds = 0;
+  return {
+    event(event) {
+      if (event.type === "baseline") evalSeconds += event.seconds;
+      if (event.type === "verified") evalSeconds += event.entry.eval_seconds;
+      if (event.type !== "experiment") return;
+      const { row } = event;
+      experiments++;
+      if (row.status === "keep" || row.status === "simplification") kept++;
+      costUsd += row.cost_usd || 0;
+      evalSeconds += row.eval_seconds || 0;
+    },
+    /** "**This batch:** 12 experiments, 2 kept · agent $0.84 · 1.3 GPU h · per kept improvement: $0.42 and 0.65 GPU h". */
+    line() {
+      const spent = `agent $${costUsd.toFixed(2)} \xB7 ${hours(evalSeconds)} GPU h of evals`;
+      const per = kept > 0 ? `per kept improvement: $${(costUsd / kept).toFixed(2)} and ${hours(evalSeconds / kept)} GPU h` : "no kept improvement for it";
+      return `**This batch:** ${experiments} experiment(s), ${kept} kept \xB7 ${spent} \xB7 ${per}`;
+    }
+  };
+}
+function hours(seconds) {
+  const h = seconds / 3600;
+  return h === 0 ? "0" : String(Number(h.toPrecision(2)));
+}
+
+// action/github/change-sets.ts
 import { existsSync as existsSync6 } from "node:fs";
-import { mkdir as mkdir8, readFile as readFile13, rename as rename3, rm as rm11, writeFile as writeFile10 } from "node:fs/promises";
+import { mkdir as mkdir8, rename as rename3, rm as rm11 } from "node:fs/promises";
 import { join as join26 } from "node:path";
+
+// action/git/commands/remote.ts
+var hasRemote = (remote) => ({
+  args: ["remote", "get-url", "--", remote],
+  parse: () => true,
+  onError: () => false
+});
+var lsRemote = (remote, pattern) => ({
+  args: ["ls-remote", "--", remote, pattern],
+  parse: (out) => {
+    const refs = {};
+    for (const l of out.split("\n")) {
+      const [sha, name] = l.split("	");
+      if (sha && name) refs[name] = sha;
+    }
+    return refs;
+  }
+});
+var fetch2 = (source, refspecs) => ({
+  args: ["fetch", "--quiet", "--no-tags", source, ...refspecs],
+  parse: none
+});
+var pushAtomic = (remote, refspecs) => ({
+  args: ["push", "--atomic", "--porcelain", "--quiet", remote, ...refspecs],
+  parse: none
+});
+var createBundle = (file2, refs) => ({
+  args: ["bundle", "create", "--quiet", file2, ...refs],
+  parse: none
+});
+
+// action/github/change-sets.ts
+var SPLITS_BUNDLE = "splits.bundle";
+function changeSets(refs, prefix, tag) {
+  const out = {};
+  const pattern = new RegExp(`^autoexp/${tag.replace(/[.]/g, "\\.")}--\\d+$`);
+  for (const [ref, sha] of Object.entries(refs)) {
+    if (!ref.startsWith(prefix)) continue;
+    const branch = `autoexp/${ref.slice(prefix.length)}`;
+    if (pattern.test(branch)) out[branch] = sha;
+  }
+  return out;
+}
+async function localChangeSets(repoDir, tag, env) {
+  const git = new Git(repoDir, env);
+  return changeSets(await git.listRefs("refs/heads/autoexp/"), "refs/heads/autoexp/", tag);
+}
+async function writeSplitHandoff(repoDir, tag, dir, env) {
+  const branches = Object.keys(await localChangeSets(repoDir, tag, env)).sort();
+  await mkdir8(dir, { recursive: true });
+  if (branches.length === 0) {
+    await rm11(join26(dir, SPLITS_BUNDLE), { force: true });
+    return [];
+  }
+  const temp = join26(dir, `${SPLITS_BUNDLE}.tmp-${process.pid}`);
+  await new Git(repoDir, env).run(
+    createBundle(
+      temp,
+      branches.map((b) => `refs/heads/${b}`)
+    )
+  );
+  await rename3(temp, join26(dir, SPLITS_BUNDLE));
+  return branches;
+}
+async function publishChangeSets(options) {
+  const { tag, remote } = options;
+  const log = options.log ?? (() => {
+  });
+  const git = new Git(options.repoDir, options.env);
+  const ns = `refs/autoexp-publish/${tag}/split/`;
+  const bundle = options.handoff ? join26(options.handoff, SPLITS_BUNDLE) : null;
+  let ours;
+  const stale = Object.keys(await git.listRefs(ns));
+  if (stale.length > 0) await git.updateRefs(stale.map((ref) => ({ ref, sha: "0".repeat(40) })));
+  if (bundle && existsSync6(bundle)) {
+    await git.run(fetch2(bundle, [`+refs/heads/autoexp/${tag}--*:${ns}${tag}--*`]));
+    ours = changeSets(await git.listRefs(ns), ns, tag);
+  } else if (options.handoff) {
+    ours = {};
+  } else {
+    ours = await localChangeSets(options.repoDir, tag, options.env);
+  }
+  const result = { pushed: [], unchanged: [], blocked: [] };
+  if (Object.keys(ours).length === 0) return result;
+  const theirs = changeSets(
+    await git.run(lsRemote(remote, "refs/heads/autoexp/*")),
+    "refs/heads/autoexp/",
+    tag
+  );
+  const refspecs = [];
+  for (const [branch, sha] of Object.entries(ours).sort()) {
+    const there = theirs[branch];
+    if (there === sha) {
+      result.unchanged.push(branch);
+      continue;
+    }
+    if (there !== void 0) {
+      await git.run(fetch2(remote, [`+refs/heads/${branch}:${ns}remote/${branch.slice(8)}`]));
+      if (!await git.isAncestor(there, sha)) {
+        result.blocked.push({ branch, theirs: there, ours: sha });
+        log(
+          `warning: ${branch} on ${remote} is at ${there.slice(0, 7)}, which this split did not build on (${sha.slice(0, 7)}); left as it is (autoexp never force-pushes). Its PR shows the old change set: close it, delete the branch (git push ${remote} --delete ${branch}) and publish again`
+        );
+        continue;
+      }
+    }
+    refspecs.push(`${sha}:refs/heads/${branch}`);
+    result.pushed.push(branch);
+  }
+  if (refspecs.length > 0) {
+    try {
+      await git.run(pushAtomic(remote, refspecs));
+    } catch (error63) {
+      const message = error63 instanceof GitError ? error63.message : String(error63);
+      throw new AutoexpError(
+        `could not push the change sets ${result.pushed.join(", ")} of autoexp/${tag} to ${remote}: ${message}. Nothing of the tag was pushed; run the publish job again`,
+        { exitCode: 1 }
+      );
+    }
+    log(`pushed ${result.pushed.join(", ")} to ${remote}`);
+  }
+  if (result.unchanged.length > 0)
+    log(`${result.unchanged.join(", ")} already on ${remote} at the same commit`);
+  return result;
+}
+
+// action/github/handoff.ts
+import { existsSync as existsSync7 } from "node:fs";
+import { mkdir as mkdir9, readFile as readFile12, rename as rename4, rm as rm12, writeFile as writeFile10 } from "node:fs/promises";
+import { join as join27 } from "node:path";
 var BUNDLE = "autoexp.bundle";
 var DESCRIPTION2 = "handoff.json";
 async function writeHandoff(repoDir, tag, dir, env) {
@@ -55516,11 +55987,11 @@ async function writeHandoff(repoDir, tag, dir, env) {
   const head = await git.resolve(`refs/heads/autoexp/${tag}`);
   if (!head) return null;
   const refs = await git.listRefs(`refs/autoexp/${tag}/`);
-  await mkdir8(dir, { recursive: true });
-  const temp = join26(dir, `${BUNDLE}.tmp-${process.pid}`);
+  await mkdir9(dir, { recursive: true });
+  const temp = join27(dir, `${BUNDLE}.tmp-${process.pid}`);
   await git.run(createBundle(temp, [`refs/heads/autoexp/${tag}`, ...Object.keys(refs)]));
-  await rename3(temp, join26(dir, BUNDLE));
-  const log = await git.show(head, `.autoexp/${tag}/log.jsonl`) ?? "";
+  await rename4(temp, join27(dir, BUNDLE));
+  const log = await showLedger(git, head, tag) ?? "";
   const handoff2 = {
     version: 1,
     tag,
@@ -55529,17 +56000,17 @@ async function writeHandoff(repoDir, tag, dir, env) {
     experiments: Math.max(0, parseLog(log).results.length - 1),
     written: (/* @__PURE__ */ new Date()).toISOString()
   };
-  const desc = join26(dir, `${DESCRIPTION2}.tmp-${process.pid}`);
+  const desc = join27(dir, `${DESCRIPTION2}.tmp-${process.pid}`);
   await writeFile10(desc, `${JSON.stringify(handoff2, null, 2)}
 `);
-  await rename3(desc, join26(dir, DESCRIPTION2));
+  await rename4(desc, join27(dir, DESCRIPTION2));
   return handoff2;
 }
 async function readHandoff(dir) {
-  if (!existsSync6(join26(dir, DESCRIPTION2)) || !existsSync6(join26(dir, BUNDLE))) return null;
-  const handoff2 = JSON.parse(await readFile13(join26(dir, DESCRIPTION2), "utf8"));
+  if (!existsSync7(join27(dir, DESCRIPTION2)) || !existsSync7(join27(dir, BUNDLE))) return null;
+  const handoff2 = JSON.parse(await readFile12(join27(dir, DESCRIPTION2), "utf8"));
   if (handoff2.version !== 1 || typeof handoff2.tag !== "string" || typeof handoff2.head !== "string")
-    throw new Error(`${join26(dir, DESCRIPTION2)} is not an autoexp handoff`);
+    throw new Error(`${join27(dir, DESCRIPTION2)} is not an autoexp handoff`);
   return handoff2;
 }
 
@@ -55551,12 +56022,14 @@ var INPUTS = [
   "experiments",
   "working-directory",
   "remote",
-  "handoff"
+  "handoff",
+  "token",
+  "live-status"
 ];
 var SAFE_PATH = /^[^\0\n\r]+$/;
 var inputSchema = external_exports.strictObject({
-  mode: external_exports.enum(["run", "publish"], {
-    error: (i) => `mode must be run or publish, not ${JSON.stringify(i.input)}`
+  mode: external_exports.enum(["run", "verify", "attribute", "split", "publish"], {
+    error: (i) => `mode must be run, verify, attribute, split or publish, not ${JSON.stringify(i.input)}`
   }),
   config: external_exports.string().regex(SAFE_PATH, "config must be a path to autoexp.yml").refine((p) => !p.startsWith("/") && !p.split("/").includes(".."), {
     message: "config must be a path inside the repository, like autoexp.yml"
@@ -55575,18 +56048,27 @@ var inputSchema = external_exports.strictObject({
     /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/,
     "remote must be a git remote name like origin (letters, digits, '.', '_', '-')"
   ),
-  handoff: external_exports.string().regex(SAFE_PATH, "handoff must be a path").optional()
+  handoff: external_exports.string().regex(SAFE_PATH, "handoff must be a path").optional(),
+  token: external_exports.string().regex(/^[^\s]+$/, "token must be one word: a GitHub token (the default is the job's token)").optional(),
+  "live-status": external_exports.string().regex(
+    /^(off|\d{1,5})$/,
+    "live-status must be the seconds between updates (e.g. 60; 0: after every experiment) or off"
+  ).transform((v) => v === "off" ? null : Number(v))
 });
+function inputVariable(name) {
+  return `INPUT_${name.replace(/ /g, "_").toUpperCase()}`;
+}
 var DEFAULTS = {
   mode: "run",
   config: "autoexp.yml",
   "working-directory": ".",
-  remote: "origin"
+  remote: "origin",
+  "live-status": "60"
 };
 function readInputs(env) {
   const raw = {};
   for (const name of INPUTS) {
-    const value = (env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] ?? "").trim();
+    const value = (env[inputVariable(name)] ?? "").trim();
     const given = value || DEFAULTS[name];
     if (given !== void 0) raw[name] = given;
   }
@@ -55599,10 +56081,832 @@ ${lines.join("\n")}`);
   return parsed.data;
 }
 
+// action/github/live-status.ts
+var DESCRIPTION_LIMIT = 140;
+function describeLive(f, prefix = "") {
+  const parts = [`${f.done}${f.of !== null ? `/${f.of}` : ""} experiment${f.of === 1 ? "" : "s"}`];
+  if (f.best !== null) {
+    const pct = f.baseline !== null && f.baseline !== 0 ? ` (${f.best >= f.baseline ? "+" : ""}${((f.best - f.baseline) / Math.abs(f.baseline) * 100).toFixed(2)}%)` : "";
+    parts.push(`best ${f.metric} ${formatScore(f.best)}${pct}`);
+  } else if (f.baseline !== null) parts.push(`baseline ${f.metric} ${formatScore(f.baseline)}`);
+  parts.push(
+    f.verified ? `verified ${formatVerifiedChange(f.verified.gain, f.verified.goal, f.verified.confidence)}` : "not yet verified"
+  );
+  const text2 = prefix + parts.join(" \xB7 ");
+  return text2.length <= DESCRIPTION_LIMIT ? text2 : `${text2.slice(0, DESCRIPTION_LIMIT - 1)}\u2026`;
+}
+function createLiveStatus(options) {
+  const now = options.now ?? Date.now;
+  const figures = {
+    metric: options.metric,
+    done: 0,
+    of: null,
+    baseline: null,
+    best: null,
+    verified: null
+  };
+  let last = null;
+  let broken = false;
+  const post = async (state, description) => {
+    if (broken) return;
+    const url2 = `${options.apiUrl.replace(/\/$/, "")}/repos/${options.repository}/statuses/${options.sha}`;
+    try {
+      const response = await fetch(url2, {
+        method: "POST",
+        headers: {
+          accept: "application/vnd.github+json",
+          authorization: `Bearer ${options.token}`,
+          "content-type": "application/json",
+          "user-agent": "autoexp",
+          "x-github-api-version": "2022-11-28"
+        },
+        body: JSON.stringify({
+          state,
+          target_url: options.targetUrl,
+          description,
+          context: `autoexp/${options.tag}`
+        }),
+        signal: AbortSignal.timeout(options.timeoutMs ?? 1e4)
+      });
+      if (!response.ok) {
+        broken = true;
+        const hint = response.status === 403 || response.status === 404 ? ": give the experiment job `permissions: statuses: write`" : "";
+        options.log(
+          `the live status could not be posted (HTTP ${response.status})${hint}; the batch goes on, and the PR updates when it publishes`
+        );
+      }
+    } catch (error63) {
+      broken = true;
+      options.log(
+        `the live status could not be posted (${error63 instanceof Error ? error63.message : String(error63)}); the batch goes on, and the PR updates when it publishes`
+      );
+    }
+  };
+  return {
+    figures,
+    /** Takes the figures from a batch event. */
+    event(event) {
+      if (event.type === "baseline") figures.baseline = event.score;
+      if (event.type === "experiment") {
+        figures.done = event.index;
+        figures.of = event.of;
+        figures.best = event.best;
+      }
+      if (event.type === "verified") figures.verified = event.entry;
+    },
+    /** At a checkpoint: posts the figures when they changed and the interval has passed. */
+    async checkpoint() {
+      const text2 = describeLive(figures);
+      if (last && (last.text === text2 || now() - last.at < options.everyMs)) return;
+      last = { at: now(), text: text2 };
+      await post("pending", text2);
+    },
+    /** A status of its own (verify, attribute, split say what they run), cut to fit. */
+    async say(state, text2) {
+      await post(state, text2.length <= DESCRIPTION_LIMIT ? text2 : `${text2.slice(0, 139)}\u2026`);
+    },
+    /** The batch ended: its final figures, success or failure, always posted. */
+    async finish(ok, figuresNow) {
+      Object.assign(figures, figuresNow ?? {});
+      await post(ok ? "success" : "failure", describeLive(figures, ok ? "done: " : "stopped: "));
+    }
+  };
+}
+function liveStatusFromEnv(env, options) {
+  if (options.everySeconds === null) return null;
+  const { GITHUB_REPOSITORY: repository, GITHUB_RUN_ID: runId } = env;
+  if (!repository || !runId) return null;
+  const sha = options.sha ?? env.GITHUB_SHA;
+  if (!options.token || !sha) {
+    options.log(
+      "no live status: the token input is empty (its default is the job's token; give the job `permissions: statuses: write`)"
+    );
+    return null;
+  }
+  return createLiveStatus({
+    token: options.token,
+    apiUrl: env.GITHUB_API_URL || "https://api.github.com",
+    repository,
+    sha,
+    tag: options.tag,
+    targetUrl: `${env.GITHUB_SERVER_URL || "https://github.com"}/${repository}/actions/runs/${runId}`,
+    everyMs: options.everySeconds * 1e3,
+    metric: options.metric,
+    log: options.log
+  });
+}
+
+// action/engine/attribute-plan.ts
+function keptChanges(results, finalIteration) {
+  return results.flatMap(
+    (r) => (r.status === "keep" || r.status === "simplification") && r.iteration <= finalIteration && r.commit_full ? [{ iteration: r.iteration, commit: r.commit_full, description: r.description }] : []
+  );
+}
+function meanEvalSeconds(log, metric2) {
+  let seconds = 0;
+  let runs = 0;
+  for (const r of [...log.results, ...log.remeasures]) {
+    const n = r.samples[metric2]?.length ?? 0;
+    if (n === 0 || !(r.eval_seconds > 0)) continue;
+    seconds += r.eval_seconds;
+    runs += n;
+  }
+  return runs > 0 ? seconds / runs : null;
+}
+function estimateAttribution(changes, pairs, meanSeconds) {
+  const runs = pairs * changes * 2;
+  return {
+    changes,
+    pairs,
+    runs,
+    meanEvalSeconds: meanSeconds,
+    seconds: meanSeconds === null ? null : runs * meanSeconds
+  };
+}
+function formatEstimate(e) {
+  const runs = `${e.runs} eval runs (${e.changes} change${e.changes === 1 ? "" : "s"} \xD7 ${e.pairs} pairs \xD7 2)`;
+  if (e.seconds === null || e.meanEvalSeconds === null)
+    return `${runs}; the ledger has no eval time to estimate from`;
+  return `${runs}, about ${formatDuration2(e.seconds)} of GPU time at ${formatDuration2(e.meanEvalSeconds)} a run`;
+}
+function formatDuration2(seconds) {
+  if (seconds < 90) return `${Number(seconds.toPrecision(2))} s`;
+  if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
+  return `${Number((seconds / 3600).toPrecision(2))} h`;
+}
+
+// action/engine/attribute.ts
+import { join as join29 } from "node:path";
+
+// action/engine/attribute-revert.ts
+import { mkdir as mkdir10, rm as rm13, writeFile as writeFile11 } from "node:fs/promises";
+import { join as join28 } from "node:path";
+async function revertChange(repo, change2, scratch) {
+  const [before, after, final] = await Promise.all(
+    [change2.parent, change2.commit, change2.final].map(async (c) => byPath(await repo.lsTree(c)))
+  );
+  const touched = [.../* @__PURE__ */ new Set([...before.keys(), ...after.keys()])].filter(
+    (p) => !p.startsWith(".autoexp/") && before.get(p)?.sha !== after.get(p)?.sha
+  );
+  const shas = touched.flatMap(
+    (p) => [before.get(p), after.get(p), final.get(p)].flatMap((e) => e ? [e.sha] : [])
+  );
+  const blobs = await repo.readBlobs(shas);
+  const blob = (e) => e ? blobs.get(e.sha) ?? null : null;
+  await rm13(scratch, { recursive: true, force: true });
+  await mkdir10(scratch, { recursive: true });
+  const files = {};
+  const conflicts = [];
+  for (const path of touched) {
+    const was = before.get(path);
+    const kept = after.get(path);
+    const now = final.get(path);
+    if (now?.sha === kept?.sha) {
+      files[path] = was ? { content: blob(was), mode: was.mode } : null;
+      continue;
+    }
+    if (now?.sha === was?.sha) continue;
+    const [base, ours, theirs] = [blob(kept), blob(was), blob(now)];
+    if (base === null || ours === null || theirs === null) {
+      conflicts.push(path);
+      continue;
+    }
+    const merged = await merge2(repo, base, ours, theirs, scratch);
+    if (merged === null) conflicts.push(path);
+    else files[path] = { content: merged, mode: now.mode };
+  }
+  await rm13(scratch, { recursive: true, force: true });
+  if (conflicts.length > 0) return { status: "conflict", paths: conflicts };
+  const changed = Object.entries(files).filter(([p, f]) => !same2(f, final.get(p), blobs));
+  if (changed.length === 0) return { status: "superseded" };
+  const commit = await repo.commitFiles(
+    change2.final,
+    Object.fromEntries(changed),
+    join28(scratch, "..", "attribute.index"),
+    `autoexp attribute: the final code without ${change2.label}`
+  );
+  return { status: "reverted", commit };
+}
+async function merge2(repo, base, ours, theirs, scratch) {
+  const lines = mergeLines(base.toString(), ours.toString(), theirs.toString());
+  if (lines !== null) return Buffer.from(lines);
+  const paths = ["ours", "base", "theirs"].map((n) => join28(scratch, n));
+  await Promise.all([
+    writeFile11(paths[0], ours),
+    writeFile11(paths[1], base),
+    writeFile11(paths[2], theirs)
+  ]);
+  const merged = await repo.run(mergeFile(paths[0], paths[1], paths[2]));
+  return merged === null ? null : Buffer.from(merged);
+}
+function byPath(entries) {
+  return new Map(entries.map((e) => [e.path, e]));
+}
+function same2(file2, entry, blobs) {
+  if (file2 === null || !entry) return file2 === null && !entry;
+  return blobs.get(entry.sha)?.equals(file2.content) ?? false;
+}
+
+// action/engine/attribute.ts
+async function planAttribution(store, pairs) {
+  const log = store.log;
+  const inc = log ? incumbentState(log) : null;
+  if (!log?.config || !inc)
+    throw new AutoexpError(`tag ${store.tag} has no baseline yet: there is nothing to attribute`);
+  const finalCommit = log.results.find((r) => r.iteration === inc.iteration)?.commit_full;
+  const kept = keptChanges(log.results, inc.iteration);
+  if (inc.iteration === 0 || !finalCommit || kept.length === 0)
+    throw new AutoexpError(
+      `tag ${store.tag} has kept nothing yet: there is no change to attribute`,
+      { exitCode: 1 }
+    );
+  const scratch = join29(store.stateDir, "attribute", "merge");
+  const changes = [];
+  for (const change2 of kept) {
+    const parent = await store.repo.resolve(`${change2.commit}^`);
+    if (!parent) throw new AutoexpError(`kept commit ${change2.commit} has no parent here`);
+    const reverted = await revertChange(
+      store.repo,
+      { parent, commit: change2.commit, final: finalCommit, label: `#${change2.iteration}` },
+      scratch
+    );
+    changes.push({ ...change2, reverted });
+  }
+  const measurable = changes.filter((c) => c.reverted.status === "reverted").length;
+  return {
+    finalCommit,
+    finalIteration: inc.iteration,
+    changes,
+    estimate: estimateAttribution(measurable, pairs, meanEvalSeconds(log, log.config.metric))
+  };
+}
+async function attributeRecord(store, config2, plan, run) {
+  const header = store.log.config;
+  const slot = makeSlot(store, 1, "attribute", run.isolation);
+  const confidence = header.confidence ?? config2.decide.confidence;
+  const failures = [];
+  let seconds = 0;
+  let runs = 0;
+  const measure2 = async (change2, pair, code, commit) => {
+    const outcome = await slot.evaluate(
+      config2,
+      commit,
+      `attribute-${change2.iteration}-${pair}-${code}`,
+      run.evalEnv,
+      header.frozen_hashes
+    );
+    runs++;
+    seconds += outcome.durationMs / 1e3;
+    const score = scoreOf(outcome.metrics, config2, header);
+    const problem = runProblem(outcome, score);
+    if (problem) failures.push({ iteration: change2.iteration, pair, code, problem });
+    return problem ? null : score;
+  };
+  const results = [];
+  for (const change2 of plan.changes) {
+    const base = {
+      iteration: change2.iteration,
+      commit: change2.commit,
+      description: change2.description
+    };
+    const r = change2.reverted;
+    if (r.status === "conflict") {
+      results.push({ ...base, status: "conflict", conflicts: r.paths });
+      continue;
+    }
+    if (r.status === "superseded") {
+      results.push({ ...base, status: "superseded" });
+      continue;
+    }
+    const samples = { final: [], without: [] };
+    let failed2 = 0;
+    for (let pair = 1; pair <= run.pairs && failed2 < Math.max(2, Math.ceil(run.pairs / 2)); pair++) {
+      const a = await measure2(change2, pair, "final", plan.finalCommit);
+      const b = a === null ? null : await measure2(change2, pair, "without", r.commit);
+      if (a === null || b === null) {
+        failed2++;
+        continue;
+      }
+      samples.final.push(a);
+      samples.without.push(b);
+    }
+    const effect = verifiedGain(samples.without, samples.final, header.goal, confidence);
+    results.push({
+      ...base,
+      status: "measured",
+      without_commit: r.commit,
+      samples,
+      effect,
+      drop_candidate: effect.includes_no_improvement
+    });
+    run.emit({
+      type: "notice",
+      message: `#${change2.iteration} measured: ${samples.final.length} pairs`
+    });
+  }
+  const entry = {
+    type: "attribute",
+    metric: header.metric,
+    goal: header.goal,
+    final_commit: plan.finalCommit,
+    final_iteration: plan.finalIteration,
+    pairs: run.pairs,
+    confidence,
+    changes: results,
+    runs,
+    estimated_seconds: Math.round((plan.estimate.seconds ?? 0) * 1e3) / 1e3,
+    ...failures.length > 0 ? { failures } : {},
+    isolation: run.isolation.mode,
+    eval_seconds: Math.round(seconds * 1e3) / 1e3,
+    timestamp: (/* @__PURE__ */ new Date()).toISOString()
+  };
+  await store.append([entry]);
+  return entry;
+}
+
+// action/engine/verify-tag.ts
+import { join as join30 } from "node:path";
+function verifyTag(options) {
+  return measureTag(
+    options,
+    "verify",
+    "verify",
+    (store, ctx) => verifyRecord(store, options.config, { ...ctx, pairs: options.pairs })
+  );
+}
+async function measureTag(options, command2, slot, body) {
+  try {
+    return await measureTagUnexplained(options, command2, slot, body);
+  } catch (error63) {
+    throw explainFailure(error63, options.tag);
+  }
+}
+async function measureTagUnexplained(options, command2, slot, body) {
+  var _stack = [];
+  try {
+    const { config: config2, tag } = options;
+    const env = options.env ?? process.env;
+    const { store, evalEnv, emit } = await openTag({
+      repoDir: options.repoDir,
+      tag,
+      config: config2,
+      env,
+      onEvent: options.onEvent
+    });
+    const _store = __using(_stack, store, true);
+    const header = store.log?.config;
+    if (!header)
+      throw new AutoexpError(`no autoexp record for tag ${tag}: start one with \`autoexp run\``);
+    const isolation = await resolveIsolation(
+      config2,
+      store.repo.dir,
+      await store.repo.commonDir(),
+      env
+    );
+    emit({ type: "isolation", mode: isolation.mode, warnings: isolation.warnings });
+    const probe = new Slot({
+      id: 1,
+      root: join30(store.stateDir, "slots", slot),
+      git: store.repo,
+      isolation,
+      logs: join30(store.stateDir, "logs")
+    });
+    await probe.prepare(store.head);
+    const changes = configChanges(
+      header,
+      decisionFacts(config2, await hashFrozen(probe.dir, config2.frozen))
+    );
+    if (changes.length > 0)
+      throw new AutoexpError(
+        `tag ${tag}'s record was made with another config, so ${command2} would measure something else:
+${changes.map((c) => `  ${c}`).join("\n")}
+Run ${command2} with the config the tag ran under (--config). Nothing was run or written`
+      );
+    return body(store, { isolation, evalEnv: { ...evalEnv, AUTOEXP_TAG: tag }, env, emit });
+  } catch (_) {
+    var _error = _, _hasError = true;
+  } finally {
+    var _promise2 = __callDispose(_stack, _error, _hasError);
+    _promise2 && await _promise2;
+  }
+}
+
+// action/engine/attribute-tag.ts
+function attributeTag(options) {
+  return measureTag(options, "attribute", "attribute", async (store, ctx) => {
+    const plan = await planAttribution(store, options.pairs);
+    if (!options.run) return { plan, entry: null };
+    const entry = await attributeRecord(store, options.config, plan, {
+      ...ctx,
+      pairs: options.pairs
+    });
+    return { plan, entry };
+  });
+}
+
+// action/engine/split.ts
+import { join as join32 } from "node:path";
+
+// action/decide/split-groups.ts
+var NEAR_LINES = 3;
+function oldRange(h) {
+  if (h.whole) return [0, Number.POSITIVE_INFINITY];
+  return h.oldLines === 0 ? [h.oldStart, h.oldStart] : [h.oldStart, h.oldStart + h.oldLines - 1];
+}
+function back(range, hunks) {
+  const map2 = (line2, end) => {
+    let shift = 0;
+    for (const h of hunks) {
+      if (h.whole) return end === "from" ? 0 : Number.POSITIVE_INFINITY;
+      const newFrom = h.newLines === 0 ? h.newStart + 1 : h.newStart;
+      const newTo = h.newStart + h.newLines - 1;
+      if (line2 < newFrom) break;
+      if (line2 <= newTo) {
+        const [a, b] = oldRange(h);
+        return end === "from" ? a : b;
+      }
+      shift += h.oldLines - h.newLines;
+    }
+    return line2 + shift;
+  };
+  return [map2(range[0], "from"), map2(range[1], "to")];
+}
+function baseRanges(changes) {
+  const byFile = (hunks) => {
+    const m = /* @__PURE__ */ new Map();
+    for (const h of hunks) m.set(h.file, [...m.get(h.file) ?? [], h]);
+    for (const list of m.values()) list.sort((a, b) => a.newStart - b.newStart);
+    return m;
+  };
+  const files = changes.map(byFile);
+  return changes.map((hunks, k) => {
+    const out = /* @__PURE__ */ new Map();
+    for (const h of hunks) {
+      let range = oldRange(h);
+      for (let j = k - 1; j >= 0; j--) {
+        const earlier = files[j].get(h.file);
+        if (earlier) range = back(range, earlier);
+      }
+      out.set(h.file, [...out.get(h.file) ?? [], range]);
+    }
+    return out;
+  });
+}
+function touches(a, b, near) {
+  for (const [file2, ranges] of a) {
+    const other = b.get(file2);
+    if (!other) continue;
+    for (const [a0, a1] of ranges)
+      for (const [b0, b1] of other) if (a0 <= b1 + near && b0 <= a1 + near) return true;
+  }
+  return false;
+}
+function groupChanges(changes, near = NEAR_LINES) {
+  const ranges = baseRanges(changes);
+  const parent = changes.map((_, i) => i);
+  const find = (i) => {
+    while (parent[i] !== i) i = parent[i] = parent[parent[i]];
+    return i;
+  };
+  for (let i = 0; i < changes.length; i++)
+    for (let j = 0; j < i; j++)
+      if (touches(ranges[i], ranges[j], near)) parent[find(i)] = find(j);
+  const groups = /* @__PURE__ */ new Map();
+  for (let i = 0; i < changes.length; i++) {
+    const root = find(i);
+    groups.set(root, [...groups.get(root) ?? [], i]);
+  }
+  return [...groups.values()].sort((a, b) => a[0] - b[0]);
+}
+
+// action/engine/split-build.ts
+import { mkdir as mkdir11, rm as rm14, writeFile as writeFile12 } from "node:fs/promises";
+import { join as join31 } from "node:path";
+
+// action/git/commands/diff.ts
+var diffHunks = (from, to, exclude = []) => ({
+  args: [
+    "-c",
+    "core.quotePath=false",
+    "diff",
+    "-U0",
+    "--no-renames",
+    "--no-ext-diff",
+    "--no-textconv",
+    "--no-color",
+    from,
+    to,
+    "--",
+    ".",
+    ...exclude.map((p) => `:(exclude)${p}`)
+  ],
+  parse: parseHunks
+});
+function parseHunks(out) {
+  const hunks = [];
+  let file2 = null;
+  let seen = 0;
+  const close = () => {
+    if (file2 !== null && seen === hunks.length)
+      hunks.push({ file: file2, oldStart: 0, oldLines: 0, newStart: 0, newLines: 0, whole: true });
+  };
+  for (const line2 of out.split("\n")) {
+    if (line2.startsWith("diff --git ")) {
+      close();
+      seen = hunks.length;
+      const rest = line2.slice("diff --git ".length);
+      file2 = rest.slice(2, 2 + (rest.length - 5) / 2);
+    } else if (line2.startsWith("Binary files ") && file2 !== null) {
+      hunks.push({ file: file2, oldStart: 0, oldLines: 0, newStart: 0, newLines: 0, whole: true });
+    } else if (line2.startsWith("@@ ") && file2 !== null) {
+      const m = /^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@/.exec(line2);
+      if (!m) continue;
+      hunks.push({
+        file: file2,
+        oldStart: Number(m[1]),
+        oldLines: m[2] === void 0 ? 1 : Number(m[2]),
+        newStart: Number(m[3]),
+        newLines: m[4] === void 0 ? 1 : Number(m[4])
+      });
+    }
+  }
+  close();
+  return hunks;
+}
+
+// action/engine/split-build.ts
+var RECORD = ".autoexp";
+async function changeHunks(repo, changes) {
+  const out = [];
+  for (const c of changes) out.push(await repo.run(diffHunks(c.before, c.commit, [RECORD])));
+  return out;
+}
+async function filesAt(repo, commit, paths) {
+  const listing = new Map((await repo.lsTree(commit)).map((e) => [e.path, e]));
+  const blobs = await repo.readBlobs(paths.flatMap((p) => listing.get(p)?.sha ?? []));
+  return new Map(
+    paths.map((p) => {
+      const e = listing.get(p);
+      return [p, e ? { content: blobs.get(e.sha), mode: e.mode } : null];
+    })
+  );
+}
+async function buildGroup(repo, env, base, changes, hunks, scratch) {
+  let head = base;
+  const conflicts = [];
+  await rm14(scratch, { recursive: true, force: true });
+  await mkdir11(scratch, { recursive: true });
+  try {
+    for (const [k, change2] of changes.entries()) {
+      const paths = [...new Set(hunks[k].map((h) => h.file))];
+      const [was, mine, theirs] = await Promise.all([
+        filesAt(repo, change2.before, paths),
+        filesAt(repo, change2.commit, paths),
+        filesAt(repo, head, paths)
+      ]);
+      const files = {};
+      for (const path of paths) {
+        const merged = await mergeOne(
+          repo,
+          was.get(path),
+          mine.get(path),
+          theirs.get(path),
+          scratch
+        );
+        if (merged === "conflict") conflicts.push(path);
+        else if (merged !== "unchanged") files[path] = merged;
+      }
+      if (conflicts.length > 0) return { conflicts };
+      const date5 = `@${Math.floor(Date.parse(change2.timestamp) / 1e3) || 0} +0000`;
+      const dated = repo.withEnv({ ...env, GIT_AUTHOR_DATE: date5, GIT_COMMITTER_DATE: date5 });
+      head = await dated.commitFiles(
+        head,
+        files,
+        join31(scratch, "index"),
+        `#${change2.iteration}: ${change2.description || "(no description)"}
+
+autoexp kept change ${change2.commit}`
+      );
+    }
+    return { commit: head };
+  } finally {
+    await rm14(scratch, { recursive: true, force: true });
+  }
+}
+async function mergeOne(repo, base, mine, theirs, scratch) {
+  if (same3(theirs, base)) return mine;
+  if (same3(theirs, mine)) return "unchanged";
+  if (mine === null || base === null || theirs === null) return "conflict";
+  const [b, o, t] = [base.content.toString(), mine.content.toString(), theirs.content.toString()];
+  const lines = mergeLines(b, o, t);
+  if (lines !== null) return { content: Buffer.from(lines), mode: mine.mode };
+  const files = ["ours", "base", "theirs"].map((n) => join31(scratch, n));
+  await Promise.all([
+    writeFile12(files[0], mine.content),
+    writeFile12(files[1], base.content),
+    writeFile12(files[2], theirs.content)
+  ]);
+  const merged = await repo.run(mergeFile(files[0], files[1], files[2]));
+  return merged === null ? "conflict" : { content: Buffer.from(merged), mode: mine.mode };
+}
+function same3(a, b) {
+  return a === null || b === null ? a === b : a.content.equals(b.content) && a.mode === b.mode;
+}
+
+// action/engine/split.ts
+function splitTag(options) {
+  return measureTag(
+    options,
+    "split",
+    "split",
+    (store, ctx) => splitRecord(store, options.config, { ...ctx, pairs: options.pairs })
+  );
+}
+function splitBranch(tag, n) {
+  return `autoexp/${tag}--${n}`;
+}
+function keptChangesOf(store) {
+  const log = store.log;
+  const header = log?.config;
+  const inc = log ? incumbentState(log) : null;
+  if (!log || !header || !inc)
+    throw new AutoexpError(`tag ${store.tag} has no baseline yet: there is nothing to split`);
+  const base = header.base_commit;
+  const changes = [];
+  let before = base;
+  for (const r of log.results) {
+    if (r.iteration === 0 || r.iteration > inc.iteration || !r.commit_full) continue;
+    if (r.status !== "keep" && r.status !== "simplification") continue;
+    changes.push({
+      iteration: r.iteration,
+      commit: r.commit_full,
+      before,
+      description: r.description,
+      timestamp: r.timestamp
+    });
+    before = r.commit_full;
+  }
+  if (changes.length === 0)
+    throw new AutoexpError(
+      `tag ${store.tag} has kept nothing yet: its code is its base ${base.slice(0, 7)}, so there is nothing to split`,
+      { exitCode: 1 }
+    );
+  return { base, final: before, finalIteration: inc.iteration, changes };
+}
+async function splitRecord(store, config2, run) {
+  const { base, final, finalIteration, changes } = keptChangesOf(store);
+  const header = store.log.config;
+  const repo = store.repo;
+  const hunks = await changeHunks(repo, changes);
+  const groups = groupChanges(hunks);
+  const env = await withIdentity(repo, run.env);
+  const built = [];
+  for (const [i, members2] of groups.entries()) {
+    const n = i + 1;
+    const result = await buildGroup(
+      repo,
+      env,
+      base,
+      members2.map((k) => changes[k]),
+      members2.map((k) => hunks[k]),
+      join32(store.stateDir, `split-${n}`)
+    );
+    if ("conflicts" in result)
+      throw new AutoexpError(
+        `group ${n} (${members2.map((k) => `#${changes[k].iteration}`).join(", ")}) does not apply to the base ${base.slice(0, 7)}: ${result.conflicts.join(", ")} conflict. Nothing was written`,
+        { exitCode: 1 }
+      );
+    built.push({
+      n,
+      iterations: members2.map((k) => changes[k].iteration),
+      files: [...new Set(members2.flatMap((k) => hunks[k].map((h) => h.file)))].sort(),
+      commit: result.commit
+    });
+  }
+  await repo.updateRefs(
+    built.map((g) => ({ ref: `refs/heads/${splitBranch(store.tag, g.n)}`, sha: g.commit }))
+  );
+  const last = store.log?.splits?.at(-1);
+  if (last && last.final_commit === final && last.pairs === run.pairs && last.groups.length === built.length && last.groups.every((g, i) => g.commit === built[i].commit)) {
+    run.emit({
+      type: "notice",
+      message: "split: the same groups as last time; reused, nothing re-measured"
+    });
+    return { entry: last, reused: true };
+  }
+  const confidence = header.confidence ?? config2.decide.confidence;
+  const gainOf = (s) => verifiedGain(s.base, s.final, header.goal, confidence);
+  let seconds = 0;
+  const measured = [];
+  for (const g of built) {
+    run.emit({
+      type: "notice",
+      message: `split: group ${g.n} of ${built.length} (${g.iterations.map((i) => `#${i}`).join(", ")}) on ${splitBranch(store.tag, g.n)}, verified against the base`
+    });
+    const m = await measurePairs(store, config2, run, { base, final: g.commit }, `split-${g.n}`);
+    seconds += m.seconds;
+    measured.push({
+      n: g.n,
+      branch: splitBranch(store.tag, g.n),
+      commit: g.commit,
+      iterations: g.iterations,
+      files: g.files,
+      samples: m.samples.validation,
+      gain: gainOf(m.samples.validation),
+      ...config2.eval.holdout ? { holdout: { samples: m.samples.holdout, gain: gainOf(m.samples.holdout) } } : {},
+      ...m.failures.length > 0 ? { failures: m.failures } : {}
+    });
+  }
+  const entry = {
+    type: "split",
+    metric: header.metric,
+    goal: header.goal,
+    base_commit: base,
+    final_commit: final,
+    final_iteration: finalIteration,
+    pairs: run.pairs,
+    confidence,
+    groups: measured,
+    isolation: run.isolation.mode,
+    eval_seconds: Math.round(seconds * 1e3) / 1e3,
+    timestamp: (/* @__PURE__ */ new Date()).toISOString()
+  };
+  await store.append([entry]);
+  return { entry, reused: false };
+}
+
+// action/github/measure-mode.ts
+var DEFAULT_PAIRS = 8;
+async function measureMode(mode, options) {
+  const { live } = options;
+  try {
+    return await measure(mode, options);
+  } catch (error63) {
+    await live?.say("failure", `${mode} failed: ${error63 instanceof Error ? error63.message : error63}`);
+    throw error63;
+  }
+}
+async function measure(mode, options) {
+  const { repoDir, config: config2, tag, handoff: handoff2, env, live } = options;
+  const metric2 = primaryMetric(config2);
+  const pairs = config2.verify?.pairs ?? DEFAULT_PAIRS;
+  const printer = createProgressPrinter(
+    "plain",
+    { line: info, write: info, columns: 120 },
+    metric2
+  );
+  const onEvent = (event) => {
+    if (event.type === "isolation" && event.mode === "none")
+      for (const w of event.warnings) warning(w, { title: `autoexp ${tag}: unsandboxed` });
+    printer.event(event);
+  };
+  const common = { repoDir, config: config2, tag, pairs, env, onEvent };
+  const lines = [];
+  if (mode === "verify") {
+    await live?.say("pending", `verify: the base and the final code, ${pairs} pairs, interleaved`);
+    const entry = await verifyTag(common);
+    lines.push(
+      `Verified ${entry.metric} of \`autoexp/${tag}\` over ${pairs} base/final pair(s): ${formatVerifiedChange(entry.gain, entry.goal, entry.confidence)}.`
+    );
+  } else if (mode === "attribute") {
+    const { plan } = await attributeTag({ ...common, onEvent: () => {
+    }, run: false });
+    info(`attribute: will run ${formatEstimate(plan.estimate)}`);
+    await live?.say("pending", `attribute: ${formatEstimate(plan.estimate)}`);
+    const { entry } = await attributeTag({ ...common, run: true });
+    lines.push(
+      `Attributed ${entry.changes.length} kept change(s) of \`autoexp/${tag}\`: ${entry.runs} eval runs (estimated ${formatEstimate(plan.estimate)}).`,
+      "",
+      ...entry.changes.map(
+        (c) => `- #${c.iteration} ${c.description}: ${c.effect ? `${formatVerifiedChange(c.effect, entry.goal, entry.confidence)}; ` : ""}${attributionVerdict(c)}`
+      )
+    );
+  } else {
+    await live?.say("pending", "split: building each change set on the base and verifying it");
+    const { entry, reused } = await splitTag(common);
+    lines.push(
+      `${entry.groups.length} independent change set(s) of \`autoexp/${tag}\`${reused ? " (the same as last time: reused, nothing re-measured)" : ""}:`,
+      "",
+      ...entry.groups.map((g) => {
+        const ci = g.gain.ci ? ` [${formatScore(g.gain.ci[0])}, ${formatScore(g.gain.ci[1])}]` : "";
+        return `- \`${g.branch}\` ${g.commit.slice(0, 7)}: ${g.iterations.map((i) => `#${i}`).join(", ")} (${g.files.join(", ")}): gain ${formatScore(g.gain.gain)}${ci} over ${g.gain.pairs} pair(s)${g.gain.includes_no_improvement ? ", not distinguishable from no improvement" : ""}`;
+      })
+    );
+    setOutput("change_sets", entry.groups.map((g) => g.branch).join(" "));
+  }
+  printer.close();
+  for (const l of lines) if (l) info(l);
+  await live?.say("success", `${mode}: done; ${lines[0].replace(/`/g, "")}`);
+  await writeHandoff(repoDir, tag, handoff2, env);
+  const bundled = await writeSplitHandoff(repoDir, tag, handoff2, env);
+  if (mode === "split") info(`handoff: ${bundled.join(", ")} beside the tag's record`);
+  return lines;
+}
+
 // action/github/publish.ts
-import { mkdtemp as mkdtemp2, rm as rm12 } from "node:fs/promises";
+import { mkdtemp as mkdtemp2, rm as rm15 } from "node:fs/promises";
 import { tmpdir as tmpdir3 } from "node:os";
-import { join as join27 } from "node:path";
+import { join as join33 } from "node:path";
 
 // action/github/merge-records.ts
 function mergeLedgers(base, ours, theirs, tag) {
@@ -55679,7 +56983,7 @@ async function publish(options) {
         `the handoff in ${options.handoff} is for tag ${handoff2.tag}, not ${tag}; nothing was pushed`
       );
     await git.run(
-      fetch2(join27(options.handoff, BUNDLE), [
+      fetch2(join33(options.handoff, BUNDLE), [
         `+refs/heads/autoexp/${tag}:${ns}/head`,
         `+refs/autoexp/${tag}/*:${ns}/n/*`
       ])
@@ -55695,7 +56999,7 @@ async function publish(options) {
       `nothing to publish for tag ${tag}: no handoff${options.handoff ? ` in ${options.handoff}` : ""} and no local branch autoexp/${tag}`
     );
   }
-  const ours = await git.show(head, `${dir}/log.jsonl`);
+  const ours = await showLedger(git, head, tag);
   if (ours === null)
     throw new AutoexpError(
       `autoexp/${tag} has no ${dir}/log.jsonl: it is not an autoexp branch; nothing was pushed`
@@ -55712,14 +57016,14 @@ async function publish(options) {
       outcome = "up-to-date";
     else if (await git.isAncestor(remoteHead, head)) outcome = "fast-forward";
     else {
-      const theirs = await git.show(remoteHead, `${dir}/log.jsonl`);
+      const theirs = await showLedger(git, remoteHead, tag);
       if (theirs === null) {
         throw new AutoexpError(
           `the remote's branch autoexp/${tag} exists but has no ${dir}/log.jsonl, so it was not made by autoexp; nothing was pushed. Use another tag`
         );
       }
       const common = await git.run(mergeBase(head, remoteHead));
-      const base = await git.show(common, `${dir}/log.jsonl`) ?? "";
+      const base = await showLedger(git, common, tag) ?? "";
       const merged = mergeLedgers(base, ours, theirs, tag);
       target = await recordCommit(
         git,
@@ -55766,7 +57070,7 @@ async function publish(options) {
     try {
       await git.run(pushAtomic(remote, refspecs));
       const published = outcome === "up-to-date" ? remoteHead : target;
-      const text2 = await git.show(published, `${dir}/log.jsonl`) ?? ours;
+      const text2 = await showLedger(git, published, tag) ?? ours;
       log(
         `pushed autoexp/${tag} (${outcome}) and ${refspecs.length - (outcome === "up-to-date" ? 0 : 1)} experiment ref(s) to ${remote}`
       );
@@ -55800,11 +57104,11 @@ async function recordCommit(git, parent, dir, logText, notes, message) {
   const added = notes.ours.startsWith(notes.base) ? notes.ours.slice(notes.base.length) : notes.ours;
   const tag = dir.slice(".autoexp/".length);
   const files = recordFiles(tag, parseLog(logText), logText, notes.theirs + added);
-  const temp = await mkdtemp2(join27(tmpdir3(), "autoexp-publish-"));
+  const temp = await mkdtemp2(join33(tmpdir3(), "autoexp-publish-"));
   try {
-    return await git.commitFiles(parent, files, join27(temp, "index"), message);
+    return await git.commitFiles(parent, files, join33(temp, "index"), message);
   } finally {
-    await rm12(temp, { recursive: true, force: true });
+    await rm15(temp, { recursive: true, force: true });
   }
 }
 function renameRefs(refs, from, to) {
@@ -55814,31 +57118,44 @@ function countExperiments(text2) {
   return Math.max(0, parseLog(text2).results.length - 1);
 }
 
-// action/github/action-main.ts
-var SUMMARY_LIMIT = 1e6;
-var WARN = /* @__PURE__ */ new Set([...FAILURES, "guard_fail"]);
-async function actionMain(env = process.env) {
-  try {
-    const inputs = readInputs(env);
-    const workspace = env.GITHUB_WORKSPACE || process.cwd();
-    const repoDir = resolve(workspace, inputs["working-directory"]);
-    if (!existsSync7(repoDir))
-      throw new AutoexpError(
-        `input working-directory: ${repoDir} does not exist; nothing was run or pushed`
-      );
-    const handoff2 = inputs.handoff ? isAbsolute4(inputs.handoff) ? inputs.handoff : resolve(workspace, inputs.handoff) : join28(env.RUNNER_TEMP || tmpdir4(), "autoexp-handoff");
-    for (const name of KNOWN_SECRETS) if (env[name]) setSecret(env[name]);
-    return inputs.mode === "run" ? await runMode(inputs, repoDir, handoff2, env) : await publishMode(inputs, repoDir, handoff2, env);
-  } catch (error63) {
-    setFailed(
-      error63 instanceof AutoexpError ? error63.message : `autoexp failed: ${error63 instanceof Error ? error63.message : String(error63)}`
-    );
-    return error63 instanceof AutoexpError ? error63.exitCode : 1;
+// action/github/tag-setup.ts
+import { existsSync as existsSync8 } from "node:fs";
+import { join as join34 } from "node:path";
+
+// action/files/load-config.ts
+import { readFile as readFile13 } from "node:fs/promises";
+
+// action/config/parse-config-text.ts
+var import_yaml = __toESM(require_dist(), 1);
+function parseConfigText(text2) {
+  const doc = (0, import_yaml.parseDocument)(text2, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const problems = doc.errors.map((e) => ({
+      path: e.linePos ? `line ${e.linePos[0].line}` : "(yaml)",
+      message: `YAML syntax: ${e.message.split("\n")[0]}`
+    }));
+    return { ok: false, problems };
   }
+  return validateConfig(doc.toJS());
 }
+
+// action/files/load-config.ts
+async function loadConfig(file2) {
+  let text2;
+  try {
+    text2 = await readFile13(file2, "utf8");
+  } catch (error63) {
+    const code = error63.code;
+    const message = code === "ENOENT" ? "file not found: create one with `autoexp init`, or pass --config PATH" : `cannot read the file (${code ?? String(error63)})`;
+    return { ok: false, problems: [{ path: "(file)", message }] };
+  }
+  return parseConfigText(text2);
+}
+
+// action/github/tag-setup.ts
 async function readConfig(repoDir, file2) {
-  const path = join28(repoDir, file2);
-  if (!existsSync7(path)) {
+  const path = join34(repoDir, file2);
+  if (!existsSync8(path)) {
     throw new AutoexpError(
       `input config: ${file2} not found in ${repoDir}. Create it with \`npx autoexp init\`, or point config at your file; nothing was run or pushed`
     );
@@ -55847,6 +57164,65 @@ async function readConfig(repoDir, file2) {
   if (!result.ok) throw new AutoexpError(formatProblems(file2, result.problems));
   return result.config;
 }
+async function syncFromRemote(repoDir, tag, remote, env) {
+  const git = new Git(repoDir, env);
+  if (!await git.run(hasRemote(remote))) {
+    info(`no remote named ${remote}: the tag starts or resumes from this repository alone`);
+    return null;
+  }
+  const tracking = `refs/remotes/${remote}/autoexp/${tag}`;
+  let theirs = null;
+  const listed = await git.run(lsRemote(remote, `refs/heads/autoexp/${tag}`)).catch(() => null);
+  if (listed === null) {
+    theirs = await git.resolve(tracking);
+    info(
+      `${remote} cannot be read from this job; resuming from ${theirs ? tracking : "this repository alone"}`
+    );
+  } else if (Object.keys(listed).length > 0) {
+    const into = `refs/autoexp-remote/${tag}`;
+    await git.run(fetch2(remote, [`+refs/heads/autoexp/${tag}:${into}`]));
+    theirs = await git.resolve(into);
+  }
+  if (!theirs) return null;
+  const ours = await git.resolve(`refs/heads/autoexp/${tag}`);
+  if (ours === theirs) return theirs;
+  if (!ours || await git.isAncestor(ours, theirs)) {
+    await git.updateRefs([{ ref: `refs/heads/autoexp/${tag}`, sha: theirs, old: ours ?? "" }]);
+    info(`resuming autoexp/${tag} from ${remote} at ${theirs.slice(0, 7)}`);
+  } else {
+    warning(
+      `the local autoexp/${tag} has experiments ${remote} does not have yet; continuing from the local branch (publish will combine them)`
+    );
+  }
+  return theirs;
+}
+
+// action/github/action-main.ts
+var SUMMARY_LIMIT = 1e6;
+var WARN = /* @__PURE__ */ new Set([...FAILURES, "guard_fail"]);
+async function actionMain(env = process.env) {
+  try {
+    const inputs = readInputs(env);
+    if (inputs.token) setSecret(inputs.token);
+    delete env[inputVariable("token")];
+    const workspace = env.GITHUB_WORKSPACE || process.cwd();
+    const repoDir = resolve(workspace, inputs["working-directory"]);
+    if (!existsSync9(repoDir))
+      throw new AutoexpError(
+        `input working-directory: ${repoDir} does not exist; nothing was run or pushed`
+      );
+    const handoff2 = inputs.handoff ? isAbsolute4(inputs.handoff) ? inputs.handoff : resolve(workspace, inputs.handoff) : join35(env.RUNNER_TEMP || tmpdir4(), "autoexp-handoff");
+    for (const name of KNOWN_SECRETS) if (env[name]) setSecret(env[name]);
+    if (inputs.mode === "run") return await runMode(inputs, repoDir, handoff2, env);
+    if (inputs.mode === "publish") return await publishMode(inputs, repoDir, handoff2, env);
+    return await remeasureMode(inputs.mode, inputs, repoDir, handoff2, env);
+  } catch (error63) {
+    setFailed(
+      error63 instanceof AutoexpError ? error63.message : `autoexp failed: ${error63 instanceof Error ? error63.message : String(error63)}`
+    );
+    return error63 instanceof AutoexpError ? error63.exitCode : 1;
+  }
+}
 async function runMode(inputs, repoDir, handoff2, env) {
   const config2 = await readConfig(repoDir, inputs.config);
   for (const value of splitEnv(env, config2.agent).values) setSecret(value);
@@ -55854,7 +57230,15 @@ async function runMode(inputs, repoDir, handoff2, env) {
   const metric2 = primaryMetric(config2);
   setOutput("tag", tag);
   setOutput("branch", `autoexp/${tag}`);
-  await syncFromRemote(repoDir, tag, inputs.remote, env);
+  const remoteHead = await syncFromRemote(repoDir, tag, inputs.remote, env);
+  const live = liveStatusFromEnv(env, {
+    token: inputs.token,
+    everySeconds: inputs["live-status"],
+    tag,
+    sha: remoteHead,
+    metric: metric2,
+    log: (line2) => warning(line2, { title: `autoexp ${tag}: live status` })
+  });
   const interrupts = watchInterrupts(
     () => warning("autoexp: cancelled; stopping after the experiment in flight")
   );
@@ -55864,7 +57248,10 @@ async function runMode(inputs, repoDir, handoff2, env) {
     { line: info, write: info, columns: 120 },
     metric2
   );
+  const cost = createBatchCost();
   const onEvent = (event) => {
+    live?.event(event);
+    cost.event(event);
     if (event.type === "eval-progress" || event.type === "start") heartbeat.event(event);
     if (event.type === "eval-progress") return;
     if (event.type === "isolation" && event.mode === "none")
@@ -55905,8 +57292,13 @@ async function runMode(inputs, repoDir, handoff2, env) {
       ...inputs.experiments ? { experiments: inputs.experiments } : {},
       checkpoint: async () => {
         await writeHandoff(repoDir, tag, handoff2, env);
+        await live?.checkpoint();
       }
+    }).catch(async (error63) => {
+      await live?.finish(false);
+      throw error63;
     });
+    await live?.finish(!result.stop.failed, { baseline: result.baseline, best: result.best });
     if (grouped) endGroup();
     setOutput("baseline", String(result.baseline));
     setOutput("best", String(result.best));
@@ -55918,7 +57310,7 @@ async function runMode(inputs, repoDir, handoff2, env) {
     setOutput("experiments", String(result.experiments));
     setOutput("stop_reason", result.stopReason);
     setOutput("handoff", handoff2);
-    await writeSummary(repoDir, tag, env);
+    await writeSummary(repoDir, tag, env, [cost.line()]);
     info(
       `done: ${result.experiments} experiment(s) this batch, ${result.total} on record, ${result.kept} kept; stopped: ${result.stopReason}`
     );
@@ -55931,63 +57323,71 @@ async function runMode(inputs, repoDir, handoff2, env) {
     interrupts.release();
   }
 }
+async function remeasureMode(mode, inputs, repoDir, handoff2, env) {
+  const config2 = await readConfig(repoDir, inputs.config);
+  for (const value of splitEnv(env, config2.agent).values) setSecret(value);
+  const tag = inputs.tag ?? defaultTag(config2.name);
+  setOutput("tag", tag);
+  setOutput("branch", `autoexp/${tag}`);
+  const remoteHead = await syncFromRemote(repoDir, tag, inputs.remote, env);
+  info(`autoexp ${mode} of autoexp/${tag}; handoff in ${handoff2}${trigger(env)}`);
+  const live = liveStatusFromEnv(env, {
+    token: inputs.token,
+    everySeconds: inputs["live-status"],
+    tag,
+    sha: remoteHead,
+    metric: primaryMetric(config2),
+    log: (line2) => warning(line2, { title: `autoexp ${tag}: live status` })
+  });
+  const lines = await measureMode(mode, { repoDir, config: config2, tag, handoff: handoff2, env, live });
+  setOutput("handoff", handoff2);
+  await writeSummary(repoDir, tag, env, lines);
+  return 0;
+}
 async function publishMode(inputs, repoDir, handoff2, env) {
   const described = await readHandoff(handoff2).catch(() => null);
   let tag = inputs.tag ?? described?.tag;
   if (!tag) tag = defaultTag((await readConfig(repoDir, inputs.config)).name);
   setOutput("tag", tag);
   setOutput("branch", `autoexp/${tag}`);
+  const log = (line2) => line2.startsWith("warning: ") ? warning(line2.slice(9)) : info(line2);
+  const sets = await publishChangeSets({
+    repoDir,
+    tag,
+    remote: inputs.remote,
+    handoff: described ? handoff2 : void 0,
+    env,
+    log
+  });
   const result = await publish({
     repoDir,
     tag,
     remote: inputs.remote,
     handoff: described ? handoff2 : void 0,
     env,
-    log: (line2) => line2.startsWith("warning: ") ? warning(line2.slice(9)) : info(line2)
+    log
   });
   setOutput("published", result.outcome);
   setOutput("experiments", String(result.experiments));
   info(
     `autoexp/${tag}: ${result.outcome} at ${result.head.slice(0, 7)}, ${result.experiments} experiment(s) on ${inputs.remote}`
   );
+  if (sets.blocked.length > 0) {
+    setFailed(
+      `autoexp/${tag} is published, but ${sets.blocked.map((b) => b.branch).join(", ")} could not be: ${inputs.remote} holds other commits there (see the warning above)`
+    );
+    return 1;
+  }
   return 0;
 }
-async function syncFromRemote(repoDir, tag, remote, env) {
-  const git = new Git(repoDir, env);
-  if (!await git.run(hasRemote(remote))) {
-    info(`no remote named ${remote}: the tag starts or resumes from this repository alone`);
-    return;
-  }
-  const tracking = `refs/remotes/${remote}/autoexp/${tag}`;
-  let theirs = null;
-  const listed = await git.run(lsRemote(remote, `refs/heads/autoexp/${tag}`)).catch(() => null);
-  if (listed === null) {
-    theirs = await git.resolve(tracking);
-    info(
-      `${remote} cannot be read from this job; resuming from ${theirs ? tracking : "this repository alone"}`
-    );
-  } else if (Object.keys(listed).length > 0) {
-    const into = `refs/autoexp-remote/${tag}`;
-    await git.run(fetch2(remote, [`+refs/heads/autoexp/${tag}:${into}`]));
-    theirs = await git.resolve(into);
-  }
-  if (!theirs) return;
-  const ours = await git.resolve(`refs/heads/autoexp/${tag}`);
-  if (ours === theirs) return;
-  if (!ours || await git.isAncestor(ours, theirs)) {
-    await git.updateRefs([{ ref: `refs/heads/autoexp/${tag}`, sha: theirs, old: ours ?? "" }]);
-    info(`resuming autoexp/${tag} from ${remote} at ${theirs.slice(0, 7)}`);
-  } else {
-    warning(
-      `the local autoexp/${tag} has experiments ${remote} does not have yet; continuing from the local branch (publish will combine them)`
-    );
-  }
-}
-async function writeSummary(repoDir, tag, env) {
+async function writeSummary(repoDir, tag, env, lead = []) {
   if (!env.GITHUB_STEP_SUMMARY) return;
   const git = new Git(repoDir, env);
   const dashboard = await git.show(`refs/heads/autoexp/${tag}`, `.autoexp/${tag}/dashboard.md`) ?? "";
-  await summary.addRaw(fitSummary(dashboard)).write();
+  const text2 = lead.length > 0 ? `${lead.join("\n")}
+
+${dashboard}` : dashboard;
+  await summary.addRaw(fitSummary(text2)).write();
 }
 function fitSummary(markdown) {
   if (Buffer.byteLength(markdown) <= SUMMARY_LIMIT) return markdown;

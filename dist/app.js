@@ -27103,6 +27103,7 @@ var USAGE = [
   "- `/autoexp status [tag]`: the latest summary of a tag",
   "- `/autoexp stop [tag]`: cancel the running batch",
   "- `/autoexp split [tag]`: one draft PR per independent change set of a tag, each verified alone",
+  "- `/autoexp attribute [tag]`: each kept change's share of the gain, measured by taking it out",
   "- `/autoexp help`: this message"
 ].join("\n");
 var TAG2 = external_exports.string().refine((t) => tagProblem(t) === null, "tag: lowercase letters, digits, '.', '_', '-'");
@@ -27163,7 +27164,8 @@ function parseCommand(body) {
     }
     case "status":
     case "stop":
-    case "split": {
+    case "split":
+    case "attribute": {
       if (Object.keys(named).length > 0 || positional.length > 1)
         return { kind: "invalid", reason: `${verb} takes at most one tag` };
       if (positional[0] === void 0) return { kind: verb };
@@ -27215,190 +27217,8 @@ function tagOfRef(ref) {
   return /--\d+$/.test(name) ? null : name;
 }
 
-// action/ledger/log-jsonl.ts
-function emptyLog() {
-  return {
-    config: null,
-    results: [],
-    batches: [],
-    remeasures: [],
-    verifies: [],
-    validBytes: 0,
-    torn: false,
-    unreadable: 0
-  };
-}
-var LedgerCorruptError = class extends Error {
-  name = "LedgerCorruptError";
-};
-function parseLog(text, options = {}) {
-  const log = emptyLog();
-  let offset = 0;
-  let lineNo = 0;
-  while (offset < text.length) {
-    const end = text.indexOf("\n", offset);
-    lineNo++;
-    if (end === -1 && !options.lenient)
-      return { ...log, validBytes: byteLength(text, offset), torn: true };
-    const line = text.slice(offset, end === -1 ? text.length : end);
-    offset = end === -1 ? text.length : end + 1;
-    if (line.trim() === "") continue;
-    let entry = null;
-    try {
-      entry = JSON.parse(line);
-    } catch (cause) {
-      if (!options.lenient)
-        throw new LedgerCorruptError(`log.jsonl line ${lineNo} is not JSON`, { cause });
-    }
-    if (!addEntry(log, entry, options.lenient ?? false)) log.unreadable++;
-  }
-  return { ...log, validBytes: Buffer.byteLength(text) };
-}
-function addEntry(log, entry, lenient) {
-  if (!entry || typeof entry !== "object") return false;
-  if (entry.type === "config") log.config = entry;
-  else if (entry.type === "result") {
-    if (lenient && (typeof entry.iteration !== "number" || typeof entry.status !== "string"))
-      return false;
-    log.results.push(entry);
-  } else if (entry.type === "batch") log.batches.push(entry);
-  else if (entry.type === "remeasure") {
-    if (lenient && !entry.samples) return false;
-    log.remeasures.push(entry);
-  } else if (entry.type === "verify") {
-    if (lenient && (typeof entry.gain?.gain !== "number" || !entry.samples)) return false;
-    log.verifies.push(entry);
-  } else if (entry.type === "import") {
-    if (lenient && !Array.isArray(entry.rows)) return false;
-    log.imports = [...log.imports ?? [], entry];
-  } else if (entry.type === "attribute") {
-    if (lenient && !Array.isArray(entry.changes)) return false;
-    log.attributes = [...log.attributes ?? [], entry];
-  } else if (entry.type === "split") {
-    if (lenient && !Array.isArray(entry.groups)) return false;
-    log.splits = [...log.splits ?? [], entry];
-  } else return !lenient;
-  return true;
-}
-function byteLength(text, chars) {
-  return Buffer.byteLength(text.slice(0, chars));
-}
-
-// action/ledger/format-score.ts
-function formatScore(v) {
-  if (v === null || v === void 0) return "\u2014";
-  return Math.abs(v) >= 1e3 ? v.toFixed(1) : v.toPrecision(6).replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "");
-}
-function formatDelta(v) {
-  if (v === null || v === void 0) return "";
-  return `${v > 0 ? "+" : v < 0 ? "\u2212" : "\xB1"}${formatScore(Math.abs(v))}`;
-}
-
-// action/ledger/render-verified.ts
-function change(gain, goal) {
-  return goal === "minimize" ? -gain : gain;
-}
-function percent(confidence) {
-  return `${Number((confidence * 100).toPrecision(4))}%`;
-}
-function plural2(n, word) {
-  return `${n} ${word}${n === 1 ? "" : "s"}`;
-}
-function decimalsFor(g) {
-  if (g.ci === null || g.sd === 0) return null;
-  const half = (g.ci[1] - g.ci[0]) / 2;
-  const exponent = Math.floor(Math.log10(half));
-  const significant = half / 10 ** exponent < 3 ? 2 : 1;
-  return Math.min(12, Math.max(0, significant - 1 - exponent));
-}
-function signed(v, decimals) {
-  if (decimals === null) return formatDelta(v);
-  const text = Math.abs(v).toFixed(decimals);
-  return `${Number(text) === 0 ? "\xB1" : v > 0 ? "+" : "\u2212"}${text}`;
-}
-function interval(g, goal) {
-  if (!g.ci) return "\u2014";
-  const d = decimalsFor(g);
-  const [lo, hi] = [change(g.ci[0], goal), change(g.ci[1], goal)].sort((a, b) => a - b);
-  return `[${signed(lo, d)}, ${signed(hi, d)}]`;
-}
-function formatVerifiedChange(g, goal, confidence) {
-  const d = decimalsFor(g);
-  const center = signed(change(g.gain, goal), d);
-  if (g.ci === null) return `${center} (too few pairs for an interval)`;
-  if (d === null) return `${center} exactly (the eval is deterministic)`;
-  return `${center} \xB1 ${((g.ci[1] - g.ci[0]) / 2).toFixed(d)} (${percent(confidence)})`;
-}
-function formatVerifiedLine(v) {
-  const kept = formatDelta(change(v.kept_gain_sum, v.goal));
-  return `verified: ${formatVerifiedChange(v.gain, v.goal, v.confidence)}, over ${plural2(v.gain.pairs, "pair")}; sum of kept steps ${kept}`;
-}
-function noImprovementNote(v) {
-  if (!v.gain.includes_no_improvement) return null;
-  return v.gain.ci === null ? `Not verified: ${plural2(v.gain.pairs, "complete pair")} is too few to tell the final code from the base.` : `The verified interval includes no improvement: re-measured against the base, the final code is not shown to be better (the kept steps claimed ${formatDelta(change(v.kept_gain_sum, v.goal))}).`;
-}
-function renderVerified(v) {
-  const parts = [`**${formatVerifiedLine(v)}**`];
-  const note = noImprovementNote(v);
-  if (note) parts.push(`> [!WARNING]
-> ${note}`);
-  if (v.holdout) {
-    const row = (label, g) => `| ${label} | ${signed(change(g.gain, v.goal), decimalsFor(g))} | ${interval(g, v.goal)} | ${g.pairs} |`;
-    parts.push(
-      [
-        `| ${v.metric}, final \u2212 base | change | ${percent(v.confidence)} interval | pairs |`,
-        "|---|--:|---|--:|",
-        row("eval (validation)", v.gain),
-        row("holdout (never seen by the agent)", v.holdout.gain),
-        `| sum of kept steps | ${formatDelta(change(v.kept_gain_sum, v.goal))} | | ${v.kept} kept |`
-      ].join("\n")
-    );
-    if (!v.gain.includes_no_improvement && v.holdout.gain.includes_no_improvement)
-      parts.push(
-        "> [!WARNING]\n> The gain on the eval does not show on the holdout: the kept changes may fit the eval rather than the task."
-      );
-  }
-  if (v.failures?.length) {
-    const first = v.failures[0];
-    parts.push(
-      `_${plural2(v.failures.length, "verify run")} gave no measurement and ${v.failures.length === 1 ? "its pair was" : "their pairs were"} left out (first: pair ${first.pair}, ${first.code} code, ${first.eval}: ${first.problem.replace(/\s+/g, " ").slice(0, 200)})._`
-    );
-  }
-  return parts.join("\n\n");
-}
-
-// action/ledger/render-attribution.ts
-function attributionVerdict(c) {
-  if (c.status === "conflict")
-    return `no longer reverts cleanly (${(c.conflicts ?? []).join(", ")}): not measured`;
-  if (c.status === "superseded") return "later changes undid it: not in the final code";
-  if (!c.effect || c.effect.ci === null) return "too few pairs for an interval";
-  if (c.effect.ci[1] < 0) return "\u26A0 candidate to drop: the final code is better without it";
-  if (c.drop_candidate) return "\u26A0 candidate to drop: its interval includes zero";
-  return "carries part of the gain";
-}
-function cell(s) {
-  return s.replace(/\|/g, "\\|").replace(/\s+/g, " ").slice(0, 120);
-}
-function renderAttribution(a) {
-  const rows = a.changes.map((c) => {
-    const effect = c.effect ? formatVerifiedChange(c.effect, a.goal, a.confidence) : "\u2014";
-    const pairs = c.effect ? String(c.effect.pairs) : "";
-    return `| ${c.iteration} | \`${c.commit.slice(0, 7)}\` | ${cell(c.description)} | ${effect} | ${pairs} | ${attributionVerdict(c)} |`;
-  });
-  const flagged = a.changes.filter((c) => c.drop_candidate).map((c) => `#${c.iteration}`);
-  return [
-    "### Each kept change's share",
-    "",
-    `The final code (#${a.final_iteration}) measured against itself without each kept change (reverted three-way), interleaved, ${a.pairs} pairs per change: the change's marginal effect on ${a.metric}.`,
-    "",
-    `| # | commit | change | ${a.metric}, final \u2212 without it | pairs | |`,
-    "|--:|---|---|---|--:|---|",
-    ...rows,
-    "",
-    `_${a.runs} eval runs, ${Math.round(a.eval_seconds)} s of eval time (estimated ${Math.round(a.estimated_seconds)} s)${flagged.length > 0 ? `; candidates to drop: ${flagged.join(", ")}` : ""}._`
-  ].join("\n");
-}
+// app/read-config.ts
+var import_yaml = __toESM(require_dist(), 1);
 
 // action/util/did-you-mean.ts
 function editDistance(a, b) {
@@ -27640,6 +27460,10 @@ var configSchema = external_exports.strictObject({
     }).default("auto").transform((v) => v !== false),
     max_runs: external_exports.int().min(2).max(50).default(5),
     remeasure_every: external_exports.int().min(0).default(5),
+    /** With several workers: compare a candidate only with incumbent runs on the same device kind or worker. */
+    compare_within: external_exports.enum(["device", "worker", "any"], {
+      error: "decide.compare_within must be one of: device (compare runs on the same GPU kind; the default), worker (each worker its own device: workers that differ or share hardware), any (compare all runs together)"
+    }).default("device"),
     simplification: external_exports.boolean().default(false),
     primary: external_exports.string().optional(),
     weights: external_exports.record(external_exports.string(), external_exports.number().positive("weights must be > 0")).optional()
@@ -27881,6 +27705,370 @@ function objectsIn(node2) {
   return inner ? objectsIn(inner) : [];
 }
 
+// action/ledger/segments.ts
+var SEGMENT_LINES = 1e3;
+function segmentPath(index) {
+  return `log/${String(index + 1).padStart(6, "0")}.jsonl`;
+}
+function continuesFrom(logJsonl) {
+  if (!logJsonl.startsWith('{"type":"continues"')) return [];
+  const eol = logJsonl.indexOf("\n");
+  const line = JSON.parse(eol < 0 ? logJsonl : logJsonl.slice(0, eol));
+  const names = Array.isArray(line.segments) ? line.segments : [];
+  return names.map((n, i) => {
+    if (n !== segmentPath(i)) {
+      throw new Error(`log.jsonl names ${JSON.stringify(n)} where ${segmentPath(i)} belongs`);
+    }
+    return n;
+  });
+}
+async function joinLedger(logJsonl, read) {
+  const names = continuesFrom(logJsonl);
+  if (names.length === 0) return logJsonl;
+  const parts = await Promise.all(names.map(read));
+  if (parts.some((p) => p === null)) return null;
+  return parts.join("") + logJsonl.slice(logJsonl.indexOf("\n") + 1);
+}
+
+// app/read-file.ts
+async function readFile(octokit, repo, ref, path) {
+  try {
+    const { data } = await octokit.request("GET /repos/{owner}/{repo}/contents/{path}", {
+      ...repo,
+      path,
+      ref,
+      headers: { accept: "application/vnd.github.raw" }
+    });
+    return typeof data === "string" ? data : Buffer.from(data).toString("utf8");
+  } catch (error62) {
+    if (error62.status === 404) return null;
+    throw error62;
+  }
+}
+async function readLedgerText(octokit, repo, ref, tag) {
+  const dir = `.autoexp/${tag}`;
+  const top = await readFile(octokit, repo, ref, `${dir}/log.jsonl`);
+  if (top === null) return null;
+  const unreadable = "(missing)\n".repeat(SEGMENT_LINES);
+  return joinLedger(
+    top,
+    async (path) => await readFile(octokit, repo, ref, `${dir}/${path}`) ?? unreadable
+  );
+}
+
+// app/read-config.ts
+var CONFIG_PATHS = ["autoexp.yml", ".github/autoexp.yml"];
+async function readConfig(octokit, repo, base, path) {
+  for (const candidate of path ? [path] : CONFIG_PATHS) {
+    const text = await readFile(octokit, repo, base, candidate);
+    if (text === null) continue;
+    let raw;
+    try {
+      raw = (0, import_yaml.parse)(text);
+    } catch {
+      return { ok: false, reason: `\`${candidate}\` on \`${base}\` is not valid YAML` };
+    }
+    const result = validateConfig(raw);
+    if (!result.ok)
+      return {
+        ok: false,
+        reason: `\`${candidate}\` on \`${base}\` is not a valid autoexp config (${result.problems[0]?.path}: ${result.problems[0]?.message})`
+      };
+    return { ok: true, name: result.config.name, path: candidate };
+  }
+  return {
+    ok: false,
+    reason: `no ${path ? `\`${path}\`` : "`autoexp.yml` or `.github/autoexp.yml`"} on \`${base}\``
+  };
+}
+
+// app/sticky-comment.ts
+function stickyMarker(commentId) {
+  return `<!-- autoexp:request comment=${commentId} -->`;
+}
+async function findStickyComment(octokit, repo, issue2, commentId) {
+  const comments = await octokit.paginate(
+    "GET /repos/{owner}/{repo}/issues/{issue_number}/comments",
+    {
+      ...repo,
+      issue_number: issue2,
+      per_page: 100
+    }
+  );
+  const found = comments.find((c) => (c.body ?? "").startsWith(stickyMarker(commentId)));
+  return found ? { id: Number(found.id), body: found.body ?? "" } : null;
+}
+async function createSticky(octokit, repo, issue2, commentId, text) {
+  const { data } = await octokit.request(
+    "POST /repos/{owner}/{repo}/issues/{issue_number}/comments",
+    {
+      ...repo,
+      issue_number: issue2,
+      body: `${stickyMarker(commentId)}
+${text}`
+    }
+  );
+  return Number(data.id);
+}
+async function updateSticky(octokit, repo, id, commentId, text) {
+  await octokit.request("PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}", {
+    ...repo,
+    comment_id: id,
+    body: `${stickyMarker(commentId)}
+${text}`
+  });
+}
+
+// app/measure-command.ts
+var WHAT = {
+  split: {
+    doing: "splitting `autoexp/{tag}` into independent change sets",
+    nothing: "nothing to split",
+    after: "Each independent change set is built on the base as `autoexp/{tag}--<n>`, verified alone, and opened as its own draft PR, linked from the tag's PR."
+  },
+  attribute: {
+    doing: "measuring each kept change of `autoexp/{tag}`",
+    nothing: "nothing to attribute",
+    after: "Each kept change is taken out of the final code and measured against it, interleaved in fresh copies; the GPU time it costs shows here (the live line) before anything runs. Each change's share, with the ones indistinguishable from zero flagged as candidates to drop, is posted here and in the tag's PR when it finishes."
+  }
+};
+async function startMeasure(command2, ctx) {
+  const { octokit, repo, who } = ctx;
+  const what = WHAT[command2.kind];
+  const tag = command2.tag ?? await latestTag(octokit, repo);
+  if (!tag) {
+    await ctx.say(`${who}: no \`autoexp/*\` branch yet: ${what.nothing}.`);
+    return;
+  }
+  if (command2.tag && !await branchExists(ctx, tag)) {
+    await ctx.say(
+      `${who}: there is no branch \`autoexp/${tag}\`: ${what.nothing}. Nothing was started.`
+    );
+    return;
+  }
+  const config2 = await readConfig(octokit, repo, ctx.base, void 0);
+  if (!config2.ok) {
+    await ctx.say(`${who}: ${config2.reason}. Nothing was started.`);
+    return;
+  }
+  const id = await ctx.say(`${who}: ${what.doing.replace("{tag}", tag)}...`);
+  const { data } = await octokit.request(
+    "POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches",
+    {
+      ...repo,
+      workflow_id: ctx.workflow,
+      ref: ctx.base,
+      inputs: {
+        tag,
+        config: config2.path,
+        request: `${ctx.issue}:${ctx.commentId}`,
+        command: command2.kind
+      },
+      return_run_details: true
+    }
+  );
+  const link = data?.html_url;
+  await updateSticky(
+    octokit,
+    repo,
+    id,
+    ctx.commentId,
+    `${who}: started \`autoexp ${command2.kind}\` of \`autoexp/${tag}\`${link ? `: [the run](${link})` : ""}. ${what.after.replaceAll("{tag}", tag)}`
+  );
+}
+async function branchExists(ctx, tag) {
+  const { data } = await ctx.octokit.request("GET /repos/{owner}/{repo}/git/matching-refs/{ref}", {
+    ...ctx.repo,
+    ref: `heads/autoexp/${tag}`
+  });
+  return data.some((r) => r.ref === `refs/heads/autoexp/${tag}`);
+}
+
+// action/ledger/log-jsonl.ts
+function emptyLog() {
+  return {
+    config: null,
+    results: [],
+    batches: [],
+    remeasures: [],
+    verifies: [],
+    validBytes: 0,
+    torn: false,
+    unreadable: 0
+  };
+}
+var LedgerCorruptError = class extends Error {
+  name = "LedgerCorruptError";
+};
+function parseLog(text, options = {}) {
+  const log = emptyLog();
+  let offset = 0;
+  let lineNo = 0;
+  while (offset < text.length) {
+    const end = text.indexOf("\n", offset);
+    lineNo++;
+    if (end === -1 && !options.lenient)
+      return { ...log, validBytes: byteLength(text, offset), torn: true };
+    const line = text.slice(offset, end === -1 ? text.length : end);
+    offset = end === -1 ? text.length : end + 1;
+    if (line.trim() === "") continue;
+    let entry = null;
+    try {
+      entry = JSON.parse(line);
+    } catch (cause) {
+      if (!options.lenient)
+        throw new LedgerCorruptError(`log.jsonl line ${lineNo} is not JSON`, { cause });
+    }
+    if (!addEntry(log, entry, options.lenient ?? false)) log.unreadable++;
+  }
+  return { ...log, validBytes: Buffer.byteLength(text) };
+}
+function addEntry(log, entry, lenient) {
+  if (!entry || typeof entry !== "object") return false;
+  if (entry.type === "config") log.config = entry;
+  else if (entry.type === "result") {
+    if (lenient && (typeof entry.iteration !== "number" || typeof entry.status !== "string"))
+      return false;
+    log.results.push(entry);
+  } else if (entry.type === "batch") log.batches.push(entry);
+  else if (entry.type === "remeasure") {
+    if (lenient && !entry.samples) return false;
+    log.remeasures.push(entry);
+  } else if (entry.type === "verify") {
+    if (lenient && (typeof entry.gain?.gain !== "number" || !entry.samples)) return false;
+    log.verifies.push(entry);
+  } else if (entry.type === "import") {
+    if (lenient && !Array.isArray(entry.rows)) return false;
+    log.imports = [...log.imports ?? [], entry];
+  } else if (entry.type === "attribute") {
+    if (lenient && !Array.isArray(entry.changes)) return false;
+    log.attributes = [...log.attributes ?? [], entry];
+  } else if (entry.type === "split") {
+    if (lenient && !Array.isArray(entry.groups)) return false;
+    log.splits = [...log.splits ?? [], entry];
+  } else return !lenient;
+  return true;
+}
+function byteLength(text, chars) {
+  return Buffer.byteLength(text.slice(0, chars));
+}
+
+// action/ledger/format-score.ts
+function formatScore(v) {
+  if (v === null || v === void 0) return "\u2014";
+  return Math.abs(v) >= 1e3 ? v.toFixed(1) : v.toPrecision(6).replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "");
+}
+function formatDelta(v) {
+  if (v === null || v === void 0) return "";
+  return `${v > 0 ? "+" : v < 0 ? "\u2212" : "\xB1"}${formatScore(Math.abs(v))}`;
+}
+
+// action/ledger/render-verified.ts
+function change(gain, goal) {
+  return goal === "minimize" ? -gain : gain;
+}
+function percent(confidence) {
+  return `${Number((confidence * 100).toPrecision(4))}%`;
+}
+function plural2(n, word) {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+function decimalsFor(g) {
+  if (g.ci === null || g.sd === 0) return null;
+  const half = (g.ci[1] - g.ci[0]) / 2;
+  const exponent = Math.floor(Math.log10(half));
+  const significant = half / 10 ** exponent < 3 ? 2 : 1;
+  return Math.min(12, Math.max(0, significant - 1 - exponent));
+}
+function signed(v, decimals) {
+  if (decimals === null) return formatDelta(v);
+  const text = Math.abs(v).toFixed(decimals);
+  return `${Number(text) === 0 ? "\xB1" : v > 0 ? "+" : "\u2212"}${text}`;
+}
+function interval(g, goal) {
+  if (!g.ci) return "\u2014";
+  const d = decimalsFor(g);
+  const [lo, hi] = [change(g.ci[0], goal), change(g.ci[1], goal)].sort((a, b) => a - b);
+  return `[${signed(lo, d)}, ${signed(hi, d)}]`;
+}
+function formatVerifiedChange(g, goal, confidence) {
+  const d = decimalsFor(g);
+  const center = signed(change(g.gain, goal), d);
+  if (g.ci === null) return `${center} (too few pairs for an interval)`;
+  if (d === null) return `${center} exactly (the eval is deterministic)`;
+  return `${center} \xB1 ${((g.ci[1] - g.ci[0]) / 2).toFixed(d)} (${percent(confidence)})`;
+}
+function formatVerifiedLine(v) {
+  const kept = formatDelta(change(v.kept_gain_sum, v.goal));
+  return `verified: ${formatVerifiedChange(v.gain, v.goal, v.confidence)}, over ${plural2(v.gain.pairs, "pair")}; sum of kept steps ${kept}`;
+}
+function noImprovementNote(v) {
+  if (!v.gain.includes_no_improvement) return null;
+  return v.gain.ci === null ? `Not verified: ${plural2(v.gain.pairs, "complete pair")} is too few to tell the final code from the base.` : `The verified interval includes no improvement: re-measured against the base, the final code is not shown to be better (the kept steps claimed ${formatDelta(change(v.kept_gain_sum, v.goal))}).`;
+}
+function renderVerified(v) {
+  const parts = [`**${formatVerifiedLine(v)}**`];
+  const note = noImprovementNote(v);
+  if (note) parts.push(`> [!WARNING]
+> ${note}`);
+  if (v.holdout) {
+    const row = (label, g) => `| ${label} | ${signed(change(g.gain, v.goal), decimalsFor(g))} | ${interval(g, v.goal)} | ${g.pairs} |`;
+    parts.push(
+      [
+        `| ${v.metric}, final \u2212 base | change | ${percent(v.confidence)} interval | pairs |`,
+        "|---|--:|---|--:|",
+        row("eval (validation)", v.gain),
+        row("holdout (never seen by the agent)", v.holdout.gain),
+        `| sum of kept steps | ${formatDelta(change(v.kept_gain_sum, v.goal))} | | ${v.kept} kept |`
+      ].join("\n")
+    );
+    if (!v.gain.includes_no_improvement && v.holdout.gain.includes_no_improvement)
+      parts.push(
+        "> [!WARNING]\n> The gain on the eval does not show on the holdout: the kept changes may fit the eval rather than the task."
+      );
+  }
+  if (v.failures?.length) {
+    const first = v.failures[0];
+    parts.push(
+      `_${plural2(v.failures.length, "verify run")} gave no measurement and ${v.failures.length === 1 ? "its pair was" : "their pairs were"} left out (first: pair ${first.pair}, ${first.code} code, ${first.eval}: ${first.problem.replace(/\s+/g, " ").slice(0, 200)})._`
+    );
+  }
+  return parts.join("\n\n");
+}
+
+// action/ledger/render-attribution.ts
+function attributionVerdict(c) {
+  if (c.status === "conflict")
+    return `no longer reverts cleanly (${(c.conflicts ?? []).join(", ")}): not measured`;
+  if (c.status === "superseded") return "later changes undid it: not in the final code";
+  if (!c.effect || c.effect.ci === null) return "too few pairs for an interval";
+  if (c.effect.ci[1] < 0) return "\u26A0 candidate to drop: the final code is better without it";
+  if (c.drop_candidate) return "\u26A0 candidate to drop: its interval includes zero";
+  return "carries part of the gain";
+}
+function cell(s) {
+  return s.replace(/\|/g, "\\|").replace(/\s+/g, " ").slice(0, 120);
+}
+function renderAttribution(a) {
+  const rows = a.changes.map((c) => {
+    const effect = c.effect ? formatVerifiedChange(c.effect, a.goal, a.confidence) : "\u2014";
+    const pairs = c.effect ? String(c.effect.pairs) : "";
+    return `| ${c.iteration} | \`${c.commit.slice(0, 7)}\` | ${cell(c.description)} | ${effect} | ${pairs} | ${attributionVerdict(c)} |`;
+  });
+  const flagged = a.changes.filter((c) => c.drop_candidate).map((c) => `#${c.iteration}`);
+  return [
+    "### Each kept change's share",
+    "",
+    `The final code (#${a.final_iteration}) measured against itself without each kept change (reverted three-way), interleaved, ${a.pairs} pairs per change: the change's marginal effect on ${a.metric}.`,
+    "",
+    `| # | commit | change | ${a.metric}, final \u2212 without it | pairs | |`,
+    "|--:|---|---|---|--:|---|",
+    ...rows,
+    "",
+    `_${a.runs} eval runs, ${Math.round(a.eval_seconds)} s of eval time (estimated ${Math.round(a.estimated_seconds)} s)${flagged.length > 0 ? `; candidates to drop: ${flagged.join(", ")}` : ""}._`
+  ].join("\n");
+}
+
 // action/ledger/status.ts
 var STATUSES = [
   "baseline",
@@ -27956,13 +28144,26 @@ function pooledNoise(groups) {
 }
 
 // action/decide/ledger-state.ts
+var SEEN = /* @__PURE__ */ new WeakMap();
 function ledgerSamples(log) {
-  const current = /* @__PURE__ */ new Map();
-  const retired = [];
-  for (const r of log.results) {
+  let seen = SEEN.get(log.results);
+  const grown = seen && seen.remeasures === log.remeasures && seen.results <= log.results.length && seen.remeasured <= log.remeasures.length && // A new row for an iteration already seen would reorder rows and re-measures: read anew.
+  !log.results.slice(seen.results).some((r) => seen.current.has(r.iteration));
+  if (!seen || !grown) {
+    seen = {
+      remeasures: log.remeasures,
+      results: 0,
+      remeasured: 0,
+      current: /* @__PURE__ */ new Map(),
+      retired: []
+    };
+    SEEN.set(log.results, seen);
+  }
+  const { current, retired } = seen;
+  for (const r of log.results.slice(seen.results)) {
     if (r.samples && Object.keys(r.samples).length > 0) current.set(r.iteration, clone2(r.samples));
   }
-  for (const m of log.remeasures) {
+  for (const m of log.remeasures.slice(seen.remeasured)) {
     const cur = current.get(m.iteration);
     if (m.reset || !cur) {
       if (cur) retired.push(cur);
@@ -27973,6 +28174,8 @@ function ledgerSamples(log) {
       cur[name] = [...cur[name] ?? [], ...values];
     }
   }
+  seen.results = log.results.length;
+  seen.remeasured = log.remeasures.length;
   return { current, groups: [...retired, ...current.values()] };
 }
 function clone2(s) {
@@ -27985,12 +28188,13 @@ function incumbentState(log, samples = ledgerSamples(log)) {
   const row = log.results.findLast((r) => KEPT.has(r.status) && r.score !== null);
   if (!row) return null;
   const metric2 = log.config?.metric ?? "score";
-  const s = samples.current.get(row.iteration) ?? { [metric2]: [row.score] };
+  const s = clone2(samples.current.get(row.iteration) ?? { [metric2]: [row.score] });
   const values = s[metric2] ?? [row.score];
   const last = log.remeasures.findLast((m) => m.iteration === row.iteration);
   return {
     iteration: row.iteration,
-    commit: row.commit,
+    // The full id where the row has it: git reads it without resolving, and it caches by it.
+    commit: row.commit_full ?? row.commit,
     score: mean(values),
     samples: s,
     measuredAfter: Math.max(row.iteration, last?.after ?? 0)
@@ -28261,7 +28465,8 @@ function formatEvidence(row) {
   if (e.test === "single" || e.p === null) return "one run, noise unknown";
   const ci = e.ci ? `, CI [${formatScore(e.ci[0])}, ${formatScore(e.ci[1])}]` : "";
   const p = e.p < 1e-4 ? "p < 0.0001" : `p = ${Number(e.p.toPrecision(2))}`;
-  return `${formatScore(e.effect_sigma)} sd, ${p}${ci}, ${e.runs} vs ${e.incumbent_runs} runs`;
+  const on = e.strata?.length ? ` on ${e.strata.map((s) => s.stratum).join(", ")}` : "";
+  return `${formatScore(e.effect_sigma)} sd, ${p}${ci}, ${e.runs} vs ${e.incumbent_runs} runs${on}`;
 }
 function renderPrintedTwice(view) {
   const list = view.printedTwice.map((p) => `#${p.iteration} (${p.metrics.map(escapeCell).join(", ")})`).join(", ");
@@ -28419,127 +28624,6 @@ function cell2(s) {
   return s.replace(/\|/g, "\\|").replace(/\s+/g, " ").slice(0, 300);
 }
 
-// app/read-config.ts
-var import_yaml = __toESM(require_dist(), 1);
-
-// app/read-file.ts
-async function readFile(octokit, repo, ref, path) {
-  try {
-    const { data } = await octokit.request("GET /repos/{owner}/{repo}/contents/{path}", {
-      ...repo,
-      path,
-      ref,
-      headers: { accept: "application/vnd.github.raw" }
-    });
-    return typeof data === "string" ? data : Buffer.from(data).toString("utf8");
-  } catch (error62) {
-    if (error62.status === 404) return null;
-    throw error62;
-  }
-}
-
-// app/read-config.ts
-var CONFIG_PATHS = ["autoexp.yml", ".github/autoexp.yml"];
-async function readConfig(octokit, repo, base, path) {
-  for (const candidate of path ? [path] : CONFIG_PATHS) {
-    const text = await readFile(octokit, repo, base, candidate);
-    if (text === null) continue;
-    let raw;
-    try {
-      raw = (0, import_yaml.parse)(text);
-    } catch {
-      return { ok: false, reason: `\`${candidate}\` on \`${base}\` is not valid YAML` };
-    }
-    const result = validateConfig(raw);
-    if (!result.ok)
-      return {
-        ok: false,
-        reason: `\`${candidate}\` on \`${base}\` is not a valid autoexp config (${result.problems[0]?.path}: ${result.problems[0]?.message})`
-      };
-    return { ok: true, name: result.config.name, path: candidate };
-  }
-  return {
-    ok: false,
-    reason: `no ${path ? `\`${path}\`` : "`autoexp.yml` or `.github/autoexp.yml`"} on \`${base}\``
-  };
-}
-
-// app/sticky-comment.ts
-function stickyMarker(commentId) {
-  return `<!-- autoexp:request comment=${commentId} -->`;
-}
-async function findStickyComment(octokit, repo, issue2, commentId) {
-  const comments = await octokit.paginate(
-    "GET /repos/{owner}/{repo}/issues/{issue_number}/comments",
-    {
-      ...repo,
-      issue_number: issue2,
-      per_page: 100
-    }
-  );
-  const found = comments.find((c) => (c.body ?? "").startsWith(stickyMarker(commentId)));
-  return found ? { id: Number(found.id), body: found.body ?? "" } : null;
-}
-async function createSticky(octokit, repo, issue2, commentId, text) {
-  const { data } = await octokit.request(
-    "POST /repos/{owner}/{repo}/issues/{issue_number}/comments",
-    {
-      ...repo,
-      issue_number: issue2,
-      body: `${stickyMarker(commentId)}
-${text}`
-    }
-  );
-  return Number(data.id);
-}
-async function updateSticky(octokit, repo, id, commentId, text) {
-  await octokit.request("PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}", {
-    ...repo,
-    comment_id: id,
-    body: `${stickyMarker(commentId)}
-${text}`
-  });
-}
-
-// app/split-command.ts
-async function startSplit(command2, ctx) {
-  const { octokit, repo, who } = ctx;
-  const tag = command2.tag ?? await latestTag(octokit, repo);
-  if (!tag) {
-    await ctx.say(`${who}: no \`autoexp/*\` branch yet: nothing to split.`);
-    return;
-  }
-  const config2 = await readConfig(octokit, repo, ctx.base, void 0);
-  if (!config2.ok) {
-    await ctx.say(`${who}: ${config2.reason}. Nothing was started.`);
-    return;
-  }
-  const id = await ctx.say(`${who}: splitting \`autoexp/${tag}\` into independent change sets...`);
-  const { data } = await octokit.request(
-    "POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches",
-    {
-      ...repo,
-      workflow_id: ctx.workflow,
-      ref: ctx.base,
-      inputs: {
-        tag,
-        config: config2.path,
-        request: `${ctx.issue}:${ctx.commentId}`,
-        command: "split"
-      },
-      return_run_details: true
-    }
-  );
-  const link = data?.html_url;
-  await updateSticky(
-    octokit,
-    repo,
-    id,
-    ctx.commentId,
-    `${who}: started \`autoexp split\` of \`autoexp/${tag}\`${link ? `: [the run](${link})` : ""}. Each independent change set is built on the base as \`autoexp/${tag}--<n>\`, verified alone, and opened as its own draft PR, linked from the tag's PR.`
-  );
-}
-
 // app/run-command.ts
 async function runCommand(command2, ctx) {
   switch (command2.kind) {
@@ -28558,7 +28642,8 @@ ${USAGE}`);
     case "stop":
       return cancelBatches(command2, ctx);
     case "split":
-      return startSplit(command2, ctx);
+    case "attribute":
+      return startMeasure(command2, ctx);
   }
 }
 async function startBatch(command2, ctx) {
@@ -28604,7 +28689,7 @@ async function reportStatus(command2, ctx) {
     await ctx.say(`${who}: no \`autoexp/*\` branch yet.`);
     return;
   }
-  const ledger = await readFile(octokit, repo, `autoexp/${tag}`, `.autoexp/${tag}/log.jsonl`);
+  const ledger = await readLedgerText(octokit, repo, `autoexp/${tag}`, tag);
   const pr = renderPr(ledger, { tag, repoUrl: `https://github.com/${repo.owner}/${repo.repo}` });
   const summary = pr.body.split("\n").filter((l) => !l.startsWith("<!--")).slice(0, 12).join("\n");
   await ctx.say(`${who}: ${pr.title}
@@ -28786,7 +28871,7 @@ async function syncSplit(octokit, repo, base, tag, log) {
 // app/sync-tag.ts
 async function syncTag(octokit, repo, base, tag, deleted, runs = []) {
   const head = `autoexp/${tag}`;
-  const ledger = deleted ? null : await readFile(octokit, repo, head, `.autoexp/${tag}/log.jsonl`);
+  const ledger = deleted ? null : await readLedgerText(octokit, repo, head, tag);
   const progressSvg = ledger !== null && await readFile(octokit, repo, head, `.autoexp/${tag}/progress.svg`) !== null;
   const split = ledger === null ? null : await syncSplit(octokit, repo, base, tag, readLedger(ledger).log);
   const rendered = renderPr(ledger, {
@@ -28864,9 +28949,93 @@ function defaultBranchOf(context) {
   return context.payload.repository.default_branch ?? "main";
 }
 
+// app/live-line.ts
+var BLOCK = /<!-- autoexp:live at=(\S+) -->\n(?:> .*\n?)*\n?/;
+function plain(text) {
+  return text.replace(/[^\p{L}\p{N} .,:;·%()+\-−±/=_#…]/gu, " ").replace(/:\/\//g, ": //").replace(/www\./gi, "www ").replace(/\s+/g, " ").trim().slice(0, 140);
+}
+function renderLive(s) {
+  const time3 = `${s.at.slice(11, 16)} UTC`;
+  const head = s.state === "pending" ? `> **Live**, from [the running batch](${s.runUrl}) at ${time3}, not yet published:` : `> **The batch ${s.state === "success" ? "ended" : "stopped"}** ([the run](${s.runUrl}), ${time3}); its record is published next:`;
+  return `<!-- autoexp:live at=${s.at} -->
+${head}
+> ${plain(s.description)}
+`;
+}
+function spliceLive(text, s, afterLine) {
+  const block = renderLive(s);
+  const found = BLOCK.exec(text);
+  if (found) {
+    if (found[1] > s.at) return null;
+    const next = text.replace(BLOCK, found[0].endsWith("\n\n") ? `${block}
+` : block);
+    return next === text ? null : next;
+  }
+  const lines = text.split("\n");
+  const at = afterLine === void 0 ? -1 : lines.indexOf(afterLine);
+  if (at < 0) return `${text.replace(/\n*$/, "")}
+
+${block}`;
+  const rest = lines.slice(at + 1);
+  if (rest[0] === "") rest.shift();
+  return [...lines.slice(0, at + 1), "", block, ...rest].join("\n");
+}
+
+// app/on-status.ts
+var REQUEST = /\(request (\d+):(\d+)\)/;
+async function onStatus(context, workflow) {
+  const p = context.payload;
+  if (!p.context.startsWith("autoexp/")) return;
+  const tag = p.context.slice("autoexp/".length);
+  if (tagProblem(tag) !== null) return;
+  const runUrl = p.target_url ?? "";
+  const prefix = `${p.repository.html_url}/actions/runs/`;
+  const runId = runUrl.startsWith(prefix) ? runUrl.slice(prefix.length) : "";
+  if (!/^\d{1,20}$/.test(runId)) return;
+  const { octokit } = context;
+  const repo = context.repo();
+  const { data: run } = await octokit.request("GET /repos/{owner}/{repo}/actions/runs/{run_id}", {
+    ...repo,
+    run_id: Number(runId)
+  });
+  if (!run.path?.endsWith(`/${workflow}`) && run.path !== workflow) return;
+  const live = {
+    state: p.state,
+    description: p.description ?? "",
+    runUrl,
+    at: p.updated_at || p.created_at
+  };
+  await updatePr(octokit, repo, tag, live);
+  const request = REQUEST.exec(run.display_title ?? "");
+  if (!request) return;
+  const [issue2, commentId] = [Number(request[1]), Number(request[2])];
+  const sticky = await findStickyComment(octokit, repo, issue2, commentId);
+  if (!sticky) return;
+  const text = spliceLive(sticky.body.split("\n").slice(1).join("\n"), live);
+  if (text !== null) await updateSticky(octokit, repo, sticky.id, commentId, text);
+}
+async function updatePr(octokit, repo, tag, live) {
+  const { data: pulls } = await octokit.request("GET /repos/{owner}/{repo}/pulls", {
+    ...repo,
+    head: `${repo.owner}:autoexp/${tag}`,
+    state: "open",
+    per_page: 100
+  });
+  const pr = pulls.find((x) => (x.body ?? "").includes(marker(tag)));
+  if (!pr) return;
+  const body = spliceLive(pr.body ?? "", live, `## autoexp \xB7 ${tag}`);
+  if (body === null) return;
+  await octokit.request("PATCH /repos/{owner}/{repo}/pulls/{pull_number}", {
+    ...repo,
+    pull_number: pr.number,
+    body
+  });
+}
+
 // app/on-workflow-run.ts
 var MAX_TAGS_PER_SYNC = 20;
-var REQUEST = /\(request (\d+):(\d+)\)/;
+var REQUEST2 = /\(request (\d+):(\d+)\)/;
+var COMMAND = /^autoexp (?:(verify|attribute|split) )?([a-z0-9][a-z0-9._-]*)/;
 async function onWorkflowRun(context, workflow) {
   const run = context.payload.workflow_run;
   if (!run.path?.endsWith(`/${workflow}`) && run.path !== workflow) return;
@@ -28877,21 +29046,26 @@ async function onWorkflowRun(context, workflow) {
     await syncTag(context.octokit, repo, base, tag, false, [
       { url: run.html_url, title: `${run.display_title} (${run.conclusion ?? run.status})` }
     ]);
-  const request = REQUEST.exec(run.display_title ?? "");
+  const request = REQUEST2.exec(run.display_title ?? "");
   if (!request) return;
   const [issue2, commentId] = [Number(request[1]), Number(request[2])];
   const sticky = await findStickyComment(context.octokit, repo, issue2, commentId);
   const line = `Finished: **${run.conclusion ?? run.status}**, [the run](${run.html_url}). The PR of each tag is up to date.`;
-  if (sticky && !sticky.body.includes(line))
-    await updateSticky(
-      context.octokit,
-      repo,
-      sticky.id,
-      commentId,
-      `${sticky.body.split("\n").slice(1).join("\n")}
-
-${line}`
-    );
+  if (!sticky || sticky.body.includes(line)) return;
+  const command2 = COMMAND.exec(run.display_title ?? "");
+  const shares = command2?.[1] === "attribute" && run.conclusion === "success" ? await attributionOf(context.octokit, repo, command2[2]) : null;
+  await updateSticky(
+    context.octokit,
+    repo,
+    sticky.id,
+    commentId,
+    [sticky.body.split("\n").slice(1).join("\n"), line, ...shares ? [shares] : []].join("\n\n")
+  );
+}
+async function attributionOf(octokit, repo, tag) {
+  const text = await readLedgerText(octokit, repo, `autoexp/${tag}`, tag);
+  const entry = text === null ? void 0 : readLedger(text).log.attributes?.at(-1);
+  return entry ? renderAttribution(entry) : `\`autoexp/${tag}\` holds no attribution yet: the run's log says why.`;
 }
 
 // app/rate-limit.ts
@@ -28929,6 +29103,7 @@ function createApp(options = {}) {
   return (app) => {
     app.on("push", (context) => onPush(context));
     app.on("workflow_run.completed", (context) => onWorkflowRun(context, workflow));
+    app.on("status", (context) => onStatus(context, workflow));
     app.on(
       "issue_comment.created",
       (context) => onComment(context, { workflow, limiter, deliveries, now })

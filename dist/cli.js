@@ -25042,8 +25042,8 @@ function processSchema(schema, ctx, _params = { path: [], schemaPath: [] }) {
   const _result = ctx.seen.get(schema);
   return _result.schema;
 }
-function encodeJSONPointerSegment(segment) {
-  return segment.replace(/~/g, "~0").replace(/\//g, "~1");
+function encodeJSONPointerSegment(segment2) {
+  return segment2.replace(/~/g, "~0").replace(/\//g, "~1");
 }
 function extractDefs(ctx, schema) {
   const root = ctx.seen.get(schema);
@@ -28185,8 +28185,8 @@ function detectVersion(schema, defaultTarget) {
 function applyMinItems(items, minItems) {
   return items.map((item, index) => index < minItems ? item : item.optional());
 }
-function decodeJSONPointerSegment(segment) {
-  return segment.replace(/~1/g, "/").replace(/~0/g, "~");
+function decodeJSONPointerSegment(segment2) {
+  return segment2.replace(/~1/g, "/").replace(/~0/g, "~");
 }
 function resolveRef(ref, ctx) {
   if (!ref.startsWith("#")) {
@@ -29267,6 +29267,10 @@ var configSchema = external_exports.strictObject({
     }).default("auto").transform((v) => v !== false),
     max_runs: external_exports.int().min(2).max(50).default(5),
     remeasure_every: external_exports.int().min(0).default(5),
+    /** With several workers: compare a candidate only with incumbent runs on the same device kind or worker. */
+    compare_within: external_exports.enum(["device", "worker", "any"], {
+      error: "decide.compare_within must be one of: device (compare runs on the same GPU kind; the default), worker (each worker its own device: workers that differ or share hardware), any (compare all runs together)"
+    }).default("device"),
     simplification: external_exports.boolean().default(false),
     primary: external_exports.string().optional(),
     weights: external_exports.record(external_exports.string(), external_exports.number().positive("weights must be > 0")).optional()
@@ -29666,13 +29670,26 @@ function pooledNoise(groups) {
 }
 
 // action/decide/ledger-state.ts
+var SEEN = /* @__PURE__ */ new WeakMap();
 function ledgerSamples(log) {
-  const current = /* @__PURE__ */ new Map();
-  const retired = [];
-  for (const r of log.results) {
+  let seen = SEEN.get(log.results);
+  const grown = seen && seen.remeasures === log.remeasures && seen.results <= log.results.length && seen.remeasured <= log.remeasures.length && // A new row for an iteration already seen would reorder rows and re-measures: read anew.
+  !log.results.slice(seen.results).some((r) => seen.current.has(r.iteration));
+  if (!seen || !grown) {
+    seen = {
+      remeasures: log.remeasures,
+      results: 0,
+      remeasured: 0,
+      current: /* @__PURE__ */ new Map(),
+      retired: []
+    };
+    SEEN.set(log.results, seen);
+  }
+  const { current, retired } = seen;
+  for (const r of log.results.slice(seen.results)) {
     if (r.samples && Object.keys(r.samples).length > 0) current.set(r.iteration, clone2(r.samples));
   }
-  for (const m of log.remeasures) {
+  for (const m of log.remeasures.slice(seen.remeasured)) {
     const cur = current.get(m.iteration);
     if (m.reset || !cur) {
       if (cur) retired.push(cur);
@@ -29683,6 +29700,8 @@ function ledgerSamples(log) {
       cur[name] = [...cur[name] ?? [], ...values];
     }
   }
+  seen.results = log.results.length;
+  seen.remeasured = log.remeasures.length;
   return { current, groups: [...retired, ...current.values()] };
 }
 function clone2(s) {
@@ -29695,12 +29714,13 @@ function incumbentState(log, samples = ledgerSamples(log)) {
   const row = log.results.findLast((r) => KEPT.has(r.status) && r.score !== null);
   if (!row) return null;
   const metric2 = log.config?.metric ?? "score";
-  const s = samples.current.get(row.iteration) ?? { [metric2]: [row.score] };
+  const s = clone2(samples.current.get(row.iteration) ?? { [metric2]: [row.score] });
   const values = s[metric2] ?? [row.score];
   const last = log.remeasures.findLast((m) => m.iteration === row.iteration);
   return {
     iteration: row.iteration,
-    commit: row.commit,
+    // The full id where the row has it: git reads it without resolving, and it caches by it.
+    commit: row.commit_full ?? row.commit,
     score: mean(values),
     samples: s,
     measuredAfter: Math.max(row.iteration, last?.after ?? 0)
@@ -31383,8 +31403,10 @@ function gitEnvironment(env) {
   const pass = Object.entries(env).filter(([k]) => PASS_ENV.includes(k) || ALLOWED_ENV.includes(k));
   return { ...Object.fromEntries(pass), GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" };
 }
+var spawned = 0;
 function runGit(dir, env, args, options = {}) {
   return new Promise((resolve9, reject) => {
+    spawned++;
     const child = execFile2(
       "git",
       [...HARDEN, ...args],
@@ -31405,6 +31427,7 @@ function runGit(dir, env, args, options = {}) {
 }
 function streamBlobs(dir, env, shas, take) {
   return new Promise((resolve9, reject) => {
+    spawned++;
     const child = spawn2("git", [...HARDEN, "cat-file", "--batch"], { cwd: dir, env });
     let chunks = [];
     let length = 0;
@@ -31588,14 +31611,13 @@ var Git = class _Git {
    */
   async commitFiles(parent, files, indexFile, message) {
     if (INDEX_HOLDS.get(indexFile) !== parent) await this.run(readTreeInto(parent, indexFile));
-    const objects = await this.#objectsDir();
     const entries = [];
     for (const [path, file2] of Object.entries(files)) {
       if (file2 === null) entries.push({ mode: "0", sha: "0".repeat(40), path });
       else
         entries.push({
           mode: file2.mode ?? "100644",
-          sha: objects ? writeLooseBlob(objects, file2.content) : await this.run(writeBlob(file2.content)),
+          sha: "sha" in file2 ? file2.sha : await this.writeBlob(file2.content),
           path
         });
     }
@@ -31611,14 +31633,18 @@ var Git = class _Git {
       );
     return commit2;
   }
+  /** Writes one blob (in process where it can) and returns its id. */
+  async writeBlob(content) {
+    const objects = await this.#objectsDir();
+    return objects ? writeLooseBlob(objects, content) : this.run(writeBlob(content));
+  }
   /** The objects folder when blobs can be written in process (SHA-1 repositories), else null. */
   async #objectsDir() {
-    const common = await this.commonDir();
-    let found = OBJECTS.get(common);
+    let found = OBJECTS.get(this.dir);
     if (found === void 0) {
       const format = await this.run(objectFormat());
-      found = format === "sha1" ? join13(common, "objects") : null;
-      OBJECTS.set(common, found);
+      found = format === "sha1" ? join13(await this.commonDir(), "objects") : null;
+      OBJECTS.set(this.dir, found);
     }
     return found;
   }
@@ -32625,7 +32651,8 @@ function formatEvidence(row) {
   if (e.test === "single" || e.p === null) return "one run, noise unknown";
   const ci = e.ci ? `, CI [${formatScore(e.ci[0])}, ${formatScore(e.ci[1])}]` : "";
   const p = e.p < 1e-4 ? "p < 0.0001" : `p = ${Number(e.p.toPrecision(2))}`;
-  return `${formatScore(e.effect_sigma)} sd, ${p}${ci}, ${e.runs} vs ${e.incumbent_runs} runs`;
+  const on = e.strata?.length ? ` on ${e.strata.map((s) => s.stratum).join(", ")}` : "";
+  return `${formatScore(e.effect_sigma)} sd, ${p}${ci}, ${e.runs} vs ${e.incumbent_runs} runs${on}`;
 }
 function renderTable(rows, metric2, withStatus) {
   const head = withStatus ? `| # | commit | ${metric2} | \u0394 | runs | status | description |
@@ -32761,6 +32788,72 @@ function parseResultsTsv(text2) {
   return { metrics, rows, skipped };
 }
 
+// action/ledger/segments.ts
+var SEGMENT_LINES = 1e3;
+var LEDGER_FILE = "log.jsonl";
+function segmentPath(index) {
+  return `log/${String(index + 1).padStart(6, "0")}.jsonl`;
+}
+function emptySegments() {
+  return { sealed: [], tail: "", tailLines: 0 };
+}
+function appendSegments(into, data) {
+  let start = 0;
+  while (start < data.length) {
+    const room = SEGMENT_LINES - into.tailLines;
+    let end = start;
+    let taken = 0;
+    while (taken < room && end < data.length) {
+      const eol = data.indexOf("\n", end);
+      end = eol < 0 ? data.length : eol + 1;
+      taken++;
+    }
+    into.tail += data.slice(start, end);
+    into.tailLines += taken;
+    start = end;
+    if (into.tailLines === SEGMENT_LINES) {
+      into.sealed.push(into.tail);
+      into.tail = "";
+      into.tailLines = 0;
+    }
+  }
+}
+function segment(text2) {
+  const out = emptySegments();
+  appendSegments(out, text2);
+  return out;
+}
+function segmentFiles(layout) {
+  if (layout.sealed.length === 0) return { [LEDGER_FILE]: layout.tail };
+  const files = {};
+  const names2 = layout.sealed.map((_, i) => segmentPath(i));
+  layout.sealed.forEach((text2, i) => {
+    files[names2[i]] = text2;
+  });
+  files[LEDGER_FILE] = `${JSON.stringify({ type: "continues", segments: names2 })}
+${layout.tail}`;
+  return files;
+}
+function continuesFrom(logJsonl) {
+  if (!logJsonl.startsWith('{"type":"continues"')) return [];
+  const eol = logJsonl.indexOf("\n");
+  const line2 = JSON.parse(eol < 0 ? logJsonl : logJsonl.slice(0, eol));
+  const names2 = Array.isArray(line2.segments) ? line2.segments : [];
+  return names2.map((n, i) => {
+    if (n !== segmentPath(i)) {
+      throw new Error(`log.jsonl names ${JSON.stringify(n)} where ${segmentPath(i)} belongs`);
+    }
+    return n;
+  });
+}
+async function joinLedger(logJsonl, read) {
+  const names2 = continuesFrom(logJsonl);
+  if (names2.length === 0) return logJsonl;
+  const parts = await Promise.all(names2.map(read));
+  if (parts.some((p) => p === null)) return null;
+  return parts.join("") + logJsonl.slice(logJsonl.indexOf("\n") + 1);
+}
+
 // action/ledger/record-files.ts
 function recordDir(tag) {
   return `.autoexp/${tag}`;
@@ -32775,15 +32868,16 @@ function renderRecordFiles(log, tag) {
     progress: renderProgressSvg(view)
   };
 }
-function recordFiles(tag, log, logText, notes) {
+function recordFiles(tag, log, logText, notes, rendered = renderRecordFiles(log, tag)) {
   const dir = recordDir(tag);
-  const rendered = renderRecordFiles(log, tag);
-  const files = {
-    [`${dir}/log.jsonl`]: { content: logText },
-    [`${dir}/results.tsv`]: { content: rendered.results },
-    [`${dir}/dashboard.md`]: { content: rendered.dashboard },
-    [`${dir}/progress.svg`]: { content: rendered.progress }
-  };
+  const layout = typeof logText === "string" ? segment(logText) : logText;
+  const files = {};
+  for (const [path, content] of Object.entries(segmentFiles(layout))) {
+    files[`${dir}/${path}`] = { content };
+  }
+  files[`${dir}/results.tsv`] = { content: rendered.results };
+  files[`${dir}/dashboard.md`] = { content: rendered.dashboard };
+  files[`${dir}/progress.svg`] = { content: rendered.progress };
   if (notes) files[`${dir}/notes.md`] = { content: notes };
   return files;
 }
@@ -32857,6 +32951,34 @@ async function takeLock(path, tag) {
   }
 }
 
+// action/engine/read-ledger.ts
+async function showLedger(git, rev, tag) {
+  const dir = recordDir(tag);
+  const top = await git.show(rev, `${dir}/log.jsonl`);
+  if (top === null) return null;
+  let listing = null;
+  let blobs = null;
+  const text2 = await joinLedger(top, async (path) => {
+    if (!listing) {
+      const commit2 = await git.resolve(rev) ?? rev;
+      const entries = await git.lsTree(commit2);
+      listing = new Map(entries.map((e) => [e.path, e.sha]));
+      blobs = await git.readBlobs(
+        entries.filter((e) => e.path.startsWith(`${dir}/log/`)).map((e) => e.sha)
+      );
+    }
+    const sha = listing.get(`${dir}/${path}`);
+    return sha ? blobs.get(sha)?.toString() ?? null : null;
+  });
+  if (text2 === null) {
+    throw new AutoexpError(
+      `${rev}'s ${dir}/log.jsonl names a sealed segment the commit does not hold; nothing was changed. The record is damaged: inspect it with git show ${rev}:${dir}/log.jsonl`,
+      { exitCode: 1 }
+    );
+  }
+  return text2;
+}
+
 // action/engine/record-store.ts
 var RecordStore = class _RecordStore {
   tag;
@@ -32865,7 +32987,13 @@ var RecordStore = class _RecordStore {
   stateDir;
   #head;
   #log = null;
-  #text = "";
+  /** The ledger's text as record commits lay it out: sealed segments and the open tail. */
+  #layout = segment("");
+  #lines = 0;
+  /** The renderings last committed, and the ledger's line count they were drawn at. */
+  #rendered = null;
+  /** Per record path, the content last written and its blob: unchanged files are not re-hashed. */
+  #blobs = /* @__PURE__ */ new Map();
   #notes = "";
   #lock;
   #redact;
@@ -32923,7 +33051,7 @@ var RecordStore = class _RecordStore {
     const dir = recordDir(this.tag);
     let committedText = null;
     if (this.#head) {
-      committedText = await this.repo.show(this.#head, `${dir}/log.jsonl`);
+      committedText = await showLedger(this.repo, this.#head, this.tag);
       if (committedText === null) {
         throw new AutoexpError(
           `branch autoexp/${this.tag} exists but has no ${dir}/log.jsonl, so it was not made by autoexp; nothing was changed. Use another --tag, or delete that branch if it is yours to delete`
@@ -32951,20 +33079,24 @@ var RecordStore = class _RecordStore {
       this.#notes = await readFile5(join15(this.stateDir, "notes.md"), "utf8").catch(
         () => this.#notes
       );
-      this.#text = text2;
+      this.#setText(text2);
       this.#log = journal;
       await writeAtomic(this.journalPath, text2);
       await this.#commit(fresh);
       recovered.push(`recorded ${fresh.length} experiment(s) that were logged before a crash`);
       return recovered;
     }
-    this.#text = committedText ?? "";
+    this.#setText(committedText ?? "");
     this.#log = committed;
     if (committedText !== null && committedText !== journalText) {
       await writeAtomic(this.journalPath, committedText);
     }
     if (committedText === null && journalText !== null) await rm6(this.journalPath, { force: true });
     return recovered;
+  }
+  #setText(text2) {
+    this.#layout = segment(text2);
+    this.#lines = countLines(text2);
   }
   /** Tags started before slots ran in a git worktree here; it only invites tampering now. */
   async #dropLegacyWorktree() {
@@ -32996,24 +33128,48 @@ var RecordStore = class _RecordStore {
     await appendLog(this.journalPath, entries, {
       beforeWrite: (d) => options.beforeWrite?.(this.journalPath, d)
     });
-    this.#text += data;
+    appendSegments(this.#layout, data);
+    this.#lines += entries.length;
     options.afterJournal?.();
     const fresh = [];
     for (const entry of entries) {
       addEntry(log, entry, false);
       if (entry.type === "result") fresh.push(entry);
     }
-    await this.#commit(fresh);
+    const redraw = entries.some((e) => e.type !== "result" && e.type !== "remeasure");
+    await this.#commit(fresh, redraw);
+  }
+  /**
+   * results.tsv, dashboard.md and progress.svg are drawn from the whole ledger, so drawing them
+   * for every record would make an experiment's cost grow with the ledger. They are redrawn
+   * when the ledger has grown by 1/64 since they were last drawn (every record up to 128 lines,
+   * every 312th at 20,000) and with every other kind of line (a batch's end, verify, split...):
+   * amortised, a constant cost per experiment. log.jsonl is exact in every record commit.
+   */
+  #renderings(force) {
+    const last = this.#rendered;
+    const due = this.#lines - (last?.lines ?? 0) >= Math.max(1, Math.floor(this.#lines / 64));
+    if (last && !force && !due) return last.files;
+    const files = renderRecordFiles(this.#log, this.tag);
+    this.#rendered = { files, lines: this.#lines };
+    return files;
   }
   /** Commits the record (log, renderings, notes) and moves the branch and new refs at once. */
-  async #commit(fresh) {
+  async #commit(fresh, redraw = false) {
     const log = this.#log;
     const kept = fresh.findLast((r) => KEPT.has(r.status) && r.commit_full);
     const parent = kept?.commit_full ?? this.#head;
     if (!parent) throw new Error("record commit: no parent for the first record commit");
     const last = fresh.at(-1);
     const message = last ? `autoexp(${this.tag}): #${last.iteration} ${last.status}: ${last.description}`.slice(0, 200) : `autoexp(${this.tag}): record`;
-    const files = recordFiles(this.tag, log, this.#text, this.#notes);
+    const files = {};
+    const wanted = recordFiles(this.tag, log, this.#layout, this.#notes, this.#renderings(redraw));
+    for (const [path, { content }] of Object.entries(wanted)) {
+      const known = this.#blobs.get(path);
+      const sha = known?.content === content ? known.sha : await this.repo.writeBlob(content);
+      this.#blobs.set(path, { content, sha });
+      files[path] = { sha };
+    }
     const record3 = await this.repo.commitFiles(
       parent,
       files,
@@ -33055,6 +33211,11 @@ function parseLedger(text2, where) {
       { exitCode: 1, cause }
     );
   }
+}
+function countLines(text2) {
+  let n = 0;
+  for (let i = text2.indexOf("\n"); i >= 0; i = text2.indexOf("\n", i + 1)) n++;
+  return n;
 }
 function byteSafeSlice(text2, bytes) {
   return Buffer.from(text2).subarray(0, bytes).toString().length;
@@ -33604,11 +33765,86 @@ function createRandom(seed) {
   };
 }
 
+// action/decide/strata.ts
+var SERIAL = "serial";
+function deviceKind(device) {
+  return device.replace(/ #\d+$/, "");
+}
+function stratumOf(within, run) {
+  if (within === "any") return "all";
+  if (!run) return SERIAL;
+  if (within === "worker") return `worker ${run.worker}`;
+  return run.device === null ? "cpu" : deviceKind(run.device);
+}
+function splitByStratum(samples, runsOn, within) {
+  const out = {};
+  for (const [metric2, values] of Object.entries(samples)) {
+    values.forEach((v, i) => {
+      const s = stratumOf(within, runsOn?.[i]);
+      out[s] ??= {};
+      out[s][metric2] ??= [];
+      out[s][metric2].push(v);
+    });
+  }
+  return out;
+}
+function mergeStrata(into, more) {
+  const out = {};
+  for (const source of [into, more])
+    for (const [s, metrics] of Object.entries(source))
+      for (const [m, values] of Object.entries(metrics)) {
+        out[s] ??= {};
+        out[s][m] = [...out[s][m] ?? [], ...values];
+      }
+  return out;
+}
+function flattenStrata(strata) {
+  const out = {};
+  for (const metrics of Object.values(strata))
+    for (const [m, values] of Object.entries(metrics)) {
+      out[m] ??= [];
+      out[m].push(...values);
+    }
+  return out;
+}
+function compareStrata(o, incumbent, candidate, noise) {
+  const parts = [];
+  let weights = 0;
+  let weighted = 0;
+  for (const stratum of Object.keys(candidate).sort()) {
+    const cand = candidate[stratum]?.[o.name] ?? [];
+    const inc = incumbent[stratum]?.[o.name] ?? [];
+    if (cand.length === 0 || inc.length === 0) continue;
+    const diff = mean(inc) - mean(cand);
+    const gain = o.goal === "minimize" ? diff : -diff;
+    const w = 1 / (1 / cand.length + 1 / inc.length);
+    weights += w;
+    weighted += w * gain;
+    parts.push({ stratum, gain, runs: cand.length, incumbentRuns: inc.length });
+  }
+  if (parts.length === 0)
+    throw new Error(
+      `no stratum holds runs of both the candidate (${Object.keys(candidate).join(", ") || "none"}) and the incumbent (${Object.keys(incumbent).join(", ") || "none"}) for ${o.name}`
+    );
+  return {
+    name: o.name,
+    gain: weighted / weights,
+    se: noise.sd / Math.sqrt(weights),
+    sd: noise.sd,
+    df: noise.df,
+    nC: parts.reduce((n, p) => n + p.runs, 0),
+    nI: parts.reduce((n, p) => n + p.incumbentRuns, 0),
+    mode: noise.df === 0 ? "single" : noise.sd === 0 ? "exact" : "t",
+    strata: parts
+  };
+}
+
 // action/decide/compare.ts
 function compare(o, input2) {
   const inc = input2.incumbent[o.name] ?? [];
   const cand = input2.candidate[o.name] ?? [];
   const noise = input2.noise[o.name] ?? UNKNOWN_NOISE;
+  if (input2.strata) return compareStrata(o, input2.strata.incumbent, input2.strata.candidate, noise);
   const diff = mean(inc) - mean(cand);
   const gain = o.goal === "minimize" ? diff : -diff;
   const mode = noise.df === 0 ? "single" : noise.sd === 0 ? "exact" : "t";
@@ -33630,6 +33866,17 @@ function eps(c, input2) {
 
 // action/decide/evidence.ts
 function evidence(c, confidence) {
+  return { ...plainEvidence(c, confidence), ...c.strata ? { strata: strataEvidence(c) } : {} };
+}
+function strataEvidence(c) {
+  return (c.strata ?? []).map((s) => ({
+    stratum: s.stratum,
+    gain: Number(s.gain.toPrecision(6)),
+    runs: s.runs,
+    incumbent_runs: s.incumbentRuns
+  }));
+}
+function plainEvidence(c, confidence) {
   if (c.mode !== "t") {
     return {
       metric: c.name,
@@ -36104,7 +36351,7 @@ var CheckoutPool = class {
 
 // action/engine/evaluate.ts
 var NONE2 = { score: null, delta: null, metrics: {}, samples: {}, guard_pass: null };
-async function evaluate(ctx, candidate, slot) {
+async function evaluate(ctx, candidate, slot, strata = null) {
   const { iteration, parent } = candidate;
   const commit2 = candidate.commit;
   const key = candidate.key;
@@ -36113,7 +36360,15 @@ async function evaluate(ctx, candidate, slot) {
   const frozen = log.config.frozen_hashes;
   const linesDelta2 = policy.simplification ? await ctx.store.repo.linesDelta(candidate.base, commit2) : void 0;
   const samples = {};
-  const groups = ledgerSamples(log).groups;
+  const groups = strata ? strata.groups : ledgerSamples(log).groups;
+  const here = { worker: slot.id, device: slot.device };
+  const stratum = strata ? stratumOf(strata.within, here) : "";
+  const concurrent = {
+    samples: {},
+    runsOn: [],
+    evalSeconds: 0
+  };
+  const incumbentHere = () => (strata?.incumbent[stratum]?.[ctx.metric]?.length ?? 0) + concurrent.runsOn.length;
   const baselineMeans = log.config.baseline_metrics ?? {};
   const objectiveNames = policy.objectives.map((o) => o.name);
   const limit = Math.max(policy.maxRuns, config2.eval.repeats);
@@ -36124,6 +36379,22 @@ async function evaluate(ctx, candidate, slot) {
   const runsOn = [];
   for (let run = 0; run < limit && !judgement?.final; run++) {
     if (judgement) ctx.emit({ type: "run", iteration, run: run + 1, reason: judgement.reason });
+    while (strata && incumbentHere() < config2.decide.baseline_runs) {
+      const outcome2 = await slot.evaluate(
+        config2,
+        parent.commit,
+        `${iteration}-${run}-incumbent`,
+        ctx.evalEnv,
+        frozen
+      );
+      concurrent.evalSeconds += outcome2.durationMs / 1e3;
+      if (outcome2.status !== "ok" || outcome2.tampered.length > 0)
+        throw new AutoexpError(
+          `the incumbent (#${parent.iteration}) failed when measured on worker ${slot.id} (${outcome2.problem ?? `changed ${outcome2.tampered.join(", ")}`}): the eval is not reliable, so the batch stopped. Log: ${outcome2.logPath}`
+        );
+      addSamples(concurrent.samples, withWeightedScore(outcome2.metrics, config2, baselineMeans));
+      concurrent.runsOn.push(here);
+    }
     const timer = ctx.faults.duringEval(iteration);
     const outcome = await slot.evaluate(
       config2,
@@ -36137,10 +36408,11 @@ async function evaluate(ctx, candidate, slot) {
     evalSeconds += outcome.durationMs / 1e3;
     tail = outcome.tail;
     for (const m of outcome.printedTwice) printedTwice.add(m);
-    runsOn.push({ worker: slot.id, device: slot.device });
+    runsOn.push(here);
     const base = {
       commit: commit2,
       ...key ? { key } : {},
+      ...concurrent.runsOn.length > 0 ? { concurrent: { ...concurrent, evalSeconds: round(concurrent.evalSeconds) } } : {},
       evalSeconds: round(evalSeconds),
       tail,
       samples
@@ -36164,7 +36436,8 @@ async function evaluate(ctx, candidate, slot) {
     }
     addSamples(samples, withWeightedScore(outcome.metrics, config2, baselineMeans));
     if (run + 1 < config2.eval.repeats) continue;
-    const noise = noiseOf([...groups, samples], objectiveNames);
+    const noise = noiseOf([...groups, samples, concurrent.samples], objectiveNames);
+    const incumbent = strata ? mergeStrata(strata.incumbent, { [stratum]: concurrent.samples }) : null;
     const deltas = chooseMinDeltas(config2, noise);
     judgement = judge({
       policy: {
@@ -36174,10 +36447,11 @@ async function evaluate(ctx, candidate, slot) {
           minDelta: deltas[o.name] ?? o.minDelta
         }))
       },
-      incumbent: parent.samples,
+      incumbent: incumbent ? flattenStrata(incumbent) : parent.samples,
       candidate: samples,
       noise,
-      linesDelta: linesDelta2
+      linesDelta: linesDelta2,
+      ...incumbent ? { strata: { incumbent, candidate: { [stratum]: samples } } } : {}
     });
   }
   if (!judgement?.final) throw new Error("judge gave no final decision within max_runs");
@@ -36200,7 +36474,8 @@ async function evaluate(ctx, candidate, slot) {
     ...judgement.evidence ? { evidence: judgement.evidence } : {},
     ...linesDelta2 !== void 0 ? { linesDelta: linesDelta2 } : {},
     ...printedTwice.size > 0 ? { printedTwice: [...printedTwice] } : {},
-    ...ctx.workers > 1 ? { runsOn } : {}
+    ...ctx.workers > 1 ? { runsOn } : {},
+    ...concurrent.runsOn.length > 0 ? { concurrent: { ...concurrent, evalSeconds: round(concurrent.evalSeconds) } } : {}
   };
 }
 async function decide(ctx, candidate, verdict, slot) {
@@ -36313,6 +36588,46 @@ function fmt3(x) {
   return Number(x.toPrecision(4)).toString();
 }
 
+// action/decide/ledger-strata.ts
+var SEEN2 = /* @__PURE__ */ new WeakMap();
+function ledgerStrata(log, within) {
+  let seen = SEEN2.get(log.results);
+  const grown = seen && seen.within === within && seen.remeasures === log.remeasures && seen.results <= log.results.length && seen.remeasured <= log.remeasures.length && !log.results.slice(seen.results).some((r) => seen.current.has(r.iteration));
+  if (!seen || !grown) {
+    seen = {
+      within,
+      remeasures: log.remeasures,
+      results: 0,
+      remeasured: 0,
+      current: /* @__PURE__ */ new Map(),
+      retired: []
+    };
+    SEEN2.set(log.results, seen);
+  }
+  const { current, retired } = seen;
+  for (const r of log.results.slice(seen.results)) {
+    if (r.samples && Object.keys(r.samples).length > 0)
+      current.set(r.iteration, splitByStratum(r.samples, r.runs_on, within));
+  }
+  for (const m of log.remeasures.slice(seen.remeasured)) {
+    const cur = current.get(m.iteration);
+    const fresh = splitByStratum(m.samples, m.runs_on, within);
+    if (m.reset && cur) retired.push(...Object.values(cur));
+    current.set(m.iteration, m.reset || !cur ? fresh : mergeStrata(cur, fresh));
+  }
+  seen.results = log.results.length;
+  seen.remeasured = log.remeasures.length;
+  const groups = [...retired];
+  for (const strata of current.values()) groups.push(...Object.values(strata));
+  return { current, groups };
+}
+function incumbentStrata(log, within, iteration, metric2) {
+  const found = ledgerStrata(log, within).current.get(iteration);
+  if (found) return found;
+  const score = log.results.findLast((r) => r.iteration === iteration)?.score;
+  return score === null || score === void 0 ? {} : splitByStratum({ [metric2]: [score] }, void 0, within);
+}
+
 // action/decide/remeasure-plan.ts
 function isSequential(log, metric2, maxRuns) {
   if (maxRuns < 2) return false;
@@ -36327,6 +36642,36 @@ function remeasurePlan(decide2, log, metric2, inc) {
   if (topUp > 0) return { reason: "top-up", runs: topUp };
   if (due) return { reason: "schedule", runs: 1 };
   return null;
+}
+
+// action/engine/strata-view.ts
+function comparesWithin(ctx) {
+  return ctx.workers > 1 && ctx.config.decide.compare_within !== "any";
+}
+function strataView(ctx, parent) {
+  if (!comparesWithin(ctx)) return null;
+  const log = ctx.store.log;
+  const within = ctx.config.decide.compare_within;
+  return {
+    within,
+    incumbent: incumbentStrata(log, within, parent.iteration, ctx.metric),
+    groups: ledgerStrata(log, within).groups
+  };
+}
+function concurrentEntry(parentIteration, iteration, verdict) {
+  const c = verdict.concurrent;
+  if (!c || c.runsOn.length === 0) return null;
+  return {
+    type: "remeasure",
+    iteration: parentIteration,
+    after: iteration - 1,
+    reason: "concurrent",
+    reset: false,
+    samples: c.samples,
+    runs_on: c.runsOn,
+    eval_seconds: c.evalSeconds,
+    timestamp: (/* @__PURE__ */ new Date()).toISOString()
+  };
 }
 
 // action/engine/remeasure.ts
@@ -36369,10 +36714,15 @@ async function remeasure(ctx, slot) {
   let note;
   const failed2 = await measure(plan.runs);
   if (failed2) return failed2;
-  if (reason === "schedule" && driftCheck(log, metric2, inc, collectSamples(runs))) {
+  const within = comparesWithin(ctx) ? config2.decide.compare_within : null;
+  const before = within ? {
+    ...inc,
+    samples: ledgerStrata(log, within).current.get(inc.iteration)?.[stratumOf(within, { worker: slot.id, device: slot.device })] ?? {}
+  } : inc;
+  if (reason === "schedule" && driftCheck(log, metric2, before, collectSamples(runs))) {
     const more = await measure(Math.max(1, config2.decide.baseline_runs - 1));
     if (more) return more;
-    const confirmed = driftCheck(log, metric2, inc, collectSamples(runs), true);
+    const confirmed = driftCheck(log, metric2, before, collectSamples(runs), true);
     if (confirmed) {
       reason = "drift";
       note = confirmed;
@@ -36385,6 +36735,7 @@ async function remeasure(ctx, slot) {
     reason,
     reset: reason === "drift",
     samples: collectSamples(runs),
+    ...ctx.workers > 1 ? { runs_on: runs.map(() => ({ worker: slot.id, device: slot.device })) } : {},
     eval_seconds: round((performance.now() - started) / 1e3),
     timestamp: (/* @__PURE__ */ new Date()).toISOString(),
     ...note ? { note } : {}
@@ -36486,6 +36837,13 @@ function experimentSteps(ctx, checkSeal) {
   const checkoutOf = (c) => c.checkout !== void 0 && c.checkout <= REBASE_CHECKOUT ? rebases.checkouts[REBASE_CHECKOUT - c.checkout] : pool.checkouts[c.checkout ?? 0];
   const proposed = /* @__PURE__ */ new Map();
   const settle2 = /* @__PURE__ */ new Map();
+  const views = /* @__PURE__ */ new WeakMap();
+  const incumbentNow = () => {
+    const parent = incumbentState(ctx.store.log);
+    const view = strataView(ctx, parent);
+    if (view) views.set(parent, view);
+    return parent;
+  };
   return {
     stopNow: (pending = 0) => budgetStop(ctx.config.budget, ctx.store.log.results, {
       done: ctx.done + pending,
@@ -36502,7 +36860,7 @@ function experimentSteps(ctx, checkSeal) {
       ctx.emit({ type: "start", iteration, index: ctx.done + pending + 1, of: ctx.planned });
       return {
         iteration,
-        parent: incumbentState(log),
+        parent: incumbentNow(),
         base: ctx.store.head,
         historyLength: log.results.length,
         notesBefore: ctx.store.notes,
@@ -36543,12 +36901,17 @@ function experimentSteps(ctx, checkSeal) {
         else if (at !== void 0) pool.give(at);
       }
     },
-    evaluate: (candidate, slot) => evaluate(ctx, candidate, slot),
+    evaluate: (candidate, slot) => evaluate(
+      ctx,
+      candidate,
+      slot,
+      views.get(candidate.parent) ?? strataView(ctx, candidate.parent)
+    ),
     decide: (candidate, verdict, slot) => decide(ctx, candidate, verdict, slot),
     snapshot: () => {
       const log = ctx.store.log;
       return {
-        parent: incumbentState(log),
+        parent: incumbentNow(),
         base: ctx.store.head,
         historyLength: log.results.length,
         notes: ctx.store.notes
@@ -36573,12 +36936,13 @@ function experimentSteps(ctx, checkSeal) {
       }
     },
     record: async (candidate, verdict) => {
+      const beside = concurrentEntry(candidate.parent.iteration, candidate.iteration, verdict);
       const prior = verdict.key ? ctx.seen.get(verdict.key) : void 0;
       if (prior && prior.iteration >= candidate.historyLength && verdict.status !== "duplicate")
         verdict = duplicateOf(prior, candidate);
       const tampered = await checkSeal();
       if (tampered) verdict = { ...verdict, status: "violation", reason: tampered };
-      const stop = await record2(ctx, candidate, verdict);
+      const stop = await record2(ctx, candidate, verdict, beside);
       proposed.delete(candidate.iteration - 256);
       settle2.delete(candidate.iteration - 256);
       if (tampered) return { kind: "violation", reason: tampered };
@@ -36588,7 +36952,7 @@ function experimentSteps(ctx, checkSeal) {
   };
 }
 var KEEP_LOGS_OF = 200;
-async function record2(ctx, candidate, verdict) {
+async function record2(ctx, candidate, verdict, beside) {
   const { iteration } = candidate;
   const proposal = candidate.proposal;
   const description = proposal ? proposal.ok ? proposal.description : proposal.error : "";
@@ -36608,7 +36972,7 @@ async function record2(ctx, candidate, verdict) {
     (/* @__PURE__ */ new Date()).toISOString()
   );
   const safe = redactDeep(row, ctx.redact);
-  await ctx.store.append([safe], {
+  await ctx.store.append(beside ? [beside, safe] : [safe], {
     ...candidate.notes !== void 0 ? { notes: candidate.notes } : {},
     beforeWrite: (path, data) => ctx.faults.tornWrite(iteration, path, data),
     afterJournal: () => ctx.faults.at("after-ledger", iteration)
@@ -36616,6 +36980,13 @@ async function record2(ctx, candidate, verdict) {
   ctx.faults.at("after-refs", iteration);
   await pruneLogs(join29(ctx.store.stateDir, "logs"), iteration - KEEP_LOGS_OF);
   if (verdict.key && EVALUATED.has(safe.status)) ctx.seen.set(verdict.key, safe);
+  if (beside)
+    ctx.emit({
+      type: "remeasure",
+      reason: "concurrent",
+      runs: beside.runs_on.length,
+      score: incumbentState(ctx.store.log).score
+    });
   ctx.done++;
   const best = incumbentState(ctx.store.log).score;
   const elapsed = performance.now() - ctx.startedAt;
@@ -36808,7 +37179,7 @@ function summarise(tag, log, done, stop, isolation) {
     branch: `autoexp/${tag}`,
     baseline: view.baseline ?? log.config.baseline,
     best: inc.score,
-    bestCommit: inc.commit,
+    bestCommit: log.results.findLast((r) => r.iteration === inc.iteration)?.commit ?? inc.commit,
     improvementPct: view.baseline ? (inc.score - view.baseline) / Math.abs(view.baseline) * 100 : null,
     kept: log.results.filter((r) => KEPT.has(r.status) && r.status !== "baseline").length,
     experiments: done,
@@ -37714,7 +38085,7 @@ var statusCommand = defineCommand({
     }
     validateTag(tag);
     const head = await repo.resolve(`refs/heads/autoexp/${tag}`);
-    const text2 = head ? await repo.show(head, `${recordDir(tag)}/log.jsonl`) : null;
+    const text2 = head ? await showLedger(repo, head, tag) : null;
     if (text2 === null) {
       const tags = (await repo.run(listBranches("autoexp/*"))).map(
         (b) => b.replace("autoexp/", "")
