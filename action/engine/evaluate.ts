@@ -84,7 +84,16 @@ export async function evaluate(
       ctx.evalEnv,
       frozen,
       (elapsedMs, lastLine) =>
-        ctx.emit({ type: "eval-progress", iteration, run: run + 1, elapsedMs, lastLine }),
+        ctx.emit({
+          type: "eval-progress",
+          iteration,
+          run: run + 1,
+          elapsedMs,
+          lastLine,
+          ...(ctx.workers > 1
+            ? { worker: slot.id, device: slot.device, busy: ctx.busyShare?.() ?? 0 }
+            : {}),
+        }),
     );
     clearTimeout(timer);
     evalSeconds += outcome.durationMs / 1000;

@@ -23,7 +23,17 @@ export type BatchEvent =
       note?: string;
     }
   | { type: "run"; iteration: number; run: number; reason: string }
-  | { type: "eval-progress"; iteration: number; run: number; elapsedMs: number; lastLine: string }
+  | {
+      type: "eval-progress";
+      iteration: number;
+      run: number;
+      elapsedMs: number;
+      lastLine: string;
+      /** With several workers: which one runs it, on what, and their busy share so far. */
+      worker?: number;
+      device?: string | null;
+      busy?: number;
+    }
   | {
       type: "experiment";
       row: ResultEntry;

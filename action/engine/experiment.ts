@@ -46,6 +46,8 @@ export interface Candidate {
   targetPaths?: string[];
   /** notes.md as the agent left it, when it changed it. */
   notes?: string;
+  /** A re-check of experiment #n, a parallel line's displaced keep (see ledger/recheck.ts). */
+  recheckOf?: number;
   agentSeconds: number;
 }
 
@@ -83,5 +85,7 @@ export interface EngineContext {
   proposers: number;
   /** Slots evaluating at once. */
   workers: number;
+  /** The workers' busy share so far (0..1), for progress. */
+  busyShare?: () => number;
   signal: AbortSignal | undefined;
 }

@@ -184,6 +184,7 @@ async function runBatchUnexplained(options: BatchOptions): Promise<BatchResult> 
     done: 0,
     proposers: config.pipeline ? config.proposers : 1,
     workers: slots.length,
+    busyShare: () => pool.busyShare(),
     signal: options.signal,
   };
   const caveats = trustCaveats(config, isolation);

@@ -57,6 +57,14 @@ export class Slot {
     this.#logs = options.logs;
   }
 
+  #busyMs = 0;
+  #running: number | null = null;
+
+  /** Milliseconds this slot has spent running evals, the one running now included. */
+  busyMs(now = performance.now()): number {
+    return this.#busyMs + (this.#running === null ? 0 : now - this.#running);
+  }
+
   /** The directory the eval runs in. */
   get dir(): string {
     return this.#tree.dir;
@@ -88,6 +96,7 @@ export class Slot {
     // A run's log is its own: a candidate evaluated again (re-applied, resumed) starts afresh.
     await rm(logPath, { force: true });
     const started = performance.now();
+    this.#running = started;
     // A live line while a long eval runs: its last output line, about once a second.
     const ticker = onProgress
       ? setInterval(async () => {
@@ -101,9 +110,11 @@ export class Slot {
       { ...env, ...this.#env },
       Object.keys(frozen),
     );
-    const outcome = await runEval(config, this.dir, logPath, launched, this.pidFile).finally(() =>
-      clearInterval(ticker),
-    );
+    const outcome = await runEval(config, this.dir, logPath, launched, this.pidFile).finally(() => {
+      clearInterval(ticker);
+      this.#busyMs += performance.now() - started;
+      this.#running = null;
+    });
     await capLog(logPath);
     const tampered = diffManifests(frozen, await hashFrozen(this.dir, config.frozen));
     return { ...outcome, tampered };
@@ -152,10 +163,20 @@ export class Slot {
 /** The slots of one batch, handed out one experiment at a time and given back on dispose. */
 export class SlotPool {
   #free: Slot[];
+  #all: readonly Slot[];
   #waiting: ((slot: Slot) => void)[] = [];
+  #since = performance.now();
 
   constructor(slots: Slot[]) {
     this.#free = [...slots];
+    this.#all = [...slots];
+  }
+
+  /** The share of the workers' wall time so far spent running evals (0..1): GPU busy share. */
+  busyShare(): number {
+    const now = performance.now();
+    const wall = (now - this.#since) * this.#all.length;
+    return wall > 0 ? this.#all.reduce((sum, s) => sum + s.busyMs(now), 0) / wall : 0;
   }
 
   /** Waits for a free slot; `await using lease = await pool.acquire()` gives it back. */

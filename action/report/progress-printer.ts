@@ -42,6 +42,7 @@ export function createProgressPrinter(
   let liveShown = false;
   let position: { index: number; of: number } | null = null;
   let lastPlain = { key: "", bucket: 0 };
+  const workers = new Map<number, { event: EvalProgressEvent; at: number }>();
   const clear = () => {
     if (liveShown) sink.write("\r\x1b[2K");
     liveShown = false;
@@ -55,17 +56,20 @@ export function createProgressPrinter(
       }
       if (event.type === "start") position = { index: event.index, of: event.of };
       if (event.type === "eval-progress") {
-        const text = describeEvalProgress(event, position);
+        const text =
+          event.worker === undefined
+            ? describeEvalProgress(event, position)
+            : describeWorkers(workers, event, performance.now());
         if (mode === "live") {
           sink.write(`\r\x1b[2K${clip(text, Math.max(20, sink.columns - 1))}`);
           liveShown = true;
           return;
         }
-        const key = `${event.iteration}/${event.run}`;
+        const key = `${event.worker ?? ""}/${event.iteration}/${event.run}`;
         const bucket = Math.floor(event.elapsedMs / plainEveryMs);
         if (bucket >= 1 && (key !== lastPlain.key || bucket > lastPlain.bucket)) {
           lastPlain = { key, bucket };
-          sink.line(text);
+          sink.line(event.worker === undefined ? text : describeWorker(event, position));
         }
         return;
       }
@@ -81,6 +85,36 @@ export function createProgressPrinter(
     },
     close: clear,
   };
+}
+
+/**
+ * Every worker on one live line: what each runs and for how long (idle when it has reported
+ * nothing for 3 s), then the workers' busy share so far:
+ * "w0 #12 run 2 1m 03s │ w1 idle │ w2 #14 run 1 5s │ busy 93%".
+ */
+export function describeWorkers(
+  workers: Map<number, { event: EvalProgressEvent; at: number }>,
+  latest: EvalProgressEvent,
+  now: number,
+): string {
+  workers.set(latest.worker!, { event: latest, at: now });
+  const parts = [...workers.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([id, { event, at }]) =>
+      now - at > 3000
+        ? `w${id} idle`
+        : `w${id} ${event.iteration === 0 ? "baseline" : `#${event.iteration}`} run ${event.run} ${formatDuration(event.elapsedMs)}`,
+    );
+  return `  ${parts.join(" │ ")} │ busy ${Math.round((latest.busy ?? 0) * 100)}%`;
+}
+
+/** One worker's eval for a log line: "worker 2 (NVIDIA H100 #2): #7 run 2 · 1m 12s · ... · workers busy 93% so far". */
+function describeWorker(
+  event: EvalProgressEvent,
+  position: { index: number; of: number } | null,
+): string {
+  const on = event.device ? ` (${event.device})` : "";
+  return `  worker ${event.worker}${on}:${describeEvalProgress(event, position).slice(1)} · workers busy ${Math.round((event.busy ?? 0) * 100)}% so far`;
 }
 
 /** "#7 (3/20) run 2 · 1m 12s · step 00950 (98.9%)": which eval, how long, its last line. */

@@ -99,3 +99,28 @@ describe("progress during an eval", () => {
     expect(progressMode({ quiet: true, json: true }, true)).toBe("json");
   });
 });
+
+describe("progress with several workers", () => {
+  const on = (worker: number, iteration: number, elapsedMs: number, busy: number): BatchEvent => ({
+    type: "eval-progress",
+    iteration,
+    run: 1,
+    elapsedMs,
+    lastLine: "step 5",
+    worker,
+    device: `NVIDIA H100 #${worker}`,
+    busy,
+  });
+
+  it("on a terminal: every worker's eval and the busy share on one line", () => {
+    const out = record("live", [on(0, 12, 63_000, 0.9), on(2, 14, 5_000, 0.93)], 200);
+    expect(out.split("\r\x1b[2K").at(-2)).toBe("  w0 #12 run 1 1m 03s │ w2 #14 run 1 5s │ busy 93%");
+  });
+
+  it("in a CI log: which worker and device, and the busy share so far", () => {
+    const out = record("plain", [on(1, 9, 31_000, 0.874)]);
+    expect(out).toBe(
+      "  worker 1 (NVIDIA H100 #1): #9 run 1 · 31s · step 5 · workers busy 87% so far\n",
+    );
+  });
+});
