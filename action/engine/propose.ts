@@ -3,6 +3,7 @@ import { budgetLeft } from "../decide/budget.ts";
 import { redactDeep } from "../process/secrets.ts";
 import { type AgentCheckout, isRecord } from "./agent-checkout.ts";
 import type { Candidate, EngineContext } from "./experiment.ts";
+import { recheck, takeRecheck } from "./recheck.ts";
 
 /**
  * Step 1: the agent proposes against the candidate's parent, in its own clean checkout of it.
@@ -14,6 +15,9 @@ export async function propose(
   checkout: AgentCheckout,
 ): Promise<Candidate | Stop> {
   const { iteration, parent } = candidate;
+  // A parallel line's displaced keep, waiting to be judged against this line: before the agent.
+  const queued = takeRecheck(ctx);
+  if (queued) return recheck(ctx, candidate, checkout, queued);
   // The incumbent's code commit: the same files as the branch head, without the record.
   await checkout.prepare(ctx.store.repo, parent.commit, ctx.agentGit);
   const targetPaths = (await ctx.store.repo.lsTree(parent.commit))

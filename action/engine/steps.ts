@@ -197,6 +197,7 @@ async function record(
       ...(proposal?.costUsd !== undefined ? { costUsd: proposal.costUsd } : {}),
       ...(proposal?.usage ? { usage: proposal.usage } : {}),
       ...(proposal?.ok && proposal.meta ? { meta: proposal.meta } : {}),
+      ...(candidate.recheckOf !== undefined ? { recheckOf: candidate.recheckOf } : {}),
     },
     new Date().toISOString(),
   );

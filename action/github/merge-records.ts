@@ -8,7 +8,8 @@ import { AutoexpError } from "../util/errors.ts";
  * new lines after theirs, numbered after their last experiment, so that both batches' records end
  * up on the branch, nothing lost and nothing twice. Our keeps were judged against the incumbent we
  * started from, not against theirs: they cannot move the branch, so they are recorded as not kept
- * here (with the reason and the ref that holds their code) rather than silently dropped.
+ * here (with the reason and the ref that holds their code) and queued for a re-check, which the
+ * next batch runs against the incumbent it finds (ledger/recheck.ts) rather than silently dropped.
  */
 export function mergeLedgers(
   base: string,
@@ -48,7 +49,8 @@ export function mergeLedgers(
         return {
           ...moved,
           status: "discard" as const,
-          reason: `was ${entry.status} in a parallel batch, against the incumbent both batches started from (#${baseLast} or earlier); another batch was published first, so it is not compared with the current best and not kept here. Its code: ${moved.diff ?? "(none)"}${entry.reason ? `. Then: ${entry.reason}` : ""}`,
+          recheck: "queued" as const,
+          reason: `was ${entry.status} on a parallel line of this tag, judged against the incumbent both lines started from (#${baseLast} or earlier); another line's record was published first, so it does not move the branch here. Queued for a re-check: the next batch re-applies it onto the incumbent and judges it again. Its code: ${moved.diff ?? "(none)"}${entry.reason ? `. Then: ${entry.reason}` : ""}`,
         };
       }
       return moved;

@@ -33,6 +33,8 @@ export interface ProposalFields {
   costUsd?: number;
   usage?: { input: number; output: number };
   meta?: Record<string, unknown>;
+  /** The experiment this one re-checks (a parallel line's displaced keep). */
+  recheckOf?: number;
 }
 
 /** One experiment's ledger row. Pure: the timestamp is passed in. */
@@ -69,6 +71,7 @@ export function buildResultRow(
     ...(verdict.tail ? { log_tail: verdict.tail.slice(-2000) } : {}),
     ...(verdict.duplicateOf !== undefined ? { duplicate_of: verdict.duplicateOf } : {}),
     ...(proposal.meta ? { agent_meta: proposal.meta } : {}),
+    ...(proposal.recheckOf !== undefined ? { recheck_of: proposal.recheckOf } : {}),
     ...(verdict.evidence ? { evidence: roundEvidence(verdict.evidence) } : {}),
     ...(verdict.linesDelta !== undefined ? { lines_delta: verdict.linesDelta } : {}),
     ...(verdict.printedTwice?.length ? { printed_twice: verdict.printedTwice } : {}),

@@ -80,6 +80,14 @@ export interface ResultEntry {
   printed_twice?: string[];
   /** With several workers: which worker (slot) and device ran each sample, in sample order. */
   runs_on?: { worker: number; device: string | null }[];
+  /**
+   * A keep of a parallel line that another line's record displaced when both were published
+   * (github/merge-records.ts): its code is queued to be re-applied onto the winner and judged
+   * again by the next batch (ledger/recheck.ts).
+   */
+  recheck?: "queued";
+  /** This experiment is that re-check of experiment #n: n's change, re-applied onto the incumbent. */
+  recheck_of?: number;
 }
 
 /**
