@@ -3,6 +3,7 @@ import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { basename, delimiter, dirname, join, relative } from "node:path";
 import { AutoexpError } from "../util/errors.ts";
 import { findTemplates } from "./find-templates.ts";
+import { matrixWorkflow } from "./init-matrix.ts";
 
 export const PROGRAMS = ["ml-training", "performance", "prompt-optimisation"] as const;
 export type Program = (typeof PROGRAMS)[number];
@@ -17,6 +18,8 @@ export interface InitOptions {
   force: boolean;
   name?: string;
   env: Record<string, string | undefined>;
+  /** K: the experiment job as a matrix of K shards on K GPU runners (see init-matrix.ts). */
+  shards?: number;
 }
 
 /** A file the program needs that init does not write: the user's own code. */
@@ -139,9 +142,9 @@ export async function initRepo(options: InitOptions): Promise<InitResult> {
     join(templates, "program", `${plan.programTemplate}.md`),
     "utf8",
   );
-  files[".github/workflows/autoexp.yml"] = fill(
-    await readFile(join(templates, "init", "workflow.yml"), "utf8"),
-  );
+  const workflow = fill(await readFile(join(templates, "init", "workflow.yml"), "utf8"));
+  files[".github/workflows/autoexp.yml"] =
+    options.shards === undefined ? workflow : matrixWorkflow(workflow, options.shards);
 
   const existing = Object.keys(files).filter((f) => existsSync(join(options.dir, f)));
   if (existing.length > 0 && !options.force) {

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import * as core from "@actions/core";
+import type { Config } from "../config/schema.ts";
 import { primaryMetric } from "../config/validate-config.ts";
 import { type BatchEvent, runBatch } from "../engine/run-batch.ts";
 import { Git } from "../git/git.ts";
@@ -19,6 +20,7 @@ import { type ActionInputs, inputVariable, readInputs } from "./inputs.ts";
 import { liveStatusFromEnv } from "./live-status.ts";
 import { measureMode } from "./measure-mode.ts";
 import { publish } from "./publish.ts";
+import { findLineHandoffs, publishLines } from "./publish-lines.ts";
 import { readConfig, syncFromRemote } from "./tag-setup.ts";
 
 /** GitHub's limit on one step's job summary is 1 MiB; stay well under it. */
@@ -68,10 +70,14 @@ async function runMode(
   handoff: string,
   env: Record<string, string | undefined>,
 ): Promise<number> {
-  const config = await readConfig(repoDir, inputs.config);
+  const config = shardConfig(await readConfig(repoDir, inputs.config), inputs.shard);
   for (const value of splitEnv(env, config.agent).values) core.setSecret(value);
   const tag = inputs.tag ?? defaultTag(config.name);
   const metric = primaryMetric(config);
+  if (inputs.shard)
+    core.info(
+      `autoexp: shard ${inputs.shard.index} of ${inputs.shard.of}: its own line of autoexp/${tag}; the publish job brings the lines together`,
+    );
   core.setOutput("tag", tag);
   core.setOutput("branch", `autoexp/${tag}`);
   const remoteHead = await syncFromRemote(repoDir, tag, inputs.remote, env);
@@ -171,6 +177,15 @@ async function runMode(
   }
 }
 
+/**
+ * A matrix shard explores its own line of the tag: the offline search agent gets its own seed
+ * (seed + i - 1); model agents differ by sampling. The publish job brings the lines together.
+ */
+function shardConfig(config: Config, shard: ActionInputs["shard"]): Config {
+  if (!shard || !("seed" in config.agent)) return config;
+  return { ...config, agent: { ...config.agent, seed: config.agent.seed + shard.index - 1 } };
+}
+
 /** verify, attribute or split of the tag, in the experiment job; publish pushes the result. */
 async function remeasureMode(
   mode: "verify" | "attribute" | "split",
@@ -207,12 +222,29 @@ async function publishMode(
   env: Record<string, string | undefined>,
 ): Promise<number> {
   const described = await readHandoff(handoff).catch(() => null);
-  let tag = inputs.tag ?? described?.tag;
+  // A matrix's publish: one subfolder per line (shard), each with its handoff.
+  const lines = described ? [] : await findLineHandoffs(handoff);
+  let tag = inputs.tag ?? described?.tag ?? lines[0]?.handoff.tag;
   if (!tag) tag = defaultTag((await readConfig(repoDir, inputs.config)).name);
   core.setOutput("tag", tag);
   core.setOutput("branch", `autoexp/${tag}`);
   const log = (line: string) =>
     line.startsWith("warning: ") ? core.warning(line.slice(9)) : core.info(line);
+  if (lines.length > 0) {
+    const other = lines.find((l) => l.handoff.tag !== tag);
+    if (other)
+      throw new AutoexpError(
+        `the handoff in ${other.dir} is for tag ${other.handoff.tag}, not ${tag}; nothing was pushed`,
+      );
+    const results = await publishLines(lines, { repoDir, tag, remote: inputs.remote, env, log });
+    const last = results.at(-1)!.result;
+    core.setOutput("published", results[0]!.result.outcome);
+    core.setOutput("experiments", String(last.experiments));
+    core.info(
+      `autoexp/${tag}: ${results.length} line(s) published (${results.map((r) => r.result.outcome).join(", ")}), at ${last.head.slice(0, 7)}, ${last.experiments} experiment(s) on ${inputs.remote}`,
+    );
+    return 0;
+  }
   // Change sets of `autoexp split` first: the tag's record names them, and the App opens their PRs.
   const sets = await publishChangeSets({
     repoDir,

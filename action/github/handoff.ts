@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { incumbentState } from "../decide/ledger-state.ts";
 import { showLedger } from "../engine/read-ledger.ts";
 import { createBundle } from "../git/commands/remote.ts";
 import { Git } from "../git/git.ts";
@@ -18,6 +19,8 @@ export interface Handoff {
   head: string;
   refs: Record<string, string>;
   experiments: number;
+  /** The incumbent's score and its goal: a matrix's publish takes the best line first. */
+  best?: { score: number; goal: "minimize" | "maximize" };
   written: string;
 }
 
@@ -39,13 +42,15 @@ export async function writeHandoff(
   const temp = join(dir, `${BUNDLE}.tmp-${process.pid}`);
   await git.run(createBundle(temp, [`refs/heads/autoexp/${tag}`, ...Object.keys(refs)]));
   await rename(temp, join(dir, BUNDLE));
-  const log = (await showLedger(git, head, tag)) ?? "";
+  const log = parseLog((await showLedger(git, head, tag)) ?? "");
+  const incumbent = incumbentState(log);
   const handoff: Handoff = {
     version: 1,
     tag,
     head,
     refs,
-    experiments: Math.max(0, parseLog(log).results.length - 1),
+    experiments: Math.max(0, log.results.length - 1),
+    ...(incumbent && log.config ? { best: { score: incumbent.score, goal: log.config.goal } } : {}),
     written: new Date().toISOString(),
   };
   const desc = join(dir, `${DESCRIPTION}.tmp-${process.pid}`);

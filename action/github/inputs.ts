@@ -12,6 +12,7 @@ export const INPUTS = [
   "handoff",
   "token",
   "live-status",
+  "shard",
 ] as const;
 
 const SAFE_PATH = /^[^\0\n\r]+$/;
@@ -62,6 +63,18 @@ const inputSchema = z.strictObject({
       "live-status must be the seconds between updates (e.g. 60; 0: after every experiment) or off",
     )
     .transform((v) => (v === "off" ? null : Number(v))),
+  shard: z
+    .string()
+    .regex(
+      /^[1-9]\d?\/[1-9]\d?$/,
+      "shard must be i/K, this shard's number and the matrix's size (e.g. ${{ matrix.shard }}/4)",
+    )
+    .transform((v) => {
+      const [index, of] = v.split("/").map(Number) as [number, number];
+      return { index, of };
+    })
+    .refine((s) => s.index <= s.of, "shard must be i/K with i at most K, e.g. 2/4")
+    .optional(),
 });
 
 /** The variable the runner passes an input in: INPUT_LIVE-STATUS for live-status. */

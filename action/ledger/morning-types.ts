@@ -1,5 +1,5 @@
 /** Ledger lines of the morning view and of imported history: verify, attribute, split, import. */
-import type { Evidence, Goal } from "./status.ts";
+import type { Goal } from "./status.ts";
 
 /**
  * The improvement of the final code over the base, re-measured in interleaved pairs (base, final,

@@ -114,7 +114,9 @@ describe("progress with several workers", () => {
 
   it("on a terminal: every worker's eval and the busy share on one line", () => {
     const out = record("live", [on(0, 12, 63_000, 0.9), on(2, 14, 5_000, 0.93)], 200);
-    expect(out.split("\r\x1b[2K").at(-2)).toBe("  w0 #12 run 1 1m 03s │ w2 #14 run 1 5s │ busy 93%");
+    expect(out.split("\r\x1b[2K").at(-2)).toBe(
+      "  w0 #12 run 1 1m 03s │ w2 #14 run 1 5s │ busy 93%",
+    );
   });
 
   it("in a CI log: which worker and device, and the busy share so far", () => {

@@ -21,6 +21,11 @@ unless --force.`,
     },
     name: { type: "string", value: "N", help: "the program's name (default: the folder's name)" },
     force: { type: "boolean", help: "replace files that are already there" },
+    shards: {
+      type: "string",
+      value: "K",
+      help: "the workflow runs K shards on K self-hosted GPU runners (a matrix), published together",
+    },
   },
   async run({ values }, io) {
     const program = values.program as Program | undefined;
@@ -29,12 +34,18 @@ unless --force.`,
         `--program must be one of ${PROGRAMS.join(", ")}, not ${JSON.stringify(values.program)}`,
       );
     }
+    const shards = values.shards === undefined ? undefined : Number(values.shards);
+    if (values.shards !== undefined && !/^\d+$/.test(values.shards))
+      throw new AutoexpError(
+        `--shards must be a whole number from 2 to 16 (one GPU runner each), not ${JSON.stringify(values.shards)}`,
+      );
     const result = await initRepo({
       dir: io.cwd,
       force: values.force,
       env: io.env,
       ...(program ? { program } : {}),
       ...(values.name ? { name: values.name } : {}),
+      ...(shards !== undefined ? { shards } : {}),
     });
     const lines = [
       result.program === "autoresearch"
