@@ -177,6 +177,24 @@ describe("autoexp init fits the program", () => {
     expect(config.ok && config.config.agent.use).toBe("claude-code");
   });
 
+  it("--shards K writes the matrix workflow; a bad K is refused and nothing is written", () => {
+    const dir = tempDir();
+    const run = initIn(dir, ["--shards", "4"]);
+    expect(run.code, run.stderr).toBe(0);
+    const wf = parse(read(dir, ".github/workflows/autoexp.yml")) as {
+      jobs: { experiment: { strategy: { matrix: { shard: number[] } } } };
+    };
+    expect(wf.jobs.experiment.strategy.matrix.shard).toEqual([1, 2, 3, 4]);
+    for (const bad of ["1", "17", "two"]) {
+      const empty = tempDir();
+      const refused = initIn(empty, ["--shards", bad]);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toContain("--shards must be a whole number from 2 to 16");
+      expect(refused.stderr).not.toMatch(/\n\s+at /); // no stack trace
+      expect(() => read(empty, "autoexp.yml")).toThrow();
+    }
+  });
+
   it("refuses to overwrite anything unless told to", () => {
     const dir = tempDir();
     expect(initIn(dir, []).code).toBe(0);
