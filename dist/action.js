@@ -28307,7 +28307,7 @@ var require_dist = __commonJS({
 // action/github/action-main.ts
 import { existsSync as existsSync9, readFileSync as readFileSync2 } from "node:fs";
 import { tmpdir as tmpdir4 } from "node:os";
-import { isAbsolute as isAbsolute4, join as join35, resolve } from "node:path";
+import { isAbsolute as isAbsolute4, join as join36, resolve } from "node:path";
 
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";
@@ -51043,6 +51043,7 @@ function buildResultRow(tag, iteration, guardName, verdict, proposal, timestamp)
     ...verdict.tail ? { log_tail: verdict.tail.slice(-2e3) } : {},
     ...verdict.duplicateOf !== void 0 ? { duplicate_of: verdict.duplicateOf } : {},
     ...proposal.meta ? { agent_meta: proposal.meta } : {},
+    ...proposal.recheckOf !== void 0 ? { recheck_of: proposal.recheckOf } : {},
     ...verdict.evidence ? { evidence: roundEvidence(verdict.evidence) } : {},
     ...verdict.linesDelta !== void 0 ? { lines_delta: verdict.linesDelta } : {},
     ...verdict.printedTwice?.length ? { printed_twice: verdict.printedTwice } : {},
@@ -51395,9 +51396,204 @@ function blobSha(content) {
   return createHash2("sha1").update(`blob ${content.length}\0`).update(content).digest("hex");
 }
 
+// action/ledger/recheck.ts
+function recheckQueue(log) {
+  const done = /* @__PURE__ */ new Set();
+  for (const r of log.results) if (r.recheck_of !== void 0) done.add(r.recheck_of);
+  return log.results.filter(
+    (r) => r.recheck === "queued" && r.commit_full && !done.has(r.iteration)
+  );
+}
+
+// action/engine/reapply.ts
+import { mkdir as mkdir4, rm as rm5, writeFile as writeFile5 } from "node:fs/promises";
+import { join as join9 } from "node:path";
+
+// action/git/command.ts
+var text = (stdout) => stdout;
+var line = (stdout) => stdout.trim();
+var none = () => {
+};
+var fields = (stdout) => stdout.split("\0").filter(Boolean);
+
+// action/git/commands/trees.ts
+var lsTree = (commit) => ({
+  args: ["ls-tree", "-r", "-z", "--full-tree", commit],
+  parse: (out) => {
+    const entries = [];
+    for (const entry of out.split("\0")) {
+      if (!entry) continue;
+      const tab = entry.indexOf("	");
+      const [mode, type, sha] = entry.slice(0, tab).split(" ");
+      if (type === "blob") entries.push({ mode, sha, path: entry.slice(tab + 1) });
+    }
+    return entries;
+  }
+});
+var writeBlob = (content) => ({
+  args: ["hash-object", "-w", "--no-filters", "--stdin"],
+  input: content,
+  parse: line
+});
+var readTreeInto = (commit, index) => ({
+  args: ["read-tree", commit],
+  env: { GIT_INDEX_FILE: index },
+  parse: none
+});
+var setIndexEntries = (entries, index) => ({
+  args: ["update-index", "-z", "--index-info"],
+  env: { GIT_INDEX_FILE: index },
+  input: entries.map((e) => `${e.mode} ${e.sha}	${e.path}\0`).join(""),
+  parse: none
+});
+var writeTree = (index) => ({
+  args: ["write-tree"],
+  env: { GIT_INDEX_FILE: index },
+  parse: line
+});
+var commitTree = (tree, parents, message) => ({
+  args: ["commit-tree", "--no-gpg-sign", tree, ...parents.flatMap((p) => ["-p", p]), "-m", message],
+  parse: line
+});
+var linesDelta = (from, to) => ({
+  args: ["diff", "--numstat", "--no-renames", "--no-ext-diff", "--no-textconv", from, to],
+  parse: (out) => {
+    let delta = 0;
+    for (const l of out.split("\n")) {
+      const [added, removed] = l.split("	");
+      if (added && removed && added !== "-") delta += Number(added) - Number(removed);
+    }
+    return delta;
+  }
+});
+var mergeFile = (ours, base, theirs) => ({
+  args: ["merge-file", "-p", "--quiet", ours, base, theirs],
+  parse: (out) => out,
+  onError: () => null
+});
+
+// action/engine/merge-lines.ts
+function mergeLines(base, ours, theirs) {
+  const b = base.split("\n");
+  const o = ours.split("\n");
+  const t = theirs.split("\n");
+  if (b.length !== o.length || b.length !== t.length) return null;
+  const merged = [];
+  for (let i = 0; i < b.length; i++) {
+    if (o[i] === b[i]) merged.push(t[i]);
+    else if (t[i] === b[i] || t[i] === o[i]) merged.push(o[i]);
+    else return null;
+  }
+  return merged.join("\n");
+}
+
+// action/engine/reapply.ts
+async function reapply(ctx, origin, checkout) {
+  const repo = ctx.store.repo;
+  const before = new Map((await repo.lsTree(origin.parent.commit)).map((e) => [e.path, e]));
+  const ours = origin.changes.filter(
+    (c) => ctx.isTarget(c.path) && (c.file === null || c.file.type === "file")
+  );
+  const baseBlobs = await repo.readBlobs(ours.flatMap((c) => before.get(c.path)?.sha ?? []));
+  const temp = join9(checkout.root, "merge");
+  await rm5(temp, { recursive: true, force: true });
+  await mkdir4(temp, { recursive: true });
+  const conflicts = [];
+  for (const change2 of ours) {
+    const was = before.get(change2.path);
+    const base = was ? baseBlobs.get(was.sha) ?? null : null;
+    const theirs = await checkout.read(change2.path);
+    const mine = change2.file?.type === "file" ? change2.file.content : null;
+    const target = join9(checkout.dir, change2.path);
+    if (same(theirs, base)) {
+      if (mine === null) await rm5(target, { force: true });
+      else {
+        await mkdir4(join9(target, ".."), { recursive: true });
+        await writeFile5(target, mine);
+      }
+    } else if (same(theirs, mine)) {
+    } else if (mine === null || base === null || theirs === null) {
+      conflicts.push(change2.path);
+    } else if (mergeLines(base.toString(), mine.toString(), theirs.toString()) !== null) {
+      await writeFile5(target, mergeLines(base.toString(), mine.toString(), theirs.toString()));
+    } else {
+      const files = ["ours", "base", "theirs"].map((n) => join9(temp, n));
+      await Promise.all([
+        writeFile5(files[0], mine),
+        writeFile5(files[1], base),
+        writeFile5(files[2], theirs)
+      ]);
+      const merged = await repo.run(mergeFile(files[0], files[1], files[2]));
+      if (merged === null) conflicts.push(change2.path);
+      else await writeFile5(target, merged);
+    }
+  }
+  await rm5(temp, { recursive: true, force: true });
+  return conflicts;
+}
+function same(a, b) {
+  return a === null || b === null ? a === b : a.equals(b);
+}
+
+// action/engine/recheck.ts
+var TAKEN = /* @__PURE__ */ new WeakMap();
+function takeRecheck(ctx) {
+  const taken = TAKEN.get(ctx) ?? /* @__PURE__ */ new Set();
+  TAKEN.set(ctx, taken);
+  const next = recheckQueue(ctx.store.log).find((r) => !taken.has(r.iteration));
+  if (!next) return null;
+  taken.add(next.iteration);
+  return next;
+}
+async function recheck(ctx, candidate, checkout, queued) {
+  const repo = ctx.store.repo;
+  const commit = queued.commit_full;
+  const before = await repo.resolve(`${commit}^`);
+  const changes = before ? await changesBetween(ctx, before, commit) : [];
+  const parent = candidate.parent;
+  await checkout.prepare(repo, parent.commit, ctx.agentGit);
+  const targetPaths = (await repo.lsTree(parent.commit)).map((e) => e.path).filter((p) => ctx.isTarget(p) && !isRecord(p));
+  let description = `re-check of #${queued.iteration}, a parallel line's keep: ${queued.description}`;
+  const conflicts = before ? await reapply(ctx, { parent: { ...parent, commit: before }, changes }, checkout) : ["(its commit has no parent)"];
+  if (conflicts.length > 0) {
+    await checkout.prepare(repo, parent.commit, ctx.agentGit);
+    description += ` (no longer applies onto #${parent.iteration}: ${conflicts.join(", ")} changed under it)`;
+  }
+  ctx.emit({ type: "notice", message: `#${candidate.iteration}: ${description}` });
+  return {
+    ...candidate,
+    proposal: { ok: true, description },
+    agentSeconds: 0,
+    targetPaths,
+    changes: await checkout.changes(),
+    recheckOf: queued.iteration
+  };
+}
+async function changesBetween(ctx, before, commit) {
+  const repo = ctx.store.repo;
+  const was = new Map((await repo.lsTree(before)).map((e) => [e.path, e]));
+  const now = new Map((await repo.lsTree(commit)).map((e) => [e.path, e]));
+  const paths = [.../* @__PURE__ */ new Set([...was.keys(), ...now.keys()])].filter(
+    (p) => ctx.isTarget(p) && !isRecord(p) && was.get(p)?.sha !== now.get(p)?.sha
+  );
+  const blobs = await repo.readBlobs(paths.flatMap((p) => now.get(p)?.sha ?? []));
+  return paths.map((path) => {
+    const entry = now.get(path);
+    if (!entry) return { path, kind: "deleted", file: null };
+    const mode = entry.mode === "100755" ? "100755" : "100644";
+    return {
+      path,
+      kind: was.has(path) ? "modified" : "added",
+      file: entry.mode === "120000" ? { type: "other" } : { type: "file", content: blobs.get(entry.sha), mode }
+    };
+  });
+}
+
 // action/engine/propose.ts
 async function propose(ctx, candidate, checkout) {
   const { iteration, parent } = candidate;
+  const queued = takeRecheck(ctx);
+  if (queued) return recheck(ctx, candidate, checkout, queued);
   await checkout.prepare(ctx.store.repo, parent.commit, ctx.agentGit);
   const targetPaths = (await ctx.store.repo.lsTree(parent.commit)).map((e) => e.path).filter((p) => ctx.isTarget(p) && !isRecord(p));
   const log = ctx.store.log;
@@ -51556,16 +51752,9 @@ Full log: ${outcome.logPath}`,
 }
 
 // action/git/git.ts
-import { mkdtemp, writeFile as writeFile5 } from "node:fs/promises";
+import { mkdtemp, writeFile as writeFile6 } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join as join10 } from "node:path";
-
-// action/git/command.ts
-var text = (stdout) => stdout;
-var line = (stdout) => stdout.trim();
-var none = () => {
-};
-var fields = (stdout) => stdout.split("\0").filter(Boolean);
+import { join as join11 } from "node:path";
 
 // action/git/commands/refs.ts
 var resolveRef2 = (ref) => ({
@@ -51667,76 +51856,20 @@ var checkIgnore = (paths, gitDir, workTree) => ({
   onError: () => []
 });
 
-// action/git/commands/trees.ts
-var lsTree = (commit) => ({
-  args: ["ls-tree", "-r", "-z", "--full-tree", commit],
-  parse: (out) => {
-    const entries = [];
-    for (const entry of out.split("\0")) {
-      if (!entry) continue;
-      const tab = entry.indexOf("	");
-      const [mode, type, sha] = entry.slice(0, tab).split(" ");
-      if (type === "blob") entries.push({ mode, sha, path: entry.slice(tab + 1) });
-    }
-    return entries;
-  }
-});
-var writeBlob = (content) => ({
-  args: ["hash-object", "-w", "--no-filters", "--stdin"],
-  input: content,
-  parse: line
-});
-var readTreeInto = (commit, index) => ({
-  args: ["read-tree", commit],
-  env: { GIT_INDEX_FILE: index },
-  parse: none
-});
-var setIndexEntries = (entries, index) => ({
-  args: ["update-index", "-z", "--index-info"],
-  env: { GIT_INDEX_FILE: index },
-  input: entries.map((e) => `${e.mode} ${e.sha}	${e.path}\0`).join(""),
-  parse: none
-});
-var writeTree = (index) => ({
-  args: ["write-tree"],
-  env: { GIT_INDEX_FILE: index },
-  parse: line
-});
-var commitTree = (tree, parents, message) => ({
-  args: ["commit-tree", "--no-gpg-sign", tree, ...parents.flatMap((p) => ["-p", p]), "-m", message],
-  parse: line
-});
-var linesDelta = (from, to) => ({
-  args: ["diff", "--numstat", "--no-renames", "--no-ext-diff", "--no-textconv", from, to],
-  parse: (out) => {
-    let delta = 0;
-    for (const l of out.split("\n")) {
-      const [added, removed] = l.split("	");
-      if (added && removed && added !== "-") delta += Number(added) - Number(removed);
-    }
-    return delta;
-  }
-});
-var mergeFile = (ours, base, theirs) => ({
-  args: ["merge-file", "-p", "--quiet", ours, base, theirs],
-  parse: (out) => out,
-  onError: () => null
-});
-
 // action/git/loose-objects.ts
 import { createHash as createHash3 } from "node:crypto";
 import { existsSync as existsSync2, mkdirSync as mkdirSync2, renameSync, writeFileSync as writeFileSync3 } from "node:fs";
-import { join as join9 } from "node:path";
+import { join as join10 } from "node:path";
 import { deflateSync } from "node:zlib";
 function writeLooseBlob(objectsDir, content) {
   const bytes = typeof content === "string" ? Buffer.from(content) : content;
   const object2 = Buffer.concat([Buffer.from(`blob ${bytes.length}\0`), bytes]);
   const sha = createHash3("sha1").update(object2).digest("hex");
-  const dir = join9(objectsDir, sha.slice(0, 2));
-  const path = join9(dir, sha.slice(2));
+  const dir = join10(objectsDir, sha.slice(0, 2));
+  const path = join10(dir, sha.slice(2));
   if (existsSync2(path)) return sha;
   mkdirSync2(dir, { recursive: true });
-  const temp = join9(dir, `tmp_obj_${process.pid}_${sha.slice(2, 10)}`);
+  const temp = join10(dir, `tmp_obj_${process.pid}_${sha.slice(2, 10)}`);
   writeFileSync3(temp, deflateSync(object2, { level: 1 }), { mode: 292 });
   renameSync(temp, path);
   return sha;
@@ -51874,7 +52007,7 @@ var OBJECTS = /* @__PURE__ */ new Map();
 var TREES = /* @__PURE__ */ new Map();
 function emptyRepo(env) {
   empty ??= (async () => {
-    const dir = await mkdtemp(join10(tmpdir(), "autoexp-empty-"));
+    const dir = await mkdtemp(join11(tmpdir(), "autoexp-empty-"));
     await new Git(dir, env).run(init({ bare: true }));
     return dir;
   })();
@@ -52021,7 +52154,7 @@ var Git = class _Git {
     let found = OBJECTS.get(this.dir);
     if (found === void 0) {
       const format = await this.run(objectFormat());
-      found = format === "sha1" ? join10(await this.commonDir(), "objects") : null;
+      found = format === "sha1" ? join11(await this.commonDir(), "objects") : null;
       OBJECTS.set(this.dir, found);
     }
     return found;
@@ -52034,11 +52167,11 @@ var Git = class _Git {
   async initScratchRepo(dir, commit) {
     const local = new _Git(dir, this.#env);
     await local.run(init());
-    const objects = join10(await this.commonDir(), "objects");
-    await writeFile5(join10(dir, ".git", "objects", "info", "alternates"), `${objects}
+    const objects = join11(await this.commonDir(), "objects");
+    await writeFile6(join11(dir, ".git", "objects", "info", "alternates"), `${objects}
 `);
     await local.run(updateRefs([{ ref: "HEAD", sha: commit }]));
-    await local.run(readTreeInto(commit, join10(dir, ".git", "index")));
+    await local.run(readTreeInto(commit, join11(dir, ".git", "index")));
     await local.run(refreshIndex());
   }
   /**
@@ -52130,14 +52263,14 @@ function createFaults(env) {
 }
 
 // action/engine/import-history.ts
-import { readFile as readFile9, rm as rm7 } from "node:fs/promises";
-import { basename, join as join13 } from "node:path";
+import { readFile as readFile9, rm as rm8 } from "node:fs/promises";
+import { basename, join as join14 } from "node:path";
 
 // action/files/write-atomic.ts
-import { rename as rename2, writeFile as writeFile6 } from "node:fs/promises";
+import { rename as rename2, writeFile as writeFile7 } from "node:fs/promises";
 async function writeAtomic(path, content) {
   const temp = `${path}.tmp-${process.pid}`;
-  await writeFile6(temp, content);
+  await writeFile7(temp, content);
   await rename2(temp, path);
 }
 
@@ -52160,8 +52293,8 @@ function renderResultsTsv(metrics, results, scores) {
 
 // action/engine/record-store.ts
 import { existsSync as existsSync3 } from "node:fs";
-import { mkdir as mkdir4, readFile as readFile8, rm as rm6 } from "node:fs/promises";
-import { join as join12 } from "node:path";
+import { mkdir as mkdir5, readFile as readFile8, rm as rm7 } from "node:fs/promises";
+import { join as join13 } from "node:path";
 
 // action/files/append-log.ts
 import { open as open4 } from "node:fs/promises";
@@ -53056,15 +53189,15 @@ async function findRepository(dir, env) {
 
 // action/engine/kill-leftovers.ts
 import { readdir as readdir2 } from "node:fs/promises";
-import { join as join11 } from "node:path";
+import { join as join12 } from "node:path";
 async function killLeftovers(stateDir) {
   let killed = false;
   for (const sub of ["slots", "agents", "rebase"]) {
-    const root = join11(stateDir, sub);
+    const root = join12(stateDir, sub);
     const names2 = await readdir2(root).catch(() => []);
     for (const name of names2) {
       for (const file2 of ["eval.pid", "agent.pid"]) {
-        if (killLeftoverGroup(join11(root, name, file2))) killed = true;
+        if (killLeftoverGroup(join12(root, name, file2))) killed = true;
       }
     }
   }
@@ -53073,17 +53206,17 @@ async function killLeftovers(stateDir) {
 
 // action/engine/lock.ts
 import { randomBytes } from "node:crypto";
-import { link, readFile as readFile7, rm as rm5, stat as stat2, writeFile as writeFile7 } from "node:fs/promises";
+import { link, readFile as readFile7, rm as rm6, stat as stat2, writeFile as writeFile8 } from "node:fs/promises";
 async function takeLock(path, tag) {
   const me = `${process.pid} ${processStartTime(process.pid) ?? ""}
 `;
   const temp = `${path}.${process.pid}.${randomBytes(6).toString("hex")}`;
-  await writeFile7(temp, me);
+  await writeFile8(temp, me);
   try {
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         await link(temp, path);
-        return { release: () => rm5(path, { force: true }) };
+        return { release: () => rm6(path, { force: true }) };
       } catch (error63) {
         if (error63.code !== "EEXIST") throw error63;
       }
@@ -53104,11 +53237,11 @@ async function takeLock(path, tag) {
           { exitCode: 1 }
         );
       }
-      await rm5(path, { force: true });
+      await rm6(path, { force: true });
     }
     throw new AutoexpError(`could not lock tag ${tag} (${path})`, { exitCode: 1 });
   } finally {
-    await rm5(temp, { force: true });
+    await rm6(temp, { force: true });
   }
 }
 
@@ -53180,15 +53313,15 @@ var RecordStore = class _RecordStore {
     return this.#notes;
   }
   get journalPath() {
-    return join12(this.stateDir, "log.jsonl");
+    return join13(this.stateDir, "log.jsonl");
   }
   /** Opens the tag's record, takes its lock, kills what a killed run left, and recovers. */
   static async open(options) {
     const probe = await findRepository(options.repoDir, options.env);
     const repo = probe.withEnv(await withIdentity(probe, options.env));
-    const stateDir = join12(await repo.commonDir(), "autoexp", options.tag);
-    await mkdir4(stateDir, { recursive: true });
-    const lock = await takeLock(join12(stateDir, "lock"), options.tag);
+    const stateDir = join13(await repo.commonDir(), "autoexp", options.tag);
+    await mkdir5(stateDir, { recursive: true });
+    const lock = await takeLock(join13(stateDir, "lock"), options.tag);
     const head = await repo.resolve(`refs/heads/autoexp/${options.tag}`);
     const store = new _RecordStore(repo, options.tag, stateDir, head, lock);
     if (options.redact) store.#redact = options.redact;
@@ -53237,7 +53370,7 @@ var RecordStore = class _RecordStore {
         );
       }
       const fresh = journal.results.slice(committed?.results.length ?? 0);
-      this.#notes = await readFile8(join12(this.stateDir, "notes.md"), "utf8").catch(
+      this.#notes = await readFile8(join13(this.stateDir, "notes.md"), "utf8").catch(
         () => this.#notes
       );
       this.#setText(text2);
@@ -53252,7 +53385,7 @@ var RecordStore = class _RecordStore {
     if (committedText !== null && committedText !== journalText) {
       await writeAtomic(this.journalPath, committedText);
     }
-    if (committedText === null && journalText !== null) await rm6(this.journalPath, { force: true });
+    if (committedText === null && journalText !== null) await rm7(this.journalPath, { force: true });
     return recovered;
   }
   #setText(text2) {
@@ -53261,9 +53394,9 @@ var RecordStore = class _RecordStore {
   }
   /** Tags started before slots ran in a git worktree here; it only invites tampering now. */
   async #dropLegacyWorktree() {
-    const legacy = join12(this.stateDir, "worktree");
+    const legacy = join13(this.stateDir, "worktree");
     if (!existsSync3(legacy)) return;
-    await rm6(legacy, { recursive: true, force: true });
+    await rm7(legacy, { recursive: true, force: true });
     await this.repo.pruneWorktrees();
   }
   /** The first record: the config line and the baseline row, on the starting commit. */
@@ -53283,7 +53416,7 @@ var RecordStore = class _RecordStore {
     if (!log) throw new Error("RecordStore.append before start");
     if (options.notes !== void 0) {
       this.#notes = capNotes(this.#redact(options.notes));
-      await writeAtomic(join12(this.stateDir, "notes.md"), this.#notes);
+      await writeAtomic(join13(this.stateDir, "notes.md"), this.#notes);
     }
     const data = formatLines(entries);
     await appendLog(this.journalPath, entries, {
@@ -53334,7 +53467,7 @@ var RecordStore = class _RecordStore {
     const record3 = await this.repo.commitFiles(
       parent,
       files,
-      join12(this.stateDir, "record.index"),
+      join13(this.stateDir, "record.index"),
       message
     );
     const refs = fresh.filter((r) => r.diff && r.commit_full).map((r) => ({ ref: r.diff, sha: r.commit_full }));
@@ -53385,19 +53518,19 @@ function byteSafeSlice(text2, bytes) {
 // action/engine/import-history.ts
 var PENDING = "import.json";
 async function recordPendingImport(store) {
-  const path = join13(store.stateDir, PENDING);
+  const path = join14(store.stateDir, PENDING);
   const text2 = await readFile9(path, "utf8").catch(() => null);
   if (text2 === null) return false;
   await store.append([JSON.parse(text2)]);
-  await rm7(path, { force: true });
+  await rm8(path, { force: true });
   return true;
 }
 
 // action/engine/isolation.ts
 import { existsSync as existsSync5 } from "node:fs";
-import { mkdir as mkdir5, symlink as symlink2 } from "node:fs/promises";
+import { mkdir as mkdir6, symlink as symlink2 } from "node:fs/promises";
 import { homedir as homedir2 } from "node:os";
-import { dirname as dirname3, isAbsolute as isAbsolute3, join as join16 } from "node:path";
+import { dirname as dirname3, isAbsolute as isAbsolute3, join as join17 } from "node:path";
 
 // action/sandbox/eval-environment.ts
 var NAMES = /* @__PURE__ */ new Set([
@@ -53431,7 +53564,7 @@ function evalEnvironment(env, options) {
 
 // action/sandbox/find-gpu-devices.ts
 import { readdirSync as readdirSync4 } from "node:fs";
-import { join as join14 } from "node:path";
+import { join as join15 } from "node:path";
 var GPU_NODE = /^(nvidia.*|dri|kfd)$/;
 function findGpuDevices(dir = "/dev") {
   let names2;
@@ -53440,7 +53573,7 @@ function findGpuDevices(dir = "/dev") {
   } catch {
     return [];
   }
-  return names2.filter((n) => GPU_NODE.test(n)).sort().map((n) => join14(dir, n));
+  return names2.filter((n) => GPU_NODE.test(n)).sort().map((n) => join15(dir, n));
 }
 
 // action/sandbox/fit-sandbox-spec.ts
@@ -53470,7 +53603,7 @@ function fitSandboxSpec(spec, exists2 = existsSync4) {
 import { execFile as execFile3 } from "node:child_process";
 import { accessSync as accessSync2, constants as constants4, mkdtempSync, rmSync as rmSync3 } from "node:fs";
 import { homedir, tmpdir as tmpdir2 } from "node:os";
-import { delimiter as delimiter2, join as join15 } from "node:path";
+import { delimiter as delimiter2, join as join16 } from "node:path";
 
 // action/sandbox/sandbox-argv.ts
 import { isAbsolute as isAbsolute2, normalize } from "node:path";
@@ -53556,7 +53689,7 @@ function probeSandbox() {
 async function runSandboxProbe(env = process.env) {
   const bwrap = findProgram2("bwrap", env.PATH ?? "");
   if (!bwrap) return { ok: false, why: "bubblewrap (bwrap) is not on PATH", install: INSTALL2 };
-  const slotDir = mkdtempSync(join15(tmpdir2(), "autoexp-probe-"));
+  const slotDir = mkdtempSync(join16(tmpdir2(), "autoexp-probe-"));
   try {
     const argv = sandboxArgv(
       { bwrap, slotDir, home: homedir(), readOnly: [], writable: [], network: false, devices: [] },
@@ -53578,7 +53711,7 @@ async function runSandboxProbe(env = process.env) {
 function findProgram2(name, path) {
   for (const dir of path.split(delimiter2)) {
     if (!dir) continue;
-    const candidate = join15(dir, name);
+    const candidate = join16(dir, name);
     try {
       accessSync2(candidate, constants4.X_OK);
       return candidate;
@@ -53601,7 +53734,7 @@ function execQuiet(argv, env) {
 // action/engine/isolation.ts
 async function resolveIsolation(config2, repoDir, gitDir, env) {
   const home = env.HOME || homedir2();
-  const resolve2 = (p) => p === "~" || p.startsWith("~/") ? join16(home, p.slice(1)) : isAbsolute3(p) ? p : join16(repoDir, p);
+  const resolve2 = (p) => p === "~" || p.startsWith("~/") ? join17(home, p.slice(1)) : isAbsolute3(p) ? p : join17(repoDir, p);
   const readOnly = config2.isolation.read_only.map(resolve2);
   const writable = config2.isolation.writable.map(resolve2);
   const relative = config2.isolation.read_only.filter((p) => !p.startsWith("~") && !isAbsolute3(p));
@@ -53615,10 +53748,10 @@ async function resolveIsolation(config2, repoDir, gitDir, env) {
   });
   const linkData = async (dir) => {
     for (const rel of relative) {
-      const inside = join16(dir, rel);
+      const inside = join17(dir, rel);
       if (existsSync5(inside)) continue;
-      await mkdir5(dirname3(inside), { recursive: true });
-      await symlink2(join16(repoDir, rel), inside);
+      await mkdir6(dirname3(inside), { recursive: true });
+      await symlink2(join17(repoDir, rel), inside);
     }
   };
   const none2 = (warnings2) => ({
@@ -53692,15 +53825,15 @@ function toolRoots(path, home, repoDir) {
     const [first] = dir.slice(home.length + 1).split("/");
     if (!first) continue;
     if (first === ".local") {
-      roots.add(join16(home, ".local", "bin"));
-      roots.add(join16(home, ".local", "lib"));
-    } else roots.add(join16(home, first));
+      roots.add(join17(home, ".local", "bin"));
+      roots.add(join17(home, ".local", "lib"));
+    } else roots.add(join17(home, first));
   }
   return [...roots];
 }
 var MAX_FROZEN_BINDS = 256;
 function frozenPaths(dir, frozen) {
-  return frozen.slice(0, MAX_FROZEN_BINDS).map((p) => join16(dir, p)).filter((p) => existsSync5(p));
+  return frozen.slice(0, MAX_FROZEN_BINDS).map((p) => join17(dir, p)).filter((p) => existsSync5(p));
 }
 
 // action/engine/open-tag.ts
@@ -54006,7 +54139,7 @@ async function runPipelined(steps, acquire, shape) {
 // action/engine/seal.ts
 import { createHash as createHash4 } from "node:crypto";
 import { readdir as readdir3, readFile as readFile10 } from "node:fs/promises";
-import { join as join17 } from "node:path";
+import { join as join18 } from "node:path";
 async function sealRepository(store) {
   const gitDir = await store.repo.commonDir();
   const before = await fingerprintGitDir(gitDir);
@@ -54023,10 +54156,10 @@ async function sealRepository(store) {
 }
 async function fingerprintGitDir(gitDir) {
   const out = {};
-  out.config = await hashOf(join17(gitDir, "config"));
+  out.config = await hashOf(join18(gitDir, "config"));
   for (const sub of ["hooks", "info"]) {
-    const names2 = await readdir3(join17(gitDir, sub)).catch(() => []);
-    for (const name of names2.sort()) out[`${sub}/${name}`] = await hashOf(join17(gitDir, sub, name));
+    const names2 = await readdir3(join18(gitDir, sub)).catch(() => []);
+    for (const name of names2.sort()) out[`${sub}/${name}`] = await hashOf(join18(gitDir, sub, name));
   }
   return out;
 }
@@ -54036,8 +54169,8 @@ async function hashOf(path) {
 }
 
 // action/engine/slot.ts
-import { mkdir as mkdir6, readFile as readFile11, rm as rm9 } from "node:fs/promises";
-import { join as join19 } from "node:path";
+import { mkdir as mkdir7, readFile as readFile11, rm as rm10 } from "node:fs/promises";
+import { join as join20 } from "node:path";
 
 // action/eval/parse-metrics.ts
 var ANSI = /\u001b\[[0-9;?]*[A-Za-z]|\u001b\][^\u0007]*\u0007/g;
@@ -54147,8 +54280,8 @@ async function runEval(config2, cwd, logPath, launch, pidFile) {
 }
 
 // action/files/cap-log.ts
-import { open as open5, readdir as readdir4, rm as rm8, stat as stat3, writeFile as writeFile8 } from "node:fs/promises";
-import { join as join18 } from "node:path";
+import { open as open5, readdir as readdir4, rm as rm9, stat as stat3, writeFile as writeFile9 } from "node:fs/promises";
+import { join as join19 } from "node:path";
 var LOG_CAP_BYTES = 8 * 1024 * 1024;
 var HEAD_BYTES = 1024 * 1024;
 async function capLog(path, cap = LOG_CAP_BYTES) {
@@ -54168,7 +54301,7 @@ async function capLog(path, cap = LOG_CAP_BYTES) {
 `
     );
     await handle.close();
-    await writeFile8(path, Buffer.concat([head, marker, tail]));
+    await writeFile9(path, Buffer.concat([head, marker, tail]));
     return cut;
   } finally {
     await handle.close().catch(() => {
@@ -54180,7 +54313,7 @@ async function pruneLogs(dir, keepFrom) {
   for (const name of await readdir4(dir).catch(() => [])) {
     const iteration = Number(/^(\d+)-/.exec(name)?.[1]);
     if (Number.isInteger(iteration) && iteration > 0 && iteration < keepFrom) {
-      await rm8(join18(dir, name), { force: true });
+      await rm9(join19(dir, name), { force: true });
       removed++;
     }
   }
@@ -54207,11 +54340,17 @@ var Slot = class {
       ...options.gpu ? { CUDA_VISIBLE_DEVICES: String(options.gpu.index) } : {}
     };
     this.root = options.root;
-    this.pidFile = join19(options.root, "eval.pid");
-    this.#tree = new TreeDir(join19(options.root, "tree"));
+    this.pidFile = join20(options.root, "eval.pid");
+    this.#tree = new TreeDir(join20(options.root, "tree"));
     this.#git = options.git;
     this.#isolation = options.isolation;
     this.#logs = options.logs;
+  }
+  #busyMs = 0;
+  #running = null;
+  /** Milliseconds this slot has spent running evals, the one running now included. */
+  busyMs(now = performance.now()) {
+    return this.#busyMs + (this.#running === null ? 0 : now - this.#running);
   }
   /** The directory the eval runs in. */
   get dir() {
@@ -54219,7 +54358,7 @@ var Slot = class {
   }
   /** A file of the slot as it is now (null: gone or not a regular file). */
   async read(path) {
-    return readFile11(join19(this.dir, path)).catch(() => null);
+    return readFile11(join20(this.dir, path)).catch(() => null);
   }
   /** Makes the slot hold exactly `commit`'s tracked files, plus the declared data links. */
   async prepare(commit) {
@@ -54229,10 +54368,11 @@ var Slot = class {
   /** Runs the eval once on a clean copy of `commit`, then checks the frozen files. */
   async evaluate(config2, commit, name, env, frozen, onProgress) {
     await this.prepare(commit);
-    await mkdir6(this.#logs, { recursive: true });
-    const logPath = join19(this.#logs, `${name}.log`);
-    await rm9(logPath, { force: true });
+    await mkdir7(this.#logs, { recursive: true });
+    const logPath = join20(this.#logs, `${name}.log`);
+    await rm10(logPath, { force: true });
     const started = performance.now();
+    this.#running = started;
     const ticker = onProgress ? setInterval(async () => {
       const tail = tailLines(await readEnd(logPath, 4096).catch(() => ""), 1);
       onProgress(performance.now() - started, tail.split("\r").at(-1).trim());
@@ -54243,9 +54383,11 @@ var Slot = class {
       { ...env, ...this.#env },
       Object.keys(frozen)
     );
-    const outcome = await runEval(config2, this.dir, logPath, launched, this.pidFile).finally(
-      () => clearInterval(ticker)
-    );
+    const outcome = await runEval(config2, this.dir, logPath, launched, this.pidFile).finally(() => {
+      clearInterval(ticker);
+      this.#busyMs += performance.now() - started;
+      this.#running = null;
+    });
     await capLog(logPath);
     const tampered = diffManifests(frozen, await hashFrozen(this.dir, config2.frozen));
     return { ...outcome, tampered };
@@ -54254,8 +54396,8 @@ var Slot = class {
   async check(config2, commit, name, env, frozen) {
     const checks = config2.checks;
     await this.prepare(commit);
-    await mkdir6(this.#logs, { recursive: true });
-    const logPath = join19(this.#logs, `${name}.log`);
+    await mkdir7(this.#logs, { recursive: true });
+    const logPath = join20(this.#logs, `${name}.log`);
     const launched = this.#isolation.launch(
       checks.command,
       this.dir,
@@ -54279,9 +54421,18 @@ var Slot = class {
 };
 var SlotPool = class {
   #free;
+  #all;
   #waiting = [];
+  #since = performance.now();
   constructor(slots) {
     this.#free = [...slots];
+    this.#all = [...slots];
+  }
+  /** The share of the workers' wall time so far spent running evals (0..1): GPU busy share. */
+  busyShare() {
+    const now = performance.now();
+    const wall = (now - this.#since) * this.#all.length;
+    return wall > 0 ? this.#all.reduce((sum, s) => sum + s.busyMs(now), 0) / wall : 0;
   }
   /** Waits for a free slot; `await using lease = await pool.acquire()` gives it back. */
   async acquire() {
@@ -54299,7 +54450,7 @@ var SlotPool = class {
 import { join as join23 } from "node:path";
 
 // action/engine/checkout-pool.ts
-import { join as join20 } from "node:path";
+import { join as join21 } from "node:path";
 var CheckoutPool = class {
   checkouts;
   #free;
@@ -54307,7 +54458,7 @@ var CheckoutPool = class {
   constructor(root, count) {
     this.checkouts = Array.from(
       { length: count },
-      (_, i) => new AgentCheckout(join20(root, String(i)))
+      (_, i) => new AgentCheckout(join21(root, String(i)))
     );
     this.#free = this.checkouts.map((_, i) => i);
   }
@@ -54665,7 +54816,14 @@ async function evaluate(ctx, candidate, slot, strata = null) {
       `${iteration}-${run}`,
       ctx.evalEnv,
       frozen,
-      (elapsedMs, lastLine) => ctx.emit({ type: "eval-progress", iteration, run: run + 1, elapsedMs, lastLine })
+      (elapsedMs, lastLine) => ctx.emit({
+        type: "eval-progress",
+        iteration,
+        run: run + 1,
+        elapsedMs,
+        lastLine,
+        ...ctx.workers > 1 ? { worker: slot.id, device: slot.device, busy: ctx.busyShare?.() ?? 0 } : {}
+      })
     );
     clearTimeout(timer);
     evalSeconds += outcome.durationMs / 1e3;
@@ -54756,25 +54914,6 @@ async function decide(ctx, candidate, verdict, slot) {
 }
 
 // action/engine/rebase.ts
-import { mkdir as mkdir7, rm as rm10, writeFile as writeFile9 } from "node:fs/promises";
-import { join as join21 } from "node:path";
-
-// action/engine/merge-lines.ts
-function mergeLines(base, ours, theirs) {
-  const b = base.split("\n");
-  const o = ours.split("\n");
-  const t = theirs.split("\n");
-  if (b.length !== o.length || b.length !== t.length) return null;
-  const merged = [];
-  for (let i = 0; i < b.length; i++) {
-    if (o[i] === b[i]) merged.push(t[i]);
-    else if (t[i] === b[i] || t[i] === o[i]) merged.push(o[i]);
-    else return null;
-  }
-  return merged.join("\n");
-}
-
-// action/engine/rebase.ts
 var REBASE_CHECKOUT = -1;
 async function rebase(ctx, candidate, onto, checkout, checkoutIndex) {
   const repo = ctx.store.repo;
@@ -54792,45 +54931,7 @@ async function rebase(ctx, candidate, onto, checkout, checkoutIndex) {
   const origin = candidate.origin ?? { parent: candidate.parent, changes: candidate.changes ?? [] };
   fresh.origin = origin;
   await checkout.prepare(repo, current.commit, ctx.agentGit);
-  const before = new Map((await repo.lsTree(origin.parent.commit)).map((e) => [e.path, e]));
-  const ours = origin.changes.filter(
-    (c) => ctx.isTarget(c.path) && (c.file === null || c.file.type === "file")
-  );
-  const baseBlobs = await repo.readBlobs(ours.flatMap((c) => before.get(c.path)?.sha ?? []));
-  const temp = join21(checkout.root, "merge");
-  await rm10(temp, { recursive: true, force: true });
-  await mkdir7(temp, { recursive: true });
-  const conflicts = [];
-  for (const change2 of ours) {
-    const was = before.get(change2.path);
-    const base = was ? baseBlobs.get(was.sha) ?? null : null;
-    const theirs = await checkout.read(change2.path);
-    const mine = change2.file?.type === "file" ? change2.file.content : null;
-    const target = join21(checkout.dir, change2.path);
-    if (same(theirs, base)) {
-      if (mine === null) await rm10(target, { force: true });
-      else {
-        await mkdir7(join21(target, ".."), { recursive: true });
-        await writeFile9(target, mine);
-      }
-    } else if (same(theirs, mine)) {
-    } else if (mine === null || base === null || theirs === null) {
-      conflicts.push(change2.path);
-    } else if (mergeLines(base.toString(), mine.toString(), theirs.toString()) !== null) {
-      await writeFile9(target, mergeLines(base.toString(), mine.toString(), theirs.toString()));
-    } else {
-      const files = ["ours", "base", "theirs"].map((n) => join21(temp, n));
-      await Promise.all([
-        writeFile9(files[0], mine),
-        writeFile9(files[1], base),
-        writeFile9(files[2], theirs)
-      ]);
-      const merged = await repo.run(mergeFile(files[0], files[1], files[2]));
-      if (merged === null) conflicts.push(change2.path);
-      else await writeFile9(target, merged);
-    }
-  }
-  await rm10(temp, { recursive: true, force: true });
+  const conflicts = await reapply(ctx, origin, checkout);
   if (conflicts.length === 0) {
     ctx.emit({
       type: "notice",
@@ -54842,12 +54943,10 @@ async function rebase(ctx, candidate, onto, checkout, checkoutIndex) {
     type: "notice",
     message: `#${candidate.iteration} no longer applies to the incumbent #${current.iteration} (${conflicts.join(", ")} changed under it): the agent is asked again`
   });
-  const retried = await propose(ctx, { ...fresh, pending: [] }, checkout);
+  const { recheckOf: _, ...asked } = fresh;
+  const retried = await propose(ctx, { ...asked, pending: [] }, checkout);
   if ("kind" in retried) return retried;
   return { ...retried, agentSeconds: candidate.agentSeconds + retried.agentSeconds };
-}
-function same(a, b) {
-  return a === null || b === null ? a === b : a.equals(b);
 }
 
 // action/decide/drift.ts
@@ -55247,7 +55346,8 @@ async function record2(ctx, candidate, verdict, beside) {
       agentSeconds: candidate.agentSeconds,
       ...proposal?.costUsd !== void 0 ? { costUsd: proposal.costUsd } : {},
       ...proposal?.usage ? { usage: proposal.usage } : {},
-      ...proposal?.ok && proposal.meta ? { meta: proposal.meta } : {}
+      ...proposal?.ok && proposal.meta ? { meta: proposal.meta } : {},
+      ...candidate.recheckOf !== void 0 ? { recheckOf: candidate.recheckOf } : {}
     },
     (/* @__PURE__ */ new Date()).toISOString()
   );
@@ -55588,6 +55688,7 @@ async function runBatchUnexplained(options) {
       done: 0,
       proposers: config2.pipeline ? config2.proposers : 1,
       workers: slots.length,
+      busyShare: () => pool.busyShare(),
       signal: options.signal
     };
     const caveats = trustCaveats(config2, isolation);
@@ -55741,6 +55842,7 @@ function createProgressPrinter(mode, sink, metric2, plainEveryMs = 3e4) {
   let liveShown = false;
   let position = null;
   let lastPlain = { key: "", bucket: 0 };
+  const workers = /* @__PURE__ */ new Map();
   const clear = () => {
     if (liveShown) sink.write("\r\x1B[2K");
     liveShown = false;
@@ -55754,17 +55856,17 @@ function createProgressPrinter(mode, sink, metric2, plainEveryMs = 3e4) {
       }
       if (event.type === "start") position = { index: event.index, of: event.of };
       if (event.type === "eval-progress") {
-        const text3 = describeEvalProgress(event, position);
+        const text3 = event.worker === void 0 ? describeEvalProgress(event, position) : describeWorkers(workers, event, performance.now());
         if (mode === "live") {
           sink.write(`\r\x1B[2K${clip3(text3, Math.max(20, sink.columns - 1))}`);
           liveShown = true;
           return;
         }
-        const key = `${event.iteration}/${event.run}`;
+        const key = `${event.worker ?? ""}/${event.iteration}/${event.run}`;
         const bucket = Math.floor(event.elapsedMs / plainEveryMs);
         if (bucket >= 1 && (key !== lastPlain.key || bucket > lastPlain.bucket)) {
           lastPlain = { key, bucket };
-          sink.line(text3);
+          sink.line(event.worker === void 0 ? text3 : describeWorker(event, position));
         }
         return;
       }
@@ -55780,6 +55882,17 @@ function createProgressPrinter(mode, sink, metric2, plainEveryMs = 3e4) {
     },
     close: clear
   };
+}
+function describeWorkers(workers, latest, now) {
+  workers.set(latest.worker, { event: latest, at: now });
+  const parts = [...workers.entries()].sort((a, b) => a[0] - b[0]).map(
+    ([id, { event, at }]) => now - at > 3e3 ? `w${id} idle` : `w${id} ${event.iteration === 0 ? "baseline" : `#${event.iteration}`} run ${event.run} ${formatDuration(event.elapsedMs)}`
+  );
+  return `  ${parts.join(" \u2502 ")} \u2502 busy ${Math.round((latest.busy ?? 0) * 100)}%`;
+}
+function describeWorker(event, position) {
+  const on = event.device ? ` (${event.device})` : "";
+  return `  worker ${event.worker}${on}:${describeEvalProgress(event, position).slice(1)} \xB7 workers busy ${Math.round((event.busy ?? 0) * 100)}% so far`;
 }
 function describeEvalProgress(event, position) {
   const which2 = event.iteration === 0 ? "baseline" : `#${event.iteration}${position ? ` (${position.index}/${position.of})` : ""}`;
@@ -55991,13 +56104,15 @@ async function writeHandoff(repoDir, tag, dir, env) {
   const temp = join27(dir, `${BUNDLE}.tmp-${process.pid}`);
   await git.run(createBundle(temp, [`refs/heads/autoexp/${tag}`, ...Object.keys(refs)]));
   await rename4(temp, join27(dir, BUNDLE));
-  const log = await showLedger(git, head, tag) ?? "";
+  const log = parseLog(await showLedger(git, head, tag) ?? "");
+  const incumbent = incumbentState(log);
   const handoff2 = {
     version: 1,
     tag,
     head,
     refs,
-    experiments: Math.max(0, parseLog(log).results.length - 1),
+    experiments: Math.max(0, log.results.length - 1),
+    ...incumbent && log.config ? { best: { score: incumbent.score, goal: log.config.goal } } : {},
     written: (/* @__PURE__ */ new Date()).toISOString()
   };
   const desc = join27(dir, `${DESCRIPTION2}.tmp-${process.pid}`);
@@ -56024,7 +56139,8 @@ var INPUTS = [
   "remote",
   "handoff",
   "token",
-  "live-status"
+  "live-status",
+  "shard"
 ];
 var SAFE_PATH = /^[^\0\n\r]+$/;
 var inputSchema = external_exports.strictObject({
@@ -56053,7 +56169,14 @@ var inputSchema = external_exports.strictObject({
   "live-status": external_exports.string().regex(
     /^(off|\d{1,5})$/,
     "live-status must be the seconds between updates (e.g. 60; 0: after every experiment) or off"
-  ).transform((v) => v === "off" ? null : Number(v))
+  ).transform((v) => v === "off" ? null : Number(v)),
+  shard: external_exports.string().regex(
+    /^[1-9]\d?\/[1-9]\d?$/,
+    "shard must be i/K, this shard's number and the matrix's size (e.g. ${{ matrix.shard }}/4)"
+  ).transform((v) => {
+    const [index, of] = v.split("/").map(Number);
+    return { index, of };
+  }).refine((s) => s.index <= s.of, "shard must be i/K with i at most K, e.g. 2/4").optional()
 });
 function inputVariable(name) {
   return `INPUT_${name.replace(/ /g, "_").toUpperCase()}`;
@@ -56938,7 +57061,8 @@ function mergeLedgers(base, ours, theirs, tag) {
         return {
           ...moved,
           status: "discard",
-          reason: `was ${entry.status} in a parallel batch, against the incumbent both batches started from (#${baseLast} or earlier); another batch was published first, so it is not compared with the current best and not kept here. Its code: ${moved.diff ?? "(none)"}${entry.reason ? `. Then: ${entry.reason}` : ""}`
+          recheck: "queued",
+          reason: `was ${entry.status} on a parallel line of this tag, judged against the incumbent both lines started from (#${baseLast} or earlier); another line's record was published first, so it does not move the branch here. Queued for a re-check: the next batch re-applies it onto the incumbent and judges it again. Its code: ${moved.diff ?? "(none)"}${entry.reason ? `. Then: ${entry.reason}` : ""}`
         };
       }
       return moved;
@@ -57118,9 +57242,44 @@ function countExperiments(text2) {
   return Math.max(0, parseLog(text2).results.length - 1);
 }
 
+// action/github/publish-lines.ts
+import { readdir as readdir5 } from "node:fs/promises";
+import { join as join34 } from "node:path";
+async function findLineHandoffs(dir) {
+  const names2 = await readdir5(dir, { withFileTypes: true }).catch(() => []);
+  const found = [];
+  for (const entry of names2.filter((e) => e.isDirectory()).sort((a, b) => a.name < b.name ? -1 : 1)) {
+    const handoff2 = await readHandoff(join34(dir, entry.name));
+    if (handoff2) found.push({ dir: join34(dir, entry.name), handoff: handoff2 });
+  }
+  return found;
+}
+function bestFirst(lines) {
+  const rank = (l) => {
+    const best = l.handoff.best;
+    if (!best) return Number.POSITIVE_INFINITY;
+    return best.goal === "minimize" ? best.score : -best.score;
+  };
+  return lines.map((l, i) => ({ l, i })).sort((a, b) => rank(a.l) - rank(b.l) || a.i - b.i).map((x) => x.l);
+}
+async function publishLines(lines, options) {
+  const log = options.log ?? (() => {
+  });
+  const done = [];
+  const ordered = bestFirst(lines);
+  for (const [i, line2] of ordered.entries()) {
+    const best = line2.handoff.best;
+    log(
+      `line ${i + 1} of ${ordered.length} (${line2.dir}): ${line2.handoff.experiments} experiment(s)${best ? `, best ${best.score}` : ""}${i === 0 ? ", the best: published first" : ", published on top of the best; its keeps are queued for a re-check"}`
+    );
+    done.push({ line: line2, result: await publish({ ...options, handoff: line2.dir }) });
+  }
+  return done;
+}
+
 // action/github/tag-setup.ts
 import { existsSync as existsSync8 } from "node:fs";
-import { join as join34 } from "node:path";
+import { join as join35 } from "node:path";
 
 // action/files/load-config.ts
 import { readFile as readFile13 } from "node:fs/promises";
@@ -57154,7 +57313,7 @@ async function loadConfig(file2) {
 
 // action/github/tag-setup.ts
 async function readConfig(repoDir, file2) {
-  const path = join34(repoDir, file2);
+  const path = join35(repoDir, file2);
   if (!existsSync8(path)) {
     throw new AutoexpError(
       `input config: ${file2} not found in ${repoDir}. Create it with \`npx autoexp init\`, or point config at your file; nothing was run or pushed`
@@ -57211,7 +57370,7 @@ async function actionMain(env = process.env) {
       throw new AutoexpError(
         `input working-directory: ${repoDir} does not exist; nothing was run or pushed`
       );
-    const handoff2 = inputs.handoff ? isAbsolute4(inputs.handoff) ? inputs.handoff : resolve(workspace, inputs.handoff) : join35(env.RUNNER_TEMP || tmpdir4(), "autoexp-handoff");
+    const handoff2 = inputs.handoff ? isAbsolute4(inputs.handoff) ? inputs.handoff : resolve(workspace, inputs.handoff) : join36(env.RUNNER_TEMP || tmpdir4(), "autoexp-handoff");
     for (const name of KNOWN_SECRETS) if (env[name]) setSecret(env[name]);
     if (inputs.mode === "run") return await runMode(inputs, repoDir, handoff2, env);
     if (inputs.mode === "publish") return await publishMode(inputs, repoDir, handoff2, env);
@@ -57224,10 +57383,14 @@ async function actionMain(env = process.env) {
   }
 }
 async function runMode(inputs, repoDir, handoff2, env) {
-  const config2 = await readConfig(repoDir, inputs.config);
+  const config2 = shardConfig(await readConfig(repoDir, inputs.config), inputs.shard);
   for (const value of splitEnv(env, config2.agent).values) setSecret(value);
   const tag = inputs.tag ?? defaultTag(config2.name);
   const metric2 = primaryMetric(config2);
+  if (inputs.shard)
+    info(
+      `autoexp: shard ${inputs.shard.index} of ${inputs.shard.of}: its own line of autoexp/${tag}; the publish job brings the lines together`
+    );
   setOutput("tag", tag);
   setOutput("branch", `autoexp/${tag}`);
   const remoteHead = await syncFromRemote(repoDir, tag, inputs.remote, env);
@@ -57323,6 +57486,10 @@ async function runMode(inputs, repoDir, handoff2, env) {
     interrupts.release();
   }
 }
+function shardConfig(config2, shard) {
+  if (!shard || !("seed" in config2.agent)) return config2;
+  return { ...config2, agent: { ...config2.agent, seed: config2.agent.seed + shard.index - 1 } };
+}
 async function remeasureMode(mode, inputs, repoDir, handoff2, env) {
   const config2 = await readConfig(repoDir, inputs.config);
   for (const value of splitEnv(env, config2.agent).values) setSecret(value);
@@ -57346,11 +57513,27 @@ async function remeasureMode(mode, inputs, repoDir, handoff2, env) {
 }
 async function publishMode(inputs, repoDir, handoff2, env) {
   const described = await readHandoff(handoff2).catch(() => null);
-  let tag = inputs.tag ?? described?.tag;
+  const lines = described ? [] : await findLineHandoffs(handoff2);
+  let tag = inputs.tag ?? described?.tag ?? lines[0]?.handoff.tag;
   if (!tag) tag = defaultTag((await readConfig(repoDir, inputs.config)).name);
   setOutput("tag", tag);
   setOutput("branch", `autoexp/${tag}`);
   const log = (line2) => line2.startsWith("warning: ") ? warning(line2.slice(9)) : info(line2);
+  if (lines.length > 0) {
+    const other = lines.find((l) => l.handoff.tag !== tag);
+    if (other)
+      throw new AutoexpError(
+        `the handoff in ${other.dir} is for tag ${other.handoff.tag}, not ${tag}; nothing was pushed`
+      );
+    const results = await publishLines(lines, { repoDir, tag, remote: inputs.remote, env, log });
+    const last = results.at(-1).result;
+    setOutput("published", results[0].result.outcome);
+    setOutput("experiments", String(last.experiments));
+    info(
+      `autoexp/${tag}: ${results.length} line(s) published (${results.map((r) => r.result.outcome).join(", ")}), at ${last.head.slice(0, 7)}, ${last.experiments} experiment(s) on ${inputs.remote}`
+    );
+    return 0;
+  }
   const sets = await publishChangeSets({
     repoDir,
     tag,

@@ -30822,6 +30822,12 @@ var Slot = class {
     this.#isolation = options.isolation;
     this.#logs = options.logs;
   }
+  #busyMs = 0;
+  #running = null;
+  /** Milliseconds this slot has spent running evals, the one running now included. */
+  busyMs(now = performance.now()) {
+    return this.#busyMs + (this.#running === null ? 0 : now - this.#running);
+  }
   /** The directory the eval runs in. */
   get dir() {
     return this.#tree.dir;
@@ -30842,6 +30848,7 @@ var Slot = class {
     const logPath = join9(this.#logs, `${name}.log`);
     await rm4(logPath, { force: true });
     const started = performance.now();
+    this.#running = started;
     const ticker = onProgress ? setInterval(async () => {
       const tail = tailLines(await readEnd(logPath, 4096).catch(() => ""), 1);
       onProgress(performance.now() - started, tail.split("\r").at(-1).trim());
@@ -30852,9 +30859,11 @@ var Slot = class {
       { ...env, ...this.#env },
       Object.keys(frozen)
     );
-    const outcome = await runEval(config2, this.dir, logPath, launched, this.pidFile).finally(
-      () => clearInterval(ticker)
-    );
+    const outcome = await runEval(config2, this.dir, logPath, launched, this.pidFile).finally(() => {
+      clearInterval(ticker);
+      this.#busyMs += performance.now() - started;
+      this.#running = null;
+    });
     await capLog(logPath);
     const tampered = diffManifests(frozen, await hashFrozen(this.dir, config2.frozen));
     return { ...outcome, tampered };
@@ -30888,9 +30897,18 @@ var Slot = class {
 };
 var SlotPool = class {
   #free;
+  #all;
   #waiting = [];
+  #since = performance.now();
   constructor(slots) {
     this.#free = [...slots];
+    this.#all = [...slots];
+  }
+  /** The share of the workers' wall time so far spent running evals (0..1): GPU busy share. */
+  busyShare() {
+    const now = performance.now();
+    const wall = (now - this.#since) * this.#all.length;
+    return wall > 0 ? this.#all.reduce((sum, s) => sum + s.busyMs(now), 0) / wall : 0;
   }
   /** Waits for a free slot; `await using lease = await pool.acquire()` gives it back. */
   async acquire() {
@@ -33607,6 +33625,7 @@ function createProgressPrinter(mode, sink, metric2, plainEveryMs = 3e4) {
   let liveShown = false;
   let position = null;
   let lastPlain = { key: "", bucket: 0 };
+  const workers = /* @__PURE__ */ new Map();
   const clear = () => {
     if (liveShown) sink.write("\r\x1B[2K");
     liveShown = false;
@@ -33620,17 +33639,17 @@ function createProgressPrinter(mode, sink, metric2, plainEveryMs = 3e4) {
       }
       if (event.type === "start") position = { index: event.index, of: event.of };
       if (event.type === "eval-progress") {
-        const text3 = describeEvalProgress(event, position);
+        const text3 = event.worker === void 0 ? describeEvalProgress(event, position) : describeWorkers(workers, event, performance.now());
         if (mode === "live") {
           sink.write(`\r\x1B[2K${clip(text3, Math.max(20, sink.columns - 1))}`);
           liveShown = true;
           return;
         }
-        const key = `${event.iteration}/${event.run}`;
+        const key = `${event.worker ?? ""}/${event.iteration}/${event.run}`;
         const bucket = Math.floor(event.elapsedMs / plainEveryMs);
         if (bucket >= 1 && (key !== lastPlain.key || bucket > lastPlain.bucket)) {
           lastPlain = { key, bucket };
-          sink.line(text3);
+          sink.line(event.worker === void 0 ? text3 : describeWorker(event, position));
         }
         return;
       }
@@ -33646,6 +33665,17 @@ function createProgressPrinter(mode, sink, metric2, plainEveryMs = 3e4) {
     },
     close: clear
   };
+}
+function describeWorkers(workers, latest, now) {
+  workers.set(latest.worker, { event: latest, at: now });
+  const parts = [...workers.entries()].sort((a, b) => a[0] - b[0]).map(
+    ([id, { event, at }]) => now - at > 3e3 ? `w${id} idle` : `w${id} ${event.iteration === 0 ? "baseline" : `#${event.iteration}`} run ${event.run} ${formatDuration2(event.elapsedMs)}`
+  );
+  return `  ${parts.join(" \u2502 ")} \u2502 busy ${Math.round((latest.busy ?? 0) * 100)}%`;
+}
+function describeWorker(event, position) {
+  const on = event.device ? ` (${event.device})` : "";
+  return `  worker ${event.worker}${on}:${describeEvalProgress(event, position).slice(1)} \xB7 workers busy ${Math.round((event.busy ?? 0) * 100)}% so far`;
 }
 function describeEvalProgress(event, position) {
   const which = event.iteration === 0 ? "baseline" : `#${event.iteration}${position ? ` (${position.index}/${position.of})` : ""}`;
@@ -35755,6 +35785,7 @@ function buildResultRow(tag, iteration, guardName, verdict, proposal, timestamp)
     ...verdict.tail ? { log_tail: verdict.tail.slice(-2e3) } : {},
     ...verdict.duplicateOf !== void 0 ? { duplicate_of: verdict.duplicateOf } : {},
     ...proposal.meta ? { agent_meta: proposal.meta } : {},
+    ...proposal.recheckOf !== void 0 ? { recheck_of: proposal.recheckOf } : {},
     ...verdict.evidence ? { evidence: roundEvidence(verdict.evidence) } : {},
     ...verdict.linesDelta !== void 0 ? { lines_delta: verdict.linesDelta } : {},
     ...verdict.printedTwice?.length ? { printed_twice: verdict.printedTwice } : {},
@@ -35806,9 +35837,124 @@ function roundEvidence(e) {
   };
 }
 
+// action/ledger/recheck.ts
+function recheckQueue(log) {
+  const done = /* @__PURE__ */ new Set();
+  for (const r of log.results) if (r.recheck_of !== void 0) done.add(r.recheck_of);
+  return log.results.filter(
+    (r) => r.recheck === "queued" && r.commit_full && !done.has(r.iteration)
+  );
+}
+
+// action/engine/reapply.ts
+import { mkdir as mkdir7, rm as rm10, writeFile as writeFile9 } from "node:fs/promises";
+import { join as join24 } from "node:path";
+async function reapply(ctx, origin, checkout) {
+  const repo = ctx.store.repo;
+  const before = new Map((await repo.lsTree(origin.parent.commit)).map((e) => [e.path, e]));
+  const ours = origin.changes.filter(
+    (c) => ctx.isTarget(c.path) && (c.file === null || c.file.type === "file")
+  );
+  const baseBlobs = await repo.readBlobs(ours.flatMap((c) => before.get(c.path)?.sha ?? []));
+  const temp = join24(checkout.root, "merge");
+  await rm10(temp, { recursive: true, force: true });
+  await mkdir7(temp, { recursive: true });
+  const conflicts = [];
+  for (const change2 of ours) {
+    const was = before.get(change2.path);
+    const base = was ? baseBlobs.get(was.sha) ?? null : null;
+    const theirs = await checkout.read(change2.path);
+    const mine = change2.file?.type === "file" ? change2.file.content : null;
+    const target = join24(checkout.dir, change2.path);
+    if (same2(theirs, base)) {
+      if (mine === null) await rm10(target, { force: true });
+      else {
+        await mkdir7(join24(target, ".."), { recursive: true });
+        await writeFile9(target, mine);
+      }
+    } else if (same2(theirs, mine)) {
+    } else if (mine === null || base === null || theirs === null) {
+      conflicts.push(change2.path);
+    } else if (mergeLines(base.toString(), mine.toString(), theirs.toString()) !== null) {
+      await writeFile9(target, mergeLines(base.toString(), mine.toString(), theirs.toString()));
+    } else {
+      const files = ["ours", "base", "theirs"].map((n) => join24(temp, n));
+      await Promise.all([
+        writeFile9(files[0], mine),
+        writeFile9(files[1], base),
+        writeFile9(files[2], theirs)
+      ]);
+      const merged = await repo.run(mergeFile(files[0], files[1], files[2]));
+      if (merged === null) conflicts.push(change2.path);
+      else await writeFile9(target, merged);
+    }
+  }
+  await rm10(temp, { recursive: true, force: true });
+  return conflicts;
+}
+function same2(a, b) {
+  return a === null || b === null ? a === b : a.equals(b);
+}
+
+// action/engine/recheck.ts
+var TAKEN = /* @__PURE__ */ new WeakMap();
+function takeRecheck(ctx) {
+  const taken = TAKEN.get(ctx) ?? /* @__PURE__ */ new Set();
+  TAKEN.set(ctx, taken);
+  const next = recheckQueue(ctx.store.log).find((r) => !taken.has(r.iteration));
+  if (!next) return null;
+  taken.add(next.iteration);
+  return next;
+}
+async function recheck(ctx, candidate, checkout, queued) {
+  const repo = ctx.store.repo;
+  const commit2 = queued.commit_full;
+  const before = await repo.resolve(`${commit2}^`);
+  const changes = before ? await changesBetween(ctx, before, commit2) : [];
+  const parent = candidate.parent;
+  await checkout.prepare(repo, parent.commit, ctx.agentGit);
+  const targetPaths = (await repo.lsTree(parent.commit)).map((e) => e.path).filter((p) => ctx.isTarget(p) && !isRecord(p));
+  let description = `re-check of #${queued.iteration}, a parallel line's keep: ${queued.description}`;
+  const conflicts = before ? await reapply(ctx, { parent: { ...parent, commit: before }, changes }, checkout) : ["(its commit has no parent)"];
+  if (conflicts.length > 0) {
+    await checkout.prepare(repo, parent.commit, ctx.agentGit);
+    description += ` (no longer applies onto #${parent.iteration}: ${conflicts.join(", ")} changed under it)`;
+  }
+  ctx.emit({ type: "notice", message: `#${candidate.iteration}: ${description}` });
+  return {
+    ...candidate,
+    proposal: { ok: true, description },
+    agentSeconds: 0,
+    targetPaths,
+    changes: await checkout.changes(),
+    recheckOf: queued.iteration
+  };
+}
+async function changesBetween(ctx, before, commit2) {
+  const repo = ctx.store.repo;
+  const was = new Map((await repo.lsTree(before)).map((e) => [e.path, e]));
+  const now = new Map((await repo.lsTree(commit2)).map((e) => [e.path, e]));
+  const paths = [.../* @__PURE__ */ new Set([...was.keys(), ...now.keys()])].filter(
+    (p) => ctx.isTarget(p) && !isRecord(p) && was.get(p)?.sha !== now.get(p)?.sha
+  );
+  const blobs = await repo.readBlobs(paths.flatMap((p) => now.get(p)?.sha ?? []));
+  return paths.map((path) => {
+    const entry = now.get(path);
+    if (!entry) return { path, kind: "deleted", file: null };
+    const mode = entry.mode === "100755" ? "100755" : "100644";
+    return {
+      path,
+      kind: was.has(path) ? "modified" : "added",
+      file: entry.mode === "120000" ? { type: "other" } : { type: "file", content: blobs.get(entry.sha), mode }
+    };
+  });
+}
+
 // action/engine/propose.ts
 async function propose(ctx, candidate, checkout) {
   const { iteration, parent } = candidate;
+  const queued = takeRecheck(ctx);
+  if (queued) return recheck(ctx, candidate, checkout, queued);
   await checkout.prepare(ctx.store.repo, parent.commit, ctx.agentGit);
   const targetPaths = (await ctx.store.repo.lsTree(parent.commit)).map((e) => e.path).filter((p) => ctx.isTarget(p) && !isRecord(p));
   const log = ctx.store.log;
@@ -35995,8 +36141,8 @@ function createFaults(env) {
 }
 
 // action/engine/import-history.ts
-import { readFile as readFile11, rm as rm10 } from "node:fs/promises";
-import { basename, join as join24 } from "node:path";
+import { readFile as readFile11, rm as rm11 } from "node:fs/promises";
+import { basename, join as join25 } from "node:path";
 var PENDING = "import.json";
 async function importHistory(options) {
   var _stack = [];
@@ -36034,7 +36180,7 @@ async function importHistory(options) {
       await store.append([entry]);
       return { entry, skipped: parsed.skipped, pending: false };
     }
-    await writeAtomic(join24(store.stateDir, PENDING), JSON.stringify(entry));
+    await writeAtomic(join25(store.stateDir, PENDING), JSON.stringify(entry));
     return { entry, skipped: parsed.skipped, pending: true };
   } catch (_) {
     var _error = _, _hasError = true;
@@ -36044,11 +36190,11 @@ async function importHistory(options) {
   }
 }
 async function recordPendingImport(store) {
-  const path = join24(store.stateDir, PENDING);
+  const path = join25(store.stateDir, PENDING);
   const text2 = await readFile11(path, "utf8").catch(() => null);
   if (text2 === null) return false;
   await store.append([JSON.parse(text2)]);
-  await rm10(path, { force: true });
+  await rm11(path, { force: true });
   return true;
 }
 
@@ -36291,7 +36437,7 @@ async function runPipelined(steps, acquire, shape) {
 // action/engine/seal.ts
 import { createHash as createHash4 } from "node:crypto";
 import { readdir as readdir3, readFile as readFile12 } from "node:fs/promises";
-import { join as join25 } from "node:path";
+import { join as join26 } from "node:path";
 async function sealRepository(store) {
   const gitDir = await store.repo.commonDir();
   const before = await fingerprintGitDir(gitDir);
@@ -36308,10 +36454,10 @@ async function sealRepository(store) {
 }
 async function fingerprintGitDir(gitDir) {
   const out = {};
-  out.config = await hashOf(join25(gitDir, "config"));
+  out.config = await hashOf(join26(gitDir, "config"));
   for (const sub of ["hooks", "info"]) {
-    const names2 = await readdir3(join25(gitDir, sub)).catch(() => []);
-    for (const name of names2.sort()) out[`${sub}/${name}`] = await hashOf(join25(gitDir, sub, name));
+    const names2 = await readdir3(join26(gitDir, sub)).catch(() => []);
+    for (const name of names2.sort()) out[`${sub}/${name}`] = await hashOf(join26(gitDir, sub, name));
   }
   return out;
 }
@@ -36324,7 +36470,7 @@ async function hashOf(path) {
 import { join as join29 } from "node:path";
 
 // action/engine/checkout-pool.ts
-import { join as join26 } from "node:path";
+import { join as join27 } from "node:path";
 var CheckoutPool = class {
   checkouts;
   #free;
@@ -36332,7 +36478,7 @@ var CheckoutPool = class {
   constructor(root, count) {
     this.checkouts = Array.from(
       { length: count },
-      (_, i) => new AgentCheckout(join26(root, String(i)))
+      (_, i) => new AgentCheckout(join27(root, String(i)))
     );
     this.#free = this.checkouts.map((_, i) => i);
   }
@@ -36402,7 +36548,14 @@ async function evaluate(ctx, candidate, slot, strata = null) {
       `${iteration}-${run}`,
       ctx.evalEnv,
       frozen,
-      (elapsedMs, lastLine) => ctx.emit({ type: "eval-progress", iteration, run: run + 1, elapsedMs, lastLine })
+      (elapsedMs, lastLine) => ctx.emit({
+        type: "eval-progress",
+        iteration,
+        run: run + 1,
+        elapsedMs,
+        lastLine,
+        ...ctx.workers > 1 ? { worker: slot.id, device: slot.device, busy: ctx.busyShare?.() ?? 0 } : {}
+      })
     );
     clearTimeout(timer);
     evalSeconds += outcome.durationMs / 1e3;
@@ -36493,8 +36646,6 @@ async function decide(ctx, candidate, verdict, slot) {
 }
 
 // action/engine/rebase.ts
-import { mkdir as mkdir7, rm as rm11, writeFile as writeFile9 } from "node:fs/promises";
-import { join as join27 } from "node:path";
 var REBASE_CHECKOUT = -1;
 async function rebase(ctx, candidate, onto, checkout, checkoutIndex) {
   const repo = ctx.store.repo;
@@ -36512,45 +36663,7 @@ async function rebase(ctx, candidate, onto, checkout, checkoutIndex) {
   const origin = candidate.origin ?? { parent: candidate.parent, changes: candidate.changes ?? [] };
   fresh.origin = origin;
   await checkout.prepare(repo, current.commit, ctx.agentGit);
-  const before = new Map((await repo.lsTree(origin.parent.commit)).map((e) => [e.path, e]));
-  const ours = origin.changes.filter(
-    (c) => ctx.isTarget(c.path) && (c.file === null || c.file.type === "file")
-  );
-  const baseBlobs = await repo.readBlobs(ours.flatMap((c) => before.get(c.path)?.sha ?? []));
-  const temp = join27(checkout.root, "merge");
-  await rm11(temp, { recursive: true, force: true });
-  await mkdir7(temp, { recursive: true });
-  const conflicts = [];
-  for (const change2 of ours) {
-    const was = before.get(change2.path);
-    const base = was ? baseBlobs.get(was.sha) ?? null : null;
-    const theirs = await checkout.read(change2.path);
-    const mine = change2.file?.type === "file" ? change2.file.content : null;
-    const target = join27(checkout.dir, change2.path);
-    if (same2(theirs, base)) {
-      if (mine === null) await rm11(target, { force: true });
-      else {
-        await mkdir7(join27(target, ".."), { recursive: true });
-        await writeFile9(target, mine);
-      }
-    } else if (same2(theirs, mine)) {
-    } else if (mine === null || base === null || theirs === null) {
-      conflicts.push(change2.path);
-    } else if (mergeLines(base.toString(), mine.toString(), theirs.toString()) !== null) {
-      await writeFile9(target, mergeLines(base.toString(), mine.toString(), theirs.toString()));
-    } else {
-      const files = ["ours", "base", "theirs"].map((n) => join27(temp, n));
-      await Promise.all([
-        writeFile9(files[0], mine),
-        writeFile9(files[1], base),
-        writeFile9(files[2], theirs)
-      ]);
-      const merged = await repo.run(mergeFile(files[0], files[1], files[2]));
-      if (merged === null) conflicts.push(change2.path);
-      else await writeFile9(target, merged);
-    }
-  }
-  await rm11(temp, { recursive: true, force: true });
+  const conflicts = await reapply(ctx, origin, checkout);
   if (conflicts.length === 0) {
     ctx.emit({
       type: "notice",
@@ -36562,12 +36675,10 @@ async function rebase(ctx, candidate, onto, checkout, checkoutIndex) {
     type: "notice",
     message: `#${candidate.iteration} no longer applies to the incumbent #${current.iteration} (${conflicts.join(", ")} changed under it): the agent is asked again`
   });
-  const retried = await propose(ctx, { ...fresh, pending: [] }, checkout);
+  const { recheckOf: _, ...asked } = fresh;
+  const retried = await propose(ctx, { ...asked, pending: [] }, checkout);
   if ("kind" in retried) return retried;
   return { ...retried, agentSeconds: candidate.agentSeconds + retried.agentSeconds };
-}
-function same2(a, b) {
-  return a === null || b === null ? a === b : a.equals(b);
 }
 
 // action/decide/drift.ts
@@ -36967,7 +37078,8 @@ async function record2(ctx, candidate, verdict, beside) {
       agentSeconds: candidate.agentSeconds,
       ...proposal?.costUsd !== void 0 ? { costUsd: proposal.costUsd } : {},
       ...proposal?.usage ? { usage: proposal.usage } : {},
-      ...proposal?.ok && proposal.meta ? { meta: proposal.meta } : {}
+      ...proposal?.ok && proposal.meta ? { meta: proposal.meta } : {},
+      ...candidate.recheckOf !== void 0 ? { recheckOf: candidate.recheckOf } : {}
     },
     (/* @__PURE__ */ new Date()).toISOString()
   );
@@ -37116,6 +37228,7 @@ async function runBatchUnexplained(options) {
       done: 0,
       proposers: config2.pipeline ? config2.proposers : 1,
       workers: slots.length,
+      busyShare: () => pool.busyShare(),
       signal: options.signal
     };
     const caveats = trustCaveats(config2, isolation);
@@ -37374,6 +37487,53 @@ commits, never the incumbent. Lines that cannot be read are skipped and named.`,
 import { existsSync as existsSync6 } from "node:fs";
 import { mkdir as mkdir9, readdir as readdir5, readFile as readFile13, stat as stat3, writeFile as writeFile10 } from "node:fs/promises";
 import { basename as basename2, delimiter as delimiter3, dirname as dirname5, join as join32, relative } from "node:path";
+
+// action/cli/init-matrix.ts
+var MAX_SHARDS = 16;
+function matrixWorkflow(single, shards) {
+  if (!Number.isInteger(shards) || shards < 2 || shards > MAX_SHARDS) {
+    throw new AutoexpError(
+      `--shards must be a whole number from 2 to ${MAX_SHARDS} (one GPU runner each), not ${shards}`
+    );
+  }
+  const list = Array.from({ length: shards }, (_, i) => i + 1).join(", ");
+  const edits = [
+    [
+      "    runs-on: [self-hosted, gpu]\n    timeout-minutes: 360\n",
+      `    runs-on: [self-hosted, gpu]
+    timeout-minutes: 360
+    # ${shards} shards on ${shards} GPU runners, each its own line of the tag; one failing leaves the rest.
+    strategy:
+      fail-fast: false
+      matrix:
+        shard: [${list}]
+`
+    ],
+    [
+      "          experiments: ${{ inputs.experiments }}\n",
+      `          experiments: \${{ inputs.experiments }}
+          shard: \${{ matrix.shard }}/${shards}
+`
+    ],
+    [
+      "          name: autoexp-handoff\n          path:",
+      "          name: autoexp-handoff-${{ matrix.shard }}\n          path:"
+    ],
+    [
+      "        with:\n          name: autoexp-handoff\n          path: ${{ runner.temp }}/autoexp-handoff\n      - name: Publish",
+      "        with:\n          pattern: autoexp-handoff-* # one folder per shard\n          path: ${{ runner.temp }}/autoexp-handoff\n      - name: Publish"
+    ]
+  ];
+  let text2 = single;
+  for (const [from, to] of edits) {
+    if (!text2.includes(from))
+      throw new Error(`init: the workflow template lacks ${JSON.stringify(from)}`);
+    text2 = text2.replace(from, to);
+  }
+  return text2;
+}
+
+// action/cli/init.ts
 var PROGRAMS = ["ml-training", "performance", "prompt-optimisation"];
 var ACTION_REF = "autoexp/autoexp@v0.1.0";
 var PLANS = {
@@ -37446,9 +37606,8 @@ async function initRepo(options) {
     join32(templates, "program", `${plan.programTemplate}.md`),
     "utf8"
   );
-  files[".github/workflows/autoexp.yml"] = fill(
-    await readFile13(join32(templates, "init", "workflow.yml"), "utf8")
-  );
+  const workflow = fill(await readFile13(join32(templates, "init", "workflow.yml"), "utf8"));
+  files[".github/workflows/autoexp.yml"] = options.shards === void 0 ? workflow : matrixWorkflow(workflow, options.shards);
   const existing = Object.keys(files).filter((f) => existsSync6(join32(options.dir, f)));
   if (existing.length > 0 && !options.force) {
     throw new AutoexpError(
@@ -37531,7 +37690,12 @@ unless --force.`,
       help: `${PROGRAMS.join(" | ")} (default: what is here, else ml-training)`
     },
     name: { type: "string", value: "N", help: "the program's name (default: the folder's name)" },
-    force: { type: "boolean", help: "replace files that are already there" }
+    force: { type: "boolean", help: "replace files that are already there" },
+    shards: {
+      type: "string",
+      value: "K",
+      help: "the workflow runs K shards on K self-hosted GPU runners (a matrix), published together"
+    }
   },
   async run({ values }, io) {
     const program = values.program;
@@ -37540,12 +37704,18 @@ unless --force.`,
         `--program must be one of ${PROGRAMS.join(", ")}, not ${JSON.stringify(values.program)}`
       );
     }
+    const shards = values.shards === void 0 ? void 0 : Number(values.shards);
+    if (values.shards !== void 0 && !/^\d+$/.test(values.shards))
+      throw new AutoexpError(
+        `--shards must be a whole number from 2 to 16 (one GPU runner each), not ${JSON.stringify(values.shards)}`
+      );
     const result = await initRepo({
       dir: io.cwd,
       force: values.force,
       env: io.env,
       ...program ? { program } : {},
-      ...values.name ? { name: values.name } : {}
+      ...values.name ? { name: values.name } : {},
+      ...shards !== void 0 ? { shards } : {}
     });
     const lines = [
       result.program === "autoresearch" ? "autoexp init: a karpathy/autoresearch checkout (train.py, prepare.py, program.md): train.py runs unchanged" : `autoexp init: program ${result.program}`,
