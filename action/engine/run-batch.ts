@@ -14,7 +14,6 @@ import {
 import type { ParsedLog } from "../ledger/log-jsonl.ts";
 import { viewFromLog } from "../ledger/summarize.ts";
 import { EVALUATED, KEPT, type ResultEntry } from "../ledger/types.ts";
-import { detectGpus, type Gpu } from "../process/detect-gpus.ts";
 import { AutoexpError } from "../util/errors.ts";
 import { startTag } from "./baseline.ts";
 import type { BatchEvent } from "./events.ts";
@@ -31,6 +30,7 @@ import { sealRepository } from "./seal.ts";
 import { Slot, SlotPool } from "./slot.ts";
 import { experimentSteps } from "./steps.ts";
 import { verifyAtBatchEnd } from "./verify.ts";
+import { workerGpus } from "./worker-gpus.ts";
 
 export type { BatchEvent } from "./events.ts";
 
@@ -215,20 +215,6 @@ async function runBatchUnexplained(options: BatchOptions): Promise<BatchResult> 
   const verify = { isolation, evalEnv: evalOnly, env, emit: safeEmit };
   if (await verifyAtBatchEnd(store, config, stop, verify)) await checkpoint();
   return summarise(tag, store.log!, ctx.done, { ...stop, reason: stopReason }, isolation.mode);
-}
-
-/** One worker per GPU when `gpus` is set (auto: every GPU nvidia-smi lists); else null. */
-async function workerGpus(config: Config): Promise<Gpu[] | null> {
-  if (config.gpus === undefined) return null;
-  const found = await detectGpus();
-  if (config.gpus === "auto") {
-    if (found.length === 0)
-      throw new AutoexpError(
-        "gpus: auto, but nvidia-smi lists no GPU here: install the NVIDIA driver, list the GPUs (gpus: [0, 1]), or remove gpus and set workers. Nothing was run",
-      );
-    return found;
-  }
-  return config.gpus.map((index) => found.find((g) => g.index === index) ?? { index, name: "GPU" });
 }
 
 /** What the reviewer must know about how this batch's evals ran. */

@@ -4,11 +4,13 @@ import { primaryMetric } from "../config/validate-config.ts";
 import { incumbentState, withWeightedScore } from "../decide/ledger-state.ts";
 import { keptGainSum, verifiedGain } from "../decide/verified-gain.ts";
 import type { ConfigEntry, VerifyEntry, VerifyFailure } from "../ledger/types.ts";
+import type { Gpu } from "../process/detect-gpus.ts";
 import { AutoexpError } from "../util/errors.ts";
 import type { BatchEvent } from "./events.ts";
 import { type Isolation, resolveIsolation } from "./isolation.ts";
 import type { RecordStore } from "./record-store.ts";
 import { Slot } from "./slot.ts";
+import { workerGpus } from "./worker-gpus.ts";
 
 export interface VerifyRun {
   /** Pairs to run: base then final, this many times. */
@@ -50,7 +52,10 @@ export async function verifyRecord(
       { exitCode: 1 },
     );
   const holdout = config.eval.holdout;
-  const { samples, failures, seconds } = await measurePairs(store, config, run, { base, final });
+  const { samples, failures, seconds, pairsOn } = await measurePairs(store, config, run, {
+    base,
+    final,
+  });
   const confidence = header.confidence ?? config.decide.confidence;
   const gainOf = (s: { base: number[]; final: number[] }) =>
     verifiedGain(s.base, s.final, header.goal, confidence);
@@ -70,6 +75,7 @@ export async function verifyRecord(
     kept: steps.kept,
     ...(holdout ? { holdout: { samples: samples.holdout, gain: gainOf(samples.holdout) } } : {}),
     ...(failures.length > 0 ? { failures } : {}),
+    ...(pairsOn ? { pairs_on: pairsOn } : {}),
     isolation: run.isolation.mode,
     eval_seconds: Math.round(seconds * 1000) / 1000,
     timestamp: new Date().toISOString(),
@@ -84,6 +90,8 @@ export interface PairsMeasured {
   samples: Record<Which, { base: number[]; final: number[] }>;
   failures: VerifyFailure[];
   seconds: number;
+  /** With several workers: where each validation pair ran (both halves on one device). */
+  pairsOn?: { worker: number; device: string | null }[];
 }
 
 /**
@@ -99,17 +107,25 @@ export async function measurePairs(
   slotName = "verify",
 ): Promise<PairsMeasured> {
   const holdout = config.eval.holdout;
-  const slots: Record<Which, Slot | null> = {
-    validation: makeSlot(store, 1, slotName, run.isolation),
-    holdout: holdout
+  // One worker per GPU (or `workers`): each runs whole pairs on its own device, so the two halves
+  // of a pair are always measured on the same device (matched), and pairs run in parallel.
+  const gpus = await workerGpus(config);
+  const workers = gpus ? gpus.length : config.workers;
+  const holdoutIso = holdout ? await holdoutIsolation(store, config, run) : null;
+  const named = (base: string, w: number) => (w === 0 ? base : `${base}-${w}`);
+  const slotsOf = (w: number): Record<Which, Slot | null> => ({
+    validation: makeSlot(store, w, named(slotName, w), run.isolation, gpus?.[w]),
+    holdout: holdoutIso
       ? makeSlot(
           store,
-          2,
-          slotName === "verify" ? "holdout" : `${slotName}-holdout`,
-          await holdoutIsolation(store, config, run),
+          w,
+          named(slotName === "verify" ? "holdout" : `${slotName}-holdout`, w),
+          holdoutIso,
+          gpus?.[w],
         )
       : null,
-  };
+  });
+  const perWorker = Array.from({ length: workers }, (_, w) => slotsOf(w));
   const configs: Record<Which, Pick<Config, "eval" | "frozen">> = {
     validation: config,
     holdout: {
@@ -124,8 +140,12 @@ export async function measurePairs(
   const failures: VerifyFailure[] = [];
   let seconds = 0;
   const header = store.log!.config!;
-  const measure = async (pair: number, which: Which, code: Code): Promise<number | null> => {
-    const slot = slots[which]!;
+  const measure = async (
+    slot: Slot,
+    pair: number,
+    which: Which,
+    code: Code,
+  ): Promise<number | null> => {
     const name = `${slotName}-${pair}-${which === "holdout" ? "holdout-" : ""}${code}`;
     const outcome = await slot.evaluate(
       configs[which],
@@ -151,27 +171,56 @@ export async function measurePairs(
   };
   // Too many failed runs: the code does not run here; say so with what was measured.
   const enough = Math.max(2, Math.ceil(run.pairs / 2));
-  for (let pair = 1; pair <= run.pairs && failures.length < enough; pair++) {
+  const measured = new Map<number, Partial<Record<Which, [number, number]>>>();
+  const on = new Map<number, Slot>();
+  let next = 1;
+  await Promise.all(
+    perWorker.map(async (slots) => {
+      while (failures.length < enough && next <= run.pairs) {
+        const pair = next++;
+        on.set(pair, slots.validation!);
+        for (const which of ["validation", "holdout"] as const) {
+          const slot = slots[which];
+          if (!slot) continue;
+          const a = await measure(slot, pair, which, "base");
+          const b = a === null ? null : await measure(slot, pair, which, "final");
+          if (a !== null && b !== null)
+            measured.set(pair, { ...measured.get(pair), [which]: [a, b] });
+        }
+      }
+    }),
+  );
+  // In pair order, whatever finished first: the record does not depend on timing.
+  const pairsOn: { worker: number; device: string | null }[] = [];
+  for (const pair of [...measured.keys()].sort((x, y) => x - y)) {
     for (const which of ["validation", "holdout"] as const) {
-      if (!slots[which]) continue;
-      const a = await measure(pair, which, "base");
-      const b = a === null ? null : await measure(pair, which, "final");
-      if (a === null || b === null) continue;
-      samples[which].base.push(a);
-      samples[which].final.push(b);
+      const ab = measured.get(pair)![which];
+      if (!ab) continue;
+      samples[which].base.push(ab[0]);
+      samples[which].final.push(ab[1]);
     }
+    const slot = on.get(pair)!;
+    if (measured.get(pair)!.validation) pairsOn.push({ worker: slot.id, device: slot.device });
   }
+  if (workers > 1) return { samples, failures, seconds, pairsOn };
   return { samples, failures, seconds };
 }
 
 /** A fresh slot for re-measuring, under the tag's state folder. */
-export function makeSlot(store: RecordStore, id: number, name: string, isolation: Isolation): Slot {
+export function makeSlot(
+  store: RecordStore,
+  id: number,
+  name: string,
+  isolation: Isolation,
+  gpu?: Gpu,
+): Slot {
   return new Slot({
     id,
     root: join(store.stateDir, "slots", name),
     git: store.repo,
     isolation,
     logs: join(store.stateDir, "logs"),
+    ...(gpu ? { gpu } : {}),
   });
 }
 

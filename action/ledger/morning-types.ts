@@ -52,6 +52,8 @@ export interface VerifyEntry {
   /** The hidden holdout (`eval.holdout`), run only here, never in the loop or a prompt. */
   holdout?: { samples: { base: number[]; final: number[] }; gain: VerifiedGain };
   failures?: VerifyFailure[];
+  /** With several workers: where each pair ran, both halves on the same device. */
+  pairs_on?: { worker: number; device: string | null }[];
   isolation: "sandbox" | "none";
   eval_seconds: number;
   timestamp: string;

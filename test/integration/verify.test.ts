@@ -206,3 +206,64 @@ describe("autoexp verify", () => {
     expect(branchLog(repo, "t").some((e) => e.type === "verify")).toBe(false);
   });
 });
+
+describe("autoexp verify with several workers", () => {
+  it("runs pairs in parallel, both halves of a pair on one worker, so a worker's offset cancels", () => {
+    const repo = makeRepo({
+      "candidate.txt": "truth: 10\n",
+      // Worker w's device reads 5 w higher; a run takes 300 ms and leaves its worker and times.
+      "eval.js": `
+const fs = require("node:fs");
+const truth = Number(/truth: (\\S+)/.exec(fs.readFileSync("candidate.txt", "utf8"))[1]);
+const w = Number(process.env.AUTOEXP_WORKER);
+const t0 = Date.now();
+Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+fs.appendFileSync(process.env.STATE + "/trace", [w, truth, t0, Date.now()].join(" ") + "\\n");
+console.log("loss: " + (truth + 5 * w));
+`,
+    });
+    const outside = tempDir();
+    const state = join(outside, "state");
+    writeFiles(outside, {
+      "state/.keep": "",
+      "agent.js": `const fs = require("node:fs");
+fs.writeFileSync("candidate.txt", "truth: 4\\n");
+fs.writeFileSync(process.env.AUTOEXP_DESCRIPTION_FILE, "truth 10 -> 4");`,
+      "autoexp.yml": `
+name: matched
+target: [candidate.txt]
+frozen: [eval.js]
+workers: 2
+eval: { command: node eval.js, metrics: { loss: { goal: minimize } }, pass_env: [STATE] }
+isolation: { writable: [${JSON.stringify(state)}] }
+decide: { compare_within: worker, remeasure_every: 0 }
+agent: { use: command, run: [node, ${JSON.stringify(join(outside, "agent.js"))}] }
+budget: { experiments: 1 }
+`,
+    });
+    const config = join(outside, "autoexp.yml");
+    const env = { STATE: state };
+    const run = runCli(repo, ["run", "--config", config, "--tag", "m"], env);
+    expect(run.code, run.stderr).toBe(0);
+    expect(branchLog(repo, "m").some((e) => e.type === "result" && e.status === "keep")).toBe(true);
+    rmSync(join(state, "trace"));
+    const verify = runCli(repo, ["verify", "--config", config, "--tag", "m", "--pairs", "6"], env);
+    expect(verify.code, verify.stderr).toBe(0);
+    const line = branchLog(repo, "m").at(-1) as unknown as VerifyEntry;
+    // Matched: every pair's difference is the code's, the worker's 5 w cancels exactly.
+    expect(line.samples.base.map((b, i) => b - line.samples.final[i]!)).toEqual(Array(6).fill(6));
+    expect(line.gain.gain).toBe(6);
+    expect(line.pairs_on).toHaveLength(6);
+    expect(new Set(line.pairs_on!.map((p) => p.worker))).toEqual(new Set([0, 1]));
+    // In parallel: a run on one worker overlapped a run on the other.
+    const runs = readFileSync(join(state, "trace"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => l.split(" ").map(Number) as [number, number, number, number]);
+    expect(runs).toHaveLength(12);
+    const overlap = runs.some(([w, , s, e]) =>
+      runs.some(([w2, , s2, e2]) => w2 !== w && s2 < e && s < e2),
+    );
+    expect(overlap).toBe(true);
+  }, 120_000);
+});
