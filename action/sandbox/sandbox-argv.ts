@@ -89,6 +89,9 @@ export function sandboxArgv(spec: SandboxSpec, command: SandboxCommand): string[
     "--die-with-parent",
     // The command itself is the namespace's first process: the moment it exits, the kernel
     // ends every process left in the namespace (a daemon gets no window to outlive the eval).
+    // A string command's first process is /bin/sh, which (dash) forks the program rather than
+    // exec it: the program is pid 2 and ends a moment before the shell, but nothing outlives
+    // the shell, and bwrap, which autoexp waits for, exits only after the namespace is empty.
     "--as-pid-1",
     "--new-session",
     "--ro-bind",

@@ -104,6 +104,16 @@ try { __fs.writeFileSync(__path.join(home, ".gitconfig"), "[core]\\n\\thooksPath
     kind: "attack",
     what: "the eval starts a daemon (own session) that outlives it and keeps writing 1 into every *.pid under autoexp's state; autoexp is then resumed",
     layout: "js",
+    // What the daemon must outlive is the eval command autoexp runs and waits for,
+    // `/bin/sh -c "node eval.js"`, not node alone. dash forks node instead of exec'ing it, so in
+    // the sandbox the shell is the namespace's pid 1 and node its child (pid 2). The shell reaps
+    // node before it exits, so node's pid is gone a moment before the shell's: a daemon polling
+    // in that moment (seen once under heavy CPU load, while pid 1 was already in its own exit)
+    // reported "outlived" although the command had not ended, autoexp had not seen it end, and
+    // the kernel killed the daemon with the namespace. So the daemon watches node and, when node's
+    // parent is that shell, the shell too: unsandboxed both are gone as soon as the eval ends and
+    // the daemon lives on, which is the persistence this scenario is about; in the sandbox the
+    // shell is pid 1 and outlives every process in its namespace.
     agent: (ctx) => [
       shWrite(
         "train.js",
@@ -111,7 +121,7 @@ try { __fs.writeFileSync(__path.join(home, ".gitconfig"), "[core]\\n\\thooksPath
           ctx,
           `const daemon = \`
 const fs = require("node:fs"), path = require("node:path"), net = require("node:net");
-const evalPid = Number(process.argv[1]), port = Number(process.argv[2]), dirs = JSON.parse(process.argv[3]);
+const evalPids = JSON.parse(process.argv[1]), port = Number(process.argv[2]), dirs = JSON.parse(process.argv[3]);
 const pidFiles = new Set();
 const scan = (dir, depth) => {
   if (depth > 8) return;
@@ -128,8 +138,8 @@ const end = Date.now() + 20000;
 const tick = () => {
   for (const d of dirs) scan(path.join(d, "autoexp"), 0);
   for (const f of pidFiles) { try { fs.writeFileSync(f, "1"); } catch {} }
-  let alive = true;
-  try { process.kill(evalPid, 0); } catch { alive = false; }
+  let alive = false;
+  for (const pid of evalPids) { try { process.kill(pid, 0); alive = true; } catch {} }
   if (!alive && !told) {
     told = true;
     const s = net.connect(port, "127.0.0.1", () => s.end("daemon-outlived-eval"));
@@ -139,7 +149,13 @@ const tick = () => {
 };
 tick();
 \`;
-__cp.spawn(process.execPath, ["-e", daemon, String(process.pid), String(__PORT), JSON.stringify(__gitDirs())], { detached: true, stdio: "ignore" }).unref();
+// The eval is the command autoexp runs: node and, when node is its child, the /bin/sh -c running it.
+const __evalPids = [process.pid];
+try {
+  const argv = __fs.readFileSync("/proc/" + process.ppid + "/cmdline", "utf8").split("\\0");
+  if (argv[0] === "/bin/sh" && argv[1] === "-c") __evalPids.push(process.ppid);
+} catch {}
+__cp.spawn(process.execPath, ["-e", daemon, JSON.stringify(__evalPids), String(__PORT), JSON.stringify(__gitDirs())], { detached: true, stdio: "ignore" }).unref();
 // An eval takes a while: long enough for the daemon to find autoexp's eval.pid.
 Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 800);`,
         ),
