@@ -50954,24 +50954,6 @@ function improvementPercent(view) {
   return (best - view.baseline) / Math.abs(view.baseline) * 100;
 }
 
-// action/process/detect-gpus.ts
-import { execFile } from "node:child_process";
-function detectGpus() {
-  return new Promise((resolve2) => {
-    execFile(
-      "nvidia-smi",
-      ["--query-gpu=index,name", "--format=csv,noheader"],
-      { timeout: 15e3, encoding: "utf8" },
-      (error63, stdout) => {
-        if (error63) return resolve2([]);
-        resolve2(
-          stdout.split("\n").map((l) => l.split(",").map((x) => x.trim())).filter(([i]) => i !== void 0 && /^\d+$/.test(i)).map(([i, name]) => ({ index: Number(i), name: name ?? "GPU" }))
-        );
-      }
-    );
-  });
-}
-
 // action/ledger/tag.ts
 var TAG = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 function tagProblem(tag) {
@@ -51876,7 +51858,7 @@ function writeLooseBlob(objectsDir, content) {
 }
 
 // action/git/run-git.ts
-import { execFile as execFile2, spawn as spawn2 } from "node:child_process";
+import { execFile, spawn as spawn2 } from "node:child_process";
 var HARDEN = [
   "-c",
   "core.hooksPath=/dev/null",
@@ -51918,7 +51900,7 @@ var spawned = 0;
 function runGit(dir, env, args, options = {}) {
   return new Promise((resolve2, reject) => {
     spawned++;
-    const child = execFile2(
+    const child = execFile(
       "git",
       [...HARDEN, ...args],
       {
@@ -53600,7 +53582,7 @@ function fitSandboxSpec(spec, exists2 = existsSync4) {
 }
 
 // action/sandbox/probe-sandbox.ts
-import { execFile as execFile3 } from "node:child_process";
+import { execFile as execFile2 } from "node:child_process";
 import { accessSync as accessSync2, constants as constants4, mkdtempSync, rmSync as rmSync3 } from "node:fs";
 import { homedir, tmpdir as tmpdir2 } from "node:os";
 import { delimiter as delimiter2, join as join16 } from "node:path";
@@ -53650,6 +53632,9 @@ function sandboxArgv(spec, command2) {
     "--die-with-parent",
     // The command itself is the namespace's first process: the moment it exits, the kernel
     // ends every process left in the namespace (a daemon gets no window to outlive the eval).
+    // A string command's first process is /bin/sh, which (dash) forks the program rather than
+    // exec it: the program is pid 2 and ends a moment before the shell, but nothing outlives
+    // the shell, and bwrap, which autoexp waits for, exits only after the namespace is empty.
     "--as-pid-1",
     "--new-session",
     "--ro-bind",
@@ -53722,7 +53707,7 @@ function findProgram2(name, path) {
 }
 function execQuiet(argv, env) {
   return new Promise((resolve2) => {
-    execFile3(
+    execFile2(
       argv[0],
       argv.slice(1),
       { env, timeout: PROBE_TIMEOUT_MS, encoding: "utf8" },
@@ -55419,6 +55404,38 @@ function keptGainSum(results, goal, finalIteration) {
   return { sum, kept };
 }
 
+// action/process/detect-gpus.ts
+import { execFile as execFile3 } from "node:child_process";
+function detectGpus() {
+  return new Promise((resolve2) => {
+    execFile3(
+      "nvidia-smi",
+      ["--query-gpu=index,name", "--format=csv,noheader"],
+      { timeout: 15e3, encoding: "utf8" },
+      (error63, stdout) => {
+        if (error63) return resolve2([]);
+        resolve2(
+          stdout.split("\n").map((l) => l.split(",").map((x) => x.trim())).filter(([i]) => i !== void 0 && /^\d+$/.test(i)).map(([i, name]) => ({ index: Number(i), name: name ?? "GPU" }))
+        );
+      }
+    );
+  });
+}
+
+// action/engine/worker-gpus.ts
+async function workerGpus(config2) {
+  if (config2.gpus === void 0) return null;
+  const found = await detectGpus();
+  if (config2.gpus === "auto") {
+    if (found.length === 0)
+      throw new AutoexpError(
+        "gpus: auto, but nvidia-smi lists no GPU here: install the NVIDIA driver, list the GPUs (gpus: [0, 1]), or remove gpus and set workers. Nothing was run"
+      );
+    return found;
+  }
+  return config2.gpus.map((index) => found.find((g) => g.index === index) ?? { index, name: "GPU" });
+}
+
 // action/engine/verify.ts
 async function verifyRecord(store, config2, run) {
   const log = store.log;
@@ -55435,7 +55452,10 @@ async function verifyRecord(store, config2, run) {
       { exitCode: 1 }
     );
   const holdout = config2.eval.holdout;
-  const { samples, failures, seconds } = await measurePairs(store, config2, run, { base, final });
+  const { samples, failures, seconds, pairsOn } = await measurePairs(store, config2, run, {
+    base,
+    final
+  });
   const confidence = header.confidence ?? config2.decide.confidence;
   const gainOf = (s) => verifiedGain(s.base, s.final, header.goal, confidence);
   const steps = keptGainSum(log.results, header.goal, inc.iteration);
@@ -55454,6 +55474,7 @@ async function verifyRecord(store, config2, run) {
     kept: steps.kept,
     ...holdout ? { holdout: { samples: samples.holdout, gain: gainOf(samples.holdout) } } : {},
     ...failures.length > 0 ? { failures } : {},
+    ...pairsOn ? { pairs_on: pairsOn } : {},
     isolation: run.isolation.mode,
     eval_seconds: Math.round(seconds * 1e3) / 1e3,
     timestamp: (/* @__PURE__ */ new Date()).toISOString()
@@ -55464,15 +55485,21 @@ async function verifyRecord(store, config2, run) {
 }
 async function measurePairs(store, config2, run, commits, slotName = "verify") {
   const holdout = config2.eval.holdout;
-  const slots = {
-    validation: makeSlot(store, 1, slotName, run.isolation),
-    holdout: holdout ? makeSlot(
+  const gpus = await workerGpus(config2);
+  const workers = gpus ? gpus.length : config2.workers;
+  const holdoutIso = holdout ? await holdoutIsolation(store, config2, run) : null;
+  const named = (base, w) => w === 0 ? base : `${base}-${w}`;
+  const slotsOf = (w) => ({
+    validation: makeSlot(store, w, named(slotName, w), run.isolation, gpus?.[w]),
+    holdout: holdoutIso ? makeSlot(
       store,
-      2,
-      slotName === "verify" ? "holdout" : `${slotName}-holdout`,
-      await holdoutIsolation(store, config2, run)
+      w,
+      named(slotName === "verify" ? "holdout" : `${slotName}-holdout`, w),
+      holdoutIso,
+      gpus?.[w]
     ) : null
-  };
+  });
+  const perWorker = Array.from({ length: workers }, (_, w) => slotsOf(w));
   const configs = {
     validation: config2,
     holdout: {
@@ -55487,8 +55514,7 @@ async function measurePairs(store, config2, run, commits, slotName = "verify") {
   const failures = [];
   let seconds = 0;
   const header = store.log.config;
-  const measure2 = async (pair, which2, code) => {
-    const slot = slots[which2];
+  const measure2 = async (slot, pair, which2, code) => {
     const name = `${slotName}-${pair}-${which2 === "holdout" ? "holdout-" : ""}${code}`;
     const outcome = await slot.evaluate(
       configs[which2],
@@ -55513,25 +55539,47 @@ async function measurePairs(store, config2, run, commits, slotName = "verify") {
     return problem ? null : score;
   };
   const enough = Math.max(2, Math.ceil(run.pairs / 2));
-  for (let pair = 1; pair <= run.pairs && failures.length < enough; pair++) {
+  const measured = /* @__PURE__ */ new Map();
+  const on = /* @__PURE__ */ new Map();
+  let next = 1;
+  await Promise.all(
+    perWorker.map(async (slots) => {
+      while (failures.length < enough && next <= run.pairs) {
+        const pair = next++;
+        on.set(pair, slots.validation);
+        for (const which2 of ["validation", "holdout"]) {
+          const slot = slots[which2];
+          if (!slot) continue;
+          const a = await measure2(slot, pair, which2, "base");
+          const b = a === null ? null : await measure2(slot, pair, which2, "final");
+          if (a !== null && b !== null)
+            measured.set(pair, { ...measured.get(pair), [which2]: [a, b] });
+        }
+      }
+    })
+  );
+  const pairsOn = [];
+  for (const pair of [...measured.keys()].sort((x, y) => x - y)) {
     for (const which2 of ["validation", "holdout"]) {
-      if (!slots[which2]) continue;
-      const a = await measure2(pair, which2, "base");
-      const b = a === null ? null : await measure2(pair, which2, "final");
-      if (a === null || b === null) continue;
-      samples[which2].base.push(a);
-      samples[which2].final.push(b);
+      const ab = measured.get(pair)[which2];
+      if (!ab) continue;
+      samples[which2].base.push(ab[0]);
+      samples[which2].final.push(ab[1]);
     }
+    const slot = on.get(pair);
+    if (measured.get(pair).validation) pairsOn.push({ worker: slot.id, device: slot.device });
   }
+  if (workers > 1) return { samples, failures, seconds, pairsOn };
   return { samples, failures, seconds };
 }
-function makeSlot(store, id, name, isolation) {
+function makeSlot(store, id, name, isolation, gpu) {
   return new Slot({
     id,
     root: join24(store.stateDir, "slots", name),
     git: store.repo,
     isolation,
-    logs: join24(store.stateDir, "logs")
+    logs: join24(store.stateDir, "logs"),
+    ...gpu ? { gpu } : {}
   });
 }
 async function holdoutIsolation(store, config2, run) {
@@ -55719,18 +55767,6 @@ async function runBatchUnexplained(options) {
     var _promise2 = __callDispose(_stack, _error, _hasError);
     _promise2 && await _promise2;
   }
-}
-async function workerGpus(config2) {
-  if (config2.gpus === void 0) return null;
-  const found = await detectGpus();
-  if (config2.gpus === "auto") {
-    if (found.length === 0)
-      throw new AutoexpError(
-        "gpus: auto, but nvidia-smi lists no GPU here: install the NVIDIA driver, list the GPUs (gpus: [0, 1]), or remove gpus and set workers. Nothing was run"
-      );
-    return found;
-  }
-  return config2.gpus.map((index) => found.find((g) => g.index === index) ?? { index, name: "GPU" });
 }
 function trustCaveats(config2, isolation) {
   const caveats = [];

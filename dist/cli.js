@@ -30116,6 +30116,9 @@ function sandboxArgv(spec, command2) {
     "--die-with-parent",
     // The command itself is the namespace's first process: the moment it exits, the kernel
     // ends every process left in the namespace (a daemon gets no window to outlive the eval).
+    // A string command's first process is /bin/sh, which (dash) forks the program rather than
+    // exec it: the program is pid 2 and ends a moment before the shell, but nothing outlives
+    // the shell, and bwrap, which autoexp waits for, exits only after the namespace is empty.
     "--as-pid-1",
     "--new-session",
     "--ro-bind",
@@ -30922,6 +30925,38 @@ var SlotPool = class {
   }
 };
 
+// action/process/detect-gpus.ts
+import { execFile as execFile2 } from "node:child_process";
+function detectGpus() {
+  return new Promise((resolve9) => {
+    execFile2(
+      "nvidia-smi",
+      ["--query-gpu=index,name", "--format=csv,noheader"],
+      { timeout: 15e3, encoding: "utf8" },
+      (error62, stdout) => {
+        if (error62) return resolve9([]);
+        resolve9(
+          stdout.split("\n").map((l) => l.split(",").map((x) => x.trim())).filter(([i]) => i !== void 0 && /^\d+$/.test(i)).map(([i, name]) => ({ index: Number(i), name: name ?? "GPU" }))
+        );
+      }
+    );
+  });
+}
+
+// action/engine/worker-gpus.ts
+async function workerGpus(config2) {
+  if (config2.gpus === void 0) return null;
+  const found = await detectGpus();
+  if (config2.gpus === "auto") {
+    if (found.length === 0)
+      throw new AutoexpError(
+        "gpus: auto, but nvidia-smi lists no GPU here: install the NVIDIA driver, list the GPUs (gpus: [0, 1]), or remove gpus and set workers. Nothing was run"
+      );
+    return found;
+  }
+  return config2.gpus.map((index) => found.find((g) => g.index === index) ?? { index, name: "GPU" });
+}
+
 // action/engine/verify.ts
 async function verifyRecord(store, config2, run) {
   const log = store.log;
@@ -30938,7 +30973,10 @@ async function verifyRecord(store, config2, run) {
       { exitCode: 1 }
     );
   const holdout = config2.eval.holdout;
-  const { samples, failures, seconds } = await measurePairs(store, config2, run, { base, final });
+  const { samples, failures, seconds, pairsOn } = await measurePairs(store, config2, run, {
+    base,
+    final
+  });
   const confidence = header.confidence ?? config2.decide.confidence;
   const gainOf = (s) => verifiedGain(s.base, s.final, header.goal, confidence);
   const steps = keptGainSum(log.results, header.goal, inc.iteration);
@@ -30957,6 +30995,7 @@ async function verifyRecord(store, config2, run) {
     kept: steps.kept,
     ...holdout ? { holdout: { samples: samples.holdout, gain: gainOf(samples.holdout) } } : {},
     ...failures.length > 0 ? { failures } : {},
+    ...pairsOn ? { pairs_on: pairsOn } : {},
     isolation: run.isolation.mode,
     eval_seconds: Math.round(seconds * 1e3) / 1e3,
     timestamp: (/* @__PURE__ */ new Date()).toISOString()
@@ -30967,15 +31006,21 @@ async function verifyRecord(store, config2, run) {
 }
 async function measurePairs(store, config2, run, commits, slotName = "verify") {
   const holdout = config2.eval.holdout;
-  const slots = {
-    validation: makeSlot(store, 1, slotName, run.isolation),
-    holdout: holdout ? makeSlot(
+  const gpus = await workerGpus(config2);
+  const workers = gpus ? gpus.length : config2.workers;
+  const holdoutIso = holdout ? await holdoutIsolation(store, config2, run) : null;
+  const named = (base, w) => w === 0 ? base : `${base}-${w}`;
+  const slotsOf = (w) => ({
+    validation: makeSlot(store, w, named(slotName, w), run.isolation, gpus?.[w]),
+    holdout: holdoutIso ? makeSlot(
       store,
-      2,
-      slotName === "verify" ? "holdout" : `${slotName}-holdout`,
-      await holdoutIsolation(store, config2, run)
+      w,
+      named(slotName === "verify" ? "holdout" : `${slotName}-holdout`, w),
+      holdoutIso,
+      gpus?.[w]
     ) : null
-  };
+  });
+  const perWorker = Array.from({ length: workers }, (_, w) => slotsOf(w));
   const configs = {
     validation: config2,
     holdout: {
@@ -30990,8 +31035,7 @@ async function measurePairs(store, config2, run, commits, slotName = "verify") {
   const failures = [];
   let seconds = 0;
   const header = store.log.config;
-  const measure = async (pair, which, code) => {
-    const slot = slots[which];
+  const measure = async (slot, pair, which, code) => {
     const name = `${slotName}-${pair}-${which === "holdout" ? "holdout-" : ""}${code}`;
     const outcome = await slot.evaluate(
       configs[which],
@@ -31016,25 +31060,47 @@ async function measurePairs(store, config2, run, commits, slotName = "verify") {
     return problem ? null : score;
   };
   const enough = Math.max(2, Math.ceil(run.pairs / 2));
-  for (let pair = 1; pair <= run.pairs && failures.length < enough; pair++) {
+  const measured = /* @__PURE__ */ new Map();
+  const on = /* @__PURE__ */ new Map();
+  let next = 1;
+  await Promise.all(
+    perWorker.map(async (slots) => {
+      while (failures.length < enough && next <= run.pairs) {
+        const pair = next++;
+        on.set(pair, slots.validation);
+        for (const which of ["validation", "holdout"]) {
+          const slot = slots[which];
+          if (!slot) continue;
+          const a = await measure(slot, pair, which, "base");
+          const b = a === null ? null : await measure(slot, pair, which, "final");
+          if (a !== null && b !== null)
+            measured.set(pair, { ...measured.get(pair), [which]: [a, b] });
+        }
+      }
+    })
+  );
+  const pairsOn = [];
+  for (const pair of [...measured.keys()].sort((x, y) => x - y)) {
     for (const which of ["validation", "holdout"]) {
-      if (!slots[which]) continue;
-      const a = await measure(pair, which, "base");
-      const b = a === null ? null : await measure(pair, which, "final");
-      if (a === null || b === null) continue;
-      samples[which].base.push(a);
-      samples[which].final.push(b);
+      const ab = measured.get(pair)[which];
+      if (!ab) continue;
+      samples[which].base.push(ab[0]);
+      samples[which].final.push(ab[1]);
     }
+    const slot = on.get(pair);
+    if (measured.get(pair).validation) pairsOn.push({ worker: slot.id, device: slot.device });
   }
+  if (workers > 1) return { samples, failures, seconds, pairsOn };
   return { samples, failures, seconds };
 }
-function makeSlot(store, id, name, isolation) {
+function makeSlot(store, id, name, isolation, gpu) {
   return new Slot({
     id,
     root: join10(store.stateDir, "slots", name),
     git: store.repo,
     isolation,
-    logs: join10(store.stateDir, "logs")
+    logs: join10(store.stateDir, "logs"),
+    ...gpu ? { gpu } : {}
   });
 }
 async function holdoutIsolation(store, config2, run) {
@@ -31383,7 +31449,7 @@ function writeLooseBlob(objectsDir, content) {
 }
 
 // action/git/run-git.ts
-import { execFile as execFile2, spawn as spawn2 } from "node:child_process";
+import { execFile as execFile3, spawn as spawn2 } from "node:child_process";
 var HARDEN = [
   "-c",
   "core.hooksPath=/dev/null",
@@ -31425,7 +31491,7 @@ var spawned = 0;
 function runGit(dir, env, args, options = {}) {
   return new Promise((resolve9, reject) => {
     spawned++;
-    const child = execFile2(
+    const child = execFile3(
       "git",
       [...HARDEN, ...args],
       {
@@ -35724,24 +35790,6 @@ function checkScopeFiles(config2, committed, uncommitted = []) {
   return { problems, warnings };
 }
 
-// action/process/detect-gpus.ts
-import { execFile as execFile3 } from "node:child_process";
-function detectGpus() {
-  return new Promise((resolve9) => {
-    execFile3(
-      "nvidia-smi",
-      ["--query-gpu=index,name", "--format=csv,noheader"],
-      { timeout: 15e3, encoding: "utf8" },
-      (error62, stdout) => {
-        if (error62) return resolve9([]);
-        resolve9(
-          stdout.split("\n").map((l) => l.split(",").map((x) => x.trim())).filter(([i]) => i !== void 0 && /^\d+$/.test(i)).map(([i, name]) => ({ index: Number(i), name: name ?? "GPU" }))
-        );
-      }
-    );
-  });
-}
-
 // action/decide/samples.ts
 function addSamples(samples, metrics) {
   for (const [name, value] of Object.entries(metrics)) {
@@ -37259,18 +37307,6 @@ async function runBatchUnexplained(options) {
     var _promise2 = __callDispose(_stack, _error, _hasError);
     _promise2 && await _promise2;
   }
-}
-async function workerGpus(config2) {
-  if (config2.gpus === void 0) return null;
-  const found = await detectGpus();
-  if (config2.gpus === "auto") {
-    if (found.length === 0)
-      throw new AutoexpError(
-        "gpus: auto, but nvidia-smi lists no GPU here: install the NVIDIA driver, list the GPUs (gpus: [0, 1]), or remove gpus and set workers. Nothing was run"
-      );
-    return found;
-  }
-  return config2.gpus.map((index) => found.find((g) => g.index === index) ?? { index, name: "GPU" });
 }
 function trustCaveats(config2, isolation) {
   const caveats = [];
