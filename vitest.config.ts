@@ -6,5 +6,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // Most tests wait on git, node and bwrap processes rather than compute: two files at a time
+    // on a 2-core runner (vitest's default there is one).
+    maxWorkers: 2,
   },
 });
