@@ -2,8 +2,10 @@
 // holds a fake GPU (its worker's) for E seconds; the real engine, real git, real processes.
 // Prints, side by side in one run, the share of wall time each GPU is busy for the serial and
 // the pipelined scheduler at several (P, E), and experiments per hour with 1, 2, 4, 8 workers.
-//   node bench/throughput.ts [--experiments 6] [--scale 1]
+//   node bench/throughput.ts [--experiments 6] [--per-worker 12] [--scale 1]
 // --scale multiplies every P and E (0.5 halves the bench's time; shares do not depend on it).
+// --per-worker: experiments per simulated GPU in the N sweep (a night is hundreds: the one-time
+// start, the incumbent measured on every worker at once, weighs 1/(K+1) of the sweep's evals).
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -16,6 +18,7 @@ const flag = (name: string, fallback: string) => {
 };
 const N = Number(flag("--experiments", "6"));
 const SCALE = Number(flag("--scale", "1"));
+const PER_WORKER = Number(flag("--per-worker", "12"));
 const CLI = resolve(import.meta.dirname, "..", "action", "cli.ts");
 
 // The eval: E seconds on "its GPU", logged as a busy interval; prints the sum of ten
@@ -27,7 +30,7 @@ const start = Date.now();
 const value = fs.readFileSync("params.txt", "utf8").trim().split("\\n").reduce((s, l) => s + Number(l), 0);
 const noise = Number(process.env.BENCH_NOISE) * (Math.random() * 2 - 1);
 setTimeout(() => {
-  fs.appendFileSync(dir + "/busy-" + process.env.AUTOEXP_WORKER, start + " " + Date.now() + "\\n");
+  fs.appendFileSync(dir + "/busy-" + process.env.AUTOEXP_WORKER, start + " " + Date.now() + " " + value + "\\n");
   console.log("loss: " + (value + noise));
 }, Number(process.env.BENCH_E) * 1000);
 `;
@@ -52,7 +55,13 @@ function git(cwd: string, ...argv: string[]) {
 interface Run {
   busy: number[];
   wallMs: number;
+  /** From the baseline's first run to the last eval's end: the whole batch, start-up included. */
+  wholeMs: number;
   experiments: number;
+  /** Kept, re-applied onto a newer incumbent and evaluated again, recorded against an older one. */
+  kept: number;
+  reapplied: number;
+  against: number;
 }
 
 function run(
@@ -106,28 +115,45 @@ budget: { experiments: ${options.experiments} }
   })
     .trim()
     .split("\n")
-    .map((l) => JSON.parse(l) as { type: string; iteration?: number });
+    .map(
+      (l) =>
+        JSON.parse(l) as {
+          type: string;
+          message?: string;
+          row?: { status: string; against?: number };
+        },
+    );
   // The experiment phase: from the first experiment's eval to the last one's end. The first
-  // proposal (one P, once a night) and the baseline are start-up, not the steady state.
+  // proposal (one P, once a night), the baseline and, with several workers, the incumbent
+  // measured on each at once are start-up (once a tag), not the steady state. The start's code
+  // sums to 100; every candidate changes it.
   const files = readdirSync(dir).filter((f) => f.startsWith("busy-"));
   const intervals = files.map((f) =>
     readFileSync(join(dir, f), "utf8")
       .trim()
       .split("\n")
-      .map((l) => l.split(" ").map(Number) as [number, number]),
+      .map((l) => l.split(" ").map(Number) as [number, number, number]),
   );
   const all = intervals.flat().sort((a, b) => a[0] - b[0]);
-  const baselineRuns = options.noise ? 3 : 1;
-  const phaseStart = all[baselineRuns]![0];
+  const phaseStart = all.find((x) => x[2] !== 100)![0];
   const phaseEnd = Math.max(...all.map((x) => x[1]));
   const wallMs = phaseEnd - phaseStart;
+  const wholeMs = phaseEnd - all[0]![0];
   const busy = Array.from({ length: options.workers }, (_, w) => {
     const mine = intervals[files.indexOf(`busy-${w}`)] ?? [];
     const ms = mine.reduce((s, [a, b]) => s + Math.max(0, b - Math.max(a, phaseStart)), 0);
     return ms / wallMs;
   });
-  const experiments = events.filter((x) => x.type === "experiment").length;
-  return { busy, wallMs, experiments };
+  const rows = events.filter((x) => x.type === "experiment").map((x) => x.row!);
+  return {
+    busy,
+    wallMs,
+    wholeMs,
+    experiments: rows.length,
+    kept: rows.filter((r) => r.status === "keep").length,
+    reapplied: events.filter((x) => x.message?.includes("re-applied and evaluated there")).length,
+    against: rows.filter((r) => r.against !== undefined).length,
+  };
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
@@ -175,13 +201,17 @@ if (process.env.ONLY_N === undefined) {
     );
   }
 }
-console.log("\nexperiments per hour with N simulated GPUs (P 0.5 s, E 2 s, proposers N):");
+console.log(
+  `\nexperiments per hour with N simulated GPUs (P 0.5 s, E 2 s, proposers N, ${PER_WORKER} experiments per GPU):`,
+);
 let single = 0;
+let singleWhole = 0;
 for (const n of (process.env.ONLY_N ?? "1,2,4,8").split(",").map(Number)) {
-  const r = run(0.5, 2, { pipeline: true, workers: n, proposers: n, experiments: 4 * n });
+  const r = run(0.5, 2, { pipeline: true, workers: n, proposers: n, experiments: PER_WORKER * n });
   const perHour = (r.experiments / (r.wallMs / 1000)) * 3600;
-  if (n === 1) single = perHour;
+  const perHourWhole = (r.experiments / (r.wholeMs / 1000)) * 3600;
+  if (n === 1) [single, singleWhole] = [perHour, perHourWhole];
   console.log(
-    `N ${n}: ${perHour.toFixed(0)} experiments/h (${(perHour / single).toFixed(2)}x one GPU, target >= ${(0.9 * n).toFixed(1)}x); busy ${r.busy.map(pct).join(" ")}`,
+    `N ${n}: ${perHour.toFixed(0)} experiments/h (${(perHour / single).toFixed(2)}x one GPU, target >= ${(0.9 * n).toFixed(1)}x); busy ${r.busy.map(pct).join(" ")}; ${r.experiments} experiments, ${r.kept} kept, ${r.reapplied} re-applied after a keep, ${r.against} recorded against an earlier incumbent; whole batch with its start ${perHourWhole.toFixed(0)}/h (${(perHourWhole / singleWhole).toFixed(2)}x)`,
   );
 }

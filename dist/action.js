@@ -51026,6 +51026,7 @@ function buildResultRow(tag, iteration, guardName, verdict, proposal, timestamp)
     ...verdict.duplicateOf !== void 0 ? { duplicate_of: verdict.duplicateOf } : {},
     ...proposal.meta ? { agent_meta: proposal.meta } : {},
     ...proposal.recheckOf !== void 0 ? { recheck_of: proposal.recheckOf } : {},
+    ...proposal.against !== void 0 ? { against: proposal.against } : {},
     ...verdict.evidence ? { evidence: roundEvidence(verdict.evidence) } : {},
     ...verdict.linesDelta !== void 0 ? { lines_delta: verdict.linesDelta } : {},
     ...verdict.printedTwice?.length ? { printed_twice: verdict.printedTwice } : {},
@@ -51731,6 +51732,220 @@ Full log: ${outcome.logPath}`,
     minDelta: header.min_delta,
     seconds: row.eval_seconds
   });
+}
+
+// action/decide/strata.ts
+var SERIAL = "serial";
+function deviceKind(device) {
+  return device.replace(/ #\d+$/, "");
+}
+function stratumOf(within, run) {
+  if (within === "any") return "all";
+  if (!run) return SERIAL;
+  if (within === "worker") return `worker ${run.worker}`;
+  return run.device === null ? "cpu" : deviceKind(run.device);
+}
+function splitByStratum(samples, runsOn, within) {
+  const out = {};
+  for (const [metric2, values] of Object.entries(samples)) {
+    values.forEach((v, i) => {
+      const s = stratumOf(within, runsOn?.[i]);
+      out[s] ??= {};
+      out[s][metric2] ??= [];
+      out[s][metric2].push(v);
+    });
+  }
+  return out;
+}
+function mergeStrata(into, more) {
+  const out = {};
+  for (const source of [into, more])
+    for (const [s, metrics] of Object.entries(source))
+      for (const [m, values] of Object.entries(metrics)) {
+        out[s] ??= {};
+        out[s][m] = [...out[s][m] ?? [], ...values];
+      }
+  return out;
+}
+function flattenStrata(strata) {
+  const out = {};
+  for (const metrics of Object.values(strata))
+    for (const [m, values] of Object.entries(metrics)) {
+      out[m] ??= [];
+      out[m].push(...values);
+    }
+  return out;
+}
+function compareStrata(o, incumbent, candidate, noise) {
+  const parts = [];
+  let weights = 0;
+  let weighted = 0;
+  for (const stratum of Object.keys(candidate).sort()) {
+    const cand = candidate[stratum]?.[o.name] ?? [];
+    const inc = incumbent[stratum]?.[o.name] ?? [];
+    if (cand.length === 0 || inc.length === 0) continue;
+    const diff = mean(inc) - mean(cand);
+    const gain = o.goal === "minimize" ? diff : -diff;
+    const w = 1 / (1 / cand.length + 1 / inc.length);
+    weights += w;
+    weighted += w * gain;
+    parts.push({ stratum, gain, runs: cand.length, incumbentRuns: inc.length });
+  }
+  if (parts.length === 0)
+    throw new Error(
+      `no stratum holds runs of both the candidate (${Object.keys(candidate).join(", ") || "none"}) and the incumbent (${Object.keys(incumbent).join(", ") || "none"}) for ${o.name}`
+    );
+  return {
+    name: o.name,
+    gain: weighted / weights,
+    se: noise.sd / Math.sqrt(weights),
+    sd: noise.sd,
+    df: noise.df,
+    nC: parts.reduce((n, p) => n + p.runs, 0),
+    nI: parts.reduce((n, p) => n + p.incumbentRuns, 0),
+    mode: noise.df === 0 ? "single" : noise.sd === 0 ? "exact" : "t",
+    strata: parts
+  };
+}
+
+// action/decide/ledger-strata.ts
+var SEEN2 = /* @__PURE__ */ new WeakMap();
+function ledgerStrata(log, within) {
+  let seen = SEEN2.get(log.results);
+  const grown = seen && seen.within === within && seen.remeasures === log.remeasures && seen.results <= log.results.length && seen.remeasured <= log.remeasures.length && !log.results.slice(seen.results).some((r) => seen.current.has(r.iteration));
+  if (!seen || !grown) {
+    seen = {
+      within,
+      remeasures: log.remeasures,
+      results: 0,
+      remeasured: 0,
+      current: /* @__PURE__ */ new Map(),
+      retired: []
+    };
+    SEEN2.set(log.results, seen);
+  }
+  const { current, retired } = seen;
+  for (const r of log.results.slice(seen.results)) {
+    if (r.samples && Object.keys(r.samples).length > 0)
+      current.set(r.iteration, splitByStratum(r.samples, r.runs_on, within));
+  }
+  for (const m of log.remeasures.slice(seen.remeasured)) {
+    const cur = current.get(m.iteration);
+    const fresh = splitByStratum(m.samples, m.runs_on, within);
+    if (m.reset && cur) retired.push(...Object.values(cur));
+    current.set(m.iteration, m.reset || !cur ? fresh : mergeStrata(cur, fresh));
+  }
+  seen.results = log.results.length;
+  seen.remeasured = log.remeasures.length;
+  const groups = [...retired];
+  for (const strata of current.values()) groups.push(...Object.values(strata));
+  return { current, groups };
+}
+function incumbentStrata(log, within, iteration, metric2) {
+  const found = ledgerStrata(log, within).current.get(iteration);
+  if (found) return found;
+  const score = log.results.findLast((r) => r.iteration === iteration)?.score;
+  return score === null || score === void 0 ? {} : splitByStratum({ [metric2]: [score] }, void 0, within);
+}
+
+// action/engine/strata-view.ts
+function comparesWithin(ctx) {
+  return ctx.workers > 1 && ctx.config.decide.compare_within !== "any";
+}
+function strataView(ctx, parent) {
+  if (!comparesWithin(ctx)) return null;
+  const log = ctx.store.log;
+  const within = ctx.config.decide.compare_within;
+  return {
+    within,
+    incumbent: incumbentStrata(log, within, parent.iteration, ctx.metric),
+    groups: ledgerStrata(log, within).groups
+  };
+}
+function concurrentEntry(parentIteration, iteration, verdict) {
+  const c = verdict.concurrent;
+  if (!c || c.runsOn.length === 0) return null;
+  return {
+    type: "remeasure",
+    iteration: parentIteration,
+    after: iteration - 1,
+    reason: "concurrent",
+    reset: false,
+    samples: c.samples,
+    runs_on: c.runsOn,
+    eval_seconds: c.evalSeconds,
+    timestamp: (/* @__PURE__ */ new Date()).toISOString()
+  };
+}
+
+// action/engine/concurrent-baseline.ts
+async function concurrentBaseline(ctx, slots) {
+  if (!comparesWithin(ctx)) return null;
+  const { config: config2, metric: metric2, store } = ctx;
+  const log = store.log;
+  const inc = incumbentState(log);
+  const within = config2.decide.compare_within;
+  const have = incumbentStrata(log, within, inc.iteration, metric2);
+  const count = /* @__PURE__ */ new Map();
+  const stratum = (slot) => stratumOf(within, { worker: slot.id, device: slot.device });
+  for (const slot of slots) count.set(stratum(slot), have[stratum(slot)]?.[metric2]?.length ?? 0);
+  const lacking = () => slots.filter((s) => count.get(stratum(s)) < config2.decide.baseline_runs);
+  if (lacking().length === 0) return null;
+  const lastIteration2 = log.results.at(-1).iteration;
+  let seconds = 0;
+  const runs = [];
+  ctx.emit({
+    type: "notice",
+    message: `measuring the incumbent (#${inc.iteration}) on ${lacking().length} worker(s) at once: what candidates on each are compared with`
+  });
+  for (let r = 0; lacking().length > 0; r++) {
+    const these = lacking();
+    const outcomes = await Promise.all(
+      these.map(
+        (slot) => slot.evaluate(
+          config2,
+          inc.commit,
+          `${inc.iteration}-cb${lastIteration2}-${slot.id}-${r}`,
+          ctx.evalEnv,
+          log.config.frozen_hashes
+        )
+      )
+    );
+    for (const [i, outcome] of outcomes.entries()) {
+      const slot = these[i];
+      seconds += outcome.durationMs / 1e3;
+      if (outcome.status !== "ok" || outcome.tampered.length > 0)
+        return {
+          kind: "broken",
+          reason: `the incumbent (#${inc.iteration}) failed when measured on worker ${slot.id} (${outcome.problem ?? `changed ${outcome.tampered.join(", ")}`}): the eval is not reliable, so the batch stopped. Log: ${outcome.logPath}`
+        };
+      runs.push({
+        metrics: withWeightedScore(outcome.metrics, config2, log.config.baseline_metrics ?? {}),
+        on: { worker: slot.id, device: slot.device }
+      });
+      count.set(stratum(slot), count.get(stratum(slot)) + 1);
+    }
+  }
+  const entry = {
+    type: "remeasure",
+    iteration: inc.iteration,
+    after: lastIteration2,
+    reason: "concurrent",
+    reset: false,
+    samples: collectSamples(runs.map((r) => r.metrics)),
+    runs_on: runs.map((r) => r.on),
+    eval_seconds: round(seconds),
+    timestamp: (/* @__PURE__ */ new Date()).toISOString()
+  };
+  await store.append([entry]);
+  await ctx.checkpoint();
+  ctx.emit({
+    type: "remeasure",
+    reason: "concurrent",
+    runs: runs.length,
+    score: incumbentState(store.log).score
+  });
+  return null;
 }
 
 // action/git/git.ts
@@ -54050,8 +54265,7 @@ async function runPipelined(steps, acquire, shape) {
     return isStop(proposed) ? { stop: proposed } : judge2(proposed);
   };
   const refly = async (flown, snapshot) => {
-    if ("stop" in flown || !steps.isStale?.(flown.candidate, snapshot) || !steps.rebase)
-      return flown;
+    if ("stop" in flown || !steps.isStale?.(flown, snapshot) || !steps.rebase) return flown;
     const rebased = await steps.rebase(flown.candidate, snapshot);
     return isStop(rebased) ? { stop: rebased } : judge2(rebased);
   };
@@ -54459,80 +54673,6 @@ var CheckoutPool = class {
     else this.#free.push(index);
   }
 };
-
-// action/decide/strata.ts
-var SERIAL = "serial";
-function deviceKind(device) {
-  return device.replace(/ #\d+$/, "");
-}
-function stratumOf(within, run) {
-  if (within === "any") return "all";
-  if (!run) return SERIAL;
-  if (within === "worker") return `worker ${run.worker}`;
-  return run.device === null ? "cpu" : deviceKind(run.device);
-}
-function splitByStratum(samples, runsOn, within) {
-  const out = {};
-  for (const [metric2, values] of Object.entries(samples)) {
-    values.forEach((v, i) => {
-      const s = stratumOf(within, runsOn?.[i]);
-      out[s] ??= {};
-      out[s][metric2] ??= [];
-      out[s][metric2].push(v);
-    });
-  }
-  return out;
-}
-function mergeStrata(into, more) {
-  const out = {};
-  for (const source of [into, more])
-    for (const [s, metrics] of Object.entries(source))
-      for (const [m, values] of Object.entries(metrics)) {
-        out[s] ??= {};
-        out[s][m] = [...out[s][m] ?? [], ...values];
-      }
-  return out;
-}
-function flattenStrata(strata) {
-  const out = {};
-  for (const metrics of Object.values(strata))
-    for (const [m, values] of Object.entries(metrics)) {
-      out[m] ??= [];
-      out[m].push(...values);
-    }
-  return out;
-}
-function compareStrata(o, incumbent, candidate, noise) {
-  const parts = [];
-  let weights = 0;
-  let weighted = 0;
-  for (const stratum of Object.keys(candidate).sort()) {
-    const cand = candidate[stratum]?.[o.name] ?? [];
-    const inc = incumbent[stratum]?.[o.name] ?? [];
-    if (cand.length === 0 || inc.length === 0) continue;
-    const diff = mean(inc) - mean(cand);
-    const gain = o.goal === "minimize" ? diff : -diff;
-    const w = 1 / (1 / cand.length + 1 / inc.length);
-    weights += w;
-    weighted += w * gain;
-    parts.push({ stratum, gain, runs: cand.length, incumbentRuns: inc.length });
-  }
-  if (parts.length === 0)
-    throw new Error(
-      `no stratum holds runs of both the candidate (${Object.keys(candidate).join(", ") || "none"}) and the incumbent (${Object.keys(incumbent).join(", ") || "none"}) for ${o.name}`
-    );
-  return {
-    name: o.name,
-    gain: weighted / weights,
-    se: noise.sd / Math.sqrt(weights),
-    sd: noise.sd,
-    df: noise.df,
-    nC: parts.reduce((n, p) => n + p.runs, 0),
-    nI: parts.reduce((n, p) => n + p.incumbentRuns, 0),
-    mode: noise.df === 0 ? "single" : noise.sd === 0 ? "exact" : "t",
-    strata: parts
-  };
-}
 
 // action/decide/compare.ts
 function compare(o, input2) {
@@ -54952,46 +55092,6 @@ function fmt3(x) {
   return Number(x.toPrecision(4)).toString();
 }
 
-// action/decide/ledger-strata.ts
-var SEEN2 = /* @__PURE__ */ new WeakMap();
-function ledgerStrata(log, within) {
-  let seen = SEEN2.get(log.results);
-  const grown = seen && seen.within === within && seen.remeasures === log.remeasures && seen.results <= log.results.length && seen.remeasured <= log.remeasures.length && !log.results.slice(seen.results).some((r) => seen.current.has(r.iteration));
-  if (!seen || !grown) {
-    seen = {
-      within,
-      remeasures: log.remeasures,
-      results: 0,
-      remeasured: 0,
-      current: /* @__PURE__ */ new Map(),
-      retired: []
-    };
-    SEEN2.set(log.results, seen);
-  }
-  const { current, retired } = seen;
-  for (const r of log.results.slice(seen.results)) {
-    if (r.samples && Object.keys(r.samples).length > 0)
-      current.set(r.iteration, splitByStratum(r.samples, r.runs_on, within));
-  }
-  for (const m of log.remeasures.slice(seen.remeasured)) {
-    const cur = current.get(m.iteration);
-    const fresh = splitByStratum(m.samples, m.runs_on, within);
-    if (m.reset && cur) retired.push(...Object.values(cur));
-    current.set(m.iteration, m.reset || !cur ? fresh : mergeStrata(cur, fresh));
-  }
-  seen.results = log.results.length;
-  seen.remeasured = log.remeasures.length;
-  const groups = [...retired];
-  for (const strata of current.values()) groups.push(...Object.values(strata));
-  return { current, groups };
-}
-function incumbentStrata(log, within, iteration, metric2) {
-  const found = ledgerStrata(log, within).current.get(iteration);
-  if (found) return found;
-  const score = log.results.findLast((r) => r.iteration === iteration)?.score;
-  return score === null || score === void 0 ? {} : splitByStratum({ [metric2]: [score] }, void 0, within);
-}
-
 // action/decide/remeasure-plan.ts
 function isSequential(log, metric2, maxRuns) {
   if (maxRuns < 2) return false;
@@ -55006,36 +55106,6 @@ function remeasurePlan(decide2, log, metric2, inc) {
   if (topUp > 0) return { reason: "top-up", runs: topUp };
   if (due) return { reason: "schedule", runs: 1 };
   return null;
-}
-
-// action/engine/strata-view.ts
-function comparesWithin(ctx) {
-  return ctx.workers > 1 && ctx.config.decide.compare_within !== "any";
-}
-function strataView(ctx, parent) {
-  if (!comparesWithin(ctx)) return null;
-  const log = ctx.store.log;
-  const within = ctx.config.decide.compare_within;
-  return {
-    within,
-    incumbent: incumbentStrata(log, within, parent.iteration, ctx.metric),
-    groups: ledgerStrata(log, within).groups
-  };
-}
-function concurrentEntry(parentIteration, iteration, verdict) {
-  const c = verdict.concurrent;
-  if (!c || c.runsOn.length === 0) return null;
-  return {
-    type: "remeasure",
-    iteration: parentIteration,
-    after: iteration - 1,
-    reason: "concurrent",
-    reset: false,
-    samples: c.samples,
-    runs_on: c.runsOn,
-    eval_seconds: c.evalSeconds,
-    timestamp: (/* @__PURE__ */ new Date()).toISOString()
-  };
 }
 
 // action/engine/remeasure.ts
@@ -55281,7 +55351,10 @@ function experimentSteps(ctx, checkSeal) {
         notes: ctx.store.notes
       };
     },
-    isStale: (candidate, snapshot) => snapshot.parent.iteration !== candidate.parent.iteration,
+    // Only a candidate that beat the incumbent it was made for is evaluated again on the new
+    // one: what lost to an earlier incumbent is recorded against it (its row says which), so a
+    // keep elsewhere does not throw away the evals in flight on the other workers.
+    isStale: ({ candidate, verdict }, snapshot) => snapshot.parent.iteration !== candidate.parent.iteration && KEPT.has(verdict.status),
     rebase: async (candidate, snapshot) => {
       const index = await rebases.take();
       try {
@@ -55321,6 +55394,7 @@ async function record2(ctx, candidate, verdict, beside) {
   const proposal = candidate.proposal;
   const description = proposal ? proposal.ok ? proposal.description : proposal.error : "";
   const guardName = Object.keys(ctx.policy.guards)[0];
+  const incumbent = incumbentState(ctx.store.log).iteration;
   const row = buildResultRow(
     ctx.tag,
     iteration,
@@ -55332,7 +55406,8 @@ async function record2(ctx, candidate, verdict, beside) {
       ...proposal?.costUsd !== void 0 ? { costUsd: proposal.costUsd } : {},
       ...proposal?.usage ? { usage: proposal.usage } : {},
       ...proposal?.ok && proposal.meta ? { meta: proposal.meta } : {},
-      ...candidate.recheckOf !== void 0 ? { recheckOf: candidate.recheckOf } : {}
+      ...candidate.recheckOf !== void 0 ? { recheckOf: candidate.recheckOf } : {},
+      ...candidate.parent.iteration !== incumbent ? { against: candidate.parent.iteration } : {}
     },
     (/* @__PURE__ */ new Date()).toISOString()
   );
@@ -55743,7 +55818,7 @@ async function runBatchUnexplained(options) {
     const seal = isolation.mode === "none" ? await sealRepository(store) : async () => null;
     const steps = experimentSteps(ctx, seal);
     const lag = slots.length - 1 + (config2.pipeline ? ctx.proposers + 1 : 0);
-    const stop = lag === 0 ? await runSerial(steps, () => pool.acquire()) : await runPipelined(steps, () => pool.acquire(), { lag });
+    const stop = await concurrentBaseline(ctx, slots) ?? (lag === 0 ? await runSerial(steps, () => pool.acquire()) : await runPipelined(steps, () => pool.acquire(), { lag }));
     const stopReason = redact(stop.reason);
     safeEmit({ type: "stop", reason: stopReason });
     await store.append([

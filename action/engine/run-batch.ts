@@ -16,6 +16,7 @@ import { viewFromLog } from "../ledger/summarize.ts";
 import { EVALUATED, KEPT, type ResultEntry } from "../ledger/types.ts";
 import { AutoexpError } from "../util/errors.ts";
 import { startTag } from "./baseline.ts";
+import { concurrentBaseline } from "./concurrent-baseline.ts";
 import type { BatchEvent } from "./events.ts";
 import type { EngineContext } from "./experiment.ts";
 import { explainFailure } from "./explain-failure.ts";
@@ -195,9 +196,10 @@ async function runBatchUnexplained(options: BatchOptions): Promise<BatchResult> 
   // that a free slot never waits for a proposal when proposing is no slower than evaluating.
   const lag = slots.length - 1 + (config.pipeline ? ctx.proposers + 1 : 0);
   const stop =
-    lag === 0
+    (await concurrentBaseline(ctx, slots)) ??
+    (lag === 0
       ? await runSerial(steps, () => pool.acquire())
-      : await runPipelined(steps, () => pool.acquire(), { lag });
+      : await runPipelined(steps, () => pool.acquire(), { lag }));
   const stopReason = redact(stop.reason);
   safeEmit({ type: "stop", reason: stopReason });
   await store.append([

@@ -34,8 +34,12 @@ export interface Steps<C, V, S> {
   checkpoint(): Promise<void>;
   /** The incumbent as recorded now (what a stale candidate is re-applied onto). */
   snapshot?(): unknown;
-  /** Whether the candidate was proposed against another incumbent than `snapshot`'s. */
-  isStale?(candidate: C, snapshot: unknown): boolean;
+  /**
+   * Whether the candidate must be judged again on `snapshot`'s incumbent: it was proposed
+   * against another one, and its verdict would replace that one. A candidate that lost to the
+   * incumbent it was made for is recorded as judged against it, not evaluated again.
+   */
+  isStale?(flight: { candidate: C; verdict: V }, snapshot: unknown): boolean;
   /**
    * The candidate's change re-applied onto `snapshot`'s incumbent (three-way), ready to evaluate
    * again; when it no longer applies, a fresh proposal against that incumbent.
@@ -90,8 +94,9 @@ type Flight<C, V> = { candidate: C; verdict: V } | { stop: Stop };
  * records in iteration order. Candidate n begins right after n-1-lag is recorded (so it is
  * proposed against a state that does not depend on timing); it is proposed, screened and
  * evaluated in flight; at its turn, the incumbent's extra runs come first, then a candidate
- * whose incumbent changed meanwhile is re-applied onto the new one and evaluated again (a
- * candidate is always judged against the incumbent it would replace), then it is recorded.
+ * whose incumbent changed meanwhile and which beat that incumbent is re-applied onto the new one
+ * and evaluated again (a candidate is always judged against the incumbent it would replace; one
+ * that replaces nothing is recorded against the incumbent it was made for), then it is recorded.
  * Given the same eval results, the ledger is the same whatever the timing.
  */
 export async function runPipelined<C, V, S>(
@@ -118,13 +123,13 @@ export async function runPipelined<C, V, S>(
     const proposed = await steps.propose(candidate);
     return isStop(proposed) ? { stop: proposed } : judge(proposed);
   };
-  // A candidate whose incumbent changed is re-applied and evaluated again; done in flight (in
+  // A candidate whose incumbent changed and which would replace its own is re-applied and
+  // evaluated again; done in flight (in
   // parallel, as soon as the change is recorded) rather than when its turn comes.
   // Each step onto a snapshot taken in the decision loop, so the order of rebases (and what
   // they produce) follows the order of records, not the timing of evals.
   const refly = async (flown: Flight<C, V>, snapshot: unknown): Promise<Flight<C, V>> => {
-    if ("stop" in flown || !steps.isStale?.(flown.candidate, snapshot) || !steps.rebase)
-      return flown;
+    if ("stop" in flown || !steps.isStale?.(flown, snapshot) || !steps.rebase) return flown;
     const rebased = await steps.rebase(flown.candidate, snapshot);
     return isStop(rebased) ? { stop: rebased } : judge(rebased);
   };

@@ -3,7 +3,7 @@ import { budgetStop, type Stop } from "../decide/budget.ts";
 import { type IncumbentState, incumbentState } from "../decide/ledger-state.ts";
 import { pruneLogs } from "../files/cap-log.ts";
 import { buildResultRow } from "../ledger/rows.ts";
-import { EVALUATED, type RemeasureEntry, type ResultEntry } from "../ledger/types.ts";
+import { EVALUATED, KEPT, type RemeasureEntry, type ResultEntry } from "../ledger/types.ts";
 import { redactDeep } from "../process/secrets.ts";
 import { CheckoutPool } from "./checkout-pool.ts";
 import { decide, evaluate } from "./evaluate.ts";
@@ -131,8 +131,12 @@ export function experimentSteps(
         notes: ctx.store.notes,
       };
     },
-    isStale: (candidate, snapshot) =>
-      (snapshot as RebaseTarget).parent.iteration !== candidate.parent.iteration,
+    // Only a candidate that beat the incumbent it was made for is evaluated again on the new
+    // one: what lost to an earlier incumbent is recorded against it (its row says which), so a
+    // keep elsewhere does not throw away the evals in flight on the other workers.
+    isStale: ({ candidate, verdict }, snapshot) =>
+      (snapshot as RebaseTarget).parent.iteration !== candidate.parent.iteration &&
+      KEPT.has(verdict.status),
     rebase: async (candidate, snapshot) => {
       const index = await rebases.take();
       try {
@@ -186,6 +190,7 @@ async function record(
   const proposal = candidate.proposal as Exclude<Candidate["proposal"], { exhausted: true }>;
   const description = proposal ? (proposal.ok ? proposal.description : proposal.error) : "";
   const guardName = Object.keys(ctx.policy.guards)[0];
+  const incumbent = incumbentState(ctx.store.log!)!.iteration;
   const row = buildResultRow(
     ctx.tag,
     iteration,
@@ -198,6 +203,7 @@ async function record(
       ...(proposal?.usage ? { usage: proposal.usage } : {}),
       ...(proposal?.ok && proposal.meta ? { meta: proposal.meta } : {}),
       ...(candidate.recheckOf !== undefined ? { recheckOf: candidate.recheckOf } : {}),
+      ...(candidate.parent.iteration !== incumbent ? { against: candidate.parent.iteration } : {}),
     },
     new Date().toISOString(),
   );

@@ -35,6 +35,8 @@ export interface ProposalFields {
   meta?: Record<string, unknown>;
   /** The experiment this one re-checks (a parallel line's displaced keep). */
   recheckOf?: number;
+  /** The earlier incumbent it was judged against, when the incumbent moved on meanwhile. */
+  against?: number;
 }
 
 /** One experiment's ledger row. Pure: the timestamp is passed in. */
@@ -72,6 +74,7 @@ export function buildResultRow(
     ...(verdict.duplicateOf !== undefined ? { duplicate_of: verdict.duplicateOf } : {}),
     ...(proposal.meta ? { agent_meta: proposal.meta } : {}),
     ...(proposal.recheckOf !== undefined ? { recheck_of: proposal.recheckOf } : {}),
+    ...(proposal.against !== undefined ? { against: proposal.against } : {}),
     ...(verdict.evidence ? { evidence: roundEvidence(verdict.evidence) } : {}),
     ...(verdict.linesDelta !== undefined ? { lines_delta: verdict.linesDelta } : {}),
     ...(verdict.printedTwice?.length ? { printed_twice: verdict.printedTwice } : {}),

@@ -88,6 +88,13 @@ export interface ResultEntry {
   recheck?: "queued";
   /** This experiment is that re-check of experiment #n: n's change, re-applied onto the incumbent. */
   recheck_of?: number;
+  /**
+   * Judged against experiment #n, an earlier incumbent: the incumbent moved on while this ran
+   * (workers or pipelining), and it did not beat the incumbent it was made for, so it was not
+   * re-applied and evaluated again (only a candidate that would replace the incumbent is). Its
+   * score and delta are against #n. Absent when judged against the incumbent of its record.
+   */
+  against?: number;
 }
 
 /**

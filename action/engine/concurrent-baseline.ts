@@ -1,0 +1,90 @@
+import type { Stop } from "../decide/budget.ts";
+import { incumbentState, withWeightedScore } from "../decide/ledger-state.ts";
+import { incumbentStrata } from "../decide/ledger-strata.ts";
+import { collectSamples } from "../decide/samples.ts";
+import { stratumOf } from "../decide/strata.ts";
+import type { RemeasureEntry } from "../ledger/types.ts";
+import type { EngineContext } from "./experiment.ts";
+import { round } from "./propose.ts";
+import type { Slot } from "./slot.ts";
+import { comparesWithin } from "./strata-view.ts";
+
+/**
+ * Before the first experiment of a batch whose workers compare within strata: the incumbent run
+ * on every worker at once, round after round, until each worker's stratum (device kind, or the
+ * worker) holds `baseline_runs` runs of it, recorded as one concurrent re-measure. Measured in
+ * one period, under the load the candidates will run under. Without it, each candidate begun
+ * before the first record (one per worker and proposer, and one more) would measure the
+ * incumbent beside itself: 2N+1 evals at the start of a batch where N do. Nothing runs when the
+ * ledger already has those runs (a resumed batch on the same workers).
+ */
+export async function concurrentBaseline(ctx: EngineContext, slots: Slot[]): Promise<Stop | null> {
+  if (!comparesWithin(ctx)) return null;
+  const { config, metric, store } = ctx;
+  const log = store.log!;
+  const inc = incumbentState(log)!;
+  const within = config.decide.compare_within;
+  const have = incumbentStrata(log, within, inc.iteration, metric);
+  const count = new Map<string, number>();
+  const stratum = (slot: Slot) => stratumOf(within, { worker: slot.id, device: slot.device });
+  for (const slot of slots) count.set(stratum(slot), have[stratum(slot)]?.[metric]?.length ?? 0);
+  const lacking = () => slots.filter((s) => count.get(stratum(s))! < config.decide.baseline_runs);
+  if (lacking().length === 0) return null;
+  const lastIteration = log.results.at(-1)!.iteration;
+  let seconds = 0;
+  const runs: { metrics: Record<string, number>; on: { worker: number; device: string | null } }[] =
+    [];
+  ctx.emit({
+    type: "notice",
+    message: `measuring the incumbent (#${inc.iteration}) on ${lacking().length} worker(s) at once: what candidates on each are compared with`,
+  });
+  for (let r = 0; lacking().length > 0; r++) {
+    const these = lacking();
+    const outcomes = await Promise.all(
+      these.map((slot) =>
+        slot.evaluate(
+          config,
+          inc.commit,
+          `${inc.iteration}-cb${lastIteration}-${slot.id}-${r}`,
+          ctx.evalEnv,
+          log.config!.frozen_hashes,
+        ),
+      ),
+    );
+    // In worker order, whatever finished first: the record does not depend on timing.
+    for (const [i, outcome] of outcomes.entries()) {
+      const slot = these[i]!;
+      seconds += outcome.durationMs / 1000;
+      if (outcome.status !== "ok" || outcome.tampered.length > 0)
+        return {
+          kind: "broken",
+          reason: `the incumbent (#${inc.iteration}) failed when measured on worker ${slot.id} (${outcome.problem ?? `changed ${outcome.tampered.join(", ")}`}): the eval is not reliable, so the batch stopped. Log: ${outcome.logPath}`,
+        };
+      runs.push({
+        metrics: withWeightedScore(outcome.metrics, config, log.config!.baseline_metrics ?? {}),
+        on: { worker: slot.id, device: slot.device },
+      });
+      count.set(stratum(slot), count.get(stratum(slot))! + 1);
+    }
+  }
+  const entry: RemeasureEntry = {
+    type: "remeasure",
+    iteration: inc.iteration,
+    after: lastIteration,
+    reason: "concurrent",
+    reset: false,
+    samples: collectSamples(runs.map((r) => r.metrics)),
+    runs_on: runs.map((r) => r.on),
+    eval_seconds: round(seconds),
+    timestamp: new Date().toISOString(),
+  };
+  await store.append([entry]);
+  await ctx.checkpoint();
+  ctx.emit({
+    type: "remeasure",
+    reason: "concurrent",
+    runs: runs.length,
+    score: incumbentState(store.log!)!.score,
+  });
+  return null;
+}

@@ -1,0 +1,110 @@
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { branchLog, git, makeRepo, runCli, tempDir, writeFiles } from "../helpers/repo.ts";
+
+// model.txt holds one switch per line; the loss is 20 minus the true effect of each line switched
+// on. Deterministic, and slow enough (300 ms) that five candidates are in flight on three
+// workers. Every run appends the code it ran on to a file outside the slot: how often each code
+// was evaluated, seen from outside autoexp.
+const EVAL = `
+const fs = require("node:fs");
+const text = fs.readFileSync("model.txt", "utf8");
+const effects = { a: 3, b: 0, c: 2, d: -1, e: 0 };
+let loss = 20;
+for (const [line, effect] of Object.entries(effects))
+  if (new RegExp("^" + line + ": 1$", "m").test(text)) loss -= effect;
+const on = Object.keys(effects).filter((l) => new RegExp("^" + l + ": 1$", "m").test(text));
+setTimeout(() => {
+  fs.appendFileSync(process.env.STATE + "/runs", (on.join("") || "-") + "\\n");
+  console.log("loss: " + loss);
+}, 300);
+`;
+
+// Experiment n switches line n on (a, b, c, d, e): each is its own line, so any of them
+// re-applies onto an incumbent that switched another on.
+const AGENT = `
+const fs = require("node:fs");
+const line = "abcde"[Number(process.env.AUTOEXP_ITERATION) - 1];
+const text = fs.readFileSync("model.txt", "utf8").replace(line + ": 0", line + ": 1");
+fs.writeFileSync("model.txt", text);
+fs.writeFileSync(process.env.AUTOEXP_DESCRIPTION_FILE, "switch " + line + " on");
+`;
+
+describe("three workers, proposals in flight: a keep does not throw away the others' evals", () => {
+  it("re-evaluates only what beat its own incumbent; losers are recorded against it; the incumbent runs once per worker at the start", () => {
+    const repo = makeRepo({ "model.txt": "a: 0\nb: 0\nc: 0\nd: 0\ne: 0\n", "eval.js": EVAL });
+    const outside = tempDir();
+    const state = join(outside, "state");
+    writeFiles(outside, { "agent.js": AGENT, "state/runs": "" });
+    writeFiles(outside, {
+      "autoexp.yml": `
+name: pipelined
+target: [model.txt]
+frozen: [eval.js]
+eval: { command: node eval.js, metrics: { loss: { goal: minimize } }, pass_env: [STATE] }
+isolation: { writable: [${JSON.stringify(state)}] }
+agent: { use: command, run: [node, ${JSON.stringify(join(outside, "agent.js"))}] }
+decide: { baseline_runs: 1, min_delta: 0, remeasure_every: 0 }
+workers: 3
+pipeline: true
+budget: { experiments: 5 }
+`,
+    });
+    const run = runCli(repo, ["run", "--config", join(outside, "autoexp.yml"), "--tag", "t"], {
+      STATE: state,
+    });
+    expect(run.code, run.stderr).toBe(0);
+    const log = branchLog(repo, "t");
+    const rows = log.filter((e) => e.type === "result");
+    const byLine = Object.fromEntries(rows.slice(1).map((r) => [String(r.description).at(-4), r]));
+
+    // All five were proposed against the baseline (#0) before anything was recorded. #1 (a, -3)
+    // is kept; #3 (c, -2) beat #0 too, so it is re-applied onto #1 and kept there (a and c on);
+    // #2, #4 and #5 lost to #0 and are recorded as judged against #0, not evaluated again.
+    expect(rows.map((r) => r.status)).toEqual([
+      "baseline",
+      "keep",
+      "discard",
+      "keep",
+      "discard",
+      "discard",
+    ]);
+    for (const l of ["b", "d", "e"]) {
+      expect(byLine[l]!.against).toBe(0);
+      expect(git(repo, "show", `${byLine[l]!.commit_full}:model.txt`)).toContain(`${l}: 1`);
+    }
+    expect(byLine.a!.against).toBeUndefined();
+    expect(byLine.c!.against).toBeUndefined();
+    expect(byLine.c!.score).toBe(15);
+    expect(run.stdout).toContain("#3 was proposed against #0; the incumbent is now #1: re-applied");
+    expect(run.stdout).not.toMatch(/#[245] was proposed against/);
+
+    // The kept #3 reproduces from its commit, evaluated in a clean checkout outside autoexp.
+    const clean = tempDir();
+    execFileSync("sh", [
+      "-c",
+      `git -C ${repo} archive ${byLine.c!.commit_full} | tar -x -C ${clean}`,
+    ]);
+    const again = execFileSync(process.execPath, ["eval.js"], {
+      cwd: clean,
+      env: { ...process.env, STATE: tempDir() },
+      encoding: "utf8",
+    });
+    expect(again.trim()).toBe("loss: 15");
+
+    // What ran, counted by the eval itself: the baseline once alone and once on each of the
+    // three workers at once (one concurrent re-measure, before any candidate); each candidate
+    // once; c twice (alone, then on top of a).
+    const runs = readFileSync(join(state, "runs"), "utf8").trim().split("\n").sort();
+    expect(runs).toEqual(["-", "-", "-", "-", "a", "ac", "b", "c", "d", "e"]);
+    const concurrent = log.filter((e) => e.type === "remeasure");
+    expect(concurrent).toHaveLength(1);
+    expect(concurrent[0]).toMatchObject({ iteration: 0, reason: "concurrent", after: 0 });
+    expect((concurrent[0]!.runs_on as { worker: number }[]).map((r) => r.worker)).toEqual([
+      0, 1, 2,
+    ]);
+    expect(log.indexOf(concurrent[0]!)).toBeLessThan(log.indexOf(rows[1]!));
+  });
+});
