@@ -4265,8 +4265,8 @@ var require_util2 = __commonJS({
         request.headersList.append("origin", serializedOrigin, true);
       }
     }
-    function coarsenTime(timestamp, crossOriginIsolatedCapability) {
-      return timestamp;
+    function coarsenTime(timestamp2, crossOriginIsolatedCapability) {
+      return timestamp2;
     }
     function clampAndCoarsenConnectionTimingInfo(connectionTimingInfo, defaultStartTime, crossOriginIsolatedCapability) {
       if (!connectionTimingInfo?.startTime || connectionTimingInfo.startTime < defaultStartTime) {
@@ -5163,7 +5163,7 @@ var require_formdata = __commonJS({
           this[kState].push(entry);
         }
       }
-      [nodeUtil.inspect.custom](depth, options) {
+      [nodeUtil.inspect.custom](depth2, options) {
         const state = this[kState].reduce((a, b) => {
           if (a[b.name]) {
             if (Array.isArray(a[b.name])) {
@@ -5176,7 +5176,7 @@ var require_formdata = __commonJS({
           }
           return a;
         }, { __proto__: null });
-        options.depth ??= depth;
+        options.depth ??= depth2;
         options.colors ??= true;
         const output2 = nodeUtil.formatWithOptions(options, state);
         return `FormData ${output2.slice(output2.indexOf("]") + 2)}`;
@@ -11841,10 +11841,10 @@ var require_dns = __commonJS({
         return ip;
       }
       setRecords(origin, addresses) {
-        const timestamp = Date.now();
+        const timestamp2 = Date.now();
         const records = { records: { 4: null, 6: null } };
         for (const record3 of addresses) {
-          record3.timestamp = timestamp;
+          record3.timestamp = timestamp2;
           if (typeof record3.ttl === "number") {
             record3.ttl = Math.min(record3.ttl, this.#maxTTL);
           } else {
@@ -12346,8 +12346,8 @@ var require_headers = __commonJS({
         }
         return this.#headersList[kHeadersSortedMap] = headers;
       }
-      [util.inspect.custom](depth, options) {
-        options.depth ??= depth;
+      [util.inspect.custom](depth2, options) {
+        options.depth ??= depth2;
         return `Headers ${util.formatWithOptions(options, this.#headersList.entries)}`;
       }
       static getHeadersGuard(o) {
@@ -12573,7 +12573,7 @@ var require_response = __commonJS({
         }
         return fromInnerResponse(clonedResponse, getHeadersGuard(this[kHeaders]));
       }
-      [nodeUtil.inspect.custom](depth, options) {
+      [nodeUtil.inspect.custom](depth2, options) {
         if (options.depth === null) {
           options.depth = 2;
         }
@@ -13342,7 +13342,7 @@ var require_request2 = __commonJS({
         }
         return fromInnerRequest(clonedRequest, ac.signal, getHeadersGuard(this[kHeaders]));
       }
-      [nodeUtil.inspect.custom](depth, options) {
+      [nodeUtil.inspect.custom](depth2, options) {
         if (options.depth === null) {
           options.depth = 2;
         }
@@ -19504,7 +19504,7 @@ var require_scan = __commonJS({
     var isPathSeparator = (code) => {
       return code === CHAR_FORWARD_SLASH || code === CHAR_BACKWARD_SLASH;
     };
-    var depth = (token) => {
+    var depth2 = (token) => {
       if (token.isPrefix !== true) {
         token.depth = token.isGlobstar ? Infinity : 1;
       }
@@ -19777,7 +19777,7 @@ var require_scan = __commonJS({
             } else {
               tokens[idx].value = value2;
             }
-            depth(tokens[idx]);
+            depth2(tokens[idx]);
             state.maxDepth += tokens[idx].depth;
           }
           if (i >= start) {
@@ -19790,7 +19790,7 @@ var require_scan = __commonJS({
         parts.push(value);
         if (opts.tokens && prevIndex && prevIndex + 1 < input2.length) {
           tokens[tokens.length - 1].value = value;
-          depth(tokens[tokens.length - 1]);
+          depth2(tokens[tokens.length - 1]);
           state.maxDepth += tokens[tokens.length - 1].depth;
         }
         state.slashes = slashes;
@@ -20009,15 +20009,15 @@ var require_parse2 = __commonJS({
       return chars;
     };
     var repeatedExtglobRecursion = (pattern) => {
-      let depth = 0;
+      let depth2 = 0;
       let value = pattern.trim();
       let match = parseRepeatedExtglob(value);
       while (match) {
-        depth++;
+        depth2++;
         value = match.body.trim();
         match = parseRepeatedExtglob(value);
       }
-      return depth;
+      return depth2;
     };
     var analyzeRepeatedExtglob = (body, options) => {
       if (options.maxExtglobRecursion === false) {
@@ -21958,7 +21958,7 @@ var require_foldFlowLines = __commonJS({
         else
           end = lineWidth - indentAtStart;
       }
-      let split = void 0;
+      let split2 = void 0;
       let prev = void 0;
       let overflow = false;
       let i = -1;
@@ -21991,18 +21991,18 @@ var require_foldFlowLines = __commonJS({
           if (mode === FOLD_BLOCK)
             i = consumeMoreIndentedLines(text2, i, indent.length);
           end = i + indent.length + endStep;
-          split = void 0;
+          split2 = void 0;
         } else {
           if (ch === " " && prev && prev !== " " && prev !== "\n" && prev !== "	") {
             const next = text2[i + 1];
             if (next && next !== " " && next !== "\n" && next !== "	")
-              split = i;
+              split2 = i;
           }
           if (i >= end) {
-            if (split) {
-              folds.push(split);
-              end = split + endStep;
-              split = void 0;
+            if (split2) {
+              folds.push(split2);
+              end = split2 + endStep;
+              split2 = void 0;
             } else if (mode === FOLD_QUOTED) {
               while (prev === " " || prev === "	") {
                 prev = ch;
@@ -22015,7 +22015,7 @@ var require_foldFlowLines = __commonJS({
               folds.push(j);
               escapedFolds[j] = true;
               end = j + endStep;
-              split = void 0;
+              split2 = void 0;
             } else {
               overflow = true;
             }
@@ -24052,7 +24052,7 @@ var require_timestamp = __commonJS({
       resolve: (str) => parseSexagesimal(str, false),
       stringify: stringifySexagesimal
     };
-    var timestamp = {
+    var timestamp2 = {
       identify: (value) => value instanceof Date,
       default: true,
       tag: "tag:yaml.org,2002:timestamp",
@@ -24061,7 +24061,7 @@ var require_timestamp = __commonJS({
       // assumed to be 00:00:00Z (start of day, UTC).
       test: RegExp("^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:(?:t|T|[ \\t]+)([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2}(\\.[0-9]+)?)(?:[ \\t]*(Z|[-+][012]?[0-9](?::[0-9]{2})?))?)?$"),
       resolve(str) {
-        const match = str.match(timestamp.test);
+        const match = str.match(timestamp2.test);
         if (!match)
           throw new Error("!!timestamp expects a date, starting with yyyy-mm-dd");
         const [, year, month, day, hour, minute, second] = match.map(Number);
@@ -24080,7 +24080,7 @@ var require_timestamp = __commonJS({
     };
     exports.floatTime = floatTime;
     exports.intTime = intTime;
-    exports.timestamp = timestamp;
+    exports.timestamp = timestamp2;
   }
 });
 
@@ -24100,7 +24100,7 @@ var require_schema3 = __commonJS({
     var omap = require_omap();
     var pairs = require_pairs();
     var set2 = require_set();
-    var timestamp = require_timestamp();
+    var timestamp2 = require_timestamp();
     var schema = [
       map2.map,
       seq.seq,
@@ -24120,9 +24120,9 @@ var require_schema3 = __commonJS({
       omap.omap,
       pairs.pairs,
       set2.set,
-      timestamp.intTime,
-      timestamp.floatTime,
-      timestamp.timestamp
+      timestamp2.intTime,
+      timestamp2.floatTime,
+      timestamp2.timestamp
     ];
     exports.schema = schema;
   }
@@ -24147,7 +24147,7 @@ var require_tags = __commonJS({
     var pairs = require_pairs();
     var schema$2 = require_schema3();
     var set2 = require_set();
-    var timestamp = require_timestamp();
+    var timestamp2 = require_timestamp();
     var schemas = /* @__PURE__ */ new Map([
       ["core", schema.schema],
       ["failsafe", [map2.map, seq.seq, string4.string]],
@@ -24161,11 +24161,11 @@ var require_tags = __commonJS({
       float: float.float,
       floatExp: float.floatExp,
       floatNaN: float.floatNaN,
-      floatTime: timestamp.floatTime,
+      floatTime: timestamp2.floatTime,
       int: int2.int,
       intHex: int2.intHex,
       intOct: int2.intOct,
-      intTime: timestamp.intTime,
+      intTime: timestamp2.intTime,
       map: map2.map,
       merge: merge3.merge,
       null: _null4.nullTag,
@@ -24173,7 +24173,7 @@ var require_tags = __commonJS({
       pairs: pairs.pairs,
       seq: seq.seq,
       set: set2.set,
-      timestamp: timestamp.timestamp
+      timestamp: timestamp2.timestamp
     };
     var coreKnownTags = {
       "tag:yaml.org,2002:binary": binary.binary,
@@ -24181,7 +24181,7 @@ var require_tags = __commonJS({
       "tag:yaml.org,2002:omap": omap.omap,
       "tag:yaml.org,2002:pairs": pairs.pairs,
       "tag:yaml.org,2002:set": set2.set,
-      "tag:yaml.org,2002:timestamp": timestamp.timestamp
+      "tag:yaml.org,2002:timestamp": timestamp2.timestamp
     };
     function getTags(customTags, schemaName, addMergeTag) {
       const schemaTags = schemas.get(schemaName);
@@ -25549,13 +25549,13 @@ var require_resolve_block_scalar = __commonJS({
       return { mode, indent, chomp, comment, length };
     }
     function splitLines(source) {
-      const split = source.split(/\n( *)/);
-      const first = split[0];
+      const split2 = source.split(/\n( *)/);
+      const first = split2[0];
       const m = first.match(/^( *)/);
       const line0 = m?.[1] ? [m[1], first.slice(m[1].length)] : ["", first];
       const lines = [line0];
-      for (let i = 1; i < split.length; i += 2)
-        lines.push([split[i], split[i + 1]]);
+      for (let i = 1; i < split2.length; i += 2)
+        lines.push([split2[i], split2[i + 1]]);
       return lines;
     }
     exports.resolveBlockScalar = resolveBlockScalar;
@@ -34131,10 +34131,10 @@ var memo = {
           return payload;
         }
         handoff = bucket;
-        const depth = open2.length;
+        const depth2 = open2.length;
         const result = base(payload, ctx);
         handoff = void 0;
-        const entry = open2.length > depth ? open2.pop() : void 0;
+        const entry = open2.length > depth2 ? open2.pop() : void 0;
         if (result instanceof Promise) {
           return result.then((r) => {
             if (entry)
@@ -51001,7 +51001,7 @@ function meansOf(samples) {
 }
 
 // action/ledger/rows.ts
-function buildResultRow(tag, iteration, guardName, verdict, proposal, timestamp) {
+function buildResultRow(tag, iteration, guardName, verdict, proposal, timestamp2) {
   const row = {
     type: "result",
     iteration,
@@ -51014,7 +51014,7 @@ function buildResultRow(tag, iteration, guardName, verdict, proposal, timestamp)
     guard_pass: verdict.guard_pass,
     status: verdict.status,
     description: proposal.description.replace(/\s+/g, " ").trim().slice(0, 300),
-    timestamp,
+    timestamp: timestamp2,
     metrics: verdict.metrics,
     samples: verdict.samples,
     agent_seconds: proposal.agentSeconds,
@@ -51035,7 +51035,7 @@ function buildResultRow(tag, iteration, guardName, verdict, proposal, timestamp)
   if (verdict.key) row.content_key = verdict.key;
   return row;
 }
-function buildHeader(f, timestamp) {
+function buildHeader(f, timestamp2) {
   const firstGuard = Object.entries(f.guards)[0];
   return {
     type: "config",
@@ -51063,7 +51063,7 @@ function buildHeader(f, timestamp) {
     frozen_hashes: f.frozenHashes,
     agent: f.agent,
     base_commit: f.baseCommit,
-    timestamp
+    timestamp: timestamp2
   };
 }
 function roundEvidence(e) {
@@ -51412,6 +51412,14 @@ var lsTree = (commit) => ({
     }
     return entries;
   }
+});
+var lsFolders = (commit) => ({
+  args: ["ls-tree", "-r", "-t", "-z", "--full-tree", commit],
+  parse: (out) => out
+});
+var ident = (who) => ({
+  args: ["var", `GIT_${who}_IDENT`],
+  parse: line
 });
 var writeBlob = (content) => ({
   args: ["hash-object", "-w", "--no-filters", "--stdin"],
@@ -52058,9 +52066,9 @@ import { createHash as createHash3 } from "node:crypto";
 import { existsSync as existsSync2, mkdirSync as mkdirSync2, renameSync, writeFileSync as writeFileSync3 } from "node:fs";
 import { join as join10 } from "node:path";
 import { deflateSync } from "node:zlib";
-function writeLooseBlob(objectsDir, content) {
+function writeLooseObject(objectsDir, type, content) {
   const bytes = typeof content === "string" ? Buffer.from(content) : content;
-  const object2 = Buffer.concat([Buffer.from(`blob ${bytes.length}\0`), bytes]);
+  const object2 = Buffer.concat([Buffer.from(`${type} ${bytes.length}\0`), bytes]);
   const sha = createHash3("sha1").update(object2).digest("hex");
   const dir = join10(objectsDir, sha.slice(0, 2));
   const path = join10(dir, sha.slice(2));
@@ -52070,6 +52078,9 @@ function writeLooseBlob(objectsDir, content) {
   writeFileSync3(temp, deflateSync(object2, { level: 1 }), { mode: 292 });
   renameSync(temp, path);
   return sha;
+}
+function writeLooseBlob(objectsDir, content) {
+  return writeLooseObject(objectsDir, "blob", content);
 }
 
 // action/git/run-git.ts
@@ -52189,6 +52200,88 @@ function streamBlobs(dir, env, shas, take) {
   });
 }
 
+// action/git/tree-objects.ts
+var FOLDER = "40000";
+function parseFolders(out) {
+  const folders = /* @__PURE__ */ new Map([["", /* @__PURE__ */ new Map()]]);
+  for (const record3 of out.split("\0")) {
+    if (!record3) continue;
+    const tab = record3.indexOf("	");
+    const [mode, type, sha] = record3.slice(0, tab).split(" ");
+    const path = record3.slice(tab + 1);
+    const [dir, name] = split(path);
+    if (!folders.has(dir)) folders.set(dir, /* @__PURE__ */ new Map());
+    folders.get(dir).set(name, { mode: type === "tree" ? FOLDER : mode, sha });
+    if (type === "tree" && !folders.has(path)) folders.set(path, /* @__PURE__ */ new Map());
+  }
+  return folders;
+}
+function split(path) {
+  const slash = path.lastIndexOf("/");
+  return slash < 0 ? ["", path] : [path.slice(0, slash), path.slice(slash + 1)];
+}
+function applyChanges(folders, changes, write) {
+  const next = new Map(folders);
+  const touched = /* @__PURE__ */ new Map();
+  const editable = (dir) => {
+    let entries = touched.get(dir);
+    if (!entries) {
+      entries = new Map(next.get(dir) ?? []);
+      touched.set(dir, entries);
+      next.set(dir, entries);
+    }
+    return entries;
+  };
+  const dropFolder = (path) => {
+    for (const dir of [...next.keys()])
+      if (dir === path || dir.startsWith(`${path}/`)) {
+        next.delete(dir);
+        touched.delete(dir);
+      }
+  };
+  for (const change2 of changes) {
+    const [dir, name] = split(change2.path);
+    for (let d = dir; ; d = split(d)[0]) {
+      editable(d);
+      if (d === "") break;
+    }
+    const entries = editable(dir);
+    if (entries.get(name)?.mode === FOLDER) dropFolder(change2.path);
+    if (change2.mode === "0") entries.delete(name);
+    else entries.set(name, { mode: change2.mode, sha: change2.sha });
+  }
+  const order = [...touched.keys()].sort((a, b) => depth(b) - depth(a));
+  let root = "";
+  for (const dir of order) {
+    if (!next.has(dir)) continue;
+    const entries = next.get(dir);
+    if (dir === "") {
+      root = write(serialise(entries));
+      continue;
+    }
+    const [parent, name] = split(dir);
+    const parentEntries = editable(parent);
+    if (entries.size === 0) {
+      next.delete(dir);
+      parentEntries.delete(name);
+    } else parentEntries.set(name, { mode: FOLDER, sha: write(serialise(entries)) });
+  }
+  return { root, folders: next };
+}
+function depth(dir) {
+  if (dir === "") return -1;
+  let n = 0;
+  for (const c of dir) if (c === "/") n++;
+  return n;
+}
+function serialise(entries) {
+  const key = (name, e) => Buffer.from(e.mode === FOLDER ? `${name}/` : name);
+  const sorted = [...entries].sort(([a, x], [b, y]) => Buffer.compare(key(a, x), key(b, y)));
+  return Buffer.concat(
+    sorted.flatMap(([name, e]) => [Buffer.from(`${e.mode} ${name}\0`), Buffer.from(e.sha, "hex")])
+  );
+}
+
 // action/git/git.ts
 var empty;
 function applyEntries(list, entries) {
@@ -52202,6 +52295,13 @@ function applyEntries(list, entries) {
 var INDEX_HOLDS = /* @__PURE__ */ new Map();
 var OBJECTS = /* @__PURE__ */ new Map();
 var TREES = /* @__PURE__ */ new Map();
+var FOLDERS = /* @__PURE__ */ new Map();
+var IDENTS = /* @__PURE__ */ new Map();
+function remember(cache, key, value) {
+  cache.set(key, value);
+  value.catch(() => cache.delete(key));
+  if (cache.size > 64) cache.delete(cache.keys().next().value);
+}
 function emptyRepo(env) {
   empty ??= (async () => {
     const dir = await mkdtemp(join11(tmpdir(), "autoexp-empty-"));
@@ -52255,9 +52355,7 @@ var Git = class _Git {
     const cached3 = TREES.get(commit);
     if (cached3) return cached3;
     const listing = this.run(lsTree(commit));
-    TREES.set(commit, listing);
-    listing.catch(() => TREES.delete(commit));
-    if (TREES.size > 64) TREES.delete(TREES.keys().next().value);
+    remember(TREES, commit, listing);
     return listing;
   }
   linesDelta(from, to) {
@@ -52318,7 +52416,6 @@ var Git = class _Git {
    * from bytes autoexp holds, through a private index: no worktree, no checkout, no hooks.
    */
   async commitFiles(parent, files, indexFile, message) {
-    if (INDEX_HOLDS.get(indexFile) !== parent) await this.run(readTreeInto(parent, indexFile));
     const entries = [];
     for (const [path, file2] of Object.entries(files)) {
       if (file2 === null) entries.push({ mode: "0", sha: "0".repeat(40), path });
@@ -52329,17 +52426,78 @@ var Git = class _Git {
           path
         });
     }
-    await this.run(setIndexEntries(entries, indexFile));
-    const tree = await this.run(writeTree(indexFile));
-    const commit = await this.run(commitTree(tree, [parent], message));
-    INDEX_HOLDS.set(indexFile, commit);
+    const objects = await this.#objectsDir();
+    const dated = this.#env.GIT_AUTHOR_DATE || this.#env.GIT_COMMITTER_DATE;
+    const commit = objects && /^[0-9a-f]{40}$/.test(parent) && !dated ? await this.#commitInProcess(objects, parent, entries, message) : await this.#commitThroughIndex(parent, entries, indexFile, message);
     const listed = TREES.get(parent);
     if (listed)
-      TREES.set(
+      remember(
+        TREES,
         commit,
         listed.then((list) => applyEntries(list, entries))
       );
     return commit;
+  }
+  /** commitFiles through a private index: update-index, write-tree, commit-tree. */
+  async #commitThroughIndex(parent, entries, indexFile, message) {
+    if (INDEX_HOLDS.get(indexFile) !== parent) await this.run(readTreeInto(parent, indexFile));
+    await this.run(setIndexEntries(entries, indexFile));
+    const tree = await this.run(writeTree(indexFile));
+    const commit = await this.run(commitTree(tree, [parent], message));
+    INDEX_HOLDS.set(indexFile, commit);
+    return commit;
+  }
+  /**
+   * commitFiles without a git process: the changed folders' trees and the commit written as
+   * loose objects, the parent's folders listed once (and known without listing for commits
+   * built here). The objects are byte for byte those git would write; the identity is git's own
+   * (`git var`, asked once), the time now.
+   */
+  async #commitInProcess(objects, parent, entries, message) {
+    let folders = FOLDERS.get(parent);
+    if (!folders) {
+      folders = this.run(lsFolders(parent)).then(parseFolders);
+      remember(FOLDERS, parent, folders);
+    }
+    const built = applyChanges(
+      await folders,
+      entries,
+      (body2) => writeLooseObject(objects, "tree", body2)
+    );
+    const { author, committer } = await this.#idents();
+    const now = timestamp(/* @__PURE__ */ new Date());
+    const body = `tree ${built.root}
+parent ${parent}
+author ${author} ${now}
+committer ${committer} ${now}
+
+${message}${message.endsWith("\n") ? "" : "\n"}`;
+    const commit = writeLooseObject(objects, "commit", body);
+    remember(FOLDERS, commit, Promise.resolve(built.folders));
+    return commit;
+  }
+  /** Author and committer as git names them in this repository and environment. */
+  #idents() {
+    const e = this.#env;
+    const key = [
+      this.dir,
+      e.GIT_AUTHOR_NAME,
+      e.GIT_AUTHOR_EMAIL,
+      e.GIT_COMMITTER_NAME,
+      e.GIT_COMMITTER_EMAIL,
+      e.HOME,
+      e.XDG_CONFIG_HOME
+    ].join("\0");
+    let found = IDENTS.get(key);
+    if (!found) {
+      const bare = (s) => s.replace(/ \d+ [+-]\d{4}$/, "");
+      found = Promise.all([this.run(ident("AUTHOR")), this.run(ident("COMMITTER"))]).then(
+        ([a, c]) => ({ author: bare(a), committer: bare(c) })
+      );
+      IDENTS.set(key, found);
+      found.catch(() => IDENTS.delete(key));
+    }
+    return found;
   }
   /** Writes one blob (in process where it can) and returns its id. */
   async writeBlob(content) {
@@ -52380,6 +52538,12 @@ var Git = class _Git {
     return new _Git(dir, this.#env).run(checkIgnore(paths, await emptyRepo(this.#env), dir));
   }
 };
+function timestamp(date5) {
+  const offset = -date5.getTimezoneOffset();
+  const abs = Math.abs(offset);
+  const hhmm = `${String(Math.floor(abs / 60)).padStart(2, "0")}${String(abs % 60).padStart(2, "0")}`;
+  return `${Math.floor(date5.getTime() / 1e3)} ${offset < 0 ? "-" : "+"}${hhmm}`;
+}
 async function withIdentity(git, env) {
   const email3 = await git.run(configValue("user.email"));
   if (email3.trim()) return env;
@@ -53865,8 +54029,8 @@ function sandboxArgv(spec, command2) {
   ];
 }
 function byDepth(mounts) {
-  const depth = (p) => p.split("/").filter(Boolean).length;
-  return mounts.map((m, i) => ({ m, i })).sort((a, b) => depth(a.m.path) - depth(b.m.path) || a.i - b.i).map(({ m }) => m);
+  const depth2 = (p) => p.split("/").filter(Boolean).length;
+  return mounts.map((m, i) => ({ m, i })).sort((a, b) => depth2(a.m.path) - depth2(b.m.path) || a.i - b.i).map(({ m }) => m);
 }
 function checkedPath(path, field) {
   if (!isAbsolute2(path) || path.includes("\0"))

@@ -4,14 +4,18 @@ import { join } from "node:path";
 import { deflateSync } from "node:zlib";
 
 /**
- * Writes a blob as a loose object, exactly as git's `hash-object -w` does (zlib of
- * "blob <size>\0<bytes>" at objects/<2>/<38>, written to a temporary file and renamed), and
- * returns its id. In process: a git process per blob was most of a record's cost. Only for
+ * Writes an object as a loose object, exactly as git's `hash-object -w` does (zlib of
+ * "<type> <size>\0<bytes>" at objects/<2>/<38>, written to a temporary file and renamed), and
+ * returns its id. In process: a git process per object was most of a record's cost. Only for
  * SHA-1 repositories (the caller checks the object format).
  */
-export function writeLooseBlob(objectsDir: string, content: string | Buffer): string {
+export function writeLooseObject(
+  objectsDir: string,
+  type: "blob" | "tree" | "commit",
+  content: string | Buffer,
+): string {
   const bytes = typeof content === "string" ? Buffer.from(content) : content;
-  const object = Buffer.concat([Buffer.from(`blob ${bytes.length}\0`), bytes]);
+  const object = Buffer.concat([Buffer.from(`${type} ${bytes.length}\0`), bytes]);
   const sha = createHash("sha1").update(object).digest("hex");
   const dir = join(objectsDir, sha.slice(0, 2));
   const path = join(dir, sha.slice(2));
@@ -21,4 +25,9 @@ export function writeLooseBlob(objectsDir: string, content: string | Buffer): st
   writeFileSync(temp, deflateSync(object, { level: 1 }), { mode: 0o444 });
   renameSync(temp, path);
   return sha;
+}
+
+/** A blob written as a loose object (see writeLooseObject). */
+export function writeLooseBlob(objectsDir: string, content: string | Buffer): string {
+  return writeLooseObject(objectsDir, "blob", content);
 }

@@ -22,6 +22,18 @@ export const lsTree = (commit: string): GitCommand<TreeEntry[]> => ({
   },
 });
 
+/** Every entry of a commit's tree, folders and submodules included (for tree-objects.ts). */
+export const lsFolders = (commit: string): GitCommand<string> => ({
+  args: ["ls-tree", "-r", "-t", "-z", "--full-tree", commit],
+  parse: (out) => out,
+});
+
+/** Who git would name as author or committer here (`GIT_AUTHOR_IDENT`), with a time. */
+export const ident = (who: "AUTHOR" | "COMMITTER"): GitCommand<string> => ({
+  args: ["var", `GIT_${who}_IDENT`],
+  parse: line,
+});
+
 /** Writes bytes as a blob, exactly as given (no filters, no line-ending conversion). */
 export const writeBlob = (content: string | Buffer): GitCommand<string> => ({
   args: ["hash-object", "-w", "--no-filters", "--stdin"],
