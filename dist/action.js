@@ -56083,7 +56083,8 @@ warning: ${w}`).join("")}` : event.warnings.map((w) => `warning: ${w}`).join("\n
       const width = String(event.of).length;
       const n = `[${String(event.index).padStart(width)}/${event.of}]`;
       const score = row.score !== null ? `${metric2} ${formatScore(row.score)}` : "\u2014";
-      const delta = row.delta !== null && row.score !== null ? ` ${formatDelta(row.delta)}` : "";
+      const against = row.against !== void 0 ? ` vs #${row.against}` : "";
+      const delta = row.delta !== null && row.score !== null ? ` ${formatDelta(row.delta)}${against}` : "";
       const eta = event.etaMs !== null && event.index < event.of ? `  eta ${formatDuration(event.etaMs)}` : "";
       const why = [
         "crash",

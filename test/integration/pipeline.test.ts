@@ -80,6 +80,8 @@ budget: { experiments: 5 }
     expect(byLine.c!.score).toBe(15);
     expect(run.stdout).toContain("#3 was proposed against #0; the incumbent is now #1: re-applied");
     expect(run.stdout).not.toMatch(/#[245] was proposed against/);
+    // The terminal says which incumbent a delta is to: d made the loss 1 worse than #0's 20.
+    expect(run.stdout).toMatch(/#4 discard +loss 21 \+1(\.0+)? vs #0 /);
 
     // The kept #3 reproduces from its commit, evaluated in a clean checkout outside autoexp.
     const clean = tempDir();
