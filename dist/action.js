@@ -50187,8 +50187,8 @@ function groupAlive(pgid) {
 }
 function procStat(pid) {
   try {
-    const stat4 = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat4.slice(stat4.lastIndexOf(")") + 2).split(" ");
+    const stat5 = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat5.slice(stat5.lastIndexOf(")") + 2).split(" ");
   } catch {
     return null;
   }
@@ -56265,6 +56265,12 @@ var pushAtomic = (remote, refspecs) => ({
   args: ["push", "--atomic", "--porcelain", "--quiet", remote, ...refspecs],
   parse: none
 });
+var createBundleFrom = (file2, refs, having = []) => ({
+  args: ["bundle", "create", "--quiet", file2, "--stdin"],
+  input: [...refs, ...having.map((sha) => `^${sha}`)].map((r) => `${r}
+`).join(""),
+  parse: none
+});
 var createBundle = (file2, refs) => ({
   args: ["bundle", "create", "--quiet", file2, ...refs],
   parse: none
@@ -56367,41 +56373,86 @@ async function publishChangeSets(options) {
 
 // action/github/handoff.ts
 import { existsSync as existsSync7 } from "node:fs";
-import { mkdir as mkdir9, readFile as readFile12, rename as rename4, rm as rm12, writeFile as writeFile10 } from "node:fs/promises";
+import { mkdir as mkdir9, readdir as readdir5, readFile as readFile12, rename as rename4, rm as rm12, stat as stat4, writeFile as writeFile10 } from "node:fs/promises";
 import { join as join27 } from "node:path";
+var MAX_LINKS = 32;
+function handoffBundles(handoff2) {
+  return handoff2.bundles ?? [BUNDLE];
+}
 var BUNDLE = "autoexp.bundle";
 var DESCRIPTION2 = "handoff.json";
 async function writeHandoff(repoDir, tag, dir, env) {
   const git = new Git(repoDir, env);
   const head = await git.resolve(`refs/heads/autoexp/${tag}`);
   if (!head) return null;
-  const refs = await git.listRefs(`refs/autoexp/${tag}/`);
   await mkdir9(dir, { recursive: true });
-  const temp = join27(dir, `${BUNDLE}.tmp-${process.pid}`);
-  await git.run(createBundle(temp, [`refs/heads/autoexp/${tag}`, ...Object.keys(refs)]));
-  await rename4(temp, join27(dir, BUNDLE));
+  const before = await readHandoff(dir).catch(() => null);
   const log = parseLog(await showLedger(git, head, tag) ?? "");
+  const bundles = await nextBundles(git, dir, tag, head, log.results, before);
   const incumbent = incumbentState(log);
   const handoff2 = {
     version: 1,
     tag,
     head,
-    refs,
     experiments: Math.max(0, log.results.length - 1),
+    last: log.results.at(-1)?.iteration ?? 0,
     ...incumbent && log.config ? { best: { score: incumbent.score, goal: log.config.goal } } : {},
+    bundles,
     written: (/* @__PURE__ */ new Date()).toISOString()
   };
   const desc = join27(dir, `${DESCRIPTION2}.tmp-${process.pid}`);
   await writeFile10(desc, `${JSON.stringify(handoff2, null, 2)}
 `);
   await rename4(desc, join27(dir, DESCRIPTION2));
+  for (const name of await readdir5(dir))
+    if (/^autoexp(\.\d+)?\.bundle$/.test(name) && !bundles.includes(name))
+      await rm12(join27(dir, name), { force: true });
   return handoff2;
 }
+async function nextBundles(git, dir, tag, head, rows, before) {
+  const branch = `refs/heads/autoexp/${tag}`;
+  const chain = before?.tag === tag && before.last !== void 0 ? handoffBundles(before) : [];
+  const sizes = await Promise.all(
+    chain.map(
+      (b) => stat4(join27(dir, b)).then(
+        (s) => s.size,
+        () => -1
+      )
+    )
+  );
+  const usable = chain.length > 0 && !sizes.includes(-1) && (before.head === head || await git.isAncestor(before.head, head));
+  if (usable && before.head === head) return chain;
+  const linksWeight = sizes.slice(1).reduce((a, b) => a + b, 0);
+  const fold = chain.length >= MAX_LINKS || linksWeight > sizes[0];
+  const taken = new Set(chain);
+  const name = (n2) => n2 === 0 ? BUNDLE : `autoexp.${String(n2).padStart(4, "0")}.bundle`;
+  let n = 0;
+  while (taken.has(name(n))) n++;
+  const file2 = name(n);
+  const temp = join27(dir, `${file2}.tmp-${process.pid}`);
+  if (usable && !fold) {
+    const added = rows.filter((r) => r.iteration > before.last && r.diff).map((r) => r.diff);
+    const linked = await git.run(createBundleFrom(temp, [branch, ...added], [before.head])).then(
+      () => true,
+      () => false
+      // a ref the ledger names is missing: the full bundle says what there is
+    );
+    if (linked) {
+      await rename4(temp, join27(dir, file2));
+      return [...chain, file2];
+    }
+  }
+  const refs = await git.listRefs(`refs/autoexp/${tag}/`);
+  await git.run(createBundleFrom(temp, [branch, ...Object.keys(refs)]));
+  await rename4(temp, join27(dir, file2));
+  return [file2];
+}
 async function readHandoff(dir) {
-  if (!existsSync7(join27(dir, DESCRIPTION2)) || !existsSync7(join27(dir, BUNDLE))) return null;
+  if (!existsSync7(join27(dir, DESCRIPTION2))) return null;
   const handoff2 = JSON.parse(await readFile12(join27(dir, DESCRIPTION2), "utf8"));
   if (handoff2.version !== 1 || typeof handoff2.tag !== "string" || typeof handoff2.head !== "string")
     throw new Error(`${join27(dir, DESCRIPTION2)} is not an autoexp handoff`);
+  if (!handoffBundles(handoff2).every((b) => existsSync7(join27(dir, b)))) return null;
   return handoff2;
 }
 
@@ -57382,12 +57433,13 @@ async function publish(options) {
       throw new AutoexpError(
         `the handoff in ${options.handoff} is for tag ${handoff2.tag}, not ${tag}; nothing was pushed`
       );
-    await git.run(
-      fetch2(join33(options.handoff, BUNDLE), [
-        `+refs/heads/autoexp/${tag}:${ns}/head`,
-        `+refs/autoexp/${tag}/*:${ns}/n/*`
-      ])
-    );
+    for (const bundle of handoffBundles(handoff2))
+      await git.run(
+        fetch2(join33(options.handoff, bundle), [
+          `+refs/heads/autoexp/${tag}:${ns}/head`,
+          `+refs/autoexp/${tag}/*:${ns}/n/*`
+        ])
+      );
     head = await git.resolve(`${ns}/head`);
     refs = renameRefs(await git.listRefs(`${ns}/n/`), `${ns}/n/`, `refs/autoexp/${tag}/`);
   } else {
@@ -57519,10 +57571,10 @@ function countExperiments(text2) {
 }
 
 // action/github/publish-lines.ts
-import { readdir as readdir5 } from "node:fs/promises";
+import { readdir as readdir6 } from "node:fs/promises";
 import { join as join34 } from "node:path";
 async function findLineHandoffs(dir) {
-  const names2 = await readdir5(dir, { withFileTypes: true }).catch(() => []);
+  const names2 = await readdir6(dir, { withFileTypes: true }).catch(() => []);
   const found = [];
   for (const entry of names2.filter((e) => e.isDirectory()).sort((a, b) => a.name < b.name ? -1 : 1)) {
     const handoff2 = await readHandoff(join34(dir, entry.name));

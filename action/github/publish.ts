@@ -8,7 +8,7 @@ import { Git, GitError, withIdentity } from "../git/git.ts";
 import { parseLog } from "../ledger/log-jsonl.ts";
 import { recordFiles } from "../ledger/record-files.ts";
 import { AutoexpError } from "../util/errors.ts";
-import { BUNDLE, readHandoff } from "./handoff.ts";
+import { handoffBundles, readHandoff } from "./handoff.ts";
 import { mergeLedgers } from "./merge-records.ts";
 
 export interface PublishOptions {
@@ -57,12 +57,14 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
       throw new AutoexpError(
         `the handoff in ${options.handoff} is for tag ${handoff.tag}, not ${tag}; nothing was pushed`,
       );
-    await git.run(
-      fetch(join(options.handoff!, BUNDLE), [
-        `+refs/heads/autoexp/${tag}:${ns}/head`,
-        `+refs/autoexp/${tag}/*:${ns}/n/*`,
-      ]),
-    );
+    // The chain in order: each link needs what the ones before brought; the last has the head.
+    for (const bundle of handoffBundles(handoff))
+      await git.run(
+        fetch(join(options.handoff!, bundle), [
+          `+refs/heads/autoexp/${tag}:${ns}/head`,
+          `+refs/autoexp/${tag}/*:${ns}/n/*`,
+        ]),
+      );
     head = await git.resolve(`${ns}/head`);
     refs = renameRefs(await git.listRefs(`${ns}/n/`), `${ns}/n/`, `refs/autoexp/${tag}/`);
   } else {

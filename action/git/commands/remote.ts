@@ -32,6 +32,21 @@ export const pushAtomic = (remote: string, refspecs: readonly string[]): GitComm
   parse: none,
 });
 
+/**
+ * A bundle file holding `refs` and what they reach beyond the commits in `having` (which the
+ * bundle then requires: fetch it where those are). Revisions go on stdin: thousands of
+ * experiments' refs would not fit a command line.
+ */
+export const createBundleFrom = (
+  file: string,
+  refs: readonly string[],
+  having: readonly string[] = [],
+): GitCommand<void> => ({
+  args: ["bundle", "create", "--quiet", file, "--stdin"],
+  input: [...refs, ...having.map((sha) => `^${sha}`)].map((r) => `${r}\n`).join(""),
+  parse: none,
+});
+
 /** A bundle file holding `refs` and everything they reach. */
 export const createBundle = (file: string, refs: readonly string[]): GitCommand<void> => ({
   args: ["bundle", "create", "--quiet", file, ...refs],
