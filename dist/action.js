@@ -50187,8 +50187,8 @@ function groupAlive(pgid) {
 }
 function procStat(pid) {
   try {
-    const stat5 = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat5.slice(stat5.lastIndexOf(")") + 2).split(" ");
+    const stat4 = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat4.slice(stat4.lastIndexOf(")") + 2).split(" ");
   } catch {
     return null;
   }
@@ -56373,7 +56373,7 @@ async function publishChangeSets(options) {
 
 // action/github/handoff.ts
 import { existsSync as existsSync7 } from "node:fs";
-import { mkdir as mkdir9, readdir as readdir5, readFile as readFile12, rename as rename4, rm as rm12, stat as stat4, writeFile as writeFile10 } from "node:fs/promises";
+import { mkdir as mkdir9, readdir as readdir5, readFile as readFile12, rename as rename4, rm as rm12, writeFile as writeFile10 } from "node:fs/promises";
 import { join as join27 } from "node:path";
 var MAX_LINKS = 32;
 function handoffBundles(handoff2) {
@@ -56381,23 +56381,24 @@ function handoffBundles(handoff2) {
 }
 var BUNDLE = "autoexp.bundle";
 var DESCRIPTION2 = "handoff.json";
-async function writeHandoff(repoDir, tag, dir, env) {
+async function writeHandoff(repoDir, tag, dir, env, maxLinks = MAX_LINKS) {
   const git = new Git(repoDir, env);
   const head = await git.resolve(`refs/heads/autoexp/${tag}`);
   if (!head) return null;
   await mkdir9(dir, { recursive: true });
   const before = await readHandoff(dir).catch(() => null);
   const log = parseLog(await showLedger(git, head, tag) ?? "");
-  const bundles = await nextBundles(git, dir, tag, head, log.results, before);
+  const chain = await nextChain(git, dir, { tag, head, rows: log.results, before, maxLinks });
+  const bundles = chain.map((l) => l.file);
   const incumbent = incumbentState(log);
   const handoff2 = {
     version: 1,
     tag,
     head,
     experiments: Math.max(0, log.results.length - 1),
-    last: log.results.at(-1)?.iteration ?? 0,
     ...incumbent && log.config ? { best: { score: incumbent.score, goal: log.config.goal } } : {},
     bundles,
+    chain,
     written: (/* @__PURE__ */ new Date()).toISOString()
   };
   const desc = join27(dir, `${DESCRIPTION2}.tmp-${process.pid}`);
@@ -56409,43 +56410,46 @@ async function writeHandoff(repoDir, tag, dir, env) {
       await rm12(join27(dir, name), { force: true });
   return handoff2;
 }
-async function nextBundles(git, dir, tag, head, rows, before) {
+async function nextChain(git, dir, now) {
+  const { tag, head, rows, before, maxLinks } = now;
   const branch = `refs/heads/autoexp/${tag}`;
-  const chain = before?.tag === tag && before.last !== void 0 ? handoffBundles(before) : [];
-  const sizes = await Promise.all(
-    chain.map(
-      (b) => stat4(join27(dir, b)).then(
-        (s) => s.size,
-        () => -1
-      )
-    )
-  );
-  const usable = chain.length > 0 && !sizes.includes(-1) && (before.head === head || await git.isAncestor(before.head, head));
-  if (usable && before.head === head) return chain;
-  const linksWeight = sizes.slice(1).reduce((a, b) => a + b, 0);
-  const fold = chain.length >= MAX_LINKS || linksWeight > sizes[0];
-  const taken = new Set(chain);
+  const last = rows.at(-1)?.iteration ?? 0;
+  const chain = before?.tag === tag && before.chain ? before.chain : [];
+  const tip = chain.at(-1);
+  const usable = tip !== void 0 && chain.every((l) => existsSync7(join27(dir, l.file))) && (tip.head === head || await git.isAncestor(tip.head, head));
+  if (usable && tip.head === head) return chain;
+  const taken = new Set(chain.map((l) => l.file));
   const name = (n2) => n2 === 0 ? BUNDLE : `autoexp.${String(n2).padStart(4, "0")}.bundle`;
   let n = 0;
   while (taken.has(name(n))) n++;
   const file2 = name(n);
   const temp = join27(dir, `${file2}.tmp-${process.pid}`);
-  if (usable && !fold) {
-    const added = rows.filter((r) => r.iteration > before.last && r.diff).map((r) => r.diff);
-    const linked = await git.run(createBundleFrom(temp, [branch, ...added], [before.head])).then(
+  const write = async (from, level) => {
+    const added = rows.filter((r) => r.iteration > from.last && r.diff).map((r) => r.diff);
+    const ok = await git.run(createBundleFrom(temp, [branch, ...added], [from.head])).then(
       () => true,
       () => false
       // a ref the ledger names is missing: the full bundle says what there is
     );
-    if (linked) {
-      await rename4(temp, join27(dir, file2));
-      return [...chain, file2];
+    if (!ok) return null;
+    await rename4(temp, join27(dir, file2));
+    return { file: file2, level, head, last };
+  };
+  if (usable) {
+    const links = chain.length - chain.findLastIndex((l) => l.level < 2) - 1;
+    if (links < maxLinks) {
+      const link2 = await write(tip, 2);
+      if (link2) return [...chain, link2];
+    } else if (chain.filter((l) => l.level === 1).length < maxLinks) {
+      const base = chain.findLastIndex((l) => l.level < 2);
+      const fold = await write(chain[base], 1);
+      if (fold) return [...chain.slice(0, base + 1), fold];
     }
   }
   const refs = await git.listRefs(`refs/autoexp/${tag}/`);
   await git.run(createBundleFrom(temp, [branch, ...Object.keys(refs)]));
   await rename4(temp, join27(dir, file2));
-  return [file2];
+  return [{ file: file2, level: 0, head, last }];
 }
 async function readHandoff(dir) {
   if (!existsSync7(join27(dir, DESCRIPTION2))) return null;

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { incumbentState } from "../decide/ledger-state.ts";
 import { showLedger } from "../engine/read-ledger.ts";
@@ -14,27 +14,27 @@ import type { ResultEntry } from "../ledger/types.ts";
  * batch, the folder holds a complete record of everything before the experiment in flight.
  *
  * The bundles are a chain: a full one, then one per checkpoint holding only what is new since the
- * last (its prerequisite is the head bundled before), fetched in order. So a checkpoint costs the
- * same at 20,000 experiments as at 20, where bundling the whole tag each time grew with it. The
- * chain is folded into one full bundle again when it has 32 links or its links outweigh the full
- * one. Files the description names are never changed: new ones are written, the description
- * replaced atomically, and only then are the files it no longer names removed.
+ * last (its prerequisite is the head bundled before), fetched in order, folded level by level
+ * (see nextChain). So a checkpoint costs the same at 20,000 experiments as at 20, where bundling
+ * the whole tag each time grew with it. Files the description names are never changed: new ones
+ * are written, the description replaced atomically, and only then are the files it no longer
+ * names removed.
  */
 export interface Handoff {
   version: 1;
   tag: string;
   head: string;
   experiments: number;
-  /** The last experiment bundled (its iteration): the next link starts after it. */
-  last?: number;
   /** The incumbent's score and its goal: a matrix's publish takes the best line first. */
   best?: { score: number; goal: "minimize" | "maximize" };
   /** The bundles to fetch, in order (absent: BUNDLE alone, as handoffs before chains were). */
   bundles?: string[];
+  /** The same bundles with what each holds, for the next checkpoint's link. */
+  chain?: ChainLink[];
   written: string;
 }
 
-/** When the chain is folded back into one full bundle (see above). */
+/** Links (and folds of links) before they are folded one level up (see nextChain). */
 const MAX_LINKS = 32;
 
 /** The bundles a handoff names, in the order they are fetched. */
@@ -45,12 +45,16 @@ export function handoffBundles(handoff: Handoff): string[] {
 export const BUNDLE = "autoexp.bundle";
 export const DESCRIPTION = "handoff.json";
 
-/** Writes (or replaces) the handoff for `tag` from the repository at `repoDir`. */
+/**
+ * Writes (or replaces) the handoff for `tag` from the repository at `repoDir`. `maxLinks`: links
+ * per level before a fold (tests and benches fold sooner).
+ */
 export async function writeHandoff(
   repoDir: string,
   tag: string,
   dir: string,
   env: Record<string, string | undefined>,
+  maxLinks = MAX_LINKS,
 ): Promise<Handoff | null> {
   const git = new Git(repoDir, env);
   const head = await git.resolve(`refs/heads/autoexp/${tag}`);
@@ -58,16 +62,17 @@ export async function writeHandoff(
   await mkdir(dir, { recursive: true });
   const before = await readHandoff(dir).catch(() => null);
   const log = parseLog((await showLedger(git, head, tag)) ?? "");
-  const bundles = await nextBundles(git, dir, tag, head, log.results, before);
+  const chain = await nextChain(git, dir, { tag, head, rows: log.results, before, maxLinks });
+  const bundles = chain.map((l) => l.file);
   const incumbent = incumbentState(log);
   const handoff: Handoff = {
     version: 1,
     tag,
     head,
     experiments: Math.max(0, log.results.length - 1),
-    last: log.results.at(-1)?.iteration ?? 0,
     ...(incumbent && log.config ? { best: { score: incumbent.score, goal: log.config.goal } } : {}),
     bundles,
+    chain,
     written: new Date().toISOString(),
   };
   const desc = join(dir, `${DESCRIPTION}.tmp-${process.pid}`);
@@ -80,59 +85,77 @@ export async function writeHandoff(
   return handoff;
 }
 
+/** One bundle of the chain: what is new after the bundle before it (its head) up to `head`. */
+export interface ChainLink {
+  file: string;
+  /** 0: a full bundle; 1: a fold of 32 links; 2: one checkpoint's link. */
+  level: 0 | 1 | 2;
+  head: string;
+  /** The last experiment it holds (its iteration). */
+  last: number;
+}
+
 /**
- * The chain after this checkpoint: the last one's with a link holding what is new since its
- * head (the branch, and the refs of the experiments recorded since, named by the ledger: no
- * listing of every ref), or (no usable chain, or one due to be folded) a new full bundle. Each
- * file is written under a new name, never over one the current description names.
+ * The chain after this checkpoint. A link holds what is new since the last bundle (the branch,
+ * and the refs of the experiments recorded since, named by the ledger: no listing of every ref).
+ * 32 links are folded into one bundle of level 1 (what is new since the level-1 or full bundle
+ * before them), 32 of those into a new full one: a checkpoint's cost stays flat whatever the
+ * tag's length, and the chain never holds more than 65 bundles. Each file is written under a new
+ * name, never over one the current description names.
  */
-async function nextBundles(
+async function nextChain(
   git: Git,
   dir: string,
-  tag: string,
-  head: string,
-  rows: readonly ResultEntry[],
-  before: Handoff | null,
-): Promise<string[]> {
+  now: {
+    tag: string;
+    head: string;
+    rows: readonly ResultEntry[];
+    before: Handoff | null;
+    maxLinks: number;
+  },
+): Promise<ChainLink[]> {
+  const { tag, head, rows, before, maxLinks } = now;
   const branch = `refs/heads/autoexp/${tag}`;
-  const chain = before?.tag === tag && before.last !== undefined ? handoffBundles(before) : [];
-  const sizes = await Promise.all(
-    chain.map((b) =>
-      stat(join(dir, b)).then(
-        (s) => s.size,
-        () => -1,
-      ),
-    ),
-  );
+  const last = rows.at(-1)?.iteration ?? 0;
+  const chain = before?.tag === tag && before.chain ? before.chain : [];
+  const tip = chain.at(-1);
   const usable =
-    chain.length > 0 &&
-    !sizes.includes(-1) &&
-    (before!.head === head || (await git.isAncestor(before!.head, head)));
+    tip !== undefined &&
+    chain.every((l) => existsSync(join(dir, l.file))) &&
+    (tip.head === head || (await git.isAncestor(tip.head, head)));
   // Refs come with records, and records move the head: nothing new since.
-  if (usable && before!.head === head) return chain;
-  const linksWeight = sizes.slice(1).reduce((a, b) => a + b, 0);
-  const fold = chain.length >= MAX_LINKS || linksWeight > sizes[0]!;
-  const taken = new Set(chain);
+  if (usable && tip.head === head) return chain;
+  const taken = new Set(chain.map((l) => l.file));
   const name = (n: number) => (n === 0 ? BUNDLE : `autoexp.${String(n).padStart(4, "0")}.bundle`);
   let n = 0;
   while (taken.has(name(n))) n++;
   const file = name(n);
   const temp = join(dir, `${file}.tmp-${process.pid}`);
-  if (usable && !fold) {
-    const added = rows.filter((r) => r.iteration > before!.last! && r.diff).map((r) => r.diff!);
-    const linked = await git.run(createBundleFrom(temp, [branch, ...added], [before!.head])).then(
+  const write = async (from: ChainLink, level: 1 | 2): Promise<ChainLink | null> => {
+    const added = rows.filter((r) => r.iteration > from.last && r.diff).map((r) => r.diff!);
+    const ok = await git.run(createBundleFrom(temp, [branch, ...added], [from.head])).then(
       () => true,
       () => false, // a ref the ledger names is missing: the full bundle says what there is
     );
-    if (linked) {
-      await rename(temp, join(dir, file));
-      return [...chain, file];
+    if (!ok) return null;
+    await rename(temp, join(dir, file));
+    return { file, level, head, last };
+  };
+  if (usable) {
+    const links = chain.length - chain.findLastIndex((l) => l.level < 2) - 1;
+    if (links < maxLinks) {
+      const link = await write(tip, 2);
+      if (link) return [...chain, link];
+    } else if (chain.filter((l) => l.level === 1).length < maxLinks) {
+      const base = chain.findLastIndex((l) => l.level < 2);
+      const fold = await write(chain[base]!, 1);
+      if (fold) return [...chain.slice(0, base + 1), fold];
     }
   }
   const refs = await git.listRefs(`refs/autoexp/${tag}/`);
   await git.run(createBundleFrom(temp, [branch, ...Object.keys(refs)]));
   await rename(temp, join(dir, file));
-  return [file];
+  return [{ file, level: 0, head, last }];
 }
 
 /** Reads a handoff folder, or null when there is none. */

@@ -6,7 +6,12 @@ import { describe, expect, it } from "vitest";
 import type { Agent } from "../../action/agents/agent.ts";
 import { parseConfigText } from "../../action/config/parse-config-text.ts";
 import { runBatch } from "../../action/engine/run-batch.ts";
-import { type Handoff, handoffBundles, writeHandoff } from "../../action/github/handoff.ts";
+import {
+  type ChainLink,
+  type Handoff,
+  handoffBundles,
+  writeHandoff,
+} from "../../action/github/handoff.ts";
 import { publish } from "../../action/github/publish.ts";
 import { git, makeRepo, tempDir } from "../helpers/repo.ts";
 
@@ -36,7 +41,7 @@ const agent: Agent = {
 };
 
 describe("the handoff as a chain of bundles", () => {
-  it("adds one small link per experiment, folds the chain, and publishes exactly the branch and every experiment's ref", async () => {
+  it("adds one small link per experiment, folds the chain level by level, and publishes exactly the branch and every experiment's ref", async () => {
     // A 2 MB file that never changes: a full bundle carries it, a link does not.
     const big = randomBytes(1_500_000).toString("base64");
     const repo = makeRepo({
@@ -47,7 +52,10 @@ describe("the handoff as a chain of bundles", () => {
     const parsed = parseConfigText(CONFIG);
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
     const dir = tempDir();
+    // The same checkpoints with 4 links per level: folds of both levels within 45 experiments.
+    const small = tempDir();
     const seen: { bundles: string[]; full: number; newest: number; files: string[] }[] = [];
+    const chains: ChainLink[][] = [];
     await runBatch({
       repoDir: repo,
       config: parsed.config,
@@ -64,6 +72,7 @@ describe("the handoff as a chain of bundles", () => {
             .filter((f) => f.endsWith(".bundle"))
             .sort(),
         });
+        chains.push((await writeHandoff(repo, "t", small, process.env, 4))!.chain!);
       },
     });
     expect(seen.length).toBeGreaterThan(45);
@@ -74,12 +83,22 @@ describe("the handoff as a chain of bundles", () => {
     expect(links.length).toBeGreaterThan(30);
     for (const l of links) expect(l.newest).toBeLessThan(100_000);
     for (const s of seen) expect(s.full).toBeGreaterThan(1_500_000);
-    // Folded back into one full bundle at 32 links, under a new name.
-    const longest = Math.max(...seen.map((s) => s.bundles.length));
-    expect(longest).toBe(32);
-    const folded = seen.findIndex((s, i) => i > 0 && s.bundles.length === 1);
-    expect(folded).toBeGreaterThan(0);
-    expect(seen[folded]!.bundles[0]).not.toBe(seen[0]!.bundles[0]);
+    // 32 links are folded into one bundle after the full one, which stays as it was.
+    expect(Math.max(...seen.map((s) => s.bundles.length))).toBe(33);
+    const folded = seen.findIndex((_, i) => i > 0 && seen[i - 1]!.bundles.length === 33);
+    expect(seen[folded]!.bundles).toHaveLength(2);
+    expect(seen[folded]!.bundles[0]).toBe(seen[folded - 1]!.bundles[0]);
+    expect(seen[folded]!.bundles[1]).not.toBe(seen[folded - 1]!.bundles[1]);
+    // With 4 per level: never more than 1 + 4 + 4 bundles, levels in order, and 4 folds of
+    // links make a new full bundle.
+    for (const c of chains) {
+      expect(c.length).toBeLessThanOrEqual(9);
+      expect(c[0]!.level).toBe(0);
+      expect(c.map((l) => l.level)).toEqual([...c.map((l) => l.level)].sort());
+    }
+    const renewed = chains.findIndex((c, i) => i > 0 && c.length === 1);
+    expect(renewed).toBeGreaterThan(0);
+    expect(chains[renewed - 1]!.map((l) => l.level)).toEqual([0, 1, 1, 1, 1, 2, 2, 2, 2]);
     // A link needs the head bundled before it: git itself says so.
     const h = JSON.parse(readFileSync(join(dir, "handoff.json"), "utf8")) as Handoff;
     const chain = handoffBundles(h);
@@ -125,5 +144,13 @@ describe("the handoff as a chain of bundles", () => {
 
     await writeHandoff(repo, "t", dir, process.env);
     expect(readdirSync(dir)).not.toContain("autoexp.0099.bundle");
+
+    // The 4-per-level chain publishes the same, from another clone to another remote.
+    const remote2 = tempDir();
+    git(remote2, "init", "-q", "--bare");
+    const third = tempDir();
+    git(third, "clone", "-q", repo, ".");
+    await publish({ repoDir: third, tag: "t", remote: remote2, handoff: small, env: process.env });
+    expect(refs(remote2)).toEqual(refs(repo));
   });
 });
