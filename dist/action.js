@@ -49721,6 +49721,24 @@ function buildContext(input2) {
 `;
 }
 
+// action/agents/line.ts
+var LINE_HEADING = /^##\s+line\s+(\d+)\b.*$/i;
+function programForLine(program, line2) {
+  if (!line2) return program;
+  const kept = [];
+  let skipping = false;
+  for (const text2 of program.split("\n")) {
+    const heading = LINE_HEADING.exec(text2);
+    if (heading) skipping = Number(heading[1]) !== line2.index;
+    else if (/^#{1,2}\s/.test(text2)) skipping = false;
+    if (!skipping) kept.push(text2);
+  }
+  return kept.join("\n");
+}
+function lineBrief(line2) {
+  return `You are line ${line2.index} of ${line2.of}: ${line2.of} agents explore this tag in parallel, each from the same start on its own machine, and the best line wins when they are brought together. Favour ideas the other lines are less likely to try first; follow this line's own section of the research direction where there is one.`;
+}
+
 // action/agents/prompt.ts
 async function readTargets(context) {
   const files = await Promise.all(
@@ -49732,9 +49750,13 @@ async function readTargets(context) {
   return files.filter((f) => f !== null);
 }
 async function promptFor(context, protocol, maxChars, files) {
-  const program = await readFile(join(context.worktree, context.config.instructions), "utf8").catch(
+  const text2 = await readFile(join(context.worktree, context.config.instructions), "utf8").catch(
     () => ""
   );
+  const own2 = programForLine(text2, context.line);
+  const program = context.line ? `${lineBrief(context.line)}
+
+${own2}` : own2;
   return buildContext({
     metric: context.metric,
     goal: context.goal,
@@ -51609,6 +51631,7 @@ async function propose(ctx, candidate, checkout) {
       pidFile: checkout.pidFile,
       ...ctx.launchAgent ? { launch: ctx.launchAgent } : {},
       env: ctx.agentEnv,
+      ...ctx.line ? { line: ctx.line } : {},
       redact: ctx.redact,
       notes: candidate.notesBefore,
       budget: budgetLeft(ctx.config.budget, log.results, {
@@ -55962,7 +55985,8 @@ async function runBatchUnexplained(options) {
       agentGit: config2.agent.use !== "search" && config2.agent.use !== "openai" && config2.agent.use !== "anthropic",
       launchAgent: isolation.launchAgent,
       evalEnv: evalOnly,
-      agentEnv,
+      agentEnv: options.line ? { ...agentEnv, AUTOEXP_LINE: `${options.line.index}/${options.line.of}` } : agentEnv,
+      ...options.line ? { line: options.line } : {},
       redact,
       faults: createFaults(env),
       emit: safeEmit,
@@ -57785,6 +57809,7 @@ async function runMode(inputs, repoDir, handoff2, env) {
       signal: interrupts.signal,
       onEvent,
       ...inputs.experiments ? { experiments: inputs.experiments } : {},
+      ...inputs.shard ? { line: inputs.shard } : {},
       checkpoint: async () => {
         await writeHandoff(repoDir, tag, handoff2, env);
         await live?.checkpoint();

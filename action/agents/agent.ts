@@ -1,5 +1,6 @@
 import type { Config } from "../config/schema.ts";
 import type { ConfigEntry, Goal, ResultEntry } from "../ledger/types.ts";
+import type { Line } from "./line.ts";
 
 /** What an agent is told before it proposes one change. */
 export interface ProposeContext {
@@ -43,6 +44,8 @@ export interface ProposeContext {
   notes: string;
   /** What is left of the batch's budgets; null where the budget is not set. */
   budget: { experiments: number; wallClockMs: number | null; costUsd: number | null };
+  /** The line of the tag this batch explores when several run in parallel (a matrix shard). */
+  line?: Line;
 }
 
 /** Tokens the model read and wrote for one proposal. */

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { ProposeContext, Usage } from "./agent.ts";
 import { buildContext } from "./context/build-context.ts";
 import type { ContextInput } from "./context/context-input.ts";
+import { lineBrief, programForLine } from "./line.ts";
 
 /** The target files' current text (a file that cannot be read as text is left out). */
 export async function readTargets(
@@ -24,9 +25,11 @@ export async function promptFor(
   maxChars: number,
   files?: readonly { path: string; text: string }[],
 ): Promise<string> {
-  const program = await readFile(join(context.worktree, context.config.instructions), "utf8").catch(
+  const text = await readFile(join(context.worktree, context.config.instructions), "utf8").catch(
     () => "",
   );
+  const own = programForLine(text, context.line);
+  const program = context.line ? `${lineBrief(context.line)}\n\n${own}` : own;
   return buildContext({
     metric: context.metric,
     goal: context.goal,

@@ -1,4 +1,5 @@
 import type { Agent, Proposal } from "../agents/agent.ts";
+import type { Line } from "../agents/line.ts";
 import type { Config } from "../config/schema.ts";
 import type { Policy } from "../decide/judge.ts";
 import type { IncumbentState } from "../decide/ledger-state.ts";
@@ -88,4 +89,6 @@ export interface EngineContext {
   /** The workers' busy share so far (0..1), for progress. */
   busyShare?: () => number;
   signal: AbortSignal | undefined;
+  /** The line of the tag this batch explores (a matrix shard), told to the agent. */
+  line?: Line;
 }

@@ -45,6 +45,7 @@ export async function propose(
       pidFile: checkout.pidFile,
       ...(ctx.launchAgent ? { launch: ctx.launchAgent } : {}),
       env: ctx.agentEnv,
+      ...(ctx.line ? { line: ctx.line } : {}),
       redact: ctx.redact,
       notes: candidate.notesBefore,
       budget: budgetLeft(ctx.config.budget, log.results, {

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import type { Agent } from "../agents/agent.ts";
 import { agentProblem, createAgent } from "../agents/create-agent.ts";
+import type { Line } from "../agents/line.ts";
 import { compileGlobs } from "../config/check-scope-files.ts";
 import type { Config } from "../config/schema.ts";
 import { primaryMetric } from "../config/validate-config.ts";
@@ -49,6 +50,11 @@ export interface BatchOptions {
   onEvent?: (event: BatchEvent) => void;
   /** Checked between experiments: a requested stop ends the batch cleanly. */
   signal?: AbortSignal;
+  /**
+   * Line i of K when K batches explore the tag in parallel (an Actions matrix): model agents are
+   * told, with program.md's `## Line <i>` section; CLI agents get AUTOEXP_LINE=i/K.
+   */
+  line?: Line;
   /**
    * Awaited each time the branch has moved (baseline, experiment, re-measure, batch end), before
    * anything else runs: the Action copies the record off the machine here (a git bundle).
@@ -172,7 +178,10 @@ async function runBatchUnexplained(options: BatchOptions): Promise<BatchResult> 
       config.agent.use !== "anthropic",
     launchAgent: isolation.launchAgent,
     evalEnv: evalOnly,
-    agentEnv,
+    agentEnv: options.line
+      ? { ...agentEnv, AUTOEXP_LINE: `${options.line.index}/${options.line.of}` }
+      : agentEnv,
+    ...(options.line ? { line: options.line } : {}),
     redact,
     faults: createFaults(env),
     emit: safeEmit,

@@ -142,6 +142,7 @@ async function runMode(
       signal: interrupts.signal,
       onEvent,
       ...(inputs.experiments ? { experiments: inputs.experiments } : {}),
+      ...(inputs.shard ? { line: inputs.shard } : {}),
       checkpoint: async () => {
         await writeHandoff(repoDir, tag, handoff, env);
         await live?.checkpoint();
@@ -179,7 +180,8 @@ async function runMode(
 
 /**
  * A matrix shard explores its own line of the tag: the offline search agent gets its own seed
- * (seed + i - 1); model agents differ by sampling. The publish job brings the lines together.
+ * (seed + i - 1); model agents are told which line they are, with program.md's `## Line <i>`
+ * section (runBatch's `line`). The publish job brings the lines together.
  */
 function shardConfig(config: Config, shard: ActionInputs["shard"]): Config {
   if (!shard || !("seed" in config.agent)) return config;

@@ -6,7 +6,7 @@ import { parseConfigText } from "../../action/config/parse-config-text.ts";
 import { runBatch } from "../../action/engine/run-batch.ts";
 import type { ResultEntry } from "../../action/ledger/types.ts";
 import { anthropicAnswer, edit, openaiAnswer, type Step, startStub } from "../helpers/llm-stub.ts";
-import { branchLog, git, makeRepo, tempDir } from "../helpers/repo.ts";
+import { branchLog, git, makeRepo, tempDir, writeFiles } from "../helpers/repo.ts";
 
 const MODEL = "// tune\nconst X = 10;\n// tune\nmodule.exports = { X };\n";
 // The eval scores X and records, outside the repo, whether it could see any key.
@@ -174,6 +174,59 @@ describe("anthropic agent against a Messages API server on loopback", () => {
     expect(stub.requests[1]!.body).toMatchObject({ model: "claude-stub", max_tokens: 2000 });
     expect(typeof stub.requests[1]!.body.system).toBe("string");
     expect(readFileSync(spy, "utf8")).not.toContain(KEY);
+  });
+});
+
+describe("a line of a matrix (line 2 of 3)", () => {
+  it("tells the model agent which line it is and gives it its own section of program.md only", async () => {
+    const stub = await startStub([
+      openaiAnswer(edit("model.js", "const X = 10;", "const X = 7;", "X to 7")),
+    ]);
+    const { dir, spy, config } = setup(
+      `{ use: openai, model: gpt-stub, base_url: "${stub.url}/v1", api_key_env: TEST_OPENAI_KEY }`,
+      1,
+    );
+    writeFiles(dir, {
+      "program.md":
+        "Make X small.\n\n## Line 1\nTry odd values.\n\n## Line 2\nTry even values.\n\n## Line 3\nTry primes.\n\n## Rules\nKeep the comments.\n",
+    });
+    git(dir, "commit", "-qam", "directions per line");
+    await runBatch({
+      repoDir: dir,
+      config,
+      tag: "t",
+      env: { ...process.env, TEST_OPENAI_KEY: KEY, EVAL_SPY: spy },
+      line: { index: 2, of: 3 },
+    });
+    expect(results(dir).map((r) => r.status)).toEqual(["baseline", "keep"]);
+    const prompt = stub.prompt(0);
+    expect(prompt).toContain("You are line 2 of 3");
+    expect(prompt).toContain("Make X small.");
+    expect(prompt).toContain("Try even values.");
+    expect(prompt).toContain("Keep the comments.");
+    expect(prompt).not.toContain("Try odd values.");
+    expect(prompt).not.toContain("Try primes.");
+  });
+
+  it("gives a command agent AUTOEXP_LINE", async () => {
+    const agentDir = tempDir();
+    writeFiles(agentDir, {
+      "agent.js": `const fs = require("node:fs");
+fs.writeFileSync("model.js", fs.readFileSync("model.js", "utf8").replace("const X = 10;", "const X = 6;"));
+fs.writeFileSync(process.env.AUTOEXP_DESCRIPTION_FILE, "line " + process.env.AUTOEXP_LINE);`,
+    });
+    const { dir, spy, config } = setup(
+      `{ use: command, run: [node, ${JSON.stringify(join(agentDir, "agent.js"))}] }`,
+      1,
+    );
+    await runBatch({
+      repoDir: dir,
+      config,
+      tag: "t",
+      env: { ...process.env, EVAL_SPY: spy },
+      line: { index: 3, of: 4 },
+    });
+    expect(results(dir)[1]).toMatchObject({ status: "keep", description: "line 3/4" });
   });
 });
 
