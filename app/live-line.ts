@@ -4,7 +4,12 @@
  * carries the status's time, so an older status delivered late never overwrites a newer one.
  */
 
-const BLOCK = /<!-- autoexp:live at=(\S+) -->\n(?:> .*\n?)*\n?/;
+/** The block of one batch, or of line `line` of a matrix (each line has its own block). */
+function blockOf(line: number | undefined): RegExp {
+  const key = line === undefined ? "" : ` line=${line}`;
+  return new RegExp(`<!-- autoexp:live${key} at=(\\S+) -->\\n(?:> .*\\n?)*\\n?`);
+}
+const ANY_BLOCK = /<!-- autoexp:live(?: line=\d+)? at=\S+ -->\n(?:> .*\n?)*\n?/g;
 
 export interface LiveStatus {
   state: string;
@@ -13,6 +18,8 @@ export interface LiveStatus {
   runUrl: string;
   /** ISO time of the status. */
   at: string;
+  /** Line i of a matrix (its status context `autoexp/<tag>/line-<i>`); absent for one batch. */
+  line?: number;
 }
 
 /** Keeps what a run wrote as plain text: no markup, no mentions, no links, one line. */
@@ -29,11 +36,13 @@ function plain(text: string): string {
 /** The block for one status. */
 export function renderLive(s: LiveStatus): string {
   const time = `${s.at.slice(11, 16)} UTC`;
+  const which = s.line === undefined ? "" : `, line ${s.line}`;
   const head =
     s.state === "pending"
-      ? `> **Live**, from [the running batch](${s.runUrl}) at ${time}, not yet published:`
-      : `> **The batch ${s.state === "success" ? "ended" : "stopped"}** ([the run](${s.runUrl}), ${time}); its record is published next:`;
-  return `<!-- autoexp:live at=${s.at} -->\n${head}\n> ${plain(s.description)}\n`;
+      ? `> **Live${which}**, from [the running batch](${s.runUrl}) at ${time}, not yet published:`
+      : `> **The batch ${s.state === "success" ? "ended" : "stopped"}${which}** ([the run](${s.runUrl}), ${time}); its record is published next:`;
+  const key = s.line === undefined ? "" : ` line=${s.line}`;
+  return `<!-- autoexp:live${key} at=${s.at} -->\n${head}\n> ${plain(s.description)}\n`;
 }
 
 /**
@@ -43,11 +52,20 @@ export function renderLive(s: LiveStatus): string {
  */
 export function spliceLive(text: string, s: LiveStatus, afterLine?: string): string | null {
   const block = renderLive(s);
-  const found = BLOCK.exec(text);
+  const own = blockOf(s.line);
+  const found = own.exec(text);
   if (found) {
     if (found[1]! > s.at) return null;
-    const next = text.replace(BLOCK, found[0].endsWith("\n\n") ? `${block}\n` : block);
+    const next = text.replace(own, found[0].endsWith("\n\n") ? `${block}\n` : block);
     return next === text ? null : next;
+  }
+  // Another line's block is there: this one goes after the last of them.
+  const others = [...text.matchAll(ANY_BLOCK)];
+  const after = others.at(-1);
+  if (after) {
+    const end = after.index + after[0].length;
+    const glue = after[0].endsWith("\n\n") ? "" : "\n";
+    return `${text.slice(0, end)}${glue}${block}\n${text.slice(end).replace(/^\n+/, "")}`;
   }
   const lines = text.split("\n");
   const at = afterLine === undefined ? -1 : lines.indexOf(afterLine);

@@ -16,8 +16,10 @@ const REQUEST = /\(request (\d+):(\d+)\)/;
  */
 export async function onStatus(context: Context<"status">, workflow: string): Promise<void> {
   const p = context.payload;
-  if (!p.context.startsWith("autoexp/")) return;
-  const tag = p.context.slice("autoexp/".length);
+  // autoexp/<tag>, or autoexp/<tag>/line-<i> from line i of a matrix.
+  const named = /^autoexp\/([^/]+)(?:\/line-(\d{1,2}))?$/.exec(p.context);
+  if (!named) return;
+  const tag = named[1]!;
   if (tagProblem(tag) !== null) return;
   const runUrl = p.target_url ?? "";
   const prefix = `${p.repository.html_url}/actions/runs/`;
@@ -35,6 +37,7 @@ export async function onStatus(context: Context<"status">, workflow: string): Pr
     description: p.description ?? "",
     runUrl,
     at: p.updated_at || p.created_at,
+    ...(named[2] ? { line: Number(named[2]) } : {}),
   };
   await updatePr(octokit, repo, tag, live);
   const request = REQUEST.exec(run.display_title ?? "");

@@ -56585,6 +56585,7 @@ function createLiveStatus(options) {
   };
   let last = null;
   let broken = false;
+  const linePrefix = options.line ? `line ${options.line.index}/${options.line.of} \xB7 ` : "";
   const post = async (state, description) => {
     if (broken) return;
     const url2 = `${options.apiUrl.replace(/\/$/, "")}/repos/${options.repository}/statuses/${options.sha}`;
@@ -56602,7 +56603,7 @@ function createLiveStatus(options) {
           state,
           target_url: options.targetUrl,
           description,
-          context: `autoexp/${options.tag}`
+          context: options.line ? `autoexp/${options.tag}/line-${options.line.index}` : `autoexp/${options.tag}`
         }),
         signal: AbortSignal.timeout(options.timeoutMs ?? 1e4)
       });
@@ -56634,7 +56635,7 @@ function createLiveStatus(options) {
     },
     /** At a checkpoint: posts the figures when they changed and the interval has passed. */
     async checkpoint() {
-      const text2 = describeLive(figures);
+      const text2 = describeLive(figures, linePrefix);
       if (last && (last.text === text2 || now() - last.at < options.everyMs)) return;
       last = { at: now(), text: text2 };
       await post("pending", text2);
@@ -56646,7 +56647,10 @@ function createLiveStatus(options) {
     /** The batch ended: its final figures, success or failure, always posted. */
     async finish(ok, figuresNow) {
       Object.assign(figures, figuresNow ?? {});
-      await post(ok ? "success" : "failure", describeLive(figures, ok ? "done: " : "stopped: "));
+      await post(
+        ok ? "success" : "failure",
+        describeLive(figures, `${linePrefix}${ok ? "done: " : "stopped: "}`)
+      );
     }
   };
 }
@@ -56667,6 +56671,7 @@ function liveStatusFromEnv(env, options) {
     repository,
     sha,
     tag: options.tag,
+    ...options.line ? { line: options.line } : {},
     targetUrl: `${env.GITHUB_SERVER_URL || "https://github.com"}/${repository}/actions/runs/${runId}`,
     everyMs: options.everySeconds * 1e3,
     metric: options.metric,
@@ -57754,6 +57759,7 @@ async function runMode(inputs, repoDir, handoff2, env) {
     token: inputs.token,
     everySeconds: inputs["live-status"],
     tag,
+    line: inputs.shard,
     sha: remoteHead,
     metric: metric2,
     log: (line2) => warning(line2, { title: `autoexp ${tag}: live status` })

@@ -28954,26 +28954,41 @@ function defaultBranchOf(context) {
 }
 
 // app/live-line.ts
-var BLOCK = /<!-- autoexp:live at=(\S+) -->\n(?:> .*\n?)*\n?/;
+function blockOf(line) {
+  const key = line === void 0 ? "" : ` line=${line}`;
+  return new RegExp(`<!-- autoexp:live${key} at=(\\S+) -->\\n(?:> .*\\n?)*\\n?`);
+}
+var ANY_BLOCK = /<!-- autoexp:live(?: line=\d+)? at=\S+ -->\n(?:> .*\n?)*\n?/g;
 function plain(text) {
   return text.replace(/[^\p{L}\p{N} .,:;·%()+\-−±/=_#…]/gu, " ").replace(/:\/\//g, ": //").replace(/www\./gi, "www ").replace(/\s+/g, " ").trim().slice(0, 140);
 }
 function renderLive(s) {
   const time3 = `${s.at.slice(11, 16)} UTC`;
-  const head = s.state === "pending" ? `> **Live**, from [the running batch](${s.runUrl}) at ${time3}, not yet published:` : `> **The batch ${s.state === "success" ? "ended" : "stopped"}** ([the run](${s.runUrl}), ${time3}); its record is published next:`;
-  return `<!-- autoexp:live at=${s.at} -->
+  const which = s.line === void 0 ? "" : `, line ${s.line}`;
+  const head = s.state === "pending" ? `> **Live${which}**, from [the running batch](${s.runUrl}) at ${time3}, not yet published:` : `> **The batch ${s.state === "success" ? "ended" : "stopped"}${which}** ([the run](${s.runUrl}), ${time3}); its record is published next:`;
+  const key = s.line === void 0 ? "" : ` line=${s.line}`;
+  return `<!-- autoexp:live${key} at=${s.at} -->
 ${head}
 > ${plain(s.description)}
 `;
 }
 function spliceLive(text, s, afterLine) {
   const block = renderLive(s);
-  const found = BLOCK.exec(text);
+  const own2 = blockOf(s.line);
+  const found = own2.exec(text);
   if (found) {
     if (found[1] > s.at) return null;
-    const next = text.replace(BLOCK, found[0].endsWith("\n\n") ? `${block}
+    const next = text.replace(own2, found[0].endsWith("\n\n") ? `${block}
 ` : block);
     return next === text ? null : next;
+  }
+  const others = [...text.matchAll(ANY_BLOCK)];
+  const after = others.at(-1);
+  if (after) {
+    const end = after.index + after[0].length;
+    const glue = after[0].endsWith("\n\n") ? "" : "\n";
+    return `${text.slice(0, end)}${glue}${block}
+${text.slice(end).replace(/^\n+/, "")}`;
   }
   const lines = text.split("\n");
   const at = afterLine === void 0 ? -1 : lines.indexOf(afterLine);
@@ -28989,8 +29004,9 @@ ${block}`;
 var REQUEST = /\(request (\d+):(\d+)\)/;
 async function onStatus(context, workflow) {
   const p = context.payload;
-  if (!p.context.startsWith("autoexp/")) return;
-  const tag = p.context.slice("autoexp/".length);
+  const named = /^autoexp\/([^/]+)(?:\/line-(\d{1,2}))?$/.exec(p.context);
+  if (!named) return;
+  const tag = named[1];
   if (tagProblem(tag) !== null) return;
   const runUrl = p.target_url ?? "";
   const prefix = `${p.repository.html_url}/actions/runs/`;
@@ -29007,7 +29023,8 @@ async function onStatus(context, workflow) {
     state: p.state,
     description: p.description ?? "",
     runUrl,
-    at: p.updated_at || p.created_at
+    at: p.updated_at || p.created_at,
+    ...named[2] ? { line: Number(named[2]) } : {}
   };
   await updatePr(octokit, repo, tag, live);
   const request = REQUEST.exec(run.display_title ?? "");

@@ -85,6 +85,7 @@ async function runMode(
     token: inputs.token,
     everySeconds: inputs["live-status"],
     tag,
+    line: inputs.shard,
     sha: remoteHead,
     metric,
     log: (line) => core.warning(line, { title: `autoexp ${tag}: live status` }),

@@ -45,6 +45,11 @@ export interface LiveStatusOptions {
   /** The commit the tag's PR shows (the remote's autoexp/<tag>), else the workflow's commit. */
   sha: string;
   tag: string;
+  /**
+   * Line i of K (a matrix shard): its own status context `autoexp/<tag>/line-<i>`, so the lines
+   * do not overwrite each other's figures; the App shows one live line per line.
+   */
+  line?: { index: number; of: number };
   /** The run's page: the App finds the request that started it from there. */
   targetUrl: string;
   /** At most one update per this many ms (0: after every experiment). The end always posts. */
@@ -74,6 +79,7 @@ export function createLiveStatus(options: LiveStatusOptions) {
   };
   let last: { at: number; text: string } | null = null;
   let broken = false;
+  const linePrefix = options.line ? `line ${options.line.index}/${options.line.of} · ` : "";
   const post = async (state: "pending" | "success" | "failure", description: string) => {
     if (broken) return;
     const url = `${options.apiUrl.replace(/\/$/, "")}/repos/${options.repository}/statuses/${options.sha}`;
@@ -91,7 +97,9 @@ export function createLiveStatus(options: LiveStatusOptions) {
           state,
           target_url: options.targetUrl,
           description,
-          context: `autoexp/${options.tag}`,
+          context: options.line
+            ? `autoexp/${options.tag}/line-${options.line.index}`
+            : `autoexp/${options.tag}`,
         }),
         signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
       });
@@ -126,7 +134,7 @@ export function createLiveStatus(options: LiveStatusOptions) {
     },
     /** At a checkpoint: posts the figures when they changed and the interval has passed. */
     async checkpoint() {
-      const text = describeLive(figures);
+      const text = describeLive(figures, linePrefix);
       if (last && (last.text === text || now() - last.at < options.everyMs)) return;
       last = { at: now(), text };
       await post("pending", text);
@@ -138,7 +146,10 @@ export function createLiveStatus(options: LiveStatusOptions) {
     /** The batch ended: its final figures, success or failure, always posted. */
     async finish(ok: boolean, figuresNow?: Partial<LiveFigures>) {
       Object.assign(figures, figuresNow ?? {});
-      await post(ok ? "success" : "failure", describeLive(figures, ok ? "done: " : "stopped: "));
+      await post(
+        ok ? "success" : "failure",
+        describeLive(figures, `${linePrefix}${ok ? "done: " : "stopped: "}`),
+      );
     },
   };
 }
@@ -155,6 +166,7 @@ export function liveStatusFromEnv(
     token: string | undefined;
     everySeconds: number | null;
     tag: string;
+    line?: { index: number; of: number } | undefined;
     sha: string | null;
     metric: string;
     log: (line: string) => void;
@@ -176,6 +188,7 @@ export function liveStatusFromEnv(
     repository,
     sha,
     tag: options.tag,
+    ...(options.line ? { line: options.line } : {}),
     targetUrl: `${env.GITHUB_SERVER_URL || "https://github.com"}/${repository}/actions/runs/${runId}`,
     everyMs: options.everySeconds * 1000,
     metric: options.metric,

@@ -81,6 +81,50 @@ describe("the live line from a batch's commit status", () => {
     expect(sticky().body).not.toContain("2/5");
   });
 
+  it("gives each line of a matrix its own live line, updated in place, in the PR and the answer", async () => {
+    const { fake, pr, sticky, status } = await setup();
+    const at = (t: string) => ({ created_at: t, updated_at: t });
+    await status({
+      context: "autoexp/night/line-1",
+      description: "line 1/2 · 3 experiments",
+      ...at("2026-11-23T01:02:00+00:00"),
+    });
+    await status({
+      context: "autoexp/night/line-2",
+      description: "line 2/2 · 1 experiment",
+      ...at("2026-11-23T01:03:00+00:00"),
+    });
+    for (const body of [pr.body!, sticky().body]) {
+      expect(body).toContain("> **Live, line 1**, from [the running batch](");
+      expect(body).toContain("\n> line 1/2 · 3 experiments\n");
+      expect(body).toContain("> **Live, line 2**, from [the running batch](");
+      expect(body).toContain("\n> line 2/2 · 1 experiment\n");
+    }
+    // Line 1 moves on: its block changes in place, line 2's stays; line 2's older status is ignored.
+    await status({
+      context: "autoexp/night/line-1",
+      description: "line 1/2 · 4 experiments",
+      ...at("2026-11-23T01:04:00+00:00"),
+    });
+    await status({
+      context: "autoexp/night/line-2",
+      description: "line 2/2 · 0 experiments",
+      ...at("2026-11-23T01:01:00+00:00"),
+    });
+    for (const body of [pr.body!, sticky().body]) {
+      expect(body).toContain("\n> line 1/2 · 4 experiments\n");
+      expect(body).not.toContain("3 experiments");
+      expect(body).toContain("\n> line 2/2 · 1 experiment\n");
+      expect(body.match(/autoexp:live line=1 /g)).toHaveLength(1);
+      expect(body.match(/autoexp:live line=2 /g)).toHaveLength(1);
+    }
+    // Not a line: another suffix is not autoexp's.
+    const body = pr.body;
+    await status({ context: "autoexp/night/other", description: "9 experiments" });
+    expect(pr.body).toBe(body);
+    expect(fake.violations).toEqual([]);
+  });
+
   it("ignores statuses of other contexts, of runs outside this repository or of other workflows; shows the text as plain text", async () => {
     const { fake, pr, sticky, status } = await setup();
     const body = [pr.body, sticky().body];
