@@ -168,11 +168,15 @@ if (process.env.ONLY_N === undefined) {
     `GPU busy share from the first experiment's eval to the last (${N} experiments, times x${SCALE}):`,
   );
   console.log("P s  E s  serial  pipelined  pipelined+proposers");
-  for (const [p, e] of [
-    [2, 2],
-    [1, 4],
-    [4, 1],
-  ] as const) {
+  // ONLY_PE=4,1 runs that (P, E) row alone.
+  const only = process.env.ONLY_PE?.split(",").map(Number);
+  for (const [p, e] of (
+    [
+      [2, 2],
+      [1, 4],
+      [4, 1],
+    ] as const
+  ).filter(([p, e]) => !only || (only[0] === p && only[1] === e))) {
     const serial = run(p, e, { pipeline: false, workers: 1, proposers: 1, experiments: N });
     const piped = run(p, e, { pipeline: true, workers: 1, proposers: 1, experiments: N });
     const k = Math.ceil(p / e);
