@@ -57405,6 +57405,7 @@ function mergeLedgers(base, ours, theirs, tag) {
   const renumbered = /* @__PURE__ */ new Map();
   const fresh = ours.slice(base.length).split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l));
   const shift = (n) => n > baseLast ? n + offset : n;
+  let ourIncumbent = parseLog(base).results.findLast((r) => KEPT.has(r.status))?.iteration ?? 0;
   let added = 0;
   const lines = fresh.map((entry) => {
     if (entry.type === "result") {
@@ -57415,8 +57416,10 @@ function mergeLedgers(base, ours, theirs, tag) {
         ...entry,
         iteration,
         diff: entry.diff ? `refs/autoexp/${tag}/${iteration}` : null,
-        ...entry.duplicate_of !== void 0 ? { duplicate_of: shift(entry.duplicate_of) } : {}
+        ...entry.duplicate_of !== void 0 ? { duplicate_of: shift(entry.duplicate_of) } : {},
+        against: entry.against !== void 0 ? shift(entry.against) : ourIncumbent
       };
+      if (KEPT.has(entry.status)) ourIncumbent = iteration;
       if (KEPT.has(entry.status) && entry.status !== "baseline") {
         return {
           ...moved,

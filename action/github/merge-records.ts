@@ -33,6 +33,9 @@ export function mergeLedgers(
     .filter((l) => l.trim())
     .map((l) => JSON.parse(l) as LedgerEntry);
   const shift = (n: number) => (n > baseLast ? n + offset : n);
+  // Our rows were judged against our line's incumbents, none of which is theirs: each row says
+  // which (`against`), as a row judged against an earlier incumbent does.
+  let ourIncumbent = parseLog(base).results.findLast((r) => KEPT.has(r.status))?.iteration ?? 0;
   let added = 0;
   const lines = fresh.map((entry) => {
     if (entry.type === "result") {
@@ -44,7 +47,9 @@ export function mergeLedgers(
         iteration,
         diff: entry.diff ? `refs/autoexp/${tag}/${iteration}` : null,
         ...(entry.duplicate_of !== undefined ? { duplicate_of: shift(entry.duplicate_of) } : {}),
+        against: entry.against !== undefined ? shift(entry.against) : ourIncumbent,
       };
+      if (KEPT.has(entry.status)) ourIncumbent = iteration;
       if (KEPT.has(entry.status) && entry.status !== "baseline") {
         return {
           ...moved,

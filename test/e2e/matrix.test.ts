@@ -66,6 +66,12 @@ describe("a matrix of 3 shards on one tag (Actions is the distributed engine)", 
     // not kept here, each queued for a re-check with the reason.
     const laterLines = log.results.slice(7);
     for (const r of laterLines) expect(KEPT.has(r.status)).toBe(false);
+    // Each says which incumbent of its own line it was judged against: one before it, kept there.
+    for (const r of laterLines) {
+      expect(r.against).toBeLessThan(r.iteration);
+      const judgedAgainst = log.results[r.against!]!;
+      expect(KEPT.has(judgedAgainst.status) || judgedAgainst.recheck === "queued").toBe(true);
+    }
     const queued = recheckQueue(log);
     expect(queued.length).toBeGreaterThan(0);
     for (const r of queued) expect(r.reason).toMatch(/parallel line.*Queued for a re-check/);
