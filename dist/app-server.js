@@ -28227,7 +28227,8 @@ function viewFromLog(log, title) {
       description: r.description,
       best,
       runs: values?.length ?? null,
-      evidence: r.evidence ?? null
+      evidence: r.evidence ?? null,
+      ...r.against !== void 0 ? { against: r.against } : {}
     };
     if (KEPT.has(r.status) && score !== null) {
       best = score;

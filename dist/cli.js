@@ -32190,7 +32190,8 @@ function viewFromLog(log, title) {
       description: r.description,
       best,
       runs: values?.length ?? null,
-      evidence: r.evidence ?? null
+      evidence: r.evidence ?? null,
+      ...r.against !== void 0 ? { against: r.against } : {}
     };
     if (KEPT.has(r.status) && score !== null) {
       best = score;
@@ -32912,7 +32913,7 @@ function renderTable(rows, metric2, withStatus) {
       r.iteration,
       r.commit ? `\`${r.commit}\`` : "",
       formatScore(r.score),
-      formatDelta(r.delta),
+      r.against !== void 0 ? `${formatDelta(r.delta)} vs #${r.against}` : formatDelta(r.delta),
       withStatus ? r.runs ?? "" : formatEvidence(r),
       ...withStatus ? [r.status] : [],
       escapeCell(r.description),

@@ -26,6 +26,8 @@ export interface ViewRow {
   runs?: number | null;
   /** Why a keep was believed (effect, p-value, interval); absent for older or unconfirmed rows. */
   evidence?: Evidence | null;
+  /** The earlier incumbent its delta is to, when the incumbent had moved on (see ResultEntry). */
+  against?: number;
 }
 
 /** Everything a human summary needs, from either a log.jsonl or a karpathy results.tsv. */
@@ -92,6 +94,7 @@ export function viewFromLog(log: ParsedLog, title?: string): LedgerView {
       best,
       runs: values?.length ?? null,
       evidence: r.evidence ?? null,
+      ...(r.against !== undefined ? { against: r.against } : {}),
     };
     if (KEPT.has(r.status as Status) && score !== null) {
       best = score;

@@ -82,6 +82,9 @@ budget: { experiments: 5 }
     expect(run.stdout).not.toMatch(/#[245] was proposed against/);
     // The terminal says which incumbent a delta is to: d made the loss 1 worse than #0's 20.
     expect(run.stdout).toMatch(/#4 discard +loss 21 \+1(\.0+)? vs #0 /);
+    expect(git(repo, "show", "autoexp/t:.autoexp/t/dashboard.md")).toMatch(
+      /\| 4 \| `[0-9a-f]{7}` \| 21 \| \+1(\.0+)? vs #0 \| 1 \| discard \| switch d on \|/,
+    );
 
     // The kept #3 reproduces from its commit, evaluated in a clean checkout outside autoexp.
     const clean = tempDir();
