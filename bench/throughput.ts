@@ -163,7 +163,8 @@ if (process.env.ONE) {
   console.log(`one run P ${p} E ${e}: busy ${r.busy.map(pct).join(" ")}, wall ${r.wallMs} ms`);
   process.exit(0);
 }
-if (process.env.ONLY_N === undefined) {
+// ONLY_N alone runs only the N sweep; ONLY_PE alone only the busy-share rows.
+if (process.env.ONLY_N === undefined || process.env.ONLY_PE !== undefined) {
   console.log(
     `GPU busy share from the first experiment's eval to the last (${N} experiments, times x${SCALE}):`,
   );
@@ -205,6 +206,7 @@ if (process.env.ONLY_N === undefined) {
     );
   }
 }
+if (process.env.ONLY_PE !== undefined && process.env.ONLY_N === undefined) process.exit(0);
 console.log(
   `\nexperiments per hour with N simulated GPUs (P 0.5 s, E 2 s, proposers N, ${PER_WORKER} experiments per GPU):`,
 );
