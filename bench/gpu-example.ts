@@ -8,6 +8,9 @@
 // Without nvidia-smi, or with AUTOEXP_TINY=1, it runs the CPU tiny mode and says that the GPU
 // figures were not measured. PYTHON picks the interpreter (default: the first with PyTorch).
 // The data is generated once into $AUTOEXP_GPU_TRAIN_CACHE or ~/.cache/autoexp-gpu-train.
+// THINK=30 replaces the search agent with one that thinks 30 s per proposal (as a model does)
+// and then scales one hyperparameter; PIPELINE=false|true sets the scheduler. bench/gpu-pipeline
+// runs both schedulers with THINK and puts the figures side by side.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import {
   cpSync,
@@ -88,6 +91,34 @@ if (process.env.AUTOEXP_GPU_TRAIN_CACHE) {
       `read_only: [${cacheRoot}]`,
     ),
   );
+}
+// A thinking agent (THINK s per proposal): one hyperparameter scaled per experiment, in turn.
+const THINKING_AGENT = `
+const fs = require("node:fs");
+const i = Number(process.env.AUTOEXP_ITERATION);
+const knobs = [["LEARNING_RATE", 1.5], ["LEARNING_RATE", 0.7], ["WARMDOWN_RATIO", 1.25], ["EMBEDDING_LR", 1.5], ["WEIGHT_DECAY", 0.5], ["BATCH_SIZE", 0.5]];
+const [name, factor] = knobs[(i - 1) % knobs.length];
+setTimeout(() => {
+  const text = fs.readFileSync("train.py", "utf8");
+  const re = new RegExp("^" + name + " = ([0-9.e-]+)", "m");
+  const old = Number(re.exec(text)[1]);
+  const value = name === "BATCH_SIZE" ? Math.max(8, Math.round(old * factor)) : Number((old * factor).toPrecision(3));
+  fs.writeFileSync("train.py", text.replace(re, name + " = " + value));
+  fs.writeFileSync(process.env.AUTOEXP_DESCRIPTION_FILE, name + " " + old + " -> " + value);
+}, ${Number(process.env.THINK ?? 0) * 1000});
+`;
+{
+  const config = join(source, "autoexp.yml");
+  let text = readFileSync(config, "utf8");
+  if (process.env.THINK) {
+    writeFileSync(join(root, "thinking-agent.js"), THINKING_AGENT);
+    text = text.replace(
+      /^ {2}use: search.*$/m,
+      `  use: command\n  run: [node, ${JSON.stringify(join(root, "thinking-agent.js"))}]\n  timeout: 10m`,
+    );
+  }
+  if (process.env.PIPELINE) text += `pipeline: ${process.env.PIPELINE === "true"}\n`;
+  writeFileSync(config, text);
 }
 git(source, "init", "-q", "--initial-branch=main");
 git(source, "config", "user.name", "bench");
@@ -220,7 +251,9 @@ const counts = new Map<string, number>();
 for (const r of results.filter((r) => r.iteration > 0))
   counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
 
-console.log(`\nbench/gpu-example: results (${tiny ? "CPU tiny mode" : "GPU"})`);
+console.log(
+  `\nbench/gpu-example: results (${tiny ? "CPU tiny mode" : "GPU"}${process.env.THINK ? `, agent thinking ${process.env.THINK} s` : ""}${process.env.PIPELINE ? `, pipeline: ${process.env.PIPELINE}` : ""})`,
+);
 console.log(
   `  data (prepare.py, once)          ${fmt(prepareSeconds)} s, ${meta.train_chars?.toLocaleString("en")} training symbols`,
 );
