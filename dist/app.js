@@ -28184,8 +28184,24 @@ function clone2(s) {
 function noiseOf(groups, metrics) {
   return Object.fromEntries(metrics.map((m) => [m, pooledNoise(groups.map((g) => g[m] ?? []))]));
 }
+var KEPT_AT = /* @__PURE__ */ new WeakMap();
+function lastKept(results) {
+  const isKept = (r) => KEPT.has(r.status) && r.score !== null;
+  const seen = KEPT_AT.get(results);
+  let index = -1;
+  if (seen && seen.length <= results.length && (seen.index < 0 || isKept(results[seen.index]))) {
+    index = seen.index;
+    for (let i = results.length - 1; i >= seen.length; i--)
+      if (isKept(results[i])) {
+        index = i;
+        break;
+      }
+  } else index = results.findLastIndex(isKept);
+  KEPT_AT.set(results, { length: results.length, index });
+  return index < 0 ? void 0 : results[index];
+}
 function incumbentState(log, samples = ledgerSamples(log)) {
-  const row = log.results.findLast((r) => KEPT.has(r.status) && r.score !== null);
+  const row = lastKept(log.results);
   if (!row) return null;
   const metric2 = log.config?.metric ?? "score";
   const s = clone2(samples.current.get(row.iteration) ?? { [metric2]: [row.score] });

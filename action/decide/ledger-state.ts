@@ -1,7 +1,7 @@
 import type { Config } from "../config/schema.ts";
 import { goalMetrics, primaryMetric, WEIGHTED_METRIC } from "../config/validate-config.ts";
 import type { ParsedLog } from "../ledger/log-jsonl.ts";
-import { type ConfigEntry, type Goal, KEPT } from "../ledger/types.ts";
+import { type ConfigEntry, type Goal, KEPT, type ResultEntry } from "../ledger/types.ts";
 import { type Noise, pooledNoise } from "./noise.ts";
 import type { Objective, Policy, Samples } from "./policy.ts";
 import { mean } from "./stats.ts";
@@ -92,12 +92,34 @@ export interface IncumbentState {
   measuredAfter: number;
 }
 
+/**
+ * The last kept row with a score. A ledger only grows, so the search resumes where the last one
+ * for the same rows ended: a long plateau is not walked back over at every experiment.
+ */
+const KEPT_AT = new WeakMap<readonly ResultEntry[], { length: number; index: number }>();
+function lastKept(results: readonly ResultEntry[]): ResultEntry | undefined {
+  const isKept = (r: ResultEntry) => KEPT.has(r.status) && r.score !== null;
+  const seen = KEPT_AT.get(results);
+  // Rows only appended since, and the row found then still the same: look at the new rows only.
+  let index = -1;
+  if (seen && seen.length <= results.length && (seen.index < 0 || isKept(results[seen.index]!))) {
+    index = seen.index;
+    for (let i = results.length - 1; i >= seen.length; i--)
+      if (isKept(results[i]!)) {
+        index = i;
+        break;
+      }
+  } else index = results.findLastIndex(isKept);
+  KEPT_AT.set(results, { length: results.length, index });
+  return index < 0 ? undefined : results[index];
+}
+
 /** The incumbent: the last kept experiment, with every run it has had. */
 export function incumbentState(
   log: Pick<ParsedLog, "results" | "remeasures" | "config">,
   samples: LedgerSamples = ledgerSamples(log),
 ): IncumbentState | null {
-  const row = log.results.findLast((r) => KEPT.has(r.status) && r.score !== null);
+  const row = lastKept(log.results);
   if (!row) return null;
   const metric = log.config?.metric ?? "score";
   const s = clone(samples.current.get(row.iteration) ?? { [metric]: [row.score!] });
