@@ -4,12 +4,14 @@
  * carries the status's time, so an older status delivered late never overwrites a newer one.
  */
 
+/** What the block's marker says after `autoexp:live`: nothing for one batch, the line of a matrix. */
+const lineKey = (line: number | undefined) => (line === undefined ? "" : ` line=${line}`);
 /** The block of one batch, or of line `line` of a matrix (each line has its own block). */
-function blockOf(line: number | undefined): RegExp {
-  const key = line === undefined ? "" : ` line=${line}`;
-  return new RegExp(`<!-- autoexp:live${key} at=(\\S+) -->\\n(?:> .*\\n?)*\\n?`);
+const blockOf = (line: number | undefined) => block(lineKey(line), "");
+const ANY_BLOCK = block("(?: line=\\d+)?", "g");
+function block(key: string, flags: string): RegExp {
+  return new RegExp(`<!-- autoexp:live${key} at=(\\S+) -->\\n(?:> .*\\n?)*\\n?`, flags);
 }
-const ANY_BLOCK = /<!-- autoexp:live(?: line=\d+)? at=\S+ -->\n(?:> .*\n?)*\n?/g;
 
 export interface LiveStatus {
   state: string;
@@ -41,8 +43,7 @@ export function renderLive(s: LiveStatus): string {
     s.state === "pending"
       ? `> **Live${which}**, from [the running batch](${s.runUrl}) at ${time}, not yet published:`
       : `> **The batch ${s.state === "success" ? "ended" : "stopped"}${which}** ([the run](${s.runUrl}), ${time}); its record is published next:`;
-  const key = s.line === undefined ? "" : ` line=${s.line}`;
-  return `<!-- autoexp:live${key} at=${s.at} -->\n${head}\n> ${plain(s.description)}\n`;
+  return `<!-- autoexp:live${lineKey(s.line)} at=${s.at} -->\n${head}\n> ${plain(s.description)}\n`;
 }
 
 /**

@@ -4265,8 +4265,8 @@ var require_util2 = __commonJS({
         request.headersList.append("origin", serializedOrigin, true);
       }
     }
-    function coarsenTime(timestamp2, crossOriginIsolatedCapability) {
-      return timestamp2;
+    function coarsenTime(timestamp, crossOriginIsolatedCapability) {
+      return timestamp;
     }
     function clampAndCoarsenConnectionTimingInfo(connectionTimingInfo, defaultStartTime, crossOriginIsolatedCapability) {
       if (!connectionTimingInfo?.startTime || connectionTimingInfo.startTime < defaultStartTime) {
@@ -11841,10 +11841,10 @@ var require_dns = __commonJS({
         return ip;
       }
       setRecords(origin, addresses) {
-        const timestamp2 = Date.now();
+        const timestamp = Date.now();
         const records = { records: { 4: null, 6: null } };
         for (const record3 of addresses) {
-          record3.timestamp = timestamp2;
+          record3.timestamp = timestamp;
           if (typeof record3.ttl === "number") {
             record3.ttl = Math.min(record3.ttl, this.#maxTTL);
           } else {
@@ -24052,7 +24052,7 @@ var require_timestamp = __commonJS({
       resolve: (str) => parseSexagesimal(str, false),
       stringify: stringifySexagesimal
     };
-    var timestamp2 = {
+    var timestamp = {
       identify: (value) => value instanceof Date,
       default: true,
       tag: "tag:yaml.org,2002:timestamp",
@@ -24061,7 +24061,7 @@ var require_timestamp = __commonJS({
       // assumed to be 00:00:00Z (start of day, UTC).
       test: RegExp("^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:(?:t|T|[ \\t]+)([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2}(\\.[0-9]+)?)(?:[ \\t]*(Z|[-+][012]?[0-9](?::[0-9]{2})?))?)?$"),
       resolve(str) {
-        const match = str.match(timestamp2.test);
+        const match = str.match(timestamp.test);
         if (!match)
           throw new Error("!!timestamp expects a date, starting with yyyy-mm-dd");
         const [, year, month, day, hour, minute, second] = match.map(Number);
@@ -24080,7 +24080,7 @@ var require_timestamp = __commonJS({
     };
     exports.floatTime = floatTime;
     exports.intTime = intTime;
-    exports.timestamp = timestamp2;
+    exports.timestamp = timestamp;
   }
 });
 
@@ -24100,7 +24100,7 @@ var require_schema3 = __commonJS({
     var omap = require_omap();
     var pairs = require_pairs();
     var set2 = require_set();
-    var timestamp2 = require_timestamp();
+    var timestamp = require_timestamp();
     var schema = [
       map2.map,
       seq.seq,
@@ -24120,9 +24120,9 @@ var require_schema3 = __commonJS({
       omap.omap,
       pairs.pairs,
       set2.set,
-      timestamp2.intTime,
-      timestamp2.floatTime,
-      timestamp2.timestamp
+      timestamp.intTime,
+      timestamp.floatTime,
+      timestamp.timestamp
     ];
     exports.schema = schema;
   }
@@ -24147,7 +24147,7 @@ var require_tags = __commonJS({
     var pairs = require_pairs();
     var schema$2 = require_schema3();
     var set2 = require_set();
-    var timestamp2 = require_timestamp();
+    var timestamp = require_timestamp();
     var schemas = /* @__PURE__ */ new Map([
       ["core", schema.schema],
       ["failsafe", [map2.map, seq.seq, string4.string]],
@@ -24161,11 +24161,11 @@ var require_tags = __commonJS({
       float: float.float,
       floatExp: float.floatExp,
       floatNaN: float.floatNaN,
-      floatTime: timestamp2.floatTime,
+      floatTime: timestamp.floatTime,
       int: int2.int,
       intHex: int2.intHex,
       intOct: int2.intOct,
-      intTime: timestamp2.intTime,
+      intTime: timestamp.intTime,
       map: map2.map,
       merge: merge3.merge,
       null: _null4.nullTag,
@@ -24173,7 +24173,7 @@ var require_tags = __commonJS({
       pairs: pairs.pairs,
       seq: seq.seq,
       set: set2.set,
-      timestamp: timestamp2.timestamp
+      timestamp: timestamp.timestamp
     };
     var coreKnownTags = {
       "tag:yaml.org,2002:binary": binary.binary,
@@ -24181,7 +24181,7 @@ var require_tags = __commonJS({
       "tag:yaml.org,2002:omap": omap.omap,
       "tag:yaml.org,2002:pairs": pairs.pairs,
       "tag:yaml.org,2002:set": set2.set,
-      "tag:yaml.org,2002:timestamp": timestamp2.timestamp
+      "tag:yaml.org,2002:timestamp": timestamp.timestamp
     };
     function getTags(customTags, schemaName, addMergeTag) {
       const schemaTags = schemas.get(schemaName);
@@ -51040,7 +51040,7 @@ function meansOf(samples) {
 }
 
 // action/ledger/rows.ts
-function buildResultRow(tag, iteration, guardName, verdict, proposal, timestamp2) {
+function buildResultRow(tag, iteration, guardName, verdict, proposal, timestamp) {
   const row = {
     type: "result",
     iteration,
@@ -51053,7 +51053,7 @@ function buildResultRow(tag, iteration, guardName, verdict, proposal, timestamp2
     guard_pass: verdict.guard_pass,
     status: verdict.status,
     description: proposal.description.replace(/\s+/g, " ").trim().slice(0, 300),
-    timestamp: timestamp2,
+    timestamp,
     metrics: verdict.metrics,
     samples: verdict.samples,
     agent_seconds: proposal.agentSeconds,
@@ -51074,7 +51074,7 @@ function buildResultRow(tag, iteration, guardName, verdict, proposal, timestamp2
   if (verdict.key) row.content_key = verdict.key;
   return row;
 }
-function buildHeader(f, timestamp2) {
+function buildHeader(f, timestamp) {
   const firstGuard = Object.entries(f.guards)[0];
   return {
     type: "config",
@@ -51102,7 +51102,7 @@ function buildHeader(f, timestamp2) {
     frozen_hashes: f.frozenHashes,
     agent: f.agent,
     base_commit: f.baseCommit,
-    timestamp: timestamp2
+    timestamp
   };
 }
 function roundEvidence(e) {
@@ -51962,11 +51962,8 @@ async function concurrentBaseline(ctx, slots) {
     for (const [i, outcome] of outcomes.entries()) {
       const slot = these[i];
       seconds += outcome.durationMs / 1e3;
-      if (outcome.status !== "ok" || outcome.tampered.length > 0)
-        return {
-          kind: "broken",
-          reason: `the incumbent (#${inc.iteration}) failed when measured on worker ${slot.id} (${outcome.problem ?? `changed ${outcome.tampered.join(", ")}`}): the eval is not reliable, so the batch stopped. Log: ${outcome.logPath}`
-        };
+      const failed2 = incumbentFailure(inc.iteration, slot, outcome);
+      if (failed2) return { kind: "broken", reason: failed2 };
       runs.push({
         metrics: withWeightedScore(outcome.metrics, config2, log.config.baseline_metrics ?? {}),
         on: { worker: slot.id, device: slot.device }
@@ -51994,6 +51991,10 @@ async function concurrentBaseline(ctx, slots) {
     score: incumbentState(store.log).score
   });
   return null;
+}
+function incumbentFailure(iteration, slot, outcome) {
+  if (outcome.status === "ok" && outcome.tampered.length === 0) return null;
+  return `the incumbent (#${iteration}) failed when measured on worker ${slot.id} (${outcome.problem ?? `changed ${outcome.tampered.join(", ")}`}): the eval is not reliable, so the batch stopped. Log: ${outcome.logPath}`;
 }
 
 // action/git/git.ts
@@ -52321,6 +52322,20 @@ function serialise(entries) {
     sorted.flatMap(([name, e]) => [Buffer.from(`${e.mode} ${name}\0`), Buffer.from(e.sha, "hex")])
   );
 }
+function commitBody(tree, parent, who, date5, message) {
+  const offset = -date5.getTimezoneOffset();
+  const abs = Math.abs(offset);
+  const hhmm = `${String(Math.floor(abs / 60)).padStart(2, "0")}${String(abs % 60).padStart(2, "0")}`;
+  const when = `${Math.floor(date5.getTime() / 1e3)} ${offset < 0 ? "-" : "+"}${hhmm}`;
+  const text2 = message.endsWith("\n") ? message : `${message}
+`;
+  return `tree ${tree}
+parent ${parent}
+author ${who.author} ${when}
+committer ${who.committer} ${when}
+
+${text2}`;
+}
 
 // action/git/git.ts
 var empty;
@@ -52504,14 +52519,8 @@ var Git = class _Git {
       entries,
       (body2) => writeLooseObject(objects, "tree", body2)
     );
-    const { author, committer } = await this.#idents();
-    const now = timestamp(/* @__PURE__ */ new Date());
-    const body = `tree ${built.root}
-parent ${parent}
-author ${author} ${now}
-committer ${committer} ${now}
-
-${message}${message.endsWith("\n") ? "" : "\n"}`;
+    const who = await this.#idents();
+    const body = commitBody(built.root, parent, who, /* @__PURE__ */ new Date(), message);
     const commit = writeLooseObject(objects, "commit", body);
     remember(FOLDERS, commit, Promise.resolve(built.folders));
     return commit;
@@ -52534,8 +52543,7 @@ ${message}${message.endsWith("\n") ? "" : "\n"}`;
       found = Promise.all([this.run(ident("AUTHOR")), this.run(ident("COMMITTER"))]).then(
         ([a, c]) => ({ author: bare(a), committer: bare(c) })
       );
-      IDENTS.set(key, found);
-      found.catch(() => IDENTS.delete(key));
+      remember(IDENTS, key, found);
     }
     return found;
   }
@@ -52578,12 +52586,6 @@ ${message}${message.endsWith("\n") ? "" : "\n"}`;
     return new _Git(dir, this.#env).run(checkIgnore(paths, await emptyRepo(this.#env), dir));
   }
 };
-function timestamp(date5) {
-  const offset = -date5.getTimezoneOffset();
-  const abs = Math.abs(offset);
-  const hhmm = `${String(Math.floor(abs / 60)).padStart(2, "0")}${String(abs % 60).padStart(2, "0")}`;
-  return `${Math.floor(date5.getTime() / 1e3)} ${offset < 0 ? "-" : "+"}${hhmm}`;
-}
 async function withIdentity(git, env) {
   const email3 = await git.run(configValue("user.email"));
   if (email3.trim()) return env;
@@ -53176,9 +53178,10 @@ function formatScore(v) {
   if (v === null || v === void 0) return "\u2014";
   return Math.abs(v) >= 1e3 ? v.toFixed(1) : v.toPrecision(6).replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "");
 }
-function formatDelta(v) {
+function formatDelta(v, against) {
   if (v === null || v === void 0) return "";
-  return `${v > 0 ? "+" : v < 0 ? "\u2212" : "\xB1"}${formatScore(Math.abs(v))}`;
+  const to = against === void 0 ? "" : ` vs #${against}`;
+  return `${v > 0 ? "+" : v < 0 ? "\u2212" : "\xB1"}${formatScore(Math.abs(v))}${to}`;
 }
 
 // action/ledger/render-verified.ts
@@ -53420,7 +53423,7 @@ function renderTable(rows, metric2, withStatus) {
       r.iteration,
       r.commit ? `\`${r.commit}\`` : "",
       formatScore(r.score),
-      r.against !== void 0 ? `${formatDelta(r.delta)} vs #${r.against}` : formatDelta(r.delta),
+      formatDelta(r.delta, r.against),
       withStatus ? r.runs ?? "" : formatEvidence(r),
       ...withStatus ? [r.status] : [],
       escapeCell(r.description),
@@ -55131,10 +55134,8 @@ async function evaluate(ctx, candidate, slot, strata = null) {
         frozen
       );
       concurrent.evalSeconds += outcome2.durationMs / 1e3;
-      if (outcome2.status !== "ok" || outcome2.tampered.length > 0)
-        throw new AutoexpError(
-          `the incumbent (#${parent.iteration}) failed when measured on worker ${slot.id} (${outcome2.problem ?? `changed ${outcome2.tampered.join(", ")}`}): the eval is not reliable, so the batch stopped. Log: ${outcome2.logPath}`
-        );
+      const failed2 = incumbentFailure(parent.iteration, slot, outcome2);
+      if (failed2) throw new AutoexpError(failed2);
       addSamples(concurrent.samples, withWeightedScore(outcome2.metrics, config2, baselineMeans));
       concurrent.runsOn.push(here);
     }
@@ -56124,8 +56125,7 @@ warning: ${w}`).join("")}` : event.warnings.map((w) => `warning: ${w}`).join("\n
       const width = String(event.of).length;
       const n = `[${String(event.index).padStart(width)}/${event.of}]`;
       const score = row.score !== null ? `${metric2} ${formatScore(row.score)}` : "\u2014";
-      const against = row.against !== void 0 ? ` vs #${row.against}` : "";
-      const delta = row.delta !== null && row.score !== null ? ` ${formatDelta(row.delta)}${against}` : "";
+      const delta = row.delta !== null && row.score !== null ? ` ${formatDelta(row.delta, row.against)}` : "";
       const eta = event.etaMs !== null && event.index < event.of ? `  eta ${formatDuration(event.etaMs)}` : "";
       const why = [
         "crash",
@@ -56312,10 +56312,6 @@ var createBundleFrom = (file2, refs, having = []) => ({
 `).join(""),
   parse: none
 });
-var createBundle = (file2, refs) => ({
-  args: ["bundle", "create", "--quiet", file2, ...refs],
-  parse: none
-});
 
 // action/github/change-sets.ts
 var SPLITS_BUNDLE = "splits.bundle";
@@ -56342,7 +56338,7 @@ async function writeSplitHandoff(repoDir, tag, dir, env) {
   }
   const temp = join26(dir, `${SPLITS_BUNDLE}.tmp-${process.pid}`);
   await new Git(repoDir, env).run(
-    createBundle(
+    createBundleFrom(
       temp,
       branches.map((b) => `refs/heads/${b}`)
     )
@@ -56418,7 +56414,7 @@ import { mkdir as mkdir9, readdir as readdir5, readFile as readFile12, rename as
 import { join as join27 } from "node:path";
 var MAX_LINKS = 32;
 function handoffBundles(handoff2) {
-  return handoff2.bundles ?? [BUNDLE];
+  return handoff2.chain?.map((l) => l.file) ?? [BUNDLE];
 }
 var BUNDLE = "autoexp.bundle";
 var DESCRIPTION2 = "handoff.json";
@@ -56430,7 +56426,6 @@ async function writeHandoff(repoDir, tag, dir, env, maxLinks = MAX_LINKS) {
   const before = await readHandoff(dir).catch(() => null);
   const log = parseLog(await showLedger(git, head, tag) ?? "");
   const chain = await nextChain(git, dir, { tag, head, rows: log.results, before, maxLinks });
-  const bundles = chain.map((l) => l.file);
   const incumbent = incumbentState(log);
   const handoff2 = {
     version: 1,
@@ -56438,7 +56433,6 @@ async function writeHandoff(repoDir, tag, dir, env, maxLinks = MAX_LINKS) {
     head,
     experiments: Math.max(0, log.results.length - 1),
     ...incumbent && log.config ? { best: { score: incumbent.score, goal: log.config.goal } } : {},
-    bundles,
     chain,
     written: (/* @__PURE__ */ new Date()).toISOString()
   };
@@ -56446,6 +56440,7 @@ async function writeHandoff(repoDir, tag, dir, env, maxLinks = MAX_LINKS) {
   await writeFile10(desc, `${JSON.stringify(handoff2, null, 2)}
 `);
   await rename4(desc, join27(dir, DESCRIPTION2));
+  const bundles = handoffBundles(handoff2);
   for (const name of await readdir5(dir))
     if (/^autoexp(\.\d+)?\.bundle$/.test(name) && !bundles.includes(name))
       await rm12(join27(dir, name), { force: true });

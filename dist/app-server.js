@@ -27962,9 +27962,10 @@ function formatScore(v) {
   if (v === null || v === void 0) return "\u2014";
   return Math.abs(v) >= 1e3 ? v.toFixed(1) : v.toPrecision(6).replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "");
 }
-function formatDelta(v) {
+function formatDelta(v, against) {
   if (v === null || v === void 0) return "";
-  return `${v > 0 ? "+" : v < 0 ? "\u2212" : "\xB1"}${formatScore(Math.abs(v))}`;
+  const to = against === void 0 ? "" : ` vs #${against}`;
+  return `${v > 0 ? "+" : v < 0 ? "\u2212" : "\xB1"}${formatScore(Math.abs(v))}${to}`;
 }
 
 // action/ledger/render-verified.ts
@@ -28971,11 +28972,12 @@ function defaultBranchOf(context) {
 }
 
 // app/live-line.ts
-function blockOf(line) {
-  const key = line === void 0 ? "" : ` line=${line}`;
-  return new RegExp(`<!-- autoexp:live${key} at=(\\S+) -->\\n(?:> .*\\n?)*\\n?`);
+var lineKey = (line) => line === void 0 ? "" : ` line=${line}`;
+var blockOf = (line) => block(lineKey(line), "");
+var ANY_BLOCK = block("(?: line=\\d+)?", "g");
+function block(key, flags) {
+  return new RegExp(`<!-- autoexp:live${key} at=(\\S+) -->\\n(?:> .*\\n?)*\\n?`, flags);
 }
-var ANY_BLOCK = /<!-- autoexp:live(?: line=\d+)? at=\S+ -->\n(?:> .*\n?)*\n?/g;
 function plain(text) {
   return text.replace(/[^\p{L}\p{N} .,:;·%()+\-−±/=_#…]/gu, " ").replace(/:\/\//g, ": //").replace(/www\./gi, "www ").replace(/\s+/g, " ").trim().slice(0, 140);
 }
@@ -28983,20 +28985,19 @@ function renderLive(s) {
   const time3 = `${s.at.slice(11, 16)} UTC`;
   const which = s.line === void 0 ? "" : `, line ${s.line}`;
   const head = s.state === "pending" ? `> **Live${which}**, from [the running batch](${s.runUrl}) at ${time3}, not yet published:` : `> **The batch ${s.state === "success" ? "ended" : "stopped"}${which}** ([the run](${s.runUrl}), ${time3}); its record is published next:`;
-  const key = s.line === void 0 ? "" : ` line=${s.line}`;
-  return `<!-- autoexp:live${key} at=${s.at} -->
+  return `<!-- autoexp:live${lineKey(s.line)} at=${s.at} -->
 ${head}
 > ${plain(s.description)}
 `;
 }
 function spliceLive(text, s, afterLine) {
-  const block = renderLive(s);
+  const block2 = renderLive(s);
   const own2 = blockOf(s.line);
   const found = own2.exec(text);
   if (found) {
     if (found[1] > s.at) return null;
-    const next = text.replace(own2, found[0].endsWith("\n\n") ? `${block}
-` : block);
+    const next = text.replace(own2, found[0].endsWith("\n\n") ? `${block2}
+` : block2);
     return next === text ? null : next;
   }
   const others = [...text.matchAll(ANY_BLOCK)];
@@ -29004,17 +29005,17 @@ function spliceLive(text, s, afterLine) {
   if (after) {
     const end = after.index + after[0].length;
     const glue = after[0].endsWith("\n\n") ? "" : "\n";
-    return `${text.slice(0, end)}${glue}${block}
+    return `${text.slice(0, end)}${glue}${block2}
 ${text.slice(end).replace(/^\n+/, "")}`;
   }
   const lines = text.split("\n");
   const at = afterLine === void 0 ? -1 : lines.indexOf(afterLine);
   if (at < 0) return `${text.replace(/\n*$/, "")}
 
-${block}`;
+${block2}`;
   const rest = lines.slice(at + 1);
   if (rest[0] === "") rest.shift();
-  return [...lines.slice(0, at + 1), "", block, ...rest].join("\n");
+  return [...lines.slice(0, at + 1), "", block2, ...rest].join("\n");
 }
 
 // app/on-status.ts

@@ -3163,7 +3163,7 @@ var require_timestamp = __commonJS({
       resolve: (str) => parseSexagesimal(str, false),
       stringify: stringifySexagesimal
     };
-    var timestamp2 = {
+    var timestamp = {
       identify: (value) => value instanceof Date,
       default: true,
       tag: "tag:yaml.org,2002:timestamp",
@@ -3172,7 +3172,7 @@ var require_timestamp = __commonJS({
       // assumed to be 00:00:00Z (start of day, UTC).
       test: RegExp("^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:(?:t|T|[ \\t]+)([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2}(\\.[0-9]+)?)(?:[ \\t]*(Z|[-+][012]?[0-9](?::[0-9]{2})?))?)?$"),
       resolve(str) {
-        const match = str.match(timestamp2.test);
+        const match = str.match(timestamp.test);
         if (!match)
           throw new Error("!!timestamp expects a date, starting with yyyy-mm-dd");
         const [, year, month, day, hour, minute, second] = match.map(Number);
@@ -3191,7 +3191,7 @@ var require_timestamp = __commonJS({
     };
     exports.floatTime = floatTime;
     exports.intTime = intTime;
-    exports.timestamp = timestamp2;
+    exports.timestamp = timestamp;
   }
 });
 
@@ -3211,7 +3211,7 @@ var require_schema3 = __commonJS({
     var omap = require_omap();
     var pairs = require_pairs();
     var set2 = require_set();
-    var timestamp2 = require_timestamp();
+    var timestamp = require_timestamp();
     var schema = [
       map2.map,
       seq.seq,
@@ -3231,9 +3231,9 @@ var require_schema3 = __commonJS({
       omap.omap,
       pairs.pairs,
       set2.set,
-      timestamp2.intTime,
-      timestamp2.floatTime,
-      timestamp2.timestamp
+      timestamp.intTime,
+      timestamp.floatTime,
+      timestamp.timestamp
     ];
     exports.schema = schema;
   }
@@ -3258,7 +3258,7 @@ var require_tags = __commonJS({
     var pairs = require_pairs();
     var schema$2 = require_schema3();
     var set2 = require_set();
-    var timestamp2 = require_timestamp();
+    var timestamp = require_timestamp();
     var schemas = /* @__PURE__ */ new Map([
       ["core", schema.schema],
       ["failsafe", [map2.map, seq.seq, string4.string]],
@@ -3272,11 +3272,11 @@ var require_tags = __commonJS({
       float: float.float,
       floatExp: float.floatExp,
       floatNaN: float.floatNaN,
-      floatTime: timestamp2.floatTime,
+      floatTime: timestamp.floatTime,
       int: int2.int,
       intHex: int2.intHex,
       intOct: int2.intOct,
-      intTime: timestamp2.intTime,
+      intTime: timestamp.intTime,
       map: map2.map,
       merge: merge3.merge,
       null: _null4.nullTag,
@@ -3284,7 +3284,7 @@ var require_tags = __commonJS({
       pairs: pairs.pairs,
       seq: seq.seq,
       set: set2.set,
-      timestamp: timestamp2.timestamp
+      timestamp: timestamp.timestamp
     };
     var coreKnownTags = {
       "tag:yaml.org,2002:binary": binary.binary,
@@ -3292,7 +3292,7 @@ var require_tags = __commonJS({
       "tag:yaml.org,2002:omap": omap.omap,
       "tag:yaml.org,2002:pairs": pairs.pairs,
       "tag:yaml.org,2002:set": set2.set,
-      "tag:yaml.org,2002:timestamp": timestamp2.timestamp
+      "tag:yaml.org,2002:timestamp": timestamp.timestamp
     };
     function getTags(customTags, schemaName, addMergeTag) {
       const schemaTags = schemas.get(schemaName);
@@ -31673,6 +31673,20 @@ function serialise(entries) {
     sorted.flatMap(([name, e]) => [Buffer.from(`${e.mode} ${name}\0`), Buffer.from(e.sha, "hex")])
   );
 }
+function commitBody(tree, parent, who, date5, message) {
+  const offset = -date5.getTimezoneOffset();
+  const abs = Math.abs(offset);
+  const hhmm = `${String(Math.floor(abs / 60)).padStart(2, "0")}${String(abs % 60).padStart(2, "0")}`;
+  const when = `${Math.floor(date5.getTime() / 1e3)} ${offset < 0 ? "-" : "+"}${hhmm}`;
+  const text2 = message.endsWith("\n") ? message : `${message}
+`;
+  return `tree ${tree}
+parent ${parent}
+author ${who.author} ${when}
+committer ${who.committer} ${when}
+
+${text2}`;
+}
 
 // action/git/git.ts
 var empty;
@@ -31856,14 +31870,8 @@ var Git = class _Git {
       entries,
       (body2) => writeLooseObject(objects, "tree", body2)
     );
-    const { author, committer } = await this.#idents();
-    const now = timestamp(/* @__PURE__ */ new Date());
-    const body = `tree ${built.root}
-parent ${parent}
-author ${author} ${now}
-committer ${committer} ${now}
-
-${message}${message.endsWith("\n") ? "" : "\n"}`;
+    const who = await this.#idents();
+    const body = commitBody(built.root, parent, who, /* @__PURE__ */ new Date(), message);
     const commit2 = writeLooseObject(objects, "commit", body);
     remember(FOLDERS, commit2, Promise.resolve(built.folders));
     return commit2;
@@ -31886,8 +31894,7 @@ ${message}${message.endsWith("\n") ? "" : "\n"}`;
       found = Promise.all([this.run(ident("AUTHOR")), this.run(ident("COMMITTER"))]).then(
         ([a, c]) => ({ author: bare(a), committer: bare(c) })
       );
-      IDENTS.set(key, found);
-      found.catch(() => IDENTS.delete(key));
+      remember(IDENTS, key, found);
     }
     return found;
   }
@@ -31930,12 +31937,6 @@ ${message}${message.endsWith("\n") ? "" : "\n"}`;
     return new _Git(dir, this.#env).run(checkIgnore(paths, await emptyRepo(this.#env), dir));
   }
 };
-function timestamp(date5) {
-  const offset = -date5.getTimezoneOffset();
-  const abs = Math.abs(offset);
-  const hhmm = `${String(Math.floor(abs / 60)).padStart(2, "0")}${String(abs % 60).padStart(2, "0")}`;
-  return `${Math.floor(date5.getTime() / 1e3)} ${offset < 0 ? "-" : "+"}${hhmm}`;
-}
 async function withIdentity(git, env) {
   const email3 = await git.run(configValue("user.email"));
   if (email3.trim()) return env;
@@ -32685,9 +32686,10 @@ function formatScore(v) {
   if (v === null || v === void 0) return "\u2014";
   return Math.abs(v) >= 1e3 ? v.toFixed(1) : v.toPrecision(6).replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "");
 }
-function formatDelta(v) {
+function formatDelta(v, against) {
   if (v === null || v === void 0) return "";
-  return `${v > 0 ? "+" : v < 0 ? "\u2212" : "\xB1"}${formatScore(Math.abs(v))}`;
+  const to = against === void 0 ? "" : ` vs #${against}`;
+  return `${v > 0 ? "+" : v < 0 ? "\u2212" : "\xB1"}${formatScore(Math.abs(v))}${to}`;
 }
 
 // action/ledger/render-verified.ts
@@ -32929,7 +32931,7 @@ function renderTable(rows, metric2, withStatus) {
       r.iteration,
       r.commit ? `\`${r.commit}\`` : "",
       formatScore(r.score),
-      r.against !== void 0 ? `${formatDelta(r.delta)} vs #${r.against}` : formatDelta(r.delta),
+      formatDelta(r.delta, r.against),
       withStatus ? r.runs ?? "" : formatEvidence(r),
       ...withStatus ? [r.status] : [],
       escapeCell(r.description),
@@ -33833,8 +33835,7 @@ warning: ${w}`).join("")}` : event.warnings.map((w) => `warning: ${w}`).join("\n
       const width = String(event.of).length;
       const n = `[${String(event.index).padStart(width)}/${event.of}]`;
       const score = row.score !== null ? `${metric2} ${formatScore(row.score)}` : "\u2014";
-      const against = row.against !== void 0 ? ` vs #${row.against}` : "";
-      const delta = row.delta !== null && row.score !== null ? ` ${formatDelta(row.delta)}${against}` : "";
+      const delta = row.delta !== null && row.score !== null ? ` ${formatDelta(row.delta, row.against)}` : "";
       const eta = event.etaMs !== null && event.index < event.of ? `  eta ${formatDuration2(event.etaMs)}` : "";
       const why = [
         "crash",
@@ -36013,7 +36014,7 @@ function meansOf(samples) {
 }
 
 // action/ledger/rows.ts
-function buildResultRow(tag, iteration, guardName, verdict, proposal, timestamp2) {
+function buildResultRow(tag, iteration, guardName, verdict, proposal, timestamp) {
   const row = {
     type: "result",
     iteration,
@@ -36026,7 +36027,7 @@ function buildResultRow(tag, iteration, guardName, verdict, proposal, timestamp2
     guard_pass: verdict.guard_pass,
     status: verdict.status,
     description: proposal.description.replace(/\s+/g, " ").trim().slice(0, 300),
-    timestamp: timestamp2,
+    timestamp,
     metrics: verdict.metrics,
     samples: verdict.samples,
     agent_seconds: proposal.agentSeconds,
@@ -36047,7 +36048,7 @@ function buildResultRow(tag, iteration, guardName, verdict, proposal, timestamp2
   if (verdict.key) row.content_key = verdict.key;
   return row;
 }
-function buildHeader(f, timestamp2) {
+function buildHeader(f, timestamp) {
   const firstGuard = Object.entries(f.guards)[0];
   return {
     type: "config",
@@ -36075,7 +36076,7 @@ function buildHeader(f, timestamp2) {
     frozen_hashes: f.frozenHashes,
     agent: f.agent,
     base_commit: f.baseCommit,
-    timestamp: timestamp2
+    timestamp
   };
 }
 function roundEvidence(e) {
@@ -36472,11 +36473,8 @@ async function concurrentBaseline(ctx, slots) {
     for (const [i, outcome] of outcomes.entries()) {
       const slot = these[i];
       seconds += outcome.durationMs / 1e3;
-      if (outcome.status !== "ok" || outcome.tampered.length > 0)
-        return {
-          kind: "broken",
-          reason: `the incumbent (#${inc.iteration}) failed when measured on worker ${slot.id} (${outcome.problem ?? `changed ${outcome.tampered.join(", ")}`}): the eval is not reliable, so the batch stopped. Log: ${outcome.logPath}`
-        };
+      const failed2 = incumbentFailure(inc.iteration, slot, outcome);
+      if (failed2) return { kind: "broken", reason: failed2 };
       runs.push({
         metrics: withWeightedScore(outcome.metrics, config2, log.config.baseline_metrics ?? {}),
         on: { worker: slot.id, device: slot.device }
@@ -36504,6 +36502,10 @@ async function concurrentBaseline(ctx, slots) {
     score: incumbentState(store.log).score
   });
   return null;
+}
+function incumbentFailure(iteration, slot, outcome) {
+  if (outcome.status === "ok" && outcome.tampered.length === 0) return null;
+  return `the incumbent (#${iteration}) failed when measured on worker ${slot.id} (${outcome.problem ?? `changed ${outcome.tampered.join(", ")}`}): the eval is not reliable, so the batch stopped. Log: ${outcome.logPath}`;
 }
 
 // action/engine/faults.ts
@@ -36927,10 +36929,8 @@ async function evaluate(ctx, candidate, slot, strata = null) {
         frozen
       );
       concurrent.evalSeconds += outcome2.durationMs / 1e3;
-      if (outcome2.status !== "ok" || outcome2.tampered.length > 0)
-        throw new AutoexpError(
-          `the incumbent (#${parent.iteration}) failed when measured on worker ${slot.id} (${outcome2.problem ?? `changed ${outcome2.tampered.join(", ")}`}): the eval is not reliable, so the batch stopped. Log: ${outcome2.logPath}`
-        );
+      const failed2 = incumbentFailure(parent.iteration, slot, outcome2);
+      if (failed2) throw new AutoexpError(failed2);
       addSamples(concurrent.samples, withWeightedScore(outcome2.metrics, config2, baselineMeans));
       concurrent.runsOn.push(here);
     }

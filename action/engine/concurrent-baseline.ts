@@ -6,7 +6,7 @@ import { stratumOf } from "../decide/strata.ts";
 import type { RemeasureEntry } from "../ledger/types.ts";
 import type { EngineContext } from "./experiment.ts";
 import { round } from "./propose.ts";
-import type { Slot } from "./slot.ts";
+import type { CheckedOutcome, Slot } from "./slot.ts";
 import { comparesWithin } from "./strata-view.ts";
 
 /**
@@ -55,11 +55,8 @@ export async function concurrentBaseline(ctx: EngineContext, slots: Slot[]): Pro
     for (const [i, outcome] of outcomes.entries()) {
       const slot = these[i]!;
       seconds += outcome.durationMs / 1000;
-      if (outcome.status !== "ok" || outcome.tampered.length > 0)
-        return {
-          kind: "broken",
-          reason: `the incumbent (#${inc.iteration}) failed when measured on worker ${slot.id} (${outcome.problem ?? `changed ${outcome.tampered.join(", ")}`}): the eval is not reliable, so the batch stopped. Log: ${outcome.logPath}`,
-        };
+      const failed = incumbentFailure(inc.iteration, slot, outcome);
+      if (failed) return { kind: "broken", reason: failed };
       runs.push({
         metrics: withWeightedScore(outcome.metrics, config, log.config!.baseline_metrics ?? {}),
         on: { worker: slot.id, device: slot.device },
@@ -87,4 +84,14 @@ export async function concurrentBaseline(ctx: EngineContext, slots: Slot[]): Pro
     score: incumbentState(store.log!)!.score,
   });
   return null;
+}
+
+/** Why a run of the incumbent on `slot` makes the eval unreliable (null: it went fine). */
+export function incumbentFailure(
+  iteration: number,
+  slot: Slot,
+  outcome: CheckedOutcome,
+): string | null {
+  if (outcome.status === "ok" && outcome.tampered.length === 0) return null;
+  return `the incumbent (#${iteration}) failed when measured on worker ${slot.id} (${outcome.problem ?? `changed ${outcome.tampered.join(", ")}`}): the eval is not reliable, so the batch stopped. Log: ${outcome.logPath}`;
 }

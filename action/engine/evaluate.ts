@@ -9,6 +9,7 @@ import { addSamples, meansOf } from "../decide/samples.ts";
 import { flattenStrata, mergeStrata, stratumOf } from "../decide/strata.ts";
 import type { Status } from "../ledger/types.ts";
 import { AutoexpError } from "../util/errors.ts";
+import { incumbentFailure } from "./concurrent-baseline.ts";
 import type { Candidate, EngineContext, Verdict } from "./experiment.ts";
 import { round } from "./propose.ts";
 import type { Slot } from "./slot.ts";
@@ -69,10 +70,8 @@ export async function evaluate(
         frozen,
       );
       concurrent.evalSeconds += outcome.durationMs / 1000;
-      if (outcome.status !== "ok" || outcome.tampered.length > 0)
-        throw new AutoexpError(
-          `the incumbent (#${parent.iteration}) failed when measured on worker ${slot.id} (${outcome.problem ?? `changed ${outcome.tampered.join(", ")}`}): the eval is not reliable, so the batch stopped. Log: ${outcome.logPath}`,
-        );
+      const failed = incumbentFailure(parent.iteration, slot, outcome);
+      if (failed) throw new AutoexpError(failed);
       addSamples(concurrent.samples, withWeightedScore(outcome.metrics, config, baselineMeans));
       concurrent.runsOn.push(here);
     }

@@ -124,8 +124,8 @@ export async function runPipelined<C, V, S>(
     return isStop(proposed) ? { stop: proposed } : judge(proposed);
   };
   // A candidate whose incumbent changed and which would replace its own is re-applied and
-  // evaluated again; done in flight (in
-  // parallel, as soon as the change is recorded) rather than when its turn comes.
+  // evaluated again; done in flight (in parallel, as soon as the change is recorded) rather than
+  // when its turn comes.
   // Each step onto a snapshot taken in the decision loop, so the order of rebases (and what
   // they produce) follows the order of records, not the timing of evals.
   const refly = async (flown: Flight<C, V>, snapshot: unknown): Promise<Flight<C, V>> => {

@@ -31,7 +31,13 @@ import {
 } from "./commands/trees.ts";
 import { writeLooseBlob, writeLooseObject } from "./loose-objects.ts";
 import { GitError, gitEnvironment, runGit, streamBlobs } from "./run-git.ts";
-import { applyChanges, type Folders, type PathChange, parseFolders } from "./tree-objects.ts";
+import {
+  applyChanges,
+  commitBody,
+  type Folders,
+  type PathChange,
+  parseFolders,
+} from "./tree-objects.ts";
 
 export type { TreeEntry } from "./commands/trees.ts";
 export { GitError } from "./run-git.ts";
@@ -68,7 +74,7 @@ const FOLDERS = new Map<string, Promise<Folders>>();
 /** Author and committer (name and email) by repository and identity environment. */
 const IDENTS = new Map<string, Promise<{ author: string; committer: string }>>();
 
-/** Adds to a cache of at most 64 commits, the oldest dropped first. */
+/** Adds to a cache of at most 64 entries, the oldest dropped first; a failure is not kept. */
 function remember<T>(cache: Map<string, Promise<T>>, key: string, value: Promise<T>): void {
   cache.set(key, value);
   value.catch(() => cache.delete(key));
@@ -290,9 +296,8 @@ export class Git {
     const built = applyChanges(await folders, entries, (body) =>
       writeLooseObject(objects, "tree", body),
     );
-    const { author, committer } = await this.#idents();
-    const now = timestamp(new Date());
-    const body = `tree ${built.root}\nparent ${parent}\nauthor ${author} ${now}\ncommitter ${committer} ${now}\n\n${message}${message.endsWith("\n") ? "" : "\n"}`;
+    const who = await this.#idents();
+    const body = commitBody(built.root, parent, who, new Date(), message);
     const commit = writeLooseObject(objects, "commit", body);
     remember(FOLDERS, commit, Promise.resolve(built.folders));
     return commit;
@@ -316,8 +321,7 @@ export class Git {
       found = Promise.all([this.run(ident("AUTHOR")), this.run(ident("COMMITTER"))]).then(
         ([a, c]) => ({ author: bare(a), committer: bare(c) }),
       );
-      IDENTS.set(key, found);
-      found.catch(() => IDENTS.delete(key));
+      remember(IDENTS, key, found);
     }
     return found;
   }
@@ -362,14 +366,6 @@ export class Git {
   async checkIgnored(dir: string, paths: readonly string[]): Promise<string[]> {
     return new Git(dir, this.#env).run(checkIgnore(paths, await emptyRepo(this.#env), dir));
   }
-}
-
-/** A git timestamp: seconds since the epoch and the local offset (+hhmm), as git writes it. */
-function timestamp(date: Date): string {
-  const offset = -date.getTimezoneOffset();
-  const abs = Math.abs(offset);
-  const hhmm = `${String(Math.floor(abs / 60)).padStart(2, "0")}${String(abs % 60).padStart(2, "0")}`;
-  return `${Math.floor(date.getTime() / 1000)} ${offset < 0 ? "-" : "+"}${hhmm}`;
 }
 
 /**

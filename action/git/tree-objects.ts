@@ -2,7 +2,8 @@
  * A commit's trees held in process, folder by folder, so that a commit changing a few files is
  * built without a git process: only the trees on the changed paths are written again (as loose
  * objects), every other subtree keeps its id. The same trees `update-index` + `write-tree` give
- * (test/unit/tree-objects.test.ts checks them against git's own).
+ * (test/integration/tree-objects.test.ts checks them against git's own), and the commit
+ * object `commit-tree` would write.
  */
 
 /** One entry of a tree object: its mode as trees store it (40000 for a folder) and its id. */
@@ -118,4 +119,24 @@ function serialise(entries: ReadonlyMap<string, TreeObjectEntry>): Buffer {
   return Buffer.concat(
     sorted.flatMap(([name, e]) => [Buffer.from(`${e.mode} ${name}\0`), Buffer.from(e.sha, "hex")]),
   );
+}
+
+/**
+ * A commit object's bytes as `git commit-tree -m` writes them: one parent, author and committer
+ * (name and email, as `git var` gives them) at `date` in the local time zone, the message ending
+ * in one newline.
+ */
+export function commitBody(
+  tree: string,
+  parent: string,
+  who: { author: string; committer: string },
+  date: Date,
+  message: string,
+): string {
+  const offset = -date.getTimezoneOffset();
+  const abs = Math.abs(offset);
+  const hhmm = `${String(Math.floor(abs / 60)).padStart(2, "0")}${String(abs % 60).padStart(2, "0")}`;
+  const when = `${Math.floor(date.getTime() / 1000)} ${offset < 0 ? "-" : "+"}${hhmm}`;
+  const text = message.endsWith("\n") ? message : `${message}\n`;
+  return `tree ${tree}\nparent ${parent}\nauthor ${who.author} ${when}\ncommitter ${who.committer} ${when}\n\n${text}`;
 }

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { mkdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { createBundle, fetch, lsRemote, pushAtomic } from "../git/commands/remote.ts";
+import { createBundleFrom, fetch, lsRemote, pushAtomic } from "../git/commands/remote.ts";
 import { Git, GitError } from "../git/git.ts";
 import { AutoexpError } from "../util/errors.ts";
 
@@ -52,7 +52,7 @@ export async function writeSplitHandoff(
   }
   const temp = join(dir, `${SPLITS_BUNDLE}.tmp-${process.pid}`);
   await new Git(repoDir, env).run(
-    createBundle(
+    createBundleFrom(
       temp,
       branches.map((b) => `refs/heads/${b}`),
     ),

@@ -27,9 +27,10 @@ export interface Handoff {
   experiments: number;
   /** The incumbent's score and its goal: a matrix's publish takes the best line first. */
   best?: { score: number; goal: "minimize" | "maximize" };
-  /** The bundles to fetch, in order (absent: BUNDLE alone, as handoffs before chains were). */
-  bundles?: string[];
-  /** The same bundles with what each holds, for the next checkpoint's link. */
+  /**
+   * The bundles to fetch, in order, with what each holds (for the next checkpoint's link).
+   * Absent: BUNDLE alone, as handoffs were before chains.
+   */
   chain?: ChainLink[];
   written: string;
 }
@@ -39,7 +40,7 @@ const MAX_LINKS = 32;
 
 /** The bundles a handoff names, in the order they are fetched. */
 export function handoffBundles(handoff: Handoff): string[] {
-  return handoff.bundles ?? [BUNDLE];
+  return handoff.chain?.map((l) => l.file) ?? [BUNDLE];
 }
 
 export const BUNDLE = "autoexp.bundle";
@@ -63,7 +64,6 @@ export async function writeHandoff(
   const before = await readHandoff(dir).catch(() => null);
   const log = parseLog((await showLedger(git, head, tag)) ?? "");
   const chain = await nextChain(git, dir, { tag, head, rows: log.results, before, maxLinks });
-  const bundles = chain.map((l) => l.file);
   const incumbent = incumbentState(log);
   const handoff: Handoff = {
     version: 1,
@@ -71,7 +71,6 @@ export async function writeHandoff(
     head,
     experiments: Math.max(0, log.results.length - 1),
     ...(incumbent && log.config ? { best: { score: incumbent.score, goal: log.config.goal } } : {}),
-    bundles,
     chain,
     written: new Date().toISOString(),
   };
@@ -79,6 +78,7 @@ export async function writeHandoff(
   await writeFile(desc, `${JSON.stringify(handoff, null, 2)}\n`);
   await rename(desc, join(dir, DESCRIPTION));
   // Bundles the description no longer names (a chain just folded): nothing reads them now.
+  const bundles = handoffBundles(handoff);
   for (const name of await readdir(dir))
     if (/^autoexp(\.\d+)?\.bundle$/.test(name) && !bundles.includes(name))
       await rm(join(dir, name), { force: true });

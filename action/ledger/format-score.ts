@@ -10,7 +10,9 @@ export function formatScore(v: number | null | undefined): string {
 }
 
 /** A change with its sign: +0.01, −0.02 (a real minus), ±0. */
-export function formatDelta(v: number | null | undefined): string {
+export function formatDelta(v: number | null | undefined, against?: number): string {
   if (v === null || v === undefined) return "";
-  return `${v > 0 ? "+" : v < 0 ? "−" : "±"}${formatScore(Math.abs(v))}`;
+  // Judged against an earlier incumbent (it moved on meanwhile): the delta is to that one.
+  const to = against === undefined ? "" : ` vs #${against}`;
+  return `${v > 0 ? "+" : v < 0 ? "−" : "±"}${formatScore(Math.abs(v))}${to}`;
 }

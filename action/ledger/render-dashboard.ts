@@ -65,7 +65,7 @@ function renderTable(rows: readonly ViewRow[], metric: string, withStatus: boole
       r.iteration,
       r.commit ? `\`${r.commit}\`` : "",
       formatScore(r.score),
-      r.against !== undefined ? `${formatDelta(r.delta)} vs #${r.against}` : formatDelta(r.delta),
+      formatDelta(r.delta, r.against),
       withStatus ? (r.runs ?? "") : formatEvidence(r),
       ...(withStatus ? [r.status] : []),
       escapeCell(r.description),

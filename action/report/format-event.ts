@@ -43,10 +43,8 @@ export function formatEvent(event: BatchEvent, metric: string): string | null {
       const width = String(event.of).length;
       const n = `[${String(event.index).padStart(width)}/${event.of}]`;
       const score = row.score !== null ? `${metric} ${formatScore(row.score)}` : "—";
-      // Judged against an earlier incumbent (it moved on while this ran): the delta is to that one.
-      const against = row.against !== undefined ? ` vs #${row.against}` : "";
       const delta =
-        row.delta !== null && row.score !== null ? ` ${formatDelta(row.delta)}${against}` : "";
+        row.delta !== null && row.score !== null ? ` ${formatDelta(row.delta, row.against)}` : "";
       const eta =
         event.etaMs !== null && event.index < event.of
           ? `  eta ${formatDuration(event.etaMs)}`

@@ -83,17 +83,16 @@ describe("the live line from a batch's commit status", () => {
 
   it("gives each line of a matrix its own live line, updated in place, in the PR and the answer", async () => {
     const { fake, pr, sticky, status } = await setup();
-    const at = (t: string) => ({ created_at: t, updated_at: t });
-    await status({
-      context: "autoexp/night/line-1",
-      description: "line 1/2 · 3 experiments",
-      ...at("2026-11-23T01:02:00+00:00"),
-    });
-    await status({
-      context: "autoexp/night/line-2",
-      description: "line 2/2 · 1 experiment",
-      ...at("2026-11-23T01:03:00+00:00"),
-    });
+    // Line i's status at 01:mm, as line i of 2 posts it.
+    const line = (i: number, experiments: string, minute: string) =>
+      status({
+        context: `autoexp/night/line-${i}`,
+        description: `line ${i}/2 · ${experiments}`,
+        created_at: `2026-11-23T01:${minute}:00+00:00`,
+        updated_at: `2026-11-23T01:${minute}:00+00:00`,
+      });
+    await line(1, "3 experiments", "02");
+    await line(2, "1 experiment", "03");
     for (const body of [pr.body!, sticky().body]) {
       expect(body).toContain("> **Live, line 1**, from [the running batch](");
       expect(body).toContain("\n> line 1/2 · 3 experiments\n");
@@ -101,16 +100,8 @@ describe("the live line from a batch's commit status", () => {
       expect(body).toContain("\n> line 2/2 · 1 experiment\n");
     }
     // Line 1 moves on: its block changes in place, line 2's stays; line 2's older status is ignored.
-    await status({
-      context: "autoexp/night/line-1",
-      description: "line 1/2 · 4 experiments",
-      ...at("2026-11-23T01:04:00+00:00"),
-    });
-    await status({
-      context: "autoexp/night/line-2",
-      description: "line 2/2 · 0 experiments",
-      ...at("2026-11-23T01:01:00+00:00"),
-    });
+    await line(1, "4 experiments", "04");
+    await line(2, "0 experiments", "01");
     for (const body of [pr.body!, sticky().body]) {
       expect(body).toContain("\n> line 1/2 · 4 experiments\n");
       expect(body).not.toContain("3 experiments");

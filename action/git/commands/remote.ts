@@ -46,9 +46,3 @@ export const createBundleFrom = (
   input: [...refs, ...having.map((sha) => `^${sha}`)].map((r) => `${r}\n`).join(""),
   parse: none,
 });
-
-/** A bundle file holding `refs` and everything they reach. */
-export const createBundle = (file: string, refs: readonly string[]): GitCommand<void> => ({
-  args: ["bundle", "create", "--quiet", file, ...refs],
-  parse: none,
-});
