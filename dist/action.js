@@ -54481,6 +54481,29 @@ async function runPipelined(steps, acquire, shape) {
   };
   try {
     while (true) {
+      if ((stop === null || queue.length > 0) && (steps.remeasureDue?.() ?? true)) {
+        var _stack = [];
+        try {
+          const lease = __using(_stack, await acquire(), true);
+          const broken = await steps.remeasure(lease.slot);
+          if (broken) {
+            await drain();
+            return broken;
+          }
+        } catch (_) {
+          var _error = _, _hasError = true;
+        } finally {
+          var _promise2 = __callDispose(_stack, _error, _hasError);
+          _promise2 && await _promise2;
+        }
+      }
+      const snapshot = steps.snapshot?.();
+      for (let i = 0; i < queue.length; i++) {
+        const again = queue[i].then((flown2) => refly(flown2, snapshot));
+        again.catch(() => {
+        });
+        queue[i] = again;
+      }
       while (stop === null && queue.length <= shape.lag) {
         stop = steps.stopNow(queue.length);
         if (stop === null) {
@@ -54497,22 +54520,6 @@ async function runPipelined(steps, acquire, shape) {
         await drain();
         return flown.stop;
       }
-      if (steps.remeasureDue?.() ?? true) {
-        var _stack = [];
-        try {
-          const lease = __using(_stack, await acquire(), true);
-          const broken = await steps.remeasure(lease.slot);
-          if (broken) {
-            await drain();
-            return broken;
-          }
-        } catch (_) {
-          var _error = _, _hasError = true;
-        } finally {
-          var _promise2 = __callDispose(_stack, _error, _hasError);
-          _promise2 && await _promise2;
-        }
-      }
       const current = await refly(flown, steps.snapshot?.());
       if ("stop" in current) {
         await drain();
@@ -54520,13 +54527,6 @@ async function runPipelined(steps, acquire, shape) {
       }
       const after = await steps.record(current.candidate, current.verdict);
       await steps.checkpoint();
-      const snapshot = steps.snapshot?.();
-      for (let i = 0; i < queue.length; i++) {
-        const again = queue[i].then((flown2) => refly(flown2, snapshot));
-        again.catch(() => {
-        });
-        queue[i] = again;
-      }
       if (after) {
         await drain();
         return after;

@@ -91,9 +91,10 @@ type Flight<C, V> = { candidate: C; verdict: V } | { stop: Stop };
 
 /**
  * Proposals made while evals run, evals in several slots at once, and one decision point that
- * records in iteration order. Candidate n begins right after n-1-lag is recorded (so it is
- * proposed against a state that does not depend on timing); it is proposed, screened and
- * evaluated in flight; at its turn, the incumbent's extra runs come first, then a candidate
+ * records in iteration order. After each record, the incumbent's extra runs come first (a
+ * top-up after a keep); then candidate n begins (n-1-lag is recorded, so it is proposed against
+ * a state that does not depend on timing); it is proposed, screened and evaluated in flight; at
+ * its turn, a candidate
  * whose incumbent changed meanwhile and which beat that incumbent is re-applied onto the new one
  * and evaluated again (a candidate is always judged against the incumbent it would replace; one
  * that replaces nothing is recorded against the incumbent it was made for), then it is recorded.
@@ -139,6 +140,23 @@ export async function runPipelined<C, V, S>(
   };
   try {
     while (true) {
+      // The incumbent's extra runs (its top-up after a keep, a scheduled re-run) come before
+      // anything begins against it or is re-applied onto it, so those are judged with them.
+      if ((stop === null || queue.length > 0) && (steps.remeasureDue?.() ?? true)) {
+        await using lease = await acquire();
+        const broken = await steps.remeasure(lease.slot);
+        if (broken) {
+          await drain();
+          return broken;
+        }
+      }
+      // The incumbent may have changed: what is in flight for the old one starts again now.
+      const snapshot = steps.snapshot?.();
+      for (let i = 0; i < queue.length; i++) {
+        const again = queue[i]!.then((flown) => refly(flown, snapshot));
+        again.catch(() => {});
+        queue[i] = again;
+      }
       while (stop === null && queue.length <= shape.lag) {
         stop = steps.stopNow(queue.length);
         if (stop === null) {
@@ -154,15 +172,7 @@ export async function runPipelined<C, V, S>(
         await drain();
         return flown.stop;
       }
-      if (steps.remeasureDue?.() ?? true) {
-        await using lease = await acquire();
-        const broken = await steps.remeasure(lease.slot);
-        if (broken) {
-          await drain();
-          return broken;
-        }
-      }
-      // Re-measures can re-base the incumbent too: whatever changed, it is judged against it.
+      // Whatever changed since it was re-queued, it is judged against the incumbent now.
       const current = await refly(flown, steps.snapshot?.());
       if ("stop" in current) {
         await drain();
@@ -170,13 +180,6 @@ export async function runPipelined<C, V, S>(
       }
       const after = await steps.record(current.candidate, current.verdict);
       await steps.checkpoint();
-      // The incumbent may have changed: what is in flight for the old one starts again now.
-      const snapshot = steps.snapshot?.();
-      for (let i = 0; i < queue.length; i++) {
-        const again = queue[i]!.then((flown) => refly(flown, snapshot));
-        again.catch(() => {});
-        queue[i] = again;
-      }
       if (after) {
         await drain();
         return after;

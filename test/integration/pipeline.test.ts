@@ -113,3 +113,65 @@ budget: { experiments: 5 }
     expect(log.indexOf(concurrent[0]!)).toBeLessThan(log.indexOf(rows[1]!));
   });
 });
+
+// A noisy eval (±0.005 around the truth) with large effects: a and c are kept after two runs,
+// b, d and e are worse and discarded after one. Every keep is topped up with fresh runs.
+const NOISY_EVAL = `
+const fs = require("node:fs");
+const text = fs.readFileSync("model.txt", "utf8");
+const effects = { a: 3, b: -1, c: 2, d: -1, e: -2 };
+let loss = 20 + (Math.random() - 0.5) / 100;
+for (const [line, effect] of Object.entries(effects))
+  if (new RegExp("^" + line + ": 1$", "m").test(text)) loss -= effect;
+setTimeout(() => console.log("loss: " + loss), 100);
+`;
+
+describe("pipelined with confirmation: the top-up after a keep comes first", () => {
+  it("judges every later candidate against the new incumbent with its fresh runs, not its few selected ones", () => {
+    const repo = makeRepo({ "model.txt": "a: 0\nb: 0\nc: 0\nd: 0\ne: 0\n", "eval.js": NOISY_EVAL });
+    const outside = tempDir();
+    writeFiles(outside, {
+      "agent.js": AGENT,
+      "autoexp.yml": `
+name: topped-up
+target: [model.txt]
+frozen: [eval.js]
+eval: { command: node eval.js, metrics: { loss: { goal: minimize } } }
+agent: { use: command, run: [node, ${JSON.stringify(join(outside, "agent.js"))}] }
+decide: { baseline_runs: 3, remeasure_every: 0 }
+pipeline: true
+proposers: 2
+budget: { experiments: 5 }
+`,
+    });
+    const run = runCli(repo, ["run", "--config", join(outside, "autoexp.yml"), "--tag", "t"]);
+    expect(run.code, run.stderr).toBe(0);
+    const log = branchLog(repo, "t");
+    const rows = log.filter((e) => e.type === "result");
+    expect(rows.map((r) => r.status)).toEqual([
+      "baseline",
+      "keep",
+      "discard",
+      "keep",
+      "discard",
+      "discard",
+    ]);
+    const runsOf = (e: Record<string, unknown>) =>
+      ((e.samples as Record<string, number[]>).loss ?? []).length;
+    const topUps = log.filter((e) => e.type === "remeasure" && e.reason === "top-up");
+    expect(topUps.map((t) => t.iteration)).toEqual([1, 3]);
+    // Each row after #1 is judged against the incumbent before it (or the one it names): that
+    // incumbent's own runs and its top-up, never its own two runs alone (2 vs 2 before).
+    let incumbent = rows[1]!;
+    for (const row of rows.slice(2)) {
+      const against = row.against === undefined ? incumbent : rows[row.against as number]!;
+      const topUp = topUps.filter((t) => t.iteration === against.iteration);
+      const expected = runsOf(against) + topUp.reduce((n, t) => n + runsOf(t), 0);
+      expect(against.iteration === 0 || topUp.length === 1, `#${row.iteration}`).toBe(true);
+      expect((row.evidence as { incumbent_runs: number }).incumbent_runs, `#${row.iteration}`).toBe(
+        expected,
+      );
+      if (row.status === "keep") incumbent = row;
+    }
+  });
+});
