@@ -40,11 +40,13 @@ function run(effect: number, nI: number, noiseRuns: number, draw: () => number, 
   const incumbent = Array.from({ length: nI }, draw);
   // The noise estimate: the baseline's runs plus `noiseRuns - nI` other replicates.
   const extra = Array.from({ length: Math.max(0, noiseRuns - nI) }, draw);
-  const noise = pooledNoise(greedy ? [] : [incumbent, extra]);
-  const p = greedy ? policy(1, 0) : policy(maxRuns, screen * noise.sd);
+  const before = pooledNoise(greedy ? [] : [incumbent, extra]);
+  const p = greedy ? policy(1, 0) : policy(maxRuns, screen * before.sd);
   const candidate: number[] = [];
   while (true) {
     candidate.push(effect + draw());
+    // As in the engine: the candidate's own runs join the noise estimate.
+    const noise = greedy ? before : pooledNoise([incumbent, extra, candidate]);
     const j = judge({
       policy: p,
       incumbent: { score: incumbent },
@@ -111,18 +113,20 @@ function runOffset(effect: number, how: "within" | "pooled" | "naive") {
     return { kept: effect + k * offset + gauss() > j * offset + gauss(), evals: 1 };
   }
   const serial = Array.from({ length: 5 }, gauss);
-  const noise = pooledNoise([serial, Array.from({ length: 40 }, gauss)]);
+  const others = Array.from({ length: 40 }, gauss);
+  const screenAt = screen * pooledNoise([serial, others]).sd;
   const here: number[] = [];
   const candidate: number[] = [];
   while (true) {
     if (how === "within") while (here.length < 5) here.push(k * offset + gauss());
     candidate.push(effect + k * offset + gauss());
+    const noise = pooledNoise([serial, others, here, candidate]);
     const strata = {
       incumbent: { serial: { score: serial }, here: { score: here } },
       candidate: { here: { score: candidate } },
     };
     const j = judge({
-      policy: policy(maxRuns, screen * noise.sd),
+      policy: policy(maxRuns, screenAt),
       incumbent: { score: [...serial, ...here] },
       candidate: { score: candidate },
       noise: { score: noise },

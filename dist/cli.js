@@ -12722,8 +12722,8 @@ function handleArrayResult(result, final, index) {
 }
 var $ZodArray = /* @__PURE__ */ $constructor("$ZodArray", (inst, def) => {
   $ZodType.init(inst, def);
-  const memo2 = globalConfig.memoizer;
-  memo2?.attach(inst);
+  const memo3 = globalConfig.memoizer;
+  memo3?.attach(inst);
   inst._zod.parse = (payload, ctx) => {
     const input2 = payload.value;
     if (!Array.isArray(input2)) {
@@ -12735,7 +12735,7 @@ var $ZodArray = /* @__PURE__ */ $constructor("$ZodArray", (inst, def) => {
       });
       return payload;
     }
-    payload.value = memo2 ? memo2.alloc(inst, payload, Array(input2.length), ctx) : Array(input2.length);
+    payload.value = memo3 ? memo3.alloc(inst, payload, Array(input2.length), ctx) : Array(input2.length);
     const proms = [];
     const abortEarly = ctx?.abortEarly;
     for (let i = 0; i < input2.length; i++) {
@@ -12895,8 +12895,8 @@ var $ZodObject = /* @__PURE__ */ $constructor("$ZodObject", (inst, def) => {
   const isObject2 = isObject;
   const catchall = def.catchall;
   let value;
-  const memo2 = globalConfig.memoizer;
-  memo2?.attach(inst);
+  const memo3 = globalConfig.memoizer;
+  memo3?.attach(inst);
   inst._zod.parse = (payload, ctx) => {
     value ?? (value = _normalized.value);
     const input2 = payload.value;
@@ -12909,7 +12909,7 @@ var $ZodObject = /* @__PURE__ */ $constructor("$ZodObject", (inst, def) => {
       });
       return payload;
     }
-    payload.value = memo2 ? memo2.alloc(inst, payload, {}, ctx) : {};
+    payload.value = memo3 ? memo3.alloc(inst, payload, {}, ctx) : {};
     const proms = [];
     const shape = value.shape;
     const abortEarly = ctx?.abortEarly;
@@ -12942,11 +12942,11 @@ var $ZodObjectJIT = /* @__PURE__ */ $constructor("$ZodObjectJIT", (inst, def) =>
   $ZodObject.init(inst, def);
   const superParse = inst._zod.parse;
   const _normalized = cached(() => normalizeDef(def));
-  const memo2 = globalConfig.memoizer;
+  const memo3 = globalConfig.memoizer;
   const generateFastpass = (shape) => {
     const normalized = _normalized.value;
     const syms = normalized.symbolKeys;
-    const doc = new Doc(["payload", "ctx"], { shape, inst, memo: memo2, syms });
+    const doc = new Doc(["payload", "ctx"], { shape, inst, memo: memo3, syms });
     const parseStr = (k) => `shape[${k}]._zod.run({ value: input[${k}], issues: [] }, ctx)`;
     const prefixStr = (id, k) => `
           let ${id}_ab = false;
@@ -12966,7 +12966,7 @@ var $ZodObjectJIT = /* @__PURE__ */ $constructor("$ZodObjectJIT", (inst, def) =>
     for (const key of normalized.allKeys) {
       ids[key] = `key_${counter++}`;
     }
-    doc.write(memo2 ? `const newResult = memo.alloc(inst, payload, {}, ctx);` : `const newResult = {};`);
+    doc.write(memo3 ? `const newResult = memo.alloc(inst, payload, {}, ctx);` : `const newResult = {};`);
     for (const key of normalized.allKeys) {
       if (key === "__proto__")
         continue;
@@ -13400,8 +13400,8 @@ function handleIntersectionResults(result, left, right) {
 var $ZodTuple = /* @__PURE__ */ $constructor("$ZodTuple", (inst, def) => {
   $ZodType.init(inst, def);
   const items = def.items;
-  const memo2 = globalConfig.memoizer;
-  memo2?.attach(inst);
+  const memo3 = globalConfig.memoizer;
+  memo3?.attach(inst);
   inst._zod.parse = (payload, ctx) => {
     const input2 = payload.value;
     if (!Array.isArray(input2)) {
@@ -13413,7 +13413,7 @@ var $ZodTuple = /* @__PURE__ */ $constructor("$ZodTuple", (inst, def) => {
       });
       return payload;
     }
-    payload.value = memo2 ? memo2.alloc(inst, payload, [], ctx) : [];
+    payload.value = memo3 ? memo3.alloc(inst, payload, [], ctx) : [];
     const proms = [];
     const optinStart = getTupleOptStart(items, "optin");
     const optoutStart = getTupleOptStart(items, "optout");
@@ -13522,8 +13522,8 @@ function handleTupleResults(itemResults, final, items, input2, optoutStart) {
 }
 var $ZodRecord = /* @__PURE__ */ $constructor("$ZodRecord", (inst, def) => {
   $ZodType.init(inst, def);
-  const memo2 = globalConfig.memoizer;
-  memo2?.attach(inst);
+  const memo3 = globalConfig.memoizer;
+  memo3?.attach(inst);
   inst._zod.parse = (payload, ctx) => {
     const input2 = payload.value;
     if (!isPlainObject(input2)) {
@@ -13538,7 +13538,7 @@ var $ZodRecord = /* @__PURE__ */ $constructor("$ZodRecord", (inst, def) => {
     const proms = [];
     const values = def.keyType._zod.values;
     if (values && !def.partial) {
-      payload.value = memo2 ? memo2.alloc(inst, payload, {}, ctx) : {};
+      payload.value = memo3 ? memo3.alloc(inst, payload, {}, ctx) : {};
       const recordKeys = /* @__PURE__ */ new Set();
       for (const key of values) {
         if (typeof key === "string" || typeof key === "number" || typeof key === "symbol") {
@@ -13602,7 +13602,7 @@ var $ZodRecord = /* @__PURE__ */ $constructor("$ZodRecord", (inst, def) => {
         });
       }
     } else {
-      payload.value = memo2 ? memo2.alloc(inst, payload, {}, ctx) : {};
+      payload.value = memo3 ? memo3.alloc(inst, payload, {}, ctx) : {};
       let unrecognized;
       for (const key of Reflect.ownKeys(input2)) {
         if (key === "__proto__")
@@ -13677,8 +13677,8 @@ var $ZodRecord = /* @__PURE__ */ $constructor("$ZodRecord", (inst, def) => {
 });
 var $ZodMap = /* @__PURE__ */ $constructor("$ZodMap", (inst, def) => {
   $ZodType.init(inst, def);
-  const memo2 = globalConfig.memoizer;
-  memo2?.attach(inst);
+  const memo3 = globalConfig.memoizer;
+  memo3?.attach(inst);
   inst._zod.parse = (payload, ctx) => {
     const input2 = payload.value;
     if (!(input2 instanceof Map)) {
@@ -13691,7 +13691,7 @@ var $ZodMap = /* @__PURE__ */ $constructor("$ZodMap", (inst, def) => {
       return payload;
     }
     const proms = [];
-    payload.value = memo2 ? memo2.alloc(inst, payload, /* @__PURE__ */ new Map(), ctx) : /* @__PURE__ */ new Map();
+    payload.value = memo3 ? memo3.alloc(inst, payload, /* @__PURE__ */ new Map(), ctx) : /* @__PURE__ */ new Map();
     const abortEarly = ctx?.abortEarly;
     let seen = payload.issues.length;
     for (const [key, value] of input2) {
@@ -13748,8 +13748,8 @@ function handleMapResult(keyResult, valueResult, final, key, input2, inst, ctx) 
 }
 var $ZodSet = /* @__PURE__ */ $constructor("$ZodSet", (inst, def) => {
   $ZodType.init(inst, def);
-  const memo2 = globalConfig.memoizer;
-  memo2?.attach(inst);
+  const memo3 = globalConfig.memoizer;
+  memo3?.attach(inst);
   inst._zod.parse = (payload, ctx) => {
     const input2 = payload.value;
     if (!(input2 instanceof Set)) {
@@ -13762,7 +13762,7 @@ var $ZodSet = /* @__PURE__ */ $constructor("$ZodSet", (inst, def) => {
       return payload;
     }
     const proms = [];
-    payload.value = memo2 ? memo2.alloc(inst, payload, /* @__PURE__ */ new Set(), ctx) : /* @__PURE__ */ new Set();
+    payload.value = memo3 ? memo3.alloc(inst, payload, /* @__PURE__ */ new Set(), ctx) : /* @__PURE__ */ new Set();
     const abortEarly = ctx?.abortEarly;
     let seen = payload.issues.length;
     for (const item of input2) {
@@ -34044,6 +34044,83 @@ function createRandom(seed) {
   };
 }
 
+// action/decide/boundary.ts
+var FUTILITY_T = 0.5;
+var TRIALS = 2e4;
+function sequentialBoundary(input2) {
+  const key = roundSafe(input2);
+  const id = JSON.stringify(key);
+  let c = memo2.get(id);
+  if (c === void 0) {
+    c = simulate(key);
+    memo2.set(id, c);
+  }
+  return c;
+}
+var memo2 = /* @__PURE__ */ new Map();
+var DF_STEPS = [30, 40, 50, 60, 80, 100, 150, 200, 300, 500, 1e3];
+function roundSafe(input2) {
+  const df = input2.df <= 30 ? Math.max(1, Math.floor(input2.df)) : DF_STEPS.findLast((d) => d <= input2.df);
+  return {
+    incumbentRuns: input2.incumbentRuns > 50 ? Number.POSITIVE_INFINITY : input2.incumbentRuns,
+    df,
+    maxRuns: input2.maxRuns,
+    alpha: input2.alpha,
+    screenSd: Math.max(0, Math.floor(Math.min(input2.screenSd, 2) * 4) / 4)
+  };
+}
+function simulate(s) {
+  const random = createRandom(20261202);
+  const gauss = () => {
+    let u = 0;
+    while (u === 0) u = random();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
+  };
+  const chiSquare = (df) => 2 * gamma(df / 2, random, gauss);
+  const peaks = new Float64Array(TRIALS);
+  const inc = Number.isFinite(s.incumbentRuns) ? 1 / s.incumbentRuns : 0;
+  for (let trial = 0; trial < TRIALS; trial++) {
+    const incumbent = gauss() * Math.sqrt(inc);
+    const ss0 = chiSquare(s.df);
+    let peak = Number.NEGATIVE_INFINITY;
+    let sum = gauss();
+    if (sum - incumbent >= s.screenSd * Math.sqrt(ss0 / s.df)) {
+      let m = sum;
+      let ss = 0;
+      for (let n = 2; n <= s.maxRuns; n++) {
+        const x = gauss();
+        sum += x;
+        const next = m + (x - m) / n;
+        ss += (x - m) * (x - next);
+        m = next;
+        const sd = Math.sqrt((ss0 + ss) / (s.df + n - 1));
+        const t = (m - incumbent) / (sd * Math.sqrt(1 / n + inc));
+        if (t > peak) peak = t;
+        if (t < FUTILITY_T) break;
+      }
+    }
+    peaks[trial] = peak;
+  }
+  peaks.sort();
+  const target = s.alpha - 2 * Math.sqrt(s.alpha * (1 - s.alpha) / TRIALS);
+  const allowed = Math.max(1, Math.floor(target * TRIALS));
+  const above = peaks[TRIALS - allowed];
+  const below = peaks[TRIALS - allowed - 1];
+  return Number.isFinite(below) ? (above + below) / 2 : above;
+}
+function gamma(k, random, gauss) {
+  if (k < 1) return gamma(k + 1, random, gauss) * random() ** (1 / k);
+  const d = k - 1 / 3;
+  const c = 1 / Math.sqrt(9 * d);
+  while (true) {
+    const x = gauss();
+    const v = (1 + c * x) ** 3;
+    if (v <= 0) continue;
+    const u = random();
+    if (Math.log(u) < 0.5 * x * x + d - d * v + d * Math.log(v)) return d * v;
+  }
+}
+
 // action/decide/strata.ts
 var SERIAL = "serial";
 function deviceKind(device) {
@@ -34266,7 +34343,6 @@ function softLimitBreach(o, input2, alpha) {
 }
 
 // action/decide/judge.ts
-var FUTILITY_T = 0.5;
 function judge(input2) {
   const { policy } = input2;
   const breach = guardBreach(policy.guards, input2.candidate);
@@ -34275,14 +34351,20 @@ function judge(input2) {
   const decisive = policy.rule === "pareto" ? policy.objectives : policy.objectives.slice(0, 1);
   const comparisons = decisive.map((o) => compare(o, input2));
   const looks = Math.max(1, policy.maxRuns - 1);
-  const alphaLook = alphaTotal / looks / decisive.length;
   const sequential = policy.maxRuns > 1 && comparisons.every((c) => c.mode === "t");
   const n = comparisons[0].nC;
+  const critical = (c, o) => sequentialBoundary({
+    incumbentRuns: c.nI,
+    df: Math.max(1, c.df - (c.nC - 1)),
+    maxRuns: policy.maxRuns,
+    alpha: alphaTotal / decisive.length,
+    screenSd: c.sd > 0 ? o.minDelta / c.sd : 0
+  });
   const improved = comparisons.filter((c, i) => {
     const o = decisive[i];
     if (c.gain <= o.minDelta + eps(c, input2)) return false;
     if (!sequential) return true;
-    return n >= 2 && tUpperTail(c.gain / c.se, c.df) < alphaLook;
+    return n >= 2 && c.gain / c.se >= critical(c, o);
   });
   const worse = policy.rule === "pareto" ? decisive.flatMap((o) => softLimitBreach(o, input2, alphaTotal) ?? []) : [];
   const primary = comparisons[0];
@@ -34326,7 +34408,7 @@ function judge(input2) {
   if (n >= policy.maxRuns) {
     return final(
       "discard",
-      `not confirmed after ${n} runs: p = ${fmt(p ?? 1)}, needed < ${fmt(alphaLook)} (confidence ${policy.confidence}, ${looks} looks)`
+      `not confirmed after ${n} runs: t = ${fmt(ts[0])} (p = ${fmt(p ?? 1)}), needed ${fmt(critical(primary, decisive[0]))} (confidence ${policy.confidence} over ${looks} looks)`
     );
   }
   return { final: false, reason: `p = ${fmt(p ?? 1)} after ${n} runs: confirming` };
@@ -34345,15 +34427,16 @@ function estimatePower(effectSd, settings, trials = 2e3, seed = 1) {
   for (let t = 0; t < trials; t++) {
     const incumbent = Array.from({ length: settings.incumbentRuns }, gauss);
     const extra = Array.from({ length: settings.extraNoiseRuns ?? 0 }, gauss);
-    const noise = pooledNoise([incumbent, extra]);
+    const before = pooledNoise([incumbent, extra]);
     const candidate = [];
     let j;
     do {
       candidate.push(effectSd + gauss());
+      const noise = pooledNoise([incumbent, extra, candidate]);
       j = judge({
         policy: {
           rule: "primary",
-          objectives: [{ name: "m", goal: "maximize", minDelta: settings.minDeltaSd * noise.sd }],
+          objectives: [{ name: "m", goal: "maximize", minDelta: settings.minDeltaSd * before.sd }],
           guards: {},
           confidence: settings.confidence,
           maxRuns: settings.maxRuns,

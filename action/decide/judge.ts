@@ -1,4 +1,5 @@
-import { compare, eps } from "./compare.ts";
+import { FUTILITY_T, sequentialBoundary } from "./boundary.ts";
+import { type Comparison, compare, eps } from "./compare.ts";
 import { evidence } from "./evidence.ts";
 import { fmt } from "./fmt.ts";
 import { guardBreach } from "./guard-breach.ts";
@@ -13,9 +14,6 @@ import { tUpperTail } from "./stats.ts";
 export type { JudgeInput, Judgement } from "./judgement.ts";
 export type { Guards, Objective, Policy, Samples } from "./policy.ts";
 
-/** A candidate "looks good" only when t reaches this; below it further runs are unlikely to help. */
-const FUTILITY_T = 0.5;
-
 /**
  * Judges a candidate from its samples so far: keep, discard, guard_fail, simplification, or
  * "run it again". Pure: a function of the policy, the incumbent's and the candidate's samples,
@@ -27,8 +25,9 @@ const FUTILITY_T = 0.5;
  *    worse candidate costs one eval.
  * 3. Otherwise it runs again, up to max_runs. After each run from the second on, a one-sided
  *    t-test of "the candidate is no better" on all its runs against all the incumbent's, with
- *    the pooled noise. Keep when p < (1 - confidence) / (max_runs - 1): the union bound over
- *    the looks keeps P(keep | no effect) under 1 - confidence. Stop early when t < 0.5.
+ *    the pooled noise. Keep when t reaches the sequential boundary (boundary.ts): one critical
+ *    t for every look, set so that P(keep | no effect) stays under 1 - confidence over all the
+ *    looks together. Stop early when t < 0.5.
  * 4. A deterministic eval (zero spread over repeated runs) or an unknown spread (one baseline
  *    run) is decided on one run against min_delta.
  */
@@ -40,15 +39,23 @@ export function judge(input: JudgeInput): Judgement {
   const decisive = policy.rule === "pareto" ? policy.objectives : policy.objectives.slice(0, 1);
   const comparisons = decisive.map((o) => compare(o, input));
   const looks = Math.max(1, policy.maxRuns - 1);
-  const alphaLook = alphaTotal / looks / decisive.length;
   const sequential = policy.maxRuns > 1 && comparisons.every((c) => c.mode === "t");
   const n = comparisons[0]!.nC;
+  // The critical t of each decisive objective (the error split over them, as for pareto).
+  const critical = (c: Comparison, o: (typeof decisive)[number]) =>
+    sequentialBoundary({
+      incumbentRuns: c.nI,
+      df: Math.max(1, c.df - (c.nC - 1)),
+      maxRuns: policy.maxRuns,
+      alpha: alphaTotal / decisive.length,
+      screenSd: c.sd > 0 ? o.minDelta / c.sd : 0,
+    });
 
   const improved = comparisons.filter((c, i) => {
     const o = decisive[i]!;
     if (c.gain <= o.minDelta + eps(c, input)) return false;
     if (!sequential) return true;
-    return n >= 2 && tUpperTail(c.gain / c.se, c.df) < alphaLook;
+    return n >= 2 && c.gain / c.se >= critical(c, o);
   });
   const worse =
     policy.rule === "pareto"
@@ -103,7 +110,7 @@ export function judge(input: JudgeInput): Judgement {
   if (n >= policy.maxRuns) {
     return final(
       "discard",
-      `not confirmed after ${n} runs: p = ${fmt(p ?? 1)}, needed < ${fmt(alphaLook)} (confidence ${policy.confidence}, ${looks} looks)`,
+      `not confirmed after ${n} runs: t = ${fmt(ts[0]!)} (p = ${fmt(p ?? 1)}), needed ${fmt(critical(primary, decisive[0]!))} (confidence ${policy.confidence} over ${looks} looks)`,
     );
   }
   return { final: false, reason: `p = ${fmt(p ?? 1)} after ${n} runs: confirming` };

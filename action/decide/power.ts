@@ -35,15 +35,17 @@ export function estimatePower(
   for (let t = 0; t < trials; t++) {
     const incumbent = Array.from({ length: settings.incumbentRuns }, gauss);
     const extra = Array.from({ length: settings.extraNoiseRuns ?? 0 }, gauss);
-    const noise = pooledNoise([incumbent, extra]);
+    const before = pooledNoise([incumbent, extra]);
     const candidate: number[] = [];
     let j: Judgement;
     do {
       candidate.push(effectSd + gauss());
+      // As in the engine: the candidate's own runs join the noise estimate.
+      const noise = pooledNoise([incumbent, extra, candidate]);
       j = judge({
         policy: {
           rule: "primary",
-          objectives: [{ name: "m", goal: "maximize", minDelta: settings.minDeltaSd * noise.sd }],
+          objectives: [{ name: "m", goal: "maximize", minDelta: settings.minDeltaSd * before.sd }],
           guards: {},
           confidence: settings.confidence,
           maxRuns: settings.maxRuns,
