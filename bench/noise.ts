@@ -171,7 +171,17 @@ async function runOne(
     (s.samples.score ?? []).map((v, i) => v - (s.runs_on?.[i]?.worker ?? 0) * offset);
   for (const r of log.results.slice(1)) {
     if (process.env.DEBUG)
-      console.log(r.iteration, r.status, r.description, r.samples.score?.length, r.reason);
+      console.log(
+        r.iteration,
+        r.status,
+        r.description,
+        r.samples.score?.length,
+        r.reason,
+        r.against === undefined ? "" : `vs #${r.against}`,
+        JSON.stringify(r.evidence?.strata ?? []),
+        JSON.stringify(r.runs_on?.map((o) => o.worker) ?? []),
+        `residual ${(avg(free(r)) - truthOf(r.description)).toFixed(2)}`,
+      );
     const effect = Number(/effect=(\S+)/.exec(r.description)?.[1]);
     const kept = r.status === "keep" ? 1 : 0;
     const evals = r.samples.score?.length ?? 0;

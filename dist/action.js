@@ -55169,10 +55169,13 @@ function judge(input2) {
     );
   }
   if (n >= policy.maxRuns) {
-    return final(
-      "discard",
-      `not confirmed after ${n} runs: t = ${fmt2(ts[0])} (p = ${fmt2(p ?? 1)}), needed ${fmt2(critical(primary, decisive[0]))} (confidence ${policy.confidence} over ${looks} looks)`
-    );
+    return {
+      ...final(
+        "discard",
+        `not confirmed after ${n} runs: t = ${fmt2(ts[0])} (p = ${fmt2(p ?? 1)}), needed ${fmt2(critical(primary, decisive[0]))} (confidence ${policy.confidence} over ${looks} looks)`
+      ),
+      undecided: true
+    };
   }
   return { final: false, reason: `p = ${fmt2(p ?? 1)} after ${n} runs: confirming` };
 }
@@ -55305,6 +55308,7 @@ async function evaluate(ctx, candidate, slot, strata = null) {
     tail,
     evalSeconds: round(evalSeconds),
     ...judgement.evidence ? { evidence: judgement.evidence } : {},
+    ...judgement.undecided ? { undecided: true } : {},
     ...linesDelta2 !== void 0 ? { linesDelta: linesDelta2 } : {},
     ...printedTwice.size > 0 ? { printedTwice: [...printedTwice] } : {},
     ...ctx.workers > 1 ? { runsOn } : {},
@@ -55638,10 +55642,12 @@ function experimentSteps(ctx, checkSeal) {
         notes: ctx.store.notes
       };
     },
-    // Only a candidate that beat the incumbent it was made for is evaluated again on the new
-    // one: what lost to an earlier incumbent is recorded against it (its row says which), so a
-    // keep elsewhere does not throw away the evals in flight on the other workers.
-    isStale: ({ candidate, verdict }, snapshot) => snapshot.parent.iteration !== candidate.parent.iteration && KEPT.has(verdict.status),
+    // A candidate is evaluated again on the new incumbent when it beat the one it was made for,
+    // or ran out of runs still in the running (undecided: filtering it out there would make a
+    // real improvement pass two tests, and cost power). What clearly lost to an earlier
+    // incumbent (screened out, faded) is recorded against it (its row says which), so a keep
+    // elsewhere does not throw away the evals in flight on the other workers.
+    isStale: ({ candidate, verdict }, snapshot) => snapshot.parent.iteration !== candidate.parent.iteration && (KEPT.has(verdict.status) || verdict.undecided === true),
     rebase: async (candidate, snapshot) => {
       const index = await rebases.take();
       try {

@@ -108,10 +108,13 @@ export function judge(input: JudgeInput): Judgement {
     );
   }
   if (n >= policy.maxRuns) {
-    return final(
-      "discard",
-      `not confirmed after ${n} runs: t = ${fmt(ts[0]!)} (p = ${fmt(p ?? 1)}), needed ${fmt(critical(primary, decisive[0]!))} (confidence ${policy.confidence} over ${looks} looks)`,
-    );
+    return {
+      ...final(
+        "discard",
+        `not confirmed after ${n} runs: t = ${fmt(ts[0]!)} (p = ${fmt(p ?? 1)}), needed ${fmt(critical(primary, decisive[0]!))} (confidence ${policy.confidence} over ${looks} looks)`,
+      ),
+      undecided: true,
+    };
   }
   return { final: false, reason: `p = ${fmt(p ?? 1)} after ${n} runs: confirming` };
 }

@@ -10,6 +10,11 @@ export type Judgement =
       status: "keep" | "simplification" | "discard" | "guard_fail";
       reason: string;
       evidence: Evidence | null;
+      /**
+       * Discarded only because its runs ran out while it was still in the running (t between
+       * the futility bound and the boundary): neither shown better nor clearly not.
+       */
+      undecided?: true;
     };
 
 export interface JudgeInput {

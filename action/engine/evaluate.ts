@@ -168,6 +168,7 @@ export async function evaluate(
     tail,
     evalSeconds: round(evalSeconds),
     ...(judgement.evidence ? { evidence: judgement.evidence } : {}),
+    ...(judgement.undecided ? { undecided: true } : {}),
     ...(linesDelta !== undefined ? { linesDelta } : {}),
     ...(printedTwice.size > 0 ? { printedTwice: [...printedTwice] } : {}),
     ...(ctx.workers > 1 ? { runsOn } : {}),

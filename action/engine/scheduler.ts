@@ -36,8 +36,9 @@ export interface Steps<C, V, S> {
   snapshot?(): unknown;
   /**
    * Whether the candidate must be judged again on `snapshot`'s incumbent: it was proposed
-   * against another one, and its verdict would replace that one. A candidate that lost to the
-   * incumbent it was made for is recorded as judged against it, not evaluated again.
+   * against another one, and it beat that one or was still in the running when its runs ran
+   * out. A candidate that clearly lost to the incumbent it was made for is recorded as judged
+   * against it, not evaluated again.
    */
   isStale?(flight: { candidate: C; verdict: V }, snapshot: unknown): boolean;
   /**
@@ -95,9 +96,10 @@ type Flight<C, V> = { candidate: C; verdict: V } | { stop: Stop };
  * top-up after a keep); then candidate n begins (n-1-lag is recorded, so it is proposed against
  * a state that does not depend on timing); it is proposed, screened and evaluated in flight; at
  * its turn, a candidate
- * whose incumbent changed meanwhile and which beat that incumbent is re-applied onto the new one
- * and evaluated again (a candidate is always judged against the incumbent it would replace; one
- * that replaces nothing is recorded against the incumbent it was made for), then it is recorded.
+ * whose incumbent changed meanwhile and which beat that incumbent (or was undecided) is
+ * re-applied onto the new one and evaluated again (a candidate is always judged against the
+ * incumbent it would replace; one that clearly lost is recorded against the incumbent it was made
+ * for), then it is recorded.
  * Given the same eval results, the ledger is the same whatever the timing.
  */
 export async function runPipelined<C, V, S>(

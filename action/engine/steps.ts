@@ -131,12 +131,14 @@ export function experimentSteps(
         notes: ctx.store.notes,
       };
     },
-    // Only a candidate that beat the incumbent it was made for is evaluated again on the new
-    // one: what lost to an earlier incumbent is recorded against it (its row says which), so a
-    // keep elsewhere does not throw away the evals in flight on the other workers.
+    // A candidate is evaluated again on the new incumbent when it beat the one it was made for,
+    // or ran out of runs still in the running (undecided: filtering it out there would make a
+    // real improvement pass two tests, and cost power). What clearly lost to an earlier
+    // incumbent (screened out, faded) is recorded against it (its row says which), so a keep
+    // elsewhere does not throw away the evals in flight on the other workers.
     isStale: ({ candidate, verdict }, snapshot) =>
       (snapshot as RebaseTarget).parent.iteration !== candidate.parent.iteration &&
-      KEPT.has(verdict.status),
+      (KEPT.has(verdict.status) || verdict.undecided === true),
     rebase: async (candidate, snapshot) => {
       const index = await rebases.take();
       try {

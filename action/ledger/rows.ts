@@ -18,6 +18,8 @@ export interface VerdictFields {
   linesDelta?: number;
   printedTwice?: string[];
   runsOn?: { worker: number; device: string | null }[];
+  /** Discarded only because its runs ran out, still in the running (not written to the row). */
+  undecided?: true;
   /** Incumbent runs made beside the candidate on its worker (a concurrent baseline). */
   concurrent?: {
     samples: Record<string, number[]>;

@@ -175,3 +175,67 @@ budget: { experiments: 5 }
     }
   });
 });
+
+// The k-th run of each program reads 0.3 off its truth, alternately better and worse (the
+// counter kept outside the slot): deterministic noise, so a small effect stays undecided.
+const PATTERN_EVAL = `
+const fs = require("node:fs");
+const text = fs.readFileSync("model.txt", "utf8");
+const effects = { a: 3, b: 0.4, c: -2, d: 0, e: 0 };
+let loss = 20;
+for (const [line, effect] of Object.entries(effects))
+  if (new RegExp("^" + line + ": 1$", "m").test(text)) loss -= effect;
+const on = Object.keys(effects).filter((l) => new RegExp("^" + l + ": 1$", "m").test(text)).join("") || "-";
+const counter = process.env.STATE + "/count-" + on;
+const k = fs.existsSync(counter) ? Number(fs.readFileSync(counter, "utf8")) : 0;
+fs.writeFileSync(counter, String(k + 1));
+fs.appendFileSync(process.env.STATE + "/runs", on + "\\n");
+setTimeout(() => console.log("loss: " + (loss + (k % 2 === 0 ? -0.3 : 0.3))), 100);
+`;
+
+describe("pipelined: a candidate undecided against its own incumbent gets a fair trial on the new one", () => {
+  it("re-applies what ran out of runs still in the running; what clearly lost stays recorded against its incumbent", () => {
+    const repo = makeRepo({
+      "model.txt": "a: 0\nb: 0\nc: 0\nd: 0\ne: 0\n",
+      "eval.js": PATTERN_EVAL,
+    });
+    const outside = tempDir();
+    const state = join(outside, "state");
+    writeFiles(outside, { "agent.js": AGENT, "state/runs": "" });
+    writeFiles(outside, {
+      "autoexp.yml": `
+name: undecided
+target: [model.txt]
+frozen: [eval.js]
+eval: { command: node eval.js, metrics: { loss: { goal: minimize } }, pass_env: [STATE] }
+isolation: { writable: [${JSON.stringify(state)}] }
+agent: { use: command, run: [node, ${JSON.stringify(join(outside, "agent.js"))}] }
+decide: { baseline_runs: 3, remeasure_every: 0 }
+pipeline: true
+proposers: 2
+budget: { experiments: 3 }
+`,
+    });
+    const run = runCli(repo, ["run", "--config", join(outside, "autoexp.yml"), "--tag", "t"], {
+      STATE: state,
+    });
+    expect(run.code, run.stderr).toBe(0);
+    const rows = branchLog(repo, "t").filter((e) => e.type === "result");
+    expect(rows.map((r) => r.status)).toEqual(["baseline", "keep", "discard", "discard"]);
+    // All three were proposed against #0; a (#1) is kept. b (#2, a small effect) used its five
+    // runs against #0 without being confirmed or fading: it is re-applied onto #1 and judged
+    // there (its row names no earlier incumbent, its commit has a and b on). c (#3) was clearly
+    // worse than #0 after one run: recorded against #0, not evaluated again.
+    const [, , b, c] = rows;
+    expect(b!.against).toBeUndefined();
+    expect(git(repo, "show", `${b!.commit_full}:model.txt`)).toMatch(/^a: 1\nb: 1\n/);
+    expect(String(b!.reason)).toMatch(/^not confirmed after 5 runs/);
+    expect(c!.against).toBe(0);
+    expect(run.stdout).toContain("#2 was proposed against #0; the incumbent is now #1: re-applied");
+    expect(run.stdout).not.toMatch(/#3 was proposed against/);
+    // Counted by the eval itself: b five times on #0's code, then five times on top of a; c once.
+    const runs = readFileSync(join(state, "runs"), "utf8").trim().split("\n");
+    const count = (code: string) => runs.filter((r) => r === code).length;
+    expect([count("b"), count("ab"), count("c"), count("ac")]).toEqual([5, 5, 1, 0]);
+  });
+});

@@ -99,6 +99,9 @@ describe("judge: the sequential rule", () => {
     });
     expect(status(faded)).toBe("discard");
     expect(faded.final && faded.reason).toContain("faded");
+    // Faded is a clear loss; running out of runs still in the running is not (a stale
+    // candidate is then judged again on the new incumbent).
+    expect(faded.final && faded.undecided).toBeFalsy();
     const capped = judge({
       policy: policy(),
       incumbent: { loss: five },
@@ -107,6 +110,7 @@ describe("judge: the sequential rule", () => {
     });
     expect(status(capped)).toBe("discard");
     expect(capped.final && capped.reason).toContain("not confirmed after 5 runs");
+    expect(capped.final && capped.undecided).toBe(true);
   });
 
   it("reads maximize goals the other way round", () => {
