@@ -55214,7 +55214,8 @@ async function evaluate(ctx, candidate, slot, strata = null) {
       const outcome2 = await slot.evaluate(
         config2,
         parent.commit,
-        `${iteration}-${run}-incumbent`,
+        // One log per run (the incumbent may need several here before the candidate's run).
+        `${iteration}-${run}-incumbent-${concurrent.runsOn.length}`,
         ctx.evalEnv,
         frozen
       );

@@ -65,7 +65,8 @@ export async function evaluate(
       const outcome = await slot.evaluate(
         config,
         parent.commit,
-        `${iteration}-${run}-incumbent`,
+        // One log per run (the incumbent may need several here before the candidate's run).
+        `${iteration}-${run}-incumbent-${concurrent.runsOn.length}`,
         ctx.evalEnv,
         frozen,
       );

@@ -1,4 +1,4 @@
-import { chmodSync } from "node:fs";
+import { chmodSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseConfigText } from "../../action/config/parse-config-text.ts";
@@ -32,8 +32,9 @@ echo "0, NVIDIA H100 80GB HBM3"
 echo "1, NVIDIA H200"
 `;
 
-// Unchanged programs, and one real improvement of 20 sd (much less than the devices' offset).
-const PLAN = [0, 0, 0, 2, 0, 0, 0];
+// Unchanged programs, and one real improvement of 20 sd (much less than the devices' offset),
+// early enough that later candidates are judged against it where it has no runs yet.
+const PLAN = [0, 0, 2, 0, 0, 0, 0];
 
 async function night(parallel: string, decide: string) {
   const repo = makeRepo({ "candidate.txt": "truth: 10\n", "eval.js": EVAL });
@@ -68,7 +69,7 @@ ${parallel}
     ...r,
     effect: Number(/effect=(\S+)/.exec(r.description)?.[1]),
   }));
-  return { log, rows };
+  return { log, rows, repo };
 }
 
 // A confidence of 0.999: an unchanged program kept by bad luck would make this test flaky.
@@ -76,7 +77,7 @@ const DECIDE = "{ baseline_runs: 3, confidence: 0.999, remeasure_every: 0";
 
 describe("honest comparisons in parallel: workers whose devices differ", () => {
   it("on GPUs of two kinds, compares within the device kind: keeps the real change only", async () => {
-    const { log, rows } = await night("gpus: [0, 1]", `${DECIDE} }`);
+    const { log, rows, repo } = await night("gpus: [0, 1]", `${DECIDE} }`);
     expect(rows).toHaveLength(PLAN.length);
     // Both devices ran candidates, so the offset was in play.
     const devices = new Set(rows.flatMap((r) => (r.runs_on ?? []).map((o) => o.device)));
@@ -93,6 +94,10 @@ describe("honest comparisons in parallel: workers whose devices differ", () => {
     const beside = log.remeasures.filter((m) => m.reason === "concurrent");
     expect(beside.length).toBeGreaterThan(0);
     for (const m of beside) expect(m.runs_on).toHaveLength(m.samples.score!.length);
+    // Every one of those runs left its own log (the start's, and those made beside a candidate).
+    const logs = readdirSync(join(repo, ".git/autoexp/t/logs"));
+    const concurrentLogs = logs.filter((f) => /-cb\d+-|-incumbent-\d+\.log$/.test(f));
+    expect(concurrentLogs).toHaveLength(beside.reduce((n, m) => n + m.samples.score!.length, 0));
   }, 240_000);
 
   it("with workers: 2 and compare_within: worker, the same; pooled (any), it is fooled", async () => {
