@@ -32,30 +32,43 @@ fs.writeFileSync("model.txt", text);
 fs.writeFileSync(process.env.AUTOEXP_DESCRIPTION_FILE, "switch " + line + " on");
 `;
 
-describe("three workers, proposals in flight: a keep does not throw away the others' evals", () => {
-  it("re-evaluates only what beat its own incumbent; losers are recorded against it; the incumbent runs once per worker at the start", () => {
-    const repo = makeRepo({ "model.txt": "a: 0\nb: 0\nc: 0\nd: 0\ne: 0\n", "eval.js": EVAL });
-    const outside = tempDir();
-    const state = join(outside, "state");
-    writeFiles(outside, { "agent.js": AGENT, "state/runs": "" });
-    writeFiles(outside, {
-      "autoexp.yml": `
-name: pipelined
+// A night on model.txt with the agent above and an eval that appends the code it ran on to
+// STATE/runs, outside the slot: `rest` is the config past the parts every such night shares.
+function countedNight(evalSource: string, name: string, rest: string) {
+  const repo = makeRepo({ "model.txt": "a: 0\nb: 0\nc: 0\nd: 0\ne: 0\n", "eval.js": evalSource });
+  const outside = tempDir();
+  const state = join(outside, "state");
+  writeFiles(outside, {
+    "agent.js": AGENT,
+    "state/runs": "",
+    "autoexp.yml": `
+name: ${name}
 target: [model.txt]
 frozen: [eval.js]
 eval: { command: node eval.js, metrics: { loss: { goal: minimize } }, pass_env: [STATE] }
 isolation: { writable: [${JSON.stringify(state)}] }
 agent: { use: command, run: [node, ${JSON.stringify(join(outside, "agent.js"))}] }
-decide: { baseline_runs: 1, min_delta: 0, remeasure_every: 0 }
+${rest}`,
+  });
+  const run = runCli(repo, ["run", "--config", join(outside, "autoexp.yml"), "--tag", "t"], {
+    STATE: state,
+  });
+  expect(run.code, run.stderr).toBe(0);
+  const runs = readFileSync(join(state, "runs"), "utf8").trim().split("\n");
+  return { repo, run, runs };
+}
+
+describe("three workers, proposals in flight: a keep does not throw away the others' evals", () => {
+  it("re-evaluates only what beat its own incumbent; losers are recorded against it; the incumbent runs once per worker at the start", () => {
+    const { repo, run, runs } = countedNight(
+      EVAL,
+      "pipelined",
+      `decide: { baseline_runs: 1, min_delta: 0, remeasure_every: 0 }
 workers: 3
 pipeline: true
 budget: { experiments: 5 }
 `,
-    });
-    const run = runCli(repo, ["run", "--config", join(outside, "autoexp.yml"), "--tag", "t"], {
-      STATE: state,
-    });
-    expect(run.code, run.stderr).toBe(0);
+    );
     const log = branchLog(repo, "t");
     const rows = log.filter((e) => e.type === "result");
     const byLine = Object.fromEntries(rows.slice(1).map((r) => [String(r.description).at(-4), r]));
@@ -102,8 +115,7 @@ budget: { experiments: 5 }
     // What ran, counted by the eval itself: the baseline once alone and once on each of the
     // three workers at once (one concurrent re-measure, before any candidate); each candidate
     // once; c twice (alone, then on top of a).
-    const runs = readFileSync(join(state, "runs"), "utf8").trim().split("\n").sort();
-    expect(runs).toEqual(["-", "-", "-", "-", "a", "ac", "b", "c", "d", "e"]);
+    expect(runs.sort()).toEqual(["-", "-", "-", "-", "a", "ac", "b", "c", "d", "e"]);
     const concurrent = log.filter((e) => e.type === "remeasure");
     expect(concurrent).toHaveLength(1);
     expect(concurrent[0]).toMatchObject({ iteration: 0, reason: "concurrent", after: 0 });
@@ -195,31 +207,15 @@ setTimeout(() => console.log("loss: " + (loss + (k % 2 === 0 ? -0.3 : 0.3))), 10
 
 describe("pipelined: a candidate undecided against its own incumbent gets a fair trial on the new one", () => {
   it("re-applies what ran out of runs still in the running; what clearly lost stays recorded against its incumbent", () => {
-    const repo = makeRepo({
-      "model.txt": "a: 0\nb: 0\nc: 0\nd: 0\ne: 0\n",
-      "eval.js": PATTERN_EVAL,
-    });
-    const outside = tempDir();
-    const state = join(outside, "state");
-    writeFiles(outside, { "agent.js": AGENT, "state/runs": "" });
-    writeFiles(outside, {
-      "autoexp.yml": `
-name: undecided
-target: [model.txt]
-frozen: [eval.js]
-eval: { command: node eval.js, metrics: { loss: { goal: minimize } }, pass_env: [STATE] }
-isolation: { writable: [${JSON.stringify(state)}] }
-agent: { use: command, run: [node, ${JSON.stringify(join(outside, "agent.js"))}] }
-decide: { baseline_runs: 3, remeasure_every: 0 }
+    const { repo, run, runs } = countedNight(
+      PATTERN_EVAL,
+      "undecided",
+      `decide: { baseline_runs: 3, remeasure_every: 0 }
 pipeline: true
 proposers: 2
 budget: { experiments: 3 }
 `,
-    });
-    const run = runCli(repo, ["run", "--config", join(outside, "autoexp.yml"), "--tag", "t"], {
-      STATE: state,
-    });
-    expect(run.code, run.stderr).toBe(0);
+    );
     const rows = branchLog(repo, "t").filter((e) => e.type === "result");
     expect(rows.map((r) => r.status)).toEqual(["baseline", "keep", "discard", "discard"]);
     // All three were proposed against #0; a (#1) is kept. b (#2, a small effect) used its five
@@ -234,7 +230,6 @@ budget: { experiments: 3 }
     expect(run.stdout).toContain("#2 was proposed against #0; the incumbent is now #1: re-applied");
     expect(run.stdout).not.toMatch(/#3 was proposed against/);
     // Counted by the eval itself: b five times on #0's code, then five times on top of a; c once.
-    const runs = readFileSync(join(state, "runs"), "utf8").trim().split("\n");
     const count = (code: string) => runs.filter((r) => r === code).length;
     expect([count("b"), count("ab"), count("c"), count("ac")]).toEqual([5, 5, 1, 0]);
   });
