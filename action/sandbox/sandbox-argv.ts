@@ -20,9 +20,64 @@ export interface SandboxSpec {
    * included, which a root eval can then write (see DESIGN.md, "Trust boundary").
    */
   devices: readonly string[] | "host";
-  /** Host paths covered by an empty tmpfs (the user's .git, a runner's folder). /run always is. */
+  /** Host folders covered by an empty tmpfs (the user's .git, a runner's folder). /run always is. */
   hide?: readonly string[];
+  /**
+   * The allow-listed root: system folders bound read-only at their paths (SYSTEM_ROOTS when
+   * absent; missing ones are skipped). Nothing else of the host is visible: not the user's
+   * working tree, not other users' homes, not /var, /srv, /mnt or /opt (a tool there is bound by
+   * its PATH entry, see toolRoots).
+   */
+  system?: readonly string[];
+  /** Files inside the system folders replaced by an empty one (/etc/shadow): they must exist. */
+  blank?: readonly string[];
+  /** Bytes each private tmpfs (/tmp, /var/tmp, /dev/shm, HOME) may hold; absent: the kernel's half of RAM. */
+  tmpSize?: number;
+  /** The working directory, when not the slot (an agent works in its worktree beside its scratch). */
+  cwd?: string;
 }
+
+/**
+ * The folders an allow-listed root is made of: programs, libraries, configuration and the
+ * kernel's /sys (GPU stacks read topology there). /etc is bound minus SECRET_SYSTEM_PATHS.
+ */
+export const SYSTEM_ROOTS = [
+  "/usr",
+  "/bin",
+  "/sbin",
+  "/lib",
+  "/lib32",
+  "/lib64",
+  "/libx32",
+  "/etc",
+  "/sys",
+  "/nix",
+  "/snap",
+];
+
+/**
+ * What a system folder holds that only root should read: password hashes, sudo rules, the
+ * host's ssh keys and TLS private keys. A sandboxed process may run as root (with no
+ * capabilities, it still owns root's files): these are covered, files by an empty file and
+ * folders by an empty tmpfs.
+ */
+export const SECRET_SYSTEM_PATHS = {
+  files: [
+    "/etc/shadow",
+    "/etc/shadow-",
+    "/etc/gshadow",
+    "/etc/gshadow-",
+    "/etc/sudoers",
+    "/etc/security/opasswd",
+  ],
+  folders: [
+    "/etc/ssh",
+    "/etc/ssl/private",
+    "/etc/sudoers.d",
+    "/etc/credstore",
+    "/etc/credstore.encrypted",
+  ],
+} as const;
 
 /** An eval's command: one string for /bin/sh, or an argv array. */
 export type SandboxCommand = string | readonly string[];
@@ -42,9 +97,11 @@ const RESOLVER_FILES = [
 /**
  * The argv that runs `command` in a bubblewrap sandbox: new pid and ipc namespaces (and network
  * when `network` is false), all capabilities dropped (as root bwrap keeps them otherwise, and
- * `mount -o remount,rw /` then undoes the read-only root), a read-only root, a fresh /proc (the
- * eval sees only its own processes, not autoexp's /proc/<pid>/environ), private /tmp, /run and
- * HOME, the slot as the only writable place and the cwd. The sandbox dies with its parent, and
+ * `mount -o remount,rw /` then undoes a read-only root), an allow-listed root (the system
+ * folders, read-only, minus their secrets; then only what is declared), a fresh /proc with no
+ * host /proc under it (the process sees only its own namespace, not autoexp's
+ * /proc/<pid>/environ), private /tmp, /var/tmp, /run and HOME of bounded size, the slot (and the
+ * declared writable paths) as the only writable places. The sandbox dies with its parent, and
  * with it every process inside (the pid namespace ends with its first process). Run the spec
  * through fitSandboxSpec first (HOME and hidden paths must exist); declared paths that vanish
  * after that are skipped by bwrap itself (`-try`). Environment is not set here: spawn bwrap with
@@ -56,18 +113,27 @@ export function sandboxArgv(spec: SandboxSpec, command: SandboxCommand): string[
   const program = typeof command === "string" ? ["/bin/sh", "-c", command] : [...command];
   if (program.length === 0 || !program[0]) throw new Error("sandboxArgv: empty command");
 
-  const tmpfs = (path: string) => ["--tmpfs", path];
+  const cwd = spec.cwd ? checkedPath(spec.cwd, "cwd") : slot;
+  const sized = spec.tmpSize ? ["--size", String(Math.floor(spec.tmpSize))] : [];
+  const tmpfs = (path: string) => [...sized, "--tmpfs", path];
   const roBind = (path: string) => ["--ro-bind-try", path, path];
   const mounts: Mount[] = [
+    ...(spec.system ?? SYSTEM_ROOTS).map((p) => ({ path: checkedPath(p, "system"), args: roBind })),
+    ...(spec.blank ?? []).map((p) => ({
+      path: checkedPath(p, "blank"),
+      args: (q: string) => ["--ro-bind", "/dev/null", q],
+    })),
     spec.devices === "host"
       ? { path: "/dev", args: (p) => ["--dev-bind", p, p] }
       : { path: "/dev", args: (p) => ["--dev", p] },
+    ...(spec.devices === "host" ? [] : [{ path: "/dev/shm", args: tmpfs }]),
     ...(spec.devices === "host" ? [] : spec.devices).map((d) => ({
       path: checkedPath(d, "devices"),
       args: (p: string) => ["--dev-bind-try", p, p],
     })),
     { path: "/proc", args: (p) => ["--proc", p] },
     { path: "/tmp", args: tmpfs },
+    { path: "/var/tmp", args: tmpfs },
     { path: "/run", args: tmpfs },
     ...(spec.network ? RESOLVER_FILES.map((path) => ({ path, args: roBind })) : []),
     ...(spec.hide ?? []).map((p) => ({ path: checkedPath(p, "hide"), args: tmpfs })),
@@ -94,14 +160,15 @@ export function sandboxArgv(spec: SandboxSpec, command: SandboxCommand): string[
     // the shell, and bwrap, which autoexp waits for, exits only after the namespace is empty.
     "--as-pid-1",
     "--new-session",
-    "--ro-bind",
-    "/",
-    "/",
     // A mount hides what lies under it, so parents go first: the slot and paths declared inside
     // HOME or /tmp land on top of the tmpfs, whatever order the caller listed them in.
     ...byDepth(mounts).flatMap((m) => m.args(m.path)),
+    // The root itself is bwrap's tmpfs, the mount points' parents: read-only once they are made
+    // (not recursive: the slot, /tmp and HOME stay writable).
+    "--remount-ro",
+    "/",
     "--chdir",
-    slot,
+    cwd,
     "--",
     ...program,
   ];

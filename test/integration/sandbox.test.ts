@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import {
   existsSync,
   mkdirSync,
@@ -209,18 +209,89 @@ describe.skipIf(!probe.ok)(`a command in the sandbox${SKIPPED}`, () => {
         "pwd",
       ].join("; "),
     ]);
+    // The repository lies under /var/tmp here, and the slot's mount point under it: its parents exist
+    // in the sandbox's private /var/tmp, so writes there succeed and land in that tmpfs, gone
+    // with the sandbox. The host's files are what must be unchanged.
     expect(ran.stdout.trim().split("\n")).toEqual([
+      "wrote-git",
+      "wrote-config",
+      "wrote-repo",
       "wrote-private-tmp",
       "wrote-private-home",
+      "wrote-var-tmp",
       "wrote-slot",
       slot,
     ]);
+    expect(readFileSync(join(repo, "train.js"), "utf8")).toBe("// the user's checkout\n");
     expect(readFileSync(join(repo, ".git", "config"), "utf8")).toBe("[core]\n");
     expect(existsSync(join(repo, ".git", "hooks-post-commit"))).toBe(false);
     expect(existsSync(`/tmp/${mark}`)).toBe(false);
     expect(existsSync(join(home, mark))).toBe(false);
     expect(existsSync(`/var/tmp/${mark}`)).toBe(false);
     expect(readFileSync(join(slot, "result.txt"), "utf8")).toBe("42\n");
+  });
+
+  it("sees only the system folders and what is declared: not the working tree's .env, not a 0600 file elsewhere, not /etc/shadow", async () => {
+    const { root, slot, home, repo } = layout();
+    writeFileSync(join(repo, ".env"), "OPENAI_API_KEY=sk-from-the-dotenv-file\n");
+    const runner = join(root, "actions-runner");
+    mkdirSync(runner);
+    writeFileSync(join(runner, ".credentials"), "runner-credential-value\n", { mode: 0o600 });
+    const data = join(root, "declared");
+    mkdirSync(data);
+    writeFileSync(join(data, "d.txt"), "declared-data\n");
+    const { spec } = fitSandboxSpec({
+      bwrap,
+      slotDir: slot,
+      home,
+      readOnly: [data],
+      writable: [],
+      network: false,
+      devices: [],
+    });
+    // The witness: the same commands outside the sandbox read every file.
+    const script = [
+      `cat ${repo}/.env 2>/dev/null || echo no-dotenv`,
+      `cat ${runner}/.credentials 2>/dev/null || echo no-credentials`,
+      "cat /etc/shadow 2>/dev/null | head -c 20 | grep -q . && echo shadow || echo no-shadow",
+      `cat ${data}/d.txt`,
+      "touch /new-at-root 2>/dev/null && echo wrote-root || echo root-read-only",
+      "ls / | tr '\\n' ' '",
+    ].join("; ");
+    const outside = spawnSync("/bin/sh", ["-c", script.split("; ").slice(0, 2).join("; ")]);
+    expect(String(outside.stdout)).toContain("sk-from-the-dotenv-file");
+    expect(String(outside.stdout)).toContain("runner-credential-value");
+    const ran = await sandboxed(spec, ["/bin/sh", "-c", script]);
+    const lines = ran.stdout.trim().split("\n");
+    expect(lines.slice(0, 5)).toEqual([
+      "no-dotenv",
+      "no-credentials",
+      "no-shadow",
+      "declared-data",
+      "root-read-only",
+    ]);
+    // The root holds the system folders and the mount points autoexp made, nothing else.
+    for (const name of lines[5]!.trim().split(" "))
+      expect([
+        "bin",
+        "sbin",
+        "lib",
+        "lib32",
+        "lib64",
+        "libx32",
+        "usr",
+        "etc",
+        "sys",
+        "nix",
+        "snap",
+        "dev",
+        "proc",
+        "tmp",
+        "var",
+        "run",
+        "root",
+        "home",
+      ]).toContain(name);
   });
 
   it("keeps every capability dropped, also as root: the read-only root cannot be remounted", async () => {

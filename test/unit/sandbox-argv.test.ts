@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type SandboxSpec, sandboxArgv } from "../../action/sandbox/sandbox-argv.ts";
+import { type SandboxSpec, SYSTEM_ROOTS, sandboxArgv } from "../../action/sandbox/sandbox-argv.ts";
 
 const SPEC: SandboxSpec = {
   bwrap: "/usr/bin/bwrap",
@@ -17,6 +17,7 @@ function mounts(argv: readonly string[]): [string, string][] {
   for (let i = 0; i < argv.length && argv[i] !== "--"; i++) {
     const a = argv[i]!;
     if (["--tmpfs", "--dev", "--proc", "--chdir"].includes(a)) out.push([a, argv[++i]!]);
+    else if (a === "--size") i++;
     else if (/^--(ro-|dev-)?bind(-try)?$/.test(a)) {
       out.push([a, argv[i + 2]!]);
       i += 2;
@@ -40,10 +41,41 @@ describe("sandboxArgv", () => {
       "--die-with-parent",
       "--as-pid-1",
       "--new-session",
-      "--ro-bind",
-      "/",
+      "--ro-bind-try",
+      "/usr",
     ]);
     expect(argv.slice(-3)).toEqual(["--", "python", "train.py"]);
+  });
+
+  it("builds the root from an allow-list: system folders read-only, never the host's / or /proc", () => {
+    const argv = sandboxArgv(SPEC, ["true"]);
+    const roots = mounts(argv)
+      .filter(([o, p]) => o === "--ro-bind-try" && !p.startsWith("/run/"))
+      .map(([, p]) => p);
+    expect(roots).toEqual([...SYSTEM_ROOTS]);
+    for (const [o, p] of mounts(argv)) {
+      expect(p, `${o} ${p}`).not.toBe("/");
+      if (o !== "--proc") expect(p.startsWith("/proc"), `${o} ${p}`).toBe(false);
+    }
+    // Nothing of the user's home, /var, /opt or /work unless declared.
+    for (const p of ["/home", "/var", "/opt", "/work", "/root", "/srv", "/mnt"])
+      expect(mounts(argv).some(([o, q]) => o !== "--tmpfs" && q === p)).toBe(false);
+  });
+
+  it("covers secret system files with an empty one and sizes every private tmpfs", () => {
+    const argv = sandboxArgv(
+      { ...SPEC, system: ["/usr", "/etc"], blank: ["/etc/shadow"], tmpSize: 1 << 20 },
+      ["true"],
+    );
+    const at = argv.indexOf("/etc/shadow");
+    expect(argv.slice(at - 2, at + 1)).toEqual(["--ro-bind", "/dev/null", "/etc/shadow"]);
+    expect(index(argv, "--ro-bind-try", "/etc")).toBeLessThan(
+      index(argv, "--ro-bind", "/etc/shadow"),
+    );
+    for (const p of ["/tmp", "/var/tmp", "/dev/shm", "/home/u"]) {
+      const i = argv.findIndex((a, k) => a === "--tmpfs" && argv[k + 1] === p);
+      expect(argv.slice(i - 2, i), p).toEqual(["--size", String(1 << 20)]);
+    }
   });
 
   it("runs a string command under /bin/sh -c, unchanged", () => {

@@ -125,7 +125,22 @@ describe("fitSandboxSpec", () => {
       readOnly: ["/data"],
       writable: [],
       hide: ["/home/u/repo/.git"],
+      system: [],
+      blank: [],
     });
+  });
+
+  it("keeps the system folders that exist, blanks the secret files there and hides secret folders", () => {
+    const here = ["/usr", "/etc", "/home/u", "/etc/shadow", "/etc/ssh", "/etc/sudoers"];
+    const folders = ["/usr", "/etc", "/home/u", "/etc/ssh"];
+    const fitted = fitSandboxSpec(
+      { ...SPEC, readOnly: [], writable: [], hide: [] },
+      (p) => here.includes(p),
+      (p) => folders.includes(p),
+    );
+    expect(fitted.spec.system).toEqual(["/usr", "/etc"]);
+    expect(fitted.spec.blank).toEqual(["/etc/shadow", "/etc/sudoers"]);
+    expect(fitted.spec.hide).toEqual(["/etc/ssh"]);
   });
 
   it("moves a HOME that does not exist into the sandbox's private /tmp, and says so", () => {
