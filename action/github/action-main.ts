@@ -2,8 +2,9 @@ import { existsSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import * as core from "@actions/core";
+import { parseConfigText } from "../config/parse-config-text.ts";
 import type { Config } from "../config/schema.ts";
-import { primaryMetric } from "../config/validate-config.ts";
+import { formatProblems, primaryMetric } from "../config/validate-config.ts";
 import { type BatchEvent, runBatch } from "../engine/run-batch.ts";
 import { Git } from "../git/git.ts";
 import { FAILURES } from "../ledger/types.ts";
@@ -224,11 +225,20 @@ async function publishMode(
   handoff: string,
   env: Record<string, string | undefined>,
 ): Promise<number> {
+  // The tag and the config are the publish job's own: its input, and the config committed on the
+  // default branch it checked out. The handoff (written where agent code ran) chooses neither.
+  const config = await committedConfig(repoDir, inputs.config, env);
+  const accepted = inputs.tag ? [inputs.tag] : nightTags(config.name);
   const described = await readHandoff(handoff).catch(() => null);
   // A matrix's publish: one subfolder per line (shard), each with its handoff.
   const lines = described ? [] : await findLineHandoffs(handoff);
-  let tag = inputs.tag ?? described?.tag ?? lines[0]?.handoff.tag;
-  if (!tag) tag = defaultTag((await readConfig(repoDir, inputs.config)).name);
+  const handed = described ? [{ dir: handoff, handoff: described }] : lines;
+  const foreign = handed.find((l) => !accepted.includes(l.handoff.tag));
+  if (foreign)
+    throw new AutoexpError(
+      `the handoff in ${foreign.dir} is for tag ${foreign.handoff.tag}, but this publish job publishes ${accepted.join(" or ")} (${inputs.tag ? "its tag input" : `no tag input: the night's tag of ${config.name}`}); nothing was pushed. A handoff never chooses the branch it moves: give the publish step the run's tag (tag: \${{ inputs.tag }})`,
+    );
+  const tag = handed[0]?.handoff.tag ?? accepted[0]!;
   core.setOutput("tag", tag);
   core.setOutput("branch", `autoexp/${tag}`);
   const log = (line: string) =>
@@ -239,7 +249,14 @@ async function publishMode(
       throw new AutoexpError(
         `the handoff in ${other.dir} is for tag ${other.handoff.tag}, not ${tag}; nothing was pushed`,
       );
-    const results = await publishLines(lines, { repoDir, tag, remote: inputs.remote, env, log });
+    const results = await publishLines(lines, {
+      repoDir,
+      tag,
+      remote: inputs.remote,
+      config,
+      env,
+      log,
+    });
     const last = results.at(-1)!.result;
     core.setOutput("published", results[0]!.result.outcome);
     core.setOutput("experiments", String(last.experiments));
@@ -248,35 +265,72 @@ async function publishMode(
     );
     return 0;
   }
-  // Change sets of `autoexp split` first: the tag's record names them, and the App opens their PRs.
-  const sets = await publishChangeSets({
-    repoDir,
-    tag,
-    remote: inputs.remote,
-    handoff: described ? handoff : undefined,
-    env,
-    log,
-  });
+  // Change sets of `autoexp split` first (the tag's record names them, and the App opens their
+  // PRs), once the tag's branch is checked: a refused handoff pushes nothing at all.
+  let sets: Awaited<ReturnType<typeof publishChangeSets>> | null = null;
   const result = await publish({
     repoDir,
     tag,
     remote: inputs.remote,
     handoff: described ? handoff : undefined,
+    config,
     env,
     log,
+    beforePush: async () => {
+      sets = await publishChangeSets({
+        repoDir,
+        tag,
+        remote: inputs.remote,
+        handoff: described ? handoff : undefined,
+        config,
+        env,
+        log,
+      });
+    },
   });
+  const blocked = sets!.blocked;
   core.setOutput("published", result.outcome);
   core.setOutput("experiments", String(result.experiments));
   core.info(
     `autoexp/${tag}: ${result.outcome} at ${result.head.slice(0, 7)}, ${result.experiments} experiment(s) on ${inputs.remote}`,
   );
-  if (sets.blocked.length > 0) {
+  if (blocked.length > 0) {
     core.setFailed(
-      `autoexp/${tag} is published, but ${sets.blocked.map((b) => b.branch).join(", ")} could not be: ${inputs.remote} holds other commits there (see the warning above)`,
+      `autoexp/${tag} is published, but ${blocked.map((b) => b.branch).join(", ")} could not be: ${inputs.remote} holds other commits there (see the warning above)`,
     );
     return 1;
   }
   return 0;
+}
+
+/** How long after a scheduled batch starts its publish job may run: 360 + 15 minutes. */
+const NIGHT_WINDOW_MS = (360 + 15) * 60_000;
+
+/**
+ * The tags a publish job without a tag input accepts: the night's tag of the config's name
+ * (`<name>-<date>`, as the experiment job names it) when the experiment job started, which is
+ * within the jobs' time limits before now: one date, or two when the night's date turned in
+ * between. Pure.
+ */
+export function nightTags(name: string, now = new Date()): string[] {
+  const then = new Date(now.getTime() - NIGHT_WINDOW_MS);
+  return [...new Set([defaultTag(name, now), defaultTag(name, then)])];
+}
+
+/** autoexp.yml as committed at HEAD (the default branch the publish job checked out). */
+async function committedConfig(
+  repoDir: string,
+  file: string,
+  env: Record<string, string | undefined>,
+): Promise<Config> {
+  const text = await new Git(repoDir, env).show("HEAD", `./${file}`);
+  if (text === null)
+    throw new AutoexpError(
+      `input config: ${file} is not committed on the branch checked out in ${repoDir}. Publish reads the config from the default branch, never from the handoff; nothing was pushed`,
+    );
+  const result = parseConfigText(text);
+  if (!result.ok) throw new AutoexpError(formatProblems(file, result.problems));
+  return result.config;
 }
 
 /** The dashboard as the job summary, cut to fit GitHub's limit. */

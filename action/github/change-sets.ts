@@ -1,9 +1,11 @@
 import { existsSync } from "node:fs";
 import { mkdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
+import type { Config } from "../config/schema.ts";
 import { createBundleFrom, fetch, lsRemote, pushAtomic } from "../git/commands/remote.ts";
 import { Git, GitError } from "../git/git.ts";
 import { AutoexpError } from "../util/errors.ts";
+import { judgeCommit, type Refusal, refuseIfAny, scopeOf, walkCommits } from "./check-pushed.ts";
 
 /**
  * The change-set branches `autoexp split` builds (autoexp/<tag>--<n>) travel from the GPU job to
@@ -82,6 +84,8 @@ export async function publishChangeSets(options: {
   tag: string;
   remote: string;
   handoff?: string | undefined;
+  /** The config on the default branch: each change set's commits change only its target. */
+  config: Pick<Config, "target" | "frozen">;
   env: Record<string, string | undefined>;
   log?: (line: string) => void;
 }): Promise<ChangeSetsPublished> {
@@ -104,6 +108,21 @@ export async function publishChangeSets(options: {
   }
   const result: ChangeSetsPublished = { pushed: [], unchanged: [], blocked: [] };
   if (Object.keys(ours).length === 0) return result;
+  // A change set is kept changes re-applied onto the tag's base: candidate commits only.
+  const trusted = await git.resolve("HEAD");
+  const scope = scopeOf(tag, options.config);
+  const refusals: Refusal[] = [];
+  for (const c of await git.run(walkCommits(Object.values(ours), trusted ? [trusted] : []))) {
+    const verdict = judgeCommit(c, scope);
+    if ("why" in verdict) refusals.push(verdict);
+    else if (verdict.kind === "record" && c.changes.length > 0)
+      refusals.push({
+        commit: c.sha,
+        path: c.changes[0]!.path,
+        why: "is the record: a change set holds only kept changes",
+      });
+  }
+  refuseIfAny(`the change sets of autoexp/${tag}`, refusals);
   const theirs = changeSets(
     await git.run(lsRemote(remote, "refs/heads/autoexp/*")),
     "refs/heads/autoexp/",

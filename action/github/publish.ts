@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Config } from "../config/schema.ts";
 import { showLedger } from "../engine/read-ledger.ts";
 import { mergeBase } from "../git/commands/refs.ts";
 import { fetch, lsRemote, pushAtomic } from "../git/commands/remote.ts";
@@ -8,6 +9,7 @@ import { Git, GitError, withIdentity } from "../git/git.ts";
 import { parseLog } from "../ledger/log-jsonl.ts";
 import { recordFiles } from "../ledger/record-files.ts";
 import { AutoexpError } from "../util/errors.ts";
+import { checkPushed, refuseIfAny, scopeOf } from "./check-pushed.ts";
 import { handoffBundles, readHandoff } from "./handoff.ts";
 import { mergeLedgers } from "./merge-records.ts";
 
@@ -17,6 +19,15 @@ export interface PublishOptions {
   remote: string;
   /** A handoff folder from the run job; without one, the local branch is published. */
   handoff?: string | undefined;
+  /**
+   * The config as the default branch has it: every commit to push is checked against its
+   * target and frozen files (check-pushed.ts), whatever the handoff's own ledger says.
+   */
+  config: Pick<Config, "target" | "frozen">;
+  /** The default branch's head, whose history is trusted (default: HEAD of repoDir). */
+  trusted?: string | undefined;
+  /** Runs once everything is checked, before the first push (the change sets go first). */
+  beforePush?: () => Promise<void>;
   env: Record<string, string | undefined>;
   log?: (line: string) => void;
   /** Attempts when another publisher moves the branch in between. */
@@ -57,6 +68,9 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
       throw new AutoexpError(
         `the handoff in ${options.handoff} is for tag ${handoff.tag}, not ${tag}; nothing was pushed`,
       );
+    // A persistent runner may hold refs of an earlier publish here: start from none.
+    const stale = Object.keys(await git.listRefs(`${ns}/`));
+    if (stale.length > 0) await git.updateRefs(stale.map((ref) => ({ ref, sha: "0".repeat(40) })));
     // The chain in order: each link needs what the ones before brought; the last has the head.
     for (const bundle of handoffBundles(handoff))
       await git.run(
@@ -81,6 +95,27 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
     throw new AutoexpError(
       `autoexp/${tag} has no ${dir}/log.jsonl: it is not an autoexp branch; nothing was pushed`,
     );
+
+  // Nothing from the GPU job is trusted: every commit and ref it adds is checked first.
+  const trusted = options.trusted ?? (await git.resolve("HEAD"));
+  if (!trusted)
+    throw new AutoexpError(
+      `${options.repoDir} has no commit checked out: publish checks the tag against the default branch, so check it out (actions/checkout); nothing was pushed`,
+    );
+  const remoteHead = await fetchRemoteHead(git, remote, tag, `${ns}/remote`);
+  const published = await git.run(lsRemote(remote, `refs/autoexp/${tag}/*`));
+  refuseIfAny(
+    `autoexp/${tag}${handoff ? ` from the handoff in ${options.handoff}` : ""}`,
+    await checkPushed(git, {
+      scope: scopeOf(tag, options.config),
+      trusted,
+      remoteHead,
+      head,
+      refs,
+      published: Object.values(published),
+    }),
+  );
+  await options.beforePush?.();
 
   const attempts = options.attempts ?? 5;
   for (let attempt = 1; attempt <= attempts; attempt++) {

@@ -125,6 +125,7 @@ describe("the handoff as a chain of bundles", () => {
       tag: "t",
       remote,
       handoff: dir,
+      config: parsed.config,
       env: process.env,
     });
     expect(result.outcome).toBe("created");
@@ -150,7 +151,14 @@ describe("the handoff as a chain of bundles", () => {
     git(remote2, "init", "-q", "--bare");
     const third = tempDir();
     git(third, "clone", "-q", repo, ".");
-    await publish({ repoDir: third, tag: "t", remote: remote2, handoff: small, env: process.env });
+    await publish({
+      repoDir: third,
+      tag: "t",
+      remote: remote2,
+      handoff: small,
+      config: parsed.config,
+      env: process.env,
+    });
     expect(refs(remote2)).toEqual(refs(repo));
   });
 });

@@ -150,7 +150,8 @@ describe("autoexp init fits the program", () => {
       "attribute",
       "split",
     ]);
-    expect(publish.steps.at(-1).with).toMatchObject({ mode: "publish" });
+    // The publish job names the tag itself: the handoff (written where agent code ran) never does.
+    expect(publish.steps.at(-1).with).toMatchObject({ mode: "publish", tag: "${{ inputs.tag }}" });
   });
 
   it("ml-training's eval.sh is executable and runs train.py with uv when the project uses uv", () => {
