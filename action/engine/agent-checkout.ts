@@ -1,16 +1,32 @@
 import { createHash } from "node:crypto";
-import { readdirSync } from "node:fs";
-import { lstat, mkdir, readFile, readlink, rm } from "node:fs/promises";
+import { type Dirent, readdirSync } from "node:fs";
+import { lstat, mkdir, readFile, readlink } from "node:fs/promises";
 import { join } from "node:path";
 import type { Git, TreeEntry } from "../git/git.ts";
 import { TreeDir } from "./materialise.ts";
+import { removeTree } from "./remove-tree.ts";
 
 /** One path the agent changed, as autoexp read it from the agent's checkout. */
 export interface Change {
   path: string;
   kind: "added" | "modified" | "deleted";
   /** What is there now: a regular file's bytes, a link (never taken as a candidate), or nothing. */
-  file: { type: "file"; content: Buffer; mode: "100644" | "100755" } | { type: "other" } | null;
+  file:
+    | { type: "file"; content: Buffer; mode: "100644" | "100755" }
+    | { type: "other"; what?: string; link?: string }
+    | null;
+}
+
+/** Folders nested deeper than this (beyond the commit's own) are not walked: a violation. */
+export const MAX_DEPTH = 64;
+/** Nor paths longer than this many bytes (PATH_MAX is 4096 with the checkout's own path). */
+export const MAX_PATH_BYTES = 1024;
+const TOO_DEEP = `folders nested past ${MAX_DEPTH} levels or ${MAX_PATH_BYTES} bytes of path, not read`;
+
+function tooDeep(path: string): boolean {
+  let depth = 1;
+  for (let i = path.indexOf("/"); i >= 0; i = path.indexOf("/", i + 1)) depth++;
+  return depth > MAX_DEPTH || Buffer.byteLength(path) > MAX_PATH_BYTES;
 }
 
 /**
@@ -39,7 +55,7 @@ export class AgentCheckout {
 
   /** A clean copy of `commit`; with `withGit`, a private repository whose HEAD is that commit. */
   async prepare(repo: Git, commit: string, withGit: boolean): Promise<void> {
-    await rm(join(this.dir, ".git"), { recursive: true, force: true });
+    removeTree(join(this.dir, ".git"));
     await this.#tree.materialise(repo, commit, isRecord);
     this.#entries = (await repo.lsTree(commit)).filter((e) => !isRecord(e.path));
     // The scratch folder persists: agents keep their last prompts and answers there for review.
@@ -47,18 +63,50 @@ export class AgentCheckout {
     if (withGit) await repo.initScratchRepo(this.dir, commit);
   }
 
-  /** What differs from the commit it was prepared from: every path, target or not. */
+  /**
+   * What differs from the commit it was prepared from: every path, target or not. Walked
+   * without recursion, names read as bytes; what cannot be a candidate's file is reported as
+   * `other` with the reason (a link, a name that is not UTF-8, a folder it cannot read, folders
+   * nested past MAX_DEPTH or a path past MAX_PATH_BYTES, which are not walked further).
+   */
   async changes(): Promise<Change[]> {
     const before = new Map(this.#entries.map((e) => [e.path, e]));
+    const trackedDirs = new Set<string>();
+    for (const path of before.keys())
+      for (let i = path.indexOf("/"); i >= 0; i = path.indexOf("/", i + 1))
+        trackedDirs.add(path.slice(0, i));
     const changes: Change[] = [];
     const seen = new Set<string>();
-    const walk = async (rel: string): Promise<void> => {
-      const here = rel ? join(this.dir, rel) : this.dir;
-      for (const entry of readdirSync(here, { withFileTypes: true })) {
-        const path = rel ? `${rel}/${entry.name}` : entry.name;
-        if (path === ".git") continue;
+    const refuse = (path: string, what: string) =>
+      changes.push({
+        path,
+        kind: before.has(path) ? "modified" : "added",
+        file: { type: "other", what },
+      });
+    const stack = [""];
+    while (stack.length > 0) {
+      const rel = stack.pop()!;
+      let entries: Dirent<Buffer>[];
+      try {
+        entries = readdirSync(Buffer.from(rel ? join(this.dir, rel) : this.dir), {
+          withFileTypes: true,
+          encoding: "buffer",
+        });
+      } catch (error) {
+        refuse(rel, `a folder autoexp cannot read (${(error as NodeJS.ErrnoException).code})`);
+        continue;
+      }
+      for (const entry of entries) {
+        const name = entry.name.toString();
+        const path = rel ? `${rel}/${name}` : name;
+        if (!Buffer.from(name).equals(entry.name)) {
+          refuse(path, "a name that is not UTF-8");
+          continue;
+        }
+        if (path === ".git") continue; // the agent's own throwaway repository
         if (entry.isDirectory()) {
-          await walk(path);
+          if (!trackedDirs.has(path) && tooDeep(path)) refuse(path, TOO_DEEP);
+          else stack.push(path);
           continue;
         }
         seen.add(path);
@@ -68,8 +116,7 @@ export class AgentCheckout {
         const change = await readChange(join(this.dir, path), path, was);
         if (change) changes.push(change);
       }
-    };
-    await walk("");
+    }
     for (const [path] of before) {
       if (!seen.has(path)) changes.push({ path, kind: "deleted", file: null });
     }
@@ -96,11 +143,11 @@ async function readChange(
   const st = await lstat(full);
   const kind = was ? "modified" : "added";
   if (st.isSymbolicLink()) {
-    if (was?.mode === "120000" && blobSha(Buffer.from(await readlink(full))) === was.sha)
-      return null;
-    return { path, kind, file: { type: "other" } };
+    const link = await readlink(full);
+    if (was?.mode === "120000" && blobSha(Buffer.from(link)) === was.sha) return null;
+    return { path, kind, file: { type: "other", what: "a link", link } };
   }
-  if (!st.isFile()) return { path, kind, file: { type: "other" } };
+  if (!st.isFile()) return { path, kind, file: { type: "other", what: "not a regular file" } };
   const content = await readFile(full);
   const mode = st.mode & 0o111 ? "100755" : "100644";
   if (was && was.mode === mode && blobSha(content) === was.sha) return null;

@@ -1,14 +1,16 @@
 import {
+  chmodSync,
+  type Dirent,
   lstatSync,
   mkdirSync,
   readdirSync,
-  rmSync,
   type Stats,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Git, TreeEntry } from "../git/git.ts";
+import { removeTree } from "./remove-tree.ts";
 
 /** What autoexp wrote at a path: the blob and the file's identity right after writing it. */
 interface Written {
@@ -51,7 +53,7 @@ export class TreeDir {
     // The folder itself replaced by a link (an unsandboxed eval could): never write through it.
     const st = lstatQuiet(this.dir);
     if (st && !st.isDirectory()) {
-      rmSync(this.dir, { force: true });
+      removeTree(this.dir);
       this.#written.clear();
     }
     mkdirSync(this.dir, { recursive: true });
@@ -67,10 +69,20 @@ export class TreeDir {
 
   #write(entry: TreeEntry, bytes: Buffer): void {
     const path = join(this.dir, entry.path);
-    rmSync(path, { recursive: true, force: true });
-    mkdirSync(dirname(path), { recursive: true });
-    if (entry.mode === "120000") symlinkSync(bytes.toString(), path);
-    else writeFileSync(path, bytes, { mode: entry.mode === "100755" ? 0o755 : 0o644 });
+    const place = () => {
+      removeTree(path);
+      mkdirSync(dirname(path), { recursive: true });
+      if (entry.mode === "120000") symlinkSync(bytes.toString(), path);
+      else writeFileSync(path, bytes, { mode: entry.mode === "100755" ? 0o755 : 0o644 });
+    };
+    try {
+      place();
+    } catch {
+      // A folder on the way left read-only (by an agent or an eval): made writable again.
+      for (let d = dirname(entry.path); d !== "."; d = dirname(d)) chmodQuiet(join(this.dir, d));
+      chmodQuiet(this.dir);
+      place();
+    }
     const st = lstatSync(path, { bigint: true });
     this.#written.set(entry.path, {
       sha: entry.sha,
@@ -103,28 +115,54 @@ export class TreeDir {
     );
   }
 
-  /** Removes everything that is not a wanted file (and everything under a wanted path's place). */
+  /**
+   * Removes everything that is not a wanted file (and everything under a wanted path's place):
+   * whatever was left there, however deep, unreadable or oddly named (names are read as bytes,
+   * so one that is not UTF-8 is removed too). Only the wanted folders are walked.
+   */
   #prune(wanted: ReadonlyMap<string, TreeEntry>): number {
     const dirs = new Set<string>();
     for (const path of wanted.keys()) {
       for (let d = dirname(path); d !== "."; d = dirname(d)) dirs.add(d);
     }
     let removed = 0;
-    const walk = (rel: string): void => {
-      const here = rel ? join(this.dir, rel) : this.dir;
-      for (const entry of readdirSync(here, { withFileTypes: true })) {
-        const path = rel ? `${rel}/${entry.name}` : entry.name;
-        if (entry.isDirectory() && dirs.has(path)) {
-          walk(path);
-        } else if (!wanted.has(path) || entry.isDirectory()) {
-          rmSync(join(this.dir, path), { recursive: true, force: true });
+    const stack = [""];
+    while (stack.length > 0) {
+      const rel = stack.pop()!;
+      const here = Buffer.from(rel ? join(this.dir, rel) : this.dir);
+      let entries: Dirent<Buffer>[];
+      try {
+        entries = readdirSync(here, { withFileTypes: true, encoding: "buffer" });
+      } catch {
+        // A folder made unreadable: removed whole, and what belongs there written again.
+        removeTree(here);
+        if (!rel) mkdirSync(this.dir, { recursive: true });
+        for (const path of [...this.#written.keys()])
+          if (!rel || path.startsWith(`${rel}/`)) this.#written.delete(path);
+        removed++;
+        continue;
+      }
+      for (const entry of entries) {
+        const name = entry.name.toString();
+        const path = rel ? `${rel}/${name}` : name;
+        const exact = Buffer.from(name).equals(entry.name);
+        if (exact && entry.isDirectory() && dirs.has(path)) stack.push(path);
+        else if (!exact || !wanted.has(path) || entry.isDirectory()) {
+          removeTree(Buffer.concat([here, Buffer.from("/"), entry.name]));
           this.#written.delete(path);
           removed++;
         }
       }
-    };
-    walk("");
+    }
     return removed;
+  }
+}
+
+function chmodQuiet(dir: string): void {
+  try {
+    chmodSync(dir, 0o755);
+  } catch {
+    // Not there, or not a folder: the retry says what is wrong.
   }
 }
 

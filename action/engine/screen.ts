@@ -1,5 +1,6 @@
 import { join } from "node:path";
-import type { AgentCheckout, Change } from "./agent-checkout.ts";
+import { gitOwnedPath } from "../git/path-safety.ts";
+import { type AgentCheckout, type Change, isRecord } from "./agent-checkout.ts";
 import type { Candidate, EngineContext, Verdict } from "./experiment.ts";
 import { contentKeyOf } from "./fingerprint.ts";
 
@@ -37,17 +38,10 @@ export async function screen(
       candidate,
       verdict: { ...NONE, status: "no_change", reason: "the agent changed no file" },
     };
-  const outside = kept.filter(
-    (c) => !ctx.isTarget(c.path) || c.path.startsWith(".autoexp/") || c.file?.type === "other",
-  );
-  const frozen = kept.filter((c) => ctx.isFrozen(c.path));
-  if (outside.length > 0 || frozen.length > 0) {
+  const refused = refusals(ctx, kept);
+  if (refused) {
     const commit = await commitAll(`violation: ${proposal.description}`);
-    const reason =
-      outside.length > 0
-        ? `changed files outside target: ${names(outside)}`
-        : `changed frozen files: ${names(frozen)}`;
-    return { candidate, verdict: { ...NONE, status: "violation", reason, commit } };
+    return { candidate, verdict: { ...NONE, status: "violation", reason: refused, commit } };
   }
   const paths = [...new Set([...(candidate.targetPaths ?? []), ...kept.map((c) => c.path)])];
   const key = await contentKeyOf(paths, (p) => checkout.read(p));
@@ -92,16 +86,63 @@ async function ignoredOutsideTarget(
   return new Set(await ctx.store.repo.checkIgnored(checkout.dir, candidates));
 }
 
-/** The changes as a commit's files: regular files by bytes, deletions as null; links skipped. */
+/**
+ * Why these changes cannot be a candidate, or null: paths that are not regular files (links,
+ * unreadable or too deep folders, names that are not UTF-8), paths git treats as its own (a
+ * nested or aliased .git, .gitattributes, .gitmodules), paths outside target or under
+ * .autoexp/, frozen files. Each kind names its paths.
+ */
+function refusals(ctx: EngineContext, changes: readonly Change[]): string | null {
+  const odd: string[] = [];
+  const owned = new Map<string, string>();
+  const outside: Change[] = [];
+  for (const c of changes) {
+    const git = gitOwnedPath(c.path);
+    if (c.file?.type === "other")
+      odd.push(`${short(c.path)} (${c.file.what ?? "not a regular file"})`);
+    else if (git) owned.set(git.at, `${git.at} (${git.why})`);
+    else if (!ctx.isTarget(c.path) || isRecord(c.path)) outside.push(c);
+  }
+  const frozen = changes.filter((c) => ctx.isFrozen(c.path));
+  const parts = [
+    odd.length > 0 ? `not regular files: ${list(odd)}` : "",
+    owned.size > 0 ? `paths git treats as its own: ${list([...owned.values()])}` : "",
+    outside.length > 0 ? `changed files outside target: ${names(outside)}` : "",
+    outside.length === 0 && frozen.length > 0 ? `changed frozen files: ${names(frozen)}` : "",
+  ].filter(Boolean);
+  return parts.length > 0 ? parts.join("; ") : null;
+}
+
+/**
+ * The changes as a commit's files: regular files by bytes, links as links, deletions as null.
+ * Never a path git refuses or would read as its own (a violation's commit is still a valid,
+ * fsck-clean object), nor what could not be read.
+ */
 function filesOf(
   changes: readonly Change[],
 ): Record<string, { content: Buffer; mode: string } | null> {
   const files: Record<string, { content: Buffer; mode: string } | null> = {};
   for (const c of changes) {
+    if (gitOwnedPath(c.path)) continue;
     if (c.file === null) files[c.path] = null;
     else if (c.file.type === "file") files[c.path] = { content: c.file.content, mode: c.file.mode };
+    else if (c.file.link !== undefined)
+      files[c.path] = { content: Buffer.from(c.file.link), mode: "120000" };
   }
   return files;
+}
+
+/** A path short enough to read: a deep one as its first folders, its depth and its last name. */
+function short(path: string): string {
+  if (path.length <= 120) return path;
+  const parts = path.split("/");
+  return `${parts.slice(0, 2).join("/")}/…(${parts.length} levels)…/${parts.at(-1)!.slice(0, 40)}`;
+}
+
+function list(items: readonly string[]): string {
+  return items.length > 5
+    ? `${items.slice(0, 5).join(", ")} and ${items.length - 5} more`
+    : items.join(", ");
 }
 
 function names(changes: readonly Change[]): string {

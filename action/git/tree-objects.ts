@@ -6,6 +6,8 @@
  * object `commit-tree` would write.
  */
 
+import { gitRefusesPath } from "./path-safety.ts";
+
 /** One entry of a tree object: its mode as trees store it (40000 for a folder) and its id. */
 export interface TreeObjectEntry {
   mode: string;
@@ -72,7 +74,16 @@ export function applyChanges(
         touched.delete(dir);
       }
   };
-  for (const change of changes) {
+  // The root is always written again: a commit changing nothing still names its tree.
+  editable("");
+  // Removals first: a folder emptied by them can then become a file or a link of that name.
+  const ordered = [
+    ...changes.filter((c) => c.mode === "0"),
+    ...changes.filter((c) => c.mode !== "0"),
+  ];
+  for (const change of ordered) {
+    if (gitRefusesPath(change.path))
+      throw new Error(`git refuses the path ${JSON.stringify(change.path)} in a tree`);
     const [dir, name] = split(change.path);
     // Every folder on the way is written again, and made where it did not exist.
     for (let d = dir; ; d = split(d)[0]) {
@@ -137,6 +148,9 @@ export function commitBody(
   const abs = Math.abs(offset);
   const hhmm = `${String(Math.floor(abs / 60)).padStart(2, "0")}${String(abs % 60).padStart(2, "0")}`;
   const when = `${Math.floor(date.getTime() / 1000)} ${offset < 0 ? "-" : "+"}${hhmm}`;
+  for (const id of [tree, parent])
+    if (!/^[0-9a-f]{40}$/.test(id))
+      throw new Error(`not an object id for a commit: ${JSON.stringify(id)}`);
   const text = message.endsWith("\n") ? message : `${message}\n`;
   return `tree ${tree}\nparent ${parent}\nauthor ${who.author} ${when}\ncommitter ${who.committer} ${when}\n\n${text}`;
 }

@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Git } from "../../action/git/git.ts";
+import { gitOwnedPath, gitRefusesPath } from "../../action/git/path-safety.ts";
 import { git, makeRepo, tempDir } from "../helpers/repo.ts";
 
 // Commits built in process (trees and commit written as loose objects) against what git itself
@@ -106,5 +107,87 @@ describe("commits built without a git process", () => {
       "autoexp(t) #1 in process",
       "exec bit and a submodule",
     ]);
+  });
+
+  it("a commit changing nothing names its parent's tree; a folder replaced by a link gives git's tree; fsck --strict passes", async () => {
+    const repo = makeRepo({ "lib/a.txt": "a\n", "lib/b/c.txt": "c\n", "top.txt": "t\n" });
+    const base = git(repo, "rev-parse", "HEAD").trim();
+    const g = new Git(repo);
+    const index = join(tempDir(), "index");
+    // What a link-only change used to give: no files to write, and a commit with no tree.
+    const empty = await g.commitFiles(base, {}, index, "autoexp(t) #1 violation: only a link");
+    expect(git(repo, "cat-file", "commit", empty)).toMatch(
+      new RegExp(`^tree ${git(repo, "rev-parse", `${base}^{tree}`).trim()}\n`),
+    );
+    // The link sorts before the paths it replaces: removals go first whatever the order.
+    const linked = await g.commitFiles(
+      base,
+      { lib: { content: "/etc", mode: "120000" }, "lib/a.txt": null, "lib/b/c.txt": null },
+      index,
+      "autoexp(t) #2 violation: lib as a link",
+    );
+    expect(git(repo, "rev-parse", `${linked}^{tree}`).trim()).toBe(
+      treeByGit(repo, base, [
+        `0 ${"0".repeat(40)}\tlib/a.txt`,
+        `0 ${"0".repeat(40)}\tlib/b/c.txt`,
+        `120000 ${blob(repo, "/etc")}\tlib`,
+      ]),
+    );
+    execFileSync("git", ["fsck", "--strict", "--no-dangling"], { cwd: repo, stdio: "pipe" });
+    git(repo, "update-ref", "refs/autoexp/t/1", empty); // git takes both as commits
+    git(repo, "update-ref", "refs/autoexp/t/2", linked);
+  });
+
+  it("refuses every name git's fsck refuses as .git (cases, NTFS and HFS+ aliases), writing nothing", async () => {
+    const repo = makeRepo({ "a.txt": "a\n" });
+    const base = git(repo, "rev-parse", "HEAD").trim();
+    const names = [
+      ".git",
+      ".GIT",
+      ".Git",
+      "git~1",
+      "GIT~1",
+      ".git.",
+      ".git ",
+      ".git. .",
+      ".g\u200cit",
+      "\ufeff.git",
+      ".git::$INDEX_ALLOCATION",
+      "x\\.git",
+    ];
+    const fine = ["git", ".github", "lib.git", ".gitx", "git~", ".gitignore"];
+    const b = blob(repo, "x\n");
+    // Every alias really is one to git: a tree holding it fails fsck --strict (hasDotgit).
+    for (const name of names) {
+      const probe = makeRepo({ "a.txt": "a\n" });
+      const id = blob(probe, "x\n");
+      execFileSync("git", ["mktree"], { cwd: probe, input: `100644 blob ${id}\t${name}\n` });
+      expect(
+        () => execFileSync("git", ["fsck", "--strict"], { cwd: probe, stdio: "pipe" }),
+        name,
+      ).toThrow(/hasDotgit/);
+    }
+    const g = new Git(repo);
+    const index = join(tempDir(), "index");
+    const before = git(repo, "count-objects", "-v");
+    for (const name of names) {
+      for (const path of [name, `lib/${name}/config`])
+        await expect(g.commitFiles(base, { [path]: { sha: b } }, index, "m"), path).rejects.toThrow(
+          /git refuses the path/,
+        );
+      expect(gitRefusesPath(`lib/${name}`), name).toBe(true);
+    }
+    expect(git(repo, "count-objects", "-v")).toBe(before);
+    for (const name of fine) expect(gitRefusesPath(`lib/${name}`), name).toBe(false);
+    // Attributes and submodules are git's too, though a tree may hold them: never taken.
+    for (const name of [
+      ".gitattributes",
+      ".GitAttributes",
+      "gitatt~1",
+      ".gitmodules",
+      "GITMOD~1",
+      ".gitattributes.",
+    ])
+      expect(gitOwnedPath(`lib/${name}`)?.at, name).toBe(`lib/${name}`);
   });
 });

@@ -16,6 +16,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { TreeDir } from "../../action/engine/materialise.ts";
+import { removeTreeByParts } from "../../action/engine/remove-tree.ts";
 import { Git } from "../../action/git/git.ts";
 import { git, makeRepo, tempDir, writeFiles } from "../helpers/repo.ts";
 
@@ -215,5 +216,57 @@ describe("TreeDir: a directory holding exactly a commit's tracked files", () => 
     await tree.materialise(gitRepo, head);
     expect(lstatSync(join(tree.dir, "train.py")).isFile()).toBe(true);
     expect(readFileSync(outside, "utf8")).toBe("print('train')\n");
+  });
+
+  it("removes what no rm -r by path can: a folder 420 deep past PATH_MAX, a name that is not UTF-8, a wanted folder turned into a link", async () => {
+    const { gitRepo, head } = fixture();
+    const tree = new TreeDir(join(tempDir(), "tree"));
+    await tree.materialise(gitRepo, head);
+    // Made as an agent makes it, walking down (no path this long can be opened at once).
+    const name = "d".repeat(40);
+    const walkDown = `const fs = require("node:fs");
+      for (let i = 0; i < 420; i++) { fs.mkdirSync("${name}"); process.chdir("${name}"); }
+      fs.writeFileSync("bottom.txt", "deep");`;
+    execFileSync("node", ["-e", walkDown], { cwd: join(tree.dir, "model") });
+    const odd = Buffer.concat([Buffer.from(`${tree.dir}/model/`), Buffer.from([0xff, 0xfe])]);
+    writeFileSync(odd, "x\n");
+    const outside = tempDir();
+    writeFiles(outside, { "block.py": "width = 64\n" });
+    rmSync(join(tree.dir, "model/deep"), { recursive: true });
+    symlinkSync(outside, join(tree.dir, "model/deep"));
+    // The attack is really there: the bottom cannot be read by its path, the odd name reads back
+    // lossy (so removing it by that name would remove nothing).
+    const bottom = join(tree.dir, "model", ...Array(420).fill(name));
+    expect(() => readdirSync(bottom)).toThrow(/ENAMETOOLONG/);
+    expect(readdirSync(join(tree.dir, "model")).sort()).toEqual([
+      name,
+      "deep",
+      "net.py",
+      "\ufffd\ufffd",
+    ]);
+    const again = await tree.materialise(gitRepo, head);
+    expect(again.removed).toBeGreaterThanOrEqual(3);
+    expect(listTree(tree.dir)).toEqual(TRACKED);
+    expect(readdirSync(join(tree.dir, "model")).sort()).toEqual(["deep", "net.py"]);
+    expect(lstatSync(join(tree.dir, "model/deep")).isDirectory()).toBe(true);
+    expect(readdirSync(outside)).toEqual(["block.py"]);
+  });
+
+  it("removeTreeByParts (for a Node whose rm cannot) removes a tree past PATH_MAX with odd names, iteratively", () => {
+    const top = join(tempDir(), "top");
+    mkdirSync(top);
+    const name = "e".repeat(50);
+    const walkDown = `const fs = require("node:fs");
+      for (let i = 0; i < 500; i++) {
+        fs.mkdirSync("${name}"); fs.writeFileSync(Buffer.from([0xff, 0x30 + (i % 10)]), "x");
+        process.chdir("${name}");
+      }
+      fs.symlinkSync("/", "root-link");`;
+    execFileSync("node", ["-e", walkDown], { cwd: top });
+    expect(() => readdirSync(join(top, ...Array(100).fill(name)))).toThrow(/ENAMETOOLONG/);
+    removeTreeByParts(top);
+    expect(existsSync(top)).toBe(false);
+    expect(existsSync("/usr")).toBe(true); // the link was removed, not followed
+    removeTreeByParts(top); // missing is fine
   });
 });
