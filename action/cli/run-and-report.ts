@@ -16,6 +16,8 @@ export interface BatchRequest {
   experiments?: number;
   /** Resume although decision-relevant config changed (the change is recorded in the ledger). */
   acceptConfigChange?: boolean;
+  /** Go on from a branch autoexp cannot prove it wrote, after checking its kept commits. */
+  adopt?: boolean;
   output: { quiet: boolean; json: boolean };
 }
 
@@ -51,6 +53,7 @@ export async function runAndReport(io: Io, request: BatchRequest): Promise<numbe
       onEvent: (event) => printer.event(event),
       ...(request.experiments ? { experiments: request.experiments } : {}),
       ...(request.acceptConfigChange ? { acceptConfigChange: true } : {}),
+      ...(request.adopt ? { adopt: true as const } : {}),
     });
     printer.close();
     const code = exitCodeForStop(result.stop.kind);

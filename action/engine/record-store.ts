@@ -1,11 +1,9 @@
 import { existsSync } from "node:fs";
-import { mkdir, readFile, rm } from "node:fs/promises";
+import { mkdir, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { appendLog } from "../files/append-log.ts";
 import { writeAtomic } from "../files/write-atomic.ts";
 import { type CommitFile, type Git, GitError, withIdentity } from "../git/git.ts";
 import { capNotes } from "../ledger/cap-notes.ts";
-import { countEntries, isPrefix } from "../ledger/ledger-prefix.ts";
 import { addEntry, emptyLog, formatLines, type ParsedLog, parseLog } from "../ledger/log-jsonl.ts";
 import {
   type Renderings,
@@ -15,11 +13,24 @@ import {
 } from "../ledger/record-files.ts";
 import { appendSegments, type Segmented, segment } from "../ledger/segments.ts";
 import { KEPT, type LedgerEntry, type ResultEntry } from "../ledger/types.ts";
+import { signPidFiles } from "../process/run-process.ts";
 import { AutoexpError } from "../util/errors.ts";
+import { type Adoption, checkAdopted } from "./adopt.ts";
 import { findRepository } from "./find-repository.ts";
+import {
+  appendJournal,
+  digest,
+  entryItems,
+  type JournalItem,
+  ledgerText,
+  readJournal,
+  signItems,
+  writeJournal,
+} from "./journal.ts";
 import { killLeftovers } from "./kill-leftovers.ts";
 import { type Lock, takeLock } from "./lock.ts";
 import { showLedger } from "./read-ledger.ts";
+import { stateKey } from "./state-key.ts";
 
 /** Writes half of a ledger append and dies (the resume tests' torn write); see faults.ts. */
 type BeforeWrite = (path: string, data: string) => void;
@@ -33,6 +44,12 @@ type BeforeWrite = (path: string, data: string) => void;
  * update-ref moves the branch (and the experiments' refs) to a record commit holding it. At any
  * kill point the branch is a consistent record, and the journal holds at most the entries the
  * branch lacks; `open` commits those.
+ *
+ * Trust rests on the journal's signatures (journal.ts, a key outside the repository): every line
+ * autoexp writes is signed, and so is the record commit it is about to move the branch to. `open`
+ * goes on only from a branch head the journal names (or the one before it, when a run died
+ * between the two); a branch moved by anything else, a journal from an older autoexp or none at
+ * all is refused unless adopted (`adopt`), which checks every kept commit first (adopt.ts).
  */
 export class RecordStore implements AsyncDisposable {
   readonly tag: string;
@@ -51,14 +68,25 @@ export class RecordStore implements AsyncDisposable {
   #notes = "";
   #lock: Lock;
   #redact: (text: string) => string;
+  /** The signing key (state-key.ts) and the journal's last signature, which the next line chains on. */
+  #key: Buffer;
+  #last = "";
 
-  private constructor(repo: Git, tag: string, stateDir: string, head: string | null, lock: Lock) {
+  private constructor(
+    repo: Git,
+    tag: string,
+    stateDir: string,
+    head: string | null,
+    lock: Lock,
+    key: Buffer,
+  ) {
     this.repo = repo;
     this.tag = tag;
     this.branch = `refs/heads/autoexp/${tag}`;
     this.stateDir = stateDir;
     this.#head = head;
     this.#lock = lock;
+    this.#key = key;
     this.#redact = (t) => t;
   }
 
@@ -81,23 +109,29 @@ export class RecordStore implements AsyncDisposable {
     return join(this.stateDir, "log.jsonl");
   }
 
-  /** Opens the tag's record, takes its lock, kills what a killed run left, and recovers. */
+  /**
+   * Opens the tag's record, takes its lock, kills what a killed run left, and recovers. `adopt`:
+   * permission to go on from a branch the journal does not vouch for, after checking it.
+   */
   static async open(options: {
     repoDir: string;
     tag: string;
     env: Record<string, string | undefined>;
     redact?: (text: string) => string;
+    adopt?: Adoption | undefined;
   }): Promise<{ store: RecordStore; recovered: string[] }> {
     const probe = await findRepository(options.repoDir, options.env);
     const repo = probe.withEnv(await withIdentity(probe, options.env));
     const stateDir = join(await repo.commonDir(), "autoexp", options.tag);
+    const key = await stateKey(options.env);
+    signPidFiles(key);
     await mkdir(stateDir, { recursive: true });
     const lock = await takeLock(join(stateDir, "lock"), options.tag);
     const head = await repo.resolve(`refs/heads/autoexp/${options.tag}`);
-    const store = new RecordStore(repo, options.tag, stateDir, head, lock);
+    const store = new RecordStore(repo, options.tag, stateDir, head, lock, key);
     if (options.redact) store.#redact = options.redact;
     try {
-      const recovered = await store.#recover();
+      const recovered = await store.#recover(options.adopt);
       return { store, recovered };
     } catch (error) {
       await store[Symbol.asyncDispose]();
@@ -109,9 +143,9 @@ export class RecordStore implements AsyncDisposable {
     await this.#lock.release();
   }
 
-  async #recover(): Promise<string[]> {
+  async #recover(adopt: Adoption | undefined): Promise<string[]> {
     const recovered: string[] = [];
-    if (await killLeftovers(this.stateDir)) {
+    if (await killLeftovers(this.stateDir, this.#key)) {
       recovered.push("killed an eval or agent left running by a run that was killed");
     }
     await this.#dropLegacyWorktree();
@@ -126,41 +160,109 @@ export class RecordStore implements AsyncDisposable {
       }
       this.#notes = (await this.repo.show(this.#head, `${dir}/notes.md`)) ?? "";
     }
-    const committed = committedText === null ? null : parseLedger(committedText, "branch");
-    const journalText = await readFile(this.journalPath, "utf8").catch(() => null);
-    let journal = journalText === null ? null : parseLedger(journalText, "journal");
-    let text = journalText ?? "";
-    if (journal?.torn) {
-      text = text.slice(0, byteSafeSlice(text, journal.validBytes));
-      journal = parseLog(text);
-      recovered.push("dropped a ledger line cut off by a crash");
+    const journal = await readJournal(this.journalPath, this.#key, this.tag);
+    if (journal.kind === "signed") {
+      const plan = planRecovery(journal.items, this.#head);
+      if (plan) {
+        if (journal.torn) recovered.push("dropped a ledger line cut off by a crash");
+        const resumed = await this.#resume(journal.items, plan, committedText, journal.torn);
+        return [...recovered, ...resumed];
+      }
     }
-    if (journal && countEntries(journal) > countEntries(committed)) {
-      if (committed && !isPrefix(committed, journal)) {
+    const branch = `branch autoexp/${this.tag}`;
+    const found = this.#head?.slice(0, 7) ?? "nothing (the branch is gone)";
+    const why =
+      journal.kind === "signed"
+        ? `${branch} is at ${found}, but autoexp last wrote ${lastHead(journal.items)?.slice(0, 7) ?? "nothing"} there (journal ${this.journalPath}): something other than autoexp moved it`
+        : journal.kind === "legacy"
+          ? `the journal ${this.journalPath} was written by an older autoexp and is not signed, so autoexp cannot tell whether ${branch} (at ${found}) is what it wrote`
+          : `there is no journal for tag ${this.tag} here (${this.journalPath}: a fresh clone or runner), so autoexp cannot tell whether ${branch} (at ${found}) is what it wrote`;
+    if (!this.#head) {
+      if (journal.kind === "signed") {
+        const last = lastHead(journal.items)!;
         throw new AutoexpError(
-          `the journal ${this.journalPath} and branch autoexp/${this.tag} disagree; nothing was changed. Inspect both; to trust the branch, delete the journal`,
+          `${why}; nothing was changed. Restore it with git update-ref refs/heads/autoexp/${this.tag} ${last}, or start a new --tag`,
           { exitCode: 1 },
         );
       }
-      const fresh = journal.results.slice(committed?.results.length ?? 0);
-      this.#notes = await readFile(join(this.stateDir, "notes.md"), "utf8").catch(
-        () => this.#notes,
-      );
-      this.#setText(text);
-      this.#log = journal;
-      await writeAtomic(this.journalPath, text);
-      await this.#commit(fresh);
-      recovered.push(`recorded ${fresh.length} experiment(s) that were logged before a crash`);
+      // An unsigned journal without a branch: nothing it says can be checked, so it is set aside.
+      if (journal.kind === "legacy") {
+        await this.#setAside();
+        recovered.push(
+          `set aside an unsigned journal with no branch (${this.journalPath}.replaced-*): the tag starts afresh`,
+        );
+      }
       return recovered;
     }
-    this.#setText(committedText ?? "");
-    this.#log = committed;
-    // The journal follows the branch (a fresh runner, or a journal behind a published branch).
-    if (committedText !== null && committedText !== journalText) {
-      await writeAtomic(this.journalPath, committedText);
+    if (!adopt || (adopt.head !== undefined && adopt.head !== this.#head)) {
+      throw new AutoexpError(
+        `${why}, so its record cannot be trusted; nothing was changed. Inspect it (git log autoexp/${this.tag}); then either reset it to what autoexp wrote${journal.kind === "signed" ? ` (git update-ref refs/heads/autoexp/${this.tag} ${lastHead(journal.items)})` : ""}, or adopt it with autoexp run --adopt: every kept commit on it is checked first (built on the incumbent, only target paths changed, frozen files byte-identical)`,
+        { exitCode: 1 },
+      );
     }
-    if (committedText === null && journalText !== null) await rm(this.journalPath, { force: true });
+    const committed = parseLedger(committedText!, "branch");
+    const checked = await checkAdopted(this.repo, this.tag, this.#head, committed, adopt);
+    if (journal.kind !== "missing") await this.#setAside();
+    this.#setText(committedText!);
+    this.#log = committed;
+    this.#last = await writeJournal(this.journalPath, this.#key, this.tag, [
+      ...entryItems(committedText!),
+      { type: "head", sha: this.#head },
+    ]);
+    recovered.push(
+      `adopted ${branch} at ${found} (${journal.kind === "signed" ? "moved by something other than autoexp" : journal.kind === "legacy" ? "its journal was unsigned" : "no journal here"}): ${checked} kept commit(s) checked, each built on the incumbent, changing only target paths, frozen files unchanged${journal.kind === "missing" ? "" : `; the old journal is kept as ${this.journalPath}.replaced-*`}`,
+    );
     return recovered;
+  }
+
+  /**
+   * Goes on from a branch head the journal vouches for: the journal's entries after it (logged
+   * before a crash, not yet on the branch) are committed, after checking that the branch holds
+   * exactly the ledger the journal signed up to that head.
+   */
+  async #resume(
+    items: readonly JournalItem[],
+    plan: { at: number; end: number },
+    committedText: string | null,
+    torn: boolean,
+  ): Promise<string[]> {
+    const signed = ledgerText(items.slice(0, plan.at));
+    if (signed !== (committedText ?? "")) {
+      throw new AutoexpError(
+        `the journal ${this.journalPath} and branch autoexp/${this.tag} disagree: the branch's commit ${this.#head?.slice(0, 7)} does not hold the ledger autoexp signed for it; nothing was changed. Inspect both; to go on from the branch, run autoexp run --adopt`,
+        { exitCode: 1 },
+      );
+    }
+    const kept = items.slice(0, plan.end);
+    const pending = items.slice(plan.at, plan.end);
+    const text = ledgerText(kept);
+    // A journal cut short (a torn line, a head never reached) is rewritten to what it vouches for.
+    this.#last =
+      kept.length < items.length || torn
+        ? await writeJournal(this.journalPath, this.#key, this.tag, kept)
+        : signItems(this.#key, this.tag, "", kept).last;
+    const log = text === "" ? null : parseLedger(text, "journal");
+    this.#setText(text);
+    this.#log = log;
+    if (!pending.some((i) => i.type === "entry")) return [];
+    const notes = pending.findLast((i) => i.type === "notes");
+    const recovered: string[] = [];
+    if (notes?.type === "notes") {
+      const file = await readFile(join(this.stateDir, "notes.md"), "utf8").catch(() => null);
+      if (file !== null && digest(file) === notes.digest) this.#notes = file;
+      else recovered.push("ignored notes.md in the tag's folder: it is not what autoexp wrote");
+    }
+    const committed = committedText === null ? null : parseLog(committedText);
+    const fresh = log!.results.slice(committed?.results.length ?? 0);
+    await this.#commit(fresh);
+    recovered.push(`recorded ${fresh.length} experiment(s) that were logged before a crash`);
+    return recovered;
+  }
+
+  /** Moves the journal aside (never deleted: it may be the only copy of something). */
+  async #setAside(): Promise<void> {
+    const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+    await rename(this.journalPath, `${this.journalPath}.replaced-${stamp}`).catch(() => {});
   }
 
   #setText(text: string): void {
@@ -195,14 +297,19 @@ export class RecordStore implements AsyncDisposable {
   ): Promise<void> {
     const log = this.#log;
     if (!log) throw new Error("RecordStore.append before start");
+    const items: JournalItem[] = [];
     if (options.notes !== undefined) {
       this.#notes = capNotes(this.#redact(options.notes));
       await writeAtomic(join(this.stateDir, "notes.md"), this.#notes);
+      items.push({ type: "notes", digest: digest(this.#notes) });
     }
     const data = formatLines(entries);
-    await appendLog(this.journalPath, entries, {
-      beforeWrite: (d) => options.beforeWrite?.(this.journalPath, d),
-    });
+    items.push(...entryItems(data));
+    const signed = signItems(this.#key, this.tag, this.#last, items);
+    await appendJournal(this.journalPath, signed.text, (d) =>
+      options.beforeWrite?.(this.journalPath, d),
+    );
+    this.#last = signed.last;
     appendSegments(this.#layout, data);
     this.#lines += entries.length;
     options.afterJournal?.();
@@ -259,6 +366,10 @@ export class RecordStore implements AsyncDisposable {
     const refs = fresh
       .filter((r) => r.diff && r.commit_full)
       .map((r) => ({ ref: r.diff!, sha: r.commit_full! }));
+    // The head is signed before the branch moves: the next open goes on only from a head it names.
+    const marker = signItems(this.#key, this.tag, this.#last, [{ type: "head", sha: record }]);
+    await appendJournal(this.journalPath, marker.text);
+    this.#last = marker.last;
     try {
       await this.repo.updateRefs([
         { ref: this.branch, sha: record, old: this.#head ?? "" },
@@ -291,6 +402,37 @@ export class RecordStore implements AsyncDisposable {
   }
 }
 
+/**
+ * Where a resume goes on from, given the signed journal and the branch head: the head the
+ * journal last signed (its later entries pending), or, when a run died after signing a head and
+ * before moving the branch to it, the head signed before (the entries between pending, the
+ * unreached head dropped). `at`: items up to here are on the branch; `end`: items kept. Null:
+ * the branch is at neither, so something else moved it.
+ */
+export function planRecovery(
+  items: readonly JournalItem[],
+  head: string | null,
+): { at: number; end: number } | null {
+  const heads = items.flatMap((item, i) => (item.type === "head" ? [i] : []));
+  const shaAt = (i: number | undefined) => {
+    const item = i === undefined ? undefined : items[i];
+    return item?.type === "head" ? item.sha : null;
+  };
+  const last = heads.at(-1);
+  if (shaAt(last) === head) return { at: last === undefined ? 0 : last + 1, end: items.length };
+  if (last !== undefined && last === items.length - 1) {
+    const before = heads.at(-2);
+    if (shaAt(before) === head) return { at: before === undefined ? 0 : before + 1, end: last };
+  }
+  return null;
+}
+
+/** The last head the journal signed. */
+function lastHead(items: readonly JournalItem[]): string | null {
+  const item = items.findLast((i) => i.type === "head");
+  return item?.type === "head" ? item.sha : null;
+}
+
 function parseLedger(text: string, where: "branch" | "journal"): ParsedLog {
   try {
     return parseLog(text);
@@ -306,9 +448,4 @@ function countLines(text: string): number {
   let n = 0;
   for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) n++;
   return n;
-}
-
-/** The number of characters of `text` that make up its first `bytes` UTF-8 bytes. */
-function byteSafeSlice(text: string, bytes: number): number {
-  return Buffer.from(text).subarray(0, bytes).toString().length;
 }

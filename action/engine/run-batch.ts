@@ -44,6 +44,11 @@ export interface BatchOptions {
   experiments?: number;
   /** Resume a tag whose decision-relevant config changed: record the change, re-measure. */
   acceptConfigChange?: boolean;
+  /**
+   * Go on from a branch autoexp cannot prove it wrote (moved, an unsigned or missing journal),
+   * after checking every kept commit on it; a commit: only that one (see openTag).
+   */
+  adopt?: true | string | undefined;
   /** Overrides the agent the config names (tests, benches). */
   agent?: Agent;
   env?: Record<string, string | undefined>;
@@ -113,6 +118,7 @@ async function runBatchUnexplained(options: BatchOptions): Promise<BatchResult> 
     config,
     env,
     onEvent: options.onEvent,
+    adopt: options.adopt,
   });
   await using _store = store;
   const isolation = await resolveIsolation(
@@ -198,7 +204,8 @@ async function runBatchUnexplained(options: BatchOptions): Promise<BatchResult> 
     signal: options.signal,
   };
   const caveats = trustCaveats(config, isolation);
-  const seal = isolation.mode === "none" ? await sealRepository(store) : async () => null;
+  // In every mode: a sandbox keeps .git out of reach, and this proves it stayed so.
+  const seal = await sealRepository(store);
   const steps = experimentSteps(ctx, seal);
   // Serial: one slot, nothing proposed ahead. Otherwise candidates are begun ahead of the
   // decision point: one per worker, the proposals being made, and one proposed and waiting, so

@@ -19,6 +19,8 @@ export interface VerifyOptions {
   pairs: number;
   env?: Record<string, string | undefined>;
   onEvent?: (event: BatchEvent) => void;
+  /** Go on from a branch autoexp cannot prove it wrote, after checks (see openTag). */
+  adopt?: true | string | undefined;
 }
 
 /** What a measuring command (verify, attribute) runs under: the batch's isolation and eval env. */
@@ -72,6 +74,7 @@ async function measureTagUnexplained<T>(
     config,
     env,
     onEvent: options.onEvent,
+    adopt: options.adopt,
   });
   await using _store = store;
   const header = store.log?.config;

@@ -145,6 +145,9 @@ async function runMode(
       onEvent,
       ...(inputs.experiments ? { experiments: inputs.experiments } : {}),
       ...(inputs.shard ? { line: inputs.shard } : {}),
+      // A fresh runner has no journal: the remote head, which publish checked, is adopted
+      // after the same checks (a local branch the journal vouches for needs none).
+      adopt: remoteHead ?? undefined,
       checkpoint: async () => {
         await writeHandoff(repoDir, tag, handoff, env);
         await live?.checkpoint();
@@ -213,7 +216,15 @@ async function remeasureMode(
     metric: primaryMetric(config),
     log: (line) => core.warning(line, { title: `autoexp ${tag}: live status` }),
   });
-  const lines = await measureMode(mode, { repoDir, config, tag, handoff, env, live });
+  const lines = await measureMode(mode, {
+    repoDir,
+    config,
+    tag,
+    handoff,
+    env,
+    live,
+    adopt: remoteHead ?? undefined,
+  });
   core.setOutput("handoff", handoff);
   await writeSummary(repoDir, tag, env, lines);
   return 0;

@@ -36,6 +36,8 @@ export async function measureMode(
     env: Record<string, string | undefined>;
     /** The live status autoexp/<tag>: what runs, with its cost, then how it ended. */
     live: LiveStatus | null;
+    /** The remote's head of the branch, which the publish job checked: adopted if need be. */
+    adopt?: string | undefined;
   },
 ): Promise<string[]> {
   const { live } = options;
@@ -51,7 +53,7 @@ async function measure(
   mode: MeasureMode,
   options: Parameters<typeof measureMode>[1],
 ): Promise<string[]> {
-  const { repoDir, config, tag, handoff, env, live } = options;
+  const { repoDir, config, tag, handoff, env, live, adopt } = options;
   const metric = primaryMetric(config);
   const pairs = config.verify?.pairs ?? DEFAULT_PAIRS;
   const printer = createProgressPrinter(
@@ -64,7 +66,7 @@ async function measure(
       for (const w of event.warnings) core.warning(w, { title: `autoexp ${tag}: unsandboxed` });
     printer.event(event);
   };
-  const common = { repoDir, config, tag, pairs, env, onEvent };
+  const common = { repoDir, config, tag, pairs, env, onEvent, adopt };
   const lines: string[] = [];
   if (mode === "verify") {
     await live?.say("pending", `verify: the base and the final code, ${pairs} pairs, interleaved`);

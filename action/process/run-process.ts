@@ -1,8 +1,22 @@
 import { spawn } from "node:child_process";
+import { createHmac, timingSafeEqual } from "node:crypto";
 import { closeSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 
 // Process groups still running, so that an interrupted autoexp can take them down with it.
 const activeGroups = new Set<number>();
+
+// autoexp's key (engine/state-key.ts), set when a tag's record is opened: pid files are signed
+// with it, so that a pid file another process wrote is never believed.
+let pidKey: Buffer | null = null;
+
+/** Signs the pid files this process writes from now on with `key`. */
+export function signPidFiles(key: Buffer): void {
+  pidKey = key;
+}
+
+function pidMac(key: Buffer, pidFile: string, text: string): string {
+  return createHmac("sha256", key).update(`pid\n${pidFile}\n${text}`).digest("hex");
+}
 
 /** Kills every eval or agent group still running (for SIGINT/SIGTERM handlers). */
 export function killActiveGroups(): void {
@@ -58,8 +72,10 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
     const child = spawn(file, args, { cwd, env, detached: true, stdio: [input, fd, fd] });
     const pid = child.pid;
     if (pid !== undefined) activeGroups.add(pid);
-    if (pid !== undefined && pidFile)
-      writeFileSync(pidFile, `${pid} ${processStartTime(pid) ?? ""}`);
+    if (pid !== undefined && pidFile) {
+      const text = `${pid} ${processStartTime(pid) ?? ""}`;
+      writeFileSync(pidFile, pidKey ? `${text} ${pidMac(pidKey, pidFile, text)}` : text);
+    }
     const timer = setTimeout(() => {
       timedOut = true;
       killGroup(pid, "SIGTERM");
@@ -98,11 +114,12 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
 
 /**
  * Kills the process group named in a pid file left by a run that was itself killed. The file is
- * trusted only for a process autoexp provably started: a pid above 1 whose start time (from
- * /proc) is the one recorded when autoexp spawned it, so a reused pid or a forged file
- * (`1`, someone else's pid) is never signalled.
+ * trusted only for a process autoexp provably started: signed with `key` (when given: a pid file
+ * another process wrote, naming any group it likes with its true start time, is never believed),
+ * a pid above 1 whose start time (from /proc) is the one recorded when autoexp spawned it, so a
+ * reused pid or a forged file (`1`, someone else's pid) is never signalled.
  */
-export function killLeftoverGroup(pidFile: string): boolean {
+export function killLeftoverGroup(pidFile: string, key?: Buffer): boolean {
   let text: string;
   try {
     text = readFileSync(pidFile, "utf8");
@@ -110,7 +127,12 @@ export function killLeftoverGroup(pidFile: string): boolean {
     return false;
   }
   rmSync(pidFile, { force: true });
-  const [pidText, started] = text.trim().split(" ");
+  const [pidText, started, signature] = text.trim().split(" ");
+  if (key) {
+    const want = Buffer.from(pidMac(key, pidFile, `${pidText} ${started}`));
+    const given = Buffer.from(signature ?? "");
+    if (given.length !== want.length || !timingSafeEqual(given, want)) return false;
+  }
   const pid = Number(pidText);
   if (!Number.isSafeInteger(pid) || pid <= 1 || !started) return false;
   const now = processStartTime(pid);

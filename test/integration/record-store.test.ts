@@ -1,12 +1,22 @@
 import { spawn, spawnSync } from "node:child_process";
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { entryItems, ledgerText, readJournal, signItems } from "../../action/engine/journal.ts";
 import { RecordStore } from "../../action/engine/record-store.ts";
-import { parseLog } from "../../action/ledger/log-jsonl.ts";
+import { stateKey } from "../../action/engine/state-key.ts";
+import { formatLines, parseLog } from "../../action/ledger/log-jsonl.ts";
 import { renderRecordFiles } from "../../action/ledger/record-files.ts";
 import { buildHeader, buildResultRow } from "../../action/ledger/rows.ts";
-import type { ConfigEntry, ResultEntry, Status } from "../../action/ledger/types.ts";
+import type { ConfigEntry, LedgerEntry, ResultEntry, Status } from "../../action/ledger/types.ts";
 import { processStartTime } from "../../action/process/run-process.ts";
 import { AutoexpError } from "../../action/util/errors.ts";
 import { git, makeRepo, writeFiles } from "../helpers/repo.ts";
@@ -24,6 +34,28 @@ const open = (repoDir: string, tag = TAG) => RecordStore.open({ repoDir, tag, en
 const stateDir = (repo: string, tag = TAG) => join(repo, ".git", "autoexp", tag);
 const lockPath = (repo: string, tag = TAG) => join(stateDir(repo, tag), "lock");
 const journalPath = (repo: string, tag = TAG) => join(stateDir(repo, tag), "log.jsonl");
+
+/** The ledger the signed journal holds (its signatures checked). */
+async function journalLedger(repo: string): Promise<string> {
+  const journal = await readJournal(journalPath(repo), await stateKey(process.env), TAG);
+  if (journal.kind !== "signed") throw new Error(`journal is ${journal.kind}`);
+  return ledgerText(journal.items);
+}
+
+/** Appends entries signed as autoexp signs them: what a run killed before update-ref leaves. */
+async function appendSigned(repo: string, entries: readonly LedgerEntry[]): Promise<void> {
+  const key = await stateKey(process.env);
+  const journal = await readJournal(journalPath(repo), key, TAG);
+  if (journal.kind !== "signed") throw new Error(`journal is ${journal.kind}`);
+  appendFileSync(
+    journalPath(repo),
+    signItems(key, TAG, journal.last, entryItems(formatLines(entries))).text,
+  );
+}
+
+/** The branch's ledger. */
+const branchLedger = (repo: string) =>
+  git(repo, "show", `autoexp/${TAG}:.autoexp/${TAG}/log.jsonl`);
 
 function header(base: string): ConfigEntry {
   return buildHeader(
@@ -239,9 +271,7 @@ describe("RecordStore's journal", () => {
     expect(recovered).toEqual([]);
     expect(entries(store)).toEqual(before);
     expect(store.head).toBe(head);
-    expect(readFileSync(journalPath(repo), "utf8")).toBe(
-      git(repo, "show", `autoexp/${TAG}:.autoexp/${TAG}/log.jsonl`),
-    );
+    expect(await journalLedger(repo)).toBe(branchLedger(repo));
   });
 
   it("commits on reopen a line the journal holds but the branch lacks (a crash between the two)", async () => {
@@ -254,7 +284,7 @@ describe("RecordStore's journal", () => {
     }
     const branchBefore = git(repo, "rev-parse", `autoexp/${TAG}`).trim();
     // What a run killed after the journal's fsync and before update-ref leaves behind.
-    appendFileSync(journalPath(repo), `${JSON.stringify(result(1, "keep", c1, 0.9))}\n`);
+    await appendSigned(repo, [result(1, "keep", c1, 0.9)]);
     const { store, recovered } = await open(repo);
     await using _ = store;
     expect(recovered).toEqual(["recorded 1 experiment(s) that were logged before a crash"]);
@@ -265,9 +295,7 @@ describe("RecordStore's journal", () => {
     const branch = git(repo, "rev-parse", `autoexp/${TAG}`).trim();
     expect(branch).not.toBe(branchBefore);
     expect(store.head).toBe(branch);
-    expect(git(repo, "show", `autoexp/${TAG}:.autoexp/${TAG}/log.jsonl`)).toBe(
-      readFileSync(journalPath(repo), "utf8"),
-    );
+    expect(branchLedger(repo)).toBe(await journalLedger(repo));
     // The kept candidate is the record's code, and its ref exists.
     expect(git(repo, "rev-parse", `${branch}^`).trim()).toBe(c1);
     expect(git(repo, "rev-parse", `refs/autoexp/${TAG}/1`).trim()).toBe(c1);
@@ -285,7 +313,7 @@ describe("RecordStore's journal", () => {
     expect(readFileSync(journalPath(repo), "utf8")).toBe(whole);
   });
 
-  it("refuses a journal that disagrees with the branch, changing nothing", async () => {
+  it("refuses a journal line autoexp did not sign (a hook's forged keep), changing nothing", async () => {
     const { repo } = await startedRepo();
     {
       const { store } = await open(repo);
@@ -293,31 +321,199 @@ describe("RecordStore's journal", () => {
       await store.append([result(1, "discard", undefined, 1.2)]);
     }
     const branch = git(repo, "rev-parse", `autoexp/${TAG}`).trim();
-    const lines = readFileSync(journalPath(repo), "utf8").trim().split("\n");
-    const forged = [
-      ...lines.slice(0, -1),
-      JSON.stringify(result(1, "keep", undefined, 0.5)),
-      JSON.stringify(result(2, "discard", undefined, 1.3)),
-    ];
-    writeFileSync(journalPath(repo), `${forged.join("\n")}\n`);
+    const forged = JSON.stringify(result(2, "keep", undefined, 0.05));
+    appendFileSync(journalPath(repo), `${"0".repeat(64)} ${forged}\n`);
+    const before = readFileSync(journalPath(repo), "utf8");
+    expect(before).toContain(forged); // the attack was made
     const error = await refusal(open(repo));
-    expect(error.message).toContain(
-      `the journal ${journalPath(repo)} and branch autoexp/${TAG} disagree`,
-    );
+    expect(error.message).toContain(`the journal ${journalPath(repo)} line `);
+    expect(error.message).toContain("was not written by autoexp");
+    expect(error.message).toContain("autoexp run --adopt");
     expect(git(repo, "rev-parse", `autoexp/${TAG}`).trim()).toBe(branch);
+    expect(readFileSync(journalPath(repo), "utf8")).toBe(before);
     expect(existsSync(lockPath(repo))).toBe(false);
   });
 
-  it("rebuilds a missing journal from the branch (a fresh runner)", async () => {
+  it("refuses a signed line whose bytes were changed, or lines dropped from the middle", async () => {
     const { repo } = await startedRepo();
-    const text = readFileSync(journalPath(repo), "utf8");
-    writeFileSync(journalPath(repo), "");
+    {
+      const { store } = await open(repo);
+      await using _ = store;
+      await store.append([result(1, "discard", undefined, 1.2)]);
+      await store.append([result(2, "discard", undefined, 1.3)]);
+    }
+    const whole = readFileSync(journalPath(repo), "utf8");
+    const lines = whole.split("\n").filter(Boolean);
+    // A score changed inside a signed line, its signature kept.
+    const edited = whole.replace('"score":1.2,', '"score":0.05,');
+    expect(edited).not.toBe(whole);
+    writeFileSync(journalPath(repo), edited);
+    expect((await refusal(open(repo))).message).toContain("was not written by autoexp");
+    // The row of experiment 1 and its head dropped: every line after chains on what came before.
+    const dropped = lines.filter((l) => !l.includes('"iteration":1,'));
+    expect(dropped.length).toBe(lines.length - 1);
+    writeFileSync(journalPath(repo), `${dropped.join("\n")}\n`);
+    expect((await refusal(open(repo))).message).toContain("was not written by autoexp");
+    writeFileSync(journalPath(repo), whole);
     const { store, recovered } = await open(repo);
     await using _ = store;
     expect(recovered).toEqual([]);
-    expect(readFileSync(journalPath(repo), "utf8")).toBe(text);
+  });
+
+  it("refuses a branch moved by something else, again on the next open, and adopts it only when asked, after checks", async () => {
+    const { repo } = await startedRepo();
+    let c1: string;
+    {
+      const { store } = await open(repo);
+      await using _ = store;
+      c1 = await candidate(store, store.head!, "0.3");
+      await store.append([result(1, "keep", c1, 0.9)]);
+    }
+    const ours = git(repo, "rev-parse", `autoexp/${TAG}`).trim();
+    const journal = readFileSync(journalPath(repo), "utf8");
+    // A forged record on top: a keep claiming 0.05 whose commit changes only the target, built on
+    // the incumbent (so the structural checks pass; a keep that reuses #1's commit would not).
+    const c2 = forgeCommit(repo, ours, { "train.py": "lr = 0.5\n" });
+    const forgedLedger = `${branchLedger(repo)}${JSON.stringify(result(2, "keep", c2, 0.05))}\n`;
+    const forged = forgeRecord(repo, c2, forgedLedger);
+    git(repo, "update-ref", `refs/heads/autoexp/${TAG}`, forged);
+    expect(git(repo, "rev-parse", `autoexp/${TAG}`).trim()).toBe(forged); // the attack was made
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const error = await refusal(open(repo));
+      expect(error.message).toContain(
+        `branch autoexp/${TAG} is at ${forged.slice(0, 7)}, but autoexp last wrote ${ours.slice(0, 7)} there`,
+      );
+      expect(error.message).toContain("autoexp run --adopt");
+      expect(git(repo, "rev-parse", `autoexp/${TAG}`).trim()).toBe(forged);
+      expect(readFileSync(journalPath(repo), "utf8")).toBe(journal);
+    }
+    const adopt = { target: ["train.py"], frozen: ["eval.py"] };
+    // The Action adopts only the remote head its publish checked: another commit is refused.
+    await refusal(
+      RecordStore.open({
+        repoDir: repo,
+        tag: TAG,
+        env: process.env,
+        adopt: { ...adopt, head: ours },
+      }),
+    );
+    const { store, recovered } = await RecordStore.open({
+      repoDir: repo,
+      tag: TAG,
+      env: process.env,
+      adopt,
+    });
+    await using _ = store;
+    expect(recovered.join("\n")).toContain(
+      `adopted branch autoexp/${TAG} at ${forged.slice(0, 7)}`,
+    );
+    expect(recovered.join("\n")).toContain("2 kept commit(s) checked");
+    expect(store.log!.results).toHaveLength(3);
+    expect(await journalLedger(repo)).toBe(forgedLedger);
+    // The journal it replaced is kept, never deleted.
+    const aside = readdirSync(stateDir(repo)).filter((n) => n.startsWith("log.jsonl.replaced-"));
+    expect(aside).toHaveLength(1);
+    expect(readFileSync(join(stateDir(repo), aside[0]!), "utf8")).toBe(journal);
+  });
+
+  it.each([
+    ["changes the frozen file eval.py", { "eval.py": "print('loss: 0.05')\n" }, "base"],
+    ["changes notes.txt, which is not a target path", { "notes.txt": "x\n" }, "base"],
+    ["was not built on the incumbent", { "train.py": "lr = 9\n" }, "elsewhere"],
+  ] as const)(
+    "refuses to adopt a forged keep that %s, changing nothing",
+    async (why, files, on) => {
+      const { repo, base } = await startedRepo();
+      const ours = git(repo, "rev-parse", `autoexp/${TAG}`).trim();
+      // The forged keep's parent: the record (the incumbent's code), or a commit with other code.
+      const parent = on === "base" ? ours : forgeCommit(repo, base, { "train.py": "lr = 7\n" });
+      const keep = forgeCommit(repo, parent, files);
+      const ledger = `${branchLedger(repo)}${JSON.stringify(result(1, "keep", keep, 0.05))}\n`;
+      const forged = forgeRecord(repo, keep, ledger);
+      git(repo, "update-ref", `refs/heads/autoexp/${TAG}`, forged);
+      expect(git(repo, "show", `autoexp/${TAG}:.autoexp/${TAG}/log.jsonl`)).toContain(
+        '"score":0.05',
+      );
+      const journal = readFileSync(journalPath(repo), "utf8");
+      const error = await refusal(
+        RecordStore.open({
+          repoDir: repo,
+          tag: TAG,
+          env: process.env,
+          adopt: { target: ["train.py"], frozen: ["eval.py"] },
+        }),
+      );
+      expect(error.message).toContain(
+        `branch autoexp/${TAG} cannot be adopted: #1 (keep, commit ${keep.slice(0, 7)})`,
+      );
+      expect(error.message).toContain(why);
+      expect(git(repo, "rev-parse", `autoexp/${TAG}`).trim()).toBe(forged);
+      expect(readFileSync(journalPath(repo), "utf8")).toBe(journal);
+    },
+  );
+
+  it("refuses a branch it has no journal for (a fresh clone) unless adopted, then signs from there", async () => {
+    const { repo } = await startedRepo();
+    const ledger = branchLedger(repo);
+    rmSync(journalPath(repo));
+    const error = await refusal(open(repo));
+    expect(error.message).toContain(`there is no journal for tag ${TAG} here`);
+    expect(existsSync(journalPath(repo))).toBe(false);
+    {
+      const { store, recovered } = await RecordStore.open({
+        repoDir: repo,
+        tag: TAG,
+        env: process.env,
+        adopt: { target: ["train.py"], frozen: ["eval.py"] },
+      });
+      await using _ = store;
+      expect(recovered.join("\n")).toContain("no journal here");
+      expect(await journalLedger(repo)).toBe(ledger);
+    }
+    const { store, recovered } = await open(repo);
+    await using _ = store;
+    expect(recovered).toEqual([]);
+  });
+
+  it("refuses a journal written by an older autoexp (unsigned) unless adopted", async () => {
+    const { repo } = await startedRepo();
+    const ledger = branchLedger(repo);
+    writeFileSync(journalPath(repo), ledger); // what autoexp wrote before journals were signed
+    expect((await refusal(open(repo))).message).toContain(
+      "was written by an older autoexp and is not signed",
+    );
+    const { store, recovered } = await RecordStore.open({
+      repoDir: repo,
+      tag: TAG,
+      env: process.env,
+      adopt: { target: ["train.py"], frozen: ["eval.py"] },
+    });
+    await using _ = store;
+    expect(recovered.join("\n")).toContain("its journal was unsigned");
+    expect(await journalLedger(repo)).toBe(ledger);
   });
 });
+
+/** A commit on `parent` with `files` changed, made with plain git plumbing (as an attacker would). */
+function forgeCommit(repo: string, parent: string, files: Record<string, string>): string {
+  const index = join(repo, ".git", `forge-${Math.random().toString(36).slice(2)}`);
+  const env = { ...process.env, GIT_INDEX_FILE: index };
+  const run = (args: string[], input?: string) =>
+    spawnSync("git", args, { cwd: repo, env, input, encoding: "utf8" }).stdout.trim();
+  run(["read-tree", parent]);
+  for (const [path, content] of Object.entries(files)) {
+    const blob = run(["hash-object", "-w", "--stdin"], content);
+    run(["update-index", "--add", "--cacheinfo", `100644,${blob},${path}`]);
+  }
+  const tree = run(["write-tree"]);
+  rmSync(index, { force: true });
+  return run(["commit-tree", tree, "-p", parent, "-m", "forged"]);
+}
+
+/** A record commit on `parent` holding `ledger` as the tag's log.jsonl. */
+function forgeRecord(repo: string, parent: string, ledger: string): string {
+  return forgeCommit(repo, parent, { [`.autoexp/${TAG}/log.jsonl`]: ledger });
+}
 
 describe("RecordStore's record commits", () => {
   it("hold exactly log.jsonl, results.tsv, dashboard.md and progress.svg on the starting commit", async () => {
@@ -383,7 +579,7 @@ describe("RecordStore's record commits", () => {
     expect(git(repo, "show", `${head}:train.py`)).toBe("lr = 0.1\n");
     // The record's files are rendered from the ledger autoexp holds.
     const logText = git(repo, "show", `${head}:.autoexp/${TAG}/log.jsonl`);
-    expect(logText).toBe(readFileSync(journalPath(repo), "utf8"));
+    expect(logText).toBe(await journalLedger(repo));
     const rendered = renderRecordFiles(parseLog(logText), TAG);
     expect(git(repo, "show", `${head}:.autoexp/${TAG}/dashboard.md`)).toBe(rendered.dashboard);
     expect(git(repo, "show", `${head}:.autoexp/${TAG}/results.tsv`)).toBe(rendered.results);
@@ -416,7 +612,7 @@ describe("RecordStore with a long ledger", () => {
   async function longRecord(rows: number) {
     const { repo, base } = await startedRepo();
     const extra = Array.from({ length: rows }, (_, i) => result(i + 1, "discard", undefined, 1.1));
-    appendFileSync(journalPath(repo), extra.map((e) => `${JSON.stringify(e)}\n`).join(""));
+    await appendSigned(repo, extra);
     return { repo, base };
   }
   const show = (repo: string, path: string) =>
@@ -438,7 +634,7 @@ describe("RecordStore with a long ledger", () => {
       show(repo, "log/000001.jsonl") +
       show(repo, "log/000002.jsonl") +
       tail.slice(tail.indexOf("\n") + 1);
-    expect(rebuilt).toBe(readFileSync(journalPath(repo), "utf8"));
+    expect(rebuilt).toBe(await journalLedger(repo));
     const sealed = [blob(repo, "log/000001.jsonl"), blob(repo, "log/000002.jsonl")];
     const objectsBefore = git(repo, "count-objects").trim();
     await store.append([result(2_101, "discard", undefined, 1.2)]);
@@ -477,7 +673,7 @@ describe("RecordStore with a long ledger", () => {
     ] as never);
     expect(rowsIn()).toBe(1_304);
     expect(show(repo, "results.tsv")).toBe(
-      renderRecordFiles(parseLog(readFileSync(journalPath(repo), "utf8")), TAG).results,
+      renderRecordFiles(parseLog(await journalLedger(repo)), TAG).results,
     );
   });
 });

@@ -11,6 +11,10 @@ export const runCommand = defineCommand({
 night share a tag. Resuming a tag whose metrics, goals, rule, eval command, targets or frozen
 files changed is refused: start a new --tag, or pass --accept-config-change (recorded in the
 ledger; the incumbent is measured again under the new config).
+Resuming goes on only from the branch head autoexp last wrote (its journal in
+.git/autoexp/<tag>/ is signed with a key in ~/.local/state/autoexp): a branch moved by
+anything else, an unsigned journal (an older autoexp) or none (a fresh clone) is refused;
+--adopt goes on from it after checking every kept commit on it.
 Ctrl-C stops after the experiment in flight; a second Ctrl-C stops at once.`,
   options: {
     config: { type: "string", value: "F", default: "autoexp.yml", help: "the config file" },
@@ -28,6 +32,10 @@ Ctrl-C stops after the experiment in flight; a second Ctrl-C stops at once.`,
       type: "boolean",
       help: "resume a tag although its config changed in a way that changes decisions",
     },
+    adopt: {
+      type: "boolean",
+      help: "go on from a branch autoexp cannot prove it wrote, after checking its kept commits",
+    },
     ...OUTPUT_OPTIONS,
   },
   async run({ values }, io) {
@@ -40,6 +48,7 @@ Ctrl-C stops after the experiment in flight; a second Ctrl-C stops at once.`,
       config,
       tag,
       acceptConfigChange: values["accept-config-change"],
+      adopt: values.adopt,
       output: { quiet: values.quiet, json: values.json },
       ...(experiments ? { experiments } : {}),
     });
