@@ -114,8 +114,8 @@ export async function publishChangeSets(options: {
   const refusals: Refusal[] = [];
   for (const c of await git.run(walkCommits(Object.values(ours), trusted ? [trusted] : []))) {
     const verdict = judgeCommit(c, scope);
-    if ("why" in verdict) refusals.push(verdict);
-    else if (verdict.kind === "record" && c.changes.length > 0)
+    refusals.push(...verdict.refusals);
+    if (verdict.refusals.length === 0 && verdict.kind === "record" && c.changes.length > 0)
       refusals.push({
         commit: c.sha,
         path: c.changes[0]!.path,

@@ -57,48 +57,47 @@ function underGithub(path: string): boolean {
 
 /**
  * What a commit is, judged by what it changes over its only parent: a record commit (only
- * `.autoexp/<tag>/`), a candidate (only target paths), or refused. Pure.
+ * `.autoexp/<tag>/`) or a candidate (code), and every path that makes it one autoexp does not
+ * make (none: it may be pushed). Pure.
  */
 export function judgeCommit(
   commit: WalkedCommit,
   scope: Scope,
-): { kind: "record" | "candidate" } | Refusal {
-  const refuse = (path: string, why: string): Refusal => ({ commit: commit.sha, path, why });
+): { kind: "record" | "candidate"; refusals: Refusal[] } {
+  const refusals: Refusal[] = [];
+  const refuse = (path: string, why: string) => refusals.push({ commit: commit.sha, path, why });
+  const record = `.autoexp/${scope.tag}/`;
+  const kind = commit.changes.every((c) => c.path.startsWith(record)) ? "record" : "candidate";
   if (commit.parents.length !== 1)
-    return refuse(
+    refuse(
       "",
       commit.parents.length === 0
         ? "is a root commit: an experiment always builds on the tag's base"
         : `is a merge of ${commit.parents.length} commits: autoexp never makes one`,
     );
-  const github = commit.changes.find((c) => underGithub(c.path));
-  if (github)
-    return refuse(
-      github.path,
-      "is under .github/: workflows and repository settings never come from an experiment",
-    );
-  const record = `.autoexp/${scope.tag}/`;
-  if (commit.changes.every((c) => c.path.startsWith(record))) {
-    const odd = commit.changes.find((c) => c.mode === LINK || c.mode === SUBMODULE);
-    if (odd) return refuse(odd.path, "is a link or a submodule: the record holds plain files");
-    return { kind: "record" };
-  }
   for (const c of commit.changes) {
-    if (c.path.startsWith(".autoexp/"))
-      return refuse(
+    const odd = c.mode === LINK || c.mode === SUBMODULE;
+    if (underGithub(c.path))
+      refuse(
+        c.path,
+        "is under .github/: workflows and repository settings never come from an experiment",
+      );
+    else if (kind === "record") {
+      if (odd) refuse(c.path, "is a link or a submodule: the record holds plain files");
+    } else if (c.path.startsWith(".autoexp/"))
+      refuse(
         c.path,
         c.path.startsWith(record)
           ? "is the record, changed in a commit that also changes code: autoexp records in commits of their own"
           : `is another tag's record: only ${record} belongs to this tag`,
       );
-    if (scope.isFrozen(c.path))
-      return refuse(c.path, "is frozen: it must stay byte-identical to the base");
-    if (!scope.isTarget(c.path))
-      return refuse(c.path, "is outside target: an experiment changes only the target files");
-    if (c.mode === LINK || c.mode === SUBMODULE)
-      return refuse(c.path, "is a link or a submodule: candidates hold plain files");
+    else if (scope.isFrozen(c.path))
+      refuse(c.path, "is frozen: it must stay byte-identical to the base");
+    else if (!scope.isTarget(c.path))
+      refuse(c.path, "is outside target: an experiment changes only the target files");
+    else if (odd) refuse(c.path, "is a link or a submodule: candidates hold plain files");
   }
-  return { kind: "candidate" };
+  return { kind, refusals };
 }
 
 /**
@@ -308,8 +307,8 @@ export async function checkPushed(git: Git, check: PushCheck): Promise<Refusal[]
   const candidates: string[] = [];
   for (const c of branch) {
     const verdict = judgeCommit(c, scope);
-    if ("why" in verdict) refusals.push(verdict);
-    else if (verdict.kind === "candidate") candidates.push(c.sha);
+    refusals.push(...verdict.refusals);
+    if (verdict.kind === "candidate") candidates.push(c.sha);
   }
   const path = `.autoexp/${tag}/log.jsonl`;
   const after = await git.show(head, path);
@@ -326,7 +325,13 @@ export async function checkPushed(git: Git, check: PushCheck): Promise<Refusal[]
       base: branch[0]?.parents[0] ?? base,
     }),
   );
-  refusals.push(...frozenDrift(await git.lsTree(base), await git.lsTree(head), head, scope));
+  // A frozen file changed by a commit named above is not named again at the head.
+  const named = new Set(refusals.map((r) => r.path));
+  refusals.push(
+    ...frozenDrift(await git.lsTree(base), await git.lsTree(head), head, scope).filter(
+      (r) => !named.has(r.path),
+    ),
+  );
 
   // The experiments' refs: the ledger names each; what they add beyond the branch is a candidate,
   // except the attempt a violation or agent_error row keeps for review (never on the branch).
@@ -350,8 +355,8 @@ export async function checkPushed(git: Git, check: PushCheck): Promise<Refusal[]
     for (const c of beyond) {
       const verdict = judgeCommit(c, scope);
       if (review.has(c.sha) && c.parents.length === 1) continue;
-      if ("why" in verdict) refusals.push(verdict);
-      else if (verdict.kind === "record")
+      refusals.push(...verdict.refusals);
+      if (verdict.refusals.length === 0 && verdict.kind === "record")
         refusals.push({
           commit: c.sha,
           path: c.changes[0]?.path ?? "",
