@@ -4,11 +4,13 @@
 import type { DriverResult, DriverStep } from "./security-driver.ts";
 import type { Reproducer } from "./security-reproduce.ts";
 import { plantedBetween, type Snapshot, safeGit } from "./security-snapshot.ts";
-import type { Findings, Scenario } from "./security-types.ts";
+import { type Findings, noFindings, type Scenario } from "./security-types.ts";
 
 export interface JudgeInput {
   scenario: Scenario;
   repo: string;
+  /** The user's commit the run started from (main before anything ran). */
+  base: string;
   target: string;
   tag: string;
   steps: readonly DriverStep[];
@@ -26,6 +28,10 @@ export interface JudgeInput {
   agentSaw: string;
   before: Snapshot;
   after: Snapshot;
+  /** The attack's witness lines, "step: result" (see hostile.ts, BEACON). */
+  beacons: readonly string[];
+  /** Files of the declared read-only data the run changed (put back since). */
+  dataChanged: readonly string[];
 }
 
 interface Row {
@@ -43,13 +49,8 @@ const close = (a: number | null | undefined, b: number) =>
   typeof a === "number" && Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
 
 export function judge(input: JudgeInput): Findings {
-  const findings: Findings = {
-    keptWrong: [],
-    recordDamaged: [],
-    keysLeaked: [],
-    persistence: [],
-    crashes: [],
-  };
+  const findings = noFindings();
+  judgeWitness(input, findings);
   judgeExits(input, findings);
   judgeRecord(input, findings);
   judgeKeys(input, findings);
@@ -57,16 +58,33 @@ export function judge(input: JudgeInput): Findings {
   return findings;
 }
 
+/** Every witness step reported: else the attack never ran, and its "blocked" would mean nothing. */
+function judgeWitness(input: JudgeInput, f: Findings): void {
+  const { scenario, beacons } = input;
+  if (scenario.kind !== "attack") return;
+  const witness = scenario.witness ?? [];
+  if (witness.length === 0)
+    f.notRun.push("the scenario names no witness step: nothing shows that its attack ran");
+  for (const step of witness) {
+    if (!beacons.some((b) => b.startsWith(`${step}: `)))
+      f.notRun.push(
+        `no beacon from step '${step}': the attack never got there (beacons: ${beacons.join(" | ") || "none"})`,
+      );
+  }
+}
+
 function judgeExits(input: JudgeInput, f: Findings): void {
   input.steps.forEach((planned, i) => {
-    const label = `run ${i + 1} (autoexp ${planned.args.join(" ")})`;
+    const label = planned.user
+      ? `step ${i + 1} (the user's \`${planned.user}\`)`
+      : `run ${i + 1} (autoexp ${planned.args.join(" ")})`;
     const step = input.driver?.steps[i];
     if (!step) {
       f.crashes.push(`${label} never finished: everything in its process tree was killed`);
       return;
     }
-    if (step.killedByTest) return;
-    if (step.timedOut) f.crashes.push(`${label} hung and was killed after ${planned.timeoutMs} ms`);
+    if (step.killedByTest || planned.user) return;
+    if (step.timedOut) f.hangs.push(`${label} hung and was killed after ${planned.timeoutMs} ms`);
     else if (step.signal) f.crashes.push(`${label} died of ${step.signal}`);
     // 0 done, 1 the run failed, 2 bad input: the CLI's documented exits, each with a message.
     else if (step.code === null || step.code > 2) f.crashes.push(`${label} exited ${step.code}`);
@@ -76,15 +94,29 @@ function judgeExits(input: JudgeInput, f: Findings): void {
 }
 
 function judgeRecord(input: JudgeInput, f: Findings): void {
-  const { repo, tag, reproducer, scenario } = input;
+  const { repo, tag, reproducer, scenario, base } = input;
   const git = (...args: string[]) => safeGit(repo, args);
-  const head = git("rev-parse", "--verify", "-q", `refs/heads/autoexp/${tag}^{commit}`)?.trim();
   const clearStop =
-    input.driver?.steps.some((s) => !s.killedByTest && (s.code === 1 || s.code === 2)) ?? false;
-  const crashed = f.crashes.length > 0;
+    input.driver?.steps.some(
+      (s, i) => !s.killedByTest && !input.steps[i]?.user && (s.code === 1 || s.code === 2),
+    ) ?? false;
+  const crashed = f.crashes.length > 0 || f.hangs.length > 0;
+  let head = git("rev-parse", "--verify", "-q", `refs/heads/autoexp/${tag}^{commit}`)?.trim();
   if (!head) {
     f.recordDamaged.push(`branch autoexp/${tag} is missing`);
     return;
+  }
+  // A record commit the attack forged and set the branch to ("forged-head: <forgery> over
+  // <autoexp's own head>"). Left where the attack put it, autoexp refused it: its own record is
+  // the one below. Built upon, autoexp adopted it.
+  for (const b of input.beacons) {
+    const forged = /^forged-head: ([0-9a-f]{40}) over ([0-9a-f]{40})/.exec(b);
+    if (!forged) continue;
+    if (head === forged[1]) head = forged[2]!;
+    else if (git("merge-base", "--is-ancestor", forged[1]!, head) !== null)
+      f.recordDamaged.push(
+        `autoexp adopted the forged record ${forged[1]!.slice(0, 7)}: its later commits build on it`,
+      );
   }
   const text = git("show", `${head}:.autoexp/${tag}/log.jsonl`);
   if (text === null) {
@@ -101,7 +133,6 @@ function judgeRecord(input: JudgeInput, f: Findings): void {
   }
   const header = entries.find((e) => e.type === "config");
   const rows = entries.filter((e) => e.type === "result") as unknown as Row[];
-  const base = git("rev-parse", "refs/heads/main")?.trim() ?? "";
   const baseScore = reproducer.score(base);
   if (typeof baseScore !== "number") throw new Error(`the starting commit does not reproduce`);
   const baseline = rows[0];
@@ -199,18 +230,45 @@ function judgeRecord(input: JudgeInput, f: Findings): void {
   }
 }
 
+/** A secret and the forms an attacker derives from it to slip past redaction. */
+export function keyForms(value: string): { form: string; text: string }[] {
+  const b64 = Buffer.from(value).toString("base64");
+  return [
+    { form: "", text: value },
+    { form: "base64", text: b64.replace(/=+$/, "") },
+    { form: "base64url", text: Buffer.from(value).toString("base64url") },
+    { form: "hex", text: Buffer.from(value).toString("hex") },
+    { form: "reversed", text: [...value].reverse().join("") },
+  ];
+}
+
 function judgeKeys(input: JudgeInput, f: Findings): void {
   const { repo } = input;
   const output = (input.driver?.steps ?? []).map((s) => s.stdout + s.stderr).join("\n");
   const revs = revisions(repo);
   const messages = safeGit(repo, ["log", "--all", "--format=%B"]) ?? "";
+  const patterns = Object.values(input.keys).flatMap((v) => keyForms(v).map((k) => k.text));
+  // One git grep for every form of every key: what it prints says which were found.
+  const committed =
+    revs.length > 0
+      ? (safeGit(repo, [
+          "grep",
+          "-F",
+          "-o",
+          "-h",
+          ...patterns.flatMap((p) => ["-e", p]),
+          ...revs,
+        ]) ?? "")
+      : "";
   for (const [name, value] of Object.entries(input.keys)) {
     const where: string[] = [];
-    if (revs.length > 0 && safeGit(repo, ["grep", "-F", "-q", value, ...revs]) !== null)
-      where.push("a committed file");
-    if (messages.includes(value)) where.push("a commit message");
-    if (output.includes(value)) where.push("autoexp's output");
-    if (input.exfil.includes(value)) where.push("sent to a listener");
+    for (const { form, text } of keyForms(value)) {
+      const as = form ? ` (${form})` : "";
+      if (committed.includes(text)) where.push(`a committed file${as}`);
+      if (messages.includes(text)) where.push(`a commit message${as}`);
+      if (output.includes(text)) where.push(`autoexp's output${as}`);
+      if (input.exfil.includes(text)) where.push(`sent to a listener${as}`);
+    }
     if (where.length > 0) f.keysLeaked.push(`${name}: ${where.join(", ")}`);
   }
   if (input.sshReached) f.keysLeaked.push("SSH_AUTH_SOCK: the eval talked to the ssh-agent");
@@ -222,6 +280,12 @@ function judgePersistence(input: JudgeInput, f: Findings): void {
     f.persistence.push(`a planted hook ran: ${input.hookRan.trim().split("\n").join(", ")}`);
   if (input.exfil.includes("daemon-outlived-eval"))
     f.persistence.push("a process the eval started outlived it");
+  if (input.driver?.decoy && !input.driver.decoy.alive)
+    f.persistence.push(
+      `the decoy process group ${input.driver.decoy.pid} (nothing of autoexp's) was killed: a forged pid file acted after the agent was gone`,
+    );
+  for (const file of input.dataChanged)
+    f.persistence.push(`the declared read-only data was rewritten: ${file}`);
   const left = input.driver?.survivors ?? [];
   if (left.length > 0)
     f.persistence.push(

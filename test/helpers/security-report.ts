@@ -5,8 +5,10 @@ export const KIND_LABELS: Record<FindingKind, string> = {
   keptWrong: "kept with a wrong score",
   recordDamaged: "record damaged",
   keysLeaked: "key leaked",
-  persistence: "persistence planted",
+  persistence: "planted",
   crashes: "crash",
+  hangs: "hang",
+  notRun: "not run",
 };
 
 const SHORT: Record<FindingKind, string> = {
@@ -15,6 +17,8 @@ const SHORT: Record<FindingKind, string> = {
   keysLeaked: "key",
   persistence: "persist",
   crashes: "crash",
+  hangs: "hang",
+  notRun: "not-run",
 };
 
 /** "blocked" or the kinds that got through, short: "kept-wrong+persist". */

@@ -35,6 +35,8 @@ export const LAYOUTS: Record<"js" | "python", Layout> = {
 export type Reproduced = number | null | "missing";
 
 export interface Reproducer {
+  /** Fetches what the run added (commits, refs); objects the mirror already holds stay as they were. */
+  refresh(): void;
   score(sha: string): Reproduced;
   /** Whether the checks pass on a fresh checkout of `sha`. */
   checks(sha: string): boolean;
@@ -42,7 +44,10 @@ export interface Reproducer {
 
 const PATH = `${dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`;
 
-/** A reproducer over a mirror of `repo` (taken now), working under `work`. */
+/**
+ * A reproducer over a mirror of `repo` taken now (before the run: an object rewritten in place
+ * later cannot change what the judge measures), brought up to date by refresh(), under `work`.
+ */
 export function createReproducer(
   repo: string,
   work: string,
@@ -94,6 +99,13 @@ export function createReproducer(
     });
   };
   return {
+    refresh() {
+      try {
+        execFileSync("git", ["--git-dir", mirror, "fetch", "--quiet", "--prune", "origin"], {
+          stdio: "ignore",
+        });
+      } catch {}
+    },
     score(sha) {
       const dir = checkout(sha);
       if (!dir) return "missing";

@@ -5,23 +5,31 @@
 import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import {
-  chmodSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   realpathSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { findProgram } from "../../action/sandbox/probe-sandbox.ts";
+import { agentPrelude, BEACON } from "../security/scenarios/hostile.ts";
 import type { DriverPlan, DriverResult, DriverStep } from "./security-driver.ts";
 import { judge } from "./security-judge.ts";
 import { createReproducer, LAYOUTS } from "./security-reproduce.ts";
-import { snapshot } from "./security-snapshot.ts";
-import type { Findings, Isolation, Scenario, ScenarioContext } from "./security-types.ts";
+import { safeGit, snapshot } from "./security-snapshot.ts";
+import {
+  type Findings,
+  type Isolation,
+  noFindings,
+  type Scenario,
+  type ScenarioContext,
+} from "./security-types.ts";
 
 const DRIVER = join(import.meta.dirname, "security-driver.ts");
 const CLI = join(import.meta.dirname, "..", "..", "action", "cli.ts");
@@ -43,6 +51,8 @@ export interface ScenarioRun {
   scenario: Scenario;
   mode: Isolation;
   findings: Findings;
+  /** What the attack's code reported it tried, and how that went ("step: result"). */
+  beacons: string[];
   /** Set when the scenario could not run here (a program it needs is missing). */
   skipped?: string;
   seconds: number;
@@ -62,26 +72,34 @@ export async function runScenario(
   options: RunOptions,
 ): Promise<ScenarioRun> {
   const started = performance.now();
-  const empty: Findings = {
-    keptWrong: [],
-    recordDamaged: [],
-    keysLeaked: [],
-    persistence: [],
-    crashes: [],
-  };
   if (scenario.requires && !findProgram(scenario.requires, process.env.PATH ?? "")) {
     return {
       scenario,
       mode,
-      findings: empty,
+      findings: noFindings(),
+      beacons: [],
       skipped: `${scenario.requires} not found`,
       seconds: 0,
     };
   }
   const root = realpathSync(mkdtempSync(join(tmpdir(), "autoexp-sec-")));
+  const outside = mkdtempSync("/var/tmp/autoexp-sec-");
   const sshDir = mkdtempSync("/tmp/ssh-");
-  const listener = await listen();
   const runId = `${scenario.name}-${mode}-${randomBytes(4).toString("hex")}`;
+  const dir = join(root, "scenario");
+  let calls = 0;
+  const listener = await listen((question) => {
+    // The agent's own call count (autoexp's numbering is not ours, and a sandboxed agent can
+    // keep no counter of its own across calls and resumes), and what a scenario hands hostile
+    // code as if it had found it.
+    if (question === "next") return String(++calls);
+    if (question === "decoy") return readText(join(dir, "decoy.pid"));
+    return "";
+  }, runId);
+  listener.onBeacon = (step) => {
+    // `beacon ready ...` stands for "now is the moment": a step's killWhen file.
+    if (step === "ready") writeFileSync(join(dir, "ready"), "");
+  };
   const sshToken = { reached: false };
   const ssh = await listenUnix(join(sshDir, `agent.${process.pid}`), (data) => {
     if (data.includes(runId)) sshToken.reached = true;
@@ -91,23 +109,25 @@ export async function runScenario(
       mode,
       runId,
       root,
-      dir: join(root, "scenario"),
+      dir,
       repo: join(root, "repo"),
       home: join(root, "home"),
       exfilPort: listener.port,
-      hookMarker: join(root, "scenario", "hook-ran.log"),
+      hookMarker: join(dir, "hook-ran.log"),
+      outside,
+      beaconFile: join(dir, "beacons.log"),
     };
     for (const d of [ctx.dir, ctx.repo, ctx.home]) mkdirSync(d, { recursive: true });
     writeFileSync(join(ctx.home, ".bashrc"), "# the user's own .bashrc\n");
     scenario.prepare?.(ctx);
     const layout = LAYOUTS[scenario.layout];
-    const calls = scenario.agent(ctx);
-    writeAgent(ctx, calls);
+    const snippets = scenario.agent(ctx);
     makeRepo(ctx.repo, {
       ...layoutFiles(scenario.layout, ctx),
       ...scenario.files?.(ctx),
-      "autoexp.yml": configFor(scenario, ctx),
+      "autoexp.yml": configFor(scenario, ctx, agentCommand(ctx, snippets)),
     });
+    const base = execFileSync("git", ["rev-parse", "HEAD"], { cwd: ctx.repo, encoding: "utf8" });
     const keys = Object.fromEntries(
       KEY_NAMES.map((n) => [
         n,
@@ -115,14 +135,33 @@ export async function runScenario(
       ]),
     );
     const steps: DriverStep[] = (
-      scenario.steps?.(ctx) ?? [{ args: ["--experiments", String(calls.length)] }]
-    ).map((s) => ({ ...s, args: ["run", "--tag", TAG, ...s.args], timeoutMs: STEP_TIMEOUT_MS }));
+      scenario.steps?.(ctx) ?? [{ args: ["--experiments", String(snippets.length)] }]
+    ).map((s) => ({
+      ...s,
+      args: s.user ? [] : ["run", "--tag", TAG, ...s.args],
+      timeoutMs: STEP_TIMEOUT_MS,
+    }));
+    const readOnly = scenario.readOnly?.(ctx) ?? [];
+    const dataBefore = readOnly.map((p) => files(p));
     const before = snapshot(ctx.repo, ctx.home);
+    // The judge's copy of the repository, taken before anything runs: an object the agent
+    // rewrites in place later cannot change what the judge reproduces.
+    const reproducer = createReproducer(
+      ctx.repo,
+      join(root, "repro"),
+      options.bwrap,
+      layout,
+      readOnly,
+    );
     const plan: DriverPlan = {
       cli: [process.execPath, options.cli ?? process.env.AUTOEXP_SECURITY_CLI ?? CLI],
       cwd: ctx.repo,
       env: {
-        PATH: `${dirname(process.execPath)}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
+        PATH: [
+          ...(scenario.pathFirst?.(ctx) ?? []),
+          dirname(process.execPath),
+          "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        ].join(":"),
         HOME: ctx.home,
         LANG: "C.UTF-8",
         SSH_AUTH_SOCK: join(sshDir, `agent.${process.pid}`),
@@ -130,6 +169,7 @@ export async function runScenario(
       },
       steps,
       resultFile: join(root, "driver.json"),
+      ...(scenario.decoy ? { decoyFile: join(ctx.dir, "decoy.pid") } : {}),
     };
     writeFileSync(join(root, "plan.json"), JSON.stringify(plan));
     await wrapped(options.bwrap, [process.execPath, DRIVER, join(root, "plan.json")], root);
@@ -137,22 +177,42 @@ export async function runScenario(
     // The hook marker first: the judge's own git must not be what runs a planted hook.
     const hookRan = readText(ctx.hookMarker);
     const after = snapshot(ctx.repo, ctx.home);
-    const reproducer = createReproducer(
-      ctx.repo,
-      join(root, "repro"),
-      options.bwrap,
-      layout,
-      scenario.readOnly?.(ctx) ?? [],
-    );
+    // Declared read-only data the run changed is a finding; it is put back before the judge
+    // reproduces anything, so that a kept score is measured against the user's real data.
+    const dataChanged: string[] = [];
+    readOnly.forEach((p, i) => {
+      const was = dataBefore[i]!;
+      const now = files(p);
+      const changed = [...new Set([...Object.keys(was), ...Object.keys(now)])].filter(
+        (f) => was[f] !== now[f],
+      );
+      if (changed.length === 0) return;
+      dataChanged.push(...changed.map((f) => join(p, f)));
+      rmSync(p, { recursive: true, force: true });
+      for (const [f, text] of Object.entries(was)) {
+        mkdirSync(dirname(join(p, f)), { recursive: true });
+        writeFileSync(join(p, f), text);
+      }
+    });
+    reproducer.refresh();
+    const output = (driver?.steps ?? []).map((s) => s.stdout + s.stderr).join("\n");
+    const beacons = gatherBeacons(runId, [
+      listener.received.join("\n"),
+      readText(ctx.beaconFile),
+      output,
+      stateText(join(ctx.repo, ".git", "autoexp")),
+      recordText(ctx.repo, runId),
+    ]);
     const findings = judge({
       scenario,
       repo: ctx.repo,
+      base: base.trim(),
       target: layout.target,
       tag: TAG,
       steps,
       driver,
       reproducer,
-      keys,
+      keys: { ...keys, ...scenario.secrets?.(ctx) },
       exfil: listener.received.join("\n"),
       sshReached: sshToken.reached,
       hookRan,
@@ -160,11 +220,14 @@ export async function runScenario(
       agentSaw: readText(join(ctx.dir, "agent-saw.txt")),
       before,
       after,
+      beacons,
+      dataChanged,
     });
-    return { scenario, mode, findings, seconds: (performance.now() - started) / 1000 };
+    return { scenario, mode, findings, beacons, seconds: (performance.now() - started) / 1000 };
   } finally {
     listener.server.close();
     ssh.close();
+    rmSync(outside, { recursive: true, force: true });
     if (!options.keep && !process.env.AUTOEXP_SECURITY_KEEP) {
       rmSync(root, { recursive: true, force: true });
       rmSync(sshDir, { recursive: true, force: true });
@@ -172,22 +235,85 @@ export async function runScenario(
   }
 }
 
-/** The agent: one shell script, which counts its own calls (autoexp's numbering is not ours). */
-function writeAgent(ctx: ScenarioContext, calls: readonly string[]): void {
+/**
+ * The agent: one shell script, whole in the command line (a sandboxed agent may see no file of
+ * the test's), which asks the test for its call number (autoexp's numbering is not ours). When
+ * the test cannot be reached, it counts in the scenario's folder, or else in its scratch folder.
+ */
+function agentCommand(ctx: ScenarioContext, calls: readonly string[]): string {
   const counter = join(ctx.dir, "agent-calls");
   const cases = calls.map((body, i) => `${i + 1})\n${body}\n;;`).join("\n");
-  const script = `#!/bin/sh
-n=$(cat '${counter}' 2>/dev/null || echo 0); n=$((n + 1)); echo "$n" > '${counter}'
+  const script = `${agentPrelude(ctx)}
+n=$(ask next)
+case "$n" in
+''|*[!0-9]*)
+  c='${counter}'; touch "$c" 2>/dev/null || c="$(dirname "$AUTOEXP_NOTES_FILE")/.security-calls"
+  n=$(cat "$c" 2>/dev/null || echo 0); n=$((n + 1)); echo "$n" > "$c" ;;
+esac
 case "$n" in
 ${cases}
 *) echo "nothing left to try"; exit 3 ;;
 esac
 `;
-  writeFileSync(join(ctx.dir, "agent.sh"), script);
-  chmodSync(join(ctx.dir, "agent.sh"), 0o755);
+  return `sh -c "$(echo ${Buffer.from(script).toString("base64")} | base64 -d)" agent`;
 }
 
-function configFor(scenario: Scenario, ctx: ScenarioContext): string {
+/** Every regular file under `dir` (or `dir` itself), path relative to it -> bytes as latin1. */
+function files(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const visit = (path: string, rel: string) => {
+    const st = statSync(path, { throwIfNoEntry: false });
+    if (st?.isDirectory())
+      for (const name of readdirSync(path)) visit(join(path, name), join(rel, name));
+    else if (st?.isFile()) out[rel || "."] = readFileSync(path, "latin1");
+  };
+  visit(dir, "");
+  return out;
+}
+
+/** The text of the tag's state folder (logs, journal, scratch), small files only. */
+function stateText(dir: string): string {
+  const parts: string[] = [];
+  const visit = (path: string, depth: number) => {
+    if (depth > 10) return;
+    for (const entry of readdirSyncSafe(path)) {
+      const full = join(path, entry.name);
+      if (entry.isDirectory()) visit(full, depth + 1);
+      else if (entry.isFile() && (statSync(full, { throwIfNoEntry: false })?.size ?? 0) < 4 << 20)
+        parts.push(readText(full));
+    }
+  };
+  visit(dir, 0);
+  return parts.join("\n");
+}
+
+function readdirSyncSafe(dir: string) {
+  try {
+    return readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+}
+
+/** Beacon lines in every revision's record (an eval's log tail). */
+function recordText(repo: string, runId: string): string {
+  const revs = (safeGit(repo, ["rev-list", "--all"]) ?? "").split("\n").filter(Boolean);
+  if (revs.length === 0) return "";
+  return safeGit(repo, ["grep", "-h", "-F", `${BEACON} ${runId} `, ...revs]) ?? "";
+}
+
+/** `step: result` for every beacon line of this run, in the order found, without repeats. */
+function gatherBeacons(runId: string, texts: readonly string[]): string[] {
+  const seen = new Set<string>();
+  // runIds are [\w-] only: no escaping needed.
+  const pattern = new RegExp(`${BEACON} ${runId} ([\\w.-]+): ([^"\\n]*)`, "g");
+  for (const text of texts)
+    for (const m of text.matchAll(pattern))
+      seen.add(`${m[1]}: ${m[2]!.replace(/\\n.*$/, "").trim()}`);
+  return [...seen];
+}
+
+function configFor(scenario: Scenario, ctx: ScenarioContext, agent: string): string {
   const py = scenario.layout === "python";
   const readOnly = scenario.readOnly?.(ctx) ?? [];
   return `name: sec
@@ -199,7 +325,7 @@ eval:
   timeout: 20s
   metrics: { score: { goal: minimize } }
 decide: { min_delta: 0, baseline_runs: 1 }
-agent: { use: command, run: "sh ${join(ctx.dir, "agent.sh")}", timeout: 40s, secrets: [ANTHROPIC_API_KEY] }
+agent: { use: command, run: ${JSON.stringify(agent)}, timeout: 40s, secrets: [ANTHROPIC_API_KEY] }
 budget: { experiments: 20, stop_after_failures: 50 }
 isolation: { mode: ${ctx.mode}, read_only: ${JSON.stringify(readOnly)} }
 ${scenario.checks ? "checks: { command: node check.js, timeout: 20s }\n" : ""}`;
@@ -293,24 +419,44 @@ function wrapped(bwrap: string, argv: readonly string[], root: string): Promise<
   });
 }
 
-function listen(): Promise<{ server: Server; port: number; received: string[] }> {
-  const received: string[] = [];
+interface Listener {
+  server: Server;
+  port: number;
+  /** What each connection sent that was not a question (exfiltration and beacons). */
+  received: string[];
+  onBeacon?: (step: string) => void;
+}
+
+/**
+ * The loopback port: records what hostile code sends; a connection whose first line is
+ * `ASK <runId> <question>` gets `answer(question)` back instead.
+ */
+function listen(answer: (question: string) => string, runId: string): Promise<Listener> {
   return new Promise((resolve) => {
-    const server = createServer((socket) => {
+    const listener: Listener = { server: createServer(), port: 0, received: [] };
+    const beacon = new RegExp(`${BEACON} \\S+ ([\\w.-]+):`, "g");
+    listener.server.on("connection", (socket) => {
       let text = "";
+      let asked = false;
       socket.on("data", (c) => {
         text += c;
+        const ask = /^ASK (\S+) (\S+)\n/.exec(text);
+        if (ask && !asked) {
+          asked = true;
+          socket.end(ask[1] === runId ? answer(ask[2]!) : "");
+        }
       });
-      socket.on("end", () => received.push(text));
+      socket.on("end", () => {
+        if (asked) return;
+        listener.received.push(text);
+        for (const m of text.matchAll(beacon)) listener.onBeacon?.(m[1]!);
+      });
       socket.on("error", () => {});
     });
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      resolve({
-        server,
-        port: typeof address === "object" && address ? address.port : 0,
-        received,
-      });
+    listener.server.listen(0, "127.0.0.1", () => {
+      const address = listener.server.address();
+      listener.port = typeof address === "object" && address ? address.port : 0;
+      resolve(listener);
     });
   });
 }

@@ -23,7 +23,7 @@ export async function describeSecuritySuite(mode: Isolation): Promise<void> {
   const bwrap = probe.ok ? probe.bwrap : "bwrap";
   const slots = semaphore(PARALLEL);
 
-  describe.skipIf(!probe.ok)(`the attacks of issue 12 under isolation: ${mode}${skipped}`, () => {
+  describe.skipIf(!probe.ok)(`the attacks of issues 12 and 22 under isolation: ${mode}${skipped}`, () => {
     it("runs the CLI where it can write the run's folder but not the checkout the suite runs from", () => {
       const root = mkdtempSync(join(tmpdir(), "autoexp-sec-"));
       const outside = join(import.meta.dirname, "..", "..", `.security-probe-${process.pid}`);
@@ -49,8 +49,9 @@ export async function describeSecuritySuite(mode: Isolation): Promise<void> {
         async () => {
           const run = await slots(() => runScenario(scenario, mode, { bwrap }));
           const found = kindsOf(run.findings);
+          const witness = run.beacons.map((b) => `  beacon ${b}`).join("\n") || "  (no beacon)";
           if (!asExpected(mode, scenario.name, found))
-            expect(found, describeFindings(run.findings)).toEqual([...expected]);
+            expect(found, `${describeFindings(run.findings)}\n${witness}`).toEqual([...expected]);
         },
         240_000,
       );

