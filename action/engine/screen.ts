@@ -21,8 +21,19 @@ export async function screen(
   const changes = candidate.changes ?? [];
   const repo = ctx.store.repo;
   const index = join(checkout.root, "candidate.index");
+  // A file holding a key (in any form redaction knows) never enters a commit, even for review.
+  const leaky = new Set(
+    changes
+      .filter((c) => c.file?.type === "file" && holdsSecret(ctx, c.file.content))
+      .map((c) => c.path),
+  );
   const commitAll = (message: string) =>
-    repo.commitFiles(base, filesOf(changes), index, `autoexp(${ctx.tag}) #${iteration} ${message}`);
+    repo.commitFiles(
+      base,
+      filesOf(changes.filter((c) => !leaky.has(c.path))),
+      index,
+      `autoexp(${ctx.tag}) #${iteration} ${message}`,
+    );
   if (!proposal?.ok) {
     const reason = proposal && !proposal.ok ? proposal.error : "no proposal";
     const commit = changes.length > 0 ? await commitAll("agent_error") : undefined;
@@ -38,7 +49,11 @@ export async function screen(
       candidate,
       verdict: { ...NONE, status: "no_change", reason: "the agent changed no file" },
     };
-  const refused = refusals(ctx, kept);
+  const refused = refusals(
+    ctx,
+    kept,
+    kept.filter((c) => leaky.has(c.path)).map((c) => c.path),
+  );
   if (refused) {
     const commit = await commitAll(`violation: ${proposal.description}`);
     return { candidate, verdict: { ...NONE, status: "violation", reason: refused, commit } };
@@ -92,7 +107,11 @@ async function ignoredOutsideTarget(
  * nested or aliased .git, .gitattributes, .gitmodules), paths outside target or under
  * .autoexp/, frozen files. Each kind names its paths.
  */
-function refusals(ctx: EngineContext, changes: readonly Change[]): string | null {
+function refusals(
+  ctx: EngineContext,
+  changes: readonly Change[],
+  leaky: readonly string[],
+): string | null {
   const odd: string[] = [];
   const owned = new Map<string, string>();
   const outside: Change[] = [];
@@ -106,6 +125,9 @@ function refusals(ctx: EngineContext, changes: readonly Change[]): string | null
   const frozen = changes.filter((c) => ctx.isFrozen(c.path));
   const parts = [
     odd.length > 0 ? `not regular files: ${list(odd)}` : "",
+    leaky.length > 0
+      ? `files holding a key autoexp withholds (left out of the commit): ${list(leaky)}`
+      : "",
     owned.size > 0 ? `paths git treats as its own: ${list([...owned.values()])}` : "",
     outside.length > 0 ? `changed files outside target: ${names(outside)}` : "",
     outside.length === 0 && frozen.length > 0 ? `changed frozen files: ${names(frozen)}` : "",
@@ -130,6 +152,12 @@ function filesOf(
       files[c.path] = { content: Buffer.from(c.file.link), mode: "120000" };
   }
   return files;
+}
+
+/** Whether redaction would change these bytes: a key, in some form, is in them. */
+function holdsSecret(ctx: EngineContext, content: Buffer): boolean {
+  const text = content.toString();
+  return ctx.redact(text) !== text;
 }
 
 /** A path short enough to read: a deep one as its first folders, its depth and its last name. */
