@@ -103,6 +103,12 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
       `${options.repoDir} has no commit checked out: publish checks the tag against the default branch, so check it out (actions/checkout); nothing was pushed`,
     );
   const remoteHead = await fetchRemoteHead(git, remote, tag, `${ns}/remote`);
+  if (
+    remoteHead &&
+    !(await git.isAncestor(remoteHead, head)) &&
+    (await showLedger(git, remoteHead, tag)) === null
+  )
+    throw notAutoexps(tag);
   const published = await git.run(lsRemote(remote, `refs/autoexp/${tag}/*`));
   refuseIfAny(
     `autoexp/${tag}${handoff ? ` from the handoff in ${options.handoff}` : ""}`,
@@ -130,11 +136,7 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
     else if (await git.isAncestor(remoteHead, head)) outcome = "fast-forward";
     else {
       const theirs = await showLedger(git, remoteHead, tag);
-      if (theirs === null) {
-        throw new AutoexpError(
-          `the remote's branch autoexp/${tag} exists but has no ${dir}/log.jsonl, so it was not made by autoexp; nothing was pushed. Use another tag`,
-        );
-      }
+      if (theirs === null) throw notAutoexps(tag);
       const common = await git.run(mergeBase(head, remoteHead));
       const base = (await showLedger(git, common, tag)) ?? "";
       const merged = mergeLedgers(base, ours, theirs, tag);
@@ -207,6 +209,12 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
   throw new AutoexpError(`could not publish autoexp/${tag}: the remote kept moving`, {
     exitCode: 1,
   });
+}
+
+function notAutoexps(tag: string): AutoexpError {
+  return new AutoexpError(
+    `the remote's branch autoexp/${tag} exists but has no .autoexp/${tag}/log.jsonl, so it was not made by autoexp; nothing was pushed. Use another tag`,
+  );
 }
 
 /** The remote branch's head (fetched into `into`), or null when the remote has no such branch. */

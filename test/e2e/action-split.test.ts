@@ -57,7 +57,7 @@ describe("/autoexp split and attribute through the Action: the GPU job measures,
     expect(git(remote, "branch", "--list", "autoexp/t--*").trim()).toBe("");
 
     const handoff = join(temp, "autoexp-handoff");
-    const pub = await runAction(clone(), { mode: "publish", handoff });
+    const pub = await runAction(clone(), { mode: "publish", tag: "t", handoff });
     expect(pub.code, pub.stdout).toBe(0);
     expect(pub.stdout).toContain("pushed autoexp/t--1, autoexp/t--2, autoexp/t--3 to origin");
     expect(pub.outputs.published).toBe("fast-forward");
@@ -77,7 +77,7 @@ describe("/autoexp split and attribute through the Action: the GPU job measures,
 
     // The publish job rerun, and a second split on a fresh runner: the same commits, nothing new.
     const before = remoteRefs(remote);
-    const again = await runAction(clone(), { mode: "publish", handoff });
+    const again = await runAction(clone(), { mode: "publish", tag: "t", handoff });
     expect(again.code, again.stdout).toBe(0);
     expect(again.stdout).toContain(
       "autoexp/t--1, autoexp/t--2, autoexp/t--3 already on origin at the same commit",
@@ -89,6 +89,7 @@ describe("/autoexp split and attribute through the Action: the GPU job measures,
     expect(split2.stdout).toContain("the same groups as last time; reused, nothing re-measured");
     const pub2 = await runAction(clone(), {
       mode: "publish",
+      tag: "t",
       handoff: join(temp2, "autoexp-handoff"),
     });
     expect(pub2.code, pub2.stdout).toBe(0);
@@ -99,7 +100,7 @@ describe("/autoexp split and attribute through the Action: the GPU job measures,
     git(other, "push", "--quiet", "--force", remote, "main:refs/heads/autoexp/t--2");
     const theirs = git(remote, "rev-parse", "autoexp/t--2").trim();
     git(remote, "update-ref", "-d", "refs/heads/autoexp/t--3");
-    const blocked = await runAction(clone(), { mode: "publish", handoff });
+    const blocked = await runAction(clone(), { mode: "publish", tag: "t", handoff });
     expect(blocked.code).toBe(1);
     expect(blocked.stdout).toContain(
       `::warning::autoexp/t--2 on origin is at ${theirs.slice(0, 7)}, which this split did not build on`,
@@ -154,6 +155,7 @@ describe("/autoexp split and attribute through the Action: the GPU job measures,
     );
     const pub = await runAction(clone(), {
       mode: "publish",
+      tag: "t",
       handoff: join(temp, "autoexp-handoff"),
     });
     expect(pub.code, pub.stdout).toBe(0);

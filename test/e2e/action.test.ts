@@ -43,7 +43,7 @@ describe("the Action, run from dist/ as the runner runs it, against a bare remot
     });
 
     const publisher = clone();
-    const pub1 = await runAction(publisher, { mode: "publish", handoff });
+    const pub1 = await runAction(publisher, { mode: "publish", tag: "night", handoff });
     expect(pub1.code, pub1.stdout).toBe(0);
     expect(pub1.outputs).toMatchObject({ tag: "night", published: "created", experiments: "3" });
     const log1 = remoteLog(remote, "night");
@@ -63,6 +63,7 @@ describe("the Action, run from dist/ as the runner runs it, against a bare remot
     expect(run2.stdout).toContain("resuming autoexp/night from origin");
     const pub2 = await runAction(clone(), {
       mode: "publish",
+      tag: "night",
       handoff: join(temp2, "autoexp-handoff"),
     });
     expect(pub2.outputs).toMatchObject({ published: "fast-forward", experiments: "5" });
@@ -115,8 +116,8 @@ describe("the Action, run from dist/ as the runner runs it, against a bare remot
     const candidates = new Set([...batchRefs(a), ...batchRefs(b)]);
     // Both publish at once.
     const [pa, pb] = await Promise.all([
-      runAction(clone(), { mode: "publish", handoff: join(ta, "autoexp-handoff") }),
-      runAction(clone(), { mode: "publish", handoff: join(tb, "autoexp-handoff") }),
+      runAction(clone(), { mode: "publish", tag: "race", handoff: join(ta, "autoexp-handoff") }),
+      runAction(clone(), { mode: "publish", tag: "race", handoff: join(tb, "autoexp-handoff") }),
     ]);
     expect([pa.code, pb.code], pa.stdout + pb.stdout).toEqual([0, 0]);
     expect([pa.outputs.published, pb.outputs.published].sort()).toEqual(
@@ -170,7 +171,7 @@ describe("the Action, run from dist/ as the runner runs it, against a bare remot
     );
     expect(run.signal).toBe("SIGKILL");
     const local = parseLog(git(gpu, "show", "autoexp/killed:.autoexp/killed/log.jsonl"));
-    const pub = await runAction(clone(), { mode: "publish", handoff });
+    const pub = await runAction(clone(), { mode: "publish", tag: "killed", handoff });
     expect(pub.code, pub.stdout).toBe(0);
     const published = remoteLog(remote, "killed");
     expect(published.results.length - 1).toBeGreaterThanOrEqual(3);

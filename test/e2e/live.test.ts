@@ -51,7 +51,7 @@ eval:
   pass_env: [INPUT_TOKEN, GITHUB_TOKEN]
 decide: { baseline_runs: 2, remeasure_every: 0 }
 pipeline: false
-agent: { use: command, run: [node, ${JSON.stringify(join(outside, "agent.js"))}] }
+agent: { use: command, run: [node, ${JSON.stringify(join(outside, "agent.js"))}], writable: [${JSON.stringify(outside)}] }
 budget: { experiments: 3 }
 `,
   });
@@ -190,7 +190,7 @@ describe("the live morning view: the request's answer and the tag's PR move whil
 
     // Published: the PR is the ledger's again, the live line gone with the batch's figures in.
     const handoff = join(batch.outputs.handoff!);
-    expect((await runAction(clone(), { mode: "publish", handoff })).code).toBe(0);
+    expect((await runAction(clone(), { mode: "publish", tag: "live", handoff })).code).toBe(0);
     serve();
     await pushed();
     expect(pr.body).not.toContain("autoexp:live");

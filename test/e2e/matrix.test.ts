@@ -39,7 +39,11 @@ describe("a matrix of 3 shards on one tag (Actions is the distributed engine)", 
     const { remote, clone, shards, candidates } = await threeShards("mx");
     const pubs = await Promise.all(
       shards.map((s) =>
-        runAction(clone(), { mode: "publish", handoff: join(s.temp, "autoexp-handoff") }),
+        runAction(clone(), {
+          mode: "publish",
+          tag: "mx",
+          handoff: join(s.temp, "autoexp-handoff"),
+        }),
       ),
     );
     for (const p of pubs) expect(p.code, p.stdout).toBe(0);
@@ -90,7 +94,13 @@ describe("a matrix of 3 shards on one tag (Actions is the distributed engine)", 
     );
     expect(run.code, run.stdout).toBe(0);
     expect(
-      (await runAction(clone(), { mode: "publish", handoff: join(temp, "autoexp-handoff") })).code,
+      (
+        await runAction(clone(), {
+          mode: "publish",
+          tag: "mx",
+          handoff: join(temp, "autoexp-handoff"),
+        })
+      ).code,
     ).toBe(0);
     const after = remoteLog(remote, "mx");
     const rechecks = after.results.slice(15, 15 + queued.length);
@@ -125,7 +135,7 @@ describe("a matrix of 3 shards on one tag (Actions is the distributed engine)", 
         recursive: true,
       });
     }
-    const pub = await runAction(clone(), { mode: "publish", handoff: folder });
+    const pub = await runAction(clone(), { mode: "publish", tag: "best", handoff: folder });
     expect(pub.code, pub.stdout).toBe(0);
     expect(pub.stdout).toMatch(/3 line\(s\) published \((created|fast-forward), merged, merged\)/);
     expect(pub.stdout).toContain(`line 1 of 3 (${join(folder, "autoexp-handoff-3")}`);
