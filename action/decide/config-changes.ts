@@ -10,7 +10,26 @@ export type DecisionFacts = Pick<
   weights: Record<string, number> | undefined;
   confidence: number;
   frozen_hashes: Record<string, string>;
+  trust: TrustSettings;
 };
+
+/**
+ * What decides whom the experiments trust and what they may reach: the sandbox (`isolation`:
+ * its mode, read_only, writable, limits), the checks, what the eval's environment holds
+ * (`eval.env`, `eval.pass_env`) and the agent. A resume under other settings is a config change:
+ * an agent could otherwise append `isolation: none` to autoexp.yml and go unnoticed.
+ */
+export type TrustSettings = NonNullable<ConfigEntry["trust"]>;
+
+export function trustSettings(config: Config): TrustSettings {
+  return {
+    isolation: config.isolation,
+    checks: config.checks ?? null,
+    "eval.env": config.eval.env,
+    "eval.pass_env": config.eval.pass_env,
+    agent: config.agent,
+  };
+}
 
 /** The facts of `config` that a tag's ledger header fixes (frozen hashes measured by the caller). */
 export function decisionFacts(config: Config, frozenHashes: Record<string, string>): DecisionFacts {
@@ -28,6 +47,7 @@ export function decisionFacts(config: Config, frozenHashes: Record<string, strin
     weights: config.decide.weights,
     confidence: config.decide.confidence,
     frozen_hashes: frozenHashes,
+    trust: trustSettings(config),
   };
 }
 
@@ -55,6 +75,9 @@ export function configChanges(header: ConfigEntry, now: DecisionFacts): string[]
   compare("frozen", header.frozen, now.frozen);
   compare("decide.weights", header.weights, now.weights);
   compare("decide.confidence", header.confidence, now.confidence);
+  // A header from before trust settings were recorded has none: not compared (see README).
+  for (const [field, value] of Object.entries(now.trust))
+    compare(field, header.trust?.[field], value);
   const harness = Object.keys({ ...header.frozen_hashes, ...now.frozen_hashes }).filter(
     (p) => header.frozen_hashes[p] !== now.frozen_hashes[p],
   );

@@ -1,5 +1,6 @@
 import { compileGlobs } from "../config/check-scope-files.ts";
 import type { Config } from "../config/schema.ts";
+import { trustSettings } from "../decide/config-changes.ts";
 import {
   buildPolicy,
   chooseMinDeltas,
@@ -97,6 +98,7 @@ export async function startTag(
       frozenHashes: frozen,
       agent: config.agent.use,
       baseCommit: base,
+      trust: trustSettings(config),
     },
     now,
   );

@@ -107,6 +107,8 @@ export interface HeaderFacts {
   frozenHashes: Record<string, string>;
   agent: string;
   baseCommit: string;
+  /** isolation, checks, eval env and agent settings (decide/config-changes.ts trustSettings). */
+  trust?: Record<string, unknown>;
 }
 
 /** Line 1 of log.jsonl (pjhoberman's keys where they fit). Pure: the timestamp is passed in. */
@@ -136,6 +138,7 @@ export function buildHeader(f: HeaderFacts, timestamp: string): ConfigEntry {
     target: f.target,
     frozen: f.frozen,
     frozen_hashes: f.frozenHashes,
+    ...(f.trust ? { trust: f.trust } : {}),
     agent: f.agent,
     base_commit: f.baseCommit,
     timestamp,

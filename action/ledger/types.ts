@@ -33,6 +33,11 @@ export interface ConfigEntry {
   target: string[];
   frozen: string[];
   frozen_hashes: Record<string, string>;
+  /**
+   * The settings that decide what the experiments may reach (isolation, checks, eval.env,
+   * eval.pass_env, agent), as configured: a resume under others is a config change.
+   */
+  trust?: Record<string, unknown>;
   agent: string;
   base_commit: string;
   timestamp: string;

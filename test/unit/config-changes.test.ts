@@ -48,8 +48,39 @@ describe("what a resumed tag's decisions depend on", () => {
     ]);
   });
 
+  it.each([
+    ["isolation: none\n", "isolation"],
+    ["isolation: { read_only: [/data] }\n", "isolation"],
+    ["isolation: { writable: [/scratch] }\n", "isolation"],
+    ["checks: { command: npm test }\n", "checks"],
+    ["agent: { use: search, seed: 7 }\n", "agent"],
+  ])("counts a change of what experiments may reach as a config change (%s)", (extra, field) => {
+    const changes = configChanges(header, facts(`${BASE}${extra}`));
+    expect(changes).toHaveLength(1);
+    expect(changes[0]).toMatch(new RegExp(`^${field}: `));
+  });
+
+  it("counts eval.env and eval.pass_env as config changes", () => {
+    const changed = BASE.replace(
+      "  command: python train.py\n",
+      "  command: python train.py\n  pass_env: [HF_TOKEN]\n  env: { MODE: fast }\n",
+    );
+    expect(configChanges(header, facts(changed))).toEqual([
+      'eval.env: {} → {"MODE":"fast"}',
+      'eval.pass_env: [] → ["HF_TOKEN"]',
+    ]);
+  });
+
   it("does not compare what an older ledger did not record", () => {
-    const old = { ...header, rule: undefined, objectives: undefined, confidence: undefined };
-    expect(configChanges(old as unknown as ConfigEntry, facts(BASE))).toEqual([]);
+    const old = {
+      ...header,
+      rule: undefined,
+      objectives: undefined,
+      confidence: undefined,
+      trust: undefined,
+    };
+    expect(configChanges(old as unknown as ConfigEntry, facts(`${BASE}isolation: none\n`))).toEqual(
+      [],
+    );
   });
 });
