@@ -2,6 +2,13 @@ import type { Config } from "../config/schema.ts";
 import type { ConfigEntry, Goal, ResultEntry } from "../ledger/types.ts";
 import type { Line } from "./line.ts";
 
+/** Wraps a CLI agent's command and filters its environment (Isolation.launchAgent). */
+export type LaunchAgent = (
+  command: string | readonly string[],
+  dirs: { cwd: string; writable: readonly string[] },
+  env: Record<string, string | undefined>,
+) => { command: string | readonly string[]; env: Record<string, string> };
+
 /** What an agent is told before it proposes one change. */
 export interface ProposeContext {
   /** The agent's own checkout of the incumbent: the only place it may change. */
@@ -31,11 +38,11 @@ export interface ProposeContext {
   /** Where a CLI agent's process group is recorded, so a resumed run can kill one left running. */
   pidFile?: string;
   /**
-   * How a CLI agent's command is started: with the sandbox available, in a pid namespace that
-   * dies with autoexp, so that nothing the agent starts outlives it (no other restriction: the
-   * agent needs its keys, the network and its tools).
+   * How a CLI agent's command is started (see Isolation.launchAgent): sandboxed where bubblewrap
+   * works, seeing only the system folders, its tools and declared folders, writing only its
+   * checkout and scratch; and with only its own keys in its environment.
    */
-  launch?: (command: string | readonly string[]) => string | readonly string[];
+  launch?: LaunchAgent;
   /** The agent's environment: the eval's, plus the agent's own secrets. */
   env: Record<string, string | undefined>;
   /** Removes secret values from text the agent writes to disk (its logs, the model's answer). */

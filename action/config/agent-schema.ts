@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { command, duration } from "./schema-parts.ts";
+import { command, duration, hostPath } from "./schema-parts.ts";
 
 const searchAgent = z.strictObject({
   use: z.literal("search"),
@@ -30,10 +30,23 @@ const llmCommon = {
   secrets: z.array(envName).default([]),
 };
 
+/**
+ * What a CLI agent sees in its sandbox beyond the system folders, its tools on PATH and its
+ * preset's folders: paths outside its checkout it reads (read_only) or writes (writable), and
+ * variables passed through as they are (pass_env; its keys belong in `secrets`, which the eval
+ * never sees).
+ */
+const cliSandbox = {
+  read_only: z.array(hostPath).default([]),
+  writable: z.array(hostPath).default([]),
+  pass_env: z.array(envName).default([]),
+};
+
 const commandAgent = z.strictObject({
   use: z.literal("command"),
   run: command,
   timeout: duration("30m"),
+  ...cliSandbox,
   ...llmCommon,
 });
 
@@ -47,6 +60,7 @@ const cliPreset = (name: "claude-code" | "codex" | "aider") =>
     /** Extra arguments, appended after autoexp's own. */
     args: z.array(z.string()).default([]),
     timeout: duration("30m"),
+    ...cliSandbox,
     ...llmCommon,
   });
 

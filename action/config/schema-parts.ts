@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseBytes } from "../util/bytes.ts";
 import { parseDuration } from "../util/duration.ts";
 
 /** Field types shared by the config schema: durations, commands, globs. */
@@ -16,6 +17,14 @@ export const duration = (fallback: string) =>
     });
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A size in bytes: "8g", "512m", "2GiB", or a number of bytes. */
+export const byteSize = z
+  .union([z.string(), z.number()])
+  .refine((v) => parseBytes(v) !== undefined, {
+    message: 'must be a size like "8g", "512m" or "2GiB" (or a number of bytes)',
+  })
+  .transform((v) => parseBytes(v)!);
 
 /** A command is either one string (run by /bin/sh, like a workflow `run:` step) or an argv array (no shell). */
 export const command = z.union(

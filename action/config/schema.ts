@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { agent, envName } from "./agent-schema.ts";
-import { command, duration, globList, hostPath, isolationMode } from "./schema-parts.ts";
+import { byteSize, command, duration, globList, hostPath, isolationMode } from "./schema-parts.ts";
 
 export { AGENT_NAMES } from "./agent-schema.ts";
 
@@ -171,6 +171,20 @@ export const configSchema = z.strictObject({
         network: z.boolean().default(true),
         read_only: z.array(hostPath).default([]),
         writable: z.array(hostPath).default([]),
+        /**
+         * What one eval, checks run or CLI agent may use: processes at once (a fork bomb ends
+         * there), memory (optional), and the size of each private tmpfs (/tmp, HOME, /dev/shm).
+         */
+        limits: z
+          .strictObject({
+            processes: z
+              .int({ error: "isolation.limits.processes must be a whole number, e.g. 4096" })
+              .min(16, "isolation.limits.processes must be at least 16")
+              .default(4096),
+            memory: byteSize.optional(),
+            tmp: z.union([z.string(), z.number()]).default("8g").pipe(byteSize),
+          })
+          .prefault({}),
       }),
     )
     .prefault({}),

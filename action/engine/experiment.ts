@@ -1,4 +1,4 @@
-import type { Agent, Proposal } from "../agents/agent.ts";
+import type { Agent, LaunchAgent, Proposal } from "../agents/agent.ts";
 import type { Line } from "../agents/line.ts";
 import type { Config } from "../config/schema.ts";
 import type { Policy } from "../decide/judge.ts";
@@ -67,7 +67,7 @@ export interface EngineContext {
   /** Whether the agent gets a throwaway git in its checkout (CLI tools expect one). */
   agentGit: boolean;
   /** How a CLI agent's command starts (in a pid namespace when the sandbox works). */
-  launchAgent: ((command: string | readonly string[]) => string | readonly string[]) | undefined;
+  launchAgent: LaunchAgent | undefined;
   evalEnv: Record<string, string | undefined>;
   agentEnv: Record<string, string | undefined>;
   redact: (text: string) => string;

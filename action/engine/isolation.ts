@@ -1,13 +1,16 @@
-import { existsSync } from "node:fs";
+import { existsSync, realpathSync, statSync } from "node:fs";
 import { mkdir, symlink } from "node:fs/promises";
 import { homedir } from "node:os";
-import { dirname, isAbsolute, join } from "node:path";
-import type { Config } from "../config/schema.ts";
-import { evalEnvironment } from "../sandbox/eval-environment.ts";
+import { basename, dirname, isAbsolute, join } from "node:path";
+import type { AgentConfig, Config } from "../config/schema.ts";
+import { agentSecretNames } from "../process/secrets.ts";
+import { agentPaths } from "../sandbox/agent-paths.ts";
+import { agentEnvironment, evalEnvironment } from "../sandbox/eval-environment.ts";
 import { findGpuDevices } from "../sandbox/find-gpu-devices.ts";
 import { fitSandboxSpec } from "../sandbox/fit-sandbox-spec.ts";
-import { probeSandbox } from "../sandbox/probe-sandbox.ts";
-import { sandboxArgv } from "../sandbox/sandbox-argv.ts";
+import { createLimitGroups } from "../sandbox/limits.ts";
+import { findProgram, probeSandbox } from "../sandbox/probe-sandbox.ts";
+import { SYSTEM_ROOTS, sandboxArgv } from "../sandbox/sandbox-argv.ts";
 import { AutoexpError } from "../util/errors.ts";
 
 type Command = string | readonly string[];
@@ -17,6 +20,8 @@ export interface Isolation {
   readonly mode: "sandbox" | "none";
   /** Why the batch runs unsandboxed, or declared paths that are missing: for the user to read. */
   readonly warnings: readonly string[];
+  /** How the process and memory limits are enforced (a cgroup, RLIMIT_NPROC); absent: not. */
+  readonly limits?: string | null;
   /** The command and environment for one run in `dir` (`frozen` paths are read-only inside). */
   launch(
     command: Command,
@@ -26,16 +31,33 @@ export interface Isolation {
   ): { command: Command; env: Record<string, string> };
   /** Links the declared repository-relative data (`isolation.read_only`) into a slot. */
   linkData(dir: string): Promise<void>;
-  /** How a CLI agent starts: in a pid namespace that dies with autoexp, when bwrap works. */
-  launchAgent?: (command: Command) => Command;
+  /**
+   * How a CLI agent's process starts, with the environment it gets (only its own keys): in the
+   * sandbox, it sees the system folders, its tools and declared folders read-only, and can write
+   * only `dirs.writable` (its checkout and scratch) and its declared writable folders.
+   */
+  launchAgent(
+    command: Command,
+    dirs: AgentDirs,
+    env: Record<string, string | undefined>,
+  ): { command: Command; env: Record<string, string> };
 }
+
+/** Where an agent works: its cwd, and the only places it may write. */
+export interface AgentDirs {
+  cwd: string;
+  writable: readonly string[];
+}
+
+/** Bytes a private tmpfs (/tmp, HOME, /dev/shm) holds at most unless isolation.limits says. */
+export const DEFAULT_TMP_SIZE = 8 * 1024 ** 3;
 
 /**
  * Decides the batch's isolation once, with a real probe: `sandbox` fails closed when bubblewrap
  * cannot make a sandbox here; `auto` falls back to none and says so; `none` is the user's choice.
  */
 export async function resolveIsolation(
-  config: Pick<Config, "isolation" | "eval">,
+  config: Pick<Config, "isolation" | "eval"> & { agent?: AgentConfig },
   repoDir: string,
   gitDir: string,
   env: Record<string, string | undefined>,
@@ -64,11 +86,20 @@ export async function resolveIsolation(
       await symlink(join(repoDir, rel), inside);
     }
   };
+  const agentSecrets = config.agent
+    ? [
+        ...agentSecretNames(config.agent),
+        ...((config.agent as { pass_env?: string[] }).pass_env ?? []),
+      ]
+    : [];
+  const agentEnv = (base: Record<string, string | undefined>) =>
+    agentEnvironment(base, { secrets: agentSecrets, home });
   const none = (warnings: string[]): Isolation => ({
     mode: "none",
     warnings,
     launch: (command, _dir, base) => ({ command, env: environment(base) }),
     linkData,
+    launchAgent: (command, _dirs, base) => ({ command, env: agentEnv(base) }),
   });
   if (config.isolation.mode === "none") {
     return none(["isolation: none (the config's choice): evals run unsandboxed, as you"]);
@@ -86,6 +117,14 @@ export async function resolveIsolation(
   }
   const devices = findGpuDevices();
   const tools = toolRoots(env.PATH ?? "", home, repoDir);
+  const tmpSize = config.isolation.limits?.tmp ?? DEFAULT_TMP_SIZE;
+  const groups = createLimitGroups({
+    processes: config.isolation.limits?.processes ?? 4096,
+    memory: config.isolation.limits?.memory,
+  });
+  const limitWarnings = groups.how
+    ? []
+    : [`no process or memory limit for evals and agents here: ${groups.why}`];
   const fitted = fitSandboxSpec({
     bwrap: probe.bwrap,
     slotDir: "/",
@@ -95,56 +134,144 @@ export async function resolveIsolation(
     network: config.isolation.network,
     devices,
     hide: [gitDir],
+    tmpSize,
   });
-  const warnings = fitted.warnings.filter((w) => !tools.some((t) => w.endsWith(`: ${t}`)));
+  const declared = config.agent
+    ? agentPaths(config.agent, resolve)
+    : { readOnly: [], writable: [] };
+  const program = config.agent ? agentProgram(config.agent, env.PATH ?? "") : [];
+  const agentFitted = fitSandboxSpec({
+    bwrap: probe.bwrap,
+    slotDir: "/",
+    home,
+    readOnly: [...new Set([...tools, ...declared.readOnly, ...program])],
+    writable: declared.writable,
+    network: true,
+    devices: [],
+    tmpSize,
+  });
+  const warnings = [
+    ...fitted.warnings.filter((w) => !tools.some((t) => w.endsWith(`: ${t}`))),
+    ...limitWarnings,
+  ];
   return {
     mode: "sandbox",
     warnings,
+    limits: groups.how,
     launch: (command, dir, base, frozen) => ({
-      command: sandboxArgv(
-        {
-          ...fitted.spec,
-          slotDir: dir,
-          // Frozen files are bound read-only over themselves: the harness cannot be rewritten
-          // during a run and put back before the after-run hash.
-          readOnly: [...fitted.spec.readOnly, ...frozenPaths(dir, frozen)],
-        },
-        command,
+      command: groups.wrap(
+        dir,
+        sandboxArgv(
+          {
+            ...fitted.spec,
+            slotDir: dir,
+            // Frozen files are bound read-only over themselves: the harness cannot be rewritten
+            // during a run and put back before the after-run hash.
+            readOnly: [...fitted.spec.readOnly, ...frozenPaths(dir, frozen)],
+          },
+          command,
+        ),
       ),
       env: { ...environment(base), HOME: fitted.spec.home },
     }),
     linkData,
-    launchAgent: (command) => [
-      probe.bwrap,
-      "--dev-bind",
-      "/",
-      "/",
-      "--unshare-pid",
-      "--proc",
-      "/proc",
-      "--die-with-parent",
-      "--",
-      ...(typeof command === "string" ? ["/bin/sh", "-c", command] : command),
-    ],
+    launchAgent: (command, dirs, base) => {
+      const [first, ...more] = dirs.writable;
+      return {
+        command: groups.wrap(
+          dirs.cwd,
+          sandboxArgv(
+            {
+              ...agentFitted.spec,
+              slotDir: first ?? dirs.cwd,
+              cwd: dirs.cwd,
+              readOnly: [...agentFitted.spec.readOnly, ...commandPaths(command)],
+              writable: [...agentFitted.spec.writable, ...more],
+            },
+            command,
+          ),
+        ),
+        env: { ...agentEnv(base), HOME: agentFitted.spec.home },
+      };
+    },
   };
 }
 
 /**
- * Programs installed under HOME (pyenv, nvm, conda, cargo, uv's Pythons, ~/.local/bin) stay
- * reachable inside the private HOME: for each PATH folder inside HOME, its tool's root is bound
- * read-only (`~/.pyenv`, not only `~/.pyenv/shims`: a shim runs `~/.pyenv/libexec/pyenv`).
- * `~/.local` is not bound whole (keyrings and app data live there): its bin and lib only.
+ * The agent's program as installed: a tool on PATH is often a link into a folder of its own
+ * (claude's native installer: ~/.local/bin/claude -> ~/.local/share/claude/versions/<v>), which
+ * is bound read-only so that the tool runs inside the sandbox.
+ */
+function agentProgram(agent: AgentConfig, path: string): string[] {
+  if (agent.use !== "claude-code" && agent.use !== "codex" && agent.use !== "aider") return [];
+  const name =
+    agent.command ?? { "claude-code": "claude", codex: "codex", aider: "aider" }[agent.use];
+  const found = isAbsolute(name) ? name : findProgram(name, path);
+  if (!found) return [];
+  try {
+    const real = realpathSync(found);
+    return [...new Set([found, dirname(real)])];
+  } catch {
+    return [found];
+  }
+}
+
+/**
+ * Files a command names by absolute path (a `command` agent's script: `node /opt/agents/a.js`),
+ * bound read-only so that it runs: the user wrote them into the config. Only existing regular
+ * paths, never folders: a folder the agent needs is declared (agent.read_only).
+ */
+export function commandPaths(command: Command): string[] {
+  const words = typeof command === "string" ? command.split(/\s+/) : [...command];
+  return [
+    ...new Set(
+      words
+        .map((w) => w.replace(/^['"]|['"]$/g, ""))
+        .filter((w) => isAbsolute(w) && !w.split("/").includes("..") && isFile(w)),
+    ),
+  ];
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The tools on PATH, made reachable inside an allow-listed root. Programs installed under HOME
+ * (pyenv, nvm, conda, cargo, uv's Pythons, ~/.local/bin): for each PATH folder inside HOME, its
+ * tool's root is bound read-only (`~/.pyenv`, not only `~/.pyenv/shims`: a shim runs
+ * `~/.pyenv/libexec/pyenv`); `~/.local` is not bound whole (keyrings and app data live there):
+ * its bin and lib only. A PATH folder elsewhere outside the system folders (/opt/conda/bin, a
+ * runner's tool cache, node_modules/.bin) is bound with the folders an installation keeps beside
+ * its bin (lib, lib64, libexec, share), or whole for node_modules. The repository's own folders
+ * are never bound by this (declare a virtualenv in isolation.read_only).
  */
 export function toolRoots(path: string, home: string, repoDir: string): string[] {
   const roots = new Set<string>();
   for (const dir of path.split(":")) {
-    if (!dir.startsWith(`${home}/`) || dir.startsWith(`${repoDir}/`) || dir === repoDir) continue;
-    const [first] = dir.slice(home.length + 1).split("/");
-    if (!first) continue;
-    if (first === ".local") {
-      roots.add(join(home, ".local", "bin"));
-      roots.add(join(home, ".local", "lib"));
-    } else roots.add(join(home, first));
+    if (!isAbsolute(dir) || dir.split("/").includes("..")) continue;
+    if (dir.startsWith(`${repoDir}/`) || dir === repoDir) continue;
+    if (SYSTEM_ROOTS.some((r) => dir === r || dir.startsWith(`${r}/`))) continue;
+    if (dir.startsWith(`${home}/`)) {
+      const [first] = dir.slice(home.length + 1).split("/");
+      if (!first) continue;
+      if (first === ".local") {
+        roots.add(join(home, ".local", "bin"));
+        roots.add(join(home, ".local", "lib"));
+      } else roots.add(join(home, first));
+      continue;
+    }
+    const clean = dir.replace(/\/+$/, "");
+    if (clean.endsWith("/node_modules/.bin")) roots.add(dirname(clean));
+    else if (basename(clean) === "bin" && dirname(clean) !== "/") {
+      const parent = dirname(clean);
+      for (const beside of ["bin", "lib", "lib64", "libexec", "share"])
+        roots.add(join(parent, beside));
+    } else if (clean) roots.add(clean);
   }
   return [...roots];
 }

@@ -5,12 +5,14 @@ import type { GitCommand } from "./command.ts";
 import { isAncestor, listRefs, resolveRef, showFile, updateRefs } from "./commands/refs.ts";
 import {
   checkIgnore,
+  commitObjects,
   commonDir,
   configValue,
   currentBranch,
   init,
   listFiles,
   objectFormat,
+  packObjects,
   pruneWorktrees,
   refreshIndex,
   topLevel,
@@ -351,8 +353,12 @@ export class Git {
   async initScratchRepo(dir: string, commit: string): Promise<void> {
     const local = new Git(dir, this.#env);
     await local.run(init());
-    const objects = join(await this.commonDir(), "objects");
-    await writeFile(join(dir, ".git", "objects", "info", "alternates"), `${objects}\n`);
+    // Its own objects: the commit and its tree, packed into it, as a shallow clone of one commit.
+    // Nothing of the user's .git is shared (an agent sandboxed away from it still has a working
+    // git; one that is not cannot write the user's objects through an alternates file).
+    const list = await this.run(commitObjects(commit));
+    await this.run(packObjects(list, join(dir, ".git", "objects", "pack", "pack")));
+    await writeFile(join(dir, ".git", "shallow"), `${commit}\n`);
     await local.run(updateRefs([{ ref: "HEAD", sha: commit }]));
     await local.run(readTreeInto(commit, join(dir, ".git", "index")));
     await local.run(refreshIndex());

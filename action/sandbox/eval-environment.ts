@@ -50,3 +50,40 @@ export function evalEnvironment(
   }
   return { ...out, ...options.set };
 }
+
+/** What a tool that calls an API over a corporate network needs, beside the eval's allow-list. */
+const AGENT_NAMES = [
+  "HTTP_PROXY",
+  "HTTPS_PROXY",
+  "NO_PROXY",
+  "ALL_PROXY",
+  "http_proxy",
+  "https_proxy",
+  "no_proxy",
+  "all_proxy",
+  "SSL_CERT_FILE",
+  "SSL_CERT_DIR",
+  "NODE_EXTRA_CA_CERTS",
+  "REQUESTS_CA_BUNDLE",
+];
+
+/**
+ * A CLI agent's environment, by allow-list as an eval's: the eval's names, the proxy and CA
+ * variables a tool needs to reach its API, autoexp's own AUTOEXP_* variables, and the agent's
+ * own keys (agent.secrets and its preset's, e.g. ANTHROPIC_API_KEY for claude-code). No other
+ * credential, however it is named. Pure.
+ */
+export function agentEnvironment(
+  env: Readonly<Record<string, string | undefined>>,
+  options: { secrets: readonly string[]; home: string },
+): Record<string, string> {
+  return evalEnvironment(env, {
+    passEnv: [
+      ...AGENT_NAMES,
+      ...options.secrets,
+      ...Object.keys(env).filter((k) => k.startsWith("AUTOEXP_")),
+    ],
+    set: {},
+    home: options.home,
+  });
+}

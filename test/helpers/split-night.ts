@@ -46,7 +46,7 @@ eval:
   metrics: { loss: { goal: minimize } }
 decide: { baseline_runs: 2, remeasure_every: 0 }
 pipeline: false
-agent: { use: command, run: [node, ${JSON.stringify(join(outside, "agent.js"))}] }
+agent: { use: command, run: [node, ${JSON.stringify(join(outside, "agent.js"))}], pass_env: [PLAN], read_only: [${JSON.stringify(outside)}] }
 budget: { experiments: ${plan.length} }
 `,
   });

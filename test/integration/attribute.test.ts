@@ -75,7 +75,7 @@ eval:
   metrics: { loss: { goal: minimize } }
   pass_env: [STATE]
 isolation: { writable: [${JSON.stringify(state)}] }
-agent: { use: command, run: [node, ${JSON.stringify(join(outside, "agent.js"))}] }
+agent: { use: command, run: [node, ${JSON.stringify(join(outside, "agent.js"))}], pass_env: [PLAN, STATE], writable: [${JSON.stringify(outside)}] }
 budget: { experiments: ${PLAN.length} }
 pipeline: false
 decide: { baseline_runs: 3, remeasure_every: 0 }

@@ -35,7 +35,9 @@ isolation: { writable: [${JSON.stringify(scratch)}] }
 decide: { min_delta: 0, baseline_runs: 1 }
 # Serial: each call must see the last one's result and notes (pipelined runs see them later).
 pipeline: false
-agent: ${agent}
+# The agent runs sandboxed: the fake tool's plan and call log are declared as a user declares a
+# tool's folders, and its variables as the agent's own (no other variable reaches it).
+agent: ${agent.replace(/ }$/, `, secrets: [FAKE_PLAN, FAKE_LOG], writable: [${JSON.stringify(scratch)}] }`)}
 budget: { experiments: ${experiments}, stop_after_failures: 50 }
 `);
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));

@@ -63,7 +63,7 @@ decide: ${decide}
 # The eval's noise follows the global order of runs (a counter): serial, so that order is fixed.
 pipeline: false
 checks: { command: node checks.js }
-agent: { use: command, run: [node, ${JSON.stringify(join(dir, "agent.js"))}] }
+agent: { use: command, run: [node, ${JSON.stringify(join(dir, "agent.js"))}], pass_env: [PLAN], writable: [${JSON.stringify(dir)}] }
 budget: { experiments: ${plan.length} }
 `);
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));

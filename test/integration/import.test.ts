@@ -20,7 +20,7 @@ describe("autoexp import: an existing results.tsv as history", () => {
       `cp "$AUTOEXP_PROMPT_FILE" ${JSON.stringify(dir)}/prompt-$AUTOEXP_ITERATION.md\necho "no idea" > "$AUTOEXP_DESCRIPTION_FILE"\n`,
     );
     writeFiles(repo, {
-      "autoexp.yml": `${read(repo, "autoexp.yml").replace(/agent:[^\n]*\n( {2}[^\n]*\n)*/, "")}agent: { use: command, run: [sh, ${JSON.stringify(join(dir, "agent.sh"))}] }\npipeline: false\n`,
+      "autoexp.yml": `${read(repo, "autoexp.yml").replace(/agent:[^\n]*\n( {2}[^\n]*\n)*/, "")}agent: { use: command, run: [sh, ${JSON.stringify(join(dir, "agent.sh"))}], writable: [${JSON.stringify(dir)}] }\npipeline: false\n`,
     });
     git(repo, "commit", "-qam", "a command agent");
     // One broken line in the middle of karpathy's real file: skipped and named, the rest kept.

@@ -47,7 +47,7 @@ target: [model.txt]
 frozen: [eval.js]
 eval: { command: node eval.js, metrics: { loss: { goal: minimize } }, pass_env: [STATE] }
 isolation: { writable: [${JSON.stringify(state)}] }
-agent: { use: command, run: [node, ${JSON.stringify(join(outside, "agent.js"))}] }
+agent: { use: command, run: [node, ${JSON.stringify(join(outside, "agent.js"))}], pass_env: [STATE], writable: [${JSON.stringify(outside)}] }
 ${rest}`,
   });
   const run = runCli(repo, ["run", "--config", join(outside, "autoexp.yml"), "--tag", "t"], {
@@ -149,7 +149,7 @@ name: topped-up
 target: [model.txt]
 frozen: [eval.js]
 eval: { command: node eval.js, metrics: { loss: { goal: minimize } } }
-agent: { use: command, run: [node, ${JSON.stringify(join(outside, "agent.js"))}] }
+agent: { use: command, run: [node, ${JSON.stringify(join(outside, "agent.js"))}], pass_env: [STATE], writable: [${JSON.stringify(outside)}] }
 decide: { baseline_runs: 3, remeasure_every: 0 }
 pipeline: true
 proposers: 2

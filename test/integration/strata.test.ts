@@ -47,7 +47,7 @@ target: [candidate.txt]
 frozen: [eval.js]
 eval: { command: node eval.js, metrics: { score: { goal: maximize } } }
 decide: ${decide}
-agent: { use: command, run: [node, ${JSON.stringify(join(dir, "agent.js"))}] }
+agent: { use: command, run: [node, ${JSON.stringify(join(dir, "agent.js"))}], pass_env: [PLAN], writable: [${JSON.stringify(dir)}] }
 budget: { experiments: ${PLAN.length} }
 ${parallel}
 `);

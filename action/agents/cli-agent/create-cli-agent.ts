@@ -51,17 +51,21 @@ export function createCliAgent(config: CliAgentConfig): Agent {
               ...config.args,
             ]
           : (config as Extract<CliAgentConfig, { use: "command" }>).run;
+      const env = {
+        ...context.env,
+        AUTOEXP_PROMPT_FILE: files.prompt,
+        AUTOEXP_DESCRIPTION_FILE: files.description,
+        AUTOEXP_NOTES_FILE: files.notes,
+        AUTOEXP_USAGE_FILE: files.usage,
+        AUTOEXP_ITERATION: String(context.iteration),
+      };
+      const launched = context.launch
+        ? context.launch(command, { cwd: context.worktree, writable: [context.worktree, dir] }, env)
+        : { command, env };
       const run = await runProcess({
-        command: context.launch ? context.launch(command) : command,
+        command: launched.command,
         cwd: context.worktree,
-        env: {
-          ...context.env,
-          AUTOEXP_PROMPT_FILE: files.prompt,
-          AUTOEXP_DESCRIPTION_FILE: files.description,
-          AUTOEXP_NOTES_FILE: files.notes,
-          AUTOEXP_USAGE_FILE: files.usage,
-          AUTOEXP_ITERATION: String(context.iteration),
-        },
+        env: launched.env,
         timeoutMs: config.timeout,
         logPath: files.log,
         ...(preset?.stdin ? { stdinFile: files.prompt } : {}),

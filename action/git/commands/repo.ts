@@ -1,4 +1,4 @@
-import { fields, type GitCommand, line, none } from "../command.ts";
+import { fields, type GitCommand, line, none, text } from "../command.ts";
 
 /** The top level of the work tree containing the directory. */
 export const topLevel = (): GitCommand<string> => ({
@@ -100,4 +100,17 @@ export const checkIgnore = (
   parse: fields,
   // Exit 1: none of them is ignored.
   onError: () => [],
+});
+
+/** The objects one commit needs on its own: itself, its tree and every blob (no history). */
+export const commitObjects = (commit: string): GitCommand<string> => ({
+  args: ["rev-list", "--objects", "--no-walk", commit],
+  parse: text,
+});
+
+/** Packs the objects listed in `list` (rev-list --objects lines) as `<base>-<hash>.pack/.idx`. */
+export const packObjects = (list: string, base: string): GitCommand<void> => ({
+  args: ["pack-objects", "-q", base],
+  input: list,
+  parse: none,
 });
