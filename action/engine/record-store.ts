@@ -196,7 +196,7 @@ export class RecordStore implements AsyncDisposable {
     }
     if (!adopt || (adopt.head !== undefined && adopt.head !== this.#head)) {
       throw new AutoexpError(
-        `${why}, so its record cannot be trusted; nothing was changed. Inspect it (git log autoexp/${this.tag}); then either reset it to what autoexp wrote${journal.kind === "signed" ? ` (git update-ref refs/heads/autoexp/${this.tag} ${lastHead(journal.items)})` : ""}, or adopt it with autoexp run --adopt: every kept commit on it is checked first (built on the incumbent, only target paths changed, frozen files byte-identical)`,
+        `${why}${journal.kind === "signed" ? ", so its record cannot be trusted" : ""}; nothing was changed. Inspect it (git log autoexp/${this.tag}); then either reset it to what autoexp wrote${journal.kind === "signed" ? ` (git update-ref refs/heads/autoexp/${this.tag} ${lastHead(journal.items)})` : ""}, or adopt it with autoexp run --adopt: every kept commit on it is checked first (built on the incumbent, only target paths changed, frozen files byte-identical)`,
         { exitCode: 1 },
       );
     }
