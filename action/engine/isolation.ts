@@ -1,4 +1,4 @@
-import { existsSync, realpathSync, statSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { mkdir, symlink } from "node:fs/promises";
 import { homedir } from "node:os";
 import { basename, dirname, isAbsolute, join } from "node:path";
@@ -129,7 +129,7 @@ export async function resolveIsolation(
     bwrap: probe.bwrap,
     slotDir: "/",
     home,
-    readOnly: [...new Set([...readOnly, ...tools])],
+    readOnly: [...new Set([...readOnly, ...tools, ...venvBases([...readOnly, ...tools])])],
     writable,
     network: config.isolation.network,
     devices,
@@ -250,14 +250,25 @@ function isFile(path: string): boolean {
  * its bin (lib, lib64, libexec, share), or whole for node_modules. The repository's own folders
  * are never bound by this (declare a virtualenv in isolation.read_only).
  */
-export function toolRoots(path: string, home: string, repoDir: string): string[] {
+export function toolRoots(
+  path: string,
+  home: string,
+  repoDir: string,
+  readFile: (path: string) => string | null = readText,
+): string[] {
   const roots = new Set<string>();
   for (const dir of path.split(":")) {
     if (!isAbsolute(dir) || dir.split("/").includes("..")) continue;
-    if (dir.startsWith(`${repoDir}/`) || dir === repoDir) continue;
-    if (SYSTEM_ROOTS.some((r) => dir === r || dir.startsWith(`${r}/`))) continue;
-    if (dir.startsWith(`${home}/`)) {
-      const [first] = dir.slice(home.length + 1).split("/");
+    const clean = dir.replace(/\/+$/, "");
+    if (clean.startsWith(`${repoDir}/`) || clean === repoDir) {
+      // An activated virtualenv inside the repository: the eval's `python` is its interpreter.
+      const venv = dirname(clean);
+      if (basename(clean) === "bin" && readFile(join(venv, "pyvenv.cfg")) !== null) roots.add(venv);
+      continue;
+    }
+    if (SYSTEM_ROOTS.some((r) => clean === r || clean.startsWith(`${r}/`))) continue;
+    if (clean.startsWith(`${home}/`)) {
+      const [first] = clean.slice(home.length + 1).split("/");
       if (!first) continue;
       if (first === ".local") {
         roots.add(join(home, ".local", "bin"));
@@ -265,7 +276,6 @@ export function toolRoots(path: string, home: string, repoDir: string): string[]
       } else roots.add(join(home, first));
       continue;
     }
-    const clean = dir.replace(/\/+$/, "");
     if (clean.endsWith("/node_modules/.bin")) roots.add(dirname(clean));
     else if (basename(clean) === "bin" && dirname(clean) !== "/") {
       const parent = dirname(clean);
@@ -274,6 +284,35 @@ export function toolRoots(path: string, home: string, repoDir: string): string[]
     } else if (clean) roots.add(clean);
   }
   return [...roots];
+}
+
+/**
+ * The interpreters that virtualenvs among `paths` were made from (pyvenv.cfg's `home`, the base
+ * Python's bin folder): bound with them, or the venv's `python` link points at nothing (uv puts
+ * its Pythons under ~/.local/share/uv, pyenv under ~/.pyenv, both hidden with HOME).
+ */
+export function venvBases(
+  paths: readonly string[],
+  readFile: (path: string) => string | null = readText,
+): string[] {
+  const bases = new Set<string>();
+  for (const p of paths) {
+    const cfg = readFile(join(p, "pyvenv.cfg"));
+    const home = cfg && /^\s*home\s*=\s*(.+?)\s*$/m.exec(cfg)?.[1];
+    if (!home || !isAbsolute(home)) continue;
+    const prefix = basename(home) === "bin" ? dirname(home) : home;
+    if (prefix !== "/" && !SYSTEM_ROOTS.some((r) => prefix === r || prefix.startsWith(`${r}/`)))
+      bases.add(prefix);
+  }
+  return [...bases];
+}
+
+function readText(path: string): string | null {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return null;
+  }
 }
 
 /** Bound read-only beyond this many frozen files, a harness is still hashed after every run. */

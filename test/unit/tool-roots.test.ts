@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { toolRoots } from "../../action/engine/isolation.ts";
+import { toolRoots, venvBases } from "../../action/engine/isolation.ts";
 
 describe("programs installed under HOME, inside the sandbox's private HOME", () => {
   it("binds each PATH tool's root (a pyenv shim needs ~/.pyenv/libexec), not HOME itself", () => {
@@ -11,7 +11,7 @@ describe("programs installed under HOME, inside the sandbox's private HOME", () 
       "/usr/bin",
       "/root/work/repo/node_modules/.bin",
     ].join(":");
-    expect(toolRoots(path, "/root", "/root/work/repo")).toEqual([
+    expect(toolRoots(path, "/root", "/root/work/repo", () => null)).toEqual([
       "/root/.pyenv",
       "/root/.nvm",
       "/root/.local/bin",
@@ -21,5 +21,35 @@ describe("programs installed under HOME, inside the sandbox's private HOME", () 
 
   it("binds nothing for a PATH outside HOME", () => {
     expect(toolRoots("/usr/local/bin:/usr/bin:/bin", "/home/u", "/home/u/repo")).toEqual([]);
+  });
+
+  it("binds a tool folder elsewhere with what its installation keeps beside bin, node_modules whole", () => {
+    const path = "/opt/conda/bin:/work/autoexp/node_modules/.bin:/opt/tools";
+    expect(toolRoots(path, "/home/u", "/home/u/repo", () => null)).toEqual([
+      "/opt/conda/bin",
+      "/opt/conda/lib",
+      "/opt/conda/lib64",
+      "/opt/conda/libexec",
+      "/opt/conda/share",
+      "/work/autoexp/node_modules",
+      "/opt/tools",
+    ]);
+  });
+
+  it("binds an activated virtualenv inside the repository, and nothing else of it", () => {
+    const cfg = (p: string) => (p === "/home/u/repo/.venv/pyvenv.cfg" ? "home = /x/bin\n" : null);
+    const path = "/home/u/repo/.venv/bin:/home/u/repo/scripts";
+    expect(toolRoots(path, "/home/u", "/home/u/repo", cfg)).toEqual(["/home/u/repo/.venv"]);
+  });
+
+  it("binds the Python a virtualenv was made from (uv's under ~/.local/share/uv), not a system one", () => {
+    const cfgs: Record<string, string> = {
+      "/r/.venv/pyvenv.cfg":
+        "home = /root/.local/share/uv/python/cpython-3.12.8-linux-x86_64-gnu/bin\nversion_info = 3.12.8\n",
+      "/r/.sys/pyvenv.cfg": "home = /usr/bin\n",
+    };
+    expect(venvBases(["/r/.venv", "/r/.sys", "/r/data"], (p) => cfgs[p] ?? null)).toEqual([
+      "/root/.local/share/uv/python/cpython-3.12.8-linux-x86_64-gnu",
+    ]);
   });
 });
