@@ -14,6 +14,7 @@ import {
 import { appendSegments, type Segmented, segment } from "../ledger/segments.ts";
 import { KEPT, type LedgerEntry, type ResultEntry } from "../ledger/types.ts";
 import { signPidFiles } from "../process/run-process.ts";
+import { redactDeep } from "../process/secrets.ts";
 import { AutoexpError } from "../util/errors.ts";
 import { type Adoption, checkAdopted } from "./adopt.ts";
 import { findRepository } from "./find-repository.ts";
@@ -292,9 +293,12 @@ export class RecordStore implements AsyncDisposable {
    * row's commit becomes the branch's code.
    */
   async append(
-    entries: readonly LedgerEntry[],
+    given: readonly LedgerEntry[],
     options: { notes?: string; beforeWrite?: BeforeWrite; afterJournal?: () => void } = {},
   ): Promise<void> {
+    // Every row, whoever made it (the loop, verify, attribute, a re-measure), holds no key in
+    // any form: eval output and agent text reach the record only through here.
+    const entries = given.map((e) => redactDeep(e, this.#redact));
     const log = this.#log;
     if (!log) throw new Error("RecordStore.append before start");
     const items: JournalItem[] = [];
