@@ -1,5 +1,7 @@
 // bench/security: the security suite's attacks (test/security/) against the real CLI, in both
-// isolation modes, judged by outcomes; prints a table and the figure of issue 12.
+// isolation modes, judged by outcomes; prints a table and the figures of issues 12 and 22 by
+// kind (kept with a wrong score, record damaged, key leaked, planted, crash, hang, not run: an
+// attack whose witness sent no beacon proved nothing). --verbose adds each finding and beacon.
 //   node bench/security.ts [--mode sandbox|none] [--only a,b] [--parallel N] [--verbose]
 // AUTOEXP_SECURITY_CLI=path/to/cli.ts (or dist/cli.js) attacks another build of the CLI.
 import { parseArgs } from "node:util";
@@ -84,7 +86,10 @@ if (values.verbose) {
   for (const mode of modes)
     for (const s of scenarios) {
       const run = results.get(`${mode}:${s.name}`)!;
-      console.log(`\n[${mode}] ${s.name}: ${s.what}\n${describeFindings(run.findings)}`);
+      const beacons = run.beacons.map((b) => `  beacon ${b}`).join("\n") || "  (no beacon)";
+      console.log(
+        `\n[${mode}] ${s.name}: ${s.what}\n${describeFindings(run.findings)}\n${beacons}`,
+      );
     }
 }
 console.log(`\n${jobs.length} runs in ${((performance.now() - started) / 1000).toFixed(0)} s`);

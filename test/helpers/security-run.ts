@@ -22,7 +22,7 @@ import { agentPrelude, BEACON } from "../security/scenarios/hostile.ts";
 import type { DriverPlan, DriverResult, DriverStep } from "./security-driver.ts";
 import { judge } from "./security-judge.ts";
 import { createReproducer, LAYOUTS } from "./security-reproduce.ts";
-import { safeGit, snapshot } from "./security-snapshot.ts";
+import { rewrittenObjects, safeGit, snapshot } from "./security-snapshot.ts";
 import {
   type Findings,
   type Isolation,
@@ -83,7 +83,7 @@ export async function runScenario(
     };
   }
   const root = realpathSync(mkdtempSync(join(tmpdir(), "autoexp-sec-")));
-  const outside = mkdtempSync("/var/tmp/autoexp-sec-");
+  const outside = realpathSync(mkdtempSync("/var/tmp/autoexp-sec-"));
   const sshDir = mkdtempSync("/tmp/ssh-");
   const runId = `${scenario.name}-${mode}-${randomBytes(4).toString("hex")}`;
   const dir = join(root, "scenario");
@@ -110,7 +110,7 @@ export async function runScenario(
       runId,
       root,
       dir,
-      repo: join(root, "repo"),
+      repo: join(outside, "repo"),
       home: join(root, "home"),
       exfilPort: listener.port,
       hookMarker: join(dir, "hook-ran.log"),
@@ -222,16 +222,22 @@ export async function runScenario(
       after,
       beacons,
       dataChanged,
+      objectsRewritten: rewrittenObjects(ctx.repo, base.trim()),
     });
     return { scenario, mode, findings, beacons, seconds: (performance.now() - started) / 1000 };
   } finally {
     listener.server.close();
     ssh.close();
-    rmSync(outside, { recursive: true, force: true });
+    // What an unsandboxed eval left in the shared /tmp and /var/tmp under this run's name.
+    for (const shared of ["/tmp", "/var/tmp"])
+      for (const name of readdirSyncSafe(shared))
+        if (name.name.includes(runId))
+          rmSync(join(shared, name.name), { recursive: true, force: true });
     if (!options.keep && !process.env.AUTOEXP_SECURITY_KEEP) {
+      rmSync(outside, { recursive: true, force: true });
       rmSync(root, { recursive: true, force: true });
       rmSync(sshDir, { recursive: true, force: true });
-    } else console.error(`kept ${root}`);
+    } else console.error(`kept ${root} and ${outside}`);
   }
 }
 
@@ -306,10 +312,10 @@ function recordText(repo: string, runId: string): string {
 function gatherBeacons(runId: string, texts: readonly string[]): string[] {
   const seen = new Set<string>();
   // runIds are [\w-] only: no escaping needed.
-  const pattern = new RegExp(`${BEACON} ${runId} ([\\w.-]+): ([^"\\n]*)`, "g");
+  const pattern = new RegExp(`${BEACON} ${runId} ([\\w.-]+): ([^"\\n\\t|\\\\]*)`, "g");
   for (const text of texts)
     for (const m of text.matchAll(pattern))
-      seen.add(`${m[1]}: ${m[2]!.replace(/\\n.*$/, "").trim()}`);
+      seen.add(`${m[1]}: ${m[2]!.split(BEACON)[0]!.replace(/\s+/g, " ").trim()}`);
   return [...seen];
 }
 

@@ -1,6 +1,7 @@
 // What the user owns, seen before and after a run: their .git's config, hooks and info/, their
 // checkout, and HOME (minus ~/.cache, ~/.local/state and ~/.local/share, where tools keep theirs).
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 
@@ -76,6 +77,42 @@ export function plantedBetween(before: Snapshot, after: Snapshot): string[] {
     const changed = name in before.home && before.home[name] !== text;
     const added = !(name in before.home) && !/^\.local\/(state|share)\//.test(name);
     if (changed || added) out.push(`~/${name} written`);
+  }
+  return out;
+}
+
+/**
+ * The files of `commit` whose object in the user's repository no longer hashes to its name (a
+ * blob rewritten in place under .git/objects): "path (sha)" each.
+ */
+export function rewrittenObjects(repo: string, commit: string): string[] {
+  const listing = safeGit(repo, ["ls-tree", "-r", "-z", commit]) ?? "";
+  const blobs = listing
+    .split("\0")
+    .filter(Boolean)
+    .map((line) => {
+      const [meta, path] = line.split("\t");
+      const [, type, sha] = (meta ?? "").split(" ");
+      return { type, sha: sha ?? "", path: path ?? "" };
+    })
+    .filter((e) => e.type === "blob");
+  const out: string[] = [];
+  for (const { sha, path } of blobs) {
+    let content: Buffer;
+    try {
+      content = execFileSync("git", ["cat-file", "blob", sha], {
+        cwd: repo,
+        stdio: ["ignore", "pipe", "ignore"],
+      });
+    } catch {
+      out.push(`${path} (${sha.slice(0, 7)}) unreadable`);
+      continue;
+    }
+    const hash = createHash("sha1")
+      .update(`blob ${content.length}\0`)
+      .update(content)
+      .digest("hex");
+    if (hash !== sha) out.push(`${path} (${sha.slice(0, 7)})`);
   }
   return out;
 }

@@ -15,7 +15,10 @@ export interface ScenarioContext {
   root: string;
   /** The scenario's private folder (agent script, outside files, markers). Under /tmp. */
   dir: string;
-  /** The user's repository. */
+  /**
+   * The user's repository, under `outside` (not /tmp, which every sandbox hides anyway: a
+   * runner's checkout lies where an eval could see it, as on GitHub's /home/runner/work).
+   */
   repo: string;
   /** autoexp's HOME for this run (a fake one: a hostile eval may write dotfiles there). */
   home: string;

@@ -1,7 +1,8 @@
 import type { FindingKind, Isolation } from "../helpers/security-types.ts";
 
 /**
- * What each attack still achieves, per isolation mode, once the engine does what issue 12 asks:
+ * What each attack still achieves, per isolation mode, once the engine does what issues 12 and
+ * 22 ask:
  * a scenario not listed must end with no finding at all (controls included). Under `sandbox`
  * nothing gets through. Under `none` the eval runs as autoexp's user with no namespace, so what
  * stays possible is listed here, honestly: a frozen file rewritten in its own slot, git metadata
@@ -24,6 +25,20 @@ export const EXPECTED: Record<Isolation, Readonly<Record<string, readonly Findin
     "keys-proc-environ": ["keysLeaked"],
     "ssh-agent": ["keysLeaked"],
     "agent-survives-sigkill": ["persistence"],
+    // Issue 22. An unsandboxed agent writes what its user may: the user's .git (a hook, a loose
+    // object, its own pid file), the declared data, HOME and the working tree; a signed journal
+    // and a refused branch keep the record, but what it planted and what its eval then measured
+    // against stays possible. An unsandboxed eval reads the user's files (.env, credentials) and
+    // leaves a grandchild that escaped its process group.
+    "agent-post-commit-hook": ["persistence"],
+    "agent-pidfile-decoy": ["persistence"],
+    "agent-rewrites-object": ["keptWrong", "persistence"],
+    "agent-rewrites-read-only": ["keptWrong", "persistence"],
+    "agent-plants-pth": ["keptWrong", "persistence"],
+    "agent-config-isolation-none": ["persistence"],
+    "eval-reads-dotenv": ["keysLeaked"],
+    "eval-reads-root-file": ["keysLeaked"],
+    "eval-hangs": ["persistence"],
   },
 };
 

@@ -75,7 +75,7 @@ function __exfil(text) {
 function __gitDirs() {
   const found = new Set();
   // Only this run's own repository: the test's safety, not a limit an attacker would respect.
-  const add = (d) => { try { const r = __fs.realpathSync(d); if (r.startsWith(${JSON.stringify(`${ctx.root}/`)}) && __fs.statSync(__path.join(r, "objects")).isDirectory()) found.add(r); } catch {} };
+  const add = (d) => { try { const r = __fs.realpathSync(d); if (${ours(ctx)}.some((o) => r.startsWith(o)) && __fs.statSync(__path.join(r, "objects")).isDirectory()) found.add(r); } catch {} };
   try {
     const out = __cp.execFileSync("git", ["rev-parse", "--path-format=absolute", "--git-common-dir"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
     if (out) add(out);
@@ -142,6 +142,27 @@ function __ask(question) {
 function __git(gitDir, args) {
   try { return __cp.execFileSync("git", ["--git-dir", gitDir, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }); } catch { return null; }
 }
+`;
+}
+
+/**
+ * A JS array literal of the folders this run owns (its root under /tmp, its folder under
+ * /var/tmp, where the repository is): hostile code touches no git directory outside them.
+ */
+export const ours = (ctx: ScenarioContext) => JSON.stringify([`${ctx.root}/`, `${ctx.outside}/`]);
+
+/**
+ * A shell snippet that sets $gitdir to the user's .git as an agent would find it (the path its
+ * checkout lies under, else the repository's known place), or to "" (only this run's own).
+ */
+export function findGitDir(ctx: ScenarioContext): string {
+  return `gitdir=""; d=$(pwd -P)
+while [ -n "$d" ] && [ "$d" != / ]; do
+  case "$d" in */.git) [ -d "$d/objects" ] && { gitdir=$d; break; } ;; esac
+  d=$(dirname "$d")
+done
+[ -z "$gitdir" ] && [ -d '${ctx.repo}/.git/objects' ] && gitdir='${ctx.repo}/.git'
+case "$gitdir" in '${ctx.root}'/*|'${ctx.outside}'/*) ;; *) gitdir="" ;; esac
 `;
 }
 

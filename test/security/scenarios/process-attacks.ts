@@ -8,7 +8,7 @@ import {
   type Scenario,
   type ScenarioContext,
 } from "../../helpers/security-types.ts";
-import { hostile, say, shWrite } from "./hostile.ts";
+import { hostile, ours, say, shWrite } from "./hostile.ts";
 
 /**
  * The surviving agent's daemon: finds where evals run (under the user's .git/autoexp, and under
@@ -20,7 +20,7 @@ const daemon = (
 ) => `const fs = require("node:fs"), path = require("node:path"), os = require("node:os");
 const RUN = ${JSON.stringify(ctx.runId)};
 const gitDirs = new Set();
-const add = (d) => { try { const r = fs.realpathSync(d); if (r.startsWith(${JSON.stringify(`${ctx.root}/`)}) && fs.statSync(path.join(r, "objects")).isDirectory()) gitDirs.add(r); } catch {} };
+const add = (d) => { try { const r = fs.realpathSync(d); if (${ours(ctx)}.some((o) => r.startsWith(o)) && fs.statSync(path.join(r, "objects")).isDirectory()) gitDirs.add(r); } catch {} };
 const walk = (start) => {
   let d = start;
   for (let i = 0; i < 40; i++) {
