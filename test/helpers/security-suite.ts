@@ -23,40 +23,44 @@ export async function describeSecuritySuite(mode: Isolation): Promise<void> {
   const bwrap = probe.ok ? probe.bwrap : "bwrap";
   const slots = semaphore(PARALLEL);
 
-  describe.skipIf(!probe.ok)(`the attacks of issues 12 and 22 under isolation: ${mode}${skipped}`, () => {
-    it("runs the CLI where it can write the run's folder but not the checkout the suite runs from", () => {
-      const root = mkdtempSync(join(tmpdir(), "autoexp-sec-"));
-      const outside = join(import.meta.dirname, "..", "..", `.security-probe-${process.pid}`);
-      try {
-        const run = spawnSync(bwrap, [
-          ...wrapperArgs(root),
-          ...["/bin/sh", "-c", `touch inside; touch '${outside}' 2>/dev/null || echo refused`],
-        ]);
-        expect(String(run.stdout)).toBe("refused\n");
-        expect(existsSync(outside)).toBe(false);
-        expect(existsSync(join(root, "inside"))).toBe(true);
-      } finally {
-        rmSync(root, { recursive: true, force: true });
-      }
-    });
+  describe.skipIf(!probe.ok)(
+    `the attacks of issues 12 and 22 under isolation: ${mode}${skipped}`,
+    () => {
+      it("runs the CLI where it can write the run's folder but not the checkout the suite runs from", () => {
+        const root = mkdtempSync(join(tmpdir(), "autoexp-sec-"));
+        const outside = join(import.meta.dirname, "..", "..", `.security-probe-${process.pid}`);
+        try {
+          const run = spawnSync(bwrap, [
+            ...wrapperArgs(root),
+            ...["/bin/sh", "-c", `touch inside; touch '${outside}' 2>/dev/null || echo refused`],
+          ]);
+          expect(String(run.stdout)).toBe("refused\n");
+          expect(existsSync(outside)).toBe(false);
+          expect(existsSync(join(root, "inside"))).toBe(true);
+        } finally {
+          rmSync(root, { recursive: true, force: true });
+        }
+      });
 
-    for (const scenario of SCENARIOS) {
-      const expected = expectedKinds(mode, scenario.name);
-      const missing = scenario.requires && !findProgram(scenario.requires, process.env.PATH ?? "");
-      const title = `${scenario.name}: ${scenario.what} -> ${scenario.kind === "control" ? "kept" : shortKinds(expected)}`;
-      (missing ? it.skip : it.concurrent)(
-        missing ? `${title} (SKIPPED: ${scenario.requires} not found)` : title,
-        async () => {
-          const run = await slots(() => runScenario(scenario, mode, { bwrap }));
-          const found = kindsOf(run.findings);
-          const witness = run.beacons.map((b) => `  beacon ${b}`).join("\n") || "  (no beacon)";
-          if (!asExpected(mode, scenario.name, found))
-            expect(found, `${describeFindings(run.findings)}\n${witness}`).toEqual([...expected]);
-        },
-        240_000,
-      );
-    }
-  });
+      for (const scenario of SCENARIOS) {
+        const expected = expectedKinds(mode, scenario.name);
+        const missing =
+          scenario.requires && !findProgram(scenario.requires, process.env.PATH ?? "");
+        const title = `${scenario.name}: ${scenario.what} -> ${scenario.kind === "control" ? "kept" : shortKinds(expected)}`;
+        (missing ? it.skip : it.concurrent)(
+          missing ? `${title} (SKIPPED: ${scenario.requires} not found)` : title,
+          async () => {
+            const run = await slots(() => runScenario(scenario, mode, { bwrap }));
+            const found = kindsOf(run.findings);
+            const witness = run.beacons.map((b) => `  beacon ${b}`).join("\n") || "  (no beacon)";
+            if (!asExpected(mode, scenario.name, found))
+              expect(found, `${describeFindings(run.findings)}\n${witness}`).toEqual([...expected]);
+          },
+          240_000,
+        );
+      }
+    },
+  );
 }
 
 function semaphore(limit: number): <T>(task: () => Promise<T>) => Promise<T> {
