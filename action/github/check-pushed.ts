@@ -268,6 +268,32 @@ const mergeBaseOf = (a: string, b: string): GitCommand<string | null> => ({
   onError: () => null,
 });
 
+const changedPaths = (commit: string): GitCommand<string[]> => ({
+  args: ["diff-tree", "-r", "--no-commit-id", "--name-only", "--no-renames", "-z", commit],
+  parse: (out) => out.split("\0").filter(Boolean),
+});
+
+/**
+ * The last record commit `head` shares with `remoteHead`: their merge base, or the record it
+ * was made on when the merge base is a candidate both happened to make.
+ */
+async function lastRecord(
+  git: Git,
+  head: string,
+  remoteHead: string,
+  trusted: string,
+  tag: string,
+): Promise<string | null> {
+  let at = await git.run(mergeBaseOf(head, remoteHead));
+  for (let step = 0; at && step < 64; step++) {
+    if (await git.isAncestor(at, trusted)) return at;
+    const paths = await git.run(changedPaths(at));
+    if (paths.every((p) => p.startsWith(`.autoexp/${tag}/`))) return at;
+    at = await git.resolve(`${at}^1`);
+  }
+  return at;
+}
+
 /** Review-only commits: autoexp commits what an agent did, outside target too, for review. */
 const FOR_REVIEW: ReadonlySet<string> = new Set(["violation", "agent_error"]);
 
@@ -302,7 +328,11 @@ export async function checkPushed(git: Git, check: PushCheck): Promise<Refusal[]
       },
     ];
   const having = [trusted, ...(remoteHead ? [remoteHead] : [])];
-  const branch = await git.run(walkCommits([head], having));
+  // Where the branch leaves the remote's: the last record both hold. (Two lines of a matrix can
+  // make the same candidate commit, same parent, bytes and second: the fork is after it, but its
+  // keep is recorded only in each line's own record commit, so the walk starts before it.)
+  const from = remoteHead ? await lastRecord(git, head, remoteHead, trusted, tag) : null;
+  const branch = await git.run(walkCommits([head], from ? [trusted, from] : [trusted]));
   const refusals: Refusal[] = [];
   const candidates: string[] = [];
   for (const c of branch) {
@@ -313,7 +343,6 @@ export async function checkPushed(git: Git, check: PushCheck): Promise<Refusal[]
   const path = `.autoexp/${tag}/log.jsonl`;
   const after = await git.show(head, path);
   if (after === null) return [...refusals, { commit: head, path, why: "is missing" }];
-  const from = remoteHead ? await git.run(mergeBaseOf(head, remoteHead)) : null;
   const before = from ? await git.show(from, path) : null;
   refusals.push(
     ...judgeLedger({
@@ -333,8 +362,8 @@ export async function checkPushed(git: Git, check: PushCheck): Promise<Refusal[]
     ),
   );
 
-  // The experiments' refs: the ledger names each; what they add beyond the branch is a candidate,
-  // except the attempt a violation or agent_error row keeps for review (never on the branch).
+  // The experiments' refs: the ledger names each; what they add beyond the branch is checked as
+  // the branch is, except the attempt a violation or agent_error row keeps for review.
   let rows: ResultEntry[] = [];
   try {
     rows = parseLog(after).results;
@@ -355,13 +384,8 @@ export async function checkPushed(git: Git, check: PushCheck): Promise<Refusal[]
     for (const c of beyond) {
       const verdict = judgeCommit(c, scope);
       if (review.has(c.sha) && c.parents.length === 1) continue;
+      // Records off the branch are a parallel line's, under its candidates: checked alike.
       refusals.push(...verdict.refusals);
-      if (verdict.refusals.length === 0 && verdict.kind === "record")
-        refusals.push({
-          commit: c.sha,
-          path: c.changes[0]?.path ?? "",
-          why: "is a record commit off the branch: records are only on the branch",
-        });
     }
   }
   return refusals;

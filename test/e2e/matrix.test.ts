@@ -93,15 +93,12 @@ describe("a matrix of 3 shards on one tag (Actions is the distributed engine)", 
       { runnerTemp: temp },
     );
     expect(run.code, run.stdout).toBe(0);
-    expect(
-      (
-        await runAction(clone(), {
-          mode: "publish",
-          tag: "mx",
-          handoff: join(temp, "autoexp-handoff"),
-        })
-      ).code,
-    ).toBe(0);
+    const pub = await runAction(clone(), {
+      mode: "publish",
+      tag: "mx",
+      handoff: join(temp, "autoexp-handoff"),
+    });
+    expect(pub.code, pub.stdout).toBe(0);
     const after = remoteLog(remote, "mx");
     const rechecks = after.results.slice(15, 15 + queued.length);
     expect(rechecks.map((r) => r.recheck_of)).toEqual(queued.map((r) => r.iteration));
