@@ -32,6 +32,8 @@ interface Written {
 export class TreeDir {
   readonly dir: string;
   #written = new Map<string, Written>();
+  /** The tree last materialised: what sweep() leaves. */
+  #wanted: ReadonlyMap<string, TreeEntry> | null = null;
 
   constructor(dir: string) {
     this.dir = dir;
@@ -50,6 +52,7 @@ export class TreeDir {
   ): Promise<{ written: number; removed: number }> {
     const entries = (await git.lsTree(commit)).filter((e) => !exclude(e.path));
     const wanted = new Map(entries.map((e) => [e.path, e]));
+    this.#wanted = wanted;
     // The folder itself replaced by a link (an unsandboxed eval could): never write through it.
     const st = lstatQuiet(this.dir);
     if (st && !st.isDirectory()) {
@@ -65,6 +68,15 @@ export class TreeDir {
       for (const entry of bySha.get(sha) ?? []) this.#write(entry, bytes);
     });
     return { written: stale.length, removed };
+  }
+
+  /**
+   * Removes what a run wrote beside the tree last materialised (outputs, caches, a file that
+   * filled the disk), now rather than at the next materialise: the space is free before autoexp
+   * writes its journal. Returns how many entries were removed.
+   */
+  sweep(): number {
+    return this.#wanted ? this.#prune(this.#wanted) : 0;
   }
 
   #write(entry: TreeEntry, bytes: Buffer): void {

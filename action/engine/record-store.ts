@@ -15,8 +15,10 @@ import { appendSegments, type Segmented, segment } from "../ledger/segments.ts";
 import { KEPT, type LedgerEntry, type ResultEntry } from "../ledger/types.ts";
 import { signPidFiles } from "../process/run-process.ts";
 import { redactDeep } from "../process/secrets.ts";
+import { formatBytes } from "../util/bytes.ts";
 import { AutoexpError } from "../util/errors.ts";
 import { type Adoption, checkAdopted } from "./adopt.ts";
+import { discardScratch } from "./discard-scratch.ts";
 import { findRepository } from "./find-repository.ts";
 import {
   appendJournal,
@@ -149,6 +151,9 @@ export class RecordStore implements AsyncDisposable {
     if (await killLeftovers(this.stateDir, this.#key)) {
       recovered.push("killed an eval or agent left running by a run that was killed");
     }
+    const freed = await discardScratch(this.stateDir);
+    if (freed >= 100 * 1024 * 1024)
+      recovered.push(`discarded ${formatBytes(freed)} of checkouts and slots left by the last run`);
     await this.#dropLegacyWorktree();
     const dir = recordDir(this.tag);
     let committedText: string | null = null;

@@ -117,6 +117,8 @@ export class Slot {
     });
     await capLog(logPath);
     const tampered = diffManifests(frozen, await hashFrozen(this.dir, config.frozen));
+    // What the run wrote is freed before anything is recorded (a full disk cannot stop the journal).
+    this.#tree.sweep();
     return { ...outcome, tampered };
   }
 
@@ -147,6 +149,7 @@ export class Slot {
       pidFile: this.pidFile,
     });
     await capLog(logPath);
+    this.#tree.sweep();
     if (result.exitCode === 0 && !result.timedOut) return null;
     const tail = tailLines(await readEnd(logPath, 64 * 1024));
     const how = result.spawnError

@@ -1,0 +1,60 @@
+import { lstat, readdir } from "node:fs/promises";
+import { join } from "node:path";
+import { removeTree } from "./remove-tree.ts";
+
+/** A file in an agent's scratch folder past this size is not a prompt or an answer: dropped. */
+const SCRATCH_FILE_MAX = 16 * 1024 * 1024;
+
+/**
+ * What a killed or finished run left in the tag's folders that autoexp makes anew anyway: every
+ * slot and rebase checkout, every agent's working copy, and any oversized file in an agent's
+ * scratch folder (its prompts and answers stay for review). Run when a tag opens, after the
+ * leftover processes are killed: scratch that filled the disk, or that no tool can walk (a
+ * 420-deep folder), can then not wedge the tag. Returns how many bytes were freed (about).
+ */
+export async function discardScratch(stateDir: string): Promise<number> {
+  let freed = 0;
+  for (const sub of ["slots", "rebase"]) {
+    for (const name of await list(join(stateDir, sub))) {
+      const tree = join(stateDir, sub, name, "tree");
+      freed += await sizeOf(tree);
+      removeTree(tree);
+    }
+  }
+  for (const name of await list(join(stateDir, "agents"))) {
+    const work = join(stateDir, "agents", name, "work");
+    freed += await sizeOf(work);
+    removeTree(work);
+    const scratch = join(stateDir, "agents", name, "scratch");
+    for (const file of await list(scratch)) {
+      const st = await lstat(join(scratch, file)).catch(() => null);
+      if (st && (!st.isFile() || st.size > SCRATCH_FILE_MAX)) {
+        freed += st.isFile() ? st.size : 0;
+        removeTree(join(scratch, file));
+      }
+    }
+  }
+  return freed;
+}
+
+async function list(dir: string): Promise<string[]> {
+  return readdir(dir).catch(() => [] as string[]);
+}
+
+/** Bytes under `dir`, walked iteratively and shallowly bounded (a deep tree is not re-walked). */
+async function sizeOf(dir: string): Promise<number> {
+  let total = 0;
+  const stack = [dir];
+  let seen = 0;
+  while (stack.length > 0 && seen < 100_000) {
+    const here = stack.pop()!;
+    const entries = await readdir(here, { withFileTypes: true }).catch(() => []);
+    for (const e of entries) {
+      seen++;
+      const path = join(here, e.name);
+      if (e.isDirectory()) stack.push(path);
+      else if (e.isFile()) total += (await lstat(path).catch(() => null))?.size ?? 0;
+    }
+  }
+  return total;
+}
