@@ -13,6 +13,7 @@ import {
   type FindingKind,
   type Isolation,
   kindsOf,
+  noFindings,
 } from "../test/helpers/security-types.ts";
 import { asExpected, expectedKinds } from "../test/security/expected.ts";
 import { SCENARIOS } from "../test/security/scenarios/index.ts";
@@ -41,7 +42,16 @@ await Promise.all(
   Array.from({ length: Number(values.parallel) }, async () => {
     while (next < jobs.length) {
       const { mode, scenario } = jobs[next++]!;
-      const run = await runScenario(scenario, mode, { bwrap: probe.bwrap });
+      // A scenario the judge cannot judge (its reference did not reproduce...) is shown, not fatal.
+      const run = await runScenario(scenario, mode, { bwrap: probe.bwrap }).catch(
+        (error: Error): ScenarioRun => ({
+          scenario,
+          mode,
+          findings: { ...noFindings(), crashes: [`the judge failed: ${error.message}`] },
+          beacons: [],
+          seconds: 0,
+        }),
+      );
       results.set(`${mode}:${scenario.name}`, run);
       process.stderr.write(".");
     }

@@ -217,7 +217,12 @@ export async function runScenario(
       sshReached: sshToken.reached,
       hookRan,
       forbidden: scenario.forbiddenInRecord?.(ctx) ?? [],
-      agentSaw: readText(join(ctx.dir, "agent-saw.txt")),
+      agentSaw:
+        readText(join(ctx.dir, "agent-saw.txt")) ||
+        listener.received
+          .filter((t) => t.startsWith(`AUTOEXP-SAW ${runId}\n`))
+          .map((t) => t.slice(t.indexOf("\n") + 1))
+          .join("\n"),
       before,
       after,
       beacons,
