@@ -27,7 +27,9 @@ export function trustSettings(config: Config): TrustSettings {
     checks: config.checks ?? null,
     "eval.env": config.eval.env,
     "eval.pass_env": config.eval.pass_env,
-    agent: config.agent,
+    // A matrix line runs the search agent with its own seed (seed + line - 1): not a trust
+    // setting, and it differs between the lines of one tag by design.
+    agent: config.agent.use === "search" ? { ...config.agent, seed: 0 } : config.agent,
   };
 }
 

@@ -11,14 +11,23 @@ import type { RecordStore } from "./record-store.ts";
 export async function sealRepository(store: RecordStore): Promise<() => Promise<string | null>> {
   const gitDir = await store.repo.commonDir();
   const before = await fingerprintGitDir(gitDir);
+  const current = async () => {
+    const refs = await store.repo.listRefs(`refs/autoexp/${store.tag}/`);
+    const branch = await store.repo.resolve(store.branch);
+    return (ref: string) => (ref === store.branch ? (branch ?? undefined) : refs[ref]);
+  };
+  // Experiments' refs a fresh checkout never fetched (the Action's clone of a published tag) are
+  // absent from the start: not moved, unless something makes them later.
+  const atStart = await current();
+  const absent = new Set(
+    Object.keys(store.expectedRefs()).filter((ref) => atStart(ref) === undefined),
+  );
   return async () => {
     const now = await fingerprintGitDir(gitDir);
     const changed = Object.keys({ ...before, ...now }).filter((k) => before[k] !== now[k]);
-    const refs = await store.repo.listRefs(`refs/autoexp/${store.tag}/`);
-    const branch = await store.repo.resolve(store.branch);
-    const expected = store.expectedRefs();
-    const moved = Object.entries(expected)
-      .filter(([ref, sha]) => (ref === store.branch ? branch : refs[ref]) !== sha)
+    const at = await current();
+    const moved = Object.entries(store.expectedRefs())
+      .filter(([ref, sha]) => at(ref) !== sha && !(absent.has(ref) && at(ref) === undefined))
       .map(([ref]) => ref);
     if (changed.length === 0 && moved.length === 0) return null;
     return `the repository was changed behind autoexp's back (${[...changed, ...moved.map((r) => `${r} moved or deleted`)].slice(0, 5).join(", ")}): an eval or agent may have planted code or destroyed the record, so the batch stopped. Inspect .git before running git again`;

@@ -53,11 +53,16 @@ describe("what a resumed tag's decisions depend on", () => {
     ["isolation: { read_only: [/data] }\n", "isolation"],
     ["isolation: { writable: [/scratch] }\n", "isolation"],
     ["checks: { command: npm test }\n", "checks"],
-    ["agent: { use: search, seed: 7 }\n", "agent"],
+    ["agent: { use: search, exclude: [lr] }\n", "agent"],
+    ["agent: { use: command, run: ./agent.sh }\n", "agent"],
   ])("counts a change of what experiments may reach as a config change (%s)", (extra, field) => {
     const changes = configChanges(header, facts(`${BASE}${extra}`));
     expect(changes).toHaveLength(1);
     expect(changes[0]).toMatch(new RegExp(`^${field}: `));
+  });
+
+  it("does not count the search agent's seed, which each matrix line sets for itself", () => {
+    expect(configChanges(header, facts(`${BASE}agent: { use: search, seed: 7 }\n`))).toEqual([]);
   });
 
   it("counts eval.env and eval.pass_env as config changes", () => {
