@@ -2,17 +2,22 @@
 // eval's own time) with a ledger already holding HISTORY experiments, next to the bare git
 // commands an experiment needs, measured in the same run on the same kind of repo.
 //   node bench/overhead.ts [--experiments 40] [--history 1000,...] [--tree-mb 1,...]
-//                          [--isolation none,sandbox] [--compare REV]
-// --compare REV first runs that revision's own bench/overhead.ts (a git worktree of it) with its
-// defaults, so "before" and "after" come from one run on one machine.
+//                          [--isolation none,sandbox] [--agent inproc|command] [--compare REV]
+// --compare REV first runs this same script against that revision's engine (a git worktree of
+// it), with the same arguments, so "before" and "after" come from one run on one machine.
+// --agent command proposes with a `command` agent (`sh agent.sh` writing the value), a process
+// started like any CLI agent (sandboxed with the evals under isolation sandbox); its run time is
+// reported beside the overhead, so the agent sandbox's cost per experiment is there too.
 // The eval is `sh eval.sh` printing a number: its time (bwrap's start included when sandboxed)
 // is reported beside the overhead, so the sandbox's cost per run is the difference of the two.
 import { execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import {
   appendFileSync,
+  copyFileSync,
   mkdirSync,
   mkdtempSync,
+  readFileSync,
   rmSync,
   symlinkSync,
   writeFileSync,
@@ -36,6 +41,7 @@ const HISTORIES = flag("--history", "1000").split(",").map(Number);
 const TREES = flag("--tree-mb", "1").split(",").map(Number);
 const ISOLATIONS = flag("--isolation", "none,sandbox").split(",") as ("none" | "sandbox")[];
 const COMPARE = flag("--compare", "");
+const AGENT = flag("--agent", "inproc") as "inproc" | "command";
 const ROOT = resolve(import.meta.dirname, "..");
 
 const git = (cwd: string, ...argv: string[]) =>
@@ -73,7 +79,13 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const p90 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.9)]!;
 
 async function measure(history: number, mb: number, isolation: "none" | "sandbox") {
+  const script = join(mkdtempSync(join(tmpdir(), "autoexp-bench-agent-")), "agent.sh");
+  writeFileSync(
+    script,
+    'echo $((1000 + AUTOEXP_ITERATION)) > value.txt; echo "value $((1000 + AUTOEXP_ITERATION))" > "$AUTOEXP_DESCRIPTION_FILE"\n',
+  );
   const parsed = parseConfigText(`
+${AGENT === "command" ? `agent: { use: command, run: [sh, ${JSON.stringify(script)}] }` : ""}
 name: bench
 target: [value.txt]
 frozen: [eval.sh]
@@ -85,7 +97,8 @@ isolation: ${isolation}
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
   const config = parsed.config;
   const repo = makeRepo(mb);
-  await runBatch({ repoDir: repo, config, tag: "b", experiments: 1, agent });
+  const inproc = AGENT === "inproc" ? { agent } : {};
+  await runBatch({ repoDir: repo, config, tag: "b", experiments: 1, ...inproc });
   // Past experiments go into the journal, as a crash would leave them: the next open commits
   // them onto the branch, so the measured batch starts with `history` rows on record.
   const common = git(repo, "rev-parse", "--path-format=absolute", "--git-common-dir").trim();
@@ -102,9 +115,10 @@ isolation: ${isolation}
     diff: null,
     commit_full: null,
   }));
-  appendFileSync(journal, formatLines(past));
+  await appendPast(journal, formatLines(past));
   const overheads: number[] = [];
   const evals: number[] = [];
+  const agents: number[] = [];
   let last = performance.now();
   const counted = () => {
     const out = git(repo, "count-objects", "-v");
@@ -118,12 +132,13 @@ isolation: ${isolation}
     config,
     tag: "b",
     experiments: N,
-    agent,
+    ...inproc,
     onEvent: (e) => {
       if (e.type !== "experiment") return;
       const now = performance.now();
       overheads.push(now - last - (e.row.agent_seconds + e.row.eval_seconds) * 1000);
       evals.push(e.row.eval_seconds * 1000);
+      agents.push(e.row.agent_seconds * 1000);
       last = now;
       if (overheads.length === 1) {
         objectsBefore = counted();
@@ -133,12 +148,29 @@ isolation: ${isolation}
   });
   overheads.shift(); // the first includes opening the record, recovery and the first slot copy
   evals.shift();
+  agents.shift();
   const spawned = (gitProcesses() - spawnedBefore) / overheads.length;
   const after = counted();
   const objectsPer = (after.count - objectsBefore.count) / overheads.length;
   const kibPer = (after.kib - objectsBefore.kib) / overheads.length;
   rmSync(repo, { recursive: true, force: true });
-  return { overheads, evals, objectsPer, kibPer, spawned };
+  return { overheads, evals, agents, objectsPer, kibPer, spawned };
+}
+
+/**
+ * Adds past experiments to the tag's journal as a crash would leave them. A journal from an
+ * engine that signs it (journal.ts) gets signed lines, chained on its last one; an older
+ * engine's (the --compare run) gets bare ones.
+ */
+async function appendPast(journal: string, text: string): Promise<void> {
+  const now = readFileSync(journal, "utf8");
+  if (now.startsWith("{")) return appendFileSync(journal, text);
+  const { readJournal, signItems, entryItems } = await import("../action/engine/journal.ts");
+  const { stateKey } = await import("../action/engine/state-key.ts");
+  const key = await stateKey(process.env);
+  const read = await readJournal(journal, key, "b");
+  if (read.kind !== "signed") throw new Error(`bench: the journal is ${read.kind}`);
+  appendFileSync(journal, signItems(key, "b", read.last, entryItems(text)).text);
 }
 
 /** What an experiment needs done by hand with git, in a repo of the same shape and ledger size. */
@@ -173,11 +205,14 @@ if (COMPARE) {
   rmSync(old, { recursive: true });
   git(ROOT, "worktree", "add", "--detach", "--quiet", old, COMPARE);
   symlinkSync(join(ROOT, "node_modules"), join(old, "node_modules"));
-  console.log(`before (${COMPARE}, its own bench/overhead.ts, ${N} experiments):`);
-  const run = spawnSync(process.execPath, [join(old, "bench", "overhead.ts"), String(N)], {
+  copyFileSync(import.meta.filename, join(old, "bench", "overhead-now.ts"));
+  const same = args.filter((a, i) => a !== "--compare" && args[i - 1] !== "--compare");
+  console.log(`before (${COMPARE}'s engine, this script, ${N} experiments):`);
+  const run = spawnSync(process.execPath, [join(old, "bench", "overhead-now.ts"), ...same], {
     cwd: old,
     encoding: "utf8",
   });
+  if (run.status !== 0) console.log(run.stderr);
   console.log(
     run.stdout
       .trim()
@@ -194,14 +229,14 @@ for (const history of HISTORIES) {
   const bare = median(bareGit(history));
   for (const mb of TREES) {
     for (const isolation of ISOLATIONS) {
-      const { overheads, evals, objectsPer, kibPer, spawned } = await measure(
+      const { overheads, evals, agents, objectsPer, kibPer, spawned } = await measure(
         history,
         mb,
         isolation,
       );
       const mean = overheads.reduce((a, b) => a + b, 0) / overheads.length;
       console.log(
-        `  ${history} on record, ${mb} MB tree, isolation ${isolation}: overhead median ${median(overheads).toFixed(1)} ms, mean ${mean.toFixed(1)} ms, p90 ${p90(overheads).toFixed(1)} ms (${(median(overheads) / bare).toFixed(2)}x bare git ${bare.toFixed(1)} ms); eval run median ${median(evals).toFixed(1)} ms; per experiment: ${objectsPer.toFixed(1)} new git objects, ${kibPer.toFixed(0)} KiB of them, ${spawned.toFixed(1)} git processes (the engine's)`,
+        `  ${history} on record, ${mb} MB tree, isolation ${isolation}: overhead median ${median(overheads).toFixed(1)} ms, mean ${mean.toFixed(1)} ms, p90 ${p90(overheads).toFixed(1)} ms (${(median(overheads) / bare).toFixed(2)}x bare git ${bare.toFixed(1)} ms); eval run median ${median(evals).toFixed(1)} ms${AGENT === "command" ? `; agent run median ${median(agents).toFixed(1)} ms; overhead + agent median ${median(overheads.map((o, i) => o + agents[i]!)).toFixed(1)} ms` : ""}; per experiment: ${objectsPer.toFixed(1)} new git objects, ${kibPer.toFixed(0)} KiB of them, ${spawned.toFixed(1)} git processes (the engine's)`,
       );
       results.push({ history, mb, isolation, median: median(overheads) });
     }

@@ -12,7 +12,6 @@ import {
   init,
   listFiles,
   objectFormat,
-  packObjects,
   pruneWorktrees,
   refreshIndex,
   topLevel,
@@ -32,7 +31,7 @@ import {
   writeTree,
 } from "./commands/trees.ts";
 import { writeLooseBlob, writeLooseObject } from "./loose-objects.ts";
-import { GitError, gitEnvironment, runGit, streamBlobs } from "./run-git.ts";
+import { copyObjects, GitError, gitEnvironment, runGit, streamBlobs } from "./run-git.ts";
 import {
   applyChanges,
   commitBody,
@@ -356,8 +355,7 @@ export class Git {
     // Its own objects: the commit and its tree, packed into it, as a shallow clone of one commit.
     // Nothing of the user's .git is shared (an agent sandboxed away from it still has a working
     // git; one that is not cannot write the user's objects through an alternates file).
-    const list = await this.run(commitObjects(commit));
-    await this.run(packObjects(list, join(dir, ".git", "objects", "pack", "pack")));
+    await copyObjects(this.dir, dir, this.#env, await this.run(commitObjects(commit)));
     await writeFile(join(dir, ".git", "shallow"), `${commit}\n`);
     await local.run(updateRefs([{ ref: "HEAD", sha: commit }]));
     await local.run(readTreeInto(commit, join(dir, ".git", "index")));

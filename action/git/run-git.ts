@@ -157,3 +157,46 @@ export function streamBlobs(
     child.stdin.end(shas.length > 0 ? `${shas.join("\n")}\n` : "");
   });
 }
+
+/**
+ * Copies the objects `list` names (rev-list --objects lines) from the repository at `from` into
+ * the one at `to`: `pack-objects --stdout` piped into `index-pack --stdin` there, streamed. Every
+ * temporary file is made in `to`, never in `from` (a copy cut short leaves nothing in the user's
+ * .git).
+ */
+export function copyObjects(
+  from: string,
+  to: string,
+  env: Record<string, string | undefined>,
+  list: string,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    spawned += 2;
+    const pack = spawn("git", [...HARDEN, "pack-objects", "--stdout", "-q"], { cwd: from, env });
+    const index = spawn("git", [...HARDEN, "index-pack", "--stdin"], { cwd: to, env });
+    let stderr = "";
+    const collect = (d: Buffer) => {
+      stderr += d.toString();
+    };
+    pack.stderr.on("data", collect);
+    index.stderr.on("data", collect);
+    index.stdout.resume();
+    pack.stdout.pipe(index.stdin);
+    let left = 2;
+    let failed = false;
+    const done = (name: string) => (code: number | null) => {
+      if (code !== 0 && !failed) {
+        failed = true;
+        pack.kill();
+        index.kill();
+        reject(new GitError([name], stderr.trim() || `exited with ${code}`));
+      }
+      if (--left === 0 && !failed) resolve();
+    };
+    pack.on("error", reject);
+    index.on("error", reject);
+    pack.on("close", done("pack-objects"));
+    index.on("close", done("index-pack"));
+    pack.stdin.end(list);
+  });
+}

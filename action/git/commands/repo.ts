@@ -107,10 +107,3 @@ export const commitObjects = (commit: string): GitCommand<string> => ({
   args: ["rev-list", "--objects", "--no-walk", commit],
   parse: text,
 });
-
-/** Packs the objects listed in `list` (rev-list --objects lines) as `<base>-<hash>.pack/.idx`. */
-export const packObjects = (list: string, base: string): GitCommand<void> => ({
-  args: ["pack-objects", "-q", base],
-  input: list,
-  parse: none,
-});
