@@ -12,6 +12,7 @@ import { createLimitGroups } from "../sandbox/limits.ts";
 import { findProgram, probeSandbox } from "../sandbox/probe-sandbox.ts";
 import { SYSTEM_ROOTS, sandboxArgv } from "../sandbox/sandbox-argv.ts";
 import { AutoexpError } from "../util/errors.ts";
+import { keyPath } from "./state-key.ts";
 
 type Command = string | readonly string[];
 
@@ -118,6 +119,8 @@ export async function resolveIsolation(
   const devices = findGpuDevices();
   const tools = toolRoots(env.PATH ?? "", home, repoDir);
   const tmpSize = config.isolation.limits?.tmp ?? DEFAULT_TMP_SIZE;
+  // autoexp's signing key stays covered even when a declared path holds it (`~/.local`).
+  const hide = [gitDir, dirname(keyPath(env))];
   const groups = createLimitGroups({
     processes: config.isolation.limits?.processes ?? 4096,
     memory: config.isolation.limits?.memory,
@@ -133,7 +136,7 @@ export async function resolveIsolation(
     writable,
     network: config.isolation.network,
     devices,
-    hide: [gitDir],
+    hide,
     tmpSize,
   });
   const declared = config.agent
@@ -148,6 +151,7 @@ export async function resolveIsolation(
     writable: declared.writable,
     network: true,
     devices: [],
+    hide,
     tmpSize,
   });
   const warnings = [

@@ -41,6 +41,8 @@ env | grep -q ${WITHHELD} && say "env: withheld key present" || say "env: withhe
 env | grep -q ${OWN} && say "env: own key present" || say "env: own key absent"
 cat ${repo}/.env > /dev/null 2>&1 && say "dotenv: read" || say "dotenv: unreadable"
 cat ${repo}/.git/HEAD > /dev/null 2>&1 && say "git-head: read" || say "git-head: unreadable"
+ls ${home}/.local > /dev/null 2>&1 && say "declared-local: visible" || say "declared-local: invisible"
+cat ${home}/.local/state/autoexp/key > /dev/null 2>&1 && say "signing-key: read" || say "signing-key: unreadable"
 mkdir -p ${repo}/.git/refs/heads/autoexp 2>/dev/null
 echo 0000000000000000000000000000000000000000 > ${repo}/.git/refs/heads/autoexp/t 2>/dev/null; say "move-branch: $?"
 mkdir -p ${repo}/.git/hooks 2>/dev/null
@@ -62,6 +64,7 @@ describe.skipIf(!probe.ok)(`a CLI agent in the sandbox${SKIPPED}`, () => {
     const repo = makeRepo({ "value.txt": "10\n", "eval.js": EVAL, "autoexp.yml": "# config\n" });
     writeFileSync(join(repo, ".env"), `OPENAI_API_KEY=${WITHHELD}\n`);
     const home = tempDir();
+    mkdirSync(join(home, ".local", "lib"), { recursive: true });
     const outside = tempDir();
     const decoy = spawn("sleep", ["600"], { detached: true, stdio: "ignore" });
     decoys.push(decoy.pid!);
@@ -73,7 +76,8 @@ target: [value.txt]
 frozen: [eval.js]
 eval: { command: node eval.js, timeout: 20s, metrics: { score: { goal: minimize } } }
 decide: { min_delta: 0, baseline_runs: 1 }
-agent: { use: command, run: [/bin/sh, ${JSON.stringify(script)}], secrets: [AGENT_OWN_KEY] }
+# ~/.local declared (as a user might, for a tool): autoexp's key under ~/.local/state stays covered.
+agent: { use: command, run: [/bin/sh, ${JSON.stringify(script)}], secrets: [AGENT_OWN_KEY], read_only: [${JSON.stringify(join(home, ".local"))}] }
 isolation: sandbox
 pipeline: false
 budget: { experiments: 1 }
@@ -113,6 +117,9 @@ budget: { experiments: 1 }
     expect(witness).toContain("env: own key present");
     expect(witness).toContain("dotenv: unreadable");
     expect(witness).toContain("git-head: unreadable");
+    expect(witness).toContain("declared-local: visible");
+    expect(witness).toContain("signing-key: unreadable");
+    expect(existsSync(join(home, ".local", "state", "autoexp", "key"))).toBe(true);
     expect(witness).toMatch(/kill-decoy: [1-9]/);
     expect(witness).toMatch(/write-etc: [1-9]/);
     // The host, seen from outside.
