@@ -5,7 +5,7 @@ import type { Line } from "./line.ts";
 /** Wraps a CLI agent's command and filters its environment (Isolation.launchAgent). */
 export type LaunchAgent = (
   command: string | readonly string[],
-  dirs: { cwd: string; writable: readonly string[] },
+  dirs: { cwd: string; writable: readonly string[]; readOnly?: readonly string[] },
   env: Record<string, string | undefined>,
 ) => { command: string | readonly string[]; env: Record<string, string> };
 
@@ -35,6 +35,8 @@ export interface ProposeContext {
   mayCreate: (path: string) => boolean;
   /** A private folder for prompt files and the like, outside the worktree. */
   scratchDir: string;
+  /** The object store the worktree's scratch git reads (read-only), when it has one. */
+  gitObjects?: string;
   /** Where a CLI agent's process group is recorded, so a resumed run can kill one left running. */
   pidFile?: string;
   /**

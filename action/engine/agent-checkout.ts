@@ -42,8 +42,14 @@ export class AgentCheckout {
   #tree: TreeDir;
   #entries: TreeEntry[] = [];
 
-  constructor(root: string) {
+  /** Where the commits' object stores for scratch repositories live (see Git.initScratchRepo). */
+  readonly stores: string;
+  /** The object store the scratch repository reads, once prepared with git; null without. */
+  objects: string | null = null;
+
+  constructor(root: string, stores = join(root, "..", "..", "agent-objects")) {
     this.root = root;
+    this.stores = stores;
     this.scratch = join(root, "scratch");
     this.pidFile = join(root, "agent.pid");
     this.#tree = new TreeDir(join(root, "work"));
@@ -60,7 +66,7 @@ export class AgentCheckout {
     this.#entries = (await repo.lsTree(commit)).filter((e) => !isRecord(e.path));
     // The scratch folder persists: agents keep their last prompts and answers there for review.
     await mkdir(this.scratch, { recursive: true });
-    if (withGit) await repo.initScratchRepo(this.dir, commit);
+    this.objects = withGit ? await repo.initScratchRepo(this.dir, commit, this.stores) : null;
   }
 
   /**

@@ -9,7 +9,7 @@ const SCRATCH_FILE_MAX = 16 * 1024 * 1024;
  * What a killed or finished run left in the tag's folders that autoexp makes anew anyway: every
  * slot and rebase checkout, every agent's working copy, and any oversized file in an agent's
  * scratch folder (its prompts and answers stay for review). Run when a tag opens, after the
- * leftover processes are killed: scratch that filled the disk, or that no tool can walk (a
+ * leftover processes are killed (the commits' object stores for scratch gits go too): scratch that filled the disk, or that no tool can walk (a
  * 420-deep folder), can then not wedge the tag. Returns how many bytes were freed (about).
  */
 export async function discardScratch(stateDir: string): Promise<number> {
@@ -21,6 +21,9 @@ export async function discardScratch(stateDir: string): Promise<number> {
       removeTree(tree);
     }
   }
+  // The commits' object stores agents' scratch gits read: made again on demand.
+  freed += await sizeOf(join(stateDir, "agent-objects"));
+  removeTree(join(stateDir, "agent-objects"));
   for (const name of await list(join(stateDir, "agents"))) {
     const work = join(stateDir, "agents", name, "work");
     freed += await sizeOf(work);

@@ -48,6 +48,8 @@ export interface Isolation {
 export interface AgentDirs {
   cwd: string;
   writable: readonly string[];
+  /** Read-only beside them: the object store its scratch git reads. */
+  readOnly?: readonly string[];
 }
 
 /** Bytes a private tmpfs (/tmp, HOME, /dev/shm) holds at most unless isolation.limits says. */
@@ -189,7 +191,11 @@ export async function resolveIsolation(
               ...agentFitted.spec,
               slotDir: first ?? dirs.cwd,
               cwd: dirs.cwd,
-              readOnly: [...agentFitted.spec.readOnly, ...commandPaths(command)],
+              readOnly: [
+                ...agentFitted.spec.readOnly,
+                ...commandPaths(command),
+                ...(dirs.readOnly ?? []),
+              ],
               writable: [...agentFitted.spec.writable, ...more],
             },
             command,

@@ -42,6 +42,7 @@ export async function propose(
       targetFiles: targetPaths,
       mayCreate: ctx.isTarget,
       scratchDir: checkout.scratch,
+      ...(checkout.objects ? { gitObjects: checkout.objects } : {}),
       pidFile: checkout.pidFile,
       ...(ctx.launchAgent ? { launch: ctx.launchAgent } : {}),
       env: ctx.agentEnv,

@@ -1,4 +1,5 @@
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { GitCommand } from "./command.ts";
@@ -345,21 +346,52 @@ export class Git {
   }
 
   /**
-   * A throwaway repository in `dir` whose HEAD and index are `commit`, reading this repository's
-   * objects through alternates (read-only): tools that need git work, and nothing they do there
-   * reaches this repository's refs, config or hooks.
+   * A throwaway repository in `dir` whose HEAD and index are `commit`: tools that need git work,
+   * and nothing they do there reaches this repository's objects, refs, config or hooks. Returns
+   * the objects folder it reads through alternates (bind it read-only for a sandboxed agent).
    */
-  async initScratchRepo(dir: string, commit: string): Promise<void> {
+  async initScratchRepo(dir: string, commit: string, stores: string): Promise<string> {
     const local = new Git(dir, this.#env);
     await local.run(init());
-    // Its own objects: the commit and its tree, packed into it, as a shallow clone of one commit.
-    // Nothing of the user's .git is shared (an agent sandboxed away from it still has a working
-    // git; one that is not cannot write the user's objects through an alternates file).
-    await copyObjects(this.dir, dir, this.#env, await this.run(commitObjects(commit)));
+    // Its objects: the one commit and its tree, packed once per commit into a store of its own
+    // (under `stores`, outside the checkout), reached through an alternates file, as a shallow
+    // clone of that commit. Nothing of the user's .git is shared: a sandboxed agent sees the
+    // store read-only and nothing else; one that is not cannot write the user's objects.
+    const objects = await this.#commitStore(commit, stores);
+    await writeFile(join(dir, ".git", "objects", "info", "alternates"), `${objects}\n`);
     await writeFile(join(dir, ".git", "shallow"), `${commit}\n`);
     await local.run(updateRefs([{ ref: "HEAD", sha: commit }]));
     await local.run(readTreeInto(commit, join(dir, ".git", "index")));
     await local.run(refreshIndex());
+    return objects;
+  }
+
+  #stores = new Map<string, Promise<string>>();
+
+  /**
+   * The objects folder holding `commit`, its tree and blobs, and nothing else: made once per
+   * commit (an incumbent serves every proposal made on it), the newest STORES_KEPT kept.
+   */
+  #commitStore(commit: string, root: string): Promise<string> {
+    const key = join(root, commit);
+    let made = this.#stores.get(key);
+    if (!made) {
+      made = (async () => {
+        const repo = join(root, commit);
+        const objects = join(repo, "objects");
+        if (existsSync(join(repo, "complete"))) return objects;
+        await rm(repo, { recursive: true, force: true });
+        await mkdir(repo, { recursive: true });
+        await new Git(repo, this.#env).run(init({ bare: true }));
+        await copyObjects(this.dir, repo, this.#env, await this.run(commitObjects(commit)));
+        await writeFile(join(repo, "complete"), `${commit}\n`);
+        await pruneStores(root, STORES_KEPT);
+        return objects;
+      })();
+      made.catch(() => this.#stores.delete(key));
+      this.#stores.set(key, made);
+    }
+    return made;
   }
 
   /**
@@ -389,4 +421,19 @@ export async function withIdentity(
     GIT_COMMITTER_NAME: "autoexp",
     GIT_COMMITTER_EMAIL: "autoexp@users.noreply.invalid",
   };
+}
+
+/** Commit object stores kept for agents' scratch repositories (a few incumbents back). */
+const STORES_KEPT = 4;
+
+async function pruneStores(root: string, keep: number): Promise<void> {
+  const names = await readdir(root).catch(() => [] as string[]);
+  const dated = await Promise.all(
+    names.map(async (name) => ({
+      name,
+      at: (await stat(join(root, name)).catch(() => null))?.mtimeMs ?? 0,
+    })),
+  );
+  for (const { name } of dated.sort((a, b) => b.at - a.at).slice(keep))
+    await rm(join(root, name), { recursive: true, force: true });
 }

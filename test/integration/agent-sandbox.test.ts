@@ -53,6 +53,9 @@ echo "import os" > ${home}/.local/lib/planted.pth 2>/dev/null; say "plant-pth: $
 echo 1 > ../agent.pid 2>/dev/null; say "write-pid-file: $?"
 kill -9 ${decoy} 2>/dev/null; say "kill-decoy: $?"
 touch /etc/autoexp-agent-escape 2>/dev/null; say "write-etc: $?"
+git rev-parse HEAD > /dev/null 2>&1 && git diff --quiet HEAD && say "own-git: works" || say "own-git: broken"
+store="$(cat .git/objects/info/alternates)"
+echo poison >> "$(ls "$store"/pack/*.pack | head -1)" 2>/dev/null; say "poison-store: $?"
 echo 7 > value.txt
 echo "lower the value" > "$AUTOEXP_DESCRIPTION_FILE"
 say done
@@ -108,6 +111,8 @@ budget: { experiments: 1 }
       "write-pid-file",
       "kill-decoy",
       "write-etc",
+      "own-git",
+      "poison-store",
       "done",
     ])
       expect(witness, step).toContain(`${step}`);
@@ -122,6 +127,8 @@ budget: { experiments: 1 }
     expect(existsSync(join(home, ".local", "state", "autoexp", "key"))).toBe(true);
     expect(witness).toMatch(/kill-decoy: [1-9]/);
     expect(witness).toMatch(/write-etc: [1-9]/);
+    expect(witness).toContain("own-git: works");
+    expect(witness).toMatch(/poison-store: [1-9]/);
     // The host, seen from outside.
     expect(() => process.kill(decoy.pid!, 0)).not.toThrow();
     expect(existsSync(join(repo, ".git", "hooks", "post-commit"))).toBe(false);

@@ -60,7 +60,15 @@ export function createCliAgent(config: CliAgentConfig): Agent {
         AUTOEXP_ITERATION: String(context.iteration),
       };
       const launched = context.launch
-        ? context.launch(command, { cwd: context.worktree, writable: [context.worktree, dir] }, env)
+        ? context.launch(
+            command,
+            {
+              cwd: context.worktree,
+              writable: [context.worktree, dir],
+              readOnly: context.gitObjects ? [context.gitObjects] : [],
+            },
+            env,
+          )
         : { command, env };
       const run = await runProcess({
         command: launched.command,
