@@ -112,8 +112,13 @@ export class Git {
   /** Runs one command and parses what it printed; an expected failure becomes its result. */
   async run<T>(command: GitCommand<T>): Promise<T> {
     const env = command.env ? { ...this.#env, ...command.env } : this.#env;
+    // A command that reads the work tree would run the clean filters the repository's config
+    // names (code an unsandboxed eval could have planted there): each one is emptied for it.
+    const args = READS_WORKTREE.has(command.args[0]!)
+      ? [...(await filterOverrides(this.dir, this.#env)), ...command.args]
+      : command.args;
     try {
-      const out = await runGit(this.dir, env, command.args, {
+      const out = await runGit(this.dir, env, args, {
         ...(command.input !== undefined ? { input: command.input } : {}),
       });
       return command.parse(String(out));
@@ -436,4 +441,31 @@ async function pruneStores(root: string, keep: number): Promise<void> {
   );
   for (const { name } of dated.sort((a, b) => b.at - a.at).slice(keep))
     await rm(join(root, name), { recursive: true, force: true });
+}
+
+/** The commands of autoexp's that read files of a work tree, where git applies clean filters. */
+const READS_WORKTREE = new Set(["status", "add", "commit", "update-index"]);
+
+const FILTERS = new Map<string, Promise<string[]>>();
+
+/** `-c filter.<name>.clean=` (and smudge, process) for every filter the repository's config names. */
+function filterOverrides(dir: string, env: Record<string, string | undefined>): Promise<string[]> {
+  let found = FILTERS.get(dir);
+  if (!found) {
+    found = runGit(dir, env, ["config", "--name-only", "--get-regexp", "^filter\\."])
+      .then((out) => {
+        const names = new Set(
+          String(out)
+            .split("\n")
+            .map((l) => /^filter\.(.+)\.[^.]+$/.exec(l.trim())?.[1])
+            .filter((n): n is string => !!n),
+        );
+        return [...names].flatMap((n) =>
+          ["clean", "smudge", "process"].flatMap((k) => ["-c", `filter.${n}.${k}=`]),
+        );
+      })
+      .catch(() => [] as string[]);
+    FILTERS.set(dir, found);
+  }
+  return found;
 }
