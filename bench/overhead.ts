@@ -119,6 +119,7 @@ isolation: ${isolation}
   const overheads: number[] = [];
   const evals: number[] = [];
   const agents: number[] = [];
+  const walls: number[] = [];
   let last = performance.now();
   const counted = () => {
     const out = git(repo, "count-objects", "-v");
@@ -137,6 +138,7 @@ isolation: ${isolation}
       if (e.type !== "experiment") return;
       const now = performance.now();
       overheads.push(now - last - (e.row.agent_seconds + e.row.eval_seconds) * 1000);
+      walls.push(now - last);
       evals.push(e.row.eval_seconds * 1000);
       agents.push(e.row.agent_seconds * 1000);
       last = now;
@@ -149,12 +151,13 @@ isolation: ${isolation}
   overheads.shift(); // the first includes opening the record, recovery and the first slot copy
   evals.shift();
   agents.shift();
+  walls.shift();
   const spawned = (gitProcesses() - spawnedBefore) / overheads.length;
   const after = counted();
   const objectsPer = (after.count - objectsBefore.count) / overheads.length;
   const kibPer = (after.kib - objectsBefore.kib) / overheads.length;
   rmSync(repo, { recursive: true, force: true });
-  return { overheads, evals, agents, objectsPer, kibPer, spawned };
+  return { overheads, evals, agents, walls, objectsPer, kibPer, spawned };
 }
 
 /**
@@ -229,14 +232,14 @@ for (const history of HISTORIES) {
   const bare = median(bareGit(history));
   for (const mb of TREES) {
     for (const isolation of ISOLATIONS) {
-      const { overheads, evals, agents, objectsPer, kibPer, spawned } = await measure(
+      const { overheads, evals, agents, walls, objectsPer, kibPer, spawned } = await measure(
         history,
         mb,
         isolation,
       );
       const mean = overheads.reduce((a, b) => a + b, 0) / overheads.length;
       console.log(
-        `  ${history} on record, ${mb} MB tree, isolation ${isolation}: overhead median ${median(overheads).toFixed(1)} ms, mean ${mean.toFixed(1)} ms, p90 ${p90(overheads).toFixed(1)} ms (${(median(overheads) / bare).toFixed(2)}x bare git ${bare.toFixed(1)} ms); eval run median ${median(evals).toFixed(1)} ms${AGENT === "command" ? `; agent run median ${median(agents).toFixed(1)} ms; overhead + agent median ${median(overheads.map((o, i) => o + agents[i]!)).toFixed(1)} ms` : ""}; per experiment: ${objectsPer.toFixed(1)} new git objects, ${kibPer.toFixed(0)} KiB of them, ${spawned.toFixed(1)} git processes (the engine's)`,
+        `  ${history} on record, ${mb} MB tree, isolation ${isolation}: overhead median ${median(overheads).toFixed(1)} ms, mean ${mean.toFixed(1)} ms, p90 ${p90(overheads).toFixed(1)} ms (${(median(overheads) / bare).toFixed(2)}x bare git ${bare.toFixed(1)} ms); eval run median ${median(evals).toFixed(1)} ms${AGENT === "command" ? `; agent run median ${median(agents).toFixed(1)} ms; overhead + agent median ${median(overheads.map((o, i) => o + agents[i]!)).toFixed(1)} ms; wall per experiment median ${median(walls).toFixed(1)} ms` : ""}; per experiment: ${objectsPer.toFixed(1)} new git objects, ${kibPer.toFixed(0)} KiB of them, ${spawned.toFixed(1)} git processes (the engine's)`,
       );
       results.push({ history, mb, isolation, median: median(overheads) });
     }
