@@ -4904,8 +4904,8 @@ var require_util2 = __commonJS({
       }
       return values;
     }
-    function getDecodeSplit(name, list) {
-      const value = list.get(name, true);
+    function getDecodeSplit(name, list3) {
+      const value = list3.get(name, true);
       if (value === null) {
         return null;
       }
@@ -12317,9 +12317,9 @@ var require_headers = __commonJS({
       // https://fetch.spec.whatwg.org/#dom-headers-getsetcookie
       getSetCookie() {
         webidl.brandCheck(this, _Headers);
-        const list = this.#headersList.cookies;
-        if (list) {
-          return [...list];
+        const list3 = this.#headersList.cookies;
+        if (list3) {
+          return [...list3];
         }
         return [];
       }
@@ -12359,8 +12359,8 @@ var require_headers = __commonJS({
       static getHeadersList(o) {
         return o.#headersList;
       }
-      static setHeadersList(o, list) {
-        o.#headersList = list;
+      static setHeadersList(o, list3) {
+        o.#headersList = list3;
       }
     };
     var { getHeadersGuard, setHeadersGuard, getHeadersList, setHeadersList } = Headers2;
@@ -13328,13 +13328,13 @@ var require_request2 = __commonJS({
         if (this.signal.aborted) {
           ac.abort(this.signal.reason);
         } else {
-          let list = dependentControllerMap.get(this.signal);
-          if (list === void 0) {
-            list = /* @__PURE__ */ new Set();
-            dependentControllerMap.set(this.signal, list);
+          let list3 = dependentControllerMap.get(this.signal);
+          if (list3 === void 0) {
+            list3 = /* @__PURE__ */ new Set();
+            dependentControllerMap.set(this.signal, list3);
           }
           const acRef = new WeakRef(ac);
-          list.add(acRef);
+          list3.add(acRef);
           util.addAbortListener(
             ac.signal,
             buildAbort(acRef)
@@ -17275,8 +17275,8 @@ var require_connection = __commonJS({
             return;
           }
           const secWSAccept = response.headersList.get("Sec-WebSocket-Accept");
-          const digest = crypto2.createHash("sha1").update(keyValue + uid).digest("base64");
-          if (secWSAccept !== digest) {
+          const digest2 = crypto2.createHash("sha1").update(keyValue + uid).digest("base64");
+          if (secWSAccept !== digest2) {
             failWebsocketConnection(ws, "Incorrect hash received in Sec-WebSocket-Accept header.");
             return;
           }
@@ -19195,1782 +19195,6 @@ var require_undici = __commonJS({
     module.exports.mockErrors = mockErrors;
     var { EventSource } = require_eventsource();
     module.exports.EventSource = EventSource;
-  }
-});
-
-// node_modules/picomatch/lib/constants.js
-var require_constants6 = __commonJS({
-  "node_modules/picomatch/lib/constants.js"(exports, module) {
-    "use strict";
-    var WIN_SLASH = "\\\\/";
-    var WIN_NO_SLASH = `[^${WIN_SLASH}]`;
-    var DEFAULT_MAX_EXTGLOB_RECURSION = 0;
-    var DOT_LITERAL = "\\.";
-    var PLUS_LITERAL = "\\+";
-    var QMARK_LITERAL = "\\?";
-    var SLASH_LITERAL = "\\/";
-    var ONE_CHAR = "(?=.)";
-    var QMARK = "[^/]";
-    var END_ANCHOR = `(?:${SLASH_LITERAL}|$)`;
-    var START_ANCHOR = `(?:^|${SLASH_LITERAL})`;
-    var DOTS_SLASH = `${DOT_LITERAL}{1,2}${END_ANCHOR}`;
-    var NO_DOT = `(?!${DOT_LITERAL})`;
-    var NO_DOTS = `(?!${START_ANCHOR}${DOTS_SLASH})`;
-    var NO_DOT_SLASH = `(?!${DOT_LITERAL}{0,1}${END_ANCHOR})`;
-    var NO_DOTS_SLASH = `(?!${DOTS_SLASH})`;
-    var QMARK_NO_DOT = `[^.${SLASH_LITERAL}]`;
-    var STAR = `${QMARK}*?`;
-    var SEP = "/";
-    var POSIX_CHARS = {
-      DOT_LITERAL,
-      PLUS_LITERAL,
-      QMARK_LITERAL,
-      SLASH_LITERAL,
-      ONE_CHAR,
-      QMARK,
-      END_ANCHOR,
-      DOTS_SLASH,
-      NO_DOT,
-      NO_DOTS,
-      NO_DOT_SLASH,
-      NO_DOTS_SLASH,
-      QMARK_NO_DOT,
-      STAR,
-      START_ANCHOR,
-      SEP
-    };
-    var WINDOWS_CHARS = {
-      ...POSIX_CHARS,
-      SLASH_LITERAL: `[${WIN_SLASH}]`,
-      QMARK: WIN_NO_SLASH,
-      STAR: `${WIN_NO_SLASH}*?`,
-      DOTS_SLASH: `${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$)`,
-      NO_DOT: `(?!${DOT_LITERAL})`,
-      NO_DOTS: `(?!(?:^|[${WIN_SLASH}])${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$))`,
-      NO_DOT_SLASH: `(?!${DOT_LITERAL}{0,1}(?:[${WIN_SLASH}]|$))`,
-      NO_DOTS_SLASH: `(?!${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$))`,
-      QMARK_NO_DOT: `[^.${WIN_SLASH}]`,
-      START_ANCHOR: `(?:^|[${WIN_SLASH}])`,
-      END_ANCHOR: `(?:[${WIN_SLASH}]|$)`,
-      SEP: "\\"
-    };
-    var POSIX_REGEX_SOURCE = {
-      __proto__: null,
-      alnum: "a-zA-Z0-9",
-      alpha: "a-zA-Z",
-      ascii: "\\x00-\\x7F",
-      blank: " \\t",
-      cntrl: "\\x00-\\x1F\\x7F",
-      digit: "0-9",
-      graph: "\\x21-\\x7E",
-      lower: "a-z",
-      print: "\\x20-\\x7E ",
-      punct: "\\-!\"#$%&'()\\*+,./:;<=>?@[\\]^_`{|}~",
-      space: " \\t\\r\\n\\v\\f",
-      upper: "A-Z",
-      word: "A-Za-z0-9_",
-      xdigit: "A-Fa-f0-9"
-    };
-    module.exports = {
-      DEFAULT_MAX_EXTGLOB_RECURSION,
-      MAX_LENGTH: 1024 * 64,
-      POSIX_REGEX_SOURCE,
-      // regular expressions
-      REGEX_BACKSLASH: /\\(?![*+?^${}(|)[\]])/g,
-      REGEX_NON_SPECIAL_CHARS: /^[^@![\].,$*+?^{}()|\\/]+/,
-      REGEX_SPECIAL_CHARS: /[-*+?.^${}(|)[\]]/,
-      REGEX_SPECIAL_CHARS_BACKREF: /(\\?)((\W)(\3*))/g,
-      REGEX_SPECIAL_CHARS_GLOBAL: /([-*+?.^${}(|)[\]])/g,
-      REGEX_REMOVE_BACKSLASH: /(?:\[.*?[^\\]\]|\\(?=.))/g,
-      // Replace globs with equivalent patterns to reduce parsing time.
-      REPLACEMENTS: {
-        __proto__: null,
-        "***": "*",
-        "**/**": "**",
-        "**/**/**": "**"
-      },
-      // Digits
-      CHAR_0: 48,
-      /* 0 */
-      CHAR_9: 57,
-      /* 9 */
-      // Alphabet chars.
-      CHAR_UPPERCASE_A: 65,
-      /* A */
-      CHAR_LOWERCASE_A: 97,
-      /* a */
-      CHAR_UPPERCASE_Z: 90,
-      /* Z */
-      CHAR_LOWERCASE_Z: 122,
-      /* z */
-      CHAR_LEFT_PARENTHESES: 40,
-      /* ( */
-      CHAR_RIGHT_PARENTHESES: 41,
-      /* ) */
-      CHAR_ASTERISK: 42,
-      /* * */
-      // Non-alphabetic chars.
-      CHAR_AMPERSAND: 38,
-      /* & */
-      CHAR_AT: 64,
-      /* @ */
-      CHAR_BACKWARD_SLASH: 92,
-      /* \ */
-      CHAR_CARRIAGE_RETURN: 13,
-      /* \r */
-      CHAR_CIRCUMFLEX_ACCENT: 94,
-      /* ^ */
-      CHAR_COLON: 58,
-      /* : */
-      CHAR_COMMA: 44,
-      /* , */
-      CHAR_DOT: 46,
-      /* . */
-      CHAR_DOUBLE_QUOTE: 34,
-      /* " */
-      CHAR_EQUAL: 61,
-      /* = */
-      CHAR_EXCLAMATION_MARK: 33,
-      /* ! */
-      CHAR_FORM_FEED: 12,
-      /* \f */
-      CHAR_FORWARD_SLASH: 47,
-      /* / */
-      CHAR_GRAVE_ACCENT: 96,
-      /* ` */
-      CHAR_HASH: 35,
-      /* # */
-      CHAR_HYPHEN_MINUS: 45,
-      /* - */
-      CHAR_LEFT_ANGLE_BRACKET: 60,
-      /* < */
-      CHAR_LEFT_CURLY_BRACE: 123,
-      /* { */
-      CHAR_LEFT_SQUARE_BRACKET: 91,
-      /* [ */
-      CHAR_LINE_FEED: 10,
-      /* \n */
-      CHAR_NO_BREAK_SPACE: 160,
-      /* \u00A0 */
-      CHAR_PERCENT: 37,
-      /* % */
-      CHAR_PLUS: 43,
-      /* + */
-      CHAR_QUESTION_MARK: 63,
-      /* ? */
-      CHAR_RIGHT_ANGLE_BRACKET: 62,
-      /* > */
-      CHAR_RIGHT_CURLY_BRACE: 125,
-      /* } */
-      CHAR_RIGHT_SQUARE_BRACKET: 93,
-      /* ] */
-      CHAR_SEMICOLON: 59,
-      /* ; */
-      CHAR_SINGLE_QUOTE: 39,
-      /* ' */
-      CHAR_SPACE: 32,
-      /*   */
-      CHAR_TAB: 9,
-      /* \t */
-      CHAR_UNDERSCORE: 95,
-      /* _ */
-      CHAR_VERTICAL_LINE: 124,
-      /* | */
-      CHAR_ZERO_WIDTH_NOBREAK_SPACE: 65279,
-      /* \uFEFF */
-      /**
-       * Create EXTGLOB_CHARS
-       */
-      extglobChars(chars) {
-        return {
-          "!": { type: "negate", open: "(?:(?!(?:", close: `))${chars.STAR})` },
-          "?": { type: "qmark", open: "(?:", close: ")?" },
-          "+": { type: "plus", open: "(?:", close: ")+" },
-          "*": { type: "star", open: "(?:", close: ")*" },
-          "@": { type: "at", open: "(?:", close: ")" }
-        };
-      },
-      /**
-       * Create GLOB_CHARS
-       */
-      globChars(win32) {
-        return win32 === true ? WINDOWS_CHARS : POSIX_CHARS;
-      }
-    };
-  }
-});
-
-// node_modules/picomatch/lib/utils.js
-var require_utils2 = __commonJS({
-  "node_modules/picomatch/lib/utils.js"(exports) {
-    "use strict";
-    var {
-      REGEX_BACKSLASH,
-      REGEX_REMOVE_BACKSLASH,
-      REGEX_SPECIAL_CHARS,
-      REGEX_SPECIAL_CHARS_GLOBAL
-    } = require_constants6();
-    exports.isObject = (val) => val !== null && typeof val === "object" && !Array.isArray(val);
-    exports.hasRegexChars = (str) => REGEX_SPECIAL_CHARS.test(str);
-    exports.isRegexChar = (str) => str.length === 1 && exports.hasRegexChars(str);
-    exports.escapeRegex = (str) => str.replace(REGEX_SPECIAL_CHARS_GLOBAL, "\\$1");
-    exports.toPosixSlashes = (str) => str.replace(REGEX_BACKSLASH, "/");
-    exports.isWindows = () => {
-      if (typeof navigator !== "undefined" && navigator.platform) {
-        const platform2 = navigator.platform.toLowerCase();
-        return platform2 === "win32" || platform2 === "windows";
-      }
-      if (typeof process !== "undefined" && process.platform) {
-        return process.platform === "win32";
-      }
-      return false;
-    };
-    exports.removeBackslashes = (str) => {
-      return str.replace(REGEX_REMOVE_BACKSLASH, (match) => {
-        return match === "\\" ? "" : match;
-      });
-    };
-    exports.escapeLast = (input2, char, lastIdx) => {
-      const idx = input2.lastIndexOf(char, lastIdx);
-      if (idx === -1) return input2;
-      if (input2[idx - 1] === "\\") return exports.escapeLast(input2, char, idx - 1);
-      return `${input2.slice(0, idx)}\\${input2.slice(idx)}`;
-    };
-    exports.removePrefix = (input2, state = {}) => {
-      let output2 = input2;
-      if (output2.startsWith("./")) {
-        output2 = output2.slice(2);
-        state.prefix = "./";
-      }
-      return output2;
-    };
-    exports.wrapOutput = (input2, state = {}, options = {}) => {
-      const prepend = options.contains ? "" : "^";
-      const append = options.contains ? "" : "$";
-      let output2 = `${prepend}(?:${input2})${append}`;
-      if (state.negated === true) {
-        output2 = `(?:^(?!${output2}).*$)`;
-      }
-      return output2;
-    };
-    exports.basename = (path, { windows } = {}) => {
-      const segs = path.split(windows ? /[\\/]/ : "/");
-      const last = segs[segs.length - 1];
-      if (last === "") {
-        return segs[segs.length - 2];
-      }
-      return last;
-    };
-  }
-});
-
-// node_modules/picomatch/lib/scan.js
-var require_scan = __commonJS({
-  "node_modules/picomatch/lib/scan.js"(exports, module) {
-    "use strict";
-    var utils = require_utils2();
-    var {
-      CHAR_ASTERISK,
-      /* * */
-      CHAR_AT,
-      /* @ */
-      CHAR_BACKWARD_SLASH,
-      /* \ */
-      CHAR_COMMA,
-      /* , */
-      CHAR_DOT,
-      /* . */
-      CHAR_EXCLAMATION_MARK,
-      /* ! */
-      CHAR_FORWARD_SLASH,
-      /* / */
-      CHAR_LEFT_CURLY_BRACE,
-      /* { */
-      CHAR_LEFT_PARENTHESES,
-      /* ( */
-      CHAR_LEFT_SQUARE_BRACKET,
-      /* [ */
-      CHAR_PLUS,
-      /* + */
-      CHAR_QUESTION_MARK,
-      /* ? */
-      CHAR_RIGHT_CURLY_BRACE,
-      /* } */
-      CHAR_RIGHT_PARENTHESES,
-      /* ) */
-      CHAR_RIGHT_SQUARE_BRACKET
-      /* ] */
-    } = require_constants6();
-    var isPathSeparator = (code) => {
-      return code === CHAR_FORWARD_SLASH || code === CHAR_BACKWARD_SLASH;
-    };
-    var depth2 = (token) => {
-      if (token.isPrefix !== true) {
-        token.depth = token.isGlobstar ? Infinity : 1;
-      }
-    };
-    var scan = (input2, options) => {
-      const opts = options || {};
-      const length = input2.length - 1;
-      const scanToEnd = opts.parts === true || opts.tokens === true || opts.scanToEnd === true;
-      const slashes = [];
-      const tokens = [];
-      const parts = [];
-      let str = input2;
-      let index = -1;
-      let start = 0;
-      let lastIndex = 0;
-      let isBrace = false;
-      let isBracket = false;
-      let isGlob = false;
-      let isExtglob = false;
-      let isGlobstar = false;
-      let braceEscaped = false;
-      let backslashes = false;
-      let negated = false;
-      let negatedExtglob = false;
-      let finished = false;
-      let braces = 0;
-      let prev;
-      let code;
-      let token = { value: "", depth: 0, isGlob: false };
-      const eos = () => index >= length;
-      const peek = () => str.charCodeAt(index + 1);
-      const advance = () => {
-        prev = code;
-        return str.charCodeAt(++index);
-      };
-      while (index < length) {
-        code = advance();
-        let next;
-        if (code === CHAR_BACKWARD_SLASH) {
-          backslashes = token.backslashes = true;
-          code = advance();
-          if (code === CHAR_LEFT_CURLY_BRACE) {
-            braceEscaped = true;
-          }
-          continue;
-        }
-        if (braceEscaped === true || code === CHAR_LEFT_CURLY_BRACE) {
-          braces++;
-          while (eos() !== true && (code = advance())) {
-            if (code === CHAR_BACKWARD_SLASH) {
-              backslashes = token.backslashes = true;
-              advance();
-              continue;
-            }
-            if (code === CHAR_LEFT_CURLY_BRACE) {
-              braces++;
-              continue;
-            }
-            if (braceEscaped !== true && code === CHAR_DOT && (code = advance()) === CHAR_DOT) {
-              isBrace = token.isBrace = true;
-              isGlob = token.isGlob = true;
-              finished = true;
-              if (scanToEnd === true) {
-                continue;
-              }
-              break;
-            }
-            if (braceEscaped !== true && code === CHAR_COMMA) {
-              isBrace = token.isBrace = true;
-              isGlob = token.isGlob = true;
-              finished = true;
-              if (scanToEnd === true) {
-                continue;
-              }
-              break;
-            }
-            if (code === CHAR_RIGHT_CURLY_BRACE) {
-              braces--;
-              if (braces === 0) {
-                braceEscaped = false;
-                isBrace = token.isBrace = true;
-                finished = true;
-                break;
-              }
-            }
-          }
-          if (scanToEnd === true) {
-            continue;
-          }
-          break;
-        }
-        if (code === CHAR_FORWARD_SLASH) {
-          slashes.push(index);
-          tokens.push(token);
-          token = { value: "", depth: 0, isGlob: false };
-          if (finished === true) continue;
-          if (prev === CHAR_DOT && index === start + 1) {
-            start += 2;
-            continue;
-          }
-          lastIndex = index + 1;
-          continue;
-        }
-        if (opts.noext !== true) {
-          const isExtglobChar = code === CHAR_PLUS || code === CHAR_AT || code === CHAR_ASTERISK || code === CHAR_QUESTION_MARK || code === CHAR_EXCLAMATION_MARK;
-          if (isExtglobChar === true && peek() === CHAR_LEFT_PARENTHESES) {
-            isGlob = token.isGlob = true;
-            isExtglob = token.isExtglob = true;
-            finished = true;
-            if (code === CHAR_EXCLAMATION_MARK && index === start) {
-              negatedExtglob = true;
-            }
-            if (scanToEnd === true) {
-              let parens = 0;
-              while (eos() !== true && (code = advance())) {
-                if (code === CHAR_BACKWARD_SLASH) {
-                  backslashes = token.backslashes = true;
-                  advance();
-                  continue;
-                }
-                if (code === CHAR_LEFT_PARENTHESES) {
-                  parens++;
-                  continue;
-                }
-                if (code === CHAR_RIGHT_PARENTHESES && --parens === 0) {
-                  finished = true;
-                  break;
-                }
-              }
-              continue;
-            }
-            break;
-          }
-        }
-        if (code === CHAR_ASTERISK) {
-          if (prev === CHAR_ASTERISK) isGlobstar = token.isGlobstar = true;
-          isGlob = token.isGlob = true;
-          finished = true;
-          if (scanToEnd === true) {
-            continue;
-          }
-          break;
-        }
-        if (code === CHAR_QUESTION_MARK) {
-          isGlob = token.isGlob = true;
-          finished = true;
-          if (scanToEnd === true) {
-            continue;
-          }
-          break;
-        }
-        if (code === CHAR_LEFT_SQUARE_BRACKET) {
-          while (eos() !== true && (next = advance())) {
-            if (next === CHAR_BACKWARD_SLASH) {
-              backslashes = token.backslashes = true;
-              advance();
-              continue;
-            }
-            if (next === CHAR_RIGHT_SQUARE_BRACKET) {
-              isBracket = token.isBracket = true;
-              isGlob = token.isGlob = true;
-              finished = true;
-              break;
-            }
-          }
-          if (scanToEnd === true) {
-            continue;
-          }
-          break;
-        }
-        if (opts.nonegate !== true && code === CHAR_EXCLAMATION_MARK && index === start) {
-          negated = token.negated = true;
-          start++;
-          continue;
-        }
-        if (opts.noparen !== true && code === CHAR_LEFT_PARENTHESES) {
-          isGlob = token.isGlob = true;
-          if (scanToEnd === true) {
-            let parens = 1;
-            while (eos() !== true && (code = advance())) {
-              if (code === CHAR_BACKWARD_SLASH) {
-                backslashes = token.backslashes = true;
-                advance();
-                continue;
-              }
-              if (code === CHAR_LEFT_PARENTHESES) {
-                parens++;
-                continue;
-              }
-              if (code === CHAR_RIGHT_PARENTHESES && --parens === 0) {
-                finished = true;
-                break;
-              }
-            }
-            continue;
-          }
-          break;
-        }
-        if (isGlob === true) {
-          finished = true;
-          if (scanToEnd === true) {
-            continue;
-          }
-          break;
-        }
-      }
-      if (opts.noext === true) {
-        isExtglob = false;
-        isGlob = false;
-      }
-      let base = str;
-      let prefix = "";
-      let glob2 = "";
-      if (start > 0) {
-        prefix = str.slice(0, start);
-        str = str.slice(start);
-        lastIndex -= start;
-      }
-      if (base && isGlob === true && lastIndex > 0) {
-        base = str.slice(0, lastIndex);
-        glob2 = str.slice(lastIndex);
-      } else if (isGlob === true) {
-        base = "";
-        glob2 = str;
-      } else {
-        base = str;
-      }
-      if (base && base !== "" && base !== "/" && base !== str) {
-        if (isPathSeparator(base.charCodeAt(base.length - 1))) {
-          base = base.slice(0, -1);
-        }
-      }
-      if (opts.unescape === true) {
-        if (glob2) glob2 = utils.removeBackslashes(glob2);
-        if (base && backslashes === true) {
-          base = utils.removeBackslashes(base);
-        }
-      }
-      const state = {
-        prefix,
-        input: input2,
-        start,
-        base,
-        glob: glob2,
-        isBrace,
-        isBracket,
-        isGlob,
-        isExtglob,
-        isGlobstar,
-        negated,
-        negatedExtglob
-      };
-      if (opts.tokens === true) {
-        state.maxDepth = 0;
-        if (!isPathSeparator(code)) {
-          tokens.push(token);
-        }
-        state.tokens = tokens;
-      }
-      if (opts.parts === true || opts.tokens === true) {
-        let prevIndex;
-        for (let idx = 0; idx < slashes.length; idx++) {
-          const n2 = prevIndex !== void 0 ? prevIndex + 1 : start;
-          const i = slashes[idx];
-          const value2 = input2.slice(n2, i);
-          if (opts.tokens) {
-            if (idx === 0 && start !== 0) {
-              tokens[idx].isPrefix = true;
-              tokens[idx].value = prefix;
-            } else {
-              tokens[idx].value = value2;
-            }
-            depth2(tokens[idx]);
-            state.maxDepth += tokens[idx].depth;
-          }
-          if (i >= start) {
-            parts.push(value2);
-            prevIndex = i;
-          }
-        }
-        const n = prevIndex !== void 0 ? prevIndex + 1 : start;
-        const value = input2.slice(n);
-        parts.push(value);
-        if (opts.tokens && prevIndex && prevIndex + 1 < input2.length) {
-          tokens[tokens.length - 1].value = value;
-          depth2(tokens[tokens.length - 1]);
-          state.maxDepth += tokens[tokens.length - 1].depth;
-        }
-        state.slashes = slashes;
-        state.parts = parts;
-      }
-      return state;
-    };
-    module.exports = scan;
-  }
-});
-
-// node_modules/picomatch/lib/parse.js
-var require_parse2 = __commonJS({
-  "node_modules/picomatch/lib/parse.js"(exports, module) {
-    "use strict";
-    var constants5 = require_constants6();
-    var utils = require_utils2();
-    var {
-      MAX_LENGTH,
-      POSIX_REGEX_SOURCE,
-      REGEX_NON_SPECIAL_CHARS,
-      REGEX_SPECIAL_CHARS_BACKREF,
-      REPLACEMENTS
-    } = constants5;
-    var expandRange = (args, options) => {
-      if (typeof options.expandRange === "function") {
-        return options.expandRange(...args, options);
-      }
-      args.sort();
-      const value = `[${args.join("-")}]`;
-      try {
-        new RegExp(value);
-      } catch (ex) {
-        return args.map((v) => utils.escapeRegex(v)).join("..");
-      }
-      return value;
-    };
-    var syntaxError = (type, char) => {
-      return `Missing ${type}: "${char}" - use "\\\\${char}" to match literal characters`;
-    };
-    var splitTopLevel = (input2) => {
-      const parts = [];
-      let bracket = 0;
-      let paren = 0;
-      let quote = 0;
-      let value = "";
-      let escaped = false;
-      for (const ch of input2) {
-        if (escaped === true) {
-          value += ch;
-          escaped = false;
-          continue;
-        }
-        if (ch === "\\") {
-          value += ch;
-          escaped = true;
-          continue;
-        }
-        if (ch === '"') {
-          quote = quote === 1 ? 0 : 1;
-          value += ch;
-          continue;
-        }
-        if (quote === 0) {
-          if (ch === "[") {
-            bracket++;
-          } else if (ch === "]" && bracket > 0) {
-            bracket--;
-          } else if (bracket === 0) {
-            if (ch === "(") {
-              paren++;
-            } else if (ch === ")" && paren > 0) {
-              paren--;
-            } else if (ch === "|" && paren === 0) {
-              parts.push(value);
-              value = "";
-              continue;
-            }
-          }
-        }
-        value += ch;
-      }
-      parts.push(value);
-      return parts;
-    };
-    var isPlainBranch = (branch) => {
-      let escaped = false;
-      for (const ch of branch) {
-        if (escaped === true) {
-          escaped = false;
-          continue;
-        }
-        if (ch === "\\") {
-          escaped = true;
-          continue;
-        }
-        if (/[?*+@!()[\]{}]/.test(ch)) {
-          return false;
-        }
-      }
-      return true;
-    };
-    var normalizeSimpleBranch = (branch) => {
-      let value = branch.trim();
-      let changed = true;
-      while (changed === true) {
-        changed = false;
-        if (/^@\([^\\()[\]{}|]+\)$/.test(value)) {
-          value = value.slice(2, -1);
-          changed = true;
-        }
-      }
-      if (!isPlainBranch(value)) {
-        return;
-      }
-      return value.replace(/\\(.)/g, "$1");
-    };
-    var hasRepeatedCharPrefixOverlap = (branches) => {
-      const values = branches.map(normalizeSimpleBranch).filter(Boolean);
-      for (let i = 0; i < values.length; i++) {
-        for (let j = i + 1; j < values.length; j++) {
-          const a = values[i];
-          const b = values[j];
-          const char = a[0];
-          if (!char || a !== char.repeat(a.length) || b !== char.repeat(b.length)) {
-            continue;
-          }
-          if (a === b || a.startsWith(b) || b.startsWith(a)) {
-            return true;
-          }
-        }
-      }
-      return false;
-    };
-    var parseRepeatedExtglob = (pattern, requireEnd = true) => {
-      if (pattern[0] !== "+" && pattern[0] !== "*" || pattern[1] !== "(") {
-        return;
-      }
-      let bracket = 0;
-      let paren = 0;
-      let quote = 0;
-      let escaped = false;
-      for (let i = 1; i < pattern.length; i++) {
-        const ch = pattern[i];
-        if (escaped === true) {
-          escaped = false;
-          continue;
-        }
-        if (ch === "\\") {
-          escaped = true;
-          continue;
-        }
-        if (ch === '"') {
-          quote = quote === 1 ? 0 : 1;
-          continue;
-        }
-        if (quote === 1) {
-          continue;
-        }
-        if (ch === "[") {
-          bracket++;
-          continue;
-        }
-        if (ch === "]" && bracket > 0) {
-          bracket--;
-          continue;
-        }
-        if (bracket > 0) {
-          continue;
-        }
-        if (ch === "(") {
-          paren++;
-          continue;
-        }
-        if (ch === ")") {
-          paren--;
-          if (paren === 0) {
-            if (requireEnd === true && i !== pattern.length - 1) {
-              return;
-            }
-            return {
-              type: pattern[0],
-              body: pattern.slice(2, i),
-              end: i
-            };
-          }
-        }
-      }
-    };
-    var buildCharClassStar = (chars) => {
-      const source = chars.length === 1 ? utils.escapeRegex(chars[0]) : `[${chars.map((ch) => utils.escapeRegex(ch)).join("")}]`;
-      return `${source}*`;
-    };
-    var getStarExtglobSequenceChars = (pattern) => {
-      let index = 0;
-      const chars = [];
-      while (index < pattern.length) {
-        const match = parseRepeatedExtglob(pattern.slice(index), false);
-        if (!match || match.type !== "*") {
-          return;
-        }
-        const branches = splitTopLevel(match.body).map((branch2) => branch2.trim());
-        if (branches.length !== 1) {
-          return;
-        }
-        const branch = normalizeSimpleBranch(branches[0]);
-        if (!branch || branch.length !== 1) {
-          return;
-        }
-        chars.push(branch);
-        index += match.end + 1;
-      }
-      if (chars.length < 1) {
-        return;
-      }
-      return chars;
-    };
-    var repeatedExtglobRecursion = (pattern) => {
-      let depth2 = 0;
-      let value = pattern.trim();
-      let match = parseRepeatedExtglob(value);
-      while (match) {
-        depth2++;
-        value = match.body.trim();
-        match = parseRepeatedExtglob(value);
-      }
-      return depth2;
-    };
-    var analyzeRepeatedExtglob = (body, options) => {
-      if (options.maxExtglobRecursion === false) {
-        return { risky: false };
-      }
-      const max = typeof options.maxExtglobRecursion === "number" ? options.maxExtglobRecursion : constants5.DEFAULT_MAX_EXTGLOB_RECURSION;
-      const branches = splitTopLevel(body).map((branch) => branch.trim());
-      if (branches.length > 1) {
-        if (branches.some((branch) => branch === "") || branches.some((branch) => /^[*?]+$/.test(branch)) || hasRepeatedCharPrefixOverlap(branches)) {
-          return { risky: true };
-        }
-      }
-      const safeChars = [];
-      let sawStarSequence = false;
-      let combinable = true;
-      for (const branch of branches) {
-        const chars = getStarExtglobSequenceChars(branch);
-        if (chars) {
-          sawStarSequence = true;
-          safeChars.push(...chars);
-          continue;
-        }
-        const literal2 = normalizeSimpleBranch(branch);
-        if (literal2 && literal2.length === 1) {
-          safeChars.push(literal2);
-          continue;
-        }
-        combinable = false;
-        if (repeatedExtglobRecursion(branch) > max) {
-          return { risky: true };
-        }
-      }
-      if (sawStarSequence) {
-        return combinable ? { risky: true, safeOutput: buildCharClassStar([...new Set(safeChars)]) } : { risky: true };
-      }
-      return { risky: false };
-    };
-    var parse3 = (input2, options) => {
-      if (typeof input2 !== "string") {
-        throw new TypeError("Expected a string");
-      }
-      input2 = REPLACEMENTS[input2] || input2;
-      const opts = { ...options };
-      const max = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
-      let len = input2.length;
-      if (len > max) {
-        throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
-      }
-      const bos = { type: "bos", value: "", output: opts.prepend || "" };
-      const tokens = [bos];
-      const capture = opts.capture ? "" : "?:";
-      const PLATFORM_CHARS = constants5.globChars(opts.windows);
-      const EXTGLOB_CHARS = constants5.extglobChars(PLATFORM_CHARS);
-      const {
-        DOT_LITERAL,
-        PLUS_LITERAL,
-        SLASH_LITERAL,
-        ONE_CHAR,
-        DOTS_SLASH,
-        NO_DOT,
-        NO_DOT_SLASH,
-        NO_DOTS_SLASH,
-        QMARK,
-        QMARK_NO_DOT,
-        STAR,
-        START_ANCHOR
-      } = PLATFORM_CHARS;
-      const globstar = (opts2) => {
-        return `(${capture}(?:(?!${START_ANCHOR}${opts2.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
-      };
-      const nodot = opts.dot ? "" : NO_DOT;
-      const qmarkNoDot = opts.dot ? QMARK : QMARK_NO_DOT;
-      let star = opts.bash === true ? globstar(opts) : STAR;
-      if (opts.capture) {
-        star = `(${star})`;
-      }
-      if (typeof opts.noext === "boolean") {
-        opts.noextglob = opts.noext;
-      }
-      const state = {
-        input: input2,
-        index: -1,
-        start: 0,
-        dot: opts.dot === true,
-        consumed: "",
-        output: "",
-        prefix: "",
-        backtrack: false,
-        negated: false,
-        brackets: 0,
-        braces: 0,
-        parens: 0,
-        quotes: 0,
-        globstar: false,
-        tokens
-      };
-      input2 = utils.removePrefix(input2, state);
-      len = input2.length;
-      const extglobs = [];
-      const braces = [];
-      const stack = [];
-      let prev = bos;
-      let value;
-      const eos = () => state.index === len - 1;
-      const peek = state.peek = (n = 1) => input2[state.index + n];
-      const advance = state.advance = () => input2[++state.index] || "";
-      const remaining = () => input2.slice(state.index + 1);
-      const consume = (value2 = "", num = 0) => {
-        state.consumed += value2;
-        state.index += num;
-      };
-      const append = (token) => {
-        state.output += token.output != null ? token.output : token.value;
-        consume(token.value);
-      };
-      const negate = () => {
-        let count = 1;
-        while (peek() === "!" && (peek(2) !== "(" || peek(3) === "?")) {
-          advance();
-          state.start++;
-          count++;
-        }
-        if (count % 2 === 0) {
-          return false;
-        }
-        state.negated = true;
-        state.start++;
-        return true;
-      };
-      const increment = (type) => {
-        state[type]++;
-        stack.push(type);
-      };
-      const decrement = (type) => {
-        state[type]--;
-        stack.pop();
-      };
-      const push = (tok) => {
-        if (prev.type === "globstar") {
-          const isBrace = state.braces > 0 && (tok.type === "comma" || tok.type === "brace");
-          const isExtglob = tok.extglob === true || extglobs.length && (tok.type === "pipe" || tok.type === "paren");
-          if (tok.type !== "slash" && tok.type !== "paren" && !isBrace && !isExtglob) {
-            state.output = state.output.slice(0, -prev.output.length);
-            prev.type = "star";
-            prev.value = "*";
-            prev.output = star;
-            state.output += prev.output;
-          }
-        }
-        if (extglobs.length && tok.type !== "paren") {
-          extglobs[extglobs.length - 1].inner += tok.value;
-        }
-        if (tok.value || tok.output) append(tok);
-        if (prev && prev.type === "text" && tok.type === "text") {
-          prev.output = (prev.output || prev.value) + tok.value;
-          prev.value += tok.value;
-          return;
-        }
-        tok.prev = prev;
-        tokens.push(tok);
-        prev = tok;
-      };
-      const extglobOpen = (type, value2) => {
-        const token = { ...EXTGLOB_CHARS[value2], conditions: 1, inner: "" };
-        token.prev = prev;
-        token.parens = state.parens;
-        token.output = state.output;
-        token.startIndex = state.index;
-        token.tokensIndex = tokens.length;
-        const output2 = (opts.capture ? "(" : "") + token.open;
-        increment("parens");
-        push({ type, value: value2, output: state.output ? "" : ONE_CHAR });
-        push({ type: "paren", extglob: true, value: advance(), output: output2 });
-        extglobs.push(token);
-      };
-      const extglobClose = (token) => {
-        const literal2 = input2.slice(token.startIndex, state.index + 1);
-        const body = input2.slice(token.startIndex + 2, state.index);
-        const analysis = analyzeRepeatedExtglob(body, opts);
-        if ((token.type === "plus" || token.type === "star") && analysis.risky) {
-          const safeOutput = analysis.safeOutput ? (token.output ? "" : ONE_CHAR) + (opts.capture ? `(${analysis.safeOutput})` : analysis.safeOutput) : void 0;
-          const open6 = tokens[token.tokensIndex];
-          open6.type = "text";
-          open6.value = literal2;
-          open6.output = safeOutput || utils.escapeRegex(literal2);
-          for (let i = token.tokensIndex + 1; i < tokens.length; i++) {
-            tokens[i].value = "";
-            tokens[i].output = "";
-            delete tokens[i].suffix;
-          }
-          state.output = token.output + open6.output;
-          state.backtrack = true;
-          push({ type: "paren", extglob: true, value, output: "" });
-          decrement("parens");
-          return;
-        }
-        let output2 = token.close + (opts.capture ? ")" : "");
-        let rest;
-        if (token.type === "negate") {
-          let extglobStar = star;
-          if (token.inner && token.inner.length > 1 && token.inner.includes("/")) {
-            extglobStar = globstar(opts);
-          }
-          if (extglobStar !== star || eos() || /^\)+$/.test(remaining())) {
-            output2 = token.close = `)$))${extglobStar}`;
-          }
-          if (token.inner.includes("*") && (rest = remaining()) && /^\.[^\\/.]+$/.test(rest)) {
-            const expression = parse3(rest, { ...options, fastpaths: false }).output;
-            output2 = token.close = `)${expression})${extglobStar})`;
-          }
-          if (token.prev.type === "bos") {
-            state.negatedExtglob = true;
-          }
-        }
-        push({ type: "paren", extglob: true, value, output: output2 });
-        decrement("parens");
-      };
-      if (opts.fastpaths !== false && !/(^[*!]|[/()[\]{}"])/.test(input2)) {
-        let backslashes = false;
-        let output2 = input2.replace(REGEX_SPECIAL_CHARS_BACKREF, (m, esc2, chars, first, rest, index) => {
-          if (first === "\\") {
-            backslashes = true;
-            return m;
-          }
-          if (first === "?") {
-            if (esc2) {
-              return esc2 + first + (rest ? QMARK.repeat(rest.length) : "");
-            }
-            if (index === 0) {
-              return qmarkNoDot + (rest ? QMARK.repeat(rest.length) : "");
-            }
-            return QMARK.repeat(chars.length);
-          }
-          if (first === ".") {
-            return DOT_LITERAL.repeat(chars.length);
-          }
-          if (first === "*") {
-            if (esc2) {
-              return esc2 + first + (rest ? star : "");
-            }
-            return star;
-          }
-          return esc2 ? m : `\\${m}`;
-        });
-        if (backslashes === true) {
-          if (opts.unescape === true) {
-            output2 = output2.replace(/\\/g, "");
-          } else {
-            output2 = output2.replace(/\\+/g, (m) => {
-              return m.length % 2 === 0 ? "\\\\" : m ? "\\" : "";
-            });
-          }
-        }
-        if (output2 === input2 && opts.contains === true) {
-          state.output = input2;
-          return state;
-        }
-        state.output = utils.wrapOutput(output2, state, options);
-        return state;
-      }
-      while (!eos()) {
-        value = advance();
-        if (value === "\0") {
-          continue;
-        }
-        if (value === "\\") {
-          const next = peek();
-          if (next === "/" && opts.bash !== true) {
-            continue;
-          }
-          if (next === "." || next === ";") {
-            continue;
-          }
-          if (!next) {
-            value += "\\";
-            push({ type: "text", value });
-            continue;
-          }
-          const match = /^\\+/.exec(remaining());
-          let slashes = 0;
-          if (match && match[0].length > 2) {
-            slashes = match[0].length;
-            state.index += slashes;
-            if (slashes % 2 !== 0) {
-              value += "\\";
-            }
-          }
-          if (opts.unescape === true) {
-            value = advance();
-          } else {
-            value += advance();
-          }
-          if (state.brackets === 0) {
-            push({ type: "text", value });
-            continue;
-          }
-        }
-        if (state.brackets > 0 && (value !== "]" || prev.value === "[" || prev.value === "[^")) {
-          if (opts.posix !== false && value === ":") {
-            const inner = prev.value.slice(1);
-            if (inner.includes("[")) {
-              prev.posix = true;
-              if (inner.includes(":")) {
-                const idx = prev.value.lastIndexOf("[");
-                const pre = prev.value.slice(0, idx);
-                const rest2 = prev.value.slice(idx + 2);
-                const posix = POSIX_REGEX_SOURCE[rest2];
-                if (posix) {
-                  prev.value = pre + posix;
-                  state.backtrack = true;
-                  advance();
-                  if (!bos.output && tokens.indexOf(prev) === 1) {
-                    bos.output = ONE_CHAR;
-                  }
-                  continue;
-                }
-              }
-            }
-          }
-          if (value === "[" && peek() !== ":" || value === "-" && peek() === "]") {
-            value = `\\${value}`;
-          }
-          if (value === "]" && (prev.value === "[" || prev.value === "[^")) {
-            value = `\\${value}`;
-          }
-          if (opts.posix === true && value === "!" && prev.value === "[") {
-            value = "^";
-          }
-          prev.value += value;
-          append({ value });
-          continue;
-        }
-        if (state.quotes === 1 && value !== '"') {
-          value = utils.escapeRegex(value);
-          prev.value += value;
-          append({ value });
-          continue;
-        }
-        if (value === '"') {
-          state.quotes = state.quotes === 1 ? 0 : 1;
-          if (opts.keepQuotes === true) {
-            push({ type: "text", value });
-          }
-          continue;
-        }
-        if (value === "(") {
-          increment("parens");
-          push({ type: "paren", value });
-          continue;
-        }
-        if (value === ")") {
-          if (state.parens === 0 && opts.strictBrackets === true) {
-            throw new SyntaxError(syntaxError("opening", "("));
-          }
-          const extglob = extglobs[extglobs.length - 1];
-          if (extglob && state.parens === extglob.parens + 1) {
-            extglobClose(extglobs.pop());
-            continue;
-          }
-          push({ type: "paren", value, output: state.parens ? ")" : "\\)" });
-          decrement("parens");
-          continue;
-        }
-        if (value === "[") {
-          if (opts.nobracket === true || !remaining().includes("]")) {
-            if (opts.nobracket !== true && opts.strictBrackets === true) {
-              throw new SyntaxError(syntaxError("closing", "]"));
-            }
-            value = `\\${value}`;
-          } else {
-            increment("brackets");
-          }
-          push({ type: "bracket", value });
-          continue;
-        }
-        if (value === "]") {
-          if (opts.nobracket === true || prev && prev.type === "bracket" && prev.value.length === 1) {
-            push({ type: "text", value, output: `\\${value}` });
-            continue;
-          }
-          if (state.brackets === 0) {
-            if (opts.strictBrackets === true) {
-              throw new SyntaxError(syntaxError("opening", "["));
-            }
-            push({ type: "text", value, output: `\\${value}` });
-            continue;
-          }
-          decrement("brackets");
-          const prevValue = prev.value.slice(1);
-          if (prev.posix !== true && prevValue[0] === "^" && !prevValue.includes("/")) {
-            value = `/${value}`;
-          }
-          prev.value += value;
-          append({ value });
-          if (opts.literalBrackets === false || utils.hasRegexChars(prevValue)) {
-            continue;
-          }
-          const escaped = utils.escapeRegex(prev.value);
-          state.output = state.output.slice(0, -prev.value.length);
-          if (opts.literalBrackets === true) {
-            state.output += escaped;
-            prev.value = escaped;
-            continue;
-          }
-          prev.value = `(${capture}${escaped}|${prev.value})`;
-          state.output += prev.value;
-          continue;
-        }
-        if (value === "{" && opts.nobrace !== true) {
-          increment("braces");
-          const open6 = {
-            type: "brace",
-            value,
-            output: "(",
-            outputIndex: state.output.length,
-            tokensIndex: state.tokens.length
-          };
-          braces.push(open6);
-          push(open6);
-          continue;
-        }
-        if (value === "}") {
-          const brace = braces[braces.length - 1];
-          if (opts.nobrace === true || !brace) {
-            push({ type: "text", value, output: value });
-            continue;
-          }
-          let output2 = ")";
-          if (brace.dots === true) {
-            const arr = tokens.slice();
-            const range = [];
-            for (let i = arr.length - 1; i >= 0; i--) {
-              tokens.pop();
-              if (arr[i].type === "brace") {
-                break;
-              }
-              if (arr[i].type !== "dots") {
-                range.unshift(arr[i].value);
-              }
-            }
-            output2 = expandRange(range, opts);
-            state.backtrack = true;
-          }
-          if (brace.comma !== true && brace.dots !== true) {
-            const out = state.output.slice(0, brace.outputIndex);
-            const toks = state.tokens.slice(brace.tokensIndex);
-            brace.value = brace.output = "\\{";
-            value = output2 = "\\}";
-            state.output = out;
-            for (const t of toks) {
-              state.output += t.output || t.value;
-            }
-          }
-          push({ type: "brace", value, output: output2 });
-          decrement("braces");
-          braces.pop();
-          continue;
-        }
-        if (value === "|") {
-          if (extglobs.length > 0) {
-            extglobs[extglobs.length - 1].conditions++;
-          }
-          push({ type: "text", value });
-          continue;
-        }
-        if (value === ",") {
-          let output2 = value;
-          const brace = braces[braces.length - 1];
-          if (brace && stack[stack.length - 1] === "braces") {
-            brace.comma = true;
-            output2 = "|";
-          }
-          push({ type: "comma", value, output: output2 });
-          continue;
-        }
-        if (value === "/") {
-          if (prev.type === "dot" && state.index === state.start + 1) {
-            state.start = state.index + 1;
-            state.consumed = "";
-            state.output = "";
-            tokens.pop();
-            prev = bos;
-            continue;
-          }
-          push({ type: "slash", value, output: SLASH_LITERAL });
-          continue;
-        }
-        if (value === ".") {
-          if (state.braces > 0 && prev.type === "dot") {
-            if (prev.value === ".") prev.output = DOT_LITERAL;
-            const brace = braces[braces.length - 1];
-            prev.type = "dots";
-            prev.output += value;
-            prev.value += value;
-            brace.dots = true;
-            continue;
-          }
-          if (state.braces + state.parens === 0 && prev.type !== "bos" && prev.type !== "slash") {
-            push({ type: "text", value, output: DOT_LITERAL });
-            continue;
-          }
-          push({ type: "dot", value, output: DOT_LITERAL });
-          continue;
-        }
-        if (value === "?") {
-          const isGroup = prev && prev.value === "(";
-          if (!isGroup && opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
-            extglobOpen("qmark", value);
-            continue;
-          }
-          if (prev && prev.type === "paren") {
-            const next = peek();
-            let output2 = value;
-            if (prev.value === "(" && !/[!=<:]/.test(next) || next === "<" && !/<([!=]|\w+>)/.test(remaining())) {
-              output2 = `\\${value}`;
-            }
-            push({ type: "text", value, output: output2 });
-            continue;
-          }
-          if (opts.dot !== true && (prev.type === "slash" || prev.type === "bos")) {
-            push({ type: "qmark", value, output: QMARK_NO_DOT });
-            continue;
-          }
-          push({ type: "qmark", value, output: QMARK });
-          continue;
-        }
-        if (value === "!") {
-          if (opts.noextglob !== true && peek() === "(") {
-            if (peek(2) !== "?" || !/[!=<:]/.test(peek(3))) {
-              extglobOpen("negate", value);
-              continue;
-            }
-          }
-          if (opts.nonegate !== true && state.index === 0) {
-            negate();
-            continue;
-          }
-        }
-        if (value === "+") {
-          if (opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
-            extglobOpen("plus", value);
-            continue;
-          }
-          if (prev && prev.value === "(" || opts.regex === false) {
-            push({ type: "plus", value, output: PLUS_LITERAL });
-            continue;
-          }
-          if (prev && (prev.type === "bracket" || prev.type === "paren" || prev.type === "brace") || state.parens > 0) {
-            push({ type: "plus", value });
-            continue;
-          }
-          push({ type: "plus", value: PLUS_LITERAL });
-          continue;
-        }
-        if (value === "@") {
-          if (opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
-            push({ type: "at", extglob: true, value, output: "" });
-            continue;
-          }
-          push({ type: "text", value });
-          continue;
-        }
-        if (value !== "*") {
-          if (value === "$" || value === "^") {
-            value = `\\${value}`;
-          }
-          const match = REGEX_NON_SPECIAL_CHARS.exec(remaining());
-          if (match) {
-            value += match[0];
-            state.index += match[0].length;
-          }
-          push({ type: "text", value });
-          continue;
-        }
-        if (prev && (prev.type === "globstar" || prev.star === true)) {
-          prev.type = "star";
-          prev.star = true;
-          prev.value += value;
-          prev.output = star;
-          state.backtrack = true;
-          state.globstar = true;
-          consume(value);
-          continue;
-        }
-        let rest = remaining();
-        if (opts.noextglob !== true && /^\([^?]/.test(rest)) {
-          extglobOpen("star", value);
-          continue;
-        }
-        if (prev.type === "star") {
-          if (opts.noglobstar === true) {
-            consume(value);
-            continue;
-          }
-          const prior = prev.prev;
-          const before = prior.prev;
-          const isStart = prior.type === "slash" || prior.type === "bos";
-          const afterStar = before && (before.type === "star" || before.type === "globstar");
-          if (opts.bash === true && (!isStart || rest[0] && rest[0] !== "/")) {
-            push({ type: "star", value, output: "" });
-            continue;
-          }
-          const isBrace = state.braces > 0 && (prior.type === "comma" || prior.type === "brace");
-          const isExtglob = extglobs.length && (prior.type === "pipe" || prior.type === "paren");
-          if (!isStart && prior.type !== "paren" && !isBrace && !isExtglob) {
-            push({ type: "star", value, output: "" });
-            continue;
-          }
-          while (rest.slice(0, 3) === "/**") {
-            const after = input2[state.index + 4];
-            if (after && after !== "/") {
-              break;
-            }
-            rest = rest.slice(3);
-            consume("/**", 3);
-          }
-          const isEnd = eos() || state.parens > 0 && rest === ")".repeat(state.parens) && !extglobs.some((extglob) => extglob.type === "negate");
-          if (prior.type === "bos" && eos()) {
-            prev.type = "globstar";
-            prev.value += value;
-            prev.output = globstar(opts);
-            state.output = prev.output;
-            state.globstar = true;
-            consume(value);
-            continue;
-          }
-          if (prior.type === "slash" && prior.prev.type !== "bos" && !afterStar && isEnd) {
-            state.output = state.output.slice(0, -(prior.output + prev.output).length);
-            prior.output = `(?:${prior.output}`;
-            prev.type = "globstar";
-            prev.output = globstar(opts) + (opts.strictSlashes ? ")" : "|$)");
-            prev.value += value;
-            state.globstar = true;
-            state.output += prior.output + prev.output;
-            consume(value);
-            continue;
-          }
-          if (prior.type === "slash" && prior.prev.type !== "bos" && rest[0] === "/") {
-            const end = rest[1] !== void 0 ? "|$" : "";
-            state.output = state.output.slice(0, -(prior.output + prev.output).length);
-            prior.output = `(?:${prior.output}`;
-            prev.type = "globstar";
-            prev.output = `${globstar(opts)}${SLASH_LITERAL}|${SLASH_LITERAL}${end})`;
-            prev.value += value;
-            state.output += prior.output + prev.output;
-            state.globstar = true;
-            consume(value + advance());
-            push({ type: "slash", value: "/", output: "" });
-            continue;
-          }
-          if (prior.type === "bos" && rest[0] === "/") {
-            prev.type = "globstar";
-            prev.value += value;
-            prev.output = `(?:^|${SLASH_LITERAL}|${globstar(opts)}${SLASH_LITERAL})`;
-            state.output = prev.output;
-            state.globstar = true;
-            consume(value + advance());
-            push({ type: "slash", value: "/", output: "" });
-            continue;
-          }
-          state.output = state.output.slice(0, -prev.output.length);
-          prev.type = "globstar";
-          prev.output = globstar(opts);
-          prev.value += value;
-          state.output += prev.output;
-          state.globstar = true;
-          consume(value);
-          continue;
-        }
-        const token = { type: "star", value, output: star };
-        if (opts.bash === true) {
-          token.output = ".*?";
-          if (prev.type === "bos" || prev.type === "slash") {
-            token.output = nodot + token.output;
-          }
-          push(token);
-          continue;
-        }
-        if (prev && (prev.type === "bracket" || prev.type === "paren") && opts.regex === true) {
-          token.output = value;
-          push(token);
-          continue;
-        }
-        if (state.index === state.start || prev.type === "slash" || prev.type === "dot") {
-          if (prev.type === "dot") {
-            state.output += NO_DOT_SLASH;
-            prev.output += NO_DOT_SLASH;
-          } else if (opts.dot === true) {
-            state.output += NO_DOTS_SLASH;
-            prev.output += NO_DOTS_SLASH;
-          } else {
-            state.output += nodot;
-            prev.output += nodot;
-          }
-          if (peek() !== "*") {
-            state.output += ONE_CHAR;
-            prev.output += ONE_CHAR;
-          }
-        }
-        push(token);
-      }
-      while (state.brackets > 0) {
-        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", "]"));
-        state.output = utils.escapeLast(state.output, "[");
-        decrement("brackets");
-      }
-      while (state.parens > 0) {
-        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", ")"));
-        state.output = utils.escapeLast(state.output, "(");
-        decrement("parens");
-      }
-      while (state.braces > 0) {
-        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", "}"));
-        state.output = utils.escapeLast(state.output, "{");
-        decrement("braces");
-      }
-      if (opts.strictSlashes !== true && (prev.type === "star" || prev.type === "bracket")) {
-        push({ type: "maybe_slash", value: "", output: `${SLASH_LITERAL}?` });
-      }
-      if (state.backtrack === true) {
-        state.output = "";
-        for (const token of state.tokens) {
-          state.output += token.output != null ? token.output : token.value;
-          if (token.suffix) {
-            state.output += token.suffix;
-          }
-        }
-      }
-      return state;
-    };
-    parse3.fastpaths = (input2, options) => {
-      const opts = { ...options };
-      const max = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
-      const len = input2.length;
-      if (len > max) {
-        throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
-      }
-      input2 = REPLACEMENTS[input2] || input2;
-      const {
-        DOT_LITERAL,
-        SLASH_LITERAL,
-        ONE_CHAR,
-        DOTS_SLASH,
-        NO_DOT,
-        NO_DOTS,
-        NO_DOTS_SLASH,
-        STAR,
-        START_ANCHOR
-      } = constants5.globChars(opts.windows);
-      const nodot = opts.dot ? NO_DOTS : NO_DOT;
-      const slashDot = opts.dot ? NO_DOTS_SLASH : NO_DOT;
-      const capture = opts.capture ? "" : "?:";
-      const state = { negated: false, prefix: "" };
-      let star = opts.bash === true ? ".*?" : STAR;
-      if (opts.capture) {
-        star = `(${star})`;
-      }
-      const globstar = (opts2) => {
-        if (opts2.noglobstar === true) return star;
-        return `(${capture}(?:(?!${START_ANCHOR}${opts2.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
-      };
-      const create = (str) => {
-        switch (str) {
-          case "*":
-            return `${nodot}${ONE_CHAR}${star}`;
-          case ".*":
-            return `${DOT_LITERAL}${ONE_CHAR}${star}`;
-          case "*.*":
-            return `${nodot}${star}${DOT_LITERAL}${ONE_CHAR}${star}`;
-          case "*/*":
-            return `${nodot}${star}${SLASH_LITERAL}${ONE_CHAR}${slashDot}${star}`;
-          case "**":
-            return nodot + globstar(opts);
-          case "**/*":
-            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${slashDot}${ONE_CHAR}${star}`;
-          case "**/*.*":
-            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${slashDot}${star}${DOT_LITERAL}${ONE_CHAR}${star}`;
-          case "**/.*":
-            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${DOT_LITERAL}${ONE_CHAR}${star}`;
-          default: {
-            const match = /^(.*?)\.(\w+)$/.exec(str);
-            if (!match) return;
-            const source2 = create(match[1]);
-            if (!source2) return;
-            return source2 + DOT_LITERAL + match[2];
-          }
-        }
-      };
-      const output2 = utils.removePrefix(input2, state);
-      let source = create(output2);
-      if (source && opts.strictSlashes !== true) {
-        source += `${SLASH_LITERAL}?`;
-      }
-      return source;
-    };
-    module.exports = parse3;
-  }
-});
-
-// node_modules/picomatch/lib/picomatch.js
-var require_picomatch = __commonJS({
-  "node_modules/picomatch/lib/picomatch.js"(exports, module) {
-    "use strict";
-    var scan = require_scan();
-    var parse3 = require_parse2();
-    var utils = require_utils2();
-    var constants5 = require_constants6();
-    var isObject2 = (val) => val && typeof val === "object" && !Array.isArray(val);
-    var picomatch2 = (glob2, options, returnState = false) => {
-      if (Array.isArray(glob2)) {
-        const fns = glob2.map((input2) => picomatch2(input2, options, returnState));
-        const arrayMatcher = (str) => {
-          for (const isMatch of fns) {
-            const state2 = isMatch(str);
-            if (state2) return state2;
-          }
-          return false;
-        };
-        return arrayMatcher;
-      }
-      const isState = isObject2(glob2) && glob2.tokens && glob2.input;
-      if (glob2 === "" || typeof glob2 !== "string" && !isState) {
-        throw new TypeError("Expected pattern to be a non-empty string");
-      }
-      const opts = options || {};
-      const posix = opts.windows;
-      const regex = isState ? picomatch2.compileRe(glob2, options) : picomatch2.makeRe(glob2, options, false, true);
-      const state = regex.state;
-      delete regex.state;
-      let isIgnored = () => false;
-      if (opts.ignore) {
-        const ignoreOpts = { ...options, ignore: null, onMatch: null, onResult: null };
-        isIgnored = picomatch2(opts.ignore, ignoreOpts, returnState);
-      }
-      const matcher = (input2, returnObject = false) => {
-        const { isMatch, match, output: output2 } = picomatch2.test(input2, regex, options, { glob: glob2, posix });
-        const result = { glob: glob2, state, regex, posix, input: input2, output: output2, match, isMatch };
-        if (typeof opts.onResult === "function") {
-          opts.onResult(result);
-        }
-        if (isMatch === false) {
-          result.isMatch = false;
-          return returnObject ? result : false;
-        }
-        if (isIgnored(input2)) {
-          if (typeof opts.onIgnore === "function") {
-            opts.onIgnore(result);
-          }
-          result.isMatch = false;
-          return returnObject ? result : false;
-        }
-        if (typeof opts.onMatch === "function") {
-          opts.onMatch(result);
-        }
-        return returnObject ? result : true;
-      };
-      if (returnState) {
-        matcher.state = state;
-      }
-      return matcher;
-    };
-    picomatch2.test = (input2, regex, options, { glob: glob2, posix } = {}) => {
-      if (typeof input2 !== "string") {
-        throw new TypeError("Expected input to be a string");
-      }
-      if (input2 === "") {
-        return { isMatch: false, output: "" };
-      }
-      const opts = options || {};
-      const format = opts.format || (posix ? utils.toPosixSlashes : null);
-      let match = input2 === glob2;
-      let output2 = match && format ? format(input2) : input2;
-      if (match === false) {
-        output2 = format ? format(input2) : input2;
-        match = output2 === glob2;
-      }
-      if (match === false || opts.capture === true) {
-        if (opts.matchBase === true || opts.basename === true) {
-          match = picomatch2.matchBase(input2, regex, options, posix);
-        } else {
-          match = regex.exec(output2);
-        }
-      }
-      return { isMatch: Boolean(match), match, output: output2 };
-    };
-    picomatch2.matchBase = (input2, glob2, options, posix = options && options.windows) => {
-      const regex = glob2 instanceof RegExp ? glob2 : picomatch2.makeRe(glob2, options);
-      return regex.test(utils.basename(input2, { windows: posix }));
-    };
-    picomatch2.isMatch = (str, patterns, options) => picomatch2(patterns, options)(str);
-    picomatch2.parse = (pattern, options) => {
-      if (Array.isArray(pattern)) return pattern.map((p) => picomatch2.parse(p, options));
-      return parse3(pattern, { ...options, fastpaths: false });
-    };
-    picomatch2.scan = (input2, options) => scan(input2, options);
-    picomatch2.compileRe = (state, options, returnOutput = false, returnState = false) => {
-      if (returnOutput === true) {
-        return state.output;
-      }
-      const opts = options || {};
-      const prepend = opts.contains ? "" : "^";
-      const append = opts.contains ? "" : "$";
-      let source = `${prepend}(?:${state.output})${append}`;
-      if (state && state.negated === true) {
-        source = `^(?!${source}).*$`;
-      }
-      const regex = picomatch2.toRegex(source, options);
-      if (returnState === true) {
-        regex.state = state;
-      }
-      return regex;
-    };
-    picomatch2.makeRe = (input2, options = {}, returnOutput = false, returnState = false) => {
-      if (!input2 || typeof input2 !== "string") {
-        throw new TypeError("Expected a non-empty string");
-      }
-      let parsed = { negated: false, fastpaths: true };
-      if (options.fastpaths !== false && (input2[0] === "." || input2[0] === "*")) {
-        parsed.output = parse3.fastpaths(input2, options);
-      }
-      if (!parsed.output) {
-        parsed = parse3(input2, options);
-      }
-      return picomatch2.compileRe(parsed, options, returnOutput, returnState);
-    };
-    picomatch2.toRegex = (source, options) => {
-      try {
-        const opts = options || {};
-        return new RegExp(source, opts.flags || (opts.nocase ? "i" : ""));
-      } catch (err) {
-        if (options && options.debug === true) throw err;
-        return /$^/;
-      }
-    };
-    picomatch2.constants = constants5;
-    module.exports = picomatch2;
-  }
-});
-
-// node_modules/picomatch/index.js
-var require_picomatch2 = __commonJS({
-  "node_modules/picomatch/index.js"(exports, module) {
-    "use strict";
-    var pico = require_picomatch();
-    var utils = require_utils2();
-    function picomatch2(glob2, options, returnState = false) {
-      if (options && (options.windows === null || options.windows === void 0)) {
-        options = { ...options, windows: utils.isWindows() };
-      }
-      return pico(glob2, options, returnState);
-    }
-    Object.assign(picomatch2, pico);
-    module.exports = picomatch2;
   }
 });
 
@@ -27288,15 +25512,15 @@ var require_parser = __commonJS({
     var node_process = __require("process");
     var cst = require_cst();
     var lexer = require_lexer();
-    function includesToken(list, type) {
-      for (let i = 0; i < list.length; ++i)
-        if (list[i].type === type)
+    function includesToken(list3, type) {
+      for (let i = 0; i < list3.length; ++i)
+        if (list3[i].type === type)
           return true;
       return false;
     }
-    function findNonEmptyIndex(list) {
-      for (let i = 0; i < list.length; ++i) {
-        switch (list[i].type) {
+    function findNonEmptyIndex(list3) {
+      for (let i = 0; i < list3.length; ++i) {
+        switch (list3[i].type) {
           case "space":
           case "comment":
           case "newline":
@@ -28304,10 +26528,1786 @@ var require_dist = __commonJS({
   }
 });
 
+// node_modules/picomatch/lib/constants.js
+var require_constants6 = __commonJS({
+  "node_modules/picomatch/lib/constants.js"(exports, module) {
+    "use strict";
+    var WIN_SLASH = "\\\\/";
+    var WIN_NO_SLASH = `[^${WIN_SLASH}]`;
+    var DEFAULT_MAX_EXTGLOB_RECURSION = 0;
+    var DOT_LITERAL = "\\.";
+    var PLUS_LITERAL = "\\+";
+    var QMARK_LITERAL = "\\?";
+    var SLASH_LITERAL = "\\/";
+    var ONE_CHAR = "(?=.)";
+    var QMARK = "[^/]";
+    var END_ANCHOR = `(?:${SLASH_LITERAL}|$)`;
+    var START_ANCHOR = `(?:^|${SLASH_LITERAL})`;
+    var DOTS_SLASH = `${DOT_LITERAL}{1,2}${END_ANCHOR}`;
+    var NO_DOT = `(?!${DOT_LITERAL})`;
+    var NO_DOTS = `(?!${START_ANCHOR}${DOTS_SLASH})`;
+    var NO_DOT_SLASH = `(?!${DOT_LITERAL}{0,1}${END_ANCHOR})`;
+    var NO_DOTS_SLASH = `(?!${DOTS_SLASH})`;
+    var QMARK_NO_DOT = `[^.${SLASH_LITERAL}]`;
+    var STAR = `${QMARK}*?`;
+    var SEP = "/";
+    var POSIX_CHARS = {
+      DOT_LITERAL,
+      PLUS_LITERAL,
+      QMARK_LITERAL,
+      SLASH_LITERAL,
+      ONE_CHAR,
+      QMARK,
+      END_ANCHOR,
+      DOTS_SLASH,
+      NO_DOT,
+      NO_DOTS,
+      NO_DOT_SLASH,
+      NO_DOTS_SLASH,
+      QMARK_NO_DOT,
+      STAR,
+      START_ANCHOR,
+      SEP
+    };
+    var WINDOWS_CHARS = {
+      ...POSIX_CHARS,
+      SLASH_LITERAL: `[${WIN_SLASH}]`,
+      QMARK: WIN_NO_SLASH,
+      STAR: `${WIN_NO_SLASH}*?`,
+      DOTS_SLASH: `${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$)`,
+      NO_DOT: `(?!${DOT_LITERAL})`,
+      NO_DOTS: `(?!(?:^|[${WIN_SLASH}])${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$))`,
+      NO_DOT_SLASH: `(?!${DOT_LITERAL}{0,1}(?:[${WIN_SLASH}]|$))`,
+      NO_DOTS_SLASH: `(?!${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$))`,
+      QMARK_NO_DOT: `[^.${WIN_SLASH}]`,
+      START_ANCHOR: `(?:^|[${WIN_SLASH}])`,
+      END_ANCHOR: `(?:[${WIN_SLASH}]|$)`,
+      SEP: "\\"
+    };
+    var POSIX_REGEX_SOURCE = {
+      __proto__: null,
+      alnum: "a-zA-Z0-9",
+      alpha: "a-zA-Z",
+      ascii: "\\x00-\\x7F",
+      blank: " \\t",
+      cntrl: "\\x00-\\x1F\\x7F",
+      digit: "0-9",
+      graph: "\\x21-\\x7E",
+      lower: "a-z",
+      print: "\\x20-\\x7E ",
+      punct: "\\-!\"#$%&'()\\*+,./:;<=>?@[\\]^_`{|}~",
+      space: " \\t\\r\\n\\v\\f",
+      upper: "A-Z",
+      word: "A-Za-z0-9_",
+      xdigit: "A-Fa-f0-9"
+    };
+    module.exports = {
+      DEFAULT_MAX_EXTGLOB_RECURSION,
+      MAX_LENGTH: 1024 * 64,
+      POSIX_REGEX_SOURCE,
+      // regular expressions
+      REGEX_BACKSLASH: /\\(?![*+?^${}(|)[\]])/g,
+      REGEX_NON_SPECIAL_CHARS: /^[^@![\].,$*+?^{}()|\\/]+/,
+      REGEX_SPECIAL_CHARS: /[-*+?.^${}(|)[\]]/,
+      REGEX_SPECIAL_CHARS_BACKREF: /(\\?)((\W)(\3*))/g,
+      REGEX_SPECIAL_CHARS_GLOBAL: /([-*+?.^${}(|)[\]])/g,
+      REGEX_REMOVE_BACKSLASH: /(?:\[.*?[^\\]\]|\\(?=.))/g,
+      // Replace globs with equivalent patterns to reduce parsing time.
+      REPLACEMENTS: {
+        __proto__: null,
+        "***": "*",
+        "**/**": "**",
+        "**/**/**": "**"
+      },
+      // Digits
+      CHAR_0: 48,
+      /* 0 */
+      CHAR_9: 57,
+      /* 9 */
+      // Alphabet chars.
+      CHAR_UPPERCASE_A: 65,
+      /* A */
+      CHAR_LOWERCASE_A: 97,
+      /* a */
+      CHAR_UPPERCASE_Z: 90,
+      /* Z */
+      CHAR_LOWERCASE_Z: 122,
+      /* z */
+      CHAR_LEFT_PARENTHESES: 40,
+      /* ( */
+      CHAR_RIGHT_PARENTHESES: 41,
+      /* ) */
+      CHAR_ASTERISK: 42,
+      /* * */
+      // Non-alphabetic chars.
+      CHAR_AMPERSAND: 38,
+      /* & */
+      CHAR_AT: 64,
+      /* @ */
+      CHAR_BACKWARD_SLASH: 92,
+      /* \ */
+      CHAR_CARRIAGE_RETURN: 13,
+      /* \r */
+      CHAR_CIRCUMFLEX_ACCENT: 94,
+      /* ^ */
+      CHAR_COLON: 58,
+      /* : */
+      CHAR_COMMA: 44,
+      /* , */
+      CHAR_DOT: 46,
+      /* . */
+      CHAR_DOUBLE_QUOTE: 34,
+      /* " */
+      CHAR_EQUAL: 61,
+      /* = */
+      CHAR_EXCLAMATION_MARK: 33,
+      /* ! */
+      CHAR_FORM_FEED: 12,
+      /* \f */
+      CHAR_FORWARD_SLASH: 47,
+      /* / */
+      CHAR_GRAVE_ACCENT: 96,
+      /* ` */
+      CHAR_HASH: 35,
+      /* # */
+      CHAR_HYPHEN_MINUS: 45,
+      /* - */
+      CHAR_LEFT_ANGLE_BRACKET: 60,
+      /* < */
+      CHAR_LEFT_CURLY_BRACE: 123,
+      /* { */
+      CHAR_LEFT_SQUARE_BRACKET: 91,
+      /* [ */
+      CHAR_LINE_FEED: 10,
+      /* \n */
+      CHAR_NO_BREAK_SPACE: 160,
+      /* \u00A0 */
+      CHAR_PERCENT: 37,
+      /* % */
+      CHAR_PLUS: 43,
+      /* + */
+      CHAR_QUESTION_MARK: 63,
+      /* ? */
+      CHAR_RIGHT_ANGLE_BRACKET: 62,
+      /* > */
+      CHAR_RIGHT_CURLY_BRACE: 125,
+      /* } */
+      CHAR_RIGHT_SQUARE_BRACKET: 93,
+      /* ] */
+      CHAR_SEMICOLON: 59,
+      /* ; */
+      CHAR_SINGLE_QUOTE: 39,
+      /* ' */
+      CHAR_SPACE: 32,
+      /*   */
+      CHAR_TAB: 9,
+      /* \t */
+      CHAR_UNDERSCORE: 95,
+      /* _ */
+      CHAR_VERTICAL_LINE: 124,
+      /* | */
+      CHAR_ZERO_WIDTH_NOBREAK_SPACE: 65279,
+      /* \uFEFF */
+      /**
+       * Create EXTGLOB_CHARS
+       */
+      extglobChars(chars) {
+        return {
+          "!": { type: "negate", open: "(?:(?!(?:", close: `))${chars.STAR})` },
+          "?": { type: "qmark", open: "(?:", close: ")?" },
+          "+": { type: "plus", open: "(?:", close: ")+" },
+          "*": { type: "star", open: "(?:", close: ")*" },
+          "@": { type: "at", open: "(?:", close: ")" }
+        };
+      },
+      /**
+       * Create GLOB_CHARS
+       */
+      globChars(win32) {
+        return win32 === true ? WINDOWS_CHARS : POSIX_CHARS;
+      }
+    };
+  }
+});
+
+// node_modules/picomatch/lib/utils.js
+var require_utils2 = __commonJS({
+  "node_modules/picomatch/lib/utils.js"(exports) {
+    "use strict";
+    var {
+      REGEX_BACKSLASH,
+      REGEX_REMOVE_BACKSLASH,
+      REGEX_SPECIAL_CHARS,
+      REGEX_SPECIAL_CHARS_GLOBAL
+    } = require_constants6();
+    exports.isObject = (val) => val !== null && typeof val === "object" && !Array.isArray(val);
+    exports.hasRegexChars = (str) => REGEX_SPECIAL_CHARS.test(str);
+    exports.isRegexChar = (str) => str.length === 1 && exports.hasRegexChars(str);
+    exports.escapeRegex = (str) => str.replace(REGEX_SPECIAL_CHARS_GLOBAL, "\\$1");
+    exports.toPosixSlashes = (str) => str.replace(REGEX_BACKSLASH, "/");
+    exports.isWindows = () => {
+      if (typeof navigator !== "undefined" && navigator.platform) {
+        const platform2 = navigator.platform.toLowerCase();
+        return platform2 === "win32" || platform2 === "windows";
+      }
+      if (typeof process !== "undefined" && process.platform) {
+        return process.platform === "win32";
+      }
+      return false;
+    };
+    exports.removeBackslashes = (str) => {
+      return str.replace(REGEX_REMOVE_BACKSLASH, (match) => {
+        return match === "\\" ? "" : match;
+      });
+    };
+    exports.escapeLast = (input2, char, lastIdx) => {
+      const idx = input2.lastIndexOf(char, lastIdx);
+      if (idx === -1) return input2;
+      if (input2[idx - 1] === "\\") return exports.escapeLast(input2, char, idx - 1);
+      return `${input2.slice(0, idx)}\\${input2.slice(idx)}`;
+    };
+    exports.removePrefix = (input2, state = {}) => {
+      let output2 = input2;
+      if (output2.startsWith("./")) {
+        output2 = output2.slice(2);
+        state.prefix = "./";
+      }
+      return output2;
+    };
+    exports.wrapOutput = (input2, state = {}, options = {}) => {
+      const prepend = options.contains ? "" : "^";
+      const append = options.contains ? "" : "$";
+      let output2 = `${prepend}(?:${input2})${append}`;
+      if (state.negated === true) {
+        output2 = `(?:^(?!${output2}).*$)`;
+      }
+      return output2;
+    };
+    exports.basename = (path, { windows } = {}) => {
+      const segs = path.split(windows ? /[\\/]/ : "/");
+      const last = segs[segs.length - 1];
+      if (last === "") {
+        return segs[segs.length - 2];
+      }
+      return last;
+    };
+  }
+});
+
+// node_modules/picomatch/lib/scan.js
+var require_scan = __commonJS({
+  "node_modules/picomatch/lib/scan.js"(exports, module) {
+    "use strict";
+    var utils = require_utils2();
+    var {
+      CHAR_ASTERISK,
+      /* * */
+      CHAR_AT,
+      /* @ */
+      CHAR_BACKWARD_SLASH,
+      /* \ */
+      CHAR_COMMA,
+      /* , */
+      CHAR_DOT,
+      /* . */
+      CHAR_EXCLAMATION_MARK,
+      /* ! */
+      CHAR_FORWARD_SLASH,
+      /* / */
+      CHAR_LEFT_CURLY_BRACE,
+      /* { */
+      CHAR_LEFT_PARENTHESES,
+      /* ( */
+      CHAR_LEFT_SQUARE_BRACKET,
+      /* [ */
+      CHAR_PLUS,
+      /* + */
+      CHAR_QUESTION_MARK,
+      /* ? */
+      CHAR_RIGHT_CURLY_BRACE,
+      /* } */
+      CHAR_RIGHT_PARENTHESES,
+      /* ) */
+      CHAR_RIGHT_SQUARE_BRACKET
+      /* ] */
+    } = require_constants6();
+    var isPathSeparator = (code) => {
+      return code === CHAR_FORWARD_SLASH || code === CHAR_BACKWARD_SLASH;
+    };
+    var depth2 = (token) => {
+      if (token.isPrefix !== true) {
+        token.depth = token.isGlobstar ? Infinity : 1;
+      }
+    };
+    var scan = (input2, options) => {
+      const opts = options || {};
+      const length = input2.length - 1;
+      const scanToEnd = opts.parts === true || opts.tokens === true || opts.scanToEnd === true;
+      const slashes = [];
+      const tokens = [];
+      const parts = [];
+      let str = input2;
+      let index = -1;
+      let start = 0;
+      let lastIndex = 0;
+      let isBrace = false;
+      let isBracket = false;
+      let isGlob = false;
+      let isExtglob = false;
+      let isGlobstar = false;
+      let braceEscaped = false;
+      let backslashes = false;
+      let negated = false;
+      let negatedExtglob = false;
+      let finished = false;
+      let braces = 0;
+      let prev;
+      let code;
+      let token = { value: "", depth: 0, isGlob: false };
+      const eos = () => index >= length;
+      const peek = () => str.charCodeAt(index + 1);
+      const advance = () => {
+        prev = code;
+        return str.charCodeAt(++index);
+      };
+      while (index < length) {
+        code = advance();
+        let next;
+        if (code === CHAR_BACKWARD_SLASH) {
+          backslashes = token.backslashes = true;
+          code = advance();
+          if (code === CHAR_LEFT_CURLY_BRACE) {
+            braceEscaped = true;
+          }
+          continue;
+        }
+        if (braceEscaped === true || code === CHAR_LEFT_CURLY_BRACE) {
+          braces++;
+          while (eos() !== true && (code = advance())) {
+            if (code === CHAR_BACKWARD_SLASH) {
+              backslashes = token.backslashes = true;
+              advance();
+              continue;
+            }
+            if (code === CHAR_LEFT_CURLY_BRACE) {
+              braces++;
+              continue;
+            }
+            if (braceEscaped !== true && code === CHAR_DOT && (code = advance()) === CHAR_DOT) {
+              isBrace = token.isBrace = true;
+              isGlob = token.isGlob = true;
+              finished = true;
+              if (scanToEnd === true) {
+                continue;
+              }
+              break;
+            }
+            if (braceEscaped !== true && code === CHAR_COMMA) {
+              isBrace = token.isBrace = true;
+              isGlob = token.isGlob = true;
+              finished = true;
+              if (scanToEnd === true) {
+                continue;
+              }
+              break;
+            }
+            if (code === CHAR_RIGHT_CURLY_BRACE) {
+              braces--;
+              if (braces === 0) {
+                braceEscaped = false;
+                isBrace = token.isBrace = true;
+                finished = true;
+                break;
+              }
+            }
+          }
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+        if (code === CHAR_FORWARD_SLASH) {
+          slashes.push(index);
+          tokens.push(token);
+          token = { value: "", depth: 0, isGlob: false };
+          if (finished === true) continue;
+          if (prev === CHAR_DOT && index === start + 1) {
+            start += 2;
+            continue;
+          }
+          lastIndex = index + 1;
+          continue;
+        }
+        if (opts.noext !== true) {
+          const isExtglobChar = code === CHAR_PLUS || code === CHAR_AT || code === CHAR_ASTERISK || code === CHAR_QUESTION_MARK || code === CHAR_EXCLAMATION_MARK;
+          if (isExtglobChar === true && peek() === CHAR_LEFT_PARENTHESES) {
+            isGlob = token.isGlob = true;
+            isExtglob = token.isExtglob = true;
+            finished = true;
+            if (code === CHAR_EXCLAMATION_MARK && index === start) {
+              negatedExtglob = true;
+            }
+            if (scanToEnd === true) {
+              let parens = 0;
+              while (eos() !== true && (code = advance())) {
+                if (code === CHAR_BACKWARD_SLASH) {
+                  backslashes = token.backslashes = true;
+                  advance();
+                  continue;
+                }
+                if (code === CHAR_LEFT_PARENTHESES) {
+                  parens++;
+                  continue;
+                }
+                if (code === CHAR_RIGHT_PARENTHESES && --parens === 0) {
+                  finished = true;
+                  break;
+                }
+              }
+              continue;
+            }
+            break;
+          }
+        }
+        if (code === CHAR_ASTERISK) {
+          if (prev === CHAR_ASTERISK) isGlobstar = token.isGlobstar = true;
+          isGlob = token.isGlob = true;
+          finished = true;
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+        if (code === CHAR_QUESTION_MARK) {
+          isGlob = token.isGlob = true;
+          finished = true;
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+        if (code === CHAR_LEFT_SQUARE_BRACKET) {
+          while (eos() !== true && (next = advance())) {
+            if (next === CHAR_BACKWARD_SLASH) {
+              backslashes = token.backslashes = true;
+              advance();
+              continue;
+            }
+            if (next === CHAR_RIGHT_SQUARE_BRACKET) {
+              isBracket = token.isBracket = true;
+              isGlob = token.isGlob = true;
+              finished = true;
+              break;
+            }
+          }
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+        if (opts.nonegate !== true && code === CHAR_EXCLAMATION_MARK && index === start) {
+          negated = token.negated = true;
+          start++;
+          continue;
+        }
+        if (opts.noparen !== true && code === CHAR_LEFT_PARENTHESES) {
+          isGlob = token.isGlob = true;
+          if (scanToEnd === true) {
+            let parens = 1;
+            while (eos() !== true && (code = advance())) {
+              if (code === CHAR_BACKWARD_SLASH) {
+                backslashes = token.backslashes = true;
+                advance();
+                continue;
+              }
+              if (code === CHAR_LEFT_PARENTHESES) {
+                parens++;
+                continue;
+              }
+              if (code === CHAR_RIGHT_PARENTHESES && --parens === 0) {
+                finished = true;
+                break;
+              }
+            }
+            continue;
+          }
+          break;
+        }
+        if (isGlob === true) {
+          finished = true;
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+      }
+      if (opts.noext === true) {
+        isExtglob = false;
+        isGlob = false;
+      }
+      let base = str;
+      let prefix = "";
+      let glob2 = "";
+      if (start > 0) {
+        prefix = str.slice(0, start);
+        str = str.slice(start);
+        lastIndex -= start;
+      }
+      if (base && isGlob === true && lastIndex > 0) {
+        base = str.slice(0, lastIndex);
+        glob2 = str.slice(lastIndex);
+      } else if (isGlob === true) {
+        base = "";
+        glob2 = str;
+      } else {
+        base = str;
+      }
+      if (base && base !== "" && base !== "/" && base !== str) {
+        if (isPathSeparator(base.charCodeAt(base.length - 1))) {
+          base = base.slice(0, -1);
+        }
+      }
+      if (opts.unescape === true) {
+        if (glob2) glob2 = utils.removeBackslashes(glob2);
+        if (base && backslashes === true) {
+          base = utils.removeBackslashes(base);
+        }
+      }
+      const state = {
+        prefix,
+        input: input2,
+        start,
+        base,
+        glob: glob2,
+        isBrace,
+        isBracket,
+        isGlob,
+        isExtglob,
+        isGlobstar,
+        negated,
+        negatedExtglob
+      };
+      if (opts.tokens === true) {
+        state.maxDepth = 0;
+        if (!isPathSeparator(code)) {
+          tokens.push(token);
+        }
+        state.tokens = tokens;
+      }
+      if (opts.parts === true || opts.tokens === true) {
+        let prevIndex;
+        for (let idx = 0; idx < slashes.length; idx++) {
+          const n2 = prevIndex !== void 0 ? prevIndex + 1 : start;
+          const i = slashes[idx];
+          const value2 = input2.slice(n2, i);
+          if (opts.tokens) {
+            if (idx === 0 && start !== 0) {
+              tokens[idx].isPrefix = true;
+              tokens[idx].value = prefix;
+            } else {
+              tokens[idx].value = value2;
+            }
+            depth2(tokens[idx]);
+            state.maxDepth += tokens[idx].depth;
+          }
+          if (i >= start) {
+            parts.push(value2);
+            prevIndex = i;
+          }
+        }
+        const n = prevIndex !== void 0 ? prevIndex + 1 : start;
+        const value = input2.slice(n);
+        parts.push(value);
+        if (opts.tokens && prevIndex && prevIndex + 1 < input2.length) {
+          tokens[tokens.length - 1].value = value;
+          depth2(tokens[tokens.length - 1]);
+          state.maxDepth += tokens[tokens.length - 1].depth;
+        }
+        state.slashes = slashes;
+        state.parts = parts;
+      }
+      return state;
+    };
+    module.exports = scan;
+  }
+});
+
+// node_modules/picomatch/lib/parse.js
+var require_parse2 = __commonJS({
+  "node_modules/picomatch/lib/parse.js"(exports, module) {
+    "use strict";
+    var constants5 = require_constants6();
+    var utils = require_utils2();
+    var {
+      MAX_LENGTH,
+      POSIX_REGEX_SOURCE,
+      REGEX_NON_SPECIAL_CHARS,
+      REGEX_SPECIAL_CHARS_BACKREF,
+      REPLACEMENTS
+    } = constants5;
+    var expandRange = (args, options) => {
+      if (typeof options.expandRange === "function") {
+        return options.expandRange(...args, options);
+      }
+      args.sort();
+      const value = `[${args.join("-")}]`;
+      try {
+        new RegExp(value);
+      } catch (ex) {
+        return args.map((v) => utils.escapeRegex(v)).join("..");
+      }
+      return value;
+    };
+    var syntaxError = (type, char) => {
+      return `Missing ${type}: "${char}" - use "\\\\${char}" to match literal characters`;
+    };
+    var splitTopLevel = (input2) => {
+      const parts = [];
+      let bracket = 0;
+      let paren = 0;
+      let quote = 0;
+      let value = "";
+      let escaped = false;
+      for (const ch of input2) {
+        if (escaped === true) {
+          value += ch;
+          escaped = false;
+          continue;
+        }
+        if (ch === "\\") {
+          value += ch;
+          escaped = true;
+          continue;
+        }
+        if (ch === '"') {
+          quote = quote === 1 ? 0 : 1;
+          value += ch;
+          continue;
+        }
+        if (quote === 0) {
+          if (ch === "[") {
+            bracket++;
+          } else if (ch === "]" && bracket > 0) {
+            bracket--;
+          } else if (bracket === 0) {
+            if (ch === "(") {
+              paren++;
+            } else if (ch === ")" && paren > 0) {
+              paren--;
+            } else if (ch === "|" && paren === 0) {
+              parts.push(value);
+              value = "";
+              continue;
+            }
+          }
+        }
+        value += ch;
+      }
+      parts.push(value);
+      return parts;
+    };
+    var isPlainBranch = (branch) => {
+      let escaped = false;
+      for (const ch of branch) {
+        if (escaped === true) {
+          escaped = false;
+          continue;
+        }
+        if (ch === "\\") {
+          escaped = true;
+          continue;
+        }
+        if (/[?*+@!()[\]{}]/.test(ch)) {
+          return false;
+        }
+      }
+      return true;
+    };
+    var normalizeSimpleBranch = (branch) => {
+      let value = branch.trim();
+      let changed = true;
+      while (changed === true) {
+        changed = false;
+        if (/^@\([^\\()[\]{}|]+\)$/.test(value)) {
+          value = value.slice(2, -1);
+          changed = true;
+        }
+      }
+      if (!isPlainBranch(value)) {
+        return;
+      }
+      return value.replace(/\\(.)/g, "$1");
+    };
+    var hasRepeatedCharPrefixOverlap = (branches) => {
+      const values = branches.map(normalizeSimpleBranch).filter(Boolean);
+      for (let i = 0; i < values.length; i++) {
+        for (let j = i + 1; j < values.length; j++) {
+          const a = values[i];
+          const b = values[j];
+          const char = a[0];
+          if (!char || a !== char.repeat(a.length) || b !== char.repeat(b.length)) {
+            continue;
+          }
+          if (a === b || a.startsWith(b) || b.startsWith(a)) {
+            return true;
+          }
+        }
+      }
+      return false;
+    };
+    var parseRepeatedExtglob = (pattern, requireEnd = true) => {
+      if (pattern[0] !== "+" && pattern[0] !== "*" || pattern[1] !== "(") {
+        return;
+      }
+      let bracket = 0;
+      let paren = 0;
+      let quote = 0;
+      let escaped = false;
+      for (let i = 1; i < pattern.length; i++) {
+        const ch = pattern[i];
+        if (escaped === true) {
+          escaped = false;
+          continue;
+        }
+        if (ch === "\\") {
+          escaped = true;
+          continue;
+        }
+        if (ch === '"') {
+          quote = quote === 1 ? 0 : 1;
+          continue;
+        }
+        if (quote === 1) {
+          continue;
+        }
+        if (ch === "[") {
+          bracket++;
+          continue;
+        }
+        if (ch === "]" && bracket > 0) {
+          bracket--;
+          continue;
+        }
+        if (bracket > 0) {
+          continue;
+        }
+        if (ch === "(") {
+          paren++;
+          continue;
+        }
+        if (ch === ")") {
+          paren--;
+          if (paren === 0) {
+            if (requireEnd === true && i !== pattern.length - 1) {
+              return;
+            }
+            return {
+              type: pattern[0],
+              body: pattern.slice(2, i),
+              end: i
+            };
+          }
+        }
+      }
+    };
+    var buildCharClassStar = (chars) => {
+      const source = chars.length === 1 ? utils.escapeRegex(chars[0]) : `[${chars.map((ch) => utils.escapeRegex(ch)).join("")}]`;
+      return `${source}*`;
+    };
+    var getStarExtglobSequenceChars = (pattern) => {
+      let index = 0;
+      const chars = [];
+      while (index < pattern.length) {
+        const match = parseRepeatedExtglob(pattern.slice(index), false);
+        if (!match || match.type !== "*") {
+          return;
+        }
+        const branches = splitTopLevel(match.body).map((branch2) => branch2.trim());
+        if (branches.length !== 1) {
+          return;
+        }
+        const branch = normalizeSimpleBranch(branches[0]);
+        if (!branch || branch.length !== 1) {
+          return;
+        }
+        chars.push(branch);
+        index += match.end + 1;
+      }
+      if (chars.length < 1) {
+        return;
+      }
+      return chars;
+    };
+    var repeatedExtglobRecursion = (pattern) => {
+      let depth2 = 0;
+      let value = pattern.trim();
+      let match = parseRepeatedExtglob(value);
+      while (match) {
+        depth2++;
+        value = match.body.trim();
+        match = parseRepeatedExtglob(value);
+      }
+      return depth2;
+    };
+    var analyzeRepeatedExtglob = (body, options) => {
+      if (options.maxExtglobRecursion === false) {
+        return { risky: false };
+      }
+      const max = typeof options.maxExtglobRecursion === "number" ? options.maxExtglobRecursion : constants5.DEFAULT_MAX_EXTGLOB_RECURSION;
+      const branches = splitTopLevel(body).map((branch) => branch.trim());
+      if (branches.length > 1) {
+        if (branches.some((branch) => branch === "") || branches.some((branch) => /^[*?]+$/.test(branch)) || hasRepeatedCharPrefixOverlap(branches)) {
+          return { risky: true };
+        }
+      }
+      const safeChars = [];
+      let sawStarSequence = false;
+      let combinable = true;
+      for (const branch of branches) {
+        const chars = getStarExtglobSequenceChars(branch);
+        if (chars) {
+          sawStarSequence = true;
+          safeChars.push(...chars);
+          continue;
+        }
+        const literal2 = normalizeSimpleBranch(branch);
+        if (literal2 && literal2.length === 1) {
+          safeChars.push(literal2);
+          continue;
+        }
+        combinable = false;
+        if (repeatedExtglobRecursion(branch) > max) {
+          return { risky: true };
+        }
+      }
+      if (sawStarSequence) {
+        return combinable ? { risky: true, safeOutput: buildCharClassStar([...new Set(safeChars)]) } : { risky: true };
+      }
+      return { risky: false };
+    };
+    var parse3 = (input2, options) => {
+      if (typeof input2 !== "string") {
+        throw new TypeError("Expected a string");
+      }
+      input2 = REPLACEMENTS[input2] || input2;
+      const opts = { ...options };
+      const max = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
+      let len = input2.length;
+      if (len > max) {
+        throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
+      }
+      const bos = { type: "bos", value: "", output: opts.prepend || "" };
+      const tokens = [bos];
+      const capture = opts.capture ? "" : "?:";
+      const PLATFORM_CHARS = constants5.globChars(opts.windows);
+      const EXTGLOB_CHARS = constants5.extglobChars(PLATFORM_CHARS);
+      const {
+        DOT_LITERAL,
+        PLUS_LITERAL,
+        SLASH_LITERAL,
+        ONE_CHAR,
+        DOTS_SLASH,
+        NO_DOT,
+        NO_DOT_SLASH,
+        NO_DOTS_SLASH,
+        QMARK,
+        QMARK_NO_DOT,
+        STAR,
+        START_ANCHOR
+      } = PLATFORM_CHARS;
+      const globstar = (opts2) => {
+        return `(${capture}(?:(?!${START_ANCHOR}${opts2.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
+      };
+      const nodot = opts.dot ? "" : NO_DOT;
+      const qmarkNoDot = opts.dot ? QMARK : QMARK_NO_DOT;
+      let star = opts.bash === true ? globstar(opts) : STAR;
+      if (opts.capture) {
+        star = `(${star})`;
+      }
+      if (typeof opts.noext === "boolean") {
+        opts.noextglob = opts.noext;
+      }
+      const state = {
+        input: input2,
+        index: -1,
+        start: 0,
+        dot: opts.dot === true,
+        consumed: "",
+        output: "",
+        prefix: "",
+        backtrack: false,
+        negated: false,
+        brackets: 0,
+        braces: 0,
+        parens: 0,
+        quotes: 0,
+        globstar: false,
+        tokens
+      };
+      input2 = utils.removePrefix(input2, state);
+      len = input2.length;
+      const extglobs = [];
+      const braces = [];
+      const stack = [];
+      let prev = bos;
+      let value;
+      const eos = () => state.index === len - 1;
+      const peek = state.peek = (n = 1) => input2[state.index + n];
+      const advance = state.advance = () => input2[++state.index] || "";
+      const remaining = () => input2.slice(state.index + 1);
+      const consume = (value2 = "", num = 0) => {
+        state.consumed += value2;
+        state.index += num;
+      };
+      const append = (token) => {
+        state.output += token.output != null ? token.output : token.value;
+        consume(token.value);
+      };
+      const negate = () => {
+        let count = 1;
+        while (peek() === "!" && (peek(2) !== "(" || peek(3) === "?")) {
+          advance();
+          state.start++;
+          count++;
+        }
+        if (count % 2 === 0) {
+          return false;
+        }
+        state.negated = true;
+        state.start++;
+        return true;
+      };
+      const increment = (type) => {
+        state[type]++;
+        stack.push(type);
+      };
+      const decrement = (type) => {
+        state[type]--;
+        stack.pop();
+      };
+      const push = (tok) => {
+        if (prev.type === "globstar") {
+          const isBrace = state.braces > 0 && (tok.type === "comma" || tok.type === "brace");
+          const isExtglob = tok.extglob === true || extglobs.length && (tok.type === "pipe" || tok.type === "paren");
+          if (tok.type !== "slash" && tok.type !== "paren" && !isBrace && !isExtglob) {
+            state.output = state.output.slice(0, -prev.output.length);
+            prev.type = "star";
+            prev.value = "*";
+            prev.output = star;
+            state.output += prev.output;
+          }
+        }
+        if (extglobs.length && tok.type !== "paren") {
+          extglobs[extglobs.length - 1].inner += tok.value;
+        }
+        if (tok.value || tok.output) append(tok);
+        if (prev && prev.type === "text" && tok.type === "text") {
+          prev.output = (prev.output || prev.value) + tok.value;
+          prev.value += tok.value;
+          return;
+        }
+        tok.prev = prev;
+        tokens.push(tok);
+        prev = tok;
+      };
+      const extglobOpen = (type, value2) => {
+        const token = { ...EXTGLOB_CHARS[value2], conditions: 1, inner: "" };
+        token.prev = prev;
+        token.parens = state.parens;
+        token.output = state.output;
+        token.startIndex = state.index;
+        token.tokensIndex = tokens.length;
+        const output2 = (opts.capture ? "(" : "") + token.open;
+        increment("parens");
+        push({ type, value: value2, output: state.output ? "" : ONE_CHAR });
+        push({ type: "paren", extglob: true, value: advance(), output: output2 });
+        extglobs.push(token);
+      };
+      const extglobClose = (token) => {
+        const literal2 = input2.slice(token.startIndex, state.index + 1);
+        const body = input2.slice(token.startIndex + 2, state.index);
+        const analysis = analyzeRepeatedExtglob(body, opts);
+        if ((token.type === "plus" || token.type === "star") && analysis.risky) {
+          const safeOutput = analysis.safeOutput ? (token.output ? "" : ONE_CHAR) + (opts.capture ? `(${analysis.safeOutput})` : analysis.safeOutput) : void 0;
+          const open6 = tokens[token.tokensIndex];
+          open6.type = "text";
+          open6.value = literal2;
+          open6.output = safeOutput || utils.escapeRegex(literal2);
+          for (let i = token.tokensIndex + 1; i < tokens.length; i++) {
+            tokens[i].value = "";
+            tokens[i].output = "";
+            delete tokens[i].suffix;
+          }
+          state.output = token.output + open6.output;
+          state.backtrack = true;
+          push({ type: "paren", extglob: true, value, output: "" });
+          decrement("parens");
+          return;
+        }
+        let output2 = token.close + (opts.capture ? ")" : "");
+        let rest;
+        if (token.type === "negate") {
+          let extglobStar = star;
+          if (token.inner && token.inner.length > 1 && token.inner.includes("/")) {
+            extglobStar = globstar(opts);
+          }
+          if (extglobStar !== star || eos() || /^\)+$/.test(remaining())) {
+            output2 = token.close = `)$))${extglobStar}`;
+          }
+          if (token.inner.includes("*") && (rest = remaining()) && /^\.[^\\/.]+$/.test(rest)) {
+            const expression = parse3(rest, { ...options, fastpaths: false }).output;
+            output2 = token.close = `)${expression})${extglobStar})`;
+          }
+          if (token.prev.type === "bos") {
+            state.negatedExtglob = true;
+          }
+        }
+        push({ type: "paren", extglob: true, value, output: output2 });
+        decrement("parens");
+      };
+      if (opts.fastpaths !== false && !/(^[*!]|[/()[\]{}"])/.test(input2)) {
+        let backslashes = false;
+        let output2 = input2.replace(REGEX_SPECIAL_CHARS_BACKREF, (m, esc2, chars, first, rest, index) => {
+          if (first === "\\") {
+            backslashes = true;
+            return m;
+          }
+          if (first === "?") {
+            if (esc2) {
+              return esc2 + first + (rest ? QMARK.repeat(rest.length) : "");
+            }
+            if (index === 0) {
+              return qmarkNoDot + (rest ? QMARK.repeat(rest.length) : "");
+            }
+            return QMARK.repeat(chars.length);
+          }
+          if (first === ".") {
+            return DOT_LITERAL.repeat(chars.length);
+          }
+          if (first === "*") {
+            if (esc2) {
+              return esc2 + first + (rest ? star : "");
+            }
+            return star;
+          }
+          return esc2 ? m : `\\${m}`;
+        });
+        if (backslashes === true) {
+          if (opts.unescape === true) {
+            output2 = output2.replace(/\\/g, "");
+          } else {
+            output2 = output2.replace(/\\+/g, (m) => {
+              return m.length % 2 === 0 ? "\\\\" : m ? "\\" : "";
+            });
+          }
+        }
+        if (output2 === input2 && opts.contains === true) {
+          state.output = input2;
+          return state;
+        }
+        state.output = utils.wrapOutput(output2, state, options);
+        return state;
+      }
+      while (!eos()) {
+        value = advance();
+        if (value === "\0") {
+          continue;
+        }
+        if (value === "\\") {
+          const next = peek();
+          if (next === "/" && opts.bash !== true) {
+            continue;
+          }
+          if (next === "." || next === ";") {
+            continue;
+          }
+          if (!next) {
+            value += "\\";
+            push({ type: "text", value });
+            continue;
+          }
+          const match = /^\\+/.exec(remaining());
+          let slashes = 0;
+          if (match && match[0].length > 2) {
+            slashes = match[0].length;
+            state.index += slashes;
+            if (slashes % 2 !== 0) {
+              value += "\\";
+            }
+          }
+          if (opts.unescape === true) {
+            value = advance();
+          } else {
+            value += advance();
+          }
+          if (state.brackets === 0) {
+            push({ type: "text", value });
+            continue;
+          }
+        }
+        if (state.brackets > 0 && (value !== "]" || prev.value === "[" || prev.value === "[^")) {
+          if (opts.posix !== false && value === ":") {
+            const inner = prev.value.slice(1);
+            if (inner.includes("[")) {
+              prev.posix = true;
+              if (inner.includes(":")) {
+                const idx = prev.value.lastIndexOf("[");
+                const pre = prev.value.slice(0, idx);
+                const rest2 = prev.value.slice(idx + 2);
+                const posix = POSIX_REGEX_SOURCE[rest2];
+                if (posix) {
+                  prev.value = pre + posix;
+                  state.backtrack = true;
+                  advance();
+                  if (!bos.output && tokens.indexOf(prev) === 1) {
+                    bos.output = ONE_CHAR;
+                  }
+                  continue;
+                }
+              }
+            }
+          }
+          if (value === "[" && peek() !== ":" || value === "-" && peek() === "]") {
+            value = `\\${value}`;
+          }
+          if (value === "]" && (prev.value === "[" || prev.value === "[^")) {
+            value = `\\${value}`;
+          }
+          if (opts.posix === true && value === "!" && prev.value === "[") {
+            value = "^";
+          }
+          prev.value += value;
+          append({ value });
+          continue;
+        }
+        if (state.quotes === 1 && value !== '"') {
+          value = utils.escapeRegex(value);
+          prev.value += value;
+          append({ value });
+          continue;
+        }
+        if (value === '"') {
+          state.quotes = state.quotes === 1 ? 0 : 1;
+          if (opts.keepQuotes === true) {
+            push({ type: "text", value });
+          }
+          continue;
+        }
+        if (value === "(") {
+          increment("parens");
+          push({ type: "paren", value });
+          continue;
+        }
+        if (value === ")") {
+          if (state.parens === 0 && opts.strictBrackets === true) {
+            throw new SyntaxError(syntaxError("opening", "("));
+          }
+          const extglob = extglobs[extglobs.length - 1];
+          if (extglob && state.parens === extglob.parens + 1) {
+            extglobClose(extglobs.pop());
+            continue;
+          }
+          push({ type: "paren", value, output: state.parens ? ")" : "\\)" });
+          decrement("parens");
+          continue;
+        }
+        if (value === "[") {
+          if (opts.nobracket === true || !remaining().includes("]")) {
+            if (opts.nobracket !== true && opts.strictBrackets === true) {
+              throw new SyntaxError(syntaxError("closing", "]"));
+            }
+            value = `\\${value}`;
+          } else {
+            increment("brackets");
+          }
+          push({ type: "bracket", value });
+          continue;
+        }
+        if (value === "]") {
+          if (opts.nobracket === true || prev && prev.type === "bracket" && prev.value.length === 1) {
+            push({ type: "text", value, output: `\\${value}` });
+            continue;
+          }
+          if (state.brackets === 0) {
+            if (opts.strictBrackets === true) {
+              throw new SyntaxError(syntaxError("opening", "["));
+            }
+            push({ type: "text", value, output: `\\${value}` });
+            continue;
+          }
+          decrement("brackets");
+          const prevValue = prev.value.slice(1);
+          if (prev.posix !== true && prevValue[0] === "^" && !prevValue.includes("/")) {
+            value = `/${value}`;
+          }
+          prev.value += value;
+          append({ value });
+          if (opts.literalBrackets === false || utils.hasRegexChars(prevValue)) {
+            continue;
+          }
+          const escaped = utils.escapeRegex(prev.value);
+          state.output = state.output.slice(0, -prev.value.length);
+          if (opts.literalBrackets === true) {
+            state.output += escaped;
+            prev.value = escaped;
+            continue;
+          }
+          prev.value = `(${capture}${escaped}|${prev.value})`;
+          state.output += prev.value;
+          continue;
+        }
+        if (value === "{" && opts.nobrace !== true) {
+          increment("braces");
+          const open6 = {
+            type: "brace",
+            value,
+            output: "(",
+            outputIndex: state.output.length,
+            tokensIndex: state.tokens.length
+          };
+          braces.push(open6);
+          push(open6);
+          continue;
+        }
+        if (value === "}") {
+          const brace = braces[braces.length - 1];
+          if (opts.nobrace === true || !brace) {
+            push({ type: "text", value, output: value });
+            continue;
+          }
+          let output2 = ")";
+          if (brace.dots === true) {
+            const arr = tokens.slice();
+            const range = [];
+            for (let i = arr.length - 1; i >= 0; i--) {
+              tokens.pop();
+              if (arr[i].type === "brace") {
+                break;
+              }
+              if (arr[i].type !== "dots") {
+                range.unshift(arr[i].value);
+              }
+            }
+            output2 = expandRange(range, opts);
+            state.backtrack = true;
+          }
+          if (brace.comma !== true && brace.dots !== true) {
+            const out = state.output.slice(0, brace.outputIndex);
+            const toks = state.tokens.slice(brace.tokensIndex);
+            brace.value = brace.output = "\\{";
+            value = output2 = "\\}";
+            state.output = out;
+            for (const t of toks) {
+              state.output += t.output || t.value;
+            }
+          }
+          push({ type: "brace", value, output: output2 });
+          decrement("braces");
+          braces.pop();
+          continue;
+        }
+        if (value === "|") {
+          if (extglobs.length > 0) {
+            extglobs[extglobs.length - 1].conditions++;
+          }
+          push({ type: "text", value });
+          continue;
+        }
+        if (value === ",") {
+          let output2 = value;
+          const brace = braces[braces.length - 1];
+          if (brace && stack[stack.length - 1] === "braces") {
+            brace.comma = true;
+            output2 = "|";
+          }
+          push({ type: "comma", value, output: output2 });
+          continue;
+        }
+        if (value === "/") {
+          if (prev.type === "dot" && state.index === state.start + 1) {
+            state.start = state.index + 1;
+            state.consumed = "";
+            state.output = "";
+            tokens.pop();
+            prev = bos;
+            continue;
+          }
+          push({ type: "slash", value, output: SLASH_LITERAL });
+          continue;
+        }
+        if (value === ".") {
+          if (state.braces > 0 && prev.type === "dot") {
+            if (prev.value === ".") prev.output = DOT_LITERAL;
+            const brace = braces[braces.length - 1];
+            prev.type = "dots";
+            prev.output += value;
+            prev.value += value;
+            brace.dots = true;
+            continue;
+          }
+          if (state.braces + state.parens === 0 && prev.type !== "bos" && prev.type !== "slash") {
+            push({ type: "text", value, output: DOT_LITERAL });
+            continue;
+          }
+          push({ type: "dot", value, output: DOT_LITERAL });
+          continue;
+        }
+        if (value === "?") {
+          const isGroup = prev && prev.value === "(";
+          if (!isGroup && opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
+            extglobOpen("qmark", value);
+            continue;
+          }
+          if (prev && prev.type === "paren") {
+            const next = peek();
+            let output2 = value;
+            if (prev.value === "(" && !/[!=<:]/.test(next) || next === "<" && !/<([!=]|\w+>)/.test(remaining())) {
+              output2 = `\\${value}`;
+            }
+            push({ type: "text", value, output: output2 });
+            continue;
+          }
+          if (opts.dot !== true && (prev.type === "slash" || prev.type === "bos")) {
+            push({ type: "qmark", value, output: QMARK_NO_DOT });
+            continue;
+          }
+          push({ type: "qmark", value, output: QMARK });
+          continue;
+        }
+        if (value === "!") {
+          if (opts.noextglob !== true && peek() === "(") {
+            if (peek(2) !== "?" || !/[!=<:]/.test(peek(3))) {
+              extglobOpen("negate", value);
+              continue;
+            }
+          }
+          if (opts.nonegate !== true && state.index === 0) {
+            negate();
+            continue;
+          }
+        }
+        if (value === "+") {
+          if (opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
+            extglobOpen("plus", value);
+            continue;
+          }
+          if (prev && prev.value === "(" || opts.regex === false) {
+            push({ type: "plus", value, output: PLUS_LITERAL });
+            continue;
+          }
+          if (prev && (prev.type === "bracket" || prev.type === "paren" || prev.type === "brace") || state.parens > 0) {
+            push({ type: "plus", value });
+            continue;
+          }
+          push({ type: "plus", value: PLUS_LITERAL });
+          continue;
+        }
+        if (value === "@") {
+          if (opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
+            push({ type: "at", extglob: true, value, output: "" });
+            continue;
+          }
+          push({ type: "text", value });
+          continue;
+        }
+        if (value !== "*") {
+          if (value === "$" || value === "^") {
+            value = `\\${value}`;
+          }
+          const match = REGEX_NON_SPECIAL_CHARS.exec(remaining());
+          if (match) {
+            value += match[0];
+            state.index += match[0].length;
+          }
+          push({ type: "text", value });
+          continue;
+        }
+        if (prev && (prev.type === "globstar" || prev.star === true)) {
+          prev.type = "star";
+          prev.star = true;
+          prev.value += value;
+          prev.output = star;
+          state.backtrack = true;
+          state.globstar = true;
+          consume(value);
+          continue;
+        }
+        let rest = remaining();
+        if (opts.noextglob !== true && /^\([^?]/.test(rest)) {
+          extglobOpen("star", value);
+          continue;
+        }
+        if (prev.type === "star") {
+          if (opts.noglobstar === true) {
+            consume(value);
+            continue;
+          }
+          const prior = prev.prev;
+          const before = prior.prev;
+          const isStart = prior.type === "slash" || prior.type === "bos";
+          const afterStar = before && (before.type === "star" || before.type === "globstar");
+          if (opts.bash === true && (!isStart || rest[0] && rest[0] !== "/")) {
+            push({ type: "star", value, output: "" });
+            continue;
+          }
+          const isBrace = state.braces > 0 && (prior.type === "comma" || prior.type === "brace");
+          const isExtglob = extglobs.length && (prior.type === "pipe" || prior.type === "paren");
+          if (!isStart && prior.type !== "paren" && !isBrace && !isExtglob) {
+            push({ type: "star", value, output: "" });
+            continue;
+          }
+          while (rest.slice(0, 3) === "/**") {
+            const after = input2[state.index + 4];
+            if (after && after !== "/") {
+              break;
+            }
+            rest = rest.slice(3);
+            consume("/**", 3);
+          }
+          const isEnd = eos() || state.parens > 0 && rest === ")".repeat(state.parens) && !extglobs.some((extglob) => extglob.type === "negate");
+          if (prior.type === "bos" && eos()) {
+            prev.type = "globstar";
+            prev.value += value;
+            prev.output = globstar(opts);
+            state.output = prev.output;
+            state.globstar = true;
+            consume(value);
+            continue;
+          }
+          if (prior.type === "slash" && prior.prev.type !== "bos" && !afterStar && isEnd) {
+            state.output = state.output.slice(0, -(prior.output + prev.output).length);
+            prior.output = `(?:${prior.output}`;
+            prev.type = "globstar";
+            prev.output = globstar(opts) + (opts.strictSlashes ? ")" : "|$)");
+            prev.value += value;
+            state.globstar = true;
+            state.output += prior.output + prev.output;
+            consume(value);
+            continue;
+          }
+          if (prior.type === "slash" && prior.prev.type !== "bos" && rest[0] === "/") {
+            const end = rest[1] !== void 0 ? "|$" : "";
+            state.output = state.output.slice(0, -(prior.output + prev.output).length);
+            prior.output = `(?:${prior.output}`;
+            prev.type = "globstar";
+            prev.output = `${globstar(opts)}${SLASH_LITERAL}|${SLASH_LITERAL}${end})`;
+            prev.value += value;
+            state.output += prior.output + prev.output;
+            state.globstar = true;
+            consume(value + advance());
+            push({ type: "slash", value: "/", output: "" });
+            continue;
+          }
+          if (prior.type === "bos" && rest[0] === "/") {
+            prev.type = "globstar";
+            prev.value += value;
+            prev.output = `(?:^|${SLASH_LITERAL}|${globstar(opts)}${SLASH_LITERAL})`;
+            state.output = prev.output;
+            state.globstar = true;
+            consume(value + advance());
+            push({ type: "slash", value: "/", output: "" });
+            continue;
+          }
+          state.output = state.output.slice(0, -prev.output.length);
+          prev.type = "globstar";
+          prev.output = globstar(opts);
+          prev.value += value;
+          state.output += prev.output;
+          state.globstar = true;
+          consume(value);
+          continue;
+        }
+        const token = { type: "star", value, output: star };
+        if (opts.bash === true) {
+          token.output = ".*?";
+          if (prev.type === "bos" || prev.type === "slash") {
+            token.output = nodot + token.output;
+          }
+          push(token);
+          continue;
+        }
+        if (prev && (prev.type === "bracket" || prev.type === "paren") && opts.regex === true) {
+          token.output = value;
+          push(token);
+          continue;
+        }
+        if (state.index === state.start || prev.type === "slash" || prev.type === "dot") {
+          if (prev.type === "dot") {
+            state.output += NO_DOT_SLASH;
+            prev.output += NO_DOT_SLASH;
+          } else if (opts.dot === true) {
+            state.output += NO_DOTS_SLASH;
+            prev.output += NO_DOTS_SLASH;
+          } else {
+            state.output += nodot;
+            prev.output += nodot;
+          }
+          if (peek() !== "*") {
+            state.output += ONE_CHAR;
+            prev.output += ONE_CHAR;
+          }
+        }
+        push(token);
+      }
+      while (state.brackets > 0) {
+        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", "]"));
+        state.output = utils.escapeLast(state.output, "[");
+        decrement("brackets");
+      }
+      while (state.parens > 0) {
+        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", ")"));
+        state.output = utils.escapeLast(state.output, "(");
+        decrement("parens");
+      }
+      while (state.braces > 0) {
+        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", "}"));
+        state.output = utils.escapeLast(state.output, "{");
+        decrement("braces");
+      }
+      if (opts.strictSlashes !== true && (prev.type === "star" || prev.type === "bracket")) {
+        push({ type: "maybe_slash", value: "", output: `${SLASH_LITERAL}?` });
+      }
+      if (state.backtrack === true) {
+        state.output = "";
+        for (const token of state.tokens) {
+          state.output += token.output != null ? token.output : token.value;
+          if (token.suffix) {
+            state.output += token.suffix;
+          }
+        }
+      }
+      return state;
+    };
+    parse3.fastpaths = (input2, options) => {
+      const opts = { ...options };
+      const max = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
+      const len = input2.length;
+      if (len > max) {
+        throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
+      }
+      input2 = REPLACEMENTS[input2] || input2;
+      const {
+        DOT_LITERAL,
+        SLASH_LITERAL,
+        ONE_CHAR,
+        DOTS_SLASH,
+        NO_DOT,
+        NO_DOTS,
+        NO_DOTS_SLASH,
+        STAR,
+        START_ANCHOR
+      } = constants5.globChars(opts.windows);
+      const nodot = opts.dot ? NO_DOTS : NO_DOT;
+      const slashDot = opts.dot ? NO_DOTS_SLASH : NO_DOT;
+      const capture = opts.capture ? "" : "?:";
+      const state = { negated: false, prefix: "" };
+      let star = opts.bash === true ? ".*?" : STAR;
+      if (opts.capture) {
+        star = `(${star})`;
+      }
+      const globstar = (opts2) => {
+        if (opts2.noglobstar === true) return star;
+        return `(${capture}(?:(?!${START_ANCHOR}${opts2.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
+      };
+      const create = (str) => {
+        switch (str) {
+          case "*":
+            return `${nodot}${ONE_CHAR}${star}`;
+          case ".*":
+            return `${DOT_LITERAL}${ONE_CHAR}${star}`;
+          case "*.*":
+            return `${nodot}${star}${DOT_LITERAL}${ONE_CHAR}${star}`;
+          case "*/*":
+            return `${nodot}${star}${SLASH_LITERAL}${ONE_CHAR}${slashDot}${star}`;
+          case "**":
+            return nodot + globstar(opts);
+          case "**/*":
+            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${slashDot}${ONE_CHAR}${star}`;
+          case "**/*.*":
+            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${slashDot}${star}${DOT_LITERAL}${ONE_CHAR}${star}`;
+          case "**/.*":
+            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${DOT_LITERAL}${ONE_CHAR}${star}`;
+          default: {
+            const match = /^(.*?)\.(\w+)$/.exec(str);
+            if (!match) return;
+            const source2 = create(match[1]);
+            if (!source2) return;
+            return source2 + DOT_LITERAL + match[2];
+          }
+        }
+      };
+      const output2 = utils.removePrefix(input2, state);
+      let source = create(output2);
+      if (source && opts.strictSlashes !== true) {
+        source += `${SLASH_LITERAL}?`;
+      }
+      return source;
+    };
+    module.exports = parse3;
+  }
+});
+
+// node_modules/picomatch/lib/picomatch.js
+var require_picomatch = __commonJS({
+  "node_modules/picomatch/lib/picomatch.js"(exports, module) {
+    "use strict";
+    var scan = require_scan();
+    var parse3 = require_parse2();
+    var utils = require_utils2();
+    var constants5 = require_constants6();
+    var isObject2 = (val) => val && typeof val === "object" && !Array.isArray(val);
+    var picomatch2 = (glob2, options, returnState = false) => {
+      if (Array.isArray(glob2)) {
+        const fns = glob2.map((input2) => picomatch2(input2, options, returnState));
+        const arrayMatcher = (str) => {
+          for (const isMatch of fns) {
+            const state2 = isMatch(str);
+            if (state2) return state2;
+          }
+          return false;
+        };
+        return arrayMatcher;
+      }
+      const isState = isObject2(glob2) && glob2.tokens && glob2.input;
+      if (glob2 === "" || typeof glob2 !== "string" && !isState) {
+        throw new TypeError("Expected pattern to be a non-empty string");
+      }
+      const opts = options || {};
+      const posix = opts.windows;
+      const regex = isState ? picomatch2.compileRe(glob2, options) : picomatch2.makeRe(glob2, options, false, true);
+      const state = regex.state;
+      delete regex.state;
+      let isIgnored = () => false;
+      if (opts.ignore) {
+        const ignoreOpts = { ...options, ignore: null, onMatch: null, onResult: null };
+        isIgnored = picomatch2(opts.ignore, ignoreOpts, returnState);
+      }
+      const matcher = (input2, returnObject = false) => {
+        const { isMatch, match, output: output2 } = picomatch2.test(input2, regex, options, { glob: glob2, posix });
+        const result = { glob: glob2, state, regex, posix, input: input2, output: output2, match, isMatch };
+        if (typeof opts.onResult === "function") {
+          opts.onResult(result);
+        }
+        if (isMatch === false) {
+          result.isMatch = false;
+          return returnObject ? result : false;
+        }
+        if (isIgnored(input2)) {
+          if (typeof opts.onIgnore === "function") {
+            opts.onIgnore(result);
+          }
+          result.isMatch = false;
+          return returnObject ? result : false;
+        }
+        if (typeof opts.onMatch === "function") {
+          opts.onMatch(result);
+        }
+        return returnObject ? result : true;
+      };
+      if (returnState) {
+        matcher.state = state;
+      }
+      return matcher;
+    };
+    picomatch2.test = (input2, regex, options, { glob: glob2, posix } = {}) => {
+      if (typeof input2 !== "string") {
+        throw new TypeError("Expected input to be a string");
+      }
+      if (input2 === "") {
+        return { isMatch: false, output: "" };
+      }
+      const opts = options || {};
+      const format = opts.format || (posix ? utils.toPosixSlashes : null);
+      let match = input2 === glob2;
+      let output2 = match && format ? format(input2) : input2;
+      if (match === false) {
+        output2 = format ? format(input2) : input2;
+        match = output2 === glob2;
+      }
+      if (match === false || opts.capture === true) {
+        if (opts.matchBase === true || opts.basename === true) {
+          match = picomatch2.matchBase(input2, regex, options, posix);
+        } else {
+          match = regex.exec(output2);
+        }
+      }
+      return { isMatch: Boolean(match), match, output: output2 };
+    };
+    picomatch2.matchBase = (input2, glob2, options, posix = options && options.windows) => {
+      const regex = glob2 instanceof RegExp ? glob2 : picomatch2.makeRe(glob2, options);
+      return regex.test(utils.basename(input2, { windows: posix }));
+    };
+    picomatch2.isMatch = (str, patterns, options) => picomatch2(patterns, options)(str);
+    picomatch2.parse = (pattern, options) => {
+      if (Array.isArray(pattern)) return pattern.map((p) => picomatch2.parse(p, options));
+      return parse3(pattern, { ...options, fastpaths: false });
+    };
+    picomatch2.scan = (input2, options) => scan(input2, options);
+    picomatch2.compileRe = (state, options, returnOutput = false, returnState = false) => {
+      if (returnOutput === true) {
+        return state.output;
+      }
+      const opts = options || {};
+      const prepend = opts.contains ? "" : "^";
+      const append = opts.contains ? "" : "$";
+      let source = `${prepend}(?:${state.output})${append}`;
+      if (state && state.negated === true) {
+        source = `^(?!${source}).*$`;
+      }
+      const regex = picomatch2.toRegex(source, options);
+      if (returnState === true) {
+        regex.state = state;
+      }
+      return regex;
+    };
+    picomatch2.makeRe = (input2, options = {}, returnOutput = false, returnState = false) => {
+      if (!input2 || typeof input2 !== "string") {
+        throw new TypeError("Expected a non-empty string");
+      }
+      let parsed = { negated: false, fastpaths: true };
+      if (options.fastpaths !== false && (input2[0] === "." || input2[0] === "*")) {
+        parsed.output = parse3.fastpaths(input2, options);
+      }
+      if (!parsed.output) {
+        parsed = parse3(input2, options);
+      }
+      return picomatch2.compileRe(parsed, options, returnOutput, returnState);
+    };
+    picomatch2.toRegex = (source, options) => {
+      try {
+        const opts = options || {};
+        return new RegExp(source, opts.flags || (opts.nocase ? "i" : ""));
+      } catch (err) {
+        if (options && options.debug === true) throw err;
+        return /$^/;
+      }
+    };
+    picomatch2.constants = constants5;
+    module.exports = picomatch2;
+  }
+});
+
+// node_modules/picomatch/index.js
+var require_picomatch2 = __commonJS({
+  "node_modules/picomatch/index.js"(exports, module) {
+    "use strict";
+    var pico = require_picomatch();
+    var utils = require_utils2();
+    function picomatch2(glob2, options, returnState = false) {
+      if (options && (options.windows === null || options.windows === void 0)) {
+        options = { ...options, windows: utils.isWindows() };
+      }
+      return pico(glob2, options, returnState);
+    }
+    Object.assign(picomatch2, pico);
+    module.exports = picomatch2;
+  }
+});
+
 // action/github/action-main.ts
-import { existsSync as existsSync9, readFileSync as readFileSync2 } from "node:fs";
+import { existsSync as existsSync11, readFileSync as readFileSync4 } from "node:fs";
 import { tmpdir as tmpdir4 } from "node:os";
-import { isAbsolute as isAbsolute4, join as join36, resolve } from "node:path";
+import { isAbsolute as isAbsolute5, join as join39, resolve } from "node:path";
 
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";
@@ -28806,6 +28806,9 @@ function startGroup(name) {
 function endGroup() {
   issue("endgroup");
 }
+
+// action/config/parse-config-text.ts
+var import_yaml = __toESM(require_dist(), 1);
 
 // action/util/did-you-mean.ts
 function editDistance(a, b) {
@@ -45040,8 +45043,8 @@ var contributors = {
 function aggregateChecks(schema) {
   const agg = {};
   const def = schema._zod.def;
-  const list = schema._zod.traits.has("$ZodCheck") ? [schema, ...def.checks ?? []] : def.checks ?? [];
-  for (const ch of list)
+  const list3 = schema._zod.traits.has("$ZodCheck") ? [schema, ...def.checks ?? []] : def.checks ?? [];
+  for (const ch of list3)
     contributors[ch._zod.def.check]?.(agg, ch._zod.def);
   const bag = schema._zod.bag;
   if (bag.minimum !== void 0)
@@ -48552,6 +48555,26 @@ function date4(params) {
   return _coercedDate(ZodDate, params);
 }
 
+// action/util/bytes.ts
+function formatBytes(n) {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let i = 0;
+  let v = n;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${Number.isInteger(v) ? v : v.toFixed(1)} ${units[i]}`;
+}
+function parseBytes(value) {
+  if (typeof value === "number") return Number.isFinite(value) && value > 0 ? value : void 0;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*$/i.exec(value);
+  if (!m) return void 0;
+  const power = ["", "k", "m", "g", "t"].indexOf(m[2].toLowerCase());
+  const n = Math.floor(Number(m[1]) * 1024 ** power);
+  return n > 0 ? n : void 0;
+}
+
 // action/util/duration.ts
 var UNIT_MS = { ms: 1, s: 1e3, m: 6e4, h: 36e5 };
 function parseDuration(value) {
@@ -48578,6 +48601,9 @@ var duration3 = (fallback) => external_exports.union([external_exports.string(),
   message: `must be at most ${Math.floor(MAX_TIMER_MS / 864e5)} days (${MAX_TIMER_MS / 1e3}s): a longer limit cannot be timed`
 });
 var MAX_TIMER_MS = 2 ** 31 - 1;
+var byteSize = external_exports.union([external_exports.string(), external_exports.number()]).refine((v) => parseBytes(v) !== void 0, {
+  message: 'must be a size like "8g", "512m" or "2GiB" (or a number of bytes)'
+}).transform((v) => parseBytes(v));
 var command = external_exports.union(
   [external_exports.string().trim().min(1, "must not be empty"), external_exports.array(external_exports.string()).min(1, "must not be empty")],
   {
@@ -48620,10 +48646,16 @@ var llmCommon = {
   /** Environment variables only the agent sees (never the eval or the checks). */
   secrets: external_exports.array(envName).default([])
 };
+var cliSandbox = {
+  read_only: external_exports.array(hostPath).default([]),
+  writable: external_exports.array(hostPath).default([]),
+  pass_env: external_exports.array(envName).default([])
+};
 var commandAgent = external_exports.strictObject({
   use: external_exports.literal("command"),
   run: command,
   timeout: duration3("30m"),
+  ...cliSandbox,
   ...llmCommon
 });
 var cliPreset = (name) => external_exports.strictObject({
@@ -48634,6 +48666,7 @@ var cliPreset = (name) => external_exports.strictObject({
   /** Extra arguments, appended after autoexp's own. */
   args: external_exports.array(external_exports.string()).default([]),
   timeout: duration3("30m"),
+  ...cliSandbox,
   ...llmCommon
 });
 var apiAgent = (name, baseUrl, keyEnv) => external_exports.strictObject({
@@ -48799,7 +48832,16 @@ var configSchema = external_exports.strictObject({
       mode: isolationMode.default("auto"),
       network: external_exports.boolean().default(true),
       read_only: external_exports.array(hostPath).default([]),
-      writable: external_exports.array(hostPath).default([])
+      writable: external_exports.array(hostPath).default([]),
+      /**
+       * What one eval, checks run or CLI agent may use: processes at once (a fork bomb ends
+       * there), memory (optional), and the size of each private tmpfs (/tmp, HOME, /dev/shm).
+       */
+      limits: external_exports.strictObject({
+        processes: external_exports.int({ error: "isolation.limits.processes must be a whole number, e.g. 4096" }).min(16, "isolation.limits.processes must be at least 16").default(4096),
+        memory: byteSize.optional(),
+        tmp: external_exports.union([external_exports.string(), external_exports.number()]).default("8g").pipe(byteSize)
+      }).prefault({})
     })
   ).prefault({}),
   /** `autoexp verify` at the end of every batch: base and final code re-measured in `pairs` pairs. */
@@ -49026,8 +49068,21 @@ function formatProblems(file2, problems) {
   return [`${file2}: ${problems.length} problem${problems.length > 1 ? "s" : ""}`].concat(problems.map((p) => `  - ${p.path}: ${p.message}`)).join("\n");
 }
 
+// action/config/parse-config-text.ts
+function parseConfigText(text2) {
+  const doc = (0, import_yaml.parseDocument)(text2, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const problems = doc.errors.map((e) => ({
+      path: e.linePos ? `line ${e.linePos[0].line}` : "(yaml)",
+      message: `YAML syntax: ${e.message.split("\n")[0]}`
+    }));
+    return { ok: false, problems };
+  }
+  return validateConfig(doc.toJS());
+}
+
 // action/engine/run-batch.ts
-import { join as join25 } from "node:path";
+import { join as join28 } from "node:path";
 
 // action/agents/create-agent.ts
 import { accessSync, constants as constants3 } from "node:fs";
@@ -50132,8 +50187,18 @@ function tailLines(text2, lines = 30) {
 
 // action/process/run-process.ts
 import { spawn } from "node:child_process";
+import { createHmac, timingSafeEqual } from "node:crypto";
 import { closeSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 var activeGroups = /* @__PURE__ */ new Set();
+var pidKey = null;
+function signPidFiles(key) {
+  pidKey = key;
+}
+function pidMac(key, pidFile, text2) {
+  return createHmac("sha256", key).update(`pid
+${pidFile}
+${text2}`).digest("hex");
+}
 function killActiveGroups() {
   for (const pid of activeGroups) killGroup(pid, "SIGKILL");
   activeGroups.clear();
@@ -50150,8 +50215,10 @@ async function runProcess(options) {
     const child = spawn(file2, args, { cwd, env, detached: true, stdio: [input2, fd, fd] });
     const pid = child.pid;
     if (pid !== void 0) activeGroups.add(pid);
-    if (pid !== void 0 && pidFile)
-      writeFileSync(pidFile, `${pid} ${processStartTime(pid) ?? ""}`);
+    if (pid !== void 0 && pidFile) {
+      const text2 = `${pid} ${processStartTime(pid) ?? ""}`;
+      writeFileSync(pidFile, pidKey ? `${text2} ${pidMac(pidKey, pidFile, text2)}` : text2);
+    }
     const timer = setTimeout(() => {
       timedOut = true;
       killGroup(pid, "SIGTERM");
@@ -50183,7 +50250,7 @@ async function runProcess(options) {
     if (pidFile) rmSync(pidFile, { force: true });
   }
 }
-function killLeftoverGroup(pidFile) {
+function killLeftoverGroup(pidFile, key) {
   let text2;
   try {
     text2 = readFileSync(pidFile, "utf8");
@@ -50191,7 +50258,12 @@ function killLeftoverGroup(pidFile) {
     return false;
   }
   rmSync(pidFile, { force: true });
-  const [pidText, started] = text2.trim().split(" ");
+  const [pidText, started, signature] = text2.trim().split(" ");
+  if (key) {
+    const want = Buffer.from(pidMac(key, pidFile, `${pidText} ${started}`));
+    const given = Buffer.from(signature ?? "");
+    if (given.length !== want.length || !timingSafeEqual(given, want)) return false;
+  }
   const pid = Number(pidText);
   if (!Number.isSafeInteger(pid) || pid <= 1 || !started) return false;
   const now = processStartTime(pid);
@@ -50209,8 +50281,8 @@ function groupAlive(pgid) {
 }
 function procStat(pid) {
   try {
-    const stat4 = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat4.slice(stat4.lastIndexOf(")") + 2).split(" ");
+    const stat6 = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat6.slice(stat6.lastIndexOf(")") + 2).split(" ");
   } catch {
     return null;
   }
@@ -50272,17 +50344,27 @@ function createCliAgent(config2) {
         }),
         ...config2.args
       ] : config2.run;
-      const run = await runProcess({
-        command: context.launch ? context.launch(command2) : command2,
-        cwd: context.worktree,
-        env: {
-          ...context.env,
-          AUTOEXP_PROMPT_FILE: files.prompt,
-          AUTOEXP_DESCRIPTION_FILE: files.description,
-          AUTOEXP_NOTES_FILE: files.notes,
-          AUTOEXP_USAGE_FILE: files.usage,
-          AUTOEXP_ITERATION: String(context.iteration)
+      const env = {
+        ...context.env,
+        AUTOEXP_PROMPT_FILE: files.prompt,
+        AUTOEXP_DESCRIPTION_FILE: files.description,
+        AUTOEXP_NOTES_FILE: files.notes,
+        AUTOEXP_USAGE_FILE: files.usage,
+        AUTOEXP_ITERATION: String(context.iteration)
+      };
+      const launched = context.launch ? context.launch(
+        command2,
+        {
+          cwd: context.worktree,
+          writable: [context.worktree, dir],
+          readOnly: context.gitObjects ? [context.gitObjects] : []
         },
+        env
+      ) : { command: command2, env };
+      const run = await runProcess({
+        command: launched.command,
+        cwd: context.worktree,
+        env: launched.env,
         timeoutMs: config2.timeout,
         logPath: files.log,
         ...preset?.stdin ? { stdinFile: files.prompt } : {},
@@ -51021,6 +51103,65 @@ function defaultTag(name, now = /* @__PURE__ */ new Date()) {
   return `${name}-${night.toISOString().slice(0, 10).replaceAll("-", "")}`;
 }
 
+// action/decide/config-changes.ts
+function trustSettings(config2) {
+  return {
+    isolation: config2.isolation,
+    checks: config2.checks ?? null,
+    "eval.env": config2.eval.env,
+    "eval.pass_env": config2.eval.pass_env,
+    // A matrix line runs the search agent with its own seed (seed + line - 1): not a trust
+    // setting, and it differs between the lines of one tag by design.
+    agent: config2.agent.use === "search" ? { ...config2.agent, seed: 0 } : config2.agent
+  };
+}
+function decisionFacts(config2, frozenHashes) {
+  const objectives = objectiveSpecs(config2);
+  return {
+    metric: objectives[0].name,
+    goal: objectives[0].goal,
+    rule: config2.decide.rule,
+    objectives,
+    guards: buildPolicy(config2, { min_delta: 0 }).guards,
+    eval_command: typeof config2.eval.command === "string" ? config2.eval.command : config2.eval.command.join(" "),
+    target: config2.target,
+    frozen: config2.frozen,
+    weights: config2.decide.weights,
+    confidence: config2.decide.confidence,
+    frozen_hashes: frozenHashes,
+    trust: trustSettings(config2)
+  };
+}
+function configChanges(header, now) {
+  const show = (v) => typeof v === "string" ? v : JSON.stringify(v ?? null);
+  const changes = [];
+  const compare2 = (field, before, after) => {
+    if (before === void 0) return;
+    if (JSON.stringify(before) !== JSON.stringify(after))
+      changes.push(`${field}: ${show(before)} \u2192 ${show(after)}`);
+  };
+  compare2("metric", header.metric, now.metric);
+  compare2("goal", header.goal, now.goal);
+  compare2("decide.rule", header.rule, now.rule);
+  compare2("secondary metrics", header.objectives?.slice(1), now.objectives?.slice(1));
+  compare2("guards", header.guards, now.guards);
+  compare2("eval.command", header.eval_command, now.eval_command);
+  compare2("target", header.target, now.target);
+  compare2("frozen", header.frozen, now.frozen);
+  compare2("decide.weights", header.weights, now.weights);
+  compare2("decide.confidence", header.confidence, now.confidence);
+  for (const [field, value] of Object.entries(now.trust))
+    compare2(field, header.trust?.[field], value);
+  const harness = Object.keys({ ...header.frozen_hashes, ...now.frozen_hashes }).filter(
+    (p) => header.frozen_hashes[p] !== now.frozen_hashes[p]
+  );
+  if (harness.length > 0)
+    changes.push(
+      `the frozen harness (${harness.slice(0, 3).join(", ")}${harness.length > 3 ? ", \u2026" : ""})`
+    );
+  return changes;
+}
+
 // action/decide/samples.ts
 function addSamples(samples, metrics) {
   for (const [name, value] of Object.entries(metrics)) {
@@ -51100,6 +51241,7 @@ function buildHeader(f, timestamp) {
     target: f.target,
     frozen: f.frozen,
     frozen_hashes: f.frozenHashes,
+    ...f.trust ? { trust: f.trust } : {},
     agent: f.agent,
     base_commit: f.baseCommit,
     timestamp
@@ -51217,15 +51359,40 @@ function splitEnv(env, agent2) {
   return { evalEnv, agentEnv, values };
 }
 var MIN_SECRET = 8;
+function secretForms(value) {
+  const bytes = Buffer.from(value);
+  const forms = /* @__PURE__ */ new Set([value, reverse(value)]);
+  forms.add(bytes.toString("hex"));
+  forms.add(bytes.toString("hex").toUpperCase());
+  const url2 = encodeURIComponent(value);
+  forms.add(url2);
+  forms.add(url2.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()));
+  forms.add(url2.replace(/%20/g, "+"));
+  const full = bytes.toString("base64");
+  forms.add(full);
+  forms.add(full.replace(/=+$/, ""));
+  for (let k = 0; k < 3; k++) {
+    const shifted = Buffer.concat([Buffer.alloc(k), bytes]).toString("base64");
+    const core = shifted.slice(Math.ceil(8 * k / 6), Math.floor(8 * (k + bytes.length) / 6));
+    forms.add(core);
+  }
+  for (const form of [...forms]) {
+    if (/[+/=]/.test(form) && /^[A-Za-z0-9+/=]+$/.test(form))
+      forms.add(form.replace(/\+/g, "-").replace(/\//g, "_"));
+    forms.add(JSON.stringify(form).slice(1, -1));
+  }
+  return [...forms];
+}
+function reverse(text2) {
+  return [...text2].reverse().join("");
+}
 function createRedactor(values) {
-  const secrets = [
-    ...new Set(values.flatMap((v) => [v.trim(), JSON.stringify(v.trim()).slice(1, -1)]))
-  ].filter((v) => v.length >= MIN_SECRET).sort((a, b) => b.length - a.length);
-  if (secrets.length === 0) return (text2) => text2;
+  const secrets = [...new Set(values.map((v) => v.trim()))].filter((v) => v.length >= MIN_SECRET);
+  const forms = [...new Set(secrets.flatMap(secretForms))].filter((f) => f.length >= MIN_SECRET).sort((a, b) => b.length - a.length);
+  if (forms.length === 0) return (text2) => text2;
   return (text2) => {
     let out = text2;
-    for (const secret of secrets)
-      if (out.includes(secret)) out = out.split(secret).join("[redacted]");
+    for (const form of forms) if (out.includes(form)) out = out.split(form).join("[redacted]");
     return out;
   };
 }
@@ -51235,23 +51402,72 @@ function redactDeep(value, redact) {
 
 // action/engine/agent-checkout.ts
 import { createHash as createHash2 } from "node:crypto";
-import { readdirSync as readdirSync3 } from "node:fs";
-import { lstat as lstat2, mkdir as mkdir3, readFile as readFile6, readlink as readlink2, rm as rm4 } from "node:fs/promises";
+import { readdirSync as readdirSync4 } from "node:fs";
+import { lstat as lstat2, mkdir as mkdir3, readFile as readFile6, readlink as readlink2 } from "node:fs/promises";
 import { join as join8 } from "node:path";
 
 // action/engine/materialise.ts
 import {
+  chmodSync as chmodSync2,
   lstatSync,
   mkdirSync,
-  readdirSync as readdirSync2,
-  rmSync as rmSync2,
+  readdirSync as readdirSync3,
   symlinkSync,
   writeFileSync as writeFileSync2
 } from "node:fs";
 import { dirname as dirname2, join as join7 } from "node:path";
+
+// action/engine/remove-tree.ts
+import { randomBytes } from "node:crypto";
+import { chmodSync, readdirSync as readdirSync2, renameSync, rmSync as rmSync2 } from "node:fs";
+var HOIST_AT = 1024;
+var SLASH = Buffer.from("/");
+function removeTree(path) {
+  try {
+    rmSync2(path, { recursive: true, force: true });
+    return;
+  } catch {
+    removeTreeByParts(path);
+  }
+}
+function removeTreeByParts(path) {
+  const top = Buffer.from(path);
+  const stack = [top];
+  while (stack.length > 0) {
+    const dir = stack.pop();
+    try {
+      chmodSync(dir, 448);
+    } catch {
+    }
+    let entries;
+    try {
+      entries = readdirSync2(dir, { withFileTypes: true, encoding: "buffer" });
+    } catch {
+      continue;
+    }
+    for (const entry of entries) {
+      if (!entry.isDirectory()) continue;
+      let child = Buffer.concat([dir, SLASH, entry.name]);
+      if (child.length - top.length > HOIST_AT) {
+        const moved = Buffer.concat([
+          top,
+          Buffer.from(`/.removing-${randomBytes(6).toString("hex")}`)
+        ]);
+        renameSync(child, moved);
+        child = moved;
+      }
+      stack.push(child);
+    }
+  }
+  rmSync2(top, { recursive: true, force: true });
+}
+
+// action/engine/materialise.ts
 var TreeDir = class {
   dir;
   #written = /* @__PURE__ */ new Map();
+  /** The tree last materialised: what sweep() leaves. */
+  #wanted = null;
   constructor(dir) {
     this.dir = dir;
   }
@@ -51264,9 +51480,10 @@ var TreeDir = class {
   async materialise(git, commit, exclude = () => false) {
     const entries = (await git.lsTree(commit)).filter((e) => !exclude(e.path));
     const wanted = new Map(entries.map((e) => [e.path, e]));
+    this.#wanted = wanted;
     const st = lstatQuiet(this.dir);
     if (st && !st.isDirectory()) {
-      rmSync2(this.dir, { force: true });
+      removeTree(this.dir);
       this.#written.clear();
     }
     mkdirSync(this.dir, { recursive: true });
@@ -51279,12 +51496,29 @@ var TreeDir = class {
     });
     return { written: stale.length, removed };
   }
+  /**
+   * Removes what a run wrote beside the tree last materialised (outputs, caches, a file that
+   * filled the disk), now rather than at the next materialise: the space is free before autoexp
+   * writes its journal. Returns how many entries were removed.
+   */
+  sweep() {
+    return this.#wanted ? this.#prune(this.#wanted) : 0;
+  }
   #write(entry, bytes) {
     const path = join7(this.dir, entry.path);
-    rmSync2(path, { recursive: true, force: true });
-    mkdirSync(dirname2(path), { recursive: true });
-    if (entry.mode === "120000") symlinkSync(bytes.toString(), path);
-    else writeFileSync2(path, bytes, { mode: entry.mode === "100755" ? 493 : 420 });
+    const place = () => {
+      removeTree(path);
+      mkdirSync(dirname2(path), { recursive: true });
+      if (entry.mode === "120000") symlinkSync(bytes.toString(), path);
+      else writeFileSync2(path, bytes, { mode: entry.mode === "100755" ? 493 : 420 });
+    };
+    try {
+      place();
+    } catch {
+      for (let d = dirname2(entry.path); d !== "."; d = dirname2(d)) chmodQuiet(join7(this.dir, d));
+      chmodQuiet(this.dir);
+      place();
+    }
     const st = lstatSync(path, { bigint: true });
     this.#written.set(entry.path, {
       sha: entry.sha,
@@ -51308,30 +51542,53 @@ var TreeDir = class {
     const st = lstatQuiet(join7(this.dir, entry.path), true);
     return st !== null && Number(st.ino) === was.ino && Number(st.size) === was.size && st.mtimeNs === was.mtimeNs && st.ctimeNs === was.ctimeNs;
   }
-  /** Removes everything that is not a wanted file (and everything under a wanted path's place). */
+  /**
+   * Removes everything that is not a wanted file (and everything under a wanted path's place):
+   * whatever was left there, however deep, unreadable or oddly named (names are read as bytes,
+   * so one that is not UTF-8 is removed too). Only the wanted folders are walked.
+   */
   #prune(wanted) {
     const dirs = /* @__PURE__ */ new Set();
     for (const path of wanted.keys()) {
       for (let d = dirname2(path); d !== "."; d = dirname2(d)) dirs.add(d);
     }
     let removed = 0;
-    const walk = (rel) => {
-      const here = rel ? join7(this.dir, rel) : this.dir;
-      for (const entry of readdirSync2(here, { withFileTypes: true })) {
-        const path = rel ? `${rel}/${entry.name}` : entry.name;
-        if (entry.isDirectory() && dirs.has(path)) {
-          walk(path);
-        } else if (!wanted.has(path) || entry.isDirectory()) {
-          rmSync2(join7(this.dir, path), { recursive: true, force: true });
+    const stack = [""];
+    while (stack.length > 0) {
+      const rel = stack.pop();
+      const here = Buffer.from(rel ? join7(this.dir, rel) : this.dir);
+      let entries;
+      try {
+        entries = readdirSync3(here, { withFileTypes: true, encoding: "buffer" });
+      } catch {
+        removeTree(here);
+        if (!rel) mkdirSync(this.dir, { recursive: true });
+        for (const path of [...this.#written.keys()])
+          if (!rel || path.startsWith(`${rel}/`)) this.#written.delete(path);
+        removed++;
+        continue;
+      }
+      for (const entry of entries) {
+        const name = entry.name.toString();
+        const path = rel ? `${rel}/${name}` : name;
+        const exact = Buffer.from(name).equals(entry.name);
+        if (exact && entry.isDirectory() && dirs.has(path)) stack.push(path);
+        else if (!exact || !wanted.has(path) || entry.isDirectory()) {
+          removeTree(Buffer.concat([here, Buffer.from("/"), entry.name]));
           this.#written.delete(path);
           removed++;
         }
       }
-    };
-    walk("");
+    }
     return removed;
   }
 };
+function chmodQuiet(dir) {
+  try {
+    chmodSync2(dir, 493);
+  } catch {
+  }
+}
 function lstatQuiet(path, bigint4) {
   try {
     return bigint4 ? lstatSync(path, { bigint: true }) : lstatSync(path);
@@ -51341,14 +51598,27 @@ function lstatQuiet(path, bigint4) {
 }
 
 // action/engine/agent-checkout.ts
+var MAX_DEPTH = 64;
+var MAX_PATH_BYTES = 1024;
+var TOO_DEEP = `folders nested past ${MAX_DEPTH} levels or ${MAX_PATH_BYTES} bytes of path, not read`;
+function tooDeep(path) {
+  let depth2 = 1;
+  for (let i = path.indexOf("/"); i >= 0; i = path.indexOf("/", i + 1)) depth2++;
+  return depth2 > MAX_DEPTH || Buffer.byteLength(path) > MAX_PATH_BYTES;
+}
 var AgentCheckout = class {
   root;
   scratch;
   pidFile;
   #tree;
   #entries = [];
-  constructor(root) {
+  /** Where the commits' object stores for scratch repositories live (see Git.initScratchRepo). */
+  stores;
+  /** The object store the scratch repository reads, once prepared with git; null without. */
+  objects = null;
+  constructor(root, stores = join8(root, "..", "..", "agent-objects")) {
     this.root = root;
+    this.stores = stores;
     this.scratch = join8(root, "scratch");
     this.pidFile = join8(root, "agent.pid");
     this.#tree = new TreeDir(join8(root, "work"));
@@ -51358,24 +51628,55 @@ var AgentCheckout = class {
   }
   /** A clean copy of `commit`; with `withGit`, a private repository whose HEAD is that commit. */
   async prepare(repo, commit, withGit) {
-    await rm4(join8(this.dir, ".git"), { recursive: true, force: true });
+    removeTree(join8(this.dir, ".git"));
     await this.#tree.materialise(repo, commit, isRecord);
     this.#entries = (await repo.lsTree(commit)).filter((e) => !isRecord(e.path));
     await mkdir3(this.scratch, { recursive: true });
-    if (withGit) await repo.initScratchRepo(this.dir, commit);
+    this.objects = withGit ? await repo.initScratchRepo(this.dir, commit, this.stores) : null;
   }
-  /** What differs from the commit it was prepared from: every path, target or not. */
+  /**
+   * What differs from the commit it was prepared from: every path, target or not. Walked
+   * without recursion, names read as bytes; what cannot be a candidate's file is reported as
+   * `other` with the reason (a link, a name that is not UTF-8, a folder it cannot read, folders
+   * nested past MAX_DEPTH or a path past MAX_PATH_BYTES, which are not walked further).
+   */
   async changes() {
     const before = new Map(this.#entries.map((e) => [e.path, e]));
+    const trackedDirs = /* @__PURE__ */ new Set();
+    for (const path of before.keys())
+      for (let i = path.indexOf("/"); i >= 0; i = path.indexOf("/", i + 1))
+        trackedDirs.add(path.slice(0, i));
     const changes = [];
     const seen = /* @__PURE__ */ new Set();
-    const walk = async (rel) => {
-      const here = rel ? join8(this.dir, rel) : this.dir;
-      for (const entry of readdirSync3(here, { withFileTypes: true })) {
-        const path = rel ? `${rel}/${entry.name}` : entry.name;
+    const refuse = (path, what) => changes.push({
+      path,
+      kind: before.has(path) ? "modified" : "added",
+      file: { type: "other", what }
+    });
+    const stack = [""];
+    while (stack.length > 0) {
+      const rel = stack.pop();
+      let entries;
+      try {
+        entries = readdirSync4(Buffer.from(rel ? join8(this.dir, rel) : this.dir), {
+          withFileTypes: true,
+          encoding: "buffer"
+        });
+      } catch (error63) {
+        refuse(rel, `a folder autoexp cannot read (${error63.code})`);
+        continue;
+      }
+      for (const entry of entries) {
+        const name = entry.name.toString();
+        const path = rel ? `${rel}/${name}` : name;
+        if (!Buffer.from(name).equals(entry.name)) {
+          refuse(path, "a name that is not UTF-8");
+          continue;
+        }
         if (path === ".git") continue;
         if (entry.isDirectory()) {
-          await walk(path);
+          if (!trackedDirs.has(path) && tooDeep(path)) refuse(path, TOO_DEEP);
+          else stack.push(path);
           continue;
         }
         seen.add(path);
@@ -51384,8 +51685,7 @@ var AgentCheckout = class {
         const change2 = await readChange(join8(this.dir, path), path, was);
         if (change2) changes.push(change2);
       }
-    };
-    await walk("");
+    }
     for (const [path] of before) {
       if (!seen.has(path)) changes.push({ path, kind: "deleted", file: null });
     }
@@ -51404,11 +51704,11 @@ async function readChange(full, path, was) {
   const st = await lstat2(full);
   const kind = was ? "modified" : "added";
   if (st.isSymbolicLink()) {
-    if (was?.mode === "120000" && blobSha(Buffer.from(await readlink2(full))) === was.sha)
-      return null;
-    return { path, kind, file: { type: "other" } };
+    const link3 = await readlink2(full);
+    if (was?.mode === "120000" && blobSha(Buffer.from(link3)) === was.sha) return null;
+    return { path, kind, file: { type: "other", what: "a link", link: link3 } };
   }
-  if (!st.isFile()) return { path, kind, file: { type: "other" } };
+  if (!st.isFile()) return { path, kind, file: { type: "other", what: "not a regular file" } };
   const content = await readFile6(full);
   const mode = st.mode & 73 ? "100755" : "100644";
   if (was && was.mode === mode && blobSha(content) === was.sha) return null;
@@ -51428,7 +51728,7 @@ function recheckQueue(log) {
 }
 
 // action/engine/reapply.ts
-import { mkdir as mkdir4, rm as rm5, writeFile as writeFile5 } from "node:fs/promises";
+import { mkdir as mkdir4, rm as rm4, writeFile as writeFile5 } from "node:fs/promises";
 import { join as join9 } from "node:path";
 
 // action/git/command.ts
@@ -51526,7 +51826,7 @@ async function reapply(ctx, origin, checkout) {
   );
   const baseBlobs = await repo.readBlobs(ours.flatMap((c) => before.get(c.path)?.sha ?? []));
   const temp = join9(checkout.root, "merge");
-  await rm5(temp, { recursive: true, force: true });
+  await rm4(temp, { recursive: true, force: true });
   await mkdir4(temp, { recursive: true });
   const conflicts = [];
   for (const change2 of ours) {
@@ -51536,7 +51836,7 @@ async function reapply(ctx, origin, checkout) {
     const mine = change2.file?.type === "file" ? change2.file.content : null;
     const target = join9(checkout.dir, change2.path);
     if (same(theirs, base)) {
-      if (mine === null) await rm5(target, { force: true });
+      if (mine === null) await rm4(target, { force: true });
       else {
         await mkdir4(join9(target, ".."), { recursive: true });
         await writeFile5(target, mine);
@@ -51558,7 +51858,7 @@ async function reapply(ctx, origin, checkout) {
       else await writeFile5(target, merged);
     }
   }
-  await rm5(temp, { recursive: true, force: true });
+  await rm4(temp, { recursive: true, force: true });
   return conflicts;
 }
 function same(a, b) {
@@ -51645,6 +51945,7 @@ async function propose(ctx, candidate, checkout) {
       targetFiles: targetPaths,
       mayCreate: ctx.isTarget,
       scratchDir: checkout.scratch,
+      ...checkout.objects ? { gitObjects: checkout.objects } : {},
       pidFile: checkout.pidFile,
       ...ctx.launchAgent ? { launch: ctx.launchAgent } : {},
       env: ctx.agentEnv,
@@ -51747,7 +52048,8 @@ Full log: ${outcome.logPath}`,
       confidence: config2.decide.confidence,
       frozenHashes: frozen,
       agent: config2.agent.use,
-      baseCommit: base
+      baseCommit: base,
+      trust: trustSettings(config2)
     },
     now
   );
@@ -51998,7 +52300,8 @@ function incumbentFailure(iteration, slot, outcome) {
 }
 
 // action/git/git.ts
-import { mkdtemp, writeFile as writeFile6 } from "node:fs/promises";
+import { existsSync as existsSync3 } from "node:fs";
+import { mkdir as mkdir5, mkdtemp, readdir as readdir2, rm as rm5, stat as stat2, writeFile as writeFile6 } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join as join11 } from "node:path";
 
@@ -52101,10 +52404,14 @@ var checkIgnore = (paths, gitDir, workTree) => ({
   // Exit 1: none of them is ignored.
   onError: () => []
 });
+var commitObjects = (commit) => ({
+  args: ["rev-list", "--objects", "--no-walk", commit],
+  parse: text
+});
 
 // action/git/loose-objects.ts
 import { createHash as createHash3 } from "node:crypto";
-import { existsSync as existsSync2, mkdirSync as mkdirSync2, renameSync, writeFileSync as writeFileSync3 } from "node:fs";
+import { existsSync as existsSync2, mkdirSync as mkdirSync2, renameSync as renameSync2, writeFileSync as writeFileSync3 } from "node:fs";
 import { join as join10 } from "node:path";
 import { deflateSync } from "node:zlib";
 function writeLooseObject(objectsDir, type, content) {
@@ -52117,7 +52424,7 @@ function writeLooseObject(objectsDir, type, content) {
   mkdirSync2(dir, { recursive: true });
   const temp = join10(dir, `tmp_obj_${process.pid}_${sha.slice(2, 10)}`);
   writeFileSync3(temp, deflateSync(object2, { level: 1 }), { mode: 292 });
-  renameSync(temp, path);
+  renameSync2(temp, path);
   return sha;
 }
 function writeLooseBlob(objectsDir, content) {
@@ -52240,6 +52547,75 @@ function streamBlobs(dir, env, shas, take) {
 ` : "");
   });
 }
+function copyObjects(from, to, env, list3) {
+  return new Promise((resolve2, reject) => {
+    spawned += 2;
+    const pack = spawn2("git", [...HARDEN, "pack-objects", "--stdout", "-q"], { cwd: from, env });
+    const index = spawn2("git", [...HARDEN, "index-pack", "--stdin"], { cwd: to, env });
+    let stderr = "";
+    const collect = (d) => {
+      stderr += d.toString();
+    };
+    pack.stderr.on("data", collect);
+    index.stderr.on("data", collect);
+    index.stdout.resume();
+    pack.stdout.pipe(index.stdin);
+    let left = 2;
+    let failed2 = false;
+    const done = (name) => (code) => {
+      if (code !== 0 && !failed2) {
+        failed2 = true;
+        pack.kill();
+        index.kill();
+        reject(new GitError([name], stderr.trim() || `exited with ${code}`));
+      }
+      if (--left === 0 && !failed2) resolve2();
+    };
+    pack.on("error", reject);
+    index.on("error", reject);
+    pack.on("close", done("pack-objects"));
+    index.on("close", done("index-pack"));
+    pack.stdin.end(list3);
+  });
+}
+
+// action/git/path-safety.ts
+var HFS_IGNORABLE = /[\u200c-\u200f\u202a-\u202e\u206a-\u206f\ufeff]/g;
+function normalise(name) {
+  const stream = name.indexOf(":");
+  const bare = stream < 0 ? name : name.slice(0, stream);
+  return bare.replace(HFS_IGNORABLE, "").toLowerCase().replace(/[. ]+$/, "");
+}
+var DOT_GIT = "a .git folder: git refuses the name in a tree";
+var KINDS = [
+  [/^(\.git|git~\d+)$/, DOT_GIT],
+  [
+    /^(\.gitattributes|gitatt~\d+|gi7d29~\d+)$/,
+    "git attributes: git checkout would write other bytes"
+  ],
+  [
+    /^(\.gitmodules|gitmod~\d+|gi7eba~\d+)$/,
+    "git submodules: git reads other repositories from it"
+  ]
+];
+function gitOwnedPath(path) {
+  const parts = path.split("/");
+  for (let i = 0; i < parts.length; i++) {
+    const name = parts[i];
+    const at = parts.slice(0, i + 1).join("/");
+    if (name === "" || name === "." || name === "..")
+      return { at, why: "an empty, . or .. name: git refuses it in a tree" };
+    for (const piece of name.split("\\")) {
+      const n = normalise(piece);
+      for (const [pattern, why] of KINDS) if (pattern.test(n)) return { at, why };
+    }
+  }
+  return null;
+}
+function gitRefusesPath(path) {
+  const owned = gitOwnedPath(path);
+  return owned !== null && (owned.why === DOT_GIT || owned.why.startsWith("an empty"));
+}
 
 // action/git/tree-objects.ts
 var FOLDER = "40000";
@@ -52280,7 +52656,14 @@ function applyChanges(folders, changes, write) {
         touched.delete(dir);
       }
   };
-  for (const change2 of changes) {
+  editable("");
+  const ordered = [
+    ...changes.filter((c) => c.mode === "0"),
+    ...changes.filter((c) => c.mode !== "0")
+  ];
+  for (const change2 of ordered) {
+    if (gitRefusesPath(change2.path))
+      throw new Error(`git refuses the path ${JSON.stringify(change2.path)} in a tree`);
     const [dir, name] = split(change2.path);
     for (let d = dir; ; d = split(d)[0]) {
       editable(d);
@@ -52327,6 +52710,9 @@ function commitBody(tree, parent, who, date5, message) {
   const abs = Math.abs(offset);
   const hhmm = `${String(Math.floor(abs / 60)).padStart(2, "0")}${String(abs % 60).padStart(2, "0")}`;
   const when = `${Math.floor(date5.getTime() / 1e3)} ${offset < 0 ? "-" : "+"}${hhmm}`;
+  for (const id of [tree, parent])
+    if (!/^[0-9a-f]{40}$/.test(id))
+      throw new Error(`not an object id for a commit: ${JSON.stringify(id)}`);
   const text2 = message.endsWith("\n") ? message : `${message}
 `;
   return `tree ${tree}
@@ -52339,8 +52725,8 @@ ${text2}`;
 
 // action/git/git.ts
 var empty;
-function applyEntries(list, entries) {
-  const byPath2 = new Map(list.map((e) => [e.path, e]));
+function applyEntries(list3, entries) {
+  const byPath2 = new Map(list3.map((e) => [e.path, e]));
   for (const e of entries) {
     if (e.mode === "0") byPath2.delete(e.path);
     else byPath2.set(e.path, { mode: e.mode, sha: e.sha, path: e.path });
@@ -52375,8 +52761,9 @@ var Git = class _Git {
   /** Runs one command and parses what it printed; an expected failure becomes its result. */
   async run(command2) {
     const env = command2.env ? { ...this.#env, ...command2.env } : this.#env;
+    const args = READS_WORKTREE.has(command2.args[0]) ? [...await filterOverrides(this.dir, this.#env), ...command2.args] : command2.args;
     try {
-      const out = await runGit(this.dir, env, command2.args, {
+      const out = await runGit(this.dir, env, args, {
         ...command2.input !== void 0 ? { input: command2.input } : {}
       });
       return command2.parse(String(out));
@@ -52489,7 +52876,7 @@ var Git = class _Git {
       remember(
         TREES,
         commit,
-        listed.then((list) => applyEntries(list, entries))
+        listed.then((list3) => applyEntries(list3, entries))
       );
     return commit;
   }
@@ -52563,19 +52950,49 @@ var Git = class _Git {
     return found;
   }
   /**
-   * A throwaway repository in `dir` whose HEAD and index are `commit`, reading this repository's
-   * objects through alternates (read-only): tools that need git work, and nothing they do there
-   * reaches this repository's refs, config or hooks.
+   * A throwaway repository in `dir` whose HEAD and index are `commit`: tools that need git work,
+   * and nothing they do there reaches this repository's objects, refs, config or hooks. Returns
+   * the objects folder it reads through alternates (bind it read-only for a sandboxed agent).
    */
-  async initScratchRepo(dir, commit) {
+  async initScratchRepo(dir, commit, stores) {
     const local = new _Git(dir, this.#env);
     await local.run(init());
-    const objects = join11(await this.commonDir(), "objects");
+    const objects = await this.#commitStore(commit, stores);
     await writeFile6(join11(dir, ".git", "objects", "info", "alternates"), `${objects}
+`);
+    await writeFile6(join11(dir, ".git", "shallow"), `${commit}
 `);
     await local.run(updateRefs([{ ref: "HEAD", sha: commit }]));
     await local.run(readTreeInto(commit, join11(dir, ".git", "index")));
     await local.run(refreshIndex());
+    return objects;
+  }
+  #stores = /* @__PURE__ */ new Map();
+  /**
+   * The objects folder holding `commit`, its tree and blobs, and nothing else: made once per
+   * commit (an incumbent serves every proposal made on it), the newest STORES_KEPT kept.
+   */
+  #commitStore(commit, root) {
+    const key = join11(root, commit);
+    let made = this.#stores.get(key);
+    if (!made) {
+      made = (async () => {
+        const repo = join11(root, commit);
+        const objects = join11(repo, "objects");
+        if (existsSync3(join11(repo, "complete"))) return objects;
+        await rm5(repo, { recursive: true, force: true });
+        await mkdir5(repo, { recursive: true });
+        await new _Git(repo, this.#env).run(init({ bare: true }));
+        await copyObjects(this.dir, repo, this.#env, await this.run(commitObjects(commit)));
+        await writeFile6(join11(repo, "complete"), `${commit}
+`);
+        await pruneStores(root, STORES_KEPT);
+        return objects;
+      })();
+      made.catch(() => this.#stores.delete(key));
+      this.#stores.set(key, made);
+    }
+    return made;
   }
   /**
    * Which of `paths` (relative to `dir`) the .gitignore files in `dir` ignore, judged by an empty
@@ -52596,6 +53013,35 @@ async function withIdentity(git, env) {
     GIT_COMMITTER_NAME: "autoexp",
     GIT_COMMITTER_EMAIL: "autoexp@users.noreply.invalid"
   };
+}
+var STORES_KEPT = 4;
+async function pruneStores(root, keep) {
+  const names2 = await readdir2(root).catch(() => []);
+  const dated = await Promise.all(
+    names2.map(async (name) => ({
+      name,
+      at: (await stat2(join11(root, name)).catch(() => null))?.mtimeMs ?? 0
+    }))
+  );
+  for (const { name } of dated.sort((a, b) => b.at - a.at).slice(keep))
+    await rm5(join11(root, name), { recursive: true, force: true });
+}
+var READS_WORKTREE = /* @__PURE__ */ new Set(["status", "add", "commit", "update-index"]);
+var FILTERS = /* @__PURE__ */ new Map();
+function filterOverrides(dir, env) {
+  let found = FILTERS.get(dir);
+  if (!found) {
+    found = runGit(dir, env, ["config", "--name-only", "--get-regexp", "^filter\\."]).then((out) => {
+      const names2 = new Set(
+        String(out).split("\n").map((l) => /^filter\.(.+)\.[^.]+$/.exec(l.trim())?.[1]).filter((n) => !!n)
+      );
+      return [...names2].flatMap(
+        (n) => ["clean", "smudge", "process"].flatMap((k) => ["-c", `filter.${n}.${k}=`])
+      );
+    }).catch(() => []);
+    FILTERS.set(dir, found);
+  }
+  return found;
 }
 
 // action/engine/explain-failure.ts
@@ -52666,8 +53112,8 @@ function createFaults(env) {
 }
 
 // action/engine/import-history.ts
-import { readFile as readFile9, rm as rm8 } from "node:fs/promises";
-import { basename, join as join14 } from "node:path";
+import { readFile as readFile11, rm as rm9 } from "node:fs/promises";
+import { basename, join as join16 } from "node:path";
 
 // action/files/write-atomic.ts
 import { rename as rename2, writeFile as writeFile7 } from "node:fs/promises";
@@ -52695,12 +53141,18 @@ function renderResultsTsv(metrics, results, scores) {
 }
 
 // action/engine/record-store.ts
-import { existsSync as existsSync3 } from "node:fs";
-import { mkdir as mkdir5, readFile as readFile8, rm as rm7 } from "node:fs/promises";
-import { join as join13 } from "node:path";
+import { existsSync as existsSync4 } from "node:fs";
+import { mkdir as mkdir7, readFile as readFile10, rename as rename3, rm as rm8 } from "node:fs/promises";
+import { join as join15 } from "node:path";
 
-// action/files/append-log.ts
-import { open as open4 } from "node:fs/promises";
+// action/ledger/cap-notes.ts
+var NOTES_MAX = 16e3;
+function capNotes(text2) {
+  if (text2.length <= NOTES_MAX) return text2;
+  const cut = text2.slice(text2.length - NOTES_MAX);
+  return `(older notes dropped to keep this file under ${NOTES_MAX} characters)
+${cut.slice(cut.indexOf("\n") + 1)}`;
+}
 
 // action/ledger/log-jsonl.ts
 function emptyLog() {
@@ -52773,38 +53225,6 @@ function byteLength(text2, chars) {
 function formatLines(entries) {
   return entries.map((e) => `${JSON.stringify(e)}
 `).join("");
-}
-
-// action/files/append-log.ts
-async function appendLog(path, entries, hooks = {}) {
-  const data = formatLines(entries);
-  const handle = await open4(path, "a");
-  try {
-    await hooks.beforeWrite?.(data);
-    await handle.write(data);
-    await handle.datasync();
-  } finally {
-    await handle.close();
-  }
-}
-
-// action/ledger/cap-notes.ts
-var NOTES_MAX = 16e3;
-function capNotes(text2) {
-  if (text2.length <= NOTES_MAX) return text2;
-  const cut = text2.slice(text2.length - NOTES_MAX);
-  return `(older notes dropped to keep this file under ${NOTES_MAX} characters)
-${cut.slice(cut.indexOf("\n") + 1)}`;
-}
-
-// action/ledger/ledger-prefix.ts
-function countEntries(log) {
-  return log ? log.results.length + log.batches.length + log.remeasures.length + log.verifies.length + (log.attributes?.length ?? 0) + (log.splits?.length ?? 0) + (log.config ? 1 : 0) : 0;
-}
-function isPrefix(a, b) {
-  return a.results.every(
-    (r, i) => b.results[i]?.iteration === r.iteration && b.results[i]?.status === r.status
-  );
 }
 
 // action/ledger/chart-points.ts
@@ -53476,9 +53896,9 @@ function renderDashboard(view, options = {}) {
   return parts.join("\n");
 }
 function renderPrintedTwice(view) {
-  const list = view.printedTwice.map((p) => `#${p.iteration} (${p.metrics.map(escapeCell).join(", ")})`).join(", ");
+  const list3 = view.printedTwice.map((p) => `#${p.iteration} (${p.metrics.map(escapeCell).join(", ")})`).join(", ");
   return `> [!WARNING]
-> A metric was printed more than once in kept experiment(s) ${list}: the harness prints it once, so the kept code may print its own score. Read those diffs before merging.`;
+> A metric was printed more than once in kept experiment(s) ${list3}: the harness prints it once, so the kept code may print its own score. Read those diffs before merging.`;
 }
 function formatCount(n) {
   if (n < 1e3) return String(n);
@@ -53580,6 +54000,118 @@ function recordFiles(tag, log, logText, notes, rendered = renderRecordFiles(log,
   return files;
 }
 
+// action/engine/adopt.ts
+async function checkAdopted(repo, tag, head, log, scope) {
+  const isTarget = compileGlobs(scope.target);
+  const isFrozen = compileGlobs(scope.frozen);
+  const record3 = `${recordDir(tag)}/`;
+  const refuse = (what) => new AutoexpError(
+    `branch autoexp/${tag} cannot be adopted: ${what}. Nothing was changed; reset the branch to a commit autoexp wrote, or start a new --tag`,
+    { exitCode: 1 }
+  );
+  const trees = /* @__PURE__ */ new Map();
+  const code = async (commit) => {
+    let tree = trees.get(commit);
+    if (!tree) {
+      const entries = await repo.lsTree(commit).catch(() => null);
+      if (!entries) throw refuse(`commit ${commit.slice(0, 7)} is not in this repository`);
+      tree = new Map(
+        entries.filter((e) => !e.path.startsWith(record3)).map((e) => [e.path, `${e.mode} ${e.sha}`])
+      );
+      trees.set(commit, tree);
+    }
+    return tree;
+  };
+  const differ = (a, b) => [.../* @__PURE__ */ new Set([...a.keys(), ...b.keys()])].filter((p) => a.get(p) !== b.get(p));
+  const baseline = log.results.find((r) => r.status === "baseline");
+  if (!baseline?.commit_full) throw refuse("its ledger has no baseline row with a commit");
+  const base = await code(baseline.commit_full);
+  let incumbent = baseline.commit_full;
+  let checked = 0;
+  for (const row of log.results) {
+    if (!KEPT.has(row.status) || row.status === "baseline") continue;
+    const name = `#${row.iteration} (${row.status}, commit ${row.commit_full?.slice(0, 7) ?? "none"})`;
+    if (!row.commit_full) throw refuse(`${name} names no commit`);
+    const parent = await repo.resolve(`${row.commit_full}^`).catch(() => null);
+    if (!parent) throw refuse(`${name} has no parent commit`);
+    const mine = await code(row.commit_full);
+    const frozen = [.../* @__PURE__ */ new Set([...base.keys(), ...mine.keys()])].filter(
+      (p) => isFrozen(p) && base.get(p) !== mine.get(p)
+    );
+    if (frozen.length > 0) throw refuse(`${name} changes the frozen file ${frozen[0]}`);
+    const outside = differ(await code(parent), mine).filter((p) => !isTarget(p));
+    if (outside.length > 0)
+      throw refuse(`${name} changes ${outside[0]}, which is not a target path`);
+    checked++;
+    if (row.recheck === "queued") continue;
+    const drift = differ(await code(parent), await code(incumbent));
+    if (drift.length > 0)
+      throw refuse(
+        `${name} was not built on the incumbent before it (#${incumbentRow(log, incumbent)}, ${incumbent.slice(0, 7)}): its parent differs in ${drift[0]}`
+      );
+    incumbent = row.commit_full;
+  }
+  const atHead = differ(await code(head), await code(incumbent));
+  if (atHead.length > 0)
+    throw refuse(
+      `its head ${head.slice(0, 7)} does not hold the last kept code (${incumbent.slice(0, 7)}): ${atHead[0]} differs`
+    );
+  return checked;
+}
+function incumbentRow(log, commit) {
+  return log.results.find((r) => r.commit_full === commit)?.iteration ?? 0;
+}
+
+// action/engine/discard-scratch.ts
+import { lstat as lstat3, readdir as readdir3 } from "node:fs/promises";
+import { join as join12 } from "node:path";
+var SCRATCH_FILE_MAX = 16 * 1024 * 1024;
+async function discardScratch(stateDir) {
+  let freed = 0;
+  for (const sub of ["slots", "rebase"]) {
+    for (const name of await list(join12(stateDir, sub))) {
+      const tree = join12(stateDir, sub, name, "tree");
+      freed += await sizeOf(tree);
+      removeTree(tree);
+    }
+  }
+  freed += await sizeOf(join12(stateDir, "agent-objects"));
+  removeTree(join12(stateDir, "agent-objects"));
+  for (const name of await list(join12(stateDir, "agents"))) {
+    const work = join12(stateDir, "agents", name, "work");
+    freed += await sizeOf(work);
+    removeTree(work);
+    const scratch = join12(stateDir, "agents", name, "scratch");
+    for (const file2 of await list(scratch)) {
+      const st = await lstat3(join12(scratch, file2)).catch(() => null);
+      if (st && (!st.isFile() || st.size > SCRATCH_FILE_MAX)) {
+        freed += st.isFile() ? st.size : 0;
+        removeTree(join12(scratch, file2));
+      }
+    }
+  }
+  return freed;
+}
+async function list(dir) {
+  return readdir3(dir).catch(() => []);
+}
+async function sizeOf(dir) {
+  let total = 0;
+  const stack = [dir];
+  let seen = 0;
+  while (stack.length > 0 && seen < 1e5) {
+    const here = stack.pop();
+    const entries = await readdir3(here, { withFileTypes: true }).catch(() => []);
+    for (const e of entries) {
+      seen++;
+      const path = join12(here, e.name);
+      if (e.isDirectory()) stack.push(path);
+      else if (e.isFile()) total += (await lstat3(path).catch(() => null))?.size ?? 0;
+    }
+  }
+  return total;
+}
+
 // action/engine/find-repository.ts
 async function findRepository(dir, env) {
   const top = await new Git(dir, env).topLevel().catch((cause) => {
@@ -53591,17 +54123,145 @@ async function findRepository(dir, env) {
   return new Git(top, env);
 }
 
+// action/engine/journal.ts
+import { createHash as createHash4, timingSafeEqual as timingSafeEqual2 } from "node:crypto";
+import { open as open4, readFile as readFile8 } from "node:fs/promises";
+
+// action/engine/state-key.ts
+import { createHmac as createHmac2, randomBytes as randomBytes2 } from "node:crypto";
+import { link, mkdir as mkdir6, readFile as readFile7, rm as rm6, stat as stat3, writeFile as writeFile8 } from "node:fs/promises";
+import { homedir } from "node:os";
+import { isAbsolute as isAbsolute2, join as join13 } from "node:path";
+async function stateKey(env) {
+  const path = keyPath(env);
+  const existing = await readKey(path);
+  if (existing) return existing;
+  await mkdir6(join13(path, ".."), { recursive: true, mode: 448 });
+  const temp = `${path}.tmp-${process.pid}-${randomBytes2(4).toString("hex")}`;
+  await writeFile8(temp, `${randomBytes2(32).toString("hex")}
+`, { mode: 384 });
+  await link(temp, path).catch((error63) => {
+    if (error63.code !== "EEXIST") throw error63;
+  });
+  await rm6(temp, { force: true });
+  const key = await readKey(path);
+  if (!key)
+    throw new AutoexpError(`cannot read autoexp's key ${path} just written; nothing was changed`);
+  return key;
+}
+function keyPath(env) {
+  const state = env.XDG_STATE_HOME && isAbsolute2(env.XDG_STATE_HOME) ? env.XDG_STATE_HOME : join13(env.HOME || homedir(), ".local", "state");
+  return join13(state, "autoexp", "key");
+}
+async function readKey(path) {
+  const info2 = await stat3(path).catch(() => null);
+  if (!info2) return null;
+  if ((info2.mode & 63) !== 0 || process.getuid && info2.uid !== process.getuid()) {
+    throw new AutoexpError(
+      `autoexp's key ${path} can be read or written by other users (mode ${(info2.mode & 511).toString(8)}); nothing was changed. Run chmod 600 ${path} if it is yours, else delete it (tags signed with it will then need autoexp run --adopt)`
+    );
+  }
+  const text2 = (await readFile7(path, "utf8")).trim();
+  if (!/^[0-9a-f]{64}$/.test(text2)) {
+    throw new AutoexpError(
+      `autoexp's key ${path} is not 64 hex digits; nothing was changed. Delete it to make a new one (tags signed with it will then need autoexp run --adopt)`
+    );
+  }
+  return Buffer.from(text2, "hex");
+}
+function mac3(key, ...parts) {
+  return createHmac2("sha256", key).update(parts.join("\n")).digest("hex");
+}
+
+// action/engine/journal.ts
+async function readJournal(path, key, tag) {
+  const text2 = await readFile8(path, "utf8").catch(() => null);
+  if (text2 === null || text2 === "") return { kind: "missing" };
+  if (text2.startsWith("{")) return { kind: "legacy", text: text2 };
+  const items = [];
+  let last = "";
+  let offset = 0;
+  let lineNo = 0;
+  while (offset < text2.length) {
+    const end = text2.indexOf("\n", offset);
+    if (end === -1) return { kind: "signed", items, last, torn: true };
+    const line2 = text2.slice(offset, end);
+    offset = end + 1;
+    lineNo++;
+    const space = line2.indexOf(" ");
+    const given = line2.slice(0, space);
+    const payload = line2.slice(space + 1);
+    const want = mac3(key, tag, last, payload);
+    const item = space === 64 ? parseItem(payload) : null;
+    if (!item || !sameMac(given, want)) {
+      throw new AutoexpError(
+        `the journal ${path} line ${lineNo} was not written by autoexp (its signature does not match${lineNo === 1 ? ", or the key in ~/.local/state/autoexp changed" : ""}): something else edited autoexp's record, so nothing was changed. Inspect the file; to go on from the branch as it is, run autoexp run --adopt (every kept commit on it is checked again)`,
+        { exitCode: 1 }
+      );
+    }
+    items.push(item);
+    last = given;
+  }
+  return { kind: "signed", items, last, torn: false };
+}
+function parseItem(payload) {
+  if (payload.startsWith("{")) return { type: "entry", line: `${payload}
+` };
+  const head = /^@head ([0-9a-f]{40,64})$/.exec(payload);
+  if (head) return { type: "head", sha: head[1] };
+  const notes = /^@notes ([0-9a-f]{64})$/.exec(payload);
+  if (notes) return { type: "notes", digest: notes[1] };
+  return null;
+}
+function sameMac(a, b) {
+  return a.length === b.length && timingSafeEqual2(Buffer.from(a), Buffer.from(b));
+}
+function signItems(key, tag, last, items) {
+  let text2 = "";
+  for (const item of items) {
+    const payload = item.type === "entry" ? item.line.replace(/\n$/, "") : item.type === "head" ? `@head ${item.sha}` : `@notes ${item.digest}`;
+    last = mac3(key, tag, last, payload);
+    text2 += `${last} ${payload}
+`;
+  }
+  return { text: text2, last };
+}
+async function appendJournal(path, data, beforeWrite) {
+  const handle = await open4(path, "a");
+  try {
+    beforeWrite?.(data);
+    await handle.write(data);
+    await handle.datasync();
+  } finally {
+    await handle.close();
+  }
+}
+async function writeJournal(path, key, tag, items) {
+  const { text: text2, last } = signItems(key, tag, "", items);
+  await writeAtomic(path, text2);
+  return last;
+}
+function entryItems(text2) {
+  return text2.split(/(?<=\n)/).filter((l) => l.endsWith("\n")).map((line2) => ({ type: "entry", line: line2 }));
+}
+function ledgerText(items) {
+  return items.map((i) => i.type === "entry" ? i.line : "").join("");
+}
+function digest(text2) {
+  return createHash4("sha256").update(text2).digest("hex");
+}
+
 // action/engine/kill-leftovers.ts
-import { readdir as readdir2 } from "node:fs/promises";
-import { join as join12 } from "node:path";
-async function killLeftovers(stateDir) {
+import { readdir as readdir4 } from "node:fs/promises";
+import { join as join14 } from "node:path";
+async function killLeftovers(stateDir, key) {
   let killed = false;
   for (const sub of ["slots", "agents", "rebase"]) {
-    const root = join12(stateDir, sub);
-    const names2 = await readdir2(root).catch(() => []);
+    const root = join14(stateDir, sub);
+    const names2 = await readdir4(root).catch(() => []);
     for (const name of names2) {
       for (const file2 of ["eval.pid", "agent.pid"]) {
-        if (killLeftoverGroup(join12(root, name, file2))) killed = true;
+        if (killLeftoverGroup(join14(root, name, file2), key)) killed = true;
       }
     }
   }
@@ -53609,27 +54269,27 @@ async function killLeftovers(stateDir) {
 }
 
 // action/engine/lock.ts
-import { randomBytes } from "node:crypto";
-import { link, readFile as readFile7, rm as rm6, stat as stat2, writeFile as writeFile8 } from "node:fs/promises";
+import { randomBytes as randomBytes3 } from "node:crypto";
+import { link as link2, readFile as readFile9, rm as rm7, stat as stat4, writeFile as writeFile9 } from "node:fs/promises";
 async function takeLock(path, tag) {
   const me = `${process.pid} ${processStartTime(process.pid) ?? ""}
 `;
-  const temp = `${path}.${process.pid}.${randomBytes(6).toString("hex")}`;
-  await writeFile8(temp, me);
+  const temp = `${path}.${process.pid}.${randomBytes3(6).toString("hex")}`;
+  await writeFile9(temp, me);
   try {
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
-        await link(temp, path);
-        return { release: () => rm6(path, { force: true }) };
+        await link2(temp, path);
+        return { release: () => rm7(path, { force: true }) };
       } catch (error63) {
         if (error63.code !== "EEXIST") throw error63;
       }
-      const held = await readFile7(path, "utf8").catch(() => null);
+      const held = await readFile9(path, "utf8").catch(() => null);
       if (held === null) continue;
       const [pidText, started] = held.trim().split(" ");
       const pid = Number(pidText);
       if (!Number.isSafeInteger(pid) || pid <= 1 || !started) {
-        const age = await stat2(path).then((s) => Math.round((Date.now() - s.mtimeMs) / 1e3));
+        const age = await stat4(path).then((s) => Math.round((Date.now() - s.mtimeMs) / 1e3));
         throw new AutoexpError(
           `the lock ${path} does not name an autoexp process (${JSON.stringify(held.slice(0, 40))}, ${age}s old): autoexp never writes such a lock. If no autoexp runs tag ${tag}, delete that file and run again`,
           { exitCode: 1 }
@@ -53641,11 +54301,11 @@ async function takeLock(path, tag) {
           { exitCode: 1 }
         );
       }
-      await rm6(path, { force: true });
+      await rm7(path, { force: true });
     }
     throw new AutoexpError(`could not lock tag ${tag} (${path})`, { exitCode: 1 });
   } finally {
-    await rm6(temp, { force: true });
+    await rm7(temp, { force: true });
   }
 }
 
@@ -53695,13 +54355,17 @@ var RecordStore = class _RecordStore {
   #notes = "";
   #lock;
   #redact;
-  constructor(repo, tag, stateDir, head, lock) {
+  /** The signing key (state-key.ts) and the journal's last signature, which the next line chains on. */
+  #key;
+  #last = "";
+  constructor(repo, tag, stateDir, head, lock, key) {
     this.repo = repo;
     this.tag = tag;
     this.branch = `refs/heads/autoexp/${tag}`;
     this.stateDir = stateDir;
     this.#head = head;
     this.#lock = lock;
+    this.#key = key;
     this.#redact = (t) => t;
   }
   /** The branch head: the last record commit, whose code is the incumbent. */
@@ -53717,20 +54381,25 @@ var RecordStore = class _RecordStore {
     return this.#notes;
   }
   get journalPath() {
-    return join13(this.stateDir, "log.jsonl");
+    return join15(this.stateDir, "log.jsonl");
   }
-  /** Opens the tag's record, takes its lock, kills what a killed run left, and recovers. */
+  /**
+   * Opens the tag's record, takes its lock, kills what a killed run left, and recovers. `adopt`:
+   * permission to go on from a branch the journal does not vouch for, after checking it.
+   */
   static async open(options) {
     const probe = await findRepository(options.repoDir, options.env);
     const repo = probe.withEnv(await withIdentity(probe, options.env));
-    const stateDir = join13(await repo.commonDir(), "autoexp", options.tag);
-    await mkdir5(stateDir, { recursive: true });
-    const lock = await takeLock(join13(stateDir, "lock"), options.tag);
+    const stateDir = join15(await repo.commonDir(), "autoexp", options.tag);
+    const key = await stateKey(options.env);
+    signPidFiles(key);
+    await mkdir7(stateDir, { recursive: true });
+    const lock = await takeLock(join15(stateDir, "lock"), options.tag);
     const head = await repo.resolve(`refs/heads/autoexp/${options.tag}`);
-    const store = new _RecordStore(repo, options.tag, stateDir, head, lock);
+    const store = new _RecordStore(repo, options.tag, stateDir, head, lock, key);
     if (options.redact) store.#redact = options.redact;
     try {
-      const recovered = await store.#recover();
+      const recovered = await store.#recover(options.adopt);
       return { store, recovered };
     } catch (error63) {
       await store[Symbol.asyncDispose]();
@@ -53740,11 +54409,14 @@ var RecordStore = class _RecordStore {
   async [Symbol.asyncDispose]() {
     await this.#lock.release();
   }
-  async #recover() {
+  async #recover(adopt) {
     const recovered = [];
-    if (await killLeftovers(this.stateDir)) {
+    if (await killLeftovers(this.stateDir, this.#key)) {
       recovered.push("killed an eval or agent left running by a run that was killed");
     }
+    const freed = await discardScratch(this.stateDir);
+    if (freed >= 100 * 1024 * 1024)
+      recovered.push(`discarded ${formatBytes(freed)} of checkouts and slots left by the last run`);
     await this.#dropLegacyWorktree();
     const dir = recordDir(this.tag);
     let committedText = null;
@@ -53757,40 +54429,93 @@ var RecordStore = class _RecordStore {
       }
       this.#notes = await this.repo.show(this.#head, `${dir}/notes.md`) ?? "";
     }
-    const committed = committedText === null ? null : parseLedger(committedText, "branch");
-    const journalText = await readFile8(this.journalPath, "utf8").catch(() => null);
-    let journal = journalText === null ? null : parseLedger(journalText, "journal");
-    let text2 = journalText ?? "";
-    if (journal?.torn) {
-      text2 = text2.slice(0, byteSafeSlice(text2, journal.validBytes));
-      journal = parseLog(text2);
-      recovered.push("dropped a ledger line cut off by a crash");
+    const journal = await readJournal(this.journalPath, this.#key, this.tag);
+    if (journal.kind === "signed") {
+      const plan = planRecovery(journal.items, this.#head);
+      if (plan) {
+        if (journal.torn) recovered.push("dropped a ledger line cut off by a crash");
+        const resumed = await this.#resume(journal.items, plan, committedText, journal.torn);
+        return [...recovered, ...resumed];
+      }
     }
-    if (journal && countEntries(journal) > countEntries(committed)) {
-      if (committed && !isPrefix(committed, journal)) {
+    const branch = `branch autoexp/${this.tag}`;
+    const found = this.#head?.slice(0, 7) ?? "nothing (the branch is gone)";
+    const why = journal.kind === "signed" ? `${branch} is at ${found}, but autoexp last wrote ${lastHead(journal.items)?.slice(0, 7) ?? "nothing"} there (journal ${this.journalPath}): something other than autoexp moved it` : journal.kind === "legacy" ? `the journal ${this.journalPath} was written by an older autoexp and is not signed, so autoexp cannot tell whether ${branch} (at ${found}) is what it wrote` : `there is no journal for tag ${this.tag} here (${this.journalPath}: a fresh clone or runner), so autoexp cannot tell whether ${branch} (at ${found}) is what it wrote`;
+    if (!this.#head) {
+      if (journal.kind === "signed") {
+        const last = lastHead(journal.items);
         throw new AutoexpError(
-          `the journal ${this.journalPath} and branch autoexp/${this.tag} disagree; nothing was changed. Inspect both; to trust the branch, delete the journal`,
+          `${why}; nothing was changed. Restore it with git update-ref refs/heads/autoexp/${this.tag} ${last}, or start a new --tag`,
           { exitCode: 1 }
         );
       }
-      const fresh = journal.results.slice(committed?.results.length ?? 0);
-      this.#notes = await readFile8(join13(this.stateDir, "notes.md"), "utf8").catch(
-        () => this.#notes
-      );
-      this.#setText(text2);
-      this.#log = journal;
-      await writeAtomic(this.journalPath, text2);
-      await this.#commit(fresh);
-      recovered.push(`recorded ${fresh.length} experiment(s) that were logged before a crash`);
+      if (journal.kind === "legacy") {
+        await this.#setAside();
+        recovered.push(
+          `set aside an unsigned journal with no branch (${this.journalPath}.replaced-*): the tag starts afresh`
+        );
+      }
       return recovered;
     }
-    this.#setText(committedText ?? "");
-    this.#log = committed;
-    if (committedText !== null && committedText !== journalText) {
-      await writeAtomic(this.journalPath, committedText);
+    if (!adopt || adopt.head !== void 0 && adopt.head !== this.#head) {
+      throw new AutoexpError(
+        `${why}${journal.kind === "signed" ? ", so its record cannot be trusted" : ""}; nothing was changed. Inspect it (git log autoexp/${this.tag}); then either reset it to what autoexp wrote${journal.kind === "signed" ? ` (git update-ref refs/heads/autoexp/${this.tag} ${lastHead(journal.items)})` : ""}, or adopt it with autoexp run --adopt: every kept commit on it is checked first (built on the incumbent, only target paths changed, frozen files byte-identical)`,
+        { exitCode: 1 }
+      );
     }
-    if (committedText === null && journalText !== null) await rm7(this.journalPath, { force: true });
+    const committed = parseLedger(committedText, "branch");
+    const checked = await checkAdopted(this.repo, this.tag, this.#head, committed, adopt);
+    if (journal.kind !== "missing") await this.#setAside();
+    this.#setText(committedText);
+    this.#log = committed;
+    this.#last = await writeJournal(this.journalPath, this.#key, this.tag, [
+      ...entryItems(committedText),
+      { type: "head", sha: this.#head }
+    ]);
+    recovered.push(
+      `adopted ${branch} at ${found} (${journal.kind === "signed" ? "moved by something other than autoexp" : journal.kind === "legacy" ? "its journal was unsigned" : "no journal here"}): ${checked} kept commit(s) checked, each built on the incumbent, changing only target paths, frozen files unchanged${journal.kind === "missing" ? "" : `; the old journal is kept as ${this.journalPath}.replaced-*`}`
+    );
     return recovered;
+  }
+  /**
+   * Goes on from a branch head the journal vouches for: the journal's entries after it (logged
+   * before a crash, not yet on the branch) are committed, after checking that the branch holds
+   * exactly the ledger the journal signed up to that head.
+   */
+  async #resume(items, plan, committedText, torn) {
+    const signed2 = ledgerText(items.slice(0, plan.at));
+    if (signed2 !== (committedText ?? "")) {
+      throw new AutoexpError(
+        `the journal ${this.journalPath} and branch autoexp/${this.tag} disagree: the branch's commit ${this.#head?.slice(0, 7)} does not hold the ledger autoexp signed for it; nothing was changed. Inspect both; to go on from the branch, run autoexp run --adopt`,
+        { exitCode: 1 }
+      );
+    }
+    const kept = items.slice(0, plan.end);
+    const pending = items.slice(plan.at, plan.end);
+    const text2 = ledgerText(kept);
+    this.#last = kept.length < items.length || torn ? await writeJournal(this.journalPath, this.#key, this.tag, kept) : signItems(this.#key, this.tag, "", kept).last;
+    const log = text2 === "" ? null : parseLedger(text2, "journal");
+    this.#setText(text2);
+    this.#log = log;
+    if (!pending.some((i) => i.type === "entry")) return [];
+    const notes = pending.findLast((i) => i.type === "notes");
+    const recovered = [];
+    if (notes?.type === "notes") {
+      const file2 = await readFile10(join15(this.stateDir, "notes.md"), "utf8").catch(() => null);
+      if (file2 !== null && digest(file2) === notes.digest) this.#notes = file2;
+      else recovered.push("ignored notes.md in the tag's folder: it is not what autoexp wrote");
+    }
+    const committed = committedText === null ? null : parseLog(committedText);
+    const fresh = log.results.slice(committed?.results.length ?? 0);
+    await this.#commit(fresh);
+    recovered.push(`recorded ${fresh.length} experiment(s) that were logged before a crash`);
+    return recovered;
+  }
+  /** Moves the journal aside (never deleted: it may be the only copy of something). */
+  async #setAside() {
+    const stamp = (/* @__PURE__ */ new Date()).toISOString().replace(/[:.]/g, "-");
+    await rename3(this.journalPath, `${this.journalPath}.replaced-${stamp}`).catch(() => {
+    });
   }
   #setText(text2) {
     this.#layout = segment(text2);
@@ -53798,9 +54523,9 @@ var RecordStore = class _RecordStore {
   }
   /** Tags started before slots ran in a git worktree here; it only invites tampering now. */
   async #dropLegacyWorktree() {
-    const legacy = join13(this.stateDir, "worktree");
-    if (!existsSync3(legacy)) return;
-    await rm7(legacy, { recursive: true, force: true });
+    const legacy = join15(this.stateDir, "worktree");
+    if (!existsSync4(legacy)) return;
+    await rm8(legacy, { recursive: true, force: true });
     await this.repo.pruneWorktrees();
   }
   /** The first record: the config line and the baseline row, on the starting commit. */
@@ -53815,17 +54540,25 @@ var RecordStore = class _RecordStore {
    * update. Result rows with a candidate commit get their ref `refs/autoexp/<tag>/<n>`; a kept
    * row's commit becomes the branch's code.
    */
-  async append(entries, options = {}) {
+  async append(given, options = {}) {
+    const entries = given.map((e) => redactDeep(e, this.#redact));
     const log = this.#log;
     if (!log) throw new Error("RecordStore.append before start");
+    const items = [];
     if (options.notes !== void 0) {
       this.#notes = capNotes(this.#redact(options.notes));
-      await writeAtomic(join13(this.stateDir, "notes.md"), this.#notes);
+      await writeAtomic(join15(this.stateDir, "notes.md"), this.#notes);
+      items.push({ type: "notes", digest: digest(this.#notes) });
     }
     const data = formatLines(entries);
-    await appendLog(this.journalPath, entries, {
-      beforeWrite: (d) => options.beforeWrite?.(this.journalPath, d)
-    });
+    items.push(...entryItems(data));
+    const signed2 = signItems(this.#key, this.tag, this.#last, items);
+    await appendJournal(
+      this.journalPath,
+      signed2.text,
+      (d) => options.beforeWrite?.(this.journalPath, d)
+    );
+    this.#last = signed2.last;
     appendSegments(this.#layout, data);
     this.#lines += entries.length;
     options.afterJournal?.();
@@ -53871,10 +54604,13 @@ var RecordStore = class _RecordStore {
     const record3 = await this.repo.commitFiles(
       parent,
       files,
-      join13(this.stateDir, "record.index"),
+      join15(this.stateDir, "record.index"),
       message
     );
     const refs = fresh.filter((r) => r.diff && r.commit_full).map((r) => ({ ref: r.diff, sha: r.commit_full }));
+    const marker = signItems(this.#key, this.tag, this.#last, [{ type: "head", sha: record3 }]);
+    await appendJournal(this.journalPath, marker.text);
+    this.#last = marker.last;
     try {
       await this.repo.updateRefs([
         { ref: this.branch, sha: record3, old: this.#head ?? "" },
@@ -53900,6 +54636,24 @@ var RecordStore = class _RecordStore {
     return refs;
   }
 };
+function planRecovery(items, head) {
+  const heads = items.flatMap((item, i) => item.type === "head" ? [i] : []);
+  const shaAt = (i) => {
+    const item = i === void 0 ? void 0 : items[i];
+    return item?.type === "head" ? item.sha : null;
+  };
+  const last = heads.at(-1);
+  if (shaAt(last) === head) return { at: last === void 0 ? 0 : last + 1, end: items.length };
+  if (last !== void 0 && last === items.length - 1) {
+    const before = heads.at(-2);
+    if (shaAt(before) === head) return { at: before === void 0 ? 0 : before + 1, end: last };
+  }
+  return null;
+}
+function lastHead(items) {
+  const item = items.findLast((i) => i.type === "head");
+  return item?.type === "head" ? item.sha : null;
+}
 function parseLedger(text2, where) {
   try {
     return parseLog(text2);
@@ -53915,26 +54669,45 @@ function countLines(text2) {
   for (let i = text2.indexOf("\n"); i >= 0; i = text2.indexOf("\n", i + 1)) n++;
   return n;
 }
-function byteSafeSlice(text2, bytes) {
-  return Buffer.from(text2).subarray(0, bytes).toString().length;
-}
 
 // action/engine/import-history.ts
 var PENDING = "import.json";
 async function recordPendingImport(store) {
-  const path = join14(store.stateDir, PENDING);
-  const text2 = await readFile9(path, "utf8").catch(() => null);
+  const path = join16(store.stateDir, PENDING);
+  const text2 = await readFile11(path, "utf8").catch(() => null);
   if (text2 === null) return false;
   await store.append([JSON.parse(text2)]);
-  await rm8(path, { force: true });
+  await rm9(path, { force: true });
   return true;
 }
 
 // action/engine/isolation.ts
-import { existsSync as existsSync5 } from "node:fs";
-import { mkdir as mkdir6, symlink as symlink2 } from "node:fs/promises";
-import { homedir as homedir2 } from "node:os";
-import { dirname as dirname3, isAbsolute as isAbsolute3, join as join17 } from "node:path";
+import { existsSync as existsSync7, readFileSync as readFileSync3, realpathSync, statSync as statSync2 } from "node:fs";
+import { mkdir as mkdir8, symlink as symlink2 } from "node:fs/promises";
+import { homedir as homedir3 } from "node:os";
+import { basename as basename2, dirname as dirname3, isAbsolute as isAbsolute4, join as join20 } from "node:path";
+
+// action/sandbox/agent-paths.ts
+var PRESET_PATHS = {
+  // ~/.claude holds the login, settings and session files, which the tool writes as it works;
+  // ~/.claude.json its account state. The native installer puts the program under ~/.local/share.
+  "claude-code": {
+    readOnly: ["~/.local/share/claude"],
+    writable: ["~/.claude", "~/.claude.json"]
+  },
+  codex: { readOnly: [], writable: ["~/.codex"] },
+  aider: { readOnly: ["~/.aider.conf.yml", "~/.aider.model.settings.yml"], writable: ["~/.aider"] }
+};
+function agentPaths(agent2, resolve2) {
+  if (agent2.use === "search" || agent2.use === "openai" || agent2.use === "anthropic")
+    return { readOnly: [], writable: [] };
+  const cli = agent2;
+  const preset = cli.use === "command" ? { readOnly: [], writable: [] } : PRESET_PATHS[cli.use];
+  return {
+    readOnly: [...preset.readOnly, ...cli.read_only].map(resolve2),
+    writable: [...preset.writable, ...cli.writable].map(resolve2)
+  };
+}
 
 // action/sandbox/eval-environment.ts
 var NAMES = /* @__PURE__ */ new Set([
@@ -53965,52 +54738,81 @@ function evalEnvironment(env, options) {
   }
   return { ...out, ...options.set };
 }
+var AGENT_NAMES2 = [
+  "HTTP_PROXY",
+  "HTTPS_PROXY",
+  "NO_PROXY",
+  "ALL_PROXY",
+  "http_proxy",
+  "https_proxy",
+  "no_proxy",
+  "all_proxy",
+  "SSL_CERT_FILE",
+  "SSL_CERT_DIR",
+  "NODE_EXTRA_CA_CERTS",
+  "REQUESTS_CA_BUNDLE"
+];
+function agentEnvironment(env, options) {
+  return evalEnvironment(env, {
+    passEnv: [
+      ...AGENT_NAMES2,
+      ...options.secrets,
+      ...Object.keys(env).filter((k) => k.startsWith("AUTOEXP_"))
+    ],
+    set: {},
+    home: options.home
+  });
+}
 
 // action/sandbox/find-gpu-devices.ts
-import { readdirSync as readdirSync4 } from "node:fs";
-import { join as join15 } from "node:path";
+import { readdirSync as readdirSync5 } from "node:fs";
+import { join as join17 } from "node:path";
 var GPU_NODE = /^(nvidia.*|dri|kfd)$/;
 function findGpuDevices(dir = "/dev") {
   let names2;
   try {
-    names2 = readdirSync4(dir);
+    names2 = readdirSync5(dir);
   } catch {
     return [];
   }
-  return names2.filter((n) => GPU_NODE.test(n)).sort().map((n) => join15(dir, n));
+  return names2.filter((n) => GPU_NODE.test(n)).sort().map((n) => join17(dir, n));
 }
 
 // action/sandbox/fit-sandbox-spec.ts
-import { existsSync as existsSync4 } from "node:fs";
-var FALLBACK_HOME = "/tmp/home";
-function fitSandboxSpec(spec, exists2 = existsSync4) {
-  const warnings = [
-    ...spec.readOnly.filter((p) => !exists2(p)).map((p) => `read-only path not found: ${p}`),
-    ...spec.writable.filter((p) => !exists2(p)).map((p) => `writable path not found: ${p}`)
-  ];
-  const home = exists2(spec.home) ? spec.home : FALLBACK_HOME;
-  if (home !== spec.home)
-    warnings.push(`HOME ${spec.home} does not exist: the eval's HOME is ${home}`);
-  return {
-    spec: {
-      ...spec,
-      home,
-      readOnly: spec.readOnly.filter(exists2),
-      writable: spec.writable.filter(exists2),
-      ...spec.hide ? { hide: spec.hide.filter(exists2) } : {}
-    },
-    warnings
-  };
-}
-
-// action/sandbox/probe-sandbox.ts
-import { execFile as execFile2 } from "node:child_process";
-import { accessSync as accessSync2, constants as constants4, mkdtempSync, rmSync as rmSync3 } from "node:fs";
-import { homedir, tmpdir as tmpdir2 } from "node:os";
-import { delimiter as delimiter2, join as join16 } from "node:path";
+import { existsSync as existsSync5, statSync } from "node:fs";
 
 // action/sandbox/sandbox-argv.ts
-import { isAbsolute as isAbsolute2, normalize } from "node:path";
+import { isAbsolute as isAbsolute3, normalize } from "node:path";
+var SYSTEM_ROOTS = [
+  "/usr",
+  "/bin",
+  "/sbin",
+  "/lib",
+  "/lib32",
+  "/lib64",
+  "/libx32",
+  "/etc",
+  "/sys",
+  "/nix",
+  "/snap"
+];
+var SECRET_SYSTEM_PATHS = {
+  files: [
+    "/etc/shadow",
+    "/etc/shadow-",
+    "/etc/gshadow",
+    "/etc/gshadow-",
+    "/etc/sudoers",
+    "/etc/security/opasswd"
+  ],
+  folders: [
+    "/etc/ssh",
+    "/etc/ssl/private",
+    "/etc/sudoers.d",
+    "/etc/credstore",
+    "/etc/credstore.encrypted"
+  ]
+};
 var RESOLVER_FILES = [
   "/run/systemd/resolve/stub-resolv.conf",
   "/run/systemd/resolve/resolv.conf",
@@ -54023,16 +54825,25 @@ function sandboxArgv(spec, command2) {
   const home = checkedPath(spec.home, "home");
   const program = typeof command2 === "string" ? ["/bin/sh", "-c", command2] : [...command2];
   if (program.length === 0 || !program[0]) throw new Error("sandboxArgv: empty command");
-  const tmpfs = (path) => ["--tmpfs", path];
+  const cwd = spec.cwd ? checkedPath(spec.cwd, "cwd") : slot;
+  const sized = spec.tmpSize ? ["--size", String(Math.floor(spec.tmpSize))] : [];
+  const tmpfs = (path) => [...sized, "--tmpfs", path];
   const roBind = (path) => ["--ro-bind-try", path, path];
   const mounts = [
+    ...(spec.system ?? SYSTEM_ROOTS).map((p) => ({ path: checkedPath(p, "system"), args: roBind })),
+    ...(spec.blank ?? []).map((p) => ({
+      path: checkedPath(p, "blank"),
+      args: (q) => ["--ro-bind", "/dev/null", q]
+    })),
     spec.devices === "host" ? { path: "/dev", args: (p) => ["--dev-bind", p, p] } : { path: "/dev", args: (p) => ["--dev", p] },
+    ...spec.devices === "host" ? [] : [{ path: "/dev/shm", args: tmpfs }],
     ...(spec.devices === "host" ? [] : spec.devices).map((d) => ({
       path: checkedPath(d, "devices"),
       args: (p) => ["--dev-bind-try", p, p]
     })),
     { path: "/proc", args: (p) => ["--proc", p] },
     { path: "/tmp", args: tmpfs },
+    { path: "/var/tmp", args: tmpfs },
     { path: "/run", args: tmpfs },
     ...spec.network ? RESOLVER_FILES.map((path) => ({ path, args: roBind })) : [],
     ...(spec.hide ?? []).map((p) => ({ path: checkedPath(p, "hide"), args: tmpfs })),
@@ -54059,14 +54870,15 @@ function sandboxArgv(spec, command2) {
     // the shell, and bwrap, which autoexp waits for, exits only after the namespace is empty.
     "--as-pid-1",
     "--new-session",
-    "--ro-bind",
-    "/",
-    "/",
     // A mount hides what lies under it, so parents go first: the slot and paths declared inside
     // HOME or /tmp land on top of the tmpfs, whatever order the caller listed them in.
     ...byDepth(mounts).flatMap((m) => m.args(m.path)),
+    // The root itself is bwrap's tmpfs, the mount points' parents: read-only once they are made
+    // (not recursive: the slot, /tmp and HOME stay writable).
+    "--remount-ro",
+    "/",
     "--chdir",
-    slot,
+    cwd,
     "--",
     ...program
   ];
@@ -54076,7 +54888,7 @@ function byDepth(mounts) {
   return mounts.map((m, i) => ({ m, i })).sort((a, b) => depth2(a.m.path) - depth2(b.m.path) || a.i - b.i).map(({ m }) => m);
 }
 function checkedPath(path, field) {
-  if (!isAbsolute2(path) || path.includes("\0"))
+  if (!isAbsolute3(path) || path.includes("\0"))
     throw new Error(`sandboxArgv: ${field} must be an absolute path, got ${JSON.stringify(path)}`);
   const clean2 = normalize(path).replace(/\/+$/, "");
   if (clean2 === "" || clean2.split("/").includes(".."))
@@ -54084,7 +54896,176 @@ function checkedPath(path, field) {
   return clean2;
 }
 
+// action/sandbox/fit-sandbox-spec.ts
+var FALLBACK_HOME = "/tmp/home";
+function fitSandboxSpec(spec, exists2 = existsSync5, isFolder = (p) => statSync(p, { throwIfNoEntry: false })?.isDirectory() ?? false) {
+  const warnings = [
+    ...spec.readOnly.filter((p) => !exists2(p)).map((p) => `read-only path not found: ${p}`),
+    ...spec.writable.filter((p) => !exists2(p)).map((p) => `writable path not found: ${p}`)
+  ];
+  const home = exists2(spec.home) ? spec.home : FALLBACK_HOME;
+  if (home !== spec.home)
+    warnings.push(`HOME ${spec.home} does not exist: the eval's HOME is ${home}`);
+  const system = (spec.system ?? SYSTEM_ROOTS).filter(exists2);
+  const blank = [
+    ...(spec.blank ?? []).filter(exists2),
+    ...SECRET_SYSTEM_PATHS.files.filter((p) => exists2(p) && !isFolder(p))
+  ];
+  const hide2 = [
+    ...(spec.hide ?? []).filter(exists2),
+    ...SECRET_SYSTEM_PATHS.folders.filter((p) => exists2(p) && isFolder(p))
+  ];
+  return {
+    spec: {
+      ...spec,
+      home,
+      readOnly: spec.readOnly.filter(exists2),
+      writable: spec.writable.filter(exists2),
+      system,
+      blank: [...new Set(blank)],
+      hide: [...new Set(hide2)]
+    },
+    warnings
+  };
+}
+
+// action/sandbox/limits.ts
+import {
+  existsSync as existsSync6,
+  mkdirSync as mkdirSync3,
+  readdirSync as readdirSync6,
+  readFileSync as readFileSync2,
+  rmdirSync,
+  writeFileSync as writeFileSync4
+} from "node:fs";
+import { join as join18 } from "node:path";
+var CGROUP = "/sys/fs/cgroup";
+function createLimitGroups(limits, root = CGROUP) {
+  const hierarchy = findHierarchy(root);
+  const made = /* @__PURE__ */ new Map();
+  const tag = `autoexp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  if (hierarchy && tryGroup(hierarchy, `${tag}-probe`, limits)) {
+    process.once("exit", () => {
+      for (const dirs of made.values()) for (const d of dirs) removeGroup(d);
+    });
+    const mem = limits.memory ? `, memory ${formatBytes(limits.memory)}` : "";
+    return {
+      how: `cgroup v${hierarchy.version}: at most ${limits.processes} processes${mem}`,
+      why: null,
+      wrap(key, argv) {
+        let dirs = made.get(key);
+        if (!dirs) {
+          dirs = makeGroup(hierarchy, `${tag}-${made.size}`, limits);
+          made.set(key, dirs);
+        }
+        const enter = dirs.map((_, i) => `echo $$ > "$${i + 1}"`).join(" && ");
+        return [
+          "/bin/sh",
+          "-c",
+          `${enter} || exit 126; shift ${dirs.length}; exec "$@"`,
+          "autoexp-limits",
+          ...dirs.map((d) => join18(d, "cgroup.procs")),
+          ...argv
+        ];
+      }
+    };
+  }
+  const prlimit = ["/usr/bin/prlimit", "/bin/prlimit"].find((p) => existsSync6(p));
+  if (process.getuid?.() !== 0 && prlimit) {
+    return {
+      how: `RLIMIT_NPROC: at most ${limits.processes} more processes of this user${limits.memory ? " (no memory limit: no writable cgroup)" : ""}`,
+      why: null,
+      wrap(_key, argv) {
+        const n = userProcesses() + limits.processes;
+        return [prlimit, `--nproc=${n}:${n}`, "--", ...argv];
+      }
+    };
+  }
+  return {
+    how: null,
+    why: hierarchy ? "no cgroup could be made for the limits (not delegated to this user)" : "no pids cgroup controller is mounted",
+    wrap: (_key, argv) => [...argv]
+  };
+}
+function findHierarchy(root) {
+  const self = readFileSync2("/proc/self/cgroup", "utf8").trim().split("\n");
+  const pathFor = (controller) => self.map((l) => l.split(":")).find(([, c]) => c.split(",").includes(controller))?.[2];
+  const v1 = pathFor("pids");
+  if (v1 !== void 0 && existsSync6(join18(root, "pids", "cgroup.procs"))) {
+    const memPath = pathFor("memory");
+    return {
+      version: 1,
+      pids: join18(root, "pids", v1),
+      memory: memPath !== void 0 ? join18(root, "memory", memPath) : null
+    };
+  }
+  const v2 = self.find((l) => l.startsWith("0::"))?.slice(3);
+  if (v2 !== void 0 && existsSync6(join18(root, "cgroup.controllers"))) {
+    const here = join18(root, v2);
+    const enabled = readFileSync2(join18(here, "cgroup.subtree_control"), "utf8");
+    if (!enabled.includes("pids")) return null;
+    return { version: 2, pids: here, memory: enabled.includes("memory") ? here : null };
+  }
+  return null;
+}
+function makeGroup(h, name, limits) {
+  const pids = join18(h.pids, name);
+  mkdirSync3(pids);
+  writeFileSync4(join18(pids, "pids.max"), String(limits.processes));
+  if (!limits.memory) return [pids];
+  if (h.version === 2) {
+    writeFileSync4(join18(pids, "memory.max"), String(limits.memory));
+    return [pids];
+  }
+  if (!h.memory) throw new Error("no memory cgroup controller");
+  const mem = join18(h.memory, name);
+  mkdirSync3(mem);
+  writeFileSync4(join18(mem, "memory.limit_in_bytes"), String(limits.memory));
+  return [pids, mem];
+}
+function tryGroup(h, name, limits) {
+  let dirs = [];
+  try {
+    dirs = makeGroup(h, name, limits);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    for (const d of dirs) removeGroup(d);
+  }
+}
+function removeGroup(dir) {
+  try {
+    rmdirSync(dir);
+  } catch {
+  }
+}
+function userProcesses() {
+  const uid = process.getuid?.();
+  let n = 0;
+  for (const pid of safeList("/proc")) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const status = readFileSync2(`/proc/${pid}/status`, "utf8");
+      if (new RegExp(`^Uid:\\s+${uid}\\s`, "m").test(status)) n++;
+    } catch {
+    }
+  }
+  return n;
+}
+function safeList(dir) {
+  try {
+    return readdirSync6(dir);
+  } catch {
+    return [];
+  }
+}
+
 // action/sandbox/probe-sandbox.ts
+import { execFile as execFile2 } from "node:child_process";
+import { accessSync as accessSync2, constants as constants4, mkdtempSync, rmSync as rmSync3 } from "node:fs";
+import { homedir as homedir2, tmpdir as tmpdir2 } from "node:os";
+import { delimiter as delimiter2, join as join19 } from "node:path";
 var INSTALL2 = "sudo apt-get install bubblewrap (Debian, Ubuntu; dnf, pacman and apk: bubblewrap)";
 var USERNS = "bubblewrap needs user namespaces for a user other than root: on Ubuntu 24.04 and later allow them with `sudo sysctl kernel.apparmor_restrict_unprivileged_userns=0` (or an AppArmor profile for bwrap); elsewhere check `sysctl user.max_user_namespaces`";
 var PROBE_TIMEOUT_MS = 15e3;
@@ -54096,10 +55077,10 @@ function probeSandbox() {
 async function runSandboxProbe(env = process.env) {
   const bwrap = findProgram2("bwrap", env.PATH ?? "");
   if (!bwrap) return { ok: false, why: "bubblewrap (bwrap) is not on PATH", install: INSTALL2 };
-  const slotDir = mkdtempSync(join16(tmpdir2(), "autoexp-probe-"));
+  const slotDir = mkdtempSync(join19(tmpdir2(), "autoexp-probe-"));
   try {
     const argv = sandboxArgv(
-      { bwrap, slotDir, home: homedir(), readOnly: [], writable: [], network: false, devices: [] },
+      { bwrap, slotDir, home: homedir2(), readOnly: [], writable: [], network: false, devices: [] },
       "test ! -w / && touch probe && echo sandbox-ok"
     );
     const run = await execQuiet(argv, { PATH: env.PATH ?? "/usr/bin:/bin" });
@@ -54118,7 +55099,7 @@ async function runSandboxProbe(env = process.env) {
 function findProgram2(name, path) {
   for (const dir of path.split(delimiter2)) {
     if (!dir) continue;
-    const candidate = join16(dir, name);
+    const candidate = join19(dir, name);
     try {
       accessSync2(candidate, constants4.X_OK);
       return candidate;
@@ -54139,12 +55120,13 @@ function execQuiet(argv, env) {
 }
 
 // action/engine/isolation.ts
+var DEFAULT_TMP_SIZE = 8 * 1024 ** 3;
 async function resolveIsolation(config2, repoDir, gitDir, env) {
-  const home = env.HOME || homedir2();
-  const resolve2 = (p) => p === "~" || p.startsWith("~/") ? join17(home, p.slice(1)) : isAbsolute3(p) ? p : join17(repoDir, p);
+  const home = env.HOME || homedir3();
+  const resolve2 = (p) => p === "~" || p.startsWith("~/") ? join20(home, p.slice(1)) : isAbsolute4(p) ? p : join20(repoDir, p);
   const readOnly = config2.isolation.read_only.map(resolve2);
   const writable = config2.isolation.writable.map(resolve2);
-  const relative = config2.isolation.read_only.filter((p) => !p.startsWith("~") && !isAbsolute3(p));
+  const relative = config2.isolation.read_only.filter((p) => !p.startsWith("~") && !isAbsolute4(p));
   const environment = (base) => evalEnvironment(base, {
     passEnv: [
       ...config2.eval.pass_env,
@@ -54155,17 +55137,23 @@ async function resolveIsolation(config2, repoDir, gitDir, env) {
   });
   const linkData = async (dir) => {
     for (const rel of relative) {
-      const inside = join17(dir, rel);
-      if (existsSync5(inside)) continue;
-      await mkdir6(dirname3(inside), { recursive: true });
-      await symlink2(join17(repoDir, rel), inside);
+      const inside = join20(dir, rel);
+      if (existsSync7(inside)) continue;
+      await mkdir8(dirname3(inside), { recursive: true });
+      await symlink2(join20(repoDir, rel), inside);
     }
   };
+  const agentSecrets = config2.agent ? [
+    ...agentSecretNames(config2.agent),
+    ...config2.agent.pass_env ?? []
+  ] : [];
+  const agentEnv = (base) => agentEnvironment(base, { secrets: agentSecrets, home });
   const none2 = (warnings2) => ({
     mode: "none",
     warnings: warnings2,
     launch: (command2, _dir, base) => ({ command: command2, env: environment(base) }),
-    linkData
+    linkData,
+    launchAgent: (command2, _dirs, base) => ({ command: command2, env: agentEnv(base) })
   });
   if (config2.isolation.mode === "none") {
     return none2(["isolation: none (the config's choice): evals run unsandboxed, as you"]);
@@ -54183,64 +55171,165 @@ async function resolveIsolation(config2, repoDir, gitDir, env) {
   }
   const devices = findGpuDevices();
   const tools = toolRoots(env.PATH ?? "", home, repoDir);
+  const tmpSize = config2.isolation.limits?.tmp ?? DEFAULT_TMP_SIZE;
+  const hide2 = [gitDir, dirname3(keyPath(env))];
+  const groups = createLimitGroups({
+    processes: config2.isolation.limits?.processes ?? 4096,
+    memory: config2.isolation.limits?.memory
+  });
+  const limitWarnings = groups.how ? [] : [`no process or memory limit for evals and agents here: ${groups.why}`];
   const fitted = fitSandboxSpec({
     bwrap: probe.bwrap,
     slotDir: "/",
     home,
-    readOnly: [.../* @__PURE__ */ new Set([...readOnly, ...tools])],
+    readOnly: [.../* @__PURE__ */ new Set([...readOnly, ...tools, ...venvBases([...readOnly, ...tools])])],
     writable,
     network: config2.isolation.network,
     devices,
-    hide: [gitDir]
+    hide: hide2,
+    tmpSize
   });
-  const warnings = fitted.warnings.filter((w) => !tools.some((t) => w.endsWith(`: ${t}`)));
+  const declared = config2.agent ? agentPaths(config2.agent, resolve2) : { readOnly: [], writable: [] };
+  const program = config2.agent ? agentProgram(config2.agent, env.PATH ?? "") : [];
+  const agentFitted = fitSandboxSpec({
+    bwrap: probe.bwrap,
+    slotDir: "/",
+    home,
+    readOnly: [.../* @__PURE__ */ new Set([...tools, ...declared.readOnly, ...program])],
+    writable: declared.writable,
+    network: true,
+    devices: [],
+    hide: hide2,
+    tmpSize
+  });
+  const warnings = [
+    ...fitted.warnings.filter((w) => !tools.some((t) => w.endsWith(`: ${t}`))),
+    ...limitWarnings
+  ];
   return {
     mode: "sandbox",
     warnings,
+    limits: groups.how,
     launch: (command2, dir, base, frozen) => ({
-      command: sandboxArgv(
-        {
-          ...fitted.spec,
-          slotDir: dir,
-          // Frozen files are bound read-only over themselves: the harness cannot be rewritten
-          // during a run and put back before the after-run hash.
-          readOnly: [...fitted.spec.readOnly, ...frozenPaths(dir, frozen)]
-        },
-        command2
+      command: groups.wrap(
+        dir,
+        sandboxArgv(
+          {
+            ...fitted.spec,
+            slotDir: dir,
+            // Frozen files are bound read-only over themselves: the harness cannot be rewritten
+            // during a run and put back before the after-run hash.
+            readOnly: [...fitted.spec.readOnly, ...frozenPaths(dir, frozen)]
+          },
+          command2
+        )
       ),
       env: { ...environment(base), HOME: fitted.spec.home }
     }),
     linkData,
-    launchAgent: (command2) => [
-      probe.bwrap,
-      "--dev-bind",
-      "/",
-      "/",
-      "--unshare-pid",
-      "--proc",
-      "/proc",
-      "--die-with-parent",
-      "--",
-      ...typeof command2 === "string" ? ["/bin/sh", "-c", command2] : command2
-    ]
+    launchAgent: (command2, dirs, base) => {
+      const [first, ...more] = dirs.writable;
+      return {
+        command: groups.wrap(
+          dirs.cwd,
+          sandboxArgv(
+            {
+              ...agentFitted.spec,
+              slotDir: first ?? dirs.cwd,
+              cwd: dirs.cwd,
+              readOnly: [
+                ...agentFitted.spec.readOnly,
+                ...commandPaths(command2),
+                ...dirs.readOnly ?? []
+              ],
+              writable: [...agentFitted.spec.writable, ...more]
+            },
+            command2
+          )
+        ),
+        env: { ...agentEnv(base), HOME: agentFitted.spec.home }
+      };
+    }
   };
 }
-function toolRoots(path, home, repoDir) {
+function agentProgram(agent2, path) {
+  if (agent2.use !== "claude-code" && agent2.use !== "codex" && agent2.use !== "aider") return [];
+  const name = agent2.command ?? { "claude-code": "claude", codex: "codex", aider: "aider" }[agent2.use];
+  const found = isAbsolute4(name) ? name : findProgram2(name, path);
+  if (!found) return [];
+  try {
+    const real = realpathSync(found);
+    return [.../* @__PURE__ */ new Set([found, dirname3(real)])];
+  } catch {
+    return [found];
+  }
+}
+function commandPaths(command2) {
+  const words = typeof command2 === "string" ? command2.split(/\s+/) : [...command2];
+  return [
+    ...new Set(
+      words.map((w) => w.replace(/^['"]|['"]$/g, "")).filter((w) => isAbsolute4(w) && !w.split("/").includes("..") && isFile(w))
+    )
+  ];
+}
+function isFile(path) {
+  try {
+    return statSync2(path).isFile();
+  } catch {
+    return false;
+  }
+}
+function toolRoots(path, home, repoDir, readFile16 = readText) {
   const roots = /* @__PURE__ */ new Set();
   for (const dir of path.split(":")) {
-    if (!dir.startsWith(`${home}/`) || dir.startsWith(`${repoDir}/`) || dir === repoDir) continue;
-    const [first] = dir.slice(home.length + 1).split("/");
-    if (!first) continue;
-    if (first === ".local") {
-      roots.add(join17(home, ".local", "bin"));
-      roots.add(join17(home, ".local", "lib"));
-    } else roots.add(join17(home, first));
+    if (!isAbsolute4(dir) || dir.split("/").includes("..")) continue;
+    const clean2 = dir.replace(/\/+$/, "");
+    if (clean2.startsWith(`${repoDir}/`) || clean2 === repoDir) {
+      const venv = dirname3(clean2);
+      if (basename2(clean2) === "bin" && readFile16(join20(venv, "pyvenv.cfg")) !== null) roots.add(venv);
+      continue;
+    }
+    if (SYSTEM_ROOTS.some((r) => clean2 === r || clean2.startsWith(`${r}/`))) continue;
+    if (clean2.startsWith(`${home}/`)) {
+      const [first] = clean2.slice(home.length + 1).split("/");
+      if (!first) continue;
+      if (first === ".local") {
+        roots.add(join20(home, ".local", "bin"));
+        roots.add(join20(home, ".local", "lib"));
+      } else roots.add(join20(home, first));
+      continue;
+    }
+    if (clean2.endsWith("/node_modules/.bin")) roots.add(dirname3(clean2));
+    else if (basename2(clean2) === "bin" && dirname3(clean2) !== "/") {
+      const parent = dirname3(clean2);
+      for (const beside of ["bin", "lib", "lib64", "libexec", "share"])
+        roots.add(join20(parent, beside));
+    } else if (clean2) roots.add(clean2);
   }
   return [...roots];
 }
+function venvBases(paths, readFile16 = readText) {
+  const bases = /* @__PURE__ */ new Set();
+  for (const p of paths) {
+    const cfg = readFile16(join20(p, "pyvenv.cfg"));
+    const home = cfg && /^\s*home\s*=\s*(.+?)\s*$/m.exec(cfg)?.[1];
+    if (!home || !isAbsolute4(home)) continue;
+    const prefix = basename2(home) === "bin" ? dirname3(home) : home;
+    if (prefix !== "/" && !SYSTEM_ROOTS.some((r) => prefix === r || prefix.startsWith(`${r}/`)))
+      bases.add(prefix);
+  }
+  return [...bases];
+}
+function readText(path) {
+  try {
+    return readFileSync3(path, "utf8");
+  } catch {
+    return null;
+  }
+}
 var MAX_FROZEN_BINDS = 256;
 function frozenPaths(dir, frozen) {
-  return frozen.slice(0, MAX_FROZEN_BINDS).map((p) => join17(dir, p)).filter((p) => existsSync5(p));
+  return frozen.slice(0, MAX_FROZEN_BINDS).map((p) => join20(dir, p)).filter((p) => existsSync7(p));
 }
 
 // action/engine/open-tag.ts
@@ -54256,7 +55345,12 @@ async function openTag(options) {
     repoDir: options.repoDir,
     tag: options.tag,
     env: options.env,
-    redact
+    redact,
+    adopt: options.adopt ? {
+      target: options.config.target,
+      frozen: options.config.frozen,
+      ...typeof options.adopt === "string" ? { head: options.adopt } : {}
+    } : void 0
   });
   if (recovered.length > 0) emit({ type: "recovered", messages: recovered });
   return { store, evalEnv, agentEnv, redact, emit };
@@ -54277,51 +55371,6 @@ async function preflightNewTag(repoDir, tag, config2, env) {
   }
   const { problems } = checkScopeFiles(config2, await repo.listFiles(), await repo.untrackedFiles());
   if (problems.length > 0) throw new AutoexpError(formatProblems("autoexp.yml", problems));
-}
-
-// action/decide/config-changes.ts
-function decisionFacts(config2, frozenHashes) {
-  const objectives = objectiveSpecs(config2);
-  return {
-    metric: objectives[0].name,
-    goal: objectives[0].goal,
-    rule: config2.decide.rule,
-    objectives,
-    guards: buildPolicy(config2, { min_delta: 0 }).guards,
-    eval_command: typeof config2.eval.command === "string" ? config2.eval.command : config2.eval.command.join(" "),
-    target: config2.target,
-    frozen: config2.frozen,
-    weights: config2.decide.weights,
-    confidence: config2.decide.confidence,
-    frozen_hashes: frozenHashes
-  };
-}
-function configChanges(header, now) {
-  const show = (v) => typeof v === "string" ? v : JSON.stringify(v ?? null);
-  const changes = [];
-  const compare2 = (field, before, after) => {
-    if (before === void 0) return;
-    if (JSON.stringify(before) !== JSON.stringify(after))
-      changes.push(`${field}: ${show(before)} \u2192 ${show(after)}`);
-  };
-  compare2("metric", header.metric, now.metric);
-  compare2("goal", header.goal, now.goal);
-  compare2("decide.rule", header.rule, now.rule);
-  compare2("secondary metrics", header.objectives?.slice(1), now.objectives?.slice(1));
-  compare2("guards", header.guards, now.guards);
-  compare2("eval.command", header.eval_command, now.eval_command);
-  compare2("target", header.target, now.target);
-  compare2("frozen", header.frozen, now.frozen);
-  compare2("decide.weights", header.weights, now.weights);
-  compare2("decide.confidence", header.confidence, now.confidence);
-  const harness = Object.keys({ ...header.frozen_hashes, ...now.frozen_hashes }).filter(
-    (p) => header.frozen_hashes[p] !== now.frozen_hashes[p]
-  );
-  if (harness.length > 0)
-    changes.push(
-      `the frozen harness (${harness.slice(0, 3).join(", ")}${harness.length > 3 ? ", \u2026" : ""})`
-    );
-  return changes;
 }
 
 // action/engine/resume-checks.ts
@@ -54543,40 +55592,47 @@ async function runPipelined(steps, acquire, shape) {
 }
 
 // action/engine/seal.ts
-import { createHash as createHash4 } from "node:crypto";
-import { readdir as readdir3, readFile as readFile10 } from "node:fs/promises";
-import { join as join18 } from "node:path";
+import { createHash as createHash5 } from "node:crypto";
+import { readdir as readdir5, readFile as readFile12 } from "node:fs/promises";
+import { join as join21 } from "node:path";
 async function sealRepository(store) {
   const gitDir = await store.repo.commonDir();
   const before = await fingerprintGitDir(gitDir);
+  const current = async () => {
+    const refs = await store.repo.listRefs(`refs/autoexp/${store.tag}/`);
+    const branch = await store.repo.resolve(store.branch);
+    return (ref) => ref === store.branch ? branch ?? void 0 : refs[ref];
+  };
+  const atStart = await current();
+  const absent = new Set(
+    Object.keys(store.expectedRefs()).filter((ref) => atStart(ref) === void 0)
+  );
   return async () => {
     const now = await fingerprintGitDir(gitDir);
     const changed = Object.keys({ ...before, ...now }).filter((k) => before[k] !== now[k]);
-    const refs = await store.repo.listRefs(`refs/autoexp/${store.tag}/`);
-    const branch = await store.repo.resolve(store.branch);
-    const expected = store.expectedRefs();
-    const moved = Object.entries(expected).filter(([ref, sha]) => (ref === store.branch ? branch : refs[ref]) !== sha).map(([ref]) => ref);
+    const at = await current();
+    const moved = Object.entries(store.expectedRefs()).filter(([ref, sha]) => at(ref) !== sha && !(absent.has(ref) && at(ref) === void 0)).map(([ref]) => ref);
     if (changed.length === 0 && moved.length === 0) return null;
     return `the repository was changed behind autoexp's back (${[...changed, ...moved.map((r) => `${r} moved or deleted`)].slice(0, 5).join(", ")}): an eval or agent may have planted code or destroyed the record, so the batch stopped. Inspect .git before running git again`;
   };
 }
 async function fingerprintGitDir(gitDir) {
   const out = {};
-  out.config = await hashOf(join18(gitDir, "config"));
+  out.config = await hashOf(join21(gitDir, "config"));
   for (const sub of ["hooks", "info"]) {
-    const names2 = await readdir3(join18(gitDir, sub)).catch(() => []);
-    for (const name of names2.sort()) out[`${sub}/${name}`] = await hashOf(join18(gitDir, sub, name));
+    const names2 = await readdir5(join21(gitDir, sub)).catch(() => []);
+    for (const name of names2.sort()) out[`${sub}/${name}`] = await hashOf(join21(gitDir, sub, name));
   }
   return out;
 }
 async function hashOf(path) {
-  const bytes = await readFile10(path).catch(() => null);
-  return bytes ? createHash4("sha256").update(bytes).digest("hex") : "missing";
+  const bytes = await readFile12(path).catch(() => null);
+  return bytes ? createHash5("sha256").update(bytes).digest("hex") : "missing";
 }
 
 // action/engine/slot.ts
-import { mkdir as mkdir7, readFile as readFile11, rm as rm10 } from "node:fs/promises";
-import { join as join20 } from "node:path";
+import { mkdir as mkdir9, readFile as readFile13, rm as rm11 } from "node:fs/promises";
+import { join as join23 } from "node:path";
 
 // action/eval/parse-metrics.ts
 var ANSI = /\u001b\[[0-9;?]*[A-Za-z]|\u001b\][^\u0007]*\u0007/g;
@@ -54686,12 +55742,12 @@ async function runEval(config2, cwd, logPath, launch, pidFile) {
 }
 
 // action/files/cap-log.ts
-import { open as open5, readdir as readdir4, rm as rm9, stat as stat3, writeFile as writeFile9 } from "node:fs/promises";
-import { join as join19 } from "node:path";
+import { open as open5, readdir as readdir6, rm as rm10, stat as stat5, writeFile as writeFile10 } from "node:fs/promises";
+import { join as join22 } from "node:path";
 var LOG_CAP_BYTES = 8 * 1024 * 1024;
 var HEAD_BYTES = 1024 * 1024;
 async function capLog(path, cap = LOG_CAP_BYTES) {
-  const size = (await stat3(path).catch(() => null))?.size ?? 0;
+  const size = (await stat5(path).catch(() => null))?.size ?? 0;
   if (size <= cap) return 0;
   const tailBytes = cap - HEAD_BYTES;
   const handle = await open5(path, "r");
@@ -54707,7 +55763,7 @@ async function capLog(path, cap = LOG_CAP_BYTES) {
 `
     );
     await handle.close();
-    await writeFile9(path, Buffer.concat([head, marker, tail]));
+    await writeFile10(path, Buffer.concat([head, marker, tail]));
     return cut;
   } finally {
     await handle.close().catch(() => {
@@ -54716,10 +55772,10 @@ async function capLog(path, cap = LOG_CAP_BYTES) {
 }
 async function pruneLogs(dir, keepFrom) {
   let removed = 0;
-  for (const name of await readdir4(dir).catch(() => [])) {
+  for (const name of await readdir6(dir).catch(() => [])) {
     const iteration = Number(/^(\d+)-/.exec(name)?.[1]);
     if (Number.isInteger(iteration) && iteration > 0 && iteration < keepFrom) {
-      await rm9(join19(dir, name), { force: true });
+      await rm10(join22(dir, name), { force: true });
       removed++;
     }
   }
@@ -54746,8 +55802,8 @@ var Slot = class {
       ...options.gpu ? { CUDA_VISIBLE_DEVICES: String(options.gpu.index) } : {}
     };
     this.root = options.root;
-    this.pidFile = join20(options.root, "eval.pid");
-    this.#tree = new TreeDir(join20(options.root, "tree"));
+    this.pidFile = join23(options.root, "eval.pid");
+    this.#tree = new TreeDir(join23(options.root, "tree"));
     this.#git = options.git;
     this.#isolation = options.isolation;
     this.#logs = options.logs;
@@ -54764,7 +55820,7 @@ var Slot = class {
   }
   /** A file of the slot as it is now (null: gone or not a regular file). */
   async read(path) {
-    return readFile11(join20(this.dir, path)).catch(() => null);
+    return readFile13(join23(this.dir, path)).catch(() => null);
   }
   /** Makes the slot hold exactly `commit`'s tracked files, plus the declared data links. */
   async prepare(commit) {
@@ -54774,9 +55830,9 @@ var Slot = class {
   /** Runs the eval once on a clean copy of `commit`, then checks the frozen files. */
   async evaluate(config2, commit, name, env, frozen, onProgress) {
     await this.prepare(commit);
-    await mkdir7(this.#logs, { recursive: true });
-    const logPath = join20(this.#logs, `${name}.log`);
-    await rm10(logPath, { force: true });
+    await mkdir9(this.#logs, { recursive: true });
+    const logPath = join23(this.#logs, `${name}.log`);
+    await rm11(logPath, { force: true });
     const started = performance.now();
     this.#running = started;
     const ticker = onProgress ? setInterval(async () => {
@@ -54796,14 +55852,15 @@ var Slot = class {
     });
     await capLog(logPath);
     const tampered = diffManifests(frozen, await hashFrozen(this.dir, config2.frozen));
+    this.#tree.sweep();
     return { ...outcome, tampered };
   }
   /** The user's correctness command on a fresh copy of `commit`; null when it passes. */
   async check(config2, commit, name, env, frozen) {
     const checks = config2.checks;
     await this.prepare(commit);
-    await mkdir7(this.#logs, { recursive: true });
-    const logPath = join20(this.#logs, `${name}.log`);
+    await mkdir9(this.#logs, { recursive: true });
+    const logPath = join23(this.#logs, `${name}.log`);
     const launched = this.#isolation.launch(
       checks.command,
       this.dir,
@@ -54819,6 +55876,7 @@ var Slot = class {
       pidFile: this.pidFile
     });
     await capLog(logPath);
+    this.#tree.sweep();
     if (result.exitCode === 0 && !result.timedOut) return null;
     const tail = tailLines(await readEnd(logPath, 64 * 1024));
     const how = result.spawnError ? result.spawnError : result.timedOut ? `timed out after ${Math.round(checks.timeout / 1e3)}s` : result.signal ? `killed by ${result.signal}` : `exited with code ${result.exitCode}`;
@@ -54853,10 +55911,10 @@ var SlotPool = class {
 };
 
 // action/engine/steps.ts
-import { join as join23 } from "node:path";
+import { join as join26 } from "node:path";
 
 // action/engine/checkout-pool.ts
-import { join as join21 } from "node:path";
+import { join as join24 } from "node:path";
 var CheckoutPool = class {
   checkouts;
   #free;
@@ -54864,7 +55922,7 @@ var CheckoutPool = class {
   constructor(root, count) {
     this.checkouts = Array.from(
       { length: count },
-      (_, i) => new AgentCheckout(join21(root, String(i)))
+      (_, i) => new AgentCheckout(join24(root, String(i)))
     );
     this.#free = this.checkouts.map((_, i) => i);
   }
@@ -55479,14 +56537,22 @@ async function remeasure(ctx, slot) {
 }
 
 // action/engine/screen.ts
-import { join as join22 } from "node:path";
+import { join as join25 } from "node:path";
 var NONE3 = { score: null, delta: null, metrics: {}, samples: {}, guard_pass: null };
 async function screen(ctx, candidate, checkout) {
   const { iteration, parent, base, proposal } = candidate;
   const changes = candidate.changes ?? [];
   const repo = ctx.store.repo;
-  const index = join22(checkout.root, "candidate.index");
-  const commitAll = (message) => repo.commitFiles(base, filesOf(changes), index, `autoexp(${ctx.tag}) #${iteration} ${message}`);
+  const index = join25(checkout.root, "candidate.index");
+  const leaky = new Set(
+    changes.filter((c) => c.file?.type === "file" && holdsSecret(ctx, c.file.content)).map((c) => c.path)
+  );
+  const commitAll = (message) => repo.commitFiles(
+    base,
+    filesOf(changes.filter((c) => !leaky.has(c.path))),
+    index,
+    `autoexp(${ctx.tag}) #${iteration} ${message}`
+  );
   if (!proposal?.ok) {
     const reason = proposal && !proposal.ok ? proposal.error : "no proposal";
     const commit2 = changes.length > 0 ? await commitAll("agent_error") : void 0;
@@ -55502,14 +56568,14 @@ async function screen(ctx, candidate, checkout) {
       candidate,
       verdict: { ...NONE3, status: "no_change", reason: "the agent changed no file" }
     };
-  const outside = kept.filter(
-    (c) => !ctx.isTarget(c.path) || c.path.startsWith(".autoexp/") || c.file?.type === "other"
+  const refused = refusals(
+    ctx,
+    kept,
+    kept.filter((c) => leaky.has(c.path)).map((c) => c.path)
   );
-  const frozen = kept.filter((c) => ctx.isFrozen(c.path));
-  if (outside.length > 0 || frozen.length > 0) {
+  if (refused) {
     const commit2 = await commitAll(`violation: ${proposal.description}`);
-    const reason = outside.length > 0 ? `changed files outside target: ${names(outside)}` : `changed frozen files: ${names(frozen)}`;
-    return { candidate, verdict: { ...NONE3, status: "violation", reason, commit: commit2 } };
+    return { candidate, verdict: { ...NONE3, status: "violation", reason: refused, commit: commit2 } };
   }
   const paths = [.../* @__PURE__ */ new Set([...candidate.targetPaths ?? [], ...kept.map((c) => c.path)])];
   const key = await contentKeyOf(paths, (p) => checkout.read(p));
@@ -55544,13 +56610,49 @@ async function ignoredOutsideTarget(ctx, checkout, changes) {
   if (candidates.length === 0) return /* @__PURE__ */ new Set();
   return new Set(await ctx.store.repo.checkIgnored(checkout.dir, candidates));
 }
+function refusals(ctx, changes, leaky) {
+  const odd = [];
+  const owned = /* @__PURE__ */ new Map();
+  const outside = [];
+  for (const c of changes) {
+    const git = gitOwnedPath(c.path);
+    if (c.file?.type === "other")
+      odd.push(`${short(c.path)} (${c.file.what ?? "not a regular file"})`);
+    else if (git) owned.set(git.at, `${git.at} (${git.why})`);
+    else if (!ctx.isTarget(c.path) || isRecord(c.path)) outside.push(c);
+  }
+  const frozen = changes.filter((c) => ctx.isFrozen(c.path));
+  const parts = [
+    odd.length > 0 ? `not regular files: ${list2(odd)}` : "",
+    leaky.length > 0 ? `files holding a key autoexp withholds (left out of the commit): ${list2(leaky)}` : "",
+    owned.size > 0 ? `paths git treats as its own: ${list2([...owned.values()])}` : "",
+    outside.length > 0 ? `changed files outside target: ${names(outside)}` : "",
+    outside.length === 0 && frozen.length > 0 ? `changed frozen files: ${names(frozen)}` : ""
+  ].filter(Boolean);
+  return parts.length > 0 ? parts.join("; ") : null;
+}
 function filesOf(changes) {
   const files = {};
   for (const c of changes) {
+    if (gitOwnedPath(c.path)) continue;
     if (c.file === null) files[c.path] = null;
     else if (c.file.type === "file") files[c.path] = { content: c.file.content, mode: c.file.mode };
+    else if (c.file.link !== void 0)
+      files[c.path] = { content: Buffer.from(c.file.link), mode: "120000" };
   }
   return files;
+}
+function holdsSecret(ctx, content) {
+  const text2 = content.toString();
+  return ctx.redact(text2) !== text2;
+}
+function short(path) {
+  if (path.length <= 120) return path;
+  const parts = path.split("/");
+  return `${parts.slice(0, 2).join("/")}/\u2026(${parts.length} levels)\u2026/${parts.at(-1).slice(0, 40)}`;
+}
+function list2(items) {
+  return items.length > 5 ? `${items.slice(0, 5).join(", ")} and ${items.length - 5} more` : items.join(", ");
 }
 function names(changes) {
   return changes.slice(0, 5).map((c) => c.path).join(", ");
@@ -55558,8 +56660,8 @@ function names(changes) {
 
 // action/engine/steps.ts
 function experimentSteps(ctx, checkSeal) {
-  const pool = new CheckoutPool(join23(ctx.store.stateDir, "agents"), ctx.proposers);
-  const rebases = new CheckoutPool(join23(ctx.store.stateDir, "rebase"), ctx.workers + ctx.proposers);
+  const pool = new CheckoutPool(join26(ctx.store.stateDir, "agents"), ctx.proposers);
+  const rebases = new CheckoutPool(join26(ctx.store.stateDir, "rebase"), ctx.workers + ctx.proposers);
   const checkoutOf = (c) => c.checkout !== void 0 && c.checkout <= REBASE_CHECKOUT ? rebases.checkouts[REBASE_CHECKOUT - c.checkout] : pool.checkouts[c.checkout ?? 0];
   const proposed = /* @__PURE__ */ new Map();
   const settle2 = /* @__PURE__ */ new Map();
@@ -55712,7 +56814,7 @@ async function record2(ctx, candidate, verdict, beside) {
     afterJournal: () => ctx.faults.at("after-ledger", iteration)
   });
   ctx.faults.at("after-refs", iteration);
-  await pruneLogs(join23(ctx.store.stateDir, "logs"), iteration - KEEP_LOGS_OF);
+  await pruneLogs(join26(ctx.store.stateDir, "logs"), iteration - KEEP_LOGS_OF);
   if (verdict.key && EVALUATED.has(safe.status)) ctx.seen.set(verdict.key, safe);
   if (beside)
     ctx.emit({
@@ -55744,7 +56846,7 @@ function duplicateOf(prior, candidate) {
 }
 
 // action/engine/verify.ts
-import { join as join24 } from "node:path";
+import { join as join27 } from "node:path";
 
 // action/decide/verified-gain.ts
 function verifiedGain(base, final, goal, confidence) {
@@ -55944,10 +57046,10 @@ async function measurePairs(store, config2, run, commits, slotName = "verify") {
 function makeSlot(store, id, name, isolation, gpu) {
   return new Slot({
     id,
-    root: join24(store.stateDir, "slots", name),
+    root: join27(store.stateDir, "slots", name),
     git: store.repo,
     isolation,
-    logs: join24(store.stateDir, "logs"),
+    logs: join27(store.stateDir, "logs"),
     ...gpu ? { gpu } : {}
   });
 }
@@ -56029,7 +57131,8 @@ async function runBatchUnexplained(options) {
       tag,
       config: config2,
       env,
-      onEvent: options.onEvent
+      onEvent: options.onEvent,
+      adopt: options.adopt
     });
     const _store = __using(_stack, store, true);
     const isolation = await resolveIsolation(
@@ -56044,10 +57147,10 @@ async function runBatchUnexplained(options) {
       { length: gpus ? gpus.length : config2.workers },
       (_2, id) => new Slot({
         id,
-        root: join25(store.stateDir, "slots", String(id)),
+        root: join28(store.stateDir, "slots", String(id)),
         git: store.repo,
         isolation,
-        logs: join25(store.stateDir, "logs"),
+        logs: join28(store.stateDir, "logs"),
         ...gpus ? { gpu: gpus[id] } : {}
       })
     );
@@ -56110,7 +57213,7 @@ async function runBatchUnexplained(options) {
       signal: options.signal
     };
     const caveats = trustCaveats(config2, isolation);
-    const seal = isolation.mode === "none" ? await sealRepository(store) : async () => null;
+    const seal = await sealRepository(store);
     const steps = experimentSteps(ctx, seal);
     const lag = slots.length - 1 + (config2.pipeline ? ctx.proposers + 1 : 0);
     const stop = await concurrentBaseline(ctx, slots) ?? (lag === 0 ? await runSerial(steps, () => pool.acquire()) : await runPipelined(steps, () => pool.acquire(), { lag }));
@@ -56366,9 +57469,9 @@ function hours(seconds) {
 }
 
 // action/github/change-sets.ts
-import { existsSync as existsSync6 } from "node:fs";
-import { mkdir as mkdir8, rename as rename3, rm as rm11 } from "node:fs/promises";
-import { join as join26 } from "node:path";
+import { existsSync as existsSync8 } from "node:fs";
+import { mkdir as mkdir10, rename as rename4, rm as rm12 } from "node:fs/promises";
+import { join as join29 } from "node:path";
 
 // action/git/commands/remote.ts
 var hasRemote = (remote) => ({
@@ -56402,6 +57505,265 @@ var createBundleFrom = (file2, refs, having = []) => ({
   parse: none
 });
 
+// action/github/check-pushed.ts
+function scopeOf(tag, config2) {
+  return { tag, isTarget: compileGlobs(config2.target), isFrozen: compileGlobs(config2.frozen) };
+}
+var LINK = "120000";
+var SUBMODULE = "160000";
+function underGithub(path) {
+  return path === ".github" || path.startsWith(".github/");
+}
+function judgeCommit(commit, scope) {
+  const refusals2 = [];
+  const refuse = (path, why) => refusals2.push({ commit: commit.sha, path, why });
+  const record3 = `.autoexp/${scope.tag}/`;
+  const kind = commit.changes.every((c) => c.path.startsWith(record3)) ? "record" : "candidate";
+  if (commit.parents.length !== 1)
+    refuse(
+      "",
+      commit.parents.length === 0 ? "is a root commit: an experiment always builds on the tag's base" : `is a merge of ${commit.parents.length} commits: autoexp never makes one`
+    );
+  for (const c of commit.changes) {
+    const odd = c.mode === LINK || c.mode === SUBMODULE;
+    if (underGithub(c.path))
+      refuse(
+        c.path,
+        "is under .github/: workflows and repository settings never come from an experiment"
+      );
+    else if (kind === "record") {
+      if (odd) refuse(c.path, "is a link or a submodule: the record holds plain files");
+    } else if (c.path.startsWith(".autoexp/"))
+      refuse(
+        c.path,
+        c.path.startsWith(record3) ? "is the record, changed in a commit that also changes code: autoexp records in commits of their own" : `is another tag's record: only ${record3} belongs to this tag`
+      );
+    else if (scope.isFrozen(c.path))
+      refuse(c.path, "is frozen: it must stay byte-identical to the base");
+    else if (!scope.isTarget(c.path))
+      refuse(c.path, "is outside target: an experiment changes only the target files");
+    else if (odd) refuse(c.path, "is a link or a submodule: candidates hold plain files");
+  }
+  return { kind, refusals: refusals2 };
+}
+function frozenDrift(base, head, headSha, scope) {
+  const key = (e) => `${e.mode} ${e.sha}`;
+  const before = new Map(base.filter((e) => scope.isFrozen(e.path)).map((e) => [e.path, key(e)]));
+  const after = new Map(head.filter((e) => scope.isFrozen(e.path)).map((e) => [e.path, key(e)]));
+  const refusals2 = [];
+  for (const path of /* @__PURE__ */ new Set([...before.keys(), ...after.keys()]))
+    if (before.get(path) !== after.get(path))
+      refusals2.push({
+        commit: headSha,
+        path,
+        why: "is frozen and differs from the base: it must stay byte-identical"
+      });
+  return refusals2;
+}
+function judgeLedger(input2) {
+  const path = `.autoexp/${input2.tag}/log.jsonl`;
+  const refuse = (why, commit = input2.head) => ({ commit, path, why });
+  if (input2.before !== null && !input2.after.startsWith(input2.before))
+    return [refuse("changes or removes lines already published: the ledger only grows")];
+  let added;
+  try {
+    added = parseLog(input2.after.slice(input2.before?.length ?? 0)).results;
+    parseLog(input2.after);
+  } catch (error63) {
+    return [refuse(`does not parse (${error63 instanceof Error ? error63.message : String(error63)})`)];
+  }
+  const refusals2 = [];
+  const rows = [...added];
+  if (input2.before === null) {
+    const first = rows.shift();
+    if (first?.status !== "baseline" || first.commit_full !== input2.base)
+      refusals2.push(
+        refuse(
+          `does not start with the baseline on the base ${input2.base.slice(0, 7)}${first ? ` (its first row is #${first.iteration} ${first.status} on ${first.commit_full?.slice(0, 7) ?? "no commit"})` : ""}`
+        )
+      );
+  }
+  const kept = rows.filter((r) => KEPT.has(r.status));
+  const wanted = new Set(input2.candidates);
+  const named = /* @__PURE__ */ new Set();
+  for (const r of kept) {
+    const commit = r.commit_full ?? "";
+    if (r.status === "baseline")
+      refusals2.push(refuse(`row #${r.iteration} is a second baseline: a tag has one`));
+    else if (!wanted.has(commit))
+      refusals2.push(
+        refuse(
+          `row #${r.iteration} (${r.status}) names ${commit.slice(0, 7) || "no commit"}, which is not a commit the branch gained: a keep without its code`
+        )
+      );
+    else if (named.has(commit))
+      refusals2.push(refuse(`row #${r.iteration} names ${commit.slice(0, 7)} a second time`));
+    named.add(commit);
+  }
+  for (const c of input2.candidates)
+    if (!named.has(c))
+      refusals2.push({
+        commit: c,
+        path,
+        why: "is a candidate on the branch that no kept row of the ledger names"
+      });
+  if (refusals2.length === 0) {
+    const order = kept.map((r) => r.commit_full);
+    if (order.some((c, i) => c !== input2.candidates[i]))
+      refusals2.push(refuse("names the kept commits in another order than the branch holds them"));
+  }
+  return refusals2;
+}
+function judgeRefs(tag, refs, rows) {
+  const byRef = new Map(rows.filter((r) => r.diff).map((r) => [r.diff, r]));
+  const refusals2 = [];
+  for (const [name, sha] of Object.entries(refs)) {
+    const row = byRef.get(name);
+    if (!new RegExp(`^refs/autoexp/${tag.replace(/[.]/g, "\\.")}/\\d+$`).test(name) || !row)
+      refusals2.push({ commit: sha, path: name, why: "is a ref no row of the ledger names" });
+    else if (row.commit_full !== sha)
+      refusals2.push({
+        commit: sha,
+        path: name,
+        why: `is not the commit row #${row.iteration} records (${row.commit_full?.slice(0, 7) ?? "none"})`
+      });
+  }
+  return refusals2;
+}
+var walkCommits = (tips, having) => ({
+  args: [
+    "log",
+    "--stdin",
+    "--reverse",
+    "--topo-order",
+    "--format=%x01%H %P",
+    "--raw",
+    "-r",
+    "--no-renames",
+    "--no-abbrev",
+    "-z"
+  ],
+  input: [...tips, ...having.map((h) => `^${h}`)].map((r) => `${r}
+`).join(""),
+  parse: parseWalk
+});
+function parseWalk(out) {
+  const commits = [];
+  for (const chunk of out.split("")) {
+    if (!chunk) continue;
+    const end = chunk.indexOf("\0");
+    const [sha, ...parents] = chunk.slice(0, end === -1 ? void 0 : end).trim().split(" ");
+    const fields2 = end === -1 ? [] : chunk.slice(end + 1).split("\0");
+    const changes = [];
+    for (let i = 0; i + 1 < fields2.length; i += 2) {
+      const meta3 = fields2[i].trim();
+      if (!meta3.startsWith(":")) break;
+      const [, mode, , , status] = meta3.slice(1).split(" ");
+      changes.push({ path: fields2[i + 1], mode, status });
+    }
+    commits.push({ sha, parents: parents.filter(Boolean), changes });
+  }
+  return commits;
+}
+var mergeBaseOf = (a, b) => ({
+  args: ["merge-base", a, b],
+  parse: (out) => out.trim() || null,
+  onError: () => null
+});
+var changedPaths = (commit) => ({
+  args: ["diff-tree", "-r", "--no-commit-id", "--name-only", "--no-renames", "-z", commit],
+  parse: (out) => out.split("\0").filter(Boolean)
+});
+async function lastRecord(git, head, remoteHead, trusted, tag) {
+  let at = await git.run(mergeBaseOf(head, remoteHead));
+  for (let step = 0; at && step < 64; step++) {
+    if (await git.isAncestor(at, trusted)) return at;
+    const paths = await git.run(changedPaths(at));
+    if (paths.every((p) => p.startsWith(`.autoexp/${tag}/`))) return at;
+    at = await git.resolve(`${at}^1`);
+  }
+  return at;
+}
+var FOR_REVIEW = /* @__PURE__ */ new Set(["violation", "agent_error"]);
+async function checkPushed(git, check2) {
+  const { scope, trusted, remoteHead, head } = check2;
+  const { tag } = scope;
+  const base = await git.run(mergeBaseOf(head, trusted));
+  if (!base)
+    return [
+      {
+        commit: head,
+        path: "",
+        why: "shares no history with the default branch: it is not a branch of this repository"
+      }
+    ];
+  const having = [trusted, ...remoteHead ? [remoteHead] : []];
+  const from = remoteHead ? await lastRecord(git, head, remoteHead, trusted, tag) : null;
+  const branch = await git.run(walkCommits([head], from ? [trusted, from] : [trusted]));
+  const refusals2 = [];
+  const candidates = [];
+  for (const c of branch) {
+    const verdict = judgeCommit(c, scope);
+    refusals2.push(...verdict.refusals);
+    if (verdict.kind === "candidate") candidates.push(c.sha);
+  }
+  const path = `.autoexp/${tag}/log.jsonl`;
+  const after = await git.show(head, path);
+  if (after === null) return [...refusals2, { commit: head, path, why: "is missing" }];
+  const before = from ? await git.show(from, path) : null;
+  refusals2.push(
+    ...judgeLedger({
+      tag,
+      head,
+      before: remoteHead ? before ?? "" : null,
+      after,
+      candidates,
+      base: branch[0]?.parents[0] ?? base
+    })
+  );
+  const named = new Set(refusals2.map((r) => r.path));
+  refusals2.push(
+    ...frozenDrift(await git.lsTree(base), await git.lsTree(head), head, scope).filter(
+      (r) => !named.has(r.path)
+    )
+  );
+  let rows = [];
+  try {
+    rows = parseLog(after).results;
+  } catch {
+  }
+  refusals2.push(...judgeRefs(tag, check2.refs, rows));
+  const review = new Set(
+    rows.filter((r) => FOR_REVIEW.has(r.status) && r.commit_full).map((r) => r.commit_full)
+  );
+  const published = new Set(check2.published ?? []);
+  const shas = [...new Set(Object.values(check2.refs))];
+  const tips = shas.filter((s) => !published.has(s));
+  if (tips.length > 0) {
+    const there = shas.filter((s) => published.has(s));
+    const beyond = await git.run(walkCommits(tips, [head, ...having, ...there]));
+    for (const c of beyond) {
+      const verdict = judgeCommit(c, scope);
+      if (review.has(c.sha) && c.parents.length === 1) continue;
+      refusals2.push(...verdict.refusals);
+    }
+  }
+  return refusals2;
+}
+function refusalMessage(what, refusals2, limit = 12) {
+  const lines = refusals2.slice(0, limit).map((r) => {
+    const at = r.path ? `${r.path} ${r.why}` : r.why;
+    return `  ${r.commit.slice(0, 7)}: ${at}`;
+  });
+  if (refusals2.length > limit) lines.push(`  ... and ${refusals2.length - limit} more`);
+  return `${what} holds what autoexp does not make, so nothing was pushed:
+${lines.join("\n")}
+The GPU job's handoff is not trusted: inspect that runner (a hostile agent or eval may have written it), then run the batch again from the published branch. Publish checks every commit against the config on the default branch.`;
+}
+function refuseIfAny(what, refusals2) {
+  if (refusals2.length > 0) throw new AutoexpError(refusalMessage(what, refusals2), { exitCode: 1 });
+}
+
 // action/github/change-sets.ts
 var SPLITS_BUNDLE = "splits.bundle";
 function changeSets(refs, prefix, tag) {
@@ -56420,19 +57782,19 @@ async function localChangeSets(repoDir, tag, env) {
 }
 async function writeSplitHandoff(repoDir, tag, dir, env) {
   const branches = Object.keys(await localChangeSets(repoDir, tag, env)).sort();
-  await mkdir8(dir, { recursive: true });
+  await mkdir10(dir, { recursive: true });
   if (branches.length === 0) {
-    await rm11(join26(dir, SPLITS_BUNDLE), { force: true });
+    await rm12(join29(dir, SPLITS_BUNDLE), { force: true });
     return [];
   }
-  const temp = join26(dir, `${SPLITS_BUNDLE}.tmp-${process.pid}`);
+  const temp = join29(dir, `${SPLITS_BUNDLE}.tmp-${process.pid}`);
   await new Git(repoDir, env).run(
     createBundleFrom(
       temp,
       branches.map((b) => `refs/heads/${b}`)
     )
   );
-  await rename3(temp, join26(dir, SPLITS_BUNDLE));
+  await rename4(temp, join29(dir, SPLITS_BUNDLE));
   return branches;
 }
 async function publishChangeSets(options) {
@@ -56441,11 +57803,11 @@ async function publishChangeSets(options) {
   });
   const git = new Git(options.repoDir, options.env);
   const ns = `refs/autoexp-publish/${tag}/split/`;
-  const bundle = options.handoff ? join26(options.handoff, SPLITS_BUNDLE) : null;
+  const bundle = options.handoff ? join29(options.handoff, SPLITS_BUNDLE) : null;
   let ours;
   const stale = Object.keys(await git.listRefs(ns));
   if (stale.length > 0) await git.updateRefs(stale.map((ref) => ({ ref, sha: "0".repeat(40) })));
-  if (bundle && existsSync6(bundle)) {
+  if (bundle && existsSync8(bundle)) {
     await git.run(fetch2(bundle, [`+refs/heads/autoexp/${tag}--*:${ns}${tag}--*`]));
     ours = changeSets(await git.listRefs(ns), ns, tag);
   } else if (options.handoff) {
@@ -56455,6 +57817,20 @@ async function publishChangeSets(options) {
   }
   const result = { pushed: [], unchanged: [], blocked: [] };
   if (Object.keys(ours).length === 0) return result;
+  const trusted = await git.resolve("HEAD");
+  const scope = scopeOf(tag, options.config);
+  const refusals2 = [];
+  for (const c of await git.run(walkCommits(Object.values(ours), trusted ? [trusted] : []))) {
+    const verdict = judgeCommit(c, scope);
+    refusals2.push(...verdict.refusals);
+    if (verdict.refusals.length === 0 && verdict.kind === "record" && c.changes.length > 0)
+      refusals2.push({
+        commit: c.sha,
+        path: c.changes[0].path,
+        why: "is the record: a change set holds only kept changes"
+      });
+  }
+  refuseIfAny(`the change sets of autoexp/${tag}`, refusals2);
   const theirs = changeSets(
     await git.run(lsRemote(remote, "refs/heads/autoexp/*")),
     "refs/heads/autoexp/",
@@ -56498,9 +57874,9 @@ async function publishChangeSets(options) {
 }
 
 // action/github/handoff.ts
-import { existsSync as existsSync7 } from "node:fs";
-import { mkdir as mkdir9, readdir as readdir5, readFile as readFile12, rename as rename4, rm as rm12, writeFile as writeFile10 } from "node:fs/promises";
-import { join as join27 } from "node:path";
+import { existsSync as existsSync9 } from "node:fs";
+import { mkdir as mkdir11, readdir as readdir7, readFile as readFile14, rename as rename5, rm as rm13, writeFile as writeFile11 } from "node:fs/promises";
+import { join as join30 } from "node:path";
 var MAX_LINKS = 32;
 function handoffBundles(handoff2) {
   return handoff2.chain?.map((l) => l.file) ?? [BUNDLE];
@@ -56511,7 +57887,7 @@ async function writeHandoff(repoDir, tag, dir, env, maxLinks = MAX_LINKS) {
   const git = new Git(repoDir, env);
   const head = await git.resolve(`refs/heads/autoexp/${tag}`);
   if (!head) return null;
-  await mkdir9(dir, { recursive: true });
+  await mkdir11(dir, { recursive: true });
   const before = await readHandoff(dir).catch(() => null);
   const log = parseLog(await showLedger(git, head, tag) ?? "");
   const chain = await nextChain(git, dir, { tag, head, rows: log.results, before, maxLinks });
@@ -56525,14 +57901,14 @@ async function writeHandoff(repoDir, tag, dir, env, maxLinks = MAX_LINKS) {
     chain,
     written: (/* @__PURE__ */ new Date()).toISOString()
   };
-  const desc = join27(dir, `${DESCRIPTION2}.tmp-${process.pid}`);
-  await writeFile10(desc, `${JSON.stringify(handoff2, null, 2)}
+  const desc = join30(dir, `${DESCRIPTION2}.tmp-${process.pid}`);
+  await writeFile11(desc, `${JSON.stringify(handoff2, null, 2)}
 `);
-  await rename4(desc, join27(dir, DESCRIPTION2));
+  await rename5(desc, join30(dir, DESCRIPTION2));
   const bundles = handoffBundles(handoff2);
-  for (const name of await readdir5(dir))
+  for (const name of await readdir7(dir))
     if (/^autoexp(\.\d+)?\.bundle$/.test(name) && !bundles.includes(name))
-      await rm12(join27(dir, name), { force: true });
+      await rm13(join30(dir, name), { force: true });
   return handoff2;
 }
 async function nextChain(git, dir, now) {
@@ -56541,14 +57917,14 @@ async function nextChain(git, dir, now) {
   const last = rows.at(-1)?.iteration ?? 0;
   const chain = before?.tag === tag && before.chain ? before.chain : [];
   const tip = chain.at(-1);
-  const usable = tip !== void 0 && chain.every((l) => existsSync7(join27(dir, l.file))) && (tip.head === head || await git.isAncestor(tip.head, head));
+  const usable = tip !== void 0 && chain.every((l) => existsSync9(join30(dir, l.file))) && (tip.head === head || await git.isAncestor(tip.head, head));
   if (usable && tip.head === head) return chain;
   const taken = new Set(chain.map((l) => l.file));
   const name = (n2) => n2 === 0 ? BUNDLE : `autoexp.${String(n2).padStart(4, "0")}.bundle`;
   let n = 0;
   while (taken.has(name(n))) n++;
   const file2 = name(n);
-  const temp = join27(dir, `${file2}.tmp-${process.pid}`);
+  const temp = join30(dir, `${file2}.tmp-${process.pid}`);
   const write = async (from, level) => {
     const added = rows.filter((r) => r.iteration > from.last && r.diff).map((r) => r.diff);
     const ok = await git.run(createBundleFrom(temp, [branch, ...added], [from.head])).then(
@@ -56557,14 +57933,14 @@ async function nextChain(git, dir, now) {
       // a ref the ledger names is missing: the full bundle says what there is
     );
     if (!ok) return null;
-    await rename4(temp, join27(dir, file2));
+    await rename5(temp, join30(dir, file2));
     return { file: file2, level, head, last };
   };
   if (usable) {
     const links = chain.length - chain.findLastIndex((l) => l.level < 2) - 1;
     if (links < maxLinks) {
-      const link2 = await write(tip, 2);
-      if (link2) return [...chain, link2];
+      const link3 = await write(tip, 2);
+      if (link3) return [...chain, link3];
     } else if (chain.filter((l) => l.level === 1).length < maxLinks) {
       const base = chain.findLastIndex((l) => l.level < 2);
       const fold = await write(chain[base], 1);
@@ -56573,15 +57949,15 @@ async function nextChain(git, dir, now) {
   }
   const refs = await git.listRefs(`refs/autoexp/${tag}/`);
   await git.run(createBundleFrom(temp, [branch, ...Object.keys(refs)]));
-  await rename4(temp, join27(dir, file2));
+  await rename5(temp, join30(dir, file2));
   return [{ file: file2, level: 0, head, last }];
 }
 async function readHandoff(dir) {
-  if (!existsSync7(join27(dir, DESCRIPTION2))) return null;
-  const handoff2 = JSON.parse(await readFile12(join27(dir, DESCRIPTION2), "utf8"));
+  if (!existsSync9(join30(dir, DESCRIPTION2))) return null;
+  const handoff2 = JSON.parse(await readFile14(join30(dir, DESCRIPTION2), "utf8"));
   if (handoff2.version !== 1 || typeof handoff2.tag !== "string" || typeof handoff2.head !== "string")
-    throw new Error(`${join27(dir, DESCRIPTION2)} is not an autoexp handoff`);
-  if (!handoffBundles(handoff2).every((b) => existsSync7(join27(dir, b)))) return null;
+    throw new Error(`${join30(dir, DESCRIPTION2)} is not an autoexp handoff`);
+  if (!handoffBundles(handoff2).every((b) => existsSync9(join30(dir, b)))) return null;
   return handoff2;
 }
 
@@ -56820,11 +58196,11 @@ function formatDuration2(seconds) {
 }
 
 // action/engine/attribute.ts
-import { join as join29 } from "node:path";
+import { join as join32 } from "node:path";
 
 // action/engine/attribute-revert.ts
-import { mkdir as mkdir10, rm as rm13, writeFile as writeFile11 } from "node:fs/promises";
-import { join as join28 } from "node:path";
+import { mkdir as mkdir12, rm as rm14, writeFile as writeFile12 } from "node:fs/promises";
+import { join as join31 } from "node:path";
 async function revertChange(repo, change2, scratch) {
   const [before, after, final] = await Promise.all(
     [change2.parent, change2.commit, change2.final].map(async (c) => byPath(await repo.lsTree(c)))
@@ -56837,8 +58213,8 @@ async function revertChange(repo, change2, scratch) {
   );
   const blobs = await repo.readBlobs(shas);
   const blob = (e) => e ? blobs.get(e.sha) ?? null : null;
-  await rm13(scratch, { recursive: true, force: true });
-  await mkdir10(scratch, { recursive: true });
+  await rm14(scratch, { recursive: true, force: true });
+  await mkdir12(scratch, { recursive: true });
   const files = {};
   const conflicts = [];
   for (const path of touched) {
@@ -56859,14 +58235,14 @@ async function revertChange(repo, change2, scratch) {
     if (merged === null) conflicts.push(path);
     else files[path] = { content: merged, mode: now.mode };
   }
-  await rm13(scratch, { recursive: true, force: true });
+  await rm14(scratch, { recursive: true, force: true });
   if (conflicts.length > 0) return { status: "conflict", paths: conflicts };
   const changed = Object.entries(files).filter(([p, f]) => !same2(f, final.get(p), blobs));
   if (changed.length === 0) return { status: "superseded" };
   const commit = await repo.commitFiles(
     change2.final,
     Object.fromEntries(changed),
-    join28(scratch, "..", "attribute.index"),
+    join31(scratch, "..", "attribute.index"),
     `autoexp attribute: the final code without ${change2.label}`
   );
   return { status: "reverted", commit };
@@ -56874,11 +58250,11 @@ async function revertChange(repo, change2, scratch) {
 async function merge2(repo, base, ours, theirs, scratch) {
   const lines = mergeLines(base.toString(), ours.toString(), theirs.toString());
   if (lines !== null) return Buffer.from(lines);
-  const paths = ["ours", "base", "theirs"].map((n) => join28(scratch, n));
+  const paths = ["ours", "base", "theirs"].map((n) => join31(scratch, n));
   await Promise.all([
-    writeFile11(paths[0], ours),
-    writeFile11(paths[1], base),
-    writeFile11(paths[2], theirs)
+    writeFile12(paths[0], ours),
+    writeFile12(paths[1], base),
+    writeFile12(paths[2], theirs)
   ]);
   const merged = await repo.run(mergeFile(paths[0], paths[1], paths[2]));
   return merged === null ? null : Buffer.from(merged);
@@ -56904,7 +58280,7 @@ async function planAttribution(store, pairs) {
       `tag ${store.tag} has kept nothing yet: there is no change to attribute`,
       { exitCode: 1 }
     );
-  const scratch = join29(store.stateDir, "attribute", "merge");
+  const scratch = join32(store.stateDir, "attribute", "merge");
   const changes = [];
   for (const change2 of kept) {
     const parent = await store.repo.resolve(`${change2.commit}^`);
@@ -57009,7 +58385,7 @@ async function attributeRecord(store, config2, plan, run) {
 }
 
 // action/engine/verify-tag.ts
-import { join as join30 } from "node:path";
+import { join as join33 } from "node:path";
 function verifyTag(options) {
   return measureTag(
     options,
@@ -57035,7 +58411,8 @@ async function measureTagUnexplained(options, command2, slot, body) {
       tag,
       config: config2,
       env,
-      onEvent: options.onEvent
+      onEvent: options.onEvent,
+      adopt: options.adopt
     });
     const _store = __using(_stack, store, true);
     const header = store.log?.config;
@@ -57050,10 +58427,10 @@ async function measureTagUnexplained(options, command2, slot, body) {
     emit({ type: "isolation", mode: isolation.mode, warnings: isolation.warnings });
     const probe = new Slot({
       id: 1,
-      root: join30(store.stateDir, "slots", slot),
+      root: join33(store.stateDir, "slots", slot),
       git: store.repo,
       isolation,
-      logs: join30(store.stateDir, "logs")
+      logs: join33(store.stateDir, "logs")
     });
     await probe.prepare(store.head);
     const changes = configChanges(
@@ -57089,7 +58466,7 @@ function attributeTag(options) {
 }
 
 // action/engine/split.ts
-import { join as join32 } from "node:path";
+import { join as join35 } from "node:path";
 
 // action/decide/split-groups.ts
 var NEAR_LINES = 3;
@@ -57119,7 +58496,7 @@ function baseRanges(changes) {
   const byFile = (hunks) => {
     const m = /* @__PURE__ */ new Map();
     for (const h of hunks) m.set(h.file, [...m.get(h.file) ?? [], h]);
-    for (const list of m.values()) list.sort((a, b) => a.newStart - b.newStart);
+    for (const list3 of m.values()) list3.sort((a, b) => a.newStart - b.newStart);
     return m;
   };
   const files = changes.map(byFile);
@@ -57164,8 +58541,8 @@ function groupChanges(changes, near = NEAR_LINES) {
 }
 
 // action/engine/split-build.ts
-import { mkdir as mkdir11, rm as rm14, writeFile as writeFile12 } from "node:fs/promises";
-import { join as join31 } from "node:path";
+import { mkdir as mkdir13, rm as rm15, writeFile as writeFile13 } from "node:fs/promises";
+import { join as join34 } from "node:path";
 
 // action/git/commands/diff.ts
 var diffHunks = (from, to, exclude = []) => ({
@@ -57238,8 +58615,8 @@ async function filesAt(repo, commit, paths) {
 async function buildGroup(repo, env, base, changes, hunks, scratch) {
   let head = base;
   const conflicts = [];
-  await rm14(scratch, { recursive: true, force: true });
-  await mkdir11(scratch, { recursive: true });
+  await rm15(scratch, { recursive: true, force: true });
+  await mkdir13(scratch, { recursive: true });
   try {
     for (const [k, change2] of changes.entries()) {
       const paths = [...new Set(hunks[k].map((h) => h.file))];
@@ -57266,7 +58643,7 @@ async function buildGroup(repo, env, base, changes, hunks, scratch) {
       head = await dated.commitFiles(
         head,
         files,
-        join31(scratch, "index"),
+        join34(scratch, "index"),
         `#${change2.iteration}: ${change2.description || "(no description)"}
 
 autoexp kept change ${change2.commit}`
@@ -57274,7 +58651,7 @@ autoexp kept change ${change2.commit}`
     }
     return { commit: head };
   } finally {
-    await rm14(scratch, { recursive: true, force: true });
+    await rm15(scratch, { recursive: true, force: true });
   }
 }
 async function mergeOne(repo, base, mine, theirs, scratch) {
@@ -57284,11 +58661,11 @@ async function mergeOne(repo, base, mine, theirs, scratch) {
   const [b, o, t] = [base.content.toString(), mine.content.toString(), theirs.content.toString()];
   const lines = mergeLines(b, o, t);
   if (lines !== null) return { content: Buffer.from(lines), mode: mine.mode };
-  const files = ["ours", "base", "theirs"].map((n) => join31(scratch, n));
+  const files = ["ours", "base", "theirs"].map((n) => join34(scratch, n));
   await Promise.all([
-    writeFile12(files[0], mine.content),
-    writeFile12(files[1], base.content),
-    writeFile12(files[2], theirs.content)
+    writeFile13(files[0], mine.content),
+    writeFile13(files[1], base.content),
+    writeFile13(files[2], theirs.content)
   ]);
   const merged = await repo.run(mergeFile(files[0], files[1], files[2]));
   return merged === null ? "conflict" : { content: Buffer.from(merged), mode: mine.mode };
@@ -57353,7 +58730,7 @@ async function splitRecord(store, config2, run) {
       base,
       members2.map((k) => changes[k]),
       members2.map((k) => hunks[k]),
-      join32(store.stateDir, `split-${n}`)
+      join35(store.stateDir, `split-${n}`)
     );
     if ("conflicts" in result)
       throw new AutoexpError(
@@ -57431,7 +58808,7 @@ async function measureMode(mode, options) {
   }
 }
 async function measure(mode, options) {
-  const { repoDir, config: config2, tag, handoff: handoff2, env, live } = options;
+  const { repoDir, config: config2, tag, handoff: handoff2, env, live, adopt } = options;
   const metric2 = primaryMetric(config2);
   const pairs = config2.verify?.pairs ?? DEFAULT_PAIRS;
   const printer = createProgressPrinter(
@@ -57444,7 +58821,7 @@ async function measure(mode, options) {
       for (const w of event.warnings) warning(w, { title: `autoexp ${tag}: unsandboxed` });
     printer.event(event);
   };
-  const common = { repoDir, config: config2, tag, pairs, env, onEvent };
+  const common = { repoDir, config: config2, tag, pairs, env, onEvent, adopt };
   const lines = [];
   if (mode === "verify") {
     await live?.say("pending", `verify: the base and the final code, ${pairs} pairs, interleaved`);
@@ -57488,9 +58865,9 @@ async function measure(mode, options) {
 }
 
 // action/github/publish.ts
-import { mkdtemp as mkdtemp2, rm as rm15 } from "node:fs/promises";
+import { mkdtemp as mkdtemp2, rm as rm16 } from "node:fs/promises";
 import { tmpdir as tmpdir3 } from "node:os";
-import { join as join33 } from "node:path";
+import { join as join36 } from "node:path";
 
 // action/github/merge-records.ts
 function mergeLedgers(base, ours, theirs, tag) {
@@ -57570,9 +58947,11 @@ async function publish(options) {
       throw new AutoexpError(
         `the handoff in ${options.handoff} is for tag ${handoff2.tag}, not ${tag}; nothing was pushed`
       );
+    const stale = Object.keys(await git.listRefs(`${ns}/`));
+    if (stale.length > 0) await git.updateRefs(stale.map((ref) => ({ ref, sha: "0".repeat(40) })));
     for (const bundle of handoffBundles(handoff2))
       await git.run(
-        fetch2(join33(options.handoff, bundle), [
+        fetch2(join36(options.handoff, bundle), [
           `+refs/heads/autoexp/${tag}:${ns}/head`,
           `+refs/autoexp/${tag}/*:${ns}/n/*`
         ])
@@ -57593,35 +58972,52 @@ async function publish(options) {
     throw new AutoexpError(
       `autoexp/${tag} has no ${dir}/log.jsonl: it is not an autoexp branch; nothing was pushed`
     );
+  const trusted = options.trusted ?? await git.resolve("HEAD");
+  if (!trusted)
+    throw new AutoexpError(
+      `${options.repoDir} has no commit checked out: publish checks the tag against the default branch, so check it out (actions/checkout); nothing was pushed`
+    );
+  const remoteHead = await fetchRemoteHead(git, remote, tag, `${ns}/remote`);
+  if (remoteHead && !await git.isAncestor(remoteHead, head) && await showLedger(git, remoteHead, tag) === null)
+    throw notAutoexps(tag);
+  const published = await git.run(lsRemote(remote, `refs/autoexp/${tag}/*`));
+  refuseIfAny(
+    `autoexp/${tag}${handoff2 ? ` from the handoff in ${options.handoff}` : ""}`,
+    await checkPushed(git, {
+      scope: scopeOf(tag, options.config),
+      trusted,
+      remoteHead,
+      head,
+      refs,
+      published: Object.values(published)
+    })
+  );
+  await options.beforePush?.();
   const attempts = options.attempts ?? 5;
   for (let attempt = 1; attempt <= attempts; attempt++) {
-    const remoteHead = await fetchRemoteHead(git, remote, tag, `${ns}/remote`);
+    const remoteHead2 = await fetchRemoteHead(git, remote, tag, `${ns}/remote`);
     const remoteRefs = await git.run(lsRemote(remote, `refs/autoexp/${tag}/*`));
     let target = head;
     let push = refs;
     let outcome;
-    if (!remoteHead) outcome = "created";
-    else if (remoteHead === head || await git.isAncestor(head, remoteHead))
+    if (!remoteHead2) outcome = "created";
+    else if (remoteHead2 === head || await git.isAncestor(head, remoteHead2))
       outcome = "up-to-date";
-    else if (await git.isAncestor(remoteHead, head)) outcome = "fast-forward";
+    else if (await git.isAncestor(remoteHead2, head)) outcome = "fast-forward";
     else {
-      const theirs = await showLedger(git, remoteHead, tag);
-      if (theirs === null) {
-        throw new AutoexpError(
-          `the remote's branch autoexp/${tag} exists but has no ${dir}/log.jsonl, so it was not made by autoexp; nothing was pushed. Use another tag`
-        );
-      }
-      const common = await git.run(mergeBase(head, remoteHead));
+      const theirs = await showLedger(git, remoteHead2, tag);
+      if (theirs === null) throw notAutoexps(tag);
+      const common = await git.run(mergeBase(head, remoteHead2));
       const base = await showLedger(git, common, tag) ?? "";
       const merged = mergeLedgers(base, ours, theirs, tag);
       target = await recordCommit(
         git,
-        remoteHead,
+        remoteHead2,
         dir,
         merged.text,
         {
           ours: await git.show(head, `${dir}/notes.md`) ?? "",
-          theirs: await git.show(remoteHead, `${dir}/notes.md`) ?? "",
+          theirs: await git.show(remoteHead2, `${dir}/notes.md`) ?? "",
           base: await git.show(common, `${dir}/notes.md`) ?? ""
         },
         `autoexp(${tag}): ${merged.added} experiment(s) from a parallel batch, numbered after the remote's`
@@ -57651,19 +59047,19 @@ async function publish(options) {
       log(`autoexp/${tag} on ${remote} already has everything`);
       return {
         outcome: "up-to-date",
-        head: remoteHead ?? head,
+        head: remoteHead2 ?? head,
         experiments: countExperiments(ours),
         attempts: attempt
       };
     }
     try {
       await git.run(pushAtomic(remote, refspecs));
-      const published = outcome === "up-to-date" ? remoteHead : target;
-      const text2 = await showLedger(git, published, tag) ?? ours;
+      const published2 = outcome === "up-to-date" ? remoteHead2 : target;
+      const text2 = await showLedger(git, published2, tag) ?? ours;
       log(
         `pushed autoexp/${tag} (${outcome}) and ${refspecs.length - (outcome === "up-to-date" ? 0 : 1)} experiment ref(s) to ${remote}`
       );
-      return { outcome, head: published, experiments: countExperiments(text2), attempts: attempt };
+      return { outcome, head: published2, experiments: countExperiments(text2), attempts: attempt };
     } catch (error63) {
       const message = error63 instanceof GitError ? error63.message : String(error63);
       const raced = /rejected|non-fast-forward|fetch first|stale info|failed to update ref|cannot lock ref/i.test(
@@ -57683,6 +59079,11 @@ async function publish(options) {
     exitCode: 1
   });
 }
+function notAutoexps(tag) {
+  return new AutoexpError(
+    `the remote's branch autoexp/${tag} exists but has no .autoexp/${tag}/log.jsonl, so it was not made by autoexp; nothing was pushed. Use another tag`
+  );
+}
 async function fetchRemoteHead(git, remote, tag, into) {
   const listed = await git.run(lsRemote(remote, `refs/heads/autoexp/${tag}`));
   if (!listed[`refs/heads/autoexp/${tag}`]) return null;
@@ -57693,11 +59094,11 @@ async function recordCommit(git, parent, dir, logText, notes, message) {
   const added = notes.ours.startsWith(notes.base) ? notes.ours.slice(notes.base.length) : notes.ours;
   const tag = dir.slice(".autoexp/".length);
   const files = recordFiles(tag, parseLog(logText), logText, notes.theirs + added);
-  const temp = await mkdtemp2(join33(tmpdir3(), "autoexp-publish-"));
+  const temp = await mkdtemp2(join36(tmpdir3(), "autoexp-publish-"));
   try {
-    return await git.commitFiles(parent, files, join33(temp, "index"), message);
+    return await git.commitFiles(parent, files, join36(temp, "index"), message);
   } finally {
-    await rm15(temp, { recursive: true, force: true });
+    await rm16(temp, { recursive: true, force: true });
   }
 }
 function renameRefs(refs, from, to) {
@@ -57708,14 +59109,14 @@ function countExperiments(text2) {
 }
 
 // action/github/publish-lines.ts
-import { readdir as readdir6 } from "node:fs/promises";
-import { join as join34 } from "node:path";
+import { readdir as readdir8 } from "node:fs/promises";
+import { join as join37 } from "node:path";
 async function findLineHandoffs(dir) {
-  const names2 = await readdir6(dir, { withFileTypes: true }).catch(() => []);
+  const names2 = await readdir8(dir, { withFileTypes: true }).catch(() => []);
   const found = [];
   for (const entry of names2.filter((e) => e.isDirectory()).sort((a, b) => a.name < b.name ? -1 : 1)) {
-    const handoff2 = await readHandoff(join34(dir, entry.name));
-    if (handoff2) found.push({ dir: join34(dir, entry.name), handoff: handoff2 });
+    const handoff2 = await readHandoff(join37(dir, entry.name));
+    if (handoff2) found.push({ dir: join37(dir, entry.name), handoff: handoff2 });
   }
   return found;
 }
@@ -57743,31 +59144,15 @@ async function publishLines(lines, options) {
 }
 
 // action/github/tag-setup.ts
-import { existsSync as existsSync8 } from "node:fs";
-import { join as join35 } from "node:path";
+import { existsSync as existsSync10 } from "node:fs";
+import { join as join38 } from "node:path";
 
 // action/files/load-config.ts
-import { readFile as readFile13 } from "node:fs/promises";
-
-// action/config/parse-config-text.ts
-var import_yaml = __toESM(require_dist(), 1);
-function parseConfigText(text2) {
-  const doc = (0, import_yaml.parseDocument)(text2, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    const problems = doc.errors.map((e) => ({
-      path: e.linePos ? `line ${e.linePos[0].line}` : "(yaml)",
-      message: `YAML syntax: ${e.message.split("\n")[0]}`
-    }));
-    return { ok: false, problems };
-  }
-  return validateConfig(doc.toJS());
-}
-
-// action/files/load-config.ts
+import { readFile as readFile15 } from "node:fs/promises";
 async function loadConfig(file2) {
   let text2;
   try {
-    text2 = await readFile13(file2, "utf8");
+    text2 = await readFile15(file2, "utf8");
   } catch (error63) {
     const code = error63.code;
     const message = code === "ENOENT" ? "file not found: create one with `autoexp init`, or pass --config PATH" : `cannot read the file (${code ?? String(error63)})`;
@@ -57778,8 +59163,8 @@ async function loadConfig(file2) {
 
 // action/github/tag-setup.ts
 async function readConfig(repoDir, file2) {
-  const path = join35(repoDir, file2);
-  if (!existsSync8(path)) {
+  const path = join38(repoDir, file2);
+  if (!existsSync10(path)) {
     throw new AutoexpError(
       `input config: ${file2} not found in ${repoDir}. Create it with \`npx autoexp init\`, or point config at your file; nothing was run or pushed`
     );
@@ -57831,11 +59216,11 @@ async function actionMain(env = process.env) {
     delete env[inputVariable("token")];
     const workspace = env.GITHUB_WORKSPACE || process.cwd();
     const repoDir = resolve(workspace, inputs["working-directory"]);
-    if (!existsSync9(repoDir))
+    if (!existsSync11(repoDir))
       throw new AutoexpError(
         `input working-directory: ${repoDir} does not exist; nothing was run or pushed`
       );
-    const handoff2 = inputs.handoff ? isAbsolute4(inputs.handoff) ? inputs.handoff : resolve(workspace, inputs.handoff) : join36(env.RUNNER_TEMP || tmpdir4(), "autoexp-handoff");
+    const handoff2 = inputs.handoff ? isAbsolute5(inputs.handoff) ? inputs.handoff : resolve(workspace, inputs.handoff) : join39(env.RUNNER_TEMP || tmpdir4(), "autoexp-handoff");
     for (const name of KNOWN_SECRETS) if (env[name]) setSecret(env[name]);
     if (inputs.mode === "run") return await runMode(inputs, repoDir, handoff2, env);
     if (inputs.mode === "publish") return await publishMode(inputs, repoDir, handoff2, env);
@@ -57920,6 +59305,9 @@ async function runMode(inputs, repoDir, handoff2, env) {
       onEvent,
       ...inputs.experiments ? { experiments: inputs.experiments } : {},
       ...inputs.shard ? { line: inputs.shard } : {},
+      // A fresh runner has no journal: the remote head, which publish checked, is adopted
+      // after the same checks (a local branch the journal vouches for needs none).
+      adopt: remoteHead ?? void 0,
       checkpoint: async () => {
         await writeHandoff(repoDir, tag, handoff2, env);
         await live?.checkpoint();
@@ -57973,16 +59361,31 @@ async function remeasureMode(mode, inputs, repoDir, handoff2, env) {
     metric: primaryMetric(config2),
     log: (line2) => warning(line2, { title: `autoexp ${tag}: live status` })
   });
-  const lines = await measureMode(mode, { repoDir, config: config2, tag, handoff: handoff2, env, live });
+  const lines = await measureMode(mode, {
+    repoDir,
+    config: config2,
+    tag,
+    handoff: handoff2,
+    env,
+    live,
+    adopt: remoteHead ?? void 0
+  });
   setOutput("handoff", handoff2);
   await writeSummary(repoDir, tag, env, lines);
   return 0;
 }
 async function publishMode(inputs, repoDir, handoff2, env) {
+  const config2 = await committedConfig(repoDir, inputs.config, env);
+  const accepted = inputs.tag ? [inputs.tag] : nightTags(config2.name);
   const described = await readHandoff(handoff2).catch(() => null);
   const lines = described ? [] : await findLineHandoffs(handoff2);
-  let tag = inputs.tag ?? described?.tag ?? lines[0]?.handoff.tag;
-  if (!tag) tag = defaultTag((await readConfig(repoDir, inputs.config)).name);
+  const handed = described ? [{ dir: handoff2, handoff: described }] : lines;
+  const foreign = handed.find((l) => !accepted.includes(l.handoff.tag));
+  if (foreign)
+    throw new AutoexpError(
+      `the handoff in ${foreign.dir} is for tag ${foreign.handoff.tag}, but this publish job publishes ${accepted.join(" or ")} (${inputs.tag ? "its tag input" : `no tag input: the night's tag of ${config2.name}`}); nothing was pushed. A handoff never chooses the branch it moves: give the publish step the run's tag (tag: \${{ inputs.tag }})`
+    );
+  const tag = handed[0]?.handoff.tag ?? accepted[0];
   setOutput("tag", tag);
   setOutput("branch", `autoexp/${tag}`);
   const log = (line2) => line2.startsWith("warning: ") ? warning(line2.slice(9)) : info(line2);
@@ -57992,7 +59395,14 @@ async function publishMode(inputs, repoDir, handoff2, env) {
       throw new AutoexpError(
         `the handoff in ${other.dir} is for tag ${other.handoff.tag}, not ${tag}; nothing was pushed`
       );
-    const results = await publishLines(lines, { repoDir, tag, remote: inputs.remote, env, log });
+    const results = await publishLines(lines, {
+      repoDir,
+      tag,
+      remote: inputs.remote,
+      config: config2,
+      env,
+      log
+    });
     const last = results.at(-1).result;
     setOutput("published", results[0].result.outcome);
     setOutput("experiments", String(last.experiments));
@@ -58001,34 +59411,55 @@ async function publishMode(inputs, repoDir, handoff2, env) {
     );
     return 0;
   }
-  const sets = await publishChangeSets({
-    repoDir,
-    tag,
-    remote: inputs.remote,
-    handoff: described ? handoff2 : void 0,
-    env,
-    log
-  });
+  let sets = null;
   const result = await publish({
     repoDir,
     tag,
     remote: inputs.remote,
     handoff: described ? handoff2 : void 0,
+    config: config2,
     env,
-    log
+    log,
+    beforePush: async () => {
+      sets = await publishChangeSets({
+        repoDir,
+        tag,
+        remote: inputs.remote,
+        handoff: described ? handoff2 : void 0,
+        config: config2,
+        env,
+        log
+      });
+    }
   });
+  const blocked = sets.blocked;
   setOutput("published", result.outcome);
   setOutput("experiments", String(result.experiments));
   info(
     `autoexp/${tag}: ${result.outcome} at ${result.head.slice(0, 7)}, ${result.experiments} experiment(s) on ${inputs.remote}`
   );
-  if (sets.blocked.length > 0) {
+  if (blocked.length > 0) {
     setFailed(
-      `autoexp/${tag} is published, but ${sets.blocked.map((b) => b.branch).join(", ")} could not be: ${inputs.remote} holds other commits there (see the warning above)`
+      `autoexp/${tag} is published, but ${blocked.map((b) => b.branch).join(", ")} could not be: ${inputs.remote} holds other commits there (see the warning above)`
     );
     return 1;
   }
   return 0;
+}
+var NIGHT_WINDOW_MS = (360 + 15) * 6e4;
+function nightTags(name, now = /* @__PURE__ */ new Date()) {
+  const then = new Date(now.getTime() - NIGHT_WINDOW_MS);
+  return [.../* @__PURE__ */ new Set([defaultTag(name, now), defaultTag(name, then)])];
+}
+async function committedConfig(repoDir, file2, env) {
+  const text2 = await new Git(repoDir, env).show("HEAD", `./${file2}`);
+  if (text2 === null)
+    throw new AutoexpError(
+      `input config: ${file2} is not committed on the branch checked out in ${repoDir}. Publish reads the config from the default branch, never from the handoff; nothing was pushed`
+    );
+  const result = parseConfigText(text2);
+  if (!result.ok) throw new AutoexpError(formatProblems(file2, result.problems));
+  return result.config;
 }
 async function writeSummary(repoDir, tag, env, lead = []) {
   if (!env.GITHUB_STEP_SUMMARY) return;
@@ -58050,7 +59481,7 @@ function trigger(env) {
   if (!env.GITHUB_EVENT_NAME) return "";
   let who = "";
   try {
-    const event = JSON.parse(readFileSync2(env.GITHUB_EVENT_PATH ?? "", "utf8"));
+    const event = JSON.parse(readFileSync4(env.GITHUB_EVENT_PATH ?? "", "utf8"));
     if (event.sender?.login) who = ` (${event.sender.login})`;
   } catch {
   }

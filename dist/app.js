@@ -27248,6 +27248,16 @@ function closest(word, known) {
   return best?.name;
 }
 
+// action/util/bytes.ts
+function parseBytes(value) {
+  if (typeof value === "number") return Number.isFinite(value) && value > 0 ? value : void 0;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*$/i.exec(value);
+  if (!m) return void 0;
+  const power = ["", "k", "m", "g", "t"].indexOf(m[2].toLowerCase());
+  const n = Math.floor(Number(m[1]) * 1024 ** power);
+  return n > 0 ? n : void 0;
+}
+
 // action/util/duration.ts
 var UNIT_MS = { ms: 1, s: 1e3, m: 6e4, h: 36e5 };
 function parseDuration(value) {
@@ -27266,6 +27276,9 @@ var duration3 = (fallback) => external_exports.union([external_exports.string(),
   message: `must be at most ${Math.floor(MAX_TIMER_MS / 864e5)} days (${MAX_TIMER_MS / 1e3}s): a longer limit cannot be timed`
 });
 var MAX_TIMER_MS = 2 ** 31 - 1;
+var byteSize = external_exports.union([external_exports.string(), external_exports.number()]).refine((v) => parseBytes(v) !== void 0, {
+  message: 'must be a size like "8g", "512m" or "2GiB" (or a number of bytes)'
+}).transform((v) => parseBytes(v));
 var command = external_exports.union(
   [external_exports.string().trim().min(1, "must not be empty"), external_exports.array(external_exports.string()).min(1, "must not be empty")],
   {
@@ -27308,10 +27321,16 @@ var llmCommon = {
   /** Environment variables only the agent sees (never the eval or the checks). */
   secrets: external_exports.array(envName).default([])
 };
+var cliSandbox = {
+  read_only: external_exports.array(hostPath).default([]),
+  writable: external_exports.array(hostPath).default([]),
+  pass_env: external_exports.array(envName).default([])
+};
 var commandAgent = external_exports.strictObject({
   use: external_exports.literal("command"),
   run: command,
   timeout: duration3("30m"),
+  ...cliSandbox,
   ...llmCommon
 });
 var cliPreset = (name) => external_exports.strictObject({
@@ -27322,6 +27341,7 @@ var cliPreset = (name) => external_exports.strictObject({
   /** Extra arguments, appended after autoexp's own. */
   args: external_exports.array(external_exports.string()).default([]),
   timeout: duration3("30m"),
+  ...cliSandbox,
   ...llmCommon
 });
 var apiAgent = (name, baseUrl, keyEnv) => external_exports.strictObject({
@@ -27487,7 +27507,16 @@ var configSchema = external_exports.strictObject({
       mode: isolationMode.default("auto"),
       network: external_exports.boolean().default(true),
       read_only: external_exports.array(hostPath).default([]),
-      writable: external_exports.array(hostPath).default([])
+      writable: external_exports.array(hostPath).default([]),
+      /**
+       * What one eval, checks run or CLI agent may use: processes at once (a fork bomb ends
+       * there), memory (optional), and the size of each private tmpfs (/tmp, HOME, /dev/shm).
+       */
+      limits: external_exports.strictObject({
+        processes: external_exports.int({ error: "isolation.limits.processes must be a whole number, e.g. 4096" }).min(16, "isolation.limits.processes must be at least 16").default(4096),
+        memory: byteSize.optional(),
+        tmp: external_exports.union([external_exports.string(), external_exports.number()]).default("8g").pipe(byteSize)
+      }).prefault({})
     })
   ).prefault({}),
   /** `autoexp verify` at the end of every batch: base and final code re-measured in `pairs` pairs. */

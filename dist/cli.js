@@ -85,6 +85,1782 @@ var __callDispose = (stack, error62, hasError) => {
   return next();
 };
 
+// node_modules/picomatch/lib/constants.js
+var require_constants = __commonJS({
+  "node_modules/picomatch/lib/constants.js"(exports, module) {
+    "use strict";
+    var WIN_SLASH = "\\\\/";
+    var WIN_NO_SLASH = `[^${WIN_SLASH}]`;
+    var DEFAULT_MAX_EXTGLOB_RECURSION = 0;
+    var DOT_LITERAL = "\\.";
+    var PLUS_LITERAL = "\\+";
+    var QMARK_LITERAL = "\\?";
+    var SLASH_LITERAL = "\\/";
+    var ONE_CHAR = "(?=.)";
+    var QMARK = "[^/]";
+    var END_ANCHOR = `(?:${SLASH_LITERAL}|$)`;
+    var START_ANCHOR = `(?:^|${SLASH_LITERAL})`;
+    var DOTS_SLASH = `${DOT_LITERAL}{1,2}${END_ANCHOR}`;
+    var NO_DOT = `(?!${DOT_LITERAL})`;
+    var NO_DOTS = `(?!${START_ANCHOR}${DOTS_SLASH})`;
+    var NO_DOT_SLASH = `(?!${DOT_LITERAL}{0,1}${END_ANCHOR})`;
+    var NO_DOTS_SLASH = `(?!${DOTS_SLASH})`;
+    var QMARK_NO_DOT = `[^.${SLASH_LITERAL}]`;
+    var STAR = `${QMARK}*?`;
+    var SEP = "/";
+    var POSIX_CHARS = {
+      DOT_LITERAL,
+      PLUS_LITERAL,
+      QMARK_LITERAL,
+      SLASH_LITERAL,
+      ONE_CHAR,
+      QMARK,
+      END_ANCHOR,
+      DOTS_SLASH,
+      NO_DOT,
+      NO_DOTS,
+      NO_DOT_SLASH,
+      NO_DOTS_SLASH,
+      QMARK_NO_DOT,
+      STAR,
+      START_ANCHOR,
+      SEP
+    };
+    var WINDOWS_CHARS = {
+      ...POSIX_CHARS,
+      SLASH_LITERAL: `[${WIN_SLASH}]`,
+      QMARK: WIN_NO_SLASH,
+      STAR: `${WIN_NO_SLASH}*?`,
+      DOTS_SLASH: `${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$)`,
+      NO_DOT: `(?!${DOT_LITERAL})`,
+      NO_DOTS: `(?!(?:^|[${WIN_SLASH}])${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$))`,
+      NO_DOT_SLASH: `(?!${DOT_LITERAL}{0,1}(?:[${WIN_SLASH}]|$))`,
+      NO_DOTS_SLASH: `(?!${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$))`,
+      QMARK_NO_DOT: `[^.${WIN_SLASH}]`,
+      START_ANCHOR: `(?:^|[${WIN_SLASH}])`,
+      END_ANCHOR: `(?:[${WIN_SLASH}]|$)`,
+      SEP: "\\"
+    };
+    var POSIX_REGEX_SOURCE = {
+      __proto__: null,
+      alnum: "a-zA-Z0-9",
+      alpha: "a-zA-Z",
+      ascii: "\\x00-\\x7F",
+      blank: " \\t",
+      cntrl: "\\x00-\\x1F\\x7F",
+      digit: "0-9",
+      graph: "\\x21-\\x7E",
+      lower: "a-z",
+      print: "\\x20-\\x7E ",
+      punct: "\\-!\"#$%&'()\\*+,./:;<=>?@[\\]^_`{|}~",
+      space: " \\t\\r\\n\\v\\f",
+      upper: "A-Z",
+      word: "A-Za-z0-9_",
+      xdigit: "A-Fa-f0-9"
+    };
+    module.exports = {
+      DEFAULT_MAX_EXTGLOB_RECURSION,
+      MAX_LENGTH: 1024 * 64,
+      POSIX_REGEX_SOURCE,
+      // regular expressions
+      REGEX_BACKSLASH: /\\(?![*+?^${}(|)[\]])/g,
+      REGEX_NON_SPECIAL_CHARS: /^[^@![\].,$*+?^{}()|\\/]+/,
+      REGEX_SPECIAL_CHARS: /[-*+?.^${}(|)[\]]/,
+      REGEX_SPECIAL_CHARS_BACKREF: /(\\?)((\W)(\3*))/g,
+      REGEX_SPECIAL_CHARS_GLOBAL: /([-*+?.^${}(|)[\]])/g,
+      REGEX_REMOVE_BACKSLASH: /(?:\[.*?[^\\]\]|\\(?=.))/g,
+      // Replace globs with equivalent patterns to reduce parsing time.
+      REPLACEMENTS: {
+        __proto__: null,
+        "***": "*",
+        "**/**": "**",
+        "**/**/**": "**"
+      },
+      // Digits
+      CHAR_0: 48,
+      /* 0 */
+      CHAR_9: 57,
+      /* 9 */
+      // Alphabet chars.
+      CHAR_UPPERCASE_A: 65,
+      /* A */
+      CHAR_LOWERCASE_A: 97,
+      /* a */
+      CHAR_UPPERCASE_Z: 90,
+      /* Z */
+      CHAR_LOWERCASE_Z: 122,
+      /* z */
+      CHAR_LEFT_PARENTHESES: 40,
+      /* ( */
+      CHAR_RIGHT_PARENTHESES: 41,
+      /* ) */
+      CHAR_ASTERISK: 42,
+      /* * */
+      // Non-alphabetic chars.
+      CHAR_AMPERSAND: 38,
+      /* & */
+      CHAR_AT: 64,
+      /* @ */
+      CHAR_BACKWARD_SLASH: 92,
+      /* \ */
+      CHAR_CARRIAGE_RETURN: 13,
+      /* \r */
+      CHAR_CIRCUMFLEX_ACCENT: 94,
+      /* ^ */
+      CHAR_COLON: 58,
+      /* : */
+      CHAR_COMMA: 44,
+      /* , */
+      CHAR_DOT: 46,
+      /* . */
+      CHAR_DOUBLE_QUOTE: 34,
+      /* " */
+      CHAR_EQUAL: 61,
+      /* = */
+      CHAR_EXCLAMATION_MARK: 33,
+      /* ! */
+      CHAR_FORM_FEED: 12,
+      /* \f */
+      CHAR_FORWARD_SLASH: 47,
+      /* / */
+      CHAR_GRAVE_ACCENT: 96,
+      /* ` */
+      CHAR_HASH: 35,
+      /* # */
+      CHAR_HYPHEN_MINUS: 45,
+      /* - */
+      CHAR_LEFT_ANGLE_BRACKET: 60,
+      /* < */
+      CHAR_LEFT_CURLY_BRACE: 123,
+      /* { */
+      CHAR_LEFT_SQUARE_BRACKET: 91,
+      /* [ */
+      CHAR_LINE_FEED: 10,
+      /* \n */
+      CHAR_NO_BREAK_SPACE: 160,
+      /* \u00A0 */
+      CHAR_PERCENT: 37,
+      /* % */
+      CHAR_PLUS: 43,
+      /* + */
+      CHAR_QUESTION_MARK: 63,
+      /* ? */
+      CHAR_RIGHT_ANGLE_BRACKET: 62,
+      /* > */
+      CHAR_RIGHT_CURLY_BRACE: 125,
+      /* } */
+      CHAR_RIGHT_SQUARE_BRACKET: 93,
+      /* ] */
+      CHAR_SEMICOLON: 59,
+      /* ; */
+      CHAR_SINGLE_QUOTE: 39,
+      /* ' */
+      CHAR_SPACE: 32,
+      /*   */
+      CHAR_TAB: 9,
+      /* \t */
+      CHAR_UNDERSCORE: 95,
+      /* _ */
+      CHAR_VERTICAL_LINE: 124,
+      /* | */
+      CHAR_ZERO_WIDTH_NOBREAK_SPACE: 65279,
+      /* \uFEFF */
+      /**
+       * Create EXTGLOB_CHARS
+       */
+      extglobChars(chars) {
+        return {
+          "!": { type: "negate", open: "(?:(?!(?:", close: `))${chars.STAR})` },
+          "?": { type: "qmark", open: "(?:", close: ")?" },
+          "+": { type: "plus", open: "(?:", close: ")+" },
+          "*": { type: "star", open: "(?:", close: ")*" },
+          "@": { type: "at", open: "(?:", close: ")" }
+        };
+      },
+      /**
+       * Create GLOB_CHARS
+       */
+      globChars(win32) {
+        return win32 === true ? WINDOWS_CHARS : POSIX_CHARS;
+      }
+    };
+  }
+});
+
+// node_modules/picomatch/lib/utils.js
+var require_utils = __commonJS({
+  "node_modules/picomatch/lib/utils.js"(exports) {
+    "use strict";
+    var {
+      REGEX_BACKSLASH,
+      REGEX_REMOVE_BACKSLASH,
+      REGEX_SPECIAL_CHARS,
+      REGEX_SPECIAL_CHARS_GLOBAL
+    } = require_constants();
+    exports.isObject = (val) => val !== null && typeof val === "object" && !Array.isArray(val);
+    exports.hasRegexChars = (str) => REGEX_SPECIAL_CHARS.test(str);
+    exports.isRegexChar = (str) => str.length === 1 && exports.hasRegexChars(str);
+    exports.escapeRegex = (str) => str.replace(REGEX_SPECIAL_CHARS_GLOBAL, "\\$1");
+    exports.toPosixSlashes = (str) => str.replace(REGEX_BACKSLASH, "/");
+    exports.isWindows = () => {
+      if (typeof navigator !== "undefined" && navigator.platform) {
+        const platform = navigator.platform.toLowerCase();
+        return platform === "win32" || platform === "windows";
+      }
+      if (typeof process !== "undefined" && process.platform) {
+        return process.platform === "win32";
+      }
+      return false;
+    };
+    exports.removeBackslashes = (str) => {
+      return str.replace(REGEX_REMOVE_BACKSLASH, (match) => {
+        return match === "\\" ? "" : match;
+      });
+    };
+    exports.escapeLast = (input2, char, lastIdx) => {
+      const idx = input2.lastIndexOf(char, lastIdx);
+      if (idx === -1) return input2;
+      if (input2[idx - 1] === "\\") return exports.escapeLast(input2, char, idx - 1);
+      return `${input2.slice(0, idx)}\\${input2.slice(idx)}`;
+    };
+    exports.removePrefix = (input2, state = {}) => {
+      let output2 = input2;
+      if (output2.startsWith("./")) {
+        output2 = output2.slice(2);
+        state.prefix = "./";
+      }
+      return output2;
+    };
+    exports.wrapOutput = (input2, state = {}, options = {}) => {
+      const prepend = options.contains ? "" : "^";
+      const append = options.contains ? "" : "$";
+      let output2 = `${prepend}(?:${input2})${append}`;
+      if (state.negated === true) {
+        output2 = `(?:^(?!${output2}).*$)`;
+      }
+      return output2;
+    };
+    exports.basename = (path, { windows } = {}) => {
+      const segs = path.split(windows ? /[\\/]/ : "/");
+      const last = segs[segs.length - 1];
+      if (last === "") {
+        return segs[segs.length - 2];
+      }
+      return last;
+    };
+  }
+});
+
+// node_modules/picomatch/lib/scan.js
+var require_scan = __commonJS({
+  "node_modules/picomatch/lib/scan.js"(exports, module) {
+    "use strict";
+    var utils = require_utils();
+    var {
+      CHAR_ASTERISK,
+      /* * */
+      CHAR_AT,
+      /* @ */
+      CHAR_BACKWARD_SLASH,
+      /* \ */
+      CHAR_COMMA,
+      /* , */
+      CHAR_DOT,
+      /* . */
+      CHAR_EXCLAMATION_MARK,
+      /* ! */
+      CHAR_FORWARD_SLASH,
+      /* / */
+      CHAR_LEFT_CURLY_BRACE,
+      /* { */
+      CHAR_LEFT_PARENTHESES,
+      /* ( */
+      CHAR_LEFT_SQUARE_BRACKET,
+      /* [ */
+      CHAR_PLUS,
+      /* + */
+      CHAR_QUESTION_MARK,
+      /* ? */
+      CHAR_RIGHT_CURLY_BRACE,
+      /* } */
+      CHAR_RIGHT_PARENTHESES,
+      /* ) */
+      CHAR_RIGHT_SQUARE_BRACKET
+      /* ] */
+    } = require_constants();
+    var isPathSeparator = (code) => {
+      return code === CHAR_FORWARD_SLASH || code === CHAR_BACKWARD_SLASH;
+    };
+    var depth2 = (token) => {
+      if (token.isPrefix !== true) {
+        token.depth = token.isGlobstar ? Infinity : 1;
+      }
+    };
+    var scan = (input2, options) => {
+      const opts = options || {};
+      const length = input2.length - 1;
+      const scanToEnd = opts.parts === true || opts.tokens === true || opts.scanToEnd === true;
+      const slashes = [];
+      const tokens = [];
+      const parts = [];
+      let str = input2;
+      let index = -1;
+      let start = 0;
+      let lastIndex = 0;
+      let isBrace = false;
+      let isBracket = false;
+      let isGlob = false;
+      let isExtglob = false;
+      let isGlobstar = false;
+      let braceEscaped = false;
+      let backslashes = false;
+      let negated = false;
+      let negatedExtglob = false;
+      let finished = false;
+      let braces = 0;
+      let prev;
+      let code;
+      let token = { value: "", depth: 0, isGlob: false };
+      const eos = () => index >= length;
+      const peek = () => str.charCodeAt(index + 1);
+      const advance = () => {
+        prev = code;
+        return str.charCodeAt(++index);
+      };
+      while (index < length) {
+        code = advance();
+        let next;
+        if (code === CHAR_BACKWARD_SLASH) {
+          backslashes = token.backslashes = true;
+          code = advance();
+          if (code === CHAR_LEFT_CURLY_BRACE) {
+            braceEscaped = true;
+          }
+          continue;
+        }
+        if (braceEscaped === true || code === CHAR_LEFT_CURLY_BRACE) {
+          braces++;
+          while (eos() !== true && (code = advance())) {
+            if (code === CHAR_BACKWARD_SLASH) {
+              backslashes = token.backslashes = true;
+              advance();
+              continue;
+            }
+            if (code === CHAR_LEFT_CURLY_BRACE) {
+              braces++;
+              continue;
+            }
+            if (braceEscaped !== true && code === CHAR_DOT && (code = advance()) === CHAR_DOT) {
+              isBrace = token.isBrace = true;
+              isGlob = token.isGlob = true;
+              finished = true;
+              if (scanToEnd === true) {
+                continue;
+              }
+              break;
+            }
+            if (braceEscaped !== true && code === CHAR_COMMA) {
+              isBrace = token.isBrace = true;
+              isGlob = token.isGlob = true;
+              finished = true;
+              if (scanToEnd === true) {
+                continue;
+              }
+              break;
+            }
+            if (code === CHAR_RIGHT_CURLY_BRACE) {
+              braces--;
+              if (braces === 0) {
+                braceEscaped = false;
+                isBrace = token.isBrace = true;
+                finished = true;
+                break;
+              }
+            }
+          }
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+        if (code === CHAR_FORWARD_SLASH) {
+          slashes.push(index);
+          tokens.push(token);
+          token = { value: "", depth: 0, isGlob: false };
+          if (finished === true) continue;
+          if (prev === CHAR_DOT && index === start + 1) {
+            start += 2;
+            continue;
+          }
+          lastIndex = index + 1;
+          continue;
+        }
+        if (opts.noext !== true) {
+          const isExtglobChar = code === CHAR_PLUS || code === CHAR_AT || code === CHAR_ASTERISK || code === CHAR_QUESTION_MARK || code === CHAR_EXCLAMATION_MARK;
+          if (isExtglobChar === true && peek() === CHAR_LEFT_PARENTHESES) {
+            isGlob = token.isGlob = true;
+            isExtglob = token.isExtglob = true;
+            finished = true;
+            if (code === CHAR_EXCLAMATION_MARK && index === start) {
+              negatedExtglob = true;
+            }
+            if (scanToEnd === true) {
+              let parens = 0;
+              while (eos() !== true && (code = advance())) {
+                if (code === CHAR_BACKWARD_SLASH) {
+                  backslashes = token.backslashes = true;
+                  advance();
+                  continue;
+                }
+                if (code === CHAR_LEFT_PARENTHESES) {
+                  parens++;
+                  continue;
+                }
+                if (code === CHAR_RIGHT_PARENTHESES && --parens === 0) {
+                  finished = true;
+                  break;
+                }
+              }
+              continue;
+            }
+            break;
+          }
+        }
+        if (code === CHAR_ASTERISK) {
+          if (prev === CHAR_ASTERISK) isGlobstar = token.isGlobstar = true;
+          isGlob = token.isGlob = true;
+          finished = true;
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+        if (code === CHAR_QUESTION_MARK) {
+          isGlob = token.isGlob = true;
+          finished = true;
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+        if (code === CHAR_LEFT_SQUARE_BRACKET) {
+          while (eos() !== true && (next = advance())) {
+            if (next === CHAR_BACKWARD_SLASH) {
+              backslashes = token.backslashes = true;
+              advance();
+              continue;
+            }
+            if (next === CHAR_RIGHT_SQUARE_BRACKET) {
+              isBracket = token.isBracket = true;
+              isGlob = token.isGlob = true;
+              finished = true;
+              break;
+            }
+          }
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+        if (opts.nonegate !== true && code === CHAR_EXCLAMATION_MARK && index === start) {
+          negated = token.negated = true;
+          start++;
+          continue;
+        }
+        if (opts.noparen !== true && code === CHAR_LEFT_PARENTHESES) {
+          isGlob = token.isGlob = true;
+          if (scanToEnd === true) {
+            let parens = 1;
+            while (eos() !== true && (code = advance())) {
+              if (code === CHAR_BACKWARD_SLASH) {
+                backslashes = token.backslashes = true;
+                advance();
+                continue;
+              }
+              if (code === CHAR_LEFT_PARENTHESES) {
+                parens++;
+                continue;
+              }
+              if (code === CHAR_RIGHT_PARENTHESES && --parens === 0) {
+                finished = true;
+                break;
+              }
+            }
+            continue;
+          }
+          break;
+        }
+        if (isGlob === true) {
+          finished = true;
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+      }
+      if (opts.noext === true) {
+        isExtglob = false;
+        isGlob = false;
+      }
+      let base = str;
+      let prefix = "";
+      let glob2 = "";
+      if (start > 0) {
+        prefix = str.slice(0, start);
+        str = str.slice(start);
+        lastIndex -= start;
+      }
+      if (base && isGlob === true && lastIndex > 0) {
+        base = str.slice(0, lastIndex);
+        glob2 = str.slice(lastIndex);
+      } else if (isGlob === true) {
+        base = "";
+        glob2 = str;
+      } else {
+        base = str;
+      }
+      if (base && base !== "" && base !== "/" && base !== str) {
+        if (isPathSeparator(base.charCodeAt(base.length - 1))) {
+          base = base.slice(0, -1);
+        }
+      }
+      if (opts.unescape === true) {
+        if (glob2) glob2 = utils.removeBackslashes(glob2);
+        if (base && backslashes === true) {
+          base = utils.removeBackslashes(base);
+        }
+      }
+      const state = {
+        prefix,
+        input: input2,
+        start,
+        base,
+        glob: glob2,
+        isBrace,
+        isBracket,
+        isGlob,
+        isExtglob,
+        isGlobstar,
+        negated,
+        negatedExtglob
+      };
+      if (opts.tokens === true) {
+        state.maxDepth = 0;
+        if (!isPathSeparator(code)) {
+          tokens.push(token);
+        }
+        state.tokens = tokens;
+      }
+      if (opts.parts === true || opts.tokens === true) {
+        let prevIndex;
+        for (let idx = 0; idx < slashes.length; idx++) {
+          const n2 = prevIndex !== void 0 ? prevIndex + 1 : start;
+          const i = slashes[idx];
+          const value2 = input2.slice(n2, i);
+          if (opts.tokens) {
+            if (idx === 0 && start !== 0) {
+              tokens[idx].isPrefix = true;
+              tokens[idx].value = prefix;
+            } else {
+              tokens[idx].value = value2;
+            }
+            depth2(tokens[idx]);
+            state.maxDepth += tokens[idx].depth;
+          }
+          if (i >= start) {
+            parts.push(value2);
+            prevIndex = i;
+          }
+        }
+        const n = prevIndex !== void 0 ? prevIndex + 1 : start;
+        const value = input2.slice(n);
+        parts.push(value);
+        if (opts.tokens && prevIndex && prevIndex + 1 < input2.length) {
+          tokens[tokens.length - 1].value = value;
+          depth2(tokens[tokens.length - 1]);
+          state.maxDepth += tokens[tokens.length - 1].depth;
+        }
+        state.slashes = slashes;
+        state.parts = parts;
+      }
+      return state;
+    };
+    module.exports = scan;
+  }
+});
+
+// node_modules/picomatch/lib/parse.js
+var require_parse = __commonJS({
+  "node_modules/picomatch/lib/parse.js"(exports, module) {
+    "use strict";
+    var constants3 = require_constants();
+    var utils = require_utils();
+    var {
+      MAX_LENGTH,
+      POSIX_REGEX_SOURCE,
+      REGEX_NON_SPECIAL_CHARS,
+      REGEX_SPECIAL_CHARS_BACKREF,
+      REPLACEMENTS
+    } = constants3;
+    var expandRange = (args, options) => {
+      if (typeof options.expandRange === "function") {
+        return options.expandRange(...args, options);
+      }
+      args.sort();
+      const value = `[${args.join("-")}]`;
+      try {
+        new RegExp(value);
+      } catch (ex) {
+        return args.map((v) => utils.escapeRegex(v)).join("..");
+      }
+      return value;
+    };
+    var syntaxError = (type, char) => {
+      return `Missing ${type}: "${char}" - use "\\\\${char}" to match literal characters`;
+    };
+    var splitTopLevel = (input2) => {
+      const parts = [];
+      let bracket = 0;
+      let paren = 0;
+      let quote = 0;
+      let value = "";
+      let escaped = false;
+      for (const ch of input2) {
+        if (escaped === true) {
+          value += ch;
+          escaped = false;
+          continue;
+        }
+        if (ch === "\\") {
+          value += ch;
+          escaped = true;
+          continue;
+        }
+        if (ch === '"') {
+          quote = quote === 1 ? 0 : 1;
+          value += ch;
+          continue;
+        }
+        if (quote === 0) {
+          if (ch === "[") {
+            bracket++;
+          } else if (ch === "]" && bracket > 0) {
+            bracket--;
+          } else if (bracket === 0) {
+            if (ch === "(") {
+              paren++;
+            } else if (ch === ")" && paren > 0) {
+              paren--;
+            } else if (ch === "|" && paren === 0) {
+              parts.push(value);
+              value = "";
+              continue;
+            }
+          }
+        }
+        value += ch;
+      }
+      parts.push(value);
+      return parts;
+    };
+    var isPlainBranch = (branch) => {
+      let escaped = false;
+      for (const ch of branch) {
+        if (escaped === true) {
+          escaped = false;
+          continue;
+        }
+        if (ch === "\\") {
+          escaped = true;
+          continue;
+        }
+        if (/[?*+@!()[\]{}]/.test(ch)) {
+          return false;
+        }
+      }
+      return true;
+    };
+    var normalizeSimpleBranch = (branch) => {
+      let value = branch.trim();
+      let changed = true;
+      while (changed === true) {
+        changed = false;
+        if (/^@\([^\\()[\]{}|]+\)$/.test(value)) {
+          value = value.slice(2, -1);
+          changed = true;
+        }
+      }
+      if (!isPlainBranch(value)) {
+        return;
+      }
+      return value.replace(/\\(.)/g, "$1");
+    };
+    var hasRepeatedCharPrefixOverlap = (branches) => {
+      const values = branches.map(normalizeSimpleBranch).filter(Boolean);
+      for (let i = 0; i < values.length; i++) {
+        for (let j = i + 1; j < values.length; j++) {
+          const a = values[i];
+          const b = values[j];
+          const char = a[0];
+          if (!char || a !== char.repeat(a.length) || b !== char.repeat(b.length)) {
+            continue;
+          }
+          if (a === b || a.startsWith(b) || b.startsWith(a)) {
+            return true;
+          }
+        }
+      }
+      return false;
+    };
+    var parseRepeatedExtglob = (pattern, requireEnd = true) => {
+      if (pattern[0] !== "+" && pattern[0] !== "*" || pattern[1] !== "(") {
+        return;
+      }
+      let bracket = 0;
+      let paren = 0;
+      let quote = 0;
+      let escaped = false;
+      for (let i = 1; i < pattern.length; i++) {
+        const ch = pattern[i];
+        if (escaped === true) {
+          escaped = false;
+          continue;
+        }
+        if (ch === "\\") {
+          escaped = true;
+          continue;
+        }
+        if (ch === '"') {
+          quote = quote === 1 ? 0 : 1;
+          continue;
+        }
+        if (quote === 1) {
+          continue;
+        }
+        if (ch === "[") {
+          bracket++;
+          continue;
+        }
+        if (ch === "]" && bracket > 0) {
+          bracket--;
+          continue;
+        }
+        if (bracket > 0) {
+          continue;
+        }
+        if (ch === "(") {
+          paren++;
+          continue;
+        }
+        if (ch === ")") {
+          paren--;
+          if (paren === 0) {
+            if (requireEnd === true && i !== pattern.length - 1) {
+              return;
+            }
+            return {
+              type: pattern[0],
+              body: pattern.slice(2, i),
+              end: i
+            };
+          }
+        }
+      }
+    };
+    var buildCharClassStar = (chars) => {
+      const source = chars.length === 1 ? utils.escapeRegex(chars[0]) : `[${chars.map((ch) => utils.escapeRegex(ch)).join("")}]`;
+      return `${source}*`;
+    };
+    var getStarExtglobSequenceChars = (pattern) => {
+      let index = 0;
+      const chars = [];
+      while (index < pattern.length) {
+        const match = parseRepeatedExtglob(pattern.slice(index), false);
+        if (!match || match.type !== "*") {
+          return;
+        }
+        const branches = splitTopLevel(match.body).map((branch2) => branch2.trim());
+        if (branches.length !== 1) {
+          return;
+        }
+        const branch = normalizeSimpleBranch(branches[0]);
+        if (!branch || branch.length !== 1) {
+          return;
+        }
+        chars.push(branch);
+        index += match.end + 1;
+      }
+      if (chars.length < 1) {
+        return;
+      }
+      return chars;
+    };
+    var repeatedExtglobRecursion = (pattern) => {
+      let depth2 = 0;
+      let value = pattern.trim();
+      let match = parseRepeatedExtglob(value);
+      while (match) {
+        depth2++;
+        value = match.body.trim();
+        match = parseRepeatedExtglob(value);
+      }
+      return depth2;
+    };
+    var analyzeRepeatedExtglob = (body, options) => {
+      if (options.maxExtglobRecursion === false) {
+        return { risky: false };
+      }
+      const max = typeof options.maxExtglobRecursion === "number" ? options.maxExtglobRecursion : constants3.DEFAULT_MAX_EXTGLOB_RECURSION;
+      const branches = splitTopLevel(body).map((branch) => branch.trim());
+      if (branches.length > 1) {
+        if (branches.some((branch) => branch === "") || branches.some((branch) => /^[*?]+$/.test(branch)) || hasRepeatedCharPrefixOverlap(branches)) {
+          return { risky: true };
+        }
+      }
+      const safeChars = [];
+      let sawStarSequence = false;
+      let combinable = true;
+      for (const branch of branches) {
+        const chars = getStarExtglobSequenceChars(branch);
+        if (chars) {
+          sawStarSequence = true;
+          safeChars.push(...chars);
+          continue;
+        }
+        const literal2 = normalizeSimpleBranch(branch);
+        if (literal2 && literal2.length === 1) {
+          safeChars.push(literal2);
+          continue;
+        }
+        combinable = false;
+        if (repeatedExtglobRecursion(branch) > max) {
+          return { risky: true };
+        }
+      }
+      if (sawStarSequence) {
+        return combinable ? { risky: true, safeOutput: buildCharClassStar([...new Set(safeChars)]) } : { risky: true };
+      }
+      return { risky: false };
+    };
+    var parse3 = (input2, options) => {
+      if (typeof input2 !== "string") {
+        throw new TypeError("Expected a string");
+      }
+      input2 = REPLACEMENTS[input2] || input2;
+      const opts = { ...options };
+      const max = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
+      let len = input2.length;
+      if (len > max) {
+        throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
+      }
+      const bos = { type: "bos", value: "", output: opts.prepend || "" };
+      const tokens = [bos];
+      const capture = opts.capture ? "" : "?:";
+      const PLATFORM_CHARS = constants3.globChars(opts.windows);
+      const EXTGLOB_CHARS = constants3.extglobChars(PLATFORM_CHARS);
+      const {
+        DOT_LITERAL,
+        PLUS_LITERAL,
+        SLASH_LITERAL,
+        ONE_CHAR,
+        DOTS_SLASH,
+        NO_DOT,
+        NO_DOT_SLASH,
+        NO_DOTS_SLASH,
+        QMARK,
+        QMARK_NO_DOT,
+        STAR,
+        START_ANCHOR
+      } = PLATFORM_CHARS;
+      const globstar = (opts2) => {
+        return `(${capture}(?:(?!${START_ANCHOR}${opts2.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
+      };
+      const nodot = opts.dot ? "" : NO_DOT;
+      const qmarkNoDot = opts.dot ? QMARK : QMARK_NO_DOT;
+      let star = opts.bash === true ? globstar(opts) : STAR;
+      if (opts.capture) {
+        star = `(${star})`;
+      }
+      if (typeof opts.noext === "boolean") {
+        opts.noextglob = opts.noext;
+      }
+      const state = {
+        input: input2,
+        index: -1,
+        start: 0,
+        dot: opts.dot === true,
+        consumed: "",
+        output: "",
+        prefix: "",
+        backtrack: false,
+        negated: false,
+        brackets: 0,
+        braces: 0,
+        parens: 0,
+        quotes: 0,
+        globstar: false,
+        tokens
+      };
+      input2 = utils.removePrefix(input2, state);
+      len = input2.length;
+      const extglobs = [];
+      const braces = [];
+      const stack = [];
+      let prev = bos;
+      let value;
+      const eos = () => state.index === len - 1;
+      const peek = state.peek = (n = 1) => input2[state.index + n];
+      const advance = state.advance = () => input2[++state.index] || "";
+      const remaining = () => input2.slice(state.index + 1);
+      const consume = (value2 = "", num = 0) => {
+        state.consumed += value2;
+        state.index += num;
+      };
+      const append = (token) => {
+        state.output += token.output != null ? token.output : token.value;
+        consume(token.value);
+      };
+      const negate = () => {
+        let count = 1;
+        while (peek() === "!" && (peek(2) !== "(" || peek(3) === "?")) {
+          advance();
+          state.start++;
+          count++;
+        }
+        if (count % 2 === 0) {
+          return false;
+        }
+        state.negated = true;
+        state.start++;
+        return true;
+      };
+      const increment = (type) => {
+        state[type]++;
+        stack.push(type);
+      };
+      const decrement = (type) => {
+        state[type]--;
+        stack.pop();
+      };
+      const push = (tok) => {
+        if (prev.type === "globstar") {
+          const isBrace = state.braces > 0 && (tok.type === "comma" || tok.type === "brace");
+          const isExtglob = tok.extglob === true || extglobs.length && (tok.type === "pipe" || tok.type === "paren");
+          if (tok.type !== "slash" && tok.type !== "paren" && !isBrace && !isExtglob) {
+            state.output = state.output.slice(0, -prev.output.length);
+            prev.type = "star";
+            prev.value = "*";
+            prev.output = star;
+            state.output += prev.output;
+          }
+        }
+        if (extglobs.length && tok.type !== "paren") {
+          extglobs[extglobs.length - 1].inner += tok.value;
+        }
+        if (tok.value || tok.output) append(tok);
+        if (prev && prev.type === "text" && tok.type === "text") {
+          prev.output = (prev.output || prev.value) + tok.value;
+          prev.value += tok.value;
+          return;
+        }
+        tok.prev = prev;
+        tokens.push(tok);
+        prev = tok;
+      };
+      const extglobOpen = (type, value2) => {
+        const token = { ...EXTGLOB_CHARS[value2], conditions: 1, inner: "" };
+        token.prev = prev;
+        token.parens = state.parens;
+        token.output = state.output;
+        token.startIndex = state.index;
+        token.tokensIndex = tokens.length;
+        const output2 = (opts.capture ? "(" : "") + token.open;
+        increment("parens");
+        push({ type, value: value2, output: state.output ? "" : ONE_CHAR });
+        push({ type: "paren", extglob: true, value: advance(), output: output2 });
+        extglobs.push(token);
+      };
+      const extglobClose = (token) => {
+        const literal2 = input2.slice(token.startIndex, state.index + 1);
+        const body = input2.slice(token.startIndex + 2, state.index);
+        const analysis = analyzeRepeatedExtglob(body, opts);
+        if ((token.type === "plus" || token.type === "star") && analysis.risky) {
+          const safeOutput = analysis.safeOutput ? (token.output ? "" : ONE_CHAR) + (opts.capture ? `(${analysis.safeOutput})` : analysis.safeOutput) : void 0;
+          const open5 = tokens[token.tokensIndex];
+          open5.type = "text";
+          open5.value = literal2;
+          open5.output = safeOutput || utils.escapeRegex(literal2);
+          for (let i = token.tokensIndex + 1; i < tokens.length; i++) {
+            tokens[i].value = "";
+            tokens[i].output = "";
+            delete tokens[i].suffix;
+          }
+          state.output = token.output + open5.output;
+          state.backtrack = true;
+          push({ type: "paren", extglob: true, value, output: "" });
+          decrement("parens");
+          return;
+        }
+        let output2 = token.close + (opts.capture ? ")" : "");
+        let rest;
+        if (token.type === "negate") {
+          let extglobStar = star;
+          if (token.inner && token.inner.length > 1 && token.inner.includes("/")) {
+            extglobStar = globstar(opts);
+          }
+          if (extglobStar !== star || eos() || /^\)+$/.test(remaining())) {
+            output2 = token.close = `)$))${extglobStar}`;
+          }
+          if (token.inner.includes("*") && (rest = remaining()) && /^\.[^\\/.]+$/.test(rest)) {
+            const expression = parse3(rest, { ...options, fastpaths: false }).output;
+            output2 = token.close = `)${expression})${extglobStar})`;
+          }
+          if (token.prev.type === "bos") {
+            state.negatedExtglob = true;
+          }
+        }
+        push({ type: "paren", extglob: true, value, output: output2 });
+        decrement("parens");
+      };
+      if (opts.fastpaths !== false && !/(^[*!]|[/()[\]{}"])/.test(input2)) {
+        let backslashes = false;
+        let output2 = input2.replace(REGEX_SPECIAL_CHARS_BACKREF, (m, esc2, chars, first, rest, index) => {
+          if (first === "\\") {
+            backslashes = true;
+            return m;
+          }
+          if (first === "?") {
+            if (esc2) {
+              return esc2 + first + (rest ? QMARK.repeat(rest.length) : "");
+            }
+            if (index === 0) {
+              return qmarkNoDot + (rest ? QMARK.repeat(rest.length) : "");
+            }
+            return QMARK.repeat(chars.length);
+          }
+          if (first === ".") {
+            return DOT_LITERAL.repeat(chars.length);
+          }
+          if (first === "*") {
+            if (esc2) {
+              return esc2 + first + (rest ? star : "");
+            }
+            return star;
+          }
+          return esc2 ? m : `\\${m}`;
+        });
+        if (backslashes === true) {
+          if (opts.unescape === true) {
+            output2 = output2.replace(/\\/g, "");
+          } else {
+            output2 = output2.replace(/\\+/g, (m) => {
+              return m.length % 2 === 0 ? "\\\\" : m ? "\\" : "";
+            });
+          }
+        }
+        if (output2 === input2 && opts.contains === true) {
+          state.output = input2;
+          return state;
+        }
+        state.output = utils.wrapOutput(output2, state, options);
+        return state;
+      }
+      while (!eos()) {
+        value = advance();
+        if (value === "\0") {
+          continue;
+        }
+        if (value === "\\") {
+          const next = peek();
+          if (next === "/" && opts.bash !== true) {
+            continue;
+          }
+          if (next === "." || next === ";") {
+            continue;
+          }
+          if (!next) {
+            value += "\\";
+            push({ type: "text", value });
+            continue;
+          }
+          const match = /^\\+/.exec(remaining());
+          let slashes = 0;
+          if (match && match[0].length > 2) {
+            slashes = match[0].length;
+            state.index += slashes;
+            if (slashes % 2 !== 0) {
+              value += "\\";
+            }
+          }
+          if (opts.unescape === true) {
+            value = advance();
+          } else {
+            value += advance();
+          }
+          if (state.brackets === 0) {
+            push({ type: "text", value });
+            continue;
+          }
+        }
+        if (state.brackets > 0 && (value !== "]" || prev.value === "[" || prev.value === "[^")) {
+          if (opts.posix !== false && value === ":") {
+            const inner = prev.value.slice(1);
+            if (inner.includes("[")) {
+              prev.posix = true;
+              if (inner.includes(":")) {
+                const idx = prev.value.lastIndexOf("[");
+                const pre = prev.value.slice(0, idx);
+                const rest2 = prev.value.slice(idx + 2);
+                const posix = POSIX_REGEX_SOURCE[rest2];
+                if (posix) {
+                  prev.value = pre + posix;
+                  state.backtrack = true;
+                  advance();
+                  if (!bos.output && tokens.indexOf(prev) === 1) {
+                    bos.output = ONE_CHAR;
+                  }
+                  continue;
+                }
+              }
+            }
+          }
+          if (value === "[" && peek() !== ":" || value === "-" && peek() === "]") {
+            value = `\\${value}`;
+          }
+          if (value === "]" && (prev.value === "[" || prev.value === "[^")) {
+            value = `\\${value}`;
+          }
+          if (opts.posix === true && value === "!" && prev.value === "[") {
+            value = "^";
+          }
+          prev.value += value;
+          append({ value });
+          continue;
+        }
+        if (state.quotes === 1 && value !== '"') {
+          value = utils.escapeRegex(value);
+          prev.value += value;
+          append({ value });
+          continue;
+        }
+        if (value === '"') {
+          state.quotes = state.quotes === 1 ? 0 : 1;
+          if (opts.keepQuotes === true) {
+            push({ type: "text", value });
+          }
+          continue;
+        }
+        if (value === "(") {
+          increment("parens");
+          push({ type: "paren", value });
+          continue;
+        }
+        if (value === ")") {
+          if (state.parens === 0 && opts.strictBrackets === true) {
+            throw new SyntaxError(syntaxError("opening", "("));
+          }
+          const extglob = extglobs[extglobs.length - 1];
+          if (extglob && state.parens === extglob.parens + 1) {
+            extglobClose(extglobs.pop());
+            continue;
+          }
+          push({ type: "paren", value, output: state.parens ? ")" : "\\)" });
+          decrement("parens");
+          continue;
+        }
+        if (value === "[") {
+          if (opts.nobracket === true || !remaining().includes("]")) {
+            if (opts.nobracket !== true && opts.strictBrackets === true) {
+              throw new SyntaxError(syntaxError("closing", "]"));
+            }
+            value = `\\${value}`;
+          } else {
+            increment("brackets");
+          }
+          push({ type: "bracket", value });
+          continue;
+        }
+        if (value === "]") {
+          if (opts.nobracket === true || prev && prev.type === "bracket" && prev.value.length === 1) {
+            push({ type: "text", value, output: `\\${value}` });
+            continue;
+          }
+          if (state.brackets === 0) {
+            if (opts.strictBrackets === true) {
+              throw new SyntaxError(syntaxError("opening", "["));
+            }
+            push({ type: "text", value, output: `\\${value}` });
+            continue;
+          }
+          decrement("brackets");
+          const prevValue = prev.value.slice(1);
+          if (prev.posix !== true && prevValue[0] === "^" && !prevValue.includes("/")) {
+            value = `/${value}`;
+          }
+          prev.value += value;
+          append({ value });
+          if (opts.literalBrackets === false || utils.hasRegexChars(prevValue)) {
+            continue;
+          }
+          const escaped = utils.escapeRegex(prev.value);
+          state.output = state.output.slice(0, -prev.value.length);
+          if (opts.literalBrackets === true) {
+            state.output += escaped;
+            prev.value = escaped;
+            continue;
+          }
+          prev.value = `(${capture}${escaped}|${prev.value})`;
+          state.output += prev.value;
+          continue;
+        }
+        if (value === "{" && opts.nobrace !== true) {
+          increment("braces");
+          const open5 = {
+            type: "brace",
+            value,
+            output: "(",
+            outputIndex: state.output.length,
+            tokensIndex: state.tokens.length
+          };
+          braces.push(open5);
+          push(open5);
+          continue;
+        }
+        if (value === "}") {
+          const brace = braces[braces.length - 1];
+          if (opts.nobrace === true || !brace) {
+            push({ type: "text", value, output: value });
+            continue;
+          }
+          let output2 = ")";
+          if (brace.dots === true) {
+            const arr = tokens.slice();
+            const range = [];
+            for (let i = arr.length - 1; i >= 0; i--) {
+              tokens.pop();
+              if (arr[i].type === "brace") {
+                break;
+              }
+              if (arr[i].type !== "dots") {
+                range.unshift(arr[i].value);
+              }
+            }
+            output2 = expandRange(range, opts);
+            state.backtrack = true;
+          }
+          if (brace.comma !== true && brace.dots !== true) {
+            const out = state.output.slice(0, brace.outputIndex);
+            const toks = state.tokens.slice(brace.tokensIndex);
+            brace.value = brace.output = "\\{";
+            value = output2 = "\\}";
+            state.output = out;
+            for (const t of toks) {
+              state.output += t.output || t.value;
+            }
+          }
+          push({ type: "brace", value, output: output2 });
+          decrement("braces");
+          braces.pop();
+          continue;
+        }
+        if (value === "|") {
+          if (extglobs.length > 0) {
+            extglobs[extglobs.length - 1].conditions++;
+          }
+          push({ type: "text", value });
+          continue;
+        }
+        if (value === ",") {
+          let output2 = value;
+          const brace = braces[braces.length - 1];
+          if (brace && stack[stack.length - 1] === "braces") {
+            brace.comma = true;
+            output2 = "|";
+          }
+          push({ type: "comma", value, output: output2 });
+          continue;
+        }
+        if (value === "/") {
+          if (prev.type === "dot" && state.index === state.start + 1) {
+            state.start = state.index + 1;
+            state.consumed = "";
+            state.output = "";
+            tokens.pop();
+            prev = bos;
+            continue;
+          }
+          push({ type: "slash", value, output: SLASH_LITERAL });
+          continue;
+        }
+        if (value === ".") {
+          if (state.braces > 0 && prev.type === "dot") {
+            if (prev.value === ".") prev.output = DOT_LITERAL;
+            const brace = braces[braces.length - 1];
+            prev.type = "dots";
+            prev.output += value;
+            prev.value += value;
+            brace.dots = true;
+            continue;
+          }
+          if (state.braces + state.parens === 0 && prev.type !== "bos" && prev.type !== "slash") {
+            push({ type: "text", value, output: DOT_LITERAL });
+            continue;
+          }
+          push({ type: "dot", value, output: DOT_LITERAL });
+          continue;
+        }
+        if (value === "?") {
+          const isGroup = prev && prev.value === "(";
+          if (!isGroup && opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
+            extglobOpen("qmark", value);
+            continue;
+          }
+          if (prev && prev.type === "paren") {
+            const next = peek();
+            let output2 = value;
+            if (prev.value === "(" && !/[!=<:]/.test(next) || next === "<" && !/<([!=]|\w+>)/.test(remaining())) {
+              output2 = `\\${value}`;
+            }
+            push({ type: "text", value, output: output2 });
+            continue;
+          }
+          if (opts.dot !== true && (prev.type === "slash" || prev.type === "bos")) {
+            push({ type: "qmark", value, output: QMARK_NO_DOT });
+            continue;
+          }
+          push({ type: "qmark", value, output: QMARK });
+          continue;
+        }
+        if (value === "!") {
+          if (opts.noextglob !== true && peek() === "(") {
+            if (peek(2) !== "?" || !/[!=<:]/.test(peek(3))) {
+              extglobOpen("negate", value);
+              continue;
+            }
+          }
+          if (opts.nonegate !== true && state.index === 0) {
+            negate();
+            continue;
+          }
+        }
+        if (value === "+") {
+          if (opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
+            extglobOpen("plus", value);
+            continue;
+          }
+          if (prev && prev.value === "(" || opts.regex === false) {
+            push({ type: "plus", value, output: PLUS_LITERAL });
+            continue;
+          }
+          if (prev && (prev.type === "bracket" || prev.type === "paren" || prev.type === "brace") || state.parens > 0) {
+            push({ type: "plus", value });
+            continue;
+          }
+          push({ type: "plus", value: PLUS_LITERAL });
+          continue;
+        }
+        if (value === "@") {
+          if (opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
+            push({ type: "at", extglob: true, value, output: "" });
+            continue;
+          }
+          push({ type: "text", value });
+          continue;
+        }
+        if (value !== "*") {
+          if (value === "$" || value === "^") {
+            value = `\\${value}`;
+          }
+          const match = REGEX_NON_SPECIAL_CHARS.exec(remaining());
+          if (match) {
+            value += match[0];
+            state.index += match[0].length;
+          }
+          push({ type: "text", value });
+          continue;
+        }
+        if (prev && (prev.type === "globstar" || prev.star === true)) {
+          prev.type = "star";
+          prev.star = true;
+          prev.value += value;
+          prev.output = star;
+          state.backtrack = true;
+          state.globstar = true;
+          consume(value);
+          continue;
+        }
+        let rest = remaining();
+        if (opts.noextglob !== true && /^\([^?]/.test(rest)) {
+          extglobOpen("star", value);
+          continue;
+        }
+        if (prev.type === "star") {
+          if (opts.noglobstar === true) {
+            consume(value);
+            continue;
+          }
+          const prior = prev.prev;
+          const before = prior.prev;
+          const isStart = prior.type === "slash" || prior.type === "bos";
+          const afterStar = before && (before.type === "star" || before.type === "globstar");
+          if (opts.bash === true && (!isStart || rest[0] && rest[0] !== "/")) {
+            push({ type: "star", value, output: "" });
+            continue;
+          }
+          const isBrace = state.braces > 0 && (prior.type === "comma" || prior.type === "brace");
+          const isExtglob = extglobs.length && (prior.type === "pipe" || prior.type === "paren");
+          if (!isStart && prior.type !== "paren" && !isBrace && !isExtglob) {
+            push({ type: "star", value, output: "" });
+            continue;
+          }
+          while (rest.slice(0, 3) === "/**") {
+            const after = input2[state.index + 4];
+            if (after && after !== "/") {
+              break;
+            }
+            rest = rest.slice(3);
+            consume("/**", 3);
+          }
+          const isEnd = eos() || state.parens > 0 && rest === ")".repeat(state.parens) && !extglobs.some((extglob) => extglob.type === "negate");
+          if (prior.type === "bos" && eos()) {
+            prev.type = "globstar";
+            prev.value += value;
+            prev.output = globstar(opts);
+            state.output = prev.output;
+            state.globstar = true;
+            consume(value);
+            continue;
+          }
+          if (prior.type === "slash" && prior.prev.type !== "bos" && !afterStar && isEnd) {
+            state.output = state.output.slice(0, -(prior.output + prev.output).length);
+            prior.output = `(?:${prior.output}`;
+            prev.type = "globstar";
+            prev.output = globstar(opts) + (opts.strictSlashes ? ")" : "|$)");
+            prev.value += value;
+            state.globstar = true;
+            state.output += prior.output + prev.output;
+            consume(value);
+            continue;
+          }
+          if (prior.type === "slash" && prior.prev.type !== "bos" && rest[0] === "/") {
+            const end = rest[1] !== void 0 ? "|$" : "";
+            state.output = state.output.slice(0, -(prior.output + prev.output).length);
+            prior.output = `(?:${prior.output}`;
+            prev.type = "globstar";
+            prev.output = `${globstar(opts)}${SLASH_LITERAL}|${SLASH_LITERAL}${end})`;
+            prev.value += value;
+            state.output += prior.output + prev.output;
+            state.globstar = true;
+            consume(value + advance());
+            push({ type: "slash", value: "/", output: "" });
+            continue;
+          }
+          if (prior.type === "bos" && rest[0] === "/") {
+            prev.type = "globstar";
+            prev.value += value;
+            prev.output = `(?:^|${SLASH_LITERAL}|${globstar(opts)}${SLASH_LITERAL})`;
+            state.output = prev.output;
+            state.globstar = true;
+            consume(value + advance());
+            push({ type: "slash", value: "/", output: "" });
+            continue;
+          }
+          state.output = state.output.slice(0, -prev.output.length);
+          prev.type = "globstar";
+          prev.output = globstar(opts);
+          prev.value += value;
+          state.output += prev.output;
+          state.globstar = true;
+          consume(value);
+          continue;
+        }
+        const token = { type: "star", value, output: star };
+        if (opts.bash === true) {
+          token.output = ".*?";
+          if (prev.type === "bos" || prev.type === "slash") {
+            token.output = nodot + token.output;
+          }
+          push(token);
+          continue;
+        }
+        if (prev && (prev.type === "bracket" || prev.type === "paren") && opts.regex === true) {
+          token.output = value;
+          push(token);
+          continue;
+        }
+        if (state.index === state.start || prev.type === "slash" || prev.type === "dot") {
+          if (prev.type === "dot") {
+            state.output += NO_DOT_SLASH;
+            prev.output += NO_DOT_SLASH;
+          } else if (opts.dot === true) {
+            state.output += NO_DOTS_SLASH;
+            prev.output += NO_DOTS_SLASH;
+          } else {
+            state.output += nodot;
+            prev.output += nodot;
+          }
+          if (peek() !== "*") {
+            state.output += ONE_CHAR;
+            prev.output += ONE_CHAR;
+          }
+        }
+        push(token);
+      }
+      while (state.brackets > 0) {
+        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", "]"));
+        state.output = utils.escapeLast(state.output, "[");
+        decrement("brackets");
+      }
+      while (state.parens > 0) {
+        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", ")"));
+        state.output = utils.escapeLast(state.output, "(");
+        decrement("parens");
+      }
+      while (state.braces > 0) {
+        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", "}"));
+        state.output = utils.escapeLast(state.output, "{");
+        decrement("braces");
+      }
+      if (opts.strictSlashes !== true && (prev.type === "star" || prev.type === "bracket")) {
+        push({ type: "maybe_slash", value: "", output: `${SLASH_LITERAL}?` });
+      }
+      if (state.backtrack === true) {
+        state.output = "";
+        for (const token of state.tokens) {
+          state.output += token.output != null ? token.output : token.value;
+          if (token.suffix) {
+            state.output += token.suffix;
+          }
+        }
+      }
+      return state;
+    };
+    parse3.fastpaths = (input2, options) => {
+      const opts = { ...options };
+      const max = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
+      const len = input2.length;
+      if (len > max) {
+        throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
+      }
+      input2 = REPLACEMENTS[input2] || input2;
+      const {
+        DOT_LITERAL,
+        SLASH_LITERAL,
+        ONE_CHAR,
+        DOTS_SLASH,
+        NO_DOT,
+        NO_DOTS,
+        NO_DOTS_SLASH,
+        STAR,
+        START_ANCHOR
+      } = constants3.globChars(opts.windows);
+      const nodot = opts.dot ? NO_DOTS : NO_DOT;
+      const slashDot = opts.dot ? NO_DOTS_SLASH : NO_DOT;
+      const capture = opts.capture ? "" : "?:";
+      const state = { negated: false, prefix: "" };
+      let star = opts.bash === true ? ".*?" : STAR;
+      if (opts.capture) {
+        star = `(${star})`;
+      }
+      const globstar = (opts2) => {
+        if (opts2.noglobstar === true) return star;
+        return `(${capture}(?:(?!${START_ANCHOR}${opts2.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
+      };
+      const create = (str) => {
+        switch (str) {
+          case "*":
+            return `${nodot}${ONE_CHAR}${star}`;
+          case ".*":
+            return `${DOT_LITERAL}${ONE_CHAR}${star}`;
+          case "*.*":
+            return `${nodot}${star}${DOT_LITERAL}${ONE_CHAR}${star}`;
+          case "*/*":
+            return `${nodot}${star}${SLASH_LITERAL}${ONE_CHAR}${slashDot}${star}`;
+          case "**":
+            return nodot + globstar(opts);
+          case "**/*":
+            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${slashDot}${ONE_CHAR}${star}`;
+          case "**/*.*":
+            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${slashDot}${star}${DOT_LITERAL}${ONE_CHAR}${star}`;
+          case "**/.*":
+            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${DOT_LITERAL}${ONE_CHAR}${star}`;
+          default: {
+            const match = /^(.*?)\.(\w+)$/.exec(str);
+            if (!match) return;
+            const source2 = create(match[1]);
+            if (!source2) return;
+            return source2 + DOT_LITERAL + match[2];
+          }
+        }
+      };
+      const output2 = utils.removePrefix(input2, state);
+      let source = create(output2);
+      if (source && opts.strictSlashes !== true) {
+        source += `${SLASH_LITERAL}?`;
+      }
+      return source;
+    };
+    module.exports = parse3;
+  }
+});
+
+// node_modules/picomatch/lib/picomatch.js
+var require_picomatch = __commonJS({
+  "node_modules/picomatch/lib/picomatch.js"(exports, module) {
+    "use strict";
+    var scan = require_scan();
+    var parse3 = require_parse();
+    var utils = require_utils();
+    var constants3 = require_constants();
+    var isObject2 = (val) => val && typeof val === "object" && !Array.isArray(val);
+    var picomatch2 = (glob2, options, returnState = false) => {
+      if (Array.isArray(glob2)) {
+        const fns = glob2.map((input2) => picomatch2(input2, options, returnState));
+        const arrayMatcher = (str) => {
+          for (const isMatch of fns) {
+            const state2 = isMatch(str);
+            if (state2) return state2;
+          }
+          return false;
+        };
+        return arrayMatcher;
+      }
+      const isState = isObject2(glob2) && glob2.tokens && glob2.input;
+      if (glob2 === "" || typeof glob2 !== "string" && !isState) {
+        throw new TypeError("Expected pattern to be a non-empty string");
+      }
+      const opts = options || {};
+      const posix = opts.windows;
+      const regex = isState ? picomatch2.compileRe(glob2, options) : picomatch2.makeRe(glob2, options, false, true);
+      const state = regex.state;
+      delete regex.state;
+      let isIgnored = () => false;
+      if (opts.ignore) {
+        const ignoreOpts = { ...options, ignore: null, onMatch: null, onResult: null };
+        isIgnored = picomatch2(opts.ignore, ignoreOpts, returnState);
+      }
+      const matcher = (input2, returnObject = false) => {
+        const { isMatch, match, output: output2 } = picomatch2.test(input2, regex, options, { glob: glob2, posix });
+        const result = { glob: glob2, state, regex, posix, input: input2, output: output2, match, isMatch };
+        if (typeof opts.onResult === "function") {
+          opts.onResult(result);
+        }
+        if (isMatch === false) {
+          result.isMatch = false;
+          return returnObject ? result : false;
+        }
+        if (isIgnored(input2)) {
+          if (typeof opts.onIgnore === "function") {
+            opts.onIgnore(result);
+          }
+          result.isMatch = false;
+          return returnObject ? result : false;
+        }
+        if (typeof opts.onMatch === "function") {
+          opts.onMatch(result);
+        }
+        return returnObject ? result : true;
+      };
+      if (returnState) {
+        matcher.state = state;
+      }
+      return matcher;
+    };
+    picomatch2.test = (input2, regex, options, { glob: glob2, posix } = {}) => {
+      if (typeof input2 !== "string") {
+        throw new TypeError("Expected input to be a string");
+      }
+      if (input2 === "") {
+        return { isMatch: false, output: "" };
+      }
+      const opts = options || {};
+      const format = opts.format || (posix ? utils.toPosixSlashes : null);
+      let match = input2 === glob2;
+      let output2 = match && format ? format(input2) : input2;
+      if (match === false) {
+        output2 = format ? format(input2) : input2;
+        match = output2 === glob2;
+      }
+      if (match === false || opts.capture === true) {
+        if (opts.matchBase === true || opts.basename === true) {
+          match = picomatch2.matchBase(input2, regex, options, posix);
+        } else {
+          match = regex.exec(output2);
+        }
+      }
+      return { isMatch: Boolean(match), match, output: output2 };
+    };
+    picomatch2.matchBase = (input2, glob2, options, posix = options && options.windows) => {
+      const regex = glob2 instanceof RegExp ? glob2 : picomatch2.makeRe(glob2, options);
+      return regex.test(utils.basename(input2, { windows: posix }));
+    };
+    picomatch2.isMatch = (str, patterns, options) => picomatch2(patterns, options)(str);
+    picomatch2.parse = (pattern, options) => {
+      if (Array.isArray(pattern)) return pattern.map((p) => picomatch2.parse(p, options));
+      return parse3(pattern, { ...options, fastpaths: false });
+    };
+    picomatch2.scan = (input2, options) => scan(input2, options);
+    picomatch2.compileRe = (state, options, returnOutput = false, returnState = false) => {
+      if (returnOutput === true) {
+        return state.output;
+      }
+      const opts = options || {};
+      const prepend = opts.contains ? "" : "^";
+      const append = opts.contains ? "" : "$";
+      let source = `${prepend}(?:${state.output})${append}`;
+      if (state && state.negated === true) {
+        source = `^(?!${source}).*$`;
+      }
+      const regex = picomatch2.toRegex(source, options);
+      if (returnState === true) {
+        regex.state = state;
+      }
+      return regex;
+    };
+    picomatch2.makeRe = (input2, options = {}, returnOutput = false, returnState = false) => {
+      if (!input2 || typeof input2 !== "string") {
+        throw new TypeError("Expected a non-empty string");
+      }
+      let parsed = { negated: false, fastpaths: true };
+      if (options.fastpaths !== false && (input2[0] === "." || input2[0] === "*")) {
+        parsed.output = parse3.fastpaths(input2, options);
+      }
+      if (!parsed.output) {
+        parsed = parse3(input2, options);
+      }
+      return picomatch2.compileRe(parsed, options, returnOutput, returnState);
+    };
+    picomatch2.toRegex = (source, options) => {
+      try {
+        const opts = options || {};
+        return new RegExp(source, opts.flags || (opts.nocase ? "i" : ""));
+      } catch (err) {
+        if (options && options.debug === true) throw err;
+        return /$^/;
+      }
+    };
+    picomatch2.constants = constants3;
+    module.exports = picomatch2;
+  }
+});
+
+// node_modules/picomatch/index.js
+var require_picomatch2 = __commonJS({
+  "node_modules/picomatch/index.js"(exports, module) {
+    "use strict";
+    var pico = require_picomatch();
+    var utils = require_utils();
+    function picomatch2(glob2, options, returnState = false) {
+      if (options && (options.windows === null || options.windows === void 0)) {
+        options = { ...options, windows: utils.isWindows() };
+      }
+      return pico(glob2, options, returnState);
+    }
+    Object.assign(picomatch2, pico);
+    module.exports = picomatch2;
+  }
+});
+
 // node_modules/yaml/dist/nodes/identity.js
 var require_identity = __commonJS({
   "node_modules/yaml/dist/nodes/identity.js"(exports) {
@@ -6399,15 +8175,15 @@ var require_parser = __commonJS({
     var node_process = __require("process");
     var cst = require_cst();
     var lexer = require_lexer();
-    function includesToken(list, type) {
-      for (let i = 0; i < list.length; ++i)
-        if (list[i].type === type)
+    function includesToken(list3, type) {
+      for (let i = 0; i < list3.length; ++i)
+        if (list3[i].type === type)
           return true;
       return false;
     }
-    function findNonEmptyIndex(list) {
-      for (let i = 0; i < list.length; ++i) {
-        switch (list[i].type) {
+    function findNonEmptyIndex(list3) {
+      for (let i = 0; i < list3.length; ++i) {
+        switch (list3[i].type) {
           case "space":
           case "comment":
           case "newline":
@@ -7415,1782 +9191,6 @@ var require_dist = __commonJS({
   }
 });
 
-// node_modules/picomatch/lib/constants.js
-var require_constants = __commonJS({
-  "node_modules/picomatch/lib/constants.js"(exports, module) {
-    "use strict";
-    var WIN_SLASH = "\\\\/";
-    var WIN_NO_SLASH = `[^${WIN_SLASH}]`;
-    var DEFAULT_MAX_EXTGLOB_RECURSION = 0;
-    var DOT_LITERAL = "\\.";
-    var PLUS_LITERAL = "\\+";
-    var QMARK_LITERAL = "\\?";
-    var SLASH_LITERAL = "\\/";
-    var ONE_CHAR = "(?=.)";
-    var QMARK = "[^/]";
-    var END_ANCHOR = `(?:${SLASH_LITERAL}|$)`;
-    var START_ANCHOR = `(?:^|${SLASH_LITERAL})`;
-    var DOTS_SLASH = `${DOT_LITERAL}{1,2}${END_ANCHOR}`;
-    var NO_DOT = `(?!${DOT_LITERAL})`;
-    var NO_DOTS = `(?!${START_ANCHOR}${DOTS_SLASH})`;
-    var NO_DOT_SLASH = `(?!${DOT_LITERAL}{0,1}${END_ANCHOR})`;
-    var NO_DOTS_SLASH = `(?!${DOTS_SLASH})`;
-    var QMARK_NO_DOT = `[^.${SLASH_LITERAL}]`;
-    var STAR = `${QMARK}*?`;
-    var SEP = "/";
-    var POSIX_CHARS = {
-      DOT_LITERAL,
-      PLUS_LITERAL,
-      QMARK_LITERAL,
-      SLASH_LITERAL,
-      ONE_CHAR,
-      QMARK,
-      END_ANCHOR,
-      DOTS_SLASH,
-      NO_DOT,
-      NO_DOTS,
-      NO_DOT_SLASH,
-      NO_DOTS_SLASH,
-      QMARK_NO_DOT,
-      STAR,
-      START_ANCHOR,
-      SEP
-    };
-    var WINDOWS_CHARS = {
-      ...POSIX_CHARS,
-      SLASH_LITERAL: `[${WIN_SLASH}]`,
-      QMARK: WIN_NO_SLASH,
-      STAR: `${WIN_NO_SLASH}*?`,
-      DOTS_SLASH: `${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$)`,
-      NO_DOT: `(?!${DOT_LITERAL})`,
-      NO_DOTS: `(?!(?:^|[${WIN_SLASH}])${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$))`,
-      NO_DOT_SLASH: `(?!${DOT_LITERAL}{0,1}(?:[${WIN_SLASH}]|$))`,
-      NO_DOTS_SLASH: `(?!${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$))`,
-      QMARK_NO_DOT: `[^.${WIN_SLASH}]`,
-      START_ANCHOR: `(?:^|[${WIN_SLASH}])`,
-      END_ANCHOR: `(?:[${WIN_SLASH}]|$)`,
-      SEP: "\\"
-    };
-    var POSIX_REGEX_SOURCE = {
-      __proto__: null,
-      alnum: "a-zA-Z0-9",
-      alpha: "a-zA-Z",
-      ascii: "\\x00-\\x7F",
-      blank: " \\t",
-      cntrl: "\\x00-\\x1F\\x7F",
-      digit: "0-9",
-      graph: "\\x21-\\x7E",
-      lower: "a-z",
-      print: "\\x20-\\x7E ",
-      punct: "\\-!\"#$%&'()\\*+,./:;<=>?@[\\]^_`{|}~",
-      space: " \\t\\r\\n\\v\\f",
-      upper: "A-Z",
-      word: "A-Za-z0-9_",
-      xdigit: "A-Fa-f0-9"
-    };
-    module.exports = {
-      DEFAULT_MAX_EXTGLOB_RECURSION,
-      MAX_LENGTH: 1024 * 64,
-      POSIX_REGEX_SOURCE,
-      // regular expressions
-      REGEX_BACKSLASH: /\\(?![*+?^${}(|)[\]])/g,
-      REGEX_NON_SPECIAL_CHARS: /^[^@![\].,$*+?^{}()|\\/]+/,
-      REGEX_SPECIAL_CHARS: /[-*+?.^${}(|)[\]]/,
-      REGEX_SPECIAL_CHARS_BACKREF: /(\\?)((\W)(\3*))/g,
-      REGEX_SPECIAL_CHARS_GLOBAL: /([-*+?.^${}(|)[\]])/g,
-      REGEX_REMOVE_BACKSLASH: /(?:\[.*?[^\\]\]|\\(?=.))/g,
-      // Replace globs with equivalent patterns to reduce parsing time.
-      REPLACEMENTS: {
-        __proto__: null,
-        "***": "*",
-        "**/**": "**",
-        "**/**/**": "**"
-      },
-      // Digits
-      CHAR_0: 48,
-      /* 0 */
-      CHAR_9: 57,
-      /* 9 */
-      // Alphabet chars.
-      CHAR_UPPERCASE_A: 65,
-      /* A */
-      CHAR_LOWERCASE_A: 97,
-      /* a */
-      CHAR_UPPERCASE_Z: 90,
-      /* Z */
-      CHAR_LOWERCASE_Z: 122,
-      /* z */
-      CHAR_LEFT_PARENTHESES: 40,
-      /* ( */
-      CHAR_RIGHT_PARENTHESES: 41,
-      /* ) */
-      CHAR_ASTERISK: 42,
-      /* * */
-      // Non-alphabetic chars.
-      CHAR_AMPERSAND: 38,
-      /* & */
-      CHAR_AT: 64,
-      /* @ */
-      CHAR_BACKWARD_SLASH: 92,
-      /* \ */
-      CHAR_CARRIAGE_RETURN: 13,
-      /* \r */
-      CHAR_CIRCUMFLEX_ACCENT: 94,
-      /* ^ */
-      CHAR_COLON: 58,
-      /* : */
-      CHAR_COMMA: 44,
-      /* , */
-      CHAR_DOT: 46,
-      /* . */
-      CHAR_DOUBLE_QUOTE: 34,
-      /* " */
-      CHAR_EQUAL: 61,
-      /* = */
-      CHAR_EXCLAMATION_MARK: 33,
-      /* ! */
-      CHAR_FORM_FEED: 12,
-      /* \f */
-      CHAR_FORWARD_SLASH: 47,
-      /* / */
-      CHAR_GRAVE_ACCENT: 96,
-      /* ` */
-      CHAR_HASH: 35,
-      /* # */
-      CHAR_HYPHEN_MINUS: 45,
-      /* - */
-      CHAR_LEFT_ANGLE_BRACKET: 60,
-      /* < */
-      CHAR_LEFT_CURLY_BRACE: 123,
-      /* { */
-      CHAR_LEFT_SQUARE_BRACKET: 91,
-      /* [ */
-      CHAR_LINE_FEED: 10,
-      /* \n */
-      CHAR_NO_BREAK_SPACE: 160,
-      /* \u00A0 */
-      CHAR_PERCENT: 37,
-      /* % */
-      CHAR_PLUS: 43,
-      /* + */
-      CHAR_QUESTION_MARK: 63,
-      /* ? */
-      CHAR_RIGHT_ANGLE_BRACKET: 62,
-      /* > */
-      CHAR_RIGHT_CURLY_BRACE: 125,
-      /* } */
-      CHAR_RIGHT_SQUARE_BRACKET: 93,
-      /* ] */
-      CHAR_SEMICOLON: 59,
-      /* ; */
-      CHAR_SINGLE_QUOTE: 39,
-      /* ' */
-      CHAR_SPACE: 32,
-      /*   */
-      CHAR_TAB: 9,
-      /* \t */
-      CHAR_UNDERSCORE: 95,
-      /* _ */
-      CHAR_VERTICAL_LINE: 124,
-      /* | */
-      CHAR_ZERO_WIDTH_NOBREAK_SPACE: 65279,
-      /* \uFEFF */
-      /**
-       * Create EXTGLOB_CHARS
-       */
-      extglobChars(chars) {
-        return {
-          "!": { type: "negate", open: "(?:(?!(?:", close: `))${chars.STAR})` },
-          "?": { type: "qmark", open: "(?:", close: ")?" },
-          "+": { type: "plus", open: "(?:", close: ")+" },
-          "*": { type: "star", open: "(?:", close: ")*" },
-          "@": { type: "at", open: "(?:", close: ")" }
-        };
-      },
-      /**
-       * Create GLOB_CHARS
-       */
-      globChars(win32) {
-        return win32 === true ? WINDOWS_CHARS : POSIX_CHARS;
-      }
-    };
-  }
-});
-
-// node_modules/picomatch/lib/utils.js
-var require_utils = __commonJS({
-  "node_modules/picomatch/lib/utils.js"(exports) {
-    "use strict";
-    var {
-      REGEX_BACKSLASH,
-      REGEX_REMOVE_BACKSLASH,
-      REGEX_SPECIAL_CHARS,
-      REGEX_SPECIAL_CHARS_GLOBAL
-    } = require_constants();
-    exports.isObject = (val) => val !== null && typeof val === "object" && !Array.isArray(val);
-    exports.hasRegexChars = (str) => REGEX_SPECIAL_CHARS.test(str);
-    exports.isRegexChar = (str) => str.length === 1 && exports.hasRegexChars(str);
-    exports.escapeRegex = (str) => str.replace(REGEX_SPECIAL_CHARS_GLOBAL, "\\$1");
-    exports.toPosixSlashes = (str) => str.replace(REGEX_BACKSLASH, "/");
-    exports.isWindows = () => {
-      if (typeof navigator !== "undefined" && navigator.platform) {
-        const platform = navigator.platform.toLowerCase();
-        return platform === "win32" || platform === "windows";
-      }
-      if (typeof process !== "undefined" && process.platform) {
-        return process.platform === "win32";
-      }
-      return false;
-    };
-    exports.removeBackslashes = (str) => {
-      return str.replace(REGEX_REMOVE_BACKSLASH, (match) => {
-        return match === "\\" ? "" : match;
-      });
-    };
-    exports.escapeLast = (input2, char, lastIdx) => {
-      const idx = input2.lastIndexOf(char, lastIdx);
-      if (idx === -1) return input2;
-      if (input2[idx - 1] === "\\") return exports.escapeLast(input2, char, idx - 1);
-      return `${input2.slice(0, idx)}\\${input2.slice(idx)}`;
-    };
-    exports.removePrefix = (input2, state = {}) => {
-      let output2 = input2;
-      if (output2.startsWith("./")) {
-        output2 = output2.slice(2);
-        state.prefix = "./";
-      }
-      return output2;
-    };
-    exports.wrapOutput = (input2, state = {}, options = {}) => {
-      const prepend = options.contains ? "" : "^";
-      const append = options.contains ? "" : "$";
-      let output2 = `${prepend}(?:${input2})${append}`;
-      if (state.negated === true) {
-        output2 = `(?:^(?!${output2}).*$)`;
-      }
-      return output2;
-    };
-    exports.basename = (path, { windows } = {}) => {
-      const segs = path.split(windows ? /[\\/]/ : "/");
-      const last = segs[segs.length - 1];
-      if (last === "") {
-        return segs[segs.length - 2];
-      }
-      return last;
-    };
-  }
-});
-
-// node_modules/picomatch/lib/scan.js
-var require_scan = __commonJS({
-  "node_modules/picomatch/lib/scan.js"(exports, module) {
-    "use strict";
-    var utils = require_utils();
-    var {
-      CHAR_ASTERISK,
-      /* * */
-      CHAR_AT,
-      /* @ */
-      CHAR_BACKWARD_SLASH,
-      /* \ */
-      CHAR_COMMA,
-      /* , */
-      CHAR_DOT,
-      /* . */
-      CHAR_EXCLAMATION_MARK,
-      /* ! */
-      CHAR_FORWARD_SLASH,
-      /* / */
-      CHAR_LEFT_CURLY_BRACE,
-      /* { */
-      CHAR_LEFT_PARENTHESES,
-      /* ( */
-      CHAR_LEFT_SQUARE_BRACKET,
-      /* [ */
-      CHAR_PLUS,
-      /* + */
-      CHAR_QUESTION_MARK,
-      /* ? */
-      CHAR_RIGHT_CURLY_BRACE,
-      /* } */
-      CHAR_RIGHT_PARENTHESES,
-      /* ) */
-      CHAR_RIGHT_SQUARE_BRACKET
-      /* ] */
-    } = require_constants();
-    var isPathSeparator = (code) => {
-      return code === CHAR_FORWARD_SLASH || code === CHAR_BACKWARD_SLASH;
-    };
-    var depth2 = (token) => {
-      if (token.isPrefix !== true) {
-        token.depth = token.isGlobstar ? Infinity : 1;
-      }
-    };
-    var scan = (input2, options) => {
-      const opts = options || {};
-      const length = input2.length - 1;
-      const scanToEnd = opts.parts === true || opts.tokens === true || opts.scanToEnd === true;
-      const slashes = [];
-      const tokens = [];
-      const parts = [];
-      let str = input2;
-      let index = -1;
-      let start = 0;
-      let lastIndex = 0;
-      let isBrace = false;
-      let isBracket = false;
-      let isGlob = false;
-      let isExtglob = false;
-      let isGlobstar = false;
-      let braceEscaped = false;
-      let backslashes = false;
-      let negated = false;
-      let negatedExtglob = false;
-      let finished = false;
-      let braces = 0;
-      let prev;
-      let code;
-      let token = { value: "", depth: 0, isGlob: false };
-      const eos = () => index >= length;
-      const peek = () => str.charCodeAt(index + 1);
-      const advance = () => {
-        prev = code;
-        return str.charCodeAt(++index);
-      };
-      while (index < length) {
-        code = advance();
-        let next;
-        if (code === CHAR_BACKWARD_SLASH) {
-          backslashes = token.backslashes = true;
-          code = advance();
-          if (code === CHAR_LEFT_CURLY_BRACE) {
-            braceEscaped = true;
-          }
-          continue;
-        }
-        if (braceEscaped === true || code === CHAR_LEFT_CURLY_BRACE) {
-          braces++;
-          while (eos() !== true && (code = advance())) {
-            if (code === CHAR_BACKWARD_SLASH) {
-              backslashes = token.backslashes = true;
-              advance();
-              continue;
-            }
-            if (code === CHAR_LEFT_CURLY_BRACE) {
-              braces++;
-              continue;
-            }
-            if (braceEscaped !== true && code === CHAR_DOT && (code = advance()) === CHAR_DOT) {
-              isBrace = token.isBrace = true;
-              isGlob = token.isGlob = true;
-              finished = true;
-              if (scanToEnd === true) {
-                continue;
-              }
-              break;
-            }
-            if (braceEscaped !== true && code === CHAR_COMMA) {
-              isBrace = token.isBrace = true;
-              isGlob = token.isGlob = true;
-              finished = true;
-              if (scanToEnd === true) {
-                continue;
-              }
-              break;
-            }
-            if (code === CHAR_RIGHT_CURLY_BRACE) {
-              braces--;
-              if (braces === 0) {
-                braceEscaped = false;
-                isBrace = token.isBrace = true;
-                finished = true;
-                break;
-              }
-            }
-          }
-          if (scanToEnd === true) {
-            continue;
-          }
-          break;
-        }
-        if (code === CHAR_FORWARD_SLASH) {
-          slashes.push(index);
-          tokens.push(token);
-          token = { value: "", depth: 0, isGlob: false };
-          if (finished === true) continue;
-          if (prev === CHAR_DOT && index === start + 1) {
-            start += 2;
-            continue;
-          }
-          lastIndex = index + 1;
-          continue;
-        }
-        if (opts.noext !== true) {
-          const isExtglobChar = code === CHAR_PLUS || code === CHAR_AT || code === CHAR_ASTERISK || code === CHAR_QUESTION_MARK || code === CHAR_EXCLAMATION_MARK;
-          if (isExtglobChar === true && peek() === CHAR_LEFT_PARENTHESES) {
-            isGlob = token.isGlob = true;
-            isExtglob = token.isExtglob = true;
-            finished = true;
-            if (code === CHAR_EXCLAMATION_MARK && index === start) {
-              negatedExtglob = true;
-            }
-            if (scanToEnd === true) {
-              let parens = 0;
-              while (eos() !== true && (code = advance())) {
-                if (code === CHAR_BACKWARD_SLASH) {
-                  backslashes = token.backslashes = true;
-                  advance();
-                  continue;
-                }
-                if (code === CHAR_LEFT_PARENTHESES) {
-                  parens++;
-                  continue;
-                }
-                if (code === CHAR_RIGHT_PARENTHESES && --parens === 0) {
-                  finished = true;
-                  break;
-                }
-              }
-              continue;
-            }
-            break;
-          }
-        }
-        if (code === CHAR_ASTERISK) {
-          if (prev === CHAR_ASTERISK) isGlobstar = token.isGlobstar = true;
-          isGlob = token.isGlob = true;
-          finished = true;
-          if (scanToEnd === true) {
-            continue;
-          }
-          break;
-        }
-        if (code === CHAR_QUESTION_MARK) {
-          isGlob = token.isGlob = true;
-          finished = true;
-          if (scanToEnd === true) {
-            continue;
-          }
-          break;
-        }
-        if (code === CHAR_LEFT_SQUARE_BRACKET) {
-          while (eos() !== true && (next = advance())) {
-            if (next === CHAR_BACKWARD_SLASH) {
-              backslashes = token.backslashes = true;
-              advance();
-              continue;
-            }
-            if (next === CHAR_RIGHT_SQUARE_BRACKET) {
-              isBracket = token.isBracket = true;
-              isGlob = token.isGlob = true;
-              finished = true;
-              break;
-            }
-          }
-          if (scanToEnd === true) {
-            continue;
-          }
-          break;
-        }
-        if (opts.nonegate !== true && code === CHAR_EXCLAMATION_MARK && index === start) {
-          negated = token.negated = true;
-          start++;
-          continue;
-        }
-        if (opts.noparen !== true && code === CHAR_LEFT_PARENTHESES) {
-          isGlob = token.isGlob = true;
-          if (scanToEnd === true) {
-            let parens = 1;
-            while (eos() !== true && (code = advance())) {
-              if (code === CHAR_BACKWARD_SLASH) {
-                backslashes = token.backslashes = true;
-                advance();
-                continue;
-              }
-              if (code === CHAR_LEFT_PARENTHESES) {
-                parens++;
-                continue;
-              }
-              if (code === CHAR_RIGHT_PARENTHESES && --parens === 0) {
-                finished = true;
-                break;
-              }
-            }
-            continue;
-          }
-          break;
-        }
-        if (isGlob === true) {
-          finished = true;
-          if (scanToEnd === true) {
-            continue;
-          }
-          break;
-        }
-      }
-      if (opts.noext === true) {
-        isExtglob = false;
-        isGlob = false;
-      }
-      let base = str;
-      let prefix = "";
-      let glob2 = "";
-      if (start > 0) {
-        prefix = str.slice(0, start);
-        str = str.slice(start);
-        lastIndex -= start;
-      }
-      if (base && isGlob === true && lastIndex > 0) {
-        base = str.slice(0, lastIndex);
-        glob2 = str.slice(lastIndex);
-      } else if (isGlob === true) {
-        base = "";
-        glob2 = str;
-      } else {
-        base = str;
-      }
-      if (base && base !== "" && base !== "/" && base !== str) {
-        if (isPathSeparator(base.charCodeAt(base.length - 1))) {
-          base = base.slice(0, -1);
-        }
-      }
-      if (opts.unescape === true) {
-        if (glob2) glob2 = utils.removeBackslashes(glob2);
-        if (base && backslashes === true) {
-          base = utils.removeBackslashes(base);
-        }
-      }
-      const state = {
-        prefix,
-        input: input2,
-        start,
-        base,
-        glob: glob2,
-        isBrace,
-        isBracket,
-        isGlob,
-        isExtglob,
-        isGlobstar,
-        negated,
-        negatedExtglob
-      };
-      if (opts.tokens === true) {
-        state.maxDepth = 0;
-        if (!isPathSeparator(code)) {
-          tokens.push(token);
-        }
-        state.tokens = tokens;
-      }
-      if (opts.parts === true || opts.tokens === true) {
-        let prevIndex;
-        for (let idx = 0; idx < slashes.length; idx++) {
-          const n2 = prevIndex !== void 0 ? prevIndex + 1 : start;
-          const i = slashes[idx];
-          const value2 = input2.slice(n2, i);
-          if (opts.tokens) {
-            if (idx === 0 && start !== 0) {
-              tokens[idx].isPrefix = true;
-              tokens[idx].value = prefix;
-            } else {
-              tokens[idx].value = value2;
-            }
-            depth2(tokens[idx]);
-            state.maxDepth += tokens[idx].depth;
-          }
-          if (i >= start) {
-            parts.push(value2);
-            prevIndex = i;
-          }
-        }
-        const n = prevIndex !== void 0 ? prevIndex + 1 : start;
-        const value = input2.slice(n);
-        parts.push(value);
-        if (opts.tokens && prevIndex && prevIndex + 1 < input2.length) {
-          tokens[tokens.length - 1].value = value;
-          depth2(tokens[tokens.length - 1]);
-          state.maxDepth += tokens[tokens.length - 1].depth;
-        }
-        state.slashes = slashes;
-        state.parts = parts;
-      }
-      return state;
-    };
-    module.exports = scan;
-  }
-});
-
-// node_modules/picomatch/lib/parse.js
-var require_parse = __commonJS({
-  "node_modules/picomatch/lib/parse.js"(exports, module) {
-    "use strict";
-    var constants3 = require_constants();
-    var utils = require_utils();
-    var {
-      MAX_LENGTH,
-      POSIX_REGEX_SOURCE,
-      REGEX_NON_SPECIAL_CHARS,
-      REGEX_SPECIAL_CHARS_BACKREF,
-      REPLACEMENTS
-    } = constants3;
-    var expandRange = (args, options) => {
-      if (typeof options.expandRange === "function") {
-        return options.expandRange(...args, options);
-      }
-      args.sort();
-      const value = `[${args.join("-")}]`;
-      try {
-        new RegExp(value);
-      } catch (ex) {
-        return args.map((v) => utils.escapeRegex(v)).join("..");
-      }
-      return value;
-    };
-    var syntaxError = (type, char) => {
-      return `Missing ${type}: "${char}" - use "\\\\${char}" to match literal characters`;
-    };
-    var splitTopLevel = (input2) => {
-      const parts = [];
-      let bracket = 0;
-      let paren = 0;
-      let quote = 0;
-      let value = "";
-      let escaped = false;
-      for (const ch of input2) {
-        if (escaped === true) {
-          value += ch;
-          escaped = false;
-          continue;
-        }
-        if (ch === "\\") {
-          value += ch;
-          escaped = true;
-          continue;
-        }
-        if (ch === '"') {
-          quote = quote === 1 ? 0 : 1;
-          value += ch;
-          continue;
-        }
-        if (quote === 0) {
-          if (ch === "[") {
-            bracket++;
-          } else if (ch === "]" && bracket > 0) {
-            bracket--;
-          } else if (bracket === 0) {
-            if (ch === "(") {
-              paren++;
-            } else if (ch === ")" && paren > 0) {
-              paren--;
-            } else if (ch === "|" && paren === 0) {
-              parts.push(value);
-              value = "";
-              continue;
-            }
-          }
-        }
-        value += ch;
-      }
-      parts.push(value);
-      return parts;
-    };
-    var isPlainBranch = (branch) => {
-      let escaped = false;
-      for (const ch of branch) {
-        if (escaped === true) {
-          escaped = false;
-          continue;
-        }
-        if (ch === "\\") {
-          escaped = true;
-          continue;
-        }
-        if (/[?*+@!()[\]{}]/.test(ch)) {
-          return false;
-        }
-      }
-      return true;
-    };
-    var normalizeSimpleBranch = (branch) => {
-      let value = branch.trim();
-      let changed = true;
-      while (changed === true) {
-        changed = false;
-        if (/^@\([^\\()[\]{}|]+\)$/.test(value)) {
-          value = value.slice(2, -1);
-          changed = true;
-        }
-      }
-      if (!isPlainBranch(value)) {
-        return;
-      }
-      return value.replace(/\\(.)/g, "$1");
-    };
-    var hasRepeatedCharPrefixOverlap = (branches) => {
-      const values = branches.map(normalizeSimpleBranch).filter(Boolean);
-      for (let i = 0; i < values.length; i++) {
-        for (let j = i + 1; j < values.length; j++) {
-          const a = values[i];
-          const b = values[j];
-          const char = a[0];
-          if (!char || a !== char.repeat(a.length) || b !== char.repeat(b.length)) {
-            continue;
-          }
-          if (a === b || a.startsWith(b) || b.startsWith(a)) {
-            return true;
-          }
-        }
-      }
-      return false;
-    };
-    var parseRepeatedExtglob = (pattern, requireEnd = true) => {
-      if (pattern[0] !== "+" && pattern[0] !== "*" || pattern[1] !== "(") {
-        return;
-      }
-      let bracket = 0;
-      let paren = 0;
-      let quote = 0;
-      let escaped = false;
-      for (let i = 1; i < pattern.length; i++) {
-        const ch = pattern[i];
-        if (escaped === true) {
-          escaped = false;
-          continue;
-        }
-        if (ch === "\\") {
-          escaped = true;
-          continue;
-        }
-        if (ch === '"') {
-          quote = quote === 1 ? 0 : 1;
-          continue;
-        }
-        if (quote === 1) {
-          continue;
-        }
-        if (ch === "[") {
-          bracket++;
-          continue;
-        }
-        if (ch === "]" && bracket > 0) {
-          bracket--;
-          continue;
-        }
-        if (bracket > 0) {
-          continue;
-        }
-        if (ch === "(") {
-          paren++;
-          continue;
-        }
-        if (ch === ")") {
-          paren--;
-          if (paren === 0) {
-            if (requireEnd === true && i !== pattern.length - 1) {
-              return;
-            }
-            return {
-              type: pattern[0],
-              body: pattern.slice(2, i),
-              end: i
-            };
-          }
-        }
-      }
-    };
-    var buildCharClassStar = (chars) => {
-      const source = chars.length === 1 ? utils.escapeRegex(chars[0]) : `[${chars.map((ch) => utils.escapeRegex(ch)).join("")}]`;
-      return `${source}*`;
-    };
-    var getStarExtglobSequenceChars = (pattern) => {
-      let index = 0;
-      const chars = [];
-      while (index < pattern.length) {
-        const match = parseRepeatedExtglob(pattern.slice(index), false);
-        if (!match || match.type !== "*") {
-          return;
-        }
-        const branches = splitTopLevel(match.body).map((branch2) => branch2.trim());
-        if (branches.length !== 1) {
-          return;
-        }
-        const branch = normalizeSimpleBranch(branches[0]);
-        if (!branch || branch.length !== 1) {
-          return;
-        }
-        chars.push(branch);
-        index += match.end + 1;
-      }
-      if (chars.length < 1) {
-        return;
-      }
-      return chars;
-    };
-    var repeatedExtglobRecursion = (pattern) => {
-      let depth2 = 0;
-      let value = pattern.trim();
-      let match = parseRepeatedExtglob(value);
-      while (match) {
-        depth2++;
-        value = match.body.trim();
-        match = parseRepeatedExtglob(value);
-      }
-      return depth2;
-    };
-    var analyzeRepeatedExtglob = (body, options) => {
-      if (options.maxExtglobRecursion === false) {
-        return { risky: false };
-      }
-      const max = typeof options.maxExtglobRecursion === "number" ? options.maxExtglobRecursion : constants3.DEFAULT_MAX_EXTGLOB_RECURSION;
-      const branches = splitTopLevel(body).map((branch) => branch.trim());
-      if (branches.length > 1) {
-        if (branches.some((branch) => branch === "") || branches.some((branch) => /^[*?]+$/.test(branch)) || hasRepeatedCharPrefixOverlap(branches)) {
-          return { risky: true };
-        }
-      }
-      const safeChars = [];
-      let sawStarSequence = false;
-      let combinable = true;
-      for (const branch of branches) {
-        const chars = getStarExtglobSequenceChars(branch);
-        if (chars) {
-          sawStarSequence = true;
-          safeChars.push(...chars);
-          continue;
-        }
-        const literal2 = normalizeSimpleBranch(branch);
-        if (literal2 && literal2.length === 1) {
-          safeChars.push(literal2);
-          continue;
-        }
-        combinable = false;
-        if (repeatedExtglobRecursion(branch) > max) {
-          return { risky: true };
-        }
-      }
-      if (sawStarSequence) {
-        return combinable ? { risky: true, safeOutput: buildCharClassStar([...new Set(safeChars)]) } : { risky: true };
-      }
-      return { risky: false };
-    };
-    var parse3 = (input2, options) => {
-      if (typeof input2 !== "string") {
-        throw new TypeError("Expected a string");
-      }
-      input2 = REPLACEMENTS[input2] || input2;
-      const opts = { ...options };
-      const max = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
-      let len = input2.length;
-      if (len > max) {
-        throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
-      }
-      const bos = { type: "bos", value: "", output: opts.prepend || "" };
-      const tokens = [bos];
-      const capture = opts.capture ? "" : "?:";
-      const PLATFORM_CHARS = constants3.globChars(opts.windows);
-      const EXTGLOB_CHARS = constants3.extglobChars(PLATFORM_CHARS);
-      const {
-        DOT_LITERAL,
-        PLUS_LITERAL,
-        SLASH_LITERAL,
-        ONE_CHAR,
-        DOTS_SLASH,
-        NO_DOT,
-        NO_DOT_SLASH,
-        NO_DOTS_SLASH,
-        QMARK,
-        QMARK_NO_DOT,
-        STAR,
-        START_ANCHOR
-      } = PLATFORM_CHARS;
-      const globstar = (opts2) => {
-        return `(${capture}(?:(?!${START_ANCHOR}${opts2.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
-      };
-      const nodot = opts.dot ? "" : NO_DOT;
-      const qmarkNoDot = opts.dot ? QMARK : QMARK_NO_DOT;
-      let star = opts.bash === true ? globstar(opts) : STAR;
-      if (opts.capture) {
-        star = `(${star})`;
-      }
-      if (typeof opts.noext === "boolean") {
-        opts.noextglob = opts.noext;
-      }
-      const state = {
-        input: input2,
-        index: -1,
-        start: 0,
-        dot: opts.dot === true,
-        consumed: "",
-        output: "",
-        prefix: "",
-        backtrack: false,
-        negated: false,
-        brackets: 0,
-        braces: 0,
-        parens: 0,
-        quotes: 0,
-        globstar: false,
-        tokens
-      };
-      input2 = utils.removePrefix(input2, state);
-      len = input2.length;
-      const extglobs = [];
-      const braces = [];
-      const stack = [];
-      let prev = bos;
-      let value;
-      const eos = () => state.index === len - 1;
-      const peek = state.peek = (n = 1) => input2[state.index + n];
-      const advance = state.advance = () => input2[++state.index] || "";
-      const remaining = () => input2.slice(state.index + 1);
-      const consume = (value2 = "", num = 0) => {
-        state.consumed += value2;
-        state.index += num;
-      };
-      const append = (token) => {
-        state.output += token.output != null ? token.output : token.value;
-        consume(token.value);
-      };
-      const negate = () => {
-        let count = 1;
-        while (peek() === "!" && (peek(2) !== "(" || peek(3) === "?")) {
-          advance();
-          state.start++;
-          count++;
-        }
-        if (count % 2 === 0) {
-          return false;
-        }
-        state.negated = true;
-        state.start++;
-        return true;
-      };
-      const increment = (type) => {
-        state[type]++;
-        stack.push(type);
-      };
-      const decrement = (type) => {
-        state[type]--;
-        stack.pop();
-      };
-      const push = (tok) => {
-        if (prev.type === "globstar") {
-          const isBrace = state.braces > 0 && (tok.type === "comma" || tok.type === "brace");
-          const isExtglob = tok.extglob === true || extglobs.length && (tok.type === "pipe" || tok.type === "paren");
-          if (tok.type !== "slash" && tok.type !== "paren" && !isBrace && !isExtglob) {
-            state.output = state.output.slice(0, -prev.output.length);
-            prev.type = "star";
-            prev.value = "*";
-            prev.output = star;
-            state.output += prev.output;
-          }
-        }
-        if (extglobs.length && tok.type !== "paren") {
-          extglobs[extglobs.length - 1].inner += tok.value;
-        }
-        if (tok.value || tok.output) append(tok);
-        if (prev && prev.type === "text" && tok.type === "text") {
-          prev.output = (prev.output || prev.value) + tok.value;
-          prev.value += tok.value;
-          return;
-        }
-        tok.prev = prev;
-        tokens.push(tok);
-        prev = tok;
-      };
-      const extglobOpen = (type, value2) => {
-        const token = { ...EXTGLOB_CHARS[value2], conditions: 1, inner: "" };
-        token.prev = prev;
-        token.parens = state.parens;
-        token.output = state.output;
-        token.startIndex = state.index;
-        token.tokensIndex = tokens.length;
-        const output2 = (opts.capture ? "(" : "") + token.open;
-        increment("parens");
-        push({ type, value: value2, output: state.output ? "" : ONE_CHAR });
-        push({ type: "paren", extglob: true, value: advance(), output: output2 });
-        extglobs.push(token);
-      };
-      const extglobClose = (token) => {
-        const literal2 = input2.slice(token.startIndex, state.index + 1);
-        const body = input2.slice(token.startIndex + 2, state.index);
-        const analysis = analyzeRepeatedExtglob(body, opts);
-        if ((token.type === "plus" || token.type === "star") && analysis.risky) {
-          const safeOutput = analysis.safeOutput ? (token.output ? "" : ONE_CHAR) + (opts.capture ? `(${analysis.safeOutput})` : analysis.safeOutput) : void 0;
-          const open5 = tokens[token.tokensIndex];
-          open5.type = "text";
-          open5.value = literal2;
-          open5.output = safeOutput || utils.escapeRegex(literal2);
-          for (let i = token.tokensIndex + 1; i < tokens.length; i++) {
-            tokens[i].value = "";
-            tokens[i].output = "";
-            delete tokens[i].suffix;
-          }
-          state.output = token.output + open5.output;
-          state.backtrack = true;
-          push({ type: "paren", extglob: true, value, output: "" });
-          decrement("parens");
-          return;
-        }
-        let output2 = token.close + (opts.capture ? ")" : "");
-        let rest;
-        if (token.type === "negate") {
-          let extglobStar = star;
-          if (token.inner && token.inner.length > 1 && token.inner.includes("/")) {
-            extglobStar = globstar(opts);
-          }
-          if (extglobStar !== star || eos() || /^\)+$/.test(remaining())) {
-            output2 = token.close = `)$))${extglobStar}`;
-          }
-          if (token.inner.includes("*") && (rest = remaining()) && /^\.[^\\/.]+$/.test(rest)) {
-            const expression = parse3(rest, { ...options, fastpaths: false }).output;
-            output2 = token.close = `)${expression})${extglobStar})`;
-          }
-          if (token.prev.type === "bos") {
-            state.negatedExtglob = true;
-          }
-        }
-        push({ type: "paren", extglob: true, value, output: output2 });
-        decrement("parens");
-      };
-      if (opts.fastpaths !== false && !/(^[*!]|[/()[\]{}"])/.test(input2)) {
-        let backslashes = false;
-        let output2 = input2.replace(REGEX_SPECIAL_CHARS_BACKREF, (m, esc2, chars, first, rest, index) => {
-          if (first === "\\") {
-            backslashes = true;
-            return m;
-          }
-          if (first === "?") {
-            if (esc2) {
-              return esc2 + first + (rest ? QMARK.repeat(rest.length) : "");
-            }
-            if (index === 0) {
-              return qmarkNoDot + (rest ? QMARK.repeat(rest.length) : "");
-            }
-            return QMARK.repeat(chars.length);
-          }
-          if (first === ".") {
-            return DOT_LITERAL.repeat(chars.length);
-          }
-          if (first === "*") {
-            if (esc2) {
-              return esc2 + first + (rest ? star : "");
-            }
-            return star;
-          }
-          return esc2 ? m : `\\${m}`;
-        });
-        if (backslashes === true) {
-          if (opts.unescape === true) {
-            output2 = output2.replace(/\\/g, "");
-          } else {
-            output2 = output2.replace(/\\+/g, (m) => {
-              return m.length % 2 === 0 ? "\\\\" : m ? "\\" : "";
-            });
-          }
-        }
-        if (output2 === input2 && opts.contains === true) {
-          state.output = input2;
-          return state;
-        }
-        state.output = utils.wrapOutput(output2, state, options);
-        return state;
-      }
-      while (!eos()) {
-        value = advance();
-        if (value === "\0") {
-          continue;
-        }
-        if (value === "\\") {
-          const next = peek();
-          if (next === "/" && opts.bash !== true) {
-            continue;
-          }
-          if (next === "." || next === ";") {
-            continue;
-          }
-          if (!next) {
-            value += "\\";
-            push({ type: "text", value });
-            continue;
-          }
-          const match = /^\\+/.exec(remaining());
-          let slashes = 0;
-          if (match && match[0].length > 2) {
-            slashes = match[0].length;
-            state.index += slashes;
-            if (slashes % 2 !== 0) {
-              value += "\\";
-            }
-          }
-          if (opts.unescape === true) {
-            value = advance();
-          } else {
-            value += advance();
-          }
-          if (state.brackets === 0) {
-            push({ type: "text", value });
-            continue;
-          }
-        }
-        if (state.brackets > 0 && (value !== "]" || prev.value === "[" || prev.value === "[^")) {
-          if (opts.posix !== false && value === ":") {
-            const inner = prev.value.slice(1);
-            if (inner.includes("[")) {
-              prev.posix = true;
-              if (inner.includes(":")) {
-                const idx = prev.value.lastIndexOf("[");
-                const pre = prev.value.slice(0, idx);
-                const rest2 = prev.value.slice(idx + 2);
-                const posix = POSIX_REGEX_SOURCE[rest2];
-                if (posix) {
-                  prev.value = pre + posix;
-                  state.backtrack = true;
-                  advance();
-                  if (!bos.output && tokens.indexOf(prev) === 1) {
-                    bos.output = ONE_CHAR;
-                  }
-                  continue;
-                }
-              }
-            }
-          }
-          if (value === "[" && peek() !== ":" || value === "-" && peek() === "]") {
-            value = `\\${value}`;
-          }
-          if (value === "]" && (prev.value === "[" || prev.value === "[^")) {
-            value = `\\${value}`;
-          }
-          if (opts.posix === true && value === "!" && prev.value === "[") {
-            value = "^";
-          }
-          prev.value += value;
-          append({ value });
-          continue;
-        }
-        if (state.quotes === 1 && value !== '"') {
-          value = utils.escapeRegex(value);
-          prev.value += value;
-          append({ value });
-          continue;
-        }
-        if (value === '"') {
-          state.quotes = state.quotes === 1 ? 0 : 1;
-          if (opts.keepQuotes === true) {
-            push({ type: "text", value });
-          }
-          continue;
-        }
-        if (value === "(") {
-          increment("parens");
-          push({ type: "paren", value });
-          continue;
-        }
-        if (value === ")") {
-          if (state.parens === 0 && opts.strictBrackets === true) {
-            throw new SyntaxError(syntaxError("opening", "("));
-          }
-          const extglob = extglobs[extglobs.length - 1];
-          if (extglob && state.parens === extglob.parens + 1) {
-            extglobClose(extglobs.pop());
-            continue;
-          }
-          push({ type: "paren", value, output: state.parens ? ")" : "\\)" });
-          decrement("parens");
-          continue;
-        }
-        if (value === "[") {
-          if (opts.nobracket === true || !remaining().includes("]")) {
-            if (opts.nobracket !== true && opts.strictBrackets === true) {
-              throw new SyntaxError(syntaxError("closing", "]"));
-            }
-            value = `\\${value}`;
-          } else {
-            increment("brackets");
-          }
-          push({ type: "bracket", value });
-          continue;
-        }
-        if (value === "]") {
-          if (opts.nobracket === true || prev && prev.type === "bracket" && prev.value.length === 1) {
-            push({ type: "text", value, output: `\\${value}` });
-            continue;
-          }
-          if (state.brackets === 0) {
-            if (opts.strictBrackets === true) {
-              throw new SyntaxError(syntaxError("opening", "["));
-            }
-            push({ type: "text", value, output: `\\${value}` });
-            continue;
-          }
-          decrement("brackets");
-          const prevValue = prev.value.slice(1);
-          if (prev.posix !== true && prevValue[0] === "^" && !prevValue.includes("/")) {
-            value = `/${value}`;
-          }
-          prev.value += value;
-          append({ value });
-          if (opts.literalBrackets === false || utils.hasRegexChars(prevValue)) {
-            continue;
-          }
-          const escaped = utils.escapeRegex(prev.value);
-          state.output = state.output.slice(0, -prev.value.length);
-          if (opts.literalBrackets === true) {
-            state.output += escaped;
-            prev.value = escaped;
-            continue;
-          }
-          prev.value = `(${capture}${escaped}|${prev.value})`;
-          state.output += prev.value;
-          continue;
-        }
-        if (value === "{" && opts.nobrace !== true) {
-          increment("braces");
-          const open5 = {
-            type: "brace",
-            value,
-            output: "(",
-            outputIndex: state.output.length,
-            tokensIndex: state.tokens.length
-          };
-          braces.push(open5);
-          push(open5);
-          continue;
-        }
-        if (value === "}") {
-          const brace = braces[braces.length - 1];
-          if (opts.nobrace === true || !brace) {
-            push({ type: "text", value, output: value });
-            continue;
-          }
-          let output2 = ")";
-          if (brace.dots === true) {
-            const arr = tokens.slice();
-            const range = [];
-            for (let i = arr.length - 1; i >= 0; i--) {
-              tokens.pop();
-              if (arr[i].type === "brace") {
-                break;
-              }
-              if (arr[i].type !== "dots") {
-                range.unshift(arr[i].value);
-              }
-            }
-            output2 = expandRange(range, opts);
-            state.backtrack = true;
-          }
-          if (brace.comma !== true && brace.dots !== true) {
-            const out = state.output.slice(0, brace.outputIndex);
-            const toks = state.tokens.slice(brace.tokensIndex);
-            brace.value = brace.output = "\\{";
-            value = output2 = "\\}";
-            state.output = out;
-            for (const t of toks) {
-              state.output += t.output || t.value;
-            }
-          }
-          push({ type: "brace", value, output: output2 });
-          decrement("braces");
-          braces.pop();
-          continue;
-        }
-        if (value === "|") {
-          if (extglobs.length > 0) {
-            extglobs[extglobs.length - 1].conditions++;
-          }
-          push({ type: "text", value });
-          continue;
-        }
-        if (value === ",") {
-          let output2 = value;
-          const brace = braces[braces.length - 1];
-          if (brace && stack[stack.length - 1] === "braces") {
-            brace.comma = true;
-            output2 = "|";
-          }
-          push({ type: "comma", value, output: output2 });
-          continue;
-        }
-        if (value === "/") {
-          if (prev.type === "dot" && state.index === state.start + 1) {
-            state.start = state.index + 1;
-            state.consumed = "";
-            state.output = "";
-            tokens.pop();
-            prev = bos;
-            continue;
-          }
-          push({ type: "slash", value, output: SLASH_LITERAL });
-          continue;
-        }
-        if (value === ".") {
-          if (state.braces > 0 && prev.type === "dot") {
-            if (prev.value === ".") prev.output = DOT_LITERAL;
-            const brace = braces[braces.length - 1];
-            prev.type = "dots";
-            prev.output += value;
-            prev.value += value;
-            brace.dots = true;
-            continue;
-          }
-          if (state.braces + state.parens === 0 && prev.type !== "bos" && prev.type !== "slash") {
-            push({ type: "text", value, output: DOT_LITERAL });
-            continue;
-          }
-          push({ type: "dot", value, output: DOT_LITERAL });
-          continue;
-        }
-        if (value === "?") {
-          const isGroup = prev && prev.value === "(";
-          if (!isGroup && opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
-            extglobOpen("qmark", value);
-            continue;
-          }
-          if (prev && prev.type === "paren") {
-            const next = peek();
-            let output2 = value;
-            if (prev.value === "(" && !/[!=<:]/.test(next) || next === "<" && !/<([!=]|\w+>)/.test(remaining())) {
-              output2 = `\\${value}`;
-            }
-            push({ type: "text", value, output: output2 });
-            continue;
-          }
-          if (opts.dot !== true && (prev.type === "slash" || prev.type === "bos")) {
-            push({ type: "qmark", value, output: QMARK_NO_DOT });
-            continue;
-          }
-          push({ type: "qmark", value, output: QMARK });
-          continue;
-        }
-        if (value === "!") {
-          if (opts.noextglob !== true && peek() === "(") {
-            if (peek(2) !== "?" || !/[!=<:]/.test(peek(3))) {
-              extglobOpen("negate", value);
-              continue;
-            }
-          }
-          if (opts.nonegate !== true && state.index === 0) {
-            negate();
-            continue;
-          }
-        }
-        if (value === "+") {
-          if (opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
-            extglobOpen("plus", value);
-            continue;
-          }
-          if (prev && prev.value === "(" || opts.regex === false) {
-            push({ type: "plus", value, output: PLUS_LITERAL });
-            continue;
-          }
-          if (prev && (prev.type === "bracket" || prev.type === "paren" || prev.type === "brace") || state.parens > 0) {
-            push({ type: "plus", value });
-            continue;
-          }
-          push({ type: "plus", value: PLUS_LITERAL });
-          continue;
-        }
-        if (value === "@") {
-          if (opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
-            push({ type: "at", extglob: true, value, output: "" });
-            continue;
-          }
-          push({ type: "text", value });
-          continue;
-        }
-        if (value !== "*") {
-          if (value === "$" || value === "^") {
-            value = `\\${value}`;
-          }
-          const match = REGEX_NON_SPECIAL_CHARS.exec(remaining());
-          if (match) {
-            value += match[0];
-            state.index += match[0].length;
-          }
-          push({ type: "text", value });
-          continue;
-        }
-        if (prev && (prev.type === "globstar" || prev.star === true)) {
-          prev.type = "star";
-          prev.star = true;
-          prev.value += value;
-          prev.output = star;
-          state.backtrack = true;
-          state.globstar = true;
-          consume(value);
-          continue;
-        }
-        let rest = remaining();
-        if (opts.noextglob !== true && /^\([^?]/.test(rest)) {
-          extglobOpen("star", value);
-          continue;
-        }
-        if (prev.type === "star") {
-          if (opts.noglobstar === true) {
-            consume(value);
-            continue;
-          }
-          const prior = prev.prev;
-          const before = prior.prev;
-          const isStart = prior.type === "slash" || prior.type === "bos";
-          const afterStar = before && (before.type === "star" || before.type === "globstar");
-          if (opts.bash === true && (!isStart || rest[0] && rest[0] !== "/")) {
-            push({ type: "star", value, output: "" });
-            continue;
-          }
-          const isBrace = state.braces > 0 && (prior.type === "comma" || prior.type === "brace");
-          const isExtglob = extglobs.length && (prior.type === "pipe" || prior.type === "paren");
-          if (!isStart && prior.type !== "paren" && !isBrace && !isExtglob) {
-            push({ type: "star", value, output: "" });
-            continue;
-          }
-          while (rest.slice(0, 3) === "/**") {
-            const after = input2[state.index + 4];
-            if (after && after !== "/") {
-              break;
-            }
-            rest = rest.slice(3);
-            consume("/**", 3);
-          }
-          const isEnd = eos() || state.parens > 0 && rest === ")".repeat(state.parens) && !extglobs.some((extglob) => extglob.type === "negate");
-          if (prior.type === "bos" && eos()) {
-            prev.type = "globstar";
-            prev.value += value;
-            prev.output = globstar(opts);
-            state.output = prev.output;
-            state.globstar = true;
-            consume(value);
-            continue;
-          }
-          if (prior.type === "slash" && prior.prev.type !== "bos" && !afterStar && isEnd) {
-            state.output = state.output.slice(0, -(prior.output + prev.output).length);
-            prior.output = `(?:${prior.output}`;
-            prev.type = "globstar";
-            prev.output = globstar(opts) + (opts.strictSlashes ? ")" : "|$)");
-            prev.value += value;
-            state.globstar = true;
-            state.output += prior.output + prev.output;
-            consume(value);
-            continue;
-          }
-          if (prior.type === "slash" && prior.prev.type !== "bos" && rest[0] === "/") {
-            const end = rest[1] !== void 0 ? "|$" : "";
-            state.output = state.output.slice(0, -(prior.output + prev.output).length);
-            prior.output = `(?:${prior.output}`;
-            prev.type = "globstar";
-            prev.output = `${globstar(opts)}${SLASH_LITERAL}|${SLASH_LITERAL}${end})`;
-            prev.value += value;
-            state.output += prior.output + prev.output;
-            state.globstar = true;
-            consume(value + advance());
-            push({ type: "slash", value: "/", output: "" });
-            continue;
-          }
-          if (prior.type === "bos" && rest[0] === "/") {
-            prev.type = "globstar";
-            prev.value += value;
-            prev.output = `(?:^|${SLASH_LITERAL}|${globstar(opts)}${SLASH_LITERAL})`;
-            state.output = prev.output;
-            state.globstar = true;
-            consume(value + advance());
-            push({ type: "slash", value: "/", output: "" });
-            continue;
-          }
-          state.output = state.output.slice(0, -prev.output.length);
-          prev.type = "globstar";
-          prev.output = globstar(opts);
-          prev.value += value;
-          state.output += prev.output;
-          state.globstar = true;
-          consume(value);
-          continue;
-        }
-        const token = { type: "star", value, output: star };
-        if (opts.bash === true) {
-          token.output = ".*?";
-          if (prev.type === "bos" || prev.type === "slash") {
-            token.output = nodot + token.output;
-          }
-          push(token);
-          continue;
-        }
-        if (prev && (prev.type === "bracket" || prev.type === "paren") && opts.regex === true) {
-          token.output = value;
-          push(token);
-          continue;
-        }
-        if (state.index === state.start || prev.type === "slash" || prev.type === "dot") {
-          if (prev.type === "dot") {
-            state.output += NO_DOT_SLASH;
-            prev.output += NO_DOT_SLASH;
-          } else if (opts.dot === true) {
-            state.output += NO_DOTS_SLASH;
-            prev.output += NO_DOTS_SLASH;
-          } else {
-            state.output += nodot;
-            prev.output += nodot;
-          }
-          if (peek() !== "*") {
-            state.output += ONE_CHAR;
-            prev.output += ONE_CHAR;
-          }
-        }
-        push(token);
-      }
-      while (state.brackets > 0) {
-        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", "]"));
-        state.output = utils.escapeLast(state.output, "[");
-        decrement("brackets");
-      }
-      while (state.parens > 0) {
-        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", ")"));
-        state.output = utils.escapeLast(state.output, "(");
-        decrement("parens");
-      }
-      while (state.braces > 0) {
-        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", "}"));
-        state.output = utils.escapeLast(state.output, "{");
-        decrement("braces");
-      }
-      if (opts.strictSlashes !== true && (prev.type === "star" || prev.type === "bracket")) {
-        push({ type: "maybe_slash", value: "", output: `${SLASH_LITERAL}?` });
-      }
-      if (state.backtrack === true) {
-        state.output = "";
-        for (const token of state.tokens) {
-          state.output += token.output != null ? token.output : token.value;
-          if (token.suffix) {
-            state.output += token.suffix;
-          }
-        }
-      }
-      return state;
-    };
-    parse3.fastpaths = (input2, options) => {
-      const opts = { ...options };
-      const max = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
-      const len = input2.length;
-      if (len > max) {
-        throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
-      }
-      input2 = REPLACEMENTS[input2] || input2;
-      const {
-        DOT_LITERAL,
-        SLASH_LITERAL,
-        ONE_CHAR,
-        DOTS_SLASH,
-        NO_DOT,
-        NO_DOTS,
-        NO_DOTS_SLASH,
-        STAR,
-        START_ANCHOR
-      } = constants3.globChars(opts.windows);
-      const nodot = opts.dot ? NO_DOTS : NO_DOT;
-      const slashDot = opts.dot ? NO_DOTS_SLASH : NO_DOT;
-      const capture = opts.capture ? "" : "?:";
-      const state = { negated: false, prefix: "" };
-      let star = opts.bash === true ? ".*?" : STAR;
-      if (opts.capture) {
-        star = `(${star})`;
-      }
-      const globstar = (opts2) => {
-        if (opts2.noglobstar === true) return star;
-        return `(${capture}(?:(?!${START_ANCHOR}${opts2.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
-      };
-      const create = (str) => {
-        switch (str) {
-          case "*":
-            return `${nodot}${ONE_CHAR}${star}`;
-          case ".*":
-            return `${DOT_LITERAL}${ONE_CHAR}${star}`;
-          case "*.*":
-            return `${nodot}${star}${DOT_LITERAL}${ONE_CHAR}${star}`;
-          case "*/*":
-            return `${nodot}${star}${SLASH_LITERAL}${ONE_CHAR}${slashDot}${star}`;
-          case "**":
-            return nodot + globstar(opts);
-          case "**/*":
-            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${slashDot}${ONE_CHAR}${star}`;
-          case "**/*.*":
-            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${slashDot}${star}${DOT_LITERAL}${ONE_CHAR}${star}`;
-          case "**/.*":
-            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${DOT_LITERAL}${ONE_CHAR}${star}`;
-          default: {
-            const match = /^(.*?)\.(\w+)$/.exec(str);
-            if (!match) return;
-            const source2 = create(match[1]);
-            if (!source2) return;
-            return source2 + DOT_LITERAL + match[2];
-          }
-        }
-      };
-      const output2 = utils.removePrefix(input2, state);
-      let source = create(output2);
-      if (source && opts.strictSlashes !== true) {
-        source += `${SLASH_LITERAL}?`;
-      }
-      return source;
-    };
-    module.exports = parse3;
-  }
-});
-
-// node_modules/picomatch/lib/picomatch.js
-var require_picomatch = __commonJS({
-  "node_modules/picomatch/lib/picomatch.js"(exports, module) {
-    "use strict";
-    var scan = require_scan();
-    var parse3 = require_parse();
-    var utils = require_utils();
-    var constants3 = require_constants();
-    var isObject2 = (val) => val && typeof val === "object" && !Array.isArray(val);
-    var picomatch2 = (glob2, options, returnState = false) => {
-      if (Array.isArray(glob2)) {
-        const fns = glob2.map((input2) => picomatch2(input2, options, returnState));
-        const arrayMatcher = (str) => {
-          for (const isMatch of fns) {
-            const state2 = isMatch(str);
-            if (state2) return state2;
-          }
-          return false;
-        };
-        return arrayMatcher;
-      }
-      const isState = isObject2(glob2) && glob2.tokens && glob2.input;
-      if (glob2 === "" || typeof glob2 !== "string" && !isState) {
-        throw new TypeError("Expected pattern to be a non-empty string");
-      }
-      const opts = options || {};
-      const posix = opts.windows;
-      const regex = isState ? picomatch2.compileRe(glob2, options) : picomatch2.makeRe(glob2, options, false, true);
-      const state = regex.state;
-      delete regex.state;
-      let isIgnored = () => false;
-      if (opts.ignore) {
-        const ignoreOpts = { ...options, ignore: null, onMatch: null, onResult: null };
-        isIgnored = picomatch2(opts.ignore, ignoreOpts, returnState);
-      }
-      const matcher = (input2, returnObject = false) => {
-        const { isMatch, match, output: output2 } = picomatch2.test(input2, regex, options, { glob: glob2, posix });
-        const result = { glob: glob2, state, regex, posix, input: input2, output: output2, match, isMatch };
-        if (typeof opts.onResult === "function") {
-          opts.onResult(result);
-        }
-        if (isMatch === false) {
-          result.isMatch = false;
-          return returnObject ? result : false;
-        }
-        if (isIgnored(input2)) {
-          if (typeof opts.onIgnore === "function") {
-            opts.onIgnore(result);
-          }
-          result.isMatch = false;
-          return returnObject ? result : false;
-        }
-        if (typeof opts.onMatch === "function") {
-          opts.onMatch(result);
-        }
-        return returnObject ? result : true;
-      };
-      if (returnState) {
-        matcher.state = state;
-      }
-      return matcher;
-    };
-    picomatch2.test = (input2, regex, options, { glob: glob2, posix } = {}) => {
-      if (typeof input2 !== "string") {
-        throw new TypeError("Expected input to be a string");
-      }
-      if (input2 === "") {
-        return { isMatch: false, output: "" };
-      }
-      const opts = options || {};
-      const format = opts.format || (posix ? utils.toPosixSlashes : null);
-      let match = input2 === glob2;
-      let output2 = match && format ? format(input2) : input2;
-      if (match === false) {
-        output2 = format ? format(input2) : input2;
-        match = output2 === glob2;
-      }
-      if (match === false || opts.capture === true) {
-        if (opts.matchBase === true || opts.basename === true) {
-          match = picomatch2.matchBase(input2, regex, options, posix);
-        } else {
-          match = regex.exec(output2);
-        }
-      }
-      return { isMatch: Boolean(match), match, output: output2 };
-    };
-    picomatch2.matchBase = (input2, glob2, options, posix = options && options.windows) => {
-      const regex = glob2 instanceof RegExp ? glob2 : picomatch2.makeRe(glob2, options);
-      return regex.test(utils.basename(input2, { windows: posix }));
-    };
-    picomatch2.isMatch = (str, patterns, options) => picomatch2(patterns, options)(str);
-    picomatch2.parse = (pattern, options) => {
-      if (Array.isArray(pattern)) return pattern.map((p) => picomatch2.parse(p, options));
-      return parse3(pattern, { ...options, fastpaths: false });
-    };
-    picomatch2.scan = (input2, options) => scan(input2, options);
-    picomatch2.compileRe = (state, options, returnOutput = false, returnState = false) => {
-      if (returnOutput === true) {
-        return state.output;
-      }
-      const opts = options || {};
-      const prepend = opts.contains ? "" : "^";
-      const append = opts.contains ? "" : "$";
-      let source = `${prepend}(?:${state.output})${append}`;
-      if (state && state.negated === true) {
-        source = `^(?!${source}).*$`;
-      }
-      const regex = picomatch2.toRegex(source, options);
-      if (returnState === true) {
-        regex.state = state;
-      }
-      return regex;
-    };
-    picomatch2.makeRe = (input2, options = {}, returnOutput = false, returnState = false) => {
-      if (!input2 || typeof input2 !== "string") {
-        throw new TypeError("Expected a non-empty string");
-      }
-      let parsed = { negated: false, fastpaths: true };
-      if (options.fastpaths !== false && (input2[0] === "." || input2[0] === "*")) {
-        parsed.output = parse3.fastpaths(input2, options);
-      }
-      if (!parsed.output) {
-        parsed = parse3(input2, options);
-      }
-      return picomatch2.compileRe(parsed, options, returnOutput, returnState);
-    };
-    picomatch2.toRegex = (source, options) => {
-      try {
-        const opts = options || {};
-        return new RegExp(source, opts.flags || (opts.nocase ? "i" : ""));
-      } catch (err) {
-        if (options && options.debug === true) throw err;
-        return /$^/;
-      }
-    };
-    picomatch2.constants = constants3;
-    module.exports = picomatch2;
-  }
-});
-
-// node_modules/picomatch/index.js
-var require_picomatch2 = __commonJS({
-  "node_modules/picomatch/index.js"(exports, module) {
-    "use strict";
-    var pico = require_picomatch();
-    var utils = require_utils();
-    function picomatch2(glob2, options, returnState = false) {
-      if (options && (options.windows === null || options.windows === void 0)) {
-        options = { ...options, windows: utils.isWindows() };
-      }
-      return pico(glob2, options, returnState);
-    }
-    Object.assign(picomatch2, pico);
-    module.exports = picomatch2;
-  }
-});
-
 // package.json
 var package_default = {
   name: "autoexp",
@@ -9328,7 +9328,7 @@ function formatDuration(seconds) {
 }
 
 // action/engine/attribute.ts
-import { join as join11 } from "node:path";
+import { join as join13 } from "node:path";
 
 // node_modules/zod/v4/classic/external.js
 var external_exports = {};
@@ -25535,8 +25535,8 @@ var contributors = {
 function aggregateChecks(schema) {
   const agg = {};
   const def = schema._zod.def;
-  const list = schema._zod.traits.has("$ZodCheck") ? [schema, ...def.checks ?? []] : def.checks ?? [];
-  for (const ch of list)
+  const list3 = schema._zod.traits.has("$ZodCheck") ? [schema, ...def.checks ?? []] : def.checks ?? [];
+  for (const ch of list3)
     contributors[ch._zod.def.check]?.(agg, ch._zod.def);
   const bag = schema._zod.bag;
   if (bag.minimum !== void 0)
@@ -29047,6 +29047,26 @@ function date4(params) {
   return _coercedDate(ZodDate, params);
 }
 
+// action/util/bytes.ts
+function formatBytes(n) {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let i = 0;
+  let v = n;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${Number.isInteger(v) ? v : v.toFixed(1)} ${units[i]}`;
+}
+function parseBytes(value) {
+  if (typeof value === "number") return Number.isFinite(value) && value > 0 ? value : void 0;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*$/i.exec(value);
+  if (!m) return void 0;
+  const power = ["", "k", "m", "g", "t"].indexOf(m[2].toLowerCase());
+  const n = Math.floor(Number(m[1]) * 1024 ** power);
+  return n > 0 ? n : void 0;
+}
+
 // action/util/duration.ts
 var UNIT_MS = { ms: 1, s: 1e3, m: 6e4, h: 36e5 };
 function parseDuration(value) {
@@ -29073,6 +29093,9 @@ var duration3 = (fallback) => external_exports.union([external_exports.string(),
   message: `must be at most ${Math.floor(MAX_TIMER_MS / 864e5)} days (${MAX_TIMER_MS / 1e3}s): a longer limit cannot be timed`
 });
 var MAX_TIMER_MS = 2 ** 31 - 1;
+var byteSize = external_exports.union([external_exports.string(), external_exports.number()]).refine((v) => parseBytes(v) !== void 0, {
+  message: 'must be a size like "8g", "512m" or "2GiB" (or a number of bytes)'
+}).transform((v) => parseBytes(v));
 var command = external_exports.union(
   [external_exports.string().trim().min(1, "must not be empty"), external_exports.array(external_exports.string()).min(1, "must not be empty")],
   {
@@ -29115,10 +29138,16 @@ var llmCommon = {
   /** Environment variables only the agent sees (never the eval or the checks). */
   secrets: external_exports.array(envName).default([])
 };
+var cliSandbox = {
+  read_only: external_exports.array(hostPath).default([]),
+  writable: external_exports.array(hostPath).default([]),
+  pass_env: external_exports.array(envName).default([])
+};
 var commandAgent = external_exports.strictObject({
   use: external_exports.literal("command"),
   run: command,
   timeout: duration3("30m"),
+  ...cliSandbox,
   ...llmCommon
 });
 var cliPreset = (name) => external_exports.strictObject({
@@ -29129,6 +29158,7 @@ var cliPreset = (name) => external_exports.strictObject({
   /** Extra arguments, appended after autoexp's own. */
   args: external_exports.array(external_exports.string()).default([]),
   timeout: duration3("30m"),
+  ...cliSandbox,
   ...llmCommon
 });
 var apiAgent = (name, baseUrl, keyEnv) => external_exports.strictObject({
@@ -29294,7 +29324,16 @@ var configSchema = external_exports.strictObject({
       mode: isolationMode.default("auto"),
       network: external_exports.boolean().default(true),
       read_only: external_exports.array(hostPath).default([]),
-      writable: external_exports.array(hostPath).default([])
+      writable: external_exports.array(hostPath).default([]),
+      /**
+       * What one eval, checks run or CLI agent may use: processes at once (a fork bomb ends
+       * there), memory (optional), and the size of each private tmpfs (/tmp, HOME, /dev/shm).
+       */
+      limits: external_exports.strictObject({
+        processes: external_exports.int({ error: "isolation.limits.processes must be a whole number, e.g. 4096" }).min(16, "isolation.limits.processes must be at least 16").default(4096),
+        memory: byteSize.optional(),
+        tmp: external_exports.union([external_exports.string(), external_exports.number()]).default("8g").pipe(byteSize)
+      }).prefault({})
     })
   ).prefault({}),
   /** `autoexp verify` at the end of every batch: base and final code re-measured in `pairs` pairs. */
@@ -30014,13 +30053,156 @@ function same(file2, entry, blobs) {
 }
 
 // action/engine/verify.ts
-import { join as join10 } from "node:path";
+import { join as join12 } from "node:path";
 
 // action/engine/isolation.ts
-import { existsSync as existsSync2 } from "node:fs";
-import { mkdir as mkdir2, symlink } from "node:fs/promises";
-import { homedir as homedir2 } from "node:os";
-import { dirname, isAbsolute as isAbsolute2, join as join4 } from "node:path";
+import { existsSync as existsSync3, readFileSync as readFileSync2, realpathSync, statSync as statSync2 } from "node:fs";
+import { mkdir as mkdir3, symlink } from "node:fs/promises";
+import { homedir as homedir3 } from "node:os";
+import { basename, dirname, isAbsolute as isAbsolute3, join as join6 } from "node:path";
+
+// action/process/secrets.ts
+var KNOWN_SECRETS = [
+  "OPENAI_API_KEY",
+  "ANTHROPIC_API_KEY",
+  "ANTHROPIC_AUTH_TOKEN",
+  "CLAUDE_CODE_OAUTH_TOKEN",
+  "CODEX_API_KEY",
+  "AZURE_OPENAI_API_KEY",
+  "GEMINI_API_KEY",
+  "GOOGLE_API_KEY",
+  "MISTRAL_API_KEY",
+  "GROQ_API_KEY",
+  "DEEPSEEK_API_KEY",
+  "OPENROUTER_API_KEY",
+  "TOGETHER_API_KEY",
+  "FIREWORKS_API_KEY",
+  "XAI_API_KEY",
+  "HF_TOKEN",
+  "GITHUB_TOKEN",
+  "GH_TOKEN",
+  "ACTIONS_RUNTIME_TOKEN",
+  "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+  "ACTIONS_ID_TOKEN_REQUEST_URL"
+];
+var PRESET_SECRETS = {
+  "claude-code": ["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN"],
+  codex: ["OPENAI_API_KEY", "CODEX_API_KEY"],
+  aider: [
+    "OPENAI_API_KEY",
+    "ANTHROPIC_API_KEY",
+    "GEMINI_API_KEY",
+    "DEEPSEEK_API_KEY",
+    "OPENROUTER_API_KEY",
+    "GROQ_API_KEY",
+    "MISTRAL_API_KEY"
+  ]
+};
+function agentSecretNames(agent2) {
+  if (agent2.use === "search") return [];
+  const names2 = new Set(agent2.secrets);
+  for (const name of PRESET_SECRETS[agent2.use] ?? []) names2.add(name);
+  if ((agent2.use === "openai" || agent2.use === "anthropic") && agent2.api_key_env)
+    names2.add(agent2.api_key_env);
+  return [...names2];
+}
+function splitEnv(env, agent2) {
+  const own2 = agentSecretNames(agent2);
+  const strip = /* @__PURE__ */ new Set([...KNOWN_SECRETS, ...own2]);
+  const evalEnv = {};
+  const values = [];
+  for (const [name, value] of Object.entries(env)) {
+    if (strip.has(name)) {
+      if (value) values.push(value);
+    } else evalEnv[name] = value;
+  }
+  const agentEnv = { ...evalEnv };
+  for (const name of own2) if (env[name] !== void 0) agentEnv[name] = env[name];
+  return { evalEnv, agentEnv, values };
+}
+var MIN_SECRET = 8;
+function secretForms(value) {
+  const bytes = Buffer.from(value);
+  const forms = /* @__PURE__ */ new Set([value, reverse(value)]);
+  forms.add(bytes.toString("hex"));
+  forms.add(bytes.toString("hex").toUpperCase());
+  const url2 = encodeURIComponent(value);
+  forms.add(url2);
+  forms.add(url2.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()));
+  forms.add(url2.replace(/%20/g, "+"));
+  const full = bytes.toString("base64");
+  forms.add(full);
+  forms.add(full.replace(/=+$/, ""));
+  for (let k = 0; k < 3; k++) {
+    const shifted = Buffer.concat([Buffer.alloc(k), bytes]).toString("base64");
+    const core = shifted.slice(Math.ceil(8 * k / 6), Math.floor(8 * (k + bytes.length) / 6));
+    forms.add(core);
+  }
+  for (const form of [...forms]) {
+    if (/[+/=]/.test(form) && /^[A-Za-z0-9+/=]+$/.test(form))
+      forms.add(form.replace(/\+/g, "-").replace(/\//g, "_"));
+    forms.add(JSON.stringify(form).slice(1, -1));
+  }
+  return [...forms];
+}
+function reverse(text2) {
+  return [...text2].reverse().join("");
+}
+function createRedactor(values) {
+  const secrets = [...new Set(values.map((v) => v.trim()))].filter((v) => v.length >= MIN_SECRET);
+  const forms = [...new Set(secrets.flatMap(secretForms))].filter((f) => f.length >= MIN_SECRET).sort((a, b) => b.length - a.length);
+  if (forms.length === 0) return (text2) => text2;
+  return (text2) => {
+    let out = text2;
+    for (const form of forms) if (out.includes(form)) out = out.split(form).join("[redacted]");
+    return out;
+  };
+}
+function redactDeep(value, redact) {
+  return JSON.parse(redact(JSON.stringify(value)));
+}
+
+// action/sandbox/agent-paths.ts
+var PRESET_PATHS = {
+  // ~/.claude holds the login, settings and session files, which the tool writes as it works;
+  // ~/.claude.json its account state. The native installer puts the program under ~/.local/share.
+  "claude-code": {
+    readOnly: ["~/.local/share/claude"],
+    writable: ["~/.claude", "~/.claude.json"]
+  },
+  codex: { readOnly: [], writable: ["~/.codex"] },
+  aider: { readOnly: ["~/.aider.conf.yml", "~/.aider.model.settings.yml"], writable: ["~/.aider"] }
+};
+function agentPaths(agent2, resolve9) {
+  if (agent2.use === "search" || agent2.use === "openai" || agent2.use === "anthropic")
+    return { readOnly: [], writable: [] };
+  const cli = agent2;
+  const preset = cli.use === "command" ? { readOnly: [], writable: [] } : PRESET_PATHS[cli.use];
+  return {
+    readOnly: [...preset.readOnly, ...cli.read_only].map(resolve9),
+    writable: [...preset.writable, ...cli.writable].map(resolve9)
+  };
+}
+function missingAgentPaths(agent2, resolve9, exists) {
+  if (agent2.use === "search" || agent2.use === "openai" || agent2.use === "anthropic") return [];
+  const cli = agent2;
+  const preset = cli.use === "command" ? null : PRESET_PATHS[cli.use];
+  const out = [];
+  const say = (path, from, how) => {
+    if (!exists(resolve9(path))) out.push(`agent ${cli.use}: ${path} not found (${from}): ${how}`);
+  };
+  for (const p of preset ? [...preset.readOnly, ...preset.writable] : [])
+    say(
+      p,
+      "a folder the tool usually keeps its login or settings in",
+      "if the tool keeps them elsewhere, declare that path in agent.read_only or agent.writable; otherwise log in once (run the tool by hand)"
+    );
+  for (const p of cli.read_only)
+    say(p, "agent.read_only", "create it or remove it from agent.read_only");
+  for (const p of cli.writable)
+    say(p, "agent.writable", "create it or remove it from agent.writable");
+  return out;
+}
 
 // action/sandbox/eval-environment.ts
 var NAMES = /* @__PURE__ */ new Set([
@@ -30051,6 +30233,31 @@ function evalEnvironment(env, options) {
   }
   return { ...out, ...options.set };
 }
+var AGENT_NAMES2 = [
+  "HTTP_PROXY",
+  "HTTPS_PROXY",
+  "NO_PROXY",
+  "ALL_PROXY",
+  "http_proxy",
+  "https_proxy",
+  "no_proxy",
+  "all_proxy",
+  "SSL_CERT_FILE",
+  "SSL_CERT_DIR",
+  "NODE_EXTRA_CA_CERTS",
+  "REQUESTS_CA_BUNDLE"
+];
+function agentEnvironment(env, options) {
+  return evalEnvironment(env, {
+    passEnv: [
+      ...AGENT_NAMES2,
+      ...options.secrets,
+      ...Object.keys(env).filter((k) => k.startsWith("AUTOEXP_"))
+    ],
+    set: {},
+    home: options.home
+  });
+}
 
 // action/sandbox/find-gpu-devices.ts
 import { readdirSync } from "node:fs";
@@ -30067,36 +30274,40 @@ function findGpuDevices(dir = "/dev") {
 }
 
 // action/sandbox/fit-sandbox-spec.ts
-import { existsSync } from "node:fs";
-var FALLBACK_HOME = "/tmp/home";
-function fitSandboxSpec(spec, exists = existsSync) {
-  const warnings = [
-    ...spec.readOnly.filter((p) => !exists(p)).map((p) => `read-only path not found: ${p}`),
-    ...spec.writable.filter((p) => !exists(p)).map((p) => `writable path not found: ${p}`)
-  ];
-  const home = exists(spec.home) ? spec.home : FALLBACK_HOME;
-  if (home !== spec.home)
-    warnings.push(`HOME ${spec.home} does not exist: the eval's HOME is ${home}`);
-  return {
-    spec: {
-      ...spec,
-      home,
-      readOnly: spec.readOnly.filter(exists),
-      writable: spec.writable.filter(exists),
-      ...spec.hide ? { hide: spec.hide.filter(exists) } : {}
-    },
-    warnings
-  };
-}
-
-// action/sandbox/probe-sandbox.ts
-import { execFile } from "node:child_process";
-import { accessSync, constants, mkdtempSync, rmSync } from "node:fs";
-import { homedir, tmpdir } from "node:os";
-import { delimiter, join as join3 } from "node:path";
+import { existsSync, statSync } from "node:fs";
 
 // action/sandbox/sandbox-argv.ts
 import { isAbsolute, normalize } from "node:path";
+var SYSTEM_ROOTS = [
+  "/usr",
+  "/bin",
+  "/sbin",
+  "/lib",
+  "/lib32",
+  "/lib64",
+  "/libx32",
+  "/etc",
+  "/sys",
+  "/nix",
+  "/snap"
+];
+var SECRET_SYSTEM_PATHS = {
+  files: [
+    "/etc/shadow",
+    "/etc/shadow-",
+    "/etc/gshadow",
+    "/etc/gshadow-",
+    "/etc/sudoers",
+    "/etc/security/opasswd"
+  ],
+  folders: [
+    "/etc/ssh",
+    "/etc/ssl/private",
+    "/etc/sudoers.d",
+    "/etc/credstore",
+    "/etc/credstore.encrypted"
+  ]
+};
 var RESOLVER_FILES = [
   "/run/systemd/resolve/stub-resolv.conf",
   "/run/systemd/resolve/resolv.conf",
@@ -30109,16 +30320,25 @@ function sandboxArgv(spec, command2) {
   const home = checkedPath(spec.home, "home");
   const program = typeof command2 === "string" ? ["/bin/sh", "-c", command2] : [...command2];
   if (program.length === 0 || !program[0]) throw new Error("sandboxArgv: empty command");
-  const tmpfs = (path) => ["--tmpfs", path];
+  const cwd = spec.cwd ? checkedPath(spec.cwd, "cwd") : slot;
+  const sized = spec.tmpSize ? ["--size", String(Math.floor(spec.tmpSize))] : [];
+  const tmpfs = (path) => [...sized, "--tmpfs", path];
   const roBind = (path) => ["--ro-bind-try", path, path];
   const mounts = [
+    ...(spec.system ?? SYSTEM_ROOTS).map((p) => ({ path: checkedPath(p, "system"), args: roBind })),
+    ...(spec.blank ?? []).map((p) => ({
+      path: checkedPath(p, "blank"),
+      args: (q) => ["--ro-bind", "/dev/null", q]
+    })),
     spec.devices === "host" ? { path: "/dev", args: (p) => ["--dev-bind", p, p] } : { path: "/dev", args: (p) => ["--dev", p] },
+    ...spec.devices === "host" ? [] : [{ path: "/dev/shm", args: tmpfs }],
     ...(spec.devices === "host" ? [] : spec.devices).map((d) => ({
       path: checkedPath(d, "devices"),
       args: (p) => ["--dev-bind-try", p, p]
     })),
     { path: "/proc", args: (p) => ["--proc", p] },
     { path: "/tmp", args: tmpfs },
+    { path: "/var/tmp", args: tmpfs },
     { path: "/run", args: tmpfs },
     ...spec.network ? RESOLVER_FILES.map((path) => ({ path, args: roBind })) : [],
     ...(spec.hide ?? []).map((p) => ({ path: checkedPath(p, "hide"), args: tmpfs })),
@@ -30145,14 +30365,15 @@ function sandboxArgv(spec, command2) {
     // the shell, and bwrap, which autoexp waits for, exits only after the namespace is empty.
     "--as-pid-1",
     "--new-session",
-    "--ro-bind",
-    "/",
-    "/",
     // A mount hides what lies under it, so parents go first: the slot and paths declared inside
     // HOME or /tmp land on top of the tmpfs, whatever order the caller listed them in.
     ...byDepth(mounts).flatMap((m) => m.args(m.path)),
+    // The root itself is bwrap's tmpfs, the mount points' parents: read-only once they are made
+    // (not recursive: the slot, /tmp and HOME stay writable).
+    "--remount-ro",
+    "/",
     "--chdir",
-    slot,
+    cwd,
     "--",
     ...program
   ];
@@ -30170,7 +30391,176 @@ function checkedPath(path, field) {
   return clean2;
 }
 
+// action/sandbox/fit-sandbox-spec.ts
+var FALLBACK_HOME = "/tmp/home";
+function fitSandboxSpec(spec, exists = existsSync, isFolder = (p) => statSync(p, { throwIfNoEntry: false })?.isDirectory() ?? false) {
+  const warnings = [
+    ...spec.readOnly.filter((p) => !exists(p)).map((p) => `read-only path not found: ${p}`),
+    ...spec.writable.filter((p) => !exists(p)).map((p) => `writable path not found: ${p}`)
+  ];
+  const home = exists(spec.home) ? spec.home : FALLBACK_HOME;
+  if (home !== spec.home)
+    warnings.push(`HOME ${spec.home} does not exist: the eval's HOME is ${home}`);
+  const system = (spec.system ?? SYSTEM_ROOTS).filter(exists);
+  const blank = [
+    ...(spec.blank ?? []).filter(exists),
+    ...SECRET_SYSTEM_PATHS.files.filter((p) => exists(p) && !isFolder(p))
+  ];
+  const hide2 = [
+    ...(spec.hide ?? []).filter(exists),
+    ...SECRET_SYSTEM_PATHS.folders.filter((p) => exists(p) && isFolder(p))
+  ];
+  return {
+    spec: {
+      ...spec,
+      home,
+      readOnly: spec.readOnly.filter(exists),
+      writable: spec.writable.filter(exists),
+      system,
+      blank: [...new Set(blank)],
+      hide: [...new Set(hide2)]
+    },
+    warnings
+  };
+}
+
+// action/sandbox/limits.ts
+import {
+  existsSync as existsSync2,
+  mkdirSync,
+  readdirSync as readdirSync2,
+  readFileSync,
+  rmdirSync,
+  writeFileSync
+} from "node:fs";
+import { join as join3 } from "node:path";
+var CGROUP = "/sys/fs/cgroup";
+function createLimitGroups(limits, root = CGROUP) {
+  const hierarchy = findHierarchy(root);
+  const made = /* @__PURE__ */ new Map();
+  const tag = `autoexp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  if (hierarchy && tryGroup(hierarchy, `${tag}-probe`, limits)) {
+    process.once("exit", () => {
+      for (const dirs of made.values()) for (const d of dirs) removeGroup(d);
+    });
+    const mem = limits.memory ? `, memory ${formatBytes(limits.memory)}` : "";
+    return {
+      how: `cgroup v${hierarchy.version}: at most ${limits.processes} processes${mem}`,
+      why: null,
+      wrap(key, argv) {
+        let dirs = made.get(key);
+        if (!dirs) {
+          dirs = makeGroup(hierarchy, `${tag}-${made.size}`, limits);
+          made.set(key, dirs);
+        }
+        const enter = dirs.map((_, i) => `echo $$ > "$${i + 1}"`).join(" && ");
+        return [
+          "/bin/sh",
+          "-c",
+          `${enter} || exit 126; shift ${dirs.length}; exec "$@"`,
+          "autoexp-limits",
+          ...dirs.map((d) => join3(d, "cgroup.procs")),
+          ...argv
+        ];
+      }
+    };
+  }
+  const prlimit = ["/usr/bin/prlimit", "/bin/prlimit"].find((p) => existsSync2(p));
+  if (process.getuid?.() !== 0 && prlimit) {
+    return {
+      how: `RLIMIT_NPROC: at most ${limits.processes} more processes of this user${limits.memory ? " (no memory limit: no writable cgroup)" : ""}`,
+      why: null,
+      wrap(_key, argv) {
+        const n = userProcesses() + limits.processes;
+        return [prlimit, `--nproc=${n}:${n}`, "--", ...argv];
+      }
+    };
+  }
+  return {
+    how: null,
+    why: hierarchy ? "no cgroup could be made for the limits (not delegated to this user)" : "no pids cgroup controller is mounted",
+    wrap: (_key, argv) => [...argv]
+  };
+}
+function findHierarchy(root) {
+  const self = readFileSync("/proc/self/cgroup", "utf8").trim().split("\n");
+  const pathFor = (controller) => self.map((l) => l.split(":")).find(([, c]) => c.split(",").includes(controller))?.[2];
+  const v1 = pathFor("pids");
+  if (v1 !== void 0 && existsSync2(join3(root, "pids", "cgroup.procs"))) {
+    const memPath = pathFor("memory");
+    return {
+      version: 1,
+      pids: join3(root, "pids", v1),
+      memory: memPath !== void 0 ? join3(root, "memory", memPath) : null
+    };
+  }
+  const v2 = self.find((l) => l.startsWith("0::"))?.slice(3);
+  if (v2 !== void 0 && existsSync2(join3(root, "cgroup.controllers"))) {
+    const here = join3(root, v2);
+    const enabled = readFileSync(join3(here, "cgroup.subtree_control"), "utf8");
+    if (!enabled.includes("pids")) return null;
+    return { version: 2, pids: here, memory: enabled.includes("memory") ? here : null };
+  }
+  return null;
+}
+function makeGroup(h, name, limits) {
+  const pids = join3(h.pids, name);
+  mkdirSync(pids);
+  writeFileSync(join3(pids, "pids.max"), String(limits.processes));
+  if (!limits.memory) return [pids];
+  if (h.version === 2) {
+    writeFileSync(join3(pids, "memory.max"), String(limits.memory));
+    return [pids];
+  }
+  if (!h.memory) throw new Error("no memory cgroup controller");
+  const mem = join3(h.memory, name);
+  mkdirSync(mem);
+  writeFileSync(join3(mem, "memory.limit_in_bytes"), String(limits.memory));
+  return [pids, mem];
+}
+function tryGroup(h, name, limits) {
+  let dirs = [];
+  try {
+    dirs = makeGroup(h, name, limits);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    for (const d of dirs) removeGroup(d);
+  }
+}
+function removeGroup(dir) {
+  try {
+    rmdirSync(dir);
+  } catch {
+  }
+}
+function userProcesses() {
+  const uid = process.getuid?.();
+  let n = 0;
+  for (const pid of safeList("/proc")) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const status = readFileSync(`/proc/${pid}/status`, "utf8");
+      if (new RegExp(`^Uid:\\s+${uid}\\s`, "m").test(status)) n++;
+    } catch {
+    }
+  }
+  return n;
+}
+function safeList(dir) {
+  try {
+    return readdirSync2(dir);
+  } catch {
+    return [];
+  }
+}
+
 // action/sandbox/probe-sandbox.ts
+import { execFile } from "node:child_process";
+import { accessSync, constants, mkdtempSync, rmSync } from "node:fs";
+import { homedir, tmpdir } from "node:os";
+import { delimiter, join as join4 } from "node:path";
 var INSTALL = "sudo apt-get install bubblewrap (Debian, Ubuntu; dnf, pacman and apk: bubblewrap)";
 var USERNS = "bubblewrap needs user namespaces for a user other than root: on Ubuntu 24.04 and later allow them with `sudo sysctl kernel.apparmor_restrict_unprivileged_userns=0` (or an AppArmor profile for bwrap); elsewhere check `sysctl user.max_user_namespaces`";
 var PROBE_TIMEOUT_MS = 15e3;
@@ -30182,7 +30572,7 @@ function probeSandbox() {
 async function runSandboxProbe(env = process.env) {
   const bwrap = findProgram("bwrap", env.PATH ?? "");
   if (!bwrap) return { ok: false, why: "bubblewrap (bwrap) is not on PATH", install: INSTALL };
-  const slotDir = mkdtempSync(join3(tmpdir(), "autoexp-probe-"));
+  const slotDir = mkdtempSync(join4(tmpdir(), "autoexp-probe-"));
   try {
     const argv = sandboxArgv(
       { bwrap, slotDir, home: homedir(), readOnly: [], writable: [], network: false, devices: [] },
@@ -30204,7 +30594,7 @@ async function runSandboxProbe(env = process.env) {
 function findProgram(name, path) {
   for (const dir of path.split(delimiter)) {
     if (!dir) continue;
-    const candidate = join3(dir, name);
+    const candidate = join4(dir, name);
     try {
       accessSync(candidate, constants.X_OK);
       return candidate;
@@ -30224,13 +30614,60 @@ function execQuiet(argv, env) {
   });
 }
 
+// action/engine/state-key.ts
+import { createHmac, randomBytes } from "node:crypto";
+import { link, mkdir as mkdir2, readFile, rm as rm2, stat, writeFile as writeFile2 } from "node:fs/promises";
+import { homedir as homedir2 } from "node:os";
+import { isAbsolute as isAbsolute2, join as join5 } from "node:path";
+async function stateKey(env) {
+  const path = keyPath(env);
+  const existing = await readKey(path);
+  if (existing) return existing;
+  await mkdir2(join5(path, ".."), { recursive: true, mode: 448 });
+  const temp = `${path}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
+  await writeFile2(temp, `${randomBytes(32).toString("hex")}
+`, { mode: 384 });
+  await link(temp, path).catch((error62) => {
+    if (error62.code !== "EEXIST") throw error62;
+  });
+  await rm2(temp, { force: true });
+  const key = await readKey(path);
+  if (!key)
+    throw new AutoexpError(`cannot read autoexp's key ${path} just written; nothing was changed`);
+  return key;
+}
+function keyPath(env) {
+  const state = env.XDG_STATE_HOME && isAbsolute2(env.XDG_STATE_HOME) ? env.XDG_STATE_HOME : join5(env.HOME || homedir2(), ".local", "state");
+  return join5(state, "autoexp", "key");
+}
+async function readKey(path) {
+  const info = await stat(path).catch(() => null);
+  if (!info) return null;
+  if ((info.mode & 63) !== 0 || process.getuid && info.uid !== process.getuid()) {
+    throw new AutoexpError(
+      `autoexp's key ${path} can be read or written by other users (mode ${(info.mode & 511).toString(8)}); nothing was changed. Run chmod 600 ${path} if it is yours, else delete it (tags signed with it will then need autoexp run --adopt)`
+    );
+  }
+  const text2 = (await readFile(path, "utf8")).trim();
+  if (!/^[0-9a-f]{64}$/.test(text2)) {
+    throw new AutoexpError(
+      `autoexp's key ${path} is not 64 hex digits; nothing was changed. Delete it to make a new one (tags signed with it will then need autoexp run --adopt)`
+    );
+  }
+  return Buffer.from(text2, "hex");
+}
+function mac3(key, ...parts) {
+  return createHmac("sha256", key).update(parts.join("\n")).digest("hex");
+}
+
 // action/engine/isolation.ts
+var DEFAULT_TMP_SIZE = 8 * 1024 ** 3;
 async function resolveIsolation(config2, repoDir, gitDir, env) {
-  const home = env.HOME || homedir2();
-  const resolve9 = (p) => p === "~" || p.startsWith("~/") ? join4(home, p.slice(1)) : isAbsolute2(p) ? p : join4(repoDir, p);
+  const home = env.HOME || homedir3();
+  const resolve9 = (p) => p === "~" || p.startsWith("~/") ? join6(home, p.slice(1)) : isAbsolute3(p) ? p : join6(repoDir, p);
   const readOnly = config2.isolation.read_only.map(resolve9);
   const writable = config2.isolation.writable.map(resolve9);
-  const relative2 = config2.isolation.read_only.filter((p) => !p.startsWith("~") && !isAbsolute2(p));
+  const relative2 = config2.isolation.read_only.filter((p) => !p.startsWith("~") && !isAbsolute3(p));
   const environment = (base) => evalEnvironment(base, {
     passEnv: [
       ...config2.eval.pass_env,
@@ -30241,17 +30678,23 @@ async function resolveIsolation(config2, repoDir, gitDir, env) {
   });
   const linkData = async (dir) => {
     for (const rel of relative2) {
-      const inside = join4(dir, rel);
-      if (existsSync2(inside)) continue;
-      await mkdir2(dirname(inside), { recursive: true });
-      await symlink(join4(repoDir, rel), inside);
+      const inside = join6(dir, rel);
+      if (existsSync3(inside)) continue;
+      await mkdir3(dirname(inside), { recursive: true });
+      await symlink(join6(repoDir, rel), inside);
     }
   };
+  const agentSecrets = config2.agent ? [
+    ...agentSecretNames(config2.agent),
+    ...config2.agent.pass_env ?? []
+  ] : [];
+  const agentEnv = (base) => agentEnvironment(base, { secrets: agentSecrets, home });
   const none2 = (warnings2) => ({
     mode: "none",
     warnings: warnings2,
     launch: (command2, _dir, base) => ({ command: command2, env: environment(base) }),
-    linkData
+    linkData,
+    launchAgent: (command2, _dirs, base) => ({ command: command2, env: agentEnv(base) })
   });
   if (config2.isolation.mode === "none") {
     return none2(["isolation: none (the config's choice): evals run unsandboxed, as you"]);
@@ -30269,69 +30712,170 @@ async function resolveIsolation(config2, repoDir, gitDir, env) {
   }
   const devices = findGpuDevices();
   const tools = toolRoots(env.PATH ?? "", home, repoDir);
+  const tmpSize = config2.isolation.limits?.tmp ?? DEFAULT_TMP_SIZE;
+  const hide2 = [gitDir, dirname(keyPath(env))];
+  const groups = createLimitGroups({
+    processes: config2.isolation.limits?.processes ?? 4096,
+    memory: config2.isolation.limits?.memory
+  });
+  const limitWarnings = groups.how ? [] : [`no process or memory limit for evals and agents here: ${groups.why}`];
   const fitted = fitSandboxSpec({
     bwrap: probe.bwrap,
     slotDir: "/",
     home,
-    readOnly: [.../* @__PURE__ */ new Set([...readOnly, ...tools])],
+    readOnly: [.../* @__PURE__ */ new Set([...readOnly, ...tools, ...venvBases([...readOnly, ...tools])])],
     writable,
     network: config2.isolation.network,
     devices,
-    hide: [gitDir]
+    hide: hide2,
+    tmpSize
   });
-  const warnings = fitted.warnings.filter((w) => !tools.some((t) => w.endsWith(`: ${t}`)));
+  const declared = config2.agent ? agentPaths(config2.agent, resolve9) : { readOnly: [], writable: [] };
+  const program = config2.agent ? agentProgram(config2.agent, env.PATH ?? "") : [];
+  const agentFitted = fitSandboxSpec({
+    bwrap: probe.bwrap,
+    slotDir: "/",
+    home,
+    readOnly: [.../* @__PURE__ */ new Set([...tools, ...declared.readOnly, ...program])],
+    writable: declared.writable,
+    network: true,
+    devices: [],
+    hide: hide2,
+    tmpSize
+  });
+  const warnings = [
+    ...fitted.warnings.filter((w) => !tools.some((t) => w.endsWith(`: ${t}`))),
+    ...limitWarnings
+  ];
   return {
     mode: "sandbox",
     warnings,
+    limits: groups.how,
     launch: (command2, dir, base, frozen) => ({
-      command: sandboxArgv(
-        {
-          ...fitted.spec,
-          slotDir: dir,
-          // Frozen files are bound read-only over themselves: the harness cannot be rewritten
-          // during a run and put back before the after-run hash.
-          readOnly: [...fitted.spec.readOnly, ...frozenPaths(dir, frozen)]
-        },
-        command2
+      command: groups.wrap(
+        dir,
+        sandboxArgv(
+          {
+            ...fitted.spec,
+            slotDir: dir,
+            // Frozen files are bound read-only over themselves: the harness cannot be rewritten
+            // during a run and put back before the after-run hash.
+            readOnly: [...fitted.spec.readOnly, ...frozenPaths(dir, frozen)]
+          },
+          command2
+        )
       ),
       env: { ...environment(base), HOME: fitted.spec.home }
     }),
     linkData,
-    launchAgent: (command2) => [
-      probe.bwrap,
-      "--dev-bind",
-      "/",
-      "/",
-      "--unshare-pid",
-      "--proc",
-      "/proc",
-      "--die-with-parent",
-      "--",
-      ...typeof command2 === "string" ? ["/bin/sh", "-c", command2] : command2
-    ]
+    launchAgent: (command2, dirs, base) => {
+      const [first, ...more] = dirs.writable;
+      return {
+        command: groups.wrap(
+          dirs.cwd,
+          sandboxArgv(
+            {
+              ...agentFitted.spec,
+              slotDir: first ?? dirs.cwd,
+              cwd: dirs.cwd,
+              readOnly: [
+                ...agentFitted.spec.readOnly,
+                ...commandPaths(command2),
+                ...dirs.readOnly ?? []
+              ],
+              writable: [...agentFitted.spec.writable, ...more]
+            },
+            command2
+          )
+        ),
+        env: { ...agentEnv(base), HOME: agentFitted.spec.home }
+      };
+    }
   };
 }
-function toolRoots(path, home, repoDir) {
+function agentProgram(agent2, path) {
+  if (agent2.use !== "claude-code" && agent2.use !== "codex" && agent2.use !== "aider") return [];
+  const name = agent2.command ?? { "claude-code": "claude", codex: "codex", aider: "aider" }[agent2.use];
+  const found = isAbsolute3(name) ? name : findProgram(name, path);
+  if (!found) return [];
+  try {
+    const real = realpathSync(found);
+    return [.../* @__PURE__ */ new Set([found, dirname(real)])];
+  } catch {
+    return [found];
+  }
+}
+function commandPaths(command2) {
+  const words = typeof command2 === "string" ? command2.split(/\s+/) : [...command2];
+  return [
+    ...new Set(
+      words.map((w) => w.replace(/^['"]|['"]$/g, "")).filter((w) => isAbsolute3(w) && !w.split("/").includes("..") && isFile(w))
+    )
+  ];
+}
+function isFile(path) {
+  try {
+    return statSync2(path).isFile();
+  } catch {
+    return false;
+  }
+}
+function toolRoots(path, home, repoDir, readFile17 = readText) {
   const roots = /* @__PURE__ */ new Set();
   for (const dir of path.split(":")) {
-    if (!dir.startsWith(`${home}/`) || dir.startsWith(`${repoDir}/`) || dir === repoDir) continue;
-    const [first] = dir.slice(home.length + 1).split("/");
-    if (!first) continue;
-    if (first === ".local") {
-      roots.add(join4(home, ".local", "bin"));
-      roots.add(join4(home, ".local", "lib"));
-    } else roots.add(join4(home, first));
+    if (!isAbsolute3(dir) || dir.split("/").includes("..")) continue;
+    const clean2 = dir.replace(/\/+$/, "");
+    if (clean2.startsWith(`${repoDir}/`) || clean2 === repoDir) {
+      const venv = dirname(clean2);
+      if (basename(clean2) === "bin" && readFile17(join6(venv, "pyvenv.cfg")) !== null) roots.add(venv);
+      continue;
+    }
+    if (SYSTEM_ROOTS.some((r) => clean2 === r || clean2.startsWith(`${r}/`))) continue;
+    if (clean2.startsWith(`${home}/`)) {
+      const [first] = clean2.slice(home.length + 1).split("/");
+      if (!first) continue;
+      if (first === ".local") {
+        roots.add(join6(home, ".local", "bin"));
+        roots.add(join6(home, ".local", "lib"));
+      } else roots.add(join6(home, first));
+      continue;
+    }
+    if (clean2.endsWith("/node_modules/.bin")) roots.add(dirname(clean2));
+    else if (basename(clean2) === "bin" && dirname(clean2) !== "/") {
+      const parent = dirname(clean2);
+      for (const beside of ["bin", "lib", "lib64", "libexec", "share"])
+        roots.add(join6(parent, beside));
+    } else if (clean2) roots.add(clean2);
   }
   return [...roots];
 }
+function venvBases(paths, readFile17 = readText) {
+  const bases = /* @__PURE__ */ new Set();
+  for (const p of paths) {
+    const cfg = readFile17(join6(p, "pyvenv.cfg"));
+    const home = cfg && /^\s*home\s*=\s*(.+?)\s*$/m.exec(cfg)?.[1];
+    if (!home || !isAbsolute3(home)) continue;
+    const prefix = basename(home) === "bin" ? dirname(home) : home;
+    if (prefix !== "/" && !SYSTEM_ROOTS.some((r) => prefix === r || prefix.startsWith(`${r}/`)))
+      bases.add(prefix);
+  }
+  return [...bases];
+}
+function readText(path) {
+  try {
+    return readFileSync2(path, "utf8");
+  } catch {
+    return null;
+  }
+}
 var MAX_FROZEN_BINDS = 256;
 function frozenPaths(dir, frozen) {
-  return frozen.slice(0, MAX_FROZEN_BINDS).map((p) => join4(dir, p)).filter((p) => existsSync2(p));
+  return frozen.slice(0, MAX_FROZEN_BINDS).map((p) => join6(dir, p)).filter((p) => existsSync3(p));
 }
 
 // action/engine/slot.ts
-import { mkdir as mkdir4, readFile as readFile3, rm as rm4 } from "node:fs/promises";
-import { join as join9 } from "node:path";
+import { mkdir as mkdir5, readFile as readFile4, rm as rm4 } from "node:fs/promises";
+import { join as join11 } from "node:path";
 
 // action/eval/read-tail.ts
 import { open as open2 } from "node:fs/promises";
@@ -30354,8 +30898,18 @@ function tailLines(text2, lines = 30) {
 
 // action/process/run-process.ts
 import { spawn } from "node:child_process";
-import { closeSync, openSync, readdirSync as readdirSync2, readFileSync, rmSync as rmSync2, writeFileSync } from "node:fs";
+import { createHmac as createHmac2, timingSafeEqual } from "node:crypto";
+import { closeSync, openSync, readdirSync as readdirSync3, readFileSync as readFileSync3, rmSync as rmSync2, writeFileSync as writeFileSync2 } from "node:fs";
 var activeGroups = /* @__PURE__ */ new Set();
+var pidKey = null;
+function signPidFiles(key) {
+  pidKey = key;
+}
+function pidMac(key, pidFile, text2) {
+  return createHmac2("sha256", key).update(`pid
+${pidFile}
+${text2}`).digest("hex");
+}
 function killActiveGroups() {
   for (const pid of activeGroups) killGroup(pid, "SIGKILL");
   activeGroups.clear();
@@ -30372,8 +30926,10 @@ async function runProcess(options) {
     const child = spawn(file2, args, { cwd, env, detached: true, stdio: [input2, fd, fd] });
     const pid = child.pid;
     if (pid !== void 0) activeGroups.add(pid);
-    if (pid !== void 0 && pidFile)
-      writeFileSync(pidFile, `${pid} ${processStartTime(pid) ?? ""}`);
+    if (pid !== void 0 && pidFile) {
+      const text2 = `${pid} ${processStartTime(pid) ?? ""}`;
+      writeFileSync2(pidFile, pidKey ? `${text2} ${pidMac(pidKey, pidFile, text2)}` : text2);
+    }
     const timer = setTimeout(() => {
       timedOut = true;
       killGroup(pid, "SIGTERM");
@@ -30405,15 +30961,20 @@ async function runProcess(options) {
     if (pidFile) rmSync2(pidFile, { force: true });
   }
 }
-function killLeftoverGroup(pidFile) {
+function killLeftoverGroup(pidFile, key) {
   let text2;
   try {
-    text2 = readFileSync(pidFile, "utf8");
+    text2 = readFileSync3(pidFile, "utf8");
   } catch {
     return false;
   }
   rmSync2(pidFile, { force: true });
-  const [pidText, started] = text2.trim().split(" ");
+  const [pidText, started, signature] = text2.trim().split(" ");
+  if (key) {
+    const want = Buffer.from(pidMac(key, pidFile, `${pidText} ${started}`));
+    const given = Buffer.from(signature ?? "");
+    if (given.length !== want.length || !timingSafeEqual(given, want)) return false;
+  }
   const pid = Number(pidText);
   if (!Number.isSafeInteger(pid) || pid <= 1 || !started) return false;
   const now = processStartTime(pid);
@@ -30423,7 +30984,7 @@ function killLeftoverGroup(pidFile) {
 function groupAlive(pgid) {
   let names2;
   try {
-    names2 = readdirSync2("/proc").filter((n) => /^\d+$/.test(n));
+    names2 = readdirSync3("/proc").filter((n) => /^\d+$/.test(n));
   } catch {
     return false;
   }
@@ -30431,8 +30992,8 @@ function groupAlive(pgid) {
 }
 function procStat(pid) {
   try {
-    const stat4 = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat4.slice(stat4.lastIndexOf(")") + 2).split(" ");
+    const stat6 = readFileSync3(`/proc/${pid}/stat`, "utf8");
+    return stat6.slice(stat6.lastIndexOf(")") + 2).split(" ");
   } catch {
     return null;
   }
@@ -30558,12 +31119,12 @@ async function runEval(config2, cwd, logPath, launch, pidFile) {
 }
 
 // action/files/cap-log.ts
-import { open as open3, readdir, rm as rm2, stat, writeFile as writeFile2 } from "node:fs/promises";
-import { join as join5 } from "node:path";
+import { open as open3, readdir, rm as rm3, stat as stat2, writeFile as writeFile3 } from "node:fs/promises";
+import { join as join7 } from "node:path";
 var LOG_CAP_BYTES = 8 * 1024 * 1024;
 var HEAD_BYTES = 1024 * 1024;
 async function capLog(path, cap = LOG_CAP_BYTES) {
-  const size = (await stat(path).catch(() => null))?.size ?? 0;
+  const size = (await stat2(path).catch(() => null))?.size ?? 0;
   if (size <= cap) return 0;
   const tailBytes = cap - HEAD_BYTES;
   const handle = await open3(path, "r");
@@ -30579,7 +31140,7 @@ async function capLog(path, cap = LOG_CAP_BYTES) {
 `
     );
     await handle.close();
-    await writeFile2(path, Buffer.concat([head, marker, tail]));
+    await writeFile3(path, Buffer.concat([head, marker, tail]));
     return cut;
   } finally {
     await handle.close().catch(() => {
@@ -30591,7 +31152,7 @@ async function pruneLogs(dir, keepFrom) {
   for (const name of await readdir(dir).catch(() => [])) {
     const iteration = Number(/^(\d+)-/.exec(name)?.[1]);
     if (Number.isInteger(iteration) && iteration > 0 && iteration < keepFrom) {
-      await rm2(join5(dir, name), { force: true });
+      await rm3(join7(dir, name), { force: true });
       removed++;
     }
   }
@@ -30600,23 +31161,72 @@ async function pruneLogs(dir, keepFrom) {
 
 // action/engine/agent-checkout.ts
 import { createHash } from "node:crypto";
-import { readdirSync as readdirSync4 } from "node:fs";
-import { lstat, mkdir as mkdir3, readFile, readlink, rm as rm3 } from "node:fs/promises";
-import { join as join7 } from "node:path";
+import { readdirSync as readdirSync6 } from "node:fs";
+import { lstat, mkdir as mkdir4, readFile as readFile2, readlink } from "node:fs/promises";
+import { join as join9 } from "node:path";
 
 // action/engine/materialise.ts
 import {
+  chmodSync as chmodSync2,
   lstatSync,
-  mkdirSync,
-  readdirSync as readdirSync3,
-  rmSync as rmSync3,
+  mkdirSync as mkdirSync2,
+  readdirSync as readdirSync5,
   symlinkSync,
-  writeFileSync as writeFileSync2
+  writeFileSync as writeFileSync3
 } from "node:fs";
-import { dirname as dirname2, join as join6 } from "node:path";
+import { dirname as dirname2, join as join8 } from "node:path";
+
+// action/engine/remove-tree.ts
+import { randomBytes as randomBytes2 } from "node:crypto";
+import { chmodSync, readdirSync as readdirSync4, renameSync, rmSync as rmSync3 } from "node:fs";
+var HOIST_AT = 1024;
+var SLASH = Buffer.from("/");
+function removeTree(path) {
+  try {
+    rmSync3(path, { recursive: true, force: true });
+    return;
+  } catch {
+    removeTreeByParts(path);
+  }
+}
+function removeTreeByParts(path) {
+  const top = Buffer.from(path);
+  const stack = [top];
+  while (stack.length > 0) {
+    const dir = stack.pop();
+    try {
+      chmodSync(dir, 448);
+    } catch {
+    }
+    let entries;
+    try {
+      entries = readdirSync4(dir, { withFileTypes: true, encoding: "buffer" });
+    } catch {
+      continue;
+    }
+    for (const entry of entries) {
+      if (!entry.isDirectory()) continue;
+      let child = Buffer.concat([dir, SLASH, entry.name]);
+      if (child.length - top.length > HOIST_AT) {
+        const moved = Buffer.concat([
+          top,
+          Buffer.from(`/.removing-${randomBytes2(6).toString("hex")}`)
+        ]);
+        renameSync(child, moved);
+        child = moved;
+      }
+      stack.push(child);
+    }
+  }
+  rmSync3(top, { recursive: true, force: true });
+}
+
+// action/engine/materialise.ts
 var TreeDir = class {
   dir;
   #written = /* @__PURE__ */ new Map();
+  /** The tree last materialised: what sweep() leaves. */
+  #wanted = null;
   constructor(dir) {
     this.dir = dir;
   }
@@ -30629,12 +31239,13 @@ var TreeDir = class {
   async materialise(git, commit2, exclude = () => false) {
     const entries = (await git.lsTree(commit2)).filter((e) => !exclude(e.path));
     const wanted = new Map(entries.map((e) => [e.path, e]));
+    this.#wanted = wanted;
     const st = lstatQuiet(this.dir);
     if (st && !st.isDirectory()) {
-      rmSync3(this.dir, { force: true });
+      removeTree(this.dir);
       this.#written.clear();
     }
-    mkdirSync(this.dir, { recursive: true });
+    mkdirSync2(this.dir, { recursive: true });
     const removed = this.#prune(wanted);
     const stale = entries.filter((entry) => !this.#intact(entry));
     const bySha = /* @__PURE__ */ new Map();
@@ -30644,12 +31255,29 @@ var TreeDir = class {
     });
     return { written: stale.length, removed };
   }
+  /**
+   * Removes what a run wrote beside the tree last materialised (outputs, caches, a file that
+   * filled the disk), now rather than at the next materialise: the space is free before autoexp
+   * writes its journal. Returns how many entries were removed.
+   */
+  sweep() {
+    return this.#wanted ? this.#prune(this.#wanted) : 0;
+  }
   #write(entry, bytes) {
-    const path = join6(this.dir, entry.path);
-    rmSync3(path, { recursive: true, force: true });
-    mkdirSync(dirname2(path), { recursive: true });
-    if (entry.mode === "120000") symlinkSync(bytes.toString(), path);
-    else writeFileSync2(path, bytes, { mode: entry.mode === "100755" ? 493 : 420 });
+    const path = join8(this.dir, entry.path);
+    const place = () => {
+      removeTree(path);
+      mkdirSync2(dirname2(path), { recursive: true });
+      if (entry.mode === "120000") symlinkSync(bytes.toString(), path);
+      else writeFileSync3(path, bytes, { mode: entry.mode === "100755" ? 493 : 420 });
+    };
+    try {
+      place();
+    } catch {
+      for (let d = dirname2(entry.path); d !== "."; d = dirname2(d)) chmodQuiet(join8(this.dir, d));
+      chmodQuiet(this.dir);
+      place();
+    }
     const st = lstatSync(path, { bigint: true });
     this.#written.set(entry.path, {
       sha: entry.sha,
@@ -30670,33 +31298,56 @@ var TreeDir = class {
   #intact(entry) {
     const was = this.#written.get(entry.path);
     if (!was || was.sha !== entry.sha || was.mode !== entry.mode) return false;
-    const st = lstatQuiet(join6(this.dir, entry.path), true);
+    const st = lstatQuiet(join8(this.dir, entry.path), true);
     return st !== null && Number(st.ino) === was.ino && Number(st.size) === was.size && st.mtimeNs === was.mtimeNs && st.ctimeNs === was.ctimeNs;
   }
-  /** Removes everything that is not a wanted file (and everything under a wanted path's place). */
+  /**
+   * Removes everything that is not a wanted file (and everything under a wanted path's place):
+   * whatever was left there, however deep, unreadable or oddly named (names are read as bytes,
+   * so one that is not UTF-8 is removed too). Only the wanted folders are walked.
+   */
   #prune(wanted) {
     const dirs = /* @__PURE__ */ new Set();
     for (const path of wanted.keys()) {
       for (let d = dirname2(path); d !== "."; d = dirname2(d)) dirs.add(d);
     }
     let removed = 0;
-    const walk = (rel) => {
-      const here = rel ? join6(this.dir, rel) : this.dir;
-      for (const entry of readdirSync3(here, { withFileTypes: true })) {
-        const path = rel ? `${rel}/${entry.name}` : entry.name;
-        if (entry.isDirectory() && dirs.has(path)) {
-          walk(path);
-        } else if (!wanted.has(path) || entry.isDirectory()) {
-          rmSync3(join6(this.dir, path), { recursive: true, force: true });
+    const stack = [""];
+    while (stack.length > 0) {
+      const rel = stack.pop();
+      const here = Buffer.from(rel ? join8(this.dir, rel) : this.dir);
+      let entries;
+      try {
+        entries = readdirSync5(here, { withFileTypes: true, encoding: "buffer" });
+      } catch {
+        removeTree(here);
+        if (!rel) mkdirSync2(this.dir, { recursive: true });
+        for (const path of [...this.#written.keys()])
+          if (!rel || path.startsWith(`${rel}/`)) this.#written.delete(path);
+        removed++;
+        continue;
+      }
+      for (const entry of entries) {
+        const name = entry.name.toString();
+        const path = rel ? `${rel}/${name}` : name;
+        const exact = Buffer.from(name).equals(entry.name);
+        if (exact && entry.isDirectory() && dirs.has(path)) stack.push(path);
+        else if (!exact || !wanted.has(path) || entry.isDirectory()) {
+          removeTree(Buffer.concat([here, Buffer.from("/"), entry.name]));
           this.#written.delete(path);
           removed++;
         }
       }
-    };
-    walk("");
+    }
     return removed;
   }
 };
+function chmodQuiet(dir) {
+  try {
+    chmodSync2(dir, 493);
+  } catch {
+  }
+}
 function lstatQuiet(path, bigint4) {
   try {
     return bigint4 ? lstatSync(path, { bigint: true }) : lstatSync(path);
@@ -30706,51 +31357,94 @@ function lstatQuiet(path, bigint4) {
 }
 
 // action/engine/agent-checkout.ts
+var MAX_DEPTH = 64;
+var MAX_PATH_BYTES = 1024;
+var TOO_DEEP = `folders nested past ${MAX_DEPTH} levels or ${MAX_PATH_BYTES} bytes of path, not read`;
+function tooDeep(path) {
+  let depth2 = 1;
+  for (let i = path.indexOf("/"); i >= 0; i = path.indexOf("/", i + 1)) depth2++;
+  return depth2 > MAX_DEPTH || Buffer.byteLength(path) > MAX_PATH_BYTES;
+}
 var AgentCheckout = class {
   root;
   scratch;
   pidFile;
   #tree;
   #entries = [];
-  constructor(root) {
+  /** Where the commits' object stores for scratch repositories live (see Git.initScratchRepo). */
+  stores;
+  /** The object store the scratch repository reads, once prepared with git; null without. */
+  objects = null;
+  constructor(root, stores = join9(root, "..", "..", "agent-objects")) {
     this.root = root;
-    this.scratch = join7(root, "scratch");
-    this.pidFile = join7(root, "agent.pid");
-    this.#tree = new TreeDir(join7(root, "work"));
+    this.stores = stores;
+    this.scratch = join9(root, "scratch");
+    this.pidFile = join9(root, "agent.pid");
+    this.#tree = new TreeDir(join9(root, "work"));
   }
   get dir() {
     return this.#tree.dir;
   }
   /** A clean copy of `commit`; with `withGit`, a private repository whose HEAD is that commit. */
   async prepare(repo, commit2, withGit) {
-    await rm3(join7(this.dir, ".git"), { recursive: true, force: true });
+    removeTree(join9(this.dir, ".git"));
     await this.#tree.materialise(repo, commit2, isRecord);
     this.#entries = (await repo.lsTree(commit2)).filter((e) => !isRecord(e.path));
-    await mkdir3(this.scratch, { recursive: true });
-    if (withGit) await repo.initScratchRepo(this.dir, commit2);
+    await mkdir4(this.scratch, { recursive: true });
+    this.objects = withGit ? await repo.initScratchRepo(this.dir, commit2, this.stores) : null;
   }
-  /** What differs from the commit it was prepared from: every path, target or not. */
+  /**
+   * What differs from the commit it was prepared from: every path, target or not. Walked
+   * without recursion, names read as bytes; what cannot be a candidate's file is reported as
+   * `other` with the reason (a link, a name that is not UTF-8, a folder it cannot read, folders
+   * nested past MAX_DEPTH or a path past MAX_PATH_BYTES, which are not walked further).
+   */
   async changes() {
     const before = new Map(this.#entries.map((e) => [e.path, e]));
+    const trackedDirs = /* @__PURE__ */ new Set();
+    for (const path of before.keys())
+      for (let i = path.indexOf("/"); i >= 0; i = path.indexOf("/", i + 1))
+        trackedDirs.add(path.slice(0, i));
     const changes = [];
     const seen = /* @__PURE__ */ new Set();
-    const walk = async (rel) => {
-      const here = rel ? join7(this.dir, rel) : this.dir;
-      for (const entry of readdirSync4(here, { withFileTypes: true })) {
-        const path = rel ? `${rel}/${entry.name}` : entry.name;
+    const refuse = (path, what) => changes.push({
+      path,
+      kind: before.has(path) ? "modified" : "added",
+      file: { type: "other", what }
+    });
+    const stack = [""];
+    while (stack.length > 0) {
+      const rel = stack.pop();
+      let entries;
+      try {
+        entries = readdirSync6(Buffer.from(rel ? join9(this.dir, rel) : this.dir), {
+          withFileTypes: true,
+          encoding: "buffer"
+        });
+      } catch (error62) {
+        refuse(rel, `a folder autoexp cannot read (${error62.code})`);
+        continue;
+      }
+      for (const entry of entries) {
+        const name = entry.name.toString();
+        const path = rel ? `${rel}/${name}` : name;
+        if (!Buffer.from(name).equals(entry.name)) {
+          refuse(path, "a name that is not UTF-8");
+          continue;
+        }
         if (path === ".git") continue;
         if (entry.isDirectory()) {
-          await walk(path);
+          if (!trackedDirs.has(path) && tooDeep(path)) refuse(path, TOO_DEEP);
+          else stack.push(path);
           continue;
         }
         seen.add(path);
         const was = before.get(path);
         if (was && this.#tree.untouched(path, was.sha, was.mode)) continue;
-        const change2 = await readChange(join7(this.dir, path), path, was);
+        const change2 = await readChange(join9(this.dir, path), path, was);
         if (change2) changes.push(change2);
       }
-    };
-    await walk("");
+    }
     for (const [path] of before) {
       if (!seen.has(path)) changes.push({ path, kind: "deleted", file: null });
     }
@@ -30758,8 +31452,8 @@ var AgentCheckout = class {
   }
   /** The bytes of a file of the checkout as it is now (null: not a regular file). */
   async read(path) {
-    const st = await lstat(join7(this.dir, path)).catch(() => null);
-    return st?.isFile() ? readFile(join7(this.dir, path)) : null;
+    const st = await lstat(join9(this.dir, path)).catch(() => null);
+    return st?.isFile() ? readFile2(join9(this.dir, path)) : null;
   }
 };
 function isRecord(path) {
@@ -30769,12 +31463,12 @@ async function readChange(full, path, was) {
   const st = await lstat(full);
   const kind = was ? "modified" : "added";
   if (st.isSymbolicLink()) {
-    if (was?.mode === "120000" && blobSha(Buffer.from(await readlink(full))) === was.sha)
-      return null;
-    return { path, kind, file: { type: "other" } };
+    const link3 = await readlink(full);
+    if (was?.mode === "120000" && blobSha(Buffer.from(link3)) === was.sha) return null;
+    return { path, kind, file: { type: "other", what: "a link", link: link3 } };
   }
-  if (!st.isFile()) return { path, kind, file: { type: "other" } };
-  const content = await readFile(full);
+  if (!st.isFile()) return { path, kind, file: { type: "other", what: "not a regular file" } };
+  const content = await readFile2(full);
   const mode = st.mode & 73 ? "100755" : "100644";
   if (was && was.mode === mode && blobSha(content) === was.sha) return null;
   return { path, kind, file: { type: "file", content, mode } };
@@ -30785,8 +31479,8 @@ function blobSha(content) {
 
 // action/engine/fingerprint.ts
 import { createHash as createHash2 } from "node:crypto";
-import { glob, readFile as readFile2 } from "node:fs/promises";
-import { join as join8 } from "node:path";
+import { glob, readFile as readFile3 } from "node:fs/promises";
+import { join as join10 } from "node:path";
 async function hashFrozen(root, globs) {
   const hashes = {};
   if (globs.length === 0) return hashes;
@@ -30796,13 +31490,13 @@ async function hashFrozen(root, globs) {
     withFileTypes: true,
     exclude: (d) => d.name === ".git"
   })) {
-    if (entry.isFile()) paths.push(join8(entry.parentPath, entry.name).slice(root.length + 1));
+    if (entry.isFile()) paths.push(join10(entry.parentPath, entry.name).slice(root.length + 1));
   }
-  for (const path of paths.sort()) hashes[path] = await hashFile(join8(root, path));
+  for (const path of paths.sort()) hashes[path] = await hashFile(join10(root, path));
   return hashes;
 }
 async function hashFile(path) {
-  return createHash2("sha256").update(await readFile2(path)).digest("hex");
+  return createHash2("sha256").update(await readFile3(path)).digest("hex");
 }
 function diffManifests(before, after) {
   const changed = [];
@@ -30843,8 +31537,8 @@ var Slot = class {
       ...options.gpu ? { CUDA_VISIBLE_DEVICES: String(options.gpu.index) } : {}
     };
     this.root = options.root;
-    this.pidFile = join9(options.root, "eval.pid");
-    this.#tree = new TreeDir(join9(options.root, "tree"));
+    this.pidFile = join11(options.root, "eval.pid");
+    this.#tree = new TreeDir(join11(options.root, "tree"));
     this.#git = options.git;
     this.#isolation = options.isolation;
     this.#logs = options.logs;
@@ -30861,7 +31555,7 @@ var Slot = class {
   }
   /** A file of the slot as it is now (null: gone or not a regular file). */
   async read(path) {
-    return readFile3(join9(this.dir, path)).catch(() => null);
+    return readFile4(join11(this.dir, path)).catch(() => null);
   }
   /** Makes the slot hold exactly `commit`'s tracked files, plus the declared data links. */
   async prepare(commit2) {
@@ -30871,8 +31565,8 @@ var Slot = class {
   /** Runs the eval once on a clean copy of `commit`, then checks the frozen files. */
   async evaluate(config2, commit2, name, env, frozen, onProgress) {
     await this.prepare(commit2);
-    await mkdir4(this.#logs, { recursive: true });
-    const logPath = join9(this.#logs, `${name}.log`);
+    await mkdir5(this.#logs, { recursive: true });
+    const logPath = join11(this.#logs, `${name}.log`);
     await rm4(logPath, { force: true });
     const started = performance.now();
     this.#running = started;
@@ -30893,14 +31587,15 @@ var Slot = class {
     });
     await capLog(logPath);
     const tampered = diffManifests(frozen, await hashFrozen(this.dir, config2.frozen));
+    this.#tree.sweep();
     return { ...outcome, tampered };
   }
   /** The user's correctness command on a fresh copy of `commit`; null when it passes. */
   async check(config2, commit2, name, env, frozen) {
     const checks = config2.checks;
     await this.prepare(commit2);
-    await mkdir4(this.#logs, { recursive: true });
-    const logPath = join9(this.#logs, `${name}.log`);
+    await mkdir5(this.#logs, { recursive: true });
+    const logPath = join11(this.#logs, `${name}.log`);
     const launched = this.#isolation.launch(
       checks.command,
       this.dir,
@@ -30916,6 +31611,7 @@ var Slot = class {
       pidFile: this.pidFile
     });
     await capLog(logPath);
+    this.#tree.sweep();
     if (result.exitCode === 0 && !result.timedOut) return null;
     const tail = tailLines(await readEnd(logPath, 64 * 1024));
     const how = result.spawnError ? result.spawnError : result.timedOut ? `timed out after ${Math.round(checks.timeout / 1e3)}s` : result.signal ? `killed by ${result.signal}` : `exited with code ${result.exitCode}`;
@@ -31120,10 +31816,10 @@ async function measurePairs(store, config2, run, commits, slotName = "verify") {
 function makeSlot(store, id, name, isolation, gpu) {
   return new Slot({
     id,
-    root: join10(store.stateDir, "slots", name),
+    root: join12(store.stateDir, "slots", name),
     git: store.repo,
     isolation,
-    logs: join10(store.stateDir, "logs"),
+    logs: join12(store.stateDir, "logs"),
     ...gpu ? { gpu } : {}
   });
 }
@@ -31187,7 +31883,7 @@ async function planAttribution(store, pairs) {
       `tag ${store.tag} has kept nothing yet: there is no change to attribute`,
       { exitCode: 1 }
     );
-  const scratch = join11(store.stateDir, "attribute", "merge");
+  const scratch = join13(store.stateDir, "attribute", "merge");
   const changes = [];
   for (const change2 of kept) {
     const parent = await store.repo.resolve(`${change2.commit}^`);
@@ -31292,9 +31988,20 @@ async function attributeRecord(store, config2, plan, run) {
 }
 
 // action/engine/verify-tag.ts
-import { join as join16 } from "node:path";
+import { join as join19 } from "node:path";
 
 // action/decide/config-changes.ts
+function trustSettings(config2) {
+  return {
+    isolation: config2.isolation,
+    checks: config2.checks ?? null,
+    "eval.env": config2.eval.env,
+    "eval.pass_env": config2.eval.pass_env,
+    // A matrix line runs the search agent with its own seed (seed + line - 1): not a trust
+    // setting, and it differs between the lines of one tag by design.
+    agent: config2.agent.use === "search" ? { ...config2.agent, seed: 0 } : config2.agent
+  };
+}
 function decisionFacts(config2, frozenHashes) {
   const objectives = objectiveSpecs(config2);
   return {
@@ -31308,7 +32015,8 @@ function decisionFacts(config2, frozenHashes) {
     frozen: config2.frozen,
     weights: config2.decide.weights,
     confidence: config2.decide.confidence,
-    frozen_hashes: frozenHashes
+    frozen_hashes: frozenHashes,
+    trust: trustSettings(config2)
   };
 }
 function configChanges(header, now) {
@@ -31329,6 +32037,8 @@ function configChanges(header, now) {
   compare2("frozen", header.frozen, now.frozen);
   compare2("decide.weights", header.weights, now.weights);
   compare2("decide.confidence", header.confidence, now.confidence);
+  for (const [field, value] of Object.entries(now.trust))
+    compare2(field, header.trust?.[field], value);
   const harness = Object.keys({ ...header.frozen_hashes, ...now.frozen_hashes }).filter(
     (p) => header.frozen_hashes[p] !== now.frozen_hashes[p]
   );
@@ -31340,9 +32050,10 @@ function configChanges(header, now) {
 }
 
 // action/git/git.ts
-import { mkdtemp, writeFile as writeFile3 } from "node:fs/promises";
+import { existsSync as existsSync5 } from "node:fs";
+import { mkdir as mkdir6, mkdtemp, readdir as readdir2, rm as rm5, stat as stat3, writeFile as writeFile4 } from "node:fs/promises";
 import { tmpdir as tmpdir2 } from "node:os";
-import { join as join13 } from "node:path";
+import { join as join15 } from "node:path";
 
 // action/git/commands/refs.ts
 var resolveRef2 = (ref) => ({
@@ -31452,23 +32163,27 @@ var checkIgnore = (paths, gitDir, workTree) => ({
   // Exit 1: none of them is ignored.
   onError: () => []
 });
+var commitObjects = (commit2) => ({
+  args: ["rev-list", "--objects", "--no-walk", commit2],
+  parse: text
+});
 
 // action/git/loose-objects.ts
 import { createHash as createHash3 } from "node:crypto";
-import { existsSync as existsSync3, mkdirSync as mkdirSync2, renameSync, writeFileSync as writeFileSync3 } from "node:fs";
-import { join as join12 } from "node:path";
+import { existsSync as existsSync4, mkdirSync as mkdirSync3, renameSync as renameSync2, writeFileSync as writeFileSync4 } from "node:fs";
+import { join as join14 } from "node:path";
 import { deflateSync } from "node:zlib";
 function writeLooseObject(objectsDir, type, content) {
   const bytes = typeof content === "string" ? Buffer.from(content) : content;
   const object2 = Buffer.concat([Buffer.from(`${type} ${bytes.length}\0`), bytes]);
   const sha = createHash3("sha1").update(object2).digest("hex");
-  const dir = join12(objectsDir, sha.slice(0, 2));
-  const path = join12(dir, sha.slice(2));
-  if (existsSync3(path)) return sha;
-  mkdirSync2(dir, { recursive: true });
-  const temp = join12(dir, `tmp_obj_${process.pid}_${sha.slice(2, 10)}`);
-  writeFileSync3(temp, deflateSync(object2, { level: 1 }), { mode: 292 });
-  renameSync(temp, path);
+  const dir = join14(objectsDir, sha.slice(0, 2));
+  const path = join14(dir, sha.slice(2));
+  if (existsSync4(path)) return sha;
+  mkdirSync3(dir, { recursive: true });
+  const temp = join14(dir, `tmp_obj_${process.pid}_${sha.slice(2, 10)}`);
+  writeFileSync4(temp, deflateSync(object2, { level: 1 }), { mode: 292 });
+  renameSync2(temp, path);
   return sha;
 }
 function writeLooseBlob(objectsDir, content) {
@@ -31591,6 +32306,75 @@ function streamBlobs(dir, env, shas, take) {
 ` : "");
   });
 }
+function copyObjects(from, to, env, list3) {
+  return new Promise((resolve9, reject) => {
+    spawned += 2;
+    const pack = spawn2("git", [...HARDEN, "pack-objects", "--stdout", "-q"], { cwd: from, env });
+    const index = spawn2("git", [...HARDEN, "index-pack", "--stdin"], { cwd: to, env });
+    let stderr = "";
+    const collect = (d) => {
+      stderr += d.toString();
+    };
+    pack.stderr.on("data", collect);
+    index.stderr.on("data", collect);
+    index.stdout.resume();
+    pack.stdout.pipe(index.stdin);
+    let left = 2;
+    let failed2 = false;
+    const done = (name) => (code) => {
+      if (code !== 0 && !failed2) {
+        failed2 = true;
+        pack.kill();
+        index.kill();
+        reject(new GitError([name], stderr.trim() || `exited with ${code}`));
+      }
+      if (--left === 0 && !failed2) resolve9();
+    };
+    pack.on("error", reject);
+    index.on("error", reject);
+    pack.on("close", done("pack-objects"));
+    index.on("close", done("index-pack"));
+    pack.stdin.end(list3);
+  });
+}
+
+// action/git/path-safety.ts
+var HFS_IGNORABLE = /[\u200c-\u200f\u202a-\u202e\u206a-\u206f\ufeff]/g;
+function normalise(name) {
+  const stream = name.indexOf(":");
+  const bare = stream < 0 ? name : name.slice(0, stream);
+  return bare.replace(HFS_IGNORABLE, "").toLowerCase().replace(/[. ]+$/, "");
+}
+var DOT_GIT = "a .git folder: git refuses the name in a tree";
+var KINDS = [
+  [/^(\.git|git~\d+)$/, DOT_GIT],
+  [
+    /^(\.gitattributes|gitatt~\d+|gi7d29~\d+)$/,
+    "git attributes: git checkout would write other bytes"
+  ],
+  [
+    /^(\.gitmodules|gitmod~\d+|gi7eba~\d+)$/,
+    "git submodules: git reads other repositories from it"
+  ]
+];
+function gitOwnedPath(path) {
+  const parts = path.split("/");
+  for (let i = 0; i < parts.length; i++) {
+    const name = parts[i];
+    const at = parts.slice(0, i + 1).join("/");
+    if (name === "" || name === "." || name === "..")
+      return { at, why: "an empty, . or .. name: git refuses it in a tree" };
+    for (const piece of name.split("\\")) {
+      const n = normalise(piece);
+      for (const [pattern, why] of KINDS) if (pattern.test(n)) return { at, why };
+    }
+  }
+  return null;
+}
+function gitRefusesPath(path) {
+  const owned = gitOwnedPath(path);
+  return owned !== null && (owned.why === DOT_GIT || owned.why.startsWith("an empty"));
+}
 
 // action/git/tree-objects.ts
 var FOLDER = "40000";
@@ -31631,7 +32415,14 @@ function applyChanges(folders, changes, write) {
         touched.delete(dir);
       }
   };
-  for (const change2 of changes) {
+  editable("");
+  const ordered = [
+    ...changes.filter((c) => c.mode === "0"),
+    ...changes.filter((c) => c.mode !== "0")
+  ];
+  for (const change2 of ordered) {
+    if (gitRefusesPath(change2.path))
+      throw new Error(`git refuses the path ${JSON.stringify(change2.path)} in a tree`);
     const [dir, name] = split(change2.path);
     for (let d = dir; ; d = split(d)[0]) {
       editable(d);
@@ -31678,6 +32469,9 @@ function commitBody(tree, parent, who, date5, message) {
   const abs = Math.abs(offset);
   const hhmm = `${String(Math.floor(abs / 60)).padStart(2, "0")}${String(abs % 60).padStart(2, "0")}`;
   const when = `${Math.floor(date5.getTime() / 1e3)} ${offset < 0 ? "-" : "+"}${hhmm}`;
+  for (const id of [tree, parent])
+    if (!/^[0-9a-f]{40}$/.test(id))
+      throw new Error(`not an object id for a commit: ${JSON.stringify(id)}`);
   const text2 = message.endsWith("\n") ? message : `${message}
 `;
   return `tree ${tree}
@@ -31690,8 +32484,8 @@ ${text2}`;
 
 // action/git/git.ts
 var empty;
-function applyEntries(list, entries) {
-  const byPath2 = new Map(list.map((e) => [e.path, e]));
+function applyEntries(list3, entries) {
+  const byPath2 = new Map(list3.map((e) => [e.path, e]));
   for (const e of entries) {
     if (e.mode === "0") byPath2.delete(e.path);
     else byPath2.set(e.path, { mode: e.mode, sha: e.sha, path: e.path });
@@ -31710,7 +32504,7 @@ function remember(cache, key, value) {
 }
 function emptyRepo(env) {
   empty ??= (async () => {
-    const dir = await mkdtemp(join13(tmpdir2(), "autoexp-empty-"));
+    const dir = await mkdtemp(join15(tmpdir2(), "autoexp-empty-"));
     await new Git(dir, env).run(init({ bare: true }));
     return dir;
   })();
@@ -31726,8 +32520,9 @@ var Git = class _Git {
   /** Runs one command and parses what it printed; an expected failure becomes its result. */
   async run(command2) {
     const env = command2.env ? { ...this.#env, ...command2.env } : this.#env;
+    const args = READS_WORKTREE.has(command2.args[0]) ? [...await filterOverrides(this.dir, this.#env), ...command2.args] : command2.args;
     try {
-      const out = await runGit(this.dir, env, command2.args, {
+      const out = await runGit(this.dir, env, args, {
         ...command2.input !== void 0 ? { input: command2.input } : {}
       });
       return command2.parse(String(out));
@@ -31840,7 +32635,7 @@ var Git = class _Git {
       remember(
         TREES,
         commit2,
-        listed.then((list) => applyEntries(list, entries))
+        listed.then((list3) => applyEntries(list3, entries))
       );
     return commit2;
   }
@@ -31908,25 +32703,55 @@ var Git = class _Git {
     let found = OBJECTS.get(this.dir);
     if (found === void 0) {
       const format = await this.run(objectFormat());
-      found = format === "sha1" ? join13(await this.commonDir(), "objects") : null;
+      found = format === "sha1" ? join15(await this.commonDir(), "objects") : null;
       OBJECTS.set(this.dir, found);
     }
     return found;
   }
   /**
-   * A throwaway repository in `dir` whose HEAD and index are `commit`, reading this repository's
-   * objects through alternates (read-only): tools that need git work, and nothing they do there
-   * reaches this repository's refs, config or hooks.
+   * A throwaway repository in `dir` whose HEAD and index are `commit`: tools that need git work,
+   * and nothing they do there reaches this repository's objects, refs, config or hooks. Returns
+   * the objects folder it reads through alternates (bind it read-only for a sandboxed agent).
    */
-  async initScratchRepo(dir, commit2) {
+  async initScratchRepo(dir, commit2, stores) {
     const local = new _Git(dir, this.#env);
     await local.run(init());
-    const objects = join13(await this.commonDir(), "objects");
-    await writeFile3(join13(dir, ".git", "objects", "info", "alternates"), `${objects}
+    const objects = await this.#commitStore(commit2, stores);
+    await writeFile4(join15(dir, ".git", "objects", "info", "alternates"), `${objects}
+`);
+    await writeFile4(join15(dir, ".git", "shallow"), `${commit2}
 `);
     await local.run(updateRefs([{ ref: "HEAD", sha: commit2 }]));
-    await local.run(readTreeInto(commit2, join13(dir, ".git", "index")));
+    await local.run(readTreeInto(commit2, join15(dir, ".git", "index")));
     await local.run(refreshIndex());
+    return objects;
+  }
+  #stores = /* @__PURE__ */ new Map();
+  /**
+   * The objects folder holding `commit`, its tree and blobs, and nothing else: made once per
+   * commit (an incumbent serves every proposal made on it), the newest STORES_KEPT kept.
+   */
+  #commitStore(commit2, root) {
+    const key = join15(root, commit2);
+    let made = this.#stores.get(key);
+    if (!made) {
+      made = (async () => {
+        const repo = join15(root, commit2);
+        const objects = join15(repo, "objects");
+        if (existsSync5(join15(repo, "complete"))) return objects;
+        await rm5(repo, { recursive: true, force: true });
+        await mkdir6(repo, { recursive: true });
+        await new _Git(repo, this.#env).run(init({ bare: true }));
+        await copyObjects(this.dir, repo, this.#env, await this.run(commitObjects(commit2)));
+        await writeFile4(join15(repo, "complete"), `${commit2}
+`);
+        await pruneStores(root, STORES_KEPT);
+        return objects;
+      })();
+      made.catch(() => this.#stores.delete(key));
+      this.#stores.set(key, made);
+    }
+    return made;
   }
   /**
    * Which of `paths` (relative to `dir`) the .gitignore files in `dir` ignore, judged by an empty
@@ -31947,6 +32772,35 @@ async function withIdentity(git, env) {
     GIT_COMMITTER_NAME: "autoexp",
     GIT_COMMITTER_EMAIL: "autoexp@users.noreply.invalid"
   };
+}
+var STORES_KEPT = 4;
+async function pruneStores(root, keep) {
+  const names2 = await readdir2(root).catch(() => []);
+  const dated = await Promise.all(
+    names2.map(async (name) => ({
+      name,
+      at: (await stat3(join15(root, name)).catch(() => null))?.mtimeMs ?? 0
+    }))
+  );
+  for (const { name } of dated.sort((a, b) => b.at - a.at).slice(keep))
+    await rm5(join15(root, name), { recursive: true, force: true });
+}
+var READS_WORKTREE = /* @__PURE__ */ new Set(["status", "add", "commit", "update-index"]);
+var FILTERS = /* @__PURE__ */ new Map();
+function filterOverrides(dir, env) {
+  let found = FILTERS.get(dir);
+  if (!found) {
+    found = runGit(dir, env, ["config", "--name-only", "--get-regexp", "^filter\\."]).then((out) => {
+      const names2 = new Set(
+        String(out).split("\n").map((l) => /^filter\.(.+)\.[^.]+$/.exec(l.trim())?.[1]).filter((n) => !!n)
+      );
+      return [...names2].flatMap(
+        (n) => ["clean", "smudge", "process"].flatMap((k) => ["-c", `filter.${n}.${k}=`])
+      );
+    }).catch(() => []);
+    FILTERS.set(dir, found);
+  }
+  return found;
 }
 
 // action/engine/explain-failure.ts
@@ -31988,89 +32842,27 @@ function explainFailure(error62, tag) {
   return error62;
 }
 
-// action/process/secrets.ts
-var KNOWN_SECRETS = [
-  "OPENAI_API_KEY",
-  "ANTHROPIC_API_KEY",
-  "ANTHROPIC_AUTH_TOKEN",
-  "CLAUDE_CODE_OAUTH_TOKEN",
-  "CODEX_API_KEY",
-  "AZURE_OPENAI_API_KEY",
-  "GEMINI_API_KEY",
-  "GOOGLE_API_KEY",
-  "MISTRAL_API_KEY",
-  "GROQ_API_KEY",
-  "DEEPSEEK_API_KEY",
-  "OPENROUTER_API_KEY",
-  "TOGETHER_API_KEY",
-  "FIREWORKS_API_KEY",
-  "XAI_API_KEY",
-  "HF_TOKEN",
-  "GITHUB_TOKEN",
-  "GH_TOKEN",
-  "ACTIONS_RUNTIME_TOKEN",
-  "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
-  "ACTIONS_ID_TOKEN_REQUEST_URL"
-];
-var PRESET_SECRETS = {
-  "claude-code": ["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN"],
-  codex: ["OPENAI_API_KEY", "CODEX_API_KEY"],
-  aider: [
-    "OPENAI_API_KEY",
-    "ANTHROPIC_API_KEY",
-    "GEMINI_API_KEY",
-    "DEEPSEEK_API_KEY",
-    "OPENROUTER_API_KEY",
-    "GROQ_API_KEY",
-    "MISTRAL_API_KEY"
-  ]
-};
-function agentSecretNames(agent2) {
-  if (agent2.use === "search") return [];
-  const names2 = new Set(agent2.secrets);
-  for (const name of PRESET_SECRETS[agent2.use] ?? []) names2.add(name);
-  if ((agent2.use === "openai" || agent2.use === "anthropic") && agent2.api_key_env)
-    names2.add(agent2.api_key_env);
-  return [...names2];
-}
-function splitEnv(env, agent2) {
-  const own2 = agentSecretNames(agent2);
-  const strip = /* @__PURE__ */ new Set([...KNOWN_SECRETS, ...own2]);
-  const evalEnv = {};
-  const values = [];
-  for (const [name, value] of Object.entries(env)) {
-    if (strip.has(name)) {
-      if (value) values.push(value);
-    } else evalEnv[name] = value;
-  }
-  const agentEnv = { ...evalEnv };
-  for (const name of own2) if (env[name] !== void 0) agentEnv[name] = env[name];
-  return { evalEnv, agentEnv, values };
-}
-var MIN_SECRET = 8;
-function createRedactor(values) {
-  const secrets = [
-    ...new Set(values.flatMap((v) => [v.trim(), JSON.stringify(v.trim()).slice(1, -1)]))
-  ].filter((v) => v.length >= MIN_SECRET).sort((a, b) => b.length - a.length);
-  if (secrets.length === 0) return (text2) => text2;
-  return (text2) => {
-    let out = text2;
-    for (const secret of secrets)
-      if (out.includes(secret)) out = out.split(secret).join("[redacted]");
-    return out;
-  };
-}
-function redactDeep(value, redact) {
-  return JSON.parse(redact(JSON.stringify(value)));
-}
-
 // action/engine/record-store.ts
-import { existsSync as existsSync4 } from "node:fs";
-import { mkdir as mkdir5, readFile as readFile5, rm as rm6 } from "node:fs/promises";
-import { join as join15 } from "node:path";
+import { existsSync as existsSync6 } from "node:fs";
+import { mkdir as mkdir7, readFile as readFile7, rename as rename2, rm as rm7 } from "node:fs/promises";
+import { join as join18 } from "node:path";
 
-// action/files/append-log.ts
-import { open as open4 } from "node:fs/promises";
+// action/files/write-atomic.ts
+import { rename, writeFile as writeFile5 } from "node:fs/promises";
+async function writeAtomic(path, content) {
+  const temp = `${path}.tmp-${process.pid}`;
+  await writeFile5(temp, content);
+  await rename(temp, path);
+}
+
+// action/ledger/cap-notes.ts
+var NOTES_MAX = 16e3;
+function capNotes(text2) {
+  if (text2.length <= NOTES_MAX) return text2;
+  const cut = text2.slice(text2.length - NOTES_MAX);
+  return `(older notes dropped to keep this file under ${NOTES_MAX} characters)
+${cut.slice(cut.indexOf("\n") + 1)}`;
+}
 
 // action/ledger/log-jsonl.ts
 function emptyLog() {
@@ -32143,46 +32935,6 @@ function byteLength(text2, chars) {
 function formatLines(entries) {
   return entries.map((e) => `${JSON.stringify(e)}
 `).join("");
-}
-
-// action/files/append-log.ts
-async function appendLog(path, entries, hooks = {}) {
-  const data = formatLines(entries);
-  const handle = await open4(path, "a");
-  try {
-    await hooks.beforeWrite?.(data);
-    await handle.write(data);
-    await handle.datasync();
-  } finally {
-    await handle.close();
-  }
-}
-
-// action/files/write-atomic.ts
-import { rename, writeFile as writeFile4 } from "node:fs/promises";
-async function writeAtomic(path, content) {
-  const temp = `${path}.tmp-${process.pid}`;
-  await writeFile4(temp, content);
-  await rename(temp, path);
-}
-
-// action/ledger/cap-notes.ts
-var NOTES_MAX = 16e3;
-function capNotes(text2) {
-  if (text2.length <= NOTES_MAX) return text2;
-  const cut = text2.slice(text2.length - NOTES_MAX);
-  return `(older notes dropped to keep this file under ${NOTES_MAX} characters)
-${cut.slice(cut.indexOf("\n") + 1)}`;
-}
-
-// action/ledger/ledger-prefix.ts
-function countEntries(log) {
-  return log ? log.results.length + log.batches.length + log.remeasures.length + log.verifies.length + (log.attributes?.length ?? 0) + (log.splits?.length ?? 0) + (log.config ? 1 : 0) : 0;
-}
-function isPrefix(a, b) {
-  return a.results.every(
-    (r, i) => b.results[i]?.iteration === r.iteration && b.results[i]?.status === r.status
-  );
 }
 
 // action/ledger/summarize.ts
@@ -32984,9 +33736,9 @@ function renderDashboard(view, options = {}) {
   return parts.join("\n");
 }
 function renderPrintedTwice(view) {
-  const list = view.printedTwice.map((p) => `#${p.iteration} (${p.metrics.map(escapeCell).join(", ")})`).join(", ");
+  const list3 = view.printedTwice.map((p) => `#${p.iteration} (${p.metrics.map(escapeCell).join(", ")})`).join(", ");
   return `> [!WARNING]
-> A metric was printed more than once in kept experiment(s) ${list}: the harness prints it once, so the kept code may print its own score. Read those diffs before merging.`;
+> A metric was printed more than once in kept experiment(s) ${list3}: the harness prints it once, so the kept code may print its own score. Read those diffs before merging.`;
 }
 function formatCount(n) {
   if (n < 1e3) return String(n);
@@ -33149,6 +33901,160 @@ function recordFiles(tag, log, logText, notes, rendered = renderRecordFiles(log,
   return files;
 }
 
+// action/config/check-scope-files.ts
+var import_picomatch = __toESM(require_picomatch2(), 1);
+function compileGlobs(globs) {
+  if (globs.length === 0) return () => false;
+  return (0, import_picomatch.default)([...globs], { dot: true });
+}
+function checkScopeFiles(config2, committed, uncommitted = []) {
+  const problems = [];
+  const warnings = [];
+  config2.target.forEach((glob2, i) => {
+    const match = (0, import_picomatch.default)(glob2, { dot: true });
+    if (committed.some((p) => match(p))) return;
+    const loose = uncommitted.filter((p) => match(p));
+    problems.push({
+      path: `target.${i}`,
+      message: loose.length > 0 ? `"${glob2}" matches only uncommitted files (${loose.slice(0, 3).join(", ")}): experiments start from a commit, so commit them first` : `"${glob2}" matches no file in the repository: fix the glob or create the file`
+    });
+  });
+  const isTarget = compileGlobs(config2.target);
+  const isFrozen = compileGlobs(config2.frozen);
+  const both = committed.filter((p) => isTarget(p) && isFrozen(p));
+  if (both.length > 0) {
+    problems.push({
+      path: "frozen",
+      message: `${both.slice(0, 3).join(", ")} is both target and frozen: a file the agent may change cannot also be frozen`
+    });
+  }
+  config2.frozen.forEach((glob2, i) => {
+    const match = (0, import_picomatch.default)(glob2, { dot: true });
+    if (!committed.some((p) => match(p))) {
+      warnings.push({ path: `frozen.${i}`, message: `"${glob2}" matches no committed file` });
+    }
+  });
+  if (!committed.includes(config2.instructions)) {
+    warnings.push({
+      path: "instructions",
+      message: `${config2.instructions} is not committed; agents get no research direction`
+    });
+  }
+  return { problems, warnings };
+}
+
+// action/engine/adopt.ts
+async function checkAdopted(repo, tag, head, log, scope) {
+  const isTarget = compileGlobs(scope.target);
+  const isFrozen = compileGlobs(scope.frozen);
+  const record3 = `${recordDir(tag)}/`;
+  const refuse = (what) => new AutoexpError(
+    `branch autoexp/${tag} cannot be adopted: ${what}. Nothing was changed; reset the branch to a commit autoexp wrote, or start a new --tag`,
+    { exitCode: 1 }
+  );
+  const trees = /* @__PURE__ */ new Map();
+  const code = async (commit2) => {
+    let tree = trees.get(commit2);
+    if (!tree) {
+      const entries = await repo.lsTree(commit2).catch(() => null);
+      if (!entries) throw refuse(`commit ${commit2.slice(0, 7)} is not in this repository`);
+      tree = new Map(
+        entries.filter((e) => !e.path.startsWith(record3)).map((e) => [e.path, `${e.mode} ${e.sha}`])
+      );
+      trees.set(commit2, tree);
+    }
+    return tree;
+  };
+  const differ = (a, b) => [.../* @__PURE__ */ new Set([...a.keys(), ...b.keys()])].filter((p) => a.get(p) !== b.get(p));
+  const baseline = log.results.find((r) => r.status === "baseline");
+  if (!baseline?.commit_full) throw refuse("its ledger has no baseline row with a commit");
+  const base = await code(baseline.commit_full);
+  let incumbent = baseline.commit_full;
+  let checked = 0;
+  for (const row of log.results) {
+    if (!KEPT.has(row.status) || row.status === "baseline") continue;
+    const name = `#${row.iteration} (${row.status}, commit ${row.commit_full?.slice(0, 7) ?? "none"})`;
+    if (!row.commit_full) throw refuse(`${name} names no commit`);
+    const parent = await repo.resolve(`${row.commit_full}^`).catch(() => null);
+    if (!parent) throw refuse(`${name} has no parent commit`);
+    const mine = await code(row.commit_full);
+    const frozen = [.../* @__PURE__ */ new Set([...base.keys(), ...mine.keys()])].filter(
+      (p) => isFrozen(p) && base.get(p) !== mine.get(p)
+    );
+    if (frozen.length > 0) throw refuse(`${name} changes the frozen file ${frozen[0]}`);
+    const outside = differ(await code(parent), mine).filter((p) => !isTarget(p));
+    if (outside.length > 0)
+      throw refuse(`${name} changes ${outside[0]}, which is not a target path`);
+    checked++;
+    if (row.recheck === "queued") continue;
+    const drift = differ(await code(parent), await code(incumbent));
+    if (drift.length > 0)
+      throw refuse(
+        `${name} was not built on the incumbent before it (#${incumbentRow(log, incumbent)}, ${incumbent.slice(0, 7)}): its parent differs in ${drift[0]}`
+      );
+    incumbent = row.commit_full;
+  }
+  const atHead = differ(await code(head), await code(incumbent));
+  if (atHead.length > 0)
+    throw refuse(
+      `its head ${head.slice(0, 7)} does not hold the last kept code (${incumbent.slice(0, 7)}): ${atHead[0]} differs`
+    );
+  return checked;
+}
+function incumbentRow(log, commit2) {
+  return log.results.find((r) => r.commit_full === commit2)?.iteration ?? 0;
+}
+
+// action/engine/discard-scratch.ts
+import { lstat as lstat2, readdir as readdir3 } from "node:fs/promises";
+import { join as join16 } from "node:path";
+var SCRATCH_FILE_MAX = 16 * 1024 * 1024;
+async function discardScratch(stateDir) {
+  let freed = 0;
+  for (const sub of ["slots", "rebase"]) {
+    for (const name of await list(join16(stateDir, sub))) {
+      const tree = join16(stateDir, sub, name, "tree");
+      freed += await sizeOf(tree);
+      removeTree(tree);
+    }
+  }
+  freed += await sizeOf(join16(stateDir, "agent-objects"));
+  removeTree(join16(stateDir, "agent-objects"));
+  for (const name of await list(join16(stateDir, "agents"))) {
+    const work = join16(stateDir, "agents", name, "work");
+    freed += await sizeOf(work);
+    removeTree(work);
+    const scratch = join16(stateDir, "agents", name, "scratch");
+    for (const file2 of await list(scratch)) {
+      const st = await lstat2(join16(scratch, file2)).catch(() => null);
+      if (st && (!st.isFile() || st.size > SCRATCH_FILE_MAX)) {
+        freed += st.isFile() ? st.size : 0;
+        removeTree(join16(scratch, file2));
+      }
+    }
+  }
+  return freed;
+}
+async function list(dir) {
+  return readdir3(dir).catch(() => []);
+}
+async function sizeOf(dir) {
+  let total = 0;
+  const stack = [dir];
+  let seen = 0;
+  while (stack.length > 0 && seen < 1e5) {
+    const here = stack.pop();
+    const entries = await readdir3(here, { withFileTypes: true }).catch(() => []);
+    for (const e of entries) {
+      seen++;
+      const path = join16(here, e.name);
+      if (e.isDirectory()) stack.push(path);
+      else if (e.isFile()) total += (await lstat2(path).catch(() => null))?.size ?? 0;
+    }
+  }
+  return total;
+}
+
 // action/engine/find-repository.ts
 async function findRepository(dir, env) {
   const top = await new Git(dir, env).topLevel().catch((cause) => {
@@ -33160,17 +34066,97 @@ async function findRepository(dir, env) {
   return new Git(top, env);
 }
 
+// action/engine/journal.ts
+import { createHash as createHash4, timingSafeEqual as timingSafeEqual2 } from "node:crypto";
+import { open as open4, readFile as readFile5 } from "node:fs/promises";
+async function readJournal(path, key, tag) {
+  const text2 = await readFile5(path, "utf8").catch(() => null);
+  if (text2 === null || text2 === "") return { kind: "missing" };
+  if (text2.startsWith("{")) return { kind: "legacy", text: text2 };
+  const items = [];
+  let last = "";
+  let offset = 0;
+  let lineNo = 0;
+  while (offset < text2.length) {
+    const end = text2.indexOf("\n", offset);
+    if (end === -1) return { kind: "signed", items, last, torn: true };
+    const line2 = text2.slice(offset, end);
+    offset = end + 1;
+    lineNo++;
+    const space = line2.indexOf(" ");
+    const given = line2.slice(0, space);
+    const payload = line2.slice(space + 1);
+    const want = mac3(key, tag, last, payload);
+    const item = space === 64 ? parseItem(payload) : null;
+    if (!item || !sameMac(given, want)) {
+      throw new AutoexpError(
+        `the journal ${path} line ${lineNo} was not written by autoexp (its signature does not match${lineNo === 1 ? ", or the key in ~/.local/state/autoexp changed" : ""}): something else edited autoexp's record, so nothing was changed. Inspect the file; to go on from the branch as it is, run autoexp run --adopt (every kept commit on it is checked again)`,
+        { exitCode: 1 }
+      );
+    }
+    items.push(item);
+    last = given;
+  }
+  return { kind: "signed", items, last, torn: false };
+}
+function parseItem(payload) {
+  if (payload.startsWith("{")) return { type: "entry", line: `${payload}
+` };
+  const head = /^@head ([0-9a-f]{40,64})$/.exec(payload);
+  if (head) return { type: "head", sha: head[1] };
+  const notes = /^@notes ([0-9a-f]{64})$/.exec(payload);
+  if (notes) return { type: "notes", digest: notes[1] };
+  return null;
+}
+function sameMac(a, b) {
+  return a.length === b.length && timingSafeEqual2(Buffer.from(a), Buffer.from(b));
+}
+function signItems(key, tag, last, items) {
+  let text2 = "";
+  for (const item of items) {
+    const payload = item.type === "entry" ? item.line.replace(/\n$/, "") : item.type === "head" ? `@head ${item.sha}` : `@notes ${item.digest}`;
+    last = mac3(key, tag, last, payload);
+    text2 += `${last} ${payload}
+`;
+  }
+  return { text: text2, last };
+}
+async function appendJournal(path, data, beforeWrite) {
+  const handle = await open4(path, "a");
+  try {
+    beforeWrite?.(data);
+    await handle.write(data);
+    await handle.datasync();
+  } finally {
+    await handle.close();
+  }
+}
+async function writeJournal(path, key, tag, items) {
+  const { text: text2, last } = signItems(key, tag, "", items);
+  await writeAtomic(path, text2);
+  return last;
+}
+function entryItems(text2) {
+  return text2.split(/(?<=\n)/).filter((l) => l.endsWith("\n")).map((line2) => ({ type: "entry", line: line2 }));
+}
+function ledgerText(items) {
+  return items.map((i) => i.type === "entry" ? i.line : "").join("");
+}
+function digest(text2) {
+  return createHash4("sha256").update(text2).digest("hex");
+}
+
 // action/engine/kill-leftovers.ts
-import { readdir as readdir2 } from "node:fs/promises";
-import { join as join14 } from "node:path";
-async function killLeftovers(stateDir) {
+import { readdir as readdir4 } from "node:fs/promises";
+import { join as join17 } from "node:path";
+async function killLeftovers(stateDir, key) {
   let killed = false;
   for (const sub of ["slots", "agents", "rebase"]) {
-    const root = join14(stateDir, sub);
-    const names2 = await readdir2(root).catch(() => []);
+    const root = join17(stateDir, sub);
+    const names2 = await readdir4(root).catch(() => []);
     for (const name of names2) {
       for (const file2 of ["eval.pid", "agent.pid"]) {
-        if (killLeftoverGroup(join14(root, name, file2))) killed = true;
+        if (killLeftoverGroup(join17(root, name, file2), key)) killed = true;
       }
     }
   }
@@ -33178,27 +34164,27 @@ async function killLeftovers(stateDir) {
 }
 
 // action/engine/lock.ts
-import { randomBytes } from "node:crypto";
-import { link, readFile as readFile4, rm as rm5, stat as stat2, writeFile as writeFile5 } from "node:fs/promises";
+import { randomBytes as randomBytes3 } from "node:crypto";
+import { link as link2, readFile as readFile6, rm as rm6, stat as stat4, writeFile as writeFile6 } from "node:fs/promises";
 async function takeLock(path, tag) {
   const me = `${process.pid} ${processStartTime(process.pid) ?? ""}
 `;
-  const temp = `${path}.${process.pid}.${randomBytes(6).toString("hex")}`;
-  await writeFile5(temp, me);
+  const temp = `${path}.${process.pid}.${randomBytes3(6).toString("hex")}`;
+  await writeFile6(temp, me);
   try {
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
-        await link(temp, path);
-        return { release: () => rm5(path, { force: true }) };
+        await link2(temp, path);
+        return { release: () => rm6(path, { force: true }) };
       } catch (error62) {
         if (error62.code !== "EEXIST") throw error62;
       }
-      const held = await readFile4(path, "utf8").catch(() => null);
+      const held = await readFile6(path, "utf8").catch(() => null);
       if (held === null) continue;
       const [pidText, started] = held.trim().split(" ");
       const pid = Number(pidText);
       if (!Number.isSafeInteger(pid) || pid <= 1 || !started) {
-        const age = await stat2(path).then((s) => Math.round((Date.now() - s.mtimeMs) / 1e3));
+        const age = await stat4(path).then((s) => Math.round((Date.now() - s.mtimeMs) / 1e3));
         throw new AutoexpError(
           `the lock ${path} does not name an autoexp process (${JSON.stringify(held.slice(0, 40))}, ${age}s old): autoexp never writes such a lock. If no autoexp runs tag ${tag}, delete that file and run again`,
           { exitCode: 1 }
@@ -33210,11 +34196,11 @@ async function takeLock(path, tag) {
           { exitCode: 1 }
         );
       }
-      await rm5(path, { force: true });
+      await rm6(path, { force: true });
     }
     throw new AutoexpError(`could not lock tag ${tag} (${path})`, { exitCode: 1 });
   } finally {
-    await rm5(temp, { force: true });
+    await rm6(temp, { force: true });
   }
 }
 
@@ -33264,13 +34250,17 @@ var RecordStore = class _RecordStore {
   #notes = "";
   #lock;
   #redact;
-  constructor(repo, tag, stateDir, head, lock) {
+  /** The signing key (state-key.ts) and the journal's last signature, which the next line chains on. */
+  #key;
+  #last = "";
+  constructor(repo, tag, stateDir, head, lock, key) {
     this.repo = repo;
     this.tag = tag;
     this.branch = `refs/heads/autoexp/${tag}`;
     this.stateDir = stateDir;
     this.#head = head;
     this.#lock = lock;
+    this.#key = key;
     this.#redact = (t) => t;
   }
   /** The branch head: the last record commit, whose code is the incumbent. */
@@ -33286,20 +34276,25 @@ var RecordStore = class _RecordStore {
     return this.#notes;
   }
   get journalPath() {
-    return join15(this.stateDir, "log.jsonl");
+    return join18(this.stateDir, "log.jsonl");
   }
-  /** Opens the tag's record, takes its lock, kills what a killed run left, and recovers. */
+  /**
+   * Opens the tag's record, takes its lock, kills what a killed run left, and recovers. `adopt`:
+   * permission to go on from a branch the journal does not vouch for, after checking it.
+   */
   static async open(options) {
     const probe = await findRepository(options.repoDir, options.env);
     const repo = probe.withEnv(await withIdentity(probe, options.env));
-    const stateDir = join15(await repo.commonDir(), "autoexp", options.tag);
-    await mkdir5(stateDir, { recursive: true });
-    const lock = await takeLock(join15(stateDir, "lock"), options.tag);
+    const stateDir = join18(await repo.commonDir(), "autoexp", options.tag);
+    const key = await stateKey(options.env);
+    signPidFiles(key);
+    await mkdir7(stateDir, { recursive: true });
+    const lock = await takeLock(join18(stateDir, "lock"), options.tag);
     const head = await repo.resolve(`refs/heads/autoexp/${options.tag}`);
-    const store = new _RecordStore(repo, options.tag, stateDir, head, lock);
+    const store = new _RecordStore(repo, options.tag, stateDir, head, lock, key);
     if (options.redact) store.#redact = options.redact;
     try {
-      const recovered = await store.#recover();
+      const recovered = await store.#recover(options.adopt);
       return { store, recovered };
     } catch (error62) {
       await store[Symbol.asyncDispose]();
@@ -33309,11 +34304,14 @@ var RecordStore = class _RecordStore {
   async [Symbol.asyncDispose]() {
     await this.#lock.release();
   }
-  async #recover() {
+  async #recover(adopt) {
     const recovered = [];
-    if (await killLeftovers(this.stateDir)) {
+    if (await killLeftovers(this.stateDir, this.#key)) {
       recovered.push("killed an eval or agent left running by a run that was killed");
     }
+    const freed = await discardScratch(this.stateDir);
+    if (freed >= 100 * 1024 * 1024)
+      recovered.push(`discarded ${formatBytes(freed)} of checkouts and slots left by the last run`);
     await this.#dropLegacyWorktree();
     const dir = recordDir(this.tag);
     let committedText = null;
@@ -33326,40 +34324,93 @@ var RecordStore = class _RecordStore {
       }
       this.#notes = await this.repo.show(this.#head, `${dir}/notes.md`) ?? "";
     }
-    const committed = committedText === null ? null : parseLedger(committedText, "branch");
-    const journalText = await readFile5(this.journalPath, "utf8").catch(() => null);
-    let journal = journalText === null ? null : parseLedger(journalText, "journal");
-    let text2 = journalText ?? "";
-    if (journal?.torn) {
-      text2 = text2.slice(0, byteSafeSlice(text2, journal.validBytes));
-      journal = parseLog(text2);
-      recovered.push("dropped a ledger line cut off by a crash");
+    const journal = await readJournal(this.journalPath, this.#key, this.tag);
+    if (journal.kind === "signed") {
+      const plan = planRecovery(journal.items, this.#head);
+      if (plan) {
+        if (journal.torn) recovered.push("dropped a ledger line cut off by a crash");
+        const resumed = await this.#resume(journal.items, plan, committedText, journal.torn);
+        return [...recovered, ...resumed];
+      }
     }
-    if (journal && countEntries(journal) > countEntries(committed)) {
-      if (committed && !isPrefix(committed, journal)) {
+    const branch = `branch autoexp/${this.tag}`;
+    const found = this.#head?.slice(0, 7) ?? "nothing (the branch is gone)";
+    const why = journal.kind === "signed" ? `${branch} is at ${found}, but autoexp last wrote ${lastHead(journal.items)?.slice(0, 7) ?? "nothing"} there (journal ${this.journalPath}): something other than autoexp moved it` : journal.kind === "legacy" ? `the journal ${this.journalPath} was written by an older autoexp and is not signed, so autoexp cannot tell whether ${branch} (at ${found}) is what it wrote` : `there is no journal for tag ${this.tag} here (${this.journalPath}: a fresh clone or runner), so autoexp cannot tell whether ${branch} (at ${found}) is what it wrote`;
+    if (!this.#head) {
+      if (journal.kind === "signed") {
+        const last = lastHead(journal.items);
         throw new AutoexpError(
-          `the journal ${this.journalPath} and branch autoexp/${this.tag} disagree; nothing was changed. Inspect both; to trust the branch, delete the journal`,
+          `${why}; nothing was changed. Restore it with git update-ref refs/heads/autoexp/${this.tag} ${last}, or start a new --tag`,
           { exitCode: 1 }
         );
       }
-      const fresh = journal.results.slice(committed?.results.length ?? 0);
-      this.#notes = await readFile5(join15(this.stateDir, "notes.md"), "utf8").catch(
-        () => this.#notes
-      );
-      this.#setText(text2);
-      this.#log = journal;
-      await writeAtomic(this.journalPath, text2);
-      await this.#commit(fresh);
-      recovered.push(`recorded ${fresh.length} experiment(s) that were logged before a crash`);
+      if (journal.kind === "legacy") {
+        await this.#setAside();
+        recovered.push(
+          `set aside an unsigned journal with no branch (${this.journalPath}.replaced-*): the tag starts afresh`
+        );
+      }
       return recovered;
     }
-    this.#setText(committedText ?? "");
-    this.#log = committed;
-    if (committedText !== null && committedText !== journalText) {
-      await writeAtomic(this.journalPath, committedText);
+    if (!adopt || adopt.head !== void 0 && adopt.head !== this.#head) {
+      throw new AutoexpError(
+        `${why}${journal.kind === "signed" ? ", so its record cannot be trusted" : ""}; nothing was changed. Inspect it (git log autoexp/${this.tag}); then either reset it to what autoexp wrote${journal.kind === "signed" ? ` (git update-ref refs/heads/autoexp/${this.tag} ${lastHead(journal.items)})` : ""}, or adopt it with autoexp run --adopt: every kept commit on it is checked first (built on the incumbent, only target paths changed, frozen files byte-identical)`,
+        { exitCode: 1 }
+      );
     }
-    if (committedText === null && journalText !== null) await rm6(this.journalPath, { force: true });
+    const committed = parseLedger(committedText, "branch");
+    const checked = await checkAdopted(this.repo, this.tag, this.#head, committed, adopt);
+    if (journal.kind !== "missing") await this.#setAside();
+    this.#setText(committedText);
+    this.#log = committed;
+    this.#last = await writeJournal(this.journalPath, this.#key, this.tag, [
+      ...entryItems(committedText),
+      { type: "head", sha: this.#head }
+    ]);
+    recovered.push(
+      `adopted ${branch} at ${found} (${journal.kind === "signed" ? "moved by something other than autoexp" : journal.kind === "legacy" ? "its journal was unsigned" : "no journal here"}): ${checked} kept commit(s) checked, each built on the incumbent, changing only target paths, frozen files unchanged${journal.kind === "missing" ? "" : `; the old journal is kept as ${this.journalPath}.replaced-*`}`
+    );
     return recovered;
+  }
+  /**
+   * Goes on from a branch head the journal vouches for: the journal's entries after it (logged
+   * before a crash, not yet on the branch) are committed, after checking that the branch holds
+   * exactly the ledger the journal signed up to that head.
+   */
+  async #resume(items, plan, committedText, torn) {
+    const signed2 = ledgerText(items.slice(0, plan.at));
+    if (signed2 !== (committedText ?? "")) {
+      throw new AutoexpError(
+        `the journal ${this.journalPath} and branch autoexp/${this.tag} disagree: the branch's commit ${this.#head?.slice(0, 7)} does not hold the ledger autoexp signed for it; nothing was changed. Inspect both; to go on from the branch, run autoexp run --adopt`,
+        { exitCode: 1 }
+      );
+    }
+    const kept = items.slice(0, plan.end);
+    const pending = items.slice(plan.at, plan.end);
+    const text2 = ledgerText(kept);
+    this.#last = kept.length < items.length || torn ? await writeJournal(this.journalPath, this.#key, this.tag, kept) : signItems(this.#key, this.tag, "", kept).last;
+    const log = text2 === "" ? null : parseLedger(text2, "journal");
+    this.#setText(text2);
+    this.#log = log;
+    if (!pending.some((i) => i.type === "entry")) return [];
+    const notes = pending.findLast((i) => i.type === "notes");
+    const recovered = [];
+    if (notes?.type === "notes") {
+      const file2 = await readFile7(join18(this.stateDir, "notes.md"), "utf8").catch(() => null);
+      if (file2 !== null && digest(file2) === notes.digest) this.#notes = file2;
+      else recovered.push("ignored notes.md in the tag's folder: it is not what autoexp wrote");
+    }
+    const committed = committedText === null ? null : parseLog(committedText);
+    const fresh = log.results.slice(committed?.results.length ?? 0);
+    await this.#commit(fresh);
+    recovered.push(`recorded ${fresh.length} experiment(s) that were logged before a crash`);
+    return recovered;
+  }
+  /** Moves the journal aside (never deleted: it may be the only copy of something). */
+  async #setAside() {
+    const stamp = (/* @__PURE__ */ new Date()).toISOString().replace(/[:.]/g, "-");
+    await rename2(this.journalPath, `${this.journalPath}.replaced-${stamp}`).catch(() => {
+    });
   }
   #setText(text2) {
     this.#layout = segment(text2);
@@ -33367,9 +34418,9 @@ var RecordStore = class _RecordStore {
   }
   /** Tags started before slots ran in a git worktree here; it only invites tampering now. */
   async #dropLegacyWorktree() {
-    const legacy = join15(this.stateDir, "worktree");
-    if (!existsSync4(legacy)) return;
-    await rm6(legacy, { recursive: true, force: true });
+    const legacy = join18(this.stateDir, "worktree");
+    if (!existsSync6(legacy)) return;
+    await rm7(legacy, { recursive: true, force: true });
     await this.repo.pruneWorktrees();
   }
   /** The first record: the config line and the baseline row, on the starting commit. */
@@ -33384,17 +34435,25 @@ var RecordStore = class _RecordStore {
    * update. Result rows with a candidate commit get their ref `refs/autoexp/<tag>/<n>`; a kept
    * row's commit becomes the branch's code.
    */
-  async append(entries, options = {}) {
+  async append(given, options = {}) {
+    const entries = given.map((e) => redactDeep(e, this.#redact));
     const log = this.#log;
     if (!log) throw new Error("RecordStore.append before start");
+    const items = [];
     if (options.notes !== void 0) {
       this.#notes = capNotes(this.#redact(options.notes));
-      await writeAtomic(join15(this.stateDir, "notes.md"), this.#notes);
+      await writeAtomic(join18(this.stateDir, "notes.md"), this.#notes);
+      items.push({ type: "notes", digest: digest(this.#notes) });
     }
     const data = formatLines(entries);
-    await appendLog(this.journalPath, entries, {
-      beforeWrite: (d) => options.beforeWrite?.(this.journalPath, d)
-    });
+    items.push(...entryItems(data));
+    const signed2 = signItems(this.#key, this.tag, this.#last, items);
+    await appendJournal(
+      this.journalPath,
+      signed2.text,
+      (d) => options.beforeWrite?.(this.journalPath, d)
+    );
+    this.#last = signed2.last;
     appendSegments(this.#layout, data);
     this.#lines += entries.length;
     options.afterJournal?.();
@@ -33440,10 +34499,13 @@ var RecordStore = class _RecordStore {
     const record3 = await this.repo.commitFiles(
       parent,
       files,
-      join15(this.stateDir, "record.index"),
+      join18(this.stateDir, "record.index"),
       message
     );
     const refs = fresh.filter((r) => r.diff && r.commit_full).map((r) => ({ ref: r.diff, sha: r.commit_full }));
+    const marker = signItems(this.#key, this.tag, this.#last, [{ type: "head", sha: record3 }]);
+    await appendJournal(this.journalPath, marker.text);
+    this.#last = marker.last;
     try {
       await this.repo.updateRefs([
         { ref: this.branch, sha: record3, old: this.#head ?? "" },
@@ -33469,6 +34531,24 @@ var RecordStore = class _RecordStore {
     return refs;
   }
 };
+function planRecovery(items, head) {
+  const heads = items.flatMap((item, i) => item.type === "head" ? [i] : []);
+  const shaAt = (i) => {
+    const item = i === void 0 ? void 0 : items[i];
+    return item?.type === "head" ? item.sha : null;
+  };
+  const last = heads.at(-1);
+  if (shaAt(last) === head) return { at: last === void 0 ? 0 : last + 1, end: items.length };
+  if (last !== void 0 && last === items.length - 1) {
+    const before = heads.at(-2);
+    if (shaAt(before) === head) return { at: before === void 0 ? 0 : before + 1, end: last };
+  }
+  return null;
+}
+function lastHead(items) {
+  const item = items.findLast((i) => i.type === "head");
+  return item?.type === "head" ? item.sha : null;
+}
 function parseLedger(text2, where) {
   try {
     return parseLog(text2);
@@ -33484,9 +34564,6 @@ function countLines(text2) {
   for (let i = text2.indexOf("\n"); i >= 0; i = text2.indexOf("\n", i + 1)) n++;
   return n;
 }
-function byteSafeSlice(text2, bytes) {
-  return Buffer.from(text2).subarray(0, bytes).toString().length;
-}
 
 // action/engine/open-tag.ts
 async function openTag(options) {
@@ -33501,7 +34578,12 @@ async function openTag(options) {
     repoDir: options.repoDir,
     tag: options.tag,
     env: options.env,
-    redact
+    redact,
+    adopt: options.adopt ? {
+      target: options.config.target,
+      frozen: options.config.frozen,
+      ...typeof options.adopt === "string" ? { head: options.adopt } : {}
+    } : void 0
   });
   if (recovered.length > 0) emit({ type: "recovered", messages: recovered });
   return { store, evalEnv, agentEnv, redact, emit };
@@ -33533,7 +34615,8 @@ async function measureTagUnexplained(options, command2, slot, body) {
       tag,
       config: config2,
       env,
-      onEvent: options.onEvent
+      onEvent: options.onEvent,
+      adopt: options.adopt
     });
     const _store = __using(_stack, store, true);
     const header = store.log?.config;
@@ -33548,10 +34631,10 @@ async function measureTagUnexplained(options, command2, slot, body) {
     emit({ type: "isolation", mode: isolation.mode, warnings: isolation.warnings });
     const probe = new Slot({
       id: 1,
-      root: join16(store.stateDir, "slots", slot),
+      root: join19(store.stateDir, "slots", slot),
       git: store.repo,
       isolation,
-      logs: join16(store.stateDir, "logs")
+      logs: join19(store.stateDir, "logs")
     });
     await probe.prepare(store.head);
     const changes = configChanges(
@@ -33587,7 +34670,7 @@ function attributeTag(options) {
 }
 
 // action/files/load-config.ts
-import { readFile as readFile6 } from "node:fs/promises";
+import { readFile as readFile8 } from "node:fs/promises";
 
 // action/config/parse-config-text.ts
 var import_yaml = __toESM(require_dist(), 1);
@@ -33607,7 +34690,7 @@ function parseConfigText(text2) {
 async function loadConfig(file2) {
   let text2;
   try {
-    text2 = await readFile6(file2, "utf8");
+    text2 = await readFile8(file2, "utf8");
   } catch (error62) {
     const code = error62.code;
     const message = code === "ENOENT" ? "file not found: create one with `autoexp init`, or pass --config PATH" : `cannot read the file (${code ?? String(error62)})`;
@@ -34028,9 +35111,10 @@ and records an \`attribute\` line in log.jsonl (the dashboard and the PR then sh
 import { resolve as resolve2 } from "node:path";
 
 // action/cli/check.ts
-import { mkdtemp as mkdtemp2, rm as rm7 } from "node:fs/promises";
-import { tmpdir as tmpdir3 } from "node:os";
-import { join as join17 } from "node:path";
+import { existsSync as existsSync7 } from "node:fs";
+import { mkdtemp as mkdtemp2, rm as rm8 } from "node:fs/promises";
+import { homedir as homedir4, tmpdir as tmpdir3 } from "node:os";
+import { isAbsolute as isAbsolute4, join as join20 } from "node:path";
 
 // action/util/random.ts
 function createRandom(seed) {
@@ -34465,15 +35549,20 @@ function detectableEffect(settings, target = 0.8) {
 // action/cli/check.ts
 async function checkEval(options) {
   const { config: config2, out } = options;
-  const logs = await mkdtemp2(join17(tmpdir3(), "autoexp-check-"));
+  const logs = await mkdtemp2(join20(tmpdir3(), "autoexp-check-"));
   const env = splitEnv(options.env, config2.agent).evalEnv;
   const frozenBefore = await hashFrozen(options.dir, config2.frozen);
-  const gitDir = join17(options.dir, ".git");
+  const gitDir = join20(options.dir, ".git");
   const isolation = await resolveIsolation(config2, options.dir, gitDir, options.env);
   out(
     isolation.mode === "sandbox" ? "isolation: sandboxed (bubblewrap), as a batch runs it" : `isolation: none${isolation.warnings.length ? ` (${isolation.warnings.join("; ")})` : ""}`
   );
   for (const w of isolation.mode === "sandbox" ? isolation.warnings : []) out(`warning: ${w}`);
+  if (isolation.mode === "sandbox") {
+    const home = options.env.HOME || homedir4();
+    const resolve9 = (p) => p === "~" || p.startsWith("~/") ? join20(home, p.slice(1)) : isAbsolute4(p) ? p : join20(options.dir, p);
+    for (const w of missingAgentPaths(config2.agent, resolve9, existsSync7)) out(`warning: ${w}`);
+  }
   const samples = {};
   const seconds = [];
   let failed2 = 0;
@@ -34482,7 +35571,7 @@ async function checkEval(options) {
       const outcome = await runEval(
         config2,
         options.dir,
-        join17(logs, `${i}.log`),
+        join20(logs, `${i}.log`),
         isolation.launch(config2.eval.command, options.dir, env, Object.keys(frozenBefore))
       );
       seconds.push(outcome.durationMs / 1e3);
@@ -34583,7 +35672,7 @@ async function checkEval(options) {
     }
     return 0;
   } finally {
-    await rm7(logs, { recursive: true, force: true });
+    await rm8(logs, { recursive: true, force: true });
   }
 }
 
@@ -34633,33 +35722,33 @@ told from the noise. Exit 1 when a run did not print every metric.`,
 });
 
 // action/cli/commands/demo.ts
-import { cp, mkdir as mkdir8, readdir as readdir4 } from "node:fs/promises";
-import { join as join31, resolve as resolve3 } from "node:path";
+import { cp, mkdir as mkdir10, readdir as readdir6 } from "node:fs/promises";
+import { join as join34, resolve as resolve3 } from "node:path";
 
 // action/cli/find-templates.ts
-import { existsSync as existsSync5 } from "node:fs";
-import { dirname as dirname3, join as join18 } from "node:path";
+import { existsSync as existsSync8 } from "node:fs";
+import { dirname as dirname3, join as join21 } from "node:path";
 import { fileURLToPath } from "node:url";
 function findTemplates(from = import.meta.url) {
   let dir = dirname3(fileURLToPath(from));
   for (let i = 0; i < 5; i++) {
-    const candidate = join18(dir, "templates");
-    if (existsSync5(join18(candidate, "examples"))) return candidate;
+    const candidate = join21(dir, "templates");
+    if (existsSync8(join21(candidate, "examples"))) return candidate;
     dir = dirname3(dir);
   }
   throw new Error("autoexp's templates/ folder is missing from this installation");
 }
 
 // action/engine/run-batch.ts
-import { join as join30 } from "node:path";
+import { join as join33 } from "node:path";
 
 // action/agents/create-agent.ts
 import { accessSync as accessSync2, constants as constants2 } from "node:fs";
-import { delimiter as delimiter2, isAbsolute as isAbsolute3, join as join23 } from "node:path";
+import { delimiter as delimiter2, isAbsolute as isAbsolute5, join as join26 } from "node:path";
 
 // action/agents/api-agent.ts
-import { mkdir as mkdir6, writeFile as writeFile6 } from "node:fs/promises";
-import { dirname as dirname4, join as join20 } from "node:path";
+import { mkdir as mkdir8, writeFile as writeFile7 } from "node:fs/promises";
+import { dirname as dirname4, join as join23 } from "node:path";
 
 // action/agents/edits/clip.ts
 function clip2(s) {
@@ -35081,8 +36170,8 @@ function serverMessage(text2) {
 }
 
 // action/agents/prompt.ts
-import { readFile as readFile7, rm as rm8 } from "node:fs/promises";
-import { join as join19 } from "node:path";
+import { readFile as readFile9, rm as rm9 } from "node:fs/promises";
+import { join as join22 } from "node:path";
 
 // action/agents/context/cut-text.ts
 function cutHead(text2, max) {
@@ -35367,14 +36456,14 @@ function lineBrief(line2) {
 async function readTargets(context) {
   const files = await Promise.all(
     context.targetFiles.map(async (path) => {
-      const text2 = await readFile7(join19(context.worktree, path), "utf8").catch(() => null);
+      const text2 = await readFile9(join22(context.worktree, path), "utf8").catch(() => null);
       return text2 === null || text2.includes("\0") ? null : { path, text: text2 };
     })
   );
   return files.filter((f) => f !== null);
 }
 async function promptFor(context, protocol, maxChars, files) {
-  const text2 = await readFile7(join19(context.worktree, context.config.instructions), "utf8").catch(
+  const text2 = await readFile9(join22(context.worktree, context.config.instructions), "utf8").catch(
     () => ""
   );
   const own2 = programForLine(text2, context.line);
@@ -35405,7 +36494,7 @@ async function pruneScratch(dir, iteration, keep = 20) {
   const old = iteration - keep;
   if (old < 1) return;
   for (const name of [`prompt-${old}.md`, `answer-${old}.md`, `agent-${old}.log`])
-    await rm8(join19(dir, name), { force: true });
+    await rm9(join22(dir, name), { force: true });
 }
 
 // action/agents/api-agent.ts
@@ -35482,7 +36571,7 @@ function createApiAgent(config2) {
         config2.context_chars,
         files
       );
-      await writeFile6(join20(context.scratchDir, `prompt-${context.iteration}.md`), prompt);
+      await writeFile7(join23(context.scratchDir, `prompt-${context.iteration}.md`), prompt);
       await pruneScratch(context.scratchDir, context.iteration);
       const result = await postJson({
         url: api.url,
@@ -35498,8 +36587,8 @@ function createApiAgent(config2) {
         costUsd: priceOf(reply.usage, config2.price),
         ...reply.usage ? { usage: reply.usage } : {}
       };
-      await writeFile6(
-        join20(context.scratchDir, `answer-${context.iteration}.md`),
+      await writeFile7(
+        join23(context.scratchDir, `answer-${context.iteration}.md`),
         context.redact(reply.text)
       );
       if (!reply.text.trim()) {
@@ -35532,9 +36621,9 @@ function createApiAgent(config2) {
       if (!applied.ok)
         return { ok: false, error: `edit rejected: ${applied.reason}`, ...spent, ...notes };
       for (const [path, text2] of applied.files) {
-        const full = join20(context.worktree, path);
-        await mkdir6(dirname4(full), { recursive: true });
-        await writeFile6(full, text2);
+        const full = join23(context.worktree, path);
+        await mkdir8(dirname4(full), { recursive: true });
+        await writeFile7(full, text2);
       }
       return {
         ok: true,
@@ -35732,13 +36821,13 @@ function cliProgram(config2) {
 }
 
 // action/agents/cli-agent/create-cli-agent.ts
-import { readFile as readFile9, rm as rm9, writeFile as writeFile7 } from "node:fs/promises";
-import { join as join21 } from "node:path";
+import { readFile as readFile11, rm as rm10, writeFile as writeFile8 } from "node:fs/promises";
+import { join as join24 } from "node:path";
 
 // action/agents/cli-agent/read-usage-file.ts
-import { readFile as readFile8 } from "node:fs/promises";
+import { readFile as readFile10 } from "node:fs/promises";
 async function readUsageFile(path) {
-  const j = parseJson(await readFile8(path, "utf8").catch(() => ""));
+  const j = parseJson(await readFile10(path, "utf8").catch(() => ""));
   if (!j) return {};
   const n = (v) => typeof v === "number" && Number.isFinite(v) && v >= 0 ? v : 0;
   return {
@@ -35755,20 +36844,20 @@ function createCliAgent(config2) {
     async propose(context) {
       const dir = context.scratchDir;
       const files = {
-        prompt: join21(dir, "prompt.md"),
-        description: join21(dir, "description.txt"),
-        notes: join21(dir, "notes.md"),
-        usage: join21(dir, "usage.json"),
-        log: join21(dir, `agent-${context.iteration}.log`)
+        prompt: join24(dir, "prompt.md"),
+        description: join24(dir, "description.txt"),
+        notes: join24(dir, "notes.md"),
+        usage: join24(dir, "usage.json"),
+        log: join24(dir, `agent-${context.iteration}.log`)
       };
       const prompt = await promptFor(
         context,
         { kind: "files", descriptionFile: files.description, notesFile: files.notes },
         config2.context_chars
       );
-      await writeFile7(files.prompt, prompt);
-      await writeFile7(files.notes, context.notes);
-      for (const f of [files.description, files.usage, files.log]) await rm9(f, { force: true });
+      await writeFile8(files.prompt, prompt);
+      await writeFile8(files.notes, context.notes);
+      for (const f of [files.description, files.usage, files.log]) await rm10(f, { force: true });
       await pruneScratch(dir, context.iteration);
       const command2 = preset && config2.use !== "command" ? [
         config2.command ?? preset.program,
@@ -35779,30 +36868,40 @@ function createCliAgent(config2) {
         }),
         ...config2.args
       ] : config2.run;
-      const run = await runProcess({
-        command: context.launch ? context.launch(command2) : command2,
-        cwd: context.worktree,
-        env: {
-          ...context.env,
-          AUTOEXP_PROMPT_FILE: files.prompt,
-          AUTOEXP_DESCRIPTION_FILE: files.description,
-          AUTOEXP_NOTES_FILE: files.notes,
-          AUTOEXP_USAGE_FILE: files.usage,
-          AUTOEXP_ITERATION: String(context.iteration)
+      const env = {
+        ...context.env,
+        AUTOEXP_PROMPT_FILE: files.prompt,
+        AUTOEXP_DESCRIPTION_FILE: files.description,
+        AUTOEXP_NOTES_FILE: files.notes,
+        AUTOEXP_USAGE_FILE: files.usage,
+        AUTOEXP_ITERATION: String(context.iteration)
+      };
+      const launched = context.launch ? context.launch(
+        command2,
+        {
+          cwd: context.worktree,
+          writable: [context.worktree, dir],
+          readOnly: context.gitObjects ? [context.gitObjects] : []
         },
+        env
+      ) : { command: command2, env };
+      const run = await runProcess({
+        command: launched.command,
+        cwd: context.worktree,
+        env: launched.env,
         timeoutMs: config2.timeout,
         logPath: files.log,
         ...preset?.stdin ? { stdinFile: files.prompt } : {},
         ...context.pidFile ? { pidFile: context.pidFile } : {}
       });
-      const raw = await readFile9(files.log, "utf8").catch(() => "");
+      const raw = await readFile11(files.log, "utf8").catch(() => "");
       const clean2 = context.redact(raw);
-      if (clean2 !== raw) await writeFile7(files.log, clean2);
+      if (clean2 !== raw) await writeFile8(files.log, clean2);
       const output2 = await readEnd(files.log, 256 * 1024);
       const report = preset ? preset.read(output2) : await readUsageFile(files.usage);
       const usage2 = report.usage;
       const costUsd = config2.price ? priceOf(usage2, config2.price) : report.costUsd ?? 0;
-      const notesAfter = await readFile9(files.notes, "utf8").catch(() => context.notes);
+      const notesAfter = await readFile11(files.notes, "utf8").catch(() => context.notes);
       const spent = {
         costUsd,
         ...usage2 ? { usage: usage2 } : {},
@@ -35826,7 +36925,7 @@ function createCliAgent(config2) {
       }
       if (report.error)
         return { ok: false, error: `agent reported an error: ${report.error}`, ...spent };
-      const written = (await readFile9(files.description, "utf8").catch(() => "")).trim().split("\n")[0].trim();
+      const written = (await readFile11(files.description, "utf8").catch(() => "")).trim().split("\n")[0].trim();
       const message = report.message?.trim().split("\n").filter(Boolean).at(-1);
       const description = written || message || (preset ? "" : last) || "(no description)";
       return { ok: true, description: clip3(description), ...spent };
@@ -35835,8 +36934,8 @@ function createCliAgent(config2) {
 }
 
 // action/agents/search-agent.ts
-import { readFile as readFile10, writeFile as writeFile8 } from "node:fs/promises";
-import { join as join22 } from "node:path";
+import { readFile as readFile12, writeFile as writeFile9 } from "node:fs/promises";
+import { join as join25 } from "node:path";
 
 // action/agents/search-plan.ts
 var INITIAL_FACTOR = 2;
@@ -35951,7 +37050,7 @@ function createSearchAgent(options) {
       const files = await Promise.all(
         context.targetFiles.map(async (path) => ({
           path,
-          text: await readFile10(join22(context.worktree, path), "utf8")
+          text: await readFile12(join25(context.worktree, path), "utf8")
         }))
       );
       const params = findParameters(files, options.exclude);
@@ -35978,8 +37077,8 @@ function createSearchAgent(options) {
       const p = params.find((x) => x.id === move.id);
       const file2 = files.find((f) => f.path === p.path);
       const text2 = formatLike(p.raw, move.to);
-      await writeFile8(
-        join22(context.worktree, p.path),
+      await writeFile9(
+        join25(context.worktree, p.path),
         file2.text.slice(0, p.offset) + text2 + file2.text.slice(p.offset + p.raw.length)
       );
       return {
@@ -36028,7 +37127,7 @@ function agentProblem(config2, env) {
   }
 }
 function findProgram2(program, path) {
-  const candidates = program.includes("/") ? [isAbsolute3(program) ? program : join23(process.cwd(), program)] : path.split(delimiter2).filter(Boolean).map((dir) => join23(dir, program));
+  const candidates = program.includes("/") ? [isAbsolute5(program) ? program : join26(process.cwd(), program)] : path.split(delimiter2).filter(Boolean).map((dir) => join26(dir, program));
   return candidates.some((c) => {
     try {
       accessSync2(c, constants2.X_OK);
@@ -36037,48 +37136,6 @@ function findProgram2(program, path) {
       return false;
     }
   });
-}
-
-// action/config/check-scope-files.ts
-var import_picomatch = __toESM(require_picomatch2(), 1);
-function compileGlobs(globs) {
-  if (globs.length === 0) return () => false;
-  return (0, import_picomatch.default)([...globs], { dot: true });
-}
-function checkScopeFiles(config2, committed, uncommitted = []) {
-  const problems = [];
-  const warnings = [];
-  config2.target.forEach((glob2, i) => {
-    const match = (0, import_picomatch.default)(glob2, { dot: true });
-    if (committed.some((p) => match(p))) return;
-    const loose = uncommitted.filter((p) => match(p));
-    problems.push({
-      path: `target.${i}`,
-      message: loose.length > 0 ? `"${glob2}" matches only uncommitted files (${loose.slice(0, 3).join(", ")}): experiments start from a commit, so commit them first` : `"${glob2}" matches no file in the repository: fix the glob or create the file`
-    });
-  });
-  const isTarget = compileGlobs(config2.target);
-  const isFrozen = compileGlobs(config2.frozen);
-  const both = committed.filter((p) => isTarget(p) && isFrozen(p));
-  if (both.length > 0) {
-    problems.push({
-      path: "frozen",
-      message: `${both.slice(0, 3).join(", ")} is both target and frozen: a file the agent may change cannot also be frozen`
-    });
-  }
-  config2.frozen.forEach((glob2, i) => {
-    const match = (0, import_picomatch.default)(glob2, { dot: true });
-    if (!committed.some((p) => match(p))) {
-      warnings.push({ path: `frozen.${i}`, message: `"${glob2}" matches no committed file` });
-    }
-  });
-  if (!committed.includes(config2.instructions)) {
-    warnings.push({
-      path: "instructions",
-      message: `${config2.instructions} is not committed; agents get no research direction`
-    });
-  }
-  return { problems, warnings };
 }
 
 // action/decide/samples.ts
@@ -36160,6 +37217,7 @@ function buildHeader(f, timestamp) {
     target: f.target,
     frozen: f.frozen,
     frozen_hashes: f.frozenHashes,
+    ...f.trust ? { trust: f.trust } : {},
     agent: f.agent,
     base_commit: f.baseCommit,
     timestamp
@@ -36187,8 +37245,8 @@ function recheckQueue(log) {
 }
 
 // action/engine/reapply.ts
-import { mkdir as mkdir7, rm as rm10, writeFile as writeFile9 } from "node:fs/promises";
-import { join as join24 } from "node:path";
+import { mkdir as mkdir9, rm as rm11, writeFile as writeFile10 } from "node:fs/promises";
+import { join as join27 } from "node:path";
 async function reapply(ctx, origin, checkout) {
   const repo = ctx.store.repo;
   const before = new Map((await repo.lsTree(origin.parent.commit)).map((e) => [e.path, e]));
@@ -36196,40 +37254,40 @@ async function reapply(ctx, origin, checkout) {
     (c) => ctx.isTarget(c.path) && (c.file === null || c.file.type === "file")
   );
   const baseBlobs = await repo.readBlobs(ours.flatMap((c) => before.get(c.path)?.sha ?? []));
-  const temp = join24(checkout.root, "merge");
-  await rm10(temp, { recursive: true, force: true });
-  await mkdir7(temp, { recursive: true });
+  const temp = join27(checkout.root, "merge");
+  await rm11(temp, { recursive: true, force: true });
+  await mkdir9(temp, { recursive: true });
   const conflicts = [];
   for (const change2 of ours) {
     const was = before.get(change2.path);
     const base = was ? baseBlobs.get(was.sha) ?? null : null;
     const theirs = await checkout.read(change2.path);
     const mine = change2.file?.type === "file" ? change2.file.content : null;
-    const target = join24(checkout.dir, change2.path);
+    const target = join27(checkout.dir, change2.path);
     if (same2(theirs, base)) {
-      if (mine === null) await rm10(target, { force: true });
+      if (mine === null) await rm11(target, { force: true });
       else {
-        await mkdir7(join24(target, ".."), { recursive: true });
-        await writeFile9(target, mine);
+        await mkdir9(join27(target, ".."), { recursive: true });
+        await writeFile10(target, mine);
       }
     } else if (same2(theirs, mine)) {
     } else if (mine === null || base === null || theirs === null) {
       conflicts.push(change2.path);
     } else if (mergeLines(base.toString(), mine.toString(), theirs.toString()) !== null) {
-      await writeFile9(target, mergeLines(base.toString(), mine.toString(), theirs.toString()));
+      await writeFile10(target, mergeLines(base.toString(), mine.toString(), theirs.toString()));
     } else {
-      const files = ["ours", "base", "theirs"].map((n) => join24(temp, n));
+      const files = ["ours", "base", "theirs"].map((n) => join27(temp, n));
       await Promise.all([
-        writeFile9(files[0], mine),
-        writeFile9(files[1], base),
-        writeFile9(files[2], theirs)
+        writeFile10(files[0], mine),
+        writeFile10(files[1], base),
+        writeFile10(files[2], theirs)
       ]);
       const merged = await repo.run(mergeFile(files[0], files[1], files[2]));
       if (merged === null) conflicts.push(change2.path);
-      else await writeFile9(target, merged);
+      else await writeFile10(target, merged);
     }
   }
-  await rm10(temp, { recursive: true, force: true });
+  await rm11(temp, { recursive: true, force: true });
   return conflicts;
 }
 function same2(a, b) {
@@ -36316,6 +37374,7 @@ async function propose(ctx, candidate, checkout) {
       targetFiles: targetPaths,
       mayCreate: ctx.isTarget,
       scratchDir: checkout.scratch,
+      ...checkout.objects ? { gitObjects: checkout.objects } : {},
       pidFile: checkout.pidFile,
       ...ctx.launchAgent ? { launch: ctx.launchAgent } : {},
       env: ctx.agentEnv,
@@ -36418,7 +37477,8 @@ Full log: ${outcome.logPath}`,
       confidence: config2.decide.confidence,
       frozenHashes: frozen,
       agent: config2.agent.use,
-      baseCommit: base
+      baseCommit: base,
+      trust: trustSettings(config2)
     },
     now
   );
@@ -36623,13 +37683,13 @@ function createFaults(env) {
 }
 
 // action/engine/import-history.ts
-import { readFile as readFile11, rm as rm11 } from "node:fs/promises";
-import { basename, join as join25 } from "node:path";
+import { readFile as readFile13, rm as rm12 } from "node:fs/promises";
+import { basename as basename2, join as join28 } from "node:path";
 var PENDING = "import.json";
 async function importHistory(options) {
   var _stack = [];
   try {
-    const text2 = await readFile11(options.file, "utf8").catch((cause) => {
+    const text2 = await readFile13(options.file, "utf8").catch((cause) => {
       throw new AutoexpError(`cannot read ${options.file}: ${cause.message}`, { cause });
     });
     let parsed;
@@ -36641,7 +37701,7 @@ async function importHistory(options) {
     const metric2 = parsed.metrics[0];
     const entry = {
       type: "import",
-      source: basename(options.file),
+      source: basename2(options.file),
       metric: metric2,
       rows: parsed.rows.map((r) => ({
         commit: r.commit,
@@ -36662,7 +37722,7 @@ async function importHistory(options) {
       await store.append([entry]);
       return { entry, skipped: parsed.skipped, pending: false };
     }
-    await writeAtomic(join25(store.stateDir, PENDING), JSON.stringify(entry));
+    await writeAtomic(join28(store.stateDir, PENDING), JSON.stringify(entry));
     return { entry, skipped: parsed.skipped, pending: true };
   } catch (_) {
     var _error = _, _hasError = true;
@@ -36672,11 +37732,11 @@ async function importHistory(options) {
   }
 }
 async function recordPendingImport(store) {
-  const path = join25(store.stateDir, PENDING);
-  const text2 = await readFile11(path, "utf8").catch(() => null);
+  const path = join28(store.stateDir, PENDING);
+  const text2 = await readFile13(path, "utf8").catch(() => null);
   if (text2 === null) return false;
   await store.append([JSON.parse(text2)]);
-  await rm11(path, { force: true });
+  await rm12(path, { force: true });
   return true;
 }
 
@@ -36916,42 +37976,49 @@ async function runPipelined(steps, acquire, shape) {
 }
 
 // action/engine/seal.ts
-import { createHash as createHash4 } from "node:crypto";
-import { readdir as readdir3, readFile as readFile12 } from "node:fs/promises";
-import { join as join26 } from "node:path";
+import { createHash as createHash5 } from "node:crypto";
+import { readdir as readdir5, readFile as readFile14 } from "node:fs/promises";
+import { join as join29 } from "node:path";
 async function sealRepository(store) {
   const gitDir = await store.repo.commonDir();
   const before = await fingerprintGitDir(gitDir);
+  const current = async () => {
+    const refs = await store.repo.listRefs(`refs/autoexp/${store.tag}/`);
+    const branch = await store.repo.resolve(store.branch);
+    return (ref) => ref === store.branch ? branch ?? void 0 : refs[ref];
+  };
+  const atStart = await current();
+  const absent = new Set(
+    Object.keys(store.expectedRefs()).filter((ref) => atStart(ref) === void 0)
+  );
   return async () => {
     const now = await fingerprintGitDir(gitDir);
     const changed = Object.keys({ ...before, ...now }).filter((k) => before[k] !== now[k]);
-    const refs = await store.repo.listRefs(`refs/autoexp/${store.tag}/`);
-    const branch = await store.repo.resolve(store.branch);
-    const expected = store.expectedRefs();
-    const moved = Object.entries(expected).filter(([ref, sha]) => (ref === store.branch ? branch : refs[ref]) !== sha).map(([ref]) => ref);
+    const at = await current();
+    const moved = Object.entries(store.expectedRefs()).filter(([ref, sha]) => at(ref) !== sha && !(absent.has(ref) && at(ref) === void 0)).map(([ref]) => ref);
     if (changed.length === 0 && moved.length === 0) return null;
     return `the repository was changed behind autoexp's back (${[...changed, ...moved.map((r) => `${r} moved or deleted`)].slice(0, 5).join(", ")}): an eval or agent may have planted code or destroyed the record, so the batch stopped. Inspect .git before running git again`;
   };
 }
 async function fingerprintGitDir(gitDir) {
   const out = {};
-  out.config = await hashOf(join26(gitDir, "config"));
+  out.config = await hashOf(join29(gitDir, "config"));
   for (const sub of ["hooks", "info"]) {
-    const names2 = await readdir3(join26(gitDir, sub)).catch(() => []);
-    for (const name of names2.sort()) out[`${sub}/${name}`] = await hashOf(join26(gitDir, sub, name));
+    const names2 = await readdir5(join29(gitDir, sub)).catch(() => []);
+    for (const name of names2.sort()) out[`${sub}/${name}`] = await hashOf(join29(gitDir, sub, name));
   }
   return out;
 }
 async function hashOf(path) {
-  const bytes = await readFile12(path).catch(() => null);
-  return bytes ? createHash4("sha256").update(bytes).digest("hex") : "missing";
+  const bytes = await readFile14(path).catch(() => null);
+  return bytes ? createHash5("sha256").update(bytes).digest("hex") : "missing";
 }
 
 // action/engine/steps.ts
-import { join as join29 } from "node:path";
+import { join as join32 } from "node:path";
 
 // action/engine/checkout-pool.ts
-import { join as join27 } from "node:path";
+import { join as join30 } from "node:path";
 var CheckoutPool = class {
   checkouts;
   #free;
@@ -36959,7 +38026,7 @@ var CheckoutPool = class {
   constructor(root, count) {
     this.checkouts = Array.from(
       { length: count },
-      (_, i) => new AgentCheckout(join27(root, String(i)))
+      (_, i) => new AgentCheckout(join30(root, String(i)))
     );
     this.#free = this.checkouts.map((_, i) => i);
   }
@@ -37275,14 +38342,22 @@ async function remeasure(ctx, slot) {
 }
 
 // action/engine/screen.ts
-import { join as join28 } from "node:path";
+import { join as join31 } from "node:path";
 var NONE3 = { score: null, delta: null, metrics: {}, samples: {}, guard_pass: null };
 async function screen(ctx, candidate, checkout) {
   const { iteration, parent, base, proposal } = candidate;
   const changes = candidate.changes ?? [];
   const repo = ctx.store.repo;
-  const index = join28(checkout.root, "candidate.index");
-  const commitAll = (message) => repo.commitFiles(base, filesOf(changes), index, `autoexp(${ctx.tag}) #${iteration} ${message}`);
+  const index = join31(checkout.root, "candidate.index");
+  const leaky = new Set(
+    changes.filter((c) => c.file?.type === "file" && holdsSecret(ctx, c.file.content)).map((c) => c.path)
+  );
+  const commitAll = (message) => repo.commitFiles(
+    base,
+    filesOf(changes.filter((c) => !leaky.has(c.path))),
+    index,
+    `autoexp(${ctx.tag}) #${iteration} ${message}`
+  );
   if (!proposal?.ok) {
     const reason = proposal && !proposal.ok ? proposal.error : "no proposal";
     const commit3 = changes.length > 0 ? await commitAll("agent_error") : void 0;
@@ -37298,14 +38373,14 @@ async function screen(ctx, candidate, checkout) {
       candidate,
       verdict: { ...NONE3, status: "no_change", reason: "the agent changed no file" }
     };
-  const outside = kept.filter(
-    (c) => !ctx.isTarget(c.path) || c.path.startsWith(".autoexp/") || c.file?.type === "other"
+  const refused = refusals(
+    ctx,
+    kept,
+    kept.filter((c) => leaky.has(c.path)).map((c) => c.path)
   );
-  const frozen = kept.filter((c) => ctx.isFrozen(c.path));
-  if (outside.length > 0 || frozen.length > 0) {
+  if (refused) {
     const commit3 = await commitAll(`violation: ${proposal.description}`);
-    const reason = outside.length > 0 ? `changed files outside target: ${names(outside)}` : `changed frozen files: ${names(frozen)}`;
-    return { candidate, verdict: { ...NONE3, status: "violation", reason, commit: commit3 } };
+    return { candidate, verdict: { ...NONE3, status: "violation", reason: refused, commit: commit3 } };
   }
   const paths = [.../* @__PURE__ */ new Set([...candidate.targetPaths ?? [], ...kept.map((c) => c.path)])];
   const key = await contentKeyOf(paths, (p) => checkout.read(p));
@@ -37340,13 +38415,49 @@ async function ignoredOutsideTarget(ctx, checkout, changes) {
   if (candidates.length === 0) return /* @__PURE__ */ new Set();
   return new Set(await ctx.store.repo.checkIgnored(checkout.dir, candidates));
 }
+function refusals(ctx, changes, leaky) {
+  const odd = [];
+  const owned = /* @__PURE__ */ new Map();
+  const outside = [];
+  for (const c of changes) {
+    const git = gitOwnedPath(c.path);
+    if (c.file?.type === "other")
+      odd.push(`${short(c.path)} (${c.file.what ?? "not a regular file"})`);
+    else if (git) owned.set(git.at, `${git.at} (${git.why})`);
+    else if (!ctx.isTarget(c.path) || isRecord(c.path)) outside.push(c);
+  }
+  const frozen = changes.filter((c) => ctx.isFrozen(c.path));
+  const parts = [
+    odd.length > 0 ? `not regular files: ${list2(odd)}` : "",
+    leaky.length > 0 ? `files holding a key autoexp withholds (left out of the commit): ${list2(leaky)}` : "",
+    owned.size > 0 ? `paths git treats as its own: ${list2([...owned.values()])}` : "",
+    outside.length > 0 ? `changed files outside target: ${names(outside)}` : "",
+    outside.length === 0 && frozen.length > 0 ? `changed frozen files: ${names(frozen)}` : ""
+  ].filter(Boolean);
+  return parts.length > 0 ? parts.join("; ") : null;
+}
 function filesOf(changes) {
   const files = {};
   for (const c of changes) {
+    if (gitOwnedPath(c.path)) continue;
     if (c.file === null) files[c.path] = null;
     else if (c.file.type === "file") files[c.path] = { content: c.file.content, mode: c.file.mode };
+    else if (c.file.link !== void 0)
+      files[c.path] = { content: Buffer.from(c.file.link), mode: "120000" };
   }
   return files;
+}
+function holdsSecret(ctx, content) {
+  const text2 = content.toString();
+  return ctx.redact(text2) !== text2;
+}
+function short(path) {
+  if (path.length <= 120) return path;
+  const parts = path.split("/");
+  return `${parts.slice(0, 2).join("/")}/\u2026(${parts.length} levels)\u2026/${parts.at(-1).slice(0, 40)}`;
+}
+function list2(items) {
+  return items.length > 5 ? `${items.slice(0, 5).join(", ")} and ${items.length - 5} more` : items.join(", ");
 }
 function names(changes) {
   return changes.slice(0, 5).map((c) => c.path).join(", ");
@@ -37354,8 +38465,8 @@ function names(changes) {
 
 // action/engine/steps.ts
 function experimentSteps(ctx, checkSeal) {
-  const pool = new CheckoutPool(join29(ctx.store.stateDir, "agents"), ctx.proposers);
-  const rebases = new CheckoutPool(join29(ctx.store.stateDir, "rebase"), ctx.workers + ctx.proposers);
+  const pool = new CheckoutPool(join32(ctx.store.stateDir, "agents"), ctx.proposers);
+  const rebases = new CheckoutPool(join32(ctx.store.stateDir, "rebase"), ctx.workers + ctx.proposers);
   const checkoutOf = (c) => c.checkout !== void 0 && c.checkout <= REBASE_CHECKOUT ? rebases.checkouts[REBASE_CHECKOUT - c.checkout] : pool.checkouts[c.checkout ?? 0];
   const proposed = /* @__PURE__ */ new Map();
   const settle2 = /* @__PURE__ */ new Map();
@@ -37508,7 +38619,7 @@ async function record2(ctx, candidate, verdict, beside) {
     afterJournal: () => ctx.faults.at("after-ledger", iteration)
   });
   ctx.faults.at("after-refs", iteration);
-  await pruneLogs(join29(ctx.store.stateDir, "logs"), iteration - KEEP_LOGS_OF);
+  await pruneLogs(join32(ctx.store.stateDir, "logs"), iteration - KEEP_LOGS_OF);
   if (verdict.key && EVALUATED.has(safe.status)) ctx.seen.set(verdict.key, safe);
   if (beside)
     ctx.emit({
@@ -37570,7 +38681,8 @@ async function runBatchUnexplained(options) {
       tag,
       config: config2,
       env,
-      onEvent: options.onEvent
+      onEvent: options.onEvent,
+      adopt: options.adopt
     });
     const _store = __using(_stack, store, true);
     const isolation = await resolveIsolation(
@@ -37585,10 +38697,10 @@ async function runBatchUnexplained(options) {
       { length: gpus ? gpus.length : config2.workers },
       (_2, id) => new Slot({
         id,
-        root: join30(store.stateDir, "slots", String(id)),
+        root: join33(store.stateDir, "slots", String(id)),
         git: store.repo,
         isolation,
-        logs: join30(store.stateDir, "logs"),
+        logs: join33(store.stateDir, "logs"),
         ...gpus ? { gpu: gpus[id] } : {}
       })
     );
@@ -37651,7 +38763,7 @@ async function runBatchUnexplained(options) {
       signal: options.signal
     };
     const caveats = trustCaveats(config2, isolation);
-    const seal = isolation.mode === "none" ? await sealRepository(store) : async () => null;
+    const seal = await sealRepository(store);
     const steps = experimentSteps(ctx, seal);
     const lag = slots.length - 1 + (config2.pipeline ? ctx.proposers + 1 : 0);
     const stop = await concurrentBaseline(ctx, slots) ?? (lag === 0 ? await runSerial(steps, () => pool.acquire()) : await runPipelined(steps, () => pool.acquire(), { lag }));
@@ -37771,7 +38883,8 @@ async function runAndReport(io, request) {
       signal: interrupts.signal,
       onEvent: (event) => printer.event(event),
       ...request.experiments ? { experiments: request.experiments } : {},
-      ...request.acceptConfigChange ? { acceptConfigChange: true } : {}
+      ...request.acceptConfigChange ? { acceptConfigChange: true } : {},
+      ...request.adopt ? { adopt: true } : {}
     });
     printer.close();
     const code = exitCodeForStop(result.stop.kind);
@@ -37817,14 +38930,14 @@ var demoCommand = defineCommand({
   async run({ values }, io) {
     const experiments = positiveInt("experiments", values.experiments);
     const dir = resolve3(io.cwd, values.dir);
-    const existing = await readdir4(dir).catch(() => []);
+    const existing = await readdir6(dir).catch(() => []);
     if (existing.length > 0) {
       throw new AutoexpError(
         `${dir} exists and is not empty: choose a new --dir (the demo never writes into existing files)`
       );
     }
-    await mkdir8(dir, { recursive: true });
-    await cp(join31(findTemplates(), "examples", "tiny-train"), dir, { recursive: true });
+    await mkdir10(dir, { recursive: true });
+    await cp(join34(findTemplates(), "examples", "tiny-train"), dir, { recursive: true });
     const git = new Git(dir, io.env);
     await git.run(init({ branch: "main" }));
     if (!await git.run(configValue("user.email"))) {
@@ -37838,7 +38951,7 @@ var demoCommand = defineCommand({
       io.out(
         `autoexp demo: a tiny neural network in ${dir}; the search agent tunes train.js, eval.js is frozen`
       );
-    const config2 = await readValidConfig(join31(dir, "autoexp.yml"));
+    const config2 = await readValidConfig(join34(dir, "autoexp.yml"));
     const code = await runAndReport(io, {
       repoDir: dir,
       config: config2,
@@ -37891,9 +39004,9 @@ commits, never the incumbent. Lines that cannot be read are skipped and named.`,
 });
 
 // action/cli/init.ts
-import { existsSync as existsSync6 } from "node:fs";
-import { mkdir as mkdir9, readdir as readdir5, readFile as readFile13, stat as stat3, writeFile as writeFile10 } from "node:fs/promises";
-import { basename as basename2, delimiter as delimiter3, dirname as dirname5, join as join32, relative } from "node:path";
+import { existsSync as existsSync9 } from "node:fs";
+import { mkdir as mkdir11, readdir as readdir7, readFile as readFile15, stat as stat5, writeFile as writeFile11 } from "node:fs/promises";
+import { basename as basename3, delimiter as delimiter3, dirname as dirname5, join as join35, relative } from "node:path";
 
 // action/cli/init-matrix.ts
 var MAX_SHARDS = 16;
@@ -37903,7 +39016,7 @@ function matrixWorkflow(single, shards) {
       `--shards must be a whole number from 2 to ${MAX_SHARDS} (one GPU runner each), not ${shards}`
     );
   }
-  const list = Array.from({ length: shards }, (_, i) => i + 1).join(", ");
+  const list3 = Array.from({ length: shards }, (_, i) => i + 1).join(", ");
   const edits = [
     [
       "    runs-on: [self-hosted, gpu]\n    timeout-minutes: 360\n",
@@ -37913,7 +39026,7 @@ function matrixWorkflow(single, shards) {
     strategy:
       fail-fast: false
       matrix:
-        shard: [${list}]
+        shard: [${list3}]
 `
     ],
     [
@@ -38000,31 +39113,31 @@ async function initRepo(options) {
   const present = await listTopFiles(options.dir);
   const program = (options.program === void 0 || options.program === "ml-training") && isAutoresearchCheckout(present) ? "autoresearch" : options.program ?? "ml-training";
   const plan = PLANS[program];
-  const name = projectName(options.name ?? basename2(options.dir));
+  const name = projectName(options.name ?? basename3(options.dir));
   const agent2 = chooseAgent(options.env);
   const frozen = [...plan.frozenAlways, ...plan.frozenIfPresent.filter((f) => present.includes(f))];
   const python = present.includes("uv.lock") || present.includes("pyproject.toml") ? "uv run" : "python3";
   const fill = (text2) => text2.replaceAll("__NAME__", name).replaceAll("__ACTION__", ACTION_REF).replaceAll("__CONFIG__", "autoexp.yml").replaceAll("__AGENT__", agent2.use).replaceAll("__FROZEN__", `[${frozen.join(", ")}]`).replaceAll("__PYTHON__", python);
   const files = {};
-  const programDir = join32(templates, "init", plan.templates);
+  const programDir = join35(templates, "init", plan.templates);
   for (const path of await listFilesDeep(programDir))
-    files[path] = fill(await readFile13(join32(programDir, path), "utf8"));
-  files[plan.programFile] = await readFile13(
-    join32(templates, "program", `${plan.programTemplate}.md`),
+    files[path] = fill(await readFile15(join35(programDir, path), "utf8"));
+  files[plan.programFile] = await readFile15(
+    join35(templates, "program", `${plan.programTemplate}.md`),
     "utf8"
   );
-  const workflow = fill(await readFile13(join32(templates, "init", "workflow.yml"), "utf8"));
+  const workflow = fill(await readFile15(join35(templates, "init", "workflow.yml"), "utf8"));
   files[".github/workflows/autoexp.yml"] = options.shards === void 0 ? workflow : matrixWorkflow(workflow, options.shards);
-  const existing = Object.keys(files).filter((f) => existsSync6(join32(options.dir, f)));
+  const existing = Object.keys(files).filter((f) => existsSync9(join35(options.dir, f)));
   if (existing.length > 0 && !options.force) {
     throw new AutoexpError(
       `init would overwrite ${existing.join(", ")} in ${options.dir}; nothing was written. Move them aside, or run \`autoexp init --force\` to replace them`
     );
   }
   for (const [path, content] of Object.entries(files)) {
-    const full = join32(options.dir, path);
-    await mkdir9(dirname5(full), { recursive: true });
-    await writeFile10(full, content, path.endsWith(".sh") ? { mode: 493 } : void 0);
+    const full = join35(options.dir, path);
+    await mkdir11(dirname5(full), { recursive: true });
+    await writeFile11(full, content, path.endsWith(".sh") ? { mode: 493 } : void 0);
   }
   const found = [
     ...plan.targets.map((t) => t.path),
@@ -38033,7 +39146,7 @@ async function initRepo(options) {
   ].filter((f) => present.includes(f));
   return {
     program,
-    written: Object.keys(files).map((f) => relative(options.dir, join32(options.dir, f))),
+    written: Object.keys(files).map((f) => relative(options.dir, join35(options.dir, f))),
     found,
     create: plan.targets.filter((t) => !present.includes(t.path)),
     agent: agent2
@@ -38056,8 +39169,8 @@ function chooseAgent(env) {
 }
 function onPath(program, path) {
   for (const dir of path.split(delimiter3).filter(Boolean)) {
-    const full = join32(dir, program);
-    if (existsSync6(full)) return full;
+    const full = join35(dir, program);
+    if (existsSync9(full)) return full;
   }
   return null;
 }
@@ -38065,15 +39178,15 @@ function projectName(raw) {
   return raw.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 40).replace(/-+$/, "") || "research";
 }
 async function listTopFiles(dir) {
-  const entries = await readdir5(dir, { withFileTypes: true }).catch(() => []);
+  const entries = await readdir7(dir, { withFileTypes: true }).catch(() => []);
   return entries.filter((e) => e.isFile()).map((e) => e.name);
 }
 async function listFilesDeep(dir, prefix = "") {
   const out = [];
-  for (const entry of await readdir5(join32(dir, prefix), { withFileTypes: true })) {
+  for (const entry of await readdir7(join35(dir, prefix), { withFileTypes: true })) {
     const path = prefix ? `${prefix}/${entry.name}` : entry.name;
     if (entry.isDirectory()) out.push(...await listFilesDeep(dir, path));
-    else if ((await stat3(join32(dir, path))).isFile()) out.push(path);
+    else if ((await stat5(join35(dir, path))).isFile()) out.push(path);
   }
   return out.sort();
 }
@@ -38152,7 +39265,7 @@ unless --force.`,
 });
 
 // action/cli/commands/report.ts
-import { readFile as readFile14, writeFile as writeFile11 } from "node:fs/promises";
+import { readFile as readFile16, writeFile as writeFile12 } from "node:fs/promises";
 import { resolve as resolve5 } from "node:path";
 var reportCommand = defineCommand({
   name: "report",
@@ -38180,7 +39293,7 @@ var reportCommand = defineCommand({
         `--goal must be minimize or maximize, got ${JSON.stringify(values.goal)}`
       );
     }
-    const text2 = await readFile14(resolve5(io.cwd, file2), "utf8").catch((error62) => {
+    const text2 = await readFile16(resolve5(io.cwd, file2), "utf8").catch((error62) => {
       throw new AutoexpError(`cannot read ${file2}: ${describeReadError(error62)}`);
     });
     let markdown;
@@ -38200,7 +39313,7 @@ var reportCommand = defineCommand({
     } catch (error62) {
       throw new AutoexpError(`cannot read ${file2}: ${error62.message}`);
     }
-    if (values.out) await writeFile11(resolve5(io.cwd, values.out), markdown);
+    if (values.out) await writeFile12(resolve5(io.cwd, values.out), markdown);
     else io.out(markdown);
     return 0;
   }
@@ -38222,6 +39335,10 @@ var runCommand = defineCommand({
 night share a tag. Resuming a tag whose metrics, goals, rule, eval command, targets or frozen
 files changed is refused: start a new --tag, or pass --accept-config-change (recorded in the
 ledger; the incumbent is measured again under the new config).
+Resuming goes on only from the branch head autoexp last wrote (its journal in
+.git/autoexp/<tag>/ is signed with a key in ~/.local/state/autoexp): a branch moved by
+anything else, an unsigned journal (an older autoexp) or none (a fresh clone) is refused;
+--adopt goes on from it after checking every kept commit on it.
 Ctrl-C stops after the experiment in flight; a second Ctrl-C stops at once.`,
   options: {
     config: { type: "string", value: "F", default: "autoexp.yml", help: "the config file" },
@@ -38239,6 +39356,10 @@ Ctrl-C stops after the experiment in flight; a second Ctrl-C stops at once.`,
       type: "boolean",
       help: "resume a tag although its config changed in a way that changes decisions"
     },
+    adopt: {
+      type: "boolean",
+      help: "go on from a branch autoexp cannot prove it wrote, after checking its kept commits"
+    },
     ...OUTPUT_OPTIONS
   },
   async run({ values }, io) {
@@ -38251,6 +39372,7 @@ Ctrl-C stops after the experiment in flight; a second Ctrl-C stops at once.`,
       config: config2,
       tag,
       acceptConfigChange: values["accept-config-change"],
+      adopt: values.adopt,
       output: { quiet: values.quiet, json: values.json },
       ...experiments ? { experiments } : {}
     });
@@ -38258,7 +39380,7 @@ Ctrl-C stops after the experiment in flight; a second Ctrl-C stops at once.`,
 });
 
 // action/engine/split.ts
-import { join as join34 } from "node:path";
+import { join as join37 } from "node:path";
 
 // action/decide/split-groups.ts
 var NEAR_LINES = 3;
@@ -38288,7 +39410,7 @@ function baseRanges(changes) {
   const byFile = (hunks) => {
     const m = /* @__PURE__ */ new Map();
     for (const h of hunks) m.set(h.file, [...m.get(h.file) ?? [], h]);
-    for (const list of m.values()) list.sort((a, b) => a.newStart - b.newStart);
+    for (const list3 of m.values()) list3.sort((a, b) => a.newStart - b.newStart);
     return m;
   };
   const files = changes.map(byFile);
@@ -38333,8 +39455,8 @@ function groupChanges(changes, near = NEAR_LINES) {
 }
 
 // action/engine/split-build.ts
-import { mkdir as mkdir10, rm as rm12, writeFile as writeFile12 } from "node:fs/promises";
-import { join as join33 } from "node:path";
+import { mkdir as mkdir12, rm as rm13, writeFile as writeFile13 } from "node:fs/promises";
+import { join as join36 } from "node:path";
 
 // action/git/commands/diff.ts
 var diffHunks = (from, to, exclude = []) => ({
@@ -38407,8 +39529,8 @@ async function filesAt(repo, commit2, paths) {
 async function buildGroup(repo, env, base, changes, hunks, scratch) {
   let head = base;
   const conflicts = [];
-  await rm12(scratch, { recursive: true, force: true });
-  await mkdir10(scratch, { recursive: true });
+  await rm13(scratch, { recursive: true, force: true });
+  await mkdir12(scratch, { recursive: true });
   try {
     for (const [k, change2] of changes.entries()) {
       const paths = [...new Set(hunks[k].map((h) => h.file))];
@@ -38435,7 +39557,7 @@ async function buildGroup(repo, env, base, changes, hunks, scratch) {
       head = await dated.commitFiles(
         head,
         files,
-        join33(scratch, "index"),
+        join36(scratch, "index"),
         `#${change2.iteration}: ${change2.description || "(no description)"}
 
 autoexp kept change ${change2.commit}`
@@ -38443,7 +39565,7 @@ autoexp kept change ${change2.commit}`
     }
     return { commit: head };
   } finally {
-    await rm12(scratch, { recursive: true, force: true });
+    await rm13(scratch, { recursive: true, force: true });
   }
 }
 async function mergeOne(repo, base, mine, theirs, scratch) {
@@ -38453,11 +39575,11 @@ async function mergeOne(repo, base, mine, theirs, scratch) {
   const [b, o, t] = [base.content.toString(), mine.content.toString(), theirs.content.toString()];
   const lines = mergeLines(b, o, t);
   if (lines !== null) return { content: Buffer.from(lines), mode: mine.mode };
-  const files = ["ours", "base", "theirs"].map((n) => join33(scratch, n));
+  const files = ["ours", "base", "theirs"].map((n) => join36(scratch, n));
   await Promise.all([
-    writeFile12(files[0], mine.content),
-    writeFile12(files[1], base.content),
-    writeFile12(files[2], theirs.content)
+    writeFile13(files[0], mine.content),
+    writeFile13(files[1], base.content),
+    writeFile13(files[2], theirs.content)
   ]);
   const merged = await repo.run(mergeFile(files[0], files[1], files[2]));
   return merged === null ? "conflict" : { content: Buffer.from(merged), mode: mine.mode };
@@ -38522,7 +39644,7 @@ async function splitRecord(store, config2, run) {
       base,
       members2.map((k) => changes[k]),
       members2.map((k) => hunks[k]),
-      join34(store.stateDir, `split-${n}`)
+      join37(store.stateDir, `split-${n}`)
     );
     if ("conflicts" in result)
       throw new AutoexpError(
