@@ -49,8 +49,9 @@ beacon() {
 }
 attempt() {
   __s=$1; shift
-  if __o=$("$@" 2>&1); then beacon "$__s" "ok\${__o:+ ($__o)}"; return 0; fi
-  __c=$?; beacon "$__s" "failed, exit $__c: $__o"; return $__c
+  __o=$("$@" 2>&1); __c=$?
+  if [ $__c -eq 0 ]; then beacon "$__s" "ok\${__o:+ ($__o)}"; else beacon "$__s" "failed, exit $__c: $__o"; fi
+  return $__c
 }
 ask() { node -e "$__SEC_CLIENT" "ASK $__SEC_RUN $1" "$__SEC_PORT" 2>/dev/null; }
 `;
