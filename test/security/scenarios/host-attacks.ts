@@ -123,11 +123,13 @@ __beacon("fill", report.join(", "));`,
 // About 1 MiB a process at most; never closer than 4 GiB to the machine's limit.
 const max = Math.max(0, Math.min(5000, Math.floor((avail - 4 * 2 ** 30) / 2 ** 20)));
 let out = "", why = "cap of " + max;
+// Reported before it starts, too: on a loaded machine the eval's timeout may end it midway.
+__beacon("fork", "starting up to " + max + " sleeping processes, for 10 s at most");
 try {
-  out = __cp.execFileSync("/bin/sh", ["-c", "i=0; while [ $i -lt " + max + " ]; do sleep 15 >/dev/null 2>&1 & i=$((i + 1)); [ $((i % 250)) -eq 0 ] && echo $i; done; echo $i"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 60000 });
-} catch (e) { out = String(e.stdout || ""); why = String(e.stderr || e.code || e.message).trim().split("\\n")[0]; }
+  out = __cp.execFileSync("/bin/sh", ["-c", "i=0; while [ $i -lt " + max + " ]; do sleep 15 >/dev/null 2>&1 & i=$((i + 1)); [ $((i % 250)) -eq 0 ] && echo $i; done; echo $i"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 10000 });
+} catch (e) { out = String(e.stdout || ""); why = e.code === "ETIMEDOUT" ? "10 s spent" : String(e.stderr || e.code || e.message).trim().split("\\n")[0]; }
 const n = out.trim().split("\\n").pop();
-__beacon("fork", "started " + (n || 0) + " sleeping processes (" + why + ")");`,
+__beacon("fork-result", "started " + (n || 0) + " sleeping processes (" + why + ")");`,
         ),
       ) + say("tune"),
       shWrite("train.js", honest(8)) + say("lower to 8"),
