@@ -9,5 +9,8 @@ export default defineConfig({
     // Most tests wait on git, node and bwrap processes rather than compute: two files at a time
     // on a 2-core runner (vitest's default there is one).
     maxWorkers: 2,
+    // GitHub's workflow parser imports its JSON schemas without import attributes, which Node
+    // refuses: transformed by vite instead of loaded by Node.
+    server: { deps: { inline: ["@actions/workflow-parser"] } },
   },
 });
