@@ -279,7 +279,7 @@ async function publishMode(
   // Change sets of `autoexp split` first (the tag's record names them, and the App opens their
   // PRs), once the tag's branch is checked: a refused handoff pushes nothing at all.
   let sets: Awaited<ReturnType<typeof publishChangeSets>> | null = null;
-  const result = await publish({
+  const options = {
     repoDir,
     tag,
     remote: inputs.remote,
@@ -287,16 +287,11 @@ async function publishMode(
     config,
     env,
     log,
+  };
+  const result = await publish({
+    ...options,
     beforePush: async () => {
-      sets = await publishChangeSets({
-        repoDir,
-        tag,
-        remote: inputs.remote,
-        handoff: described ? handoff : undefined,
-        config,
-        env,
-        log,
-      });
+      sets = await publishChangeSets(options);
     },
   });
   const blocked = sets!.blocked;
