@@ -7,6 +7,7 @@ import {
   formatScore,
   renderCounts,
   renderNoise,
+  renderNondeterministic,
   renderPrintedTwice,
 } from "../action/ledger/render-dashboard.ts";
 import { renderVerified } from "../action/ledger/render-verified.ts";
@@ -108,6 +109,7 @@ export function renderPr(ledger: string | null, ctx: PrContext): RenderedPr {
   for (const d of view.drift) warnings.push(`> [!WARNING]\n> Drift: ${cell(d)}`);
   for (const c of view.caveats) warnings.push(`> [!CAUTION]\n> ${cell(c)}`);
   if (view.printedTwice.length > 0) warnings.push(renderPrintedTwice(view));
+  if (view.nondeterministic?.length) warnings.push(renderNondeterministic(view));
   const keptTable = [
     `### Kept (${kept.length})`,
     "",

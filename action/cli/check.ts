@@ -141,7 +141,7 @@ export async function checkEval(options: CheckOptions): Promise<number> {
     );
     if (sd === 0) {
       out(
-        `${primary} is deterministic: every run gave the same value, so one run decides each candidate against min_delta`,
+        `${primary} is deterministic: every run gave the same value, so one run discards a candidate that is not better, and a keep needs two runs that agree`,
       );
       return 0;
     }

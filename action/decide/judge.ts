@@ -1,5 +1,6 @@
 import { FUTILITY_T, sequentialBoundary } from "./boundary.ts";
 import { type Comparison, compare, eps } from "./compare.ts";
+import { nondeterminism } from "./determinism.ts";
 import { evidence } from "./evidence.ts";
 import { fmt } from "./fmt.ts";
 import { guardBreach } from "./guard-breach.ts";
@@ -28,8 +29,12 @@ export type { Guards, Objective, Policy, Samples } from "./policy.ts";
  *    the pooled noise. Keep when t reaches the sequential boundary (boundary.ts): one critical
  *    t for every look, set so that P(keep | no effect) stays under 1 - confidence over all the
  *    looks together. Stop early when t < 0.5.
- * 4. A deterministic eval (zero spread over repeated runs) or an unknown spread (one baseline
- *    run) is decided on one run against min_delta.
+ * 4. A deterministic eval (zero spread over repeated runs) keeps a candidate better by more than
+ *    min_delta on two runs that agree (with max_runs >= 2; one run is enough to discard). Runs of
+ *    one candidate that disagree where the incumbent's agree, in an eval judged deterministic,
+ *    mark it nondeterministic and it is not kept on them, whatever the noise estimate says by
+ *    then (see determinism.ts). An unknown spread (one baseline run) is decided on one run
+ *    against min_delta.
  */
 export function judge(input: JudgeInput): Judgement {
   const { policy } = input;
@@ -66,6 +71,20 @@ export function judge(input: JudgeInput): Judgement {
   const p = best.mode === "t" ? tUpperTail(best.gain / best.se, best.df) : null;
   const final = (status: "keep" | "simplification" | "discard" | "guard_fail", reason: string) =>
     ({ final: true, status, reason, evidence: evidence(best, policy.confidence) }) as const;
+
+  const exact = comparisons.every((c) => c.mode === "exact");
+  if (input.deterministic || exact) {
+    const why = nondeterminism(decisive, input.incumbent, input.candidate);
+    if (why) return { ...final("discard", why), nondeterministic: true };
+  }
+  // A deterministic eval keeps on two runs that agree: one lucky run of code that lies in some
+  // of its runs is not a keep.
+  if (exact && policy.maxRuns >= 2 && n < 2 && improved.length > 0 && worse.length === 0) {
+    return {
+      final: false,
+      reason: `looks better by ${fmt(primary.gain)}: a deterministic eval keeps on two runs that agree`,
+    };
+  }
 
   if (improved.length > 0 && worse.length === 0) {
     const secondary = policy.rule === "primary" ? policy.objectives.slice(1) : [];

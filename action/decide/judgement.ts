@@ -15,6 +15,11 @@ export type Judgement =
        * the futility bound and the boundary): neither shown better nor clearly not.
        */
       undecided?: true;
+      /**
+       * Runs of the candidate disagreed in an eval judged deterministic (determinism.ts): not
+       * kept on them (status discard, so results.tsv keeps karpathy's statuses).
+       */
+      nondeterministic?: true;
     };
 
 export interface JudgeInput {
@@ -30,4 +35,10 @@ export interface JudgeInput {
    * strata.
    */
   strata?: { incumbent: StrataSamples; candidate: StrataSamples } | undefined;
+  /**
+   * The eval was judged deterministic: its baseline's runs agreed exactly (determinism.ts). Runs
+   * of a candidate that disagree, where the incumbent's agree, then make it `nondeterministic`,
+   * also after the noise estimate has turned non-zero. A zero noise estimate implies it.
+   */
+  deterministic?: boolean | undefined;
 }

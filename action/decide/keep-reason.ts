@@ -13,6 +13,6 @@ export function keepReason(
   if (c.mode === "t")
     return `${c.name} better by ${fmt(c.gain)} (${fmt(c.gain / c.sd)} sd, p = ${fmt(p!)}, ${c.nC} vs ${c.nI} runs)`;
   if (c.mode === "exact")
-    return `${c.name} better by ${fmt(c.gain)} > min_delta ${fmt(minDelta)} (deterministic eval)`;
+    return `${c.name} better by ${fmt(c.gain)} > min_delta ${fmt(minDelta)} (deterministic eval, ${c.nC === 1 ? "one run" : `${c.nC} runs agree`})`;
   return `${c.name} better by ${fmt(c.gain)} > min_delta ${fmt(minDelta)} (one run, noise unknown)`;
 }

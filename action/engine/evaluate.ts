@@ -1,10 +1,7 @@
+import { judgedDeterministic, noiseSeen } from "../decide/determinism.ts";
+import { fmt } from "../decide/fmt.ts";
 import { type Judgement, judge } from "../decide/judge.ts";
-import {
-  chooseMinDeltas,
-  ledgerSamples,
-  noiseOf,
-  withWeightedScore,
-} from "../decide/ledger-state.ts";
+import { chooseMinDeltas, ledgerSamples, withWeightedScore } from "../decide/ledger-state.ts";
 import { addSamples, meansOf } from "../decide/samples.ts";
 import { flattenStrata, mergeStrata, stratumOf } from "../decide/strata.ts";
 import type { Status } from "../ledger/types.ts";
@@ -53,6 +50,8 @@ export async function evaluate(
     (strata?.incumbent[stratum]?.[ctx.metric]?.length ?? 0) + concurrent.runsOn.length;
   const baselineMeans = log.config!.baseline_metrics ?? {};
   const objectiveNames = policy.objectives.map((o) => o.name);
+  // Judged deterministic at the start (the baseline's runs agreed): see decide/determinism.ts.
+  const deterministic = judgedDeterministic(log.config);
   const limit = Math.max(policy.maxRuns, config.eval.repeats);
   let evalSeconds = 0;
   let judgement: Judgement | null = null;
@@ -129,7 +128,11 @@ export async function evaluate(
     }
     addSamples(samples, withWeightedScore(outcome.metrics, config, baselineMeans));
     if (run + 1 < config.eval.repeats) continue;
-    const noise = noiseOf([...groups, samples, concurrent.samples], objectiveNames);
+    const noise = noiseSeen(
+      [...groups, samples, concurrent.samples],
+      objectiveNames,
+      deterministic,
+    );
     // Within strata: the incumbent's runs on this slot's stratum, those made here included.
     const incumbent = strata
       ? mergeStrata(strata.incumbent, { [stratum]: concurrent.samples })
@@ -148,6 +151,7 @@ export async function evaluate(
       candidate: samples,
       noise,
       linesDelta,
+      deterministic,
       ...(incumbent ? { strata: { incumbent, candidate: { [stratum]: samples } } } : {}),
     });
   }
@@ -156,6 +160,14 @@ export async function evaluate(
   const score = metrics[ctx.metric]!;
   const status: Status = judgement.status;
   const hasGuards = Object.keys(policy.guards).length > 0;
+  let reason = judgement.reason;
+  if (judgement.nondeterministic) {
+    // The first runs of one code that disagree: the rest of the night is judged with noise.
+    const before = noiseSeen([...groups, concurrent.samples], [ctx.metric], true)[ctx.metric]!;
+    const after = noiseSeen([...groups, samples], [ctx.metric], true)[ctx.metric]!;
+    if (before.sd === 0)
+      reason += `; so the eval's runs can differ after all: later candidates are judged by the noisy rule, with the spread of runs that disagree (sd ${fmt(after.sd)}, ${after.df} df)`;
+  }
   return {
     status,
     score,
@@ -165,7 +177,8 @@ export async function evaluate(
     guard_pass: hasGuards ? judgement.status !== "guard_fail" : null,
     commit,
     ...(key ? { key } : {}),
-    reason: judgement.reason,
+    reason,
+    ...(judgement.nondeterministic ? { nondeterministic: true } : {}),
     tail,
     evalSeconds: round(evalSeconds),
     ...(judgement.evidence ? { evidence: judgement.evidence } : {}),

@@ -25,9 +25,15 @@ export function renderHeadline(view: LedgerView): string {
 }
 
 /** The noise estimate in words: what a reviewer needs to judge the deltas. */
-export function renderNoise(view: Pick<LedgerView, "noise" | "noiseDf">): string {
+export function renderNoise(
+  view: Pick<LedgerView, "noise" | "noiseDf" | "deterministic" | "nondeterministic">,
+): string {
   if (view.noise === null) return "noise: unknown (one baseline run; set decide.baseline_runs ≥ 2)";
-  if (view.noise === 0) return "noise: none (repeated runs agree exactly: deterministic eval)";
+  if (view.noise === 0)
+    return "noise: none (repeated runs agree exactly: deterministic eval; a keep needs two runs that agree)";
+  const first = view.nondeterministic?.[0];
+  if (view.deterministic && first !== undefined)
+    return `noise: sd ${formatScore(view.noise)} (${view.noiseDf} df), the spread of runs of the same code that disagreed from #${first} on: the baseline's runs agreed exactly, so the eval was judged deterministic until then`;
   return `noise: sd ${formatScore(view.noise)}${view.noiseDf > 0 ? ` (pooled, ${view.noiseDf} df)` : ""}`;
 }
 
@@ -36,9 +42,14 @@ export function renderCounts(view: LedgerView): string {
   const total = view.rows.length;
   // Most frequent first; ties in the order statuses are defined, so the line is stable.
   const rank = (status: string) => STATUSES.indexOf(status as Status);
+  // Nondeterministic rows are discards (a flag, not a status): counted within them.
+  const flagged = view.nondeterministic?.length ?? 0;
   const parts = Object.entries(view.counts)
     .sort((a, b) => b[1] - a[1] || rank(a[0]) - rank(b[0]))
-    .map(([status, n]) => `${n} ${status}`);
+    .map(
+      ([status, n]) =>
+        `${n} ${status}${status === "discard" && flagged > 0 ? ` (${flagged} nondeterministic)` : ""}`,
+    );
   return `${total} experiment${total === 1 ? "" : "s"}: ${parts.join(" · ")}`;
 }
 
@@ -67,7 +78,7 @@ function renderTable(rows: readonly ViewRow[], metric: string, withStatus: boole
       formatScore(r.score),
       formatDelta(r.delta, r.against),
       withStatus ? (r.runs ?? "") : formatEvidence(r),
-      ...(withStatus ? [r.status] : []),
+      ...(withStatus ? [r.nondeterministic ? `${r.status} (nondeterministic)` : r.status] : []),
       escapeCell(r.description),
       "",
     ]
@@ -104,6 +115,7 @@ export function renderDashboard(view: LedgerView, options: { progressSvg?: boole
       `Imported history: ${i.rows} experiment(s) from \`${escapeCell(i.source)}\` (${i.kept} kept there), shown to the agent as already tried; not part of this tag's record.`,
     );
   if (view.printedTwice.length > 0) parts.push("", renderPrintedTwice(view));
+  if (view.nondeterministic?.length) parts.push("", renderNondeterministic(view));
   if (options.progressSvg)
     parts.push("", "![progress: every run, kept runs labelled](progress.svg)");
   const chart = renderChart(view);
@@ -126,6 +138,16 @@ export function renderPrintedTwice(view: Pick<LedgerView, "printedTwice">): stri
     .map((p) => `#${p.iteration} (${p.metrics.map(escapeCell).join(", ")})`)
     .join(", ");
   return `> [!WARNING]\n> A metric was printed more than once in kept experiment(s) ${list}: the harness prints it once, so the kept code may print its own score. Read those diffs before merging.`;
+}
+
+/**
+ * A flag for experiments whose runs disagreed in an eval judged deterministic: not kept on them,
+ * and the reason the noise is no longer zero.
+ */
+export function renderNondeterministic(view: Pick<LedgerView, "nondeterministic">): string {
+  const list = (view.nondeterministic ?? []).map((n) => `#${n}`);
+  const shown = list.length > 20 ? [...list.slice(0, 20), `and ${list.length - 20} more`] : list;
+  return `> [!WARNING]\n> Nondeterministic: ${list.length} experiment(s) gave different values in runs of the same code, in an eval judged deterministic (its baseline's runs agreed exactly): ${shown.join(", ")}. They were not kept on those runs (code that prints a better score in some of its runs looks like this), and from the first on candidates were judged by the noisy rule with the spread of those runs.`;
 }
 
 /** 950, 12.3k, 4.1M. */

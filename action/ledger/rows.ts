@@ -18,6 +18,8 @@ export interface VerdictFields {
   linesDelta?: number;
   printedTwice?: string[];
   runsOn?: { worker: number; device: string | null }[];
+  /** Runs of the same code disagreed in an eval judged deterministic (decide/determinism.ts). */
+  nondeterministic?: true;
   /** Discarded only because its runs ran out, still in the running (not written to the row). */
   undecided?: true;
   /** Incumbent runs made beside the candidate on its worker (a concurrent baseline). */
@@ -80,6 +82,7 @@ export function buildResultRow(
     ...(verdict.evidence ? { evidence: roundEvidence(verdict.evidence) } : {}),
     ...(verdict.linesDelta !== undefined ? { lines_delta: verdict.linesDelta } : {}),
     ...(verdict.printedTwice?.length ? { printed_twice: verdict.printedTwice } : {}),
+    ...(verdict.nondeterministic ? { nondeterministic: true } : {}),
     ...(verdict.runsOn?.length ? { runs_on: verdict.runsOn } : {}),
   };
   if (verdict.key) row.content_key = verdict.key;

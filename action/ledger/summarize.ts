@@ -1,4 +1,5 @@
-import { incumbentState, ledgerSamples, noiseOf } from "../decide/ledger-state.ts";
+import { judgedDeterministic, noiseSeen } from "../decide/determinism.ts";
+import { incumbentState, ledgerSamples } from "../decide/ledger-state.ts";
 import { mean } from "../decide/stats.ts";
 import type { ParsedLog } from "./log-jsonl.ts";
 import type { ParsedTsv } from "./results-tsv.ts";
@@ -28,6 +29,8 @@ export interface ViewRow {
   evidence?: Evidence | null;
   /** The earlier incumbent its delta is to, when the incumbent had moved on (see ResultEntry). */
   against?: number;
+  /** Its runs disagreed in an eval judged deterministic: not kept on them (see ResultEntry). */
+  nondeterministic?: true;
 }
 
 /** Everything a human summary needs, from either a log.jsonl or a karpathy results.tsv. */
@@ -43,6 +46,13 @@ export interface LedgerView {
   noise: number | null;
   /** Degrees of freedom behind `noise` (0: unknown). */
   noiseDf: number;
+  /**
+   * The eval was judged deterministic (its baseline's runs agreed exactly). `noise` is then the
+   * spread of the runs that disagreed, the one the judge used (decide/determinism.ts).
+   */
+  deterministic?: boolean;
+  /** Experiments whose runs disagreed in an eval judged deterministic, not kept on them. */
+  nondeterministic?: number[];
   /** The confidence a keep needs (e.g. 0.95); null for a results.tsv. */
   confidence: number | null;
   /** Extra runs of incumbents (top-ups, scheduled re-measures). */
@@ -95,6 +105,7 @@ export function viewFromLog(log: ParsedLog, title?: string): LedgerView {
       runs: values?.length ?? null,
       evidence: r.evidence ?? null,
       ...(r.against !== undefined ? { against: r.against } : {}),
+      ...(r.nondeterministic ? { nondeterministic: true as const } : {}),
     };
     if (KEPT.has(r.status as Status) && score !== null) {
       best = score;
@@ -106,7 +117,8 @@ export function viewFromLog(log: ParsedLog, title?: string): LedgerView {
   const inc = log.config ? incumbentState(log, samples) : null;
   if (bestRow && inc) (bestRow as ViewRow).score = inc.score;
   const last = log.batches.at(-1);
-  const pooled = noiseOf(samples.groups, [metric])[metric]!;
+  const deterministic = judgedDeterministic(log.config);
+  const pooled = noiseSeen(samples.groups, [metric], deterministic)[metric]!;
   const final = log.results.findLast((r) => KEPT.has(r.status) && r.score !== null)?.commit_full;
   return {
     title: title ?? log.config?.tag ?? "autoexp",
@@ -118,6 +130,8 @@ export function viewFromLog(log: ParsedLog, title?: string): LedgerView {
     rows,
     noise: pooled.df > 0 ? pooled.sd : (log.config?.noise ?? null),
     noiseDf: pooled.df,
+    deterministic,
+    nondeterministic: log.results.flatMap((r) => (r.nondeterministic ? [r.iteration] : [])),
     confidence: log.config?.confidence ?? null,
     remeasureRuns: log.remeasures.reduce((n, m) => n + (m.samples[metric]?.length ?? 0), 0),
     drift: log.remeasures.flatMap((m) => (m.reason === "drift" && m.note ? [m.note] : [])),

@@ -83,6 +83,12 @@ export interface ResultEntry {
   lines_delta?: number;
   /** Metrics the eval printed more than once in a run: the agent's code may print its own. */
   printed_twice?: string[];
+  /**
+   * Runs of this code disagreed in an eval judged deterministic (its baseline's runs agreed
+   * exactly): not kept on them (status discard). A flag, not a status, so that results.tsv keeps
+   * karpathy's statuses and every count by status stays as it was. See decide/determinism.ts.
+   */
+  nondeterministic?: true;
   /** With several workers: which worker (slot) and device ran each sample, in sample order. */
   runs_on?: { worker: number; device: string | null }[];
   /**

@@ -132,28 +132,18 @@ describe("judge: the sequential rule", () => {
     ).toBe("discard");
   });
 
-  it("decides a deterministic eval, or one with unknown noise, on one run against min_delta", () => {
-    for (const n of [noise(0, 4), noise(0, 0)]) {
-      expect(
-        status(
-          judge({
-            policy: policy(),
-            incumbent: { loss: five },
-            candidate: { loss: [9.4] },
-            noise: n,
-          }),
-        ),
-      ).toBe("keep");
-      expect(
-        status(
-          judge({
-            policy: policy(),
-            incumbent: { loss: five },
-            candidate: { loss: [9.5] },
-            noise: n,
-          }),
-        ),
-      ).toBe("discard");
+  it("decides an eval with unknown noise on one run against min_delta", () => {
+    for (const [c, want] of [
+      [9.4, "keep"],
+      [9.5, "discard"],
+    ] as const) {
+      const j = judge({
+        policy: policy(),
+        incumbent: { loss: five },
+        candidate: { loss: [c] },
+        noise: noise(0, 0),
+      });
+      expect(status(j)).toBe(want);
     }
     const greedy = policy({
       maxRuns: 1,
@@ -167,6 +157,83 @@ describe("judge: the sequential rule", () => {
     });
     expect(status(j)).toBe("keep");
     expect(j.final && j.reason).toContain("not confirmed (p = ");
+  });
+
+  it("keeps on a deterministic eval only on two runs that agree; one run discards", () => {
+    const det = (candidate: number[], over: Partial<Policy> = {}) =>
+      judge({
+        policy: policy(over),
+        incumbent: { loss: five },
+        candidate: { loss: candidate },
+        noise: noise(0, 4),
+        deterministic: true,
+      });
+    expect(status(det([9.5]))).toBe("discard");
+    const plain = det([9.5]);
+    expect(plain.final && plain.nondeterministic).toBeUndefined();
+    const once = det([9.4]);
+    expect(status(once)).toBe("again");
+    expect(once.reason).toContain("two runs that agree");
+    const twice = det([9.4, 9.4]);
+    expect(status(twice)).toBe("keep");
+    expect(twice.final && twice.reason).toContain("deterministic eval, 2 runs agree");
+    expect(twice.final && twice.evidence?.test).toBe("exact");
+    // confirm: false (max_runs 1) is the user's choice of one run deciding: left as it was.
+    expect(status(det([9.4], { maxRuns: 1 }))).toBe("keep");
+  });
+
+  it("marks runs of the same code that disagree in an eval judged deterministic, and keeps nothing on them", () => {
+    // The second run disagrees: the candidate's own runs raise the pooled noise above zero,
+    // but the eval was judged deterministic and the incumbent's runs agree.
+    const lying = [9, 10];
+    const j = judge({
+      policy: policy(),
+      incumbent: { loss: five },
+      candidate: { loss: lying },
+      noise: { loss: pooledNoise([five, lying]) },
+      deterministic: true,
+    });
+    expect(status(j)).toBe("discard");
+    expect(j.final && j.nondeterministic).toBe(true);
+    expect(j.final && j.reason).toContain("runs of the same code disagree (loss 9, 10 in 2 runs)");
+    // Later, with noise seen (sd > 0), a candidate whose runs disagree is still marked while the
+    // incumbent's runs agree; even one that the t-test alone would keep.
+    const big = judge({
+      policy: policy(),
+      incumbent: { loss: five },
+      candidate: { loss: [7, 7.1, 7] },
+      noise: noise(0.5, 10),
+      deterministic: true,
+    });
+    expect(status(big)).toBe("discard");
+    expect(big.final && big.nondeterministic).toBe(true);
+    // Not judged deterministic (a noisy eval): the same runs are ordinary noise and kept.
+    const noisy = judge({
+      policy: policy(),
+      incumbent: { loss: five },
+      candidate: { loss: [7, 7.1, 7] },
+      noise: noise(0.5, 10),
+    });
+    expect(status(noisy)).toBe("keep");
+    // Once the incumbent's own runs disagree, the eval is noisy after all: no mark.
+    const incumbentNoisy = judge({
+      policy: policy(),
+      incumbent: { loss: [10, 10.4, 10, 9.8, 10] },
+      candidate: { loss: [7, 7.1, 7] },
+      noise: noise(0.5, 10),
+      deterministic: true,
+    });
+    expect(status(incumbentNoisy)).toBe("keep");
+    expect(incumbentNoisy.final && incumbentNoisy.nondeterministic).toBeUndefined();
+    // Agreeing runs after the switch are judged by the noisy rule (the t-test), not two runs.
+    const agreeing = judge({
+      policy: policy(),
+      incumbent: { loss: five },
+      candidate: { loss: [9.4, 9.4] },
+      noise: noise(0.7, 3),
+      deterministic: true,
+    });
+    expect(status(agreeing)).toBe("again");
   });
 
   it("fails a guard breached in any run, at once", () => {
