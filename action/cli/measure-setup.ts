@@ -10,21 +10,32 @@ import { AutoexpError, defaultTag, validateTag } from "../util/errors.ts";
 import { positiveInt, readValidConfig, requireRepository } from "./args.ts";
 import type { Io } from "./command.ts";
 
+/** --seed: what the pairs' order is drawn from (each pair's two sides run in a random order). */
+export const SEED_OPTION = {
+  seed: {
+    type: "string",
+    value: "N",
+    help: "draw each pair's order from this seed (default: a fresh one; recorded as order_seed)",
+  },
+} as const;
+
 /**
  * What verify, attribute and split each start with: --pairs (at least 2: an interval needs
- * two), the repository, the config, the tag, and a progress printer for the runs.
+ * two), --seed, the repository, the config, the tag, and a progress printer for the runs.
  */
 export async function measureSetup(
   values: {
     config: string;
     tag?: string | undefined;
     pairs?: string | undefined;
+    seed?: string | undefined;
     quiet: boolean;
     json: boolean;
   },
   io: Io,
 ): Promise<{
   pairs: number | undefined;
+  orderSeed: number | undefined;
   repoDir: string;
   config: Config;
   tag: string;
@@ -33,6 +44,7 @@ export async function measureSetup(
   const pairs = positiveInt("pairs", values.pairs);
   if (pairs === 1)
     throw new AutoexpError("--pairs must be at least 2: an interval needs two pairs");
+  const orderSeed = positiveInt("seed", values.seed);
   const repoDir = await requireRepository(io.cwd, io.env);
   const config = await readValidConfig(resolve(io.cwd, values.config), values.config);
   const tag = validateTag(values.tag ?? defaultTag(config.name));
@@ -41,5 +53,5 @@ export async function measureSetup(
     { line: io.out, write: io.write, columns: io.columns },
     primaryMetric(config),
   );
-  return { pairs, repoDir, config, tag, printer };
+  return { pairs, orderSeed, repoDir, config, tag, printer };
 }

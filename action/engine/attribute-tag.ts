@@ -20,6 +20,7 @@ export function attributeTag(
     const entry = await attributeRecord(store, options.config, plan, {
       ...ctx,
       pairs: options.pairs,
+      orderSeed: options.orderSeed,
     });
     return { plan, entry };
   });

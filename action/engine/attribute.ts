@@ -12,6 +12,7 @@ import {
   meanEvalSeconds,
 } from "./attribute-plan.ts";
 import { type Reverted, revertChange } from "./attribute-revert.ts";
+import { drawOrderSeed, firstSideFirst } from "./pair-order.ts";
 import type { RecordStore } from "./record-store.ts";
 import { makeSlot, runProblem, scoreOf } from "./verify.ts";
 import type { MeasureContext } from "./verify-tag.ts";
@@ -63,19 +64,21 @@ export async function planAttribution(store: RecordStore, pairs: number): Promis
 }
 
 /**
- * Measures each reverted change: the final code and the final code without it, interleaved
- * (final, without, final, without, ...) in a fresh slot under the batch's isolation, and records
- * one `attribute` line. A change's marginal effect is final minus without (positive = it helps),
+ * Measures each reverted change: the final code and the final code without it, interleaved in
+ * pairs (each pair's order drawn from a recorded seed) in a fresh copy under the batch's
+ * isolation, and records one `attribute` line. A change's marginal effect is final minus without (positive = it helps),
  * with verify's paired-t interval; an interval that reaches zero marks a candidate to drop.
  */
 export async function attributeRecord(
   store: RecordStore,
   config: Config,
   plan: AttributePlan,
-  run: MeasureContext & { pairs: number },
+  run: MeasureContext & { pairs: number; orderSeed?: number | undefined },
 ): Promise<AttributeEntry> {
   const header = store.log!.config!;
-  const slot = makeSlot(store, 1, "attribute", run.isolation);
+  // Worker 0's slot folder, where the loop's runs happened: no path says attribute (blind runs).
+  const slot = makeSlot(store, 0, "0", run.isolation);
+  const orderSeed = run.orderSeed ?? drawOrderSeed();
   const confidence = header.confidence ?? config.decide.confidence;
   const failures: NonNullable<AttributeEntry["failures"]> = [];
   let seconds = 0;
@@ -124,14 +127,21 @@ export async function attributeRecord(
       pair <= run.pairs && failed < Math.max(2, Math.ceil(run.pairs / 2));
       pair++
     ) {
-      const a = await measure(change, pair, "final", plan.finalCommit);
-      const b = a === null ? null : await measure(change, pair, "without", r.commit);
+      // The pair's order is drawn (blind runs): the second run is not always the change removed.
+      const finalFirst = firstSideFirst(orderSeed, change.iteration, pair);
+      const sides = [
+        ["final", plan.finalCommit],
+        ["without", r.commit],
+      ] as const;
+      const [first, second] = finalFirst ? sides : [sides[1], sides[0]];
+      const a = await measure(change, pair, first[0], first[1]);
+      const b = a === null ? null : await measure(change, pair, second[0], second[1]);
       if (a === null || b === null) {
         failed++;
         continue;
       }
-      samples.final.push(a);
-      samples.without.push(b);
+      samples.final.push(finalFirst ? a : b);
+      samples.without.push(finalFirst ? b : a);
     }
     const effect = verifiedGain(samples.without, samples.final, header.goal, confidence);
     results.push({
@@ -159,6 +169,7 @@ export async function attributeRecord(
     runs,
     estimated_seconds: Math.round((plan.estimate.seconds ?? 0) * 1000) / 1000,
     ...(failures.length > 0 ? { failures } : {}),
+    order_seed: orderSeed,
     isolation: run.isolation.mode,
     eval_seconds: Math.round(seconds * 1000) / 1000,
     timestamp: new Date().toISOString(),

@@ -5,7 +5,11 @@ import { basename, dirname, isAbsolute, join } from "node:path";
 import type { AgentConfig, Config } from "../config/schema.ts";
 import { agentSecretNames } from "../process/secrets.ts";
 import { agentPaths } from "../sandbox/agent-paths.ts";
-import { agentEnvironment, evalEnvironment } from "../sandbox/eval-environment.ts";
+import {
+  agentEnvironment,
+  EVAL_AUTOEXP_NAMES,
+  evalEnvironment,
+} from "../sandbox/eval-environment.ts";
 import { findGpuDevices } from "../sandbox/find-gpu-devices.ts";
 import { fitSandboxSpec } from "../sandbox/fit-sandbox-spec.ts";
 import { createLimitGroups } from "../sandbox/limits.ts";
@@ -71,13 +75,11 @@ export async function resolveIsolation(
   const readOnly = config.isolation.read_only.map(resolve);
   const writable = config.isolation.writable.map(resolve);
   const relative = config.isolation.read_only.filter((p) => !p.startsWith("~") && !isAbsolute(p));
-  // autoexp's own variables (AUTOEXP_TAG) and eval.env are set; everything else by allow-list.
+  // Of autoexp's own variables only those that say nothing of a run's role (EVAL_AUTOEXP_NAMES);
+  // eval.env is set; everything else by allow-list.
   const environment = (base: Record<string, string | undefined>) =>
     evalEnvironment(base, {
-      passEnv: [
-        ...config.eval.pass_env,
-        ...Object.keys(base).filter((k) => k.startsWith("AUTOEXP_")),
-      ],
+      passEnv: [...config.eval.pass_env, ...EVAL_AUTOEXP_NAMES],
       set: config.eval.env,
       home,
     });

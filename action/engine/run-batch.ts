@@ -146,7 +146,8 @@ async function runBatchUnexplained(options: BatchOptions): Promise<BatchResult> 
   const metric = primaryMetric(config);
   const goal = objectiveSpecs(config)[0]!.goal;
   const checkpoint = options.checkpoint ?? (async () => {});
-  const evalOnly = { ...evalEnv, AUTOEXP_TAG: tag };
+  // The eval learns nothing of the tag or the run (see EVAL_AUTOEXP_NAMES).
+  const evalOnly = evalEnv;
   if (!store.log) {
     await startTag(store, config, slot, { metric, goal, evalEnv: evalOnly, emit: safeEmit });
     if (await recordPendingImport(store))

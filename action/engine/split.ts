@@ -17,7 +17,11 @@ import { measureTag, type VerifyOptions } from "./verify-tag.ts";
  */
 export function splitTag(options: VerifyOptions): Promise<{ entry: SplitEntry; reused: boolean }> {
   return measureTag(options, "split", "split", (store, ctx) =>
-    splitRecord(store, options.config, { ...ctx, pairs: options.pairs }),
+    splitRecord(store, options.config, {
+      ...ctx,
+      pairs: options.pairs,
+      orderSeed: options.orderSeed,
+    }),
   );
 }
 
@@ -144,6 +148,7 @@ export async function splitRecord(
         ? { holdout: { samples: m.samples.holdout, gain: gainOf(m.samples.holdout) } }
         : {}),
       ...(m.failures.length > 0 ? { failures: m.failures } : {}),
+      order_seed: m.orderSeed,
     });
   }
   const entry: SplitEntry = {

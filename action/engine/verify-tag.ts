@@ -17,6 +17,8 @@ export interface VerifyOptions {
   config: Config;
   tag: string;
   pairs: number;
+  /** What the pairs' order is drawn from (--seed); absent: a fresh seed, recorded. */
+  orderSeed?: number | undefined;
   env?: Record<string, string | undefined>;
   onEvent?: (event: BatchEvent) => void;
   /** Go on from a branch autoexp cannot prove it wrote, after checks (see openTag). */
@@ -26,7 +28,7 @@ export interface VerifyOptions {
 /** What a measuring command (verify, attribute) runs under: the batch's isolation and eval env. */
 export interface MeasureContext {
   isolation: Isolation;
-  /** The eval's environment (secrets stripped, AUTOEXP_TAG set). */
+  /** The eval's environment (secrets stripped; nothing names the tag or the run). */
   evalEnv: Record<string, string | undefined>;
   env: Record<string, string | undefined>;
   emit: (event: BatchEvent) => void;
@@ -39,7 +41,11 @@ export interface MeasureContext {
  */
 export function verifyTag(options: VerifyOptions): Promise<VerifyEntry> {
   return measureTag(options, "verify", "verify", (store, ctx) =>
-    verifyRecord(store, options.config, { ...ctx, pairs: options.pairs }),
+    verifyRecord(store, options.config, {
+      ...ctx,
+      pairs: options.pairs,
+      orderSeed: options.orderSeed,
+    }),
   );
 }
 
@@ -104,5 +110,5 @@ async function measureTagUnexplained<T>(
     throw new AutoexpError(
       `tag ${tag}'s record was made with another config, so ${command} would measure something else:\n${changes.map((c) => `  ${c}`).join("\n")}\nRun ${command} with the config the tag ran under (--config). Nothing was run or written`,
     );
-  return body(store, { isolation, evalEnv: { ...evalEnv, AUTOEXP_TAG: tag }, env, emit });
+  return body(store, { isolation, evalEnv, env, emit });
 }

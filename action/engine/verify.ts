@@ -8,13 +8,16 @@ import type { Gpu } from "../process/detect-gpus.ts";
 import { AutoexpError } from "../util/errors.ts";
 import type { BatchEvent } from "./events.ts";
 import { type Isolation, resolveIsolation } from "./isolation.ts";
+import { drawOrderSeed, firstSideFirst } from "./pair-order.ts";
 import type { RecordStore } from "./record-store.ts";
 import { Slot } from "./slot.ts";
 import { workerGpus } from "./worker-gpus.ts";
 
 export interface VerifyRun {
-  /** Pairs to run: base then final, this many times. */
+  /** Pairs to run: base and final, in an order drawn per pair, this many times. */
   pairs: number;
+  /** What the pairs' order is drawn from (--seed); absent: a fresh seed, recorded. */
+  orderSeed?: number | undefined;
   /** The batch's isolation: verify's evals run under the same. */
   isolation: Isolation;
   /** The eval's environment (secrets already stripped). */
@@ -28,10 +31,11 @@ type Code = "base" | "final";
 type Which = "validation" | "holdout";
 
 /**
- * Re-measures the tag's base commit and its final code, interleaved (base, final, base, final,
- * ...) in fresh copies under the batch's isolation, and records one `verify` line: the verified
- * gain with its interval beside the sum of the kept steps, and the hidden holdout's gain when
- * `eval.holdout` is set. The holdout runs here only: the loop and the agents never see it.
+ * Re-measures the tag's base commit and its final code, interleaved in pairs (each pair's order
+ * drawn from a recorded seed) in fresh copies under the batch's isolation, and records one
+ * `verify` line: the verified gain with its interval beside the sum of the kept steps, and the
+ * hidden holdout's gain when `eval.holdout` is set. The holdout runs here only: the loop and the
+ * agents never see it.
  */
 export async function verifyRecord(
   store: RecordStore,
@@ -52,10 +56,9 @@ export async function verifyRecord(
       { exitCode: 1 },
     );
   const holdout = config.eval.holdout;
-  const { samples, failures, seconds, pairsOn } = await measurePairs(store, config, run, {
-    base,
-    final,
-  });
+  const commits = { base, final };
+  const measured = await measurePairs(store, config, run, commits);
+  const { samples, failures, seconds, pairsOn, orderSeed } = measured;
   const confidence = header.confidence ?? config.decide.confidence;
   const gainOf = (s: { base: number[]; final: number[] }) =>
     verifiedGain(s.base, s.final, header.goal, confidence);
@@ -76,6 +79,7 @@ export async function verifyRecord(
     ...(holdout ? { holdout: { samples: samples.holdout, gain: gainOf(samples.holdout) } } : {}),
     ...(failures.length > 0 ? { failures } : {}),
     ...(pairsOn ? { pairs_on: pairsOn } : {}),
+    order_seed: orderSeed,
     isolation: run.isolation.mode,
     eval_seconds: Math.round(seconds * 1000) / 1000,
     timestamp: new Date().toISOString(),
@@ -86,17 +90,20 @@ export async function verifyRecord(
 }
 
 export interface PairsMeasured {
-  /** The primary metric per run, by pair: base[i] ran just before final[i]. */
+  /** The primary metric per run, by pair: base[i] and final[i] ran one after the other. */
   samples: Record<Which, { base: number[]; final: number[] }>;
   failures: VerifyFailure[];
   seconds: number;
+  /** What each pair's order (base or final first) was drawn from. */
+  orderSeed: number;
   /** With several workers: where each validation pair ran (both halves on one device). */
   pairsOn?: { worker: number; device: string | null }[];
 }
 
 /**
- * Two commits of the tag's repository evaluated interleaved (base, final, base, final, ...) in
- * fresh slots under `slots/<slotName>` and the batch's isolation, the holdout too when
+ * Two commits of the tag's repository evaluated interleaved in pairs (each pair's order drawn
+ * from `run.orderSeed`, or a fresh seed, returned) in fresh copies in each worker's slot folder,
+ * logs named `<slotName>-<pair>-...`, under the batch's isolation, the holdout too when
  * `eval.holdout` is set: what `verify` measures, and what `split` measures per group.
  */
 export async function measurePairs(
@@ -112,18 +119,11 @@ export async function measurePairs(
   const gpus = await workerGpus(config);
   const workers = gpus ? gpus.length : config.workers;
   const holdoutIso = holdout ? await holdoutIsolation(store, config, run) : null;
-  const named = (base: string, w: number) => (w === 0 ? base : `${base}-${w}`);
+  // Each worker's runs happen in the worker's own slot folder, the one the loop's runs on that
+  // worker use: no path says verify (blind runs). The holdout's runs follow in the same folder.
   const slotsOf = (w: number): Record<Which, Slot | null> => ({
-    validation: makeSlot(store, w, named(slotName, w), run.isolation, gpus?.[w]),
-    holdout: holdoutIso
-      ? makeSlot(
-          store,
-          w,
-          named(slotName === "verify" ? "holdout" : `${slotName}-holdout`, w),
-          holdoutIso,
-          gpus?.[w],
-        )
-      : null,
+    validation: makeSlot(store, w, String(w), run.isolation, gpus?.[w]),
+    holdout: holdoutIso ? makeSlot(store, w, String(w), holdoutIso, gpus?.[w]) : null,
   });
   const perWorker = Array.from({ length: workers }, (_, w) => slotsOf(w));
   const configs: Record<Which, Pick<Config, "eval" | "frozen">> = {
@@ -169,6 +169,7 @@ export async function measurePairs(
     });
     return problem ? null : score;
   };
+  const orderSeed = run.orderSeed ?? drawOrderSeed();
   // Too many failed runs: the code does not run here; say so with what was measured.
   const enough = Math.max(2, Math.ceil(run.pairs / 2));
   const measured = new Map<number, Partial<Record<Which, [number, number]>>>();
@@ -182,10 +183,13 @@ export async function measurePairs(
         for (const which of ["validation", "holdout"] as const) {
           const slot = slots[which];
           if (!slot) continue;
-          const a = await measure(slot, pair, which, "base");
-          const b = a === null ? null : await measure(slot, pair, which, "final");
+          // The pair's order is drawn (blind runs): the second run is not always the final code.
+          const baseFirst = firstSideFirst(orderSeed, pair);
+          const [first, second]: [Code, Code] = baseFirst ? ["base", "final"] : ["final", "base"];
+          const a = await measure(slot, pair, which, first);
+          const b = a === null ? null : await measure(slot, pair, which, second);
           if (a !== null && b !== null)
-            measured.set(pair, { ...measured.get(pair), [which]: [a, b] });
+            measured.set(pair, { ...measured.get(pair), [which]: baseFirst ? [a, b] : [b, a] });
         }
       }
     }),
@@ -202,8 +206,8 @@ export async function measurePairs(
     const slot = on.get(pair)!;
     if (measured.get(pair)!.validation) pairsOn.push({ worker: slot.id, device: slot.device });
   }
-  if (workers > 1) return { samples, failures, seconds, pairsOn };
-  return { samples, failures, seconds };
+  if (workers > 1) return { samples, failures, seconds, orderSeed, pairsOn };
+  return { samples, failures, seconds, orderSeed };
 }
 
 /** A fresh slot for re-measuring, under the tag's state folder. */

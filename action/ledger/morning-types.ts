@@ -42,9 +42,11 @@ export interface VerifyEntry {
   /** Pairs asked for (`gain.pairs` of them completed). */
   pairs: number;
   confidence: number;
-  /** The primary metric per run, by pair: base[i] ran just before final[i]. */
+  /** The primary metric per run, by pair: base[i] and final[i] ran one after the other. */
   samples: { base: number[]; final: number[] };
   gain: VerifiedGain;
+  /** What each pair's order was drawn from (pair-order.ts); absent in records made before. */
+  order_seed?: number;
   /** Sum of the kept rows' per-step gains (positive = better): what the deltas alone claim. */
   kept_gain_sum: number;
   /** Kept experiments (not the baseline) between base and final. */
@@ -75,7 +77,7 @@ export interface AttributedChange {
   without_commit?: string;
   /** Files that did not revert cleanly. */
   conflicts?: string[];
-  /** The primary metric per run, by pair: final[i] ran just before without[i]. */
+  /** The primary metric per run, by pair: final[i] and without[i] ran one after the other. */
   samples?: { final: number[]; without: number[] };
   /** Its marginal effect: final minus final-without-it (positive = the change helps). */
   effect?: VerifiedGain;
@@ -102,6 +104,8 @@ export interface AttributeEntry {
   /** What the runs were estimated to cost before they ran (pairs × changes × 2 × mean eval). */
   estimated_seconds: number;
   failures?: { iteration: number; pair: number; code: "final" | "without"; problem: string }[];
+  /** What each pair's order was drawn from (pair-order.ts); absent in records made before. */
+  order_seed?: number;
   isolation: "sandbox" | "none";
   eval_seconds: number;
   timestamp: string;
@@ -117,12 +121,14 @@ export interface SplitGroup {
   /** The kept experiments in this group, in order. */
   iterations: number[];
   files: string[];
-  /** The primary metric per run, by pair: base[i] ran just before final[i] (final: this group). */
+  /** The primary metric per run, by pair: base[i] and final[i] (this group) ran one after the other. */
   samples: { base: number[]; final: number[] };
   /** This group alone over the base (positive = better). */
   gain: VerifiedGain;
   holdout?: { samples: { base: number[]; final: number[] }; gain: VerifiedGain };
   failures?: VerifyFailure[];
+  /** What each pair's order was drawn from (pair-order.ts); absent in records made before. */
+  order_seed?: number;
 }
 
 /**

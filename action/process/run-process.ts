@@ -1,6 +1,17 @@
 import { spawn } from "node:child_process";
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { closeSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
+
+// How long output still in the pipes is read after the command's group ended.
+const DRAIN_MS = 2000;
 
 // Process groups still running, so that an interrupted autoexp can take them down with it.
 const activeGroups = new Set<number>();
@@ -54,8 +65,10 @@ export interface RunProcessOptions {
  * Runs a command in its own process group with a hard timeout. On timeout the whole group,
  * grandchildren included, gets SIGTERM and then SIGKILL; after a normal exit, anything the
  * command left running in its group is killed too, so no eval outlives its experiment.
- * Output goes straight to a file descriptor, so a grandchild that keeps the descriptor open
- * cannot make us wait for it.
+ * Output comes through pipes that autoexp copies into the log file: the program's descriptors
+ * name no file (`readlink /proc/self/fd/1` is `socket:[n]` in every run, never the run's log).
+ * A process that escaped the group and keeps a pipe open cannot make us wait: what it writes
+ * after the command ended is read for at most DRAIN_MS, then the pipes are closed.
  */
 export async function runProcess(options: RunProcessOptions): Promise<ProcessResult> {
   const { command, cwd, env, timeoutMs, logPath, graceMs = 1000, pidFile, stdinFile } = options;
@@ -67,9 +80,16 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
   let timedOut = false;
   let killTimer: NodeJS.Timeout | undefined;
   try {
-    // spawn, not execa: execa only passes file descriptors 0-2, and the log must be an fd so that
-    // a grandchild holding it open cannot keep us waiting.
-    const child = spawn(file, args, { cwd, env, detached: true, stdio: [input, fd, fd] });
+    const child = spawn(file, args, { cwd, env, detached: true, stdio: [input, "pipe", "pipe"] });
+    // Both streams into the one log, in the order autoexp reads them.
+    const drained = [child.stdout!, child.stderr!].map(
+      (stream) =>
+        new Promise<void>((resolve) => {
+          stream.on("data", (chunk: Buffer) => appendChunk(fd, chunk));
+          stream.once("close", resolve);
+          stream.once("error", () => resolve());
+        }),
+    );
     const pid = child.pid;
     if (pid !== undefined) activeGroups.add(pid);
     if (pid !== undefined && pidFile) {
@@ -94,6 +114,17 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
     killGroup(pid, "SIGKILL");
     if (pid !== undefined) activeGroups.delete(pid);
     const durationMs = performance.now() - started;
+    // What is still in the pipes reaches the log; a holder that escaped the group is cut off.
+    let drainTimer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(drained),
+      new Promise<void>((r) => {
+        drainTimer = setTimeout(r, DRAIN_MS);
+      }),
+    ]);
+    clearTimeout(drainTimer);
+    child.stdout?.destroy();
+    child.stderr?.destroy();
     if (exit.error) {
       return {
         exitCode: null,
@@ -110,6 +141,13 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
     if (typeof input === "number") closeSync(input);
     if (pidFile) rmSync(pidFile, { force: true });
   }
+}
+
+/** Writes all of `chunk` to the log; a full disk cuts the log short, never autoexp. */
+function appendChunk(fd: number, chunk: Buffer): void {
+  try {
+    for (let at = 0; at < chunk.length; ) at += writeSync(fd, chunk, at);
+  } catch {}
 }
 
 /**

@@ -18,6 +18,15 @@ const PREFIXES = ["LC_", "CUDA_", "NVIDIA_", "ROCR_", "ROCM_", "HIP_", "HSA_", "
 // A prefix is not a promise: NVIDIA_API_KEY (NGC, NIM) starts like NVIDIA_VISIBLE_DEVICES.
 const SECRET_LIKE = /KEY|TOKEN|SECRET|PASSW|CREDENTIAL|AUTH|COOKIE|SESSION|PRIVATE/i;
 
+/**
+ * autoexp's own variables an eval (and the checks) may see: none that says which role a run plays
+ * (baseline, candidate, confirmation, re-measure, checks, verify, attribute), so every run of the
+ * same worker sees the same values. AUTOEXP_WORKER: the worker (0, 1, ...), as CUDA_VISIBLE_DEVICES
+ * names its GPU: a per-worker cache or a test's fake device. AUTOEXP_SEED, where autoexp sets
+ * one: shared by both sides of a pair. Never AUTOEXP_TAG, a log name or an iteration.
+ */
+export const EVAL_AUTOEXP_NAMES = ["AUTOEXP_WORKER", "AUTOEXP_SEED"] as const;
+
 export interface EvalEnvironmentOptions {
   /** Names passed through from `env` as they are (eval.pass_env): the user's explicit choice. */
   passEnv: readonly string[];

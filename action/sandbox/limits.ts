@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import {
   existsSync,
   mkdirSync,
@@ -62,7 +63,11 @@ export function createLimitGroups(limits: Limits, root = CGROUP): LimitGroups {
       wrap(key, argv) {
         let dirs = made.get(key);
         if (!dirs) {
-          dirs = makeGroup(hierarchy, `${tag}-${made.size}`, limits);
+          // Named by the slot (or checkout) alone, not by this process: an eval that reads
+          // /proc/self/cgroup or lists /sys/fs/cgroup sees the same name in a batch, in verify
+          // and in attribute (blind runs). The tag's lock keeps two processes off one slot.
+          const name = `autoexp-${createHash("sha256").update(key).digest("hex").slice(0, 16)}`;
+          dirs = makeGroup(hierarchy, name, limits, true);
           made.set(key, dirs);
         }
         // The shell enters every group, then becomes bwrap: nothing starts outside them.
@@ -121,9 +126,10 @@ function findHierarchy(root: string): Hierarchy | null {
   return null;
 }
 
-function makeGroup(h: Hierarchy, name: string, limits: Limits): string[] {
+/** Makes the group (or, with `reuse`, takes one a killed run left under that name) and sets its limits. */
+function makeGroup(h: Hierarchy, name: string, limits: Limits, reuse = false): string[] {
   const pids = join(h.pids, name);
-  mkdirSync(pids);
+  mkdirSync(pids, { recursive: reuse });
   writeFileSync(join(pids, "pids.max"), String(limits.processes));
   if (!limits.memory) return [pids];
   if (h.version === 2) {
@@ -132,7 +138,7 @@ function makeGroup(h: Hierarchy, name: string, limits: Limits): string[] {
   }
   if (!h.memory) throw new Error("no memory cgroup controller");
   const mem = join(h.memory, name);
-  mkdirSync(mem);
+  mkdirSync(mem, { recursive: reuse });
   writeFileSync(join(mem, "memory.limit_in_bytes"), String(limits.memory));
   return [pids, mem];
 }

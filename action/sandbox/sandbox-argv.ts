@@ -110,8 +110,16 @@ const RESOLVER_FILES = [
 export function sandboxArgv(spec: SandboxSpec, command: SandboxCommand): string[] {
   const slot = checkedPath(spec.slotDir, "slotDir");
   const home = checkedPath(spec.home, "home");
-  const program = typeof command === "string" ? ["/bin/sh", "-c", command] : [...command];
-  if (program.length === 0 || !program[0]) throw new Error("sandboxArgv: empty command");
+  if (typeof command !== "string" && (command.length === 0 || !command[0]))
+    throw new Error("sandboxArgv: empty command");
+  // One pid layout for both forms: the namespace's first process is always /bin/sh, and the
+  // command runs under it as a string (`sh -c command`) or as argv (`sh -c '"$@"' sh argv...`,
+  // the words passed as they are, never parsed). A program cannot tell from its pid which form,
+  // or which run, started it.
+  const program =
+    typeof command === "string"
+      ? ["/bin/sh", "-c", command]
+      : ["/bin/sh", "-c", '"$@"', "sh", ...command];
 
   const cwd = spec.cwd ? checkedPath(spec.cwd, "cwd") : slot;
   const sized = spec.tmpSize ? ["--size", String(Math.floor(spec.tmpSize))] : [];
@@ -153,11 +161,11 @@ export function sandboxArgv(spec: SandboxSpec, command: SandboxCommand): string[
     "--cap-drop",
     "ALL",
     "--die-with-parent",
-    // The command itself is the namespace's first process: the moment it exits, the kernel
-    // ends every process left in the namespace (a daemon gets no window to outlive the eval).
-    // A string command's first process is /bin/sh, which (dash) forks the program rather than
-    // exec it: the program is pid 2 and ends a moment before the shell, but nothing outlives
-    // the shell, and bwrap, which autoexp waits for, exits only after the namespace is empty.
+    // The shell that runs the command is the namespace's first process: the moment it exits,
+    // the kernel ends every process left in the namespace (a daemon gets no window to outlive
+    // the eval). It (dash) forks the program rather than exec it: the program is pid 2 and ends
+    // a moment before the shell, but nothing outlives the shell, and bwrap, which autoexp waits
+    // for, exits only after the namespace is empty.
     "--as-pid-1",
     "--new-session",
     // A mount hides what lies under it, so parents go first: the slot and paths declared inside

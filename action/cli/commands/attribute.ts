@@ -5,7 +5,7 @@ import { formatVerifiedChange } from "../../ledger/render-verified.ts";
 import { OUTPUT_OPTIONS } from "../args.ts";
 import { defineCommand } from "../command.ts";
 import { EXIT } from "../exit-codes.ts";
-import { measureSetup } from "../measure-setup.ts";
+import { measureSetup, SEED_OPTION } from "../measure-setup.ts";
 
 /** Pairs per change when neither --pairs nor verify.pairs says (as verify). */
 const DEFAULT_PAIRS = 8;
@@ -30,15 +30,17 @@ and records an \`attribute\` line in log.jsonl (the dashboard and the PR then sh
       help: `final/without pairs per change (default verify.pairs, else ${DEFAULT_PAIRS})`,
     },
     yes: { type: "boolean", help: "run the evals (without it: the estimate only)" },
+    ...SEED_OPTION,
     ...OUTPUT_OPTIONS,
   },
   async run({ values }, io) {
-    const { pairs, repoDir, config, tag, printer } = await measureSetup(values, io);
+    const { pairs, orderSeed, repoDir, config, tag, printer } = await measureSetup(values, io);
     const { plan, entry } = await attributeTag({
       repoDir,
       config,
       tag,
       pairs: pairs ?? config.verify?.pairs ?? DEFAULT_PAIRS,
+      orderSeed,
       env: io.env,
       run: values.yes,
       onEvent: (event) => printer.event(event),

@@ -4,7 +4,7 @@ import { formatScore } from "../../ledger/format-score.ts";
 import { OUTPUT_OPTIONS } from "../args.ts";
 import { defineCommand } from "../command.ts";
 import { EXIT } from "../exit-codes.ts";
-import { measureSetup } from "../measure-setup.ts";
+import { measureSetup, SEED_OPTION } from "../measure-setup.ts";
 
 /** Pairs per group when neither --pairs nor verify.pairs says. */
 const DEFAULT_PAIRS = 8;
@@ -27,16 +27,18 @@ branches and measures nothing again.`,
       value: "N",
       help: `base/group pairs per group (default verify.pairs, else ${DEFAULT_PAIRS})`,
     },
+    ...SEED_OPTION,
     ...OUTPUT_OPTIONS,
   },
   async run({ values }, io) {
-    const { pairs, repoDir, config, tag, printer } = await measureSetup(values, io);
+    const { pairs, orderSeed, repoDir, config, tag, printer } = await measureSetup(values, io);
     const _metric = primaryMetric(config);
     const { entry, reused } = await splitTag({
       repoDir,
       config,
       tag,
       pairs: pairs ?? config.verify?.pairs ?? DEFAULT_PAIRS,
+      orderSeed,
       env: io.env,
       onEvent: (event) => printer.event(event),
     }).finally(() => printer.close());

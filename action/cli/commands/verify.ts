@@ -4,7 +4,7 @@ import { formatEvent } from "../../report/format-event.ts";
 import { OUTPUT_OPTIONS } from "../args.ts";
 import { defineCommand } from "../command.ts";
 import { EXIT } from "../exit-codes.ts";
-import { measureSetup } from "../measure-setup.ts";
+import { measureSetup, SEED_OPTION } from "../measure-setup.ts";
 
 /** Pairs when neither --pairs nor verify.pairs says: enough for a t interval of useful width. */
 const DEFAULT_PAIRS = 8;
@@ -28,16 +28,18 @@ code does not run or nothing was kept.`,
       value: "N",
       help: `base/final pairs to run (default verify.pairs, else ${DEFAULT_PAIRS})`,
     },
+    ...SEED_OPTION,
     ...OUTPUT_OPTIONS,
   },
   async run({ values }, io) {
-    const { pairs, repoDir, config, tag, printer } = await measureSetup(values, io);
+    const { pairs, orderSeed, repoDir, config, tag, printer } = await measureSetup(values, io);
     const metric = primaryMetric(config);
     const entry = await verifyTag({
       repoDir,
       config,
       tag,
       pairs: pairs ?? config.verify?.pairs ?? DEFAULT_PAIRS,
+      orderSeed,
       env: io.env,
       onEvent: (event) => printer.event(event),
     }).finally(() => printer.close());
