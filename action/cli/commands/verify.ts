@@ -13,8 +13,9 @@ export const verifyCommand = defineCommand({
   name: "verify",
   summary:
     "re-measure a tag's base and final code, interleaved: the verified gain with its interval",
-  details: `Runs the eval on the tag's base commit and on its final code in turn (base, final, base,
-final, ...), each run on a fresh copy under the same isolation as a batch, and records the
+  details: `Runs the eval on the tag's base commit and on its final code in pairs (each pair's order
+drawn at random and recorded, --seed to fix it), each run on a fresh copy under the same isolation
+as a batch, and records the
 verified improvement with its confidence interval (a paired t-test, so slow drift of the machine
 cancels) in log.jsonl, beside the sum of the kept steps' deltas. With eval.holdout set, the holdout
 runs here too (and only here). The dashboard and the PR then lead with the verified figure.
