@@ -114,8 +114,23 @@ budget: { experiments: 5 }
 
     // What ran, counted by the eval itself: the baseline once alone and once on each of the
     // three workers at once (one concurrent re-measure, before any candidate); each candidate
-    // once; c twice (alone, then on top of a).
-    expect(runs.sort()).toEqual(["-", "-", "-", "-", "a", "ac", "b", "c", "d", "e"]);
+    // once, but a keep twice (the baseline's runs agreed: a deterministic eval keeps on two
+    // runs that agree); c twice, alone and on top of a (ac).
+    expect(runs.sort()).toEqual([
+      "-",
+      "-",
+      "-",
+      "-",
+      "a",
+      "a",
+      "ac",
+      "ac",
+      "b",
+      "c",
+      "c",
+      "d",
+      "e",
+    ]);
     const concurrent = log.filter((e) => e.type === "remeasure");
     expect(concurrent).toHaveLength(1);
     expect(concurrent[0]).toMatchObject({ iteration: 0, reason: "concurrent", after: 0 });
