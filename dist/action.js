@@ -50188,7 +50188,16 @@ function tailLines(text2, lines = 30) {
 // action/process/run-process.ts
 import { spawn } from "node:child_process";
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { closeSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  writeSync
+} from "node:fs";
+var DRAIN_MS = 2e3;
 var activeGroups = /* @__PURE__ */ new Set();
 var pidKey = null;
 function signPidFiles(key) {
@@ -50212,7 +50221,14 @@ async function runProcess(options) {
   let timedOut = false;
   let killTimer;
   try {
-    const child = spawn(file2, args, { cwd, env, detached: true, stdio: [input2, fd, fd] });
+    const child = spawn(file2, args, { cwd, env, detached: true, stdio: [input2, "pipe", "pipe"] });
+    const drained = [child.stdout, child.stderr].map(
+      (stream) => new Promise((resolve2) => {
+        stream.on("data", (chunk) => appendChunk(fd, chunk));
+        stream.once("close", resolve2);
+        stream.once("error", () => resolve2());
+      })
+    );
     const pid = child.pid;
     if (pid !== void 0) activeGroups.add(pid);
     if (pid !== void 0 && pidFile) {
@@ -50233,6 +50249,16 @@ async function runProcess(options) {
     killGroup(pid, "SIGKILL");
     if (pid !== void 0) activeGroups.delete(pid);
     const durationMs = performance.now() - started;
+    let drainTimer;
+    await Promise.race([
+      Promise.all(drained),
+      new Promise((r) => {
+        drainTimer = setTimeout(r, DRAIN_MS);
+      })
+    ]);
+    clearTimeout(drainTimer);
+    child.stdout?.destroy();
+    child.stderr?.destroy();
     if (exit.error) {
       return {
         exitCode: null,
@@ -50248,6 +50274,12 @@ async function runProcess(options) {
     closeSync(fd);
     if (typeof input2 === "number") closeSync(input2);
     if (pidFile) rmSync(pidFile, { force: true });
+  }
+}
+function appendChunk(fd, chunk) {
+  try {
+    for (let at = 0; at < chunk.length; ) at += writeSync(fd, chunk, at);
+  } catch {
   }
 }
 function killLeftoverGroup(pidFile, key) {
@@ -50994,6 +51026,36 @@ function withWeightedScore(metrics, config2, baselineMeans) {
   return { ...metrics, [WEIGHTED_METRIC]: score };
 }
 
+// action/decide/fmt.ts
+var fmt2 = (x) => Number(x.toPrecision(4)).toString();
+
+// action/decide/determinism.ts
+function judgedDeterministic(header) {
+  return header?.noise === 0;
+}
+function agree(values) {
+  return values.every((v) => v === values[0]);
+}
+function noiseSeen(groups, metrics, deterministic) {
+  return Object.fromEntries(
+    metrics.map((m) => {
+      const all = groups.map((g) => g[m] ?? []);
+      const spread = deterministic ? all.filter((g) => !agree(g.filter(Number.isFinite))) : [];
+      return [m, pooledNoise(spread.length > 0 ? spread : all)];
+    })
+  );
+}
+function nondeterminism(objectives, incumbent, candidate) {
+  for (const o of objectives) {
+    const cand = candidate[o.name] ?? [];
+    const inc = incumbent[o.name] ?? [];
+    if (cand.length < 2 || agree(cand) || inc.length === 0 || !agree(inc)) continue;
+    const values = [...new Set(cand)].map(fmt2).join(", ");
+    return `runs of the same code disagree (${o.name} ${values} in ${cand.length} runs) where the incumbent's ${inc.length} run(s) all gave ${fmt2(inc[0])}, in an eval judged deterministic: nondeterministic, not kept on them`;
+  }
+  return null;
+}
+
 // action/ledger/summarize.ts
 function isEvaluated(row) {
   return EVALUATED.has(row.status) && row.score !== null;
@@ -51017,7 +51079,8 @@ function viewFromLog(log, title) {
       best,
       runs: values?.length ?? null,
       evidence: r.evidence ?? null,
-      ...r.against !== void 0 ? { against: r.against } : {}
+      ...r.against !== void 0 ? { against: r.against } : {},
+      ...r.nondeterministic ? { nondeterministic: true } : {}
     };
     if (KEPT.has(r.status) && score !== null) {
       best = score;
@@ -51029,7 +51092,8 @@ function viewFromLog(log, title) {
   const inc = log.config ? incumbentState(log, samples) : null;
   if (bestRow && inc) bestRow.score = inc.score;
   const last = log.batches.at(-1);
-  const pooled = noiseOf(samples.groups, [metric2])[metric2];
+  const deterministic = judgedDeterministic(log.config);
+  const pooled = noiseSeen(samples.groups, [metric2], deterministic)[metric2];
   const final = log.results.findLast((r) => KEPT.has(r.status) && r.score !== null)?.commit_full;
   return {
     title: title ?? log.config?.tag ?? "autoexp",
@@ -51041,6 +51105,8 @@ function viewFromLog(log, title) {
     rows,
     noise: pooled.df > 0 ? pooled.sd : log.config?.noise ?? null,
     noiseDf: pooled.df,
+    deterministic,
+    nondeterministic: log.results.flatMap((r) => r.nondeterministic ? [r.iteration] : []),
     confidence: log.config?.confidence ?? null,
     remeasureRuns: log.remeasures.reduce((n, m) => n + (m.samples[metric2]?.length ?? 0), 0),
     drift: log.remeasures.flatMap((m) => m.reason === "drift" && m.note ? [m.note] : []),
@@ -51210,6 +51276,7 @@ function buildResultRow(tag, iteration, guardName, verdict, proposal, timestamp)
     ...verdict.evidence ? { evidence: roundEvidence(verdict.evidence) } : {},
     ...verdict.linesDelta !== void 0 ? { lines_delta: verdict.linesDelta } : {},
     ...verdict.printedTwice?.length ? { printed_twice: verdict.printedTwice } : {},
+    ...verdict.nondeterministic ? { nondeterministic: true } : {},
     ...verdict.runsOn?.length ? { runs_on: verdict.runsOn } : {}
   };
   if (verdict.key) row.content_key = verdict.key;
@@ -53084,7 +53151,7 @@ function explainFailure(error63, tag) {
 }
 
 // action/engine/faults.ts
-import { openSync as openSync2, writeSync } from "node:fs";
+import { openSync as openSync2, writeSync as writeSync2 } from "node:fs";
 function createFaults(env) {
   const spec = env.AUTOEXP_FAULT;
   const hit = (point, iteration) => spec === `${point}@${iteration}`;
@@ -53105,7 +53172,7 @@ function createFaults(env) {
     tornWrite(iteration, path, data) {
       if (!hit("torn-ledger", iteration)) return;
       const fd = openSync2(path, "a");
-      writeSync(fd, data.slice(0, Math.floor(data.length / 2)));
+      writeSync2(fd, data.slice(0, Math.floor(data.length / 2)));
       die();
     }
   };
@@ -53814,13 +53881,20 @@ function renderHeadline(view) {
 }
 function renderNoise(view) {
   if (view.noise === null) return "noise: unknown (one baseline run; set decide.baseline_runs \u2265 2)";
-  if (view.noise === 0) return "noise: none (repeated runs agree exactly: deterministic eval)";
+  if (view.noise === 0)
+    return "noise: none (repeated runs agree exactly: deterministic eval; a keep needs two runs that agree)";
+  const first = view.nondeterministic?.[0];
+  if (view.deterministic && first !== void 0)
+    return `noise: sd ${formatScore(view.noise)} (${view.noiseDf} df), the spread of runs of the same code that disagreed from #${first} on: the baseline's runs agreed exactly, so the eval was judged deterministic until then`;
   return `noise: sd ${formatScore(view.noise)}${view.noiseDf > 0 ? ` (pooled, ${view.noiseDf} df)` : ""}`;
 }
 function renderCounts(view) {
   const total = view.rows.length;
   const rank = (status) => STATUSES.indexOf(status);
-  const parts = Object.entries(view.counts).sort((a, b) => b[1] - a[1] || rank(a[0]) - rank(b[0])).map(([status, n]) => `${n} ${status}`);
+  const flagged = view.nondeterministic?.length ?? 0;
+  const parts = Object.entries(view.counts).sort((a, b) => b[1] - a[1] || rank(a[0]) - rank(b[0])).map(
+    ([status, n]) => `${n} ${status}${status === "discard" && flagged > 0 ? ` (${flagged} nondeterministic)` : ""}`
+  );
   return `${total} experiment${total === 1 ? "" : "s"}: ${parts.join(" \xB7 ")}`;
 }
 function formatEvidence(row) {
@@ -53845,7 +53919,7 @@ function renderTable(rows, metric2, withStatus) {
       formatScore(r.score),
       formatDelta(r.delta, r.against),
       withStatus ? r.runs ?? "" : formatEvidence(r),
-      ...withStatus ? [r.status] : [],
+      ...withStatus ? [r.nondeterministic ? `${r.status} (nondeterministic)` : r.status] : [],
       escapeCell(r.description),
       ""
     ].join(" | ").trim()
@@ -53880,6 +53954,7 @@ function renderDashboard(view, options = {}) {
       `Imported history: ${i.rows} experiment(s) from \`${escapeCell(i.source)}\` (${i.kept} kept there), shown to the agent as already tried; not part of this tag's record.`
     );
   if (view.printedTwice.length > 0) parts.push("", renderPrintedTwice(view));
+  if (view.nondeterministic?.length) parts.push("", renderNondeterministic(view));
   if (options.progressSvg)
     parts.push("", "![progress: every run, kept runs labelled](progress.svg)");
   const chart = renderChart(view);
@@ -53899,6 +53974,12 @@ function renderPrintedTwice(view) {
   const list3 = view.printedTwice.map((p) => `#${p.iteration} (${p.metrics.map(escapeCell).join(", ")})`).join(", ");
   return `> [!WARNING]
 > A metric was printed more than once in kept experiment(s) ${list3}: the harness prints it once, so the kept code may print its own score. Read those diffs before merging.`;
+}
+function renderNondeterministic(view) {
+  const list3 = (view.nondeterministic ?? []).map((n) => `#${n}`);
+  const shown = list3.length > 20 ? [...list3.slice(0, 20), `and ${list3.length - 20} more`] : list3;
+  return `> [!WARNING]
+> Nondeterministic: ${list3.length} experiment(s) gave different values in runs of the same code, in an eval judged deterministic (its baseline's runs agreed exactly): ${shown.join(", ")}. They were not kept on those runs (code that prints a better score in some of its runs looks like this), and from the first on candidates were judged by the noisy rule with the spread of those runs.`;
 }
 function formatCount(n) {
   if (n < 1e3) return String(n);
@@ -54724,6 +54805,7 @@ var NAMES = /* @__PURE__ */ new Set([
 ]);
 var PREFIXES = ["LC_", "CUDA_", "NVIDIA_", "ROCR_", "ROCM_", "HIP_", "HSA_", "NCCL_"];
 var SECRET_LIKE = /KEY|TOKEN|SECRET|PASSW|CREDENTIAL|AUTH|COOKIE|SESSION|PRIVATE/i;
+var EVAL_AUTOEXP_NAMES = ["AUTOEXP_WORKER", "AUTOEXP_SEED"];
 function evalEnvironment(env, options) {
   const out = {};
   for (const [name, value] of Object.entries(env)) {
@@ -54823,8 +54905,9 @@ var RESOLVER_FILES = [
 function sandboxArgv(spec, command2) {
   const slot = checkedPath(spec.slotDir, "slotDir");
   const home = checkedPath(spec.home, "home");
-  const program = typeof command2 === "string" ? ["/bin/sh", "-c", command2] : [...command2];
-  if (program.length === 0 || !program[0]) throw new Error("sandboxArgv: empty command");
+  if (typeof command2 !== "string" && (command2.length === 0 || !command2[0]))
+    throw new Error("sandboxArgv: empty command");
+  const program = typeof command2 === "string" ? ["/bin/sh", "-c", command2] : ["/bin/sh", "-c", '"$@"', "sh", ...command2];
   const cwd = spec.cwd ? checkedPath(spec.cwd, "cwd") : slot;
   const sized = spec.tmpSize ? ["--size", String(Math.floor(spec.tmpSize))] : [];
   const tmpfs = (path) => [...sized, "--tmpfs", path];
@@ -54863,11 +54946,11 @@ function sandboxArgv(spec, command2) {
     "--cap-drop",
     "ALL",
     "--die-with-parent",
-    // The command itself is the namespace's first process: the moment it exits, the kernel
-    // ends every process left in the namespace (a daemon gets no window to outlive the eval).
-    // A string command's first process is /bin/sh, which (dash) forks the program rather than
-    // exec it: the program is pid 2 and ends a moment before the shell, but nothing outlives
-    // the shell, and bwrap, which autoexp waits for, exits only after the namespace is empty.
+    // The shell that runs the command is the namespace's first process: the moment it exits,
+    // the kernel ends every process left in the namespace (a daemon gets no window to outlive
+    // the eval). It (dash) forks the program rather than exec it: the program is pid 2 and ends
+    // a moment before the shell, but nothing outlives the shell, and bwrap, which autoexp waits
+    // for, exits only after the namespace is empty.
     "--as-pid-1",
     "--new-session",
     // A mount hides what lies under it, so parents go first: the slot and paths declared inside
@@ -54930,6 +55013,7 @@ function fitSandboxSpec(spec, exists2 = existsSync5, isFolder = (p) => statSync(
 }
 
 // action/sandbox/limits.ts
+import { createHash as createHash5 } from "node:crypto";
 import {
   existsSync as existsSync6,
   mkdirSync as mkdirSync3,
@@ -54955,7 +55039,8 @@ function createLimitGroups(limits, root = CGROUP) {
       wrap(key, argv) {
         let dirs = made.get(key);
         if (!dirs) {
-          dirs = makeGroup(hierarchy, `${tag}-${made.size}`, limits);
+          const name = `autoexp-${createHash5("sha256").update(key).digest("hex").slice(0, 16)}`;
+          dirs = makeGroup(hierarchy, name, limits, true);
           made.set(key, dirs);
         }
         const enter = dirs.map((_, i) => `echo $$ > "$${i + 1}"`).join(" && ");
@@ -55008,9 +55093,9 @@ function findHierarchy(root) {
   }
   return null;
 }
-function makeGroup(h, name, limits) {
+function makeGroup(h, name, limits, reuse = false) {
   const pids = join18(h.pids, name);
-  mkdirSync3(pids);
+  mkdirSync3(pids, { recursive: reuse });
   writeFileSync4(join18(pids, "pids.max"), String(limits.processes));
   if (!limits.memory) return [pids];
   if (h.version === 2) {
@@ -55019,7 +55104,7 @@ function makeGroup(h, name, limits) {
   }
   if (!h.memory) throw new Error("no memory cgroup controller");
   const mem = join18(h.memory, name);
-  mkdirSync3(mem);
+  mkdirSync3(mem, { recursive: reuse });
   writeFileSync4(join18(mem, "memory.limit_in_bytes"), String(limits.memory));
   return [pids, mem];
 }
@@ -55128,10 +55213,7 @@ async function resolveIsolation(config2, repoDir, gitDir, env) {
   const writable = config2.isolation.writable.map(resolve2);
   const relative = config2.isolation.read_only.filter((p) => !p.startsWith("~") && !isAbsolute4(p));
   const environment = (base) => evalEnvironment(base, {
-    passEnv: [
-      ...config2.eval.pass_env,
-      ...Object.keys(base).filter((k) => k.startsWith("AUTOEXP_"))
-    ],
+    passEnv: [...config2.eval.pass_env, ...EVAL_AUTOEXP_NAMES],
     set: config2.eval.env,
     home
   });
@@ -55592,7 +55674,7 @@ async function runPipelined(steps, acquire, shape) {
 }
 
 // action/engine/seal.ts
-import { createHash as createHash5 } from "node:crypto";
+import { createHash as createHash6 } from "node:crypto";
 import { readdir as readdir5, readFile as readFile12 } from "node:fs/promises";
 import { join as join21 } from "node:path";
 async function sealRepository(store) {
@@ -55627,7 +55709,7 @@ async function fingerprintGitDir(gitDir) {
 }
 async function hashOf(path) {
   const bytes = await readFile12(path).catch(() => null);
-  return bytes ? createHash5("sha256").update(bytes).digest("hex") : "missing";
+  return bytes ? createHash6("sha256").update(bytes).digest("hex") : "missing";
 }
 
 // action/engine/slot.ts
@@ -56081,9 +56163,6 @@ function plainEvidence(c, confidence) {
   };
 }
 
-// action/decide/fmt.ts
-var fmt2 = (x) => Number(x.toPrecision(4)).toString();
-
 // action/decide/guard-breach.ts
 function guardBreach(guards, candidate) {
   for (const [name, bound] of Object.entries(guards)) {
@@ -56140,7 +56219,7 @@ function keepReason(c, p, minDelta, sequential) {
   if (c.mode === "t")
     return `${c.name} better by ${fmt2(c.gain)} (${fmt2(c.gain / c.sd)} sd, p = ${fmt2(p)}, ${c.nC} vs ${c.nI} runs)`;
   if (c.mode === "exact")
-    return `${c.name} better by ${fmt2(c.gain)} > min_delta ${fmt2(minDelta)} (deterministic eval)`;
+    return `${c.name} better by ${fmt2(c.gain)} > min_delta ${fmt2(minDelta)} (deterministic eval, ${c.nC === 1 ? "one run" : `${c.nC} runs agree`})`;
   return `${c.name} better by ${fmt2(c.gain)} > min_delta ${fmt2(minDelta)} (one run, noise unknown)`;
 }
 
@@ -56192,6 +56271,17 @@ function judge(input2) {
   const best = improved[0] ?? primary;
   const p = best.mode === "t" ? tUpperTail(best.gain / best.se, best.df) : null;
   const final = (status, reason) => ({ final: true, status, reason, evidence: evidence(best, policy.confidence) });
+  const exact = comparisons.every((c) => c.mode === "exact");
+  if (input2.deterministic || exact) {
+    const why = nondeterminism(decisive, input2.incumbent, input2.candidate);
+    if (why) return { ...final("discard", why), nondeterministic: true };
+  }
+  if (exact && policy.maxRuns >= 2 && n < 2 && improved.length > 0 && worse.length === 0) {
+    return {
+      final: false,
+      reason: `looks better by ${fmt2(primary.gain)}: a deterministic eval keeps on two runs that agree`
+    };
+  }
   if (improved.length > 0 && worse.length === 0) {
     const secondary = policy.rule === "primary" ? policy.objectives.slice(1) : [];
     const soft = secondary.flatMap((o) => softLimitBreach(o, input2, alphaTotal) ?? []);
@@ -56260,6 +56350,7 @@ async function evaluate(ctx, candidate, slot, strata = null) {
   const incumbentHere = () => (strata?.incumbent[stratum]?.[ctx.metric]?.length ?? 0) + concurrent.runsOn.length;
   const baselineMeans = log.config.baseline_metrics ?? {};
   const objectiveNames = policy.objectives.map((o) => o.name);
+  const deterministic = judgedDeterministic(log.config);
   const limit = Math.max(policy.maxRuns, config2.eval.repeats);
   let evalSeconds = 0;
   let judgement = null;
@@ -56331,7 +56422,11 @@ async function evaluate(ctx, candidate, slot, strata = null) {
     }
     addSamples(samples, withWeightedScore(outcome.metrics, config2, baselineMeans));
     if (run + 1 < config2.eval.repeats) continue;
-    const noise = noiseOf([...groups, samples, concurrent.samples], objectiveNames);
+    const noise = noiseSeen(
+      [...groups, samples, concurrent.samples],
+      objectiveNames,
+      deterministic
+    );
     const incumbent = strata ? mergeStrata(strata.incumbent, { [stratum]: concurrent.samples }) : null;
     const deltas = chooseMinDeltas(config2, noise);
     judgement = judge({
@@ -56346,6 +56441,7 @@ async function evaluate(ctx, candidate, slot, strata = null) {
       candidate: samples,
       noise,
       linesDelta: linesDelta2,
+      deterministic,
       ...incumbent ? { strata: { incumbent, candidate: { [stratum]: samples } } } : {}
     });
   }
@@ -56354,6 +56450,13 @@ async function evaluate(ctx, candidate, slot, strata = null) {
   const score = metrics[ctx.metric];
   const status = judgement.status;
   const hasGuards = Object.keys(policy.guards).length > 0;
+  let reason = judgement.reason;
+  if (judgement.nondeterministic) {
+    const before = noiseSeen([...groups, concurrent.samples], [ctx.metric], true)[ctx.metric];
+    const after = noiseSeen([...groups, samples], [ctx.metric], true)[ctx.metric];
+    if (before.sd === 0)
+      reason += `; so the eval's runs can differ after all: later candidates are judged by the noisy rule, with the spread of runs that disagree (sd ${fmt2(after.sd)}, ${after.df} df)`;
+  }
   return {
     status,
     score,
@@ -56363,7 +56466,8 @@ async function evaluate(ctx, candidate, slot, strata = null) {
     guard_pass: hasGuards ? judgement.status !== "guard_fail" : null,
     commit,
     ...key ? { key } : {},
-    reason: judgement.reason,
+    reason,
+    ...judgement.nondeterministic ? { nondeterministic: true } : {},
     tail,
     evalSeconds: round(evalSeconds),
     ...judgement.evidence ? { evidence: judgement.evidence } : {},
@@ -56875,6 +56979,17 @@ function keptGainSum(results, goal, finalIteration) {
   return { sum, kept };
 }
 
+// action/engine/pair-order.ts
+import { randomInt } from "node:crypto";
+function drawOrderSeed() {
+  return randomInt(1, 2 ** 31);
+}
+function firstSideFirst(seed, ...keys) {
+  let h = seed >>> 0;
+  for (const k of keys) h = Math.imul(h ^ k >>> 0, 2654435761) >>> 0;
+  return createRandom(h)() < 0.5;
+}
+
 // action/process/detect-gpus.ts
 import { execFile as execFile3 } from "node:child_process";
 function detectGpus() {
@@ -56923,10 +57038,9 @@ async function verifyRecord(store, config2, run) {
       { exitCode: 1 }
     );
   const holdout = config2.eval.holdout;
-  const { samples, failures, seconds, pairsOn } = await measurePairs(store, config2, run, {
-    base,
-    final
-  });
+  const commits = { base, final };
+  const measured = await measurePairs(store, config2, run, commits);
+  const { samples, failures, seconds, pairsOn, orderSeed } = measured;
   const confidence = header.confidence ?? config2.decide.confidence;
   const gainOf = (s) => verifiedGain(s.base, s.final, header.goal, confidence);
   const steps = keptGainSum(log.results, header.goal, inc.iteration);
@@ -56946,6 +57060,7 @@ async function verifyRecord(store, config2, run) {
     ...holdout ? { holdout: { samples: samples.holdout, gain: gainOf(samples.holdout) } } : {},
     ...failures.length > 0 ? { failures } : {},
     ...pairsOn ? { pairs_on: pairsOn } : {},
+    order_seed: orderSeed,
     isolation: run.isolation.mode,
     eval_seconds: Math.round(seconds * 1e3) / 1e3,
     timestamp: (/* @__PURE__ */ new Date()).toISOString()
@@ -56959,16 +57074,9 @@ async function measurePairs(store, config2, run, commits, slotName = "verify") {
   const gpus = await workerGpus(config2);
   const workers = gpus ? gpus.length : config2.workers;
   const holdoutIso = holdout ? await holdoutIsolation(store, config2, run) : null;
-  const named = (base, w) => w === 0 ? base : `${base}-${w}`;
   const slotsOf = (w) => ({
-    validation: makeSlot(store, w, named(slotName, w), run.isolation, gpus?.[w]),
-    holdout: holdoutIso ? makeSlot(
-      store,
-      w,
-      named(slotName === "verify" ? "holdout" : `${slotName}-holdout`, w),
-      holdoutIso,
-      gpus?.[w]
-    ) : null
+    validation: makeSlot(store, w, String(w), run.isolation, gpus?.[w]),
+    holdout: holdoutIso ? makeSlot(store, w, String(w), holdoutIso, gpus?.[w]) : null
   });
   const perWorker = Array.from({ length: workers }, (_, w) => slotsOf(w));
   const configs = {
@@ -57009,6 +57117,7 @@ async function measurePairs(store, config2, run, commits, slotName = "verify") {
     });
     return problem ? null : score;
   };
+  const orderSeed = run.orderSeed ?? drawOrderSeed();
   const enough = Math.max(2, Math.ceil(run.pairs / 2));
   const measured = /* @__PURE__ */ new Map();
   const on = /* @__PURE__ */ new Map();
@@ -57021,10 +57130,12 @@ async function measurePairs(store, config2, run, commits, slotName = "verify") {
         for (const which2 of ["validation", "holdout"]) {
           const slot = slots[which2];
           if (!slot) continue;
-          const a = await measure2(slot, pair, which2, "base");
-          const b = a === null ? null : await measure2(slot, pair, which2, "final");
+          const baseFirst = firstSideFirst(orderSeed, pair);
+          const [first, second] = baseFirst ? ["base", "final"] : ["final", "base"];
+          const a = await measure2(slot, pair, which2, first);
+          const b = a === null ? null : await measure2(slot, pair, which2, second);
           if (a !== null && b !== null)
-            measured.set(pair, { ...measured.get(pair), [which2]: [a, b] });
+            measured.set(pair, { ...measured.get(pair), [which2]: baseFirst ? [a, b] : [b, a] });
         }
       }
     })
@@ -57040,8 +57151,8 @@ async function measurePairs(store, config2, run, commits, slotName = "verify") {
     const slot = on.get(pair);
     if (measured.get(pair).validation) pairsOn.push({ worker: slot.id, device: slot.device });
   }
-  if (workers > 1) return { samples, failures, seconds, pairsOn };
-  return { samples, failures, seconds };
+  if (workers > 1) return { samples, failures, seconds, orderSeed, pairsOn };
+  return { samples, failures, seconds, orderSeed };
 }
 function makeSlot(store, id, name, isolation, gpu) {
   return new Slot({
@@ -57160,7 +57271,7 @@ async function runBatchUnexplained(options) {
     const goal = objectiveSpecs(config2)[0].goal;
     const checkpoint = options.checkpoint ?? (async () => {
     });
-    const evalOnly = { ...evalEnv, AUTOEXP_TAG: tag };
+    const evalOnly = evalEnv;
     if (!store.log) {
       await startTag(store, config2, slot, { metric: metric2, goal, evalEnv: evalOnly, emit: safeEmit });
       if (await recordPendingImport(store))
@@ -58302,7 +58413,8 @@ async function planAttribution(store, pairs) {
 }
 async function attributeRecord(store, config2, plan, run) {
   const header = store.log.config;
-  const slot = makeSlot(store, 1, "attribute", run.isolation);
+  const slot = makeSlot(store, 0, "0", run.isolation);
+  const orderSeed = run.orderSeed ?? drawOrderSeed();
   const confidence = header.confidence ?? config2.decide.confidence;
   const failures = [];
   let seconds = 0;
@@ -58341,14 +58453,20 @@ async function attributeRecord(store, config2, plan, run) {
     const samples = { final: [], without: [] };
     let failed2 = 0;
     for (let pair = 1; pair <= run.pairs && failed2 < Math.max(2, Math.ceil(run.pairs / 2)); pair++) {
-      const a = await measure2(change2, pair, "final", plan.finalCommit);
-      const b = a === null ? null : await measure2(change2, pair, "without", r.commit);
+      const finalFirst = firstSideFirst(orderSeed, change2.iteration, pair);
+      const sides = [
+        ["final", plan.finalCommit],
+        ["without", r.commit]
+      ];
+      const [first, second] = finalFirst ? sides : [sides[1], sides[0]];
+      const a = await measure2(change2, pair, first[0], first[1]);
+      const b = a === null ? null : await measure2(change2, pair, second[0], second[1]);
       if (a === null || b === null) {
         failed2++;
         continue;
       }
-      samples.final.push(a);
-      samples.without.push(b);
+      samples.final.push(finalFirst ? a : b);
+      samples.without.push(finalFirst ? b : a);
     }
     const effect = verifiedGain(samples.without, samples.final, header.goal, confidence);
     results.push({
@@ -58376,6 +58494,7 @@ async function attributeRecord(store, config2, plan, run) {
     runs,
     estimated_seconds: Math.round((plan.estimate.seconds ?? 0) * 1e3) / 1e3,
     ...failures.length > 0 ? { failures } : {},
+    order_seed: orderSeed,
     isolation: run.isolation.mode,
     eval_seconds: Math.round(seconds * 1e3) / 1e3,
     timestamp: (/* @__PURE__ */ new Date()).toISOString()
@@ -58391,7 +58510,11 @@ function verifyTag(options) {
     options,
     "verify",
     "verify",
-    (store, ctx) => verifyRecord(store, options.config, { ...ctx, pairs: options.pairs })
+    (store, ctx) => verifyRecord(store, options.config, {
+      ...ctx,
+      pairs: options.pairs,
+      orderSeed: options.orderSeed
+    })
   );
 }
 async function measureTag(options, command2, slot, body) {
@@ -58443,7 +58566,7 @@ async function measureTagUnexplained(options, command2, slot, body) {
 ${changes.map((c) => `  ${c}`).join("\n")}
 Run ${command2} with the config the tag ran under (--config). Nothing was run or written`
       );
-    return body(store, { isolation, evalEnv: { ...evalEnv, AUTOEXP_TAG: tag }, env, emit });
+    return body(store, { isolation, evalEnv, env, emit });
   } catch (_) {
     var _error = _, _hasError = true;
   } finally {
@@ -58459,7 +58582,8 @@ function attributeTag(options) {
     if (!options.run) return { plan, entry: null };
     const entry = await attributeRecord(store, options.config, plan, {
       ...ctx,
-      pairs: options.pairs
+      pairs: options.pairs,
+      orderSeed: options.orderSeed
     });
     return { plan, entry };
   });
@@ -58680,7 +58804,11 @@ function splitTag(options) {
     options,
     "split",
     "split",
-    (store, ctx) => splitRecord(store, options.config, { ...ctx, pairs: options.pairs })
+    (store, ctx) => splitRecord(store, options.config, {
+      ...ctx,
+      pairs: options.pairs,
+      orderSeed: options.orderSeed
+    })
   );
 }
 function splitBranch(tag, n) {
@@ -58775,7 +58903,8 @@ async function splitRecord(store, config2, run) {
       samples: m.samples.validation,
       gain: gainOf(m.samples.validation),
       ...config2.eval.holdout ? { holdout: { samples: m.samples.holdout, gain: gainOf(m.samples.holdout) } } : {},
-      ...m.failures.length > 0 ? { failures: m.failures } : {}
+      ...m.failures.length > 0 ? { failures: m.failures } : {},
+      order_seed: m.orderSeed
     });
   }
   const entry = {
@@ -59412,24 +59541,19 @@ async function publishMode(inputs, repoDir, handoff2, env) {
     return 0;
   }
   let sets = null;
-  const result = await publish({
+  const options = {
     repoDir,
     tag,
     remote: inputs.remote,
     handoff: described ? handoff2 : void 0,
     config: config2,
     env,
-    log,
+    log
+  };
+  const result = await publish({
+    ...options,
     beforePush: async () => {
-      sets = await publishChangeSets({
-        repoDir,
-        tag,
-        remote: inputs.remote,
-        handoff: described ? handoff2 : void 0,
-        config: config2,
-        env,
-        log
-      });
+      sets = await publishChangeSets(options);
     }
   });
   const blocked = sets.blocked;

@@ -20773,45 +20773,45 @@ var PATTERN_IS_COMPLETE = /* @__PURE__ */ new Set([
   "xid"
 ]);
 function generateStringFormatCheck(doc, ctx, def, accessor, needsValue = true) {
-  const fmt = def.format;
-  if (fmt === "base64") {
+  const fmt2 = def.format;
+  if (fmt2 === "base64") {
     const validator = addConstant(ctx, isValidBase64);
     doc.write(`if (!${validator}(${accessor})) return INVALID;`);
     return accessor;
   }
-  if (fmt === "base64url") {
+  if (fmt2 === "base64url") {
     const validator = addConstant(ctx, isValidBase64URL);
     doc.write(`if (!${validator}(${accessor})) return INVALID;`);
     return accessor;
   }
-  if (fmt === "jwt") {
+  if (fmt2 === "jwt") {
     const validator = addConstant(ctx, isValidJWT);
     const alg = addConstant(ctx, def.alg ?? null);
     doc.write(`if (!${validator}(${accessor}, ${alg})) return INVALID;`);
     return accessor;
   }
-  if (fmt === "ipv6") {
+  if (fmt2 === "ipv6") {
     const validator = addConstant(ctx, isValidIPv6);
     doc.write(`if (!${validator}(${accessor})) return INVALID;`);
     return accessor;
   }
-  if (fmt === "cidrv6") {
+  if (fmt2 === "cidrv6") {
     const validator = addConstant(ctx, isValidCIDRv6);
     doc.write(`if (!${validator}(${accessor})) return INVALID;`);
     return accessor;
   }
-  if (fmt === "credit_card") {
+  if (fmt2 === "credit_card") {
     const validator = addConstant(ctx, isValidCreditCard);
     doc.write(`if (!${validator}(${accessor})) return INVALID;`);
     return accessor;
   }
-  if (fmt === "iban") {
+  if (fmt2 === "iban") {
     const validator = addConstant(ctx, isValidIBAN);
     doc.write(`if (!${validator}(${accessor})) return INVALID;`);
     return accessor;
   }
   const formatDef = def;
-  if (fmt === "url" || fmt === "httpurl" || formatDef.normalize || formatDef.hostname !== void 0 || formatDef.protocol !== void 0) {
+  if (fmt2 === "url" || fmt2 === "httpurl" || formatDef.normalize || formatDef.hostname !== void 0 || formatDef.protocol !== void 0) {
     const parseConst = addConstant(ctx, validateURL);
     const defConst = addConstant(ctx, def);
     const trimVar = newVar(ctx);
@@ -20837,12 +20837,12 @@ function generateStringFormatCheck(doc, ctx, def, accessor, needsValue = true) {
   const customFn = def.fn;
   if (customFn) {
     if (isAsyncFunction(customFn))
-      throw new ZodCompileUnsupportedError(`async string format ${fmt}`);
+      throw new ZodCompileUnsupportedError(`async string format ${fmt2}`);
     const fnConst = addConstant(ctx, customFn);
     doc.write(`if (!${fnConst}(${accessor})) return INVALID;`);
     return accessor;
   }
-  if (PATTERN_IS_COMPLETE.has(fmt) && def.pattern) {
+  if (PATTERN_IS_COMPLETE.has(fmt2) && def.pattern) {
     const patternConst = addConstant(ctx, def.pattern);
     doc.write(`${patternConst}.lastIndex = 0;`);
     doc.write(`if (!${patternConst}.test(${accessor})) return INVALID;`);
@@ -28099,40 +28099,6 @@ function renderAttribution(a) {
   ].join("\n");
 }
 
-// action/ledger/status.ts
-var STATUSES = [
-  "baseline",
-  "keep",
-  "simplification",
-  "discard",
-  "crash",
-  "timeout",
-  "guard_fail",
-  "checks_failed",
-  "violation",
-  "agent_error",
-  "no_change",
-  "duplicate"
-];
-var KEPT = /* @__PURE__ */ new Set(["baseline", "keep", "simplification"]);
-var EVALUATED = /* @__PURE__ */ new Set([
-  "baseline",
-  "keep",
-  "simplification",
-  "discard",
-  "guard_fail",
-  "checks_failed",
-  "crash",
-  "timeout"
-]);
-var FAILURES = /* @__PURE__ */ new Set([
-  "crash",
-  "timeout",
-  "violation",
-  "agent_error",
-  "checks_failed"
-]);
-
 // action/decide/stats.ts
 function mean(values) {
   let sum = 0;
@@ -28173,6 +28139,57 @@ function pooledNoise(groups) {
   };
 }
 
+// action/decide/determinism.ts
+function judgedDeterministic(header) {
+  return header?.noise === 0;
+}
+function agree(values) {
+  return values.every((v) => v === values[0]);
+}
+function noiseSeen(groups, metrics, deterministic) {
+  return Object.fromEntries(
+    metrics.map((m) => {
+      const all = groups.map((g) => g[m] ?? []);
+      const spread = deterministic ? all.filter((g) => !agree(g.filter(Number.isFinite))) : [];
+      return [m, pooledNoise(spread.length > 0 ? spread : all)];
+    })
+  );
+}
+
+// action/ledger/status.ts
+var STATUSES = [
+  "baseline",
+  "keep",
+  "simplification",
+  "discard",
+  "crash",
+  "timeout",
+  "guard_fail",
+  "checks_failed",
+  "violation",
+  "agent_error",
+  "no_change",
+  "duplicate"
+];
+var KEPT = /* @__PURE__ */ new Set(["baseline", "keep", "simplification"]);
+var EVALUATED = /* @__PURE__ */ new Set([
+  "baseline",
+  "keep",
+  "simplification",
+  "discard",
+  "guard_fail",
+  "checks_failed",
+  "crash",
+  "timeout"
+]);
+var FAILURES = /* @__PURE__ */ new Set([
+  "crash",
+  "timeout",
+  "violation",
+  "agent_error",
+  "checks_failed"
+]);
+
 // action/decide/ledger-state.ts
 var SEEN = /* @__PURE__ */ new WeakMap();
 function ledgerSamples(log) {
@@ -28210,9 +28227,6 @@ function ledgerSamples(log) {
 }
 function clone2(s) {
   return Object.fromEntries(Object.entries(s).map(([k, v]) => [k, [...v]]));
-}
-function noiseOf(groups, metrics) {
-  return Object.fromEntries(metrics.map((m) => [m, pooledNoise(groups.map((g) => g[m] ?? []))]));
 }
 var KEPT_AT = /* @__PURE__ */ new WeakMap();
 function lastKept(results) {
@@ -28270,7 +28284,8 @@ function viewFromLog(log, title) {
       best,
       runs: values?.length ?? null,
       evidence: r.evidence ?? null,
-      ...r.against !== void 0 ? { against: r.against } : {}
+      ...r.against !== void 0 ? { against: r.against } : {},
+      ...r.nondeterministic ? { nondeterministic: true } : {}
     };
     if (KEPT.has(r.status) && score !== null) {
       best = score;
@@ -28282,7 +28297,8 @@ function viewFromLog(log, title) {
   const inc = log.config ? incumbentState(log, samples) : null;
   if (bestRow && inc) bestRow.score = inc.score;
   const last = log.batches.at(-1);
-  const pooled = noiseOf(samples.groups, [metric2])[metric2];
+  const deterministic = judgedDeterministic(log.config);
+  const pooled = noiseSeen(samples.groups, [metric2], deterministic)[metric2];
   const final = log.results.findLast((r) => KEPT.has(r.status) && r.score !== null)?.commit_full;
   return {
     title: title ?? log.config?.tag ?? "autoexp",
@@ -28294,6 +28310,8 @@ function viewFromLog(log, title) {
     rows,
     noise: pooled.df > 0 ? pooled.sd : log.config?.noise ?? null,
     noiseDf: pooled.df,
+    deterministic,
+    nondeterministic: log.results.flatMap((r) => r.nondeterministic ? [r.iteration] : []),
     confidence: log.config?.confidence ?? null,
     remeasureRuns: log.remeasures.reduce((n, m) => n + (m.samples[metric2]?.length ?? 0), 0),
     drift: log.remeasures.flatMap((m) => m.reason === "drift" && m.note ? [m.note] : []),
@@ -28496,13 +28514,20 @@ function escapeCell(text) {
 }
 function renderNoise(view) {
   if (view.noise === null) return "noise: unknown (one baseline run; set decide.baseline_runs \u2265 2)";
-  if (view.noise === 0) return "noise: none (repeated runs agree exactly: deterministic eval)";
+  if (view.noise === 0)
+    return "noise: none (repeated runs agree exactly: deterministic eval; a keep needs two runs that agree)";
+  const first = view.nondeterministic?.[0];
+  if (view.deterministic && first !== void 0)
+    return `noise: sd ${formatScore(view.noise)} (${view.noiseDf} df), the spread of runs of the same code that disagreed from #${first} on: the baseline's runs agreed exactly, so the eval was judged deterministic until then`;
   return `noise: sd ${formatScore(view.noise)}${view.noiseDf > 0 ? ` (pooled, ${view.noiseDf} df)` : ""}`;
 }
 function renderCounts(view) {
   const total = view.rows.length;
   const rank = (status) => STATUSES.indexOf(status);
-  const parts = Object.entries(view.counts).sort((a, b) => b[1] - a[1] || rank(a[0]) - rank(b[0])).map(([status, n]) => `${n} ${status}`);
+  const flagged = view.nondeterministic?.length ?? 0;
+  const parts = Object.entries(view.counts).sort((a, b) => b[1] - a[1] || rank(a[0]) - rank(b[0])).map(
+    ([status, n]) => `${n} ${status}${status === "discard" && flagged > 0 ? ` (${flagged} nondeterministic)` : ""}`
+  );
   return `${total} experiment${total === 1 ? "" : "s"}: ${parts.join(" \xB7 ")}`;
 }
 function formatEvidence(row) {
@@ -28519,6 +28544,12 @@ function renderPrintedTwice(view) {
   const list = view.printedTwice.map((p) => `#${p.iteration} (${p.metrics.map(escapeCell).join(", ")})`).join(", ");
   return `> [!WARNING]
 > A metric was printed more than once in kept experiment(s) ${list}: the harness prints it once, so the kept code may print its own score. Read those diffs before merging.`;
+}
+function renderNondeterministic(view) {
+  const list = (view.nondeterministic ?? []).map((n) => `#${n}`);
+  const shown = list.length > 20 ? [...list.slice(0, 20), `and ${list.length - 20} more`] : list;
+  return `> [!WARNING]
+> Nondeterministic: ${list.length} experiment(s) gave different values in runs of the same code, in an eval judged deterministic (its baseline's runs agreed exactly): ${shown.join(", ")}. They were not kept on those runs (code that prints a better score in some of its runs looks like this), and from the first on candidates were judged by the noisy rule with the spread of those runs.`;
 }
 
 // app/pr-body.ts
@@ -28599,6 +28630,7 @@ function renderPr(ledger, ctx) {
   for (const c of view.caveats) warnings.push(`> [!CAUTION]
 > ${cell2(c)}`);
   if (view.printedTwice.length > 0) warnings.push(renderPrintedTwice(view));
+  if (view.nondeterministic?.length) warnings.push(renderNondeterministic(view));
   const keptTable = [
     `### Kept (${kept.length})`,
     "",

@@ -9227,6 +9227,7 @@ var package_default = {
   },
   devDependencies: {
     "@actions/core": "^3.0.1",
+    "@actions/workflow-parser": "^0.3.61",
     "@biomejs/biome": "^2.6.8",
     "@octokit/openapi": "^23.0.2",
     "@octokit/webhooks-examples": "^7.6.1",
@@ -30052,6 +30053,31 @@ function same(file2, entry, blobs) {
   return blobs.get(entry.sha)?.equals(file2.content) ?? false;
 }
 
+// action/engine/pair-order.ts
+import { randomInt } from "node:crypto";
+
+// action/util/random.ts
+function createRandom(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = a + 1831565813 >>> 0;
+    let t = a;
+    t = Math.imul(t ^ t >>> 15, t | 1);
+    t ^= t + Math.imul(t ^ t >>> 7, t | 61);
+    return ((t ^ t >>> 14) >>> 0) / 4294967296;
+  };
+}
+
+// action/engine/pair-order.ts
+function drawOrderSeed() {
+  return randomInt(1, 2 ** 31);
+}
+function firstSideFirst(seed, ...keys) {
+  let h = seed >>> 0;
+  for (const k of keys) h = Math.imul(h ^ k >>> 0, 2654435761) >>> 0;
+  return createRandom(h)() < 0.5;
+}
+
 // action/engine/verify.ts
 import { join as join12 } from "node:path";
 
@@ -30219,6 +30245,7 @@ var NAMES = /* @__PURE__ */ new Set([
 ]);
 var PREFIXES = ["LC_", "CUDA_", "NVIDIA_", "ROCR_", "ROCM_", "HIP_", "HSA_", "NCCL_"];
 var SECRET_LIKE = /KEY|TOKEN|SECRET|PASSW|CREDENTIAL|AUTH|COOKIE|SESSION|PRIVATE/i;
+var EVAL_AUTOEXP_NAMES = ["AUTOEXP_WORKER", "AUTOEXP_SEED"];
 function evalEnvironment(env, options) {
   const out = {};
   for (const [name, value] of Object.entries(env)) {
@@ -30318,8 +30345,9 @@ var RESOLVER_FILES = [
 function sandboxArgv(spec, command2) {
   const slot = checkedPath(spec.slotDir, "slotDir");
   const home = checkedPath(spec.home, "home");
-  const program = typeof command2 === "string" ? ["/bin/sh", "-c", command2] : [...command2];
-  if (program.length === 0 || !program[0]) throw new Error("sandboxArgv: empty command");
+  if (typeof command2 !== "string" && (command2.length === 0 || !command2[0]))
+    throw new Error("sandboxArgv: empty command");
+  const program = typeof command2 === "string" ? ["/bin/sh", "-c", command2] : ["/bin/sh", "-c", '"$@"', "sh", ...command2];
   const cwd = spec.cwd ? checkedPath(spec.cwd, "cwd") : slot;
   const sized = spec.tmpSize ? ["--size", String(Math.floor(spec.tmpSize))] : [];
   const tmpfs = (path) => [...sized, "--tmpfs", path];
@@ -30358,11 +30386,11 @@ function sandboxArgv(spec, command2) {
     "--cap-drop",
     "ALL",
     "--die-with-parent",
-    // The command itself is the namespace's first process: the moment it exits, the kernel
-    // ends every process left in the namespace (a daemon gets no window to outlive the eval).
-    // A string command's first process is /bin/sh, which (dash) forks the program rather than
-    // exec it: the program is pid 2 and ends a moment before the shell, but nothing outlives
-    // the shell, and bwrap, which autoexp waits for, exits only after the namespace is empty.
+    // The shell that runs the command is the namespace's first process: the moment it exits,
+    // the kernel ends every process left in the namespace (a daemon gets no window to outlive
+    // the eval). It (dash) forks the program rather than exec it: the program is pid 2 and ends
+    // a moment before the shell, but nothing outlives the shell, and bwrap, which autoexp waits
+    // for, exits only after the namespace is empty.
     "--as-pid-1",
     "--new-session",
     // A mount hides what lies under it, so parents go first: the slot and paths declared inside
@@ -30425,6 +30453,7 @@ function fitSandboxSpec(spec, exists = existsSync, isFolder = (p) => statSync(p,
 }
 
 // action/sandbox/limits.ts
+import { createHash } from "node:crypto";
 import {
   existsSync as existsSync2,
   mkdirSync,
@@ -30450,7 +30479,8 @@ function createLimitGroups(limits, root = CGROUP) {
       wrap(key, argv) {
         let dirs = made.get(key);
         if (!dirs) {
-          dirs = makeGroup(hierarchy, `${tag}-${made.size}`, limits);
+          const name = `autoexp-${createHash("sha256").update(key).digest("hex").slice(0, 16)}`;
+          dirs = makeGroup(hierarchy, name, limits, true);
           made.set(key, dirs);
         }
         const enter = dirs.map((_, i) => `echo $$ > "$${i + 1}"`).join(" && ");
@@ -30503,9 +30533,9 @@ function findHierarchy(root) {
   }
   return null;
 }
-function makeGroup(h, name, limits) {
+function makeGroup(h, name, limits, reuse = false) {
   const pids = join3(h.pids, name);
-  mkdirSync(pids);
+  mkdirSync(pids, { recursive: reuse });
   writeFileSync(join3(pids, "pids.max"), String(limits.processes));
   if (!limits.memory) return [pids];
   if (h.version === 2) {
@@ -30514,7 +30544,7 @@ function makeGroup(h, name, limits) {
   }
   if (!h.memory) throw new Error("no memory cgroup controller");
   const mem = join3(h.memory, name);
-  mkdirSync(mem);
+  mkdirSync(mem, { recursive: reuse });
   writeFileSync(join3(mem, "memory.limit_in_bytes"), String(limits.memory));
   return [pids, mem];
 }
@@ -30669,10 +30699,7 @@ async function resolveIsolation(config2, repoDir, gitDir, env) {
   const writable = config2.isolation.writable.map(resolve9);
   const relative2 = config2.isolation.read_only.filter((p) => !p.startsWith("~") && !isAbsolute3(p));
   const environment = (base) => evalEnvironment(base, {
-    passEnv: [
-      ...config2.eval.pass_env,
-      ...Object.keys(base).filter((k) => k.startsWith("AUTOEXP_"))
-    ],
+    passEnv: [...config2.eval.pass_env, ...EVAL_AUTOEXP_NAMES],
     set: config2.eval.env,
     home
   });
@@ -30899,7 +30926,16 @@ function tailLines(text2, lines = 30) {
 // action/process/run-process.ts
 import { spawn } from "node:child_process";
 import { createHmac as createHmac2, timingSafeEqual } from "node:crypto";
-import { closeSync, openSync, readdirSync as readdirSync3, readFileSync as readFileSync3, rmSync as rmSync2, writeFileSync as writeFileSync2 } from "node:fs";
+import {
+  closeSync,
+  openSync,
+  readdirSync as readdirSync3,
+  readFileSync as readFileSync3,
+  rmSync as rmSync2,
+  writeFileSync as writeFileSync2,
+  writeSync
+} from "node:fs";
+var DRAIN_MS = 2e3;
 var activeGroups = /* @__PURE__ */ new Set();
 var pidKey = null;
 function signPidFiles(key) {
@@ -30923,7 +30959,14 @@ async function runProcess(options) {
   let timedOut = false;
   let killTimer;
   try {
-    const child = spawn(file2, args, { cwd, env, detached: true, stdio: [input2, fd, fd] });
+    const child = spawn(file2, args, { cwd, env, detached: true, stdio: [input2, "pipe", "pipe"] });
+    const drained = [child.stdout, child.stderr].map(
+      (stream) => new Promise((resolve9) => {
+        stream.on("data", (chunk) => appendChunk(fd, chunk));
+        stream.once("close", resolve9);
+        stream.once("error", () => resolve9());
+      })
+    );
     const pid = child.pid;
     if (pid !== void 0) activeGroups.add(pid);
     if (pid !== void 0 && pidFile) {
@@ -30944,6 +30987,16 @@ async function runProcess(options) {
     killGroup(pid, "SIGKILL");
     if (pid !== void 0) activeGroups.delete(pid);
     const durationMs = performance.now() - started;
+    let drainTimer;
+    await Promise.race([
+      Promise.all(drained),
+      new Promise((r) => {
+        drainTimer = setTimeout(r, DRAIN_MS);
+      })
+    ]);
+    clearTimeout(drainTimer);
+    child.stdout?.destroy();
+    child.stderr?.destroy();
     if (exit.error) {
       return {
         exitCode: null,
@@ -30959,6 +31012,12 @@ async function runProcess(options) {
     closeSync(fd);
     if (typeof input2 === "number") closeSync(input2);
     if (pidFile) rmSync2(pidFile, { force: true });
+  }
+}
+function appendChunk(fd, chunk) {
+  try {
+    for (let at = 0; at < chunk.length; ) at += writeSync(fd, chunk, at);
+  } catch {
   }
 }
 function killLeftoverGroup(pidFile, key) {
@@ -31160,7 +31219,7 @@ async function pruneLogs(dir, keepFrom) {
 }
 
 // action/engine/agent-checkout.ts
-import { createHash } from "node:crypto";
+import { createHash as createHash2 } from "node:crypto";
 import { readdirSync as readdirSync6 } from "node:fs";
 import { lstat, mkdir as mkdir4, readFile as readFile2, readlink } from "node:fs/promises";
 import { join as join9 } from "node:path";
@@ -31474,11 +31533,11 @@ async function readChange(full, path, was) {
   return { path, kind, file: { type: "file", content, mode } };
 }
 function blobSha(content) {
-  return createHash("sha1").update(`blob ${content.length}\0`).update(content).digest("hex");
+  return createHash2("sha1").update(`blob ${content.length}\0`).update(content).digest("hex");
 }
 
 // action/engine/fingerprint.ts
-import { createHash as createHash2 } from "node:crypto";
+import { createHash as createHash3 } from "node:crypto";
 import { glob, readFile as readFile3 } from "node:fs/promises";
 import { join as join10 } from "node:path";
 async function hashFrozen(root, globs) {
@@ -31496,7 +31555,7 @@ async function hashFrozen(root, globs) {
   return hashes;
 }
 async function hashFile(path) {
-  return createHash2("sha256").update(await readFile3(path)).digest("hex");
+  return createHash3("sha256").update(await readFile3(path)).digest("hex");
 }
 function diffManifests(before, after) {
   const changed = [];
@@ -31509,7 +31568,7 @@ function diffManifests(before, after) {
   return changed;
 }
 async function contentKeyOf(paths, read) {
-  const hash2 = createHash2("sha256");
+  const hash2 = createHash3("sha256");
   for (const path of [...paths].sort()) {
     const bytes = await read(path);
     hash2.update(path).update("\0").update(bytes ?? "\0deleted").update("\0");
@@ -31693,10 +31752,9 @@ async function verifyRecord(store, config2, run) {
       { exitCode: 1 }
     );
   const holdout = config2.eval.holdout;
-  const { samples, failures, seconds, pairsOn } = await measurePairs(store, config2, run, {
-    base,
-    final
-  });
+  const commits = { base, final };
+  const measured = await measurePairs(store, config2, run, commits);
+  const { samples, failures, seconds, pairsOn, orderSeed } = measured;
   const confidence = header.confidence ?? config2.decide.confidence;
   const gainOf = (s) => verifiedGain(s.base, s.final, header.goal, confidence);
   const steps = keptGainSum(log.results, header.goal, inc.iteration);
@@ -31716,6 +31774,7 @@ async function verifyRecord(store, config2, run) {
     ...holdout ? { holdout: { samples: samples.holdout, gain: gainOf(samples.holdout) } } : {},
     ...failures.length > 0 ? { failures } : {},
     ...pairsOn ? { pairs_on: pairsOn } : {},
+    order_seed: orderSeed,
     isolation: run.isolation.mode,
     eval_seconds: Math.round(seconds * 1e3) / 1e3,
     timestamp: (/* @__PURE__ */ new Date()).toISOString()
@@ -31729,16 +31788,9 @@ async function measurePairs(store, config2, run, commits, slotName = "verify") {
   const gpus = await workerGpus(config2);
   const workers = gpus ? gpus.length : config2.workers;
   const holdoutIso = holdout ? await holdoutIsolation(store, config2, run) : null;
-  const named = (base, w) => w === 0 ? base : `${base}-${w}`;
   const slotsOf = (w) => ({
-    validation: makeSlot(store, w, named(slotName, w), run.isolation, gpus?.[w]),
-    holdout: holdoutIso ? makeSlot(
-      store,
-      w,
-      named(slotName === "verify" ? "holdout" : `${slotName}-holdout`, w),
-      holdoutIso,
-      gpus?.[w]
-    ) : null
+    validation: makeSlot(store, w, String(w), run.isolation, gpus?.[w]),
+    holdout: holdoutIso ? makeSlot(store, w, String(w), holdoutIso, gpus?.[w]) : null
   });
   const perWorker = Array.from({ length: workers }, (_, w) => slotsOf(w));
   const configs = {
@@ -31779,6 +31831,7 @@ async function measurePairs(store, config2, run, commits, slotName = "verify") {
     });
     return problem ? null : score;
   };
+  const orderSeed = run.orderSeed ?? drawOrderSeed();
   const enough = Math.max(2, Math.ceil(run.pairs / 2));
   const measured = /* @__PURE__ */ new Map();
   const on = /* @__PURE__ */ new Map();
@@ -31791,10 +31844,12 @@ async function measurePairs(store, config2, run, commits, slotName = "verify") {
         for (const which of ["validation", "holdout"]) {
           const slot = slots[which];
           if (!slot) continue;
-          const a = await measure(slot, pair, which, "base");
-          const b = a === null ? null : await measure(slot, pair, which, "final");
+          const baseFirst = firstSideFirst(orderSeed, pair);
+          const [first, second] = baseFirst ? ["base", "final"] : ["final", "base"];
+          const a = await measure(slot, pair, which, first);
+          const b = a === null ? null : await measure(slot, pair, which, second);
           if (a !== null && b !== null)
-            measured.set(pair, { ...measured.get(pair), [which]: [a, b] });
+            measured.set(pair, { ...measured.get(pair), [which]: baseFirst ? [a, b] : [b, a] });
         }
       }
     })
@@ -31810,8 +31865,8 @@ async function measurePairs(store, config2, run, commits, slotName = "verify") {
     const slot = on.get(pair);
     if (measured.get(pair).validation) pairsOn.push({ worker: slot.id, device: slot.device });
   }
-  if (workers > 1) return { samples, failures, seconds, pairsOn };
-  return { samples, failures, seconds };
+  if (workers > 1) return { samples, failures, seconds, orderSeed, pairsOn };
+  return { samples, failures, seconds, orderSeed };
 }
 function makeSlot(store, id, name, isolation, gpu) {
   return new Slot({
@@ -31905,7 +31960,8 @@ async function planAttribution(store, pairs) {
 }
 async function attributeRecord(store, config2, plan, run) {
   const header = store.log.config;
-  const slot = makeSlot(store, 1, "attribute", run.isolation);
+  const slot = makeSlot(store, 0, "0", run.isolation);
+  const orderSeed = run.orderSeed ?? drawOrderSeed();
   const confidence = header.confidence ?? config2.decide.confidence;
   const failures = [];
   let seconds = 0;
@@ -31944,14 +32000,20 @@ async function attributeRecord(store, config2, plan, run) {
     const samples = { final: [], without: [] };
     let failed2 = 0;
     for (let pair = 1; pair <= run.pairs && failed2 < Math.max(2, Math.ceil(run.pairs / 2)); pair++) {
-      const a = await measure(change2, pair, "final", plan.finalCommit);
-      const b = a === null ? null : await measure(change2, pair, "without", r.commit);
+      const finalFirst = firstSideFirst(orderSeed, change2.iteration, pair);
+      const sides = [
+        ["final", plan.finalCommit],
+        ["without", r.commit]
+      ];
+      const [first, second] = finalFirst ? sides : [sides[1], sides[0]];
+      const a = await measure(change2, pair, first[0], first[1]);
+      const b = a === null ? null : await measure(change2, pair, second[0], second[1]);
       if (a === null || b === null) {
         failed2++;
         continue;
       }
-      samples.final.push(a);
-      samples.without.push(b);
+      samples.final.push(finalFirst ? a : b);
+      samples.without.push(finalFirst ? b : a);
     }
     const effect = verifiedGain(samples.without, samples.final, header.goal, confidence);
     results.push({
@@ -31979,6 +32041,7 @@ async function attributeRecord(store, config2, plan, run) {
     runs,
     estimated_seconds: Math.round((plan.estimate.seconds ?? 0) * 1e3) / 1e3,
     ...failures.length > 0 ? { failures } : {},
+    order_seed: orderSeed,
     isolation: run.isolation.mode,
     eval_seconds: Math.round(seconds * 1e3) / 1e3,
     timestamp: (/* @__PURE__ */ new Date()).toISOString()
@@ -32169,14 +32232,14 @@ var commitObjects = (commit2) => ({
 });
 
 // action/git/loose-objects.ts
-import { createHash as createHash3 } from "node:crypto";
+import { createHash as createHash4 } from "node:crypto";
 import { existsSync as existsSync4, mkdirSync as mkdirSync3, renameSync as renameSync2, writeFileSync as writeFileSync4 } from "node:fs";
 import { join as join14 } from "node:path";
 import { deflateSync } from "node:zlib";
 function writeLooseObject(objectsDir, type, content) {
   const bytes = typeof content === "string" ? Buffer.from(content) : content;
   const object2 = Buffer.concat([Buffer.from(`${type} ${bytes.length}\0`), bytes]);
-  const sha = createHash3("sha1").update(object2).digest("hex");
+  const sha = createHash4("sha1").update(object2).digest("hex");
   const dir = join14(objectsDir, sha.slice(0, 2));
   const path = join14(dir, sha.slice(2));
   if (existsSync4(path)) return sha;
@@ -32937,6 +33000,36 @@ function formatLines(entries) {
 `).join("");
 }
 
+// action/decide/fmt.ts
+var fmt = (x) => Number(x.toPrecision(4)).toString();
+
+// action/decide/determinism.ts
+function judgedDeterministic(header) {
+  return header?.noise === 0;
+}
+function agree(values) {
+  return values.every((v) => v === values[0]);
+}
+function noiseSeen(groups, metrics, deterministic) {
+  return Object.fromEntries(
+    metrics.map((m) => {
+      const all = groups.map((g) => g[m] ?? []);
+      const spread = deterministic ? all.filter((g) => !agree(g.filter(Number.isFinite))) : [];
+      return [m, pooledNoise(spread.length > 0 ? spread : all)];
+    })
+  );
+}
+function nondeterminism(objectives, incumbent, candidate) {
+  for (const o of objectives) {
+    const cand = candidate[o.name] ?? [];
+    const inc = incumbent[o.name] ?? [];
+    if (cand.length < 2 || agree(cand) || inc.length === 0 || !agree(inc)) continue;
+    const values = [...new Set(cand)].map(fmt).join(", ");
+    return `runs of the same code disagree (${o.name} ${values} in ${cand.length} runs) where the incumbent's ${inc.length} run(s) all gave ${fmt(inc[0])}, in an eval judged deterministic: nondeterministic, not kept on them`;
+  }
+  return null;
+}
+
 // action/ledger/summarize.ts
 function isEvaluated(row) {
   return EVALUATED.has(row.status) && row.score !== null;
@@ -32960,7 +33053,8 @@ function viewFromLog(log, title) {
       best,
       runs: values?.length ?? null,
       evidence: r.evidence ?? null,
-      ...r.against !== void 0 ? { against: r.against } : {}
+      ...r.against !== void 0 ? { against: r.against } : {},
+      ...r.nondeterministic ? { nondeterministic: true } : {}
     };
     if (KEPT.has(r.status) && score !== null) {
       best = score;
@@ -32972,7 +33066,8 @@ function viewFromLog(log, title) {
   const inc = log.config ? incumbentState(log, samples) : null;
   if (bestRow && inc) bestRow.score = inc.score;
   const last = log.batches.at(-1);
-  const pooled = noiseOf(samples.groups, [metric2])[metric2];
+  const deterministic = judgedDeterministic(log.config);
+  const pooled = noiseSeen(samples.groups, [metric2], deterministic)[metric2];
   const final = log.results.findLast((r) => KEPT.has(r.status) && r.score !== null)?.commit_full;
   return {
     title: title ?? log.config?.tag ?? "autoexp",
@@ -32984,6 +33079,8 @@ function viewFromLog(log, title) {
     rows,
     noise: pooled.df > 0 ? pooled.sd : log.config?.noise ?? null,
     noiseDf: pooled.df,
+    deterministic,
+    nondeterministic: log.results.flatMap((r) => r.nondeterministic ? [r.iteration] : []),
     confidence: log.config?.confidence ?? null,
     remeasureRuns: log.remeasures.reduce((n, m) => n + (m.samples[metric2]?.length ?? 0), 0),
     drift: log.remeasures.flatMap((m) => m.reason === "drift" && m.note ? [m.note] : []),
@@ -33654,13 +33751,20 @@ function renderHeadline(view) {
 }
 function renderNoise(view) {
   if (view.noise === null) return "noise: unknown (one baseline run; set decide.baseline_runs \u2265 2)";
-  if (view.noise === 0) return "noise: none (repeated runs agree exactly: deterministic eval)";
+  if (view.noise === 0)
+    return "noise: none (repeated runs agree exactly: deterministic eval; a keep needs two runs that agree)";
+  const first = view.nondeterministic?.[0];
+  if (view.deterministic && first !== void 0)
+    return `noise: sd ${formatScore(view.noise)} (${view.noiseDf} df), the spread of runs of the same code that disagreed from #${first} on: the baseline's runs agreed exactly, so the eval was judged deterministic until then`;
   return `noise: sd ${formatScore(view.noise)}${view.noiseDf > 0 ? ` (pooled, ${view.noiseDf} df)` : ""}`;
 }
 function renderCounts(view) {
   const total = view.rows.length;
   const rank = (status) => STATUSES.indexOf(status);
-  const parts = Object.entries(view.counts).sort((a, b) => b[1] - a[1] || rank(a[0]) - rank(b[0])).map(([status, n]) => `${n} ${status}`);
+  const flagged = view.nondeterministic?.length ?? 0;
+  const parts = Object.entries(view.counts).sort((a, b) => b[1] - a[1] || rank(a[0]) - rank(b[0])).map(
+    ([status, n]) => `${n} ${status}${status === "discard" && flagged > 0 ? ` (${flagged} nondeterministic)` : ""}`
+  );
   return `${total} experiment${total === 1 ? "" : "s"}: ${parts.join(" \xB7 ")}`;
 }
 function formatEvidence(row) {
@@ -33685,7 +33789,7 @@ function renderTable(rows, metric2, withStatus) {
       formatScore(r.score),
       formatDelta(r.delta, r.against),
       withStatus ? r.runs ?? "" : formatEvidence(r),
-      ...withStatus ? [r.status] : [],
+      ...withStatus ? [r.nondeterministic ? `${r.status} (nondeterministic)` : r.status] : [],
       escapeCell(r.description),
       ""
     ].join(" | ").trim()
@@ -33720,6 +33824,7 @@ function renderDashboard(view, options = {}) {
       `Imported history: ${i.rows} experiment(s) from \`${escapeCell(i.source)}\` (${i.kept} kept there), shown to the agent as already tried; not part of this tag's record.`
     );
   if (view.printedTwice.length > 0) parts.push("", renderPrintedTwice(view));
+  if (view.nondeterministic?.length) parts.push("", renderNondeterministic(view));
   if (options.progressSvg)
     parts.push("", "![progress: every run, kept runs labelled](progress.svg)");
   const chart = renderChart(view);
@@ -33739,6 +33844,12 @@ function renderPrintedTwice(view) {
   const list3 = view.printedTwice.map((p) => `#${p.iteration} (${p.metrics.map(escapeCell).join(", ")})`).join(", ");
   return `> [!WARNING]
 > A metric was printed more than once in kept experiment(s) ${list3}: the harness prints it once, so the kept code may print its own score. Read those diffs before merging.`;
+}
+function renderNondeterministic(view) {
+  const list3 = (view.nondeterministic ?? []).map((n) => `#${n}`);
+  const shown = list3.length > 20 ? [...list3.slice(0, 20), `and ${list3.length - 20} more`] : list3;
+  return `> [!WARNING]
+> Nondeterministic: ${list3.length} experiment(s) gave different values in runs of the same code, in an eval judged deterministic (its baseline's runs agreed exactly): ${shown.join(", ")}. They were not kept on those runs (code that prints a better score in some of its runs looks like this), and from the first on candidates were judged by the noisy rule with the spread of those runs.`;
 }
 function formatCount(n) {
   if (n < 1e3) return String(n);
@@ -34067,7 +34178,7 @@ async function findRepository(dir, env) {
 }
 
 // action/engine/journal.ts
-import { createHash as createHash4, timingSafeEqual as timingSafeEqual2 } from "node:crypto";
+import { createHash as createHash5, timingSafeEqual as timingSafeEqual2 } from "node:crypto";
 import { open as open4, readFile as readFile5 } from "node:fs/promises";
 async function readJournal(path, key, tag) {
   const text2 = await readFile5(path, "utf8").catch(() => null);
@@ -34143,7 +34254,7 @@ function ledgerText(items) {
   return items.map((i) => i.type === "entry" ? i.line : "").join("");
 }
 function digest(text2) {
-  return createHash4("sha256").update(text2).digest("hex");
+  return createHash5("sha256").update(text2).digest("hex");
 }
 
 // action/engine/kill-leftovers.ts
@@ -34595,7 +34706,11 @@ function verifyTag(options) {
     options,
     "verify",
     "verify",
-    (store, ctx) => verifyRecord(store, options.config, { ...ctx, pairs: options.pairs })
+    (store, ctx) => verifyRecord(store, options.config, {
+      ...ctx,
+      pairs: options.pairs,
+      orderSeed: options.orderSeed
+    })
   );
 }
 async function measureTag(options, command2, slot, body) {
@@ -34647,7 +34762,7 @@ async function measureTagUnexplained(options, command2, slot, body) {
 ${changes.map((c) => `  ${c}`).join("\n")}
 Run ${command2} with the config the tag ran under (--config). Nothing was run or written`
       );
-    return body(store, { isolation, evalEnv: { ...evalEnv, AUTOEXP_TAG: tag }, env, emit });
+    return body(store, { isolation, evalEnv, env, emit });
   } catch (_) {
     var _error = _, _hasError = true;
   } finally {
@@ -34663,7 +34778,8 @@ function attributeTag(options) {
     if (!options.run) return { plan, entry: null };
     const entry = await attributeRecord(store, options.config, plan, {
       ...ctx,
-      pairs: options.pairs
+      pairs: options.pairs,
+      orderSeed: options.orderSeed
     });
     return { plan, entry };
   });
@@ -35023,10 +35139,18 @@ function clip(text2, width) {
 }
 
 // action/cli/measure-setup.ts
+var SEED_OPTION = {
+  seed: {
+    type: "string",
+    value: "N",
+    help: "draw each pair's order from this seed (default: a fresh one; recorded as order_seed)"
+  }
+};
 async function measureSetup(values, io) {
   const pairs = positiveInt("pairs", values.pairs);
   if (pairs === 1)
     throw new AutoexpError("--pairs must be at least 2: an interval needs two pairs");
+  const orderSeed = positiveInt("seed", values.seed);
   const repoDir = await requireRepository(io.cwd, io.env);
   const config2 = await readValidConfig(resolve(io.cwd, values.config), values.config);
   const tag = validateTag(values.tag ?? defaultTag(config2.name));
@@ -35035,7 +35159,7 @@ async function measureSetup(values, io) {
     { line: io.out, write: io.write, columns: io.columns },
     primaryMetric(config2)
   );
-  return { pairs, repoDir, config: config2, tag, printer };
+  return { pairs, orderSeed, repoDir, config: config2, tag, printer };
 }
 
 // action/cli/commands/attribute.ts
@@ -35045,9 +35169,9 @@ var attributeCommand = defineCommand({
   summary: "each kept change's share: the final code measured with and without it",
   details: `For each kept change of the tag, builds the final code without that change (its diff
 reverted three-way onto the final code, committed outside your checkout) and measures it against
-the final code, interleaved (final, without, final, without, ...) in fresh slots under the batch's
-isolation: each change's marginal effect with a paired-t interval, as verify computes it. Changes
-whose interval includes zero are flagged as candidates to drop; changes that no longer revert
+the final code, interleaved in pairs (each pair's order drawn at random, --seed to fix it) on
+fresh copies under the batch's isolation: each change's marginal effect with a paired-t interval,
+as verify computes it. Changes whose interval includes zero are flagged as candidates to drop; changes that no longer revert
 cleanly are named. Without --yes it prints what would run and the GPU time it would cost
 (pairs x changes x 2 runs x the ledger's mean eval time), and runs nothing. With --yes it runs
 and records an \`attribute\` line in log.jsonl (the dashboard and the PR then show the table).`,
@@ -35060,15 +35184,17 @@ and records an \`attribute\` line in log.jsonl (the dashboard and the PR then sh
       help: `final/without pairs per change (default verify.pairs, else ${DEFAULT_PAIRS})`
     },
     yes: { type: "boolean", help: "run the evals (without it: the estimate only)" },
+    ...SEED_OPTION,
     ...OUTPUT_OPTIONS
   },
   async run({ values }, io) {
-    const { pairs, repoDir, config: config2, tag, printer } = await measureSetup(values, io);
+    const { pairs, orderSeed, repoDir, config: config2, tag, printer } = await measureSetup(values, io);
     const { plan, entry } = await attributeTag({
       repoDir,
       config: config2,
       tag,
       pairs: pairs ?? config2.verify?.pairs ?? DEFAULT_PAIRS,
+      orderSeed,
       env: io.env,
       run: values.yes,
       onEvent: (event) => printer.event(event)
@@ -35115,18 +35241,6 @@ import { existsSync as existsSync7 } from "node:fs";
 import { mkdtemp as mkdtemp2, rm as rm8 } from "node:fs/promises";
 import { homedir as homedir4, tmpdir as tmpdir3 } from "node:os";
 import { isAbsolute as isAbsolute4, join as join20 } from "node:path";
-
-// action/util/random.ts
-function createRandom(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = a + 1831565813 >>> 0;
-    let t = a;
-    t = Math.imul(t ^ t >>> 15, t | 1);
-    t ^= t + Math.imul(t ^ t >>> 7, t | 61);
-    return ((t ^ t >>> 14) >>> 0) / 4294967296;
-  };
-}
 
 // action/decide/boundary.ts
 var FUTILITY_T = 0.5;
@@ -35344,9 +35458,6 @@ function plainEvidence(c, confidence) {
   };
 }
 
-// action/decide/fmt.ts
-var fmt = (x) => Number(x.toPrecision(4)).toString();
-
 // action/decide/guard-breach.ts
 function guardBreach(guards, candidate) {
   for (const [name, bound] of Object.entries(guards)) {
@@ -35403,7 +35514,7 @@ function keepReason(c, p, minDelta, sequential) {
   if (c.mode === "t")
     return `${c.name} better by ${fmt(c.gain)} (${fmt(c.gain / c.sd)} sd, p = ${fmt(p)}, ${c.nC} vs ${c.nI} runs)`;
   if (c.mode === "exact")
-    return `${c.name} better by ${fmt(c.gain)} > min_delta ${fmt(minDelta)} (deterministic eval)`;
+    return `${c.name} better by ${fmt(c.gain)} > min_delta ${fmt(minDelta)} (deterministic eval, ${c.nC === 1 ? "one run" : `${c.nC} runs agree`})`;
   return `${c.name} better by ${fmt(c.gain)} > min_delta ${fmt(minDelta)} (one run, noise unknown)`;
 }
 
@@ -35455,6 +35566,17 @@ function judge(input2) {
   const best = improved[0] ?? primary;
   const p = best.mode === "t" ? tUpperTail(best.gain / best.se, best.df) : null;
   const final = (status, reason) => ({ final: true, status, reason, evidence: evidence(best, policy.confidence) });
+  const exact = comparisons.every((c) => c.mode === "exact");
+  if (input2.deterministic || exact) {
+    const why = nondeterminism(decisive, input2.incumbent, input2.candidate);
+    if (why) return { ...final("discard", why), nondeterministic: true };
+  }
+  if (exact && policy.maxRuns >= 2 && n < 2 && improved.length > 0 && worse.length === 0) {
+    return {
+      final: false,
+      reason: `looks better by ${fmt(primary.gain)}: a deterministic eval keeps on two runs that agree`
+    };
+  }
   if (improved.length > 0 && worse.length === 0) {
     const secondary = policy.rule === "primary" ? policy.objectives.slice(1) : [];
     const soft = secondary.flatMap((o) => softLimitBreach(o, input2, alphaTotal) ?? []);
@@ -35641,7 +35763,7 @@ async function checkEval(options) {
     );
     if (sd === 0) {
       out(
-        `${primary} is deterministic: every run gave the same value, so one run decides each candidate against min_delta`
+        `${primary} is deterministic: every run gave the same value, so one run discards a candidate that is not better, and a keep needs two runs that agree`
       );
       return 0;
     }
@@ -37186,6 +37308,7 @@ function buildResultRow(tag, iteration, guardName, verdict, proposal, timestamp)
     ...verdict.evidence ? { evidence: roundEvidence(verdict.evidence) } : {},
     ...verdict.linesDelta !== void 0 ? { lines_delta: verdict.linesDelta } : {},
     ...verdict.printedTwice?.length ? { printed_twice: verdict.printedTwice } : {},
+    ...verdict.nondeterministic ? { nondeterministic: true } : {},
     ...verdict.runsOn?.length ? { runs_on: verdict.runsOn } : {}
   };
   if (verdict.key) row.content_key = verdict.key;
@@ -37655,7 +37778,7 @@ function incumbentFailure(iteration, slot, outcome) {
 }
 
 // action/engine/faults.ts
-import { openSync as openSync2, writeSync } from "node:fs";
+import { openSync as openSync2, writeSync as writeSync2 } from "node:fs";
 function createFaults(env) {
   const spec = env.AUTOEXP_FAULT;
   const hit = (point, iteration) => spec === `${point}@${iteration}`;
@@ -37676,7 +37799,7 @@ function createFaults(env) {
     tornWrite(iteration, path, data) {
       if (!hit("torn-ledger", iteration)) return;
       const fd = openSync2(path, "a");
-      writeSync(fd, data.slice(0, Math.floor(data.length / 2)));
+      writeSync2(fd, data.slice(0, Math.floor(data.length / 2)));
       die();
     }
   };
@@ -37976,7 +38099,7 @@ async function runPipelined(steps, acquire, shape) {
 }
 
 // action/engine/seal.ts
-import { createHash as createHash5 } from "node:crypto";
+import { createHash as createHash6 } from "node:crypto";
 import { readdir as readdir5, readFile as readFile14 } from "node:fs/promises";
 import { join as join29 } from "node:path";
 async function sealRepository(store) {
@@ -38011,7 +38134,7 @@ async function fingerprintGitDir(gitDir) {
 }
 async function hashOf(path) {
   const bytes = await readFile14(path).catch(() => null);
-  return bytes ? createHash5("sha256").update(bytes).digest("hex") : "missing";
+  return bytes ? createHash6("sha256").update(bytes).digest("hex") : "missing";
 }
 
 // action/engine/steps.ts
@@ -38065,6 +38188,7 @@ async function evaluate(ctx, candidate, slot, strata = null) {
   const incumbentHere = () => (strata?.incumbent[stratum]?.[ctx.metric]?.length ?? 0) + concurrent.runsOn.length;
   const baselineMeans = log.config.baseline_metrics ?? {};
   const objectiveNames = policy.objectives.map((o) => o.name);
+  const deterministic = judgedDeterministic(log.config);
   const limit = Math.max(policy.maxRuns, config2.eval.repeats);
   let evalSeconds = 0;
   let judgement = null;
@@ -38136,7 +38260,11 @@ async function evaluate(ctx, candidate, slot, strata = null) {
     }
     addSamples(samples, withWeightedScore(outcome.metrics, config2, baselineMeans));
     if (run + 1 < config2.eval.repeats) continue;
-    const noise = noiseOf([...groups, samples, concurrent.samples], objectiveNames);
+    const noise = noiseSeen(
+      [...groups, samples, concurrent.samples],
+      objectiveNames,
+      deterministic
+    );
     const incumbent = strata ? mergeStrata(strata.incumbent, { [stratum]: concurrent.samples }) : null;
     const deltas = chooseMinDeltas(config2, noise);
     judgement = judge({
@@ -38151,6 +38279,7 @@ async function evaluate(ctx, candidate, slot, strata = null) {
       candidate: samples,
       noise,
       linesDelta: linesDelta2,
+      deterministic,
       ...incumbent ? { strata: { incumbent, candidate: { [stratum]: samples } } } : {}
     });
   }
@@ -38159,6 +38288,13 @@ async function evaluate(ctx, candidate, slot, strata = null) {
   const score = metrics[ctx.metric];
   const status = judgement.status;
   const hasGuards = Object.keys(policy.guards).length > 0;
+  let reason = judgement.reason;
+  if (judgement.nondeterministic) {
+    const before = noiseSeen([...groups, concurrent.samples], [ctx.metric], true)[ctx.metric];
+    const after = noiseSeen([...groups, samples], [ctx.metric], true)[ctx.metric];
+    if (before.sd === 0)
+      reason += `; so the eval's runs can differ after all: later candidates are judged by the noisy rule, with the spread of runs that disagree (sd ${fmt(after.sd)}, ${after.df} df)`;
+  }
   return {
     status,
     score,
@@ -38168,7 +38304,8 @@ async function evaluate(ctx, candidate, slot, strata = null) {
     guard_pass: hasGuards ? judgement.status !== "guard_fail" : null,
     commit: commit2,
     ...key ? { key } : {},
-    reason: judgement.reason,
+    reason,
+    ...judgement.nondeterministic ? { nondeterministic: true } : {},
     tail,
     evalSeconds: round(evalSeconds),
     ...judgement.evidence ? { evidence: judgement.evidence } : {},
@@ -38710,7 +38847,7 @@ async function runBatchUnexplained(options) {
     const goal = objectiveSpecs(config2)[0].goal;
     const checkpoint = options.checkpoint ?? (async () => {
     });
-    const evalOnly = { ...evalEnv, AUTOEXP_TAG: tag };
+    const evalOnly = evalEnv;
     if (!store.log) {
       await startTag(store, config2, slot, { metric: metric2, goal, evalEnv: evalOnly, emit: safeEmit });
       if (await recordPendingImport(store))
@@ -39594,7 +39731,11 @@ function splitTag(options) {
     options,
     "split",
     "split",
-    (store, ctx) => splitRecord(store, options.config, { ...ctx, pairs: options.pairs })
+    (store, ctx) => splitRecord(store, options.config, {
+      ...ctx,
+      pairs: options.pairs,
+      orderSeed: options.orderSeed
+    })
   );
 }
 function splitBranch(tag, n) {
@@ -39689,7 +39830,8 @@ async function splitRecord(store, config2, run) {
       samples: m.samples.validation,
       gain: gainOf(m.samples.validation),
       ...config2.eval.holdout ? { holdout: { samples: m.samples.holdout, gain: gainOf(m.samples.holdout) } } : {},
-      ...m.failures.length > 0 ? { failures: m.failures } : {}
+      ...m.failures.length > 0 ? { failures: m.failures } : {},
+      order_seed: m.orderSeed
     });
   }
   const entry = {
@@ -39730,16 +39872,18 @@ branches and measures nothing again.`,
       value: "N",
       help: `base/group pairs per group (default verify.pairs, else ${DEFAULT_PAIRS2})`
     },
+    ...SEED_OPTION,
     ...OUTPUT_OPTIONS
   },
   async run({ values }, io) {
-    const { pairs, repoDir, config: config2, tag, printer } = await measureSetup(values, io);
+    const { pairs, orderSeed, repoDir, config: config2, tag, printer } = await measureSetup(values, io);
     const _metric = primaryMetric(config2);
     const { entry, reused } = await splitTag({
       repoDir,
       config: config2,
       tag,
       pairs: pairs ?? config2.verify?.pairs ?? DEFAULT_PAIRS2,
+      orderSeed,
       env: io.env,
       onEvent: (event) => printer.event(event)
     }).finally(() => printer.close());
@@ -39866,8 +40010,9 @@ var DEFAULT_PAIRS3 = 8;
 var verifyCommand = defineCommand({
   name: "verify",
   summary: "re-measure a tag's base and final code, interleaved: the verified gain with its interval",
-  details: `Runs the eval on the tag's base commit and on its final code in turn (base, final, base,
-final, ...), each run on a fresh copy under the same isolation as a batch, and records the
+  details: `Runs the eval on the tag's base commit and on its final code in pairs (each pair's order
+drawn at random and recorded, --seed to fix it), each run on a fresh copy under the same isolation
+as a batch, and records the
 verified improvement with its confidence interval (a paired t-test, so slow drift of the machine
 cancels) in log.jsonl, beside the sum of the kept steps' deltas. With eval.holdout set, the holdout
 runs here too (and only here). The dashboard and the PR then lead with the verified figure.
@@ -39881,16 +40026,18 @@ code does not run or nothing was kept.`,
       value: "N",
       help: `base/final pairs to run (default verify.pairs, else ${DEFAULT_PAIRS3})`
     },
+    ...SEED_OPTION,
     ...OUTPUT_OPTIONS
   },
   async run({ values }, io) {
-    const { pairs, repoDir, config: config2, tag, printer } = await measureSetup(values, io);
+    const { pairs, orderSeed, repoDir, config: config2, tag, printer } = await measureSetup(values, io);
     const metric2 = primaryMetric(config2);
     const entry = await verifyTag({
       repoDir,
       config: config2,
       tag,
       pairs: pairs ?? config2.verify?.pairs ?? DEFAULT_PAIRS3,
+      orderSeed,
       env: io.env,
       onEvent: (event) => printer.event(event)
     }).finally(() => printer.close());
