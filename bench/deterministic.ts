@@ -75,7 +75,7 @@ eval:
   metrics:
     loss: { goal: minimize }
   pass_env: [COUNTER, SEED, LIE_PERCENT]
-isolation: { mode: none, writable: [${JSON.stringify(dir)}] }
+isolation: { mode: none, shared: [${JSON.stringify(dir)}] }
 pipeline: false
 agent: { use: command, run: [node, ${JSON.stringify(join(dir, "agent.js"))}], pass_env: [PLAN], writable: [${JSON.stringify(dir)}] }
 budget: { experiments: ${plan.length} }

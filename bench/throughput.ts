@@ -87,7 +87,7 @@ function run(
 target: [params.txt]
 frozen: [eval.js]
 eval: { command: node eval.js, metrics: { loss: { goal: minimize } }, pass_env: [BENCH_DIR, BENCH_E, BENCH_NOISE] }
-isolation: { writable: [${JSON.stringify(dir)}] }
+isolation: { shared: [${JSON.stringify(dir)}] }
 decide: { baseline_runs: ${options.noise ? 3 : 1}, min_delta: ${options.noise ? "auto" : 0}, remeasure_every: 0 }
 agent: { use: command, run: [node, ${JSON.stringify(agent)}], timeout: 60s }
 pipeline: ${options.pipeline}

@@ -170,7 +170,13 @@ export const configSchema = z.strictObject({
         mode: isolationMode.default("auto"),
         network: z.boolean().default(true),
         read_only: z.array(hostPath).default([]),
+        /** Caches a run may write: each run writes its own copy, put back before the next run. */
         writable: z.array(hostPath).default([]),
+        /**
+         * Folders every run reads and writes in place (a run counter, outputs to keep): what one
+         * run writes there, later runs read. A caveat on the dashboard and in the PR.
+         */
+        shared: z.array(hostPath).default([]),
         /**
          * What one eval, checks run or CLI agent may use: processes at once (a fork bomb ends
          * there), memory (optional), and the size of each private tmpfs (/tmp, HOME, /dev/shm).

@@ -16,9 +16,11 @@ export async function discardScratch(stateDir: string): Promise<number> {
   let freed = 0;
   for (const sub of ["slots", "rebase"]) {
     for (const name of await list(join(stateDir, sub))) {
-      const tree = join(stateDir, sub, name, "tree");
-      freed += await sizeOf(tree);
-      removeTree(tree);
+      for (const part of ["tree", "caches"]) {
+        const dir = join(stateDir, sub, name, part);
+        freed += await sizeOf(dir);
+        removeTree(dir);
+      }
     }
   }
   // The commits' object stores agents' scratch gits read: made again on demand.

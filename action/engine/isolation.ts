@@ -5,6 +5,7 @@ import { basename, dirname, isAbsolute, join } from "node:path";
 import type { AgentConfig, Config } from "../config/schema.ts";
 import { agentSecretNames } from "../process/secrets.ts";
 import { agentPaths } from "../sandbox/agent-paths.ts";
+import { CacheCopy } from "../sandbox/cache-copy.ts";
 import {
   agentEnvironment,
   EVAL_AUTOEXP_NAMES,
@@ -34,8 +35,14 @@ export interface Isolation {
     env: Record<string, string | undefined>,
     frozen: readonly string[],
   ): { command: Command; env: Record<string, string> };
-  /** Links the declared repository-relative data (`isolation.read_only`) into a slot. */
+  /**
+   * Readies a slot for a run: links the declared repository-relative data (`isolation.read_only`)
+   * into it and, sandboxed, puts the slot's own copies of the declared writable caches back to
+   * the caches' state (what the last run there wrote is gone).
+   */
   linkData(dir: string): Promise<void>;
+  /** The declared writable caches a run changed (restored before the next run), so far. */
+  writableChanged?(): string[];
   /**
    * How a CLI agent's process starts, with the environment it gets (only its own keys): in the
    * sandbox, it sees the system folders, its tools and declared folders read-only, and can write
@@ -74,6 +81,7 @@ export async function resolveIsolation(
     p === "~" || p.startsWith("~/") ? join(home, p.slice(1)) : isAbsolute(p) ? p : join(repoDir, p);
   const readOnly = config.isolation.read_only.map(resolve);
   const writable = config.isolation.writable.map(resolve);
+  const shared = (config.isolation.shared ?? []).map(resolve);
   const relative = config.isolation.read_only.filter((p) => !p.startsWith("~") && !isAbsolute(p));
   // Of autoexp's own variables only those that say nothing of a run's role (EVAL_AUTOEXP_NAMES);
   // eval.env is set; everything else by allow-list.
@@ -137,7 +145,7 @@ export async function resolveIsolation(
     slotDir: "/",
     home,
     readOnly: [...new Set([...readOnly, ...tools, ...venvBases([...readOnly, ...tools])])],
-    writable,
+    writable: [...writable, ...shared],
     network: config.isolation.network,
     devices,
     hide,
@@ -162,10 +170,26 @@ export async function resolveIsolation(
     ...fitted.warnings.filter((w) => !tools.some((t) => w.endsWith(`: ${t}`))),
     ...limitWarnings,
   ];
+  // Each slot runs on its own copy of every declared writable cache, put back before each run.
+  const copies = new Map<string, CacheCopy[]>();
+  const changed = new Set<string>();
+  const readyCaches = (dir: string) => {
+    let mine = copies.get(dir);
+    if (!mine) {
+      mine = fitted.spec.writable
+        .filter((w) => writable.includes(w))
+        .map((w, i) => new CacheCopy(w, join(dirname(dir), "caches", String(i))));
+      copies.set(dir, mine);
+    }
+    for (const copy of mine) if (copy.sync().length > 0) changed.add(copy.source);
+  };
+  const cacheBinds = (dir: string) =>
+    Object.fromEntries((copies.get(dir) ?? []).map((c) => [c.source, c.target]));
   return {
     mode: "sandbox",
     warnings,
     limits: groups.how,
+    writableChanged: () => [...changed],
     launch: (command, dir, base, frozen) => ({
       command: groups.wrap(
         dir,
@@ -173,6 +197,7 @@ export async function resolveIsolation(
           {
             ...fitted.spec,
             slotDir: dir,
+            writableFrom: cacheBinds(dir),
             // Frozen files are bound read-only over themselves: the harness cannot be rewritten
             // during a run and put back before the after-run hash.
             readOnly: [...fitted.spec.readOnly, ...frozenPaths(dir, frozen)],
@@ -182,7 +207,10 @@ export async function resolveIsolation(
       ),
       env: { ...environment(base), HOME: fitted.spec.home },
     }),
-    linkData,
+    linkData: async (dir) => {
+      await linkData(dir);
+      readyCaches(dir);
+    },
     launchAgent: (command, dirs, base) => {
       const [first, ...more] = dirs.writable;
       return {

@@ -245,7 +245,13 @@ function trustCaveats(config: Config, isolation: { mode: string; warnings: reado
     );
   if (config.isolation.writable.length > 0)
     caveats.push(
-      `Writable cache: evals could write ${config.isolation.writable.join(", ")}, which later runs read.`,
+      isolation.mode === "sandbox"
+        ? `Writable cache: each eval ran on its own copy of ${config.isolation.writable.join(", ")} as it was when the batch began; what a run wrote there was discarded before the next.`
+        : `Writable cache: evals could write ${config.isolation.writable.join(", ")}, which later runs read.`,
+    );
+  if (config.isolation.shared.length > 0)
+    caveats.push(
+      `Shared folder: evals read and wrote ${config.isolation.shared.join(", ")} in place, so a run could leave something there for a later one.`,
     );
   return caveats;
 }

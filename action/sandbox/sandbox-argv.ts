@@ -12,6 +12,8 @@ export interface SandboxSpec {
   readOnly: readonly string[];
   /** Declared writable caches, bound read-write at the same path (a trust caveat). */
   writable: readonly string[];
+  /** For a writable path, the host folder bound there instead (a run's own copy of a cache). */
+  writableFrom?: Readonly<Record<string, string>>;
   /** false: a new network namespace, with only its own loopback (the host's is unreachable). */
   network: boolean;
   /**
@@ -149,7 +151,7 @@ export function sandboxArgv(spec: SandboxSpec, command: SandboxCommand): string[
     ...spec.readOnly.map((p) => ({ path: checkedPath(p, "readOnly"), args: roBind })),
     ...spec.writable.map((p) => ({
       path: checkedPath(p, "writable"),
-      args: (q: string) => ["--bind-try", q, q],
+      args: (q: string) => ["--bind-try", spec.writableFrom?.[p] ?? q, q],
     })),
     { path: slot, args: (p) => ["--bind", p, p] },
   ];

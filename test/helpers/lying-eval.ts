@@ -54,7 +54,7 @@ eval:
     loss: { goal: minimize }
   pass_env: [COUNTER, SEED, LIE_PERCENT]
 # The eval keeps its run counter outside the slot (the seeded draws follow it): declared writable.
-isolation: { writable: [${JSON.stringify(dir)}] }
+isolation: { shared: [${JSON.stringify(dir)}] }
 decide: ${decide}
 # The draws follow the global order of runs (a counter): serial, so that order is fixed.
 pipeline: false

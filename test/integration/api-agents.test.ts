@@ -29,7 +29,7 @@ name: api
 target: [model.js]
 frozen: [eval.js]
 eval: { command: node eval.js, timeout: 10s, metrics: { score: { goal: minimize } }, pass_env: [EVAL_SPY] }
-isolation: { writable: [${JSON.stringify(spyDir)}] }
+isolation: { shared: [${JSON.stringify(spyDir)}] }
 decide: { min_delta: 0, baseline_runs: 1 }
 # Serial: each prompt must show the last experiment's outcome (pipelined prompts see it later).
 pipeline: false

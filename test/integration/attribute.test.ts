@@ -74,7 +74,7 @@ eval:
   command: node eval.js
   metrics: { loss: { goal: minimize } }
   pass_env: [STATE]
-isolation: { writable: [${JSON.stringify(state)}] }
+isolation: { shared: [${JSON.stringify(state)}] }
 agent: { use: command, run: [node, ${JSON.stringify(join(outside, "agent.js"))}], pass_env: [PLAN, STATE], writable: [${JSON.stringify(outside)}] }
 budget: { experiments: ${PLAN.length} }
 pipeline: false

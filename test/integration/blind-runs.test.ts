@@ -81,7 +81,7 @@ eval:
   metrics: { loss: { goal: minimize } }
   pass_env: [STATE]
 checks: { command: [node, eval.js] }
-isolation: { mode: sandbox, writable: [${JSON.stringify(state)}] }
+isolation: { mode: sandbox, shared: [${JSON.stringify(state)}] }
 agent: { use: command, run: [node, ${JSON.stringify(join(outside, "agent.js"))}], writable: [${JSON.stringify(outside)}] }
 budget: { experiments: 3 }
 pipeline: false

@@ -31,7 +31,7 @@ name: cli
 target: [model.js]
 frozen: [eval.js]
 eval: { command: node eval.js, timeout: 10s, metrics: { score: { goal: minimize } }, pass_env: [EVAL_SPY] }
-isolation: { writable: [${JSON.stringify(scratch)}] }
+isolation: { shared: [${JSON.stringify(scratch)}] }
 decide: { min_delta: 0, baseline_runs: 1 }
 # Serial: each call must see the last one's result and notes (pipelined runs see them later).
 pipeline: false

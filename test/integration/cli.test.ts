@@ -225,7 +225,7 @@ eval:
     loss: { goal: minimize }
     mem: { guard: { max: 100 } }
   pass_env: [COUNTER]
-isolation: { writable: [${JSON.stringify(counterDir)}] }
+isolation: { shared: [${JSON.stringify(counterDir)}] }
 `;
 
   it("reports parsing, noise, time, min_delta, and whether a hoped-for effect can be seen", () => {

@@ -58,7 +58,7 @@ eval:
     mem_mb: { guard: { max: 500 } }
   pass_env: [COUNTER, DRIFT_AFTER]
 # The eval keeps a run counter outside the slot (it simulates noise): a declared writable place.
-isolation: { writable: [${JSON.stringify(dir)}] }
+isolation: { shared: [${JSON.stringify(dir)}] }
 decide: ${decide}
 # The eval's noise follows the global order of runs (a counter): serial, so that order is fixed.
 pipeline: false

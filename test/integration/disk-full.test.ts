@@ -62,7 +62,7 @@ frozen: [eval.js]
 eval: { command: node eval.js, timeout: 60s, metrics: { score: { goal: minimize } }, pass_env: [WITNESS] }
 decide: { min_delta: 0, baseline_runs: 1 }
 agent: { use: command, run: [sh, ${JSON.stringify(join(agentDir, "agent.sh"))}] }
-isolation: { mode: sandbox, writable: [${JSON.stringify(agentDir)}] }
+isolation: { mode: sandbox, shared: [${JSON.stringify(agentDir)}] }
 pipeline: false
 `,
       );

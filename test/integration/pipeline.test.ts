@@ -46,7 +46,7 @@ name: ${name}
 target: [model.txt]
 frozen: [eval.js]
 eval: { command: node eval.js, metrics: { loss: { goal: minimize } }, pass_env: [STATE] }
-isolation: { writable: [${JSON.stringify(state)}] }
+isolation: { shared: [${JSON.stringify(state)}] }
 agent: { use: command, run: [node, ${JSON.stringify(join(outside, "agent.js"))}], pass_env: [STATE], writable: [${JSON.stringify(outside)}] }
 ${rest}`,
   });

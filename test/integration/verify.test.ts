@@ -74,7 +74,7 @@ eval:
   pass_env: [STATE]
   env: { HOLDOUT_DIR: ${JSON.stringify(holdout)} }
   holdout: { command: [node, ${JSON.stringify(join(holdout, "holdout.js"))}], read_only: [${JSON.stringify(holdout)}] }
-isolation: { writable: [${JSON.stringify(state)}] }
+isolation: { shared: [${JSON.stringify(state)}] }
 agent: { use: command, run: [node, ${JSON.stringify(join(outside, "agent.js"))}], pass_env: [PLAN, STATE, SEEN, HOLDOUT_DIR], writable: [${JSON.stringify(outside)}] }
 budget: { experiments: ${plan.length} }
 ${extra}
@@ -247,7 +247,7 @@ target: [candidate.txt]
 frozen: [eval.js]
 workers: 2
 eval: { command: node eval.js, metrics: { loss: { goal: minimize } }, pass_env: [STATE] }
-isolation: { writable: [${JSON.stringify(state)}] }
+isolation: { shared: [${JSON.stringify(state)}] }
 decide: { compare_within: worker, remeasure_every: 0 }
 agent: { use: command, run: [node, ${JSON.stringify(join(outside, "agent.js"))}], pass_env: [PLAN, STATE, SEEN, HOLDOUT_DIR], writable: [${JSON.stringify(outside)}] }
 budget: { experiments: 1 }

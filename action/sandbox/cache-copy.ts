@@ -1,0 +1,129 @@
+import {
+  copyFileSync,
+  type Dirent,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+} from "node:fs";
+import { join } from "node:path";
+
+/** What a copied entry was when autoexp wrote it: a change since is a run's (inode, ctime). */
+interface Written {
+  ino: bigint;
+  ctimeNs: bigint;
+  /** The source entry it was copied from: a change there is copied again. */
+  from: string;
+}
+
+/**
+ * A run's own copy of a declared writable cache (`isolation.writable`): bound at the cache's path
+ * in the sandbox instead of the cache itself, and put back to the cache's state before every
+ * run, so that nothing a run writes there (a poisoned entry, a slow config) reaches the next run,
+ * another worker, verify's base runs or the next tag. Entries nobody touched are kept (inode and
+ * ctime as autoexp left them: a write, a chmod or a rename changes the ctime, which no process
+ * can set back), so putting it back costs a walk plus what the last run changed.
+ */
+export class CacheCopy {
+  readonly source: string;
+  readonly target: string;
+  #written = new Map<string, Written>();
+
+  constructor(source: string, target: string) {
+    this.source = source;
+    this.target = target;
+  }
+
+  /**
+   * Makes the copy equal the source again; returns the paths (relative) the last run changed,
+   * added or removed there. Synchronous on purpose: many small stat calls through the thread
+   * pool cost more than the work itself.
+   */
+  sync(): string[] {
+    const changed = new Set<string>();
+    mkdirSync(this.target, { recursive: true });
+    const wanted = new Map<string, Dirent>();
+    walk(this.source, (rel, entry) => wanted.set(rel, entry));
+    // What the copy holds that the source does not, or that a run changed: removed.
+    walk(this.target, (rel, entry) => {
+      const src = wanted.get(rel);
+      const ok = src && sameType(src, entry) && (entry.isDirectory() || this.#intact(rel));
+      if (!ok) {
+        rmSync(join(this.target, rel), { recursive: true, force: true });
+        this.#written.delete(rel);
+        if (!entry.isDirectory() || !src) changed.add(rel);
+      }
+    });
+    // What is missing or stale: copied from the source, its times kept.
+    for (const [rel, entry] of wanted) {
+      const to = join(this.target, rel);
+      const from = join(this.source, rel);
+      const stamp = stampOf(from);
+      if (entry.isDirectory()) {
+        mkdirSync(to, { recursive: true });
+        continue;
+      }
+      const was = this.#written.get(rel);
+      const intact = was !== undefined && this.#intact(rel);
+      if (intact && was.from === stamp) continue;
+      if (was && !intact) changed.add(rel);
+      rmSync(to, { recursive: true, force: true });
+      if (entry.isSymbolicLink()) symlinkSync(readlinkSync(from), to);
+      else {
+        copyFileSync(from, to);
+        const st = lstatSync(from);
+        utimesSync(to, st.atime, st.mtime);
+      }
+      const now = lstatSync(to, { bigint: true });
+      this.#written.set(rel, { ino: now.ino, ctimeNs: now.ctimeNs, from: stamp });
+    }
+    return [...changed].sort();
+  }
+
+  #intact(rel: string): boolean {
+    const was = this.#written.get(rel);
+    if (!was) return false;
+    try {
+      const st = lstatSync(join(this.target, rel), { bigint: true });
+      return st.ino === was.ino && st.ctimeNs === was.ctimeNs;
+    } catch {
+      return false;
+    }
+  }
+}
+
+/** A source entry's identity: a change in the cache itself (by anything) is copied again. */
+function stampOf(path: string): string {
+  const st = lstatSync(path, { bigint: true });
+  return `${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.ino}:${st.mode}`;
+}
+
+function sameType(a: Dirent, b: Dirent): boolean {
+  return (
+    a.isDirectory() === b.isDirectory() &&
+    a.isSymbolicLink() === b.isSymbolicLink() &&
+    a.isFile() === b.isFile()
+  );
+}
+
+/** Every entry under `root`, parents before children, iteratively; `rel` is relative to root. */
+function walk(root: string, visit: (rel: string, entry: Dirent) => void): void {
+  const stack = [""];
+  while (stack.length > 0) {
+    const rel = stack.pop()!;
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(rel ? join(root, rel) : root, { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    for (const entry of entries) {
+      const path = rel ? `${rel}/${entry.name}` : entry.name;
+      visit(path, entry);
+      if (entry.isDirectory()) stack.push(path);
+    }
+  }
+}
