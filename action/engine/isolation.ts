@@ -43,6 +43,8 @@ export interface Isolation {
   linkData(dir: string): Promise<void>;
   /** The declared writable caches a run changed (restored before the next run), so far. */
   writableChanged?(): string[];
+  /** The declared read-only data (isolation.read_only) as host paths that exist. */
+  readonly readOnlyData: readonly string[];
   /**
    * How a CLI agent's process starts, with the environment it gets (only its own keys): in the
    * sandbox, it sees the system folders, its tools and declared folders read-only, and can write
@@ -107,9 +109,11 @@ export async function resolveIsolation(
     : [];
   const agentEnv = (base: Record<string, string | undefined>) =>
     agentEnvironment(base, { secrets: agentSecrets, home });
+  const readOnlyData = readOnly.filter((p) => existsSync(p));
   const none = (warnings: string[]): Isolation => ({
     mode: "none",
     warnings,
+    readOnlyData,
     launch: (command, _dir, base) => ({ command, env: environment(base) }),
     linkData,
     launchAgent: (command, _dirs, base) => ({ command, env: agentEnv(base) }),
@@ -188,6 +192,7 @@ export async function resolveIsolation(
   return {
     mode: "sandbox",
     warnings,
+    readOnlyData,
     limits: groups.how,
     writableChanged: () => [...changed],
     launch: (command, dir, base, frozen) => ({

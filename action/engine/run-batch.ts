@@ -18,6 +18,7 @@ import { EVALUATED, KEPT, type ResultEntry } from "../ledger/types.ts";
 import { AutoexpError } from "../util/errors.ts";
 import { startTag } from "./baseline.ts";
 import { concurrentBaseline } from "./concurrent-baseline.ts";
+import { watchReadOnly } from "./data-watch.ts";
 import type { BatchEvent } from "./events.ts";
 import type { EngineContext } from "./experiment.ts";
 import { explainFailure } from "./explain-failure.ts";
@@ -28,7 +29,7 @@ import { openTag } from "./open-tag.ts";
 import { preflightNewTag } from "./preflight.ts";
 import { checkCompatible, noticeMovedBase } from "./resume-checks.ts";
 import { runPipelined, runSerial } from "./scheduler.ts";
-import { sealRepository } from "./seal.ts";
+import { sealRepository, type Tampering } from "./seal.ts";
 import { Slot, SlotPool } from "./slot.ts";
 import { experimentSteps } from "./steps.ts";
 import { verifyAtBatchEnd } from "./verify.ts";
@@ -127,7 +128,13 @@ async function runBatchUnexplained(options: BatchOptions): Promise<BatchResult> 
     await store.repo.commonDir(),
     env,
   );
-  safeEmit({ type: "isolation", mode: isolation.mode, warnings: isolation.warnings });
+  // Declared read-only data, watched from now on: a change by anything stops the batch.
+  const data = watchReadOnly(isolation.readOnlyData);
+  safeEmit({
+    type: "isolation",
+    mode: isolation.mode,
+    warnings: [...isolation.warnings, ...data.warnings],
+  });
   const gpus = await workerGpus(config);
   const slots = Array.from(
     { length: gpus ? gpus.length : config.workers },
@@ -206,7 +213,13 @@ async function runBatchUnexplained(options: BatchOptions): Promise<BatchResult> 
   };
   const caveats = trustCaveats(config, isolation);
   // In every mode: a sandbox keeps .git out of reach, and this proves it stayed so.
-  const seal = await sealRepository(store);
+  const repoSeal = await sealRepository(store);
+  const seal = async (): Promise<Tampering | null> => {
+    const repo = await repoSeal();
+    if (repo) return { status: "violation", reason: repo };
+    const changed = data.check();
+    return changed ? { status: "crash", reason: changed } : null;
+  };
   const steps = experimentSteps(ctx, seal);
   // Serial: one slot, nothing proposed ahead. Otherwise candidates are begun ahead of the
   // decision point: one per worker, the proposals being made, and one proposed and waiting, so

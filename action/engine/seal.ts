@@ -8,6 +8,12 @@ import type { RecordStore } from "./record-store.ts";
  * config such as core.hooksPath or a filter, info/ excludes and attributes) or to destroy the
  * evidence (autoexp's refs). Taken before the batch; `check` names what changed since.
  */
+/** What the checks after an experiment found: the repository tampered with, or the data changed. */
+export interface Tampering {
+  status: "violation" | "crash";
+  reason: string;
+}
+
 export async function sealRepository(store: RecordStore): Promise<() => Promise<string | null>> {
   const gitDir = await store.repo.commonDir();
   const before = await fingerprintGitDir(gitDir);

@@ -13,6 +13,7 @@ import { REBASE_CHECKOUT, type RebaseTarget, rebase } from "./rebase.ts";
 import { remeasure, remeasureDue } from "./remeasure.ts";
 import type { Steps } from "./scheduler.ts";
 import { screen } from "./screen.ts";
+import type { Tampering } from "./seal.ts";
 import type { Slot } from "./slot.ts";
 import { concurrentEntry, type StrataView, strataView } from "./strata-view.ts";
 
@@ -24,7 +25,7 @@ import { concurrentEntry, type StrataView, strataView } from "./strata-view.ts";
  */
 export function experimentSteps(
   ctx: EngineContext,
-  checkSeal: () => Promise<string | null>,
+  checkSeal: () => Promise<Tampering | null>,
 ): Steps<Candidate, Verdict, Slot> {
   const pool = new CheckoutPool(join(ctx.store.stateDir, "agents"), ctx.proposers);
   // Rebases run in flight, several at once: their own checkouts, held until screened.
@@ -165,12 +166,16 @@ export function experimentSteps(
       if (prior && prior.iteration >= candidate.historyLength && verdict.status !== "duplicate")
         verdict = duplicateOf(prior, candidate);
       const tampered = await checkSeal();
-      if (tampered) verdict = { ...verdict, status: "violation", reason: tampered };
+      if (tampered) verdict = { ...verdict, status: tampered.status, reason: tampered.reason };
       const stop = await record(ctx, candidate, verdict, beside);
       // Kept a while: a candidate begun before this was recorded may still ask for it.
       proposed.delete(candidate.iteration - 256);
       settle.delete(candidate.iteration - 256);
-      if (tampered) return { kind: "violation", reason: tampered };
+      if (tampered)
+        return {
+          kind: tampered.status === "violation" ? "violation" : "broken",
+          reason: tampered.reason,
+        };
       return stop;
     },
     checkpoint: ctx.checkpoint,
