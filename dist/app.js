@@ -27507,7 +27507,13 @@ var configSchema = external_exports.strictObject({
       mode: isolationMode.default("auto"),
       network: external_exports.boolean().default(true),
       read_only: external_exports.array(hostPath).default([]),
+      /** Caches a run may write: each run writes its own copy, put back before the next run. */
       writable: external_exports.array(hostPath).default([]),
+      /**
+       * Folders every run reads and writes in place (a run counter, outputs to keep): what one
+       * run writes there, later runs read. A caveat on the dashboard and in the PR.
+       */
+      shared: external_exports.array(hostPath).default([]),
       /**
        * What one eval, checks run or CLI agent may use: processes at once (a fork bomb ends
        * there), memory (optional), and the size of each private tmpfs (/tmp, HOME, /dev/shm).

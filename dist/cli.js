@@ -9329,7 +9329,7 @@ function formatDuration(seconds) {
 }
 
 // action/engine/attribute.ts
-import { join as join13 } from "node:path";
+import { join as join14 } from "node:path";
 
 // node_modules/zod/v4/classic/external.js
 var external_exports = {};
@@ -29325,7 +29325,13 @@ var configSchema = external_exports.strictObject({
       mode: isolationMode.default("auto"),
       network: external_exports.boolean().default(true),
       read_only: external_exports.array(hostPath).default([]),
+      /** Caches a run may write: each run writes its own copy, put back before the next run. */
       writable: external_exports.array(hostPath).default([]),
+      /**
+       * Folders every run reads and writes in place (a run counter, outputs to keep): what one
+       * run writes there, later runs read. A caveat on the dashboard and in the PR.
+       */
+      shared: external_exports.array(hostPath).default([]),
       /**
        * What one eval, checks run or CLI agent may use: processes at once (a fork bomb ends
        * there), memory (optional), and the size of each private tmpfs (/tmp, HOME, /dev/shm).
@@ -30079,13 +30085,13 @@ function firstSideFirst(seed, ...keys) {
 }
 
 // action/engine/verify.ts
-import { join as join12 } from "node:path";
+import { join as join13 } from "node:path";
 
 // action/engine/isolation.ts
 import { existsSync as existsSync3, readFileSync as readFileSync2, realpathSync, statSync as statSync2 } from "node:fs";
 import { mkdir as mkdir3, symlink } from "node:fs/promises";
 import { homedir as homedir3 } from "node:os";
-import { basename, dirname, isAbsolute as isAbsolute3, join as join6 } from "node:path";
+import { basename, dirname, isAbsolute as isAbsolute3, join as join7 } from "node:path";
 
 // action/process/secrets.ts
 var KNOWN_SECRETS = [
@@ -30230,6 +30236,105 @@ function missingAgentPaths(agent2, resolve9, exists) {
   return out;
 }
 
+// action/sandbox/cache-copy.ts
+import {
+  copyFileSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  utimesSync
+} from "node:fs";
+import { join as join2 } from "node:path";
+var CacheCopy = class {
+  source;
+  target;
+  #written = /* @__PURE__ */ new Map();
+  constructor(source, target) {
+    this.source = source;
+    this.target = target;
+  }
+  /**
+   * Makes the copy equal the source again; returns the paths (relative) the last run changed,
+   * added or removed there. Synchronous on purpose: many small stat calls through the thread
+   * pool cost more than the work itself.
+   */
+  sync() {
+    const changed = /* @__PURE__ */ new Set();
+    mkdirSync(this.target, { recursive: true });
+    const wanted = /* @__PURE__ */ new Map();
+    walk(this.source, (rel, entry) => wanted.set(rel, entry));
+    walk(this.target, (rel, entry) => {
+      const src = wanted.get(rel);
+      const ok = src && sameType(src, entry) && (entry.isDirectory() || this.#intact(rel));
+      if (!ok) {
+        rmSync(join2(this.target, rel), { recursive: true, force: true });
+        this.#written.delete(rel);
+        if (!entry.isDirectory() || !src) changed.add(rel);
+      }
+    });
+    for (const [rel, entry] of wanted) {
+      const to = join2(this.target, rel);
+      const from = join2(this.source, rel);
+      const stamp2 = stampOf(from);
+      if (entry.isDirectory()) {
+        mkdirSync(to, { recursive: true });
+        continue;
+      }
+      const was = this.#written.get(rel);
+      const intact = was !== void 0 && this.#intact(rel);
+      if (intact && was.from === stamp2) continue;
+      if (was && !intact) changed.add(rel);
+      rmSync(to, { recursive: true, force: true });
+      if (entry.isSymbolicLink()) symlinkSync(readlinkSync(from), to);
+      else {
+        copyFileSync(from, to);
+        const st = lstatSync(from);
+        utimesSync(to, st.atime, st.mtime);
+      }
+      const now = lstatSync(to, { bigint: true });
+      this.#written.set(rel, { ino: now.ino, ctimeNs: now.ctimeNs, from: stamp2 });
+    }
+    return [...changed].sort();
+  }
+  #intact(rel) {
+    const was = this.#written.get(rel);
+    if (!was) return false;
+    try {
+      const st = lstatSync(join2(this.target, rel), { bigint: true });
+      return st.ino === was.ino && st.ctimeNs === was.ctimeNs;
+    } catch {
+      return false;
+    }
+  }
+};
+function stampOf(path) {
+  const st = lstatSync(path, { bigint: true });
+  return `${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.ino}:${st.mode}`;
+}
+function sameType(a, b) {
+  return a.isDirectory() === b.isDirectory() && a.isSymbolicLink() === b.isSymbolicLink() && a.isFile() === b.isFile();
+}
+function walk(root, visit2) {
+  const stack = [""];
+  while (stack.length > 0) {
+    const rel = stack.pop();
+    let entries;
+    try {
+      entries = readdirSync(rel ? join2(root, rel) : root, { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    for (const entry of entries) {
+      const path = rel ? `${rel}/${entry.name}` : entry.name;
+      visit2(path, entry);
+      if (entry.isDirectory()) stack.push(path);
+    }
+  }
+}
+
 // action/sandbox/eval-environment.ts
 var NAMES = /* @__PURE__ */ new Set([
   "PATH",
@@ -30287,17 +30392,17 @@ function agentEnvironment(env, options) {
 }
 
 // action/sandbox/find-gpu-devices.ts
-import { readdirSync } from "node:fs";
-import { join as join2 } from "node:path";
+import { readdirSync as readdirSync2 } from "node:fs";
+import { join as join3 } from "node:path";
 var GPU_NODE = /^(nvidia.*|dri|kfd)$/;
 function findGpuDevices(dir = "/dev") {
   let names2;
   try {
-    names2 = readdirSync(dir);
+    names2 = readdirSync2(dir);
   } catch {
     return [];
   }
-  return names2.filter((n) => GPU_NODE.test(n)).sort().map((n) => join2(dir, n));
+  return names2.filter((n) => GPU_NODE.test(n)).sort().map((n) => join3(dir, n));
 }
 
 // action/sandbox/fit-sandbox-spec.ts
@@ -30374,7 +30479,7 @@ function sandboxArgv(spec, command2) {
     ...spec.readOnly.map((p) => ({ path: checkedPath(p, "readOnly"), args: roBind })),
     ...spec.writable.map((p) => ({
       path: checkedPath(p, "writable"),
-      args: (q) => ["--bind-try", q, q]
+      args: (q) => ["--bind-try", spec.writableFrom?.[p] ?? q, q]
     })),
     { path: slot, args: (p) => ["--bind", p, p] }
   ];
@@ -30456,13 +30561,13 @@ function fitSandboxSpec(spec, exists = existsSync, isFolder = (p) => statSync(p,
 import { createHash } from "node:crypto";
 import {
   existsSync as existsSync2,
-  mkdirSync,
-  readdirSync as readdirSync2,
+  mkdirSync as mkdirSync2,
+  readdirSync as readdirSync3,
   readFileSync,
   rmdirSync,
   writeFileSync
 } from "node:fs";
-import { join as join3 } from "node:path";
+import { join as join4 } from "node:path";
 var CGROUP = "/sys/fs/cgroup";
 function createLimitGroups(limits, root = CGROUP) {
   const hierarchy = findHierarchy(root);
@@ -30489,7 +30594,7 @@ function createLimitGroups(limits, root = CGROUP) {
           "-c",
           `${enter} || exit 126; shift ${dirs.length}; exec "$@"`,
           "autoexp-limits",
-          ...dirs.map((d) => join3(d, "cgroup.procs")),
+          ...dirs.map((d) => join4(d, "cgroup.procs")),
           ...argv
         ];
       }
@@ -30516,36 +30621,36 @@ function findHierarchy(root) {
   const self = readFileSync("/proc/self/cgroup", "utf8").trim().split("\n");
   const pathFor = (controller) => self.map((l) => l.split(":")).find(([, c]) => c.split(",").includes(controller))?.[2];
   const v1 = pathFor("pids");
-  if (v1 !== void 0 && existsSync2(join3(root, "pids", "cgroup.procs"))) {
+  if (v1 !== void 0 && existsSync2(join4(root, "pids", "cgroup.procs"))) {
     const memPath = pathFor("memory");
     return {
       version: 1,
-      pids: join3(root, "pids", v1),
-      memory: memPath !== void 0 ? join3(root, "memory", memPath) : null
+      pids: join4(root, "pids", v1),
+      memory: memPath !== void 0 ? join4(root, "memory", memPath) : null
     };
   }
   const v2 = self.find((l) => l.startsWith("0::"))?.slice(3);
-  if (v2 !== void 0 && existsSync2(join3(root, "cgroup.controllers"))) {
-    const here = join3(root, v2);
-    const enabled = readFileSync(join3(here, "cgroup.subtree_control"), "utf8");
+  if (v2 !== void 0 && existsSync2(join4(root, "cgroup.controllers"))) {
+    const here = join4(root, v2);
+    const enabled = readFileSync(join4(here, "cgroup.subtree_control"), "utf8");
     if (!enabled.includes("pids")) return null;
     return { version: 2, pids: here, memory: enabled.includes("memory") ? here : null };
   }
   return null;
 }
 function makeGroup(h, name, limits, reuse = false) {
-  const pids = join3(h.pids, name);
-  mkdirSync(pids, { recursive: reuse });
-  writeFileSync(join3(pids, "pids.max"), String(limits.processes));
+  const pids = join4(h.pids, name);
+  mkdirSync2(pids, { recursive: reuse });
+  writeFileSync(join4(pids, "pids.max"), String(limits.processes));
   if (!limits.memory) return [pids];
   if (h.version === 2) {
-    writeFileSync(join3(pids, "memory.max"), String(limits.memory));
+    writeFileSync(join4(pids, "memory.max"), String(limits.memory));
     return [pids];
   }
   if (!h.memory) throw new Error("no memory cgroup controller");
-  const mem = join3(h.memory, name);
-  mkdirSync(mem, { recursive: reuse });
-  writeFileSync(join3(mem, "memory.limit_in_bytes"), String(limits.memory));
+  const mem = join4(h.memory, name);
+  mkdirSync2(mem, { recursive: reuse });
+  writeFileSync(join4(mem, "memory.limit_in_bytes"), String(limits.memory));
   return [pids, mem];
 }
 function tryGroup(h, name, limits) {
@@ -30580,7 +30685,7 @@ function userProcesses() {
 }
 function safeList(dir) {
   try {
-    return readdirSync2(dir);
+    return readdirSync3(dir);
   } catch {
     return [];
   }
@@ -30588,9 +30693,9 @@ function safeList(dir) {
 
 // action/sandbox/probe-sandbox.ts
 import { execFile } from "node:child_process";
-import { accessSync, constants, mkdtempSync, rmSync } from "node:fs";
+import { accessSync, constants, mkdtempSync, rmSync as rmSync2 } from "node:fs";
 import { homedir, tmpdir } from "node:os";
-import { delimiter, join as join4 } from "node:path";
+import { delimiter, join as join5 } from "node:path";
 var INSTALL = "sudo apt-get install bubblewrap (Debian, Ubuntu; dnf, pacman and apk: bubblewrap)";
 var USERNS = "bubblewrap needs user namespaces for a user other than root: on Ubuntu 24.04 and later allow them with `sudo sysctl kernel.apparmor_restrict_unprivileged_userns=0` (or an AppArmor profile for bwrap); elsewhere check `sysctl user.max_user_namespaces`";
 var PROBE_TIMEOUT_MS = 15e3;
@@ -30602,7 +30707,7 @@ function probeSandbox() {
 async function runSandboxProbe(env = process.env) {
   const bwrap = findProgram("bwrap", env.PATH ?? "");
   if (!bwrap) return { ok: false, why: "bubblewrap (bwrap) is not on PATH", install: INSTALL };
-  const slotDir = mkdtempSync(join4(tmpdir(), "autoexp-probe-"));
+  const slotDir = mkdtempSync(join5(tmpdir(), "autoexp-probe-"));
   try {
     const argv = sandboxArgv(
       { bwrap, slotDir, home: homedir(), readOnly: [], writable: [], network: false, devices: [] },
@@ -30618,13 +30723,13 @@ async function runSandboxProbe(env = process.env) {
       install: userns ? USERNS : INSTALL
     };
   } finally {
-    rmSync(slotDir, { recursive: true, force: true });
+    rmSync2(slotDir, { recursive: true, force: true });
   }
 }
 function findProgram(name, path) {
   for (const dir of path.split(delimiter)) {
     if (!dir) continue;
-    const candidate = join4(dir, name);
+    const candidate = join5(dir, name);
     try {
       accessSync(candidate, constants.X_OK);
       return candidate;
@@ -30648,12 +30753,12 @@ function execQuiet(argv, env) {
 import { createHmac, randomBytes } from "node:crypto";
 import { link, mkdir as mkdir2, readFile, rm as rm2, stat, writeFile as writeFile2 } from "node:fs/promises";
 import { homedir as homedir2 } from "node:os";
-import { isAbsolute as isAbsolute2, join as join5 } from "node:path";
+import { isAbsolute as isAbsolute2, join as join6 } from "node:path";
 async function stateKey(env) {
   const path = keyPath(env);
   const existing = await readKey(path);
   if (existing) return existing;
-  await mkdir2(join5(path, ".."), { recursive: true, mode: 448 });
+  await mkdir2(join6(path, ".."), { recursive: true, mode: 448 });
   const temp = `${path}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
   await writeFile2(temp, `${randomBytes(32).toString("hex")}
 `, { mode: 384 });
@@ -30667,8 +30772,8 @@ async function stateKey(env) {
   return key;
 }
 function keyPath(env) {
-  const state = env.XDG_STATE_HOME && isAbsolute2(env.XDG_STATE_HOME) ? env.XDG_STATE_HOME : join5(env.HOME || homedir2(), ".local", "state");
-  return join5(state, "autoexp", "key");
+  const state = env.XDG_STATE_HOME && isAbsolute2(env.XDG_STATE_HOME) ? env.XDG_STATE_HOME : join6(env.HOME || homedir2(), ".local", "state");
+  return join6(state, "autoexp", "key");
 }
 async function readKey(path) {
   const info = await stat(path).catch(() => null);
@@ -30694,9 +30799,10 @@ function mac3(key, ...parts) {
 var DEFAULT_TMP_SIZE = 8 * 1024 ** 3;
 async function resolveIsolation(config2, repoDir, gitDir, env) {
   const home = env.HOME || homedir3();
-  const resolve9 = (p) => p === "~" || p.startsWith("~/") ? join6(home, p.slice(1)) : isAbsolute3(p) ? p : join6(repoDir, p);
+  const resolve9 = (p) => p === "~" || p.startsWith("~/") ? join7(home, p.slice(1)) : isAbsolute3(p) ? p : join7(repoDir, p);
   const readOnly = config2.isolation.read_only.map(resolve9);
   const writable = config2.isolation.writable.map(resolve9);
+  const shared = (config2.isolation.shared ?? []).map(resolve9);
   const relative2 = config2.isolation.read_only.filter((p) => !p.startsWith("~") && !isAbsolute3(p));
   const environment = (base) => evalEnvironment(base, {
     passEnv: [...config2.eval.pass_env, ...EVAL_AUTOEXP_NAMES],
@@ -30705,10 +30811,10 @@ async function resolveIsolation(config2, repoDir, gitDir, env) {
   });
   const linkData = async (dir) => {
     for (const rel of relative2) {
-      const inside = join6(dir, rel);
+      const inside = join7(dir, rel);
       if (existsSync3(inside)) continue;
       await mkdir3(dirname(inside), { recursive: true });
-      await symlink(join6(repoDir, rel), inside);
+      await symlink(join7(repoDir, rel), inside);
     }
   };
   const agentSecrets = config2.agent ? [
@@ -30716,9 +30822,11 @@ async function resolveIsolation(config2, repoDir, gitDir, env) {
     ...config2.agent.pass_env ?? []
   ] : [];
   const agentEnv = (base) => agentEnvironment(base, { secrets: agentSecrets, home });
+  const readOnlyData = readOnly.filter((p) => existsSync3(p));
   const none2 = (warnings2) => ({
     mode: "none",
     warnings: warnings2,
+    readOnlyData,
     launch: (command2, _dir, base) => ({ command: command2, env: environment(base) }),
     linkData,
     launchAgent: (command2, _dirs, base) => ({ command: command2, env: agentEnv(base) })
@@ -30751,7 +30859,7 @@ async function resolveIsolation(config2, repoDir, gitDir, env) {
     slotDir: "/",
     home,
     readOnly: [.../* @__PURE__ */ new Set([...readOnly, ...tools, ...venvBases([...readOnly, ...tools])])],
-    writable,
+    writable: [...writable, ...shared],
     network: config2.isolation.network,
     devices,
     hide: hide2,
@@ -30774,10 +30882,23 @@ async function resolveIsolation(config2, repoDir, gitDir, env) {
     ...fitted.warnings.filter((w) => !tools.some((t) => w.endsWith(`: ${t}`))),
     ...limitWarnings
   ];
+  const copies = /* @__PURE__ */ new Map();
+  const changed = /* @__PURE__ */ new Set();
+  const readyCaches = (dir) => {
+    let mine = copies.get(dir);
+    if (!mine) {
+      mine = fitted.spec.writable.filter((w) => writable.includes(w)).map((w, i) => new CacheCopy(w, join7(dirname(dir), "caches", String(i))));
+      copies.set(dir, mine);
+    }
+    for (const copy of mine) if (copy.sync().length > 0) changed.add(copy.source);
+  };
+  const cacheBinds = (dir) => Object.fromEntries((copies.get(dir) ?? []).map((c) => [c.source, c.target]));
   return {
     mode: "sandbox",
     warnings,
+    readOnlyData,
     limits: groups.how,
+    writableChanged: () => [...changed],
     launch: (command2, dir, base, frozen) => ({
       command: groups.wrap(
         dir,
@@ -30785,6 +30906,7 @@ async function resolveIsolation(config2, repoDir, gitDir, env) {
           {
             ...fitted.spec,
             slotDir: dir,
+            writableFrom: cacheBinds(dir),
             // Frozen files are bound read-only over themselves: the harness cannot be rewritten
             // during a run and put back before the after-run hash.
             readOnly: [...fitted.spec.readOnly, ...frozenPaths(dir, frozen)]
@@ -30794,7 +30916,10 @@ async function resolveIsolation(config2, repoDir, gitDir, env) {
       ),
       env: { ...environment(base), HOME: fitted.spec.home }
     }),
-    linkData,
+    linkData: async (dir) => {
+      await linkData(dir);
+      readyCaches(dir);
+    },
     launchAgent: (command2, dirs, base) => {
       const [first, ...more] = dirs.writable;
       return {
@@ -30854,7 +30979,7 @@ function toolRoots(path, home, repoDir, readFile17 = readText) {
     const clean2 = dir.replace(/\/+$/, "");
     if (clean2.startsWith(`${repoDir}/`) || clean2 === repoDir) {
       const venv = dirname(clean2);
-      if (basename(clean2) === "bin" && readFile17(join6(venv, "pyvenv.cfg")) !== null) roots.add(venv);
+      if (basename(clean2) === "bin" && readFile17(join7(venv, "pyvenv.cfg")) !== null) roots.add(venv);
       continue;
     }
     if (SYSTEM_ROOTS.some((r) => clean2 === r || clean2.startsWith(`${r}/`))) continue;
@@ -30862,16 +30987,16 @@ function toolRoots(path, home, repoDir, readFile17 = readText) {
       const [first] = clean2.slice(home.length + 1).split("/");
       if (!first) continue;
       if (first === ".local") {
-        roots.add(join6(home, ".local", "bin"));
-        roots.add(join6(home, ".local", "lib"));
-      } else roots.add(join6(home, first));
+        roots.add(join7(home, ".local", "bin"));
+        roots.add(join7(home, ".local", "lib"));
+      } else roots.add(join7(home, first));
       continue;
     }
     if (clean2.endsWith("/node_modules/.bin")) roots.add(dirname(clean2));
     else if (basename(clean2) === "bin" && dirname(clean2) !== "/") {
       const parent = dirname(clean2);
       for (const beside of ["bin", "lib", "lib64", "libexec", "share"])
-        roots.add(join6(parent, beside));
+        roots.add(join7(parent, beside));
     } else if (clean2) roots.add(clean2);
   }
   return [...roots];
@@ -30879,7 +31004,7 @@ function toolRoots(path, home, repoDir, readFile17 = readText) {
 function venvBases(paths, readFile17 = readText) {
   const bases = /* @__PURE__ */ new Set();
   for (const p of paths) {
-    const cfg = readFile17(join6(p, "pyvenv.cfg"));
+    const cfg = readFile17(join7(p, "pyvenv.cfg"));
     const home = cfg && /^\s*home\s*=\s*(.+?)\s*$/m.exec(cfg)?.[1];
     if (!home || !isAbsolute3(home)) continue;
     const prefix = basename(home) === "bin" ? dirname(home) : home;
@@ -30897,12 +31022,12 @@ function readText(path) {
 }
 var MAX_FROZEN_BINDS = 256;
 function frozenPaths(dir, frozen) {
-  return frozen.slice(0, MAX_FROZEN_BINDS).map((p) => join6(dir, p)).filter((p) => existsSync3(p));
+  return frozen.slice(0, MAX_FROZEN_BINDS).map((p) => join7(dir, p)).filter((p) => existsSync3(p));
 }
 
 // action/engine/slot.ts
 import { mkdir as mkdir5, readFile as readFile4, rm as rm4 } from "node:fs/promises";
-import { join as join11 } from "node:path";
+import { join as join12 } from "node:path";
 
 // action/eval/read-tail.ts
 import { open as open2 } from "node:fs/promises";
@@ -30929,9 +31054,9 @@ import { createHmac as createHmac2, timingSafeEqual } from "node:crypto";
 import {
   closeSync,
   openSync,
-  readdirSync as readdirSync3,
+  readdirSync as readdirSync4,
   readFileSync as readFileSync3,
-  rmSync as rmSync2,
+  rmSync as rmSync3,
   writeFileSync as writeFileSync2,
   writeSync
 } from "node:fs";
@@ -31011,7 +31136,7 @@ async function runProcess(options) {
     clearTimeout(killTimer);
     closeSync(fd);
     if (typeof input2 === "number") closeSync(input2);
-    if (pidFile) rmSync2(pidFile, { force: true });
+    if (pidFile) rmSync3(pidFile, { force: true });
   }
 }
 function appendChunk(fd, chunk) {
@@ -31027,7 +31152,7 @@ function killLeftoverGroup(pidFile, key) {
   } catch {
     return false;
   }
-  rmSync2(pidFile, { force: true });
+  rmSync3(pidFile, { force: true });
   const [pidText, started, signature] = text2.trim().split(" ");
   if (key) {
     const want = Buffer.from(pidMac(key, pidFile, `${pidText} ${started}`));
@@ -31043,7 +31168,7 @@ function killLeftoverGroup(pidFile, key) {
 function groupAlive(pgid) {
   let names2;
   try {
-    names2 = readdirSync3("/proc").filter((n) => /^\d+$/.test(n));
+    names2 = readdirSync4("/proc").filter((n) => /^\d+$/.test(n));
   } catch {
     return false;
   }
@@ -31179,7 +31304,7 @@ async function runEval(config2, cwd, logPath, launch, pidFile) {
 
 // action/files/cap-log.ts
 import { open as open3, readdir, rm as rm3, stat as stat2, writeFile as writeFile3 } from "node:fs/promises";
-import { join as join7 } from "node:path";
+import { join as join8 } from "node:path";
 var LOG_CAP_BYTES = 8 * 1024 * 1024;
 var HEAD_BYTES = 1024 * 1024;
 async function capLog(path, cap = LOG_CAP_BYTES) {
@@ -31211,7 +31336,7 @@ async function pruneLogs(dir, keepFrom) {
   for (const name of await readdir(dir).catch(() => [])) {
     const iteration = Number(/^(\d+)-/.exec(name)?.[1]);
     if (Number.isInteger(iteration) && iteration > 0 && iteration < keepFrom) {
-      await rm3(join7(dir, name), { force: true });
+      await rm3(join8(dir, name), { force: true });
       removed++;
     }
   }
@@ -31220,29 +31345,29 @@ async function pruneLogs(dir, keepFrom) {
 
 // action/engine/agent-checkout.ts
 import { createHash as createHash2 } from "node:crypto";
-import { readdirSync as readdirSync6 } from "node:fs";
+import { readdirSync as readdirSync7 } from "node:fs";
 import { lstat, mkdir as mkdir4, readFile as readFile2, readlink } from "node:fs/promises";
-import { join as join9 } from "node:path";
+import { join as join10 } from "node:path";
 
 // action/engine/materialise.ts
 import {
   chmodSync as chmodSync2,
-  lstatSync,
-  mkdirSync as mkdirSync2,
-  readdirSync as readdirSync5,
-  symlinkSync,
+  lstatSync as lstatSync2,
+  mkdirSync as mkdirSync3,
+  readdirSync as readdirSync6,
+  symlinkSync as symlinkSync2,
   writeFileSync as writeFileSync3
 } from "node:fs";
-import { dirname as dirname2, join as join8 } from "node:path";
+import { dirname as dirname2, join as join9 } from "node:path";
 
 // action/engine/remove-tree.ts
 import { randomBytes as randomBytes2 } from "node:crypto";
-import { chmodSync, readdirSync as readdirSync4, renameSync, rmSync as rmSync3 } from "node:fs";
+import { chmodSync, readdirSync as readdirSync5, renameSync, rmSync as rmSync4 } from "node:fs";
 var HOIST_AT = 1024;
 var SLASH = Buffer.from("/");
 function removeTree(path) {
   try {
-    rmSync3(path, { recursive: true, force: true });
+    rmSync4(path, { recursive: true, force: true });
     return;
   } catch {
     removeTreeByParts(path);
@@ -31259,7 +31384,7 @@ function removeTreeByParts(path) {
     }
     let entries;
     try {
-      entries = readdirSync4(dir, { withFileTypes: true, encoding: "buffer" });
+      entries = readdirSync5(dir, { withFileTypes: true, encoding: "buffer" });
     } catch {
       continue;
     }
@@ -31277,7 +31402,7 @@ function removeTreeByParts(path) {
       stack.push(child);
     }
   }
-  rmSync3(top, { recursive: true, force: true });
+  rmSync4(top, { recursive: true, force: true });
 }
 
 // action/engine/materialise.ts
@@ -31304,7 +31429,7 @@ var TreeDir = class {
       removeTree(this.dir);
       this.#written.clear();
     }
-    mkdirSync2(this.dir, { recursive: true });
+    mkdirSync3(this.dir, { recursive: true });
     const removed = this.#prune(wanted);
     const stale = entries.filter((entry) => !this.#intact(entry));
     const bySha = /* @__PURE__ */ new Map();
@@ -31323,21 +31448,21 @@ var TreeDir = class {
     return this.#wanted ? this.#prune(this.#wanted) : 0;
   }
   #write(entry, bytes) {
-    const path = join8(this.dir, entry.path);
+    const path = join9(this.dir, entry.path);
     const place = () => {
       removeTree(path);
-      mkdirSync2(dirname2(path), { recursive: true });
-      if (entry.mode === "120000") symlinkSync(bytes.toString(), path);
+      mkdirSync3(dirname2(path), { recursive: true });
+      if (entry.mode === "120000") symlinkSync2(bytes.toString(), path);
       else writeFileSync3(path, bytes, { mode: entry.mode === "100755" ? 493 : 420 });
     };
     try {
       place();
     } catch {
-      for (let d = dirname2(entry.path); d !== "."; d = dirname2(d)) chmodQuiet(join8(this.dir, d));
+      for (let d = dirname2(entry.path); d !== "."; d = dirname2(d)) chmodQuiet(join9(this.dir, d));
       chmodQuiet(this.dir);
       place();
     }
-    const st = lstatSync(path, { bigint: true });
+    const st = lstatSync2(path, { bigint: true });
     this.#written.set(entry.path, {
       sha: entry.sha,
       mode: entry.mode,
@@ -31357,7 +31482,7 @@ var TreeDir = class {
   #intact(entry) {
     const was = this.#written.get(entry.path);
     if (!was || was.sha !== entry.sha || was.mode !== entry.mode) return false;
-    const st = lstatQuiet(join8(this.dir, entry.path), true);
+    const st = lstatQuiet(join9(this.dir, entry.path), true);
     return st !== null && Number(st.ino) === was.ino && Number(st.size) === was.size && st.mtimeNs === was.mtimeNs && st.ctimeNs === was.ctimeNs;
   }
   /**
@@ -31374,13 +31499,13 @@ var TreeDir = class {
     const stack = [""];
     while (stack.length > 0) {
       const rel = stack.pop();
-      const here = Buffer.from(rel ? join8(this.dir, rel) : this.dir);
+      const here = Buffer.from(rel ? join9(this.dir, rel) : this.dir);
       let entries;
       try {
-        entries = readdirSync5(here, { withFileTypes: true, encoding: "buffer" });
+        entries = readdirSync6(here, { withFileTypes: true, encoding: "buffer" });
       } catch {
         removeTree(here);
-        if (!rel) mkdirSync2(this.dir, { recursive: true });
+        if (!rel) mkdirSync3(this.dir, { recursive: true });
         for (const path of [...this.#written.keys()])
           if (!rel || path.startsWith(`${rel}/`)) this.#written.delete(path);
         removed++;
@@ -31409,7 +31534,7 @@ function chmodQuiet(dir) {
 }
 function lstatQuiet(path, bigint4) {
   try {
-    return bigint4 ? lstatSync(path, { bigint: true }) : lstatSync(path);
+    return bigint4 ? lstatSync2(path, { bigint: true }) : lstatSync2(path);
   } catch {
     return null;
   }
@@ -31434,19 +31559,19 @@ var AgentCheckout = class {
   stores;
   /** The object store the scratch repository reads, once prepared with git; null without. */
   objects = null;
-  constructor(root, stores = join9(root, "..", "..", "agent-objects")) {
+  constructor(root, stores = join10(root, "..", "..", "agent-objects")) {
     this.root = root;
     this.stores = stores;
-    this.scratch = join9(root, "scratch");
-    this.pidFile = join9(root, "agent.pid");
-    this.#tree = new TreeDir(join9(root, "work"));
+    this.scratch = join10(root, "scratch");
+    this.pidFile = join10(root, "agent.pid");
+    this.#tree = new TreeDir(join10(root, "work"));
   }
   get dir() {
     return this.#tree.dir;
   }
   /** A clean copy of `commit`; with `withGit`, a private repository whose HEAD is that commit. */
   async prepare(repo, commit2, withGit) {
-    removeTree(join9(this.dir, ".git"));
+    removeTree(join10(this.dir, ".git"));
     await this.#tree.materialise(repo, commit2, isRecord);
     this.#entries = (await repo.lsTree(commit2)).filter((e) => !isRecord(e.path));
     await mkdir4(this.scratch, { recursive: true });
@@ -31476,7 +31601,7 @@ var AgentCheckout = class {
       const rel = stack.pop();
       let entries;
       try {
-        entries = readdirSync6(Buffer.from(rel ? join9(this.dir, rel) : this.dir), {
+        entries = readdirSync7(Buffer.from(rel ? join10(this.dir, rel) : this.dir), {
           withFileTypes: true,
           encoding: "buffer"
         });
@@ -31500,7 +31625,7 @@ var AgentCheckout = class {
         seen.add(path);
         const was = before.get(path);
         if (was && this.#tree.untouched(path, was.sha, was.mode)) continue;
-        const change2 = await readChange(join9(this.dir, path), path, was);
+        const change2 = await readChange(join10(this.dir, path), path, was);
         if (change2) changes.push(change2);
       }
     }
@@ -31511,8 +31636,8 @@ var AgentCheckout = class {
   }
   /** The bytes of a file of the checkout as it is now (null: not a regular file). */
   async read(path) {
-    const st = await lstat(join9(this.dir, path)).catch(() => null);
-    return st?.isFile() ? readFile2(join9(this.dir, path)) : null;
+    const st = await lstat(join10(this.dir, path)).catch(() => null);
+    return st?.isFile() ? readFile2(join10(this.dir, path)) : null;
   }
 };
 function isRecord(path) {
@@ -31539,7 +31664,7 @@ function blobSha(content) {
 // action/engine/fingerprint.ts
 import { createHash as createHash3 } from "node:crypto";
 import { glob, readFile as readFile3 } from "node:fs/promises";
-import { join as join10 } from "node:path";
+import { join as join11 } from "node:path";
 async function hashFrozen(root, globs) {
   const hashes = {};
   if (globs.length === 0) return hashes;
@@ -31549,9 +31674,9 @@ async function hashFrozen(root, globs) {
     withFileTypes: true,
     exclude: (d) => d.name === ".git"
   })) {
-    if (entry.isFile()) paths.push(join10(entry.parentPath, entry.name).slice(root.length + 1));
+    if (entry.isFile()) paths.push(join11(entry.parentPath, entry.name).slice(root.length + 1));
   }
-  for (const path of paths.sort()) hashes[path] = await hashFile(join10(root, path));
+  for (const path of paths.sort()) hashes[path] = await hashFile(join11(root, path));
   return hashes;
 }
 async function hashFile(path) {
@@ -31596,8 +31721,8 @@ var Slot = class {
       ...options.gpu ? { CUDA_VISIBLE_DEVICES: String(options.gpu.index) } : {}
     };
     this.root = options.root;
-    this.pidFile = join11(options.root, "eval.pid");
-    this.#tree = new TreeDir(join11(options.root, "tree"));
+    this.pidFile = join12(options.root, "eval.pid");
+    this.#tree = new TreeDir(join12(options.root, "tree"));
     this.#git = options.git;
     this.#isolation = options.isolation;
     this.#logs = options.logs;
@@ -31614,7 +31739,7 @@ var Slot = class {
   }
   /** A file of the slot as it is now (null: gone or not a regular file). */
   async read(path) {
-    return readFile4(join11(this.dir, path)).catch(() => null);
+    return readFile4(join12(this.dir, path)).catch(() => null);
   }
   /** Makes the slot hold exactly `commit`'s tracked files, plus the declared data links. */
   async prepare(commit2) {
@@ -31625,7 +31750,7 @@ var Slot = class {
   async evaluate(config2, commit2, name, env, frozen, onProgress) {
     await this.prepare(commit2);
     await mkdir5(this.#logs, { recursive: true });
-    const logPath = join11(this.#logs, `${name}.log`);
+    const logPath = join12(this.#logs, `${name}.log`);
     await rm4(logPath, { force: true });
     const started = performance.now();
     this.#running = started;
@@ -31654,7 +31779,7 @@ var Slot = class {
     const checks = config2.checks;
     await this.prepare(commit2);
     await mkdir5(this.#logs, { recursive: true });
-    const logPath = join11(this.#logs, `${name}.log`);
+    const logPath = join12(this.#logs, `${name}.log`);
     const launched = this.#isolation.launch(
       checks.command,
       this.dir,
@@ -31871,10 +31996,10 @@ async function measurePairs(store, config2, run, commits, slotName = "verify") {
 function makeSlot(store, id, name, isolation, gpu) {
   return new Slot({
     id,
-    root: join12(store.stateDir, "slots", name),
+    root: join13(store.stateDir, "slots", name),
     git: store.repo,
     isolation,
-    logs: join12(store.stateDir, "logs"),
+    logs: join13(store.stateDir, "logs"),
     ...gpu ? { gpu } : {}
   });
 }
@@ -31938,7 +32063,7 @@ async function planAttribution(store, pairs) {
       `tag ${store.tag} has kept nothing yet: there is no change to attribute`,
       { exitCode: 1 }
     );
-  const scratch = join13(store.stateDir, "attribute", "merge");
+  const scratch = join14(store.stateDir, "attribute", "merge");
   const changes = [];
   for (const change2 of kept) {
     const parent = await store.repo.resolve(`${change2.commit}^`);
@@ -32051,7 +32176,7 @@ async function attributeRecord(store, config2, plan, run) {
 }
 
 // action/engine/verify-tag.ts
-import { join as join19 } from "node:path";
+import { join as join20 } from "node:path";
 
 // action/decide/config-changes.ts
 function trustSettings(config2) {
@@ -32116,7 +32241,7 @@ function configChanges(header, now) {
 import { existsSync as existsSync5 } from "node:fs";
 import { mkdir as mkdir6, mkdtemp, readdir as readdir2, rm as rm5, stat as stat3, writeFile as writeFile4 } from "node:fs/promises";
 import { tmpdir as tmpdir2 } from "node:os";
-import { join as join15 } from "node:path";
+import { join as join16 } from "node:path";
 
 // action/git/commands/refs.ts
 var resolveRef2 = (ref) => ({
@@ -32233,18 +32358,18 @@ var commitObjects = (commit2) => ({
 
 // action/git/loose-objects.ts
 import { createHash as createHash4 } from "node:crypto";
-import { existsSync as existsSync4, mkdirSync as mkdirSync3, renameSync as renameSync2, writeFileSync as writeFileSync4 } from "node:fs";
-import { join as join14 } from "node:path";
+import { existsSync as existsSync4, mkdirSync as mkdirSync4, renameSync as renameSync2, writeFileSync as writeFileSync4 } from "node:fs";
+import { join as join15 } from "node:path";
 import { deflateSync } from "node:zlib";
 function writeLooseObject(objectsDir, type, content) {
   const bytes = typeof content === "string" ? Buffer.from(content) : content;
   const object2 = Buffer.concat([Buffer.from(`${type} ${bytes.length}\0`), bytes]);
   const sha = createHash4("sha1").update(object2).digest("hex");
-  const dir = join14(objectsDir, sha.slice(0, 2));
-  const path = join14(dir, sha.slice(2));
+  const dir = join15(objectsDir, sha.slice(0, 2));
+  const path = join15(dir, sha.slice(2));
   if (existsSync4(path)) return sha;
-  mkdirSync3(dir, { recursive: true });
-  const temp = join14(dir, `tmp_obj_${process.pid}_${sha.slice(2, 10)}`);
+  mkdirSync4(dir, { recursive: true });
+  const temp = join15(dir, `tmp_obj_${process.pid}_${sha.slice(2, 10)}`);
   writeFileSync4(temp, deflateSync(object2, { level: 1 }), { mode: 292 });
   renameSync2(temp, path);
   return sha;
@@ -32567,7 +32692,7 @@ function remember(cache, key, value) {
 }
 function emptyRepo(env) {
   empty ??= (async () => {
-    const dir = await mkdtemp(join15(tmpdir2(), "autoexp-empty-"));
+    const dir = await mkdtemp(join16(tmpdir2(), "autoexp-empty-"));
     await new Git(dir, env).run(init({ bare: true }));
     return dir;
   })();
@@ -32766,7 +32891,7 @@ var Git = class _Git {
     let found = OBJECTS.get(this.dir);
     if (found === void 0) {
       const format = await this.run(objectFormat());
-      found = format === "sha1" ? join15(await this.commonDir(), "objects") : null;
+      found = format === "sha1" ? join16(await this.commonDir(), "objects") : null;
       OBJECTS.set(this.dir, found);
     }
     return found;
@@ -32780,12 +32905,12 @@ var Git = class _Git {
     const local = new _Git(dir, this.#env);
     await local.run(init());
     const objects = await this.#commitStore(commit2, stores);
-    await writeFile4(join15(dir, ".git", "objects", "info", "alternates"), `${objects}
+    await writeFile4(join16(dir, ".git", "objects", "info", "alternates"), `${objects}
 `);
-    await writeFile4(join15(dir, ".git", "shallow"), `${commit2}
+    await writeFile4(join16(dir, ".git", "shallow"), `${commit2}
 `);
     await local.run(updateRefs([{ ref: "HEAD", sha: commit2 }]));
-    await local.run(readTreeInto(commit2, join15(dir, ".git", "index")));
+    await local.run(readTreeInto(commit2, join16(dir, ".git", "index")));
     await local.run(refreshIndex());
     return objects;
   }
@@ -32795,18 +32920,18 @@ var Git = class _Git {
    * commit (an incumbent serves every proposal made on it), the newest STORES_KEPT kept.
    */
   #commitStore(commit2, root) {
-    const key = join15(root, commit2);
+    const key = join16(root, commit2);
     let made = this.#stores.get(key);
     if (!made) {
       made = (async () => {
-        const repo = join15(root, commit2);
-        const objects = join15(repo, "objects");
-        if (existsSync5(join15(repo, "complete"))) return objects;
+        const repo = join16(root, commit2);
+        const objects = join16(repo, "objects");
+        if (existsSync5(join16(repo, "complete"))) return objects;
         await rm5(repo, { recursive: true, force: true });
         await mkdir6(repo, { recursive: true });
         await new _Git(repo, this.#env).run(init({ bare: true }));
         await copyObjects(this.dir, repo, this.#env, await this.run(commitObjects(commit2)));
-        await writeFile4(join15(repo, "complete"), `${commit2}
+        await writeFile4(join16(repo, "complete"), `${commit2}
 `);
         await pruneStores(root, STORES_KEPT);
         return objects;
@@ -32842,11 +32967,11 @@ async function pruneStores(root, keep) {
   const dated = await Promise.all(
     names2.map(async (name) => ({
       name,
-      at: (await stat3(join15(root, name)).catch(() => null))?.mtimeMs ?? 0
+      at: (await stat3(join16(root, name)).catch(() => null))?.mtimeMs ?? 0
     }))
   );
   for (const { name } of dated.sort((a, b) => b.at - a.at).slice(keep))
-    await rm5(join15(root, name), { recursive: true, force: true });
+    await rm5(join16(root, name), { recursive: true, force: true });
 }
 var READS_WORKTREE = /* @__PURE__ */ new Set(["status", "add", "commit", "update-index"]);
 var FILTERS = /* @__PURE__ */ new Map();
@@ -32908,7 +33033,7 @@ function explainFailure(error62, tag) {
 // action/engine/record-store.ts
 import { existsSync as existsSync6 } from "node:fs";
 import { mkdir as mkdir7, readFile as readFile7, rename as rename2, rm as rm7 } from "node:fs/promises";
-import { join as join18 } from "node:path";
+import { join as join19 } from "node:path";
 
 // action/files/write-atomic.ts
 import { rename, writeFile as writeFile5 } from "node:fs/promises";
@@ -34118,29 +34243,31 @@ function incumbentRow(log, commit2) {
 
 // action/engine/discard-scratch.ts
 import { lstat as lstat2, readdir as readdir3 } from "node:fs/promises";
-import { join as join16 } from "node:path";
+import { join as join17 } from "node:path";
 var SCRATCH_FILE_MAX = 16 * 1024 * 1024;
 async function discardScratch(stateDir) {
   let freed = 0;
   for (const sub of ["slots", "rebase"]) {
-    for (const name of await list(join16(stateDir, sub))) {
-      const tree = join16(stateDir, sub, name, "tree");
-      freed += await sizeOf(tree);
-      removeTree(tree);
+    for (const name of await list(join17(stateDir, sub))) {
+      for (const part of ["tree", "caches"]) {
+        const dir = join17(stateDir, sub, name, part);
+        freed += await sizeOf(dir);
+        removeTree(dir);
+      }
     }
   }
-  freed += await sizeOf(join16(stateDir, "agent-objects"));
-  removeTree(join16(stateDir, "agent-objects"));
-  for (const name of await list(join16(stateDir, "agents"))) {
-    const work = join16(stateDir, "agents", name, "work");
+  freed += await sizeOf(join17(stateDir, "agent-objects"));
+  removeTree(join17(stateDir, "agent-objects"));
+  for (const name of await list(join17(stateDir, "agents"))) {
+    const work = join17(stateDir, "agents", name, "work");
     freed += await sizeOf(work);
     removeTree(work);
-    const scratch = join16(stateDir, "agents", name, "scratch");
+    const scratch = join17(stateDir, "agents", name, "scratch");
     for (const file2 of await list(scratch)) {
-      const st = await lstat2(join16(scratch, file2)).catch(() => null);
+      const st = await lstat2(join17(scratch, file2)).catch(() => null);
       if (st && (!st.isFile() || st.size > SCRATCH_FILE_MAX)) {
         freed += st.isFile() ? st.size : 0;
-        removeTree(join16(scratch, file2));
+        removeTree(join17(scratch, file2));
       }
     }
   }
@@ -34158,7 +34285,7 @@ async function sizeOf(dir) {
     const entries = await readdir3(here, { withFileTypes: true }).catch(() => []);
     for (const e of entries) {
       seen++;
-      const path = join16(here, e.name);
+      const path = join17(here, e.name);
       if (e.isDirectory()) stack.push(path);
       else if (e.isFile()) total += (await lstat2(path).catch(() => null))?.size ?? 0;
     }
@@ -34259,15 +34386,15 @@ function digest(text2) {
 
 // action/engine/kill-leftovers.ts
 import { readdir as readdir4 } from "node:fs/promises";
-import { join as join17 } from "node:path";
+import { join as join18 } from "node:path";
 async function killLeftovers(stateDir, key) {
   let killed = false;
   for (const sub of ["slots", "agents", "rebase"]) {
-    const root = join17(stateDir, sub);
+    const root = join18(stateDir, sub);
     const names2 = await readdir4(root).catch(() => []);
     for (const name of names2) {
       for (const file2 of ["eval.pid", "agent.pid"]) {
-        if (killLeftoverGroup(join17(root, name, file2), key)) killed = true;
+        if (killLeftoverGroup(join18(root, name, file2), key)) killed = true;
       }
     }
   }
@@ -34387,7 +34514,7 @@ var RecordStore = class _RecordStore {
     return this.#notes;
   }
   get journalPath() {
-    return join18(this.stateDir, "log.jsonl");
+    return join19(this.stateDir, "log.jsonl");
   }
   /**
    * Opens the tag's record, takes its lock, kills what a killed run left, and recovers. `adopt`:
@@ -34396,11 +34523,11 @@ var RecordStore = class _RecordStore {
   static async open(options) {
     const probe = await findRepository(options.repoDir, options.env);
     const repo = probe.withEnv(await withIdentity(probe, options.env));
-    const stateDir = join18(await repo.commonDir(), "autoexp", options.tag);
+    const stateDir = join19(await repo.commonDir(), "autoexp", options.tag);
     const key = await stateKey(options.env);
     signPidFiles(key);
     await mkdir7(stateDir, { recursive: true });
-    const lock = await takeLock(join18(stateDir, "lock"), options.tag);
+    const lock = await takeLock(join19(stateDir, "lock"), options.tag);
     const head = await repo.resolve(`refs/heads/autoexp/${options.tag}`);
     const store = new _RecordStore(repo, options.tag, stateDir, head, lock, key);
     if (options.redact) store.#redact = options.redact;
@@ -34507,7 +34634,7 @@ var RecordStore = class _RecordStore {
     const notes = pending.findLast((i) => i.type === "notes");
     const recovered = [];
     if (notes?.type === "notes") {
-      const file2 = await readFile7(join18(this.stateDir, "notes.md"), "utf8").catch(() => null);
+      const file2 = await readFile7(join19(this.stateDir, "notes.md"), "utf8").catch(() => null);
       if (file2 !== null && digest(file2) === notes.digest) this.#notes = file2;
       else recovered.push("ignored notes.md in the tag's folder: it is not what autoexp wrote");
     }
@@ -34519,8 +34646,8 @@ var RecordStore = class _RecordStore {
   }
   /** Moves the journal aside (never deleted: it may be the only copy of something). */
   async #setAside() {
-    const stamp = (/* @__PURE__ */ new Date()).toISOString().replace(/[:.]/g, "-");
-    await rename2(this.journalPath, `${this.journalPath}.replaced-${stamp}`).catch(() => {
+    const stamp2 = (/* @__PURE__ */ new Date()).toISOString().replace(/[:.]/g, "-");
+    await rename2(this.journalPath, `${this.journalPath}.replaced-${stamp2}`).catch(() => {
     });
   }
   #setText(text2) {
@@ -34529,7 +34656,7 @@ var RecordStore = class _RecordStore {
   }
   /** Tags started before slots ran in a git worktree here; it only invites tampering now. */
   async #dropLegacyWorktree() {
-    const legacy = join18(this.stateDir, "worktree");
+    const legacy = join19(this.stateDir, "worktree");
     if (!existsSync6(legacy)) return;
     await rm7(legacy, { recursive: true, force: true });
     await this.repo.pruneWorktrees();
@@ -34553,7 +34680,7 @@ var RecordStore = class _RecordStore {
     const items = [];
     if (options.notes !== void 0) {
       this.#notes = capNotes(this.#redact(options.notes));
-      await writeAtomic(join18(this.stateDir, "notes.md"), this.#notes);
+      await writeAtomic(join19(this.stateDir, "notes.md"), this.#notes);
       items.push({ type: "notes", digest: digest(this.#notes) });
     }
     const data = formatLines(entries);
@@ -34610,7 +34737,7 @@ var RecordStore = class _RecordStore {
     const record3 = await this.repo.commitFiles(
       parent,
       files,
-      join18(this.stateDir, "record.index"),
+      join19(this.stateDir, "record.index"),
       message
     );
     const refs = fresh.filter((r) => r.diff && r.commit_full).map((r) => ({ ref: r.diff, sha: r.commit_full }));
@@ -34746,10 +34873,10 @@ async function measureTagUnexplained(options, command2, slot, body) {
     emit({ type: "isolation", mode: isolation.mode, warnings: isolation.warnings });
     const probe = new Slot({
       id: 1,
-      root: join19(store.stateDir, "slots", slot),
+      root: join20(store.stateDir, "slots", slot),
       git: store.repo,
       isolation,
-      logs: join19(store.stateDir, "logs")
+      logs: join20(store.stateDir, "logs")
     });
     await probe.prepare(store.head);
     const changes = configChanges(
@@ -35240,7 +35367,7 @@ import { resolve as resolve2 } from "node:path";
 import { existsSync as existsSync7 } from "node:fs";
 import { mkdtemp as mkdtemp2, rm as rm8 } from "node:fs/promises";
 import { homedir as homedir4, tmpdir as tmpdir3 } from "node:os";
-import { isAbsolute as isAbsolute4, join as join20 } from "node:path";
+import { isAbsolute as isAbsolute4, join as join21 } from "node:path";
 
 // action/decide/boundary.ts
 var FUTILITY_T = 0.5;
@@ -35671,10 +35798,10 @@ function detectableEffect(settings, target = 0.8) {
 // action/cli/check.ts
 async function checkEval(options) {
   const { config: config2, out } = options;
-  const logs = await mkdtemp2(join20(tmpdir3(), "autoexp-check-"));
+  const logs = await mkdtemp2(join21(tmpdir3(), "autoexp-check-"));
   const env = splitEnv(options.env, config2.agent).evalEnv;
   const frozenBefore = await hashFrozen(options.dir, config2.frozen);
-  const gitDir = join20(options.dir, ".git");
+  const gitDir = join21(options.dir, ".git");
   const isolation = await resolveIsolation(config2, options.dir, gitDir, options.env);
   out(
     isolation.mode === "sandbox" ? "isolation: sandboxed (bubblewrap), as a batch runs it" : `isolation: none${isolation.warnings.length ? ` (${isolation.warnings.join("; ")})` : ""}`
@@ -35682,7 +35809,7 @@ async function checkEval(options) {
   for (const w of isolation.mode === "sandbox" ? isolation.warnings : []) out(`warning: ${w}`);
   if (isolation.mode === "sandbox") {
     const home = options.env.HOME || homedir4();
-    const resolve9 = (p) => p === "~" || p.startsWith("~/") ? join20(home, p.slice(1)) : isAbsolute4(p) ? p : join20(options.dir, p);
+    const resolve9 = (p) => p === "~" || p.startsWith("~/") ? join21(home, p.slice(1)) : isAbsolute4(p) ? p : join21(options.dir, p);
     for (const w of missingAgentPaths(config2.agent, resolve9, existsSync7)) out(`warning: ${w}`);
   }
   const samples = {};
@@ -35693,7 +35820,7 @@ async function checkEval(options) {
       const outcome = await runEval(
         config2,
         options.dir,
-        join20(logs, `${i}.log`),
+        join21(logs, `${i}.log`),
         isolation.launch(config2.eval.command, options.dir, env, Object.keys(frozenBefore))
       );
       seconds.push(outcome.durationMs / 1e3);
@@ -35845,32 +35972,32 @@ told from the noise. Exit 1 when a run did not print every metric.`,
 
 // action/cli/commands/demo.ts
 import { cp, mkdir as mkdir10, readdir as readdir6 } from "node:fs/promises";
-import { join as join34, resolve as resolve3 } from "node:path";
+import { join as join36, resolve as resolve3 } from "node:path";
 
 // action/cli/find-templates.ts
 import { existsSync as existsSync8 } from "node:fs";
-import { dirname as dirname3, join as join21 } from "node:path";
+import { dirname as dirname3, join as join22 } from "node:path";
 import { fileURLToPath } from "node:url";
 function findTemplates(from = import.meta.url) {
   let dir = dirname3(fileURLToPath(from));
   for (let i = 0; i < 5; i++) {
-    const candidate = join21(dir, "templates");
-    if (existsSync8(join21(candidate, "examples"))) return candidate;
+    const candidate = join22(dir, "templates");
+    if (existsSync8(join22(candidate, "examples"))) return candidate;
     dir = dirname3(dir);
   }
   throw new Error("autoexp's templates/ folder is missing from this installation");
 }
 
 // action/engine/run-batch.ts
-import { join as join33 } from "node:path";
+import { join as join35 } from "node:path";
 
 // action/agents/create-agent.ts
 import { accessSync as accessSync2, constants as constants2 } from "node:fs";
-import { delimiter as delimiter2, isAbsolute as isAbsolute5, join as join26 } from "node:path";
+import { delimiter as delimiter2, isAbsolute as isAbsolute5, join as join27 } from "node:path";
 
 // action/agents/api-agent.ts
 import { mkdir as mkdir8, writeFile as writeFile7 } from "node:fs/promises";
-import { dirname as dirname4, join as join23 } from "node:path";
+import { dirname as dirname4, join as join24 } from "node:path";
 
 // action/agents/edits/clip.ts
 function clip2(s) {
@@ -36293,7 +36420,7 @@ function serverMessage(text2) {
 
 // action/agents/prompt.ts
 import { readFile as readFile9, rm as rm9 } from "node:fs/promises";
-import { join as join22 } from "node:path";
+import { join as join23 } from "node:path";
 
 // action/agents/context/cut-text.ts
 function cutHead(text2, max) {
@@ -36578,14 +36705,14 @@ function lineBrief(line2) {
 async function readTargets(context) {
   const files = await Promise.all(
     context.targetFiles.map(async (path) => {
-      const text2 = await readFile9(join22(context.worktree, path), "utf8").catch(() => null);
+      const text2 = await readFile9(join23(context.worktree, path), "utf8").catch(() => null);
       return text2 === null || text2.includes("\0") ? null : { path, text: text2 };
     })
   );
   return files.filter((f) => f !== null);
 }
 async function promptFor(context, protocol, maxChars, files) {
-  const text2 = await readFile9(join22(context.worktree, context.config.instructions), "utf8").catch(
+  const text2 = await readFile9(join23(context.worktree, context.config.instructions), "utf8").catch(
     () => ""
   );
   const own2 = programForLine(text2, context.line);
@@ -36616,7 +36743,7 @@ async function pruneScratch(dir, iteration, keep = 20) {
   const old = iteration - keep;
   if (old < 1) return;
   for (const name of [`prompt-${old}.md`, `answer-${old}.md`, `agent-${old}.log`])
-    await rm9(join22(dir, name), { force: true });
+    await rm9(join23(dir, name), { force: true });
 }
 
 // action/agents/api-agent.ts
@@ -36693,7 +36820,7 @@ function createApiAgent(config2) {
         config2.context_chars,
         files
       );
-      await writeFile7(join23(context.scratchDir, `prompt-${context.iteration}.md`), prompt);
+      await writeFile7(join24(context.scratchDir, `prompt-${context.iteration}.md`), prompt);
       await pruneScratch(context.scratchDir, context.iteration);
       const result = await postJson({
         url: api.url,
@@ -36710,7 +36837,7 @@ function createApiAgent(config2) {
         ...reply.usage ? { usage: reply.usage } : {}
       };
       await writeFile7(
-        join23(context.scratchDir, `answer-${context.iteration}.md`),
+        join24(context.scratchDir, `answer-${context.iteration}.md`),
         context.redact(reply.text)
       );
       if (!reply.text.trim()) {
@@ -36743,7 +36870,7 @@ function createApiAgent(config2) {
       if (!applied.ok)
         return { ok: false, error: `edit rejected: ${applied.reason}`, ...spent, ...notes };
       for (const [path, text2] of applied.files) {
-        const full = join23(context.worktree, path);
+        const full = join24(context.worktree, path);
         await mkdir8(dirname4(full), { recursive: true });
         await writeFile7(full, text2);
       }
@@ -36944,7 +37071,7 @@ function cliProgram(config2) {
 
 // action/agents/cli-agent/create-cli-agent.ts
 import { readFile as readFile11, rm as rm10, writeFile as writeFile8 } from "node:fs/promises";
-import { join as join24 } from "node:path";
+import { join as join25 } from "node:path";
 
 // action/agents/cli-agent/read-usage-file.ts
 import { readFile as readFile10 } from "node:fs/promises";
@@ -36966,11 +37093,11 @@ function createCliAgent(config2) {
     async propose(context) {
       const dir = context.scratchDir;
       const files = {
-        prompt: join24(dir, "prompt.md"),
-        description: join24(dir, "description.txt"),
-        notes: join24(dir, "notes.md"),
-        usage: join24(dir, "usage.json"),
-        log: join24(dir, `agent-${context.iteration}.log`)
+        prompt: join25(dir, "prompt.md"),
+        description: join25(dir, "description.txt"),
+        notes: join25(dir, "notes.md"),
+        usage: join25(dir, "usage.json"),
+        log: join25(dir, `agent-${context.iteration}.log`)
       };
       const prompt = await promptFor(
         context,
@@ -37057,7 +37184,7 @@ function createCliAgent(config2) {
 
 // action/agents/search-agent.ts
 import { readFile as readFile12, writeFile as writeFile9 } from "node:fs/promises";
-import { join as join25 } from "node:path";
+import { join as join26 } from "node:path";
 
 // action/agents/search-plan.ts
 var INITIAL_FACTOR = 2;
@@ -37172,7 +37299,7 @@ function createSearchAgent(options) {
       const files = await Promise.all(
         context.targetFiles.map(async (path) => ({
           path,
-          text: await readFile12(join25(context.worktree, path), "utf8")
+          text: await readFile12(join26(context.worktree, path), "utf8")
         }))
       );
       const params = findParameters(files, options.exclude);
@@ -37200,7 +37327,7 @@ function createSearchAgent(options) {
       const file2 = files.find((f) => f.path === p.path);
       const text2 = formatLike(p.raw, move.to);
       await writeFile9(
-        join25(context.worktree, p.path),
+        join26(context.worktree, p.path),
         file2.text.slice(0, p.offset) + text2 + file2.text.slice(p.offset + p.raw.length)
       );
       return {
@@ -37249,7 +37376,7 @@ function agentProblem(config2, env) {
   }
 }
 function findProgram2(program, path) {
-  const candidates = program.includes("/") ? [isAbsolute5(program) ? program : join26(process.cwd(), program)] : path.split(delimiter2).filter(Boolean).map((dir) => join26(dir, program));
+  const candidates = program.includes("/") ? [isAbsolute5(program) ? program : join27(process.cwd(), program)] : path.split(delimiter2).filter(Boolean).map((dir) => join27(dir, program));
   return candidates.some((c) => {
     try {
       accessSync2(c, constants2.X_OK);
@@ -37369,7 +37496,7 @@ function recheckQueue(log) {
 
 // action/engine/reapply.ts
 import { mkdir as mkdir9, rm as rm11, writeFile as writeFile10 } from "node:fs/promises";
-import { join as join27 } from "node:path";
+import { join as join28 } from "node:path";
 async function reapply(ctx, origin, checkout) {
   const repo = ctx.store.repo;
   const before = new Map((await repo.lsTree(origin.parent.commit)).map((e) => [e.path, e]));
@@ -37377,7 +37504,7 @@ async function reapply(ctx, origin, checkout) {
     (c) => ctx.isTarget(c.path) && (c.file === null || c.file.type === "file")
   );
   const baseBlobs = await repo.readBlobs(ours.flatMap((c) => before.get(c.path)?.sha ?? []));
-  const temp = join27(checkout.root, "merge");
+  const temp = join28(checkout.root, "merge");
   await rm11(temp, { recursive: true, force: true });
   await mkdir9(temp, { recursive: true });
   const conflicts = [];
@@ -37386,11 +37513,11 @@ async function reapply(ctx, origin, checkout) {
     const base = was ? baseBlobs.get(was.sha) ?? null : null;
     const theirs = await checkout.read(change2.path);
     const mine = change2.file?.type === "file" ? change2.file.content : null;
-    const target = join27(checkout.dir, change2.path);
+    const target = join28(checkout.dir, change2.path);
     if (same2(theirs, base)) {
       if (mine === null) await rm11(target, { force: true });
       else {
-        await mkdir9(join27(target, ".."), { recursive: true });
+        await mkdir9(join28(target, ".."), { recursive: true });
         await writeFile10(target, mine);
       }
     } else if (same2(theirs, mine)) {
@@ -37399,7 +37526,7 @@ async function reapply(ctx, origin, checkout) {
     } else if (mergeLines(base.toString(), mine.toString(), theirs.toString()) !== null) {
       await writeFile10(target, mergeLines(base.toString(), mine.toString(), theirs.toString()));
     } else {
-      const files = ["ours", "base", "theirs"].map((n) => join27(temp, n));
+      const files = ["ours", "base", "theirs"].map((n) => join28(temp, n));
       await Promise.all([
         writeFile10(files[0], mine),
         writeFile10(files[1], base),
@@ -37777,6 +37904,69 @@ function incumbentFailure(iteration, slot, outcome) {
   return `the incumbent (#${iteration}) failed when measured on worker ${slot.id} (${outcome.problem ?? `changed ${outcome.tampered.join(", ")}`}): the eval is not reliable, so the batch stopped. Log: ${outcome.logPath}`;
 }
 
+// action/engine/data-watch.ts
+import { lstatSync as lstatSync3, readdirSync as readdirSync8, readlinkSync as readlinkSync2 } from "node:fs";
+import { join as join29 } from "node:path";
+var MAX_ENTRIES = 2e5;
+function watchReadOnly(paths) {
+  const warnings = [];
+  const take = (root) => {
+    const { entries, cut } = manifest(root);
+    if (cut)
+      warnings.push(
+        `read-only data ${root} holds more than ${MAX_ENTRIES} entries: only the first ${MAX_ENTRIES} are watched for changes`
+      );
+    return entries;
+  };
+  const before = new Map(paths.map((p) => [p, take(p)]));
+  return {
+    warnings,
+    check: () => {
+      const changed = [];
+      for (const [root, was] of before) {
+        const now = manifest(root).entries;
+        for (const [rel, stamp2] of was)
+          if (now.get(rel) !== stamp2) changed.push(rel ? join29(root, rel) : root);
+        for (const rel of now.keys()) if (!was.has(rel)) changed.push(join29(root, rel));
+        if (changed.length >= 5) break;
+      }
+      if (changed.length === 0) return null;
+      return `read-only data changed during the batch (${changed.slice(0, 5).join(", ")}${changed.length > 5 ? ", ..." : ""}): runs made since then measured other data, so they do not count and the batch stopped. Put the data back (or start a new tag for the new data)`;
+    }
+  };
+}
+function manifest(root) {
+  const entries = /* @__PURE__ */ new Map();
+  entries.set("", stamp(root));
+  const stack = [""];
+  while (stack.length > 0) {
+    const rel = stack.pop();
+    let list3;
+    try {
+      list3 = readdirSync8(rel ? join29(root, rel) : root, { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    for (const e of list3) {
+      if (entries.size >= MAX_ENTRIES) return { entries, cut: true };
+      const path = rel ? `${rel}/${e.name}` : e.name;
+      entries.set(path, stamp(join29(root, path)));
+      if (e.isDirectory()) stack.push(path);
+    }
+  }
+  return { entries, cut: false };
+}
+function stamp(path) {
+  try {
+    const st = lstatSync3(path, { bigint: true });
+    const link3 = st.isSymbolicLink() ? `:${readlinkSync2(path)}` : "";
+    const times = st.isDirectory() ? "" : `:${st.mtimeNs}:${st.ctimeNs}`;
+    return `${st.mode}:${st.ino}:${st.isDirectory() ? "" : st.size}${times}${link3}`;
+  } catch {
+    return "missing";
+  }
+}
+
 // action/engine/faults.ts
 import { openSync as openSync2, writeSync as writeSync2 } from "node:fs";
 function createFaults(env) {
@@ -37807,7 +37997,7 @@ function createFaults(env) {
 
 // action/engine/import-history.ts
 import { readFile as readFile13, rm as rm12 } from "node:fs/promises";
-import { basename as basename2, join as join28 } from "node:path";
+import { basename as basename2, join as join30 } from "node:path";
 var PENDING = "import.json";
 async function importHistory(options) {
   var _stack = [];
@@ -37845,7 +38035,7 @@ async function importHistory(options) {
       await store.append([entry]);
       return { entry, skipped: parsed.skipped, pending: false };
     }
-    await writeAtomic(join28(store.stateDir, PENDING), JSON.stringify(entry));
+    await writeAtomic(join30(store.stateDir, PENDING), JSON.stringify(entry));
     return { entry, skipped: parsed.skipped, pending: true };
   } catch (_) {
     var _error = _, _hasError = true;
@@ -37855,7 +38045,7 @@ async function importHistory(options) {
   }
 }
 async function recordPendingImport(store) {
-  const path = join28(store.stateDir, PENDING);
+  const path = join30(store.stateDir, PENDING);
   const text2 = await readFile13(path, "utf8").catch(() => null);
   if (text2 === null) return false;
   await store.append([JSON.parse(text2)]);
@@ -38101,7 +38291,7 @@ async function runPipelined(steps, acquire, shape) {
 // action/engine/seal.ts
 import { createHash as createHash6 } from "node:crypto";
 import { readdir as readdir5, readFile as readFile14 } from "node:fs/promises";
-import { join as join29 } from "node:path";
+import { join as join31 } from "node:path";
 async function sealRepository(store) {
   const gitDir = await store.repo.commonDir();
   const before = await fingerprintGitDir(gitDir);
@@ -38125,10 +38315,10 @@ async function sealRepository(store) {
 }
 async function fingerprintGitDir(gitDir) {
   const out = {};
-  out.config = await hashOf(join29(gitDir, "config"));
+  out.config = await hashOf(join31(gitDir, "config"));
   for (const sub of ["hooks", "info"]) {
-    const names2 = await readdir5(join29(gitDir, sub)).catch(() => []);
-    for (const name of names2.sort()) out[`${sub}/${name}`] = await hashOf(join29(gitDir, sub, name));
+    const names2 = await readdir5(join31(gitDir, sub)).catch(() => []);
+    for (const name of names2.sort()) out[`${sub}/${name}`] = await hashOf(join31(gitDir, sub, name));
   }
   return out;
 }
@@ -38138,10 +38328,10 @@ async function hashOf(path) {
 }
 
 // action/engine/steps.ts
-import { join as join32 } from "node:path";
+import { join as join34 } from "node:path";
 
 // action/engine/checkout-pool.ts
-import { join as join30 } from "node:path";
+import { join as join32 } from "node:path";
 var CheckoutPool = class {
   checkouts;
   #free;
@@ -38149,7 +38339,7 @@ var CheckoutPool = class {
   constructor(root, count) {
     this.checkouts = Array.from(
       { length: count },
-      (_, i) => new AgentCheckout(join30(root, String(i)))
+      (_, i) => new AgentCheckout(join32(root, String(i)))
     );
     this.#free = this.checkouts.map((_, i) => i);
   }
@@ -38479,13 +38669,13 @@ async function remeasure(ctx, slot) {
 }
 
 // action/engine/screen.ts
-import { join as join31 } from "node:path";
+import { join as join33 } from "node:path";
 var NONE3 = { score: null, delta: null, metrics: {}, samples: {}, guard_pass: null };
 async function screen(ctx, candidate, checkout) {
   const { iteration, parent, base, proposal } = candidate;
   const changes = candidate.changes ?? [];
   const repo = ctx.store.repo;
-  const index = join31(checkout.root, "candidate.index");
+  const index = join33(checkout.root, "candidate.index");
   const leaky = new Set(
     changes.filter((c) => c.file?.type === "file" && holdsSecret(ctx, c.file.content)).map((c) => c.path)
   );
@@ -38602,8 +38792,8 @@ function names(changes) {
 
 // action/engine/steps.ts
 function experimentSteps(ctx, checkSeal) {
-  const pool = new CheckoutPool(join32(ctx.store.stateDir, "agents"), ctx.proposers);
-  const rebases = new CheckoutPool(join32(ctx.store.stateDir, "rebase"), ctx.workers + ctx.proposers);
+  const pool = new CheckoutPool(join34(ctx.store.stateDir, "agents"), ctx.proposers);
+  const rebases = new CheckoutPool(join34(ctx.store.stateDir, "rebase"), ctx.workers + ctx.proposers);
   const checkoutOf = (c) => c.checkout !== void 0 && c.checkout <= REBASE_CHECKOUT ? rebases.checkouts[REBASE_CHECKOUT - c.checkout] : pool.checkouts[c.checkout ?? 0];
   const proposed = /* @__PURE__ */ new Map();
   const settle2 = /* @__PURE__ */ new Map();
@@ -38716,11 +38906,15 @@ function experimentSteps(ctx, checkSeal) {
       if (prior && prior.iteration >= candidate.historyLength && verdict.status !== "duplicate")
         verdict = duplicateOf(prior, candidate);
       const tampered = await checkSeal();
-      if (tampered) verdict = { ...verdict, status: "violation", reason: tampered };
+      if (tampered) verdict = { ...verdict, status: tampered.status, reason: tampered.reason };
       const stop = await record2(ctx, candidate, verdict, beside);
       proposed.delete(candidate.iteration - 256);
       settle2.delete(candidate.iteration - 256);
-      if (tampered) return { kind: "violation", reason: tampered };
+      if (tampered)
+        return {
+          kind: tampered.status === "violation" ? "violation" : "broken",
+          reason: tampered.reason
+        };
       return stop;
     },
     checkpoint: ctx.checkpoint
@@ -38756,7 +38950,7 @@ async function record2(ctx, candidate, verdict, beside) {
     afterJournal: () => ctx.faults.at("after-ledger", iteration)
   });
   ctx.faults.at("after-refs", iteration);
-  await pruneLogs(join32(ctx.store.stateDir, "logs"), iteration - KEEP_LOGS_OF);
+  await pruneLogs(join34(ctx.store.stateDir, "logs"), iteration - KEEP_LOGS_OF);
   if (verdict.key && EVALUATED.has(safe.status)) ctx.seen.set(verdict.key, safe);
   if (beside)
     ctx.emit({
@@ -38828,16 +39022,21 @@ async function runBatchUnexplained(options) {
       await store.repo.commonDir(),
       env
     );
-    safeEmit({ type: "isolation", mode: isolation.mode, warnings: isolation.warnings });
+    const data = watchReadOnly(isolation.readOnlyData);
+    safeEmit({
+      type: "isolation",
+      mode: isolation.mode,
+      warnings: [...isolation.warnings, ...data.warnings]
+    });
     const gpus = await workerGpus(config2);
     const slots = Array.from(
       { length: gpus ? gpus.length : config2.workers },
       (_2, id) => new Slot({
         id,
-        root: join33(store.stateDir, "slots", String(id)),
+        root: join35(store.stateDir, "slots", String(id)),
         git: store.repo,
         isolation,
-        logs: join33(store.stateDir, "logs"),
+        logs: join35(store.stateDir, "logs"),
         ...gpus ? { gpu: gpus[id] } : {}
       })
     );
@@ -38900,7 +39099,13 @@ async function runBatchUnexplained(options) {
       signal: options.signal
     };
     const caveats = trustCaveats(config2, isolation);
-    const seal = await sealRepository(store);
+    const repoSeal = await sealRepository(store);
+    const seal = async () => {
+      const repo = await repoSeal();
+      if (repo) return { status: "violation", reason: repo };
+      const changed = data.check();
+      return changed ? { status: "crash", reason: changed } : null;
+    };
     const steps = experimentSteps(ctx, seal);
     const lag = slots.length - 1 + (config2.pipeline ? ctx.proposers + 1 : 0);
     const stop = await concurrentBaseline(ctx, slots) ?? (lag === 0 ? await runSerial(steps, () => pool.acquire()) : await runPipelined(steps, () => pool.acquire(), { lag }));
@@ -38936,7 +39141,11 @@ function trustCaveats(config2, isolation) {
     );
   if (config2.isolation.writable.length > 0)
     caveats.push(
-      `Writable cache: evals could write ${config2.isolation.writable.join(", ")}, which later runs read.`
+      isolation.mode === "sandbox" ? `Writable cache: each eval ran on its own copy of ${config2.isolation.writable.join(", ")} as it was when the batch began; what a run wrote there was discarded before the next.` : `Writable cache: evals could write ${config2.isolation.writable.join(", ")}, which later runs read.`
+    );
+  if (config2.isolation.shared.length > 0)
+    caveats.push(
+      `Shared folder: evals read and wrote ${config2.isolation.shared.join(", ")} in place, so a run could leave something there for a later one.`
     );
   return caveats;
 }
@@ -39074,7 +39283,7 @@ var demoCommand = defineCommand({
       );
     }
     await mkdir10(dir, { recursive: true });
-    await cp(join34(findTemplates(), "examples", "tiny-train"), dir, { recursive: true });
+    await cp(join36(findTemplates(), "examples", "tiny-train"), dir, { recursive: true });
     const git = new Git(dir, io.env);
     await git.run(init({ branch: "main" }));
     if (!await git.run(configValue("user.email"))) {
@@ -39088,7 +39297,7 @@ var demoCommand = defineCommand({
       io.out(
         `autoexp demo: a tiny neural network in ${dir}; the search agent tunes train.js, eval.js is frozen`
       );
-    const config2 = await readValidConfig(join34(dir, "autoexp.yml"));
+    const config2 = await readValidConfig(join36(dir, "autoexp.yml"));
     const code = await runAndReport(io, {
       repoDir: dir,
       config: config2,
@@ -39143,7 +39352,7 @@ commits, never the incumbent. Lines that cannot be read are skipped and named.`,
 // action/cli/init.ts
 import { existsSync as existsSync9 } from "node:fs";
 import { mkdir as mkdir11, readdir as readdir7, readFile as readFile15, stat as stat5, writeFile as writeFile11 } from "node:fs/promises";
-import { basename as basename3, delimiter as delimiter3, dirname as dirname5, join as join35, relative } from "node:path";
+import { basename as basename3, delimiter as delimiter3, dirname as dirname5, join as join37, relative } from "node:path";
 
 // action/cli/init-matrix.ts
 var MAX_SHARDS = 16;
@@ -39256,23 +39465,23 @@ async function initRepo(options) {
   const python = present.includes("uv.lock") || present.includes("pyproject.toml") ? "uv run" : "python3";
   const fill = (text2) => text2.replaceAll("__NAME__", name).replaceAll("__ACTION__", ACTION_REF).replaceAll("__CONFIG__", "autoexp.yml").replaceAll("__AGENT__", agent2.use).replaceAll("__FROZEN__", `[${frozen.join(", ")}]`).replaceAll("__PYTHON__", python);
   const files = {};
-  const programDir = join35(templates, "init", plan.templates);
+  const programDir = join37(templates, "init", plan.templates);
   for (const path of await listFilesDeep(programDir))
-    files[path] = fill(await readFile15(join35(programDir, path), "utf8"));
+    files[path] = fill(await readFile15(join37(programDir, path), "utf8"));
   files[plan.programFile] = await readFile15(
-    join35(templates, "program", `${plan.programTemplate}.md`),
+    join37(templates, "program", `${plan.programTemplate}.md`),
     "utf8"
   );
-  const workflow = fill(await readFile15(join35(templates, "init", "workflow.yml"), "utf8"));
+  const workflow = fill(await readFile15(join37(templates, "init", "workflow.yml"), "utf8"));
   files[".github/workflows/autoexp.yml"] = options.shards === void 0 ? workflow : matrixWorkflow(workflow, options.shards);
-  const existing = Object.keys(files).filter((f) => existsSync9(join35(options.dir, f)));
+  const existing = Object.keys(files).filter((f) => existsSync9(join37(options.dir, f)));
   if (existing.length > 0 && !options.force) {
     throw new AutoexpError(
       `init would overwrite ${existing.join(", ")} in ${options.dir}; nothing was written. Move them aside, or run \`autoexp init --force\` to replace them`
     );
   }
   for (const [path, content] of Object.entries(files)) {
-    const full = join35(options.dir, path);
+    const full = join37(options.dir, path);
     await mkdir11(dirname5(full), { recursive: true });
     await writeFile11(full, content, path.endsWith(".sh") ? { mode: 493 } : void 0);
   }
@@ -39283,7 +39492,7 @@ async function initRepo(options) {
   ].filter((f) => present.includes(f));
   return {
     program,
-    written: Object.keys(files).map((f) => relative(options.dir, join35(options.dir, f))),
+    written: Object.keys(files).map((f) => relative(options.dir, join37(options.dir, f))),
     found,
     create: plan.targets.filter((t) => !present.includes(t.path)),
     agent: agent2
@@ -39306,7 +39515,7 @@ function chooseAgent(env) {
 }
 function onPath(program, path) {
   for (const dir of path.split(delimiter3).filter(Boolean)) {
-    const full = join35(dir, program);
+    const full = join37(dir, program);
     if (existsSync9(full)) return full;
   }
   return null;
@@ -39320,10 +39529,10 @@ async function listTopFiles(dir) {
 }
 async function listFilesDeep(dir, prefix = "") {
   const out = [];
-  for (const entry of await readdir7(join35(dir, prefix), { withFileTypes: true })) {
+  for (const entry of await readdir7(join37(dir, prefix), { withFileTypes: true })) {
     const path = prefix ? `${prefix}/${entry.name}` : entry.name;
     if (entry.isDirectory()) out.push(...await listFilesDeep(dir, path));
-    else if ((await stat5(join35(dir, path))).isFile()) out.push(path);
+    else if ((await stat5(join37(dir, path))).isFile()) out.push(path);
   }
   return out.sort();
 }
@@ -39517,7 +39726,7 @@ Ctrl-C stops after the experiment in flight; a second Ctrl-C stops at once.`,
 });
 
 // action/engine/split.ts
-import { join as join37 } from "node:path";
+import { join as join39 } from "node:path";
 
 // action/decide/split-groups.ts
 var NEAR_LINES = 3;
@@ -39593,7 +39802,7 @@ function groupChanges(changes, near = NEAR_LINES) {
 
 // action/engine/split-build.ts
 import { mkdir as mkdir12, rm as rm13, writeFile as writeFile13 } from "node:fs/promises";
-import { join as join36 } from "node:path";
+import { join as join38 } from "node:path";
 
 // action/git/commands/diff.ts
 var diffHunks = (from, to, exclude = []) => ({
@@ -39694,7 +39903,7 @@ async function buildGroup(repo, env, base, changes, hunks, scratch) {
       head = await dated.commitFiles(
         head,
         files,
-        join36(scratch, "index"),
+        join38(scratch, "index"),
         `#${change2.iteration}: ${change2.description || "(no description)"}
 
 autoexp kept change ${change2.commit}`
@@ -39712,7 +39921,7 @@ async function mergeOne(repo, base, mine, theirs, scratch) {
   const [b, o, t] = [base.content.toString(), mine.content.toString(), theirs.content.toString()];
   const lines = mergeLines(b, o, t);
   if (lines !== null) return { content: Buffer.from(lines), mode: mine.mode };
-  const files = ["ours", "base", "theirs"].map((n) => join36(scratch, n));
+  const files = ["ours", "base", "theirs"].map((n) => join38(scratch, n));
   await Promise.all([
     writeFile13(files[0], mine.content),
     writeFile13(files[1], base.content),
@@ -39785,7 +39994,7 @@ async function splitRecord(store, config2, run) {
       base,
       members2.map((k) => changes[k]),
       members2.map((k) => hunks[k]),
-      join37(store.stateDir, `split-${n}`)
+      join39(store.stateDir, `split-${n}`)
     );
     if ("conflicts" in result)
       throw new AutoexpError(
