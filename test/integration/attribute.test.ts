@@ -108,7 +108,7 @@ describe("autoexp attribute", () => {
 
     const yes = runCli(
       repo,
-      ["attribute", "--config", config, "--tag", "t", "--pairs", "5", "--yes"],
+      ["attribute", "--config", config, "--tag", "t", "--pairs", "5", "--yes", "--seed", "1"],
       env,
     );
     expect(yes.code, yes.stderr).toBe(0);

@@ -34,7 +34,7 @@ export const EXPECTED: Record<Isolation, Readonly<Record<string, readonly Findin
     "agent-post-commit-hook": ["persistence"],
     "agent-pidfile-decoy": ["persistence"],
     "agent-rewrites-object": ["persistence"],
-    "agent-rewrites-read-only": ["keptWrong", "persistence"],
+    "agent-rewrites-read-only": ["persistence"],
     "agent-plants-pth": ["keptWrong", "persistence"],
     "agent-config-isolation-none": ["persistence"],
     "eval-reads-dotenv": ["keysLeaked"],
