@@ -145,8 +145,12 @@ export async function runPipelined<C, V, S>(
       // The incumbent's extra runs (its top-up after a keep, a scheduled re-run) come before
       // anything begins against it or is re-applied onto it, so those are judged with them.
       if ((stop === null || queue.length > 0) && (steps.remeasureDue?.() ?? true)) {
-        await using lease = await acquire();
-        const broken = await steps.remeasure(lease.slot);
+        // The slot goes back before anything waits on the candidates in flight: one of them may
+        // be waiting for this very slot (one worker), and would never finish otherwise.
+        const broken = await (async () => {
+          await using lease = await acquire();
+          return steps.remeasure(lease.slot);
+        })();
         if (broken) {
           await drain();
           return broken;
