@@ -38195,22 +38195,22 @@ async function runPipelined(steps, acquire, shape) {
   const queue = [];
   let stop = null;
   const judge2 = async (candidate) => {
-    var _stack2 = [];
+    var _stack = [];
     try {
       const screened = await steps.screen(candidate);
       if (screened.verdict !== null)
         return { candidate: screened.candidate, verdict: screened.verdict };
-      const lease = __using(_stack2, await acquire(), true);
+      const lease = __using(_stack, await acquire(), true);
       const verdict = await steps.evaluate(screened.candidate, lease.slot);
       return {
         candidate: screened.candidate,
         verdict: await steps.decide(screened.candidate, verdict, lease.slot)
       };
-    } catch (_2) {
-      var _error2 = _2, _hasError2 = true;
+    } catch (_) {
+      var _error = _, _hasError = true;
     } finally {
-      var _promise3 = __callDispose(_stack2, _error2, _hasError2);
-      _promise3 && await _promise3;
+      var _promise2 = __callDispose(_stack, _error, _hasError);
+      _promise2 && await _promise2;
     }
   };
   const fly = async (candidate) => {
@@ -38228,19 +38228,21 @@ async function runPipelined(steps, acquire, shape) {
   try {
     while (true) {
       if ((stop === null || queue.length > 0) && (steps.remeasureDue?.() ?? true)) {
-        var _stack = [];
-        try {
-          const lease = __using(_stack, await acquire(), true);
-          const broken = await steps.remeasure(lease.slot);
-          if (broken) {
-            await drain();
-            return broken;
+        const broken = await (async () => {
+          var _stack = [];
+          try {
+            const lease = __using(_stack, await acquire(), true);
+            return steps.remeasure(lease.slot);
+          } catch (_) {
+            var _error = _, _hasError = true;
+          } finally {
+            var _promise2 = __callDispose(_stack, _error, _hasError);
+            _promise2 && await _promise2;
           }
-        } catch (_) {
-          var _error = _, _hasError = true;
-        } finally {
-          var _promise2 = __callDispose(_stack, _error, _hasError);
-          _promise2 && await _promise2;
+        })();
+        if (broken) {
+          await drain();
+          return broken;
         }
       }
       const snapshot = steps.snapshot?.();
