@@ -55807,7 +55807,7 @@ async function runPipelined(steps, acquire, shape) {
           var _stack = [];
           try {
             const lease = __using(_stack, await acquire(), true);
-            return steps.remeasure(lease.slot);
+            return await steps.remeasure(lease.slot);
           } catch (_) {
             var _error = _, _hasError = true;
           } finally {
@@ -58777,7 +58777,7 @@ async function measureTagUnexplained(options, command2, slot, body) {
 ${changes.map((c) => `  ${c}`).join("\n")}
 Run ${command2} with the config the tag ran under (--config). Nothing was run or written`
       );
-    return body(store, { isolation, evalEnv, env, emit });
+    return await body(store, { isolation, evalEnv, env, emit });
   } catch (_) {
     var _error = _, _hasError = true;
   } finally {

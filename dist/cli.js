@@ -34889,7 +34889,7 @@ async function measureTagUnexplained(options, command2, slot, body) {
 ${changes.map((c) => `  ${c}`).join("\n")}
 Run ${command2} with the config the tag ran under (--config). Nothing was run or written`
       );
-    return body(store, { isolation, evalEnv, env, emit });
+    return await body(store, { isolation, evalEnv, env, emit });
   } catch (_) {
     var _error = _, _hasError = true;
   } finally {
@@ -38232,7 +38232,7 @@ async function runPipelined(steps, acquire, shape) {
           var _stack = [];
           try {
             const lease = __using(_stack, await acquire(), true);
-            return steps.remeasure(lease.slot);
+            return await steps.remeasure(lease.slot);
           } catch (_) {
             var _error = _, _hasError = true;
           } finally {
@@ -40361,6 +40361,7 @@ async function main(argv, io) {
     const { message, exitCode, detail } = describeError(error62);
     io.err(`autoexp: ${message}`);
     if (detail && io.env.AUTOEXP_DEBUG) io.err(detail);
+    if (rest.includes("--json")) io.out(JSON.stringify({ type: "done", exitCode, error: message }));
     return exitCode;
   }
 }

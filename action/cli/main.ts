@@ -89,6 +89,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     const { message, exitCode, detail } = describeError(error);
     io.err(`autoexp: ${message}`);
     if (detail && io.env.AUTOEXP_DEBUG) io.err(detail);
+    // A --json reader always gets the closing event, a failure's included.
+    if (rest.includes("--json")) io.out(JSON.stringify({ type: "done", exitCode, error: message }));
     return exitCode;
   }
 }

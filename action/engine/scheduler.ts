@@ -149,7 +149,7 @@ export async function runPipelined<C, V, S>(
         // be waiting for this very slot (one worker), and would never finish otherwise.
         const broken = await (async () => {
           await using lease = await acquire();
-          return steps.remeasure(lease.slot);
+          return await steps.remeasure(lease.slot);
         })();
         if (broken) {
           await drain();

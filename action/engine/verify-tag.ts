@@ -110,5 +110,7 @@ async function measureTagUnexplained<T>(
     throw new AutoexpError(
       `tag ${tag}'s record was made with another config, so ${command} would measure something else:\n${changes.map((c) => `  ${c}`).join("\n")}\nRun ${command} with the config the tag ran under (--config). Nothing was run or written`,
     );
-  return body(store, { isolation, evalEnv, env, emit });
+  // Awaited here: the store is disposed (an await) on return, and a rejection left pending over
+  // it would count as unhandled and end the process with a stack trace.
+  return await body(store, { isolation, evalEnv, env, emit });
 }
