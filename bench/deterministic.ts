@@ -8,13 +8,14 @@
 //   node bench/deterministic.ts [--nights 10] [--lie 30] [--compare REV]
 // --compare REV first runs this same script against that revision's engine (a git worktree of
 // it), with the same arguments, so "before" and "after" come from one run on one machine.
-import { execFileSync, spawnSync } from "node:child_process";
-import { copyFileSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { parseConfigText } from "../action/config/parse-config-text.ts";
 import { runBatch } from "../action/engine/run-batch.ts";
 import { parseLog } from "../action/ledger/log-jsonl.ts";
+import { runBefore } from "./compare-revision.ts";
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: string) => {
@@ -24,7 +25,6 @@ const flag = (name: string, fallback: string) => {
 const NIGHTS = Number(flag("--nights", "10"));
 const LIE = Number(flag("--lie", "30"));
 const COMPARE = flag("--compare", "");
-const ROOT = resolve(import.meta.dirname, "..");
 
 const git = (cwd: string, ...argv: string[]) =>
   execFileSync("git", argv, { cwd, encoding: "utf8" });
@@ -75,7 +75,8 @@ eval:
   metrics:
     loss: { goal: minimize }
   pass_env: [COUNTER, SEED, LIE_PERCENT]
-isolation: { mode: none, shared: [${JSON.stringify(dir)}] }
+# Unsandboxed, so its counter folder needs no declaring (and --compare runs on older engines).
+isolation: none
 pipeline: false
 agent: { use: command, run: [node, ${JSON.stringify(join(dir, "agent.js"))}], pass_env: [PLAN], writable: [${JSON.stringify(dir)}] }
 budget: { experiments: ${plan.length} }
@@ -104,29 +105,7 @@ budget: { experiments: ${plan.length} }
   };
 }
 
-if (COMPARE) {
-  const old = mkdtempSync(join(tmpdir(), "autoexp-old-"));
-  rmSync(old, { recursive: true });
-  git(ROOT, "worktree", "add", "--detach", "--quiet", old, COMPARE);
-  symlinkSync(join(ROOT, "node_modules"), join(old, "node_modules"));
-  copyFileSync(import.meta.filename, join(old, "bench", "deterministic-now.ts"));
-  const same = args.filter((a, i) => a !== "--compare" && args[i - 1] !== "--compare");
-  console.log(`before (${COMPARE}'s engine, this script):`);
-  const run = spawnSync(process.execPath, [join(old, "bench", "deterministic-now.ts"), ...same], {
-    cwd: old,
-    encoding: "utf8",
-  });
-  if (run.status !== 0) console.log(run.stderr);
-  console.log(
-    run.stdout
-      .trim()
-      .split("\n")
-      .map((l) => `  ${l}`)
-      .join("\n"),
-  );
-  git(ROOT, "worktree", "remove", "--force", old);
-  console.log("after (this checkout):");
-}
+if (COMPARE) runBefore(COMPARE, import.meta.filename, args);
 
 const lying = [];
 for (let seed = 1; seed <= NIGHTS; seed++) lying.push(await night(Array(20).fill("noop"), seed));

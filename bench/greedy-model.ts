@@ -9,7 +9,10 @@
  * `val_bpb: 0.9979 - (truth + noise) / 1000`, goal minimize, as karpathy's train.py does.
  */
 
-/** mulberry32: a small seeded PRNG (as action/util/random.ts; kept here so --compare is exact). */
+/**
+ * mulberry32, as action/util/random.ts: a copy, since the eval and the agent import this file from
+ * a copy beside them in the night's repository, where nothing of autoexp's can be imported.
+ */
 export function random(seed: number): () => number {
   let a = seed >>> 0;
   return () => {

@@ -49,7 +49,7 @@
  * --compare REV runs this same script (and its helpers) against REV's engine in a git worktree
  * first, with the same arguments, so before and after come from one run on one machine.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import {
   copyFileSync,
   existsSync,
@@ -58,7 +58,6 @@ import {
   readFileSync,
   rmSync,
   statSync,
-  symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -67,6 +66,7 @@ import { parseArgs } from "node:util";
 import { validateConfig } from "../action/config/validate-config.ts";
 import { runBatch } from "../action/engine/run-batch.ts";
 import { parseLog } from "../action/ledger/log-jsonl.ts";
+import { runBefore } from "./compare-revision.ts";
 import {
   type EffectPool,
   effectPool,
@@ -284,32 +284,11 @@ const se = (xs: number[]) => {
 };
 const f1 = (x: number) => x.toFixed(1);
 
-if (args.compare) {
-  const old = mkdtempSync(join(tmpdir(), "autoexp-greedy-old-"));
-  rmSync(old, { recursive: true });
-  execFileSync("git", ["worktree", "add", "--detach", "--quiet", old, args.compare], { cwd: ROOT });
-  symlinkSync(join(ROOT, "node_modules"), join(old, "node_modules"));
-  for (const f of ["greedy.ts", "greedy-model.ts", "greedy-eval.ts", "greedy-agent.ts"])
-    copyFileSync(join(import.meta.dirname, f), join(old, "bench", f));
-  const argv = process.argv.slice(2);
-  const same = argv.filter((a, i) => a !== "--compare" && argv[i - 1] !== "--compare");
-  console.log(`before (${args.compare}'s engine, this script):`);
-  const run = spawnSync(
-    process.execPath,
-    [join(old, "bench", "greedy.ts"), ...same, "--tsv", args.tsv!],
-    { cwd: old, encoding: "utf8", maxBuffer: 1 << 28 },
-  );
-  if (run.status !== 0) console.log(run.stderr);
-  console.log(
-    run.stdout
-      .trim()
-      .split("\n")
-      .map((l) => `  ${l}`)
-      .join("\n"),
-  );
-  execFileSync("git", ["worktree", "remove", "--force", old], { cwd: ROOT });
-  console.log("after (this checkout):");
-}
+if (args.compare)
+  runBefore(args.compare, import.meta.filename, process.argv.slice(2), {
+    helpers: ["greedy-model.ts", "greedy-eval.ts", "greedy-agent.ts"],
+    extra: ["--tsv", args.tsv!],
+  });
 
 describe(pool);
 const started = performance.now();

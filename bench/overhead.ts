@@ -10,26 +10,25 @@
 // reported beside the overhead, so the agent sandbox's cost per experiment is there too.
 // The eval is `sh eval.sh` printing a number: its time (bwrap's start included when sandboxed)
 // is reported beside the overhead, so the sandbox's cost per run is the difference of the two.
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import {
   appendFileSync,
-  copyFileSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
   rmSync,
-  symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import type { Agent } from "../action/agents/agent.ts";
 import { parseConfigText } from "../action/config/parse-config-text.ts";
 import { runBatch } from "../action/engine/run-batch.ts";
 import { gitProcesses } from "../action/git/run-git.ts";
 import { formatLines } from "../action/ledger/log-jsonl.ts";
 import type { ResultEntry } from "../action/ledger/types.ts";
+import { runBefore } from "./compare-revision.ts";
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: string) => {
@@ -42,7 +41,6 @@ const TREES = flag("--tree-mb", "1").split(",").map(Number);
 const ISOLATIONS = flag("--isolation", "none,sandbox").split(",") as ("none" | "sandbox")[];
 const COMPARE = flag("--compare", "");
 const AGENT = flag("--agent", "inproc") as "inproc" | "command";
-const ROOT = resolve(import.meta.dirname, "..");
 
 const git = (cwd: string, ...argv: string[]) =>
   execFileSync("git", argv, { cwd, encoding: "utf8" });
@@ -203,29 +201,7 @@ function bareGit(history: number): number[] {
   return times;
 }
 
-if (COMPARE) {
-  const old = mkdtempSync(join(tmpdir(), "autoexp-old-"));
-  rmSync(old, { recursive: true });
-  git(ROOT, "worktree", "add", "--detach", "--quiet", old, COMPARE);
-  symlinkSync(join(ROOT, "node_modules"), join(old, "node_modules"));
-  copyFileSync(import.meta.filename, join(old, "bench", "overhead-now.ts"));
-  const same = args.filter((a, i) => a !== "--compare" && args[i - 1] !== "--compare");
-  console.log(`before (${COMPARE}'s engine, this script, ${N} experiments):`);
-  const run = spawnSync(process.execPath, [join(old, "bench", "overhead-now.ts"), ...same], {
-    cwd: old,
-    encoding: "utf8",
-  });
-  if (run.status !== 0) console.log(run.stderr);
-  console.log(
-    run.stdout
-      .trim()
-      .split("\n")
-      .map((l) => `  ${l}`)
-      .join("\n"),
-  );
-  git(ROOT, "worktree", "remove", "--force", old);
-  console.log("after (this checkout):");
-}
+if (COMPARE) runBefore(COMPARE, import.meta.filename, args, { what: `${N} experiments` });
 
 const results: { history: number; mb: number; isolation: string; median: number }[] = [];
 for (const history of HISTORIES) {
