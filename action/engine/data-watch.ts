@@ -1,5 +1,6 @@
-import { type Dirent, lstatSync, readdirSync, readlinkSync } from "node:fs";
+import { lstatSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
+import { walkTree } from "../files/walk-tree.ts";
 
 /** Entries watched per declared path at most; past that, the rest is not watched (said so). */
 const MAX_ENTRIES = 200_000;
@@ -45,23 +46,15 @@ export function watchReadOnly(paths: readonly string[]): {
 function manifest(root: string): { entries: Map<string, string>; cut: boolean } {
   const entries = new Map<string, string>();
   entries.set("", stamp(root));
-  const stack = [""];
-  while (stack.length > 0) {
-    const rel = stack.pop()!;
-    let list: Dirent[];
-    try {
-      list = readdirSync(rel ? join(root, rel) : root, { withFileTypes: true });
-    } catch {
-      continue;
+  let cut = false;
+  walkTree(root, (rel) => {
+    if (entries.size >= MAX_ENTRIES) {
+      cut = true;
+      return false;
     }
-    for (const e of list) {
-      if (entries.size >= MAX_ENTRIES) return { entries, cut: true };
-      const path = rel ? `${rel}/${e.name}` : e.name;
-      entries.set(path, stamp(join(root, path)));
-      if (e.isDirectory()) stack.push(path);
-    }
-  }
-  return { entries, cut: false };
+    entries.set(rel, stamp(join(root, rel)));
+  });
+  return { entries, cut };
 }
 
 function stamp(path: string): string {

@@ -1,5 +1,7 @@
 import { lstat, readdir } from "node:fs/promises";
 import { join } from "node:path";
+import { walkTree } from "../files/walk-tree.ts";
+import { lstatQuiet } from "./materialise.ts";
 import { removeTree } from "./remove-tree.ts";
 
 /** A file in an agent's scratch folder past this size is not a prompt or an answer: dropped. */
@@ -9,8 +11,8 @@ const SCRATCH_FILE_MAX = 16 * 1024 * 1024;
  * What a killed or finished run left in the tag's folders that autoexp makes anew anyway: every
  * slot and rebase checkout, every agent's working copy, and any oversized file in an agent's
  * scratch folder (its prompts and answers stay for review). Run when a tag opens, after the
- * leftover processes are killed (the commits' object stores for scratch gits go too): scratch that filled the disk, or that no tool can walk (a
- * 420-deep folder), can then not wedge the tag. Returns how many bytes were freed (about).
+ * leftover processes are killed; the commits' object stores for scratch gits go too. Scratch that
+ * filled the disk, or that no tool can walk (a 420-deep folder), can then not wedge the tag. Returns how many bytes were freed (about).
  */
 export async function discardScratch(stateDir: string): Promise<number> {
   let freed = 0;
@@ -46,20 +48,13 @@ async function list(dir: string): Promise<string[]> {
   return readdir(dir).catch(() => [] as string[]);
 }
 
-/** Bytes under `dir`, walked iteratively and shallowly bounded (a deep tree is not re-walked). */
+/** Bytes under `dir`, about: at most 100,000 entries are counted. */
 async function sizeOf(dir: string): Promise<number> {
   let total = 0;
-  const stack = [dir];
   let seen = 0;
-  while (stack.length > 0 && seen < 100_000) {
-    const here = stack.pop()!;
-    const entries = await readdir(here, { withFileTypes: true }).catch(() => []);
-    for (const e of entries) {
-      seen++;
-      const path = join(here, e.name);
-      if (e.isDirectory()) stack.push(path);
-      else if (e.isFile()) total += (await lstat(path).catch(() => null))?.size ?? 0;
-    }
-  }
+  walkTree(dir, (rel, e) => {
+    if (e.isFile()) total += lstatQuiet(join(dir, rel))?.size ?? 0;
+    return ++seen < 100_000;
+  });
   return total;
 }

@@ -178,9 +178,10 @@ function chmodQuiet(dir: string): void {
   }
 }
 
-function lstatQuiet(path: string): Stats | null;
-function lstatQuiet(path: string, bigint: true): import("node:fs").BigIntStats | null;
-function lstatQuiet(path: string, bigint?: true) {
+/** lstat, or null where nothing is (or it cannot be read). */
+export function lstatQuiet(path: string): Stats | null;
+export function lstatQuiet(path: string, bigint: true): import("node:fs").BigIntStats | null;
+export function lstatQuiet(path: string, bigint?: true) {
   try {
     return bigint ? lstatSync(path, { bigint: true }) : lstatSync(path);
   } catch {

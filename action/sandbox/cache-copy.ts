@@ -3,13 +3,13 @@ import {
   type Dirent,
   lstatSync,
   mkdirSync,
-  readdirSync,
   readlinkSync,
   rmSync,
   symlinkSync,
   utimesSync,
 } from "node:fs";
 import { join } from "node:path";
+import { walkTree } from "../files/walk-tree.ts";
 
 /** What a copied entry was when autoexp wrote it: a change since is a run's (inode, ctime). */
 interface Written {
@@ -46,9 +46,11 @@ export class CacheCopy {
     const changed = new Set<string>();
     mkdirSync(this.target, { recursive: true });
     const wanted = new Map<string, Dirent>();
-    walk(this.source, (rel, entry) => wanted.set(rel, entry));
+    walkTree(this.source, (rel, entry) => {
+      wanted.set(rel, entry);
+    });
     // What the copy holds that the source does not, or that a run changed: removed.
-    walk(this.target, (rel, entry) => {
+    walkTree(this.target, (rel, entry) => {
       const src = wanted.get(rel);
       const ok = src && sameType(src, entry) && (entry.isDirectory() || this.#intact(rel));
       if (!ok) {
@@ -107,23 +109,4 @@ function sameType(a: Dirent, b: Dirent): boolean {
     a.isSymbolicLink() === b.isSymbolicLink() &&
     a.isFile() === b.isFile()
   );
-}
-
-/** Every entry under `root`, parents before children, iteratively; `rel` is relative to root. */
-function walk(root: string, visit: (rel: string, entry: Dirent) => void): void {
-  const stack = [""];
-  while (stack.length > 0) {
-    const rel = stack.pop()!;
-    let entries: Dirent[];
-    try {
-      entries = readdirSync(rel ? join(root, rel) : root, { withFileTypes: true });
-    } catch {
-      continue;
-    }
-    for (const entry of entries) {
-      const path = rel ? `${rel}/${entry.name}` : entry.name;
-      visit(path, entry);
-      if (entry.isDirectory()) stack.push(path);
-    }
-  }
 }
