@@ -2,6 +2,7 @@ import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { mkdir, symlink } from "node:fs/promises";
 import { homedir } from "node:os";
 import { basename, dirname, isAbsolute, join } from "node:path";
+import { PRESETS } from "../agents/cli-agent/presets.ts";
 import type { AgentConfig, Config } from "../config/schema.ts";
 import { agentSecretNames } from "../process/secrets.ts";
 import { agentPaths } from "../sandbox/agent-paths.ts";
@@ -41,8 +42,6 @@ export interface Isolation {
    * the caches' state (what the last run there wrote is gone).
    */
   linkData(dir: string): Promise<void>;
-  /** The declared writable caches a run changed (restored before the next run), so far. */
-  writableChanged?(): string[];
   /** The declared read-only data (isolation.read_only) as host paths that exist. */
   readonly readOnlyData: readonly string[];
   /**
@@ -176,7 +175,6 @@ export async function resolveIsolation(
   ];
   // Each slot runs on its own copy of every declared writable cache, put back before each run.
   const copies = new Map<string, CacheCopy[]>();
-  const changed = new Set<string>();
   const readyCaches = (dir: string) => {
     let mine = copies.get(dir);
     if (!mine) {
@@ -185,7 +183,7 @@ export async function resolveIsolation(
         .map((w, i) => new CacheCopy(w, join(dirname(dir), "caches", String(i))));
       copies.set(dir, mine);
     }
-    for (const copy of mine) if (copy.sync().length > 0) changed.add(copy.source);
+    for (const copy of mine) copy.sync();
   };
   const cacheBinds = (dir: string) =>
     Object.fromEntries((copies.get(dir) ?? []).map((c) => [c.source, c.target]));
@@ -194,7 +192,6 @@ export async function resolveIsolation(
     warnings,
     readOnlyData,
     limits: groups.how,
-    writableChanged: () => [...changed],
     launch: (command, dir, base, frozen) => ({
       command: groups.wrap(
         dir,
@@ -249,8 +246,7 @@ export async function resolveIsolation(
  */
 function agentProgram(agent: AgentConfig, path: string): string[] {
   if (agent.use !== "claude-code" && agent.use !== "codex" && agent.use !== "aider") return [];
-  const name =
-    agent.command ?? { "claude-code": "claude", codex: "codex", aider: "aider" }[agent.use];
+  const name = agent.command ?? PRESETS[agent.use].program;
   const found = isAbsolute(name) ? name : findProgram(name, path);
   if (!found) return [];
   try {
@@ -292,8 +288,8 @@ function isFile(path: string): boolean {
  * `~/.pyenv/libexec/pyenv`); `~/.local` is not bound whole (keyrings and app data live there):
  * its bin and lib only. A PATH folder elsewhere outside the system folders (/opt/conda/bin, a
  * runner's tool cache, node_modules/.bin) is bound with the folders an installation keeps beside
- * its bin (lib, lib64, libexec, share), or whole for node_modules. The repository's own folders
- * are never bound by this (declare a virtualenv in isolation.read_only).
+ * its bin (lib, lib64, libexec, share), or whole for node_modules. Of the repository's own
+ * folders only an activated virtualenv's is bound (other data: declare it in isolation.read_only).
  */
 export function toolRoots(
   path: string,

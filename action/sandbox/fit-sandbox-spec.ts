@@ -1,4 +1,5 @@
 import { existsSync, statSync } from "node:fs";
+import { missingSandboxPaths } from "./missing-sandbox-paths.ts";
 import { type SandboxSpec, SECRET_SYSTEM_PATHS, SYSTEM_ROOTS } from "./sandbox-argv.ts";
 
 /** Where HOME goes when the real one does not exist: inside the sandbox's private /tmp. */
@@ -20,10 +21,7 @@ export function fitSandboxSpec(
   isFolder: (path: string) => boolean = (p) =>
     statSync(p, { throwIfNoEntry: false })?.isDirectory() ?? false,
 ): { spec: SandboxSpec; warnings: string[] } {
-  const warnings = [
-    ...spec.readOnly.filter((p) => !exists(p)).map((p) => `read-only path not found: ${p}`),
-    ...spec.writable.filter((p) => !exists(p)).map((p) => `writable path not found: ${p}`),
-  ];
+  const warnings = missingSandboxPaths(spec, exists);
   const home = exists(spec.home) ? spec.home : FALLBACK_HOME;
   if (home !== spec.home)
     warnings.push(`HOME ${spec.home} does not exist: the eval's HOME is ${home}`);
