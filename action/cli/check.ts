@@ -1,7 +1,6 @@
-import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { homedir, tmpdir } from "node:os";
-import { isAbsolute, join } from "node:path";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Config } from "../config/schema.ts";
 import { goalMetrics } from "../config/validate-config.ts";
 import { chooseMinDeltas } from "../decide/ledger-state.ts";
@@ -13,7 +12,6 @@ import { resolveIsolation } from "../engine/isolation.ts";
 import { runEval } from "../eval/run-eval.ts";
 import { formatScore } from "../ledger/render-dashboard.ts";
 import { splitEnv } from "../process/secrets.ts";
-import { missingAgentPaths } from "../sandbox/agent-paths.ts";
 
 export interface CheckOptions {
   config: Config;
@@ -47,16 +45,6 @@ export async function checkEval(options: CheckOptions): Promise<number> {
       : `isolation: none${isolation.warnings.length ? ` (${isolation.warnings.join("; ")})` : ""}`,
   );
   for (const w of isolation.mode === "sandbox" ? isolation.warnings : []) out(`warning: ${w}`);
-  if (isolation.mode === "sandbox") {
-    const home = options.env.HOME || homedir();
-    const resolve = (p: string) =>
-      p === "~" || p.startsWith("~/")
-        ? join(home, p.slice(1))
-        : isAbsolute(p)
-          ? p
-          : join(options.dir, p);
-    for (const w of missingAgentPaths(config.agent, resolve, existsSync)) out(`warning: ${w}`);
-  }
   const samples: Record<string, number[]> = {};
   const seconds: number[] = [];
   let failed = 0;

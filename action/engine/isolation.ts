@@ -5,7 +5,7 @@ import { basename, dirname, isAbsolute, join } from "node:path";
 import { PRESETS } from "../agents/cli-agent/presets.ts";
 import type { AgentConfig, Config } from "../config/schema.ts";
 import { agentSecretNames } from "../process/secrets.ts";
-import { agentPaths } from "../sandbox/agent-paths.ts";
+import { agentPaths, missingAgentPaths } from "../sandbox/agent-paths.ts";
 import { CacheCopy } from "../sandbox/cache-copy.ts";
 import {
   agentEnvironment,
@@ -172,6 +172,8 @@ export async function resolveIsolation(
   const warnings = [
     ...fitted.warnings.filter((w) => !tools.some((t) => w.endsWith(`: ${t}`))),
     ...limitWarnings,
+    // A CLI agent's preset or declared folders that are not there: `check` and `run` name them.
+    ...(config.agent ? missingAgentPaths(config.agent, resolve, existsSync) : []),
   ];
   // Each slot runs on its own copy of every declared writable cache, put back before each run.
   const copies = new Map<string, CacheCopy[]>();
