@@ -1,11 +1,15 @@
-import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdir, symlink } from "node:fs/promises";
 import { homedir } from "node:os";
 import { basename, dirname, isAbsolute, join } from "node:path";
-import { PRESETS } from "../agents/cli-agent/presets.ts";
 import type { AgentConfig, Config } from "../config/schema.ts";
 import { agentSecretNames } from "../process/secrets.ts";
-import { agentPaths, missingAgentPaths } from "../sandbox/agent-paths.ts";
+import {
+  agentPaths,
+  agentProgram,
+  commandPaths,
+  missingAgentPaths,
+} from "../sandbox/agent-paths.ts";
 import { CacheCopy } from "../sandbox/cache-copy.ts";
 import {
   agentEnvironment,
@@ -15,7 +19,7 @@ import {
 import { findGpuDevices } from "../sandbox/find-gpu-devices.ts";
 import { fitSandboxSpec } from "../sandbox/fit-sandbox-spec.ts";
 import { createLimitGroups } from "../sandbox/limits.ts";
-import { findProgram, probeSandbox } from "../sandbox/probe-sandbox.ts";
+import { probeSandbox } from "../sandbox/probe-sandbox.ts";
 import { SYSTEM_ROOTS, sandboxArgv } from "../sandbox/sandbox-argv.ts";
 import { AutoexpError } from "../util/errors.ts";
 import { keyPath } from "./state-key.ts";
@@ -239,48 +243,6 @@ export async function resolveIsolation(
       };
     },
   };
-}
-
-/**
- * The agent's program as installed: a tool on PATH is often a link into a folder of its own
- * (claude's native installer: ~/.local/bin/claude -> ~/.local/share/claude/versions/<v>), which
- * is bound read-only so that the tool runs inside the sandbox.
- */
-function agentProgram(agent: AgentConfig, path: string): string[] {
-  if (agent.use !== "claude-code" && agent.use !== "codex" && agent.use !== "aider") return [];
-  const name = agent.command ?? PRESETS[agent.use].program;
-  const found = isAbsolute(name) ? name : findProgram(name, path);
-  if (!found) return [];
-  try {
-    const real = realpathSync(found);
-    return [...new Set([found, dirname(real)])];
-  } catch {
-    return [found];
-  }
-}
-
-/**
- * Files a command names by absolute path (a `command` agent's script: `node /opt/agents/a.js`),
- * bound read-only so that it runs: the user wrote them into the config. Only existing regular
- * paths, never folders: a folder the agent needs is declared (agent.read_only).
- */
-export function commandPaths(command: Command): string[] {
-  const words = typeof command === "string" ? command.split(/\s+/) : [...command];
-  return [
-    ...new Set(
-      words
-        .map((w) => w.replace(/^['"]|['"]$/g, ""))
-        .filter((w) => isAbsolute(w) && !w.split("/").includes("..") && isFile(w)),
-    ),
-  ];
-}
-
-function isFile(path: string): boolean {
-  try {
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
 }
 
 /**

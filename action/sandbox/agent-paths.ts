@@ -1,4 +1,8 @@
+import { realpathSync, statSync } from "node:fs";
+import { dirname, isAbsolute } from "node:path";
+import { PRESETS } from "../agents/cli-agent/presets.ts";
 import type { AgentConfig, CliAgentConfig } from "../config/schema.ts";
+import { findProgram } from "./probe-sandbox.ts";
 
 /**
  * The folders a CLI tool keeps its login, settings and sessions in, as the tools install
@@ -66,4 +70,46 @@ export function missingAgentPaths(
   for (const p of cli.writable)
     say(p, "agent.writable", "create it or remove it from agent.writable");
   return out;
+}
+
+/**
+ * The agent's program as installed: a tool on PATH is often a link into a folder of its own
+ * (claude's native installer: ~/.local/bin/claude -> ~/.local/share/claude/versions/<v>), which
+ * is bound read-only so that the tool runs inside the sandbox.
+ */
+export function agentProgram(agent: AgentConfig, path: string): string[] {
+  if (agent.use !== "claude-code" && agent.use !== "codex" && agent.use !== "aider") return [];
+  const name = agent.command ?? PRESETS[agent.use].program;
+  const found = isAbsolute(name) ? name : findProgram(name, path);
+  if (!found) return [];
+  try {
+    const real = realpathSync(found);
+    return [...new Set([found, dirname(real)])];
+  } catch {
+    return [found];
+  }
+}
+
+/**
+ * Files a command names by absolute path (a `command` agent's script: `node /opt/agents/a.js`),
+ * bound read-only so that it runs: the user wrote them into the config. Only existing regular
+ * paths, never folders: a folder the agent needs is declared (agent.read_only).
+ */
+export function commandPaths(command: string | readonly string[]): string[] {
+  const words = typeof command === "string" ? command.split(/\s+/) : [...command];
+  return [
+    ...new Set(
+      words
+        .map((w) => w.replace(/^['"]|['"]$/g, ""))
+        .filter((w) => isAbsolute(w) && !w.split("/").includes("..") && isFile(w)),
+    ),
+  ];
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
