@@ -28305,9 +28305,9 @@ var require_picomatch2 = __commonJS({
 });
 
 // action/github/action-main.ts
-import { existsSync as existsSync11, readFileSync as readFileSync4 } from "node:fs";
+import { existsSync as existsSync12, readFileSync as readFileSync4 } from "node:fs";
 import { tmpdir as tmpdir4 } from "node:os";
-import { isAbsolute as isAbsolute5, join as join41, resolve } from "node:path";
+import { isAbsolute as isAbsolute6, join as join42, resolve } from "node:path";
 
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";
@@ -49088,7 +49088,7 @@ function parseConfigText(text2) {
 }
 
 // action/engine/run-batch.ts
-import { join as join30 } from "node:path";
+import { join as join31 } from "node:path";
 
 // action/agents/create-agent.ts
 import { accessSync, constants as constants3 } from "node:fs";
@@ -52373,8 +52373,31 @@ function incumbentFailure(iteration, slot, outcome) {
 }
 
 // action/engine/data-watch.ts
-import { lstatSync as lstatSync2, readdirSync as readdirSync5, readlinkSync } from "node:fs";
+import { lstatSync as lstatSync2, readlinkSync } from "node:fs";
+import { join as join11 } from "node:path";
+
+// action/files/walk-tree.ts
+import { readdirSync as readdirSync5 } from "node:fs";
 import { join as join10 } from "node:path";
+function walkTree(root, visit2) {
+  const stack = [""];
+  while (stack.length > 0) {
+    const rel = stack.pop();
+    let entries;
+    try {
+      entries = readdirSync5(rel ? join10(root, rel) : root, { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    for (const entry of entries) {
+      const path = rel ? `${rel}/${entry.name}` : entry.name;
+      if (visit2(path, entry) === false) return;
+      if (entry.isDirectory()) stack.push(path);
+    }
+  }
+}
+
+// action/engine/data-watch.ts
 var MAX_ENTRIES = 2e5;
 function watchReadOnly(paths) {
   const warnings = [];
@@ -52394,8 +52417,8 @@ function watchReadOnly(paths) {
       for (const [root, was] of before) {
         const now = manifest(root).entries;
         for (const [rel, stamp2] of was)
-          if (now.get(rel) !== stamp2) changed.push(rel ? join10(root, rel) : root);
-        for (const rel of now.keys()) if (!was.has(rel)) changed.push(join10(root, rel));
+          if (now.get(rel) !== stamp2) changed.push(rel ? join11(root, rel) : root);
+        for (const rel of now.keys()) if (!was.has(rel)) changed.push(join11(root, rel));
         if (changed.length >= 5) break;
       }
       if (changed.length === 0) return null;
@@ -52406,23 +52429,15 @@ function watchReadOnly(paths) {
 function manifest(root) {
   const entries = /* @__PURE__ */ new Map();
   entries.set("", stamp(root));
-  const stack = [""];
-  while (stack.length > 0) {
-    const rel = stack.pop();
-    let list3;
-    try {
-      list3 = readdirSync5(rel ? join10(root, rel) : root, { withFileTypes: true });
-    } catch {
-      continue;
+  let cut = false;
+  walkTree(root, (rel) => {
+    if (entries.size >= MAX_ENTRIES) {
+      cut = true;
+      return false;
     }
-    for (const e of list3) {
-      if (entries.size >= MAX_ENTRIES) return { entries, cut: true };
-      const path = rel ? `${rel}/${e.name}` : e.name;
-      entries.set(path, stamp(join10(root, path)));
-      if (e.isDirectory()) stack.push(path);
-    }
-  }
-  return { entries, cut: false };
+    entries.set(rel, stamp(join11(root, rel)));
+  });
+  return { entries, cut };
 }
 function stamp(path) {
   try {
@@ -52439,7 +52454,7 @@ function stamp(path) {
 import { existsSync as existsSync3 } from "node:fs";
 import { mkdir as mkdir5, mkdtemp, readdir as readdir2, rm as rm5, stat as stat2, writeFile as writeFile6 } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join as join12 } from "node:path";
+import { join as join13 } from "node:path";
 
 // action/git/commands/refs.ts
 var resolveRef2 = (ref) => ({
@@ -52548,17 +52563,17 @@ var commitObjects = (commit) => ({
 // action/git/loose-objects.ts
 import { createHash as createHash3 } from "node:crypto";
 import { existsSync as existsSync2, mkdirSync as mkdirSync2, renameSync as renameSync2, writeFileSync as writeFileSync3 } from "node:fs";
-import { join as join11 } from "node:path";
+import { join as join12 } from "node:path";
 import { deflateSync } from "node:zlib";
 function writeLooseObject(objectsDir, type, content) {
   const bytes = typeof content === "string" ? Buffer.from(content) : content;
   const object2 = Buffer.concat([Buffer.from(`${type} ${bytes.length}\0`), bytes]);
   const sha = createHash3("sha1").update(object2).digest("hex");
-  const dir = join11(objectsDir, sha.slice(0, 2));
-  const path = join11(dir, sha.slice(2));
+  const dir = join12(objectsDir, sha.slice(0, 2));
+  const path = join12(dir, sha.slice(2));
   if (existsSync2(path)) return sha;
   mkdirSync2(dir, { recursive: true });
-  const temp = join11(dir, `tmp_obj_${process.pid}_${sha.slice(2, 10)}`);
+  const temp = join12(dir, `tmp_obj_${process.pid}_${sha.slice(2, 10)}`);
   writeFileSync3(temp, deflateSync(object2, { level: 1 }), { mode: 292 });
   renameSync2(temp, path);
   return sha;
@@ -52881,7 +52896,7 @@ function remember(cache, key, value) {
 }
 function emptyRepo(env) {
   empty ??= (async () => {
-    const dir = await mkdtemp(join12(tmpdir(), "autoexp-empty-"));
+    const dir = await mkdtemp(join13(tmpdir(), "autoexp-empty-"));
     await new Git(dir, env).run(init({ bare: true }));
     return dir;
   })();
@@ -53080,7 +53095,7 @@ var Git = class _Git {
     let found = OBJECTS.get(this.dir);
     if (found === void 0) {
       const format = await this.run(objectFormat());
-      found = format === "sha1" ? join12(await this.commonDir(), "objects") : null;
+      found = format === "sha1" ? join13(await this.commonDir(), "objects") : null;
       OBJECTS.set(this.dir, found);
     }
     return found;
@@ -53094,12 +53109,12 @@ var Git = class _Git {
     const local = new _Git(dir, this.#env);
     await local.run(init());
     const objects = await this.#commitStore(commit, stores);
-    await writeFile6(join12(dir, ".git", "objects", "info", "alternates"), `${objects}
+    await writeFile6(join13(dir, ".git", "objects", "info", "alternates"), `${objects}
 `);
-    await writeFile6(join12(dir, ".git", "shallow"), `${commit}
+    await writeFile6(join13(dir, ".git", "shallow"), `${commit}
 `);
     await local.run(updateRefs([{ ref: "HEAD", sha: commit }]));
-    await local.run(readTreeInto(commit, join12(dir, ".git", "index")));
+    await local.run(readTreeInto(commit, join13(dir, ".git", "index")));
     await local.run(refreshIndex());
     return objects;
   }
@@ -53109,18 +53124,18 @@ var Git = class _Git {
    * commit (an incumbent serves every proposal made on it), the newest STORES_KEPT kept.
    */
   #commitStore(commit, root) {
-    const key = join12(root, commit);
+    const key = join13(root, commit);
     let made = this.#stores.get(key);
     if (!made) {
       made = (async () => {
-        const repo = join12(root, commit);
-        const objects = join12(repo, "objects");
-        if (existsSync3(join12(repo, "complete"))) return objects;
+        const repo = join13(root, commit);
+        const objects = join13(repo, "objects");
+        if (existsSync3(join13(repo, "complete"))) return objects;
         await rm5(repo, { recursive: true, force: true });
         await mkdir5(repo, { recursive: true });
         await new _Git(repo, this.#env).run(init({ bare: true }));
         await copyObjects(this.dir, repo, this.#env, await this.run(commitObjects(commit)));
-        await writeFile6(join12(repo, "complete"), `${commit}
+        await writeFile6(join13(repo, "complete"), `${commit}
 `);
         await pruneStores(root, STORES_KEPT);
         return objects;
@@ -53156,11 +53171,11 @@ async function pruneStores(root, keep) {
   const dated = await Promise.all(
     names2.map(async (name) => ({
       name,
-      at: (await stat2(join12(root, name)).catch(() => null))?.mtimeMs ?? 0
+      at: (await stat2(join13(root, name)).catch(() => null))?.mtimeMs ?? 0
     }))
   );
   for (const { name } of dated.sort((a, b) => b.at - a.at).slice(keep))
-    await rm5(join12(root, name), { recursive: true, force: true });
+    await rm5(join13(root, name), { recursive: true, force: true });
 }
 var READS_WORKTREE = /* @__PURE__ */ new Set(["status", "add", "commit", "update-index"]);
 var FILTERS = /* @__PURE__ */ new Map();
@@ -53249,7 +53264,7 @@ function createFaults(env) {
 
 // action/engine/import-history.ts
 import { readFile as readFile11, rm as rm9 } from "node:fs/promises";
-import { basename, join as join17 } from "node:path";
+import { basename, join as join18 } from "node:path";
 
 // action/files/write-atomic.ts
 import { rename as rename2, writeFile as writeFile7 } from "node:fs/promises";
@@ -53279,7 +53294,7 @@ function renderResultsTsv(metrics, results, scores) {
 // action/engine/record-store.ts
 import { existsSync as existsSync4 } from "node:fs";
 import { mkdir as mkdir7, readFile as readFile10, rename as rename3, rm as rm8 } from "node:fs/promises";
-import { join as join16 } from "node:path";
+import { join as join17 } from "node:path";
 
 // action/ledger/cap-notes.ts
 var NOTES_MAX = 16e3;
@@ -54214,31 +54229,31 @@ function incumbentRow(log, commit) {
 
 // action/engine/discard-scratch.ts
 import { lstat as lstat3, readdir as readdir3 } from "node:fs/promises";
-import { join as join13 } from "node:path";
+import { join as join14 } from "node:path";
 var SCRATCH_FILE_MAX = 16 * 1024 * 1024;
 async function discardScratch(stateDir) {
   let freed = 0;
   for (const sub of ["slots", "rebase"]) {
-    for (const name of await list(join13(stateDir, sub))) {
+    for (const name of await list(join14(stateDir, sub))) {
       for (const part of ["tree", "caches"]) {
-        const dir = join13(stateDir, sub, name, part);
+        const dir = join14(stateDir, sub, name, part);
         freed += await sizeOf(dir);
         removeTree(dir);
       }
     }
   }
-  freed += await sizeOf(join13(stateDir, "agent-objects"));
-  removeTree(join13(stateDir, "agent-objects"));
-  for (const name of await list(join13(stateDir, "agents"))) {
-    const work = join13(stateDir, "agents", name, "work");
+  freed += await sizeOf(join14(stateDir, "agent-objects"));
+  removeTree(join14(stateDir, "agent-objects"));
+  for (const name of await list(join14(stateDir, "agents"))) {
+    const work = join14(stateDir, "agents", name, "work");
     freed += await sizeOf(work);
     removeTree(work);
-    const scratch = join13(stateDir, "agents", name, "scratch");
+    const scratch = join14(stateDir, "agents", name, "scratch");
     for (const file2 of await list(scratch)) {
-      const st = await lstat3(join13(scratch, file2)).catch(() => null);
+      const st = await lstat3(join14(scratch, file2)).catch(() => null);
       if (st && (!st.isFile() || st.size > SCRATCH_FILE_MAX)) {
         freed += st.isFile() ? st.size : 0;
-        removeTree(join13(scratch, file2));
+        removeTree(join14(scratch, file2));
       }
     }
   }
@@ -54249,18 +54264,11 @@ async function list(dir) {
 }
 async function sizeOf(dir) {
   let total = 0;
-  const stack = [dir];
   let seen = 0;
-  while (stack.length > 0 && seen < 1e5) {
-    const here = stack.pop();
-    const entries = await readdir3(here, { withFileTypes: true }).catch(() => []);
-    for (const e of entries) {
-      seen++;
-      const path = join13(here, e.name);
-      if (e.isDirectory()) stack.push(path);
-      else if (e.isFile()) total += (await lstat3(path).catch(() => null))?.size ?? 0;
-    }
-  }
+  walkTree(dir, (rel, e) => {
+    if (e.isFile()) total += lstatQuiet(join14(dir, rel))?.size ?? 0;
+    return ++seen < 1e5;
+  });
   return total;
 }
 
@@ -54283,12 +54291,12 @@ import { open as open4, readFile as readFile8 } from "node:fs/promises";
 import { createHmac as createHmac2, randomBytes as randomBytes2 } from "node:crypto";
 import { link, mkdir as mkdir6, readFile as readFile7, rm as rm6, stat as stat3, writeFile as writeFile8 } from "node:fs/promises";
 import { homedir } from "node:os";
-import { isAbsolute as isAbsolute2, join as join14 } from "node:path";
+import { isAbsolute as isAbsolute2, join as join15 } from "node:path";
 async function stateKey(env) {
   const path = keyPath(env);
   const existing = await readKey(path);
   if (existing) return existing;
-  await mkdir6(join14(path, ".."), { recursive: true, mode: 448 });
+  await mkdir6(join15(path, ".."), { recursive: true, mode: 448 });
   const temp = `${path}.tmp-${process.pid}-${randomBytes2(4).toString("hex")}`;
   await writeFile8(temp, `${randomBytes2(32).toString("hex")}
 `, { mode: 384 });
@@ -54302,8 +54310,8 @@ async function stateKey(env) {
   return key;
 }
 function keyPath(env) {
-  const state = env.XDG_STATE_HOME && isAbsolute2(env.XDG_STATE_HOME) ? env.XDG_STATE_HOME : join14(env.HOME || homedir(), ".local", "state");
-  return join14(state, "autoexp", "key");
+  const state = env.XDG_STATE_HOME && isAbsolute2(env.XDG_STATE_HOME) ? env.XDG_STATE_HOME : join15(env.HOME || homedir(), ".local", "state");
+  return join15(state, "autoexp", "key");
 }
 async function readKey(path) {
   const info2 = await stat3(path).catch(() => null);
@@ -54405,15 +54413,15 @@ function digest(text2) {
 
 // action/engine/kill-leftovers.ts
 import { readdir as readdir4 } from "node:fs/promises";
-import { join as join15 } from "node:path";
+import { join as join16 } from "node:path";
 async function killLeftovers(stateDir, key) {
   let killed = false;
   for (const sub of ["slots", "agents", "rebase"]) {
-    const root = join15(stateDir, sub);
+    const root = join16(stateDir, sub);
     const names2 = await readdir4(root).catch(() => []);
     for (const name of names2) {
       for (const file2 of ["eval.pid", "agent.pid"]) {
-        if (killLeftoverGroup(join15(root, name, file2), key)) killed = true;
+        if (killLeftoverGroup(join16(root, name, file2), key)) killed = true;
       }
     }
   }
@@ -54533,7 +54541,7 @@ var RecordStore = class _RecordStore {
     return this.#notes;
   }
   get journalPath() {
-    return join16(this.stateDir, "log.jsonl");
+    return join17(this.stateDir, "log.jsonl");
   }
   /**
    * Opens the tag's record, takes its lock, kills what a killed run left, and recovers. `adopt`:
@@ -54542,11 +54550,11 @@ var RecordStore = class _RecordStore {
   static async open(options) {
     const probe = await findRepository(options.repoDir, options.env);
     const repo = probe.withEnv(await withIdentity(probe, options.env));
-    const stateDir = join16(await repo.commonDir(), "autoexp", options.tag);
+    const stateDir = join17(await repo.commonDir(), "autoexp", options.tag);
     const key = await stateKey(options.env);
     signPidFiles(key);
     await mkdir7(stateDir, { recursive: true });
-    const lock = await takeLock(join16(stateDir, "lock"), options.tag);
+    const lock = await takeLock(join17(stateDir, "lock"), options.tag);
     const head = await repo.resolve(`refs/heads/autoexp/${options.tag}`);
     const store = new _RecordStore(repo, options.tag, stateDir, head, lock, key);
     if (options.redact) store.#redact = options.redact;
@@ -54653,7 +54661,7 @@ var RecordStore = class _RecordStore {
     const notes = pending.findLast((i) => i.type === "notes");
     const recovered = [];
     if (notes?.type === "notes") {
-      const file2 = await readFile10(join16(this.stateDir, "notes.md"), "utf8").catch(() => null);
+      const file2 = await readFile10(join17(this.stateDir, "notes.md"), "utf8").catch(() => null);
       if (file2 !== null && digest(file2) === notes.digest) this.#notes = file2;
       else recovered.push("ignored notes.md in the tag's folder: it is not what autoexp wrote");
     }
@@ -54675,7 +54683,7 @@ var RecordStore = class _RecordStore {
   }
   /** Tags started before slots ran in a git worktree here; it only invites tampering now. */
   async #dropLegacyWorktree() {
-    const legacy = join16(this.stateDir, "worktree");
+    const legacy = join17(this.stateDir, "worktree");
     if (!existsSync4(legacy)) return;
     await rm8(legacy, { recursive: true, force: true });
     await this.repo.pruneWorktrees();
@@ -54699,7 +54707,7 @@ var RecordStore = class _RecordStore {
     const items = [];
     if (options.notes !== void 0) {
       this.#notes = capNotes(this.#redact(options.notes));
-      await writeAtomic(join16(this.stateDir, "notes.md"), this.#notes);
+      await writeAtomic(join17(this.stateDir, "notes.md"), this.#notes);
       items.push({ type: "notes", digest: digest(this.#notes) });
     }
     const data = formatLines(entries);
@@ -54756,7 +54764,7 @@ var RecordStore = class _RecordStore {
     const record3 = await this.repo.commitFiles(
       parent,
       files,
-      join16(this.stateDir, "record.index"),
+      join17(this.stateDir, "record.index"),
       message
     );
     const refs = fresh.filter((r) => r.diff && r.commit_full).map((r) => ({ ref: r.diff, sha: r.commit_full }));
@@ -54825,7 +54833,7 @@ function countLines(text2) {
 // action/engine/import-history.ts
 var PENDING = "import.json";
 async function recordPendingImport(store) {
-  const path = join17(store.stateDir, PENDING);
+  const path = join18(store.stateDir, PENDING);
   const text2 = await readFile11(path, "utf8").catch(() => null);
   if (text2 === null) return false;
   await store.append([JSON.parse(text2)]);
@@ -54834,204 +54842,20 @@ async function recordPendingImport(store) {
 }
 
 // action/engine/isolation.ts
-import { existsSync as existsSync7, readFileSync as readFileSync3, realpathSync, statSync as statSync2 } from "node:fs";
+import { existsSync as existsSync8, readFileSync as readFileSync3 } from "node:fs";
 import { mkdir as mkdir8, symlink as symlink2 } from "node:fs/promises";
 import { homedir as homedir3 } from "node:os";
-import { basename as basename2, dirname as dirname3, isAbsolute as isAbsolute4, join as join22 } from "node:path";
+import { basename as basename2, dirname as dirname4, isAbsolute as isAbsolute5, join as join23 } from "node:path";
 
 // action/sandbox/agent-paths.ts
-var PRESET_PATHS = {
-  // ~/.claude holds the login, settings and session files, which the tool writes as it works;
-  // ~/.claude.json its account state. The native installer puts the program under ~/.local/share.
-  "claude-code": {
-    readOnly: ["~/.local/share/claude"],
-    writable: ["~/.claude", "~/.claude.json"]
-  },
-  codex: { readOnly: [], writable: ["~/.codex"] },
-  aider: { readOnly: ["~/.aider.conf.yml", "~/.aider.model.settings.yml"], writable: ["~/.aider"] }
-};
-function agentPaths(agent2, resolve2) {
-  if (agent2.use === "search" || agent2.use === "openai" || agent2.use === "anthropic")
-    return { readOnly: [], writable: [] };
-  const cli = agent2;
-  const preset = cli.use === "command" ? { readOnly: [], writable: [] } : PRESET_PATHS[cli.use];
-  return {
-    readOnly: [...preset.readOnly, ...cli.read_only].map(resolve2),
-    writable: [...preset.writable, ...cli.writable].map(resolve2)
-  };
-}
+import { realpathSync, statSync } from "node:fs";
+import { dirname as dirname3, isAbsolute as isAbsolute4 } from "node:path";
 
-// action/sandbox/cache-copy.ts
-import {
-  copyFileSync,
-  lstatSync as lstatSync3,
-  mkdirSync as mkdirSync3,
-  readdirSync as readdirSync6,
-  readlinkSync as readlinkSync2,
-  rmSync as rmSync3,
-  symlinkSync as symlinkSync2,
-  utimesSync
-} from "node:fs";
-import { join as join18 } from "node:path";
-var CacheCopy = class {
-  source;
-  target;
-  #written = /* @__PURE__ */ new Map();
-  constructor(source, target) {
-    this.source = source;
-    this.target = target;
-  }
-  /**
-   * Makes the copy equal the source again; returns the paths (relative) the last run changed,
-   * added or removed there. Synchronous on purpose: many small stat calls through the thread
-   * pool cost more than the work itself.
-   */
-  sync() {
-    const changed = /* @__PURE__ */ new Set();
-    mkdirSync3(this.target, { recursive: true });
-    const wanted = /* @__PURE__ */ new Map();
-    walk(this.source, (rel, entry) => wanted.set(rel, entry));
-    walk(this.target, (rel, entry) => {
-      const src = wanted.get(rel);
-      const ok = src && sameType(src, entry) && (entry.isDirectory() || this.#intact(rel));
-      if (!ok) {
-        rmSync3(join18(this.target, rel), { recursive: true, force: true });
-        this.#written.delete(rel);
-        if (!entry.isDirectory() || !src) changed.add(rel);
-      }
-    });
-    for (const [rel, entry] of wanted) {
-      const to = join18(this.target, rel);
-      const from = join18(this.source, rel);
-      const stamp2 = stampOf(from);
-      if (entry.isDirectory()) {
-        mkdirSync3(to, { recursive: true });
-        continue;
-      }
-      const was = this.#written.get(rel);
-      const intact = was !== void 0 && this.#intact(rel);
-      if (intact && was.from === stamp2) continue;
-      if (was && !intact) changed.add(rel);
-      rmSync3(to, { recursive: true, force: true });
-      if (entry.isSymbolicLink()) symlinkSync2(readlinkSync2(from), to);
-      else {
-        copyFileSync(from, to);
-        const st = lstatSync3(from);
-        utimesSync(to, st.atime, st.mtime);
-      }
-      const now = lstatSync3(to, { bigint: true });
-      this.#written.set(rel, { ino: now.ino, ctimeNs: now.ctimeNs, from: stamp2 });
-    }
-    return [...changed].sort();
-  }
-  #intact(rel) {
-    const was = this.#written.get(rel);
-    if (!was) return false;
-    try {
-      const st = lstatSync3(join18(this.target, rel), { bigint: true });
-      return st.ino === was.ino && st.ctimeNs === was.ctimeNs;
-    } catch {
-      return false;
-    }
-  }
-};
-function stampOf(path) {
-  const st = lstatSync3(path, { bigint: true });
-  return `${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.ino}:${st.mode}`;
-}
-function sameType(a, b) {
-  return a.isDirectory() === b.isDirectory() && a.isSymbolicLink() === b.isSymbolicLink() && a.isFile() === b.isFile();
-}
-function walk(root, visit2) {
-  const stack = [""];
-  while (stack.length > 0) {
-    const rel = stack.pop();
-    let entries;
-    try {
-      entries = readdirSync6(rel ? join18(root, rel) : root, { withFileTypes: true });
-    } catch {
-      continue;
-    }
-    for (const entry of entries) {
-      const path = rel ? `${rel}/${entry.name}` : entry.name;
-      visit2(path, entry);
-      if (entry.isDirectory()) stack.push(path);
-    }
-  }
-}
-
-// action/sandbox/eval-environment.ts
-var NAMES = /* @__PURE__ */ new Set([
-  "PATH",
-  "USER",
-  "LOGNAME",
-  "LANG",
-  "LANGUAGE",
-  "TZ",
-  "TERM",
-  "NO_COLOR",
-  "LD_LIBRARY_PATH",
-  "GPU_DEVICE_ORDINAL"
-]);
-var PREFIXES = ["LC_", "CUDA_", "NVIDIA_", "ROCR_", "ROCM_", "HIP_", "HSA_", "NCCL_"];
-var SECRET_LIKE = /KEY|TOKEN|SECRET|PASSW|CREDENTIAL|AUTH|COOKIE|SESSION|PRIVATE/i;
-var EVAL_AUTOEXP_NAMES = ["AUTOEXP_WORKER", "AUTOEXP_SEED"];
-function evalEnvironment(env, options) {
-  const out = {};
-  for (const [name, value] of Object.entries(env)) {
-    if (value === void 0) continue;
-    if (NAMES.has(name)) out[name] = value;
-    else if (PREFIXES.some((p) => name.startsWith(p)) && !SECRET_LIKE.test(name)) out[name] = value;
-  }
-  out.HOME = options.home;
-  for (const name of options.passEnv) {
-    const value = env[name];
-    if (value !== void 0) out[name] = value;
-  }
-  return { ...out, ...options.set };
-}
-var AGENT_NAMES2 = [
-  "HTTP_PROXY",
-  "HTTPS_PROXY",
-  "NO_PROXY",
-  "ALL_PROXY",
-  "http_proxy",
-  "https_proxy",
-  "no_proxy",
-  "all_proxy",
-  "SSL_CERT_FILE",
-  "SSL_CERT_DIR",
-  "NODE_EXTRA_CA_CERTS",
-  "REQUESTS_CA_BUNDLE"
-];
-function agentEnvironment(env, options) {
-  return evalEnvironment(env, {
-    passEnv: [
-      ...AGENT_NAMES2,
-      ...options.secrets,
-      ...Object.keys(env).filter((k) => k.startsWith("AUTOEXP_"))
-    ],
-    set: {},
-    home: options.home
-  });
-}
-
-// action/sandbox/find-gpu-devices.ts
-import { readdirSync as readdirSync7 } from "node:fs";
-import { join as join19 } from "node:path";
-var GPU_NODE = /^(nvidia.*|dri|kfd)$/;
-function findGpuDevices(dir = "/dev") {
-  let names2;
-  try {
-    names2 = readdirSync7(dir);
-  } catch {
-    return [];
-  }
-  return names2.filter((n) => GPU_NODE.test(n)).sort().map((n) => join19(dir, n));
-}
-
-// action/sandbox/fit-sandbox-spec.ts
-import { existsSync as existsSync5, statSync } from "node:fs";
+// action/sandbox/probe-sandbox.ts
+import { execFile as execFile2 } from "node:child_process";
+import { accessSync as accessSync2, constants as constants4, mkdtempSync, rmSync as rmSync3 } from "node:fs";
+import { homedir as homedir2, tmpdir as tmpdir2 } from "node:os";
+import { delimiter as delimiter2, join as join19 } from "node:path";
 
 // action/sandbox/sandbox-argv.ts
 import { isAbsolute as isAbsolute3, normalize } from "node:path";
@@ -55149,13 +54973,298 @@ function checkedPath(path, field) {
   return clean2;
 }
 
+// action/sandbox/probe-sandbox.ts
+var INSTALL2 = "sudo apt-get install bubblewrap (Debian, Ubuntu; dnf, pacman and apk: bubblewrap)";
+var USERNS = "bubblewrap needs user namespaces for a user other than root: on Ubuntu 24.04 and later allow them with `sudo sysctl kernel.apparmor_restrict_unprivileged_userns=0` (or an AppArmor profile for bwrap); elsewhere check `sysctl user.max_user_namespaces`";
+var PROBE_TIMEOUT_MS = 15e3;
+var cached2;
+function probeSandbox() {
+  cached2 ??= runSandboxProbe();
+  return cached2;
+}
+async function runSandboxProbe(env = process.env) {
+  const bwrap = findProgram2("bwrap", env.PATH ?? "");
+  if (!bwrap) return { ok: false, why: "bubblewrap (bwrap) is not on PATH", install: INSTALL2 };
+  const slotDir = mkdtempSync(join19(tmpdir2(), "autoexp-probe-"));
+  try {
+    const argv = sandboxArgv(
+      { bwrap, slotDir, home: homedir2(), readOnly: [], writable: [], network: false, devices: [] },
+      "test ! -w / && touch probe && echo sandbox-ok"
+    );
+    const run = await execQuiet(argv, { PATH: env.PATH ?? "/usr/bin:/bin" });
+    if (run.ok && run.stdout.includes("sandbox-ok")) return { ok: true, bwrap };
+    const said = run.stderr.trim().split("\n")[0] || run.error || "no output";
+    const userns = /namespace|uid map|permission denied|operation not permitted/i.test(said);
+    return {
+      ok: false,
+      why: `bubblewrap (${bwrap}) is installed but cannot make a sandbox here: ${said}`,
+      install: userns ? USERNS : INSTALL2
+    };
+  } finally {
+    rmSync3(slotDir, { recursive: true, force: true });
+  }
+}
+function findProgram2(name, path) {
+  for (const dir of path.split(delimiter2)) {
+    if (!dir) continue;
+    const candidate = join19(dir, name);
+    try {
+      accessSync2(candidate, constants4.X_OK);
+      return candidate;
+    } catch {
+    }
+  }
+  return null;
+}
+function execQuiet(argv, env) {
+  return new Promise((resolve2) => {
+    execFile2(
+      argv[0],
+      argv.slice(1),
+      { env, timeout: PROBE_TIMEOUT_MS, encoding: "utf8" },
+      (error63, stdout, stderr) => resolve2({ ok: !error63, stdout, stderr, ...error63 ? { error: error63.message } : {} })
+    );
+  });
+}
+
+// action/sandbox/agent-paths.ts
+var PRESET_PATHS = {
+  // ~/.claude holds the login, settings and session files, which the tool writes as it works;
+  // ~/.claude.json its account state. The native installer puts the program under ~/.local/share.
+  "claude-code": {
+    readOnly: ["~/.local/share/claude"],
+    writable: ["~/.claude", "~/.claude.json"]
+  },
+  codex: { readOnly: [], writable: ["~/.codex"] },
+  aider: { readOnly: ["~/.aider.conf.yml", "~/.aider.model.settings.yml"], writable: ["~/.aider"] }
+};
+function agentPaths(agent2, resolve2) {
+  if (agent2.use === "search" || agent2.use === "openai" || agent2.use === "anthropic")
+    return { readOnly: [], writable: [] };
+  const cli = agent2;
+  const preset = cli.use === "command" ? { readOnly: [], writable: [] } : PRESET_PATHS[cli.use];
+  return {
+    readOnly: [...preset.readOnly, ...cli.read_only].map(resolve2),
+    writable: [...preset.writable, ...cli.writable].map(resolve2)
+  };
+}
+function missingAgentPaths(agent2, resolve2, exists2) {
+  if (agent2.use === "search" || agent2.use === "openai" || agent2.use === "anthropic") return [];
+  const cli = agent2;
+  const preset = cli.use === "command" ? null : PRESET_PATHS[cli.use];
+  const out = [];
+  const say = (path, from, how) => {
+    if (!exists2(resolve2(path))) out.push(`agent ${cli.use}: ${path} not found (${from}): ${how}`);
+  };
+  for (const p of preset ? [...preset.readOnly, ...preset.writable] : [])
+    say(
+      p,
+      "a folder the tool usually keeps its login or settings in",
+      "if the tool keeps them elsewhere, declare that path in agent.read_only or agent.writable; otherwise log in once (run the tool by hand)"
+    );
+  for (const p of cli.read_only)
+    say(p, "agent.read_only", "create it or remove it from agent.read_only");
+  for (const p of cli.writable)
+    say(p, "agent.writable", "create it or remove it from agent.writable");
+  return out;
+}
+function agentProgram(agent2, path) {
+  if (agent2.use !== "claude-code" && agent2.use !== "codex" && agent2.use !== "aider") return [];
+  const name = agent2.command ?? PRESETS[agent2.use].program;
+  const found = isAbsolute4(name) ? name : findProgram2(name, path);
+  if (!found) return [];
+  try {
+    const real = realpathSync(found);
+    return [.../* @__PURE__ */ new Set([found, dirname3(real)])];
+  } catch {
+    return [found];
+  }
+}
+function commandPaths(command2) {
+  const words = typeof command2 === "string" ? command2.split(/\s+/) : [...command2];
+  return [
+    ...new Set(
+      words.map((w) => w.replace(/^['"]|['"]$/g, "")).filter((w) => isAbsolute4(w) && !w.split("/").includes("..") && isFile(w))
+    )
+  ];
+}
+function isFile(path) {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+// action/sandbox/cache-copy.ts
+import {
+  copyFileSync,
+  lstatSync as lstatSync3,
+  mkdirSync as mkdirSync3,
+  readlinkSync as readlinkSync2,
+  rmSync as rmSync4,
+  symlinkSync as symlinkSync2,
+  utimesSync
+} from "node:fs";
+import { join as join20 } from "node:path";
+var CacheCopy = class {
+  source;
+  target;
+  #written = /* @__PURE__ */ new Map();
+  constructor(source, target) {
+    this.source = source;
+    this.target = target;
+  }
+  /**
+   * Makes the copy equal the source again; returns the paths (relative) the last run changed,
+   * added or removed there. Synchronous on purpose: many small stat calls through the thread
+   * pool cost more than the work itself.
+   */
+  sync() {
+    const changed = /* @__PURE__ */ new Set();
+    mkdirSync3(this.target, { recursive: true });
+    const wanted = /* @__PURE__ */ new Map();
+    walkTree(this.source, (rel, entry) => {
+      wanted.set(rel, entry);
+    });
+    walkTree(this.target, (rel, entry) => {
+      const src = wanted.get(rel);
+      const ok = src && sameType(src, entry) && (entry.isDirectory() || this.#intact(rel));
+      if (!ok) {
+        rmSync4(join20(this.target, rel), { recursive: true, force: true });
+        this.#written.delete(rel);
+        if (!entry.isDirectory() || !src) changed.add(rel);
+      }
+    });
+    for (const [rel, entry] of wanted) {
+      const to = join20(this.target, rel);
+      const from = join20(this.source, rel);
+      const stamp2 = stampOf(from);
+      if (entry.isDirectory()) {
+        mkdirSync3(to, { recursive: true });
+        continue;
+      }
+      const was = this.#written.get(rel);
+      const intact = was !== void 0 && this.#intact(rel);
+      if (intact && was.from === stamp2) continue;
+      if (was && !intact) changed.add(rel);
+      rmSync4(to, { recursive: true, force: true });
+      if (entry.isSymbolicLink()) symlinkSync2(readlinkSync2(from), to);
+      else {
+        copyFileSync(from, to);
+        const st = lstatSync3(from);
+        utimesSync(to, st.atime, st.mtime);
+      }
+      const now = lstatSync3(to, { bigint: true });
+      this.#written.set(rel, { ino: now.ino, ctimeNs: now.ctimeNs, from: stamp2 });
+    }
+    return [...changed].sort();
+  }
+  #intact(rel) {
+    const was = this.#written.get(rel);
+    if (!was) return false;
+    try {
+      const st = lstatSync3(join20(this.target, rel), { bigint: true });
+      return st.ino === was.ino && st.ctimeNs === was.ctimeNs;
+    } catch {
+      return false;
+    }
+  }
+};
+function stampOf(path) {
+  const st = lstatSync3(path, { bigint: true });
+  return `${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.ino}:${st.mode}`;
+}
+function sameType(a, b) {
+  return a.isDirectory() === b.isDirectory() && a.isSymbolicLink() === b.isSymbolicLink() && a.isFile() === b.isFile();
+}
+
+// action/sandbox/eval-environment.ts
+var NAMES = /* @__PURE__ */ new Set([
+  "PATH",
+  "USER",
+  "LOGNAME",
+  "LANG",
+  "LANGUAGE",
+  "TZ",
+  "TERM",
+  "NO_COLOR",
+  "LD_LIBRARY_PATH",
+  "GPU_DEVICE_ORDINAL"
+]);
+var PREFIXES = ["LC_", "CUDA_", "NVIDIA_", "ROCR_", "ROCM_", "HIP_", "HSA_", "NCCL_"];
+var SECRET_LIKE = /KEY|TOKEN|SECRET|PASSW|CREDENTIAL|AUTH|COOKIE|SESSION|PRIVATE/i;
+var EVAL_AUTOEXP_NAMES = ["AUTOEXP_WORKER", "AUTOEXP_SEED"];
+function evalEnvironment(env, options) {
+  const out = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value === void 0) continue;
+    if (NAMES.has(name)) out[name] = value;
+    else if (PREFIXES.some((p) => name.startsWith(p)) && !SECRET_LIKE.test(name)) out[name] = value;
+  }
+  out.HOME = options.home;
+  for (const name of options.passEnv) {
+    const value = env[name];
+    if (value !== void 0) out[name] = value;
+  }
+  return { ...out, ...options.set };
+}
+var AGENT_NAMES2 = [
+  "HTTP_PROXY",
+  "HTTPS_PROXY",
+  "NO_PROXY",
+  "ALL_PROXY",
+  "http_proxy",
+  "https_proxy",
+  "no_proxy",
+  "all_proxy",
+  "SSL_CERT_FILE",
+  "SSL_CERT_DIR",
+  "NODE_EXTRA_CA_CERTS",
+  "REQUESTS_CA_BUNDLE"
+];
+function agentEnvironment(env, options) {
+  return evalEnvironment(env, {
+    passEnv: [
+      ...AGENT_NAMES2,
+      ...options.secrets,
+      ...Object.keys(env).filter((k) => k.startsWith("AUTOEXP_"))
+    ],
+    set: {},
+    home: options.home
+  });
+}
+
+// action/sandbox/find-gpu-devices.ts
+import { readdirSync as readdirSync6 } from "node:fs";
+import { join as join21 } from "node:path";
+var GPU_NODE = /^(nvidia.*|dri|kfd)$/;
+function findGpuDevices(dir = "/dev") {
+  let names2;
+  try {
+    names2 = readdirSync6(dir);
+  } catch {
+    return [];
+  }
+  return names2.filter((n) => GPU_NODE.test(n)).sort().map((n) => join21(dir, n));
+}
+
 // action/sandbox/fit-sandbox-spec.ts
-var FALLBACK_HOME = "/tmp/home";
-function fitSandboxSpec(spec, exists2 = existsSync5, isFolder = (p) => statSync(p, { throwIfNoEntry: false })?.isDirectory() ?? false) {
-  const warnings = [
+import { existsSync as existsSync6, statSync as statSync2 } from "node:fs";
+
+// action/sandbox/missing-sandbox-paths.ts
+import { existsSync as existsSync5 } from "node:fs";
+function missingSandboxPaths(spec, exists2 = existsSync5) {
+  return [
     ...spec.readOnly.filter((p) => !exists2(p)).map((p) => `read-only path not found: ${p}`),
     ...spec.writable.filter((p) => !exists2(p)).map((p) => `writable path not found: ${p}`)
   ];
+}
+
+// action/sandbox/fit-sandbox-spec.ts
+var FALLBACK_HOME = "/tmp/home";
+function fitSandboxSpec(spec, exists2 = existsSync6, isFolder = (p) => statSync2(p, { throwIfNoEntry: false })?.isDirectory() ?? false) {
+  const warnings = missingSandboxPaths(spec, exists2);
   const home = exists2(spec.home) ? spec.home : FALLBACK_HOME;
   if (home !== spec.home)
     warnings.push(`HOME ${spec.home} does not exist: the eval's HOME is ${home}`);
@@ -55185,14 +55294,14 @@ function fitSandboxSpec(spec, exists2 = existsSync5, isFolder = (p) => statSync(
 // action/sandbox/limits.ts
 import { createHash as createHash5 } from "node:crypto";
 import {
-  existsSync as existsSync6,
+  existsSync as existsSync7,
   mkdirSync as mkdirSync4,
-  readdirSync as readdirSync8,
+  readdirSync as readdirSync7,
   readFileSync as readFileSync2,
   rmdirSync,
   writeFileSync as writeFileSync4
 } from "node:fs";
-import { join as join20 } from "node:path";
+import { join as join22 } from "node:path";
 var CGROUP = "/sys/fs/cgroup";
 function createLimitGroups(limits, root = CGROUP) {
   const hierarchy = findHierarchy(root);
@@ -55219,13 +55328,13 @@ function createLimitGroups(limits, root = CGROUP) {
           "-c",
           `${enter} || exit 126; shift ${dirs.length}; exec "$@"`,
           "autoexp-limits",
-          ...dirs.map((d) => join20(d, "cgroup.procs")),
+          ...dirs.map((d) => join22(d, "cgroup.procs")),
           ...argv
         ];
       }
     };
   }
-  const prlimit = ["/usr/bin/prlimit", "/bin/prlimit"].find((p) => existsSync6(p));
+  const prlimit = ["/usr/bin/prlimit", "/bin/prlimit"].find((p) => existsSync7(p));
   if (process.getuid?.() !== 0 && prlimit) {
     return {
       how: `RLIMIT_NPROC: at most ${limits.processes} more processes of this user${limits.memory ? " (no memory limit: no writable cgroup)" : ""}`,
@@ -55246,36 +55355,36 @@ function findHierarchy(root) {
   const self = readFileSync2("/proc/self/cgroup", "utf8").trim().split("\n");
   const pathFor = (controller) => self.map((l) => l.split(":")).find(([, c]) => c.split(",").includes(controller))?.[2];
   const v1 = pathFor("pids");
-  if (v1 !== void 0 && existsSync6(join20(root, "pids", "cgroup.procs"))) {
+  if (v1 !== void 0 && existsSync7(join22(root, "pids", "cgroup.procs"))) {
     const memPath = pathFor("memory");
     return {
       version: 1,
-      pids: join20(root, "pids", v1),
-      memory: memPath !== void 0 ? join20(root, "memory", memPath) : null
+      pids: join22(root, "pids", v1),
+      memory: memPath !== void 0 ? join22(root, "memory", memPath) : null
     };
   }
   const v2 = self.find((l) => l.startsWith("0::"))?.slice(3);
-  if (v2 !== void 0 && existsSync6(join20(root, "cgroup.controllers"))) {
-    const here = join20(root, v2);
-    const enabled = readFileSync2(join20(here, "cgroup.subtree_control"), "utf8");
+  if (v2 !== void 0 && existsSync7(join22(root, "cgroup.controllers"))) {
+    const here = join22(root, v2);
+    const enabled = readFileSync2(join22(here, "cgroup.subtree_control"), "utf8");
     if (!enabled.includes("pids")) return null;
     return { version: 2, pids: here, memory: enabled.includes("memory") ? here : null };
   }
   return null;
 }
 function makeGroup(h, name, limits, reuse = false) {
-  const pids = join20(h.pids, name);
+  const pids = join22(h.pids, name);
   mkdirSync4(pids, { recursive: reuse });
-  writeFileSync4(join20(pids, "pids.max"), String(limits.processes));
+  writeFileSync4(join22(pids, "pids.max"), String(limits.processes));
   if (!limits.memory) return [pids];
   if (h.version === 2) {
-    writeFileSync4(join20(pids, "memory.max"), String(limits.memory));
+    writeFileSync4(join22(pids, "memory.max"), String(limits.memory));
     return [pids];
   }
   if (!h.memory) throw new Error("no memory cgroup controller");
-  const mem = join20(h.memory, name);
+  const mem = join22(h.memory, name);
   mkdirSync4(mem, { recursive: reuse });
-  writeFileSync4(join20(mem, "memory.limit_in_bytes"), String(limits.memory));
+  writeFileSync4(join22(mem, "memory.limit_in_bytes"), String(limits.memory));
   return [pids, mem];
 }
 function tryGroup(h, name, limits) {
@@ -55310,79 +55419,21 @@ function userProcesses() {
 }
 function safeList(dir) {
   try {
-    return readdirSync8(dir);
+    return readdirSync7(dir);
   } catch {
     return [];
   }
-}
-
-// action/sandbox/probe-sandbox.ts
-import { execFile as execFile2 } from "node:child_process";
-import { accessSync as accessSync2, constants as constants4, mkdtempSync, rmSync as rmSync4 } from "node:fs";
-import { homedir as homedir2, tmpdir as tmpdir2 } from "node:os";
-import { delimiter as delimiter2, join as join21 } from "node:path";
-var INSTALL2 = "sudo apt-get install bubblewrap (Debian, Ubuntu; dnf, pacman and apk: bubblewrap)";
-var USERNS = "bubblewrap needs user namespaces for a user other than root: on Ubuntu 24.04 and later allow them with `sudo sysctl kernel.apparmor_restrict_unprivileged_userns=0` (or an AppArmor profile for bwrap); elsewhere check `sysctl user.max_user_namespaces`";
-var PROBE_TIMEOUT_MS = 15e3;
-var cached2;
-function probeSandbox() {
-  cached2 ??= runSandboxProbe();
-  return cached2;
-}
-async function runSandboxProbe(env = process.env) {
-  const bwrap = findProgram2("bwrap", env.PATH ?? "");
-  if (!bwrap) return { ok: false, why: "bubblewrap (bwrap) is not on PATH", install: INSTALL2 };
-  const slotDir = mkdtempSync(join21(tmpdir2(), "autoexp-probe-"));
-  try {
-    const argv = sandboxArgv(
-      { bwrap, slotDir, home: homedir2(), readOnly: [], writable: [], network: false, devices: [] },
-      "test ! -w / && touch probe && echo sandbox-ok"
-    );
-    const run = await execQuiet(argv, { PATH: env.PATH ?? "/usr/bin:/bin" });
-    if (run.ok && run.stdout.includes("sandbox-ok")) return { ok: true, bwrap };
-    const said = run.stderr.trim().split("\n")[0] || run.error || "no output";
-    const userns = /namespace|uid map|permission denied|operation not permitted/i.test(said);
-    return {
-      ok: false,
-      why: `bubblewrap (${bwrap}) is installed but cannot make a sandbox here: ${said}`,
-      install: userns ? USERNS : INSTALL2
-    };
-  } finally {
-    rmSync4(slotDir, { recursive: true, force: true });
-  }
-}
-function findProgram2(name, path) {
-  for (const dir of path.split(delimiter2)) {
-    if (!dir) continue;
-    const candidate = join21(dir, name);
-    try {
-      accessSync2(candidate, constants4.X_OK);
-      return candidate;
-    } catch {
-    }
-  }
-  return null;
-}
-function execQuiet(argv, env) {
-  return new Promise((resolve2) => {
-    execFile2(
-      argv[0],
-      argv.slice(1),
-      { env, timeout: PROBE_TIMEOUT_MS, encoding: "utf8" },
-      (error63, stdout, stderr) => resolve2({ ok: !error63, stdout, stderr, ...error63 ? { error: error63.message } : {} })
-    );
-  });
 }
 
 // action/engine/isolation.ts
 var DEFAULT_TMP_SIZE = 8 * 1024 ** 3;
 async function resolveIsolation(config2, repoDir, gitDir, env) {
   const home = env.HOME || homedir3();
-  const resolve2 = (p) => p === "~" || p.startsWith("~/") ? join22(home, p.slice(1)) : isAbsolute4(p) ? p : join22(repoDir, p);
+  const resolve2 = (p) => p === "~" || p.startsWith("~/") ? join23(home, p.slice(1)) : isAbsolute5(p) ? p : join23(repoDir, p);
   const readOnly = config2.isolation.read_only.map(resolve2);
   const writable = config2.isolation.writable.map(resolve2);
   const shared = (config2.isolation.shared ?? []).map(resolve2);
-  const relative = config2.isolation.read_only.filter((p) => !p.startsWith("~") && !isAbsolute4(p));
+  const relative = config2.isolation.read_only.filter((p) => !p.startsWith("~") && !isAbsolute5(p));
   const environment = (base) => evalEnvironment(base, {
     passEnv: [...config2.eval.pass_env, ...EVAL_AUTOEXP_NAMES],
     set: config2.eval.env,
@@ -55390,10 +55441,10 @@ async function resolveIsolation(config2, repoDir, gitDir, env) {
   });
   const linkData = async (dir) => {
     for (const rel of relative) {
-      const inside = join22(dir, rel);
-      if (existsSync7(inside)) continue;
-      await mkdir8(dirname3(inside), { recursive: true });
-      await symlink2(join22(repoDir, rel), inside);
+      const inside = join23(dir, rel);
+      if (existsSync8(inside)) continue;
+      await mkdir8(dirname4(inside), { recursive: true });
+      await symlink2(join23(repoDir, rel), inside);
     }
   };
   const agentSecrets = config2.agent ? [
@@ -55401,7 +55452,7 @@ async function resolveIsolation(config2, repoDir, gitDir, env) {
     ...config2.agent.pass_env ?? []
   ] : [];
   const agentEnv = (base) => agentEnvironment(base, { secrets: agentSecrets, home });
-  const readOnlyData = readOnly.filter((p) => existsSync7(p));
+  const readOnlyData = readOnly.filter((p) => existsSync8(p));
   const none2 = (warnings2) => ({
     mode: "none",
     warnings: warnings2,
@@ -55427,7 +55478,7 @@ async function resolveIsolation(config2, repoDir, gitDir, env) {
   const devices = findGpuDevices();
   const tools = toolRoots(env.PATH ?? "", home, repoDir);
   const tmpSize = config2.isolation.limits?.tmp ?? DEFAULT_TMP_SIZE;
-  const hide2 = [gitDir, dirname3(keyPath(env))];
+  const hide2 = [gitDir, dirname4(keyPath(env))];
   const groups = createLimitGroups({
     processes: config2.isolation.limits?.processes ?? 4096,
     memory: config2.isolation.limits?.memory
@@ -55459,17 +55510,18 @@ async function resolveIsolation(config2, repoDir, gitDir, env) {
   });
   const warnings = [
     ...fitted.warnings.filter((w) => !tools.some((t) => w.endsWith(`: ${t}`))),
-    ...limitWarnings
+    ...limitWarnings,
+    // A CLI agent's preset or declared folders that are not there: `check` and `run` name them.
+    ...config2.agent ? missingAgentPaths(config2.agent, resolve2, existsSync8) : []
   ];
   const copies = /* @__PURE__ */ new Map();
-  const changed = /* @__PURE__ */ new Set();
   const readyCaches = (dir) => {
     let mine = copies.get(dir);
     if (!mine) {
-      mine = fitted.spec.writable.filter((w) => writable.includes(w)).map((w, i) => new CacheCopy(w, join22(dirname3(dir), "caches", String(i))));
+      mine = fitted.spec.writable.filter((w) => writable.includes(w)).map((w, i) => new CacheCopy(w, join23(dirname4(dir), "caches", String(i))));
       copies.set(dir, mine);
     }
-    for (const copy of mine) if (copy.sync().length > 0) changed.add(copy.source);
+    for (const copy of mine) copy.sync();
   };
   const cacheBinds = (dir) => Object.fromEntries((copies.get(dir) ?? []).map((c) => [c.source, c.target]));
   return {
@@ -55477,7 +55529,6 @@ async function resolveIsolation(config2, repoDir, gitDir, env) {
     warnings,
     readOnlyData,
     limits: groups.how,
-    writableChanged: () => [...changed],
     launch: (command2, dir, base, frozen) => ({
       command: groups.wrap(
         dir,
@@ -55524,41 +55575,14 @@ async function resolveIsolation(config2, repoDir, gitDir, env) {
     }
   };
 }
-function agentProgram(agent2, path) {
-  if (agent2.use !== "claude-code" && agent2.use !== "codex" && agent2.use !== "aider") return [];
-  const name = agent2.command ?? { "claude-code": "claude", codex: "codex", aider: "aider" }[agent2.use];
-  const found = isAbsolute4(name) ? name : findProgram2(name, path);
-  if (!found) return [];
-  try {
-    const real = realpathSync(found);
-    return [.../* @__PURE__ */ new Set([found, dirname3(real)])];
-  } catch {
-    return [found];
-  }
-}
-function commandPaths(command2) {
-  const words = typeof command2 === "string" ? command2.split(/\s+/) : [...command2];
-  return [
-    ...new Set(
-      words.map((w) => w.replace(/^['"]|['"]$/g, "")).filter((w) => isAbsolute4(w) && !w.split("/").includes("..") && isFile(w))
-    )
-  ];
-}
-function isFile(path) {
-  try {
-    return statSync2(path).isFile();
-  } catch {
-    return false;
-  }
-}
 function toolRoots(path, home, repoDir, readFile16 = readText) {
   const roots = /* @__PURE__ */ new Set();
   for (const dir of path.split(":")) {
-    if (!isAbsolute4(dir) || dir.split("/").includes("..")) continue;
+    if (!isAbsolute5(dir) || dir.split("/").includes("..")) continue;
     const clean2 = dir.replace(/\/+$/, "");
     if (clean2.startsWith(`${repoDir}/`) || clean2 === repoDir) {
-      const venv = dirname3(clean2);
-      if (basename2(clean2) === "bin" && readFile16(join22(venv, "pyvenv.cfg")) !== null) roots.add(venv);
+      const venv = dirname4(clean2);
+      if (basename2(clean2) === "bin" && readFile16(join23(venv, "pyvenv.cfg")) !== null) roots.add(venv);
       continue;
     }
     if (SYSTEM_ROOTS.some((r) => clean2 === r || clean2.startsWith(`${r}/`))) continue;
@@ -55566,16 +55590,16 @@ function toolRoots(path, home, repoDir, readFile16 = readText) {
       const [first] = clean2.slice(home.length + 1).split("/");
       if (!first) continue;
       if (first === ".local") {
-        roots.add(join22(home, ".local", "bin"));
-        roots.add(join22(home, ".local", "lib"));
-      } else roots.add(join22(home, first));
+        roots.add(join23(home, ".local", "bin"));
+        roots.add(join23(home, ".local", "lib"));
+      } else roots.add(join23(home, first));
       continue;
     }
-    if (clean2.endsWith("/node_modules/.bin")) roots.add(dirname3(clean2));
-    else if (basename2(clean2) === "bin" && dirname3(clean2) !== "/") {
-      const parent = dirname3(clean2);
+    if (clean2.endsWith("/node_modules/.bin")) roots.add(dirname4(clean2));
+    else if (basename2(clean2) === "bin" && dirname4(clean2) !== "/") {
+      const parent = dirname4(clean2);
       for (const beside of ["bin", "lib", "lib64", "libexec", "share"])
-        roots.add(join22(parent, beside));
+        roots.add(join23(parent, beside));
     } else if (clean2) roots.add(clean2);
   }
   return [...roots];
@@ -55583,10 +55607,10 @@ function toolRoots(path, home, repoDir, readFile16 = readText) {
 function venvBases(paths, readFile16 = readText) {
   const bases = /* @__PURE__ */ new Set();
   for (const p of paths) {
-    const cfg = readFile16(join22(p, "pyvenv.cfg"));
+    const cfg = readFile16(join23(p, "pyvenv.cfg"));
     const home = cfg && /^\s*home\s*=\s*(.+?)\s*$/m.exec(cfg)?.[1];
-    if (!home || !isAbsolute4(home)) continue;
-    const prefix = basename2(home) === "bin" ? dirname3(home) : home;
+    if (!home || !isAbsolute5(home)) continue;
+    const prefix = basename2(home) === "bin" ? dirname4(home) : home;
     if (prefix !== "/" && !SYSTEM_ROOTS.some((r) => prefix === r || prefix.startsWith(`${r}/`)))
       bases.add(prefix);
   }
@@ -55601,7 +55625,7 @@ function readText(path) {
 }
 var MAX_FROZEN_BINDS = 256;
 function frozenPaths(dir, frozen) {
-  return frozen.slice(0, MAX_FROZEN_BINDS).map((p) => join22(dir, p)).filter((p) => existsSync7(p));
+  return frozen.slice(0, MAX_FROZEN_BINDS).map((p) => join23(dir, p)).filter((p) => existsSync8(p));
 }
 
 // action/engine/open-tag.ts
@@ -55868,7 +55892,7 @@ async function runPipelined(steps, acquire, shape) {
 // action/engine/seal.ts
 import { createHash as createHash6 } from "node:crypto";
 import { readdir as readdir5, readFile as readFile12 } from "node:fs/promises";
-import { join as join23 } from "node:path";
+import { join as join24 } from "node:path";
 async function sealRepository(store) {
   const gitDir = await store.repo.commonDir();
   const before = await fingerprintGitDir(gitDir);
@@ -55892,10 +55916,10 @@ async function sealRepository(store) {
 }
 async function fingerprintGitDir(gitDir) {
   const out = {};
-  out.config = await hashOf(join23(gitDir, "config"));
+  out.config = await hashOf(join24(gitDir, "config"));
   for (const sub of ["hooks", "info"]) {
-    const names2 = await readdir5(join23(gitDir, sub)).catch(() => []);
-    for (const name of names2.sort()) out[`${sub}/${name}`] = await hashOf(join23(gitDir, sub, name));
+    const names2 = await readdir5(join24(gitDir, sub)).catch(() => []);
+    for (const name of names2.sort()) out[`${sub}/${name}`] = await hashOf(join24(gitDir, sub, name));
   }
   return out;
 }
@@ -55906,7 +55930,7 @@ async function hashOf(path) {
 
 // action/engine/slot.ts
 import { mkdir as mkdir9, readFile as readFile13, rm as rm11 } from "node:fs/promises";
-import { join as join25 } from "node:path";
+import { join as join26 } from "node:path";
 
 // action/eval/parse-metrics.ts
 var ANSI = /\u001b\[[0-9;?]*[A-Za-z]|\u001b\][^\u0007]*\u0007/g;
@@ -56017,7 +56041,7 @@ async function runEval(config2, cwd, logPath, launch, pidFile) {
 
 // action/files/cap-log.ts
 import { open as open5, readdir as readdir6, rm as rm10, stat as stat5, writeFile as writeFile10 } from "node:fs/promises";
-import { join as join24 } from "node:path";
+import { join as join25 } from "node:path";
 var LOG_CAP_BYTES = 8 * 1024 * 1024;
 var HEAD_BYTES = 1024 * 1024;
 async function capLog(path, cap = LOG_CAP_BYTES) {
@@ -56049,7 +56073,7 @@ async function pruneLogs(dir, keepFrom) {
   for (const name of await readdir6(dir).catch(() => [])) {
     const iteration = Number(/^(\d+)-/.exec(name)?.[1]);
     if (Number.isInteger(iteration) && iteration > 0 && iteration < keepFrom) {
-      await rm10(join24(dir, name), { force: true });
+      await rm10(join25(dir, name), { force: true });
       removed++;
     }
   }
@@ -56076,8 +56100,8 @@ var Slot = class {
       ...options.gpu ? { CUDA_VISIBLE_DEVICES: String(options.gpu.index) } : {}
     };
     this.root = options.root;
-    this.pidFile = join25(options.root, "eval.pid");
-    this.#tree = new TreeDir(join25(options.root, "tree"));
+    this.pidFile = join26(options.root, "eval.pid");
+    this.#tree = new TreeDir(join26(options.root, "tree"));
     this.#git = options.git;
     this.#isolation = options.isolation;
     this.#logs = options.logs;
@@ -56094,7 +56118,7 @@ var Slot = class {
   }
   /** A file of the slot as it is now (null: gone or not a regular file). */
   async read(path) {
-    return readFile13(join25(this.dir, path)).catch(() => null);
+    return readFile13(join26(this.dir, path)).catch(() => null);
   }
   /** Makes the slot hold exactly `commit`'s tracked files, plus the declared data links. */
   async prepare(commit) {
@@ -56105,7 +56129,7 @@ var Slot = class {
   async evaluate(config2, commit, name, env, frozen, onProgress) {
     await this.prepare(commit);
     await mkdir9(this.#logs, { recursive: true });
-    const logPath = join25(this.#logs, `${name}.log`);
+    const logPath = join26(this.#logs, `${name}.log`);
     await rm11(logPath, { force: true });
     const started = performance.now();
     this.#running = started;
@@ -56134,7 +56158,7 @@ var Slot = class {
     const checks = config2.checks;
     await this.prepare(commit);
     await mkdir9(this.#logs, { recursive: true });
-    const logPath = join25(this.#logs, `${name}.log`);
+    const logPath = join26(this.#logs, `${name}.log`);
     const launched = this.#isolation.launch(
       checks.command,
       this.dir,
@@ -56185,10 +56209,10 @@ var SlotPool = class {
 };
 
 // action/engine/steps.ts
-import { join as join28 } from "node:path";
+import { join as join29 } from "node:path";
 
 // action/engine/checkout-pool.ts
-import { join as join26 } from "node:path";
+import { join as join27 } from "node:path";
 var CheckoutPool = class {
   checkouts;
   #free;
@@ -56196,7 +56220,7 @@ var CheckoutPool = class {
   constructor(root, count) {
     this.checkouts = Array.from(
       { length: count },
-      (_, i) => new AgentCheckout(join26(root, String(i)))
+      (_, i) => new AgentCheckout(join27(root, String(i)))
     );
     this.#free = this.checkouts.map((_, i) => i);
   }
@@ -56833,13 +56857,13 @@ async function remeasure(ctx, slot) {
 }
 
 // action/engine/screen.ts
-import { join as join27 } from "node:path";
+import { join as join28 } from "node:path";
 var NONE3 = { score: null, delta: null, metrics: {}, samples: {}, guard_pass: null };
 async function screen(ctx, candidate, checkout) {
   const { iteration, parent, base, proposal } = candidate;
   const changes = candidate.changes ?? [];
   const repo = ctx.store.repo;
-  const index = join27(checkout.root, "candidate.index");
+  const index = join28(checkout.root, "candidate.index");
   const leaky = new Set(
     changes.filter((c) => c.file?.type === "file" && holdsSecret(ctx, c.file.content)).map((c) => c.path)
   );
@@ -56956,8 +56980,8 @@ function names(changes) {
 
 // action/engine/steps.ts
 function experimentSteps(ctx, checkSeal) {
-  const pool = new CheckoutPool(join28(ctx.store.stateDir, "agents"), ctx.proposers);
-  const rebases = new CheckoutPool(join28(ctx.store.stateDir, "rebase"), ctx.workers + ctx.proposers);
+  const pool = new CheckoutPool(join29(ctx.store.stateDir, "agents"), ctx.proposers);
+  const rebases = new CheckoutPool(join29(ctx.store.stateDir, "rebase"), ctx.workers + ctx.proposers);
   const checkoutOf = (c) => c.checkout !== void 0 && c.checkout <= REBASE_CHECKOUT ? rebases.checkouts[REBASE_CHECKOUT - c.checkout] : pool.checkouts[c.checkout ?? 0];
   const proposed = /* @__PURE__ */ new Map();
   const settle2 = /* @__PURE__ */ new Map();
@@ -57114,7 +57138,7 @@ async function record2(ctx, candidate, verdict, beside) {
     afterJournal: () => ctx.faults.at("after-ledger", iteration)
   });
   ctx.faults.at("after-refs", iteration);
-  await pruneLogs(join28(ctx.store.stateDir, "logs"), iteration - KEEP_LOGS_OF);
+  await pruneLogs(join29(ctx.store.stateDir, "logs"), iteration - KEEP_LOGS_OF);
   if (verdict.key && EVALUATED.has(safe.status)) ctx.seen.set(verdict.key, safe);
   if (beside)
     ctx.emit({
@@ -57146,7 +57170,7 @@ function duplicateOf(prior, candidate) {
 }
 
 // action/engine/verify.ts
-import { join as join29 } from "node:path";
+import { join as join30 } from "node:path";
 
 // action/decide/verified-gain.ts
 function verifiedGain(base, final, goal, confidence) {
@@ -57353,10 +57377,10 @@ async function measurePairs(store, config2, run, commits, slotName = "verify") {
 function makeSlot(store, id, name, isolation, gpu) {
   return new Slot({
     id,
-    root: join29(store.stateDir, "slots", name),
+    root: join30(store.stateDir, "slots", name),
     git: store.repo,
     isolation,
-    logs: join29(store.stateDir, "logs"),
+    logs: join30(store.stateDir, "logs"),
     ...gpu ? { gpu } : {}
   });
 }
@@ -57459,10 +57483,10 @@ async function runBatchUnexplained(options) {
       { length: gpus ? gpus.length : config2.workers },
       (_2, id) => new Slot({
         id,
-        root: join30(store.stateDir, "slots", String(id)),
+        root: join31(store.stateDir, "slots", String(id)),
         git: store.repo,
         isolation,
-        logs: join30(store.stateDir, "logs"),
+        logs: join31(store.stateDir, "logs"),
         ...gpus ? { gpu: gpus[id] } : {}
       })
     );
@@ -57791,9 +57815,9 @@ function hours(seconds) {
 }
 
 // action/github/change-sets.ts
-import { existsSync as existsSync8 } from "node:fs";
+import { existsSync as existsSync9 } from "node:fs";
 import { mkdir as mkdir10, rename as rename4, rm as rm12 } from "node:fs/promises";
-import { join as join31 } from "node:path";
+import { join as join32 } from "node:path";
 
 // action/git/commands/remote.ts
 var hasRemote = (remote) => ({
@@ -58106,17 +58130,17 @@ async function writeSplitHandoff(repoDir, tag, dir, env) {
   const branches = Object.keys(await localChangeSets(repoDir, tag, env)).sort();
   await mkdir10(dir, { recursive: true });
   if (branches.length === 0) {
-    await rm12(join31(dir, SPLITS_BUNDLE), { force: true });
+    await rm12(join32(dir, SPLITS_BUNDLE), { force: true });
     return [];
   }
-  const temp = join31(dir, `${SPLITS_BUNDLE}.tmp-${process.pid}`);
+  const temp = join32(dir, `${SPLITS_BUNDLE}.tmp-${process.pid}`);
   await new Git(repoDir, env).run(
     createBundleFrom(
       temp,
       branches.map((b) => `refs/heads/${b}`)
     )
   );
-  await rename4(temp, join31(dir, SPLITS_BUNDLE));
+  await rename4(temp, join32(dir, SPLITS_BUNDLE));
   return branches;
 }
 async function publishChangeSets(options) {
@@ -58125,11 +58149,11 @@ async function publishChangeSets(options) {
   });
   const git = new Git(options.repoDir, options.env);
   const ns = `refs/autoexp-publish/${tag}/split/`;
-  const bundle = options.handoff ? join31(options.handoff, SPLITS_BUNDLE) : null;
+  const bundle = options.handoff ? join32(options.handoff, SPLITS_BUNDLE) : null;
   let ours;
   const stale = Object.keys(await git.listRefs(ns));
   if (stale.length > 0) await git.updateRefs(stale.map((ref) => ({ ref, sha: "0".repeat(40) })));
-  if (bundle && existsSync8(bundle)) {
+  if (bundle && existsSync9(bundle)) {
     await git.run(fetch2(bundle, [`+refs/heads/autoexp/${tag}--*:${ns}${tag}--*`]));
     ours = changeSets(await git.listRefs(ns), ns, tag);
   } else if (options.handoff) {
@@ -58196,9 +58220,9 @@ async function publishChangeSets(options) {
 }
 
 // action/github/handoff.ts
-import { existsSync as existsSync9 } from "node:fs";
+import { existsSync as existsSync10 } from "node:fs";
 import { mkdir as mkdir11, readdir as readdir7, readFile as readFile14, rename as rename5, rm as rm13, writeFile as writeFile11 } from "node:fs/promises";
-import { join as join32 } from "node:path";
+import { join as join33 } from "node:path";
 var MAX_LINKS = 32;
 function handoffBundles(handoff2) {
   return handoff2.chain?.map((l) => l.file) ?? [BUNDLE];
@@ -58223,14 +58247,14 @@ async function writeHandoff(repoDir, tag, dir, env, maxLinks = MAX_LINKS) {
     chain,
     written: (/* @__PURE__ */ new Date()).toISOString()
   };
-  const desc = join32(dir, `${DESCRIPTION2}.tmp-${process.pid}`);
+  const desc = join33(dir, `${DESCRIPTION2}.tmp-${process.pid}`);
   await writeFile11(desc, `${JSON.stringify(handoff2, null, 2)}
 `);
-  await rename5(desc, join32(dir, DESCRIPTION2));
+  await rename5(desc, join33(dir, DESCRIPTION2));
   const bundles = handoffBundles(handoff2);
   for (const name of await readdir7(dir))
     if (/^autoexp(\.\d+)?\.bundle$/.test(name) && !bundles.includes(name))
-      await rm13(join32(dir, name), { force: true });
+      await rm13(join33(dir, name), { force: true });
   return handoff2;
 }
 async function nextChain(git, dir, now) {
@@ -58239,14 +58263,14 @@ async function nextChain(git, dir, now) {
   const last = rows.at(-1)?.iteration ?? 0;
   const chain = before?.tag === tag && before.chain ? before.chain : [];
   const tip = chain.at(-1);
-  const usable = tip !== void 0 && chain.every((l) => existsSync9(join32(dir, l.file))) && (tip.head === head || await git.isAncestor(tip.head, head));
+  const usable = tip !== void 0 && chain.every((l) => existsSync10(join33(dir, l.file))) && (tip.head === head || await git.isAncestor(tip.head, head));
   if (usable && tip.head === head) return chain;
   const taken = new Set(chain.map((l) => l.file));
   const name = (n2) => n2 === 0 ? BUNDLE : `autoexp.${String(n2).padStart(4, "0")}.bundle`;
   let n = 0;
   while (taken.has(name(n))) n++;
   const file2 = name(n);
-  const temp = join32(dir, `${file2}.tmp-${process.pid}`);
+  const temp = join33(dir, `${file2}.tmp-${process.pid}`);
   const write = async (from, level) => {
     const added = rows.filter((r) => r.iteration > from.last && r.diff).map((r) => r.diff);
     const ok = await git.run(createBundleFrom(temp, [branch, ...added], [from.head])).then(
@@ -58255,7 +58279,7 @@ async function nextChain(git, dir, now) {
       // a ref the ledger names is missing: the full bundle says what there is
     );
     if (!ok) return null;
-    await rename5(temp, join32(dir, file2));
+    await rename5(temp, join33(dir, file2));
     return { file: file2, level, head, last };
   };
   if (usable) {
@@ -58271,15 +58295,15 @@ async function nextChain(git, dir, now) {
   }
   const refs = await git.listRefs(`refs/autoexp/${tag}/`);
   await git.run(createBundleFrom(temp, [branch, ...Object.keys(refs)]));
-  await rename5(temp, join32(dir, file2));
+  await rename5(temp, join33(dir, file2));
   return [{ file: file2, level: 0, head, last }];
 }
 async function readHandoff(dir) {
-  if (!existsSync9(join32(dir, DESCRIPTION2))) return null;
-  const handoff2 = JSON.parse(await readFile14(join32(dir, DESCRIPTION2), "utf8"));
+  if (!existsSync10(join33(dir, DESCRIPTION2))) return null;
+  const handoff2 = JSON.parse(await readFile14(join33(dir, DESCRIPTION2), "utf8"));
   if (handoff2.version !== 1 || typeof handoff2.tag !== "string" || typeof handoff2.head !== "string")
-    throw new Error(`${join32(dir, DESCRIPTION2)} is not an autoexp handoff`);
-  if (!handoffBundles(handoff2).every((b) => existsSync9(join32(dir, b)))) return null;
+    throw new Error(`${join33(dir, DESCRIPTION2)} is not an autoexp handoff`);
+  if (!handoffBundles(handoff2).every((b) => existsSync10(join33(dir, b)))) return null;
   return handoff2;
 }
 
@@ -58518,11 +58542,11 @@ function formatDuration2(seconds) {
 }
 
 // action/engine/attribute.ts
-import { join as join34 } from "node:path";
+import { join as join35 } from "node:path";
 
 // action/engine/attribute-revert.ts
 import { mkdir as mkdir12, rm as rm14, writeFile as writeFile12 } from "node:fs/promises";
-import { join as join33 } from "node:path";
+import { join as join34 } from "node:path";
 async function revertChange(repo, change2, scratch) {
   const [before, after, final] = await Promise.all(
     [change2.parent, change2.commit, change2.final].map(async (c) => byPath(await repo.lsTree(c)))
@@ -58564,7 +58588,7 @@ async function revertChange(repo, change2, scratch) {
   const commit = await repo.commitFiles(
     change2.final,
     Object.fromEntries(changed),
-    join33(scratch, "..", "attribute.index"),
+    join34(scratch, "..", "attribute.index"),
     `autoexp attribute: the final code without ${change2.label}`
   );
   return { status: "reverted", commit };
@@ -58572,7 +58596,7 @@ async function revertChange(repo, change2, scratch) {
 async function merge2(repo, base, ours, theirs, scratch) {
   const lines = mergeLines(base.toString(), ours.toString(), theirs.toString());
   if (lines !== null) return Buffer.from(lines);
-  const paths = ["ours", "base", "theirs"].map((n) => join33(scratch, n));
+  const paths = ["ours", "base", "theirs"].map((n) => join34(scratch, n));
   await Promise.all([
     writeFile12(paths[0], ours),
     writeFile12(paths[1], base),
@@ -58602,7 +58626,7 @@ async function planAttribution(store, pairs) {
       `tag ${store.tag} has kept nothing yet: there is no change to attribute`,
       { exitCode: 1 }
     );
-  const scratch = join34(store.stateDir, "attribute", "merge");
+  const scratch = join35(store.stateDir, "attribute", "merge");
   const changes = [];
   for (const change2 of kept) {
     const parent = await store.repo.resolve(`${change2.commit}^`);
@@ -58715,7 +58739,7 @@ async function attributeRecord(store, config2, plan, run) {
 }
 
 // action/engine/verify-tag.ts
-import { join as join35 } from "node:path";
+import { join as join36 } from "node:path";
 function verifyTag(options) {
   return measureTag(
     options,
@@ -58761,10 +58785,10 @@ async function measureTagUnexplained(options, command2, slot, body) {
     emit({ type: "isolation", mode: isolation.mode, warnings: isolation.warnings });
     const probe = new Slot({
       id: 1,
-      root: join35(store.stateDir, "slots", slot),
+      root: join36(store.stateDir, "slots", slot),
       git: store.repo,
       isolation,
-      logs: join35(store.stateDir, "logs")
+      logs: join36(store.stateDir, "logs")
     });
     await probe.prepare(store.head);
     const changes = configChanges(
@@ -58801,7 +58825,7 @@ function attributeTag(options) {
 }
 
 // action/engine/split.ts
-import { join as join37 } from "node:path";
+import { join as join38 } from "node:path";
 
 // action/decide/split-groups.ts
 var NEAR_LINES = 3;
@@ -58877,7 +58901,7 @@ function groupChanges(changes, near = NEAR_LINES) {
 
 // action/engine/split-build.ts
 import { mkdir as mkdir13, rm as rm15, writeFile as writeFile13 } from "node:fs/promises";
-import { join as join36 } from "node:path";
+import { join as join37 } from "node:path";
 
 // action/git/commands/diff.ts
 var diffHunks = (from, to, exclude = []) => ({
@@ -58978,7 +59002,7 @@ async function buildGroup(repo, env, base, changes, hunks, scratch) {
       head = await dated.commitFiles(
         head,
         files,
-        join36(scratch, "index"),
+        join37(scratch, "index"),
         `#${change2.iteration}: ${change2.description || "(no description)"}
 
 autoexp kept change ${change2.commit}`
@@ -58996,7 +59020,7 @@ async function mergeOne(repo, base, mine, theirs, scratch) {
   const [b, o, t] = [base.content.toString(), mine.content.toString(), theirs.content.toString()];
   const lines = mergeLines(b, o, t);
   if (lines !== null) return { content: Buffer.from(lines), mode: mine.mode };
-  const files = ["ours", "base", "theirs"].map((n) => join36(scratch, n));
+  const files = ["ours", "base", "theirs"].map((n) => join37(scratch, n));
   await Promise.all([
     writeFile13(files[0], mine.content),
     writeFile13(files[1], base.content),
@@ -59069,7 +59093,7 @@ async function splitRecord(store, config2, run) {
       base,
       members2.map((k) => changes[k]),
       members2.map((k) => hunks[k]),
-      join37(store.stateDir, `split-${n}`)
+      join38(store.stateDir, `split-${n}`)
     );
     if ("conflicts" in result)
       throw new AutoexpError(
@@ -59207,7 +59231,7 @@ async function measure(mode, options) {
 // action/github/publish.ts
 import { mkdtemp as mkdtemp2, rm as rm16 } from "node:fs/promises";
 import { tmpdir as tmpdir3 } from "node:os";
-import { join as join38 } from "node:path";
+import { join as join39 } from "node:path";
 
 // action/github/merge-records.ts
 function mergeLedgers(base, ours, theirs, tag) {
@@ -59291,7 +59315,7 @@ async function publish(options) {
     if (stale.length > 0) await git.updateRefs(stale.map((ref) => ({ ref, sha: "0".repeat(40) })));
     for (const bundle of handoffBundles(handoff2))
       await git.run(
-        fetch2(join38(options.handoff, bundle), [
+        fetch2(join39(options.handoff, bundle), [
           `+refs/heads/autoexp/${tag}:${ns}/head`,
           `+refs/autoexp/${tag}/*:${ns}/n/*`
         ])
@@ -59434,9 +59458,9 @@ async function recordCommit(git, parent, dir, logText, notes, message) {
   const added = notes.ours.startsWith(notes.base) ? notes.ours.slice(notes.base.length) : notes.ours;
   const tag = dir.slice(".autoexp/".length);
   const files = recordFiles(tag, parseLog(logText), logText, notes.theirs + added);
-  const temp = await mkdtemp2(join38(tmpdir3(), "autoexp-publish-"));
+  const temp = await mkdtemp2(join39(tmpdir3(), "autoexp-publish-"));
   try {
-    return await git.commitFiles(parent, files, join38(temp, "index"), message);
+    return await git.commitFiles(parent, files, join39(temp, "index"), message);
   } finally {
     await rm16(temp, { recursive: true, force: true });
   }
@@ -59450,13 +59474,13 @@ function countExperiments(text2) {
 
 // action/github/publish-lines.ts
 import { readdir as readdir8 } from "node:fs/promises";
-import { join as join39 } from "node:path";
+import { join as join40 } from "node:path";
 async function findLineHandoffs(dir) {
   const names2 = await readdir8(dir, { withFileTypes: true }).catch(() => []);
   const found = [];
   for (const entry of names2.filter((e) => e.isDirectory()).sort((a, b) => a.name < b.name ? -1 : 1)) {
-    const handoff2 = await readHandoff(join39(dir, entry.name));
-    if (handoff2) found.push({ dir: join39(dir, entry.name), handoff: handoff2 });
+    const handoff2 = await readHandoff(join40(dir, entry.name));
+    if (handoff2) found.push({ dir: join40(dir, entry.name), handoff: handoff2 });
   }
   return found;
 }
@@ -59484,8 +59508,8 @@ async function publishLines(lines, options) {
 }
 
 // action/github/tag-setup.ts
-import { existsSync as existsSync10 } from "node:fs";
-import { join as join40 } from "node:path";
+import { existsSync as existsSync11 } from "node:fs";
+import { join as join41 } from "node:path";
 
 // action/files/load-config.ts
 import { readFile as readFile15 } from "node:fs/promises";
@@ -59503,8 +59527,8 @@ async function loadConfig(file2) {
 
 // action/github/tag-setup.ts
 async function readConfig(repoDir, file2) {
-  const path = join40(repoDir, file2);
-  if (!existsSync10(path)) {
+  const path = join41(repoDir, file2);
+  if (!existsSync11(path)) {
     throw new AutoexpError(
       `input config: ${file2} not found in ${repoDir}. Create it with \`npx autoexp init\`, or point config at your file; nothing was run or pushed`
     );
@@ -59556,11 +59580,11 @@ async function actionMain(env = process.env) {
     delete env[inputVariable("token")];
     const workspace = env.GITHUB_WORKSPACE || process.cwd();
     const repoDir = resolve(workspace, inputs["working-directory"]);
-    if (!existsSync11(repoDir))
+    if (!existsSync12(repoDir))
       throw new AutoexpError(
         `input working-directory: ${repoDir} does not exist; nothing was run or pushed`
       );
-    const handoff2 = inputs.handoff ? isAbsolute5(inputs.handoff) ? inputs.handoff : resolve(workspace, inputs.handoff) : join41(env.RUNNER_TEMP || tmpdir4(), "autoexp-handoff");
+    const handoff2 = inputs.handoff ? isAbsolute6(inputs.handoff) ? inputs.handoff : resolve(workspace, inputs.handoff) : join42(env.RUNNER_TEMP || tmpdir4(), "autoexp-handoff");
     for (const name of KNOWN_SECRETS) if (env[name]) setSecret(env[name]);
     if (inputs.mode === "run") return await runMode(inputs, repoDir, handoff2, env);
     if (inputs.mode === "publish") return await publishMode(inputs, repoDir, handoff2, env);

@@ -9329,7 +9329,7 @@ function formatDuration(seconds) {
 }
 
 // action/engine/attribute.ts
-import { join as join14 } from "node:path";
+import { join as join15 } from "node:path";
 
 // node_modules/zod/v4/classic/external.js
 var external_exports = {};
@@ -30085,13 +30085,13 @@ function firstSideFirst(seed, ...keys) {
 }
 
 // action/engine/verify.ts
-import { join as join13 } from "node:path";
+import { join as join14 } from "node:path";
 
 // action/engine/isolation.ts
-import { existsSync as existsSync3, readFileSync as readFileSync2, realpathSync, statSync as statSync2 } from "node:fs";
+import { existsSync as existsSync4, readFileSync as readFileSync2 } from "node:fs";
 import { mkdir as mkdir3, symlink } from "node:fs/promises";
 import { homedir as homedir3 } from "node:os";
-import { basename, dirname, isAbsolute as isAbsolute3, join as join7 } from "node:path";
+import { basename, dirname as dirname2, isAbsolute as isAbsolute4, join as join8 } from "node:path";
 
 // action/process/secrets.ts
 var KNOWN_SECRETS = [
@@ -30195,218 +30195,159 @@ function redactDeep(value, redact) {
 }
 
 // action/sandbox/agent-paths.ts
-var PRESET_PATHS = {
-  // ~/.claude holds the login, settings and session files, which the tool writes as it works;
-  // ~/.claude.json its account state. The native installer puts the program under ~/.local/share.
-  "claude-code": {
-    readOnly: ["~/.local/share/claude"],
-    writable: ["~/.claude", "~/.claude.json"]
-  },
-  codex: { readOnly: [], writable: ["~/.codex"] },
-  aider: { readOnly: ["~/.aider.conf.yml", "~/.aider.model.settings.yml"], writable: ["~/.aider"] }
-};
-function agentPaths(agent2, resolve9) {
-  if (agent2.use === "search" || agent2.use === "openai" || agent2.use === "anthropic")
-    return { readOnly: [], writable: [] };
-  const cli = agent2;
-  const preset = cli.use === "command" ? { readOnly: [], writable: [] } : PRESET_PATHS[cli.use];
-  return {
-    readOnly: [...preset.readOnly, ...cli.read_only].map(resolve9),
-    writable: [...preset.writable, ...cli.writable].map(resolve9)
-  };
+import { realpathSync, statSync } from "node:fs";
+import { dirname, isAbsolute as isAbsolute2 } from "node:path";
+
+// action/agents/cli-agent/read-aider.ts
+function readAider(output2) {
+  const re = /Tokens: ([\d.,]+)([kKmM]?) sent(?:, [\d.,]+[kKmM]? cache \w+)*, ([\d.,]+)([kKmM]?) received\.(?: Cost: \$([\d.]+) message)?/g;
+  let input2 = 0;
+  let out = 0;
+  let cost = 0;
+  let seen = false;
+  for (const m of output2.matchAll(re)) {
+    input2 += scaled(m[1], m[2]);
+    out += scaled(m[3], m[4]);
+    if (m[5]) cost += Number(m[5]);
+    seen = true;
+  }
+  return seen ? { usage: { input: input2, output: out }, ...cost > 0 ? { costUsd: cost } : {} } : {};
 }
-function missingAgentPaths(agent2, resolve9, exists) {
-  if (agent2.use === "search" || agent2.use === "openai" || agent2.use === "anthropic") return [];
-  const cli = agent2;
-  const preset = cli.use === "command" ? null : PRESET_PATHS[cli.use];
-  const out = [];
-  const say = (path, from, how) => {
-    if (!exists(resolve9(path))) out.push(`agent ${cli.use}: ${path} not found (${from}): ${how}`);
-  };
-  for (const p of preset ? [...preset.readOnly, ...preset.writable] : [])
-    say(
-      p,
-      "a folder the tool usually keeps its login or settings in",
-      "if the tool keeps them elsewhere, declare that path in agent.read_only or agent.writable; otherwise log in once (run the tool by hand)"
-    );
-  for (const p of cli.read_only)
-    say(p, "agent.read_only", "create it or remove it from agent.read_only");
-  for (const p of cli.writable)
-    say(p, "agent.writable", "create it or remove it from agent.writable");
-  return out;
+function scaled(value, unit) {
+  const x = Number(value.replace(/,/g, ""));
+  return Math.round(x * (unit.toLowerCase() === "k" ? 1e3 : unit.toLowerCase() === "m" ? 1e6 : 1));
 }
 
-// action/sandbox/cache-copy.ts
-import {
-  copyFileSync,
-  lstatSync,
-  mkdirSync,
-  readdirSync,
-  readlinkSync,
-  rmSync,
-  symlinkSync,
-  utimesSync
-} from "node:fs";
-import { join as join2 } from "node:path";
-var CacheCopy = class {
-  source;
-  target;
-  #written = /* @__PURE__ */ new Map();
-  constructor(source, target) {
-    this.source = source;
-    this.target = target;
-  }
-  /**
-   * Makes the copy equal the source again; returns the paths (relative) the last run changed,
-   * added or removed there. Synchronous on purpose: many small stat calls through the thread
-   * pool cost more than the work itself.
-   */
-  sync() {
-    const changed = /* @__PURE__ */ new Set();
-    mkdirSync(this.target, { recursive: true });
-    const wanted = /* @__PURE__ */ new Map();
-    walk(this.source, (rel, entry) => wanted.set(rel, entry));
-    walk(this.target, (rel, entry) => {
-      const src = wanted.get(rel);
-      const ok = src && sameType(src, entry) && (entry.isDirectory() || this.#intact(rel));
-      if (!ok) {
-        rmSync(join2(this.target, rel), { recursive: true, force: true });
-        this.#written.delete(rel);
-        if (!entry.isDirectory() || !src) changed.add(rel);
-      }
-    });
-    for (const [rel, entry] of wanted) {
-      const to = join2(this.target, rel);
-      const from = join2(this.source, rel);
-      const stamp2 = stampOf(from);
-      if (entry.isDirectory()) {
-        mkdirSync(to, { recursive: true });
-        continue;
-      }
-      const was = this.#written.get(rel);
-      const intact = was !== void 0 && this.#intact(rel);
-      if (intact && was.from === stamp2) continue;
-      if (was && !intact) changed.add(rel);
-      rmSync(to, { recursive: true, force: true });
-      if (entry.isSymbolicLink()) symlinkSync(readlinkSync(from), to);
-      else {
-        copyFileSync(from, to);
-        const st = lstatSync(from);
-        utimesSync(to, st.atime, st.mtime);
-      }
-      const now = lstatSync(to, { bigint: true });
-      this.#written.set(rel, { ino: now.ino, ctimeNs: now.ctimeNs, from: stamp2 });
-    }
-    return [...changed].sort();
-  }
-  #intact(rel) {
-    const was = this.#written.get(rel);
-    if (!was) return false;
-    try {
-      const st = lstatSync(join2(this.target, rel), { bigint: true });
-      return st.ino === was.ino && st.ctimeNs === was.ctimeNs;
-    } catch {
-      return false;
-    }
-  }
-};
-function stampOf(path) {
-  const st = lstatSync(path, { bigint: true });
-  return `${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.ino}:${st.mode}`;
-}
-function sameType(a, b) {
-  return a.isDirectory() === b.isDirectory() && a.isSymbolicLink() === b.isSymbolicLink() && a.isFile() === b.isFile();
-}
-function walk(root, visit2) {
-  const stack = [""];
-  while (stack.length > 0) {
-    const rel = stack.pop();
-    let entries;
-    try {
-      entries = readdirSync(rel ? join2(root, rel) : root, { withFileTypes: true });
-    } catch {
-      continue;
-    }
-    for (const entry of entries) {
-      const path = rel ? `${rel}/${entry.name}` : entry.name;
-      visit2(path, entry);
-      if (entry.isDirectory()) stack.push(path);
-    }
-  }
+// action/util/text.ts
+function clip(text2, max = 300) {
+  const one = text2.replace(/\s+/g, " ").trim();
+  return one.length > max ? `${one.slice(0, max - 3)}...` : one;
 }
 
-// action/sandbox/eval-environment.ts
-var NAMES = /* @__PURE__ */ new Set([
-  "PATH",
-  "USER",
-  "LOGNAME",
-  "LANG",
-  "LANGUAGE",
-  "TZ",
-  "TERM",
-  "NO_COLOR",
-  "LD_LIBRARY_PATH",
-  "GPU_DEVICE_ORDINAL"
-]);
-var PREFIXES = ["LC_", "CUDA_", "NVIDIA_", "ROCR_", "ROCM_", "HIP_", "HSA_", "NCCL_"];
-var SECRET_LIKE = /KEY|TOKEN|SECRET|PASSW|CREDENTIAL|AUTH|COOKIE|SESSION|PRIVATE/i;
-var EVAL_AUTOEXP_NAMES = ["AUTOEXP_WORKER", "AUTOEXP_SEED"];
-function evalEnvironment(env, options) {
-  const out = {};
-  for (const [name, value] of Object.entries(env)) {
-    if (value === void 0) continue;
-    if (NAMES.has(name)) out[name] = value;
-    else if (PREFIXES.some((p) => name.startsWith(p)) && !SECRET_LIKE.test(name)) out[name] = value;
-  }
-  out.HOME = options.home;
-  for (const name of options.passEnv) {
-    const value = env[name];
-    if (value !== void 0) out[name] = value;
-  }
-  return { ...out, ...options.set };
-}
-var AGENT_NAMES2 = [
-  "HTTP_PROXY",
-  "HTTPS_PROXY",
-  "NO_PROXY",
-  "ALL_PROXY",
-  "http_proxy",
-  "https_proxy",
-  "no_proxy",
-  "all_proxy",
-  "SSL_CERT_FILE",
-  "SSL_CERT_DIR",
-  "NODE_EXTRA_CA_CERTS",
-  "REQUESTS_CA_BUNDLE"
-];
-function agentEnvironment(env, options) {
-  return evalEnvironment(env, {
-    passEnv: [
-      ...AGENT_NAMES2,
-      ...options.secrets,
-      ...Object.keys(env).filter((k) => k.startsWith("AUTOEXP_"))
-    ],
-    set: {},
-    home: options.home
-  });
-}
-
-// action/sandbox/find-gpu-devices.ts
-import { readdirSync as readdirSync2 } from "node:fs";
-import { join as join3 } from "node:path";
-var GPU_NODE = /^(nvidia.*|dri|kfd)$/;
-function findGpuDevices(dir = "/dev") {
-  let names2;
+// action/agents/cli-agent/parse-json.ts
+function parseJson(line2) {
+  const t = line2.trim();
+  if (!t.startsWith("{")) return null;
   try {
-    names2 = readdirSync2(dir);
+    const j = JSON.parse(t);
+    return j && typeof j === "object" && !Array.isArray(j) ? j : null;
   } catch {
-    return [];
+    return null;
   }
-  return names2.filter((n) => GPU_NODE.test(n)).sort().map((n) => join3(dir, n));
+}
+function lastJson(output2, accept) {
+  const lines = output2.split("\n");
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const j = parseJson(lines[i]);
+    if (j && accept(j)) return j;
+  }
+  return null;
 }
 
-// action/sandbox/fit-sandbox-spec.ts
-import { existsSync, statSync } from "node:fs";
+// action/agents/cli-agent/read-claude.ts
+function readClaude(output2) {
+  const result = lastJson(output2, (j) => j.type === "result");
+  if (!result) return {};
+  const u = result.usage ?? {};
+  return {
+    ...result.usage ? {
+      usage: {
+        input: (u.input_tokens ?? 0) + (u.cache_creation_input_tokens ?? 0) + (u.cache_read_input_tokens ?? 0),
+        output: u.output_tokens ?? 0
+      }
+    } : {},
+    ...typeof result.total_cost_usd === "number" ? { costUsd: result.total_cost_usd } : {},
+    ...result.is_error ? { error: clip(result.result ?? "is_error") } : result.result ? { message: result.result } : {}
+  };
+}
+
+// action/agents/cli-agent/read-codex.ts
+function readCodex(output2) {
+  let input2 = 0;
+  let out = 0;
+  let seen = false;
+  let message;
+  let error62;
+  for (const line2 of output2.split("\n")) {
+    const j = parseJson(line2);
+    if (!j) continue;
+    if (j.type === "turn.completed" && j.usage) {
+      const u = j.usage;
+      input2 += u.input_tokens ?? 0;
+      out += u.output_tokens ?? 0;
+      seen = true;
+    } else if (j.type === "item.completed") {
+      const item = j.item;
+      if (item?.type === "agent_message" && item.text) message = item.text;
+    } else if (j.type === "turn.failed" || j.type === "error") {
+      const e = j.error?.message ?? j.message;
+      error62 = clip(e ?? j.type);
+    }
+  }
+  return {
+    ...seen ? { usage: { input: input2, output: out } } : {},
+    ...message ? { message } : {},
+    ...error62 ? { error: error62 } : {}
+  };
+}
+
+// action/agents/cli-agent/presets.ts
+var PRESETS = {
+  "claude-code": {
+    program: "claude",
+    // -p: print mode (one prompt, then exit). acceptEdits: file edits need no approval; shell
+    // commands are refused rather than prompted for (add --permission-mode bypassPermissions to
+    // agent.args to let it run commands).
+    args: ({ model }) => [
+      "-p",
+      "--output-format",
+      "json",
+      "--permission-mode",
+      "acceptEdits",
+      ...model ? ["--model", model] : []
+    ],
+    stdin: true,
+    read: readClaude
+  },
+  codex: {
+    program: "codex",
+    // exec: non-interactive; --full-auto: edits in the workspace without approvals; "-": prompt on stdin.
+    args: ({ model }) => [
+      "exec",
+      "--full-auto",
+      "--skip-git-repo-check",
+      "--json",
+      ...model ? ["--model", model] : []
+    ],
+    stdin: true,
+    read: readCodex
+  },
+  aider: {
+    program: "aider",
+    args: ({ model, promptFile, files }) => [
+      "--message-file",
+      promptFile,
+      "--yes-always",
+      "--no-auto-commits",
+      "--no-dirty-commits",
+      "--no-pretty",
+      "--no-stream",
+      "--no-check-update",
+      "--no-show-model-warnings",
+      "--no-analytics",
+      ...model ? ["--model", model] : [],
+      ...files
+    ],
+    stdin: false,
+    read: readAider
+  }
+};
+
+// action/sandbox/probe-sandbox.ts
+import { execFile } from "node:child_process";
+import { accessSync, constants, mkdtempSync, rmSync } from "node:fs";
+import { homedir, tmpdir } from "node:os";
+import { delimiter, join as join2 } from "node:path";
 
 // action/sandbox/sandbox-argv.ts
 import { isAbsolute, normalize } from "node:path";
@@ -30524,13 +30465,321 @@ function checkedPath(path, field) {
   return clean2;
 }
 
+// action/sandbox/probe-sandbox.ts
+var INSTALL = "sudo apt-get install bubblewrap (Debian, Ubuntu; dnf, pacman and apk: bubblewrap)";
+var USERNS = "bubblewrap needs user namespaces for a user other than root: on Ubuntu 24.04 and later allow them with `sudo sysctl kernel.apparmor_restrict_unprivileged_userns=0` (or an AppArmor profile for bwrap); elsewhere check `sysctl user.max_user_namespaces`";
+var PROBE_TIMEOUT_MS = 15e3;
+var cached2;
+function probeSandbox() {
+  cached2 ??= runSandboxProbe();
+  return cached2;
+}
+async function runSandboxProbe(env = process.env) {
+  const bwrap = findProgram("bwrap", env.PATH ?? "");
+  if (!bwrap) return { ok: false, why: "bubblewrap (bwrap) is not on PATH", install: INSTALL };
+  const slotDir = mkdtempSync(join2(tmpdir(), "autoexp-probe-"));
+  try {
+    const argv = sandboxArgv(
+      { bwrap, slotDir, home: homedir(), readOnly: [], writable: [], network: false, devices: [] },
+      "test ! -w / && touch probe && echo sandbox-ok"
+    );
+    const run = await execQuiet(argv, { PATH: env.PATH ?? "/usr/bin:/bin" });
+    if (run.ok && run.stdout.includes("sandbox-ok")) return { ok: true, bwrap };
+    const said = run.stderr.trim().split("\n")[0] || run.error || "no output";
+    const userns = /namespace|uid map|permission denied|operation not permitted/i.test(said);
+    return {
+      ok: false,
+      why: `bubblewrap (${bwrap}) is installed but cannot make a sandbox here: ${said}`,
+      install: userns ? USERNS : INSTALL
+    };
+  } finally {
+    rmSync(slotDir, { recursive: true, force: true });
+  }
+}
+function findProgram(name, path) {
+  for (const dir of path.split(delimiter)) {
+    if (!dir) continue;
+    const candidate = join2(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+    }
+  }
+  return null;
+}
+function execQuiet(argv, env) {
+  return new Promise((resolve9) => {
+    execFile(
+      argv[0],
+      argv.slice(1),
+      { env, timeout: PROBE_TIMEOUT_MS, encoding: "utf8" },
+      (error62, stdout, stderr) => resolve9({ ok: !error62, stdout, stderr, ...error62 ? { error: error62.message } : {} })
+    );
+  });
+}
+
+// action/sandbox/agent-paths.ts
+var PRESET_PATHS = {
+  // ~/.claude holds the login, settings and session files, which the tool writes as it works;
+  // ~/.claude.json its account state. The native installer puts the program under ~/.local/share.
+  "claude-code": {
+    readOnly: ["~/.local/share/claude"],
+    writable: ["~/.claude", "~/.claude.json"]
+  },
+  codex: { readOnly: [], writable: ["~/.codex"] },
+  aider: { readOnly: ["~/.aider.conf.yml", "~/.aider.model.settings.yml"], writable: ["~/.aider"] }
+};
+function agentPaths(agent2, resolve9) {
+  if (agent2.use === "search" || agent2.use === "openai" || agent2.use === "anthropic")
+    return { readOnly: [], writable: [] };
+  const cli = agent2;
+  const preset = cli.use === "command" ? { readOnly: [], writable: [] } : PRESET_PATHS[cli.use];
+  return {
+    readOnly: [...preset.readOnly, ...cli.read_only].map(resolve9),
+    writable: [...preset.writable, ...cli.writable].map(resolve9)
+  };
+}
+function missingAgentPaths(agent2, resolve9, exists) {
+  if (agent2.use === "search" || agent2.use === "openai" || agent2.use === "anthropic") return [];
+  const cli = agent2;
+  const preset = cli.use === "command" ? null : PRESET_PATHS[cli.use];
+  const out = [];
+  const say = (path, from, how) => {
+    if (!exists(resolve9(path))) out.push(`agent ${cli.use}: ${path} not found (${from}): ${how}`);
+  };
+  for (const p of preset ? [...preset.readOnly, ...preset.writable] : [])
+    say(
+      p,
+      "a folder the tool usually keeps its login or settings in",
+      "if the tool keeps them elsewhere, declare that path in agent.read_only or agent.writable; otherwise log in once (run the tool by hand)"
+    );
+  for (const p of cli.read_only)
+    say(p, "agent.read_only", "create it or remove it from agent.read_only");
+  for (const p of cli.writable)
+    say(p, "agent.writable", "create it or remove it from agent.writable");
+  return out;
+}
+function agentProgram(agent2, path) {
+  if (agent2.use !== "claude-code" && agent2.use !== "codex" && agent2.use !== "aider") return [];
+  const name = agent2.command ?? PRESETS[agent2.use].program;
+  const found = isAbsolute2(name) ? name : findProgram(name, path);
+  if (!found) return [];
+  try {
+    const real = realpathSync(found);
+    return [.../* @__PURE__ */ new Set([found, dirname(real)])];
+  } catch {
+    return [found];
+  }
+}
+function commandPaths(command2) {
+  const words = typeof command2 === "string" ? command2.split(/\s+/) : [...command2];
+  return [
+    ...new Set(
+      words.map((w) => w.replace(/^['"]|['"]$/g, "")).filter((w) => isAbsolute2(w) && !w.split("/").includes("..") && isFile(w))
+    )
+  ];
+}
+function isFile(path) {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+// action/sandbox/cache-copy.ts
+import {
+  copyFileSync,
+  lstatSync,
+  mkdirSync,
+  readlinkSync,
+  rmSync as rmSync2,
+  symlinkSync,
+  utimesSync
+} from "node:fs";
+import { join as join4 } from "node:path";
+
+// action/files/walk-tree.ts
+import { readdirSync } from "node:fs";
+import { join as join3 } from "node:path";
+function walkTree(root, visit2) {
+  const stack = [""];
+  while (stack.length > 0) {
+    const rel = stack.pop();
+    let entries;
+    try {
+      entries = readdirSync(rel ? join3(root, rel) : root, { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    for (const entry of entries) {
+      const path = rel ? `${rel}/${entry.name}` : entry.name;
+      if (visit2(path, entry) === false) return;
+      if (entry.isDirectory()) stack.push(path);
+    }
+  }
+}
+
+// action/sandbox/cache-copy.ts
+var CacheCopy = class {
+  source;
+  target;
+  #written = /* @__PURE__ */ new Map();
+  constructor(source, target) {
+    this.source = source;
+    this.target = target;
+  }
+  /**
+   * Makes the copy equal the source again; returns the paths (relative) the last run changed,
+   * added or removed there. Synchronous on purpose: many small stat calls through the thread
+   * pool cost more than the work itself.
+   */
+  sync() {
+    const changed = /* @__PURE__ */ new Set();
+    mkdirSync(this.target, { recursive: true });
+    const wanted = /* @__PURE__ */ new Map();
+    walkTree(this.source, (rel, entry) => {
+      wanted.set(rel, entry);
+    });
+    walkTree(this.target, (rel, entry) => {
+      const src = wanted.get(rel);
+      const ok = src && sameType(src, entry) && (entry.isDirectory() || this.#intact(rel));
+      if (!ok) {
+        rmSync2(join4(this.target, rel), { recursive: true, force: true });
+        this.#written.delete(rel);
+        if (!entry.isDirectory() || !src) changed.add(rel);
+      }
+    });
+    for (const [rel, entry] of wanted) {
+      const to = join4(this.target, rel);
+      const from = join4(this.source, rel);
+      const stamp2 = stampOf(from);
+      if (entry.isDirectory()) {
+        mkdirSync(to, { recursive: true });
+        continue;
+      }
+      const was = this.#written.get(rel);
+      const intact = was !== void 0 && this.#intact(rel);
+      if (intact && was.from === stamp2) continue;
+      if (was && !intact) changed.add(rel);
+      rmSync2(to, { recursive: true, force: true });
+      if (entry.isSymbolicLink()) symlinkSync(readlinkSync(from), to);
+      else {
+        copyFileSync(from, to);
+        const st = lstatSync(from);
+        utimesSync(to, st.atime, st.mtime);
+      }
+      const now = lstatSync(to, { bigint: true });
+      this.#written.set(rel, { ino: now.ino, ctimeNs: now.ctimeNs, from: stamp2 });
+    }
+    return [...changed].sort();
+  }
+  #intact(rel) {
+    const was = this.#written.get(rel);
+    if (!was) return false;
+    try {
+      const st = lstatSync(join4(this.target, rel), { bigint: true });
+      return st.ino === was.ino && st.ctimeNs === was.ctimeNs;
+    } catch {
+      return false;
+    }
+  }
+};
+function stampOf(path) {
+  const st = lstatSync(path, { bigint: true });
+  return `${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.ino}:${st.mode}`;
+}
+function sameType(a, b) {
+  return a.isDirectory() === b.isDirectory() && a.isSymbolicLink() === b.isSymbolicLink() && a.isFile() === b.isFile();
+}
+
+// action/sandbox/eval-environment.ts
+var NAMES = /* @__PURE__ */ new Set([
+  "PATH",
+  "USER",
+  "LOGNAME",
+  "LANG",
+  "LANGUAGE",
+  "TZ",
+  "TERM",
+  "NO_COLOR",
+  "LD_LIBRARY_PATH",
+  "GPU_DEVICE_ORDINAL"
+]);
+var PREFIXES = ["LC_", "CUDA_", "NVIDIA_", "ROCR_", "ROCM_", "HIP_", "HSA_", "NCCL_"];
+var SECRET_LIKE = /KEY|TOKEN|SECRET|PASSW|CREDENTIAL|AUTH|COOKIE|SESSION|PRIVATE/i;
+var EVAL_AUTOEXP_NAMES = ["AUTOEXP_WORKER", "AUTOEXP_SEED"];
+function evalEnvironment(env, options) {
+  const out = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value === void 0) continue;
+    if (NAMES.has(name)) out[name] = value;
+    else if (PREFIXES.some((p) => name.startsWith(p)) && !SECRET_LIKE.test(name)) out[name] = value;
+  }
+  out.HOME = options.home;
+  for (const name of options.passEnv) {
+    const value = env[name];
+    if (value !== void 0) out[name] = value;
+  }
+  return { ...out, ...options.set };
+}
+var AGENT_NAMES2 = [
+  "HTTP_PROXY",
+  "HTTPS_PROXY",
+  "NO_PROXY",
+  "ALL_PROXY",
+  "http_proxy",
+  "https_proxy",
+  "no_proxy",
+  "all_proxy",
+  "SSL_CERT_FILE",
+  "SSL_CERT_DIR",
+  "NODE_EXTRA_CA_CERTS",
+  "REQUESTS_CA_BUNDLE"
+];
+function agentEnvironment(env, options) {
+  return evalEnvironment(env, {
+    passEnv: [
+      ...AGENT_NAMES2,
+      ...options.secrets,
+      ...Object.keys(env).filter((k) => k.startsWith("AUTOEXP_"))
+    ],
+    set: {},
+    home: options.home
+  });
+}
+
+// action/sandbox/find-gpu-devices.ts
+import { readdirSync as readdirSync2 } from "node:fs";
+import { join as join5 } from "node:path";
+var GPU_NODE = /^(nvidia.*|dri|kfd)$/;
+function findGpuDevices(dir = "/dev") {
+  let names2;
+  try {
+    names2 = readdirSync2(dir);
+  } catch {
+    return [];
+  }
+  return names2.filter((n) => GPU_NODE.test(n)).sort().map((n) => join5(dir, n));
+}
+
 // action/sandbox/fit-sandbox-spec.ts
-var FALLBACK_HOME = "/tmp/home";
-function fitSandboxSpec(spec, exists = existsSync, isFolder = (p) => statSync(p, { throwIfNoEntry: false })?.isDirectory() ?? false) {
-  const warnings = [
+import { existsSync as existsSync2, statSync as statSync2 } from "node:fs";
+
+// action/sandbox/missing-sandbox-paths.ts
+import { existsSync } from "node:fs";
+function missingSandboxPaths(spec, exists = existsSync) {
+  return [
     ...spec.readOnly.filter((p) => !exists(p)).map((p) => `read-only path not found: ${p}`),
     ...spec.writable.filter((p) => !exists(p)).map((p) => `writable path not found: ${p}`)
   ];
+}
+
+// action/sandbox/fit-sandbox-spec.ts
+var FALLBACK_HOME = "/tmp/home";
+function fitSandboxSpec(spec, exists = existsSync2, isFolder = (p) => statSync2(p, { throwIfNoEntry: false })?.isDirectory() ?? false) {
+  const warnings = missingSandboxPaths(spec, exists);
   const home = exists(spec.home) ? spec.home : FALLBACK_HOME;
   if (home !== spec.home)
     warnings.push(`HOME ${spec.home} does not exist: the eval's HOME is ${home}`);
@@ -30560,14 +30809,14 @@ function fitSandboxSpec(spec, exists = existsSync, isFolder = (p) => statSync(p,
 // action/sandbox/limits.ts
 import { createHash } from "node:crypto";
 import {
-  existsSync as existsSync2,
+  existsSync as existsSync3,
   mkdirSync as mkdirSync2,
   readdirSync as readdirSync3,
   readFileSync,
   rmdirSync,
   writeFileSync
 } from "node:fs";
-import { join as join4 } from "node:path";
+import { join as join6 } from "node:path";
 var CGROUP = "/sys/fs/cgroup";
 function createLimitGroups(limits, root = CGROUP) {
   const hierarchy = findHierarchy(root);
@@ -30594,13 +30843,13 @@ function createLimitGroups(limits, root = CGROUP) {
           "-c",
           `${enter} || exit 126; shift ${dirs.length}; exec "$@"`,
           "autoexp-limits",
-          ...dirs.map((d) => join4(d, "cgroup.procs")),
+          ...dirs.map((d) => join6(d, "cgroup.procs")),
           ...argv
         ];
       }
     };
   }
-  const prlimit = ["/usr/bin/prlimit", "/bin/prlimit"].find((p) => existsSync2(p));
+  const prlimit = ["/usr/bin/prlimit", "/bin/prlimit"].find((p) => existsSync3(p));
   if (process.getuid?.() !== 0 && prlimit) {
     return {
       how: `RLIMIT_NPROC: at most ${limits.processes} more processes of this user${limits.memory ? " (no memory limit: no writable cgroup)" : ""}`,
@@ -30621,36 +30870,36 @@ function findHierarchy(root) {
   const self = readFileSync("/proc/self/cgroup", "utf8").trim().split("\n");
   const pathFor = (controller) => self.map((l) => l.split(":")).find(([, c]) => c.split(",").includes(controller))?.[2];
   const v1 = pathFor("pids");
-  if (v1 !== void 0 && existsSync2(join4(root, "pids", "cgroup.procs"))) {
+  if (v1 !== void 0 && existsSync3(join6(root, "pids", "cgroup.procs"))) {
     const memPath = pathFor("memory");
     return {
       version: 1,
-      pids: join4(root, "pids", v1),
-      memory: memPath !== void 0 ? join4(root, "memory", memPath) : null
+      pids: join6(root, "pids", v1),
+      memory: memPath !== void 0 ? join6(root, "memory", memPath) : null
     };
   }
   const v2 = self.find((l) => l.startsWith("0::"))?.slice(3);
-  if (v2 !== void 0 && existsSync2(join4(root, "cgroup.controllers"))) {
-    const here = join4(root, v2);
-    const enabled = readFileSync(join4(here, "cgroup.subtree_control"), "utf8");
+  if (v2 !== void 0 && existsSync3(join6(root, "cgroup.controllers"))) {
+    const here = join6(root, v2);
+    const enabled = readFileSync(join6(here, "cgroup.subtree_control"), "utf8");
     if (!enabled.includes("pids")) return null;
     return { version: 2, pids: here, memory: enabled.includes("memory") ? here : null };
   }
   return null;
 }
 function makeGroup(h, name, limits, reuse = false) {
-  const pids = join4(h.pids, name);
+  const pids = join6(h.pids, name);
   mkdirSync2(pids, { recursive: reuse });
-  writeFileSync(join4(pids, "pids.max"), String(limits.processes));
+  writeFileSync(join6(pids, "pids.max"), String(limits.processes));
   if (!limits.memory) return [pids];
   if (h.version === 2) {
-    writeFileSync(join4(pids, "memory.max"), String(limits.memory));
+    writeFileSync(join6(pids, "memory.max"), String(limits.memory));
     return [pids];
   }
   if (!h.memory) throw new Error("no memory cgroup controller");
-  const mem = join4(h.memory, name);
+  const mem = join6(h.memory, name);
   mkdirSync2(mem, { recursive: reuse });
-  writeFileSync(join4(mem, "memory.limit_in_bytes"), String(limits.memory));
+  writeFileSync(join6(mem, "memory.limit_in_bytes"), String(limits.memory));
   return [pids, mem];
 }
 function tryGroup(h, name, limits) {
@@ -30691,74 +30940,16 @@ function safeList(dir) {
   }
 }
 
-// action/sandbox/probe-sandbox.ts
-import { execFile } from "node:child_process";
-import { accessSync, constants, mkdtempSync, rmSync as rmSync2 } from "node:fs";
-import { homedir, tmpdir } from "node:os";
-import { delimiter, join as join5 } from "node:path";
-var INSTALL = "sudo apt-get install bubblewrap (Debian, Ubuntu; dnf, pacman and apk: bubblewrap)";
-var USERNS = "bubblewrap needs user namespaces for a user other than root: on Ubuntu 24.04 and later allow them with `sudo sysctl kernel.apparmor_restrict_unprivileged_userns=0` (or an AppArmor profile for bwrap); elsewhere check `sysctl user.max_user_namespaces`";
-var PROBE_TIMEOUT_MS = 15e3;
-var cached2;
-function probeSandbox() {
-  cached2 ??= runSandboxProbe();
-  return cached2;
-}
-async function runSandboxProbe(env = process.env) {
-  const bwrap = findProgram("bwrap", env.PATH ?? "");
-  if (!bwrap) return { ok: false, why: "bubblewrap (bwrap) is not on PATH", install: INSTALL };
-  const slotDir = mkdtempSync(join5(tmpdir(), "autoexp-probe-"));
-  try {
-    const argv = sandboxArgv(
-      { bwrap, slotDir, home: homedir(), readOnly: [], writable: [], network: false, devices: [] },
-      "test ! -w / && touch probe && echo sandbox-ok"
-    );
-    const run = await execQuiet(argv, { PATH: env.PATH ?? "/usr/bin:/bin" });
-    if (run.ok && run.stdout.includes("sandbox-ok")) return { ok: true, bwrap };
-    const said = run.stderr.trim().split("\n")[0] || run.error || "no output";
-    const userns = /namespace|uid map|permission denied|operation not permitted/i.test(said);
-    return {
-      ok: false,
-      why: `bubblewrap (${bwrap}) is installed but cannot make a sandbox here: ${said}`,
-      install: userns ? USERNS : INSTALL
-    };
-  } finally {
-    rmSync2(slotDir, { recursive: true, force: true });
-  }
-}
-function findProgram(name, path) {
-  for (const dir of path.split(delimiter)) {
-    if (!dir) continue;
-    const candidate = join5(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-    }
-  }
-  return null;
-}
-function execQuiet(argv, env) {
-  return new Promise((resolve9) => {
-    execFile(
-      argv[0],
-      argv.slice(1),
-      { env, timeout: PROBE_TIMEOUT_MS, encoding: "utf8" },
-      (error62, stdout, stderr) => resolve9({ ok: !error62, stdout, stderr, ...error62 ? { error: error62.message } : {} })
-    );
-  });
-}
-
 // action/engine/state-key.ts
 import { createHmac, randomBytes } from "node:crypto";
 import { link, mkdir as mkdir2, readFile, rm as rm2, stat, writeFile as writeFile2 } from "node:fs/promises";
 import { homedir as homedir2 } from "node:os";
-import { isAbsolute as isAbsolute2, join as join6 } from "node:path";
+import { isAbsolute as isAbsolute3, join as join7 } from "node:path";
 async function stateKey(env) {
   const path = keyPath(env);
   const existing = await readKey(path);
   if (existing) return existing;
-  await mkdir2(join6(path, ".."), { recursive: true, mode: 448 });
+  await mkdir2(join7(path, ".."), { recursive: true, mode: 448 });
   const temp = `${path}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
   await writeFile2(temp, `${randomBytes(32).toString("hex")}
 `, { mode: 384 });
@@ -30772,8 +30963,8 @@ async function stateKey(env) {
   return key;
 }
 function keyPath(env) {
-  const state = env.XDG_STATE_HOME && isAbsolute2(env.XDG_STATE_HOME) ? env.XDG_STATE_HOME : join6(env.HOME || homedir2(), ".local", "state");
-  return join6(state, "autoexp", "key");
+  const state = env.XDG_STATE_HOME && isAbsolute3(env.XDG_STATE_HOME) ? env.XDG_STATE_HOME : join7(env.HOME || homedir2(), ".local", "state");
+  return join7(state, "autoexp", "key");
 }
 async function readKey(path) {
   const info = await stat(path).catch(() => null);
@@ -30799,11 +30990,11 @@ function mac3(key, ...parts) {
 var DEFAULT_TMP_SIZE = 8 * 1024 ** 3;
 async function resolveIsolation(config2, repoDir, gitDir, env) {
   const home = env.HOME || homedir3();
-  const resolve9 = (p) => p === "~" || p.startsWith("~/") ? join7(home, p.slice(1)) : isAbsolute3(p) ? p : join7(repoDir, p);
+  const resolve9 = (p) => p === "~" || p.startsWith("~/") ? join8(home, p.slice(1)) : isAbsolute4(p) ? p : join8(repoDir, p);
   const readOnly = config2.isolation.read_only.map(resolve9);
   const writable = config2.isolation.writable.map(resolve9);
   const shared = (config2.isolation.shared ?? []).map(resolve9);
-  const relative2 = config2.isolation.read_only.filter((p) => !p.startsWith("~") && !isAbsolute3(p));
+  const relative2 = config2.isolation.read_only.filter((p) => !p.startsWith("~") && !isAbsolute4(p));
   const environment = (base) => evalEnvironment(base, {
     passEnv: [...config2.eval.pass_env, ...EVAL_AUTOEXP_NAMES],
     set: config2.eval.env,
@@ -30811,10 +31002,10 @@ async function resolveIsolation(config2, repoDir, gitDir, env) {
   });
   const linkData = async (dir) => {
     for (const rel of relative2) {
-      const inside = join7(dir, rel);
-      if (existsSync3(inside)) continue;
-      await mkdir3(dirname(inside), { recursive: true });
-      await symlink(join7(repoDir, rel), inside);
+      const inside = join8(dir, rel);
+      if (existsSync4(inside)) continue;
+      await mkdir3(dirname2(inside), { recursive: true });
+      await symlink(join8(repoDir, rel), inside);
     }
   };
   const agentSecrets = config2.agent ? [
@@ -30822,7 +31013,7 @@ async function resolveIsolation(config2, repoDir, gitDir, env) {
     ...config2.agent.pass_env ?? []
   ] : [];
   const agentEnv = (base) => agentEnvironment(base, { secrets: agentSecrets, home });
-  const readOnlyData = readOnly.filter((p) => existsSync3(p));
+  const readOnlyData = readOnly.filter((p) => existsSync4(p));
   const none2 = (warnings2) => ({
     mode: "none",
     warnings: warnings2,
@@ -30848,7 +31039,7 @@ async function resolveIsolation(config2, repoDir, gitDir, env) {
   const devices = findGpuDevices();
   const tools = toolRoots(env.PATH ?? "", home, repoDir);
   const tmpSize = config2.isolation.limits?.tmp ?? DEFAULT_TMP_SIZE;
-  const hide2 = [gitDir, dirname(keyPath(env))];
+  const hide2 = [gitDir, dirname2(keyPath(env))];
   const groups = createLimitGroups({
     processes: config2.isolation.limits?.processes ?? 4096,
     memory: config2.isolation.limits?.memory
@@ -30880,17 +31071,18 @@ async function resolveIsolation(config2, repoDir, gitDir, env) {
   });
   const warnings = [
     ...fitted.warnings.filter((w) => !tools.some((t) => w.endsWith(`: ${t}`))),
-    ...limitWarnings
+    ...limitWarnings,
+    // A CLI agent's preset or declared folders that are not there: `check` and `run` name them.
+    ...config2.agent ? missingAgentPaths(config2.agent, resolve9, existsSync4) : []
   ];
   const copies = /* @__PURE__ */ new Map();
-  const changed = /* @__PURE__ */ new Set();
   const readyCaches = (dir) => {
     let mine = copies.get(dir);
     if (!mine) {
-      mine = fitted.spec.writable.filter((w) => writable.includes(w)).map((w, i) => new CacheCopy(w, join7(dirname(dir), "caches", String(i))));
+      mine = fitted.spec.writable.filter((w) => writable.includes(w)).map((w, i) => new CacheCopy(w, join8(dirname2(dir), "caches", String(i))));
       copies.set(dir, mine);
     }
-    for (const copy of mine) if (copy.sync().length > 0) changed.add(copy.source);
+    for (const copy of mine) copy.sync();
   };
   const cacheBinds = (dir) => Object.fromEntries((copies.get(dir) ?? []).map((c) => [c.source, c.target]));
   return {
@@ -30898,7 +31090,6 @@ async function resolveIsolation(config2, repoDir, gitDir, env) {
     warnings,
     readOnlyData,
     limits: groups.how,
-    writableChanged: () => [...changed],
     launch: (command2, dir, base, frozen) => ({
       command: groups.wrap(
         dir,
@@ -30945,41 +31136,14 @@ async function resolveIsolation(config2, repoDir, gitDir, env) {
     }
   };
 }
-function agentProgram(agent2, path) {
-  if (agent2.use !== "claude-code" && agent2.use !== "codex" && agent2.use !== "aider") return [];
-  const name = agent2.command ?? { "claude-code": "claude", codex: "codex", aider: "aider" }[agent2.use];
-  const found = isAbsolute3(name) ? name : findProgram(name, path);
-  if (!found) return [];
-  try {
-    const real = realpathSync(found);
-    return [.../* @__PURE__ */ new Set([found, dirname(real)])];
-  } catch {
-    return [found];
-  }
-}
-function commandPaths(command2) {
-  const words = typeof command2 === "string" ? command2.split(/\s+/) : [...command2];
-  return [
-    ...new Set(
-      words.map((w) => w.replace(/^['"]|['"]$/g, "")).filter((w) => isAbsolute3(w) && !w.split("/").includes("..") && isFile(w))
-    )
-  ];
-}
-function isFile(path) {
-  try {
-    return statSync2(path).isFile();
-  } catch {
-    return false;
-  }
-}
 function toolRoots(path, home, repoDir, readFile17 = readText) {
   const roots = /* @__PURE__ */ new Set();
   for (const dir of path.split(":")) {
-    if (!isAbsolute3(dir) || dir.split("/").includes("..")) continue;
+    if (!isAbsolute4(dir) || dir.split("/").includes("..")) continue;
     const clean2 = dir.replace(/\/+$/, "");
     if (clean2.startsWith(`${repoDir}/`) || clean2 === repoDir) {
-      const venv = dirname(clean2);
-      if (basename(clean2) === "bin" && readFile17(join7(venv, "pyvenv.cfg")) !== null) roots.add(venv);
+      const venv = dirname2(clean2);
+      if (basename(clean2) === "bin" && readFile17(join8(venv, "pyvenv.cfg")) !== null) roots.add(venv);
       continue;
     }
     if (SYSTEM_ROOTS.some((r) => clean2 === r || clean2.startsWith(`${r}/`))) continue;
@@ -30987,16 +31151,16 @@ function toolRoots(path, home, repoDir, readFile17 = readText) {
       const [first] = clean2.slice(home.length + 1).split("/");
       if (!first) continue;
       if (first === ".local") {
-        roots.add(join7(home, ".local", "bin"));
-        roots.add(join7(home, ".local", "lib"));
-      } else roots.add(join7(home, first));
+        roots.add(join8(home, ".local", "bin"));
+        roots.add(join8(home, ".local", "lib"));
+      } else roots.add(join8(home, first));
       continue;
     }
-    if (clean2.endsWith("/node_modules/.bin")) roots.add(dirname(clean2));
-    else if (basename(clean2) === "bin" && dirname(clean2) !== "/") {
-      const parent = dirname(clean2);
+    if (clean2.endsWith("/node_modules/.bin")) roots.add(dirname2(clean2));
+    else if (basename(clean2) === "bin" && dirname2(clean2) !== "/") {
+      const parent = dirname2(clean2);
       for (const beside of ["bin", "lib", "lib64", "libexec", "share"])
-        roots.add(join7(parent, beside));
+        roots.add(join8(parent, beside));
     } else if (clean2) roots.add(clean2);
   }
   return [...roots];
@@ -31004,10 +31168,10 @@ function toolRoots(path, home, repoDir, readFile17 = readText) {
 function venvBases(paths, readFile17 = readText) {
   const bases = /* @__PURE__ */ new Set();
   for (const p of paths) {
-    const cfg = readFile17(join7(p, "pyvenv.cfg"));
+    const cfg = readFile17(join8(p, "pyvenv.cfg"));
     const home = cfg && /^\s*home\s*=\s*(.+?)\s*$/m.exec(cfg)?.[1];
-    if (!home || !isAbsolute3(home)) continue;
-    const prefix = basename(home) === "bin" ? dirname(home) : home;
+    if (!home || !isAbsolute4(home)) continue;
+    const prefix = basename(home) === "bin" ? dirname2(home) : home;
     if (prefix !== "/" && !SYSTEM_ROOTS.some((r) => prefix === r || prefix.startsWith(`${r}/`)))
       bases.add(prefix);
   }
@@ -31022,12 +31186,12 @@ function readText(path) {
 }
 var MAX_FROZEN_BINDS = 256;
 function frozenPaths(dir, frozen) {
-  return frozen.slice(0, MAX_FROZEN_BINDS).map((p) => join7(dir, p)).filter((p) => existsSync3(p));
+  return frozen.slice(0, MAX_FROZEN_BINDS).map((p) => join8(dir, p)).filter((p) => existsSync4(p));
 }
 
 // action/engine/slot.ts
 import { mkdir as mkdir5, readFile as readFile4, rm as rm4 } from "node:fs/promises";
-import { join as join12 } from "node:path";
+import { join as join13 } from "node:path";
 
 // action/eval/read-tail.ts
 import { open as open2 } from "node:fs/promises";
@@ -31304,7 +31468,7 @@ async function runEval(config2, cwd, logPath, launch, pidFile) {
 
 // action/files/cap-log.ts
 import { open as open3, readdir, rm as rm3, stat as stat2, writeFile as writeFile3 } from "node:fs/promises";
-import { join as join8 } from "node:path";
+import { join as join9 } from "node:path";
 var LOG_CAP_BYTES = 8 * 1024 * 1024;
 var HEAD_BYTES = 1024 * 1024;
 async function capLog(path, cap = LOG_CAP_BYTES) {
@@ -31336,7 +31500,7 @@ async function pruneLogs(dir, keepFrom) {
   for (const name of await readdir(dir).catch(() => [])) {
     const iteration = Number(/^(\d+)-/.exec(name)?.[1]);
     if (Number.isInteger(iteration) && iteration > 0 && iteration < keepFrom) {
-      await rm3(join8(dir, name), { force: true });
+      await rm3(join9(dir, name), { force: true });
       removed++;
     }
   }
@@ -31347,7 +31511,7 @@ async function pruneLogs(dir, keepFrom) {
 import { createHash as createHash2 } from "node:crypto";
 import { readdirSync as readdirSync7 } from "node:fs";
 import { lstat, mkdir as mkdir4, readFile as readFile2, readlink } from "node:fs/promises";
-import { join as join10 } from "node:path";
+import { join as join11 } from "node:path";
 
 // action/engine/materialise.ts
 import {
@@ -31358,7 +31522,7 @@ import {
   symlinkSync as symlinkSync2,
   writeFileSync as writeFileSync3
 } from "node:fs";
-import { dirname as dirname2, join as join9 } from "node:path";
+import { dirname as dirname3, join as join10 } from "node:path";
 
 // action/engine/remove-tree.ts
 import { randomBytes as randomBytes2 } from "node:crypto";
@@ -31448,17 +31612,17 @@ var TreeDir = class {
     return this.#wanted ? this.#prune(this.#wanted) : 0;
   }
   #write(entry, bytes) {
-    const path = join9(this.dir, entry.path);
+    const path = join10(this.dir, entry.path);
     const place = () => {
       removeTree(path);
-      mkdirSync3(dirname2(path), { recursive: true });
+      mkdirSync3(dirname3(path), { recursive: true });
       if (entry.mode === "120000") symlinkSync2(bytes.toString(), path);
       else writeFileSync3(path, bytes, { mode: entry.mode === "100755" ? 493 : 420 });
     };
     try {
       place();
     } catch {
-      for (let d = dirname2(entry.path); d !== "."; d = dirname2(d)) chmodQuiet(join9(this.dir, d));
+      for (let d = dirname3(entry.path); d !== "."; d = dirname3(d)) chmodQuiet(join10(this.dir, d));
       chmodQuiet(this.dir);
       place();
     }
@@ -31482,7 +31646,7 @@ var TreeDir = class {
   #intact(entry) {
     const was = this.#written.get(entry.path);
     if (!was || was.sha !== entry.sha || was.mode !== entry.mode) return false;
-    const st = lstatQuiet(join9(this.dir, entry.path), true);
+    const st = lstatQuiet(join10(this.dir, entry.path), true);
     return st !== null && Number(st.ino) === was.ino && Number(st.size) === was.size && st.mtimeNs === was.mtimeNs && st.ctimeNs === was.ctimeNs;
   }
   /**
@@ -31493,13 +31657,13 @@ var TreeDir = class {
   #prune(wanted) {
     const dirs = /* @__PURE__ */ new Set();
     for (const path of wanted.keys()) {
-      for (let d = dirname2(path); d !== "."; d = dirname2(d)) dirs.add(d);
+      for (let d = dirname3(path); d !== "."; d = dirname3(d)) dirs.add(d);
     }
     let removed = 0;
     const stack = [""];
     while (stack.length > 0) {
       const rel = stack.pop();
-      const here = Buffer.from(rel ? join9(this.dir, rel) : this.dir);
+      const here = Buffer.from(rel ? join10(this.dir, rel) : this.dir);
       let entries;
       try {
         entries = readdirSync6(here, { withFileTypes: true, encoding: "buffer" });
@@ -31559,19 +31723,19 @@ var AgentCheckout = class {
   stores;
   /** The object store the scratch repository reads, once prepared with git; null without. */
   objects = null;
-  constructor(root, stores = join10(root, "..", "..", "agent-objects")) {
+  constructor(root, stores = join11(root, "..", "..", "agent-objects")) {
     this.root = root;
     this.stores = stores;
-    this.scratch = join10(root, "scratch");
-    this.pidFile = join10(root, "agent.pid");
-    this.#tree = new TreeDir(join10(root, "work"));
+    this.scratch = join11(root, "scratch");
+    this.pidFile = join11(root, "agent.pid");
+    this.#tree = new TreeDir(join11(root, "work"));
   }
   get dir() {
     return this.#tree.dir;
   }
   /** A clean copy of `commit`; with `withGit`, a private repository whose HEAD is that commit. */
   async prepare(repo, commit2, withGit) {
-    removeTree(join10(this.dir, ".git"));
+    removeTree(join11(this.dir, ".git"));
     await this.#tree.materialise(repo, commit2, isRecord);
     this.#entries = (await repo.lsTree(commit2)).filter((e) => !isRecord(e.path));
     await mkdir4(this.scratch, { recursive: true });
@@ -31601,7 +31765,7 @@ var AgentCheckout = class {
       const rel = stack.pop();
       let entries;
       try {
-        entries = readdirSync7(Buffer.from(rel ? join10(this.dir, rel) : this.dir), {
+        entries = readdirSync7(Buffer.from(rel ? join11(this.dir, rel) : this.dir), {
           withFileTypes: true,
           encoding: "buffer"
         });
@@ -31625,7 +31789,7 @@ var AgentCheckout = class {
         seen.add(path);
         const was = before.get(path);
         if (was && this.#tree.untouched(path, was.sha, was.mode)) continue;
-        const change2 = await readChange(join10(this.dir, path), path, was);
+        const change2 = await readChange(join11(this.dir, path), path, was);
         if (change2) changes.push(change2);
       }
     }
@@ -31636,8 +31800,8 @@ var AgentCheckout = class {
   }
   /** The bytes of a file of the checkout as it is now (null: not a regular file). */
   async read(path) {
-    const st = await lstat(join10(this.dir, path)).catch(() => null);
-    return st?.isFile() ? readFile2(join10(this.dir, path)) : null;
+    const st = await lstat(join11(this.dir, path)).catch(() => null);
+    return st?.isFile() ? readFile2(join11(this.dir, path)) : null;
   }
 };
 function isRecord(path) {
@@ -31664,7 +31828,7 @@ function blobSha(content) {
 // action/engine/fingerprint.ts
 import { createHash as createHash3 } from "node:crypto";
 import { glob, readFile as readFile3 } from "node:fs/promises";
-import { join as join11 } from "node:path";
+import { join as join12 } from "node:path";
 async function hashFrozen(root, globs) {
   const hashes = {};
   if (globs.length === 0) return hashes;
@@ -31674,9 +31838,9 @@ async function hashFrozen(root, globs) {
     withFileTypes: true,
     exclude: (d) => d.name === ".git"
   })) {
-    if (entry.isFile()) paths.push(join11(entry.parentPath, entry.name).slice(root.length + 1));
+    if (entry.isFile()) paths.push(join12(entry.parentPath, entry.name).slice(root.length + 1));
   }
-  for (const path of paths.sort()) hashes[path] = await hashFile(join11(root, path));
+  for (const path of paths.sort()) hashes[path] = await hashFile(join12(root, path));
   return hashes;
 }
 async function hashFile(path) {
@@ -31721,8 +31885,8 @@ var Slot = class {
       ...options.gpu ? { CUDA_VISIBLE_DEVICES: String(options.gpu.index) } : {}
     };
     this.root = options.root;
-    this.pidFile = join12(options.root, "eval.pid");
-    this.#tree = new TreeDir(join12(options.root, "tree"));
+    this.pidFile = join13(options.root, "eval.pid");
+    this.#tree = new TreeDir(join13(options.root, "tree"));
     this.#git = options.git;
     this.#isolation = options.isolation;
     this.#logs = options.logs;
@@ -31739,7 +31903,7 @@ var Slot = class {
   }
   /** A file of the slot as it is now (null: gone or not a regular file). */
   async read(path) {
-    return readFile4(join12(this.dir, path)).catch(() => null);
+    return readFile4(join13(this.dir, path)).catch(() => null);
   }
   /** Makes the slot hold exactly `commit`'s tracked files, plus the declared data links. */
   async prepare(commit2) {
@@ -31750,7 +31914,7 @@ var Slot = class {
   async evaluate(config2, commit2, name, env, frozen, onProgress) {
     await this.prepare(commit2);
     await mkdir5(this.#logs, { recursive: true });
-    const logPath = join12(this.#logs, `${name}.log`);
+    const logPath = join13(this.#logs, `${name}.log`);
     await rm4(logPath, { force: true });
     const started = performance.now();
     this.#running = started;
@@ -31779,7 +31943,7 @@ var Slot = class {
     const checks = config2.checks;
     await this.prepare(commit2);
     await mkdir5(this.#logs, { recursive: true });
-    const logPath = join12(this.#logs, `${name}.log`);
+    const logPath = join13(this.#logs, `${name}.log`);
     const launched = this.#isolation.launch(
       checks.command,
       this.dir,
@@ -31996,10 +32160,10 @@ async function measurePairs(store, config2, run, commits, slotName = "verify") {
 function makeSlot(store, id, name, isolation, gpu) {
   return new Slot({
     id,
-    root: join13(store.stateDir, "slots", name),
+    root: join14(store.stateDir, "slots", name),
     git: store.repo,
     isolation,
-    logs: join13(store.stateDir, "logs"),
+    logs: join14(store.stateDir, "logs"),
     ...gpu ? { gpu } : {}
   });
 }
@@ -32063,7 +32227,7 @@ async function planAttribution(store, pairs) {
       `tag ${store.tag} has kept nothing yet: there is no change to attribute`,
       { exitCode: 1 }
     );
-  const scratch = join14(store.stateDir, "attribute", "merge");
+  const scratch = join15(store.stateDir, "attribute", "merge");
   const changes = [];
   for (const change2 of kept) {
     const parent = await store.repo.resolve(`${change2.commit}^`);
@@ -32176,7 +32340,7 @@ async function attributeRecord(store, config2, plan, run) {
 }
 
 // action/engine/verify-tag.ts
-import { join as join20 } from "node:path";
+import { join as join21 } from "node:path";
 
 // action/decide/config-changes.ts
 function trustSettings(config2) {
@@ -32238,10 +32402,10 @@ function configChanges(header, now) {
 }
 
 // action/git/git.ts
-import { existsSync as existsSync5 } from "node:fs";
+import { existsSync as existsSync6 } from "node:fs";
 import { mkdir as mkdir6, mkdtemp, readdir as readdir2, rm as rm5, stat as stat3, writeFile as writeFile4 } from "node:fs/promises";
 import { tmpdir as tmpdir2 } from "node:os";
-import { join as join16 } from "node:path";
+import { join as join17 } from "node:path";
 
 // action/git/commands/refs.ts
 var resolveRef2 = (ref) => ({
@@ -32358,18 +32522,18 @@ var commitObjects = (commit2) => ({
 
 // action/git/loose-objects.ts
 import { createHash as createHash4 } from "node:crypto";
-import { existsSync as existsSync4, mkdirSync as mkdirSync4, renameSync as renameSync2, writeFileSync as writeFileSync4 } from "node:fs";
-import { join as join15 } from "node:path";
+import { existsSync as existsSync5, mkdirSync as mkdirSync4, renameSync as renameSync2, writeFileSync as writeFileSync4 } from "node:fs";
+import { join as join16 } from "node:path";
 import { deflateSync } from "node:zlib";
 function writeLooseObject(objectsDir, type, content) {
   const bytes = typeof content === "string" ? Buffer.from(content) : content;
   const object2 = Buffer.concat([Buffer.from(`${type} ${bytes.length}\0`), bytes]);
   const sha = createHash4("sha1").update(object2).digest("hex");
-  const dir = join15(objectsDir, sha.slice(0, 2));
-  const path = join15(dir, sha.slice(2));
-  if (existsSync4(path)) return sha;
+  const dir = join16(objectsDir, sha.slice(0, 2));
+  const path = join16(dir, sha.slice(2));
+  if (existsSync5(path)) return sha;
   mkdirSync4(dir, { recursive: true });
-  const temp = join15(dir, `tmp_obj_${process.pid}_${sha.slice(2, 10)}`);
+  const temp = join16(dir, `tmp_obj_${process.pid}_${sha.slice(2, 10)}`);
   writeFileSync4(temp, deflateSync(object2, { level: 1 }), { mode: 292 });
   renameSync2(temp, path);
   return sha;
@@ -32692,7 +32856,7 @@ function remember(cache, key, value) {
 }
 function emptyRepo(env) {
   empty ??= (async () => {
-    const dir = await mkdtemp(join16(tmpdir2(), "autoexp-empty-"));
+    const dir = await mkdtemp(join17(tmpdir2(), "autoexp-empty-"));
     await new Git(dir, env).run(init({ bare: true }));
     return dir;
   })();
@@ -32891,7 +33055,7 @@ var Git = class _Git {
     let found = OBJECTS.get(this.dir);
     if (found === void 0) {
       const format = await this.run(objectFormat());
-      found = format === "sha1" ? join16(await this.commonDir(), "objects") : null;
+      found = format === "sha1" ? join17(await this.commonDir(), "objects") : null;
       OBJECTS.set(this.dir, found);
     }
     return found;
@@ -32905,12 +33069,12 @@ var Git = class _Git {
     const local = new _Git(dir, this.#env);
     await local.run(init());
     const objects = await this.#commitStore(commit2, stores);
-    await writeFile4(join16(dir, ".git", "objects", "info", "alternates"), `${objects}
+    await writeFile4(join17(dir, ".git", "objects", "info", "alternates"), `${objects}
 `);
-    await writeFile4(join16(dir, ".git", "shallow"), `${commit2}
+    await writeFile4(join17(dir, ".git", "shallow"), `${commit2}
 `);
     await local.run(updateRefs([{ ref: "HEAD", sha: commit2 }]));
-    await local.run(readTreeInto(commit2, join16(dir, ".git", "index")));
+    await local.run(readTreeInto(commit2, join17(dir, ".git", "index")));
     await local.run(refreshIndex());
     return objects;
   }
@@ -32920,18 +33084,18 @@ var Git = class _Git {
    * commit (an incumbent serves every proposal made on it), the newest STORES_KEPT kept.
    */
   #commitStore(commit2, root) {
-    const key = join16(root, commit2);
+    const key = join17(root, commit2);
     let made = this.#stores.get(key);
     if (!made) {
       made = (async () => {
-        const repo = join16(root, commit2);
-        const objects = join16(repo, "objects");
-        if (existsSync5(join16(repo, "complete"))) return objects;
+        const repo = join17(root, commit2);
+        const objects = join17(repo, "objects");
+        if (existsSync6(join17(repo, "complete"))) return objects;
         await rm5(repo, { recursive: true, force: true });
         await mkdir6(repo, { recursive: true });
         await new _Git(repo, this.#env).run(init({ bare: true }));
         await copyObjects(this.dir, repo, this.#env, await this.run(commitObjects(commit2)));
-        await writeFile4(join16(repo, "complete"), `${commit2}
+        await writeFile4(join17(repo, "complete"), `${commit2}
 `);
         await pruneStores(root, STORES_KEPT);
         return objects;
@@ -32967,11 +33131,11 @@ async function pruneStores(root, keep) {
   const dated = await Promise.all(
     names2.map(async (name) => ({
       name,
-      at: (await stat3(join16(root, name)).catch(() => null))?.mtimeMs ?? 0
+      at: (await stat3(join17(root, name)).catch(() => null))?.mtimeMs ?? 0
     }))
   );
   for (const { name } of dated.sort((a, b) => b.at - a.at).slice(keep))
-    await rm5(join16(root, name), { recursive: true, force: true });
+    await rm5(join17(root, name), { recursive: true, force: true });
 }
 var READS_WORKTREE = /* @__PURE__ */ new Set(["status", "add", "commit", "update-index"]);
 var FILTERS = /* @__PURE__ */ new Map();
@@ -33031,9 +33195,9 @@ function explainFailure(error62, tag) {
 }
 
 // action/engine/record-store.ts
-import { existsSync as existsSync6 } from "node:fs";
+import { existsSync as existsSync7 } from "node:fs";
 import { mkdir as mkdir7, readFile as readFile7, rename as rename2, rm as rm7 } from "node:fs/promises";
-import { join as join19 } from "node:path";
+import { join as join20 } from "node:path";
 
 // action/files/write-atomic.ts
 import { rename, writeFile as writeFile5 } from "node:fs/promises";
@@ -34243,31 +34407,31 @@ function incumbentRow(log, commit2) {
 
 // action/engine/discard-scratch.ts
 import { lstat as lstat2, readdir as readdir3 } from "node:fs/promises";
-import { join as join17 } from "node:path";
+import { join as join18 } from "node:path";
 var SCRATCH_FILE_MAX = 16 * 1024 * 1024;
 async function discardScratch(stateDir) {
   let freed = 0;
   for (const sub of ["slots", "rebase"]) {
-    for (const name of await list(join17(stateDir, sub))) {
+    for (const name of await list(join18(stateDir, sub))) {
       for (const part of ["tree", "caches"]) {
-        const dir = join17(stateDir, sub, name, part);
+        const dir = join18(stateDir, sub, name, part);
         freed += await sizeOf(dir);
         removeTree(dir);
       }
     }
   }
-  freed += await sizeOf(join17(stateDir, "agent-objects"));
-  removeTree(join17(stateDir, "agent-objects"));
-  for (const name of await list(join17(stateDir, "agents"))) {
-    const work = join17(stateDir, "agents", name, "work");
+  freed += await sizeOf(join18(stateDir, "agent-objects"));
+  removeTree(join18(stateDir, "agent-objects"));
+  for (const name of await list(join18(stateDir, "agents"))) {
+    const work = join18(stateDir, "agents", name, "work");
     freed += await sizeOf(work);
     removeTree(work);
-    const scratch = join17(stateDir, "agents", name, "scratch");
+    const scratch = join18(stateDir, "agents", name, "scratch");
     for (const file2 of await list(scratch)) {
-      const st = await lstat2(join17(scratch, file2)).catch(() => null);
+      const st = await lstat2(join18(scratch, file2)).catch(() => null);
       if (st && (!st.isFile() || st.size > SCRATCH_FILE_MAX)) {
         freed += st.isFile() ? st.size : 0;
-        removeTree(join17(scratch, file2));
+        removeTree(join18(scratch, file2));
       }
     }
   }
@@ -34278,18 +34442,11 @@ async function list(dir) {
 }
 async function sizeOf(dir) {
   let total = 0;
-  const stack = [dir];
   let seen = 0;
-  while (stack.length > 0 && seen < 1e5) {
-    const here = stack.pop();
-    const entries = await readdir3(here, { withFileTypes: true }).catch(() => []);
-    for (const e of entries) {
-      seen++;
-      const path = join17(here, e.name);
-      if (e.isDirectory()) stack.push(path);
-      else if (e.isFile()) total += (await lstat2(path).catch(() => null))?.size ?? 0;
-    }
-  }
+  walkTree(dir, (rel, e) => {
+    if (e.isFile()) total += lstatQuiet(join18(dir, rel))?.size ?? 0;
+    return ++seen < 1e5;
+  });
   return total;
 }
 
@@ -34386,15 +34543,15 @@ function digest(text2) {
 
 // action/engine/kill-leftovers.ts
 import { readdir as readdir4 } from "node:fs/promises";
-import { join as join18 } from "node:path";
+import { join as join19 } from "node:path";
 async function killLeftovers(stateDir, key) {
   let killed = false;
   for (const sub of ["slots", "agents", "rebase"]) {
-    const root = join18(stateDir, sub);
+    const root = join19(stateDir, sub);
     const names2 = await readdir4(root).catch(() => []);
     for (const name of names2) {
       for (const file2 of ["eval.pid", "agent.pid"]) {
-        if (killLeftoverGroup(join18(root, name, file2), key)) killed = true;
+        if (killLeftoverGroup(join19(root, name, file2), key)) killed = true;
       }
     }
   }
@@ -34514,7 +34671,7 @@ var RecordStore = class _RecordStore {
     return this.#notes;
   }
   get journalPath() {
-    return join19(this.stateDir, "log.jsonl");
+    return join20(this.stateDir, "log.jsonl");
   }
   /**
    * Opens the tag's record, takes its lock, kills what a killed run left, and recovers. `adopt`:
@@ -34523,11 +34680,11 @@ var RecordStore = class _RecordStore {
   static async open(options) {
     const probe = await findRepository(options.repoDir, options.env);
     const repo = probe.withEnv(await withIdentity(probe, options.env));
-    const stateDir = join19(await repo.commonDir(), "autoexp", options.tag);
+    const stateDir = join20(await repo.commonDir(), "autoexp", options.tag);
     const key = await stateKey(options.env);
     signPidFiles(key);
     await mkdir7(stateDir, { recursive: true });
-    const lock = await takeLock(join19(stateDir, "lock"), options.tag);
+    const lock = await takeLock(join20(stateDir, "lock"), options.tag);
     const head = await repo.resolve(`refs/heads/autoexp/${options.tag}`);
     const store = new _RecordStore(repo, options.tag, stateDir, head, lock, key);
     if (options.redact) store.#redact = options.redact;
@@ -34634,7 +34791,7 @@ var RecordStore = class _RecordStore {
     const notes = pending.findLast((i) => i.type === "notes");
     const recovered = [];
     if (notes?.type === "notes") {
-      const file2 = await readFile7(join19(this.stateDir, "notes.md"), "utf8").catch(() => null);
+      const file2 = await readFile7(join20(this.stateDir, "notes.md"), "utf8").catch(() => null);
       if (file2 !== null && digest(file2) === notes.digest) this.#notes = file2;
       else recovered.push("ignored notes.md in the tag's folder: it is not what autoexp wrote");
     }
@@ -34656,8 +34813,8 @@ var RecordStore = class _RecordStore {
   }
   /** Tags started before slots ran in a git worktree here; it only invites tampering now. */
   async #dropLegacyWorktree() {
-    const legacy = join19(this.stateDir, "worktree");
-    if (!existsSync6(legacy)) return;
+    const legacy = join20(this.stateDir, "worktree");
+    if (!existsSync7(legacy)) return;
     await rm7(legacy, { recursive: true, force: true });
     await this.repo.pruneWorktrees();
   }
@@ -34680,7 +34837,7 @@ var RecordStore = class _RecordStore {
     const items = [];
     if (options.notes !== void 0) {
       this.#notes = capNotes(this.#redact(options.notes));
-      await writeAtomic(join19(this.stateDir, "notes.md"), this.#notes);
+      await writeAtomic(join20(this.stateDir, "notes.md"), this.#notes);
       items.push({ type: "notes", digest: digest(this.#notes) });
     }
     const data = formatLines(entries);
@@ -34737,7 +34894,7 @@ var RecordStore = class _RecordStore {
     const record3 = await this.repo.commitFiles(
       parent,
       files,
-      join19(this.stateDir, "record.index"),
+      join20(this.stateDir, "record.index"),
       message
     );
     const refs = fresh.filter((r) => r.diff && r.commit_full).map((r) => ({ ref: r.diff, sha: r.commit_full }));
@@ -34873,10 +35030,10 @@ async function measureTagUnexplained(options, command2, slot, body) {
     emit({ type: "isolation", mode: isolation.mode, warnings: isolation.warnings });
     const probe = new Slot({
       id: 1,
-      root: join20(store.stateDir, "slots", slot),
+      root: join21(store.stateDir, "slots", slot),
       git: store.repo,
       isolation,
-      logs: join20(store.stateDir, "logs")
+      logs: join21(store.stateDir, "logs")
     });
     await probe.prepare(store.head);
     const changes = configChanges(
@@ -35216,7 +35373,7 @@ function createProgressPrinter(mode, sink, metric2, plainEveryMs = 3e4) {
       if (event.type === "eval-progress") {
         const text3 = event.worker === void 0 ? describeEvalProgress(event, position) : describeWorkers(workers, event, performance.now());
         if (mode === "live") {
-          sink.write(`\r\x1B[2K${clip(text3, Math.max(20, sink.columns - 1))}`);
+          sink.write(`\r\x1B[2K${clip2(text3, Math.max(20, sink.columns - 1))}`);
           liveShown = true;
           return;
         }
@@ -35261,7 +35418,7 @@ function cleanLine(line2) {
   const afterReturn = line2.split("\r").filter((s) => s.trim() !== "");
   return (afterReturn.at(-1) ?? "").replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "").replace(/[\x00-\x1f\x7f]/g, "").trim();
 }
-function clip(text2, width) {
+function clip2(text2, width) {
   return text2.length <= width ? text2 : `${text2.slice(0, width - 1)}\u2026`;
 }
 
@@ -35364,10 +35521,9 @@ and records an \`attribute\` line in log.jsonl (the dashboard and the PR then sh
 import { resolve as resolve2 } from "node:path";
 
 // action/cli/check.ts
-import { existsSync as existsSync7 } from "node:fs";
 import { mkdtemp as mkdtemp2, rm as rm8 } from "node:fs/promises";
-import { homedir as homedir4, tmpdir as tmpdir3 } from "node:os";
-import { isAbsolute as isAbsolute4, join as join21 } from "node:path";
+import { tmpdir as tmpdir3 } from "node:os";
+import { join as join22 } from "node:path";
 
 // action/decide/boundary.ts
 var FUTILITY_T = 0.5;
@@ -35798,20 +35954,15 @@ function detectableEffect(settings, target = 0.8) {
 // action/cli/check.ts
 async function checkEval(options) {
   const { config: config2, out } = options;
-  const logs = await mkdtemp2(join21(tmpdir3(), "autoexp-check-"));
+  const logs = await mkdtemp2(join22(tmpdir3(), "autoexp-check-"));
   const env = splitEnv(options.env, config2.agent).evalEnv;
   const frozenBefore = await hashFrozen(options.dir, config2.frozen);
-  const gitDir = join21(options.dir, ".git");
+  const gitDir = join22(options.dir, ".git");
   const isolation = await resolveIsolation(config2, options.dir, gitDir, options.env);
   out(
     isolation.mode === "sandbox" ? "isolation: sandboxed (bubblewrap), as a batch runs it" : `isolation: none${isolation.warnings.length ? ` (${isolation.warnings.join("; ")})` : ""}`
   );
   for (const w of isolation.mode === "sandbox" ? isolation.warnings : []) out(`warning: ${w}`);
-  if (isolation.mode === "sandbox") {
-    const home = options.env.HOME || homedir4();
-    const resolve9 = (p) => p === "~" || p.startsWith("~/") ? join21(home, p.slice(1)) : isAbsolute4(p) ? p : join21(options.dir, p);
-    for (const w of missingAgentPaths(config2.agent, resolve9, existsSync7)) out(`warning: ${w}`);
-  }
   const samples = {};
   const seconds = [];
   let failed2 = 0;
@@ -35820,7 +35971,7 @@ async function checkEval(options) {
       const outcome = await runEval(
         config2,
         options.dir,
-        join21(logs, `${i}.log`),
+        join22(logs, `${i}.log`),
         isolation.launch(config2.eval.command, options.dir, env, Object.keys(frozenBefore))
       );
       seconds.push(outcome.durationMs / 1e3);
@@ -35972,35 +36123,35 @@ told from the noise. Exit 1 when a run did not print every metric.`,
 
 // action/cli/commands/demo.ts
 import { cp, mkdir as mkdir10, readdir as readdir6 } from "node:fs/promises";
-import { join as join36, resolve as resolve3 } from "node:path";
+import { join as join37, resolve as resolve3 } from "node:path";
 
 // action/cli/find-templates.ts
 import { existsSync as existsSync8 } from "node:fs";
-import { dirname as dirname3, join as join22 } from "node:path";
+import { dirname as dirname4, join as join23 } from "node:path";
 import { fileURLToPath } from "node:url";
 function findTemplates(from = import.meta.url) {
-  let dir = dirname3(fileURLToPath(from));
+  let dir = dirname4(fileURLToPath(from));
   for (let i = 0; i < 5; i++) {
-    const candidate = join22(dir, "templates");
-    if (existsSync8(join22(candidate, "examples"))) return candidate;
-    dir = dirname3(dir);
+    const candidate = join23(dir, "templates");
+    if (existsSync8(join23(candidate, "examples"))) return candidate;
+    dir = dirname4(dir);
   }
   throw new Error("autoexp's templates/ folder is missing from this installation");
 }
 
 // action/engine/run-batch.ts
-import { join as join35 } from "node:path";
+import { join as join36 } from "node:path";
 
 // action/agents/create-agent.ts
 import { accessSync as accessSync2, constants as constants2 } from "node:fs";
-import { delimiter as delimiter2, isAbsolute as isAbsolute5, join as join27 } from "node:path";
+import { delimiter as delimiter2, isAbsolute as isAbsolute5, join as join28 } from "node:path";
 
 // action/agents/api-agent.ts
 import { mkdir as mkdir8, writeFile as writeFile7 } from "node:fs/promises";
-import { dirname as dirname4, join as join24 } from "node:path";
+import { dirname as dirname5, join as join25 } from "node:path";
 
 // action/agents/edits/clip.ts
-function clip2(s) {
+function clip3(s) {
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 
@@ -36029,8 +36180,8 @@ function notFound(bare, search, path) {
   if (missing === void 0)
     return `the SEARCH part is not in ${path}: its lines are there, but not in that order`;
   const near = missing.trim().length >= 4 ? bare.findIndex((l) => l.includes(missing.trim())) : -1;
-  const hint = near >= 0 ? ` (line ${near + 1} is "${clip2(bare[near].trim())}")` : "";
-  return `the SEARCH part is not in ${path}: its line "${clip2(missing)}" is not in the file${hint}`;
+  const hint = near >= 0 ? ` (line ${near + 1} is "${clip3(bare[near].trim())}")` : "";
+  return `the SEARCH part is not in ${path}: its line "${clip3(missing)}" is not in the file${hint}`;
 }
 
 // action/agents/edits/apply-edits.ts
@@ -36051,7 +36202,7 @@ function applyEdits(edits, read, scope) {
       if (elided >= 0) {
         return {
           ok: false,
-          reason: `the whole-file answer for ${edit.path} leaves code out (line ${elided + 1}: "${clip2(edit.lines[elided].trim())}"): send the complete file or SEARCH/REPLACE blocks`
+          reason: `the whole-file answer for ${edit.path} leaves code out (line ${elided + 1}: "${clip3(edit.lines[elided].trim())}"): send the complete file or SEARCH/REPLACE blocks`
         };
       }
       const eol2 = before?.includes("\r\n") ? "\r\n" : "\n";
@@ -36330,12 +36481,6 @@ function parseAnswer(raw, scope) {
   return { ok: true, description, notes, edits };
 }
 
-// action/util/text.ts
-function clip3(text2, max = 300) {
-  const one = text2.replace(/\s+/g, " ").trim();
-  return one.length > max ? `${one.slice(0, max - 3)}...` : one;
-}
-
 // action/agents/http.ts
 var RETRY_STATUS = /* @__PURE__ */ new Set([408, 409, 425, 429, 500, 502, 503, 504, 529]);
 async function postJson(options) {
@@ -36358,7 +36503,7 @@ async function postJson(options) {
           last = {
             ok: false,
             failure: "transient",
-            error: `the server answered ${response.status} with something that is not JSON: ${clip3(text2)}`,
+            error: `the server answered ${response.status} with something that is not JSON: ${clip(text2)}`,
             attempts: attempt
           };
         }
@@ -36412,15 +36557,15 @@ function serverMessage(text2) {
   try {
     const body = JSON.parse(text2);
     const m = typeof body.error === "string" ? body.error : body.error?.message ?? body.message ?? "";
-    if (m) return clip3(m);
+    if (m) return clip(m);
   } catch {
   }
-  return clip3(text2.trim());
+  return clip(text2.trim());
 }
 
 // action/agents/prompt.ts
 import { readFile as readFile9, rm as rm9 } from "node:fs/promises";
-import { join as join23 } from "node:path";
+import { join as join24 } from "node:path";
 
 // action/agents/context/cut-text.ts
 function cutHead(text2, max) {
@@ -36496,7 +36641,7 @@ function keepLast(lines, max) {
 function renderDigest(rows, max) {
   const kept = rows.filter((r) => r.status === "keep" || r.status === "simplification");
   const keptLines = kept.map(
-    (r) => `- #${r.iteration} ${r.status} \u0394${r.delta !== null && r.delta >= 0 ? "+" : ""}${fmt2(r.delta ?? 0)}: ${clip3(r.description, 120)}`
+    (r) => `- #${r.iteration} ${r.status} \u0394${r.delta !== null && r.delta >= 0 ? "+" : ""}${fmt2(r.delta ?? 0)}: ${clip(r.description, 120)}`
   );
   const groups = /* @__PURE__ */ new Map();
   for (const r of rows) {
@@ -36510,7 +36655,7 @@ function renderDigest(rows, max) {
     const r = g.rows.at(-1);
     const ids = g.rows.length > 1 ? `${g.rows.length}\xD7 (#${g.rows.map((x) => x.iteration).slice(-4).join(", #")})` : `#${r.iteration}`;
     const delta = r.delta !== null ? ` \u0394${r.delta >= 0 ? "+" : ""}${fmt2(r.delta)}` : "";
-    return `- ${ids} ${r.status}${delta}: ${clip3(g.description, 100)}`;
+    return `- ${ids} ${r.status}${delta}: ${clip(g.description, 100)}`;
   });
   const keptText = keptLines.length > 0 ? `Kept:
 ${keepLast(keptLines, Math.floor(max * 0.4))}` : "";
@@ -36588,8 +36733,8 @@ function renderRecent(rows, input2, max) {
     const delta = r.delta !== null && r.status !== "baseline" ? ` \u0394${r.delta >= 0 ? "+" : ""}${fmt2(r.delta)}` : "";
     const score = r.score !== null ? ` ${input2.metric}=${fmt2(r.score)}` : "";
     const ev = r.evidence ? ` (${r.evidence.p !== null ? `p=${fmt2(r.evidence.p)}, ` : ""}${r.evidence.runs} run${r.evidence.runs === 1 ? "" : "s"})` : "";
-    const why = r.reason && r.status !== "keep" ? ` \u2014 ${clip3(r.reason, 160)}` : "";
-    return `- #${r.iteration} ${r.status}${score}${delta}${ev}: ${clip3(r.description, 200)}${why}`;
+    const why = r.reason && r.status !== "keep" ? ` \u2014 ${clip(r.reason, 160)}` : "";
+    return `- #${r.iteration} ${r.status}${score}${delta}${ev}: ${clip(r.description, 200)}${why}`;
   });
   return keepLast(lines, max);
 }
@@ -36705,14 +36850,14 @@ function lineBrief(line2) {
 async function readTargets(context) {
   const files = await Promise.all(
     context.targetFiles.map(async (path) => {
-      const text2 = await readFile9(join23(context.worktree, path), "utf8").catch(() => null);
+      const text2 = await readFile9(join24(context.worktree, path), "utf8").catch(() => null);
       return text2 === null || text2.includes("\0") ? null : { path, text: text2 };
     })
   );
   return files.filter((f) => f !== null);
 }
 async function promptFor(context, protocol, maxChars, files) {
-  const text2 = await readFile9(join23(context.worktree, context.config.instructions), "utf8").catch(
+  const text2 = await readFile9(join24(context.worktree, context.config.instructions), "utf8").catch(
     () => ""
   );
   const own2 = programForLine(text2, context.line);
@@ -36743,7 +36888,7 @@ async function pruneScratch(dir, iteration, keep = 20) {
   const old = iteration - keep;
   if (old < 1) return;
   for (const name of [`prompt-${old}.md`, `answer-${old}.md`, `agent-${old}.log`])
-    await rm9(join23(dir, name), { force: true });
+    await rm9(join24(dir, name), { force: true });
 }
 
 // action/agents/api-agent.ts
@@ -36820,7 +36965,7 @@ function createApiAgent(config2) {
         config2.context_chars,
         files
       );
-      await writeFile7(join24(context.scratchDir, `prompt-${context.iteration}.md`), prompt);
+      await writeFile7(join25(context.scratchDir, `prompt-${context.iteration}.md`), prompt);
       await pruneScratch(context.scratchDir, context.iteration);
       const result = await postJson({
         url: api.url,
@@ -36837,7 +36982,7 @@ function createApiAgent(config2) {
         ...reply.usage ? { usage: reply.usage } : {}
       };
       await writeFile7(
-        join24(context.scratchDir, `answer-${context.iteration}.md`),
+        join25(context.scratchDir, `answer-${context.iteration}.md`),
         context.redact(reply.text)
       );
       if (!reply.text.trim()) {
@@ -36870,8 +37015,8 @@ function createApiAgent(config2) {
       if (!applied.ok)
         return { ok: false, error: `edit rejected: ${applied.reason}`, ...spent, ...notes };
       for (const [path, text2] of applied.files) {
-        const full = join24(context.worktree, path);
-        await mkdir8(dirname4(full), { recursive: true });
+        const full = join25(context.worktree, path);
+        await mkdir8(dirname5(full), { recursive: true });
         await writeFile7(full, text2);
       }
       return {
@@ -36924,145 +37069,6 @@ function appendNotes(notes, iteration, lines) {
 `;
 }
 
-// action/agents/cli-agent/read-aider.ts
-function readAider(output2) {
-  const re = /Tokens: ([\d.,]+)([kKmM]?) sent(?:, [\d.,]+[kKmM]? cache \w+)*, ([\d.,]+)([kKmM]?) received\.(?: Cost: \$([\d.]+) message)?/g;
-  let input2 = 0;
-  let out = 0;
-  let cost = 0;
-  let seen = false;
-  for (const m of output2.matchAll(re)) {
-    input2 += scaled(m[1], m[2]);
-    out += scaled(m[3], m[4]);
-    if (m[5]) cost += Number(m[5]);
-    seen = true;
-  }
-  return seen ? { usage: { input: input2, output: out }, ...cost > 0 ? { costUsd: cost } : {} } : {};
-}
-function scaled(value, unit) {
-  const x = Number(value.replace(/,/g, ""));
-  return Math.round(x * (unit.toLowerCase() === "k" ? 1e3 : unit.toLowerCase() === "m" ? 1e6 : 1));
-}
-
-// action/agents/cli-agent/parse-json.ts
-function parseJson(line2) {
-  const t = line2.trim();
-  if (!t.startsWith("{")) return null;
-  try {
-    const j = JSON.parse(t);
-    return j && typeof j === "object" && !Array.isArray(j) ? j : null;
-  } catch {
-    return null;
-  }
-}
-function lastJson(output2, accept) {
-  const lines = output2.split("\n");
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const j = parseJson(lines[i]);
-    if (j && accept(j)) return j;
-  }
-  return null;
-}
-
-// action/agents/cli-agent/read-claude.ts
-function readClaude(output2) {
-  const result = lastJson(output2, (j) => j.type === "result");
-  if (!result) return {};
-  const u = result.usage ?? {};
-  return {
-    ...result.usage ? {
-      usage: {
-        input: (u.input_tokens ?? 0) + (u.cache_creation_input_tokens ?? 0) + (u.cache_read_input_tokens ?? 0),
-        output: u.output_tokens ?? 0
-      }
-    } : {},
-    ...typeof result.total_cost_usd === "number" ? { costUsd: result.total_cost_usd } : {},
-    ...result.is_error ? { error: clip3(result.result ?? "is_error") } : result.result ? { message: result.result } : {}
-  };
-}
-
-// action/agents/cli-agent/read-codex.ts
-function readCodex(output2) {
-  let input2 = 0;
-  let out = 0;
-  let seen = false;
-  let message;
-  let error62;
-  for (const line2 of output2.split("\n")) {
-    const j = parseJson(line2);
-    if (!j) continue;
-    if (j.type === "turn.completed" && j.usage) {
-      const u = j.usage;
-      input2 += u.input_tokens ?? 0;
-      out += u.output_tokens ?? 0;
-      seen = true;
-    } else if (j.type === "item.completed") {
-      const item = j.item;
-      if (item?.type === "agent_message" && item.text) message = item.text;
-    } else if (j.type === "turn.failed" || j.type === "error") {
-      const e = j.error?.message ?? j.message;
-      error62 = clip3(e ?? j.type);
-    }
-  }
-  return {
-    ...seen ? { usage: { input: input2, output: out } } : {},
-    ...message ? { message } : {},
-    ...error62 ? { error: error62 } : {}
-  };
-}
-
-// action/agents/cli-agent/presets.ts
-var PRESETS = {
-  "claude-code": {
-    program: "claude",
-    // -p: print mode (one prompt, then exit). acceptEdits: file edits need no approval; shell
-    // commands are refused rather than prompted for (add --permission-mode bypassPermissions to
-    // agent.args to let it run commands).
-    args: ({ model }) => [
-      "-p",
-      "--output-format",
-      "json",
-      "--permission-mode",
-      "acceptEdits",
-      ...model ? ["--model", model] : []
-    ],
-    stdin: true,
-    read: readClaude
-  },
-  codex: {
-    program: "codex",
-    // exec: non-interactive; --full-auto: edits in the workspace without approvals; "-": prompt on stdin.
-    args: ({ model }) => [
-      "exec",
-      "--full-auto",
-      "--skip-git-repo-check",
-      "--json",
-      ...model ? ["--model", model] : []
-    ],
-    stdin: true,
-    read: readCodex
-  },
-  aider: {
-    program: "aider",
-    args: ({ model, promptFile, files }) => [
-      "--message-file",
-      promptFile,
-      "--yes-always",
-      "--no-auto-commits",
-      "--no-dirty-commits",
-      "--no-pretty",
-      "--no-stream",
-      "--no-check-update",
-      "--no-show-model-warnings",
-      "--no-analytics",
-      ...model ? ["--model", model] : [],
-      ...files
-    ],
-    stdin: false,
-    read: readAider
-  }
-};
-
 // action/agents/cli-agent/cli-program.ts
 function cliProgram(config2) {
   if (config2.use === "command") return null;
@@ -37071,7 +37077,7 @@ function cliProgram(config2) {
 
 // action/agents/cli-agent/create-cli-agent.ts
 import { readFile as readFile11, rm as rm10, writeFile as writeFile8 } from "node:fs/promises";
-import { join as join25 } from "node:path";
+import { join as join26 } from "node:path";
 
 // action/agents/cli-agent/read-usage-file.ts
 import { readFile as readFile10 } from "node:fs/promises";
@@ -37093,11 +37099,11 @@ function createCliAgent(config2) {
     async propose(context) {
       const dir = context.scratchDir;
       const files = {
-        prompt: join25(dir, "prompt.md"),
-        description: join25(dir, "description.txt"),
-        notes: join25(dir, "notes.md"),
-        usage: join25(dir, "usage.json"),
-        log: join25(dir, `agent-${context.iteration}.log`)
+        prompt: join26(dir, "prompt.md"),
+        description: join26(dir, "description.txt"),
+        notes: join26(dir, "notes.md"),
+        usage: join26(dir, "usage.json"),
+        log: join26(dir, `agent-${context.iteration}.log`)
       };
       const prompt = await promptFor(
         context,
@@ -37168,7 +37174,7 @@ function createCliAgent(config2) {
       if (run.exitCode !== 0) {
         return {
           ok: false,
-          error: `agent exited with ${run.signal ?? `code ${run.exitCode}`}: ${report.error ?? clip3(last)}`,
+          error: `agent exited with ${run.signal ?? `code ${run.exitCode}`}: ${report.error ?? clip(last)}`,
           ...spent
         };
       }
@@ -37177,14 +37183,14 @@ function createCliAgent(config2) {
       const written = (await readFile11(files.description, "utf8").catch(() => "")).trim().split("\n")[0].trim();
       const message = report.message?.trim().split("\n").filter(Boolean).at(-1);
       const description = written || message || (preset ? "" : last) || "(no description)";
-      return { ok: true, description: clip3(description), ...spent };
+      return { ok: true, description: clip(description), ...spent };
     }
   };
 }
 
 // action/agents/search-agent.ts
 import { readFile as readFile12, writeFile as writeFile9 } from "node:fs/promises";
-import { join as join26 } from "node:path";
+import { join as join27 } from "node:path";
 
 // action/agents/search-plan.ts
 var INITIAL_FACTOR = 2;
@@ -37299,7 +37305,7 @@ function createSearchAgent(options) {
       const files = await Promise.all(
         context.targetFiles.map(async (path) => ({
           path,
-          text: await readFile12(join26(context.worktree, path), "utf8")
+          text: await readFile12(join27(context.worktree, path), "utf8")
         }))
       );
       const params = findParameters(files, options.exclude);
@@ -37327,7 +37333,7 @@ function createSearchAgent(options) {
       const file2 = files.find((f) => f.path === p.path);
       const text2 = formatLike(p.raw, move.to);
       await writeFile9(
-        join26(context.worktree, p.path),
+        join27(context.worktree, p.path),
         file2.text.slice(0, p.offset) + text2 + file2.text.slice(p.offset + p.raw.length)
       );
       return {
@@ -37376,7 +37382,7 @@ function agentProblem(config2, env) {
   }
 }
 function findProgram2(program, path) {
-  const candidates = program.includes("/") ? [isAbsolute5(program) ? program : join27(process.cwd(), program)] : path.split(delimiter2).filter(Boolean).map((dir) => join27(dir, program));
+  const candidates = program.includes("/") ? [isAbsolute5(program) ? program : join28(process.cwd(), program)] : path.split(delimiter2).filter(Boolean).map((dir) => join28(dir, program));
   return candidates.some((c) => {
     try {
       accessSync2(c, constants2.X_OK);
@@ -37496,7 +37502,7 @@ function recheckQueue(log) {
 
 // action/engine/reapply.ts
 import { mkdir as mkdir9, rm as rm11, writeFile as writeFile10 } from "node:fs/promises";
-import { join as join28 } from "node:path";
+import { join as join29 } from "node:path";
 async function reapply(ctx, origin, checkout) {
   const repo = ctx.store.repo;
   const before = new Map((await repo.lsTree(origin.parent.commit)).map((e) => [e.path, e]));
@@ -37504,7 +37510,7 @@ async function reapply(ctx, origin, checkout) {
     (c) => ctx.isTarget(c.path) && (c.file === null || c.file.type === "file")
   );
   const baseBlobs = await repo.readBlobs(ours.flatMap((c) => before.get(c.path)?.sha ?? []));
-  const temp = join28(checkout.root, "merge");
+  const temp = join29(checkout.root, "merge");
   await rm11(temp, { recursive: true, force: true });
   await mkdir9(temp, { recursive: true });
   const conflicts = [];
@@ -37513,11 +37519,11 @@ async function reapply(ctx, origin, checkout) {
     const base = was ? baseBlobs.get(was.sha) ?? null : null;
     const theirs = await checkout.read(change2.path);
     const mine = change2.file?.type === "file" ? change2.file.content : null;
-    const target = join28(checkout.dir, change2.path);
+    const target = join29(checkout.dir, change2.path);
     if (same2(theirs, base)) {
       if (mine === null) await rm11(target, { force: true });
       else {
-        await mkdir9(join28(target, ".."), { recursive: true });
+        await mkdir9(join29(target, ".."), { recursive: true });
         await writeFile10(target, mine);
       }
     } else if (same2(theirs, mine)) {
@@ -37526,7 +37532,7 @@ async function reapply(ctx, origin, checkout) {
     } else if (mergeLines(base.toString(), mine.toString(), theirs.toString()) !== null) {
       await writeFile10(target, mergeLines(base.toString(), mine.toString(), theirs.toString()));
     } else {
-      const files = ["ours", "base", "theirs"].map((n) => join28(temp, n));
+      const files = ["ours", "base", "theirs"].map((n) => join29(temp, n));
       await Promise.all([
         writeFile10(files[0], mine),
         writeFile10(files[1], base),
@@ -37905,8 +37911,8 @@ function incumbentFailure(iteration, slot, outcome) {
 }
 
 // action/engine/data-watch.ts
-import { lstatSync as lstatSync3, readdirSync as readdirSync8, readlinkSync as readlinkSync2 } from "node:fs";
-import { join as join29 } from "node:path";
+import { lstatSync as lstatSync3, readlinkSync as readlinkSync2 } from "node:fs";
+import { join as join30 } from "node:path";
 var MAX_ENTRIES = 2e5;
 function watchReadOnly(paths) {
   const warnings = [];
@@ -37926,8 +37932,8 @@ function watchReadOnly(paths) {
       for (const [root, was] of before) {
         const now = manifest(root).entries;
         for (const [rel, stamp2] of was)
-          if (now.get(rel) !== stamp2) changed.push(rel ? join29(root, rel) : root);
-        for (const rel of now.keys()) if (!was.has(rel)) changed.push(join29(root, rel));
+          if (now.get(rel) !== stamp2) changed.push(rel ? join30(root, rel) : root);
+        for (const rel of now.keys()) if (!was.has(rel)) changed.push(join30(root, rel));
         if (changed.length >= 5) break;
       }
       if (changed.length === 0) return null;
@@ -37938,23 +37944,15 @@ function watchReadOnly(paths) {
 function manifest(root) {
   const entries = /* @__PURE__ */ new Map();
   entries.set("", stamp(root));
-  const stack = [""];
-  while (stack.length > 0) {
-    const rel = stack.pop();
-    let list3;
-    try {
-      list3 = readdirSync8(rel ? join29(root, rel) : root, { withFileTypes: true });
-    } catch {
-      continue;
+  let cut = false;
+  walkTree(root, (rel) => {
+    if (entries.size >= MAX_ENTRIES) {
+      cut = true;
+      return false;
     }
-    for (const e of list3) {
-      if (entries.size >= MAX_ENTRIES) return { entries, cut: true };
-      const path = rel ? `${rel}/${e.name}` : e.name;
-      entries.set(path, stamp(join29(root, path)));
-      if (e.isDirectory()) stack.push(path);
-    }
-  }
-  return { entries, cut: false };
+    entries.set(rel, stamp(join30(root, rel)));
+  });
+  return { entries, cut };
 }
 function stamp(path) {
   try {
@@ -37997,7 +37995,7 @@ function createFaults(env) {
 
 // action/engine/import-history.ts
 import { readFile as readFile13, rm as rm12 } from "node:fs/promises";
-import { basename as basename2, join as join30 } from "node:path";
+import { basename as basename2, join as join31 } from "node:path";
 var PENDING = "import.json";
 async function importHistory(options) {
   var _stack = [];
@@ -38035,7 +38033,7 @@ async function importHistory(options) {
       await store.append([entry]);
       return { entry, skipped: parsed.skipped, pending: false };
     }
-    await writeAtomic(join30(store.stateDir, PENDING), JSON.stringify(entry));
+    await writeAtomic(join31(store.stateDir, PENDING), JSON.stringify(entry));
     return { entry, skipped: parsed.skipped, pending: true };
   } catch (_) {
     var _error = _, _hasError = true;
@@ -38045,7 +38043,7 @@ async function importHistory(options) {
   }
 }
 async function recordPendingImport(store) {
-  const path = join30(store.stateDir, PENDING);
+  const path = join31(store.stateDir, PENDING);
   const text2 = await readFile13(path, "utf8").catch(() => null);
   if (text2 === null) return false;
   await store.append([JSON.parse(text2)]);
@@ -38293,7 +38291,7 @@ async function runPipelined(steps, acquire, shape) {
 // action/engine/seal.ts
 import { createHash as createHash6 } from "node:crypto";
 import { readdir as readdir5, readFile as readFile14 } from "node:fs/promises";
-import { join as join31 } from "node:path";
+import { join as join32 } from "node:path";
 async function sealRepository(store) {
   const gitDir = await store.repo.commonDir();
   const before = await fingerprintGitDir(gitDir);
@@ -38317,10 +38315,10 @@ async function sealRepository(store) {
 }
 async function fingerprintGitDir(gitDir) {
   const out = {};
-  out.config = await hashOf(join31(gitDir, "config"));
+  out.config = await hashOf(join32(gitDir, "config"));
   for (const sub of ["hooks", "info"]) {
-    const names2 = await readdir5(join31(gitDir, sub)).catch(() => []);
-    for (const name of names2.sort()) out[`${sub}/${name}`] = await hashOf(join31(gitDir, sub, name));
+    const names2 = await readdir5(join32(gitDir, sub)).catch(() => []);
+    for (const name of names2.sort()) out[`${sub}/${name}`] = await hashOf(join32(gitDir, sub, name));
   }
   return out;
 }
@@ -38330,10 +38328,10 @@ async function hashOf(path) {
 }
 
 // action/engine/steps.ts
-import { join as join34 } from "node:path";
+import { join as join35 } from "node:path";
 
 // action/engine/checkout-pool.ts
-import { join as join32 } from "node:path";
+import { join as join33 } from "node:path";
 var CheckoutPool = class {
   checkouts;
   #free;
@@ -38341,7 +38339,7 @@ var CheckoutPool = class {
   constructor(root, count) {
     this.checkouts = Array.from(
       { length: count },
-      (_, i) => new AgentCheckout(join32(root, String(i)))
+      (_, i) => new AgentCheckout(join33(root, String(i)))
     );
     this.#free = this.checkouts.map((_, i) => i);
   }
@@ -38671,13 +38669,13 @@ async function remeasure(ctx, slot) {
 }
 
 // action/engine/screen.ts
-import { join as join33 } from "node:path";
+import { join as join34 } from "node:path";
 var NONE3 = { score: null, delta: null, metrics: {}, samples: {}, guard_pass: null };
 async function screen(ctx, candidate, checkout) {
   const { iteration, parent, base, proposal } = candidate;
   const changes = candidate.changes ?? [];
   const repo = ctx.store.repo;
-  const index = join33(checkout.root, "candidate.index");
+  const index = join34(checkout.root, "candidate.index");
   const leaky = new Set(
     changes.filter((c) => c.file?.type === "file" && holdsSecret(ctx, c.file.content)).map((c) => c.path)
   );
@@ -38794,8 +38792,8 @@ function names(changes) {
 
 // action/engine/steps.ts
 function experimentSteps(ctx, checkSeal) {
-  const pool = new CheckoutPool(join34(ctx.store.stateDir, "agents"), ctx.proposers);
-  const rebases = new CheckoutPool(join34(ctx.store.stateDir, "rebase"), ctx.workers + ctx.proposers);
+  const pool = new CheckoutPool(join35(ctx.store.stateDir, "agents"), ctx.proposers);
+  const rebases = new CheckoutPool(join35(ctx.store.stateDir, "rebase"), ctx.workers + ctx.proposers);
   const checkoutOf = (c) => c.checkout !== void 0 && c.checkout <= REBASE_CHECKOUT ? rebases.checkouts[REBASE_CHECKOUT - c.checkout] : pool.checkouts[c.checkout ?? 0];
   const proposed = /* @__PURE__ */ new Map();
   const settle2 = /* @__PURE__ */ new Map();
@@ -38952,7 +38950,7 @@ async function record2(ctx, candidate, verdict, beside) {
     afterJournal: () => ctx.faults.at("after-ledger", iteration)
   });
   ctx.faults.at("after-refs", iteration);
-  await pruneLogs(join34(ctx.store.stateDir, "logs"), iteration - KEEP_LOGS_OF);
+  await pruneLogs(join35(ctx.store.stateDir, "logs"), iteration - KEEP_LOGS_OF);
   if (verdict.key && EVALUATED.has(safe.status)) ctx.seen.set(verdict.key, safe);
   if (beside)
     ctx.emit({
@@ -39035,10 +39033,10 @@ async function runBatchUnexplained(options) {
       { length: gpus ? gpus.length : config2.workers },
       (_2, id) => new Slot({
         id,
-        root: join35(store.stateDir, "slots", String(id)),
+        root: join36(store.stateDir, "slots", String(id)),
         git: store.repo,
         isolation,
-        logs: join35(store.stateDir, "logs"),
+        logs: join36(store.stateDir, "logs"),
         ...gpus ? { gpu: gpus[id] } : {}
       })
     );
@@ -39285,7 +39283,7 @@ var demoCommand = defineCommand({
       );
     }
     await mkdir10(dir, { recursive: true });
-    await cp(join36(findTemplates(), "examples", "tiny-train"), dir, { recursive: true });
+    await cp(join37(findTemplates(), "examples", "tiny-train"), dir, { recursive: true });
     const git = new Git(dir, io.env);
     await git.run(init({ branch: "main" }));
     if (!await git.run(configValue("user.email"))) {
@@ -39299,7 +39297,7 @@ var demoCommand = defineCommand({
       io.out(
         `autoexp demo: a tiny neural network in ${dir}; the search agent tunes train.js, eval.js is frozen`
       );
-    const config2 = await readValidConfig(join36(dir, "autoexp.yml"));
+    const config2 = await readValidConfig(join37(dir, "autoexp.yml"));
     const code = await runAndReport(io, {
       repoDir: dir,
       config: config2,
@@ -39354,7 +39352,7 @@ commits, never the incumbent. Lines that cannot be read are skipped and named.`,
 // action/cli/init.ts
 import { existsSync as existsSync9 } from "node:fs";
 import { mkdir as mkdir11, readdir as readdir7, readFile as readFile15, stat as stat5, writeFile as writeFile11 } from "node:fs/promises";
-import { basename as basename3, delimiter as delimiter3, dirname as dirname5, join as join37, relative } from "node:path";
+import { basename as basename3, delimiter as delimiter3, dirname as dirname6, join as join38, relative } from "node:path";
 
 // action/cli/init-matrix.ts
 var MAX_SHARDS = 16;
@@ -39467,24 +39465,24 @@ async function initRepo(options) {
   const python = present.includes("uv.lock") || present.includes("pyproject.toml") ? "uv run" : "python3";
   const fill = (text2) => text2.replaceAll("__NAME__", name).replaceAll("__ACTION__", ACTION_REF).replaceAll("__CONFIG__", "autoexp.yml").replaceAll("__AGENT__", agent2.use).replaceAll("__FROZEN__", `[${frozen.join(", ")}]`).replaceAll("__PYTHON__", python);
   const files = {};
-  const programDir = join37(templates, "init", plan.templates);
+  const programDir = join38(templates, "init", plan.templates);
   for (const path of await listFilesDeep(programDir))
-    files[path] = fill(await readFile15(join37(programDir, path), "utf8"));
+    files[path] = fill(await readFile15(join38(programDir, path), "utf8"));
   files[plan.programFile] = await readFile15(
-    join37(templates, "program", `${plan.programTemplate}.md`),
+    join38(templates, "program", `${plan.programTemplate}.md`),
     "utf8"
   );
-  const workflow = fill(await readFile15(join37(templates, "init", "workflow.yml"), "utf8"));
+  const workflow = fill(await readFile15(join38(templates, "init", "workflow.yml"), "utf8"));
   files[".github/workflows/autoexp.yml"] = options.shards === void 0 ? workflow : matrixWorkflow(workflow, options.shards);
-  const existing = Object.keys(files).filter((f) => existsSync9(join37(options.dir, f)));
+  const existing = Object.keys(files).filter((f) => existsSync9(join38(options.dir, f)));
   if (existing.length > 0 && !options.force) {
     throw new AutoexpError(
       `init would overwrite ${existing.join(", ")} in ${options.dir}; nothing was written. Move them aside, or run \`autoexp init --force\` to replace them`
     );
   }
   for (const [path, content] of Object.entries(files)) {
-    const full = join37(options.dir, path);
-    await mkdir11(dirname5(full), { recursive: true });
+    const full = join38(options.dir, path);
+    await mkdir11(dirname6(full), { recursive: true });
     await writeFile11(full, content, path.endsWith(".sh") ? { mode: 493 } : void 0);
   }
   const found = [
@@ -39494,7 +39492,7 @@ async function initRepo(options) {
   ].filter((f) => present.includes(f));
   return {
     program,
-    written: Object.keys(files).map((f) => relative(options.dir, join37(options.dir, f))),
+    written: Object.keys(files).map((f) => relative(options.dir, join38(options.dir, f))),
     found,
     create: plan.targets.filter((t) => !present.includes(t.path)),
     agent: agent2
@@ -39517,7 +39515,7 @@ function chooseAgent(env) {
 }
 function onPath(program, path) {
   for (const dir of path.split(delimiter3).filter(Boolean)) {
-    const full = join37(dir, program);
+    const full = join38(dir, program);
     if (existsSync9(full)) return full;
   }
   return null;
@@ -39531,10 +39529,10 @@ async function listTopFiles(dir) {
 }
 async function listFilesDeep(dir, prefix = "") {
   const out = [];
-  for (const entry of await readdir7(join37(dir, prefix), { withFileTypes: true })) {
+  for (const entry of await readdir7(join38(dir, prefix), { withFileTypes: true })) {
     const path = prefix ? `${prefix}/${entry.name}` : entry.name;
     if (entry.isDirectory()) out.push(...await listFilesDeep(dir, path));
-    else if ((await stat5(join37(dir, path))).isFile()) out.push(path);
+    else if ((await stat5(join38(dir, path))).isFile()) out.push(path);
   }
   return out.sort();
 }
@@ -39728,7 +39726,7 @@ Ctrl-C stops after the experiment in flight; a second Ctrl-C stops at once.`,
 });
 
 // action/engine/split.ts
-import { join as join39 } from "node:path";
+import { join as join40 } from "node:path";
 
 // action/decide/split-groups.ts
 var NEAR_LINES = 3;
@@ -39804,7 +39802,7 @@ function groupChanges(changes, near = NEAR_LINES) {
 
 // action/engine/split-build.ts
 import { mkdir as mkdir12, rm as rm13, writeFile as writeFile13 } from "node:fs/promises";
-import { join as join38 } from "node:path";
+import { join as join39 } from "node:path";
 
 // action/git/commands/diff.ts
 var diffHunks = (from, to, exclude = []) => ({
@@ -39905,7 +39903,7 @@ async function buildGroup(repo, env, base, changes, hunks, scratch) {
       head = await dated.commitFiles(
         head,
         files,
-        join38(scratch, "index"),
+        join39(scratch, "index"),
         `#${change2.iteration}: ${change2.description || "(no description)"}
 
 autoexp kept change ${change2.commit}`
@@ -39923,7 +39921,7 @@ async function mergeOne(repo, base, mine, theirs, scratch) {
   const [b, o, t] = [base.content.toString(), mine.content.toString(), theirs.content.toString()];
   const lines = mergeLines(b, o, t);
   if (lines !== null) return { content: Buffer.from(lines), mode: mine.mode };
-  const files = ["ours", "base", "theirs"].map((n) => join38(scratch, n));
+  const files = ["ours", "base", "theirs"].map((n) => join39(scratch, n));
   await Promise.all([
     writeFile13(files[0], mine.content),
     writeFile13(files[1], base.content),
@@ -39996,7 +39994,7 @@ async function splitRecord(store, config2, run) {
       base,
       members2.map((k) => changes[k]),
       members2.map((k) => hunks[k]),
-      join39(store.stateDir, `split-${n}`)
+      join40(store.stateDir, `split-${n}`)
     );
     if ("conflicts" in result)
       throw new AutoexpError(
