@@ -35,7 +35,7 @@ export async function checkEval(options: CheckOptions): Promise<number> {
   const logs = await mkdtemp(join(tmpdir(), "autoexp-check-"));
   // The same environment and isolation as in a batch: no agent or provider keys, and the
   // sandbox when the batch would use it (an eval that works here works in the night).
-  const env = splitEnv(options.env, config.agent).evalEnv;
+  const env = splitEnv(options.env, config.agent, config.eval.pass_env).evalEnv;
   const frozenBefore = await hashFrozen(options.dir, config.frozen);
   const gitDir = join(options.dir, ".git");
   const isolation = await resolveIsolation(config, options.dir, gitDir, options.env);

@@ -18,7 +18,12 @@ export function validateConfig(raw: unknown): ValidationResult {
   const parsed = configSchema.safeParse(raw ?? {}, { reportInput: true });
   if (!parsed.success) return { ok: false, problems: parsed.error.issues.map(toProblem) };
   const config = parsed.data;
-  const problems = [...checkObjectives(config), ...checkScopeGlobs(config), ...checkAgent(config)];
+  const problems = [
+    ...checkObjectives(config),
+    ...checkScopeGlobs(config),
+    ...checkAgent(config),
+    ...checkPassEnv(config),
+  ];
   return problems.length > 0 ? { ok: false, problems } : { ok: true, config, warnings: [] };
 }
 
@@ -144,6 +149,32 @@ function checkAgent(config: Config): ConfigProblem[] {
     ];
   }
   return [];
+}
+
+/** GitHub's tokens: they write to the repository, and nothing an eval does needs that. */
+const GITHUB_TOKENS = [
+  "GITHUB_TOKEN",
+  "GH_TOKEN",
+  "ACTIONS_RUNTIME_TOKEN",
+  "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+  "ACTIONS_ID_TOKEN_REQUEST_URL",
+];
+
+/**
+ * eval.pass_env hands a variable to code the agent wrote: a provider key named there is the
+ * user's choice (README: Secrets), a GitHub token never is, so naming one is refused, not dropped.
+ */
+function checkPassEnv(config: Config): ConfigProblem[] {
+  return config.eval.pass_env.flatMap((name, i) =>
+    GITHUB_TOKENS.includes(name)
+      ? [
+          {
+            path: `eval.pass_env.${i}`,
+            message: `"${name}" is a GitHub token, which never reaches the eval (it could push to your repository from code an agent wrote). Remove it from eval.pass_env; an eval that needs GitHub data should read a copy of it (isolation.read_only)`,
+          },
+        ]
+      : [],
+  );
 }
 
 function checkScopeGlobs(config: Config): ConfigProblem[] {

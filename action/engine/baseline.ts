@@ -56,8 +56,13 @@ export async function startTag(
         outcome.problem?.includes("missing") && printed.length > 0
           ? ` (it did print: ${printed.join(", ")}; every metric in eval.metrics, guards included, must be printed)`
           : "";
+      // Earlier runs of the same commit measured: the eval is flaky, which running again hides.
+      const flaky =
+        runs.length > 0
+          ? ` Run ${run + 1} of ${config.decide.baseline_runs} failed after ${runs.length} of the same commit measured: the eval is FLAKY, and running again only hides it (a failed run of a candidate is recorded as a crash). Make it reliable first; \`autoexp check --runs 10\` shows how often it fails.`
+          : "";
       throw new AutoexpError(
-        `the baseline eval failed (${problem})${hint}, so there is nothing to compare experiments with. Fix the eval or autoexp.yml and run again. Last lines:\n${outcome.tail}\nFull log: ${outcome.logPath}`,
+        `the baseline eval failed (${problem})${hint}, so there is nothing to compare experiments with.${flaky || " Fix the eval or autoexp.yml and run again."} Last lines:\n${outcome.tail}\nFull log: ${outcome.logPath}`,
         { exitCode: 1 },
       );
     }

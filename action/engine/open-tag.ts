@@ -14,7 +14,7 @@ import { RecordStore } from "./record-store.ts";
 export async function openTag(options: {
   repoDir: string;
   tag: string;
-  config: Pick<Config, "agent" | "target" | "frozen">;
+  config: Pick<Config, "agent" | "target" | "frozen" | "eval">;
   /**
    * Go on from a branch the journal does not vouch for, after checking its kept commits
    * (`autoexp run --adopt`); a commit: only when the branch is at that commit (the Action: the
@@ -34,6 +34,7 @@ export async function openTag(options: {
   const { evalEnv, agentEnv, values } = splitEnv(
     { ...base, AUTOEXP_TAG: options.tag },
     options.config.agent,
+    options.config.eval.pass_env,
   );
   const redact = createRedactor(values);
   const emit = (event: BatchEvent) => options.onEvent?.(redactDeep(event, redact));

@@ -3,8 +3,10 @@
 const ANSI = /\u001b\[[0-9;?]*[A-Za-z]|\u001b\][^\u0007]*\u0007/g;
 const NUMBER = String.raw`[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|NaN|inf|Inf|infinity|Infinity)`;
 const NAME = String.raw`[A-Za-z_][\w.\-/]*`;
-// karpathy (`val_bpb: 0.99`) and pjhoberman (`SCORE: 0.9`): a name at line start, the value alone after it.
-const COLON_LINE = new RegExp(String.raw`^(${NAME})\s*:\s*(${NUMBER})\s*$`);
+// karpathy (`val_bpb: 0.99`), pjhoberman (`SCORE: 0.9`), `score = 0.583`: a name at line start,
+// the value after it, alone or followed by a parenthesised note (`score: 0.583 (7/12)`). A percent
+// sign is not read (58.3% could mean 58.3 or 0.583): describeMissing says what was found instead.
+const COLON_LINE = new RegExp(String.raw`^(${NAME})\s*[:=]\s*(${NUMBER})\s*(?:\([^()]*\))?\s*$`);
 // pi-autoresearch: `METRIC name=value`.
 const METRIC_LINE = new RegExp(String.raw`^METRIC\s+(${NAME})\s*=\s*(${NUMBER})\s*$`);
 
@@ -65,6 +67,25 @@ function toNumber(text: string): number {
   if (t === "inf" || t === "infinity") return Number.POSITIVE_INFINITY;
   if (t === "-inf" || t === "-infinity") return Number.NEGATIVE_INFINITY;
   return Number(text);
+}
+
+/**
+ * Why `name` did not parse: `name missing`, or, when a line starts with it but holds no plain
+ * number after it, what was found: "accuracy missing (found `Accuracy:` but `58.3% (7/12)` is not
+ * a number; print `accuracy: 0.583`)".
+ */
+export function describeMissing(output: string, name: string): string {
+  const lower = name.toLowerCase();
+  let found: { label: string; rest: string } | undefined;
+  for (const raw of output.replace(ANSI, "").split(/\r\n|\r|\n/)) {
+    const match = /^\s*([A-Za-z_][\w.\-/]*)\s*([:=])\s*(.*?)\s*$/.exec(raw);
+    if (match && match[1]!.toLowerCase() === lower)
+      found = { label: `${match[1]}${match[2]}`, rest: match[3]! };
+  }
+  if (!found) return `${name} missing`;
+  const percent = /^([-+]?\d*\.?\d+)\s*%/.exec(found.rest);
+  const example = percent ? String(Number(percent[1]) / 100) : "<number>";
+  return `${name} missing (found \`${found.label}\` but \`${found.rest.slice(0, 60)}\` is not a number; print \`${name}: ${example}\`)`;
 }
 
 /** Looks a metric up by its exact name, then case-insensitively (`SCORE` for `score`). */

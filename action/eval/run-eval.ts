@@ -1,6 +1,6 @@
 import type { Config } from "../config/schema.ts";
 import { runProcess } from "../process/run-process.ts";
-import { countMetricLines, findMetric, parseMetrics } from "./parse-metrics.ts";
+import { countMetricLines, describeMissing, findMetric, parseMetrics } from "./parse-metrics.ts";
 import { readEnd, tailLines } from "./read-tail.ts";
 
 /** What one run of the eval produced. `problem` is set when it cannot count as a measurement. */
@@ -58,7 +58,7 @@ export async function runEval(
   const missing: string[] = [];
   for (const name of Object.keys(config.eval.metrics)) {
     const value = findMetric(parsed, name);
-    if (value === undefined) missing.push(`${name} missing`);
+    if (value === undefined) missing.push(describeMissing(output, name));
     else if (!Number.isFinite(value)) missing.push(`${name} is ${value}`);
     else metrics[name] = value;
   }

@@ -28,6 +28,14 @@ export const KNOWN_SECRETS = [
   "ACTIONS_ID_TOKEN_REQUEST_URL",
 ] as const;
 
+const GITHUB_SECRETS = new Set<string>([
+  "GITHUB_TOKEN",
+  "GH_TOKEN",
+  "ACTIONS_RUNTIME_TOKEN",
+  "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+  "ACTIONS_ID_TOKEN_REQUEST_URL",
+]);
+
 /** What each CLI tool reads its credentials from, passed to that tool only. */
 const PRESET_SECRETS: Record<string, readonly string[]> = {
   "claude-code": ["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN"],
@@ -62,18 +70,31 @@ export interface SplitEnv {
   values: string[];
 }
 
-/** Splits the environment so that credentials reach only the agent. */
-export function splitEnv(env: Record<string, string | undefined>, agent: AgentConfig): SplitEnv {
+/**
+ * Splits the environment so that credentials reach only the agent. A credential the user names
+ * in eval.pass_env (`evalPassEnv`) reaches the eval as well (an agent.py that calls a model needs
+ * its key), never the agent unless it is the agent's own; its value is still redacted everywhere.
+ */
+export function splitEnv(
+  env: Record<string, string | undefined>,
+  agent: AgentConfig,
+  evalPassEnv: readonly string[] = [],
+): SplitEnv {
   const own = agentSecretNames(agent);
   const strip = new Set<string>([...KNOWN_SECRETS, ...own]);
   const evalEnv: Record<string, string | undefined> = {};
+  const agentEnv: Record<string, string | undefined> = {};
   const values: string[] = [];
   for (const [name, value] of Object.entries(env)) {
-    if (strip.has(name)) {
-      if (value) values.push(value);
-    } else evalEnv[name] = value;
+    if (!strip.has(name)) {
+      evalEnv[name] = value;
+      agentEnv[name] = value;
+      continue;
+    }
+    if (value) values.push(value);
+    // A GitHub token never: validate refuses it in pass_env, and this holds without validate.
+    if (evalPassEnv.includes(name) && !GITHUB_SECRETS.has(name)) evalEnv[name] = value;
   }
-  const agentEnv = { ...evalEnv };
   for (const name of own) if (env[name] !== undefined) agentEnv[name] = env[name];
   return { evalEnv, agentEnv, values };
 }

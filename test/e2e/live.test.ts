@@ -48,7 +48,7 @@ frozen: [eval.js]
 eval:
   command: node eval.js
   metrics: { loss: { goal: minimize } }
-  pass_env: [INPUT_TOKEN, GITHUB_TOKEN]
+  pass_env: [INPUT_TOKEN] # GITHUB_TOKEN here is refused by validate (first-hour.test.ts)
 decide: { baseline_runs: 2, remeasure_every: 0 }
 pipeline: false
 agent: { use: command, run: [node, ${JSON.stringify(join(outside, "agent.js"))}], writable: [${JSON.stringify(outside)}] }
