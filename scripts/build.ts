@@ -1,46 +1,37 @@
-// Bundles the CLI into dist/cli.js (committed, so `npx autoexp` runs without a build step).
+// Bundles the CLI, the Action and the App into dist/ (committed, so `npx autoexp` and `uses:` run
+// without a build step), with dist/THIRD_PARTY_NOTICES.txt; see scripts/bundle.ts for what goes in.
 // `--check` rebuilds into a temporary folder and fails if dist/ differs: CI keeps dist/ honest.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+//   node scripts/build.ts [--check] [--dist DIR]
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { build } from "esbuild";
+import { join, resolve } from "node:path";
+import { bundle, ROOT } from "./bundle.ts";
 
-const check = process.argv.includes("--check");
-const outdir = check ? mkdtempSync(join(tmpdir(), "autoexp-dist-")) : "dist";
-// The Action and the CLI carry everything they need; the App leaves probot to its host
-// (`probot run` provides it), and @actions/* stays out of it.
-const builds = [
-  { entries: { cli: "action/cli.ts", action: "action/action.ts" }, external: [] as string[] },
-  { entries: { app: "app/index.ts", "app-server": "app/server.ts" }, external: ["probot"] },
-];
-const entries = Object.assign({}, ...builds.map((b) => b.entries)) as Record<string, string>;
+const args = process.argv.slice(2);
+const check = args.includes("--check");
+const at = args.indexOf("--dist");
+const dist = resolve(ROOT, at >= 0 ? (args[at + 1] ?? "") : "dist");
+const outdir = check ? mkdtempSync(join(tmpdir(), "autoexp-dist-")) : dist;
 
-for (const { entries: entryPoints, external } of builds)
-  await build({
-    entryPoints,
-    external,
-    outdir,
-    bundle: true,
-    platform: "node",
-    target: "node22",
-    format: "esm",
-    legalComments: "none",
-    logLevel: "warning",
-    // simple-git and yaml are CommonJS-compatible ESM; `require` is needed by some of their deps.
-    banner: {
-      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-    },
-  });
+try {
+  await bundle(outdir);
+} catch (error) {
+  console.error(`build failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}
 
 if (check) {
-  const stale = Object.keys(entries).filter(
+  const made = readdirSync(outdir).sort();
+  const stale = made.filter(
     (name) =>
-      readFileSync(join(outdir, `${name}.js`), "utf8") !==
-      readFileSync(join("dist", `${name}.js`), "utf8").toString(),
+      !existsSync(join(dist, name)) ||
+      !readFileSync(join(outdir, name)).equals(readFileSync(join(dist, name))),
   );
+  const extra = existsSync(dist) ? readdirSync(dist).filter((name) => !made.includes(name)) : [];
   rmSync(outdir, { recursive: true, force: true });
-  if (stale.length > 0) {
-    console.error(`dist/ is stale (${stale.join(", ")}): run \`npm run build\` and commit dist/`);
+  if (stale.length + extra.length > 0) {
+    const named = [...stale, ...extra.map((name) => `${name}, which the build does not make`)];
+    console.error(`dist/ is stale (${named.join("; ")}): run \`npm run build\` and commit dist/`);
     process.exit(1);
   }
   console.log("dist/ is current");
