@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Config } from "../config/schema.ts";
@@ -48,6 +48,8 @@ export async function checkEval(options: CheckOptions): Promise<number> {
   const samples: Record<string, number[]> = {};
   const seconds: number[] = [];
   let failed = 0;
+  let lastOk: { run: number; tail: string } | undefined;
+  const errorLines: string[] = [];
   try {
     for (let i = 0; i < options.runs; i++) {
       const outcome = await runEval(
@@ -57,6 +59,8 @@ export async function checkEval(options: CheckOptions): Promise<number> {
         isolation.launch(config.eval.command, options.dir, env, Object.keys(frozenBefore)),
       );
       seconds.push(outcome.durationMs / 1000);
+      const output = await readFile(outcome.logPath, "utf8").catch(() => "");
+      if (errorLines.length === 0) errorLines.push(...findErrorLines(output));
       const shown = Object.entries(outcome.metrics)
         .map(([k, v]) => `${k} ${formatScore(v)}`)
         .join(", ");
@@ -65,12 +69,7 @@ export async function checkEval(options: CheckOptions): Promise<number> {
         out(
           `run ${i + 1}/${options.runs}: FAILED (${outcome.problem}) after ${outcome.durationMs.toFixed(0)} ms${shown ? `; parsed ${shown}` : ""}`,
         );
-        out(
-          outcome.tail
-            .split("\n")
-            .map((l) => `    | ${l}`)
-            .join("\n"),
-        );
+        out(quote(outcome.tail));
         continue;
       }
       for (const [k, v] of Object.entries(outcome.metrics)) {
@@ -78,12 +77,23 @@ export async function checkEval(options: CheckOptions): Promise<number> {
         samples[k].push(v);
       }
       out(`run ${i + 1}/${options.runs}: ${shown}  (${(outcome.durationMs / 1000).toFixed(2)} s)`);
+      lastOk = { run: i + 1, tail: outcome.tail };
     }
+    // A broken eval can still print its metric: what it printed is always shown once.
+    if (lastOk) out(`the last lines run ${lastOk.run} printed:\n${quote(lastOk.tail)}`);
+    if (errorLines.length > 0)
+      out(
+        `WARNING: the eval's output (stdout and stderr) shows errors, even where its metrics parsed:\n${quote(errorLines.join("\n"))}\nIf every item fails (a missing key: see eval.pass_env), the metric measures the failure`,
+      );
     const tampered = diffManifests(frozenBefore, await hashFrozen(options.dir, config.frozen));
     out("");
     if (tampered.length > 0)
       out(
         `PROBLEM: the eval changed frozen files (${tampered.join(", ")}); autoexp would record every experiment as a violation`,
+      );
+    if (failed > 0 && failed < options.runs)
+      out(
+        `FLAKY: ${failed} of ${options.runs} runs of the same code failed. A batch stops when a baseline run fails and records a candidate's failed run as a crash: make the eval reliable first`,
       );
     if (failed > 0) {
       out(
@@ -91,6 +101,7 @@ export async function checkEval(options: CheckOptions): Promise<number> {
       );
       return 1;
     }
+    for (const warning of stuckMetrics(config, samples)) out(`WARNING: ${warning}`);
     const perRun = mean(seconds);
     out(`every run printed every metric (${Object.keys(config.eval.metrics).join(", ")})`);
     out(
@@ -165,4 +176,61 @@ export async function checkEval(options: CheckOptions): Promise<number> {
   } finally {
     await rm(logs, { recursive: true, force: true });
   }
+}
+
+/** Lines as check shows them: indented, control characters and escape sequences made visible. */
+function quote(text: string): string {
+  return text
+    .split("\n")
+    .map((l) => `    | ${printable(l)}`)
+    .join("\n");
+}
+
+const ESCAPES =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: escape sequences and control bytes are what is removed
+  /\u001b\[[0-9;?]*[A-Za-z]|\u001b\][^\u0007]*(?:\u0007|$)|[\u0000-\u0008\u000b-\u001f\u007f]/g;
+
+/** A line safe for a terminal: escape sequences dropped, other control bytes and binary as `?`. */
+export function printable(line: string): string {
+  return line.replace(ESCAPES, (m) => (m.startsWith("\u001b") ? "" : "?")).replace(/\uFFFD/g, "?");
+}
+
+// Python tracebacks and exceptions, Node's errors, and loggers' ERROR lines.
+const ERROR_LINE =
+  /^(?:Traceback \(most recent call last\)|[A-Za-z_.]*(?:Error|Exception)\b.*|.*\b(?:ERROR|FATAL)\b.*|error: .*)$/;
+
+/** Up to 5 lines of an eval's output that look like errors, the first of each kind. */
+export function findErrorLines(output: string): string[] {
+  const seen = new Set<string>();
+  for (const raw of output.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (!ERROR_LINE.test(line) || seen.has(line)) continue;
+    seen.add(line);
+    if (seen.size === 5) break;
+  }
+  return [...seen];
+}
+
+/**
+ * A primary metric that measures nothing: 0 on every run, or a fraction at 1 on every run (an
+ * accuracy of 0 is what an eval whose every item raised prints).
+ */
+export function stuckMetrics(
+  config: Pick<Config, "eval" | "decide">,
+  samples: Readonly<Record<string, number[]>>,
+): string[] {
+  const goals = goalMetrics(config);
+  const primary = config.decide.primary ?? goals[0];
+  const values = primary ? samples[primary] : undefined;
+  if (!primary || !values || values.length === 0) return [];
+  if (values.every((v) => v === 0))
+    return [
+      `${primary} is 0 on every run: an eval whose every item fails prints that (look at its output above; a key the eval needs must be named in eval.pass_env). No change can be told apart from a broken run`,
+    ];
+  const goal = config.eval.metrics[primary]?.goal;
+  if (values.every((v) => v === 1) && goal === "maximize")
+    return [
+      `${primary} is 1 on every run, the top of a fraction: nothing is left to improve, or the eval does not measure what it says`,
+    ];
+  return [];
 }

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { basename, delimiter, dirname, join, relative } from "node:path";
+import { Git } from "../git/git.ts";
 import { AutoexpError } from "../util/errors.ts";
 import { findTemplates } from "./find-templates.ts";
 import { matrixWorkflow } from "./init-matrix.ts";
@@ -34,6 +35,12 @@ export interface InitResult {
   written: string[];
   /** Files already there that the config uses as they are. */
   found: string[];
+  /** The user's own eval, used instead of the template's, and what init read in it. */
+  adopted?: { file: string; notes: string[] };
+  /** Written files that are a sample to replace (prompt-optimisation's data/eval.jsonl). */
+  samples: string[];
+  /** What init did to .gitignore, and dependency folders the commit would still hold. */
+  gitignore: { added: string[]; warnings: string[] };
   create: FileToCreate[];
   agent: { use: string; why: string };
 }
@@ -49,6 +56,10 @@ interface ProgramPlan {
   /** Present files added to `frozen` (beyond the eval init writes). */
   frozenIfPresent: string[];
   frozenAlways: string[];
+  /** The user's eval init adopts when it is there (unless --force): its file and its metric. */
+  adoptable?: { file: string; metric: string };
+  /** Written files that are a sample dataset, to be replaced. */
+  samples?: string[];
 }
 
 const PLANS: Record<InitResult["program"], ProgramPlan> = {
@@ -64,6 +75,7 @@ const PLANS: Record<InitResult["program"], ProgramPlan> = {
     ],
     frozenIfPresent: ["prepare.py"],
     frozenAlways: ["eval.sh"],
+    adoptable: { file: "eval.sh", metric: "val_bpb" },
   },
   performance: {
     templates: "performance",
@@ -77,6 +89,7 @@ const PLANS: Record<InitResult["program"], ProgramPlan> = {
     ],
     frozenIfPresent: [],
     frozenAlways: ["bench.py"],
+    adoptable: { file: "bench.py", metric: "time_ms" },
   },
   "prompt-optimisation": {
     templates: "prompt-optimisation",
@@ -90,6 +103,8 @@ const PLANS: Record<InitResult["program"], ProgramPlan> = {
     ],
     frozenIfPresent: [],
     frozenAlways: ["run_eval.py", "data/**"],
+    adoptable: { file: "run_eval.py", metric: "accuracy" },
+    samples: ["data/eval.jsonl"],
   },
   autoresearch: {
     templates: "autoresearch",
@@ -122,7 +137,16 @@ export async function initRepo(options: InitOptions): Promise<InitResult> {
   const plan = PLANS[program];
   const name = projectName(options.name ?? basename(options.dir));
   const agent = chooseAgent(options.env);
-  const frozen = [...plan.frozenAlways, ...plan.frozenIfPresent.filter((f) => present.includes(f))];
+  // The user's own eval is adopted, not refused: the config runs it and freezes it and the data
+  // beside it; the template's eval and sample data are not written.
+  const adopt =
+    plan.adoptable && !options.force && present.includes(plan.adoptable.file)
+      ? plan.adoptable
+      : undefined;
+  const adoptedData = adopt ? await findDataFiles(options.dir, present) : [];
+  const frozen = adopt
+    ? [adopt.file, ...adoptedData, ...plan.frozenIfPresent.filter((f) => present.includes(f))]
+    : [...plan.frozenAlways, ...plan.frozenIfPresent.filter((f) => present.includes(f))];
   const python =
     present.includes("uv.lock") || present.includes("pyproject.toml") ? "uv run" : "python3";
   const fill = (text: string) =>
@@ -136,8 +160,10 @@ export async function initRepo(options: InitOptions): Promise<InitResult> {
 
   const files: Record<string, string> = {};
   const programDir = join(templates, "init", plan.templates);
-  for (const path of await listFilesDeep(programDir))
+  for (const path of await listFilesDeep(programDir)) {
+    if (adopt && path !== "autoexp.yml") continue;
     files[path] = fill(await readFile(join(programDir, path), "utf8"));
+  }
   files[plan.programFile] = await readFile(
     join(templates, "program", `${plan.programTemplate}.md`),
     "utf8",
@@ -162,10 +188,25 @@ export async function initRepo(options: InitOptions): Promise<InitResult> {
     ...plan.frozenIfPresent,
     ...(program === "autoresearch" ? ["program.md", "results.tsv"] : []),
   ].filter((f) => present.includes(f));
+  const gitignore = await extendGitignore(options.dir, options.env);
   return {
     program,
     written: Object.keys(files).map((f) => relative(options.dir, join(options.dir, f))),
-    found,
+    found: adopt ? [...found, adopt.file, ...adoptedData] : found,
+    ...(adopt
+      ? {
+          adopted: {
+            file: adopt.file,
+            notes: readEvalPrints(
+              adopt.file,
+              await readFile(join(options.dir, adopt.file), "utf8"),
+              adopt.metric,
+            ),
+          },
+        }
+      : {}),
+    samples: (plan.samples ?? []).filter((f) => f in files),
+    gitignore,
     create: plan.targets.filter((t) => !present.includes(t.path)),
     agent,
   };
@@ -220,4 +261,69 @@ async function listFilesDeep(dir: string, prefix = ""): Promise<string[]> {
     else if ((await stat(join(dir, path))).isFile()) out.push(path);
   }
   return out.sort();
+}
+
+/** The data an adopted eval reads, as far as init can tell: data/ and top-level data files. */
+async function findDataFiles(dir: string, present: readonly string[]): Promise<string[]> {
+  const data = present.filter((f) => /\.(?:jsonl?|csv|tsv|parquet|txt)$/i.test(f));
+  const folders = (await readdir(dir, { withFileTypes: true }).catch(() => []))
+    .filter((e) => e.isDirectory() && /^(?:data|datasets?)$/i.test(e.name))
+    .map((e) => `${e.name}/**`);
+  return [...folders, ...data.filter((f) => !/^requirements.*\.txt$/i.test(f))];
+}
+
+/**
+ * What an adopted eval prints, read from its source: whether the metric the config expects is
+ * printed in a form autoexp reads (`accuracy: 0.583`), printed as a percentage it does not
+ * read, or not found at all. One line each, for init to show.
+ */
+export function readEvalPrints(file: string, source: string, metric: string): string[] {
+  const line = new RegExp(`["'\`]\\s*${metric}\\s*[:=]([^"'\`\\n]*)`, "i").exec(source);
+  if (!line)
+    return [
+      `${file}: no \`${metric}:\` line found in what it prints. autoexp reads \`${metric}: <number>\` (or \`${metric} = <number>\`, \`{"${metric}": ...}\`): make it print one, or rename the metric in eval.metrics`,
+    ];
+  const after = line[1]!;
+  if (after.includes("%"))
+    return [
+      `${file} prints ${metric} as a percentage (\`${line[0]!.slice(1).trim()}\`), which autoexp does not read (58.3 or 0.583?): make it print \`${metric}: <fraction>\`, e.g. \`print(f"${metric}: {correct / total:.4f}")\``,
+    ];
+  return [
+    `${file} prints \`${metric}:\`, which autoexp reads as the metric (check it with \`npx autoexp check\`)`,
+  ];
+}
+
+/** What never belongs in the commits autoexp copies to every checkout and slot. */
+const IGNORED = ["node_modules/", ".venv/", "venv/", "__pycache__/"];
+
+/**
+ * Writes .gitignore, or adds to it what it lacks of IGNORED and of the virtualenvs found here
+ * (any folder holding pyvenv.cfg); warns about dependency folders git already tracks.
+ */
+async function extendGitignore(
+  dir: string,
+  env: Record<string, string | undefined>,
+): Promise<{ added: string[]; warnings: string[] }> {
+  const path = join(dir, ".gitignore");
+  const text = await readFile(path, "utf8").catch(() => "");
+  const have = new Set(text.split(/\r?\n/).map((l) => l.trim().replace(/^\//, "")));
+  const venvs = (await readdir(dir, { withFileTypes: true }).catch(() => []))
+    .filter((e) => e.isDirectory() && existsSync(join(dir, e.name, "pyvenv.cfg")))
+    .map((e) => `${e.name}/`);
+  const added = [...new Set([...IGNORED, ...venvs])].filter(
+    (p) => !have.has(p) && !have.has(p.slice(0, -1)),
+  );
+  if (added.length > 0) {
+    const sep = text === "" || text.endsWith("\n") ? "" : "\n";
+    await writeFile(path, `${text}${sep}${added.join("\n")}\n`);
+  }
+  const warnings: string[] = [];
+  const files = await new Git(dir, env).listFiles().catch(() => [] as string[]);
+  const top = new Set(files.map((f) => `${f.split("/")[0]}/`));
+  const tracked = [...IGNORED, ...venvs].filter((f) => top.has(f));
+  if (tracked.length > 0)
+    warnings.push(
+      `git already tracks ${tracked.join(", ")}: dependencies would be copied into every agent checkout and eval slot. Untrack them: git rm -r --cached ${tracked.join(" ")}`,
+    );
+  return { added, warnings };
 }

@@ -11,8 +11,11 @@ export const initCommand = defineCommand({
   prompt-optimisation  run_eval.py scores agent.py's answer() over data/eval.jsonl
 In a karpathy/autoresearch checkout (train.py, prepare.py, program.md) init adopts it: train.py
 runs unchanged with \`uv run train.py\`, prepare.py is frozen, its data cache is read-only.
-Your own code is never written: init names the file to create. Nothing is overwritten
-unless --force.`,
+An eval already there (run_eval.py, bench.py, eval.sh, as the program names it) is adopted:
+the config runs it, init reads what it prints and says whether autoexp can read it. init writes
+or extends .gitignore (node_modules, .venv, venv, __pycache__, virtualenvs found here). Your own
+code is never written: init names the file to create. Nothing is overwritten unless --force
+(which also replaces an eval that is there).`,
   options: {
     program: {
       type: "string",
@@ -54,6 +57,20 @@ unless --force.`,
       `wrote ${result.written.join(", ")}`,
     ];
     if (result.found.length > 0) lines.push(`uses what is here: ${result.found.join(", ")}`);
+    if (result.adopted)
+      lines.push(
+        `adopted your eval ${result.adopted.file}: autoexp.yml runs it as it is and freezes it (the template's eval and sample data were not written)`,
+        ...result.adopted.notes.map((n) => `  ${n}`),
+      );
+    for (const sample of result.samples)
+      lines.push(
+        `${sample} is a SAMPLE dataset (support tickets) so that the loop runs at once: replace it with your own cases`,
+      );
+    if (result.gitignore.added.length > 0)
+      lines.push(
+        `.gitignore: added ${result.gitignore.added.join(", ")} (dependencies never go into the commits every checkout copies)`,
+      );
+    for (const w of result.gitignore.warnings) lines.push(`warning: ${w}`);
     if (result.program === "autoresearch")
       lines.push(
         "your program.md tells an agent to run the loop itself; autoexp runs the loop, so the agent gets autoexp-program.md: put your research direction there",

@@ -4,7 +4,15 @@ It asks agent.answer() every question in data/eval.jsonl (one JSON object a line
 {"id": ..., "input": ..., "expected": ...}), compares each answer with the expected one
 (case and surrounding spaces ignored) and prints
   accuracy: <share answered correctly, 0 to 1>
-then the first cases it got wrong, so that the next experiment can read them in the log tail.
+  wrong: <wrong answers> of <items>
+  errors: <items where answer() raised> of <items>
+then the first errors and wrong answers, so that the next experiment can read them in the log
+tail. An item where answer() raises counts against accuracy, but is reported apart from a wrong
+answer; when every item raised (a missing key, a server that is down) nothing was measured, so
+it prints no accuracy and exits 1: autoexp records a crash, not a score of 0.
+
+data/eval.jsonl as init wrote it is a SAMPLE (a support-ticket classifier): replace it with
+your own cases, and agent.py with your own agent.
 """
 
 import json
@@ -23,18 +31,25 @@ def main():
 
     items = [json.loads(line) for line in Path("data/eval.jsonl").read_text().splitlines() if line.strip()]
     failures = []
+    errors = []
     for item in items:
         try:
             got = answer(item["input"])
-        except Exception as error:  # a crash on one item is a wrong answer, not a crashed eval
-            got = f"<error: {type(error).__name__}: {error}>"
+        except Exception as error:  # one item's crash counts against accuracy, reported apart
+            errors.append((item, f"{type(error).__name__}: {error}"))
+            continue
         if normalise(got) != normalise(item["expected"]):
             failures.append((item, got))
-    print(f"accuracy: {(len(items) - len(failures)) / len(items):.4f}")
+    for item, why in errors[:SHOW_FAILURES]:
+        print(f"  #{item['id']}: ERROR {why[:200]}", file=sys.stderr)
+    if items and len(errors) == len(items):
+        print(f"every one of the {len(items)} items raised an error (the first above): nothing was measured", file=sys.stderr)
+        sys.exit(1)
+    print(f"accuracy: {(len(items) - len(failures) - len(errors)) / len(items):.4f}")
     print(f"wrong: {len(failures)} of {len(items)}")
+    print(f"errors: {len(errors)} of {len(items)}")
     for item, got in failures[:SHOW_FAILURES]:
         print(f"  #{item['id']}: expected {item['expected']!r}, got {str(got)[:80]!r}: {item['input'][:100]}", file=sys.stderr)
-
 
 if __name__ == "__main__":
     main()
