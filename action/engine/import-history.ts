@@ -5,6 +5,7 @@ import { parseResultsTsv } from "../ledger/results-tsv.ts";
 import type { ImportEntry } from "../ledger/types.ts";
 import { AutoexpError } from "../util/errors.ts";
 import { RecordStore } from "./record-store.ts";
+import { moveTextColumns } from "./text-columns.ts";
 
 /** Where an import waits for a tag that has no baseline yet (recorded right after it). */
 const PENDING = "import.json";
@@ -18,6 +19,8 @@ export async function importHistory(options: {
   repoDir: string;
   tag: string;
   file: string;
+  /** The config's primary metric: a file about another metric is refused. */
+  metric: string;
   env: Record<string, string | undefined>;
 }): Promise<{ entry: ImportEntry; skipped: { line: number; reason: string }[]; pending: boolean }> {
   const text = await readFile(options.file, "utf8").catch((cause) => {
@@ -25,11 +28,21 @@ export async function importHistory(options: {
   });
   let parsed: ReturnType<typeof parseResultsTsv>;
   try {
-    parsed = parseResultsTsv(text);
+    parsed = parseResultsTsv(moveTextColumns(text).text);
   } catch (cause) {
     throw new AutoexpError(`${options.file}: ${(cause as Error).message}; nothing was imported`);
   }
   const metric = parsed.metrics[0]!;
+  const refuse = (why: string) => new AutoexpError(`${options.file}: ${why}; nothing was imported`);
+  if (metric.toLowerCase() !== options.metric.toLowerCase())
+    throw refuse(
+      `its metric is ${metric}, this tag's is ${options.metric} (autoexp.yml): history of another metric would mislead the agent. Import a results.tsv of ${options.metric}, or use the config it belongs to (--config)`,
+    );
+  const known = parsed.rows.filter((r) => KNOWN_STATUSES.has(r.status)).length;
+  if (parsed.rows.length === 0 || known < parsed.rows.length / 2)
+    throw refuse(
+      `${parsed.rows.length === 0 ? "no readable row" : `${parsed.rows.length - known} of ${parsed.rows.length} rows have a status that is not keep, discard or crash`}: not a karpathy-style results.tsv`,
+    );
   const entry: ImportEntry = {
     type: "import",
     source: basename(options.file),
@@ -49,12 +62,67 @@ export async function importHistory(options: {
     env: options.env,
   });
   await using _store = store;
+  const earlier = [
+    ...(store.log?.imports ?? []),
+    ...(await readPending(store.stateDir).then((p) => (p ? [p] : []))),
+  ];
+  if (earlier.some((e) => sameRows(e, entry)))
+    throw refuse(
+      `the same rows were already imported into tag ${options.tag}${store.log ? "" : " (waiting for its first run)"}: importing them twice would count every attempt twice`,
+    );
   if (store.log) {
     await store.append([entry]);
     return { entry, skipped: parsed.skipped, pending: false };
   }
   await writeAtomic(join(store.stateDir, PENDING), JSON.stringify(entry));
   return { entry, skipped: parsed.skipped, pending: true };
+}
+
+/** karpathy's statuses and autoexp's own (its results.tsv). */
+const KNOWN_STATUSES = new Set([
+  "keep",
+  "discard",
+  "crash",
+  "baseline",
+  "timeout",
+  "guard_fail",
+  "checks_failed",
+  "violation",
+  "agent_error",
+  "no_change",
+  "duplicate",
+]);
+
+function sameRows(a: ImportEntry, b: ImportEntry): boolean {
+  return a.metric === b.metric && JSON.stringify(a.rows) === JSON.stringify(b.rows);
+}
+
+async function readPending(stateDir: string): Promise<ImportEntry | null> {
+  const text = await readFile(join(stateDir, PENDING), "utf8").catch(() => null);
+  return text === null ? null : (JSON.parse(text) as ImportEntry);
+}
+
+/**
+ * Undoes `autoexp import` while the tag has not started: the waiting import is forgotten. Once
+ * recorded, an import is a line of the append-only log like any other: undo refuses and says so.
+ */
+export async function undoImport(options: {
+  repoDir: string;
+  tag: string;
+  env: Record<string, string | undefined>;
+}): Promise<ImportEntry> {
+  const { store } = await RecordStore.open(options);
+  await using _store = store;
+  const pending = await readPending(store.stateDir);
+  if (pending) {
+    await rm(join(store.stateDir, PENDING), { force: true });
+    return pending;
+  }
+  if (store.log?.imports?.length)
+    throw new AutoexpError(
+      `tag ${options.tag} has started, and its import is recorded in its log, which is append-only: it cannot be undone. Start a new tag (--tag) without it`,
+    );
+  throw new AutoexpError(`tag ${options.tag} has no import to undo`);
 }
 
 /** An import waiting for this tag's baseline, recorded now and forgotten; false when none. */

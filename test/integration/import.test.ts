@@ -26,6 +26,8 @@ describe("autoexp import: an existing results.tsv as history", () => {
     // One broken line in the middle of karpathy's real file: skipped and named, the rest kept.
     const lines = readFileSync(KARPATHY, "utf8").split("\n");
     lines.splice(40, 0, "not\ta\tvalid\trow");
+    // The example's metric is val_loss: an import must be about the tag's own metric.
+    lines[0] = lines[0]!.replace("val_bpb", "val_loss");
     const tsv = join(dir, "results.tsv");
     writeFileSync(tsv, lines.join("\n"));
 
@@ -33,7 +35,7 @@ describe("autoexp import: an existing results.tsv as history", () => {
     expect(imported.code, imported.stderr).toBe(0);
     expect(imported.stderr).toContain("line 41 skipped");
     expect(imported.stdout).toMatch(
-      /imported 126 row\(s\) of val_bpb from results.tsv \(\d+ kept there, 1 line\(s\) skipped\) into tag im: recorded when the tag starts/,
+      /imported 126 row\(s\) of val_loss from results.tsv \(\d+ kept there, 1 line\(s\) skipped\) into tag im: recorded when the tag starts/,
     );
 
     const run = runCli(repo, ["run", "--tag", "im", "--experiments", "1"]);
@@ -44,7 +46,7 @@ describe("autoexp import: an existing results.tsv as history", () => {
     expect(log[2]).toMatchObject({
       type: "import",
       source: "results.tsv",
-      metric: "val_bpb",
+      metric: "val_loss",
       skipped: 1,
     });
     expect((log[2]!.rows as unknown[]).length).toBe(126);
@@ -54,7 +56,14 @@ describe("autoexp import: an existing results.tsv as history", () => {
     expect(prompt).toContain(
       "Tried before autoexp (imported results.tsv; do not repeat dead ends)",
     );
-    expect(prompt).toContain("muon momentum warmup 200 to 150 steps");
+    // A summary, not a tail cut mid-line: the best, karpathy's early keeps, the rest grouped.
+    expect(prompt).toContain("Every keep, in order:");
+    expect(prompt).toContain("- 0.986041: halve batch 524K to 262K (more steps in 5 min)");
+    expect(prompt).toMatch(
+      /Tried and not kept, grouped \(count, examples\):\n- [a-z_ ]+ \(\d+\): /,
+    );
+    const history = prompt.split("## Tried before autoexp")[1]!.split("\n## ")[0]!;
+    expect(history).not.toContain("characters cut");
     // Imported rows are not experiments: one experiment recorded, numbered 1.
     expect(log.filter((e) => e.type === "result").map((e) => e.iteration)).toEqual([0, 1]);
     expect(readdirSync(join(repo, ".git", "autoexp", "im"))).not.toContain("import.json");

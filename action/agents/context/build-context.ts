@@ -4,6 +4,7 @@ import { RECENT } from "./recent.ts";
 import { renderAnswerFormat } from "./render-answer-format.ts";
 import { renderDigest } from "./render-digest.ts";
 import { renderFiles } from "./render-files.ts";
+import { renderImported } from "./render-imported.ts";
 import { renderLastFailure } from "./render-last-failure.ts";
 import { renderRecent } from "./render-recent.ts";
 import { renderTask } from "./render-task.ts";
@@ -75,12 +76,7 @@ export function buildContext(input: ContextInput): string {
     input.imported?.length
       ? section(
           "Tried before autoexp (imported results.tsv; do not repeat dead ends)",
-          cutTail(
-            input.imported
-              .map((r) => `- ${r.status} ${r.score ?? "-"}: ${r.description}`)
-              .join("\n"),
-            Math.max(2000, alloc.digest),
-          ),
+          renderImported(input.imported, input.goal, Math.max(2000, alloc.digest)),
         )
       : "",
     section(

@@ -1,5 +1,6 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
+import { moveTextColumns } from "../../engine/text-columns.ts";
 import { parseLog } from "../../ledger/log-jsonl.ts";
 import { renderDashboard } from "../../ledger/render-dashboard.ts";
 import { parseResultsTsv } from "../../ledger/results-tsv.ts";
@@ -11,7 +12,8 @@ export const reportCommand = defineCommand({
   name: "report",
   summary: "a dashboard (markdown) from any karpathy-style results.tsv or autoexp log.jsonl",
   positionals: "<results.tsv|log.jsonl>",
-  details: `Lines that cannot be read are skipped and named on stderr; the rest is rendered.`,
+  details: `Lines that cannot be read are skipped and named on stderr; the rest is rendered. A column
+that is not numbers (val_pass: true/false) is kept as text in each row's description.`,
   options: {
     goal: {
       type: "string",
@@ -44,7 +46,10 @@ export const reportCommand = defineCommand({
           viewFromLog(parseLog(text.endsWith("\n") ? text : `${text}\n`), file),
         );
       } else {
-        const tsv = parseResultsTsv(text);
+        const { text: numeric, moved } = moveTextColumns(text);
+        for (const column of moved)
+          io.err(`note: ${file}: column ${column} is text, kept in each row's description`);
+        const tsv = parseResultsTsv(numeric);
         for (const s of tsv.skipped)
           io.err(`warning: ${file}: line ${s.line} skipped: ${s.reason}`);
         if (tsv.rows.length === 0) throw new Error("no readable row");
