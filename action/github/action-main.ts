@@ -5,8 +5,11 @@ import * as core from "@actions/core";
 import { parseConfigText } from "../config/parse-config-text.ts";
 import type { Config } from "../config/schema.ts";
 import { formatProblems, primaryMetric } from "../config/validate-config.ts";
+import { incumbentState } from "../decide/ledger-state.ts";
+import { showLedger } from "../engine/read-ledger.ts";
 import { type BatchEvent, runBatch } from "../engine/run-batch.ts";
 import { Git } from "../git/git.ts";
+import { parseLog } from "../ledger/log-jsonl.ts";
 import { FAILURES } from "../ledger/types.ts";
 import { KNOWN_SECRETS, splitEnv } from "../process/secrets.ts";
 import { formatEvent } from "../report/format-event.ts";
@@ -18,7 +21,7 @@ import { createBatchCost } from "./batch-cost.ts";
 import { publishChangeSets } from "./change-sets.ts";
 import { readHandoff, writeHandoff } from "./handoff.ts";
 import { type ActionInputs, inputVariable, readInputs } from "./inputs.ts";
-import { liveStatusFromEnv } from "./live-status.ts";
+import { type LiveFigures, liveStatusFromEnv } from "./live-status.ts";
 import { measureMode } from "./measure-mode.ts";
 import { publish } from "./publish.ts";
 import { findLineHandoffs, publishLines } from "./publish-lines.ts";
@@ -26,6 +29,13 @@ import { readConfig, syncFromRemote } from "./tag-setup.ts";
 
 /** GitHub's limit on one step's job summary is 1 MiB; stay well under it. */
 export const SUMMARY_LIMIT = 1_000_000;
+
+/** The run step's state for the post step (GITHUB_STATE): where the batch ran. */
+const POST_STATE = "autoexp_batch";
+/** Set once the run step posted its final status and wrote the summary: nothing left to do. */
+const CLOSED_STATE = "autoexp_closed";
+const STOPPED_NOTE =
+  "**The batch did not end normally** (cancelled, killed or failed): below is what it recorded; the same tag resumes it.";
 
 /** Outcomes worth an annotation: the failures, and candidates refused by a guard. */
 const WARN: ReadonlySet<string> = new Set([...FAILURES, "guard_fail"]);
@@ -35,6 +45,8 @@ export async function actionMain(
   env: Record<string, string | undefined> = process.env,
 ): Promise<number> {
   try {
+    // action.yml runs this file again as its `post:` step (post-if: always()).
+    if (env[`STATE_${POST_STATE}`] !== undefined) return await postStep(env);
     const inputs = readInputs(env);
     // The token (live status only) stays in this process: no agent, eval or git inherits it.
     if (inputs.token) core.setSecret(inputs.token);
@@ -92,10 +104,14 @@ async function runMode(
     log: (line) => core.warning(line, { title: `autoexp ${tag}: live status` }),
   });
 
+  core.saveState(
+    POST_STATE,
+    JSON.stringify({ repoDir, tag, sha: remoteHead, metric, shard: inputs.shard ?? null }),
+  );
+
   const interrupts = watchInterrupts(() =>
     core.warning("autoexp: cancelled; stopping after the experiment in flight"),
   );
-  let grouped = false;
   // A long eval is not silence: its last output line every 30 s, as plain log lines.
   const heartbeat = createProgressPrinter(
     "plain",
@@ -103,6 +119,9 @@ async function runMode(
     metric,
   );
   const cost = createBatchCost();
+  // One log group per finished experiment, titled with its result. Pipelined, #2 and #3 start
+  // before #1 ends: what is said of an experiment waits for its end, in its own group.
+  const held = new Map<number, string[]>();
   const onEvent = (event: BatchEvent) => {
     live?.event(event);
     cost.event(event);
@@ -111,24 +130,30 @@ async function runMode(
     if (event.type === "isolation" && event.mode === "none")
       for (const w of event.warnings) core.warning(w, { title: `autoexp ${tag}: unsandboxed` });
     if (event.type === "start") {
-      core.startGroup(`experiment #${event.iteration} (${event.index}/${event.of})`);
-      grouped = true;
+      held.set(event.iteration, []);
       return;
     }
     const line = formatEvent(event, metric);
-    if (line !== null) core.info(line);
+    if (event.type === "run" && held.has(event.iteration)) {
+      if (line !== null) held.get(event.iteration)!.push(line);
+      return;
+    }
     if (event.type === "experiment") {
-      if (grouped) core.endGroup();
-      grouped = false;
       const { row } = event;
+      core.startGroup(line ?? `#${row.iteration} ${row.status}`);
+      for (const said of held.get(row.iteration) ?? []) core.info(said);
+      held.delete(row.iteration);
+      core.info(
+        `progress: ${event.index}/${event.of} done, best ${metric} ${event.best}${event.etaMs !== null && event.index < event.of ? `, about ${formatDuration(event.etaMs)} left` : ""}`,
+      );
+      core.endGroup();
       if (WARN.has(row.status))
         core.warning(`#${row.iteration} ${row.status}: ${row.reason ?? row.description}`, {
           title: `autoexp ${tag}`,
         });
-      core.info(
-        `progress: ${event.index}/${event.of} done, best ${metric} ${event.best}${event.etaMs !== null && event.index < event.of ? `, about ${formatDuration(event.etaMs)} left` : ""}`,
-      );
+      return;
     }
+    if (line !== null) core.info(line);
     if (event.type === "remeasure" && event.note)
       core.warning(event.note, { title: `autoexp ${tag}: drift` });
   };
@@ -154,10 +179,11 @@ async function runMode(
       },
     }).catch(async (error: unknown) => {
       await live?.finish(false);
+      await writeSummary(repoDir, tag, env, [STOPPED_NOTE]).catch(() => {});
+      core.saveState(CLOSED_STATE, "1");
       throw error;
     });
     await live?.finish(!result.stop.failed, { baseline: result.baseline, best: result.best });
-    if (grouped) core.endGroup();
     core.setOutput("baseline", String(result.baseline));
     core.setOutput("best", String(result.best));
     core.setOutput(
@@ -169,6 +195,7 @@ async function runMode(
     core.setOutput("stop_reason", result.stopReason);
     core.setOutput("handoff", handoff);
     await writeSummary(repoDir, tag, env, [cost.line()]);
+    core.saveState(CLOSED_STATE, "1");
     core.info(
       `done: ${result.experiments} experiment(s) this batch, ${result.total} on record, ${result.kept} kept; stopped: ${result.stopReason}`,
     );
@@ -191,6 +218,59 @@ async function runMode(
 function shardConfig(config: Config, shard: ActionInputs["shard"]): Config {
   if (!shard || !("seed" in config.agent)) return config;
   return { ...config, agent: { ...config.agent, seed: config.agent.seed + shard.index - 1 } };
+}
+
+/**
+ * action.yml's `post:` step, which runs even when the job is cancelled (post-if: always()). A
+ * cancelled batch gets SIGINT, then SIGTERM, and may be gone before it posts its final status or
+ * writes the summary; whatever the run step did not finish is done here, from the branch's record.
+ */
+async function postStep(env: Record<string, string | undefined>): Promise<number> {
+  if (env[`STATE_${CLOSED_STATE}`]) return 0;
+  const state = JSON.parse(env[`STATE_${POST_STATE}`] ?? "") as {
+    repoDir: string;
+    tag: string;
+    sha: string | null;
+    metric: string;
+    shard: { index: number; of: number } | null;
+  };
+  const { repoDir, tag } = state;
+  core.warning(
+    `autoexp ${tag}: the batch step did not end normally (cancelled or killed); posting its final status and summary from what it recorded`,
+  );
+  const inputs = readInputs(env);
+  if (inputs.token) core.setSecret(inputs.token);
+  const live = liveStatusFromEnv(env, {
+    token: inputs.token,
+    everySeconds: inputs["live-status"],
+    tag,
+    line: state.shard ?? undefined,
+    sha: state.sha,
+    metric: state.metric,
+    log: (line) => core.warning(line, { title: `autoexp ${tag}: live status` }),
+  });
+  if (live) await live.finish(false, await recordedFigures(repoDir, tag, env), "cancelled");
+  await writeSummary(repoDir, tag, env, [STOPPED_NOTE]);
+  return 0;
+}
+
+/** The live figures from the record on autoexp/<tag>: experiments, baseline, best. */
+async function recordedFigures(
+  repoDir: string,
+  tag: string,
+  env: Record<string, string | undefined>,
+): Promise<Partial<LiveFigures>> {
+  const git = new Git(repoDir, env);
+  const text = await showLedger(git, `refs/heads/autoexp/${tag}`, tag).catch(() => null);
+  if (!text) return {};
+  const log = parseLog(text, { lenient: true });
+  const baseline = log.results.find((r) => r.iteration === 0)?.score ?? null;
+  return {
+    done: log.results.filter((r) => r.iteration > 0).length,
+    of: null,
+    baseline,
+    best: incumbentState(log)?.score ?? baseline,
+  };
 }
 
 /** verify, attribute or split of the tag, in the experiment job; publish pushes the result. */
@@ -274,6 +354,16 @@ async function publishMode(
     core.info(
       `autoexp/${tag}: ${results.length} line(s) published (${results.map((r) => r.result.outcome).join(", ")}), at ${last.head.slice(0, 7)}, ${last.experiments} experiment(s) on ${inputs.remote}`,
     );
+    return 0;
+  }
+  if (!described && !(await new Git(repoDir, env).resolve(`refs/heads/autoexp/${tag}`))) {
+    // A run that stopped before it recorded anything (a baseline that failed) hands nothing off:
+    // there is nothing to publish, and the run job's own failure says why.
+    core.warning(
+      `nothing to publish for autoexp/${tag}: ${handoff} holds no handoff and this checkout has no branch autoexp/${tag}. The experiment job handed off no record (did it stop before its first experiment, e.g. on a failed baseline? see its log); nothing was pushed`,
+      { title: `autoexp ${tag}: nothing to publish` },
+    );
+    core.setOutput("published", "nothing");
     return 0;
   }
   // Change sets of `autoexp split` first (the tag's record names them, and the App opens their

@@ -18,7 +18,9 @@ export interface LiveFigures {
 
 /** "2/3 experiments · best val_loss 0.981 (-1.20%) · not yet verified", at most 140 characters. */
 export function describeLive(f: LiveFigures, prefix = ""): string {
-  const parts = [`${f.done}${f.of !== null ? `/${f.of}` : ""} experiment${f.of === 1 ? "" : "s"}`];
+  const parts = [
+    `${f.done}${f.of !== null ? `/${f.of}` : ""} experiment${(f.of ?? f.done) === 1 ? "" : "s"}`,
+  ];
   if (f.best !== null) {
     const pct =
       f.baseline !== null && f.baseline !== 0
@@ -59,13 +61,22 @@ export interface LiveStatusOptions {
   now?: () => number;
   /** One request's limit: a slow GitHub must not hold the batch up. */
   timeoutMs?: number;
+  /** The waits before each retry of a 5xx, 429 or dropped connection (default RETRY_DELAYS_MS). */
+  retryDelaysMs?: readonly number[];
+  sleep?: (ms: number) => Promise<void>;
 }
+
+/** Waits before retrying a status GitHub failed to take: about 7 s in all, between experiments. */
+export const RETRY_DELAYS_MS: readonly number[] = [500, 1500, 5000];
+
+type PostOutcome = { ok: true } | { ok: false; retry: boolean; why: string; status?: number };
 
 /**
  * The batch's live figures as a commit status `autoexp/<tag>` (pending while it runs, success or
  * failure at the end), for the App to show in the request's answer and the tag's PR. Updates are
  * taken from the batch's events and posted at checkpoints (between experiments), throttled; a
- * failure to post is said once and never stops the batch.
+ * failure to post never stops the batch: a 5xx is retried with backoff, and only an answer that will
+ * not change (no permission) ends the live status.
  */
 export function createLiveStatus(options: LiveStatusOptions) {
   const now = options.now ?? Date.now;
@@ -78,11 +89,24 @@ export function createLiveStatus(options: LiveStatusOptions) {
     verified: null,
   };
   let last: { at: number; text: string } | null = null;
+  // Only an answer that will not change (no permission, no such commit) ends the live status; a
+  // 5xx or a dropped connection is retried with backoff, then that update is skipped, said once.
   let broken = false;
+  let told = false;
   const linePrefix = options.line ? `line ${options.line.index}/${options.line.of} · ` : "";
-  const post = async (state: "pending" | "success" | "failure", description: string) => {
-    if (broken) return;
-    const url = `${options.apiUrl.replace(/\/$/, "")}/repos/${options.repository}/statuses/${options.sha}`;
+  const delays = options.retryDelaysMs ?? RETRY_DELAYS_MS;
+  const sleep = options.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
+  const url = `${options.apiUrl.replace(/\/$/, "")}/repos/${options.repository}/statuses/${options.sha}`;
+  const body = (state: string, description: string) =>
+    JSON.stringify({
+      state,
+      target_url: options.targetUrl,
+      description,
+      context: options.line
+        ? `autoexp/${options.tag}/line-${options.line.index}`
+        : `autoexp/${options.tag}`,
+    });
+  const tryOnce = async (state: string, description: string): Promise<PostOutcome> => {
     try {
       const response = await fetch(url, {
         method: "POST",
@@ -93,32 +117,54 @@ export function createLiveStatus(options: LiveStatusOptions) {
           "user-agent": "autoexp",
           "x-github-api-version": "2022-11-28",
         },
-        body: JSON.stringify({
-          state,
-          target_url: options.targetUrl,
-          description,
-          context: options.line
-            ? `autoexp/${options.tag}/line-${options.line.index}`
-            : `autoexp/${options.tag}`,
-        }),
+        body: body(state, description),
         signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
       });
-      if (!response.ok) {
-        broken = true;
-        const hint =
-          response.status === 403 || response.status === 404
-            ? ": give the experiment job `permissions: statuses: write`"
-            : "";
-        options.log(
-          `the live status could not be posted (HTTP ${response.status})${hint}; the batch goes on, and the PR updates when it publishes`,
-        );
-      }
+      await response.body?.cancel();
+      if (response.ok) return { ok: true };
+      return {
+        ok: false,
+        retry: response.status >= 500 || response.status === 429,
+        why: `HTTP ${response.status}`,
+        status: response.status,
+      };
     } catch (error) {
-      broken = true;
-      options.log(
-        `the live status could not be posted (${error instanceof Error ? error.message : String(error)}); the batch goes on, and the PR updates when it publishes`,
-      );
+      return {
+        ok: false,
+        retry: true,
+        why: error instanceof Error ? error.message : String(error),
+      };
     }
+  };
+  const post = async (state: "pending" | "success" | "failure", description: string) => {
+    if (broken) return;
+    let outcome = await tryOnce(state, description);
+    for (const delay of delays) {
+      if (outcome.ok || !outcome.retry) break;
+      await sleep(delay);
+      outcome = await tryOnce(state, description);
+    }
+    if (outcome.ok) {
+      if (told) options.log("the live status is posted again");
+      told = false;
+      return;
+    }
+    if (!outcome.retry) {
+      broken = true;
+      const hint =
+        outcome.status === 403 || outcome.status === 404
+          ? ": give the experiment job `permissions: statuses: write`"
+          : "";
+      options.log(
+        `the live status could not be posted (${outcome.why})${hint}; the batch goes on, and the PR updates when it publishes`,
+      );
+      return;
+    }
+    if (told) return;
+    told = true;
+    options.log(
+      `the live status could not be posted (${outcome.why}, ${delays.length + 1} tries); the batch goes on and tries again at the next update`,
+    );
   };
   return {
     figures,
@@ -143,13 +189,13 @@ export function createLiveStatus(options: LiveStatusOptions) {
     async say(state: "pending" | "success" | "failure", text: string) {
       await post(state, text.length <= DESCRIPTION_LIMIT ? text : `${text.slice(0, 139)}…`);
     },
-    /** The batch ended: its final figures, success or failure, always posted. */
-    async finish(ok: boolean, figuresNow?: Partial<LiveFigures>) {
+    /**
+     * The batch ended: its final figures, success or failure, always posted (a live status that
+     * missed updates to a 5xx still posts its end). `word`: what the end is called.
+     */
+    async finish(ok: boolean, figuresNow?: Partial<LiveFigures>, word = ok ? "done" : "stopped") {
       Object.assign(figures, figuresNow ?? {});
-      await post(
-        ok ? "success" : "failure",
-        describeLive(figures, `${linePrefix}${ok ? "done: " : "stopped: "}`),
-      );
+      await post(ok ? "success" : "failure", describeLive(figures, `${linePrefix}${word}: `));
     },
   };
 }

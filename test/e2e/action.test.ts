@@ -29,7 +29,7 @@ describe("the Action, run from dist/ as the runner runs it, against a bare remot
     // Credentials are masked in the log before anything runs.
     expect(run1.stdout.split("\n")[0]).toBe("::add-mask::sk-ant-e2e-0123456789");
     expect(run1.outputs).toMatchObject({ tag: "night", branch: "autoexp/night", experiments: "3" });
-    expect(run1.stdout).toContain("::group::experiment #1 (1/3)");
+    expect(run1.stdout).toMatch(/::group::\[1\/3\] #1 \w+ +val_loss /);
     expect(run1.stdout).toContain("::endgroup::");
     expect(run1.stdout).toContain("triggered by workflow_dispatch (");
     expect(run1.stdout).toMatch(/progress: 3\/3 done, best val_loss /);
