@@ -81,8 +81,12 @@ export type Proposal =
       meta?: Record<string, unknown>;
       exhausted?: false;
     } & Spent)
-  /** The agent has nothing left to try: the batch stops cleanly, no experiment is recorded. */
-  | { ok: true; exhausted: true; description: string }
+  /**
+   * The agent has nothing left to try: the batch stops cleanly, no experiment is recorded.
+   * `waiting`: nothing new until the `pending` proposals are decided (its only moves are being
+   * evaluated); the engine asks again once every earlier experiment is recorded.
+   */
+  | { ok: true; exhausted: true; description: string; waiting?: true }
   /**
    * `fatal`: the agent cannot work at all (no key, nothing at base_url, a model that answers with
    * nothing): the experiment is recorded and the batch stops, instead of failing every experiment.

@@ -32,10 +32,17 @@ export function createSearchAgent(options: { seed: number; exclude: readonly str
           : [];
       });
       // Moves still being evaluated count as tried: the next proposal goes another way.
-      for (const p of context.pending ?? [])
-        if (p.meta?.kind === "search")
-          history.push({ ...(p.meta as unknown as Move), kept: false });
+      const inFlight = (context.pending ?? []).filter((p) => p.meta?.kind === "search");
+      for (const p of inFlight) history.push({ ...(p.meta as unknown as Move), kept: false });
       const move = planMove(params, history, options.seed);
+      // Every way left is in flight: what to try next depends on how those come out.
+      if (!move && inFlight.length > 0)
+        return {
+          ok: true,
+          exhausted: true,
+          waiting: true,
+          description: `every move left is being evaluated (${inFlight.length} in flight)`,
+        };
       if (!move)
         return {
           ok: true,

@@ -23,6 +23,10 @@ export interface Move {
 
 const INITIAL_FACTOR = 2;
 const CONVERGED = 1.04;
+// A knob at 0 (a warmup ratio, a dropout, a weight decay) has no scale to multiply: it is tried
+// at these values in turn (0.1 first, the usual first setting of such knobs), upwards only (they
+// are rarely meaningful below 0); from the first one kept it moves by factors like any other.
+const FROM_ZERO = { integer: [1, 10, 100], decimal: [0.1, 0.01, 1] };
 // The right-hand side must be the literal alone, so `x = 3 * y` is never touched.
 const ASSIGNMENT =
   /^(\s*(?:export\s+)?(?:const\s+|let\s+|var\s+)?["']?([A-Za-z_]\w*)["']?\s*[:=]\s*)(-?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?)\s*[;,]?\s*(?:(?:#|\/\/).*)?$/;
@@ -45,11 +49,7 @@ export function findParameters(
         const value = Number(raw);
         const k = seen.get(name) ?? 0;
         seen.set(name, k + 1);
-        if (
-          value !== 0 &&
-          Number.isFinite(value) &&
-          !skip.some((s) => name.toLowerCase().includes(s))
-        ) {
+        if (Number.isFinite(value) && !skip.some((s) => name.toLowerCase().includes(s))) {
           params.push({
             id: `${path}:${name}#${k}`,
             path,
@@ -71,6 +71,8 @@ export function findParameters(
 interface ParamState {
   factor: number;
   tried: { 1: boolean; [-1]: boolean };
+  /** Moves away from 0 that were not kept (or are still in flight): the next is the next value. */
+  fromZero: number;
 }
 
 /**
@@ -88,12 +90,20 @@ export function planMove(
   const state = (id: string) => {
     const known = states.get(id);
     if (known) return known;
-    const fresh: ParamState = { factor: INITIAL_FACTOR, tried: { 1: false, [-1]: false } };
+    const fresh: ParamState = {
+      factor: INITIAL_FACTOR,
+      tried: { 1: false, [-1]: false },
+      fromZero: 0,
+    };
     states.set(id, fresh);
     return fresh;
   };
   for (const move of history) {
     const s = state(move.id);
+    if (move.from === 0) {
+      if (!move.kept) s.fromZero++;
+      continue;
+    }
     if (move.kept) {
       // Going back would revisit the old incumbent.
       s.tried = { 1: false, [-1]: false };
@@ -125,6 +135,11 @@ export function planMove(
   for (let k = 0; k < order.length; k++) {
     const { p, dir } = order[(start + k) % order.length]!;
     const s = state(p.id);
+    if (p.value === 0) {
+      const to = (p.integer ? FROM_ZERO.integer : FROM_ZERO.decimal)[s.fromZero];
+      if (to !== undefined) return { id: p.id, dir: 1, factor: s.factor, from: 0, to };
+      continue;
+    }
     if (s.factor < CONVERGED) continue;
     for (const d of [dir, -dir as 1 | -1]) {
       if (s.tried[d]) continue;

@@ -4,6 +4,7 @@ import { redactDeep } from "../process/secrets.ts";
 import { type AgentCheckout, isRecord } from "./agent-checkout.ts";
 import type { Candidate, EngineContext } from "./experiment.ts";
 import { recheck, takeRecheck } from "./recheck.ts";
+import type { Steps } from "./scheduler.ts";
 
 /**
  * Step 1: the agent proposes against the candidate's parent, in its own clean checkout of it.
@@ -13,6 +14,7 @@ export async function propose(
   ctx: EngineContext,
   candidate: Candidate,
   checkout: AgentCheckout,
+  turns?: Turns,
 ): Promise<Candidate | Stop> {
   const { iteration, parent } = candidate;
   // A parallel line's displaced keep, waiting to be judged against this line: before the agent.
@@ -64,7 +66,28 @@ export async function propose(
   const agentSeconds = round((performance.now() - started) / 1000);
   proposal = redactDeep(proposal, ctx.redact);
   ctx.faults.at("after-agent", iteration);
-  if (proposal.ok && proposal.exhausted) return { kind: "exhausted", reason: proposal.description };
+  if (proposal.ok && proposal.exhausted) {
+    // Its only moves are in flight: asked again against the record once they are decided, as a
+    // serial batch would ask it (so the ledger does not depend on timing).
+    const turn =
+      proposal.waiting && candidate.pending?.length ? await turns?.wait(candidate.iteration) : null;
+    if (!turn) return { kind: "exhausted", reason: proposal.description };
+    const again = await propose(
+      ctx,
+      {
+        ...candidate,
+        parent: turn.parent,
+        base: turn.base,
+        historyLength: turn.historyLength,
+        notesBefore: turn.notes,
+        pending: [],
+      },
+      checkout,
+    );
+    return "kind" in again
+      ? again
+      : { ...again, agentSeconds: round(agentSeconds + again.agentSeconds) };
+  }
   const notes =
     proposal.notes !== undefined && proposal.notes !== candidate.notesBefore
       ? proposal.notes
@@ -81,4 +104,93 @@ export async function propose(
 
 export function round(x: number): number {
   return Math.round(x * 1000) / 1000;
+}
+
+/** The record as it stands between two experiments (the incumbent's re-measure done). */
+export interface Turn {
+  parent: Candidate["parent"];
+  base: string;
+  historyLength: number;
+  notes: string;
+}
+
+/**
+ * Candidates whose agent waits for the proposals in flight before it (see Proposal's `waiting`):
+ * each goes on with the first record that holds every experiment before it. When the batch stops
+ * before that (a stop or an error at an earlier experiment, an interrupt), it goes on with
+ * nothing: the scheduler drains what is in flight and must not wait for it forever.
+ */
+export class Turns {
+  #latest: Turn | null = null;
+  #endedAfter = Number.POSITIVE_INFINITY;
+  #waiting: { iteration: number; resolve: (turn: Turn | null) => void }[] = [];
+
+  constructor(signal?: AbortSignal) {
+    signal?.addEventListener("abort", () => this.end(), { once: true });
+  }
+
+  /** The record as it stands now; the candidates it holds every earlier experiment for go on. */
+  offer(turn: Turn): void {
+    this.#latest = turn;
+    this.#release();
+  }
+
+  /** The batch stops at experiment `at` (at once when not given): later ones wait no more. */
+  end(at = Number.NEGATIVE_INFINITY): void {
+    this.#endedAfter = Math.min(this.#endedAfter, at);
+    this.#release();
+  }
+
+  /** The record once experiments 0..iteration-1 are all in it; null when the batch stops first. */
+  wait(iteration: number): Promise<Turn | null> {
+    return new Promise((resolve) => {
+      this.#waiting.push({ iteration, resolve });
+      this.#release();
+    });
+  }
+
+  #release(): void {
+    this.#waiting = this.#waiting.filter(({ iteration, resolve }) => {
+      if (iteration > this.#endedAfter) resolve(null);
+      else if (this.#latest && this.#latest.historyLength >= iteration) resolve(this.#latest);
+      else return true;
+      return false;
+    });
+  }
+}
+
+/**
+ * `steps` telling `turns` of every stop and every error, by the experiment it happened at (the
+ * scheduler ends the batch there), so that no candidate waits for records that will not come.
+ */
+export function endTurnsOnStop<C extends { iteration: number }, V, S>(
+  turns: Turns,
+  steps: Steps<C, V, S>,
+): Steps<C, V, S> {
+  const watch =
+    <A extends unknown[], R>(step: (...args: A) => Promise<R>, at: (...args: A) => number) =>
+    async (...args: A): Promise<R> => {
+      try {
+        const result = await step(...args);
+        if (typeof result === "object" && result !== null && "kind" in result)
+          turns.end(at(...args));
+        return result;
+      } catch (error) {
+        turns.end(at(...args));
+        throw error;
+      }
+    };
+  const everyone = () => Number.NEGATIVE_INFINITY;
+  const of = (candidate: C) => candidate.iteration;
+  return {
+    ...steps,
+    remeasure: watch(steps.remeasure, everyone),
+    checkpoint: watch(steps.checkpoint, everyone),
+    propose: watch(steps.propose, of),
+    screen: watch(steps.screen, of),
+    evaluate: watch(steps.evaluate, of),
+    decide: watch(steps.decide, of),
+    record: watch(steps.record, of),
+    ...(steps.rebase ? { rebase: watch(steps.rebase, of) } : {}),
+  };
 }

@@ -8,7 +8,7 @@ import { redactDeep } from "../process/secrets.ts";
 import { CheckoutPool } from "./checkout-pool.ts";
 import { decide, evaluate } from "./evaluate.ts";
 import type { Candidate, EngineContext, Verdict } from "./experiment.ts";
-import { propose } from "./propose.ts";
+import { endTurnsOnStop, propose, Turns } from "./propose.ts";
 import { REBASE_CHECKOUT, type RebaseTarget, rebase } from "./rebase.ts";
 import { remeasure, remeasureDue } from "./remeasure.ts";
 import type { Steps } from "./scheduler.ts";
@@ -46,13 +46,15 @@ export function experimentSteps(
   // The incumbent's runs by stratum as recorded when each candidate began (or was re-applied),
   // by the incumbent state it was given: what its eval is judged against.
   const views = new WeakMap<IncumbentState, StrataView>();
+  // Candidates whose agent waits for the results in flight before it, and the record they go on with.
+  const turns = new Turns(ctx.signal);
   const incumbentNow = () => {
     const parent = incumbentState(ctx.store.log!)!;
     const view = strataView(ctx, parent);
     if (view) views.set(parent, view);
     return parent;
   };
-  return {
+  return endTurnsOnStop<Candidate, Verdict, Slot>(turns, {
     stopNow: (pending = 0) =>
       budgetStop(ctx.config.budget, ctx.store.log!.results, {
         done: ctx.done + pending,
@@ -91,6 +93,7 @@ export function experimentSteps(
           ctx,
           { ...candidate, checkout: index, pending },
           pool.checkouts[index]!,
+          turns,
         );
         const p = "kind" in result ? null : result.proposal;
         settle.get(candidate.iteration)?.(
@@ -125,19 +128,23 @@ export function experimentSteps(
     decide: (candidate, verdict, slot) => decide(ctx, candidate, verdict, slot),
     snapshot: (): RebaseTarget => {
       const log = ctx.store.log!;
-      return {
+      const now = {
         parent: incumbentNow(),
         base: ctx.store.head!,
         historyLength: log.results.length,
         notes: ctx.store.notes,
       };
+      turns.offer(now);
+      return now;
     },
     // A candidate is evaluated again on the new incumbent when it beat the one it was made for,
     // or ran out of runs still in the running (undecided: filtering it out there would make a
     // real improvement pass two tests, and cost power). What clearly lost to an earlier
     // incumbent (screened out, faded) is recorded against it (its row says which), so a keep
     // elsewhere does not throw away the evals in flight on the other workers.
+    // Only onto a newer record: a candidate that waited for its turn began after older snapshots.
     isStale: ({ candidate, verdict }, snapshot) =>
+      (snapshot as RebaseTarget).historyLength > candidate.historyLength &&
       (snapshot as RebaseTarget).parent.iteration !== candidate.parent.iteration &&
       (KEPT.has(verdict.status) || verdict.undecided === true),
     rebase: async (candidate, snapshot) => {
@@ -179,7 +186,7 @@ export function experimentSteps(
       return stop;
     },
     checkpoint: ctx.checkpoint,
-  };
+  });
 }
 
 /** Eval logs of this many latest experiments stay on the runner (the ledger keeps every tail). */

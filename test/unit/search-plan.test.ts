@@ -12,13 +12,14 @@ const source = [
 ].join("\n");
 
 describe("search plan", () => {
-  it("finds lone numeric literals and skips expressions, seeds and zeros", () => {
+  it("finds lone numeric literals, zeros included, and skips expressions and seeds", () => {
     const params = findParameters([{ path: "train.js", text: source }], ["seed"]);
     expect(params.map((p) => [p.name, p.value, p.line, p.integer])).toEqual([
       ["LEARNING_RATE", 0.04, 1, false],
       ["hidden", 16, 2, true],
       ["batch_size", 64, 5, true],
       ["lr_decay", 0.001, 6, false],
+      ["zero", 0, 7, true],
     ]);
     expect(source.slice(params[0]!.offset, params[0]!.offset + 4)).toBe("0.04");
   });
@@ -70,6 +71,20 @@ describe("search plan", () => {
     expect(factors[0]).toBe(2);
     expect(factors[2]).toBeCloseTo(Math.SQRT2);
     expect(planMove(params, history, 1)).toBeNull();
+  });
+
+  it("moves a knob at 0 upwards by absolute steps, then stops trying it", () => {
+    const decimal = findParameters([{ path: "t.py", text: "WARMUP_RATIO = 0.0\n" }], []);
+    const integer = findParameters([{ path: "t.py", text: "WARMUP_STEPS = 0\n" }], []);
+    const ladder = (params: typeof decimal) => {
+      const history: (NonNullable<ReturnType<typeof planMove>> & { kept: boolean })[] = [];
+      for (let move = planMove(params, [], 1); move; move = planMove(params, history, 1))
+        history.push({ ...move, kept: false });
+      return history.map((m) => m.to);
+    };
+    expect(ladder(decimal)).toEqual([0.1, 0.01, 1]);
+    expect(ladder(integer)).toEqual([1, 10, 100]);
+    expect(formatLike("0.0", 0.1)).toBe("0.1");
   });
 
   it("writes numbers in the literal's own style", () => {
