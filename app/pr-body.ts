@@ -1,9 +1,12 @@
+import { cutMarkdown } from "../action/ledger/cut-markdown.ts";
 import { type ParsedLog, parseLog } from "../action/ledger/log-jsonl.ts";
+import { experimentsText, isKeptExperiment, nightFigures } from "../action/ledger/night-figures.ts";
 import { renderAttribution } from "../action/ledger/render-attribution.ts";
 import { renderChart } from "../action/ledger/render-chart.ts";
 import {
   formatDelta,
   formatEvidence,
+  formatPercent,
   formatScore,
   renderCounts,
   renderNoise,
@@ -11,7 +14,8 @@ import {
   renderPrintedTwice,
 } from "../action/ledger/render-dashboard.ts";
 import { renderVerified } from "../action/ledger/render-verified.ts";
-import { improvementPercent, type LedgerView, viewFromLog } from "../action/ledger/summarize.ts";
+import { type LedgerView, viewFromLog } from "../action/ledger/summarize.ts";
+import { inertMarkdown } from "../action/util/markdown-inert.ts";
 
 /** GitHub refuses PR bodies over 65,536 characters; stay under with room for the marker. */
 export const BODY_LIMIT = 65_000;
@@ -66,17 +70,17 @@ export function renderPr(ledger: string | null, ctx: PrContext): RenderedPr {
   } catch (error) {
     return {
       title: `autoexp ${ctx.tag}: the record could not be read`,
-      body: `${head}\n## autoexp · ${ctx.tag}\n\n> [!WARNING]\n> The ledger on \`autoexp/${ctx.tag}\` could not be summarised (${error instanceof Error ? error.message : String(error)}).\n`,
+      body: `${head}\n## autoexp · ${ctx.tag}\n\n> [!WARNING]\n> The ledger on \`autoexp/${ctx.tag}\` could not be summarised (${inertMarkdown(error instanceof Error ? error.message : String(error))}).\n`,
       kept: 0,
     };
   }
-  const kept = view.rows.filter((r) => r.status === "keep" || r.status === "simplification");
-  const pct = improvementPercent(view);
+  const figures = nightFigures(view);
+  const kept = view.rows.filter(isKeptExperiment);
   const change =
-    view.baseline !== null && view.best
-      ? `${view.metric} ${formatScore(view.baseline)} → ${formatScore(view.best.score)}${pct !== null ? ` (${pct > 0 ? "+" : ""}${pct.toFixed(2)}%)` : ""}`
+    figures.baseline !== null && figures.best !== null
+      ? `${view.metric} ${formatScore(figures.baseline)} → ${formatScore(figures.best)}${formatPercent(figures.changePercent)}`
       : `${view.metric}: no baseline`;
-  const title = `autoexp ${ctx.tag}: ${change}, ${kept.length} kept`;
+  const title = `autoexp ${ctx.tag}: ${change}, ${figures.kept} kept`;
   const byIteration = new Map(log.results.map((r) => [r.iteration, r]));
   const link = (iteration: number, short: string) => {
     const full = byIteration.get(iteration)?.commit_full;
@@ -87,7 +91,7 @@ export function renderPr(ledger: string | null, ctx: PrContext): RenderedPr {
     `## autoexp · ${ctx.tag}`,
     "",
     ...(view.verified ? [renderVerified(view.verified), ""] : []),
-    `**${change}** (${view.goal}) over ${view.rows.length - 1} experiment(s); ${kept.length} kept, each after a test at ${view.confidence !== null ? `${view.confidence * 100}%` : "the configured"} confidence.`,
+    `**${change}** (${view.goal}) over ${experimentsText(figures.experiments)}; ${figures.kept} kept, each after a test at ${view.confidence !== null ? `${view.confidence * 100}%` : "the configured"} confidence.`,
     "",
     renderCounts(view),
   ];
@@ -100,14 +104,14 @@ export function renderPr(ledger: string | null, ctx: PrContext): RenderedPr {
     );
   if (view.costUsd > 0) facts.push(`cost $${view.costUsd.toFixed(2)}`);
   facts.push(`eval time ${Math.round(view.evalSeconds / 60)} min`);
-  if (view.stopReason) facts.push(`last batch stopped: ${view.stopReason}`);
+  if (view.stopReason) facts.push(`last batch stopped: ${inertMarkdown(view.stopReason, 600)}`);
   const warnings: string[] = [];
   if (unreadable > 0)
     warnings.push(
       `> [!WARNING]\n> ${unreadable} line(s) of log.jsonl could not be read and are left out of this summary.`,
     );
-  for (const d of view.drift) warnings.push(`> [!WARNING]\n> Drift: ${cell(d)}`);
-  for (const c of view.caveats) warnings.push(`> [!CAUTION]\n> ${cell(c)}`);
+  for (const d of view.drift) warnings.push(`> [!WARNING]\n> Drift: ${inertMarkdown(d, 600)}`);
+  for (const c of view.caveats) warnings.push(`> [!CAUTION]\n> ${inertMarkdown(c, 600)}`);
   if (view.printedTwice.length > 0) warnings.push(renderPrintedTwice(view));
   if (view.nondeterministic?.length) warnings.push(renderNondeterministic(view));
   const keptTable = [
@@ -119,19 +123,22 @@ export function renderPr(ledger: string | null, ctx: PrContext): RenderedPr {
           "|--:|---|--:|--:|---|---|",
           ...kept.map(
             (r) =>
-              `| ${r.iteration} | ${link(r.iteration, r.commit)} | ${formatScore(r.score)} | ${formatDelta(r.delta)} | ${cell(formatEvidence(r))} | ${cell(r.description)} |`,
+              `| ${r.iteration} | ${link(r.iteration, r.commit)} | ${formatScore(r.score)} | ${formatDelta(r.delta, r.against)} | ${formatEvidence(r, view.goal)} | ${inertMarkdown(r.description)} |`,
           ),
         ].join("\n")
       : "Nothing kept: the branch holds the baseline only.",
   ];
   const shares = view.attribution ? renderAttribution(view.attribution) : "";
   const blob = `${ctx.repoUrl}/blob/autoexp/${ctx.tag}/.autoexp/${ctx.tag}`;
-  // ?raw=true: GitHub answers with the file itself, which an <img> can show.
-  const picture = ctx.progressSvg
+  // One chart: progress.svg when the branch holds it (the PR is made after publish pushed it; an
+  // absolute ?raw=true URL, which GitHub answers with the file itself, so an <img> shows it in
+  // public and private repositories alike), else the Mermaid chart GitHub draws from the text.
+  const chart = ctx.progressSvg
     ? `[![${ctx.tag}: every experiment, the kept ones labelled, and the best so far](${blob}/progress.svg?raw=true)](${blob}/progress.svg)`
-    : "";
-  const chart = renderChart(view);
-  const runs = (ctx.runs ?? []).slice(0, 10).map((r) => `- [${cell(r.title)}](${r.url})`);
+    : renderChart(view);
+  const runs = (ctx.runs ?? [])
+    .slice(0, 10)
+    .map((r) => `- [${inertMarkdown(r.title, 200)}](${r.url})`);
   const footer = [
     "",
     `Review: \`git log --first-parent autoexp/${ctx.tag}\` holds one commit per kept change (record commits touch only \`.autoexp/\`); every other candidate is at \`refs/autoexp/${ctx.tag}/<n>\`. Full record: [\`dashboard.md\`](${blob}/dashboard.md), [\`log.jsonl\`](${blob}/log.jsonl).`,
@@ -142,7 +149,6 @@ export function renderPr(ledger: string | null, ctx: PrContext): RenderedPr {
     header.join("\n"),
     facts.join(" · "),
     ...warnings,
-    picture,
     chart,
     keptTable.join("\n"),
     shares,
@@ -168,7 +174,6 @@ export function renderPr(ledger: string | null, ctx: PrContext): RenderedPr {
       header.join("\n"),
       facts.join(" · "),
       ...warnings,
-      picture,
       chart,
       `### Kept (${kept.length})\n\n${note}\n\n${table}`,
       shares,
@@ -182,6 +187,17 @@ export function renderPr(ledger: string | null, ctx: PrContext): RenderedPr {
   return { title: title.slice(0, 250), body, kept: kept.length };
 }
 
-function cell(s: string): string {
-  return s.replace(/\|/g, "\\|").replace(/\s+/g, " ").slice(0, 300);
+/** Lines of the PR body an answer to `/autoexp status` shows at most. */
+export const ANSWER_LINES = 40;
+
+/**
+ * The answer to `/autoexp status`: the PR's title and the head of its body (markers left out),
+ * cut at a block boundary so a table, a code block or the chart is never cut in two.
+ */
+export function renderStatusAnswer(pr: RenderedPr, maxLines = ANSWER_LINES): string {
+  const body = pr.body
+    .split("\n")
+    .filter((l) => !l.startsWith("<!--"))
+    .join("\n");
+  return `${pr.title}\n\n${cutMarkdown(body, maxLines)}`;
 }

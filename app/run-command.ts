@@ -3,7 +3,7 @@ import type { CommandContext } from "./command-context.ts";
 import { type Command, USAGE } from "./commands.ts";
 import { latestTag } from "./list-tags.ts";
 import { startMeasure } from "./measure-command.ts";
-import { renderPr } from "./pr-body.ts";
+import { renderPr, renderStatusAnswer } from "./pr-body.ts";
 import { readConfig } from "./read-config.ts";
 import { readLedgerText } from "./read-file.ts";
 import { updateSticky } from "./sticky-comment.ts";
@@ -82,12 +82,7 @@ async function reportStatus(
   }
   const ledger = await readLedgerText(octokit, repo, `autoexp/${tag}`, tag);
   const pr = renderPr(ledger, { tag, repoUrl: `https://github.com/${repo.owner}/${repo.repo}` });
-  const summary = pr.body
-    .split("\n")
-    .filter((l) => !l.startsWith("<!--"))
-    .slice(0, 12)
-    .join("\n");
-  await ctx.say(`${who}: ${pr.title}\n\n${summary}`);
+  await ctx.say(`${who}: ${renderStatusAnswer(pr)}`);
 }
 
 async function cancelBatches(

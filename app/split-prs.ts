@@ -1,6 +1,7 @@
-import { formatScore } from "../action/ledger/format-score.ts";
 import type { ParsedLog } from "../action/ledger/log-jsonl.ts";
+import { formatGainLine } from "../action/ledger/render-verified.ts";
 import type { SplitEntry, SplitGroup, VerifiedGain } from "../action/ledger/types.ts";
+import { inertMarkdown } from "../action/util/markdown-inert.ts";
 import type { Octokit, Repo } from "./github-types.ts";
 
 /** The marker that finds a change set's PR again. */
@@ -14,9 +15,9 @@ export interface SplitPr {
   number: number;
 }
 
-function gainText(g: VerifiedGain): string {
-  const ci = g.ci ? ` [${formatScore(g.ci[0])}, ${formatScore(g.ci[1])}]` : "";
-  return `${formatScore(g.gain)}${ci} over ${g.pairs} pair(s)${g.includes_no_improvement ? ", not distinguishable from no improvement" : ""}`;
+/** A verified gain as verify shows it: the change of the metric with its interval. */
+function gainText(g: VerifiedGain, entry: Pick<SplitEntry, "goal" | "confidence">): string {
+  return formatGainLine(g, entry.goal, entry.confidence);
 }
 
 /** The draft PR of one change set: its verified effect alone, its kept experiments, its files. */
@@ -34,19 +35,16 @@ export function renderSplitPr(
     splitMarker(tag, group.n),
     `## autoexp · ${tag} · change set ${group.n} of ${of}`,
     "",
-    `**Verified alone against the base: ${entry.metric} gain ${gainText(group.gain)}** (positive = better, ${entry.goal}; ${Math.round(entry.confidence * 100)}% interval; base and this change set run interleaved in fresh copies).`,
+    `**Verified alone against the base: ${entry.metric} ${gainText(group.gain, entry)}** (this change set − base, ${entry.goal}; base and this change set run interleaved in fresh copies).`,
     ...(group.holdout
-      ? ["", `Holdout (never seen by the agent): gain ${gainText(group.holdout.gain)}.`]
+      ? ["", `Holdout (never seen by the agent): ${gainText(group.holdout.gain, entry)}.`]
       : []),
     "",
     `Built by \`autoexp split\` on the base [\`${entry.base_commit.slice(0, 7)}\`](${repoUrl}/commit/${entry.base_commit}): one commit per kept change below, in order. It shares no lines (nor lines within a few of them) with the other change sets of \`autoexp/${tag}\`, so each can be reviewed and merged on its own.`,
     "",
     "| # | description |",
     "|--:|---|",
-    ...group.iterations.map(
-      (i) =>
-        `| ${i} | ${(rows.get(i)?.description ?? "").replace(/\|/g, "\\|").replace(/\s+/g, " ").slice(0, 300)} |`,
-    ),
+    ...group.iterations.map((i) => `| ${i} | ${inertMarkdown(rows.get(i)?.description ?? "")} |`),
     "",
     `Files: ${group.files.map((f) => `\`${f}\``).join(", ")}`,
   ].join("\n");
@@ -59,11 +57,11 @@ export function renderSplitLinks(entry: SplitEntry, prs: readonly SplitPr[]): st
   return [
     `### Split review (${entry.groups.length} independent change set(s))`,
     "",
-    `| change set | kept | files | verified gain alone (${entry.metric}) | PR |`,
+    `| change set | kept | files | ${entry.metric} verified alone, change set − base | PR |`,
     "|--:|---|---|---|---|",
     ...entry.groups.map(
       (g) =>
-        `| ${g.n} | ${g.iterations.map((i) => `#${i}`).join(", ")} | ${g.files.map((f) => `\`${f}\``).join(", ")} | ${gainText(g.gain)} | ${number.has(g.n) ? `#${number.get(g.n)}` : `\`${g.branch}\``} |`,
+        `| ${g.n} | ${g.iterations.map((i) => `#${i}`).join(", ")} | ${g.files.map((f) => `\`${f}\``).join(", ")} | ${gainText(g.gain, entry)} | ${number.has(g.n) ? `#${number.get(g.n)}` : `\`${g.branch}\``} |`,
     ),
   ].join("\n");
 }

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { inertCommitMessage } from "../util/markdown-inert.ts";
 import type { GitCommand } from "./command.ts";
 import { isAncestor, listRefs, resolveRef, showFile, updateRefs } from "./commands/refs.ts";
 import {
@@ -236,8 +237,9 @@ export class Git {
     parent: string,
     files: Readonly<Record<string, CommitFile | null>>,
     indexFile: string,
-    message: string,
+    description: string,
   ): Promise<string> {
+    const message = inertCommitMessage(description); // it carries the agent's words
     const entries: PathChange[] = [];
     for (const [path, file] of Object.entries(files)) {
       if (file === null) entries.push({ mode: "0", sha: "0".repeat(40), path });

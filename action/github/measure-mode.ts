@@ -6,9 +6,8 @@ import { attributeTag } from "../engine/attribute-tag.ts";
 import type { BatchEvent } from "../engine/events.ts";
 import { splitTag } from "../engine/split.ts";
 import { verifyTag } from "../engine/verify-tag.ts";
-import { formatScore } from "../ledger/format-score.ts";
 import { attributionVerdict } from "../ledger/render-attribution.ts";
-import { formatVerifiedChange } from "../ledger/render-verified.ts";
+import { formatGainLine, formatVerifiedChange } from "../ledger/render-verified.ts";
 import { createProgressPrinter } from "../report/progress-printer.ts";
 import { writeSplitHandoff } from "./change-sets.ts";
 import { writeHandoff } from "./handoff.ts";
@@ -95,8 +94,7 @@ async function measure(
       `${entry.groups.length} independent change set(s) of \`autoexp/${tag}\`${reused ? " (the same as last time: reused, nothing re-measured)" : ""}:`,
       "",
       ...entry.groups.map((g) => {
-        const ci = g.gain.ci ? ` [${formatScore(g.gain.ci[0])}, ${formatScore(g.gain.ci[1])}]` : "";
-        return `- \`${g.branch}\` ${g.commit.slice(0, 7)}: ${g.iterations.map((i) => `#${i}`).join(", ")} (${g.files.join(", ")}): gain ${formatScore(g.gain.gain)}${ci} over ${g.gain.pairs} pair(s)${g.gain.includes_no_improvement ? ", not distinguishable from no improvement" : ""}`;
+        return `- \`${g.branch}\` ${g.commit.slice(0, 7)}: ${g.iterations.map((i) => `#${i}`).join(", ")} (${g.files.join(", ")}): ${entry.metric} ${formatGainLine(g.gain, entry.goal, entry.confidence)}`;
       }),
     );
     core.setOutput("change_sets", entry.groups.map((g) => g.branch).join(" "));

@@ -16,3 +16,10 @@ export function formatDelta(v: number | null | undefined, against?: number): str
   const to = against === undefined ? "" : ` vs #${against}`;
   return `${v > 0 ? "+" : v < 0 ? "−" : "±"}${formatScore(Math.abs(v))}${to}`;
 }
+
+/** " (−12.34%)": the change baseline → best in percent, with its sign; "" when unknown. */
+export function formatPercent(pct: number | null): string {
+  if (pct === null) return "";
+  const text = Math.abs(pct).toFixed(2);
+  return ` (${Number(text) === 0 ? "±" : pct > 0 ? "+" : "−"}${text}%)`;
+}

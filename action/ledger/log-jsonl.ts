@@ -1,3 +1,4 @@
+import { jsonLine } from "../util/record-field.ts";
 import type {
   AttributeEntry,
   BatchEntry,
@@ -111,7 +112,7 @@ function byteLength(text: string, chars: number): number {
   return Buffer.byteLength(text.slice(0, chars));
 }
 
-/** Serialises entries as JSON lines. */
+/** Serialises entries as JSON lines, one line each for any line-splitting reader (jsonLine). */
 export function formatLines(entries: readonly LedgerEntry[]): string {
-  return entries.map((e) => `${JSON.stringify(e)}\n`).join("");
+  return entries.map((e) => `${jsonLine(e)}\n`).join("");
 }

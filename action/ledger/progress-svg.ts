@@ -6,9 +6,11 @@ import {
   nameOffScale,
   plainNumber,
 } from "./chart-points.ts";
+import { formatPercent, formatScore } from "./format-score.ts";
 import { chooseLabelled, placeKeptLabels, renderKeptLabel } from "./kept-labels.ts";
 import { niceTicks, tickDecimals } from "./nice-ticks.ts";
-import { improvementPercent, type LedgerView } from "./summarize.ts";
+import { experimentsText, nightFigures } from "./night-figures.ts";
+import type { LedgerView } from "./summarize.ts";
 import {
   escapeXml,
   px,
@@ -67,6 +69,7 @@ function renderPlot(data: ChartData, view: LedgerView): string[] {
   // An off-scale run is drawn once, as its triangle on the edge.
   const onScale = (p: ChartPoint) => !data.offScale.includes(p);
   const direction = data.goal === "minimize" ? "lower" : "higher";
+  const figures = nightFigures(view);
   const labels = placeKeptLabels(
     chooseLabelled(kept),
     (p) => ({ x: x(p.iteration), y: y(p.score!) }),
@@ -77,7 +80,7 @@ function renderPlot(data: ChartData, view: LedgerView): string[] {
     svgText(
       PLOT.left,
       60,
-      `${view.rows.length} experiments · ${kept.length} kept · ${failed.length} failed · ${direction} is better`,
+      `${experimentsText(figures.experiments)} · ${figures.kept} kept · ${failed.length} failed · ${direction} is better`,
       14,
       C.muted,
     ),
@@ -123,13 +126,10 @@ function renderPlot(data: ChartData, view: LedgerView): string[] {
 }
 
 function headline(view: LedgerView): string {
-  if (view.baseline === null) return "(no baseline yet)";
-  const best = view.best?.score;
-  if (best === null || best === undefined) return `baseline ${plainNumber(view.baseline)}`;
-  const pct = improvementPercent(view);
-  const change =
-    pct === null ? "" : ` (${pct > 0 ? "+" : pct < 0 ? "−" : "±"}${Math.abs(pct).toFixed(2)}%)`;
-  return `baseline ${plainNumber(view.baseline)} → best ${plainNumber(best)}${change}`;
+  const { baseline, best, changePercent: pct } = nightFigures(view);
+  if (baseline === null) return "(no baseline yet)";
+  if (best === null) return `baseline ${formatScore(baseline)}`;
+  return `baseline ${formatScore(baseline)} → best ${formatScore(best)}${formatPercent(pct)}`;
 }
 
 function axes(data: ChartData, first: number, last: number, x: Scale, y: Scale): string[] {

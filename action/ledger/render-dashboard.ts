@@ -1,26 +1,29 @@
-import { formatDelta, formatScore } from "./format-score.ts";
+import { inertCode, inertMarkdown } from "../util/markdown-inert.ts";
+import { formatDelta, formatPercent, formatScore } from "./format-score.ts";
+import {
+  changeInterval,
+  experimentsText,
+  isKeptExperiment,
+  nightFigures,
+} from "./night-figures.ts";
 import { renderAttribution } from "./render-attribution.ts";
 import { renderChart } from "./render-chart.ts";
 import { renderVerified } from "./render-verified.ts";
-import { improvementPercent, type LedgerView, type ViewRow } from "./summarize.ts";
-import { STATUSES, type Status } from "./types.ts";
+import type { LedgerView, ViewRow } from "./summarize.ts";
+import { type Goal, STATUSES, type Status } from "./types.ts";
 
 const MAX_TABLE_ROWS = 200;
 
 // The number formats live in their own file (render-verified uses them too); re-exported here.
-export { formatDelta, formatScore } from "./format-score.ts";
-
-function escapeCell(text: string): string {
-  return text.replace(/\|/g, "\\|").replace(/[\r\n]+/g, " ");
-}
+export { formatDelta, formatPercent, formatScore } from "./format-score.ts";
 
 /** The headline: baseline to best with the change in percent. */
 export function renderHeadline(view: LedgerView): string {
-  const pct = improvementPercent(view);
-  const best = view.best;
-  const bestText = best
-    ? `best **${formatScore(best.score)}**${pct !== null ? ` (${pct > 0 ? "+" : ""}${pct.toFixed(2)}%)` : ""} at #${best.iteration} \`${best.commit}\``
-    : "no measurement yet";
+  const f = nightFigures(view);
+  const bestText =
+    f.bestIteration !== null
+      ? `best **${formatScore(f.best)}**${formatPercent(f.changePercent)} at #${f.bestIteration} \`${f.bestCommit}\``
+      : "no measurement yet";
   return `**${view.metric}** (${view.goal}): baseline **${formatScore(view.baseline)}** → ${bestText}`;
 }
 
@@ -37,36 +40,50 @@ export function renderNoise(
   return `noise: sd ${formatScore(view.noise)}${view.noiseDf > 0 ? ` (pooled, ${view.noiseDf} df)` : ""}`;
 }
 
-/** Counts by status in a fixed, readable order. */
+/** The experiments (the baseline not among them) by status, in a fixed, readable order. */
 export function renderCounts(view: LedgerView): string {
-  const total = view.rows.length;
+  const { experiments, counts } = nightFigures(view);
   // Most frequent first; ties in the order statuses are defined, so the line is stable.
   const rank = (status: string) => STATUSES.indexOf(status as Status);
   // Nondeterministic rows are discards (a flag, not a status): counted within them.
   const flagged = view.nondeterministic?.length ?? 0;
-  const parts = Object.entries(view.counts)
+  const parts = Object.entries(counts)
     .sort((a, b) => b[1] - a[1] || rank(a[0]) - rank(b[0]))
     .map(
       ([status, n]) =>
         `${n} ${status}${status === "discard" && flagged > 0 ? ` (${flagged} nondeterministic)` : ""}`,
     );
-  return `${total} experiment${total === 1 ? "" : "s"}: ${parts.join(" · ")}`;
+  if (parts.length === 0) return "0 experiments after the baseline";
+  return `${experimentsText(experiments)} after the baseline: ${parts.join(" · ")}`;
 }
 
-/** How sure a keep is, in one cell: effect in noise units, p-value, interval, runs. */
-export function formatEvidence(row: Pick<ViewRow, "evidence" | "runs">): string {
+/**
+ * How sure a keep is, in one cell: effect in noise units, p-value, the interval of the change
+ * (in metric units, with the sign of the row's Δ), runs.
+ */
+export function formatEvidence(row: Pick<ViewRow, "evidence" | "runs">, goal: Goal): string {
   const e = row.evidence;
   if (!e) return row.runs ? `${row.runs} run${row.runs > 1 ? "s" : ""}` : "";
   if (e.test === "exact") return `deterministic eval, ${e.runs} run${e.runs > 1 ? "s" : ""}`;
   if (e.test === "single" || e.p === null) return "one run, noise unknown";
-  const ci = e.ci ? `, CI [${formatScore(e.ci[0])}, ${formatScore(e.ci[1])}]` : "";
+  const ci = e.ci ? `, CI ${formatInterval(changeInterval(e.ci, goal))}` : "";
   const p = e.p < 0.0001 ? "p < 0.0001" : `p = ${Number(e.p.toPrecision(2))}`;
   // Compared within strata: where the candidate ran, and so the incumbent's runs it met.
   const on = e.strata?.length ? ` on ${e.strata.map((s) => s.stratum).join(", ")}` : "";
   return `${formatScore(e.effect_sigma)} sd, ${p}${ci}, ${e.runs} vs ${e.incumbent_runs} runs${on}`;
 }
 
-function renderTable(rows: readonly ViewRow[], metric: string, withStatus: boolean): string {
+/** "[−36.2, −7.40]": an interval of changes, each with its sign. */
+export function formatInterval([lo, hi]: readonly [number, number]): string {
+  return `[${formatDelta(lo)}, ${formatDelta(hi)}]`;
+}
+
+function renderTable(
+  rows: readonly ViewRow[],
+  metric: string,
+  goal: Goal,
+  withStatus: boolean,
+): string {
   const head = withStatus
     ? `| # | commit | ${metric} | Δ | runs | status | description |\n|--:|---|--:|--:|--:|---|---|`
     : `| # | commit | ${metric} | Δ | confidence | description |\n|--:|---|--:|--:|---|---|`;
@@ -77,9 +94,9 @@ function renderTable(rows: readonly ViewRow[], metric: string, withStatus: boole
       r.commit ? `\`${r.commit}\`` : "",
       formatScore(r.score),
       formatDelta(r.delta, r.against),
-      withStatus ? (r.runs ?? "") : formatEvidence(r),
+      withStatus ? (r.runs ?? "") : formatEvidence(r, goal),
       ...(withStatus ? [r.nondeterministic ? `${r.status} (nondeterministic)` : r.status] : []),
-      escapeCell(r.description),
+      inertMarkdown(r.description),
       "",
     ]
       .join(" | ")
@@ -88,9 +105,14 @@ function renderTable(rows: readonly ViewRow[], metric: string, withStatus: boole
   return [head, ...body].join("\n");
 }
 
-/** Renders dashboard.md: headline, counts, noise, the chart, the kept experiments and all of them. */
+/**
+ * Renders dashboard.md: headline, counts, noise, the chart, the kept experiments and all of them.
+ * One chart, the Mermaid one: this file is also the job summary, where GitHub renders Mermaid but
+ * no relative image (and the record is not pushed yet when the summary is written). `progressSvg`:
+ * the record holds progress.svg beside this file, and a line says so.
+ */
 export function renderDashboard(view: LedgerView, options: { progressSvg?: boolean } = {}): string {
-  const kept = view.rows.filter((r) => r.status === "keep" || r.status === "simplification");
+  const kept = view.rows.filter(isKeptExperiment);
   const recent = view.rows.slice(-MAX_TABLE_ROWS);
   const parts = [`# autoexp · ${view.title}`, ""];
   if (view.verified) parts.push(renderVerified(view.verified), "");
@@ -105,37 +127,42 @@ export function renderDashboard(view: LedgerView, options: { progressSvg?: boole
   if (view.costUsd > 0) facts.push(`cost: $${view.costUsd.toFixed(2)}`);
   if (view.tokensIn + view.tokensOut > 0)
     facts.push(`tokens: ${formatCount(view.tokensIn)} in, ${formatCount(view.tokensOut)} out`);
-  if (view.stopReason) facts.push(`last batch stopped: ${view.stopReason}`);
+  if (view.stopReason) facts.push(`last batch stopped: ${inertMarkdown(view.stopReason, 600)}`);
   if (facts.length > 0) parts.push("", facts.join(" · "));
-  for (const d of view.drift) parts.push("", `> [!WARNING]\n> Drift: ${escapeCell(d)}`);
-  for (const c of view.caveats) parts.push("", `> [!CAUTION]\n> ${escapeCell(c)}`);
+  for (const d of view.drift) parts.push("", `> [!WARNING]\n> Drift: ${inertMarkdown(d, 600)}`);
+  for (const c of view.caveats) parts.push("", `> [!CAUTION]\n> ${inertMarkdown(c, 600)}`);
   for (const i of view.imported)
     parts.push(
       "",
-      `Imported history: ${i.rows} experiment(s) from \`${escapeCell(i.source)}\` (${i.kept} kept there), shown to the agent as already tried; not part of this tag's record.`,
+      `Imported history: ${i.rows} experiment(s) from ${inertCode(i.source)} (${i.kept} kept there), shown to the agent as already tried; not part of this tag's record.`,
     );
   if (view.printedTwice.length > 0) parts.push("", renderPrintedTwice(view));
   if (view.nondeterministic?.length) parts.push("", renderNondeterministic(view));
-  if (options.progressSvg)
-    parts.push("", "![progress: every run, kept runs labelled](progress.svg)");
   const chart = renderChart(view);
   if (chart) parts.push("", chart);
+  if (chart && options.progressSvg)
+    parts.push(
+      "",
+      "_progress.svg, beside this file, draws the same runs with each kept one labelled._",
+    );
   parts.push("", `## Kept (${kept.length})`, "");
-  parts.push(kept.length > 0 ? renderTable(kept, view.metric, false) : "Nothing kept yet.");
+  parts.push(
+    kept.length > 0 ? renderTable(kept, view.metric, view.goal, false) : "Nothing kept yet.",
+  );
   if (view.attribution) parts.push("", renderAttribution(view.attribution));
   parts.push(
     "",
     `## All experiments${recent.length < view.rows.length ? ` (last ${recent.length} of ${view.rows.length})` : ""}`,
     "",
   );
-  parts.push(renderTable(recent, view.metric, true), "");
+  parts.push(renderTable(recent, view.metric, view.goal, true), "");
   return parts.join("\n");
 }
 
 /** A flag for kept runs whose eval printed a metric twice: code may print its own score. */
 export function renderPrintedTwice(view: Pick<LedgerView, "printedTwice">): string {
   const list = view.printedTwice
-    .map((p) => `#${p.iteration} (${p.metrics.map(escapeCell).join(", ")})`)
+    .map((p) => `#${p.iteration} (${p.metrics.map((m) => inertMarkdown(m, 60)).join(", ")})`)
     .join(", ");
   return `> [!WARNING]\n> A metric was printed more than once in kept experiment(s) ${list}: the harness prints it once, so the kept code may print its own score. Read those diffs before merging.`;
 }

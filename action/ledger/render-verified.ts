@@ -1,10 +1,7 @@
+import { inertMarkdown } from "../util/markdown-inert.ts";
 import { formatDelta } from "./format-score.ts";
+import { changeOfGain as change } from "./night-figures.ts";
 import type { Goal, VerifiedGain, VerifyEntry } from "./types.ts";
-
-/** A gain (positive = better) as a change in metric units, the sign the metric moves. */
-function change(gain: number, goal: Goal): number {
-  return goal === "minimize" ? -gain : gain;
-}
 
 function percent(confidence: number): string {
   return `${Number((confidence * 100).toPrecision(4))}%`;
@@ -48,6 +45,15 @@ export function formatVerifiedChange(g: VerifiedGain, goal: Goal, confidence: nu
   if (g.ci === null) return `${center} (too few pairs for an interval)`;
   if (d === null) return `${center} exactly (the eval is deterministic)`;
   return `${center} ± ${((g.ci[1] - g.ci[0]) / 2).toFixed(d)} (${percent(confidence)})`;
+}
+
+/**
+ * "−0.041 ± 0.006 (95%), over 8 pairs": a verified gain as verify, attribute and split all show
+ * it, with a note when its interval does not rule out no improvement.
+ */
+export function formatGainLine(g: VerifiedGain, goal: Goal, confidence: number): string {
+  const note = g.includes_no_improvement ? ", not distinguishable from no improvement" : "";
+  return `${formatVerifiedChange(g, goal, confidence)}, over ${plural(g.pairs, "pair")}${note}`;
 }
 
 /** "holdout: −0.030 ± 0.010 (95%), over 8 pairs", or null without a holdout. */
@@ -99,7 +105,7 @@ export function renderVerified(v: VerifyEntry): string {
   if (v.failures?.length) {
     const first = v.failures[0]!;
     parts.push(
-      `_${plural(v.failures.length, "verify run")} gave no measurement and ${v.failures.length === 1 ? "its pair was" : "their pairs were"} left out (first: pair ${first.pair}, ${first.code} code, ${first.eval}: ${first.problem.replace(/\s+/g, " ").slice(0, 200)})._`,
+      `_${plural(v.failures.length, "verify run")} gave no measurement and ${v.failures.length === 1 ? "its pair was" : "their pairs were"} left out (first: pair ${first.pair}, ${first.code} code, ${first.eval}: ${inertMarkdown(first.problem, 200)})._`,
     );
   }
   return parts.join("\n\n");

@@ -1,3 +1,4 @@
+import { recordField } from "../util/record-field.ts";
 import type { ResultEntry } from "./types.ts";
 
 /** A row of a karpathy-style results.tsv: commit, metric columns, status, description. */
@@ -21,11 +22,6 @@ export interface ParsedTsv {
   skipped: SkippedLine[];
 }
 
-/** Tabs and newlines would break the format; karpathy's notebook splits on tabs. */
-function clean(text: string): string {
-  return text.replace(/[\t\r\n]+/g, " ").trim();
-}
-
 /**
  * Renders results.tsv exactly as karpathy/autoresearch writes it: header
  * `commit<TAB>metric...<TAB>status<TAB>description`, 6 decimals, crash rows 0.000000.
@@ -43,7 +39,14 @@ export function renderResultsTsv(
       const v = i === 0 ? (scores?.get(r.iteration) ?? r.score ?? r.metrics[m]) : r.metrics[m];
       return (v !== undefined && v !== null && Number.isFinite(v) ? v : 0).toFixed(6);
     });
-    lines.push([r.commit || "-------", ...values, r.status, clean(r.description)].join("\t"));
+    lines.push(
+      [
+        recordField(r.commit) || "-------",
+        ...values,
+        recordField(r.status),
+        recordField(r.description),
+      ].join("\t"),
+    );
   }
   return `${lines.join("\n")}\n`;
 }

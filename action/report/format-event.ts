@@ -7,9 +7,18 @@ import {
 } from "../ledger/render-verified.ts";
 import type { VerifyEntry } from "../ledger/types.ts";
 import { formatDuration } from "../util/duration.ts";
+import { inertTerminal } from "../util/terminal-inert.ts";
 
-/** One line per event for the terminal: n/N, status, metric, delta, best so far, ETA. */
+/**
+ * One line per event for the terminal: n/N, status, metric, delta, best so far, ETA. The agent's
+ * description, reasons and eval output are in it: escape sequences and controls are removed.
+ */
 export function formatEvent(event: BatchEvent, metric: string): string | null {
+  const text = describeEvent(event, metric);
+  return text === null ? null : inertTerminal(text);
+}
+
+function describeEvent(event: BatchEvent, metric: string): string | null {
   switch (event.type) {
     case "isolation":
       return event.mode === "sandbox"
@@ -66,7 +75,7 @@ export function formatEvent(event: BatchEvent, metric: string): string | null {
           ? `  (${row.reason})`
           : "";
       const cost = row.cost_usd > 0 ? `  $${row.cost_usd.toFixed(4)}` : "";
-      return `${n} #${row.iteration} ${row.status.padEnd(14)} ${score}${delta}  best ${formatScore(event.best)}${eta}${cost}  ${row.description}${why}`;
+      return `${n} #${row.iteration} ${row.status.padEnd(14)} ${score}${delta}  best ${formatScore(event.best)}${eta}${cost}  ${row.description.replace(/\s+/g, " ")}${why}`;
     }
     default:
       // Events this printer does not know (the eval heartbeat) are rendered elsewhere or not at all.

@@ -74,7 +74,7 @@ describe("one draft PR per tag, from the ledger", () => {
       state: "open",
       labels: ["autoexp"],
     });
-    expect(pr.title).toMatch(/^autoexp night: val_bpb 1 → 0\.991 \(-0\.90%\), 3 kept$/);
+    expect(pr.title).toMatch(/^autoexp night: val_bpb 1 → 0\.991 \(−0\.90%\), 3 kept$/);
     expect(pr.body).toContain("<!-- autoexp:pr tag=night -->");
     expect(pr.body).toContain(
       "| 13 | [`abcdef1`](https://github.com/octo-org/octo-repo/commit/abcdef1",
@@ -82,7 +82,7 @@ describe("one draft PR per tag, from the ledger", () => {
     expect(pr.body).toContain("0.75 sd, p = 0.01");
     expect(pr.body).toContain("```mermaid");
     expect(pr.body).toContain(
-      "41 experiments: 34 discard · 3 keep · 2 crash · 1 baseline · 1 agent_error",
+      "40 experiments after the baseline: 34 discard · 3 keep · 2 crash · 1 agent_error",
     );
     expect(pr.body).toContain("guards: peak_vram_mb ≤ 70000");
     expect(pr.body).toContain("cost $0.41");
@@ -115,11 +115,12 @@ describe("one draft PR per tag, from the ledger", () => {
     expect(fake.comments).toHaveLength(1);
   });
 
-  it("shows the branch's progress.svg above the chart once the record has one", async () => {
+  it("shows the branch's progress.svg instead of the Mermaid chart once the record has one", async () => {
     const { fake, probot } = await setup();
     setLedger(fake, "night", ledgerText(40));
     await push(probot, fake, "night");
     expect(fake.pulls[0]!.body).not.toContain("progress.svg");
+    expect(fake.pulls[0]!.body).toContain("```mermaid");
     fake.files.get("autoexp/night")!.set(".autoexp/night/progress.svg", "<svg/>");
     await push(probot, fake, "night");
     const body = fake.pulls[0]!.body;
@@ -127,7 +128,8 @@ describe("one draft PR per tag, from the ledger", () => {
     expect(body).toContain(
       `[![night: every experiment, the kept ones labelled, and the best so far](${blob}/progress.svg?raw=true)](${blob}/progress.svg)`,
     );
-    expect(body.indexOf("progress.svg?raw=true")).toBeLessThan(body.indexOf("```mermaid"));
+    // One chart per surface: the picture replaces the Mermaid chart of the same runs.
+    expect(body).not.toContain("```mermaid");
     expect(fake.violations).toEqual([]);
   });
 
@@ -357,7 +359,7 @@ describe("comment commands", () => {
       return fake.comments.at(-1)!.body;
     };
     expect(await say("/autoexp status night", 701)).toContain(
-      "autoexp night: val_bpb 1 → 0.994 (-0.60%), 2 kept",
+      "autoexp night: val_bpb 1 → 0.994 (−0.60%), 2 kept",
     );
     expect(await say("/autoexp stop night", 702)).toContain(
       "cancelled [autoexp night](https://github.com/octo-org/octo-repo/actions/runs/77)",

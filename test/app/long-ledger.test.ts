@@ -41,7 +41,7 @@ describe("the App reads a long ledger laid out in sealed segments", () => {
     const split = await prFor(segmented);
     expect(split.pr.title).toBe(whole.pr.title);
     expect(split.pr.body).toBe(whole.pr.body);
-    expect(split.pr.body).toContain("2501 experiments");
+    expect(split.pr.body).toContain("2500 experiments after the baseline");
     const read = split.fake.requests
       .filter((r) => r.operationId === "repos/get-content")
       .map((r) => decodeURIComponent(r.path));

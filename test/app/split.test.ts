@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { formatGainLine } from "../../action/ledger/render-verified.ts";
 import type { SplitEntry } from "../../action/ledger/types.ts";
 import { type FakeGitHub, startFakeGitHub } from "../helpers/fake-github.ts";
 import { commentPayload, payload, startApp } from "../helpers/probot.ts";
@@ -66,7 +67,7 @@ describe("split review: one draft PR per independent change set", () => {
       expect(git(repo, "rev-parse", `${pr.head}~${g.iterations.length}`).trim()).toBe(base);
       expect(pr.body).toContain(`<!-- autoexp:split tag=t group=${g.n} -->`);
       expect(pr.body).toContain(
-        `**Verified alone against the base: loss gain ${g.gain.gain} [${g.gain.gain}, ${g.gain.gain}] over 2 pair(s)**`,
+        `**Verified alone against the base: loss ${formatGainLine(g.gain, "minimize", entry.confidence)}**`,
       );
       for (const it of g.iterations)
         expect(pr.body).toMatch(new RegExp(`\\| ${it} \\| \\S+\\.txt line`));

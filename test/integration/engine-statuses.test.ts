@@ -140,7 +140,7 @@ describe("the engine on a real repo with real subprocess evals", () => {
       rows.map((r) => Number((r.score ?? 0).toFixed(6))),
     );
     const dashboard = git(repo, "show", "autoexp/t1:.autoexp/t1/dashboard.md");
-    expect(dashboard).toContain("baseline **10** → best **5** (-50.00%)");
+    expect(dashboard).toContain("baseline **10** → best **5** (−50.00%)");
     // This batch ran with isolation: none, and the record says so where a reviewer looks.
     expect(dashboard).toContain(
       "> [!CAUTION]\n> Unsandboxed: this batch's evals ran without the sandbox",

@@ -91,7 +91,7 @@ describe("results.tsv", () => {
 
   it("renders a dashboard with a Mermaid chart of every evaluated experiment and the running best", () => {
     const md = renderDashboard(viewFromTsv(parseResultsTsv(karpathy), "minimize"));
-    expect(md).toContain("baseline **0.9979** → best **0.969686** (-2.83%)");
+    expect(md).toContain("baseline **0.9979** → best **0.969686** (−2.83%)");
     const chart = md.slice(
       md.indexOf("```mermaid"),
       md.indexOf("```", md.indexOf("```mermaid") + 3),

@@ -87,7 +87,9 @@ describe("compareStrata: the blocked comparison", () => {
     ]);
     expect(j.evidence.incumbent_runs).toBe(2);
     // The dashboard and the PR say what the comparison used.
-    expect(formatEvidence({ evidence: j.evidence })).toMatch(/3 vs 2 runs on worker 1$/);
+    expect(formatEvidence({ evidence: j.evidence }, "minimize")).toMatch(
+      /3 vs 2 runs on worker 1$/,
+    );
   });
 
   it("keeps a real improvement measured on another worker than the baseline's", () => {

@@ -1,6 +1,6 @@
 import { primaryMetric } from "../../config/validate-config.ts";
 import { splitTag } from "../../engine/split.ts";
-import { formatScore } from "../../ledger/format-score.ts";
+import { formatGainLine } from "../../ledger/render-verified.ts";
 import { OUTPUT_OPTIONS } from "../args.ts";
 import { defineCommand } from "../command.ts";
 import { EXIT } from "../exit-codes.ts";
@@ -50,9 +50,8 @@ branches and measures nothing again.`,
       `${entry.groups.length} independent change set(s)${reused ? " (unchanged: reused)" : ""}:`,
     );
     for (const g of entry.groups) {
-      const ci = g.gain.ci ? ` [${formatScore(g.gain.ci[0])}, ${formatScore(g.gain.ci[1])}]` : "";
       io.out(
-        `  ${g.branch} ${g.commit.slice(0, 7)}: ${g.iterations.map((i) => `#${i}`).join(" ")} (${g.files.join(", ")}): gain ${formatScore(g.gain.gain)}${ci} over ${g.gain.pairs} pairs${g.gain.includes_no_improvement ? ", not distinguishable from no improvement" : ""}`,
+        `  ${g.branch} ${g.commit.slice(0, 7)}: ${g.iterations.map((i) => `#${i}`).join(" ")} (${g.files.join(", ")}): ${entry.metric} ${formatGainLine(g.gain, entry.goal, entry.confidence)}`,
       );
     }
     return EXIT.ok;

@@ -7,6 +7,7 @@ import { formatScore, renderCounts, renderHeadline } from "../../ledger/render-d
 import { formatVerifiedLine } from "../../ledger/render-verified.ts";
 import { viewFromLog } from "../../ledger/summarize.ts";
 import { AutoexpError, defaultTag, validateTag } from "../../util/errors.ts";
+import { inertTerminal } from "../../util/terminal-inert.ts";
 import { readValidConfig, requireRepository } from "../args.ts";
 import { defineCommand } from "../command.ts";
 
@@ -46,7 +47,9 @@ export const statusCommand = defineCommand({
       io.out(JSON.stringify({ tag, branch: `autoexp/${tag}`, head, ...view }));
       return 0;
     }
-    io.out(
+    // Descriptions and stop reasons are the agent's words: shown, never sent to the terminal as codes.
+    const say = (text: string) => io.out(inertTerminal(text));
+    say(
       [
         `autoexp · ${tag}`,
         ...(view.verified ? [formatVerifiedLine(view.verified)] : []),
@@ -57,11 +60,11 @@ export const statusCommand = defineCommand({
       ].join("\n"),
     );
     for (const r of view.rows.slice(-10)) {
-      io.out(
-        `  #${r.iteration} ${r.status.padEnd(14)} ${formatScore(r.score).padEnd(9)} ${r.commit || "-------"}  ${r.description}`,
+      say(
+        `  #${r.iteration} ${r.status.padEnd(14)} ${formatScore(r.score).padEnd(9)} ${r.commit || "-------"}  ${r.description.replace(/\s+/g, " ")}`,
       );
     }
-    if (view.stopReason) io.out(`last batch stopped: ${view.stopReason}`);
+    if (view.stopReason) say(`last batch stopped: ${view.stopReason}`);
     return 0;
   },
 });
