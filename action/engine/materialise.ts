@@ -10,6 +10,7 @@ import {
 } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Git, TreeEntry } from "../git/git.ts";
+import { formatBytes } from "../util/bytes.ts";
 import { removeTree } from "./remove-tree.ts";
 
 /** What autoexp wrote at a path: the blob and the file's identity right after writing it. */
@@ -187,4 +188,44 @@ export function lstatQuiet(path: string, bigint?: true) {
   } catch {
     return null;
   }
+}
+
+/** Files under a `node_modules/` folder a commit tracks, by top folder (committed by `git add -A`). */
+export interface TrackedDependencies {
+  folders: string[];
+  files: number;
+  bytes: number;
+}
+
+/**
+ * What `commit` tracks under `node_modules/` folders: every slot and agent checkout holds the
+ * commit's tracked files, so a committed install is copied into each of them. Null when none.
+ */
+export async function trackedDependencies(
+  git: Git,
+  commit: string,
+): Promise<TrackedDependencies | null> {
+  const listing = await git.run({
+    args: ["ls-tree", "-r", "-l", "-z", "--full-tree", commit],
+    parse: (out) => out.split("\0"),
+  });
+  const folders = new Set<string>();
+  let files = 0;
+  let bytes = 0;
+  for (const entry of listing) {
+    const tab = entry.indexOf("\t");
+    const path = entry.slice(tab + 1);
+    const at = path.indexOf("node_modules/");
+    if (tab < 0 || (at > 0 && path[at - 1] !== "/") || at < 0) continue;
+    folders.add(path.slice(0, at + "node_modules".length));
+    files++;
+    bytes += Number(entry.slice(0, tab).split(/ +/)[3]) || 0;
+  }
+  return files === 0 ? null : { folders: [...folders].sort(), files, bytes };
+}
+
+/** The warning for a committed install, with its size and the fix. */
+export function dependenciesWarning(deps: TrackedDependencies): string {
+  const names = deps.folders.join(" ");
+  return `${names} ${deps.folders.length > 1 ? "are" : "is"} committed (${deps.files} files, ${formatBytes(deps.bytes)}): every eval slot and agent checkout gets its own copy. Untrack it and keep it out: git rm -r --cached ${names} && echo node_modules/ >> .gitignore && git commit -m "untrack node_modules"`;
 }

@@ -1,4 +1,6 @@
 import { resolve } from "node:path";
+import { dependenciesWarning, trackedDependencies } from "../../engine/materialise.ts";
+import { Git } from "../../git/git.ts";
 import { defaultTag, validateTag } from "../../util/errors.ts";
 import { OUTPUT_OPTIONS, positiveInt, readValidConfig, requireRepository } from "../args.ts";
 import { defineCommand } from "../command.ts";
@@ -42,6 +44,8 @@ Ctrl-C stops after the experiment in flight; a second Ctrl-C stops at once.`,
     const experiments = positiveInt("experiments", values.experiments);
     await requireRepository(io.cwd, io.env);
     const config = await readValidConfig(resolve(io.cwd, values.config), values.config);
+    const deps = await trackedDependencies(new Git(io.cwd, io.env), "HEAD").catch(() => null);
+    if (deps) io.err(`warning: ${dependenciesWarning(deps)}`);
     const tag = validateTag(values.tag ?? defaultTag(config.name));
     return runAndReport(io, {
       repoDir: io.cwd,
