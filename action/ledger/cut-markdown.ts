@@ -48,12 +48,15 @@ export function cutMarkdown(
   rest = "_The rest is in the PR._",
 ): string {
   const blocks = markdownBlocks(markdown);
+  const whole = blocks.reduce((n, b, i) => n + b.length + (i > 0 ? 1 : 0), 0);
+  // When something is left out, the note and the blank line before it count too.
+  const budget = whole <= maxLines ? maxLines : maxLines - 2;
   const out: string[] = [];
   let used = 0;
-  for (const [i, block] of blocks.entries()) {
+  for (const block of blocks) {
     const cost = block.length + (out.length > 0 ? 1 : 0);
-    if (used + cost > maxLines) {
-      if (i < blocks.length) out.push(rest);
+    if (used + cost > budget) {
+      out.push(rest);
       break;
     }
     out.push(block.join("\n"));

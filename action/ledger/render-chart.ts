@@ -77,15 +77,27 @@ export function renderChart(view: LedgerView): string {
 }
 
 /** The line under the chart: which colour is which, what is missing, what is off the scale. */
-export function renderChartCaption(data: ChartData, s: Pick<ChartSeries, "resampled">): string {
+export function renderChartCaption(
+  data: ChartData,
+  s: Pick<ChartSeries, "resampled" | "from" | "to">,
+): string {
   const parts = [
     `Grey: every scored run${s.resampled ? ` (resampled to ${MAX_CHART_POINTS} points)` : ""}; green: the best kept so far.`,
   ];
-  const unscored = data.points.filter((p) => p.score === null).length;
-  if (unscored > 0)
+  // Every experiment in range without a score is bridged: a crash or a timeout, and a duplicate
+  // or no_change (not a run of its own), so the caption names them all.
+  const scored = new Set(data.points.filter((p) => p.score !== null).map((p) => p.iteration));
+  const bridged: string[] = [];
+  for (let i = s.from; i <= s.to; i++) if (!scored.has(i)) bridged.push(`#${i}`);
+  if (bridged.length > 0) {
+    const named =
+      bridged.length > 5
+        ? `${bridged.slice(0, 5).join(", ")} and ${bridged.length - 5} more`
+        : bridged.join(", ");
     parts.push(
-      `The grey line bridges ${unscored} run${unscored === 1 ? "" : "s"} without a score (crash, timeout).`,
+      `The grey line bridges ${named}, without a score of ${bridged.length === 1 ? "its" : "their"} own (crash, timeout, duplicate, no change).`,
     );
+  }
   const above = data.offScale.filter((p) => p.score! > data.hi);
   const below = data.offScale.filter((p) => p.score! < data.lo);
   if (above.length > 0) parts.push(`Off the scale, drawn at the top edge: ${nameOffScale(above)}.`);

@@ -1,5 +1,6 @@
 import type { BatchEvent } from "../engine/run-batch.ts";
 import { formatDuration } from "../util/duration.ts";
+import { inertTerminal } from "../util/terminal-inert.ts";
 import { formatEvent } from "./format-event.ts";
 
 type EvalProgressEvent = Extract<BatchEvent, { type: "eval-progress" }>;
@@ -136,14 +137,9 @@ export function describeEvalProgress(
  */
 function cleanLine(line: string): string {
   const afterReturn = line.split("\r").filter((s) => s.trim() !== "");
-  return (
-    (afterReturn.at(-1) ?? "")
-      // biome-ignore lint/suspicious/noControlCharactersInRegex: removing terminal escapes is the point
-      .replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "")
-      // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
-      .replace(/[\x00-\x1f\x7f]/g, "")
-      .trim()
-  );
+  return inertTerminal(afterReturn.at(-1) ?? "")
+    .replace(/\s+/g, " ")
+    .trim();
 }
 
 function clip(text: string, width: number): string {

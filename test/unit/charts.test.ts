@@ -203,7 +203,7 @@ describe("the Mermaid chart", () => {
     expect(best[0]).toBe(0.9979);
     expect(best.at(-1)).toBe(0.969686);
     expect(caption).toContain("Off the scale, drawn at the top edge: #88 (3.21585).");
-    expect(caption).toContain("bridges 1 run without a score");
+    expect(caption).toContain("bridges #15, without a score of its own");
   });
 
   it("names each experiment on the x-axis up to 12, and gives Mermaid a numeric axis beyond", () => {

@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { Git } from "../../git/git.ts";
 import { AutoexpError } from "../../util/errors.ts";
+import { inertTerminal } from "../../util/terminal-inert.ts";
 import { positiveInt, readValidConfig } from "../args.ts";
 import { checkEval } from "../check.ts";
 import { defineCommand } from "../command.ts";
@@ -43,7 +44,7 @@ told from the noise. Exit 1 when a run did not print every metric.`,
       dir,
       runs,
       env: io.env,
-      out: io.out,
+      out: (line) => io.out(inertTerminal(line)), // the eval's output is in it
       ...(effect !== undefined ? { effect } : {}),
     });
   },
