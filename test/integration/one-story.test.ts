@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { beforeAll, describe, expect, it } from "vitest";
 import { formatLines, parseLog } from "../../action/ledger/log-jsonl.ts";
 import { renderRecordFiles } from "../../action/ledger/record-files.ts";
 import { formatGainLine, formatVerifiedLine } from "../../action/ledger/render-verified.ts";
-import { viewFromLog } from "../../action/ledger/summarize.ts";
 import type { ResultEntry, SplitEntry, VerifyEntry } from "../../action/ledger/types.ts";
 import { formatEvent } from "../../action/report/format-event.ts";
 import { renderPr, renderStatusAnswer } from "../../app/pr-body.ts";
@@ -19,7 +19,6 @@ const REPO_URL = "https://github.com/octo-org/octo-repo";
 const text = formatLines(oneNight());
 const log = parseLog(text);
 const files = renderRecordFiles(log, "night");
-const view = viewFromLog(log, "night");
 const verify = log.verifies.at(-1) as VerifyEntry;
 const split = log.splits?.at(-1) as SplitEntry;
 
@@ -90,7 +89,6 @@ describe("one night, every surface", () => {
     git(dir, "checkout", "--quiet", "-b", "autoexp/night");
     const record = `.autoexp/night`;
     git(dir, "rm", "--quiet", "--cached", "train.py");
-    const { writeFileSync, mkdirSync } = require("node:fs") as typeof import("node:fs");
     mkdirSync(`${dir}/${record}`, { recursive: true });
     writeFileSync(`${dir}/${record}/log.jsonl`, text);
     git(dir, "add", "train.py", record);
@@ -101,7 +99,6 @@ describe("one night, every surface", () => {
     expect(run.code).toBe(0);
     statusOut = run.stdout;
   });
-  afterAll(() => {});
 
   const prSvg = renderPr(text, { tag: "night", repoUrl: REPO_URL, progressSvg: true });
   const prMermaid = renderPr(text, { tag: "night", repoUrl: REPO_URL });
