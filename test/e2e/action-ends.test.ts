@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { ACTION, parseOutputs, remoteAndClone, runAction } from "../helpers/action.ts";
 import { type FakeGitHub, startFakeGitHub } from "../helpers/fake-github.ts";
-import { git, makeRepo, tempDir, writeFiles } from "../helpers/repo.ts";
+import { git, makeRepo, read, runCli, tempDir, writeFiles } from "../helpers/repo.ts";
 
 const TOKEN = "ghs_faketoken";
 const ROOT = join(import.meta.dirname, "..", "..");
@@ -219,6 +219,28 @@ else console.log("loss: " + (100 - n));
     expect(git(remote, "for-each-ref", "refs/heads/autoexp", "refs/autoexp").trim()).toBe("");
     expect(existsSync(join(handoff, "handoff.json"))).toBe(false);
   }, 60_000);
+
+  it.each([
+    ["one runner", [] as string[]],
+    ["a matrix of 4", ["--shards", "4"]],
+  ])(
+    "init's publish job (%s) goes on to the Action when there was no artifact to download",
+    (_n, extra) => {
+      const dir = tempDir();
+      expect(runCli(dir, ["init", "--program", "performance", ...extra]).code).toBe(0);
+      const workflow = parse(read(dir, ".github/workflows/autoexp.yml")) as {
+        jobs: {
+          publish: { steps: { uses?: string; if?: string; "continue-on-error"?: boolean }[] };
+        };
+      };
+      const steps = workflow.jobs.publish.steps;
+      const download = steps.findIndex((s) => s.uses?.startsWith("actions/download-artifact@"));
+      expect(steps[download]!["continue-on-error"]).toBe(true);
+      const publish = steps.slice(download + 1).find((s) => s.uses?.startsWith("autoexp/"));
+      expect(publish).toBeDefined();
+      expect(publish!.if).toBeUndefined();
+    },
+  );
 
   it("a 502 from the statuses API is retried, an outage skips an update, and the final status is still posted", async () => {
     const fake = await startFakeGitHub();
