@@ -1,6 +1,6 @@
 // bench/action: the bundles' size and the Action's start-up, before and after scripts/bundle.ts
 // leaves out what never runs, in one run: both builds are made here from the current source
-// (before: the OIDC client and every zod locale in, as 0.1.0's first bundles were), and their
+// (before: the OIDC client and every zod locale in, as the bundles were until this trim), and their
 // cold starts are interleaved, so both see the same machine.
 //   load:   `node action.js` with a bad input: loads the whole bundle, stops at the first check
 //   first:  `node action.js` in mode run on a resumed tag with a bare remote, as the runner starts

@@ -96,7 +96,7 @@ export interface Bundled {
 
 /**
  * Bundles the CLI, the Action and the App into `outdir`, with their licence notices.
- * `trim: false` builds as 0.1.0's first bundles did (OIDC client and every zod locale in, no
+ * `trim: false` builds as the bundles were before this trim (OIDC client and every zod locale in, no
  * notices): bench/action's "before".
  */
 export async function bundle(outdir: string, { trim = true } = {}): Promise<Bundled> {
