@@ -13,10 +13,10 @@ const ZWJ = "\u200d";
 const CONTROLS = /[\x00-\x1f\x7f-\x9f\u2028\u2029]+/g;
 const BIDI = /[\u202a-\u202e\u2066-\u2069]/g;
 /**
- * What GitHub could read as markup: escaped with a backslash (`\*` shows `*`). Without `[` and
- * `]` no link or image can start, so `(`, `)` and `!` stay as they are.
+ * What GitHub could read as markup: escaped with a backslash (`\*` shows `*`), brackets then as
+ * entities. Without `[` and `]` no link or image can start, so `(`, `)` and `!` stay as they are.
  */
-const MARKUP = /[\\`*_[\]|~$]/g;
+const MARKUP = /[\\`*_|~$]/g;
 
 /** Mentions, references and autolinks broken by a zero-width joiner; HTML left to the caller. */
 function breakReferences(text: string): string {
@@ -41,12 +41,15 @@ function breakReferences(text: string): string {
 export function inertMarkdown(text: string, max = 300): string {
   const one = text.replace(CONTROLS, " ").replace(BIDI, "").replace(/\s+/g, " ").trim();
   const cut = one.length > max ? `${one.slice(0, max - 1)}…` : one;
-  return breakReferences(
-    cut
+  return (
+    breakReferences(cut)
       .replace(/&/g, "&amp;")
       .replace(/</g, "&lt;")
       .replace(/>/g, "&gt;")
-      .replace(MARKUP, (c) => `\\${c}`),
+      .replace(MARKUP, (c) => `\\${c}`)
+      // Brackets as entities: inside a link's text (a run's title) some renderers undo \[.
+      .replace(/\[/g, "&#91;")
+      .replace(/\]/g, "&#93;")
   );
 }
 
