@@ -162,7 +162,8 @@ export function renderDashboard(view: LedgerView, options: { progressSvg?: boole
 /** A flag for kept runs whose eval printed a metric twice: code may print its own score. */
 export function renderPrintedTwice(view: Pick<LedgerView, "printedTwice">): string {
   const list = view.printedTwice
-    .map((p) => `#${p.iteration} (${p.metrics.map((m) => inertMarkdown(m, 60)).join(", ")})`)
+    // Metric names are the config's ([A-Za-z_][\w.\-/]*): shown as they are, like the column head.
+    .map((p) => `#${p.iteration} (${p.metrics.join(", ")})`)
     .join(", ");
   return `> [!WARNING]\n> A metric was printed more than once in kept experiment(s) ${list}: the harness prints it once, so the kept code may print its own score. Read those diffs before merging.`;
 }
