@@ -106,7 +106,7 @@ const size = (file: string) => {
   return `${(bytes / 1e6).toFixed(2)} MB (${(gz / 1e3).toFixed(0)} kB gz)`;
 };
 const row = (label: string, before: string, after: string) =>
-  console.log(`  ${label.padEnd(34)}${before.padEnd(24)}${after}`);
+  console.log(`  ${label.padEnd(34)}${before.padEnd(27)}${after}`);
 console.log(
   `bench/action: ${RUNS} cold starts of each build's action.js, interleaved, node ${process.version}`,
 );
