@@ -142,7 +142,7 @@ describe("autoexp demo, status and report", () => {
     );
     const dashboard = show("dashboard.md");
     expect(dashboard).toContain(`best **${Number(best.toPrecision(6))}**`);
-    expect(dashboard).toContain(`${log.results.length} experiments:`);
+    expect(dashboard).toContain(`${log.results.length - 1} experiments after the baseline:`);
 
     const status = runCli(dir, ["status", "--tag", "demo"]);
     expect(status.code).toBe(0);
@@ -162,7 +162,7 @@ describe("autoexp demo, status and report", () => {
     expect(run.code).toBe(0);
     const md = readFileSync(out, "utf8");
     expect(md).toContain("**val_bpb** (minimize): baseline **0.9979** → best **0.969686**");
-    expect(md).toContain("126 experiments: 102 discard · 22 keep · 1 baseline · 1 crash");
+    expect(md).toContain("125 experiments after the baseline: 102 discard · 22 keep · 1 crash");
   });
 
   it("renders what it can of a results.tsv with broken lines, and names the lines it skipped", () => {
@@ -184,7 +184,7 @@ describe("autoexp demo, status and report", () => {
         "",
       ].join("\n"),
     );
-    expect(run.stdout).toContain("124 experiments:");
+    expect(run.stdout).toContain("123 experiments after the baseline:");
     expect(run.stdout).toContain("best **0.969686**");
   });
 
