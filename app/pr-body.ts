@@ -15,6 +15,7 @@ import {
 } from "../action/ledger/render-dashboard.ts";
 import { renderVerified } from "../action/ledger/render-verified.ts";
 import { type LedgerView, viewFromLog } from "../action/ledger/summarize.ts";
+import { formatDuration } from "../action/util/duration.ts";
 import { inertMarkdown } from "../action/util/markdown-inert.ts";
 
 /** GitHub refuses PR bodies over 65,536 characters; stay under with room for the marker. */
@@ -103,7 +104,7 @@ export function renderPr(ledger: string | null, ctx: PrContext): RenderedPr {
       `guards: ${guards.map(([n, g]) => `${n}${g.min !== undefined ? ` ≥ ${g.min}` : ""}${g.max !== undefined ? ` ≤ ${g.max}` : ""}`).join(", ")}`,
     );
   if (view.costUsd > 0) facts.push(`cost $${view.costUsd.toFixed(2)}`);
-  facts.push(`eval time ${Math.round(view.evalSeconds / 60)} min`);
+  facts.push(`eval time: ${formatDuration(view.evalSeconds * 1000)}`);
   if (view.stopReason) facts.push(`last batch stopped: ${inertMarkdown(view.stopReason, 600)}`);
   const warnings: string[] = [];
   if (unreadable > 0)

@@ -84,7 +84,8 @@ function renderPlot(data: ChartData, view: LedgerView): string[] {
       14,
       C.muted,
     ),
-    svgGroup("legend", legend(kept.length, discarded.length, failed.length, data)),
+    // The baseline is drawn as a kept point, but it is not a kept experiment (night-figures.ts).
+    svgGroup("legend", legend(figures.kept, discarded.length, failed.length, data)),
     ...axes(data, first, last, x, y),
     svgGroup(
       "discarded",
@@ -178,7 +179,7 @@ function axes(data: ChartData, first: number, last: number, x: Scale, y: Scale):
 function legend(kept: number, discarded: number, failed: number, off: ChartData): string[] {
   const items: [string, (cx: number, cy: number) => string][] = [
     [`discarded (${discarded})`, (cx, cy) => svgDot(cx, cy, 4, C.run)],
-    [`kept (${kept})`, (cx, cy) => svgDot(cx, cy, 5.5, C.kept, 'stroke="#ffffff"')],
+    [`kept (${kept}) and baseline`, (cx, cy) => svgDot(cx, cy, 5.5, C.kept, 'stroke="#ffffff"')],
     ["running best", (cx, cy) => svgLine(cx - 9, cy, cx + 9, cy, C.best, 2.5)],
     [`failed (${failed})`, (cx, cy) => svgCross(cx, cy)],
   ];

@@ -1,3 +1,4 @@
+import { formatDuration } from "../util/duration.ts";
 import { inertCode, inertMarkdown } from "../util/markdown-inert.ts";
 import { formatDelta, formatPercent, formatScore } from "./format-score.ts";
 import {
@@ -123,7 +124,7 @@ export function renderDashboard(view: LedgerView, options: { progressSvg?: boole
   if (view.confidence !== null && view.noise)
     facts.push(`keeps need ${view.confidence * 100}% confidence`);
   if (view.remeasureRuns > 0) facts.push(`incumbent re-runs: ${view.remeasureRuns}`);
-  if (view.evalSeconds > 0) facts.push(`eval time: ${Math.round(view.evalSeconds)}s`);
+  if (view.evalSeconds > 0) facts.push(`eval time: ${formatDuration(view.evalSeconds * 1000)}`);
   if (view.costUsd > 0) facts.push(`cost: $${view.costUsd.toFixed(2)}`);
   if (view.tokensIn + view.tokensOut > 0)
     facts.push(`tokens: ${formatCount(view.tokensIn)} in, ${formatCount(view.tokensOut)} out`);
