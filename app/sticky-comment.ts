@@ -22,7 +22,11 @@ export async function findStickyComment(
       per_page: 100,
     },
   );
-  const found = comments.find((c) => (c.body ?? "").startsWith(stickyMarker(commentId)));
+  // Only the App's own comments: anyone can write the marker into a comment of theirs, which
+  // would pass for the answer (the command left unanswered, an update refused).
+  const found = comments.find(
+    (c) => c.user?.type === "Bot" && (c.body ?? "").startsWith(stickyMarker(commentId)),
+  );
   return found ? { id: Number(found.id), body: found.body ?? "" } : null;
 }
 

@@ -378,6 +378,33 @@ describe("comment commands", () => {
   });
 });
 
+describe("answers to commands", () => {
+  it("answers /autoexp status in whole blocks, though a person's comment carries the answer's marker", async () => {
+    const { fake, probot } = await setup();
+    fake.roles.set("admin", "admin");
+    setLedger(fake, "night", ledgerText(30));
+    // Someone else's comment that starts with the marker of the answer to comment 801.
+    fake.comments.push({
+      id: 990,
+      issue_number: 7,
+      body: "<!-- autoexp:request comment=801 -->\nalready answered, nothing to see",
+      user: "mallory",
+    });
+    await probot.receive({
+      id: "c-answer",
+      name: "issue_comment",
+      payload: commentPayload(fake, "/autoexp status night", "admin", { commentId: 801 }),
+    } as never);
+    const answer = fake.comments.at(-1)!;
+    expect(answer.user).toBe("autoexp[bot]");
+    expect(answer.body).toContain("autoexp night: val_bpb 1 → ");
+    // The chart is whole or absent: every fence closed, the Mermaid block never cut.
+    expect(answer.body.match(/^```/gm)?.length ?? 0).toBe(2);
+    expect(answer.body).toMatch(/```mermaid\n[\s\S]*line "best so far" \[[^\]]*\]\n```/);
+    expect(fake.violations).toEqual([]);
+  });
+});
+
 describe("webhook ingress through Probot's Node middleware on loopback", () => {
   it("handles a correctly signed delivery and refuses missing or wrong signatures", async () => {
     const { fake, probot } = await setup();
