@@ -13,13 +13,14 @@ export function recordField(text: string): string {
 }
 
 /**
- * One log.jsonl line for `value`. JSON.stringify escapes C0 controls but leaves NEL (U+0085) and
- * U+2028/2029 raw, where `str.splitlines()` would split the record: they are written as \u
- * escapes, which every JSON reader reads back as the same string.
+ * One JSON line for `value` (log.jsonl, `--json` output). JSON.stringify escapes C0 controls but
+ * leaves DEL, the C1 controls (NEL U+0085 among them, where `str.splitlines()` splits a record;
+ * U+009B, which some terminals read as CSI) and U+2028/2029 raw: they are written as \u escapes,
+ * which every JSON reader reads back as the same string.
  */
 export function jsonLine(value: unknown): string {
   return JSON.stringify(value).replace(
-    /[\u0085\u2028\u2029]/g,
+    /[\x7f-\x9f\u2028\u2029]/g,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
   );
 }

@@ -159,6 +159,11 @@ describe("agent and eval text is inert wherever it lands", () => {
     expect(status.code, status.stderr).toBe(0);
     expect(status.stdout).toContain("onerror");
     expect(status.stdout).not.toMatch(CONTROL);
+    const json = runCli(repo, ["status", "--tag", "night", "--json"]);
+    expect(json.stdout).not.toMatch(CONTROL);
+    const summary = JSON.parse(json.stdout);
+    expect(summary.rows[1].description).toBe(`#1 ${HOSTILE}`); // JSON keeps it, escaped
+    expect(summary.figures).toMatchObject({ experiments: 6, kept: 2, best: 6, baseline: 10 });
 
     const lines = log.results.map((row: ResultEntry, i) =>
       formatEvent({ type: "experiment", row, index: i, of: 6, best: 6, etaMs: null }, "val_loss"),

@@ -24,9 +24,9 @@ describe("record-field", () => {
     expect(recordField("a\tb\vc\fd\x1ce\x1df\x1eg\x85h\u2028i\u2029j\0k\r\nl")).toBe(
       "a b c d e f g h i j k l",
     );
-    const line = jsonLine({ d: "x\u2028y\u2029z\x85w\v" });
-    expect(line).toBe('{"d":"x\\u2028y\\u2029z\\u0085w\\u000b"}');
-    expect(JSON.parse(line).d).toBe("x\u2028y\u2029z\x85w\v");
+    const line = jsonLine({ d: "x\u2028y\u2029z\x85w\v\x9b" });
+    expect(line).toBe('{"d":"x\\u2028y\\u2029z\\u0085w\\u000b\\u009b"}');
+    expect(JSON.parse(line).d).toBe("x\u2028y\u2029z\x85w\v\x9b");
   });
 });
 

@@ -3,10 +3,12 @@ import { showLedger } from "../../engine/read-ledger.ts";
 import { listBranches } from "../../git/commands/refs.ts";
 import { Git } from "../../git/git.ts";
 import { parseLog } from "../../ledger/log-jsonl.ts";
+import { nightFigures } from "../../ledger/night-figures.ts";
 import { formatScore, renderCounts, renderHeadline } from "../../ledger/render-dashboard.ts";
 import { formatVerifiedLine } from "../../ledger/render-verified.ts";
 import { viewFromLog } from "../../ledger/summarize.ts";
 import { AutoexpError, defaultTag, validateTag } from "../../util/errors.ts";
+import { jsonLine } from "../../util/record-field.ts";
 import { inertTerminal } from "../../util/terminal-inert.ts";
 import { readValidConfig, requireRepository } from "../args.ts";
 import { defineCommand } from "../command.ts";
@@ -44,7 +46,10 @@ export const statusCommand = defineCommand({
     }
     const view = viewFromLog(parseLog(text), tag);
     if (values.json) {
-      io.out(JSON.stringify({ tag, branch: `autoexp/${tag}`, head, ...view }));
+      // figures: experiments, kept and the change as every surface states them (night-figures.ts)
+      io.out(
+        jsonLine({ tag, branch: `autoexp/${tag}`, head, ...view, figures: nightFigures(view) }),
+      );
       return 0;
     }
     // Descriptions and stop reasons are the agent's words: shown, never sent to the terminal as codes.
