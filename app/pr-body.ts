@@ -1,4 +1,4 @@
-import { cutMarkdown } from "../action/ledger/cut-markdown.ts";
+import { cutMarkdown, cutMarkdownChars } from "../action/ledger/cut-markdown.ts";
 import { type ParsedLog, parseLog } from "../action/ledger/log-jsonl.ts";
 import { experimentsText, isKeptExperiment, nightFigures } from "../action/ledger/night-figures.ts";
 import { renderAttribution } from "../action/ledger/render-attribution.ts";
@@ -183,7 +183,7 @@ export function renderPr(ledger: string | null, ctx: PrContext): RenderedPr {
       .filter(Boolean)
       .join("\n\n");
     if (body.length > BODY_LIMIT)
-      body = `${body.slice(0, BODY_LIMIT - 80)}\n\n_(cut to GitHub's size limit)_`;
+      body = cutMarkdownChars(body, BODY_LIMIT, "_(cut to GitHub's size limit; see dashboard.md)_");
   }
   return { title: title.slice(0, 250), body, kept: kept.length };
 }

@@ -47,14 +47,29 @@ export function cutMarkdown(
   maxLines: number,
   rest = "_The rest is in the PR._",
 ): string {
+  return cutBlocks(markdown, (b) => b.length, maxLines, rest);
+}
+
+/** cutMarkdown by characters: at most `maxChars` of `markdown`, cut between blocks. */
+export function cutMarkdownChars(markdown: string, maxChars: number, rest: string): string {
+  return cutBlocks(markdown, (b) => b.join("\n").length, maxChars, rest);
+}
+
+/** Whole blocks while their size (`size`, plus one per blank line between) stays within `max`. */
+function cutBlocks(
+  markdown: string,
+  size: (block: readonly string[]) => number,
+  max: number,
+  rest: string,
+): string {
   const blocks = markdownBlocks(markdown);
-  const whole = blocks.reduce((n, b, i) => n + b.length + (i > 0 ? 1 : 0), 0);
+  const whole = blocks.reduce((n, b, i) => n + size(b) + (i > 0 ? 1 : 0), 0);
   // When something is left out, the note and the blank line before it count too.
-  const budget = whole <= maxLines ? maxLines : maxLines - 2;
+  const budget = whole <= max ? max : max - size([rest]) - 1;
   const out: string[] = [];
   let used = 0;
   for (const block of blocks) {
-    const cost = block.length + (out.length > 0 ? 1 : 0);
+    const cost = size(block) + (out.length > 0 ? 1 : 0);
     if (used + cost > budget) {
       out.push(rest);
       break;

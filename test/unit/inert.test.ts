@@ -1,6 +1,6 @@
 // biome-ignore-all lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 import { describe, expect, it } from "vitest";
-import { cutMarkdown, markdownBlocks } from "../../action/ledger/cut-markdown.ts";
+import { cutMarkdown, cutMarkdownChars, markdownBlocks } from "../../action/ledger/cut-markdown.ts";
 import {
   fencedBlock,
   inertCode,
@@ -61,6 +61,8 @@ describe("cutMarkdown", () => {
   it("cuts between blocks, never inside the chart, and says so", () => {
     expect(cutMarkdown(md, 100)).toBe(md);
     expect(cutMarkdown(md, 6)).toBe("para one\nline two\n\n_The rest is in the PR._");
+    expect(cutMarkdownChars(md, 60, "(cut)")).toBe("para one\nline two\n\n(cut)");
+    expect(cutMarkdownChars(md, md.length, "(cut)")).toBe(md);
     expect(cutMarkdown(md, 10)).toBe(
       "para one\nline two\n\n```mermaid\nxychart-beta\n\n  line [1, 2]\n```\n\n_The rest is in the PR._",
     );
