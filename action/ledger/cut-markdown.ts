@@ -55,6 +55,14 @@ export function cutMarkdownChars(markdown: string, maxChars: number, rest: strin
   return cutBlocks(markdown, (b) => b.join("\n").length, maxChars, rest);
 }
 
+/**
+ * cutMarkdown by UTF-8 bytes (GitHub's job summary limit is 1 MiB): the dashboard as a job summary
+ * is cut between blocks, so the Mermaid chart and the tables stay whole.
+ */
+export function cutMarkdownBytes(markdown: string, maxBytes: number, rest: string): string {
+  return cutBlocks(markdown, (b) => Buffer.byteLength(b.join("\n")), maxBytes, rest);
+}
+
 /** Whole blocks while their size (`size`, plus one per blank line between) stays within `max`. */
 function cutBlocks(
   markdown: string,

@@ -63,6 +63,7 @@ describe("cutMarkdown", () => {
     expect(cutMarkdown(md, 6)).toBe("para one\nline two\n\n_The rest is in the PR._");
     expect(cutMarkdownChars(md, 60, "(cut)")).toBe("para one\nline two\n\n(cut)");
     expect(cutMarkdownChars(md, md.length, "(cut)")).toBe(md);
+    expect(cutMarkdownBytes(`é\n\n${md}`, 20, "(cut)")).toBe("é\n\n(cut)"); // é is 2 bytes
     expect(cutMarkdown(md, 10)).toBe(
       "para one\nline two\n\n```mermaid\nxychart-beta\n\n  line [1, 2]\n```\n\n_The rest is in the PR._",
     );
