@@ -1,6 +1,11 @@
 // biome-ignore-all lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 import { describe, expect, it } from "vitest";
-import { cutMarkdown, cutMarkdownChars, markdownBlocks } from "../../action/ledger/cut-markdown.ts";
+import {
+  cutMarkdown,
+  cutMarkdownBytes,
+  cutMarkdownChars,
+  markdownBlocks,
+} from "../../action/ledger/cut-markdown.ts";
 import {
   fencedBlock,
   inertCode,
