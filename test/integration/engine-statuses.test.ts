@@ -148,7 +148,7 @@ describe("the engine on a real repo with real subprocess evals", () => {
     expect(log.find((e) => e.type === "batch")).toMatchObject({ event: "end", isolation: "none" });
     expect(result.isolation).toBe("none");
     expect(dashboard).toContain(
-      "12 experiments: 2 keep · 2 crash · 2 violation · 1 baseline · 1 discard · 1 timeout · 1 agent_error · 1 no_change · 1 duplicate",
+      "11 experiments after the baseline: 2 keep · 2 crash · 2 violation · 1 discard · 1 timeout · 1 agent_error · 1 no_change · 1 duplicate",
     );
 
     // The user's checkout is untouched: same branch, same files, untracked file still there.
