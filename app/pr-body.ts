@@ -92,7 +92,7 @@ export function renderPr(ledger: string | null, ctx: PrContext): RenderedPr {
     `## autoexp · ${ctx.tag}`,
     "",
     ...(view.verified ? [renderVerified(view.verified), ""] : []),
-    `**${change}** (${view.goal}) over ${experimentsText(figures.experiments)}; ${figures.kept} kept, each after a test at ${view.confidence !== null ? `${view.confidence * 100}%` : "the configured"} confidence.`,
+    `**${change}** (${view.goal}) over ${experimentsText(figures.experiments)}; ${figures.kept} kept, ${keptHow(view)}.`,
     "",
     renderCounts(view),
   ];
@@ -186,6 +186,14 @@ export function renderPr(ledger: string | null, ctx: PrContext): RenderedPr {
       body = cutMarkdownChars(body, BODY_LIMIT, "_(cut to GitHub's size limit; see dashboard.md)_");
   }
   return { title: title.slice(0, 250), body, kept: kept.length };
+}
+
+/** How a keep was decided: two runs that agree (a deterministic eval) or a test at a confidence. */
+function keptHow(view: Pick<LedgerView, "deterministic" | "noise" | "confidence">): string {
+  if (view.deterministic && view.noise === 0)
+    return "each on two runs that agree (deterministic eval)";
+  const at = view.confidence !== null ? `${view.confidence * 100}%` : "the configured";
+  return `each after a test at ${at} confidence`;
 }
 
 /** Lines of the PR body an answer to `/autoexp status` shows at most. */
