@@ -127,7 +127,13 @@ async function runOne(
       },
     },
     decide,
-    agent: { use: "command", run: ["node", join(dir, "agent.js")] },
+    // The agent runs in the sandbox with an allow-listed environment: it is given the plan.
+    agent: {
+      use: "command",
+      run: ["node", join(dir, "agent.js")],
+      pass_env: ["PLAN_FILE"],
+      read_only: [planFile],
+    },
     budget: { experiments: plan.length, stop_after_failures: 1000 },
     workers,
     isolation: args.isolation,

@@ -133,6 +133,15 @@ export const configSchema = z.strictObject({
         .default("auto")
         .transform((v) => v !== false),
       max_runs: z.int().min(2).max(50).default(5),
+      /**
+       * Measure a candidate that passes its first run in pairs beside fresh runs of the incumbent
+       * (same worker, one AUTOEXP_SEED per pair, random order after the first) and keep on the
+       * paired differences: drift between pairs cancels. false: against the incumbent's earlier
+       * runs, topped up after each keep (the rule before pairs).
+       */
+      paired: z
+        .boolean({ error: "decide.paired must be true (measure beside the incumbent) or false" })
+        .default(true),
       remeasure_every: z.int().min(0).default(5),
       /** With several workers: compare a candidate only with incumbent runs on the same device kind or worker. */
       compare_within: z

@@ -17,6 +17,16 @@ export interface BoundaryInput {
   alpha: number;
   /** The screen after one run (min_delta in noise units): below it a candidate is discarded. */
   screenSd: number;
+  /**
+   * Paired differences (decide.paired): each look is a pair of runs, the incumbent's and the
+   * candidate's, so the statistic is the mean difference over its spread (no incumbent term), and
+   * the first pair is already a look. `fresh`: pairs from the first run, the first pair screened
+   * at min_delta (`screenSd` in units of a pair difference's sd). `screened`: the candidate's
+   * first run was screened against `incumbentRuns` earlier runs of the incumbent (at `screenSd`
+   * pair-difference sds) and, passing, becomes the candidate's side of the first pair: the
+   * boundary accounts for that run being selected for looking good.
+   */
+  paired?: "fresh" | "screened" | undefined;
 }
 
 /**
@@ -50,6 +60,7 @@ const memo = new Map<string, number>();
 const DF_STEPS = [30, 40, 50, 60, 80, 100, 150, 200, 300, 500, 1000];
 
 function roundSafe(input: BoundaryInput): BoundaryInput {
+  const steps = input.paired ? 20 : 4;
   const df =
     input.df <= 30 ? Math.max(1, Math.floor(input.df)) : DF_STEPS.findLast((d) => d <= input.df)!;
   return {
@@ -57,7 +68,9 @@ function roundSafe(input: BoundaryInput): BoundaryInput {
     df,
     maxRuns: input.maxRuns,
     alpha: input.alpha,
-    screenSd: Math.max(0, Math.floor(Math.min(input.screenSd, 2) * 4) / 4),
+    // Paired screens sit at min_delta over a pair's sd (0.18 for the default 0.25 run sds).
+    screenSd: Math.max(0, Math.floor(Math.min(input.screenSd, 2) * steps) / steps),
+    ...(input.paired ? { paired: input.paired } : {}),
   };
 }
 
@@ -72,6 +85,10 @@ function simulate(s: BoundaryInput): number {
   const peaks = new Float64Array(TRIALS);
   const inc = Number.isFinite(s.incumbentRuns) ? 1 / s.incumbentRuns : 0;
   for (let trial = 0; trial < TRIALS; trial++) {
+    if (s.paired) {
+      peaks[trial] = pairedPeak(s, inc, gauss, chiSquare);
+      continue;
+    }
     const incumbent = gauss() * Math.sqrt(inc);
     const ss0 = chiSquare(s.df);
     let peak = Number.NEGATIVE_INFINITY;
@@ -101,6 +118,41 @@ function simulate(s: BoundaryInput): number {
   const above = peaks[TRIALS - allowed]!;
   const below = peaks[TRIALS - allowed - 1]!;
   return Number.isFinite(below) ? (above + below) / 2 : above;
+}
+
+/**
+ * The highest t one no-effect candidate reaches under the paired rule, in units of one run's sd
+ * (a pair's difference has variance 2): the spread known before its pairs (2 x the run variance,
+ * `df`) pooled with its own differences; the futility stop from the second pair on.
+ */
+function pairedPeak(
+  s: BoundaryInput,
+  inc: number,
+  gauss: () => number,
+  chiSquare: (df: number) => number,
+): number {
+  const ss0 = 2 * chiSquare(s.df);
+  const sd0 = Math.sqrt(ss0 / s.df);
+  let first: number;
+  if (s.paired === "screened") {
+    const run = gauss();
+    if (run - gauss() * Math.sqrt(inc) < s.screenSd * sd0) return Number.NEGATIVE_INFINITY;
+    first = run - gauss();
+  } else first = gauss() * Math.SQRT2;
+  let peak = first / sd0;
+  if (s.paired === "fresh" && first < s.screenSd * sd0) return peak;
+  let m = first;
+  let ss = 0;
+  for (let n = 2; n <= s.maxRuns; n++) {
+    const x = gauss() * Math.SQRT2;
+    const next = m + (x - m) / n;
+    ss += (x - m) * (x - next);
+    m = next;
+    const t = m / (Math.sqrt((ss0 + ss) / (s.df + n - 1)) / Math.sqrt(n));
+    if (t > peak) peak = t;
+    if (t < FUTILITY_T) break;
+  }
+  return peak;
 }
 
 /** A Gamma(k, 1) draw (Marsaglia and Tsang; k < 1 boosted from k + 1). */

@@ -1,8 +1,8 @@
 import type { Comparison } from "./comparison.ts";
 import type { JudgeInput } from "./judgement.ts";
-import { UNKNOWN_NOISE } from "./noise.ts";
+import { type Noise, UNKNOWN_NOISE } from "./noise.ts";
 import type { Objective } from "./policy.ts";
-import { mean } from "./stats.ts";
+import { mean, sumSquares } from "./stats.ts";
 import { compareStrata } from "./strata.ts";
 
 export type { Comparison } from "./comparison.ts";
@@ -15,6 +15,7 @@ export function compare(o: Objective, input: JudgeInput): Comparison {
   const inc = input.incumbent[o.name] ?? [];
   const cand = input.candidate[o.name] ?? [];
   const noise = input.noise[o.name] ?? UNKNOWN_NOISE;
+  if (input.paired) return comparePaired(o, inc, cand, noise, input.pairNoise?.[o.name]);
   if (input.strata) return compareStrata(o, input.strata.incumbent, input.strata.candidate, noise);
   const diff = mean(inc) - mean(cand);
   const gain = o.goal === "minimize" ? diff : -diff;
@@ -29,6 +30,52 @@ export function compare(o: Objective, input: JudgeInput): Comparison {
     nC: cand.length,
     nI: inc.length,
     mode,
+  };
+}
+
+/**
+ * Once the night's paired differences carry this many degrees of freedom, their own spread is
+ * used instead of twice the run-to-run variance (which ignores common random numbers).
+ */
+export const PAIR_NOISE_DF = 10;
+
+/**
+ * Paired: `inc[i]` and `cand[i]` ran side by side (same worker, random order, one seed). The
+ * gain is the mean of the differences; their spread is pooled from this candidate's differences
+ * and either the night's other paired differences (once they have PAIR_NOISE_DF degrees of
+ * freedom) or twice the run-to-run variance (two independent runs). Drift between pairs cancels:
+ * only the spread within a pair counts.
+ */
+export function comparePaired(
+  o: Objective,
+  inc: readonly number[],
+  cand: readonly number[],
+  noise: Noise,
+  pairNoise: Noise | undefined,
+): Comparison {
+  const n = Math.min(inc.length, cand.length);
+  const d = Array.from({ length: n }, (_, i) =>
+    o.goal === "minimize" ? inc[i]! - cand[i]! : cand[i]! - inc[i]!,
+  );
+  const gain = mean(d);
+  const own = n > 1 ? sumSquares(d) : 0;
+  const prior =
+    pairNoise && pairNoise.df >= PAIR_NOISE_DF
+      ? { ss: pairNoise.sd ** 2 * pairNoise.df, df: pairNoise.df }
+      : { ss: 2 * noise.sd ** 2 * noise.df, df: noise.df };
+  const df = prior.df + Math.max(0, n - 1);
+  const sd = df > 0 ? Math.sqrt((prior.ss + own) / df) : 0;
+  const mode = df === 0 ? "single" : sd === 0 ? "exact" : "t";
+  return {
+    name: o.name,
+    gain,
+    se: sd / Math.sqrt(Math.max(1, n)),
+    sd,
+    df,
+    nC: n,
+    nI: n,
+    mode,
+    paired: true,
   };
 }
 

@@ -9,6 +9,8 @@ export interface Comparison {
   nI: number;
   /** exact: zero measured spread; single: spread unknown; t: spread measured. */
   mode: "t" | "exact" | "single";
+  /** Compared in pairs: nC = nI = the number of pairs, se of the mean paired difference. */
+  paired?: true;
   /** Compared within strata (device kinds or workers): each stratum's part. */
   strata?: StratumComparison[];
 }

@@ -4,7 +4,11 @@ import { tQuantileUpper, tUpperTail } from "./stats.ts";
 
 /** What the ledger records of a comparison: the gain, and with a t-test its p and interval. */
 export function evidence(c: Comparison, confidence: number): Evidence {
-  return { ...plainEvidence(c, confidence), ...(c.strata ? { strata: strataEvidence(c) } : {}) };
+  return {
+    ...plainEvidence(c, confidence),
+    ...(c.paired ? { paired: true } : {}),
+    ...(c.strata ? { strata: strataEvidence(c) } : {}),
+  };
 }
 
 /** What each stratum contributed: where the candidate ran and how many incumbent runs it met. */

@@ -46,21 +46,25 @@ export function judge(input: JudgeInput): Judgement {
   const looks = Math.max(1, policy.maxRuns - 1);
   const sequential = policy.maxRuns > 1 && comparisons.every((c) => c.mode === "t");
   const n = comparisons[0]!.nC;
+  const runs = input.paired ? "pairs" : "runs";
   // The critical t of each decisive objective (the error split over them, as for pareto).
   const critical = (c: Comparison, o: (typeof decisive)[number]) =>
     sequentialBoundary({
-      incumbentRuns: c.nI,
+      incumbentRuns: input.paired?.first === "screened" ? input.paired.screenedAgainst : c.nI,
       df: Math.max(1, c.df - (c.nC - 1)),
       maxRuns: policy.maxRuns,
       alpha: alphaTotal / decisive.length,
       screenSd: c.sd > 0 ? o.minDelta / c.sd : 0,
+      paired: input.paired?.first,
     });
+  // Paired, the first pair is already a look: the spread comes from the night, not the pair.
+  const firstLook = input.paired ? 1 : 2;
 
   const improved = comparisons.filter((c, i) => {
     const o = decisive[i]!;
     if (c.gain <= o.minDelta + eps(c, input)) return false;
     if (!sequential) return true;
-    return n >= 2 && c.gain / c.se >= critical(c, o);
+    return n >= firstLook && c.gain / c.se >= critical(c, o);
   });
   const worse =
     policy.rule === "pareto"
@@ -114,26 +118,34 @@ export function judge(input: JudgeInput): Judgement {
 
   if (simpler) return judgeSimplification(input, comparisons, decisive, worse);
   if (worse.length > 0 && n >= 2) return final("discard", `worse: ${worse.join("; ")}`);
+  if (n === 1 && input.paired?.first === "screened")
+    return {
+      final: false,
+      reason: `looks better by ${fmt(primary.gain)} in its first pair: confirming`,
+    };
   if (n === 1) {
     const promising = comparisons.some((c, i) => c.gain >= decisive[i]!.minDelta);
     if (!promising) return final("discard", notBetter(primary, decisive[0]!.minDelta));
-    return { final: false, reason: `looks better by ${fmt(primary.gain)}: confirming` };
+    return {
+      final: false,
+      reason: `looks better by ${fmt(primary.gain)}${input.paired ? " in its first pair" : ""}: confirming`,
+    };
   }
   const ts = comparisons.map((c) => c.gain / c.se);
   if (ts.every((t) => t < FUTILITY_T)) {
     return final(
       "discard",
-      `not confirmed: the improvement faded to ${fmt(primary.gain)} (${fmt(ts[0]!)} standard errors) after ${n} runs`,
+      `not confirmed: the improvement faded to ${fmt(primary.gain)} (${fmt(ts[0]!)} standard errors) after ${n} ${runs}`,
     );
   }
   if (n >= policy.maxRuns) {
     return {
       ...final(
         "discard",
-        `not confirmed after ${n} runs: t = ${fmt(ts[0]!)} (p = ${fmt(p ?? 1)}), needed ${fmt(critical(primary, decisive[0]!))} (confidence ${policy.confidence} over ${looks} looks)`,
+        `not confirmed after ${n} ${runs}: t = ${fmt(ts[0]!)} (p = ${fmt(p ?? 1)}), needed ${fmt(critical(primary, decisive[0]!))} (confidence ${policy.confidence} over ${input.paired ? policy.maxRuns : looks} looks)`,
       ),
       undecided: true,
     };
   }
-  return { final: false, reason: `p = ${fmt(p ?? 1)} after ${n} runs: confirming` };
+  return { final: false, reason: `p = ${fmt(p ?? 1)} after ${n} ${runs}: confirming` };
 }

@@ -41,4 +41,19 @@ export interface JudgeInput {
    * also after the noise estimate has turned non-zero. A zero noise estimate implies it.
    */
   deterministic?: boolean | undefined;
+  /**
+   * Measured in pairs (`decide.paired`): `incumbent[m][i]` ran beside `candidate[m][i]` (same
+   * worker, one AUTOEXP_SEED). The test is on the paired differences.
+   */
+  paired?: PairedDesign | undefined;
+  /** The spread of paired differences pooled over the night's other candidates, per metric. */
+  pairNoise?: Record<string, Noise> | undefined;
 }
+
+/**
+ * How a candidate's pairs began. `fresh`: pairs from its first run, in random order. `screened`:
+ * its first run passed a screen against `screenedAgainst` earlier runs of the incumbent and is
+ * the candidate's side of the first pair, the incumbent's run made right after it; later pairs in
+ * random order. The boundary accounts for the screened run being selected (boundary.ts).
+ */
+export type PairedDesign = { first: "fresh" } | { first: "screened"; screenedAgainst: number };

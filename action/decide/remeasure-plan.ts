@@ -1,5 +1,6 @@
 import type { Config } from "../config/schema.ts";
 import type { ParsedLog } from "../ledger/log-jsonl.ts";
+import { judgedDeterministic } from "./determinism.ts";
 import type { IncumbentState } from "./ledger-state.ts";
 import { ledgerSamples, noiseOf } from "./ledger-state.ts";
 
@@ -21,7 +22,7 @@ export function isSequential(
  */
 export function remeasurePlan(
   decide: Config["decide"],
-  log: Pick<ParsedLog, "results" | "remeasures">,
+  log: Pick<ParsedLog, "results" | "remeasures" | "config">,
   metric: string,
   inc: IncumbentState,
 ): { reason: "top-up" | "schedule"; runs: number } | null {
@@ -32,10 +33,31 @@ export function remeasurePlan(
       : log.remeasures
           .filter((m) => m.iteration === inc.iteration)
           .reduce((n, m) => n + (m.samples[metric]?.length ?? 0), 0);
-  const topUp = Math.max(0, decide.baseline_runs - fresh);
+  // Measured in pairs, the kept candidate's own pairs are what its successors' pairs stand beside:
+  // no top-up (a screen against its flattering runs only costs a little power, never a keep).
+  const topUp = pairedDecisions(decide, log, metric)
+    ? 0
+    : Math.max(0, decide.baseline_runs - fresh);
   const due =
     decide.remeasure_every > 0 && lastIteration - inc.measuredAfter >= decide.remeasure_every;
   if (topUp > 0) return { reason: "top-up", runs: topUp };
   if (due) return { reason: "schedule", runs: 1 };
   return null;
+}
+
+/**
+ * Whether candidates are measured in pairs (decide.paired): confirmation on, a measured non-zero
+ * noise, and an eval not judged deterministic (two agreeing runs decide those, unpaired). Pure.
+ */
+export function pairedDecisions(
+  decide: Pick<Config["decide"], "paired" | "max_runs" | "confirm">,
+  log: Pick<ParsedLog, "results" | "remeasures" | "config">,
+  metric: string,
+): boolean {
+  return (
+    decide.paired &&
+    decide.confirm &&
+    !judgedDeterministic(log.config) &&
+    isSequential(log, metric, decide.max_runs)
+  );
 }

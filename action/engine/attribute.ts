@@ -12,7 +12,7 @@ import {
   meanEvalSeconds,
 } from "./attribute-plan.ts";
 import { type Reverted, revertChange } from "./attribute-revert.ts";
-import { drawOrderSeed, firstSideFirst } from "./pair-order.ts";
+import { drawOrderSeed, firstSideFirst, pairSeed } from "./pair-order.ts";
 import type { RecordStore } from "./record-store.ts";
 import { makeSlot, runProblem, scoreOf } from "./verify.ts";
 import type { MeasureContext } from "./verify-tag.ts";
@@ -93,7 +93,7 @@ export async function attributeRecord(
       config,
       commit,
       `attribute-${change.iteration}-${pair}-${code}`,
-      run.evalEnv,
+      { ...run.evalEnv, AUTOEXP_SEED: String(pairSeed(orderSeed, change.iteration, pair)) },
       header.frozen_hashes,
     );
     runs++;

@@ -1,6 +1,7 @@
 import type { Stop } from "../decide/budget.ts";
 import { incumbentState, withWeightedScore } from "../decide/ledger-state.ts";
 import { incumbentStrata } from "../decide/ledger-strata.ts";
+import { pairedDecisions } from "../decide/remeasure-plan.ts";
 import { collectSamples } from "../decide/samples.ts";
 import { stratumOf } from "../decide/strata.ts";
 import type { RemeasureEntry } from "../ledger/types.ts";
@@ -19,9 +20,10 @@ import { comparesWithin } from "./strata-view.ts";
  * ledger already has those runs (a resumed batch on the same workers).
  */
 export async function concurrentBaseline(ctx: EngineContext, slots: Slot[]): Promise<Stop | null> {
-  if (!comparesWithin(ctx)) return null;
   const { config, metric, store } = ctx;
   const log = store.log!;
+  // Measured in pairs, each candidate stands beside the incumbent on its own worker anyway.
+  if (!comparesWithin(ctx) || pairedDecisions(config.decide, log, metric)) return null;
   const inc = incumbentState(log)!;
   const within = config.decide.compare_within;
   const have = incumbentStrata(log, within, inc.iteration, metric);

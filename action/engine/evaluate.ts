@@ -2,11 +2,13 @@ import { judgedDeterministic, noiseSeen } from "../decide/determinism.ts";
 import { fmt } from "../decide/fmt.ts";
 import { type Judgement, judge } from "../decide/judge.ts";
 import { chooseMinDeltas, ledgerSamples, withWeightedScore } from "../decide/ledger-state.ts";
+import { pairedDecisions } from "../decide/remeasure-plan.ts";
 import { addSamples, meansOf } from "../decide/samples.ts";
 import { flattenStrata, mergeStrata, stratumOf } from "../decide/strata.ts";
 import type { Status } from "../ledger/types.ts";
 import { AutoexpError } from "../util/errors.ts";
 import { incumbentFailure } from "./concurrent-baseline.ts";
+import { evaluatePaired } from "./evaluate-paired.ts";
 import type { Candidate, EngineContext, Verdict } from "./experiment.ts";
 import { round } from "./propose.ts";
 import type { Slot } from "./slot.ts";
@@ -52,6 +54,13 @@ export async function evaluate(
   const objectiveNames = policy.objectives.map((o) => o.name);
   // Judged deterministic at the start (the baseline's runs agreed): see decide/determinism.ts.
   const deterministic = judgedDeterministic(log.config);
+  if (config.eval.repeats <= 1 && pairedDecisions(config.decide, log, ctx.metric)) {
+    return evaluatePaired(ctx, candidate, slot, {
+      incumbent: strata ? (strata.incumbent[stratum] ?? {}) : parent.samples,
+      noise: (c, i) => noiseSeen([...groups, c, i], objectiveNames, deterministic),
+      linesDelta,
+    });
+  }
   const limit = Math.max(policy.maxRuns, config.eval.repeats);
   let evalSeconds = 0;
   let judgement: Judgement | null = null;

@@ -17,3 +17,14 @@ export function firstSideFirst(seed: number, ...keys: number[]): boolean {
   for (const k of keys) h = Math.imul(h ^ (k >>> 0), 0x9e3779b1) >>> 0;
   return createRandom(h)() < 0.5;
 }
+
+/**
+ * The AUTOEXP_SEED both sides of pair `keys` run with (common random numbers for a harness that
+ * seeds its data order and initialisation with it), from the measurement's recorded seed: the
+ * same seed gives the same value again. 1 to 2^31 - 1. Pure.
+ */
+export function pairSeed(seed: number, ...keys: number[]): number {
+  let h = (seed ^ 0x5bd1e995) >>> 0;
+  for (const k of keys) h = Math.imul(h ^ (k >>> 0), 0x85ebca6b) >>> 0;
+  return 1 + Math.floor(createRandom(h)() * (2 ** 31 - 2));
+}

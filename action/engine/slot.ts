@@ -1,3 +1,4 @@
+import { randomInt } from "node:crypto";
 import { mkdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Config } from "../config/schema.ts";
@@ -107,7 +108,8 @@ export class Slot {
     const launched = this.#isolation.launch(
       config.eval.command,
       this.dir,
-      { ...env, ...this.#env },
+      // Every run gets a seed (blind runs): both sides of a pair share theirs, others a fresh one.
+      { AUTOEXP_SEED: freshSeed(), ...env, ...this.#env },
       Object.keys(frozen),
     );
     const outcome = await runEval(config, this.dir, logPath, launched, this.pidFile).finally(() => {
@@ -137,7 +139,7 @@ export class Slot {
     const launched = this.#isolation.launch(
       checks.command,
       this.dir,
-      { ...env, ...this.#env },
+      { AUTOEXP_SEED: freshSeed(), ...env, ...this.#env },
       frozen,
     );
     const result = await runProcess({
@@ -193,4 +195,9 @@ export class SlotPool {
     if (next) next(slot);
     else this.#free.push(slot);
   }
+}
+
+/** A run's AUTOEXP_SEED when it is not one side of a pair (which shares its pair's). */
+function freshSeed(): string {
+  return String(randomInt(1, 2 ** 31));
 }

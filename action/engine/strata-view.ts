@@ -54,5 +54,6 @@ export function concurrentEntry(
     runs_on: c.runsOn,
     eval_seconds: c.evalSeconds,
     timestamp: new Date().toISOString(),
+    ...(c.paired ? { paired_with: iteration, seeds: c.seeds ?? [] } : {}),
   };
 }

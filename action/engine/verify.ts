@@ -8,7 +8,7 @@ import type { Gpu } from "../process/detect-gpus.ts";
 import { AutoexpError } from "../util/errors.ts";
 import type { BatchEvent } from "./events.ts";
 import { type Isolation, resolveIsolation } from "./isolation.ts";
-import { drawOrderSeed, firstSideFirst } from "./pair-order.ts";
+import { drawOrderSeed, firstSideFirst, pairSeed } from "./pair-order.ts";
 import type { RecordStore } from "./record-store.ts";
 import { Slot } from "./slot.ts";
 import { workerGpus } from "./worker-gpus.ts";
@@ -151,7 +151,7 @@ export async function measurePairs(
       configs[which],
       commits[code],
       name,
-      run.evalEnv,
+      { ...run.evalEnv, AUTOEXP_SEED: String(pairSeed(orderSeed, pair)) },
       header.frozen_hashes,
     );
     seconds += outcome.durationMs / 1000;

@@ -27,6 +27,9 @@ export interface VerdictFields {
     samples: Record<string, number[]>;
     runsOn: { worker: number; device: string | null }[];
     evalSeconds: number;
+    /** Made as the incumbent's side of the candidate's pairs, with each pair's AUTOEXP_SEED. */
+    paired?: true;
+    seeds?: number[];
   };
 }
 

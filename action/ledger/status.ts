@@ -59,6 +59,12 @@ export interface Evidence {
   /** t: a t-test on repeated runs; exact: the eval is deterministic; single: one run, no test. */
   test: "t" | "exact" | "single";
   /**
+   * Measured in pairs (`decide.paired`): each of the candidate's `runs` beside a fresh run of the
+   * incumbent on the same worker, in random order; `gain`, `p` and `ci` are of the paired
+   * differences.
+   */
+  paired?: true;
+  /**
    * When runs were compared within strata (`decide.compare_within`): each stratum the candidate
    * ran in, its gain there, and the candidate's and the incumbent's runs it compared. The gain
    * above combines them (weighted by 1 / (1/runs + 1/incumbent_runs)).

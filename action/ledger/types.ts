@@ -128,6 +128,10 @@ export interface RemeasureEntry {
   eval_seconds: number;
   timestamp: string;
   note?: string;
+  /** Runs made as the incumbent's side of experiment #n's pairs, in the order of its runs. */
+  paired_with?: number;
+  /** Each pair's AUTOEXP_SEED (both sides ran with it; its order is drawn from it). */
+  seeds?: number[];
 }
 
 /** A batch's start or end, with the reason it stopped. */

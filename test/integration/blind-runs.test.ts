@@ -34,7 +34,9 @@ for (let i = 0; i < 10; i++) {
 const mounts = fs.readFileSync("/proc/self/mountinfo", "utf8").trim().split("\\n")
   .map((line) => mask(line.split(" ").slice(3).join(" ")));
 const seen = {
-  env: Object.fromEntries(Object.entries(process.env).sort(([a], [b]) => (a < b ? -1 : 1))),
+  // Every run has a seed (shared by a pair's two sides): its value is kept apart, below.
+  env: Object.fromEntries(Object.entries(process.env).sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([k, v]) => [k, k === "AUTOEXP_SEED" && /^[1-9][0-9]*$/.test(v) ? "n" : v])),
   cwd: process.cwd(),
   fds,
   pid: process.pid,
@@ -50,7 +52,7 @@ const counter = process.env.STATE + "/counter";
 const n = Number(fs.existsSync(counter) ? fs.readFileSync(counter, "utf8") : 0);
 fs.writeFileSync(counter, String(n + 1));
 const name = "/seen-" + String(n).padStart(4, "0") + "-" + Math.random().toString(36).slice(2) + ".json";
-fs.writeFileSync(process.env.STATE + name, JSON.stringify({ code: text, seen }));
+fs.writeFileSync(process.env.STATE + name, JSON.stringify({ code: text, seed: process.env.AUTOEXP_SEED, seen }));
 console.log("loss: " + (truth + [0.2, -0.1, -0.1][n % 3]));
 `;
 
@@ -93,6 +95,7 @@ ${more}
 
 interface Seen {
   code: string;
+  seed: string;
   seen: Record<string, unknown>;
 }
 
@@ -117,7 +120,11 @@ describe.skipIf(!probe.ok)(`blind runs${SKIP ? ` (${SKIP})` : ""}`, () => {
     const runsOf = (e: Record<string, unknown>) =>
       Object.values(e.samples as Record<string, number[]>)[0]!.length;
     expect(runsOf(results[0]!)).toBe(3);
-    expect(kept.every((k) => runsOf(k) > 1)).toBe(true);
+    // Each keep was measured beside the incumbent (its pairs) or confirmed by more runs.
+    const pairedWith = new Set(
+      log.filter((e) => e.type === "remeasure").map((e) => e.paired_with as number | undefined),
+    );
+    expect(kept.every((k) => runsOf(k) > 1 || pairedWith.has(k.iteration as number))).toBe(true);
     expect(log.some((e) => e.type === "remeasure")).toBe(true);
     const logs = readdirSync(join(repo, ".git", "autoexp", "t", "logs"));
     expect(logs.filter((l) => l.endsWith("-checks.log"))).toHaveLength(2);
@@ -157,6 +164,21 @@ describe.skipIf(!probe.ok)(`blind runs${SKIP ? ` (${SKIP})` : ""}`, () => {
         ),
       ),
     );
+    // Both sides of each verify and attribute pair ran with one AUTOEXP_SEED, a new one per pair.
+    const pairSeeds = (from: number, pairs: number) =>
+      Array.from({ length: pairs }, (_, p) => [
+        all[from + 2 * p]!.seed,
+        all[from + 2 * p + 1]!.seed,
+      ]);
+    const measured = [...pairSeeds(loop, 3), ...pairSeeds(loop + 6, 4)];
+    for (const [a, b] of measured) expect(a).toBe(b);
+    expect(new Set(measured.map(([a]) => a)).size).toBe(7);
+    // In the loop, the incumbent's side of each candidate's pairs ran with the candidate's seed.
+    const pairedLines = log.filter((e) => e.type === "remeasure" && e.paired_with !== undefined);
+    expect(pairedLines.length).toBeGreaterThan(0);
+    const loopSeeds = new Set(all.slice(0, loop).map((r) => r.seed));
+    for (const line of pairedLines)
+      for (const seed of line.seeds as number[]) expect(loopSeeds.has(String(seed))).toBe(true);
     const first = all[0]!.seen;
     // What varies between runs, by what was observed: nothing.
     const varies = Object.keys(first).filter(

@@ -17,6 +17,7 @@ const decide = (over: Partial<Config["decide"]> = {}): Config["decide"] => ({
   remeasure_every: 5,
   simplification: false,
   compare_within: "device",
+  paired: false,
   ...over,
 });
 

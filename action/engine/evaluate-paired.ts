@@ -1,0 +1,239 @@
+import { randomInt } from "node:crypto";
+import type { Judgement, Policy } from "../decide/judge.ts";
+import { judge } from "../decide/judge.ts";
+import type { PairedDesign } from "../decide/judgement.ts";
+import { chooseMinDeltas, withWeightedScore } from "../decide/ledger-state.ts";
+import type { Noise } from "../decide/noise.ts";
+import { pairNoise } from "../decide/pair-noise.ts";
+import type { Samples } from "../decide/policy.ts";
+import { addSamples, meansOf } from "../decide/samples.ts";
+import { mean } from "../decide/stats.ts";
+import { AutoexpError } from "../util/errors.ts";
+import { incumbentFailure } from "./concurrent-baseline.ts";
+import type { Candidate, EngineContext, Verdict } from "./experiment.ts";
+import { firstSideFirst } from "./pair-order.ts";
+import { round } from "./propose.ts";
+import type { CheckedOutcome, Slot } from "./slot.ts";
+
+/** The incumbent's latest runs a candidate's first run is screened against. */
+export const SCREEN_RUNS = 10;
+
+export interface PairedSetup {
+  /** The incumbent's runs to screen against: on this slot's stratum, latest last. */
+  incumbent: Samples;
+  /** Run-to-run noise pooled over the night (within strata with several workers). */
+  noise: (candidate: Samples, incumbentSide: Samples) => Record<string, Noise>;
+  linesDelta: number | undefined;
+}
+
+/**
+ * Step 3 measured in pairs (decide.paired). The candidate's first run is screened against the
+ * incumbent's latest runs on this slot's stratum: a candidate that is not promising is discarded
+ * on that one run (drift there can only cost power, never a keep). One that passes is measured
+ * beside the incumbent on this slot: the incumbent's run right after the screened run makes the
+ * first pair, later pairs run in an order drawn from each pair's seed, and both sides of a pair
+ * get the same AUTOEXP_SEED (common random numbers for a harness that seeds with it). The keep is
+ * decided on the paired differences alone (judge.ts, boundary.ts "screened"), so a machine that
+ * speeds up or slows down between pairs moves both sides alike. With no incumbent runs on this
+ * stratum yet, pairs start at once ("fresh"). The incumbent's runs are recorded as its re-measure
+ * (paired_with this experiment), with each pair's seed.
+ */
+export async function evaluatePaired(
+  ctx: EngineContext,
+  candidate: Candidate,
+  slot: Slot,
+  setup: PairedSetup,
+): Promise<Verdict> {
+  const { iteration, parent } = candidate;
+  const commit = candidate.commit!;
+  const { policy, config } = ctx;
+  const log = ctx.store.log!;
+  const frozen = log.config!.frozen_hashes;
+  const baselineMeans = log.config!.baseline_metrics ?? {};
+  const here = { worker: slot.id, device: slot.device };
+  const cand: Record<string, number[]> = {};
+  const inc: Record<string, number[]> = {};
+  const incOn: (typeof here)[] = [];
+  const seeds: number[] = [];
+  const printedTwice = new Set<string>();
+  let evalSeconds = 0;
+  let incSeconds = 0;
+  let tail = "";
+  let runs = 0;
+  const pairSpread = pairNoise(
+    log,
+    policy.objectives.map((o) => o.name),
+  );
+
+  const runCandidate = async (seed: number): Promise<CheckedOutcome> => {
+    const run = runs++;
+    const timer = ctx.faults.duringEval(iteration);
+    const outcome = await slot.evaluate(
+      config,
+      commit,
+      `${iteration}-${run}`,
+      { ...ctx.evalEnv, AUTOEXP_SEED: String(seed) },
+      frozen,
+      (elapsedMs, lastLine) =>
+        ctx.emit({
+          type: "eval-progress",
+          iteration,
+          run: run + 1,
+          elapsedMs,
+          lastLine,
+          ...(ctx.workers > 1
+            ? { worker: slot.id, device: slot.device, busy: ctx.busyShare?.() ?? 0 }
+            : {}),
+        }),
+    );
+    clearTimeout(timer);
+    evalSeconds += outcome.durationMs / 1000;
+    tail = outcome.tail;
+    for (const m of outcome.printedTwice) printedTwice.add(m);
+    return outcome;
+  };
+  const runIncumbent = async (seed: number): Promise<void> => {
+    const outcome = await slot.evaluate(
+      config,
+      parent.commit,
+      `${iteration}-${runs}-incumbent-${incOn.length}`,
+      { ...ctx.evalEnv, AUTOEXP_SEED: String(seed) },
+      frozen,
+    );
+    incSeconds += outcome.durationMs / 1000;
+    const failed = incumbentFailure(parent.iteration, slot, outcome);
+    if (failed) throw new AutoexpError(failed);
+    addSamples(inc, withWeightedScore(outcome.metrics, config, baselineMeans));
+    incOn.push(here);
+  };
+  const concurrent = () =>
+    incOn.length > 0
+      ? {
+          concurrent: {
+            samples: inc,
+            runsOn: incOn,
+            evalSeconds: round(incSeconds),
+            paired: true as const,
+            seeds,
+          },
+        }
+      : {};
+  /** A run that did not give a score ends the experiment, as unpaired. */
+  const failedRun = (outcome: CheckedOutcome): Verdict | null => {
+    const base = {
+      score: null,
+      delta: null,
+      metrics: {},
+      guard_pass: null,
+      commit,
+      ...(candidate.key ? { key: candidate.key } : {}),
+      evalSeconds: round(evalSeconds),
+      tail,
+      samples: cand,
+      ...concurrent(),
+    };
+    if (outcome.tampered.length > 0)
+      return {
+        ...base,
+        status: "violation",
+        reason: `the eval run changed frozen files: ${outcome.tampered.slice(0, 5).join(", ")}`,
+      };
+    if (outcome.status !== "ok")
+      return {
+        ...base,
+        metrics: outcome.metrics,
+        status: outcome.status,
+        reason: `${runs > 1 ? `run ${runs}: ` : ""}${outcome.problem ?? outcome.status}`,
+      };
+    return null;
+  };
+  const policyFor = (noise: Record<string, Noise>): Policy => {
+    const deltas = chooseMinDeltas(config, noise);
+    return {
+      ...policy,
+      objectives: policy.objectives.map((o) => ({ ...o, minDelta: deltas[o.name] ?? o.minDelta })),
+    };
+  };
+
+  let design: PairedDesign = { first: "fresh" };
+  let judgement: Judgement | null = null;
+  const screenAgainst = Object.fromEntries(
+    Object.entries(setup.incumbent).map(([k, v]) => [k, v.slice(-SCREEN_RUNS)]),
+  );
+  const screenRuns = screenAgainst[ctx.metric]?.length ?? 0;
+  if (screenRuns > 0) {
+    const seed = randomInt(1, 2 ** 31);
+    const outcome = await runCandidate(seed);
+    const failed = failedRun(outcome);
+    if (failed) return failed;
+    addSamples(cand, withWeightedScore(outcome.metrics, config, baselineMeans));
+    const noise = setup.noise(cand, {});
+    judgement = judge({
+      policy: policyFor(noise),
+      incumbent: screenAgainst,
+      candidate: cand,
+      noise,
+      linesDelta: setup.linesDelta,
+    });
+    if (!judgement.final) {
+      seeds.push(seed);
+      await runIncumbent(seed);
+      design = { first: "screened", screenedAgainst: screenRuns };
+    }
+  }
+  const judgePairs = () => {
+    const noise = setup.noise(cand, inc);
+    return judge({
+      policy: policyFor(noise),
+      incumbent: inc,
+      candidate: cand,
+      noise,
+      pairNoise: pairSpread,
+      paired: design,
+      linesDelta: setup.linesDelta,
+    });
+  };
+  if (design.first === "screened") judgement = judgePairs();
+  while (!judgement?.final) {
+    if (judgement) ctx.emit({ type: "run", iteration, run: runs + 1, reason: judgement.reason });
+    if ((inc[ctx.metric]?.length ?? 0) >= policy.maxRuns)
+      throw new Error("judge gave no final decision within max_runs pairs");
+    const seed = randomInt(1, 2 ** 31);
+    seeds.push(seed);
+    const candidateFirst = firstSideFirst(seed, iteration);
+    if (!candidateFirst) await runIncumbent(seed);
+    const outcome = await runCandidate(seed);
+    const failed = failedRun(outcome);
+    if (failed) return failed;
+    addSamples(cand, withWeightedScore(outcome.metrics, config, baselineMeans));
+    if (candidateFirst) await runIncumbent(seed);
+    judgement = judgePairs();
+  }
+  const metrics = meansOf(cand);
+  const score = metrics[ctx.metric]!;
+  const paired = (inc[ctx.metric]?.length ?? 0) > 0;
+  // Against the incumbent measured beside it when paired; against its record when screened out.
+  const delta = paired
+    ? mean(cand[ctx.metric]!.slice(0, inc[ctx.metric]!.length)) - mean(inc[ctx.metric]!)
+    : score - parent.score;
+  const hasGuards = Object.keys(policy.guards).length > 0;
+  return {
+    status: judgement.status,
+    score,
+    delta: Number(delta.toPrecision(12)),
+    metrics,
+    samples: cand,
+    guard_pass: hasGuards ? judgement.status !== "guard_fail" : null,
+    commit,
+    ...(candidate.key ? { key: candidate.key } : {}),
+    reason: judgement.reason,
+    tail,
+    evalSeconds: round(evalSeconds),
+    ...(judgement.evidence ? { evidence: judgement.evidence } : {}),
+    ...(judgement.undecided ? { undecided: true } : {}),
+    ...(setup.linesDelta !== undefined ? { linesDelta: setup.linesDelta } : {}),
+    ...(printedTwice.size > 0 ? { printedTwice: [...printedTwice] } : {}),
+    ...(ctx.workers > 1 ? { runsOn: Array.from({ length: runs }, () => here) } : {}),
+    ...concurrent(),
+  };
+}

@@ -1,0 +1,204 @@
+import { describe, expect, it } from "vitest";
+import { comparePaired, PAIR_NOISE_DF } from "../../action/decide/compare.ts";
+import { judge, type Policy } from "../../action/decide/judge.ts";
+import type { PairedDesign } from "../../action/decide/judgement.ts";
+import { type Noise, pooledNoise } from "../../action/decide/noise.ts";
+import { pairNoise } from "../../action/decide/pair-noise.ts";
+import type { RemeasureEntry, ResultEntry } from "../../action/ledger/types.ts";
+import { createRandom } from "../../action/util/random.ts";
+
+const policy = (minDelta: number): Policy => ({
+  rule: "primary",
+  objectives: [{ name: "score", goal: "maximize", minDelta }],
+  guards: {},
+  confidence: 0.95,
+  maxRuns: 5,
+  simplification: false,
+});
+
+function gaussian(seed: number) {
+  const random = createRandom(seed);
+  return () => {
+    let u = 0;
+    while (u === 0) u = random();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
+  };
+}
+
+/**
+ * One candidate as the engine measures it (evaluate-paired.ts): a screening run against the
+ * incumbent's 10 latest runs, then pairs (the screened run with the incumbent's next run first),
+ * judged by the real judge. `drift(k)` is added to the k-th run of the night's clock: both sides
+ * of a pair see nearly the same machine, the old incumbent runs an earlier one.
+ */
+function candidate(
+  effect: number,
+  draw: () => number,
+  drift: (clock: number) => number = () => 0,
+  design: "screened" | "fresh" = "screened",
+): { kept: boolean; runs: number; unpairedKept: boolean } {
+  let clock = 0;
+  const run = (truth: number) => truth + draw() + drift(clock++);
+  const old = Array.from({ length: 10 }, () => run(0));
+  const others = Array.from({ length: 30 }, draw);
+  const noise = (): Record<string, Noise> => ({ score: pooledNoise([old, others]) });
+  const minDelta = 0.25 * noise().score!.sd;
+  const cand: number[] = [];
+  const inc: number[] = [];
+  let paired: PairedDesign = { first: "fresh" };
+  if (design === "screened") {
+    cand.push(run(effect));
+    const screen = judge({
+      policy: policy(minDelta),
+      incumbent: { score: old },
+      candidate: { score: cand },
+      noise: noise(),
+    });
+    if (screen.final) return { kept: screen.status === "keep", runs: 1, unpairedKept: false };
+    inc.push(run(0));
+    paired = { first: "screened", screenedAgainst: old.length };
+  }
+  const judgePairs = () =>
+    judge({
+      policy: policy(minDelta),
+      incumbent: { score: inc },
+      candidate: { score: cand },
+      noise: noise(),
+      paired,
+    });
+  let j = inc.length > 0 ? judgePairs() : null;
+  while (!j?.final) {
+    // Later pairs in random order, as the engine draws them.
+    if (draw() < 0) {
+      inc.push(run(0));
+      cand.push(run(effect));
+    } else {
+      cand.push(run(effect));
+      inc.push(run(0));
+    }
+    j = judgePairs();
+  }
+  // The same runs judged the old way, against the incumbent's earlier runs.
+  const unpaired = judge({
+    policy: { ...policy(minDelta), maxRuns: cand.length },
+    incumbent: { score: old },
+    candidate: { score: cand },
+    noise: noise(),
+  });
+  return {
+    kept: j.status === "keep",
+    runs: cand.length + inc.length,
+    unpairedKept: unpaired.final && unpaired.status === "keep",
+  };
+}
+
+function rate(
+  trials: number,
+  seed: number,
+  effect: number,
+  drift?: (clock: number) => number,
+  design?: "screened" | "fresh",
+) {
+  const draw = gaussian(seed);
+  let kept = 0;
+  let unpaired = 0;
+  let runs = 0;
+  for (let i = 0; i < trials; i++) {
+    const r = candidate(effect, draw, drift, design);
+    kept += r.kept ? 1 : 0;
+    unpaired += r.unpairedKept ? 1 : 0;
+    runs += r.runs;
+  }
+  return { kept: kept / trials, unpaired: unpaired / trials, runs: runs / trials };
+}
+
+describe("paired measurement (decide.paired)", () => {
+  it("keeps at most 5% of candidates that do nothing, screened or fresh, and uses most of it", () => {
+    for (const design of ["screened", "fresh"] as const) {
+      const r = rate(4000, 11, 0, undefined, design);
+      // 4,000 trials: known to about ±0.35%.
+      expect(r.kept, design).toBeLessThan(0.055);
+      expect(r.kept, design).toBeGreaterThan(0.015);
+    }
+  });
+
+  it("keeps a +2 sd change at least 80% of the time, on about 5 runs beside the incumbent", () => {
+    const r = rate(2000, 12, 2);
+    expect(r.kept).toBeGreaterThan(0.8);
+    expect(r.runs).toBeLessThan(6);
+  });
+
+  it("a machine that speeds up does not make a no-op look better: pairs cancel it", () => {
+    // 0.3 sd better per run: the candidate's runs stand well above the incumbent's older runs.
+    const drift = (clock: number) => 0.3 * clock;
+    const r = rate(3000, 13, 0, drift);
+    // The attack ran: judged against the incumbent's earlier runs, most no-ops would be kept.
+    expect(r.unpaired).toBeGreaterThan(0.5);
+    // Paired, each pair's incumbent run is as late as its candidate run: no more false keeps.
+    expect(r.kept).toBeLessThan(0.055);
+  });
+
+  it("compares the mean paired difference in the goal's direction", () => {
+    const noise: Noise = { sd: 1, df: 40, robustSd: null };
+    const min = comparePaired(
+      { name: "t", goal: "minimize", minDelta: 0 },
+      [10, 20, 30],
+      [9, 19.5, 29],
+      noise,
+      undefined,
+    );
+    expect(min.gain).toBeCloseTo(2.5 / 3, 12);
+    expect(min.nC).toBe(3);
+    expect(min.nI).toBe(3);
+    expect(min.paired).toBe(true);
+    // The spread of the differences about their mean (drift 10 per pair is not noise) and twice
+    // the run variance (40 df), pooled.
+    const own = [1, 0.5, 1].reduce((s, d) => s + (d - 2.5 / 3) ** 2, 0);
+    expect(min.sd).toBeCloseTo(Math.sqrt((2 * 40 + own) / 42), 12);
+    const max = comparePaired(
+      { name: "t", goal: "maximize", minDelta: 0 },
+      [10, 20, 30],
+      [9, 19.5, 29],
+      noise,
+      undefined,
+    );
+    expect(max.gain).toBeCloseTo(-2.5 / 3, 12);
+  });
+
+  it("uses the night's paired spread once it has enough degrees of freedom", () => {
+    const noise: Noise = { sd: 1, df: 40, robustSd: null };
+    const tight: Noise = { sd: 0.1, df: PAIR_NOISE_DF, robustSd: null };
+    const o = { name: "s", goal: "maximize" as const, minDelta: 0 };
+    const young = comparePaired(o, [0, 0], [1, 1], noise, { ...tight, df: PAIR_NOISE_DF - 1 });
+    const fed = comparePaired(o, [0, 0], [1, 1], noise, tight);
+    expect(young.sd).toBeCloseTo(Math.sqrt(2), 1);
+    expect(fed.sd).toBeCloseTo(Math.sqrt((0.01 * PAIR_NOISE_DF) / (PAIR_NOISE_DF + 1)), 12);
+  });
+
+  it("pools paired differences from the ledger: each candidate's runs against its incumbent runs", () => {
+    const row = (iteration: number, score: number[]) =>
+      ({ iteration, samples: { score } }) as unknown as ResultEntry;
+    const beside = (paired_with: number, score: number[]): RemeasureEntry => ({
+      type: "remeasure",
+      iteration: 0,
+      after: paired_with - 1,
+      reason: "concurrent",
+      reset: false,
+      samples: { score },
+      eval_seconds: 0,
+      timestamp: "",
+      paired_with,
+    });
+    const log = {
+      results: [row(0, [9, 9]), row(1, [5, 7, 6]), row(2, [3]), row(3, [1, 1])],
+      remeasures: [
+        beside(1, [4, 4, 4]),
+        beside(2, [2]),
+        // A top-up of the incumbent, not a side of any pairs: not a difference.
+        { ...beside(3, [0, 0]), reason: "top-up" as const, paired_with: 0 },
+      ],
+    };
+    // Only #1 has two or more pairs: differences 1, 3, 2 about their mean 2: ss 2, df 2.
+    expect(pairNoise(log, ["score"]).score).toEqual({ sd: 1, df: 2, robustSd: null });
+  });
+});
