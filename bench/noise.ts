@@ -10,7 +10,10 @@
  *
  * Usage: node bench/noise.ts [--zero 200] [--effect 100] [--worse 30] [--noise gaussian|t3|both]
  *        [--drift 0.02]   (drift: the eval's score creeps up by this many sd per eval)
- *        [--workers 4 [--offset 1.5] [--pooled]]
+ *        [--workers 4 [--offset 1.5] [--pooled]] [--before]
+ *
+ * --before adds a column with decide.paired: false (the rule before pairs: the candidate against
+ * the incumbent's earlier runs, topped up after each keep, a concurrent baseline per worker).
  *
  * With --workers N, the same plan also runs on N workers whose fake devices differ: worker k's
  * eval adds k x offset sd to the score (it reads AUTOEXP_WORKER, as a real eval's device would
@@ -44,6 +47,8 @@ const { values: args } = parseArgs({
     offset: { type: "string", default: "1.5" },
     pooled: { type: "boolean", default: false },
     isolation: { type: "string", default: "auto" },
+    before: { type: "boolean", default: false },
+    pipeline: { type: "string", default: "true" },
   },
 });
 
@@ -137,6 +142,7 @@ async function runOne(
     budget: { experiments: plan.length, stop_after_failures: 1000 },
     workers,
     isolation: args.isolation,
+    pipeline: args.pipeline !== "false",
   });
   if (!checked.ok) throw new Error(JSON.stringify(checked.problems));
   const started = performance.now();
@@ -284,12 +290,24 @@ function columns(): { label: string; decide: Record<string, unknown>; workers: n
   if (workers <= 1)
     return [
       { label: "autoexp (defaults)", decide: {}, workers: 1 },
+      ...(args.before
+        ? [{ label: "unpaired (before)", decide: { paired: false }, workers: 1 }]
+        : []),
       { label: "greedy (1 run, > best)", decide: GREEDY, workers: 1 },
     ];
   const n = `${workers} workers`;
   return [
     { label: "autoexp, 1 worker", decide: {}, workers: 1 },
     { label: `autoexp, ${n}`, decide: { compare_within: "worker" }, workers },
+    ...(args.before
+      ? [
+          {
+            label: `unpaired (before), ${n}`,
+            decide: { compare_within: "worker", paired: false },
+            workers,
+          },
+        ]
+      : []),
     ...(args.pooled
       ? [{ label: `autoexp pooled, ${n}`, decide: { compare_within: "any" }, workers }]
       : []),

@@ -264,7 +264,9 @@ isolation: { shared: [${JSON.stringify(counterDir)}] }
     });
     const run = runCli(repo, ["check", "--runs", "4"], { COUNTER: join(counterDir, "n2") });
     expect(run.code).toBe(1);
-    expect(run.stdout).toContain("run 3/4: FAILED (bad metric output: mem missing)");
+    expect(run.stdout).toContain(
+      "run 3/4: FAILED (bad metric output: mem missing (found `mem:` but `lots` is not a number; print `mem: <number>`))",
+    );
     expect(run.stdout).toContain("PROBLEM: 1 of 4 runs did not give every metric in eval.metrics");
     const bad = runCli(repo, ["check", "--effect", "much"]);
     expect(bad.code).toBe(2);

@@ -88,7 +88,7 @@ describe("deciding under noise, through the engine", () => {
         [-6, "broken", "better but breaks the checks"],
         [0, "", "no real change"],
       ],
-      "{ baseline_runs: 4, remeasure_every: 0 }",
+      "{ baseline_runs: 4, remeasure_every: 0, paired: false }",
     );
     await runBatch({ repoDir: repo, config, tag: "t", env });
     const log = ledger(repo);
@@ -149,7 +149,7 @@ describe("deciding under noise, through the engine", () => {
   it("keeps a shorter candidate that is equal within noise as a simplification", async () => {
     const { repo, config, env } = setup(
       [[0, "", "remove a line"]],
-      "{ baseline_runs: 4, simplification: true, max_runs: 5 }",
+      "{ baseline_runs: 4, simplification: true, max_runs: 5, paired: false }",
     );
     writeFiles(repo, { "candidate.txt": "truth: 10\nx\ny\nz\n" });
     git(repo, "commit", "-qam", "longer");

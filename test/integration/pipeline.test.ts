@@ -165,7 +165,7 @@ target: [model.txt]
 frozen: [eval.js]
 eval: { command: node eval.js, metrics: { loss: { goal: minimize } } }
 agent: { use: command, run: [node, ${JSON.stringify(join(outside, "agent.js"))}], pass_env: [STATE], writable: [${JSON.stringify(outside)}] }
-decide: { baseline_runs: 3, remeasure_every: 0 }
+decide: { baseline_runs: 3, remeasure_every: 0, paired: false }
 pipeline: true
 proposers: 2
 budget: { experiments: 5 }
@@ -225,7 +225,7 @@ describe("pipelined: a candidate undecided against its own incumbent gets a fair
     const { repo, run, runs } = countedNight(
       PATTERN_EVAL,
       "undecided",
-      `decide: { baseline_runs: 3, remeasure_every: 0 }
+      `decide: { baseline_runs: 3, remeasure_every: 0, paired: false }
 pipeline: true
 proposers: 2
 budget: { experiments: 3 }

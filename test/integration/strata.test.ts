@@ -73,7 +73,9 @@ ${parallel}
 }
 
 // A confidence of 0.999: an unchanged program kept by bad luck would make this test flaky.
-const DECIDE = "{ baseline_runs: 3, confidence: 0.999, remeasure_every: 0";
+// These two tests are about the unpaired rule's strata (decide.paired: false); the default,
+// pairs on one worker, has its own test below.
+const DECIDE = "{ baseline_runs: 3, confidence: 0.999, remeasure_every: 0, paired: false";
 
 describe("honest comparisons in parallel: workers whose devices differ", () => {
   it("on GPUs of two kinds, compares within the device kind: keeps the real change only", async () => {
@@ -118,5 +120,33 @@ describe("honest comparisons in parallel: workers whose devices differ", () => {
     const fooled = pooled.rows.filter((r) => r.effect === 0 && r.status === "keep");
     expect(fooled.length).toBeGreaterThan(0);
     expect(fooled.every((r) => r.runs_on!.every((o) => o.worker === 1))).toBe(true);
+  }, 240_000);
+  it("paired (the default): each candidate stands beside the incumbent on its own device", async () => {
+    const { log, rows } = await night(
+      "workers: 2",
+      "{ baseline_runs: 3, confidence: 0.999, remeasure_every: 0 }",
+    );
+    expect(new Set(rows.flatMap((r) => (r.runs_on ?? []).map((o) => o.worker)))).toEqual(
+      new Set([0, 1]),
+    );
+    // 30 sd between the workers: only pairs on one worker keep the real change and nothing else.
+    expect(rows.filter((r) => r.effect === 0 && r.status === "keep")).toEqual([]);
+    expect(rows.find((r) => r.effect === 2)!.status).toBe("keep");
+    const pairs = log.remeasures.filter((m) => m.paired_with !== undefined);
+    expect(pairs.length).toBeGreaterThan(0);
+    for (const m of pairs) {
+      const row = rows.find((r) => r.iteration === m.paired_with)!;
+      // The incumbent's side ran where the candidate's did, pair by pair, with one seed each.
+      expect(new Set(m.runs_on!.map((o) => o.worker))).toEqual(
+        new Set(row.runs_on!.map((o) => o.worker)),
+      );
+      expect(m.seeds).toHaveLength(m.samples.score!.length);
+    }
+    const kept = rows.find((r) => r.effect === 2)!;
+    expect(kept.evidence!.paired).toBe(true);
+    // The kept delta is the paired difference (about +2), not a cross-device 30 sd.
+    expect(Math.abs(kept.delta! - 2)).toBeLessThan(0.5);
+    // No concurrent baseline was needed: nothing but pairs measured the incumbent.
+    expect(log.remeasures.every((m) => m.paired_with !== undefined)).toBe(true);
   }, 240_000);
 });

@@ -189,13 +189,17 @@ describe("paired measurement (decide.paired)", () => {
       timestamp: "",
       paired_with,
     });
+    const topUp = ({ paired_with: _, ...m }: RemeasureEntry): RemeasureEntry => ({
+      ...m,
+      reason: "top-up",
+    });
     const log = {
       results: [row(0, [9, 9]), row(1, [5, 7, 6]), row(2, [3]), row(3, [1, 1])],
       remeasures: [
         beside(1, [4, 4, 4]),
         beside(2, [2]),
         // A top-up of the incumbent, not a side of any pairs: not a difference.
-        { ...beside(3, [0, 0]), reason: "top-up" as const, paired_with: 0 },
+        topUp(beside(3, [0, 0])),
       ],
     };
     // Only #1 has two or more pairs: differences 1, 3, 2 about their mean 2: ss 2, df 2.
