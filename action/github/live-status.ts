@@ -1,5 +1,5 @@
 import type { BatchEvent } from "../engine/events.ts";
-import { formatScore } from "../ledger/format-score.ts";
+import { formatPercent, formatScore } from "../ledger/format-score.ts";
 import { formatVerifiedChange } from "../ledger/render-verified.ts";
 import type { VerifyEntry } from "../ledger/types.ts";
 
@@ -22,9 +22,10 @@ export function describeLive(f: LiveFigures, prefix = ""): string {
     `${f.done}${f.of !== null ? `/${f.of}` : ""} experiment${(f.of ?? f.done) === 1 ? "" : "s"}`,
   ];
   if (f.best !== null) {
+    // The same percent as every other surface (a real minus sign).
     const pct =
       f.baseline !== null && f.baseline !== 0
-        ? ` (${f.best >= f.baseline ? "+" : ""}${(((f.best - f.baseline) / Math.abs(f.baseline)) * 100).toFixed(2)}%)`
+        ? formatPercent(((f.best - f.baseline) / Math.abs(f.baseline)) * 100)
         : "";
     parts.push(`best ${f.metric} ${formatScore(f.best)}${pct}`);
   } else if (f.baseline !== null) parts.push(`baseline ${f.metric} ${formatScore(f.baseline)}`);

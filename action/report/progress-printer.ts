@@ -1,5 +1,6 @@
 import type { BatchEvent } from "../engine/run-batch.ts";
 import { formatDuration } from "../util/duration.ts";
+import { jsonLine } from "../util/record-field.ts";
 import { inertTerminal } from "../util/terminal-inert.ts";
 import { formatEvent } from "./format-event.ts";
 
@@ -52,7 +53,7 @@ export function createProgressPrinter(
     event(event) {
       if (mode === "quiet") return;
       if (mode === "json") {
-        sink.line(JSON.stringify(event));
+        sink.line(jsonLine(event));
         return;
       }
       if (event.type === "start") position = { index: event.index, of: event.of };
