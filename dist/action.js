@@ -31872,7 +31872,7 @@ function createProgressPrinter(mode, sink, metric2, plainEveryMs = 3e4) {
     event(event) {
       if (mode === "quiet") return;
       if (mode === "json") {
-        sink.line(JSON.stringify(event));
+        sink.line(jsonLine(event));
         return;
       }
       if (event.type === "start") position = { index: event.index, of: event.of };
@@ -32555,7 +32555,7 @@ function describeLive(f, prefix = "") {
     `${f.done}${f.of !== null ? `/${f.of}` : ""} experiment${(f.of ?? f.done) === 1 ? "" : "s"}`
   ];
   if (f.best !== null) {
-    const pct = f.baseline !== null && f.baseline !== 0 ? ` (${f.best >= f.baseline ? "+" : ""}${((f.best - f.baseline) / Math.abs(f.baseline) * 100).toFixed(2)}%)` : "";
+    const pct = f.baseline !== null && f.baseline !== 0 ? formatPercent((f.best - f.baseline) / Math.abs(f.baseline) * 100) : "";
     parts.push(`best ${f.metric} ${formatScore(f.best)}${pct}`);
   } else if (f.baseline !== null) parts.push(`baseline ${f.metric} ${formatScore(f.baseline)}`);
   parts.push(

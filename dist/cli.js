@@ -28249,7 +28249,7 @@ function createProgressPrinter(mode, sink, metric2, plainEveryMs = 3e4) {
     event(event) {
       if (mode === "quiet") return;
       if (mode === "json") {
-        sink.line(JSON.stringify(event));
+        sink.line(jsonLine(event));
         return;
       }
       if (event.type === "start") position = { index: event.index, of: event.of };
