@@ -64,6 +64,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { validateConfig } from "../action/config/validate-config.ts";
+import { incumbentState } from "../action/decide/ledger-state.ts";
 import { runBatch } from "../action/engine/run-batch.ts";
 import { parseLog } from "../action/ledger/log-jsonl.ts";
 import { runBefore } from "./compare-revision.ts";
@@ -200,6 +201,11 @@ async function autoexpNight(plan: number[], level: Level, seed: number): Promise
       if (process.env.GREEDY_DEBUG) recent.push(`${spent()} ${JSON.stringify(e).slice(0, 200)}`);
       if ((e.type === "experiment" || e.type === "remeasure") && spent() >= RUNS) stop.abort();
     },
+  }).catch((error: Error) => {
+    // Paired, the budget can run out on the incumbent's side of a pair: the engine stops the
+    // batch there (an incumbent that fails is an unreliable eval). The night ends as recorded.
+    if (spent() >= RUNS && /the incumbent \(#\d+\) failed/.test(error.message)) return null;
+    throw error;
   });
   const seconds = (performance.now() - started) / 1000;
   const log = parseLog(git("show", "autoexp/night:.autoexp/night/log.jsonl"));
@@ -265,13 +271,15 @@ async function autoexpNight(plan: number[], level: Level, seed: number): Promise
     );
   return {
     trueGain: ids.reduce((s, id) => s + plan[id - 1]!, 0),
-    reportedGain: (result.baseline - result.best) * 1000,
+    reportedGain: result
+      ? (result.baseline - result.best) * 1000
+      : (log.results[0]!.score! - incumbentState(log)!.score) * 1000,
     candidates,
     kept,
     badKeeps,
     ceiling: sumHelpful(plan, lastProposal),
     runs,
-    stop: result.stopReason,
+    stop: result?.stopReason ?? "budget spent on the incumbent's side of a pair",
     seconds,
   };
 }

@@ -174,8 +174,8 @@ else console.log("loss: " + (100 - n));
     // The commit status is not left pending: it says the batch was cancelled, with its figures.
     expect(fake.statuses.map((s) => [s.state, s.description])).toEqual([
       ["pending", "0 experiments · baseline loss 100 · not yet verified"],
-      ["pending", "1/3 experiments · best loss 99 (-1.00%) · not yet verified"],
-      ["failure", "cancelled: 1 experiment · best loss 99 (-1.00%) · not yet verified"],
+      ["pending", "1/3 experiments · best loss 99 (−1.00%) · not yet verified"],
+      ["failure", "cancelled: 1 experiment · best loss 99 (−1.00%) · not yet verified"],
     ]);
     expect(fake.statuses.at(-1)?.context).toBe("autoexp/ends");
     expect(post.summary).toContain("The batch did not end normally");
@@ -286,10 +286,10 @@ else console.log("loss: " + (100 - n));
       // The baseline's update met the outage and was skipped; #1's was retried after one 502.
       expect(seen).toEqual([502, 502, 502, 502, 502, 201, 201, 201, 201]);
       expect(fake.statuses.map((s) => [s.state, s.description])).toEqual([
-        ["pending", "1/3 experiments · best loss 99 (-1.00%) · not yet verified"],
-        ["pending", "2/3 experiments · best loss 98 (-2.00%) · not yet verified"],
-        ["pending", "3/3 experiments · best loss 97 (-3.00%) · not yet verified"],
-        ["success", "done: 3/3 experiments · best loss 97 (-3.00%) · not yet verified"],
+        ["pending", "1/3 experiments · best loss 99 (−1.00%) · not yet verified"],
+        ["pending", "2/3 experiments · best loss 98 (−2.00%) · not yet verified"],
+        ["pending", "3/3 experiments · best loss 97 (−3.00%) · not yet verified"],
+        ["success", "done: 3/3 experiments · best loss 97 (−3.00%) · not yet verified"],
       ]);
     } finally {
       await new Promise((r) => proxy.close(() => r(null)));

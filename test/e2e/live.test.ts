@@ -152,7 +152,7 @@ describe("the live morning view: the request's answer and the tag's PR move whil
       ["pending", expect.stringMatching(/^1\/3 experiments · best loss 98 · not yet verified$/)],
       ["pending", "2/3 experiments · best loss 97 · not yet verified"],
       ["pending", "3/3 experiments · best loss 96 · not yet verified"],
-      ["success", "done: 3/3 experiments · best loss 96 (-4.00%) · not yet verified"],
+      ["success", "done: 3/3 experiments · best loss 96 (−4.00%) · not yet verified"],
     ]);
     for (const { status } of seen)
       expect(status).toMatchObject({
@@ -177,7 +177,7 @@ describe("the live morning view: the request's answer and the tag's PR move whil
     const end = seen.at(-1)!;
     expect(end.sticky.match(/autoexp:live/g)).toHaveLength(1);
     expect(end.sticky).toContain("> **The batch ended**");
-    expect(end.sticky).toContain("> done: 3/3 experiments · best loss 96 (-4.00%)");
+    expect(end.sticky).toContain("> done: 3/3 experiments · best loss 96 (−4.00%)");
     expect(end.pr.match(/autoexp:live/g)).toHaveLength(1);
 
     // The token stayed in the Action: no agent, no eval saw it (even named in pass_env).
