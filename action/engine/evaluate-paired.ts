@@ -66,27 +66,10 @@ export async function evaluatePaired(
   );
 
   const runCandidate = async (seed: number): Promise<CheckedOutcome> => {
-    const run = runs++;
-    const timer = ctx.faults.duringEval(iteration);
-    const outcome = await slot.evaluate(
-      config,
-      commit,
-      `${iteration}-${run}`,
-      { ...ctx.evalEnv, AUTOEXP_SEED: String(seed) },
-      frozen,
-      (elapsedMs, lastLine) =>
-        ctx.emit({
-          type: "eval-progress",
-          iteration,
-          run: run + 1,
-          elapsedMs,
-          lastLine,
-          ...(ctx.workers > 1
-            ? { worker: slot.id, device: slot.device, busy: ctx.busyShare?.() ?? 0 }
-            : {}),
-        }),
-    );
-    clearTimeout(timer);
+    const outcome = await candidateRun(ctx, slot, commit, iteration, runs++, {
+      ...ctx.evalEnv,
+      AUTOEXP_SEED: String(seed),
+    });
     evalSeconds += outcome.durationMs / 1000;
     tail = outcome.tail;
     for (const m of outcome.printedTwice) printedTwice.add(m);
@@ -236,4 +219,36 @@ export async function evaluatePaired(
     ...(ctx.workers > 1 ? { runsOn: Array.from({ length: runs }, () => here) } : {}),
     ...concurrent(),
   };
+}
+
+/** One eval run of a candidate (its `run`-th, from 0), with its live progress line and the fault hook. */
+export async function candidateRun(
+  ctx: EngineContext,
+  slot: Slot,
+  commit: string,
+  iteration: number,
+  run: number,
+  env: Record<string, string | undefined>,
+): Promise<CheckedOutcome> {
+  const timer = ctx.faults.duringEval(iteration);
+  const outcome = await slot.evaluate(
+    ctx.config,
+    commit,
+    `${iteration}-${run}`,
+    env,
+    ctx.store.log!.config!.frozen_hashes,
+    (elapsedMs, lastLine) =>
+      ctx.emit({
+        type: "eval-progress",
+        iteration,
+        run: run + 1,
+        elapsedMs,
+        lastLine,
+        ...(ctx.workers > 1
+          ? { worker: slot.id, device: slot.device, busy: ctx.busyShare?.() ?? 0 }
+          : {}),
+      }),
+  );
+  clearTimeout(timer);
+  return outcome;
 }

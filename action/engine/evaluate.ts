@@ -8,7 +8,7 @@ import { flattenStrata, mergeStrata, stratumOf } from "../decide/strata.ts";
 import type { Status } from "../ledger/types.ts";
 import { AutoexpError } from "../util/errors.ts";
 import { incumbentFailure } from "./concurrent-baseline.ts";
-import { evaluatePaired } from "./evaluate-paired.ts";
+import { candidateRun, evaluatePaired } from "./evaluate-paired.ts";
 import type { Candidate, EngineContext, Verdict } from "./experiment.ts";
 import { round } from "./propose.ts";
 import type { Slot } from "./slot.ts";
@@ -84,26 +84,7 @@ export async function evaluate(
       addSamples(concurrent.samples, withWeightedScore(outcome.metrics, config, baselineMeans));
       concurrent.runsOn.push(here);
     }
-    const timer = ctx.faults.duringEval(iteration);
-    const outcome = await slot.evaluate(
-      config,
-      commit,
-      `${iteration}-${run}`,
-      ctx.evalEnv,
-      frozen,
-      (elapsedMs, lastLine) =>
-        ctx.emit({
-          type: "eval-progress",
-          iteration,
-          run: run + 1,
-          elapsedMs,
-          lastLine,
-          ...(ctx.workers > 1
-            ? { worker: slot.id, device: slot.device, busy: ctx.busyShare?.() ?? 0 }
-            : {}),
-        }),
-    );
-    clearTimeout(timer);
+    const outcome = await candidateRun(ctx, slot, commit, iteration, run, ctx.evalEnv);
     evalSeconds += outcome.durationMs / 1000;
     tail = outcome.tail;
     for (const m of outcome.printedTwice) printedTwice.add(m);
