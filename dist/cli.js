@@ -31705,24 +31705,10 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
     policy.objectives.map((o) => o.name)
   );
   const runCandidate = async (seed) => {
-    const run = runs++;
-    const timer = ctx.faults.duringEval(iteration);
-    const outcome = await slot.evaluate(
-      config2,
-      commit2,
-      `${iteration}-${run}`,
-      { ...ctx.evalEnv, AUTOEXP_SEED: String(seed) },
-      frozen,
-      (elapsedMs, lastLine) => ctx.emit({
-        type: "eval-progress",
-        iteration,
-        run: run + 1,
-        elapsedMs,
-        lastLine,
-        ...ctx.workers > 1 ? { worker: slot.id, device: slot.device, busy: ctx.busyShare?.() ?? 0 } : {}
-      })
-    );
-    clearTimeout(timer);
+    const outcome = await candidateRun(ctx, slot, commit2, iteration, runs++, {
+      ...ctx.evalEnv,
+      AUTOEXP_SEED: String(seed)
+    });
     evalSeconds += outcome.durationMs / 1e3;
     tail = outcome.tail;
     for (const m of outcome.printedTwice) printedTwice.add(m);
@@ -31865,6 +31851,26 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
     ...concurrent()
   };
 }
+async function candidateRun(ctx, slot, commit2, iteration, run, env) {
+  const timer = ctx.faults.duringEval(iteration);
+  const outcome = await slot.evaluate(
+    ctx.config,
+    commit2,
+    `${iteration}-${run}`,
+    env,
+    ctx.store.log.config.frozen_hashes,
+    (elapsedMs, lastLine) => ctx.emit({
+      type: "eval-progress",
+      iteration,
+      run: run + 1,
+      elapsedMs,
+      lastLine,
+      ...ctx.workers > 1 ? { worker: slot.id, device: slot.device, busy: ctx.busyShare?.() ?? 0 } : {}
+    })
+  );
+  clearTimeout(timer);
+  return outcome;
+}
 
 // action/engine/evaluate.ts
 var NONE2 = { score: null, delta: null, metrics: {}, samples: {}, guard_pass: null };
@@ -31919,23 +31925,7 @@ async function evaluate(ctx, candidate, slot, strata = null) {
       addSamples(concurrent.samples, withWeightedScore(outcome2.metrics, config2, baselineMeans));
       concurrent.runsOn.push(here);
     }
-    const timer = ctx.faults.duringEval(iteration);
-    const outcome = await slot.evaluate(
-      config2,
-      commit2,
-      `${iteration}-${run}`,
-      ctx.evalEnv,
-      frozen,
-      (elapsedMs, lastLine) => ctx.emit({
-        type: "eval-progress",
-        iteration,
-        run: run + 1,
-        elapsedMs,
-        lastLine,
-        ...ctx.workers > 1 ? { worker: slot.id, device: slot.device, busy: ctx.busyShare?.() ?? 0 } : {}
-      })
-    );
-    clearTimeout(timer);
+    const outcome = await candidateRun(ctx, slot, commit2, iteration, run, ctx.evalEnv);
     evalSeconds += outcome.durationMs / 1e3;
     tail = outcome.tail;
     for (const m of outcome.printedTwice) printedTwice.add(m);
