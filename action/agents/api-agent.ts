@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { ApiAgentConfig } from "../config/schema.ts";
+import { createRedactor } from "../process/secrets.ts";
 import type { Agent, Proposal, ProposeContext, Usage } from "./agent.ts";
 import { applyEdits } from "./edits/apply-edits.ts";
 import type { EditScope } from "./edits/edit.ts";
@@ -223,6 +224,82 @@ function failed(
       };
     case "transient":
       return { ok: false, error: `${where} failed${tries} (${result.error})` };
+  }
+}
+
+/**
+ * What a one-token test call found. `fatal`: a setting that cannot work (no server at base_url,
+ * no such endpoint or model, a key refused), with the setting and its fix named; otherwise a
+ * passing trouble (429, 5xx, a timeout, a 400 the real request may not meet) that the first
+ * experiment will tell about.
+ */
+export type PingResult =
+  | { ok: true; attempts: number }
+  | { ok: false; fatal: boolean; error: string };
+
+/**
+ * Calls the API once with a one-token answer, the cheapest request that proves the server, the
+ * key and the model: run before the baseline, so that a wrong base_url or key stops the batch
+ * before hours of baseline runs. The key is redacted from what the server said.
+ */
+export async function pingApi(
+  config: ApiAgentConfig,
+  env: Record<string, string | undefined>,
+): Promise<PingResult> {
+  const api = config.use === "openai" ? openai(config) : anthropic(config);
+  const key = config.api_key_env ? env[config.api_key_env] : undefined;
+  if (config.api_key_env && !key)
+    return {
+      ok: false,
+      fatal: true,
+      error: `agent.api_key_env: ${config.use} reads its key from ${config.api_key_env}, which is not set. Export it, or set api_key_env: null for a local server that needs no key`,
+    };
+  const result = await postJson({
+    url: api.url,
+    headers: api.headers(key),
+    body: api.body({ ...config, max_tokens: 1 }, "Answer with one word: ready?"),
+    timeoutMs: config.timeout,
+    // One retry: a server still starting gets a moment; a wrong URL is not waited on for long.
+    retries: Math.min(config.retries, 1),
+    retryDelayMs: config.retry_delay,
+  });
+  if (result.ok) return { ok: true, attempts: result.attempts };
+  const redact = createRedactor(key ? [key] : []);
+  const where = `${config.use} at ${config.base_url}`;
+  const said = redact(result.error);
+  switch (result.failure) {
+    case "unreachable":
+      return {
+        ok: false,
+        fatal: true,
+        error: `agent.base_url: cannot reach ${where} (${said}). Start the server, or fix agent.base_url in autoexp.yml`,
+      };
+    case "auth":
+      return {
+        ok: false,
+        fatal: true,
+        error: config.api_key_env
+          ? `agent.api_key_env: ${where} refused the key in ${config.api_key_env} (${said}). Check the key and its access to ${config.model}`
+          : `agent.api_key_env: ${where} wants a key (${said}) and api_key_env is null. Set api_key_env to the variable that holds the key`,
+      };
+    case "not_found":
+      return {
+        ok: false,
+        fatal: true,
+        error: `agent.base_url or agent.model: ${where} has no such endpoint or model (${said}). Check base_url (an OpenAI-compatible server's usually ends in /v1) and model (${config.model})`,
+      };
+    case "request":
+      return {
+        ok: false,
+        fatal: false,
+        error: `${where} rejected a one-token test request (${said}); the first experiment's request will tell whether the real one passes`,
+      };
+    case "transient":
+      return {
+        ok: false,
+        fatal: false,
+        error: `${where} did not answer a one-token test request (${said}); autoexp retries during the batch`,
+      };
   }
 }
 

@@ -1,5 +1,6 @@
 import { accessSync, constants, existsSync } from "node:fs";
 import { delimiter, isAbsolute, join } from "node:path";
+import { pingApi } from "../agents/api-agent.ts";
 import { checkScopeFiles } from "../config/check-scope-files.ts";
 import type { AgentConfig, Config } from "../config/schema.ts";
 import { formatProblems } from "../config/validate-config.ts";
@@ -8,7 +9,8 @@ import { findRepository } from "./find-repository.ts";
 
 /**
  * Checks for a new tag, before anything is created: a clean tree, globs that match committed
- * files, and a `command` agent whose program is there (found now, not after the baseline runs).
+ * files, a `command` agent whose program is there, and a model API that answers a one-token
+ * call with the key given (found now, not after the baseline runs).
  */
 export async function preflightNewTag(
   repoDir: string,
@@ -31,6 +33,11 @@ export async function preflightNewTag(
   if (problems.length > 0) throw new AutoexpError(formatProblems("autoexp.yml", problems));
   const missing = missingAgentProgram(config.agent, repoDir, env.PATH ?? "");
   if (missing) throw new AutoexpError(`${missing}. Nothing was run or written`);
+  if (config.agent.use === "openai" || config.agent.use === "anthropic") {
+    const ping = await pingApi(config.agent, env);
+    // A passing trouble (429, 5xx) is left to the agent's retries in the batch.
+    if (!ping.ok && ping.fatal) throw new AutoexpError(`${ping.error}. Nothing was run or written`);
+  }
 }
 
 // A script an interpreter runs: the argument a missing file most often hides in.

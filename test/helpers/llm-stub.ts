@@ -7,6 +7,8 @@ export interface Step {
   body?: unknown;
   headers?: Record<string, string>;
   delayMs?: number;
+  /** Stop listening once this answer is sent: the server is gone from then on. */
+  thenClose?: boolean;
 }
 
 export interface Received {
@@ -19,6 +21,8 @@ export interface Received {
 export interface Stub {
   url: string;
   requests: Received[];
+  /** autoexp's one-token test calls (max_tokens 1), answered apart from the steps. */
+  pings: Received[];
   /** Steps still to play; when empty the server answers 500. */
   queue: Step[];
   /** The user message (the prompt) of request i. */
@@ -35,9 +39,15 @@ if (process.env.VITEST) {
   });
 }
 
-/** A real HTTP server on loopback that plays scripted answers and records what it was sent. */
-export async function startStub(steps: Step[]): Promise<Stub> {
+/**
+ * A real HTTP server on loopback that plays scripted answers and records what it was sent.
+ * autoexp's one-token test call before the baseline is answered with `ping` (by default a
+ * one-token answer in the API's shape) and recorded in `pings`, so that the steps script the
+ * experiments only.
+ */
+export async function startStub(steps: Step[], options: { ping?: Step } = {}): Promise<Stub> {
   const requests: Received[] = [];
+  const pings: Received[] = [];
   const queue = [...steps];
   const server = createServer((req, res) => {
     let data = "";
@@ -51,12 +61,20 @@ export async function startStub(steps: Step[]): Promise<Stub> {
       } catch {
         // recorded as {}
       }
-      requests.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body });
-      const step = queue.shift() ?? { status: 500, body: { error: { message: "no more steps" } } };
+      const received = { method: req.method ?? "", url: req.url ?? "", headers: req.headers, body };
+      const ping = body.max_tokens === 1 || body.max_completion_tokens === 1;
+      (ping ? pings : requests).push(received);
+      const step = ping
+        ? (options.ping ?? oneToken(req.url ?? ""))
+        : (queue.shift() ?? { status: 500, body: { error: { message: "no more steps" } } });
       setTimeout(() => {
         if (res.destroyed) return;
         res.writeHead(step.status ?? 200, { "content-type": "application/json", ...step.headers });
         res.end(typeof step.body === "string" ? step.body : JSON.stringify(step.body ?? {}));
+        if (step.thenClose) {
+          server.close();
+          server.closeAllConnections();
+        }
       }, step.delayMs ?? 0);
     });
   });
@@ -66,6 +84,7 @@ export async function startStub(steps: Step[]): Promise<Stub> {
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    pings,
     queue,
     prompt: (i) => {
       const messages = (requests[i]?.body.messages ?? []) as { role: string; content: string }[];
@@ -73,6 +92,13 @@ export async function startStub(steps: Step[]): Promise<Stub> {
     },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
+}
+
+/** A one-token answer, in the shape of the API the path names. */
+function oneToken(url: string): Step {
+  return url.endsWith("/messages")
+    ? anthropicAnswer("Yes", { input_tokens: 12, output_tokens: 1 }, "max_tokens")
+    : openaiAnswer("Yes", { prompt_tokens: 12, completion_tokens: 1 }, "length");
 }
 
 /** A chat completion as OpenAI (and vLLM, Ollama, llama.cpp) return it. */

@@ -1,10 +1,11 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseConfigText } from "../../action/config/parse-config-text.ts";
 import { runBatch } from "../../action/engine/run-batch.ts";
 import type { ResultEntry } from "../../action/ledger/types.ts";
+import { AutoexpError } from "../../action/util/errors.ts";
 import { anthropicAnswer, edit, openaiAnswer, type Step, startStub } from "../helpers/llm-stub.ts";
 import { branchLog, git, makeRepo, tempDir, writeFiles } from "../helpers/repo.ts";
 
@@ -117,6 +118,11 @@ describe("openai agent against an OpenAI-compatible server on loopback", () => {
 
     // What the server saw: the endpoint, the key as a bearer token, the model and limits.
     expect(stub.requests).toHaveLength(9);
+    // Before the baseline, one call for one token proved the server, the key and the model.
+    expect(stub.pings).toHaveLength(1);
+    expect(stub.pings[0]).toMatchObject({ method: "POST", url: "/v1/chat/completions" });
+    expect(stub.pings[0]!.headers.authorization).toBe(`Bearer ${KEY}`);
+    expect(stub.pings[0]!.body).toMatchObject({ model: "stub-model", max_tokens: 1 });
     expect(stub.requests[0]).toMatchObject({ method: "POST", url: "/v1/chat/completions" });
     expect(stub.requests[0]!.headers.authorization).toBe(`Bearer ${KEY}`);
     expect(stub.requests[0]!.body).toMatchObject({ model: "stub-model", max_tokens: 8192 });
@@ -168,6 +174,9 @@ describe("anthropic agent against a Messages API server on loopback", () => {
     });
     expect(rows[2]!.reason).toContain("cut off at max_tokens (2000)");
     expect(stub.requests[0]).toMatchObject({ url: "/v1/messages" });
+    expect(stub.pings).toHaveLength(1);
+    expect(stub.pings[0]).toMatchObject({ url: "/v1/messages", body: { max_tokens: 1 } });
+    expect(stub.pings[0]!.headers["x-api-key"]).toBe(KEY);
     expect(stub.requests[0]!.headers["x-api-key"]).toBe(KEY);
     expect(stub.requests[0]!.headers["anthropic-version"]).toBe("2023-06-01");
     expect(stub.requests[0]!.headers.authorization).toBeUndefined();
@@ -245,31 +254,79 @@ describe("an agent that cannot work stops the batch cleanly at once", () => {
     [
       "an unreachable base_url",
       null,
-      /the agent cannot work: cannot reach openai at http:\/\/127\.0\.0\.1:\d+\/v1 after 2 attempts \(ECONNREFUSED\): is the server running/,
+      /^agent\.base_url: cannot reach openai at http:\/\/127\.0\.0\.1:\d+\/v1 \(ECONNREFUSED\)\. Start the server, or fix agent\.base_url in autoexp\.yml\. Nothing was run or written$/,
     ],
+    [
+      "a server that refuses the key",
+      { status: 401, body: { error: { message: `Incorrect API key provided: ${KEY}` } } },
+      /^agent\.api_key_env: openai at .* refused the key in TEST_OPENAI_KEY \(HTTP 401: Incorrect API key provided: \[redacted\]\)\. Check the key and its access to m\. Nothing was run or written$/,
+    ],
+    [
+      "an unknown model",
+      { status: 404, body: { error: { message: "model 'm' not found" } } },
+      /^agent\.base_url or agent\.model: openai at .* has no such endpoint or model \(HTTP 404: model 'm' not found\)\. Check base_url .* and model \(m\)/,
+    ],
+  ] as const)(
+    "%s: found by a one-token call before the baseline; exit 2, no eval run, nothing written",
+    async (_what, ping, message) => {
+      const stub = ping ? await startStub([], { ping }) : null;
+      const url = stub ? `${stub.url}/v1` : `http://127.0.0.1:${await freePort()}/v1`;
+      const { dir, spy, config } = setup(
+        `{ use: openai, model: m, base_url: "${url}", api_key_env: TEST_OPENAI_KEY, retries: 1, retry_delay: 10ms }`,
+      );
+      const failure = await runBatch({
+        repoDir: dir,
+        config,
+        tag: "t",
+        env: { ...process.env, TEST_OPENAI_KEY: KEY, EVAL_SPY: spy },
+      }).catch((e: unknown) => e as AutoexpError);
+      expect(failure).toBeInstanceOf(AutoexpError);
+      expect((failure as AutoexpError).exitCode).toBe(2);
+      expect((failure as AutoexpError).message).toMatch(message);
+      expect((failure as AutoexpError).message).not.toContain(KEY);
+      // The eval never ran, and no branch, ref or state folder was made.
+      expect(existsSync(spy)).toBe(false);
+      expect(git(dir, "for-each-ref", "refs/autoexp", "refs/heads/autoexp").trim()).toBe("");
+      expect(existsSync(join(dir, ".git", "autoexp"))).toBe(false);
+      if (stub) {
+        expect(stub.pings).toHaveLength(1);
+        expect(stub.pings[0]!.body).toMatchObject({ model: "m", max_tokens: 1 });
+        expect(stub.pings[0]!.headers.authorization).toBe(`Bearer ${KEY}`);
+        expect(stub.requests).toHaveLength(0);
+      }
+    },
+  );
+
+  it.each([
     [
       "a model that answers with nothing",
       [openaiAnswer("")],
       /the agent cannot work: the model \(m\) answered with nothing/,
     ],
     [
-      "a server that refuses the key",
+      "a server that refuses the key later (a key revoked in the night)",
       [{ status: 401, body: { error: { message: `Incorrect API key provided: ${KEY}` } } }],
       /the agent cannot work: openai at .* refused the key in TEST_OPENAI_KEY \(HTTP 401: Incorrect API key provided: \[redacted\]\)/,
     ],
     [
-      "an unknown model",
+      "a model gone later",
       [{ status: 404, body: { error: { message: "model 'm' not found" } } }],
       /has no such endpoint or model \(HTTP 404: model 'm' not found\): check base_url and model/,
+    ],
+    [
+      "a server gone after the one-token call",
+      "gone",
+      /the agent cannot work: cannot reach openai at http:\/\/127\.0\.0\.1:\d+\/v1 after 2 attempts \(ECONNREFUSED\): is the server running/,
     ],
   ] as const)(
     "%s: one agent_error recorded after the baseline, then the batch stops with the reason",
     async (_what, steps, reason) => {
-      const url = steps
-        ? `${(await startStub([...steps])).url}/v1`
-        : `http://127.0.0.1:${await freePort()}/v1`;
+      const stub =
+        steps === "gone"
+          ? await startStub([], { ping: { ...openaiAnswer("Yes"), thenClose: true } })
+          : await startStub([...steps]);
       const { dir, spy, config } = setup(
-        `{ use: openai, model: m, base_url: "${url}", api_key_env: TEST_OPENAI_KEY, retries: 1, retry_delay: 10ms }`,
+        `{ use: openai, model: m, base_url: "${stub.url}/v1", api_key_env: TEST_OPENAI_KEY, retries: 1, retry_delay: 10ms }`,
       );
       const result = await runBatch({
         repoDir: dir,
@@ -277,6 +334,7 @@ describe("an agent that cannot work stops the batch cleanly at once", () => {
         tag: "t",
         env: { ...process.env, TEST_OPENAI_KEY: KEY, EVAL_SPY: spy },
       });
+      expect(stub.pings).toHaveLength(1);
       expect(result.stopReason).toMatch(reason);
       const log = branchLog(dir, "t");
       expect(log.filter((e) => e.type === "result").map((e) => e.status)).toEqual([
