@@ -1,11 +1,14 @@
 import type { Config } from "../config/schema.ts";
 import { primaryMetric } from "../config/validate-config.ts";
-import { runBatch } from "../engine/run-batch.ts";
+import { Interrupted } from "../engine/interrupted.ts";
+import { type BatchEvent, runBatch } from "../engine/run-batch.ts";
 import { recordDir } from "../ledger/record-files.ts";
 import { formatScore } from "../ledger/render-dashboard.ts";
+import { formatEvent } from "../report/format-event.ts";
 import { createProgressPrinter, progressMode } from "../report/progress-printer.ts";
 import { AutoexpError } from "../util/errors.ts";
 import { watchInterrupts } from "../util/interrupt.ts";
+import { jsonLine } from "../util/record-field.ts";
 import type { Io } from "./command.ts";
 import { exitCodeForStop } from "./exit-codes.ts";
 
@@ -23,7 +26,8 @@ export interface BatchRequest {
 
 /**
  * Runs a batch with progress on the terminal and a summary at the end; returns the exit code.
- * Ctrl-C stops after the experiment in flight; a second Ctrl-C stops at once.
+ * The first Ctrl-C (or SIGTERM) stops once the eval run in flight ends, recording nothing
+ * half-done; a second stops at once.
  */
 export async function runAndReport(io: Io, request: BatchRequest): Promise<number> {
   const { config, output } = request;
@@ -34,12 +38,12 @@ export async function runAndReport(io: Io, request: BatchRequest): Promise<numbe
     { line: io.out, write: io.write, columns: io.columns },
     metric,
   );
-  const interrupts = watchInterrupts(() => {
-    printer.close();
-    io.err(
-      "\nautoexp: stopping after this experiment (press Ctrl-C again to stop now; the experiment in flight is then lost)",
-    );
-  });
+  // The first Ctrl-C: the engine says what it still waits for (a "stopping" event), on stderr.
+  const interrupts = watchInterrupts(() => printer.close());
+  const onEvent = (event: BatchEvent) => {
+    if (event.type !== "stopping" || mode === "json") return printer.event(event);
+    io.err(`\nautoexp: ${formatEvent(event, metric)}`);
+  };
   try {
     printer.line(
       `autoexp: tag ${request.tag} on branch autoexp/${request.tag}, agent ${config.agent.use}`,
@@ -50,7 +54,7 @@ export async function runAndReport(io: Io, request: BatchRequest): Promise<numbe
       tag: request.tag,
       env: io.env,
       signal: interrupts.signal,
-      onEvent: (event) => printer.event(event),
+      onEvent,
       ...(request.experiments ? { experiments: request.experiments } : {}),
       ...(request.acceptConfigChange ? { acceptConfigChange: true } : {}),
       ...(request.adopt ? { adopt: true as const } : {}),
@@ -77,6 +81,12 @@ export async function runAndReport(io: Io, request: BatchRequest): Promise<numbe
     return code;
   } catch (error) {
     printer.close();
+    // Stopped while the baseline was measured: nothing to summarise, nothing recorded.
+    if (error instanceof Interrupted) {
+      if (output.json) io.out(jsonLine({ type: "done", exitCode: 130, error: error.message }));
+      else io.err(`autoexp: ${error.message}`);
+      return exitCodeForStop("interrupted");
+    }
     if (output.json && error instanceof AutoexpError)
       io.out(JSON.stringify({ type: "error", exitCode: error.exitCode, message: error.message }));
     throw error;

@@ -1,4 +1,5 @@
 import type { RemeasureEntry, ResultEntry, VerifyEntry } from "../ledger/types.ts";
+import type { InFlight } from "./interrupted.ts";
 
 /** What a batch reports as it goes (the CLI's progress line, the Action's log groups). */
 export type BatchEvent =
@@ -54,4 +55,6 @@ export type BatchEvent =
       problem?: string;
     }
   | { type: "verified"; entry: VerifyEntry }
+  /** The first Ctrl-C or SIGTERM: nothing new starts; what the batch still waits for. */
+  | { type: "stopping"; waiting: InFlight[] }
   | { type: "stop"; reason: string };

@@ -8,6 +8,7 @@ import type { ResultEntry } from "../ledger/types.ts";
 import type { Change } from "./agent-checkout.ts";
 import type { BatchEvent } from "./events.ts";
 import type { createFaults } from "./faults.ts";
+import type { StopGate } from "./interrupted.ts";
 import type { RecordStore } from "./record-store.ts";
 
 /**
@@ -89,6 +90,8 @@ export interface EngineContext {
   /** The workers' busy share so far (0..1), for progress. */
   busyShare?: () => number;
   signal: AbortSignal | undefined;
+  /** Where agent calls and rebases are refused once the batch is stopping (see Interrupted). */
+  stopGate?: StopGate;
   /** The line of the tag this batch explores (a matrix shard), told to the agent. */
   line?: Line;
 }

@@ -17,6 +17,7 @@ export async function propose(
   turns?: Turns,
 ): Promise<Candidate | Stop> {
   const { iteration, parent } = candidate;
+  ctx.stopGate?.check(`the agent's proposal for #${iteration}`);
   // A parallel line's displaced keep, waiting to be judged against this line: before the agent.
   const queued = takeRecheck(ctx);
   if (queued) return recheck(ctx, candidate, checkout, queued);
@@ -29,6 +30,8 @@ export async function propose(
   const history = log.results.slice(0, candidate.historyLength);
   const started = performance.now();
   let proposal: Candidate["proposal"];
+  const agentKey = `agent ${candidate.checkout ?? 0}`;
+  ctx.stopGate?.enter(agentKey, `the agent's proposal for #${iteration}`, "agent");
   try {
     proposal = await ctx.agent.propose({
       worktree: checkout.dir,
@@ -62,6 +65,8 @@ export async function propose(
       ok: false,
       error: `agent failed: ${error instanceof Error ? error.message : String(error)}`,
     };
+  } finally {
+    ctx.stopGate?.leave(agentKey);
   }
   const agentSeconds = round((performance.now() - started) / 1000);
   proposal = redactDeep(proposal, ctx.redact);

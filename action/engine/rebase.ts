@@ -31,6 +31,7 @@ export async function rebase(
   checkout: AgentCheckout,
   checkoutIndex: number,
 ): Promise<Candidate | Stop> {
+  ctx.stopGate?.check(`re-applying #${candidate.iteration} onto #${onto.parent.iteration}`);
   const repo = ctx.store.repo;
   const current = onto.parent;
   const fresh: Candidate = {

@@ -24,6 +24,7 @@ import type { EngineContext } from "./experiment.ts";
 import { explainFailure } from "./explain-failure.ts";
 import { createFaults } from "./faults.ts";
 import { recordPendingImport } from "./import-history.ts";
+import { INTERRUPTED, Interrupted, StopGate } from "./interrupted.ts";
 import { resolveIsolation } from "./isolation.ts";
 import { openTag } from "./open-tag.ts";
 import { preflightNewTag } from "./preflight.ts";
@@ -54,7 +55,10 @@ export interface BatchOptions {
   agent?: Agent;
   env?: Record<string, string | undefined>;
   onEvent?: (event: BatchEvent) => void;
-  /** Checked between experiments: a requested stop ends the batch cleanly. */
+  /**
+   * A requested stop (the first Ctrl-C or SIGTERM): no eval run, check, agent call or rebase
+   * starts after it; the batch ends when what is in flight ends, recording nothing half-done.
+   */
   signal?: AbortSignal;
   /**
    * Line i of K when K batches explore the tag in parallel (an Actions matrix): model agents are
@@ -135,6 +139,7 @@ async function runBatchUnexplained(options: BatchOptions): Promise<BatchResult> 
     mode: isolation.mode,
     warnings: [...isolation.warnings, ...data.warnings],
   });
+  const gate = new StopGate(options.signal, store.log ? recentRunMs(store.log) : []);
   const gpus = await workerGpus(config);
   const slots = Array.from(
     { length: gpus ? gpus.length : config.workers },
@@ -145,6 +150,7 @@ async function runBatchUnexplained(options: BatchOptions): Promise<BatchResult> 
         git: store.repo,
         isolation,
         logs: join(store.stateDir, "logs"),
+        gate,
         ...(gpus ? { gpu: gpus[id]! } : {}),
       }),
   );
@@ -155,27 +161,34 @@ async function runBatchUnexplained(options: BatchOptions): Promise<BatchResult> 
   const checkpoint = options.checkpoint ?? (async () => {});
   // The eval learns nothing of the tag or the run (see EVAL_AUTOEXP_NAMES).
   const evalOnly = evalEnv;
-  if (!store.log) {
-    await startTag(store, config, slot, { metric, goal, evalEnv: evalOnly, emit: safeEmit });
-    if (await recordPendingImport(store))
-      safeEmit({ type: "notice", message: "imported history recorded (autoexp import)" });
-    await checkpoint();
-  } else {
-    const head = store.log;
-    await checkCompatible(
-      store,
-      config,
-      slot,
-      options.acceptConfigChange ?? false,
-      evalOnly,
-      safeEmit,
-    );
-    await noticeMovedBase(store, safeEmit);
-    emit({
-      type: "resumed",
-      experiments: head.results.length - 1,
-      best: currentIncumbent(head).score,
-    });
+  // Said at once, when the stop is asked for: what the batch still waits for, and about how long.
+  using _stopping = gate.onStopping(() => safeEmit({ type: "stopping", waiting: gate.inFlight() }));
+  const resuming = store.log !== null;
+  try {
+    if (!store.log) {
+      await startTag(store, config, slot, { metric, goal, evalEnv: evalOnly, emit: safeEmit });
+      if (await recordPendingImport(store))
+        safeEmit({ type: "notice", message: "imported history recorded (autoexp import)" });
+      await checkpoint();
+    } else {
+      const head = store.log;
+      await checkCompatible(
+        store,
+        config,
+        slot,
+        options.acceptConfigChange ?? false,
+        evalOnly,
+        safeEmit,
+      );
+      await noticeMovedBase(store, safeEmit);
+      emit({
+        type: "resumed",
+        experiments: head.results.length - 1,
+        best: currentIncumbent(head).score,
+      });
+    }
+  } catch (error) {
+    throw error instanceof Interrupted ? interruptedBefore(resuming) : error;
   }
   const log = store.log!;
   const ctx: EngineContext = {
@@ -210,6 +223,7 @@ async function runBatchUnexplained(options: BatchOptions): Promise<BatchResult> 
     workers: slots.length,
     busyShare: () => pool.busyShare(),
     signal: options.signal,
+    stopGate: gate,
   };
   const caveats = trustCaveats(config, isolation);
   // In every mode: a sandbox keeps .git out of reach, and this proves it stayed so.
@@ -226,7 +240,10 @@ async function runBatchUnexplained(options: BatchOptions): Promise<BatchResult> 
   // that a free slot never waits for a proposal when proposing is no slower than evaluating.
   const lag = slots.length - 1 + (config.pipeline ? ctx.proposers + 1 : 0);
   const stop =
-    (await concurrentBaseline(ctx, slots)) ??
+    (await concurrentBaseline(ctx, slots).catch((error) => {
+      if (error instanceof Interrupted) return INTERRUPTED;
+      throw error;
+    })) ??
     (lag === 0
       ? await runSerial(steps, () => pool.acquire())
       : await runPipelined(steps, () => pool.acquire(), { lag }));
@@ -247,6 +264,27 @@ async function runBatchUnexplained(options: BatchOptions): Promise<BatchResult> 
   const verify = { isolation, evalEnv: evalOnly, env, emit: safeEmit };
   if (await verifyAtBatchEnd(store, config, stop, verify)) await checkpoint();
   return summarise(tag, store.log!, ctx.done, { ...stop, reason: stopReason }, isolation.mode);
+}
+
+/** A stop asked for while the baseline (or, on resume, the incumbent) was being measured. */
+function interruptedBefore(resuming: boolean): Interrupted {
+  const what = resuming
+    ? "the incumbent's runs under the changed config were recorded"
+    : "the baseline was recorded";
+  return new Interrupted(
+    `${what}: none of its runs were kept. Run the same command again to start there`,
+  );
+}
+
+/** The latest eval runs' lengths on record (ms per run), for a stop's estimate before any runs here. */
+function recentRunMs(log: ParsedLog): number[] {
+  return log.results
+    .slice(-5)
+    .filter((r) => r.eval_seconds > 0)
+    .map((r) => {
+      const runs = Math.max(1, ...Object.values(r.samples).map((s) => s.length));
+      return (r.eval_seconds * 1000) / runs;
+    });
 }
 
 /** What the reviewer must know about how this batch's evals ran. */

@@ -1,4 +1,5 @@
 import type { Stop } from "../decide/budget.ts";
+import { INTERRUPTED, Interrupted } from "./interrupted.ts";
 
 /** A slot handed out for one step and given back when the lease is disposed. */
 export interface SlotLease<S> extends AsyncDisposable {
@@ -53,6 +54,26 @@ export async function runSerial<C, V, S>(
   steps: Steps<C, V, S>,
   acquire: () => Promise<SlotLease<S>>,
 ): Promise<Stop> {
+  return stopWhenInterrupted(() => serialLoop(steps, acquire));
+}
+
+/**
+ * A step refused to start because the batch is stopping (Interrupted): the batch ends there,
+ * and the experiment it belonged to is not recorded (a resume starts it again).
+ */
+async function stopWhenInterrupted(loop: () => Promise<Stop>): Promise<Stop> {
+  try {
+    return await loop();
+  } catch (error) {
+    if (error instanceof Interrupted) return INTERRUPTED;
+    throw error;
+  }
+}
+
+async function serialLoop<C, V, S>(
+  steps: Steps<C, V, S>,
+  acquire: () => Promise<SlotLease<S>>,
+): Promise<Stop> {
   while (true) {
     const stop = steps.stopNow();
     if (stop) return stop;
@@ -103,6 +124,14 @@ type Flight<C, V> = { candidate: C; verdict: V } | { stop: Stop };
  * Given the same eval results, the ledger is the same whatever the timing.
  */
 export async function runPipelined<C, V, S>(
+  steps: Steps<C, V, S>,
+  acquire: () => Promise<SlotLease<S>>,
+  shape: PipelineShape,
+): Promise<Stop> {
+  return stopWhenInterrupted(() => pipelinedLoop(steps, acquire, shape));
+}
+
+async function pipelinedLoop<C, V, S>(
   steps: Steps<C, V, S>,
   acquire: () => Promise<SlotLease<S>>,
   shape: PipelineShape,

@@ -9,6 +9,7 @@ import type { Git } from "../git/git.ts";
 import { runProcess } from "../process/run-process.ts";
 import { isRecord } from "./agent-checkout.ts";
 import { diffManifests, hashFrozen } from "./fingerprint.ts";
+import type { StopGate } from "./interrupted.ts";
 import type { Isolation } from "./isolation.ts";
 import { TreeDir } from "./materialise.ts";
 
@@ -29,6 +30,7 @@ export class Slot {
   #git: Git;
   #isolation: Isolation;
   #logs: string;
+  #gate: StopGate | undefined;
 
   /** The device this slot's evals run on (a GPU's name and index), or null for the CPU. */
   readonly device: string | null;
@@ -42,7 +44,10 @@ export class Slot {
     logs: string;
     /** One GPU for this slot: its evals see only it (CUDA_VISIBLE_DEVICES). */
     gpu?: { index: number; name: string };
+    /** The batch's safe point: once it is stopping, no run starts here (Interrupted). */
+    gate?: StopGate;
   }) {
+    this.#gate = options.gate;
     this.id = options.id;
     this.device = options.gpu ? `${options.gpu.name} #${options.gpu.index}` : null;
     // AUTOEXP_WORKER tells an eval which worker runs it (per-worker caches, fake devices).
@@ -84,6 +89,22 @@ export class Slot {
 
   /** Runs the eval once on a clean copy of `commit`, then checks the frozen files. */
   async evaluate(
+    config: Pick<Config, "eval" | "frozen">,
+    commit: string,
+    name: string,
+    env: Record<string, string | undefined>,
+    frozen: Record<string, string>,
+    onProgress?: (elapsedMs: number, lastLine: string) => void,
+  ): Promise<CheckedOutcome> {
+    this.#gate?.enter(`slot ${this.id}`, name);
+    try {
+      return await this.#evaluate(config, commit, name, env, frozen, onProgress);
+    } finally {
+      this.#gate?.leave(`slot ${this.id}`);
+    }
+  }
+
+  async #evaluate(
     config: Pick<Config, "eval" | "frozen">,
     commit: string,
     name: string,
@@ -133,7 +154,11 @@ export class Slot {
     frozen: readonly string[],
   ): Promise<{ reason: string; tail: string } | null> {
     const checks = config.checks!;
-    await this.prepare(commit);
+    this.#gate?.enter(`slot ${this.id}`, name);
+    await this.prepare(commit).catch((error) => {
+      this.#gate?.leave(`slot ${this.id}`);
+      throw error;
+    });
     await mkdir(this.#logs, { recursive: true });
     const logPath = join(this.#logs, `${name}.log`);
     const launched = this.#isolation.launch(
@@ -149,7 +174,7 @@ export class Slot {
       timeoutMs: checks.timeout,
       logPath,
       pidFile: this.pidFile,
-    });
+    }).finally(() => this.#gate?.leave(`slot ${this.id}`));
     await capLog(logPath);
     this.#tree.sweep();
     if (result.exitCode === 0 && !result.timedOut) return null;

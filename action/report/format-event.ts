@@ -38,6 +38,8 @@ function describeEvent(event: BatchEvent, metric: string): string | null {
       return `            #${event.iteration} run ${event.run}: ${event.reason}`;
     case "stop":
       return `stopped     ${event.reason}`;
+    case "stopping":
+      return stoppingText(event.waiting);
     case "start":
       return null;
     case "verify-run": {
@@ -81,6 +83,25 @@ function describeEvent(event: BatchEvent, metric: string): string | null {
       // Events this printer does not know (the eval heartbeat) are rendered elsewhere or not at all.
       return null;
   }
+}
+
+/**
+ * The first Ctrl-C or SIGTERM: "stopping: waiting for the eval run in flight (#7, run 2, about 40s
+ * left by the last runs' durations); Ctrl-C again to stop at once".
+ */
+function stoppingText(waiting: Extract<BatchEvent, { type: "stopping" }>["waiting"]): string {
+  const then = "; nothing new starts, nothing half-done is recorded. Ctrl-C again to stop at once";
+  if (waiting.length === 0) return `stopping: nothing is running${then}`;
+  const each = waiting.map((w) => {
+    const left =
+      w.leftMs === null
+        ? `running for ${formatDuration(w.elapsedMs)}`
+        : `about ${formatDuration(w.leftMs)} left by the last runs' durations`;
+    return w.kind === "eval"
+      ? `the eval run in flight (${w.what}, ${left})`
+      : `${w.what} (the agent has been working for ${formatDuration(w.elapsedMs)})`;
+  });
+  return `stopping: waiting for ${each.join(" and ")}${then}`;
 }
 
 /** The verify's outcome for the terminal: the line, the holdout beside it, the plain warning. */
