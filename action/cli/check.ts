@@ -1,6 +1,7 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pingApi } from "../agents/api-agent.ts";
 import type { Config } from "../config/schema.ts";
 import { goalMetrics } from "../config/validate-config.ts";
 import { chooseMinDeltas } from "../decide/ledger-state.ts";
@@ -9,6 +10,7 @@ import { detectableEffect, estimatePower } from "../decide/power.ts";
 import { mean } from "../decide/stats.ts";
 import { diffManifests, hashFrozen } from "../engine/fingerprint.ts";
 import { resolveIsolation } from "../engine/isolation.ts";
+import { readEnd, tailLines } from "../eval/read-tail.ts";
 import { runEval } from "../eval/run-eval.ts";
 import { formatScore } from "../ledger/render-dashboard.ts";
 import { splitEnv } from "../process/secrets.ts";
@@ -27,10 +29,20 @@ export interface CheckOptions {
 /**
  * The preflight: runs the eval `runs` times on the current tree and says whether every metric
  * parsed each time, the noise, the time per run, the experiments per hour to expect, the
- * min_delta `auto` would choose, and which improvements the eval can resolve. Returns the exit
- * code: 0 when every run parsed, 1 otherwise.
+ * min_delta `auto` would choose, and which improvements the eval can resolve; first, a model
+ * API agent is called for one token, as a batch does before its baseline. Returns the exit
+ * code: 0 when every run parsed and the agent answered, 1 otherwise.
  */
 export async function checkEval(options: CheckOptions): Promise<number> {
+  const agent = await checkAgent(options.config, options.env);
+  if (agent) options.out(agent.line);
+  const code = await checkRuns(options);
+  if (!agent?.problem) return code;
+  options.out(`PROBLEM: ${agent.problem}`);
+  return Math.max(code, 1);
+}
+
+async function checkRuns(options: CheckOptions): Promise<number> {
   const { config, out } = options;
   const logs = await mkdtemp(join(tmpdir(), "autoexp-check-"));
   // The same environment and isolation as in a batch: no agent or provider keys, and the
@@ -48,19 +60,27 @@ export async function checkEval(options: CheckOptions): Promise<number> {
   const samples: Record<string, number[]> = {};
   const seconds: number[] = [];
   let failed = 0;
-  let lastOk: { run: number; tail: string } | undefined;
-  const errorLines: string[] = [];
+  let lastOk: { run: number; stdout: string; stderr: string } | undefined;
+  let stderrErrors: { run: number; lines: string[] } | undefined;
+  let stdoutErrors: { run: number; lines: string[] } | undefined;
   try {
     for (let i = 0; i < options.runs; i++) {
+      const streams = { stdout: join(logs, `${i}.stdout`), stderr: join(logs, `${i}.stderr`) };
       const outcome = await runEval(
         config,
         options.dir,
         join(logs, `${i}.log`),
         isolation.launch(config.eval.command, options.dir, env, Object.keys(frozenBefore)),
+        undefined,
+        streams,
       );
       seconds.push(outcome.durationMs / 1000);
-      const output = await readFile(outcome.logPath, "utf8").catch(() => "");
-      if (errorLines.length === 0) errorLines.push(...findErrorLines(output));
+      const stdout = await readEnd(streams.stdout, SHOWN_BYTES);
+      const stderr = await readEnd(streams.stderr, SHOWN_BYTES);
+      const errs = findErrorLines(stderr);
+      if (!stderrErrors && errs.length > 0) stderrErrors = { run: i + 1, lines: errs };
+      const outErrs = findErrorLines(stdout);
+      if (!stdoutErrors && outErrs.length > 0) stdoutErrors = { run: i + 1, lines: outErrs };
       const shown = Object.entries(outcome.metrics)
         .map(([k, v]) => `${k} ${formatScore(v)}`)
         .join(", ");
@@ -69,7 +89,7 @@ export async function checkEval(options: CheckOptions): Promise<number> {
         out(
           `run ${i + 1}/${options.runs}: FAILED (${outcome.problem}) after ${outcome.durationMs.toFixed(0)} ms${shown ? `; parsed ${shown}` : ""}`,
         );
-        out(quote(outcome.tail));
+        out(stdout || stderr ? showStreams(stdout, stderr) : quote(outcome.tail));
         continue;
       }
       for (const [k, v] of Object.entries(outcome.metrics)) {
@@ -77,13 +97,20 @@ export async function checkEval(options: CheckOptions): Promise<number> {
         samples[k].push(v);
       }
       out(`run ${i + 1}/${options.runs}: ${shown}  (${(outcome.durationMs / 1000).toFixed(2)} s)`);
-      lastOk = { run: i + 1, tail: outcome.tail };
+      lastOk = { run: i + 1, stdout, stderr };
     }
     // A broken eval can still print its metric: what it printed is always shown once.
-    if (lastOk) out(`the last lines run ${lastOk.run} printed:\n${quote(lastOk.tail)}`);
-    if (errorLines.length > 0)
+    if (lastOk)
       out(
-        `WARNING: the eval's output (stdout and stderr) shows errors, even where its metrics parsed:\n${quote(errorLines.join("\n"))}\nIf every item fails (a missing key: see eval.pass_env), the metric measures the failure`,
+        `the last lines run ${lastOk.run} printed:\n${showStreams(lastOk.stdout, lastOk.stderr)}`,
+      );
+    if (stderrErrors)
+      out(
+        `WARNING: the eval's stderr shows errors (run ${stderrErrors.run}), even where its metrics parsed:\n${quote(stderrErrors.lines.join("\n"))}\nIf every item fails (a missing key: see eval.pass_env), the metric measures the failure`,
+      );
+    else if (stdoutErrors)
+      out(
+        `WARNING: the eval's stdout shows errors (run ${stdoutErrors.run}), even where its metrics parsed:\n${quote(stdoutErrors.lines.join("\n"))}\nIf every item fails (a missing key: see eval.pass_env), the metric measures the failure`,
       );
     const tampered = diffManifests(frozenBefore, await hashFrozen(options.dir, config.frozen));
     out("");
@@ -178,6 +205,40 @@ export async function checkEval(options: CheckOptions): Promise<number> {
   }
 }
 
+// What check reads of each stream of a run: its end, enough for a traceback.
+const SHOWN_BYTES = 64 * 1024;
+
+/**
+ * The one-token call a batch makes before its baseline, for a model API agent: a line saying it
+ * answered, or the problem a batch would stop on (a passing trouble is a warning). Null for
+ * agents that call no API.
+ */
+async function checkAgent(
+  config: Config,
+  env: Record<string, string | undefined>,
+): Promise<{ line: string; problem?: string } | null> {
+  const agent = config.agent;
+  if (agent.use !== "openai" && agent.use !== "anthropic") return null;
+  const ping = await pingApi(agent, env);
+  const where = `${agent.use} at ${agent.base_url}`;
+  if (ping.ok)
+    return { line: `agent: ${where} answered a one-token call for model ${agent.model}` };
+  if (!ping.fatal) return { line: `WARNING: agent: ${ping.error}` };
+  return {
+    line: `agent: ${where} FAILED a one-token call (see the end)`,
+    problem: `${ping.error}. A batch would stop before its baseline (exit 2)`,
+  };
+}
+
+/** A run's stdout and stderr, each under its heading, the last lines of each. */
+function showStreams(stdout: string, stderr: string): string {
+  const part = (name: string, text: string) => {
+    const lines = tailLines(text, 20);
+    return `  ${name}:\n${lines ? quote(lines) : "    (nothing)"}`;
+  };
+  return `${part("stdout", stdout)}\n${part("stderr", stderr)}`;
+}
+
 /** Lines as check shows them: indented, control characters and escape sequences made visible. */
 function quote(text: string): string {
   return text
@@ -197,7 +258,7 @@ export function printable(line: string): string {
 
 // Python tracebacks and exceptions, Node's errors, and loggers' ERROR lines.
 const ERROR_LINE =
-  /^(?:Traceback \(most recent call last\)|[A-Za-z_.]*(?:Error|Exception)\b.*|.*\b(?:ERROR|FATAL)\b.*|error: .*)$/;
+  /^(?:Traceback \(most recent call last\):?|[A-Za-z_.]*(?:Error|Exception)\b.*|.*\b(?:ERROR|FATAL)\b.*|error: .*)$/;
 
 /** Up to 5 lines of an eval's output that look like errors, the first of each kind. */
 export function findErrorLines(output: string): string[] {

@@ -23,6 +23,7 @@ const PARSE_BYTES = 8 * 1024 * 1024;
 /**
  * Runs the eval once in `cwd` and reads its metrics; a missing or non-finite metric is a crash.
  * `launch` is the command and environment as they run (wrapped in the sandbox, or as written).
+ * `copies` are files that also get stdout or stderr alone, beside the one log of both.
  */
 export async function runEval(
   config: Pick<Config, "eval">,
@@ -30,6 +31,7 @@ export async function runEval(
   logPath: string,
   launch: { command: string | readonly string[]; env: Record<string, string | undefined> },
   pidFile?: string,
+  copies?: { stdout?: string; stderr?: string },
 ): Promise<EvalOutcome> {
   const run = await runProcess({
     command: launch.command,
@@ -38,6 +40,7 @@ export async function runEval(
     timeoutMs: config.eval.timeout,
     logPath,
     ...(pidFile ? { pidFile } : {}),
+    ...(copies ? { copies } : {}),
   });
   const output = await readEnd(logPath, PARSE_BYTES);
   const tail = tailLines(output);

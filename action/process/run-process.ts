@@ -53,6 +53,8 @@ export interface RunProcessOptions {
   timeoutMs: number;
   /** stdout and stderr both go here, interleaved as the program wrote them. */
   logPath: string;
+  /** Files that also get one stream alone (check shows what the eval printed on stderr apart). */
+  copies?: { stdout?: string; stderr?: string };
   /** Time between SIGTERM to the group and SIGKILL to the group. */
   graceMs?: number;
   /** Holds the group's id while it runs, so that a later run can kill what a crashed one left. */
@@ -75,6 +77,9 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
   const [file, args] =
     typeof command === "string" ? ["/bin/sh", ["-c", command]] : [command[0]!, command.slice(1)];
   const fd = openSync(logPath, "a");
+  const copies = [options.copies?.stdout, options.copies?.stderr].map((path) =>
+    path ? openSync(path, "a") : undefined,
+  );
   const input = stdinFile ? openSync(stdinFile, "r") : "ignore";
   const started = performance.now();
   let timedOut = false;
@@ -83,9 +88,13 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
     const child = spawn(file, args, { cwd, env, detached: true, stdio: [input, "pipe", "pipe"] });
     // Both streams into the one log, in the order autoexp reads them.
     const drained = [child.stdout!, child.stderr!].map(
-      (stream) =>
+      (stream, i) =>
         new Promise<void>((resolve) => {
-          stream.on("data", (chunk: Buffer) => appendChunk(fd, chunk));
+          const copy = copies[i];
+          stream.on("data", (chunk: Buffer) => {
+            appendChunk(fd, chunk);
+            if (copy !== undefined) appendChunk(copy, chunk);
+          });
           stream.once("close", resolve);
           stream.once("error", () => resolve());
         }),
@@ -138,6 +147,7 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
   } finally {
     clearTimeout(killTimer);
     closeSync(fd);
+    for (const copy of copies) if (copy !== undefined) closeSync(copy);
     if (typeof input === "number") closeSync(input);
     if (pidFile) rmSync(pidFile, { force: true });
   }

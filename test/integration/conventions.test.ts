@@ -5,7 +5,17 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { COMMANDS, VERSION } from "../../action/cli/main.ts";
-import { branchLog, exampleRepo, git, read, runCli, tempDir, writeFiles } from "../helpers/repo.ts";
+import { openaiAnswer, startStub } from "../helpers/llm-stub.ts";
+import {
+  branchLog,
+  exampleRepo,
+  git,
+  read,
+  runCli,
+  runCliAsync,
+  tempDir,
+  writeFiles,
+} from "../helpers/repo.ts";
 
 const CLI = join(import.meta.dirname, "..", "..", "action", "cli.ts");
 
@@ -175,7 +185,7 @@ describe("exit codes of a batch", () => {
     expect(run.stdout).toMatch(/^done: 2 experiment\(s\) this batch/);
   });
 
-  it("1 when the agent cannot work (an unreachable model server)", async () => {
+  it("2 before the baseline when the model server is unreachable: nothing run or written", async () => {
     const repo = exampleRepo();
     const port = await closedPort();
     withAgent(
@@ -184,7 +194,26 @@ describe("exit codes of a batch", () => {
     );
     git(repo, "commit", "-qam", "agent");
     const run = runCli(repo, ["run", "--tag", "a", "--experiments", "3"]);
+    expect(run.code, run.stdout + run.stderr).toBe(2);
+    expect(run.stderr).toMatch(
+      /agent\.base_url: cannot reach openai at http:\/\/127\.0\.0\.1:\d+\/v1 \(ECONNREFUSED\)\. Start the server, or fix agent\.base_url in autoexp\.yml\. Nothing was run or written/,
+    );
+    expect(run.stdout).not.toMatch(/baseline/);
+    expect(git(repo, "for-each-ref", "refs/autoexp", "refs/heads/autoexp").trim()).toBe("");
+    expectNoCrash(run.stderr);
+  });
+
+  it("1 when the agent cannot work later (a model server that answers the check, then nothing)", async () => {
+    const repo = exampleRepo();
+    const stub = await startStub([openaiAnswer("")]);
+    withAgent(
+      repo,
+      `{ use: openai, model: m, base_url: "${stub.url}/v1", api_key_env: null, retries: 0 }`,
+    );
+    git(repo, "commit", "-qam", "agent");
+    const run = await runCliAsync(repo, ["run", "--tag", "a", "--experiments", "3"]);
     expect(run.code, run.stdout + run.stderr).toBe(1);
+    expect(stub.pings).toHaveLength(1);
     expect(run.stderr).toMatch(/the batch stopped on a failure: the agent cannot work/);
     expectNoCrash(run.stderr);
   });
