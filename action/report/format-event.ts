@@ -69,12 +69,13 @@ function describeEvent(event: BatchEvent, metric: string): string | null {
           "guard_fail",
           "checks_failed",
           "duplicate",
+          "discard",
           "keep",
           "simplification",
         ].includes(row.status) &&
         row.reason &&
         row.reason !== row.description
-          ? `  (${row.reason})`
+          ? `  (${oneLine(row.reason)})`
           : "";
       const cost = row.cost_usd > 0 ? `  $${row.cost_usd.toFixed(4)}` : "";
       return `${n} #${row.iteration} ${row.status.padEnd(14)} ${score}${delta}  best ${formatScore(event.best)}${eta}${cost}  ${row.description.replace(/\s+/g, " ")}${why}`;
@@ -83,6 +84,12 @@ function describeEvent(event: BatchEvent, metric: string): string | null {
       // Events this printer does not know (the eval heartbeat) are rendered elsewhere or not at all.
       return null;
   }
+}
+
+/** A reason on one line of at most 200 characters: line breaks and runs of spaces become one. */
+function oneLine(text: string): string {
+  const line = inertTerminal(text).replace(/\s+/g, " ").trim();
+  return line.length <= 200 ? line : `${line.slice(0, 199)}…`;
 }
 
 /**
