@@ -5,7 +5,8 @@
  * The target file holds `truth: <x>`; the frozen eval prints `score: <truth + noise>` (noise sd 1,
  * Gaussian or Student-t with 3 df scaled to sd 1). The agent follows a seeded plan of true
  * effects (0, +2 sd, -2 sd), reading the incumbent's truth and writing truth + effect, so every
- * keep can be scored against the truth. The same plan runs under autoexp's rule (defaults) and
+ * keep can be scored against the truth. A row's effect is counted against the incumbent it was
+ * judged against (a +2 proposed on an incumbent since replaced by a +2 keep is a no-op there). The same plan runs under autoexp's rule (defaults) and
  * the naive greedy rule (one run, keep if better than the best), side by side.
  *
  * Usage: node bench/noise.ts [--zero 200] [--effect 100] [--worse 30] [--noise gaussian|t3|both]
@@ -181,6 +182,8 @@ async function runOne(
   // mix devices, and the winner's curse is about selection, not about which device ran a keep.
   const free = (s: { samples: Record<string, number[]>; runs_on?: { worker: number }[] }) =>
     (s.samples.score ?? []).map((v, i) => v - (s.runs_on?.[i]?.worker ?? 0) * offset);
+  let incumbentTruth = 0;
+  const truthAt = new Map<number, number>([[0, 0]]);
   for (const r of log.results.slice(1)) {
     if (process.env.DEBUG)
       console.log(
@@ -194,8 +197,15 @@ async function runOne(
         JSON.stringify(r.runs_on?.map((o) => o.worker) ?? []),
         `residual ${(avg(free(r)) - truthOf(r.description)).toFixed(2)}`,
       );
-    const effect = Number(/effect=(\S+)/.exec(r.description)?.[1]);
+    // The change's effect against the incumbent it was judged against: a candidate proposed on
+    // an incumbent that a keep has since replaced (workers, pipelining) is +2 over the old one but
+    // nothing over the new one, since the agent wrote an absolute truth (old + 2). Counting it as
+    // +2 would charge the rule with the bench's own staleness.
+    const judgedAgainst = r.against !== undefined ? truthAt.get(r.against)! : incumbentTruth;
+    const effect = Math.round(truthOf(r.description) - judgedAgainst);
     const kept = r.status === "keep" ? 1 : 0;
+    truthAt.set(r.iteration, truthOf(r.description));
+    if (kept) incumbentTruth = truthOf(r.description);
     const evals = r.samples.score?.length ?? 0;
     out.candidates++;
     out.candidateEvals += evals;
@@ -316,7 +326,7 @@ function columns(): { label: string; decide: Record<string, unknown>; workers: n
 }
 
 for (const noise of kinds) {
-  const cols = columns();
+  const cols = columns().filter((c) => !process.env.ONLY || c.label.includes(process.env.ONLY));
   const all: Outcome[][] = cols.map(() => []);
   for (let r = 0; r < repeats; r++) {
     const plan = makePlan(Number(args.seed) + r);

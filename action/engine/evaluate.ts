@@ -2,9 +2,17 @@ import { judgedDeterministic, noiseSeen } from "../decide/determinism.ts";
 import { fmt } from "../decide/fmt.ts";
 import { type Judgement, judge } from "../decide/judge.ts";
 import { chooseMinDeltas, ledgerSamples, withWeightedScore } from "../decide/ledger-state.ts";
+import { ledgerStrata } from "../decide/ledger-strata.ts";
 import { pairedDecisions } from "../decide/remeasure-plan.ts";
 import { addSamples, meansOf } from "../decide/samples.ts";
-import { flattenStrata, mergeStrata, stratumOf } from "../decide/strata.ts";
+import {
+  flattenStrata,
+  mergeStrata,
+  type StrataSamples,
+  splitByStratum,
+  stratumOf,
+} from "../decide/strata.ts";
+import { movedToStratum, stratumOffsets } from "../decide/stratum-offsets.ts";
 import type { Status } from "../ledger/types.ts";
 import { AutoexpError } from "../util/errors.ts";
 import { incumbentFailure } from "./concurrent-baseline.ts";
@@ -56,7 +64,7 @@ export async function evaluate(
   const deterministic = judgedDeterministic(log.config);
   if (config.eval.repeats <= 1 && pairedDecisions(config.decide, log, ctx.metric)) {
     return evaluatePaired(ctx, candidate, slot, {
-      incumbent: strata ? (strata.incumbent[stratum] ?? {}) : parent.samples,
+      incumbent: screenAgainst(ctx, parent.iteration, strata, stratum),
       noise: (c, i) => noiseSeen([...groups, c, i], objectiveNames, deterministic),
       linesDelta,
     });
@@ -202,4 +210,37 @@ export async function decide(
   return failed
     ? { ...verdict, status: "checks_failed", reason: failed.reason, tail: failed.tail }
     : verdict;
+}
+
+/**
+ * What a candidate's first run is screened against: the incumbent's runs made since it was kept
+ * (as the incumbent's side of pairs, re-measures), never the runs it was kept on, which were
+ * selected for looking good and would make every later candidate look worse (the baseline's own
+ * runs were not selected, so they count). With strata, its runs on this slot's stratum; where it
+ * has none there, its runs elsewhere moved by the strata's offsets as the night has measured
+ * them. Empty (pairs from the first run) when it has no such runs yet, as right after a keep.
+ */
+function screenAgainst(
+  ctx: EngineContext,
+  iteration: number,
+  strata: StrataView | null,
+  stratum: string,
+): Record<string, number[]> {
+  const log = ctx.store.log!;
+  const within = strata?.within ?? "any";
+  let fresh: StrataSamples = {};
+  if (iteration === 0) {
+    const row = log.results.find((r) => r.iteration === 0);
+    if (row?.samples) fresh = splitByStratum(row.samples, row.runs_on, within);
+  }
+  for (const m of log.remeasures) {
+    if (m.iteration !== iteration) continue;
+    const these = splitByStratum(m.samples, m.runs_on, within);
+    fresh = m.reset ? these : mergeStrata(fresh, these);
+  }
+  if (!strata) return flattenStrata(fresh);
+  if ((fresh[stratum]?.[ctx.metric]?.length ?? 0) > 0) return fresh[stratum]!;
+  const metrics = ctx.policy.objectives.map((o) => o.name);
+  const offsets = stratumOffsets(ledgerStrata(log, strata.within).current, metrics);
+  return movedToStratum(fresh, offsets, stratum);
 }

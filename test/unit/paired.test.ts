@@ -4,6 +4,7 @@ import { judge, type Policy } from "../../action/decide/judge.ts";
 import type { PairedDesign } from "../../action/decide/judgement.ts";
 import { type Noise, pooledNoise } from "../../action/decide/noise.ts";
 import { pairNoise } from "../../action/decide/pair-noise.ts";
+import { movedToStratum, stratumOffsets } from "../../action/decide/stratum-offsets.ts";
 import type { RemeasureEntry, ResultEntry } from "../../action/ledger/types.ts";
 import { createRandom } from "../../action/util/random.ts";
 
@@ -204,5 +205,26 @@ describe("paired measurement (decide.paired)", () => {
     };
     // Only #1 has two or more pairs: differences 1, 3, 2 about their mean 2: ss 2, df 2.
     expect(pairNoise(log, ["score"]).score).toEqual({ sd: 1, df: 2, robustSd: null });
+  });
+});
+
+describe("stratum offsets: screening a first run where the incumbent has no runs yet", () => {
+  it("fits each stratum's offset from code measured on several strata, and moves runs by it", () => {
+    // Two codes: A ran on workers 0 and 1, B on workers 1 and 2. Worker k reads 3k higher.
+    const current = new Map([
+      [0, { "worker 0": { s: [10, 10.2] }, "worker 1": { s: [13.1, 12.9] } }],
+      [4, { "worker 1": { s: [15, 15] }, "worker 2": { s: [18, 18] } }],
+      // Measured on one worker only: says nothing of offsets.
+      [5, { "worker 3": { s: [100] } }],
+    ]);
+    const offsets = stratumOffsets(current, ["s"]);
+    expect(Object.keys(offsets.s!).sort()).toEqual(["worker 0", "worker 1", "worker 2"]);
+    expect(offsets.s!["worker 1"]! - offsets.s!["worker 0"]!).toBeCloseTo(2.9, 6);
+    expect(offsets.s!["worker 2"]! - offsets.s!["worker 1"]!).toBeCloseTo(3, 6);
+    // Code B's runs on worker 1, as they would read on worker 0 (never measured there).
+    const moved = movedToStratum({ "worker 1": { s: [15, 15] } }, offsets, "worker 0");
+    expect(moved.s!.map((v) => Number(v.toFixed(6)))).toEqual([12.1, 12.1]);
+    // A stratum no code connects to the others gets nothing to screen against.
+    expect(movedToStratum({ "worker 1": { s: [15] } }, offsets, "worker 3")).toEqual({});
   });
 });
