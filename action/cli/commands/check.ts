@@ -12,7 +12,10 @@ export const checkCommand = defineCommand({
   details: `Runs the eval on the current tree, as a batch would, and reports whether every metric
 parsed each time, each metric's mean and sd, the time per run, the experiments per hour to
 expect, the min_delta that \`auto\` would choose, and whether an improvement of --effect can be
-told from the noise. Exit 1 when a run did not print every metric.`,
+told from the noise. Each run's stdout and stderr are shown apart, with a warning when stderr
+shows errors. An \`openai\` or \`anthropic\` agent is first called for one token, as a batch does
+before its baseline. Exit 1 when a run did not print every metric or that call shows the agent
+cannot work.`,
   options: {
     config: { type: "string", value: "F", default: "autoexp.yml", help: "the config file" },
     runs: { type: "string", value: "N", help: "eval runs (default max(3, decide.baseline_runs))" },
