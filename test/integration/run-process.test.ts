@@ -23,6 +23,25 @@ async function waitFor(check: () => boolean, ms: number): Promise<boolean> {
 }
 
 describe("runProcess", () => {
+  it("copies stdout and stderr each to its own file, the log keeping both", async () => {
+    const dir = tempDir();
+    const files = { stdout: join(dir, "out"), stderr: join(dir, "err") };
+    const result = await runProcess({
+      command: "echo one; echo 'KeyError: x' >&2; echo two; echo 'Traceback' >&2",
+      cwd: dir,
+      env: process.env,
+      timeoutMs: 10_000,
+      logPath: join(dir, "log"),
+      copies: files,
+    });
+    expect(result.exitCode).toBe(0);
+    expect(readFileSync(files.stdout, "utf8")).toBe("one\ntwo\n");
+    expect(readFileSync(files.stderr, "utf8")).toBe("KeyError: x\nTraceback\n");
+    expect(readFileSync(join(dir, "log"), "utf8").split("\n").sort()).toEqual(
+      ["", "KeyError: x", "Traceback", "one", "two"].sort(),
+    );
+  });
+
   it("kills an eval that sleeps forever, and the grandchild it forked, within 2 s after the limit", async () => {
     const dir = tempDir();
     // The grandchild ignores SIGTERM, so only the group-wide SIGKILL can end it.
