@@ -176,7 +176,18 @@ async function runOne(
     seconds,
   };
   if (process.env.DEBUG)
-    for (const m of log.remeasures) console.log("remeasure", JSON.stringify(m));
+    for (const m of log.remeasures)
+      console.log(
+        "remeasure",
+        m.iteration,
+        m.paired_with ?? "",
+        JSON.stringify(m.samples.score?.map((v) => Number(v.toFixed(2)))),
+        JSON.stringify(
+          log.results
+            .find((r) => r.iteration === m.paired_with)
+            ?.samples.score?.map((v) => Number(v.toFixed(2))),
+        ),
+      );
   const truthOf = (description: string) => Number(/truth=(\S+)/.exec(description)?.[1] ?? 0);
   // What a run read, without its worker's fixed offset (the fake device's): reported scores
   // mix devices, and the winner's curse is about selection, not about which device ran a keep.

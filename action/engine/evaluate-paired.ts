@@ -104,6 +104,7 @@ export async function evaluatePaired(
   /** A run that did not give a score ends the experiment, as unpaired. */
   const failedRun = (outcome: CheckedOutcome): Verdict | null => {
     const base = {
+      judgedAgainst: parent.iteration,
       score: null,
       delta: null,
       metrics: {},
@@ -202,6 +203,7 @@ export async function evaluatePaired(
   const hasGuards = Object.keys(policy.guards).length > 0;
   return {
     status: judgement.status,
+    judgedAgainst: parent.iteration,
     score,
     delta: Number(delta.toPrecision(12)),
     metrics,

@@ -168,7 +168,12 @@ export function experimentSteps(
       // Content recorded while this candidate was in flight: a duplicate after all (decided in
       // iteration order, so the same whatever the timing). Its eval result is set aside.
       // Incumbent runs made beside it (a concurrent baseline) are recorded whatever is decided.
-      const beside = concurrentEntry(candidate.parent.iteration, candidate.iteration, verdict);
+      // Under the incumbent they measured (its runs beside a candidate judged before a re-apply).
+      const beside = concurrentEntry(
+        verdict.judgedAgainst ?? candidate.parent.iteration,
+        candidate.iteration,
+        verdict,
+      );
       const prior = verdict.key ? ctx.seen.get(verdict.key) : undefined;
       if (prior && prior.iteration >= candidate.historyLength && verdict.status !== "duplicate")
         verdict = duplicateOf(prior, candidate);
@@ -217,7 +222,9 @@ async function record(
       ...(proposal?.usage ? { usage: proposal.usage } : {}),
       ...(proposal?.ok && proposal.meta ? { meta: proposal.meta } : {}),
       ...(candidate.recheckOf !== undefined ? { recheckOf: candidate.recheckOf } : {}),
-      ...(candidate.parent.iteration !== incumbent ? { against: candidate.parent.iteration } : {}),
+      ...((verdict.judgedAgainst ?? candidate.parent.iteration) !== incumbent
+        ? { against: verdict.judgedAgainst ?? candidate.parent.iteration }
+        : {}),
     },
     new Date().toISOString(),
   );

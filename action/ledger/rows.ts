@@ -22,6 +22,11 @@ export interface VerdictFields {
   nondeterministic?: true;
   /** Discarded only because its runs ran out, still in the running (not written to the row). */
   undecided?: true;
+  /**
+   * The incumbent the eval runs were judged against (and its runs beside them measured), as
+   * evaluated: the record says so whatever happened to the candidate afterwards.
+   */
+  judgedAgainst?: number;
   /** Incumbent runs made beside the candidate on its worker (a concurrent baseline). */
   concurrent?: {
     samples: Record<string, number[]>;

@@ -141,6 +141,12 @@ describe("honest comparisons in parallel: workers whose devices differ", () => {
         new Set(row.runs_on!.map((o) => o.worker)),
       );
       expect(m.seeds).toHaveLength(m.samples.score!.length);
+      // Recorded under the incumbent they measured: the row's `against`, or the incumbent when
+      // the row was recorded (the last keep before it).
+      const keptBefore = log.results.filter(
+        (r) => r.iteration < row.iteration && (r.iteration === 0 || r.status === "keep"),
+      );
+      expect(m.iteration).toBe(row.against ?? keptBefore.at(-1)!.iteration);
     }
     const kept = rows.find((r) => r.effect === 2)!;
     expect(kept.evidence!.paired).toBe(true);
