@@ -92,6 +92,7 @@ export async function evaluate(
     for (const m of outcome.printedTwice) printedTwice.add(m);
     runsOn.push(here);
     const base = {
+      judgedAgainst: parent.iteration,
       commit,
       ...(key ? { key } : {}),
       ...(concurrent.runsOn.length > 0
@@ -162,6 +163,7 @@ export async function evaluate(
   }
   return {
     status,
+    judgedAgainst: parent.iteration,
     score,
     delta: Number((score - parent.score).toPrecision(12)),
     metrics,
