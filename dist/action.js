@@ -23997,6 +23997,118 @@ import { delimiter, isAbsolute, join as join5 } from "node:path";
 import { mkdir as mkdir2, writeFile as writeFile2 } from "node:fs/promises";
 import { dirname, join as join2 } from "node:path";
 
+// action/process/secrets.ts
+var KNOWN_SECRETS = [
+  "OPENAI_API_KEY",
+  "ANTHROPIC_API_KEY",
+  "ANTHROPIC_AUTH_TOKEN",
+  "CLAUDE_CODE_OAUTH_TOKEN",
+  "CODEX_API_KEY",
+  "AZURE_OPENAI_API_KEY",
+  "GEMINI_API_KEY",
+  "GOOGLE_API_KEY",
+  "MISTRAL_API_KEY",
+  "GROQ_API_KEY",
+  "DEEPSEEK_API_KEY",
+  "OPENROUTER_API_KEY",
+  "TOGETHER_API_KEY",
+  "FIREWORKS_API_KEY",
+  "XAI_API_KEY",
+  "HF_TOKEN",
+  "GITHUB_TOKEN",
+  "GH_TOKEN",
+  "ACTIONS_RUNTIME_TOKEN",
+  "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+  "ACTIONS_ID_TOKEN_REQUEST_URL"
+];
+var GITHUB_SECRETS = /* @__PURE__ */ new Set([
+  "GITHUB_TOKEN",
+  "GH_TOKEN",
+  "ACTIONS_RUNTIME_TOKEN",
+  "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+  "ACTIONS_ID_TOKEN_REQUEST_URL"
+]);
+var PRESET_SECRETS = {
+  "claude-code": ["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN"],
+  codex: ["OPENAI_API_KEY", "CODEX_API_KEY"],
+  aider: [
+    "OPENAI_API_KEY",
+    "ANTHROPIC_API_KEY",
+    "GEMINI_API_KEY",
+    "DEEPSEEK_API_KEY",
+    "OPENROUTER_API_KEY",
+    "GROQ_API_KEY",
+    "MISTRAL_API_KEY"
+  ]
+};
+function agentSecretNames(agent2) {
+  if (agent2.use === "search") return [];
+  const names2 = new Set(agent2.secrets);
+  for (const name of PRESET_SECRETS[agent2.use] ?? []) names2.add(name);
+  if ((agent2.use === "openai" || agent2.use === "anthropic") && agent2.api_key_env)
+    names2.add(agent2.api_key_env);
+  return [...names2];
+}
+function splitEnv(env, agent2, evalPassEnv = []) {
+  const own2 = agentSecretNames(agent2);
+  const strip = /* @__PURE__ */ new Set([...KNOWN_SECRETS, ...own2]);
+  const evalEnv = {};
+  const agentEnv = {};
+  const values = [];
+  for (const [name, value] of Object.entries(env)) {
+    if (!strip.has(name)) {
+      evalEnv[name] = value;
+      agentEnv[name] = value;
+      continue;
+    }
+    if (value) values.push(value);
+    if (evalPassEnv.includes(name) && !GITHUB_SECRETS.has(name)) evalEnv[name] = value;
+  }
+  for (const name of own2) if (env[name] !== void 0) agentEnv[name] = env[name];
+  return { evalEnv, agentEnv, values };
+}
+var MIN_SECRET = 8;
+function secretForms(value) {
+  const bytes = Buffer.from(value);
+  const forms = /* @__PURE__ */ new Set([value, reverse(value)]);
+  forms.add(bytes.toString("hex"));
+  forms.add(bytes.toString("hex").toUpperCase());
+  const url2 = encodeURIComponent(value);
+  forms.add(url2);
+  forms.add(url2.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()));
+  forms.add(url2.replace(/%20/g, "+"));
+  const full = bytes.toString("base64");
+  forms.add(full);
+  forms.add(full.replace(/=+$/, ""));
+  for (let k = 0; k < 3; k++) {
+    const shifted = Buffer.concat([Buffer.alloc(k), bytes]).toString("base64");
+    const core = shifted.slice(Math.ceil(8 * k / 6), Math.floor(8 * (k + bytes.length) / 6));
+    forms.add(core);
+  }
+  for (const form of [...forms]) {
+    if (/[+/=]/.test(form) && /^[A-Za-z0-9+/=]+$/.test(form))
+      forms.add(form.replace(/\+/g, "-").replace(/\//g, "_"));
+    forms.add(JSON.stringify(form).slice(1, -1));
+  }
+  return [...forms];
+}
+function reverse(text2) {
+  return [...text2].reverse().join("");
+}
+function createRedactor(values) {
+  const secrets = [...new Set(values.map((v) => v.trim()))].filter((v) => v.length >= MIN_SECRET);
+  const forms = [...new Set(secrets.flatMap(secretForms))].filter((f) => f.length >= MIN_SECRET).sort((a, b) => b.length - a.length);
+  if (forms.length === 0) return (text2) => text2;
+  return (text2) => {
+    let out = text2;
+    for (const form of forms) if (out.includes(form)) out = out.split(form).join("[redacted]");
+    return out;
+  };
+}
+function redactDeep(value, redact) {
+  return JSON.parse(redact(JSON.stringify(value)));
+}
+
 // action/agents/edits/clip.ts
 function clip(s) {
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
@@ -24959,6 +25071,61 @@ function failed(result, config2, worked) {
       return { ok: false, error: `${where} failed${tries} (${result.error})` };
   }
 }
+async function pingApi(config2, env) {
+  const api = config2.use === "openai" ? openai(config2) : anthropic(config2);
+  const key = config2.api_key_env ? env[config2.api_key_env] : void 0;
+  if (config2.api_key_env && !key)
+    return {
+      ok: false,
+      fatal: true,
+      error: `agent.api_key_env: ${config2.use} reads its key from ${config2.api_key_env}, which is not set. Export it, or set api_key_env: null for a local server that needs no key`
+    };
+  const result = await postJson({
+    url: api.url,
+    headers: api.headers(key),
+    body: api.body({ ...config2, max_tokens: 1 }, "Answer with one word: ready?"),
+    timeoutMs: config2.timeout,
+    // One retry: a server still starting gets a moment; a wrong URL is not waited on for long.
+    retries: Math.min(config2.retries, 1),
+    retryDelayMs: config2.retry_delay
+  });
+  if (result.ok) return { ok: true, attempts: result.attempts };
+  const redact = createRedactor(key ? [key] : []);
+  const where = `${config2.use} at ${config2.base_url}`;
+  const said = redact(result.error);
+  switch (result.failure) {
+    case "unreachable":
+      return {
+        ok: false,
+        fatal: true,
+        error: `agent.base_url: cannot reach ${where} (${said}). Start the server, or fix agent.base_url in autoexp.yml`
+      };
+    case "auth":
+      return {
+        ok: false,
+        fatal: true,
+        error: config2.api_key_env ? `agent.api_key_env: ${where} refused the key in ${config2.api_key_env} (${said}). Check the key and its access to ${config2.model}` : `agent.api_key_env: ${where} wants a key (${said}) and api_key_env is null. Set api_key_env to the variable that holds the key`
+      };
+    case "not_found":
+      return {
+        ok: false,
+        fatal: true,
+        error: `agent.base_url or agent.model: ${where} has no such endpoint or model (${said}). Check base_url (an OpenAI-compatible server's usually ends in /v1) and model (${config2.model})`
+      };
+    case "request":
+      return {
+        ok: false,
+        fatal: false,
+        error: `${where} rejected a one-token test request (${said}); the first experiment's request will tell whether the real one passes`
+      };
+    case "transient":
+      return {
+        ok: false,
+        fatal: false,
+        error: `${where} did not answer a one-token test request (${said}); autoexp retries during the batch`
+      };
+  }
+}
 function appendNotes(notes, iteration, lines) {
   const base = notes.trimEnd();
   const added = lines.map((l) => `- #${iteration}: ${l}`).join("\n");
@@ -25166,6 +25333,9 @@ async function runProcess(options) {
   const { command: command2, cwd, env, timeoutMs, logPath, graceMs = 1e3, pidFile, stdinFile } = options;
   const [file2, args] = typeof command2 === "string" ? ["/bin/sh", ["-c", command2]] : [command2[0], command2.slice(1)];
   const fd = openSync(logPath, "a");
+  const copies = [options.copies?.stdout, options.copies?.stderr].map(
+    (path) => path ? openSync(path, "a") : void 0
+  );
   const input2 = stdinFile ? openSync(stdinFile, "r") : "ignore";
   const started = performance.now();
   let timedOut = false;
@@ -25173,8 +25343,12 @@ async function runProcess(options) {
   try {
     const child = spawn(file2, args, { cwd, env, detached: true, stdio: [input2, "pipe", "pipe"] });
     const drained = [child.stdout, child.stderr].map(
-      (stream) => new Promise((resolve2) => {
-        stream.on("data", (chunk) => appendChunk(fd, chunk));
+      (stream, i) => new Promise((resolve2) => {
+        const copy = copies[i];
+        stream.on("data", (chunk) => {
+          appendChunk(fd, chunk);
+          if (copy !== void 0) appendChunk(copy, chunk);
+        });
         stream.once("close", resolve2);
         stream.once("error", () => resolve2());
       })
@@ -25222,6 +25396,7 @@ async function runProcess(options) {
   } finally {
     clearTimeout(killTimer);
     closeSync(fd);
+    for (const copy of copies) if (copy !== void 0) closeSync(copy);
     if (typeof input2 === "number") closeSync(input2);
     if (pidFile) rmSync(pidFile, { force: true });
   }
@@ -25913,118 +26088,6 @@ async function contentKeyOf(paths, read) {
   return hash2.digest("hex").slice(0, 16);
 }
 
-// action/process/secrets.ts
-var KNOWN_SECRETS = [
-  "OPENAI_API_KEY",
-  "ANTHROPIC_API_KEY",
-  "ANTHROPIC_AUTH_TOKEN",
-  "CLAUDE_CODE_OAUTH_TOKEN",
-  "CODEX_API_KEY",
-  "AZURE_OPENAI_API_KEY",
-  "GEMINI_API_KEY",
-  "GOOGLE_API_KEY",
-  "MISTRAL_API_KEY",
-  "GROQ_API_KEY",
-  "DEEPSEEK_API_KEY",
-  "OPENROUTER_API_KEY",
-  "TOGETHER_API_KEY",
-  "FIREWORKS_API_KEY",
-  "XAI_API_KEY",
-  "HF_TOKEN",
-  "GITHUB_TOKEN",
-  "GH_TOKEN",
-  "ACTIONS_RUNTIME_TOKEN",
-  "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
-  "ACTIONS_ID_TOKEN_REQUEST_URL"
-];
-var GITHUB_SECRETS = /* @__PURE__ */ new Set([
-  "GITHUB_TOKEN",
-  "GH_TOKEN",
-  "ACTIONS_RUNTIME_TOKEN",
-  "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
-  "ACTIONS_ID_TOKEN_REQUEST_URL"
-]);
-var PRESET_SECRETS = {
-  "claude-code": ["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN"],
-  codex: ["OPENAI_API_KEY", "CODEX_API_KEY"],
-  aider: [
-    "OPENAI_API_KEY",
-    "ANTHROPIC_API_KEY",
-    "GEMINI_API_KEY",
-    "DEEPSEEK_API_KEY",
-    "OPENROUTER_API_KEY",
-    "GROQ_API_KEY",
-    "MISTRAL_API_KEY"
-  ]
-};
-function agentSecretNames(agent2) {
-  if (agent2.use === "search") return [];
-  const names2 = new Set(agent2.secrets);
-  for (const name of PRESET_SECRETS[agent2.use] ?? []) names2.add(name);
-  if ((agent2.use === "openai" || agent2.use === "anthropic") && agent2.api_key_env)
-    names2.add(agent2.api_key_env);
-  return [...names2];
-}
-function splitEnv(env, agent2, evalPassEnv = []) {
-  const own2 = agentSecretNames(agent2);
-  const strip = /* @__PURE__ */ new Set([...KNOWN_SECRETS, ...own2]);
-  const evalEnv = {};
-  const agentEnv = {};
-  const values = [];
-  for (const [name, value] of Object.entries(env)) {
-    if (!strip.has(name)) {
-      evalEnv[name] = value;
-      agentEnv[name] = value;
-      continue;
-    }
-    if (value) values.push(value);
-    if (evalPassEnv.includes(name) && !GITHUB_SECRETS.has(name)) evalEnv[name] = value;
-  }
-  for (const name of own2) if (env[name] !== void 0) agentEnv[name] = env[name];
-  return { evalEnv, agentEnv, values };
-}
-var MIN_SECRET = 8;
-function secretForms(value) {
-  const bytes = Buffer.from(value);
-  const forms = /* @__PURE__ */ new Set([value, reverse(value)]);
-  forms.add(bytes.toString("hex"));
-  forms.add(bytes.toString("hex").toUpperCase());
-  const url2 = encodeURIComponent(value);
-  forms.add(url2);
-  forms.add(url2.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()));
-  forms.add(url2.replace(/%20/g, "+"));
-  const full = bytes.toString("base64");
-  forms.add(full);
-  forms.add(full.replace(/=+$/, ""));
-  for (let k = 0; k < 3; k++) {
-    const shifted = Buffer.concat([Buffer.alloc(k), bytes]).toString("base64");
-    const core = shifted.slice(Math.ceil(8 * k / 6), Math.floor(8 * (k + bytes.length) / 6));
-    forms.add(core);
-  }
-  for (const form of [...forms]) {
-    if (/[+/=]/.test(form) && /^[A-Za-z0-9+/=]+$/.test(form))
-      forms.add(form.replace(/\+/g, "-").replace(/\//g, "_"));
-    forms.add(JSON.stringify(form).slice(1, -1));
-  }
-  return [...forms];
-}
-function reverse(text2) {
-  return [...text2].reverse().join("");
-}
-function createRedactor(values) {
-  const secrets = [...new Set(values.map((v) => v.trim()))].filter((v) => v.length >= MIN_SECRET);
-  const forms = [...new Set(secrets.flatMap(secretForms))].filter((f) => f.length >= MIN_SECRET).sort((a, b) => b.length - a.length);
-  if (forms.length === 0) return (text2) => text2;
-  return (text2) => {
-    let out = text2;
-    for (const form of forms) if (out.includes(form)) out = out.split(form).join("[redacted]");
-    return out;
-  };
-}
-function redactDeep(value, redact) {
-  return JSON.parse(redact(JSON.stringify(value)));
-}
-
 // action/engine/agent-checkout.ts
 import { createHash as createHash2 } from "node:crypto";
 import { readdirSync as readdirSync4 } from "node:fs";
@@ -26547,6 +26610,7 @@ async function changesBetween(ctx, before, commit) {
 // action/engine/propose.ts
 async function propose(ctx, candidate, checkout, turns) {
   const { iteration, parent } = candidate;
+  ctx.stopGate?.check(`the agent's proposal for #${iteration}`);
   const queued = takeRecheck(ctx);
   if (queued) return recheck(ctx, candidate, checkout, queued);
   await checkout.prepare(ctx.store.repo, parent.commit, ctx.agentGit);
@@ -26555,6 +26619,8 @@ async function propose(ctx, candidate, checkout, turns) {
   const history = log.results.slice(0, candidate.historyLength);
   const started = performance.now();
   let proposal;
+  const agentKey = `agent ${candidate.checkout ?? 0}`;
+  ctx.stopGate?.enter(agentKey, `the agent's proposal for #${iteration}`, "agent");
   try {
     proposal = await ctx.agent.propose({
       worktree: checkout.dir,
@@ -26588,6 +26654,8 @@ async function propose(ctx, candidate, checkout, turns) {
       ok: false,
       error: `agent failed: ${error3 instanceof Error ? error3.message : String(error3)}`
     };
+  } finally {
+    ctx.stopGate?.leave(agentKey);
   }
   const agentSeconds = round((performance.now() - started) / 1e3);
   proposal = redactDeep(proposal, ctx.redact);
@@ -28658,6 +28726,79 @@ async function recordPendingImport(store) {
   return true;
 }
 
+// action/engine/interrupted.ts
+var Interrupted = class extends Error {
+  constructor(before) {
+    super(`interrupted before ${before}`);
+    this.name = "Interrupted";
+  }
+};
+var INTERRUPTED = { kind: "interrupted", reason: "interrupted" };
+var RECENT_RUNS = 5;
+var StopGate = class {
+  #signal;
+  #inFlight = /* @__PURE__ */ new Map();
+  #durations = [];
+  constructor(signal, recentRunMs2 = []) {
+    this.#signal = signal;
+    this.#durations = recentRunMs2.slice(-RECENT_RUNS);
+  }
+  /** Whether the batch is stopping (the first interrupt arrived). */
+  get stopping() {
+    return this.#signal?.aborted ?? false;
+  }
+  /** Calls `say` when the stop is asked for, until disposed. */
+  onStopping(say) {
+    const signal = this.#signal;
+    signal?.addEventListener("abort", say, { once: true });
+    return { [Symbol.dispose]: () => signal?.removeEventListener("abort", say) };
+  }
+  /** Throws Interrupted when the batch is stopping: called before `before` starts. */
+  check(before) {
+    if (this.stopping) throw new Interrupted(before);
+  }
+  /**
+   * `key` (a slot, an agent checkout) starts an eval run `name` or an agent call; refused with
+   * Interrupted once the batch is stopping. A key holds one thing at a time.
+   */
+  enter(key, name, kind = "eval") {
+    this.check(describeRun(name));
+    this.#inFlight.set(key, { what: describeRun(name), kind, started: performance.now() });
+  }
+  /** What `key` ran has ended; an eval run's duration goes into the estimate. */
+  leave(key) {
+    const entry = this.#inFlight.get(key);
+    if (!entry) return;
+    this.#inFlight.delete(key);
+    if (entry.kind === "eval") {
+      this.#durations.push(performance.now() - entry.started);
+      if (this.#durations.length > RECENT_RUNS) this.#durations.shift();
+    }
+  }
+  /** What is in flight now, longest running first. */
+  inFlight(now = performance.now()) {
+    const typical = this.#durations.length > 0 ? this.#durations.reduce((a, b) => a + b, 0) / this.#durations.length : null;
+    return [...this.#inFlight.values()].sort((a, b) => a.started - b.started).map(({ what, kind, started }) => ({
+      what,
+      kind,
+      elapsedMs: now - started,
+      leftMs: kind === "eval" && typical !== null ? Math.max(0, typical - (now - started)) : null
+    }));
+  }
+};
+function describeRun(name) {
+  const candidate = /^(\d+)-(\d+)$/.exec(name);
+  if (candidate)
+    return candidate[1] === "0" ? `the baseline, run ${Number(candidate[2]) + 1}` : `#${candidate[1]}, run ${Number(candidate[2]) + 1}`;
+  const beside = /^(\d+)-(\d+)-incumbent-\d+$/.exec(name);
+  if (beside) return `the incumbent's run beside #${beside[1]}`;
+  const again = /^(\d+)-(re|cb|config-)\d+/.exec(name);
+  if (again) return `a re-measure run of the incumbent (#${again[1]})`;
+  const checks = /^(\d+)-checks$/.exec(name);
+  if (checks) return `the checks of #${checks[1]}`;
+  return name;
+}
+
 // action/engine/isolation.ts
 import { existsSync as existsSync8, readFileSync as readFileSync3 } from "node:fs";
 import { mkdir as mkdir8, symlink as symlink2 } from "node:fs/promises";
@@ -29489,6 +29630,10 @@ async function preflightNewTag(repoDir, tag, config2, env) {
   if (problems.length > 0) throw new AutoexpError(formatProblems("autoexp.yml", problems));
   const missing = missingAgentProgram(config2.agent, repoDir, env.PATH ?? "");
   if (missing) throw new AutoexpError(`${missing}. Nothing was run or written`);
+  if (config2.agent.use === "openai" || config2.agent.use === "anthropic") {
+    const ping = await pingApi(config2.agent, env);
+    if (!ping.ok && ping.fatal) throw new AutoexpError(`${ping.error}. Nothing was run or written`);
+  }
 }
 var SCRIPT = /\.(?:py|js|mjs|cjs|ts|sh|rb|pl)$/;
 function missingAgentProgram(agent2, repoDir, path) {
@@ -29596,6 +29741,17 @@ async function noticeMovedBase(store, emit) {
 
 // action/engine/scheduler.ts
 async function runSerial(steps, acquire) {
+  return stopWhenInterrupted(() => serialLoop(steps, acquire));
+}
+async function stopWhenInterrupted(loop) {
+  try {
+    return await loop();
+  } catch (error3) {
+    if (error3 instanceof Interrupted) return INTERRUPTED;
+    throw error3;
+  }
+}
+async function serialLoop(steps, acquire) {
   while (true) {
     const stop = steps.stopNow();
     if (stop) return stop;
@@ -29640,6 +29796,9 @@ function isStop(value) {
   return typeof value === "object" && value !== null && "kind" in value && "reason" in value;
 }
 async function runPipelined(steps, acquire, shape) {
+  return stopWhenInterrupted(() => pipelinedLoop(steps, acquire, shape));
+}
+async function pipelinedLoop(steps, acquire, shape) {
   const queue = [];
   let stop = null;
   const judge2 = async (candidate) => {
@@ -29855,14 +30014,15 @@ function findMetric(metrics, name) {
 
 // action/eval/run-eval.ts
 var PARSE_BYTES = 8 * 1024 * 1024;
-async function runEval(config2, cwd, logPath, launch, pidFile) {
+async function runEval(config2, cwd, logPath, launch, pidFile, copies) {
   const run = await runProcess({
     command: launch.command,
     cwd,
     env: launch.env,
     timeoutMs: config2.eval.timeout,
     logPath,
-    ...pidFile ? { pidFile } : {}
+    ...pidFile ? { pidFile } : {},
+    ...copies ? { copies } : {}
   });
   const output2 = await readEnd(logPath, PARSE_BYTES);
   const tail = tailLines(output2);
@@ -29952,10 +30112,12 @@ var Slot = class {
   #git;
   #isolation;
   #logs;
+  #gate;
   /** The device this slot's evals run on (a GPU's name and index), or null for the CPU. */
   device;
   #env;
   constructor(options) {
+    this.#gate = options.gate;
     this.id = options.id;
     this.device = options.gpu ? `${options.gpu.name} #${options.gpu.index}` : null;
     this.#env = {
@@ -29990,6 +30152,14 @@ var Slot = class {
   }
   /** Runs the eval once on a clean copy of `commit`, then checks the frozen files. */
   async evaluate(config2, commit, name, env, frozen, onProgress) {
+    this.#gate?.enter(`slot ${this.id}`, name);
+    try {
+      return await this.#evaluate(config2, commit, name, env, frozen, onProgress);
+    } finally {
+      this.#gate?.leave(`slot ${this.id}`);
+    }
+  }
+  async #evaluate(config2, commit, name, env, frozen, onProgress) {
     await this.prepare(commit);
     await mkdir9(this.#logs, { recursive: true });
     const logPath = join27(this.#logs, `${name}.log`);
@@ -30020,7 +30190,11 @@ var Slot = class {
   /** The user's correctness command on a fresh copy of `commit`; null when it passes. */
   async check(config2, commit, name, env, frozen) {
     const checks = config2.checks;
-    await this.prepare(commit);
+    this.#gate?.enter(`slot ${this.id}`, name);
+    await this.prepare(commit).catch((error3) => {
+      this.#gate?.leave(`slot ${this.id}`);
+      throw error3;
+    });
     await mkdir9(this.#logs, { recursive: true });
     const logPath = join27(this.#logs, `${name}.log`);
     const launched = this.#isolation.launch(
@@ -30036,7 +30210,7 @@ var Slot = class {
       timeoutMs: checks.timeout,
       logPath,
       pidFile: this.pidFile
-    });
+    }).finally(() => this.#gate?.leave(`slot ${this.id}`));
     await capLog(logPath);
     this.#tree.sweep();
     if (result.exitCode === 0 && !result.timedOut) return null;
@@ -30485,6 +30659,61 @@ function judge(input2) {
   return { final: false, reason: `p = ${fmt(p ?? 1)} after ${n} ${runs}: confirming` };
 }
 
+// action/decide/stratum-offsets.ts
+function stratumOffsets(current, metrics) {
+  return Object.fromEntries(metrics.map((m) => [m, offsetsOf(current, m)]));
+}
+function offsetsOf(current, metric2) {
+  const cells = [];
+  for (const [code, strata] of current) {
+    const here = Object.entries(strata).map(([stratum, s]) => ({ stratum, values: (s[metric2] ?? []).filter(Number.isFinite) })).filter((x) => x.values.length > 0);
+    if (here.length < 2) continue;
+    for (const { stratum, values } of here)
+      cells.push({
+        code,
+        stratum,
+        mean: values.reduce((a, b) => a + b, 0) / values.length,
+        n: values.length
+      });
+  }
+  if (cells.length === 0) return {};
+  const offset = new Map(cells.map((c) => [c.stratum, 0]));
+  const level = /* @__PURE__ */ new Map();
+  for (let round2 = 0; round2 < 50; round2++) {
+    const byCode = /* @__PURE__ */ new Map();
+    for (const c of cells) {
+      const a = byCode.get(c.code) ?? { sum: 0, n: 0 };
+      a.sum += c.n * (c.mean - offset.get(c.stratum));
+      a.n += c.n;
+      byCode.set(c.code, a);
+    }
+    for (const [code, a] of byCode) level.set(code, a.sum / a.n);
+    const byStratum = /* @__PURE__ */ new Map();
+    for (const c of cells) {
+      const a = byStratum.get(c.stratum) ?? { sum: 0, n: 0 };
+      a.sum += c.n * (c.mean - level.get(c.code));
+      a.n += c.n;
+      byStratum.set(c.stratum, a);
+    }
+    const centre = [...byStratum.values()].reduce((s, a) => s + a.sum / a.n, 0) / byStratum.size;
+    for (const [stratum, a] of byStratum) offset.set(stratum, a.sum / a.n - centre);
+  }
+  return Object.fromEntries(offset);
+}
+function movedToStratum(incumbent, offsets, stratum) {
+  const out = {};
+  for (const [from, samples] of Object.entries(incumbent)) {
+    if (from === stratum) continue;
+    for (const [metric2, values] of Object.entries(samples)) {
+      const to = offsets[metric2]?.[stratum];
+      const shift = offsets[metric2]?.[from];
+      if (to === void 0 || shift === void 0) continue;
+      (out[metric2] ??= []).push(...values.map((v) => v - shift + to));
+    }
+  }
+  return out;
+}
+
 // action/engine/evaluate-paired.ts
 import { randomInt as randomInt3 } from "node:crypto";
 
@@ -30586,6 +30815,7 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
   } : {};
   const failedRun = (outcome) => {
     const base = {
+      judgedAgainst: parent.iteration,
       score: null,
       delta: null,
       metrics: {},
@@ -30621,10 +30851,10 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
   };
   let design = { first: "fresh" };
   let judgement = null;
-  const screenAgainst = Object.fromEntries(
+  const screenAgainst2 = Object.fromEntries(
     Object.entries(setup.incumbent).map(([k, v]) => [k, v.slice(-SCREEN_RUNS)])
   );
-  const screenRuns = screenAgainst[ctx.metric]?.length ?? 0;
+  const screenRuns = screenAgainst2[ctx.metric]?.length ?? 0;
   if (screenRuns > 0) {
     const seed = randomInt3(1, 2 ** 31);
     const outcome = await runCandidate(seed);
@@ -30634,7 +30864,7 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
     const noise = setup.noise(cand, {});
     judgement = judge({
       policy: policyFor(noise),
-      incumbent: screenAgainst,
+      incumbent: screenAgainst2,
       candidate: cand,
       noise,
       linesDelta: setup.linesDelta
@@ -30680,6 +30910,7 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
   const hasGuards = Object.keys(policy.guards).length > 0;
   return {
     status: judgement.status,
+    judgedAgainst: parent.iteration,
     score,
     delta: Number(delta.toPrecision(12)),
     metrics,
@@ -30744,7 +30975,7 @@ async function evaluate(ctx, candidate, slot, strata = null) {
   const deterministic = judgedDeterministic(log.config);
   if (config2.eval.repeats <= 1 && pairedDecisions(config2.decide, log, ctx.metric)) {
     return evaluatePaired(ctx, candidate, slot, {
-      incumbent: strata ? strata.incumbent[stratum] ?? {} : parent.samples,
+      incumbent: screenAgainst(ctx, parent.samples, strata, stratum),
       noise: (c, i) => noiseSeen([...groups, c, i], objectiveNames, deterministic),
       linesDelta: linesDelta2
     });
@@ -30778,6 +31009,7 @@ async function evaluate(ctx, candidate, slot, strata = null) {
     for (const m of outcome.printedTwice) printedTwice.add(m);
     runsOn.push(here);
     const base = {
+      judgedAgainst: parent.iteration,
       commit,
       ...key ? { key } : {},
       ...concurrent.runsOn.length > 0 ? { concurrent: { ...concurrent, evalSeconds: round(concurrent.evalSeconds) } } : {},
@@ -30841,6 +31073,7 @@ async function evaluate(ctx, candidate, slot, strata = null) {
   }
   return {
     status,
+    judgedAgainst: parent.iteration,
     score,
     delta: Number((score - parent.score).toPrecision(12)),
     metrics,
@@ -30873,10 +31106,19 @@ async function decide(ctx, candidate, verdict, slot) {
   );
   return failed2 ? { ...verdict, status: "checks_failed", reason: failed2.reason, tail: failed2.tail } : verdict;
 }
+function screenAgainst(ctx, incumbent, strata, stratum) {
+  if (!strata) return incumbent;
+  const here = strata.incumbent[stratum];
+  if ((here?.[ctx.metric]?.length ?? 0) > 0) return here;
+  const metrics = ctx.policy.objectives.map((o) => o.name);
+  const offsets = stratumOffsets(ledgerStrata(ctx.store.log, strata.within).current, metrics);
+  return movedToStratum(strata.incumbent, offsets, stratum);
+}
 
 // action/engine/rebase.ts
 var REBASE_CHECKOUT = -1;
 async function rebase(ctx, candidate, onto, checkout, checkoutIndex) {
+  ctx.stopGate?.check(`re-applying #${candidate.iteration} onto #${onto.parent.iteration}`);
   const repo = ctx.store.repo;
   const current = onto.parent;
   const fresh = {
@@ -31244,7 +31486,11 @@ function experimentSteps(ctx, checkSeal) {
       }
     },
     record: async (candidate, verdict) => {
-      const beside = concurrentEntry(candidate.parent.iteration, candidate.iteration, verdict);
+      const beside = concurrentEntry(
+        verdict.judgedAgainst ?? candidate.parent.iteration,
+        candidate.iteration,
+        verdict
+      );
       const prior = verdict.key ? ctx.seen.get(verdict.key) : void 0;
       if (prior && prior.iteration >= candidate.historyLength && verdict.status !== "duplicate")
         verdict = duplicateOf(prior, candidate);
@@ -31282,7 +31528,7 @@ async function record2(ctx, candidate, verdict, beside) {
       ...proposal?.usage ? { usage: proposal.usage } : {},
       ...proposal?.ok && proposal.meta ? { meta: proposal.meta } : {},
       ...candidate.recheckOf !== void 0 ? { recheckOf: candidate.recheckOf } : {},
-      ...candidate.parent.iteration !== incumbent ? { against: candidate.parent.iteration } : {}
+      ...(verdict.judgedAgainst ?? candidate.parent.iteration) !== incumbent ? { against: verdict.judgedAgainst ?? candidate.parent.iteration } : {}
     },
     (/* @__PURE__ */ new Date()).toISOString()
   );
@@ -31622,6 +31868,7 @@ async function runBatchUnexplained(options) {
       mode: isolation.mode,
       warnings: [...isolation.warnings, ...data.warnings]
     });
+    const gate = new StopGate(options.signal, store.log ? recentRunMs(store.log) : []);
     const gpus = await workerGpus(config2);
     const slots = Array.from(
       { length: gpus ? gpus.length : config2.workers },
@@ -31631,6 +31878,7 @@ async function runBatchUnexplained(options) {
         git: store.repo,
         isolation,
         logs: join32(store.stateDir, "logs"),
+        gate,
         ...gpus ? { gpu: gpus[id2] } : {}
       })
     );
@@ -31641,27 +31889,33 @@ async function runBatchUnexplained(options) {
     const checkpoint = options.checkpoint ?? (async () => {
     });
     const evalOnly = evalEnv;
-    if (!store.log) {
-      await startTag(store, config2, slot, { metric: metric2, goal, evalEnv: evalOnly, emit: safeEmit });
-      if (await recordPendingImport(store))
-        safeEmit({ type: "notice", message: "imported history recorded (autoexp import)" });
-      await checkpoint();
-    } else {
-      const head = store.log;
-      await checkCompatible(
-        store,
-        config2,
-        slot,
-        options.acceptConfigChange ?? false,
-        evalOnly,
-        safeEmit
-      );
-      await noticeMovedBase(store, safeEmit);
-      emit({
-        type: "resumed",
-        experiments: head.results.length - 1,
-        best: currentIncumbent(head).score
-      });
+    const _stopping = __using(_stack, gate.onStopping(() => safeEmit({ type: "stopping", waiting: gate.inFlight() })));
+    const resuming = store.log !== null;
+    try {
+      if (!store.log) {
+        await startTag(store, config2, slot, { metric: metric2, goal, evalEnv: evalOnly, emit: safeEmit });
+        if (await recordPendingImport(store))
+          safeEmit({ type: "notice", message: "imported history recorded (autoexp import)" });
+        await checkpoint();
+      } else {
+        const head = store.log;
+        await checkCompatible(
+          store,
+          config2,
+          slot,
+          options.acceptConfigChange ?? false,
+          evalOnly,
+          safeEmit
+        );
+        await noticeMovedBase(store, safeEmit);
+        emit({
+          type: "resumed",
+          experiments: head.results.length - 1,
+          best: currentIncumbent(head).score
+        });
+      }
+    } catch (error3) {
+      throw error3 instanceof Interrupted ? interruptedBefore(resuming) : error3;
     }
     const log = store.log;
     const ctx = {
@@ -31690,7 +31944,8 @@ async function runBatchUnexplained(options) {
       proposers: config2.pipeline ? config2.proposers : 1,
       workers: slots.length,
       busyShare: () => pool.busyShare(),
-      signal: options.signal
+      signal: options.signal,
+      stopGate: gate
     };
     const caveats = trustCaveats(config2, isolation);
     const repoSeal = await sealRepository(store);
@@ -31702,7 +31957,10 @@ async function runBatchUnexplained(options) {
     };
     const steps = experimentSteps(ctx, seal);
     const lag = slots.length - 1 + (config2.pipeline ? ctx.proposers + 1 : 0);
-    const stop = await concurrentBaseline(ctx, slots) ?? (lag === 0 ? await runSerial(steps, () => pool.acquire()) : await runPipelined(steps, () => pool.acquire(), { lag }));
+    const stop = await concurrentBaseline(ctx, slots).catch((error3) => {
+      if (error3 instanceof Interrupted) return INTERRUPTED;
+      throw error3;
+    }) ?? (lag === 0 ? await runSerial(steps, () => pool.acquire()) : await runPipelined(steps, () => pool.acquire(), { lag }));
     const stopReason = redact(stop.reason);
     safeEmit({ type: "stop", reason: stopReason });
     await store.append([
@@ -31726,6 +31984,18 @@ async function runBatchUnexplained(options) {
     var _promise2 = __callDispose(_stack, _error, _hasError);
     _promise2 && await _promise2;
   }
+}
+function interruptedBefore(resuming) {
+  const what = resuming ? "the incumbent's runs under the changed config were recorded" : "the baseline was recorded";
+  return new Interrupted(
+    `${what}: none of its runs were kept. Run the same command again to start there`
+  );
+}
+function recentRunMs(log) {
+  return log.results.slice(-5).filter((r) => r.eval_seconds > 0).map((r) => {
+    const runs = Math.max(1, ...Object.values(r.samples).map((s) => s.length));
+    return r.eval_seconds * 1e3 / runs;
+  });
 }
 function trustCaveats(config2, isolation) {
   const caveats = [];
@@ -31805,6 +32075,8 @@ warning: ${w}`).join("")}` : event.warnings.map((w) => `warning: ${w}`).join("\n
       return `            #${event.iteration} run ${event.run}: ${event.reason}`;
     case "stop":
       return `stopped     ${event.reason}`;
+    case "stopping":
+      return stoppingText(event.waiting);
     case "start":
       return null;
     case "verify-run": {
@@ -31829,15 +32101,29 @@ warning: ${w}`).join("")}` : event.warnings.map((w) => `warning: ${w}`).join("\n
         "guard_fail",
         "checks_failed",
         "duplicate",
+        "discard",
         "keep",
         "simplification"
-      ].includes(row.status) && row.reason && row.reason !== row.description ? `  (${row.reason})` : "";
+      ].includes(row.status) && row.reason && row.reason !== row.description ? `  (${oneLine2(row.reason)})` : "";
       const cost = row.cost_usd > 0 ? `  $${row.cost_usd.toFixed(4)}` : "";
       return `${n} #${row.iteration} ${row.status.padEnd(14)} ${score}${delta}  best ${formatScore(event.best)}${eta}${cost}  ${row.description.replace(/\s+/g, " ")}${why}`;
     }
     default:
       return null;
   }
+}
+function oneLine2(text2) {
+  const line2 = inertTerminal(text2).replace(/\s+/g, " ").trim();
+  return line2.length <= 200 ? line2 : `${line2.slice(0, 199)}\u2026`;
+}
+function stoppingText(waiting) {
+  const then = "; nothing new starts, nothing half-done is recorded. Ctrl-C again to stop at once";
+  if (waiting.length === 0) return `stopping: nothing is running${then}`;
+  const each = waiting.map((w) => {
+    const left = w.leftMs === null ? `running for ${formatDuration(w.elapsedMs)}` : `about ${formatDuration(w.leftMs)} left by the last runs' durations`;
+    return w.kind === "eval" ? `the eval run in flight (${w.what}, ${left})` : `${w.what} (the agent has been working for ${formatDuration(w.elapsedMs)})`;
+  });
+  return `stopping: waiting for ${each.join(" and ")}${then}`;
 }
 function verifiedText(v) {
   const lines = [formatVerifiedLine(v)];

@@ -23881,14 +23881,14 @@ async function resolveIsolation(config2, repoDir, gitDir, env) {
     }
   };
 }
-function toolRoots(path, home, repoDir, readFile18 = readText) {
+function toolRoots(path, home, repoDir, readFile17 = readText) {
   const roots = /* @__PURE__ */ new Set();
   for (const dir of path.split(":")) {
     if (!isAbsolute4(dir) || dir.split("/").includes("..")) continue;
     const clean = dir.replace(/\/+$/, "");
     if (clean.startsWith(`${repoDir}/`) || clean === repoDir) {
       const venv = dirname2(clean);
-      if (basename(clean) === "bin" && readFile18(join8(venv, "pyvenv.cfg")) !== null) roots.add(venv);
+      if (basename(clean) === "bin" && readFile17(join8(venv, "pyvenv.cfg")) !== null) roots.add(venv);
       continue;
     }
     if (SYSTEM_ROOTS.some((r) => clean === r || clean.startsWith(`${r}/`))) continue;
@@ -23910,10 +23910,10 @@ function toolRoots(path, home, repoDir, readFile18 = readText) {
   }
   return [...roots];
 }
-function venvBases(paths, readFile18 = readText) {
+function venvBases(paths, readFile17 = readText) {
   const bases = /* @__PURE__ */ new Set();
   for (const p of paths) {
-    const cfg = readFile18(join8(p, "pyvenv.cfg"));
+    const cfg = readFile17(join8(p, "pyvenv.cfg"));
     const home = cfg && /^\s*home\s*=\s*(.+?)\s*$/m.exec(cfg)?.[1];
     if (!home || !isAbsolute4(home)) continue;
     const prefix = basename(home) === "bin" ? dirname2(home) : home;
@@ -23989,6 +23989,9 @@ async function runProcess(options) {
   const { command: command2, cwd, env, timeoutMs, logPath, graceMs = 1e3, pidFile, stdinFile } = options;
   const [file2, args] = typeof command2 === "string" ? ["/bin/sh", ["-c", command2]] : [command2[0], command2.slice(1)];
   const fd = openSync(logPath, "a");
+  const copies = [options.copies?.stdout, options.copies?.stderr].map(
+    (path) => path ? openSync(path, "a") : void 0
+  );
   const input2 = stdinFile ? openSync(stdinFile, "r") : "ignore";
   const started = performance.now();
   let timedOut = false;
@@ -23996,8 +23999,12 @@ async function runProcess(options) {
   try {
     const child = spawn(file2, args, { cwd, env, detached: true, stdio: [input2, "pipe", "pipe"] });
     const drained = [child.stdout, child.stderr].map(
-      (stream) => new Promise((resolve9) => {
-        stream.on("data", (chunk) => appendChunk(fd, chunk));
+      (stream, i) => new Promise((resolve9) => {
+        const copy = copies[i];
+        stream.on("data", (chunk) => {
+          appendChunk(fd, chunk);
+          if (copy !== void 0) appendChunk(copy, chunk);
+        });
         stream.once("close", resolve9);
         stream.once("error", () => resolve9());
       })
@@ -24045,6 +24052,7 @@ async function runProcess(options) {
   } finally {
     clearTimeout(killTimer);
     closeSync(fd);
+    for (const copy of copies) if (copy !== void 0) closeSync(copy);
     if (typeof input2 === "number") closeSync(input2);
     if (pidFile) rmSync3(pidFile, { force: true });
   }
@@ -24178,14 +24186,15 @@ function findMetric(metrics, name) {
 
 // action/eval/run-eval.ts
 var PARSE_BYTES = 8 * 1024 * 1024;
-async function runEval(config2, cwd, logPath, launch, pidFile) {
+async function runEval(config2, cwd, logPath, launch, pidFile, copies) {
   const run = await runProcess({
     command: launch.command,
     cwd,
     env: launch.env,
     timeoutMs: config2.eval.timeout,
     logPath,
-    ...pidFile ? { pidFile } : {}
+    ...pidFile ? { pidFile } : {},
+    ...copies ? { copies } : {}
   });
   const output2 = await readEnd(logPath, PARSE_BYTES);
   const tail = tailLines(output2);
@@ -24656,10 +24665,12 @@ var Slot = class {
   #git;
   #isolation;
   #logs;
+  #gate;
   /** The device this slot's evals run on (a GPU's name and index), or null for the CPU. */
   device;
   #env;
   constructor(options) {
+    this.#gate = options.gate;
     this.id = options.id;
     this.device = options.gpu ? `${options.gpu.name} #${options.gpu.index}` : null;
     this.#env = {
@@ -24694,6 +24705,14 @@ var Slot = class {
   }
   /** Runs the eval once on a clean copy of `commit`, then checks the frozen files. */
   async evaluate(config2, commit2, name, env, frozen, onProgress) {
+    this.#gate?.enter(`slot ${this.id}`, name);
+    try {
+      return await this.#evaluate(config2, commit2, name, env, frozen, onProgress);
+    } finally {
+      this.#gate?.leave(`slot ${this.id}`);
+    }
+  }
+  async #evaluate(config2, commit2, name, env, frozen, onProgress) {
     await this.prepare(commit2);
     await mkdir5(this.#logs, { recursive: true });
     const logPath = join13(this.#logs, `${name}.log`);
@@ -24724,7 +24743,11 @@ var Slot = class {
   /** The user's correctness command on a fresh copy of `commit`; null when it passes. */
   async check(config2, commit2, name, env, frozen) {
     const checks = config2.checks;
-    await this.prepare(commit2);
+    this.#gate?.enter(`slot ${this.id}`, name);
+    await this.prepare(commit2).catch((error2) => {
+      this.#gate?.leave(`slot ${this.id}`);
+      throw error2;
+    });
     await mkdir5(this.#logs, { recursive: true });
     const logPath = join13(this.#logs, `${name}.log`);
     const launched = this.#isolation.launch(
@@ -24740,7 +24763,7 @@ var Slot = class {
       timeoutMs: checks.timeout,
       logPath,
       pidFile: this.pidFile
-    });
+    }).finally(() => this.#gate?.leave(`slot ${this.id}`));
     await capLog(logPath);
     this.#tree.sweep();
     if (result.exitCode === 0 && !result.timedOut) return null;
@@ -28187,6 +28210,8 @@ warning: ${w}`).join("")}` : event.warnings.map((w) => `warning: ${w}`).join("\n
       return `            #${event.iteration} run ${event.run}: ${event.reason}`;
     case "stop":
       return `stopped     ${event.reason}`;
+    case "stopping":
+      return stoppingText(event.waiting);
     case "start":
       return null;
     case "verify-run": {
@@ -28211,15 +28236,29 @@ warning: ${w}`).join("")}` : event.warnings.map((w) => `warning: ${w}`).join("\n
         "guard_fail",
         "checks_failed",
         "duplicate",
+        "discard",
         "keep",
         "simplification"
-      ].includes(row.status) && row.reason && row.reason !== row.description ? `  (${row.reason})` : "";
+      ].includes(row.status) && row.reason && row.reason !== row.description ? `  (${oneLine(row.reason)})` : "";
       const cost = row.cost_usd > 0 ? `  $${row.cost_usd.toFixed(4)}` : "";
       return `${n} #${row.iteration} ${row.status.padEnd(14)} ${score}${delta}  best ${formatScore(event.best)}${eta}${cost}  ${row.description.replace(/\s+/g, " ")}${why}`;
     }
     default:
       return null;
   }
+}
+function oneLine(text2) {
+  const line2 = inertTerminal(text2).replace(/\s+/g, " ").trim();
+  return line2.length <= 200 ? line2 : `${line2.slice(0, 199)}\u2026`;
+}
+function stoppingText(waiting) {
+  const then = "; nothing new starts, nothing half-done is recorded. Ctrl-C again to stop at once";
+  if (waiting.length === 0) return `stopping: nothing is running${then}`;
+  const each = waiting.map((w) => {
+    const left = w.leftMs === null ? `running for ${formatDuration2(w.elapsedMs)}` : `about ${formatDuration2(w.leftMs)} left by the last runs' durations`;
+    return w.kind === "eval" ? `the eval run in flight (${w.what}, ${left})` : `${w.what} (the agent has been working for ${formatDuration2(w.elapsedMs)})`;
+  });
+  return `stopping: waiting for ${each.join(" and ")}${then}`;
 }
 function verifiedText(v) {
   const lines = [formatVerifiedLine(v)];
@@ -28404,9 +28443,1032 @@ and records an \`attribute\` line in log.jsonl (the dashboard and the PR then sh
 import { resolve as resolve2 } from "node:path";
 
 // action/cli/check.ts
-import { mkdtemp as mkdtemp2, readFile as readFile9, rm as rm8 } from "node:fs/promises";
+import { mkdtemp as mkdtemp2, rm as rm9 } from "node:fs/promises";
 import { tmpdir as tmpdir3 } from "node:os";
+import { join as join24 } from "node:path";
+
+// action/agents/api-agent.ts
+import { mkdir as mkdir8, writeFile as writeFile7 } from "node:fs/promises";
+import { dirname as dirname4, join as join23 } from "node:path";
+
+// action/agents/edits/clip.ts
+function clip3(s) {
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+// action/agents/edits/find-all.ts
+function findAll(hay, needle, eq) {
+  const found = [];
+  if (needle.length === 0) return found;
+  outer: for (let i = 0; i + needle.length <= hay.length; i++) {
+    for (let k = 0; k < needle.length; k++) if (!eq(hay[i + k], needle[k])) continue outer;
+    found.push(i);
+  }
+  return found;
+}
+
+// action/agents/edits/not-found.ts
+function notFound(bare, search, path) {
+  const trailing = findAll(bare, search, (a, b) => a.trimEnd() === b.trimEnd());
+  if (trailing.length > 0) {
+    return `the SEARCH part matches ${path} only if trailing whitespace is ignored (line ${trailing[0] + 1}); copy the lines exactly as they are`;
+  }
+  const indent = findAll(bare, search, (a, b) => a.trim() === b.trim());
+  if (indent.length > 0) {
+    return `the SEARCH part matches ${path} only with different indentation (line ${indent[0] + 1}); copy the lines exactly as they are`;
+  }
+  const missing = search.find((l) => l.trim() !== "" && !bare.includes(l));
+  if (missing === void 0)
+    return `the SEARCH part is not in ${path}: its lines are there, but not in that order`;
+  const near = missing.trim().length >= 4 ? bare.findIndex((l) => l.includes(missing.trim())) : -1;
+  const hint = near >= 0 ? ` (line ${near + 1} is "${clip3(bare[near].trim())}")` : "";
+  return `the SEARCH part is not in ${path}: its line "${clip3(missing)}" is not in the file${hint}`;
+}
+
+// action/agents/edits/apply-edits.ts
+var ELISION = /^\s*(\.\.\.|…)\s*$|^\s*(#|\/\/|\/\*|<!--|--|;)\s*.*(\.\.\.|…|\brest of\b|\bunchanged\b|\bomitted\b|\bexisting code\b|\bremains the same\b)/i;
+function applyEdits(edits, read, scope) {
+  const files = /* @__PURE__ */ new Map();
+  const current = (path) => files.has(path) ? files.get(path) : read(path);
+  for (const edit of edits) {
+    const before = current(edit.path);
+    if (edit.kind === "whole") {
+      if (before !== null && before.length > scope.wholeFileMax) {
+        return {
+          ok: false,
+          reason: `${edit.path} has ${before.length} characters, more than the ${scope.wholeFileMax} that may be sent whole: answer with SEARCH/REPLACE blocks`
+        };
+      }
+      const elided = edit.lines.findIndex((l) => ELISION.test(l));
+      if (elided >= 0) {
+        return {
+          ok: false,
+          reason: `the whole-file answer for ${edit.path} leaves code out (line ${elided + 1}: "${clip3(edit.lines[elided].trim())}"): send the complete file or SEARCH/REPLACE blocks`
+        };
+      }
+      const eol2 = before?.includes("\r\n") ? "\r\n" : "\n";
+      const body = trimTrailingBlank(edit.lines);
+      files.set(edit.path, body.length > 0 ? body.join(eol2) + eol2 : "");
+      continue;
+    }
+    const label = `block ${edit.block} (${edit.path})`;
+    if (before === null) {
+      if (edit.search.length > 0)
+        return { ok: false, reason: `${label}: ${edit.path} does not exist` };
+      files.set(edit.path, edit.replace.length > 0 ? `${edit.replace.join("\n")}
+` : "");
+      continue;
+    }
+    if (edit.search.length === 0) {
+      return {
+        ok: false,
+        reason: `${label}: the SEARCH part is empty, but ${edit.path} exists; quote the lines to replace`
+      };
+    }
+    const parts = before.split("\n");
+    const cr = parts.map((p) => p.endsWith("\r"));
+    const bare = parts.map((p, k) => cr[k] ? p.slice(0, -1) : p);
+    const at = findAll(bare, edit.search, (a, b) => a === b);
+    if (at.length !== 1) {
+      return {
+        ok: false,
+        reason: `${label}: ${at.length === 0 ? notFound(bare, edit.search, edit.path) : `the SEARCH part matches ${at.length} places (lines ${at.map((k) => k + 1).join(", ")}); include more lines so that it matches exactly one`}`
+      };
+    }
+    const start = at[0];
+    const eol = cr.filter(Boolean).length * 2 > parts.length - 1 ? "\r" : "";
+    const replaced = [
+      ...parts.slice(0, start),
+      ...edit.replace.map((l) => l + eol),
+      ...parts.slice(start + edit.search.length)
+    ];
+    files.set(edit.path, replaced.join("\n"));
+  }
+  return { ok: true, files };
+}
+function trimTrailingBlank(lines) {
+  const out = [...lines];
+  while (out.length > 0 && out.at(-1).trim() === "") out.pop();
+  return out;
+}
+
+// action/agents/edits/clean-path.ts
+function cleanPath(line2) {
+  let s = line2.trim();
+  s = s.replace(/^#+\s*/, "").replace(/^[-*]\s+/, "");
+  s = s.replace(/^(\*\*|__)(.*)\1:?$/, "$2").trim();
+  s = s.replace(/^(file(name)?|path)\s*:\s*/i, "");
+  s = s.replace(/^(\*\*|__)(.*)\1$/, "$2").trim();
+  s = s.replace(/^`([^`]*)`$/, "$1").trim();
+  s = s.replace(/:$/, "").replace(/^\.\//, "");
+  return s;
+}
+function looksLikePath(s) {
+  return s.length > 0 && !/\s/.test(s) && /[./]/.test(s) && /[A-Za-z0-9]/.test(s);
+}
+
+// action/agents/edits/info-path.ts
+function infoPath(info, scope) {
+  const tail = info.includes(":") ? info.slice(info.indexOf(":") + 1) : info;
+  const path = tail.replace(/^\.\//, "");
+  return scope.files.includes(path) ? path : null;
+}
+
+// action/agents/edits/markers.ts
+var SEARCH = /^\s*<{5,9} ?SEARCH\s*$/;
+var DIVIDER = /^\s*={5,9}\s*$/;
+var REPLACE = /^\s*>{5,9} ?REPLACE\s*$/;
+var FENCE = /^\s*(`{3,}|~{3,})\s*([^`\s]*)\s*$/;
+var DESCRIPTION = /^[\s*_#>-]*description[*_]*\s*:[*_]*\s*(.*)$/i;
+var NOTE = /^[\s*_#>-]*notes?[*_]*\s*:[*_]*\s*(.*)$/i;
+
+// action/agents/edits/resolve-path.ts
+function resolvePath(candidate, scope, creating) {
+  if (scope.files.includes(candidate)) return { ok: true, path: candidate };
+  if (looksLikePath(candidate)) {
+    if (creating && safePath(candidate) && scope.mayCreate(candidate))
+      return { ok: true, path: candidate };
+    return {
+      ok: false,
+      reason: `it edits ${candidate}, which is not a file you may edit (you may edit: ${scope.files.join(", ")})`
+    };
+  }
+  if (scope.files.length === 1) return { ok: true, path: scope.files[0] };
+  return {
+    ok: false,
+    reason: `it does not name its file: put the file's path alone on the line before <<<<<<< SEARCH (one of: ${scope.files.join(", ")})`
+  };
+}
+function safePath(path) {
+  return !path.startsWith("/") && !path.split("/").some((p) => p === ".." || p === "") && !path.startsWith(".autoexp/") && !path.startsWith(".git/");
+}
+
+// action/agents/edits/block-path.ts
+function blockPath(lines, at, edits, scope, search) {
+  let k = at - 1;
+  while (k >= 0 && (lines[k].trim() === "" || FENCE.test(lines[k]))) {
+    const fenceInfo = FENCE.exec(lines[k])?.[2];
+    const fromInfo = fenceInfo ? infoPath(fenceInfo, scope) : null;
+    if (fromInfo) return { ok: true, path: fromInfo };
+    k--;
+  }
+  const previous = edits.at(-1);
+  if (k >= 0 && REPLACE.test(lines[k]) && previous) return { ok: true, path: previous.path };
+  const candidate = k >= 0 ? cleanPath(lines[k]) : "";
+  return resolvePath(candidate, scope, search.length === 0);
+}
+
+// action/agents/edits/fence.ts
+function fenceMarker(f) {
+  const m = /^(`{3,}|~{3,})/.exec(f.info);
+  return m ? m[1] : "```";
+}
+
+// action/agents/edits/first-prose.ts
+function firstProse(lines) {
+  for (const l of lines) {
+    const t = l.trim();
+    if (!t || FENCE.test(t) || SEARCH.test(t) || /^[#>*-]*$/.test(t)) continue;
+    if (looksLikePath(cleanPath(t))) continue;
+    return t.replace(/^[#>*\s-]+/, "").slice(0, 200);
+  }
+  return null;
+}
+
+// action/agents/edits/read-search-block.ts
+function readSearchBlock(lines, at, block) {
+  const search = [];
+  const replace = [];
+  let part = "search";
+  let j = at + 1;
+  for (; j < lines.length; j++) {
+    const l = lines[j];
+    if (part === "search" && DIVIDER.test(l)) part = "replace";
+    else if (part === "replace" && REPLACE.test(l)) {
+      part = "done";
+      break;
+    } else if (SEARCH.test(l))
+      return {
+        ok: false,
+        reason: `block ${block} is malformed: a new <<<<<<< SEARCH starts before its >>>>>>> REPLACE`
+      };
+    else (part === "search" ? search : replace).push(l);
+  }
+  if (part !== "done") {
+    return {
+      ok: false,
+      reason: `the answer is cut off: block ${block} has no ${part === "search" ? "======= line" : ">>>>>>> REPLACE line"}, so none of its edits were applied (was max_tokens too small?)`
+    };
+  }
+  return { ok: true, search, replace, end: j };
+}
+
+// action/agents/edits/trim-common-blank-edges.ts
+function trimCommonBlankEdges(search, replace) {
+  while (search.length > 0 && replace.length > 0 && search.at(-1).trim() === "" && replace.at(-1).trim() === "" && search.at(-1) === replace.at(-1)) {
+    search.pop();
+    replace.pop();
+  }
+  while (search.length > 0 && replace.length > 0 && search[0].trim() === "" && search[0] === replace[0]) {
+    search.shift();
+    replace.shift();
+  }
+}
+
+// action/agents/edits/whole-file-path.ts
+function wholeFilePath(lines, f, scope) {
+  const info = FENCE.exec(lines[f.open])?.[2] ?? "";
+  const fromInfo = infoPath(info, scope);
+  if (fromInfo) return { ok: true, path: fromInfo };
+  let k = f.open - 1;
+  while (k >= 0 && lines[k].trim() === "") k--;
+  if (k < 0) return null;
+  const candidate = cleanPath(lines[k]);
+  if (!looksLikePath(candidate)) return null;
+  return resolvePath(candidate, scope, true);
+}
+
+// action/agents/edits/parse-answer.ts
+function parseAnswer(raw, scope) {
+  const text2 = raw.replace(/\r\n?/g, "\n");
+  const lines = text2.split("\n");
+  let description = null;
+  const notes = [];
+  const edits = [];
+  const fences = [];
+  let fence = null;
+  const fail = (reason) => ({ ok: false, reason, description, notes });
+  for (let i = 0; i < lines.length; i++) {
+    const line2 = lines[i];
+    if (SEARCH.test(line2)) {
+      const block = edits.length + 1;
+      const read = readSearchBlock(lines, i, block);
+      if (!read.ok) return fail(read.reason);
+      const { search, replace } = read;
+      const path = blockPath(lines, i, edits, scope, search);
+      if (!path.ok) return fail(`block ${block}: ${path.reason}`);
+      trimCommonBlankEdges(search, replace);
+      edits.push({ kind: "replace", block, path: path.path, search, replace });
+      if (fence) fence.hasMarkers = true;
+      i = read.end;
+      continue;
+    }
+    const fenceMatch = FENCE.exec(line2);
+    if (fenceMatch) {
+      if (fence && fenceMatch[2] === "" && line2.trim().startsWith(fenceMarker(fence))) {
+        fence.closed = true;
+        fences.push(fence);
+        fence = null;
+      } else if (!fence) {
+        fence = {
+          open: i,
+          info: fenceMatch[0].trim(),
+          lines: [],
+          closed: false,
+          hasMarkers: false
+        };
+      } else fence.lines.push(line2);
+      continue;
+    }
+    if (fence) {
+      fence.lines.push(line2);
+      continue;
+    }
+    const d = DESCRIPTION.exec(line2);
+    if (d && description === null && d[1].trim()) {
+      description = d[1].trim();
+      continue;
+    }
+    const n = NOTE.exec(line2);
+    const noteText = n?.[1]?.trim();
+    if (noteText) notes.push(noteText);
+  }
+  if (fence) {
+    if (fence.hasMarkers || edits.length === 0)
+      return fail(
+        "the answer is cut off: a ``` code block is never closed, so nothing was applied (was max_tokens too small?)"
+      );
+  }
+  const wholes = [];
+  for (const f of fences) {
+    if (f.hasMarkers) continue;
+    const path = wholeFilePath(lines, f, scope);
+    if (path === null) continue;
+    if (!path.ok) return fail(path.reason);
+    wholes.push({ kind: "whole", block: 0, path: path.path, lines: f.lines });
+  }
+  if (edits.length > 0 && wholes.length > 0) {
+    return fail(
+      `the answer mixes SEARCH/REPLACE blocks with a whole file (${wholes[0].path}); send one or the other`
+    );
+  }
+  if (wholes.length > 0) {
+    const seen = /* @__PURE__ */ new Set();
+    for (const [k, w] of wholes.entries()) {
+      if (seen.has(w.path))
+        return fail(`the answer gives the whole of ${w.path} twice; send it once`);
+      seen.add(w.path);
+      w.block = k + 1;
+      edits.push(w);
+    }
+  }
+  if (edits.length === 0) {
+    const orphan = fences.find((f) => !f.hasMarkers);
+    return fail(
+      orphan ? "no edit found: a code block must either hold SEARCH/REPLACE blocks or be a whole file with its path on the line before it" : "no edit found: the answer is prose only; answer with SEARCH/REPLACE blocks"
+    );
+  }
+  if (description === null) description = firstProse(lines);
+  return { ok: true, description, notes, edits };
+}
+
+// action/agents/http.ts
+var RETRY_STATUS = /* @__PURE__ */ new Set([408, 409, 425, 429, 500, 502, 503, 504, 529]);
+async function postJson(options) {
+  const maxDelay = options.maxDelayMs ?? 6e4;
+  let last = null;
+  for (let attempt = 1; attempt <= options.retries + 1; attempt++) {
+    let retryAfterMs = null;
+    try {
+      const response = await fetch(options.url, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...options.headers },
+        body: JSON.stringify(options.body),
+        signal: AbortSignal.timeout(options.timeoutMs)
+      });
+      const text2 = await response.text();
+      if (response.ok) {
+        try {
+          return { ok: true, status: response.status, json: JSON.parse(text2), attempts: attempt };
+        } catch {
+          last = {
+            ok: false,
+            failure: "transient",
+            error: `the server answered ${response.status} with something that is not JSON: ${clip(text2)}`,
+            attempts: attempt
+          };
+        }
+      } else {
+        const message = serverMessage(text2);
+        const status = response.status;
+        const failure2 = status === 401 || status === 403 ? "auth" : status === 404 ? "not_found" : RETRY_STATUS.has(status) || status >= 500 ? "transient" : "request";
+        last = {
+          ok: false,
+          failure: failure2,
+          error: `HTTP ${status}${message ? `: ${message}` : ""}`,
+          attempts: attempt
+        };
+        if (failure2 !== "transient") return last;
+        retryAfterMs = parseRetryAfter(response.headers.get("retry-after"));
+      }
+    } catch (error2) {
+      const e = error2;
+      const timedOut = e.name === "TimeoutError" || e.name === "AbortError";
+      const code = e.cause?.code ?? "";
+      const unreachable = [
+        "ECONNREFUSED",
+        "ENOTFOUND",
+        "EAI_AGAIN",
+        "EHOSTUNREACH",
+        "ENETUNREACH"
+      ].includes(code);
+      last = {
+        ok: false,
+        failure: unreachable ? "unreachable" : "transient",
+        error: timedOut ? `no answer within the ${Math.round(options.timeoutMs / 1e3)}s timeout` : `${code || e.cause?.message || e.message}`,
+        attempts: attempt
+      };
+    }
+    if (attempt > options.retries) break;
+    const backoff = options.retryDelayMs * 2 ** (attempt - 1) * (0.8 + 0.4 * Math.random());
+    const delayMs = Math.min(maxDelay, retryAfterMs ?? backoff);
+    options.onRetry?.({ attempt, delayMs, reason: last.ok ? "" : last.error });
+    await new Promise((resolve9) => setTimeout(resolve9, delayMs));
+  }
+  return last;
+}
+function parseRetryAfter(value) {
+  if (!value) return null;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1e3;
+  const date5 = Date.parse(value);
+  return Number.isFinite(date5) ? Math.max(0, date5 - Date.now()) : null;
+}
+function serverMessage(text2) {
+  try {
+    const body = JSON.parse(text2);
+    const m = typeof body.error === "string" ? body.error : body.error?.message ?? body.message ?? "";
+    if (m) return clip(m);
+  } catch {
+  }
+  return clip(text2.trim());
+}
+
+// action/agents/prompt.ts
+import { readFile as readFile9, rm as rm8 } from "node:fs/promises";
 import { join as join22 } from "node:path";
+
+// action/agents/context/cut-text.ts
+function cutHead(text2, max) {
+  if (text2.length <= max) return text2;
+  return `${text2.slice(0, Math.max(0, max - 40))}
+[... ${text2.length - max + 40} characters cut]`;
+}
+function cutTail(text2, max) {
+  if (text2.length <= max) return text2;
+  return `[... ${text2.length - max + 40} earlier characters cut]
+${text2.slice(text2.length - Math.max(0, max - 40))}`;
+}
+
+// action/agents/context/recent.ts
+var RECENT = 15;
+
+// action/agents/context/render-answer-format.ts
+function renderAnswerFormat(input2) {
+  const p = input2.protocol;
+  if (p.kind === "files") {
+    return [
+      "## How to answer",
+      "Edit the files in the current directory directly, then stop.",
+      `Write ONE line describing your change (what and why) to ${p.descriptionFile}.`,
+      `To remember something for later experiments (what worked, what failed, ideas), append it to ${p.notesFile}; keep it short.`
+    ].join("\n");
+  }
+  return [
+    "## How to answer",
+    "Reply in exactly this form:",
+    "",
+    "DESCRIPTION: <one line: what you change and why>",
+    "NOTE: <optional, one line worth remembering in later experiments; repeat the line for more>",
+    "",
+    "then one or more edits, each as:",
+    "",
+    "path/of/the/file",
+    "<<<<<<< SEARCH",
+    "<lines copied exactly from the file, whitespace included>",
+    "=======",
+    "<the lines that replace them>",
+    ">>>>>>> REPLACE",
+    "",
+    "The SEARCH part must match exactly one place in the file; include enough lines to make it unique. Every edit must name one of the files you may edit. If any edit does not apply, none is applied and you are told why next time.",
+    p.wholeFileMax > 0 ? `A file of at most ${p.wholeFileMax} characters may instead be sent whole: its path alone on one line, then the complete file in a \`\`\` block (no "..." or "unchanged" placeholders).` : ""
+  ].filter((l, i, all) => l !== "" || all[i - 1] !== "").join("\n");
+}
+
+// action/agents/context/fmt.ts
+function fmt2(x) {
+  if (!Number.isFinite(x)) return String(x);
+  if (x === 0) return "0";
+  const a = Math.abs(x);
+  return a >= 1e3 || a < 1e-3 ? x.toPrecision(4) : String(Number(x.toPrecision(5)));
+}
+
+// action/agents/context/keep-last.ts
+function keepLast(lines, max) {
+  const out = [];
+  let size = 0;
+  for (let i = lines.length - 1; i >= 0; i--) {
+    if (size + lines[i].length + 1 > max - 50 && out.length > 0) {
+      out.unshift(`[... ${i + 1} older line(s) not shown]`);
+      break;
+    }
+    out.unshift(lines[i]);
+    size += lines[i].length + 1;
+  }
+  return out.join("\n");
+}
+
+// action/agents/context/render-digest.ts
+function renderDigest(rows, max) {
+  const kept = rows.filter((r) => r.status === "keep" || r.status === "simplification");
+  const keptLines = kept.map(
+    (r) => `- #${r.iteration} ${r.status} \u0394${r.delta !== null && r.delta >= 0 ? "+" : ""}${fmt2(r.delta ?? 0)}: ${clip(r.description, 120)}`
+  );
+  const groups = /* @__PURE__ */ new Map();
+  for (const r of rows) {
+    if (r.status === "keep" || r.status === "simplification") continue;
+    const key = `${r.status}\0${r.description.toLowerCase().replace(/\s+/g, " ").trim()}`;
+    const g = groups.get(key) ?? { rows: [], description: r.description };
+    g.rows.push(r);
+    groups.set(key, g);
+  }
+  const otherLines = [...groups.values()].sort((a, b) => a.rows.at(-1).iteration - b.rows.at(-1).iteration).map((g) => {
+    const r = g.rows.at(-1);
+    const ids = g.rows.length > 1 ? `${g.rows.length}\xD7 (#${g.rows.map((x) => x.iteration).slice(-4).join(", #")})` : `#${r.iteration}`;
+    const delta = r.delta !== null ? ` \u0394${r.delta >= 0 ? "+" : ""}${fmt2(r.delta)}` : "";
+    return `- ${ids} ${r.status}${delta}: ${clip(g.description, 100)}`;
+  });
+  const keptText = keptLines.length > 0 ? `Kept:
+${keepLast(keptLines, Math.floor(max * 0.4))}` : "";
+  const otherText = otherLines.length > 0 ? `Not kept:
+${keepLast(otherLines, Math.max(0, max - keptText.length - 20))}` : "";
+  return [keptText, otherText].filter(Boolean).join("\n") || "(nothing)";
+}
+
+// action/agents/context/render-files.ts
+function renderFiles(files, max) {
+  if (files.length === 0) return "(none)";
+  const each = Math.floor(max / files.length);
+  let spare = files.reduce((s, f) => s + Math.max(0, each - f.text.length - f.path.length - 20), 0);
+  return files.map((f) => {
+    let room = each - f.path.length - 20;
+    if (f.text.length > room && spare > 0) {
+      const extra = Math.min(spare, f.text.length - room);
+      room += extra;
+      spare -= extra;
+    }
+    const fence = f.text.includes("```") ? "````" : "```";
+    const text2 = f.text.length <= room ? f.text.replace(/\n$/, "") : cutLines(f.text, room);
+    return `${f.path}
+${fence}
+${text2}
+${fence}`;
+  }).join("\n\n");
+}
+function cutLines(text2, max) {
+  const lines = text2.split("\n");
+  const out = [];
+  let size = 0;
+  for (const line2 of lines) {
+    if (size + line2.length + 1 > Math.max(0, max - 60)) break;
+    out.push(line2);
+    size += line2.length + 1;
+  }
+  return `${out.join("\n")}
+[... ${lines.length - out.length} more lines not shown: quote only lines shown above]`;
+}
+
+// action/agents/context/render-imported.ts
+function renderImported(rows, goal, max) {
+  const scored = rows.filter((r) => r.score !== null && r.status !== "crash");
+  const better = (a, b) => goal === "minimize" ? a < b : a > b;
+  const best = scored.reduce(
+    (b, r) => b === null || better(r.score, b.score) ? r : b,
+    null
+  );
+  const keeps = rows.filter((r) => r.status === "keep");
+  const others = rows.filter((r) => r.status !== "keep");
+  const groups = /* @__PURE__ */ new Map();
+  for (const r of others) {
+    const key = groupKey(r.description);
+    groups.set(key, [...groups.get(key) ?? [], r]);
+  }
+  const lines = [
+    `${rows.length} experiments: ${keeps.length} kept, ${others.filter((r) => r.status === "crash").length} crashed, the rest discarded.`,
+    best ? `Best: ${best.score} (${best.status}): ${oneLine2(best.description)}` : "",
+    keeps.length ? `Every keep, in order:` : "",
+    ...keeps.map((r) => `- ${r.score ?? "-"}: ${oneLine2(r.description)}`),
+    groups.size ? "Tried and not kept, grouped (count, examples):" : "",
+    ...[...groups.entries()].sort((a, b) => b[1].length - a[1].length).map(
+      ([key, g]) => `- ${key} (${g.length}): ${g.slice(0, 3).map(
+        (r) => `${oneLine2(r.description)} [${r.status}${r.score === null ? "" : ` ${r.score}`}]`
+      ).join("; ")}`
+    )
+  ].filter(Boolean);
+  const out = [];
+  let used = 0;
+  for (const [i, line2] of lines.entries()) {
+    if (used + line2.length + 1 > max - 60) {
+      out.push(`[... ${lines.length - i} more line(s) of this summary left out]`);
+      break;
+    }
+    out.push(line2);
+    used += line2.length + 1;
+  }
+  return out.join("\n");
+}
+function oneLine2(text2) {
+  const t = text2.replace(/\s+/g, " ").trim();
+  return t.length > 160 ? `${t.slice(0, 157)}...` : t;
+}
+function groupKey(description) {
+  const words = description.toLowerCase().replace(/[-+]?\d[\d.e+-]*/g, " ").split(/[^a-z_]+/).filter((w) => w.length > 1);
+  return words.slice(0, 2).join(" ") || "(no description)";
+}
+
+// action/agents/context/section.ts
+function section(title, body) {
+  return `## ${title}
+${body}`;
+}
+
+// action/agents/context/render-last-failure.ts
+var TAIL_CHARS = 1500;
+function renderLastFailure(results) {
+  const last = results.at(-1);
+  if (!last || last.iteration === 0) return "";
+  const crash = results.findLast((r) => r.status === "crash" || r.status === "timeout");
+  const parts = [];
+  if (last.status === "agent_error" || last.status === "violation" || last.status === "no_change") {
+    parts.push(
+      `The previous experiment (#${last.iteration}) was not evaluated: ${last.status}: ${last.reason ?? last.description}`
+    );
+  }
+  if (crash?.log_tail && crash.iteration >= results.length - RECENT) {
+    parts.push(
+      `The last crash, #${crash.iteration} (${crash.status}: ${crash.description}), ended with:
+\`\`\`
+${cutTail(crash.log_tail.trim(), TAIL_CHARS)}
+\`\`\``
+    );
+  }
+  return parts.length > 0 ? section("Last failure", parts.join("\n\n")) : "";
+}
+
+// action/agents/context/render-recent.ts
+function renderRecent(rows, input2, max) {
+  if (rows.length === 0) return "(none yet: this is the first experiment)";
+  const lines = rows.map((r) => {
+    const delta = r.delta !== null && r.status !== "baseline" ? ` \u0394${r.delta >= 0 ? "+" : ""}${fmt2(r.delta)}` : "";
+    const score = r.score !== null ? ` ${input2.metric}=${fmt2(r.score)}` : "";
+    const ev = r.evidence ? ` (${r.evidence.p !== null ? `p=${fmt2(r.evidence.p)}, ` : ""}${r.evidence.runs} run${r.evidence.runs === 1 ? "" : "s"})` : "";
+    const why = r.reason && r.status !== "keep" ? ` \u2014 ${clip(r.reason, 160)}` : "";
+    return `- #${r.iteration} ${r.status}${score}${delta}${ev}: ${clip(r.description, 200)}${why}`;
+  });
+  return keepLast(lines, max);
+}
+
+// action/agents/context/render-task.ts
+function renderTask(input2) {
+  const { metric: metric2, goal, header, budget } = input2;
+  const better = goal === "minimize" ? "lower" : "higher";
+  const facts = [`Current best: ${metric2} = ${fmt2(input2.incumbentScore)}`];
+  if (header) facts.push(`baseline ${fmt2(header.baseline)}`);
+  if (header?.noise) facts.push(`run-to-run noise (sd) ${fmt2(header.noise)}`);
+  if (header?.min_delta) facts.push(`smallest change that counts ${fmt2(header.min_delta)}`);
+  const guards = header ? Object.entries(header.guards).map(
+    ([name, g]) => `${name} ${g.min !== void 0 ? `>= ${g.min}` : ""}${g.min !== void 0 && g.max !== void 0 ? " and " : ""}${g.max !== void 0 ? `<= ${g.max}` : ""}`
+  ) : [];
+  const left = [`${budget.experiments} experiment(s) left in this batch`];
+  if (budget.wallClockMs !== null)
+    left.push(`${formatDuration2(Math.max(0, budget.wallClockMs))} of wall clock`);
+  if (budget.costUsd !== null)
+    left.push(`$${Math.max(0, budget.costUsd).toFixed(2)} of model cost`);
+  return [
+    "# Your task",
+    `You are one step of an autonomous research loop. Make ONE focused change to the files you may edit that makes \`${metric2}\` ${better} (goal: ${goal}). autoexp then runs the fixed evaluation, keeps your change only if it really improves ${metric2} beyond noise, and otherwise reverts it.`,
+    `${facts.join("; ")}.`,
+    ...guards.length > 0 ? [`Guards (a change that breaks one is rejected): ${guards.join("; ")}.`] : [],
+    `Budget left: ${left.join(", ")}.`,
+    "Rules: one idea per experiment. Never ask questions or wait for confirmation: nobody is watching, so decide and act. Do not commit, do not touch files outside the list below, do not change the evaluation. Prefer simple changes: a small gain that adds ugly complexity is not worth it, and removing code for an equal result is a win. Do not repeat an idea that the digest shows already failed unless you change it materially."
+  ].join("\n");
+}
+
+// action/agents/context/build-context.ts
+var SHARES = { files: 0.45, program: 0.15, recent: 0.12, notes: 0.1, digest: 0.18 };
+var PRIORITY = ["files", "program", "recent", "notes", "digest"];
+function buildContext(input2) {
+  const task = renderTask(input2);
+  const answer = renderAnswerFormat(input2);
+  const last = renderLastFailure(input2.results);
+  const fixed = task.length + answer.length + last.length + 400;
+  const room = Math.max(0, input2.maxChars - fixed);
+  const older = input2.results.slice(1, Math.max(1, input2.results.length - RECENT));
+  const recentRows = input2.results.slice(Math.max(1, input2.results.length - RECENT));
+  const full = {
+    files: input2.files.reduce((s, f) => s + f.text.length + f.path.length + 20, 0),
+    program: input2.program.length,
+    recent: recentRows.length * 160,
+    notes: input2.notes.length,
+    digest: older.length * 90
+  };
+  const alloc = {};
+  let left = room;
+  for (const part of PRIORITY) {
+    alloc[part] = Math.min(full[part], Math.floor(SHARES[part] * room));
+    left -= alloc[part];
+  }
+  for (const part of PRIORITY) {
+    const extra = Math.min(full[part] - alloc[part], left);
+    alloc[part] += extra;
+    left -= extra;
+  }
+  const sections = [
+    task,
+    section(
+      "Research direction (program.md)",
+      cutHead(input2.program.trim() || "(none given)", alloc.program)
+    ),
+    last,
+    section("Recent experiments (newest last)", renderRecent(recentRows, input2, alloc.recent)),
+    input2.pending?.length ? section(
+      "Being evaluated now (results not in yet; propose something else)",
+      input2.pending.slice(-10).map((p) => `- ${p.description}`).join("\n")
+    ) : "",
+    older.length > 0 ? section(
+      "Everything tried before (digest, do not repeat dead ends)",
+      renderDigest(older, alloc.digest)
+    ) : "",
+    input2.imported?.length ? section(
+      "Tried before autoexp (imported results.tsv; do not repeat dead ends)",
+      renderImported(input2.imported, input2.goal, Math.max(2e3, alloc.digest))
+    ) : "",
+    section(
+      "Notes (notes.md, your memory across experiments)",
+      cutTail(input2.notes.trim() || "(empty)", alloc.notes)
+    ),
+    section("Files you may edit", renderFiles(input2.files, alloc.files)),
+    answer
+  ];
+  return `${sections.filter(Boolean).join("\n\n")}
+`;
+}
+
+// action/agents/line.ts
+var LINE_HEADING = /^##\s+line\s+(\d+)\b.*$/i;
+function programForLine(program, line2) {
+  if (!line2) return program;
+  const kept = [];
+  let skipping = false;
+  for (const text2 of program.split("\n")) {
+    const heading = LINE_HEADING.exec(text2);
+    if (heading) skipping = Number(heading[1]) !== line2.index;
+    else if (/^#{1,2}\s/.test(text2)) skipping = false;
+    if (!skipping) kept.push(text2);
+  }
+  return kept.join("\n");
+}
+function lineBrief(line2) {
+  return `You are line ${line2.index} of ${line2.of}: ${line2.of} agents explore this tag in parallel, each from the same start on its own machine, and the best line wins when they are brought together. Favour ideas the other lines are less likely to try first; follow this line's own section of the research direction where there is one.`;
+}
+
+// action/agents/prompt.ts
+async function readTargets(context) {
+  const files = await Promise.all(
+    context.targetFiles.map(async (path) => {
+      const text2 = await readFile9(join22(context.worktree, path), "utf8").catch(() => null);
+      return text2 === null || text2.includes("\0") ? null : { path, text: text2 };
+    })
+  );
+  return files.filter((f) => f !== null);
+}
+async function promptFor(context, protocol, maxChars, files) {
+  const text2 = await readFile9(join22(context.worktree, context.config.instructions), "utf8").catch(
+    () => ""
+  );
+  const own2 = programForLine(text2, context.line);
+  const program = context.line ? `${lineBrief(context.line)}
+
+${own2}` : own2;
+  return buildContext({
+    metric: context.metric,
+    goal: context.goal,
+    incumbentScore: context.incumbentScore,
+    header: context.header,
+    results: context.history,
+    program,
+    files: files ?? await readTargets(context),
+    notes: context.notes,
+    ...context.pending?.length ? { pending: context.pending } : {},
+    ...context.imported?.length ? { imported: context.imported } : {},
+    budget: context.budget,
+    maxChars,
+    protocol
+  });
+}
+function priceOf(usage2, price2) {
+  if (!usage2 || !price2) return 0;
+  return (usage2.input * price2.input + usage2.output * price2.output) / 1e6;
+}
+async function pruneScratch(dir, iteration, keep = 20) {
+  const old = iteration - keep;
+  if (old < 1) return;
+  for (const name of [`prompt-${old}.md`, `answer-${old}.md`, `agent-${old}.log`])
+    await rm8(join22(dir, name), { force: true });
+}
+
+// action/agents/api-agent.ts
+var SYSTEM = "You are a careful research engineer working alone inside an automated experiment loop. Each reply proposes exactly one experiment as edits to the listed files, in the exact format asked for. Nobody will answer questions; never ask any.";
+function openai(config2) {
+  const official = new URL(config2.base_url).hostname === "api.openai.com";
+  return {
+    url: `${config2.base_url.replace(/\/+$/, "")}/chat/completions`,
+    headers: (key) => key ? { authorization: `Bearer ${key}` } : {},
+    body: (c, prompt) => ({
+      model: c.model,
+      messages: [
+        { role: "system", content: SYSTEM },
+        { role: "user", content: prompt }
+      ],
+      // OpenAI's own API has renamed the limit; local servers know the old name.
+      ...official ? { max_completion_tokens: c.max_tokens } : { max_tokens: c.max_tokens },
+      ...c.temperature !== void 0 ? { temperature: c.temperature } : {}
+    }),
+    read: (json2) => {
+      const j = json2;
+      const choice = j.choices?.[0];
+      return {
+        text: choice?.message?.content ?? "",
+        truncated: choice?.finish_reason === "length",
+        ...j.usage ? { usage: { input: j.usage.prompt_tokens ?? 0, output: j.usage.completion_tokens ?? 0 } } : {}
+      };
+    }
+  };
+}
+function anthropic(config2) {
+  const base = config2.base_url.replace(/\/+$/, "");
+  return {
+    url: base.endsWith("/v1") ? `${base}/messages` : `${base}/v1/messages`,
+    headers: (key) => ({
+      "anthropic-version": "2023-06-01",
+      ...key ? { "x-api-key": key } : {}
+    }),
+    body: (c, prompt) => ({
+      model: c.model,
+      max_tokens: c.max_tokens,
+      system: SYSTEM,
+      messages: [{ role: "user", content: prompt }],
+      ...c.temperature !== void 0 ? { temperature: c.temperature } : {}
+    }),
+    read: (json2) => {
+      const j = json2;
+      return {
+        text: (j.content ?? []).filter((b) => b.type === "text").map((b) => b.text ?? "").join(""),
+        truncated: j.stop_reason === "max_tokens",
+        ...j.usage ? { usage: { input: j.usage.input_tokens ?? 0, output: j.usage.output_tokens ?? 0 } } : {}
+      };
+    }
+  };
+}
+function createApiAgent(config2) {
+  const api = config2.use === "openai" ? openai(config2) : anthropic(config2);
+  let worked = false;
+  return {
+    name: config2.use,
+    async propose(context) {
+      const key = config2.api_key_env ? context.env[config2.api_key_env] : void 0;
+      if (config2.api_key_env && !key) {
+        return {
+          ok: false,
+          fatal: true,
+          error: `agent.api_key_env names ${config2.api_key_env}, which is not set`
+        };
+      }
+      const files = await readTargets(context);
+      const prompt = await promptFor(
+        context,
+        { kind: "edits", wholeFileMax: config2.whole_file_max },
+        config2.context_chars,
+        files
+      );
+      await writeFile7(join23(context.scratchDir, `prompt-${context.iteration}.md`), prompt);
+      await pruneScratch(context.scratchDir, context.iteration);
+      const result = await postJson({
+        url: api.url,
+        headers: api.headers(key),
+        body: api.body(config2, prompt),
+        timeoutMs: config2.timeout,
+        retries: config2.retries,
+        retryDelayMs: config2.retry_delay
+      });
+      if (!result.ok) return failed(result, config2, worked);
+      const reply = api.read(result.json);
+      const spent = {
+        costUsd: priceOf(reply.usage, config2.price),
+        ...reply.usage ? { usage: reply.usage } : {}
+      };
+      await writeFile7(
+        join23(context.scratchDir, `answer-${context.iteration}.md`),
+        context.redact(reply.text)
+      );
+      if (!reply.text.trim()) {
+        return {
+          ok: false,
+          fatal: !worked,
+          error: `the model (${config2.model}) answered with nothing${reply.truncated ? " (cut at max_tokens before any text)" : ""}`,
+          ...spent
+        };
+      }
+      worked = true;
+      if (reply.truncated) {
+        return {
+          ok: false,
+          error: `edit rejected: the answer was cut off at max_tokens (${config2.max_tokens}), so none of it was applied; answer more briefly`,
+          ...spent
+        };
+      }
+      const scope = {
+        files: files.map((f) => f.path),
+        mayCreate: context.mayCreate,
+        wholeFileMax: config2.whole_file_max
+      };
+      const parsed = parseAnswer(reply.text, scope);
+      const notes = parsed.notes.length > 0 ? { notes: appendNotes(context.notes, context.iteration, parsed.notes) } : {};
+      if (!parsed.ok)
+        return { ok: false, error: `edit rejected: ${parsed.reason}`, ...spent, ...notes };
+      const texts = new Map(files.map((f) => [f.path, f.text]));
+      const applied = applyEdits(parsed.edits, (p) => texts.get(p) ?? null, scope);
+      if (!applied.ok)
+        return { ok: false, error: `edit rejected: ${applied.reason}`, ...spent, ...notes };
+      for (const [path, text2] of applied.files) {
+        const full = join23(context.worktree, path);
+        await mkdir8(dirname4(full), { recursive: true });
+        await writeFile7(full, text2);
+      }
+      return {
+        ok: true,
+        description: parsed.description ?? `${parsed.edits.length} edit(s) by ${config2.model}`,
+        meta: { model: config2.model, edits: parsed.edits.length, attempts: result.attempts },
+        ...spent,
+        ...notes
+      };
+    }
+  };
+}
+function failed(result, config2, worked) {
+  const where = `${config2.use} at ${config2.base_url}`;
+  const tries = result.attempts > 1 ? ` after ${result.attempts} attempts` : "";
+  switch (result.failure) {
+    case "auth":
+      return {
+        ok: false,
+        fatal: true,
+        error: `${where} refused the key${config2.api_key_env ? ` in ${config2.api_key_env}` : ""} (${result.error}): check the key and its access to ${config2.model}`
+      };
+    case "not_found":
+      return {
+        ok: false,
+        fatal: !worked,
+        error: `${where} has no such endpoint or model (${result.error}): check base_url and model (${config2.model})`
+      };
+    case "unreachable":
+      return {
+        ok: false,
+        fatal: !worked,
+        error: `cannot reach ${where}${tries} (${result.error}): is the server running and base_url right?`
+      };
+    case "request":
+      return {
+        ok: false,
+        fatal: !worked,
+        error: `${where} rejected the request (${result.error})`
+      };
+    case "transient":
+      return { ok: false, error: `${where} failed${tries} (${result.error})` };
+  }
+}
+async function pingApi(config2, env) {
+  const api = config2.use === "openai" ? openai(config2) : anthropic(config2);
+  const key = config2.api_key_env ? env[config2.api_key_env] : void 0;
+  if (config2.api_key_env && !key)
+    return {
+      ok: false,
+      fatal: true,
+      error: `agent.api_key_env: ${config2.use} reads its key from ${config2.api_key_env}, which is not set. Export it, or set api_key_env: null for a local server that needs no key`
+    };
+  const result = await postJson({
+    url: api.url,
+    headers: api.headers(key),
+    body: api.body({ ...config2, max_tokens: 1 }, "Answer with one word: ready?"),
+    timeoutMs: config2.timeout,
+    // One retry: a server still starting gets a moment; a wrong URL is not waited on for long.
+    retries: Math.min(config2.retries, 1),
+    retryDelayMs: config2.retry_delay
+  });
+  if (result.ok) return { ok: true, attempts: result.attempts };
+  const redact = createRedactor(key ? [key] : []);
+  const where = `${config2.use} at ${config2.base_url}`;
+  const said = redact(result.error);
+  switch (result.failure) {
+    case "unreachable":
+      return {
+        ok: false,
+        fatal: true,
+        error: `agent.base_url: cannot reach ${where} (${said}). Start the server, or fix agent.base_url in autoexp.yml`
+      };
+    case "auth":
+      return {
+        ok: false,
+        fatal: true,
+        error: config2.api_key_env ? `agent.api_key_env: ${where} refused the key in ${config2.api_key_env} (${said}). Check the key and its access to ${config2.model}` : `agent.api_key_env: ${where} wants a key (${said}) and api_key_env is null. Set api_key_env to the variable that holds the key`
+      };
+    case "not_found":
+      return {
+        ok: false,
+        fatal: true,
+        error: `agent.base_url or agent.model: ${where} has no such endpoint or model (${said}). Check base_url (an OpenAI-compatible server's usually ends in /v1) and model (${config2.model})`
+      };
+    case "request":
+      return {
+        ok: false,
+        fatal: false,
+        error: `${where} rejected a one-token test request (${said}); the first experiment's request will tell whether the real one passes`
+      };
+    case "transient":
+      return {
+        ok: false,
+        fatal: false,
+        error: `${where} did not answer a one-token test request (${said}); autoexp retries during the batch`
+      };
+  }
+}
+function appendNotes(notes, iteration, lines) {
+  const base = notes.trimEnd();
+  const added = lines.map((l) => `- #${iteration}: ${l}`).join("\n");
+  return `${base ? `${base}
+` : ""}${added}
+`;
+}
 
 // action/decide/boundary.ts
 var FUTILITY_T = 0.5;
@@ -28910,11 +29972,19 @@ function detectableEffect(settings, target = 0.8) {
 
 // action/cli/check.ts
 async function checkEval(options) {
+  const agent2 = await checkAgent2(options.config, options.env);
+  if (agent2) options.out(agent2.line);
+  const code = await checkRuns(options);
+  if (!agent2?.problem) return code;
+  options.out(`PROBLEM: ${agent2.problem}`);
+  return Math.max(code, 1);
+}
+async function checkRuns(options) {
   const { config: config2, out } = options;
-  const logs = await mkdtemp2(join22(tmpdir3(), "autoexp-check-"));
+  const logs = await mkdtemp2(join24(tmpdir3(), "autoexp-check-"));
   const env = splitEnv(options.env, config2.agent, config2.eval.pass_env).evalEnv;
   const frozenBefore = await hashFrozen(options.dir, config2.frozen);
-  const gitDir = join22(options.dir, ".git");
+  const gitDir = join24(options.dir, ".git");
   const isolation = await resolveIsolation(config2, options.dir, gitDir, options.env);
   out(
     isolation.mode === "sandbox" ? "isolation: sandboxed (bubblewrap), as a batch runs it" : `isolation: none${isolation.warnings.length ? ` (${isolation.warnings.join("; ")})` : ""}`
@@ -28924,25 +29994,33 @@ async function checkEval(options) {
   const seconds = [];
   let failed2 = 0;
   let lastOk;
-  const errorLines = [];
+  let stderrErrors;
+  let stdoutErrors;
   try {
     for (let i = 0; i < options.runs; i++) {
+      const streams = { stdout: join24(logs, `${i}.stdout`), stderr: join24(logs, `${i}.stderr`) };
       const outcome = await runEval(
         config2,
         options.dir,
-        join22(logs, `${i}.log`),
-        isolation.launch(config2.eval.command, options.dir, env, Object.keys(frozenBefore))
+        join24(logs, `${i}.log`),
+        isolation.launch(config2.eval.command, options.dir, env, Object.keys(frozenBefore)),
+        void 0,
+        streams
       );
       seconds.push(outcome.durationMs / 1e3);
-      const output2 = await readFile9(outcome.logPath, "utf8").catch(() => "");
-      if (errorLines.length === 0) errorLines.push(...findErrorLines(output2));
+      const stdout = await readEnd(streams.stdout, SHOWN_BYTES);
+      const stderr = await readEnd(streams.stderr, SHOWN_BYTES);
+      const errs = findErrorLines(stderr);
+      if (!stderrErrors && errs.length > 0) stderrErrors = { run: i + 1, lines: errs };
+      const outErrs = findErrorLines(stdout);
+      if (!stdoutErrors && outErrs.length > 0) stdoutErrors = { run: i + 1, lines: outErrs };
       const shown = Object.entries(outcome.metrics).map(([k, v]) => `${k} ${formatScore(v)}`).join(", ");
       if (outcome.status !== "ok") {
         failed2++;
         out(
           `run ${i + 1}/${options.runs}: FAILED (${outcome.problem}) after ${outcome.durationMs.toFixed(0)} ms${shown ? `; parsed ${shown}` : ""}`
         );
-        out(quote(outcome.tail));
+        out(stdout || stderr ? showStreams(stdout, stderr) : quote(outcome.tail));
         continue;
       }
       for (const [k, v] of Object.entries(outcome.metrics)) {
@@ -28950,14 +30028,23 @@ async function checkEval(options) {
         samples[k].push(v);
       }
       out(`run ${i + 1}/${options.runs}: ${shown}  (${(outcome.durationMs / 1e3).toFixed(2)} s)`);
-      lastOk = { run: i + 1, tail: outcome.tail };
+      lastOk = { run: i + 1, stdout, stderr };
     }
-    if (lastOk) out(`the last lines run ${lastOk.run} printed:
-${quote(lastOk.tail)}`);
-    if (errorLines.length > 0)
+    if (lastOk)
       out(
-        `WARNING: the eval's output (stdout and stderr) shows errors, even where its metrics parsed:
-${quote(errorLines.join("\n"))}
+        `the last lines run ${lastOk.run} printed:
+${showStreams(lastOk.stdout, lastOk.stderr)}`
+      );
+    if (stderrErrors)
+      out(
+        `WARNING: the eval's stderr shows errors (run ${stderrErrors.run}), even where its metrics parsed:
+${quote(stderrErrors.lines.join("\n"))}
+If every item fails (a missing key: see eval.pass_env), the metric measures the failure`
+      );
+    else if (stdoutErrors)
+      out(
+        `WARNING: the eval's stdout shows errors (run ${stdoutErrors.run}), even where its metrics parsed:
+${quote(stdoutErrors.lines.join("\n"))}
 If every item fails (a missing key: see eval.pass_env), the metric measures the failure`
       );
     const tampered = diffManifests(frozenBefore, await hashFrozen(options.dir, config2.frozen));
@@ -29045,8 +30132,31 @@ If every item fails (a missing key: see eval.pass_env), the metric measures the 
     }
     return 0;
   } finally {
-    await rm8(logs, { recursive: true, force: true });
+    await rm9(logs, { recursive: true, force: true });
   }
+}
+var SHOWN_BYTES = 64 * 1024;
+async function checkAgent2(config2, env) {
+  const agent2 = config2.agent;
+  if (agent2.use !== "openai" && agent2.use !== "anthropic") return null;
+  const ping = await pingApi(agent2, env);
+  const where = `${agent2.use} at ${agent2.base_url}`;
+  if (ping.ok)
+    return { line: `agent: ${where} answered a one-token call for model ${agent2.model}` };
+  if (!ping.fatal) return { line: `WARNING: agent: ${ping.error}` };
+  return {
+    line: `agent: ${where} FAILED a one-token call (see the end)`,
+    problem: `${ping.error}. A batch would stop before its baseline (exit 2)`
+  };
+}
+function showStreams(stdout, stderr) {
+  const part = (name, text2) => {
+    const lines = tailLines(text2, 20);
+    return `  ${name}:
+${lines ? quote(lines) : "    (nothing)"}`;
+  };
+  return `${part("stdout", stdout)}
+${part("stderr", stderr)}`;
 }
 function quote(text2) {
   return text2.split("\n").map((l) => `    | ${printable(l)}`).join("\n");
@@ -29058,7 +30168,7 @@ var ESCAPES = (
 function printable(line2) {
   return line2.replace(ESCAPES, (m) => m.startsWith("\x1B") ? "" : "?").replace(/\uFFFD/g, "?");
 }
-var ERROR_LINE = /^(?:Traceback \(most recent call last\)|[A-Za-z_.]*(?:Error|Exception)\b.*|.*\b(?:ERROR|FATAL)\b.*|error: .*)$/;
+var ERROR_LINE = /^(?:Traceback \(most recent call last\):?|[A-Za-z_.]*(?:Error|Exception)\b.*|.*\b(?:ERROR|FATAL)\b.*|error: .*)$/;
 function findErrorLines(output2) {
   const seen = /* @__PURE__ */ new Set();
   for (const raw of output2.split(/\r?\n/)) {
@@ -29093,7 +30203,10 @@ var checkCommand = defineCommand({
   details: `Runs the eval on the current tree, as a batch would, and reports whether every metric
 parsed each time, each metric's mean and sd, the time per run, the experiments per hour to
 expect, the min_delta that \`auto\` would choose, and whether an improvement of --effect can be
-told from the noise. Exit 1 when a run did not print every metric.`,
+told from the noise. Each run's stdout and stderr are shown apart, with a warning when stderr
+shows errors. An \`openai\` or \`anthropic\` agent is first called for one token, as a batch does
+before its baseline. Exit 1 when a run did not print every metric or that call shows the agent
+cannot work.`,
   options: {
     config: { type: "string", value: "F", default: "autoexp.yml", help: "the config file" },
     runs: { type: "string", value: "N", help: "eval runs (default max(3, decide.baseline_runs))" },
@@ -29138,16 +30251,89 @@ import { join as join38, resolve as resolve3 } from "node:path";
 
 // action/cli/find-templates.ts
 import { existsSync as existsSync8 } from "node:fs";
-import { dirname as dirname4, join as join23 } from "node:path";
+import { dirname as dirname5, join as join25 } from "node:path";
 import { fileURLToPath } from "node:url";
 function findTemplates(from = import.meta.url) {
-  let dir = dirname4(fileURLToPath(from));
+  let dir = dirname5(fileURLToPath(from));
   for (let i = 0; i < 5; i++) {
-    const candidate = join23(dir, "templates");
-    if (existsSync8(join23(candidate, "examples"))) return candidate;
-    dir = dirname4(dir);
+    const candidate = join25(dir, "templates");
+    if (existsSync8(join25(candidate, "examples"))) return candidate;
+    dir = dirname5(dir);
   }
   throw new Error("autoexp's templates/ folder is missing from this installation");
+}
+
+// action/engine/interrupted.ts
+var Interrupted = class extends Error {
+  constructor(before) {
+    super(`interrupted before ${before}`);
+    this.name = "Interrupted";
+  }
+};
+var INTERRUPTED = { kind: "interrupted", reason: "interrupted" };
+var RECENT_RUNS = 5;
+var StopGate = class {
+  #signal;
+  #inFlight = /* @__PURE__ */ new Map();
+  #durations = [];
+  constructor(signal, recentRunMs2 = []) {
+    this.#signal = signal;
+    this.#durations = recentRunMs2.slice(-RECENT_RUNS);
+  }
+  /** Whether the batch is stopping (the first interrupt arrived). */
+  get stopping() {
+    return this.#signal?.aborted ?? false;
+  }
+  /** Calls `say` when the stop is asked for, until disposed. */
+  onStopping(say) {
+    const signal = this.#signal;
+    signal?.addEventListener("abort", say, { once: true });
+    return { [Symbol.dispose]: () => signal?.removeEventListener("abort", say) };
+  }
+  /** Throws Interrupted when the batch is stopping: called before `before` starts. */
+  check(before) {
+    if (this.stopping) throw new Interrupted(before);
+  }
+  /**
+   * `key` (a slot, an agent checkout) starts an eval run `name` or an agent call; refused with
+   * Interrupted once the batch is stopping. A key holds one thing at a time.
+   */
+  enter(key, name, kind = "eval") {
+    this.check(describeRun(name));
+    this.#inFlight.set(key, { what: describeRun(name), kind, started: performance.now() });
+  }
+  /** What `key` ran has ended; an eval run's duration goes into the estimate. */
+  leave(key) {
+    const entry = this.#inFlight.get(key);
+    if (!entry) return;
+    this.#inFlight.delete(key);
+    if (entry.kind === "eval") {
+      this.#durations.push(performance.now() - entry.started);
+      if (this.#durations.length > RECENT_RUNS) this.#durations.shift();
+    }
+  }
+  /** What is in flight now, longest running first. */
+  inFlight(now = performance.now()) {
+    const typical = this.#durations.length > 0 ? this.#durations.reduce((a, b) => a + b, 0) / this.#durations.length : null;
+    return [...this.#inFlight.values()].sort((a, b) => a.started - b.started).map(({ what, kind, started }) => ({
+      what,
+      kind,
+      elapsedMs: now - started,
+      leftMs: kind === "eval" && typical !== null ? Math.max(0, typical - (now - started)) : null
+    }));
+  }
+};
+function describeRun(name) {
+  const candidate = /^(\d+)-(\d+)$/.exec(name);
+  if (candidate)
+    return candidate[1] === "0" ? `the baseline, run ${Number(candidate[2]) + 1}` : `#${candidate[1]}, run ${Number(candidate[2]) + 1}`;
+  const beside = /^(\d+)-(\d+)-incumbent-\d+$/.exec(name);
+  if (beside) return `the incumbent's run beside #${beside[1]}`;
+  const again = /^(\d+)-(re|cb|config-)\d+/.exec(name);
+  if (again) return `a re-measure run of the incumbent (#${again[1]})`;
+  const checks = /^(\d+)-checks$/.exec(name);
+  if (checks) return `the checks of #${checks[1]}`;
+  return name;
 }
 
 // action/engine/run-batch.ts
@@ -29157,974 +30343,6 @@ import { join as join37 } from "node:path";
 import { accessSync as accessSync2, constants as constants2 } from "node:fs";
 import { delimiter as delimiter2, isAbsolute as isAbsolute5, join as join28 } from "node:path";
 
-// action/agents/api-agent.ts
-import { mkdir as mkdir8, writeFile as writeFile7 } from "node:fs/promises";
-import { dirname as dirname5, join as join25 } from "node:path";
-
-// action/agents/edits/clip.ts
-function clip3(s) {
-  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
-}
-
-// action/agents/edits/find-all.ts
-function findAll(hay, needle, eq) {
-  const found = [];
-  if (needle.length === 0) return found;
-  outer: for (let i = 0; i + needle.length <= hay.length; i++) {
-    for (let k = 0; k < needle.length; k++) if (!eq(hay[i + k], needle[k])) continue outer;
-    found.push(i);
-  }
-  return found;
-}
-
-// action/agents/edits/not-found.ts
-function notFound(bare, search, path) {
-  const trailing = findAll(bare, search, (a, b) => a.trimEnd() === b.trimEnd());
-  if (trailing.length > 0) {
-    return `the SEARCH part matches ${path} only if trailing whitespace is ignored (line ${trailing[0] + 1}); copy the lines exactly as they are`;
-  }
-  const indent = findAll(bare, search, (a, b) => a.trim() === b.trim());
-  if (indent.length > 0) {
-    return `the SEARCH part matches ${path} only with different indentation (line ${indent[0] + 1}); copy the lines exactly as they are`;
-  }
-  const missing = search.find((l) => l.trim() !== "" && !bare.includes(l));
-  if (missing === void 0)
-    return `the SEARCH part is not in ${path}: its lines are there, but not in that order`;
-  const near = missing.trim().length >= 4 ? bare.findIndex((l) => l.includes(missing.trim())) : -1;
-  const hint = near >= 0 ? ` (line ${near + 1} is "${clip3(bare[near].trim())}")` : "";
-  return `the SEARCH part is not in ${path}: its line "${clip3(missing)}" is not in the file${hint}`;
-}
-
-// action/agents/edits/apply-edits.ts
-var ELISION = /^\s*(\.\.\.|…)\s*$|^\s*(#|\/\/|\/\*|<!--|--|;)\s*.*(\.\.\.|…|\brest of\b|\bunchanged\b|\bomitted\b|\bexisting code\b|\bremains the same\b)/i;
-function applyEdits(edits, read, scope) {
-  const files = /* @__PURE__ */ new Map();
-  const current = (path) => files.has(path) ? files.get(path) : read(path);
-  for (const edit of edits) {
-    const before = current(edit.path);
-    if (edit.kind === "whole") {
-      if (before !== null && before.length > scope.wholeFileMax) {
-        return {
-          ok: false,
-          reason: `${edit.path} has ${before.length} characters, more than the ${scope.wholeFileMax} that may be sent whole: answer with SEARCH/REPLACE blocks`
-        };
-      }
-      const elided = edit.lines.findIndex((l) => ELISION.test(l));
-      if (elided >= 0) {
-        return {
-          ok: false,
-          reason: `the whole-file answer for ${edit.path} leaves code out (line ${elided + 1}: "${clip3(edit.lines[elided].trim())}"): send the complete file or SEARCH/REPLACE blocks`
-        };
-      }
-      const eol2 = before?.includes("\r\n") ? "\r\n" : "\n";
-      const body = trimTrailingBlank(edit.lines);
-      files.set(edit.path, body.length > 0 ? body.join(eol2) + eol2 : "");
-      continue;
-    }
-    const label = `block ${edit.block} (${edit.path})`;
-    if (before === null) {
-      if (edit.search.length > 0)
-        return { ok: false, reason: `${label}: ${edit.path} does not exist` };
-      files.set(edit.path, edit.replace.length > 0 ? `${edit.replace.join("\n")}
-` : "");
-      continue;
-    }
-    if (edit.search.length === 0) {
-      return {
-        ok: false,
-        reason: `${label}: the SEARCH part is empty, but ${edit.path} exists; quote the lines to replace`
-      };
-    }
-    const parts = before.split("\n");
-    const cr = parts.map((p) => p.endsWith("\r"));
-    const bare = parts.map((p, k) => cr[k] ? p.slice(0, -1) : p);
-    const at = findAll(bare, edit.search, (a, b) => a === b);
-    if (at.length !== 1) {
-      return {
-        ok: false,
-        reason: `${label}: ${at.length === 0 ? notFound(bare, edit.search, edit.path) : `the SEARCH part matches ${at.length} places (lines ${at.map((k) => k + 1).join(", ")}); include more lines so that it matches exactly one`}`
-      };
-    }
-    const start = at[0];
-    const eol = cr.filter(Boolean).length * 2 > parts.length - 1 ? "\r" : "";
-    const replaced = [
-      ...parts.slice(0, start),
-      ...edit.replace.map((l) => l + eol),
-      ...parts.slice(start + edit.search.length)
-    ];
-    files.set(edit.path, replaced.join("\n"));
-  }
-  return { ok: true, files };
-}
-function trimTrailingBlank(lines) {
-  const out = [...lines];
-  while (out.length > 0 && out.at(-1).trim() === "") out.pop();
-  return out;
-}
-
-// action/agents/edits/clean-path.ts
-function cleanPath(line2) {
-  let s = line2.trim();
-  s = s.replace(/^#+\s*/, "").replace(/^[-*]\s+/, "");
-  s = s.replace(/^(\*\*|__)(.*)\1:?$/, "$2").trim();
-  s = s.replace(/^(file(name)?|path)\s*:\s*/i, "");
-  s = s.replace(/^(\*\*|__)(.*)\1$/, "$2").trim();
-  s = s.replace(/^`([^`]*)`$/, "$1").trim();
-  s = s.replace(/:$/, "").replace(/^\.\//, "");
-  return s;
-}
-function looksLikePath(s) {
-  return s.length > 0 && !/\s/.test(s) && /[./]/.test(s) && /[A-Za-z0-9]/.test(s);
-}
-
-// action/agents/edits/info-path.ts
-function infoPath(info, scope) {
-  const tail = info.includes(":") ? info.slice(info.indexOf(":") + 1) : info;
-  const path = tail.replace(/^\.\//, "");
-  return scope.files.includes(path) ? path : null;
-}
-
-// action/agents/edits/markers.ts
-var SEARCH = /^\s*<{5,9} ?SEARCH\s*$/;
-var DIVIDER = /^\s*={5,9}\s*$/;
-var REPLACE = /^\s*>{5,9} ?REPLACE\s*$/;
-var FENCE = /^\s*(`{3,}|~{3,})\s*([^`\s]*)\s*$/;
-var DESCRIPTION = /^[\s*_#>-]*description[*_]*\s*:[*_]*\s*(.*)$/i;
-var NOTE = /^[\s*_#>-]*notes?[*_]*\s*:[*_]*\s*(.*)$/i;
-
-// action/agents/edits/resolve-path.ts
-function resolvePath(candidate, scope, creating) {
-  if (scope.files.includes(candidate)) return { ok: true, path: candidate };
-  if (looksLikePath(candidate)) {
-    if (creating && safePath(candidate) && scope.mayCreate(candidate))
-      return { ok: true, path: candidate };
-    return {
-      ok: false,
-      reason: `it edits ${candidate}, which is not a file you may edit (you may edit: ${scope.files.join(", ")})`
-    };
-  }
-  if (scope.files.length === 1) return { ok: true, path: scope.files[0] };
-  return {
-    ok: false,
-    reason: `it does not name its file: put the file's path alone on the line before <<<<<<< SEARCH (one of: ${scope.files.join(", ")})`
-  };
-}
-function safePath(path) {
-  return !path.startsWith("/") && !path.split("/").some((p) => p === ".." || p === "") && !path.startsWith(".autoexp/") && !path.startsWith(".git/");
-}
-
-// action/agents/edits/block-path.ts
-function blockPath(lines, at, edits, scope, search) {
-  let k = at - 1;
-  while (k >= 0 && (lines[k].trim() === "" || FENCE.test(lines[k]))) {
-    const fenceInfo = FENCE.exec(lines[k])?.[2];
-    const fromInfo = fenceInfo ? infoPath(fenceInfo, scope) : null;
-    if (fromInfo) return { ok: true, path: fromInfo };
-    k--;
-  }
-  const previous = edits.at(-1);
-  if (k >= 0 && REPLACE.test(lines[k]) && previous) return { ok: true, path: previous.path };
-  const candidate = k >= 0 ? cleanPath(lines[k]) : "";
-  return resolvePath(candidate, scope, search.length === 0);
-}
-
-// action/agents/edits/fence.ts
-function fenceMarker(f) {
-  const m = /^(`{3,}|~{3,})/.exec(f.info);
-  return m ? m[1] : "```";
-}
-
-// action/agents/edits/first-prose.ts
-function firstProse(lines) {
-  for (const l of lines) {
-    const t = l.trim();
-    if (!t || FENCE.test(t) || SEARCH.test(t) || /^[#>*-]*$/.test(t)) continue;
-    if (looksLikePath(cleanPath(t))) continue;
-    return t.replace(/^[#>*\s-]+/, "").slice(0, 200);
-  }
-  return null;
-}
-
-// action/agents/edits/read-search-block.ts
-function readSearchBlock(lines, at, block) {
-  const search = [];
-  const replace = [];
-  let part = "search";
-  let j = at + 1;
-  for (; j < lines.length; j++) {
-    const l = lines[j];
-    if (part === "search" && DIVIDER.test(l)) part = "replace";
-    else if (part === "replace" && REPLACE.test(l)) {
-      part = "done";
-      break;
-    } else if (SEARCH.test(l))
-      return {
-        ok: false,
-        reason: `block ${block} is malformed: a new <<<<<<< SEARCH starts before its >>>>>>> REPLACE`
-      };
-    else (part === "search" ? search : replace).push(l);
-  }
-  if (part !== "done") {
-    return {
-      ok: false,
-      reason: `the answer is cut off: block ${block} has no ${part === "search" ? "======= line" : ">>>>>>> REPLACE line"}, so none of its edits were applied (was max_tokens too small?)`
-    };
-  }
-  return { ok: true, search, replace, end: j };
-}
-
-// action/agents/edits/trim-common-blank-edges.ts
-function trimCommonBlankEdges(search, replace) {
-  while (search.length > 0 && replace.length > 0 && search.at(-1).trim() === "" && replace.at(-1).trim() === "" && search.at(-1) === replace.at(-1)) {
-    search.pop();
-    replace.pop();
-  }
-  while (search.length > 0 && replace.length > 0 && search[0].trim() === "" && search[0] === replace[0]) {
-    search.shift();
-    replace.shift();
-  }
-}
-
-// action/agents/edits/whole-file-path.ts
-function wholeFilePath(lines, f, scope) {
-  const info = FENCE.exec(lines[f.open])?.[2] ?? "";
-  const fromInfo = infoPath(info, scope);
-  if (fromInfo) return { ok: true, path: fromInfo };
-  let k = f.open - 1;
-  while (k >= 0 && lines[k].trim() === "") k--;
-  if (k < 0) return null;
-  const candidate = cleanPath(lines[k]);
-  if (!looksLikePath(candidate)) return null;
-  return resolvePath(candidate, scope, true);
-}
-
-// action/agents/edits/parse-answer.ts
-function parseAnswer(raw, scope) {
-  const text2 = raw.replace(/\r\n?/g, "\n");
-  const lines = text2.split("\n");
-  let description = null;
-  const notes = [];
-  const edits = [];
-  const fences = [];
-  let fence = null;
-  const fail = (reason) => ({ ok: false, reason, description, notes });
-  for (let i = 0; i < lines.length; i++) {
-    const line2 = lines[i];
-    if (SEARCH.test(line2)) {
-      const block = edits.length + 1;
-      const read = readSearchBlock(lines, i, block);
-      if (!read.ok) return fail(read.reason);
-      const { search, replace } = read;
-      const path = blockPath(lines, i, edits, scope, search);
-      if (!path.ok) return fail(`block ${block}: ${path.reason}`);
-      trimCommonBlankEdges(search, replace);
-      edits.push({ kind: "replace", block, path: path.path, search, replace });
-      if (fence) fence.hasMarkers = true;
-      i = read.end;
-      continue;
-    }
-    const fenceMatch = FENCE.exec(line2);
-    if (fenceMatch) {
-      if (fence && fenceMatch[2] === "" && line2.trim().startsWith(fenceMarker(fence))) {
-        fence.closed = true;
-        fences.push(fence);
-        fence = null;
-      } else if (!fence) {
-        fence = {
-          open: i,
-          info: fenceMatch[0].trim(),
-          lines: [],
-          closed: false,
-          hasMarkers: false
-        };
-      } else fence.lines.push(line2);
-      continue;
-    }
-    if (fence) {
-      fence.lines.push(line2);
-      continue;
-    }
-    const d = DESCRIPTION.exec(line2);
-    if (d && description === null && d[1].trim()) {
-      description = d[1].trim();
-      continue;
-    }
-    const n = NOTE.exec(line2);
-    const noteText = n?.[1]?.trim();
-    if (noteText) notes.push(noteText);
-  }
-  if (fence) {
-    if (fence.hasMarkers || edits.length === 0)
-      return fail(
-        "the answer is cut off: a ``` code block is never closed, so nothing was applied (was max_tokens too small?)"
-      );
-  }
-  const wholes = [];
-  for (const f of fences) {
-    if (f.hasMarkers) continue;
-    const path = wholeFilePath(lines, f, scope);
-    if (path === null) continue;
-    if (!path.ok) return fail(path.reason);
-    wholes.push({ kind: "whole", block: 0, path: path.path, lines: f.lines });
-  }
-  if (edits.length > 0 && wholes.length > 0) {
-    return fail(
-      `the answer mixes SEARCH/REPLACE blocks with a whole file (${wholes[0].path}); send one or the other`
-    );
-  }
-  if (wholes.length > 0) {
-    const seen = /* @__PURE__ */ new Set();
-    for (const [k, w] of wholes.entries()) {
-      if (seen.has(w.path))
-        return fail(`the answer gives the whole of ${w.path} twice; send it once`);
-      seen.add(w.path);
-      w.block = k + 1;
-      edits.push(w);
-    }
-  }
-  if (edits.length === 0) {
-    const orphan = fences.find((f) => !f.hasMarkers);
-    return fail(
-      orphan ? "no edit found: a code block must either hold SEARCH/REPLACE blocks or be a whole file with its path on the line before it" : "no edit found: the answer is prose only; answer with SEARCH/REPLACE blocks"
-    );
-  }
-  if (description === null) description = firstProse(lines);
-  return { ok: true, description, notes, edits };
-}
-
-// action/agents/http.ts
-var RETRY_STATUS = /* @__PURE__ */ new Set([408, 409, 425, 429, 500, 502, 503, 504, 529]);
-async function postJson(options) {
-  const maxDelay = options.maxDelayMs ?? 6e4;
-  let last = null;
-  for (let attempt = 1; attempt <= options.retries + 1; attempt++) {
-    let retryAfterMs = null;
-    try {
-      const response = await fetch(options.url, {
-        method: "POST",
-        headers: { "content-type": "application/json", ...options.headers },
-        body: JSON.stringify(options.body),
-        signal: AbortSignal.timeout(options.timeoutMs)
-      });
-      const text2 = await response.text();
-      if (response.ok) {
-        try {
-          return { ok: true, status: response.status, json: JSON.parse(text2), attempts: attempt };
-        } catch {
-          last = {
-            ok: false,
-            failure: "transient",
-            error: `the server answered ${response.status} with something that is not JSON: ${clip(text2)}`,
-            attempts: attempt
-          };
-        }
-      } else {
-        const message = serverMessage(text2);
-        const status = response.status;
-        const failure2 = status === 401 || status === 403 ? "auth" : status === 404 ? "not_found" : RETRY_STATUS.has(status) || status >= 500 ? "transient" : "request";
-        last = {
-          ok: false,
-          failure: failure2,
-          error: `HTTP ${status}${message ? `: ${message}` : ""}`,
-          attempts: attempt
-        };
-        if (failure2 !== "transient") return last;
-        retryAfterMs = parseRetryAfter(response.headers.get("retry-after"));
-      }
-    } catch (error2) {
-      const e = error2;
-      const timedOut = e.name === "TimeoutError" || e.name === "AbortError";
-      const code = e.cause?.code ?? "";
-      const unreachable = [
-        "ECONNREFUSED",
-        "ENOTFOUND",
-        "EAI_AGAIN",
-        "EHOSTUNREACH",
-        "ENETUNREACH"
-      ].includes(code);
-      last = {
-        ok: false,
-        failure: unreachable ? "unreachable" : "transient",
-        error: timedOut ? `no answer within the ${Math.round(options.timeoutMs / 1e3)}s timeout` : `${code || e.cause?.message || e.message}`,
-        attempts: attempt
-      };
-    }
-    if (attempt > options.retries) break;
-    const backoff = options.retryDelayMs * 2 ** (attempt - 1) * (0.8 + 0.4 * Math.random());
-    const delayMs = Math.min(maxDelay, retryAfterMs ?? backoff);
-    options.onRetry?.({ attempt, delayMs, reason: last.ok ? "" : last.error });
-    await new Promise((resolve9) => setTimeout(resolve9, delayMs));
-  }
-  return last;
-}
-function parseRetryAfter(value) {
-  if (!value) return null;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1e3;
-  const date5 = Date.parse(value);
-  return Number.isFinite(date5) ? Math.max(0, date5 - Date.now()) : null;
-}
-function serverMessage(text2) {
-  try {
-    const body = JSON.parse(text2);
-    const m = typeof body.error === "string" ? body.error : body.error?.message ?? body.message ?? "";
-    if (m) return clip(m);
-  } catch {
-  }
-  return clip(text2.trim());
-}
-
-// action/agents/prompt.ts
-import { readFile as readFile10, rm as rm9 } from "node:fs/promises";
-import { join as join24 } from "node:path";
-
-// action/agents/context/cut-text.ts
-function cutHead(text2, max) {
-  if (text2.length <= max) return text2;
-  return `${text2.slice(0, Math.max(0, max - 40))}
-[... ${text2.length - max + 40} characters cut]`;
-}
-function cutTail(text2, max) {
-  if (text2.length <= max) return text2;
-  return `[... ${text2.length - max + 40} earlier characters cut]
-${text2.slice(text2.length - Math.max(0, max - 40))}`;
-}
-
-// action/agents/context/recent.ts
-var RECENT = 15;
-
-// action/agents/context/render-answer-format.ts
-function renderAnswerFormat(input2) {
-  const p = input2.protocol;
-  if (p.kind === "files") {
-    return [
-      "## How to answer",
-      "Edit the files in the current directory directly, then stop.",
-      `Write ONE line describing your change (what and why) to ${p.descriptionFile}.`,
-      `To remember something for later experiments (what worked, what failed, ideas), append it to ${p.notesFile}; keep it short.`
-    ].join("\n");
-  }
-  return [
-    "## How to answer",
-    "Reply in exactly this form:",
-    "",
-    "DESCRIPTION: <one line: what you change and why>",
-    "NOTE: <optional, one line worth remembering in later experiments; repeat the line for more>",
-    "",
-    "then one or more edits, each as:",
-    "",
-    "path/of/the/file",
-    "<<<<<<< SEARCH",
-    "<lines copied exactly from the file, whitespace included>",
-    "=======",
-    "<the lines that replace them>",
-    ">>>>>>> REPLACE",
-    "",
-    "The SEARCH part must match exactly one place in the file; include enough lines to make it unique. Every edit must name one of the files you may edit. If any edit does not apply, none is applied and you are told why next time.",
-    p.wholeFileMax > 0 ? `A file of at most ${p.wholeFileMax} characters may instead be sent whole: its path alone on one line, then the complete file in a \`\`\` block (no "..." or "unchanged" placeholders).` : ""
-  ].filter((l, i, all) => l !== "" || all[i - 1] !== "").join("\n");
-}
-
-// action/agents/context/fmt.ts
-function fmt2(x) {
-  if (!Number.isFinite(x)) return String(x);
-  if (x === 0) return "0";
-  const a = Math.abs(x);
-  return a >= 1e3 || a < 1e-3 ? x.toPrecision(4) : String(Number(x.toPrecision(5)));
-}
-
-// action/agents/context/keep-last.ts
-function keepLast(lines, max) {
-  const out = [];
-  let size = 0;
-  for (let i = lines.length - 1; i >= 0; i--) {
-    if (size + lines[i].length + 1 > max - 50 && out.length > 0) {
-      out.unshift(`[... ${i + 1} older line(s) not shown]`);
-      break;
-    }
-    out.unshift(lines[i]);
-    size += lines[i].length + 1;
-  }
-  return out.join("\n");
-}
-
-// action/agents/context/render-digest.ts
-function renderDigest(rows, max) {
-  const kept = rows.filter((r) => r.status === "keep" || r.status === "simplification");
-  const keptLines = kept.map(
-    (r) => `- #${r.iteration} ${r.status} \u0394${r.delta !== null && r.delta >= 0 ? "+" : ""}${fmt2(r.delta ?? 0)}: ${clip(r.description, 120)}`
-  );
-  const groups = /* @__PURE__ */ new Map();
-  for (const r of rows) {
-    if (r.status === "keep" || r.status === "simplification") continue;
-    const key = `${r.status}\0${r.description.toLowerCase().replace(/\s+/g, " ").trim()}`;
-    const g = groups.get(key) ?? { rows: [], description: r.description };
-    g.rows.push(r);
-    groups.set(key, g);
-  }
-  const otherLines = [...groups.values()].sort((a, b) => a.rows.at(-1).iteration - b.rows.at(-1).iteration).map((g) => {
-    const r = g.rows.at(-1);
-    const ids = g.rows.length > 1 ? `${g.rows.length}\xD7 (#${g.rows.map((x) => x.iteration).slice(-4).join(", #")})` : `#${r.iteration}`;
-    const delta = r.delta !== null ? ` \u0394${r.delta >= 0 ? "+" : ""}${fmt2(r.delta)}` : "";
-    return `- ${ids} ${r.status}${delta}: ${clip(g.description, 100)}`;
-  });
-  const keptText = keptLines.length > 0 ? `Kept:
-${keepLast(keptLines, Math.floor(max * 0.4))}` : "";
-  const otherText = otherLines.length > 0 ? `Not kept:
-${keepLast(otherLines, Math.max(0, max - keptText.length - 20))}` : "";
-  return [keptText, otherText].filter(Boolean).join("\n") || "(nothing)";
-}
-
-// action/agents/context/render-files.ts
-function renderFiles(files, max) {
-  if (files.length === 0) return "(none)";
-  const each = Math.floor(max / files.length);
-  let spare = files.reduce((s, f) => s + Math.max(0, each - f.text.length - f.path.length - 20), 0);
-  return files.map((f) => {
-    let room = each - f.path.length - 20;
-    if (f.text.length > room && spare > 0) {
-      const extra = Math.min(spare, f.text.length - room);
-      room += extra;
-      spare -= extra;
-    }
-    const fence = f.text.includes("```") ? "````" : "```";
-    const text2 = f.text.length <= room ? f.text.replace(/\n$/, "") : cutLines(f.text, room);
-    return `${f.path}
-${fence}
-${text2}
-${fence}`;
-  }).join("\n\n");
-}
-function cutLines(text2, max) {
-  const lines = text2.split("\n");
-  const out = [];
-  let size = 0;
-  for (const line2 of lines) {
-    if (size + line2.length + 1 > Math.max(0, max - 60)) break;
-    out.push(line2);
-    size += line2.length + 1;
-  }
-  return `${out.join("\n")}
-[... ${lines.length - out.length} more lines not shown: quote only lines shown above]`;
-}
-
-// action/agents/context/render-imported.ts
-function renderImported(rows, goal, max) {
-  const scored = rows.filter((r) => r.score !== null && r.status !== "crash");
-  const better = (a, b) => goal === "minimize" ? a < b : a > b;
-  const best = scored.reduce(
-    (b, r) => b === null || better(r.score, b.score) ? r : b,
-    null
-  );
-  const keeps = rows.filter((r) => r.status === "keep");
-  const others = rows.filter((r) => r.status !== "keep");
-  const groups = /* @__PURE__ */ new Map();
-  for (const r of others) {
-    const key = groupKey(r.description);
-    groups.set(key, [...groups.get(key) ?? [], r]);
-  }
-  const lines = [
-    `${rows.length} experiments: ${keeps.length} kept, ${others.filter((r) => r.status === "crash").length} crashed, the rest discarded.`,
-    best ? `Best: ${best.score} (${best.status}): ${oneLine(best.description)}` : "",
-    keeps.length ? `Every keep, in order:` : "",
-    ...keeps.map((r) => `- ${r.score ?? "-"}: ${oneLine(r.description)}`),
-    groups.size ? "Tried and not kept, grouped (count, examples):" : "",
-    ...[...groups.entries()].sort((a, b) => b[1].length - a[1].length).map(
-      ([key, g]) => `- ${key} (${g.length}): ${g.slice(0, 3).map(
-        (r) => `${oneLine(r.description)} [${r.status}${r.score === null ? "" : ` ${r.score}`}]`
-      ).join("; ")}`
-    )
-  ].filter(Boolean);
-  const out = [];
-  let used = 0;
-  for (const [i, line2] of lines.entries()) {
-    if (used + line2.length + 1 > max - 60) {
-      out.push(`[... ${lines.length - i} more line(s) of this summary left out]`);
-      break;
-    }
-    out.push(line2);
-    used += line2.length + 1;
-  }
-  return out.join("\n");
-}
-function oneLine(text2) {
-  const t = text2.replace(/\s+/g, " ").trim();
-  return t.length > 160 ? `${t.slice(0, 157)}...` : t;
-}
-function groupKey(description) {
-  const words = description.toLowerCase().replace(/[-+]?\d[\d.e+-]*/g, " ").split(/[^a-z_]+/).filter((w) => w.length > 1);
-  return words.slice(0, 2).join(" ") || "(no description)";
-}
-
-// action/agents/context/section.ts
-function section(title, body) {
-  return `## ${title}
-${body}`;
-}
-
-// action/agents/context/render-last-failure.ts
-var TAIL_CHARS = 1500;
-function renderLastFailure(results) {
-  const last = results.at(-1);
-  if (!last || last.iteration === 0) return "";
-  const crash = results.findLast((r) => r.status === "crash" || r.status === "timeout");
-  const parts = [];
-  if (last.status === "agent_error" || last.status === "violation" || last.status === "no_change") {
-    parts.push(
-      `The previous experiment (#${last.iteration}) was not evaluated: ${last.status}: ${last.reason ?? last.description}`
-    );
-  }
-  if (crash?.log_tail && crash.iteration >= results.length - RECENT) {
-    parts.push(
-      `The last crash, #${crash.iteration} (${crash.status}: ${crash.description}), ended with:
-\`\`\`
-${cutTail(crash.log_tail.trim(), TAIL_CHARS)}
-\`\`\``
-    );
-  }
-  return parts.length > 0 ? section("Last failure", parts.join("\n\n")) : "";
-}
-
-// action/agents/context/render-recent.ts
-function renderRecent(rows, input2, max) {
-  if (rows.length === 0) return "(none yet: this is the first experiment)";
-  const lines = rows.map((r) => {
-    const delta = r.delta !== null && r.status !== "baseline" ? ` \u0394${r.delta >= 0 ? "+" : ""}${fmt2(r.delta)}` : "";
-    const score = r.score !== null ? ` ${input2.metric}=${fmt2(r.score)}` : "";
-    const ev = r.evidence ? ` (${r.evidence.p !== null ? `p=${fmt2(r.evidence.p)}, ` : ""}${r.evidence.runs} run${r.evidence.runs === 1 ? "" : "s"})` : "";
-    const why = r.reason && r.status !== "keep" ? ` \u2014 ${clip(r.reason, 160)}` : "";
-    return `- #${r.iteration} ${r.status}${score}${delta}${ev}: ${clip(r.description, 200)}${why}`;
-  });
-  return keepLast(lines, max);
-}
-
-// action/agents/context/render-task.ts
-function renderTask(input2) {
-  const { metric: metric2, goal, header, budget } = input2;
-  const better = goal === "minimize" ? "lower" : "higher";
-  const facts = [`Current best: ${metric2} = ${fmt2(input2.incumbentScore)}`];
-  if (header) facts.push(`baseline ${fmt2(header.baseline)}`);
-  if (header?.noise) facts.push(`run-to-run noise (sd) ${fmt2(header.noise)}`);
-  if (header?.min_delta) facts.push(`smallest change that counts ${fmt2(header.min_delta)}`);
-  const guards = header ? Object.entries(header.guards).map(
-    ([name, g]) => `${name} ${g.min !== void 0 ? `>= ${g.min}` : ""}${g.min !== void 0 && g.max !== void 0 ? " and " : ""}${g.max !== void 0 ? `<= ${g.max}` : ""}`
-  ) : [];
-  const left = [`${budget.experiments} experiment(s) left in this batch`];
-  if (budget.wallClockMs !== null)
-    left.push(`${formatDuration2(Math.max(0, budget.wallClockMs))} of wall clock`);
-  if (budget.costUsd !== null)
-    left.push(`$${Math.max(0, budget.costUsd).toFixed(2)} of model cost`);
-  return [
-    "# Your task",
-    `You are one step of an autonomous research loop. Make ONE focused change to the files you may edit that makes \`${metric2}\` ${better} (goal: ${goal}). autoexp then runs the fixed evaluation, keeps your change only if it really improves ${metric2} beyond noise, and otherwise reverts it.`,
-    `${facts.join("; ")}.`,
-    ...guards.length > 0 ? [`Guards (a change that breaks one is rejected): ${guards.join("; ")}.`] : [],
-    `Budget left: ${left.join(", ")}.`,
-    "Rules: one idea per experiment. Never ask questions or wait for confirmation: nobody is watching, so decide and act. Do not commit, do not touch files outside the list below, do not change the evaluation. Prefer simple changes: a small gain that adds ugly complexity is not worth it, and removing code for an equal result is a win. Do not repeat an idea that the digest shows already failed unless you change it materially."
-  ].join("\n");
-}
-
-// action/agents/context/build-context.ts
-var SHARES = { files: 0.45, program: 0.15, recent: 0.12, notes: 0.1, digest: 0.18 };
-var PRIORITY = ["files", "program", "recent", "notes", "digest"];
-function buildContext(input2) {
-  const task = renderTask(input2);
-  const answer = renderAnswerFormat(input2);
-  const last = renderLastFailure(input2.results);
-  const fixed = task.length + answer.length + last.length + 400;
-  const room = Math.max(0, input2.maxChars - fixed);
-  const older = input2.results.slice(1, Math.max(1, input2.results.length - RECENT));
-  const recentRows = input2.results.slice(Math.max(1, input2.results.length - RECENT));
-  const full = {
-    files: input2.files.reduce((s, f) => s + f.text.length + f.path.length + 20, 0),
-    program: input2.program.length,
-    recent: recentRows.length * 160,
-    notes: input2.notes.length,
-    digest: older.length * 90
-  };
-  const alloc = {};
-  let left = room;
-  for (const part of PRIORITY) {
-    alloc[part] = Math.min(full[part], Math.floor(SHARES[part] * room));
-    left -= alloc[part];
-  }
-  for (const part of PRIORITY) {
-    const extra = Math.min(full[part] - alloc[part], left);
-    alloc[part] += extra;
-    left -= extra;
-  }
-  const sections = [
-    task,
-    section(
-      "Research direction (program.md)",
-      cutHead(input2.program.trim() || "(none given)", alloc.program)
-    ),
-    last,
-    section("Recent experiments (newest last)", renderRecent(recentRows, input2, alloc.recent)),
-    input2.pending?.length ? section(
-      "Being evaluated now (results not in yet; propose something else)",
-      input2.pending.slice(-10).map((p) => `- ${p.description}`).join("\n")
-    ) : "",
-    older.length > 0 ? section(
-      "Everything tried before (digest, do not repeat dead ends)",
-      renderDigest(older, alloc.digest)
-    ) : "",
-    input2.imported?.length ? section(
-      "Tried before autoexp (imported results.tsv; do not repeat dead ends)",
-      renderImported(input2.imported, input2.goal, Math.max(2e3, alloc.digest))
-    ) : "",
-    section(
-      "Notes (notes.md, your memory across experiments)",
-      cutTail(input2.notes.trim() || "(empty)", alloc.notes)
-    ),
-    section("Files you may edit", renderFiles(input2.files, alloc.files)),
-    answer
-  ];
-  return `${sections.filter(Boolean).join("\n\n")}
-`;
-}
-
-// action/agents/line.ts
-var LINE_HEADING = /^##\s+line\s+(\d+)\b.*$/i;
-function programForLine(program, line2) {
-  if (!line2) return program;
-  const kept = [];
-  let skipping = false;
-  for (const text2 of program.split("\n")) {
-    const heading = LINE_HEADING.exec(text2);
-    if (heading) skipping = Number(heading[1]) !== line2.index;
-    else if (/^#{1,2}\s/.test(text2)) skipping = false;
-    if (!skipping) kept.push(text2);
-  }
-  return kept.join("\n");
-}
-function lineBrief(line2) {
-  return `You are line ${line2.index} of ${line2.of}: ${line2.of} agents explore this tag in parallel, each from the same start on its own machine, and the best line wins when they are brought together. Favour ideas the other lines are less likely to try first; follow this line's own section of the research direction where there is one.`;
-}
-
-// action/agents/prompt.ts
-async function readTargets(context) {
-  const files = await Promise.all(
-    context.targetFiles.map(async (path) => {
-      const text2 = await readFile10(join24(context.worktree, path), "utf8").catch(() => null);
-      return text2 === null || text2.includes("\0") ? null : { path, text: text2 };
-    })
-  );
-  return files.filter((f) => f !== null);
-}
-async function promptFor(context, protocol, maxChars, files) {
-  const text2 = await readFile10(join24(context.worktree, context.config.instructions), "utf8").catch(
-    () => ""
-  );
-  const own2 = programForLine(text2, context.line);
-  const program = context.line ? `${lineBrief(context.line)}
-
-${own2}` : own2;
-  return buildContext({
-    metric: context.metric,
-    goal: context.goal,
-    incumbentScore: context.incumbentScore,
-    header: context.header,
-    results: context.history,
-    program,
-    files: files ?? await readTargets(context),
-    notes: context.notes,
-    ...context.pending?.length ? { pending: context.pending } : {},
-    ...context.imported?.length ? { imported: context.imported } : {},
-    budget: context.budget,
-    maxChars,
-    protocol
-  });
-}
-function priceOf(usage2, price2) {
-  if (!usage2 || !price2) return 0;
-  return (usage2.input * price2.input + usage2.output * price2.output) / 1e6;
-}
-async function pruneScratch(dir, iteration, keep = 20) {
-  const old = iteration - keep;
-  if (old < 1) return;
-  for (const name of [`prompt-${old}.md`, `answer-${old}.md`, `agent-${old}.log`])
-    await rm9(join24(dir, name), { force: true });
-}
-
-// action/agents/api-agent.ts
-var SYSTEM = "You are a careful research engineer working alone inside an automated experiment loop. Each reply proposes exactly one experiment as edits to the listed files, in the exact format asked for. Nobody will answer questions; never ask any.";
-function openai(config2) {
-  const official = new URL(config2.base_url).hostname === "api.openai.com";
-  return {
-    url: `${config2.base_url.replace(/\/+$/, "")}/chat/completions`,
-    headers: (key) => key ? { authorization: `Bearer ${key}` } : {},
-    body: (c, prompt) => ({
-      model: c.model,
-      messages: [
-        { role: "system", content: SYSTEM },
-        { role: "user", content: prompt }
-      ],
-      // OpenAI's own API has renamed the limit; local servers know the old name.
-      ...official ? { max_completion_tokens: c.max_tokens } : { max_tokens: c.max_tokens },
-      ...c.temperature !== void 0 ? { temperature: c.temperature } : {}
-    }),
-    read: (json2) => {
-      const j = json2;
-      const choice = j.choices?.[0];
-      return {
-        text: choice?.message?.content ?? "",
-        truncated: choice?.finish_reason === "length",
-        ...j.usage ? { usage: { input: j.usage.prompt_tokens ?? 0, output: j.usage.completion_tokens ?? 0 } } : {}
-      };
-    }
-  };
-}
-function anthropic(config2) {
-  const base = config2.base_url.replace(/\/+$/, "");
-  return {
-    url: base.endsWith("/v1") ? `${base}/messages` : `${base}/v1/messages`,
-    headers: (key) => ({
-      "anthropic-version": "2023-06-01",
-      ...key ? { "x-api-key": key } : {}
-    }),
-    body: (c, prompt) => ({
-      model: c.model,
-      max_tokens: c.max_tokens,
-      system: SYSTEM,
-      messages: [{ role: "user", content: prompt }],
-      ...c.temperature !== void 0 ? { temperature: c.temperature } : {}
-    }),
-    read: (json2) => {
-      const j = json2;
-      return {
-        text: (j.content ?? []).filter((b) => b.type === "text").map((b) => b.text ?? "").join(""),
-        truncated: j.stop_reason === "max_tokens",
-        ...j.usage ? { usage: { input: j.usage.input_tokens ?? 0, output: j.usage.output_tokens ?? 0 } } : {}
-      };
-    }
-  };
-}
-function createApiAgent(config2) {
-  const api = config2.use === "openai" ? openai(config2) : anthropic(config2);
-  let worked = false;
-  return {
-    name: config2.use,
-    async propose(context) {
-      const key = config2.api_key_env ? context.env[config2.api_key_env] : void 0;
-      if (config2.api_key_env && !key) {
-        return {
-          ok: false,
-          fatal: true,
-          error: `agent.api_key_env names ${config2.api_key_env}, which is not set`
-        };
-      }
-      const files = await readTargets(context);
-      const prompt = await promptFor(
-        context,
-        { kind: "edits", wholeFileMax: config2.whole_file_max },
-        config2.context_chars,
-        files
-      );
-      await writeFile7(join25(context.scratchDir, `prompt-${context.iteration}.md`), prompt);
-      await pruneScratch(context.scratchDir, context.iteration);
-      const result = await postJson({
-        url: api.url,
-        headers: api.headers(key),
-        body: api.body(config2, prompt),
-        timeoutMs: config2.timeout,
-        retries: config2.retries,
-        retryDelayMs: config2.retry_delay
-      });
-      if (!result.ok) return failed(result, config2, worked);
-      const reply = api.read(result.json);
-      const spent = {
-        costUsd: priceOf(reply.usage, config2.price),
-        ...reply.usage ? { usage: reply.usage } : {}
-      };
-      await writeFile7(
-        join25(context.scratchDir, `answer-${context.iteration}.md`),
-        context.redact(reply.text)
-      );
-      if (!reply.text.trim()) {
-        return {
-          ok: false,
-          fatal: !worked,
-          error: `the model (${config2.model}) answered with nothing${reply.truncated ? " (cut at max_tokens before any text)" : ""}`,
-          ...spent
-        };
-      }
-      worked = true;
-      if (reply.truncated) {
-        return {
-          ok: false,
-          error: `edit rejected: the answer was cut off at max_tokens (${config2.max_tokens}), so none of it was applied; answer more briefly`,
-          ...spent
-        };
-      }
-      const scope = {
-        files: files.map((f) => f.path),
-        mayCreate: context.mayCreate,
-        wholeFileMax: config2.whole_file_max
-      };
-      const parsed = parseAnswer(reply.text, scope);
-      const notes = parsed.notes.length > 0 ? { notes: appendNotes(context.notes, context.iteration, parsed.notes) } : {};
-      if (!parsed.ok)
-        return { ok: false, error: `edit rejected: ${parsed.reason}`, ...spent, ...notes };
-      const texts = new Map(files.map((f) => [f.path, f.text]));
-      const applied = applyEdits(parsed.edits, (p) => texts.get(p) ?? null, scope);
-      if (!applied.ok)
-        return { ok: false, error: `edit rejected: ${applied.reason}`, ...spent, ...notes };
-      for (const [path, text2] of applied.files) {
-        const full = join25(context.worktree, path);
-        await mkdir8(dirname5(full), { recursive: true });
-        await writeFile7(full, text2);
-      }
-      return {
-        ok: true,
-        description: parsed.description ?? `${parsed.edits.length} edit(s) by ${config2.model}`,
-        meta: { model: config2.model, edits: parsed.edits.length, attempts: result.attempts },
-        ...spent,
-        ...notes
-      };
-    }
-  };
-}
-function failed(result, config2, worked) {
-  const where = `${config2.use} at ${config2.base_url}`;
-  const tries = result.attempts > 1 ? ` after ${result.attempts} attempts` : "";
-  switch (result.failure) {
-    case "auth":
-      return {
-        ok: false,
-        fatal: true,
-        error: `${where} refused the key${config2.api_key_env ? ` in ${config2.api_key_env}` : ""} (${result.error}): check the key and its access to ${config2.model}`
-      };
-    case "not_found":
-      return {
-        ok: false,
-        fatal: !worked,
-        error: `${where} has no such endpoint or model (${result.error}): check base_url and model (${config2.model})`
-      };
-    case "unreachable":
-      return {
-        ok: false,
-        fatal: !worked,
-        error: `cannot reach ${where}${tries} (${result.error}): is the server running and base_url right?`
-      };
-    case "request":
-      return {
-        ok: false,
-        fatal: !worked,
-        error: `${where} rejected the request (${result.error})`
-      };
-    case "transient":
-      return { ok: false, error: `${where} failed${tries} (${result.error})` };
-  }
-}
-function appendNotes(notes, iteration, lines) {
-  const base = notes.trimEnd();
-  const added = lines.map((l) => `- #${iteration}: ${l}`).join("\n");
-  return `${base ? `${base}
-` : ""}${added}
-`;
-}
-
 // action/agents/cli-agent/cli-program.ts
 function cliProgram(config2) {
   if (config2.use === "command") return null;
@@ -30132,13 +30350,13 @@ function cliProgram(config2) {
 }
 
 // action/agents/cli-agent/create-cli-agent.ts
-import { readFile as readFile12, rm as rm10, writeFile as writeFile8 } from "node:fs/promises";
+import { readFile as readFile11, rm as rm10, writeFile as writeFile8 } from "node:fs/promises";
 import { join as join26 } from "node:path";
 
 // action/agents/cli-agent/read-usage-file.ts
-import { readFile as readFile11 } from "node:fs/promises";
+import { readFile as readFile10 } from "node:fs/promises";
 async function readUsageFile(path) {
-  const j = parseJson(await readFile11(path, "utf8").catch(() => ""));
+  const j = parseJson(await readFile10(path, "utf8").catch(() => ""));
   if (!j) return {};
   const n = (v) => typeof v === "number" && Number.isFinite(v) && v >= 0 ? v : 0;
   return {
@@ -30205,14 +30423,14 @@ function createCliAgent(config2) {
         ...preset?.stdin ? { stdinFile: files.prompt } : {},
         ...context.pidFile ? { pidFile: context.pidFile } : {}
       });
-      const raw = await readFile12(files.log, "utf8").catch(() => "");
+      const raw = await readFile11(files.log, "utf8").catch(() => "");
       const clean = context.redact(raw);
       if (clean !== raw) await writeFile8(files.log, clean);
       const output2 = await readEnd(files.log, 256 * 1024);
       const report = preset ? preset.read(output2) : await readUsageFile(files.usage);
       const usage2 = report.usage;
       const costUsd = config2.price ? priceOf(usage2, config2.price) : report.costUsd ?? 0;
-      const notesAfter = await readFile12(files.notes, "utf8").catch(() => context.notes);
+      const notesAfter = await readFile11(files.notes, "utf8").catch(() => context.notes);
       const spent = {
         costUsd,
         ...usage2 ? { usage: usage2 } : {},
@@ -30236,7 +30454,7 @@ function createCliAgent(config2) {
       }
       if (report.error)
         return { ok: false, error: `agent reported an error: ${report.error}`, ...spent };
-      const written = (await readFile12(files.description, "utf8").catch(() => "")).trim().split("\n")[0].trim();
+      const written = (await readFile11(files.description, "utf8").catch(() => "")).trim().split("\n")[0].trim();
       const message = report.message?.trim().split("\n").filter(Boolean).at(-1);
       const description = written || message || (preset ? "" : last) || "(no description)";
       return { ok: true, description: clip(description), ...spent };
@@ -30245,7 +30463,7 @@ function createCliAgent(config2) {
 }
 
 // action/agents/search-agent.ts
-import { readFile as readFile13, writeFile as writeFile9 } from "node:fs/promises";
+import { readFile as readFile12, writeFile as writeFile9 } from "node:fs/promises";
 import { join as join27 } from "node:path";
 
 // action/agents/search-plan.ts
@@ -30375,7 +30593,7 @@ function createSearchAgent(options) {
       const files = await Promise.all(
         context.targetFiles.map(async (path) => ({
           path,
-          text: await readFile13(join27(context.worktree, path), "utf8")
+          text: await readFile12(join27(context.worktree, path), "utf8")
         }))
       );
       const params = findParameters(files, options.exclude);
@@ -30683,6 +30901,7 @@ async function changesBetween(ctx, before, commit2) {
 // action/engine/propose.ts
 async function propose(ctx, candidate, checkout, turns) {
   const { iteration, parent } = candidate;
+  ctx.stopGate?.check(`the agent's proposal for #${iteration}`);
   const queued = takeRecheck(ctx);
   if (queued) return recheck(ctx, candidate, checkout, queued);
   await checkout.prepare(ctx.store.repo, parent.commit, ctx.agentGit);
@@ -30691,6 +30910,8 @@ async function propose(ctx, candidate, checkout, turns) {
   const history = log.results.slice(0, candidate.historyLength);
   const started = performance.now();
   let proposal;
+  const agentKey = `agent ${candidate.checkout ?? 0}`;
+  ctx.stopGate?.enter(agentKey, `the agent's proposal for #${iteration}`, "agent");
   try {
     proposal = await ctx.agent.propose({
       worktree: checkout.dir,
@@ -30724,6 +30945,8 @@ async function propose(ctx, candidate, checkout, turns) {
       ok: false,
       error: `agent failed: ${error2 instanceof Error ? error2.message : String(error2)}`
     };
+  } finally {
+    ctx.stopGate?.leave(agentKey);
   }
   const agentSeconds = round((performance.now() - started) / 1e3);
   proposal = redactDeep(proposal, ctx.redact);
@@ -31166,7 +31389,7 @@ function createFaults(env) {
 }
 
 // action/engine/import-history.ts
-import { readFile as readFile14, rm as rm12 } from "node:fs/promises";
+import { readFile as readFile13, rm as rm12 } from "node:fs/promises";
 import { basename as basename2, join as join31 } from "node:path";
 
 // action/engine/text-columns.ts
@@ -31207,7 +31430,7 @@ var PENDING = "import.json";
 async function importHistory(options) {
   var _stack = [];
   try {
-    const text2 = await readFile14(options.file, "utf8").catch((cause) => {
+    const text2 = await readFile13(options.file, "utf8").catch((cause) => {
       throw new AutoexpError(`cannot read ${options.file}: ${cause.message}`, { cause });
     });
     let parsed;
@@ -31284,7 +31507,7 @@ function sameRows(a, b) {
   return a.metric === b.metric && JSON.stringify(a.rows) === JSON.stringify(b.rows);
 }
 async function readPending(stateDir) {
-  const text2 = await readFile14(join31(stateDir, PENDING), "utf8").catch(() => null);
+  const text2 = await readFile13(join31(stateDir, PENDING), "utf8").catch(() => null);
   return text2 === null ? null : JSON.parse(text2);
 }
 async function undoImport(options) {
@@ -31311,7 +31534,7 @@ async function undoImport(options) {
 }
 async function recordPendingImport(store) {
   const path = join31(store.stateDir, PENDING);
-  const text2 = await readFile14(path, "utf8").catch(() => null);
+  const text2 = await readFile13(path, "utf8").catch(() => null);
   if (text2 === null) return false;
   await store.append([JSON.parse(text2)]);
   await rm12(path, { force: true });
@@ -31337,6 +31560,10 @@ async function preflightNewTag(repoDir, tag, config2, env) {
   if (problems.length > 0) throw new AutoexpError(formatProblems("autoexp.yml", problems));
   const missing = missingAgentProgram(config2.agent, repoDir, env.PATH ?? "");
   if (missing) throw new AutoexpError(`${missing}. Nothing was run or written`);
+  if (config2.agent.use === "openai" || config2.agent.use === "anthropic") {
+    const ping = await pingApi(config2.agent, env);
+    if (!ping.ok && ping.fatal) throw new AutoexpError(`${ping.error}. Nothing was run or written`);
+  }
 }
 var SCRIPT = /\.(?:py|js|mjs|cjs|ts|sh|rb|pl)$/;
 function missingAgentProgram(agent2, repoDir, path) {
@@ -31444,6 +31671,17 @@ async function noticeMovedBase(store, emit) {
 
 // action/engine/scheduler.ts
 async function runSerial(steps, acquire) {
+  return stopWhenInterrupted(() => serialLoop(steps, acquire));
+}
+async function stopWhenInterrupted(loop) {
+  try {
+    return await loop();
+  } catch (error2) {
+    if (error2 instanceof Interrupted) return INTERRUPTED;
+    throw error2;
+  }
+}
+async function serialLoop(steps, acquire) {
   while (true) {
     const stop = steps.stopNow();
     if (stop) return stop;
@@ -31488,6 +31726,9 @@ function isStop(value) {
   return typeof value === "object" && value !== null && "kind" in value && "reason" in value;
 }
 async function runPipelined(steps, acquire, shape) {
+  return stopWhenInterrupted(() => pipelinedLoop(steps, acquire, shape));
+}
+async function pipelinedLoop(steps, acquire, shape) {
   const queue = [];
   let stop = null;
   const judge2 = async (candidate) => {
@@ -31588,7 +31829,7 @@ async function runPipelined(steps, acquire, shape) {
 
 // action/engine/seal.ts
 import { createHash as createHash6 } from "node:crypto";
-import { readdir as readdir5, readFile as readFile15 } from "node:fs/promises";
+import { readdir as readdir5, readFile as readFile14 } from "node:fs/promises";
 import { join as join33 } from "node:path";
 async function sealRepository(store) {
   const gitDir = await store.repo.commonDir();
@@ -31621,7 +31862,7 @@ async function fingerprintGitDir(gitDir) {
   return out;
 }
 async function hashOf(path) {
-  const bytes = await readFile15(path).catch(() => null);
+  const bytes = await readFile14(path).catch(() => null);
   return bytes ? createHash6("sha256").update(bytes).digest("hex") : "missing";
 }
 
@@ -31653,6 +31894,61 @@ var CheckoutPool = class {
     else this.#free.push(index);
   }
 };
+
+// action/decide/stratum-offsets.ts
+function stratumOffsets(current, metrics) {
+  return Object.fromEntries(metrics.map((m) => [m, offsetsOf(current, m)]));
+}
+function offsetsOf(current, metric2) {
+  const cells = [];
+  for (const [code, strata] of current) {
+    const here = Object.entries(strata).map(([stratum, s]) => ({ stratum, values: (s[metric2] ?? []).filter(Number.isFinite) })).filter((x) => x.values.length > 0);
+    if (here.length < 2) continue;
+    for (const { stratum, values } of here)
+      cells.push({
+        code,
+        stratum,
+        mean: values.reduce((a, b) => a + b, 0) / values.length,
+        n: values.length
+      });
+  }
+  if (cells.length === 0) return {};
+  const offset = new Map(cells.map((c) => [c.stratum, 0]));
+  const level = /* @__PURE__ */ new Map();
+  for (let round2 = 0; round2 < 50; round2++) {
+    const byCode = /* @__PURE__ */ new Map();
+    for (const c of cells) {
+      const a = byCode.get(c.code) ?? { sum: 0, n: 0 };
+      a.sum += c.n * (c.mean - offset.get(c.stratum));
+      a.n += c.n;
+      byCode.set(c.code, a);
+    }
+    for (const [code, a] of byCode) level.set(code, a.sum / a.n);
+    const byStratum = /* @__PURE__ */ new Map();
+    for (const c of cells) {
+      const a = byStratum.get(c.stratum) ?? { sum: 0, n: 0 };
+      a.sum += c.n * (c.mean - level.get(c.code));
+      a.n += c.n;
+      byStratum.set(c.stratum, a);
+    }
+    const centre = [...byStratum.values()].reduce((s, a) => s + a.sum / a.n, 0) / byStratum.size;
+    for (const [stratum, a] of byStratum) offset.set(stratum, a.sum / a.n - centre);
+  }
+  return Object.fromEntries(offset);
+}
+function movedToStratum(incumbent, offsets, stratum) {
+  const out = {};
+  for (const [from, samples] of Object.entries(incumbent)) {
+    if (from === stratum) continue;
+    for (const [metric2, values] of Object.entries(samples)) {
+      const to = offsets[metric2]?.[stratum];
+      const shift = offsets[metric2]?.[from];
+      if (to === void 0 || shift === void 0) continue;
+      (out[metric2] ??= []).push(...values.map((v) => v - shift + to));
+    }
+  }
+  return out;
+}
 
 // action/engine/evaluate-paired.ts
 import { randomInt as randomInt3 } from "node:crypto";
@@ -31739,6 +32035,7 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
   } : {};
   const failedRun = (outcome) => {
     const base = {
+      judgedAgainst: parent.iteration,
       score: null,
       delta: null,
       metrics: {},
@@ -31774,10 +32071,10 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
   };
   let design = { first: "fresh" };
   let judgement = null;
-  const screenAgainst = Object.fromEntries(
+  const screenAgainst2 = Object.fromEntries(
     Object.entries(setup.incumbent).map(([k, v]) => [k, v.slice(-SCREEN_RUNS)])
   );
-  const screenRuns = screenAgainst[ctx.metric]?.length ?? 0;
+  const screenRuns = screenAgainst2[ctx.metric]?.length ?? 0;
   if (screenRuns > 0) {
     const seed = randomInt3(1, 2 ** 31);
     const outcome = await runCandidate(seed);
@@ -31787,7 +32084,7 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
     const noise = setup.noise(cand, {});
     judgement = judge({
       policy: policyFor(noise),
-      incumbent: screenAgainst,
+      incumbent: screenAgainst2,
       candidate: cand,
       noise,
       linesDelta: setup.linesDelta
@@ -31833,6 +32130,7 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
   const hasGuards = Object.keys(policy.guards).length > 0;
   return {
     status: judgement.status,
+    judgedAgainst: parent.iteration,
     score,
     delta: Number(delta.toPrecision(12)),
     metrics,
@@ -31897,7 +32195,7 @@ async function evaluate(ctx, candidate, slot, strata = null) {
   const deterministic = judgedDeterministic(log.config);
   if (config2.eval.repeats <= 1 && pairedDecisions(config2.decide, log, ctx.metric)) {
     return evaluatePaired(ctx, candidate, slot, {
-      incumbent: strata ? strata.incumbent[stratum] ?? {} : parent.samples,
+      incumbent: screenAgainst(ctx, parent.samples, strata, stratum),
       noise: (c, i) => noiseSeen([...groups, c, i], objectiveNames, deterministic),
       linesDelta: linesDelta2
     });
@@ -31931,6 +32229,7 @@ async function evaluate(ctx, candidate, slot, strata = null) {
     for (const m of outcome.printedTwice) printedTwice.add(m);
     runsOn.push(here);
     const base = {
+      judgedAgainst: parent.iteration,
       commit: commit2,
       ...key ? { key } : {},
       ...concurrent.runsOn.length > 0 ? { concurrent: { ...concurrent, evalSeconds: round(concurrent.evalSeconds) } } : {},
@@ -31994,6 +32293,7 @@ async function evaluate(ctx, candidate, slot, strata = null) {
   }
   return {
     status,
+    judgedAgainst: parent.iteration,
     score,
     delta: Number((score - parent.score).toPrecision(12)),
     metrics,
@@ -32026,10 +32326,19 @@ async function decide(ctx, candidate, verdict, slot) {
   );
   return failed2 ? { ...verdict, status: "checks_failed", reason: failed2.reason, tail: failed2.tail } : verdict;
 }
+function screenAgainst(ctx, incumbent, strata, stratum) {
+  if (!strata) return incumbent;
+  const here = strata.incumbent[stratum];
+  if ((here?.[ctx.metric]?.length ?? 0) > 0) return here;
+  const metrics = ctx.policy.objectives.map((o) => o.name);
+  const offsets = stratumOffsets(ledgerStrata(ctx.store.log, strata.within).current, metrics);
+  return movedToStratum(strata.incumbent, offsets, stratum);
+}
 
 // action/engine/rebase.ts
 var REBASE_CHECKOUT = -1;
 async function rebase(ctx, candidate, onto, checkout, checkoutIndex) {
+  ctx.stopGate?.check(`re-applying #${candidate.iteration} onto #${onto.parent.iteration}`);
   const repo = ctx.store.repo;
   const current = onto.parent;
   const fresh = {
@@ -32397,7 +32706,11 @@ function experimentSteps(ctx, checkSeal) {
       }
     },
     record: async (candidate, verdict) => {
-      const beside = concurrentEntry(candidate.parent.iteration, candidate.iteration, verdict);
+      const beside = concurrentEntry(
+        verdict.judgedAgainst ?? candidate.parent.iteration,
+        candidate.iteration,
+        verdict
+      );
       const prior = verdict.key ? ctx.seen.get(verdict.key) : void 0;
       if (prior && prior.iteration >= candidate.historyLength && verdict.status !== "duplicate")
         verdict = duplicateOf(prior, candidate);
@@ -32435,7 +32748,7 @@ async function record2(ctx, candidate, verdict, beside) {
       ...proposal?.usage ? { usage: proposal.usage } : {},
       ...proposal?.ok && proposal.meta ? { meta: proposal.meta } : {},
       ...candidate.recheckOf !== void 0 ? { recheckOf: candidate.recheckOf } : {},
-      ...candidate.parent.iteration !== incumbent ? { against: candidate.parent.iteration } : {}
+      ...(verdict.judgedAgainst ?? candidate.parent.iteration) !== incumbent ? { against: verdict.judgedAgainst ?? candidate.parent.iteration } : {}
     },
     (/* @__PURE__ */ new Date()).toISOString()
   );
@@ -32524,6 +32837,7 @@ async function runBatchUnexplained(options) {
       mode: isolation.mode,
       warnings: [...isolation.warnings, ...data.warnings]
     });
+    const gate = new StopGate(options.signal, store.log ? recentRunMs(store.log) : []);
     const gpus = await workerGpus(config2);
     const slots = Array.from(
       { length: gpus ? gpus.length : config2.workers },
@@ -32533,6 +32847,7 @@ async function runBatchUnexplained(options) {
         git: store.repo,
         isolation,
         logs: join37(store.stateDir, "logs"),
+        gate,
         ...gpus ? { gpu: gpus[id2] } : {}
       })
     );
@@ -32543,27 +32858,33 @@ async function runBatchUnexplained(options) {
     const checkpoint = options.checkpoint ?? (async () => {
     });
     const evalOnly = evalEnv;
-    if (!store.log) {
-      await startTag(store, config2, slot, { metric: metric2, goal, evalEnv: evalOnly, emit: safeEmit });
-      if (await recordPendingImport(store))
-        safeEmit({ type: "notice", message: "imported history recorded (autoexp import)" });
-      await checkpoint();
-    } else {
-      const head = store.log;
-      await checkCompatible(
-        store,
-        config2,
-        slot,
-        options.acceptConfigChange ?? false,
-        evalOnly,
-        safeEmit
-      );
-      await noticeMovedBase(store, safeEmit);
-      emit({
-        type: "resumed",
-        experiments: head.results.length - 1,
-        best: currentIncumbent(head).score
-      });
+    const _stopping = __using(_stack, gate.onStopping(() => safeEmit({ type: "stopping", waiting: gate.inFlight() })));
+    const resuming = store.log !== null;
+    try {
+      if (!store.log) {
+        await startTag(store, config2, slot, { metric: metric2, goal, evalEnv: evalOnly, emit: safeEmit });
+        if (await recordPendingImport(store))
+          safeEmit({ type: "notice", message: "imported history recorded (autoexp import)" });
+        await checkpoint();
+      } else {
+        const head = store.log;
+        await checkCompatible(
+          store,
+          config2,
+          slot,
+          options.acceptConfigChange ?? false,
+          evalOnly,
+          safeEmit
+        );
+        await noticeMovedBase(store, safeEmit);
+        emit({
+          type: "resumed",
+          experiments: head.results.length - 1,
+          best: currentIncumbent(head).score
+        });
+      }
+    } catch (error2) {
+      throw error2 instanceof Interrupted ? interruptedBefore(resuming) : error2;
     }
     const log = store.log;
     const ctx = {
@@ -32592,7 +32913,8 @@ async function runBatchUnexplained(options) {
       proposers: config2.pipeline ? config2.proposers : 1,
       workers: slots.length,
       busyShare: () => pool.busyShare(),
-      signal: options.signal
+      signal: options.signal,
+      stopGate: gate
     };
     const caveats = trustCaveats(config2, isolation);
     const repoSeal = await sealRepository(store);
@@ -32604,7 +32926,10 @@ async function runBatchUnexplained(options) {
     };
     const steps = experimentSteps(ctx, seal);
     const lag = slots.length - 1 + (config2.pipeline ? ctx.proposers + 1 : 0);
-    const stop = await concurrentBaseline(ctx, slots) ?? (lag === 0 ? await runSerial(steps, () => pool.acquire()) : await runPipelined(steps, () => pool.acquire(), { lag }));
+    const stop = await concurrentBaseline(ctx, slots).catch((error2) => {
+      if (error2 instanceof Interrupted) return INTERRUPTED;
+      throw error2;
+    }) ?? (lag === 0 ? await runSerial(steps, () => pool.acquire()) : await runPipelined(steps, () => pool.acquire(), { lag }));
     const stopReason = redact(stop.reason);
     safeEmit({ type: "stop", reason: stopReason });
     await store.append([
@@ -32628,6 +32953,18 @@ async function runBatchUnexplained(options) {
     var _promise2 = __callDispose(_stack, _error, _hasError);
     _promise2 && await _promise2;
   }
+}
+function interruptedBefore(resuming) {
+  const what = resuming ? "the incumbent's runs under the changed config were recorded" : "the baseline was recorded";
+  return new Interrupted(
+    `${what}: none of its runs were kept. Run the same command again to start there`
+  );
+}
+function recentRunMs(log) {
+  return log.results.slice(-5).filter((r) => r.eval_seconds > 0).map((r) => {
+    const runs = Math.max(1, ...Object.values(r.samples).map((s) => s.length));
+    return r.eval_seconds * 1e3 / runs;
+  });
 }
 function trustCaveats(config2, isolation) {
   const caveats = [];
@@ -32707,12 +33044,12 @@ async function runAndReport(io, request) {
     { line: io.out, write: io.write, columns: io.columns },
     metric2
   );
-  const interrupts = watchInterrupts(() => {
-    printer.close();
-    io.err(
-      "\nautoexp: stopping after this experiment (press Ctrl-C again to stop now; the experiment in flight is then lost)"
-    );
-  });
+  const interrupts = watchInterrupts(() => printer.close());
+  const onEvent = (event) => {
+    if (event.type !== "stopping" || mode === "json") return printer.event(event);
+    io.err(`
+autoexp: ${formatEvent(event, metric2)}`);
+  };
   try {
     printer.line(
       `autoexp: tag ${request.tag} on branch autoexp/${request.tag}, agent ${config2.agent.use}`
@@ -32723,7 +33060,7 @@ async function runAndReport(io, request) {
       tag: request.tag,
       env: io.env,
       signal: interrupts.signal,
-      onEvent: (event) => printer.event(event),
+      onEvent,
       ...request.experiments ? { experiments: request.experiments } : {},
       ...request.acceptConfigChange ? { acceptConfigChange: true } : {},
       ...request.adopt ? { adopt: true } : {}
@@ -32747,6 +33084,11 @@ async function runAndReport(io, request) {
     return code;
   } catch (error2) {
     printer.close();
+    if (error2 instanceof Interrupted) {
+      if (output2.json) io.out(jsonLine({ type: "done", exitCode: 130, error: error2.message }));
+      else io.err(`autoexp: ${error2.message}`);
+      return exitCodeForStop("interrupted");
+    }
     if (output2.json && error2 instanceof AutoexpError)
       io.out(JSON.stringify({ type: "error", exitCode: error2.exitCode, message: error2.message }));
     throw error2;
@@ -32861,7 +33203,7 @@ first run (a recorded one stays: the log is append-only).`,
 
 // action/cli/init.ts
 import { existsSync as existsSync10 } from "node:fs";
-import { mkdir as mkdir11, readdir as readdir7, readFile as readFile16, stat as stat5, writeFile as writeFile11 } from "node:fs/promises";
+import { mkdir as mkdir11, readdir as readdir7, readFile as readFile15, stat as stat5, writeFile as writeFile11 } from "node:fs/promises";
 import { basename as basename3, delimiter as delimiter4, dirname as dirname6, join as join39, relative } from "node:path";
 
 // action/cli/init-matrix.ts
@@ -32984,13 +33326,13 @@ async function initRepo(options) {
   const programDir = join39(templates, "init", plan.templates);
   for (const path of await listFilesDeep(programDir)) {
     if (adopt && path !== "autoexp.yml") continue;
-    files[path] = fill(await readFile16(join39(programDir, path), "utf8"));
+    files[path] = fill(await readFile15(join39(programDir, path), "utf8"));
   }
-  files[plan.programFile] = await readFile16(
+  files[plan.programFile] = await readFile15(
     join39(templates, "program", `${plan.programTemplate}.md`),
     "utf8"
   );
-  const workflow = fill(await readFile16(join39(templates, "init", "workflow.yml"), "utf8"));
+  const workflow = fill(await readFile15(join39(templates, "init", "workflow.yml"), "utf8"));
   files[".github/workflows/autoexp.yml"] = options.shards === void 0 ? workflow : matrixWorkflow(workflow, options.shards);
   const existing = Object.keys(files).filter((f) => existsSync10(join39(options.dir, f)));
   if (existing.length > 0 && !options.force) {
@@ -33018,7 +33360,7 @@ async function initRepo(options) {
         file: adopt.file,
         notes: readEvalPrints(
           adopt.file,
-          await readFile16(join39(options.dir, adopt.file), "utf8"),
+          await readFile15(join39(options.dir, adopt.file), "utf8"),
           adopt.metric
         )
       }
@@ -33090,7 +33432,7 @@ function readEvalPrints(file2, source, metric2) {
 var IGNORED = ["node_modules/", ".venv/", "venv/", "__pycache__/"];
 async function extendGitignore(dir, env) {
   const path = join39(dir, ".gitignore");
-  const text2 = await readFile16(path, "utf8").catch(() => "");
+  const text2 = await readFile15(path, "utf8").catch(() => "");
   const have = new Set(text2.split(/\r?\n/).map((l) => l.trim().replace(/^\//, "")));
   const venvs = (await readdir7(dir, { withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory() && existsSync10(join39(dir, e.name, "pyvenv.cfg"))).map((e) => `${e.name}/`);
   const added = [.../* @__PURE__ */ new Set([...IGNORED, ...venvs])].filter(
@@ -33203,7 +33545,7 @@ code is never written: init names the file to create. Nothing is overwritten unl
 });
 
 // action/cli/commands/report.ts
-import { readFile as readFile17, writeFile as writeFile12 } from "node:fs/promises";
+import { readFile as readFile16, writeFile as writeFile12 } from "node:fs/promises";
 import { resolve as resolve5 } from "node:path";
 var reportCommand = defineCommand({
   name: "report",
@@ -33232,7 +33574,7 @@ that is not numbers (val_pass: true/false) is kept as text in each row's descrip
         `--goal must be minimize or maximize, got ${JSON.stringify(values.goal)}`
       );
     }
-    const text2 = await readFile17(resolve5(io.cwd, file2), "utf8").catch((error2) => {
+    const text2 = await readFile16(resolve5(io.cwd, file2), "utf8").catch((error2) => {
       throw new AutoexpError(`cannot read ${file2}: ${describeReadError(error2)}`);
     });
     let markdown;
