@@ -31944,7 +31944,7 @@ function movedToStratum(incumbent, offsets, stratum) {
       const to = offsets[metric2]?.[stratum];
       const shift = offsets[metric2]?.[from];
       if (to === void 0 || shift === void 0) continue;
-      (out[metric2] ??= []).push(...values.map((v) => v - shift + to));
+      out[metric2] = [...out[metric2] ?? [], ...values.map((v) => v - shift + to)];
     }
   }
   return out;

@@ -75,7 +75,7 @@ export function movedToStratum(
       const to = offsets[metric]?.[stratum];
       const shift = offsets[metric]?.[from];
       if (to === undefined || shift === undefined) continue;
-      (out[metric] ??= []).push(...values.map((v) => v - shift + to));
+      out[metric] = [...(out[metric] ?? []), ...values.map((v) => v - shift + to)];
     }
   }
   return out;
