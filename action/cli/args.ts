@@ -29,6 +29,14 @@ export const OUTPUT_OPTIONS = {
   },
 } as const;
 
+/** `--json` for a command that reports findings: each a JSON line, then one `done` line. */
+export const JSON_OPTION = {
+  json: {
+    type: "boolean",
+    help: "each finding as one JSON line on stdout, then one `done` line with the exit code",
+  },
+} as const;
+
 /** The top of the git repository holding `dir`, or an error that says how to get one (exit 2). */
 export async function requireRepository(
   dir: string,

@@ -1,5 +1,6 @@
 import pkg from "../../package.json" with { type: "json" };
 import { closest } from "../util/did-you-mean.ts";
+import { jsonLine } from "../util/record-field.ts";
 import type { Command, Io } from "./command.ts";
 import { attributeCommand } from "./commands/attribute.ts";
 import { checkCommand } from "./commands/check.ts";
@@ -90,7 +91,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     io.err(`autoexp: ${message}`);
     if (detail && io.env.AUTOEXP_DEBUG) io.err(detail);
     // A --json reader always gets the closing event, a failure's included.
-    if (rest.includes("--json")) io.out(JSON.stringify({ type: "done", exitCode, error: message }));
+    if (rest.includes("--json")) io.out(jsonLine({ type: "done", exitCode, error: message }));
     return exitCode;
   }
 }

@@ -1,8 +1,9 @@
 import { readFile, rm } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { writeAtomic } from "../files/write-atomic.ts";
+import { importId } from "../ledger/log-jsonl.ts";
 import { parseResultsTsv } from "../ledger/results-tsv.ts";
-import type { ImportEntry } from "../ledger/types.ts";
+import type { ImportEntry, ImportUndoEntry } from "../ledger/types.ts";
 import { AutoexpError } from "../util/errors.ts";
 import { RecordStore } from "./record-store.ts";
 import { moveTextColumns } from "./text-columns.ts";
@@ -43,7 +44,7 @@ export async function importHistory(options: {
     throw refuse(
       `${parsed.rows.length === 0 ? "no readable row" : `${parsed.rows.length - known} of ${parsed.rows.length} rows have a status that is not keep, discard or crash`}: not a karpathy-style results.tsv`,
     );
-  const entry: ImportEntry = {
+  const unnamed: ImportEntry = {
     type: "import",
     source: basename(options.file),
     metric,
@@ -56,6 +57,9 @@ export async function importHistory(options: {
     skipped: parsed.skipped.length,
     timestamp: new Date().toISOString(),
   };
+  // Named by a digest of the line, so that --undo can say which import it withdraws.
+  const { type, ...fields } = unnamed;
+  const entry: ImportEntry = { type, id: importId(unnamed), ...fields };
   const { store } = await RecordStore.open({
     repoDir: options.repoDir,
     tag: options.tag,
@@ -103,26 +107,68 @@ async function readPending(stateDir: string): Promise<ImportEntry | null> {
 }
 
 /**
- * Undoes `autoexp import` while the tag has not started: the waiting import is forgotten. Once
- * recorded, an import is a line of the append-only log like any other: undo refuses and says so.
+ * Undoes `autoexp import`: `which` (an import's id, a prefix of it, or its file name; default the
+ * last import in force) is withdrawn. An import waiting for the tag's first run is forgotten; a
+ * recorded one is withdrawn by an `import-undo` line appended to the log like every other line
+ * (signed, resumable), after which nothing reads its rows. Refused: an import never made, or one
+ * already undone.
  */
 export async function undoImport(options: {
   repoDir: string;
   tag: string;
+  which?: string | undefined;
   env: Record<string, string | undefined>;
-}): Promise<ImportEntry> {
+}): Promise<{ entry: ImportEntry; pending: boolean }> {
   const { store } = await RecordStore.open(options);
   await using _store = store;
+  const { which, tag } = options;
+  const matches = (e: ImportEntry) =>
+    which === undefined ||
+    e.source === which ||
+    basename(which) === e.source ||
+    (which.length >= 4 && importId(e).startsWith(which));
   const pending = await readPending(store.stateDir);
-  if (pending) {
+  if (pending && matches(pending)) {
     await rm(join(store.stateDir, PENDING), { force: true });
-    return pending;
+    return { entry: pending, pending: true };
   }
-  if (store.log?.imports?.length)
+  const live = (store.log?.imports ?? []).filter(matches);
+  if (which !== undefined && live.length > 1)
     throw new AutoexpError(
-      `tag ${options.tag} has started, and its import is recorded in its log, which is append-only: it cannot be undone. Start a new tag (--tag) without it`,
+      `${JSON.stringify(which)} names ${live.length} imports of tag ${tag} (${live.map(describe).join("; ")}): give the id of one (autoexp import --undo ID); nothing was changed`,
     );
-  throw new AutoexpError(`tag ${options.tag} has no import to undo`);
+  const target = live.at(-1);
+  if (target) {
+    const undo: ImportUndoEntry = {
+      type: "import-undo",
+      import: importId(target),
+      source: target.source,
+      rows: target.rows.length,
+      timestamp: new Date().toISOString(),
+    };
+    await store.append([undo]);
+    return { entry: target, pending: false };
+  }
+  const undone = (store.log?.importUndos ?? []).filter((u) => matches(u.withdrawn));
+  const inForce = [...(store.log?.imports ?? []), ...(pending ? [pending] : [])];
+  const left = inForce.length
+    ? ` Its imports in force: ${inForce.map(describe).join("; ")} (autoexp import --undo ID)`
+    : "";
+  if (undone.length > 0) {
+    const last = undone.at(-1)!;
+    throw new AutoexpError(
+      `the import ${describe(last.withdrawn)} was already undone at ${last.undo.timestamp}: nothing to undo in tag ${tag}.${left}`,
+    );
+  }
+  throw new AutoexpError(
+    which === undefined
+      ? `tag ${tag} has no import to undo (autoexp import results.tsv makes one)`
+      : `no import ${JSON.stringify(which)} was made into tag ${tag}: nothing to undo.${left || " It has no import."}`,
+  );
+}
+
+function describe(e: ImportEntry): string {
+  return `${importId(e)} (${e.rows.length} row(s) from ${e.source})`;
 }
 
 /** An import waiting for this tag's baseline, recorded now and forgotten; false when none. */

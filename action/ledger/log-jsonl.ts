@@ -1,9 +1,11 @@
+import { createHash } from "node:crypto";
 import { jsonLine } from "../util/record-field.ts";
 import type {
   AttributeEntry,
   BatchEntry,
   ConfigEntry,
   ImportEntry,
+  ImportUndoEntry,
   LedgerEntry,
   RemeasureEntry,
   ResultEntry,
@@ -18,8 +20,10 @@ export interface ParsedLog {
   remeasures: RemeasureEntry[];
   /** `autoexp verify` lines, oldest first. */
   verifies: VerifyEntry[];
-  /** History imported from before autoexp (`autoexp import`), oldest first. */
+  /** History imported from before autoexp (`autoexp import`) and still in force, oldest first. */
   imports?: ImportEntry[];
+  /** `autoexp import --undo` lines, oldest first: each withdrew the import it names from `imports`. */
+  importUndos?: { undo: ImportUndoEntry; withdrawn: ImportEntry }[];
   /** `autoexp attribute` lines, oldest first. */
   attributes?: AttributeEntry[];
   /** `autoexp split` lines, oldest first. */
@@ -98,6 +102,12 @@ export function addEntry(log: ParsedLog, entry: LedgerEntry | null, lenient: boo
   } else if (entry.type === "import") {
     if (lenient && !Array.isArray(entry.rows)) return false;
     log.imports = [...(log.imports ?? []), entry];
+  } else if (entry.type === "import-undo") {
+    const withdrawn = log.imports?.find((i) => importId(i) === entry.import);
+    // An undo of no import in force is never written (import-history.ts refuses it).
+    if (!withdrawn) return !lenient;
+    log.imports = log.imports!.filter((i) => i !== withdrawn);
+    log.importUndos = [...(log.importUndos ?? []), { undo: entry, withdrawn }];
   } else if (entry.type === "attribute") {
     if (lenient && !Array.isArray(entry.changes)) return false;
     log.attributes = [...(log.attributes ?? []), entry];
@@ -106,6 +116,16 @@ export function addEntry(log: ParsedLog, entry: LedgerEntry | null, lenient: boo
     log.splits = [...(log.splits ?? []), entry];
   } else return !lenient;
   return true;
+}
+
+/**
+ * An import line's name: its `id`, or for a line written before ids, the same digest of the line
+ * (every field but `id`) that a new import's id is made of.
+ */
+export function importId(entry: ImportEntry): string {
+  if (entry.id) return entry.id;
+  const { id: _, ...rest } = entry;
+  return createHash("sha256").update(jsonLine(rest)).digest("hex").slice(0, 12);
 }
 
 function byteLength(text: string, chars: number): number {

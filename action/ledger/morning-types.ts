@@ -158,6 +158,8 @@ export interface SplitEntry {
  */
 export interface ImportEntry {
   type: "import";
+  /** Names this import for `autoexp import --undo` (log-jsonl.ts importId; absent on older lines). */
+  id?: string;
   /** The file it came from (its name only). */
   source: string;
   metric: string;

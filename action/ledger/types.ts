@@ -149,6 +149,21 @@ export interface BatchEntry {
 
 import type { AttributeEntry, ImportEntry, SplitEntry, VerifyEntry } from "./morning-types.ts";
 
+/**
+ * `autoexp import --undo`: withdraws the import line whose id is `import`. The log stays
+ * append-only; from this line on the withdrawn rows are no history (the agent, status, report
+ * and the dashboard read only the imports still in force: log-jsonl.ts).
+ */
+export interface ImportUndoEntry {
+  type: "import-undo";
+  /** The id of the import withdrawn (log-jsonl.ts importId). */
+  import: string;
+  /** What it withdrew, for a reader of the raw log: the import's file and its row count. */
+  source: string;
+  rows: number;
+  timestamp: string;
+}
+
 export type {
   AttributedChange,
   AttributeEntry,
@@ -167,5 +182,6 @@ export type LedgerEntry =
   | RemeasureEntry
   | VerifyEntry
   | ImportEntry
+  | ImportUndoEntry
   | AttributeEntry
   | SplitEntry;
