@@ -215,6 +215,7 @@ async function runOne(
     const judgedAgainst = r.against !== undefined ? truthAt.get(r.against)! : incumbentTruth;
     const effect = Math.round(truthOf(r.description) - judgedAgainst);
     const kept = r.status === "keep" ? 1 : 0;
+    if (process.env.DEBUG) console.log("effect", r.iteration, effect, r.status, r.reason);
     truthAt.set(r.iteration, truthOf(r.description));
     if (kept) incumbentTruth = truthOf(r.description);
     const evals = r.samples.score?.length ?? 0;

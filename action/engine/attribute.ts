@@ -12,7 +12,7 @@ import {
   meanEvalSeconds,
 } from "./attribute-plan.ts";
 import { type Reverted, revertChange } from "./attribute-revert.ts";
-import { drawOrderSeed, firstSideFirst, pairSeed } from "./pair-order.ts";
+import { drawOrderSeed, firstSideFirst, pairSeeds } from "./pair-order.ts";
 import type { RecordStore } from "./record-store.ts";
 import { makeSlot, runProblem, scoreOf } from "./verify.ts";
 import type { MeasureContext } from "./verify-tag.ts";
@@ -79,6 +79,7 @@ export async function attributeRecord(
   // Worker 0's slot folder, where the loop's runs happened: no path says attribute (blind runs).
   const slot = makeSlot(store, 0, "0", run.isolation);
   const orderSeed = run.orderSeed ?? drawOrderSeed();
+  const seedOf = pairSeeds();
   const confidence = header.confidence ?? config.decide.confidence;
   const failures: NonNullable<AttributeEntry["failures"]> = [];
   let seconds = 0;
@@ -93,7 +94,7 @@ export async function attributeRecord(
       config,
       commit,
       `attribute-${change.iteration}-${pair}-${code}`,
-      { ...run.evalEnv, AUTOEXP_SEED: String(pairSeed(orderSeed, change.iteration, pair)) },
+      { ...run.evalEnv, AUTOEXP_SEED: String(seedOf(`${change.iteration}-${pair}`)) },
       header.frozen_hashes,
     );
     runs++;

@@ -58,7 +58,13 @@ export async function evaluate(
   const deterministic = judgedDeterministic(log.config);
   if (config.eval.repeats <= 1 && pairedDecisions(config.decide, log, ctx.metric)) {
     return evaluatePaired(ctx, candidate, slot, {
-      incumbent: screenAgainst(ctx, parent.samples, strata, stratum),
+      // A folder runs share (isolation.shared) could carry a run's seed to the next, and the
+      // screened first pair's order is fixed (the candidate, then the incumbent): there, pairs
+      // from the first run, each in a drawn order.
+      incumbent:
+        config.isolation.shared.length > 0
+          ? {}
+          : screenAgainst(ctx, parent.samples, strata, stratum),
       noise: (c, i) => noiseSeen([...groups, c, i], objectiveNames, deterministic),
       linesDelta,
     });

@@ -19,12 +19,19 @@ export function firstSideFirst(seed: number, ...keys: number[]): boolean {
 }
 
 /**
- * The AUTOEXP_SEED both sides of pair `keys` run with (common random numbers for a harness that
- * seeds its data order and initialisation with it), from the measurement's recorded seed: the
- * same seed gives the same value again. 1 to 2^31 - 1. Pure.
+ * The AUTOEXP_SEED both sides of one pair run with (common random numbers for a harness that
+ * seeds its data order and initialisation with it): drawn afresh for each pair (`key`), never
+ * derived from the order's seed, which an eval could otherwise search for from the value it sees
+ * and so learn which side it is. The same key gives the same seed within one measurement.
  */
-export function pairSeed(seed: number, ...keys: number[]): number {
-  let h = (seed ^ 0x5bd1e995) >>> 0;
-  for (const k of keys) h = Math.imul(h ^ (k >>> 0), 0x85ebca6b) >>> 0;
-  return 1 + Math.floor(createRandom(h)() * (2 ** 31 - 2));
+export function pairSeeds(): (key: string) => number {
+  const drawn = new Map<string, number>();
+  return (key) => {
+    let seed = drawn.get(key);
+    if (seed === undefined) {
+      seed = randomInt(1, 2 ** 31);
+      drawn.set(key, seed);
+    }
+    return seed;
+  };
 }

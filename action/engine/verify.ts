@@ -8,7 +8,7 @@ import type { Gpu } from "../process/detect-gpus.ts";
 import { AutoexpError } from "../util/errors.ts";
 import type { BatchEvent } from "./events.ts";
 import { type Isolation, resolveIsolation } from "./isolation.ts";
-import { drawOrderSeed, firstSideFirst, pairSeed } from "./pair-order.ts";
+import { drawOrderSeed, firstSideFirst, pairSeeds } from "./pair-order.ts";
 import type { RecordStore } from "./record-store.ts";
 import { Slot } from "./slot.ts";
 import { workerGpus } from "./worker-gpus.ts";
@@ -140,6 +140,7 @@ export async function measurePairs(
   const failures: VerifyFailure[] = [];
   let seconds = 0;
   const header = store.log!.config!;
+  const seedOf = pairSeeds();
   const measure = async (
     slot: Slot,
     pair: number,
@@ -151,7 +152,7 @@ export async function measurePairs(
       configs[which],
       commits[code],
       name,
-      { ...run.evalEnv, AUTOEXP_SEED: String(pairSeed(orderSeed, pair)) },
+      { ...run.evalEnv, AUTOEXP_SEED: String(seedOf(`${which}-${pair}`)) },
       header.frozen_hashes,
     );
     seconds += outcome.durationMs / 1000;
