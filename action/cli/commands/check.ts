@@ -1,8 +1,9 @@
 import { resolve } from "node:path";
 import { Git } from "../../git/git.ts";
 import { AutoexpError } from "../../util/errors.ts";
+import { jsonLine } from "../../util/record-field.ts";
 import { inertTerminal } from "../../util/terminal-inert.ts";
-import { positiveInt, readValidConfig } from "../args.ts";
+import { JSON_OPTION, positiveInt, readValidConfig } from "../args.ts";
 import { checkEval } from "../check.ts";
 import { defineCommand } from "../command.ts";
 
@@ -15,7 +16,8 @@ expect, the min_delta that \`auto\` would choose, and whether an improvement of 
 told from the noise. Each run's stdout and stderr are shown apart, with a warning when stderr
 shows errors. An \`openai\` or \`anthropic\` agent is first called for one token, as a batch does
 before its baseline. Exit 1 when a run did not print every metric or that call shows the agent
-cannot work.`,
+cannot work. --json: each line of the report as {"type":"check","level":"problem"|"warning"|"info",
+"text"}, then {"type":"done","exitCode"}.`,
   options: {
     config: { type: "string", value: "F", default: "autoexp.yml", help: "the config file" },
     runs: { type: "string", value: "N", help: "eval runs (default max(3, decide.baseline_runs))" },
@@ -24,6 +26,7 @@ cannot work.`,
       value: "X",
       help: "an improvement you hope to see, in the primary metric's units",
     },
+    ...JSON_OPTION,
   },
   async run({ values }, io) {
     const config = await readValidConfig(resolve(io.cwd, values.config), values.config);
@@ -39,16 +42,30 @@ cannot work.`,
     }
     const repo = await new Git(io.cwd, io.env).topLevel().catch(() => null);
     const dir = repo ? repo.trim() : io.cwd;
-    io.out(
+    // --json: every line a finding, its level read from how check words it (PROBLEM, WARNING).
+    const say = values.json
+      ? (line: string) => {
+          if (line.trim() === "") return;
+          const level = /^PROBLEM\b|^run \d+\/\d+: FAILED\b/.test(line)
+            ? "problem"
+            : /^(warning|FLAKY)\b/i.test(line)
+              ? "warning"
+              : "info";
+          io.out(jsonLine({ type: "check", level, text: line }));
+        }
+      : (line: string) => io.out(inertTerminal(line)); // the eval's output is in it
+    say(
       `autoexp check: running \`${typeof config.eval.command === "string" ? config.eval.command : config.eval.command.join(" ")}\` ${runs} times in ${dir}`,
     );
-    return checkEval({
+    const exitCode = await checkEval({
       config,
       dir,
       runs,
       env: io.env,
-      out: (line) => io.out(inertTerminal(line)), // the eval's output is in it
+      out: say,
       ...(effect !== undefined ? { effect } : {}),
     });
+    if (values.json) io.out(jsonLine({ type: "done", exitCode }));
+    return exitCode;
   },
 });

@@ -6,14 +6,19 @@ import { renderDashboard } from "../../ledger/render-dashboard.ts";
 import { parseResultsTsv } from "../../ledger/results-tsv.ts";
 import { viewFromLog, viewFromTsv } from "../../ledger/summarize.ts";
 import { AutoexpError } from "../../util/errors.ts";
+import { jsonLine } from "../../util/record-field.ts";
+import { JSON_OPTION } from "../args.ts";
 import { defineCommand } from "../command.ts";
+import { EXIT } from "../exit-codes.ts";
 
 export const reportCommand = defineCommand({
   name: "report",
   summary: "a dashboard (markdown) from any karpathy-style results.tsv or autoexp log.jsonl",
   positionals: "<results.tsv|log.jsonl>",
   details: `Lines that cannot be read are skipped and named on stderr; the rest is rendered. A column
-that is not numbers (val_pass: true/false) is kept as text in each row's description.`,
+that is not numbers (val_pass: true/false) is kept as text in each row's description. --json: each
+note and skipped line as a JSON line, then {"type":"report"} (the summary, and the markdown unless
+--out), then {"type":"done","exitCode"}.`,
   options: {
     goal: {
       type: "string",
@@ -22,6 +27,7 @@ that is not numbers (val_pass: true/false) is kept as text in each row's descrip
       help: "results.tsv only: minimize or maximize (minimise, maximise) the first metric",
     },
     out: { type: "string", value: "F", help: "write the markdown to F instead of stdout" },
+    ...JSON_OPTION,
   },
   async run({ values, positionals }, io) {
     const [file, ...extra] = positionals;
@@ -39,28 +45,48 @@ that is not numbers (val_pass: true/false) is kept as text in each row's descrip
     const text = await readFile(resolve(io.cwd, file), "utf8").catch((error) => {
       throw new AutoexpError(`cannot read ${file}: ${describeReadError(error)}`);
     });
-    let markdown: string;
+    const json = (value: Record<string, unknown>) => {
+      if (values.json) io.out(jsonLine(value));
+    };
+    let view: ReturnType<typeof viewFromLog>;
     try {
       if (text.trimStart().startsWith("{")) {
-        markdown = renderDashboard(
-          viewFromLog(parseLog(text.endsWith("\n") ? text : `${text}\n`), file),
-        );
+        view = viewFromLog(parseLog(text.endsWith("\n") ? text : `${text}\n`), file);
       } else {
         const { text: numeric, moved } = moveTextColumns(text);
-        for (const column of moved)
+        for (const column of moved) {
+          json({ type: "note", column, message: "text, kept in each row's description" });
           io.err(`note: ${file}: column ${column} is text, kept in each row's description`);
+        }
         const tsv = parseResultsTsv(numeric);
-        for (const s of tsv.skipped)
+        for (const s of tsv.skipped) {
+          json({ type: "skipped", line: s.line, reason: s.reason });
           io.err(`warning: ${file}: line ${s.line} skipped: ${s.reason}`);
+        }
         if (tsv.rows.length === 0) throw new Error("no readable row");
-        markdown = renderDashboard(viewFromTsv(tsv, goal, file));
+        view = viewFromTsv(tsv, goal, file);
       }
     } catch (error) {
       throw new AutoexpError(`cannot read ${file}: ${(error as Error).message}`);
     }
+    const markdown = renderDashboard(view);
     if (values.out) await writeFile(resolve(io.cwd, values.out), markdown);
-    else io.out(markdown);
-    return 0;
+    if (values.json) {
+      json({
+        type: "report",
+        source: file,
+        metric: view.metric,
+        goal: view.goal,
+        baseline: view.baseline,
+        best: view.best,
+        counts: view.counts,
+        experiments: view.rows.length,
+        imported: view.imported,
+        ...(values.out ? { out: values.out } : { markdown }),
+      });
+      json({ type: "done", exitCode: EXIT.ok });
+    } else if (!values.out) io.out(markdown);
+    return EXIT.ok;
   },
 });
 
