@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { LedgerCorruptError, parseLog } from "../../action/ledger/log-jsonl.ts";
+import { importId, LedgerCorruptError, parseLog } from "../../action/ledger/log-jsonl.ts";
 import { renderDashboard } from "../../action/ledger/render-dashboard.ts";
 import { parseResultsTsv, renderResultsTsv } from "../../action/ledger/results-tsv.ts";
 import { viewFromTsv } from "../../action/ledger/summarize.ts";
@@ -48,6 +48,37 @@ describe("log.jsonl", () => {
     expect(() => parseLog('{"type":"result"}\nnot json\n{"type":"result"}\n')).toThrow(
       LedgerCorruptError,
     );
+  });
+});
+
+describe("import-undo lines", () => {
+  const imp = (source: string, score: number) => ({
+    type: "import",
+    source,
+    metric: "val_bpb",
+    rows: [{ commit: "abc1234", score, status: "keep", description: source }],
+    skipped: 0,
+    timestamp: "2026-01-01T00:00:00.000Z",
+  });
+  it("withdraw the import they name, an older line without id included, and nothing else", () => {
+    const a = { ...imp("a.tsv", 1), id: "aaaaaaaaaaaa" };
+    const legacy = imp("b.tsv", 2); // written before imports carried an id
+    const undo = (id: string) => ({
+      type: "import-undo",
+      import: id,
+      source: "x",
+      rows: 1,
+      timestamp: "2026-01-02T00:00:00.000Z",
+    });
+    const text = (lines: object[]) => `${lines.map((l) => JSON.stringify(l)).join("\n")}\n`;
+    expect(parseLog(text([a, legacy])).imports?.map((i) => i.source)).toEqual(["a.tsv", "b.tsv"]);
+    const one = parseLog(text([a, legacy, undo(importId(legacy as never))]));
+    expect(one.imports?.map((i) => i.source)).toEqual(["a.tsv"]);
+    expect(one.importUndos?.map((u) => u.withdrawn.source)).toEqual(["b.tsv"]);
+    const both = parseLog(text([a, legacy, undo("aaaaaaaaaaaa"), undo(importId(legacy as never))]));
+    expect(both.imports).toEqual([]);
+    // An undo naming no import in force changes nothing.
+    expect(parseLog(text([a, undo("ffffffffffff")])).imports).toHaveLength(1);
   });
 });
 
