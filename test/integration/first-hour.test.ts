@@ -31,8 +31,11 @@ const server = createServer((req, res) => {
       res.end(JSON.stringify({ error: { message: "missing or wrong key" } }));
       return;
     }
-    const text = JSON.parse(body).messages.at(-1).content as string;
-    const label = /charg|refund|invoice/.test(text) ? "billing" : "bug";
+    const messages = JSON.parse(body).messages as { content: string }[];
+    const text = messages.at(-1)!.content;
+    // A model that follows its instructions: told that login issues are billing, it says so.
+    const hinted = /Login means billing/.test(messages[0]!.content) && /login/i.test(text);
+    const label = /charg|refund|invoice/.test(text) || hinted ? "billing" : "bug";
     res.writeHead(200, { "content-type": "application/json" });
     res.end(JSON.stringify({ choices: [{ message: { role: "assistant", content: label } }] }));
   });
@@ -98,7 +101,9 @@ describe("the seed's first hour, from an empty repository", () => {
       `import os, json
 open(${JSON.stringify(join(outside, "agent-env"))}, "a").write(json.dumps(dict(os.environ)) + "\\n")
 n = os.environ.get("AUTOEXP_ITERATION", "0")
-text = open("agent.py").read().replace("billing or bug.", "billing or bug. v" + n + ".", 1)
+# The second idea is the real one: a hint the model follows. The others change nothing it reads.
+idea = " Login means billing." if n == "2" else " v" + n + "."
+text = open("agent.py").read().replace("billing or bug.", "billing or bug." + idea, 1)
 open("agent.py", "w").write(text)
 open(os.environ["AUTOEXP_DESCRIPTION_FILE"], "w").write("prompt v" + n)
 `,
@@ -123,18 +128,23 @@ open(os.environ["AUTOEXP_DESCRIPTION_FILE"], "w").write("prompt v" + n)
     expect(check.stdout).not.toContain("ERROR");
     const run = await runCliAsync(
       repo,
-      ["run", "--tag", "seed", "--experiments", "3", "--quiet"],
+      ["run", "--tag", "seed", "--experiments", "5", "--quiet"],
       env,
     );
     expect(run.code, run.stdout + run.stderr).toBe(0);
     const results = branchLog(repo, "seed").filter((e) => e.type === "result");
     expect(results.map((r) => r.status).slice(0, 1)).toEqual(["baseline"]);
-    expect(results).toHaveLength(4);
+    expect(results).toHaveLength(6);
+    // The hint is kept (4/5 against 3/5, on two runs that agree); changes that do nothing are not.
+    expect(results.filter((r) => r.status === "keep").map((r) => r.iteration)).toEqual([2]);
     expect(results[0]!.score).toBe(0.6);
     const status = runCli(repo, ["status", "--tag", "seed"], env);
     expect(status.code, status.stderr).toBe(0);
     const verify = await runCliAsync(repo, ["verify", "--tag", "seed", "--pairs", "2"], env);
-    expect([0, 1]).toContain(verify.code);
+    expect(verify.code, verify.stdout + verify.stderr).toBe(0);
+    expect(verify.stdout).toContain(
+      "verified: +0.2 exactly (the eval is deterministic), over 2 pairs; sum of kept steps +0.2",
+    );
     expect(verify.stderr).not.toMatch(/at \S+\.ts:\d+/);
     // The key reached the eval (it scored 0.6 through the server, which refuses a request without it) and never the agent.
     const agentEnvs = readFileSync(join(outside, "agent-env"), "utf8").trim().split("\n");
