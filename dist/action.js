@@ -27991,21 +27991,8 @@ async function writeAtomic(path, content) {
   await rename2(temp, path);
 }
 
-// action/engine/record-store.ts
-import { existsSync as existsSync4 } from "node:fs";
-import { mkdir as mkdir7, readFile as readFile10, rename as rename3, rm as rm8 } from "node:fs/promises";
-import { join as join17 } from "node:path";
-
-// action/ledger/cap-notes.ts
-var NOTES_MAX = 16e3;
-function capNotes(text2) {
-  if (text2.length <= NOTES_MAX) return text2;
-  const cut = text2.slice(text2.length - NOTES_MAX);
-  return `(older notes dropped to keep this file under ${NOTES_MAX} characters)
-${cut.slice(cut.indexOf("\n") + 1)}`;
-}
-
 // action/ledger/log-jsonl.ts
+import { createHash as createHash4 } from "node:crypto";
 function emptyLog() {
   return {
     config: null,
@@ -28061,6 +28048,11 @@ function addEntry(log, entry, lenient) {
   } else if (entry.type === "import") {
     if (lenient && !Array.isArray(entry.rows)) return false;
     log.imports = [...log.imports ?? [], entry];
+  } else if (entry.type === "import-undo") {
+    const withdrawn = log.imports?.find((i) => importId(i) === entry.import);
+    if (!withdrawn) return !lenient;
+    log.imports = log.imports.filter((i) => i !== withdrawn);
+    log.importUndos = [...log.importUndos ?? [], { undo: entry, withdrawn }];
   } else if (entry.type === "attribute") {
     if (lenient && !Array.isArray(entry.changes)) return false;
     log.attributes = [...log.attributes ?? [], entry];
@@ -28070,12 +28062,31 @@ function addEntry(log, entry, lenient) {
   } else return !lenient;
   return true;
 }
+function importId(entry) {
+  if (entry.id) return entry.id;
+  const { id: _, ...rest } = entry;
+  return createHash4("sha256").update(jsonLine(rest)).digest("hex").slice(0, 12);
+}
 function byteLength(text2, chars) {
   return Buffer.byteLength(text2.slice(0, chars));
 }
 function formatLines(entries) {
   return entries.map((e) => `${jsonLine(e)}
 `).join("");
+}
+
+// action/engine/record-store.ts
+import { existsSync as existsSync4 } from "node:fs";
+import { mkdir as mkdir7, readFile as readFile10, rename as rename3, rm as rm8 } from "node:fs/promises";
+import { join as join17 } from "node:path";
+
+// action/ledger/cap-notes.ts
+var NOTES_MAX = 16e3;
+function capNotes(text2) {
+  if (text2.length <= NOTES_MAX) return text2;
+  const cut = text2.slice(text2.length - NOTES_MAX);
+  return `(older notes dropped to keep this file under ${NOTES_MAX} characters)
+${cut.slice(cut.indexOf("\n") + 1)}`;
 }
 
 // action/engine/adopt.ts
@@ -28197,7 +28208,7 @@ async function findRepository(dir, env) {
 }
 
 // action/engine/journal.ts
-import { createHash as createHash4, timingSafeEqual as timingSafeEqual2 } from "node:crypto";
+import { createHash as createHash5, timingSafeEqual as timingSafeEqual2 } from "node:crypto";
 import { open as open4, readFile as readFile8 } from "node:fs/promises";
 
 // action/engine/state-key.ts
@@ -28321,7 +28332,7 @@ function ledgerText(items) {
   return items.map((i) => i.type === "entry" ? i.line : "").join("");
 }
 function digest(text2) {
-  return createHash4("sha256").update(text2).digest("hex");
+  return createHash5("sha256").update(text2).digest("hex");
 }
 
 // action/engine/kill-leftovers.ts
@@ -29250,7 +29261,7 @@ function fitSandboxSpec(spec, exists2 = existsSync6, isFolder = (p) => statSync2
 }
 
 // action/sandbox/limits.ts
-import { createHash as createHash5 } from "node:crypto";
+import { createHash as createHash6 } from "node:crypto";
 import {
   existsSync as existsSync7,
   mkdirSync as mkdirSync4,
@@ -29276,7 +29287,7 @@ function createLimitGroups(limits, root = CGROUP) {
       wrap(key, argv) {
         let dirs = made.get(key);
         if (!dirs) {
-          const name = `autoexp-${createHash5("sha256").update(key).digest("hex").slice(0, 16)}`;
+          const name = `autoexp-${createHash6("sha256").update(key).digest("hex").slice(0, 16)}`;
           dirs = makeGroup(hierarchy, name, limits, true);
           made.set(key, dirs);
         }
@@ -29898,7 +29909,7 @@ async function pipelinedLoop(steps, acquire, shape) {
 }
 
 // action/engine/seal.ts
-import { createHash as createHash6 } from "node:crypto";
+import { createHash as createHash7 } from "node:crypto";
 import { readdir as readdir5, readFile as readFile12 } from "node:fs/promises";
 import { join as join25 } from "node:path";
 async function sealRepository(store) {
@@ -29933,7 +29944,7 @@ async function fingerprintGitDir(gitDir) {
 }
 async function hashOf(path) {
   const bytes = await readFile12(path).catch(() => null);
-  return bytes ? createHash6("sha256").update(bytes).digest("hex") : "missing";
+  return bytes ? createHash7("sha256").update(bytes).digest("hex") : "missing";
 }
 
 // action/engine/slot.ts
@@ -30751,10 +30762,16 @@ function firstSideFirst(seed, ...keys) {
   for (const k of keys) h = Math.imul(h ^ k >>> 0, 2654435761) >>> 0;
   return createRandom(h)() < 0.5;
 }
-function pairSeed(seed, ...keys) {
-  let h = (seed ^ 1540483477) >>> 0;
-  for (const k of keys) h = Math.imul(h ^ k >>> 0, 2246822507) >>> 0;
-  return 1 + Math.floor(createRandom(h)() * (2 ** 31 - 2));
+function pairSeeds() {
+  const drawn = /* @__PURE__ */ new Map();
+  return (key) => {
+    let seed = drawn.get(key);
+    if (seed === void 0) {
+      seed = randomInt2(1, 2 ** 31);
+      drawn.set(key, seed);
+    }
+    return seed;
+  };
 }
 
 // action/engine/evaluate-paired.ts
@@ -30975,7 +30992,10 @@ async function evaluate(ctx, candidate, slot, strata = null) {
   const deterministic = judgedDeterministic(log.config);
   if (config2.eval.repeats <= 1 && pairedDecisions(config2.decide, log, ctx.metric)) {
     return evaluatePaired(ctx, candidate, slot, {
-      incumbent: screenAgainst(ctx, parent.samples, strata, stratum),
+      // A folder runs share (isolation.shared) could carry a run's seed to the next, and the
+      // screened first pair's order is fixed (the candidate, then the incumbent): there, pairs
+      // from the first run, each in a drawn order.
+      incumbent: config2.isolation.shared.length > 0 ? {} : screenAgainst(ctx, parent.samples, strata, stratum),
       noise: (c, i) => noiseSeen([...groups, c, i], objectiveNames, deterministic),
       linesDelta: linesDelta2
     });
@@ -31703,13 +31723,14 @@ async function measurePairs(store, config2, run, commits, slotName = "verify") {
   const failures = [];
   let seconds = 0;
   const header = store.log.config;
+  const seedOf = pairSeeds();
   const measure2 = async (slot, pair, which2, code) => {
     const name = `${slotName}-${pair}-${which2 === "holdout" ? "holdout-" : ""}${code}`;
     const outcome = await slot.evaluate(
       configs[which2],
       commits[code],
       name,
-      { ...run.evalEnv, AUTOEXP_SEED: String(pairSeed(orderSeed, pair)) },
+      { ...run.evalEnv, AUTOEXP_SEED: String(seedOf(`${which2}-${pair}`)) },
       header.frozen_hashes
     );
     seconds += outcome.durationMs / 1e3;
@@ -33127,6 +33148,7 @@ async function attributeRecord(store, config2, plan, run) {
   const header = store.log.config;
   const slot = makeSlot(store, 0, "0", run.isolation);
   const orderSeed = run.orderSeed ?? drawOrderSeed();
+  const seedOf = pairSeeds();
   const confidence = header.confidence ?? config2.decide.confidence;
   const failures = [];
   let seconds = 0;
@@ -33136,7 +33158,7 @@ async function attributeRecord(store, config2, plan, run) {
       config2,
       commit,
       `attribute-${change.iteration}-${pair}-${code}`,
-      { ...run.evalEnv, AUTOEXP_SEED: String(pairSeed(orderSeed, change.iteration, pair)) },
+      { ...run.evalEnv, AUTOEXP_SEED: String(seedOf(`${change.iteration}-${pair}`)) },
       header.frozen_hashes
     );
     runs++;

@@ -20713,6 +20713,17 @@ function cutBlocks(markdown, size, max, rest) {
 }
 
 // action/ledger/log-jsonl.ts
+import { createHash } from "node:crypto";
+
+// action/util/record-field.ts
+function jsonLine(value) {
+  return JSON.stringify(value).replace(
+    /[\x7f-\x9f\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`
+  );
+}
+
+// action/ledger/log-jsonl.ts
 function emptyLog() {
   return {
     config: null,
@@ -20768,6 +20779,11 @@ function addEntry(log, entry, lenient) {
   } else if (entry.type === "import") {
     if (lenient && !Array.isArray(entry.rows)) return false;
     log.imports = [...log.imports ?? [], entry];
+  } else if (entry.type === "import-undo") {
+    const withdrawn = log.imports?.find((i) => importId(i) === entry.import);
+    if (!withdrawn) return !lenient;
+    log.imports = log.imports.filter((i) => i !== withdrawn);
+    log.importUndos = [...log.importUndos ?? [], { undo: entry, withdrawn }];
   } else if (entry.type === "attribute") {
     if (lenient && !Array.isArray(entry.changes)) return false;
     log.attributes = [...log.attributes ?? [], entry];
@@ -20776,6 +20792,11 @@ function addEntry(log, entry, lenient) {
     log.splits = [...log.splits ?? [], entry];
   } else return !lenient;
   return true;
+}
+function importId(entry) {
+  if (entry.id) return entry.id;
+  const { id: _, ...rest } = entry;
+  return createHash("sha256").update(jsonLine(rest)).digest("hex").slice(0, 12);
 }
 function byteLength(text, chars) {
   return Buffer.byteLength(text.slice(0, chars));

@@ -9296,6 +9296,18 @@ function closest(word, known) {
   return best?.name;
 }
 
+// action/util/record-field.ts
+var BREAKS = /[\x00-\x1f\x7f-\x9f\u2028\u2029]+/g;
+function recordField(text2) {
+  return text2.replace(BREAKS, " ").replace(/ {2,}/g, " ").trim();
+}
+function jsonLine(value) {
+  return JSON.stringify(value).replace(
+    /[\x7f-\x9f\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`
+  );
+}
+
 // action/engine/attribute-plan.ts
 function keptChanges(results, finalIteration) {
   return results.flatMap(
@@ -22812,10 +22824,16 @@ function firstSideFirst(seed, ...keys) {
   for (const k of keys) h = Math.imul(h ^ k >>> 0, 2654435761) >>> 0;
   return createRandom(h)() < 0.5;
 }
-function pairSeed(seed, ...keys) {
-  let h = (seed ^ 1540483477) >>> 0;
-  for (const k of keys) h = Math.imul(h ^ k >>> 0, 2246822507) >>> 0;
-  return 1 + Math.floor(createRandom(h)() * (2 ** 31 - 2));
+function pairSeeds() {
+  const drawn = /* @__PURE__ */ new Map();
+  return (key) => {
+    let seed = drawn.get(key);
+    if (seed === void 0) {
+      seed = randomInt(1, 2 ** 31);
+      drawn.set(key, seed);
+    }
+    return seed;
+  };
 }
 
 // action/engine/verify.ts
@@ -24905,13 +24923,14 @@ async function measurePairs(store, config2, run, commits, slotName = "verify") {
   const failures = [];
   let seconds = 0;
   const header = store.log.config;
+  const seedOf = pairSeeds();
   const measure = async (slot, pair, which, code) => {
     const name = `${slotName}-${pair}-${which === "holdout" ? "holdout-" : ""}${code}`;
     const outcome = await slot.evaluate(
       configs[which],
       commits[code],
       name,
-      { ...run.evalEnv, AUTOEXP_SEED: String(pairSeed(orderSeed, pair)) },
+      { ...run.evalEnv, AUTOEXP_SEED: String(seedOf(`${which}-${pair}`)) },
       header.frozen_hashes
     );
     seconds += outcome.durationMs / 1e3;
@@ -25060,6 +25079,7 @@ async function attributeRecord(store, config2, plan, run) {
   const header = store.log.config;
   const slot = makeSlot(store, 0, "0", run.isolation);
   const orderSeed = run.orderSeed ?? drawOrderSeed();
+  const seedOf = pairSeeds();
   const confidence = header.confidence ?? config2.decide.confidence;
   const failures = [];
   let seconds = 0;
@@ -25069,7 +25089,7 @@ async function attributeRecord(store, config2, plan, run) {
       config2,
       commit2,
       `attribute-${change.iteration}-${pair}-${code}`,
-      { ...run.evalEnv, AUTOEXP_SEED: String(pairSeed(orderSeed, change.iteration, pair)) },
+      { ...run.evalEnv, AUTOEXP_SEED: String(seedOf(`${change.iteration}-${pair}`)) },
       header.frozen_hashes
     );
     runs++;
@@ -26051,19 +26071,8 @@ function capNotes(text2) {
 ${cut.slice(cut.indexOf("\n") + 1)}`;
 }
 
-// action/util/record-field.ts
-var BREAKS = /[\x00-\x1f\x7f-\x9f\u2028\u2029]+/g;
-function recordField(text2) {
-  return text2.replace(BREAKS, " ").replace(/ {2,}/g, " ").trim();
-}
-function jsonLine(value) {
-  return JSON.stringify(value).replace(
-    /[\x7f-\x9f\u2028\u2029]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`
-  );
-}
-
 // action/ledger/log-jsonl.ts
+import { createHash as createHash5 } from "node:crypto";
 function emptyLog() {
   return {
     config: null,
@@ -26119,6 +26128,11 @@ function addEntry(log, entry, lenient) {
   } else if (entry.type === "import") {
     if (lenient && !Array.isArray(entry.rows)) return false;
     log.imports = [...log.imports ?? [], entry];
+  } else if (entry.type === "import-undo") {
+    const withdrawn = log.imports?.find((i) => importId(i) === entry.import);
+    if (!withdrawn) return !lenient;
+    log.imports = log.imports.filter((i) => i !== withdrawn);
+    log.importUndos = [...log.importUndos ?? [], { undo: entry, withdrawn }];
   } else if (entry.type === "attribute") {
     if (lenient && !Array.isArray(entry.changes)) return false;
     log.attributes = [...log.attributes ?? [], entry];
@@ -26127,6 +26141,11 @@ function addEntry(log, entry, lenient) {
     log.splits = [...log.splits ?? [], entry];
   } else return !lenient;
   return true;
+}
+function importId(entry) {
+  if (entry.id) return entry.id;
+  const { id: _, ...rest } = entry;
+  return createHash5("sha256").update(jsonLine(rest)).digest("hex").slice(0, 12);
 }
 function byteLength(text2, chars) {
   return Buffer.byteLength(text2.slice(0, chars));
@@ -27355,7 +27374,7 @@ async function findRepository(dir, env) {
 }
 
 // action/engine/journal.ts
-import { createHash as createHash5, timingSafeEqual as timingSafeEqual2 } from "node:crypto";
+import { createHash as createHash6, timingSafeEqual as timingSafeEqual2 } from "node:crypto";
 import { open as open4, readFile as readFile5 } from "node:fs/promises";
 async function readJournal(path, key, tag) {
   const text2 = await readFile5(path, "utf8").catch(() => null);
@@ -27431,7 +27450,7 @@ function ledgerText(items) {
   return items.map((i) => i.type === "entry" ? i.line : "").join("");
 }
 function digest(text2) {
-  return createHash5("sha256").update(text2).digest("hex");
+  return createHash6("sha256").update(text2).digest("hex");
 }
 
 // action/engine/kill-leftovers.ts
@@ -28011,6 +28030,12 @@ var OUTPUT_OPTIONS = {
   json: {
     type: "boolean",
     help: "every event as one JSON line on stdout, then one `done` line (for scripts)"
+  }
+};
+var JSON_OPTION = {
+  json: {
+    type: "boolean",
+    help: "each finding as one JSON line on stdout, then one `done` line with the exit code"
   }
 };
 async function requireRepository(dir, env) {
@@ -30206,7 +30231,8 @@ expect, the min_delta that \`auto\` would choose, and whether an improvement of 
 told from the noise. Each run's stdout and stderr are shown apart, with a warning when stderr
 shows errors. An \`openai\` or \`anthropic\` agent is first called for one token, as a batch does
 before its baseline. Exit 1 when a run did not print every metric or that call shows the agent
-cannot work.`,
+cannot work. --json: each line of the report as {"type":"check","level":"problem"|"warning"|"info",
+"text"}, then {"type":"done","exitCode"}.`,
   options: {
     config: { type: "string", value: "F", default: "autoexp.yml", help: "the config file" },
     runs: { type: "string", value: "N", help: "eval runs (default max(3, decide.baseline_runs))" },
@@ -30214,7 +30240,8 @@ cannot work.`,
       type: "string",
       value: "X",
       help: "an improvement you hope to see, in the primary metric's units"
-    }
+    },
+    ...JSON_OPTION
   },
   async run({ values }, io) {
     const config2 = await readValidConfig(resolve2(io.cwd, values.config), values.config);
@@ -30230,18 +30257,24 @@ cannot work.`,
     }
     const repo = await new Git(io.cwd, io.env).topLevel().catch(() => null);
     const dir = repo ? repo.trim() : io.cwd;
-    io.out(
+    const say = values.json ? (line2) => {
+      if (line2.trim() === "") return;
+      const level = /^PROBLEM\b|^run \d+\/\d+: FAILED\b/.test(line2) ? "problem" : /^(warning|FLAKY)\b/i.test(line2) ? "warning" : "info";
+      io.out(jsonLine({ type: "check", level, text: line2 }));
+    } : (line2) => io.out(inertTerminal(line2));
+    say(
       `autoexp check: running \`${typeof config2.eval.command === "string" ? config2.eval.command : config2.eval.command.join(" ")}\` ${runs} times in ${dir}`
     );
-    return checkEval({
+    const exitCode = await checkEval({
       config: config2,
       dir,
       runs,
       env: io.env,
-      out: (line2) => io.out(inertTerminal(line2)),
-      // the eval's output is in it
+      out: say,
       ...effect !== void 0 ? { effect } : {}
     });
+    if (values.json) io.out(jsonLine({ type: "done", exitCode }));
+    return exitCode;
   }
 });
 
@@ -31450,7 +31483,7 @@ async function importHistory(options) {
       throw refuse(
         `${parsed.rows.length === 0 ? "no readable row" : `${parsed.rows.length - known} of ${parsed.rows.length} rows have a status that is not keep, discard or crash`}: not a karpathy-style results.tsv`
       );
-    const entry = {
+    const unnamed = {
       type: "import",
       source: basename2(options.file),
       metric: metric2,
@@ -31463,6 +31496,8 @@ async function importHistory(options) {
       skipped: parsed.skipped.length,
       timestamp: (/* @__PURE__ */ new Date()).toISOString()
     };
+    const { type, ...fields2 } = unnamed;
+    const entry = { type, id: importId(unnamed), ...fields2 };
     const { store } = await RecordStore.open({
       repoDir: options.repoDir,
       tag: options.tag,
@@ -31515,22 +31550,51 @@ async function undoImport(options) {
   try {
     const { store } = await RecordStore.open(options);
     const _store = __using(_stack, store, true);
+    const { which, tag } = options;
+    const matches = (e) => which === void 0 || e.source === which || basename2(which) === e.source || which.length >= 4 && importId(e).startsWith(which);
     const pending = await readPending(store.stateDir);
-    if (pending) {
+    if (pending && matches(pending)) {
       await rm12(join31(store.stateDir, PENDING), { force: true });
-      return pending;
+      return { entry: pending, pending: true };
     }
-    if (store.log?.imports?.length)
+    const live = (store.log?.imports ?? []).filter(matches);
+    if (which !== void 0 && live.length > 1)
       throw new AutoexpError(
-        `tag ${options.tag} has started, and its import is recorded in its log, which is append-only: it cannot be undone. Start a new tag (--tag) without it`
+        `${JSON.stringify(which)} names ${live.length} imports of tag ${tag} (${live.map(describe3).join("; ")}): give the id of one (autoexp import --undo ID); nothing was changed`
       );
-    throw new AutoexpError(`tag ${options.tag} has no import to undo`);
+    const target = live.at(-1);
+    if (target) {
+      const undo = {
+        type: "import-undo",
+        import: importId(target),
+        source: target.source,
+        rows: target.rows.length,
+        timestamp: (/* @__PURE__ */ new Date()).toISOString()
+      };
+      await store.append([undo]);
+      return { entry: target, pending: false };
+    }
+    const undone = (store.log?.importUndos ?? []).filter((u) => matches(u.withdrawn));
+    const inForce = [...store.log?.imports ?? [], ...pending ? [pending] : []];
+    const left = inForce.length ? ` Its imports in force: ${inForce.map(describe3).join("; ")} (autoexp import --undo ID)` : "";
+    if (undone.length > 0) {
+      const last = undone.at(-1);
+      throw new AutoexpError(
+        `the import ${describe3(last.withdrawn)} was already undone at ${last.undo.timestamp}: nothing to undo in tag ${tag}.${left}`
+      );
+    }
+    throw new AutoexpError(
+      which === void 0 ? `tag ${tag} has no import to undo (autoexp import results.tsv makes one)` : `no import ${JSON.stringify(which)} was made into tag ${tag}: nothing to undo.${left || " It has no import."}`
+    );
   } catch (_) {
     var _error = _, _hasError = true;
   } finally {
     var _promise2 = __callDispose(_stack, _error, _hasError);
     _promise2 && await _promise2;
   }
+}
+function describe3(e) {
+  return `${importId(e)} (${e.rows.length} row(s) from ${e.source})`;
 }
 async function recordPendingImport(store) {
   const path = join31(store.stateDir, PENDING);
@@ -31828,7 +31892,7 @@ async function pipelinedLoop(steps, acquire, shape) {
 }
 
 // action/engine/seal.ts
-import { createHash as createHash6 } from "node:crypto";
+import { createHash as createHash7 } from "node:crypto";
 import { readdir as readdir5, readFile as readFile14 } from "node:fs/promises";
 import { join as join33 } from "node:path";
 async function sealRepository(store) {
@@ -31863,7 +31927,7 @@ async function fingerprintGitDir(gitDir) {
 }
 async function hashOf(path) {
   const bytes = await readFile14(path).catch(() => null);
-  return bytes ? createHash6("sha256").update(bytes).digest("hex") : "missing";
+  return bytes ? createHash7("sha256").update(bytes).digest("hex") : "missing";
 }
 
 // action/engine/steps.ts
@@ -32195,7 +32259,10 @@ async function evaluate(ctx, candidate, slot, strata = null) {
   const deterministic = judgedDeterministic(log.config);
   if (config2.eval.repeats <= 1 && pairedDecisions(config2.decide, log, ctx.metric)) {
     return evaluatePaired(ctx, candidate, slot, {
-      incumbent: screenAgainst(ctx, parent.samples, strata, stratum),
+      // A folder runs share (isolation.shared) could carry a run's seed to the next, and the
+      // screened first pair's order is fixed (the candidate, then the incumbent): there, pairs
+      // from the first run, each in a drawn order.
+      incumbent: config2.isolation.shared.length > 0 ? {} : screenAgainst(ctx, parent.samples, strata, stratum),
       noise: (c, i) => noiseSeen([...groups, c, i], objectiveNames, deterministic),
       linesDelta: linesDelta2
     });
@@ -33157,33 +33224,58 @@ import { resolve as resolve4 } from "node:path";
 var importCommand = defineCommand({
   name: "import",
   summary: "bring an existing karpathy-style results.tsv in as history: on the dashboard, and told to the agent as tried",
-  positionals: "<results.tsv>",
+  positionals: "<results.tsv> | --undo [ID|file]",
   details: `The rows are recorded in the tag's log.jsonl as one {"type":"import"} line (now, or right
 after the baseline when the tag has not started). They are not experiments of the tag: no
 commits, never the incumbent. Lines that cannot be read are skipped and named. Refused: a file
 whose metric is not the config's primary, one that is not a results.tsv (statuses other than
-keep/discard/crash), rows already imported. --undo forgets an import that waits for the tag's
-first run (a recorded one stays: the log is append-only).`,
+keep/discard/crash), rows already imported. Each import has an id (printed, and in its log line).
+--undo withdraws the last import in force (or the one named by its id or file name) at any time:
+an import still waiting for the first run is forgotten; a recorded one is withdrawn by an
+{"type":"import-undo"} line appended to the log (which stays append-only), after which the agent,
+status, report and the dashboard no longer see its rows. Refused: an import never made or
+already undone.`,
   options: {
     config: { type: "string", value: "F", default: "autoexp.yml", help: "the config file" },
     tag: { type: "string", value: "T", help: "the tag (default <name>-<date>, as run)" },
-    undo: { type: "boolean", help: "forget the import waiting for the tag's first run" }
+    undo: {
+      type: "boolean",
+      help: "withdraw the last import (or the one whose id or file name follows)"
+    },
+    ...JSON_OPTION
   },
   async run({ values, positionals }, io) {
     const [file2, ...extra] = positionals;
-    if (values.undo ? file2 !== void 0 : !file2 || extra.length > 0)
+    if (values.undo ? extra.length > 0 : !file2 || extra.length > 0)
       throw new AutoexpError(
-        "import needs one file (autoexp import results.tsv), or --undo and no file"
+        "import needs one file (autoexp import results.tsv), or --undo and at most an import's id or file name"
       );
     const repoDir = await requireRepository(io.cwd, io.env);
     const config2 = await readValidConfig(resolve4(io.cwd, values.config), values.config);
     const tag = validateTag(values.tag ?? defaultTag(config2.name));
+    const done = () => {
+      if (values.json) io.out(jsonLine({ type: "done", exitCode: EXIT.ok }));
+      return EXIT.ok;
+    };
     if (values.undo || !file2) {
-      const undone = await undoImport({ repoDir, tag, env: io.env });
-      io.out(
-        `undone: the import of ${undone.rows.length} row(s) from ${undone.source} into tag ${tag} is forgotten`
-      );
-      return 0;
+      const { entry: entry2, pending: pending2 } = await undoImport({ repoDir, tag, which: file2, env: io.env });
+      const id3 = importId(entry2);
+      if (values.json)
+        io.out(
+          jsonLine({
+            type: "import-undone",
+            tag,
+            id: id3,
+            source: entry2.source,
+            rows: entry2.rows.length,
+            pending: pending2
+          })
+        );
+      else
+        io.out(
+          pending2 ? `undone: the import ${id3} of ${entry2.rows.length} row(s) from ${entry2.source} into tag ${tag} was waiting for the tag's first run and is forgotten` : `undone: the import ${id3} of ${entry2.rows.length} row(s) from ${entry2.source} is withdrawn from tag ${tag} (an import-undo line in its log): the agent, status, report and the dashboard no longer see its rows`
+        );
+      return done();
     }
     const { entry, skipped, pending } = await importHistory({
       repoDir,
@@ -33192,12 +33284,31 @@ first run (a recorded one stays: the log is append-only).`,
       metric: primaryMetric(config2),
       env: io.env
     });
-    for (const s of skipped) io.err(`line ${s.line} skipped: ${s.reason}`);
     const kept = entry.rows.filter((r) => r.status === "keep").length;
+    const id2 = importId(entry);
+    if (values.json) {
+      for (const s of skipped)
+        io.out(jsonLine({ type: "skipped", line: s.line, reason: s.reason }));
+      io.out(
+        jsonLine({
+          type: "imported",
+          tag,
+          id: id2,
+          source: entry.source,
+          metric: entry.metric,
+          rows: entry.rows.length,
+          kept,
+          skipped: skipped.length,
+          pending
+        })
+      );
+      return done();
+    }
+    for (const s of skipped) io.err(`line ${s.line} skipped: ${s.reason}`);
     io.out(
-      `imported ${entry.rows.length} row(s) of ${entry.metric} from ${entry.source} (${kept} kept there${skipped.length ? `, ${skipped.length} line(s) skipped` : ""}) into tag ${tag}: ${pending ? "recorded when the tag starts (autoexp run)" : "recorded now"}; the dashboard shows it and the agent is told it was tried`
+      `imported ${entry.rows.length} row(s) of ${entry.metric} from ${entry.source} (${kept} kept there${skipped.length ? `, ${skipped.length} line(s) skipped` : ""}) into tag ${tag} as import ${id2}: ${pending ? "recorded when the tag starts (autoexp run)" : "recorded now"}; the dashboard shows it and the agent is told it was tried (autoexp import --undo withdraws it)`
     );
-    return 0;
+    return EXIT.ok;
   }
 });
 
@@ -33552,7 +33663,9 @@ var reportCommand = defineCommand({
   summary: "a dashboard (markdown) from any karpathy-style results.tsv or autoexp log.jsonl",
   positionals: "<results.tsv|log.jsonl>",
   details: `Lines that cannot be read are skipped and named on stderr; the rest is rendered. A column
-that is not numbers (val_pass: true/false) is kept as text in each row's description.`,
+that is not numbers (val_pass: true/false) is kept as text in each row's description. --json: each
+note and skipped line as a JSON line, then {"type":"report"} (the summary, and the markdown unless
+--out), then {"type":"done","exitCode"}.`,
   options: {
     goal: {
       type: "string",
@@ -33560,7 +33673,8 @@ that is not numbers (val_pass: true/false) is kept as text in each row's descrip
       default: "minimize",
       help: "results.tsv only: minimize or maximize (minimise, maximise) the first metric"
     },
-    out: { type: "string", value: "F", help: "write the markdown to F instead of stdout" }
+    out: { type: "string", value: "F", help: "write the markdown to F instead of stdout" },
+    ...JSON_OPTION
   },
   async run({ values, positionals }, io) {
     const [file2, ...extra] = positionals;
@@ -33577,29 +33691,49 @@ that is not numbers (val_pass: true/false) is kept as text in each row's descrip
     const text2 = await readFile16(resolve5(io.cwd, file2), "utf8").catch((error2) => {
       throw new AutoexpError(`cannot read ${file2}: ${describeReadError(error2)}`);
     });
-    let markdown;
+    const json2 = (value) => {
+      if (values.json) io.out(jsonLine(value));
+    };
+    let view;
     try {
       if (text2.trimStart().startsWith("{")) {
-        markdown = renderDashboard(
-          viewFromLog(parseLog(text2.endsWith("\n") ? text2 : `${text2}
-`), file2)
-        );
+        view = viewFromLog(parseLog(text2.endsWith("\n") ? text2 : `${text2}
+`), file2);
       } else {
         const { text: numeric, moved } = moveTextColumns(text2);
-        for (const column of moved)
+        for (const column of moved) {
+          json2({ type: "note", column, message: "text, kept in each row's description" });
           io.err(`note: ${file2}: column ${column} is text, kept in each row's description`);
+        }
         const tsv = parseResultsTsv(numeric);
-        for (const s of tsv.skipped)
+        for (const s of tsv.skipped) {
+          json2({ type: "skipped", line: s.line, reason: s.reason });
           io.err(`warning: ${file2}: line ${s.line} skipped: ${s.reason}`);
+        }
         if (tsv.rows.length === 0) throw new Error("no readable row");
-        markdown = renderDashboard(viewFromTsv(tsv, goal, file2));
+        view = viewFromTsv(tsv, goal, file2);
       }
     } catch (error2) {
       throw new AutoexpError(`cannot read ${file2}: ${error2.message}`);
     }
+    const markdown = renderDashboard(view);
     if (values.out) await writeFile12(resolve5(io.cwd, values.out), markdown);
-    else io.out(markdown);
-    return 0;
+    if (values.json) {
+      json2({
+        type: "report",
+        source: file2,
+        metric: view.metric,
+        goal: view.goal,
+        baseline: view.baseline,
+        best: view.best,
+        counts: view.counts,
+        experiments: view.rows.length,
+        imported: view.imported,
+        ...values.out ? { out: values.out } : { markdown }
+      });
+      json2({ type: "done", exitCode: EXIT.ok });
+    } else if (!values.out) io.out(markdown);
+    return EXIT.ok;
   }
 });
 function describeReadError(error2) {
@@ -34119,40 +34253,63 @@ var validateCommand = defineCommand({
   name: "validate",
   summary: "check a config: every problem with its field and a fix; writes nothing",
   details: `Inside a git repository it also checks that every target and frozen glob matches a
-committed file, and names the file to create or commit when one does not.`,
+committed file, and names the file to create or commit when one does not. --json: each
+problem ({"type":"problem","field",...}) and warning as a JSON line, then {"type":"valid",...}
+when it is, then {"type":"done","exitCode"} (the messages stay on stderr as without it).`,
   options: {
-    config: { type: "string", value: "F", default: "autoexp.yml", help: "the config file" }
+    config: { type: "string", value: "F", default: "autoexp.yml", help: "the config file" },
+    ...JSON_OPTION
   },
   async run({ values }, io) {
+    const json2 = (value) => {
+      if (values.json) io.out(jsonLine(value));
+    };
+    const finish = (exitCode) => {
+      json2({ type: "done", exitCode });
+      return exitCode;
+    };
+    const refuse = (problems) => {
+      for (const p of problems) json2({ type: "problem", field: p.path, message: p.message });
+      io.err(formatProblems(values.config, problems));
+      return finish(EXIT.usage);
+    };
+    const warn = (message, field) => {
+      json2({ type: "warning", ...field ? { field } : {}, message });
+      io.err(`warning: ${field ? `${field}: ` : ""}${message}`);
+    };
     const result = await loadConfig(resolve8(io.cwd, values.config));
-    if (!result.ok) {
-      io.err(formatProblems(values.config, result.problems));
-      return 2;
-    }
+    if (!result.ok) return refuse(result.problems);
     const { config: config2 } = result;
     const repo = new Git(io.cwd, io.env);
     const committed = await repo.listFiles().catch(() => null);
     if (committed) {
       const untracked = await repo.untrackedFiles();
       const { problems, warnings } = checkScopeFiles(config2, committed, untracked);
-      for (const w of warnings) io.err(`warning: ${w.path}: ${w.message}`);
-      if (problems.length > 0) {
-        io.err(formatProblems(values.config, problems));
-        return 2;
-      }
+      for (const w of warnings) warn(w.message, w.path);
+      if (problems.length > 0) return refuse(problems);
     } else {
-      io.err(
-        "warning: not inside a git repository, so targets and frozen files were not checked (autoexp runs only in a repository)"
+      warn(
+        "not inside a git repository, so targets and frozen files were not checked (autoexp runs only in a repository)"
       );
     }
     const agentIssue = agentProblem(config2.agent, io.env);
-    if (agentIssue) io.err(`warning: ${agentIssue}`);
+    if (agentIssue) warn(agentIssue);
     const [primary, ...others] = objectiveSpecs(config2);
     const rule = others.length > 0 || config2.decide.rule !== "primary" ? ` (rule ${config2.decide.rule})` : "";
-    io.out(
-      `${values.config} is valid: ${primary.name} (${primary.goal})${rule}, target ${config2.target.join(", ")}, frozen ${config2.frozen.join(", ") || "(none)"}, agent ${config2.agent.use}, ${config2.budget.experiments} experiments per batch`
-    );
-    return 0;
+    const valid = `${values.config} is valid: ${primary.name} (${primary.goal})${rule}, target ${config2.target.join(", ")}, frozen ${config2.frozen.join(", ") || "(none)"}, agent ${config2.agent.use}, ${config2.budget.experiments} experiments per batch`;
+    if (!values.json) io.out(valid);
+    json2({
+      type: "valid",
+      config: values.config,
+      message: valid,
+      objectives: [primary, ...others].map((o) => ({ name: o.name, goal: o.goal })),
+      rule: config2.decide.rule,
+      target: config2.target,
+      frozen: config2.frozen,
+      agent: config2.agent.use,
+      experiments: config2.budget.experiments
+    });
+    return finish(EXIT.ok);
   }
 });
 
@@ -34301,7 +34458,7 @@ async function main(argv, io) {
     const { message, exitCode, detail } = describeError(error2);
     io.err(`autoexp: ${message}`);
     if (detail && io.env.AUTOEXP_DEBUG) io.err(detail);
-    if (rest.includes("--json")) io.out(JSON.stringify({ type: "done", exitCode, error: message }));
+    if (rest.includes("--json")) io.out(jsonLine({ type: "done", exitCode, error: message }));
     return exitCode;
   }
 }
