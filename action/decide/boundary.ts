@@ -20,7 +20,7 @@ export interface BoundaryInput {
   /**
    * Paired differences (decide.paired): each look is a pair of runs, the incumbent's and the
    * candidate's, so the statistic is the mean difference over its spread (no incumbent term), and
-   * the first pair is already a look. `fresh`: pairs from the first run, the first pair screened
+   * the looks are pairs 2 to maxRuns. `fresh`: pairs from the first run, the first pair screened
    * at min_delta (`screenSd` in units of a pair difference's sd). `screened`: the candidate's
    * first run was screened against `incumbentRuns` earlier runs of the incumbent (at `screenSd`
    * pair-difference sds) and, passing, becomes the candidate's side of the first pair: the
@@ -139,7 +139,8 @@ function pairedPeak(
     if (run - gauss() * Math.sqrt(inc) < s.screenSd * sd0) return Number.NEGATIVE_INFINITY;
     first = run - gauss();
   } else first = gauss() * Math.SQRT2;
-  let peak = first / sd0;
+  // The first look is the second pair: one pair never keeps (a step between its runs fools it).
+  let peak = Number.NEGATIVE_INFINITY;
   if (s.paired === "fresh" && first < s.screenSd * sd0) return peak;
   let m = first;
   let ss = 0;

@@ -57,8 +57,9 @@ export function judge(input: JudgeInput): Judgement {
       screenSd: c.sd > 0 ? o.minDelta / c.sd : 0,
       paired: input.paired?.first,
     });
-  // Paired, the first pair is already a look: the spread comes from the night, not the pair.
-  const firstLook = input.paired ? 1 : 2;
+  // A keep needs two runs, or two pairs: a step in the machine's speed between a pair's two runs
+  // (a load spike starting) fools one pair, not two.
+  const firstLook = 2;
 
   const improved = comparisons.filter((c, i) => {
     const o = decisive[i]!;

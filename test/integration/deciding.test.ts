@@ -130,9 +130,12 @@ describe("deciding under noise, through the engine", () => {
       `idea ${i + 1}`,
     ]);
     // 4 baseline runs, then ~1-2 runs per idea; from eval 9 on every score is 20 lower ("better").
-    const { repo, config, env } = setup(plan, "{ baseline_runs: 4, remeasure_every: 2 }", {
-      DRIFT_AFTER: "9",
-    });
+    // The unpaired rule's drift check (decide.paired: false); pairs need none (the test below).
+    const { repo, config, env } = setup(
+      plan,
+      "{ baseline_runs: 4, remeasure_every: 2, paired: false }",
+      { DRIFT_AFTER: "9" },
+    );
     await runBatch({ repoDir: repo, config, tag: "t", env });
     const log = ledger(repo);
     const drift = log.remeasures.find((m) => m.reason === "drift");
@@ -144,6 +147,25 @@ describe("deciding under noise, through the engine", () => {
     expect(kept.length).toBeLessThanOrEqual(1);
     expect(incumbentState(log)!.score).toBeLessThan(0);
     expect(git(repo, "show", "autoexp/t:.autoexp/t/dashboard.md")).toContain("Drift:");
+  });
+
+  it("paired (the default): the same step in the machine's speed keeps nothing, even where it falls inside a pair", async () => {
+    const plan: [number, string, string][] = Array.from({ length: 8 }, (_, i) => [
+      0,
+      "",
+      `idea ${i + 1}`,
+    ]);
+    const { repo, config, env } = setup(plan, "{ baseline_runs: 4 }", { DRIFT_AFTER: "9" });
+    await runBatch({ repoDir: repo, config, tag: "t", env });
+    const log = ledger(repo);
+    // The step happened: runs after the 9th read 20 lower.
+    const all = [
+      ...log.results.flatMap((r) => r.samples.loss ?? []),
+      ...log.remeasures.flatMap((m) => m.samples.loss ?? []),
+    ];
+    expect(all.some((v) => v < -5)).toBe(true);
+    expect(log.results.filter((r) => r.status === "keep")).toEqual([]);
+    expect(log.remeasures.some((m) => m.paired_with !== undefined)).toBe(true);
   });
 
   it("keeps a shorter candidate that is equal within noise as a simplification", async () => {
