@@ -30369,7 +30369,7 @@ function pairedPeak(s, inc, gauss, chiSquare) {
     if (run - gauss() * Math.sqrt(inc) < s.screenSd * sd0) return Number.NEGATIVE_INFINITY;
     first = run - gauss();
   } else first = gauss() * Math.SQRT2;
-  let peak = first / sd0;
+  let peak = Number.NEGATIVE_INFINITY;
   if (s.paired === "fresh" && first < s.screenSd * sd0) return peak;
   let m = first;
   let ss = 0;
@@ -30593,7 +30593,7 @@ function judge(input2) {
     screenSd: c.sd > 0 ? o.minDelta / c.sd : 0,
     paired: input2.paired?.first
   });
-  const firstLook = input2.paired ? 1 : 2;
+  const firstLook = 2;
   const improved = comparisons.filter((c, i) => {
     const o = decisive[i];
     if (c.gain <= o.minDelta + eps(c, input2)) return false;
