@@ -6,17 +6,13 @@
 
 import { judge, type Policy } from "../action/decide/judge.ts";
 import { pooledNoise } from "../action/decide/noise.ts";
-import { createRandom } from "../action/util/random.ts";
+import { createRandom, gaussian } from "../action/util/random.ts";
 
 const trials = Number(process.argv[2] ?? 100_000);
 const maxRuns = Number(process.env.MAX_RUNS ?? 5);
 const screen = Number(process.env.SCREEN ?? 0.25);
 const random = createRandom(7);
-const gauss = () => {
-  let u = 0;
-  while (u === 0) u = random();
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
-};
+const gauss = gaussian(random);
 /** Student t with 3 degrees of freedom, scaled to unit variance (sd of t3 is sqrt(3)). */
 const t3 = () => {
   const z = gauss();

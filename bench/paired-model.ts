@@ -20,7 +20,7 @@ import { parseArgs } from "node:util";
 import { judge, type Policy } from "../action/decide/judge.ts";
 import { type Noise, pooledNoise } from "../action/decide/noise.ts";
 import { firstSideFirst } from "../action/engine/pair-order.ts";
-import { createRandom } from "../action/util/random.ts";
+import { createRandom, gaussian } from "../action/util/random.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -43,11 +43,7 @@ type Design = "unpaired" | "paired" | "pairs";
 
 function night(design: Design, seed: number) {
   const random = createRandom(seed);
-  const gauss = () => {
-    let u = 0;
-    while (u === 0) u = random();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
-  };
+  const gauss = gaussian(random);
   const draw =
     args.noise === "t3"
       ? () => {

@@ -22,7 +22,7 @@ import { judge, type Policy } from "../action/decide/judge.ts";
 import { pooledNoise } from "../action/decide/noise.ts";
 import { mean } from "../action/decide/stats.ts";
 import { verifiedGain } from "../action/decide/verified-gain.ts";
-import { createRandom } from "../action/util/random.ts";
+import { createRandom, gaussian } from "../action/util/random.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -44,11 +44,7 @@ const BASELINE_RUNS = 5;
 const CONFIDENCE = 0.95;
 
 const random = createRandom(Number(args.seed));
-const gauss = () => {
-  let u = 0;
-  while (u === 0) u = random();
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
-};
+const gauss = gaussian(random);
 /** Student t with 3 degrees of freedom, scaled to unit variance. */
 const t3 = () =>
   gauss() / Math.sqrt((gauss() ** 2 + gauss() ** 2 + gauss() ** 2) / 3) / Math.sqrt(3);

@@ -1,4 +1,4 @@
-import { createRandom } from "../util/random.ts";
+import { createRandom, gaussian } from "../util/random.ts";
 
 /** A candidate "looks good" only when t reaches this; below it further runs are unlikely to help. */
 export const FUTILITY_T = 0.5;
@@ -76,11 +76,7 @@ function roundSafe(input: BoundaryInput): BoundaryInput {
 
 function simulate(s: BoundaryInput): number {
   const random = createRandom(20261202);
-  const gauss = () => {
-    let u = 0;
-    while (u === 0) u = random();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
-  };
+  const gauss = gaussian(random);
   const chiSquare = (df: number) => 2 * gamma(df / 2, random, gauss);
   const peaks = new Float64Array(TRIALS);
   const inc = Number.isFinite(s.incumbentRuns) ? 1 / s.incumbentRuns : 0;

@@ -1,4 +1,4 @@
-import { createRandom } from "../util/random.ts";
+import { createRandom, gaussian } from "../util/random.ts";
 import { judge } from "./judge.ts";
 import type { Judgement } from "./judgement.ts";
 import { pooledNoise } from "./noise.ts";
@@ -25,11 +25,7 @@ export function estimatePower(
   seed = 1,
 ): { keepRate: number; evalsPerCandidate: number } {
   const random = createRandom(seed);
-  const gauss = () => {
-    let u = 0;
-    while (u === 0) u = random();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
-  };
+  const gauss = gaussian(random);
   let kept = 0;
   let evals = 0;
   for (let t = 0; t < trials; t++) {

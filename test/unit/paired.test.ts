@@ -6,7 +6,7 @@ import { type Noise, pooledNoise } from "../../action/decide/noise.ts";
 import { pairNoise } from "../../action/decide/pair-noise.ts";
 import { movedToStratum, stratumOffsets } from "../../action/decide/stratum-offsets.ts";
 import type { RemeasureEntry, ResultEntry } from "../../action/ledger/types.ts";
-import { createRandom } from "../../action/util/random.ts";
+import { createRandom, gaussian } from "../../action/util/random.ts";
 
 const policy = (minDelta: number): Policy => ({
   rule: "primary",
@@ -16,15 +16,6 @@ const policy = (minDelta: number): Policy => ({
   maxRuns: 5,
   simplification: false,
 });
-
-function gaussian(seed: number) {
-  const random = createRandom(seed);
-  return () => {
-    let u = 0;
-    while (u === 0) u = random();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
-  };
-}
 
 /**
  * One candidate as the engine measures it (evaluate-paired.ts): a screening run against the
@@ -100,7 +91,7 @@ function rate(
   drift?: (clock: number) => number,
   design?: "screened" | "fresh",
 ) {
-  const draw = gaussian(seed);
+  const draw = gaussian(createRandom(seed));
   let kept = 0;
   let unpaired = 0;
   let runs = 0;
