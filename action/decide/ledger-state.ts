@@ -146,6 +146,19 @@ export function objectiveSpecs(config: Config): { name: string; goal: Goal }[] {
   return [...goals.filter((g) => g.name === first), ...goals.filter((g) => g.name !== first)];
 }
 
+/** The policy with each objective's min_delta chosen for the noise seen now (chooseMinDeltas). */
+export function withMinDeltas(
+  policy: Policy,
+  config: Config,
+  noise: Record<string, Noise>,
+): Policy {
+  const deltas = chooseMinDeltas(config, noise);
+  return {
+    ...policy,
+    objectives: policy.objectives.map((o) => ({ ...o, minDelta: deltas[o.name] ?? o.minDelta })),
+  };
+}
+
 /**
  * min_delta per objective. `auto` reads the pooled noise: a quarter of a standard deviation
  * when candidates are confirmed (only the screen after one run; the t-test decides), two when

@@ -1,8 +1,7 @@
 import { randomInt } from "node:crypto";
-import type { Judgement, Policy } from "../decide/judge.ts";
-import { judge } from "../decide/judge.ts";
+import { type Judgement, judge } from "../decide/judge.ts";
 import type { PairedDesign } from "../decide/judgement.ts";
-import { chooseMinDeltas, withWeightedScore } from "../decide/ledger-state.ts";
+import { withMinDeltas, withWeightedScore } from "../decide/ledger-state.ts";
 import type { Noise } from "../decide/noise.ts";
 import { pairNoise } from "../decide/pair-noise.ts";
 import type { Samples } from "../decide/policy.ts";
@@ -48,7 +47,6 @@ export async function evaluatePaired(
   const commit = candidate.commit!;
   const { policy, config } = ctx;
   const log = ctx.store.log!;
-  const frozen = log.config!.frozen_hashes;
   const baselineMeans = log.config!.baseline_metrics ?? {};
   const here = { worker: slot.id, device: slot.device };
   const cand: Record<string, number[]> = {};
@@ -76,17 +74,15 @@ export async function evaluatePaired(
     return outcome;
   };
   const runIncumbent = async (seed: number): Promise<void> => {
-    const outcome = await slot.evaluate(
-      config,
-      parent.commit,
+    const { metrics, seconds } = await incumbentRun(
+      ctx,
+      slot,
+      parent,
       `${iteration}-${runs}-incumbent-${incOn.length}`,
       { ...ctx.evalEnv, AUTOEXP_SEED: String(seed) },
-      frozen,
     );
-    incSeconds += outcome.durationMs / 1000;
-    const failed = incumbentFailure(parent.iteration, slot, outcome);
-    if (failed) throw new AutoexpError(failed);
-    addSamples(inc, withWeightedScore(outcome.metrics, config, baselineMeans));
+    incSeconds += seconds;
+    addSamples(inc, metrics);
     incOn.push(here);
   };
   const concurrent = () =>
@@ -103,11 +99,12 @@ export async function evaluatePaired(
       : {};
   /** A run that did not give a score ends the experiment, as unpaired. */
   const failedRun = (outcome: CheckedOutcome): Verdict | null => {
-    const base = {
+    const failed = runFailure(outcome, runs - 1);
+    if (!failed) return null;
+    return {
       judgedAgainst: parent.iteration,
       score: null,
       delta: null,
-      metrics: {},
       guard_pass: null,
       commit,
       ...(candidate.key ? { key: candidate.key } : {}),
@@ -115,27 +112,7 @@ export async function evaluatePaired(
       tail,
       samples: cand,
       ...concurrent(),
-    };
-    if (outcome.tampered.length > 0)
-      return {
-        ...base,
-        status: "violation",
-        reason: `the eval run changed frozen files: ${outcome.tampered.slice(0, 5).join(", ")}`,
-      };
-    if (outcome.status !== "ok")
-      return {
-        ...base,
-        metrics: outcome.metrics,
-        status: outcome.status,
-        reason: `${runs > 1 ? `run ${runs}: ` : ""}${outcome.problem ?? outcome.status}`,
-      };
-    return null;
-  };
-  const policyFor = (noise: Record<string, Noise>): Policy => {
-    const deltas = chooseMinDeltas(config, noise);
-    return {
-      ...policy,
-      objectives: policy.objectives.map((o) => ({ ...o, minDelta: deltas[o.name] ?? o.minDelta })),
+      ...failed,
     };
   };
 
@@ -153,7 +130,7 @@ export async function evaluatePaired(
     addSamples(cand, withWeightedScore(outcome.metrics, config, baselineMeans));
     const noise = setup.noise(cand, {});
     judgement = judge({
-      policy: policyFor(noise),
+      policy: withMinDeltas(policy, config, noise),
       incumbent: screenAgainst,
       candidate: cand,
       noise,
@@ -168,7 +145,7 @@ export async function evaluatePaired(
   const judgePairs = () => {
     const noise = setup.noise(cand, inc);
     return judge({
-      policy: policyFor(noise),
+      policy: withMinDeltas(policy, config, noise),
       incumbent: inc,
       candidate: cand,
       noise,
@@ -253,4 +230,48 @@ export async function candidateRun(
   );
   clearTimeout(timer);
   return outcome;
+}
+
+/**
+ * Why one eval run ends its experiment (`run`, from 0: its place among the candidate's runs):
+ * it changed frozen files (violation) or gave no score (its status). Null when it gave one.
+ */
+export function runFailure(
+  outcome: CheckedOutcome,
+  run: number,
+): Pick<Verdict, "status" | "reason" | "metrics"> | null {
+  if (outcome.tampered.length > 0)
+    return {
+      status: "violation",
+      reason: `the eval run changed frozen files: ${outcome.tampered.slice(0, 5).join(", ")}`,
+      metrics: {},
+    };
+  if (outcome.status !== "ok")
+    return {
+      status: outcome.status,
+      reason: `${run > 0 ? `run ${run + 1}: ` : ""}${outcome.problem ?? outcome.status}`,
+      metrics: outcome.metrics,
+    };
+  return null;
+}
+
+/**
+ * One run of the incumbent beside a candidate, on the candidate's slot: its metrics (the weighted
+ * score included) and seconds. An incumbent that fails makes the eval unreliable: the batch stops.
+ */
+export async function incumbentRun(
+  ctx: EngineContext,
+  slot: Slot,
+  parent: Candidate["parent"],
+  name: string,
+  env: Record<string, string | undefined>,
+): Promise<{ metrics: Record<string, number>; seconds: number }> {
+  const header = ctx.store.log!.config!;
+  const outcome = await slot.evaluate(ctx.config, parent.commit, name, env, header.frozen_hashes);
+  const failed = incumbentFailure(parent.iteration, slot, outcome);
+  if (failed) throw new AutoexpError(failed);
+  return {
+    metrics: withWeightedScore(outcome.metrics, ctx.config, header.baseline_metrics ?? {}),
+    seconds: outcome.durationMs / 1000,
+  };
 }

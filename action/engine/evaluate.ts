@@ -1,16 +1,14 @@
 import { judgedDeterministic, noiseSeen } from "../decide/determinism.ts";
 import { fmt } from "../decide/fmt.ts";
 import { type Judgement, judge } from "../decide/judge.ts";
-import { chooseMinDeltas, ledgerSamples, withWeightedScore } from "../decide/ledger-state.ts";
+import { ledgerSamples, withMinDeltas, withWeightedScore } from "../decide/ledger-state.ts";
 import { ledgerStrata } from "../decide/ledger-strata.ts";
 import { pairedDecisions } from "../decide/remeasure-plan.ts";
 import { addSamples, meansOf } from "../decide/samples.ts";
 import { flattenStrata, mergeStrata, stratumOf } from "../decide/strata.ts";
 import { movedToStratum, stratumOffsets } from "../decide/stratum-offsets.ts";
 import type { Status } from "../ledger/types.ts";
-import { AutoexpError } from "../util/errors.ts";
-import { incumbentFailure } from "./concurrent-baseline.ts";
-import { candidateRun, evaluatePaired } from "./evaluate-paired.ts";
+import { candidateRun, evaluatePaired, incumbentRun, runFailure } from "./evaluate-paired.ts";
 import type { Candidate, EngineContext, Verdict } from "./experiment.ts";
 import { round } from "./propose.ts";
 import type { Slot } from "./slot.ts";
@@ -37,7 +35,6 @@ export async function evaluate(
   const key = candidate.key;
   const { policy, config } = ctx;
   const log = ctx.store.log!;
-  const frozen = log.config!.frozen_hashes;
   const linesDelta = policy.simplification
     ? await ctx.store.repo.linesDelta(candidate.base, commit)
     : undefined;
@@ -78,18 +75,16 @@ export async function evaluate(
   for (let run = 0; run < limit && !judgement?.final; run++) {
     if (judgement) ctx.emit({ type: "run", iteration, run: run + 1, reason: judgement.reason });
     while (strata && incumbentHere() < config.decide.baseline_runs) {
-      const outcome = await slot.evaluate(
-        config,
-        parent.commit,
+      const { metrics, seconds } = await incumbentRun(
+        ctx,
+        slot,
+        parent,
         // One log per run (the incumbent may need several here before the candidate's run).
         `${iteration}-${run}-incumbent-${concurrent.runsOn.length}`,
         ctx.evalEnv,
-        frozen,
       );
-      concurrent.evalSeconds += outcome.durationMs / 1000;
-      const failed = incumbentFailure(parent.iteration, slot, outcome);
-      if (failed) throw new AutoexpError(failed);
-      addSamples(concurrent.samples, withWeightedScore(outcome.metrics, config, baselineMeans));
+      concurrent.evalSeconds += seconds;
+      addSamples(concurrent.samples, metrics);
       concurrent.runsOn.push(here);
     }
     const outcome = await candidateRun(ctx, slot, commit, iteration, run, ctx.evalEnv);
@@ -108,23 +103,8 @@ export async function evaluate(
       tail,
       samples,
     };
-    if (outcome.tampered.length > 0) {
-      return {
-        ...NONE,
-        ...base,
-        status: "violation",
-        reason: `the eval run changed frozen files: ${outcome.tampered.slice(0, 5).join(", ")}`,
-      };
-    }
-    if (outcome.status !== "ok") {
-      return {
-        ...NONE,
-        ...base,
-        metrics: outcome.metrics,
-        status: outcome.status,
-        reason: `${run > 0 ? `run ${run + 1}: ` : ""}${outcome.problem ?? outcome.status}`,
-      };
-    }
+    const failed = runFailure(outcome, run);
+    if (failed) return { ...NONE, ...base, ...failed };
     addSamples(samples, withWeightedScore(outcome.metrics, config, baselineMeans));
     if (run + 1 < config.eval.repeats) continue;
     const noise = noiseSeen(
@@ -136,16 +116,9 @@ export async function evaluate(
     const incumbent = strata
       ? mergeStrata(strata.incumbent, { [stratum]: concurrent.samples })
       : null;
-    // min_delta: auto follows the pooled noise, not only the baseline's few runs.
-    const deltas = chooseMinDeltas(config, noise);
     judgement = judge({
-      policy: {
-        ...policy,
-        objectives: policy.objectives.map((o) => ({
-          ...o,
-          minDelta: deltas[o.name] ?? o.minDelta,
-        })),
-      },
+      // min_delta: auto follows the pooled noise, not only the baseline's few runs.
+      policy: withMinDeltas(policy, config, noise),
       incumbent: incumbent ? flattenStrata(incumbent) : parent.samples,
       candidate: samples,
       noise,

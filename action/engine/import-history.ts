@@ -3,7 +3,7 @@ import { basename, join } from "node:path";
 import { writeAtomic } from "../files/write-atomic.ts";
 import { importId } from "../ledger/log-jsonl.ts";
 import { parseResultsTsv } from "../ledger/results-tsv.ts";
-import type { ImportEntry, ImportUndoEntry } from "../ledger/types.ts";
+import { type ImportEntry, type ImportUndoEntry, STATUSES } from "../ledger/types.ts";
 import { AutoexpError } from "../util/errors.ts";
 import { RecordStore } from "./record-store.ts";
 import { moveTextColumns } from "./text-columns.ts";
@@ -82,20 +82,8 @@ export async function importHistory(options: {
   return { entry, skipped: parsed.skipped, pending: true };
 }
 
-/** karpathy's statuses and autoexp's own (its results.tsv). */
-const KNOWN_STATUSES = new Set([
-  "keep",
-  "discard",
-  "crash",
-  "baseline",
-  "timeout",
-  "guard_fail",
-  "checks_failed",
-  "violation",
-  "agent_error",
-  "no_change",
-  "duplicate",
-]);
+/** karpathy's statuses and autoexp's own, from the one list (simplification left out, as before). */
+const KNOWN_STATUSES = new Set<string>(STATUSES.filter((s) => s !== "simplification"));
 
 function sameRows(a: ImportEntry, b: ImportEntry): boolean {
   return a.metric === b.metric && JSON.stringify(a.rows) === JSON.stringify(b.rows);
