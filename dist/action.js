@@ -22878,6 +22878,13 @@ function objectiveSpecs(config2) {
   const first = primaryMetric(config2);
   return [...goals.filter((g) => g.name === first), ...goals.filter((g) => g.name !== first)];
 }
+function withMinDeltas(policy, config2, noise) {
+  const deltas = chooseMinDeltas(config2, noise);
+  return {
+    ...policy,
+    objectives: policy.objectives.map((o) => ({ ...o, minDelta: deltas[o.name] ?? o.minDelta }))
+  };
+}
 function chooseMinDeltas(config2, noise) {
   const factor = config2.decide.confirm ? 0.25 : 2;
   const setting = config2.decide.min_delta;
@@ -25579,6 +25586,13 @@ function createRandom(seed) {
     t = Math.imul(t ^ t >>> 15, t | 1);
     t ^= t + Math.imul(t ^ t >>> 7, t | 61);
     return ((t ^ t >>> 14) >>> 0) / 4294967296;
+  };
+}
+function gaussian(random) {
+  return () => {
+    let u = 0;
+    while (u === 0) u = random();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
   };
 }
 
@@ -28728,6 +28742,7 @@ function countLines(text2) {
 
 // action/engine/import-history.ts
 var PENDING = "import.json";
+var KNOWN_STATUSES = new Set(STATUSES.filter((s) => s !== "simplification"));
 async function recordPendingImport(store) {
   const path = join18(store.stateDir, PENDING);
   const text2 = await readFile11(path, "utf8").catch(() => null);
@@ -30319,11 +30334,7 @@ function roundSafe(input2) {
 }
 function simulate(s) {
   const random = createRandom(20261202);
-  const gauss = () => {
-    let u = 0;
-    while (u === 0) u = random();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
-  };
+  const gauss = gaussian(random);
   const chiSquare = (df) => 2 * gamma(df / 2, random, gauss);
   const peaks = new Float64Array(TRIALS);
   const inc = Number.isFinite(s.incumbentRuns) ? 1 / s.incumbentRuns : 0;
@@ -30781,7 +30792,6 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
   const commit = candidate.commit;
   const { policy, config: config2 } = ctx;
   const log = ctx.store.log;
-  const frozen = log.config.frozen_hashes;
   const baselineMeans = log.config.baseline_metrics ?? {};
   const here = { worker: slot.id, device: slot.device };
   const cand = {};
@@ -30808,17 +30818,15 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
     return outcome;
   };
   const runIncumbent = async (seed) => {
-    const outcome = await slot.evaluate(
-      config2,
-      parent.commit,
+    const { metrics: metrics2, seconds } = await incumbentRun(
+      ctx,
+      slot,
+      parent,
       `${iteration}-${runs}-incumbent-${incOn.length}`,
-      { ...ctx.evalEnv, AUTOEXP_SEED: String(seed) },
-      frozen
+      { ...ctx.evalEnv, AUTOEXP_SEED: String(seed) }
     );
-    incSeconds += outcome.durationMs / 1e3;
-    const failed2 = incumbentFailure(parent.iteration, slot, outcome);
-    if (failed2) throw new AutoexpError(failed2);
-    addSamples(inc, withWeightedScore(outcome.metrics, config2, baselineMeans));
+    incSeconds += seconds;
+    addSamples(inc, metrics2);
     incOn.push(here);
   };
   const concurrent = () => incOn.length > 0 ? {
@@ -30831,39 +30839,20 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
     }
   } : {};
   const failedRun = (outcome) => {
-    const base = {
+    const failed2 = runFailure(outcome, runs - 1);
+    if (!failed2) return null;
+    return {
       judgedAgainst: parent.iteration,
       score: null,
       delta: null,
-      metrics: {},
       guard_pass: null,
       commit,
       ...candidate.key ? { key: candidate.key } : {},
       evalSeconds: round(evalSeconds),
       tail,
       samples: cand,
-      ...concurrent()
-    };
-    if (outcome.tampered.length > 0)
-      return {
-        ...base,
-        status: "violation",
-        reason: `the eval run changed frozen files: ${outcome.tampered.slice(0, 5).join(", ")}`
-      };
-    if (outcome.status !== "ok")
-      return {
-        ...base,
-        metrics: outcome.metrics,
-        status: outcome.status,
-        reason: `${runs > 1 ? `run ${runs}: ` : ""}${outcome.problem ?? outcome.status}`
-      };
-    return null;
-  };
-  const policyFor = (noise) => {
-    const deltas = chooseMinDeltas(config2, noise);
-    return {
-      ...policy,
-      objectives: policy.objectives.map((o) => ({ ...o, minDelta: deltas[o.name] ?? o.minDelta }))
+      ...concurrent(),
+      ...failed2
     };
   };
   let design = { first: "fresh" };
@@ -30880,7 +30869,7 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
     addSamples(cand, withWeightedScore(outcome.metrics, config2, baselineMeans));
     const noise = setup.noise(cand, {});
     judgement = judge({
-      policy: policyFor(noise),
+      policy: withMinDeltas(policy, config2, noise),
       incumbent: screenAgainst2,
       candidate: cand,
       noise,
@@ -30895,7 +30884,7 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
   const judgePairs = () => {
     const noise = setup.noise(cand, inc);
     return judge({
-      policy: policyFor(noise),
+      policy: withMinDeltas(policy, config2, noise),
       incumbent: inc,
       candidate: cand,
       noise,
@@ -30966,6 +30955,31 @@ async function candidateRun(ctx, slot, commit, iteration, run, env) {
   clearTimeout(timer);
   return outcome;
 }
+function runFailure(outcome, run) {
+  if (outcome.tampered.length > 0)
+    return {
+      status: "violation",
+      reason: `the eval run changed frozen files: ${outcome.tampered.slice(0, 5).join(", ")}`,
+      metrics: {}
+    };
+  if (outcome.status !== "ok")
+    return {
+      status: outcome.status,
+      reason: `${run > 0 ? `run ${run + 1}: ` : ""}${outcome.problem ?? outcome.status}`,
+      metrics: outcome.metrics
+    };
+  return null;
+}
+async function incumbentRun(ctx, slot, parent, name, env) {
+  const header = ctx.store.log.config;
+  const outcome = await slot.evaluate(ctx.config, parent.commit, name, env, header.frozen_hashes);
+  const failed2 = incumbentFailure(parent.iteration, slot, outcome);
+  if (failed2) throw new AutoexpError(failed2);
+  return {
+    metrics: withWeightedScore(outcome.metrics, ctx.config, header.baseline_metrics ?? {}),
+    seconds: outcome.durationMs / 1e3
+  };
+}
 
 // action/engine/evaluate.ts
 var NONE2 = { score: null, delta: null, metrics: {}, samples: {}, guard_pass: null };
@@ -30975,7 +30989,6 @@ async function evaluate(ctx, candidate, slot, strata = null) {
   const key = candidate.key;
   const { policy, config: config2 } = ctx;
   const log = ctx.store.log;
-  const frozen = log.config.frozen_hashes;
   const linesDelta2 = policy.simplification ? await ctx.store.repo.linesDelta(candidate.base, commit) : void 0;
   const samples = {};
   const groups = strata ? strata.groups : ledgerSamples(log).groups;
@@ -31009,18 +31022,16 @@ async function evaluate(ctx, candidate, slot, strata = null) {
   for (let run = 0; run < limit && !judgement?.final; run++) {
     if (judgement) ctx.emit({ type: "run", iteration, run: run + 1, reason: judgement.reason });
     while (strata && incumbentHere() < config2.decide.baseline_runs) {
-      const outcome2 = await slot.evaluate(
-        config2,
-        parent.commit,
+      const { metrics: metrics2, seconds } = await incumbentRun(
+        ctx,
+        slot,
+        parent,
         // One log per run (the incumbent may need several here before the candidate's run).
         `${iteration}-${run}-incumbent-${concurrent.runsOn.length}`,
-        ctx.evalEnv,
-        frozen
+        ctx.evalEnv
       );
-      concurrent.evalSeconds += outcome2.durationMs / 1e3;
-      const failed2 = incumbentFailure(parent.iteration, slot, outcome2);
-      if (failed2) throw new AutoexpError(failed2);
-      addSamples(concurrent.samples, withWeightedScore(outcome2.metrics, config2, baselineMeans));
+      concurrent.evalSeconds += seconds;
+      addSamples(concurrent.samples, metrics2);
       concurrent.runsOn.push(here);
     }
     const outcome = await candidateRun(ctx, slot, commit, iteration, run, ctx.evalEnv);
@@ -31037,23 +31048,8 @@ async function evaluate(ctx, candidate, slot, strata = null) {
       tail,
       samples
     };
-    if (outcome.tampered.length > 0) {
-      return {
-        ...NONE2,
-        ...base,
-        status: "violation",
-        reason: `the eval run changed frozen files: ${outcome.tampered.slice(0, 5).join(", ")}`
-      };
-    }
-    if (outcome.status !== "ok") {
-      return {
-        ...NONE2,
-        ...base,
-        metrics: outcome.metrics,
-        status: outcome.status,
-        reason: `${run > 0 ? `run ${run + 1}: ` : ""}${outcome.problem ?? outcome.status}`
-      };
-    }
+    const failed2 = runFailure(outcome, run);
+    if (failed2) return { ...NONE2, ...base, ...failed2 };
     addSamples(samples, withWeightedScore(outcome.metrics, config2, baselineMeans));
     if (run + 1 < config2.eval.repeats) continue;
     const noise = noiseSeen(
@@ -31062,15 +31058,9 @@ async function evaluate(ctx, candidate, slot, strata = null) {
       deterministic
     );
     const incumbent = strata ? mergeStrata(strata.incumbent, { [stratum]: concurrent.samples }) : null;
-    const deltas = chooseMinDeltas(config2, noise);
     judgement = judge({
-      policy: {
-        ...policy,
-        objectives: policy.objectives.map((o) => ({
-          ...o,
-          minDelta: deltas[o.name] ?? o.minDelta
-        }))
-      },
+      // min_delta: auto follows the pooled noise, not only the baseline's few runs.
+      policy: withMinDeltas(policy, config2, noise),
       incumbent: incumbent ? flattenStrata(incumbent) : parent.samples,
       candidate: samples,
       noise,

@@ -22538,6 +22538,13 @@ function objectiveSpecs(config2) {
   const first = primaryMetric(config2);
   return [...goals.filter((g) => g.name === first), ...goals.filter((g) => g.name !== first)];
 }
+function withMinDeltas(policy, config2, noise) {
+  const deltas = chooseMinDeltas(config2, noise);
+  return {
+    ...policy,
+    objectives: policy.objectives.map((o) => ({ ...o, minDelta: deltas[o.name] ?? o.minDelta }))
+  };
+}
 function chooseMinDeltas(config2, noise) {
   const factor = config2.decide.confirm ? 0.25 : 2;
   const setting = config2.decide.min_delta;
@@ -22812,6 +22819,13 @@ function createRandom(seed) {
     t = Math.imul(t ^ t >>> 15, t | 1);
     t ^= t + Math.imul(t ^ t >>> 7, t | 61);
     return ((t ^ t >>> 14) >>> 0) / 4294967296;
+  };
+}
+function gaussian(random) {
+  return () => {
+    let u = 0;
+    while (u === 0) u = random();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
   };
 }
 
@@ -29525,11 +29539,7 @@ function roundSafe(input2) {
 }
 function simulate(s) {
   const random = createRandom(20261202);
-  const gauss = () => {
-    let u = 0;
-    while (u === 0) u = random();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
-  };
+  const gauss = gaussian(random);
   const chiSquare = (df) => 2 * gamma(df / 2, random, gauss);
   const peaks = new Float64Array(TRIALS);
   const inc = Number.isFinite(s.incumbentRuns) ? 1 / s.incumbentRuns : 0;
@@ -29953,11 +29963,7 @@ function judge(input2) {
 // action/decide/power.ts
 function estimatePower(effectSd, settings, trials = 2e3, seed = 1) {
   const random = createRandom(seed);
-  const gauss = () => {
-    let u = 0;
-    while (u === 0) u = random();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
-  };
+  const gauss = gaussian(random);
   let kept = 0;
   let evals = 0;
   for (let t = 0; t < trials; t++) {
@@ -31525,19 +31531,7 @@ async function importHistory(options) {
     _promise2 && await _promise2;
   }
 }
-var KNOWN_STATUSES = /* @__PURE__ */ new Set([
-  "keep",
-  "discard",
-  "crash",
-  "baseline",
-  "timeout",
-  "guard_fail",
-  "checks_failed",
-  "violation",
-  "agent_error",
-  "no_change",
-  "duplicate"
-]);
+var KNOWN_STATUSES = new Set(STATUSES.filter((s) => s !== "simplification"));
 function sameRows(a, b) {
   return a.metric === b.metric && JSON.stringify(a.rows) === JSON.stringify(b.rows);
 }
@@ -32048,7 +32042,6 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
   const commit2 = candidate.commit;
   const { policy, config: config2 } = ctx;
   const log = ctx.store.log;
-  const frozen = log.config.frozen_hashes;
   const baselineMeans = log.config.baseline_metrics ?? {};
   const here = { worker: slot.id, device: slot.device };
   const cand = {};
@@ -32075,17 +32068,15 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
     return outcome;
   };
   const runIncumbent = async (seed) => {
-    const outcome = await slot.evaluate(
-      config2,
-      parent.commit,
+    const { metrics: metrics2, seconds } = await incumbentRun(
+      ctx,
+      slot,
+      parent,
       `${iteration}-${runs}-incumbent-${incOn.length}`,
-      { ...ctx.evalEnv, AUTOEXP_SEED: String(seed) },
-      frozen
+      { ...ctx.evalEnv, AUTOEXP_SEED: String(seed) }
     );
-    incSeconds += outcome.durationMs / 1e3;
-    const failed2 = incumbentFailure(parent.iteration, slot, outcome);
-    if (failed2) throw new AutoexpError(failed2);
-    addSamples(inc, withWeightedScore(outcome.metrics, config2, baselineMeans));
+    incSeconds += seconds;
+    addSamples(inc, metrics2);
     incOn.push(here);
   };
   const concurrent = () => incOn.length > 0 ? {
@@ -32098,39 +32089,20 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
     }
   } : {};
   const failedRun = (outcome) => {
-    const base = {
+    const failed2 = runFailure(outcome, runs - 1);
+    if (!failed2) return null;
+    return {
       judgedAgainst: parent.iteration,
       score: null,
       delta: null,
-      metrics: {},
       guard_pass: null,
       commit: commit2,
       ...candidate.key ? { key: candidate.key } : {},
       evalSeconds: round(evalSeconds),
       tail,
       samples: cand,
-      ...concurrent()
-    };
-    if (outcome.tampered.length > 0)
-      return {
-        ...base,
-        status: "violation",
-        reason: `the eval run changed frozen files: ${outcome.tampered.slice(0, 5).join(", ")}`
-      };
-    if (outcome.status !== "ok")
-      return {
-        ...base,
-        metrics: outcome.metrics,
-        status: outcome.status,
-        reason: `${runs > 1 ? `run ${runs}: ` : ""}${outcome.problem ?? outcome.status}`
-      };
-    return null;
-  };
-  const policyFor = (noise) => {
-    const deltas = chooseMinDeltas(config2, noise);
-    return {
-      ...policy,
-      objectives: policy.objectives.map((o) => ({ ...o, minDelta: deltas[o.name] ?? o.minDelta }))
+      ...concurrent(),
+      ...failed2
     };
   };
   let design = { first: "fresh" };
@@ -32147,7 +32119,7 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
     addSamples(cand, withWeightedScore(outcome.metrics, config2, baselineMeans));
     const noise = setup.noise(cand, {});
     judgement = judge({
-      policy: policyFor(noise),
+      policy: withMinDeltas(policy, config2, noise),
       incumbent: screenAgainst2,
       candidate: cand,
       noise,
@@ -32162,7 +32134,7 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
   const judgePairs = () => {
     const noise = setup.noise(cand, inc);
     return judge({
-      policy: policyFor(noise),
+      policy: withMinDeltas(policy, config2, noise),
       incumbent: inc,
       candidate: cand,
       noise,
@@ -32233,6 +32205,31 @@ async function candidateRun(ctx, slot, commit2, iteration, run, env) {
   clearTimeout(timer);
   return outcome;
 }
+function runFailure(outcome, run) {
+  if (outcome.tampered.length > 0)
+    return {
+      status: "violation",
+      reason: `the eval run changed frozen files: ${outcome.tampered.slice(0, 5).join(", ")}`,
+      metrics: {}
+    };
+  if (outcome.status !== "ok")
+    return {
+      status: outcome.status,
+      reason: `${run > 0 ? `run ${run + 1}: ` : ""}${outcome.problem ?? outcome.status}`,
+      metrics: outcome.metrics
+    };
+  return null;
+}
+async function incumbentRun(ctx, slot, parent, name, env) {
+  const header = ctx.store.log.config;
+  const outcome = await slot.evaluate(ctx.config, parent.commit, name, env, header.frozen_hashes);
+  const failed2 = incumbentFailure(parent.iteration, slot, outcome);
+  if (failed2) throw new AutoexpError(failed2);
+  return {
+    metrics: withWeightedScore(outcome.metrics, ctx.config, header.baseline_metrics ?? {}),
+    seconds: outcome.durationMs / 1e3
+  };
+}
 
 // action/engine/evaluate.ts
 var NONE2 = { score: null, delta: null, metrics: {}, samples: {}, guard_pass: null };
@@ -32242,7 +32239,6 @@ async function evaluate(ctx, candidate, slot, strata = null) {
   const key = candidate.key;
   const { policy, config: config2 } = ctx;
   const log = ctx.store.log;
-  const frozen = log.config.frozen_hashes;
   const linesDelta2 = policy.simplification ? await ctx.store.repo.linesDelta(candidate.base, commit2) : void 0;
   const samples = {};
   const groups = strata ? strata.groups : ledgerSamples(log).groups;
@@ -32276,18 +32272,16 @@ async function evaluate(ctx, candidate, slot, strata = null) {
   for (let run = 0; run < limit && !judgement?.final; run++) {
     if (judgement) ctx.emit({ type: "run", iteration, run: run + 1, reason: judgement.reason });
     while (strata && incumbentHere() < config2.decide.baseline_runs) {
-      const outcome2 = await slot.evaluate(
-        config2,
-        parent.commit,
+      const { metrics: metrics2, seconds } = await incumbentRun(
+        ctx,
+        slot,
+        parent,
         // One log per run (the incumbent may need several here before the candidate's run).
         `${iteration}-${run}-incumbent-${concurrent.runsOn.length}`,
-        ctx.evalEnv,
-        frozen
+        ctx.evalEnv
       );
-      concurrent.evalSeconds += outcome2.durationMs / 1e3;
-      const failed2 = incumbentFailure(parent.iteration, slot, outcome2);
-      if (failed2) throw new AutoexpError(failed2);
-      addSamples(concurrent.samples, withWeightedScore(outcome2.metrics, config2, baselineMeans));
+      concurrent.evalSeconds += seconds;
+      addSamples(concurrent.samples, metrics2);
       concurrent.runsOn.push(here);
     }
     const outcome = await candidateRun(ctx, slot, commit2, iteration, run, ctx.evalEnv);
@@ -32304,23 +32298,8 @@ async function evaluate(ctx, candidate, slot, strata = null) {
       tail,
       samples
     };
-    if (outcome.tampered.length > 0) {
-      return {
-        ...NONE2,
-        ...base,
-        status: "violation",
-        reason: `the eval run changed frozen files: ${outcome.tampered.slice(0, 5).join(", ")}`
-      };
-    }
-    if (outcome.status !== "ok") {
-      return {
-        ...NONE2,
-        ...base,
-        metrics: outcome.metrics,
-        status: outcome.status,
-        reason: `${run > 0 ? `run ${run + 1}: ` : ""}${outcome.problem ?? outcome.status}`
-      };
-    }
+    const failed2 = runFailure(outcome, run);
+    if (failed2) return { ...NONE2, ...base, ...failed2 };
     addSamples(samples, withWeightedScore(outcome.metrics, config2, baselineMeans));
     if (run + 1 < config2.eval.repeats) continue;
     const noise = noiseSeen(
@@ -32329,15 +32308,9 @@ async function evaluate(ctx, candidate, slot, strata = null) {
       deterministic
     );
     const incumbent = strata ? mergeStrata(strata.incumbent, { [stratum]: concurrent.samples }) : null;
-    const deltas = chooseMinDeltas(config2, noise);
     judgement = judge({
-      policy: {
-        ...policy,
-        objectives: policy.objectives.map((o) => ({
-          ...o,
-          minDelta: deltas[o.name] ?? o.minDelta
-        }))
-      },
+      // min_delta: auto follows the pooled noise, not only the baseline's few runs.
+      policy: withMinDeltas(policy, config2, noise),
       incumbent: incumbent ? flattenStrata(incumbent) : parent.samples,
       candidate: samples,
       noise,
