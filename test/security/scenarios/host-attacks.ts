@@ -75,7 +75,7 @@ for (const tree of trees) {
   {
     name: "eval-fills-disk",
     kind: "attack",
-    what: "the eval fills its /tmp, then HOME, then its slot (64 MiB at a time, until ENOSPC or 2 GiB in all, always leaving 4 GiB free) and leaves it all; the batch must still write its journal and resume",
+    what: "the eval fills its /tmp, then HOME, then its slot (64 MiB at a time, until ENOSPC, 2 GiB in all or 10 s, always leaving 4 GiB free) and leaves it all; the batch must still write its journal and resume",
     layout: "js",
     agent: (ctx) => [
       shWrite(
@@ -87,9 +87,13 @@ const CHUNK = 64 * 2 ** 20, CAP = 2 * 2 ** 30, KEEP_FREE = 4 * 2 ** 30;
 const chunk = Buffer.alloc(CHUNK, 120);
 let total = 0;
 const report = [];
+// Reported before it starts, too: on a slow disk the eval's timeout may end it midway.
+__beacon("fill", "filling " + [os.tmpdir(), os.homedir(), process.cwd()].join(", ") + " for 10 s at most");
+const until = Date.now() + 10000;
 for (const dir of [os.tmpdir(), os.homedir(), process.cwd()]) {
   let wrote = 0, why = "cap";
   for (let i = 0; total < CAP; i++) {
+    if (Date.now() > until) { why = "10 s spent"; break; }
     try {
       const st = __fs.statfsSync(dir);
       if (st.bavail * st.bsize < KEEP_FREE + CHUNK) { why = "4 GiB free left"; break; }
@@ -100,7 +104,7 @@ for (const dir of [os.tmpdir(), os.homedir(), process.cwd()]) {
   report.push(dir + ": " + Math.round(wrote / 2 ** 20) + " MiB (" + why + ")");
   if (total >= CAP) break;
 }
-__beacon("fill", report.join(", "));`,
+__beacon("fill-result", report.join(", "));`,
         ),
       ) + say("tune"),
       shWrite("train.js", honest(8)) + say("lower to 8"),
