@@ -20,6 +20,8 @@ export interface VerdictFields {
   runsOn?: { worker: number; device: string | null }[];
   /** Runs of the same code disagreed in an eval judged deterministic (decide/determinism.ts). */
   nondeterministic?: true;
+  /** Where paired measurement's screen sat and how the first run scored (ResultEntry.screen). */
+  screen?: ResultEntry["screen"];
   /** Discarded only because its runs ran out, still in the running (not written to the row). */
   undecided?: true;
   /**
@@ -91,6 +93,7 @@ export function buildResultRow(
     ...(verdict.linesDelta !== undefined ? { lines_delta: verdict.linesDelta } : {}),
     ...(verdict.printedTwice?.length ? { printed_twice: verdict.printedTwice } : {}),
     ...(verdict.nondeterministic ? { nondeterministic: true } : {}),
+    ...(verdict.screen ? { screen: verdict.screen } : {}),
     ...(verdict.runsOn?.length ? { runs_on: verdict.runsOn } : {}),
   };
   if (verdict.key) row.content_key = verdict.key;

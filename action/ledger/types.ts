@@ -89,6 +89,13 @@ export interface ResultEntry {
    * karpathy's statuses and every count by status stays as it was. See decide/determinism.ts.
    */
   nondeterministic?: true;
+  /**
+   * Paired measurement's screen (decide.screen): where it sat and how the candidate's first run
+   * scored against the incumbent's runs it was screened against, both in run-to-run standard
+   * deviations (as a gain), and how many incumbent runs those were. The night's first runs choose
+   * the next screens (decide/screen-choice.ts).
+   */
+  screen?: { at: number; z: number; against: number };
   /** With several workers: which worker (slot) and device ran each sample, in sample order. */
   runs_on?: { worker: number; device: string | null }[];
   /**
