@@ -3,6 +3,7 @@ import { mkdir, symlink } from "node:fs/promises";
 import { homedir } from "node:os";
 import { basename, dirname, isAbsolute, join } from "node:path";
 import type { AgentConfig, Config } from "../config/schema.ts";
+import type { CacheWriteEntry } from "../ledger/types.ts";
 import { agentSecretNames } from "../process/secrets.ts";
 import {
   agentPaths,
@@ -22,6 +23,7 @@ import { createLimitGroups } from "../sandbox/limits.ts";
 import { probeSandbox } from "../sandbox/probe-sandbox.ts";
 import { SYSTEM_ROOTS, sandboxArgv } from "../sandbox/sandbox-argv.ts";
 import { AutoexpError } from "../util/errors.ts";
+import { CacheWrites, type RunRef } from "./cache-writes.ts";
 import { keyPath } from "./state-key.ts";
 
 type Command = string | readonly string[];
@@ -46,6 +48,16 @@ export interface Isolation {
    * the caches' state (what the last run there wrote is gone).
    */
   linkData(dir: string): Promise<void>;
+  /**
+   * After a run in `dir`: puts the slot's copies of the declared writable caches back at once
+   * (sandboxed; nothing otherwise) and notes what `run` wrote there, for takeCacheWrites.
+   */
+  settle(dir: string, run: RunRef): void;
+  /**
+   * What runs wrote into the declared writable caches since the last call, and a change to a
+   * cache itself during the batch (once): ledger lines, each given once. None unsandboxed.
+   */
+  takeCacheWrites(timestamp: string): CacheWriteEntry[];
   /** The declared read-only data (isolation.read_only) as host paths that exist. */
   readonly readOnlyData: readonly string[];
   /**
@@ -119,6 +131,8 @@ export async function resolveIsolation(
     readOnlyData,
     launch: (command, _dir, base) => ({ command, env: environment(base) }),
     linkData,
+    settle: () => {},
+    takeCacheWrites: () => [],
     launchAgent: (command, _dirs, base) => ({ command, env: agentEnv(base) }),
   });
   if (config.isolation.mode === "none") {
@@ -179,8 +193,13 @@ export async function resolveIsolation(
     // A CLI agent's preset or declared folders that are not there: `check` and `run` name them.
     ...(config.agent ? missingAgentPaths(config.agent, resolve, existsSync) : []),
   ];
-  // Each slot runs on its own copy of every declared writable cache, put back before each run.
+  // Each slot runs on its own copy of every declared writable cache, put back after each run
+  // (what the run wrote there noted for the ledger) and again before the next (the cache itself
+  // may have changed meanwhile).
   const copies = new Map<string, CacheCopy[]>();
+  const declaredAs = new Map(writable.map((w, i) => [w, config.isolation.writable[i]!]));
+  const writes = new CacheWrites();
+  const lastRun = new Map<string, RunRef>();
   const readyCaches = (dir: string) => {
     let mine = copies.get(dir);
     if (!mine) {
@@ -189,7 +208,14 @@ export async function resolveIsolation(
         .map((w, i) => new CacheCopy(w, join(dirname(dir), "caches", String(i))));
       copies.set(dir, mine);
     }
-    for (const copy of mine) copy.sync();
+    // A change found before a run is the last run's too (a process it left behind, say).
+    const run = lastRun.get(dir);
+    for (const copy of mine) {
+      const found = copy.sync();
+      const cache = declaredAs.get(copy.source) ?? copy.source;
+      if (run) writes.ran(cache, run, found.run);
+      writes.changed(cache, found.source);
+    }
   };
   const cacheBinds = (dir: string) =>
     Object.fromEntries((copies.get(dir) ?? []).map((c) => [c.source, c.target]));
@@ -219,6 +245,12 @@ export async function resolveIsolation(
       await linkData(dir);
       readyCaches(dir);
     },
+    settle: (dir, run) => {
+      if (!copies.has(dir)) return;
+      lastRun.set(dir, run);
+      readyCaches(dir);
+    },
+    takeCacheWrites: (timestamp) => writes.take(timestamp),
     launchAgent: (command, dirs, base) => {
       const [first, ...more] = dirs.writable;
       return {

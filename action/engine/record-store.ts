@@ -327,8 +327,11 @@ export class RecordStore implements AsyncDisposable {
       addEntry(log, entry, false);
       if (entry.type === "result") fresh.push(entry);
     }
-    // A verify, attribute, split or import line changes what the renderings lead with.
-    const redraw = entries.some((e) => e.type !== "result" && e.type !== "remeasure");
+    // A verify, attribute, split or import line changes what the renderings lead with (what a
+    // run wrote into a cache is drawn with the next redraw, as rows are).
+    const redraw = entries.some(
+      (e) => e.type !== "result" && e.type !== "remeasure" && e.type !== "cache-write",
+    );
     await this.#commit(fresh, redraw);
   }
 

@@ -158,7 +158,17 @@ async function runBatchUnexplained(options: BatchOptions): Promise<BatchResult> 
   const pool = new SlotPool(slots);
   const metric = primaryMetric(config);
   const goal = objectiveSpecs(config)[0]!.goal;
-  const checkpoint = options.checkpoint ?? (async () => {});
+  // What runs wrote into writable caches goes on record at each checkpoint, a point where
+  // nothing else writes the record.
+  const recordCacheWrites = async (): Promise<boolean> => {
+    const lines = isolation.takeCacheWrites(new Date().toISOString());
+    if (lines.length > 0) await store.append(lines);
+    return lines.length > 0;
+  };
+  const checkpoint = async () => {
+    await recordCacheWrites();
+    await options.checkpoint?.();
+  };
   // The eval learns nothing of the tag or the run (see EVAL_AUTOEXP_NAMES).
   const evalOnly = evalEnv;
   // Said at once, when the stop is asked for: what the batch still waits for, and about how long.
@@ -250,6 +260,7 @@ async function runBatchUnexplained(options: BatchOptions): Promise<BatchResult> 
   const stopReason = redact(stop.reason);
   safeEmit({ type: "stop", reason: stopReason });
   await store.append([
+    ...isolation.takeCacheWrites(new Date().toISOString()),
     {
       type: "batch",
       event: "end",
@@ -262,7 +273,9 @@ async function runBatchUnexplained(options: BatchOptions): Promise<BatchResult> 
   ]);
   await checkpoint();
   const verify = { isolation, evalEnv: evalOnly, env, emit: safeEmit };
-  if (await verifyAtBatchEnd(store, config, stop, verify)) await checkpoint();
+  const verified = await verifyAtBatchEnd(store, config, stop, verify);
+  // Its runs may have written into a cache too: recorded, and pushed with it.
+  if ((await recordCacheWrites()) || verified) await options.checkpoint?.();
   return summarise(tag, store.log!, ctx.done, { ...stop, reason: stopReason }, isolation.mode);
 }
 

@@ -140,8 +140,10 @@ export class Slot {
     });
     await capLog(logPath);
     const tampered = diffManifests(frozen, await hashFrozen(this.dir, config.frozen));
-    // What the run wrote is freed before anything is recorded (a full disk cannot stop the journal).
+    // What the run wrote is freed before anything is recorded (a full disk cannot stop the journal),
+    // its copies of writable caches put back too (what it wrote there noted for the ledger).
     this.#tree.sweep();
+    this.#isolation.settle(this.dir, { name, commit });
     return { ...outcome, tampered };
   }
 
@@ -177,6 +179,7 @@ export class Slot {
     }).finally(() => this.#gate?.leave(`slot ${this.id}`));
     await capLog(logPath);
     this.#tree.sweep();
+    this.#isolation.settle(this.dir, { name, commit });
     if (result.exitCode === 0 && !result.timedOut) return null;
     const tail = tailLines(await readEnd(logPath, 64 * 1024));
     const how = result.spawnError

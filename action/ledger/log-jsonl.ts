@@ -3,6 +3,7 @@ import { jsonLine } from "../util/record-field.ts";
 import type {
   AttributeEntry,
   BatchEntry,
+  CacheWriteEntry,
   ConfigEntry,
   ImportEntry,
   ImportUndoEntry,
@@ -28,6 +29,8 @@ export interface ParsedLog {
   attributes?: AttributeEntry[];
   /** `autoexp split` lines, oldest first. */
   splits?: SplitEntry[];
+  /** What runs wrote into declared writable caches (and changes to the caches), oldest first. */
+  cacheWrites?: CacheWriteEntry[];
   /** Bytes of the text up to the last complete line; a torn final line lies beyond. */
   validBytes: number;
   torn: boolean;
@@ -114,6 +117,11 @@ export function addEntry(log: ParsedLog, entry: LedgerEntry | null, lenient: boo
   } else if (entry.type === "split") {
     if (lenient && !Array.isArray(entry.groups)) return false;
     log.splits = [...(log.splits ?? []), entry];
+  } else if (entry.type === "cache-write") {
+    if (lenient && (typeof entry.count !== "number" || !Array.isArray(entry.paths))) return false;
+    // Pushed, not copied: a batch whose runs write a cache adds a line per experiment.
+    log.cacheWrites ??= [];
+    log.cacheWrites.push(entry);
   } else return !lenient;
   return true;
 }

@@ -8,6 +8,7 @@ import {
   nightFigures,
 } from "./night-figures.ts";
 import { renderAttribution } from "./render-attribution.ts";
+import { cacheWriteSentences } from "./render-cache-writes.ts";
 import { renderChart } from "./render-chart.ts";
 import { renderVerified } from "./render-verified.ts";
 import type { LedgerView, ViewRow } from "./summarize.ts";
@@ -132,6 +133,7 @@ export function renderDashboard(view: LedgerView, options: { progressSvg?: boole
   if (facts.length > 0) parts.push("", facts.join(" · "));
   for (const d of view.drift) parts.push("", `> [!WARNING]\n> Drift: ${inertMarkdown(d, 600)}`);
   for (const c of view.caveats) parts.push("", `> [!CAUTION]\n> ${inertMarkdown(c, 600)}`);
+  if (view.cacheWrites?.length) parts.push("", renderCacheWrites(view));
   for (const i of view.imported)
     parts.push(
       "",
@@ -177,6 +179,19 @@ export function renderNondeterministic(view: Pick<LedgerView, "nondeterministic"
   const list = (view.nondeterministic ?? []).map((n) => `#${n}`);
   const shown = list.length > 20 ? [...list.slice(0, 20), `and ${list.length - 20} more`] : list;
   return `> [!WARNING]\n> Nondeterministic: ${list.length} experiment(s) gave different values in runs of the same code, in an eval judged deterministic (its baseline's runs agreed exactly): ${shown.join(", ")}. They were not kept on those runs (code that prints a better score in some of its runs looks like this), and from the first on candidates were judged by the noisy rule with the spread of those runs.`;
+}
+
+/**
+ * What runs wrote into the declared writable caches. Each run wrote into its own copy, put back
+ * before the next run, so no run read another's writes; the paths are an eval's, shown inert.
+ */
+export function renderCacheWrites(view: Pick<LedgerView, "cacheWrites">): string {
+  const sentences = cacheWriteSentences(view.cacheWrites ?? [], (t) => inertCode(t));
+  return [
+    "> [!NOTE]",
+    "> Written into writable caches (isolation.writable), each run into its own copy of the cache:",
+    ...sentences.map((s) => `> - ${s}`),
+  ].join("\n");
 }
 
 /** 950, 12.3k, 4.1M. */

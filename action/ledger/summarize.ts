@@ -2,6 +2,7 @@ import { judgedDeterministic, noiseSeen } from "../decide/determinism.ts";
 import { incumbentState, ledgerSamples } from "../decide/ledger-state.ts";
 import { mean } from "../decide/stats.ts";
 import type { ParsedLog } from "./log-jsonl.ts";
+import { type CacheWriteView, cacheWriteViews } from "./render-cache-writes.ts";
 import type { ParsedTsv } from "./results-tsv.ts";
 import {
   type AttributeEntry,
@@ -61,6 +62,8 @@ export interface LedgerView {
   drift: string[];
   /** Trust caveats of the batches (unsandboxed evals, writable caches), each once. */
   caveats: string[];
+  /** What runs wrote into declared writable caches, each into its own copy (absent: nothing). */
+  cacheWrites?: CacheWriteView[];
   /** History imported from before autoexp: where from, how much, how much was kept there. */
   imported: { source: string; rows: number; kept: number }[];
   /** Kept experiments whose eval printed a metric more than once: worth a look at the diff. */
@@ -136,6 +139,9 @@ export function viewFromLog(log: ParsedLog, title?: string): LedgerView {
     remeasureRuns: log.remeasures.reduce((n, m) => n + (m.samples[metric]?.length ?? 0), 0),
     drift: log.remeasures.flatMap((m) => (m.reason === "drift" && m.note ? [m.note] : [])),
     caveats: [...new Set(log.batches.flatMap((b) => b.caveats ?? []))],
+    ...(log.cacheWrites?.length
+      ? { cacheWrites: cacheWriteViews(log.cacheWrites, log.results) }
+      : {}),
     imported: (log.imports ?? []).map((i) => ({
       source: i.source,
       rows: i.rows.length,

@@ -154,6 +154,28 @@ export interface BatchEntry {
   caveats?: string[];
 }
 
+/**
+ * What runs wrote into a declared writable cache (`isolation.writable`), recorded after they ran:
+ * each run wrote into its own copy, put back to the cache's state before the next run, so this
+ * is a fact to read, not one any decision used. Without `commit`: the cache itself changed
+ * during the batch, by something other than autoexp's runs (every later run read the change).
+ * Absent in ledgers written before it existed.
+ */
+export interface CacheWriteEntry {
+  type: "cache-write";
+  /** The cache as isolation.writable declares it (`~/.cache/torch`). */
+  cache: string;
+  /** The code the runs ran (full commit: the row whose commit_full it is). */
+  commit?: string;
+  /** Those runs, by their log names (`4-0`, `4-checks`, `2-re5-0`). */
+  runs?: string[];
+  /** Entries written, changed or removed (a new folder counts once). */
+  count: number;
+  /** Up to 5 of them, relative to the cache. */
+  paths: string[];
+  timestamp: string;
+}
+
 import type { AttributeEntry, ImportEntry, SplitEntry, VerifyEntry } from "./morning-types.ts";
 
 /**
@@ -191,4 +213,5 @@ export type LedgerEntry =
   | ImportEntry
   | ImportUndoEntry
   | AttributeEntry
-  | SplitEntry;
+  | SplitEntry
+  | CacheWriteEntry;

@@ -19,6 +19,14 @@ interface Written {
   from: string;
 }
 
+/** What one `CacheCopy.sync()` found and undid, as paths relative to the cache. */
+export interface CacheChanges {
+  /** Entries a run changed, added or removed in the copy: put back to the cache's state. */
+  run: string[];
+  /** Entries the cache itself gained, lost or changed since the last sync: copied again. */
+  source: string[];
+}
+
 /**
  * A run's own copy of a declared writable cache (`isolation.writable`): bound at the cache's path
  * in the sandbox instead of the cache itself, and put back to the cache's state before every
@@ -31,6 +39,9 @@ export class CacheCopy {
   readonly source: string;
   readonly target: string;
   #written = new Map<string, Written>();
+  /** Folders autoexp made in the copy: one the source no longer has is the source's change. */
+  #dirs = new Set<string>();
+  #synced = false;
 
   constructor(source: string, target: string) {
     this.source = source;
@@ -38,12 +49,14 @@ export class CacheCopy {
   }
 
   /**
-   * Makes the copy equal the source again; returns the paths (relative) the last run changed,
-   * added or removed there. Synchronous on purpose: many small stat calls through the thread
-   * pool cost more than the work itself.
+   * Makes the copy equal the source again, and says what differed: what a run did to the copy,
+   * and what changed in the cache itself. The first sync reports nothing (whatever a copy left
+   * from an earlier batch holds is no run's). Synchronous on purpose: many small stat calls
+   * through the thread pool cost more than the work itself.
    */
-  sync(): string[] {
-    const changed = new Set<string>();
+  sync(): CacheChanges {
+    const run = new Set<string>();
+    const source = new Set<string>();
     mkdirSync(this.target, { recursive: true });
     const wanted = new Map<string, Dirent>();
     walkTree(this.source, (rel, entry) => {
@@ -52,26 +65,30 @@ export class CacheCopy {
     // What the copy holds that the source does not, or that a run changed: removed.
     walkTree(this.target, (rel, entry) => {
       const src = wanted.get(rel);
-      const ok = src && sameType(src, entry) && (entry.isDirectory() || this.#intact(rel));
-      if (!ok) {
-        rmSync(join(this.target, rel), { recursive: true, force: true });
-        this.#written.delete(rel);
-        if (!entry.isDirectory() || !src) changed.add(rel);
-      }
+      const ours = entry.isDirectory() ? this.#dirs.has(rel) : this.#intact(rel);
+      if (src && sameType(src, entry) && (entry.isDirectory() || ours)) return;
+      rmSync(join(this.target, rel), { recursive: true, force: true });
+      this.#written.delete(rel);
+      this.#dirs.delete(rel);
+      // Left as autoexp wrote it: the source moved on. Otherwise a run made or changed it.
+      if (ours) source.add(rel);
+      else run.add(rel);
     });
     // What is missing or stale: copied from the source, its times kept.
     for (const [rel, entry] of wanted) {
       const to = join(this.target, rel);
       const from = join(this.source, rel);
-      const stamp = stampOf(from);
       if (entry.isDirectory()) {
         mkdirSync(to, { recursive: true });
+        this.#dirs.add(rel);
         continue;
       }
+      const stamp = stampOf(from);
       const was = this.#written.get(rel);
       const intact = was !== undefined && this.#intact(rel);
       if (intact && was.from === stamp) continue;
-      if (was && !intact) changed.add(rel);
+      if (was && !intact) run.add(rel);
+      else if (!run.has(rel)) source.add(rel);
       rmSync(to, { recursive: true, force: true });
       if (entry.isSymbolicLink()) symlinkSync(readlinkSync(from), to);
       else {
@@ -82,7 +99,12 @@ export class CacheCopy {
       const now = lstatSync(to, { bigint: true });
       this.#written.set(rel, { ino: now.ino, ctimeNs: now.ctimeNs, from: stamp });
     }
-    return [...changed].sort();
+    // Entries gone from both (a run removed one the source dropped too) are forgotten.
+    for (const rel of this.#written.keys()) if (!wanted.has(rel)) this.#written.delete(rel);
+    const first = !this.#synced;
+    this.#synced = true;
+    if (first) return { run: [], source: [] };
+    return { run: [...run].sort(), source: [...source].sort() };
   }
 
   #intact(rel: string): boolean {

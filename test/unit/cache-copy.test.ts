@@ -11,7 +11,7 @@ describe("CacheCopy: a run's copy of a writable cache, put back before each run"
     writeFileSync(join(source, "a.bin"), "aaaa");
     writeFileSync(join(source, "sub", "b.bin"), "bbbb");
     const copy = new CacheCopy(source, join(tempDir(), "copy"));
-    expect(copy.sync()).toEqual([]);
+    expect(copy.sync().run).toEqual([]);
     const at = (p: string) => join(copy.target, p);
     expect(readFileSync(at("sub/b.bin"), "utf8")).toBe("bbbb");
     // A run: rewrites a.bin in place with the same size and puts its mtime back, deletes b.bin,
@@ -22,15 +22,15 @@ describe("CacheCopy: a run's copy of a writable cache, put back before each run"
     rmSync(at("sub/b.bin"));
     writeFileSync(at("poison"), "x");
     mkdirSync(at("planted"));
-    expect(copy.sync()).toEqual(["a.bin", "planted", "poison", "sub/b.bin"]);
+    expect(copy.sync().run).toEqual(["a.bin", "planted", "poison", "sub/b.bin"]);
     expect(readFileSync(at("a.bin"), "utf8")).toBe("aaaa");
     expect(readFileSync(at("sub/b.bin"), "utf8")).toBe("bbbb");
     expect(() => statSync(at("poison"))).toThrow();
     expect(() => statSync(at("planted"))).toThrow();
     // Nothing changed: nothing reported. The cache itself changed: copied, not blamed on a run.
-    expect(copy.sync()).toEqual([]);
+    expect(copy.sync().run).toEqual([]);
     writeFileSync(join(source, "a.bin"), "new cache entry");
-    expect(copy.sync()).toEqual([]);
+    expect(copy.sync()).toEqual({ run: [], source: ["a.bin"] });
     expect(readFileSync(at("a.bin"), "utf8")).toBe("new cache entry");
   });
 });

@@ -4,6 +4,7 @@ import { listBranches } from "../../git/commands/refs.ts";
 import { Git } from "../../git/git.ts";
 import { parseLog } from "../../ledger/log-jsonl.ts";
 import { nightFigures } from "../../ledger/night-figures.ts";
+import { cacheWriteSentences } from "../../ledger/render-cache-writes.ts";
 import { formatScore, renderCounts, renderHeadline } from "../../ledger/render-dashboard.ts";
 import { formatVerifiedLine } from "../../ledger/render-verified.ts";
 import { viewFromLog } from "../../ledger/summarize.ts";
@@ -70,6 +71,12 @@ export const statusCommand = defineCommand({
       );
     }
     if (view.stopReason) say(`last batch stopped: ${view.stopReason}`);
+    if (view.cacheWrites?.length) {
+      say("written into writable caches (each run into its own copy):");
+      // Paths are an eval's: one line each, whatever characters they hold.
+      const oneLine = (t: string) => inertTerminal(t).replace(/\s+/g, " ");
+      for (const s of cacheWriteSentences(view.cacheWrites, oneLine)) say(`  ${s}`);
+    }
     return 0;
   },
 });
