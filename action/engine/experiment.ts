@@ -6,6 +6,7 @@ import type { IncumbentState } from "../decide/ledger-state.ts";
 import type { VerdictFields } from "../ledger/rows.ts";
 import type { ResultEntry } from "../ledger/types.ts";
 import type { Change } from "./agent-checkout.ts";
+import type { CheckoutLease } from "./checkout-pool.ts";
 import type { BatchEvent } from "./events.ts";
 import type { createFaults } from "./faults.ts";
 import type { StopGate } from "./interrupted.ts";
@@ -35,8 +36,8 @@ export interface Candidate {
    * starts from it, so the result depends on contents, not on how many rebases came between.
    */
   origin?: { parent: IncumbentState; changes: Change[] };
-  /** Which agent checkout holds the proposal until it is screened. */
-  checkout?: number;
+  /** The agent checkout that holds the proposal until it is screened (screen releases it). */
+  lease?: CheckoutLease;
   proposal?: Proposal;
   /** Every path the agent changed, read back from its checkout. */
   changes?: Change[];

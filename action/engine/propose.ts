@@ -1,22 +1,24 @@
 import type { Stop } from "../decide/budget.ts";
 import { budgetLeft } from "../decide/budget.ts";
 import { redactDeep } from "../process/secrets.ts";
-import { type AgentCheckout, isRecord } from "./agent-checkout.ts";
+import { isRecord } from "./agent-checkout.ts";
+import type { CheckoutLease } from "./checkout-pool.ts";
 import type { Candidate, EngineContext } from "./experiment.ts";
 import { recheck, takeRecheck } from "./recheck.ts";
 import type { Steps } from "./scheduler.ts";
 
 /**
- * Step 1: the agent proposes against the candidate's parent, in its own clean checkout of it.
- * What it says is redacted before anything else sees it (commit messages, ledger, output).
+ * Step 1: the agent proposes against the candidate's parent, in its own clean checkout of it (the
+ * candidate's lease, which it keeps). What it says is redacted before anything else sees it
+ * (commit messages, ledger, output).
  */
 export async function propose(
   ctx: EngineContext,
-  candidate: Candidate,
-  checkout: AgentCheckout,
+  candidate: Candidate & { lease: CheckoutLease },
   turns?: Turns,
 ): Promise<Candidate | Stop> {
   const { iteration, parent } = candidate;
+  const { checkout } = candidate.lease;
   ctx.stopGate?.check(`the agent's proposal for #${iteration}`);
   // A parallel line's displaced keep, waiting to be judged against this line: before the agent.
   const queued = takeRecheck(ctx);
@@ -30,7 +32,7 @@ export async function propose(
   const history = log.results.slice(0, candidate.historyLength);
   const started = performance.now();
   let proposal: Candidate["proposal"];
-  const agentKey = `agent ${candidate.checkout ?? 0}`;
+  const agentKey = candidate.lease.name;
   ctx.stopGate?.enter(agentKey, `the agent's proposal for #${iteration}`, "agent");
   try {
     proposal = await ctx.agent.propose({
@@ -77,18 +79,14 @@ export async function propose(
     const turn =
       proposal.waiting && candidate.pending?.length ? await turns?.wait(candidate.iteration) : null;
     if (!turn) return { kind: "exhausted", reason: proposal.description };
-    const again = await propose(
-      ctx,
-      {
-        ...candidate,
-        parent: turn.parent,
-        base: turn.base,
-        historyLength: turn.historyLength,
-        notesBefore: turn.notes,
-        pending: [],
-      },
-      checkout,
-    );
+    const again = await propose(ctx, {
+      ...candidate,
+      parent: turn.parent,
+      base: turn.base,
+      historyLength: turn.historyLength,
+      notesBefore: turn.notes,
+      pending: [],
+    });
     return "kind" in again
       ? again
       : { ...again, agentSeconds: round(agentSeconds + again.agentSeconds) };

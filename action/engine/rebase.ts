@@ -1,5 +1,5 @@
 import type { Stop } from "../decide/budget.ts";
-import type { AgentCheckout } from "./agent-checkout.ts";
+import type { CheckoutLease } from "./checkout-pool.ts";
 import type { Candidate, EngineContext } from "./experiment.ts";
 import { propose } from "./propose.ts";
 import { reapply } from "./reapply.ts";
@@ -13,14 +13,9 @@ export interface RebaseTarget {
 }
 
 /**
- * Checkout indices at or below this are rebase checkouts (REBASE_CHECKOUT - n for the nth), not
- * the proposers'.
- */
-export const REBASE_CHECKOUT = -1;
-
-/**
  * A candidate whose incumbent changed while it was in flight, re-applied onto the current
- * incumbent: each file it changed is merged three-way (its parent's version, its version, the
+ * incumbent in the checkout `lease` holds (a rebase checkout, which the candidate keeps until it
+ * is screened): each file it changed is merged three-way (its parent's version, its version, the
  * incumbent's). When a file no longer merges, the agent is asked again, against the current
  * incumbent (the reason is reported as a notice). Deterministic: it depends on contents only.
  */
@@ -28,17 +23,17 @@ export async function rebase(
   ctx: EngineContext,
   candidate: Candidate,
   onto: RebaseTarget,
-  checkout: AgentCheckout,
-  checkoutIndex: number,
+  lease: CheckoutLease,
 ): Promise<Candidate | Stop> {
   ctx.stopGate?.check(`re-applying #${candidate.iteration} onto #${onto.parent.iteration}`);
   const repo = ctx.store.repo;
   const current = onto.parent;
-  const fresh: Candidate = {
+  const { checkout } = lease;
+  const fresh: Candidate & { lease: CheckoutLease } = {
     ...candidate,
     parent: current,
     base: onto.base,
-    checkout: checkoutIndex,
+    lease,
     historyLength: onto.historyLength,
     notesBefore: onto.notes,
   };
@@ -61,7 +56,7 @@ export async function rebase(
   });
   // Asked again, it is the agent's own proposal, no longer a re-check of a parallel line's keep.
   const { recheckOf: _, ...asked } = fresh;
-  const retried = await propose(ctx, { ...asked, pending: [] }, checkout);
+  const retried = await propose(ctx, { ...asked, pending: [] });
   if ("kind" in retried) return retried;
   return { ...retried, agentSeconds: candidate.agentSeconds + retried.agentSeconds };
 }

@@ -9,7 +9,7 @@ import { CheckoutPool } from "./checkout-pool.ts";
 import { decide, evaluate } from "./evaluate.ts";
 import type { Candidate, EngineContext, Verdict } from "./experiment.ts";
 import { endTurnsOnStop, propose, Turns } from "./propose.ts";
-import { REBASE_CHECKOUT, type RebaseTarget, rebase } from "./rebase.ts";
+import { type RebaseTarget, rebase } from "./rebase.ts";
 import { remeasure, remeasureDue } from "./remeasure.ts";
 import type { Steps } from "./scheduler.ts";
 import { screen } from "./screen.ts";
@@ -29,11 +29,11 @@ export function experimentSteps(
 ): Steps<Candidate, Verdict, Slot> {
   const pool = new CheckoutPool(join(ctx.store.stateDir, "agents"), ctx.proposers);
   // Rebases run in flight, several at once: their own checkouts, held until screened.
-  const rebases = new CheckoutPool(join(ctx.store.stateDir, "rebase"), ctx.workers + ctx.proposers);
-  const checkoutOf = (c: Candidate) =>
-    c.checkout !== undefined && c.checkout <= REBASE_CHECKOUT
-      ? rebases.checkouts[REBASE_CHECKOUT - c.checkout]!
-      : pool.checkouts[c.checkout ?? 0]!;
+  const rebases = new CheckoutPool(
+    join(ctx.store.stateDir, "rebase"),
+    ctx.workers + ctx.proposers,
+    "rebase",
+  );
   // What each begun, undecided candidate proposed (null: nothing to show), by iteration.
   const proposed = new Map<
     number,
@@ -87,36 +87,28 @@ export function experimentSteps(
         const p = await proposed.get(i);
         if (p) pending.push(p);
       }
-      const index = await pool.take();
+      // The checkout goes with the proposal to screen, which releases it; here on a stop or an error.
+      const lease = await pool.take();
       try {
-        const result = await propose(
-          ctx,
-          { ...candidate, checkout: index, pending },
-          pool.checkouts[index]!,
-          turns,
-        );
+        const result = await propose(ctx, { ...candidate, lease, pending }, turns);
         const p = "kind" in result ? null : result.proposal;
         settle.get(candidate.iteration)?.(
           p?.ok && !p.exhausted
             ? { description: p.description, ...(p.meta ? { meta: p.meta } : {}) }
             : null,
         );
-        if ("kind" in result) pool.give(index);
+        if ("kind" in result) lease.release();
         return result;
       } catch (error) {
         settle.get(candidate.iteration)?.(null);
-        pool.give(index);
+        lease.release();
         throw error;
       }
     },
-    screen: async (candidate) => {
-      try {
-        return await screen(ctx, candidate, checkoutOf(candidate));
-      } finally {
-        const at = candidate.checkout;
-        if (at !== undefined && at <= REBASE_CHECKOUT) rebases.give(REBASE_CHECKOUT - at);
-        else if (at !== undefined) pool.give(at);
-      }
+    screen: async ({ lease, ...candidate }) => {
+      if (!lease) throw new Error(`#${candidate.iteration} reached screen without its checkout`);
+      using _ = lease;
+      return await screen(ctx, candidate, lease.checkout);
     },
     evaluate: (candidate, slot) =>
       evaluate(
@@ -148,19 +140,14 @@ export function experimentSteps(
       (snapshot as RebaseTarget).parent.iteration !== candidate.parent.iteration &&
       (KEPT.has(verdict.status) || verdict.undecided === true),
     rebase: async (candidate, snapshot) => {
-      const index = await rebases.take();
+      // As in propose: screen releases the checkout, or this step on a stop or an error.
+      const lease = await rebases.take();
       try {
-        const result = await rebase(
-          ctx,
-          candidate,
-          snapshot as RebaseTarget,
-          rebases.checkouts[index]!,
-          REBASE_CHECKOUT - index,
-        );
-        if ("kind" in result) rebases.give(index);
+        const result = await rebase(ctx, candidate, snapshot as RebaseTarget, lease);
+        if ("kind" in result) lease.release();
         return result;
       } catch (error) {
-        rebases.give(index);
+        lease.release();
         throw error;
       }
     },
