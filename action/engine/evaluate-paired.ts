@@ -9,7 +9,13 @@ import { addSamples, meansOf } from "../decide/samples.ts";
 import { mean } from "../decide/stats.ts";
 import { AutoexpError } from "../util/errors.ts";
 import { incumbentFailure } from "./concurrent-baseline.ts";
-import type { Candidate, EngineContext, Verdict } from "./experiment.ts";
+import {
+  type Candidate,
+  type EngineContext,
+  type FailedVerdict,
+  judged,
+  type Verdict,
+} from "./experiment.ts";
 import { firstSideFirst } from "./pair-order.ts";
 import { round } from "./propose.ts";
 import type { CheckedOutcome, Slot } from "./slot.ts";
@@ -98,7 +104,7 @@ export async function evaluatePaired(
         }
       : {};
   /** A run that did not give a score ends the experiment, as unpaired. */
-  const failedRun = (outcome: CheckedOutcome): Verdict | null => {
+  const failedRun = (outcome: CheckedOutcome): FailedVerdict | null => {
     const failed = runFailure(outcome, runs - 1);
     if (!failed) return null;
     return {
@@ -178,8 +184,7 @@ export async function evaluatePaired(
     ? mean(cand[ctx.metric]!.slice(0, inc[ctx.metric]!.length)) - mean(inc[ctx.metric]!)
     : score - parent.score;
   const hasGuards = Object.keys(policy.guards).length > 0;
-  return {
-    status: judgement.status,
+  return judged(judgement, {
     judgedAgainst: parent.iteration,
     score,
     delta: Number(delta.toPrecision(12)),
@@ -188,16 +193,13 @@ export async function evaluatePaired(
     guard_pass: hasGuards ? judgement.status !== "guard_fail" : null,
     commit,
     ...(candidate.key ? { key: candidate.key } : {}),
-    reason: judgement.reason,
     tail,
     evalSeconds: round(evalSeconds),
-    ...(judgement.evidence ? { evidence: judgement.evidence } : {}),
-    ...(judgement.undecided ? { undecided: true } : {}),
     ...(setup.linesDelta !== undefined ? { linesDelta: setup.linesDelta } : {}),
     ...(printedTwice.size > 0 ? { printedTwice: [...printedTwice] } : {}),
     ...(ctx.workers > 1 ? { runsOn: Array.from({ length: runs }, () => here) } : {}),
     ...concurrent(),
-  };
+  });
 }
 
 /** One eval run of a candidate (its `run`-th, from 0), with its live progress line and the fault hook. */
@@ -239,7 +241,7 @@ export async function candidateRun(
 export function runFailure(
   outcome: CheckedOutcome,
   run: number,
-): Pick<Verdict, "status" | "reason" | "metrics"> | null {
+): Pick<FailedVerdict, "status" | "reason" | "metrics"> | null {
   if (outcome.tampered.length > 0)
     return {
       status: "violation",

@@ -7,9 +7,8 @@ import { pairedDecisions } from "../decide/remeasure-plan.ts";
 import { addSamples, meansOf } from "../decide/samples.ts";
 import { flattenStrata, mergeStrata, stratumOf } from "../decide/strata.ts";
 import { movedToStratum, stratumOffsets } from "../decide/stratum-offsets.ts";
-import type { Status } from "../ledger/types.ts";
 import { candidateRun, evaluatePaired, incumbentRun, runFailure } from "./evaluate-paired.ts";
-import type { Candidate, EngineContext, Verdict } from "./experiment.ts";
+import { type Candidate, type EngineContext, isKeep, judged, type Verdict } from "./experiment.ts";
 import { round } from "./propose.ts";
 import type { Slot } from "./slot.ts";
 import type { StrataView } from "./strata-view.ts";
@@ -130,7 +129,6 @@ export async function evaluate(
   if (!judgement?.final) throw new Error("judge gave no final decision within max_runs");
   const metrics = meansOf(samples);
   const score = metrics[ctx.metric]!;
-  const status: Status = judgement.status;
   const hasGuards = Object.keys(policy.guards).length > 0;
   let reason = judgement.reason;
   if (judgement.nondeterministic) {
@@ -140,29 +138,28 @@ export async function evaluate(
     if (before.sd === 0)
       reason += `; so the eval's runs can differ after all: later candidates are judged by the noisy rule, with the spread of runs that disagree (sd ${fmt(after.sd)}, ${after.df} df)`;
   }
-  return {
-    status,
-    judgedAgainst: parent.iteration,
-    score,
-    delta: Number((score - parent.score).toPrecision(12)),
-    metrics,
-    samples,
-    guard_pass: hasGuards ? judgement.status !== "guard_fail" : null,
-    commit,
-    ...(key ? { key } : {}),
-    reason,
-    ...(judgement.nondeterministic ? { nondeterministic: true } : {}),
-    tail,
-    evalSeconds: round(evalSeconds),
-    ...(judgement.evidence ? { evidence: judgement.evidence } : {}),
-    ...(judgement.undecided ? { undecided: true } : {}),
-    ...(linesDelta !== undefined ? { linesDelta } : {}),
-    ...(printedTwice.size > 0 ? { printedTwice: [...printedTwice] } : {}),
-    ...(ctx.workers > 1 ? { runsOn } : {}),
-    ...(concurrent.runsOn.length > 0
-      ? { concurrent: { ...concurrent, evalSeconds: round(concurrent.evalSeconds) } }
-      : {}),
-  };
+  return judged(
+    { ...judgement, reason },
+    {
+      judgedAgainst: parent.iteration,
+      score,
+      delta: Number((score - parent.score).toPrecision(12)),
+      metrics,
+      samples,
+      guard_pass: hasGuards ? judgement.status !== "guard_fail" : null,
+      commit,
+      ...(key ? { key } : {}),
+      ...(judgement.nondeterministic ? { nondeterministic: true } : {}),
+      tail,
+      evalSeconds: round(evalSeconds),
+      ...(linesDelta !== undefined ? { linesDelta } : {}),
+      ...(printedTwice.size > 0 ? { printedTwice: [...printedTwice] } : {}),
+      ...(ctx.workers > 1 ? { runsOn } : {}),
+      ...(concurrent.runsOn.length > 0
+        ? { concurrent: { ...concurrent, evalSeconds: round(concurrent.evalSeconds) } }
+        : {}),
+    },
+  );
 }
 
 /** Step 4: a would-be keep must pass the user's checks, run on their own clean copy. */
@@ -172,12 +169,11 @@ export async function decide(
   verdict: Verdict,
   slot: Slot,
 ): Promise<Verdict> {
-  if ((verdict.status !== "keep" && verdict.status !== "simplification") || !ctx.config.checks)
-    return verdict;
+  if (!isKeep(verdict) || !ctx.config.checks) return verdict;
   const frozen = Object.keys(ctx.store.log!.config!.frozen_hashes);
   const failed = await slot.check(
     ctx.config,
-    candidate.commit!,
+    verdict.commit,
     `${candidate.iteration}-checks`,
     ctx.evalEnv,
     frozen,

@@ -1,10 +1,10 @@
 import type { Agent, LaunchAgent, Proposal } from "../agents/agent.ts";
 import type { Line } from "../agents/line.ts";
 import type { Config } from "../config/schema.ts";
-import type { Policy } from "../decide/judge.ts";
+import type { Judgement, Policy } from "../decide/judge.ts";
 import type { IncumbentState } from "../decide/ledger-state.ts";
 import type { VerdictFields } from "../ledger/rows.ts";
-import type { ResultEntry } from "../ledger/types.ts";
+import type { Evidence, ResultEntry, Status } from "../ledger/types.ts";
 import type { Change } from "./agent-checkout.ts";
 import type { CheckoutLease } from "./checkout-pool.ts";
 import type { BatchEvent } from "./events.ts";
@@ -54,8 +54,82 @@ export interface Candidate {
   agentSeconds: number;
 }
 
-/** What was decided about a candidate: a ledger row's fields. */
-export type Verdict = VerdictFields;
+/**
+ * What was decided about a candidate, by status: a keep always has its commit, figures and
+ * evidence; what lost to the judge (or to the checks after it) has its figures; what never gave a
+ * score has none. Each is a ledger row's fields (rows.ts); `baseline` is never a verdict.
+ */
+export type Verdict = KeptVerdict | LostVerdict | FailedVerdict | DuplicateVerdict;
+
+/** Kept on the eval's runs, against the incumbent `judgedAgainst`. */
+export interface KeptVerdict extends VerdictFields {
+  status: "keep" | "simplification";
+  score: number;
+  delta: number;
+  commit: string;
+  evidence: Evidence;
+  judgedAgainst: number;
+  reason: string;
+}
+
+/**
+ * Judged on the eval's runs and not kept: discarded, outside a guard, or kept by the judge and
+ * refused by the checks (its evidence stays). Evidence wherever the judge compared runs.
+ */
+export interface LostVerdict extends VerdictFields {
+  status: "discard" | "guard_fail" | "checks_failed";
+  score: number;
+  delta: number;
+  commit: string;
+  judgedAgainst: number;
+  reason: string;
+}
+
+/**
+ * No score: the agent failed, changed nothing or what it may not (no run), or a run crashed, timed
+ * out or changed frozen files (the runs before it stay in `samples`).
+ */
+export interface FailedVerdict extends VerdictFields {
+  status: "agent_error" | "no_change" | "violation" | "crash" | "timeout";
+  score: null;
+  delta: null;
+  guard_pass: null;
+  reason: string;
+}
+
+/** The same code as experiment #duplicateOf: its result reused, the eval not run. */
+export interface DuplicateVerdict extends VerdictFields {
+  status: "duplicate";
+  duplicateOf: number;
+  reason: string;
+}
+
+/** Every status an experiment can end with has its verdict: a new status must be given one. */
+export type EveryStatusJudged =
+  Exclude<Status, "baseline"> extends Verdict["status"] ? true : never;
+true satisfies EveryStatusJudged;
+
+/**
+ * The judge's final word on the eval's runs as a verdict. Its evidence is null only for a guard
+ * breach (decide/judge.ts), so a keep without evidence is a bug.
+ */
+export function judged(
+  judgement: Extract<Judgement, { final: true }>,
+  fields: Omit<LostVerdict, "status" | "reason" | "evidence" | "undecided">,
+): KeptVerdict | LostVerdict {
+  const { status, reason, evidence } = judgement;
+  const undecided = judgement.undecided ? { undecided: true as const } : {};
+  if (status === "keep" || status === "simplification") {
+    if (!evidence) throw new Error(`the judge gave ${status} without evidence: ${reason}`);
+    return { ...fields, status, reason, evidence, ...undecided };
+  }
+  return { ...fields, status, reason, ...(evidence ? { evidence } : {}), ...undecided };
+}
+
+/** Whether the verdict makes the candidate the incumbent (keep or simplification). */
+export function isKeep(verdict: Verdict): verdict is KeptVerdict {
+  return verdict.status === "keep" || verdict.status === "simplification";
+}
 
 /** Everything the steps share for one batch: settings and the adapters they act through. */
 export interface EngineContext {

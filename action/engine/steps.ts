@@ -2,12 +2,12 @@ import { join } from "node:path";
 import { budgetStop, type Stop } from "../decide/budget.ts";
 import { type IncumbentState, incumbentState } from "../decide/ledger-state.ts";
 import { pruneLogs } from "../files/cap-log.ts";
-import { buildResultRow } from "../ledger/rows.ts";
-import { EVALUATED, KEPT, type RemeasureEntry, type ResultEntry } from "../ledger/types.ts";
+import { buildResultRow, type VerdictFields } from "../ledger/rows.ts";
+import { EVALUATED, type RemeasureEntry, type ResultEntry } from "../ledger/types.ts";
 import { redactDeep } from "../process/secrets.ts";
 import { CheckoutPool } from "./checkout-pool.ts";
 import { decide, evaluate } from "./evaluate.ts";
-import type { Candidate, EngineContext, Verdict } from "./experiment.ts";
+import { type Candidate, type EngineContext, isKeep, type Verdict } from "./experiment.ts";
 import { endTurnsOnStop, propose, Turns } from "./propose.ts";
 import { type RebaseTarget, rebase } from "./rebase.ts";
 import { remeasure, remeasureDue } from "./remeasure.ts";
@@ -138,7 +138,7 @@ export function experimentSteps(
     isStale: ({ candidate, verdict }, snapshot) =>
       (snapshot as RebaseTarget).historyLength > candidate.historyLength &&
       (snapshot as RebaseTarget).parent.iteration !== candidate.parent.iteration &&
-      (KEPT.has(verdict.status) || verdict.undecided === true),
+      (isKeep(verdict) || verdict.undecided === true),
     rebase: async (candidate, snapshot) => {
       // As in propose: screen releases the checkout, or this step on a stop or an error.
       const lease = await rebases.take();
@@ -165,8 +165,11 @@ export function experimentSteps(
       if (prior && prior.iteration >= candidate.historyLength && verdict.status !== "duplicate")
         verdict = duplicateOf(prior, candidate);
       const tampered = await checkSeal();
-      if (tampered) verdict = { ...verdict, status: tampered.status, reason: tampered.reason };
-      const stop = await record(ctx, candidate, verdict, beside);
+      // The seal overrules the verdict (its status and reason); the row keeps what the eval measured.
+      const row: VerdictFields = tampered
+        ? { ...verdict, status: tampered.status, reason: tampered.reason }
+        : verdict;
+      const stop = await record(ctx, candidate, row, beside);
       // Kept a while: a candidate begun before this was recorded may still ask for it.
       proposed.delete(candidate.iteration - 256);
       settle.delete(candidate.iteration - 256);
@@ -188,7 +191,7 @@ const KEEP_LOGS_OF = 200;
 async function record(
   ctx: EngineContext,
   candidate: Candidate,
-  verdict: Verdict,
+  verdict: VerdictFields,
   beside: RemeasureEntry | null,
 ): Promise<Stop | null> {
   const { iteration } = candidate;
