@@ -1,4 +1,5 @@
 import { randomInt } from "node:crypto";
+import type { Stop } from "../decide/budget.ts";
 import { type Judgement, judge } from "../decide/judge.ts";
 import type { PairedDesign } from "../decide/judgement.ts";
 import { withMinDeltas, withWeightedScore } from "../decide/ledger-state.ts";
@@ -7,7 +8,6 @@ import { pairNoise } from "../decide/pair-noise.ts";
 import type { Samples } from "../decide/policy.ts";
 import { addSamples, meansOf } from "../decide/samples.ts";
 import { mean } from "../decide/stats.ts";
-import { AutoexpError } from "../util/errors.ts";
 import { incumbentFailure } from "./concurrent-baseline.ts";
 import {
   type Candidate,
@@ -41,14 +41,15 @@ export interface PairedSetup {
  * decided on the paired differences alone (judge.ts, boundary.ts "screened"), so a machine that
  * speeds up or slows down between pairs moves both sides alike. With no incumbent runs on this
  * stratum yet, pairs start at once ("fresh"). The incumbent's runs are recorded as its re-measure
- * (paired_with this experiment), with each pair's seed.
+ * (paired_with this experiment), with each pair's seed. A run of the incumbent that fails makes
+ * the eval unreliable: a `broken` stop, which ends the batch.
  */
 export async function evaluatePaired(
   ctx: EngineContext,
   candidate: Candidate,
   slot: Slot,
   setup: PairedSetup,
-): Promise<Verdict> {
+): Promise<Verdict | Stop> {
   const { iteration, parent } = candidate;
   const commit = candidate.commit!;
   const { policy, config } = ctx;
@@ -79,17 +80,19 @@ export async function evaluatePaired(
     for (const m of outcome.printedTwice) printedTwice.add(m);
     return outcome;
   };
-  const runIncumbent = async (seed: number): Promise<void> => {
-    const { metrics, seconds } = await incumbentRun(
+  const runIncumbent = async (seed: number): Promise<Stop | null> => {
+    const measured = await incumbentRun(
       ctx,
       slot,
       parent,
       `${iteration}-${runs}-incumbent-${incOn.length}`,
       { ...ctx.evalEnv, AUTOEXP_SEED: String(seed) },
     );
-    incSeconds += seconds;
-    addSamples(inc, metrics);
+    if ("kind" in measured) return measured;
+    incSeconds += measured.seconds;
+    addSamples(inc, measured.metrics);
     incOn.push(here);
+    return null;
   };
   const concurrent = () =>
     incOn.length > 0
@@ -144,7 +147,8 @@ export async function evaluatePaired(
     });
     if (!judgement.final) {
       seeds.push(seed);
-      await runIncumbent(seed);
+      const broken = await runIncumbent(seed);
+      if (broken) return broken;
       design = { first: "screened", screenedAgainst: screenRuns };
     }
   }
@@ -168,12 +172,14 @@ export async function evaluatePaired(
     const seed = randomInt(1, 2 ** 31);
     seeds.push(seed);
     const candidateFirst = firstSideFirst(seed, iteration);
-    if (!candidateFirst) await runIncumbent(seed);
+    const before = candidateFirst ? null : await runIncumbent(seed);
+    if (before) return before;
     const outcome = await runCandidate(seed);
     const failed = failedRun(outcome);
     if (failed) return failed;
     addSamples(cand, withWeightedScore(outcome.metrics, config, baselineMeans));
-    if (candidateFirst) await runIncumbent(seed);
+    const after = candidateFirst ? await runIncumbent(seed) : null;
+    if (after) return after;
     judgement = judgePairs();
   }
   const metrics = meansOf(cand);
@@ -259,7 +265,7 @@ export function runFailure(
 
 /**
  * One run of the incumbent beside a candidate, on the candidate's slot: its metrics (the weighted
- * score included) and seconds. An incumbent that fails makes the eval unreliable: the batch stops.
+ * score included) and seconds. An incumbent that fails makes the eval unreliable: a `broken` stop.
  */
 export async function incumbentRun(
   ctx: EngineContext,
@@ -267,11 +273,11 @@ export async function incumbentRun(
   parent: Candidate["parent"],
   name: string,
   env: Record<string, string | undefined>,
-): Promise<{ metrics: Record<string, number>; seconds: number }> {
+): Promise<{ metrics: Record<string, number>; seconds: number } | Stop> {
   const header = ctx.store.log!.config!;
   const outcome = await slot.evaluate(ctx.config, parent.commit, name, env, header.frozen_hashes);
   const failed = incumbentFailure(parent.iteration, slot, outcome);
-  if (failed) throw new AutoexpError(failed);
+  if (failed) return { kind: "broken", reason: failed };
   return {
     metrics: withWeightedScore(outcome.metrics, ctx.config, header.baseline_metrics ?? {}),
     seconds: outcome.durationMs / 1000,

@@ -1,3 +1,4 @@
+import type { Stop } from "../decide/budget.ts";
 import { judgedDeterministic, noiseSeen } from "../decide/determinism.ts";
 import { fmt } from "../decide/fmt.ts";
 import { type Judgement, judge } from "../decide/judge.ts";
@@ -21,14 +22,15 @@ const NONE = { score: null, delta: null, metrics: {}, samples: {}, guard_pass: n
  * (several workers whose devices may differ), against the incumbent's runs on this slot's
  * device kind (or worker) only; when it has fewer than baseline_runs there, the incumbent runs
  * on this slot first, up to baseline_runs (a concurrent baseline: same worker, same period; as
- * many runs as the baseline had, as a top-up after a keep gives).
+ * many runs as the baseline had, as a top-up after a keep gives). A run of the incumbent that
+ * fails makes the eval unreliable: a `broken` stop, which ends the batch.
  */
 export async function evaluate(
   ctx: EngineContext,
   candidate: Candidate,
   slot: Slot,
   strata: StrataView | null = null,
-): Promise<Verdict> {
+): Promise<Verdict | Stop> {
   const { iteration, parent } = candidate;
   const commit = candidate.commit!;
   const key = candidate.key;
@@ -74,7 +76,7 @@ export async function evaluate(
   for (let run = 0; run < limit && !judgement?.final; run++) {
     if (judgement) ctx.emit({ type: "run", iteration, run: run + 1, reason: judgement.reason });
     while (strata && incumbentHere() < config.decide.baseline_runs) {
-      const { metrics, seconds } = await incumbentRun(
+      const measured = await incumbentRun(
         ctx,
         slot,
         parent,
@@ -82,8 +84,9 @@ export async function evaluate(
         `${iteration}-${run}-incumbent-${concurrent.runsOn.length}`,
         ctx.evalEnv,
       );
-      concurrent.evalSeconds += seconds;
-      addSamples(concurrent.samples, metrics);
+      if ("kind" in measured) return measured;
+      concurrent.evalSeconds += measured.seconds;
+      addSamples(concurrent.samples, measured.metrics);
       concurrent.runsOn.push(here);
     }
     const outcome = await candidateRun(ctx, slot, commit, iteration, run, ctx.evalEnv);

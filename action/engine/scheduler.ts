@@ -25,8 +25,11 @@ export interface Steps<C, V, S> {
   propose(candidate: C): Promise<C | Stop>;
   /** Scope, no change, duplicate: a verdict without evaluating, or null to evaluate. */
   screen(candidate: C): Promise<{ candidate: C; verdict: V | null }>;
-  /** The eval's runs (confirmations included) on a clean copy, judged against the incumbent. */
-  evaluate(candidate: C, slot: S): Promise<V>;
+  /**
+   * The eval's runs (confirmations included) on a clean copy, judged against the incumbent; a
+   * stop when the eval can no longer be trusted (the incumbent's run beside it failed).
+   */
+  evaluate(candidate: C, slot: S): Promise<V | Stop>;
   /** Checks before a keep, in their own clean copy. */
   decide(candidate: C, verdict: V, slot: S): Promise<V>;
   /** The decision point: the ledger row, the record commit, refs. A stop when it ends the batch. */
@@ -90,8 +93,9 @@ async function serialLoop<C, V, S>(
     let verdict = screened.verdict;
     if (verdict === null) {
       await using lease = await acquire();
-      verdict = await steps.evaluate(screened.candidate, lease.slot);
-      verdict = await steps.decide(screened.candidate, verdict, lease.slot);
+      const evaluated = await steps.evaluate(screened.candidate, lease.slot);
+      if (isStop(evaluated)) return evaluated;
+      verdict = await steps.decide(screened.candidate, evaluated, lease.slot);
     }
     const after = await steps.record(screened.candidate, verdict);
     await steps.checkpoint();
@@ -145,10 +149,12 @@ async function pipelinedLoop<C, V, S>(
     if (screened.verdict !== null)
       return { candidate: screened.candidate, verdict: screened.verdict };
     await using lease = await acquire();
-    const verdict = await steps.evaluate(screened.candidate, lease.slot);
+    const evaluated = await steps.evaluate(screened.candidate, lease.slot);
+    // Like a proposal's stop, it ends the batch at this candidate's turn.
+    if (isStop(evaluated)) return { stop: evaluated };
     return {
       candidate: screened.candidate,
-      verdict: await steps.decide(screened.candidate, verdict, lease.slot),
+      verdict: await steps.decide(screened.candidate, evaluated, lease.slot),
     };
   };
   const fly = async (candidate: C): Promise<Flight<C, V>> => {
