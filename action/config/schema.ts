@@ -142,6 +142,22 @@ export const configSchema = z.strictObject({
       paired: z
         .boolean({ error: "decide.paired must be true (measure beside the incumbent) or false" })
         .default(true),
+      /**
+       * Paired measurement's screen: how much better than the incumbent's recent runs a first run
+       * must be (in run-to-run sds) to be measured in pairs. auto: chosen from the night's own
+       * first runs to keep the most true gain per eval run (decide/screen-choice.ts), min_delta
+       * until there are 10 of them.
+       */
+      screen: z
+        .union([z.literal("auto"), z.number()], {
+          error:
+            "decide.screen must be auto (chosen from the night's first runs) or a number of run-to-run standard deviations, e.g. 1",
+        })
+        .default("auto")
+        .refine((v) => v === "auto" || (v >= 0 && v <= 2), {
+          message:
+            "decide.screen must be between 0 and 2 standard deviations (a first run better than the incumbent by that much is measured in pairs), or auto",
+        }),
       remeasure_every: z.int().min(0).default(5),
       /** With several workers: compare a candidate only with incumbent runs on the same device kind or worker. */
       compare_within: z

@@ -3,6 +3,13 @@ import { createRandom, gaussian } from "../util/random.ts";
 /** A candidate "looks good" only when t reaches this; below it further runs are unlikely to help. */
 export const FUTILITY_T = 0.5;
 
+/**
+ * The least t a keep needs, whatever the simulation allows: behind a high screen so few
+ * candidates with no effect reach the pairs that any t would keep the false-keep rate under
+ * alpha, yet a keep whose own pairs show its gain under one standard error is no evidence.
+ */
+export const MIN_CRITICAL_T = 1;
+
 /** Trials behind one boundary: the false-keep rate it gives is known to about ±0.15%. */
 const TRIALS = 20_000;
 
@@ -113,7 +120,7 @@ function simulate(s: BoundaryInput): number {
   const allowed = Math.max(1, Math.floor(target * TRIALS));
   const above = peaks[TRIALS - allowed]!;
   const below = peaks[TRIALS - allowed - 1]!;
-  return Number.isFinite(below) ? (above + below) / 2 : above;
+  return Math.max(MIN_CRITICAL_T, Number.isFinite(below) ? (above + below) / 2 : above);
 }
 
 /**

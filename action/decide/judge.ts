@@ -54,9 +54,15 @@ export function judge(input: JudgeInput): Judgement {
       df: Math.max(1, c.df - (c.nC - 1)),
       maxRuns: policy.maxRuns,
       alpha: alphaTotal / decisive.length,
-      screenSd: c.sd > 0 ? o.minDelta / c.sd : 0,
+      screenSd: screenSd(c, o),
       paired: input.paired?.first,
     });
+  // The screen in units of the comparison's sd: a pair's difference has twice a run's variance.
+  const screenSd = (c: Comparison, o: (typeof decisive)[number]) => {
+    const at = input.paired?.first === "screened" ? input.paired.screenSd : undefined;
+    if (at !== undefined) return Math.max(at / Math.SQRT2, c.sd > 0 ? o.minDelta / c.sd : 0);
+    return c.sd > 0 ? o.minDelta / c.sd : 0;
+  };
   // A keep needs two runs, or two pairs: a step in the machine's speed between a pair's two runs
   // (a load spike starting) fools one pair, not two.
   const firstLook = 2;

@@ -54,6 +54,14 @@ export interface JudgeInput {
  * How a candidate's pairs began. `fresh`: pairs from its first run, in random order. `screened`:
  * its first run passed a screen against `screenedAgainst` earlier runs of the incumbent and is
  * the candidate's side of the first pair, the incumbent's run made right after it; later pairs in
- * random order. The boundary accounts for the screened run being selected (boundary.ts).
+ * random order. The boundary accounts for the screened run being selected (boundary.ts) at the
+ * screen it passed.
  */
-export type PairedDesign = { first: "fresh" } | { first: "screened"; screenedAgainst: number };
+export type PairedDesign =
+  | { first: "fresh" }
+  | {
+      first: "screened";
+      screenedAgainst: number;
+      /** Where the screen sat, in run sds (decide.screen); min_delta's when absent. */
+      screenSd?: number;
+    };

@@ -1,12 +1,14 @@
 import { randomInt } from "node:crypto";
 import type { Stop } from "../decide/budget.ts";
+import { fmt } from "../decide/fmt.ts";
 import { type Judgement, judge } from "../decide/judge.ts";
 import type { PairedDesign } from "../decide/judgement.ts";
 import { withMinDeltas, withWeightedScore } from "../decide/ledger-state.ts";
 import type { Noise } from "../decide/noise.ts";
 import { pairNoise } from "../decide/pair-noise.ts";
-import type { Samples } from "../decide/policy.ts";
+import type { Policy, Samples } from "../decide/policy.ts";
 import { addSamples, meansOf } from "../decide/samples.ts";
+import { chooseScreen } from "../decide/screen-choice.ts";
 import { mean } from "../decide/stats.ts";
 import { incumbentFailure } from "./concurrent-baseline.ts";
 import {
@@ -126,6 +128,7 @@ export async function evaluatePaired(
   };
 
   let design: PairedDesign = { first: "fresh" };
+  let screen: Screen | null = null;
   let judgement: Judgement | null = null;
   const screenAgainst = Object.fromEntries(
     Object.entries(setup.incumbent).map(([k, v]) => [k, v.slice(-SCREEN_RUNS)]),
@@ -138,18 +141,26 @@ export async function evaluatePaired(
     if (failed) return failed;
     addSamples(cand, withWeightedScore(outcome.metrics, config, baselineMeans));
     const noise = setup.noise(cand, {});
+    const withDeltas = withMinDeltas(policy, config, noise);
+    screen = screenFor(ctx, withDeltas, noise, screenAgainst, cand);
     judgement = judge({
-      policy: withMinDeltas(policy, config, noise),
+      policy: screen ? screen.policy : withDeltas,
       incumbent: screenAgainst,
       candidate: cand,
       noise,
       linesDelta: setup.linesDelta,
     });
+    if (screen && judgement.final && judgement.status === "discard" && screen.raised)
+      judgement = { ...judgement, reason: screen.reason };
     if (!judgement.final) {
       seeds.push(seed);
       const broken = await runIncumbent(seed);
       if (broken) return broken;
-      design = { first: "screened", screenedAgainst: screenRuns };
+      design = {
+        first: "screened",
+        screenedAgainst: screenRuns,
+        ...(screen ? { screenSd: screen.record.at } : {}),
+      };
     }
   }
   const judgePairs = () => {
@@ -203,9 +214,68 @@ export async function evaluatePaired(
     evalSeconds: round(evalSeconds),
     ...(setup.linesDelta !== undefined ? { linesDelta: setup.linesDelta } : {}),
     ...(printedTwice.size > 0 ? { printedTwice: [...printedTwice] } : {}),
+    ...(screen ? { screen: screen.record } : {}),
     ...(ctx.workers > 1 ? { runsOn: Array.from({ length: runs }, () => here) } : {}),
     ...concurrent(),
   });
+}
+
+interface Screen {
+  /** The policy for the first run's judgement: the primary objective's min_delta raised to the screen. */
+  policy: Policy;
+  /** Whether the screen sits above min_delta (a discard under it is the screen's, not min_delta's). */
+  raised: boolean;
+  /** Why a first run under the screen is discarded. */
+  reason: string;
+  record: NonNullable<Verdict["screen"]>;
+}
+
+/**
+ * Where the screen sits for this candidate (decide.screen; auto: chosen from the night's first
+ * runs on record, decide/screen-choice.ts) and how its first run scored against it. Null where
+ * the run-to-run noise is not known yet (the screen is min_delta's).
+ */
+function screenFor(
+  ctx: EngineContext,
+  policy: Policy,
+  noise: Record<string, Noise>,
+  against: Samples,
+  cand: Samples,
+): Screen | null {
+  const sd = noise[ctx.metric]?.sd ?? 0;
+  const runs = against[ctx.metric] ?? [];
+  const first = cand[ctx.metric]?.[0];
+  const objective = policy.objectives.find((o) => o.name === ctx.metric);
+  if (!(sd > 0) || runs.length === 0 || first === undefined || !objective) return null;
+  const minDeltaSd = objective.minDelta / sd;
+  const setting = ctx.config.decide.screen;
+  const history = ctx.store.log!.results.flatMap((r) =>
+    r.screen ? [{ z: r.screen.z, against: r.screen.against }] : [],
+  );
+  const choice =
+    setting === "auto"
+      ? chooseScreen(history, {
+          maxRuns: policy.maxRuns,
+          alpha: 1 - policy.confidence,
+          minDelta: minDeltaSd,
+          screenRuns: SCREEN_RUNS,
+        })
+      : { at: setting, why: "decide.screen" };
+  const at = Math.max(choice.at, minDeltaSd);
+  const gain = (ctx.goal === "minimize" ? -1 : 1) * (first - mean(runs));
+  const z = gain / sd;
+  const r3 = (x: number) => Number(x.toPrecision(3));
+  return {
+    policy: {
+      ...policy,
+      objectives: policy.objectives.map((o) =>
+        o === objective ? { ...o, minDelta: Math.max(o.minDelta, at * sd) } : o,
+      ),
+    },
+    raised: at > minDeltaSd,
+    reason: `${gain > 0 ? "better" : "worse"} by ${fmt(Math.abs(gain))} (${r3(z)} sd) in its first run, under the screen at ${r3(at)} sd (${choice.why}): not measured in pairs`,
+    record: { at: r3(at), z: r3(z), against: runs.length },
+  };
 }
 
 /** One eval run of a candidate (its `run`-th, from 0), with its live progress line and the fault hook. */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { MIN_CRITICAL_T, sequentialBoundary } from "../../action/decide/boundary.ts";
 import { comparePaired, PAIR_NOISE_DF } from "../../action/decide/compare.ts";
 import { judge, type Policy } from "../../action/decide/judge.ts";
 import type { PairedDesign } from "../../action/decide/judgement.ts";
@@ -28,6 +29,7 @@ function candidate(
   draw: () => number,
   drift: (clock: number) => number = () => 0,
   design: "screened" | "fresh" = "screened",
+  screenAt?: number,
 ): { kept: boolean; runs: number; unpairedKept: boolean } {
   let clock = 0;
   const run = (truth: number) => truth + draw() + drift(clock++);
@@ -40,15 +42,21 @@ function candidate(
   let paired: PairedDesign = { first: "fresh" };
   if (design === "screened") {
     cand.push(run(effect));
+    // decide.screen: the first run must beat the incumbent's runs by screenAt run sds.
+    const at = screenAt === undefined ? minDelta : screenAt * noise().score!.sd;
     const screen = judge({
-      policy: policy(minDelta),
+      policy: policy(Math.max(minDelta, at)),
       incumbent: { score: old },
       candidate: { score: cand },
       noise: noise(),
     });
     if (screen.final) return { kept: screen.status === "keep", runs: 1, unpairedKept: false };
     inc.push(run(0));
-    paired = { first: "screened", screenedAgainst: old.length };
+    paired = {
+      first: "screened",
+      screenedAgainst: old.length,
+      ...(screenAt === undefined ? {} : { screenSd: screenAt }),
+    };
   }
   const judgePairs = () =>
     judge({
@@ -90,13 +98,14 @@ function rate(
   effect: number,
   drift?: (clock: number) => number,
   design?: "screened" | "fresh",
+  screenAt?: number,
 ) {
   const draw = gaussian(createRandom(seed));
   let kept = 0;
   let unpaired = 0;
   let runs = 0;
   for (let i = 0; i < trials; i++) {
-    const r = candidate(effect, draw, drift, design);
+    const r = candidate(effect, draw, drift, design, screenAt);
     kept += r.kept ? 1 : 0;
     unpaired += r.unpairedKept ? 1 : 0;
     runs += r.runs;
@@ -112,6 +121,32 @@ describe("paired measurement (decide.paired)", () => {
       expect(r.kept, design).toBeLessThan(0.055);
       expect(r.kept, design).toBeGreaterThan(0.015);
     }
+  });
+
+  it("a higher screen (decide.screen) keeps no more no-ops, spends fewer runs on them, and never keeps on pairs under a standard error", () => {
+    const at = (screen: number | undefined) => rate(4000, 21, 0, undefined, "screened", screen);
+    const low = at(undefined);
+    for (const screen of [1, 1.5, 2]) {
+      const r = at(screen);
+      // The boundary for this screen: still at most 5% of no-ops kept (±0.35%).
+      expect(r.kept, `screen ${screen}`).toBeLessThan(0.055);
+      expect(r.runs, `screen ${screen}`).toBeLessThan(low.runs);
+    }
+    // Behind a 2 sd screen the simulation alone would allow any t: the floor still asks for 1.
+    expect(
+      sequentialBoundary({
+        incumbentRuns: 10,
+        df: 50,
+        maxRuns: 5,
+        alpha: 0.05,
+        screenSd: 2 / Math.SQRT2,
+        paired: "screened",
+      }),
+    ).toBe(MIN_CRITICAL_T);
+    // A +2 sd change passes a 1 sd screen about 83% of the time, a 2 sd one about half.
+    const power = (screen: number) => rate(2000, 22, 2, undefined, "screened", screen).kept;
+    expect(power(1)).toBeGreaterThan(0.7);
+    expect(power(2)).toBeLessThan(power(1));
   });
 
   it("keeps a +2 sd change at least 80% of the time, on about 5 runs beside the incumbent", () => {

@@ -18,6 +18,7 @@ const decide = (over: Partial<Config["decide"]> = {}): Config["decide"] => ({
   simplification: false,
   compare_within: "device",
   paired: false,
+  screen: "auto",
   ...over,
 });
 
