@@ -52,7 +52,7 @@ export function ledgerSamples(log: Pick<ParsedLog, "results" | "remeasures">): L
   }
   const { current, retired } = seen;
   for (const r of log.results.slice(seen.results)) {
-    if (r.samples && Object.keys(r.samples).length > 0) current.set(r.iteration, clone(r.samples));
+    if (r.samples && Object.keys(r.samples).length > 0) current.set(r.iteration, ownSamples(r));
   }
   for (const m of log.remeasures.slice(seen.remeasured)) {
     const cur = current.get(m.iteration);
@@ -68,6 +68,19 @@ export function ledgerSamples(log: Pick<ParsedLog, "results" | "remeasures">): L
   seen.results = log.results.length;
   seen.remeasured = log.remeasures.length;
   return { current, groups: [...retired, ...current.values()] };
+}
+
+/**
+ * A row's samples as estimates of its code: all of them, except a first run that passed paired
+ * measurement's screen (`screen` on the row, more runs after it). That run was chosen for looking
+ * good; it stays in the row (and in the paired test), not in the code's score or the runs later
+ * candidates are screened against.
+ */
+function ownSamples(r: ResultEntry): MutableSamples {
+  const screened = r.screen && Object.values(r.samples!).every((v) => v.length > 1);
+  return Object.fromEntries(
+    Object.entries(r.samples!).map(([k, v]) => [k, screened ? v.slice(1) : [...v]]),
+  );
 }
 
 function clone(s: Samples): MutableSamples {

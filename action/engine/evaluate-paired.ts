@@ -1,10 +1,12 @@
 import { randomInt } from "node:crypto";
 import type { Stop } from "../decide/budget.ts";
+import { comparePaired } from "../decide/compare.ts";
+import { evidence } from "../decide/evidence.ts";
 import { fmt } from "../decide/fmt.ts";
 import { type Judgement, judge } from "../decide/judge.ts";
 import type { PairedDesign } from "../decide/judgement.ts";
 import { withMinDeltas, withWeightedScore } from "../decide/ledger-state.ts";
-import type { Noise } from "../decide/noise.ts";
+import { type Noise, UNKNOWN_NOISE } from "../decide/noise.ts";
 import { pairNoise } from "../decide/pair-noise.ts";
 import type { Policy, Samples } from "../decide/policy.ts";
 import { addSamples, meansOf } from "../decide/samples.ts";
@@ -193,13 +195,38 @@ export async function evaluatePaired(
     if (after) return after;
     judgement = judgePairs();
   }
-  const metrics = meansOf(cand);
+  // The screened run was chosen for looking good: it takes part in the test (the boundary
+  // accounts for the choice) but not in what the record reports, or the kept code's score, gain
+  // and interval would carry its luck (ledgerSamples leaves it out of the code's samples too).
+  const unselected = design.first === "screened" && (cand[ctx.metric]?.length ?? 0) > 1;
+  const reported = unselected ? withoutFirstRun(cand) : cand;
+  const incReported = unselected ? withoutFirstRun(inc) : inc;
+  const metrics = meansOf(reported);
   const score = metrics[ctx.metric]!;
   const paired = (inc[ctx.metric]?.length ?? 0) > 0;
   // Against the incumbent measured beside it when paired; against its record when screened out.
   const delta = paired
-    ? mean(cand[ctx.metric]!.slice(0, inc[ctx.metric]!.length)) - mean(inc[ctx.metric]!)
+    ? mean(reported[ctx.metric]!.slice(0, incReported[ctx.metric]!.length)) -
+      mean(incReported[ctx.metric]!)
     : score - parent.score;
+  const tested = judgement.evidence;
+  if (unselected && tested) {
+    const o = policy.objectives.find((x) => x.name === tested.metric);
+    if (o)
+      judgement = {
+        ...judgement,
+        evidence: evidence(
+          comparePaired(
+            o,
+            incReported[o.name] ?? [],
+            reported[o.name] ?? [],
+            setup.noise(cand, inc)[o.name] ?? UNKNOWN_NOISE,
+            pairSpread[o.name],
+          ),
+          policy.confidence,
+        ),
+      };
+  }
   const hasGuards = Object.keys(policy.guards).length > 0;
   return judged(judgement, {
     judgedAgainst: parent.iteration,
@@ -218,6 +245,10 @@ export async function evaluatePaired(
     ...(ctx.workers > 1 ? { runsOn: Array.from({ length: runs }, () => here) } : {}),
     ...concurrent(),
   });
+}
+
+function withoutFirstRun(samples: Samples): Samples {
+  return Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, v.slice(1)]));
 }
 
 interface Screen {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { incumbentState } from "../../action/decide/ledger-state.ts";
+import { incumbentState, ledgerSamples } from "../../action/decide/ledger-state.ts";
 import type { ResultEntry, Status } from "../../action/ledger/types.ts";
 
 const row = (iteration: number, status: Status, score: number | null = 10 - iteration) =>
@@ -37,5 +37,40 @@ describe("the incumbent of a growing ledger", () => {
     results.splice(1, 2);
     results.push(row(1, "keep", 5));
     expect(incumbentState(log)).toMatchObject({ iteration: 1, score: 5 });
+  });
+});
+
+describe("a screened first run (paired measurement's screen) is not an estimate of its code", () => {
+  const screened = (iteration: number, status: Status, loss: number[]) =>
+    ({
+      ...row(iteration, status, loss.reduce((a, b) => a + b, 0) / loss.length),
+      samples: { loss, secs: loss.map((x) => x * 10) },
+      screen: { at: 1.5, z: 2.1, against: 10 },
+    }) as unknown as ResultEntry;
+
+  it("leaves a kept candidate's screened run out of its samples and score, keeps it in the row", () => {
+    // The first run (1.0) passed the screen because it was lucky; its pairs said 3.0 and 3.2.
+    const kept = screened(1, "keep", [1.0, 3.0, 3.2]);
+    const log = {
+      results: [row(0, "baseline", 5), kept],
+      remeasures: [],
+      config: { metric: "loss" } as never,
+    };
+    const s = incumbentState(log)!;
+    expect(s.iteration).toBe(1);
+    expect(s.samples.loss).toEqual([3.0, 3.2]);
+    expect(s.samples.secs).toEqual([30, 32]);
+    expect(s.score).toBeCloseTo(3.1);
+    expect(kept.samples!.loss).toEqual([1.0, 3.0, 3.2]);
+  });
+
+  it("keeps the only run of a candidate the screen discarded, and every run of an unscreened row", () => {
+    const log = {
+      results: [row(0, "baseline", 5), screened(1, "discard", [4.0]), row(2, "keep", 2)],
+      remeasures: [],
+      config: null,
+    };
+    expect(ledgerSamples(log).current.get(1)!.loss).toEqual([4.0]);
+    expect(ledgerSamples(log).current.get(2)!.loss).toEqual([2]);
   });
 });
