@@ -11,9 +11,10 @@
  *
  * Usage: node bench/noise.ts [--zero 200] [--effect 100] [--worse 30] [--noise gaussian|t3|both]
  *        [--drift 0.02]   (drift: the eval's score creeps up by this many sd per eval)
- *        [--workers 4 [--offset 1.5] [--pooled]] [--before]
+ *        [--workers 4 [--offset 1.5] [--pooled]] [--before] [--screen 0]
  *
- * --before adds a column with decide.paired: false (the rule before pairs: the candidate against
+ * --screen V adds a column with decide.screen fixed at V run sds (0: min_delta's, the screen before
+ * `screen: auto`). --before adds a column with decide.paired: false (the rule before pairs: the candidate against
  * the incumbent's earlier runs, topped up after each keep, a concurrent baseline per worker).
  *
  * With --workers N, the same plan also runs on N workers whose fake devices differ: worker k's
@@ -49,6 +50,7 @@ const { values: args } = parseArgs({
     pooled: { type: "boolean", default: false },
     isolation: { type: "string", default: "auto" },
     before: { type: "boolean", default: false },
+    screen: { type: "string" },
     pipeline: { type: "string", default: "true" },
   },
 });
@@ -312,6 +314,15 @@ function columns(): { label: string; decide: Record<string, unknown>; workers: n
   if (workers <= 1)
     return [
       { label: "autoexp (defaults)", decide: {}, workers: 1 },
+      ...(args.screen !== undefined
+        ? [
+            {
+              label: `paired, screen ${args.screen}`,
+              decide: { screen: Number(args.screen) },
+              workers: 1,
+            },
+          ]
+        : []),
       ...(args.before
         ? [{ label: "unpaired (before)", decide: { paired: false }, workers: 1 }]
         : []),
@@ -321,6 +332,15 @@ function columns(): { label: string; decide: Record<string, unknown>; workers: n
   return [
     { label: "autoexp, 1 worker", decide: {}, workers: 1 },
     { label: `autoexp, ${n}`, decide: { compare_within: "worker" }, workers },
+    ...(args.screen !== undefined
+      ? [
+          {
+            label: `paired, screen ${args.screen}, ${n}`,
+            decide: { compare_within: "worker", screen: Number(args.screen) },
+            workers,
+          },
+        ]
+      : []),
     ...(args.before
       ? [
           {
