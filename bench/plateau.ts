@@ -1,0 +1,357 @@
+/**
+ * Leaving a plateau (issue 26): at the same number of eval runs per night, on a landscape with a
+ * known truth and local optima, which side ends with truly better code: karpathy's greedy loop,
+ * autoexp's loop before issue 26 (its defaults), or autoexp with `strategy: { use: branch }`?
+ *
+ *   node bench/plateau.ts [--quick] [--nights 6] [--runs 100] [--levels 2,1,0.5]
+ *                         [--landscapes plateau,smooth] [--sides greedy,autoexp,branch]
+ *                         [--strategy '{"use":"branch"}'] [--seed 1] [--verbose]
+ *
+ * The target is `train.py`, a training script's hyperparameter block (LR, BATCH, WARMUP, DEPTH,
+ * WEIGHT_DECAY, GRAD_CLIP, EVAL_EVERY; SEED excluded); the frozen eval prints
+ * `val_bpb: 0.9979 - (f(knobs) + noise) / 1000` (goal minimize). f is documented in
+ * plateau-model.ts: `plateau` has a ridge (BATCH up helps only with LR scaled with it) and an
+ * order (DEPTH up helps only after WARMUP is long enough), each reached only through a small
+ * loss, so a one-knob climber from the start stalls at 1 of 5.73; `smooth` is separable and a
+ * one-knob climber reaches its optimum (5). A level is effect/noise with the effect 1 (a helpful
+ * one-knob change is worth about 1 milli-bpb): noise sd = 1 / level, Gaussian. The k-th run of
+ * one code draws the same noise on every side (plateau-eval.ts), so a night is deterministic.
+ *
+ * Every side is autoexp's real engine (runBatch on a fresh repo, isolation none, one worker,
+ * `pipeline: false` for the reasons bench/greedy.ts gives) with the built-in `search` agent
+ * (adaptive coordinate search over the numeric constants: one knob a move, as a tuning agent
+ * proposes) seeded per night, the same seed on every side:
+ *   greedy   karpathy's loop as a decide config: one run per candidate, kept when better than
+ *            the incumbent's one run (`confirm: false, min_delta: 0, baseline_runs: 1,
+ *            paired: false, remeasure_every: 0`);
+ *   autoexp  the decide defaults (today's loop, `strategy` unset);
+ *   branch   the defaults plus `--strategy` (default `{"use":"branch"}`): run only when the
+ *            config schema accepts it, else "not available yet" with the schema's words.
+ * The budget is counted by the eval, as in bench/greedy.ts: each run appends a line to a counter
+ * file outside the repo and a run past --runs is refused; after each experiment or re-measure a
+ * spent budget aborts the batch. A side whose agent converges (the search tried every knob at its
+ * finest step) ends the night early, with runs unspent. The final code is the branch head then.
+ *
+ * Reported per landscape and level, means over nights: the true gain of the final code (± its
+ * standard error) and its ratio to greedy's; kept changes that do nothing or harm (a keep whose
+ * code is not truly better than the incumbent it replaced); candidates evaluated; runs spent;
+ * nights stalled (no true gain in the last half of the night's runs while below 90% of the
+ * optimum: stuck, not converged). The issue's target: branch >= 1.3x greedy where greedy stalls
+ * (plateau), no loss where it does not (smooth), and no more false keeps than autoexp.
+ *
+ * Time on two busy cores: --quick (2 nights per level, 60 runs) about N s; the full run
+ * (6 nights, 100 runs) about M s.
+ */
+import { execFileSync } from "node:child_process";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { validateConfig } from "../action/config/validate-config.ts";
+import { runBatch } from "../action/engine/run-batch.ts";
+import { mix } from "./greedy-model.ts";
+import {
+  LANDSCAPES,
+  type Landscape,
+  OPTIMUM,
+  readKnobs,
+  startScript,
+  trueGain,
+} from "./plateau-model.ts";
+
+const { values: args } = parseArgs({
+  options: {
+    nights: { type: "string" },
+    runs: { type: "string" },
+    levels: { type: "string", default: "2,1,0.5" },
+    landscapes: { type: "string", default: LANDSCAPES.join(",") },
+    sides: { type: "string", default: "greedy,autoexp,branch" },
+    strategy: { type: "string", default: '{"use":"branch"}' },
+    seed: { type: "string", default: "1" },
+    quick: { type: "boolean", default: false },
+    verbose: { type: "boolean", default: false },
+    jobs: { type: "string", default: "2" },
+  },
+});
+const NIGHTS = Number(args.nights ?? (args.quick ? 2 : 6));
+const RUNS = Number(args.runs ?? (args.quick ? 60 : 100));
+const SEED = Number(args.seed);
+const LEVELS = args.levels!.split(",").map(Number);
+const LANDS = args.landscapes!.split(",") as Landscape[];
+for (const l of LANDS)
+  if (!LANDSCAPES.includes(l))
+    throw new Error(`--landscapes: unknown ${l} (${LANDSCAPES.join(", ")})`);
+
+type SideName = "greedy" | "autoexp" | "branch";
+const GREEDY_DECIDE = {
+  confirm: false,
+  min_delta: 0,
+  baseline_runs: 1,
+  paired: false,
+  remeasure_every: 0,
+};
+const STRATEGY = JSON.parse(args.strategy!) as Record<string, unknown>;
+const SIDES: Record<SideName, Record<string, unknown>> = {
+  greedy: { decide: GREEDY_DECIDE },
+  autoexp: {},
+  branch: { strategy: STRATEGY },
+};
+
+/** What this bench reads of a ledger line (of any type), in the order the night wrote them. */
+interface LedgerLine {
+  type: string;
+  iteration?: number;
+  status?: string;
+  description?: string;
+  reason?: string;
+  commit_full?: string | null;
+  samples?: Record<string, number[]>;
+}
+
+interface Night {
+  trueGain: number;
+  kept: number;
+  badKeeps: number;
+  candidates: number;
+  runs: number;
+  stalled: boolean;
+  stop: string;
+  seconds: number;
+}
+
+const HERE = import.meta.dirname;
+
+function configFor(side: SideName, env: Record<string, string>, agentSeed: number) {
+  return validateConfig({
+    name: "plateau",
+    target: ["train.py"],
+    frozen: ["eval.ts", "plateau-model.ts", "greedy-model.ts", "package.json"],
+    eval: {
+      command: [process.execPath, "eval.ts"],
+      metrics: { val_bpb: { goal: "minimize" } },
+      env,
+    },
+    agent: { use: "search", seed: agentSeed },
+    budget: { experiments: 100_000, stop_after_failures: 100_000 },
+    workers: 1,
+    isolation: "none",
+    pipeline: false,
+    ...SIDES[side],
+  });
+}
+
+/** One night of one side through the real engine; the budget counted by the eval. */
+async function night(side: SideName, land: Landscape, level: number, seed: number): Promise<Night> {
+  const dir = mkdtempSync(join(tmpdir(), "autoexp-plateau-"));
+  const repo = join(dir, "repo");
+  const counter = join(dir, "runs");
+  const git = (...a: string[]) =>
+    execFileSync("git", a, { cwd: repo, encoding: "utf8", maxBuffer: 1 << 28 });
+  mkdirSync(repo);
+  execFileSync("git", ["init", "-q", "-b", "main", repo]);
+  git("config", "user.name", "bench");
+  git("config", "user.email", "bench@example.com");
+  writeFileSync(join(repo, "train.py"), startScript());
+  copyFileSync(join(HERE, "plateau-eval.ts"), join(repo, "eval.ts"));
+  copyFileSync(join(HERE, "plateau-model.ts"), join(repo, "plateau-model.ts"));
+  copyFileSync(join(HERE, "greedy-model.ts"), join(repo, "greedy-model.ts"));
+  writeFileSync(join(repo, "package.json"), '{ "type": "module" }\n');
+  git("add", "-A");
+  git("commit", "-qm", "start");
+  const checked = configFor(
+    side,
+    {
+      PLATEAU_COUNTER: counter,
+      PLATEAU_RUNS: String(RUNS),
+      PLATEAU_SEED: String(seed),
+      PLATEAU_SIGMA: String(1 / level),
+      PLATEAU_F: land,
+      // The eval is a node process per run: compiled once, it starts in a third of the time.
+      NODE_COMPILE_CACHE: join(tmpdir(), "autoexp-plateau-compile-cache"),
+    },
+    seed % 1_000_000,
+  );
+  if (!checked.ok) throw new Error(JSON.stringify(checked.problems));
+  const spent = () =>
+    existsSync(counter) ? readFileSync(counter, "utf8").split("\n").length - 1 : 0;
+  const stop = new AbortController();
+  const started = performance.now();
+  const result = await runBatch({
+    repoDir: repo,
+    config: checked.config,
+    tag: "night",
+    signal: stop.signal,
+    onEvent: (e) => {
+      if ((e.type === "experiment" || e.type === "remeasure") && spent() >= RUNS) stop.abort();
+    },
+  }).catch((error: Error) => {
+    if (spent() >= RUNS && /the incumbent \(#\d+\) failed/.test(error.message)) return null;
+    throw error;
+  });
+  const seconds = (performance.now() - started) / 1000;
+  const f = (rev: string) => trueGain(land, readKnobs(git("show", `${rev}:train.py`)));
+  const lines = git("show", "autoexp/night:.autoexp/night/log.jsonl")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as LedgerLine);
+  // The night in order: runs spent so far, and the incumbent's true gain after each keep.
+  let runs = 0;
+  let incumbent = 0;
+  let atHalf: number | null = null;
+  let kept = 0;
+  let badKeeps = 0;
+  let candidates = 0;
+  for (const e of lines) {
+    const n = e.samples?.val_bpb?.length ?? 0;
+    runs += n;
+    if (atHalf === null && runs > RUNS / 2) atHalf = incumbent;
+    if (e.type !== "result" || e.iteration === 0) continue;
+    if (n > 0) candidates++;
+    if (e.status === "keep" || e.status === "simplification") {
+      const g = f(e.commit_full!);
+      kept++;
+      if (g <= incumbent + 1e-9) badKeeps++;
+      incumbent = g;
+    }
+  }
+  const final = f("autoexp/night");
+  const made = spent();
+  if (process.env.PLATEAU_DEBUG)
+    for (const e of lines)
+      console.log(
+        e.type,
+        e.iteration ?? e.reason ?? "",
+        e.status ?? "",
+        e.description ?? "",
+        JSON.stringify(
+          e.samples?.val_bpb?.map((x: number) => Math.round((0.9979 - x) * 1e5) / 100),
+        ),
+        e.type === "result" && e.commit_full ? f2(f(e.commit_full)) : "",
+      );
+  rmSync(dir, { recursive: true, force: true });
+  return {
+    trueGain: final,
+    kept,
+    badKeeps,
+    candidates,
+    runs: made,
+    stalled: final <= (atHalf ?? final) + 1e-9 && final < 0.9 * OPTIMUM[land],
+    stop: result?.stopReason ?? "budget spent on the incumbent's side of a pair",
+    seconds,
+  };
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const se = (xs: number[]) => {
+  if (xs.length < 2) return 0;
+  const m = mean(xs);
+  return Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1) / xs.length);
+};
+const f2 = (x: number) => x.toFixed(2);
+
+const sides = args.sides!.split(",") as SideName[];
+for (const s of sides)
+  if (!(s in SIDES)) throw new Error(`--sides: unknown ${s} (greedy, autoexp, branch)`);
+const active = sides.filter((s) => {
+  if (s !== "branch") return true;
+  const checked = configFor("branch", {}, 1);
+  if (checked.ok) return true;
+  console.log(
+    `branch (strategy ${JSON.stringify(STRATEGY)}): not available yet: ${JSON.stringify(checked.problems)}`,
+  );
+  return false;
+});
+
+console.log(
+  `f in milli-bpb over the start (optimum: ${LANDS.map((l) => `${l} ${OPTIMUM[l]}`).join(", ")}); level = effect/noise, effect 1, noise sd 1/level; ${NIGHTS} nights per level, ${RUNS} eval runs each, seed ${SEED}\n`,
+);
+const started = performance.now();
+const head = [
+  "landscape",
+  "level",
+  "side",
+  "true gain",
+  "x greedy",
+  "kept",
+  "kept, no gain",
+  "candidates",
+  "runs",
+  "stalled",
+  "s/night",
+];
+const table: string[][] = [];
+const targets: string[] = [];
+// Every night first (--jobs at once: the engine mostly waits on its eval processes), then the table.
+const tasks: { land: Landscape; level: number; n: number; side: SideName }[] = [];
+for (const land of LANDS)
+  for (const level of LEVELS)
+    for (let n = 0; n < NIGHTS; n++)
+      for (const side of active) tasks.push({ land, level, n, side });
+const results = new Map<string, Night>();
+const keyOf = (land: string, level: number, n: number, side: string) =>
+  `${land}/${level}/${n}/${side}`;
+let next = 0;
+await Promise.all(
+  Array.from({ length: Math.max(1, Number(args.jobs)) }, async () => {
+    while (next < tasks.length) {
+      const { land, level, n, side } = tasks[next++]!;
+      const r = await night(side, land, level, mix(SEED, n));
+      results.set(keyOf(land, level, n, side), r);
+      if (args.verbose)
+        console.log(
+          `  ${land} ${level} night ${n} ${side}: true ${f2(r.trueGain)}, kept ${r.kept} (${r.badKeeps} no gain) of ${r.candidates}, ${r.runs} runs, stalled ${r.stalled}, ${r.seconds.toFixed(1)} s, stop: ${r.stop}`,
+        );
+    }
+  }),
+);
+for (const land of LANDS)
+  for (const level of LEVELS) {
+    const of = (side: SideName) =>
+      Array.from({ length: NIGHTS }, (_, n) => results.get(keyOf(land, level, n, side))!);
+    const g = active.includes("greedy") ? mean(of("greedy").map((x) => x.trueGain)) : Number.NaN;
+    for (const side of active) {
+      const xs = of(side);
+      const gains = xs.map((x) => x.trueGain);
+      table.push([
+        land,
+        String(level),
+        side,
+        `${f2(mean(gains))} ± ${f2(se(gains))}`,
+        Number.isNaN(g) ? "-" : `${(mean(gains) / g).toFixed(2)}x`,
+        f2(mean(xs.map((x) => x.kept))),
+        f2(mean(xs.map((x) => x.badKeeps))),
+        f2(mean(xs.map((x) => x.candidates))),
+        f2(mean(xs.map((x) => x.runs))),
+        `${xs.filter((x) => x.stalled).length}/${xs.length}`,
+        f2(mean(xs.map((x) => x.seconds))),
+      ]);
+    }
+    if (active.includes("branch") && active.includes("greedy") && active.includes("autoexp")) {
+      const stalls = of("greedy").filter((x) => x.stalled).length * 2 >= NIGHTS;
+      const ratio = mean(of("branch").map((x) => x.trueGain)) / g;
+      const need = stalls ? 1.3 : 1;
+      const falseKeeps = (side: SideName) => mean(of(side).map((x) => x.badKeeps));
+      targets.push(
+        `${land} ${level}: greedy ${stalls ? "stalls" : "does not stall"}: branch ${ratio.toFixed(2)}x greedy (target >= ${need}x): ${ratio >= need && g > 0 ? "met" : "not met"}; kept, no gain ${f2(falseKeeps("branch"))} vs autoexp ${f2(falseKeeps("autoexp"))}: ${falseKeeps("branch") <= falseKeeps("autoexp") ? "met" : "not met"}`,
+      );
+    }
+  }
+printTable(head, table);
+if (targets.length > 0)
+  console.log(`\nthe issue's targets, per landscape and level:\n${targets.join("\n")}`);
+console.log(`\n${((performance.now() - started) / 1000).toFixed(1)} s in all`);
+
+function printTable(head: string[], rows: string[][]) {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ");
+  console.log(line(head));
+  for (const r of rows) console.log(line(r));
+}
