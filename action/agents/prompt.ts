@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { ProposeContext, Usage } from "./agent.ts";
 import { buildContext } from "./context/build-context.ts";
 import type { ContextInput } from "./context/context-input.ts";
+import { logsDirOf, readCurves } from "./context/read-curves.ts";
 import { lineBrief, programForLine } from "./line.ts";
 
 /** The target files' current text (a file that cannot be read as text is left out). */
@@ -30,6 +31,7 @@ export async function promptFor(
   );
   const own = programForLine(text, context.line);
   const program = context.line ? `${lineBrief(context.line)}\n\n${own}` : own;
+  const curves = await readCurves(logsDirOf(context.scratchDir), context.history, context.metric);
   return buildContext({
     metric: context.metric,
     goal: context.goal,
@@ -41,6 +43,7 @@ export async function promptFor(
     notes: context.notes,
     ...(context.pending?.length ? { pending: context.pending } : {}),
     ...(context.imported?.length ? { imported: context.imported } : {}),
+    ...(curves.length ? { curves } : {}),
     budget: context.budget,
     maxChars,
     protocol,

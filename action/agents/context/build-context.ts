@@ -2,6 +2,7 @@ import type { ContextInput } from "./context-input.ts";
 import { cutHead, cutTail } from "./cut-text.ts";
 import { RECENT } from "./recent.ts";
 import { renderAnswerFormat } from "./render-answer-format.ts";
+import { renderCurves } from "./render-curves.ts";
 import { renderDigest } from "./render-digest.ts";
 import { renderFiles } from "./render-files.ts";
 import { renderImported } from "./render-imported.ts";
@@ -11,16 +12,26 @@ import { renderTask } from "./render-task.ts";
 import { section } from "./section.ts";
 
 /** Share of the flexible budget each part gets first; what one part leaves goes to the next. */
-const SHARES = { files: 0.45, program: 0.15, recent: 0.12, notes: 0.1, digest: 0.18 } as const;
+// The curves' share comes out of the files': without curves the files get it back first.
+const SHARES = {
+  files: 0.4,
+  program: 0.15,
+  recent: 0.12,
+  curves: 0.05,
+  notes: 0.1,
+  digest: 0.18,
+} as const;
 type Part = keyof typeof SHARES;
-const PRIORITY: readonly Part[] = ["files", "program", "recent", "notes", "digest"];
+const PRIORITY: readonly Part[] = ["files", "program", "recent", "curves", "notes", "digest"];
+const CURVES_TITLE = "Training curves (the eval's progress lines over time)";
 
 /**
  * Builds the prompt: program.md, the target files, the latest experiments in full, a digest of
- * everything older (so old dead ends are not tried again), the last failure's log tail, notes.md,
- * the goal and the budget left. The task and the answer format are always whole; the rest shares
- * `maxChars`, and when it must be cut each part keeps its most useful end (the newest
- * experiments, the kept ones, the newest notes, the head of each file).
+ * everything older (so old dead ends are not tried again), the last failure's log tail, how the
+ * incumbent's and the latest candidates' runs trained (their curves), notes.md, the goal and the
+ * budget left. The task and the answer format are always whole; the rest shares `maxChars`, and
+ * when it must be cut each part keeps its most useful end (the newest experiments, the kept ones,
+ * the newest notes, the head of each file, the incumbent's curve).
  */
 export function buildContext(input: ContextInput): string {
   const task = renderTask(input);
@@ -35,6 +46,11 @@ export function buildContext(input: ContextInput): string {
     files: input.files.reduce((s, f) => s + f.text.length + f.path.length + 20, 0),
     program: input.program.length,
     recent: recentRows.length * 160,
+    curves: input.curves?.length
+      ? renderCurves(input.curves, input.metric, Number.POSITIVE_INFINITY).length +
+        CURVES_TITLE.length +
+        5
+      : 0,
     notes: input.notes.length,
     digest: older.length * 90,
   };
@@ -67,6 +83,7 @@ export function buildContext(input: ContextInput): string {
             .join("\n"),
         )
       : "",
+    curvesSection(input, alloc.curves - CURVES_TITLE.length - 5),
     older.length > 0
       ? section(
           "Everything tried before (digest, do not repeat dead ends)",
@@ -87,4 +104,9 @@ export function buildContext(input: ContextInput): string {
     answer,
   ];
   return `${sections.filter(Boolean).join("\n\n")}\n`;
+}
+
+function curvesSection(input: ContextInput, max: number): string {
+  const body = input.curves?.length ? renderCurves(input.curves, input.metric, max) : "";
+  return body ? section(CURVES_TITLE, body) : "";
 }

@@ -1,4 +1,5 @@
 import type { ConfigEntry, Goal, ResultEntry } from "../../ledger/types.ts";
+import type { RunCurves } from "./read-curves.ts";
 
 /** Everything an LLM agent is told before one proposal. */
 export interface ContextInput {
@@ -16,6 +17,8 @@ export interface ContextInput {
   notes: string;
   /** What was tried before autoexp (`autoexp import`): status, score and description. */
   imported?: readonly { status: string; score: number | null; description: string }[];
+  /** How the incumbent's and the latest candidates' first runs trained (readCurves). */
+  curves?: readonly RunCurves[];
   /** Proposals being evaluated now (pipelined or parallel runs): not decided, not to repeat. */
   pending?: readonly { description: string }[];
   budget: { experiments: number; wallClockMs: number | null; costUsd: number | null };
