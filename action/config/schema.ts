@@ -187,6 +187,44 @@ export const configSchema = z.strictObject({
       plateau: z.int().min(1).optional(),
     })
     .prefault({}),
+  /**
+   * How proposals are placed: `climb` (every proposal on the incumbent, the default) or `branch`
+   * (after `stall` experiments without a keep, also on up to `points` branch points: earlier
+   * incumbents and the near-misses that came closest, chosen by a bandit). See action/strategy/.
+   */
+  strategy: z
+    .strictObject(
+      {
+        use: z
+          .enum(["climb", "branch"], {
+            error:
+              "strategy.use must be climb (every proposal on the incumbent; the default) or branch (after a stall, also propose from the best points on record)",
+          })
+          .default("climb"),
+        stall: z
+          .int({
+            error: "strategy.stall must be a whole number of experiments without a keep, e.g. 8",
+          })
+          .min(1, "strategy.stall must be at least 1 (experiments without a keep before branching)")
+          .max(100_000)
+          .default(8),
+        points: z
+          .int({ error: "strategy.points must be a whole number of branch points, e.g. 3" })
+          .min(
+            1,
+            "strategy.points must be at least 1 (branch points offered besides the incumbent)",
+          )
+          .max(20, "strategy.points must be at most 20")
+          .default(3),
+      },
+      {
+        error: (issue) =>
+          issue.code === "unrecognized_keys"
+            ? `strategy takes only use, stall and points (unknown: ${issue.keys.join(", ")}), e.g. { use: branch, stall: 8, points: 3 }`
+            : "strategy must be a mapping, e.g. { use: branch, stall: 8, points: 3 }",
+      },
+    )
+    .prefault({}),
   /** Where evals and checks run: `isolation: none` is short for `{ mode: none }`. */
   isolation: z
     .preprocess(

@@ -3,6 +3,7 @@ import { jsonLine } from "../util/record-field.ts";
 import type {
   AttributeEntry,
   BatchEntry,
+  BranchEntry,
   CacheWriteEntry,
   ConfigEntry,
   ImportEntry,
@@ -31,6 +32,8 @@ export interface ParsedLog {
   splits?: SplitEntry[];
   /** What runs wrote into declared writable caches (and changes to the caches), oldest first. */
   cacheWrites?: CacheWriteEntry[];
+  /** Strategy `branch`: each switch of the branch proposed on, oldest first (absent: none). */
+  branches?: BranchEntry[];
   /** Bytes of the text up to the last complete line; a torn final line lies beyond. */
   validBytes: number;
   torn: boolean;
@@ -122,6 +125,11 @@ export function addEntry(log: ParsedLog, entry: LedgerEntry | null, lenient: boo
     // Pushed, not copied: a batch whose runs write a cache adds a line per experiment.
     log.cacheWrites ??= [];
     log.cacheWrites.push(entry);
+  } else if (entry.type === "branch") {
+    if (lenient && (typeof entry.iteration !== "number" || !Array.isArray(entry.points)))
+      return false;
+    log.branches ??= [];
+    log.branches.push(entry);
   } else return !lenient;
   return true;
 }

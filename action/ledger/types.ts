@@ -113,6 +113,12 @@ export interface ResultEntry {
    * score and delta are against #n. Absent when judged against the incumbent of its record.
    */
   against?: number;
+  /**
+   * Proposed on branch point #n (strategy `branch`): the agent started from #n's code, and the
+   * candidate carries #n's target files plus its change; judged against the incumbent all the
+   * same. Absent: proposed on the incumbent.
+   */
+  proposed_on?: number;
 }
 
 /**
@@ -176,6 +182,44 @@ export interface CacheWriteEntry {
   timestamp: string;
 }
 
+/** A point the `branch` strategy may propose from, as a branch line records it. */
+export interface BranchPointEntry {
+  /** The experiment whose code it is (its code at refs/autoexp/<tag>/<n>). */
+  iteration: number;
+  /** Full commit of that code. */
+  commit: string;
+  /** kept: an earlier incumbent; near-miss: a candidate not kept that came close. */
+  kind: "kept" | "near-miss";
+  /**
+   * Its gap to the incumbent in the metric's units, signed as a gain (positive: better). `paired`:
+   * its own runs beside this incumbent's (its row's delta); `unpaired`: its mean less the
+   * incumbent's mean, runs made at different times (the incumbent changed since it was judged).
+   */
+  gain: number;
+  measured: "paired" | "unpaired";
+}
+
+/**
+ * Strategy `branch`: the proposals switched to another branch point (or back to the incumbent)
+ * from experiment `iteration` on. Written just before that experiment's row; absent in ledgers
+ * written before strategies, or by `climb`.
+ */
+export interface BranchEntry {
+  type: "branch";
+  /** The first experiment proposed on the new branch. */
+  iteration: number;
+  /** The branch point proposed on from here (null: the incumbent) and the one before. */
+  on: number | null;
+  from: number | null;
+  /** The incumbent then (every candidate is judged against it). */
+  incumbent: number;
+  /** Why, in words: the stall and the bandit's figures. */
+  reason: string;
+  /** The branch points offered at that moment, best first. */
+  points: BranchPointEntry[];
+  timestamp: string;
+}
+
 import type { AttributeEntry, ImportEntry, SplitEntry, VerifyEntry } from "./morning-types.ts";
 
 /**
@@ -214,4 +258,5 @@ export type LedgerEntry =
   | ImportUndoEntry
   | AttributeEntry
   | SplitEntry
-  | CacheWriteEntry;
+  | CacheWriteEntry
+  | BranchEntry;

@@ -1,0 +1,65 @@
+import { EVALUATED, KEPT } from "../ledger/types.ts";
+import { type Arm, rewardOf, ucb1 } from "./bandit.ts";
+import { branchPoints } from "./branch-points.ts";
+import { ON_INCUMBENT, type Strategy, type StrategyState } from "./strategy.ts";
+
+/**
+ * Leave a plateau instead of stopping: once `stall` experiments in a row have not been kept,
+ * the agent proposes from up to `points` branch points (branchPoints) as well as from the
+ * incumbent, and UCB1 shares the proposals among them by each one's gain per proposal since the
+ * last keep (bandit.ts). A proposal on a point carries that point's code; it is judged against
+ * the incumbent and kept only when it beats it. A keep ends the stall: the next proposals climb
+ * from the new incumbent.
+ *
+ * UCB1 rather than Thompson sampling: it is deterministic, so the same record gives the same
+ * pick whatever the timing (a draw would need a seed per experiment to keep that), and it tries
+ * every point once before it trusts a mean.
+ */
+export function branchStrategy(settings: { stall: number; points: number }): Strategy {
+  return {
+    name: "branch",
+    pick(state: StrategyState) {
+      const { rows, incumbent, goal, scale } = state;
+      const lastKept = rows.findLastIndex((r) => KEPT.has(r.status) && r.score !== null);
+      const since = rows.slice(lastKept + 1);
+      if (since.length < settings.stall) return ON_INCUMBENT;
+      const points = branchPoints(rows, incumbent, goal, settings.points);
+      if (points.length === 0) return ON_INCUMBENT;
+      const sign = goal === "maximize" ? 1 : -1;
+      // The points in rank order, the incumbent last: a point not yet tried goes first.
+      const arms: Arm<number | null>[] = [
+        ...points.map((p) => ({ key: p.iteration, pulls: 0, reward: 0 })),
+        { key: null, pulls: 0, reward: 0 },
+      ];
+      const armOf = new Map(arms.map((a) => [a.key, a]));
+      for (const r of since) {
+        const arm = armOf.get(r.proposed_on ?? null);
+        if (!arm) continue; // a point no longer among the best
+        arm.pulls++;
+        const scored = EVALUATED.has(r.status) && r.status !== "duplicate" && r.delta !== null;
+        arm.reward += rewardOf(scored ? sign * r.delta! : null, scale);
+      }
+      // A proposal in flight counts as one that gained nothing, until it is decided.
+      for (const on of state.pending) {
+        const arm = armOf.get(on);
+        if (arm) arm.pulls++;
+      }
+      const { pick } = ucb1(arms);
+      const stalled = `no keep in the last ${since.length} experiments (strategy.stall ${settings.stall})`;
+      const figures =
+        pick.pulls === 0
+          ? "not yet proposed on since the last keep"
+          : `UCB1: mean reward ${pick.mean.toFixed(2)} over ${pick.pulls} proposal(s), bound ${pick.bound.toFixed(2)}`;
+      if (pick.key === null)
+        return {
+          on: null,
+          why: `${stalled}: proposing on the incumbent #${incumbent.iteration}, ahead of the branch points (${figures})`,
+          points,
+        };
+      const point = points.find((p) => p.iteration === pick.key)!;
+      const gap = `${point.gain >= 0 ? "+" : ""}${Number(point.gain.toPrecision(3))} against the incumbent #${incumbent.iteration}, ${point.measured === "paired" ? "measured beside it" : "its mean less the incumbent's, measured at different times"}`;
+      const why = `${stalled}: proposing on #${point.iteration} (${point.kind === "kept" ? "an earlier incumbent" : "a near-miss"}, ${gap}; ${figures})`;
+      return { on: point, why, points };
+    },
+  };
+}

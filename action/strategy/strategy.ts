@@ -1,0 +1,46 @@
+import type { BranchPointEntry, Goal, ResultEntry } from "../ledger/types.ts";
+
+/**
+ * What a strategy reads before each proposal: the record as it stood when the candidate began,
+ * and the choices made for the candidates begun before it and still undecided. Nothing about
+ * timing: given the same record, a strategy picks the same, so the ledger does not depend on
+ * which eval finished first (DESIGN.md, "The loop"), and a resumed batch goes on as it would have.
+ */
+export interface StrategyState {
+  /** Every experiment recorded so far, oldest first (iteration 0 is the baseline). */
+  rows: readonly ResultEntry[];
+  /** The incumbent every candidate is judged against: its experiment and its mean. */
+  incumbent: { iteration: number; score: number };
+  goal: Goal;
+  /**
+   * What one unit of gain is worth to the bandit: the run-to-run standard deviation of the
+   * metric, or for an eval without noise, min_delta or a hundredth of the incumbent's score.
+   */
+  scale: number;
+  /** Branch points (null: the incumbent) of the candidates begun and not yet recorded, in order. */
+  pending: readonly (number | null)[];
+}
+
+/**
+ * Propose on a branch point (`on`), or on the incumbent (`on: null`). `why` and `points` (the
+ * points offered, best first) when the strategy weighed branch points: told to the agent, and
+ * written on the branch line when the branch changes.
+ */
+export interface BranchChoice {
+  on: BranchPointEntry | null;
+  why?: string;
+  points?: BranchPointEntry[];
+}
+
+/**
+ * Where the next proposal starts. `climb` (today's loop) always answers the incumbent; `branch`
+ * leaves a plateau. Whatever a strategy picks, the candidate is judged against the incumbent and
+ * kept only when it beats it: the tag's branch always holds the best point as measured.
+ */
+export interface Strategy {
+  readonly name: string;
+  pick(state: StrategyState): BranchChoice;
+}
+
+/** The incumbent: what `climb` always picks. */
+export const ON_INCUMBENT: BranchChoice = { on: null };
