@@ -1,5 +1,6 @@
 import type { Config } from "../config/schema.ts";
 import type { ConfigEntry, Goal, ResultEntry } from "../ledger/types.ts";
+import type { BranchContext } from "./context/render-branch.ts";
 import type { Line } from "./line.ts";
 
 /** Wraps a CLI agent's command and filters its environment (Isolation.launchAgent). */
@@ -55,6 +56,8 @@ export interface ProposeContext {
   budget: { experiments: number; wallClockMs: number | null; costUsd: number | null };
   /** The line of the tag this batch explores when several run in parallel (a matrix shard). */
   line?: Line;
+  /** The branch point the worktree holds, when the strategy placed the proposal on one. */
+  branch?: BranchContext;
 }
 
 /** Tokens the model read and wrote for one proposal. */

@@ -44,6 +44,7 @@ export async function promptFor(
     ...(context.pending?.length ? { pending: context.pending } : {}),
     ...(context.imported?.length ? { imported: context.imported } : {}),
     ...(curves.length ? { curves } : {}),
+    ...(context.branch ? { branch: context.branch } : {}),
     budget: context.budget,
     maxChars,
     protocol,

@@ -5,6 +5,7 @@ import type { Judgement, Policy } from "../decide/judge.ts";
 import type { IncumbentState } from "../decide/ledger-state.ts";
 import type { VerdictFields } from "../ledger/rows.ts";
 import type { Evidence, ResultEntry, Status } from "../ledger/types.ts";
+import type { BranchChoice, Strategy } from "../strategy/strategy.ts";
 import type { Change } from "./agent-checkout.ts";
 import type { CheckoutLease } from "./checkout-pool.ts";
 import type { BatchEvent } from "./events.ts";
@@ -51,6 +52,13 @@ export interface Candidate {
   notes?: string;
   /** A re-check of experiment #n, a parallel line's displaced keep (see ledger/recheck.ts). */
   recheckOf?: number;
+  /**
+   * Where the strategy placed the proposal, when it weighed branch points (strategy `branch`).
+   * On a point (`on`), the agent's checkout held the point's code, and `changes` carry every
+   * target file in which it differs from the incumbent besides the agent's own change. Judged
+   * against `parent`, the incumbent, as any candidate.
+   */
+  branch?: BranchChoice;
   agentSeconds: number;
 }
 
@@ -169,4 +177,6 @@ export interface EngineContext {
   stopGate?: StopGate;
   /** The line of the tag this batch explores (a matrix shard), told to the agent. */
   line?: Line;
+  /** Where each proposal starts (strategy.use); absent: `climb`, every one on the incumbent. */
+  strategy?: Strategy;
 }

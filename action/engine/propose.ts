@@ -1,10 +1,10 @@
 import type { Stop } from "../decide/budget.ts";
 import { budgetLeft } from "../decide/budget.ts";
 import { redactDeep } from "../process/secrets.ts";
-import { isRecord } from "./agent-checkout.ts";
+import { type Change, isRecord } from "./agent-checkout.ts";
 import type { CheckoutLease } from "./checkout-pool.ts";
 import type { Candidate, EngineContext } from "./experiment.ts";
-import { recheck, takeRecheck } from "./recheck.ts";
+import { changesBetween, recheck, takeRecheck } from "./recheck.ts";
 import type { Steps } from "./scheduler.ts";
 
 /**
@@ -22,10 +22,17 @@ export async function propose(
   ctx.stopGate?.check(`the agent's proposal for #${iteration}`);
   // A parallel line's displaced keep, waiting to be judged against this line: before the agent.
   const queued = takeRecheck(ctx);
-  if (queued) return recheck(ctx, candidate, checkout, queued);
-  // The incumbent's code commit: the same files as the branch head, without the record.
-  await checkout.prepare(ctx.store.repo, parent.commit, ctx.agentGit);
-  const targetPaths = (await ctx.store.repo.lsTree(parent.commit))
+  if (queued) {
+    // A re-check is the queued change, not a proposal: on the incumbent, whatever was placed.
+    const { branch: _, ...onIncumbent } = candidate;
+    return recheck(ctx, onIncumbent, checkout, queued);
+  }
+  // The incumbent's code commit (the same files as the branch head, without the record), or the
+  // branch point's the strategy placed this proposal on.
+  const point = candidate.branch?.on ?? null;
+  const start = point?.commit ?? parent.commit;
+  await checkout.prepare(ctx.store.repo, start, ctx.agentGit);
+  const targetPaths = (await ctx.store.repo.lsTree(start))
     .map((e) => e.path)
     .filter((p) => ctx.isTarget(p) && !isRecord(p));
   const log = ctx.store.log!;
@@ -54,6 +61,17 @@ export async function propose(
       ...(ctx.launchAgent ? { launch: ctx.launchAgent } : {}),
       env: ctx.agentEnv,
       ...(ctx.line ? { line: ctx.line } : {}),
+      ...(point && candidate.branch?.why
+        ? {
+            branch: {
+              on: point.iteration,
+              kind: point.kind,
+              description: history.find((r) => r.iteration === point.iteration)?.description ?? "",
+              incumbent: parent.iteration,
+              why: candidate.branch.why,
+            },
+          }
+        : {}),
       redact: ctx.redact,
       notes: candidate.notesBefore,
       budget: budgetLeft(ctx.config.budget, log.results, {
@@ -100,9 +118,28 @@ export async function propose(
     proposal,
     agentSeconds,
     targetPaths,
-    changes: await checkout.changes(),
+    changes: await withPoint(ctx, await checkout.changes(), point?.commit ?? null, parent.commit),
     ...(notes !== undefined ? { notes } : {}),
   };
+}
+
+/**
+ * The agent's changes to a branch point's code as changes to the incumbent's: with every target
+ * file in which the point differs from the incumbent and the agent left alone, so the candidate
+ * commit (built on the incumbent) holds the point's code plus the agent's change, and a rebase
+ * re-applies both. Nothing changed stays nothing changed (no_change): the point alone is on
+ * record already.
+ */
+async function withPoint(
+  ctx: EngineContext,
+  changes: Change[],
+  point: string | null,
+  incumbent: string,
+): Promise<Change[]> {
+  if (point === null || changes.length === 0) return changes;
+  const own = new Set(changes.map((c) => c.path));
+  const carried = (await changesBetween(ctx, incumbent, point)).filter((c) => !own.has(c.path));
+  return [...changes, ...carried].sort((a, b) => (a.path < b.path ? -1 : 1));
 }
 
 export function round(x: number): number {

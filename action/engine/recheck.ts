@@ -58,7 +58,7 @@ export async function recheck(
 }
 
 /** The target files `commit` changed against `before`, with their new bytes. */
-async function changesBetween(
+export async function changesBetween(
   ctx: EngineContext,
   before: string,
   commit: string,

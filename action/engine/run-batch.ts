@@ -15,6 +15,7 @@ import {
 import type { ParsedLog } from "../ledger/log-jsonl.ts";
 import { viewFromLog } from "../ledger/summarize.ts";
 import { EVALUATED, KEPT, type ResultEntry } from "../ledger/types.ts";
+import { createStrategy } from "../strategy/create-strategy.ts";
 import { AutoexpError } from "../util/errors.ts";
 import { startTag } from "./baseline.ts";
 import { concurrentBaseline } from "./concurrent-baseline.ts";
@@ -234,6 +235,7 @@ async function runBatchUnexplained(options: BatchOptions): Promise<BatchResult> 
     busyShare: () => pool.busyShare(),
     signal: options.signal,
     stopGate: gate,
+    strategy: createStrategy(config),
   };
   const caveats = trustCaveats(config, isolation);
   // In every mode: a sandbox keeps .git out of reach, and this proves it stayed so.

@@ -3,8 +3,14 @@ import { budgetStop, type Stop } from "../decide/budget.ts";
 import { type IncumbentState, incumbentState } from "../decide/ledger-state.ts";
 import { pruneLogs } from "../files/cap-log.ts";
 import { buildResultRow, type VerdictFields } from "../ledger/rows.ts";
-import { EVALUATED, type RemeasureEntry, type ResultEntry } from "../ledger/types.ts";
+import {
+  type BranchEntry,
+  EVALUATED,
+  type RemeasureEntry,
+  type ResultEntry,
+} from "../ledger/types.ts";
 import { redactDeep } from "../process/secrets.ts";
+import { gainScale } from "../strategy/create-strategy.ts";
 import { CheckoutPool } from "./checkout-pool.ts";
 import { decide, evaluate } from "./evaluate.ts";
 import { type Candidate, type EngineContext, isKeep, type Verdict } from "./experiment.ts";
@@ -48,6 +54,24 @@ export function experimentSteps(
   const views = new WeakMap<IncumbentState, StrataView>();
   // Candidates whose agent waits for the results in flight before it, and the record they go on with.
   const turns = new Turns(ctx.signal);
+  // The branch point each begun candidate was placed on (null: the incumbent), by iteration: the
+  // strategy sees those still in flight, so what it picks follows the order of experiments.
+  const placed = new Map<number, number | null>();
+  const place = (iteration: number, parent: IncumbentState): Candidate["branch"] => {
+    if (!ctx.strategy) return undefined;
+    const log = ctx.store.log!;
+    const pending: (number | null)[] = [];
+    for (let i = log.results.length; i < iteration; i++) pending.push(placed.get(i) ?? null);
+    const choice = ctx.strategy.pick({
+      rows: log.results,
+      incumbent: { iteration: parent.iteration, score: parent.score },
+      goal: ctx.goal,
+      scale: gainScale(log.config, parent.score),
+      pending,
+    });
+    placed.set(iteration, choice.on?.iteration ?? null);
+    return choice.on || choice.why ? choice : undefined;
+  };
   const incumbentNow = () => {
     const parent = incumbentState(ctx.store.log!)!;
     const view = strataView(ctx, parent);
@@ -69,12 +93,15 @@ export function experimentSteps(
       const iteration = log.results.at(-1)!.iteration + 1 + pending;
       proposed.set(iteration, new Promise((resolve) => settle.set(iteration, resolve)));
       ctx.emit({ type: "start", iteration, index: ctx.done + pending + 1, of: ctx.planned });
+      const parent = incumbentNow();
+      const branch = place(iteration, parent);
       return {
         iteration,
-        parent: incumbentNow(),
+        parent,
         base: ctx.store.head!,
         historyLength: log.results.length,
         notesBefore: ctx.store.notes,
+        ...(branch ? { branch } : {}),
         agentSeconds: 0,
       };
     },
@@ -173,6 +200,7 @@ export function experimentSteps(
       // Kept a while: a candidate begun before this was recorded may still ask for it.
       proposed.delete(candidate.iteration - 256);
       settle.delete(candidate.iteration - 256);
+      placed.delete(candidate.iteration - 256);
       if (tampered)
         return {
           kind: tampered.status === "violation" ? "violation" : "broken",
@@ -218,9 +246,13 @@ async function record(
     },
     new Date().toISOString(),
   );
+  // Proposed on a branch point: the row says which; a switch of branch is its own line before it.
+  const on = candidate.branch?.on?.iteration ?? null;
+  if (on !== null) row.proposed_on = on;
+  const switched = branchSwitch(ctx, candidate, on, incumbent);
   // What the agent said goes into commit messages, the ledger and the output: never a key.
   const safe = redactDeep(row, ctx.redact);
-  await ctx.store.append(beside ? [beside, safe] : [safe], {
+  await ctx.store.append([...(beside ? [beside] : []), ...(switched ? [switched] : []), safe], {
     ...(candidate.notes !== undefined ? { notes: candidate.notes } : {}),
     beforeWrite: (path, data) => ctx.faults.tornWrite(iteration, path, data),
     afterJournal: () => ctx.faults.at("after-ledger", iteration),
@@ -243,6 +275,34 @@ async function record(
   if (proposal && !proposal.ok && proposal.fatal)
     return { kind: "agent", reason: `the agent cannot work: ${safe.reason ?? safe.description}` };
   return null;
+}
+
+/**
+ * The branch line written before experiment `candidate`'s row when it was proposed on another
+ * branch than the experiment before it (null: the same branch). Only a strategy that branches
+ * writes one: `climb` places every proposal on the incumbent.
+ */
+function branchSwitch(
+  ctx: EngineContext,
+  candidate: Candidate,
+  on: number | null,
+  incumbent: number,
+): BranchEntry | null {
+  const from = ctx.store.log!.results.at(-1)?.proposed_on ?? null;
+  if (on === from) return null;
+  const reason =
+    candidate.branch?.why ??
+    `fewer than ${ctx.config.strategy.stall} experiments since the incumbent #${incumbent} was kept: proposals climb from it`;
+  return {
+    type: "branch",
+    iteration: candidate.iteration,
+    on,
+    from,
+    incumbent,
+    reason,
+    points: candidate.branch?.points ?? [],
+    timestamp: new Date().toISOString(),
+  };
 }
 
 function duplicateOf(prior: ResultEntry, candidate: Candidate): Verdict {

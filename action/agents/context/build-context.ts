@@ -2,6 +2,7 @@ import type { ContextInput } from "./context-input.ts";
 import { cutHead, cutTail } from "./cut-text.ts";
 import { RECENT } from "./recent.ts";
 import { renderAnswerFormat } from "./render-answer-format.ts";
+import { renderBranch } from "./render-branch.ts";
 import { renderCurves } from "./render-curves.ts";
 import { renderDigest } from "./render-digest.ts";
 import { renderFiles } from "./render-files.ts";
@@ -73,6 +74,7 @@ export function buildContext(input: ContextInput): string {
       cutHead(input.program.trim() || "(none given)", alloc.program),
     ),
     last,
+    renderBranch(input.branch),
     section("Recent experiments (newest last)", renderRecent(recentRows, input, alloc.recent)),
     input.pending?.length
       ? section(

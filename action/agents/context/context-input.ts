@@ -1,5 +1,6 @@
 import type { ConfigEntry, Goal, ResultEntry } from "../../ledger/types.ts";
 import type { RunCurves } from "./read-curves.ts";
+import type { BranchContext } from "./render-branch.ts";
 
 /** Everything an LLM agent is told before one proposal. */
 export interface ContextInput {
@@ -22,6 +23,8 @@ export interface ContextInput {
   /** Proposals being evaluated now (pipelined or parallel runs): not decided, not to repeat. */
   pending?: readonly { description: string }[];
   budget: { experiments: number; wallClockMs: number | null; costUsd: number | null };
+  /** The branch point the worktree holds (strategy `branch`); absent: the incumbent. */
+  branch?: BranchContext;
   /** Upper bound on the whole text, in characters. */
   maxChars: number;
   /** edits: answer with SEARCH/REPLACE (API agents); files: edit the worktree (CLI agents). */
