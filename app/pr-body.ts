@@ -2,6 +2,7 @@ import { cutMarkdown, cutMarkdownChars } from "../action/ledger/cut-markdown.ts"
 import { type ParsedLog, parseLog } from "../action/ledger/log-jsonl.ts";
 import { experimentsText, isKeptExperiment, nightFigures } from "../action/ledger/night-figures.ts";
 import { renderAttribution } from "../action/ledger/render-attribution.ts";
+import { renderBranches } from "../action/ledger/render-branches.ts";
 import { renderChart } from "../action/ledger/render-chart.ts";
 import {
   formatDelta,
@@ -130,6 +131,13 @@ export function renderPr(ledger: string | null, ctx: PrContext): RenderedPr {
       : "Nothing kept: the branch holds the baseline only.",
   ];
   const shares = view.attribution ? renderAttribution(view.attribution) : "";
+  const tree = renderBranches(view.branches, {
+    heading: "###",
+    link: (n) => {
+      const short = byIteration.get(n)?.commit;
+      return short ? `#${n} ${link(n, short)}` : `#${n}`;
+    },
+  });
   const blob = `${ctx.repoUrl}/blob/autoexp/${ctx.tag}/.autoexp/${ctx.tag}`;
   // One chart: progress.svg when the branch holds it (the PR is made after publish pushed it; an
   // absolute ?raw=true URL, which GitHub answers with the file itself, so an <img> shows it in
@@ -152,6 +160,7 @@ export function renderPr(ledger: string | null, ctx: PrContext): RenderedPr {
     ...warnings,
     chart,
     keptTable.join("\n"),
+    tree,
     shares,
     footer.join("\n"),
   ].filter(Boolean);
@@ -177,6 +186,7 @@ export function renderPr(ledger: string | null, ctx: PrContext): RenderedPr {
       ...warnings,
       chart,
       `### Kept (${kept.length})\n\n${note}\n\n${table}`,
+      tree,
       shares,
       footer.join("\n"),
     ]

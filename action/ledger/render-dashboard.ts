@@ -8,6 +8,7 @@ import {
   nightFigures,
 } from "./night-figures.ts";
 import { renderAttribution } from "./render-attribution.ts";
+import { renderBranches } from "./render-branches.ts";
 import { cacheWriteSentences } from "./render-cache-writes.ts";
 import { renderChart } from "./render-chart.ts";
 import { renderVerified } from "./render-verified.ts";
@@ -153,6 +154,7 @@ export function renderDashboard(view: LedgerView, options: { progressSvg?: boole
     kept.length > 0 ? renderTable(kept, view.metric, view.goal, false) : "Nothing kept yet.",
   );
   if (view.attribution) parts.push("", renderAttribution(view.attribution));
+  if (view.branches) parts.push("", renderBranches(view.branches));
   parts.push(
     "",
     `## All experiments${recent.length < view.rows.length ? ` (last ${recent.length} of ${view.rows.length})` : ""}`,

@@ -2,6 +2,7 @@ import { judgedDeterministic, noiseSeen } from "../decide/determinism.ts";
 import { incumbentState, ledgerSamples } from "../decide/ledger-state.ts";
 import { mean } from "../decide/stats.ts";
 import type { ParsedLog } from "./log-jsonl.ts";
+import { type BranchTree, branchTree } from "./render-branches.ts";
 import { type CacheWriteView, cacheWriteViews } from "./render-cache-writes.ts";
 import type { ParsedTsv } from "./results-tsv.ts";
 import {
@@ -79,6 +80,8 @@ export interface LedgerView {
   verified: VerifyEntry | null;
   /** The latest `autoexp attribute` of the current final code (absent: never attributed). */
   attribution?: AttributeEntry | null;
+  /** Strategy `branch`: the points proposed on and the switches (absent: it never branched). */
+  branches?: BranchTree;
 }
 
 /** True for rows whose score is a measurement worth plotting. */
@@ -163,6 +166,7 @@ export function viewFromLog(log: ParsedLog, title?: string): LedgerView {
       (log.verifies ?? []).reduce((s, v) => s + (v.eval_seconds || 0), 0),
     verified: (final && log.verifies?.findLast((v) => v.final_commit === final)) || null,
     attribution: (final && log.attributes?.findLast((a) => a.final_commit === final)) || null,
+    ...(log.branches?.length ? { branches: branchTree(log)! } : {}),
   };
 }
 
