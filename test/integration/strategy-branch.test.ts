@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { parseConfigText } from "../../action/config/parse-config-text.ts";
 import { runBatch } from "../../action/engine/run-batch.ts";
 import { parseLog } from "../../action/ledger/log-jsonl.ts";
+import { renderPr } from "../../app/pr-body.ts";
 import { branchLog, git, makeRepo, tempDir, writeFiles } from "../helpers/repo.ts";
 
 // Known truth with a local optimum: two switches, a.txt and b.txt. Either one alone costs 0.1;
@@ -154,6 +155,17 @@ describe("strategy branch: leaving a plateau", () => {
     expect(dashboard).toContain("## Branches (2 switches)");
     expect(dashboard).toMatch(
       /\| #[12] \(near-miss\) \| −0\.\d+ \(measured beside it\) \| 1 \| #4 \|/,
+    );
+    // The PR body draws the same tree, each point and keep linked to its commit.
+    const pr = renderPr(git(repo, "show", "autoexp/t:.autoexp/t/log.jsonl"), {
+      tag: "t",
+      repoUrl: "https://github.com/o/r",
+    });
+    expect(pr.body).toContain("### Branches (2 switches)");
+    expect(pr.body).toMatch(
+      new RegExp(
+        `\\| #${point} \\[\`[0-9a-f]{7}\`\\]\\(https://github.com/o/r/commit/[0-9a-f]{40}\\) \\(near-miss\\) \\| .+ \\| 1 \\| #4 \\[`,
+      ),
     );
   }, 120_000);
 
