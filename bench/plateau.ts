@@ -5,17 +5,20 @@
  *
  *   node bench/plateau.ts [--quick] [--nights 6] [--runs 100] [--levels 2,1,0.5]
  *                         [--landscapes plateau,smooth] [--sides greedy,autoexp,branch]
- *                         [--strategy '{"use":"branch"}'] [--seed 1] [--verbose]
+ *                         [--strategy '{"use":"branch"}'] [--seed 1] [--jobs 2] [--verbose]
  *
  * The target is `train.py`, a training script's hyperparameter block (LR, BATCH, WARMUP, DEPTH,
  * WEIGHT_DECAY, GRAD_CLIP, EVAL_EVERY; SEED excluded); the frozen eval prints
  * `val_bpb: 0.9979 - (f(knobs) + noise) / 1000` (goal minimize). f is documented in
  * plateau-model.ts: `plateau` has a ridge (BATCH up helps only with LR scaled with it) and an
  * order (DEPTH up helps only after WARMUP is long enough), each reached only through a small
- * loss, so a one-knob climber from the start stalls at 1 of 5.73; `smooth` is separable and a
- * one-knob climber reaches its optimum (5). A level is effect/noise with the effect 1 (a helpful
+ * loss, so the search agent's own climb, noiseless, stalls at 2.5 of 7.23 (the two separable
+ * gains); `smooth` is separable and the same climb reaches its optimum (6.5). A level is effect/noise with the effect 1 (a helpful
  * one-knob change is worth about 1 milli-bpb): noise sd = 1 / level, Gaussian. The k-th run of
- * one code draws the same noise on every side (plateau-eval.ts), so a night is deterministic.
+ * one code draws the same noise on every side (plateau-eval.ts): the random order of a pair's
+ * sides does not change what either measures, so a night's ledger is the same from run to run
+ * but for the run the budget cuts. PLATEAU_DEBUG=1 prints each night's ledger lines, each
+ * with the measured gain of its runs and the true gain of its code.
  *
  * Every side is autoexp's real engine (runBatch on a fresh repo, isolation none, one worker,
  * `pipeline: false` for the reasons bench/greedy.ts gives) with the built-in `search` agent
@@ -35,12 +38,25 @@
  * Reported per landscape and level, means over nights: the true gain of the final code (± its
  * standard error) and its ratio to greedy's; kept changes that do nothing or harm (a keep whose
  * code is not truly better than the incumbent it replaced); candidates evaluated; runs spent;
+ * strategy branch's switches of branch (its `branch` ledger lines) and keeps proposed on a branch
+ * point (rows with `proposed_on`), so a table says whether the strategy acted at all;
  * nights stalled (no true gain in the last half of the night's runs while below 90% of the
  * optimum: stuck, not converged). The issue's target: branch >= 1.3x greedy where greedy stalls
- * (plateau), no loss where it does not (smooth), and no more false keeps than autoexp.
+ * (plateau, by design), no loss where it does not (smooth), and no more false keeps than
+ * autoexp; a night's stall under noise varies (a lucky keep late, a search that converged early
+ * having discarded helpful moves on unlucky runs), so the nights seen stalled are shown, not used.
  *
- * Time on two busy cores: --quick (2 nights per level, 60 runs) about N s; the full run
- * (6 nights, 100 runs) about M s.
+ * Why a stall is "no true gain in the last half": greedy's night on `plateau` ends in one of two
+ * ways, its search converged (runs unspent) or the budget spent on moves that all lose; either way
+ * the incumbent stopped improving, which is what the issue's "where greedy stalls" names.
+ * The search agent is used as it is (one knob a move, each move tried once per step size): it
+ * never proposes two knobs at once, so the ridge and the order are reachable only through a
+ * branch point (or a lucky noisy keep of the small loss, which greedy sometimes makes).
+ *
+ * Nights run --jobs at a time (2: the engine mostly waits on its eval processes); the eval
+ * starts from a compile cache (NODE_COMPILE_CACHE in the eval's env), 35 ms a run instead of 90.
+ * Time on two cores busy with other work (load 5-7): --quick (2 nights per level, 60 runs: 36
+ * nights) 221 s; the full run (6 nights, 100 runs: 108 nights) about 15 minutes.
  */
 import { execFileSync } from "node:child_process";
 import {
@@ -114,6 +130,7 @@ interface LedgerLine {
   reason?: string;
   commit_full?: string | null;
   samples?: Record<string, number[]>;
+  proposed_on?: number;
 }
 
 interface Night {
@@ -122,6 +139,9 @@ interface Night {
   badKeeps: number;
   candidates: number;
   runs: number;
+  /** Strategy branch's switches of branch (its ledger lines), and keeps proposed on a branch point. */
+  switches: number;
+  keptOffIncumbent: number;
   stalled: boolean;
   stop: string;
   seconds: number;
@@ -209,7 +229,10 @@ async function night(side: SideName, land: Landscape, level: number, seed: numbe
   let kept = 0;
   let badKeeps = 0;
   let candidates = 0;
+  let switches = 0;
+  let keptOffIncumbent = 0;
   for (const e of lines) {
+    if (e.type === "branch") switches++;
     const n = e.samples?.val_bpb?.length ?? 0;
     runs += n;
     if (atHalf === null && runs > RUNS / 2) atHalf = incumbent;
@@ -218,6 +241,7 @@ async function night(side: SideName, land: Landscape, level: number, seed: numbe
     if (e.status === "keep" || e.status === "simplification") {
       const g = f(e.commit_full!);
       kept++;
+      if (e.proposed_on !== undefined) keptOffIncumbent++;
       if (g <= incumbent + 1e-9) badKeeps++;
       incumbent = g;
     }
@@ -243,6 +267,8 @@ async function night(side: SideName, land: Landscape, level: number, seed: numbe
     badKeeps,
     candidates,
     runs: made,
+    switches,
+    keptOffIncumbent,
     stalled: final <= (atHalf ?? final) + 1e-9 && final < 0.9 * OPTIMUM[land],
     stop: result?.stopReason ?? "budget spent on the incumbent's side of a pair",
     seconds,
@@ -284,6 +310,7 @@ const head = [
   "kept, no gain",
   "candidates",
   "runs",
+  "switches, keeps off inc.",
   "stalled",
   "s/night",
 ];
@@ -330,17 +357,21 @@ for (const land of LANDS)
         f2(mean(xs.map((x) => x.badKeeps))),
         f2(mean(xs.map((x) => x.candidates))),
         f2(mean(xs.map((x) => x.runs))),
+        `${f2(mean(xs.map((x) => x.switches)))}, ${f2(mean(xs.map((x) => x.keptOffIncumbent)))}`,
         `${xs.filter((x) => x.stalled).length}/${xs.length}`,
         f2(mean(xs.map((x) => x.seconds))),
       ]);
     }
     if (active.includes("branch") && active.includes("greedy") && active.includes("autoexp")) {
-      const stalls = of("greedy").filter((x) => x.stalled).length * 2 >= NIGHTS;
+      // Where greedy stalls is the landscape's design (test/unit/plateau-bench.test.ts proves the
+      // stall noiseless); the nights seen stalled are shown beside it, noise makes them vary.
+      const stalls = land === "plateau";
+      const seen = `${of("greedy").filter((x) => x.stalled).length}/${NIGHTS} nights seen stalled`;
       const ratio = mean(of("branch").map((x) => x.trueGain)) / g;
       const need = stalls ? 1.3 : 1;
       const falseKeeps = (side: SideName) => mean(of(side).map((x) => x.badKeeps));
       targets.push(
-        `${land} ${level}: greedy ${stalls ? "stalls" : "does not stall"}: branch ${ratio.toFixed(2)}x greedy (target >= ${need}x): ${ratio >= need && g > 0 ? "met" : "not met"}; kept, no gain ${f2(falseKeeps("branch"))} vs autoexp ${f2(falseKeeps("autoexp"))}: ${falseKeeps("branch") <= falseKeeps("autoexp") ? "met" : "not met"}`,
+        `${land} ${level}: greedy ${stalls ? "stalls" : "does not stall"} (${seen}): branch ${ratio.toFixed(2)}x greedy (target >= ${need}x): ${ratio >= need && g > 0 ? "met" : "not met"}; kept, no gain ${f2(falseKeeps("branch"))} vs autoexp ${f2(falseKeeps("autoexp"))}: ${falseKeeps("branch") <= falseKeeps("autoexp") ? "met" : "not met"}`,
       );
     }
   }
