@@ -55,8 +55,9 @@
  *
  * Nights run --jobs at a time (2: the engine mostly waits on its eval processes); the eval
  * starts from a compile cache (NODE_COMPILE_CACHE in the eval's env), 35 ms a run instead of 90.
- * Time on two cores busy with other work (load 5-7): --quick (2 nights per level, 60 runs: 36
- * nights) 221 s; the full run (6 nights, 100 runs: 108 nights) about 15 minutes.
+ * Time on two cores busy with other work (load 5-8): --quick (2 nights per level, 60 runs: 36
+ * nights) 129-221 s, the same table both times; 4 nights at level 1 and 100 runs (24 nights)
+ * 173 s; the full run (6 nights, 100 runs: 108 nights) about 13 minutes.
  */
 import { execFileSync } from "node:child_process";
 import {
