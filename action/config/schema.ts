@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseDuration } from "../util/duration.ts";
 import { agent, envName } from "./agent-schema.ts";
 import { byteSize, command, duration, globList, hostPath, isolationMode } from "./schema-parts.ts";
 
@@ -93,6 +94,37 @@ export const configSchema = z.strictObject({
         })
         .transform((h) =>
           typeof h === "string" || Array.isArray(h) ? { command: h, read_only: [] as string[] } : h,
+        )
+        .optional(),
+      /**
+       * The cheap eval: a cheaper command (a shorter training budget, a data subset) run before the
+       * full eval; only candidates that beat the incumbent on it get the full eval. `metric`: what
+       * it prints (default: the primary metric), judged with the primary metric's goal. autoexp
+       * measures how well it ranks candidates as the full eval does and stops using it when it
+       * does not (decide/transfer.ts). Not decide.screen (the full eval's first-run threshold).
+       */
+      screen: z
+        .strictObject(
+          {
+            command,
+            // Absent: the full eval's eval.timeout.
+            timeout: z
+              .union([z.string(), z.number()])
+              .refine((v) => (parseDuration(v) ?? Number.POSITIVE_INFINITY) <= 2 ** 31 - 1, {
+                message:
+                  'eval.screen.timeout must be a duration like "90s" or "10m" (or a number of seconds)',
+              })
+              .transform((v) => parseDuration(v)!)
+              .optional(),
+            metric: z
+              .string()
+              .regex(METRIC_NAME, "eval.screen.metric looks like `val_loss` or `SCORE`")
+              .optional(),
+          },
+          {
+            error:
+              "eval.screen must be { command: ..., timeout?: 2m, metric?: val_loss }: the cheap eval run before the full one",
+          },
         )
         .optional(),
     },

@@ -8,6 +8,7 @@ import { pairedDecisions } from "../decide/remeasure-plan.ts";
 import { addSamples, meansOf } from "../decide/samples.ts";
 import { flattenStrata, mergeStrata, stratumOf } from "../decide/strata.ts";
 import { movedToStratum, stratumOffsets } from "../decide/stratum-offsets.ts";
+import { cheapScreen } from "./cheap-screen.ts";
 import { candidateRun, evaluatePaired, incumbentRun, runFailure } from "./evaluate-paired.ts";
 import { type Candidate, type EngineContext, isKeep, judged, type Verdict } from "./experiment.ts";
 import { round } from "./propose.ts";
@@ -17,7 +18,42 @@ import type { StrataView } from "./strata-view.ts";
 const NONE = { score: null, delta: null, metrics: {}, samples: {}, guard_pass: null } as const;
 
 /**
- * Step 3: the eval on clean copies of the candidate, run after run until the judge is sure
+ * Step 3. With eval.screen, the cheap eval first (cheap-screen.ts): a candidate it discards gets
+ * no full run; one it passes (or sends on to measure the transfer) gets the full eval as any
+ * candidate, and its row records both (the full eval's gain beside the cheap gain).
+ */
+export async function evaluate(
+  ctx: EngineContext,
+  candidate: Candidate,
+  slot: Slot,
+  strata: StrataView | null = null,
+): Promise<Verdict | Stop> {
+  const cheap = await cheapScreen(ctx, candidate, slot);
+  if ("kind" in cheap) return cheap;
+  if (!cheap.go) return cheap.verdict;
+  const verdict = await evaluateFull(ctx, candidate, slot, strata);
+  if ("kind" in verdict || (!cheap.record && !cheap.stopped)) return verdict;
+  // The full eval's gain as it measured it (paired: its pairs' mean difference; screened out:
+  // its first run against the incumbent's score): the more runs, the less the rank correlation
+  // is diluted by the full eval's own noise.
+  const sign = ctx.goal === "minimize" ? -1 : 1;
+  const record = cheap.record && {
+    ...cheap.record,
+    ...(verdict.delta !== null && verdict.score !== null
+      ? { full: Number((sign * verdict.delta).toPrecision(6)) }
+      : {}),
+  };
+  return {
+    ...verdict,
+    ...(record
+      ? { cheap: record, evalSeconds: round((verdict.evalSeconds ?? 0) + record.seconds) }
+      : {}),
+    ...(cheap.stopped ? { cheapStopped: cheap.stopped } : {}),
+  };
+}
+
+/**
+ * The full eval on clean copies of the candidate, run after run until the judge is sure
  * (confirmation runs), against the samples of the incumbent it would replace. With `strata`
  * (several workers whose devices may differ), against the incumbent's runs on this slot's
  * device kind (or worker) only; when it has fewer than baseline_runs there, the incumbent runs
@@ -25,11 +61,11 @@ const NONE = { score: null, delta: null, metrics: {}, samples: {}, guard_pass: n
  * many runs as the baseline had, as a top-up after a keep gives). A run of the incumbent that
  * fails makes the eval unreliable: a `broken` stop, which ends the batch.
  */
-export async function evaluate(
+async function evaluateFull(
   ctx: EngineContext,
   candidate: Candidate,
   slot: Slot,
-  strata: StrataView | null = null,
+  strata: StrataView | null,
 ): Promise<Verdict | Stop> {
   const { iteration, parent } = candidate;
   const commit = candidate.commit!;

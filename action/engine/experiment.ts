@@ -67,7 +67,12 @@ export interface Candidate {
  * evidence; what lost to the judge (or to the checks after it) has its figures; what never gave a
  * score has none. Each is a ledger row's fields (rows.ts); `baseline` is never a verdict.
  */
-export type Verdict = KeptVerdict | LostVerdict | FailedVerdict | DuplicateVerdict;
+export type Verdict =
+  | KeptVerdict
+  | LostVerdict
+  | FailedVerdict
+  | DuplicateVerdict
+  | CheapDiscardVerdict;
 
 /** Kept on the eval's runs, against the incumbent `judgedAgainst`. */
 export interface KeptVerdict extends VerdictFields {
@@ -102,6 +107,17 @@ export interface FailedVerdict extends VerdictFields {
   score: null;
   delta: null;
   guard_pass: null;
+  reason: string;
+}
+
+/** Discarded by the cheap eval (eval.screen) without a full run: no score on the full eval. */
+export interface CheapDiscardVerdict extends VerdictFields {
+  status: "discard";
+  score: null;
+  delta: null;
+  guard_pass: null;
+  judgedAgainst: number;
+  cheap: NonNullable<VerdictFields["cheap"]>;
   reason: string;
 }
 

@@ -11,6 +11,7 @@ import { renderAttribution } from "./render-attribution.ts";
 import { renderBranches } from "./render-branches.ts";
 import { cacheWriteSentences } from "./render-cache-writes.ts";
 import { renderChart } from "./render-chart.ts";
+import { renderCheapEval } from "./render-cheap-eval.ts";
 import { renderVerified } from "./render-verified.ts";
 import type { LedgerView, ViewRow } from "./summarize.ts";
 import { type Goal, STATUSES, type Status } from "./types.ts";
@@ -135,6 +136,7 @@ export function renderDashboard(view: LedgerView, options: { progressSvg?: boole
   for (const d of view.drift) parts.push("", `> [!WARNING]\n> Drift: ${inertMarkdown(d, 600)}`);
   for (const c of view.caveats) parts.push("", `> [!CAUTION]\n> ${inertMarkdown(c, 600)}`);
   if (view.cacheWrites?.length) parts.push("", renderCacheWrites(view));
+  if (view.cheapEval) parts.push("", renderCheapEval(view.cheapEval));
   for (const i of view.imported)
     parts.push(
       "",

@@ -22,6 +22,10 @@ export interface VerdictFields {
   nondeterministic?: true;
   /** Where paired measurement's screen sat and how the first run scored (ResultEntry.screen). */
   screen?: ResultEntry["screen"];
+  /** The cheap eval's runs and outcome (ResultEntry.cheap). */
+  cheap?: ResultEntry["cheap"];
+  /** The cheap eval stopped being used from this experiment on (ResultEntry.cheap_stopped). */
+  cheapStopped?: ResultEntry["cheap_stopped"];
   /** Discarded only because its runs ran out, still in the running (not written to the row). */
   undecided?: true;
   /**
@@ -94,6 +98,8 @@ export function buildResultRow(
     ...(verdict.printedTwice?.length ? { printed_twice: verdict.printedTwice } : {}),
     ...(verdict.nondeterministic ? { nondeterministic: true } : {}),
     ...(verdict.screen ? { screen: verdict.screen } : {}),
+    ...(verdict.cheap ? { cheap: verdict.cheap } : {}),
+    ...(verdict.cheapStopped ? { cheap_stopped: verdict.cheapStopped } : {}),
     ...(verdict.runsOn?.length ? { runs_on: verdict.runsOn } : {}),
   };
   if (verdict.key) row.content_key = verdict.key;

@@ -1,6 +1,7 @@
 import { judgedDeterministic, noiseSeen } from "../decide/determinism.ts";
 import { incumbentState, ledgerSamples } from "../decide/ledger-state.ts";
 import { mean } from "../decide/stats.ts";
+import { cheapTransfer, type Transfer } from "../decide/transfer.ts";
 import type { ParsedLog } from "./log-jsonl.ts";
 import { type BranchTree, branchTree } from "./render-branches.ts";
 import { type CacheWriteView, cacheWriteViews } from "./render-cache-writes.ts";
@@ -82,6 +83,8 @@ export interface LedgerView {
   attribution?: AttributeEntry | null;
   /** Strategy `branch`: the points proposed on and the switches (absent: it never branched). */
   branches?: BranchTree;
+  /** The cheap eval's transfer to the full eval (absent: no row has a cheap eval). */
+  cheapEval?: Transfer;
 }
 
 /** True for rows whose score is a measurement worth plotting. */
@@ -167,6 +170,9 @@ export function viewFromLog(log: ParsedLog, title?: string): LedgerView {
     verified: (final && log.verifies?.findLast((v) => v.final_commit === final)) || null,
     attribution: (final && log.attributes?.findLast((a) => a.final_commit === final)) || null,
     ...(log.branches?.length ? { branches: branchTree(log)! } : {}),
+    ...(log.results.some((r) => r.cheap || r.cheap_stopped)
+      ? { cheapEval: cheapTransfer(log.results) }
+      : {}),
   };
 }
 

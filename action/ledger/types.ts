@@ -96,6 +96,16 @@ export interface ResultEntry {
    * the next screens (decide/screen-choice.ts).
    */
   screen?: { at: number; z: number; against: number };
+  /**
+   * The cheap eval (eval.screen) run before the full eval: its runs and how the candidate fared
+   * (action/engine/cheap-screen.ts). Absent: no cheap eval configured, or no longer used.
+   */
+  cheap?: CheapRecord;
+  /**
+   * The cheap eval stopped being used from this experiment on: its gains ranked candidates too
+   * unlike the full eval's (decide/transfer.ts). Written once, on the first experiment not screened.
+   */
+  cheap_stopped?: CheapStop;
   /** With several workers: which worker (slot) and device ran each sample, in sample order. */
   runs_on?: { worker: number; device: string | null }[];
   /**
@@ -119,6 +129,51 @@ export interface ResultEntry {
    * same. Absent: proposed on the incumbent.
    */
   proposed_on?: number;
+}
+
+/**
+ * One candidate's cheap eval (eval.screen): its one run, the incumbent's cheap runs it was
+ * compared with, and whether it went on to the full eval. Gains are signed as gains (positive:
+ * better) in the cheap metric's units; `full` is the full eval's gain as its row's delta states it
+ * (paired: the pairs' mean difference), in the primary metric's units: the pair of gains the
+ * transfer is measured on.
+ */
+export interface CheapRecord {
+  /** The cheap eval's metric. */
+  metric: string;
+  /** The incumbent compared with (its experiment number). */
+  of: number;
+  /** The candidate's cheap metric; null when its cheap run gave none (crash, timeout). */
+  value: number | null;
+  /** The incumbent's cheap runs made beside this candidate (later candidates compare with them). */
+  incumbent: number[];
+  /** How many of the incumbent's cheap runs (latest) the candidate was compared with. */
+  against: number;
+  gain: number | null;
+  /** The run-to-run sd of the cheap eval, pooled within incumbents (null: not known yet). */
+  sd: number | null;
+  /** The gain a candidate needed to pass (null: noise not known yet, every candidate passes). */
+  threshold: number | null;
+  /**
+   * passed: on to the full eval; explored: failed, but sent on to the full eval anyway (a seeded
+   * draw) so that the transfer is measured on all kinds of candidates; failed: discarded on the
+   * cheap eval; crashed: its cheap run gave no metric.
+   */
+  outcome: "passed" | "explored" | "failed" | "crashed";
+  /** The full eval's gain (its delta, signed as a gain), when it gave one. */
+  full?: number;
+  /** Seconds of the cheap runs, the incumbent's included (also counted in eval_seconds). */
+  seconds: number;
+}
+
+/** Why autoexp stopped using the cheap eval: the rank correlation it measured. */
+export interface CheapStop {
+  /** Candidates that had both the cheap and the full eval. */
+  n: number;
+  rho: number;
+  /** Its 90% interval. */
+  ci: [number, number];
+  reason: string;
 }
 
 /**

@@ -5,6 +5,7 @@ import { Git } from "../../git/git.ts";
 import { parseLog } from "../../ledger/log-jsonl.ts";
 import { nightFigures } from "../../ledger/night-figures.ts";
 import { cacheWriteSentences } from "../../ledger/render-cache-writes.ts";
+import { renderCheapEval } from "../../ledger/render-cheap-eval.ts";
 import { formatScore, renderCounts, renderHeadline } from "../../ledger/render-dashboard.ts";
 import { formatVerifiedLine } from "../../ledger/render-verified.ts";
 import { viewFromLog } from "../../ledger/summarize.ts";
@@ -71,6 +72,7 @@ export const statusCommand = defineCommand({
       );
     }
     if (view.stopReason) say(`last batch stopped: ${view.stopReason}`);
+    if (view.cheapEval) say(renderCheapEval(view.cheapEval));
     if (view.cacheWrites?.length) {
       say("written into writable caches (each run into its own copy):");
       // Paths are an eval's: one line each, whatever characters they hold.
