@@ -76,6 +76,7 @@ import {
   mix,
   type NoiseKind,
 } from "./greedy-model.ts";
+import { mean, se } from "./night-stats.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const { values: args } = parseArgs({
@@ -284,12 +285,6 @@ async function autoexpNight(plan: number[], level: Level, seed: number): Promise
   };
 }
 
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const se = (xs: number[]) => {
-  if (xs.length < 2) return 0;
-  const m = mean(xs);
-  return Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1) / xs.length);
-};
 const f1 = (x: number) => x.toFixed(1);
 
 if (args.compare)

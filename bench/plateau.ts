@@ -75,6 +75,7 @@ import { parseArgs } from "node:util";
 import { validateConfig } from "../action/config/validate-config.ts";
 import { runBatch } from "../action/engine/run-batch.ts";
 import { mix } from "./greedy-model.ts";
+import { mean, se } from "./night-stats.ts";
 import {
   LANDSCAPES,
   type Landscape,
@@ -276,12 +277,6 @@ async function night(side: SideName, land: Landscape, level: number, seed: numbe
   };
 }
 
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const se = (xs: number[]) => {
-  if (xs.length < 2) return 0;
-  const m = mean(xs);
-  return Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1) / xs.length);
-};
 const f2 = (x: number) => x.toFixed(2);
 
 const sides = args.sides!.split(",") as SideName[];
