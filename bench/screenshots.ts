@@ -4,8 +4,9 @@
 // body and the answer to `/autoexp status`. Each is turned into HTML by a GitHub-flavoured Markdown
 // renderer (marked, gfm) with Mermaid drawn by Mermaid's own bundle, as GitHub does, and
 // screenshotted by a headless Chromium. Prints what the browser made of each page.
-//   node bench/screenshots.ts [--out /tmp/autoexp-shots] [--demo DIR] [--chromium /usr/bin/chromium]
-// --demo reads an existing `autoexp demo --dir DIR` (verified or not) instead of making one.
+//   node bench/screenshots.ts [--out /tmp/autoexp-shots] [--demo DIR [--tag T]] [--chromium /usr/bin/chromium]
+// --demo reads an existing `autoexp demo --dir DIR` (verified or not) instead of making one;
+// --tag names the tag there to render (default demo), e.g. one run with `strategy: branch`.
 // Offline, the PR's progress.svg (an absolute raw URL on github.com) is served from the file the
 // record commit holds, written beside the page.
 import { execFileSync, spawnSync } from "node:child_process";
@@ -24,8 +25,10 @@ const { values: args } = parseArgs({
     out: { type: "string" },
     demo: { type: "string" },
     chromium: { type: "string" },
+    tag: { type: "string", default: "demo" },
   },
 });
+const TAG = args.tag!;
 const OUT = resolve(args.out ?? "/tmp/autoexp-shots");
 const CHROMIUM = args.chromium ?? "/usr/bin/chromium";
 const MERMAID = join(ROOT, "node_modules", "mermaid", "dist", "mermaid.min.js");
@@ -45,10 +48,10 @@ function night(existing?: string): { log: string; dashboard: string; svg: string
   try {
     if (!existing) {
       cli(ROOT, ["demo", "--dir", dir, "--experiments", "12"]);
-      cli(dir, ["verify", "--tag", "demo", "--pairs", "4"]);
+      cli(dir, ["verify", "--tag", TAG, "--pairs", "4"]);
     }
     const show = (file: string) =>
-      execFileSync("git", ["show", `autoexp/demo:.autoexp/demo/${file}`], {
+      execFileSync("git", ["show", `autoexp/${TAG}:.autoexp/${TAG}/${file}`], {
         cwd: dir,
         encoding: "utf8",
         maxBuffer: 64 << 20,
@@ -117,14 +120,14 @@ function chromium(argv: string[]): string {
 
 const record = night(args.demo);
 writeFileSync(join(OUT, "progress.svg"), record.svg);
-const blob = `${REPO_URL}/blob/autoexp/demo/.autoexp/demo`;
+const blob = `${REPO_URL}/blob/autoexp/${TAG}/.autoexp/${TAG}`;
 const pr = renderPr(record.log, {
-  tag: "demo",
+  tag: TAG,
   repoUrl: REPO_URL,
   progressSvg: true,
   runs: [{ url: `${REPO_URL}/actions/runs/77`, title: "autoexp nightly (success)" }],
 });
-const answer = renderStatusAnswer(renderPr(record.log, { tag: "demo", repoUrl: REPO_URL }));
+const answer = renderStatusAnswer(renderPr(record.log, { tag: TAG, repoUrl: REPO_URL }));
 const surfaces: [string, string, string][] = [
   // The Action's job summary is dashboard.md as the branch holds it, under one line of cost.
   ["job-summary", "autoexp · Summary (job summary)", record.dashboard],
