@@ -56,7 +56,7 @@ export interface ProposeContext {
   budget: { experiments: number; wallClockMs: number | null; costUsd: number | null };
   /** The line of the tag this batch explores when several run in parallel (a matrix shard). */
   line?: Line;
-  /** The branch point the worktree holds, when the strategy placed the proposal on one. */
+  /** Strategy branch: the branch point the worktree holds, the discards it may revisit. */
   branch?: BranchContext;
 }
 

@@ -1,10 +1,13 @@
+import type { BranchContext } from "../agents/context/render-branch.ts";
 import type { Stop } from "../decide/budget.ts";
 import { budgetLeft } from "../decide/budget.ts";
+import type { ResultEntry } from "../ledger/types.ts";
 import { redactDeep } from "../process/secrets.ts";
+import { revisitAsked, revisitable, revisitsDone } from "../strategy/revisit.ts";
 import { type Change, isRecord } from "./agent-checkout.ts";
 import type { CheckoutLease } from "./checkout-pool.ts";
 import type { Candidate, EngineContext } from "./experiment.ts";
-import { changesBetween, recheck, takeRecheck } from "./recheck.ts";
+import { changesBetween, recheck, revisit, revisitsTaken, takeRecheck } from "./recheck.ts";
 import type { Steps } from "./scheduler.ts";
 
 /**
@@ -23,10 +26,18 @@ export async function propose(
   // A parallel line's displaced keep, waiting to be judged against this line: before the agent.
   const queued = takeRecheck(ctx);
   if (queued) {
-    // A re-check is the queued change, not a proposal: on the incumbent, whatever was placed.
-    const { branch: _, ...onIncumbent } = candidate;
+    // A re-check is the queued change, not a proposal: on the incumbent, whatever was placed
+    // (a revisit placed here is left for a later candidate).
+    const { branch, ...onIncumbent } = candidate;
+    if (branch?.revisit) revisitsTaken(ctx).delete(branch.revisit.iteration);
     return recheck(ctx, onIncumbent, checkout, queued);
   }
+  // The strategy picked a revisit: the discard's change, re-applied, instead of the agent's.
+  if (candidate.branch?.revisit)
+    return revisit(ctx, candidate, checkout, {
+      ...candidate.branch,
+      revisit: candidate.branch.revisit,
+    });
   // The incumbent's code commit (the same files as the branch head, without the record), or the
   // branch point's the strategy placed this proposal on.
   const point = candidate.branch?.on ?? null;
@@ -61,17 +72,7 @@ export async function propose(
       ...(ctx.launchAgent ? { launch: ctx.launchAgent } : {}),
       env: ctx.agentEnv,
       ...(ctx.line ? { line: ctx.line } : {}),
-      ...(point && candidate.branch?.why
-        ? {
-            branch: {
-              on: point.iteration,
-              kind: point.kind,
-              description: history.find((r) => r.iteration === point.iteration)?.description ?? "",
-              incumbent: parent.iteration,
-              why: candidate.branch.why,
-            },
-          }
-        : {}),
+      ...branchContext(ctx, candidate, history),
       redact: ctx.redact,
       notes: candidate.notesBefore,
       budget: budgetLeft(ctx.config.budget, log.results, {
@@ -113,6 +114,25 @@ export async function propose(
     proposal.notes !== undefined && proposal.notes !== candidate.notesBefore
       ? proposal.notes
       : undefined;
+  const asked = proposal.ok && ctx.strategy?.revisits ? revisitAsked(proposal.description) : null;
+  if (asked !== null && proposal.ok) {
+    // The agent asked to revisit a discard: granted once, when that discard is eligible now.
+    const eligible = revisitable(log.results, parent.iteration, ctx.goal, revisitsTaken(ctx));
+    const granted = eligible.find((p) => p.iteration === asked);
+    if (granted) {
+      revisitsTaken(ctx).add(asked);
+      const { branch: _, ...onIncumbent } = candidate;
+      return revisit(
+        ctx,
+        { ...onIncumbent, agentSeconds, ...(notes !== undefined ? { notes } : {}) },
+        checkout,
+        { on: null, why: "asked for by the agent", revisit: granted },
+        proposal,
+      );
+    }
+    const why = `the agent asked to revisit #${asked}, which is not a discard judged against an earlier incumbent and not yet revisited: its own change (if any) is evaluated instead`;
+    ctx.emit({ type: "notice", message: `#${iteration}: ${why}` });
+  }
   return {
     ...candidate,
     proposal,
@@ -120,6 +140,49 @@ export async function propose(
     targetPaths,
     changes: await withPoint(ctx, await checkout.changes(), point?.commit ?? null, parent.commit),
     ...(notes !== undefined ? { notes } : {}),
+  };
+}
+
+/**
+ * What the agent is told of the strategy: the branch point its worktree holds, and (strategy
+ * `branch`) the discards it may revisit and the revisits made so far, as of its record.
+ */
+function branchContext(
+  ctx: EngineContext,
+  candidate: Candidate,
+  history: readonly ResultEntry[],
+): { branch?: BranchContext } {
+  const { parent } = candidate;
+  const point = candidate.branch?.on ?? null;
+  const placed =
+    point && candidate.branch?.why
+      ? {
+          on: point.iteration,
+          kind: point.kind,
+          description: history.find((r) => r.iteration === point.iteration)?.description ?? "",
+          why: candidate.branch.why,
+        }
+      : null;
+  const eligible = ctx.strategy?.revisits
+    ? revisitable(history, parent.iteration, ctx.goal, revisitsTaken(ctx)).slice(0, 5)
+    : [];
+  const done = ctx.strategy?.revisits ? revisitsDone(history, ctx.goal).slice(-5) : [];
+  if (!placed && eligible.length === 0 && done.length === 0) return {};
+  const use = ctx.config.agent.use;
+  return {
+    branch: {
+      incumbent: parent.iteration,
+      ...(placed ? { point: placed } : {}),
+      ...(eligible.length > 0 || done.length > 0
+        ? {
+            revisits: {
+              eligible,
+              done,
+              canAsk: use !== "openai" && use !== "anthropic" && use !== "search",
+            },
+          }
+        : {}),
+    },
   };
 }
 

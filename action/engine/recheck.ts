@@ -1,5 +1,6 @@
 import { recheckQueue } from "../ledger/recheck.ts";
 import type { ResultEntry } from "../ledger/types.ts";
+import type { RevisitPoint } from "../strategy/revisit.ts";
 import { type AgentCheckout, type Change, isRecord } from "./agent-checkout.ts";
 import type { Candidate, EngineContext } from "./experiment.ts";
 import { reapply } from "./reapply.ts";
@@ -29,8 +30,77 @@ export async function recheck(
   checkout: AgentCheckout,
   queued: ResultEntry,
 ): Promise<Candidate> {
+  const description = `re-check of #${queued.iteration}, a parallel line's keep: ${queued.description}`;
+  const { changed, ...rest } = await reapplied(ctx, candidate, checkout, queued.commit_full!);
+  const said = changed ? description : `${description} ${rest.conflict}`;
+  ctx.emit({ type: "notice", message: `#${candidate.iteration}: ${said}` });
+  return {
+    ...candidate,
+    proposal: { ok: true, description: said },
+    agentSeconds: 0,
+    targetPaths: rest.targetPaths,
+    changes: rest.changes,
+    recheckOf: queued.iteration,
+  };
+}
+
+/** Per batch, the discards a candidate has taken to revisit (in flight or recorded). */
+const REVISITS = new WeakMap<EngineContext, Set<number>>();
+
+/** The discards this batch has taken to revisit, in flight or recorded. */
+export function revisitsTaken(ctx: EngineContext): Set<number> {
+  const taken = REVISITS.get(ctx) ?? new Set<number>();
+  REVISITS.set(ctx, taken);
+  return taken;
+}
+
+/**
+ * A revisit (strategy `branch`, action/strategy/revisit.ts): discard #n's change, judged against
+ * an incumbent since replaced, re-applied three-way onto this candidate's incumbent like a
+ * re-check, and judged beside it like any candidate. `proposal`: the agent's, when it asked for
+ * the revisit (its cost stays counted; its own change is set aside). When the change no longer
+ * applies, the candidate changes nothing and says why: the revisit is spent, no eval run.
+ */
+export async function revisit(
+  ctx: EngineContext,
+  candidate: Candidate,
+  checkout: AgentCheckout,
+  choice: NonNullable<Candidate["branch"]> & { revisit: RevisitPoint },
+  asked?: Extract<Candidate["proposal"], { ok: true }>,
+): Promise<Candidate> {
+  const point = choice.revisit;
+  const by = asked ? "asked for by the agent" : "picked by strategy branch";
+  const description = `revisit of #${point.iteration} (discarded against #${point.against}; ${by}) onto #${candidate.parent.iteration}: ${point.description}`;
+  const { changed, ...rest } = await reapplied(ctx, candidate, checkout, point.commit);
+  const said = changed ? description : `${description} ${rest.conflict}`;
+  ctx.emit({ type: "notice", message: `#${candidate.iteration}: ${said}` });
+  return {
+    ...candidate,
+    proposal: { ...(asked ?? { ok: true }), description: said },
+    agentSeconds: asked ? candidate.agentSeconds : 0,
+    targetPaths: rest.targetPaths,
+    changes: rest.changes,
+    branch: choice,
+  };
+}
+
+/**
+ * `commit`'s change (against its parent, the record it was built on; target files only)
+ * re-applied three-way onto the candidate's incumbent in `checkout`. When a file no longer merges,
+ * the checkout is put back to the incumbent (no change) and `conflict` says why.
+ */
+async function reapplied(
+  ctx: EngineContext,
+  candidate: Candidate,
+  checkout: AgentCheckout,
+  commit: string,
+): Promise<{
+  changed: boolean;
+  conflict: string;
+  targetPaths: string[];
+  changes: Change[];
+}> {
   const repo = ctx.store.repo;
-  const commit = queued.commit_full!;
   const before = await repo.resolve(`${commit}^`);
   const changes = before ? await changesBetween(ctx, before, commit) : [];
   const parent = candidate.parent;
@@ -38,22 +108,15 @@ export async function recheck(
   const targetPaths = (await repo.lsTree(parent.commit))
     .map((e) => e.path)
     .filter((p) => ctx.isTarget(p) && !isRecord(p));
-  let description = `re-check of #${queued.iteration}, a parallel line's keep: ${queued.description}`;
   const conflicts = before
     ? await reapply(ctx, { parent: { ...parent, commit: before }, changes }, checkout)
     : ["(its commit has no parent)"];
-  if (conflicts.length > 0) {
-    await checkout.prepare(repo, parent.commit, ctx.agentGit);
-    description += ` (no longer applies onto #${parent.iteration}: ${conflicts.join(", ")} changed under it)`;
-  }
-  ctx.emit({ type: "notice", message: `#${candidate.iteration}: ${description}` });
+  if (conflicts.length > 0) await checkout.prepare(repo, parent.commit, ctx.agentGit);
   return {
-    ...candidate,
-    proposal: { ok: true, description },
-    agentSeconds: 0,
+    changed: conflicts.length === 0,
+    conflict: `(no longer applies onto #${parent.iteration}: ${conflicts.join(", ")} changed under it)`,
     targetPaths,
     changes: await checkout.changes(),
-    recheckOf: queued.iteration,
   };
 }
 

@@ -16,6 +16,7 @@ import { decide, evaluate } from "./evaluate.ts";
 import { type Candidate, type EngineContext, isKeep, type Verdict } from "./experiment.ts";
 import { endTurnsOnStop, propose, Turns } from "./propose.ts";
 import { type RebaseTarget, rebase } from "./rebase.ts";
+import { revisitsTaken } from "./recheck.ts";
 import { remeasure, remeasureDue } from "./remeasure.ts";
 import type { Steps } from "./scheduler.ts";
 import { screen } from "./screen.ts";
@@ -56,20 +57,28 @@ export function experimentSteps(
   const turns = new Turns(ctx.signal);
   // The branch point each begun candidate was placed on (null: the incumbent), by iteration: the
   // strategy sees those still in flight, so what it picks follows the order of experiments.
-  const placed = new Map<number, number | null>();
+  // A revisit in flight is not among them: the strategy is told of it as `revisiting`.
+  const placed = new Map<number, number | null | "revisit">();
   const place = (iteration: number, parent: IncumbentState): Candidate["branch"] => {
     if (!ctx.strategy) return undefined;
     const log = ctx.store.log!;
     const pending: (number | null)[] = [];
-    for (let i = log.results.length; i < iteration; i++) pending.push(placed.get(i) ?? null);
+    for (let i = log.results.length; i < iteration; i++) {
+      const on = placed.get(i) ?? null;
+      if (on !== "revisit") pending.push(on);
+    }
+    const recorded = new Set(log.results.flatMap((r) => r.revisit_of ?? []));
+    const taken = revisitsTaken(ctx);
     const choice = ctx.strategy.pick({
       rows: log.results,
       incumbent: { iteration: parent.iteration, score: parent.score },
       goal: ctx.goal,
       scale: gainScale(log.config, parent.score),
       pending,
+      revisiting: [...taken].filter((n) => !recorded.has(n)),
     });
-    placed.set(iteration, choice.on?.iteration ?? null);
+    if (choice.revisit) taken.add(choice.revisit.iteration);
+    placed.set(iteration, choice.revisit ? "revisit" : (choice.on?.iteration ?? null));
     return choice.on || choice.why ? choice : undefined;
   };
   const incumbentNow = () => {
@@ -247,9 +256,12 @@ async function record(
     new Date().toISOString(),
   );
   // Proposed on a branch point: the row says which; a switch of branch is its own line before it.
+  // A revisit is on the incumbent and no switch: the row says which discard it revisited.
   const on = candidate.branch?.on?.iteration ?? null;
   if (on !== null) row.proposed_on = on;
-  const switched = branchSwitch(ctx, candidate, on, incumbent);
+  const revisitOf = candidate.branch?.revisit?.iteration;
+  if (revisitOf !== undefined) row.revisit_of = revisitOf;
+  const switched = revisitOf === undefined ? branchSwitch(ctx, candidate, on, incumbent) : null;
   // What the agent said goes into commit messages, the ledger and the output: never a key.
   const safe = redactDeep(row, ctx.redact);
   await ctx.store.append([...(beside ? [beside] : []), ...(switched ? [switched] : []), safe], {
@@ -288,7 +300,8 @@ function branchSwitch(
   on: number | null,
   incumbent: number,
 ): BranchEntry | null {
-  const from = ctx.store.log!.results.at(-1)?.proposed_on ?? null;
+  const from =
+    ctx.store.log!.results.findLast((r) => r.revisit_of === undefined)?.proposed_on ?? null;
   if (on === from) return null;
   const reason =
     candidate.branch?.why ??

@@ -1,7 +1,7 @@
 import { inertMarkdown } from "../util/markdown-inert.ts";
-import { formatScore } from "./format-score.ts";
+import { formatDelta, formatScore } from "./format-score.ts";
 import type { ParsedLog } from "./log-jsonl.ts";
-import { type BranchEntry, type BranchPointEntry, KEPT } from "./types.ts";
+import { type BranchEntry, type BranchPointEntry, KEPT, type ResultEntry } from "./types.ts";
 
 /** Switches listed at most (the newest); log.jsonl's branch lines hold them all. */
 const MAX_SWITCHES = 20;
@@ -19,18 +19,39 @@ export interface BranchTree {
   }[];
   /** Every switch of branch, oldest first. */
   switches: BranchEntry[];
+  /** Every revisit (a discard's change judged again on a later incumbent), oldest first. */
+  revisits: {
+    iteration: number;
+    of: number;
+    status: ResultEntry["status"];
+    delta: number | null;
+    against?: number;
+  }[];
 }
 
-/** The tree from the ledger's branch lines and rows; null when no branch line was written. */
+/** The tree from the ledger's branch lines and rows; null when it never branched nor revisited. */
 export function branchTree(log: Pick<ParsedLog, "branches" | "results">): BranchTree | null {
   const switches = log.branches ?? [];
-  if (switches.length === 0) return null;
+  const revisits = log.results.flatMap((r) =>
+    r.revisit_of === undefined
+      ? []
+      : [
+          {
+            iteration: r.iteration,
+            of: r.revisit_of,
+            status: r.status,
+            delta: r.delta,
+            ...(r.against !== undefined ? { against: r.against } : {}),
+          },
+        ],
+  );
+  if (switches.length === 0 && revisits.length === 0) return null;
   const points = new Map<number, BranchPointEntry>();
   for (const s of switches) for (const p of s.points) points.set(p.iteration, p);
-  const first = switches[0]!.iteration;
+  const first = switches[0]?.iteration ?? Number.POSITIVE_INFINITY;
   const branches = new Map<number | null, BranchTree["branches"][number]>();
   for (const r of log.results) {
-    if (r.iteration < first) continue;
+    if (r.iteration < first || r.revisit_of !== undefined) continue;
     const on = r.proposed_on ?? null;
     let b = branches.get(on);
     if (!b) {
@@ -41,7 +62,7 @@ export function branchTree(log: Pick<ParsedLog, "branches" | "results">): Branch
     b.proposals++;
     if (KEPT.has(r.status) && r.score !== null) b.kept.push(r.iteration);
   }
-  return { branches: [...branches.values()], switches };
+  return { branches: [...branches.values()], switches, revisits };
 }
 
 /**
@@ -76,18 +97,48 @@ export function renderBranches(
     tree.switches.length > shown.length
       ? [`- _${tree.switches.length - shown.length} earlier switch(es) in log.jsonl_`]
       : [];
-  return [
-    `${options.heading ?? "##"} Branches (${tree.switches.length} switch${tree.switches.length === 1 ? "" : "es"})`,
-    "",
-    "Strategy `branch`: after a stall the agent also proposed from these points. Every candidate was measured beside the incumbent and kept only when it beat it; a keep's code is the point's plus the change. Gaps are to the incumbent of the switch that offered the point.",
-    "",
-    "| proposed on | gap to the incumbent | proposals | kept |",
-    "|---|--:|--:|---|",
-    ...rows,
-    "",
-    "Switches:",
-    "",
-    ...more,
-    ...switches,
-  ].join("\n");
+  const branched =
+    tree.switches.length === 0
+      ? []
+      : [
+          "Strategy `branch`: after a stall the agent also proposed from these points. Every candidate was measured beside the incumbent and kept only when it beat it; a keep's code is the point's plus the change. Gaps are to the incumbent of the switch that offered the point.",
+          "",
+          "| proposed on | gap to the incumbent | proposals | kept |",
+          "|---|--:|--:|---|",
+          ...rows,
+          "",
+          "Switches:",
+          "",
+          ...more,
+          ...switches,
+        ];
+  const revisited = tree.revisits
+    .slice(-MAX_SWITCHES)
+    .map(
+      (r) =>
+        `| ${name(r.iteration)} | ${name(r.of)} | ${r.status} | ${formatDelta(r.delta, r.against)} |`,
+    );
+  const revisits =
+    tree.revisits.length === 0
+      ? []
+      : [
+          ...(branched.length > 0 ? [""] : []),
+          "Revisits: a discard judged against an incumbent since replaced, its change re-applied onto the incumbent and measured beside it again (each at most once).",
+          "",
+          "| revisit | of discard | verdict | delta |",
+          "|---|---|---|--:|",
+          ...(tree.revisits.length > revisited.length
+            ? [`| _${tree.revisits.length - revisited.length} earlier in log.jsonl_ | | | |`]
+            : []),
+          ...revisited,
+        ];
+  const title = [
+    `${tree.switches.length} switch${tree.switches.length === 1 ? "" : "es"}`,
+    ...(tree.revisits.length > 0
+      ? [`${tree.revisits.length} revisit${tree.revisits.length === 1 ? "" : "s"}`]
+      : []),
+  ].join(", ");
+  return [`${options.heading ?? "##"} Branches (${title})`, "", ...branched, ...revisits].join(
+    "\n",
+  );
 }

@@ -169,7 +169,9 @@ export function viewFromLog(log: ParsedLog, title?: string): LedgerView {
       (log.verifies ?? []).reduce((s, v) => s + (v.eval_seconds || 0), 0),
     verified: (final && log.verifies?.findLast((v) => v.final_commit === final)) || null,
     attribution: (final && log.attributes?.findLast((a) => a.final_commit === final)) || null,
-    ...(log.branches?.length ? { branches: branchTree(log)! } : {}),
+    ...(log.branches?.length || log.results.some((r) => r.revisit_of !== undefined)
+      ? { branches: branchTree(log)! }
+      : {}),
     ...(log.results.some((r) => r.cheap || r.cheap_stopped)
       ? { cheapEval: cheapTransfer(log.results) }
       : {}),

@@ -129,6 +129,13 @@ export interface ResultEntry {
    * same. Absent: proposed on the incumbent.
    */
   proposed_on?: number;
+  /**
+   * A revisit of discard #n (strategy `branch`): #n's change, judged against an incumbent since
+   * replaced, re-applied onto this row's incumbent and judged beside it again; picked by the
+   * bandit or asked for by the agent. Each discard is revisited at most once. Not `recheck_of`,
+   * which is a parallel line's displaced keep and empties the re-check queue.
+   */
+  revisit_of?: number;
 }
 
 /**

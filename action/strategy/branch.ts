@@ -1,6 +1,7 @@
 import { EVALUATED, KEPT } from "../ledger/types.ts";
 import { type Arm, rewardOf, ucb1 } from "./bandit.ts";
 import { branchPoints } from "./branch-points.ts";
+import { revisitable } from "./revisit.ts";
 import { ON_INCUMBENT, type Strategy, type StrategyState } from "./strategy.ts";
 
 /**
@@ -14,27 +15,37 @@ import { ON_INCUMBENT, type Strategy, type StrategyState } from "./strategy.ts";
  * UCB1 rather than Thompson sampling: it is deterministic, so the same record gives the same
  * pick whatever the timing (a draw would need a seed per experiment to keep that), and it tries
  * every point once before it trusts a mean.
+ *
+ * Revisits: a discard judged against an incumbent since replaced (revisit.ts) may be judged
+ * again, its change re-applied onto the incumbent. One arm stands for them all (its pull: the
+ * best such discard then), so the bandit weighs revisiting against the points by what revisits
+ * gained; each discard is revisited at most once.
  */
 export function branchStrategy(settings: { stall: number; points: number }): Strategy {
   return {
     name: "branch",
+    revisits: true,
     pick(state: StrategyState) {
       const { rows, incumbent, goal, scale } = state;
       const lastKept = rows.findLastIndex((r) => KEPT.has(r.status) && r.score !== null);
       const since = rows.slice(lastKept + 1);
       if (since.length < settings.stall) return ON_INCUMBENT;
       const points = branchPoints(rows, incumbent, goal, settings.points);
-      if (points.length === 0) return ON_INCUMBENT;
+      const revisiting = state.revisiting ?? [];
+      const revisit = revisitable(rows, incumbent.iteration, goal, new Set(revisiting))[0];
+      if (points.length === 0 && !revisit) return ON_INCUMBENT;
       const sign = goal === "maximize" ? 1 : -1;
-      // The points in rank order, the incumbent last: a point not yet tried goes first.
-      const arms: Arm<number | null>[] = [
+      // The points in rank order, then one arm for revisits (its pull: the best discard eligible
+      // now), the incumbent last: an arm not yet tried goes first.
+      const arms: Arm<Key>[] = [
         ...points.map((p) => ({ key: p.iteration, pulls: 0, reward: 0 })),
+        ...(revisit ? [{ key: REVISIT as Key, pulls: 0, reward: 0 }] : []),
         { key: null, pulls: 0, reward: 0 },
       ];
-      const armOf = new Map(arms.map((a) => [a.key, a]));
+      const armOf = new Map<Key, Arm<Key>>(arms.map((a) => [a.key, a]));
       for (const r of since) {
-        const arm = armOf.get(r.proposed_on ?? null);
-        if (!arm) continue; // a point no longer among the best
+        const arm = armOf.get(r.revisit_of !== undefined ? REVISIT : (r.proposed_on ?? null));
+        if (!arm) continue; // a point no longer among the best, or no revisit left
         arm.pulls++;
         const scored = EVALUATED.has(r.status) && r.status !== "duplicate" && r.delta !== null;
         arm.reward += rewardOf(scored ? sign * r.delta! : null, scale);
@@ -44,12 +55,24 @@ export function branchStrategy(settings: { stall: number; points: number }): Str
         const arm = armOf.get(on);
         if (arm) arm.pulls++;
       }
+      const revisitArm = armOf.get(REVISIT);
+      if (revisitArm) revisitArm.pulls += revisiting.length;
       const { pick } = ucb1(arms);
       const stalled = `no keep in the last ${since.length} experiments (strategy.stall ${settings.stall})`;
       const figures =
         pick.pulls === 0
-          ? "not yet proposed on since the last keep"
-          : `UCB1: mean reward ${pick.mean.toFixed(2)} over ${pick.pulls} proposal(s), bound ${pick.bound.toFixed(2)}`;
+          ? `not yet ${pick.key === REVISIT ? "tried" : "proposed on"} since the last keep`
+          : `UCB1: mean reward ${pick.mean.toFixed(2)} over ${pick.pulls} ${pick.key === REVISIT ? "revisit" : "proposal"}(s), bound ${pick.bound.toFixed(2)}`;
+      if (pick.key === REVISIT) {
+        const r = revisit!;
+        const gain = r.gain === null ? "no delta" : `${signed(r.gain)} against it`;
+        return {
+          on: null,
+          why: `${stalled}: revisiting #${r.iteration} (discarded against #${r.against}, ${gain}; the incumbent is now #${incumbent.iteration}; ${figures})`,
+          points,
+          revisit: r,
+        };
+      }
       if (pick.key === null)
         return {
           on: null,
@@ -57,9 +80,17 @@ export function branchStrategy(settings: { stall: number; points: number }): Str
           points,
         };
       const point = points.find((p) => p.iteration === pick.key)!;
-      const gap = `${point.gain >= 0 ? "+" : ""}${Number(point.gain.toPrecision(3))} against the incumbent #${incumbent.iteration}, ${point.measured === "paired" ? "measured beside it" : "its mean less the incumbent's, measured at different times"}`;
+      const gap = `${signed(point.gain)} against the incumbent #${incumbent.iteration}, ${point.measured === "paired" ? "measured beside it" : "its mean less the incumbent's, measured at different times"}`;
       const why = `${stalled}: proposing on #${point.iteration} (${point.kind === "kept" ? "an earlier incumbent" : "a near-miss"}, ${gap}; ${figures})`;
       return { on: point, why, points };
     },
   };
+}
+
+/** The bandit's arms: a branch point's experiment, revisits, or the incumbent (null). */
+const REVISIT = "revisit";
+type Key = number | null | typeof REVISIT;
+
+function signed(x: number): string {
+  return `${x >= 0 ? "+" : ""}${Number(x.toPrecision(3))}`;
 }

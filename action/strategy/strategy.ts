@@ -1,4 +1,5 @@
 import type { BranchPointEntry, Goal, ResultEntry } from "../ledger/types.ts";
+import type { RevisitPoint } from "./revisit.ts";
 
 /**
  * What a strategy reads before each proposal: the record as it stood when the candidate began,
@@ -19,17 +20,21 @@ export interface StrategyState {
   scale: number;
   /** Branch points (null: the incumbent) of the candidates begun and not yet recorded, in order. */
   pending: readonly (number | null)[];
+  /** Discards whose revisit was begun and is not yet recorded (not to be picked again). */
+  revisiting?: readonly number[];
 }
 
 /**
  * Propose on a branch point (`on`), or on the incumbent (`on: null`). `why` and `points` (the
  * points offered, best first) when the strategy weighed branch points: told to the agent, and
- * written on the branch line when the branch changes.
+ * written on the branch line when the branch changes. `revisit` (with `on: null`): no proposal
+ * from the agent, but that discard's change re-applied onto the incumbent and judged again.
  */
 export interface BranchChoice {
   on: BranchPointEntry | null;
   why?: string;
   points?: BranchPointEntry[];
+  revisit?: RevisitPoint;
 }
 
 /**
@@ -39,6 +44,11 @@ export interface BranchChoice {
  */
 export interface Strategy {
   readonly name: string;
+  /**
+   * Whether a discard whose incumbent was replaced may be revisited (revisit.ts): the strategy's
+   * pick may be one, and an agent may ask for one. Absent: never (`climb`, today's loop).
+   */
+  readonly revisits?: boolean;
   pick(state: StrategyState): BranchChoice;
 }
 

@@ -34,21 +34,53 @@ if (off.length > 0) {
 } else fs.writeFileSync(process.env.AUTOEXP_DESCRIPTION_FILE, "nothing left to turn on");
 `;
 
+// A landscape where a discard's premise changes: a alone gains 0.5; b alone costs 0.1 on the
+// baseline but gains 0.5 once a is on. Each run adds up to NOISE.
+const evalRevisit = (noise: number) => `
+const fs = require("node:fs");
+const a = Number(fs.readFileSync("a.txt", "utf8")) > 0;
+const b = Number(fs.readFileSync("b.txt", "utf8")) > 0;
+const score = 10 + (a ? 0.5 : 0) + (b ? (a ? 0.5 : -0.1) : 0) + Math.random() * ${noise};
+console.log("score: " + score.toFixed(6));
+`;
+
+// An agent that tries each switch once, b then a (its state in the prompts folder), then has
+// nothing of its own: it describes itself with $ASK (e.g. a revisit request) or says so.
+const ONCE_AGENT = `
+const fs = require("node:fs");
+const n = Number(process.env.AUTOEXP_ITERATION);
+fs.copyFileSync(process.env.AUTOEXP_PROMPT_FILE, process.env.PROMPTS + "/" + n + ".md");
+const state = process.env.PROMPTS + "/tried.json";
+const tried = fs.existsSync(state) ? JSON.parse(fs.readFileSync(state, "utf8")) : [];
+const next = ["b.txt", "a.txt"].find((f) => !tried.includes(f));
+let description = process.env.ASK || "nothing left to turn on";
+if (next) {
+  fs.writeFileSync(next, "1\\n");
+  fs.writeFileSync(state, JSON.stringify([...tried, next]));
+  description = "turn " + next + " on";
+}
+fs.writeFileSync(process.env.AUTOEXP_DESCRIPTION_FILE, description);
+`;
+
 function setup(options: {
   both: number;
   strategy: string;
   pipeline?: boolean;
   experiments: number;
   noise?: number;
+  /** Another eval and agent than the plateau's (the revisit tests). */
+  evalJs?: string;
+  agentJs?: string;
+  ask?: string;
 }) {
   const repo = makeRepo({
     "a.txt": "0\n",
     "b.txt": "0\n",
-    "eval.js": evalWith(options.both, options.noise ?? 0),
+    "eval.js": options.evalJs ?? evalWith(options.both, options.noise ?? 0),
   });
   const dir = tempDir();
   const prompts = join(dir, "prompts");
-  writeFiles(dir, { "agent.js": AGENT, "prompts/.keep": "" });
+  writeFiles(dir, { "agent.js": options.agentJs ?? AGENT, "prompts/.keep": "" });
   const parsed = parseConfigText(`
 name: plateau
 target: [a.txt, b.txt]
@@ -56,12 +88,13 @@ frozen: [eval.js]
 eval: { command: node eval.js, metrics: { score: { goal: maximize } } }
 decide: { baseline_runs: 2 }
 pipeline: ${options.pipeline ?? false}
-agent: { use: command, run: [node, ${JSON.stringify(join(dir, "agent.js"))}], pass_env: [PROMPTS], writable: [${JSON.stringify(prompts)}] }
+agent: { use: command, run: [node, ${JSON.stringify(join(dir, "agent.js"))}], pass_env: [PROMPTS, ASK], writable: [${JSON.stringify(prompts)}] }
 budget: { experiments: ${options.experiments} }
 ${options.strategy}
 `);
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
-  return { repo, config: parsed.config, env: { ...process.env, PROMPTS: prompts }, prompts };
+  const env = { ...process.env, PROMPTS: prompts, ASK: options.ask ?? "" };
+  return { repo, config: parsed.config, env, prompts };
 }
 
 /** The ledger without what differs between two runs: times, seconds, commit ids. */
@@ -221,5 +254,107 @@ describe("strategy branch: leaving a plateau", () => {
     expect(git(repo, "show", "autoexp/t:a.txt") + git(repo, "show", "autoexp/t:b.txt")).toBe(
       "1\n1\n",
     );
+  }, 120_000);
+
+  it("revisits a discard judged against an earlier incumbent once, onto the new one, when the bandit picks it", async () => {
+    const { repo, config, env, prompts } = setup({
+      both: 0,
+      evalJs: evalRevisit(0.002),
+      agentJs: ONCE_AGENT,
+      strategy: "strategy: { use: branch, stall: 2, points: 1 }",
+      experiments: 12,
+    });
+    await runBatch({ repoDir: repo, config, tag: "t", env });
+    const log = parseLog(git(repo, "show", "autoexp/t:.autoexp/t/log.jsonl"));
+    const rows = log.results;
+    // b alone loses on the baseline; a alone wins: #1's premise (the incumbent #0) is replaced.
+    expect(rows.slice(1, 3).map((r) => r.status)).toEqual(["discard", "keep"]);
+    const revisits = rows.filter((r) => r.revisit_of !== undefined);
+    expect(revisits.map((r) => r.revisit_of)).toEqual([1]); // once, never twice
+    const r = revisits[0]!;
+    // Stalled (2 without a keep), the bandit tried its one point (#0) first, then the revisit arm.
+    expect(r.iteration).toBe(6);
+    expect(rows[5]!.proposed_on).toBe(0);
+    expect(r.proposed_on).toBeUndefined();
+    expect(r.description).toBe(
+      "revisit of #1 (discarded against #0; picked by strategy branch) onto #2: turn b.txt on",
+    );
+    // Judged beside the current incumbent like any candidate: b on a's code gains 0.5.
+    expect(r.status).toBe("keep");
+    expect(r.against).toBeUndefined();
+    expect(r.delta).toBeCloseTo(0.5, 2);
+    expect(log.remeasures.some((m) => m.iteration === 2 && m.paired_with === 6)).toBe(true);
+    expect(git(repo, "show", "autoexp/t:a.txt") + git(repo, "show", "autoexp/t:b.txt")).toBe(
+      "1\n1\n",
+    );
+    // A revisit is no switch of branch: the lines are #0 at 5, back to the incumbent after. The
+    // night stalled again later (more switches) and #1 was not revisited a second time.
+    expect(log.branches!.slice(0, 2).map((b) => [b.iteration, b.on])).toEqual([
+      [5, 0],
+      [7, null],
+    ]);
+    expect(log.branches!.length).toBeGreaterThan(2);
+    // The agent is told what was revisited and how it went.
+    expect(readFileSync(join(prompts, "7.md"), "utf8")).toMatch(
+      /## Revisits\nRevisited so far:\n- #6 revisited #1: keep \(\+0\.(49|50)\d\)/,
+    );
+    // The dashboard and the PR show it.
+    const dashboard = git(repo, "show", "autoexp/t:.autoexp/t/dashboard.md");
+    expect(dashboard).toMatch(/## Branches \(\d+ switches, 1 revisit\)/);
+    expect(dashboard).toMatch(/\| #6 \| #1 \| keep \| \+0\.(49|50)\d* \|/);
+  }, 120_000);
+
+  it("revisits a discard the agent asks for, once; a second ask is refused, and climb ignores it", async () => {
+    const { repo, config, env, prompts } = setup({
+      both: 0,
+      evalJs: evalRevisit(0.002),
+      agentJs: ONCE_AGENT,
+      strategy: "strategy: { use: branch, stall: 50 }",
+      experiments: 4,
+      ask: "revisit: #1",
+    });
+    await runBatch({ repoDir: repo, config, tag: "t", env });
+    const rows = parseLog(git(repo, "show", "autoexp/t:.autoexp/t/log.jsonl")).results;
+    expect(rows.map((r) => [r.status, r.revisit_of])).toEqual([
+      ["baseline", undefined],
+      ["discard", undefined],
+      ["keep", undefined],
+      ["keep", 1],
+      ["no_change", undefined],
+    ]);
+    expect(rows[3]!.description).toBe(
+      "revisit of #1 (discarded against #0; asked for by the agent) onto #2: turn b.txt on",
+    );
+    expect(rows[4]!.description).toBe("revisit: #1");
+    // The agent was offered #1 (and told how to ask) before, and not after.
+    const before = readFileSync(join(prompts, "3.md"), "utf8");
+    expect(before).toContain("## Revisits");
+    expect(before).toMatch(/- #1 \(-0\.\d+ against #0\): turn b\.txt on/);
+    expect(before).toContain("write a line `revisit: #N` in your description file");
+    expect(readFileSync(join(prompts, "4.md"), "utf8")).not.toContain("against #0): turn b");
+
+    // Under climb (today's loop) the same request is only a description.
+    const climbing = setup({
+      both: 0,
+      evalJs: evalRevisit(0.002),
+      agentJs: ONCE_AGENT,
+      strategy: "strategy: { use: climb }",
+      experiments: 3,
+      ask: "revisit: #1",
+    });
+    await runBatch({
+      repoDir: climbing.repo,
+      config: climbing.config,
+      tag: "t",
+      env: climbing.env,
+    });
+    const climbed = parseLog(git(climbing.repo, "show", "autoexp/t:.autoexp/t/log.jsonl")).results;
+    expect(climbed.map((r) => [r.status, r.revisit_of])).toEqual([
+      ["baseline", undefined],
+      ["discard", undefined],
+      ["keep", undefined],
+      ["no_change", undefined],
+    ]);
+    expect(readFileSync(join(climbing.prompts, "3.md"), "utf8")).not.toContain("## Revisits");
   }, 120_000);
 });

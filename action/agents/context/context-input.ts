@@ -23,7 +23,7 @@ export interface ContextInput {
   /** Proposals being evaluated now (pipelined or parallel runs): not decided, not to repeat. */
   pending?: readonly { description: string }[];
   budget: { experiments: number; wallClockMs: number | null; costUsd: number | null };
-  /** The branch point the worktree holds (strategy `branch`); absent: the incumbent. */
+  /** Strategy branch: the branch point the worktree holds, the discards it may revisit. */
   branch?: BranchContext;
   /** Upper bound on the whole text, in characters. */
   maxChars: number;
