@@ -6,7 +6,6 @@ import type { Config } from "../config/schema.ts";
 import { goalMetrics } from "../config/validate-config.ts";
 import { chooseMinDeltas } from "../decide/ledger-state.ts";
 import { type Noise, pooledNoise } from "../decide/noise.ts";
-import { detectableEffect, estimatePower } from "../decide/power.ts";
 import { mean } from "../decide/stats.ts";
 import { diffManifests, hashFrozen } from "../engine/fingerprint.ts";
 import { resolveIsolation } from "../engine/isolation.ts";
@@ -14,6 +13,7 @@ import { readEnd, tailLines } from "../eval/read-tail.ts";
 import { runEval } from "../eval/run-eval.ts";
 import { formatScore } from "../ledger/render-dashboard.ts";
 import { splitEnv } from "../process/secrets.ts";
+import { checkRule, noOpEvals, powerLines, ruleLine } from "./check-power.ts";
 
 export interface CheckOptions {
   config: Config;
@@ -23,7 +23,8 @@ export interface CheckOptions {
   /** An improvement the user hopes to see, in the primary metric's units. */
   effect?: number;
   env: Record<string, string | undefined>;
-  out: (line: string) => void;
+  /** One line of the report; `data`: fields --json adds to its object. */
+  out: (line: string, data?: Record<string, unknown>) => void;
 }
 
 /**
@@ -160,12 +161,20 @@ async function checkRuns(options: CheckOptions): Promise<number> {
       out(`min_delta auto would choose for ${g}: ${formatScore(deltas[g] ?? 0)}`);
     const primary = config.decide.primary ?? goals[0]!;
     const sd = noise[primary]!.sd;
-    const evalsPer = sd === 0 || !config.decide.confirm ? 1 : 1.8;
+    const rule = sd > 0 ? checkRule(config, (deltas[primary] ?? 0.25 * sd) / sd) : null;
+    // Unpaired, 1.8 runs a candidate on average; paired, what a candidate that changes nothing
+    // costs at the starting screen (most proposals), the incumbent's runs beside it included.
+    const evalsPer =
+      !rule || !config.decide.confirm
+        ? 1
+        : rule.settings.paired
+          ? Number(noOpEvals(rule).toFixed(1))
+          : 1.8;
     const perHour = 3600 / (perRun * evalsPer + 0.2);
     out(
-      `experiments per hour to expect: about ${Math.floor(perHour)} (${evalsPer} eval runs per candidate on average, agent time not included)`,
+      `experiments per hour to expect: about ${Math.floor(perHour)} (${evalsPer} eval runs per candidate on average${rule?.settings.paired && config.decide.confirm ? ", the incumbent's beside it included" : ""}, agent time not included)`,
     );
-    if (sd === 0) {
+    if (!rule) {
       out(
         `${primary} is deterministic: every run gave the same value, so one run discards a candidate that is not better, and a keep needs two runs that agree`,
       );
@@ -177,28 +186,9 @@ async function checkRuns(options: CheckOptions): Promise<number> {
       );
       return 0;
     }
-    const settings = {
-      incumbentRuns: config.decide.baseline_runs,
-      maxRuns: config.decide.max_runs,
-      confidence: config.decide.confidence,
-      minDeltaSd: 0.25,
-      extraNoiseRuns: 30,
-    };
-    const mde = detectableEffect(settings);
-    if (mde !== null)
-      out(
-        `improvements autoexp keeps 80% of the time: about ${mde} sd = ${formatScore(mde * sd)} in ${primary}; smaller real improvements will mostly be discarded`,
-      );
-    if (options.effect !== undefined) {
-      const power = estimatePower(Math.abs(options.effect) / sd, settings).keepRate;
-      const verdict =
-        power >= 0.8
-          ? "fine"
-          : "TOO NOISY for that: reduce the noise (fixed seeds, a longer or larger eval), or raise decide.max_runs and decide.baseline_runs";
-      out(
-        `an improvement of ${formatScore(options.effect)} is ${(Math.abs(options.effect) / sd).toFixed(2)} sd: autoexp would keep it about ${Math.round(power * 100)}% of the time: ${verdict}`,
-      );
-    }
+    out(ruleLine(config, rule));
+    for (const line of powerLines(config, rule, sd, primary, options.effect))
+      out(line.text, line.power ? { power: line.power } : undefined);
     return 0;
   } finally {
     await rm(logs, { recursive: true, force: true });

@@ -1,61 +1,150 @@
 import { createRandom, gaussian } from "../util/random.ts";
-import { judge } from "./judge.ts";
-import type { Judgement } from "./judgement.ts";
+import { judge, type Policy } from "./judge.ts";
+import type { Judgement, PairedDesign } from "./judgement.ts";
 import { pooledNoise } from "./noise.ts";
 
+/**
+ * How candidates are measured in pairs (decide.paired), as evaluate-paired.ts runs them.
+ * `screened`: the first run is screened against `screenRuns` of the incumbent's runs at `screenSd`
+ * run sds (never under min_delta), then pairs beside fresh incumbent runs. `fresh`: pairs from
+ * the first run (no incumbent runs to screen against, or a folder the runs share).
+ */
+export type PowerPairs =
+  | { first: "screened"; screenSd: number; screenRuns: number }
+  | { first: "fresh" };
+
 export interface PowerSettings {
+  /** The incumbent's runs an unpaired candidate is judged against (decide.baseline_runs). */
   incumbentRuns: number;
   maxRuns: number;
   confidence: number;
-  /** min_delta in noise units (0.5 with confirmation). */
+  /** min_delta in noise units (0.25 with confirmation and min_delta auto). */
   minDeltaSd: number;
   /** Replicate runs behind the noise estimate, besides the incumbent's. */
   extraNoiseRuns?: number;
+  /** Measured in pairs (decide.paired); absent: against the incumbent's earlier runs. */
+  paired?: PowerPairs;
+}
+
+export interface Power {
+  /** The share of candidates kept. */
+  keepRate: number;
+  /** Eval runs per candidate, the incumbent's runs beside it included. */
+  evalsPerCandidate: number;
 }
 
 /**
  * The share of candidates with a true effect of `effectSd` noise units that the rule keeps, and
- * the eval runs each costs, by seeded simulation with Gaussian noise. `autoexp check` uses it to
- * say which effects an eval can resolve.
+ * the eval runs each costs, by seeded simulation with Gaussian noise and the real judge: paired
+ * (`settings.paired`) or unpaired, as the config selects. `autoexp check` uses it to say which
+ * effects an eval can resolve.
  */
 export function estimatePower(
   effectSd: number,
   settings: PowerSettings,
   trials = 2000,
   seed = 1,
-): { keepRate: number; evalsPerCandidate: number } {
-  const random = createRandom(seed);
-  const gauss = gaussian(random);
+): Power {
+  const gauss = gaussian(createRandom(seed));
   let kept = 0;
   let evals = 0;
   for (let t = 0; t < trials; t++) {
-    const incumbent = Array.from({ length: settings.incumbentRuns }, gauss);
-    const extra = Array.from({ length: settings.extraNoiseRuns ?? 0 }, gauss);
-    const before = pooledNoise([incumbent, extra]);
-    const candidate: number[] = [];
-    let j: Judgement;
-    do {
-      candidate.push(effectSd + gauss());
-      // As in the engine: the candidate's own runs join the noise estimate.
-      const noise = pooledNoise([incumbent, extra, candidate]);
-      j = judge({
-        policy: {
-          rule: "primary",
-          objectives: [{ name: "m", goal: "maximize", minDelta: settings.minDeltaSd * before.sd }],
-          guards: {},
-          confidence: settings.confidence,
-          maxRuns: settings.maxRuns,
-          simplification: false,
-        },
-        incumbent: { m: incumbent },
-        candidate: { m: candidate },
-        noise: { m: noise },
-      });
-    } while (!j.final);
-    kept += j.status === "keep" ? 1 : 0;
-    evals += candidate.length;
+    const r = settings.paired
+      ? pairedTrial(effectSd, settings, settings.paired, gauss)
+      : unpairedTrial(effectSd, settings, gauss);
+    kept += r.kept ? 1 : 0;
+    evals += r.runs;
   }
   return { keepRate: kept / trials, evalsPerCandidate: evals / trials };
+}
+
+interface Trial {
+  kept: boolean;
+  runs: number;
+}
+
+const policyFor = (settings: PowerSettings, minDelta: number): Policy => ({
+  rule: "primary",
+  objectives: [{ name: "m", goal: "maximize", minDelta }],
+  guards: {},
+  confidence: settings.confidence,
+  maxRuns: settings.maxRuns,
+  simplification: false,
+});
+
+/** The rule before pairs: the candidate's runs against the incumbent's earlier runs. */
+function unpairedTrial(effectSd: number, settings: PowerSettings, gauss: () => number): Trial {
+  const incumbent = Array.from({ length: settings.incumbentRuns }, gauss);
+  const extra = Array.from({ length: settings.extraNoiseRuns ?? 0 }, gauss);
+  const before = pooledNoise([incumbent, extra]);
+  const candidate: number[] = [];
+  let j: Judgement;
+  do {
+    candidate.push(effectSd + gauss());
+    // As in the engine: the candidate's own runs join the noise estimate.
+    const noise = pooledNoise([incumbent, extra, candidate]);
+    j = judge({
+      policy: policyFor(settings, settings.minDeltaSd * before.sd),
+      incumbent: { m: incumbent },
+      candidate: { m: candidate },
+      noise: { m: noise },
+    });
+  } while (!j.final);
+  return { kept: j.status === "keep", runs: candidate.length };
+}
+
+/**
+ * One candidate as evaluate-paired.ts measures it: the screened first run judged against the
+ * incumbent's recent runs with min_delta raised to the screen, then pairs (the screened run with
+ * the incumbent's next run first) judged on their differences, the screen in the design so the
+ * boundary accounts for it. The noise pools every group, the candidate's and the pairs' included,
+ * as the engine's does.
+ */
+function pairedTrial(
+  effectSd: number,
+  settings: PowerSettings,
+  pairs: PowerPairs,
+  gauss: () => number,
+): Trial {
+  const old = Array.from({ length: pairs.first === "screened" ? pairs.screenRuns : 0 }, gauss);
+  const extra = Array.from({ length: settings.extraNoiseRuns ?? 0 }, gauss);
+  const minDelta = settings.minDeltaSd * pooledNoise([old, extra]).sd;
+  const cand: number[] = [];
+  const inc: number[] = [];
+  const noise = () => ({ m: pooledNoise([old, extra, cand, inc]) });
+  let design: PairedDesign = { first: "fresh" };
+  if (pairs.first === "screened") {
+    cand.push(effectSd + gauss());
+    const n = noise();
+    const at = Math.max(pairs.screenSd, settings.minDeltaSd);
+    const screen = judge({
+      policy: policyFor(settings, Math.max(minDelta, at * n.m.sd)),
+      incumbent: { m: old },
+      candidate: { m: cand },
+      noise: n,
+    });
+    if (screen.final) return { kept: screen.status === "keep", runs: 1 };
+    inc.push(gauss());
+    design = { first: "screened", screenedAgainst: old.length, screenSd: at };
+  }
+  const judgePairs = () =>
+    judge({
+      policy: policyFor(settings, minDelta),
+      incumbent: { m: inc },
+      candidate: { m: cand },
+      noise: noise(),
+      paired: design,
+    });
+  let j = inc.length > 0 ? judgePairs() : null;
+  while (!j?.final) {
+    if (inc.length >= settings.maxRuns)
+      throw new Error("judge gave no final decision within max_runs pairs");
+    // Which side runs first does not matter without drift.
+    cand.push(effectSd + gauss());
+    inc.push(gauss());
+    j = judgePairs();
+  }
+  return { kept: j.status === "keep", runs: cand.length + inc.length };
 }
 
 /** The smallest effect (in noise units, to 0.25) kept at least `target` of the time. */

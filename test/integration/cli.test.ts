@@ -244,7 +244,13 @@ isolation: { shared: [${JSON.stringify(counterDir)}] }
     expect(run.stdout).toMatch(/loss: mean 1, sd 0\.118322 \(11\.83% of the mean\)/);
     expect(run.stdout).toContain("min_delta auto would choose for loss: 0.0295804");
     expect(run.stdout).toMatch(/experiments per hour to expect: about \d+/);
-    expect(run.stdout).toMatch(/improvements autoexp keeps 80% of the time: about [\d.]+ sd/);
+    // A folder the runs share (the counter's): pairs from the first run, no screen to describe.
+    expect(run.stdout).toContain(
+      "the figures below are for pairs beside fresh runs of the incumbent from the first run (decide.paired; isolation.shared leaves no first-run screen)",
+    );
+    expect(run.stdout).toMatch(
+      /improvements autoexp keeps 80% of the time: about [\d.]+ sd = [\d.]+ in loss;/,
+    );
     expect(run.stdout).toMatch(
       /an improvement of 0\.02 is 0\.17 sd: autoexp would keep it about \d+% of the time: TOO NOISY/,
     );
@@ -252,6 +258,53 @@ isolation: { shared: [${JSON.stringify(counterDir)}] }
     const big = runCli(repo, ["check", "--runs", "6", "--effect", "0.5"], { COUNTER: counter });
     expect(big.stdout).toMatch(
       /an improvement of 0\.5 is 4\.23 sd: autoexp would keep it about \d+% of the time: fine/,
+    );
+  });
+
+  it("gives the paired rule's power at the starting screen and at 2 sd (decide.screen: auto), or at a fixed screen", () => {
+    const counterDir = tempDir();
+    const unshared = (extra: string) =>
+      config("", counterDir).replace(/^isolation: .*$/m, `isolation: none\n${extra}`);
+    const repo = makeRepo({ "t.txt": "x\n", "eval.js": NOISY, "autoexp.yml": unshared("") });
+    const counter = join(counterDir, "n3");
+    const run = runCli(repo, ["check", "--runs", "6", "--effect", "0.2"], { COUNTER: counter });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(
+      /experiments per hour to expect: about \d+ \([\d.]+ eval runs per candidate on average, the incumbent's beside it included, agent time not included\)/,
+    );
+    expect(run.stdout).toContain(
+      "the figures below are for pairs beside fresh runs of the incumbent (decide.paired), each candidate's first run screened against the incumbent's 10 latest runs",
+    );
+    // sd 0.118: +2 sd is 0.237, +3 sd 0.355.
+    expect(run.stdout).toContain(
+      "improvements autoexp keeps 80% of the time: about 2 sd = 0.236643 in loss at the starting screen, 3 sd = 0.354965 if the night's proposals push the screen to 2 sd (decide.screen: auto; fix it with decide.screen: 0.25); smaller real improvements will mostly be discarded",
+    );
+    const effect = run.stdout.match(
+      /an improvement of 0\.2 is 1\.69 sd: autoexp would keep it about (\d+)% of the time at the starting screen, (\d+)% if the night's proposals push the screen to 2 sd \(decide\.screen: auto; fix it with decide\.screen: 0\.25\): TOO NOISY/,
+    );
+    expect(effect, run.stdout).not.toBeNull();
+    const [start, top] = [Number(effect![1]), Number(effect![2])];
+    expect(start).toBeGreaterThan(60);
+    expect(top).toBeLessThan(start - 15);
+    // --json: the same line with the figures per screen.
+    const json = runCli(repo, ["check", "--runs", "6", "--effect", "0.2", "--json"], {
+      COUNTER: counter,
+    });
+    const lines = json.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    const power = lines.find((l) => l.power?.effectSd !== undefined);
+    expect(power.type).toBe("check");
+    expect(power.text).toMatch(/^an improvement of 0\.2 is 1\.69 sd/);
+    expect(power.power.rule).toBe("paired");
+    expect(power.power.at.map((a: { screenSd: number }) => a.screenSd)).toEqual([0.25, 2]);
+    expect(Math.round(power.power.at[0].keepRate * 100)).toBe(start);
+    // A fixed screen: one figure, at that screen.
+    writeFiles(repo, { "autoexp.yml": unshared("decide: { screen: 1 }") });
+    const fixed = runCli(repo, ["check", "--runs", "6", "--effect", "0.2"], { COUNTER: counter });
+    expect(fixed.stdout).toMatch(
+      /an improvement of 0\.2 is 1\.69 sd: autoexp would keep it about \d+% of the time with the screen at 1 sd \(decide\.screen\): TOO NOISY/,
     );
   });
 

@@ -17,7 +17,8 @@ told from the noise. Each run's stdout and stderr are shown apart, with a warnin
 shows errors. An \`openai\` or \`anthropic\` agent is first called for one token, as a batch does
 before its baseline. Exit 1 when a run did not print every metric or that call shows the agent
 cannot work. --json: each line of the report as {"type":"check","level":"problem"|"warning"|"info",
-"text"}, then {"type":"done","exitCode"}.`,
+"text"} (the power lines add "power": the rule simulated and, per screen, its figures), then
+{"type":"done","exitCode"}.`,
   options: {
     config: { type: "string", value: "F", default: "autoexp.yml", help: "the config file" },
     runs: { type: "string", value: "N", help: "eval runs (default max(3, decide.baseline_runs))" },
@@ -44,14 +45,14 @@ cannot work. --json: each line of the report as {"type":"check","level":"problem
     const dir = repo ? repo.trim() : io.cwd;
     // --json: every line a finding, its level read from how check words it (PROBLEM, WARNING).
     const say = values.json
-      ? (line: string) => {
+      ? (line: string, data?: Record<string, unknown>) => {
           if (line.trim() === "") return;
           const level = /^PROBLEM\b|^run \d+\/\d+: FAILED\b/.test(line)
             ? "problem"
             : /^(warning|FLAKY)\b/i.test(line)
               ? "warning"
               : "info";
-          io.out(jsonLine({ type: "check", level, text: line }));
+          io.out(jsonLine({ type: "check", level, text: line, ...data }));
         }
       : (line: string) => io.out(inertTerminal(line)); // the eval's output is in it
     say(
