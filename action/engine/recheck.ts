@@ -72,7 +72,11 @@ export async function revisit(
   const by = asked ? "asked for by the agent" : "picked by strategy branch";
   const description = `revisit of #${point.iteration} (discarded against #${point.against}; ${by}) onto #${candidate.parent.iteration}: ${point.description}`;
   const { changed, ...rest } = await reapplied(ctx, candidate, checkout, point.commit);
-  const said = changed ? description : `${description} ${rest.conflict}`;
+  const said = !changed
+    ? `${description} ${rest.conflict}`
+    : rest.changes.length === 0
+      ? `${description} (the incumbent already holds this change)`
+      : description;
   ctx.emit({ type: "notice", message: `#${candidate.iteration}: ${said}` });
   return {
     ...candidate,
