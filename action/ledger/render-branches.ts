@@ -1,7 +1,13 @@
 import { inertMarkdown } from "../util/markdown-inert.ts";
 import { formatDelta, formatScore } from "./format-score.ts";
 import type { ParsedLog } from "./log-jsonl.ts";
-import { type BranchEntry, type BranchPointEntry, KEPT, type ResultEntry } from "./types.ts";
+import {
+  type BranchEntry,
+  type BranchPointEntry,
+  type Goal,
+  KEPT,
+  type ResultEntry,
+} from "./types.ts";
 
 /** Switches listed at most (the newest); log.jsonl's branch lines hold them all. */
 const MAX_SWITCHES = 20;
@@ -19,6 +25,8 @@ export interface BranchTree {
   }[];
   /** Every switch of branch, oldest first. */
   switches: BranchEntry[];
+  /** The primary metric's goal: a point's gap is shown as the metric's own change, as Δ is. */
+  goal: Goal;
   /** Every revisit (a discard's change judged again on a later incumbent), oldest first. */
   revisits: {
     iteration: number;
@@ -30,7 +38,9 @@ export interface BranchTree {
 }
 
 /** The tree from the ledger's branch lines and rows; null when it never branched nor revisited. */
-export function branchTree(log: Pick<ParsedLog, "branches" | "results">): BranchTree | null {
+export function branchTree(
+  log: Pick<ParsedLog, "branches" | "results"> & { config?: ParsedLog["config"] },
+): BranchTree | null {
   const switches = log.branches ?? [];
   const revisits = log.results.flatMap((r) =>
     r.revisit_of === undefined
@@ -62,7 +72,12 @@ export function branchTree(log: Pick<ParsedLog, "branches" | "results">): Branch
     b.proposals++;
     if (KEPT.has(r.status) && r.score !== null) b.kept.push(r.iteration);
   }
-  return { branches: [...branches.values()], switches, revisits };
+  return {
+    branches: [...branches.values()],
+    switches,
+    revisits,
+    goal: log.config?.goal ?? "minimize",
+  };
 }
 
 /**
@@ -82,8 +97,10 @@ export function renderBranches(
       b.on === null
         ? "the incumbent"
         : `${name(b.on)} (${b.point?.kind === "kept" ? "earlier incumbent" : "near-miss"})`;
+    // The metric's own change, as the kept table's Δ: a point worse on a minimised metric is +.
+    const delta = b.point ? (tree.goal === "maximize" ? 1 : -1) * b.point.gain : 0;
     const gap = b.point
-      ? `${b.point.gain >= 0 ? "+" : "−"}${formatScore(Math.abs(b.point.gain))} ${b.point.measured === "paired" ? "(measured beside it)" : "(means at different times)"}`
+      ? `${formatDelta(delta)} ${b.point.gain >= 0 ? "better" : "worse"} ${b.point.measured === "paired" ? "(measured beside it)" : "(means at different times)"}`
       : "";
     const kept = b.kept.length > 0 ? b.kept.map(name).join(", ") : "none";
     return `| ${where} | ${gap} | ${b.proposals} | ${kept} |`;

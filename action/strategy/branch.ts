@@ -65,7 +65,7 @@ export function branchStrategy(settings: { stall: number; points: number }): Str
           : `UCB1: mean reward ${pick.mean.toFixed(2)} over ${pick.pulls} ${pick.key === REVISIT ? "revisit" : "proposal"}(s), bound ${pick.bound.toFixed(2)}`;
       if (pick.key === REVISIT) {
         const r = revisit!;
-        const gain = r.gain === null ? "no delta" : `${signed(r.gain)} against it`;
+        const gain = r.gain === null ? "no delta" : `${change(r.gain, sign)} against it`;
         return {
           on: null,
           why: `${stalled}: revisiting #${r.iteration} (discarded against #${r.against}, ${gain}; the incumbent is now #${incumbent.iteration}; ${figures})`,
@@ -80,7 +80,7 @@ export function branchStrategy(settings: { stall: number; points: number }): Str
           points,
         };
       const point = points.find((p) => p.iteration === pick.key)!;
-      const gap = `${signed(point.gain)} against the incumbent #${incumbent.iteration}, ${point.measured === "paired" ? "measured beside it" : "its mean less the incumbent's, measured at different times"}`;
+      const gap = `${change(point.gain, sign)} against the incumbent #${incumbent.iteration}, ${point.measured === "paired" ? "measured beside it" : "its mean less the incumbent's, measured at different times"}`;
       const why = `${stalled}: proposing on #${point.iteration} (${point.kind === "kept" ? "an earlier incumbent" : "a near-miss"}, ${gap}; ${figures})`;
       return { on: point, why, points };
     },
@@ -91,6 +91,12 @@ export function branchStrategy(settings: { stall: number; points: number }): Str
 const REVISIT = "revisit";
 type Key = number | null | typeof REVISIT;
 
-function signed(x: number): string {
-  return `${x >= 0 ? "+" : ""}${Number(x.toPrecision(3))}`;
+/**
+ * A gap given as a gain (positive: better), said as the metric's own change, the way the kept
+ * table's Δ is (`sign`: +1 when the goal is maximize, -1 when minimize), with better or worse.
+ */
+function change(gain: number, sign: number): string {
+  const delta = sign * gain;
+  const size = Number(Math.abs(delta).toPrecision(3));
+  return `${delta >= 0 ? "+" : "−"}${size} (${gain >= 0 ? "better" : "worse"})`;
 }

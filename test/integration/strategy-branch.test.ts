@@ -151,7 +151,7 @@ describe("strategy branch: leaving a plateau", () => {
       [5, point, null, 4],
     ]);
     expect(first.reason).toContain(
-      `no keep in the last 3 experiments (strategy.stall 3): proposing on #${point} (a near-miss, -0.`,
+      `no keep in the last 3 experiments (strategy.stall 3): proposing on #${point} (a near-miss, −0.`,
     );
     expect(first.points.map((p) => [p.iteration, p.kind, p.measured])).toEqual([
       [point, "near-miss", "paired"],
@@ -187,7 +187,7 @@ describe("strategy branch: leaving a plateau", () => {
     const dashboard = git(repo, "show", "autoexp/t:.autoexp/t/dashboard.md");
     expect(dashboard).toContain("## Branches (2 switches)");
     expect(dashboard).toMatch(
-      /\| #[12] \(near-miss\) \| −0\.\d+ \(measured beside it\) \| 1 \| #4 \|/,
+      /\| #[12] \(near-miss\) \| −0\.\d+ worse \(measured beside it\) \| 1 \| #4 \|/,
     );
     // The PR body draws the same tree, each point and keep linked to its commit.
     const pr = renderPr(git(repo, "show", "autoexp/t:.autoexp/t/log.jsonl"), {

@@ -146,7 +146,7 @@ describe("branch strategy", () => {
     const first = s.pick(state);
     expect(first.on?.iteration).toBe(1);
     expect(first.why).toMatch(
-      /^no keep in the last 3 experiments \(strategy.stall 3\): proposing on #1 \(a near-miss, -0.1 against the incumbent #0, measured beside it; not yet proposed on/,
+      /^no keep in the last 3 experiments \(strategy.stall 3\): proposing on #1 \(a near-miss, −0.1 \(worse\) against the incumbent #0, measured beside it; not yet proposed on/,
     );
     expect(first.points!.map((p) => p.iteration)).toEqual([1, 2]);
     expect(s.pick({ ...state, pending: [1] }).on?.iteration).toBe(2);

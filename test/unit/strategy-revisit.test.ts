@@ -136,7 +136,7 @@ describe("branch strategy: the revisit arm", () => {
     expect(second.on).toBeNull();
     expect(second.revisit?.iteration).toBe(2);
     expect(second.why).toMatch(
-      /^no keep in the last 2 experiments \(strategy.stall 2\): revisiting #2 \(discarded against #0, -0.05 against it; the incumbent is now #7; not yet tried since the last keep\)$/,
+      /^no keep in the last 2 experiments \(strategy.stall 2\): revisiting #2 \(discarded against #0, \+0.05 \(worse\) against it; the incumbent is now #7; not yet tried since the last keep\)$/,
     );
   });
 
