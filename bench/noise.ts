@@ -13,7 +13,7 @@
  *        [--drift 0.02]   (drift: the eval's score creeps up by this many sd per eval)
  *        [--workers 4 [--offset 1.5] [--pooled]] [--before] [--screen 0]
  *
- * --screen V adds a column with decide.screen fixed at V run sds (0: min_delta's, the screen before
+ * --screen V adds a column with decide.screen_sd fixed at V run sds (0: min_delta's, the screen before
  * `screen: auto`). --before adds a column with decide.paired: false (the rule before pairs: the candidate against
  * the incumbent's earlier runs, topped up after each keep, a concurrent baseline per worker).
  *
@@ -318,7 +318,7 @@ function columns(): { label: string; decide: Record<string, unknown>; workers: n
         ? [
             {
               label: `paired, screen ${args.screen}`,
-              decide: { screen: Number(args.screen) },
+              decide: { screen_sd: Number(args.screen) },
               workers: 1,
             },
           ]

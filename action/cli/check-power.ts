@@ -38,7 +38,7 @@ export function checkRule(
   if (!config.decide.paired || config.eval.repeats > 1) return { settings: base, screens: [] };
   if (config.isolation.shared.length > 0)
     return { settings: { ...base, paired: { first: "fresh" } }, screens: [] };
-  const setting = config.decide.screen;
+  const setting = config.decide.screen_sd;
   const start = Math.max(setting === "auto" ? SCREENS[0] : setting, minDeltaSd);
   const top = Math.max(SCREENS[SCREENS.length - 1]!, minDeltaSd);
   const screens = setting === "auto" && top > start ? [start, top] : [start];
@@ -75,7 +75,7 @@ export function ruleLine(config: Pick<Config, "decide">, rule: CheckRule): strin
 
 /**
  * The power lines of check: the smallest improvement kept 80% of the time and, for `effect`, how
- * often it is kept, by simulation of the rule that will run. With decide.screen auto, both ends:
+ * often it is kept, by simulation of the rule that will run. With decide.screen_sd auto, both ends:
  * the screen the night starts with and the highest it may rise to.
  */
 export function powerLines(
@@ -87,11 +87,12 @@ export function powerLines(
 ): PowerLine[] {
   const name = rule.settings.paired ? "paired" : "unpaired";
   const screens: (number | undefined)[] = rule.screens.length > 0 ? rule.screens : [undefined];
-  const auto = config.decide.screen === "auto" && screens.length > 1;
+  const auto = config.decide.screen_sd === "auto" && screens.length > 1;
   const screenNote = (parts: string[]) => {
     if (rule.screens.length === 0) return parts[0]!;
-    if (!auto) return `${parts[0]} with the screen at ${sdText(rule.screens[0]!)} (decide.screen)`;
-    return `${parts[0]} at the starting screen, ${parts[1]} if the night's proposals push the screen to ${sdText(rule.screens[1]!)} (decide.screen: auto; fix it with decide.screen: ${rule.screens[0]})`;
+    if (!auto)
+      return `${parts[0]} with the screen at ${sdText(rule.screens[0]!)} (decide.screen_sd)`;
+    return `${parts[0]} at the starting screen, ${parts[1]} if the night's proposals push the screen to ${sdText(rule.screens[1]!)} (decide.screen_sd: auto; fix it with decide.screen_sd: ${rule.screens[0]})`;
   };
   const lines: PowerLine[] = [];
   const mdes = screens.map((s) => detectableEffect(at(rule, s)));

@@ -101,7 +101,7 @@ export const configSchema = z.strictObject({
        * full eval; only candidates that beat the incumbent on it get the full eval. `metric`: what
        * it prints (default: the primary metric), judged with the primary metric's goal. autoexp
        * measures how well it ranks candidates as the full eval does and stops using it when it
-       * does not (decide/transfer.ts). Not decide.screen (the full eval's first-run threshold).
+       * does not (decide/transfer.ts). Not decide.screen_sd (the full eval's first-run threshold).
        */
       screen: z
         .strictObject(
@@ -180,15 +180,15 @@ export const configSchema = z.strictObject({
        * first runs to keep the most true gain per eval run (decide/screen-choice.ts), min_delta
        * until there are 10 of them.
        */
-      screen: z
+      screen_sd: z
         .union([z.literal("auto"), z.number()], {
           error:
-            "decide.screen must be auto (chosen from the night's first runs) or a number of run-to-run standard deviations, e.g. 1",
+            "decide.screen_sd must be auto (chosen from the night's first runs) or a number of run-to-run standard deviations, e.g. 1",
         })
         .default("auto")
         .refine((v) => v === "auto" || (v >= 0 && v <= 2), {
           message:
-            "decide.screen must be between 0 and 2 standard deviations (a first run better than the incumbent by that much is measured in pairs), or auto",
+            "decide.screen_sd must be between 0 and 2 standard deviations (a first run better than the incumbent by that much is measured in pairs), or auto",
         }),
       remeasure_every: z.int().min(0).default(5),
       /** With several workers: compare a candidate only with incumbent runs on the same device kind or worker. */

@@ -62,6 +62,6 @@ export type PairedDesign =
   | {
       first: "screened";
       screenedAgainst: number;
-      /** Where the screen sat, in run sds (decide.screen); min_delta's when absent. */
+      /** Where the screen sat, in run sds (decide.screen_sd); min_delta's when absent. */
       screenSd?: number;
     };

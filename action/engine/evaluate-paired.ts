@@ -262,7 +262,7 @@ interface Screen {
 }
 
 /**
- * Where the screen sits for this candidate (decide.screen; auto: chosen from the night's first
+ * Where the screen sits for this candidate (decide.screen_sd; auto: chosen from the night's first
  * runs on record, decide/screen-choice.ts) and how its first run scored against it. Null where
  * the run-to-run noise is not known yet (the screen is min_delta's).
  */
@@ -279,7 +279,7 @@ function screenFor(
   const objective = policy.objectives.find((o) => o.name === ctx.metric);
   if (!(sd > 0) || runs.length === 0 || first === undefined || !objective) return null;
   const minDeltaSd = objective.minDelta / sd;
-  const setting = ctx.config.decide.screen;
+  const setting = ctx.config.decide.screen_sd;
   const history = ctx.store.log!.results.flatMap((r) =>
     r.screen ? [{ z: r.screen.z, against: r.screen.against }] : [],
   );
@@ -291,7 +291,7 @@ function screenFor(
           minDelta: minDeltaSd,
           screenRuns: SCREEN_RUNS,
         })
-      : { at: setting, why: "decide.screen" };
+      : { at: setting, why: "decide.screen_sd" };
   const at = Math.max(choice.at, minDeltaSd);
   const gain = (ctx.goal === "minimize" ? -1 : 1) * (first - mean(runs));
   const z = gain / sd;

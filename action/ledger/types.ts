@@ -90,7 +90,7 @@ export interface ResultEntry {
    */
   nondeterministic?: true;
   /**
-   * Paired measurement's screen (decide.screen): where it sat and how the candidate's first run
+   * Paired measurement's screen (decide.screen_sd): where it sat and how the candidate's first run
    * scored against the incumbent's runs it was screened against, both in run-to-run standard
    * deviations (as a gain), and how many incumbent runs those were. The night's first runs choose
    * the next screens (decide/screen-choice.ts).

@@ -261,7 +261,7 @@ isolation: { shared: [${JSON.stringify(counterDir)}] }
     );
   });
 
-  it("gives the paired rule's power at the starting screen and at 2 sd (decide.screen: auto), or at a fixed screen", () => {
+  it("gives the paired rule's power at the starting screen and at 2 sd (decide.screen_sd: auto), or at a fixed screen", () => {
     const counterDir = tempDir();
     const unshared = (extra: string) =>
       config("", counterDir).replace(/^isolation: .*$/m, `isolation: none\n${extra}`);
@@ -277,10 +277,10 @@ isolation: { shared: [${JSON.stringify(counterDir)}] }
     );
     // sd 0.118: +2 sd is 0.237, +3 sd 0.355.
     expect(run.stdout).toContain(
-      "improvements autoexp keeps 80% of the time: about 2 sd = 0.236643 in loss at the starting screen, 3 sd = 0.354965 if the night's proposals push the screen to 2 sd (decide.screen: auto; fix it with decide.screen: 0.25); smaller real improvements will mostly be discarded",
+      "improvements autoexp keeps 80% of the time: about 2 sd = 0.236643 in loss at the starting screen, 3 sd = 0.354965 if the night's proposals push the screen to 2 sd (decide.screen_sd: auto; fix it with decide.screen_sd: 0.25); smaller real improvements will mostly be discarded",
     );
     const effect = run.stdout.match(
-      /an improvement of 0\.2 is 1\.69 sd: autoexp would keep it about (\d+)% of the time at the starting screen, (\d+)% if the night's proposals push the screen to 2 sd \(decide\.screen: auto; fix it with decide\.screen: 0\.25\): TOO NOISY/,
+      /an improvement of 0\.2 is 1\.69 sd: autoexp would keep it about (\d+)% of the time at the starting screen, (\d+)% if the night's proposals push the screen to 2 sd \(decide\.screen_sd: auto; fix it with decide\.screen_sd: 0\.25\): TOO NOISY/,
     );
     expect(effect, run.stdout).not.toBeNull();
     const [start, top] = [Number(effect![1]), Number(effect![2])];
@@ -301,10 +301,10 @@ isolation: { shared: [${JSON.stringify(counterDir)}] }
     expect(power.power.at.map((a: { screenSd: number }) => a.screenSd)).toEqual([0.25, 2]);
     expect(Math.round(power.power.at[0].keepRate * 100)).toBe(start);
     // A fixed screen: one figure, at that screen.
-    writeFiles(repo, { "autoexp.yml": unshared("decide: { screen: 1 }") });
+    writeFiles(repo, { "autoexp.yml": unshared("decide: { screen_sd: 1 }") });
     const fixed = runCli(repo, ["check", "--runs", "6", "--effect", "0.2"], { COUNTER: counter });
     expect(fixed.stdout).toMatch(
-      /an improvement of 0\.2 is 1\.69 sd: autoexp would keep it about \d+% of the time with the screen at 1 sd \(decide\.screen\): TOO NOISY/,
+      /an improvement of 0\.2 is 1\.69 sd: autoexp would keep it about \d+% of the time with the screen at 1 sd \(decide\.screen_sd\): TOO NOISY/,
     );
   });
 

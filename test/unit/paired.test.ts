@@ -42,7 +42,7 @@ function candidate(
   let paired: PairedDesign = { first: "fresh" };
   if (design === "screened") {
     cand.push(run(effect));
-    // decide.screen: the first run must beat the incumbent's runs by screenAt run sds.
+    // decide.screen_sd: the first run must beat the incumbent's runs by screenAt run sds.
     const at = screenAt === undefined ? minDelta : screenAt * noise().score!.sd;
     const screen = judge({
       policy: policy(Math.max(minDelta, at)),
@@ -123,7 +123,7 @@ describe("paired measurement (decide.paired)", () => {
     }
   });
 
-  it("a higher screen (decide.screen) keeps no more no-ops, spends fewer runs on them, and never keeps on pairs under a standard error", () => {
+  it("a higher screen (decide.screen_sd) keeps no more no-ops, spends fewer runs on them, and never keeps on pairs under a standard error", () => {
     const at = (screen: number | undefined) => rate(4000, 21, 0, undefined, "screened", screen);
     const low = at(undefined);
     for (const screen of [1, 1.5, 2]) {

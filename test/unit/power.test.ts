@@ -131,9 +131,9 @@ describe("autoexp check's power figures follow the config's rule", () => {
     const auto = checkRule(config(""), 0.25);
     expect(auto.settings.paired).toEqual({ first: "screened", screenSd: 0.25, screenRuns: 10 });
     expect(auto.screens).toEqual([0.25, 2]);
-    expect(checkRule(config("decide: { screen: 1 }"), 0.25).screens).toEqual([1]);
+    expect(checkRule(config("decide: { screen_sd: 1 }"), 0.25).screens).toEqual([1]);
     // The screen never sits under min_delta.
-    expect(checkRule(config("decide: { screen: 0.1 }"), 0.5).screens).toEqual([0.5]);
+    expect(checkRule(config("decide: { screen_sd: 0.1 }"), 0.5).screens).toEqual([0.5]);
     expect(checkRule(config("decide: { paired: false }"), 0.25).settings.paired).toBeUndefined();
     const repeats = config("");
     expect(
@@ -144,14 +144,14 @@ describe("autoexp check's power figures follow the config's rule", () => {
     });
   });
 
-  it("says both ends of decide.screen auto, and one figure for a fixed screen", () => {
+  it("says both ends of decide.screen_sd auto, and one figure for a fixed screen", () => {
     const c = config("");
     const [mde, effect] = powerLines(c, checkRule(c, 0.25), 0.1, "loss", 0.2);
     expect(mde!.text).toMatch(
-      /^improvements autoexp keeps 80% of the time: about 2 sd = 0\.2 in loss at the starting screen, 3 sd = 0\.3 if the night's proposals push the screen to 2 sd \(decide\.screen: auto; fix it with decide\.screen: 0\.25\)/,
+      /^improvements autoexp keeps 80% of the time: about 2 sd = 0\.2 in loss at the starting screen, 3 sd = 0\.3 if the night's proposals push the screen to 2 sd \(decide\.screen_sd: auto; fix it with decide\.screen_sd: 0\.25\)/,
     );
     expect(effect!.text).toMatch(
-      /^an improvement of 0\.2 is 2\.00 sd: autoexp would keep it about (\d+)% of the time at the starting screen, (\d+)% if the night's proposals push the screen to 2 sd \(decide\.screen: auto; fix it with decide\.screen: 0\.25\): fine$/,
+      /^an improvement of 0\.2 is 2\.00 sd: autoexp would keep it about (\d+)% of the time at the starting screen, (\d+)% if the night's proposals push the screen to 2 sd \(decide\.screen_sd: auto; fix it with decide\.screen_sd: 0\.25\): fine$/,
     );
     const [, low, high] = effect!.text.match(/about (\d+)%.*?, (\d+)%/)!.map(Number);
     expect(low).toBeGreaterThanOrEqual(80);
@@ -160,10 +160,10 @@ describe("autoexp check's power figures follow the config's rule", () => {
       rule: "paired",
       at: [{ screenSd: 0.25 }, { screenSd: 2 }],
     });
-    const fixed = config("decide: { screen: 1 }");
+    const fixed = config("decide: { screen_sd: 1 }");
     const [, one] = powerLines(fixed, checkRule(fixed, 0.25), 0.1, "loss", 0.2);
     expect(one!.text).toMatch(
-      /keep it about \d+% of the time with the screen at 1 sd \(decide\.screen\): /,
+      /keep it about \d+% of the time with the screen at 1 sd \(decide\.screen_sd\): /,
     );
     // Paired, a candidate that changes nothing costs more than its own run: pairs beside it.
     expect(noOpEvals(checkRule(c, 0.25))).toBeGreaterThan(2);

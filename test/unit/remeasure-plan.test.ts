@@ -18,7 +18,7 @@ const decide = (over: Partial<Config["decide"]> = {}): Config["decide"] => ({
   simplification: false,
   compare_within: "device",
   paired: false,
-  screen: "auto",
+  screen_sd: "auto",
   ...over,
 });
 

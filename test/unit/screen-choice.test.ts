@@ -25,7 +25,7 @@ const sparse = (u: number) => (u < 0.05 ? 8 : u < 0.2 ? 2 : u < 0.65 ? 0 : -4);
 /** Most proposals help a little. */
 const dense = (u: number) => (u < 0.8 ? 1 : 0);
 
-describe("the screen chosen from the night's first runs (decide.screen: auto)", () => {
+describe("the screen chosen from the night's first runs (decide.screen_sd: auto)", () => {
   it("is min_delta's until there are enough first runs, and says so", () => {
     const c = chooseScreen(firstRuns(MIN_HISTORY - 1, 1, sparse), settings);
     expect(c.at).toBe(0.25);
