@@ -92,14 +92,14 @@ var require_identity = __commonJS({
     var ALIAS = /* @__PURE__ */ Symbol.for("yaml.alias");
     var DOC = /* @__PURE__ */ Symbol.for("yaml.document");
     var MAP = /* @__PURE__ */ Symbol.for("yaml.map");
-    var PAIR = /* @__PURE__ */ Symbol.for("yaml.pair");
+    var PAIR2 = /* @__PURE__ */ Symbol.for("yaml.pair");
     var SCALAR = /* @__PURE__ */ Symbol.for("yaml.scalar");
     var SEQ = /* @__PURE__ */ Symbol.for("yaml.seq");
     var NODE_TYPE = /* @__PURE__ */ Symbol.for("yaml.node.type");
     var isAlias = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === ALIAS;
     var isDocument = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === DOC;
     var isMap = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === MAP;
-    var isPair = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === PAIR;
+    var isPair = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === PAIR2;
     var isScalar = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SCALAR;
     var isSeq = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SEQ;
     function isCollection(node2) {
@@ -127,7 +127,7 @@ var require_identity = __commonJS({
     exports.DOC = DOC;
     exports.MAP = MAP;
     exports.NODE_TYPE = NODE_TYPE;
-    exports.PAIR = PAIR;
+    exports.PAIR = PAIR2;
     exports.SCALAR = SCALAR;
     exports.SEQ = SEQ;
     exports.hasAnchor = hasAnchor;
@@ -8416,16 +8416,16 @@ var require_parse = __commonJS({
         const analysis = analyzeRepeatedExtglob(body, opts);
         if ((token.type === "plus" || token.type === "star") && analysis.risky) {
           const safeOutput = analysis.safeOutput ? (token.output ? "" : ONE_CHAR) + (opts.capture ? `(${analysis.safeOutput})` : analysis.safeOutput) : void 0;
-          const open6 = tokens[token.tokensIndex];
-          open6.type = "text";
-          open6.value = literal2;
-          open6.output = safeOutput || utils.escapeRegex(literal2);
+          const open7 = tokens[token.tokensIndex];
+          open7.type = "text";
+          open7.value = literal2;
+          open7.output = safeOutput || utils.escapeRegex(literal2);
           for (let i = token.tokensIndex + 1; i < tokens.length; i++) {
             tokens[i].value = "";
             tokens[i].output = "";
             delete tokens[i].suffix;
           }
-          state.output = token.output + open6.output;
+          state.output = token.output + open7.output;
           state.backtrack = true;
           push({ type: "paren", extglob: true, value, output: "" });
           decrement("parens");
@@ -8645,15 +8645,15 @@ var require_parse = __commonJS({
         }
         if (value === "{" && opts.nobrace !== true) {
           increment("braces");
-          const open6 = {
+          const open7 = {
             type: "brace",
             value,
             output: "(",
             outputIndex: state.output.length,
             tokensIndex: state.tokens.length
           };
-          braces.push(open6);
-          push(open6);
+          braces.push(open7);
+          push(open7);
           continue;
         }
         if (value === "}") {
@@ -9194,7 +9194,7 @@ var require_picomatch2 = __commonJS({
 // action/github/action-main.ts
 import { existsSync as existsSync13, readFileSync as readFileSync4 } from "node:fs";
 import { tmpdir as tmpdir4 } from "node:os";
-import { isAbsolute as isAbsolute7, join as join43, resolve } from "node:path";
+import { isAbsolute as isAbsolute7, join as join44, resolve } from "node:path";
 
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";
@@ -22087,6 +22087,25 @@ function date4(params) {
   return _coercedDate(ZodDate, params);
 }
 
+// action/util/duration.ts
+var UNIT_MS = { ms: 1, s: 1e3, m: 6e4, h: 36e5 };
+function parseDuration(value) {
+  if (typeof value === "number")
+    return Number.isFinite(value) && value > 0 ? value * 1e3 : void 0;
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(value.trim());
+  if (!match) return void 0;
+  const ms2 = Number(match[1]) * (UNIT_MS[match[2]] ?? Number.NaN);
+  return ms2 > 0 ? ms2 : void 0;
+}
+function formatDuration(ms2) {
+  if (ms2 < 1e3) return `${Math.round(ms2)}ms`;
+  const s = Math.round(ms2 / 1e3);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${String(s % 60).padStart(2, "0")}s`;
+  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, "0")}m`;
+}
+
 // action/util/bytes.ts
 function formatBytes(n) {
   const units = ["B", "KiB", "MiB", "GiB", "TiB"];
@@ -22105,25 +22124,6 @@ function parseBytes(value) {
   const power = ["", "k", "m", "g", "t"].indexOf(m[2].toLowerCase());
   const n = Math.floor(Number(m[1]) * 1024 ** power);
   return n > 0 ? n : void 0;
-}
-
-// action/util/duration.ts
-var UNIT_MS = { ms: 1, s: 1e3, m: 6e4, h: 36e5 };
-function parseDuration(value) {
-  if (typeof value === "number")
-    return Number.isFinite(value) && value > 0 ? value * 1e3 : void 0;
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(value.trim());
-  if (!match) return void 0;
-  const ms2 = Number(match[1]) * (UNIT_MS[match[2]] ?? Number.NaN);
-  return ms2 > 0 ? ms2 : void 0;
-}
-function formatDuration(ms2) {
-  if (ms2 < 1e3) return `${Math.round(ms2)}ms`;
-  const s = Math.round(ms2 / 1e3);
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${String(s % 60).padStart(2, "0")}s`;
-  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, "0")}m`;
 }
 
 // action/config/schema-parts.ts
@@ -22314,6 +22314,26 @@ var configSchema = external_exports.strictObject({
         error: 'eval.holdout must be a command ("node holdout.js") or { command: ..., read_only: [~/holdout-data] }'
       }).transform(
         (h) => typeof h === "string" || Array.isArray(h) ? { command: h, read_only: [] } : h
+      ).optional(),
+      /**
+       * The cheap eval: a cheaper command (a shorter training budget, a data subset) run before the
+       * full eval; only candidates that beat the incumbent on it get the full eval. `metric`: what
+       * it prints (default: the primary metric), judged with the primary metric's goal. autoexp
+       * measures how well it ranks candidates as the full eval does and stops using it when it
+       * does not (decide/transfer.ts). Not decide.screen_sd (the full eval's first-run threshold).
+       */
+      screen: external_exports.strictObject(
+        {
+          command,
+          // Absent: the full eval's eval.timeout.
+          timeout: external_exports.union([external_exports.string(), external_exports.number()]).refine((v) => (parseDuration(v) ?? Number.POSITIVE_INFINITY) <= 2 ** 31 - 1, {
+            message: 'eval.screen.timeout must be a duration like "90s" or "10m" (or a number of seconds)'
+          }).transform((v) => parseDuration(v)).optional(),
+          metric: external_exports.string().regex(METRIC_NAME, "eval.screen.metric looks like `val_loss` or `SCORE`").optional()
+        },
+        {
+          error: "eval.screen must be { command: ..., timeout?: 2m, metric?: val_loss }: the cheap eval run before the full one"
+        }
       ).optional()
     },
     { error: "eval is required: { command: ..., metrics: { val_loss: { goal: minimize } } }" }
@@ -22343,6 +22363,17 @@ var configSchema = external_exports.strictObject({
      * runs, topped up after each keep (the rule before pairs).
      */
     paired: external_exports.boolean({ error: "decide.paired must be true (measure beside the incumbent) or false" }).default(true),
+    /**
+     * Paired measurement's screen: how much better than the incumbent's recent runs a first run
+     * must be (in run-to-run sds) to be measured in pairs. auto: chosen from the night's own
+     * first runs to keep the most true gain per eval run (decide/screen-choice.ts), min_delta
+     * until there are 10 of them.
+     */
+    screen_sd: external_exports.union([external_exports.literal("auto"), external_exports.number()], {
+      error: "decide.screen_sd must be auto (chosen from the night's first runs) or a number of run-to-run standard deviations, e.g. 1"
+    }).default("auto").refine((v) => v === "auto" || v >= 0 && v <= 2, {
+      message: "decide.screen_sd must be between 0 and 2 standard deviations (a first run better than the incumbent by that much is measured in pairs), or auto"
+    }),
     remeasure_every: external_exports.int().min(0).default(5),
     /** With several workers: compare a candidate only with incumbent runs on the same device kind or worker. */
     compare_within: external_exports.enum(["device", "worker", "any"], {
@@ -22364,6 +22395,28 @@ var configSchema = external_exports.strictObject({
     stop_after_failures: external_exports.int().min(1).default(20),
     plateau: external_exports.int().min(1).optional()
   }).prefault({}),
+  /**
+   * How proposals are placed: `climb` (every proposal on the incumbent, the default) or `branch`
+   * (after `stall` experiments without a keep, also on up to `points` branch points: earlier
+   * incumbents and the near-misses that came closest, chosen by a bandit). See action/strategy/.
+   */
+  strategy: external_exports.strictObject(
+    {
+      use: external_exports.enum(["climb", "branch"], {
+        error: "strategy.use must be climb (every proposal on the incumbent; the default) or branch (after a stall, also propose from the best points on record)"
+      }).default("climb"),
+      stall: external_exports.int({
+        error: "strategy.stall must be a whole number of experiments without a keep, e.g. 8"
+      }).min(1, "strategy.stall must be at least 1 (experiments without a keep before branching)").max(1e5).default(8),
+      points: external_exports.int({ error: "strategy.points must be a whole number of branch points, e.g. 3" }).min(
+        1,
+        "strategy.points must be at least 1 (branch points offered besides the incumbent)"
+      ).max(20, "strategy.points must be at most 20").default(3)
+    },
+    {
+      error: (issue3) => issue3.code === "unrecognized_keys" ? `strategy takes only use, stall and points (unknown: ${issue3.keys.join(", ")}), e.g. { use: branch, stall: 8, points: 3 }` : "strategy must be a mapping, e.g. { use: branch, stall: 8, points: 3 }"
+    }
+  ).prefault({}),
   /** Where evals and checks run: `isolation: none` is short for `{ mode: none }`. */
   isolation: external_exports.preprocess(
     (v) => typeof v === "string" ? { mode: v } : v,
@@ -22814,7 +22867,7 @@ function ledgerSamples(log) {
   }
   const { current, retired } = seen;
   for (const r of log.results.slice(seen.results)) {
-    if (r.samples && Object.keys(r.samples).length > 0) current.set(r.iteration, clone2(r.samples));
+    if (r.samples && Object.keys(r.samples).length > 0) current.set(r.iteration, ownSamples(r));
   }
   for (const m of log.remeasures.slice(seen.remeasured)) {
     const cur = current.get(m.iteration);
@@ -22830,6 +22883,12 @@ function ledgerSamples(log) {
   seen.results = log.results.length;
   seen.remeasured = log.remeasures.length;
   return { current, groups: [...retired, ...current.values()] };
+}
+function ownSamples(r) {
+  const screened = r.screen && Object.values(r.samples).every((v) => v.length > 1);
+  return Object.fromEntries(
+    Object.entries(r.samples).map(([k, v]) => [k, screened ? v.slice(1) : [...v]])
+  );
 }
 function clone2(s) {
   return Object.fromEntries(Object.entries(s).map(([k, v]) => [k, [...v]]));
@@ -22965,6 +23024,311 @@ function nondeterminism(objectives, incumbent, candidate) {
   return null;
 }
 
+// action/decide/transfer.ts
+var TRANSFER_MIN_N = 12;
+var TRANSFER_FLOOR = 0.3;
+var TRANSFER_LEVEL = 0.9;
+function ranks(values) {
+  const order = values.map((v, i) => ({ v, i })).sort((a, b) => a.v - b.v);
+  const out = new Array(values.length);
+  for (let start = 0; start < order.length; ) {
+    let end = start;
+    while (end + 1 < order.length && order[end + 1].v === order[start].v) end++;
+    const rank = (start + end) / 2 + 1;
+    for (let k = start; k <= end; k++) out[order[k].i] = rank;
+    start = end + 1;
+  }
+  return out;
+}
+function spearman(xs, ys) {
+  if (xs.length !== ys.length) throw new Error("spearman: the two lists differ in length");
+  if (xs.length < 2) return Number.NaN;
+  const rx = ranks(xs);
+  const ry = ranks(ys);
+  const mx = mean(rx);
+  const my = mean(ry);
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  for (let i = 0; i < rx.length; i++) {
+    const dx = rx[i] - mx;
+    const dy = ry[i] - my;
+    sxy += dx * dy;
+    sxx += dx * dx;
+    syy += dy * dy;
+  }
+  return sxx > 0 && syy > 0 ? sxy / Math.sqrt(sxx * syy) : Number.NaN;
+}
+function rankCorrelationInterval(rho, n, level = TRANSFER_LEVEL) {
+  if (n < 4 || !Number.isFinite(rho)) return null;
+  const r = Math.max(-0.999999, Math.min(0.999999, rho));
+  const z2 = Math.atanh(r);
+  const se = Math.sqrt((1 + r * r / 2) / (n - 3));
+  const q = normalQuantile(1 - (1 - level) / 2);
+  return [Math.tanh(z2 - q * se), Math.tanh(z2 + q * se)];
+}
+function normalQuantile(p) {
+  const a = [
+    -39.69683028665376,
+    220.9460984245205,
+    -275.9285104469687,
+    138.357751867269,
+    -30.66479806614716,
+    2.506628277459239
+  ];
+  const b = [
+    -54.47609879822406,
+    161.5858368580409,
+    -155.6989798598866,
+    66.80131188771972,
+    -13.28068155288572
+  ];
+  const c = [
+    -0.007784894002430293,
+    -0.3223964580411365,
+    -2.400758277161838,
+    -2.549732539343734,
+    4.374664141464968,
+    2.938163982698783
+  ];
+  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
+  const tail = (q2) => (((((c[0] * q2 + c[1]) * q2 + c[2]) * q2 + c[3]) * q2 + c[4]) * q2 + c[5]) / ((((d[0] * q2 + d[1]) * q2 + d[2]) * q2 + d[3]) * q2 + 1);
+  if (p < 0.02425) return tail(Math.sqrt(-2 * Math.log(p)));
+  if (p > 1 - 0.02425) return -tail(Math.sqrt(-2 * Math.log(1 - p)));
+  const q = p - 0.5;
+  const r = q * q;
+  return (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+}
+function cheapTransfer(rows) {
+  const xs = [];
+  const ys = [];
+  const counts = { passed: 0, explored: 0, failed: 0, crashed: 0 };
+  let seconds = 0;
+  let stop = null;
+  for (const r of rows) {
+    if (r.cheap_stopped && !stop) stop = r.cheap_stopped;
+    const c = r.cheap;
+    if (!c) continue;
+    counts[c.outcome]++;
+    seconds += c.seconds;
+    if (c.gain !== null && c.full !== void 0) {
+      xs.push(c.gain);
+      ys.push(c.full);
+    }
+  }
+  const n = xs.length;
+  const rho = spearman(xs, ys);
+  const ci = rankCorrelationInterval(rho, n);
+  const poor = !stop && n >= TRANSFER_MIN_N && ci !== null && ci[1] < TRANSFER_FLOOR;
+  const r2 = (x) => Number(x.toFixed(2));
+  const stopNow = poor ? {
+    n,
+    rho: r2(rho),
+    ci: [r2(ci[0]), r2(ci[1])],
+    reason: `the cheap eval ranks candidates unlike the full eval: rank correlation ${r2(rho)} (90% interval ${r2(ci[0])} to ${r2(ci[1])}) over ${n} candidates that had both, its upper end under ${TRANSFER_FLOOR}; every candidate gets the full eval from here on`
+  } : null;
+  return {
+    state: stop ? "stopped" : "screening",
+    n,
+    rho,
+    ci,
+    stop,
+    counts,
+    seconds,
+    stopNow
+  };
+}
+function cheapNoise(rows) {
+  const byCode = /* @__PURE__ */ new Map();
+  for (const r of rows) {
+    if (!r.cheap) continue;
+    const runs = byCode.get(r.cheap.of) ?? [];
+    runs.push(...r.cheap.incumbent);
+    byCode.set(r.cheap.of, runs);
+  }
+  let ss = 0;
+  let df = 0;
+  for (const runs of byCode.values()) {
+    if (runs.length < 2) continue;
+    const m = mean(runs);
+    for (const v of runs) ss += (v - m) ** 2;
+    df += runs.length - 1;
+  }
+  return { sd: df > 0 ? Math.sqrt(ss / df) : 0, df };
+}
+
+// action/util/markdown-inert.ts
+var ZWJ = "\u200D";
+var CONTROLS = /[\x00-\x1f\x7f-\x9f\u2028\u2029]+/g;
+var BIDI = /[\u202a-\u202e\u2066-\u2069]/g;
+var MARKUP = /[\\`*_|~$]/g;
+function breakReferences(text2) {
+  return text2.replace(/@(?=[\p{L}\p{N}_-])/gu, `@${ZWJ}`).replace(/#(?=\d)/g, `#${ZWJ}`).replace(/\bGH-(?=\d)/gi, (m) => `${m}${ZWJ}`).replace(/:(?=\/\/)/g, `:${ZWJ}`).replace(/\bwww\./gi, (m) => `${m.slice(0, 3)}${ZWJ}.`);
+}
+function inertMarkdown(text2, max = 300) {
+  const one = text2.replace(CONTROLS, " ").replace(BIDI, "").replace(/\s+/g, " ").trim();
+  const cut = one.length > max ? `${one.slice(0, max - 1)}\u2026` : one;
+  return breakReferences(cut).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(MARKUP, (c) => `\\${c}`).replace(/\[/g, "&#91;").replace(/\]/g, "&#93;");
+}
+function inertCommitMessage(message) {
+  return message.replace(/\r\n?/g, "\n").replace(/[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]/g, " ").replace(BIDI, "").replace(/@(?=[\p{L}\p{N}_-])/gu, `@${ZWJ}`).replace(
+    /\b(close[sd]?|fix(?:e[sd])?|resolve[sd]?)(\s*:?\s*)([\w.-]+\/[\w.-]+)?#(?=\d)/gi,
+    `$1$2$3#${ZWJ}`
+  ).replace(/\bGH-(?=\d)/gi, (m) => `${m}${ZWJ}`).replace(/:(?=\/\/)/g, `:${ZWJ}`).replace(/\bwww\./gi, (m) => `${m.slice(0, 3)}${ZWJ}.`).replace(/<!--/g, `<${ZWJ}!--`);
+}
+function inertCode(text2, max = 200) {
+  const one = text2.replace(CONTROLS, " ").replace(BIDI, "").replace(/\s+/g, " ").trim();
+  const cut = one.length > max ? `${one.slice(0, max - 1)}\u2026` : one;
+  return `\`${cut.replace(/`/g, "'").replace(/\|/g, "\xA6") || " "}\``;
+}
+
+// action/ledger/format-score.ts
+function formatScore(v) {
+  if (v === null || v === void 0) return "\u2014";
+  return Math.abs(v) >= 1e3 ? v.toFixed(1) : v.toPrecision(6).replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "");
+}
+function formatDelta(v, against) {
+  if (v === null || v === void 0) return "";
+  const to = against === void 0 ? "" : ` vs #${against}`;
+  return `${v > 0 ? "+" : v < 0 ? "\u2212" : "\xB1"}${formatScore(Math.abs(v))}${to}`;
+}
+function formatPercent(pct) {
+  if (pct === null) return "";
+  const text2 = Math.abs(pct).toFixed(2);
+  return ` (${Number(text2) === 0 ? "\xB1" : pct > 0 ? "+" : "\u2212"}${text2}%)`;
+}
+
+// action/ledger/render-branches.ts
+var MAX_SWITCHES = 20;
+function branchTree(log) {
+  const switches = log.branches ?? [];
+  const revisits = log.results.flatMap(
+    (r) => r.revisit_of === void 0 ? [] : [
+      {
+        iteration: r.iteration,
+        of: r.revisit_of,
+        status: r.status,
+        delta: r.delta,
+        ...r.against !== void 0 ? { against: r.against } : {}
+      }
+    ]
+  );
+  if (switches.length === 0 && revisits.length === 0) return null;
+  const points = /* @__PURE__ */ new Map();
+  for (const s of switches) for (const p of s.points) points.set(p.iteration, p);
+  const first = switches[0]?.iteration ?? Number.POSITIVE_INFINITY;
+  const branches = /* @__PURE__ */ new Map();
+  for (const r of log.results) {
+    if (r.iteration < first || r.revisit_of !== void 0) continue;
+    const on = r.proposed_on ?? null;
+    let b = branches.get(on);
+    if (!b) {
+      const point = on === null ? void 0 : points.get(on);
+      b = { on, ...point ? { point } : {}, proposals: 0, kept: [] };
+      branches.set(on, b);
+    }
+    b.proposals++;
+    if (KEPT.has(r.status) && r.score !== null) b.kept.push(r.iteration);
+  }
+  return {
+    branches: [...branches.values()],
+    switches,
+    revisits,
+    goal: log.config?.goal ?? "minimize"
+  };
+}
+function renderBranches(tree, options = {}) {
+  if (!tree) return "";
+  const name = options.link ?? ((n) => `#${n}`);
+  const rows = tree.branches.map((b) => {
+    const where = b.on === null ? "the incumbent" : `${name(b.on)} (${b.point?.kind === "kept" ? "earlier incumbent" : "near-miss"})`;
+    const delta = b.point ? (tree.goal === "maximize" ? 1 : -1) * b.point.gain : 0;
+    const gap = b.point ? `${formatDelta(delta)} ${b.point.gain >= 0 ? "better" : "worse"} ${b.point.measured === "paired" ? "(measured beside it)" : "(means at different times)"}` : "";
+    const kept = b.kept.length > 0 ? b.kept.map(name).join(", ") : "none";
+    return `| ${where} | ${gap} | ${b.proposals} | ${kept} |`;
+  });
+  const shown = tree.switches.slice(-MAX_SWITCHES);
+  const switches = shown.map(
+    (s) => `- #${s.iteration}: ${s.from === null ? "the incumbent" : `#${s.from}`} \u2192 ${s.on === null ? "the incumbent" : `#${s.on}`}: ${inertMarkdown(s.reason, 400)}`
+  );
+  const more = tree.switches.length > shown.length ? [`- _${tree.switches.length - shown.length} earlier switch(es) in log.jsonl_`] : [];
+  const branched = tree.switches.length === 0 ? [] : [
+    "Strategy `branch`: after a stall the agent also proposed from these points. Every candidate was measured beside the incumbent and kept only when it beat it; a keep's code is the point's plus the change. Gaps are to the incumbent of the switch that offered the point.",
+    "",
+    "| proposed on | gap to the incumbent | proposals | kept |",
+    "|---|--:|--:|---|",
+    ...rows,
+    "",
+    "Switches:",
+    "",
+    ...more,
+    ...switches
+  ];
+  const revisited = tree.revisits.slice(-MAX_SWITCHES).map(
+    (r) => `| ${name(r.iteration)} | ${name(r.of)} | ${r.status} | ${formatDelta(r.delta, r.against)} |`
+  );
+  const revisits = tree.revisits.length === 0 ? [] : [
+    ...branched.length > 0 ? [""] : [],
+    "Revisits: a discard judged against an incumbent since replaced, its change re-applied onto the incumbent and measured beside it again (each at most once).",
+    "",
+    "| revisit | of discard | verdict | delta |",
+    "|---|---|---|--:|",
+    ...tree.revisits.length > revisited.length ? [`| _${tree.revisits.length - revisited.length} earlier in log.jsonl_ | | | |`] : [],
+    ...revisited
+  ];
+  const title = [
+    `${tree.switches.length} switch${tree.switches.length === 1 ? "" : "es"}`,
+    ...tree.revisits.length > 0 ? [`${tree.revisits.length} revisit${tree.revisits.length === 1 ? "" : "s"}`] : []
+  ].join(", ");
+  return [`${options.heading ?? "##"} Branches (${title})`, "", ...branched, ...revisits].join(
+    "\n"
+  );
+}
+
+// action/ledger/render-cache-writes.ts
+var SHOWN_PATHS = 5;
+function cacheWriteViews(lines, results) {
+  const byCommit = /* @__PURE__ */ new Map();
+  for (const r of results) if (r.commit_full) byCommit.set(r.commit_full, r.iteration);
+  const views = /* @__PURE__ */ new Map();
+  for (const line2 of lines) {
+    const key = `${line2.commit ?? ""}\0${line2.cache}`;
+    let view = views.get(key);
+    if (!view) {
+      view = {
+        cache: line2.cache,
+        iteration: line2.commit ? byCommit.get(line2.commit) ?? null : null,
+        outside: !line2.commit,
+        runs: [],
+        count: 0,
+        paths: []
+      };
+      views.set(key, view);
+    }
+    for (const r of line2.runs ?? []) if (!view.runs.includes(r)) view.runs.push(r);
+    view.count = Math.max(view.count, line2.count);
+    for (const p of line2.paths)
+      if (view.paths.length < SHOWN_PATHS && !view.paths.includes(p)) view.paths.push(p);
+  }
+  return [...views.values()];
+}
+function cacheWriteSentences(views, quote, max = 10) {
+  const entries = (n) => `${n} ${n === 1 ? "entry" : "entries"}`;
+  const listed = (v) => `${v.paths.map(quote).join(", ")}${v.count > v.paths.length ? ", \u2026" : ""}`;
+  const sentences = views.slice(0, max).map((v) => {
+    if (v.outside)
+      return `${quote(v.cache)} itself changed during the batch, not by a run (${entries(v.count)}: ${listed(v)}): autoexp copied the change, so the runs after it read the changed cache`;
+    const who = v.iteration !== null ? `#${v.iteration}` : `run ${quote(v.runs[0] ?? "?")}`;
+    const runs = v.runs.length === 1 ? "1 run" : `${v.runs.length} runs`;
+    return `${who} wrote ${entries(v.count)} into ${quote(v.cache)} in ${runs} (put back before the next run): ${listed(v)}`;
+  });
+  if (views.length > max)
+    sentences.push(
+      `and ${views.length - max} more (log.jsonl's "cache-write" lines hold them all)`
+    );
+  return sentences;
+}
+
 // action/ledger/summarize.ts
 function isEvaluated(row) {
   return EVALUATED.has(row.status) && row.score !== null;
@@ -23020,6 +23384,7 @@ function viewFromLog(log, title) {
     remeasureRuns: log.remeasures.reduce((n, m) => n + (m.samples[metric2]?.length ?? 0), 0),
     drift: log.remeasures.flatMap((m) => m.reason === "drift" && m.note ? [m.note] : []),
     caveats: [...new Set(log.batches.flatMap((b) => b.caveats ?? []))],
+    ...log.cacheWrites?.length ? { cacheWrites: cacheWriteViews(log.cacheWrites, log.results) } : {},
     imported: (log.imports ?? []).map((i) => ({
       source: i.source,
       rows: i.rows.length,
@@ -23035,7 +23400,9 @@ function viewFromLog(log, title) {
     tokensOut: log.results.reduce((s, r) => s + (r.tokens_out || 0), 0),
     evalSeconds: log.results.reduce((s, r) => s + (r.eval_seconds || 0), 0) + log.remeasures.reduce((s, m) => s + (m.eval_seconds || 0), 0) + (log.verifies ?? []).reduce((s, v) => s + (v.eval_seconds || 0), 0),
     verified: final && log.verifies?.findLast((v) => v.final_commit === final) || null,
-    attribution: final && log.attributes?.findLast((a) => a.final_commit === final) || null
+    attribution: final && log.attributes?.findLast((a) => a.final_commit === final) || null,
+    ...log.branches?.length || log.results.some((r) => r.revisit_of !== void 0) ? { branches: branchTree(log) } : {},
+    ...log.results.some((r) => r.cheap || r.cheap_stopped) ? { cheapEval: cheapTransfer(log.results) } : {}
   };
 }
 function countStatuses(rows) {
@@ -23117,22 +23484,6 @@ function nameOffScale(points, max = 5) {
   const named = points.slice(0, max).map((p) => `#${p.iteration} (${plainNumber(p.score)})`);
   const more = points.length - named.length;
   return `${named.join(", ")}${more > 0 ? ` and ${more} more` : ""}`;
-}
-
-// action/ledger/format-score.ts
-function formatScore(v) {
-  if (v === null || v === void 0) return "\u2014";
-  return Math.abs(v) >= 1e3 ? v.toFixed(1) : v.toPrecision(6).replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "");
-}
-function formatDelta(v, against) {
-  if (v === null || v === void 0) return "";
-  const to = against === void 0 ? "" : ` vs #${against}`;
-  return `${v > 0 ? "+" : v < 0 ? "\u2212" : "\xB1"}${formatScore(Math.abs(v))}${to}`;
-}
-function formatPercent(pct) {
-  if (pct === null) return "";
-  const text2 = Math.abs(pct).toFixed(2);
-  return ` (${Number(text2) === 0 ? "\xB1" : pct > 0 ? "+" : "\u2212"}${text2}%)`;
 }
 
 // action/ledger/svg-elements.ts
@@ -23273,7 +23624,7 @@ function nightFigures(view) {
   const counts = {};
   for (const r of experiments) counts[r.status] = (counts[r.status] ?? 0) + 1;
   const best = view.best?.score ?? null;
-  const change = view.baseline !== null && best !== null ? best - view.baseline : null;
+  const change2 = view.baseline !== null && best !== null ? best - view.baseline : null;
   return {
     experiments: experiments.length,
     kept: experiments.filter(isKeptExperiment).length,
@@ -23282,8 +23633,8 @@ function nightFigures(view) {
     best,
     bestIteration: view.best?.iteration ?? null,
     bestCommit: view.best?.commit ?? "",
-    change,
-    changePercent: change !== null && view.baseline !== null && view.baseline !== 0 ? change / Math.abs(view.baseline) * 100 : null
+    change: change2,
+    changePercent: change2 !== null && view.baseline !== null && view.baseline !== 0 ? change2 / Math.abs(view.baseline) * 100 : null
   };
 }
 function changeOfGain(gain, goal) {
@@ -23460,31 +23811,6 @@ function offScaleMark(p, cx, data) {
     svgTriangle(cx, cy, above ? -1 : 1),
     svgText(cx + 8, cy + 4, `#${p.iteration}: ${plainNumber(p.score)}`, 11, CHART_COLORS.muted)
   ];
-}
-
-// action/util/markdown-inert.ts
-var ZWJ = "\u200D";
-var CONTROLS = /[\x00-\x1f\x7f-\x9f\u2028\u2029]+/g;
-var BIDI = /[\u202a-\u202e\u2066-\u2069]/g;
-var MARKUP = /[\\`*_|~$]/g;
-function breakReferences(text2) {
-  return text2.replace(/@(?=[\p{L}\p{N}_-])/gu, `@${ZWJ}`).replace(/#(?=\d)/g, `#${ZWJ}`).replace(/\bGH-(?=\d)/gi, (m) => `${m}${ZWJ}`).replace(/:(?=\/\/)/g, `:${ZWJ}`).replace(/\bwww\./gi, (m) => `${m.slice(0, 3)}${ZWJ}.`);
-}
-function inertMarkdown(text2, max = 300) {
-  const one = text2.replace(CONTROLS, " ").replace(BIDI, "").replace(/\s+/g, " ").trim();
-  const cut = one.length > max ? `${one.slice(0, max - 1)}\u2026` : one;
-  return breakReferences(cut).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(MARKUP, (c) => `\\${c}`).replace(/\[/g, "&#91;").replace(/\]/g, "&#93;");
-}
-function inertCommitMessage(message) {
-  return message.replace(/\r\n?/g, "\n").replace(/[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]/g, " ").replace(BIDI, "").replace(/@(?=[\p{L}\p{N}_-])/gu, `@${ZWJ}`).replace(
-    /\b(close[sd]?|fix(?:e[sd])?|resolve[sd]?)(\s*:?\s*)([\w.-]+\/[\w.-]+)?#(?=\d)/gi,
-    `$1$2$3#${ZWJ}`
-  ).replace(/\bGH-(?=\d)/gi, (m) => `${m}${ZWJ}`).replace(/:(?=\/\/)/g, `:${ZWJ}`).replace(/\bwww\./gi, (m) => `${m.slice(0, 3)}${ZWJ}.`).replace(/<!--/g, `<${ZWJ}!--`);
-}
-function inertCode(text2, max = 200) {
-  const one = text2.replace(CONTROLS, " ").replace(BIDI, "").replace(/\s+/g, " ").trim();
-  const cut = one.length > max ? `${one.slice(0, max - 1)}\u2026` : one;
-  return `\`${cut.replace(/`/g, "'").replace(/\|/g, "\xA6") || " "}\``;
 }
 
 // action/ledger/render-verified.ts
@@ -23686,6 +24012,16 @@ function quoteSafe(text2) {
   return text2.replace(/["\r\n]/g, "'");
 }
 
+// action/ledger/render-cheap-eval.ts
+var f2 = (x) => x.toFixed(2);
+function renderCheapEval(t) {
+  const { passed, failed: failed2, explored, crashed } = t.counts;
+  const measured = t.n === 0 ? "no candidate has had both the cheap and the full eval yet" : `rank correlation with the full eval ${Number.isFinite(t.rho) ? f2(t.rho) : "not defined"}${t.ci ? ` (90% interval ${f2(t.ci[0])} to ${f2(t.ci[1])})` : ""} over ${t.n} candidate(s) that had both`;
+  const decided = `${passed} passed on to the full eval, ${failed2} discarded on it, ${explored} failed but sent on anyway to measure the transfer${crashed > 0 ? `, ${crashed} crashed in it` : ""}`;
+  const state = t.state === "stopped" && t.stop ? `stopped: ${t.stop.reason}` : `screening (stops once ${TRANSFER_MIN_N} or more candidates have both and the interval's upper end is under ${TRANSFER_FLOOR})`;
+  return `Cheap eval (eval.screen): ${state}. Now: ${measured}; ${decided}.`;
+}
+
 // action/ledger/render-dashboard.ts
 var MAX_TABLE_ROWS = 200;
 function renderHeadline(view) {
@@ -23766,6 +24102,8 @@ function renderDashboard(view, options = {}) {
 > Drift: ${inertMarkdown(d, 600)}`);
   for (const c of view.caveats) parts.push("", `> [!CAUTION]
 > ${inertMarkdown(c, 600)}`);
+  if (view.cacheWrites?.length) parts.push("", renderCacheWrites(view));
+  if (view.cheapEval) parts.push("", renderCheapEval(view.cheapEval));
   for (const i of view.imported)
     parts.push(
       "",
@@ -23785,6 +24123,7 @@ function renderDashboard(view, options = {}) {
     kept.length > 0 ? renderTable(kept, view.metric, view.goal, false) : "Nothing kept yet."
   );
   if (view.attribution) parts.push("", renderAttribution(view.attribution));
+  if (view.branches) parts.push("", renderBranches(view.branches));
   parts.push(
     "",
     `## All experiments${recent.length < view.rows.length ? ` (last ${recent.length} of ${view.rows.length})` : ""}`,
@@ -23803,6 +24142,14 @@ function renderNondeterministic(view) {
   const shown = list3.length > 20 ? [...list3.slice(0, 20), `and ${list3.length - 20} more`] : list3;
   return `> [!WARNING]
 > Nondeterministic: ${list3.length} experiment(s) gave different values in runs of the same code, in an eval judged deterministic (its baseline's runs agreed exactly): ${shown.join(", ")}. They were not kept on those runs (code that prints a better score in some of its runs looks like this), and from the first on candidates were judged by the noisy rule with the spread of those runs.`;
+}
+function renderCacheWrites(view) {
+  const sentences = cacheWriteSentences(view.cacheWrites ?? [], (t) => inertCode(t));
+  return [
+    "> [!NOTE]",
+    "> Written into writable caches (isolation.writable), each run into its own copy of the cache:",
+    ...sentences.map((s) => `> - ${s}`)
+  ].join("\n");
 }
 function formatCount(n) {
   if (n < 1e3) return String(n);
@@ -23994,15 +24341,15 @@ async function showLedger(git, rev, tag) {
 }
 
 // action/engine/run-batch.ts
-import { join as join32 } from "node:path";
+import { join as join33 } from "node:path";
 
 // action/agents/create-agent.ts
 import { accessSync, constants as constants3 } from "node:fs";
-import { delimiter, isAbsolute, join as join5 } from "node:path";
+import { delimiter, isAbsolute, join as join6 } from "node:path";
 
 // action/agents/api-agent.ts
 import { mkdir as mkdir2, writeFile as writeFile2 } from "node:fs/promises";
-import { dirname, join as join2 } from "node:path";
+import { dirname, join as join3 } from "node:path";
 
 // action/process/secrets.ts
 var KNOWN_SECRETS = [
@@ -24537,7 +24884,7 @@ function serverMessage(text2) {
 
 // action/agents/prompt.ts
 import { readFile, rm as rm2 } from "node:fs/promises";
-import { join } from "node:path";
+import { join as join2 } from "node:path";
 
 // action/agents/context/cut-text.ts
 function cutHead(text2, max) {
@@ -24586,12 +24933,167 @@ function renderAnswerFormat(input2) {
   ].filter((l, i, all) => l !== "" || all[i - 1] !== "").join("\n");
 }
 
+// action/agents/context/section.ts
+function section(title, body) {
+  return `## ${title}
+${body}`;
+}
+
+// action/agents/context/render-branch.ts
+function renderBranch(branch) {
+  if (!branch) return "";
+  return [renderPoint(branch), renderRevisits(branch.revisits)].filter(Boolean).join("\n");
+}
+function renderPoint({ point, incumbent }) {
+  if (!point) return "";
+  const what = point.kind === "kept" ? `an earlier incumbent (#${point.on})` : `experiment #${point.on}, which was not kept but came close`;
+  const described = point.description ? ` (${point.description.slice(0, 200)})` : "";
+  return section(
+    "The branch you are proposing on",
+    `Your worktree holds the code of ${what}${described}, not the incumbent's: ${point.why}. Change it from there. The result is measured beside the incumbent #${incumbent} and kept only if it beats it, so aim for a change that takes this code past the incumbent, not one that only improves on #${point.on}.`
+  );
+}
+function renderRevisits(revisits) {
+  if (!revisits || revisits.eligible.length === 0 && revisits.done.length === 0) return "";
+  const gain = (g) => g === null ? "no score" : `${g >= 0 ? "+" : ""}${g.toPrecision(3)}`;
+  const lines = [];
+  if (revisits.eligible.length > 0) {
+    lines.push(
+      "These discards were judged against an incumbent that has since been replaced, so their verdict may no longer hold. Each may be revisited once: its change re-applied onto the incumbent and measured beside it."
+    );
+    for (const e of revisits.eligible)
+      lines.push(
+        `- #${e.iteration} (${gain(e.gain)} against #${e.against}): ${e.description.slice(0, 160)}`
+      );
+    if (revisits.canAsk)
+      lines.push(
+        "",
+        "To revisit one instead of proposing a change, write a line `revisit: #N` in your description file and change nothing else (any change you make is set aside)."
+      );
+  }
+  if (revisits.done.length > 0) {
+    lines.push("", "Revisited so far:");
+    for (const d of revisits.done)
+      lines.push(`- #${d.iteration} revisited #${d.of}: ${d.status} (${gain(d.gain)})`);
+  }
+  return section("Revisits", lines.join("\n").trim());
+}
+
 // action/agents/context/fmt.ts
 function fmt2(x) {
   if (!Number.isFinite(x)) return String(x);
   if (x === 0) return "0";
   const a = Math.abs(x);
   return a >= 1e3 || a < 1e-3 ? x.toPrecision(4) : String(Number(x.toPrecision(5)));
+}
+
+// action/agents/context/summarise-curve.ts
+var WINDOWS = 20;
+var BAND = 0.05;
+function summariseCurve(series) {
+  const { xs, ys } = series;
+  const n = ys.length;
+  const points = [0, 0.25, 0.5, 0.75, 1].map((q) => {
+    const i = Math.round(q * (n - 1));
+    return { x: xs[i], y: ys[i] };
+  });
+  let min = null;
+  for (let i = 0; i < n; i++) {
+    if (Number.isFinite(ys[i]) && (min === null || ys[i] < min.y)) min = { x: xs[i], y: ys[i] };
+  }
+  const bad = ys.findIndex((y) => !Number.isFinite(y));
+  const finite = bad < 0 ? n : bad;
+  const before = describeShape(xs.slice(0, finite), ys.slice(0, finite), series.x);
+  const shape = bad < 0 ? before : [
+    `diverged at ${series.x} ${fmtX(xs[bad])} (${ys[bad]})`,
+    before ? `before that: ${before}` : ""
+  ].filter(Boolean).join("; ");
+  return { name: series.name, x: series.x, count: n, points, min, shape };
+}
+function describeShape(xs, ys, xName) {
+  const n = ys.length;
+  if (n < 3) return "";
+  const s = smooth(ys, Math.max(1, Math.round(n / WINDOWS)));
+  let lo = 0;
+  let hi2 = 0;
+  for (let i = 1; i < n; i++) {
+    if (s[i] < s[lo]) lo = i;
+    if (s[i] > s[hi2]) hi2 = i;
+  }
+  const range = s[hi2] - s[lo];
+  const first = s[0];
+  const last = s[n - 1];
+  const window = Math.max(1, Math.round(n / WINDOWS));
+  const noise = median2(ys.slice(1).map((y, i) => Math.abs(y - ys[i]))) * 1.05 / Math.sqrt(window);
+  if (range <= 1e-12 * Math.max(1, Math.abs(first)) || range < 6 * noise) {
+    return "flat throughout (moves within its noise)";
+  }
+  const span = xs[n - 1] - xs[0];
+  const at = (i) => `${xName} ${fmtX(xs[i])}${span > 0 ? ` (${Math.round(100 * (xs[i] - xs[0]) / span)}% in)` : ""}`;
+  const far = s.findIndex((y) => Math.abs(y - first) > 0.25 * range);
+  const falling = s[far] < first;
+  const [verb, moving, extreme, best] = falling ? ["fell", "falling", "lowest", lo] : ["rose", "rising", "highest", hi2];
+  const gain = Math.abs(first - s[best]);
+  const givenBack = Math.abs(last - s[best]);
+  if (givenBack > 0.2 * gain && best < n - 1) {
+    const crossed = falling ? last > first : last < first;
+    return crossed ? `diverged after ${at(best)}: ${verb} to its ${extreme} there, then went back past where it started` : `${verb} to its ${extreme} at ${at(best)}, then went back ${Math.round(100 * givenBack / gain)}% of the way`;
+  }
+  const band = BAND * range;
+  const late = s[Math.floor(0.8 * (n - 1))];
+  if (Math.abs(late - last) > band && (falling ? last < late : last > late)) {
+    return `still ${moving} at the end`;
+  }
+  let flat = n - 1;
+  while (flat > 0 && Math.abs(s[flat - 1] - last) <= band) flat--;
+  return `${moving}, flat from ${at(flat)}`;
+}
+function smooth(ys, window) {
+  const half = Math.floor(window / 2);
+  const prefix = [0];
+  for (const y of ys) prefix.push(prefix.at(-1) + y);
+  return ys.map((_, i) => {
+    const a = Math.max(0, i - half);
+    const b = Math.min(ys.length, i + half + 1);
+    return (prefix[b] - prefix[a]) / (b - a);
+  });
+}
+function median2(values) {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+function fmtX(x) {
+  return Number.isInteger(x) ? String(x) : fmt2(x);
+}
+
+// action/agents/context/render-curves.ts
+var INTRO = "How the metrics the eval printed while it ran moved (each experiment's first run): start, quartiles, end, the lowest value, the shape.";
+function renderCurves(runs, metric2, max) {
+  if (runs.length === 0) return "";
+  const ordered = [...runs].sort(
+    (a, b) => Number(b.incumbent) - Number(a.incumbent) || a.iteration - b.iteration
+  );
+  for (const series of [Number.POSITIVE_INFINITY, 1]) {
+    for (let drop = 0; drop < ordered.length; drop++) {
+      const shown = [ordered[0], ...ordered.slice(1 + drop)];
+      const text2 = [INTRO, ...shown.map((r) => renderRun(r, metric2, series))].join("\n");
+      if (text2.length <= max) return text2;
+    }
+  }
+  return "";
+}
+function renderRun(run, metric2, series) {
+  const score = run.score !== null ? `, ${metric2}=${fmt2(run.score)}` : "";
+  const who = run.incumbent ? `${run.status}, the incumbent` : run.status;
+  const head = `- #${run.iteration} ${who}${score}: ${clip2(run.description, 80)}${run.partial ? " (a long log: its middle not read)" : ""}`;
+  return [head, ...run.series.slice(0, series).map((s) => `  ${renderSeries(s)}`)].join("\n");
+}
+function renderSeries(s) {
+  const points = s.points.map((p) => `${fmt2(p.y)} @${fmtX(p.x)}`).join(", ");
+  const low = s.min ? `; lowest ${fmt2(s.min.y)} @${fmtX(s.min.x)}` : "";
+  const axis = s.x === "line" ? "by line printed" : `by ${s.x}`;
+  return `${clip2(s.name, 40)} ${axis} (${s.count} points): ${points}${low}; ${s.shape}`;
 }
 
 // action/agents/context/keep-last.ts
@@ -24717,12 +25219,6 @@ function groupKey(description) {
   return words.slice(0, 2).join(" ") || "(no description)";
 }
 
-// action/agents/context/section.ts
-function section(title, body) {
-  return `## ${title}
-${body}`;
-}
-
 // action/agents/context/render-last-failure.ts
 var TAIL_CHARS = 1500;
 function renderLastFailure(results) {
@@ -24786,8 +25282,16 @@ function renderTask(input2) {
 }
 
 // action/agents/context/build-context.ts
-var SHARES = { files: 0.45, program: 0.15, recent: 0.12, notes: 0.1, digest: 0.18 };
-var PRIORITY = ["files", "program", "recent", "notes", "digest"];
+var SHARES = {
+  files: 0.4,
+  program: 0.15,
+  recent: 0.12,
+  curves: 0.05,
+  notes: 0.1,
+  digest: 0.18
+};
+var PRIORITY = ["files", "program", "recent", "curves", "notes", "digest"];
+var CURVES_TITLE = "Training curves (the eval's progress lines over time)";
 function buildContext(input2) {
   const task = renderTask(input2);
   const answer = renderAnswerFormat(input2);
@@ -24800,6 +25304,7 @@ function buildContext(input2) {
     files: input2.files.reduce((s, f) => s + f.text.length + f.path.length + 20, 0),
     program: input2.program.length,
     recent: recentRows.length * 160,
+    curves: input2.curves?.length ? renderCurves(input2.curves, input2.metric, Number.POSITIVE_INFINITY).length + CURVES_TITLE.length + 5 : 0,
     notes: input2.notes.length,
     digest: older.length * 90
   };
@@ -24821,11 +25326,13 @@ function buildContext(input2) {
       cutHead(input2.program.trim() || "(none given)", alloc.program)
     ),
     last,
+    renderBranch(input2.branch),
     section("Recent experiments (newest last)", renderRecent(recentRows, input2, alloc.recent)),
     input2.pending?.length ? section(
       "Being evaluated now (results not in yet; propose something else)",
       input2.pending.slice(-10).map((p) => `- ${p.description}`).join("\n")
     ) : "",
+    curvesSection(input2, alloc.curves - CURVES_TITLE.length - 5),
     older.length > 0 ? section(
       "Everything tried before (digest, do not repeat dead ends)",
       renderDigest(older, alloc.digest)
@@ -24843,6 +25350,174 @@ function buildContext(input2) {
   ];
   return `${sections.filter(Boolean).join("\n\n")}
 `;
+}
+function curvesSection(input2, max) {
+  const body = input2.curves?.length ? renderCurves(input2.curves, input2.metric, max) : "";
+  return body ? section(CURVES_TITLE, body) : "";
+}
+
+// action/agents/context/read-curves.ts
+import { lstat as lstat2, open as open3 } from "node:fs/promises";
+import { join } from "node:path";
+
+// action/agents/context/parse-curves.ts
+var MIN_POINTS = 5;
+var MAX_LINE = 2e3;
+var MAX_NAMES = 64;
+var MAX_POINTS = 2e5;
+var ANSI = /\u001b\[[0-9;?]*[A-Za-z]|\u001b\][^\u0007]*\u0007/g;
+var NAME2 = String.raw`[A-Za-z_][\w./-]{0,39}`;
+var NUMBER = String.raw`[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|NaN|inf|Inf|infinity|Infinity)`;
+var UNIT = "(?:%|[A-Za-z\xB5]{1,3}(?:/[A-Za-z]{1,3})?)?";
+var PAIR = new RegExp(
+  String.raw`(?<![\w./-])['"]?(${NAME2})['"]?\s*[:=]\s*(${NUMBER})${UNIT}(?![\w.:])`,
+  "g"
+);
+var SPACED = new RegExp(
+  String.raw`^(${NAME2}(?:\s+${NAME2}){0,2})\s+(${NUMBER})${UNIT}\s*(?:\([^()]*\))?$`
+);
+var SEGMENTS = /[|;\t]|,(?!\d{3}(?!\d))|:\s+(?=[A-Za-z_])/;
+var FRAME = /^(?:File "|at\s+\S+\s+\()/;
+var X_NAMES = /* @__PURE__ */ new Set([
+  "step",
+  "steps",
+  "iter",
+  "iters",
+  "iteration",
+  "it",
+  "epoch",
+  "global_step",
+  "update",
+  "round"
+]);
+function parseCurves(text2) {
+  const points = /* @__PURE__ */ new Map();
+  let ordinal = 0;
+  for (const raw of text2.replace(ANSI, "").split(/\r\n|\r|\n/)) {
+    if (raw.length > MAX_LINE) continue;
+    const line2 = raw.trim();
+    if (line2 === "" || FRAME.test(line2)) continue;
+    const pairs = pairsOf(line2);
+    if (pairs.length === 0) continue;
+    ordinal++;
+    const xPair = pairs.find((p) => X_NAMES.has(p.name.toLowerCase()));
+    const axis = xPair ? xPair.name.toLowerCase() : "line";
+    const x = xPair ? xPair.value : ordinal;
+    for (const p of pairs) {
+      if (p === xPair || p.name === "line") continue;
+      let list3 = points.get(p.name);
+      if (!list3) {
+        if (points.size >= MAX_NAMES) continue;
+        list3 = [];
+        points.set(p.name, list3);
+      }
+      if (list3.length < MAX_POINTS) list3.push({ axis, x, y: p.value });
+    }
+  }
+  const series = [];
+  for (const [name, list3] of points) {
+    const counts = /* @__PURE__ */ new Map();
+    for (const p of list3) counts.set(p.axis, (counts.get(p.axis) ?? 0) + 1);
+    const axis = [...counts].sort((a, b) => b[1] - a[1])[0][0];
+    const kept = list3.filter((p) => p.axis === axis);
+    if (kept.length < MIN_POINTS || kept.every((p) => Object.is(p.y, kept[0].y))) continue;
+    series.push({ name, x: axis, xs: kept.map((p) => p.x), ys: kept.map((p) => p.y) });
+  }
+  return series;
+}
+function pairsOf(line2) {
+  const out = [];
+  for (const m of line2.matchAll(PAIR))
+    out.push({ name: m[1], value: toNumber(m[2]), at: m.index });
+  let at = 0;
+  for (const segment2 of line2.split(SEGMENTS)) {
+    const trimmed = segment2.trim();
+    if (trimmed !== "" && !/[:=]/.test(trimmed)) {
+      const m = SPACED.exec(trimmed);
+      if (m) out.push({ name: m[1].replace(/\s+/g, " "), value: toNumber(m[2]), at });
+    }
+    at += segment2.length + 1;
+  }
+  return out.sort((a, b) => a.at - b.at);
+}
+function toNumber(text2) {
+  const t = text2.toLowerCase().replace(/^\+/, "").replace(/,/g, "");
+  if (t === "nan" || t === "-nan") return Number.NaN;
+  if (t === "inf" || t === "infinity") return Number.POSITIVE_INFINITY;
+  if (t === "-inf" || t === "-infinity") return Number.NEGATIVE_INFINITY;
+  return Number(t);
+}
+
+// action/agents/context/read-curves.ts
+var CANDIDATES = 3;
+var SERIES = 3;
+var HEAD_BYTES = 512 * 1024;
+var TAIL_BYTES = 1536 * 1024;
+var CLOCKS = /^(?:remaining|eta|elapsed|elapsed_time|time_left|time_remaining|wall_time)$/i;
+var SCORES = /loss|bpb|bpc|ppl|perplexity|acc|err|score|reward|f1|auc|bleu|rouge/i;
+async function readCurves(logsDir, history, metric2) {
+  const incumbent = history.findLast((r) => KEPT.has(r.status) && r.score !== null);
+  const candidates = history.filter((r) => r.iteration > 0 && r !== incumbent && EVALUATED.has(r.status)).slice(-CANDIDATES);
+  const rows = [...incumbent ? [incumbent] : [], ...candidates];
+  const runs = await Promise.all(
+    rows.map(async (row) => {
+      const log = await readLog(join(logsDir, `${row.iteration}-0.log`));
+      if (!log) return null;
+      const series = pickSeries(parseCurves(log.text), metric2).map(summariseCurve);
+      if (series.length === 0) return null;
+      return {
+        iteration: row.iteration,
+        status: row.status,
+        score: row.score,
+        description: row.description,
+        incumbent: row === incumbent,
+        partial: log.partial,
+        series
+      };
+    })
+  );
+  return runs.filter((r) => r !== null);
+}
+function logsDirOf(scratchDir) {
+  return join(scratchDir, "..", "..", "..", "logs");
+}
+function pickSeries(series, metric2) {
+  const rank = (name) => name.toLowerCase() === metric2.toLowerCase() ? 0 : SCORES.test(name) ? 1 : 2;
+  return series.filter((s) => !CLOCKS.test(s.name)).map((s, i) => ({ s, i })).sort((a, b) => rank(a.s.name) - rank(b.s.name) || a.i - b.i).slice(0, SERIES).map(({ s }) => s);
+}
+async function readLog(path) {
+  const st = await lstat2(path).catch(() => null);
+  if (!st?.isFile()) return null;
+  const handle = await open3(path, "r").catch(() => null);
+  if (!handle) return null;
+  try {
+    const size = (await handle.stat()).size;
+    if (size <= HEAD_BYTES + TAIL_BYTES) {
+      const whole = Buffer.alloc(size);
+      const { bytesRead } = await handle.read(whole, 0, size, 0);
+      return { text: whole.subarray(0, bytesRead).toString("utf8"), partial: false };
+    }
+    const head = Buffer.alloc(HEAD_BYTES);
+    const tail = Buffer.alloc(TAIL_BYTES);
+    await handle.read(head, 0, HEAD_BYTES, 0);
+    await handle.read(tail, 0, TAIL_BYTES, size - TAIL_BYTES);
+    const headText = head.toString("utf8");
+    const tailText = tail.toString("utf8");
+    const text2 = `${headText.slice(0, lastBreak(headText))}
+${tailText.slice(firstBreak(tailText))}`;
+    return { text: text2, partial: true };
+  } catch {
+    return null;
+  } finally {
+    await handle.close();
+  }
+}
+function lastBreak(text2) {
+  return Math.max(text2.lastIndexOf("\n"), text2.lastIndexOf("\r"), 0);
+}
+function firstBreak(text2) {
+  const breaks = [text2.indexOf("\n"), text2.indexOf("\r")].filter((i) => i >= 0);
+  return breaks.length > 0 ? Math.min(...breaks) : text2.length;
 }
 
 // action/agents/line.ts
@@ -24867,20 +25542,21 @@ function lineBrief(line2) {
 async function readTargets(context) {
   const files = await Promise.all(
     context.targetFiles.map(async (path) => {
-      const text2 = await readFile(join(context.worktree, path), "utf8").catch(() => null);
+      const text2 = await readFile(join2(context.worktree, path), "utf8").catch(() => null);
       return text2 === null || text2.includes("\0") ? null : { path, text: text2 };
     })
   );
   return files.filter((f) => f !== null);
 }
 async function promptFor(context, protocol, maxChars, files) {
-  const text2 = await readFile(join(context.worktree, context.config.instructions), "utf8").catch(
+  const text2 = await readFile(join2(context.worktree, context.config.instructions), "utf8").catch(
     () => ""
   );
   const own2 = programForLine(text2, context.line);
   const program = context.line ? `${lineBrief(context.line)}
 
 ${own2}` : own2;
+  const curves2 = await readCurves(logsDirOf(context.scratchDir), context.history, context.metric);
   return buildContext({
     metric: context.metric,
     goal: context.goal,
@@ -24892,6 +25568,8 @@ ${own2}` : own2;
     notes: context.notes,
     ...context.pending?.length ? { pending: context.pending } : {},
     ...context.imported?.length ? { imported: context.imported } : {},
+    ...curves2.length ? { curves: curves2 } : {},
+    ...context.branch ? { branch: context.branch } : {},
     budget: context.budget,
     maxChars,
     protocol
@@ -24905,7 +25583,7 @@ async function pruneScratch(dir, iteration, keep = 20) {
   const old = iteration - keep;
   if (old < 1) return;
   for (const name of [`prompt-${old}.md`, `answer-${old}.md`, `agent-${old}.log`])
-    await rm2(join(dir, name), { force: true });
+    await rm2(join2(dir, name), { force: true });
 }
 
 // action/agents/api-agent.ts
@@ -24982,7 +25660,7 @@ function createApiAgent(config2) {
         config2.context_chars,
         files
       );
-      await writeFile2(join2(context.scratchDir, `prompt-${context.iteration}.md`), prompt);
+      await writeFile2(join3(context.scratchDir, `prompt-${context.iteration}.md`), prompt);
       await pruneScratch(context.scratchDir, context.iteration);
       const result = await postJson({
         url: api.url,
@@ -24999,7 +25677,7 @@ function createApiAgent(config2) {
         ...reply.usage ? { usage: reply.usage } : {}
       };
       await writeFile2(
-        join2(context.scratchDir, `answer-${context.iteration}.md`),
+        join3(context.scratchDir, `answer-${context.iteration}.md`),
         context.redact(reply.text)
       );
       if (!reply.text.trim()) {
@@ -25032,7 +25710,7 @@ function createApiAgent(config2) {
       if (!applied.ok)
         return { ok: false, error: `edit rejected: ${applied.reason}`, ...spent, ...notes };
       for (const [path, text2] of applied.files) {
-        const full = join2(context.worktree, path);
+        const full = join3(context.worktree, path);
         await mkdir2(dirname(full), { recursive: true });
         await writeFile2(full, text2);
       }
@@ -25288,12 +25966,12 @@ function cliProgram(config2) {
 
 // action/agents/cli-agent/create-cli-agent.ts
 import { readFile as readFile3, rm as rm3, writeFile as writeFile3 } from "node:fs/promises";
-import { join as join3 } from "node:path";
+import { join as join4 } from "node:path";
 
 // action/eval/read-tail.ts
-import { open as open3 } from "node:fs/promises";
+import { open as open4 } from "node:fs/promises";
 async function readEnd(path, maxBytes) {
-  const handle = await open3(path, "r").catch(() => void 0);
+  const handle = await open4(path, "r").catch(() => void 0);
   if (!handle) return "";
   try {
     const { size } = await handle.stat();
@@ -25484,11 +26162,11 @@ function createCliAgent(config2) {
     async propose(context) {
       const dir = context.scratchDir;
       const files = {
-        prompt: join3(dir, "prompt.md"),
-        description: join3(dir, "description.txt"),
-        notes: join3(dir, "notes.md"),
-        usage: join3(dir, "usage.json"),
-        log: join3(dir, `agent-${context.iteration}.log`)
+        prompt: join4(dir, "prompt.md"),
+        description: join4(dir, "description.txt"),
+        notes: join4(dir, "notes.md"),
+        usage: join4(dir, "usage.json"),
+        log: join4(dir, `agent-${context.iteration}.log`)
       };
       const prompt = await promptFor(
         context,
@@ -25575,7 +26253,7 @@ function createCliAgent(config2) {
 
 // action/agents/search-agent.ts
 import { readFile as readFile4, writeFile as writeFile4 } from "node:fs/promises";
-import { join as join4 } from "node:path";
+import { join as join5 } from "node:path";
 
 // action/util/random.ts
 function createRandom(seed) {
@@ -25723,7 +26401,7 @@ function createSearchAgent(options) {
       const files = await Promise.all(
         context.targetFiles.map(async (path) => ({
           path,
-          text: await readFile4(join4(context.worktree, path), "utf8")
+          text: await readFile4(join5(context.worktree, path), "utf8")
         }))
       );
       const params = findParameters(files, options.exclude);
@@ -25757,7 +26435,7 @@ function createSearchAgent(options) {
       const file2 = files.find((f) => f.path === p.path);
       const text2 = formatLike(p.raw, move.to);
       await writeFile4(
-        join4(context.worktree, p.path),
+        join5(context.worktree, p.path),
         file2.text.slice(0, p.offset) + text2 + file2.text.slice(p.offset + p.raw.length)
       );
       return {
@@ -25806,7 +26484,7 @@ function agentProblem(config2, env) {
   }
 }
 function findProgram(program, path) {
-  const candidates = program.includes("/") ? [isAbsolute(program) ? program : join5(process.cwd(), program)] : path.split(delimiter).filter(Boolean).map((dir) => join5(dir, program));
+  const candidates = program.includes("/") ? [isAbsolute(program) ? program : join6(process.cwd(), program)] : path.split(delimiter).filter(Boolean).map((dir) => join6(dir, program));
   return candidates.some((c) => {
     try {
       accessSync(c, constants3.X_OK);
@@ -25903,6 +26581,181 @@ function budgetLeft(budget, rows, state) {
 }
 function totalCost(rows) {
   return rows.reduce((s, r) => s + (r.cost_usd || 0), 0);
+}
+
+// action/strategy/bandit.ts
+function ucb1(arms) {
+  if (arms.length === 0) throw new Error("ucb1 needs at least one arm");
+  const total = arms.reduce((n, a) => n + a.pulls, 0);
+  const scored = arms.map((a) => {
+    const mean2 = a.pulls > 0 ? a.reward / a.pulls : 0;
+    const bound = a.pulls > 0 ? mean2 + Math.sqrt(2 * Math.log(Math.max(1, total)) / a.pulls) : Infinity;
+    return { ...a, mean: mean2, bound };
+  });
+  let pick2 = scored[0];
+  for (const s of scored) if (s.bound > pick2.bound) pick2 = s;
+  return { pick: pick2, scored };
+}
+function rewardOf(gain, scale) {
+  if (gain === null || !Number.isFinite(gain)) return 0;
+  const s = scale > 0 ? scale : 1;
+  return Math.min(1, Math.max(0, 0.5 + gain / (4 * s)));
+}
+
+// action/strategy/branch-points.ts
+function branchPoints(rows, incumbent, goal, count) {
+  const sign = goal === "maximize" ? 1 : -1;
+  const incumbentKey = rows.find((r) => r.iteration === incumbent.iteration)?.content_key;
+  const byContent = /* @__PURE__ */ new Map();
+  let current = null;
+  for (const r of rows) {
+    const judgedAgainst = r.against ?? current;
+    const isKept = KEPT.has(r.status) && r.score !== null;
+    if (isKept) current = r.iteration;
+    if (r.iteration === incumbent.iteration || r.score === null || !r.commit_full) continue;
+    if (!isKept && r.status !== "discard") continue;
+    if (r.content_key !== void 0 && r.content_key === incumbentKey) continue;
+    const paired = !isKept && judgedAgainst === incumbent.iteration && r.delta !== null;
+    const point = {
+      iteration: r.iteration,
+      commit: r.commit_full,
+      kind: isKept ? "kept" : "near-miss",
+      gain: paired ? sign * r.delta : sign * (r.score - incumbent.score),
+      measured: paired ? "paired" : "unpaired"
+    };
+    const key = r.content_key ?? `#${r.iteration}`;
+    const seen = byContent.get(key);
+    if (!seen || point.gain >= seen.gain) byContent.set(key, point);
+  }
+  return [...byContent.values()].sort((a, b) => b.gain - a.gain || b.iteration - a.iteration).slice(0, count);
+}
+
+// action/strategy/revisit.ts
+function revisitable(rows, incumbent, goal, taken = /* @__PURE__ */ new Set()) {
+  const sign = goal === "maximize" ? 1 : -1;
+  const done = new Set(rows.flatMap((r) => r.revisit_of === void 0 ? [] : [r.revisit_of]));
+  const out = [];
+  let current = null;
+  for (const r of rows) {
+    const judgedAgainst = r.against ?? current;
+    if (KEPT.has(r.status) && r.score !== null) current = r.iteration;
+    if (r.status !== "discard" || !r.commit_full || r.revisit_of !== void 0) continue;
+    if (judgedAgainst === null || judgedAgainst === incumbent) continue;
+    if (done.has(r.iteration) || taken.has(r.iteration)) continue;
+    out.push({
+      iteration: r.iteration,
+      commit: r.commit_full,
+      against: judgedAgainst,
+      gain: r.delta === null ? null : sign * r.delta,
+      description: r.description
+    });
+  }
+  const rank = (p) => p.gain ?? Number.NEGATIVE_INFINITY;
+  return out.sort((a, b) => rank(b) - rank(a) || b.iteration - a.iteration);
+}
+function revisitsDone(rows, goal) {
+  const sign = goal === "maximize" ? 1 : -1;
+  return rows.flatMap(
+    (r) => r.revisit_of === void 0 ? [] : [
+      {
+        iteration: r.iteration,
+        of: r.revisit_of,
+        status: r.status,
+        gain: r.delta === null ? null : sign * r.delta
+      }
+    ]
+  );
+}
+function revisitAsked(description) {
+  const m = /^\s*revisit:?\s*#(\d+)\s*$/im.exec(description);
+  return m ? Number(m[1]) : null;
+}
+
+// action/strategy/strategy.ts
+var ON_INCUMBENT = { on: null };
+
+// action/strategy/branch.ts
+function branchStrategy(settings) {
+  return {
+    name: "branch",
+    revisits: true,
+    pick(state) {
+      const { rows, incumbent, goal, scale } = state;
+      const lastKept2 = rows.findLastIndex((r) => KEPT.has(r.status) && r.score !== null);
+      const since = rows.slice(lastKept2 + 1);
+      if (since.length < settings.stall) return ON_INCUMBENT;
+      const points = branchPoints(rows, incumbent, goal, settings.points);
+      const revisiting = state.revisiting ?? [];
+      const revisit2 = revisitable(rows, incumbent.iteration, goal, new Set(revisiting))[0];
+      if (points.length === 0 && !revisit2) return ON_INCUMBENT;
+      const sign = goal === "maximize" ? 1 : -1;
+      const arms = [
+        ...points.map((p) => ({ key: p.iteration, pulls: 0, reward: 0 })),
+        ...revisit2 ? [{ key: REVISIT, pulls: 0, reward: 0 }] : [],
+        { key: null, pulls: 0, reward: 0 }
+      ];
+      const armOf = new Map(arms.map((a) => [a.key, a]));
+      for (const r of since) {
+        const arm = armOf.get(r.revisit_of !== void 0 ? REVISIT : r.proposed_on ?? null);
+        if (!arm) continue;
+        arm.pulls++;
+        const scored = EVALUATED.has(r.status) && r.status !== "duplicate" && r.delta !== null;
+        arm.reward += rewardOf(scored ? sign * r.delta : null, scale);
+      }
+      for (const on of state.pending) {
+        const arm = armOf.get(on);
+        if (arm) arm.pulls++;
+      }
+      const revisitArm = armOf.get(REVISIT);
+      if (revisitArm) revisitArm.pulls += revisiting.length;
+      const { pick: pick2 } = ucb1(arms);
+      const stalled = `no keep in the last ${since.length} experiments (strategy.stall ${settings.stall})`;
+      const figures = pick2.pulls === 0 ? `not yet ${pick2.key === REVISIT ? "tried" : "proposed on"} since the last keep` : `UCB1: mean reward ${pick2.mean.toFixed(2)} over ${pick2.pulls} ${pick2.key === REVISIT ? "revisit" : "proposal"}(s), bound ${pick2.bound.toFixed(2)}`;
+      if (pick2.key === REVISIT) {
+        const r = revisit2;
+        const gain = r.gain === null ? "no delta" : `${change(r.gain, sign)} against it`;
+        return {
+          on: null,
+          why: `${stalled}: revisiting #${r.iteration} (discarded against #${r.against}, ${gain}; the incumbent is now #${incumbent.iteration}; ${figures})`,
+          points,
+          revisit: r
+        };
+      }
+      if (pick2.key === null)
+        return {
+          on: null,
+          why: `${stalled}: proposing on the incumbent #${incumbent.iteration}, ahead of the branch points (${figures})`,
+          points
+        };
+      const point = points.find((p) => p.iteration === pick2.key);
+      const gap = `${change(point.gain, sign)} against the incumbent #${incumbent.iteration}, ${point.measured === "paired" ? "measured beside it" : "its mean less the incumbent's, measured at different times"}`;
+      const why = `${stalled}: proposing on #${point.iteration} (${point.kind === "kept" ? "an earlier incumbent" : "a near-miss"}, ${gap}; ${figures})`;
+      return { on: point, why, points };
+    }
+  };
+}
+var REVISIT = "revisit";
+function change(gain, sign) {
+  const delta = sign * gain;
+  const size = Number(Math.abs(delta).toPrecision(3));
+  return `${delta >= 0 ? "+" : "\u2212"}${size} (${gain >= 0 ? "better" : "worse"})`;
+}
+
+// action/strategy/climb.ts
+var climb = {
+  name: "climb",
+  pick: () => ON_INCUMBENT
+};
+
+// action/strategy/create-strategy.ts
+function createStrategy(config2) {
+  const s = config2.strategy;
+  return s.use === "branch" ? branchStrategy({ stall: s.stall, points: s.points }) : climb;
+}
+function gainScale(header, incumbentScore) {
+  if (header?.noise) return header.noise;
+  if (header?.min_delta) return header.min_delta;
+  return Math.abs(incumbentScore) / 100 || 1;
 }
 
 // action/decide/config-changes.ts
@@ -26013,6 +26866,9 @@ function buildResultRow(tag, iteration, guardName, verdict, proposal, timestamp)
     ...verdict.linesDelta !== void 0 ? { lines_delta: verdict.linesDelta } : {},
     ...verdict.printedTwice?.length ? { printed_twice: verdict.printedTwice } : {},
     ...verdict.nondeterministic ? { nondeterministic: true } : {},
+    ...verdict.screen ? { screen: verdict.screen } : {},
+    ...verdict.cheap ? { cheap: verdict.cheap } : {},
+    ...verdict.cheapStopped ? { cheap_stopped: verdict.cheapStopped } : {},
     ...verdict.runsOn?.length ? { runs_on: verdict.runsOn } : {}
   };
   if (verdict.key) row.content_key = verdict.key;
@@ -26065,7 +26921,7 @@ function roundEvidence(e) {
 // action/engine/fingerprint.ts
 import { createHash } from "node:crypto";
 import { glob, readFile as readFile5 } from "node:fs/promises";
-import { join as join6 } from "node:path";
+import { join as join7 } from "node:path";
 async function hashFrozen(root, globs) {
   const hashes = {};
   if (globs.length === 0) return hashes;
@@ -26075,9 +26931,9 @@ async function hashFrozen(root, globs) {
     withFileTypes: true,
     exclude: (d) => d.name === ".git"
   })) {
-    if (entry.isFile()) paths.push(join6(entry.parentPath, entry.name).slice(root.length + 1));
+    if (entry.isFile()) paths.push(join7(entry.parentPath, entry.name).slice(root.length + 1));
   }
-  for (const path of paths.sort()) hashes[path] = await hashFile(join6(root, path));
+  for (const path of paths.sort()) hashes[path] = await hashFile(join7(root, path));
   return hashes;
 }
 async function hashFile(path) {
@@ -26105,8 +26961,8 @@ async function contentKeyOf(paths, read) {
 // action/engine/agent-checkout.ts
 import { createHash as createHash2 } from "node:crypto";
 import { readdirSync as readdirSync4 } from "node:fs";
-import { lstat as lstat2, mkdir as mkdir3, readFile as readFile6, readlink as readlink2 } from "node:fs/promises";
-import { join as join8 } from "node:path";
+import { lstat as lstat3, mkdir as mkdir3, readFile as readFile6, readlink as readlink2 } from "node:fs/promises";
+import { join as join9 } from "node:path";
 
 // action/engine/materialise.ts
 import {
@@ -26117,7 +26973,7 @@ import {
   symlinkSync,
   writeFileSync as writeFileSync2
 } from "node:fs";
-import { dirname as dirname2, join as join7 } from "node:path";
+import { dirname as dirname2, join as join8 } from "node:path";
 
 // action/engine/remove-tree.ts
 import { randomBytes } from "node:crypto";
@@ -26207,7 +27063,7 @@ var TreeDir = class {
     return this.#wanted ? this.#prune(this.#wanted) : 0;
   }
   #write(entry, bytes) {
-    const path = join7(this.dir, entry.path);
+    const path = join8(this.dir, entry.path);
     const place = () => {
       removeTree(path);
       mkdirSync(dirname2(path), { recursive: true });
@@ -26217,7 +27073,7 @@ var TreeDir = class {
     try {
       place();
     } catch {
-      for (let d = dirname2(entry.path); d !== "."; d = dirname2(d)) chmodQuiet(join7(this.dir, d));
+      for (let d = dirname2(entry.path); d !== "."; d = dirname2(d)) chmodQuiet(join8(this.dir, d));
       chmodQuiet(this.dir);
       place();
     }
@@ -26241,7 +27097,7 @@ var TreeDir = class {
   #intact(entry) {
     const was = this.#written.get(entry.path);
     if (!was || was.sha !== entry.sha || was.mode !== entry.mode) return false;
-    const st = lstatQuiet(join7(this.dir, entry.path), true);
+    const st = lstatQuiet(join8(this.dir, entry.path), true);
     return st !== null && Number(st.ino) === was.ino && Number(st.size) === was.size && st.mtimeNs === was.mtimeNs && st.ctimeNs === was.ctimeNs;
   }
   /**
@@ -26258,7 +27114,7 @@ var TreeDir = class {
     const stack = [""];
     while (stack.length > 0) {
       const rel = stack.pop();
-      const here = Buffer.from(rel ? join7(this.dir, rel) : this.dir);
+      const here = Buffer.from(rel ? join8(this.dir, rel) : this.dir);
       let entries;
       try {
         entries = readdirSync3(here, { withFileTypes: true, encoding: "buffer" });
@@ -26318,19 +27174,19 @@ var AgentCheckout = class {
   stores;
   /** The object store the scratch repository reads, once prepared with git; null without. */
   objects = null;
-  constructor(root, stores = join8(root, "..", "..", "agent-objects")) {
+  constructor(root, stores = join9(root, "..", "..", "agent-objects")) {
     this.root = root;
     this.stores = stores;
-    this.scratch = join8(root, "scratch");
-    this.pidFile = join8(root, "agent.pid");
-    this.#tree = new TreeDir(join8(root, "work"));
+    this.scratch = join9(root, "scratch");
+    this.pidFile = join9(root, "agent.pid");
+    this.#tree = new TreeDir(join9(root, "work"));
   }
   get dir() {
     return this.#tree.dir;
   }
   /** A clean copy of `commit`; with `withGit`, a private repository whose HEAD is that commit. */
   async prepare(repo, commit, withGit) {
-    removeTree(join8(this.dir, ".git"));
+    removeTree(join9(this.dir, ".git"));
     await this.#tree.materialise(repo, commit, isRecord);
     this.#entries = (await repo.lsTree(commit)).filter((e) => !isRecord(e.path));
     await mkdir3(this.scratch, { recursive: true });
@@ -26360,7 +27216,7 @@ var AgentCheckout = class {
       const rel = stack.pop();
       let entries;
       try {
-        entries = readdirSync4(Buffer.from(rel ? join8(this.dir, rel) : this.dir), {
+        entries = readdirSync4(Buffer.from(rel ? join9(this.dir, rel) : this.dir), {
           withFileTypes: true,
           encoding: "buffer"
         });
@@ -26384,8 +27240,8 @@ var AgentCheckout = class {
         seen.add(path);
         const was = before.get(path);
         if (was && this.#tree.untouched(path, was.sha, was.mode)) continue;
-        const change = await readChange(join8(this.dir, path), path, was);
-        if (change) changes.push(change);
+        const change2 = await readChange(join9(this.dir, path), path, was);
+        if (change2) changes.push(change2);
       }
     }
     for (const [path] of before) {
@@ -26395,15 +27251,15 @@ var AgentCheckout = class {
   }
   /** The bytes of a file of the checkout as it is now (null: not a regular file). */
   async read(path) {
-    const st = await lstat2(join8(this.dir, path)).catch(() => null);
-    return st?.isFile() ? readFile6(join8(this.dir, path)) : null;
+    const st = await lstat3(join9(this.dir, path)).catch(() => null);
+    return st?.isFile() ? readFile6(join9(this.dir, path)) : null;
   }
 };
 function isRecord(path) {
   return path.startsWith(".autoexp/");
 }
 async function readChange(full, path, was) {
-  const st = await lstat2(full);
+  const st = await lstat3(full);
   const kind = was ? "modified" : "added";
   if (st.isSymbolicLink()) {
     const link3 = await readlink2(full);
@@ -26431,7 +27287,7 @@ function recheckQueue(log) {
 
 // action/engine/reapply.ts
 import { mkdir as mkdir4, rm as rm4, writeFile as writeFile5 } from "node:fs/promises";
-import { join as join9 } from "node:path";
+import { join as join10 } from "node:path";
 
 // action/git/command.ts
 var text = (stdout) => stdout;
@@ -26527,36 +27383,36 @@ async function reapply(ctx, origin, checkout) {
     (c) => ctx.isTarget(c.path) && (c.file === null || c.file.type === "file")
   );
   const baseBlobs = await repo.readBlobs(ours.flatMap((c) => before.get(c.path)?.sha ?? []));
-  const temp = join9(checkout.root, "merge");
+  const temp = join10(checkout.root, "merge");
   await rm4(temp, { recursive: true, force: true });
   await mkdir4(temp, { recursive: true });
   const conflicts = [];
-  for (const change of ours) {
-    const was = before.get(change.path);
+  for (const change2 of ours) {
+    const was = before.get(change2.path);
     const base = was ? baseBlobs.get(was.sha) ?? null : null;
-    const theirs = await checkout.read(change.path);
-    const mine = change.file?.type === "file" ? change.file.content : null;
-    const target = join9(checkout.dir, change.path);
+    const theirs = await checkout.read(change2.path);
+    const mine = change2.file?.type === "file" ? change2.file.content : null;
+    const target = join10(checkout.dir, change2.path);
     if (same(theirs, base)) {
       if (mine === null) await rm4(target, { force: true });
       else {
-        await mkdir4(join9(target, ".."), { recursive: true });
+        await mkdir4(join10(target, ".."), { recursive: true });
         await writeFile5(target, mine);
       }
     } else if (same(theirs, mine)) {
     } else if (mine === null || base === null || theirs === null) {
-      conflicts.push(change.path);
+      conflicts.push(change2.path);
     } else if (mergeLines(base.toString(), mine.toString(), theirs.toString()) !== null) {
       await writeFile5(target, mergeLines(base.toString(), mine.toString(), theirs.toString()));
     } else {
-      const files = ["ours", "base", "theirs"].map((n) => join9(temp, n));
+      const files = ["ours", "base", "theirs"].map((n) => join10(temp, n));
       await Promise.all([
         writeFile5(files[0], mine),
         writeFile5(files[1], base),
         writeFile5(files[2], theirs)
       ]);
       const merged = await repo.run(mergeFile(files[0], files[1], files[2]));
-      if (merged === null) conflicts.push(change.path);
+      if (merged === null) conflicts.push(change2.path);
       else await writeFile5(target, merged);
     }
   }
@@ -26578,27 +27434,55 @@ function takeRecheck(ctx) {
   return next;
 }
 async function recheck(ctx, candidate, checkout, queued) {
+  const description = `re-check of #${queued.iteration}, a parallel line's keep: ${queued.description}`;
+  const { changed, ...rest } = await reapplied(ctx, candidate, checkout, queued.commit_full);
+  const said = changed ? description : `${description} ${rest.conflict}`;
+  ctx.emit({ type: "notice", message: `#${candidate.iteration}: ${said}` });
+  return {
+    ...candidate,
+    proposal: { ok: true, description: said },
+    agentSeconds: 0,
+    targetPaths: rest.targetPaths,
+    changes: rest.changes,
+    recheckOf: queued.iteration
+  };
+}
+var REVISITS = /* @__PURE__ */ new WeakMap();
+function revisitsTaken(ctx) {
+  const taken = REVISITS.get(ctx) ?? /* @__PURE__ */ new Set();
+  REVISITS.set(ctx, taken);
+  return taken;
+}
+async function revisit(ctx, candidate, checkout, choice, asked) {
+  const point = choice.revisit;
+  const by = asked ? "asked for by the agent" : "picked by strategy branch";
+  const description = `revisit of #${point.iteration} (discarded against #${point.against}; ${by}) onto #${candidate.parent.iteration}: ${point.description}`;
+  const { changed, ...rest } = await reapplied(ctx, candidate, checkout, point.commit);
+  const said = !changed ? `${description} ${rest.conflict}` : rest.changes.length === 0 ? `${description} (the incumbent already holds this change)` : description;
+  ctx.emit({ type: "notice", message: `#${candidate.iteration}: ${said}` });
+  return {
+    ...candidate,
+    proposal: { ...asked ?? { ok: true }, description: said },
+    agentSeconds: asked ? candidate.agentSeconds : 0,
+    targetPaths: rest.targetPaths,
+    changes: rest.changes,
+    branch: choice
+  };
+}
+async function reapplied(ctx, candidate, checkout, commit) {
   const repo = ctx.store.repo;
-  const commit = queued.commit_full;
   const before = await repo.resolve(`${commit}^`);
   const changes = before ? await changesBetween(ctx, before, commit) : [];
   const parent = candidate.parent;
   await checkout.prepare(repo, parent.commit, ctx.agentGit);
   const targetPaths = (await repo.lsTree(parent.commit)).map((e) => e.path).filter((p) => ctx.isTarget(p) && !isRecord(p));
-  let description = `re-check of #${queued.iteration}, a parallel line's keep: ${queued.description}`;
   const conflicts = before ? await reapply(ctx, { parent: { ...parent, commit: before }, changes }, checkout) : ["(its commit has no parent)"];
-  if (conflicts.length > 0) {
-    await checkout.prepare(repo, parent.commit, ctx.agentGit);
-    description += ` (no longer applies onto #${parent.iteration}: ${conflicts.join(", ")} changed under it)`;
-  }
-  ctx.emit({ type: "notice", message: `#${candidate.iteration}: ${description}` });
+  if (conflicts.length > 0) await checkout.prepare(repo, parent.commit, ctx.agentGit);
   return {
-    ...candidate,
-    proposal: { ok: true, description },
-    agentSeconds: 0,
+    changed: conflicts.length === 0,
+    conflict: `(no longer applies onto #${parent.iteration}: ${conflicts.join(", ")} changed under it)`,
     targetPaths,
-    changes: await checkout.changes(),
-    recheckOf: queued.iteration
+    changes: await checkout.changes()
   };
 }
 async function changesBetween(ctx, before, commit) {
@@ -26622,18 +27506,30 @@ async function changesBetween(ctx, before, commit) {
 }
 
 // action/engine/propose.ts
-async function propose(ctx, candidate, checkout, turns) {
+async function propose(ctx, candidate, turns) {
   const { iteration, parent } = candidate;
+  const { checkout } = candidate.lease;
   ctx.stopGate?.check(`the agent's proposal for #${iteration}`);
   const queued = takeRecheck(ctx);
-  if (queued) return recheck(ctx, candidate, checkout, queued);
-  await checkout.prepare(ctx.store.repo, parent.commit, ctx.agentGit);
-  const targetPaths = (await ctx.store.repo.lsTree(parent.commit)).map((e) => e.path).filter((p) => ctx.isTarget(p) && !isRecord(p));
+  if (queued) {
+    const { branch, ...onIncumbent } = candidate;
+    if (branch?.revisit) revisitsTaken(ctx).delete(branch.revisit.iteration);
+    return recheck(ctx, onIncumbent, checkout, queued);
+  }
+  if (candidate.branch?.revisit)
+    return revisit(ctx, candidate, checkout, {
+      ...candidate.branch,
+      revisit: candidate.branch.revisit
+    });
+  const point = candidate.branch?.on ?? null;
+  const start = point?.commit ?? parent.commit;
+  await checkout.prepare(ctx.store.repo, start, ctx.agentGit);
+  const targetPaths = (await ctx.store.repo.lsTree(start)).map((e) => e.path).filter((p) => ctx.isTarget(p) && !isRecord(p));
   const log = ctx.store.log;
   const history = log.results.slice(0, candidate.historyLength);
   const started = performance.now();
   let proposal;
-  const agentKey = `agent ${candidate.checkout ?? 0}`;
+  const agentKey = candidate.lease.name;
   ctx.stopGate?.enter(agentKey, `the agent's proposal for #${iteration}`, "agent");
   try {
     proposal = await ctx.agent.propose({
@@ -26655,6 +27551,7 @@ async function propose(ctx, candidate, checkout, turns) {
       ...ctx.launchAgent ? { launch: ctx.launchAgent } : {},
       env: ctx.agentEnv,
       ...ctx.line ? { line: ctx.line } : {},
+      ...branchContext(ctx, candidate, history),
       redact: ctx.redact,
       notes: candidate.notesBefore,
       budget: budgetLeft(ctx.config.budget, log.results, {
@@ -26677,29 +27574,76 @@ async function propose(ctx, candidate, checkout, turns) {
   if (proposal.ok && proposal.exhausted) {
     const turn = proposal.waiting && candidate.pending?.length ? await turns?.wait(candidate.iteration) : null;
     if (!turn) return { kind: "exhausted", reason: proposal.description };
-    const again = await propose(
-      ctx,
-      {
-        ...candidate,
-        parent: turn.parent,
-        base: turn.base,
-        historyLength: turn.historyLength,
-        notesBefore: turn.notes,
-        pending: []
-      },
-      checkout
-    );
+    const again = await propose(ctx, {
+      ...candidate,
+      parent: turn.parent,
+      base: turn.base,
+      historyLength: turn.historyLength,
+      notesBefore: turn.notes,
+      pending: []
+    });
     return "kind" in again ? again : { ...again, agentSeconds: round(agentSeconds + again.agentSeconds) };
   }
   const notes = proposal.notes !== void 0 && proposal.notes !== candidate.notesBefore ? proposal.notes : void 0;
+  const asked = proposal.ok && ctx.strategy?.revisits ? revisitAsked(proposal.description) : null;
+  if (asked !== null && proposal.ok) {
+    const eligible = revisitable(log.results, parent.iteration, ctx.goal, revisitsTaken(ctx));
+    const granted = eligible.find((p) => p.iteration === asked);
+    if (granted) {
+      revisitsTaken(ctx).add(asked);
+      const { branch: _, ...onIncumbent } = candidate;
+      return revisit(
+        ctx,
+        { ...onIncumbent, agentSeconds, ...notes !== void 0 ? { notes } : {} },
+        checkout,
+        { on: null, why: "asked for by the agent", revisit: granted },
+        proposal
+      );
+    }
+    const why = `the agent asked to revisit #${asked}, which is not a discard judged against an earlier incumbent and not yet revisited: its own change (if any) is evaluated instead`;
+    ctx.emit({ type: "notice", message: `#${iteration}: ${why}` });
+  }
   return {
     ...candidate,
     proposal,
     agentSeconds,
     targetPaths,
-    changes: await checkout.changes(),
+    changes: await withPoint(ctx, await checkout.changes(), point?.commit ?? null, parent.commit),
     ...notes !== void 0 ? { notes } : {}
   };
+}
+function branchContext(ctx, candidate, history) {
+  const { parent } = candidate;
+  const point = candidate.branch?.on ?? null;
+  const placed = point && candidate.branch?.why ? {
+    on: point.iteration,
+    kind: point.kind,
+    description: history.find((r) => r.iteration === point.iteration)?.description ?? "",
+    why: candidate.branch.why
+  } : null;
+  const eligible = ctx.strategy?.revisits ? revisitable(history, parent.iteration, ctx.goal, revisitsTaken(ctx)).slice(0, 5) : [];
+  const done = ctx.strategy?.revisits ? revisitsDone(history, ctx.goal).slice(-5) : [];
+  if (!placed && eligible.length === 0 && done.length === 0) return {};
+  const use = ctx.config.agent.use;
+  return {
+    branch: {
+      incumbent: parent.iteration,
+      ...placed ? { point: placed } : {},
+      ...eligible.length > 0 || done.length > 0 ? {
+        revisits: {
+          eligible,
+          done,
+          canAsk: use !== "openai" && use !== "anthropic" && use !== "search"
+        }
+      } : {}
+    }
+  };
+}
+async function withPoint(ctx, changes, point, incumbent) {
+  if (point === null || changes.length === 0) return changes;
+  const own2 = new Set(changes.map((c) => c.path));
+  const carried = (await changesBetween(ctx, incumbent, point)).filter((c) => !own2.has(c.path));
+  return [...changes, ...carried].sort((a, b) => a.path < b.path ? -1 : 1);
 }
 function round(x) {
   return Math.round(x * 1e3) / 1e3;
@@ -27104,18 +28048,18 @@ function incumbentFailure(iteration, slot, outcome) {
 
 // action/engine/data-watch.ts
 import { lstatSync as lstatSync2, readlinkSync } from "node:fs";
-import { join as join11 } from "node:path";
+import { join as join12 } from "node:path";
 
 // action/files/walk-tree.ts
 import { readdirSync as readdirSync5 } from "node:fs";
-import { join as join10 } from "node:path";
+import { join as join11 } from "node:path";
 function walkTree(root, visit2) {
   const stack = [""];
   while (stack.length > 0) {
     const rel = stack.pop();
     let entries;
     try {
-      entries = readdirSync5(rel ? join10(root, rel) : root, { withFileTypes: true });
+      entries = readdirSync5(rel ? join11(root, rel) : root, { withFileTypes: true });
     } catch {
       continue;
     }
@@ -27147,8 +28091,8 @@ function watchReadOnly(paths) {
       for (const [root, was] of before) {
         const now = manifest(root).entries;
         for (const [rel, stamp2] of was)
-          if (now.get(rel) !== stamp2) changed.push(rel ? join11(root, rel) : root);
-        for (const rel of now.keys()) if (!was.has(rel)) changed.push(join11(root, rel));
+          if (now.get(rel) !== stamp2) changed.push(rel ? join12(root, rel) : root);
+        for (const rel of now.keys()) if (!was.has(rel)) changed.push(join12(root, rel));
         if (changed.length >= 5) break;
       }
       if (changed.length === 0) return null;
@@ -27165,7 +28109,7 @@ function manifest(root) {
       cut = true;
       return false;
     }
-    entries.set(rel, stamp(join11(root, rel)));
+    entries.set(rel, stamp(join12(root, rel)));
   });
   return { entries, cut };
 }
@@ -27184,7 +28128,7 @@ function stamp(path) {
 import { existsSync as existsSync3 } from "node:fs";
 import { mkdir as mkdir5, mkdtemp, readdir as readdir2, rm as rm5, stat as stat2, writeFile as writeFile6 } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join as join13 } from "node:path";
+import { join as join14 } from "node:path";
 
 // action/git/commands/refs.ts
 var resolveRef2 = (ref) => ({
@@ -27293,17 +28237,17 @@ var commitObjects = (commit) => ({
 // action/git/loose-objects.ts
 import { createHash as createHash3 } from "node:crypto";
 import { existsSync as existsSync2, mkdirSync as mkdirSync2, renameSync as renameSync2, writeFileSync as writeFileSync3 } from "node:fs";
-import { join as join12 } from "node:path";
+import { join as join13 } from "node:path";
 import { deflateSync } from "node:zlib";
 function writeLooseObject(objectsDir, type, content) {
   const bytes = typeof content === "string" ? Buffer.from(content) : content;
   const object2 = Buffer.concat([Buffer.from(`${type} ${bytes.length}\0`), bytes]);
   const sha = createHash3("sha1").update(object2).digest("hex");
-  const dir = join12(objectsDir, sha.slice(0, 2));
-  const path = join12(dir, sha.slice(2));
+  const dir = join13(objectsDir, sha.slice(0, 2));
+  const path = join13(dir, sha.slice(2));
   if (existsSync2(path)) return sha;
   mkdirSync2(dir, { recursive: true });
-  const temp = join12(dir, `tmp_obj_${process.pid}_${sha.slice(2, 10)}`);
+  const temp = join13(dir, `tmp_obj_${process.pid}_${sha.slice(2, 10)}`);
   writeFileSync3(temp, deflateSync(object2, { level: 1 }), { mode: 292 });
   renameSync2(temp, path);
   return sha;
@@ -27542,18 +28486,18 @@ function applyChanges(folders, changes, write) {
     ...changes.filter((c) => c.mode === "0"),
     ...changes.filter((c) => c.mode !== "0")
   ];
-  for (const change of ordered) {
-    if (gitRefusesPath(change.path))
-      throw new Error(`git refuses the path ${JSON.stringify(change.path)} in a tree`);
-    const [dir, name] = split(change.path);
+  for (const change2 of ordered) {
+    if (gitRefusesPath(change2.path))
+      throw new Error(`git refuses the path ${JSON.stringify(change2.path)} in a tree`);
+    const [dir, name] = split(change2.path);
     for (let d = dir; ; d = split(d)[0]) {
       editable(d);
       if (d === "") break;
     }
     const entries = editable(dir);
-    if (entries.get(name)?.mode === FOLDER) dropFolder(change.path);
-    if (change.mode === "0") entries.delete(name);
-    else entries.set(name, { mode: change.mode, sha: change.sha });
+    if (entries.get(name)?.mode === FOLDER) dropFolder(change2.path);
+    if (change2.mode === "0") entries.delete(name);
+    else entries.set(name, { mode: change2.mode, sha: change2.sha });
   }
   const order = [...touched.keys()].sort((a, b) => depth(b) - depth(a));
   let root = "";
@@ -27626,7 +28570,7 @@ function remember(cache, key, value) {
 }
 function emptyRepo(env) {
   empty ??= (async () => {
-    const dir = await mkdtemp(join13(tmpdir(), "autoexp-empty-"));
+    const dir = await mkdtemp(join14(tmpdir(), "autoexp-empty-"));
     await new Git(dir, env).run(init({ bare: true }));
     return dir;
   })();
@@ -27826,7 +28770,7 @@ var Git = class _Git {
     let found = OBJECTS.get(this.dir);
     if (found === void 0) {
       const format = await this.run(objectFormat());
-      found = format === "sha1" ? join13(await this.commonDir(), "objects") : null;
+      found = format === "sha1" ? join14(await this.commonDir(), "objects") : null;
       OBJECTS.set(this.dir, found);
     }
     return found;
@@ -27840,12 +28784,12 @@ var Git = class _Git {
     const local = new _Git(dir, this.#env);
     await local.run(init());
     const objects = await this.#commitStore(commit, stores);
-    await writeFile6(join13(dir, ".git", "objects", "info", "alternates"), `${objects}
+    await writeFile6(join14(dir, ".git", "objects", "info", "alternates"), `${objects}
 `);
-    await writeFile6(join13(dir, ".git", "shallow"), `${commit}
+    await writeFile6(join14(dir, ".git", "shallow"), `${commit}
 `);
     await local.run(updateRefs([{ ref: "HEAD", sha: commit }]));
-    await local.run(readTreeInto(commit, join13(dir, ".git", "index")));
+    await local.run(readTreeInto(commit, join14(dir, ".git", "index")));
     await local.run(refreshIndex());
     return objects;
   }
@@ -27855,18 +28799,18 @@ var Git = class _Git {
    * commit (an incumbent serves every proposal made on it), the newest STORES_KEPT kept.
    */
   #commitStore(commit, root) {
-    const key = join13(root, commit);
+    const key = join14(root, commit);
     let made = this.#stores.get(key);
     if (!made) {
       made = (async () => {
-        const repo = join13(root, commit);
-        const objects = join13(repo, "objects");
-        if (existsSync3(join13(repo, "complete"))) return objects;
+        const repo = join14(root, commit);
+        const objects = join14(repo, "objects");
+        if (existsSync3(join14(repo, "complete"))) return objects;
         await rm5(repo, { recursive: true, force: true });
         await mkdir5(repo, { recursive: true });
         await new _Git(repo, this.#env).run(init({ bare: true }));
         await copyObjects(this.dir, repo, this.#env, await this.run(commitObjects(commit)));
-        await writeFile6(join13(repo, "complete"), `${commit}
+        await writeFile6(join14(repo, "complete"), `${commit}
 `);
         await pruneStores(root, STORES_KEPT);
         return objects;
@@ -27902,11 +28846,11 @@ async function pruneStores(root, keep) {
   const dated = await Promise.all(
     names2.map(async (name) => ({
       name,
-      at: (await stat2(join13(root, name)).catch(() => null))?.mtimeMs ?? 0
+      at: (await stat2(join14(root, name)).catch(() => null))?.mtimeMs ?? 0
     }))
   );
   for (const { name } of dated.sort((a, b) => b.at - a.at).slice(keep))
-    await rm5(join13(root, name), { recursive: true, force: true });
+    await rm5(join14(root, name), { recursive: true, force: true });
 }
 var READS_WORKTREE = /* @__PURE__ */ new Set(["status", "add", "commit", "update-index"]);
 var FILTERS = /* @__PURE__ */ new Map();
@@ -27995,7 +28939,7 @@ function createFaults(env) {
 
 // action/engine/import-history.ts
 import { readFile as readFile11, rm as rm9 } from "node:fs/promises";
-import { basename, join as join18 } from "node:path";
+import { basename, join as join19 } from "node:path";
 
 // action/files/write-atomic.ts
 import { rename as rename2, writeFile as writeFile7 } from "node:fs/promises";
@@ -28073,6 +29017,15 @@ function addEntry(log, entry, lenient) {
   } else if (entry.type === "split") {
     if (lenient && !Array.isArray(entry.groups)) return false;
     log.splits = [...log.splits ?? [], entry];
+  } else if (entry.type === "cache-write") {
+    if (lenient && (typeof entry.count !== "number" || !Array.isArray(entry.paths))) return false;
+    log.cacheWrites ??= [];
+    log.cacheWrites.push(entry);
+  } else if (entry.type === "branch") {
+    if (lenient && (typeof entry.iteration !== "number" || !Array.isArray(entry.points)))
+      return false;
+    log.branches ??= [];
+    log.branches.push(entry);
   } else return !lenient;
   return true;
 }
@@ -28092,7 +29045,7 @@ function formatLines(entries) {
 // action/engine/record-store.ts
 import { existsSync as existsSync4 } from "node:fs";
 import { mkdir as mkdir7, readFile as readFile10, rename as rename3, rm as rm8 } from "node:fs/promises";
-import { join as join17 } from "node:path";
+import { join as join18 } from "node:path";
 
 // action/ledger/cap-notes.ts
 var NOTES_MAX = 16e3;
@@ -28166,32 +29119,32 @@ function incumbentRow(log, commit) {
 }
 
 // action/engine/discard-scratch.ts
-import { lstat as lstat3, readdir as readdir3 } from "node:fs/promises";
-import { join as join14 } from "node:path";
+import { lstat as lstat4, readdir as readdir3 } from "node:fs/promises";
+import { join as join15 } from "node:path";
 var SCRATCH_FILE_MAX = 16 * 1024 * 1024;
 async function discardScratch(stateDir) {
   let freed = 0;
   for (const sub of ["slots", "rebase"]) {
-    for (const name of await list(join14(stateDir, sub))) {
+    for (const name of await list(join15(stateDir, sub))) {
       for (const part of ["tree", "caches"]) {
-        const dir = join14(stateDir, sub, name, part);
+        const dir = join15(stateDir, sub, name, part);
         freed += await sizeOf(dir);
         removeTree(dir);
       }
     }
   }
-  freed += await sizeOf(join14(stateDir, "agent-objects"));
-  removeTree(join14(stateDir, "agent-objects"));
-  for (const name of await list(join14(stateDir, "agents"))) {
-    const work = join14(stateDir, "agents", name, "work");
+  freed += await sizeOf(join15(stateDir, "agent-objects"));
+  removeTree(join15(stateDir, "agent-objects"));
+  for (const name of await list(join15(stateDir, "agents"))) {
+    const work = join15(stateDir, "agents", name, "work");
     freed += await sizeOf(work);
     removeTree(work);
-    const scratch = join14(stateDir, "agents", name, "scratch");
+    const scratch = join15(stateDir, "agents", name, "scratch");
     for (const file2 of await list(scratch)) {
-      const st = await lstat3(join14(scratch, file2)).catch(() => null);
+      const st = await lstat4(join15(scratch, file2)).catch(() => null);
       if (st && (!st.isFile() || st.size > SCRATCH_FILE_MAX)) {
         freed += st.isFile() ? st.size : 0;
-        removeTree(join14(scratch, file2));
+        removeTree(join15(scratch, file2));
       }
     }
   }
@@ -28204,7 +29157,7 @@ async function sizeOf(dir) {
   let total = 0;
   let seen = 0;
   walkTree(dir, (rel, e) => {
-    if (e.isFile()) total += lstatQuiet(join14(dir, rel))?.size ?? 0;
+    if (e.isFile()) total += lstatQuiet(join15(dir, rel))?.size ?? 0;
     return ++seen < 1e5;
   });
   return total;
@@ -28223,18 +29176,18 @@ async function findRepository(dir, env) {
 
 // action/engine/journal.ts
 import { createHash as createHash5, timingSafeEqual as timingSafeEqual2 } from "node:crypto";
-import { open as open4, readFile as readFile8 } from "node:fs/promises";
+import { open as open5, readFile as readFile8 } from "node:fs/promises";
 
 // action/engine/state-key.ts
 import { createHmac as createHmac2, randomBytes as randomBytes2 } from "node:crypto";
 import { link, mkdir as mkdir6, readFile as readFile7, rm as rm6, stat as stat3, writeFile as writeFile8 } from "node:fs/promises";
 import { homedir } from "node:os";
-import { isAbsolute as isAbsolute2, join as join15 } from "node:path";
+import { isAbsolute as isAbsolute2, join as join16 } from "node:path";
 async function stateKey(env) {
   const path = keyPath(env);
   const existing = await readKey(path);
   if (existing) return existing;
-  await mkdir6(join15(path, ".."), { recursive: true, mode: 448 });
+  await mkdir6(join16(path, ".."), { recursive: true, mode: 448 });
   const temp = `${path}.tmp-${process.pid}-${randomBytes2(4).toString("hex")}`;
   await writeFile8(temp, `${randomBytes2(32).toString("hex")}
 `, { mode: 384 });
@@ -28248,8 +29201,8 @@ async function stateKey(env) {
   return key;
 }
 function keyPath(env) {
-  const state = env.XDG_STATE_HOME && isAbsolute2(env.XDG_STATE_HOME) ? env.XDG_STATE_HOME : join15(env.HOME || homedir(), ".local", "state");
-  return join15(state, "autoexp", "key");
+  const state = env.XDG_STATE_HOME && isAbsolute2(env.XDG_STATE_HOME) ? env.XDG_STATE_HOME : join16(env.HOME || homedir(), ".local", "state");
+  return join16(state, "autoexp", "key");
 }
 async function readKey(path) {
   const info2 = await stat3(path).catch(() => null);
@@ -28325,7 +29278,7 @@ function signItems(key, tag, last, items) {
   return { text: text2, last };
 }
 async function appendJournal(path, data, beforeWrite) {
-  const handle = await open4(path, "a");
+  const handle = await open5(path, "a");
   try {
     beforeWrite?.(data);
     await handle.write(data);
@@ -28351,15 +29304,15 @@ function digest(text2) {
 
 // action/engine/kill-leftovers.ts
 import { readdir as readdir4 } from "node:fs/promises";
-import { join as join16 } from "node:path";
+import { join as join17 } from "node:path";
 async function killLeftovers(stateDir, key) {
   let killed = false;
   for (const sub of ["slots", "agents", "rebase"]) {
-    const root = join16(stateDir, sub);
+    const root = join17(stateDir, sub);
     const names2 = await readdir4(root).catch(() => []);
     for (const name of names2) {
       for (const file2 of ["eval.pid", "agent.pid"]) {
-        if (killLeftoverGroup(join16(root, name, file2), key)) killed = true;
+        if (killLeftoverGroup(join17(root, name, file2), key)) killed = true;
       }
     }
   }
@@ -28451,7 +29404,7 @@ var RecordStore = class _RecordStore {
     return this.#notes;
   }
   get journalPath() {
-    return join17(this.stateDir, "log.jsonl");
+    return join18(this.stateDir, "log.jsonl");
   }
   /**
    * Opens the tag's record, takes its lock, kills what a killed run left, and recovers. `adopt`:
@@ -28460,11 +29413,11 @@ var RecordStore = class _RecordStore {
   static async open(options) {
     const probe = await findRepository(options.repoDir, options.env);
     const repo = probe.withEnv(await withIdentity(probe, options.env));
-    const stateDir = join17(await repo.commonDir(), "autoexp", options.tag);
+    const stateDir = join18(await repo.commonDir(), "autoexp", options.tag);
     const key = await stateKey(options.env);
     signPidFiles(key);
     await mkdir7(stateDir, { recursive: true });
-    const lock = await takeLock(join17(stateDir, "lock"), options.tag);
+    const lock = await takeLock(join18(stateDir, "lock"), options.tag);
     const head = await repo.resolve(`refs/heads/autoexp/${options.tag}`);
     const store = new _RecordStore(repo, options.tag, stateDir, head, lock, key);
     if (options.redact) store.#redact = options.redact;
@@ -28571,7 +29524,7 @@ var RecordStore = class _RecordStore {
     const notes = pending.findLast((i) => i.type === "notes");
     const recovered = [];
     if (notes?.type === "notes") {
-      const file2 = await readFile10(join17(this.stateDir, "notes.md"), "utf8").catch(() => null);
+      const file2 = await readFile10(join18(this.stateDir, "notes.md"), "utf8").catch(() => null);
       if (file2 !== null && digest(file2) === notes.digest) this.#notes = file2;
       else recovered.push("ignored notes.md in the tag's folder: it is not what autoexp wrote");
     }
@@ -28593,7 +29546,7 @@ var RecordStore = class _RecordStore {
   }
   /** Tags started before slots ran in a git worktree here; it only invites tampering now. */
   async #dropLegacyWorktree() {
-    const legacy = join17(this.stateDir, "worktree");
+    const legacy = join18(this.stateDir, "worktree");
     if (!existsSync4(legacy)) return;
     await rm8(legacy, { recursive: true, force: true });
     await this.repo.pruneWorktrees();
@@ -28617,7 +29570,7 @@ var RecordStore = class _RecordStore {
     const items = [];
     if (options.notes !== void 0) {
       this.#notes = capNotes(this.#redact(options.notes));
-      await writeAtomic(join17(this.stateDir, "notes.md"), this.#notes);
+      await writeAtomic(join18(this.stateDir, "notes.md"), this.#notes);
       items.push({ type: "notes", digest: digest(this.#notes) });
     }
     const data = formatLines(entries);
@@ -28637,7 +29590,9 @@ var RecordStore = class _RecordStore {
       addEntry(log, entry, false);
       if (entry.type === "result") fresh.push(entry);
     }
-    const redraw = entries.some((e) => e.type !== "result" && e.type !== "remeasure");
+    const redraw = entries.some(
+      (e) => e.type !== "result" && e.type !== "remeasure" && e.type !== "cache-write"
+    );
     await this.#commit(fresh, redraw);
   }
   /**
@@ -28674,7 +29629,7 @@ var RecordStore = class _RecordStore {
     const record3 = await this.repo.commitFiles(
       parent,
       files,
-      join17(this.stateDir, "record.index"),
+      join18(this.stateDir, "record.index"),
       message
     );
     const refs = fresh.filter((r) => r.diff && r.commit_full).map((r) => ({ ref: r.diff, sha: r.commit_full }));
@@ -28744,7 +29699,7 @@ function countLines(text2) {
 var PENDING = "import.json";
 var KNOWN_STATUSES = new Set(STATUSES.filter((s) => s !== "simplification"));
 async function recordPendingImport(store) {
-  const path = join18(store.stateDir, PENDING);
+  const path = join19(store.stateDir, PENDING);
   const text2 = await readFile11(path, "utf8").catch(() => null);
   if (text2 === null) return false;
   await store.append([JSON.parse(text2)]);
@@ -28829,7 +29784,7 @@ function describeRun(name) {
 import { existsSync as existsSync8, readFileSync as readFileSync3 } from "node:fs";
 import { mkdir as mkdir8, symlink as symlink2 } from "node:fs/promises";
 import { homedir as homedir3 } from "node:os";
-import { basename as basename2, dirname as dirname4, isAbsolute as isAbsolute5, join as join23 } from "node:path";
+import { basename as basename2, dirname as dirname4, isAbsolute as isAbsolute5, join as join24 } from "node:path";
 
 // action/sandbox/agent-paths.ts
 import { realpathSync, statSync } from "node:fs";
@@ -28839,7 +29794,7 @@ import { dirname as dirname3, isAbsolute as isAbsolute4 } from "node:path";
 import { execFile as execFile2 } from "node:child_process";
 import { accessSync as accessSync2, constants as constants4, mkdtempSync, rmSync as rmSync3 } from "node:fs";
 import { homedir as homedir2, tmpdir as tmpdir2 } from "node:os";
-import { delimiter as delimiter2, join as join19 } from "node:path";
+import { delimiter as delimiter2, join as join20 } from "node:path";
 
 // action/sandbox/sandbox-argv.ts
 import { isAbsolute as isAbsolute3, normalize } from "node:path";
@@ -28969,7 +29924,7 @@ function probeSandbox() {
 async function runSandboxProbe(env = process.env) {
   const bwrap = findProgram2("bwrap", env.PATH ?? "");
   if (!bwrap) return { ok: false, why: "bubblewrap (bwrap) is not on PATH", install: INSTALL2 };
-  const slotDir = mkdtempSync(join19(tmpdir2(), "autoexp-probe-"));
+  const slotDir = mkdtempSync(join20(tmpdir2(), "autoexp-probe-"));
   try {
     const argv = sandboxArgv(
       { bwrap, slotDir, home: homedir2(), readOnly: [], writable: [], network: false, devices: [] },
@@ -28991,7 +29946,7 @@ async function runSandboxProbe(env = process.env) {
 function findProgram2(name, path) {
   for (const dir of path.split(delimiter2)) {
     if (!dir) continue;
-    const candidate = join19(dir, name);
+    const candidate = join20(dir, name);
     try {
       accessSync2(candidate, constants4.X_OK);
       return candidate;
@@ -29090,22 +30045,27 @@ import {
   symlinkSync as symlinkSync2,
   utimesSync
 } from "node:fs";
-import { join as join20 } from "node:path";
+import { join as join21 } from "node:path";
 var CacheCopy = class {
   source;
   target;
   #written = /* @__PURE__ */ new Map();
+  /** Folders autoexp made in the copy: one the source no longer has is the source's change. */
+  #dirs = /* @__PURE__ */ new Set();
+  #synced = false;
   constructor(source, target) {
     this.source = source;
     this.target = target;
   }
   /**
-   * Makes the copy equal the source again; returns the paths (relative) the last run changed,
-   * added or removed there. Synchronous on purpose: many small stat calls through the thread
-   * pool cost more than the work itself.
+   * Makes the copy equal the source again, and says what differed: what a run did to the copy,
+   * and what changed in the cache itself. The first sync reports nothing (whatever a copy left
+   * from an earlier batch holds is no run's). Synchronous on purpose: many small stat calls
+   * through the thread pool cost more than the work itself.
    */
   sync() {
-    const changed = /* @__PURE__ */ new Set();
+    const run = /* @__PURE__ */ new Set();
+    const source = /* @__PURE__ */ new Set();
     mkdirSync3(this.target, { recursive: true });
     const wanted = /* @__PURE__ */ new Map();
     walkTree(this.source, (rel, entry) => {
@@ -29113,25 +30073,28 @@ var CacheCopy = class {
     });
     walkTree(this.target, (rel, entry) => {
       const src = wanted.get(rel);
-      const ok = src && sameType(src, entry) && (entry.isDirectory() || this.#intact(rel));
-      if (!ok) {
-        rmSync4(join20(this.target, rel), { recursive: true, force: true });
-        this.#written.delete(rel);
-        if (!entry.isDirectory() || !src) changed.add(rel);
-      }
+      const ours = entry.isDirectory() ? this.#dirs.has(rel) : this.#intact(rel);
+      if (src && sameType(src, entry) && (entry.isDirectory() || ours)) return;
+      rmSync4(join21(this.target, rel), { recursive: true, force: true });
+      this.#written.delete(rel);
+      this.#dirs.delete(rel);
+      if (ours) source.add(rel);
+      else run.add(rel);
     });
     for (const [rel, entry] of wanted) {
-      const to = join20(this.target, rel);
-      const from = join20(this.source, rel);
-      const stamp2 = stampOf(from);
+      const to = join21(this.target, rel);
+      const from = join21(this.source, rel);
       if (entry.isDirectory()) {
         mkdirSync3(to, { recursive: true });
+        this.#dirs.add(rel);
         continue;
       }
+      const stamp2 = stampOf(from);
       const was = this.#written.get(rel);
       const intact = was !== void 0 && this.#intact(rel);
       if (intact && was.from === stamp2) continue;
-      if (was && !intact) changed.add(rel);
+      if (was && !intact) run.add(rel);
+      else if (!run.has(rel)) source.add(rel);
       rmSync4(to, { recursive: true, force: true });
       if (entry.isSymbolicLink()) symlinkSync2(readlinkSync2(from), to);
       else {
@@ -29142,13 +30105,17 @@ var CacheCopy = class {
       const now = lstatSync3(to, { bigint: true });
       this.#written.set(rel, { ino: now.ino, ctimeNs: now.ctimeNs, from: stamp2 });
     }
-    return [...changed].sort();
+    for (const rel of this.#written.keys()) if (!wanted.has(rel)) this.#written.delete(rel);
+    const first = !this.#synced;
+    this.#synced = true;
+    if (first) return { run: [], source: [] };
+    return { run: [...run].sort(), source: [...source].sort() };
   }
   #intact(rel) {
     const was = this.#written.get(rel);
     if (!was) return false;
     try {
-      const st = lstatSync3(join20(this.target, rel), { bigint: true });
+      const st = lstatSync3(join21(this.target, rel), { bigint: true });
       return st.ino === was.ino && st.ctimeNs === was.ctimeNs;
     } catch {
       return false;
@@ -29221,7 +30188,7 @@ function agentEnvironment(env, options) {
 
 // action/sandbox/find-gpu-devices.ts
 import { readdirSync as readdirSync6 } from "node:fs";
-import { join as join21 } from "node:path";
+import { join as join22 } from "node:path";
 var GPU_NODE = /^(nvidia.*|dri|kfd)$/;
 function findGpuDevices(dir = "/dev") {
   let names2;
@@ -29230,7 +30197,7 @@ function findGpuDevices(dir = "/dev") {
   } catch {
     return [];
   }
-  return names2.filter((n) => GPU_NODE.test(n)).sort().map((n) => join21(dir, n));
+  return names2.filter((n) => GPU_NODE.test(n)).sort().map((n) => join22(dir, n));
 }
 
 // action/sandbox/fit-sandbox-spec.ts
@@ -29285,7 +30252,7 @@ import {
   rmdirSync,
   writeFileSync as writeFileSync4
 } from "node:fs";
-import { join as join22 } from "node:path";
+import { join as join23 } from "node:path";
 var CGROUP = "/sys/fs/cgroup";
 function createLimitGroups(limits, root = CGROUP) {
   const hierarchy = findHierarchy(root);
@@ -29312,7 +30279,7 @@ function createLimitGroups(limits, root = CGROUP) {
           "-c",
           `${enter} || exit 126; shift ${dirs.length}; exec "$@"`,
           "autoexp-limits",
-          ...dirs.map((d) => join22(d, "cgroup.procs")),
+          ...dirs.map((d) => join23(d, "cgroup.procs")),
           ...argv
         ];
       }
@@ -29339,36 +30306,36 @@ function findHierarchy(root) {
   const self = readFileSync2("/proc/self/cgroup", "utf8").trim().split("\n");
   const pathFor = (controller) => self.map((l) => l.split(":")).find(([, c]) => c.split(",").includes(controller))?.[2];
   const v1 = pathFor("pids");
-  if (v1 !== void 0 && existsSync7(join22(root, "pids", "cgroup.procs"))) {
+  if (v1 !== void 0 && existsSync7(join23(root, "pids", "cgroup.procs"))) {
     const memPath = pathFor("memory");
     return {
       version: 1,
-      pids: join22(root, "pids", v1),
-      memory: memPath !== void 0 ? join22(root, "memory", memPath) : null
+      pids: join23(root, "pids", v1),
+      memory: memPath !== void 0 ? join23(root, "memory", memPath) : null
     };
   }
   const v2 = self.find((l) => l.startsWith("0::"))?.slice(3);
-  if (v2 !== void 0 && existsSync7(join22(root, "cgroup.controllers"))) {
-    const here = join22(root, v2);
-    const enabled = readFileSync2(join22(here, "cgroup.subtree_control"), "utf8");
+  if (v2 !== void 0 && existsSync7(join23(root, "cgroup.controllers"))) {
+    const here = join23(root, v2);
+    const enabled = readFileSync2(join23(here, "cgroup.subtree_control"), "utf8");
     if (!enabled.includes("pids")) return null;
     return { version: 2, pids: here, memory: enabled.includes("memory") ? here : null };
   }
   return null;
 }
 function makeGroup(h, name, limits, reuse = false) {
-  const pids = join22(h.pids, name);
+  const pids = join23(h.pids, name);
   mkdirSync4(pids, { recursive: reuse });
-  writeFileSync4(join22(pids, "pids.max"), String(limits.processes));
+  writeFileSync4(join23(pids, "pids.max"), String(limits.processes));
   if (!limits.memory) return [pids];
   if (h.version === 2) {
-    writeFileSync4(join22(pids, "memory.max"), String(limits.memory));
+    writeFileSync4(join23(pids, "memory.max"), String(limits.memory));
     return [pids];
   }
   if (!h.memory) throw new Error("no memory cgroup controller");
-  const mem = join22(h.memory, name);
+  const mem = join23(h.memory, name);
   mkdirSync4(mem, { recursive: reuse });
-  writeFileSync4(join22(mem, "memory.limit_in_bytes"), String(limits.memory));
+  writeFileSync4(join23(mem, "memory.limit_in_bytes"), String(limits.memory));
   return [pids, mem];
 }
 function tryGroup(h, name, limits) {
@@ -29409,11 +30376,61 @@ function safeList(dir) {
   }
 }
 
+// action/engine/cache-writes.ts
+var SHOWN = 5;
+var CacheWrites = class {
+  #byCode = /* @__PURE__ */ new Map();
+  #outside = [];
+  #told = /* @__PURE__ */ new Set();
+  /** `run` changed, added or removed `paths` in its copy of `cache` (now put back). */
+  ran(cache, run, paths) {
+    if (paths.length === 0) return;
+    const key = `${run.commit}\0${cache}`;
+    let entry = this.#byCode.get(key);
+    if (!entry) {
+      entry = { cache, run, runs: [], paths: /* @__PURE__ */ new Set() };
+      this.#byCode.set(key, entry);
+    }
+    if (!entry.runs.includes(run.name)) entry.runs.push(run.name);
+    for (const p of paths) entry.paths.add(p);
+  }
+  /** `cache` itself gained, lost or changed `paths` since a copy was made: said once a batch. */
+  changed(cache, paths) {
+    if (paths.length === 0 || this.#told.has(cache)) return;
+    this.#told.add(cache);
+    this.#outside.push({ cache, paths });
+  }
+  /** The lines not yet recorded, and forgets them. */
+  take(timestamp) {
+    const lines = [
+      ...this.#outside.map(({ cache, paths }) => ({
+        type: "cache-write",
+        cache,
+        count: paths.length,
+        paths: paths.slice(0, SHOWN),
+        timestamp
+      })),
+      ...[...this.#byCode.values()].map(({ cache, run, runs, paths }) => ({
+        type: "cache-write",
+        cache,
+        commit: run.commit,
+        runs,
+        count: paths.size,
+        paths: [...paths].sort().slice(0, SHOWN),
+        timestamp
+      }))
+    ];
+    this.#byCode.clear();
+    this.#outside = [];
+    return lines;
+  }
+};
+
 // action/engine/isolation.ts
 var DEFAULT_TMP_SIZE = 8 * 1024 ** 3;
 async function resolveIsolation(config2, repoDir, gitDir, env) {
   const home = env.HOME || homedir3();
-  const resolve2 = (p) => p === "~" || p.startsWith("~/") ? join23(home, p.slice(1)) : isAbsolute5(p) ? p : join23(repoDir, p);
+  const resolve2 = (p) => p === "~" || p.startsWith("~/") ? join24(home, p.slice(1)) : isAbsolute5(p) ? p : join24(repoDir, p);
   const readOnly = config2.isolation.read_only.map(resolve2);
   const writable = config2.isolation.writable.map(resolve2);
   const shared = (config2.isolation.shared ?? []).map(resolve2);
@@ -29425,10 +30442,10 @@ async function resolveIsolation(config2, repoDir, gitDir, env) {
   });
   const linkData = async (dir) => {
     for (const rel of relative) {
-      const inside = join23(dir, rel);
+      const inside = join24(dir, rel);
       if (existsSync8(inside)) continue;
       await mkdir8(dirname4(inside), { recursive: true });
-      await symlink2(join23(repoDir, rel), inside);
+      await symlink2(join24(repoDir, rel), inside);
     }
   };
   const agentSecrets = config2.agent ? [
@@ -29443,6 +30460,9 @@ async function resolveIsolation(config2, repoDir, gitDir, env) {
     readOnlyData,
     launch: (command2, _dir, base) => ({ command: command2, env: environment(base) }),
     linkData,
+    settle: () => {
+    },
+    takeCacheWrites: () => [],
     launchAgent: (command2, _dirs, base) => ({ command: command2, env: agentEnv(base) })
   });
   if (config2.isolation.mode === "none") {
@@ -29499,13 +30519,22 @@ async function resolveIsolation(config2, repoDir, gitDir, env) {
     ...config2.agent ? missingAgentPaths(config2.agent, resolve2, existsSync8) : []
   ];
   const copies = /* @__PURE__ */ new Map();
+  const declaredAs = new Map(writable.map((w, i) => [w, config2.isolation.writable[i]]));
+  const writes = new CacheWrites();
+  const lastRun = /* @__PURE__ */ new Map();
   const readyCaches = (dir) => {
     let mine = copies.get(dir);
     if (!mine) {
-      mine = fitted.spec.writable.filter((w) => writable.includes(w)).map((w, i) => new CacheCopy(w, join23(dirname4(dir), "caches", String(i))));
+      mine = fitted.spec.writable.filter((w) => writable.includes(w)).map((w, i) => new CacheCopy(w, join24(dirname4(dir), "caches", String(i))));
       copies.set(dir, mine);
     }
-    for (const copy of mine) copy.sync();
+    const run = lastRun.get(dir);
+    for (const copy of mine) {
+      const found = copy.sync();
+      const cache = declaredAs.get(copy.source) ?? copy.source;
+      if (run) writes.ran(cache, run, found.run);
+      writes.changed(cache, found.source);
+    }
   };
   const cacheBinds = (dir) => Object.fromEntries((copies.get(dir) ?? []).map((c) => [c.source, c.target]));
   return {
@@ -29534,6 +30563,12 @@ async function resolveIsolation(config2, repoDir, gitDir, env) {
       await linkData(dir);
       readyCaches(dir);
     },
+    settle: (dir, run) => {
+      if (!copies.has(dir)) return;
+      lastRun.set(dir, run);
+      readyCaches(dir);
+    },
+    takeCacheWrites: (timestamp) => writes.take(timestamp),
     launchAgent: (command2, dirs, base) => {
       const [first, ...more] = dirs.writable;
       return {
@@ -29566,7 +30601,7 @@ function toolRoots(path, home, repoDir, readFile16 = readText) {
     const clean = dir.replace(/\/+$/, "");
     if (clean.startsWith(`${repoDir}/`) || clean === repoDir) {
       const venv = dirname4(clean);
-      if (basename2(clean) === "bin" && readFile16(join23(venv, "pyvenv.cfg")) !== null) roots.add(venv);
+      if (basename2(clean) === "bin" && readFile16(join24(venv, "pyvenv.cfg")) !== null) roots.add(venv);
       continue;
     }
     if (SYSTEM_ROOTS.some((r) => clean === r || clean.startsWith(`${r}/`))) continue;
@@ -29574,16 +30609,16 @@ function toolRoots(path, home, repoDir, readFile16 = readText) {
       const [first] = clean.slice(home.length + 1).split("/");
       if (!first) continue;
       if (first === ".local") {
-        roots.add(join23(home, ".local", "bin"));
-        roots.add(join23(home, ".local", "lib"));
-      } else roots.add(join23(home, first));
+        roots.add(join24(home, ".local", "bin"));
+        roots.add(join24(home, ".local", "lib"));
+      } else roots.add(join24(home, first));
       continue;
     }
     if (clean.endsWith("/node_modules/.bin")) roots.add(dirname4(clean));
     else if (basename2(clean) === "bin" && dirname4(clean) !== "/") {
       const parent = dirname4(clean);
       for (const beside of ["bin", "lib", "lib64", "libexec", "share"])
-        roots.add(join23(parent, beside));
+        roots.add(join24(parent, beside));
     } else if (clean) roots.add(clean);
   }
   return [...roots];
@@ -29591,7 +30626,7 @@ function toolRoots(path, home, repoDir, readFile16 = readText) {
 function venvBases(paths, readFile16 = readText) {
   const bases = /* @__PURE__ */ new Set();
   for (const p of paths) {
-    const cfg = readFile16(join23(p, "pyvenv.cfg"));
+    const cfg = readFile16(join24(p, "pyvenv.cfg"));
     const home = cfg && /^\s*home\s*=\s*(.+?)\s*$/m.exec(cfg)?.[1];
     if (!home || !isAbsolute5(home)) continue;
     const prefix = basename2(home) === "bin" ? dirname4(home) : home;
@@ -29609,7 +30644,7 @@ function readText(path) {
 }
 var MAX_FROZEN_BINDS = 256;
 function frozenPaths(dir, frozen) {
-  return frozen.slice(0, MAX_FROZEN_BINDS).map((p) => join23(dir, p)).filter((p) => existsSync8(p));
+  return frozen.slice(0, MAX_FROZEN_BINDS).map((p) => join24(dir, p)).filter((p) => existsSync8(p));
 }
 
 // action/engine/open-tag.ts
@@ -29639,7 +30674,7 @@ async function openTag(options) {
 
 // action/engine/preflight.ts
 import { accessSync as accessSync3, constants as constants5, existsSync as existsSync9 } from "node:fs";
-import { delimiter as delimiter3, isAbsolute as isAbsolute6, join as join24 } from "node:path";
+import { delimiter as delimiter3, isAbsolute as isAbsolute6, join as join25 } from "node:path";
 async function preflightNewTag(repoDir, tag, config2, env) {
   const repo = await findRepository(repoDir, env);
   if (await repo.resolve(`refs/heads/autoexp/${tag}`)) return;
@@ -29667,7 +30702,7 @@ function missingAgentProgram(agent2, repoDir, path) {
   const argv = typeof agent2.run === "string" ? agent2.run.trim().split(/\s+/).slice(0, 1) : agent2.run;
   const program = argv[0];
   if (!program || /[$`|;&<>()]/.test(program) || /^\w+=/.test(program)) return null;
-  const at = (p) => isAbsolute6(p) ? p : join24(repoDir, p);
+  const at = (p) => isAbsolute6(p) ? p : join25(repoDir, p);
   if (program.includes("/") ? !isExecutable(at(program)) : !onPath(program, path)) {
     return `agent.run: the agent's program \`${program}\` ${program.includes("/") ? "does not exist or is not executable" : "is not on PATH"}. Install it, or fix agent.run in autoexp.yml`;
   }
@@ -29678,7 +30713,7 @@ function missingAgentProgram(agent2, repoDir, path) {
   return null;
 }
 function onPath(program, path) {
-  return path.split(delimiter3).filter(Boolean).some((dir) => isExecutable(join24(dir, program)));
+  return path.split(delimiter3).filter(Boolean).some((dir) => isExecutable(join25(dir, program)));
 }
 function isExecutable(file2) {
   try {
@@ -29804,8 +30839,9 @@ async function serialLoop(steps, acquire) {
       var _stack2 = [];
       try {
         const lease = __using(_stack2, await acquire(), true);
-        verdict = await steps.evaluate(screened.candidate, lease.slot);
-        verdict = await steps.decide(screened.candidate, verdict, lease.slot);
+        const evaluated = await steps.evaluate(screened.candidate, lease.slot);
+        if (isStop(evaluated)) return evaluated;
+        verdict = await steps.decide(screened.candidate, evaluated, lease.slot);
       } catch (_2) {
         var _error2 = _2, _hasError2 = true;
       } finally {
@@ -29834,10 +30870,11 @@ async function pipelinedLoop(steps, acquire, shape) {
       if (screened.verdict !== null)
         return { candidate: screened.candidate, verdict: screened.verdict };
       const lease = __using(_stack, await acquire(), true);
-      const verdict = await steps.evaluate(screened.candidate, lease.slot);
+      const evaluated = await steps.evaluate(screened.candidate, lease.slot);
+      if (isStop(evaluated)) return { stop: evaluated };
       return {
         candidate: screened.candidate,
-        verdict: await steps.decide(screened.candidate, verdict, lease.slot)
+        verdict: await steps.decide(screened.candidate, evaluated, lease.slot)
       };
     } catch (_) {
       var _error = _, _hasError = true;
@@ -29926,7 +30963,7 @@ async function pipelinedLoop(steps, acquire, shape) {
 // action/engine/seal.ts
 import { createHash as createHash7 } from "node:crypto";
 import { readdir as readdir5, readFile as readFile12 } from "node:fs/promises";
-import { join as join25 } from "node:path";
+import { join as join26 } from "node:path";
 async function sealRepository(store) {
   const gitDir = await store.repo.commonDir();
   const before = await fingerprintGitDir(gitDir);
@@ -29950,10 +30987,10 @@ async function sealRepository(store) {
 }
 async function fingerprintGitDir(gitDir) {
   const out = {};
-  out.config = await hashOf(join25(gitDir, "config"));
+  out.config = await hashOf(join26(gitDir, "config"));
   for (const sub of ["hooks", "info"]) {
-    const names2 = await readdir5(join25(gitDir, sub)).catch(() => []);
-    for (const name of names2.sort()) out[`${sub}/${name}`] = await hashOf(join25(gitDir, sub, name));
+    const names2 = await readdir5(join26(gitDir, sub)).catch(() => []);
+    for (const name of names2.sort()) out[`${sub}/${name}`] = await hashOf(join26(gitDir, sub, name));
   }
   return out;
 }
@@ -29965,14 +31002,14 @@ async function hashOf(path) {
 // action/engine/slot.ts
 import { randomInt } from "node:crypto";
 import { mkdir as mkdir9, readFile as readFile13, rm as rm11 } from "node:fs/promises";
-import { join as join27 } from "node:path";
+import { join as join28 } from "node:path";
 
 // action/eval/parse-metrics.ts
-var ANSI = /\u001b\[[0-9;?]*[A-Za-z]|\u001b\][^\u0007]*\u0007/g;
-var NUMBER = String.raw`[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|NaN|inf|Inf|infinity|Infinity)`;
-var NAME2 = String.raw`[A-Za-z_][\w.\-/]*`;
-var COLON_LINE = new RegExp(String.raw`^(${NAME2})\s*[:=]\s*(${NUMBER})\s*(?:\([^()]*\))?\s*$`);
-var METRIC_LINE = new RegExp(String.raw`^METRIC\s+(${NAME2})\s*=\s*(${NUMBER})\s*$`);
+var ANSI2 = /\u001b\[[0-9;?]*[A-Za-z]|\u001b\][^\u0007]*\u0007/g;
+var NUMBER2 = String.raw`[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|NaN|inf|Inf|infinity|Infinity)`;
+var NAME3 = String.raw`[A-Za-z_][\w.\-/]*`;
+var COLON_LINE = new RegExp(String.raw`^(${NAME3})\s*[:=]\s*(${NUMBER2})\s*(?:\([^()]*\))?\s*$`);
+var METRIC_LINE = new RegExp(String.raw`^METRIC\s+(${NAME3})\s*=\s*(${NUMBER2})\s*$`);
 function parseMetrics(output2) {
   const metrics = /* @__PURE__ */ new Map();
   visitMetricLines(output2, (name, value) => metrics.set(name, value));
@@ -29984,7 +31021,7 @@ function countMetricLines(output2) {
   return counts;
 }
 function visitMetricLines(output2, visit2) {
-  for (const raw of output2.replace(ANSI, "").split(/\r\n|\r|\n/)) {
+  for (const raw of output2.replace(ANSI2, "").split(/\r\n|\r|\n/)) {
     const line2 = raw.trim();
     if (line2 === "") continue;
     if (line2.startsWith("{") && line2.endsWith("}")) {
@@ -29992,7 +31029,7 @@ function visitMetricLines(output2, visit2) {
       continue;
     }
     const match = METRIC_LINE.exec(line2) ?? COLON_LINE.exec(line2);
-    if (match) visit2(match[1], toNumber(match[2]));
+    if (match) visit2(match[1], toNumber2(match[2]));
   }
 }
 function readJsonLine(line2, visit2) {
@@ -30005,12 +31042,12 @@ function readJsonLine(line2, visit2) {
   if (value === null || typeof value !== "object" || Array.isArray(value)) return;
   for (const [name, v] of Object.entries(value)) {
     if (typeof v === "number") visit2(name, v);
-    else if (typeof v === "string" && new RegExp(`^(?:${NUMBER})$`).test(v.trim())) {
-      visit2(name, toNumber(v.trim()));
+    else if (typeof v === "string" && new RegExp(`^(?:${NUMBER2})$`).test(v.trim())) {
+      visit2(name, toNumber2(v.trim()));
     } else if (v === null) visit2(name, Number.NaN);
   }
 }
-function toNumber(text2) {
+function toNumber2(text2) {
   const t = text2.toLowerCase().replace(/^\+/, "");
   if (t === "nan" || t === "-nan") return Number.NaN;
   if (t === "inf" || t === "infinity") return Number.POSITIVE_INFINITY;
@@ -30020,7 +31057,7 @@ function toNumber(text2) {
 function describeMissing(output2, name) {
   const lower = name.toLowerCase();
   let found;
-  for (const raw of output2.replace(ANSI, "").split(/\r\n|\r|\n/)) {
+  for (const raw of output2.replace(ANSI2, "").split(/\r\n|\r|\n/)) {
     const match = /^\s*([A-Za-z_][\w.\-/]*)\s*([:=])\s*(.*?)\s*$/.exec(raw);
     if (match && match[1].toLowerCase() === lower)
       found = { label: `${match[1]}${match[2]}`, rest: match[3] };
@@ -30089,18 +31126,18 @@ async function runEval(config2, cwd, logPath, launch, pidFile, copies) {
 }
 
 // action/files/cap-log.ts
-import { open as open5, readdir as readdir6, rm as rm10, stat as stat5, writeFile as writeFile10 } from "node:fs/promises";
-import { join as join26 } from "node:path";
+import { open as open6, readdir as readdir6, rm as rm10, stat as stat5, writeFile as writeFile10 } from "node:fs/promises";
+import { join as join27 } from "node:path";
 var LOG_CAP_BYTES = 8 * 1024 * 1024;
-var HEAD_BYTES = 1024 * 1024;
+var HEAD_BYTES2 = 1024 * 1024;
 async function capLog(path, cap = LOG_CAP_BYTES) {
   const size = (await stat5(path).catch(() => null))?.size ?? 0;
   if (size <= cap) return 0;
-  const tailBytes = cap - HEAD_BYTES;
-  const handle = await open5(path, "r");
+  const tailBytes = cap - HEAD_BYTES2;
+  const handle = await open6(path, "r");
   try {
-    const head = Buffer.alloc(HEAD_BYTES);
-    await handle.read(head, 0, HEAD_BYTES, 0);
+    const head = Buffer.alloc(HEAD_BYTES2);
+    await handle.read(head, 0, HEAD_BYTES2, 0);
     const tail = Buffer.alloc(tailBytes);
     await handle.read(tail, 0, tailBytes, size - tailBytes);
     const cut = size - cap;
@@ -30122,7 +31159,7 @@ async function pruneLogs(dir, keepFrom) {
   for (const name of await readdir6(dir).catch(() => [])) {
     const iteration = Number(/^(\d+)-/.exec(name)?.[1]);
     if (Number.isInteger(iteration) && iteration > 0 && iteration < keepFrom) {
-      await rm10(join26(dir, name), { force: true });
+      await rm10(join27(dir, name), { force: true });
       removed++;
     }
   }
@@ -30151,8 +31188,8 @@ var Slot = class {
       ...options.gpu ? { CUDA_VISIBLE_DEVICES: String(options.gpu.index) } : {}
     };
     this.root = options.root;
-    this.pidFile = join27(options.root, "eval.pid");
-    this.#tree = new TreeDir(join27(options.root, "tree"));
+    this.pidFile = join28(options.root, "eval.pid");
+    this.#tree = new TreeDir(join28(options.root, "tree"));
     this.#git = options.git;
     this.#isolation = options.isolation;
     this.#logs = options.logs;
@@ -30169,7 +31206,7 @@ var Slot = class {
   }
   /** A file of the slot as it is now (null: gone or not a regular file). */
   async read(path) {
-    return readFile13(join27(this.dir, path)).catch(() => null);
+    return readFile13(join28(this.dir, path)).catch(() => null);
   }
   /** Makes the slot hold exactly `commit`'s tracked files, plus the declared data links. */
   async prepare(commit) {
@@ -30188,7 +31225,7 @@ var Slot = class {
   async #evaluate(config2, commit, name, env, frozen, onProgress) {
     await this.prepare(commit);
     await mkdir9(this.#logs, { recursive: true });
-    const logPath = join27(this.#logs, `${name}.log`);
+    const logPath = join28(this.#logs, `${name}.log`);
     await rm11(logPath, { force: true });
     const started = performance.now();
     this.#running = started;
@@ -30211,6 +31248,7 @@ var Slot = class {
     await capLog(logPath);
     const tampered = diffManifests(frozen, await hashFrozen(this.dir, config2.frozen));
     this.#tree.sweep();
+    this.#isolation.settle(this.dir, { name, commit });
     return { ...outcome, tampered };
   }
   /** The user's correctness command on a fresh copy of `commit`; null when it passes. */
@@ -30222,7 +31260,7 @@ var Slot = class {
       throw error3;
     });
     await mkdir9(this.#logs, { recursive: true });
-    const logPath = join27(this.#logs, `${name}.log`);
+    const logPath = join28(this.#logs, `${name}.log`);
     const launched = this.#isolation.launch(
       checks.command,
       this.dir,
@@ -30239,6 +31277,7 @@ var Slot = class {
     }).finally(() => this.#gate?.leave(`slot ${this.id}`));
     await capLog(logPath);
     this.#tree.sweep();
+    this.#isolation.settle(this.dir, { name, commit });
     if (result.exitCode === 0 && !result.timedOut) return null;
     const tail = tailLines(await readEnd(logPath, 64 * 1024));
     const how = result.spawnError ? result.spawnError : result.timedOut ? `timed out after ${Math.round(checks.timeout / 1e3)}s` : result.signal ? `killed by ${result.signal}` : `exited with code ${result.exitCode}`;
@@ -30276,36 +31315,58 @@ function freshSeed() {
 }
 
 // action/engine/steps.ts
-import { join as join30 } from "node:path";
+import { join as join31 } from "node:path";
 
 // action/engine/checkout-pool.ts
-import { join as join28 } from "node:path";
+import { join as join29 } from "node:path";
+var CheckoutLease = class {
+  checkout;
+  /** Which checkout: "agent 0" (a proposer's), "rebase 1" (a re-application's). */
+  name;
+  #giveBack;
+  constructor(checkout, name, giveBack) {
+    this.checkout = checkout;
+    this.name = name;
+    this.#giveBack = giveBack;
+  }
+  get released() {
+    return this.#giveBack === null;
+  }
+  /** Gives the checkout back to its pool, for the next candidate. */
+  release() {
+    const giveBack = this.#giveBack;
+    if (!giveBack) throw new Error(`the checkout ${this.name} was released twice`);
+    this.#giveBack = null;
+    giveBack();
+  }
+  [Symbol.dispose]() {
+    this.release();
+  }
+};
 var CheckoutPool = class {
-  checkouts;
   #free;
   #waiting = [];
-  constructor(root, count) {
-    this.checkouts = Array.from(
-      { length: count },
-      (_, i) => new AgentCheckout(join28(root, String(i)))
-    );
-    this.#free = this.checkouts.map((_, i) => i);
+  constructor(root, count, kind = "agent") {
+    this.#free = Array.from({ length: count }, (_, i) => ({
+      checkout: new AgentCheckout(join29(root, String(i))),
+      name: `${kind} ${i}`
+    }));
   }
-  /** Waits for a free checkout and returns its index. */
+  /** Waits for a free checkout and leases it. */
   async take() {
-    const index = this.#free.shift();
-    if (index !== void 0) return index;
-    return new Promise((resolve2) => this.#waiting.push(resolve2));
+    const held = this.#free.shift() ?? await new Promise((r) => this.#waiting.push(r));
+    return new CheckoutLease(held.checkout, held.name, () => this.#giveBack(held));
   }
-  give(index) {
+  #giveBack(held) {
     const next = this.#waiting.shift();
-    if (next) next(index);
-    else this.#free.push(index);
+    if (next) next(held);
+    else this.#free.push(held);
   }
 };
 
 // action/decide/boundary.ts
 var FUTILITY_T = 0.5;
+var MIN_CRITICAL_T = 1;
 var TRIALS = 2e4;
 function sequentialBoundary(input2) {
   const key = roundSafe(input2);
@@ -30369,7 +31430,7 @@ function simulate(s) {
   const allowed = Math.max(1, Math.floor(target * TRIALS));
   const above = peaks[TRIALS - allowed];
   const below = peaks[TRIALS - allowed - 1];
-  return Number.isFinite(below) ? (above + below) / 2 : above;
+  return Math.max(MIN_CRITICAL_T, Number.isFinite(below) ? (above + below) / 2 : above);
 }
 function pairedPeak(s, inc, gauss, chiSquare) {
   const ss0 = 2 * chiSquare(s.df);
@@ -30601,9 +31662,14 @@ function judge(input2) {
     df: Math.max(1, c.df - (c.nC - 1)),
     maxRuns: policy.maxRuns,
     alpha: alphaTotal / decisive.length,
-    screenSd: c.sd > 0 ? o.minDelta / c.sd : 0,
+    screenSd: screenSd(c, o),
     paired: input2.paired?.first
   });
+  const screenSd = (c, o) => {
+    const at = input2.paired?.first === "screened" ? input2.paired.screenSd : void 0;
+    if (at !== void 0) return Math.max(at / Math.SQRT2, c.sd > 0 ? o.minDelta / c.sd : 0);
+    return c.sd > 0 ? o.minDelta / c.sd : 0;
+  };
   const firstLook = 2;
   const improved = comparisons.filter((c, i) => {
     const o = decisive[i];
@@ -30736,6 +31802,140 @@ function movedToStratum(incumbent, offsets, stratum) {
   return out;
 }
 
+// action/engine/cheap-screen.ts
+import { createHash as createHash8 } from "node:crypto";
+var CHEAP_INCUMBENT_RUNS = 3;
+var CHEAP_AGAINST = 10;
+var CHEAP_PASS_SD = 1.5;
+var CHEAP_EXPLORE = 0.2;
+var CHEAP_EXPLORE_CONFIRMED = 0.05;
+async function cheapScreen(ctx, candidate, slot) {
+  const screen2 = ctx.config.eval.screen;
+  if (!screen2) return { go: true };
+  const log = ctx.store.log;
+  const rows = log.results.slice(0, candidate.historyLength);
+  const transfer = cheapTransfer(rows);
+  if (transfer.state === "stopped") return { go: true };
+  if (transfer.stopNow) return { go: true, stopped: transfer.stopNow };
+  const { iteration, parent } = candidate;
+  const commit = candidate.commit;
+  const { metric: metric2, goal, config: config2 } = cheapEval(ctx.config, ctx.goal);
+  const frozen = log.config.frozen_hashes;
+  let seconds = 0;
+  const run = async (code, name) => {
+    const outcome2 = await slot.evaluate(config2, code, name, ctx.evalEnv, frozen);
+    seconds += outcome2.durationMs / 1e3;
+    return outcome2;
+  };
+  const before = rows.flatMap((r) => r.cheap?.of === parent.iteration ? r.cheap.incumbent : []);
+  const made = [];
+  while (before.length + made.length < CHEAP_INCUMBENT_RUNS) {
+    const outcome2 = await run(parent.commit, `${iteration}-cheap-incumbent-${made.length}`);
+    const value2 = outcome2.metrics[metric2];
+    if (outcome2.status !== "ok" || outcome2.tampered.length > 0 || value2 === void 0)
+      return {
+        kind: "broken",
+        reason: `the incumbent (#${parent.iteration}) failed the cheap eval (eval.screen) on worker ${slot.id} (${outcome2.problem ?? `changed ${outcome2.tampered.join(", ")}`}): the cheap eval is not reliable, so the batch stopped. Log: ${outcome2.logPath}`
+      };
+    made.push(value2);
+  }
+  const outcome = await run(commit, `${iteration}-cheap`);
+  const value = outcome.status === "ok" ? outcome.metrics[metric2] ?? null : null;
+  const against = [...before, ...made].slice(-CHEAP_AGAINST);
+  const sign = goal === "minimize" ? -1 : 1;
+  const gain = value === null ? null : sign * (value - mean(against));
+  const noise = cheapNoise([
+    ...rows,
+    { cheap: { of: parent.iteration, incumbent: made } }
+  ]);
+  const gainSd = noise.sd * Math.sqrt(1 + 1 / against.length);
+  const threshold = noise.df >= 2 ? CHEAP_PASS_SD * gainSd : null;
+  const r6 = (x) => Number(x.toPrecision(6));
+  const record3 = (outcome2) => ({
+    metric: metric2,
+    of: parent.iteration,
+    value,
+    incumbent: made,
+    against: against.length,
+    gain: gain === null ? null : r6(gain),
+    sd: noise.df > 0 ? r6(noise.sd) : null,
+    threshold: threshold === null ? null : r6(threshold),
+    outcome: outcome2,
+    seconds: round(seconds)
+  });
+  const base = {
+    judgedAgainst: parent.iteration,
+    ...candidate.key ? { key: candidate.key } : {},
+    commit,
+    samples: {},
+    evalSeconds: round(seconds),
+    tail: outcome.tail,
+    score: null,
+    delta: null,
+    guard_pass: null
+  };
+  if (outcome.tampered.length > 0)
+    return {
+      go: false,
+      verdict: {
+        ...base,
+        metrics: {},
+        status: "violation",
+        reason: `the cheap eval's run (eval.screen) changed frozen files: ${outcome.tampered.slice(0, 5).join(", ")}`,
+        cheap: record3("crashed")
+      }
+    };
+  if (gain === null)
+    return {
+      go: false,
+      verdict: {
+        ...base,
+        metrics: {},
+        status: outcome.status === "timeout" ? "timeout" : "crash",
+        reason: `the cheap eval (eval.screen): ${outcome.problem ?? outcome.status}`,
+        cheap: record3("crashed")
+      }
+    };
+  if (threshold === null || gain > threshold) return { go: true, record: record3("passed") };
+  const words = `the cheap eval (eval.screen): ${metric2} ${gain > 0 ? "better" : "worse"} by ${fmt(Math.abs(gain))} than the incumbent #${parent.iteration}'s ${against.length} cheap runs, under the ${fmt(threshold)} needed (${CHEAP_PASS_SD} sd of its noise, sd ${fmt(noise.sd)})`;
+  const confirmed = transfer.n >= TRANSFER_MIN_N && transfer.ci !== null && transfer.ci[0] >= TRANSFER_FLOOR;
+  if (explores(ctx.tag, iteration, confirmed ? CHEAP_EXPLORE_CONFIRMED : CHEAP_EXPLORE))
+    return { go: true, record: record3("explored") };
+  return {
+    go: false,
+    verdict: {
+      ...base,
+      metrics: {},
+      status: "discard",
+      reason: `${words}: not given the full eval`,
+      cheap: record3("failed")
+    }
+  };
+}
+function cheapEval(config2, primaryGoal) {
+  const screen2 = config2.eval.screen;
+  const metric2 = screen2.metric ?? (config2.decide.rule === "weighted" ? goalMetrics(config2)[0] : void 0) ?? config2.decide.primary ?? goalMetrics(config2)[0];
+  const declared = config2.eval.metrics[metric2];
+  const goal = declared?.goal ?? primaryGoal;
+  return {
+    metric: metric2,
+    goal,
+    config: {
+      frozen: config2.frozen,
+      eval: {
+        ...config2.eval,
+        command: screen2.command,
+        timeout: screen2.timeout ?? config2.eval.timeout,
+        metrics: { [metric2]: { goal } }
+      }
+    }
+  };
+}
+function explores(tag, iteration, share = CHEAP_EXPLORE) {
+  const h = createHash8("sha256").update(`${tag}/${iteration}/cheap`).digest();
+  return h.readUInt32BE(0) / 2 ** 32 < share;
+}
+
 // action/engine/evaluate-paired.ts
 import { randomInt as randomInt3 } from "node:crypto";
 
@@ -30761,6 +31961,129 @@ function pairNoise(log, metrics) {
     out[metric2] = { sd: df > 0 ? Math.sqrt(ss / df) : 0, df, robustSd: null };
   }
   return out;
+}
+
+// action/decide/screen-choice.ts
+var SCREENS = [0.25, 0.5, 0.75, 1, 1.25, 1.5, 2];
+var MIN_HISTORY = 10;
+var GRID = Array.from({ length: 69 }, (_, i) => -12 + i * 0.5);
+function chooseScreen(history, s) {
+  const lowest = Math.max(s.minDelta, SCREENS[0]);
+  if (history.length < MIN_HISTORY)
+    return {
+      at: lowest,
+      why: `min_delta: ${history.length} of ${MIN_HISTORY} first runs needed to choose the screen from the night's own proposals`
+    };
+  const weights = fitEffects(history);
+  let best = { at: lowest, value: Number.NEGATIVE_INFINITY };
+  let atLowest = 0;
+  for (const at of SCREENS) {
+    if (at < lowest) continue;
+    const curve = screenCurve(at, s);
+    let gain = 0;
+    let runs = 0;
+    GRID.forEach((mu, j) => {
+      gain += weights[j] * curve.keep[j] * mu;
+      runs += weights[j] * curve.runs[j];
+    });
+    const value = gain / runs;
+    if (at === lowest) atLowest = value;
+    if (value > best.value + 1e-9) best = { at, value };
+  }
+  const helps = GRID.reduce((sum, mu, j) => sum + (mu > 0 ? weights[j] : 0), 0);
+  return {
+    at: best.at,
+    why: `chosen from ${history.length} first runs (about ${Math.round(helps * 100)}% of proposals help): ${best.value.toPrecision(2)} sd of true gain per eval run expected, ${atLowest.toPrecision(2)} at ${fmtSd(lowest)}`,
+    perRun: { chosen: best.value, lowest: atLowest }
+  };
+}
+function fmtSd(x) {
+  return `${Number(x.toPrecision(3))} sd`;
+}
+function fitEffects(history) {
+  const m = GRID.length;
+  const lik = history.map((p) => {
+    const sd = Math.sqrt(1 + 1 / Math.max(1, p.against));
+    const z2 = Math.min(GRID[m - 1] + 4, Math.max(GRID[0] - 4, p.z));
+    return GRID.map((mu) => Math.exp(-0.5 * ((z2 - mu) / sd) ** 2));
+  });
+  let w = GRID.map(() => 1 / m);
+  const prior = 0.5 / m;
+  for (let iter = 0; iter < 300; iter++) {
+    const next = GRID.map(() => prior);
+    for (const row of lik) {
+      let total = 0;
+      for (let j = 0; j < m; j++) total += w[j] * row[j];
+      if (total <= 0) continue;
+      for (let j = 0; j < m; j++) next[j] += w[j] * row[j] / total;
+    }
+    const sum = next.reduce((a, b) => a + b, 0);
+    w = next.map((x) => x / sum);
+  }
+  return w;
+}
+var curves = /* @__PURE__ */ new Map();
+var TRIALS2 = 600;
+function screenCurve(at, settings) {
+  const s = { ...settings, minDelta: Math.floor(settings.minDelta * 20) / 20 };
+  const id2 = JSON.stringify([at, s.maxRuns, s.alpha, s.minDelta, s.screenRuns]);
+  const cached3 = curves.get(id2);
+  if (cached3) return cached3;
+  const critical = sequentialBoundary({
+    incumbentRuns: s.screenRuns,
+    df: 50,
+    maxRuns: s.maxRuns,
+    alpha: s.alpha,
+    screenSd: at / Math.SQRT2,
+    paired: "screened"
+  });
+  const random = createRandom(20261205);
+  const gauss = gaussian(random);
+  const keep = GRID.map(() => 0);
+  const runs = GRID.map(() => 0);
+  const draws = new Float64Array(2 + 2 * s.maxRuns);
+  for (let trial = 0; trial < TRIALS2; trial++) {
+    for (let i = 0; i < draws.length; i++) draws[i] = gauss();
+    const ref = draws[0] / Math.sqrt(Math.max(1, s.screenRuns));
+    GRID.forEach((mu, j) => {
+      const first = mu + draws[1];
+      if (first - ref < at) {
+        runs[j] += 1;
+        return;
+      }
+      let sum = first - draws[2];
+      let spent = 2;
+      for (let n = 2; n <= s.maxRuns; n++) {
+        sum += mu + (draws[1 + 2 * n - 1] - draws[1 + 2 * n]);
+        spent += 2;
+        const m = sum / n;
+        const t = m / (Math.SQRT2 / Math.sqrt(n));
+        if (t >= critical && m > s.minDelta) {
+          keep[j] += 1;
+          break;
+        }
+        if (t < FUTILITY_T) break;
+      }
+      runs[j] += spent;
+    });
+  }
+  const curve = { keep: keep.map((k) => k / TRIALS2), runs: runs.map((r) => r / TRIALS2) };
+  curves.set(id2, curve);
+  return curve;
+}
+
+// action/engine/experiment.ts
+function judged(judgement, fields2) {
+  const { status, reason, evidence: evidence2 } = judgement;
+  const undecided = judgement.undecided ? { undecided: true } : {};
+  if (status === "keep" || status === "simplification") {
+    if (!evidence2) throw new Error(`the judge gave ${status} without evidence: ${reason}`);
+    return { ...fields2, status, reason, evidence: evidence2, ...undecided };
+  }
+  return { ...fields2, status, reason, ...evidence2 ? { evidence: evidence2 } : {}, ...undecided };
+}
+function isKeep(verdict) {
+  return verdict.status === "keep" || verdict.status === "simplification";
 }
 
 // action/engine/pair-order.ts
@@ -30818,16 +32141,18 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
     return outcome;
   };
   const runIncumbent = async (seed) => {
-    const { metrics: metrics2, seconds } = await incumbentRun(
+    const measured = await incumbentRun(
       ctx,
       slot,
       parent,
       `${iteration}-${runs}-incumbent-${incOn.length}`,
       { ...ctx.evalEnv, AUTOEXP_SEED: String(seed) }
     );
-    incSeconds += seconds;
-    addSamples(inc, metrics2);
+    if ("kind" in measured) return measured;
+    incSeconds += measured.seconds;
+    addSamples(inc, measured.metrics);
     incOn.push(here);
+    return null;
   };
   const concurrent = () => incOn.length > 0 ? {
     concurrent: {
@@ -30856,6 +32181,7 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
     };
   };
   let design = { first: "fresh" };
+  let screen2 = null;
   let judgement = null;
   const screenAgainst2 = Object.fromEntries(
     Object.entries(setup.incumbent).map(([k, v]) => [k, v.slice(-SCREEN_RUNS)])
@@ -30868,17 +32194,26 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
     if (failed2) return failed2;
     addSamples(cand, withWeightedScore(outcome.metrics, config2, baselineMeans));
     const noise = setup.noise(cand, {});
+    const withDeltas = withMinDeltas(policy, config2, noise);
+    screen2 = screenFor(ctx, withDeltas, noise, screenAgainst2, cand);
     judgement = judge({
-      policy: withMinDeltas(policy, config2, noise),
+      policy: screen2 ? screen2.policy : withDeltas,
       incumbent: screenAgainst2,
       candidate: cand,
       noise,
       linesDelta: setup.linesDelta
     });
+    if (screen2 && judgement.final && judgement.status === "discard" && screen2.raised)
+      judgement = { ...judgement, reason: screen2.reason };
     if (!judgement.final) {
       seeds.push(seed);
-      await runIncumbent(seed);
-      design = { first: "screened", screenedAgainst: screenRuns };
+      const broken = await runIncumbent(seed);
+      if (broken) return broken;
+      design = {
+        first: "screened",
+        screenedAgainst: screenRuns,
+        ...screen2 ? { screenSd: screen2.record.at } : {}
+      };
     }
   }
   const judgePairs = () => {
@@ -30901,21 +32236,43 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
     const seed = randomInt3(1, 2 ** 31);
     seeds.push(seed);
     const candidateFirst = firstSideFirst(seed, iteration);
-    if (!candidateFirst) await runIncumbent(seed);
+    const before = candidateFirst ? null : await runIncumbent(seed);
+    if (before) return before;
     const outcome = await runCandidate(seed);
     const failed2 = failedRun(outcome);
     if (failed2) return failed2;
     addSamples(cand, withWeightedScore(outcome.metrics, config2, baselineMeans));
-    if (candidateFirst) await runIncumbent(seed);
+    const after = candidateFirst ? await runIncumbent(seed) : null;
+    if (after) return after;
     judgement = judgePairs();
   }
-  const metrics = meansOf(cand);
+  const unselected = design.first === "screened" && (cand[ctx.metric]?.length ?? 0) > 1;
+  const reported = unselected ? withoutFirstRun(cand) : cand;
+  const incReported = unselected ? withoutFirstRun(inc) : inc;
+  const metrics = meansOf(reported);
   const score = metrics[ctx.metric];
   const paired = (inc[ctx.metric]?.length ?? 0) > 0;
-  const delta = paired ? mean(cand[ctx.metric].slice(0, inc[ctx.metric].length)) - mean(inc[ctx.metric]) : score - parent.score;
+  const delta = paired ? mean(reported[ctx.metric].slice(0, incReported[ctx.metric].length)) - mean(incReported[ctx.metric]) : score - parent.score;
+  const tested = judgement.evidence;
+  if (unselected && tested) {
+    const o = policy.objectives.find((x) => x.name === tested.metric);
+    if (o)
+      judgement = {
+        ...judgement,
+        evidence: evidence(
+          comparePaired(
+            o,
+            incReported[o.name] ?? [],
+            reported[o.name] ?? [],
+            setup.noise(cand, inc)[o.name] ?? UNKNOWN_NOISE,
+            pairSpread[o.name]
+          ),
+          policy.confidence
+        )
+      };
+  }
   const hasGuards = Object.keys(policy.guards).length > 0;
-  return {
-    status: judgement.status,
+  return judged(judgement, {
     judgedAgainst: parent.iteration,
     score,
     delta: Number(delta.toPrecision(12)),
@@ -30924,15 +32281,49 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
     guard_pass: hasGuards ? judgement.status !== "guard_fail" : null,
     commit,
     ...candidate.key ? { key: candidate.key } : {},
-    reason: judgement.reason,
     tail,
     evalSeconds: round(evalSeconds),
-    ...judgement.evidence ? { evidence: judgement.evidence } : {},
-    ...judgement.undecided ? { undecided: true } : {},
     ...setup.linesDelta !== void 0 ? { linesDelta: setup.linesDelta } : {},
     ...printedTwice.size > 0 ? { printedTwice: [...printedTwice] } : {},
+    ...screen2 ? { screen: screen2.record } : {},
     ...ctx.workers > 1 ? { runsOn: Array.from({ length: runs }, () => here) } : {},
     ...concurrent()
+  });
+}
+function withoutFirstRun(samples) {
+  return Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, v.slice(1)]));
+}
+function screenFor(ctx, policy, noise, against, cand) {
+  const sd = noise[ctx.metric]?.sd ?? 0;
+  const runs = against[ctx.metric] ?? [];
+  const first = cand[ctx.metric]?.[0];
+  const objective = policy.objectives.find((o) => o.name === ctx.metric);
+  if (!(sd > 0) || runs.length === 0 || first === void 0 || !objective) return null;
+  const minDeltaSd = objective.minDelta / sd;
+  const setting = ctx.config.decide.screen_sd;
+  const history = ctx.store.log.results.flatMap(
+    (r) => r.screen ? [{ z: r.screen.z, against: r.screen.against }] : []
+  );
+  const choice = setting === "auto" ? chooseScreen(history, {
+    maxRuns: policy.maxRuns,
+    alpha: 1 - policy.confidence,
+    minDelta: minDeltaSd,
+    screenRuns: SCREEN_RUNS
+  }) : { at: setting, why: "decide.screen_sd" };
+  const at = Math.max(choice.at, minDeltaSd);
+  const gain = (ctx.goal === "minimize" ? -1 : 1) * (first - mean(runs));
+  const z2 = gain / sd;
+  const r3 = (x) => Number(x.toPrecision(3));
+  return {
+    policy: {
+      ...policy,
+      objectives: policy.objectives.map(
+        (o) => o === objective ? { ...o, minDelta: Math.max(o.minDelta, at * sd) } : o
+      )
+    },
+    raised: at > minDeltaSd,
+    reason: `${gain > 0 ? "better" : "worse"} by ${fmt(Math.abs(gain))} (${r3(z2)} sd) in its first run, under the screen at ${r3(at)} sd (${choice.why}): not measured in pairs`,
+    record: { at: r3(at), z: r3(z2), against: runs.length }
   };
 }
 async function candidateRun(ctx, slot, commit, iteration, run, env) {
@@ -30974,7 +32365,7 @@ async function incumbentRun(ctx, slot, parent, name, env) {
   const header = ctx.store.log.config;
   const outcome = await slot.evaluate(ctx.config, parent.commit, name, env, header.frozen_hashes);
   const failed2 = incumbentFailure(parent.iteration, slot, outcome);
-  if (failed2) throw new AutoexpError(failed2);
+  if (failed2) return { kind: "broken", reason: failed2 };
   return {
     metrics: withWeightedScore(outcome.metrics, ctx.config, header.baseline_metrics ?? {}),
     seconds: outcome.durationMs / 1e3
@@ -30984,6 +32375,23 @@ async function incumbentRun(ctx, slot, parent, name, env) {
 // action/engine/evaluate.ts
 var NONE2 = { score: null, delta: null, metrics: {}, samples: {}, guard_pass: null };
 async function evaluate(ctx, candidate, slot, strata = null) {
+  const cheap = await cheapScreen(ctx, candidate, slot);
+  if ("kind" in cheap) return cheap;
+  if (!cheap.go) return cheap.verdict;
+  const verdict = await evaluateFull(ctx, candidate, slot, strata);
+  if ("kind" in verdict || !cheap.record && !cheap.stopped) return verdict;
+  const sign = ctx.goal === "minimize" ? -1 : 1;
+  const record3 = cheap.record && {
+    ...cheap.record,
+    ...verdict.delta !== null && verdict.score !== null ? { full: Number((sign * verdict.delta).toPrecision(6)) } : {}
+  };
+  return {
+    ...verdict,
+    ...record3 ? { cheap: record3, evalSeconds: round((verdict.evalSeconds ?? 0) + record3.seconds) } : {},
+    ...cheap.stopped ? { cheapStopped: cheap.stopped } : {}
+  };
+}
+async function evaluateFull(ctx, candidate, slot, strata) {
   const { iteration, parent } = candidate;
   const commit = candidate.commit;
   const key = candidate.key;
@@ -31022,7 +32430,7 @@ async function evaluate(ctx, candidate, slot, strata = null) {
   for (let run = 0; run < limit && !judgement?.final; run++) {
     if (judgement) ctx.emit({ type: "run", iteration, run: run + 1, reason: judgement.reason });
     while (strata && incumbentHere() < config2.decide.baseline_runs) {
-      const { metrics: metrics2, seconds } = await incumbentRun(
+      const measured = await incumbentRun(
         ctx,
         slot,
         parent,
@@ -31030,8 +32438,9 @@ async function evaluate(ctx, candidate, slot, strata = null) {
         `${iteration}-${run}-incumbent-${concurrent.runsOn.length}`,
         ctx.evalEnv
       );
-      concurrent.evalSeconds += seconds;
-      addSamples(concurrent.samples, metrics2);
+      if ("kind" in measured) return measured;
+      concurrent.evalSeconds += measured.seconds;
+      addSamples(concurrent.samples, measured.metrics);
       concurrent.runsOn.push(here);
     }
     const outcome = await candidateRun(ctx, slot, commit, iteration, run, ctx.evalEnv);
@@ -31072,7 +32481,6 @@ async function evaluate(ctx, candidate, slot, strata = null) {
   if (!judgement?.final) throw new Error("judge gave no final decision within max_runs");
   const metrics = meansOf(samples);
   const score = metrics[ctx.metric];
-  const status = judgement.status;
   const hasGuards = Object.keys(policy.guards).length > 0;
   let reason = judgement.reason;
   if (judgement.nondeterministic) {
@@ -31081,35 +32489,33 @@ async function evaluate(ctx, candidate, slot, strata = null) {
     if (before.sd === 0)
       reason += `; so the eval's runs can differ after all: later candidates are judged by the noisy rule, with the spread of runs that disagree (sd ${fmt(after.sd)}, ${after.df} df)`;
   }
-  return {
-    status,
-    judgedAgainst: parent.iteration,
-    score,
-    delta: Number((score - parent.score).toPrecision(12)),
-    metrics,
-    samples,
-    guard_pass: hasGuards ? judgement.status !== "guard_fail" : null,
-    commit,
-    ...key ? { key } : {},
-    reason,
-    ...judgement.nondeterministic ? { nondeterministic: true } : {},
-    tail,
-    evalSeconds: round(evalSeconds),
-    ...judgement.evidence ? { evidence: judgement.evidence } : {},
-    ...judgement.undecided ? { undecided: true } : {},
-    ...linesDelta2 !== void 0 ? { linesDelta: linesDelta2 } : {},
-    ...printedTwice.size > 0 ? { printedTwice: [...printedTwice] } : {},
-    ...ctx.workers > 1 ? { runsOn } : {},
-    ...concurrent.runsOn.length > 0 ? { concurrent: { ...concurrent, evalSeconds: round(concurrent.evalSeconds) } } : {}
-  };
+  return judged(
+    { ...judgement, reason },
+    {
+      judgedAgainst: parent.iteration,
+      score,
+      delta: Number((score - parent.score).toPrecision(12)),
+      metrics,
+      samples,
+      guard_pass: hasGuards ? judgement.status !== "guard_fail" : null,
+      commit,
+      ...key ? { key } : {},
+      ...judgement.nondeterministic ? { nondeterministic: true } : {},
+      tail,
+      evalSeconds: round(evalSeconds),
+      ...linesDelta2 !== void 0 ? { linesDelta: linesDelta2 } : {},
+      ...printedTwice.size > 0 ? { printedTwice: [...printedTwice] } : {},
+      ...ctx.workers > 1 ? { runsOn } : {},
+      ...concurrent.runsOn.length > 0 ? { concurrent: { ...concurrent, evalSeconds: round(concurrent.evalSeconds) } } : {}
+    }
+  );
 }
 async function decide(ctx, candidate, verdict, slot) {
-  if (verdict.status !== "keep" && verdict.status !== "simplification" || !ctx.config.checks)
-    return verdict;
+  if (!isKeep(verdict) || !ctx.config.checks) return verdict;
   const frozen = Object.keys(ctx.store.log.config.frozen_hashes);
   const failed2 = await slot.check(
     ctx.config,
-    candidate.commit,
+    verdict.commit,
     `${candidate.iteration}-checks`,
     ctx.evalEnv,
     frozen
@@ -31126,16 +32532,16 @@ function screenAgainst(ctx, incumbent, strata, stratum) {
 }
 
 // action/engine/rebase.ts
-var REBASE_CHECKOUT = -1;
-async function rebase(ctx, candidate, onto, checkout, checkoutIndex) {
+async function rebase(ctx, candidate, onto, lease) {
   ctx.stopGate?.check(`re-applying #${candidate.iteration} onto #${onto.parent.iteration}`);
   const repo = ctx.store.repo;
   const current = onto.parent;
+  const { checkout } = lease;
   const fresh = {
     ...candidate,
     parent: current,
     base: onto.base,
-    checkout: checkoutIndex,
+    lease,
     historyLength: onto.historyLength,
     notesBefore: onto.notes
   };
@@ -31157,7 +32563,7 @@ async function rebase(ctx, candidate, onto, checkout, checkoutIndex) {
     message: `#${candidate.iteration} no longer applies to the incumbent #${current.iteration} (${conflicts.join(", ")} changed under it): the agent is asked again`
   });
   const { recheckOf: _, ...asked } = fresh;
-  const retried = await propose(ctx, { ...asked, pending: [] }, checkout);
+  const retried = await propose(ctx, { ...asked, pending: [] });
   if ("kind" in retried) return retried;
   return { ...retried, agentSeconds: candidate.agentSeconds + retried.agentSeconds };
 }
@@ -31259,13 +32665,13 @@ async function remeasure(ctx, slot) {
 }
 
 // action/engine/screen.ts
-import { join as join29 } from "node:path";
+import { join as join30 } from "node:path";
 var NONE3 = { score: null, delta: null, metrics: {}, samples: {}, guard_pass: null };
 async function screen(ctx, candidate, checkout) {
   const { iteration, parent, base, proposal } = candidate;
   const changes = candidate.changes ?? [];
   const repo = ctx.store.repo;
-  const index = join29(checkout.root, "candidate.index");
+  const index = join30(checkout.root, "candidate.index");
   const leaky = new Set(
     changes.filter((c) => c.file?.type === "file" && holdsSecret(ctx, c.file.content)).map((c) => c.path)
   );
@@ -31382,13 +32788,39 @@ function names(changes) {
 
 // action/engine/steps.ts
 function experimentSteps(ctx, checkSeal) {
-  const pool = new CheckoutPool(join30(ctx.store.stateDir, "agents"), ctx.proposers);
-  const rebases = new CheckoutPool(join30(ctx.store.stateDir, "rebase"), ctx.workers + ctx.proposers);
-  const checkoutOf = (c) => c.checkout !== void 0 && c.checkout <= REBASE_CHECKOUT ? rebases.checkouts[REBASE_CHECKOUT - c.checkout] : pool.checkouts[c.checkout ?? 0];
+  const pool = new CheckoutPool(join31(ctx.store.stateDir, "agents"), ctx.proposers);
+  const rebases = new CheckoutPool(
+    join31(ctx.store.stateDir, "rebase"),
+    ctx.workers + ctx.proposers,
+    "rebase"
+  );
   const proposed = /* @__PURE__ */ new Map();
   const settle2 = /* @__PURE__ */ new Map();
   const views = /* @__PURE__ */ new WeakMap();
   const turns = new Turns(ctx.signal);
+  const placed = /* @__PURE__ */ new Map();
+  const place = (iteration, parent) => {
+    if (!ctx.strategy) return void 0;
+    const log = ctx.store.log;
+    const pending = [];
+    for (let i = log.results.length; i < iteration; i++) {
+      const on = placed.get(i) ?? null;
+      if (on !== "revisit") pending.push(on);
+    }
+    const recorded = new Set(log.results.flatMap((r) => r.revisit_of ?? []));
+    const taken = revisitsTaken(ctx);
+    const choice = ctx.strategy.pick({
+      rows: log.results,
+      incumbent: { iteration: parent.iteration, score: parent.score },
+      goal: ctx.goal,
+      scale: gainScale(log.config, parent.score),
+      pending,
+      revisiting: [...taken].filter((n) => !recorded.has(n))
+    });
+    if (choice.revisit) taken.add(choice.revisit.iteration);
+    placed.set(iteration, choice.revisit ? "revisit" : choice.on?.iteration ?? null);
+    return choice.on || choice.why ? choice : void 0;
+  };
   const incumbentNow = () => {
     const parent = incumbentState(ctx.store.log);
     const view = strataView(ctx, parent);
@@ -31409,12 +32841,15 @@ function experimentSteps(ctx, checkSeal) {
       const iteration = log.results.at(-1).iteration + 1 + pending;
       proposed.set(iteration, new Promise((resolve2) => settle2.set(iteration, resolve2)));
       ctx.emit({ type: "start", iteration, index: ctx.done + pending + 1, of: ctx.planned });
+      const parent = incumbentNow();
+      const branch = place(iteration, parent);
       return {
         iteration,
-        parent: incumbentNow(),
+        parent,
         base: ctx.store.head,
         historyLength: log.results.length,
         notesBefore: ctx.store.notes,
+        ...branch ? { branch } : {},
         agentSeconds: 0
       };
     },
@@ -31424,33 +32859,31 @@ function experimentSteps(ctx, checkSeal) {
         const p = await proposed.get(i);
         if (p) pending.push(p);
       }
-      const index = await pool.take();
+      const lease = await pool.take();
       try {
-        const result = await propose(
-          ctx,
-          { ...candidate, checkout: index, pending },
-          pool.checkouts[index],
-          turns
-        );
+        const result = await propose(ctx, { ...candidate, lease, pending }, turns);
         const p = "kind" in result ? null : result.proposal;
         settle2.get(candidate.iteration)?.(
           p?.ok && !p.exhausted ? { description: p.description, ...p.meta ? { meta: p.meta } : {} } : null
         );
-        if ("kind" in result) pool.give(index);
+        if ("kind" in result) lease.release();
         return result;
       } catch (error3) {
         settle2.get(candidate.iteration)?.(null);
-        pool.give(index);
+        lease.release();
         throw error3;
       }
     },
-    screen: async (candidate) => {
+    screen: async ({ lease, ...candidate }) => {
+      var _stack = [];
       try {
-        return await screen(ctx, candidate, checkoutOf(candidate));
+        if (!lease) throw new Error(`#${candidate.iteration} reached screen without its checkout`);
+        const _ = __using(_stack, lease);
+        return await screen(ctx, candidate, lease.checkout);
+      } catch (_2) {
+        var _error = _2, _hasError = true;
       } finally {
-        const at = candidate.checkout;
-        if (at !== void 0 && at <= REBASE_CHECKOUT) rebases.give(REBASE_CHECKOUT - at);
-        else if (at !== void 0) pool.give(at);
+        __callDispose(_stack, _error, _hasError);
       }
     },
     evaluate: (candidate, slot) => evaluate(
@@ -31477,21 +32910,15 @@ function experimentSteps(ctx, checkSeal) {
     // incumbent (screened out, faded) is recorded against it (its row says which), so a keep
     // elsewhere does not throw away the evals in flight on the other workers.
     // Only onto a newer record: a candidate that waited for its turn began after older snapshots.
-    isStale: ({ candidate, verdict }, snapshot) => snapshot.historyLength > candidate.historyLength && snapshot.parent.iteration !== candidate.parent.iteration && (KEPT.has(verdict.status) || verdict.undecided === true),
+    isStale: ({ candidate, verdict }, snapshot) => snapshot.historyLength > candidate.historyLength && snapshot.parent.iteration !== candidate.parent.iteration && (isKeep(verdict) || verdict.undecided === true),
     rebase: async (candidate, snapshot) => {
-      const index = await rebases.take();
+      const lease = await rebases.take();
       try {
-        const result = await rebase(
-          ctx,
-          candidate,
-          snapshot,
-          rebases.checkouts[index],
-          REBASE_CHECKOUT - index
-        );
-        if ("kind" in result) rebases.give(index);
+        const result = await rebase(ctx, candidate, snapshot, lease);
+        if ("kind" in result) lease.release();
         return result;
       } catch (error3) {
-        rebases.give(index);
+        lease.release();
         throw error3;
       }
     },
@@ -31505,10 +32932,11 @@ function experimentSteps(ctx, checkSeal) {
       if (prior && prior.iteration >= candidate.historyLength && verdict.status !== "duplicate")
         verdict = duplicateOf(prior, candidate);
       const tampered = await checkSeal();
-      if (tampered) verdict = { ...verdict, status: tampered.status, reason: tampered.reason };
-      const stop = await record2(ctx, candidate, verdict, beside);
+      const row = tampered ? { ...verdict, status: tampered.status, reason: tampered.reason } : verdict;
+      const stop = await record2(ctx, candidate, row, beside);
       proposed.delete(candidate.iteration - 256);
       settle2.delete(candidate.iteration - 256);
+      placed.delete(candidate.iteration - 256);
       if (tampered)
         return {
           kind: tampered.status === "violation" ? "violation" : "broken",
@@ -31542,14 +32970,19 @@ async function record2(ctx, candidate, verdict, beside) {
     },
     (/* @__PURE__ */ new Date()).toISOString()
   );
+  const on = candidate.branch?.on?.iteration ?? null;
+  if (on !== null) row.proposed_on = on;
+  const revisitOf = candidate.branch?.revisit?.iteration;
+  if (revisitOf !== void 0) row.revisit_of = revisitOf;
+  const switched = revisitOf === void 0 ? branchSwitch(ctx, candidate, on, incumbent) : null;
   const safe = redactDeep(row, ctx.redact);
-  await ctx.store.append(beside ? [beside, safe] : [safe], {
+  await ctx.store.append([...beside ? [beside] : [], ...switched ? [switched] : [], safe], {
     ...candidate.notes !== void 0 ? { notes: candidate.notes } : {},
     beforeWrite: (path, data) => ctx.faults.tornWrite(iteration, path, data),
     afterJournal: () => ctx.faults.at("after-ledger", iteration)
   });
   ctx.faults.at("after-refs", iteration);
-  await pruneLogs(join30(ctx.store.stateDir, "logs"), iteration - KEEP_LOGS_OF);
+  await pruneLogs(join31(ctx.store.stateDir, "logs"), iteration - KEEP_LOGS_OF);
   if (verdict.key && EVALUATED.has(safe.status)) ctx.seen.set(verdict.key, safe);
   if (beside)
     ctx.emit({
@@ -31567,6 +33000,21 @@ async function record2(ctx, candidate, verdict, beside) {
     return { kind: "agent", reason: `the agent cannot work: ${safe.reason ?? safe.description}` };
   return null;
 }
+function branchSwitch(ctx, candidate, on, incumbent) {
+  const from = ctx.store.log.results.findLast((r) => r.revisit_of === void 0)?.proposed_on ?? null;
+  if (on === from) return null;
+  const reason = candidate.branch?.why ?? `fewer than ${ctx.config.strategy.stall} experiments since the incumbent #${incumbent} was kept: proposals climb from it`;
+  return {
+    type: "branch",
+    iteration: candidate.iteration,
+    on,
+    from,
+    incumbent,
+    reason,
+    points: candidate.branch?.points ?? [],
+    timestamp: (/* @__PURE__ */ new Date()).toISOString()
+  };
+}
 function duplicateOf(prior, candidate) {
   return {
     status: "duplicate",
@@ -31581,7 +33029,7 @@ function duplicateOf(prior, candidate) {
 }
 
 // action/engine/verify.ts
-import { join as join31 } from "node:path";
+import { join as join32 } from "node:path";
 
 // action/decide/verified-gain.ts
 function verifiedGain(base, final, goal, confidence) {
@@ -31778,10 +33226,10 @@ async function measurePairs(store, config2, run, commits, slotName = "verify") {
 function makeSlot(store, id2, name, isolation, gpu) {
   return new Slot({
     id: id2,
-    root: join31(store.stateDir, "slots", name),
+    root: join32(store.stateDir, "slots", name),
     git: store.repo,
     isolation,
-    logs: join31(store.stateDir, "logs"),
+    logs: join32(store.stateDir, "logs"),
     ...gpu ? { gpu } : {}
   });
 }
@@ -31885,10 +33333,10 @@ async function runBatchUnexplained(options) {
       { length: gpus ? gpus.length : config2.workers },
       (_2, id2) => new Slot({
         id: id2,
-        root: join32(store.stateDir, "slots", String(id2)),
+        root: join33(store.stateDir, "slots", String(id2)),
         git: store.repo,
         isolation,
-        logs: join32(store.stateDir, "logs"),
+        logs: join33(store.stateDir, "logs"),
         gate,
         ...gpus ? { gpu: gpus[id2] } : {}
       })
@@ -31897,8 +33345,15 @@ async function runBatchUnexplained(options) {
     const pool = new SlotPool(slots);
     const metric2 = primaryMetric(config2);
     const goal = objectiveSpecs(config2)[0].goal;
-    const checkpoint = options.checkpoint ?? (async () => {
-    });
+    const recordCacheWrites = async () => {
+      const lines = isolation.takeCacheWrites((/* @__PURE__ */ new Date()).toISOString());
+      if (lines.length > 0) await store.append(lines);
+      return lines.length > 0;
+    };
+    const checkpoint = async () => {
+      await recordCacheWrites();
+      await options.checkpoint?.();
+    };
     const evalOnly = evalEnv;
     const _stopping = __using(_stack, gate.onStopping(() => safeEmit({ type: "stopping", waiting: gate.inFlight() })));
     const resuming = store.log !== null;
@@ -31956,7 +33411,8 @@ async function runBatchUnexplained(options) {
       workers: slots.length,
       busyShare: () => pool.busyShare(),
       signal: options.signal,
-      stopGate: gate
+      stopGate: gate,
+      strategy: createStrategy(config2)
     };
     const caveats = trustCaveats(config2, isolation);
     const repoSeal = await sealRepository(store);
@@ -31975,6 +33431,7 @@ async function runBatchUnexplained(options) {
     const stopReason = redact(stop.reason);
     safeEmit({ type: "stop", reason: stopReason });
     await store.append([
+      ...isolation.takeCacheWrites((/* @__PURE__ */ new Date()).toISOString()),
       {
         type: "batch",
         event: "end",
@@ -31987,7 +33444,8 @@ async function runBatchUnexplained(options) {
     ]);
     await checkpoint();
     const verify = { isolation, evalEnv: evalOnly, env, emit: safeEmit };
-    if (await verifyAtBatchEnd(store, config2, stop, verify)) await checkpoint();
+    const verified = await verifyAtBatchEnd(store, config2, stop, verify);
+    if (await recordCacheWrites() || verified) await options.checkpoint?.();
     return summarise(tag, store.log, ctx.done, { ...stop, reason: stopReason }, isolation.mode);
   } catch (_) {
     var _error = _, _hasError = true;
@@ -32270,7 +33728,7 @@ function hours(seconds) {
 // action/github/change-sets.ts
 import { existsSync as existsSync10 } from "node:fs";
 import { mkdir as mkdir10, rename as rename4, rm as rm12 } from "node:fs/promises";
-import { join as join33 } from "node:path";
+import { join as join34 } from "node:path";
 
 // action/git/commands/remote.ts
 var hasRemote = (remote) => ({
@@ -32583,17 +34041,17 @@ async function writeSplitHandoff(repoDir, tag, dir, env) {
   const branches = Object.keys(await localChangeSets(repoDir, tag, env)).sort();
   await mkdir10(dir, { recursive: true });
   if (branches.length === 0) {
-    await rm12(join33(dir, SPLITS_BUNDLE), { force: true });
+    await rm12(join34(dir, SPLITS_BUNDLE), { force: true });
     return [];
   }
-  const temp = join33(dir, `${SPLITS_BUNDLE}.tmp-${process.pid}`);
+  const temp = join34(dir, `${SPLITS_BUNDLE}.tmp-${process.pid}`);
   await new Git(repoDir, env).run(
     createBundleFrom(
       temp,
       branches.map((b) => `refs/heads/${b}`)
     )
   );
-  await rename4(temp, join33(dir, SPLITS_BUNDLE));
+  await rename4(temp, join34(dir, SPLITS_BUNDLE));
   return branches;
 }
 async function publishChangeSets(options) {
@@ -32602,7 +34060,7 @@ async function publishChangeSets(options) {
   });
   const git = new Git(options.repoDir, options.env);
   const ns = `refs/autoexp-publish/${tag}/split/`;
-  const bundle = options.handoff ? join33(options.handoff, SPLITS_BUNDLE) : null;
+  const bundle = options.handoff ? join34(options.handoff, SPLITS_BUNDLE) : null;
   let ours;
   const stale = Object.keys(await git.listRefs(ns));
   if (stale.length > 0) await git.updateRefs(stale.map((ref) => ({ ref, sha: "0".repeat(40) })));
@@ -32675,7 +34133,7 @@ async function publishChangeSets(options) {
 // action/github/handoff.ts
 import { existsSync as existsSync11 } from "node:fs";
 import { mkdir as mkdir11, readdir as readdir7, readFile as readFile14, rename as rename5, rm as rm13, writeFile as writeFile11 } from "node:fs/promises";
-import { join as join34 } from "node:path";
+import { join as join35 } from "node:path";
 var MAX_LINKS = 32;
 function handoffBundles(handoff2) {
   return handoff2.chain?.map((l) => l.file) ?? [BUNDLE];
@@ -32700,14 +34158,14 @@ async function writeHandoff(repoDir, tag, dir, env, maxLinks = MAX_LINKS) {
     chain,
     written: (/* @__PURE__ */ new Date()).toISOString()
   };
-  const desc = join34(dir, `${DESCRIPTION2}.tmp-${process.pid}`);
+  const desc = join35(dir, `${DESCRIPTION2}.tmp-${process.pid}`);
   await writeFile11(desc, `${JSON.stringify(handoff2, null, 2)}
 `);
-  await rename5(desc, join34(dir, DESCRIPTION2));
+  await rename5(desc, join35(dir, DESCRIPTION2));
   const bundles = handoffBundles(handoff2);
   for (const name of await readdir7(dir))
     if (/^autoexp(\.\d+)?\.bundle$/.test(name) && !bundles.includes(name))
-      await rm13(join34(dir, name), { force: true });
+      await rm13(join35(dir, name), { force: true });
   return handoff2;
 }
 async function nextChain(git, dir, now) {
@@ -32716,14 +34174,14 @@ async function nextChain(git, dir, now) {
   const last = rows.at(-1)?.iteration ?? 0;
   const chain = before?.tag === tag && before.chain ? before.chain : [];
   const tip = chain.at(-1);
-  const usable = tip !== void 0 && chain.every((l) => existsSync11(join34(dir, l.file))) && (tip.head === head || await git.isAncestor(tip.head, head));
+  const usable = tip !== void 0 && chain.every((l) => existsSync11(join35(dir, l.file))) && (tip.head === head || await git.isAncestor(tip.head, head));
   if (usable && tip.head === head) return chain;
   const taken = new Set(chain.map((l) => l.file));
   const name = (n2) => n2 === 0 ? BUNDLE : `autoexp.${String(n2).padStart(4, "0")}.bundle`;
   let n = 0;
   while (taken.has(name(n))) n++;
   const file2 = name(n);
-  const temp = join34(dir, `${file2}.tmp-${process.pid}`);
+  const temp = join35(dir, `${file2}.tmp-${process.pid}`);
   const write = async (from, level) => {
     const added = rows.filter((r) => r.iteration > from.last && r.diff).map((r) => r.diff);
     const ok = await git.run(createBundleFrom(temp, [branch, ...added], [from.head])).then(
@@ -32732,7 +34190,7 @@ async function nextChain(git, dir, now) {
       // a ref the ledger names is missing: the full bundle says what there is
     );
     if (!ok) return null;
-    await rename5(temp, join34(dir, file2));
+    await rename5(temp, join35(dir, file2));
     return { file: file2, level, head, last };
   };
   if (usable) {
@@ -32748,15 +34206,15 @@ async function nextChain(git, dir, now) {
   }
   const refs = await git.listRefs(`refs/autoexp/${tag}/`);
   await git.run(createBundleFrom(temp, [branch, ...Object.keys(refs)]));
-  await rename5(temp, join34(dir, file2));
+  await rename5(temp, join35(dir, file2));
   return [{ file: file2, level: 0, head, last }];
 }
 async function readHandoff(dir) {
-  if (!existsSync11(join34(dir, DESCRIPTION2))) return null;
-  const handoff2 = JSON.parse(await readFile14(join34(dir, DESCRIPTION2), "utf8"));
+  if (!existsSync11(join35(dir, DESCRIPTION2))) return null;
+  const handoff2 = JSON.parse(await readFile14(join35(dir, DESCRIPTION2), "utf8"));
   if (handoff2.version !== 1 || typeof handoff2.tag !== "string" || typeof handoff2.head !== "string")
-    throw new Error(`${join34(dir, DESCRIPTION2)} is not an autoexp handoff`);
-  if (!handoffBundles(handoff2).every((b) => existsSync11(join34(dir, b)))) return null;
+    throw new Error(`${join35(dir, DESCRIPTION2)} is not an autoexp handoff`);
+  if (!handoffBundles(handoff2).every((b) => existsSync11(join35(dir, b)))) return null;
   return handoff2;
 }
 
@@ -33030,14 +34488,14 @@ function formatDuration2(seconds) {
 }
 
 // action/engine/attribute.ts
-import { join as join36 } from "node:path";
+import { join as join37 } from "node:path";
 
 // action/engine/attribute-revert.ts
 import { mkdir as mkdir12, rm as rm14, writeFile as writeFile12 } from "node:fs/promises";
-import { join as join35 } from "node:path";
-async function revertChange(repo, change, scratch) {
+import { join as join36 } from "node:path";
+async function revertChange(repo, change2, scratch) {
   const [before, after, final] = await Promise.all(
-    [change.parent, change.commit, change.final].map(async (c) => byPath(await repo.lsTree(c)))
+    [change2.parent, change2.commit, change2.final].map(async (c) => byPath(await repo.lsTree(c)))
   );
   const touched = [.../* @__PURE__ */ new Set([...before.keys(), ...after.keys()])].filter(
     (p) => !p.startsWith(".autoexp/") && before.get(p)?.sha !== after.get(p)?.sha
@@ -33074,17 +34532,17 @@ async function revertChange(repo, change, scratch) {
   const changed = Object.entries(files).filter(([p, f]) => !same2(f, final.get(p), blobs));
   if (changed.length === 0) return { status: "superseded" };
   const commit = await repo.commitFiles(
-    change.final,
+    change2.final,
     Object.fromEntries(changed),
-    join35(scratch, "..", "attribute.index"),
-    `autoexp attribute: the final code without ${change.label}`
+    join36(scratch, "..", "attribute.index"),
+    `autoexp attribute: the final code without ${change2.label}`
   );
   return { status: "reverted", commit };
 }
 async function merge2(repo, base, ours, theirs, scratch) {
   const lines = mergeLines(base.toString(), ours.toString(), theirs.toString());
   if (lines !== null) return Buffer.from(lines);
-  const paths = ["ours", "base", "theirs"].map((n) => join35(scratch, n));
+  const paths = ["ours", "base", "theirs"].map((n) => join36(scratch, n));
   await Promise.all([
     writeFile12(paths[0], ours),
     writeFile12(paths[1], base),
@@ -33114,17 +34572,17 @@ async function planAttribution(store, pairs) {
       `tag ${store.tag} has kept nothing yet: there is no change to attribute`,
       { exitCode: 1 }
     );
-  const scratch = join36(store.stateDir, "attribute", "merge");
+  const scratch = join37(store.stateDir, "attribute", "merge");
   const changes = [];
-  for (const change of kept) {
-    const parent = await store.repo.resolve(`${change.commit}^`);
-    if (!parent) throw new AutoexpError(`kept commit ${change.commit} has no parent here`);
+  for (const change2 of kept) {
+    const parent = await store.repo.resolve(`${change2.commit}^`);
+    if (!parent) throw new AutoexpError(`kept commit ${change2.commit} has no parent here`);
     const reverted = await revertChange(
       store.repo,
-      { parent, commit: change.commit, final: finalCommit, label: `#${change.iteration}` },
+      { parent, commit: change2.commit, final: finalCommit, label: `#${change2.iteration}` },
       scratch
     );
-    changes.push({ ...change, reverted });
+    changes.push({ ...change2, reverted });
   }
   const measurable = changes.filter((c) => c.reverted.status === "reverted").length;
   return {
@@ -33143,29 +34601,29 @@ async function attributeRecord(store, config2, plan, run) {
   const failures = [];
   let seconds = 0;
   let runs = 0;
-  const measure2 = async (change, pair, code, commit) => {
+  const measure2 = async (change2, pair, code, commit) => {
     const outcome = await slot.evaluate(
       config2,
       commit,
-      `attribute-${change.iteration}-${pair}-${code}`,
-      { ...run.evalEnv, AUTOEXP_SEED: String(seedOf(`${change.iteration}-${pair}`)) },
+      `attribute-${change2.iteration}-${pair}-${code}`,
+      { ...run.evalEnv, AUTOEXP_SEED: String(seedOf(`${change2.iteration}-${pair}`)) },
       header.frozen_hashes
     );
     runs++;
     seconds += outcome.durationMs / 1e3;
     const score = scoreOf(outcome.metrics, config2, header);
     const problem = runProblem(outcome, score);
-    if (problem) failures.push({ iteration: change.iteration, pair, code, problem });
+    if (problem) failures.push({ iteration: change2.iteration, pair, code, problem });
     return problem ? null : score;
   };
   const results = [];
-  for (const change of plan.changes) {
+  for (const change2 of plan.changes) {
     const base = {
-      iteration: change.iteration,
-      commit: change.commit,
-      description: change.description
+      iteration: change2.iteration,
+      commit: change2.commit,
+      description: change2.description
     };
-    const r = change.reverted;
+    const r = change2.reverted;
     if (r.status === "conflict") {
       results.push({ ...base, status: "conflict", conflicts: r.paths });
       continue;
@@ -33177,14 +34635,14 @@ async function attributeRecord(store, config2, plan, run) {
     const samples = { final: [], without: [] };
     let failed2 = 0;
     for (let pair = 1; pair <= run.pairs && failed2 < Math.max(2, Math.ceil(run.pairs / 2)); pair++) {
-      const finalFirst = firstSideFirst(orderSeed, change.iteration, pair);
+      const finalFirst = firstSideFirst(orderSeed, change2.iteration, pair);
       const sides = [
         ["final", plan.finalCommit],
         ["without", r.commit]
       ];
       const [first, second] = finalFirst ? sides : [sides[1], sides[0]];
-      const a = await measure2(change, pair, first[0], first[1]);
-      const b = a === null ? null : await measure2(change, pair, second[0], second[1]);
+      const a = await measure2(change2, pair, first[0], first[1]);
+      const b = a === null ? null : await measure2(change2, pair, second[0], second[1]);
       if (a === null || b === null) {
         failed2++;
         continue;
@@ -33203,7 +34661,7 @@ async function attributeRecord(store, config2, plan, run) {
     });
     run.emit({
       type: "notice",
-      message: `#${change.iteration} measured: ${samples.final.length} pairs`
+      message: `#${change2.iteration} measured: ${samples.final.length} pairs`
     });
   }
   const entry = {
@@ -33228,7 +34686,7 @@ async function attributeRecord(store, config2, plan, run) {
 }
 
 // action/engine/verify-tag.ts
-import { join as join37 } from "node:path";
+import { join as join38 } from "node:path";
 function verifyTag(options) {
   return measureTag(
     options,
@@ -33274,10 +34732,10 @@ async function measureTagUnexplained(options, command2, slot, body) {
     emit({ type: "isolation", mode: isolation.mode, warnings: isolation.warnings });
     const probe = new Slot({
       id: 1,
-      root: join37(store.stateDir, "slots", slot),
+      root: join38(store.stateDir, "slots", slot),
       git: store.repo,
       isolation,
-      logs: join37(store.stateDir, "logs")
+      logs: join38(store.stateDir, "logs")
     });
     await probe.prepare(store.head);
     const changes = configChanges(
@@ -33314,7 +34772,7 @@ function attributeTag(options) {
 }
 
 // action/engine/split.ts
-import { join as join39 } from "node:path";
+import { join as join40 } from "node:path";
 
 // action/decide/split-groups.ts
 var NEAR_LINES = 3;
@@ -33390,7 +34848,7 @@ function groupChanges(changes, near = NEAR_LINES) {
 
 // action/engine/split-build.ts
 import { mkdir as mkdir13, rm as rm15, writeFile as writeFile13 } from "node:fs/promises";
-import { join as join38 } from "node:path";
+import { join as join39 } from "node:path";
 
 // action/git/commands/diff.ts
 var diffHunks = (from, to, exclude = []) => ({
@@ -33466,11 +34924,11 @@ async function buildGroup(repo, env, base, changes, hunks, scratch) {
   await rm15(scratch, { recursive: true, force: true });
   await mkdir13(scratch, { recursive: true });
   try {
-    for (const [k, change] of changes.entries()) {
+    for (const [k, change2] of changes.entries()) {
       const paths = [...new Set(hunks[k].map((h) => h.file))];
       const [was, mine, theirs] = await Promise.all([
-        filesAt(repo, change.before, paths),
-        filesAt(repo, change.commit, paths),
+        filesAt(repo, change2.before, paths),
+        filesAt(repo, change2.commit, paths),
         filesAt(repo, head, paths)
       ]);
       const files = {};
@@ -33486,15 +34944,15 @@ async function buildGroup(repo, env, base, changes, hunks, scratch) {
         else if (merged !== "unchanged") files[path] = merged;
       }
       if (conflicts.length > 0) return { conflicts };
-      const date5 = `@${Math.floor(Date.parse(change.timestamp) / 1e3) || 0} +0000`;
+      const date5 = `@${Math.floor(Date.parse(change2.timestamp) / 1e3) || 0} +0000`;
       const dated = repo.withEnv({ ...env, GIT_AUTHOR_DATE: date5, GIT_COMMITTER_DATE: date5 });
       head = await dated.commitFiles(
         head,
         files,
-        join38(scratch, "index"),
-        `#${change.iteration}: ${change.description || "(no description)"}
+        join39(scratch, "index"),
+        `#${change2.iteration}: ${change2.description || "(no description)"}
 
-autoexp kept change ${change.commit}`
+autoexp kept change ${change2.commit}`
       );
     }
     return { commit: head };
@@ -33509,7 +34967,7 @@ async function mergeOne(repo, base, mine, theirs, scratch) {
   const [b, o, t] = [base.content.toString(), mine.content.toString(), theirs.content.toString()];
   const lines = mergeLines(b, o, t);
   if (lines !== null) return { content: Buffer.from(lines), mode: mine.mode };
-  const files = ["ours", "base", "theirs"].map((n) => join38(scratch, n));
+  const files = ["ours", "base", "theirs"].map((n) => join39(scratch, n));
   await Promise.all([
     writeFile13(files[0], mine.content),
     writeFile13(files[1], base.content),
@@ -33582,7 +35040,7 @@ async function splitRecord(store, config2, run) {
       base,
       members2.map((k) => changes[k]),
       members2.map((k) => hunks[k]),
-      join39(store.stateDir, `split-${n}`)
+      join40(store.stateDir, `split-${n}`)
     );
     if ("conflicts" in result)
       throw new AutoexpError(
@@ -33719,7 +35177,7 @@ async function measure(mode, options) {
 // action/github/publish.ts
 import { mkdtemp as mkdtemp2, rm as rm16 } from "node:fs/promises";
 import { tmpdir as tmpdir3 } from "node:os";
-import { join as join40 } from "node:path";
+import { join as join41 } from "node:path";
 
 // action/github/merge-records.ts
 function mergeLedgers(base, ours, theirs, tag) {
@@ -33803,7 +35261,7 @@ async function publish(options) {
     if (stale.length > 0) await git.updateRefs(stale.map((ref) => ({ ref, sha: "0".repeat(40) })));
     for (const bundle of handoffBundles(handoff2))
       await git.run(
-        fetch2(join40(options.handoff, bundle), [
+        fetch2(join41(options.handoff, bundle), [
           `+refs/heads/autoexp/${tag}:${ns}/head`,
           `+refs/autoexp/${tag}/*:${ns}/n/*`
         ])
@@ -33946,9 +35404,9 @@ async function recordCommit(git, parent, dir, logText, notes, message) {
   const added = notes.ours.startsWith(notes.base) ? notes.ours.slice(notes.base.length) : notes.ours;
   const tag = dir.slice(".autoexp/".length);
   const files = recordFiles(tag, parseLog(logText), logText, notes.theirs + added);
-  const temp = await mkdtemp2(join40(tmpdir3(), "autoexp-publish-"));
+  const temp = await mkdtemp2(join41(tmpdir3(), "autoexp-publish-"));
   try {
-    return await git.commitFiles(parent, files, join40(temp, "index"), message);
+    return await git.commitFiles(parent, files, join41(temp, "index"), message);
   } finally {
     await rm16(temp, { recursive: true, force: true });
   }
@@ -33962,13 +35420,13 @@ function countExperiments(text2) {
 
 // action/github/publish-lines.ts
 import { readdir as readdir8 } from "node:fs/promises";
-import { join as join41 } from "node:path";
+import { join as join42 } from "node:path";
 async function findLineHandoffs(dir) {
   const names2 = await readdir8(dir, { withFileTypes: true }).catch(() => []);
   const found = [];
   for (const entry of names2.filter((e) => e.isDirectory()).sort((a, b) => a.name < b.name ? -1 : 1)) {
-    const handoff2 = await readHandoff(join41(dir, entry.name));
-    if (handoff2) found.push({ dir: join41(dir, entry.name), handoff: handoff2 });
+    const handoff2 = await readHandoff(join42(dir, entry.name));
+    if (handoff2) found.push({ dir: join42(dir, entry.name), handoff: handoff2 });
   }
   return found;
 }
@@ -33997,7 +35455,7 @@ async function publishLines(lines, options) {
 
 // action/github/tag-setup.ts
 import { existsSync as existsSync12 } from "node:fs";
-import { join as join42 } from "node:path";
+import { join as join43 } from "node:path";
 
 // action/files/load-config.ts
 import { readFile as readFile15 } from "node:fs/promises";
@@ -34015,7 +35473,7 @@ async function loadConfig(file2) {
 
 // action/github/tag-setup.ts
 async function readConfig(repoDir, file2) {
-  const path = join42(repoDir, file2);
+  const path = join43(repoDir, file2);
   if (!existsSync12(path)) {
     throw new AutoexpError(
       `input config: ${file2} not found in ${repoDir}. Create it with \`npx autoexp init\`, or point config at your file; nothing was run or pushed`
@@ -34076,7 +35534,7 @@ async function actionMain(env = process.env) {
       throw new AutoexpError(
         `input working-directory: ${repoDir} does not exist; nothing was run or pushed`
       );
-    const handoff2 = inputs.handoff ? isAbsolute7(inputs.handoff) ? inputs.handoff : resolve(workspace, inputs.handoff) : join43(env.RUNNER_TEMP || tmpdir4(), "autoexp-handoff");
+    const handoff2 = inputs.handoff ? isAbsolute7(inputs.handoff) ? inputs.handoff : resolve(workspace, inputs.handoff) : join44(env.RUNNER_TEMP || tmpdir4(), "autoexp-handoff");
     for (const name of KNOWN_SECRETS) if (env[name]) setSecret(env[name]);
     if (inputs.mode === "run") return await runMode(inputs, repoDir, handoff2, env);
     if (inputs.mode === "publish") return await publishMode(inputs, repoDir, handoff2, env);

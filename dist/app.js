@@ -19942,16 +19942,6 @@ function closest(word, known) {
   return best?.name;
 }
 
-// action/util/bytes.ts
-function parseBytes(value) {
-  if (typeof value === "number") return Number.isFinite(value) && value > 0 ? value : void 0;
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*$/i.exec(value);
-  if (!m) return void 0;
-  const power = ["", "k", "m", "g", "t"].indexOf(m[2].toLowerCase());
-  const n = Math.floor(Number(m[1]) * 1024 ** power);
-  return n > 0 ? n : void 0;
-}
-
 // action/util/duration.ts
 var UNIT_MS = { ms: 1, s: 1e3, m: 6e4, h: 36e5 };
 function parseDuration(value) {
@@ -19969,6 +19959,16 @@ function formatDuration(ms2) {
   const m = Math.floor(s / 60);
   if (m < 60) return `${m}m ${String(s % 60).padStart(2, "0")}s`;
   return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, "0")}m`;
+}
+
+// action/util/bytes.ts
+function parseBytes(value) {
+  if (typeof value === "number") return Number.isFinite(value) && value > 0 ? value : void 0;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*$/i.exec(value);
+  if (!m) return void 0;
+  const power = ["", "k", "m", "g", "t"].indexOf(m[2].toLowerCase());
+  const n = Math.floor(Number(m[1]) * 1024 ** power);
+  return n > 0 ? n : void 0;
 }
 
 // action/config/schema-parts.ts
@@ -20159,6 +20159,26 @@ var configSchema = external_exports.strictObject({
         error: 'eval.holdout must be a command ("node holdout.js") or { command: ..., read_only: [~/holdout-data] }'
       }).transform(
         (h) => typeof h === "string" || Array.isArray(h) ? { command: h, read_only: [] } : h
+      ).optional(),
+      /**
+       * The cheap eval: a cheaper command (a shorter training budget, a data subset) run before the
+       * full eval; only candidates that beat the incumbent on it get the full eval. `metric`: what
+       * it prints (default: the primary metric), judged with the primary metric's goal. autoexp
+       * measures how well it ranks candidates as the full eval does and stops using it when it
+       * does not (decide/transfer.ts). Not decide.screen_sd (the full eval's first-run threshold).
+       */
+      screen: external_exports.strictObject(
+        {
+          command,
+          // Absent: the full eval's eval.timeout.
+          timeout: external_exports.union([external_exports.string(), external_exports.number()]).refine((v) => (parseDuration(v) ?? Number.POSITIVE_INFINITY) <= 2 ** 31 - 1, {
+            message: 'eval.screen.timeout must be a duration like "90s" or "10m" (or a number of seconds)'
+          }).transform((v) => parseDuration(v)).optional(),
+          metric: external_exports.string().regex(METRIC_NAME, "eval.screen.metric looks like `val_loss` or `SCORE`").optional()
+        },
+        {
+          error: "eval.screen must be { command: ..., timeout?: 2m, metric?: val_loss }: the cheap eval run before the full one"
+        }
       ).optional()
     },
     { error: "eval is required: { command: ..., metrics: { val_loss: { goal: minimize } } }" }
@@ -20188,6 +20208,17 @@ var configSchema = external_exports.strictObject({
      * runs, topped up after each keep (the rule before pairs).
      */
     paired: external_exports.boolean({ error: "decide.paired must be true (measure beside the incumbent) or false" }).default(true),
+    /**
+     * Paired measurement's screen: how much better than the incumbent's recent runs a first run
+     * must be (in run-to-run sds) to be measured in pairs. auto: chosen from the night's own
+     * first runs to keep the most true gain per eval run (decide/screen-choice.ts), min_delta
+     * until there are 10 of them.
+     */
+    screen_sd: external_exports.union([external_exports.literal("auto"), external_exports.number()], {
+      error: "decide.screen_sd must be auto (chosen from the night's first runs) or a number of run-to-run standard deviations, e.g. 1"
+    }).default("auto").refine((v) => v === "auto" || v >= 0 && v <= 2, {
+      message: "decide.screen_sd must be between 0 and 2 standard deviations (a first run better than the incumbent by that much is measured in pairs), or auto"
+    }),
     remeasure_every: external_exports.int().min(0).default(5),
     /** With several workers: compare a candidate only with incumbent runs on the same device kind or worker. */
     compare_within: external_exports.enum(["device", "worker", "any"], {
@@ -20209,6 +20240,28 @@ var configSchema = external_exports.strictObject({
     stop_after_failures: external_exports.int().min(1).default(20),
     plateau: external_exports.int().min(1).optional()
   }).prefault({}),
+  /**
+   * How proposals are placed: `climb` (every proposal on the incumbent, the default) or `branch`
+   * (after `stall` experiments without a keep, also on up to `points` branch points: earlier
+   * incumbents and the near-misses that came closest, chosen by a bandit). See action/strategy/.
+   */
+  strategy: external_exports.strictObject(
+    {
+      use: external_exports.enum(["climb", "branch"], {
+        error: "strategy.use must be climb (every proposal on the incumbent; the default) or branch (after a stall, also propose from the best points on record)"
+      }).default("climb"),
+      stall: external_exports.int({
+        error: "strategy.stall must be a whole number of experiments without a keep, e.g. 8"
+      }).min(1, "strategy.stall must be at least 1 (experiments without a keep before branching)").max(1e5).default(8),
+      points: external_exports.int({ error: "strategy.points must be a whole number of branch points, e.g. 3" }).min(
+        1,
+        "strategy.points must be at least 1 (branch points offered besides the incumbent)"
+      ).max(20, "strategy.points must be at most 20").default(3)
+    },
+    {
+      error: (issue2) => issue2.code === "unrecognized_keys" ? `strategy takes only use, stall and points (unknown: ${issue2.keys.join(", ")}), e.g. { use: branch, stall: 8, points: 3 }` : "strategy must be a mapping, e.g. { use: branch, stall: 8, points: 3 }"
+    }
+  ).prefault({}),
   /** Where evals and checks run: `isolation: none` is short for `{ mode: none }`. */
   isolation: external_exports.preprocess(
     (v) => typeof v === "string" ? { mode: v } : v,
@@ -20786,6 +20839,15 @@ function addEntry(log, entry, lenient) {
   } else if (entry.type === "split") {
     if (lenient && !Array.isArray(entry.groups)) return false;
     log.splits = [...log.splits ?? [], entry];
+  } else if (entry.type === "cache-write") {
+    if (lenient && (typeof entry.count !== "number" || !Array.isArray(entry.paths))) return false;
+    log.cacheWrites ??= [];
+    log.cacheWrites.push(entry);
+  } else if (entry.type === "branch") {
+    if (lenient && (typeof entry.iteration !== "number" || !Array.isArray(entry.points)))
+      return false;
+    log.branches ??= [];
+    log.branches.push(entry);
   } else return !lenient;
   return true;
 }
@@ -20968,6 +21030,127 @@ function renderAttribution(a) {
   ].join("\n");
 }
 
+// action/ledger/status.ts
+var STATUSES = [
+  "baseline",
+  "keep",
+  "simplification",
+  "discard",
+  "crash",
+  "timeout",
+  "guard_fail",
+  "checks_failed",
+  "violation",
+  "agent_error",
+  "no_change",
+  "duplicate"
+];
+var KEPT = /* @__PURE__ */ new Set(["baseline", "keep", "simplification"]);
+var EVALUATED = /* @__PURE__ */ new Set([
+  "baseline",
+  "keep",
+  "simplification",
+  "discard",
+  "guard_fail",
+  "checks_failed",
+  "crash",
+  "timeout"
+]);
+var FAILURES = /* @__PURE__ */ new Set([
+  "crash",
+  "timeout",
+  "violation",
+  "agent_error",
+  "checks_failed"
+]);
+
+// action/ledger/render-branches.ts
+var MAX_SWITCHES = 20;
+function branchTree(log) {
+  const switches = log.branches ?? [];
+  const revisits = log.results.flatMap(
+    (r) => r.revisit_of === void 0 ? [] : [
+      {
+        iteration: r.iteration,
+        of: r.revisit_of,
+        status: r.status,
+        delta: r.delta,
+        ...r.against !== void 0 ? { against: r.against } : {}
+      }
+    ]
+  );
+  if (switches.length === 0 && revisits.length === 0) return null;
+  const points = /* @__PURE__ */ new Map();
+  for (const s of switches) for (const p of s.points) points.set(p.iteration, p);
+  const first = switches[0]?.iteration ?? Number.POSITIVE_INFINITY;
+  const branches = /* @__PURE__ */ new Map();
+  for (const r of log.results) {
+    if (r.iteration < first || r.revisit_of !== void 0) continue;
+    const on = r.proposed_on ?? null;
+    let b = branches.get(on);
+    if (!b) {
+      const point = on === null ? void 0 : points.get(on);
+      b = { on, ...point ? { point } : {}, proposals: 0, kept: [] };
+      branches.set(on, b);
+    }
+    b.proposals++;
+    if (KEPT.has(r.status) && r.score !== null) b.kept.push(r.iteration);
+  }
+  return {
+    branches: [...branches.values()],
+    switches,
+    revisits,
+    goal: log.config?.goal ?? "minimize"
+  };
+}
+function renderBranches(tree, options = {}) {
+  if (!tree) return "";
+  const name = options.link ?? ((n) => `#${n}`);
+  const rows = tree.branches.map((b) => {
+    const where = b.on === null ? "the incumbent" : `${name(b.on)} (${b.point?.kind === "kept" ? "earlier incumbent" : "near-miss"})`;
+    const delta = b.point ? (tree.goal === "maximize" ? 1 : -1) * b.point.gain : 0;
+    const gap = b.point ? `${formatDelta(delta)} ${b.point.gain >= 0 ? "better" : "worse"} ${b.point.measured === "paired" ? "(measured beside it)" : "(means at different times)"}` : "";
+    const kept = b.kept.length > 0 ? b.kept.map(name).join(", ") : "none";
+    return `| ${where} | ${gap} | ${b.proposals} | ${kept} |`;
+  });
+  const shown = tree.switches.slice(-MAX_SWITCHES);
+  const switches = shown.map(
+    (s) => `- #${s.iteration}: ${s.from === null ? "the incumbent" : `#${s.from}`} \u2192 ${s.on === null ? "the incumbent" : `#${s.on}`}: ${inertMarkdown(s.reason, 400)}`
+  );
+  const more = tree.switches.length > shown.length ? [`- _${tree.switches.length - shown.length} earlier switch(es) in log.jsonl_`] : [];
+  const branched = tree.switches.length === 0 ? [] : [
+    "Strategy `branch`: after a stall the agent also proposed from these points. Every candidate was measured beside the incumbent and kept only when it beat it; a keep's code is the point's plus the change. Gaps are to the incumbent of the switch that offered the point.",
+    "",
+    "| proposed on | gap to the incumbent | proposals | kept |",
+    "|---|--:|--:|---|",
+    ...rows,
+    "",
+    "Switches:",
+    "",
+    ...more,
+    ...switches
+  ];
+  const revisited = tree.revisits.slice(-MAX_SWITCHES).map(
+    (r) => `| ${name(r.iteration)} | ${name(r.of)} | ${r.status} | ${formatDelta(r.delta, r.against)} |`
+  );
+  const revisits = tree.revisits.length === 0 ? [] : [
+    ...branched.length > 0 ? [""] : [],
+    "Revisits: a discard judged against an incumbent since replaced, its change re-applied onto the incumbent and measured beside it again (each at most once).",
+    "",
+    "| revisit | of discard | verdict | delta |",
+    "|---|---|---|--:|",
+    ...tree.revisits.length > revisited.length ? [`| _${tree.revisits.length - revisited.length} earlier in log.jsonl_ | | | |`] : [],
+    ...revisited
+  ];
+  const title = [
+    `${tree.switches.length} switch${tree.switches.length === 1 ? "" : "es"}`,
+    ...tree.revisits.length > 0 ? [`${tree.revisits.length} revisit${tree.revisits.length === 1 ? "" : "s"}`] : []
+  ].join(", ");
+  return [`${options.heading ?? "##"} Branches (${title})`, "", ...branched, ...revisits].join(
+    "\n"
+  );
+}
+
 // action/decide/stats.ts
 function mean(values) {
   let sum = 0;
@@ -21025,40 +21208,6 @@ function noiseSeen(groups, metrics, deterministic) {
   );
 }
 
-// action/ledger/status.ts
-var STATUSES = [
-  "baseline",
-  "keep",
-  "simplification",
-  "discard",
-  "crash",
-  "timeout",
-  "guard_fail",
-  "checks_failed",
-  "violation",
-  "agent_error",
-  "no_change",
-  "duplicate"
-];
-var KEPT = /* @__PURE__ */ new Set(["baseline", "keep", "simplification"]);
-var EVALUATED = /* @__PURE__ */ new Set([
-  "baseline",
-  "keep",
-  "simplification",
-  "discard",
-  "guard_fail",
-  "checks_failed",
-  "crash",
-  "timeout"
-]);
-var FAILURES = /* @__PURE__ */ new Set([
-  "crash",
-  "timeout",
-  "violation",
-  "agent_error",
-  "checks_failed"
-]);
-
 // action/decide/ledger-state.ts
 var SEEN = /* @__PURE__ */ new WeakMap();
 function ledgerSamples(log) {
@@ -21077,7 +21226,7 @@ function ledgerSamples(log) {
   }
   const { current, retired } = seen;
   for (const r of log.results.slice(seen.results)) {
-    if (r.samples && Object.keys(r.samples).length > 0) current.set(r.iteration, clone2(r.samples));
+    if (r.samples && Object.keys(r.samples).length > 0) current.set(r.iteration, ownSamples(r));
   }
   for (const m of log.remeasures.slice(seen.remeasured)) {
     const cur = current.get(m.iteration);
@@ -21093,6 +21242,12 @@ function ledgerSamples(log) {
   seen.results = log.results.length;
   seen.remeasured = log.remeasures.length;
   return { current, groups: [...retired, ...current.values()] };
+}
+function ownSamples(r) {
+  const screened = r.screen && Object.values(r.samples).every((v) => v.length > 1);
+  return Object.fromEntries(
+    Object.entries(r.samples).map(([k, v]) => [k, screened ? v.slice(1) : [...v]])
+  );
 }
 function clone2(s) {
   return Object.fromEntries(Object.entries(s).map(([k, v]) => [k, [...v]]));
@@ -21128,6 +21283,149 @@ function incumbentState(log, samples = ledgerSamples(log)) {
     samples: s,
     measuredAfter: Math.max(row.iteration, last?.after ?? 0)
   };
+}
+
+// action/decide/transfer.ts
+var TRANSFER_MIN_N = 12;
+var TRANSFER_FLOOR = 0.3;
+var TRANSFER_LEVEL = 0.9;
+function ranks(values) {
+  const order = values.map((v, i) => ({ v, i })).sort((a, b) => a.v - b.v);
+  const out = new Array(values.length);
+  for (let start = 0; start < order.length; ) {
+    let end = start;
+    while (end + 1 < order.length && order[end + 1].v === order[start].v) end++;
+    const rank = (start + end) / 2 + 1;
+    for (let k = start; k <= end; k++) out[order[k].i] = rank;
+    start = end + 1;
+  }
+  return out;
+}
+function spearman(xs, ys) {
+  if (xs.length !== ys.length) throw new Error("spearman: the two lists differ in length");
+  if (xs.length < 2) return Number.NaN;
+  const rx = ranks(xs);
+  const ry = ranks(ys);
+  const mx = mean(rx);
+  const my = mean(ry);
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  for (let i = 0; i < rx.length; i++) {
+    const dx = rx[i] - mx;
+    const dy = ry[i] - my;
+    sxy += dx * dy;
+    sxx += dx * dx;
+    syy += dy * dy;
+  }
+  return sxx > 0 && syy > 0 ? sxy / Math.sqrt(sxx * syy) : Number.NaN;
+}
+function rankCorrelationInterval(rho, n, level = TRANSFER_LEVEL) {
+  if (n < 4 || !Number.isFinite(rho)) return null;
+  const r = Math.max(-0.999999, Math.min(0.999999, rho));
+  const z2 = Math.atanh(r);
+  const se = Math.sqrt((1 + r * r / 2) / (n - 3));
+  const q = normalQuantile(1 - (1 - level) / 2);
+  return [Math.tanh(z2 - q * se), Math.tanh(z2 + q * se)];
+}
+function normalQuantile(p) {
+  const a = [
+    -39.69683028665376,
+    220.9460984245205,
+    -275.9285104469687,
+    138.357751867269,
+    -30.66479806614716,
+    2.506628277459239
+  ];
+  const b = [
+    -54.47609879822406,
+    161.5858368580409,
+    -155.6989798598866,
+    66.80131188771972,
+    -13.28068155288572
+  ];
+  const c = [
+    -0.007784894002430293,
+    -0.3223964580411365,
+    -2.400758277161838,
+    -2.549732539343734,
+    4.374664141464968,
+    2.938163982698783
+  ];
+  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
+  const tail = (q2) => (((((c[0] * q2 + c[1]) * q2 + c[2]) * q2 + c[3]) * q2 + c[4]) * q2 + c[5]) / ((((d[0] * q2 + d[1]) * q2 + d[2]) * q2 + d[3]) * q2 + 1);
+  if (p < 0.02425) return tail(Math.sqrt(-2 * Math.log(p)));
+  if (p > 1 - 0.02425) return -tail(Math.sqrt(-2 * Math.log(1 - p)));
+  const q = p - 0.5;
+  const r = q * q;
+  return (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+}
+function cheapTransfer(rows) {
+  const xs = [];
+  const ys = [];
+  const counts = { passed: 0, explored: 0, failed: 0, crashed: 0 };
+  let seconds = 0;
+  let stop = null;
+  for (const r of rows) {
+    if (r.cheap_stopped && !stop) stop = r.cheap_stopped;
+    const c = r.cheap;
+    if (!c) continue;
+    counts[c.outcome]++;
+    seconds += c.seconds;
+    if (c.gain !== null && c.full !== void 0) {
+      xs.push(c.gain);
+      ys.push(c.full);
+    }
+  }
+  const n = xs.length;
+  const rho = spearman(xs, ys);
+  const ci = rankCorrelationInterval(rho, n);
+  const poor = !stop && n >= TRANSFER_MIN_N && ci !== null && ci[1] < TRANSFER_FLOOR;
+  const r2 = (x) => Number(x.toFixed(2));
+  const stopNow = poor ? {
+    n,
+    rho: r2(rho),
+    ci: [r2(ci[0]), r2(ci[1])],
+    reason: `the cheap eval ranks candidates unlike the full eval: rank correlation ${r2(rho)} (90% interval ${r2(ci[0])} to ${r2(ci[1])}) over ${n} candidates that had both, its upper end under ${TRANSFER_FLOOR}; every candidate gets the full eval from here on`
+  } : null;
+  return {
+    state: stop ? "stopped" : "screening",
+    n,
+    rho,
+    ci,
+    stop,
+    counts,
+    seconds,
+    stopNow
+  };
+}
+
+// action/ledger/render-cache-writes.ts
+var SHOWN_PATHS = 5;
+function cacheWriteViews(lines, results) {
+  const byCommit = /* @__PURE__ */ new Map();
+  for (const r of results) if (r.commit_full) byCommit.set(r.commit_full, r.iteration);
+  const views = /* @__PURE__ */ new Map();
+  for (const line of lines) {
+    const key = `${line.commit ?? ""}\0${line.cache}`;
+    let view = views.get(key);
+    if (!view) {
+      view = {
+        cache: line.cache,
+        iteration: line.commit ? byCommit.get(line.commit) ?? null : null,
+        outside: !line.commit,
+        runs: [],
+        count: 0,
+        paths: []
+      };
+      views.set(key, view);
+    }
+    for (const r of line.runs ?? []) if (!view.runs.includes(r)) view.runs.push(r);
+    view.count = Math.max(view.count, line.count);
+    for (const p of line.paths)
+      if (view.paths.length < SHOWN_PATHS && !view.paths.includes(p)) view.paths.push(p);
+  }
+  return [...views.values()];
 }
 
 // action/ledger/summarize.ts
@@ -21185,6 +21483,7 @@ function viewFromLog(log, title) {
     remeasureRuns: log.remeasures.reduce((n, m) => n + (m.samples[metric2]?.length ?? 0), 0),
     drift: log.remeasures.flatMap((m) => m.reason === "drift" && m.note ? [m.note] : []),
     caveats: [...new Set(log.batches.flatMap((b) => b.caveats ?? []))],
+    ...log.cacheWrites?.length ? { cacheWrites: cacheWriteViews(log.cacheWrites, log.results) } : {},
     imported: (log.imports ?? []).map((i) => ({
       source: i.source,
       rows: i.rows.length,
@@ -21200,7 +21499,9 @@ function viewFromLog(log, title) {
     tokensOut: log.results.reduce((s, r) => s + (r.tokens_out || 0), 0),
     evalSeconds: log.results.reduce((s, r) => s + (r.eval_seconds || 0), 0) + log.remeasures.reduce((s, m) => s + (m.eval_seconds || 0), 0) + (log.verifies ?? []).reduce((s, v) => s + (v.eval_seconds || 0), 0),
     verified: final && log.verifies?.findLast((v) => v.final_commit === final) || null,
-    attribution: final && log.attributes?.findLast((a) => a.final_commit === final) || null
+    attribution: final && log.attributes?.findLast((a) => a.final_commit === final) || null,
+    ...log.branches?.length || log.results.some((r) => r.revisit_of !== void 0) ? { branches: branchTree(log) } : {},
+    ...log.results.some((r) => r.cheap || r.cheap_stopped) ? { cheapEval: cheapTransfer(log.results) } : {}
   };
 }
 function countStatuses(rows) {
@@ -21511,6 +21812,13 @@ function renderPr(ledger, ctx) {
     ].join("\n") : "Nothing kept: the branch holds the baseline only."
   ];
   const shares = view.attribution ? renderAttribution(view.attribution) : "";
+  const tree = renderBranches(view.branches, {
+    heading: "###",
+    link: (n) => {
+      const short = byIteration.get(n)?.commit;
+      return short ? `#${n} ${link(n, short)}` : `#${n}`;
+    }
+  });
   const blob = `${ctx.repoUrl}/blob/autoexp/${ctx.tag}/.autoexp/${ctx.tag}`;
   const chart = ctx.progressSvg ? `[![${ctx.tag}: every experiment, the kept ones labelled, and the best so far](${blob}/progress.svg?raw=true)](${blob}/progress.svg)` : renderChart(view);
   const runs = (ctx.runs ?? []).slice(0, 10).map((r) => `- [${inertMarkdown(r.title, 200)}](${r.url})`);
@@ -21526,6 +21834,7 @@ function renderPr(ledger, ctx) {
     ...warnings,
     chart,
     keptTable.join("\n"),
+    tree,
     shares,
     footer.join("\n")
   ].filter(Boolean);
@@ -21554,6 +21863,7 @@ function renderPr(ledger, ctx) {
 ${note}
 
 ${table}`,
+      tree,
       shares,
       footer.join("\n")
     ].filter(Boolean).join("\n\n");

@@ -1087,16 +1087,16 @@ var require_parse = __commonJS({
         const analysis = analyzeRepeatedExtglob(body, opts);
         if ((token.type === "plus" || token.type === "star") && analysis.risky) {
           const safeOutput = analysis.safeOutput ? (token.output ? "" : ONE_CHAR) + (opts.capture ? `(${analysis.safeOutput})` : analysis.safeOutput) : void 0;
-          const open5 = tokens[token.tokensIndex];
-          open5.type = "text";
-          open5.value = literal2;
-          open5.output = safeOutput || utils.escapeRegex(literal2);
+          const open6 = tokens[token.tokensIndex];
+          open6.type = "text";
+          open6.value = literal2;
+          open6.output = safeOutput || utils.escapeRegex(literal2);
           for (let i = token.tokensIndex + 1; i < tokens.length; i++) {
             tokens[i].value = "";
             tokens[i].output = "";
             delete tokens[i].suffix;
           }
-          state.output = token.output + open5.output;
+          state.output = token.output + open6.output;
           state.backtrack = true;
           push({ type: "paren", extglob: true, value, output: "" });
           decrement("parens");
@@ -1316,15 +1316,15 @@ var require_parse = __commonJS({
         }
         if (value === "{" && opts.nobrace !== true) {
           increment("braces");
-          const open5 = {
+          const open6 = {
             type: "brace",
             value,
             output: "(",
             outputIndex: state.output.length,
             tokensIndex: state.tokens.length
           };
-          braces.push(open5);
-          push(open5);
+          braces.push(open6);
+          push(open6);
           continue;
         }
         if (value === "}") {
@@ -1869,14 +1869,14 @@ var require_identity = __commonJS({
     var ALIAS = /* @__PURE__ */ Symbol.for("yaml.alias");
     var DOC = /* @__PURE__ */ Symbol.for("yaml.document");
     var MAP = /* @__PURE__ */ Symbol.for("yaml.map");
-    var PAIR = /* @__PURE__ */ Symbol.for("yaml.pair");
+    var PAIR2 = /* @__PURE__ */ Symbol.for("yaml.pair");
     var SCALAR = /* @__PURE__ */ Symbol.for("yaml.scalar");
     var SEQ = /* @__PURE__ */ Symbol.for("yaml.seq");
     var NODE_TYPE = /* @__PURE__ */ Symbol.for("yaml.node.type");
     var isAlias = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === ALIAS;
     var isDocument = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === DOC;
     var isMap = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === MAP;
-    var isPair = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === PAIR;
+    var isPair = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === PAIR2;
     var isScalar = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SCALAR;
     var isSeq = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SEQ;
     function isCollection(node2) {
@@ -1904,7 +1904,7 @@ var require_identity = __commonJS({
     exports.DOC = DOC;
     exports.MAP = MAP;
     exports.NODE_TYPE = NODE_TYPE;
-    exports.PAIR = PAIR;
+    exports.PAIR = PAIR2;
     exports.SCALAR = SCALAR;
     exports.SEQ = SEQ;
     exports.hasAnchor = hasAnchor;
@@ -21760,6 +21760,25 @@ function date4(params) {
   return _coercedDate(ZodDate, params);
 }
 
+// action/util/duration.ts
+var UNIT_MS = { ms: 1, s: 1e3, m: 6e4, h: 36e5 };
+function parseDuration(value) {
+  if (typeof value === "number")
+    return Number.isFinite(value) && value > 0 ? value * 1e3 : void 0;
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(value.trim());
+  if (!match) return void 0;
+  const ms2 = Number(match[1]) * (UNIT_MS[match[2]] ?? Number.NaN);
+  return ms2 > 0 ? ms2 : void 0;
+}
+function formatDuration2(ms2) {
+  if (ms2 < 1e3) return `${Math.round(ms2)}ms`;
+  const s = Math.round(ms2 / 1e3);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${String(s % 60).padStart(2, "0")}s`;
+  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, "0")}m`;
+}
+
 // action/util/bytes.ts
 function formatBytes(n) {
   const units = ["B", "KiB", "MiB", "GiB", "TiB"];
@@ -21778,25 +21797,6 @@ function parseBytes(value) {
   const power = ["", "k", "m", "g", "t"].indexOf(m[2].toLowerCase());
   const n = Math.floor(Number(m[1]) * 1024 ** power);
   return n > 0 ? n : void 0;
-}
-
-// action/util/duration.ts
-var UNIT_MS = { ms: 1, s: 1e3, m: 6e4, h: 36e5 };
-function parseDuration(value) {
-  if (typeof value === "number")
-    return Number.isFinite(value) && value > 0 ? value * 1e3 : void 0;
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(value.trim());
-  if (!match) return void 0;
-  const ms2 = Number(match[1]) * (UNIT_MS[match[2]] ?? Number.NaN);
-  return ms2 > 0 ? ms2 : void 0;
-}
-function formatDuration2(ms2) {
-  if (ms2 < 1e3) return `${Math.round(ms2)}ms`;
-  const s = Math.round(ms2 / 1e3);
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${String(s % 60).padStart(2, "0")}s`;
-  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, "0")}m`;
 }
 
 // action/config/schema-parts.ts
@@ -21987,6 +21987,26 @@ var configSchema = external_exports.strictObject({
         error: 'eval.holdout must be a command ("node holdout.js") or { command: ..., read_only: [~/holdout-data] }'
       }).transform(
         (h) => typeof h === "string" || Array.isArray(h) ? { command: h, read_only: [] } : h
+      ).optional(),
+      /**
+       * The cheap eval: a cheaper command (a shorter training budget, a data subset) run before the
+       * full eval; only candidates that beat the incumbent on it get the full eval. `metric`: what
+       * it prints (default: the primary metric), judged with the primary metric's goal. autoexp
+       * measures how well it ranks candidates as the full eval does and stops using it when it
+       * does not (decide/transfer.ts). Not decide.screen_sd (the full eval's first-run threshold).
+       */
+      screen: external_exports.strictObject(
+        {
+          command,
+          // Absent: the full eval's eval.timeout.
+          timeout: external_exports.union([external_exports.string(), external_exports.number()]).refine((v) => (parseDuration(v) ?? Number.POSITIVE_INFINITY) <= 2 ** 31 - 1, {
+            message: 'eval.screen.timeout must be a duration like "90s" or "10m" (or a number of seconds)'
+          }).transform((v) => parseDuration(v)).optional(),
+          metric: external_exports.string().regex(METRIC_NAME, "eval.screen.metric looks like `val_loss` or `SCORE`").optional()
+        },
+        {
+          error: "eval.screen must be { command: ..., timeout?: 2m, metric?: val_loss }: the cheap eval run before the full one"
+        }
       ).optional()
     },
     { error: "eval is required: { command: ..., metrics: { val_loss: { goal: minimize } } }" }
@@ -22016,6 +22036,17 @@ var configSchema = external_exports.strictObject({
      * runs, topped up after each keep (the rule before pairs).
      */
     paired: external_exports.boolean({ error: "decide.paired must be true (measure beside the incumbent) or false" }).default(true),
+    /**
+     * Paired measurement's screen: how much better than the incumbent's recent runs a first run
+     * must be (in run-to-run sds) to be measured in pairs. auto: chosen from the night's own
+     * first runs to keep the most true gain per eval run (decide/screen-choice.ts), min_delta
+     * until there are 10 of them.
+     */
+    screen_sd: external_exports.union([external_exports.literal("auto"), external_exports.number()], {
+      error: "decide.screen_sd must be auto (chosen from the night's first runs) or a number of run-to-run standard deviations, e.g. 1"
+    }).default("auto").refine((v) => v === "auto" || v >= 0 && v <= 2, {
+      message: "decide.screen_sd must be between 0 and 2 standard deviations (a first run better than the incumbent by that much is measured in pairs), or auto"
+    }),
     remeasure_every: external_exports.int().min(0).default(5),
     /** With several workers: compare a candidate only with incumbent runs on the same device kind or worker. */
     compare_within: external_exports.enum(["device", "worker", "any"], {
@@ -22037,6 +22068,28 @@ var configSchema = external_exports.strictObject({
     stop_after_failures: external_exports.int().min(1).default(20),
     plateau: external_exports.int().min(1).optional()
   }).prefault({}),
+  /**
+   * How proposals are placed: `climb` (every proposal on the incumbent, the default) or `branch`
+   * (after `stall` experiments without a keep, also on up to `points` branch points: earlier
+   * incumbents and the near-misses that came closest, chosen by a bandit). See action/strategy/.
+   */
+  strategy: external_exports.strictObject(
+    {
+      use: external_exports.enum(["climb", "branch"], {
+        error: "strategy.use must be climb (every proposal on the incumbent; the default) or branch (after a stall, also propose from the best points on record)"
+      }).default("climb"),
+      stall: external_exports.int({
+        error: "strategy.stall must be a whole number of experiments without a keep, e.g. 8"
+      }).min(1, "strategy.stall must be at least 1 (experiments without a keep before branching)").max(1e5).default(8),
+      points: external_exports.int({ error: "strategy.points must be a whole number of branch points, e.g. 3" }).min(
+        1,
+        "strategy.points must be at least 1 (branch points offered besides the incumbent)"
+      ).max(20, "strategy.points must be at most 20").default(3)
+    },
+    {
+      error: (issue2) => issue2.code === "unrecognized_keys" ? `strategy takes only use, stall and points (unknown: ${issue2.keys.join(", ")}), e.g. { use: branch, stall: 8, points: 3 }` : "strategy must be a mapping, e.g. { use: branch, stall: 8, points: 3 }"
+    }
+  ).prefault({}),
   /** Where evals and checks run: `isolation: none` is short for `{ mode: none }`. */
   isolation: external_exports.preprocess(
     (v) => typeof v === "string" ? { mode: v } : v,
@@ -22474,7 +22527,7 @@ function ledgerSamples(log) {
   }
   const { current, retired } = seen;
   for (const r of log.results.slice(seen.results)) {
-    if (r.samples && Object.keys(r.samples).length > 0) current.set(r.iteration, clone2(r.samples));
+    if (r.samples && Object.keys(r.samples).length > 0) current.set(r.iteration, ownSamples(r));
   }
   for (const m of log.remeasures.slice(seen.remeasured)) {
     const cur = current.get(m.iteration);
@@ -22490,6 +22543,12 @@ function ledgerSamples(log) {
   seen.results = log.results.length;
   seen.remeasured = log.remeasures.length;
   return { current, groups: [...retired, ...current.values()] };
+}
+function ownSamples(r) {
+  const screened = r.screen && Object.values(r.samples).every((v) => v.length > 1);
+  return Object.fromEntries(
+    Object.entries(r.samples).map(([k, v]) => [k, screened ? v.slice(1) : [...v]])
+  );
 }
 function clone2(s) {
   return Object.fromEntries(Object.entries(s).map(([k, v]) => [k, [...v]]));
@@ -22741,9 +22800,9 @@ function mergeLines(base, ours, theirs) {
 }
 
 // action/engine/attribute-revert.ts
-async function revertChange(repo, change, scratch) {
+async function revertChange(repo, change2, scratch) {
   const [before, after, final] = await Promise.all(
-    [change.parent, change.commit, change.final].map(async (c) => byPath(await repo.lsTree(c)))
+    [change2.parent, change2.commit, change2.final].map(async (c) => byPath(await repo.lsTree(c)))
   );
   const touched = [.../* @__PURE__ */ new Set([...before.keys(), ...after.keys()])].filter(
     (p) => !p.startsWith(".autoexp/") && before.get(p)?.sha !== after.get(p)?.sha
@@ -22780,10 +22839,10 @@ async function revertChange(repo, change, scratch) {
   const changed = Object.entries(files).filter(([p, f]) => !same(f, final.get(p), blobs));
   if (changed.length === 0) return { status: "superseded" };
   const commit2 = await repo.commitFiles(
-    change.final,
+    change2.final,
     Object.fromEntries(changed),
     join(scratch, "..", "attribute.index"),
-    `autoexp attribute: the final code without ${change.label}`
+    `autoexp attribute: the final code without ${change2.label}`
   );
   return { status: "reverted", commit: commit2 };
 }
@@ -23403,17 +23462,22 @@ var CacheCopy = class {
   source;
   target;
   #written = /* @__PURE__ */ new Map();
+  /** Folders autoexp made in the copy: one the source no longer has is the source's change. */
+  #dirs = /* @__PURE__ */ new Set();
+  #synced = false;
   constructor(source, target) {
     this.source = source;
     this.target = target;
   }
   /**
-   * Makes the copy equal the source again; returns the paths (relative) the last run changed,
-   * added or removed there. Synchronous on purpose: many small stat calls through the thread
-   * pool cost more than the work itself.
+   * Makes the copy equal the source again, and says what differed: what a run did to the copy,
+   * and what changed in the cache itself. The first sync reports nothing (whatever a copy left
+   * from an earlier batch holds is no run's). Synchronous on purpose: many small stat calls
+   * through the thread pool cost more than the work itself.
    */
   sync() {
-    const changed = /* @__PURE__ */ new Set();
+    const run = /* @__PURE__ */ new Set();
+    const source = /* @__PURE__ */ new Set();
     mkdirSync(this.target, { recursive: true });
     const wanted = /* @__PURE__ */ new Map();
     walkTree(this.source, (rel, entry) => {
@@ -23421,25 +23485,28 @@ var CacheCopy = class {
     });
     walkTree(this.target, (rel, entry) => {
       const src = wanted.get(rel);
-      const ok = src && sameType(src, entry) && (entry.isDirectory() || this.#intact(rel));
-      if (!ok) {
-        rmSync2(join4(this.target, rel), { recursive: true, force: true });
-        this.#written.delete(rel);
-        if (!entry.isDirectory() || !src) changed.add(rel);
-      }
+      const ours = entry.isDirectory() ? this.#dirs.has(rel) : this.#intact(rel);
+      if (src && sameType(src, entry) && (entry.isDirectory() || ours)) return;
+      rmSync2(join4(this.target, rel), { recursive: true, force: true });
+      this.#written.delete(rel);
+      this.#dirs.delete(rel);
+      if (ours) source.add(rel);
+      else run.add(rel);
     });
     for (const [rel, entry] of wanted) {
       const to = join4(this.target, rel);
       const from = join4(this.source, rel);
-      const stamp2 = stampOf(from);
       if (entry.isDirectory()) {
         mkdirSync(to, { recursive: true });
+        this.#dirs.add(rel);
         continue;
       }
+      const stamp2 = stampOf(from);
       const was = this.#written.get(rel);
       const intact = was !== void 0 && this.#intact(rel);
       if (intact && was.from === stamp2) continue;
-      if (was && !intact) changed.add(rel);
+      if (was && !intact) run.add(rel);
+      else if (!run.has(rel)) source.add(rel);
       rmSync2(to, { recursive: true, force: true });
       if (entry.isSymbolicLink()) symlinkSync(readlinkSync(from), to);
       else {
@@ -23450,7 +23517,11 @@ var CacheCopy = class {
       const now = lstatSync(to, { bigint: true });
       this.#written.set(rel, { ino: now.ino, ctimeNs: now.ctimeNs, from: stamp2 });
     }
-    return [...changed].sort();
+    for (const rel of this.#written.keys()) if (!wanted.has(rel)) this.#written.delete(rel);
+    const first = !this.#synced;
+    this.#synced = true;
+    if (first) return { run: [], source: [] };
+    return { run: [...run].sort(), source: [...source].sort() };
   }
   #intact(rel) {
     const was = this.#written.get(rel);
@@ -23717,6 +23788,56 @@ function safeList(dir) {
   }
 }
 
+// action/engine/cache-writes.ts
+var SHOWN = 5;
+var CacheWrites = class {
+  #byCode = /* @__PURE__ */ new Map();
+  #outside = [];
+  #told = /* @__PURE__ */ new Set();
+  /** `run` changed, added or removed `paths` in its copy of `cache` (now put back). */
+  ran(cache, run, paths) {
+    if (paths.length === 0) return;
+    const key = `${run.commit}\0${cache}`;
+    let entry = this.#byCode.get(key);
+    if (!entry) {
+      entry = { cache, run, runs: [], paths: /* @__PURE__ */ new Set() };
+      this.#byCode.set(key, entry);
+    }
+    if (!entry.runs.includes(run.name)) entry.runs.push(run.name);
+    for (const p of paths) entry.paths.add(p);
+  }
+  /** `cache` itself gained, lost or changed `paths` since a copy was made: said once a batch. */
+  changed(cache, paths) {
+    if (paths.length === 0 || this.#told.has(cache)) return;
+    this.#told.add(cache);
+    this.#outside.push({ cache, paths });
+  }
+  /** The lines not yet recorded, and forgets them. */
+  take(timestamp) {
+    const lines = [
+      ...this.#outside.map(({ cache, paths }) => ({
+        type: "cache-write",
+        cache,
+        count: paths.length,
+        paths: paths.slice(0, SHOWN),
+        timestamp
+      })),
+      ...[...this.#byCode.values()].map(({ cache, run, runs, paths }) => ({
+        type: "cache-write",
+        cache,
+        commit: run.commit,
+        runs,
+        count: paths.size,
+        paths: [...paths].sort().slice(0, SHOWN),
+        timestamp
+      }))
+    ];
+    this.#byCode.clear();
+    this.#outside = [];
+    return lines;
+  }
+};
+
 // action/engine/state-key.ts
 import { createHmac, randomBytes } from "node:crypto";
 import { link, mkdir as mkdir2, readFile, rm as rm2, stat, writeFile as writeFile2 } from "node:fs/promises";
@@ -23797,6 +23918,9 @@ async function resolveIsolation(config2, repoDir, gitDir, env) {
     readOnlyData,
     launch: (command2, _dir, base) => ({ command: command2, env: environment(base) }),
     linkData,
+    settle: () => {
+    },
+    takeCacheWrites: () => [],
     launchAgent: (command2, _dirs, base) => ({ command: command2, env: agentEnv(base) })
   });
   if (config2.isolation.mode === "none") {
@@ -23853,13 +23977,22 @@ async function resolveIsolation(config2, repoDir, gitDir, env) {
     ...config2.agent ? missingAgentPaths(config2.agent, resolve9, existsSync4) : []
   ];
   const copies = /* @__PURE__ */ new Map();
+  const declaredAs = new Map(writable.map((w, i) => [w, config2.isolation.writable[i]]));
+  const writes = new CacheWrites();
+  const lastRun = /* @__PURE__ */ new Map();
   const readyCaches = (dir) => {
     let mine = copies.get(dir);
     if (!mine) {
       mine = fitted.spec.writable.filter((w) => writable.includes(w)).map((w, i) => new CacheCopy(w, join8(dirname2(dir), "caches", String(i))));
       copies.set(dir, mine);
     }
-    for (const copy of mine) copy.sync();
+    const run = lastRun.get(dir);
+    for (const copy of mine) {
+      const found = copy.sync();
+      const cache = declaredAs.get(copy.source) ?? copy.source;
+      if (run) writes.ran(cache, run, found.run);
+      writes.changed(cache, found.source);
+    }
   };
   const cacheBinds = (dir) => Object.fromEntries((copies.get(dir) ?? []).map((c) => [c.source, c.target]));
   return {
@@ -23888,6 +24021,12 @@ async function resolveIsolation(config2, repoDir, gitDir, env) {
       await linkData(dir);
       readyCaches(dir);
     },
+    settle: (dir, run) => {
+      if (!copies.has(dir)) return;
+      lastRun.set(dir, run);
+      readyCaches(dir);
+    },
+    takeCacheWrites: (timestamp) => writes.take(timestamp),
     launchAgent: (command2, dirs, base) => {
       const [first, ...more] = dirs.writable;
       return {
@@ -24091,7 +24230,7 @@ async function runProcess(options) {
 }
 function appendChunk(fd, chunk) {
   try {
-    for (let at = 0; at < chunk.length; ) at += writeSync(fd, chunk, at);
+    for (let at2 = 0; at2 < chunk.length; ) at2 += writeSync(fd, chunk, at2);
   } catch {
   }
 }
@@ -24514,9 +24653,9 @@ async function trackedDependencies(git, commit2) {
   for (const entry of listing) {
     const tab = entry.indexOf("	");
     const path = entry.slice(tab + 1);
-    const at = path.indexOf("node_modules/");
-    if (tab < 0 || at > 0 && path[at - 1] !== "/" || at < 0) continue;
-    folders.add(path.slice(0, at + "node_modules".length));
+    const at2 = path.indexOf("node_modules/");
+    if (tab < 0 || at2 > 0 && path[at2 - 1] !== "/" || at2 < 0) continue;
+    folders.add(path.slice(0, at2 + "node_modules".length));
     files++;
     bytes += Number(entry.slice(0, tab).split(/ +/)[3]) || 0;
   }
@@ -24612,8 +24751,8 @@ var AgentCheckout = class {
         seen.add(path);
         const was = before.get(path);
         if (was && this.#tree.untouched(path, was.sha, was.mode)) continue;
-        const change = await readChange(join11(this.dir, path), path, was);
-        if (change) changes.push(change);
+        const change2 = await readChange(join11(this.dir, path), path, was);
+        if (change2) changes.push(change2);
       }
     }
     for (const [path] of before) {
@@ -24770,6 +24909,7 @@ var Slot = class {
     await capLog(logPath);
     const tampered = diffManifests(frozen, await hashFrozen(this.dir, config2.frozen));
     this.#tree.sweep();
+    this.#isolation.settle(this.dir, { name, commit: commit2 });
     return { ...outcome, tampered };
   }
   /** The user's correctness command on a fresh copy of `commit`; null when it passes. */
@@ -24798,6 +24938,7 @@ var Slot = class {
     }).finally(() => this.#gate?.leave(`slot ${this.id}`));
     await capLog(logPath);
     this.#tree.sweep();
+    this.#isolation.settle(this.dir, { name, commit: commit2 });
     if (result.exitCode === 0 && !result.timedOut) return null;
     const tail = tailLines(await readEnd(logPath, 64 * 1024));
     const how = result.spawnError ? result.spawnError : result.timedOut ? `timed out after ${Math.round(checks.timeout / 1e3)}s` : result.signal ? `killed by ${result.signal}` : `exited with code ${result.exitCode}`;
@@ -25071,15 +25212,15 @@ async function planAttribution(store, pairs) {
     );
   const scratch = join15(store.stateDir, "attribute", "merge");
   const changes = [];
-  for (const change of kept) {
-    const parent = await store.repo.resolve(`${change.commit}^`);
-    if (!parent) throw new AutoexpError(`kept commit ${change.commit} has no parent here`);
+  for (const change2 of kept) {
+    const parent = await store.repo.resolve(`${change2.commit}^`);
+    if (!parent) throw new AutoexpError(`kept commit ${change2.commit} has no parent here`);
     const reverted = await revertChange(
       store.repo,
-      { parent, commit: change.commit, final: finalCommit, label: `#${change.iteration}` },
+      { parent, commit: change2.commit, final: finalCommit, label: `#${change2.iteration}` },
       scratch
     );
-    changes.push({ ...change, reverted });
+    changes.push({ ...change2, reverted });
   }
   const measurable = changes.filter((c) => c.reverted.status === "reverted").length;
   return {
@@ -25098,29 +25239,29 @@ async function attributeRecord(store, config2, plan, run) {
   const failures = [];
   let seconds = 0;
   let runs = 0;
-  const measure = async (change, pair, code, commit2) => {
+  const measure = async (change2, pair, code, commit2) => {
     const outcome = await slot.evaluate(
       config2,
       commit2,
-      `attribute-${change.iteration}-${pair}-${code}`,
-      { ...run.evalEnv, AUTOEXP_SEED: String(seedOf(`${change.iteration}-${pair}`)) },
+      `attribute-${change2.iteration}-${pair}-${code}`,
+      { ...run.evalEnv, AUTOEXP_SEED: String(seedOf(`${change2.iteration}-${pair}`)) },
       header.frozen_hashes
     );
     runs++;
     seconds += outcome.durationMs / 1e3;
     const score = scoreOf(outcome.metrics, config2, header);
     const problem = runProblem(outcome, score);
-    if (problem) failures.push({ iteration: change.iteration, pair, code, problem });
+    if (problem) failures.push({ iteration: change2.iteration, pair, code, problem });
     return problem ? null : score;
   };
   const results = [];
-  for (const change of plan.changes) {
+  for (const change2 of plan.changes) {
     const base = {
-      iteration: change.iteration,
-      commit: change.commit,
-      description: change.description
+      iteration: change2.iteration,
+      commit: change2.commit,
+      description: change2.description
     };
-    const r = change.reverted;
+    const r = change2.reverted;
     if (r.status === "conflict") {
       results.push({ ...base, status: "conflict", conflicts: r.paths });
       continue;
@@ -25132,14 +25273,14 @@ async function attributeRecord(store, config2, plan, run) {
     const samples = { final: [], without: [] };
     let failed2 = 0;
     for (let pair = 1; pair <= run.pairs && failed2 < Math.max(2, Math.ceil(run.pairs / 2)); pair++) {
-      const finalFirst = firstSideFirst(orderSeed, change.iteration, pair);
+      const finalFirst = firstSideFirst(orderSeed, change2.iteration, pair);
       const sides = [
         ["final", plan.finalCommit],
         ["without", r.commit]
       ];
       const [first, second] = finalFirst ? sides : [sides[1], sides[0]];
-      const a = await measure(change, pair, first[0], first[1]);
-      const b = a === null ? null : await measure(change, pair, second[0], second[1]);
+      const a = await measure(change2, pair, first[0], first[1]);
+      const b = a === null ? null : await measure(change2, pair, second[0], second[1]);
       if (a === null || b === null) {
         failed2++;
         continue;
@@ -25158,7 +25299,7 @@ async function attributeRecord(store, config2, plan, run) {
     });
     run.emit({
       type: "notice",
-      message: `#${change.iteration} measured: ${samples.final.length} pairs`
+      message: `#${change2.iteration} measured: ${samples.final.length} pairs`
     });
   }
   const entry = {
@@ -25581,12 +25722,12 @@ function gitOwnedPath(path) {
   const parts = path.split("/");
   for (let i = 0; i < parts.length; i++) {
     const name = parts[i];
-    const at = parts.slice(0, i + 1).join("/");
+    const at2 = parts.slice(0, i + 1).join("/");
     if (name === "" || name === "." || name === "..")
-      return { at, why: "an empty, . or .. name: git refuses it in a tree" };
+      return { at: at2, why: "an empty, . or .. name: git refuses it in a tree" };
     for (const piece of name.split("\\")) {
       const n = normalise(piece);
-      for (const [pattern, why] of KINDS) if (pattern.test(n)) return { at, why };
+      for (const [pattern, why] of KINDS) if (pattern.test(n)) return { at: at2, why };
     }
   }
   return null;
@@ -25640,18 +25781,18 @@ function applyChanges(folders, changes, write) {
     ...changes.filter((c) => c.mode === "0"),
     ...changes.filter((c) => c.mode !== "0")
   ];
-  for (const change of ordered) {
-    if (gitRefusesPath(change.path))
-      throw new Error(`git refuses the path ${JSON.stringify(change.path)} in a tree`);
-    const [dir, name] = split(change.path);
+  for (const change2 of ordered) {
+    if (gitRefusesPath(change2.path))
+      throw new Error(`git refuses the path ${JSON.stringify(change2.path)} in a tree`);
+    const [dir, name] = split(change2.path);
     for (let d = dir; ; d = split(d)[0]) {
       editable(d);
       if (d === "") break;
     }
     const entries = editable(dir);
-    if (entries.get(name)?.mode === FOLDER) dropFolder(change.path);
-    if (change.mode === "0") entries.delete(name);
-    else entries.set(name, { mode: change.mode, sha: change.sha });
+    if (entries.get(name)?.mode === FOLDER) dropFolder(change2.path);
+    if (change2.mode === "0") entries.delete(name);
+    else entries.set(name, { mode: change2.mode, sha: change2.sha });
   }
   const order = [...touched.keys()].sort((a, b) => depth(b) - depth(a));
   let root = "";
@@ -26153,6 +26294,15 @@ function addEntry(log, entry, lenient) {
   } else if (entry.type === "split") {
     if (lenient && !Array.isArray(entry.groups)) return false;
     log.splits = [...log.splits ?? [], entry];
+  } else if (entry.type === "cache-write") {
+    if (lenient && (typeof entry.count !== "number" || !Array.isArray(entry.paths))) return false;
+    log.cacheWrites ??= [];
+    log.cacheWrites.push(entry);
+  } else if (entry.type === "branch") {
+    if (lenient && (typeof entry.iteration !== "number" || !Array.isArray(entry.points)))
+      return false;
+    log.branches ??= [];
+    log.branches.push(entry);
   } else return !lenient;
   return true;
 }
@@ -26197,6 +26347,286 @@ function nondeterminism(objectives, incumbent, candidate) {
     return `runs of the same code disagree (${o.name} ${values} in ${cand.length} runs) where the incumbent's ${inc.length} run(s) all gave ${fmt(inc[0])}, in an eval judged deterministic: nondeterministic, not kept on them`;
   }
   return null;
+}
+
+// action/decide/transfer.ts
+var TRANSFER_MIN_N = 12;
+var TRANSFER_FLOOR = 0.3;
+var TRANSFER_LEVEL = 0.9;
+function ranks(values) {
+  const order = values.map((v, i) => ({ v, i })).sort((a, b) => a.v - b.v);
+  const out = new Array(values.length);
+  for (let start = 0; start < order.length; ) {
+    let end = start;
+    while (end + 1 < order.length && order[end + 1].v === order[start].v) end++;
+    const rank = (start + end) / 2 + 1;
+    for (let k = start; k <= end; k++) out[order[k].i] = rank;
+    start = end + 1;
+  }
+  return out;
+}
+function spearman(xs, ys) {
+  if (xs.length !== ys.length) throw new Error("spearman: the two lists differ in length");
+  if (xs.length < 2) return Number.NaN;
+  const rx = ranks(xs);
+  const ry = ranks(ys);
+  const mx = mean(rx);
+  const my = mean(ry);
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  for (let i = 0; i < rx.length; i++) {
+    const dx = rx[i] - mx;
+    const dy = ry[i] - my;
+    sxy += dx * dy;
+    sxx += dx * dx;
+    syy += dy * dy;
+  }
+  return sxx > 0 && syy > 0 ? sxy / Math.sqrt(sxx * syy) : Number.NaN;
+}
+function rankCorrelationInterval(rho, n, level = TRANSFER_LEVEL) {
+  if (n < 4 || !Number.isFinite(rho)) return null;
+  const r = Math.max(-0.999999, Math.min(0.999999, rho));
+  const z2 = Math.atanh(r);
+  const se = Math.sqrt((1 + r * r / 2) / (n - 3));
+  const q = normalQuantile(1 - (1 - level) / 2);
+  return [Math.tanh(z2 - q * se), Math.tanh(z2 + q * se)];
+}
+function normalQuantile(p) {
+  const a = [
+    -39.69683028665376,
+    220.9460984245205,
+    -275.9285104469687,
+    138.357751867269,
+    -30.66479806614716,
+    2.506628277459239
+  ];
+  const b = [
+    -54.47609879822406,
+    161.5858368580409,
+    -155.6989798598866,
+    66.80131188771972,
+    -13.28068155288572
+  ];
+  const c = [
+    -0.007784894002430293,
+    -0.3223964580411365,
+    -2.400758277161838,
+    -2.549732539343734,
+    4.374664141464968,
+    2.938163982698783
+  ];
+  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
+  const tail = (q2) => (((((c[0] * q2 + c[1]) * q2 + c[2]) * q2 + c[3]) * q2 + c[4]) * q2 + c[5]) / ((((d[0] * q2 + d[1]) * q2 + d[2]) * q2 + d[3]) * q2 + 1);
+  if (p < 0.02425) return tail(Math.sqrt(-2 * Math.log(p)));
+  if (p > 1 - 0.02425) return -tail(Math.sqrt(-2 * Math.log(1 - p)));
+  const q = p - 0.5;
+  const r = q * q;
+  return (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+}
+function cheapTransfer(rows) {
+  const xs = [];
+  const ys = [];
+  const counts = { passed: 0, explored: 0, failed: 0, crashed: 0 };
+  let seconds = 0;
+  let stop = null;
+  for (const r of rows) {
+    if (r.cheap_stopped && !stop) stop = r.cheap_stopped;
+    const c = r.cheap;
+    if (!c) continue;
+    counts[c.outcome]++;
+    seconds += c.seconds;
+    if (c.gain !== null && c.full !== void 0) {
+      xs.push(c.gain);
+      ys.push(c.full);
+    }
+  }
+  const n = xs.length;
+  const rho = spearman(xs, ys);
+  const ci = rankCorrelationInterval(rho, n);
+  const poor = !stop && n >= TRANSFER_MIN_N && ci !== null && ci[1] < TRANSFER_FLOOR;
+  const r2 = (x) => Number(x.toFixed(2));
+  const stopNow = poor ? {
+    n,
+    rho: r2(rho),
+    ci: [r2(ci[0]), r2(ci[1])],
+    reason: `the cheap eval ranks candidates unlike the full eval: rank correlation ${r2(rho)} (90% interval ${r2(ci[0])} to ${r2(ci[1])}) over ${n} candidates that had both, its upper end under ${TRANSFER_FLOOR}; every candidate gets the full eval from here on`
+  } : null;
+  return {
+    state: stop ? "stopped" : "screening",
+    n,
+    rho,
+    ci,
+    stop,
+    counts,
+    seconds,
+    stopNow
+  };
+}
+function cheapNoise(rows) {
+  const byCode = /* @__PURE__ */ new Map();
+  for (const r of rows) {
+    if (!r.cheap) continue;
+    const runs = byCode.get(r.cheap.of) ?? [];
+    runs.push(...r.cheap.incumbent);
+    byCode.set(r.cheap.of, runs);
+  }
+  let ss = 0;
+  let df = 0;
+  for (const runs of byCode.values()) {
+    if (runs.length < 2) continue;
+    const m = mean(runs);
+    for (const v of runs) ss += (v - m) ** 2;
+    df += runs.length - 1;
+  }
+  return { sd: df > 0 ? Math.sqrt(ss / df) : 0, df };
+}
+
+// action/ledger/format-score.ts
+function formatScore(v) {
+  if (v === null || v === void 0) return "\u2014";
+  return Math.abs(v) >= 1e3 ? v.toFixed(1) : v.toPrecision(6).replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "");
+}
+function formatDelta(v, against) {
+  if (v === null || v === void 0) return "";
+  const to = against === void 0 ? "" : ` vs #${against}`;
+  return `${v > 0 ? "+" : v < 0 ? "\u2212" : "\xB1"}${formatScore(Math.abs(v))}${to}`;
+}
+function formatPercent(pct) {
+  if (pct === null) return "";
+  const text2 = Math.abs(pct).toFixed(2);
+  return ` (${Number(text2) === 0 ? "\xB1" : pct > 0 ? "+" : "\u2212"}${text2}%)`;
+}
+
+// action/ledger/render-branches.ts
+var MAX_SWITCHES = 20;
+function branchTree(log) {
+  const switches = log.branches ?? [];
+  const revisits = log.results.flatMap(
+    (r) => r.revisit_of === void 0 ? [] : [
+      {
+        iteration: r.iteration,
+        of: r.revisit_of,
+        status: r.status,
+        delta: r.delta,
+        ...r.against !== void 0 ? { against: r.against } : {}
+      }
+    ]
+  );
+  if (switches.length === 0 && revisits.length === 0) return null;
+  const points = /* @__PURE__ */ new Map();
+  for (const s of switches) for (const p of s.points) points.set(p.iteration, p);
+  const first = switches[0]?.iteration ?? Number.POSITIVE_INFINITY;
+  const branches = /* @__PURE__ */ new Map();
+  for (const r of log.results) {
+    if (r.iteration < first || r.revisit_of !== void 0) continue;
+    const on = r.proposed_on ?? null;
+    let b = branches.get(on);
+    if (!b) {
+      const point = on === null ? void 0 : points.get(on);
+      b = { on, ...point ? { point } : {}, proposals: 0, kept: [] };
+      branches.set(on, b);
+    }
+    b.proposals++;
+    if (KEPT.has(r.status) && r.score !== null) b.kept.push(r.iteration);
+  }
+  return {
+    branches: [...branches.values()],
+    switches,
+    revisits,
+    goal: log.config?.goal ?? "minimize"
+  };
+}
+function renderBranches(tree, options = {}) {
+  if (!tree) return "";
+  const name = options.link ?? ((n) => `#${n}`);
+  const rows = tree.branches.map((b) => {
+    const where = b.on === null ? "the incumbent" : `${name(b.on)} (${b.point?.kind === "kept" ? "earlier incumbent" : "near-miss"})`;
+    const delta = b.point ? (tree.goal === "maximize" ? 1 : -1) * b.point.gain : 0;
+    const gap = b.point ? `${formatDelta(delta)} ${b.point.gain >= 0 ? "better" : "worse"} ${b.point.measured === "paired" ? "(measured beside it)" : "(means at different times)"}` : "";
+    const kept = b.kept.length > 0 ? b.kept.map(name).join(", ") : "none";
+    return `| ${where} | ${gap} | ${b.proposals} | ${kept} |`;
+  });
+  const shown = tree.switches.slice(-MAX_SWITCHES);
+  const switches = shown.map(
+    (s) => `- #${s.iteration}: ${s.from === null ? "the incumbent" : `#${s.from}`} \u2192 ${s.on === null ? "the incumbent" : `#${s.on}`}: ${inertMarkdown(s.reason, 400)}`
+  );
+  const more = tree.switches.length > shown.length ? [`- _${tree.switches.length - shown.length} earlier switch(es) in log.jsonl_`] : [];
+  const branched = tree.switches.length === 0 ? [] : [
+    "Strategy `branch`: after a stall the agent also proposed from these points. Every candidate was measured beside the incumbent and kept only when it beat it; a keep's code is the point's plus the change. Gaps are to the incumbent of the switch that offered the point.",
+    "",
+    "| proposed on | gap to the incumbent | proposals | kept |",
+    "|---|--:|--:|---|",
+    ...rows,
+    "",
+    "Switches:",
+    "",
+    ...more,
+    ...switches
+  ];
+  const revisited = tree.revisits.slice(-MAX_SWITCHES).map(
+    (r) => `| ${name(r.iteration)} | ${name(r.of)} | ${r.status} | ${formatDelta(r.delta, r.against)} |`
+  );
+  const revisits = tree.revisits.length === 0 ? [] : [
+    ...branched.length > 0 ? [""] : [],
+    "Revisits: a discard judged against an incumbent since replaced, its change re-applied onto the incumbent and measured beside it again (each at most once).",
+    "",
+    "| revisit | of discard | verdict | delta |",
+    "|---|---|---|--:|",
+    ...tree.revisits.length > revisited.length ? [`| _${tree.revisits.length - revisited.length} earlier in log.jsonl_ | | | |`] : [],
+    ...revisited
+  ];
+  const title = [
+    `${tree.switches.length} switch${tree.switches.length === 1 ? "" : "es"}`,
+    ...tree.revisits.length > 0 ? [`${tree.revisits.length} revisit${tree.revisits.length === 1 ? "" : "s"}`] : []
+  ].join(", ");
+  return [`${options.heading ?? "##"} Branches (${title})`, "", ...branched, ...revisits].join(
+    "\n"
+  );
+}
+
+// action/ledger/render-cache-writes.ts
+var SHOWN_PATHS = 5;
+function cacheWriteViews(lines, results) {
+  const byCommit = /* @__PURE__ */ new Map();
+  for (const r of results) if (r.commit_full) byCommit.set(r.commit_full, r.iteration);
+  const views = /* @__PURE__ */ new Map();
+  for (const line2 of lines) {
+    const key = `${line2.commit ?? ""}\0${line2.cache}`;
+    let view = views.get(key);
+    if (!view) {
+      view = {
+        cache: line2.cache,
+        iteration: line2.commit ? byCommit.get(line2.commit) ?? null : null,
+        outside: !line2.commit,
+        runs: [],
+        count: 0,
+        paths: []
+      };
+      views.set(key, view);
+    }
+    for (const r of line2.runs ?? []) if (!view.runs.includes(r)) view.runs.push(r);
+    view.count = Math.max(view.count, line2.count);
+    for (const p of line2.paths)
+      if (view.paths.length < SHOWN_PATHS && !view.paths.includes(p)) view.paths.push(p);
+  }
+  return [...views.values()];
+}
+function cacheWriteSentences(views, quote2, max = 10) {
+  const entries = (n) => `${n} ${n === 1 ? "entry" : "entries"}`;
+  const listed = (v) => `${v.paths.map(quote2).join(", ")}${v.count > v.paths.length ? ", \u2026" : ""}`;
+  const sentences = views.slice(0, max).map((v) => {
+    if (v.outside)
+      return `${quote2(v.cache)} itself changed during the batch, not by a run (${entries(v.count)}: ${listed(v)}): autoexp copied the change, so the runs after it read the changed cache`;
+    const who = v.iteration !== null ? `#${v.iteration}` : `run ${quote2(v.runs[0] ?? "?")}`;
+    const runs = v.runs.length === 1 ? "1 run" : `${v.runs.length} runs`;
+    return `${who} wrote ${entries(v.count)} into ${quote2(v.cache)} in ${runs} (put back before the next run): ${listed(v)}`;
+  });
+  if (views.length > max)
+    sentences.push(
+      `and ${views.length - max} more (log.jsonl's "cache-write" lines hold them all)`
+    );
+  return sentences;
 }
 
 // action/ledger/summarize.ts
@@ -26254,6 +26684,7 @@ function viewFromLog(log, title) {
     remeasureRuns: log.remeasures.reduce((n, m) => n + (m.samples[metric2]?.length ?? 0), 0),
     drift: log.remeasures.flatMap((m) => m.reason === "drift" && m.note ? [m.note] : []),
     caveats: [...new Set(log.batches.flatMap((b) => b.caveats ?? []))],
+    ...log.cacheWrites?.length ? { cacheWrites: cacheWriteViews(log.cacheWrites, log.results) } : {},
     imported: (log.imports ?? []).map((i) => ({
       source: i.source,
       rows: i.rows.length,
@@ -26269,7 +26700,9 @@ function viewFromLog(log, title) {
     tokensOut: log.results.reduce((s, r) => s + (r.tokens_out || 0), 0),
     evalSeconds: log.results.reduce((s, r) => s + (r.eval_seconds || 0), 0) + log.remeasures.reduce((s, m) => s + (m.eval_seconds || 0), 0) + (log.verifies ?? []).reduce((s, v) => s + (v.eval_seconds || 0), 0),
     verified: final && log.verifies?.findLast((v) => v.final_commit === final) || null,
-    attribution: final && log.attributes?.findLast((a) => a.final_commit === final) || null
+    attribution: final && log.attributes?.findLast((a) => a.final_commit === final) || null,
+    ...log.branches?.length || log.results.some((r) => r.revisit_of !== void 0) ? { branches: branchTree(log) } : {},
+    ...log.results.some((r) => r.cheap || r.cheap_stopped) ? { cheapEval: cheapTransfer(log.results) } : {}
   };
 }
 function viewFromTsv(tsv, goal, title = "results.tsv") {
@@ -26387,10 +26820,10 @@ function robustRange(scores, anchors = []) {
   return { lo: lo - pad, hi: hi2 + pad };
 }
 function quantile(sorted, q) {
-  const at = (sorted.length - 1) * q;
-  const below = sorted[Math.floor(at)];
-  const above = sorted[Math.ceil(at)];
-  return below + (above - below) * (at - Math.floor(at));
+  const at2 = (sorted.length - 1) * q;
+  const below = sorted[Math.floor(at2)];
+  const above = sorted[Math.ceil(at2)];
+  return below + (above - below) * (at2 - Math.floor(at2));
 }
 var PLAIN = new Intl.NumberFormat("en-US", { useGrouping: false, maximumSignificantDigits: 6 });
 function plainNumber(v) {
@@ -26400,22 +26833,6 @@ function nameOffScale(points, max = 5) {
   const named = points.slice(0, max).map((p) => `#${p.iteration} (${plainNumber(p.score)})`);
   const more = points.length - named.length;
   return `${named.join(", ")}${more > 0 ? ` and ${more} more` : ""}`;
-}
-
-// action/ledger/format-score.ts
-function formatScore(v) {
-  if (v === null || v === void 0) return "\u2014";
-  return Math.abs(v) >= 1e3 ? v.toFixed(1) : v.toPrecision(6).replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "");
-}
-function formatDelta(v, against) {
-  if (v === null || v === void 0) return "";
-  const to = against === void 0 ? "" : ` vs #${against}`;
-  return `${v > 0 ? "+" : v < 0 ? "\u2212" : "\xB1"}${formatScore(Math.abs(v))}${to}`;
-}
-function formatPercent(pct) {
-  if (pct === null) return "";
-  const text2 = Math.abs(pct).toFixed(2);
-  return ` (${Number(text2) === 0 ? "\xB1" : pct > 0 ? "+" : "\u2212"}${text2}%)`;
 }
 
 // action/ledger/svg-elements.ts
@@ -26474,14 +26891,14 @@ function chooseLabelled(kept) {
   );
   return kept.filter((p) => chosen.has(p));
 }
-function placeKeptLabels(kept, at, goal, box) {
+function placeKeptLabels(kept, at2, goal, box) {
   const angle = goal === "minimize" ? -30 : 30;
   const rad = angle * Math.PI / 180;
   const u = [Math.cos(rad), Math.sin(rad)];
   const n = [Math.sin(rad), -Math.cos(rad)];
   const placed = [];
   for (const p of kept) {
-    const { x, y } = at(p);
+    const { x, y } = at2(p);
     const [ax, ay] = [x + 7, goal === "minimize" ? y - 7 : y + 14];
     const room = Math.min(
       (box.right - ax) / u[0],
@@ -26556,7 +26973,7 @@ function nightFigures(view) {
   const counts = {};
   for (const r of experiments) counts[r.status] = (counts[r.status] ?? 0) + 1;
   const best = view.best?.score ?? null;
-  const change = view.baseline !== null && best !== null ? best - view.baseline : null;
+  const change2 = view.baseline !== null && best !== null ? best - view.baseline : null;
   return {
     experiments: experiments.length,
     kept: experiments.filter(isKeptExperiment).length,
@@ -26565,8 +26982,8 @@ function nightFigures(view) {
     best,
     bestIteration: view.best?.iteration ?? null,
     bestCommit: view.best?.commit ?? "",
-    change,
-    changePercent: change !== null && view.baseline !== null && view.baseline !== 0 ? change / Math.abs(view.baseline) * 100 : null
+    change: change2,
+    changePercent: change2 !== null && view.baseline !== null && view.baseline !== 0 ? change2 / Math.abs(view.baseline) * 100 : null
   };
 }
 function changeOfGain(gain, goal) {
@@ -26944,6 +27361,16 @@ function quoteSafe(text2) {
   return text2.replace(/["\r\n]/g, "'");
 }
 
+// action/ledger/render-cheap-eval.ts
+var f2 = (x) => x.toFixed(2);
+function renderCheapEval(t) {
+  const { passed, failed: failed2, explored, crashed } = t.counts;
+  const measured = t.n === 0 ? "no candidate has had both the cheap and the full eval yet" : `rank correlation with the full eval ${Number.isFinite(t.rho) ? f2(t.rho) : "not defined"}${t.ci ? ` (90% interval ${f2(t.ci[0])} to ${f2(t.ci[1])})` : ""} over ${t.n} candidate(s) that had both`;
+  const decided = `${passed} passed on to the full eval, ${failed2} discarded on it, ${explored} failed but sent on anyway to measure the transfer${crashed > 0 ? `, ${crashed} crashed in it` : ""}`;
+  const state = t.state === "stopped" && t.stop ? `stopped: ${t.stop.reason}` : `screening (stops once ${TRANSFER_MIN_N} or more candidates have both and the interval's upper end is under ${TRANSFER_FLOOR})`;
+  return `Cheap eval (eval.screen): ${state}. Now: ${measured}; ${decided}.`;
+}
+
 // action/ledger/render-dashboard.ts
 var MAX_TABLE_ROWS = 200;
 function renderHeadline(view) {
@@ -27024,6 +27451,8 @@ function renderDashboard(view, options = {}) {
 > Drift: ${inertMarkdown(d, 600)}`);
   for (const c of view.caveats) parts.push("", `> [!CAUTION]
 > ${inertMarkdown(c, 600)}`);
+  if (view.cacheWrites?.length) parts.push("", renderCacheWrites(view));
+  if (view.cheapEval) parts.push("", renderCheapEval(view.cheapEval));
   for (const i of view.imported)
     parts.push(
       "",
@@ -27043,6 +27472,7 @@ function renderDashboard(view, options = {}) {
     kept.length > 0 ? renderTable(kept, view.metric, view.goal, false) : "Nothing kept yet."
   );
   if (view.attribution) parts.push("", renderAttribution(view.attribution));
+  if (view.branches) parts.push("", renderBranches(view.branches));
   parts.push(
     "",
     `## All experiments${recent.length < view.rows.length ? ` (last ${recent.length} of ${view.rows.length})` : ""}`,
@@ -27061,6 +27491,14 @@ function renderNondeterministic(view) {
   const shown = list3.length > 20 ? [...list3.slice(0, 20), `and ${list3.length - 20} more`] : list3;
   return `> [!WARNING]
 > Nondeterministic: ${list3.length} experiment(s) gave different values in runs of the same code, in an eval judged deterministic (its baseline's runs agreed exactly): ${shown.join(", ")}. They were not kept on those runs (code that prints a better score in some of its runs looks like this), and from the first on candidates were judged by the noisy rule with the spread of those runs.`;
+}
+function renderCacheWrites(view) {
+  const sentences = cacheWriteSentences(view.cacheWrites ?? [], (t) => inertCode(t));
+  return [
+    "> [!NOTE]",
+    "> Written into writable caches (isolation.writable), each run into its own copy of the cache:",
+    ...sentences.map((s) => `> - ${s}`)
+  ].join("\n");
 }
 function formatCount(n) {
   if (n < 1e3) return String(n);
@@ -27783,7 +28221,9 @@ var RecordStore = class _RecordStore {
       addEntry(log, entry, false);
       if (entry.type === "result") fresh.push(entry);
     }
-    const redraw = entries.some((e) => e.type !== "result" && e.type !== "remeasure");
+    const redraw = entries.some(
+      (e) => e.type !== "result" && e.type !== "remeasure" && e.type !== "cache-write"
+    );
     await this.#commit(fresh, redraw);
   }
   /**
@@ -28362,7 +28802,7 @@ function createProgressPrinter(mode, sink, metric2, plainEveryMs = 3e4) {
 function describeWorkers(workers, latest, now) {
   workers.set(latest.worker, { event: latest, at: now });
   const parts = [...workers.entries()].sort((a, b) => a[0] - b[0]).map(
-    ([id2, { event, at }]) => now - at > 3e3 ? `w${id2} idle` : `w${id2} ${event.iteration === 0 ? "baseline" : `#${event.iteration}`} run ${event.run} ${formatDuration2(event.elapsedMs)}`
+    ([id2, { event, at: at2 }]) => now - at2 > 3e3 ? `w${id2} idle` : `w${id2} ${event.iteration === 0 ? "baseline" : `#${event.iteration}`} run ${event.run} ${formatDuration2(event.elapsedMs)}`
   );
   return `  ${parts.join(" \u2502 ")} \u2502 busy ${Math.round((latest.busy ?? 0) * 100)}%`;
 }
@@ -28482,13 +28922,13 @@ and records an \`attribute\` line in log.jsonl (the dashboard and the PR then sh
 import { resolve as resolve2 } from "node:path";
 
 // action/cli/check.ts
-import { mkdtemp as mkdtemp2, rm as rm9 } from "node:fs/promises";
+import { mkdtemp as mkdtemp2, rm as rm10 } from "node:fs/promises";
 import { tmpdir as tmpdir3 } from "node:os";
-import { join as join24 } from "node:path";
+import { join as join26 } from "node:path";
 
 // action/agents/api-agent.ts
 import { mkdir as mkdir8, writeFile as writeFile7 } from "node:fs/promises";
-import { dirname as dirname4, join as join23 } from "node:path";
+import { dirname as dirname4, join as join24 } from "node:path";
 
 // action/agents/edits/clip.ts
 function clip3(s) {
@@ -28567,14 +29007,14 @@ function applyEdits(edits, read, scope) {
     const parts = before.split("\n");
     const cr = parts.map((p) => p.endsWith("\r"));
     const bare = parts.map((p, k) => cr[k] ? p.slice(0, -1) : p);
-    const at = findAll(bare, edit.search, (a, b) => a === b);
-    if (at.length !== 1) {
+    const at2 = findAll(bare, edit.search, (a, b) => a === b);
+    if (at2.length !== 1) {
       return {
         ok: false,
-        reason: `${label}: ${at.length === 0 ? notFound(bare, edit.search, edit.path) : `the SEARCH part matches ${at.length} places (lines ${at.map((k) => k + 1).join(", ")}); include more lines so that it matches exactly one`}`
+        reason: `${label}: ${at2.length === 0 ? notFound(bare, edit.search, edit.path) : `the SEARCH part matches ${at2.length} places (lines ${at2.map((k) => k + 1).join(", ")}); include more lines so that it matches exactly one`}`
       };
     }
-    const start = at[0];
+    const start = at2[0];
     const eol = cr.filter(Boolean).length * 2 > parts.length - 1 ? "\r" : "";
     const replaced = [
       ...parts.slice(0, start),
@@ -28643,8 +29083,8 @@ function safePath(path) {
 }
 
 // action/agents/edits/block-path.ts
-function blockPath(lines, at, edits, scope, search) {
-  let k = at - 1;
+function blockPath(lines, at2, edits, scope, search) {
+  let k = at2 - 1;
   while (k >= 0 && (lines[k].trim() === "" || FENCE.test(lines[k]))) {
     const fenceInfo = FENCE.exec(lines[k])?.[2];
     const fromInfo = fenceInfo ? infoPath(fenceInfo, scope) : null;
@@ -28675,11 +29115,11 @@ function firstProse(lines) {
 }
 
 // action/agents/edits/read-search-block.ts
-function readSearchBlock(lines, at, block) {
+function readSearchBlock(lines, at2, block) {
   const search = [];
   const replace = [];
   let part = "search";
-  let j = at + 1;
+  let j = at2 + 1;
   for (; j < lines.length; j++) {
     const l = lines[j];
     if (part === "search" && DIVIDER.test(l)) part = "replace";
@@ -28905,7 +29345,7 @@ function serverMessage(text2) {
 
 // action/agents/prompt.ts
 import { readFile as readFile9, rm as rm8 } from "node:fs/promises";
-import { join as join22 } from "node:path";
+import { join as join23 } from "node:path";
 
 // action/agents/context/cut-text.ts
 function cutHead(text2, max) {
@@ -28954,12 +29394,167 @@ function renderAnswerFormat(input2) {
   ].filter((l, i, all) => l !== "" || all[i - 1] !== "").join("\n");
 }
 
+// action/agents/context/section.ts
+function section(title, body) {
+  return `## ${title}
+${body}`;
+}
+
+// action/agents/context/render-branch.ts
+function renderBranch(branch) {
+  if (!branch) return "";
+  return [renderPoint(branch), renderRevisits(branch.revisits)].filter(Boolean).join("\n");
+}
+function renderPoint({ point, incumbent }) {
+  if (!point) return "";
+  const what = point.kind === "kept" ? `an earlier incumbent (#${point.on})` : `experiment #${point.on}, which was not kept but came close`;
+  const described = point.description ? ` (${point.description.slice(0, 200)})` : "";
+  return section(
+    "The branch you are proposing on",
+    `Your worktree holds the code of ${what}${described}, not the incumbent's: ${point.why}. Change it from there. The result is measured beside the incumbent #${incumbent} and kept only if it beats it, so aim for a change that takes this code past the incumbent, not one that only improves on #${point.on}.`
+  );
+}
+function renderRevisits(revisits) {
+  if (!revisits || revisits.eligible.length === 0 && revisits.done.length === 0) return "";
+  const gain = (g) => g === null ? "no score" : `${g >= 0 ? "+" : ""}${g.toPrecision(3)}`;
+  const lines = [];
+  if (revisits.eligible.length > 0) {
+    lines.push(
+      "These discards were judged against an incumbent that has since been replaced, so their verdict may no longer hold. Each may be revisited once: its change re-applied onto the incumbent and measured beside it."
+    );
+    for (const e of revisits.eligible)
+      lines.push(
+        `- #${e.iteration} (${gain(e.gain)} against #${e.against}): ${e.description.slice(0, 160)}`
+      );
+    if (revisits.canAsk)
+      lines.push(
+        "",
+        "To revisit one instead of proposing a change, write a line `revisit: #N` in your description file and change nothing else (any change you make is set aside)."
+      );
+  }
+  if (revisits.done.length > 0) {
+    lines.push("", "Revisited so far:");
+    for (const d of revisits.done)
+      lines.push(`- #${d.iteration} revisited #${d.of}: ${d.status} (${gain(d.gain)})`);
+  }
+  return section("Revisits", lines.join("\n").trim());
+}
+
 // action/agents/context/fmt.ts
 function fmt2(x) {
   if (!Number.isFinite(x)) return String(x);
   if (x === 0) return "0";
   const a = Math.abs(x);
   return a >= 1e3 || a < 1e-3 ? x.toPrecision(4) : String(Number(x.toPrecision(5)));
+}
+
+// action/agents/context/summarise-curve.ts
+var WINDOWS = 20;
+var BAND = 0.05;
+function summariseCurve(series) {
+  const { xs, ys } = series;
+  const n = ys.length;
+  const points = [0, 0.25, 0.5, 0.75, 1].map((q) => {
+    const i = Math.round(q * (n - 1));
+    return { x: xs[i], y: ys[i] };
+  });
+  let min = null;
+  for (let i = 0; i < n; i++) {
+    if (Number.isFinite(ys[i]) && (min === null || ys[i] < min.y)) min = { x: xs[i], y: ys[i] };
+  }
+  const bad = ys.findIndex((y) => !Number.isFinite(y));
+  const finite = bad < 0 ? n : bad;
+  const before = describeShape(xs.slice(0, finite), ys.slice(0, finite), series.x);
+  const shape = bad < 0 ? before : [
+    `diverged at ${series.x} ${fmtX(xs[bad])} (${ys[bad]})`,
+    before ? `before that: ${before}` : ""
+  ].filter(Boolean).join("; ");
+  return { name: series.name, x: series.x, count: n, points, min, shape };
+}
+function describeShape(xs, ys, xName) {
+  const n = ys.length;
+  if (n < 3) return "";
+  const s = smooth(ys, Math.max(1, Math.round(n / WINDOWS)));
+  let lo = 0;
+  let hi2 = 0;
+  for (let i = 1; i < n; i++) {
+    if (s[i] < s[lo]) lo = i;
+    if (s[i] > s[hi2]) hi2 = i;
+  }
+  const range = s[hi2] - s[lo];
+  const first = s[0];
+  const last = s[n - 1];
+  const window = Math.max(1, Math.round(n / WINDOWS));
+  const noise = median2(ys.slice(1).map((y, i) => Math.abs(y - ys[i]))) * 1.05 / Math.sqrt(window);
+  if (range <= 1e-12 * Math.max(1, Math.abs(first)) || range < 6 * noise) {
+    return "flat throughout (moves within its noise)";
+  }
+  const span = xs[n - 1] - xs[0];
+  const at2 = (i) => `${xName} ${fmtX(xs[i])}${span > 0 ? ` (${Math.round(100 * (xs[i] - xs[0]) / span)}% in)` : ""}`;
+  const far = s.findIndex((y) => Math.abs(y - first) > 0.25 * range);
+  const falling = s[far] < first;
+  const [verb, moving, extreme, best] = falling ? ["fell", "falling", "lowest", lo] : ["rose", "rising", "highest", hi2];
+  const gain = Math.abs(first - s[best]);
+  const givenBack = Math.abs(last - s[best]);
+  if (givenBack > 0.2 * gain && best < n - 1) {
+    const crossed = falling ? last > first : last < first;
+    return crossed ? `diverged after ${at2(best)}: ${verb} to its ${extreme} there, then went back past where it started` : `${verb} to its ${extreme} at ${at2(best)}, then went back ${Math.round(100 * givenBack / gain)}% of the way`;
+  }
+  const band = BAND * range;
+  const late = s[Math.floor(0.8 * (n - 1))];
+  if (Math.abs(late - last) > band && (falling ? last < late : last > late)) {
+    return `still ${moving} at the end`;
+  }
+  let flat = n - 1;
+  while (flat > 0 && Math.abs(s[flat - 1] - last) <= band) flat--;
+  return `${moving}, flat from ${at2(flat)}`;
+}
+function smooth(ys, window) {
+  const half = Math.floor(window / 2);
+  const prefix = [0];
+  for (const y of ys) prefix.push(prefix.at(-1) + y);
+  return ys.map((_, i) => {
+    const a = Math.max(0, i - half);
+    const b = Math.min(ys.length, i + half + 1);
+    return (prefix[b] - prefix[a]) / (b - a);
+  });
+}
+function median2(values) {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+function fmtX(x) {
+  return Number.isInteger(x) ? String(x) : fmt2(x);
+}
+
+// action/agents/context/render-curves.ts
+var INTRO = "How the metrics the eval printed while it ran moved (each experiment's first run): start, quartiles, end, the lowest value, the shape.";
+function renderCurves(runs, metric2, max) {
+  if (runs.length === 0) return "";
+  const ordered = [...runs].sort(
+    (a, b) => Number(b.incumbent) - Number(a.incumbent) || a.iteration - b.iteration
+  );
+  for (const series of [Number.POSITIVE_INFINITY, 1]) {
+    for (let drop = 0; drop < ordered.length; drop++) {
+      const shown = [ordered[0], ...ordered.slice(1 + drop)];
+      const text2 = [INTRO, ...shown.map((r) => renderRun(r, metric2, series))].join("\n");
+      if (text2.length <= max) return text2;
+    }
+  }
+  return "";
+}
+function renderRun(run, metric2, series) {
+  const score = run.score !== null ? `, ${metric2}=${fmt2(run.score)}` : "";
+  const who = run.incumbent ? `${run.status}, the incumbent` : run.status;
+  const head = `- #${run.iteration} ${who}${score}: ${clip(run.description, 80)}${run.partial ? " (a long log: its middle not read)" : ""}`;
+  return [head, ...run.series.slice(0, series).map((s) => `  ${renderSeries(s)}`)].join("\n");
+}
+function renderSeries(s) {
+  const points = s.points.map((p) => `${fmt2(p.y)} @${fmtX(p.x)}`).join(", ");
+  const low = s.min ? `; lowest ${fmt2(s.min.y)} @${fmtX(s.min.x)}` : "";
+  const axis = s.x === "line" ? "by line printed" : `by ${s.x}`;
+  return `${clip(s.name, 40)} ${axis} (${s.count} points): ${points}${low}; ${s.shape}`;
 }
 
 // action/agents/context/keep-last.ts
@@ -29085,12 +29680,6 @@ function groupKey(description) {
   return words.slice(0, 2).join(" ") || "(no description)";
 }
 
-// action/agents/context/section.ts
-function section(title, body) {
-  return `## ${title}
-${body}`;
-}
-
 // action/agents/context/render-last-failure.ts
 var TAIL_CHARS = 1500;
 function renderLastFailure(results) {
@@ -29154,8 +29743,16 @@ function renderTask(input2) {
 }
 
 // action/agents/context/build-context.ts
-var SHARES = { files: 0.45, program: 0.15, recent: 0.12, notes: 0.1, digest: 0.18 };
-var PRIORITY = ["files", "program", "recent", "notes", "digest"];
+var SHARES = {
+  files: 0.4,
+  program: 0.15,
+  recent: 0.12,
+  curves: 0.05,
+  notes: 0.1,
+  digest: 0.18
+};
+var PRIORITY = ["files", "program", "recent", "curves", "notes", "digest"];
+var CURVES_TITLE = "Training curves (the eval's progress lines over time)";
 function buildContext(input2) {
   const task = renderTask(input2);
   const answer = renderAnswerFormat(input2);
@@ -29168,6 +29765,7 @@ function buildContext(input2) {
     files: input2.files.reduce((s, f) => s + f.text.length + f.path.length + 20, 0),
     program: input2.program.length,
     recent: recentRows.length * 160,
+    curves: input2.curves?.length ? renderCurves(input2.curves, input2.metric, Number.POSITIVE_INFINITY).length + CURVES_TITLE.length + 5 : 0,
     notes: input2.notes.length,
     digest: older.length * 90
   };
@@ -29189,11 +29787,13 @@ function buildContext(input2) {
       cutHead(input2.program.trim() || "(none given)", alloc.program)
     ),
     last,
+    renderBranch(input2.branch),
     section("Recent experiments (newest last)", renderRecent(recentRows, input2, alloc.recent)),
     input2.pending?.length ? section(
       "Being evaluated now (results not in yet; propose something else)",
       input2.pending.slice(-10).map((p) => `- ${p.description}`).join("\n")
     ) : "",
+    curvesSection(input2, alloc.curves - CURVES_TITLE.length - 5),
     older.length > 0 ? section(
       "Everything tried before (digest, do not repeat dead ends)",
       renderDigest(older, alloc.digest)
@@ -29211,6 +29811,174 @@ function buildContext(input2) {
   ];
   return `${sections.filter(Boolean).join("\n\n")}
 `;
+}
+function curvesSection(input2, max) {
+  const body = input2.curves?.length ? renderCurves(input2.curves, input2.metric, max) : "";
+  return body ? section(CURVES_TITLE, body) : "";
+}
+
+// action/agents/context/read-curves.ts
+import { lstat as lstat3, open as open5 } from "node:fs/promises";
+import { join as join22 } from "node:path";
+
+// action/agents/context/parse-curves.ts
+var MIN_POINTS = 5;
+var MAX_LINE = 2e3;
+var MAX_NAMES = 64;
+var MAX_POINTS = 2e5;
+var ANSI2 = /\u001b\[[0-9;?]*[A-Za-z]|\u001b\][^\u0007]*\u0007/g;
+var NAME3 = String.raw`[A-Za-z_][\w./-]{0,39}`;
+var NUMBER2 = String.raw`[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|NaN|inf|Inf|infinity|Infinity)`;
+var UNIT = "(?:%|[A-Za-z\xB5]{1,3}(?:/[A-Za-z]{1,3})?)?";
+var PAIR = new RegExp(
+  String.raw`(?<![\w./-])['"]?(${NAME3})['"]?\s*[:=]\s*(${NUMBER2})${UNIT}(?![\w.:])`,
+  "g"
+);
+var SPACED = new RegExp(
+  String.raw`^(${NAME3}(?:\s+${NAME3}){0,2})\s+(${NUMBER2})${UNIT}\s*(?:\([^()]*\))?$`
+);
+var SEGMENTS = /[|;\t]|,(?!\d{3}(?!\d))|:\s+(?=[A-Za-z_])/;
+var FRAME = /^(?:File "|at\s+\S+\s+\()/;
+var X_NAMES = /* @__PURE__ */ new Set([
+  "step",
+  "steps",
+  "iter",
+  "iters",
+  "iteration",
+  "it",
+  "epoch",
+  "global_step",
+  "update",
+  "round"
+]);
+function parseCurves(text2) {
+  const points = /* @__PURE__ */ new Map();
+  let ordinal = 0;
+  for (const raw of text2.replace(ANSI2, "").split(/\r\n|\r|\n/)) {
+    if (raw.length > MAX_LINE) continue;
+    const line2 = raw.trim();
+    if (line2 === "" || FRAME.test(line2)) continue;
+    const pairs = pairsOf(line2);
+    if (pairs.length === 0) continue;
+    ordinal++;
+    const xPair = pairs.find((p) => X_NAMES.has(p.name.toLowerCase()));
+    const axis = xPair ? xPair.name.toLowerCase() : "line";
+    const x = xPair ? xPair.value : ordinal;
+    for (const p of pairs) {
+      if (p === xPair || p.name === "line") continue;
+      let list3 = points.get(p.name);
+      if (!list3) {
+        if (points.size >= MAX_NAMES) continue;
+        list3 = [];
+        points.set(p.name, list3);
+      }
+      if (list3.length < MAX_POINTS) list3.push({ axis, x, y: p.value });
+    }
+  }
+  const series = [];
+  for (const [name, list3] of points) {
+    const counts = /* @__PURE__ */ new Map();
+    for (const p of list3) counts.set(p.axis, (counts.get(p.axis) ?? 0) + 1);
+    const axis = [...counts].sort((a, b) => b[1] - a[1])[0][0];
+    const kept = list3.filter((p) => p.axis === axis);
+    if (kept.length < MIN_POINTS || kept.every((p) => Object.is(p.y, kept[0].y))) continue;
+    series.push({ name, x: axis, xs: kept.map((p) => p.x), ys: kept.map((p) => p.y) });
+  }
+  return series;
+}
+function pairsOf(line2) {
+  const out = [];
+  for (const m of line2.matchAll(PAIR))
+    out.push({ name: m[1], value: toNumber2(m[2]), at: m.index });
+  let at2 = 0;
+  for (const segment2 of line2.split(SEGMENTS)) {
+    const trimmed = segment2.trim();
+    if (trimmed !== "" && !/[:=]/.test(trimmed)) {
+      const m = SPACED.exec(trimmed);
+      if (m) out.push({ name: m[1].replace(/\s+/g, " "), value: toNumber2(m[2]), at: at2 });
+    }
+    at2 += segment2.length + 1;
+  }
+  return out.sort((a, b) => a.at - b.at);
+}
+function toNumber2(text2) {
+  const t = text2.toLowerCase().replace(/^\+/, "").replace(/,/g, "");
+  if (t === "nan" || t === "-nan") return Number.NaN;
+  if (t === "inf" || t === "infinity") return Number.POSITIVE_INFINITY;
+  if (t === "-inf" || t === "-infinity") return Number.NEGATIVE_INFINITY;
+  return Number(t);
+}
+
+// action/agents/context/read-curves.ts
+var CANDIDATES = 3;
+var SERIES = 3;
+var HEAD_BYTES2 = 512 * 1024;
+var TAIL_BYTES = 1536 * 1024;
+var CLOCKS = /^(?:remaining|eta|elapsed|elapsed_time|time_left|time_remaining|wall_time)$/i;
+var SCORES = /loss|bpb|bpc|ppl|perplexity|acc|err|score|reward|f1|auc|bleu|rouge/i;
+async function readCurves(logsDir, history, metric2) {
+  const incumbent = history.findLast((r) => KEPT.has(r.status) && r.score !== null);
+  const candidates = history.filter((r) => r.iteration > 0 && r !== incumbent && EVALUATED.has(r.status)).slice(-CANDIDATES);
+  const rows = [...incumbent ? [incumbent] : [], ...candidates];
+  const runs = await Promise.all(
+    rows.map(async (row) => {
+      const log = await readLog(join22(logsDir, `${row.iteration}-0.log`));
+      if (!log) return null;
+      const series = pickSeries(parseCurves(log.text), metric2).map(summariseCurve);
+      if (series.length === 0) return null;
+      return {
+        iteration: row.iteration,
+        status: row.status,
+        score: row.score,
+        description: row.description,
+        incumbent: row === incumbent,
+        partial: log.partial,
+        series
+      };
+    })
+  );
+  return runs.filter((r) => r !== null);
+}
+function logsDirOf(scratchDir) {
+  return join22(scratchDir, "..", "..", "..", "logs");
+}
+function pickSeries(series, metric2) {
+  const rank = (name) => name.toLowerCase() === metric2.toLowerCase() ? 0 : SCORES.test(name) ? 1 : 2;
+  return series.filter((s) => !CLOCKS.test(s.name)).map((s, i) => ({ s, i })).sort((a, b) => rank(a.s.name) - rank(b.s.name) || a.i - b.i).slice(0, SERIES).map(({ s }) => s);
+}
+async function readLog(path) {
+  const st = await lstat3(path).catch(() => null);
+  if (!st?.isFile()) return null;
+  const handle = await open5(path, "r").catch(() => null);
+  if (!handle) return null;
+  try {
+    const size = (await handle.stat()).size;
+    if (size <= HEAD_BYTES2 + TAIL_BYTES) {
+      const whole = Buffer.alloc(size);
+      const { bytesRead } = await handle.read(whole, 0, size, 0);
+      return { text: whole.subarray(0, bytesRead).toString("utf8"), partial: false };
+    }
+    const head = Buffer.alloc(HEAD_BYTES2);
+    const tail = Buffer.alloc(TAIL_BYTES);
+    await handle.read(head, 0, HEAD_BYTES2, 0);
+    await handle.read(tail, 0, TAIL_BYTES, size - TAIL_BYTES);
+    const headText = head.toString("utf8");
+    const tailText = tail.toString("utf8");
+    const text2 = `${headText.slice(0, lastBreak(headText))}
+${tailText.slice(firstBreak(tailText))}`;
+    return { text: text2, partial: true };
+  } catch {
+    return null;
+  } finally {
+    await handle.close();
+  }
+}
+function lastBreak(text2) {
+  return Math.max(text2.lastIndexOf("\n"), text2.lastIndexOf("\r"), 0);
+}
+function firstBreak(text2) {
+  const breaks = [text2.indexOf("\n"), text2.indexOf("\r")].filter((i) => i >= 0);
+  return breaks.length > 0 ? Math.min(...breaks) : text2.length;
 }
 
 // action/agents/line.ts
@@ -29235,20 +30003,21 @@ function lineBrief(line2) {
 async function readTargets(context) {
   const files = await Promise.all(
     context.targetFiles.map(async (path) => {
-      const text2 = await readFile9(join22(context.worktree, path), "utf8").catch(() => null);
+      const text2 = await readFile9(join23(context.worktree, path), "utf8").catch(() => null);
       return text2 === null || text2.includes("\0") ? null : { path, text: text2 };
     })
   );
   return files.filter((f) => f !== null);
 }
 async function promptFor(context, protocol, maxChars, files) {
-  const text2 = await readFile9(join22(context.worktree, context.config.instructions), "utf8").catch(
+  const text2 = await readFile9(join23(context.worktree, context.config.instructions), "utf8").catch(
     () => ""
   );
   const own2 = programForLine(text2, context.line);
   const program = context.line ? `${lineBrief(context.line)}
 
 ${own2}` : own2;
+  const curves2 = await readCurves(logsDirOf(context.scratchDir), context.history, context.metric);
   return buildContext({
     metric: context.metric,
     goal: context.goal,
@@ -29260,6 +30029,8 @@ ${own2}` : own2;
     notes: context.notes,
     ...context.pending?.length ? { pending: context.pending } : {},
     ...context.imported?.length ? { imported: context.imported } : {},
+    ...curves2.length ? { curves: curves2 } : {},
+    ...context.branch ? { branch: context.branch } : {},
     budget: context.budget,
     maxChars,
     protocol
@@ -29273,7 +30044,7 @@ async function pruneScratch(dir, iteration, keep = 20) {
   const old = iteration - keep;
   if (old < 1) return;
   for (const name of [`prompt-${old}.md`, `answer-${old}.md`, `agent-${old}.log`])
-    await rm8(join22(dir, name), { force: true });
+    await rm8(join23(dir, name), { force: true });
 }
 
 // action/agents/api-agent.ts
@@ -29350,7 +30121,7 @@ function createApiAgent(config2) {
         config2.context_chars,
         files
       );
-      await writeFile7(join23(context.scratchDir, `prompt-${context.iteration}.md`), prompt);
+      await writeFile7(join24(context.scratchDir, `prompt-${context.iteration}.md`), prompt);
       await pruneScratch(context.scratchDir, context.iteration);
       const result = await postJson({
         url: api.url,
@@ -29367,7 +30138,7 @@ function createApiAgent(config2) {
         ...reply.usage ? { usage: reply.usage } : {}
       };
       await writeFile7(
-        join23(context.scratchDir, `answer-${context.iteration}.md`),
+        join24(context.scratchDir, `answer-${context.iteration}.md`),
         context.redact(reply.text)
       );
       if (!reply.text.trim()) {
@@ -29400,7 +30171,7 @@ function createApiAgent(config2) {
       if (!applied.ok)
         return { ok: false, error: `edit rejected: ${applied.reason}`, ...spent, ...notes };
       for (const [path, text2] of applied.files) {
-        const full = join23(context.worktree, path);
+        const full = join24(context.worktree, path);
         await mkdir8(dirname4(full), { recursive: true });
         await writeFile7(full, text2);
       }
@@ -29511,6 +30282,7 @@ function appendNotes(notes, iteration, lines) {
 
 // action/decide/boundary.ts
 var FUTILITY_T = 0.5;
+var MIN_CRITICAL_T = 1;
 var TRIALS = 2e4;
 function sequentialBoundary(input2) {
   const key = roundSafe(input2);
@@ -29574,7 +30346,7 @@ function simulate(s) {
   const allowed = Math.max(1, Math.floor(target * TRIALS));
   const above = peaks[TRIALS - allowed];
   const below = peaks[TRIALS - allowed - 1];
-  return Number.isFinite(below) ? (above + below) / 2 : above;
+  return Math.max(MIN_CRITICAL_T, Number.isFinite(below) ? (above + below) / 2 : above);
 }
 function pairedPeak(s, inc, gauss, chiSquare) {
   const ss0 = 2 * chiSquare(s.df);
@@ -29880,9 +30652,14 @@ function judge(input2) {
     df: Math.max(1, c.df - (c.nC - 1)),
     maxRuns: policy.maxRuns,
     alpha: alphaTotal / decisive.length,
-    screenSd: c.sd > 0 ? o.minDelta / c.sd : 0,
+    screenSd: screenSd(c, o),
     paired: input2.paired?.first
   });
+  const screenSd = (c, o) => {
+    const at2 = input2.paired?.first === "screened" ? input2.paired.screenSd : void 0;
+    if (at2 !== void 0) return Math.max(at2 / Math.SQRT2, c.sd > 0 ? o.minDelta / c.sd : 0);
+    return c.sd > 0 ? o.minDelta / c.sd : 0;
+  };
   const firstLook = 2;
   const improved = comparisons.filter((c, i) => {
     const o = decisive[i];
@@ -29962,43 +30739,1153 @@ function judge(input2) {
 
 // action/decide/power.ts
 function estimatePower(effectSd, settings, trials = 2e3, seed = 1) {
-  const random = createRandom(seed);
-  const gauss = gaussian(random);
+  const gauss = gaussian(createRandom(seed));
   let kept = 0;
   let evals = 0;
   for (let t = 0; t < trials; t++) {
-    const incumbent = Array.from({ length: settings.incumbentRuns }, gauss);
-    const extra = Array.from({ length: settings.extraNoiseRuns ?? 0 }, gauss);
-    const before = pooledNoise([incumbent, extra]);
-    const candidate = [];
-    let j;
-    do {
-      candidate.push(effectSd + gauss());
-      const noise = pooledNoise([incumbent, extra, candidate]);
-      j = judge({
-        policy: {
-          rule: "primary",
-          objectives: [{ name: "m", goal: "maximize", minDelta: settings.minDeltaSd * before.sd }],
-          guards: {},
-          confidence: settings.confidence,
-          maxRuns: settings.maxRuns,
-          simplification: false
-        },
-        incumbent: { m: incumbent },
-        candidate: { m: candidate },
-        noise: { m: noise }
-      });
-    } while (!j.final);
-    kept += j.status === "keep" ? 1 : 0;
-    evals += candidate.length;
+    const r = settings.paired ? pairedTrial(effectSd, settings, settings.paired, gauss) : unpairedTrial(effectSd, settings, gauss);
+    kept += r.kept ? 1 : 0;
+    evals += r.runs;
   }
   return { keepRate: kept / trials, evalsPerCandidate: evals / trials };
+}
+var policyFor = (settings, minDelta) => ({
+  rule: "primary",
+  objectives: [{ name: "m", goal: "maximize", minDelta }],
+  guards: {},
+  confidence: settings.confidence,
+  maxRuns: settings.maxRuns,
+  simplification: false
+});
+function unpairedTrial(effectSd, settings, gauss) {
+  const incumbent = Array.from({ length: settings.incumbentRuns }, gauss);
+  const extra = Array.from({ length: settings.extraNoiseRuns ?? 0 }, gauss);
+  const before = pooledNoise([incumbent, extra]);
+  const candidate = [];
+  let j;
+  do {
+    candidate.push(effectSd + gauss());
+    const noise = pooledNoise([incumbent, extra, candidate]);
+    j = judge({
+      policy: policyFor(settings, settings.minDeltaSd * before.sd),
+      incumbent: { m: incumbent },
+      candidate: { m: candidate },
+      noise: { m: noise }
+    });
+  } while (!j.final);
+  return { kept: j.status === "keep", runs: candidate.length };
+}
+function pairedTrial(effectSd, settings, pairs, gauss) {
+  const old = Array.from({ length: pairs.first === "screened" ? pairs.screenRuns : 0 }, gauss);
+  const extra = Array.from({ length: settings.extraNoiseRuns ?? 0 }, gauss);
+  const minDelta = settings.minDeltaSd * pooledNoise([old, extra]).sd;
+  const cand = [];
+  const inc = [];
+  const noise = () => ({ m: pooledNoise([old, extra, cand, inc]) });
+  let design = { first: "fresh" };
+  if (pairs.first === "screened") {
+    cand.push(effectSd + gauss());
+    const n = noise();
+    const at2 = Math.max(pairs.screenSd, settings.minDeltaSd);
+    const screen2 = judge({
+      policy: policyFor(settings, Math.max(minDelta, at2 * n.m.sd)),
+      incumbent: { m: old },
+      candidate: { m: cand },
+      noise: n
+    });
+    if (screen2.final) return { kept: screen2.status === "keep", runs: 1 };
+    inc.push(gauss());
+    design = { first: "screened", screenedAgainst: old.length, screenSd: at2 };
+  }
+  const judgePairs = () => judge({
+    policy: policyFor(settings, minDelta),
+    incumbent: { m: inc },
+    candidate: { m: cand },
+    noise: noise(),
+    paired: design
+  });
+  let j = inc.length > 0 ? judgePairs() : null;
+  while (!j?.final) {
+    if (inc.length >= settings.maxRuns)
+      throw new Error("judge gave no final decision within max_runs pairs");
+    cand.push(effectSd + gauss());
+    inc.push(gauss());
+    j = judgePairs();
+  }
+  return { kept: j.status === "keep", runs: cand.length + inc.length };
 }
 function detectableEffect(settings, target = 0.8) {
   for (let e = 0.5; e <= 6; e += 0.25) {
     if (estimatePower(e, settings, 800).keepRate >= target) return e;
   }
   return null;
+}
+
+// action/decide/screen-choice.ts
+var SCREENS = [0.25, 0.5, 0.75, 1, 1.25, 1.5, 2];
+var MIN_HISTORY = 10;
+var GRID = Array.from({ length: 69 }, (_, i) => -12 + i * 0.5);
+function chooseScreen(history, s) {
+  const lowest = Math.max(s.minDelta, SCREENS[0]);
+  if (history.length < MIN_HISTORY)
+    return {
+      at: lowest,
+      why: `min_delta: ${history.length} of ${MIN_HISTORY} first runs needed to choose the screen from the night's own proposals`
+    };
+  const weights = fitEffects(history);
+  let best = { at: lowest, value: Number.NEGATIVE_INFINITY };
+  let atLowest = 0;
+  for (const at2 of SCREENS) {
+    if (at2 < lowest) continue;
+    const curve = screenCurve(at2, s);
+    let gain = 0;
+    let runs = 0;
+    GRID.forEach((mu, j) => {
+      gain += weights[j] * curve.keep[j] * mu;
+      runs += weights[j] * curve.runs[j];
+    });
+    const value = gain / runs;
+    if (at2 === lowest) atLowest = value;
+    if (value > best.value + 1e-9) best = { at: at2, value };
+  }
+  const helps = GRID.reduce((sum, mu, j) => sum + (mu > 0 ? weights[j] : 0), 0);
+  return {
+    at: best.at,
+    why: `chosen from ${history.length} first runs (about ${Math.round(helps * 100)}% of proposals help): ${best.value.toPrecision(2)} sd of true gain per eval run expected, ${atLowest.toPrecision(2)} at ${fmtSd(lowest)}`,
+    perRun: { chosen: best.value, lowest: atLowest }
+  };
+}
+function fmtSd(x) {
+  return `${Number(x.toPrecision(3))} sd`;
+}
+function fitEffects(history) {
+  const m = GRID.length;
+  const lik = history.map((p) => {
+    const sd = Math.sqrt(1 + 1 / Math.max(1, p.against));
+    const z2 = Math.min(GRID[m - 1] + 4, Math.max(GRID[0] - 4, p.z));
+    return GRID.map((mu) => Math.exp(-0.5 * ((z2 - mu) / sd) ** 2));
+  });
+  let w = GRID.map(() => 1 / m);
+  const prior = 0.5 / m;
+  for (let iter = 0; iter < 300; iter++) {
+    const next = GRID.map(() => prior);
+    for (const row of lik) {
+      let total = 0;
+      for (let j = 0; j < m; j++) total += w[j] * row[j];
+      if (total <= 0) continue;
+      for (let j = 0; j < m; j++) next[j] += w[j] * row[j] / total;
+    }
+    const sum = next.reduce((a, b) => a + b, 0);
+    w = next.map((x) => x / sum);
+  }
+  return w;
+}
+var curves = /* @__PURE__ */ new Map();
+var TRIALS2 = 600;
+function screenCurve(at2, settings) {
+  const s = { ...settings, minDelta: Math.floor(settings.minDelta * 20) / 20 };
+  const id2 = JSON.stringify([at2, s.maxRuns, s.alpha, s.minDelta, s.screenRuns]);
+  const cached3 = curves.get(id2);
+  if (cached3) return cached3;
+  const critical = sequentialBoundary({
+    incumbentRuns: s.screenRuns,
+    df: 50,
+    maxRuns: s.maxRuns,
+    alpha: s.alpha,
+    screenSd: at2 / Math.SQRT2,
+    paired: "screened"
+  });
+  const random = createRandom(20261205);
+  const gauss = gaussian(random);
+  const keep = GRID.map(() => 0);
+  const runs = GRID.map(() => 0);
+  const draws = new Float64Array(2 + 2 * s.maxRuns);
+  for (let trial = 0; trial < TRIALS2; trial++) {
+    for (let i = 0; i < draws.length; i++) draws[i] = gauss();
+    const ref = draws[0] / Math.sqrt(Math.max(1, s.screenRuns));
+    GRID.forEach((mu, j) => {
+      const first = mu + draws[1];
+      if (first - ref < at2) {
+        runs[j] += 1;
+        return;
+      }
+      let sum = first - draws[2];
+      let spent = 2;
+      for (let n = 2; n <= s.maxRuns; n++) {
+        sum += mu + (draws[1 + 2 * n - 1] - draws[1 + 2 * n]);
+        spent += 2;
+        const m = sum / n;
+        const t = m / (Math.SQRT2 / Math.sqrt(n));
+        if (t >= critical && m > s.minDelta) {
+          keep[j] += 1;
+          break;
+        }
+        if (t < FUTILITY_T) break;
+      }
+      runs[j] += spent;
+    });
+  }
+  const curve = { keep: keep.map((k) => k / TRIALS2), runs: runs.map((r) => r / TRIALS2) };
+  curves.set(id2, curve);
+  return curve;
+}
+
+// action/engine/evaluate-paired.ts
+import { randomInt as randomInt3 } from "node:crypto";
+
+// action/decide/pair-noise.ts
+function pairNoise(log, metrics) {
+  const rows = new Map(log.results.map((r) => [r.iteration, r]));
+  const out = {};
+  for (const metric2 of metrics) {
+    let ss = 0;
+    let df = 0;
+    for (const m of log.remeasures) {
+      if (m.paired_with === void 0) continue;
+      const cand = rows.get(m.paired_with)?.samples?.[metric2];
+      const inc = m.samples[metric2];
+      if (!cand || !inc) continue;
+      const n = Math.min(cand.length, inc.length);
+      if (n < 2) continue;
+      const d = Array.from({ length: n }, (_, i) => cand[i] - inc[i]);
+      if (!d.every(Number.isFinite)) continue;
+      ss += sumSquares(d);
+      df += n - 1;
+    }
+    out[metric2] = { sd: df > 0 ? Math.sqrt(ss / df) : 0, df, robustSd: null };
+  }
+  return out;
+}
+
+// action/decide/samples.ts
+function addSamples(samples, metrics) {
+  for (const [name, value] of Object.entries(metrics)) {
+    samples[name] ??= [];
+    samples[name].push(value);
+  }
+}
+function collectSamples(runs) {
+  const samples = {};
+  for (const metrics of runs) addSamples(samples, metrics);
+  return samples;
+}
+function meansOf(samples) {
+  return Object.fromEntries(
+    Object.entries(samples).map(([k, v]) => [k, v.reduce((s, x) => s + x, 0) / v.length])
+  );
+}
+
+// action/decide/ledger-strata.ts
+var SEEN2 = /* @__PURE__ */ new WeakMap();
+function ledgerStrata(log, within) {
+  let seen = SEEN2.get(log.results);
+  const grown = seen && seen.within === within && seen.remeasures === log.remeasures && seen.results <= log.results.length && seen.remeasured <= log.remeasures.length && !log.results.slice(seen.results).some((r) => seen.current.has(r.iteration));
+  if (!seen || !grown) {
+    seen = {
+      within,
+      remeasures: log.remeasures,
+      results: 0,
+      remeasured: 0,
+      current: /* @__PURE__ */ new Map(),
+      retired: []
+    };
+    SEEN2.set(log.results, seen);
+  }
+  const { current, retired } = seen;
+  for (const r of log.results.slice(seen.results)) {
+    if (r.samples && Object.keys(r.samples).length > 0)
+      current.set(r.iteration, splitByStratum(r.samples, r.runs_on, within));
+  }
+  for (const m of log.remeasures.slice(seen.remeasured)) {
+    const cur = current.get(m.iteration);
+    const fresh = splitByStratum(m.samples, m.runs_on, within);
+    if (m.reset && cur) retired.push(...Object.values(cur));
+    current.set(m.iteration, m.reset || !cur ? fresh : mergeStrata(cur, fresh));
+  }
+  seen.results = log.results.length;
+  seen.remeasured = log.remeasures.length;
+  const groups = [...retired];
+  for (const strata of current.values()) groups.push(...Object.values(strata));
+  return { current, groups };
+}
+function incumbentStrata(log, within, iteration, metric2) {
+  const found = ledgerStrata(log, within).current.get(iteration);
+  if (found) return found;
+  const score = log.results.findLast((r) => r.iteration === iteration)?.score;
+  return score === null || score === void 0 ? {} : splitByStratum({ [metric2]: [score] }, void 0, within);
+}
+
+// action/decide/remeasure-plan.ts
+function isSequential(log, metric2, maxRuns) {
+  if (maxRuns < 2) return false;
+  const noise = noiseOf(ledgerSamples(log).groups, [metric2])[metric2];
+  return noise.df > 0 && noise.sd > 0;
+}
+function remeasurePlan(decide2, log, metric2, inc) {
+  const lastIteration = log.results.at(-1).iteration;
+  const fresh = inc.iteration === 0 ? inc.samples[metric2]?.length ?? 0 : log.remeasures.filter((m) => m.iteration === inc.iteration).reduce((n, m) => n + (m.samples[metric2]?.length ?? 0), 0);
+  const topUp = pairedDecisions(decide2, log, metric2) ? 0 : Math.max(0, decide2.baseline_runs - fresh);
+  const due = decide2.remeasure_every > 0 && lastIteration - inc.measuredAfter >= decide2.remeasure_every;
+  if (topUp > 0) return { reason: "top-up", runs: topUp };
+  if (due) return { reason: "schedule", runs: 1 };
+  return null;
+}
+function pairedDecisions(decide2, log, metric2) {
+  return decide2.paired && decide2.confirm && !judgedDeterministic(log.config) && isSequential(log, metric2, decide2.max_runs);
+}
+
+// action/strategy/revisit.ts
+function revisitable(rows, incumbent, goal, taken = /* @__PURE__ */ new Set()) {
+  const sign = goal === "maximize" ? 1 : -1;
+  const done = new Set(rows.flatMap((r) => r.revisit_of === void 0 ? [] : [r.revisit_of]));
+  const out = [];
+  let current = null;
+  for (const r of rows) {
+    const judgedAgainst = r.against ?? current;
+    if (KEPT.has(r.status) && r.score !== null) current = r.iteration;
+    if (r.status !== "discard" || !r.commit_full || r.revisit_of !== void 0) continue;
+    if (judgedAgainst === null || judgedAgainst === incumbent) continue;
+    if (done.has(r.iteration) || taken.has(r.iteration)) continue;
+    out.push({
+      iteration: r.iteration,
+      commit: r.commit_full,
+      against: judgedAgainst,
+      gain: r.delta === null ? null : sign * r.delta,
+      description: r.description
+    });
+  }
+  const rank = (p) => p.gain ?? Number.NEGATIVE_INFINITY;
+  return out.sort((a, b) => rank(b) - rank(a) || b.iteration - a.iteration);
+}
+function revisitsDone(rows, goal) {
+  const sign = goal === "maximize" ? 1 : -1;
+  return rows.flatMap(
+    (r) => r.revisit_of === void 0 ? [] : [
+      {
+        iteration: r.iteration,
+        of: r.revisit_of,
+        status: r.status,
+        gain: r.delta === null ? null : sign * r.delta
+      }
+    ]
+  );
+}
+function revisitAsked(description) {
+  const m = /^\s*revisit:?\s*#(\d+)\s*$/im.exec(description);
+  return m ? Number(m[1]) : null;
+}
+
+// action/ledger/recheck.ts
+function recheckQueue(log) {
+  const done = /* @__PURE__ */ new Set();
+  for (const r of log.results) if (r.recheck_of !== void 0) done.add(r.recheck_of);
+  return log.results.filter(
+    (r) => r.recheck === "queued" && r.commit_full && !done.has(r.iteration)
+  );
+}
+
+// action/engine/reapply.ts
+import { mkdir as mkdir9, rm as rm9, writeFile as writeFile8 } from "node:fs/promises";
+import { join as join25 } from "node:path";
+async function reapply(ctx, origin, checkout) {
+  const repo = ctx.store.repo;
+  const before = new Map((await repo.lsTree(origin.parent.commit)).map((e) => [e.path, e]));
+  const ours = origin.changes.filter(
+    (c) => ctx.isTarget(c.path) && (c.file === null || c.file.type === "file")
+  );
+  const baseBlobs = await repo.readBlobs(ours.flatMap((c) => before.get(c.path)?.sha ?? []));
+  const temp = join25(checkout.root, "merge");
+  await rm9(temp, { recursive: true, force: true });
+  await mkdir9(temp, { recursive: true });
+  const conflicts = [];
+  for (const change2 of ours) {
+    const was = before.get(change2.path);
+    const base = was ? baseBlobs.get(was.sha) ?? null : null;
+    const theirs = await checkout.read(change2.path);
+    const mine = change2.file?.type === "file" ? change2.file.content : null;
+    const target = join25(checkout.dir, change2.path);
+    if (same2(theirs, base)) {
+      if (mine === null) await rm9(target, { force: true });
+      else {
+        await mkdir9(join25(target, ".."), { recursive: true });
+        await writeFile8(target, mine);
+      }
+    } else if (same2(theirs, mine)) {
+    } else if (mine === null || base === null || theirs === null) {
+      conflicts.push(change2.path);
+    } else if (mergeLines(base.toString(), mine.toString(), theirs.toString()) !== null) {
+      await writeFile8(target, mergeLines(base.toString(), mine.toString(), theirs.toString()));
+    } else {
+      const files = ["ours", "base", "theirs"].map((n) => join25(temp, n));
+      await Promise.all([
+        writeFile8(files[0], mine),
+        writeFile8(files[1], base),
+        writeFile8(files[2], theirs)
+      ]);
+      const merged = await repo.run(mergeFile(files[0], files[1], files[2]));
+      if (merged === null) conflicts.push(change2.path);
+      else await writeFile8(target, merged);
+    }
+  }
+  await rm9(temp, { recursive: true, force: true });
+  return conflicts;
+}
+function same2(a, b) {
+  return a === null || b === null ? a === b : a.equals(b);
+}
+
+// action/engine/recheck.ts
+var TAKEN = /* @__PURE__ */ new WeakMap();
+function takeRecheck(ctx) {
+  const taken = TAKEN.get(ctx) ?? /* @__PURE__ */ new Set();
+  TAKEN.set(ctx, taken);
+  const next = recheckQueue(ctx.store.log).find((r) => !taken.has(r.iteration));
+  if (!next) return null;
+  taken.add(next.iteration);
+  return next;
+}
+async function recheck(ctx, candidate, checkout, queued) {
+  const description = `re-check of #${queued.iteration}, a parallel line's keep: ${queued.description}`;
+  const { changed, ...rest } = await reapplied(ctx, candidate, checkout, queued.commit_full);
+  const said = changed ? description : `${description} ${rest.conflict}`;
+  ctx.emit({ type: "notice", message: `#${candidate.iteration}: ${said}` });
+  return {
+    ...candidate,
+    proposal: { ok: true, description: said },
+    agentSeconds: 0,
+    targetPaths: rest.targetPaths,
+    changes: rest.changes,
+    recheckOf: queued.iteration
+  };
+}
+var REVISITS = /* @__PURE__ */ new WeakMap();
+function revisitsTaken(ctx) {
+  const taken = REVISITS.get(ctx) ?? /* @__PURE__ */ new Set();
+  REVISITS.set(ctx, taken);
+  return taken;
+}
+async function revisit(ctx, candidate, checkout, choice, asked) {
+  const point = choice.revisit;
+  const by = asked ? "asked for by the agent" : "picked by strategy branch";
+  const description = `revisit of #${point.iteration} (discarded against #${point.against}; ${by}) onto #${candidate.parent.iteration}: ${point.description}`;
+  const { changed, ...rest } = await reapplied(ctx, candidate, checkout, point.commit);
+  const said = !changed ? `${description} ${rest.conflict}` : rest.changes.length === 0 ? `${description} (the incumbent already holds this change)` : description;
+  ctx.emit({ type: "notice", message: `#${candidate.iteration}: ${said}` });
+  return {
+    ...candidate,
+    proposal: { ...asked ?? { ok: true }, description: said },
+    agentSeconds: asked ? candidate.agentSeconds : 0,
+    targetPaths: rest.targetPaths,
+    changes: rest.changes,
+    branch: choice
+  };
+}
+async function reapplied(ctx, candidate, checkout, commit2) {
+  const repo = ctx.store.repo;
+  const before = await repo.resolve(`${commit2}^`);
+  const changes = before ? await changesBetween(ctx, before, commit2) : [];
+  const parent = candidate.parent;
+  await checkout.prepare(repo, parent.commit, ctx.agentGit);
+  const targetPaths = (await repo.lsTree(parent.commit)).map((e) => e.path).filter((p) => ctx.isTarget(p) && !isRecord(p));
+  const conflicts = before ? await reapply(ctx, { parent: { ...parent, commit: before }, changes }, checkout) : ["(its commit has no parent)"];
+  if (conflicts.length > 0) await checkout.prepare(repo, parent.commit, ctx.agentGit);
+  return {
+    changed: conflicts.length === 0,
+    conflict: `(no longer applies onto #${parent.iteration}: ${conflicts.join(", ")} changed under it)`,
+    targetPaths,
+    changes: await checkout.changes()
+  };
+}
+async function changesBetween(ctx, before, commit2) {
+  const repo = ctx.store.repo;
+  const was = new Map((await repo.lsTree(before)).map((e) => [e.path, e]));
+  const now = new Map((await repo.lsTree(commit2)).map((e) => [e.path, e]));
+  const paths = [.../* @__PURE__ */ new Set([...was.keys(), ...now.keys()])].filter(
+    (p) => ctx.isTarget(p) && !isRecord(p) && was.get(p)?.sha !== now.get(p)?.sha
+  );
+  const blobs = await repo.readBlobs(paths.flatMap((p) => now.get(p)?.sha ?? []));
+  return paths.map((path) => {
+    const entry = now.get(path);
+    if (!entry) return { path, kind: "deleted", file: null };
+    const mode = entry.mode === "100755" ? "100755" : "100644";
+    return {
+      path,
+      kind: was.has(path) ? "modified" : "added",
+      file: entry.mode === "120000" ? { type: "other" } : { type: "file", content: blobs.get(entry.sha), mode }
+    };
+  });
+}
+
+// action/engine/propose.ts
+async function propose(ctx, candidate, turns) {
+  const { iteration, parent } = candidate;
+  const { checkout } = candidate.lease;
+  ctx.stopGate?.check(`the agent's proposal for #${iteration}`);
+  const queued = takeRecheck(ctx);
+  if (queued) {
+    const { branch, ...onIncumbent } = candidate;
+    if (branch?.revisit) revisitsTaken(ctx).delete(branch.revisit.iteration);
+    return recheck(ctx, onIncumbent, checkout, queued);
+  }
+  if (candidate.branch?.revisit)
+    return revisit(ctx, candidate, checkout, {
+      ...candidate.branch,
+      revisit: candidate.branch.revisit
+    });
+  const point = candidate.branch?.on ?? null;
+  const start = point?.commit ?? parent.commit;
+  await checkout.prepare(ctx.store.repo, start, ctx.agentGit);
+  const targetPaths = (await ctx.store.repo.lsTree(start)).map((e) => e.path).filter((p) => ctx.isTarget(p) && !isRecord(p));
+  const log = ctx.store.log;
+  const history = log.results.slice(0, candidate.historyLength);
+  const started = performance.now();
+  let proposal;
+  const agentKey = candidate.lease.name;
+  ctx.stopGate?.enter(agentKey, `the agent's proposal for #${iteration}`, "agent");
+  try {
+    proposal = await ctx.agent.propose({
+      worktree: checkout.dir,
+      iteration,
+      config: ctx.config,
+      metric: ctx.metric,
+      goal: ctx.goal,
+      incumbentScore: parent.score,
+      header: log.config,
+      history,
+      ...log.imports?.length ? { imported: log.imports.flatMap((i) => i.rows) } : {},
+      ...candidate.pending?.length ? { pending: candidate.pending } : {},
+      targetFiles: targetPaths,
+      mayCreate: ctx.isTarget,
+      scratchDir: checkout.scratch,
+      ...checkout.objects ? { gitObjects: checkout.objects } : {},
+      pidFile: checkout.pidFile,
+      ...ctx.launchAgent ? { launch: ctx.launchAgent } : {},
+      env: ctx.agentEnv,
+      ...ctx.line ? { line: ctx.line } : {},
+      ...branchContext(ctx, candidate, history),
+      redact: ctx.redact,
+      notes: candidate.notesBefore,
+      budget: budgetLeft(ctx.config.budget, log.results, {
+        done: ctx.done,
+        planned: ctx.planned,
+        elapsedMs: performance.now() - ctx.startedAt
+      })
+    });
+  } catch (error2) {
+    proposal = {
+      ok: false,
+      error: `agent failed: ${error2 instanceof Error ? error2.message : String(error2)}`
+    };
+  } finally {
+    ctx.stopGate?.leave(agentKey);
+  }
+  const agentSeconds = round((performance.now() - started) / 1e3);
+  proposal = redactDeep(proposal, ctx.redact);
+  ctx.faults.at("after-agent", iteration);
+  if (proposal.ok && proposal.exhausted) {
+    const turn = proposal.waiting && candidate.pending?.length ? await turns?.wait(candidate.iteration) : null;
+    if (!turn) return { kind: "exhausted", reason: proposal.description };
+    const again = await propose(ctx, {
+      ...candidate,
+      parent: turn.parent,
+      base: turn.base,
+      historyLength: turn.historyLength,
+      notesBefore: turn.notes,
+      pending: []
+    });
+    return "kind" in again ? again : { ...again, agentSeconds: round(agentSeconds + again.agentSeconds) };
+  }
+  const notes = proposal.notes !== void 0 && proposal.notes !== candidate.notesBefore ? proposal.notes : void 0;
+  const asked = proposal.ok && ctx.strategy?.revisits ? revisitAsked(proposal.description) : null;
+  if (asked !== null && proposal.ok) {
+    const eligible = revisitable(log.results, parent.iteration, ctx.goal, revisitsTaken(ctx));
+    const granted = eligible.find((p) => p.iteration === asked);
+    if (granted) {
+      revisitsTaken(ctx).add(asked);
+      const { branch: _, ...onIncumbent } = candidate;
+      return revisit(
+        ctx,
+        { ...onIncumbent, agentSeconds, ...notes !== void 0 ? { notes } : {} },
+        checkout,
+        { on: null, why: "asked for by the agent", revisit: granted },
+        proposal
+      );
+    }
+    const why = `the agent asked to revisit #${asked}, which is not a discard judged against an earlier incumbent and not yet revisited: its own change (if any) is evaluated instead`;
+    ctx.emit({ type: "notice", message: `#${iteration}: ${why}` });
+  }
+  return {
+    ...candidate,
+    proposal,
+    agentSeconds,
+    targetPaths,
+    changes: await withPoint(ctx, await checkout.changes(), point?.commit ?? null, parent.commit),
+    ...notes !== void 0 ? { notes } : {}
+  };
+}
+function branchContext(ctx, candidate, history) {
+  const { parent } = candidate;
+  const point = candidate.branch?.on ?? null;
+  const placed = point && candidate.branch?.why ? {
+    on: point.iteration,
+    kind: point.kind,
+    description: history.find((r) => r.iteration === point.iteration)?.description ?? "",
+    why: candidate.branch.why
+  } : null;
+  const eligible = ctx.strategy?.revisits ? revisitable(history, parent.iteration, ctx.goal, revisitsTaken(ctx)).slice(0, 5) : [];
+  const done = ctx.strategy?.revisits ? revisitsDone(history, ctx.goal).slice(-5) : [];
+  if (!placed && eligible.length === 0 && done.length === 0) return {};
+  const use = ctx.config.agent.use;
+  return {
+    branch: {
+      incumbent: parent.iteration,
+      ...placed ? { point: placed } : {},
+      ...eligible.length > 0 || done.length > 0 ? {
+        revisits: {
+          eligible,
+          done,
+          canAsk: use !== "openai" && use !== "anthropic" && use !== "search"
+        }
+      } : {}
+    }
+  };
+}
+async function withPoint(ctx, changes, point, incumbent) {
+  if (point === null || changes.length === 0) return changes;
+  const own2 = new Set(changes.map((c) => c.path));
+  const carried = (await changesBetween(ctx, incumbent, point)).filter((c) => !own2.has(c.path));
+  return [...changes, ...carried].sort((a, b) => a.path < b.path ? -1 : 1);
+}
+function round(x) {
+  return Math.round(x * 1e3) / 1e3;
+}
+var Turns = class {
+  #latest = null;
+  #endedAfter = Number.POSITIVE_INFINITY;
+  #waiting = [];
+  constructor(signal) {
+    signal?.addEventListener("abort", () => this.end(), { once: true });
+  }
+  /** The record as it stands now; the candidates it holds every earlier experiment for go on. */
+  offer(turn) {
+    this.#latest = turn;
+    this.#release();
+  }
+  /** The batch stops at experiment `at` (at once when not given): later ones wait no more. */
+  end(at2 = Number.NEGATIVE_INFINITY) {
+    this.#endedAfter = Math.min(this.#endedAfter, at2);
+    this.#release();
+  }
+  /** The record once experiments 0..iteration-1 are all in it; null when the batch stops first. */
+  wait(iteration) {
+    return new Promise((resolve9) => {
+      this.#waiting.push({ iteration, resolve: resolve9 });
+      this.#release();
+    });
+  }
+  #release() {
+    this.#waiting = this.#waiting.filter(({ iteration, resolve: resolve9 }) => {
+      if (iteration > this.#endedAfter) resolve9(null);
+      else if (this.#latest && this.#latest.historyLength >= iteration) resolve9(this.#latest);
+      else return true;
+      return false;
+    });
+  }
+};
+function endTurnsOnStop(turns, steps) {
+  const watch = (step, at2) => async (...args) => {
+    try {
+      const result = await step(...args);
+      if (typeof result === "object" && result !== null && "kind" in result)
+        turns.end(at2(...args));
+      return result;
+    } catch (error2) {
+      turns.end(at2(...args));
+      throw error2;
+    }
+  };
+  const everyone = () => Number.NEGATIVE_INFINITY;
+  const of = (candidate) => candidate.iteration;
+  return {
+    ...steps,
+    remeasure: watch(steps.remeasure, everyone),
+    checkpoint: watch(steps.checkpoint, everyone),
+    propose: watch(steps.propose, of),
+    screen: watch(steps.screen, of),
+    evaluate: watch(steps.evaluate, of),
+    decide: watch(steps.decide, of),
+    record: watch(steps.record, of),
+    ...steps.rebase ? { rebase: watch(steps.rebase, of) } : {}
+  };
+}
+
+// action/engine/strata-view.ts
+function comparesWithin(ctx) {
+  return ctx.workers > 1 && ctx.config.decide.compare_within !== "any";
+}
+function strataView(ctx, parent) {
+  if (!comparesWithin(ctx)) return null;
+  const log = ctx.store.log;
+  const within = ctx.config.decide.compare_within;
+  return {
+    within,
+    incumbent: incumbentStrata(log, within, parent.iteration, ctx.metric),
+    groups: ledgerStrata(log, within).groups
+  };
+}
+function concurrentEntry(parentIteration, iteration, verdict) {
+  const c = verdict.concurrent;
+  if (!c || c.runsOn.length === 0) return null;
+  return {
+    type: "remeasure",
+    iteration: parentIteration,
+    after: iteration - 1,
+    reason: "concurrent",
+    reset: false,
+    samples: c.samples,
+    runs_on: c.runsOn,
+    eval_seconds: c.evalSeconds,
+    timestamp: (/* @__PURE__ */ new Date()).toISOString(),
+    ...c.paired ? { paired_with: iteration, seeds: c.seeds ?? [] } : {}
+  };
+}
+
+// action/engine/concurrent-baseline.ts
+async function concurrentBaseline(ctx, slots) {
+  const { config: config2, metric: metric2, store } = ctx;
+  const log = store.log;
+  if (!comparesWithin(ctx) || pairedDecisions(config2.decide, log, metric2)) return null;
+  const inc = incumbentState(log);
+  const within = config2.decide.compare_within;
+  const have = incumbentStrata(log, within, inc.iteration, metric2);
+  const count = /* @__PURE__ */ new Map();
+  const stratum = (slot) => stratumOf(within, { worker: slot.id, device: slot.device });
+  for (const slot of slots) count.set(stratum(slot), have[stratum(slot)]?.[metric2]?.length ?? 0);
+  const lacking = () => slots.filter((s) => count.get(stratum(s)) < config2.decide.baseline_runs);
+  if (lacking().length === 0) return null;
+  const lastIteration = log.results.at(-1).iteration;
+  let seconds = 0;
+  const runs = [];
+  ctx.emit({
+    type: "notice",
+    message: `measuring the incumbent (#${inc.iteration}) on ${lacking().length} worker(s) at once: what candidates on each are compared with`
+  });
+  for (let r = 0; lacking().length > 0; r++) {
+    const these = lacking();
+    const outcomes = await Promise.all(
+      these.map(
+        (slot) => slot.evaluate(
+          config2,
+          inc.commit,
+          `${inc.iteration}-cb${lastIteration}-${slot.id}-${r}`,
+          ctx.evalEnv,
+          log.config.frozen_hashes
+        )
+      )
+    );
+    for (const [i, outcome] of outcomes.entries()) {
+      const slot = these[i];
+      seconds += outcome.durationMs / 1e3;
+      const failed2 = incumbentFailure(inc.iteration, slot, outcome);
+      if (failed2) return { kind: "broken", reason: failed2 };
+      runs.push({
+        metrics: withWeightedScore(outcome.metrics, config2, log.config.baseline_metrics ?? {}),
+        on: { worker: slot.id, device: slot.device }
+      });
+      count.set(stratum(slot), count.get(stratum(slot)) + 1);
+    }
+  }
+  const entry = {
+    type: "remeasure",
+    iteration: inc.iteration,
+    after: lastIteration,
+    reason: "concurrent",
+    reset: false,
+    samples: collectSamples(runs.map((r) => r.metrics)),
+    runs_on: runs.map((r) => r.on),
+    eval_seconds: round(seconds),
+    timestamp: (/* @__PURE__ */ new Date()).toISOString()
+  };
+  await store.append([entry]);
+  await ctx.checkpoint();
+  ctx.emit({
+    type: "remeasure",
+    reason: "concurrent",
+    runs: runs.length,
+    score: incumbentState(store.log).score
+  });
+  return null;
+}
+function incumbentFailure(iteration, slot, outcome) {
+  if (outcome.status === "ok" && outcome.tampered.length === 0) return null;
+  return `the incumbent (#${iteration}) failed when measured on worker ${slot.id} (${outcome.problem ?? `changed ${outcome.tampered.join(", ")}`}): the eval is not reliable, so the batch stopped. Log: ${outcome.logPath}`;
+}
+
+// action/engine/experiment.ts
+function judged(judgement, fields2) {
+  const { status, reason, evidence: evidence2 } = judgement;
+  const undecided = judgement.undecided ? { undecided: true } : {};
+  if (status === "keep" || status === "simplification") {
+    if (!evidence2) throw new Error(`the judge gave ${status} without evidence: ${reason}`);
+    return { ...fields2, status, reason, evidence: evidence2, ...undecided };
+  }
+  return { ...fields2, status, reason, ...evidence2 ? { evidence: evidence2 } : {}, ...undecided };
+}
+function isKeep(verdict) {
+  return verdict.status === "keep" || verdict.status === "simplification";
+}
+
+// action/engine/evaluate-paired.ts
+var SCREEN_RUNS = 10;
+async function evaluatePaired(ctx, candidate, slot, setup) {
+  const { iteration, parent } = candidate;
+  const commit2 = candidate.commit;
+  const { policy, config: config2 } = ctx;
+  const log = ctx.store.log;
+  const baselineMeans = log.config.baseline_metrics ?? {};
+  const here = { worker: slot.id, device: slot.device };
+  const cand = {};
+  const inc = {};
+  const incOn = [];
+  const seeds = [];
+  const printedTwice = /* @__PURE__ */ new Set();
+  let evalSeconds = 0;
+  let incSeconds = 0;
+  let tail = "";
+  let runs = 0;
+  const pairSpread = pairNoise(
+    log,
+    policy.objectives.map((o) => o.name)
+  );
+  const runCandidate = async (seed) => {
+    const outcome = await candidateRun(ctx, slot, commit2, iteration, runs++, {
+      ...ctx.evalEnv,
+      AUTOEXP_SEED: String(seed)
+    });
+    evalSeconds += outcome.durationMs / 1e3;
+    tail = outcome.tail;
+    for (const m of outcome.printedTwice) printedTwice.add(m);
+    return outcome;
+  };
+  const runIncumbent = async (seed) => {
+    const measured = await incumbentRun(
+      ctx,
+      slot,
+      parent,
+      `${iteration}-${runs}-incumbent-${incOn.length}`,
+      { ...ctx.evalEnv, AUTOEXP_SEED: String(seed) }
+    );
+    if ("kind" in measured) return measured;
+    incSeconds += measured.seconds;
+    addSamples(inc, measured.metrics);
+    incOn.push(here);
+    return null;
+  };
+  const concurrent = () => incOn.length > 0 ? {
+    concurrent: {
+      samples: inc,
+      runsOn: incOn,
+      evalSeconds: round(incSeconds),
+      paired: true,
+      seeds
+    }
+  } : {};
+  const failedRun = (outcome) => {
+    const failed2 = runFailure(outcome, runs - 1);
+    if (!failed2) return null;
+    return {
+      judgedAgainst: parent.iteration,
+      score: null,
+      delta: null,
+      guard_pass: null,
+      commit: commit2,
+      ...candidate.key ? { key: candidate.key } : {},
+      evalSeconds: round(evalSeconds),
+      tail,
+      samples: cand,
+      ...concurrent(),
+      ...failed2
+    };
+  };
+  let design = { first: "fresh" };
+  let screen2 = null;
+  let judgement = null;
+  const screenAgainst2 = Object.fromEntries(
+    Object.entries(setup.incumbent).map(([k, v]) => [k, v.slice(-SCREEN_RUNS)])
+  );
+  const screenRuns = screenAgainst2[ctx.metric]?.length ?? 0;
+  if (screenRuns > 0) {
+    const seed = randomInt3(1, 2 ** 31);
+    const outcome = await runCandidate(seed);
+    const failed2 = failedRun(outcome);
+    if (failed2) return failed2;
+    addSamples(cand, withWeightedScore(outcome.metrics, config2, baselineMeans));
+    const noise = setup.noise(cand, {});
+    const withDeltas = withMinDeltas(policy, config2, noise);
+    screen2 = screenFor(ctx, withDeltas, noise, screenAgainst2, cand);
+    judgement = judge({
+      policy: screen2 ? screen2.policy : withDeltas,
+      incumbent: screenAgainst2,
+      candidate: cand,
+      noise,
+      linesDelta: setup.linesDelta
+    });
+    if (screen2 && judgement.final && judgement.status === "discard" && screen2.raised)
+      judgement = { ...judgement, reason: screen2.reason };
+    if (!judgement.final) {
+      seeds.push(seed);
+      const broken = await runIncumbent(seed);
+      if (broken) return broken;
+      design = {
+        first: "screened",
+        screenedAgainst: screenRuns,
+        ...screen2 ? { screenSd: screen2.record.at } : {}
+      };
+    }
+  }
+  const judgePairs = () => {
+    const noise = setup.noise(cand, inc);
+    return judge({
+      policy: withMinDeltas(policy, config2, noise),
+      incumbent: inc,
+      candidate: cand,
+      noise,
+      pairNoise: pairSpread,
+      paired: design,
+      linesDelta: setup.linesDelta
+    });
+  };
+  if (design.first === "screened") judgement = judgePairs();
+  while (!judgement?.final) {
+    if (judgement) ctx.emit({ type: "run", iteration, run: runs + 1, reason: judgement.reason });
+    if ((inc[ctx.metric]?.length ?? 0) >= policy.maxRuns)
+      throw new Error("judge gave no final decision within max_runs pairs");
+    const seed = randomInt3(1, 2 ** 31);
+    seeds.push(seed);
+    const candidateFirst = firstSideFirst(seed, iteration);
+    const before = candidateFirst ? null : await runIncumbent(seed);
+    if (before) return before;
+    const outcome = await runCandidate(seed);
+    const failed2 = failedRun(outcome);
+    if (failed2) return failed2;
+    addSamples(cand, withWeightedScore(outcome.metrics, config2, baselineMeans));
+    const after = candidateFirst ? await runIncumbent(seed) : null;
+    if (after) return after;
+    judgement = judgePairs();
+  }
+  const unselected = design.first === "screened" && (cand[ctx.metric]?.length ?? 0) > 1;
+  const reported = unselected ? withoutFirstRun(cand) : cand;
+  const incReported = unselected ? withoutFirstRun(inc) : inc;
+  const metrics = meansOf(reported);
+  const score = metrics[ctx.metric];
+  const paired = (inc[ctx.metric]?.length ?? 0) > 0;
+  const delta = paired ? mean(reported[ctx.metric].slice(0, incReported[ctx.metric].length)) - mean(incReported[ctx.metric]) : score - parent.score;
+  const tested = judgement.evidence;
+  if (unselected && tested) {
+    const o = policy.objectives.find((x) => x.name === tested.metric);
+    if (o)
+      judgement = {
+        ...judgement,
+        evidence: evidence(
+          comparePaired(
+            o,
+            incReported[o.name] ?? [],
+            reported[o.name] ?? [],
+            setup.noise(cand, inc)[o.name] ?? UNKNOWN_NOISE,
+            pairSpread[o.name]
+          ),
+          policy.confidence
+        )
+      };
+  }
+  const hasGuards = Object.keys(policy.guards).length > 0;
+  return judged(judgement, {
+    judgedAgainst: parent.iteration,
+    score,
+    delta: Number(delta.toPrecision(12)),
+    metrics,
+    samples: cand,
+    guard_pass: hasGuards ? judgement.status !== "guard_fail" : null,
+    commit: commit2,
+    ...candidate.key ? { key: candidate.key } : {},
+    tail,
+    evalSeconds: round(evalSeconds),
+    ...setup.linesDelta !== void 0 ? { linesDelta: setup.linesDelta } : {},
+    ...printedTwice.size > 0 ? { printedTwice: [...printedTwice] } : {},
+    ...screen2 ? { screen: screen2.record } : {},
+    ...ctx.workers > 1 ? { runsOn: Array.from({ length: runs }, () => here) } : {},
+    ...concurrent()
+  });
+}
+function withoutFirstRun(samples) {
+  return Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, v.slice(1)]));
+}
+function screenFor(ctx, policy, noise, against, cand) {
+  const sd = noise[ctx.metric]?.sd ?? 0;
+  const runs = against[ctx.metric] ?? [];
+  const first = cand[ctx.metric]?.[0];
+  const objective = policy.objectives.find((o) => o.name === ctx.metric);
+  if (!(sd > 0) || runs.length === 0 || first === void 0 || !objective) return null;
+  const minDeltaSd = objective.minDelta / sd;
+  const setting = ctx.config.decide.screen_sd;
+  const history = ctx.store.log.results.flatMap(
+    (r) => r.screen ? [{ z: r.screen.z, against: r.screen.against }] : []
+  );
+  const choice = setting === "auto" ? chooseScreen(history, {
+    maxRuns: policy.maxRuns,
+    alpha: 1 - policy.confidence,
+    minDelta: minDeltaSd,
+    screenRuns: SCREEN_RUNS
+  }) : { at: setting, why: "decide.screen_sd" };
+  const at2 = Math.max(choice.at, minDeltaSd);
+  const gain = (ctx.goal === "minimize" ? -1 : 1) * (first - mean(runs));
+  const z2 = gain / sd;
+  const r3 = (x) => Number(x.toPrecision(3));
+  return {
+    policy: {
+      ...policy,
+      objectives: policy.objectives.map(
+        (o) => o === objective ? { ...o, minDelta: Math.max(o.minDelta, at2 * sd) } : o
+      )
+    },
+    raised: at2 > minDeltaSd,
+    reason: `${gain > 0 ? "better" : "worse"} by ${fmt(Math.abs(gain))} (${r3(z2)} sd) in its first run, under the screen at ${r3(at2)} sd (${choice.why}): not measured in pairs`,
+    record: { at: r3(at2), z: r3(z2), against: runs.length }
+  };
+}
+async function candidateRun(ctx, slot, commit2, iteration, run, env) {
+  const timer = ctx.faults.duringEval(iteration);
+  const outcome = await slot.evaluate(
+    ctx.config,
+    commit2,
+    `${iteration}-${run}`,
+    env,
+    ctx.store.log.config.frozen_hashes,
+    (elapsedMs, lastLine) => ctx.emit({
+      type: "eval-progress",
+      iteration,
+      run: run + 1,
+      elapsedMs,
+      lastLine,
+      ...ctx.workers > 1 ? { worker: slot.id, device: slot.device, busy: ctx.busyShare?.() ?? 0 } : {}
+    })
+  );
+  clearTimeout(timer);
+  return outcome;
+}
+function runFailure(outcome, run) {
+  if (outcome.tampered.length > 0)
+    return {
+      status: "violation",
+      reason: `the eval run changed frozen files: ${outcome.tampered.slice(0, 5).join(", ")}`,
+      metrics: {}
+    };
+  if (outcome.status !== "ok")
+    return {
+      status: outcome.status,
+      reason: `${run > 0 ? `run ${run + 1}: ` : ""}${outcome.problem ?? outcome.status}`,
+      metrics: outcome.metrics
+    };
+  return null;
+}
+async function incumbentRun(ctx, slot, parent, name, env) {
+  const header = ctx.store.log.config;
+  const outcome = await slot.evaluate(ctx.config, parent.commit, name, env, header.frozen_hashes);
+  const failed2 = incumbentFailure(parent.iteration, slot, outcome);
+  if (failed2) return { kind: "broken", reason: failed2 };
+  return {
+    metrics: withWeightedScore(outcome.metrics, ctx.config, header.baseline_metrics ?? {}),
+    seconds: outcome.durationMs / 1e3
+  };
+}
+
+// action/cli/check-power.ts
+function checkRule(config2, minDeltaSd) {
+  const base = {
+    incumbentRuns: config2.decide.baseline_runs,
+    maxRuns: config2.decide.max_runs,
+    confidence: config2.decide.confidence,
+    minDeltaSd,
+    // The noise a night pools from its other runs by the time most candidates are judged.
+    extraNoiseRuns: 30
+  };
+  if (!config2.decide.paired || config2.eval.repeats > 1) return { settings: base, screens: [] };
+  if (config2.isolation.shared.length > 0)
+    return { settings: { ...base, paired: { first: "fresh" } }, screens: [] };
+  const setting = config2.decide.screen_sd;
+  const start = Math.max(setting === "auto" ? SCREENS[0] : setting, minDeltaSd);
+  const top = Math.max(SCREENS[SCREENS.length - 1], minDeltaSd);
+  const screens = setting === "auto" && top > start ? [start, top] : [start];
+  return {
+    settings: {
+      ...base,
+      paired: { first: "screened", screenSd: start, screenRuns: SCREEN_RUNS }
+    },
+    screens
+  };
+}
+function at(rule, screenSd) {
+  const p = rule.settings.paired;
+  if (screenSd === void 0 || p?.first !== "screened") return rule.settings;
+  return { ...rule.settings, paired: { ...p, screenSd } };
+}
+function noOpEvals(rule) {
+  return estimatePower(0, at(rule, rule.screens[0]), 1e3).evalsPerCandidate;
+}
+function ruleLine(config2, rule) {
+  const p = rule.settings.paired;
+  if (!p)
+    return `the figures below are for the candidate's runs against the incumbent's earlier runs (decide.paired: ${config2.decide.paired}${config2.decide.paired ? ", but eval.repeats is over 1" : ""})`;
+  if (p.first === "fresh")
+    return "the figures below are for pairs beside fresh runs of the incumbent from the first run (decide.paired; isolation.shared leaves no first-run screen)";
+  return `the figures below are for pairs beside fresh runs of the incumbent (decide.paired), each candidate's first run screened against the incumbent's ${p.screenRuns} latest runs`;
+}
+function powerLines(config2, rule, sd, primary, effect) {
+  const name = rule.settings.paired ? "paired" : "unpaired";
+  const screens = rule.screens.length > 0 ? rule.screens : [void 0];
+  const auto = config2.decide.screen_sd === "auto" && screens.length > 1;
+  const screenNote = (parts) => {
+    if (rule.screens.length === 0) return parts[0];
+    if (!auto)
+      return `${parts[0]} with the screen at ${sdText(rule.screens[0])} (decide.screen_sd)`;
+    return `${parts[0]} at the starting screen, ${parts[1]} if the night's proposals push the screen to ${sdText(rule.screens[1])} (decide.screen_sd: auto; fix it with decide.screen_sd: ${rule.screens[0]})`;
+  };
+  const lines = [];
+  const mdes = screens.map((s) => detectableEffect(at(rule, s)));
+  const mdeText = (e, i) => e === null ? "more than 6 sd" : `${i === 0 ? "about " : ""}${e} sd = ${formatScore(e * sd)}${i === 0 ? ` in ${primary}` : ""}`;
+  if (mdes.some((e) => e !== null))
+    lines.push({
+      text: `improvements autoexp keeps 80% of the time: ${screenNote(mdes.map(mdeText))}; smaller real improvements will mostly be discarded`,
+      power: {
+        rule: name,
+        at: screens.map((s, i) => ({ screenSd: s ?? null, detectableSd: mdes[i] }))
+      }
+    });
+  if (effect !== void 0) {
+    const effectSd = Math.abs(effect) / sd;
+    const powers = screens.map((s) => estimatePower(effectSd, at(rule, s)));
+    const pct = (k) => `${Math.round(k * 100)}%`;
+    const kept = screenNote(
+      powers.map((p, i) => i === 0 ? `about ${pct(p.keepRate)} of the time` : pct(p.keepRate))
+    );
+    const verdict = powers[0].keepRate >= 0.8 ? "fine" : `TOO NOISY for that: reduce the noise (fixed seeds, a longer or larger eval), or raise decide.max_runs${rule.settings.paired ? "" : " and decide.baseline_runs"}`;
+    lines.push({
+      text: `an improvement of ${formatScore(effect)} is ${effectSd.toFixed(2)} sd: autoexp would keep it ${kept}: ${verdict}`,
+      power: {
+        rule: name,
+        effectSd,
+        at: screens.map((s, i) => ({
+          screenSd: s ?? null,
+          keepRate: powers[i].keepRate,
+          evalsPerCandidate: powers[i].evalsPerCandidate
+        }))
+      }
+    });
+  }
+  return lines;
+}
+function sdText(x) {
+  return `${Number(x.toPrecision(3))} sd`;
 }
 
 // action/cli/check.ts
@@ -30012,10 +31899,10 @@ async function checkEval(options) {
 }
 async function checkRuns(options) {
   const { config: config2, out } = options;
-  const logs = await mkdtemp2(join24(tmpdir3(), "autoexp-check-"));
+  const logs = await mkdtemp2(join26(tmpdir3(), "autoexp-check-"));
   const env = splitEnv(options.env, config2.agent, config2.eval.pass_env).evalEnv;
   const frozenBefore = await hashFrozen(options.dir, config2.frozen);
-  const gitDir = join24(options.dir, ".git");
+  const gitDir = join26(options.dir, ".git");
   const isolation = await resolveIsolation(config2, options.dir, gitDir, options.env);
   out(
     isolation.mode === "sandbox" ? "isolation: sandboxed (bubblewrap), as a batch runs it" : `isolation: none${isolation.warnings.length ? ` (${isolation.warnings.join("; ")})` : ""}`
@@ -30029,11 +31916,11 @@ async function checkRuns(options) {
   let stdoutErrors;
   try {
     for (let i = 0; i < options.runs; i++) {
-      const streams = { stdout: join24(logs, `${i}.stdout`), stderr: join24(logs, `${i}.stderr`) };
+      const streams = { stdout: join26(logs, `${i}.stdout`), stderr: join26(logs, `${i}.stderr`) };
       const outcome = await runEval(
         config2,
         options.dir,
-        join24(logs, `${i}.log`),
+        join26(logs, `${i}.log`),
         isolation.launch(config2.eval.command, options.dir, env, Object.keys(frozenBefore)),
         void 0,
         streams
@@ -30125,12 +32012,13 @@ If every item fails (a missing key: see eval.pass_env), the metric measures the 
       out(`min_delta auto would choose for ${g}: ${formatScore(deltas[g] ?? 0)}`);
     const primary = config2.decide.primary ?? goals[0];
     const sd = noise[primary].sd;
-    const evalsPer = sd === 0 || !config2.decide.confirm ? 1 : 1.8;
+    const rule = sd > 0 ? checkRule(config2, (deltas[primary] ?? 0.25 * sd) / sd) : null;
+    const evalsPer = !rule || !config2.decide.confirm ? 1 : rule.settings.paired ? Number(noOpEvals(rule).toFixed(1)) : 1.8;
     const perHour = 3600 / (perRun * evalsPer + 0.2);
     out(
-      `experiments per hour to expect: about ${Math.floor(perHour)} (${evalsPer} eval runs per candidate on average, agent time not included)`
+      `experiments per hour to expect: about ${Math.floor(perHour)} (${evalsPer} eval runs per candidate on average${rule?.settings.paired && config2.decide.confirm ? ", the incumbent's beside it included" : ""}, agent time not included)`
     );
-    if (sd === 0) {
+    if (!rule) {
       out(
         `${primary} is deterministic: every run gave the same value, so one run discards a candidate that is not better, and a keep needs two runs that agree`
       );
@@ -30142,28 +32030,12 @@ If every item fails (a missing key: see eval.pass_env), the metric measures the 
       );
       return 0;
     }
-    const settings = {
-      incumbentRuns: config2.decide.baseline_runs,
-      maxRuns: config2.decide.max_runs,
-      confidence: config2.decide.confidence,
-      minDeltaSd: 0.25,
-      extraNoiseRuns: 30
-    };
-    const mde = detectableEffect(settings);
-    if (mde !== null)
-      out(
-        `improvements autoexp keeps 80% of the time: about ${mde} sd = ${formatScore(mde * sd)} in ${primary}; smaller real improvements will mostly be discarded`
-      );
-    if (options.effect !== void 0) {
-      const power = estimatePower(Math.abs(options.effect) / sd, settings).keepRate;
-      const verdict = power >= 0.8 ? "fine" : "TOO NOISY for that: reduce the noise (fixed seeds, a longer or larger eval), or raise decide.max_runs and decide.baseline_runs";
-      out(
-        `an improvement of ${formatScore(options.effect)} is ${(Math.abs(options.effect) / sd).toFixed(2)} sd: autoexp would keep it about ${Math.round(power * 100)}% of the time: ${verdict}`
-      );
-    }
+    out(ruleLine(config2, rule));
+    for (const line2 of powerLines(config2, rule, sd, primary, options.effect))
+      out(line2.text, line2.power ? { power: line2.power } : void 0);
     return 0;
   } finally {
-    await rm9(logs, { recursive: true, force: true });
+    await rm10(logs, { recursive: true, force: true });
   }
 }
 var SHOWN_BYTES = 64 * 1024;
@@ -30238,7 +32110,8 @@ told from the noise. Each run's stdout and stderr are shown apart, with a warnin
 shows errors. An \`openai\` or \`anthropic\` agent is first called for one token, as a batch does
 before its baseline. Exit 1 when a run did not print every metric or that call shows the agent
 cannot work. --json: each line of the report as {"type":"check","level":"problem"|"warning"|"info",
-"text"}, then {"type":"done","exitCode"}.`,
+"text"} (the power lines add "power": the rule simulated and, per screen, its figures), then
+{"type":"done","exitCode"}.`,
   options: {
     config: { type: "string", value: "F", default: "autoexp.yml", help: "the config file" },
     runs: { type: "string", value: "N", help: "eval runs (default max(3, decide.baseline_runs))" },
@@ -30263,10 +32136,10 @@ cannot work. --json: each line of the report as {"type":"check","level":"problem
     }
     const repo = await new Git(io.cwd, io.env).topLevel().catch(() => null);
     const dir = repo ? repo.trim() : io.cwd;
-    const say = values.json ? (line2) => {
+    const say = values.json ? (line2, data) => {
       if (line2.trim() === "") return;
       const level = /^PROBLEM\b|^run \d+\/\d+: FAILED\b/.test(line2) ? "problem" : /^(warning|FLAKY)\b/i.test(line2) ? "warning" : "info";
-      io.out(jsonLine({ type: "check", level, text: line2 }));
+      io.out(jsonLine({ type: "check", level, text: line2, ...data }));
     } : (line2) => io.out(inertTerminal(line2));
     say(
       `autoexp check: running \`${typeof config2.eval.command === "string" ? config2.eval.command : config2.eval.command.join(" ")}\` ${runs} times in ${dir}`
@@ -30286,17 +32159,17 @@ cannot work. --json: each line of the report as {"type":"check","level":"problem
 
 // action/cli/commands/demo.ts
 import { cp, mkdir as mkdir10, readdir as readdir6 } from "node:fs/promises";
-import { join as join38, resolve as resolve3 } from "node:path";
+import { join as join39, resolve as resolve3 } from "node:path";
 
 // action/cli/find-templates.ts
 import { existsSync as existsSync8 } from "node:fs";
-import { dirname as dirname5, join as join25 } from "node:path";
+import { dirname as dirname5, join as join27 } from "node:path";
 import { fileURLToPath } from "node:url";
 function findTemplates(from = import.meta.url) {
   let dir = dirname5(fileURLToPath(from));
   for (let i = 0; i < 5; i++) {
-    const candidate = join25(dir, "templates");
-    if (existsSync8(join25(candidate, "examples"))) return candidate;
+    const candidate = join27(dir, "templates");
+    if (existsSync8(join27(candidate, "examples"))) return candidate;
     dir = dirname5(dir);
   }
   throw new Error("autoexp's templates/ folder is missing from this installation");
@@ -30376,11 +32249,11 @@ function describeRun(name) {
 }
 
 // action/engine/run-batch.ts
-import { join as join37 } from "node:path";
+import { join as join38 } from "node:path";
 
 // action/agents/create-agent.ts
 import { accessSync as accessSync2, constants as constants2 } from "node:fs";
-import { delimiter as delimiter2, isAbsolute as isAbsolute5, join as join28 } from "node:path";
+import { delimiter as delimiter2, isAbsolute as isAbsolute5, join as join30 } from "node:path";
 
 // action/agents/cli-agent/cli-program.ts
 function cliProgram(config2) {
@@ -30389,8 +32262,8 @@ function cliProgram(config2) {
 }
 
 // action/agents/cli-agent/create-cli-agent.ts
-import { readFile as readFile11, rm as rm10, writeFile as writeFile8 } from "node:fs/promises";
-import { join as join26 } from "node:path";
+import { readFile as readFile11, rm as rm11, writeFile as writeFile9 } from "node:fs/promises";
+import { join as join28 } from "node:path";
 
 // action/agents/cli-agent/read-usage-file.ts
 import { readFile as readFile10 } from "node:fs/promises";
@@ -30412,20 +32285,20 @@ function createCliAgent(config2) {
     async propose(context) {
       const dir = context.scratchDir;
       const files = {
-        prompt: join26(dir, "prompt.md"),
-        description: join26(dir, "description.txt"),
-        notes: join26(dir, "notes.md"),
-        usage: join26(dir, "usage.json"),
-        log: join26(dir, `agent-${context.iteration}.log`)
+        prompt: join28(dir, "prompt.md"),
+        description: join28(dir, "description.txt"),
+        notes: join28(dir, "notes.md"),
+        usage: join28(dir, "usage.json"),
+        log: join28(dir, `agent-${context.iteration}.log`)
       };
       const prompt = await promptFor(
         context,
         { kind: "files", descriptionFile: files.description, notesFile: files.notes },
         config2.context_chars
       );
-      await writeFile8(files.prompt, prompt);
-      await writeFile8(files.notes, context.notes);
-      for (const f of [files.description, files.usage, files.log]) await rm10(f, { force: true });
+      await writeFile9(files.prompt, prompt);
+      await writeFile9(files.notes, context.notes);
+      for (const f of [files.description, files.usage, files.log]) await rm11(f, { force: true });
       await pruneScratch(dir, context.iteration);
       const command2 = preset && config2.use !== "command" ? [
         config2.command ?? preset.program,
@@ -30464,7 +32337,7 @@ function createCliAgent(config2) {
       });
       const raw = await readFile11(files.log, "utf8").catch(() => "");
       const clean = context.redact(raw);
-      if (clean !== raw) await writeFile8(files.log, clean);
+      if (clean !== raw) await writeFile9(files.log, clean);
       const output2 = await readEnd(files.log, 256 * 1024);
       const report = preset ? preset.read(output2) : await readUsageFile(files.usage);
       const usage2 = report.usage;
@@ -30502,8 +32375,8 @@ function createCliAgent(config2) {
 }
 
 // action/agents/search-agent.ts
-import { readFile as readFile12, writeFile as writeFile9 } from "node:fs/promises";
-import { join as join27 } from "node:path";
+import { readFile as readFile12, writeFile as writeFile10 } from "node:fs/promises";
+import { join as join29 } from "node:path";
 
 // action/agents/search-plan.ts
 var INITIAL_FACTOR = 2;
@@ -30632,7 +32505,7 @@ function createSearchAgent(options) {
       const files = await Promise.all(
         context.targetFiles.map(async (path) => ({
           path,
-          text: await readFile12(join27(context.worktree, path), "utf8")
+          text: await readFile12(join29(context.worktree, path), "utf8")
         }))
       );
       const params = findParameters(files, options.exclude);
@@ -30665,8 +32538,8 @@ function createSearchAgent(options) {
       const p = params.find((x) => x.id === move.id);
       const file2 = files.find((f) => f.path === p.path);
       const text2 = formatLike(p.raw, move.to);
-      await writeFile9(
-        join27(context.worktree, p.path),
+      await writeFile10(
+        join29(context.worktree, p.path),
         file2.text.slice(0, p.offset) + text2 + file2.text.slice(p.offset + p.raw.length)
       );
       return {
@@ -30715,7 +32588,7 @@ function agentProblem(config2, env) {
   }
 }
 function findProgram2(program, path) {
-  const candidates = program.includes("/") ? [isAbsolute5(program) ? program : join28(process.cwd(), program)] : path.split(delimiter2).filter(Boolean).map((dir) => join28(dir, program));
+  const candidates = program.includes("/") ? [isAbsolute5(program) ? program : join30(process.cwd(), program)] : path.split(delimiter2).filter(Boolean).map((dir) => join30(dir, program));
   return candidates.some((c) => {
     try {
       accessSync2(c, constants2.X_OK);
@@ -30726,22 +32599,138 @@ function findProgram2(program, path) {
   });
 }
 
-// action/decide/samples.ts
-function addSamples(samples, metrics) {
-  for (const [name, value] of Object.entries(metrics)) {
-    samples[name] ??= [];
-    samples[name].push(value);
+// action/strategy/bandit.ts
+function ucb1(arms) {
+  if (arms.length === 0) throw new Error("ucb1 needs at least one arm");
+  const total = arms.reduce((n, a) => n + a.pulls, 0);
+  const scored = arms.map((a) => {
+    const mean2 = a.pulls > 0 ? a.reward / a.pulls : 0;
+    const bound = a.pulls > 0 ? mean2 + Math.sqrt(2 * Math.log(Math.max(1, total)) / a.pulls) : Infinity;
+    return { ...a, mean: mean2, bound };
+  });
+  let pick2 = scored[0];
+  for (const s of scored) if (s.bound > pick2.bound) pick2 = s;
+  return { pick: pick2, scored };
+}
+function rewardOf(gain, scale) {
+  if (gain === null || !Number.isFinite(gain)) return 0;
+  const s = scale > 0 ? scale : 1;
+  return Math.min(1, Math.max(0, 0.5 + gain / (4 * s)));
+}
+
+// action/strategy/branch-points.ts
+function branchPoints(rows, incumbent, goal, count) {
+  const sign = goal === "maximize" ? 1 : -1;
+  const incumbentKey = rows.find((r) => r.iteration === incumbent.iteration)?.content_key;
+  const byContent = /* @__PURE__ */ new Map();
+  let current = null;
+  for (const r of rows) {
+    const judgedAgainst = r.against ?? current;
+    const isKept = KEPT.has(r.status) && r.score !== null;
+    if (isKept) current = r.iteration;
+    if (r.iteration === incumbent.iteration || r.score === null || !r.commit_full) continue;
+    if (!isKept && r.status !== "discard") continue;
+    if (r.content_key !== void 0 && r.content_key === incumbentKey) continue;
+    const paired = !isKept && judgedAgainst === incumbent.iteration && r.delta !== null;
+    const point = {
+      iteration: r.iteration,
+      commit: r.commit_full,
+      kind: isKept ? "kept" : "near-miss",
+      gain: paired ? sign * r.delta : sign * (r.score - incumbent.score),
+      measured: paired ? "paired" : "unpaired"
+    };
+    const key = r.content_key ?? `#${r.iteration}`;
+    const seen = byContent.get(key);
+    if (!seen || point.gain >= seen.gain) byContent.set(key, point);
   }
+  return [...byContent.values()].sort((a, b) => b.gain - a.gain || b.iteration - a.iteration).slice(0, count);
 }
-function collectSamples(runs) {
-  const samples = {};
-  for (const metrics of runs) addSamples(samples, metrics);
-  return samples;
+
+// action/strategy/strategy.ts
+var ON_INCUMBENT = { on: null };
+
+// action/strategy/branch.ts
+function branchStrategy(settings) {
+  return {
+    name: "branch",
+    revisits: true,
+    pick(state) {
+      const { rows, incumbent, goal, scale } = state;
+      const lastKept2 = rows.findLastIndex((r) => KEPT.has(r.status) && r.score !== null);
+      const since = rows.slice(lastKept2 + 1);
+      if (since.length < settings.stall) return ON_INCUMBENT;
+      const points = branchPoints(rows, incumbent, goal, settings.points);
+      const revisiting = state.revisiting ?? [];
+      const revisit2 = revisitable(rows, incumbent.iteration, goal, new Set(revisiting))[0];
+      if (points.length === 0 && !revisit2) return ON_INCUMBENT;
+      const sign = goal === "maximize" ? 1 : -1;
+      const arms = [
+        ...points.map((p) => ({ key: p.iteration, pulls: 0, reward: 0 })),
+        ...revisit2 ? [{ key: REVISIT, pulls: 0, reward: 0 }] : [],
+        { key: null, pulls: 0, reward: 0 }
+      ];
+      const armOf = new Map(arms.map((a) => [a.key, a]));
+      for (const r of since) {
+        const arm = armOf.get(r.revisit_of !== void 0 ? REVISIT : r.proposed_on ?? null);
+        if (!arm) continue;
+        arm.pulls++;
+        const scored = EVALUATED.has(r.status) && r.status !== "duplicate" && r.delta !== null;
+        arm.reward += rewardOf(scored ? sign * r.delta : null, scale);
+      }
+      for (const on of state.pending) {
+        const arm = armOf.get(on);
+        if (arm) arm.pulls++;
+      }
+      const revisitArm = armOf.get(REVISIT);
+      if (revisitArm) revisitArm.pulls += revisiting.length;
+      const { pick: pick2 } = ucb1(arms);
+      const stalled = `no keep in the last ${since.length} experiments (strategy.stall ${settings.stall})`;
+      const figures = pick2.pulls === 0 ? `not yet ${pick2.key === REVISIT ? "tried" : "proposed on"} since the last keep` : `UCB1: mean reward ${pick2.mean.toFixed(2)} over ${pick2.pulls} ${pick2.key === REVISIT ? "revisit" : "proposal"}(s), bound ${pick2.bound.toFixed(2)}`;
+      if (pick2.key === REVISIT) {
+        const r = revisit2;
+        const gain = r.gain === null ? "no delta" : `${change(r.gain, sign)} against it`;
+        return {
+          on: null,
+          why: `${stalled}: revisiting #${r.iteration} (discarded against #${r.against}, ${gain}; the incumbent is now #${incumbent.iteration}; ${figures})`,
+          points,
+          revisit: r
+        };
+      }
+      if (pick2.key === null)
+        return {
+          on: null,
+          why: `${stalled}: proposing on the incumbent #${incumbent.iteration}, ahead of the branch points (${figures})`,
+          points
+        };
+      const point = points.find((p) => p.iteration === pick2.key);
+      const gap = `${change(point.gain, sign)} against the incumbent #${incumbent.iteration}, ${point.measured === "paired" ? "measured beside it" : "its mean less the incumbent's, measured at different times"}`;
+      const why = `${stalled}: proposing on #${point.iteration} (${point.kind === "kept" ? "an earlier incumbent" : "a near-miss"}, ${gap}; ${figures})`;
+      return { on: point, why, points };
+    }
+  };
 }
-function meansOf(samples) {
-  return Object.fromEntries(
-    Object.entries(samples).map(([k, v]) => [k, v.reduce((s, x) => s + x, 0) / v.length])
-  );
+var REVISIT = "revisit";
+function change(gain, sign) {
+  const delta = sign * gain;
+  const size = Number(Math.abs(delta).toPrecision(3));
+  return `${delta >= 0 ? "+" : "\u2212"}${size} (${gain >= 0 ? "better" : "worse"})`;
+}
+
+// action/strategy/climb.ts
+var climb = {
+  name: "climb",
+  pick: () => ON_INCUMBENT
+};
+
+// action/strategy/create-strategy.ts
+function createStrategy(config2) {
+  const s = config2.strategy;
+  return s.use === "branch" ? branchStrategy({ stall: s.stall, points: s.points }) : climb;
+}
+function gainScale(header, incumbentScore) {
+  if (header?.noise) return header.noise;
+  if (header?.min_delta) return header.min_delta;
+  return Math.abs(incumbentScore) / 100 || 1;
 }
 
 // action/ledger/rows.ts
@@ -30775,6 +32764,9 @@ function buildResultRow(tag, iteration, guardName, verdict, proposal, timestamp)
     ...verdict.linesDelta !== void 0 ? { lines_delta: verdict.linesDelta } : {},
     ...verdict.printedTwice?.length ? { printed_twice: verdict.printedTwice } : {},
     ...verdict.nondeterministic ? { nondeterministic: true } : {},
+    ...verdict.screen ? { screen: verdict.screen } : {},
+    ...verdict.cheap ? { cheap: verdict.cheap } : {},
+    ...verdict.cheapStopped ? { cheap_stopped: verdict.cheapStopped } : {},
     ...verdict.runsOn?.length ? { runs_on: verdict.runsOn } : {}
   };
   if (verdict.key) row.content_key = verdict.key;
@@ -30821,262 +32813,6 @@ function roundEvidence(e) {
     p: e.p === null ? null : Number(e.p.toPrecision(3)),
     ci: e.ci === null ? null : [r(e.ci[0]), r(e.ci[1])],
     sd: r(e.sd)
-  };
-}
-
-// action/ledger/recheck.ts
-function recheckQueue(log) {
-  const done = /* @__PURE__ */ new Set();
-  for (const r of log.results) if (r.recheck_of !== void 0) done.add(r.recheck_of);
-  return log.results.filter(
-    (r) => r.recheck === "queued" && r.commit_full && !done.has(r.iteration)
-  );
-}
-
-// action/engine/reapply.ts
-import { mkdir as mkdir9, rm as rm11, writeFile as writeFile10 } from "node:fs/promises";
-import { join as join29 } from "node:path";
-async function reapply(ctx, origin, checkout) {
-  const repo = ctx.store.repo;
-  const before = new Map((await repo.lsTree(origin.parent.commit)).map((e) => [e.path, e]));
-  const ours = origin.changes.filter(
-    (c) => ctx.isTarget(c.path) && (c.file === null || c.file.type === "file")
-  );
-  const baseBlobs = await repo.readBlobs(ours.flatMap((c) => before.get(c.path)?.sha ?? []));
-  const temp = join29(checkout.root, "merge");
-  await rm11(temp, { recursive: true, force: true });
-  await mkdir9(temp, { recursive: true });
-  const conflicts = [];
-  for (const change of ours) {
-    const was = before.get(change.path);
-    const base = was ? baseBlobs.get(was.sha) ?? null : null;
-    const theirs = await checkout.read(change.path);
-    const mine = change.file?.type === "file" ? change.file.content : null;
-    const target = join29(checkout.dir, change.path);
-    if (same2(theirs, base)) {
-      if (mine === null) await rm11(target, { force: true });
-      else {
-        await mkdir9(join29(target, ".."), { recursive: true });
-        await writeFile10(target, mine);
-      }
-    } else if (same2(theirs, mine)) {
-    } else if (mine === null || base === null || theirs === null) {
-      conflicts.push(change.path);
-    } else if (mergeLines(base.toString(), mine.toString(), theirs.toString()) !== null) {
-      await writeFile10(target, mergeLines(base.toString(), mine.toString(), theirs.toString()));
-    } else {
-      const files = ["ours", "base", "theirs"].map((n) => join29(temp, n));
-      await Promise.all([
-        writeFile10(files[0], mine),
-        writeFile10(files[1], base),
-        writeFile10(files[2], theirs)
-      ]);
-      const merged = await repo.run(mergeFile(files[0], files[1], files[2]));
-      if (merged === null) conflicts.push(change.path);
-      else await writeFile10(target, merged);
-    }
-  }
-  await rm11(temp, { recursive: true, force: true });
-  return conflicts;
-}
-function same2(a, b) {
-  return a === null || b === null ? a === b : a.equals(b);
-}
-
-// action/engine/recheck.ts
-var TAKEN = /* @__PURE__ */ new WeakMap();
-function takeRecheck(ctx) {
-  const taken = TAKEN.get(ctx) ?? /* @__PURE__ */ new Set();
-  TAKEN.set(ctx, taken);
-  const next = recheckQueue(ctx.store.log).find((r) => !taken.has(r.iteration));
-  if (!next) return null;
-  taken.add(next.iteration);
-  return next;
-}
-async function recheck(ctx, candidate, checkout, queued) {
-  const repo = ctx.store.repo;
-  const commit2 = queued.commit_full;
-  const before = await repo.resolve(`${commit2}^`);
-  const changes = before ? await changesBetween(ctx, before, commit2) : [];
-  const parent = candidate.parent;
-  await checkout.prepare(repo, parent.commit, ctx.agentGit);
-  const targetPaths = (await repo.lsTree(parent.commit)).map((e) => e.path).filter((p) => ctx.isTarget(p) && !isRecord(p));
-  let description = `re-check of #${queued.iteration}, a parallel line's keep: ${queued.description}`;
-  const conflicts = before ? await reapply(ctx, { parent: { ...parent, commit: before }, changes }, checkout) : ["(its commit has no parent)"];
-  if (conflicts.length > 0) {
-    await checkout.prepare(repo, parent.commit, ctx.agentGit);
-    description += ` (no longer applies onto #${parent.iteration}: ${conflicts.join(", ")} changed under it)`;
-  }
-  ctx.emit({ type: "notice", message: `#${candidate.iteration}: ${description}` });
-  return {
-    ...candidate,
-    proposal: { ok: true, description },
-    agentSeconds: 0,
-    targetPaths,
-    changes: await checkout.changes(),
-    recheckOf: queued.iteration
-  };
-}
-async function changesBetween(ctx, before, commit2) {
-  const repo = ctx.store.repo;
-  const was = new Map((await repo.lsTree(before)).map((e) => [e.path, e]));
-  const now = new Map((await repo.lsTree(commit2)).map((e) => [e.path, e]));
-  const paths = [.../* @__PURE__ */ new Set([...was.keys(), ...now.keys()])].filter(
-    (p) => ctx.isTarget(p) && !isRecord(p) && was.get(p)?.sha !== now.get(p)?.sha
-  );
-  const blobs = await repo.readBlobs(paths.flatMap((p) => now.get(p)?.sha ?? []));
-  return paths.map((path) => {
-    const entry = now.get(path);
-    if (!entry) return { path, kind: "deleted", file: null };
-    const mode = entry.mode === "100755" ? "100755" : "100644";
-    return {
-      path,
-      kind: was.has(path) ? "modified" : "added",
-      file: entry.mode === "120000" ? { type: "other" } : { type: "file", content: blobs.get(entry.sha), mode }
-    };
-  });
-}
-
-// action/engine/propose.ts
-async function propose(ctx, candidate, checkout, turns) {
-  const { iteration, parent } = candidate;
-  ctx.stopGate?.check(`the agent's proposal for #${iteration}`);
-  const queued = takeRecheck(ctx);
-  if (queued) return recheck(ctx, candidate, checkout, queued);
-  await checkout.prepare(ctx.store.repo, parent.commit, ctx.agentGit);
-  const targetPaths = (await ctx.store.repo.lsTree(parent.commit)).map((e) => e.path).filter((p) => ctx.isTarget(p) && !isRecord(p));
-  const log = ctx.store.log;
-  const history = log.results.slice(0, candidate.historyLength);
-  const started = performance.now();
-  let proposal;
-  const agentKey = `agent ${candidate.checkout ?? 0}`;
-  ctx.stopGate?.enter(agentKey, `the agent's proposal for #${iteration}`, "agent");
-  try {
-    proposal = await ctx.agent.propose({
-      worktree: checkout.dir,
-      iteration,
-      config: ctx.config,
-      metric: ctx.metric,
-      goal: ctx.goal,
-      incumbentScore: parent.score,
-      header: log.config,
-      history,
-      ...log.imports?.length ? { imported: log.imports.flatMap((i) => i.rows) } : {},
-      ...candidate.pending?.length ? { pending: candidate.pending } : {},
-      targetFiles: targetPaths,
-      mayCreate: ctx.isTarget,
-      scratchDir: checkout.scratch,
-      ...checkout.objects ? { gitObjects: checkout.objects } : {},
-      pidFile: checkout.pidFile,
-      ...ctx.launchAgent ? { launch: ctx.launchAgent } : {},
-      env: ctx.agentEnv,
-      ...ctx.line ? { line: ctx.line } : {},
-      redact: ctx.redact,
-      notes: candidate.notesBefore,
-      budget: budgetLeft(ctx.config.budget, log.results, {
-        done: ctx.done,
-        planned: ctx.planned,
-        elapsedMs: performance.now() - ctx.startedAt
-      })
-    });
-  } catch (error2) {
-    proposal = {
-      ok: false,
-      error: `agent failed: ${error2 instanceof Error ? error2.message : String(error2)}`
-    };
-  } finally {
-    ctx.stopGate?.leave(agentKey);
-  }
-  const agentSeconds = round((performance.now() - started) / 1e3);
-  proposal = redactDeep(proposal, ctx.redact);
-  ctx.faults.at("after-agent", iteration);
-  if (proposal.ok && proposal.exhausted) {
-    const turn = proposal.waiting && candidate.pending?.length ? await turns?.wait(candidate.iteration) : null;
-    if (!turn) return { kind: "exhausted", reason: proposal.description };
-    const again = await propose(
-      ctx,
-      {
-        ...candidate,
-        parent: turn.parent,
-        base: turn.base,
-        historyLength: turn.historyLength,
-        notesBefore: turn.notes,
-        pending: []
-      },
-      checkout
-    );
-    return "kind" in again ? again : { ...again, agentSeconds: round(agentSeconds + again.agentSeconds) };
-  }
-  const notes = proposal.notes !== void 0 && proposal.notes !== candidate.notesBefore ? proposal.notes : void 0;
-  return {
-    ...candidate,
-    proposal,
-    agentSeconds,
-    targetPaths,
-    changes: await checkout.changes(),
-    ...notes !== void 0 ? { notes } : {}
-  };
-}
-function round(x) {
-  return Math.round(x * 1e3) / 1e3;
-}
-var Turns = class {
-  #latest = null;
-  #endedAfter = Number.POSITIVE_INFINITY;
-  #waiting = [];
-  constructor(signal) {
-    signal?.addEventListener("abort", () => this.end(), { once: true });
-  }
-  /** The record as it stands now; the candidates it holds every earlier experiment for go on. */
-  offer(turn) {
-    this.#latest = turn;
-    this.#release();
-  }
-  /** The batch stops at experiment `at` (at once when not given): later ones wait no more. */
-  end(at = Number.NEGATIVE_INFINITY) {
-    this.#endedAfter = Math.min(this.#endedAfter, at);
-    this.#release();
-  }
-  /** The record once experiments 0..iteration-1 are all in it; null when the batch stops first. */
-  wait(iteration) {
-    return new Promise((resolve9) => {
-      this.#waiting.push({ iteration, resolve: resolve9 });
-      this.#release();
-    });
-  }
-  #release() {
-    this.#waiting = this.#waiting.filter(({ iteration, resolve: resolve9 }) => {
-      if (iteration > this.#endedAfter) resolve9(null);
-      else if (this.#latest && this.#latest.historyLength >= iteration) resolve9(this.#latest);
-      else return true;
-      return false;
-    });
-  }
-};
-function endTurnsOnStop(turns, steps) {
-  const watch = (step, at) => async (...args) => {
-    try {
-      const result = await step(...args);
-      if (typeof result === "object" && result !== null && "kind" in result)
-        turns.end(at(...args));
-      return result;
-    } catch (error2) {
-      turns.end(at(...args));
-      throw error2;
-    }
-  };
-  const everyone = () => Number.NEGATIVE_INFINITY;
-  const of = (candidate) => candidate.iteration;
-  return {
-    ...steps,
-    remeasure: watch(steps.remeasure, everyone),
-    checkpoint: watch(steps.checkpoint, everyone),
-    propose: watch(steps.propose, of),
-    screen: watch(steps.screen, of),
-    evaluate: watch(steps.evaluate, of),
-    decide: watch(steps.decide, of),
-    record: watch(steps.record, of),
-    ...steps.rebase ? { rebase: watch(steps.rebase, of) } : {}
   };
 }
 
@@ -31183,170 +32919,9 @@ Full log: ${outcome.logPath}`,
   });
 }
 
-// action/decide/ledger-strata.ts
-var SEEN2 = /* @__PURE__ */ new WeakMap();
-function ledgerStrata(log, within) {
-  let seen = SEEN2.get(log.results);
-  const grown = seen && seen.within === within && seen.remeasures === log.remeasures && seen.results <= log.results.length && seen.remeasured <= log.remeasures.length && !log.results.slice(seen.results).some((r) => seen.current.has(r.iteration));
-  if (!seen || !grown) {
-    seen = {
-      within,
-      remeasures: log.remeasures,
-      results: 0,
-      remeasured: 0,
-      current: /* @__PURE__ */ new Map(),
-      retired: []
-    };
-    SEEN2.set(log.results, seen);
-  }
-  const { current, retired } = seen;
-  for (const r of log.results.slice(seen.results)) {
-    if (r.samples && Object.keys(r.samples).length > 0)
-      current.set(r.iteration, splitByStratum(r.samples, r.runs_on, within));
-  }
-  for (const m of log.remeasures.slice(seen.remeasured)) {
-    const cur = current.get(m.iteration);
-    const fresh = splitByStratum(m.samples, m.runs_on, within);
-    if (m.reset && cur) retired.push(...Object.values(cur));
-    current.set(m.iteration, m.reset || !cur ? fresh : mergeStrata(cur, fresh));
-  }
-  seen.results = log.results.length;
-  seen.remeasured = log.remeasures.length;
-  const groups = [...retired];
-  for (const strata of current.values()) groups.push(...Object.values(strata));
-  return { current, groups };
-}
-function incumbentStrata(log, within, iteration, metric2) {
-  const found = ledgerStrata(log, within).current.get(iteration);
-  if (found) return found;
-  const score = log.results.findLast((r) => r.iteration === iteration)?.score;
-  return score === null || score === void 0 ? {} : splitByStratum({ [metric2]: [score] }, void 0, within);
-}
-
-// action/decide/remeasure-plan.ts
-function isSequential(log, metric2, maxRuns) {
-  if (maxRuns < 2) return false;
-  const noise = noiseOf(ledgerSamples(log).groups, [metric2])[metric2];
-  return noise.df > 0 && noise.sd > 0;
-}
-function remeasurePlan(decide2, log, metric2, inc) {
-  const lastIteration = log.results.at(-1).iteration;
-  const fresh = inc.iteration === 0 ? inc.samples[metric2]?.length ?? 0 : log.remeasures.filter((m) => m.iteration === inc.iteration).reduce((n, m) => n + (m.samples[metric2]?.length ?? 0), 0);
-  const topUp = pairedDecisions(decide2, log, metric2) ? 0 : Math.max(0, decide2.baseline_runs - fresh);
-  const due = decide2.remeasure_every > 0 && lastIteration - inc.measuredAfter >= decide2.remeasure_every;
-  if (topUp > 0) return { reason: "top-up", runs: topUp };
-  if (due) return { reason: "schedule", runs: 1 };
-  return null;
-}
-function pairedDecisions(decide2, log, metric2) {
-  return decide2.paired && decide2.confirm && !judgedDeterministic(log.config) && isSequential(log, metric2, decide2.max_runs);
-}
-
-// action/engine/strata-view.ts
-function comparesWithin(ctx) {
-  return ctx.workers > 1 && ctx.config.decide.compare_within !== "any";
-}
-function strataView(ctx, parent) {
-  if (!comparesWithin(ctx)) return null;
-  const log = ctx.store.log;
-  const within = ctx.config.decide.compare_within;
-  return {
-    within,
-    incumbent: incumbentStrata(log, within, parent.iteration, ctx.metric),
-    groups: ledgerStrata(log, within).groups
-  };
-}
-function concurrentEntry(parentIteration, iteration, verdict) {
-  const c = verdict.concurrent;
-  if (!c || c.runsOn.length === 0) return null;
-  return {
-    type: "remeasure",
-    iteration: parentIteration,
-    after: iteration - 1,
-    reason: "concurrent",
-    reset: false,
-    samples: c.samples,
-    runs_on: c.runsOn,
-    eval_seconds: c.evalSeconds,
-    timestamp: (/* @__PURE__ */ new Date()).toISOString(),
-    ...c.paired ? { paired_with: iteration, seeds: c.seeds ?? [] } : {}
-  };
-}
-
-// action/engine/concurrent-baseline.ts
-async function concurrentBaseline(ctx, slots) {
-  const { config: config2, metric: metric2, store } = ctx;
-  const log = store.log;
-  if (!comparesWithin(ctx) || pairedDecisions(config2.decide, log, metric2)) return null;
-  const inc = incumbentState(log);
-  const within = config2.decide.compare_within;
-  const have = incumbentStrata(log, within, inc.iteration, metric2);
-  const count = /* @__PURE__ */ new Map();
-  const stratum = (slot) => stratumOf(within, { worker: slot.id, device: slot.device });
-  for (const slot of slots) count.set(stratum(slot), have[stratum(slot)]?.[metric2]?.length ?? 0);
-  const lacking = () => slots.filter((s) => count.get(stratum(s)) < config2.decide.baseline_runs);
-  if (lacking().length === 0) return null;
-  const lastIteration = log.results.at(-1).iteration;
-  let seconds = 0;
-  const runs = [];
-  ctx.emit({
-    type: "notice",
-    message: `measuring the incumbent (#${inc.iteration}) on ${lacking().length} worker(s) at once: what candidates on each are compared with`
-  });
-  for (let r = 0; lacking().length > 0; r++) {
-    const these = lacking();
-    const outcomes = await Promise.all(
-      these.map(
-        (slot) => slot.evaluate(
-          config2,
-          inc.commit,
-          `${inc.iteration}-cb${lastIteration}-${slot.id}-${r}`,
-          ctx.evalEnv,
-          log.config.frozen_hashes
-        )
-      )
-    );
-    for (const [i, outcome] of outcomes.entries()) {
-      const slot = these[i];
-      seconds += outcome.durationMs / 1e3;
-      const failed2 = incumbentFailure(inc.iteration, slot, outcome);
-      if (failed2) return { kind: "broken", reason: failed2 };
-      runs.push({
-        metrics: withWeightedScore(outcome.metrics, config2, log.config.baseline_metrics ?? {}),
-        on: { worker: slot.id, device: slot.device }
-      });
-      count.set(stratum(slot), count.get(stratum(slot)) + 1);
-    }
-  }
-  const entry = {
-    type: "remeasure",
-    iteration: inc.iteration,
-    after: lastIteration,
-    reason: "concurrent",
-    reset: false,
-    samples: collectSamples(runs.map((r) => r.metrics)),
-    runs_on: runs.map((r) => r.on),
-    eval_seconds: round(seconds),
-    timestamp: (/* @__PURE__ */ new Date()).toISOString()
-  };
-  await store.append([entry]);
-  await ctx.checkpoint();
-  ctx.emit({
-    type: "remeasure",
-    reason: "concurrent",
-    runs: runs.length,
-    score: incumbentState(store.log).score
-  });
-  return null;
-}
-function incumbentFailure(iteration, slot, outcome) {
-  if (outcome.status === "ok" && outcome.tampered.length === 0) return null;
-  return `the incumbent (#${iteration}) failed when measured on worker ${slot.id} (${outcome.problem ?? `changed ${outcome.tampered.join(", ")}`}): the eval is not reliable, so the batch stopped. Log: ${outcome.logPath}`;
-}
-
 // action/engine/data-watch.ts
 import { lstatSync as lstatSync3, readlinkSync as readlinkSync2 } from "node:fs";
-import { join as join30 } from "node:path";
+import { join as join31 } from "node:path";
 var MAX_ENTRIES = 2e5;
 function watchReadOnly(paths) {
   const warnings = [];
@@ -31366,8 +32941,8 @@ function watchReadOnly(paths) {
       for (const [root, was] of before) {
         const now = manifest(root).entries;
         for (const [rel, stamp2] of was)
-          if (now.get(rel) !== stamp2) changed.push(rel ? join30(root, rel) : root);
-        for (const rel of now.keys()) if (!was.has(rel)) changed.push(join30(root, rel));
+          if (now.get(rel) !== stamp2) changed.push(rel ? join31(root, rel) : root);
+        for (const rel of now.keys()) if (!was.has(rel)) changed.push(join31(root, rel));
         if (changed.length >= 5) break;
       }
       if (changed.length === 0) return null;
@@ -31384,7 +32959,7 @@ function manifest(root) {
       cut = true;
       return false;
     }
-    entries.set(rel, stamp(join30(root, rel)));
+    entries.set(rel, stamp(join31(root, rel)));
   });
   return { entries, cut };
 }
@@ -31429,7 +33004,7 @@ function createFaults(env) {
 
 // action/engine/import-history.ts
 import { readFile as readFile13, rm as rm12 } from "node:fs/promises";
-import { basename as basename2, join as join31 } from "node:path";
+import { basename as basename2, join as join32 } from "node:path";
 
 // action/engine/text-columns.ts
 function moveTextColumns(text2) {
@@ -31522,7 +33097,7 @@ async function importHistory(options) {
       await store.append([entry]);
       return { entry, skipped: parsed.skipped, pending: false };
     }
-    await writeAtomic(join31(store.stateDir, PENDING), JSON.stringify(entry));
+    await writeAtomic(join32(store.stateDir, PENDING), JSON.stringify(entry));
     return { entry, skipped: parsed.skipped, pending: true };
   } catch (_) {
     var _error = _, _hasError = true;
@@ -31536,7 +33111,7 @@ function sameRows(a, b) {
   return a.metric === b.metric && JSON.stringify(a.rows) === JSON.stringify(b.rows);
 }
 async function readPending(stateDir) {
-  const text2 = await readFile13(join31(stateDir, PENDING), "utf8").catch(() => null);
+  const text2 = await readFile13(join32(stateDir, PENDING), "utf8").catch(() => null);
   return text2 === null ? null : JSON.parse(text2);
 }
 async function undoImport(options) {
@@ -31548,7 +33123,7 @@ async function undoImport(options) {
     const matches = (e) => which === void 0 || e.source === which || basename2(which) === e.source || which.length >= 4 && importId(e).startsWith(which);
     const pending = await readPending(store.stateDir);
     if (pending && matches(pending)) {
-      await rm12(join31(store.stateDir, PENDING), { force: true });
+      await rm12(join32(store.stateDir, PENDING), { force: true });
       return { entry: pending, pending: true };
     }
     const live = (store.log?.imports ?? []).filter(matches);
@@ -31591,7 +33166,7 @@ function describe3(e) {
   return `${importId(e)} (${e.rows.length} row(s) from ${e.source})`;
 }
 async function recordPendingImport(store) {
-  const path = join31(store.stateDir, PENDING);
+  const path = join32(store.stateDir, PENDING);
   const text2 = await readFile13(path, "utf8").catch(() => null);
   if (text2 === null) return false;
   await store.append([JSON.parse(text2)]);
@@ -31601,7 +33176,7 @@ async function recordPendingImport(store) {
 
 // action/engine/preflight.ts
 import { accessSync as accessSync3, constants as constants3, existsSync as existsSync9 } from "node:fs";
-import { delimiter as delimiter3, isAbsolute as isAbsolute6, join as join32 } from "node:path";
+import { delimiter as delimiter3, isAbsolute as isAbsolute6, join as join33 } from "node:path";
 async function preflightNewTag(repoDir, tag, config2, env) {
   const repo = await findRepository(repoDir, env);
   if (await repo.resolve(`refs/heads/autoexp/${tag}`)) return;
@@ -31629,18 +33204,18 @@ function missingAgentProgram(agent2, repoDir, path) {
   const argv = typeof agent2.run === "string" ? agent2.run.trim().split(/\s+/).slice(0, 1) : agent2.run;
   const program = argv[0];
   if (!program || /[$`|;&<>()]/.test(program) || /^\w+=/.test(program)) return null;
-  const at = (p) => isAbsolute6(p) ? p : join32(repoDir, p);
-  if (program.includes("/") ? !isExecutable(at(program)) : !onPath(program, path)) {
+  const at2 = (p) => isAbsolute6(p) ? p : join33(repoDir, p);
+  if (program.includes("/") ? !isExecutable(at2(program)) : !onPath(program, path)) {
     return `agent.run: the agent's program \`${program}\` ${program.includes("/") ? "does not exist or is not executable" : "is not on PATH"}. Install it, or fix agent.run in autoexp.yml`;
   }
   const script = argv.slice(1).find((a) => SCRIPT.test(a) && !a.startsWith("-"));
-  if (script && !existsSync9(at(script))) {
-    return `agent.run: \`${program}\` is given ${script}, which does not exist (${at(script)}). Fix agent.run in autoexp.yml (a path outside the repository must be absolute)`;
+  if (script && !existsSync9(at2(script))) {
+    return `agent.run: \`${program}\` is given ${script}, which does not exist (${at2(script)}). Fix agent.run in autoexp.yml (a path outside the repository must be absolute)`;
   }
   return null;
 }
 function onPath(program, path) {
-  return path.split(delimiter3).filter(Boolean).some((dir) => isExecutable(join32(dir, program)));
+  return path.split(delimiter3).filter(Boolean).some((dir) => isExecutable(join33(dir, program)));
 }
 function isExecutable(file2) {
   try {
@@ -31766,8 +33341,9 @@ async function serialLoop(steps, acquire) {
       var _stack2 = [];
       try {
         const lease = __using(_stack2, await acquire(), true);
-        verdict = await steps.evaluate(screened.candidate, lease.slot);
-        verdict = await steps.decide(screened.candidate, verdict, lease.slot);
+        const evaluated = await steps.evaluate(screened.candidate, lease.slot);
+        if (isStop(evaluated)) return evaluated;
+        verdict = await steps.decide(screened.candidate, evaluated, lease.slot);
       } catch (_2) {
         var _error2 = _2, _hasError2 = true;
       } finally {
@@ -31796,10 +33372,11 @@ async function pipelinedLoop(steps, acquire, shape) {
       if (screened.verdict !== null)
         return { candidate: screened.candidate, verdict: screened.verdict };
       const lease = __using(_stack, await acquire(), true);
-      const verdict = await steps.evaluate(screened.candidate, lease.slot);
+      const evaluated = await steps.evaluate(screened.candidate, lease.slot);
+      if (isStop(evaluated)) return { stop: evaluated };
       return {
         candidate: screened.candidate,
-        verdict: await steps.decide(screened.candidate, verdict, lease.slot)
+        verdict: await steps.decide(screened.candidate, evaluated, lease.slot)
       };
     } catch (_) {
       var _error = _, _hasError = true;
@@ -31888,7 +33465,7 @@ async function pipelinedLoop(steps, acquire, shape) {
 // action/engine/seal.ts
 import { createHash as createHash7 } from "node:crypto";
 import { readdir as readdir5, readFile as readFile14 } from "node:fs/promises";
-import { join as join33 } from "node:path";
+import { join as join34 } from "node:path";
 async function sealRepository(store) {
   const gitDir = await store.repo.commonDir();
   const before = await fingerprintGitDir(gitDir);
@@ -31904,18 +33481,18 @@ async function sealRepository(store) {
   return async () => {
     const now = await fingerprintGitDir(gitDir);
     const changed = Object.keys({ ...before, ...now }).filter((k) => before[k] !== now[k]);
-    const at = await current();
-    const moved = Object.entries(store.expectedRefs()).filter(([ref, sha]) => at(ref) !== sha && !(absent.has(ref) && at(ref) === void 0)).map(([ref]) => ref);
+    const at2 = await current();
+    const moved = Object.entries(store.expectedRefs()).filter(([ref, sha]) => at2(ref) !== sha && !(absent.has(ref) && at2(ref) === void 0)).map(([ref]) => ref);
     if (changed.length === 0 && moved.length === 0) return null;
     return `the repository was changed behind autoexp's back (${[...changed, ...moved.map((r) => `${r} moved or deleted`)].slice(0, 5).join(", ")}): an eval or agent may have planted code or destroyed the record, so the batch stopped. Inspect .git before running git again`;
   };
 }
 async function fingerprintGitDir(gitDir) {
   const out = {};
-  out.config = await hashOf(join33(gitDir, "config"));
+  out.config = await hashOf(join34(gitDir, "config"));
   for (const sub of ["hooks", "info"]) {
-    const names2 = await readdir5(join33(gitDir, sub)).catch(() => []);
-    for (const name of names2.sort()) out[`${sub}/${name}`] = await hashOf(join33(gitDir, sub, name));
+    const names2 = await readdir5(join34(gitDir, sub)).catch(() => []);
+    for (const name of names2.sort()) out[`${sub}/${name}`] = await hashOf(join34(gitDir, sub, name));
   }
   return out;
 }
@@ -31925,31 +33502,52 @@ async function hashOf(path) {
 }
 
 // action/engine/steps.ts
-import { join as join36 } from "node:path";
+import { join as join37 } from "node:path";
 
 // action/engine/checkout-pool.ts
-import { join as join34 } from "node:path";
+import { join as join35 } from "node:path";
+var CheckoutLease = class {
+  checkout;
+  /** Which checkout: "agent 0" (a proposer's), "rebase 1" (a re-application's). */
+  name;
+  #giveBack;
+  constructor(checkout, name, giveBack) {
+    this.checkout = checkout;
+    this.name = name;
+    this.#giveBack = giveBack;
+  }
+  get released() {
+    return this.#giveBack === null;
+  }
+  /** Gives the checkout back to its pool, for the next candidate. */
+  release() {
+    const giveBack = this.#giveBack;
+    if (!giveBack) throw new Error(`the checkout ${this.name} was released twice`);
+    this.#giveBack = null;
+    giveBack();
+  }
+  [Symbol.dispose]() {
+    this.release();
+  }
+};
 var CheckoutPool = class {
-  checkouts;
   #free;
   #waiting = [];
-  constructor(root, count) {
-    this.checkouts = Array.from(
-      { length: count },
-      (_, i) => new AgentCheckout(join34(root, String(i)))
-    );
-    this.#free = this.checkouts.map((_, i) => i);
+  constructor(root, count, kind = "agent") {
+    this.#free = Array.from({ length: count }, (_, i) => ({
+      checkout: new AgentCheckout(join35(root, String(i))),
+      name: `${kind} ${i}`
+    }));
   }
-  /** Waits for a free checkout and returns its index. */
+  /** Waits for a free checkout and leases it. */
   async take() {
-    const index = this.#free.shift();
-    if (index !== void 0) return index;
-    return new Promise((resolve9) => this.#waiting.push(resolve9));
+    const held = this.#free.shift() ?? await new Promise((r) => this.#waiting.push(r));
+    return new CheckoutLease(held.checkout, held.name, () => this.#giveBack(held));
   }
-  give(index) {
+  #giveBack(held) {
     const next = this.#waiting.shift();
-    if (next) next(index);
-    else this.#free.push(index);
+    if (next) next(held);
+    else this.#free.push(held);
   }
 };
 
@@ -32008,232 +33606,160 @@ function movedToStratum(incumbent, offsets, stratum) {
   return out;
 }
 
-// action/engine/evaluate-paired.ts
-import { randomInt as randomInt3 } from "node:crypto";
-
-// action/decide/pair-noise.ts
-function pairNoise(log, metrics) {
-  const rows = new Map(log.results.map((r) => [r.iteration, r]));
-  const out = {};
-  for (const metric2 of metrics) {
-    let ss = 0;
-    let df = 0;
-    for (const m of log.remeasures) {
-      if (m.paired_with === void 0) continue;
-      const cand = rows.get(m.paired_with)?.samples?.[metric2];
-      const inc = m.samples[metric2];
-      if (!cand || !inc) continue;
-      const n = Math.min(cand.length, inc.length);
-      if (n < 2) continue;
-      const d = Array.from({ length: n }, (_, i) => cand[i] - inc[i]);
-      if (!d.every(Number.isFinite)) continue;
-      ss += sumSquares(d);
-      df += n - 1;
-    }
-    out[metric2] = { sd: df > 0 ? Math.sqrt(ss / df) : 0, df, robustSd: null };
-  }
-  return out;
-}
-
-// action/engine/evaluate-paired.ts
-var SCREEN_RUNS = 10;
-async function evaluatePaired(ctx, candidate, slot, setup) {
+// action/engine/cheap-screen.ts
+import { createHash as createHash8 } from "node:crypto";
+var CHEAP_INCUMBENT_RUNS = 3;
+var CHEAP_AGAINST = 10;
+var CHEAP_PASS_SD = 1.5;
+var CHEAP_EXPLORE = 0.2;
+var CHEAP_EXPLORE_CONFIRMED = 0.05;
+async function cheapScreen(ctx, candidate, slot) {
+  const screen2 = ctx.config.eval.screen;
+  if (!screen2) return { go: true };
+  const log = ctx.store.log;
+  const rows = log.results.slice(0, candidate.historyLength);
+  const transfer = cheapTransfer(rows);
+  if (transfer.state === "stopped") return { go: true };
+  if (transfer.stopNow) return { go: true, stopped: transfer.stopNow };
   const { iteration, parent } = candidate;
   const commit2 = candidate.commit;
-  const { policy, config: config2 } = ctx;
-  const log = ctx.store.log;
-  const baselineMeans = log.config.baseline_metrics ?? {};
-  const here = { worker: slot.id, device: slot.device };
-  const cand = {};
-  const inc = {};
-  const incOn = [];
-  const seeds = [];
-  const printedTwice = /* @__PURE__ */ new Set();
-  let evalSeconds = 0;
-  let incSeconds = 0;
-  let tail = "";
-  let runs = 0;
-  const pairSpread = pairNoise(
-    log,
-    policy.objectives.map((o) => o.name)
-  );
-  const runCandidate = async (seed) => {
-    const outcome = await candidateRun(ctx, slot, commit2, iteration, runs++, {
-      ...ctx.evalEnv,
-      AUTOEXP_SEED: String(seed)
-    });
-    evalSeconds += outcome.durationMs / 1e3;
-    tail = outcome.tail;
-    for (const m of outcome.printedTwice) printedTwice.add(m);
-    return outcome;
+  const { metric: metric2, goal, config: config2 } = cheapEval(ctx.config, ctx.goal);
+  const frozen = log.config.frozen_hashes;
+  let seconds = 0;
+  const run = async (code, name) => {
+    const outcome2 = await slot.evaluate(config2, code, name, ctx.evalEnv, frozen);
+    seconds += outcome2.durationMs / 1e3;
+    return outcome2;
   };
-  const runIncumbent = async (seed) => {
-    const { metrics: metrics2, seconds } = await incumbentRun(
-      ctx,
-      slot,
-      parent,
-      `${iteration}-${runs}-incumbent-${incOn.length}`,
-      { ...ctx.evalEnv, AUTOEXP_SEED: String(seed) }
-    );
-    incSeconds += seconds;
-    addSamples(inc, metrics2);
-    incOn.push(here);
-  };
-  const concurrent = () => incOn.length > 0 ? {
-    concurrent: {
-      samples: inc,
-      runsOn: incOn,
-      evalSeconds: round(incSeconds),
-      paired: true,
-      seeds
-    }
-  } : {};
-  const failedRun = (outcome) => {
-    const failed2 = runFailure(outcome, runs - 1);
-    if (!failed2) return null;
-    return {
-      judgedAgainst: parent.iteration,
-      score: null,
-      delta: null,
-      guard_pass: null,
-      commit: commit2,
-      ...candidate.key ? { key: candidate.key } : {},
-      evalSeconds: round(evalSeconds),
-      tail,
-      samples: cand,
-      ...concurrent(),
-      ...failed2
-    };
-  };
-  let design = { first: "fresh" };
-  let judgement = null;
-  const screenAgainst2 = Object.fromEntries(
-    Object.entries(setup.incumbent).map(([k, v]) => [k, v.slice(-SCREEN_RUNS)])
-  );
-  const screenRuns = screenAgainst2[ctx.metric]?.length ?? 0;
-  if (screenRuns > 0) {
-    const seed = randomInt3(1, 2 ** 31);
-    const outcome = await runCandidate(seed);
-    const failed2 = failedRun(outcome);
-    if (failed2) return failed2;
-    addSamples(cand, withWeightedScore(outcome.metrics, config2, baselineMeans));
-    const noise = setup.noise(cand, {});
-    judgement = judge({
-      policy: withMinDeltas(policy, config2, noise),
-      incumbent: screenAgainst2,
-      candidate: cand,
-      noise,
-      linesDelta: setup.linesDelta
-    });
-    if (!judgement.final) {
-      seeds.push(seed);
-      await runIncumbent(seed);
-      design = { first: "screened", screenedAgainst: screenRuns };
-    }
+  const before = rows.flatMap((r) => r.cheap?.of === parent.iteration ? r.cheap.incumbent : []);
+  const made = [];
+  while (before.length + made.length < CHEAP_INCUMBENT_RUNS) {
+    const outcome2 = await run(parent.commit, `${iteration}-cheap-incumbent-${made.length}`);
+    const value2 = outcome2.metrics[metric2];
+    if (outcome2.status !== "ok" || outcome2.tampered.length > 0 || value2 === void 0)
+      return {
+        kind: "broken",
+        reason: `the incumbent (#${parent.iteration}) failed the cheap eval (eval.screen) on worker ${slot.id} (${outcome2.problem ?? `changed ${outcome2.tampered.join(", ")}`}): the cheap eval is not reliable, so the batch stopped. Log: ${outcome2.logPath}`
+      };
+    made.push(value2);
   }
-  const judgePairs = () => {
-    const noise = setup.noise(cand, inc);
-    return judge({
-      policy: withMinDeltas(policy, config2, noise),
-      incumbent: inc,
-      candidate: cand,
-      noise,
-      pairNoise: pairSpread,
-      paired: design,
-      linesDelta: setup.linesDelta
-    });
-  };
-  if (design.first === "screened") judgement = judgePairs();
-  while (!judgement?.final) {
-    if (judgement) ctx.emit({ type: "run", iteration, run: runs + 1, reason: judgement.reason });
-    if ((inc[ctx.metric]?.length ?? 0) >= policy.maxRuns)
-      throw new Error("judge gave no final decision within max_runs pairs");
-    const seed = randomInt3(1, 2 ** 31);
-    seeds.push(seed);
-    const candidateFirst = firstSideFirst(seed, iteration);
-    if (!candidateFirst) await runIncumbent(seed);
-    const outcome = await runCandidate(seed);
-    const failed2 = failedRun(outcome);
-    if (failed2) return failed2;
-    addSamples(cand, withWeightedScore(outcome.metrics, config2, baselineMeans));
-    if (candidateFirst) await runIncumbent(seed);
-    judgement = judgePairs();
-  }
-  const metrics = meansOf(cand);
-  const score = metrics[ctx.metric];
-  const paired = (inc[ctx.metric]?.length ?? 0) > 0;
-  const delta = paired ? mean(cand[ctx.metric].slice(0, inc[ctx.metric].length)) - mean(inc[ctx.metric]) : score - parent.score;
-  const hasGuards = Object.keys(policy.guards).length > 0;
-  return {
-    status: judgement.status,
+  const outcome = await run(commit2, `${iteration}-cheap`);
+  const value = outcome.status === "ok" ? outcome.metrics[metric2] ?? null : null;
+  const against = [...before, ...made].slice(-CHEAP_AGAINST);
+  const sign = goal === "minimize" ? -1 : 1;
+  const gain = value === null ? null : sign * (value - mean(against));
+  const noise = cheapNoise([
+    ...rows,
+    { cheap: { of: parent.iteration, incumbent: made } }
+  ]);
+  const gainSd = noise.sd * Math.sqrt(1 + 1 / against.length);
+  const threshold = noise.df >= 2 ? CHEAP_PASS_SD * gainSd : null;
+  const r6 = (x) => Number(x.toPrecision(6));
+  const record3 = (outcome2) => ({
+    metric: metric2,
+    of: parent.iteration,
+    value,
+    incumbent: made,
+    against: against.length,
+    gain: gain === null ? null : r6(gain),
+    sd: noise.df > 0 ? r6(noise.sd) : null,
+    threshold: threshold === null ? null : r6(threshold),
+    outcome: outcome2,
+    seconds: round(seconds)
+  });
+  const base = {
     judgedAgainst: parent.iteration,
-    score,
-    delta: Number(delta.toPrecision(12)),
-    metrics,
-    samples: cand,
-    guard_pass: hasGuards ? judgement.status !== "guard_fail" : null,
-    commit: commit2,
     ...candidate.key ? { key: candidate.key } : {},
-    reason: judgement.reason,
-    tail,
-    evalSeconds: round(evalSeconds),
-    ...judgement.evidence ? { evidence: judgement.evidence } : {},
-    ...judgement.undecided ? { undecided: true } : {},
-    ...setup.linesDelta !== void 0 ? { linesDelta: setup.linesDelta } : {},
-    ...printedTwice.size > 0 ? { printedTwice: [...printedTwice] } : {},
-    ...ctx.workers > 1 ? { runsOn: Array.from({ length: runs }, () => here) } : {},
-    ...concurrent()
+    commit: commit2,
+    samples: {},
+    evalSeconds: round(seconds),
+    tail: outcome.tail,
+    score: null,
+    delta: null,
+    guard_pass: null
   };
-}
-async function candidateRun(ctx, slot, commit2, iteration, run, env) {
-  const timer = ctx.faults.duringEval(iteration);
-  const outcome = await slot.evaluate(
-    ctx.config,
-    commit2,
-    `${iteration}-${run}`,
-    env,
-    ctx.store.log.config.frozen_hashes,
-    (elapsedMs, lastLine) => ctx.emit({
-      type: "eval-progress",
-      iteration,
-      run: run + 1,
-      elapsedMs,
-      lastLine,
-      ...ctx.workers > 1 ? { worker: slot.id, device: slot.device, busy: ctx.busyShare?.() ?? 0 } : {}
-    })
-  );
-  clearTimeout(timer);
-  return outcome;
-}
-function runFailure(outcome, run) {
   if (outcome.tampered.length > 0)
     return {
-      status: "violation",
-      reason: `the eval run changed frozen files: ${outcome.tampered.slice(0, 5).join(", ")}`,
-      metrics: {}
+      go: false,
+      verdict: {
+        ...base,
+        metrics: {},
+        status: "violation",
+        reason: `the cheap eval's run (eval.screen) changed frozen files: ${outcome.tampered.slice(0, 5).join(", ")}`,
+        cheap: record3("crashed")
+      }
     };
-  if (outcome.status !== "ok")
+  if (gain === null)
     return {
-      status: outcome.status,
-      reason: `${run > 0 ? `run ${run + 1}: ` : ""}${outcome.problem ?? outcome.status}`,
-      metrics: outcome.metrics
+      go: false,
+      verdict: {
+        ...base,
+        metrics: {},
+        status: outcome.status === "timeout" ? "timeout" : "crash",
+        reason: `the cheap eval (eval.screen): ${outcome.problem ?? outcome.status}`,
+        cheap: record3("crashed")
+      }
     };
-  return null;
-}
-async function incumbentRun(ctx, slot, parent, name, env) {
-  const header = ctx.store.log.config;
-  const outcome = await slot.evaluate(ctx.config, parent.commit, name, env, header.frozen_hashes);
-  const failed2 = incumbentFailure(parent.iteration, slot, outcome);
-  if (failed2) throw new AutoexpError(failed2);
+  if (threshold === null || gain > threshold) return { go: true, record: record3("passed") };
+  const words = `the cheap eval (eval.screen): ${metric2} ${gain > 0 ? "better" : "worse"} by ${fmt(Math.abs(gain))} than the incumbent #${parent.iteration}'s ${against.length} cheap runs, under the ${fmt(threshold)} needed (${CHEAP_PASS_SD} sd of its noise, sd ${fmt(noise.sd)})`;
+  const confirmed = transfer.n >= TRANSFER_MIN_N && transfer.ci !== null && transfer.ci[0] >= TRANSFER_FLOOR;
+  if (explores(ctx.tag, iteration, confirmed ? CHEAP_EXPLORE_CONFIRMED : CHEAP_EXPLORE))
+    return { go: true, record: record3("explored") };
   return {
-    metrics: withWeightedScore(outcome.metrics, ctx.config, header.baseline_metrics ?? {}),
-    seconds: outcome.durationMs / 1e3
+    go: false,
+    verdict: {
+      ...base,
+      metrics: {},
+      status: "discard",
+      reason: `${words}: not given the full eval`,
+      cheap: record3("failed")
+    }
   };
+}
+function cheapEval(config2, primaryGoal) {
+  const screen2 = config2.eval.screen;
+  const metric2 = screen2.metric ?? (config2.decide.rule === "weighted" ? goalMetrics(config2)[0] : void 0) ?? config2.decide.primary ?? goalMetrics(config2)[0];
+  const declared = config2.eval.metrics[metric2];
+  const goal = declared?.goal ?? primaryGoal;
+  return {
+    metric: metric2,
+    goal,
+    config: {
+      frozen: config2.frozen,
+      eval: {
+        ...config2.eval,
+        command: screen2.command,
+        timeout: screen2.timeout ?? config2.eval.timeout,
+        metrics: { [metric2]: { goal } }
+      }
+    }
+  };
+}
+function explores(tag, iteration, share = CHEAP_EXPLORE) {
+  const h = createHash8("sha256").update(`${tag}/${iteration}/cheap`).digest();
+  return h.readUInt32BE(0) / 2 ** 32 < share;
 }
 
 // action/engine/evaluate.ts
 var NONE2 = { score: null, delta: null, metrics: {}, samples: {}, guard_pass: null };
 async function evaluate(ctx, candidate, slot, strata = null) {
+  const cheap = await cheapScreen(ctx, candidate, slot);
+  if ("kind" in cheap) return cheap;
+  if (!cheap.go) return cheap.verdict;
+  const verdict = await evaluateFull(ctx, candidate, slot, strata);
+  if ("kind" in verdict || !cheap.record && !cheap.stopped) return verdict;
+  const sign = ctx.goal === "minimize" ? -1 : 1;
+  const record3 = cheap.record && {
+    ...cheap.record,
+    ...verdict.delta !== null && verdict.score !== null ? { full: Number((sign * verdict.delta).toPrecision(6)) } : {}
+  };
+  return {
+    ...verdict,
+    ...record3 ? { cheap: record3, evalSeconds: round((verdict.evalSeconds ?? 0) + record3.seconds) } : {},
+    ...cheap.stopped ? { cheapStopped: cheap.stopped } : {}
+  };
+}
+async function evaluateFull(ctx, candidate, slot, strata) {
   const { iteration, parent } = candidate;
   const commit2 = candidate.commit;
   const key = candidate.key;
@@ -32272,7 +33798,7 @@ async function evaluate(ctx, candidate, slot, strata = null) {
   for (let run = 0; run < limit && !judgement?.final; run++) {
     if (judgement) ctx.emit({ type: "run", iteration, run: run + 1, reason: judgement.reason });
     while (strata && incumbentHere() < config2.decide.baseline_runs) {
-      const { metrics: metrics2, seconds } = await incumbentRun(
+      const measured = await incumbentRun(
         ctx,
         slot,
         parent,
@@ -32280,8 +33806,9 @@ async function evaluate(ctx, candidate, slot, strata = null) {
         `${iteration}-${run}-incumbent-${concurrent.runsOn.length}`,
         ctx.evalEnv
       );
-      concurrent.evalSeconds += seconds;
-      addSamples(concurrent.samples, metrics2);
+      if ("kind" in measured) return measured;
+      concurrent.evalSeconds += measured.seconds;
+      addSamples(concurrent.samples, measured.metrics);
       concurrent.runsOn.push(here);
     }
     const outcome = await candidateRun(ctx, slot, commit2, iteration, run, ctx.evalEnv);
@@ -32322,7 +33849,6 @@ async function evaluate(ctx, candidate, slot, strata = null) {
   if (!judgement?.final) throw new Error("judge gave no final decision within max_runs");
   const metrics = meansOf(samples);
   const score = metrics[ctx.metric];
-  const status = judgement.status;
   const hasGuards = Object.keys(policy.guards).length > 0;
   let reason = judgement.reason;
   if (judgement.nondeterministic) {
@@ -32331,35 +33857,33 @@ async function evaluate(ctx, candidate, slot, strata = null) {
     if (before.sd === 0)
       reason += `; so the eval's runs can differ after all: later candidates are judged by the noisy rule, with the spread of runs that disagree (sd ${fmt(after.sd)}, ${after.df} df)`;
   }
-  return {
-    status,
-    judgedAgainst: parent.iteration,
-    score,
-    delta: Number((score - parent.score).toPrecision(12)),
-    metrics,
-    samples,
-    guard_pass: hasGuards ? judgement.status !== "guard_fail" : null,
-    commit: commit2,
-    ...key ? { key } : {},
-    reason,
-    ...judgement.nondeterministic ? { nondeterministic: true } : {},
-    tail,
-    evalSeconds: round(evalSeconds),
-    ...judgement.evidence ? { evidence: judgement.evidence } : {},
-    ...judgement.undecided ? { undecided: true } : {},
-    ...linesDelta2 !== void 0 ? { linesDelta: linesDelta2 } : {},
-    ...printedTwice.size > 0 ? { printedTwice: [...printedTwice] } : {},
-    ...ctx.workers > 1 ? { runsOn } : {},
-    ...concurrent.runsOn.length > 0 ? { concurrent: { ...concurrent, evalSeconds: round(concurrent.evalSeconds) } } : {}
-  };
+  return judged(
+    { ...judgement, reason },
+    {
+      judgedAgainst: parent.iteration,
+      score,
+      delta: Number((score - parent.score).toPrecision(12)),
+      metrics,
+      samples,
+      guard_pass: hasGuards ? judgement.status !== "guard_fail" : null,
+      commit: commit2,
+      ...key ? { key } : {},
+      ...judgement.nondeterministic ? { nondeterministic: true } : {},
+      tail,
+      evalSeconds: round(evalSeconds),
+      ...linesDelta2 !== void 0 ? { linesDelta: linesDelta2 } : {},
+      ...printedTwice.size > 0 ? { printedTwice: [...printedTwice] } : {},
+      ...ctx.workers > 1 ? { runsOn } : {},
+      ...concurrent.runsOn.length > 0 ? { concurrent: { ...concurrent, evalSeconds: round(concurrent.evalSeconds) } } : {}
+    }
+  );
 }
 async function decide(ctx, candidate, verdict, slot) {
-  if (verdict.status !== "keep" && verdict.status !== "simplification" || !ctx.config.checks)
-    return verdict;
+  if (!isKeep(verdict) || !ctx.config.checks) return verdict;
   const frozen = Object.keys(ctx.store.log.config.frozen_hashes);
   const failed2 = await slot.check(
     ctx.config,
-    candidate.commit,
+    verdict.commit,
     `${candidate.iteration}-checks`,
     ctx.evalEnv,
     frozen
@@ -32376,16 +33900,16 @@ function screenAgainst(ctx, incumbent, strata, stratum) {
 }
 
 // action/engine/rebase.ts
-var REBASE_CHECKOUT = -1;
-async function rebase(ctx, candidate, onto, checkout, checkoutIndex) {
+async function rebase(ctx, candidate, onto, lease) {
   ctx.stopGate?.check(`re-applying #${candidate.iteration} onto #${onto.parent.iteration}`);
   const repo = ctx.store.repo;
   const current = onto.parent;
+  const { checkout } = lease;
   const fresh = {
     ...candidate,
     parent: current,
     base: onto.base,
-    checkout: checkoutIndex,
+    lease,
     historyLength: onto.historyLength,
     notesBefore: onto.notes
   };
@@ -32407,7 +33931,7 @@ async function rebase(ctx, candidate, onto, checkout, checkoutIndex) {
     message: `#${candidate.iteration} no longer applies to the incumbent #${current.iteration} (${conflicts.join(", ")} changed under it): the agent is asked again`
   });
   const { recheckOf: _, ...asked } = fresh;
-  const retried = await propose(ctx, { ...asked, pending: [] }, checkout);
+  const retried = await propose(ctx, { ...asked, pending: [] });
   if ("kind" in retried) return retried;
   return { ...retried, agentSeconds: candidate.agentSeconds + retried.agentSeconds };
 }
@@ -32509,13 +34033,13 @@ async function remeasure(ctx, slot) {
 }
 
 // action/engine/screen.ts
-import { join as join35 } from "node:path";
+import { join as join36 } from "node:path";
 var NONE3 = { score: null, delta: null, metrics: {}, samples: {}, guard_pass: null };
 async function screen(ctx, candidate, checkout) {
   const { iteration, parent, base, proposal } = candidate;
   const changes = candidate.changes ?? [];
   const repo = ctx.store.repo;
-  const index = join35(checkout.root, "candidate.index");
+  const index = join36(checkout.root, "candidate.index");
   const leaky = new Set(
     changes.filter((c) => c.file?.type === "file" && holdsSecret(ctx, c.file.content)).map((c) => c.path)
   );
@@ -32632,13 +34156,39 @@ function names(changes) {
 
 // action/engine/steps.ts
 function experimentSteps(ctx, checkSeal) {
-  const pool = new CheckoutPool(join36(ctx.store.stateDir, "agents"), ctx.proposers);
-  const rebases = new CheckoutPool(join36(ctx.store.stateDir, "rebase"), ctx.workers + ctx.proposers);
-  const checkoutOf = (c) => c.checkout !== void 0 && c.checkout <= REBASE_CHECKOUT ? rebases.checkouts[REBASE_CHECKOUT - c.checkout] : pool.checkouts[c.checkout ?? 0];
+  const pool = new CheckoutPool(join37(ctx.store.stateDir, "agents"), ctx.proposers);
+  const rebases = new CheckoutPool(
+    join37(ctx.store.stateDir, "rebase"),
+    ctx.workers + ctx.proposers,
+    "rebase"
+  );
   const proposed = /* @__PURE__ */ new Map();
   const settle2 = /* @__PURE__ */ new Map();
   const views = /* @__PURE__ */ new WeakMap();
   const turns = new Turns(ctx.signal);
+  const placed = /* @__PURE__ */ new Map();
+  const place = (iteration, parent) => {
+    if (!ctx.strategy) return void 0;
+    const log = ctx.store.log;
+    const pending = [];
+    for (let i = log.results.length; i < iteration; i++) {
+      const on = placed.get(i) ?? null;
+      if (on !== "revisit") pending.push(on);
+    }
+    const recorded = new Set(log.results.flatMap((r) => r.revisit_of ?? []));
+    const taken = revisitsTaken(ctx);
+    const choice = ctx.strategy.pick({
+      rows: log.results,
+      incumbent: { iteration: parent.iteration, score: parent.score },
+      goal: ctx.goal,
+      scale: gainScale(log.config, parent.score),
+      pending,
+      revisiting: [...taken].filter((n) => !recorded.has(n))
+    });
+    if (choice.revisit) taken.add(choice.revisit.iteration);
+    placed.set(iteration, choice.revisit ? "revisit" : choice.on?.iteration ?? null);
+    return choice.on || choice.why ? choice : void 0;
+  };
   const incumbentNow = () => {
     const parent = incumbentState(ctx.store.log);
     const view = strataView(ctx, parent);
@@ -32659,12 +34209,15 @@ function experimentSteps(ctx, checkSeal) {
       const iteration = log.results.at(-1).iteration + 1 + pending;
       proposed.set(iteration, new Promise((resolve9) => settle2.set(iteration, resolve9)));
       ctx.emit({ type: "start", iteration, index: ctx.done + pending + 1, of: ctx.planned });
+      const parent = incumbentNow();
+      const branch = place(iteration, parent);
       return {
         iteration,
-        parent: incumbentNow(),
+        parent,
         base: ctx.store.head,
         historyLength: log.results.length,
         notesBefore: ctx.store.notes,
+        ...branch ? { branch } : {},
         agentSeconds: 0
       };
     },
@@ -32674,33 +34227,31 @@ function experimentSteps(ctx, checkSeal) {
         const p = await proposed.get(i);
         if (p) pending.push(p);
       }
-      const index = await pool.take();
+      const lease = await pool.take();
       try {
-        const result = await propose(
-          ctx,
-          { ...candidate, checkout: index, pending },
-          pool.checkouts[index],
-          turns
-        );
+        const result = await propose(ctx, { ...candidate, lease, pending }, turns);
         const p = "kind" in result ? null : result.proposal;
         settle2.get(candidate.iteration)?.(
           p?.ok && !p.exhausted ? { description: p.description, ...p.meta ? { meta: p.meta } : {} } : null
         );
-        if ("kind" in result) pool.give(index);
+        if ("kind" in result) lease.release();
         return result;
       } catch (error2) {
         settle2.get(candidate.iteration)?.(null);
-        pool.give(index);
+        lease.release();
         throw error2;
       }
     },
-    screen: async (candidate) => {
+    screen: async ({ lease, ...candidate }) => {
+      var _stack = [];
       try {
-        return await screen(ctx, candidate, checkoutOf(candidate));
+        if (!lease) throw new Error(`#${candidate.iteration} reached screen without its checkout`);
+        const _ = __using(_stack, lease);
+        return await screen(ctx, candidate, lease.checkout);
+      } catch (_2) {
+        var _error = _2, _hasError = true;
       } finally {
-        const at = candidate.checkout;
-        if (at !== void 0 && at <= REBASE_CHECKOUT) rebases.give(REBASE_CHECKOUT - at);
-        else if (at !== void 0) pool.give(at);
+        __callDispose(_stack, _error, _hasError);
       }
     },
     evaluate: (candidate, slot) => evaluate(
@@ -32727,21 +34278,15 @@ function experimentSteps(ctx, checkSeal) {
     // incumbent (screened out, faded) is recorded against it (its row says which), so a keep
     // elsewhere does not throw away the evals in flight on the other workers.
     // Only onto a newer record: a candidate that waited for its turn began after older snapshots.
-    isStale: ({ candidate, verdict }, snapshot) => snapshot.historyLength > candidate.historyLength && snapshot.parent.iteration !== candidate.parent.iteration && (KEPT.has(verdict.status) || verdict.undecided === true),
+    isStale: ({ candidate, verdict }, snapshot) => snapshot.historyLength > candidate.historyLength && snapshot.parent.iteration !== candidate.parent.iteration && (isKeep(verdict) || verdict.undecided === true),
     rebase: async (candidate, snapshot) => {
-      const index = await rebases.take();
+      const lease = await rebases.take();
       try {
-        const result = await rebase(
-          ctx,
-          candidate,
-          snapshot,
-          rebases.checkouts[index],
-          REBASE_CHECKOUT - index
-        );
-        if ("kind" in result) rebases.give(index);
+        const result = await rebase(ctx, candidate, snapshot, lease);
+        if ("kind" in result) lease.release();
         return result;
       } catch (error2) {
-        rebases.give(index);
+        lease.release();
         throw error2;
       }
     },
@@ -32755,10 +34300,11 @@ function experimentSteps(ctx, checkSeal) {
       if (prior && prior.iteration >= candidate.historyLength && verdict.status !== "duplicate")
         verdict = duplicateOf(prior, candidate);
       const tampered = await checkSeal();
-      if (tampered) verdict = { ...verdict, status: tampered.status, reason: tampered.reason };
-      const stop = await record2(ctx, candidate, verdict, beside);
+      const row = tampered ? { ...verdict, status: tampered.status, reason: tampered.reason } : verdict;
+      const stop = await record2(ctx, candidate, row, beside);
       proposed.delete(candidate.iteration - 256);
       settle2.delete(candidate.iteration - 256);
+      placed.delete(candidate.iteration - 256);
       if (tampered)
         return {
           kind: tampered.status === "violation" ? "violation" : "broken",
@@ -32792,14 +34338,19 @@ async function record2(ctx, candidate, verdict, beside) {
     },
     (/* @__PURE__ */ new Date()).toISOString()
   );
+  const on = candidate.branch?.on?.iteration ?? null;
+  if (on !== null) row.proposed_on = on;
+  const revisitOf = candidate.branch?.revisit?.iteration;
+  if (revisitOf !== void 0) row.revisit_of = revisitOf;
+  const switched = revisitOf === void 0 ? branchSwitch(ctx, candidate, on, incumbent) : null;
   const safe = redactDeep(row, ctx.redact);
-  await ctx.store.append(beside ? [beside, safe] : [safe], {
+  await ctx.store.append([...beside ? [beside] : [], ...switched ? [switched] : [], safe], {
     ...candidate.notes !== void 0 ? { notes: candidate.notes } : {},
     beforeWrite: (path, data) => ctx.faults.tornWrite(iteration, path, data),
     afterJournal: () => ctx.faults.at("after-ledger", iteration)
   });
   ctx.faults.at("after-refs", iteration);
-  await pruneLogs(join36(ctx.store.stateDir, "logs"), iteration - KEEP_LOGS_OF);
+  await pruneLogs(join37(ctx.store.stateDir, "logs"), iteration - KEEP_LOGS_OF);
   if (verdict.key && EVALUATED.has(safe.status)) ctx.seen.set(verdict.key, safe);
   if (beside)
     ctx.emit({
@@ -32816,6 +34367,21 @@ async function record2(ctx, candidate, verdict, beside) {
   if (proposal && !proposal.ok && proposal.fatal)
     return { kind: "agent", reason: `the agent cannot work: ${safe.reason ?? safe.description}` };
   return null;
+}
+function branchSwitch(ctx, candidate, on, incumbent) {
+  const from = ctx.store.log.results.findLast((r) => r.revisit_of === void 0)?.proposed_on ?? null;
+  if (on === from) return null;
+  const reason = candidate.branch?.why ?? `fewer than ${ctx.config.strategy.stall} experiments since the incumbent #${incumbent} was kept: proposals climb from it`;
+  return {
+    type: "branch",
+    iteration: candidate.iteration,
+    on,
+    from,
+    incumbent,
+    reason,
+    points: candidate.branch?.points ?? [],
+    timestamp: (/* @__PURE__ */ new Date()).toISOString()
+  };
 }
 function duplicateOf(prior, candidate) {
   return {
@@ -32883,10 +34449,10 @@ async function runBatchUnexplained(options) {
       { length: gpus ? gpus.length : config2.workers },
       (_2, id2) => new Slot({
         id: id2,
-        root: join37(store.stateDir, "slots", String(id2)),
+        root: join38(store.stateDir, "slots", String(id2)),
         git: store.repo,
         isolation,
-        logs: join37(store.stateDir, "logs"),
+        logs: join38(store.stateDir, "logs"),
         gate,
         ...gpus ? { gpu: gpus[id2] } : {}
       })
@@ -32895,8 +34461,15 @@ async function runBatchUnexplained(options) {
     const pool = new SlotPool(slots);
     const metric2 = primaryMetric(config2);
     const goal = objectiveSpecs(config2)[0].goal;
-    const checkpoint = options.checkpoint ?? (async () => {
-    });
+    const recordCacheWrites = async () => {
+      const lines = isolation.takeCacheWrites((/* @__PURE__ */ new Date()).toISOString());
+      if (lines.length > 0) await store.append(lines);
+      return lines.length > 0;
+    };
+    const checkpoint = async () => {
+      await recordCacheWrites();
+      await options.checkpoint?.();
+    };
     const evalOnly = evalEnv;
     const _stopping = __using(_stack, gate.onStopping(() => safeEmit({ type: "stopping", waiting: gate.inFlight() })));
     const resuming = store.log !== null;
@@ -32954,7 +34527,8 @@ async function runBatchUnexplained(options) {
       workers: slots.length,
       busyShare: () => pool.busyShare(),
       signal: options.signal,
-      stopGate: gate
+      stopGate: gate,
+      strategy: createStrategy(config2)
     };
     const caveats = trustCaveats(config2, isolation);
     const repoSeal = await sealRepository(store);
@@ -32973,6 +34547,7 @@ async function runBatchUnexplained(options) {
     const stopReason = redact(stop.reason);
     safeEmit({ type: "stop", reason: stopReason });
     await store.append([
+      ...isolation.takeCacheWrites((/* @__PURE__ */ new Date()).toISOString()),
       {
         type: "batch",
         event: "end",
@@ -32985,7 +34560,8 @@ async function runBatchUnexplained(options) {
     ]);
     await checkpoint();
     const verify = { isolation, evalEnv: evalOnly, env, emit: safeEmit };
-    if (await verifyAtBatchEnd(store, config2, stop, verify)) await checkpoint();
+    const verified = await verifyAtBatchEnd(store, config2, stop, verify);
+    if (await recordCacheWrites() || verified) await options.checkpoint?.();
     return summarise(tag, store.log, ctx.done, { ...stop, reason: stopReason }, isolation.mode);
   } catch (_) {
     var _error = _, _hasError = true;
@@ -33161,7 +34737,7 @@ var demoCommand = defineCommand({
       );
     }
     await mkdir10(dir, { recursive: true });
-    await cp(join38(findTemplates(), "examples", "tiny-train"), dir, { recursive: true });
+    await cp(join39(findTemplates(), "examples", "tiny-train"), dir, { recursive: true });
     const git = new Git(dir, io.env);
     await git.run(init({ branch: "main" }));
     if (!await git.run(configValue("user.email"))) {
@@ -33175,7 +34751,7 @@ var demoCommand = defineCommand({
       io.out(
         `autoexp demo: a tiny neural network in ${dir}; the search agent tunes train.js, eval.js is frozen`
       );
-    const config2 = await readValidConfig(join38(dir, "autoexp.yml"));
+    const config2 = await readValidConfig(join39(dir, "autoexp.yml"));
     const code = await runAndReport(io, {
       repoDir: dir,
       config: config2,
@@ -33288,7 +34864,7 @@ already undone.`,
 // action/cli/init.ts
 import { existsSync as existsSync10 } from "node:fs";
 import { mkdir as mkdir11, readdir as readdir7, readFile as readFile15, stat as stat5, writeFile as writeFile11 } from "node:fs/promises";
-import { basename as basename3, delimiter as delimiter4, dirname as dirname6, join as join39, relative } from "node:path";
+import { basename as basename3, delimiter as delimiter4, dirname as dirname6, join as join40, relative } from "node:path";
 
 // action/cli/init-matrix.ts
 var MAX_SHARDS = 16;
@@ -33407,25 +34983,25 @@ async function initRepo(options) {
   const python = present.includes("uv.lock") || present.includes("pyproject.toml") ? "uv run" : "python3";
   const fill = (text2) => text2.replaceAll("__NAME__", name).replaceAll("__ACTION__", ACTION_REF).replaceAll("__CONFIG__", "autoexp.yml").replaceAll("__AGENT__", agent2.use).replaceAll("__FROZEN__", `[${frozen.join(", ")}]`).replaceAll("__PYTHON__", python);
   const files = {};
-  const programDir = join39(templates, "init", plan.templates);
+  const programDir = join40(templates, "init", plan.templates);
   for (const path of await listFilesDeep(programDir)) {
     if (adopt && path !== "autoexp.yml") continue;
-    files[path] = fill(await readFile15(join39(programDir, path), "utf8"));
+    files[path] = fill(await readFile15(join40(programDir, path), "utf8"));
   }
   files[plan.programFile] = await readFile15(
-    join39(templates, "program", `${plan.programTemplate}.md`),
+    join40(templates, "program", `${plan.programTemplate}.md`),
     "utf8"
   );
-  const workflow = fill(await readFile15(join39(templates, "init", "workflow.yml"), "utf8"));
+  const workflow = fill(await readFile15(join40(templates, "init", "workflow.yml"), "utf8"));
   files[".github/workflows/autoexp.yml"] = options.shards === void 0 ? workflow : matrixWorkflow(workflow, options.shards);
-  const existing = Object.keys(files).filter((f) => existsSync10(join39(options.dir, f)));
+  const existing = Object.keys(files).filter((f) => existsSync10(join40(options.dir, f)));
   if (existing.length > 0 && !options.force) {
     throw new AutoexpError(
       `init would overwrite ${existing.join(", ")} in ${options.dir}; nothing was written. Move them aside, or run \`autoexp init --force\` to replace them`
     );
   }
   for (const [path, content] of Object.entries(files)) {
-    const full = join39(options.dir, path);
+    const full = join40(options.dir, path);
     await mkdir11(dirname6(full), { recursive: true });
     await writeFile11(full, content, path.endsWith(".sh") ? { mode: 493 } : void 0);
   }
@@ -33437,14 +35013,14 @@ async function initRepo(options) {
   const gitignore = await extendGitignore(options.dir, options.env);
   return {
     program,
-    written: Object.keys(files).map((f) => relative(options.dir, join39(options.dir, f))),
+    written: Object.keys(files).map((f) => relative(options.dir, join40(options.dir, f))),
     found: adopt ? [...found, adopt.file, ...adoptedData] : found,
     ...adopt ? {
       adopted: {
         file: adopt.file,
         notes: readEvalPrints(
           adopt.file,
-          await readFile15(join39(options.dir, adopt.file), "utf8"),
+          await readFile15(join40(options.dir, adopt.file), "utf8"),
           adopt.metric
         )
       }
@@ -33472,7 +35048,7 @@ function chooseAgent(env) {
 }
 function onPath2(program, path) {
   for (const dir of path.split(delimiter4).filter(Boolean)) {
-    const full = join39(dir, program);
+    const full = join40(dir, program);
     if (existsSync10(full)) return full;
   }
   return null;
@@ -33486,10 +35062,10 @@ async function listTopFiles(dir) {
 }
 async function listFilesDeep(dir, prefix = "") {
   const out = [];
-  for (const entry of await readdir7(join39(dir, prefix), { withFileTypes: true })) {
+  for (const entry of await readdir7(join40(dir, prefix), { withFileTypes: true })) {
     const path = prefix ? `${prefix}/${entry.name}` : entry.name;
     if (entry.isDirectory()) out.push(...await listFilesDeep(dir, path));
-    else if ((await stat5(join39(dir, path))).isFile()) out.push(path);
+    else if ((await stat5(join40(dir, path))).isFile()) out.push(path);
   }
   return out.sort();
 }
@@ -33515,10 +35091,10 @@ function readEvalPrints(file2, source, metric2) {
 }
 var IGNORED = ["node_modules/", ".venv/", "venv/", "__pycache__/"];
 async function extendGitignore(dir, env) {
-  const path = join39(dir, ".gitignore");
+  const path = join40(dir, ".gitignore");
   const text2 = await readFile15(path, "utf8").catch(() => "");
   const have = new Set(text2.split(/\r?\n/).map((l) => l.trim().replace(/^\//, "")));
-  const venvs = (await readdir7(dir, { withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory() && existsSync10(join39(dir, e.name, "pyvenv.cfg"))).map((e) => `${e.name}/`);
+  const venvs = (await readdir7(dir, { withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory() && existsSync10(join40(dir, e.name, "pyvenv.cfg"))).map((e) => `${e.name}/`);
   const added = [.../* @__PURE__ */ new Set([...IGNORED, ...venvs])].filter(
     (p) => !have.has(p) && !have.has(p.slice(0, -1))
   );
@@ -33773,7 +35349,7 @@ Ctrl-C stops after the experiment in flight; a second Ctrl-C stops at once.`,
 });
 
 // action/engine/split.ts
-import { join as join41 } from "node:path";
+import { join as join42 } from "node:path";
 
 // action/decide/split-groups.ts
 var NEAR_LINES = 3;
@@ -33849,7 +35425,7 @@ function groupChanges(changes, near = NEAR_LINES) {
 
 // action/engine/split-build.ts
 import { mkdir as mkdir12, rm as rm13, writeFile as writeFile13 } from "node:fs/promises";
-import { join as join40 } from "node:path";
+import { join as join41 } from "node:path";
 
 // action/git/commands/diff.ts
 var diffHunks = (from, to, exclude = []) => ({
@@ -33925,11 +35501,11 @@ async function buildGroup(repo, env, base, changes, hunks, scratch) {
   await rm13(scratch, { recursive: true, force: true });
   await mkdir12(scratch, { recursive: true });
   try {
-    for (const [k, change] of changes.entries()) {
+    for (const [k, change2] of changes.entries()) {
       const paths = [...new Set(hunks[k].map((h) => h.file))];
       const [was, mine, theirs] = await Promise.all([
-        filesAt(repo, change.before, paths),
-        filesAt(repo, change.commit, paths),
+        filesAt(repo, change2.before, paths),
+        filesAt(repo, change2.commit, paths),
         filesAt(repo, head, paths)
       ]);
       const files = {};
@@ -33945,15 +35521,15 @@ async function buildGroup(repo, env, base, changes, hunks, scratch) {
         else if (merged !== "unchanged") files[path] = merged;
       }
       if (conflicts.length > 0) return { conflicts };
-      const date5 = `@${Math.floor(Date.parse(change.timestamp) / 1e3) || 0} +0000`;
+      const date5 = `@${Math.floor(Date.parse(change2.timestamp) / 1e3) || 0} +0000`;
       const dated = repo.withEnv({ ...env, GIT_AUTHOR_DATE: date5, GIT_COMMITTER_DATE: date5 });
       head = await dated.commitFiles(
         head,
         files,
-        join40(scratch, "index"),
-        `#${change.iteration}: ${change.description || "(no description)"}
+        join41(scratch, "index"),
+        `#${change2.iteration}: ${change2.description || "(no description)"}
 
-autoexp kept change ${change.commit}`
+autoexp kept change ${change2.commit}`
       );
     }
     return { commit: head };
@@ -33968,7 +35544,7 @@ async function mergeOne(repo, base, mine, theirs, scratch) {
   const [b, o, t] = [base.content.toString(), mine.content.toString(), theirs.content.toString()];
   const lines = mergeLines(b, o, t);
   if (lines !== null) return { content: Buffer.from(lines), mode: mine.mode };
-  const files = ["ours", "base", "theirs"].map((n) => join40(scratch, n));
+  const files = ["ours", "base", "theirs"].map((n) => join41(scratch, n));
   await Promise.all([
     writeFile13(files[0], mine.content),
     writeFile13(files[1], base.content),
@@ -34041,7 +35617,7 @@ async function splitRecord(store, config2, run) {
       base,
       members2.map((k) => changes[k]),
       members2.map((k) => hunks[k]),
-      join41(store.stateDir, `split-${n}`)
+      join42(store.stateDir, `split-${n}`)
     );
     if ("conflicts" in result)
       throw new AutoexpError(
@@ -34216,6 +35792,12 @@ var statusCommand = defineCommand({
       );
     }
     if (view.stopReason) say(`last batch stopped: ${view.stopReason}`);
+    if (view.cheapEval) say(renderCheapEval(view.cheapEval));
+    if (view.cacheWrites?.length) {
+      say("written into writable caches (each run into its own copy):");
+      const oneLine3 = (t) => inertTerminal(t).replace(/\s+/g, " ");
+      for (const s of cacheWriteSentences(view.cacheWrites, oneLine3)) say(`  ${s}`);
+    }
     return 0;
   }
 });
@@ -34438,24 +36020,24 @@ async function main(argv, io) {
 
 // action/cli/process-io.ts
 function processIo(proc = process) {
-  const open5 = { out: true, err: true };
+  const open6 = { out: true, err: true };
   proc.stdout.on("error", () => {
-    open5.out = false;
+    open6.out = false;
   });
   proc.stderr.on("error", () => {
-    open5.err = false;
+    open6.err = false;
   });
   return {
     out: (text2) => {
-      if (open5.out) proc.stdout.write(`${text2}
+      if (open6.out) proc.stdout.write(`${text2}
 `);
     },
     err: (text2) => {
-      if (open5.err) proc.stderr.write(`${text2}
+      if (open6.err) proc.stderr.write(`${text2}
 `);
     },
     write: (chunk) => {
-      if (open5.out) proc.stdout.write(chunk);
+      if (open6.out) proc.stdout.write(chunk);
     },
     cwd: proc.cwd(),
     env: proc.env,
