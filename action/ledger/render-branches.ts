@@ -1,5 +1,5 @@
 import { inertMarkdown } from "../util/markdown-inert.ts";
-import { formatDelta, formatScore } from "./format-score.ts";
+import { formatDelta } from "./format-score.ts";
 import type { ParsedLog } from "./log-jsonl.ts";
 import {
   type BranchEntry,

@@ -1,7 +1,7 @@
 // A declared writable cache cannot carry poison: code that writes into it at exit (to slow or
 // skew whatever runs next) changes only its own run's copy; every later run, the incumbent's and
 // verify's included, starts from the cache as it was.
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseConfigText } from "../../action/config/parse-config-text.ts";

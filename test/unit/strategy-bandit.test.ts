@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import type { ResultEntry } from "../../action/ledger/types.ts";
 import { rewardOf, ucb1 } from "../../action/strategy/bandit.ts";
 import { branchStrategy } from "../../action/strategy/branch.ts";
 import { branchPoints } from "../../action/strategy/branch-points.ts";
 import { climb } from "../../action/strategy/climb.ts";
+import { row } from "../helpers/strategy-rows.ts";
 
 describe("ucb1", () => {
   it("tries every arm once, in order, before it trusts a mean", () => {
@@ -55,36 +55,6 @@ describe("rewardOf", () => {
     expect(rewardOf(null, 1)).toBe(0);
   });
 });
-
-function row(
-  iteration: number,
-  status: ResultEntry["status"],
-  score: number | null,
-  delta: number | null,
-  extra: Partial<ResultEntry> = {},
-): ResultEntry {
-  return {
-    type: "result",
-    iteration,
-    commit: `c${iteration}`,
-    commit_full: `${iteration}`.padStart(40, "0"),
-    diff: `refs/autoexp/t/${iteration}`,
-    score,
-    delta,
-    guard_score: null,
-    guard_pass: null,
-    status,
-    description: `#${iteration}`,
-    timestamp: "",
-    metrics: {},
-    samples: {},
-    agent_seconds: 0,
-    eval_seconds: 0,
-    cost_usd: 0,
-    content_key: `k${iteration}`,
-    ...extra,
-  };
-}
 
 describe("branchPoints", () => {
   // Minimize: the baseline 10, #2 kept at 9 (the incumbent); the rest judged against #0 or #2.

@@ -1,39 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { renderBranch } from "../../action/agents/context/render-branch.ts";
 import { branchTree, renderBranches } from "../../action/ledger/render-branches.ts";
-import type { ResultEntry } from "../../action/ledger/types.ts";
 import { branchStrategy } from "../../action/strategy/branch.ts";
 import { revisitAsked, revisitable, revisitsDone } from "../../action/strategy/revisit.ts";
-
-function row(
-  iteration: number,
-  status: ResultEntry["status"],
-  score: number | null,
-  delta: number | null,
-  extra: Partial<ResultEntry> = {},
-): ResultEntry {
-  return {
-    type: "result",
-    iteration,
-    commit: `c${iteration}`,
-    commit_full: `${iteration}`.padStart(40, "0"),
-    diff: `refs/autoexp/t/${iteration}`,
-    score,
-    delta,
-    guard_score: null,
-    guard_pass: null,
-    status,
-    description: `#${iteration}`,
-    timestamp: "",
-    metrics: {},
-    samples: {},
-    agent_seconds: 0,
-    eval_seconds: 0,
-    cost_usd: 0,
-    content_key: `k${iteration}`,
-    ...extra,
-  };
-}
+import { row } from "../helpers/strategy-rows.ts";
 
 // Minimize. #0 the baseline; #1..#3 judged against it; #4 kept; #5 judged against #4; #6 a
 // late one judged against #0 (its `against`); #7 kept, the incumbent.
