@@ -1,5 +1,5 @@
 import type { Transfer } from "../decide/transfer.ts";
-import { TRANSFER_FLOOR, TRANSFER_MIN_N } from "../decide/transfer.ts";
+import { TRANSFER_FLOOR, TRANSFER_MIN_N, TRANSFER_STOP_LEVEL } from "../decide/transfer.ts";
 
 const f2 = (x: number) => x.toFixed(2);
 
@@ -18,6 +18,6 @@ export function renderCheapEval(t: Transfer): string {
   const state =
     t.state === "stopped" && t.stop
       ? `stopped: ${t.stop.reason}`
-      : `screening (stops once ${TRANSFER_MIN_N} or more candidates have both and the interval's upper end is under ${TRANSFER_FLOOR})`;
+      : `screening (stops once ${TRANSFER_MIN_N} or more candidates have both and the correlation's ${TRANSFER_STOP_LEVEL * 100}% upper bound is under ${TRANSFER_FLOOR})`;
   return `Cheap eval (eval.screen): ${state}. Now: ${measured}; ${decided}.`;
 }

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseConfigText } from "../../action/config/parse-config-text.ts";
-import { TRANSFER_MIN_N } from "../../action/decide/transfer.ts";
+import { TRANSFER_MIN_N, transferUpperBound } from "../../action/decide/transfer.ts";
 import { explores } from "../../action/engine/cheap-screen.ts";
 import { runBatch } from "../../action/engine/run-batch.ts";
 import { parseLog } from "../../action/ledger/log-jsonl.ts";
@@ -114,9 +114,9 @@ describe("the cheap eval (eval.screen)", () => {
     expect(stop.n).toBe(both.length);
     expect(stop.n).toBeGreaterThanOrEqual(TRANSFER_MIN_N);
     expect(stop.rho).toBeLessThan(-0.5);
-    expect(stop.ci[1]).toBeLessThan(0.3);
+    expect(transferUpperBound(stop.rho, stop.n)!).toBeLessThan(0.3);
     expect(stop.reason).toMatch(
-      /^the cheap eval ranks candidates unlike the full eval: rank correlation -/,
+      /^the cheap eval ranks candidates unlike the full eval: rank correlation -.*, its 80% upper bound -[\d.]+ under 0\.3;/,
     );
     // From there on, no cheap runs: every candidate gets the full eval.
     const after = log.results.slice(stoppedAt);
