@@ -23,8 +23,6 @@ interface Seen {
   remeasured: number;
   current: Map<number, MutableSamples>;
   retired: MutableSamples[];
-  /** Kept code measured in pairs: how many of its runs, per metric, chose it (see FRESH_RUNS). */
-  chosen: Map<number, { own: Record<string, number>; fresh: number }>;
 }
 const SEEN = new WeakMap<readonly unknown[], Seen>();
 
@@ -49,53 +47,28 @@ export function ledgerSamples(log: Pick<ParsedLog, "results" | "remeasures">): L
       remeasured: 0,
       current: new Map(),
       retired: [],
-      chosen: new Map(),
     };
     SEEN.set(log.results, seen);
   }
-  const { current, retired, chosen } = seen;
+  const { current, retired } = seen;
   for (const r of log.results.slice(seen.results)) {
-    if (!r.samples || Object.keys(r.samples).length === 0) continue;
-    const own = ownSamples(r);
-    current.set(r.iteration, own);
-    if (KEPT.has(r.status) && (r.screen || r.evidence?.paired)) {
-      const counts = Object.fromEntries(Object.entries(own).map(([k, v]) => [k, v.length]));
-      chosen.set(r.iteration, { own: counts, fresh: 0 });
-    }
+    if (r.samples && Object.keys(r.samples).length > 0) current.set(r.iteration, ownSamples(r));
   }
   for (const m of log.remeasures.slice(seen.remeasured)) {
     const cur = current.get(m.iteration);
     if (m.reset || !cur) {
       if (cur) retired.push(cur);
       current.set(m.iteration, clone(m.samples));
-      chosen.delete(m.iteration);
       continue;
     }
     for (const [name, values] of Object.entries(m.samples)) {
       cur[name] = [...(cur[name] ?? []), ...values];
     }
-    const c = chosen.get(m.iteration);
-    if (!c) continue;
-    c.fresh += Math.max(0, ...Object.values(m.samples).map((v) => v.length));
-    if (c.fresh < FRESH_RUNS) continue;
-    // Enough runs made since it was kept: they alone estimate it, its choosing runs go.
-    for (const [name, n] of Object.entries(c.own)) cur[name] = (cur[name] ?? []).slice(n);
-    chosen.delete(m.iteration);
   }
   seen.results = log.results.length;
   seen.remeasured = log.remeasures.length;
   return { current, groups: [...retired, ...current.values()] };
 }
-
-/**
- * Runs of kept code, made after its keep (the incumbent's side of later pairs, re-measures), that
- * replace the runs it was kept on. Kept in pairs, with no top-up after the keep, its own runs
- * are the ones the stopping rule chose it on (a keep comes when they happen to look good): its
- * score would stand above its truth, and later candidates would be screened against that. Runs
- * made afterwards were not chosen (each is fresh, whatever stopped the pair it was in), so once
- * there are FRESH_RUNS of them they alone estimate it. Before that, its own runs are all there is.
- */
-export const FRESH_RUNS = 2;
 
 /**
  * A row's samples as estimates of its code: all of them, except a first run that passed paired

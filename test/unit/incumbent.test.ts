@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { incumbentState, ledgerSamples } from "../../action/decide/ledger-state.ts";
-import type { RemeasureEntry, ResultEntry, Status } from "../../action/ledger/types.ts";
+import type { ResultEntry, Status } from "../../action/ledger/types.ts";
 
 const row = (iteration: number, status: Status, score: number | null = 10 - iteration) =>
   ({
@@ -72,54 +72,5 @@ describe("a screened first run (paired measurement's screen) is not an estimate 
     };
     expect(ledgerSamples(log).current.get(1)!.loss).toEqual([4.0]);
     expect(ledgerSamples(log).current.get(2)!.loss).toEqual([2]);
-  });
-});
-
-describe("kept in pairs, then measured as the incumbent", () => {
-  const remeasure = (iteration: number, loss: number[], after: number) =>
-    ({
-      type: "remeasure",
-      iteration,
-      commit: `c${iteration}`,
-      after,
-      reason: "schedule",
-      samples: { loss },
-      paired_with: after,
-    }) as unknown as RemeasureEntry;
-  const keptInPairs = (over: Partial<ResultEntry> = {}) =>
-    ({
-      ...row(1, "keep", 3.1),
-      samples: { loss: [1.0, 3.0, 3.2] },
-      screen: { at: 1.5, z: 2.1, against: 10 },
-      ...over,
-    }) as unknown as ResultEntry;
-
-  it("is scored on the runs made after its keep once there are two, not the runs that chose it", () => {
-    const remeasures: RemeasureEntry[] = [];
-    const log = {
-      results: [row(0, "baseline", 5), keptInPairs()],
-      remeasures,
-      config: { metric: "loss" } as never,
-    };
-    expect(incumbentState(log)!.samples.loss).toEqual([3.0, 3.2]);
-    remeasures.push(remeasure(1, [2.0], 2));
-    expect(incumbentState(log)!.samples.loss).toEqual([3.0, 3.2, 2.0]);
-    remeasures.push(remeasure(1, [2.2], 3));
-    expect(incumbentState(log)!.samples.loss).toEqual([2.0, 2.2]);
-    expect(incumbentState(log)!.score).toBeCloseTo(2.1);
-    remeasures.push(remeasure(1, [2.4], 4));
-    expect(incumbentState(log)!.samples.loss).toEqual([2.0, 2.2, 2.4]);
-  });
-
-  it("keeps every run of code kept by the unpaired rule (its top-up runs join them)", () => {
-    const log = {
-      results: [
-        row(0, "baseline", 5),
-        keptInPairs({ screen: undefined, samples: { loss: [3.0, 3.2] } } as never),
-      ],
-      remeasures: [remeasure(1, [2.0, 2.2, 2.4], 1)],
-      config: { metric: "loss" } as never,
-    };
-    expect(incumbentState(log)!.samples.loss).toEqual([3.0, 3.2, 2.0, 2.2, 2.4]);
   });
 });
