@@ -4,7 +4,7 @@ import { goalMetrics } from "../config/validate-config.ts";
 import type { Stop } from "../decide/budget.ts";
 import { fmt } from "../decide/fmt.ts";
 import { mean } from "../decide/stats.ts";
-import { cheapNoise, cheapTransfer, TRANSFER_FLOOR, TRANSFER_MIN_N } from "../decide/transfer.ts";
+import { cheapNoise, cheapTransfer, TRANSFER_FLOOR } from "../decide/transfer.ts";
 import type { CheapRecord, CheapStop } from "../ledger/types.ts";
 import type { Candidate, CheapDiscardVerdict, EngineContext, FailedVerdict } from "./experiment.ts";
 import { round } from "./propose.ts";
@@ -27,10 +27,16 @@ export const CHEAP_PASS_SD = 1.5;
  */
 export const CHEAP_EXPLORE = 0.2;
 /**
- * The share once the transfer is shown good (TRANSFER_MIN_N or more candidates with both and the
+ * The share once the transfer is shown good (CONFIRM_MIN_N or more candidates with both and the
  * interval's lower end at TRANSFER_FLOOR or above): the measurement goes on, at less cost.
  */
 export const CHEAP_EXPLORE_CONFIRMED = 0.05;
+/**
+ * Candidates with both evals before a good transfer cuts the exploration share: more than the
+ * stop rule needs (TRANSFER_MIN_N), since cutting it early leaves the correlation measured on
+ * few discarded candidates.
+ */
+export const CONFIRM_MIN_N = 12;
 
 /** What the cheap eval says: on to the full eval (with its record), or the verdict it gave. */
 export type CheapOutcome =
@@ -142,7 +148,7 @@ export async function cheapScreen(
   if (threshold === null || gain > threshold) return { go: true, record: record("passed") };
   const words = `the cheap eval (eval.screen): ${metric} ${gain > 0 ? "better" : "worse"} by ${fmt(Math.abs(gain))} than the incumbent #${parent.iteration}'s ${against.length} cheap runs, under the ${fmt(threshold)} needed (${CHEAP_PASS_SD} sd of its noise, sd ${fmt(noise.sd)})`;
   const confirmed =
-    transfer.n >= TRANSFER_MIN_N && transfer.ci !== null && transfer.ci[0] >= TRANSFER_FLOOR;
+    transfer.n >= CONFIRM_MIN_N && transfer.ci !== null && transfer.ci[0] >= TRANSFER_FLOOR;
   if (explores(ctx.tag, iteration, confirmed ? CHEAP_EXPLORE_CONFIRMED : CHEAP_EXPLORE))
     return { go: true, record: record("explored") };
   return {
