@@ -21286,9 +21286,10 @@ function incumbentState(log, samples = ledgerSamples(log)) {
 }
 
 // action/decide/transfer.ts
-var TRANSFER_MIN_N = 12;
+var TRANSFER_MIN_N = 8;
 var TRANSFER_FLOOR = 0.3;
 var TRANSFER_LEVEL = 0.9;
+var TRANSFER_STOP_LEVEL = 0.8;
 function ranks(values) {
   const order = values.map((v, i) => ({ v, i })).sort((a, b) => a.v - b.v);
   const out = new Array(values.length);
@@ -21327,6 +21328,12 @@ function rankCorrelationInterval(rho, n, level = TRANSFER_LEVEL) {
   const se = Math.sqrt((1 + r * r / 2) / (n - 3));
   const q = normalQuantile(1 - (1 - level) / 2);
   return [Math.tanh(z2 - q * se), Math.tanh(z2 + q * se)];
+}
+function transferUpperBound(rho, n, level = TRANSFER_STOP_LEVEL) {
+  if (n < 4 || !Number.isFinite(rho)) return null;
+  const r = Math.max(-0.999999, Math.min(0.999999, rho));
+  const se = Math.sqrt((1 + r * r / 2) / (n - 3));
+  return Math.tanh(Math.atanh(r) + normalQuantile(level) * se);
 }
 function normalQuantile(p) {
   const a = [
@@ -21380,13 +21387,14 @@ function cheapTransfer(rows) {
   const n = xs.length;
   const rho = spearman(xs, ys);
   const ci = rankCorrelationInterval(rho, n);
-  const poor = !stop && n >= TRANSFER_MIN_N && ci !== null && ci[1] < TRANSFER_FLOOR;
+  const bound = transferUpperBound(rho, n);
+  const poor = !stop && n >= TRANSFER_MIN_N && ci !== null && bound !== null && bound < TRANSFER_FLOOR;
   const r2 = (x) => Number(x.toFixed(2));
   const stopNow = poor ? {
     n,
     rho: r2(rho),
     ci: [r2(ci[0]), r2(ci[1])],
-    reason: `the cheap eval ranks candidates unlike the full eval: rank correlation ${r2(rho)} (90% interval ${r2(ci[0])} to ${r2(ci[1])}) over ${n} candidates that had both, its upper end under ${TRANSFER_FLOOR}; every candidate gets the full eval from here on`
+    reason: `the cheap eval ranks candidates unlike the full eval: rank correlation ${r2(rho)} (90% interval ${r2(ci[0])} to ${r2(ci[1])}) over ${n} candidates that had both, its ${TRANSFER_STOP_LEVEL * 100}% upper bound ${r2(bound)} under ${TRANSFER_FLOOR}; every candidate gets the full eval from here on`
   } : null;
   return {
     state: stop ? "stopped" : "screening",

@@ -26350,9 +26350,10 @@ function nondeterminism(objectives, incumbent, candidate) {
 }
 
 // action/decide/transfer.ts
-var TRANSFER_MIN_N = 12;
+var TRANSFER_MIN_N = 8;
 var TRANSFER_FLOOR = 0.3;
 var TRANSFER_LEVEL = 0.9;
+var TRANSFER_STOP_LEVEL = 0.8;
 function ranks(values) {
   const order = values.map((v, i) => ({ v, i })).sort((a, b) => a.v - b.v);
   const out = new Array(values.length);
@@ -26391,6 +26392,12 @@ function rankCorrelationInterval(rho, n, level = TRANSFER_LEVEL) {
   const se = Math.sqrt((1 + r * r / 2) / (n - 3));
   const q = normalQuantile(1 - (1 - level) / 2);
   return [Math.tanh(z2 - q * se), Math.tanh(z2 + q * se)];
+}
+function transferUpperBound(rho, n, level = TRANSFER_STOP_LEVEL) {
+  if (n < 4 || !Number.isFinite(rho)) return null;
+  const r = Math.max(-0.999999, Math.min(0.999999, rho));
+  const se = Math.sqrt((1 + r * r / 2) / (n - 3));
+  return Math.tanh(Math.atanh(r) + normalQuantile(level) * se);
 }
 function normalQuantile(p) {
   const a = [
@@ -26444,13 +26451,14 @@ function cheapTransfer(rows) {
   const n = xs.length;
   const rho = spearman(xs, ys);
   const ci = rankCorrelationInterval(rho, n);
-  const poor = !stop && n >= TRANSFER_MIN_N && ci !== null && ci[1] < TRANSFER_FLOOR;
+  const bound = transferUpperBound(rho, n);
+  const poor = !stop && n >= TRANSFER_MIN_N && ci !== null && bound !== null && bound < TRANSFER_FLOOR;
   const r2 = (x) => Number(x.toFixed(2));
   const stopNow = poor ? {
     n,
     rho: r2(rho),
     ci: [r2(ci[0]), r2(ci[1])],
-    reason: `the cheap eval ranks candidates unlike the full eval: rank correlation ${r2(rho)} (90% interval ${r2(ci[0])} to ${r2(ci[1])}) over ${n} candidates that had both, its upper end under ${TRANSFER_FLOOR}; every candidate gets the full eval from here on`
+    reason: `the cheap eval ranks candidates unlike the full eval: rank correlation ${r2(rho)} (90% interval ${r2(ci[0])} to ${r2(ci[1])}) over ${n} candidates that had both, its ${TRANSFER_STOP_LEVEL * 100}% upper bound ${r2(bound)} under ${TRANSFER_FLOOR}; every candidate gets the full eval from here on`
   } : null;
   return {
     state: stop ? "stopped" : "screening",
@@ -27367,7 +27375,7 @@ function renderCheapEval(t) {
   const { passed, failed: failed2, explored, crashed } = t.counts;
   const measured = t.n === 0 ? "no candidate has had both the cheap and the full eval yet" : `rank correlation with the full eval ${Number.isFinite(t.rho) ? f2(t.rho) : "not defined"}${t.ci ? ` (90% interval ${f2(t.ci[0])} to ${f2(t.ci[1])})` : ""} over ${t.n} candidate(s) that had both`;
   const decided = `${passed} passed on to the full eval, ${failed2} discarded on it, ${explored} failed but sent on anyway to measure the transfer${crashed > 0 ? `, ${crashed} crashed in it` : ""}`;
-  const state = t.state === "stopped" && t.stop ? `stopped: ${t.stop.reason}` : `screening (stops once ${TRANSFER_MIN_N} or more candidates have both and the interval's upper end is under ${TRANSFER_FLOOR})`;
+  const state = t.state === "stopped" && t.stop ? `stopped: ${t.stop.reason}` : `screening (stops once ${TRANSFER_MIN_N} or more candidates have both and the correlation's ${TRANSFER_STOP_LEVEL * 100}% upper bound is under ${TRANSFER_FLOOR})`;
   return `Cheap eval (eval.screen): ${state}. Now: ${measured}; ${decided}.`;
 }
 
@@ -33613,6 +33621,7 @@ var CHEAP_AGAINST = 10;
 var CHEAP_PASS_SD = 1.5;
 var CHEAP_EXPLORE = 0.2;
 var CHEAP_EXPLORE_CONFIRMED = 0.05;
+var CONFIRM_MIN_N = 12;
 async function cheapScreen(ctx, candidate, slot) {
   const screen2 = ctx.config.eval.screen;
   if (!screen2) return { go: true };
@@ -33702,7 +33711,7 @@ async function cheapScreen(ctx, candidate, slot) {
     };
   if (threshold === null || gain > threshold) return { go: true, record: record3("passed") };
   const words = `the cheap eval (eval.screen): ${metric2} ${gain > 0 ? "better" : "worse"} by ${fmt(Math.abs(gain))} than the incumbent #${parent.iteration}'s ${against.length} cheap runs, under the ${fmt(threshold)} needed (${CHEAP_PASS_SD} sd of its noise, sd ${fmt(noise.sd)})`;
-  const confirmed = transfer.n >= TRANSFER_MIN_N && transfer.ci !== null && transfer.ci[0] >= TRANSFER_FLOOR;
+  const confirmed = transfer.n >= CONFIRM_MIN_N && transfer.ci !== null && transfer.ci[0] >= TRANSFER_FLOOR;
   if (explores(ctx.tag, iteration, confirmed ? CHEAP_EXPLORE_CONFIRMED : CHEAP_EXPLORE))
     return { go: true, record: record3("explored") };
   return {
