@@ -21,6 +21,12 @@ export const SCREENS = [0.25, 0.5, 0.75, 1, 1.25, 1.5, 2] as const;
 /** First runs on record before the night's own distribution is trusted over min_delta. */
 export const MIN_HISTORY = 10;
 
+/**
+ * The latest first runs the distribution is fitted on: the agent's proposals change over a night,
+ * and the fit's cost grows with them (about 20 ms at 200, over a second at 20,000 per candidate).
+ */
+export const HISTORY_WINDOW = 200;
+
 /** The effect grid, in run sds: first runs beyond it count at its ends. */
 const GRID = Array.from({ length: 69 }, (_, i) => -12 + i * 0.5);
 
@@ -64,7 +70,8 @@ export function chooseScreen(history: readonly ScreenPoint[], s: ScreenSettings)
       at: lowest,
       why: `min_delta: ${history.length} of ${MIN_HISTORY} first runs needed to choose the screen from the night's own proposals`,
     };
-  const weights = fitEffects(history);
+  const recent = history.slice(-HISTORY_WINDOW);
+  const weights = fitEffects(recent);
   let best = { at: lowest, value: Number.NEGATIVE_INFINITY };
   let atLowest = 0;
   for (const at of SCREENS) {
@@ -84,7 +91,7 @@ export function chooseScreen(history: readonly ScreenPoint[], s: ScreenSettings)
   const helps = GRID.reduce((sum, mu, j) => sum + (mu > 0 ? weights[j]! : 0), 0);
   return {
     at: best.at,
-    why: `chosen from ${history.length} first runs (about ${Math.round(helps * 100)}% of proposals help): ${best.value.toPrecision(2)} sd of true gain per eval run expected, ${atLowest.toPrecision(2)} at ${fmtSd(lowest)}`,
+    why: `chosen from ${recent.length === history.length ? "" : "the latest "}${recent.length} first runs (about ${Math.round(helps * 100)}% of proposals help): ${best.value.toPrecision(2)} sd of true gain per eval run expected, ${atLowest.toPrecision(2)} at ${fmtSd(lowest)}`,
     perRun: { chosen: best.value, lowest: atLowest },
   };
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   chooseScreen,
   fitEffects,
+  HISTORY_WINDOW,
   MIN_HISTORY,
   type ScreenPoint,
   screenCurve,
@@ -52,6 +53,16 @@ describe("the screen chosen from the night's first runs (decide.screen_sd: auto)
     // The choice pays: more true gain per eval run than at min_delta's screen.
     expect(high.perRun!.chosen).toBeGreaterThan(high.perRun!.lowest * 1.1);
     expect(high.why).toMatch(/chosen from 60 first runs \(about \d+% of proposals help\)/);
+  });
+
+  it("fits only the latest first runs: a long night's earlier proposals do not weigh in", () => {
+    const old = firstRuns(3000, 5, dense);
+    const latest = firstRuns(HISTORY_WINDOW, 6, sparse);
+    const long = chooseScreen([...old, ...latest], settings);
+    const short = chooseScreen(latest, settings);
+    expect(long.at).toBe(short.at);
+    expect(long.perRun).toEqual(short.perRun);
+    expect(long.why).toContain(`chosen from the latest ${HISTORY_WINDOW} first runs`);
   });
 
   it("models the rule with its boundary: at no effect, at most alpha kept at every screen", () => {
