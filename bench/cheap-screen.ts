@@ -27,16 +27,7 @@
  * screening (at which experiment). The issue's targets: >= 2x candidates per unit of eval time at
  * an equal true gain when related; autoexp stops screening when unrelated.
  */
-import { execFileSync } from "node:child_process";
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -45,6 +36,7 @@ import { cheapTransfer, spearman } from "../action/decide/transfer.ts";
 import { runBatch } from "../action/engine/run-batch.ts";
 import { parseLog } from "../action/ledger/log-jsonl.ts";
 import { mix, noiseAt } from "./greedy-model.ts";
+import { planNight } from "./plan-night.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -63,7 +55,6 @@ const SEED = Number(args.seed);
 type Scenario = "related" | "unrelated";
 type Side = "full" | "cheap";
 const SCENARIOS = args.scenarios!.split(",") as Scenario[];
-const HERE = import.meta.dirname;
 
 interface Night {
   candidates: number;
@@ -89,27 +80,13 @@ function plan(seed: number, length: number): number[] {
 }
 
 async function night(side: Side, scenario: Scenario, seed: number): Promise<Night> {
-  const dir = mkdtempSync(join(tmpdir(), "autoexp-cheap-"));
-  const repo = join(dir, "repo");
-  const agentDir = join(dir, "agent");
-  const counter = join(dir, "units");
-  const git = (...a: string[]) =>
-    execFileSync("git", a, { cwd: repo, encoding: "utf8", maxBuffer: 1 << 28 });
-  mkdirSync(join(repo, "changes"), { recursive: true });
-  mkdirSync(agentDir);
-  execFileSync("git", ["init", "-q", "-b", "main", repo]);
-  git("config", "user.name", "bench");
-  git("config", "user.email", "bench@example.com");
-  writeFileSync(join(repo, "changes/base.json"), `${JSON.stringify({ id: 0, effect: 0 })}\n`);
-  copyFileSync(join(HERE, "cheap-screen-eval.ts"), join(repo, "eval.ts"));
-  copyFileSync(join(HERE, "greedy-model.ts"), join(repo, "greedy-model.ts"));
-  writeFileSync(join(repo, "package.json"), '{ "type": "module" }\n');
-  git("add", "-A");
-  git("commit", "-qm", "start");
   const effects = plan(seed, 2000);
-  copyFileSync(join(HERE, "greedy-agent.ts"), join(agentDir, "agent.ts"));
-  writeFileSync(join(agentDir, "package.json"), '{ "type": "module" }\n');
-  writeFileSync(join(agentDir, "plan.json"), JSON.stringify(effects));
+  const { dir, repo, agentDir, counter, git } = planNight(
+    "autoexp-cheap-",
+    "cheap-screen-eval.ts",
+    effects,
+    "units",
+  );
   const checked = validateConfig({
     name: "cheap",
     target: ["changes/*.json"],

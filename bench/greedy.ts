@@ -49,18 +49,7 @@
  * --compare REV runs this same script (and its helpers) against REV's engine in a git worktree
  * first, with the same arguments, so before and after come from one run on one machine.
  */
-import { execFileSync } from "node:child_process";
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { validateConfig } from "../action/config/validate-config.ts";
@@ -77,6 +66,7 @@ import {
   type NoiseKind,
 } from "./greedy-model.ts";
 import { mean, se } from "./night-stats.ts";
+import { planNight } from "./plan-night.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const { values: args } = parseArgs({
@@ -147,26 +137,12 @@ const sumHelpful = (plan: number[], n: number) =>
 
 /** One night of autoexp through the real engine; the budget counted by the eval. */
 async function autoexpNight(plan: number[], level: Level, seed: number): Promise<Night> {
-  const dir = mkdtempSync(join(tmpdir(), "autoexp-greedy-"));
-  const repo = join(dir, "repo");
-  const agentDir = join(dir, "agent");
-  const counter = join(dir, "runs");
-  const git = (...a: string[]) =>
-    execFileSync("git", a, { cwd: repo, encoding: "utf8", maxBuffer: 1 << 28 });
-  mkdirSync(join(repo, "changes"), { recursive: true });
-  mkdirSync(agentDir);
-  execFileSync("git", ["init", "-q", "-b", "main", repo]);
-  git("config", "user.name", "bench");
-  git("config", "user.email", "bench@example.com");
-  writeFileSync(join(repo, "changes/base.json"), `${JSON.stringify({ id: 0, effect: 0 })}\n`);
-  copyFileSync(join(import.meta.dirname, "greedy-eval.ts"), join(repo, "eval.ts"));
-  copyFileSync(join(import.meta.dirname, "greedy-model.ts"), join(repo, "greedy-model.ts"));
-  writeFileSync(join(repo, "package.json"), '{ "type": "module" }\n');
-  git("add", "-A");
-  git("commit", "-qm", "start");
-  copyFileSync(join(import.meta.dirname, "greedy-agent.ts"), join(agentDir, "agent.ts"));
-  writeFileSync(join(agentDir, "package.json"), '{ "type": "module" }\n');
-  writeFileSync(join(agentDir, "plan.json"), JSON.stringify(plan));
+  const { dir, repo, agentDir, counter, git } = planNight(
+    "autoexp-greedy-",
+    "greedy-eval.ts",
+    plan,
+    "runs",
+  );
   const checked = validateConfig({
     name: "greedy",
     target: ["changes/*.json"],
