@@ -31975,6 +31975,7 @@ function pairNoise(log, metrics) {
 // action/decide/screen-choice.ts
 var SCREENS = [0.25, 0.5, 0.75, 1, 1.25, 1.5, 2];
 var MIN_HISTORY = 10;
+var HISTORY_WINDOW = 200;
 var GRID = Array.from({ length: 69 }, (_, i) => -12 + i * 0.5);
 function chooseScreen(history, s) {
   const lowest = Math.max(s.minDelta, SCREENS[0]);
@@ -31983,7 +31984,8 @@ function chooseScreen(history, s) {
       at: lowest,
       why: `min_delta: ${history.length} of ${MIN_HISTORY} first runs needed to choose the screen from the night's own proposals`
     };
-  const weights = fitEffects(history);
+  const recent = history.slice(-HISTORY_WINDOW);
+  const weights = fitEffects(recent);
   let best = { at: lowest, value: Number.NEGATIVE_INFINITY };
   let atLowest = 0;
   for (const at of SCREENS) {
@@ -32002,7 +32004,7 @@ function chooseScreen(history, s) {
   const helps = GRID.reduce((sum, mu, j) => sum + (mu > 0 ? weights[j] : 0), 0);
   return {
     at: best.at,
-    why: `chosen from ${history.length} first runs (about ${Math.round(helps * 100)}% of proposals help): ${best.value.toPrecision(2)} sd of true gain per eval run expected, ${atLowest.toPrecision(2)} at ${fmtSd(lowest)}`,
+    why: `chosen from ${recent.length === history.length ? "" : "the latest "}${recent.length} first runs (about ${Math.round(helps * 100)}% of proposals help): ${best.value.toPrecision(2)} sd of true gain per eval run expected, ${atLowest.toPrecision(2)} at ${fmtSd(lowest)}`,
     perRun: { chosen: best.value, lowest: atLowest }
   };
 }
