@@ -156,11 +156,20 @@ else console.log("loss: " + (100 - n));
     let cancel: (s: NodeJS.Signals) => void = () => {};
     let cancelled = false;
     fake.onStatus = async (status) => {
-      // After #1's update the runner cancels: SIGINT, and SIGTERM when the step lingers.
+      // After #1's update, once #2's eval has started (its log exists), the runner cancels:
+      // SIGINT, and SIGTERM when the step lingers. Waiting for the log keeps the cancel mid-eval
+      // on a loaded machine, where #2's proposal can outlast a fixed delay.
       if (cancelled || !status.description?.startsWith("1/3")) return;
       cancelled = true;
-      setTimeout(() => cancel("SIGINT"), 200);
-      setTimeout(() => cancel("SIGTERM"), 1200);
+      // Not awaited: the status request is answered at once, or the step would wait on it.
+      const evalLog = join(gpu, ".git", "autoexp", "ends", "logs", "2-0.log");
+      const started = Date.now();
+      const poll = () => {
+        if (!existsSync(evalLog) && Date.now() - started < 30_000) return setTimeout(poll, 50);
+        setTimeout(() => cancel("SIGINT"), 200);
+        setTimeout(() => cancel("SIGTERM"), 1200);
+      };
+      poll();
     };
     const main = await runStep(gpu, inputs, env, { onSpawn: (signal) => (cancel = signal) });
     expect(cancelled).toBe(true);
