@@ -11,6 +11,7 @@ import {
 } from "../ledger/types.ts";
 import { redactDeep } from "../process/secrets.ts";
 import { gainScale } from "../strategy/create-strategy.ts";
+import { branchRemeasure, branchRemeasureDue } from "./branch-remeasure.ts";
 import { CheckoutPool } from "./checkout-pool.ts";
 import { decide, evaluate } from "./evaluate.ts";
 import { type Candidate, type EngineContext, isKeep, type Verdict } from "./experiment.ts";
@@ -71,6 +72,8 @@ export function experimentSteps(
     const taken = revisitsTaken(ctx);
     const choice = ctx.strategy.pick({
       rows: log.results,
+      remeasures: log.remeasures,
+      metric: ctx.metric,
       incumbent: { iteration: parent.iteration, score: parent.score },
       goal: ctx.goal,
       scale: gainScale(log.config, parent.score),
@@ -95,8 +98,9 @@ export function experimentSteps(
         elapsedMs: performance.now() - ctx.startedAt,
         interrupted: ctx.signal?.aborted ?? false,
       }),
-    remeasure: (slot) => remeasure(ctx, slot),
-    remeasureDue: () => remeasureDue(ctx),
+    // The incumbent's own extra runs first, then branch points measured beside it (strategy branch).
+    remeasure: async (slot) => (await remeasure(ctx, slot)) ?? (await branchRemeasure(ctx, slot)),
+    remeasureDue: () => remeasureDue(ctx) || branchRemeasureDue(ctx),
     begin: (pending = 0) => {
       const log = ctx.store.log!;
       const iteration = log.results.at(-1)!.iteration + 1 + pending;

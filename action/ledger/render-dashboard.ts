@@ -127,6 +127,7 @@ export function renderDashboard(view: LedgerView, options: { progressSvg?: boole
   if (view.confidence !== null && view.noise)
     facts.push(`keeps need ${view.confidence * 100}% confidence`);
   if (view.remeasureRuns > 0) facts.push(`incumbent re-runs: ${view.remeasureRuns}`);
+  if (view.branchPointRuns) facts.push(`branch point re-runs: ${view.branchPointRuns}`);
   if (view.evalSeconds > 0) facts.push(`eval time: ${formatDuration(view.evalSeconds * 1000)}`);
   if (view.costUsd > 0) facts.push(`cost: $${view.costUsd.toFixed(2)}`);
   if (view.tokensIn + view.tokensOut > 0)

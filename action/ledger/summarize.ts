@@ -58,8 +58,10 @@ export interface LedgerView {
   nondeterministic?: number[];
   /** The confidence a keep needs (e.g. 0.95); null for a results.tsv. */
   confidence: number | null;
-  /** Extra runs of incumbents (top-ups, scheduled re-measures). */
+  /** Extra runs of incumbents (top-ups, scheduled re-measures, beside branch points). */
   remeasureRuns: number;
+  /** Runs of branch points measured beside the incumbent (strategy branch); absent: none. */
+  branchPointRuns?: number;
   /** Drift found by re-measuring, in words. */
   drift: string[];
   /** Trust caveats of the batches (unsandboxed evals, writable caches), each once. */
@@ -142,7 +144,18 @@ export function viewFromLog(log: ParsedLog, title?: string): LedgerView {
     deterministic,
     nondeterministic: log.results.flatMap((r) => (r.nondeterministic ? [r.iteration] : [])),
     confidence: log.config?.confidence ?? null,
-    remeasureRuns: log.remeasures.reduce((n, m) => n + (m.samples[metric]?.length ?? 0), 0),
+    remeasureRuns: log.remeasures.reduce(
+      (n, m) => n + (m.beside?.point === m.iteration ? 0 : (m.samples[metric]?.length ?? 0)),
+      0,
+    ),
+    ...(log.remeasures.some((m) => m.beside)
+      ? {
+          branchPointRuns: log.remeasures.reduce(
+            (n, m) => n + (m.beside?.point === m.iteration ? (m.samples[metric]?.length ?? 0) : 0),
+            0,
+          ),
+        }
+      : {}),
     drift: log.remeasures.flatMap((m) => (m.reason === "drift" && m.note ? [m.note] : [])),
     caveats: [...new Set(log.batches.flatMap((b) => b.caveats ?? []))],
     ...(log.cacheWrites?.length

@@ -194,8 +194,11 @@ export interface RemeasureEntry {
   iteration: number;
   /** The last experiment recorded when this was measured. */
   after: number;
-  /** concurrent: run beside a candidate on a device kind (or worker) it had no runs on yet. */
-  reason: "top-up" | "schedule" | "drift" | "config-change" | "concurrent";
+  /**
+   * concurrent: run beside a candidate on a device kind (or worker) it had no runs on yet.
+   * branch: a branch point and the incumbent measured in pairs beside each other (`beside`).
+   */
+  reason: "top-up" | "schedule" | "drift" | "config-change" | "concurrent" | "branch";
   reset: boolean;
   samples: Record<string, number[]>;
   /** Which worker and device made each sample (with several workers). */
@@ -207,6 +210,15 @@ export interface RemeasureEntry {
   paired_with?: number;
   /** Each pair's AUTOEXP_SEED (both sides ran with it; its order is drawn from it). */
   seeds?: number[];
+  /**
+   * Strategy `branch`: branch point #point and the incumbent #incumbent measured in pairs beside
+   * each other, one slot and one AUTOEXP_SEED per pair (`seeds`; the order within a pair is drawn
+   * apart from it, and not recorded), to give the point a paired gap
+   * (engine/branch-remeasure.ts). Two lines carry it, one per side: this line's `iteration` says
+   * which. The point's line has no samples when its code failed to run (`note` says how).
+   * Absent in ledgers written before it.
+   */
+  beside?: { point: number; incumbent: number };
 }
 
 /** A batch's start or end, with the reason it stopped. */
@@ -254,11 +266,14 @@ export interface BranchPointEntry {
   kind: "kept" | "near-miss";
   /**
    * Its gap to the incumbent in the metric's units, signed as a gain (positive: better). `paired`:
-   * its own runs beside this incumbent's (its row's delta); `unpaired`: its mean less the
-   * incumbent's mean, runs made at different times (the incumbent changed since it was judged).
+   * its runs beside this incumbent's, in pairs (re-measured beside it, `beside`, or its own row's
+   * pairs when it was judged against it); `unpaired`: its mean less the incumbent's mean, runs
+   * made at different times.
    */
   gain: number;
   measured: "paired" | "unpaired";
+  /** How many pairs a `paired` gap rests on (absent in ledgers written before it). */
+  pairs?: number;
 }
 
 /**

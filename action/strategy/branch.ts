@@ -1,6 +1,6 @@
 import { EVALUATED, KEPT } from "../ledger/types.ts";
 import { type Arm, rewardOf, ucb1 } from "./bandit.ts";
-import { branchPoints } from "./branch-points.ts";
+import { branchPoints, type MeasuredBeside, pairedBeside } from "./branch-points.ts";
 import { revisitable } from "./revisit.ts";
 import { ON_INCUMBENT, type Strategy, type StrategyState } from "./strategy.ts";
 
@@ -8,7 +8,9 @@ import { ON_INCUMBENT, type Strategy, type StrategyState } from "./strategy.ts";
  * Leave a plateau instead of stopping: once `stall` experiments in a row have not been kept,
  * the agent proposes from up to `points` branch points (branchPoints) as well as from the
  * incumbent, and UCB1 shares the proposals among them by each one's gain per proposal since the
- * last keep (bandit.ts). A proposal on a point carries that point's code; it is judged against
+ * last keep (bandit.ts). Each point offered is first measured in pairs beside the incumbent
+ * (toMeasure: the engine runs them before the next proposal begins), so points are ranked and
+ * chosen on fresh, paired runs: a lucky recorded score does not pass for a frontier. A proposal on a point carries that point's code; it is judged against
  * the incumbent and kept only when it beats it. A keep ends the stall: the next proposals climb
  * from the new incumbent.
  *
@@ -27,10 +29,9 @@ export function branchStrategy(settings: { stall: number; points: number }): Str
     revisits: true,
     pick(state: StrategyState) {
       const { rows, incumbent, goal, scale } = state;
-      const lastKept = rows.findLastIndex((r) => KEPT.has(r.status) && r.score !== null);
-      const since = rows.slice(lastKept + 1);
+      const since = sinceLastKeep(rows);
       if (since.length < settings.stall) return ON_INCUMBENT;
-      const points = branchPoints(rows, incumbent, goal, settings.points);
+      const points = branchPoints(rows, incumbent, goal, settings.points, measuredOf(state));
       const revisiting = state.revisiting ?? [];
       const revisit = revisitable(rows, incumbent.iteration, goal, new Set(revisiting))[0];
       if (points.length === 0 && !revisit) return ON_INCUMBENT;
@@ -80,11 +81,39 @@ export function branchStrategy(settings: { stall: number; points: number }): Str
           points,
         };
       const point = points.find((p) => p.iteration === pick.key)!;
-      const gap = `${change(point.gain, sign)} against the incumbent #${incumbent.iteration}, ${point.measured === "paired" ? "measured beside it" : "its mean less the incumbent's, measured at different times"}`;
+      const gap = `${change(point.gain, sign)} against the incumbent #${incumbent.iteration}, ${point.measured === "paired" ? `measured beside it${point.pairs ? ` in ${point.pairs} pair${point.pairs > 1 ? "s" : ""}` : ""}` : "its mean less the incumbent's, measured at different times"}`;
       const why = `${stalled}: proposing on #${point.iteration} (${point.kind === "kept" ? "an earlier incumbent" : "a near-miss"}, ${gap}; ${figures})`;
       return { on: point, why, points };
     },
+    toMeasure(state: StrategyState) {
+      const { rows, incumbent, goal } = state;
+      if (sinceLastKeep(rows).length < settings.stall) return [];
+      const measured = measuredOf(state);
+      const done = pairedBeside(measured, incumbent.iteration).size;
+      const room = MEASURE_PER_INCUMBENT * settings.points - done;
+      if (room <= 0) return [];
+      return branchPoints(rows, incumbent, goal, settings.points, measured)
+        .filter((p) => p.measured !== "paired")
+        .slice(0, room);
+    },
   };
+}
+
+/**
+ * How many points may be re-measured beside one incumbent, per point offered. A point measured
+ * there gets its true gap, so a lucky one falls out of the offered set and the next one by
+ * recorded score comes in, to be measured in turn: this bounds that chain on a long plateau.
+ * Past it, a point that comes in is offered on its recorded score (`unpaired`, and said so).
+ */
+export const MEASURE_PER_INCUMBENT = 2;
+
+/** The rows recorded since the last keep. */
+function sinceLastKeep(rows: StrategyState["rows"]): StrategyState["rows"] {
+  return rows.slice(rows.findLastIndex((r) => KEPT.has(r.status) && r.score !== null) + 1);
+}
+
+function measuredOf(state: StrategyState): MeasuredBeside {
+  return { remeasures: state.remeasures ?? [], metric: state.metric ?? "score" };
 }
 
 /** The bandit's arms: a branch point's experiment, revisits, or the incumbent (null). */

@@ -1,4 +1,4 @@
-import type { BranchPointEntry, Goal, ResultEntry } from "../ledger/types.ts";
+import type { BranchPointEntry, Goal, RemeasureEntry, ResultEntry } from "../ledger/types.ts";
 import type { RevisitPoint } from "./revisit.ts";
 
 /**
@@ -10,6 +10,13 @@ import type { RevisitPoint } from "./revisit.ts";
 export interface StrategyState {
   /** Every experiment recorded so far, oldest first (iteration 0 is the baseline). */
   rows: readonly ResultEntry[];
+  /**
+   * The re-measures on record: a branch point's runs beside the incumbent (`beside`) give its
+   * paired gap (branchPoints). Absent: none.
+   */
+  remeasures?: readonly RemeasureEntry[];
+  /** The metric whose runs those are (the config's primary, or the weighted score); absent: score. */
+  metric?: string;
   /** The incumbent every candidate is judged against: its experiment and its mean. */
   incumbent: { iteration: number; score: number };
   goal: Goal;
@@ -50,6 +57,13 @@ export interface Strategy {
    */
   readonly revisits?: boolean;
   pick(state: StrategyState): BranchChoice;
+  /**
+   * The branch points the next pick would offer whose gap to the incumbent was not measured
+   * beside it: the engine measures each in pairs beside the incumbent (engine/branch-remeasure.ts)
+   * before the next proposal begins, so that points are ranked and chosen on fresh, paired
+   * runs, not on their recorded scores. `pending` is not read. Absent: none (`climb`).
+   */
+  toMeasure?(state: StrategyState): BranchPointEntry[];
 }
 
 /** The incumbent: what `climb` always picks. */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { RemeasureEntry } from "../../action/ledger/types.ts";
 import { rewardOf, ucb1 } from "../../action/strategy/bandit.ts";
 import { branchStrategy } from "../../action/strategy/branch.ts";
 import { branchPoints } from "../../action/strategy/branch-points.ts";
@@ -69,17 +70,52 @@ describe("branchPoints", () => {
     row(7, "discard", 9.05, 0.05, { content_key: "k5" }),
   ];
   const incumbent = { iteration: 2, score: 9 };
+  // #3 and #7 were measured in pairs beside #2 (its runs paired with theirs); #5 was not.
+  const pairedWith = (n: number, runs: number[]): RemeasureEntry => ({
+    type: "remeasure",
+    iteration: 2,
+    after: n,
+    reason: "concurrent",
+    reset: false,
+    samples: { score: runs },
+    eval_seconds: 0,
+    timestamp: "",
+    paired_with: n,
+  });
+  const measured = {
+    remeasures: [pairedWith(3, [9, 9.1, 8.9]), pairedWith(7, [9, 9])],
+    metric: "score",
+  };
 
   it("ranks near-misses and earlier incumbents by their gap to the incumbent, one per content", () => {
-    const points = branchPoints(rows, incumbent, "minimize", 10);
-    expect(points.map((p) => [p.iteration, p.kind, p.measured])).toEqual([
-      [7, "near-miss", "paired"],
-      [3, "near-miss", "paired"],
-      [0, "kept", "unpaired"],
-      [1, "near-miss", "unpaired"],
+    const points = branchPoints(rows, incumbent, "minimize", 10, measured);
+    expect(points.map((p) => [p.iteration, p.kind, p.measured, p.pairs])).toEqual([
+      [7, "near-miss", "paired", 2],
+      [3, "near-miss", "paired", 3],
+      [0, "kept", "unpaired", undefined],
+      [1, "near-miss", "unpaired", undefined],
     ]);
     expect(points.map((p) => p.gain)).toEqual([-0.05, -0.1, -1, -1.5]);
-    expect(branchPoints(rows, incumbent, "minimize", 2)).toHaveLength(2);
+    expect(branchPoints(rows, incumbent, "minimize", 2, measured)).toHaveLength(2);
+  });
+
+  it("calls a gap judged against the incumbent without pairs (a first run screened out) unpaired", () => {
+    // Without #7's pairs, its content's gap is #5's or #7's one run less the incumbent's mean.
+    const points = branchPoints(rows, incumbent, "minimize", 10, {
+      remeasures: [pairedWith(3, [9, 9.1, 8.9])],
+      metric: "score",
+    });
+    const seven = points.find((p) => p.iteration === 7)!;
+    expect([seven.measured, seven.pairs]).toEqual(["unpaired", undefined]);
+    expect(seven.gain).toBeCloseTo(-0.05, 9);
+    // A screened first run is in the incumbent's paired line but not in the row's delta.
+    const screened = rows.map((r) =>
+      r.iteration === 3 ? { ...r, screen: { at: 1, z: 0.5, against: 2 } } : r,
+    );
+    const three = branchPoints(screened, incumbent, "minimize", 10, measured).find(
+      (p) => p.iteration === 3,
+    )!;
+    expect([three.measured, three.pairs]).toEqual(["paired", 2]);
   });
 
   it("takes `against` as the incumbent a row was judged against", () => {
@@ -116,7 +152,7 @@ describe("branch strategy", () => {
     const first = s.pick(state);
     expect(first.on?.iteration).toBe(1);
     expect(first.why).toMatch(
-      /^no keep in the last 3 experiments \(strategy.stall 3\): proposing on #1 \(a near-miss, −0.1 \(worse\) against the incumbent #0, measured beside it; not yet proposed on/,
+      /^no keep in the last 3 experiments \(strategy.stall 3\): proposing on #1 \(a near-miss, −0.1 \(worse\) against the incumbent #0, its mean less the incumbent's, measured at different times; not yet proposed on/,
     );
     expect(first.points!.map((p) => p.iteration)).toEqual([1, 2]);
     expect(s.pick({ ...state, pending: [1] }).on?.iteration).toBe(2);

@@ -1,0 +1,184 @@
+import { randomInt } from "node:crypto";
+import type { Stop } from "../decide/budget.ts";
+import { incumbentState, withWeightedScore } from "../decide/ledger-state.ts";
+import { isSequential } from "../decide/remeasure-plan.ts";
+import { collectSamples } from "../decide/samples.ts";
+import type { BranchPointEntry, RemeasureEntry } from "../ledger/types.ts";
+import { pairedBeside } from "../strategy/branch-points.ts";
+import { gainScale } from "../strategy/create-strategy.ts";
+import { incumbentRun } from "./evaluate-paired.ts";
+import type { EngineContext } from "./experiment.ts";
+import { round } from "./propose.ts";
+import type { Slot } from "./slot.ts";
+
+/** Pairs a branch point is measured in beside the incumbent. */
+export const BRANCH_PAIRS = 2;
+
+/**
+ * The branch points the strategy would offer next whose gap to the incumbent was not measured
+ * beside it (Strategy.toMeasure): none under `climb`, and none for an eval whose runs agree (no
+ * noise: a recorded score is exact) or that confirms nothing (max_runs 1). Read from the ledger
+ * alone, so what is measured does not depend on timing, and a resumed batch measures what the
+ * interrupted one had not recorded.
+ */
+function pointsDue(ctx: EngineContext): BranchPointEntry[] {
+  const log = ctx.store.log!;
+  if (!ctx.strategy?.toMeasure || !isSequential(log, ctx.metric, ctx.policy.maxRuns)) return [];
+  const inc = incumbentState(log)!;
+  return ctx.strategy.toMeasure({
+    rows: log.results,
+    remeasures: log.remeasures,
+    metric: ctx.metric,
+    incumbent: { iteration: inc.iteration, score: inc.score },
+    goal: ctx.goal,
+    scale: gainScale(log.config, inc.score),
+    pending: [],
+  });
+}
+
+/** Whether branch points are due to be measured beside the incumbent now. */
+export function branchRemeasureDue(ctx: EngineContext): boolean {
+  return pointsDue(ctx).length > 0;
+}
+
+/**
+ * Measures each branch point due (pointsDue) beside the incumbent, on this slot, until none is:
+ * BRANCH_PAIRS pairs each, both sides of a pair with one AUTOEXP_SEED, the order within a pair
+ * drawn apart from that seed; through the same blind run path as any run (an eval cannot tell a
+ * point's run from the incumbent's or a candidate's). Both sides are recorded as re-measure lines
+ * (reason `branch`, `beside`), appended together; branchPoints then gives the point its paired
+ * gap. A point measured may let another into the offered set: it is measured next (the strategy
+ * bounds how many, MEASURE_PER_INCUMBENT). A point whose code fails now is recorded without
+ * samples and no longer offered; an incumbent that fails makes the eval unreliable: a `broken`
+ * stop, as in any re-measure.
+ */
+export async function branchRemeasure(ctx: EngineContext, slot: Slot): Promise<Stop | null> {
+  const done = new Set<number>();
+  for (let due = pointsDue(ctx); due.length > 0; due = pointsDue(ctx)) {
+    const point = due[0]!;
+    // Recorded beside this incumbent, so never due again: a strategy that says so is wrong.
+    if (done.has(point.iteration))
+      throw new Error(`branch point #${point.iteration} is due again after it was measured`);
+    done.add(point.iteration);
+    const stop = await measureBeside(ctx, slot, point);
+    if (stop) return stop;
+  }
+  return null;
+}
+
+async function measureBeside(
+  ctx: EngineContext,
+  slot: Slot,
+  point: BranchPointEntry,
+): Promise<Stop | null> {
+  const { config, store } = ctx;
+  const log = store.log!;
+  const header = log.config!;
+  const inc = incumbentState(log)!;
+  const lastIteration = log.results.at(-1)!.iteration;
+  const pointRuns: Record<string, number>[] = [];
+  const incRuns: Record<string, number>[] = [];
+  const seeds: number[] = [];
+  let pointSeconds = 0;
+  let incSeconds = 0;
+  let failure: string | null = null;
+  const runPoint = async (pair: number, env: Record<string, string | undefined>) => {
+    const outcome = await slot.evaluate(
+      config,
+      point.commit,
+      `${point.iteration}-bp${lastIteration}-${pair}`,
+      env,
+      header.frozen_hashes,
+    );
+    pointSeconds += outcome.durationMs / 1000;
+    if (outcome.status !== "ok" || outcome.tampered.length > 0) {
+      failure = `its code failed beside the incumbent (${outcome.problem ?? `changed ${outcome.tampered.join(", ")}`}); no longer offered. Log: ${outcome.logPath}`;
+      return;
+    }
+    pointRuns.push(withWeightedScore(outcome.metrics, config, header.baseline_metrics ?? {}));
+  };
+  const runIncumbent = async (
+    pair: number,
+    env: Record<string, string | undefined>,
+  ): Promise<Stop | null> => {
+    const measured = await incumbentRun(
+      ctx,
+      slot,
+      inc,
+      `${inc.iteration}-bp${lastIteration}-${point.iteration}-${pair}`,
+      env,
+    );
+    if ("kind" in measured) return measured;
+    incSeconds += measured.seconds;
+    incRuns.push(measured.metrics);
+    return null;
+  };
+  for (let pair = 0; pair < BRANCH_PAIRS && failure === null; pair++) {
+    const seed = randomInt(1, 2 ** 31);
+    seeds.push(seed);
+    const env = { ...ctx.evalEnv, AUTOEXP_SEED: String(seed) };
+    // Drawn apart from the seed the eval sees, so it cannot work out which side it is.
+    if (randomInt(2) === 0) {
+      await runPoint(pair, env);
+      if (failure === null) {
+        const broken = await runIncumbent(pair, env);
+        if (broken) return broken;
+      }
+    } else {
+      const broken = await runIncumbent(pair, env);
+      if (broken) return broken;
+      await runPoint(pair, env);
+    }
+  }
+  const beside = { point: point.iteration, incumbent: inc.iteration };
+  const on = (n: number) =>
+    ctx.workers > 1
+      ? { runs_on: Array.from({ length: n }, () => ({ worker: slot.id, device: slot.device })) }
+      : {};
+  const now = new Date().toISOString();
+  const pointLine: RemeasureEntry = {
+    type: "remeasure",
+    iteration: point.iteration,
+    after: lastIteration,
+    reason: "branch",
+    reset: false,
+    samples: collectSamples(pointRuns),
+    ...on(pointRuns.length),
+    eval_seconds: round(pointSeconds),
+    timestamp: now,
+    seeds: seeds.slice(0, pointRuns.length),
+    beside,
+    ...(failure ? { note: failure } : {}),
+  };
+  const incLine: RemeasureEntry = {
+    type: "remeasure",
+    iteration: inc.iteration,
+    after: lastIteration,
+    reason: "branch",
+    reset: false,
+    samples: collectSamples(incRuns),
+    ...on(incRuns.length),
+    eval_seconds: round(incSeconds),
+    timestamp: now,
+    seeds: seeds.slice(0, incRuns.length),
+    beside,
+  };
+  await store.append(incRuns.length > 0 ? [pointLine, incLine] : [pointLine]);
+  await ctx.checkpoint();
+  const measured = pairedBeside(
+    { remeasures: store.log!.remeasures, metric: ctx.metric },
+    inc.iteration,
+  ).get(point.iteration);
+  const sign = ctx.goal === "maximize" ? 1 : -1;
+  const gap = measured?.pairs
+    ? `${Number(measured.gap.toPrecision(3))} (${sign * measured.gap >= 0 ? "better" : "worse"})`
+    : null;
+  ctx.emit({
+    type: "remeasure",
+    reason: "branch",
+    runs: incRuns.length,
+    score: incumbentState(store.log!)!.score,
+    note: `branch point #${point.iteration} measured beside it${measured?.pairs ? ` in ${measured.pairs} pair(s): ${gap}` : ""}${failure ? `; ${failure}` : ""}`,
+  });
+  return null;
+}
