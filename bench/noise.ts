@@ -12,6 +12,7 @@
  * Usage: node bench/noise.ts [--zero 200] [--effect 100] [--worse 30] [--noise gaussian|t3|both]
  *        [--drift 0.02]   (drift: the eval's score creeps up by this many sd per eval)
  *        [--workers 4 [--offset 1.5] [--pooled]] [--before] [--screen 0]
+ *        (KEEP=1 keeps each night's repository and prints where; DEBUG=1 prints every row)
  *
  * --screen V adds a column with decide.screen_sd fixed at V run sds (0: min_delta's, the screen before
  * `screen: auto`). --before adds a column with decide.paired: false (the rule before pairs: the candidate against
@@ -93,6 +94,8 @@ interface Outcome {
   remeasureEvals: number;
   candidates: number;
   curseAtKeep: number[];
+  /** The screen's z of each no-op change: centred on 0 when the runs screened against are fair. */
+  zeroZ: number[];
   finalGap: number;
   finalTruth: number;
   seconds: number;
@@ -163,7 +166,8 @@ async function runOne(
       maxBuffer: 1 << 28,
     }),
   );
-  rmSync(dir, { recursive: true, force: true });
+  if (process.env.KEEP) console.log(`kept the night in ${dir}`);
+  else rmSync(dir, { recursive: true, force: true });
   const out: Outcome = {
     label,
     zero: { n: 0, kept: 0 },
@@ -173,6 +177,7 @@ async function runOne(
     remeasureEvals: log.remeasures.reduce((s, m) => s + (m.samples.score?.length ?? 0), 0),
     candidates: 0,
     curseAtKeep: [],
+    zeroZ: [],
     finalGap: 0,
     finalTruth: 0,
     seconds,
@@ -227,6 +232,7 @@ async function runOne(
     bucket.n++;
     bucket.kept += kept;
     if (effect < 0) out.worse.evals += evals;
+    if (effect === 0 && r.screen) out.zeroZ.push(r.screen.z);
     if (kept) out.curseAtKeep.push(avg(free(r)) - truthOf(r.description));
   }
   const inc = incumbentState(log)!;
@@ -255,6 +261,10 @@ function report(outs: Outcome[]) {
     [
       "curse at keep, offsets out (sd)",
       (o) => `${avg(o.curseAtKeep).toFixed(2)} mean over ${o.curseAtKeep.length} keeps`,
+    ],
+    [
+      "screen z of no-op changes (mean)",
+      (o) => (o.zeroZ.length ? `${avg(o.zeroZ).toFixed(2)} over ${o.zeroZ.length}` : "-"),
     ],
     ["final best - true, offsets out", (o) => o.finalGap.toFixed(2)],
     ["final true value reached", (o) => o.finalTruth.toFixed(1)],
@@ -296,6 +306,7 @@ function pool(outs: Outcome[]): Outcome {
     remeasureEvals: sum((o) => o.remeasureEvals),
     candidates: sum((o) => o.candidates),
     curseAtKeep: outs.flatMap((o) => o.curseAtKeep),
+    zeroZ: outs.flatMap((o) => o.zeroZ),
     finalGap: sum((o) => o.finalGap) / outs.length,
     finalTruth: sum((o) => o.finalTruth) / outs.length,
     seconds: sum((o) => o.seconds),
@@ -336,7 +347,7 @@ function columns(): { label: string; decide: Record<string, unknown>; workers: n
       ? [
           {
             label: `paired, screen ${args.screen}, ${n}`,
-            decide: { compare_within: "worker", screen: Number(args.screen) },
+            decide: { compare_within: "worker", screen_sd: Number(args.screen) },
             workers,
           },
         ]

@@ -23,6 +23,8 @@ interface Seen {
   remeasured: number;
   current: Map<number, MutableSamples>;
   retired: MutableSamples[];
+  /** Kept in pairs, no re-measure yet: their samples are still the runs they were kept on. */
+  chosen: Set<number>;
 }
 const SEEN = new WeakMap<readonly unknown[], Seen>();
 
@@ -47,16 +49,19 @@ export function ledgerSamples(log: Pick<ParsedLog, "results" | "remeasures">): L
       remeasured: 0,
       current: new Map(),
       retired: [],
+      chosen: new Set(),
     };
     SEEN.set(log.results, seen);
   }
-  const { current, retired } = seen;
+  const { current, retired, chosen } = seen;
   for (const r of log.results.slice(seen.results)) {
-    if (r.samples && Object.keys(r.samples).length > 0) current.set(r.iteration, ownSamples(r));
+    if (!r.samples || Object.keys(r.samples).length === 0) continue;
+    current.set(r.iteration, ownSamples(r));
+    if (keptInPairs(r)) chosen.add(r.iteration);
   }
   for (const m of log.remeasures.slice(seen.remeasured)) {
     const cur = current.get(m.iteration);
-    if (m.reset || !cur) {
+    if (m.reset || !cur || chosen.delete(m.iteration)) {
       if (cur) retired.push(cur);
       current.set(m.iteration, clone(m.samples));
       continue;
@@ -68,6 +73,30 @@ export function ledgerSamples(log: Pick<ParsedLog, "results" | "remeasures">): L
   seen.results = log.results.length;
   seen.remeasured = log.remeasures.length;
   return { current, groups: [...retired, ...current.values()] };
+}
+
+/**
+ * Runs made of code kept in pairs right after its keep, outside the decision (engine/
+ * evaluate-paired.ts, recorded as its "after-keep" re-measure). The runs it was kept on were
+ * chosen by the stopping rule: a keep comes when they happen to look good, so their mean stands
+ * above the code's truth (0.7 run sds on bench/noise). Kept code is scored, and later candidates
+ * are screened against it, on its runs made after the keep: this one, the incumbent's side of
+ * later pairs, re-measures. One run, because the screen's first runs need a fair reference at
+ * once, and the pairs that follow add more at no extra cost.
+ */
+export const AFTER_KEEP_RUNS = 1;
+
+/**
+ * Kept in pairs (a screened first run or paired evidence): until its first re-measure line its
+ * samples are the runs it was kept on; from that line on, only the runs made after its keep
+ * (AFTER_KEEP_RUNS).
+ */
+export function keptInPairs(r: ResultEntry): boolean {
+  return (
+    KEPT.has(r.status) &&
+    r.score !== null &&
+    (r.screen !== undefined || r.evidence?.paired === true)
+  );
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { ParsedLog } from "../ledger/log-jsonl.ts";
+import { keptInPairs } from "./ledger-state.ts";
 import type { Samples } from "./policy.ts";
 import { type CompareWithin, mergeStrata, type StrataSamples, splitByStratum } from "./strata.ts";
 
@@ -21,6 +22,8 @@ interface Seen {
   remeasured: number;
   current: Map<number, StrataSamples>;
   retired: Samples[];
+  /** Kept in pairs, no re-measure yet (ledger-state.ts, keptInPairs). */
+  chosen: Set<number>;
 }
 const SEEN = new WeakMap<readonly unknown[], Seen>();
 
@@ -45,19 +48,23 @@ export function ledgerStrata(log: Log, within: CompareWithin): LedgerStrata {
       remeasured: 0,
       current: new Map(),
       retired: [],
+      chosen: new Set(),
     };
     SEEN.set(log.results, seen);
   }
-  const { current, retired } = seen;
+  const { current, retired, chosen } = seen;
   for (const r of log.results.slice(seen.results)) {
-    if (r.samples && Object.keys(r.samples).length > 0)
-      current.set(r.iteration, splitByStratum(r.samples, r.runs_on, within));
+    if (!r.samples || Object.keys(r.samples).length === 0) continue;
+    current.set(r.iteration, splitByStratum(r.samples, r.runs_on, within));
+    if (keptInPairs(r)) chosen.add(r.iteration);
   }
   for (const m of log.remeasures.slice(seen.remeasured)) {
     const cur = current.get(m.iteration);
     const fresh = splitByStratum(m.samples, m.runs_on, within);
-    if (m.reset && cur) retired.push(...Object.values(cur));
-    current.set(m.iteration, m.reset || !cur ? fresh : mergeStrata(cur, fresh));
+    // Kept in pairs: the runs made after its keep replace those it was kept on.
+    const replace = m.reset || chosen.delete(m.iteration);
+    if (replace && cur) retired.push(...Object.values(cur));
+    current.set(m.iteration, replace || !cur ? fresh : mergeStrata(cur, fresh));
   }
   seen.results = log.results.length;
   seen.remeasured = log.remeasures.length;

@@ -33,8 +33,8 @@ export function remeasurePlan(
       : log.remeasures
           .filter((m) => m.iteration === inc.iteration)
           .reduce((n, m) => n + (m.samples[metric]?.length ?? 0), 0);
-  // Measured in pairs, the kept candidate's own pairs are what its successors' pairs stand beside:
-  // no top-up (a screen against its flattering runs only costs a little power, never a keep).
+  // Measured in pairs, kept code runs once more right after its keep (evaluate-paired.ts,
+  // AFTER_KEEP_RUNS), and its successors' pairs add more: no top-up.
   const topUp = pairedDecisions(decide, log, metric)
     ? 0
     : Math.max(0, decide.baseline_runs - fresh);

@@ -5,7 +5,7 @@ import { evidence } from "../decide/evidence.ts";
 import { fmt } from "../decide/fmt.ts";
 import { type Judgement, judge } from "../decide/judge.ts";
 import type { PairedDesign } from "../decide/judgement.ts";
-import { withMinDeltas, withWeightedScore } from "../decide/ledger-state.ts";
+import { AFTER_KEEP_RUNS, withMinDeltas, withWeightedScore } from "../decide/ledger-state.ts";
 import { type Noise, UNKNOWN_NOISE } from "../decide/noise.ts";
 import { pairNoise } from "../decide/pair-noise.ts";
 import type { Policy, Samples } from "../decide/policy.ts";
@@ -228,6 +228,28 @@ export async function evaluatePaired(
       };
   }
   const hasGuards = Object.keys(policy.guards).length > 0;
+  // Kept: run once more, outside the decision. The runs it was kept on were chosen by the
+  // stopping rule for looking good; this one was not, and it is the code's first run as the
+  // incumbent (ledger-state.ts, AFTER_KEEP_RUNS). A run that fails now ends it as any failed run.
+  let afterKeep: Verdict["afterKeep"];
+  if (judgement.final && judgement.status === "keep") {
+    const before = runs;
+    const after: Record<string, number[]> = {};
+    let seconds = 0;
+    for (let k = 0; k < AFTER_KEEP_RUNS; k++) {
+      const outcome = await runCandidate(randomInt(1, 2 ** 31));
+      const failed = failedRun(outcome);
+      if (failed) return failed;
+      seconds += outcome.durationMs / 1000;
+      addSamples(after, withWeightedScore(outcome.metrics, config, baselineMeans));
+    }
+    evalSeconds -= seconds;
+    afterKeep = {
+      samples: after,
+      runsOn: Array.from({ length: runs - before }, () => here),
+      evalSeconds: round(seconds),
+    };
+  }
   return judged(judgement, {
     judgedAgainst: parent.iteration,
     score,
@@ -242,8 +264,11 @@ export async function evaluatePaired(
     ...(setup.linesDelta !== undefined ? { linesDelta: setup.linesDelta } : {}),
     ...(printedTwice.size > 0 ? { printedTwice: [...printedTwice] } : {}),
     ...(screen ? { screen: screen.record } : {}),
-    ...(ctx.workers > 1 ? { runsOn: Array.from({ length: runs }, () => here) } : {}),
+    ...(ctx.workers > 1
+      ? { runsOn: Array.from({ length: runs - (afterKeep?.runsOn.length ?? 0) }, () => here) }
+      : {}),
     ...concurrent(),
+    ...(afterKeep ? { afterKeep } : {}),
   });
 }
 

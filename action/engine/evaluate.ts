@@ -226,10 +226,9 @@ export async function decide(
  * What a candidate's first run is screened against: every current run of the incumbent (with
  * strata, on this slot's stratum). Where it has none on this stratum (a keep made on another
  * worker), its runs elsewhere moved by the strata's offsets as the night has measured them;
- * empty (pairs from the first run) when no offset connects them. Screening only against its runs
- * since the keep (not the selected ones it was kept on) was measured and lost: pairs from the
- * first run after every keep cost more runs (3.61 against 2.33 per candidate on bench/noise)
- * for no power.
+ * empty (pairs from the first run) when no offset connects them. Code kept in pairs has only
+ * runs made after its keep (ledger-state.ts, AFTER_KEEP_RUNS): the runs it was kept on were
+ * chosen for looking good, and screening against them discarded good changes.
  */
 function screenAgainst(
   ctx: EngineContext,

@@ -10,7 +10,7 @@ import {
   type ResultEntry,
 } from "../ledger/types.ts";
 import { redactDeep } from "../process/secrets.ts";
-import { gainScale } from "../strategy/create-strategy.ts";
+import { gainScale, type StrategyState } from "../strategy/create-strategy.ts";
 import { branchRemeasure, branchRemeasureDue } from "./branch-remeasure.ts";
 import { CheckoutPool } from "./checkout-pool.ts";
 import { decide, evaluate } from "./evaluate.ts";
@@ -23,7 +23,7 @@ import type { Steps } from "./scheduler.ts";
 import { screen } from "./screen.ts";
 import type { Tampering } from "./seal.ts";
 import type { Slot } from "./slot.ts";
-import { concurrentEntry, type StrataView, strataView } from "./strata-view.ts";
+import { afterKeepEntry, concurrentEntry, type StrataView, strataView } from "./strata-view.ts";
 
 /**
  * The experiment's steps over autoexp's record store, slots and agent checkouts, for either
@@ -60,8 +60,8 @@ export function experimentSteps(
   // strategy sees those still in flight, so what it picks follows the order of experiments.
   // A revisit in flight is not among them: the strategy is told of it as `revisiting`.
   const placed = new Map<number, number | null | "revisit">();
-  const place = (iteration: number, parent: IncumbentState): Candidate["branch"] => {
-    if (!ctx.strategy) return undefined;
+  // What the strategy reads to place candidate `iteration` against `parent`.
+  const strategyState = (iteration: number, parent: IncumbentState): StrategyState => {
     const log = ctx.store.log!;
     const pending: (number | null)[] = [];
     for (let i = log.results.length; i < iteration; i++) {
@@ -69,8 +69,7 @@ export function experimentSteps(
       if (on !== "revisit") pending.push(on);
     }
     const recorded = new Set(log.results.flatMap((r) => r.revisit_of ?? []));
-    const taken = revisitsTaken(ctx);
-    const choice = ctx.strategy.pick({
+    return {
       rows: log.results,
       remeasures: log.remeasures,
       metric: ctx.metric,
@@ -78,9 +77,19 @@ export function experimentSteps(
       goal: ctx.goal,
       scale: gainScale(log.config, parent.score),
       pending,
-      revisiting: [...taken].filter((n) => !recorded.has(n)),
-    });
-    if (choice.revisit) taken.add(choice.revisit.iteration);
+      revisiting: [...revisitsTaken(ctx)].filter((n) => !recorded.has(n)),
+    };
+  };
+  // The state the next candidate to begin will be placed with: its branch point is measured first.
+  const nextState = (): StrategyState => {
+    let next = ctx.store.log!.results.length;
+    while (placed.has(next)) next++;
+    return strategyState(next, incumbentState(ctx.store.log!)!);
+  };
+  const place = (iteration: number, parent: IncumbentState): Candidate["branch"] => {
+    if (!ctx.strategy) return undefined;
+    const choice = ctx.strategy.pick(strategyState(iteration, parent));
+    if (choice.revisit) revisitsTaken(ctx).add(choice.revisit.iteration);
     placed.set(iteration, choice.revisit ? "revisit" : (choice.on?.iteration ?? null));
     return choice.on || choice.why ? choice : undefined;
   };
@@ -98,9 +107,11 @@ export function experimentSteps(
         elapsedMs: performance.now() - ctx.startedAt,
         interrupted: ctx.signal?.aborted ?? false,
       }),
-    // The incumbent's own extra runs first, then branch points measured beside it (strategy branch).
-    remeasure: async (slot) => (await remeasure(ctx, slot)) ?? (await branchRemeasure(ctx, slot)),
-    remeasureDue: () => remeasureDue(ctx) || branchRemeasureDue(ctx),
+    // The incumbent's own extra runs first, then the branch point the next proposal would start
+    // from, measured beside it (strategy branch).
+    remeasure: async (slot) =>
+      (await remeasure(ctx, slot)) ?? (await branchRemeasure(ctx, slot, nextState)),
+    remeasureDue: () => remeasureDue(ctx) || branchRemeasureDue(ctx, nextState),
     begin: (pending = 0) => {
       const log = ctx.store.log!;
       const iteration = log.results.at(-1)!.iteration + 1 + pending;
@@ -268,11 +279,16 @@ async function record(
   const switched = revisitOf === undefined ? branchSwitch(ctx, candidate, on, incumbent) : null;
   // What the agent said goes into commit messages, the ledger and the output: never a key.
   const safe = redactDeep(row, ctx.redact);
-  await ctx.store.append([...(beside ? [beside] : []), ...(switched ? [switched] : []), safe], {
-    ...(candidate.notes !== undefined ? { notes: candidate.notes } : {}),
-    beforeWrite: (path, data) => ctx.faults.tornWrite(iteration, path, data),
-    afterJournal: () => ctx.faults.at("after-ledger", iteration),
-  });
+  // Kept in pairs: its run made after the decision, its first as the incumbent.
+  const after = afterKeepEntry(iteration, safe.status, verdict.afterKeep);
+  await ctx.store.append(
+    [...(beside ? [beside] : []), ...(switched ? [switched] : []), safe, ...(after ? [after] : [])],
+    {
+      ...(candidate.notes !== undefined ? { notes: candidate.notes } : {}),
+      beforeWrite: (path, data) => ctx.faults.tornWrite(iteration, path, data),
+      afterJournal: () => ctx.faults.at("after-ledger", iteration),
+    },
+  );
   ctx.faults.at("after-refs", iteration);
   await pruneLogs(join(ctx.store.stateDir, "logs"), iteration - KEEP_LOGS_OF);
   if (verdict.key && EVALUATED.has(safe.status)) ctx.seen.set(verdict.key, safe);

@@ -2,7 +2,8 @@ import type { IncumbentState } from "../decide/ledger-state.ts";
 import { incumbentStrata, ledgerStrata } from "../decide/ledger-strata.ts";
 import type { Samples } from "../decide/policy.ts";
 import type { CompareWithin, StrataSamples } from "../decide/strata.ts";
-import type { RemeasureEntry } from "../ledger/types.ts";
+import type { VerdictFields } from "../ledger/rows.ts";
+import { KEPT, type RemeasureEntry } from "../ledger/types.ts";
 import type { EngineContext, Verdict } from "./experiment.ts";
 
 /**
@@ -37,6 +38,30 @@ export function strataView(ctx: EngineContext, parent: IncumbentState): StrataVi
  * The ledger line for incumbent runs made beside a candidate (a concurrent baseline), recorded
  * with the candidate's row; null when there were none.
  */
+/**
+ * The re-measure line of code kept in pairs, for its run made after the decision
+ * (Verdict.afterKeep): written right after its row, so it is the kept code's first run as the
+ * incumbent (decide/ledger-state.ts, AFTER_KEEP_RUNS). Null for anything not kept.
+ */
+export function afterKeepEntry(
+  iteration: number,
+  status: VerdictFields["status"],
+  a: VerdictFields["afterKeep"],
+): RemeasureEntry | null {
+  if (!a || a.runsOn.length === 0 || !KEPT.has(status)) return null;
+  return {
+    type: "remeasure",
+    iteration,
+    after: iteration,
+    reason: "after-keep",
+    reset: false,
+    samples: a.samples,
+    runs_on: a.runsOn,
+    eval_seconds: a.evalSeconds,
+    timestamp: new Date().toISOString(),
+  };
+}
+
 export function concurrentEntry(
   parentIteration: number,
   iteration: number,

@@ -42,6 +42,15 @@ export interface VerdictFields {
     paired?: true;
     seeds?: number[];
   };
+  /**
+   * Kept in pairs: its run made after the decision (decide/ledger-state.ts, AFTER_KEEP_RUNS),
+   * recorded as its first re-measure (reason "after-keep").
+   */
+  afterKeep?: {
+    samples: Record<string, number[]>;
+    runsOn: { worker: number; device: string | null }[];
+    evalSeconds: number;
+  };
 }
 
 /** What the agent said and spent, as the row records it. */

@@ -197,8 +197,17 @@ export interface RemeasureEntry {
   /**
    * concurrent: run beside a candidate on a device kind (or worker) it had no runs on yet.
    * branch: a branch point and the incumbent measured in pairs beside each other (`beside`).
+   * after-keep: code kept in pairs, run once more right after its keep, on the slot that decided
+   * it (decide/ledger-state.ts, AFTER_KEEP_RUNS).
    */
-  reason: "top-up" | "schedule" | "drift" | "config-change" | "concurrent" | "branch";
+  reason:
+    | "top-up"
+    | "schedule"
+    | "drift"
+    | "config-change"
+    | "concurrent"
+    | "branch"
+    | "after-keep";
   reset: boolean;
   samples: Record<string, number[]>;
   /** Which worker and device made each sample (with several workers). */

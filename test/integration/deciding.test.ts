@@ -168,6 +168,50 @@ describe("deciding under noise, through the engine", () => {
     expect(log.remeasures.some((m) => m.paired_with !== undefined)).toBe(true);
   });
 
+  it("paired: kept code runs once more after its keep, and is scored on that run, not on the pairs that chose it", async () => {
+    const { repo, config, env } = setup(
+      [
+        [-6, "", "a big real improvement"],
+        [0, "", "no real change"],
+      ],
+      "{ baseline_runs: 4 }",
+    );
+    await runBatch({ repoDir: repo, config, tag: "t", env });
+    const log = ledger(repo);
+    const big = log.results[1]!;
+    expect(big.status).toBe("keep");
+    expect(big.evidence!.paired).toBe(true);
+    // The ledger's next line after the kept row is its run after the keep: one run of its code.
+    const lines = git(repo, "show", "autoexp/t:.autoexp/t/log.jsonl")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { type: string; iteration?: number; reason?: string });
+    const at = lines.findIndex((l) => l.type === "result" && l.iteration === big.iteration);
+    expect(lines[at + 1]).toMatchObject({
+      type: "remeasure",
+      iteration: big.iteration,
+      reason: "after-keep",
+    });
+    const after = log.remeasures.find((m) => m.reason === "after-keep")!;
+    expect(after.samples.loss).toHaveLength(1);
+    expect(after.eval_seconds).toBeGreaterThan(0);
+    // It measured the kept code (truth 4: the eval's noise is at most 1.4).
+    expect(Math.abs(after.samples.loss![0]! - 4)).toBeLessThan(1.5);
+    // The runs it was kept on are not its score: the runs after its keep are (this one and the
+    // incumbent's side of the next candidate's pairs).
+    const inc = incumbentState(log)!;
+    expect(inc.iteration).toBe(big.iteration);
+    const later = log.remeasures
+      .filter((m) => m.iteration === big.iteration)
+      .flatMap((m) => m.samples.loss!);
+    expect(later[0]).toBe(after.samples.loss![0]);
+    expect(inc.samples.loss).toEqual(later);
+    expect(inc.score).toBeCloseTo(mean(later), 10);
+    // Every surface reads the same score: results.tsv's kept row is it.
+    const tsv = parseResultsTsv(git(repo, "show", "autoexp/t:.autoexp/t/results.tsv"));
+    expect(tsv.rows[1]!.values.loss).toBeCloseTo(inc.score, 5);
+  });
+
   it("keeps a shorter candidate that is equal within noise as a simplification", async () => {
     const { repo, config, env } = setup(
       [[0, "", "remove a line"]],

@@ -152,7 +152,14 @@ describe("honest comparisons in parallel: workers whose devices differ", () => {
     expect(kept.evidence!.paired).toBe(true);
     // The kept delta is the paired difference (about +2), not a cross-device 30 sd.
     expect(Math.abs(kept.delta! - 2)).toBeLessThan(0.5);
-    // No concurrent baseline was needed: nothing but pairs measured the incumbent.
-    expect(log.remeasures.every((m) => m.paired_with !== undefined)).toBe(true);
+    // No concurrent baseline was needed: nothing but pairs measured the incumbent, and the kept
+    // code's one run after its keep, on the worker that decided it.
+    expect(log.remeasures.filter((m) => m.paired_with === undefined).map((m) => m.reason)).toEqual([
+      "after-keep",
+    ]);
+    const after = log.remeasures.find((m) => m.reason === "after-keep")!;
+    expect(after.iteration).toBe(kept.iteration);
+    expect(after.runs_on).toHaveLength(1);
+    expect(kept.runs_on!.map((o) => o.worker)).toContain(after.runs_on![0]!.worker);
   }, 240_000);
 });

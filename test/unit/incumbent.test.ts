@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { incumbentState, ledgerSamples } from "../../action/decide/ledger-state.ts";
+import { ledgerStrata } from "../../action/decide/ledger-strata.ts";
 import type { ResultEntry, Status } from "../../action/ledger/types.ts";
 
 const row = (iteration: number, status: Status, score: number | null = 10 - iteration) =>
@@ -72,5 +73,56 @@ describe("a screened first run (paired measurement's screen) is not an estimate 
     };
     expect(ledgerSamples(log).current.get(1)!.loss).toEqual([4.0]);
     expect(ledgerSamples(log).current.get(2)!.loss).toEqual([2]);
+  });
+});
+
+describe("code kept in pairs is scored on the runs made after its keep", () => {
+  const keptInPairs = (iteration: number, loss: number[]) =>
+    ({
+      ...row(iteration, "keep", loss.reduce((a, b) => a + b, 0) / loss.length),
+      samples: { loss },
+      evidence: { paired: true },
+      runs_on: loss.map(() => ({ worker: 0, device: null })),
+    }) as unknown as ResultEntry;
+  const remeasure = (iteration: number, loss: number[], reason = "after-keep") =>
+    ({
+      type: "remeasure",
+      iteration,
+      after: iteration,
+      reason,
+      reset: false,
+      samples: { loss },
+      runs_on: loss.map(() => ({ worker: 0, device: null })),
+      eval_seconds: 1,
+      timestamp: "",
+    }) as never;
+
+  it("uses the runs it was kept on only until its first re-measure, then the re-measures alone", () => {
+    // Kept on pairs that happened to look good (2.0, 2.2); its run after the keep said 3.0.
+    const results = [row(0, "baseline", 5), keptInPairs(1, [2.0, 2.2])];
+    const remeasures: never[] = [];
+    const log = { results, remeasures, config: { metric: "loss" } as never };
+    expect(incumbentState(log)!.score).toBeCloseTo(2.1);
+    remeasures.push(remeasure(1, [3.0]));
+    expect(incumbentState(log)!.samples.loss).toEqual([3.0]);
+    expect(incumbentState(log)!.score).toBeCloseTo(3.0);
+    // Later runs (the incumbent's side of the next pairs) add to it.
+    remeasures.push(remeasure(1, [2.8, 2.9], "concurrent"));
+    expect(incumbentState(log)!.samples.loss).toEqual([3.0, 2.8, 2.9]);
+    // The runs it was kept on stay a group of one program's runs, for the noise.
+    expect(ledgerSamples(log).groups).toContainEqual({ loss: [2.0, 2.2] });
+    // Per stratum, the same.
+    const strata = ledgerStrata(log, "worker").current.get(1)!;
+    expect(Object.values(strata).flatMap((s) => s.loss ?? [])).toEqual([3.0, 2.8, 2.9]);
+  });
+
+  it("leaves code kept unpaired (its runs against the incumbent's earlier ones) as it was", () => {
+    const results = [row(0, "baseline", 5), row(1, "keep", 2)];
+    const log = {
+      results,
+      remeasures: [remeasure(1, [3.0], "top-up")],
+      config: { metric: "loss" } as never,
+    };
+    expect(incumbentState(log)!.samples.loss).toEqual([2, 3.0]);
   });
 });
