@@ -3,64 +3,56 @@ import type { Stop } from "../decide/budget.ts";
 import { incumbentState, withWeightedScore } from "../decide/ledger-state.ts";
 import { isSequential } from "../decide/remeasure-plan.ts";
 import { collectSamples } from "../decide/samples.ts";
-import type { BranchPointEntry, RemeasureEntry } from "../ledger/types.ts";
+import type { RemeasureEntry } from "../ledger/types.ts";
 import { pairedBeside } from "../strategy/branch-points.ts";
-import { gainScale } from "../strategy/create-strategy.ts";
+import type { BranchMeasure, StrategyState } from "../strategy/strategy.ts";
 import { incumbentRun } from "./evaluate-paired.ts";
 import type { EngineContext } from "./experiment.ts";
 import { round } from "./propose.ts";
 import type { Slot } from "./slot.ts";
 
-/** Pairs a branch point is measured in beside the incumbent. */
-export const BRANCH_PAIRS = 2;
-
 /**
- * The branch points the strategy would offer next whose gap to the incumbent was not measured
- * beside it (Strategy.toMeasure): none under `climb`, and none for an eval whose runs agree (no
- * noise: a recorded score is exact) or that confirms nothing (max_runs 1). Read from the ledger
- * alone, so what is measured does not depend on timing, and a resumed batch measures what the
- * interrupted one had not recorded.
+ * The branch point the next pick would propose on, to be measured beside the incumbent first
+ * (Strategy.toMeasure, given the state that pick reads): none under `climb`, and none for an eval
+ * whose runs agree (no noise: a recorded score is exact) or that confirms nothing (max_runs 1).
+ * Read from the ledger and the choices in flight alone, so what is measured does not depend on
+ * timing, and a resumed batch measures what the interrupted one had not recorded.
  */
-function pointsDue(ctx: EngineContext): BranchPointEntry[] {
+function due(ctx: EngineContext, next: () => StrategyState): BranchMeasure | null {
   const log = ctx.store.log!;
-  if (!ctx.strategy?.toMeasure || !isSequential(log, ctx.metric, ctx.policy.maxRuns)) return [];
-  const inc = incumbentState(log)!;
-  return ctx.strategy.toMeasure({
-    rows: log.results,
-    remeasures: log.remeasures,
-    metric: ctx.metric,
-    incumbent: { iteration: inc.iteration, score: inc.score },
-    goal: ctx.goal,
-    scale: gainScale(log.config, inc.score),
-    pending: [],
-  });
+  if (!ctx.strategy?.toMeasure || !isSequential(log, ctx.metric, ctx.policy.maxRuns)) return null;
+  return ctx.strategy.toMeasure(next());
 }
 
-/** Whether branch points are due to be measured beside the incumbent now. */
-export function branchRemeasureDue(ctx: EngineContext): boolean {
-  return pointsDue(ctx).length > 0;
+/** Whether the branch point the next proposal would start from is due to be measured now. */
+export function branchRemeasureDue(ctx: EngineContext, next: () => StrategyState): boolean {
+  return due(ctx, next) !== null;
 }
 
 /**
- * Measures each branch point due (pointsDue) beside the incumbent, on this slot, until none is:
- * BRANCH_PAIRS pairs each, both sides of a pair with one AUTOEXP_SEED, the order within a pair
- * drawn apart from that seed; through the same blind run path as any run (an eval cannot tell a
- * point's run from the incumbent's or a candidate's). Both sides are recorded as re-measure lines
- * (reason `branch`, `beside`), appended together; branchPoints then gives the point its paired
- * gap. A point measured may let another into the offered set: it is measured next (the strategy
- * bounds how many, MEASURE_PER_INCUMBENT). A point whose code fails now is recorded without
- * samples and no longer offered; an incumbent that fails makes the eval unreliable: a `broken`
- * stop, as in any re-measure.
+ * Measures the branch point the next proposal would start from (due) beside the incumbent, on
+ * this slot, then asks again, until the pick lands on a point with a paired gap (or the
+ * incumbent, a revisit, or the strategy's bound): a point measured may lose its place to another
+ * arm, measured next. Its pairs: both sides of a pair with one AUTOEXP_SEED, the order within a
+ * pair drawn apart from that seed; through the same blind run path as any run (an eval cannot tell
+ * a point's run from the incumbent's or a candidate's). Both sides are recorded as re-measure
+ * lines (reason `branch`, `beside`), appended together; branchPoints then gives the point its
+ * paired gap. A point whose code fails now is recorded without samples and no longer offered; an
+ * incumbent that fails makes the eval unreliable: a `broken` stop, as in any re-measure.
+ * `next`: the state the next proposal's pick will read.
  */
-export async function branchRemeasure(ctx: EngineContext, slot: Slot): Promise<Stop | null> {
+export async function branchRemeasure(
+  ctx: EngineContext,
+  slot: Slot,
+  next: () => StrategyState,
+): Promise<Stop | null> {
   const done = new Set<number>();
-  for (let due = pointsDue(ctx); due.length > 0; due = pointsDue(ctx)) {
-    const point = due[0]!;
+  for (let m = due(ctx, next); m !== null; m = due(ctx, next)) {
     // Recorded beside this incumbent, so never due again: a strategy that says so is wrong.
-    if (done.has(point.iteration))
-      throw new Error(`branch point #${point.iteration} is due again after it was measured`);
-    done.add(point.iteration);
-    const stop = await measureBeside(ctx, slot, point);
+    if (done.has(m.point.iteration))
+      throw new Error(`branch point #${m.point.iteration} is due again after it was measured`);
+    done.add(m.point.iteration);
+    const stop = await measureBeside(ctx, slot, m);
     if (stop) return stop;
   }
   return null;
@@ -69,7 +61,7 @@ export async function branchRemeasure(ctx: EngineContext, slot: Slot): Promise<S
 async function measureBeside(
   ctx: EngineContext,
   slot: Slot,
-  point: BranchPointEntry,
+  { point, pairs }: BranchMeasure,
 ): Promise<Stop | null> {
   const { config, store } = ctx;
   const log = store.log!;
@@ -113,7 +105,7 @@ async function measureBeside(
     incRuns.push(measured.metrics);
     return null;
   };
-  for (let pair = 0; pair < BRANCH_PAIRS && failure === null; pair++) {
+  for (let pair = 0; pair < pairs && failure === null; pair++) {
     const seed = randomInt(1, 2 ** 31);
     seeds.push(seed);
     const env = { ...ctx.evalEnv, AUTOEXP_SEED: String(seed) };

@@ -58,12 +58,19 @@ export interface Strategy {
   readonly revisits?: boolean;
   pick(state: StrategyState): BranchChoice;
   /**
-   * The branch points the next pick would offer whose gap to the incumbent was not measured
-   * beside it: the engine measures each in pairs beside the incumbent (engine/branch-remeasure.ts)
-   * before the next proposal begins, so that points are ranked and chosen on fresh, paired
-   * runs, not on their recorded scores. `pending` is not read. Absent: none (`climb`).
+   * The branch point the next pick would propose on, when its gap to the incumbent was not
+   * measured beside it: the engine measures it in `pairs` pairs beside the incumbent
+   * (engine/branch-remeasure.ts) before that proposal begins, then asks again (the point may lose
+   * its place once measured). Read with the state the next pick reads (`pending` included).
+   * Null: nothing to measure. Absent: never (`climb`).
    */
-  toMeasure?(state: StrategyState): BranchPointEntry[];
+  toMeasure?(state: StrategyState): BranchMeasure | null;
+}
+
+/** A branch point to measure beside the incumbent before it is proposed on, and in how many pairs. */
+export interface BranchMeasure {
+  point: BranchPointEntry;
+  pairs: number;
 }
 
 /** The incumbent: what `climb` always picks. */

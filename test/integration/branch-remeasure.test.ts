@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { parseConfigText } from "../../action/config/parse-config-text.ts";
 import { runBatch } from "../../action/engine/run-batch.ts";
 import { type ParsedLog, parseLog } from "../../action/ledger/log-jsonl.ts";
+import { REMEASURE_PAIRS } from "../../action/strategy/branch.ts";
 import { branchPoints } from "../../action/strategy/branch-points.ts";
 import { git, makeRepo, tempDir, writeFiles } from "../helpers/repo.ts";
 
@@ -55,8 +56,8 @@ const ledger = (repo: string): ParsedLog =>
   parseLog(git(repo, "show", "autoexp/t:.autoexp/t/log.jsonl"));
 
 describe("strategy branch: branch points measured beside the incumbent, in pairs", () => {
-  it("re-measures the offered points in pairs after the stall and branches on the truly best, not the lucky one; a resume measures what was not", async () => {
-    const { repo, config, env } = setup("strategy: { use: branch, stall: 3, points: 2 }");
+  it("after the stall measures the picked point in pairs beside the incumbent, then picks again: the lucky points lose to the truly best; a resume measures what was not", async () => {
+    const { repo, config, env } = setup("strategy: { use: branch, stall: 3, points: 3 }");
     // Five experiments, then the batch ends: the stall is reached but nothing is measured yet.
     await runBatch({ repoDir: repo, config, tag: "t", env, experiments: 5 });
     let log = ledger(repo);
@@ -72,27 +73,30 @@ describe("strategy branch: branch points measured beside the incumbent, in pairs
     // On their recorded scores, the baseline and #1 (both 0.5 fast) lead R, the true near-miss.
     const incumbent = { iteration: 2, score: 0 };
     incumbent.score = log.results[2]!.score!;
-    const recorded = branchPoints(log.results, incumbent, "maximize", 2, {
+    const recorded = branchPoints(log.results, incumbent, "maximize", 3, {
       remeasures: log.remeasures,
       metric: "score",
     });
     expect(recorded.map((p) => [p.iteration, p.measured])).toEqual([
       [0, "unpaired"],
       [1, "unpaired"],
+      [3, "paired"],
     ]);
 
-    // The next batch resumes: before its first proposal, both are measured beside #2.
+    // The next batch resumes: before its first proposal, the pick (the baseline) is measured
+    // beside #2; it falls behind #1, picked and measured next; then R, paired already, is picked.
     await runBatch({ repoDir: repo, config, tag: "t", env, experiments: 1 });
     log = ledger(repo);
     const lines = log.remeasures.filter((m) => m.beside);
+    const pairs = REMEASURE_PAIRS;
     expect(lines.map((m) => [m.iteration, m.beside, m.reason, m.samples.score?.length])).toEqual([
-      [0, { point: 0, incumbent: 2 }, "branch", 2],
-      [2, { point: 0, incumbent: 2 }, "branch", 2],
-      [1, { point: 1, incumbent: 2 }, "branch", 2],
-      [2, { point: 1, incumbent: 2 }, "branch", 2],
+      [0, { point: 0, incumbent: 2 }, "branch", pairs],
+      [2, { point: 0, incumbent: 2 }, "branch", pairs],
+      [1, { point: 1, incumbent: 2 }, "branch", pairs],
+      [2, { point: 1, incumbent: 2 }, "branch", pairs],
     ]);
     // Both sides of each pair ran with one seed; each side's runs took eval time.
-    expect(lines[0]!.seeds).toHaveLength(2);
+    expect(lines[0]!.seeds).toHaveLength(pairs);
     expect(lines[1]!.seeds).toEqual(lines[0]!.seeds);
     expect(lines[3]!.seeds).toEqual(lines[2]!.seeds);
     expect(lines[2]!.seeds).not.toEqual(lines[0]!.seeds);
@@ -101,15 +105,18 @@ describe("strategy branch: branch points measured beside the incumbent, in pairs
       expect(m.eval_seconds).toBeGreaterThan(0);
     }
     // Beside #2, the baseline is 0.2 worse and #1 0.3: R's own pairs (0.05 worse) rank it first.
+    // R, judged in pairs against #2, had its gap already: it was not measured.
     const branch = log.branches![0]!;
     expect(branch.iteration).toBe(6);
     expect(branch.on).toBe(3);
     expect(branch.points.map((p) => [p.iteration, p.measured, p.pairs])).toEqual([
       [3, "paired", expect.any(Number)],
-      [0, "paired", 2],
+      [0, "paired", pairs],
+      [1, "paired", pairs],
     ]);
     expect(branch.points[0]!.gain).toBeCloseTo(-0.05, 1);
     expect(branch.points[1]!.gain).toBeCloseTo(-0.2, 1);
+    expect(branch.points[2]!.gain).toBeCloseTo(-0.3, 1);
     expect(branch.reason).toMatch(
       /proposing on #3 \(a near-miss, −0\.0\d+ \(worse\) against the incumbent #2, measured beside it in \d pairs?;/,
     );
@@ -130,7 +137,37 @@ describe("strategy branch: branch points measured beside the incumbent, in pairs
     expect(branchAt).toBeGreaterThan(firstBeside + 3);
     // The dashboard counts the points' runs apart from the incumbent's.
     const dashboard = git(repo, "show", "autoexp/t:.autoexp/t/dashboard.md");
-    expect(dashboard).toContain("branch point re-runs: 4");
+    expect(dashboard).toContain(`branch point re-runs: ${2 * pairs}`);
+
+    // R2 (#6) is the incumbent; three far worse proposals on it stall again. Offered beside #6:
+    // the baseline and #1 (lucky records, as before), Q (#2) and R (#3), none with a gap measured
+    // beside #6. The picks: the baseline, #1, then Q (truly 0.2 worse), which stays first once
+    // measured: R, offered under it but never picked, is not measured.
+    await runBatch({ repoDir: repo, config, tag: "t", env, experiments: 4 });
+    log = ledger(repo);
+    expect(log.results.slice(7).map((r) => r.status)).toEqual([
+      "discard",
+      "discard",
+      "discard",
+      "discard",
+    ]);
+    const again = log.remeasures.filter((m) => m.beside?.incumbent === 6);
+    expect(again.map((m) => [m.iteration, m.beside!.point])).toEqual([
+      [0, 0],
+      [6, 0],
+      [1, 1],
+      [6, 1],
+      [2, 2],
+      [6, 2],
+    ]);
+    // (#7 switched back from R's branch to the incumbent's: a branch line with `on: null`.)
+    const second = log.branches!.find((b) => b.incumbent === 6 && b.on !== null)!;
+    expect([second.iteration, second.on]).toEqual([10, 2]);
+    expect(second.points.slice(0, 2).map((p) => [p.iteration, p.measured])).toEqual([
+      [2, "paired"],
+      [3, "unpaired"],
+    ]);
+    expect(second.points[0]!.gain).toBeCloseTo(-0.2, 1);
   }, 120_000);
 
   it("no longer offers a point whose code fails beside the incumbent, and records why", async () => {
@@ -158,7 +195,7 @@ describe("strategy branch: branch points measured beside the incumbent, in pairs
     expect(log.results[6]!.status).toBe("keep");
   }, 120_000);
 
-  it("measures the points before the first proposal on one, with proposals in flight (pipelined)", async () => {
+  it("measures the picked point before the first proposal on it, with proposals in flight (pipelined)", async () => {
     const { repo, config, env } = setup("strategy: { use: branch, stall: 3, points: 2 }", true);
     // Proposals begun before the stall was recorded climb; the ones after it branch.
     await runBatch({ repoDir: repo, config, tag: "t", env, experiments: 9 });
@@ -168,14 +205,16 @@ describe("strategy branch: branch points measured beside the incumbent, in pairs
       .map((l) => JSON.parse(l) as { type: string; beside?: unknown });
     const log = ledger(repo);
     const first = log.branches![0]!;
-    expect(first.points.length).toBeGreaterThan(0);
-    expect(first.points.every((p) => p.measured === "paired")).toBe(true);
-    // Measured beside the incumbent of that line, before it.
+    // The point it proposes on was measured beside the incumbent of that line, before it.
+    const on = first.points.find((p) => p.iteration === first.on)!;
+    expect(on.measured).toBe("paired");
     const measured = log.remeasures.filter((m) => m.beside?.incumbent === first.incumbent);
     expect(measured.length).toBeGreaterThanOrEqual(2);
     expect(raw.findIndex((l) => l.type === "remeasure" && l.beside)).toBeLessThan(
       raw.findIndex((l) => l.type === "branch"),
     );
+    // At most `points` measured beside one incumbent.
+    expect(new Set(measured.map((m) => m.beside!.point)).size).toBeLessThanOrEqual(2);
   }, 120_000);
 
   it("under climb measures no branch point", async () => {

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { RemeasureEntry } from "../../action/ledger/types.ts";
-import { branchStrategy, MEASURE_PER_INCUMBENT } from "../../action/strategy/branch.ts";
+import { branchStrategy, REMEASURE_PAIRS } from "../../action/strategy/branch.ts";
 import { branchPoints, pairedBeside } from "../../action/strategy/branch-points.ts";
 import { climb } from "../../action/strategy/climb.ts";
+import type { Strategy, StrategyState } from "../../action/strategy/strategy.ts";
 import { row } from "../helpers/strategy-rows.ts";
 
 /** The two lines of branch point `point` measured beside incumbent `incumbent`, in pairs. */
@@ -89,7 +90,7 @@ describe("branchPoints with branch points re-measured beside the incumbent", () 
   });
 });
 
-describe("branch strategy: points to measure beside the incumbent", () => {
+describe("branch strategy: the picked point is measured beside the incumbent", () => {
   // Maximize, the baseline #0 the incumbent; five discards judged against it on one run each.
   const plateau = [
     row(0, "baseline", 10, 0),
@@ -107,43 +108,87 @@ describe("branch strategy: points to measure beside the incumbent", () => {
     pending: [],
     metric: "score",
   };
+  const due = (s: Strategy, st: StrategyState) => {
+    const m = s.toMeasure!(st);
+    return m && [m.point.iteration, m.point.measured, m.pairs];
+  };
 
   it("asks for none before the stall, and never under climb", () => {
     const s = branchStrategy({ stall: 6, points: 2 });
-    expect(s.toMeasure!(state)).toEqual([]);
+    expect(s.toMeasure!(state)).toBeNull();
+    expect(s.pick(state).on).toBeNull();
     expect(climb.toMeasure).toBeUndefined();
   });
 
-  it("asks for the offered points without a paired gap; one measured makes room for the next", () => {
+  it("asks only for the point the pick proposes on, in REMEASURE_PAIRS pairs, and again once it lost its place", () => {
     const s = branchStrategy({ stall: 5, points: 2 });
-    expect(s.toMeasure!(state).map((p) => p.iteration)).toEqual([1, 2]);
-    // #1 measured: 0.5 worse beside the incumbent. It drops out; #3 comes in, unmeasured.
-    const one = { ...state, remeasures: beside(1, 0, [9.5, 9.5], [10, 10]) };
-    expect(s.toMeasure!(one).map((p) => p.iteration)).toEqual([2, 3]);
-    // Measured all that were offered, each close: nothing more.
-    const close = {
-      ...state,
-      remeasures: [...beside(1, 0, [9.99, 9.99], [10, 10]), ...beside(2, 0, [9.98], [10])],
-    };
-    expect(s.toMeasure!(close)).toEqual([]);
+    expect(REMEASURE_PAIRS).toBe(2);
+    // #1 and #2 are offered, both unmeasured: only the pick, #1, is asked for.
+    expect(s.pick(state).on?.iteration).toBe(1);
+    expect(due(s, state)).toEqual([1, "unpaired", REMEASURE_PAIRS]);
+    // #1 measured: 0.5 worse beside the incumbent. It drops out, #3 comes in; the pick is #2.
+    const one = { ...state, remeasures: beside(1, 0, [9.5], [10]) };
+    expect(s.pick(one).points!.map((p) => p.iteration)).toEqual([2, 3]);
+    expect(due(s, one)).toEqual([2, "unpaired", REMEASURE_PAIRS]);
+    // #1 measured close instead: it stays first and is picked on its paired gap. #2, offered
+    // but not picked, is not measured.
+    const close = { ...state, remeasures: beside(1, 0, [9.99], [10]) };
+    expect(s.pick(close).on).toMatchObject({ iteration: 1, measured: "paired", pairs: 1 });
+    expect(s.pick(close).points![1]).toMatchObject({ iteration: 2, measured: "unpaired" });
+    expect(s.toMeasure!(close)).toBeNull();
     // A keep ends the stall: nothing to measure until the next one.
     const kept = [...plateau, row(6, "keep", 10.5, 0.5)];
-    expect(
-      s.toMeasure!({ ...state, rows: kept, incumbent: { iteration: 6, score: 10.5 } }),
-    ).toEqual([]);
+    expect(s.toMeasure!({ ...state, rows: kept, incumbent: { iteration: 6, score: 10.5 } })).toBe(
+      null,
+    );
   });
 
-  it("measures at most MEASURE_PER_INCUMBENT x points beside one incumbent", () => {
+  it("a lucky recorded point, once measured, loses the pick to a truly better one", () => {
+    // #1's recorded 9.99 was lucky (0.6 worse beside the incumbent); #2 is truly 0.02 worse.
+    const s = branchStrategy({ stall: 5, points: 2 });
+    const lucky = { ...state, remeasures: beside(1, 0, [9.4], [10]) };
+    expect(due(s, lucky)).toEqual([2, "unpaired", REMEASURE_PAIRS]);
+    const both = { ...lucky, remeasures: [...lucky.remeasures, ...beside(2, 0, [9.98], [10])] };
+    expect(s.toMeasure!(both)).toBeNull();
+    const pick = s.pick(both);
+    expect(pick.on).toMatchObject({ iteration: 2, measured: "paired" });
+    expect(pick.on!.gain).toBeCloseTo(-0.02, 9);
+  });
+
+  it("reads the proposals in flight as the pick does: the next untried point is asked for", () => {
+    const s = branchStrategy({ stall: 5, points: 2 });
+    const inFlight = { ...state, pending: [1] };
+    expect(s.pick(inFlight).on?.iteration).toBe(2);
+    expect(due(s, inFlight)).toEqual([2, "unpaired", REMEASURE_PAIRS]);
+    // The incumbent picked (every point tried and gaining nothing): nothing to measure.
+    const tried = [
+      ...plateau,
+      ...[6, 7, 8, 9, 10, 11].map((n) =>
+        row(n, "discard", 9, -1, { proposed_on: n % 2 === 0 ? 1 : 2 }),
+      ),
+    ];
+    const after = { ...state, rows: tried };
+    expect(s.pick(after).on).toBeNull();
+    expect(s.toMeasure!(after)).toBeNull();
+  });
+
+  it("measures at most `points` points beside one incumbent, and in the pairs it is given", () => {
     const s = branchStrategy({ stall: 5, points: 1 });
-    expect(MEASURE_PER_INCUMBENT).toBe(2);
-    // #1 and #2 measured, each far worse: #3 would come in, but the bound is reached.
-    const two = {
-      ...state,
-      remeasures: [...beside(1, 0, [9], [10]), ...beside(2, 0, [9], [10])],
-    };
-    expect(s.toMeasure!(two)).toEqual([]);
-    const pick = s.pick(two);
-    expect(pick.points!.map((p) => [p.iteration, p.measured])).toEqual([[3, "unpaired"]]);
+    // #1 measured, far worse: #2 comes in as the pick, but the bound is reached.
+    const one = { ...state, remeasures: beside(1, 0, [9], [10]) };
+    expect(s.toMeasure!(one)).toBeNull();
+    expect(s.pick(one).on).toMatchObject({ iteration: 2, measured: "unpaired" });
+    expect(due(branchStrategy({ stall: 5, points: 2 }), one)).toEqual([
+      2,
+      "unpaired",
+      REMEASURE_PAIRS,
+    ]);
+    expect(due(branchStrategy({ stall: 5, points: 1, pairs: 3 }), state)).toEqual([
+      1,
+      "unpaired",
+      3,
+    ]);
+    expect(branchStrategy({ stall: 5, points: 1, pairs: 0 }).toMeasure!(state)).toBeNull();
   });
 
   it("says the gap was measured beside the incumbent, in how many pairs", () => {
