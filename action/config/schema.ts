@@ -222,7 +222,8 @@ export const configSchema = z.strictObject({
   /**
    * How proposals are placed: `climb` (every proposal on the incumbent, the default) or `branch`
    * (after `stall` experiments without a keep, also on up to `points` branch points: earlier
-   * incumbents and the near-misses that came closest, chosen by a bandit). See action/strategy/.
+   * incumbents and the near-misses that came closest, chosen by a bandit; `remeasure`: pairs the
+   * picked point is first measured in beside the incumbent, 0 none). See action/strategy/.
    */
   strategy: z
     .strictObject(
@@ -248,11 +249,20 @@ export const configSchema = z.strictObject({
           )
           .max(20, "strategy.points must be at most 20")
           .default(3),
+        // Off by default: on bench/plateau the re-measure cost more runs than it saved (README).
+        remeasure: z
+          .int({
+            error:
+              "strategy.remeasure must be a whole number of pairs a picked branch point is re-measured in beside the incumbent, e.g. 2 (0: none)",
+          })
+          .min(0, "strategy.remeasure must be at least 0 (0: branch points are not re-measured)")
+          .max(10, "strategy.remeasure must be at most 10 pairs")
+          .default(0),
       },
       {
         error: (issue) =>
           issue.code === "unrecognized_keys"
-            ? `strategy takes only use, stall and points (unknown: ${issue.keys.join(", ")}), e.g. { use: branch, stall: 8, points: 3 }`
+            ? `strategy takes only use, stall, points and remeasure (unknown: ${issue.keys.join(", ")}), e.g. { use: branch, stall: 8, points: 3 }`
             : "strategy must be a mapping, e.g. { use: branch, stall: 8, points: 3 }",
       },
     )

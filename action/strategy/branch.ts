@@ -14,8 +14,8 @@ import {
  * Leave a plateau instead of stopping: once `stall` experiments in a row have not been kept,
  * the agent proposes from up to `points` branch points (branchPoints) as well as from the
  * incumbent, and UCB1 shares the proposals among them by each one's gain per proposal since the
- * last keep (bandit.ts). The point the bandit picks is first measured in `pairs` pairs beside the
- * incumbent when its gap to it was not (toMeasure: the engine runs them before that proposal
+ * last keep (bandit.ts). With `pairs` (strategy.remeasure), the point the bandit picks is first
+ * measured in that many pairs beside the incumbent when its gap to it was not (toMeasure: the engine runs them before that proposal
  * begins), then the pick is made again on that paired gap: a lucky recorded score does not pass
  * for a frontier, and only points about to be proposed on cost runs. A proposal on a point
  * carries that point's code; it is judged against the incumbent and kept only when it beats it. A keep ends the stall: the next proposals climb
@@ -33,10 +33,10 @@ import {
 export function branchStrategy(settings: {
   stall: number;
   points: number;
-  /** Pairs a picked point is measured in beside the incumbent (0: none); REMEASURE_PAIRS. */
+  /** Pairs a picked point is measured in beside the incumbent (strategy.remeasure); absent: 0, none. */
   pairs?: number;
 }): Strategy {
-  const pairs = settings.pairs ?? REMEASURE_PAIRS;
+  const pairs = settings.pairs ?? 0;
   const pick = (state: StrategyState): BranchChoice => {
     const { rows, incumbent, goal, scale } = state;
     const since = sinceLastKeep(rows);
@@ -111,13 +111,6 @@ export function branchStrategy(settings: {
     },
   };
 }
-
-/**
- * Pairs a branch point is measured in beside the incumbent before it is proposed on. Two: on
- * bench/plateau (README, "Strategies"), 12 nights, one pair gave a mean true gain over the levels
- * of 2.13 at 100 runs and 1.64 at 60; two pairs 2.40 and 1.71 (no re-measure: 2.11 and 1.97).
- */
-export const REMEASURE_PAIRS = 2;
 
 /** The rows recorded since the last keep. */
 function sinceLastKeep(rows: StrategyState["rows"]): StrategyState["rows"] {

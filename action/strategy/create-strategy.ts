@@ -9,7 +9,9 @@ export type { BranchChoice, Strategy, StrategyState } from "./strategy.ts";
 /** The strategy the config names (`strategy.use`). */
 export function createStrategy(config: Pick<Config, "strategy">): Strategy {
   const s = config.strategy;
-  return s.use === "branch" ? branchStrategy({ stall: s.stall, points: s.points }) : climb;
+  return s.use === "branch"
+    ? branchStrategy({ stall: s.stall, points: s.points, pairs: s.remeasure })
+    : climb;
 }
 
 /**

@@ -3,7 +3,6 @@ import { describe, expect, it } from "vitest";
 import { parseConfigText } from "../../action/config/parse-config-text.ts";
 import { runBatch } from "../../action/engine/run-batch.ts";
 import { type ParsedLog, parseLog } from "../../action/ledger/log-jsonl.ts";
-import { REMEASURE_PAIRS } from "../../action/strategy/branch.ts";
 import { branchPoints } from "../../action/strategy/branch-points.ts";
 import { git, makeRepo, tempDir, writeFiles } from "../helpers/repo.ts";
 
@@ -57,7 +56,9 @@ const ledger = (repo: string): ParsedLog =>
 
 describe("strategy branch: branch points measured beside the incumbent, in pairs", () => {
   it("after the stall measures the picked point in pairs beside the incumbent, then picks again: the lucky points lose to the truly best; a resume measures what was not", async () => {
-    const { repo, config, env } = setup("strategy: { use: branch, stall: 3, points: 3 }");
+    const { repo, config, env } = setup(
+      "strategy: { use: branch, stall: 3, points: 3, remeasure: 2 }",
+    );
     // Five experiments, then the batch ends: the stall is reached but nothing is measured yet.
     await runBatch({ repoDir: repo, config, tag: "t", env, experiments: 5 });
     let log = ledger(repo);
@@ -88,7 +89,7 @@ describe("strategy branch: branch points measured beside the incumbent, in pairs
     await runBatch({ repoDir: repo, config, tag: "t", env, experiments: 1 });
     log = ledger(repo);
     const lines = log.remeasures.filter((m) => m.beside);
-    const pairs = REMEASURE_PAIRS;
+    const pairs = 2;
     expect(lines.map((m) => [m.iteration, m.beside, m.reason, m.samples.score?.length])).toEqual([
       [0, { point: 0, incumbent: 2 }, "branch", pairs],
       [2, { point: 0, incumbent: 2 }, "branch", pairs],
@@ -172,7 +173,7 @@ describe("strategy branch: branch points measured beside the incumbent, in pairs
 
   it("no longer offers a point whose code fails beside the incumbent, and records why", async () => {
     const { repo, config, env } = setup(
-      "strategy: { use: branch, stall: 3, points: 2 }",
+      "strategy: { use: branch, stall: 3, points: 2, remeasure: 2 }",
       false,
       true,
     );
@@ -196,7 +197,10 @@ describe("strategy branch: branch points measured beside the incumbent, in pairs
   }, 120_000);
 
   it("measures the picked point before the first proposal on it, with proposals in flight (pipelined)", async () => {
-    const { repo, config, env } = setup("strategy: { use: branch, stall: 3, points: 2 }", true);
+    const { repo, config, env } = setup(
+      "strategy: { use: branch, stall: 3, points: 2, remeasure: 2 }",
+      true,
+    );
     // Proposals begun before the stall was recorded climb; the ones after it branch.
     await runBatch({ repoDir: repo, config, tag: "t", env, experiments: 9 });
     const raw = git(repo, "show", "autoexp/t:.autoexp/t/log.jsonl")
@@ -218,7 +222,9 @@ describe("strategy branch: branch points measured beside the incumbent, in pairs
   }, 120_000);
 
   it("under climb measures no branch point", async () => {
-    const { repo, config, env } = setup("strategy: { use: climb, stall: 3, points: 2 }");
+    const { repo, config, env } = setup(
+      "strategy: { use: climb, stall: 3, points: 2, remeasure: 2 }",
+    );
     await runBatch({ repoDir: repo, config, tag: "t", env });
     const log = ledger(repo);
     expect(log.results).toHaveLength(7);

@@ -153,13 +153,13 @@ describe("strategy branch: leaving a plateau", () => {
     expect(first.reason).toContain(
       `no keep in the last 3 experiments (strategy.stall 3): proposing on #${point} (a near-miss, −0.`,
     );
-    // The point proposed on was measured beside the incumbent first; the other only if it was
-    // picked in turn (the first fell below it once measured: noise ranks them).
+    // strategy.remeasure unset (off): no point is re-measured beside the incumbent; each is
+    // ranked on its recorded run (screened out on it: no pairs of its own on record).
     expect(first.points.map((p) => [p.iteration, p.kind, p.measured])).toEqual([
-      [point, "near-miss", "paired"],
-      [other, "near-miss", expect.stringMatching(/^(un)?paired$/)],
+      [point, "near-miss", "unpaired"],
+      [other, "near-miss", "unpaired"],
     ]);
-    expect(log.remeasures.some((m) => m.beside?.point === point)).toBe(true);
+    expect(log.remeasures.filter((m) => m.beside || m.reason === "branch")).toEqual([]);
     expect(first.points[0]!.gain).toBeCloseTo(-0.1, 2);
     const order = branchLog(repo, "t")
       .map((l) =>
@@ -190,7 +190,7 @@ describe("strategy branch: leaving a plateau", () => {
     const dashboard = git(repo, "show", "autoexp/t:.autoexp/t/dashboard.md");
     expect(dashboard).toContain("## Branches (2 switches)");
     expect(dashboard).toMatch(
-      /\| #[12] \(near-miss\) \| −0\.\d+ worse \(measured beside it\) \| 1 \| #4 \|/,
+      /\| #[12] \(near-miss\) \| −0\.\d+ worse \(means at different times\) \| 1 \| #4 \|/,
     );
     // The PR body draws the same tree, each point and keep linked to its commit.
     const pr = renderPr(git(repo, "show", "autoexp/t:.autoexp/t/log.jsonl"), {

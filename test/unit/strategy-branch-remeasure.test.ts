@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { RemeasureEntry } from "../../action/ledger/types.ts";
-import { branchStrategy, REMEASURE_PAIRS } from "../../action/strategy/branch.ts";
+import { branchStrategy } from "../../action/strategy/branch.ts";
 import { branchPoints, pairedBeside } from "../../action/strategy/branch-points.ts";
 import { climb } from "../../action/strategy/climb.ts";
 import type { Strategy, StrategyState } from "../../action/strategy/strategy.ts";
@@ -113,23 +113,26 @@ describe("branch strategy: the picked point is measured beside the incumbent", (
     return m && [m.point.iteration, m.point.measured, m.pairs];
   };
 
-  it("asks for none before the stall, and never under climb", () => {
-    const s = branchStrategy({ stall: 6, points: 2 });
+  it("asks for none before the stall, none unless strategy.remeasure is set, and never under climb", () => {
+    const s = branchStrategy({ stall: 6, points: 2, pairs: 2 });
     expect(s.toMeasure!(state)).toBeNull();
     expect(s.pick(state).on).toBeNull();
     expect(climb.toMeasure).toBeUndefined();
+    // Stalled, the pick unmeasured, but re-measure off (the default): none.
+    expect(branchStrategy({ stall: 5, points: 2 }).toMeasure!(state)).toBeNull();
+    expect(branchStrategy({ stall: 5, points: 2, pairs: 0 }).toMeasure!(state)).toBeNull();
+    expect(branchStrategy({ stall: 5, points: 2 }).pick(state).on?.iteration).toBe(1);
   });
 
-  it("asks only for the point the pick proposes on, in REMEASURE_PAIRS pairs, and again once it lost its place", () => {
-    const s = branchStrategy({ stall: 5, points: 2 });
-    expect(REMEASURE_PAIRS).toBe(2);
+  it("asks only for the point the pick proposes on, in the pairs set, and again once it lost its place", () => {
+    const s = branchStrategy({ stall: 5, points: 2, pairs: 2 });
     // #1 and #2 are offered, both unmeasured: only the pick, #1, is asked for.
     expect(s.pick(state).on?.iteration).toBe(1);
-    expect(due(s, state)).toEqual([1, "unpaired", REMEASURE_PAIRS]);
+    expect(due(s, state)).toEqual([1, "unpaired", 2]);
     // #1 measured: 0.5 worse beside the incumbent. It drops out, #3 comes in; the pick is #2.
     const one = { ...state, remeasures: beside(1, 0, [9.5], [10]) };
     expect(s.pick(one).points!.map((p) => p.iteration)).toEqual([2, 3]);
-    expect(due(s, one)).toEqual([2, "unpaired", REMEASURE_PAIRS]);
+    expect(due(s, one)).toEqual([2, "unpaired", 2]);
     // #1 measured close instead: it stays first and is picked on its paired gap. #2, offered
     // but not picked, is not measured.
     const close = { ...state, remeasures: beside(1, 0, [9.99], [10]) };
@@ -145,9 +148,9 @@ describe("branch strategy: the picked point is measured beside the incumbent", (
 
   it("a lucky recorded point, once measured, loses the pick to a truly better one", () => {
     // #1's recorded 9.99 was lucky (0.6 worse beside the incumbent); #2 is truly 0.02 worse.
-    const s = branchStrategy({ stall: 5, points: 2 });
+    const s = branchStrategy({ stall: 5, points: 2, pairs: 2 });
     const lucky = { ...state, remeasures: beside(1, 0, [9.4], [10]) };
-    expect(due(s, lucky)).toEqual([2, "unpaired", REMEASURE_PAIRS]);
+    expect(due(s, lucky)).toEqual([2, "unpaired", 2]);
     const both = { ...lucky, remeasures: [...lucky.remeasures, ...beside(2, 0, [9.98], [10])] };
     expect(s.toMeasure!(both)).toBeNull();
     const pick = s.pick(both);
@@ -156,10 +159,10 @@ describe("branch strategy: the picked point is measured beside the incumbent", (
   });
 
   it("reads the proposals in flight as the pick does: the next untried point is asked for", () => {
-    const s = branchStrategy({ stall: 5, points: 2 });
+    const s = branchStrategy({ stall: 5, points: 2, pairs: 2 });
     const inFlight = { ...state, pending: [1] };
     expect(s.pick(inFlight).on?.iteration).toBe(2);
-    expect(due(s, inFlight)).toEqual([2, "unpaired", REMEASURE_PAIRS]);
+    expect(due(s, inFlight)).toEqual([2, "unpaired", 2]);
     // The incumbent picked (every point tried and gaining nothing): nothing to measure.
     const tried = [
       ...plateau,
@@ -173,22 +176,17 @@ describe("branch strategy: the picked point is measured beside the incumbent", (
   });
 
   it("measures at most `points` points beside one incumbent, and in the pairs it is given", () => {
-    const s = branchStrategy({ stall: 5, points: 1 });
+    const s = branchStrategy({ stall: 5, points: 1, pairs: 2 });
     // #1 measured, far worse: #2 comes in as the pick, but the bound is reached.
     const one = { ...state, remeasures: beside(1, 0, [9], [10]) };
     expect(s.toMeasure!(one)).toBeNull();
     expect(s.pick(one).on).toMatchObject({ iteration: 2, measured: "unpaired" });
-    expect(due(branchStrategy({ stall: 5, points: 2 }), one)).toEqual([
-      2,
-      "unpaired",
-      REMEASURE_PAIRS,
-    ]);
+    expect(due(branchStrategy({ stall: 5, points: 2, pairs: 2 }), one)).toEqual([2, "unpaired", 2]);
     expect(due(branchStrategy({ stall: 5, points: 1, pairs: 3 }), state)).toEqual([
       1,
       "unpaired",
       3,
     ]);
-    expect(branchStrategy({ stall: 5, points: 1, pairs: 0 }).toMeasure!(state)).toBeNull();
   });
 
   it("says the gap was measured beside the incumbent, in how many pairs", () => {
