@@ -15,11 +15,12 @@ import {
  * the agent proposes from up to `points` branch points (branchPoints) as well as from the
  * incumbent, and UCB1 shares the proposals among them by each one's gain per proposal since the
  * last keep (bandit.ts). With `pairs` (strategy.remeasure), the point the bandit picks is first
- * measured in that many pairs beside the incumbent when its gap to it was not (toMeasure: the engine runs them before that proposal
- * begins), then the pick is made again on that paired gap: a lucky recorded score does not pass
- * for a frontier, and only points about to be proposed on cost runs. A proposal on a point
- * carries that point's code; it is judged against the incumbent and kept only when it beats it. A keep ends the stall: the next proposals climb
- * from the new incumbent.
+ * measured in that many pairs beside the incumbent when its gap to it was not (toMeasure: the
+ * engine runs them before that proposal begins), then the pick is made again on that paired gap:
+ * a lucky recorded score does not pass for a frontier, and only points about to be proposed on
+ * cost runs. A proposal on a point carries that point's code; it is judged against the incumbent
+ * and kept only when it beats it. A keep ends the stall: the next proposals climb from the new
+ * incumbent.
  *
  * UCB1 rather than Thompson sampling: it is deterministic, so the same record gives the same
  * pick whatever the timing (a draw would need a seed per experiment to keep that), and it tries
@@ -33,7 +34,7 @@ import {
 export function branchStrategy(settings: {
   stall: number;
   points: number;
-  /** Pairs a picked point is measured in beside the incumbent (strategy.remeasure); absent: 0, none. */
+  /** Pairs a picked point is measured in beside the incumbent (strategy.remeasure); absent: 0. */
   pairs?: number;
 }): Strategy {
   const pairs = settings.pairs ?? 0;
