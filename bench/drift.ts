@@ -14,7 +14,7 @@
  * about 0.2-0.3 sd from one run to the next.
  *
  * Usage: node bench/drift.ts [--nights 3] [--rate 0.4] [--spike-runs 5] [--seed 1]
- *        [--eval-seconds 0.5] [--noops 16]
+ *        [--eval-seconds 0.5] [--noops 16] [--scenarios spike,steady] [--rules unpaired,paired]
  * Prints, per scenario and rule: no-op changes kept (of 16 per night) and whether the +10 sd
  * change was kept, and eval runs per candidate.
  */
@@ -36,6 +36,8 @@ const { values: args } = parseArgs({
     seed: { type: "string", default: "1" },
     noops: { type: "string", default: "16" },
     "eval-seconds": { type: "string", default: "0.5" },
+    scenarios: { type: "string", default: "spike,steady" },
+    rules: { type: "string", default: "unpaired,paired" },
   },
 });
 
@@ -158,8 +160,8 @@ console.log(
 console.log(
   "scenario                         rule                 no-ops kept (per night)   +10 sd kept   runs/candidate",
 );
-for (const scenario of ["spike", "steady"]) {
-  for (const paired of [false, true]) {
+for (const scenario of args.scenarios.split(",")) {
+  for (const paired of args.rules.split(",").map((r) => r === "paired")) {
     const results: Night[] = [];
     for (let s = 0; s < nights; s++)
       results.push(await night(scenario, paired, Number(args.seed) + s));
