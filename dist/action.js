@@ -22398,7 +22398,8 @@ var configSchema = external_exports.strictObject({
   /**
    * How proposals are placed: `climb` (every proposal on the incumbent, the default) or `branch`
    * (after `stall` experiments without a keep, also on up to `points` branch points: earlier
-   * incumbents and the near-misses that came closest, chosen by a bandit). See action/strategy/.
+   * incumbents and the near-misses that came closest, chosen by a bandit; `remeasure`: pairs the
+   * picked point is first measured in beside the incumbent, 0 none). See action/strategy/.
    */
   strategy: external_exports.strictObject(
     {
@@ -22411,10 +22412,14 @@ var configSchema = external_exports.strictObject({
       points: external_exports.int({ error: "strategy.points must be a whole number of branch points, e.g. 3" }).min(
         1,
         "strategy.points must be at least 1 (branch points offered besides the incumbent)"
-      ).max(20, "strategy.points must be at most 20").default(3)
+      ).max(20, "strategy.points must be at most 20").default(3),
+      // Off by default: on bench/plateau the re-measure cost more runs than it saved (README).
+      remeasure: external_exports.int({
+        error: "strategy.remeasure must be a whole number of pairs a picked branch point is re-measured in beside the incumbent, e.g. 2 (0: none)"
+      }).min(0, "strategy.remeasure must be at least 0 (0: branch points are not re-measured)").max(10, "strategy.remeasure must be at most 10 pairs").default(0)
     },
     {
-      error: (issue3) => issue3.code === "unrecognized_keys" ? `strategy takes only use, stall and points (unknown: ${issue3.keys.join(", ")}), e.g. { use: branch, stall: 8, points: 3 }` : "strategy must be a mapping, e.g. { use: branch, stall: 8, points: 3 }"
+      error: (issue3) => issue3.code === "unrecognized_keys" ? `strategy takes only use, stall, points and remeasure (unknown: ${issue3.keys.join(", ")}), e.g. { use: branch, stall: 8, points: 3 }` : "strategy must be a mapping, e.g. { use: branch, stall: 8, points: 3 }"
     }
   ).prefault({}),
   /** Where evals and checks run: `isolation: none` is short for `{ mode: none }`. */
@@ -22861,17 +22866,20 @@ function ledgerSamples(log) {
       results: 0,
       remeasured: 0,
       current: /* @__PURE__ */ new Map(),
-      retired: []
+      retired: [],
+      chosen: /* @__PURE__ */ new Set()
     };
     SEEN.set(log.results, seen);
   }
-  const { current, retired } = seen;
+  const { current, retired, chosen } = seen;
   for (const r of log.results.slice(seen.results)) {
-    if (r.samples && Object.keys(r.samples).length > 0) current.set(r.iteration, ownSamples(r));
+    if (!r.samples || Object.keys(r.samples).length === 0) continue;
+    current.set(r.iteration, ownSamples(r));
+    if (keptInPairs(r)) chosen.add(r.iteration);
   }
   for (const m of log.remeasures.slice(seen.remeasured)) {
     const cur = current.get(m.iteration);
-    if (m.reset || !cur) {
+    if (m.reset || !cur || chosen.delete(m.iteration)) {
       if (cur) retired.push(cur);
       current.set(m.iteration, clone2(m.samples));
       continue;
@@ -22883,6 +22891,10 @@ function ledgerSamples(log) {
   seen.results = log.results.length;
   seen.remeasured = log.remeasures.length;
   return { current, groups: [...retired, ...current.values()] };
+}
+var AFTER_KEEP_RUNS = 1;
+function keptInPairs(r) {
+  return KEPT.has(r.status) && r.score !== null && (r.screen !== void 0 || r.evidence?.paired === true);
 }
 function ownSamples(r) {
   const screened = r.screen && Object.values(r.samples).every((v) => v.length > 1);
@@ -23389,7 +23401,16 @@ function viewFromLog(log, title) {
     deterministic,
     nondeterministic: log.results.flatMap((r) => r.nondeterministic ? [r.iteration] : []),
     confidence: log.config?.confidence ?? null,
-    remeasureRuns: log.remeasures.reduce((n, m) => n + (m.samples[metric2]?.length ?? 0), 0),
+    remeasureRuns: log.remeasures.reduce(
+      (n, m) => n + (m.beside?.point === m.iteration ? 0 : m.samples[metric2]?.length ?? 0),
+      0
+    ),
+    ...log.remeasures.some((m) => m.beside) ? {
+      branchPointRuns: log.remeasures.reduce(
+        (n, m) => n + (m.beside?.point === m.iteration ? m.samples[metric2]?.length ?? 0 : 0),
+        0
+      )
+    } : {},
     drift: log.remeasures.flatMap((m) => m.reason === "drift" && m.note ? [m.note] : []),
     caveats: [...new Set(log.batches.flatMap((b) => b.caveats ?? []))],
     ...log.cacheWrites?.length ? { cacheWrites: cacheWriteViews(log.cacheWrites, log.results) } : {},
@@ -24100,6 +24121,7 @@ function renderDashboard(view, options = {}) {
   if (view.confidence !== null && view.noise)
     facts.push(`keeps need ${view.confidence * 100}% confidence`);
   if (view.remeasureRuns > 0) facts.push(`incumbent re-runs: ${view.remeasureRuns}`);
+  if (view.branchPointRuns) facts.push(`branch point re-runs: ${view.branchPointRuns}`);
   if (view.evalSeconds > 0) facts.push(`eval time: ${formatDuration(view.evalSeconds * 1e3)}`);
   if (view.costUsd > 0) facts.push(`cost: $${view.costUsd.toFixed(2)}`);
   if (view.tokensIn + view.tokensOut > 0)
@@ -26611,9 +26633,17 @@ function rewardOf(gain, scale) {
 }
 
 // action/strategy/branch-points.ts
-function branchPoints(rows, incumbent, goal, count) {
+function branchPoints(rows, incumbent, goal, count, measured = { remeasures: [], metric: "score" }) {
   const sign = goal === "maximize" ? 1 : -1;
   const incumbentKey = rows.find((r) => r.iteration === incumbent.iteration)?.content_key;
+  const beside = pairedBeside(measured, incumbent.iteration);
+  const ownPairs = /* @__PURE__ */ new Map();
+  for (const m of measured.remeasures)
+    if (m.paired_with !== void 0 && m.iteration === incumbent.iteration)
+      ownPairs.set(
+        m.paired_with,
+        (ownPairs.get(m.paired_with) ?? 0) + (m.samples[measured.metric]?.length ?? 0)
+      );
   const byContent = /* @__PURE__ */ new Map();
   let current = null;
   for (const r of rows) {
@@ -26623,19 +26653,46 @@ function branchPoints(rows, incumbent, goal, count) {
     if (r.iteration === incumbent.iteration || r.score === null || !r.commit_full) continue;
     if (!isKept && r.status !== "discard") continue;
     if (r.content_key !== void 0 && r.content_key === incumbentKey) continue;
-    const paired = !isKept && judgedAgainst === incumbent.iteration && r.delta !== null;
-    const point = {
+    const fresh = beside.get(r.iteration);
+    if (fresh && fresh.pairs === 0) continue;
+    const own2 = !isKept && judgedAgainst === incumbent.iteration && r.delta !== null ? Math.max(0, (ownPairs.get(r.iteration) ?? 0) - (r.screen ? 1 : 0)) : 0;
+    const base = {
       iteration: r.iteration,
       commit: r.commit_full,
-      kind: isKept ? "kept" : "near-miss",
-      gain: paired ? sign * r.delta : sign * (r.score - incumbent.score),
-      measured: paired ? "paired" : "unpaired"
+      kind: isKept ? "kept" : "near-miss"
     };
+    const point = fresh ? { ...base, gain: sign * fresh.gap, measured: "paired", pairs: fresh.pairs } : own2 > 0 ? { ...base, gain: sign * r.delta, measured: "paired", pairs: own2 } : { ...base, gain: sign * (r.score - incumbent.score), measured: "unpaired" };
     const key = r.content_key ?? `#${r.iteration}`;
     const seen = byContent.get(key);
     if (!seen || point.gain >= seen.gain) byContent.set(key, point);
   }
   return [...byContent.values()].sort((a, b) => b.gain - a.gain || b.iteration - a.iteration).slice(0, count);
+}
+function pairedBeside(measured, incumbent) {
+  const sides = /* @__PURE__ */ new Map();
+  for (const m of measured.remeasures) {
+    if (m.beside?.incumbent !== incumbent) continue;
+    const at = sides.get(m.beside.point) ?? { point: [], incumbent: [] };
+    sides.set(m.beside.point, at);
+    const runs = m.samples[measured.metric] ?? [];
+    if (m.iteration === m.beside.point) at.point.push(runs);
+    else if (m.iteration === incumbent) at.incumbent.push(runs);
+  }
+  const out = /* @__PURE__ */ new Map();
+  for (const [point, at] of sides) {
+    let pairs = 0;
+    let sum = 0;
+    for (let i = 0; i < Math.min(at.point.length, at.incumbent.length); i++) {
+      const p = at.point[i];
+      const q = at.incumbent[i];
+      for (let k = 0; k < Math.min(p.length, q.length); k++) {
+        sum += p[k] - q[k];
+        pairs++;
+      }
+    }
+    out.set(point, { pairs, gap: pairs > 0 ? sum / pairs : 0 });
+  }
+  return out;
 }
 
 // action/strategy/revisit.ts
@@ -26684,63 +26741,77 @@ var ON_INCUMBENT = { on: null };
 
 // action/strategy/branch.ts
 function branchStrategy(settings) {
+  const pairs = settings.pairs ?? 0;
+  const pick2 = (state) => {
+    const { rows, incumbent, goal, scale } = state;
+    const since = sinceLastKeep(rows);
+    if (since.length < settings.stall) return ON_INCUMBENT;
+    const points = branchPoints(rows, incumbent, goal, settings.points, measuredOf(state));
+    const revisiting = state.revisiting ?? [];
+    const revisit2 = revisitable(rows, incumbent.iteration, goal, new Set(revisiting))[0];
+    if (points.length === 0 && !revisit2) return ON_INCUMBENT;
+    const sign = goal === "maximize" ? 1 : -1;
+    const arms = [
+      ...points.map((p) => ({ key: p.iteration, pulls: 0, reward: 0 })),
+      ...revisit2 ? [{ key: REVISIT, pulls: 0, reward: 0 }] : [],
+      { key: null, pulls: 0, reward: 0 }
+    ];
+    const armOf = new Map(arms.map((a) => [a.key, a]));
+    for (const r of since) {
+      const arm = armOf.get(r.revisit_of !== void 0 ? REVISIT : r.proposed_on ?? null);
+      if (!arm) continue;
+      arm.pulls++;
+      const scored = EVALUATED.has(r.status) && r.status !== "duplicate" && r.delta !== null;
+      arm.reward += rewardOf(scored ? sign * r.delta : null, scale);
+    }
+    for (const on of state.pending) {
+      const arm = armOf.get(on);
+      if (arm) arm.pulls++;
+    }
+    const revisitArm = armOf.get(REVISIT);
+    if (revisitArm) revisitArm.pulls += revisiting.length;
+    const { pick: pick3 } = ucb1(arms);
+    const stalled = `no keep in the last ${since.length} experiments (strategy.stall ${settings.stall})`;
+    const figures = pick3.pulls === 0 ? `not yet ${pick3.key === REVISIT ? "tried" : "proposed on"} since the last keep` : `UCB1: mean reward ${pick3.mean.toFixed(2)} over ${pick3.pulls} ${pick3.key === REVISIT ? "revisit" : "proposal"}(s), bound ${pick3.bound.toFixed(2)}`;
+    if (pick3.key === REVISIT) {
+      const r = revisit2;
+      const gain = r.gain === null ? "no delta" : `${change(r.gain, sign)} against it`;
+      return {
+        on: null,
+        why: `${stalled}: revisiting #${r.iteration} (discarded against #${r.against}, ${gain}; the incumbent is now #${incumbent.iteration}; ${figures})`,
+        points,
+        revisit: r
+      };
+    }
+    if (pick3.key === null)
+      return {
+        on: null,
+        why: `${stalled}: proposing on the incumbent #${incumbent.iteration}, ahead of the branch points (${figures})`,
+        points
+      };
+    const point = points.find((p) => p.iteration === pick3.key);
+    const gap = `${change(point.gain, sign)} against the incumbent #${incumbent.iteration}, ${point.measured === "paired" ? `measured beside it${point.pairs ? ` in ${point.pairs} pair${point.pairs > 1 ? "s" : ""}` : ""}` : "its mean less the incumbent's, measured at different times"}`;
+    const why = `${stalled}: proposing on #${point.iteration} (${point.kind === "kept" ? "an earlier incumbent" : "a near-miss"}, ${gap}; ${figures})`;
+    return { on: point, why, points };
+  };
   return {
     name: "branch",
     revisits: true,
-    pick(state) {
-      const { rows, incumbent, goal, scale } = state;
-      const lastKept2 = rows.findLastIndex((r) => KEPT.has(r.status) && r.score !== null);
-      const since = rows.slice(lastKept2 + 1);
-      if (since.length < settings.stall) return ON_INCUMBENT;
-      const points = branchPoints(rows, incumbent, goal, settings.points);
-      const revisiting = state.revisiting ?? [];
-      const revisit2 = revisitable(rows, incumbent.iteration, goal, new Set(revisiting))[0];
-      if (points.length === 0 && !revisit2) return ON_INCUMBENT;
-      const sign = goal === "maximize" ? 1 : -1;
-      const arms = [
-        ...points.map((p) => ({ key: p.iteration, pulls: 0, reward: 0 })),
-        ...revisit2 ? [{ key: REVISIT, pulls: 0, reward: 0 }] : [],
-        { key: null, pulls: 0, reward: 0 }
-      ];
-      const armOf = new Map(arms.map((a) => [a.key, a]));
-      for (const r of since) {
-        const arm = armOf.get(r.revisit_of !== void 0 ? REVISIT : r.proposed_on ?? null);
-        if (!arm) continue;
-        arm.pulls++;
-        const scored = EVALUATED.has(r.status) && r.status !== "duplicate" && r.delta !== null;
-        arm.reward += rewardOf(scored ? sign * r.delta : null, scale);
-      }
-      for (const on of state.pending) {
-        const arm = armOf.get(on);
-        if (arm) arm.pulls++;
-      }
-      const revisitArm = armOf.get(REVISIT);
-      if (revisitArm) revisitArm.pulls += revisiting.length;
-      const { pick: pick2 } = ucb1(arms);
-      const stalled = `no keep in the last ${since.length} experiments (strategy.stall ${settings.stall})`;
-      const figures = pick2.pulls === 0 ? `not yet ${pick2.key === REVISIT ? "tried" : "proposed on"} since the last keep` : `UCB1: mean reward ${pick2.mean.toFixed(2)} over ${pick2.pulls} ${pick2.key === REVISIT ? "revisit" : "proposal"}(s), bound ${pick2.bound.toFixed(2)}`;
-      if (pick2.key === REVISIT) {
-        const r = revisit2;
-        const gain = r.gain === null ? "no delta" : `${change(r.gain, sign)} against it`;
-        return {
-          on: null,
-          why: `${stalled}: revisiting #${r.iteration} (discarded against #${r.against}, ${gain}; the incumbent is now #${incumbent.iteration}; ${figures})`,
-          points,
-          revisit: r
-        };
-      }
-      if (pick2.key === null)
-        return {
-          on: null,
-          why: `${stalled}: proposing on the incumbent #${incumbent.iteration}, ahead of the branch points (${figures})`,
-          points
-        };
-      const point = points.find((p) => p.iteration === pick2.key);
-      const gap = `${change(point.gain, sign)} against the incumbent #${incumbent.iteration}, ${point.measured === "paired" ? "measured beside it" : "its mean less the incumbent's, measured at different times"}`;
-      const why = `${stalled}: proposing on #${point.iteration} (${point.kind === "kept" ? "an earlier incumbent" : "a near-miss"}, ${gap}; ${figures})`;
-      return { on: point, why, points };
+    pick: pick2,
+    toMeasure(state) {
+      if (pairs === 0) return null;
+      const { on } = pick2(state);
+      if (!on || on.measured === "paired") return null;
+      const measured = pairedBeside(measuredOf(state), state.incumbent.iteration).size;
+      return measured < settings.points ? { point: on, pairs } : null;
     }
   };
+}
+function sinceLastKeep(rows) {
+  return rows.slice(rows.findLastIndex((r) => KEPT.has(r.status) && r.score !== null) + 1);
+}
+function measuredOf(state) {
+  return { remeasures: state.remeasures ?? [], metric: state.metric ?? "score" };
 }
 var REVISIT = "revisit";
 function change(gain, sign) {
@@ -26758,7 +26829,7 @@ var climb = {
 // action/strategy/create-strategy.ts
 function createStrategy(config2) {
   const s = config2.strategy;
-  return s.use === "branch" ? branchStrategy({ stall: s.stall, points: s.points }) : climb;
+  return s.use === "branch" ? branchStrategy({ stall: s.stall, points: s.points, pairs: s.remeasure }) : climb;
 }
 function gainScale(header, incumbentScore) {
   if (header?.noise) return header.noise;
@@ -27905,20 +27976,23 @@ function ledgerStrata(log, within) {
       results: 0,
       remeasured: 0,
       current: /* @__PURE__ */ new Map(),
-      retired: []
+      retired: [],
+      chosen: /* @__PURE__ */ new Set()
     };
     SEEN2.set(log.results, seen);
   }
-  const { current, retired } = seen;
+  const { current, retired, chosen } = seen;
   for (const r of log.results.slice(seen.results)) {
-    if (r.samples && Object.keys(r.samples).length > 0)
-      current.set(r.iteration, splitByStratum(r.samples, r.runs_on, within));
+    if (!r.samples || Object.keys(r.samples).length === 0) continue;
+    current.set(r.iteration, splitByStratum(r.samples, r.runs_on, within));
+    if (keptInPairs(r)) chosen.add(r.iteration);
   }
   for (const m of log.remeasures.slice(seen.remeasured)) {
     const cur = current.get(m.iteration);
     const fresh = splitByStratum(m.samples, m.runs_on, within);
-    if (m.reset && cur) retired.push(...Object.values(cur));
-    current.set(m.iteration, m.reset || !cur ? fresh : mergeStrata(cur, fresh));
+    const replace = m.reset || chosen.delete(m.iteration);
+    if (replace && cur) retired.push(...Object.values(cur));
+    current.set(m.iteration, replace || !cur ? fresh : mergeStrata(cur, fresh));
   }
   seen.results = log.results.length;
   seen.remeasured = log.remeasures.length;
@@ -27943,9 +28017,9 @@ function remeasurePlan(decide2, log, metric2, inc) {
   const lastIteration2 = log.results.at(-1).iteration;
   const fresh = inc.iteration === 0 ? inc.samples[metric2]?.length ?? 0 : log.remeasures.filter((m) => m.iteration === inc.iteration).reduce((n, m) => n + (m.samples[metric2]?.length ?? 0), 0);
   const topUp = pairedDecisions(decide2, log, metric2) ? 0 : Math.max(0, decide2.baseline_runs - fresh);
-  const due = decide2.remeasure_every > 0 && lastIteration2 - inc.measuredAfter >= decide2.remeasure_every;
+  const due2 = decide2.remeasure_every > 0 && lastIteration2 - inc.measuredAfter >= decide2.remeasure_every;
   if (topUp > 0) return { reason: "top-up", runs: topUp };
-  if (due) return { reason: "schedule", runs: 1 };
+  if (due2) return { reason: "schedule", runs: 1 };
   return null;
 }
 function pairedDecisions(decide2, log, metric2) {
@@ -27964,6 +28038,20 @@ function strataView(ctx, parent) {
     within,
     incumbent: incumbentStrata(log, within, parent.iteration, ctx.metric),
     groups: ledgerStrata(log, within).groups
+  };
+}
+function afterKeepEntry(iteration, status, a) {
+  if (!a || a.runsOn.length === 0 || !KEPT.has(status)) return null;
+  return {
+    type: "remeasure",
+    iteration,
+    after: iteration,
+    reason: "after-keep",
+    reset: false,
+    samples: a.samples,
+    runs_on: a.runsOn,
+    eval_seconds: a.evalSeconds,
+    timestamp: (/* @__PURE__ */ new Date()).toISOString()
   };
 }
 function concurrentEntry(parentIteration, iteration, verdict) {
@@ -29612,8 +29700,8 @@ var RecordStore = class _RecordStore {
    */
   #renderings(force) {
     const last = this.#rendered;
-    const due = this.#lines - (last?.lines ?? 0) >= Math.max(1, Math.floor(this.#lines / 64));
-    if (last && !force && !due) return last.files;
+    const due2 = this.#lines - (last?.lines ?? 0) >= Math.max(1, Math.floor(this.#lines / 64));
+    if (last && !force && !due2) return last.files;
     const files = renderRecordFiles(this.#log, this.tag);
     this.#rendered = { files, lines: this.#lines };
     return files;
@@ -31325,52 +31413,106 @@ function freshSeed() {
 // action/engine/steps.ts
 import { join as join31 } from "node:path";
 
-// action/engine/checkout-pool.ts
-import { join as join29 } from "node:path";
-var CheckoutLease = class {
-  checkout;
-  /** Which checkout: "agent 0" (a proposer's), "rebase 1" (a re-application's). */
-  name;
-  #giveBack;
-  constructor(checkout, name, giveBack) {
-    this.checkout = checkout;
-    this.name = name;
-    this.#giveBack = giveBack;
+// action/engine/branch-remeasure.ts
+import { randomInt as randomInt4 } from "node:crypto";
+
+// action/engine/evaluate-paired.ts
+import { randomInt as randomInt3 } from "node:crypto";
+
+// action/decide/compare.ts
+function compare(o, input2) {
+  const inc = input2.incumbent[o.name] ?? [];
+  const cand = input2.candidate[o.name] ?? [];
+  const noise = input2.noise[o.name] ?? UNKNOWN_NOISE;
+  if (input2.paired) return comparePaired(o, inc, cand, noise, input2.pairNoise?.[o.name]);
+  if (input2.strata) return compareStrata(o, input2.strata.incumbent, input2.strata.candidate, noise);
+  const diff = mean(inc) - mean(cand);
+  const gain = o.goal === "minimize" ? diff : -diff;
+  const mode = noise.df === 0 ? "single" : noise.sd === 0 ? "exact" : "t";
+  const se = noise.sd * Math.sqrt(1 / cand.length + 1 / inc.length);
+  return {
+    name: o.name,
+    gain,
+    se,
+    sd: noise.sd,
+    df: noise.df,
+    nC: cand.length,
+    nI: inc.length,
+    mode
+  };
+}
+var PAIR_NOISE_DF = 10;
+function comparePaired(o, inc, cand, noise, pairNoise2) {
+  const n = Math.min(inc.length, cand.length);
+  const d = Array.from(
+    { length: n },
+    (_, i) => o.goal === "minimize" ? inc[i] - cand[i] : cand[i] - inc[i]
+  );
+  const gain = mean(d);
+  const own2 = n > 1 ? sumSquares(d) : 0;
+  const prior = pairNoise2 && pairNoise2.df >= PAIR_NOISE_DF ? { ss: pairNoise2.sd ** 2 * pairNoise2.df, df: pairNoise2.df } : { ss: 2 * noise.sd ** 2 * noise.df, df: noise.df };
+  const df = prior.df + Math.max(0, n - 1);
+  const sd = df > 0 ? Math.sqrt((prior.ss + own2) / df) : 0;
+  const mode = df === 0 ? "single" : sd === 0 ? "exact" : "t";
+  return {
+    name: o.name,
+    gain,
+    se: sd / Math.sqrt(Math.max(1, n)),
+    sd,
+    df,
+    nC: n,
+    nI: n,
+    mode,
+    paired: true
+  };
+}
+function eps(c, input2) {
+  return 1e-12 * Math.max(1, Math.abs(mean(input2.incumbent[c.name] ?? [0])));
+}
+
+// action/decide/evidence.ts
+function evidence(c, confidence) {
+  return {
+    ...plainEvidence(c, confidence),
+    ...c.paired ? { paired: true } : {},
+    ...c.strata ? { strata: strataEvidence(c) } : {}
+  };
+}
+function strataEvidence(c) {
+  return (c.strata ?? []).map((s) => ({
+    stratum: s.stratum,
+    gain: Number(s.gain.toPrecision(6)),
+    runs: s.runs,
+    incumbent_runs: s.incumbentRuns
+  }));
+}
+function plainEvidence(c, confidence) {
+  if (c.mode !== "t") {
+    return {
+      metric: c.name,
+      gain: c.gain,
+      effect_sigma: null,
+      p: null,
+      ci: null,
+      runs: c.nC,
+      incumbent_runs: c.nI,
+      sd: c.sd,
+      test: c.mode
+    };
   }
-  get released() {
-    return this.#giveBack === null;
-  }
-  /** Gives the checkout back to its pool, for the next candidate. */
-  release() {
-    const giveBack = this.#giveBack;
-    if (!giveBack) throw new Error(`the checkout ${this.name} was released twice`);
-    this.#giveBack = null;
-    giveBack();
-  }
-  [Symbol.dispose]() {
-    this.release();
-  }
-};
-var CheckoutPool = class {
-  #free;
-  #waiting = [];
-  constructor(root, count, kind = "agent") {
-    this.#free = Array.from({ length: count }, (_, i) => ({
-      checkout: new AgentCheckout(join29(root, String(i))),
-      name: `${kind} ${i}`
-    }));
-  }
-  /** Waits for a free checkout and leases it. */
-  async take() {
-    const held = this.#free.shift() ?? await new Promise((r) => this.#waiting.push(r));
-    return new CheckoutLease(held.checkout, held.name, () => this.#giveBack(held));
-  }
-  #giveBack(held) {
-    const next = this.#waiting.shift();
-    if (next) next(held);
-    else this.#free.push(held);
-  }
-};
+  const half = tQuantileUpper((1 - confidence) / 2, c.df) * c.se;
+  return {
+    metric: c.name,
+    gain: c.gain,
+    effect_sigma: c.gain / c.sd,
+    p: tUpperTail(c.gain / c.se, c.df),
+    ci: [c.gain - half, c.gain + half],
+    runs: c.nC,
+    incumbent_runs: c.nI,
+    sd: c.sd,
+    test: "t"
+  };
+}
 
 // action/decide/boundary.ts
 var FUTILITY_T = 0.5;
@@ -31475,101 +31617,6 @@ function gamma(k, random, gauss) {
     const u = random();
     if (Math.log(u) < 0.5 * x * x + d - d * v + d * Math.log(v)) return d * v;
   }
-}
-
-// action/decide/compare.ts
-function compare(o, input2) {
-  const inc = input2.incumbent[o.name] ?? [];
-  const cand = input2.candidate[o.name] ?? [];
-  const noise = input2.noise[o.name] ?? UNKNOWN_NOISE;
-  if (input2.paired) return comparePaired(o, inc, cand, noise, input2.pairNoise?.[o.name]);
-  if (input2.strata) return compareStrata(o, input2.strata.incumbent, input2.strata.candidate, noise);
-  const diff = mean(inc) - mean(cand);
-  const gain = o.goal === "minimize" ? diff : -diff;
-  const mode = noise.df === 0 ? "single" : noise.sd === 0 ? "exact" : "t";
-  const se = noise.sd * Math.sqrt(1 / cand.length + 1 / inc.length);
-  return {
-    name: o.name,
-    gain,
-    se,
-    sd: noise.sd,
-    df: noise.df,
-    nC: cand.length,
-    nI: inc.length,
-    mode
-  };
-}
-var PAIR_NOISE_DF = 10;
-function comparePaired(o, inc, cand, noise, pairNoise2) {
-  const n = Math.min(inc.length, cand.length);
-  const d = Array.from(
-    { length: n },
-    (_, i) => o.goal === "minimize" ? inc[i] - cand[i] : cand[i] - inc[i]
-  );
-  const gain = mean(d);
-  const own2 = n > 1 ? sumSquares(d) : 0;
-  const prior = pairNoise2 && pairNoise2.df >= PAIR_NOISE_DF ? { ss: pairNoise2.sd ** 2 * pairNoise2.df, df: pairNoise2.df } : { ss: 2 * noise.sd ** 2 * noise.df, df: noise.df };
-  const df = prior.df + Math.max(0, n - 1);
-  const sd = df > 0 ? Math.sqrt((prior.ss + own2) / df) : 0;
-  const mode = df === 0 ? "single" : sd === 0 ? "exact" : "t";
-  return {
-    name: o.name,
-    gain,
-    se: sd / Math.sqrt(Math.max(1, n)),
-    sd,
-    df,
-    nC: n,
-    nI: n,
-    mode,
-    paired: true
-  };
-}
-function eps(c, input2) {
-  return 1e-12 * Math.max(1, Math.abs(mean(input2.incumbent[c.name] ?? [0])));
-}
-
-// action/decide/evidence.ts
-function evidence(c, confidence) {
-  return {
-    ...plainEvidence(c, confidence),
-    ...c.paired ? { paired: true } : {},
-    ...c.strata ? { strata: strataEvidence(c) } : {}
-  };
-}
-function strataEvidence(c) {
-  return (c.strata ?? []).map((s) => ({
-    stratum: s.stratum,
-    gain: Number(s.gain.toPrecision(6)),
-    runs: s.runs,
-    incumbent_runs: s.incumbentRuns
-  }));
-}
-function plainEvidence(c, confidence) {
-  if (c.mode !== "t") {
-    return {
-      metric: c.name,
-      gain: c.gain,
-      effect_sigma: null,
-      p: null,
-      ci: null,
-      runs: c.nC,
-      incumbent_runs: c.nI,
-      sd: c.sd,
-      test: c.mode
-    };
-  }
-  const half = tQuantileUpper((1 - confidence) / 2, c.df) * c.se;
-  return {
-    metric: c.name,
-    gain: c.gain,
-    effect_sigma: c.gain / c.sd,
-    p: tUpperTail(c.gain / c.se, c.df),
-    ci: [c.gain - half, c.gain + half],
-    runs: c.nC,
-    incumbent_runs: c.nI,
-    sd: c.sd,
-    test: "t"
-  };
 }
 
 // action/decide/guard-breach.ts
@@ -31754,199 +31801,6 @@ function judge(input2) {
   }
   return { final: false, reason: `p = ${fmt(p ?? 1)} after ${n} ${runs}: confirming` };
 }
-
-// action/decide/stratum-offsets.ts
-function stratumOffsets(current, metrics) {
-  return Object.fromEntries(metrics.map((m) => [m, offsetsOf(current, m)]));
-}
-function offsetsOf(current, metric2) {
-  const cells = [];
-  for (const [code, strata] of current) {
-    const here = Object.entries(strata).map(([stratum, s]) => ({ stratum, values: (s[metric2] ?? []).filter(Number.isFinite) })).filter((x) => x.values.length > 0);
-    if (here.length < 2) continue;
-    for (const { stratum, values } of here)
-      cells.push({
-        code,
-        stratum,
-        mean: values.reduce((a, b) => a + b, 0) / values.length,
-        n: values.length
-      });
-  }
-  if (cells.length === 0) return {};
-  const offset = new Map(cells.map((c) => [c.stratum, 0]));
-  const level = /* @__PURE__ */ new Map();
-  for (let round2 = 0; round2 < 50; round2++) {
-    const byCode = /* @__PURE__ */ new Map();
-    for (const c of cells) {
-      const a = byCode.get(c.code) ?? { sum: 0, n: 0 };
-      a.sum += c.n * (c.mean - offset.get(c.stratum));
-      a.n += c.n;
-      byCode.set(c.code, a);
-    }
-    for (const [code, a] of byCode) level.set(code, a.sum / a.n);
-    const byStratum = /* @__PURE__ */ new Map();
-    for (const c of cells) {
-      const a = byStratum.get(c.stratum) ?? { sum: 0, n: 0 };
-      a.sum += c.n * (c.mean - level.get(c.code));
-      a.n += c.n;
-      byStratum.set(c.stratum, a);
-    }
-    const centre = [...byStratum.values()].reduce((s, a) => s + a.sum / a.n, 0) / byStratum.size;
-    for (const [stratum, a] of byStratum) offset.set(stratum, a.sum / a.n - centre);
-  }
-  return Object.fromEntries(offset);
-}
-function movedToStratum(incumbent, offsets, stratum) {
-  const out = {};
-  for (const [from, samples] of Object.entries(incumbent)) {
-    if (from === stratum) continue;
-    for (const [metric2, values] of Object.entries(samples)) {
-      const to = offsets[metric2]?.[stratum];
-      const shift = offsets[metric2]?.[from];
-      if (to === void 0 || shift === void 0) continue;
-      out[metric2] = [...out[metric2] ?? [], ...values.map((v) => v - shift + to)];
-    }
-  }
-  return out;
-}
-
-// action/engine/cheap-screen.ts
-import { createHash as createHash8 } from "node:crypto";
-var CHEAP_INCUMBENT_RUNS = 3;
-var CHEAP_AGAINST = 10;
-var CHEAP_PASS_SD = 1.5;
-var CHEAP_EXPLORE = 0.2;
-var CHEAP_EXPLORE_CONFIRMED = 0.05;
-var CONFIRM_MIN_N = 12;
-async function cheapScreen(ctx, candidate, slot) {
-  const screen2 = ctx.config.eval.screen;
-  if (!screen2) return { go: true };
-  const log = ctx.store.log;
-  const rows = log.results.slice(0, candidate.historyLength);
-  const transfer = cheapTransfer(rows);
-  if (transfer.state === "stopped") return { go: true };
-  if (transfer.stopNow) return { go: true, stopped: transfer.stopNow };
-  const { iteration, parent } = candidate;
-  const commit = candidate.commit;
-  const { metric: metric2, goal, config: config2 } = cheapEval(ctx.config, ctx.goal);
-  const frozen = log.config.frozen_hashes;
-  let seconds = 0;
-  const run = async (code, name) => {
-    const outcome2 = await slot.evaluate(config2, code, name, ctx.evalEnv, frozen);
-    seconds += outcome2.durationMs / 1e3;
-    return outcome2;
-  };
-  const before = rows.flatMap((r) => r.cheap?.of === parent.iteration ? r.cheap.incumbent : []);
-  const made = [];
-  while (before.length + made.length < CHEAP_INCUMBENT_RUNS) {
-    const outcome2 = await run(parent.commit, `${iteration}-cheap-incumbent-${made.length}`);
-    const value2 = outcome2.metrics[metric2];
-    if (outcome2.status !== "ok" || outcome2.tampered.length > 0 || value2 === void 0)
-      return {
-        kind: "broken",
-        reason: `the incumbent (#${parent.iteration}) failed the cheap eval (eval.screen) on worker ${slot.id} (${outcome2.problem ?? `changed ${outcome2.tampered.join(", ")}`}): the cheap eval is not reliable, so the batch stopped. Log: ${outcome2.logPath}`
-      };
-    made.push(value2);
-  }
-  const outcome = await run(commit, `${iteration}-cheap`);
-  const value = outcome.status === "ok" ? outcome.metrics[metric2] ?? null : null;
-  const against = [...before, ...made].slice(-CHEAP_AGAINST);
-  const sign = goal === "minimize" ? -1 : 1;
-  const gain = value === null ? null : sign * (value - mean(against));
-  const noise = cheapNoise([
-    ...rows,
-    { cheap: { of: parent.iteration, incumbent: made } }
-  ]);
-  const gainSd = noise.sd * Math.sqrt(1 + 1 / against.length);
-  const threshold = noise.df >= 2 ? CHEAP_PASS_SD * gainSd : null;
-  const r6 = (x) => Number(x.toPrecision(6));
-  const record3 = (outcome2) => ({
-    metric: metric2,
-    of: parent.iteration,
-    value,
-    incumbent: made,
-    against: against.length,
-    gain: gain === null ? null : r6(gain),
-    sd: noise.df > 0 ? r6(noise.sd) : null,
-    threshold: threshold === null ? null : r6(threshold),
-    outcome: outcome2,
-    seconds: round(seconds)
-  });
-  const base = {
-    judgedAgainst: parent.iteration,
-    ...candidate.key ? { key: candidate.key } : {},
-    commit,
-    samples: {},
-    evalSeconds: round(seconds),
-    tail: outcome.tail,
-    score: null,
-    delta: null,
-    guard_pass: null
-  };
-  if (outcome.tampered.length > 0)
-    return {
-      go: false,
-      verdict: {
-        ...base,
-        metrics: {},
-        status: "violation",
-        reason: `the cheap eval's run (eval.screen) changed frozen files: ${outcome.tampered.slice(0, 5).join(", ")}`,
-        cheap: record3("crashed")
-      }
-    };
-  if (gain === null)
-    return {
-      go: false,
-      verdict: {
-        ...base,
-        metrics: {},
-        status: outcome.status === "timeout" ? "timeout" : "crash",
-        reason: `the cheap eval (eval.screen): ${outcome.problem ?? outcome.status}`,
-        cheap: record3("crashed")
-      }
-    };
-  if (threshold === null || gain > threshold) return { go: true, record: record3("passed") };
-  const words = `the cheap eval (eval.screen): ${metric2} ${gain > 0 ? "better" : "worse"} by ${fmt(Math.abs(gain))} than the incumbent #${parent.iteration}'s ${against.length} cheap runs, under the ${fmt(threshold)} needed (${CHEAP_PASS_SD} sd of its noise, sd ${fmt(noise.sd)})`;
-  const confirmed = transfer.n >= CONFIRM_MIN_N && transfer.ci !== null && transfer.ci[0] >= TRANSFER_FLOOR;
-  if (explores(ctx.tag, iteration, confirmed ? CHEAP_EXPLORE_CONFIRMED : CHEAP_EXPLORE))
-    return { go: true, record: record3("explored") };
-  return {
-    go: false,
-    verdict: {
-      ...base,
-      metrics: {},
-      status: "discard",
-      reason: `${words}: not given the full eval`,
-      cheap: record3("failed")
-    }
-  };
-}
-function cheapEval(config2, primaryGoal) {
-  const screen2 = config2.eval.screen;
-  const metric2 = screen2.metric ?? (config2.decide.rule === "weighted" ? goalMetrics(config2)[0] : void 0) ?? config2.decide.primary ?? goalMetrics(config2)[0];
-  const declared = config2.eval.metrics[metric2];
-  const goal = declared?.goal ?? primaryGoal;
-  return {
-    metric: metric2,
-    goal,
-    config: {
-      frozen: config2.frozen,
-      eval: {
-        ...config2.eval,
-        command: screen2.command,
-        timeout: screen2.timeout ?? config2.eval.timeout,
-        metrics: { [metric2]: { goal } }
-      }
-    }
-  };
-}
-function explores(tag, iteration, share = CHEAP_EXPLORE) {
-  const h = createHash8("sha256").update(`${tag}/${iteration}/cheap`).digest();
-  return h.readUInt32BE(0) / 2 ** 32 < share;
-}
-
-// action/engine/evaluate-paired.ts
-import { randomInt as randomInt3 } from "node:crypto";
 
 // action/decide/pair-noise.ts
 function pairNoise(log, metrics) {
@@ -32283,6 +32137,25 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
       };
   }
   const hasGuards = Object.keys(policy.guards).length > 0;
+  let afterKeep;
+  if (judgement.final && judgement.status === "keep") {
+    const before = runs;
+    const after = {};
+    let seconds = 0;
+    for (let k = 0; k < AFTER_KEEP_RUNS; k++) {
+      const outcome = await runCandidate(randomInt3(1, 2 ** 31));
+      const failed2 = failedRun(outcome);
+      if (failed2) return failed2;
+      seconds += outcome.durationMs / 1e3;
+      addSamples(after, withWeightedScore(outcome.metrics, config2, baselineMeans));
+    }
+    evalSeconds -= seconds;
+    afterKeep = {
+      samples: after,
+      runsOn: Array.from({ length: runs - before }, () => here),
+      evalSeconds: round(seconds)
+    };
+  }
   return judged(judgement, {
     judgedAgainst: parent.iteration,
     score,
@@ -32297,8 +32170,9 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
     ...setup.linesDelta !== void 0 ? { linesDelta: setup.linesDelta } : {},
     ...printedTwice.size > 0 ? { printedTwice: [...printedTwice] } : {},
     ...screen2 ? { screen: screen2.record } : {},
-    ...ctx.workers > 1 ? { runsOn: Array.from({ length: runs }, () => here) } : {},
-    ...concurrent()
+    ...ctx.workers > 1 ? { runsOn: Array.from({ length: runs - (afterKeep?.runsOn.length ?? 0) }, () => here) } : {},
+    ...concurrent(),
+    ...afterKeep ? { afterKeep } : {}
   });
 }
 function withoutFirstRun(samples) {
@@ -32381,6 +32255,367 @@ async function incumbentRun(ctx, slot, parent, name, env) {
     metrics: withWeightedScore(outcome.metrics, ctx.config, header.baseline_metrics ?? {}),
     seconds: outcome.durationMs / 1e3
   };
+}
+
+// action/engine/branch-remeasure.ts
+function due(ctx, next) {
+  const log = ctx.store.log;
+  if (!ctx.strategy?.toMeasure || !isSequential(log, ctx.metric, ctx.policy.maxRuns)) return null;
+  return ctx.strategy.toMeasure(next());
+}
+function branchRemeasureDue(ctx, next) {
+  return due(ctx, next) !== null;
+}
+async function branchRemeasure(ctx, slot, next) {
+  const done = /* @__PURE__ */ new Set();
+  for (let m = due(ctx, next); m !== null; m = due(ctx, next)) {
+    if (done.has(m.point.iteration))
+      throw new Error(`branch point #${m.point.iteration} is due again after it was measured`);
+    done.add(m.point.iteration);
+    const stop = await measureBeside(ctx, slot, m);
+    if (stop) return stop;
+  }
+  return null;
+}
+async function measureBeside(ctx, slot, { point, pairs }) {
+  const { config: config2, store } = ctx;
+  const log = store.log;
+  const header = log.config;
+  const inc = incumbentState(log);
+  const lastIteration2 = log.results.at(-1).iteration;
+  const pointRuns = [];
+  const incRuns = [];
+  const seeds = [];
+  let pointSeconds = 0;
+  let incSeconds = 0;
+  let failure2 = null;
+  const runPoint = async (pair, env) => {
+    const outcome = await slot.evaluate(
+      config2,
+      point.commit,
+      `${point.iteration}-bp${lastIteration2}-${pair}`,
+      env,
+      header.frozen_hashes
+    );
+    pointSeconds += outcome.durationMs / 1e3;
+    if (outcome.status !== "ok" || outcome.tampered.length > 0) {
+      failure2 = `its code failed beside the incumbent (${outcome.problem ?? `changed ${outcome.tampered.join(", ")}`}); no longer offered. Log: ${outcome.logPath}`;
+      return;
+    }
+    pointRuns.push(withWeightedScore(outcome.metrics, config2, header.baseline_metrics ?? {}));
+  };
+  const runIncumbent = async (pair, env) => {
+    const measured2 = await incumbentRun(
+      ctx,
+      slot,
+      inc,
+      `${inc.iteration}-bp${lastIteration2}-${point.iteration}-${pair}`,
+      env
+    );
+    if ("kind" in measured2) return measured2;
+    incSeconds += measured2.seconds;
+    incRuns.push(measured2.metrics);
+    return null;
+  };
+  for (let pair = 0; pair < pairs && failure2 === null; pair++) {
+    const seed = randomInt4(1, 2 ** 31);
+    seeds.push(seed);
+    const env = { ...ctx.evalEnv, AUTOEXP_SEED: String(seed) };
+    if (randomInt4(2) === 0) {
+      await runPoint(pair, env);
+      if (failure2 === null) {
+        const broken = await runIncumbent(pair, env);
+        if (broken) return broken;
+      }
+    } else {
+      const broken = await runIncumbent(pair, env);
+      if (broken) return broken;
+      await runPoint(pair, env);
+    }
+  }
+  const beside = { point: point.iteration, incumbent: inc.iteration };
+  const on = (n) => ctx.workers > 1 ? { runs_on: Array.from({ length: n }, () => ({ worker: slot.id, device: slot.device })) } : {};
+  const now = (/* @__PURE__ */ new Date()).toISOString();
+  const pointLine = {
+    type: "remeasure",
+    iteration: point.iteration,
+    after: lastIteration2,
+    reason: "branch",
+    reset: false,
+    samples: collectSamples(pointRuns),
+    ...on(pointRuns.length),
+    eval_seconds: round(pointSeconds),
+    timestamp: now,
+    seeds: seeds.slice(0, pointRuns.length),
+    beside,
+    ...failure2 ? { note: failure2 } : {}
+  };
+  const incLine = {
+    type: "remeasure",
+    iteration: inc.iteration,
+    after: lastIteration2,
+    reason: "branch",
+    reset: false,
+    samples: collectSamples(incRuns),
+    ...on(incRuns.length),
+    eval_seconds: round(incSeconds),
+    timestamp: now,
+    seeds: seeds.slice(0, incRuns.length),
+    beside
+  };
+  await store.append(incRuns.length > 0 ? [pointLine, incLine] : [pointLine]);
+  await ctx.checkpoint();
+  const measured = pairedBeside(
+    { remeasures: store.log.remeasures, metric: ctx.metric },
+    inc.iteration
+  ).get(point.iteration);
+  const sign = ctx.goal === "maximize" ? 1 : -1;
+  const gap = measured?.pairs ? `${Number(measured.gap.toPrecision(3))} (${sign * measured.gap >= 0 ? "better" : "worse"})` : null;
+  ctx.emit({
+    type: "remeasure",
+    reason: "branch",
+    runs: incRuns.length,
+    score: incumbentState(store.log).score,
+    note: `branch point #${point.iteration} measured beside it${measured?.pairs ? ` in ${measured.pairs} pair(s): ${gap}` : ""}${failure2 ? `; ${failure2}` : ""}`
+  });
+  return null;
+}
+
+// action/engine/checkout-pool.ts
+import { join as join29 } from "node:path";
+var CheckoutLease = class {
+  checkout;
+  /** Which checkout: "agent 0" (a proposer's), "rebase 1" (a re-application's). */
+  name;
+  #giveBack;
+  constructor(checkout, name, giveBack) {
+    this.checkout = checkout;
+    this.name = name;
+    this.#giveBack = giveBack;
+  }
+  get released() {
+    return this.#giveBack === null;
+  }
+  /** Gives the checkout back to its pool, for the next candidate. */
+  release() {
+    const giveBack = this.#giveBack;
+    if (!giveBack) throw new Error(`the checkout ${this.name} was released twice`);
+    this.#giveBack = null;
+    giveBack();
+  }
+  [Symbol.dispose]() {
+    this.release();
+  }
+};
+var CheckoutPool = class {
+  #free;
+  #waiting = [];
+  constructor(root, count, kind = "agent") {
+    this.#free = Array.from({ length: count }, (_, i) => ({
+      checkout: new AgentCheckout(join29(root, String(i))),
+      name: `${kind} ${i}`
+    }));
+  }
+  /** Waits for a free checkout and leases it. */
+  async take() {
+    const held = this.#free.shift() ?? await new Promise((r) => this.#waiting.push(r));
+    return new CheckoutLease(held.checkout, held.name, () => this.#giveBack(held));
+  }
+  #giveBack(held) {
+    const next = this.#waiting.shift();
+    if (next) next(held);
+    else this.#free.push(held);
+  }
+};
+
+// action/decide/stratum-offsets.ts
+function stratumOffsets(current, metrics) {
+  return Object.fromEntries(metrics.map((m) => [m, offsetsOf(current, m)]));
+}
+function offsetsOf(current, metric2) {
+  const cells = [];
+  for (const [code, strata] of current) {
+    const here = Object.entries(strata).map(([stratum, s]) => ({ stratum, values: (s[metric2] ?? []).filter(Number.isFinite) })).filter((x) => x.values.length > 0);
+    if (here.length < 2) continue;
+    for (const { stratum, values } of here)
+      cells.push({
+        code,
+        stratum,
+        mean: values.reduce((a, b) => a + b, 0) / values.length,
+        n: values.length
+      });
+  }
+  if (cells.length === 0) return {};
+  const offset = new Map(cells.map((c) => [c.stratum, 0]));
+  const level = /* @__PURE__ */ new Map();
+  for (let round2 = 0; round2 < 50; round2++) {
+    const byCode = /* @__PURE__ */ new Map();
+    for (const c of cells) {
+      const a = byCode.get(c.code) ?? { sum: 0, n: 0 };
+      a.sum += c.n * (c.mean - offset.get(c.stratum));
+      a.n += c.n;
+      byCode.set(c.code, a);
+    }
+    for (const [code, a] of byCode) level.set(code, a.sum / a.n);
+    const byStratum = /* @__PURE__ */ new Map();
+    for (const c of cells) {
+      const a = byStratum.get(c.stratum) ?? { sum: 0, n: 0 };
+      a.sum += c.n * (c.mean - level.get(c.code));
+      a.n += c.n;
+      byStratum.set(c.stratum, a);
+    }
+    const centre = [...byStratum.values()].reduce((s, a) => s + a.sum / a.n, 0) / byStratum.size;
+    for (const [stratum, a] of byStratum) offset.set(stratum, a.sum / a.n - centre);
+  }
+  return Object.fromEntries(offset);
+}
+function movedToStratum(incumbent, offsets, stratum) {
+  const out = {};
+  for (const [from, samples] of Object.entries(incumbent)) {
+    if (from === stratum) continue;
+    for (const [metric2, values] of Object.entries(samples)) {
+      const to = offsets[metric2]?.[stratum];
+      const shift = offsets[metric2]?.[from];
+      if (to === void 0 || shift === void 0) continue;
+      out[metric2] = [...out[metric2] ?? [], ...values.map((v) => v - shift + to)];
+    }
+  }
+  return out;
+}
+
+// action/engine/cheap-screen.ts
+import { createHash as createHash8 } from "node:crypto";
+var CHEAP_INCUMBENT_RUNS = 3;
+var CHEAP_AGAINST = 10;
+var CHEAP_PASS_SD = 1.5;
+var CHEAP_EXPLORE = 0.2;
+var CHEAP_EXPLORE_CONFIRMED = 0.05;
+var CONFIRM_MIN_N = 12;
+async function cheapScreen(ctx, candidate, slot) {
+  const screen2 = ctx.config.eval.screen;
+  if (!screen2) return { go: true };
+  const log = ctx.store.log;
+  const rows = log.results.slice(0, candidate.historyLength);
+  const transfer = cheapTransfer(rows);
+  if (transfer.state === "stopped") return { go: true };
+  if (transfer.stopNow) return { go: true, stopped: transfer.stopNow };
+  const { iteration, parent } = candidate;
+  const commit = candidate.commit;
+  const { metric: metric2, goal, config: config2 } = cheapEval(ctx.config, ctx.goal);
+  const frozen = log.config.frozen_hashes;
+  let seconds = 0;
+  const run = async (code, name) => {
+    const outcome2 = await slot.evaluate(config2, code, name, ctx.evalEnv, frozen);
+    seconds += outcome2.durationMs / 1e3;
+    return outcome2;
+  };
+  const before = rows.flatMap((r) => r.cheap?.of === parent.iteration ? r.cheap.incumbent : []);
+  const made = [];
+  while (before.length + made.length < CHEAP_INCUMBENT_RUNS) {
+    const outcome2 = await run(parent.commit, `${iteration}-cheap-incumbent-${made.length}`);
+    const value2 = outcome2.metrics[metric2];
+    if (outcome2.status !== "ok" || outcome2.tampered.length > 0 || value2 === void 0)
+      return {
+        kind: "broken",
+        reason: `the incumbent (#${parent.iteration}) failed the cheap eval (eval.screen) on worker ${slot.id} (${outcome2.problem ?? `changed ${outcome2.tampered.join(", ")}`}): the cheap eval is not reliable, so the batch stopped. Log: ${outcome2.logPath}`
+      };
+    made.push(value2);
+  }
+  const outcome = await run(commit, `${iteration}-cheap`);
+  const value = outcome.status === "ok" ? outcome.metrics[metric2] ?? null : null;
+  const against = [...before, ...made].slice(-CHEAP_AGAINST);
+  const sign = goal === "minimize" ? -1 : 1;
+  const gain = value === null ? null : sign * (value - mean(against));
+  const noise = cheapNoise([
+    ...rows,
+    { cheap: { of: parent.iteration, incumbent: made } }
+  ]);
+  const gainSd = noise.sd * Math.sqrt(1 + 1 / against.length);
+  const threshold = noise.df >= 2 ? CHEAP_PASS_SD * gainSd : null;
+  const r6 = (x) => Number(x.toPrecision(6));
+  const record3 = (outcome2) => ({
+    metric: metric2,
+    of: parent.iteration,
+    value,
+    incumbent: made,
+    against: against.length,
+    gain: gain === null ? null : r6(gain),
+    sd: noise.df > 0 ? r6(noise.sd) : null,
+    threshold: threshold === null ? null : r6(threshold),
+    outcome: outcome2,
+    seconds: round(seconds)
+  });
+  const base = {
+    judgedAgainst: parent.iteration,
+    ...candidate.key ? { key: candidate.key } : {},
+    commit,
+    samples: {},
+    evalSeconds: round(seconds),
+    tail: outcome.tail,
+    score: null,
+    delta: null,
+    guard_pass: null
+  };
+  if (outcome.tampered.length > 0)
+    return {
+      go: false,
+      verdict: {
+        ...base,
+        metrics: {},
+        status: "violation",
+        reason: `the cheap eval's run (eval.screen) changed frozen files: ${outcome.tampered.slice(0, 5).join(", ")}`,
+        cheap: record3("crashed")
+      }
+    };
+  if (gain === null)
+    return {
+      go: false,
+      verdict: {
+        ...base,
+        metrics: {},
+        status: outcome.status === "timeout" ? "timeout" : "crash",
+        reason: `the cheap eval (eval.screen): ${outcome.problem ?? outcome.status}`,
+        cheap: record3("crashed")
+      }
+    };
+  if (threshold === null || gain > threshold) return { go: true, record: record3("passed") };
+  const words = `the cheap eval (eval.screen): ${metric2} ${gain > 0 ? "better" : "worse"} by ${fmt(Math.abs(gain))} than the incumbent #${parent.iteration}'s ${against.length} cheap runs, under the ${fmt(threshold)} needed (${CHEAP_PASS_SD} sd of its noise, sd ${fmt(noise.sd)})`;
+  const confirmed = transfer.n >= CONFIRM_MIN_N && transfer.ci !== null && transfer.ci[0] >= TRANSFER_FLOOR;
+  if (explores(ctx.tag, iteration, confirmed ? CHEAP_EXPLORE_CONFIRMED : CHEAP_EXPLORE))
+    return { go: true, record: record3("explored") };
+  return {
+    go: false,
+    verdict: {
+      ...base,
+      metrics: {},
+      status: "discard",
+      reason: `${words}: not given the full eval`,
+      cheap: record3("failed")
+    }
+  };
+}
+function cheapEval(config2, primaryGoal) {
+  const screen2 = config2.eval.screen;
+  const metric2 = screen2.metric ?? (config2.decide.rule === "weighted" ? goalMetrics(config2)[0] : void 0) ?? config2.decide.primary ?? goalMetrics(config2)[0];
+  const declared = config2.eval.metrics[metric2];
+  const goal = declared?.goal ?? primaryGoal;
+  return {
+    metric: metric2,
+    goal,
+    config: {
+      frozen: config2.frozen,
+      eval: {
+        ...config2.eval,
+        command: screen2.command,
+        timeout: screen2.timeout ?? config2.eval.timeout,
+        metrics: { [metric2]: { goal } }
+      }
+    }
+  };
+}
+function explores(tag, iteration, share = CHEAP_EXPLORE) {
+  const h = createHash8("sha256").update(`${tag}/${iteration}/cheap`).digest();
+  return h.readUInt32BE(0) / 2 ** 32 < share;
 }
 
 // action/engine/evaluate.ts
@@ -32810,8 +33045,7 @@ function experimentSteps(ctx, checkSeal) {
   const views = /* @__PURE__ */ new WeakMap();
   const turns = new Turns(ctx.signal);
   const placed = /* @__PURE__ */ new Map();
-  const place = (iteration, parent) => {
-    if (!ctx.strategy) return void 0;
+  const strategyState = (iteration, parent) => {
     const log = ctx.store.log;
     const pending = [];
     for (let i = log.results.length; i < iteration; i++) {
@@ -32819,16 +33053,26 @@ function experimentSteps(ctx, checkSeal) {
       if (on !== "revisit") pending.push(on);
     }
     const recorded = new Set(log.results.flatMap((r) => r.revisit_of ?? []));
-    const taken = revisitsTaken(ctx);
-    const choice = ctx.strategy.pick({
+    return {
       rows: log.results,
+      remeasures: log.remeasures,
+      metric: ctx.metric,
       incumbent: { iteration: parent.iteration, score: parent.score },
       goal: ctx.goal,
       scale: gainScale(log.config, parent.score),
       pending,
-      revisiting: [...taken].filter((n) => !recorded.has(n))
-    });
-    if (choice.revisit) taken.add(choice.revisit.iteration);
+      revisiting: [...revisitsTaken(ctx)].filter((n) => !recorded.has(n))
+    };
+  };
+  const nextState = () => {
+    let next = ctx.store.log.results.length;
+    while (placed.has(next)) next++;
+    return strategyState(next, incumbentState(ctx.store.log));
+  };
+  const place = (iteration, parent) => {
+    if (!ctx.strategy) return void 0;
+    const choice = ctx.strategy.pick(strategyState(iteration, parent));
+    if (choice.revisit) revisitsTaken(ctx).add(choice.revisit.iteration);
     placed.set(iteration, choice.revisit ? "revisit" : choice.on?.iteration ?? null);
     return choice.on || choice.why ? choice : void 0;
   };
@@ -32845,8 +33089,10 @@ function experimentSteps(ctx, checkSeal) {
       elapsedMs: performance.now() - ctx.startedAt,
       interrupted: ctx.signal?.aborted ?? false
     }),
-    remeasure: (slot) => remeasure(ctx, slot),
-    remeasureDue: () => remeasureDue(ctx),
+    // The incumbent's own extra runs first, then the branch point the next proposal would start
+    // from, measured beside it (strategy branch).
+    remeasure: async (slot) => await remeasure(ctx, slot) ?? await branchRemeasure(ctx, slot, nextState),
+    remeasureDue: () => remeasureDue(ctx) || branchRemeasureDue(ctx, nextState),
     begin: (pending = 0) => {
       const log = ctx.store.log;
       const iteration = log.results.at(-1).iteration + 1 + pending;
@@ -32987,11 +33233,15 @@ async function record2(ctx, candidate, verdict, beside) {
   if (revisitOf !== void 0) row.revisit_of = revisitOf;
   const switched = revisitOf === void 0 ? branchSwitch(ctx, candidate, on, incumbent) : null;
   const safe = redactDeep(row, ctx.redact);
-  await ctx.store.append([...beside ? [beside] : [], ...switched ? [switched] : [], safe], {
-    ...candidate.notes !== void 0 ? { notes: candidate.notes } : {},
-    beforeWrite: (path, data) => ctx.faults.tornWrite(iteration, path, data),
-    afterJournal: () => ctx.faults.at("after-ledger", iteration)
-  });
+  const after = afterKeepEntry(iteration, safe.status, verdict.afterKeep);
+  await ctx.store.append(
+    [...beside ? [beside] : [], ...switched ? [switched] : [], safe, ...after ? [after] : []],
+    {
+      ...candidate.notes !== void 0 ? { notes: candidate.notes } : {},
+      beforeWrite: (path, data) => ctx.faults.tornWrite(iteration, path, data),
+      afterJournal: () => ctx.faults.at("after-ledger", iteration)
+    }
+  );
   ctx.faults.at("after-refs", iteration);
   await pruneLogs(join31(ctx.store.stateDir, "logs"), iteration - KEEP_LOGS_OF);
   if (verdict.key && EVALUATED.has(safe.status)) ctx.seen.set(verdict.key, safe);

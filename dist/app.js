@@ -20243,7 +20243,8 @@ var configSchema = external_exports.strictObject({
   /**
    * How proposals are placed: `climb` (every proposal on the incumbent, the default) or `branch`
    * (after `stall` experiments without a keep, also on up to `points` branch points: earlier
-   * incumbents and the near-misses that came closest, chosen by a bandit). See action/strategy/.
+   * incumbents and the near-misses that came closest, chosen by a bandit; `remeasure`: pairs the
+   * picked point is first measured in beside the incumbent, 0 none). See action/strategy/.
    */
   strategy: external_exports.strictObject(
     {
@@ -20256,10 +20257,14 @@ var configSchema = external_exports.strictObject({
       points: external_exports.int({ error: "strategy.points must be a whole number of branch points, e.g. 3" }).min(
         1,
         "strategy.points must be at least 1 (branch points offered besides the incumbent)"
-      ).max(20, "strategy.points must be at most 20").default(3)
+      ).max(20, "strategy.points must be at most 20").default(3),
+      // Off by default: on bench/plateau the re-measure cost more runs than it saved (README).
+      remeasure: external_exports.int({
+        error: "strategy.remeasure must be a whole number of pairs a picked branch point is re-measured in beside the incumbent, e.g. 2 (0: none)"
+      }).min(0, "strategy.remeasure must be at least 0 (0: branch points are not re-measured)").max(10, "strategy.remeasure must be at most 10 pairs").default(0)
     },
     {
-      error: (issue2) => issue2.code === "unrecognized_keys" ? `strategy takes only use, stall and points (unknown: ${issue2.keys.join(", ")}), e.g. { use: branch, stall: 8, points: 3 }` : "strategy must be a mapping, e.g. { use: branch, stall: 8, points: 3 }"
+      error: (issue2) => issue2.code === "unrecognized_keys" ? `strategy takes only use, stall, points and remeasure (unknown: ${issue2.keys.join(", ")}), e.g. { use: branch, stall: 8, points: 3 }` : "strategy must be a mapping, e.g. { use: branch, stall: 8, points: 3 }"
     }
   ).prefault({}),
   /** Where evals and checks run: `isolation: none` is short for `{ mode: none }`. */
@@ -21220,17 +21225,20 @@ function ledgerSamples(log) {
       results: 0,
       remeasured: 0,
       current: /* @__PURE__ */ new Map(),
-      retired: []
+      retired: [],
+      chosen: /* @__PURE__ */ new Set()
     };
     SEEN.set(log.results, seen);
   }
-  const { current, retired } = seen;
+  const { current, retired, chosen } = seen;
   for (const r of log.results.slice(seen.results)) {
-    if (r.samples && Object.keys(r.samples).length > 0) current.set(r.iteration, ownSamples(r));
+    if (!r.samples || Object.keys(r.samples).length === 0) continue;
+    current.set(r.iteration, ownSamples(r));
+    if (keptInPairs(r)) chosen.add(r.iteration);
   }
   for (const m of log.remeasures.slice(seen.remeasured)) {
     const cur = current.get(m.iteration);
-    if (m.reset || !cur) {
+    if (m.reset || !cur || chosen.delete(m.iteration)) {
       if (cur) retired.push(cur);
       current.set(m.iteration, clone2(m.samples));
       continue;
@@ -21242,6 +21250,9 @@ function ledgerSamples(log) {
   seen.results = log.results.length;
   seen.remeasured = log.remeasures.length;
   return { current, groups: [...retired, ...current.values()] };
+}
+function keptInPairs(r) {
+  return KEPT.has(r.status) && r.score !== null && (r.screen !== void 0 || r.evidence?.paired === true);
 }
 function ownSamples(r) {
   const screened = r.screen && Object.values(r.samples).every((v) => v.length > 1);
@@ -21488,7 +21499,16 @@ function viewFromLog(log, title) {
     deterministic,
     nondeterministic: log.results.flatMap((r) => r.nondeterministic ? [r.iteration] : []),
     confidence: log.config?.confidence ?? null,
-    remeasureRuns: log.remeasures.reduce((n, m) => n + (m.samples[metric2]?.length ?? 0), 0),
+    remeasureRuns: log.remeasures.reduce(
+      (n, m) => n + (m.beside?.point === m.iteration ? 0 : m.samples[metric2]?.length ?? 0),
+      0
+    ),
+    ...log.remeasures.some((m) => m.beside) ? {
+      branchPointRuns: log.remeasures.reduce(
+        (n, m) => n + (m.beside?.point === m.iteration ? m.samples[metric2]?.length ?? 0 : 0),
+        0
+      )
+    } : {},
     drift: log.remeasures.flatMap((m) => m.reason === "drift" && m.note ? [m.note] : []),
     caveats: [...new Set(log.batches.flatMap((b) => b.caveats ?? []))],
     ...log.cacheWrites?.length ? { cacheWrites: cacheWriteViews(log.cacheWrites, log.results) } : {},

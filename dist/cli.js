@@ -22071,7 +22071,8 @@ var configSchema = external_exports.strictObject({
   /**
    * How proposals are placed: `climb` (every proposal on the incumbent, the default) or `branch`
    * (after `stall` experiments without a keep, also on up to `points` branch points: earlier
-   * incumbents and the near-misses that came closest, chosen by a bandit). See action/strategy/.
+   * incumbents and the near-misses that came closest, chosen by a bandit; `remeasure`: pairs the
+   * picked point is first measured in beside the incumbent, 0 none). See action/strategy/.
    */
   strategy: external_exports.strictObject(
     {
@@ -22084,10 +22085,14 @@ var configSchema = external_exports.strictObject({
       points: external_exports.int({ error: "strategy.points must be a whole number of branch points, e.g. 3" }).min(
         1,
         "strategy.points must be at least 1 (branch points offered besides the incumbent)"
-      ).max(20, "strategy.points must be at most 20").default(3)
+      ).max(20, "strategy.points must be at most 20").default(3),
+      // Off by default: on bench/plateau the re-measure cost more runs than it saved (README).
+      remeasure: external_exports.int({
+        error: "strategy.remeasure must be a whole number of pairs a picked branch point is re-measured in beside the incumbent, e.g. 2 (0: none)"
+      }).min(0, "strategy.remeasure must be at least 0 (0: branch points are not re-measured)").max(10, "strategy.remeasure must be at most 10 pairs").default(0)
     },
     {
-      error: (issue2) => issue2.code === "unrecognized_keys" ? `strategy takes only use, stall and points (unknown: ${issue2.keys.join(", ")}), e.g. { use: branch, stall: 8, points: 3 }` : "strategy must be a mapping, e.g. { use: branch, stall: 8, points: 3 }"
+      error: (issue2) => issue2.code === "unrecognized_keys" ? `strategy takes only use, stall, points and remeasure (unknown: ${issue2.keys.join(", ")}), e.g. { use: branch, stall: 8, points: 3 }` : "strategy must be a mapping, e.g. { use: branch, stall: 8, points: 3 }"
     }
   ).prefault({}),
   /** Where evals and checks run: `isolation: none` is short for `{ mode: none }`. */
@@ -22521,17 +22526,20 @@ function ledgerSamples(log) {
       results: 0,
       remeasured: 0,
       current: /* @__PURE__ */ new Map(),
-      retired: []
+      retired: [],
+      chosen: /* @__PURE__ */ new Set()
     };
     SEEN.set(log.results, seen);
   }
-  const { current, retired } = seen;
+  const { current, retired, chosen } = seen;
   for (const r of log.results.slice(seen.results)) {
-    if (r.samples && Object.keys(r.samples).length > 0) current.set(r.iteration, ownSamples(r));
+    if (!r.samples || Object.keys(r.samples).length === 0) continue;
+    current.set(r.iteration, ownSamples(r));
+    if (keptInPairs(r)) chosen.add(r.iteration);
   }
   for (const m of log.remeasures.slice(seen.remeasured)) {
     const cur = current.get(m.iteration);
-    if (m.reset || !cur) {
+    if (m.reset || !cur || chosen.delete(m.iteration)) {
       if (cur) retired.push(cur);
       current.set(m.iteration, clone2(m.samples));
       continue;
@@ -22543,6 +22551,10 @@ function ledgerSamples(log) {
   seen.results = log.results.length;
   seen.remeasured = log.remeasures.length;
   return { current, groups: [...retired, ...current.values()] };
+}
+var AFTER_KEEP_RUNS = 1;
+function keptInPairs(r) {
+  return KEPT.has(r.status) && r.score !== null && (r.screen !== void 0 || r.evidence?.paired === true);
 }
 function ownSamples(r) {
   const screened = r.screen && Object.values(r.samples).every((v) => v.length > 1);
@@ -26689,7 +26701,16 @@ function viewFromLog(log, title) {
     deterministic,
     nondeterministic: log.results.flatMap((r) => r.nondeterministic ? [r.iteration] : []),
     confidence: log.config?.confidence ?? null,
-    remeasureRuns: log.remeasures.reduce((n, m) => n + (m.samples[metric2]?.length ?? 0), 0),
+    remeasureRuns: log.remeasures.reduce(
+      (n, m) => n + (m.beside?.point === m.iteration ? 0 : m.samples[metric2]?.length ?? 0),
+      0
+    ),
+    ...log.remeasures.some((m) => m.beside) ? {
+      branchPointRuns: log.remeasures.reduce(
+        (n, m) => n + (m.beside?.point === m.iteration ? m.samples[metric2]?.length ?? 0 : 0),
+        0
+      )
+    } : {},
     drift: log.remeasures.flatMap((m) => m.reason === "drift" && m.note ? [m.note] : []),
     caveats: [...new Set(log.batches.flatMap((b) => b.caveats ?? []))],
     ...log.cacheWrites?.length ? { cacheWrites: cacheWriteViews(log.cacheWrites, log.results) } : {},
@@ -27449,6 +27470,7 @@ function renderDashboard(view, options = {}) {
   if (view.confidence !== null && view.noise)
     facts.push(`keeps need ${view.confidence * 100}% confidence`);
   if (view.remeasureRuns > 0) facts.push(`incumbent re-runs: ${view.remeasureRuns}`);
+  if (view.branchPointRuns) facts.push(`branch point re-runs: ${view.branchPointRuns}`);
   if (view.evalSeconds > 0) facts.push(`eval time: ${formatDuration2(view.evalSeconds * 1e3)}`);
   if (view.costUsd > 0) facts.push(`cost: $${view.costUsd.toFixed(2)}`);
   if (view.tokensIn + view.tokensOut > 0)
@@ -28243,8 +28265,8 @@ var RecordStore = class _RecordStore {
    */
   #renderings(force) {
     const last = this.#rendered;
-    const due = this.#lines - (last?.lines ?? 0) >= Math.max(1, Math.floor(this.#lines / 64));
-    if (last && !force && !due) return last.files;
+    const due2 = this.#lines - (last?.lines ?? 0) >= Math.max(1, Math.floor(this.#lines / 64));
+    if (last && !force && !due2) return last.files;
     const files = renderRecordFiles(this.#log, this.tag);
     this.#rendered = { files, lines: this.#lines };
     return files;
@@ -30997,20 +31019,23 @@ function ledgerStrata(log, within) {
       results: 0,
       remeasured: 0,
       current: /* @__PURE__ */ new Map(),
-      retired: []
+      retired: [],
+      chosen: /* @__PURE__ */ new Set()
     };
     SEEN2.set(log.results, seen);
   }
-  const { current, retired } = seen;
+  const { current, retired, chosen } = seen;
   for (const r of log.results.slice(seen.results)) {
-    if (r.samples && Object.keys(r.samples).length > 0)
-      current.set(r.iteration, splitByStratum(r.samples, r.runs_on, within));
+    if (!r.samples || Object.keys(r.samples).length === 0) continue;
+    current.set(r.iteration, splitByStratum(r.samples, r.runs_on, within));
+    if (keptInPairs(r)) chosen.add(r.iteration);
   }
   for (const m of log.remeasures.slice(seen.remeasured)) {
     const cur = current.get(m.iteration);
     const fresh = splitByStratum(m.samples, m.runs_on, within);
-    if (m.reset && cur) retired.push(...Object.values(cur));
-    current.set(m.iteration, m.reset || !cur ? fresh : mergeStrata(cur, fresh));
+    const replace = m.reset || chosen.delete(m.iteration);
+    if (replace && cur) retired.push(...Object.values(cur));
+    current.set(m.iteration, replace || !cur ? fresh : mergeStrata(cur, fresh));
   }
   seen.results = log.results.length;
   seen.remeasured = log.remeasures.length;
@@ -31035,9 +31060,9 @@ function remeasurePlan(decide2, log, metric2, inc) {
   const lastIteration = log.results.at(-1).iteration;
   const fresh = inc.iteration === 0 ? inc.samples[metric2]?.length ?? 0 : log.remeasures.filter((m) => m.iteration === inc.iteration).reduce((n, m) => n + (m.samples[metric2]?.length ?? 0), 0);
   const topUp = pairedDecisions(decide2, log, metric2) ? 0 : Math.max(0, decide2.baseline_runs - fresh);
-  const due = decide2.remeasure_every > 0 && lastIteration - inc.measuredAfter >= decide2.remeasure_every;
+  const due2 = decide2.remeasure_every > 0 && lastIteration - inc.measuredAfter >= decide2.remeasure_every;
   if (topUp > 0) return { reason: "top-up", runs: topUp };
-  if (due) return { reason: "schedule", runs: 1 };
+  if (due2) return { reason: "schedule", runs: 1 };
   return null;
 }
 function pairedDecisions(decide2, log, metric2) {
@@ -31443,6 +31468,20 @@ function strataView(ctx, parent) {
     groups: ledgerStrata(log, within).groups
   };
 }
+function afterKeepEntry(iteration, status, a) {
+  if (!a || a.runsOn.length === 0 || !KEPT.has(status)) return null;
+  return {
+    type: "remeasure",
+    iteration,
+    after: iteration,
+    reason: "after-keep",
+    reset: false,
+    samples: a.samples,
+    runs_on: a.runsOn,
+    eval_seconds: a.evalSeconds,
+    timestamp: (/* @__PURE__ */ new Date()).toISOString()
+  };
+}
 function concurrentEntry(parentIteration, iteration, verdict) {
   const c = verdict.concurrent;
   if (!c || c.runsOn.length === 0) return null;
@@ -31709,6 +31748,25 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
       };
   }
   const hasGuards = Object.keys(policy.guards).length > 0;
+  let afterKeep;
+  if (judgement.final && judgement.status === "keep") {
+    const before = runs;
+    const after = {};
+    let seconds = 0;
+    for (let k = 0; k < AFTER_KEEP_RUNS; k++) {
+      const outcome = await runCandidate(randomInt3(1, 2 ** 31));
+      const failed2 = failedRun(outcome);
+      if (failed2) return failed2;
+      seconds += outcome.durationMs / 1e3;
+      addSamples(after, withWeightedScore(outcome.metrics, config2, baselineMeans));
+    }
+    evalSeconds -= seconds;
+    afterKeep = {
+      samples: after,
+      runsOn: Array.from({ length: runs - before }, () => here),
+      evalSeconds: round(seconds)
+    };
+  }
   return judged(judgement, {
     judgedAgainst: parent.iteration,
     score,
@@ -31723,8 +31781,9 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
     ...setup.linesDelta !== void 0 ? { linesDelta: setup.linesDelta } : {},
     ...printedTwice.size > 0 ? { printedTwice: [...printedTwice] } : {},
     ...screen2 ? { screen: screen2.record } : {},
-    ...ctx.workers > 1 ? { runsOn: Array.from({ length: runs }, () => here) } : {},
-    ...concurrent()
+    ...ctx.workers > 1 ? { runsOn: Array.from({ length: runs - (afterKeep?.runsOn.length ?? 0) }, () => here) } : {},
+    ...concurrent(),
+    ...afterKeep ? { afterKeep } : {}
   });
 }
 function withoutFirstRun(samples) {
@@ -32629,9 +32688,17 @@ function rewardOf(gain, scale) {
 }
 
 // action/strategy/branch-points.ts
-function branchPoints(rows, incumbent, goal, count) {
+function branchPoints(rows, incumbent, goal, count, measured = { remeasures: [], metric: "score" }) {
   const sign = goal === "maximize" ? 1 : -1;
   const incumbentKey = rows.find((r) => r.iteration === incumbent.iteration)?.content_key;
+  const beside = pairedBeside(measured, incumbent.iteration);
+  const ownPairs = /* @__PURE__ */ new Map();
+  for (const m of measured.remeasures)
+    if (m.paired_with !== void 0 && m.iteration === incumbent.iteration)
+      ownPairs.set(
+        m.paired_with,
+        (ownPairs.get(m.paired_with) ?? 0) + (m.samples[measured.metric]?.length ?? 0)
+      );
   const byContent = /* @__PURE__ */ new Map();
   let current = null;
   for (const r of rows) {
@@ -32641,19 +32708,46 @@ function branchPoints(rows, incumbent, goal, count) {
     if (r.iteration === incumbent.iteration || r.score === null || !r.commit_full) continue;
     if (!isKept && r.status !== "discard") continue;
     if (r.content_key !== void 0 && r.content_key === incumbentKey) continue;
-    const paired = !isKept && judgedAgainst === incumbent.iteration && r.delta !== null;
-    const point = {
+    const fresh = beside.get(r.iteration);
+    if (fresh && fresh.pairs === 0) continue;
+    const own2 = !isKept && judgedAgainst === incumbent.iteration && r.delta !== null ? Math.max(0, (ownPairs.get(r.iteration) ?? 0) - (r.screen ? 1 : 0)) : 0;
+    const base = {
       iteration: r.iteration,
       commit: r.commit_full,
-      kind: isKept ? "kept" : "near-miss",
-      gain: paired ? sign * r.delta : sign * (r.score - incumbent.score),
-      measured: paired ? "paired" : "unpaired"
+      kind: isKept ? "kept" : "near-miss"
     };
+    const point = fresh ? { ...base, gain: sign * fresh.gap, measured: "paired", pairs: fresh.pairs } : own2 > 0 ? { ...base, gain: sign * r.delta, measured: "paired", pairs: own2 } : { ...base, gain: sign * (r.score - incumbent.score), measured: "unpaired" };
     const key = r.content_key ?? `#${r.iteration}`;
     const seen = byContent.get(key);
     if (!seen || point.gain >= seen.gain) byContent.set(key, point);
   }
   return [...byContent.values()].sort((a, b) => b.gain - a.gain || b.iteration - a.iteration).slice(0, count);
+}
+function pairedBeside(measured, incumbent) {
+  const sides = /* @__PURE__ */ new Map();
+  for (const m of measured.remeasures) {
+    if (m.beside?.incumbent !== incumbent) continue;
+    const at2 = sides.get(m.beside.point) ?? { point: [], incumbent: [] };
+    sides.set(m.beside.point, at2);
+    const runs = m.samples[measured.metric] ?? [];
+    if (m.iteration === m.beside.point) at2.point.push(runs);
+    else if (m.iteration === incumbent) at2.incumbent.push(runs);
+  }
+  const out = /* @__PURE__ */ new Map();
+  for (const [point, at2] of sides) {
+    let pairs = 0;
+    let sum = 0;
+    for (let i = 0; i < Math.min(at2.point.length, at2.incumbent.length); i++) {
+      const p = at2.point[i];
+      const q = at2.incumbent[i];
+      for (let k = 0; k < Math.min(p.length, q.length); k++) {
+        sum += p[k] - q[k];
+        pairs++;
+      }
+    }
+    out.set(point, { pairs, gap: pairs > 0 ? sum / pairs : 0 });
+  }
+  return out;
 }
 
 // action/strategy/strategy.ts
@@ -32661,63 +32755,77 @@ var ON_INCUMBENT = { on: null };
 
 // action/strategy/branch.ts
 function branchStrategy(settings) {
+  const pairs = settings.pairs ?? 0;
+  const pick2 = (state) => {
+    const { rows, incumbent, goal, scale } = state;
+    const since = sinceLastKeep(rows);
+    if (since.length < settings.stall) return ON_INCUMBENT;
+    const points = branchPoints(rows, incumbent, goal, settings.points, measuredOf(state));
+    const revisiting = state.revisiting ?? [];
+    const revisit2 = revisitable(rows, incumbent.iteration, goal, new Set(revisiting))[0];
+    if (points.length === 0 && !revisit2) return ON_INCUMBENT;
+    const sign = goal === "maximize" ? 1 : -1;
+    const arms = [
+      ...points.map((p) => ({ key: p.iteration, pulls: 0, reward: 0 })),
+      ...revisit2 ? [{ key: REVISIT, pulls: 0, reward: 0 }] : [],
+      { key: null, pulls: 0, reward: 0 }
+    ];
+    const armOf = new Map(arms.map((a) => [a.key, a]));
+    for (const r of since) {
+      const arm = armOf.get(r.revisit_of !== void 0 ? REVISIT : r.proposed_on ?? null);
+      if (!arm) continue;
+      arm.pulls++;
+      const scored = EVALUATED.has(r.status) && r.status !== "duplicate" && r.delta !== null;
+      arm.reward += rewardOf(scored ? sign * r.delta : null, scale);
+    }
+    for (const on of state.pending) {
+      const arm = armOf.get(on);
+      if (arm) arm.pulls++;
+    }
+    const revisitArm = armOf.get(REVISIT);
+    if (revisitArm) revisitArm.pulls += revisiting.length;
+    const { pick: pick3 } = ucb1(arms);
+    const stalled = `no keep in the last ${since.length} experiments (strategy.stall ${settings.stall})`;
+    const figures = pick3.pulls === 0 ? `not yet ${pick3.key === REVISIT ? "tried" : "proposed on"} since the last keep` : `UCB1: mean reward ${pick3.mean.toFixed(2)} over ${pick3.pulls} ${pick3.key === REVISIT ? "revisit" : "proposal"}(s), bound ${pick3.bound.toFixed(2)}`;
+    if (pick3.key === REVISIT) {
+      const r = revisit2;
+      const gain = r.gain === null ? "no delta" : `${change(r.gain, sign)} against it`;
+      return {
+        on: null,
+        why: `${stalled}: revisiting #${r.iteration} (discarded against #${r.against}, ${gain}; the incumbent is now #${incumbent.iteration}; ${figures})`,
+        points,
+        revisit: r
+      };
+    }
+    if (pick3.key === null)
+      return {
+        on: null,
+        why: `${stalled}: proposing on the incumbent #${incumbent.iteration}, ahead of the branch points (${figures})`,
+        points
+      };
+    const point = points.find((p) => p.iteration === pick3.key);
+    const gap = `${change(point.gain, sign)} against the incumbent #${incumbent.iteration}, ${point.measured === "paired" ? `measured beside it${point.pairs ? ` in ${point.pairs} pair${point.pairs > 1 ? "s" : ""}` : ""}` : "its mean less the incumbent's, measured at different times"}`;
+    const why = `${stalled}: proposing on #${point.iteration} (${point.kind === "kept" ? "an earlier incumbent" : "a near-miss"}, ${gap}; ${figures})`;
+    return { on: point, why, points };
+  };
   return {
     name: "branch",
     revisits: true,
-    pick(state) {
-      const { rows, incumbent, goal, scale } = state;
-      const lastKept2 = rows.findLastIndex((r) => KEPT.has(r.status) && r.score !== null);
-      const since = rows.slice(lastKept2 + 1);
-      if (since.length < settings.stall) return ON_INCUMBENT;
-      const points = branchPoints(rows, incumbent, goal, settings.points);
-      const revisiting = state.revisiting ?? [];
-      const revisit2 = revisitable(rows, incumbent.iteration, goal, new Set(revisiting))[0];
-      if (points.length === 0 && !revisit2) return ON_INCUMBENT;
-      const sign = goal === "maximize" ? 1 : -1;
-      const arms = [
-        ...points.map((p) => ({ key: p.iteration, pulls: 0, reward: 0 })),
-        ...revisit2 ? [{ key: REVISIT, pulls: 0, reward: 0 }] : [],
-        { key: null, pulls: 0, reward: 0 }
-      ];
-      const armOf = new Map(arms.map((a) => [a.key, a]));
-      for (const r of since) {
-        const arm = armOf.get(r.revisit_of !== void 0 ? REVISIT : r.proposed_on ?? null);
-        if (!arm) continue;
-        arm.pulls++;
-        const scored = EVALUATED.has(r.status) && r.status !== "duplicate" && r.delta !== null;
-        arm.reward += rewardOf(scored ? sign * r.delta : null, scale);
-      }
-      for (const on of state.pending) {
-        const arm = armOf.get(on);
-        if (arm) arm.pulls++;
-      }
-      const revisitArm = armOf.get(REVISIT);
-      if (revisitArm) revisitArm.pulls += revisiting.length;
-      const { pick: pick2 } = ucb1(arms);
-      const stalled = `no keep in the last ${since.length} experiments (strategy.stall ${settings.stall})`;
-      const figures = pick2.pulls === 0 ? `not yet ${pick2.key === REVISIT ? "tried" : "proposed on"} since the last keep` : `UCB1: mean reward ${pick2.mean.toFixed(2)} over ${pick2.pulls} ${pick2.key === REVISIT ? "revisit" : "proposal"}(s), bound ${pick2.bound.toFixed(2)}`;
-      if (pick2.key === REVISIT) {
-        const r = revisit2;
-        const gain = r.gain === null ? "no delta" : `${change(r.gain, sign)} against it`;
-        return {
-          on: null,
-          why: `${stalled}: revisiting #${r.iteration} (discarded against #${r.against}, ${gain}; the incumbent is now #${incumbent.iteration}; ${figures})`,
-          points,
-          revisit: r
-        };
-      }
-      if (pick2.key === null)
-        return {
-          on: null,
-          why: `${stalled}: proposing on the incumbent #${incumbent.iteration}, ahead of the branch points (${figures})`,
-          points
-        };
-      const point = points.find((p) => p.iteration === pick2.key);
-      const gap = `${change(point.gain, sign)} against the incumbent #${incumbent.iteration}, ${point.measured === "paired" ? "measured beside it" : "its mean less the incumbent's, measured at different times"}`;
-      const why = `${stalled}: proposing on #${point.iteration} (${point.kind === "kept" ? "an earlier incumbent" : "a near-miss"}, ${gap}; ${figures})`;
-      return { on: point, why, points };
+    pick: pick2,
+    toMeasure(state) {
+      if (pairs === 0) return null;
+      const { on } = pick2(state);
+      if (!on || on.measured === "paired") return null;
+      const measured = pairedBeside(measuredOf(state), state.incumbent.iteration).size;
+      return measured < settings.points ? { point: on, pairs } : null;
     }
   };
+}
+function sinceLastKeep(rows) {
+  return rows.slice(rows.findLastIndex((r) => KEPT.has(r.status) && r.score !== null) + 1);
+}
+function measuredOf(state) {
+  return { remeasures: state.remeasures ?? [], metric: state.metric ?? "score" };
 }
 var REVISIT = "revisit";
 function change(gain, sign) {
@@ -32735,7 +32843,7 @@ var climb = {
 // action/strategy/create-strategy.ts
 function createStrategy(config2) {
   const s = config2.strategy;
-  return s.use === "branch" ? branchStrategy({ stall: s.stall, points: s.points }) : climb;
+  return s.use === "branch" ? branchStrategy({ stall: s.stall, points: s.points, pairs: s.remeasure }) : climb;
 }
 function gainScale(header, incumbentScore) {
   if (header?.noise) return header.noise;
@@ -33514,6 +33622,131 @@ async function hashOf(path) {
 // action/engine/steps.ts
 import { join as join37 } from "node:path";
 
+// action/engine/branch-remeasure.ts
+import { randomInt as randomInt4 } from "node:crypto";
+function due(ctx, next) {
+  const log = ctx.store.log;
+  if (!ctx.strategy?.toMeasure || !isSequential(log, ctx.metric, ctx.policy.maxRuns)) return null;
+  return ctx.strategy.toMeasure(next());
+}
+function branchRemeasureDue(ctx, next) {
+  return due(ctx, next) !== null;
+}
+async function branchRemeasure(ctx, slot, next) {
+  const done = /* @__PURE__ */ new Set();
+  for (let m = due(ctx, next); m !== null; m = due(ctx, next)) {
+    if (done.has(m.point.iteration))
+      throw new Error(`branch point #${m.point.iteration} is due again after it was measured`);
+    done.add(m.point.iteration);
+    const stop = await measureBeside(ctx, slot, m);
+    if (stop) return stop;
+  }
+  return null;
+}
+async function measureBeside(ctx, slot, { point, pairs }) {
+  const { config: config2, store } = ctx;
+  const log = store.log;
+  const header = log.config;
+  const inc = incumbentState(log);
+  const lastIteration = log.results.at(-1).iteration;
+  const pointRuns = [];
+  const incRuns = [];
+  const seeds = [];
+  let pointSeconds = 0;
+  let incSeconds = 0;
+  let failure2 = null;
+  const runPoint = async (pair, env) => {
+    const outcome = await slot.evaluate(
+      config2,
+      point.commit,
+      `${point.iteration}-bp${lastIteration}-${pair}`,
+      env,
+      header.frozen_hashes
+    );
+    pointSeconds += outcome.durationMs / 1e3;
+    if (outcome.status !== "ok" || outcome.tampered.length > 0) {
+      failure2 = `its code failed beside the incumbent (${outcome.problem ?? `changed ${outcome.tampered.join(", ")}`}); no longer offered. Log: ${outcome.logPath}`;
+      return;
+    }
+    pointRuns.push(withWeightedScore(outcome.metrics, config2, header.baseline_metrics ?? {}));
+  };
+  const runIncumbent = async (pair, env) => {
+    const measured2 = await incumbentRun(
+      ctx,
+      slot,
+      inc,
+      `${inc.iteration}-bp${lastIteration}-${point.iteration}-${pair}`,
+      env
+    );
+    if ("kind" in measured2) return measured2;
+    incSeconds += measured2.seconds;
+    incRuns.push(measured2.metrics);
+    return null;
+  };
+  for (let pair = 0; pair < pairs && failure2 === null; pair++) {
+    const seed = randomInt4(1, 2 ** 31);
+    seeds.push(seed);
+    const env = { ...ctx.evalEnv, AUTOEXP_SEED: String(seed) };
+    if (randomInt4(2) === 0) {
+      await runPoint(pair, env);
+      if (failure2 === null) {
+        const broken = await runIncumbent(pair, env);
+        if (broken) return broken;
+      }
+    } else {
+      const broken = await runIncumbent(pair, env);
+      if (broken) return broken;
+      await runPoint(pair, env);
+    }
+  }
+  const beside = { point: point.iteration, incumbent: inc.iteration };
+  const on = (n) => ctx.workers > 1 ? { runs_on: Array.from({ length: n }, () => ({ worker: slot.id, device: slot.device })) } : {};
+  const now = (/* @__PURE__ */ new Date()).toISOString();
+  const pointLine = {
+    type: "remeasure",
+    iteration: point.iteration,
+    after: lastIteration,
+    reason: "branch",
+    reset: false,
+    samples: collectSamples(pointRuns),
+    ...on(pointRuns.length),
+    eval_seconds: round(pointSeconds),
+    timestamp: now,
+    seeds: seeds.slice(0, pointRuns.length),
+    beside,
+    ...failure2 ? { note: failure2 } : {}
+  };
+  const incLine = {
+    type: "remeasure",
+    iteration: inc.iteration,
+    after: lastIteration,
+    reason: "branch",
+    reset: false,
+    samples: collectSamples(incRuns),
+    ...on(incRuns.length),
+    eval_seconds: round(incSeconds),
+    timestamp: now,
+    seeds: seeds.slice(0, incRuns.length),
+    beside
+  };
+  await store.append(incRuns.length > 0 ? [pointLine, incLine] : [pointLine]);
+  await ctx.checkpoint();
+  const measured = pairedBeside(
+    { remeasures: store.log.remeasures, metric: ctx.metric },
+    inc.iteration
+  ).get(point.iteration);
+  const sign = ctx.goal === "maximize" ? 1 : -1;
+  const gap = measured?.pairs ? `${Number(measured.gap.toPrecision(3))} (${sign * measured.gap >= 0 ? "better" : "worse"})` : null;
+  ctx.emit({
+    type: "remeasure",
+    reason: "branch",
+    runs: incRuns.length,
+    score: incumbentState(store.log).score,
+    note: `branch point #${point.iteration} measured beside it${measured?.pairs ? ` in ${measured.pairs} pair(s): ${gap}` : ""}${failure2 ? `; ${failure2}` : ""}`
+  });
+  return null;
+}
+
 // action/engine/checkout-pool.ts
 import { join as join35 } from "node:path";
 var CheckoutLease = class {
@@ -34178,8 +34411,7 @@ function experimentSteps(ctx, checkSeal) {
   const views = /* @__PURE__ */ new WeakMap();
   const turns = new Turns(ctx.signal);
   const placed = /* @__PURE__ */ new Map();
-  const place = (iteration, parent) => {
-    if (!ctx.strategy) return void 0;
+  const strategyState = (iteration, parent) => {
     const log = ctx.store.log;
     const pending = [];
     for (let i = log.results.length; i < iteration; i++) {
@@ -34187,16 +34419,26 @@ function experimentSteps(ctx, checkSeal) {
       if (on !== "revisit") pending.push(on);
     }
     const recorded = new Set(log.results.flatMap((r) => r.revisit_of ?? []));
-    const taken = revisitsTaken(ctx);
-    const choice = ctx.strategy.pick({
+    return {
       rows: log.results,
+      remeasures: log.remeasures,
+      metric: ctx.metric,
       incumbent: { iteration: parent.iteration, score: parent.score },
       goal: ctx.goal,
       scale: gainScale(log.config, parent.score),
       pending,
-      revisiting: [...taken].filter((n) => !recorded.has(n))
-    });
-    if (choice.revisit) taken.add(choice.revisit.iteration);
+      revisiting: [...revisitsTaken(ctx)].filter((n) => !recorded.has(n))
+    };
+  };
+  const nextState = () => {
+    let next = ctx.store.log.results.length;
+    while (placed.has(next)) next++;
+    return strategyState(next, incumbentState(ctx.store.log));
+  };
+  const place = (iteration, parent) => {
+    if (!ctx.strategy) return void 0;
+    const choice = ctx.strategy.pick(strategyState(iteration, parent));
+    if (choice.revisit) revisitsTaken(ctx).add(choice.revisit.iteration);
     placed.set(iteration, choice.revisit ? "revisit" : choice.on?.iteration ?? null);
     return choice.on || choice.why ? choice : void 0;
   };
@@ -34213,8 +34455,10 @@ function experimentSteps(ctx, checkSeal) {
       elapsedMs: performance.now() - ctx.startedAt,
       interrupted: ctx.signal?.aborted ?? false
     }),
-    remeasure: (slot) => remeasure(ctx, slot),
-    remeasureDue: () => remeasureDue(ctx),
+    // The incumbent's own extra runs first, then the branch point the next proposal would start
+    // from, measured beside it (strategy branch).
+    remeasure: async (slot) => await remeasure(ctx, slot) ?? await branchRemeasure(ctx, slot, nextState),
+    remeasureDue: () => remeasureDue(ctx) || branchRemeasureDue(ctx, nextState),
     begin: (pending = 0) => {
       const log = ctx.store.log;
       const iteration = log.results.at(-1).iteration + 1 + pending;
@@ -34355,11 +34599,15 @@ async function record2(ctx, candidate, verdict, beside) {
   if (revisitOf !== void 0) row.revisit_of = revisitOf;
   const switched = revisitOf === void 0 ? branchSwitch(ctx, candidate, on, incumbent) : null;
   const safe = redactDeep(row, ctx.redact);
-  await ctx.store.append([...beside ? [beside] : [], ...switched ? [switched] : [], safe], {
-    ...candidate.notes !== void 0 ? { notes: candidate.notes } : {},
-    beforeWrite: (path, data) => ctx.faults.tornWrite(iteration, path, data),
-    afterJournal: () => ctx.faults.at("after-ledger", iteration)
-  });
+  const after = afterKeepEntry(iteration, safe.status, verdict.afterKeep);
+  await ctx.store.append(
+    [...beside ? [beside] : [], ...switched ? [switched] : [], safe, ...after ? [after] : []],
+    {
+      ...candidate.notes !== void 0 ? { notes: candidate.notes } : {},
+      beforeWrite: (path, data) => ctx.faults.tornWrite(iteration, path, data),
+      afterJournal: () => ctx.faults.at("after-ledger", iteration)
+    }
+  );
   ctx.faults.at("after-refs", iteration);
   await pruneLogs(join37(ctx.store.stateDir, "logs"), iteration - KEEP_LOGS_OF);
   if (verdict.key && EVALUATED.has(safe.status)) ctx.seen.set(verdict.key, safe);
