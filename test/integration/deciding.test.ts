@@ -172,13 +172,16 @@ describe("deciding under noise, through the engine", () => {
     const { repo, config, env } = setup(
       [
         [-6, "", "a big real improvement"],
-        [0, "", "no real change"],
+        // Clearly worse (3 sd; the noise is at most 1.4): never kept, whatever order its pair
+        // runs in, so the big change stays the incumbent and its runs can be read.
+        [3, "", "clearly worse"],
       ],
       "{ baseline_runs: 4 }",
     );
     await runBatch({ repoDir: repo, config, tag: "t", env });
     const log = ledger(repo);
     const big = log.results[1]!;
+    expect(log.results[2]!.status).toBe("discard");
     expect(big.status).toBe("keep");
     expect(big.evidence!.paired).toBe(true);
     // The ledger's next line after the kept row is its run after the keep: one run of its code.
