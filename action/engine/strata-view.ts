@@ -35,10 +35,6 @@ export function strataView(ctx: EngineContext, parent: IncumbentState): StrataVi
 }
 
 /**
- * The ledger line for incumbent runs made beside a candidate (a concurrent baseline), recorded
- * with the candidate's row; null when there were none.
- */
-/**
  * The re-measure line of code kept in pairs, for its run made after the decision
  * (Verdict.afterKeep): written right after its row, so it is the kept code's first run as the
  * incumbent (decide/ledger-state.ts, AFTER_KEEP_RUNS). Null for anything not kept.
@@ -62,6 +58,10 @@ export function afterKeepEntry(
   };
 }
 
+/**
+ * The ledger line for incumbent runs made beside a candidate (a concurrent baseline), recorded
+ * with the candidate's row; null when there were none.
+ */
 export function concurrentEntry(
   parentIteration: number,
   iteration: number,
