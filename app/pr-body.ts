@@ -4,6 +4,7 @@ import { experimentsText, isKeptExperiment, nightFigures } from "../action/ledge
 import { renderAttribution } from "../action/ledger/render-attribution.ts";
 import { renderBranches } from "../action/ledger/render-branches.ts";
 import { renderChart } from "../action/ledger/render-chart.ts";
+import { renderCheapEval } from "../action/ledger/render-cheap-eval.ts";
 import {
   formatDelta,
   formatEvidence,
@@ -116,6 +117,9 @@ export function renderPr(ledger: string | null, ctx: PrContext): RenderedPr {
   for (const c of view.caveats) warnings.push(`> [!CAUTION]\n> ${inertMarkdown(c, 600)}`);
   if (view.printedTwice.length > 0) warnings.push(renderPrintedTwice(view));
   if (view.nondeterministic?.length) warnings.push(renderNondeterministic(view));
+  // The cheap eval's transfer, as the dashboard shows it: a reviewer sees whether candidates were
+  // discarded on it and how well it ranked them like the full eval.
+  const cheap = view.cheapEval ? renderCheapEval(view.cheapEval) : "";
   const keptTable = [
     `### Kept (${kept.length})`,
     "",
@@ -160,6 +164,7 @@ export function renderPr(ledger: string | null, ctx: PrContext): RenderedPr {
     ...warnings,
     chart,
     keptTable.join("\n"),
+    cheap,
     tree,
     shares,
     footer.join("\n"),
@@ -186,6 +191,7 @@ export function renderPr(ledger: string | null, ctx: PrContext): RenderedPr {
       ...warnings,
       chart,
       `### Kept (${kept.length})\n\n${note}\n\n${table}`,
+      cheap,
       tree,
       shares,
       footer.join("\n"),

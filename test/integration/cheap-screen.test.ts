@@ -6,6 +6,7 @@ import { TRANSFER_MIN_N, transferUpperBound } from "../../action/decide/transfer
 import { explores } from "../../action/engine/cheap-screen.ts";
 import { runBatch } from "../../action/engine/run-batch.ts";
 import { parseLog } from "../../action/ledger/log-jsonl.ts";
+import { renderPr } from "../../app/pr-body.ts";
 import { git, makeRepo, tempDir, writeFiles } from "../helpers/repo.ts";
 
 // candidate.txt holds a number x. The full eval's loss falls as x rises; the cheap eval's loss
@@ -97,6 +98,13 @@ describe("the cheap eval (eval.screen)", () => {
     // eval_seconds counts the cheap runs too.
     expect(worse!.eval_seconds).toBe(worse!.cheap!.seconds);
     expect(worse!.eval_seconds).toBeGreaterThan(0);
+    // The reviewer sees the cheap eval in the PR as on the dashboard: still screening, what it decided.
+    const ledger = git(repo, "show", `autoexp/${tag}:.autoexp/${tag}/log.jsonl`);
+    const { body } = renderPr(ledger, { tag, repoUrl: "https://github.com/o/r" });
+    expect(body).toContain(
+      "Cheap eval (eval.screen): screening (stops once 8 or more candidates have both",
+    );
+    expect(body).toMatch(/1 passed on to the full eval, 1 discarded on it, 0 failed but sent on/);
   }, 60_000);
 
   it("stops screening when the cheap eval ranks candidates unlike the full eval", async () => {
@@ -133,5 +141,12 @@ describe("the cheap eval (eval.screen)", () => {
     expect(dashboard).toMatch(
       /every candidate gets the full eval from here on\. Now: rank correlation with the full eval -[\d.]+ \(90% interval -[\d.]+ to -?[\d.]+\) over \d+ candidate/,
     );
+    // The PR body carries the same paragraph as the dashboard, word for word.
+    const paragraph = dashboard.split("\n").find((l) => l.startsWith("Cheap eval (eval.screen)"))!;
+    const pr = renderPr(git(repo, "show", "autoexp/t:.autoexp/t/log.jsonl"), {
+      tag: "t",
+      repoUrl: "https://github.com/o/r",
+    });
+    expect(pr.body.split("\n")).toContain(paragraph);
   }, 120_000);
 });
