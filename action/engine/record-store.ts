@@ -74,6 +74,8 @@ export class RecordStore implements AsyncDisposable {
   /** The signing key (state-key.ts) and the journal's last signature, which the next line chains on. */
   #key: Buffer;
   #last = "";
+  /** The matrix line this batch is (ResultEntry.line): stamped on every row appended. */
+  #line: ResultEntry["line"] | undefined;
 
   private constructor(
     repo: Git,
@@ -284,6 +286,11 @@ export class RecordStore implements AsyncDisposable {
     await this.repo.pruneWorktrees();
   }
 
+  /** From here on, every row appended says it was written by this matrix line. */
+  writeAsLine(line: NonNullable<ResultEntry["line"]>): void {
+    this.#line = line;
+  }
+
   /** The first record: the config line and the baseline row, on the starting commit. */
   async start(header: LedgerEntry, baseline: ResultEntry): Promise<void> {
     if (this.#log) throw new Error("RecordStore.start: the tag already has a ledger");
@@ -303,7 +310,10 @@ export class RecordStore implements AsyncDisposable {
   ): Promise<void> {
     // Every row, whoever made it (the loop, verify, attribute, a re-measure), holds no key in
     // any form: eval output and agent text reach the record only through here.
-    const entries = given.map((e) => redactDeep(e, this.#redact));
+    const line = this.#line;
+    const entries = given.map((e) =>
+      redactDeep(e.type === "result" && line && !e.line ? { ...e, line } : e, this.#redact),
+    );
     const log = this.#log;
     if (!log) throw new Error("RecordStore.append before start");
     const items: JournalItem[] = [];

@@ -202,6 +202,8 @@ async function runBatchUnexplained(options: BatchOptions): Promise<BatchResult> 
     throw error instanceof Interrupted ? interruptedBefore(resuming) : error;
   }
   const log = store.log!;
+  // A matrix line's rows say so, and which incumbent every line started from (the tree's root).
+  if (options.line) store.writeAsLine({ ...options.line, from: currentIncumbent(log).iteration });
   const ctx: EngineContext = {
     config,
     tag,

@@ -10,6 +10,8 @@ import { AutoexpError } from "../util/errors.ts";
  * started from, not against theirs: they cannot move the branch, so they are recorded as not kept
  * here (with the reason and the ref that holds their code) and queued for a re-check, which the
  * next batch runs against the incumbent it finds (ledger/recheck.ts) rather than silently dropped.
+ * A matrix line's rows keep their `line` (which line, and the incumbent the lines started from),
+ * so the tree can show each line as a branch of it.
  */
 export function mergeLedgers(
   base: string,
@@ -35,7 +37,8 @@ export function mergeLedgers(
   const shift = (n: number) => (n > baseLast ? n + offset : n);
   // Our rows were judged against our line's incumbents, none of which is theirs: each row says
   // which (`against`), as a row judged against an earlier incumbent does.
-  let ourIncumbent = parseLog(base).results.findLast((r) => KEPT.has(r.status))?.iteration ?? 0;
+  const start = parseLog(base).results.findLast((r) => KEPT.has(r.status))?.iteration ?? 0;
+  let ourIncumbent = start;
   let added = 0;
   const lines = fresh.map((entry) => {
     if (entry.type === "result") {
@@ -55,7 +58,7 @@ export function mergeLedgers(
           ...moved,
           status: "discard" as const,
           recheck: "queued" as const,
-          reason: `was ${entry.status} on a parallel line of this tag, judged against the incumbent both lines started from (#${baseLast} or earlier); another line's record was published first, so it does not move the branch here. Queued for a re-check: the next batch re-applies it onto the incumbent and judges it again. Its code: ${moved.diff ?? "(none)"}${entry.reason ? `. Then: ${entry.reason}` : ""}`,
+          reason: `was ${entry.status} on ${entry.line ? `parallel line ${entry.line.index} of ${entry.line.of}` : "a parallel line"} of this tag, judged against that line's own incumbent (the lines started from #${start}); another line's record was published first, so it does not move the branch here. Queued for a re-check: the next batch re-applies it onto the incumbent and judges it again. Its code: ${moved.diff ?? "(none)"}${entry.reason ? `. Then: ${entry.reason}` : ""}`,
         };
       }
       return moved;

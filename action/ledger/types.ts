@@ -136,6 +136,13 @@ export interface ResultEntry {
    * which is a parallel line's displaced keep and empties the re-check queue.
    */
   revisit_of?: number;
+  /**
+   * Written by line `index` of `of` (a matrix shard, `shard: i/K`): every row that batch wrote,
+   * and `from`, the incumbent it and the other lines started from. A displaced line's rows keep it
+   * when published on top of the winner (github/merge-records.ts), so the tree shows each line as
+   * a branch from `from` (ledger/render-branches.ts). Absent: not written by a matrix line.
+   */
+  line?: { index: number; of: number; from: number };
 }
 
 /**
@@ -271,8 +278,12 @@ export interface BranchPointEntry {
   iteration: number;
   /** Full commit of that code. */
   commit: string;
-  /** kept: an earlier incumbent; near-miss: a candidate not kept that came close. */
-  kind: "kept" | "near-miss";
+  /**
+   * kept: an earlier incumbent; near-miss: a candidate not kept that came close; line: a keep of
+   * a parallel matrix line that another line displaced (its row's `recheck`), the code that line
+   * had reached.
+   */
+  kind: "kept" | "near-miss" | "line";
   /**
    * Its gap to the incumbent in the metric's units, signed as a gain (positive: better). `paired`:
    * its runs beside this incumbent's, in pairs (re-measured beside it, `beside`, or its own row's

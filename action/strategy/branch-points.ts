@@ -14,8 +14,9 @@ export interface MeasuredBeside {
 
 /**
  * The best few points on record to propose from besides the incumbent: earlier incumbents
- * (kept) and the candidates not kept that came closest (discards, undecided ones among them),
- * each with its gap to the incumbent as measured. A point re-measured in pairs beside this
+ * (kept), the candidates not kept that came closest (discards, undecided ones among them), and
+ * the keeps of a parallel matrix line that another line displaced (`line`: the code that line
+ * reached, judged on its own line only), each with its gap to the incumbent as measured. A point re-measured in pairs beside this
  * incumbent (engine/branch-remeasure.ts) has the mean of its runs there less the incumbent's
  * runs beside them (`paired`, with the number of pairs); else a point whose own row was measured
  * in pairs with this incumbent's runs (its row's delta, `paired`); any other, its mean less the
@@ -61,7 +62,11 @@ export function branchPoints(
     const base = {
       iteration: r.iteration,
       commit: r.commit_full,
-      kind: isKept ? ("kept" as const) : ("near-miss" as const),
+      kind: isKept
+        ? ("kept" as const)
+        : r.recheck === "queued"
+          ? ("line" as const)
+          : ("near-miss" as const),
     };
     const point: BranchPointEntry = fresh
       ? { ...base, gain: sign * fresh.gap, measured: "paired", pairs: fresh.pairs }

@@ -93,7 +93,7 @@ export function branchStrategy(settings: {
       };
     const point = points.find((p) => p.iteration === pick.key)!;
     const gap = `${change(point.gain, sign)} against the incumbent #${incumbent.iteration}, ${point.measured === "paired" ? `measured beside it${point.pairs ? ` in ${point.pairs} pair${point.pairs > 1 ? "s" : ""}` : ""}` : "its mean less the incumbent's, measured at different times"}`;
-    const why = `${stalled}: proposing on #${point.iteration} (${point.kind === "kept" ? "an earlier incumbent" : "a near-miss"}, ${gap}; ${figures})`;
+    const why = `${stalled}: proposing on #${point.iteration} (${point.kind === "kept" ? "an earlier incumbent" : point.kind === "line" ? "a parallel line's displaced keep" : "a near-miss"}, ${gap}; ${figures})`;
     return { on: point, why, points };
   };
   return {

@@ -8,7 +8,7 @@ export interface BranchContext {
   point?: {
     /** The experiment whose code the worktree holds. */
     on: number;
-    kind: "kept" | "near-miss";
+    kind: "kept" | "near-miss" | "line";
     /** What that experiment changed, as its row says. */
     description: string;
     /** Why the strategy placed this proposal there: the stall, the point's gap, the bandit. */
@@ -42,7 +42,9 @@ function renderPoint({ point, incumbent }: BranchContext): string {
   const what =
     point.kind === "kept"
       ? `an earlier incumbent (#${point.on})`
-      : `experiment #${point.on}, which was not kept but came close`;
+      : point.kind === "line"
+        ? `experiment #${point.on}, a keep of a parallel line of this tag that another line's record displaced (judged on its own line, not against the incumbent)`
+        : `experiment #${point.on}, which was not kept but came close`;
   const described = point.description ? ` (${point.description.slice(0, 200)})` : "";
   return section(
     "The branch you are proposing on",
