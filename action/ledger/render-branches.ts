@@ -1,5 +1,6 @@
 import { inertMarkdown } from "../util/markdown-inert.ts";
 import { formatDelta } from "./format-score.ts";
+import { type LineRun, lineRuns, renderLineRuns } from "./line-runs.ts";
 import type { ParsedLog } from "./log-jsonl.ts";
 import {
   type BranchEntry,
@@ -11,7 +12,6 @@ import {
 
 /** Switches listed at most (the newest); log.jsonl's branch lines hold them all. */
 const MAX_SWITCHES = 20;
-
 /** The tree strategy `branch` grew: its points, the proposals made on each, what each gave. */
 export interface BranchTree {
   /** Every branch point proposed on, in the order first proposed on; `null`: the incumbent. */
@@ -35,9 +35,14 @@ export interface BranchTree {
     delta: number | null;
     against?: number;
   }[];
+  /** Matrix runs (rows carrying `line`), oldest first: each line a branch from their start. */
+  lines: LineRun[];
 }
 
-/** The tree from the ledger's branch lines and rows; null when it never branched nor revisited. */
+/**
+ * The tree from the ledger's branch lines and rows; null when it never branched, revisited, nor
+ * ran as a matrix.
+ */
 export function branchTree(
   log: Pick<ParsedLog, "branches" | "results"> & { config?: ParsedLog["config"] },
 ): BranchTree | null {
@@ -55,7 +60,8 @@ export function branchTree(
           },
         ],
   );
-  if (switches.length === 0 && revisits.length === 0) return null;
+  const lines = lineRuns(log.results);
+  if (switches.length === 0 && revisits.length === 0 && lines.length === 0) return null;
   const points = new Map<number, BranchPointEntry>();
   for (const s of switches) for (const p of s.points) points.set(p.iteration, p);
   const first = switches[0]?.iteration ?? Number.POSITIVE_INFINITY;
@@ -76,6 +82,7 @@ export function branchTree(
     branches: [...branches.values()],
     switches,
     revisits,
+    lines,
     goal: log.config?.goal ?? "minimize",
   };
 }
@@ -83,8 +90,8 @@ export function branchTree(
 /**
  * The tree as Markdown, for the dashboard and the PR alike: each branch point with its gap to the
  * incumbent as measured, the proposals made on it and the keeps they gave, then the switches
- * with their reasons. `heading`: the section's level; `link`: how an experiment is named (the PR
- * links commits). Empty when the strategy never branched.
+ * with their reasons; then a matrix's lines as branches (line-runs.ts), then the revisits. `heading`: the section's level; `link`: how an experiment is named (the PR
+ * links commits). Empty when there is no tree (branchTree null).
  */
 export function renderBranches(
   tree: BranchTree | null | undefined,
@@ -139,7 +146,6 @@ export function renderBranches(
     tree.revisits.length === 0
       ? []
       : [
-          ...(branched.length > 0 ? [""] : []),
           "Revisits: a discard judged against an incumbent since replaced, its change re-applied onto the incumbent and measured beside it again (each at most once).",
           "",
           "| revisit | of discard | verdict | delta |",
@@ -149,13 +155,19 @@ export function renderBranches(
             : []),
           ...revisited,
         ];
+  const lines = renderLineRuns(tree.lines, name);
+  const lineCount = tree.lines.reduce((n, run) => n + run.lines.length, 0);
   const title = [
     `${tree.switches.length} switch${tree.switches.length === 1 ? "" : "es"}`,
     ...(tree.revisits.length > 0
       ? [`${tree.revisits.length} revisit${tree.revisits.length === 1 ? "" : "s"}`]
       : []),
+    ...(lineCount > 0 ? [`${lineCount} matrix line${lineCount === 1 ? "" : "s"}`] : []),
   ].join(", ");
-  return [`${options.heading ?? "##"} Branches (${title})`, "", ...branched, ...revisits].join(
-    "\n",
-  );
+  const parts = [branched, lines, revisits].filter((p) => p.length > 0);
+  return [
+    `${options.heading ?? "##"} Branches (${title})`,
+    "",
+    ...parts.flatMap((p, i) => (i > 0 ? ["", ...p] : p)),
+  ].join("\n");
 }

@@ -131,6 +131,8 @@ export function viewFromLog(log: ParsedLog, title?: string): LedgerView {
   const deterministic = judgedDeterministic(log.config);
   const pooled = noiseSeen(samples.groups, [metric], deterministic)[metric]!;
   const final = log.results.findLast((r) => KEPT.has(r.status) && r.score !== null)?.commit_full;
+  // Strategy `branch`, revisits, or a matrix's lines (rows carrying `line`): the tree.
+  const tree = branchTree(log);
   return {
     title: title ?? log.config?.tag ?? "autoexp",
     metric,
@@ -182,9 +184,7 @@ export function viewFromLog(log: ParsedLog, title?: string): LedgerView {
       (log.verifies ?? []).reduce((s, v) => s + (v.eval_seconds || 0), 0),
     verified: (final && log.verifies?.findLast((v) => v.final_commit === final)) || null,
     attribution: (final && log.attributes?.findLast((a) => a.final_commit === final)) || null,
-    ...(log.branches?.length || log.results.some((r) => r.revisit_of !== undefined)
-      ? { branches: branchTree(log)! }
-      : {}),
+    ...(tree ? { branches: tree } : {}),
     ...(log.results.some((r) => r.cheap || r.cheap_stopped)
       ? { cheapEval: cheapTransfer(log.results) }
       : {}),

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { parseLog } from "../../action/ledger/log-jsonl.ts";
 import { recheckQueue } from "../../action/ledger/recheck.ts";
 import { KEPT } from "../../action/ledger/types.ts";
+import { renderPr } from "../../app/pr-body.ts";
 import { remoteAndClone, runAction } from "../helpers/action.ts";
 import { exampleRepo, git, tempDir } from "../helpers/repo.ts";
 
@@ -111,6 +112,14 @@ describe("a matrix of 3 shards on one tag (Actions is the distributed engine)", 
       else expect(r.score).not.toBeNull();
     }
     expect(after.results.at(-1)!.recheck_of).toBeUndefined(); // then the agent's own proposal
+    // The tree names each displaced keep's re-check; the re-checks, made on no line, carry none.
+    const dashboard = git(remote, "show", "autoexp/mx:.autoexp/mx/dashboard.md");
+    for (const r of rechecks) {
+      expect(r.line).toBeUndefined();
+      expect(dashboard).toContain(
+        `#${r.recheck_of} (displaced: re-checked as #${r.iteration}, ${r.status})`,
+      );
+    }
     expect(recheckQueue(after)).toEqual([]);
   }, 240_000);
 
@@ -145,5 +154,45 @@ describe("a matrix of 3 shards on one tag (Actions is the distributed engine)", 
       remoteLog(remote, "best").results.find((r) => r.iteration === winner.iteration)!.status,
     ).toBe("keep");
     expect(remoteLog(remote, "best").results).toHaveLength(15);
+
+    // Each row says which line wrote it and the incumbent every line started from; the tree on
+    // the dashboard and in the PR draws each line as a branch from there, with its keeps.
+    const log = remoteLog(remote, "best");
+    const start = log.results.slice(0, 3).findLast((r) => KEPT.has(r.status))!.iteration;
+    const byLine = new Map<number, number[]>();
+    for (const r of log.results.slice(3)) {
+      expect(r.line).toMatchObject({ of: 3, from: start });
+      byLine.set(r.line!.index, [...(byLine.get(r.line!.index) ?? []), r.iteration]);
+    }
+    expect([...byLine.keys()][0]).toBe(ranked[2]!.i); // the winner first
+    expect([...byLine.keys()].sort()).toEqual([1, 2, 3]);
+    for (const its of byLine.values()) expect(its).toHaveLength(4);
+    const dashboard = git(remote, "show", "autoexp/best:.autoexp/best/dashboard.md");
+    const ledger = git(remote, "show", "autoexp/best:.autoexp/best/log.jsonl");
+    const pr = renderPr(ledger, { tag: "best", repoUrl: "https://github.com/o/r" }).body;
+    const linked = (n: number) =>
+      `#${n} [\`${log.results[n]!.commit}\`](https://github.com/o/r/commit/${log.results[n]!.commit_full})`;
+    for (const [md, name, heading] of [
+      [dashboard, (n: number) => `#${n}`, "##"],
+      [pr, linked, "###"],
+    ] as const) {
+      expect(md).toContain(`${heading} Branches (0 switches, 3 matrix lines)`);
+      expect(md).toContain(`3 lines each ran from the incumbent ${name(start)} (`);
+      expect(md).toContain(`Line ${ranked[2]!.i} moved the branch`);
+      for (const [index, its] of byLine) {
+        const keeps = log.results.filter(
+          (r) => its.includes(r.iteration) && (KEPT.has(r.status) || r.recheck === "queued"),
+        );
+        const displaced = index !== ranked[2]!.i;
+        for (const k of keeps) expect(k.recheck === "queued").toBe(displaced);
+        const named = keeps.map((k) =>
+          displaced ? `${name(k.iteration)} (displaced: queued for a re-check)` : name(k.iteration),
+        );
+        const label = `${index} of 3${displaced ? "" : ": moved the branch"}`;
+        expect(md).toContain(
+          `| ${label} | #${its[0]}–#${its[3]} (4) | ${named.length > 0 ? named.join(", ") : "none"} | `,
+        );
+      }
+    }
   }, 240_000);
 });
