@@ -21073,6 +21073,73 @@ var FAILURES = /* @__PURE__ */ new Set([
   "checks_failed"
 ]);
 
+// action/ledger/line-runs.ts
+var MAX_LINE_RUNS = 5;
+function lineRuns(results) {
+  const runs = [];
+  const rechecks = /* @__PURE__ */ new Map();
+  for (const r of results) if (r.recheck_of !== void 0) rechecks.set(r.recheck_of, r);
+  for (const r of results) {
+    if (!r.line || r.status === "baseline") continue;
+    const { index, of, from } = r.line;
+    let run = runs.at(-1);
+    const seen = run?.lines.some((l) => l.index === index);
+    if (!run || run.from !== from || run.of !== of || run.last !== index && seen) {
+      const start = results.find((x) => x.iteration === from);
+      run = { from, fromScore: start?.score ?? null, of, won: null, lines: [], last: index };
+      runs.push(run);
+    }
+    run.last = index;
+    let line = run.lines.find((l) => l.index === index);
+    if (!line) {
+      line = { index, experiments: [], keeps: [], best: null };
+      run.lines.push(line);
+    }
+    line.experiments.push(r.iteration);
+    const kept = KEPT.has(r.status) && r.score !== null;
+    if (!kept && r.recheck !== "queued") continue;
+    const again = rechecks.get(r.iteration);
+    line.keeps.push({
+      iteration: r.iteration,
+      displaced: !kept,
+      ...again ? { recheck: { iteration: again.iteration, status: again.status } } : {}
+    });
+    line.best = { iteration: r.iteration, score: r.score };
+    if (kept) run.won = index;
+  }
+  return runs.map(({ last: _, ...run }) => run);
+}
+function renderLineRuns(runs, name) {
+  if (runs.length === 0) return [];
+  const shown = runs.slice(-MAX_LINE_RUNS);
+  const out = runs.length > shown.length ? [`_${runs.length - shown.length} earlier matrix run(s) in log.jsonl._`, ""] : [];
+  for (const [i, run] of shown.entries()) {
+    if (i > 0) out.push("");
+    const start = `${name(run.from)}${run.fromScore !== null ? ` (${formatScore(run.fromScore)})` : ""}`;
+    const outcome = run.won === null ? `No line kept anything: the branch stayed at ${name(run.from)}.` : `Line ${run.won} moved the branch (published first: its keeps are the branch's). Every other line's keeps were judged on that line only, so they are recorded as not kept here and queued for a re-check against the incumbent; their code stays at their experiment's ref, and strategy \`branch\` may propose from them.`;
+    out.push(
+      `Matrix lines: ${run.of} lines each ran from the incumbent ${start} on its own machine, as branches of this tree. ${outcome}`,
+      "",
+      "| line | experiments | keeps on its line | its best | vs the start |",
+      "|---|---|---|---|--:|",
+      ...run.lines.map((line) => renderLine(run, line, name))
+    );
+  }
+  return out;
+}
+function renderLine(run, line, name) {
+  const label = `${line.index} of ${run.of}${run.won === line.index ? ": moved the branch" : ""}`;
+  const first = line.experiments[0];
+  const last = line.experiments.at(-1);
+  const span = `${first === last ? `#${first}` : `#${first}\u2013#${last}`} (${line.experiments.length})`;
+  const keeps = line.keeps.length === 0 ? "none" : line.keeps.map(
+    (k) => !k.displaced ? name(k.iteration) : `${name(k.iteration)} (displaced: ${k.recheck ? `re-checked as ${name(k.recheck.iteration)}, ${k.recheck.status}` : "queued for a re-check"})`
+  ).join(", ");
+  const best = line.best ? `${name(line.best.iteration)} ${formatScore(line.best.score)}` : `${name(run.from)} (the start)`;
+  const delta = line.best && line.best.score !== null && run.fromScore !== null ? formatDelta(line.best.score - run.fromScore) : "";
+  return `| ${label} | ${span} | ${keeps} | ${best} | ${delta} |`;
+}
+
 // action/ledger/render-branches.ts
 var MAX_SWITCHES = 20;
 function branchTree(log) {
@@ -21088,7 +21155,8 @@ function branchTree(log) {
       }
     ]
   );
-  if (switches.length === 0 && revisits.length === 0) return null;
+  const lines = lineRuns(log.results);
+  if (switches.length === 0 && revisits.length === 0 && lines.length === 0) return null;
   const points = /* @__PURE__ */ new Map();
   for (const s of switches) for (const p of s.points) points.set(p.iteration, p);
   const first = switches[0]?.iteration ?? Number.POSITIVE_INFINITY;
@@ -21109,6 +21177,7 @@ function branchTree(log) {
     branches: [...branches.values()],
     switches,
     revisits,
+    lines,
     goal: log.config?.goal ?? "minimize"
   };
 }
@@ -21143,7 +21212,6 @@ function renderBranches(tree, options = {}) {
     (r) => `| ${name(r.iteration)} | ${name(r.of)} | ${r.status} | ${formatDelta(r.delta, r.against)} |`
   );
   const revisits = tree.revisits.length === 0 ? [] : [
-    ...branched.length > 0 ? [""] : [],
     "Revisits: a discard judged against an incumbent since replaced, its change re-applied onto the incumbent and measured beside it again (each at most once).",
     "",
     "| revisit | of discard | verdict | delta |",
@@ -21151,13 +21219,19 @@ function renderBranches(tree, options = {}) {
     ...tree.revisits.length > revisited.length ? [`| _${tree.revisits.length - revisited.length} earlier in log.jsonl_ | | | |`] : [],
     ...revisited
   ];
+  const lines = renderLineRuns(tree.lines, name);
+  const lineCount = tree.lines.reduce((n, run) => n + run.lines.length, 0);
   const title = [
     `${tree.switches.length} switch${tree.switches.length === 1 ? "" : "es"}`,
-    ...tree.revisits.length > 0 ? [`${tree.revisits.length} revisit${tree.revisits.length === 1 ? "" : "s"}`] : []
+    ...tree.revisits.length > 0 ? [`${tree.revisits.length} revisit${tree.revisits.length === 1 ? "" : "s"}`] : [],
+    ...lineCount > 0 ? [`${lineCount} matrix line${lineCount === 1 ? "" : "s"}`] : []
   ].join(", ");
-  return [`${options.heading ?? "##"} Branches (${title})`, "", ...branched, ...revisits].join(
-    "\n"
-  );
+  const parts = [branched, lines, revisits].filter((p) => p.length > 0);
+  return [
+    `${options.heading ?? "##"} Branches (${title})`,
+    "",
+    ...parts.flatMap((p, i) => i > 0 ? ["", ...p] : p)
+  ].join("\n");
 }
 
 // action/decide/stats.ts
@@ -21490,6 +21564,7 @@ function viewFromLog(log, title) {
   const deterministic = judgedDeterministic(log.config);
   const pooled = noiseSeen(samples.groups, [metric2], deterministic)[metric2];
   const final = log.results.findLast((r) => KEPT.has(r.status) && r.score !== null)?.commit_full;
+  const tree = branchTree(log);
   return {
     title: title ?? log.config?.tag ?? "autoexp",
     metric: metric2,
@@ -21532,7 +21607,7 @@ function viewFromLog(log, title) {
     evalSeconds: log.results.reduce((s, r) => s + (r.eval_seconds || 0), 0) + log.remeasures.reduce((s, m) => s + (m.eval_seconds || 0), 0) + (log.verifies ?? []).reduce((s, v) => s + (v.eval_seconds || 0), 0),
     verified: final && log.verifies?.findLast((v) => v.final_commit === final) || null,
     attribution: final && log.attributes?.findLast((a) => a.final_commit === final) || null,
-    ...log.branches?.length || log.results.some((r) => r.revisit_of !== void 0) ? { branches: branchTree(log) } : {},
+    ...tree ? { branches: tree } : {},
     ...log.results.some((r) => r.cheap || r.cheap_stopped) ? { cheapEval: cheapTransfer(log.results) } : {}
   };
 }
@@ -21708,6 +21783,16 @@ function quoteSafe(text) {
   return text.replace(/["\r\n]/g, "'");
 }
 
+// action/ledger/render-cheap-eval.ts
+var f2 = (x) => x.toFixed(2);
+function renderCheapEval(t) {
+  const { passed, failed, explored, crashed } = t.counts;
+  const measured = t.n === 0 ? "no candidate has had both the cheap and the full eval yet" : `rank correlation with the full eval ${Number.isFinite(t.rho) ? f2(t.rho) : "not defined"}${t.ci ? ` (90% interval ${f2(t.ci[0])} to ${f2(t.ci[1])})` : ""} over ${t.n} candidate(s) that had both`;
+  const decided = `${passed} passed on to the full eval, ${failed} discarded on it, ${explored} failed but sent on anyway to measure the transfer${crashed > 0 ? `, ${crashed} crashed in it` : ""}`;
+  const state = t.state === "stopped" && t.stop ? `stopped: ${t.stop.reason}` : `screening (stops once ${TRANSFER_MIN_N} or more candidates have both and the correlation's ${TRANSFER_STOP_LEVEL * 100}% upper bound is under ${TRANSFER_FLOOR})`;
+  return `Cheap eval (eval.screen): ${state}. Now: ${measured}; ${decided}.`;
+}
+
 // action/ledger/render-dashboard.ts
 function renderNoise(view) {
   if (view.noise === null) return "noise: unknown (one baseline run; set decide.baseline_runs \u2265 2)";
@@ -21832,6 +21917,7 @@ function renderPr(ledger, ctx) {
 > ${inertMarkdown(c, 600)}`);
   if (view.printedTwice.length > 0) warnings.push(renderPrintedTwice(view));
   if (view.nondeterministic?.length) warnings.push(renderNondeterministic(view));
+  const cheap = view.cheapEval ? renderCheapEval(view.cheapEval) : "";
   const keptTable = [
     `### Kept (${kept.length})`,
     "",
@@ -21866,6 +21952,7 @@ function renderPr(ledger, ctx) {
     ...warnings,
     chart,
     keptTable.join("\n"),
+    cheap,
     tree,
     shares,
     footer.join("\n")
@@ -21895,6 +21982,7 @@ function renderPr(ledger, ctx) {
 ${note}
 
 ${table}`,
+      cheap,
       tree,
       shares,
       footer.join("\n")

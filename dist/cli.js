@@ -26518,6 +26518,73 @@ function formatPercent(pct) {
   return ` (${Number(text2) === 0 ? "\xB1" : pct > 0 ? "+" : "\u2212"}${text2}%)`;
 }
 
+// action/ledger/line-runs.ts
+var MAX_LINE_RUNS = 5;
+function lineRuns(results) {
+  const runs = [];
+  const rechecks = /* @__PURE__ */ new Map();
+  for (const r of results) if (r.recheck_of !== void 0) rechecks.set(r.recheck_of, r);
+  for (const r of results) {
+    if (!r.line || r.status === "baseline") continue;
+    const { index, of, from } = r.line;
+    let run = runs.at(-1);
+    const seen = run?.lines.some((l) => l.index === index);
+    if (!run || run.from !== from || run.of !== of || run.last !== index && seen) {
+      const start = results.find((x) => x.iteration === from);
+      run = { from, fromScore: start?.score ?? null, of, won: null, lines: [], last: index };
+      runs.push(run);
+    }
+    run.last = index;
+    let line2 = run.lines.find((l) => l.index === index);
+    if (!line2) {
+      line2 = { index, experiments: [], keeps: [], best: null };
+      run.lines.push(line2);
+    }
+    line2.experiments.push(r.iteration);
+    const kept = KEPT.has(r.status) && r.score !== null;
+    if (!kept && r.recheck !== "queued") continue;
+    const again = rechecks.get(r.iteration);
+    line2.keeps.push({
+      iteration: r.iteration,
+      displaced: !kept,
+      ...again ? { recheck: { iteration: again.iteration, status: again.status } } : {}
+    });
+    line2.best = { iteration: r.iteration, score: r.score };
+    if (kept) run.won = index;
+  }
+  return runs.map(({ last: _, ...run }) => run);
+}
+function renderLineRuns(runs, name) {
+  if (runs.length === 0) return [];
+  const shown = runs.slice(-MAX_LINE_RUNS);
+  const out = runs.length > shown.length ? [`_${runs.length - shown.length} earlier matrix run(s) in log.jsonl._`, ""] : [];
+  for (const [i, run] of shown.entries()) {
+    if (i > 0) out.push("");
+    const start = `${name(run.from)}${run.fromScore !== null ? ` (${formatScore(run.fromScore)})` : ""}`;
+    const outcome = run.won === null ? `No line kept anything: the branch stayed at ${name(run.from)}.` : `Line ${run.won} moved the branch (published first: its keeps are the branch's). Every other line's keeps were judged on that line only, so they are recorded as not kept here and queued for a re-check against the incumbent; their code stays at their experiment's ref, and strategy \`branch\` may propose from them.`;
+    out.push(
+      `Matrix lines: ${run.of} lines each ran from the incumbent ${start} on its own machine, as branches of this tree. ${outcome}`,
+      "",
+      "| line | experiments | keeps on its line | its best | vs the start |",
+      "|---|---|---|---|--:|",
+      ...run.lines.map((line2) => renderLine(run, line2, name))
+    );
+  }
+  return out;
+}
+function renderLine(run, line2, name) {
+  const label = `${line2.index} of ${run.of}${run.won === line2.index ? ": moved the branch" : ""}`;
+  const first = line2.experiments[0];
+  const last = line2.experiments.at(-1);
+  const span = `${first === last ? `#${first}` : `#${first}\u2013#${last}`} (${line2.experiments.length})`;
+  const keeps = line2.keeps.length === 0 ? "none" : line2.keeps.map(
+    (k) => !k.displaced ? name(k.iteration) : `${name(k.iteration)} (displaced: ${k.recheck ? `re-checked as ${name(k.recheck.iteration)}, ${k.recheck.status}` : "queued for a re-check"})`
+  ).join(", ");
+  const best = line2.best ? `${name(line2.best.iteration)} ${formatScore(line2.best.score)}` : `${name(run.from)} (the start)`;
+  const delta = line2.best && line2.best.score !== null && run.fromScore !== null ? formatDelta(line2.best.score - run.fromScore) : "";
+  return `| ${label} | ${span} | ${keeps} | ${best} | ${delta} |`;
+}
+
 // action/ledger/render-branches.ts
 var MAX_SWITCHES = 20;
 function branchTree(log) {
@@ -26533,7 +26600,8 @@ function branchTree(log) {
       }
     ]
   );
-  if (switches.length === 0 && revisits.length === 0) return null;
+  const lines = lineRuns(log.results);
+  if (switches.length === 0 && revisits.length === 0 && lines.length === 0) return null;
   const points = /* @__PURE__ */ new Map();
   for (const s of switches) for (const p of s.points) points.set(p.iteration, p);
   const first = switches[0]?.iteration ?? Number.POSITIVE_INFINITY;
@@ -26554,6 +26622,7 @@ function branchTree(log) {
     branches: [...branches.values()],
     switches,
     revisits,
+    lines,
     goal: log.config?.goal ?? "minimize"
   };
 }
@@ -26588,7 +26657,6 @@ function renderBranches(tree, options = {}) {
     (r) => `| ${name(r.iteration)} | ${name(r.of)} | ${r.status} | ${formatDelta(r.delta, r.against)} |`
   );
   const revisits = tree.revisits.length === 0 ? [] : [
-    ...branched.length > 0 ? [""] : [],
     "Revisits: a discard judged against an incumbent since replaced, its change re-applied onto the incumbent and measured beside it again (each at most once).",
     "",
     "| revisit | of discard | verdict | delta |",
@@ -26596,13 +26664,19 @@ function renderBranches(tree, options = {}) {
     ...tree.revisits.length > revisited.length ? [`| _${tree.revisits.length - revisited.length} earlier in log.jsonl_ | | | |`] : [],
     ...revisited
   ];
+  const lines = renderLineRuns(tree.lines, name);
+  const lineCount = tree.lines.reduce((n, run) => n + run.lines.length, 0);
   const title = [
     `${tree.switches.length} switch${tree.switches.length === 1 ? "" : "es"}`,
-    ...tree.revisits.length > 0 ? [`${tree.revisits.length} revisit${tree.revisits.length === 1 ? "" : "s"}`] : []
+    ...tree.revisits.length > 0 ? [`${tree.revisits.length} revisit${tree.revisits.length === 1 ? "" : "s"}`] : [],
+    ...lineCount > 0 ? [`${lineCount} matrix line${lineCount === 1 ? "" : "s"}`] : []
   ].join(", ");
-  return [`${options.heading ?? "##"} Branches (${title})`, "", ...branched, ...revisits].join(
-    "\n"
-  );
+  const parts = [branched, lines, revisits].filter((p) => p.length > 0);
+  return [
+    `${options.heading ?? "##"} Branches (${title})`,
+    "",
+    ...parts.flatMap((p, i) => i > 0 ? ["", ...p] : p)
+  ].join("\n");
 }
 
 // action/ledger/render-cache-writes.ts
@@ -26688,6 +26762,7 @@ function viewFromLog(log, title) {
   const deterministic = judgedDeterministic(log.config);
   const pooled = noiseSeen(samples.groups, [metric2], deterministic)[metric2];
   const final = log.results.findLast((r) => KEPT.has(r.status) && r.score !== null)?.commit_full;
+  const tree = branchTree(log);
   return {
     title: title ?? log.config?.tag ?? "autoexp",
     metric: metric2,
@@ -26730,7 +26805,7 @@ function viewFromLog(log, title) {
     evalSeconds: log.results.reduce((s, r) => s + (r.eval_seconds || 0), 0) + log.remeasures.reduce((s, m) => s + (m.eval_seconds || 0), 0) + (log.verifies ?? []).reduce((s, v) => s + (v.eval_seconds || 0), 0),
     verified: final && log.verifies?.findLast((v) => v.final_commit === final) || null,
     attribution: final && log.attributes?.findLast((a) => a.final_commit === final) || null,
-    ...log.branches?.length || log.results.some((r) => r.revisit_of !== void 0) ? { branches: branchTree(log) } : {},
+    ...tree ? { branches: tree } : {},
     ...log.results.some((r) => r.cheap || r.cheap_stopped) ? { cheapEval: cheapTransfer(log.results) } : {}
   };
 }
@@ -28042,6 +28117,8 @@ var RecordStore = class _RecordStore {
   /** The signing key (state-key.ts) and the journal's last signature, which the next line chains on. */
   #key;
   #last = "";
+  /** The matrix line this batch is (ResultEntry.line): stamped on every row appended. */
+  #line;
   constructor(repo, tag, stateDir, head, lock, key) {
     this.repo = repo;
     this.tag = tag;
@@ -28212,6 +28289,10 @@ var RecordStore = class _RecordStore {
     await rm7(legacy, { recursive: true, force: true });
     await this.repo.pruneWorktrees();
   }
+  /** From here on, every row appended says it was written by this matrix line. */
+  writeAsLine(line2) {
+    this.#line = line2;
+  }
   /** The first record: the config line and the baseline row, on the starting commit. */
   async start(header, baseline) {
     if (this.#log) throw new Error("RecordStore.start: the tag already has a ledger");
@@ -28225,7 +28306,10 @@ var RecordStore = class _RecordStore {
    * row's commit becomes the branch's code.
    */
   async append(given, options = {}) {
-    const entries = given.map((e) => redactDeep(e, this.#redact));
+    const line2 = this.#line;
+    const entries = given.map(
+      (e) => redactDeep(e.type === "result" && line2 && !e.line ? { ...e, line: line2 } : e, this.#redact)
+    );
     const log = this.#log;
     if (!log) throw new Error("RecordStore.append before start");
     const items = [];
@@ -29437,7 +29521,7 @@ function renderBranch(branch) {
 }
 function renderPoint({ point, incumbent }) {
   if (!point) return "";
-  const what = point.kind === "kept" ? `an earlier incumbent (#${point.on})` : `experiment #${point.on}, which was not kept but came close`;
+  const what = point.kind === "kept" ? `an earlier incumbent (#${point.on})` : point.kind === "line" ? `experiment #${point.on}, a keep of a parallel line of this tag that another line's record displaced (judged on its own line, not against the incumbent)` : `experiment #${point.on}, which was not kept but came close`;
   const described = point.description ? ` (${point.description.slice(0, 200)})` : "";
   return section(
     "The branch you are proposing on",
@@ -32714,7 +32798,7 @@ function branchPoints(rows, incumbent, goal, count, measured = { remeasures: [],
     const base = {
       iteration: r.iteration,
       commit: r.commit_full,
-      kind: isKept ? "kept" : "near-miss"
+      kind: isKept ? "kept" : r.recheck === "queued" ? "line" : "near-miss"
     };
     const point = fresh ? { ...base, gain: sign * fresh.gap, measured: "paired", pairs: fresh.pairs } : own2 > 0 ? { ...base, gain: sign * r.delta, measured: "paired", pairs: own2 } : { ...base, gain: sign * (r.score - incumbent.score), measured: "unpaired" };
     const key = r.content_key ?? `#${r.iteration}`;
@@ -32805,7 +32889,7 @@ function branchStrategy(settings) {
       };
     const point = points.find((p) => p.iteration === pick3.key);
     const gap = `${change(point.gain, sign)} against the incumbent #${incumbent.iteration}, ${point.measured === "paired" ? `measured beside it${point.pairs ? ` in ${point.pairs} pair${point.pairs > 1 ? "s" : ""}` : ""}` : "its mean less the incumbent's, measured at different times"}`;
-    const why = `${stalled}: proposing on #${point.iteration} (${point.kind === "kept" ? "an earlier incumbent" : "a near-miss"}, ${gap}; ${figures})`;
+    const why = `${stalled}: proposing on #${point.iteration} (${point.kind === "kept" ? "an earlier incumbent" : point.kind === "line" ? "a parallel line's displaced keep" : "a near-miss"}, ${gap}; ${figures})`;
     return { on: point, why, points };
   };
   return {
@@ -34759,6 +34843,7 @@ async function runBatchUnexplained(options) {
       throw error2 instanceof Interrupted ? interruptedBefore(resuming) : error2;
     }
     const log = store.log;
+    if (options.line) store.writeAsLine({ ...options.line, from: currentIncumbent(log).iteration });
     const ctx = {
       config: config2,
       tag,
