@@ -2,6 +2,7 @@ import type { Config } from "../config/schema.ts";
 import { goalMetrics, primaryMetric, WEIGHTED_METRIC } from "../config/validate-config.ts";
 import type { ParsedLog } from "../ledger/log-jsonl.ts";
 import { type ConfigEntry, type Goal, KEPT, type ResultEntry } from "../ledger/types.ts";
+import { type LedgerRuns, ledgerRuns, type RunsView } from "./ledger-runs.ts";
 import { type Noise, pooledNoise } from "./noise.ts";
 import type { Objective, Policy, Samples } from "./policy.ts";
 import { mean } from "./stats.ts";
@@ -9,70 +10,24 @@ import { mean } from "./stats.ts";
 type MutableSamples = Record<string, number[]>;
 
 /** The samples the ledger holds, per experiment, with re-measures merged in. Pure. */
-export interface LedgerSamples {
-  /** Each measured experiment's current samples (after any drift reset). */
-  current: Map<number, MutableSamples>;
-  /** Every group of runs of one unchanged program, for the noise estimate. */
-  groups: MutableSamples[];
-}
+export type LedgerSamples = LedgerRuns<MutableSamples>;
 
-/** What ledgerSamples has read of a ledger, to read only the lines added since. */
-interface Seen {
-  remeasures: readonly unknown[];
-  results: number;
-  remeasured: number;
-  current: Map<number, MutableSamples>;
-  retired: MutableSamples[];
-  /** Kept in pairs, no re-measure yet: their samples are still the runs they were kept on. */
-  chosen: Set<number>;
-}
-const SEEN = new WeakMap<readonly unknown[], Seen>();
+/** Every run of one code together (ledgerStrata splits them by stratum). */
+const POOLED: RunsView<MutableSamples> = {
+  key: "pooled",
+  of: (samples) => clone(samples),
+  merge: (into, more) => {
+    const out = clone(into);
+    for (const [name, values] of Object.entries(more))
+      out[name] = [...(out[name] ?? []), ...values];
+    return out;
+  },
+  groups: (runs) => [runs],
+};
 
-/**
- * The ledger's samples. A ledger only grows (rows and re-measures are appended), so the work
- * done for a ledger is remembered and only the lines added since are read: recording one more
- * experiment costs the same at 20,000 rows as at 20. Callers must not modify what it returns.
- */
+/** The ledger's samples, every run of one code together (ledger-runs.ts). */
 export function ledgerSamples(log: Pick<ParsedLog, "results" | "remeasures">): LedgerSamples {
-  let seen = SEEN.get(log.results);
-  const grown =
-    seen &&
-    seen.remeasures === log.remeasures &&
-    seen.results <= log.results.length &&
-    seen.remeasured <= log.remeasures.length &&
-    // A new row for an iteration already seen would reorder rows and re-measures: read anew.
-    !log.results.slice(seen.results).some((r) => seen!.current.has(r.iteration));
-  if (!seen || !grown) {
-    seen = {
-      remeasures: log.remeasures,
-      results: 0,
-      remeasured: 0,
-      current: new Map(),
-      retired: [],
-      chosen: new Set(),
-    };
-    SEEN.set(log.results, seen);
-  }
-  const { current, retired, chosen } = seen;
-  for (const r of log.results.slice(seen.results)) {
-    if (!r.samples || Object.keys(r.samples).length === 0) continue;
-    current.set(r.iteration, ownSamples(r));
-    if (keptInPairs(r)) chosen.add(r.iteration);
-  }
-  for (const m of log.remeasures.slice(seen.remeasured)) {
-    const cur = current.get(m.iteration);
-    if (m.reset || !cur || chosen.delete(m.iteration)) {
-      if (cur) retired.push(cur);
-      current.set(m.iteration, clone(m.samples));
-      continue;
-    }
-    for (const [name, values] of Object.entries(m.samples)) {
-      cur[name] = [...(cur[name] ?? []), ...values];
-    }
-  }
-  seen.results = log.results.length;
-  seen.remeasured = log.remeasures.length;
-  return { current, groups: [...retired, ...current.values()] };
+  return ledgerRuns(log, POOLED);
 }
 
 /**
@@ -85,32 +40,6 @@ export function ledgerSamples(log: Pick<ParsedLog, "results" | "remeasures">): L
  * once, and the pairs that follow add more at no extra cost.
  */
 export const AFTER_KEEP_RUNS = 1;
-
-/**
- * Kept in pairs (a screened first run or paired evidence): until its first re-measure line its
- * samples are the runs it was kept on; from that line on, only the runs made after its keep
- * (AFTER_KEEP_RUNS).
- */
-export function keptInPairs(r: ResultEntry): boolean {
-  return (
-    KEPT.has(r.status) &&
-    r.score !== null &&
-    (r.screen !== undefined || r.evidence?.paired === true)
-  );
-}
-
-/**
- * A row's samples as estimates of its code: all of them, except a first run that passed paired
- * measurement's screen (`screen` on the row, more runs after it). That run was chosen for looking
- * good; it stays in the row (and in the paired test), not in the code's score or the runs later
- * candidates are screened against.
- */
-function ownSamples(r: ResultEntry): MutableSamples {
-  const screened = r.screen && Object.values(r.samples!).every((v) => v.length > 1);
-  return Object.fromEntries(
-    Object.entries(r.samples!).map(([k, v]) => [k, screened ? v.slice(1) : [...v]]),
-  );
-}
 
 function clone(s: Samples): MutableSamples {
   return Object.fromEntries(Object.entries(s).map(([k, v]) => [k, [...v]]));

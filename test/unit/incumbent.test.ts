@@ -65,6 +65,23 @@ describe("a screened first run (paired measurement's screen) is not an estimate 
     expect(kept.samples!.loss).toEqual([1.0, 3.0, 3.2]);
   });
 
+  it("leaves the screened run out per stratum too: pooled and by stratum, one reading of the ledger", () => {
+    // A discard measured in pairs on worker 1 after its first run (1.0) passed the screen there.
+    const discard = {
+      ...screened(1, "discard", [1.0, 3.0, 3.2]),
+      runs_on: [1, 1, 1].map((worker) => ({ worker, device: null })),
+    } as ResultEntry;
+    const log = { results: [row(0, "baseline", 5), discard], remeasures: [], config: null };
+    expect(ledgerSamples(log).current.get(1)!.loss).toEqual([3.0, 3.2]);
+    expect(ledgerStrata(log, "worker").current.get(1)).toEqual({
+      "worker 1": { loss: [3.0, 3.2], secs: [30, 32] },
+    });
+    // The noise is estimated from the same groups of runs, whichever way they are split.
+    const values = (groups: readonly Record<string, readonly number[]>[]) =>
+      groups.map((g) => g.loss ?? []).sort();
+    expect(values(ledgerStrata(log, "any").groups)).toEqual(values(ledgerSamples(log).groups));
+  });
+
   it("keeps the only run of a candidate the screen discarded, and every run of an unscreened row", () => {
     const log = {
       results: [row(0, "baseline", 5), screened(1, "discard", [4.0]), row(2, "keep", 2)],
