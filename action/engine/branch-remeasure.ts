@@ -6,7 +6,7 @@ import { collectSamples } from "../decide/samples.ts";
 import type { RemeasureEntry } from "../ledger/types.ts";
 import { pairedBeside } from "../strategy/branch-points.ts";
 import type { BranchMeasure, StrategyState } from "../strategy/strategy.ts";
-import { incumbentRun } from "./evaluate-paired.ts";
+import { incumbentRun } from "./eval-runs.ts";
 import type { EngineContext } from "./experiment.ts";
 import { round } from "./propose.ts";
 import type { Slot } from "./slot.ts";

@@ -2,17 +2,15 @@ import { randomInt } from "node:crypto";
 import type { Stop } from "../decide/budget.ts";
 import { comparePaired } from "../decide/compare.ts";
 import { evidence } from "../decide/evidence.ts";
-import { fmt } from "../decide/fmt.ts";
 import { type Judgement, judge } from "../decide/judge.ts";
 import type { PairedDesign } from "../decide/judgement.ts";
-import { AFTER_KEEP_RUNS, withMinDeltas, withWeightedScore } from "../decide/ledger-state.ts";
+import { withMinDeltas, withWeightedScore } from "../decide/ledger-state.ts";
 import { type Noise, UNKNOWN_NOISE } from "../decide/noise.ts";
 import { pairNoise } from "../decide/pair-noise.ts";
-import type { Policy, Samples } from "../decide/policy.ts";
+import type { Samples } from "../decide/policy.ts";
 import { addSamples, meansOf } from "../decide/samples.ts";
-import { chooseScreen } from "../decide/screen-choice.ts";
 import { mean } from "../decide/stats.ts";
-import { incumbentFailure } from "./concurrent-baseline.ts";
+import { afterKeepRuns, candidateRun, incumbentRun, runFailure } from "./eval-runs.ts";
 import {
   type Candidate,
   type EngineContext,
@@ -21,11 +19,9 @@ import {
   type Verdict,
 } from "./experiment.ts";
 import { firstSideFirst } from "./pair-order.ts";
+import { SCREEN_RUNS, type Screen, screenFor } from "./paired-screen.ts";
 import { round } from "./propose.ts";
 import type { CheckedOutcome, Slot } from "./slot.ts";
-
-/** The incumbent's latest runs a candidate's first run is screened against. */
-export const SCREEN_RUNS = 10;
 
 export interface PairedSetup {
   /** The incumbent's runs to screen against: on this slot's stratum, latest last. */
@@ -228,27 +224,18 @@ export async function evaluatePaired(
       };
   }
   const hasGuards = Object.keys(policy.guards).length > 0;
-  // Kept: run once more, outside the decision. The runs it was kept on were chosen by the
-  // stopping rule for looking good; this one was not, and it is the code's first run as the
-  // incumbent (ledger-state.ts, AFTER_KEEP_RUNS). A run that fails now ends it as any failed run.
+  // Kept: run once more, outside the decision (eval-runs.ts, afterKeepRuns).
   let afterKeep: Verdict["afterKeep"];
   if (judgement.final && judgement.status === "keep") {
-    const before = runs;
-    const after: Record<string, number[]> = {};
-    let seconds = 0;
-    for (let k = 0; k < AFTER_KEEP_RUNS; k++) {
-      const outcome = await runCandidate(randomInt(1, 2 ** 31));
-      const failed = failedRun(outcome);
-      if (failed) return failed;
-      seconds += outcome.durationMs / 1000;
-      addSamples(after, withWeightedScore(outcome.metrics, config, baselineMeans));
+    const after = await afterKeepRuns(ctx, slot, candidate, runs, () => randomInt(1, 2 ** 31));
+    runs += after.runs;
+    for (const m of after.printedTwice) printedTwice.add(m);
+    if (after.failed) {
+      evalSeconds += after.failed.outcome.durationMs / 1000;
+      tail = after.failed.outcome.tail;
+      return failedRun(after.failed.outcome)!;
     }
-    evalSeconds -= seconds;
-    afterKeep = {
-      samples: after,
-      runsOn: Array.from({ length: runs - before }, () => here),
-      evalSeconds: round(seconds),
-    };
+    afterKeep = after.afterKeep;
   }
   return judged(judgement, {
     judgedAgainst: parent.iteration,
@@ -274,138 +261,4 @@ export async function evaluatePaired(
 
 function withoutFirstRun(samples: Samples): Samples {
   return Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, v.slice(1)]));
-}
-
-interface Screen {
-  /** The policy for the first run's judgement: the primary objective's min_delta raised to the screen. */
-  policy: Policy;
-  /** Whether the screen sits above min_delta (a discard under it is the screen's, not min_delta's). */
-  raised: boolean;
-  /** Why a first run under the screen is discarded. */
-  reason: string;
-  record: NonNullable<Verdict["screen"]>;
-}
-
-/**
- * Where the screen sits for this candidate (decide.screen_sd; auto: chosen from the night's first
- * runs on record, decide/screen-choice.ts) and how its first run scored against it. Null where
- * the run-to-run noise is not known yet (the screen is min_delta's).
- */
-function screenFor(
-  ctx: EngineContext,
-  policy: Policy,
-  noise: Record<string, Noise>,
-  against: Samples,
-  cand: Samples,
-): Screen | null {
-  const sd = noise[ctx.metric]?.sd ?? 0;
-  const runs = against[ctx.metric] ?? [];
-  const first = cand[ctx.metric]?.[0];
-  const objective = policy.objectives.find((o) => o.name === ctx.metric);
-  if (!(sd > 0) || runs.length === 0 || first === undefined || !objective) return null;
-  const minDeltaSd = objective.minDelta / sd;
-  const setting = ctx.config.decide.screen_sd;
-  const history = ctx.store.log!.results.flatMap((r) =>
-    r.screen ? [{ z: r.screen.z, against: r.screen.against }] : [],
-  );
-  const choice =
-    setting === "auto"
-      ? chooseScreen(history, {
-          maxRuns: policy.maxRuns,
-          alpha: 1 - policy.confidence,
-          minDelta: minDeltaSd,
-          screenRuns: SCREEN_RUNS,
-        })
-      : { at: setting, why: "decide.screen_sd" };
-  const at = Math.max(choice.at, minDeltaSd);
-  const gain = (ctx.goal === "minimize" ? -1 : 1) * (first - mean(runs));
-  const z = gain / sd;
-  const r3 = (x: number) => Number(x.toPrecision(3));
-  return {
-    policy: {
-      ...policy,
-      objectives: policy.objectives.map((o) =>
-        o === objective ? { ...o, minDelta: Math.max(o.minDelta, at * sd) } : o,
-      ),
-    },
-    raised: at > minDeltaSd,
-    reason: `${gain > 0 ? "better" : "worse"} by ${fmt(Math.abs(gain))} (${r3(z)} sd) in its first run, under the screen at ${r3(at)} sd (${choice.why}): not measured in pairs`,
-    record: { at: r3(at), z: r3(z), against: runs.length },
-  };
-}
-
-/** One eval run of a candidate (its `run`-th, from 0), with its live progress line and the fault hook. */
-export async function candidateRun(
-  ctx: EngineContext,
-  slot: Slot,
-  commit: string,
-  iteration: number,
-  run: number,
-  env: Record<string, string | undefined>,
-): Promise<CheckedOutcome> {
-  const timer = ctx.faults.duringEval(iteration);
-  const outcome = await slot.evaluate(
-    ctx.config,
-    commit,
-    `${iteration}-${run}`,
-    env,
-    ctx.store.log!.config!.frozen_hashes,
-    (elapsedMs, lastLine) =>
-      ctx.emit({
-        type: "eval-progress",
-        iteration,
-        run: run + 1,
-        elapsedMs,
-        lastLine,
-        ...(ctx.workers > 1
-          ? { worker: slot.id, device: slot.device, busy: ctx.busyShare?.() ?? 0 }
-          : {}),
-      }),
-  );
-  clearTimeout(timer);
-  return outcome;
-}
-
-/**
- * Why one eval run ends its experiment (`run`, from 0: its place among the candidate's runs):
- * it changed frozen files (violation) or gave no score (its status). Null when it gave one.
- */
-export function runFailure(
-  outcome: CheckedOutcome,
-  run: number,
-): Pick<FailedVerdict, "status" | "reason" | "metrics"> | null {
-  if (outcome.tampered.length > 0)
-    return {
-      status: "violation",
-      reason: `the eval run changed frozen files: ${outcome.tampered.slice(0, 5).join(", ")}`,
-      metrics: {},
-    };
-  if (outcome.status !== "ok")
-    return {
-      status: outcome.status,
-      reason: `${run > 0 ? `run ${run + 1}: ` : ""}${outcome.problem ?? outcome.status}`,
-      metrics: outcome.metrics,
-    };
-  return null;
-}
-
-/**
- * One run of the incumbent beside a candidate, on the candidate's slot: its metrics (the weighted
- * score included) and seconds. An incumbent that fails makes the eval unreliable: a `broken` stop.
- */
-export async function incumbentRun(
-  ctx: EngineContext,
-  slot: Slot,
-  parent: Candidate["parent"],
-  name: string,
-  env: Record<string, string | undefined>,
-): Promise<{ metrics: Record<string, number>; seconds: number } | Stop> {
-  const header = ctx.store.log!.config!;
-  const outcome = await slot.evaluate(ctx.config, parent.commit, name, env, header.frozen_hashes);
-  const failed = incumbentFailure(parent.iteration, slot, outcome);
-  if (failed) return { kind: "broken", reason: failed };
-  return {
-    metrics: withWeightedScore(outcome.metrics, ctx.config, header.baseline_metrics ?? {}),
-    seconds: outcome.durationMs / 1000,
-  };
 }

@@ -19,6 +19,7 @@ const file = process.env.COUNTER;
 const n = Number(fs.existsSync(file) ? fs.readFileSync(file, "utf8") : 0);
 fs.writeFileSync(file, String(n + 1));
 const shift = process.env.DRIFT_AFTER && n >= Number(process.env.DRIFT_AFTER) ? -20 : 0;
+if (process.env.CRASH_AT === String(n)) process.exit(3);
 console.log("loss: " + (truth + noise[n % noise.length] + shift));
 console.log("mem_mb: " + (text.includes("huge") ? 900 : 100));
 `;
@@ -56,7 +57,7 @@ eval:
   metrics:
     loss: { goal: minimize }
     mem_mb: { guard: { max: 500 } }
-  pass_env: [COUNTER, DRIFT_AFTER]
+  pass_env: [COUNTER, DRIFT_AFTER, CRASH_AT]
 # The eval keeps a run counter outside the slot (it simulates noise): a declared writable place.
 isolation: { shared: [${JSON.stringify(dir)}] }
 decide: ${decide}
@@ -213,6 +214,27 @@ describe("deciding under noise, through the engine", () => {
     // Every surface reads the same score: results.tsv's kept row is it.
     const tsv = parseResultsTsv(git(repo, "show", "autoexp/t:.autoexp/t/results.tsv"));
     expect(tsv.rows[1]!.values.loss).toBeCloseTo(inc.score, 5);
+  });
+
+  it("paired: kept code whose run after its keep fails is not kept: the row is that failure, the incumbent stays", async () => {
+    // Runs 0-3 the baseline; 4 the big change's screened run, 5 the incumbent beside it; 6-7 its
+    // second pair, which keeps it (a 6 sd gain); 8 its run after the keep, which exits 3.
+    const { repo, config, env } = setup(
+      [[-6, "", "a big real improvement"]],
+      "{ baseline_runs: 4 }",
+      {
+        CRASH_AT: "8",
+      },
+    );
+    await runBatch({ repoDir: repo, config, tag: "t", env });
+    const log = ledger(repo);
+    const big = log.results[1]!;
+    expect(big.status).toBe("crash");
+    expect(big.reason).toMatch(/^run 3: /);
+    // The runs before it are still on the row (the screened run and its second pair's side).
+    expect(big.samples.loss).toHaveLength(2);
+    expect(log.remeasures.some((m) => m.reason === "after-keep")).toBe(false);
+    expect(incumbentState(log)!.iteration).toBe(0);
   });
 
   it("keeps a shorter candidate that is equal within noise as a simplification", async () => {
