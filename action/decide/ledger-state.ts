@@ -31,8 +31,8 @@ export function ledgerSamples(log: Pick<ParsedLog, "results" | "remeasures">): L
 }
 
 /**
- * Runs made of code kept in pairs right after its keep, outside the decision (engine/
- * evaluate-paired.ts, recorded as its "after-keep" re-measure). The runs it was kept on were
+ * Runs made of code kept in pairs right after its keep, outside the decision (engine/eval-runs.ts,
+ * afterKeepRuns, recorded as its "after-keep" re-measure). The runs it was kept on were
  * chosen by the stopping rule: a keep comes when they happen to look good, so their mean stands
  * above the code's truth (0.7 run sds on bench/noise). Kept code is scored, and later candidates
  * are screened against it, on its runs made after the keep: this one, the incumbent's side of

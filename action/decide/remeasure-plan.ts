@@ -33,7 +33,7 @@ export function remeasurePlan(
       : log.remeasures
           .filter((m) => m.iteration === inc.iteration)
           .reduce((n, m) => n + (m.samples[metric]?.length ?? 0), 0);
-  // Measured in pairs, kept code runs once more right after its keep (evaluate-paired.ts,
+  // Measured in pairs, kept code runs once more right after its keep (eval-runs.ts,
   // AFTER_KEEP_RUNS), and its successors' pairs add more: no top-up.
   const topUp = pairedDecisions(decide, log, metric)
     ? 0

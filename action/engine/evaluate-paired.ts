@@ -193,7 +193,7 @@ export async function evaluatePaired(
   }
   // The screened run was chosen for looking good: it takes part in the test (the boundary
   // accounts for the choice) but not in what the record reports, or the kept code's score, gain
-  // and interval would carry its luck (ledgerSamples leaves it out of the code's samples too).
+  // and interval would carry its luck (ledger-runs.ts leaves it out of the code's samples too).
   const unselected = design.first === "screened" && (cand[ctx.metric]?.length ?? 0) > 1;
   const reported = unselected ? withoutFirstRun(cand) : cand;
   const incReported = unselected ? withoutFirstRun(inc) : inc;
