@@ -18,7 +18,9 @@
  * one code draws the same noise on every side (plateau-eval.ts): the random order of a pair's
  * sides does not change what either measures, so a night's ledger is the same from run to run
  * but for the run the budget cuts. PLATEAU_DEBUG=1 prints each night's ledger lines, each
- * with the measured gain of its runs and the true gain of its code.
+ * with the measured gain of its runs, the true gain of its code and its knobs that differ from the
+ * start (log2 of their ratio), the branch point it was proposed on, and for strategy branch's
+ * lines the point it switched to and the points offered (their gap, `p` when paired).
  *
  * Every side is autoexp's real engine (runBatch on a fresh repo, isolation none, one worker,
  * `pipeline: false` for the reasons bench/greedy.ts gives) with the built-in `search` agent
@@ -37,7 +39,9 @@
  *
  * Reported per landscape and level, means over nights: the true gain of the final code (± its
  * standard error) and its ratio to greedy's; kept changes that do nothing or harm (a keep whose
- * code is not truly better than the incumbent it replaced); candidates evaluated; runs spent;
+ * code is not truly better than the incumbent it replaced); discards whose code is truly better
+ * than the incumbent then by half an effect or more (`discarded, better`: what the decide rule
+ * threw away, on branch points mostly on one run); candidates evaluated; runs spent;
  * strategy branch's switches of branch (its `branch` ledger lines) and keeps proposed on a branch
  * point (rows with `proposed_on`), so a table says whether the strategy acted at all;
  * nights stalled (no true gain in the last half of the night's runs while below 90% of the
@@ -81,6 +85,7 @@ import {
   type Landscape,
   OPTIMUM,
   readKnobs,
+  START,
   startScript,
   trueGain,
 } from "./plateau-model.ts";
@@ -133,6 +138,9 @@ interface LedgerLine {
   commit_full?: string | null;
   samples?: Record<string, number[]>;
   proposed_on?: number;
+  on?: number | null;
+  points?: { iteration: number; gain: number; measured: string }[];
+  beside?: { point: number; incumbent: number };
 }
 
 interface Night {
@@ -144,6 +152,8 @@ interface Night {
   /** Strategy branch's switches of branch (its ledger lines), and keeps proposed on a branch point. */
   switches: number;
   keptOffIncumbent: number;
+  /** Discards whose code is truly better than the incumbent then by at least one effect / 2. */
+  missed: number;
   stalled: boolean;
   stop: string;
   seconds: number;
@@ -233,6 +243,7 @@ async function night(side: SideName, land: Landscape, level: number, seed: numbe
   let candidates = 0;
   let switches = 0;
   let keptOffIncumbent = 0;
+  let missed = 0;
   for (const e of lines) {
     if (e.type === "branch") switches++;
     const n = e.samples?.val_bpb?.length ?? 0;
@@ -240,6 +251,7 @@ async function night(side: SideName, land: Landscape, level: number, seed: numbe
     if (atHalf === null && runs > RUNS / 2) atHalf = incumbent;
     if (e.type !== "result" || e.iteration === 0) continue;
     if (n > 0) candidates++;
+    if (e.status === "discard" && n > 0 && f(e.commit_full!) >= incumbent + 0.5) missed++;
     if (e.status === "keep" || e.status === "simplification") {
       const g = f(e.commit_full!);
       kept++;
@@ -249,6 +261,14 @@ async function night(side: SideName, land: Landscape, level: number, seed: numbe
     }
   }
   const final = f("autoexp/night");
+  // The knobs that differ from the start, as log2 of their ratio to it (PLATEAU_DEBUG).
+  const knobsAt = (rev: string) => {
+    const k = readKnobs(git("show", `${rev}:train.py`));
+    return (Object.keys(START) as (keyof typeof START)[])
+      .filter((n) => k[n] !== START[n])
+      .map((n) => `${n}${f2(Math.log2(k[n] / START[n]))}`)
+      .join(" ");
+  };
   const made = spent();
   if (process.env.PLATEAU_DEBUG)
     for (const e of lines)
@@ -257,10 +277,15 @@ async function night(side: SideName, land: Landscape, level: number, seed: numbe
         e.iteration ?? e.reason ?? "",
         e.status ?? "",
         e.description ?? "",
-        JSON.stringify(
-          e.samples?.val_bpb?.map((x: number) => Math.round((0.9979 - x) * 1e5) / 100),
-        ),
+        e.type === "branch"
+          ? `on ${e.on ?? "incumbent"}; offered ${(e.points ?? []).map((p) => `#${p.iteration} ${f2(p.gain * 1000)}${p.measured === "paired" ? "p" : ""}`).join(", ")}`
+          : JSON.stringify(
+              e.samples?.val_bpb?.map((x: number) => Math.round((0.9979 - x) * 1e5) / 100),
+            ),
         e.type === "result" && e.commit_full ? f2(f(e.commit_full)) : "",
+        e.type === "result" && e.commit_full ? knobsAt(e.commit_full) : "",
+        e.proposed_on !== undefined ? `(on #${e.proposed_on})` : "",
+        e.beside ? `(beside #${e.beside.incumbent})` : "",
       );
   rmSync(dir, { recursive: true, force: true });
   return {
@@ -271,6 +296,7 @@ async function night(side: SideName, land: Landscape, level: number, seed: numbe
     runs: made,
     switches,
     keptOffIncumbent,
+    missed,
     stalled: final <= (atHalf ?? final) + 1e-9 && final < 0.9 * OPTIMUM[land],
     stop: result?.stopReason ?? "budget spent on the incumbent's side of a pair",
     seconds,
@@ -304,6 +330,7 @@ const head = [
   "x greedy",
   "kept",
   "kept, no gain",
+  "discarded, better",
   "candidates",
   "runs",
   "switches, keeps off inc.",
@@ -330,7 +357,7 @@ await Promise.all(
       results.set(keyOf(land, level, n, side), r);
       if (args.verbose)
         console.log(
-          `  ${land} ${level} night ${n} ${side}: true ${f2(r.trueGain)}, kept ${r.kept} (${r.badKeeps} no gain) of ${r.candidates}, ${r.runs} runs, stalled ${r.stalled}, ${r.seconds.toFixed(1)} s, stop: ${r.stop}`,
+          `  ${land} ${level} night ${n} ${side}: true ${f2(r.trueGain)}, kept ${r.kept} (${r.badKeeps} no gain) of ${r.candidates}, ${r.runs} runs, discarded truly better ${r.missed}, stalled ${r.stalled}, ${r.seconds.toFixed(1)} s, stop: ${r.stop}`,
         );
     }
   }),
@@ -351,6 +378,7 @@ for (const land of LANDS)
         Number.isNaN(g) ? "-" : `${(mean(gains) / g).toFixed(2)}x`,
         f2(mean(xs.map((x) => x.kept))),
         f2(mean(xs.map((x) => x.badKeeps))),
+        f2(mean(xs.map((x) => x.missed))),
         f2(mean(xs.map((x) => x.candidates))),
         f2(mean(xs.map((x) => x.runs))),
         `${f2(mean(xs.map((x) => x.switches)))}, ${f2(mean(xs.map((x) => x.keptOffIncumbent)))}`,
