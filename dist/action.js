@@ -22740,6 +22740,62 @@ var FAILURES = /* @__PURE__ */ new Set([
   "checks_failed"
 ]);
 
+// action/decide/ledger-runs.ts
+var SEEN = /* @__PURE__ */ new WeakMap();
+function ledgerRuns(log, view) {
+  let views = SEEN.get(log.results);
+  if (!views) {
+    views = /* @__PURE__ */ new Map();
+    SEEN.set(log.results, views);
+  }
+  let seen = views.get(view.key);
+  const grown = seen && seen.remeasures === log.remeasures && seen.results <= log.results.length && seen.remeasured <= log.remeasures.length && // A new row for an iteration already seen would reorder rows and re-measures: read anew.
+  !log.results.slice(seen.results).some((r) => seen.current.has(r.iteration));
+  if (!seen || !grown) {
+    seen = {
+      remeasures: log.remeasures,
+      results: 0,
+      remeasured: 0,
+      current: /* @__PURE__ */ new Map(),
+      retired: [],
+      chosen: /* @__PURE__ */ new Set()
+    };
+    views.set(view.key, seen);
+  }
+  const { current, retired, chosen } = seen;
+  for (const r of log.results.slice(seen.results)) {
+    if (!r.samples || Object.keys(r.samples).length === 0) continue;
+    const own2 = ownRuns(r);
+    current.set(r.iteration, view.of(own2.samples, own2.runsOn));
+    if (keptInPairs(r)) chosen.add(r.iteration);
+  }
+  for (const m of log.remeasures.slice(seen.remeasured)) {
+    const cur = current.get(m.iteration);
+    const fresh = view.of(m.samples, m.runs_on);
+    const replace = m.reset || chosen.delete(m.iteration);
+    if (replace && cur) retired.push(cur);
+    current.set(m.iteration, replace || !cur ? fresh : view.merge(cur, fresh));
+  }
+  seen.results = log.results.length;
+  seen.remeasured = log.remeasures.length;
+  return {
+    current,
+    groups: [...retired, ...current.values()].flatMap((runs) => view.groups(runs))
+  };
+}
+function keptInPairs(r) {
+  return KEPT.has(r.status) && r.score !== null && (r.screen !== void 0 || r.evidence?.paired === true);
+}
+function ownRuns(r) {
+  const samples = r.samples;
+  const screened = r.screen && Object.values(samples).every((v) => v.length > 1);
+  if (!screened) return { samples, runsOn: r.runs_on };
+  return {
+    samples: Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, v.slice(1)])),
+    runsOn: r.runs_on?.slice(1)
+  };
+}
+
 // action/decide/stats.ts
 function mean(values) {
   let sum = 0;
@@ -22855,53 +22911,21 @@ function pooledNoise(groups) {
 }
 
 // action/decide/ledger-state.ts
-var SEEN = /* @__PURE__ */ new WeakMap();
+var POOLED = {
+  key: "pooled",
+  of: (samples) => clone2(samples),
+  merge: (into, more) => {
+    const out = clone2(into);
+    for (const [name, values] of Object.entries(more))
+      out[name] = [...out[name] ?? [], ...values];
+    return out;
+  },
+  groups: (runs) => [runs]
+};
 function ledgerSamples(log) {
-  let seen = SEEN.get(log.results);
-  const grown = seen && seen.remeasures === log.remeasures && seen.results <= log.results.length && seen.remeasured <= log.remeasures.length && // A new row for an iteration already seen would reorder rows and re-measures: read anew.
-  !log.results.slice(seen.results).some((r) => seen.current.has(r.iteration));
-  if (!seen || !grown) {
-    seen = {
-      remeasures: log.remeasures,
-      results: 0,
-      remeasured: 0,
-      current: /* @__PURE__ */ new Map(),
-      retired: [],
-      chosen: /* @__PURE__ */ new Set()
-    };
-    SEEN.set(log.results, seen);
-  }
-  const { current, retired, chosen } = seen;
-  for (const r of log.results.slice(seen.results)) {
-    if (!r.samples || Object.keys(r.samples).length === 0) continue;
-    current.set(r.iteration, ownSamples(r));
-    if (keptInPairs(r)) chosen.add(r.iteration);
-  }
-  for (const m of log.remeasures.slice(seen.remeasured)) {
-    const cur = current.get(m.iteration);
-    if (m.reset || !cur || chosen.delete(m.iteration)) {
-      if (cur) retired.push(cur);
-      current.set(m.iteration, clone2(m.samples));
-      continue;
-    }
-    for (const [name, values] of Object.entries(m.samples)) {
-      cur[name] = [...cur[name] ?? [], ...values];
-    }
-  }
-  seen.results = log.results.length;
-  seen.remeasured = log.remeasures.length;
-  return { current, groups: [...retired, ...current.values()] };
+  return ledgerRuns(log, POOLED);
 }
 var AFTER_KEEP_RUNS = 1;
-function keptInPairs(r) {
-  return KEPT.has(r.status) && r.score !== null && (r.screen !== void 0 || r.evidence?.paired === true);
-}
-function ownSamples(r) {
-  const screened = r.screen && Object.values(r.samples).every((v) => v.length > 1);
-  return Object.fromEntries(
-    Object.entries(r.samples).map(([k, v]) => [k, screened ? v.slice(1) : [...v]])
-  );
-}
 function clone2(s) {
   return Object.fromEntries(Object.entries(s).map(([k, v]) => [k, [...v]]));
 }
@@ -28040,40 +28064,19 @@ function compareStrata(o, incumbent, candidate, noise) {
 }
 
 // action/decide/ledger-strata.ts
-var SEEN2 = /* @__PURE__ */ new WeakMap();
+var VIEWS = /* @__PURE__ */ new Map();
 function ledgerStrata(log, within) {
-  let seen = SEEN2.get(log.results);
-  const grown = seen && seen.within === within && seen.remeasures === log.remeasures && seen.results <= log.results.length && seen.remeasured <= log.remeasures.length && !log.results.slice(seen.results).some((r) => seen.current.has(r.iteration));
-  if (!seen || !grown) {
-    seen = {
-      within,
-      remeasures: log.remeasures,
-      results: 0,
-      remeasured: 0,
-      current: /* @__PURE__ */ new Map(),
-      retired: [],
-      chosen: /* @__PURE__ */ new Set()
+  let view = VIEWS.get(within);
+  if (!view) {
+    view = {
+      key: `strata by ${within}`,
+      of: (samples, runsOn) => splitByStratum(samples, runsOn, within),
+      merge: mergeStrata,
+      groups: (strata) => Object.values(strata)
     };
-    SEEN2.set(log.results, seen);
+    VIEWS.set(within, view);
   }
-  const { current, retired, chosen } = seen;
-  for (const r of log.results.slice(seen.results)) {
-    if (!r.samples || Object.keys(r.samples).length === 0) continue;
-    current.set(r.iteration, splitByStratum(r.samples, r.runs_on, within));
-    if (keptInPairs(r)) chosen.add(r.iteration);
-  }
-  for (const m of log.remeasures.slice(seen.remeasured)) {
-    const cur = current.get(m.iteration);
-    const fresh = splitByStratum(m.samples, m.runs_on, within);
-    const replace = m.reset || chosen.delete(m.iteration);
-    if (replace && cur) retired.push(...Object.values(cur));
-    current.set(m.iteration, replace || !cur ? fresh : mergeStrata(cur, fresh));
-  }
-  seen.results = log.results.length;
-  seen.remeasured = log.remeasures.length;
-  const groups = [...retired];
-  for (const strata of current.values()) groups.push(...Object.values(strata));
-  return { current, groups };
+  return ledgerRuns(log, view);
 }
 function incumbentStrata(log, within, iteration, metric2) {
   const found = ledgerStrata(log, within).current.get(iteration);
@@ -31498,105 +31501,255 @@ function freshSeed() {
 import { join as join31 } from "node:path";
 
 // action/engine/branch-remeasure.ts
-import { randomInt as randomInt4 } from "node:crypto";
+import { randomInt as randomInt2 } from "node:crypto";
 
-// action/engine/evaluate-paired.ts
-import { randomInt as randomInt3 } from "node:crypto";
-
-// action/decide/compare.ts
-function compare(o, input2) {
-  const inc = input2.incumbent[o.name] ?? [];
-  const cand = input2.candidate[o.name] ?? [];
-  const noise = input2.noise[o.name] ?? UNKNOWN_NOISE;
-  if (input2.paired) return comparePaired(o, inc, cand, noise, input2.pairNoise?.[o.name]);
-  if (input2.strata) return compareStrata(o, input2.strata.incumbent, input2.strata.candidate, noise);
-  const diff = mean(inc) - mean(cand);
-  const gain = o.goal === "minimize" ? diff : -diff;
-  const mode = noise.df === 0 ? "single" : noise.sd === 0 ? "exact" : "t";
-  const se = noise.sd * Math.sqrt(1 / cand.length + 1 / inc.length);
-  return {
-    name: o.name,
-    gain,
-    se,
-    sd: noise.sd,
-    df: noise.df,
-    nC: cand.length,
-    nI: inc.length,
-    mode
-  };
-}
-var PAIR_NOISE_DF = 10;
-function comparePaired(o, inc, cand, noise, pairNoise2) {
-  const n = Math.min(inc.length, cand.length);
-  const d = Array.from(
-    { length: n },
-    (_, i) => o.goal === "minimize" ? inc[i] - cand[i] : cand[i] - inc[i]
+// action/engine/eval-runs.ts
+async function candidateRun(ctx, slot, commit, iteration, run, env) {
+  const timer = ctx.faults.duringEval(iteration);
+  const outcome = await slot.evaluate(
+    ctx.config,
+    commit,
+    `${iteration}-${run}`,
+    env,
+    ctx.store.log.config.frozen_hashes,
+    (elapsedMs, lastLine) => ctx.emit({
+      type: "eval-progress",
+      iteration,
+      run: run + 1,
+      elapsedMs,
+      lastLine,
+      ...ctx.workers > 1 ? { worker: slot.id, device: slot.device, busy: ctx.busyShare?.() ?? 0 } : {}
+    })
   );
-  const gain = mean(d);
-  const own2 = n > 1 ? sumSquares(d) : 0;
-  const prior = pairNoise2 && pairNoise2.df >= PAIR_NOISE_DF ? { ss: pairNoise2.sd ** 2 * pairNoise2.df, df: pairNoise2.df } : { ss: 2 * noise.sd ** 2 * noise.df, df: noise.df };
-  const df = prior.df + Math.max(0, n - 1);
-  const sd = df > 0 ? Math.sqrt((prior.ss + own2) / df) : 0;
-  const mode = df === 0 ? "single" : sd === 0 ? "exact" : "t";
+  clearTimeout(timer);
+  return outcome;
+}
+function runFailure(outcome, run) {
+  if (outcome.tampered.length > 0)
+    return {
+      status: "violation",
+      reason: `the eval run changed frozen files: ${outcome.tampered.slice(0, 5).join(", ")}`,
+      metrics: {}
+    };
+  if (outcome.status !== "ok")
+    return {
+      status: outcome.status,
+      reason: `${run > 0 ? `run ${run + 1}: ` : ""}${outcome.problem ?? outcome.status}`,
+      metrics: outcome.metrics
+    };
+  return null;
+}
+async function incumbentRun(ctx, slot, parent, name, env) {
+  const header = ctx.store.log.config;
+  const outcome = await slot.evaluate(ctx.config, parent.commit, name, env, header.frozen_hashes);
+  const failed2 = incumbentFailure(parent.iteration, slot, outcome);
+  if (failed2) return { kind: "broken", reason: failed2 };
   return {
-    name: o.name,
-    gain,
-    se: sd / Math.sqrt(Math.max(1, n)),
-    sd,
-    df,
-    nC: n,
-    nI: n,
-    mode,
-    paired: true
+    metrics: withWeightedScore(outcome.metrics, ctx.config, header.baseline_metrics ?? {}),
+    seconds: outcome.durationMs / 1e3
   };
 }
-function eps(c, input2) {
-  return 1e-12 * Math.max(1, Math.abs(mean(input2.incumbent[c.name] ?? [0])));
+async function afterKeepRuns(ctx, slot, candidate, first, seed) {
+  const header = ctx.store.log.config;
+  const samples = {};
+  const printedTwice = [];
+  let seconds = 0;
+  for (let k = 0; k < AFTER_KEEP_RUNS; k++) {
+    const run = first + k;
+    const outcome = await candidateRun(ctx, slot, candidate.commit, candidate.iteration, run, {
+      ...ctx.evalEnv,
+      AUTOEXP_SEED: String(seed())
+    });
+    printedTwice.push(...outcome.printedTwice);
+    if (runFailure(outcome, run)) return { runs: k + 1, printedTwice, failed: { outcome, run } };
+    seconds += outcome.durationMs / 1e3;
+    addSamples(
+      samples,
+      withWeightedScore(outcome.metrics, ctx.config, header.baseline_metrics ?? {})
+    );
+  }
+  const here = { worker: slot.id, device: slot.device };
+  return {
+    runs: AFTER_KEEP_RUNS,
+    printedTwice,
+    afterKeep: {
+      samples,
+      runsOn: Array.from({ length: AFTER_KEEP_RUNS }, () => here),
+      evalSeconds: round(seconds)
+    }
+  };
 }
 
-// action/decide/evidence.ts
-function evidence(c, confidence) {
-  return {
-    ...plainEvidence(c, confidence),
-    ...c.paired ? { paired: true } : {},
-    ...c.strata ? { strata: strataEvidence(c) } : {}
-  };
+// action/engine/branch-remeasure.ts
+function due(ctx, next) {
+  const log = ctx.store.log;
+  if (!ctx.strategy?.toMeasure || !isSequential(log, ctx.metric, ctx.policy.maxRuns)) return null;
+  return ctx.strategy.toMeasure(next());
 }
-function strataEvidence(c) {
-  return (c.strata ?? []).map((s) => ({
-    stratum: s.stratum,
-    gain: Number(s.gain.toPrecision(6)),
-    runs: s.runs,
-    incumbent_runs: s.incumbentRuns
-  }));
+function branchRemeasureDue(ctx, next) {
+  return due(ctx, next) !== null;
 }
-function plainEvidence(c, confidence) {
-  if (c.mode !== "t") {
-    return {
-      metric: c.name,
-      gain: c.gain,
-      effect_sigma: null,
-      p: null,
-      ci: null,
-      runs: c.nC,
-      incumbent_runs: c.nI,
-      sd: c.sd,
-      test: c.mode
-    };
+async function branchRemeasure(ctx, slot, next) {
+  const done = /* @__PURE__ */ new Set();
+  for (let m = due(ctx, next); m !== null; m = due(ctx, next)) {
+    if (done.has(m.point.iteration))
+      throw new Error(`branch point #${m.point.iteration} is due again after it was measured`);
+    done.add(m.point.iteration);
+    const stop = await measureBeside(ctx, slot, m);
+    if (stop) return stop;
   }
-  const half = tQuantileUpper((1 - confidence) / 2, c.df) * c.se;
-  return {
-    metric: c.name,
-    gain: c.gain,
-    effect_sigma: c.gain / c.sd,
-    p: tUpperTail(c.gain / c.se, c.df),
-    ci: [c.gain - half, c.gain + half],
-    runs: c.nC,
-    incumbent_runs: c.nI,
-    sd: c.sd,
-    test: "t"
-  };
+  return null;
 }
+async function measureBeside(ctx, slot, { point, pairs }) {
+  const { config: config2, store } = ctx;
+  const log = store.log;
+  const header = log.config;
+  const inc = incumbentState(log);
+  const lastIteration2 = log.results.at(-1).iteration;
+  const pointRuns = [];
+  const incRuns = [];
+  const seeds = [];
+  let pointSeconds = 0;
+  let incSeconds = 0;
+  let failure2 = null;
+  const runPoint = async (pair, env) => {
+    const outcome = await slot.evaluate(
+      config2,
+      point.commit,
+      `${point.iteration}-bp${lastIteration2}-${pair}`,
+      env,
+      header.frozen_hashes
+    );
+    pointSeconds += outcome.durationMs / 1e3;
+    if (outcome.status !== "ok" || outcome.tampered.length > 0) {
+      failure2 = `its code failed beside the incumbent (${outcome.problem ?? `changed ${outcome.tampered.join(", ")}`}); no longer offered. Log: ${outcome.logPath}`;
+      return;
+    }
+    pointRuns.push(withWeightedScore(outcome.metrics, config2, header.baseline_metrics ?? {}));
+  };
+  const runIncumbent = async (pair, env) => {
+    const measured2 = await incumbentRun(
+      ctx,
+      slot,
+      inc,
+      `${inc.iteration}-bp${lastIteration2}-${point.iteration}-${pair}`,
+      env
+    );
+    if ("kind" in measured2) return measured2;
+    incSeconds += measured2.seconds;
+    incRuns.push(measured2.metrics);
+    return null;
+  };
+  for (let pair = 0; pair < pairs && failure2 === null; pair++) {
+    const seed = randomInt2(1, 2 ** 31);
+    seeds.push(seed);
+    const env = { ...ctx.evalEnv, AUTOEXP_SEED: String(seed) };
+    if (randomInt2(2) === 0) {
+      await runPoint(pair, env);
+      if (failure2 === null) {
+        const broken = await runIncumbent(pair, env);
+        if (broken) return broken;
+      }
+    } else {
+      const broken = await runIncumbent(pair, env);
+      if (broken) return broken;
+      await runPoint(pair, env);
+    }
+  }
+  const beside = { point: point.iteration, incumbent: inc.iteration };
+  const on = (n) => ctx.workers > 1 ? { runs_on: Array.from({ length: n }, () => ({ worker: slot.id, device: slot.device })) } : {};
+  const now = (/* @__PURE__ */ new Date()).toISOString();
+  const pointLine = {
+    type: "remeasure",
+    iteration: point.iteration,
+    after: lastIteration2,
+    reason: "branch",
+    reset: false,
+    samples: collectSamples(pointRuns),
+    ...on(pointRuns.length),
+    eval_seconds: round(pointSeconds),
+    timestamp: now,
+    seeds: seeds.slice(0, pointRuns.length),
+    beside,
+    ...failure2 ? { note: failure2 } : {}
+  };
+  const incLine = {
+    type: "remeasure",
+    iteration: inc.iteration,
+    after: lastIteration2,
+    reason: "branch",
+    reset: false,
+    samples: collectSamples(incRuns),
+    ...on(incRuns.length),
+    eval_seconds: round(incSeconds),
+    timestamp: now,
+    seeds: seeds.slice(0, incRuns.length),
+    beside
+  };
+  await store.append(incRuns.length > 0 ? [pointLine, incLine] : [pointLine]);
+  await ctx.checkpoint();
+  const measured = pairedBeside(
+    { remeasures: store.log.remeasures, metric: ctx.metric },
+    inc.iteration
+  ).get(point.iteration);
+  const sign = ctx.goal === "maximize" ? 1 : -1;
+  const gap = measured?.pairs ? `${Number(measured.gap.toPrecision(3))} (${sign * measured.gap >= 0 ? "better" : "worse"})` : null;
+  ctx.emit({
+    type: "remeasure",
+    reason: "branch",
+    runs: incRuns.length,
+    score: incumbentState(store.log).score,
+    note: `branch point #${point.iteration} measured beside it${measured?.pairs ? ` in ${measured.pairs} pair(s): ${gap}` : ""}${failure2 ? `; ${failure2}` : ""}`
+  });
+  return null;
+}
+
+// action/engine/checkout-pool.ts
+import { join as join29 } from "node:path";
+var CheckoutLease = class {
+  checkout;
+  /** Which checkout: "agent 0" (a proposer's), "rebase 1" (a re-application's). */
+  name;
+  #giveBack;
+  constructor(checkout, name, giveBack) {
+    this.checkout = checkout;
+    this.name = name;
+    this.#giveBack = giveBack;
+  }
+  get released() {
+    return this.#giveBack === null;
+  }
+  /** Gives the checkout back to its pool, for the next candidate. */
+  release() {
+    const giveBack = this.#giveBack;
+    if (!giveBack) throw new Error(`the checkout ${this.name} was released twice`);
+    this.#giveBack = null;
+    giveBack();
+  }
+  [Symbol.dispose]() {
+    this.release();
+  }
+};
+var CheckoutPool = class {
+  #free;
+  #waiting = [];
+  constructor(root, count, kind = "agent") {
+    this.#free = Array.from({ length: count }, (_, i) => ({
+      checkout: new AgentCheckout(join29(root, String(i))),
+      name: `${kind} ${i}`
+    }));
+  }
+  /** Waits for a free checkout and leases it. */
+  async take() {
+    const held = this.#free.shift() ?? await new Promise((r) => this.#waiting.push(r));
+    return new CheckoutLease(held.checkout, held.name, () => this.#giveBack(held));
+  }
+  #giveBack(held) {
+    const next = this.#waiting.shift();
+    if (next) next(held);
+    else this.#free.push(held);
+  }
+};
 
 // action/decide/boundary.ts
 var FUTILITY_T = 0.5;
@@ -31701,6 +31854,101 @@ function gamma(k, random, gauss) {
     const u = random();
     if (Math.log(u) < 0.5 * x * x + d - d * v + d * Math.log(v)) return d * v;
   }
+}
+
+// action/decide/compare.ts
+function compare(o, input2) {
+  const inc = input2.incumbent[o.name] ?? [];
+  const cand = input2.candidate[o.name] ?? [];
+  const noise = input2.noise[o.name] ?? UNKNOWN_NOISE;
+  if (input2.paired) return comparePaired(o, inc, cand, noise, input2.pairNoise?.[o.name]);
+  if (input2.strata) return compareStrata(o, input2.strata.incumbent, input2.strata.candidate, noise);
+  const diff = mean(inc) - mean(cand);
+  const gain = o.goal === "minimize" ? diff : -diff;
+  const mode = noise.df === 0 ? "single" : noise.sd === 0 ? "exact" : "t";
+  const se = noise.sd * Math.sqrt(1 / cand.length + 1 / inc.length);
+  return {
+    name: o.name,
+    gain,
+    se,
+    sd: noise.sd,
+    df: noise.df,
+    nC: cand.length,
+    nI: inc.length,
+    mode
+  };
+}
+var PAIR_NOISE_DF = 10;
+function comparePaired(o, inc, cand, noise, pairNoise2) {
+  const n = Math.min(inc.length, cand.length);
+  const d = Array.from(
+    { length: n },
+    (_, i) => o.goal === "minimize" ? inc[i] - cand[i] : cand[i] - inc[i]
+  );
+  const gain = mean(d);
+  const own2 = n > 1 ? sumSquares(d) : 0;
+  const prior = pairNoise2 && pairNoise2.df >= PAIR_NOISE_DF ? { ss: pairNoise2.sd ** 2 * pairNoise2.df, df: pairNoise2.df } : { ss: 2 * noise.sd ** 2 * noise.df, df: noise.df };
+  const df = prior.df + Math.max(0, n - 1);
+  const sd = df > 0 ? Math.sqrt((prior.ss + own2) / df) : 0;
+  const mode = df === 0 ? "single" : sd === 0 ? "exact" : "t";
+  return {
+    name: o.name,
+    gain,
+    se: sd / Math.sqrt(Math.max(1, n)),
+    sd,
+    df,
+    nC: n,
+    nI: n,
+    mode,
+    paired: true
+  };
+}
+function eps(c, input2) {
+  return 1e-12 * Math.max(1, Math.abs(mean(input2.incumbent[c.name] ?? [0])));
+}
+
+// action/decide/evidence.ts
+function evidence(c, confidence) {
+  return {
+    ...plainEvidence(c, confidence),
+    ...c.paired ? { paired: true } : {},
+    ...c.strata ? { strata: strataEvidence(c) } : {}
+  };
+}
+function strataEvidence(c) {
+  return (c.strata ?? []).map((s) => ({
+    stratum: s.stratum,
+    gain: Number(s.gain.toPrecision(6)),
+    runs: s.runs,
+    incumbent_runs: s.incumbentRuns
+  }));
+}
+function plainEvidence(c, confidence) {
+  if (c.mode !== "t") {
+    return {
+      metric: c.name,
+      gain: c.gain,
+      effect_sigma: null,
+      p: null,
+      ci: null,
+      runs: c.nC,
+      incumbent_runs: c.nI,
+      sd: c.sd,
+      test: c.mode
+    };
+  }
+  const half = tQuantileUpper((1 - confidence) / 2, c.df) * c.se;
+  return {
+    metric: c.name,
+    gain: c.gain,
+    effect_sigma: c.gain / c.sd,
+    p: tUpperTail(c.gain / c.se, c.df),
+    ci: [c.gain - half, c.gain + half],
+    runs: c.nC,
+    incumbent_runs: c.nI,
+    sd: c.sd,
+    test: "t"
+  };
 }
 
 // action/decide/guard-breach.ts
@@ -31885,632 +32133,6 @@ function judge(input2) {
   }
   return { final: false, reason: `p = ${fmt(p ?? 1)} after ${n} ${runs}: confirming` };
 }
-
-// action/decide/pair-noise.ts
-function pairNoise(log, metrics) {
-  const rows = new Map(log.results.map((r) => [r.iteration, r]));
-  const out = {};
-  for (const metric2 of metrics) {
-    let ss = 0;
-    let df = 0;
-    for (const m of log.remeasures) {
-      if (m.paired_with === void 0) continue;
-      const cand = rows.get(m.paired_with)?.samples?.[metric2];
-      const inc = m.samples[metric2];
-      if (!cand || !inc) continue;
-      const n = Math.min(cand.length, inc.length);
-      if (n < 2) continue;
-      const d = Array.from({ length: n }, (_, i) => cand[i] - inc[i]);
-      if (!d.every(Number.isFinite)) continue;
-      ss += sumSquares(d);
-      df += n - 1;
-    }
-    out[metric2] = { sd: df > 0 ? Math.sqrt(ss / df) : 0, df, robustSd: null };
-  }
-  return out;
-}
-
-// action/decide/screen-choice.ts
-var SCREENS = [0.25, 0.5, 0.75, 1, 1.25, 1.5, 2];
-var MIN_HISTORY = 10;
-var HISTORY_WINDOW = 200;
-var GRID = Array.from({ length: 69 }, (_, i) => -12 + i * 0.5);
-function chooseScreen(history, s) {
-  const lowest = Math.max(s.minDelta, SCREENS[0]);
-  if (history.length < MIN_HISTORY)
-    return {
-      at: lowest,
-      why: `min_delta: ${history.length} of ${MIN_HISTORY} first runs needed to choose the screen from the night's own proposals`
-    };
-  const recent = history.slice(-HISTORY_WINDOW);
-  const weights = fitEffects(recent);
-  let best = { at: lowest, value: Number.NEGATIVE_INFINITY };
-  let atLowest = 0;
-  for (const at of SCREENS) {
-    if (at < lowest) continue;
-    const curve = screenCurve(at, s);
-    let gain = 0;
-    let runs = 0;
-    GRID.forEach((mu, j) => {
-      gain += weights[j] * curve.keep[j] * mu;
-      runs += weights[j] * curve.runs[j];
-    });
-    const value = gain / runs;
-    if (at === lowest) atLowest = value;
-    if (value > best.value + 1e-9) best = { at, value };
-  }
-  const helps = GRID.reduce((sum, mu, j) => sum + (mu > 0 ? weights[j] : 0), 0);
-  return {
-    at: best.at,
-    why: `chosen from ${recent.length === history.length ? "" : "the latest "}${recent.length} first runs (about ${Math.round(helps * 100)}% of proposals help): ${best.value.toPrecision(2)} sd of true gain per eval run expected, ${atLowest.toPrecision(2)} at ${fmtSd(lowest)}`,
-    perRun: { chosen: best.value, lowest: atLowest }
-  };
-}
-function fmtSd(x) {
-  return `${Number(x.toPrecision(3))} sd`;
-}
-function fitEffects(history) {
-  const m = GRID.length;
-  const lik = history.map((p) => {
-    const sd = Math.sqrt(1 + 1 / Math.max(1, p.against));
-    const z2 = Math.min(GRID[m - 1] + 4, Math.max(GRID[0] - 4, p.z));
-    return GRID.map((mu) => Math.exp(-0.5 * ((z2 - mu) / sd) ** 2));
-  });
-  let w = GRID.map(() => 1 / m);
-  const prior = 0.5 / m;
-  for (let iter = 0; iter < 300; iter++) {
-    const next = GRID.map(() => prior);
-    for (const row of lik) {
-      let total = 0;
-      for (let j = 0; j < m; j++) total += w[j] * row[j];
-      if (total <= 0) continue;
-      for (let j = 0; j < m; j++) next[j] += w[j] * row[j] / total;
-    }
-    const sum = next.reduce((a, b) => a + b, 0);
-    w = next.map((x) => x / sum);
-  }
-  return w;
-}
-var curves = /* @__PURE__ */ new Map();
-var TRIALS2 = 600;
-function screenCurve(at, settings) {
-  const s = { ...settings, minDelta: Math.floor(settings.minDelta * 20) / 20 };
-  const id2 = JSON.stringify([at, s.maxRuns, s.alpha, s.minDelta, s.screenRuns]);
-  const cached3 = curves.get(id2);
-  if (cached3) return cached3;
-  const critical = sequentialBoundary({
-    incumbentRuns: s.screenRuns,
-    df: 50,
-    maxRuns: s.maxRuns,
-    alpha: s.alpha,
-    screenSd: at / Math.SQRT2,
-    paired: "screened"
-  });
-  const random = createRandom(20261205);
-  const gauss = gaussian(random);
-  const keep = GRID.map(() => 0);
-  const runs = GRID.map(() => 0);
-  const draws = new Float64Array(2 + 2 * s.maxRuns);
-  for (let trial = 0; trial < TRIALS2; trial++) {
-    for (let i = 0; i < draws.length; i++) draws[i] = gauss();
-    const ref = draws[0] / Math.sqrt(Math.max(1, s.screenRuns));
-    GRID.forEach((mu, j) => {
-      const first = mu + draws[1];
-      if (first - ref < at) {
-        runs[j] += 1;
-        return;
-      }
-      let sum = first - draws[2];
-      let spent = 2;
-      for (let n = 2; n <= s.maxRuns; n++) {
-        sum += mu + (draws[1 + 2 * n - 1] - draws[1 + 2 * n]);
-        spent += 2;
-        const m = sum / n;
-        const t = m / (Math.SQRT2 / Math.sqrt(n));
-        if (t >= critical && m > s.minDelta) {
-          keep[j] += 1;
-          break;
-        }
-        if (t < FUTILITY_T) break;
-      }
-      runs[j] += spent;
-    });
-  }
-  const curve = { keep: keep.map((k) => k / TRIALS2), runs: runs.map((r) => r / TRIALS2) };
-  curves.set(id2, curve);
-  return curve;
-}
-
-// action/engine/experiment.ts
-function judged(judgement, fields2) {
-  const { status, reason, evidence: evidence2 } = judgement;
-  const undecided = judgement.undecided ? { undecided: true } : {};
-  if (status === "keep" || status === "simplification") {
-    if (!evidence2) throw new Error(`the judge gave ${status} without evidence: ${reason}`);
-    return { ...fields2, status, reason, evidence: evidence2, ...undecided };
-  }
-  return { ...fields2, status, reason, ...evidence2 ? { evidence: evidence2 } : {}, ...undecided };
-}
-function isKeep(verdict) {
-  return verdict.status === "keep" || verdict.status === "simplification";
-}
-
-// action/engine/pair-order.ts
-import { randomInt as randomInt2 } from "node:crypto";
-function drawOrderSeed() {
-  return randomInt2(1, 2 ** 31);
-}
-function firstSideFirst(seed, ...keys) {
-  let h = seed >>> 0;
-  for (const k of keys) h = Math.imul(h ^ k >>> 0, 2654435761) >>> 0;
-  return createRandom(h)() < 0.5;
-}
-function pairSeeds() {
-  const drawn = /* @__PURE__ */ new Map();
-  return (key) => {
-    let seed = drawn.get(key);
-    if (seed === void 0) {
-      seed = randomInt2(1, 2 ** 31);
-      drawn.set(key, seed);
-    }
-    return seed;
-  };
-}
-
-// action/engine/evaluate-paired.ts
-var SCREEN_RUNS = 10;
-async function evaluatePaired(ctx, candidate, slot, setup) {
-  const { iteration, parent } = candidate;
-  const commit = candidate.commit;
-  const { policy, config: config2 } = ctx;
-  const log = ctx.store.log;
-  const baselineMeans = log.config.baseline_metrics ?? {};
-  const here = { worker: slot.id, device: slot.device };
-  const cand = {};
-  const inc = {};
-  const incOn = [];
-  const seeds = [];
-  const printedTwice = /* @__PURE__ */ new Set();
-  let evalSeconds = 0;
-  let incSeconds = 0;
-  let tail = "";
-  let runs = 0;
-  const pairSpread = pairNoise(
-    log,
-    policy.objectives.map((o) => o.name)
-  );
-  const runCandidate = async (seed) => {
-    const outcome = await candidateRun(ctx, slot, commit, iteration, runs++, {
-      ...ctx.evalEnv,
-      AUTOEXP_SEED: String(seed)
-    });
-    evalSeconds += outcome.durationMs / 1e3;
-    tail = outcome.tail;
-    for (const m of outcome.printedTwice) printedTwice.add(m);
-    return outcome;
-  };
-  const runIncumbent = async (seed) => {
-    const measured = await incumbentRun(
-      ctx,
-      slot,
-      parent,
-      `${iteration}-${runs}-incumbent-${incOn.length}`,
-      { ...ctx.evalEnv, AUTOEXP_SEED: String(seed) }
-    );
-    if ("kind" in measured) return measured;
-    incSeconds += measured.seconds;
-    addSamples(inc, measured.metrics);
-    incOn.push(here);
-    return null;
-  };
-  const concurrent = () => incOn.length > 0 ? {
-    concurrent: {
-      samples: inc,
-      runsOn: incOn,
-      evalSeconds: round(incSeconds),
-      paired: true,
-      seeds
-    }
-  } : {};
-  const failedRun = (outcome) => {
-    const failed2 = runFailure(outcome, runs - 1);
-    if (!failed2) return null;
-    return {
-      judgedAgainst: parent.iteration,
-      score: null,
-      delta: null,
-      guard_pass: null,
-      commit,
-      ...candidate.key ? { key: candidate.key } : {},
-      evalSeconds: round(evalSeconds),
-      tail,
-      samples: cand,
-      ...concurrent(),
-      ...failed2
-    };
-  };
-  let design = { first: "fresh" };
-  let screen2 = null;
-  let judgement = null;
-  const screenAgainst2 = Object.fromEntries(
-    Object.entries(setup.incumbent).map(([k, v]) => [k, v.slice(-SCREEN_RUNS)])
-  );
-  const screenRuns = screenAgainst2[ctx.metric]?.length ?? 0;
-  if (screenRuns > 0) {
-    const seed = randomInt3(1, 2 ** 31);
-    const outcome = await runCandidate(seed);
-    const failed2 = failedRun(outcome);
-    if (failed2) return failed2;
-    addSamples(cand, withWeightedScore(outcome.metrics, config2, baselineMeans));
-    const noise = setup.noise(cand, {});
-    const withDeltas = withMinDeltas(policy, config2, noise);
-    screen2 = screenFor(ctx, withDeltas, noise, screenAgainst2, cand);
-    judgement = judge({
-      policy: screen2 ? screen2.policy : withDeltas,
-      incumbent: screenAgainst2,
-      candidate: cand,
-      noise,
-      linesDelta: setup.linesDelta
-    });
-    if (screen2 && judgement.final && judgement.status === "discard" && screen2.raised)
-      judgement = { ...judgement, reason: screen2.reason };
-    if (!judgement.final) {
-      seeds.push(seed);
-      const broken = await runIncumbent(seed);
-      if (broken) return broken;
-      design = {
-        first: "screened",
-        screenedAgainst: screenRuns,
-        ...screen2 ? { screenSd: screen2.record.at } : {}
-      };
-    }
-  }
-  const judgePairs = () => {
-    const noise = setup.noise(cand, inc);
-    return judge({
-      policy: withMinDeltas(policy, config2, noise),
-      incumbent: inc,
-      candidate: cand,
-      noise,
-      pairNoise: pairSpread,
-      paired: design,
-      linesDelta: setup.linesDelta
-    });
-  };
-  if (design.first === "screened") judgement = judgePairs();
-  while (!judgement?.final) {
-    if (judgement) ctx.emit({ type: "run", iteration, run: runs + 1, reason: judgement.reason });
-    if ((inc[ctx.metric]?.length ?? 0) >= policy.maxRuns)
-      throw new Error("judge gave no final decision within max_runs pairs");
-    const seed = randomInt3(1, 2 ** 31);
-    seeds.push(seed);
-    const candidateFirst = firstSideFirst(seed, iteration);
-    const before = candidateFirst ? null : await runIncumbent(seed);
-    if (before) return before;
-    const outcome = await runCandidate(seed);
-    const failed2 = failedRun(outcome);
-    if (failed2) return failed2;
-    addSamples(cand, withWeightedScore(outcome.metrics, config2, baselineMeans));
-    const after = candidateFirst ? await runIncumbent(seed) : null;
-    if (after) return after;
-    judgement = judgePairs();
-  }
-  const unselected = design.first === "screened" && (cand[ctx.metric]?.length ?? 0) > 1;
-  const reported = unselected ? withoutFirstRun(cand) : cand;
-  const incReported = unselected ? withoutFirstRun(inc) : inc;
-  const metrics = meansOf(reported);
-  const score = metrics[ctx.metric];
-  const paired = (inc[ctx.metric]?.length ?? 0) > 0;
-  const delta = paired ? mean(reported[ctx.metric].slice(0, incReported[ctx.metric].length)) - mean(incReported[ctx.metric]) : score - parent.score;
-  const tested = judgement.evidence;
-  if (unselected && tested) {
-    const o = policy.objectives.find((x) => x.name === tested.metric);
-    if (o)
-      judgement = {
-        ...judgement,
-        evidence: evidence(
-          comparePaired(
-            o,
-            incReported[o.name] ?? [],
-            reported[o.name] ?? [],
-            setup.noise(cand, inc)[o.name] ?? UNKNOWN_NOISE,
-            pairSpread[o.name]
-          ),
-          policy.confidence
-        )
-      };
-  }
-  const hasGuards = Object.keys(policy.guards).length > 0;
-  let afterKeep;
-  if (judgement.final && judgement.status === "keep") {
-    const before = runs;
-    const after = {};
-    let seconds = 0;
-    for (let k = 0; k < AFTER_KEEP_RUNS; k++) {
-      const outcome = await runCandidate(randomInt3(1, 2 ** 31));
-      const failed2 = failedRun(outcome);
-      if (failed2) return failed2;
-      seconds += outcome.durationMs / 1e3;
-      addSamples(after, withWeightedScore(outcome.metrics, config2, baselineMeans));
-    }
-    evalSeconds -= seconds;
-    afterKeep = {
-      samples: after,
-      runsOn: Array.from({ length: runs - before }, () => here),
-      evalSeconds: round(seconds)
-    };
-  }
-  return judged(judgement, {
-    judgedAgainst: parent.iteration,
-    score,
-    delta: Number(delta.toPrecision(12)),
-    metrics,
-    samples: cand,
-    guard_pass: hasGuards ? judgement.status !== "guard_fail" : null,
-    commit,
-    ...candidate.key ? { key: candidate.key } : {},
-    tail,
-    evalSeconds: round(evalSeconds),
-    ...setup.linesDelta !== void 0 ? { linesDelta: setup.linesDelta } : {},
-    ...printedTwice.size > 0 ? { printedTwice: [...printedTwice] } : {},
-    ...screen2 ? { screen: screen2.record } : {},
-    ...ctx.workers > 1 ? { runsOn: Array.from({ length: runs - (afterKeep?.runsOn.length ?? 0) }, () => here) } : {},
-    ...concurrent(),
-    ...afterKeep ? { afterKeep } : {}
-  });
-}
-function withoutFirstRun(samples) {
-  return Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, v.slice(1)]));
-}
-function screenFor(ctx, policy, noise, against, cand) {
-  const sd = noise[ctx.metric]?.sd ?? 0;
-  const runs = against[ctx.metric] ?? [];
-  const first = cand[ctx.metric]?.[0];
-  const objective = policy.objectives.find((o) => o.name === ctx.metric);
-  if (!(sd > 0) || runs.length === 0 || first === void 0 || !objective) return null;
-  const minDeltaSd = objective.minDelta / sd;
-  const setting = ctx.config.decide.screen_sd;
-  const history = ctx.store.log.results.flatMap(
-    (r) => r.screen ? [{ z: r.screen.z, against: r.screen.against }] : []
-  );
-  const choice = setting === "auto" ? chooseScreen(history, {
-    maxRuns: policy.maxRuns,
-    alpha: 1 - policy.confidence,
-    minDelta: minDeltaSd,
-    screenRuns: SCREEN_RUNS
-  }) : { at: setting, why: "decide.screen_sd" };
-  const at = Math.max(choice.at, minDeltaSd);
-  const gain = (ctx.goal === "minimize" ? -1 : 1) * (first - mean(runs));
-  const z2 = gain / sd;
-  const r3 = (x) => Number(x.toPrecision(3));
-  return {
-    policy: {
-      ...policy,
-      objectives: policy.objectives.map(
-        (o) => o === objective ? { ...o, minDelta: Math.max(o.minDelta, at * sd) } : o
-      )
-    },
-    raised: at > minDeltaSd,
-    reason: `${gain > 0 ? "better" : "worse"} by ${fmt(Math.abs(gain))} (${r3(z2)} sd) in its first run, under the screen at ${r3(at)} sd (${choice.why}): not measured in pairs`,
-    record: { at: r3(at), z: r3(z2), against: runs.length }
-  };
-}
-async function candidateRun(ctx, slot, commit, iteration, run, env) {
-  const timer = ctx.faults.duringEval(iteration);
-  const outcome = await slot.evaluate(
-    ctx.config,
-    commit,
-    `${iteration}-${run}`,
-    env,
-    ctx.store.log.config.frozen_hashes,
-    (elapsedMs, lastLine) => ctx.emit({
-      type: "eval-progress",
-      iteration,
-      run: run + 1,
-      elapsedMs,
-      lastLine,
-      ...ctx.workers > 1 ? { worker: slot.id, device: slot.device, busy: ctx.busyShare?.() ?? 0 } : {}
-    })
-  );
-  clearTimeout(timer);
-  return outcome;
-}
-function runFailure(outcome, run) {
-  if (outcome.tampered.length > 0)
-    return {
-      status: "violation",
-      reason: `the eval run changed frozen files: ${outcome.tampered.slice(0, 5).join(", ")}`,
-      metrics: {}
-    };
-  if (outcome.status !== "ok")
-    return {
-      status: outcome.status,
-      reason: `${run > 0 ? `run ${run + 1}: ` : ""}${outcome.problem ?? outcome.status}`,
-      metrics: outcome.metrics
-    };
-  return null;
-}
-async function incumbentRun(ctx, slot, parent, name, env) {
-  const header = ctx.store.log.config;
-  const outcome = await slot.evaluate(ctx.config, parent.commit, name, env, header.frozen_hashes);
-  const failed2 = incumbentFailure(parent.iteration, slot, outcome);
-  if (failed2) return { kind: "broken", reason: failed2 };
-  return {
-    metrics: withWeightedScore(outcome.metrics, ctx.config, header.baseline_metrics ?? {}),
-    seconds: outcome.durationMs / 1e3
-  };
-}
-
-// action/engine/branch-remeasure.ts
-function due(ctx, next) {
-  const log = ctx.store.log;
-  if (!ctx.strategy?.toMeasure || !isSequential(log, ctx.metric, ctx.policy.maxRuns)) return null;
-  return ctx.strategy.toMeasure(next());
-}
-function branchRemeasureDue(ctx, next) {
-  return due(ctx, next) !== null;
-}
-async function branchRemeasure(ctx, slot, next) {
-  const done = /* @__PURE__ */ new Set();
-  for (let m = due(ctx, next); m !== null; m = due(ctx, next)) {
-    if (done.has(m.point.iteration))
-      throw new Error(`branch point #${m.point.iteration} is due again after it was measured`);
-    done.add(m.point.iteration);
-    const stop = await measureBeside(ctx, slot, m);
-    if (stop) return stop;
-  }
-  return null;
-}
-async function measureBeside(ctx, slot, { point, pairs }) {
-  const { config: config2, store } = ctx;
-  const log = store.log;
-  const header = log.config;
-  const inc = incumbentState(log);
-  const lastIteration2 = log.results.at(-1).iteration;
-  const pointRuns = [];
-  const incRuns = [];
-  const seeds = [];
-  let pointSeconds = 0;
-  let incSeconds = 0;
-  let failure2 = null;
-  const runPoint = async (pair, env) => {
-    const outcome = await slot.evaluate(
-      config2,
-      point.commit,
-      `${point.iteration}-bp${lastIteration2}-${pair}`,
-      env,
-      header.frozen_hashes
-    );
-    pointSeconds += outcome.durationMs / 1e3;
-    if (outcome.status !== "ok" || outcome.tampered.length > 0) {
-      failure2 = `its code failed beside the incumbent (${outcome.problem ?? `changed ${outcome.tampered.join(", ")}`}); no longer offered. Log: ${outcome.logPath}`;
-      return;
-    }
-    pointRuns.push(withWeightedScore(outcome.metrics, config2, header.baseline_metrics ?? {}));
-  };
-  const runIncumbent = async (pair, env) => {
-    const measured2 = await incumbentRun(
-      ctx,
-      slot,
-      inc,
-      `${inc.iteration}-bp${lastIteration2}-${point.iteration}-${pair}`,
-      env
-    );
-    if ("kind" in measured2) return measured2;
-    incSeconds += measured2.seconds;
-    incRuns.push(measured2.metrics);
-    return null;
-  };
-  for (let pair = 0; pair < pairs && failure2 === null; pair++) {
-    const seed = randomInt4(1, 2 ** 31);
-    seeds.push(seed);
-    const env = { ...ctx.evalEnv, AUTOEXP_SEED: String(seed) };
-    if (randomInt4(2) === 0) {
-      await runPoint(pair, env);
-      if (failure2 === null) {
-        const broken = await runIncumbent(pair, env);
-        if (broken) return broken;
-      }
-    } else {
-      const broken = await runIncumbent(pair, env);
-      if (broken) return broken;
-      await runPoint(pair, env);
-    }
-  }
-  const beside = { point: point.iteration, incumbent: inc.iteration };
-  const on = (n) => ctx.workers > 1 ? { runs_on: Array.from({ length: n }, () => ({ worker: slot.id, device: slot.device })) } : {};
-  const now = (/* @__PURE__ */ new Date()).toISOString();
-  const pointLine = {
-    type: "remeasure",
-    iteration: point.iteration,
-    after: lastIteration2,
-    reason: "branch",
-    reset: false,
-    samples: collectSamples(pointRuns),
-    ...on(pointRuns.length),
-    eval_seconds: round(pointSeconds),
-    timestamp: now,
-    seeds: seeds.slice(0, pointRuns.length),
-    beside,
-    ...failure2 ? { note: failure2 } : {}
-  };
-  const incLine = {
-    type: "remeasure",
-    iteration: inc.iteration,
-    after: lastIteration2,
-    reason: "branch",
-    reset: false,
-    samples: collectSamples(incRuns),
-    ...on(incRuns.length),
-    eval_seconds: round(incSeconds),
-    timestamp: now,
-    seeds: seeds.slice(0, incRuns.length),
-    beside
-  };
-  await store.append(incRuns.length > 0 ? [pointLine, incLine] : [pointLine]);
-  await ctx.checkpoint();
-  const measured = pairedBeside(
-    { remeasures: store.log.remeasures, metric: ctx.metric },
-    inc.iteration
-  ).get(point.iteration);
-  const sign = ctx.goal === "maximize" ? 1 : -1;
-  const gap = measured?.pairs ? `${Number(measured.gap.toPrecision(3))} (${sign * measured.gap >= 0 ? "better" : "worse"})` : null;
-  ctx.emit({
-    type: "remeasure",
-    reason: "branch",
-    runs: incRuns.length,
-    score: incumbentState(store.log).score,
-    note: `branch point #${point.iteration} measured beside it${measured?.pairs ? ` in ${measured.pairs} pair(s): ${gap}` : ""}${failure2 ? `; ${failure2}` : ""}`
-  });
-  return null;
-}
-
-// action/engine/checkout-pool.ts
-import { join as join29 } from "node:path";
-var CheckoutLease = class {
-  checkout;
-  /** Which checkout: "agent 0" (a proposer's), "rebase 1" (a re-application's). */
-  name;
-  #giveBack;
-  constructor(checkout, name, giveBack) {
-    this.checkout = checkout;
-    this.name = name;
-    this.#giveBack = giveBack;
-  }
-  get released() {
-    return this.#giveBack === null;
-  }
-  /** Gives the checkout back to its pool, for the next candidate. */
-  release() {
-    const giveBack = this.#giveBack;
-    if (!giveBack) throw new Error(`the checkout ${this.name} was released twice`);
-    this.#giveBack = null;
-    giveBack();
-  }
-  [Symbol.dispose]() {
-    this.release();
-  }
-};
-var CheckoutPool = class {
-  #free;
-  #waiting = [];
-  constructor(root, count, kind = "agent") {
-    this.#free = Array.from({ length: count }, (_, i) => ({
-      checkout: new AgentCheckout(join29(root, String(i))),
-      name: `${kind} ${i}`
-    }));
-  }
-  /** Waits for a free checkout and leases it. */
-  async take() {
-    const held = this.#free.shift() ?? await new Promise((r) => this.#waiting.push(r));
-    return new CheckoutLease(held.checkout, held.name, () => this.#giveBack(held));
-  }
-  #giveBack(held) {
-    const next = this.#waiting.shift();
-    if (next) next(held);
-    else this.#free.push(held);
-  }
-};
 
 // action/decide/stratum-offsets.ts
 function stratumOffsets(current, metrics) {
@@ -32700,6 +32322,414 @@ function cheapEval(config2, primaryGoal) {
 function explores(tag, iteration, share = CHEAP_EXPLORE) {
   const h = createHash8("sha256").update(`${tag}/${iteration}/cheap`).digest();
   return h.readUInt32BE(0) / 2 ** 32 < share;
+}
+
+// action/engine/evaluate-paired.ts
+import { randomInt as randomInt4 } from "node:crypto";
+
+// action/decide/pair-noise.ts
+function pairNoise(log, metrics) {
+  const rows = new Map(log.results.map((r) => [r.iteration, r]));
+  const out = {};
+  for (const metric2 of metrics) {
+    let ss = 0;
+    let df = 0;
+    for (const m of log.remeasures) {
+      if (m.paired_with === void 0) continue;
+      const cand = rows.get(m.paired_with)?.samples?.[metric2];
+      const inc = m.samples[metric2];
+      if (!cand || !inc) continue;
+      const n = Math.min(cand.length, inc.length);
+      if (n < 2) continue;
+      const d = Array.from({ length: n }, (_, i) => cand[i] - inc[i]);
+      if (!d.every(Number.isFinite)) continue;
+      ss += sumSquares(d);
+      df += n - 1;
+    }
+    out[metric2] = { sd: df > 0 ? Math.sqrt(ss / df) : 0, df, robustSd: null };
+  }
+  return out;
+}
+
+// action/engine/experiment.ts
+function judged(judgement, fields2) {
+  const { status, reason, evidence: evidence2 } = judgement;
+  const undecided = judgement.undecided ? { undecided: true } : {};
+  if (status === "keep" || status === "simplification") {
+    if (!evidence2) throw new Error(`the judge gave ${status} without evidence: ${reason}`);
+    return { ...fields2, status, reason, evidence: evidence2, ...undecided };
+  }
+  return { ...fields2, status, reason, ...evidence2 ? { evidence: evidence2 } : {}, ...undecided };
+}
+function isKeep(verdict) {
+  return verdict.status === "keep" || verdict.status === "simplification";
+}
+
+// action/engine/pair-order.ts
+import { randomInt as randomInt3 } from "node:crypto";
+function drawOrderSeed() {
+  return randomInt3(1, 2 ** 31);
+}
+function firstSideFirst(seed, ...keys) {
+  let h = seed >>> 0;
+  for (const k of keys) h = Math.imul(h ^ k >>> 0, 2654435761) >>> 0;
+  return createRandom(h)() < 0.5;
+}
+function pairSeeds() {
+  const drawn = /* @__PURE__ */ new Map();
+  return (key) => {
+    let seed = drawn.get(key);
+    if (seed === void 0) {
+      seed = randomInt3(1, 2 ** 31);
+      drawn.set(key, seed);
+    }
+    return seed;
+  };
+}
+
+// action/decide/screen-choice.ts
+var SCREENS = [0.25, 0.5, 0.75, 1, 1.25, 1.5, 2];
+var MIN_HISTORY = 10;
+var HISTORY_WINDOW = 200;
+var GRID = Array.from({ length: 69 }, (_, i) => -12 + i * 0.5);
+function chooseScreen(history, s) {
+  const lowest = Math.max(s.minDelta, SCREENS[0]);
+  if (history.length < MIN_HISTORY)
+    return {
+      at: lowest,
+      why: `min_delta: ${history.length} of ${MIN_HISTORY} first runs needed to choose the screen from the night's own proposals`
+    };
+  const recent = history.slice(-HISTORY_WINDOW);
+  const weights = fitEffects(recent);
+  let best = { at: lowest, value: Number.NEGATIVE_INFINITY };
+  let atLowest = 0;
+  for (const at of SCREENS) {
+    if (at < lowest) continue;
+    const curve = screenCurve(at, s);
+    let gain = 0;
+    let runs = 0;
+    GRID.forEach((mu, j) => {
+      gain += weights[j] * curve.keep[j] * mu;
+      runs += weights[j] * curve.runs[j];
+    });
+    const value = gain / runs;
+    if (at === lowest) atLowest = value;
+    if (value > best.value + 1e-9) best = { at, value };
+  }
+  const helps = GRID.reduce((sum, mu, j) => sum + (mu > 0 ? weights[j] : 0), 0);
+  return {
+    at: best.at,
+    why: `chosen from ${recent.length === history.length ? "" : "the latest "}${recent.length} first runs (about ${Math.round(helps * 100)}% of proposals help): ${best.value.toPrecision(2)} sd of true gain per eval run expected, ${atLowest.toPrecision(2)} at ${fmtSd(lowest)}`,
+    perRun: { chosen: best.value, lowest: atLowest }
+  };
+}
+function fmtSd(x) {
+  return `${Number(x.toPrecision(3))} sd`;
+}
+function fitEffects(history) {
+  const m = GRID.length;
+  const lik = history.map((p) => {
+    const sd = Math.sqrt(1 + 1 / Math.max(1, p.against));
+    const z2 = Math.min(GRID[m - 1] + 4, Math.max(GRID[0] - 4, p.z));
+    return GRID.map((mu) => Math.exp(-0.5 * ((z2 - mu) / sd) ** 2));
+  });
+  let w = GRID.map(() => 1 / m);
+  const prior = 0.5 / m;
+  for (let iter = 0; iter < 300; iter++) {
+    const next = GRID.map(() => prior);
+    for (const row of lik) {
+      let total = 0;
+      for (let j = 0; j < m; j++) total += w[j] * row[j];
+      if (total <= 0) continue;
+      for (let j = 0; j < m; j++) next[j] += w[j] * row[j] / total;
+    }
+    const sum = next.reduce((a, b) => a + b, 0);
+    w = next.map((x) => x / sum);
+  }
+  return w;
+}
+var curves = /* @__PURE__ */ new Map();
+var TRIALS2 = 600;
+function screenCurve(at, settings) {
+  const s = { ...settings, minDelta: Math.floor(settings.minDelta * 20) / 20 };
+  const id2 = JSON.stringify([at, s.maxRuns, s.alpha, s.minDelta, s.screenRuns]);
+  const cached3 = curves.get(id2);
+  if (cached3) return cached3;
+  const critical = sequentialBoundary({
+    incumbentRuns: s.screenRuns,
+    df: 50,
+    maxRuns: s.maxRuns,
+    alpha: s.alpha,
+    screenSd: at / Math.SQRT2,
+    paired: "screened"
+  });
+  const random = createRandom(20261205);
+  const gauss = gaussian(random);
+  const keep = GRID.map(() => 0);
+  const runs = GRID.map(() => 0);
+  const draws = new Float64Array(2 + 2 * s.maxRuns);
+  for (let trial = 0; trial < TRIALS2; trial++) {
+    for (let i = 0; i < draws.length; i++) draws[i] = gauss();
+    const ref = draws[0] / Math.sqrt(Math.max(1, s.screenRuns));
+    GRID.forEach((mu, j) => {
+      const first = mu + draws[1];
+      if (first - ref < at) {
+        runs[j] += 1;
+        return;
+      }
+      let sum = first - draws[2];
+      let spent = 2;
+      for (let n = 2; n <= s.maxRuns; n++) {
+        sum += mu + (draws[1 + 2 * n - 1] - draws[1 + 2 * n]);
+        spent += 2;
+        const m = sum / n;
+        const t = m / (Math.SQRT2 / Math.sqrt(n));
+        if (t >= critical && m > s.minDelta) {
+          keep[j] += 1;
+          break;
+        }
+        if (t < FUTILITY_T) break;
+      }
+      runs[j] += spent;
+    });
+  }
+  const curve = { keep: keep.map((k) => k / TRIALS2), runs: runs.map((r) => r / TRIALS2) };
+  curves.set(id2, curve);
+  return curve;
+}
+
+// action/engine/paired-screen.ts
+var SCREEN_RUNS = 10;
+function screenFor(ctx, policy, noise, against, cand) {
+  const sd = noise[ctx.metric]?.sd ?? 0;
+  const runs = against[ctx.metric] ?? [];
+  const first = cand[ctx.metric]?.[0];
+  const objective = policy.objectives.find((o) => o.name === ctx.metric);
+  if (!(sd > 0) || runs.length === 0 || first === void 0 || !objective) return null;
+  const minDeltaSd = objective.minDelta / sd;
+  const setting = ctx.config.decide.screen_sd;
+  const history = ctx.store.log.results.flatMap(
+    (r) => r.screen ? [{ z: r.screen.z, against: r.screen.against }] : []
+  );
+  const choice = setting === "auto" ? chooseScreen(history, {
+    maxRuns: policy.maxRuns,
+    alpha: 1 - policy.confidence,
+    minDelta: minDeltaSd,
+    screenRuns: SCREEN_RUNS
+  }) : { at: setting, why: "decide.screen_sd" };
+  const at = Math.max(choice.at, minDeltaSd);
+  const gain = (ctx.goal === "minimize" ? -1 : 1) * (first - mean(runs));
+  const z2 = gain / sd;
+  const r3 = (x) => Number(x.toPrecision(3));
+  return {
+    policy: {
+      ...policy,
+      objectives: policy.objectives.map(
+        (o) => o === objective ? { ...o, minDelta: Math.max(o.minDelta, at * sd) } : o
+      )
+    },
+    raised: at > minDeltaSd,
+    reason: `${gain > 0 ? "better" : "worse"} by ${fmt(Math.abs(gain))} (${r3(z2)} sd) in its first run, under the screen at ${r3(at)} sd (${choice.why}): not measured in pairs`,
+    record: { at: r3(at), z: r3(z2), against: runs.length }
+  };
+}
+
+// action/engine/evaluate-paired.ts
+async function evaluatePaired(ctx, candidate, slot, setup) {
+  const { iteration, parent } = candidate;
+  const commit = candidate.commit;
+  const { policy, config: config2 } = ctx;
+  const log = ctx.store.log;
+  const baselineMeans = log.config.baseline_metrics ?? {};
+  const here = { worker: slot.id, device: slot.device };
+  const cand = {};
+  const inc = {};
+  const incOn = [];
+  const seeds = [];
+  const printedTwice = /* @__PURE__ */ new Set();
+  let evalSeconds = 0;
+  let incSeconds = 0;
+  let tail = "";
+  let runs = 0;
+  const pairSpread = pairNoise(
+    log,
+    policy.objectives.map((o) => o.name)
+  );
+  const runCandidate = async (seed) => {
+    const outcome = await candidateRun(ctx, slot, commit, iteration, runs++, {
+      ...ctx.evalEnv,
+      AUTOEXP_SEED: String(seed)
+    });
+    evalSeconds += outcome.durationMs / 1e3;
+    tail = outcome.tail;
+    for (const m of outcome.printedTwice) printedTwice.add(m);
+    return outcome;
+  };
+  const runIncumbent = async (seed) => {
+    const measured = await incumbentRun(
+      ctx,
+      slot,
+      parent,
+      `${iteration}-${runs}-incumbent-${incOn.length}`,
+      { ...ctx.evalEnv, AUTOEXP_SEED: String(seed) }
+    );
+    if ("kind" in measured) return measured;
+    incSeconds += measured.seconds;
+    addSamples(inc, measured.metrics);
+    incOn.push(here);
+    return null;
+  };
+  const concurrent = () => incOn.length > 0 ? {
+    concurrent: {
+      samples: inc,
+      runsOn: incOn,
+      evalSeconds: round(incSeconds),
+      paired: true,
+      seeds
+    }
+  } : {};
+  const failedRun = (outcome) => {
+    const failed2 = runFailure(outcome, runs - 1);
+    if (!failed2) return null;
+    return {
+      judgedAgainst: parent.iteration,
+      score: null,
+      delta: null,
+      guard_pass: null,
+      commit,
+      ...candidate.key ? { key: candidate.key } : {},
+      evalSeconds: round(evalSeconds),
+      tail,
+      samples: cand,
+      ...concurrent(),
+      ...failed2
+    };
+  };
+  let design = { first: "fresh" };
+  let screen2 = null;
+  let judgement = null;
+  const screenAgainst2 = Object.fromEntries(
+    Object.entries(setup.incumbent).map(([k, v]) => [k, v.slice(-SCREEN_RUNS)])
+  );
+  const screenRuns = screenAgainst2[ctx.metric]?.length ?? 0;
+  if (screenRuns > 0) {
+    const seed = randomInt4(1, 2 ** 31);
+    const outcome = await runCandidate(seed);
+    const failed2 = failedRun(outcome);
+    if (failed2) return failed2;
+    addSamples(cand, withWeightedScore(outcome.metrics, config2, baselineMeans));
+    const noise = setup.noise(cand, {});
+    const withDeltas = withMinDeltas(policy, config2, noise);
+    screen2 = screenFor(ctx, withDeltas, noise, screenAgainst2, cand);
+    judgement = judge({
+      policy: screen2 ? screen2.policy : withDeltas,
+      incumbent: screenAgainst2,
+      candidate: cand,
+      noise,
+      linesDelta: setup.linesDelta
+    });
+    if (screen2 && judgement.final && judgement.status === "discard" && screen2.raised)
+      judgement = { ...judgement, reason: screen2.reason };
+    if (!judgement.final) {
+      seeds.push(seed);
+      const broken = await runIncumbent(seed);
+      if (broken) return broken;
+      design = {
+        first: "screened",
+        screenedAgainst: screenRuns,
+        ...screen2 ? { screenSd: screen2.record.at } : {}
+      };
+    }
+  }
+  const judgePairs = () => {
+    const noise = setup.noise(cand, inc);
+    return judge({
+      policy: withMinDeltas(policy, config2, noise),
+      incumbent: inc,
+      candidate: cand,
+      noise,
+      pairNoise: pairSpread,
+      paired: design,
+      linesDelta: setup.linesDelta
+    });
+  };
+  if (design.first === "screened") judgement = judgePairs();
+  while (!judgement?.final) {
+    if (judgement) ctx.emit({ type: "run", iteration, run: runs + 1, reason: judgement.reason });
+    if ((inc[ctx.metric]?.length ?? 0) >= policy.maxRuns)
+      throw new Error("judge gave no final decision within max_runs pairs");
+    const seed = randomInt4(1, 2 ** 31);
+    seeds.push(seed);
+    const candidateFirst = firstSideFirst(seed, iteration);
+    const before = candidateFirst ? null : await runIncumbent(seed);
+    if (before) return before;
+    const outcome = await runCandidate(seed);
+    const failed2 = failedRun(outcome);
+    if (failed2) return failed2;
+    addSamples(cand, withWeightedScore(outcome.metrics, config2, baselineMeans));
+    const after = candidateFirst ? await runIncumbent(seed) : null;
+    if (after) return after;
+    judgement = judgePairs();
+  }
+  const unselected = design.first === "screened" && (cand[ctx.metric]?.length ?? 0) > 1;
+  const reported = unselected ? withoutFirstRun(cand) : cand;
+  const incReported = unselected ? withoutFirstRun(inc) : inc;
+  const metrics = meansOf(reported);
+  const score = metrics[ctx.metric];
+  const paired = (inc[ctx.metric]?.length ?? 0) > 0;
+  const delta = paired ? mean(reported[ctx.metric].slice(0, incReported[ctx.metric].length)) - mean(incReported[ctx.metric]) : score - parent.score;
+  const tested = judgement.evidence;
+  if (unselected && tested) {
+    const o = policy.objectives.find((x) => x.name === tested.metric);
+    if (o)
+      judgement = {
+        ...judgement,
+        evidence: evidence(
+          comparePaired(
+            o,
+            incReported[o.name] ?? [],
+            reported[o.name] ?? [],
+            setup.noise(cand, inc)[o.name] ?? UNKNOWN_NOISE,
+            pairSpread[o.name]
+          ),
+          policy.confidence
+        )
+      };
+  }
+  const hasGuards = Object.keys(policy.guards).length > 0;
+  let afterKeep;
+  if (judgement.final && judgement.status === "keep") {
+    const after = await afterKeepRuns(ctx, slot, candidate, runs, () => randomInt4(1, 2 ** 31));
+    runs += after.runs;
+    for (const m of after.printedTwice) printedTwice.add(m);
+    if (after.failed) {
+      evalSeconds += after.failed.outcome.durationMs / 1e3;
+      tail = after.failed.outcome.tail;
+      return failedRun(after.failed.outcome);
+    }
+    afterKeep = after.afterKeep;
+  }
+  return judged(judgement, {
+    judgedAgainst: parent.iteration,
+    score,
+    delta: Number(delta.toPrecision(12)),
+    metrics,
+    samples: cand,
+    guard_pass: hasGuards ? judgement.status !== "guard_fail" : null,
+    commit,
+    ...candidate.key ? { key: candidate.key } : {},
+    tail,
+    evalSeconds: round(evalSeconds),
+    ...setup.linesDelta !== void 0 ? { linesDelta: setup.linesDelta } : {},
+    ...printedTwice.size > 0 ? { printedTwice: [...printedTwice] } : {},
+    ...screen2 ? { screen: screen2.record } : {},
+    ...ctx.workers > 1 ? { runsOn: Array.from({ length: runs - (afterKeep?.runsOn.length ?? 0) }, () => here) } : {},
+    ...concurrent(),
+    ...afterKeep ? { afterKeep } : {}
+  });
+}
+function withoutFirstRun(samples) {
+  return Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, v.slice(1)]));
 }
 
 // action/engine/evaluate.ts

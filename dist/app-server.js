@@ -21291,10 +21291,15 @@ function noiseSeen(groups, metrics, deterministic) {
   );
 }
 
-// action/decide/ledger-state.ts
+// action/decide/ledger-runs.ts
 var SEEN = /* @__PURE__ */ new WeakMap();
-function ledgerSamples(log) {
-  let seen = SEEN.get(log.results);
+function ledgerRuns(log, view) {
+  let views = SEEN.get(log.results);
+  if (!views) {
+    views = /* @__PURE__ */ new Map();
+    SEEN.set(log.results, views);
+  }
+  let seen = views.get(view.key);
   const grown = seen && seen.remeasures === log.remeasures && seen.results <= log.results.length && seen.remeasured <= log.remeasures.length && // A new row for an iteration already seen would reorder rows and re-measures: read anew.
   !log.results.slice(seen.results).some((r) => seen.current.has(r.iteration));
   if (!seen || !grown) {
@@ -21306,37 +21311,56 @@ function ledgerSamples(log) {
       retired: [],
       chosen: /* @__PURE__ */ new Set()
     };
-    SEEN.set(log.results, seen);
+    views.set(view.key, seen);
   }
   const { current, retired, chosen } = seen;
   for (const r of log.results.slice(seen.results)) {
     if (!r.samples || Object.keys(r.samples).length === 0) continue;
-    current.set(r.iteration, ownSamples(r));
+    const own2 = ownRuns(r);
+    current.set(r.iteration, view.of(own2.samples, own2.runsOn));
     if (keptInPairs(r)) chosen.add(r.iteration);
   }
   for (const m of log.remeasures.slice(seen.remeasured)) {
     const cur = current.get(m.iteration);
-    if (m.reset || !cur || chosen.delete(m.iteration)) {
-      if (cur) retired.push(cur);
-      current.set(m.iteration, clone2(m.samples));
-      continue;
-    }
-    for (const [name, values] of Object.entries(m.samples)) {
-      cur[name] = [...cur[name] ?? [], ...values];
-    }
+    const fresh = view.of(m.samples, m.runs_on);
+    const replace = m.reset || chosen.delete(m.iteration);
+    if (replace && cur) retired.push(cur);
+    current.set(m.iteration, replace || !cur ? fresh : view.merge(cur, fresh));
   }
   seen.results = log.results.length;
   seen.remeasured = log.remeasures.length;
-  return { current, groups: [...retired, ...current.values()] };
+  return {
+    current,
+    groups: [...retired, ...current.values()].flatMap((runs) => view.groups(runs))
+  };
 }
 function keptInPairs(r) {
   return KEPT.has(r.status) && r.score !== null && (r.screen !== void 0 || r.evidence?.paired === true);
 }
-function ownSamples(r) {
-  const screened = r.screen && Object.values(r.samples).every((v) => v.length > 1);
-  return Object.fromEntries(
-    Object.entries(r.samples).map(([k, v]) => [k, screened ? v.slice(1) : [...v]])
-  );
+function ownRuns(r) {
+  const samples = r.samples;
+  const screened = r.screen && Object.values(samples).every((v) => v.length > 1);
+  if (!screened) return { samples, runsOn: r.runs_on };
+  return {
+    samples: Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, v.slice(1)])),
+    runsOn: r.runs_on?.slice(1)
+  };
+}
+
+// action/decide/ledger-state.ts
+var POOLED = {
+  key: "pooled",
+  of: (samples) => clone2(samples),
+  merge: (into, more) => {
+    const out = clone2(into);
+    for (const [name, values] of Object.entries(more))
+      out[name] = [...out[name] ?? [], ...values];
+    return out;
+  },
+  groups: (runs) => [runs]
+};
+function ledgerSamples(log) {
+  return ledgerRuns(log, POOLED);
 }
 function clone2(s) {
   return Object.fromEntries(Object.entries(s).map(([k, v]) => [k, [...v]]));

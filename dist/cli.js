@@ -22400,6 +22400,62 @@ var FAILURES = /* @__PURE__ */ new Set([
   "checks_failed"
 ]);
 
+// action/decide/ledger-runs.ts
+var SEEN = /* @__PURE__ */ new WeakMap();
+function ledgerRuns(log, view) {
+  let views = SEEN.get(log.results);
+  if (!views) {
+    views = /* @__PURE__ */ new Map();
+    SEEN.set(log.results, views);
+  }
+  let seen = views.get(view.key);
+  const grown = seen && seen.remeasures === log.remeasures && seen.results <= log.results.length && seen.remeasured <= log.remeasures.length && // A new row for an iteration already seen would reorder rows and re-measures: read anew.
+  !log.results.slice(seen.results).some((r) => seen.current.has(r.iteration));
+  if (!seen || !grown) {
+    seen = {
+      remeasures: log.remeasures,
+      results: 0,
+      remeasured: 0,
+      current: /* @__PURE__ */ new Map(),
+      retired: [],
+      chosen: /* @__PURE__ */ new Set()
+    };
+    views.set(view.key, seen);
+  }
+  const { current, retired, chosen } = seen;
+  for (const r of log.results.slice(seen.results)) {
+    if (!r.samples || Object.keys(r.samples).length === 0) continue;
+    const own2 = ownRuns(r);
+    current.set(r.iteration, view.of(own2.samples, own2.runsOn));
+    if (keptInPairs(r)) chosen.add(r.iteration);
+  }
+  for (const m of log.remeasures.slice(seen.remeasured)) {
+    const cur = current.get(m.iteration);
+    const fresh = view.of(m.samples, m.runs_on);
+    const replace = m.reset || chosen.delete(m.iteration);
+    if (replace && cur) retired.push(cur);
+    current.set(m.iteration, replace || !cur ? fresh : view.merge(cur, fresh));
+  }
+  seen.results = log.results.length;
+  seen.remeasured = log.remeasures.length;
+  return {
+    current,
+    groups: [...retired, ...current.values()].flatMap((runs) => view.groups(runs))
+  };
+}
+function keptInPairs(r) {
+  return KEPT.has(r.status) && r.score !== null && (r.screen !== void 0 || r.evidence?.paired === true);
+}
+function ownRuns(r) {
+  const samples = r.samples;
+  const screened = r.screen && Object.values(samples).every((v) => v.length > 1);
+  if (!screened) return { samples, runsOn: r.runs_on };
+  return {
+    samples: Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, v.slice(1)])),
+    runsOn: r.runs_on?.slice(1)
+  };
+}
+
 // action/decide/stats.ts
 function mean(values) {
   let sum = 0;
@@ -22515,53 +22571,21 @@ function pooledNoise(groups) {
 }
 
 // action/decide/ledger-state.ts
-var SEEN = /* @__PURE__ */ new WeakMap();
+var POOLED = {
+  key: "pooled",
+  of: (samples) => clone2(samples),
+  merge: (into, more) => {
+    const out = clone2(into);
+    for (const [name, values] of Object.entries(more))
+      out[name] = [...out[name] ?? [], ...values];
+    return out;
+  },
+  groups: (runs) => [runs]
+};
 function ledgerSamples(log) {
-  let seen = SEEN.get(log.results);
-  const grown = seen && seen.remeasures === log.remeasures && seen.results <= log.results.length && seen.remeasured <= log.remeasures.length && // A new row for an iteration already seen would reorder rows and re-measures: read anew.
-  !log.results.slice(seen.results).some((r) => seen.current.has(r.iteration));
-  if (!seen || !grown) {
-    seen = {
-      remeasures: log.remeasures,
-      results: 0,
-      remeasured: 0,
-      current: /* @__PURE__ */ new Map(),
-      retired: [],
-      chosen: /* @__PURE__ */ new Set()
-    };
-    SEEN.set(log.results, seen);
-  }
-  const { current, retired, chosen } = seen;
-  for (const r of log.results.slice(seen.results)) {
-    if (!r.samples || Object.keys(r.samples).length === 0) continue;
-    current.set(r.iteration, ownSamples(r));
-    if (keptInPairs(r)) chosen.add(r.iteration);
-  }
-  for (const m of log.remeasures.slice(seen.remeasured)) {
-    const cur = current.get(m.iteration);
-    if (m.reset || !cur || chosen.delete(m.iteration)) {
-      if (cur) retired.push(cur);
-      current.set(m.iteration, clone2(m.samples));
-      continue;
-    }
-    for (const [name, values] of Object.entries(m.samples)) {
-      cur[name] = [...cur[name] ?? [], ...values];
-    }
-  }
-  seen.results = log.results.length;
-  seen.remeasured = log.remeasures.length;
-  return { current, groups: [...retired, ...current.values()] };
+  return ledgerRuns(log, POOLED);
 }
 var AFTER_KEEP_RUNS = 1;
-function keptInPairs(r) {
-  return KEPT.has(r.status) && r.score !== null && (r.screen !== void 0 || r.evidence?.paired === true);
-}
-function ownSamples(r) {
-  const screened = r.screen && Object.values(r.samples).every((v) => v.length > 1);
-  return Object.fromEntries(
-    Object.entries(r.samples).map(([k, v]) => [k, screened ? v.slice(1) : [...v]])
-  );
-}
 function clone2(s) {
   return Object.fromEntries(Object.entries(s).map(([k, v]) => [k, [...v]]));
 }
@@ -29036,9 +29060,9 @@ and records an \`attribute\` line in log.jsonl (the dashboard and the PR then sh
 import { resolve as resolve2 } from "node:path";
 
 // action/cli/check.ts
-import { mkdtemp as mkdtemp2, rm as rm10 } from "node:fs/promises";
+import { mkdtemp as mkdtemp2, rm as rm9 } from "node:fs/promises";
 import { tmpdir as tmpdir3 } from "node:os";
-import { join as join26 } from "node:path";
+import { join as join25 } from "node:path";
 
 // action/agents/api-agent.ts
 import { mkdir as mkdir8, writeFile as writeFile7 } from "node:fs/promises";
@@ -31046,111 +31070,922 @@ function screenCurve(at2, settings) {
   return curve;
 }
 
-// action/engine/evaluate-paired.ts
-import { randomInt as randomInt3 } from "node:crypto";
-
-// action/decide/pair-noise.ts
-function pairNoise(log, metrics) {
-  const rows = new Map(log.results.map((r) => [r.iteration, r]));
-  const out = {};
-  for (const metric2 of metrics) {
-    let ss = 0;
-    let df = 0;
-    for (const m of log.remeasures) {
-      if (m.paired_with === void 0) continue;
-      const cand = rows.get(m.paired_with)?.samples?.[metric2];
-      const inc = m.samples[metric2];
-      if (!cand || !inc) continue;
-      const n = Math.min(cand.length, inc.length);
-      if (n < 2) continue;
-      const d = Array.from({ length: n }, (_, i) => cand[i] - inc[i]);
-      if (!d.every(Number.isFinite)) continue;
-      ss += sumSquares(d);
-      df += n - 1;
-    }
-    out[metric2] = { sd: df > 0 ? Math.sqrt(ss / df) : 0, df, robustSd: null };
-  }
-  return out;
-}
-
-// action/decide/samples.ts
-function addSamples(samples, metrics) {
-  for (const [name, value] of Object.entries(metrics)) {
-    samples[name] ??= [];
-    samples[name].push(value);
-  }
-}
-function collectSamples(runs) {
-  const samples = {};
-  for (const metrics of runs) addSamples(samples, metrics);
-  return samples;
-}
-function meansOf(samples) {
-  return Object.fromEntries(
-    Object.entries(samples).map(([k, v]) => [k, v.reduce((s, x) => s + x, 0) / v.length])
+// action/engine/paired-screen.ts
+var SCREEN_RUNS = 10;
+function screenFor(ctx, policy, noise, against, cand) {
+  const sd = noise[ctx.metric]?.sd ?? 0;
+  const runs = against[ctx.metric] ?? [];
+  const first = cand[ctx.metric]?.[0];
+  const objective = policy.objectives.find((o) => o.name === ctx.metric);
+  if (!(sd > 0) || runs.length === 0 || first === void 0 || !objective) return null;
+  const minDeltaSd = objective.minDelta / sd;
+  const setting = ctx.config.decide.screen_sd;
+  const history = ctx.store.log.results.flatMap(
+    (r) => r.screen ? [{ z: r.screen.z, against: r.screen.against }] : []
   );
+  const choice = setting === "auto" ? chooseScreen(history, {
+    maxRuns: policy.maxRuns,
+    alpha: 1 - policy.confidence,
+    minDelta: minDeltaSd,
+    screenRuns: SCREEN_RUNS
+  }) : { at: setting, why: "decide.screen_sd" };
+  const at2 = Math.max(choice.at, minDeltaSd);
+  const gain = (ctx.goal === "minimize" ? -1 : 1) * (first - mean(runs));
+  const z2 = gain / sd;
+  const r3 = (x) => Number(x.toPrecision(3));
+  return {
+    policy: {
+      ...policy,
+      objectives: policy.objectives.map(
+        (o) => o === objective ? { ...o, minDelta: Math.max(o.minDelta, at2 * sd) } : o
+      )
+    },
+    raised: at2 > minDeltaSd,
+    reason: `${gain > 0 ? "better" : "worse"} by ${fmt(Math.abs(gain))} (${r3(z2)} sd) in its first run, under the screen at ${r3(at2)} sd (${choice.why}): not measured in pairs`,
+    record: { at: r3(at2), z: r3(z2), against: runs.length }
+  };
 }
 
-// action/decide/ledger-strata.ts
-var SEEN2 = /* @__PURE__ */ new WeakMap();
-function ledgerStrata(log, within) {
-  let seen = SEEN2.get(log.results);
-  const grown = seen && seen.within === within && seen.remeasures === log.remeasures && seen.results <= log.results.length && seen.remeasured <= log.remeasures.length && !log.results.slice(seen.results).some((r) => seen.current.has(r.iteration));
-  if (!seen || !grown) {
-    seen = {
-      within,
-      remeasures: log.remeasures,
-      results: 0,
-      remeasured: 0,
-      current: /* @__PURE__ */ new Map(),
-      retired: [],
-      chosen: /* @__PURE__ */ new Set()
+// action/cli/check-power.ts
+function checkRule(config2, minDeltaSd) {
+  const base = {
+    incumbentRuns: config2.decide.baseline_runs,
+    maxRuns: config2.decide.max_runs,
+    confidence: config2.decide.confidence,
+    minDeltaSd,
+    // The noise a night pools from its other runs by the time most candidates are judged.
+    extraNoiseRuns: 30
+  };
+  if (!config2.decide.paired || config2.eval.repeats > 1) return { settings: base, screens: [] };
+  if (config2.isolation.shared.length > 0)
+    return { settings: { ...base, paired: { first: "fresh" } }, screens: [] };
+  const setting = config2.decide.screen_sd;
+  const start = Math.max(setting === "auto" ? SCREENS[0] : setting, minDeltaSd);
+  const top = Math.max(SCREENS[SCREENS.length - 1], minDeltaSd);
+  const screens = setting === "auto" && top > start ? [start, top] : [start];
+  return {
+    settings: {
+      ...base,
+      paired: { first: "screened", screenSd: start, screenRuns: SCREEN_RUNS }
+    },
+    screens
+  };
+}
+function at(rule, screenSd) {
+  const p = rule.settings.paired;
+  if (screenSd === void 0 || p?.first !== "screened") return rule.settings;
+  return { ...rule.settings, paired: { ...p, screenSd } };
+}
+function noOpEvals(rule) {
+  return estimatePower(0, at(rule, rule.screens[0]), 1e3).evalsPerCandidate;
+}
+function ruleLine(config2, rule) {
+  const p = rule.settings.paired;
+  if (!p)
+    return `the figures below are for the candidate's runs against the incumbent's earlier runs (decide.paired: ${config2.decide.paired}${config2.decide.paired ? ", but eval.repeats is over 1" : ""})`;
+  if (p.first === "fresh")
+    return "the figures below are for pairs beside fresh runs of the incumbent from the first run (decide.paired; isolation.shared leaves no first-run screen)";
+  return `the figures below are for pairs beside fresh runs of the incumbent (decide.paired), each candidate's first run screened against the incumbent's ${p.screenRuns} latest runs`;
+}
+function powerLines(config2, rule, sd, primary, effect) {
+  const name = rule.settings.paired ? "paired" : "unpaired";
+  const screens = rule.screens.length > 0 ? rule.screens : [void 0];
+  const auto = config2.decide.screen_sd === "auto" && screens.length > 1;
+  const screenNote = (parts) => {
+    if (rule.screens.length === 0) return parts[0];
+    if (!auto)
+      return `${parts[0]} with the screen at ${sdText(rule.screens[0])} (decide.screen_sd)`;
+    return `${parts[0]} at the starting screen, ${parts[1]} if the night's proposals push the screen to ${sdText(rule.screens[1])} (decide.screen_sd: auto; fix it with decide.screen_sd: ${rule.screens[0]})`;
+  };
+  const lines = [];
+  const mdes = screens.map((s) => detectableEffect(at(rule, s)));
+  const mdeText = (e, i) => e === null ? "more than 6 sd" : `${i === 0 ? "about " : ""}${e} sd = ${formatScore(e * sd)}${i === 0 ? ` in ${primary}` : ""}`;
+  if (mdes.some((e) => e !== null))
+    lines.push({
+      text: `improvements autoexp keeps 80% of the time: ${screenNote(mdes.map(mdeText))}; smaller real improvements will mostly be discarded`,
+      power: {
+        rule: name,
+        at: screens.map((s, i) => ({ screenSd: s ?? null, detectableSd: mdes[i] }))
+      }
+    });
+  if (effect !== void 0) {
+    const effectSd = Math.abs(effect) / sd;
+    const powers = screens.map((s) => estimatePower(effectSd, at(rule, s)));
+    const pct = (k) => `${Math.round(k * 100)}%`;
+    const kept = screenNote(
+      powers.map((p, i) => i === 0 ? `about ${pct(p.keepRate)} of the time` : pct(p.keepRate))
+    );
+    const verdict = powers[0].keepRate >= 0.8 ? "fine" : `TOO NOISY for that: reduce the noise (fixed seeds, a longer or larger eval), or raise decide.max_runs${rule.settings.paired ? "" : " and decide.baseline_runs"}`;
+    lines.push({
+      text: `an improvement of ${formatScore(effect)} is ${effectSd.toFixed(2)} sd: autoexp would keep it ${kept}: ${verdict}`,
+      power: {
+        rule: name,
+        effectSd,
+        at: screens.map((s, i) => ({
+          screenSd: s ?? null,
+          keepRate: powers[i].keepRate,
+          evalsPerCandidate: powers[i].evalsPerCandidate
+        }))
+      }
+    });
+  }
+  return lines;
+}
+function sdText(x) {
+  return `${Number(x.toPrecision(3))} sd`;
+}
+
+// action/cli/check.ts
+async function checkEval(options) {
+  const agent2 = await checkAgent2(options.config, options.env);
+  if (agent2) options.out(agent2.line);
+  const code = await checkRuns(options);
+  if (!agent2?.problem) return code;
+  options.out(`PROBLEM: ${agent2.problem}`);
+  return Math.max(code, 1);
+}
+async function checkRuns(options) {
+  const { config: config2, out } = options;
+  const logs = await mkdtemp2(join25(tmpdir3(), "autoexp-check-"));
+  const env = splitEnv(options.env, config2.agent, config2.eval.pass_env).evalEnv;
+  const frozenBefore = await hashFrozen(options.dir, config2.frozen);
+  const gitDir = join25(options.dir, ".git");
+  const isolation = await resolveIsolation(config2, options.dir, gitDir, options.env);
+  out(
+    isolation.mode === "sandbox" ? "isolation: sandboxed (bubblewrap), as a batch runs it" : `isolation: none${isolation.warnings.length ? ` (${isolation.warnings.join("; ")})` : ""}`
+  );
+  for (const w of isolation.mode === "sandbox" ? isolation.warnings : []) out(`warning: ${w}`);
+  const samples = {};
+  const seconds = [];
+  let failed2 = 0;
+  let lastOk;
+  let stderrErrors;
+  let stdoutErrors;
+  try {
+    for (let i = 0; i < options.runs; i++) {
+      const streams = { stdout: join25(logs, `${i}.stdout`), stderr: join25(logs, `${i}.stderr`) };
+      const outcome = await runEval(
+        config2,
+        options.dir,
+        join25(logs, `${i}.log`),
+        isolation.launch(config2.eval.command, options.dir, env, Object.keys(frozenBefore)),
+        void 0,
+        streams
+      );
+      seconds.push(outcome.durationMs / 1e3);
+      const stdout = await readEnd(streams.stdout, SHOWN_BYTES);
+      const stderr = await readEnd(streams.stderr, SHOWN_BYTES);
+      const errs = findErrorLines(stderr);
+      if (!stderrErrors && errs.length > 0) stderrErrors = { run: i + 1, lines: errs };
+      const outErrs = findErrorLines(stdout);
+      if (!stdoutErrors && outErrs.length > 0) stdoutErrors = { run: i + 1, lines: outErrs };
+      const shown = Object.entries(outcome.metrics).map(([k, v]) => `${k} ${formatScore(v)}`).join(", ");
+      if (outcome.status !== "ok") {
+        failed2++;
+        out(
+          `run ${i + 1}/${options.runs}: FAILED (${outcome.problem}) after ${outcome.durationMs.toFixed(0)} ms${shown ? `; parsed ${shown}` : ""}`
+        );
+        out(stdout || stderr ? showStreams(stdout, stderr) : quote(outcome.tail));
+        continue;
+      }
+      for (const [k, v] of Object.entries(outcome.metrics)) {
+        samples[k] ??= [];
+        samples[k].push(v);
+      }
+      out(`run ${i + 1}/${options.runs}: ${shown}  (${(outcome.durationMs / 1e3).toFixed(2)} s)`);
+      lastOk = { run: i + 1, stdout, stderr };
+    }
+    if (lastOk)
+      out(
+        `the last lines run ${lastOk.run} printed:
+${showStreams(lastOk.stdout, lastOk.stderr)}`
+      );
+    if (stderrErrors)
+      out(
+        `WARNING: the eval's stderr shows errors (run ${stderrErrors.run}), even where its metrics parsed:
+${quote(stderrErrors.lines.join("\n"))}
+If every item fails (a missing key: see eval.pass_env), the metric measures the failure`
+      );
+    else if (stdoutErrors)
+      out(
+        `WARNING: the eval's stdout shows errors (run ${stdoutErrors.run}), even where its metrics parsed:
+${quote(stdoutErrors.lines.join("\n"))}
+If every item fails (a missing key: see eval.pass_env), the metric measures the failure`
+      );
+    const tampered = diffManifests(frozenBefore, await hashFrozen(options.dir, config2.frozen));
+    out("");
+    if (tampered.length > 0)
+      out(
+        `PROBLEM: the eval changed frozen files (${tampered.join(", ")}); autoexp would record every experiment as a violation`
+      );
+    if (failed2 > 0 && failed2 < options.runs)
+      out(
+        `FLAKY: ${failed2} of ${options.runs} runs of the same code failed. A batch stops when a baseline run fails and records a candidate's failed run as a crash: make the eval reliable first`
+      );
+    if (failed2 > 0) {
+      out(
+        `PROBLEM: ${failed2} of ${options.runs} runs did not give every metric in eval.metrics; autoexp would record them as crashes. Fix the eval's output first.`
+      );
+      return 1;
+    }
+    for (const warning of stuckMetrics(config2, samples)) out(`WARNING: ${warning}`);
+    const perRun = mean(seconds);
+    out(`every run printed every metric (${Object.keys(config2.eval.metrics).join(", ")})`);
+    out(
+      `time per run: ${perRun.toFixed(2)} s (min ${Math.min(...seconds).toFixed(2)}, max ${Math.max(...seconds).toFixed(2)})`
+    );
+    const noise = {};
+    for (const name of Object.keys(samples)) {
+      noise[name] = pooledNoise([samples[name]]);
+      const n = noise[name];
+      const m = mean(samples[name]);
+      const sd2 = n.sd <= Math.abs(m) * 1e-12 ? 0 : n.sd;
+      const rel = m !== 0 ? ` (${(100 * sd2 / Math.abs(m)).toFixed(2)}% of the mean)` : "";
+      out(`${name}: mean ${formatScore(m)}, sd ${formatScore(sd2)}${rel}`);
+      if (n.robustSd !== null && n.sd > 2 * n.robustSd)
+        out(
+          `  note: one or more runs are far from the rest (sd ${formatScore(n.sd)} vs ${formatScore(n.robustSd)} without them): heavy tails or a warm-up run; the test stays conservative but needs larger effects`
+        );
+    }
+    if (config2.decide.rule === "weighted") {
+      out(
+        "rule weighted: min_delta and noise apply to the combined score, measured when the tag starts"
+      );
+      return 0;
+    }
+    const goals = goalMetrics(config2);
+    const deltas = chooseMinDeltas(config2, noise);
+    for (const g of goals)
+      out(`min_delta auto would choose for ${g}: ${formatScore(deltas[g] ?? 0)}`);
+    const primary = config2.decide.primary ?? goals[0];
+    const sd = noise[primary].sd;
+    const rule = sd > 0 ? checkRule(config2, (deltas[primary] ?? 0.25 * sd) / sd) : null;
+    const evalsPer = !rule || !config2.decide.confirm ? 1 : rule.settings.paired ? Number(noOpEvals(rule).toFixed(1)) : 1.8;
+    const perHour = 3600 / (perRun * evalsPer + 0.2);
+    out(
+      `experiments per hour to expect: about ${Math.floor(perHour)} (${evalsPer} eval runs per candidate on average${rule?.settings.paired && config2.decide.confirm ? ", the incumbent's beside it included" : ""}, agent time not included)`
+    );
+    if (!rule) {
+      out(
+        `${primary} is deterministic: every run gave the same value, so one run discards a candidate that is not better, and a keep needs two runs that agree`
+      );
+      return 0;
+    }
+    if (!config2.decide.confirm) {
+      out(
+        "decide.confirm is false: one run decides each candidate, so noise can be kept as progress"
+      );
+      return 0;
+    }
+    out(ruleLine(config2, rule));
+    for (const line2 of powerLines(config2, rule, sd, primary, options.effect))
+      out(line2.text, line2.power ? { power: line2.power } : void 0);
+    return 0;
+  } finally {
+    await rm9(logs, { recursive: true, force: true });
+  }
+}
+var SHOWN_BYTES = 64 * 1024;
+async function checkAgent2(config2, env) {
+  const agent2 = config2.agent;
+  if (agent2.use !== "openai" && agent2.use !== "anthropic") return null;
+  const ping = await pingApi(agent2, env);
+  const where = `${agent2.use} at ${agent2.base_url}`;
+  if (ping.ok)
+    return { line: `agent: ${where} answered a one-token call for model ${agent2.model}` };
+  if (!ping.fatal) return { line: `WARNING: agent: ${ping.error}` };
+  return {
+    line: `agent: ${where} FAILED a one-token call (see the end)`,
+    problem: `${ping.error}. A batch would stop before its baseline (exit 2)`
+  };
+}
+function showStreams(stdout, stderr) {
+  const part = (name, text2) => {
+    const lines = tailLines(text2, 20);
+    return `  ${name}:
+${lines ? quote(lines) : "    (nothing)"}`;
+  };
+  return `${part("stdout", stdout)}
+${part("stderr", stderr)}`;
+}
+function quote(text2) {
+  return text2.split("\n").map((l) => `    | ${printable(l)}`).join("\n");
+}
+var ESCAPES = (
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: escape sequences and control bytes are what is removed
+  /\u001b\[[0-9;?]*[A-Za-z]|\u001b\][^\u0007]*(?:\u0007|$)|[\u0000-\u0008\u000b-\u001f\u007f]/g
+);
+function printable(line2) {
+  return line2.replace(ESCAPES, (m) => m.startsWith("\x1B") ? "" : "?").replace(/\uFFFD/g, "?");
+}
+var ERROR_LINE = /^(?:Traceback \(most recent call last\):?|[A-Za-z_.]*(?:Error|Exception)\b.*|.*\b(?:ERROR|FATAL)\b.*|error: .*)$/;
+function findErrorLines(output2) {
+  const seen = /* @__PURE__ */ new Set();
+  for (const raw of output2.split(/\r?\n/)) {
+    const line2 = raw.trim();
+    if (!ERROR_LINE.test(line2) || seen.has(line2)) continue;
+    seen.add(line2);
+    if (seen.size === 5) break;
+  }
+  return [...seen];
+}
+function stuckMetrics(config2, samples) {
+  const goals = goalMetrics(config2);
+  const primary = config2.decide.primary ?? goals[0];
+  const values = primary ? samples[primary] : void 0;
+  if (!primary || !values || values.length === 0) return [];
+  if (values.every((v) => v === 0))
+    return [
+      `${primary} is 0 on every run: an eval whose every item fails prints that (look at its output above; a key the eval needs must be named in eval.pass_env). No change can be told apart from a broken run`
+    ];
+  const goal = config2.eval.metrics[primary]?.goal;
+  if (values.every((v) => v === 1) && goal === "maximize")
+    return [
+      `${primary} is 1 on every run, the top of a fraction: nothing is left to improve, or the eval does not measure what it says`
+    ];
+  return [];
+}
+
+// action/cli/commands/check.ts
+var checkCommand = defineCommand({
+  name: "check",
+  summary: "run the eval N times here: metrics parse? noise, time per run, what can be detected",
+  details: `Runs the eval on the current tree, as a batch would, and reports whether every metric
+parsed each time, each metric's mean and sd, the time per run, the experiments per hour to
+expect, the min_delta that \`auto\` would choose, and whether an improvement of --effect can be
+told from the noise. Each run's stdout and stderr are shown apart, with a warning when stderr
+shows errors. An \`openai\` or \`anthropic\` agent is first called for one token, as a batch does
+before its baseline. Exit 1 when a run did not print every metric or that call shows the agent
+cannot work. --json: each line of the report as {"type":"check","level":"problem"|"warning"|"info",
+"text"} (the power lines add "power": the rule simulated and, per screen, its figures), then
+{"type":"done","exitCode"}.`,
+  options: {
+    config: { type: "string", value: "F", default: "autoexp.yml", help: "the config file" },
+    runs: { type: "string", value: "N", help: "eval runs (default max(3, decide.baseline_runs))" },
+    effect: {
+      type: "string",
+      value: "X",
+      help: "an improvement you hope to see, in the primary metric's units"
+    },
+    ...JSON_OPTION
+  },
+  async run({ values }, io) {
+    const config2 = await readValidConfig(resolve2(io.cwd, values.config), values.config);
+    const runs = positiveInt("runs", values.runs) ?? Math.max(3, config2.decide.baseline_runs);
+    if (runs < 2) throw new AutoexpError("--runs must be at least 2 to measure noise");
+    let effect;
+    if (values.effect !== void 0) {
+      effect = Number(values.effect);
+      if (!Number.isFinite(effect) || effect === 0)
+        throw new AutoexpError(
+          `--effect must be a non-zero number in the primary metric's units, got ${JSON.stringify(values.effect)}`
+        );
+    }
+    const repo = await new Git(io.cwd, io.env).topLevel().catch(() => null);
+    const dir = repo ? repo.trim() : io.cwd;
+    const say = values.json ? (line2, data) => {
+      if (line2.trim() === "") return;
+      const level = /^PROBLEM\b|^run \d+\/\d+: FAILED\b/.test(line2) ? "problem" : /^(warning|FLAKY)\b/i.test(line2) ? "warning" : "info";
+      io.out(jsonLine({ type: "check", level, text: line2, ...data }));
+    } : (line2) => io.out(inertTerminal(line2));
+    say(
+      `autoexp check: running \`${typeof config2.eval.command === "string" ? config2.eval.command : config2.eval.command.join(" ")}\` ${runs} times in ${dir}`
+    );
+    const exitCode = await checkEval({
+      config: config2,
+      dir,
+      runs,
+      env: io.env,
+      out: say,
+      ...effect !== void 0 ? { effect } : {}
+    });
+    if (values.json) io.out(jsonLine({ type: "done", exitCode }));
+    return exitCode;
+  }
+});
+
+// action/cli/commands/demo.ts
+import { cp, mkdir as mkdir10, readdir as readdir6 } from "node:fs/promises";
+import { join as join39, resolve as resolve3 } from "node:path";
+
+// action/cli/find-templates.ts
+import { existsSync as existsSync8 } from "node:fs";
+import { dirname as dirname5, join as join26 } from "node:path";
+import { fileURLToPath } from "node:url";
+function findTemplates(from = import.meta.url) {
+  let dir = dirname5(fileURLToPath(from));
+  for (let i = 0; i < 5; i++) {
+    const candidate = join26(dir, "templates");
+    if (existsSync8(join26(candidate, "examples"))) return candidate;
+    dir = dirname5(dir);
+  }
+  throw new Error("autoexp's templates/ folder is missing from this installation");
+}
+
+// action/engine/interrupted.ts
+var Interrupted = class extends Error {
+  constructor(before) {
+    super(`interrupted before ${before}`);
+    this.name = "Interrupted";
+  }
+};
+var INTERRUPTED = { kind: "interrupted", reason: "interrupted" };
+var RECENT_RUNS = 5;
+var StopGate = class {
+  #signal;
+  #inFlight = /* @__PURE__ */ new Map();
+  #durations = [];
+  constructor(signal, recentRunMs2 = []) {
+    this.#signal = signal;
+    this.#durations = recentRunMs2.slice(-RECENT_RUNS);
+  }
+  /** Whether the batch is stopping (the first interrupt arrived). */
+  get stopping() {
+    return this.#signal?.aborted ?? false;
+  }
+  /** Calls `say` when the stop is asked for, until disposed. */
+  onStopping(say) {
+    const signal = this.#signal;
+    signal?.addEventListener("abort", say, { once: true });
+    return { [Symbol.dispose]: () => signal?.removeEventListener("abort", say) };
+  }
+  /** Throws Interrupted when the batch is stopping: called before `before` starts. */
+  check(before) {
+    if (this.stopping) throw new Interrupted(before);
+  }
+  /**
+   * `key` (a slot, an agent checkout) starts an eval run `name` or an agent call; refused with
+   * Interrupted once the batch is stopping. A key holds one thing at a time.
+   */
+  enter(key, name, kind = "eval") {
+    this.check(describeRun(name));
+    this.#inFlight.set(key, { what: describeRun(name), kind, started: performance.now() });
+  }
+  /** What `key` ran has ended; an eval run's duration goes into the estimate. */
+  leave(key) {
+    const entry = this.#inFlight.get(key);
+    if (!entry) return;
+    this.#inFlight.delete(key);
+    if (entry.kind === "eval") {
+      this.#durations.push(performance.now() - entry.started);
+      if (this.#durations.length > RECENT_RUNS) this.#durations.shift();
+    }
+  }
+  /** What is in flight now, longest running first. */
+  inFlight(now = performance.now()) {
+    const typical = this.#durations.length > 0 ? this.#durations.reduce((a, b) => a + b, 0) / this.#durations.length : null;
+    return [...this.#inFlight.values()].sort((a, b) => a.started - b.started).map(({ what, kind, started }) => ({
+      what,
+      kind,
+      elapsedMs: now - started,
+      leftMs: kind === "eval" && typical !== null ? Math.max(0, typical - (now - started)) : null
+    }));
+  }
+};
+function describeRun(name) {
+  const candidate = /^(\d+)-(\d+)$/.exec(name);
+  if (candidate)
+    return candidate[1] === "0" ? `the baseline, run ${Number(candidate[2]) + 1}` : `#${candidate[1]}, run ${Number(candidate[2]) + 1}`;
+  const beside = /^(\d+)-(\d+)-incumbent-\d+$/.exec(name);
+  if (beside) return `the incumbent's run beside #${beside[1]}`;
+  const again = /^(\d+)-(re|cb|config-)\d+/.exec(name);
+  if (again) return `a re-measure run of the incumbent (#${again[1]})`;
+  const checks = /^(\d+)-checks$/.exec(name);
+  if (checks) return `the checks of #${checks[1]}`;
+  return name;
+}
+
+// action/engine/run-batch.ts
+import { join as join38 } from "node:path";
+
+// action/agents/create-agent.ts
+import { accessSync as accessSync2, constants as constants2 } from "node:fs";
+import { delimiter as delimiter2, isAbsolute as isAbsolute5, join as join29 } from "node:path";
+
+// action/agents/cli-agent/cli-program.ts
+function cliProgram(config2) {
+  if (config2.use === "command") return null;
+  return config2.command ?? PRESETS[config2.use].program;
+}
+
+// action/agents/cli-agent/create-cli-agent.ts
+import { readFile as readFile11, rm as rm10, writeFile as writeFile8 } from "node:fs/promises";
+import { join as join27 } from "node:path";
+
+// action/agents/cli-agent/read-usage-file.ts
+import { readFile as readFile10 } from "node:fs/promises";
+async function readUsageFile(path) {
+  const j = parseJson(await readFile10(path, "utf8").catch(() => ""));
+  if (!j) return {};
+  const n = (v) => typeof v === "number" && Number.isFinite(v) && v >= 0 ? v : 0;
+  return {
+    usage: { input: n(j.input_tokens), output: n(j.output_tokens) },
+    ...typeof j.cost_usd === "number" ? { costUsd: n(j.cost_usd) } : {}
+  };
+}
+
+// action/agents/cli-agent/create-cli-agent.ts
+function createCliAgent(config2) {
+  const preset = config2.use === "command" ? null : PRESETS[config2.use];
+  return {
+    name: config2.use,
+    async propose(context) {
+      const dir = context.scratchDir;
+      const files = {
+        prompt: join27(dir, "prompt.md"),
+        description: join27(dir, "description.txt"),
+        notes: join27(dir, "notes.md"),
+        usage: join27(dir, "usage.json"),
+        log: join27(dir, `agent-${context.iteration}.log`)
+      };
+      const prompt = await promptFor(
+        context,
+        { kind: "files", descriptionFile: files.description, notesFile: files.notes },
+        config2.context_chars
+      );
+      await writeFile8(files.prompt, prompt);
+      await writeFile8(files.notes, context.notes);
+      for (const f of [files.description, files.usage, files.log]) await rm10(f, { force: true });
+      await pruneScratch(dir, context.iteration);
+      const command2 = preset && config2.use !== "command" ? [
+        config2.command ?? preset.program,
+        ...preset.args({
+          model: config2.model,
+          promptFile: files.prompt,
+          files: context.targetFiles
+        }),
+        ...config2.args
+      ] : config2.run;
+      const env = {
+        ...context.env,
+        AUTOEXP_PROMPT_FILE: files.prompt,
+        AUTOEXP_DESCRIPTION_FILE: files.description,
+        AUTOEXP_NOTES_FILE: files.notes,
+        AUTOEXP_USAGE_FILE: files.usage,
+        AUTOEXP_ITERATION: String(context.iteration)
+      };
+      const launched = context.launch ? context.launch(
+        command2,
+        {
+          cwd: context.worktree,
+          writable: [context.worktree, dir],
+          readOnly: context.gitObjects ? [context.gitObjects] : []
+        },
+        env
+      ) : { command: command2, env };
+      const run = await runProcess({
+        command: launched.command,
+        cwd: context.worktree,
+        env: launched.env,
+        timeoutMs: config2.timeout,
+        logPath: files.log,
+        ...preset?.stdin ? { stdinFile: files.prompt } : {},
+        ...context.pidFile ? { pidFile: context.pidFile } : {}
+      });
+      const raw = await readFile11(files.log, "utf8").catch(() => "");
+      const clean = context.redact(raw);
+      if (clean !== raw) await writeFile8(files.log, clean);
+      const output2 = await readEnd(files.log, 256 * 1024);
+      const report = preset ? preset.read(output2) : await readUsageFile(files.usage);
+      const usage2 = report.usage;
+      const costUsd = config2.price ? priceOf(usage2, config2.price) : report.costUsd ?? 0;
+      const notesAfter = await readFile11(files.notes, "utf8").catch(() => context.notes);
+      const spent = {
+        costUsd,
+        ...usage2 ? { usage: usage2 } : {},
+        ...notesAfter !== context.notes ? { notes: notesAfter } : {}
+      };
+      const last = tailLines(output2, 8).split("\n").map((l) => l.trim()).filter((l) => l && !/^Node\.js v\d/.test(l)).slice(-3).join(" | ");
+      if (run.spawnError)
+        return { ok: false, fatal: true, error: `agent could not start: ${run.spawnError}` };
+      if (run.timedOut)
+        return {
+          ok: false,
+          error: `agent killed after its ${Math.round(config2.timeout / 1e3)}s timeout`,
+          ...spent
+        };
+      if (run.exitCode !== 0) {
+        return {
+          ok: false,
+          error: `agent exited with ${run.signal ?? `code ${run.exitCode}`}: ${report.error ?? clip(last)}`,
+          ...spent
+        };
+      }
+      if (report.error)
+        return { ok: false, error: `agent reported an error: ${report.error}`, ...spent };
+      const written = (await readFile11(files.description, "utf8").catch(() => "")).trim().split("\n")[0].trim();
+      const message = report.message?.trim().split("\n").filter(Boolean).at(-1);
+      const description = written || message || (preset ? "" : last) || "(no description)";
+      return { ok: true, description: clip(description), ...spent };
+    }
+  };
+}
+
+// action/agents/search-agent.ts
+import { readFile as readFile12, writeFile as writeFile9 } from "node:fs/promises";
+import { join as join28 } from "node:path";
+
+// action/agents/search-plan.ts
+var INITIAL_FACTOR = 2;
+var CONVERGED = 1.04;
+var FROM_ZERO = { integer: [1, 10, 100], decimal: [0.1, 0.01, 1] };
+var ASSIGNMENT = /^(\s*(?:export\s+)?(?:const\s+|let\s+|var\s+)?["']?([A-Za-z_]\w*)["']?\s*[:=]\s*)(-?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?)\s*[;,]?\s*(?:(?:#|\/\/).*)?$/;
+function findParameters(files, exclude) {
+  const skip = exclude.map((e) => e.toLowerCase());
+  const params = [];
+  for (const { path, text: text2 } of files) {
+    const seen = /* @__PURE__ */ new Map();
+    let offset = 0;
+    text2.split("\n").forEach((line2, i) => {
+      const match = ASSIGNMENT.exec(line2);
+      if (match) {
+        const name = match[2];
+        const raw = match[3];
+        const value = Number(raw);
+        const k = seen.get(name) ?? 0;
+        seen.set(name, k + 1);
+        if (Number.isFinite(value) && !skip.some((s) => name.toLowerCase().includes(s))) {
+          params.push({
+            id: `${path}:${name}#${k}`,
+            path,
+            name,
+            line: i + 1,
+            value,
+            raw,
+            integer: /^-?\d+$/.test(raw),
+            offset: offset + match[1].length
+          });
+        }
+      }
+      offset += line2.length + 1;
+    });
+  }
+  return params;
+}
+function planMove(params, history, seed) {
+  const states = /* @__PURE__ */ new Map();
+  const state = (id2) => {
+    const known = states.get(id2);
+    if (known) return known;
+    const fresh = {
+      factor: INITIAL_FACTOR,
+      tried: { 1: false, [-1]: false },
+      fromZero: 0
     };
-    SEEN2.set(log.results, seen);
+    states.set(id2, fresh);
+    return fresh;
+  };
+  for (const move of history) {
+    const s = state(move.id);
+    if (move.from === 0) {
+      if (!move.kept) s.fromZero++;
+      continue;
+    }
+    if (move.kept) {
+      s.tried = { 1: false, [-1]: false };
+      s.tried[-move.dir] = true;
+    } else {
+      s.tried[move.dir] = true;
+      if (s.tried[1] && s.tried[-1]) s.factor = Math.sqrt(s.factor);
+      if (s.tried[1] && s.tried[-1]) s.tried = { 1: false, [-1]: false };
+    }
   }
-  const { current, retired, chosen } = seen;
-  for (const r of log.results.slice(seen.results)) {
-    if (!r.samples || Object.keys(r.samples).length === 0) continue;
-    current.set(r.iteration, splitByStratum(r.samples, r.runs_on, within));
-    if (keptInPairs(r)) chosen.add(r.iteration);
+  const last = history.at(-1);
+  const byId = new Map(params.map((p) => [p.id, p]));
+  if (last?.kept) {
+    const p = byId.get(last.id);
+    const s = state(last.id);
+    if (p && !s.tried[last.dir]) {
+      const move = makeMove(p, last.dir, s.factor);
+      if (move) return move;
+    }
   }
-  for (const m of log.remeasures.slice(seen.remeasured)) {
-    const cur = current.get(m.iteration);
-    const fresh = splitByStratum(m.samples, m.runs_on, within);
-    const replace = m.reset || chosen.delete(m.iteration);
-    if (replace && cur) retired.push(...Object.values(cur));
-    current.set(m.iteration, replace || !cur ? fresh : mergeStrata(cur, fresh));
+  const random = createRandom(seed);
+  const order = [...params].map((p) => ({
+    p,
+    r: random(),
+    dir: random() < 0.5 ? 1 : -1
+  }));
+  order.sort((a, b) => a.r - b.r);
+  const start = last ? order.findIndex((o) => o.p.id === last.id) + 1 : 0;
+  for (let k = 0; k < order.length; k++) {
+    const { p, dir } = order[(start + k) % order.length];
+    const s = state(p.id);
+    if (p.value === 0) {
+      const to = (p.integer ? FROM_ZERO.integer : FROM_ZERO.decimal)[s.fromZero];
+      if (to !== void 0) return { id: p.id, dir: 1, factor: s.factor, from: 0, to };
+      continue;
+    }
+    if (s.factor < CONVERGED) continue;
+    for (const d of [dir, -dir]) {
+      if (s.tried[d]) continue;
+      const move = makeMove(p, d, s.factor);
+      if (move) return move;
+    }
   }
-  seen.results = log.results.length;
-  seen.remeasured = log.remeasures.length;
-  const groups = [...retired];
-  for (const strata of current.values()) groups.push(...Object.values(strata));
-  return { current, groups };
-}
-function incumbentStrata(log, within, iteration, metric2) {
-  const found = ledgerStrata(log, within).current.get(iteration);
-  if (found) return found;
-  const score = log.results.findLast((r) => r.iteration === iteration)?.score;
-  return score === null || score === void 0 ? {} : splitByStratum({ [metric2]: [score] }, void 0, within);
-}
-
-// action/decide/remeasure-plan.ts
-function isSequential(log, metric2, maxRuns) {
-  if (maxRuns < 2) return false;
-  const noise = noiseOf(ledgerSamples(log).groups, [metric2])[metric2];
-  return noise.df > 0 && noise.sd > 0;
-}
-function remeasurePlan(decide2, log, metric2, inc) {
-  const lastIteration = log.results.at(-1).iteration;
-  const fresh = inc.iteration === 0 ? inc.samples[metric2]?.length ?? 0 : log.remeasures.filter((m) => m.iteration === inc.iteration).reduce((n, m) => n + (m.samples[metric2]?.length ?? 0), 0);
-  const topUp = pairedDecisions(decide2, log, metric2) ? 0 : Math.max(0, decide2.baseline_runs - fresh);
-  const due2 = decide2.remeasure_every > 0 && lastIteration - inc.measuredAfter >= decide2.remeasure_every;
-  if (topUp > 0) return { reason: "top-up", runs: topUp };
-  if (due2) return { reason: "schedule", runs: 1 };
   return null;
 }
-function pairedDecisions(decide2, log, metric2) {
-  return decide2.paired && decide2.confirm && !judgedDeterministic(log.config) && isSequential(log, metric2, decide2.max_runs);
+function makeMove(p, dir, factor) {
+  let to;
+  if (p.integer) {
+    const scaled2 = Math.round(dir > 0 ? p.value * factor : p.value / factor);
+    to = dir > 0 ? Math.max(p.value + 1, scaled2) : Math.min(p.value - 1, scaled2);
+    if (Math.sign(to) !== Math.sign(p.value)) return null;
+  } else {
+    to = Number((dir > 0 ? p.value * factor : p.value / factor).toPrecision(4));
+  }
+  return to === p.value ? null : { id: p.id, dir, factor, from: p.value, to };
+}
+function formatLike(raw, value) {
+  if (/^-?\d+$/.test(raw)) return String(Math.round(value));
+  if (/[eE]/.test(raw))
+    return value.toExponential(3).replace(/\.?0+e/, "e").replace("e+", "e");
+  const text2 = String(value);
+  return text2.includes(".") || text2.includes("e") ? text2 : `${text2}.0`;
+}
+
+// action/agents/search-agent.ts
+function createSearchAgent(options) {
+  return {
+    name: "search",
+    async propose(context) {
+      const files = await Promise.all(
+        context.targetFiles.map(async (path) => ({
+          path,
+          text: await readFile12(join28(context.worktree, path), "utf8")
+        }))
+      );
+      const params = findParameters(files, options.exclude);
+      if (params.length === 0) {
+        return {
+          ok: false,
+          error: "no numeric literal to tune in the target files (lines like `lr = 0.01`)"
+        };
+      }
+      const history = context.history.flatMap((r) => {
+        const meta3 = r.agent_meta;
+        return meta3?.kind === "search" ? [{ ...meta3, kept: KEPT.has(r.status) }] : [];
+      });
+      const inFlight = (context.pending ?? []).filter((p2) => p2.meta?.kind === "search");
+      for (const p2 of inFlight) history.push({ ...p2.meta, kept: false });
+      const move = planMove(params, history, options.seed);
+      if (!move && inFlight.length > 0)
+        return {
+          ok: true,
+          exhausted: true,
+          waiting: true,
+          description: `every move left is being evaluated (${inFlight.length} in flight)`
+        };
+      if (!move)
+        return {
+          ok: true,
+          exhausted: true,
+          description: "search converged: every parameter was tried at its finest step"
+        };
+      const p = params.find((x) => x.id === move.id);
+      const file2 = files.find((f) => f.path === p.path);
+      const text2 = formatLike(p.raw, move.to);
+      await writeFile9(
+        join28(context.worktree, p.path),
+        file2.text.slice(0, p.offset) + text2 + file2.text.slice(p.offset + p.raw.length)
+      );
+      return {
+        ok: true,
+        description: `${p.name} ${p.raw} -> ${text2} (${p.path}:${p.line})`,
+        meta: { kind: "search", ...move }
+      };
+    }
+  };
+}
+
+// action/agents/create-agent.ts
+function createAgent(config2) {
+  switch (config2.use) {
+    case "search":
+      return createSearchAgent({ seed: config2.seed, exclude: config2.exclude });
+    case "openai":
+    case "anthropic":
+      return createApiAgent(config2);
+    default:
+      return createCliAgent(config2);
+  }
+}
+var INSTALL2 = {
+  "claude-code": "npm install -g @anthropic-ai/claude-code",
+  codex: "npm install -g @openai/codex",
+  aider: "python -m pip install aider-install && aider-install"
+};
+function agentProblem(config2, env) {
+  switch (config2.use) {
+    case "search":
+    case "command":
+      return null;
+    case "openai":
+    case "anthropic":
+      if (config2.api_key_env && !env[config2.api_key_env]) {
+        return `agent ${config2.use} reads its key from ${config2.api_key_env} (agent.api_key_env), which is not set. Export it (in a workflow: env: ${config2.api_key_env}: \${{ secrets.${config2.api_key_env} }}), or set api_key_env: null for a local server that needs no key`;
+      }
+      return null;
+    default: {
+      const program = cliProgram(config2);
+      if (findProgram2(program, env.PATH ?? "")) return null;
+      const where = program.includes("/") ? "which does not exist or is not executable" : "which is not on PATH";
+      return `agent ${config2.use} runs \`${program}\`, ${where} (install: ${INSTALL2[config2.use]}); or set agent.command to its full path`;
+    }
+  }
+}
+function findProgram2(program, path) {
+  const candidates = program.includes("/") ? [isAbsolute5(program) ? program : join29(process.cwd(), program)] : path.split(delimiter2).filter(Boolean).map((dir) => join29(dir, program));
+  return candidates.some((c) => {
+    try {
+      accessSync2(c, constants2.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+// action/strategy/bandit.ts
+function ucb1(arms) {
+  if (arms.length === 0) throw new Error("ucb1 needs at least one arm");
+  const total = arms.reduce((n, a) => n + a.pulls, 0);
+  const scored = arms.map((a) => {
+    const mean2 = a.pulls > 0 ? a.reward / a.pulls : 0;
+    const bound = a.pulls > 0 ? mean2 + Math.sqrt(2 * Math.log(Math.max(1, total)) / a.pulls) : Infinity;
+    return { ...a, mean: mean2, bound };
+  });
+  let pick2 = scored[0];
+  for (const s of scored) if (s.bound > pick2.bound) pick2 = s;
+  return { pick: pick2, scored };
+}
+function rewardOf(gain, scale) {
+  if (gain === null || !Number.isFinite(gain)) return 0;
+  const s = scale > 0 ? scale : 1;
+  return Math.min(1, Math.max(0, 0.5 + gain / (4 * s)));
+}
+
+// action/strategy/branch-points.ts
+function branchPoints(rows, incumbent, goal, count, measured = { remeasures: [], metric: "score" }) {
+  const sign = goal === "maximize" ? 1 : -1;
+  const incumbentKey = rows.find((r) => r.iteration === incumbent.iteration)?.content_key;
+  const beside = pairedBeside(measured, incumbent.iteration);
+  const ownPairs = /* @__PURE__ */ new Map();
+  for (const m of measured.remeasures)
+    if (m.paired_with !== void 0 && m.iteration === incumbent.iteration)
+      ownPairs.set(
+        m.paired_with,
+        (ownPairs.get(m.paired_with) ?? 0) + (m.samples[measured.metric]?.length ?? 0)
+      );
+  const byContent = /* @__PURE__ */ new Map();
+  let current = null;
+  for (const r of rows) {
+    const judgedAgainst = r.against ?? current;
+    const isKept = KEPT.has(r.status) && r.score !== null;
+    if (isKept) current = r.iteration;
+    if (r.iteration === incumbent.iteration || r.score === null || !r.commit_full) continue;
+    if (!isKept && r.status !== "discard") continue;
+    if (r.content_key !== void 0 && r.content_key === incumbentKey) continue;
+    const fresh = beside.get(r.iteration);
+    if (fresh && fresh.pairs === 0) continue;
+    const own2 = !isKept && judgedAgainst === incumbent.iteration && r.delta !== null ? Math.max(0, (ownPairs.get(r.iteration) ?? 0) - (r.screen ? 1 : 0)) : 0;
+    const base = {
+      iteration: r.iteration,
+      commit: r.commit_full,
+      kind: isKept ? "kept" : r.recheck === "queued" ? "line" : "near-miss"
+    };
+    const point = fresh ? { ...base, gain: sign * fresh.gap, measured: "paired", pairs: fresh.pairs } : own2 > 0 ? { ...base, gain: sign * r.delta, measured: "paired", pairs: own2 } : { ...base, gain: sign * (r.score - incumbent.score), measured: "unpaired" };
+    const key = r.content_key ?? `#${r.iteration}`;
+    const seen = byContent.get(key);
+    if (!seen || point.gain >= seen.gain) byContent.set(key, point);
+  }
+  return [...byContent.values()].sort((a, b) => b.gain - a.gain || b.iteration - a.iteration).slice(0, count);
+}
+function pairedBeside(measured, incumbent) {
+  const sides = /* @__PURE__ */ new Map();
+  for (const m of measured.remeasures) {
+    if (m.beside?.incumbent !== incumbent) continue;
+    const at2 = sides.get(m.beside.point) ?? { point: [], incumbent: [] };
+    sides.set(m.beside.point, at2);
+    const runs = m.samples[measured.metric] ?? [];
+    if (m.iteration === m.beside.point) at2.point.push(runs);
+    else if (m.iteration === incumbent) at2.incumbent.push(runs);
+  }
+  const out = /* @__PURE__ */ new Map();
+  for (const [point, at2] of sides) {
+    let pairs = 0;
+    let sum = 0;
+    for (let i = 0; i < Math.min(at2.point.length, at2.incumbent.length); i++) {
+      const p = at2.point[i];
+      const q = at2.incumbent[i];
+      for (let k = 0; k < Math.min(p.length, q.length); k++) {
+        sum += p[k] - q[k];
+        pairs++;
+      }
+    }
+    out.set(point, { pairs, gap: pairs > 0 ? sum / pairs : 0 });
+  }
+  return out;
 }
 
 // action/strategy/revisit.ts
@@ -31194,6 +32029,208 @@ function revisitAsked(description) {
   return m ? Number(m[1]) : null;
 }
 
+// action/strategy/strategy.ts
+var ON_INCUMBENT = { on: null };
+
+// action/strategy/branch.ts
+function branchStrategy(settings) {
+  const pairs = settings.pairs ?? 0;
+  const pick2 = (state) => {
+    const { rows, incumbent, goal, scale } = state;
+    const since = sinceLastKeep(rows);
+    if (since.length < settings.stall) return ON_INCUMBENT;
+    const points = branchPoints(rows, incumbent, goal, settings.points, measuredOf(state));
+    const revisiting = state.revisiting ?? [];
+    const revisit2 = revisitable(rows, incumbent.iteration, goal, new Set(revisiting))[0];
+    if (points.length === 0 && !revisit2) return ON_INCUMBENT;
+    const sign = goal === "maximize" ? 1 : -1;
+    const arms = [
+      ...points.map((p) => ({ key: p.iteration, pulls: 0, reward: 0 })),
+      ...revisit2 ? [{ key: REVISIT, pulls: 0, reward: 0 }] : [],
+      { key: null, pulls: 0, reward: 0 }
+    ];
+    const armOf = new Map(arms.map((a) => [a.key, a]));
+    for (const r of since) {
+      const arm = armOf.get(r.revisit_of !== void 0 ? REVISIT : r.proposed_on ?? null);
+      if (!arm) continue;
+      arm.pulls++;
+      const scored = EVALUATED.has(r.status) && r.status !== "duplicate" && r.delta !== null;
+      arm.reward += rewardOf(scored ? sign * r.delta : null, scale);
+    }
+    for (const on of state.pending) {
+      const arm = armOf.get(on);
+      if (arm) arm.pulls++;
+    }
+    const revisitArm = armOf.get(REVISIT);
+    if (revisitArm) revisitArm.pulls += revisiting.length;
+    const { pick: pick3 } = ucb1(arms);
+    const stalled = `no keep in the last ${since.length} experiments (strategy.stall ${settings.stall})`;
+    const figures = pick3.pulls === 0 ? `not yet ${pick3.key === REVISIT ? "tried" : "proposed on"} since the last keep` : `UCB1: mean reward ${pick3.mean.toFixed(2)} over ${pick3.pulls} ${pick3.key === REVISIT ? "revisit" : "proposal"}(s), bound ${pick3.bound.toFixed(2)}`;
+    if (pick3.key === REVISIT) {
+      const r = revisit2;
+      const gain = r.gain === null ? "no delta" : `${change(r.gain, sign)} against it`;
+      return {
+        on: null,
+        why: `${stalled}: revisiting #${r.iteration} (discarded against #${r.against}, ${gain}; the incumbent is now #${incumbent.iteration}; ${figures})`,
+        points,
+        revisit: r
+      };
+    }
+    if (pick3.key === null)
+      return {
+        on: null,
+        why: `${stalled}: proposing on the incumbent #${incumbent.iteration}, ahead of the branch points (${figures})`,
+        points
+      };
+    const point = points.find((p) => p.iteration === pick3.key);
+    const gap = `${change(point.gain, sign)} against the incumbent #${incumbent.iteration}, ${point.measured === "paired" ? `measured beside it${point.pairs ? ` in ${point.pairs} pair${point.pairs > 1 ? "s" : ""}` : ""}` : "its mean less the incumbent's, measured at different times"}`;
+    const why = `${stalled}: proposing on #${point.iteration} (${point.kind === "kept" ? "an earlier incumbent" : point.kind === "line" ? "a parallel line's displaced keep" : "a near-miss"}, ${gap}; ${figures})`;
+    return { on: point, why, points };
+  };
+  return {
+    name: "branch",
+    revisits: true,
+    pick: pick2,
+    toMeasure(state) {
+      if (pairs === 0) return null;
+      const { on } = pick2(state);
+      if (!on || on.measured === "paired") return null;
+      const measured = pairedBeside(measuredOf(state), state.incumbent.iteration).size;
+      return measured < settings.points ? { point: on, pairs } : null;
+    }
+  };
+}
+function sinceLastKeep(rows) {
+  return rows.slice(rows.findLastIndex((r) => KEPT.has(r.status) && r.score !== null) + 1);
+}
+function measuredOf(state) {
+  return { remeasures: state.remeasures ?? [], metric: state.metric ?? "score" };
+}
+var REVISIT = "revisit";
+function change(gain, sign) {
+  const delta = sign * gain;
+  const size = Number(Math.abs(delta).toPrecision(3));
+  return `${delta >= 0 ? "+" : "\u2212"}${size} (${gain >= 0 ? "better" : "worse"})`;
+}
+
+// action/strategy/climb.ts
+var climb = {
+  name: "climb",
+  pick: () => ON_INCUMBENT
+};
+
+// action/strategy/create-strategy.ts
+function createStrategy(config2) {
+  const s = config2.strategy;
+  return s.use === "branch" ? branchStrategy({ stall: s.stall, points: s.points, pairs: s.remeasure }) : climb;
+}
+function gainScale(header, incumbentScore) {
+  if (header?.noise) return header.noise;
+  if (header?.min_delta) return header.min_delta;
+  return Math.abs(incumbentScore) / 100 || 1;
+}
+
+// action/decide/samples.ts
+function addSamples(samples, metrics) {
+  for (const [name, value] of Object.entries(metrics)) {
+    samples[name] ??= [];
+    samples[name].push(value);
+  }
+}
+function collectSamples(runs) {
+  const samples = {};
+  for (const metrics of runs) addSamples(samples, metrics);
+  return samples;
+}
+function meansOf(samples) {
+  return Object.fromEntries(
+    Object.entries(samples).map(([k, v]) => [k, v.reduce((s, x) => s + x, 0) / v.length])
+  );
+}
+
+// action/ledger/rows.ts
+function buildResultRow(tag, iteration, guardName, verdict, proposal, timestamp) {
+  const row = {
+    type: "result",
+    iteration,
+    commit: verdict.commit?.slice(0, 7) ?? "",
+    commit_full: verdict.commit ?? null,
+    diff: verdict.commit ? `refs/autoexp/${tag}/${iteration}` : null,
+    score: verdict.score,
+    delta: verdict.delta,
+    guard_score: guardName ? verdict.metrics[guardName] ?? null : null,
+    guard_pass: verdict.guard_pass,
+    status: verdict.status,
+    description: proposal.description.replace(/\s+/g, " ").trim().slice(0, 300),
+    timestamp,
+    metrics: verdict.metrics,
+    samples: verdict.samples,
+    agent_seconds: proposal.agentSeconds,
+    eval_seconds: verdict.evalSeconds ?? 0,
+    cost_usd: Math.round((proposal.costUsd ?? 0) * 1e6) / 1e6,
+    ...proposal.usage ? { tokens_in: proposal.usage.input, tokens_out: proposal.usage.output } : {},
+    ...verdict.reason ? { reason: verdict.reason } : {},
+    ...verdict.tail ? { log_tail: verdict.tail.slice(-2e3) } : {},
+    ...verdict.duplicateOf !== void 0 ? { duplicate_of: verdict.duplicateOf } : {},
+    ...proposal.meta ? { agent_meta: proposal.meta } : {},
+    ...proposal.recheckOf !== void 0 ? { recheck_of: proposal.recheckOf } : {},
+    ...proposal.against !== void 0 ? { against: proposal.against } : {},
+    ...verdict.evidence ? { evidence: roundEvidence(verdict.evidence) } : {},
+    ...verdict.linesDelta !== void 0 ? { lines_delta: verdict.linesDelta } : {},
+    ...verdict.printedTwice?.length ? { printed_twice: verdict.printedTwice } : {},
+    ...verdict.nondeterministic ? { nondeterministic: true } : {},
+    ...verdict.screen ? { screen: verdict.screen } : {},
+    ...verdict.cheap ? { cheap: verdict.cheap } : {},
+    ...verdict.cheapStopped ? { cheap_stopped: verdict.cheapStopped } : {},
+    ...verdict.runsOn?.length ? { runs_on: verdict.runsOn } : {}
+  };
+  if (verdict.key) row.content_key = verdict.key;
+  return row;
+}
+function buildHeader(f, timestamp) {
+  const firstGuard = Object.entries(f.guards)[0];
+  return {
+    type: "config",
+    version: 1,
+    tag: f.tag,
+    name: f.name,
+    constrained_file: f.target.join(","),
+    eval_command: typeof f.evalCommand === "string" ? f.evalCommand : f.evalCommand.join(" "),
+    metric: f.metric,
+    goal: f.goal,
+    guard_metric: firstGuard?.[0] ?? null,
+    guard_threshold: firstGuard ? firstGuard[1].max ?? firstGuard[1].min ?? null : null,
+    guards: f.guards,
+    baseline: f.baseline,
+    min_delta: f.minDeltas[f.metric] ?? 0,
+    noise: f.noise,
+    rule: f.rule,
+    objectives: f.objectives,
+    min_deltas: f.minDeltas,
+    baseline_metrics: f.baselineMetrics,
+    ...f.weights ? { weights: f.weights } : {},
+    confidence: f.confidence,
+    target: f.target,
+    frozen: f.frozen,
+    frozen_hashes: f.frozenHashes,
+    ...f.trust ? { trust: f.trust } : {},
+    agent: f.agent,
+    base_commit: f.baseCommit,
+    timestamp
+  };
+}
+function roundEvidence(e) {
+  const r = (x) => Number(x.toPrecision(6));
+  return {
+    ...e,
+    gain: r(e.gain),
+    effect_sigma: e.effect_sigma === null ? null : r(e.effect_sigma),
+    p: e.p === null ? null : Number(e.p.toPrecision(3)),
+    ci: e.ci === null ? null : [r(e.ci[0]), r(e.ci[1])],
+    sd: r(e.sd)
+  };
+}
+
 // action/ledger/recheck.ts
 function recheckQueue(log) {
   const done = /* @__PURE__ */ new Set();
@@ -31204,8 +32241,8 @@ function recheckQueue(log) {
 }
 
 // action/engine/reapply.ts
-import { mkdir as mkdir9, rm as rm9, writeFile as writeFile8 } from "node:fs/promises";
-import { join as join25 } from "node:path";
+import { mkdir as mkdir9, rm as rm11, writeFile as writeFile10 } from "node:fs/promises";
+import { join as join30 } from "node:path";
 async function reapply(ctx, origin, checkout) {
   const repo = ctx.store.repo;
   const before = new Map((await repo.lsTree(origin.parent.commit)).map((e) => [e.path, e]));
@@ -31213,8 +32250,8 @@ async function reapply(ctx, origin, checkout) {
     (c) => ctx.isTarget(c.path) && (c.file === null || c.file.type === "file")
   );
   const baseBlobs = await repo.readBlobs(ours.flatMap((c) => before.get(c.path)?.sha ?? []));
-  const temp = join25(checkout.root, "merge");
-  await rm9(temp, { recursive: true, force: true });
+  const temp = join30(checkout.root, "merge");
+  await rm11(temp, { recursive: true, force: true });
   await mkdir9(temp, { recursive: true });
   const conflicts = [];
   for (const change2 of ours) {
@@ -31222,31 +32259,31 @@ async function reapply(ctx, origin, checkout) {
     const base = was ? baseBlobs.get(was.sha) ?? null : null;
     const theirs = await checkout.read(change2.path);
     const mine = change2.file?.type === "file" ? change2.file.content : null;
-    const target = join25(checkout.dir, change2.path);
+    const target = join30(checkout.dir, change2.path);
     if (same2(theirs, base)) {
-      if (mine === null) await rm9(target, { force: true });
+      if (mine === null) await rm11(target, { force: true });
       else {
-        await mkdir9(join25(target, ".."), { recursive: true });
-        await writeFile8(target, mine);
+        await mkdir9(join30(target, ".."), { recursive: true });
+        await writeFile10(target, mine);
       }
     } else if (same2(theirs, mine)) {
     } else if (mine === null || base === null || theirs === null) {
       conflicts.push(change2.path);
     } else if (mergeLines(base.toString(), mine.toString(), theirs.toString()) !== null) {
-      await writeFile8(target, mergeLines(base.toString(), mine.toString(), theirs.toString()));
+      await writeFile10(target, mergeLines(base.toString(), mine.toString(), theirs.toString()));
     } else {
-      const files = ["ours", "base", "theirs"].map((n) => join25(temp, n));
+      const files = ["ours", "base", "theirs"].map((n) => join30(temp, n));
       await Promise.all([
-        writeFile8(files[0], mine),
-        writeFile8(files[1], base),
-        writeFile8(files[2], theirs)
+        writeFile10(files[0], mine),
+        writeFile10(files[1], base),
+        writeFile10(files[2], theirs)
       ]);
       const merged = await repo.run(mergeFile(files[0], files[1], files[2]));
       if (merged === null) conflicts.push(change2.path);
-      else await writeFile8(target, merged);
+      else await writeFile10(target, merged);
     }
   }
-  await rm9(temp, { recursive: true, force: true });
+  await rm11(temp, { recursive: true, force: true });
   return conflicts;
 }
 function same2(a, b) {
@@ -31538,6 +32575,150 @@ function endTurnsOnStop(turns, steps) {
   };
 }
 
+// action/engine/baseline.ts
+async function startTag(store, config2, slot, ctx) {
+  const base = await store.repo.resolve("HEAD");
+  await slot.prepare(base);
+  const frozen = await hashFrozen(slot.dir, config2.frozen);
+  const isTarget = compileGlobs(config2.target);
+  const targets = (await store.repo.lsTree(base)).map((e) => e.path).filter(isTarget);
+  const contentKey = await contentKeyOf(targets, (p) => slot.read(p));
+  const started = performance.now();
+  const runs = [];
+  for (let run = 0; run < config2.decide.baseline_runs; run++) {
+    const outcome = await slot.evaluate(
+      config2,
+      base,
+      `0-${run}`,
+      ctx.evalEnv,
+      frozen,
+      (elapsedMs, lastLine) => ctx.emit({ type: "eval-progress", iteration: 0, run: run + 1, elapsedMs, lastLine })
+    );
+    if (outcome.status !== "ok" || outcome.tampered.length > 0) {
+      const printed = Object.keys(outcome.metrics);
+      const problem = outcome.problem ?? `it changed frozen files: ${outcome.tampered.join(", ")}`;
+      const hint = outcome.problem?.includes("missing") && printed.length > 0 ? ` (it did print: ${printed.join(", ")}; every metric in eval.metrics, guards included, must be printed)` : "";
+      const flaky = runs.length > 0 ? ` Run ${run + 1} of ${config2.decide.baseline_runs} failed after ${runs.length} of the same commit measured: the eval is FLAKY, and running again only hides it (a failed run of a candidate is recorded as a crash). Make it reliable first; \`autoexp check --runs 10\` shows how often it fails.` : "";
+      throw new AutoexpError(
+        `the baseline eval failed (${problem})${hint}, so there is nothing to compare experiments with.${flaky || " Fix the eval or autoexp.yml and run again."} Last lines:
+${outcome.tail}
+Full log: ${outcome.logPath}`,
+        { exitCode: 1 }
+      );
+    }
+    runs.push(outcome.metrics);
+  }
+  const baselineMeans = meansOf(collectSamples(runs));
+  const samples = collectSamples(runs.map((m) => withWeightedScore(m, config2, baselineMeans)));
+  const means = meansOf(samples);
+  const objectives = objectiveSpecs(config2);
+  const noise = noiseOf(
+    [samples],
+    objectives.map((o) => o.name)
+  );
+  const minDeltas = chooseMinDeltas(config2, noise);
+  const scores = samples[ctx.metric];
+  const score = mean(scores);
+  const guards = buildPolicy(config2, { min_delta: 0 }).guards;
+  const firstGuard = Object.keys(guards)[0];
+  const now = (/* @__PURE__ */ new Date()).toISOString();
+  const header = buildHeader(
+    {
+      tag: store.tag,
+      name: config2.name,
+      target: config2.target,
+      frozen: config2.frozen,
+      evalCommand: config2.eval.command,
+      metric: ctx.metric,
+      goal: ctx.goal,
+      guards,
+      baseline: score,
+      minDeltas,
+      noise: scores.length > 1 ? noise[ctx.metric].sd : null,
+      rule: config2.decide.rule,
+      objectives,
+      baselineMetrics: baselineMeans,
+      weights: config2.decide.weights,
+      confidence: config2.decide.confidence,
+      frozenHashes: frozen,
+      agent: config2.agent.use,
+      baseCommit: base,
+      trust: trustSettings(config2)
+    },
+    now
+  );
+  const row = {
+    type: "result",
+    iteration: 0,
+    commit: base.slice(0, 7),
+    commit_full: base,
+    diff: null,
+    score,
+    delta: 0,
+    guard_score: firstGuard ? means[firstGuard] ?? null : null,
+    guard_pass: null,
+    status: "baseline",
+    description: "baseline",
+    timestamp: now,
+    metrics: means,
+    samples,
+    agent_seconds: 0,
+    eval_seconds: round((performance.now() - started) / 1e3),
+    cost_usd: 0,
+    content_key: contentKey
+  };
+  await store.start(header, row);
+  ctx.emit({
+    type: "baseline",
+    score,
+    runs: scores.length,
+    noise: header.noise,
+    minDelta: header.min_delta,
+    seconds: row.eval_seconds
+  });
+}
+
+// action/decide/ledger-strata.ts
+var VIEWS = /* @__PURE__ */ new Map();
+function ledgerStrata(log, within) {
+  let view = VIEWS.get(within);
+  if (!view) {
+    view = {
+      key: `strata by ${within}`,
+      of: (samples, runsOn) => splitByStratum(samples, runsOn, within),
+      merge: mergeStrata,
+      groups: (strata) => Object.values(strata)
+    };
+    VIEWS.set(within, view);
+  }
+  return ledgerRuns(log, view);
+}
+function incumbentStrata(log, within, iteration, metric2) {
+  const found = ledgerStrata(log, within).current.get(iteration);
+  if (found) return found;
+  const score = log.results.findLast((r) => r.iteration === iteration)?.score;
+  return score === null || score === void 0 ? {} : splitByStratum({ [metric2]: [score] }, void 0, within);
+}
+
+// action/decide/remeasure-plan.ts
+function isSequential(log, metric2, maxRuns) {
+  if (maxRuns < 2) return false;
+  const noise = noiseOf(ledgerSamples(log).groups, [metric2])[metric2];
+  return noise.df > 0 && noise.sd > 0;
+}
+function remeasurePlan(decide2, log, metric2, inc) {
+  const lastIteration = log.results.at(-1).iteration;
+  const fresh = inc.iteration === 0 ? inc.samples[metric2]?.length ?? 0 : log.remeasures.filter((m) => m.iteration === inc.iteration).reduce((n, m) => n + (m.samples[metric2]?.length ?? 0), 0);
+  const topUp = pairedDecisions(decide2, log, metric2) ? 0 : Math.max(0, decide2.baseline_runs - fresh);
+  const due2 = decide2.remeasure_every > 0 && lastIteration - inc.measuredAfter >= decide2.remeasure_every;
+  if (topUp > 0) return { reason: "top-up", runs: topUp };
+  if (due2) return { reason: "schedule", runs: 1 };
+  return null;
+}
+function pairedDecisions(decide2, log, metric2) {
+  return decide2.paired && decide2.confirm && !judgedDeterministic(log.config) && isSequential(log, metric2, decide2.max_runs);
+}
+
 // action/engine/strata-view.ts
 function comparesWithin(ctx) {
   return ctx.workers > 1 && ctx.config.decide.compare_within !== "any";
@@ -31652,1473 +32833,6 @@ async function concurrentBaseline(ctx, slots) {
 function incumbentFailure(iteration, slot, outcome) {
   if (outcome.status === "ok" && outcome.tampered.length === 0) return null;
   return `the incumbent (#${iteration}) failed when measured on worker ${slot.id} (${outcome.problem ?? `changed ${outcome.tampered.join(", ")}`}): the eval is not reliable, so the batch stopped. Log: ${outcome.logPath}`;
-}
-
-// action/engine/experiment.ts
-function judged(judgement, fields2) {
-  const { status, reason, evidence: evidence2 } = judgement;
-  const undecided = judgement.undecided ? { undecided: true } : {};
-  if (status === "keep" || status === "simplification") {
-    if (!evidence2) throw new Error(`the judge gave ${status} without evidence: ${reason}`);
-    return { ...fields2, status, reason, evidence: evidence2, ...undecided };
-  }
-  return { ...fields2, status, reason, ...evidence2 ? { evidence: evidence2 } : {}, ...undecided };
-}
-function isKeep(verdict) {
-  return verdict.status === "keep" || verdict.status === "simplification";
-}
-
-// action/engine/evaluate-paired.ts
-var SCREEN_RUNS = 10;
-async function evaluatePaired(ctx, candidate, slot, setup) {
-  const { iteration, parent } = candidate;
-  const commit2 = candidate.commit;
-  const { policy, config: config2 } = ctx;
-  const log = ctx.store.log;
-  const baselineMeans = log.config.baseline_metrics ?? {};
-  const here = { worker: slot.id, device: slot.device };
-  const cand = {};
-  const inc = {};
-  const incOn = [];
-  const seeds = [];
-  const printedTwice = /* @__PURE__ */ new Set();
-  let evalSeconds = 0;
-  let incSeconds = 0;
-  let tail = "";
-  let runs = 0;
-  const pairSpread = pairNoise(
-    log,
-    policy.objectives.map((o) => o.name)
-  );
-  const runCandidate = async (seed) => {
-    const outcome = await candidateRun(ctx, slot, commit2, iteration, runs++, {
-      ...ctx.evalEnv,
-      AUTOEXP_SEED: String(seed)
-    });
-    evalSeconds += outcome.durationMs / 1e3;
-    tail = outcome.tail;
-    for (const m of outcome.printedTwice) printedTwice.add(m);
-    return outcome;
-  };
-  const runIncumbent = async (seed) => {
-    const measured = await incumbentRun(
-      ctx,
-      slot,
-      parent,
-      `${iteration}-${runs}-incumbent-${incOn.length}`,
-      { ...ctx.evalEnv, AUTOEXP_SEED: String(seed) }
-    );
-    if ("kind" in measured) return measured;
-    incSeconds += measured.seconds;
-    addSamples(inc, measured.metrics);
-    incOn.push(here);
-    return null;
-  };
-  const concurrent = () => incOn.length > 0 ? {
-    concurrent: {
-      samples: inc,
-      runsOn: incOn,
-      evalSeconds: round(incSeconds),
-      paired: true,
-      seeds
-    }
-  } : {};
-  const failedRun = (outcome) => {
-    const failed2 = runFailure(outcome, runs - 1);
-    if (!failed2) return null;
-    return {
-      judgedAgainst: parent.iteration,
-      score: null,
-      delta: null,
-      guard_pass: null,
-      commit: commit2,
-      ...candidate.key ? { key: candidate.key } : {},
-      evalSeconds: round(evalSeconds),
-      tail,
-      samples: cand,
-      ...concurrent(),
-      ...failed2
-    };
-  };
-  let design = { first: "fresh" };
-  let screen2 = null;
-  let judgement = null;
-  const screenAgainst2 = Object.fromEntries(
-    Object.entries(setup.incumbent).map(([k, v]) => [k, v.slice(-SCREEN_RUNS)])
-  );
-  const screenRuns = screenAgainst2[ctx.metric]?.length ?? 0;
-  if (screenRuns > 0) {
-    const seed = randomInt3(1, 2 ** 31);
-    const outcome = await runCandidate(seed);
-    const failed2 = failedRun(outcome);
-    if (failed2) return failed2;
-    addSamples(cand, withWeightedScore(outcome.metrics, config2, baselineMeans));
-    const noise = setup.noise(cand, {});
-    const withDeltas = withMinDeltas(policy, config2, noise);
-    screen2 = screenFor(ctx, withDeltas, noise, screenAgainst2, cand);
-    judgement = judge({
-      policy: screen2 ? screen2.policy : withDeltas,
-      incumbent: screenAgainst2,
-      candidate: cand,
-      noise,
-      linesDelta: setup.linesDelta
-    });
-    if (screen2 && judgement.final && judgement.status === "discard" && screen2.raised)
-      judgement = { ...judgement, reason: screen2.reason };
-    if (!judgement.final) {
-      seeds.push(seed);
-      const broken = await runIncumbent(seed);
-      if (broken) return broken;
-      design = {
-        first: "screened",
-        screenedAgainst: screenRuns,
-        ...screen2 ? { screenSd: screen2.record.at } : {}
-      };
-    }
-  }
-  const judgePairs = () => {
-    const noise = setup.noise(cand, inc);
-    return judge({
-      policy: withMinDeltas(policy, config2, noise),
-      incumbent: inc,
-      candidate: cand,
-      noise,
-      pairNoise: pairSpread,
-      paired: design,
-      linesDelta: setup.linesDelta
-    });
-  };
-  if (design.first === "screened") judgement = judgePairs();
-  while (!judgement?.final) {
-    if (judgement) ctx.emit({ type: "run", iteration, run: runs + 1, reason: judgement.reason });
-    if ((inc[ctx.metric]?.length ?? 0) >= policy.maxRuns)
-      throw new Error("judge gave no final decision within max_runs pairs");
-    const seed = randomInt3(1, 2 ** 31);
-    seeds.push(seed);
-    const candidateFirst = firstSideFirst(seed, iteration);
-    const before = candidateFirst ? null : await runIncumbent(seed);
-    if (before) return before;
-    const outcome = await runCandidate(seed);
-    const failed2 = failedRun(outcome);
-    if (failed2) return failed2;
-    addSamples(cand, withWeightedScore(outcome.metrics, config2, baselineMeans));
-    const after = candidateFirst ? await runIncumbent(seed) : null;
-    if (after) return after;
-    judgement = judgePairs();
-  }
-  const unselected = design.first === "screened" && (cand[ctx.metric]?.length ?? 0) > 1;
-  const reported = unselected ? withoutFirstRun(cand) : cand;
-  const incReported = unselected ? withoutFirstRun(inc) : inc;
-  const metrics = meansOf(reported);
-  const score = metrics[ctx.metric];
-  const paired = (inc[ctx.metric]?.length ?? 0) > 0;
-  const delta = paired ? mean(reported[ctx.metric].slice(0, incReported[ctx.metric].length)) - mean(incReported[ctx.metric]) : score - parent.score;
-  const tested = judgement.evidence;
-  if (unselected && tested) {
-    const o = policy.objectives.find((x) => x.name === tested.metric);
-    if (o)
-      judgement = {
-        ...judgement,
-        evidence: evidence(
-          comparePaired(
-            o,
-            incReported[o.name] ?? [],
-            reported[o.name] ?? [],
-            setup.noise(cand, inc)[o.name] ?? UNKNOWN_NOISE,
-            pairSpread[o.name]
-          ),
-          policy.confidence
-        )
-      };
-  }
-  const hasGuards = Object.keys(policy.guards).length > 0;
-  let afterKeep;
-  if (judgement.final && judgement.status === "keep") {
-    const before = runs;
-    const after = {};
-    let seconds = 0;
-    for (let k = 0; k < AFTER_KEEP_RUNS; k++) {
-      const outcome = await runCandidate(randomInt3(1, 2 ** 31));
-      const failed2 = failedRun(outcome);
-      if (failed2) return failed2;
-      seconds += outcome.durationMs / 1e3;
-      addSamples(after, withWeightedScore(outcome.metrics, config2, baselineMeans));
-    }
-    evalSeconds -= seconds;
-    afterKeep = {
-      samples: after,
-      runsOn: Array.from({ length: runs - before }, () => here),
-      evalSeconds: round(seconds)
-    };
-  }
-  return judged(judgement, {
-    judgedAgainst: parent.iteration,
-    score,
-    delta: Number(delta.toPrecision(12)),
-    metrics,
-    samples: cand,
-    guard_pass: hasGuards ? judgement.status !== "guard_fail" : null,
-    commit: commit2,
-    ...candidate.key ? { key: candidate.key } : {},
-    tail,
-    evalSeconds: round(evalSeconds),
-    ...setup.linesDelta !== void 0 ? { linesDelta: setup.linesDelta } : {},
-    ...printedTwice.size > 0 ? { printedTwice: [...printedTwice] } : {},
-    ...screen2 ? { screen: screen2.record } : {},
-    ...ctx.workers > 1 ? { runsOn: Array.from({ length: runs - (afterKeep?.runsOn.length ?? 0) }, () => here) } : {},
-    ...concurrent(),
-    ...afterKeep ? { afterKeep } : {}
-  });
-}
-function withoutFirstRun(samples) {
-  return Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, v.slice(1)]));
-}
-function screenFor(ctx, policy, noise, against, cand) {
-  const sd = noise[ctx.metric]?.sd ?? 0;
-  const runs = against[ctx.metric] ?? [];
-  const first = cand[ctx.metric]?.[0];
-  const objective = policy.objectives.find((o) => o.name === ctx.metric);
-  if (!(sd > 0) || runs.length === 0 || first === void 0 || !objective) return null;
-  const minDeltaSd = objective.minDelta / sd;
-  const setting = ctx.config.decide.screen_sd;
-  const history = ctx.store.log.results.flatMap(
-    (r) => r.screen ? [{ z: r.screen.z, against: r.screen.against }] : []
-  );
-  const choice = setting === "auto" ? chooseScreen(history, {
-    maxRuns: policy.maxRuns,
-    alpha: 1 - policy.confidence,
-    minDelta: minDeltaSd,
-    screenRuns: SCREEN_RUNS
-  }) : { at: setting, why: "decide.screen_sd" };
-  const at2 = Math.max(choice.at, minDeltaSd);
-  const gain = (ctx.goal === "minimize" ? -1 : 1) * (first - mean(runs));
-  const z2 = gain / sd;
-  const r3 = (x) => Number(x.toPrecision(3));
-  return {
-    policy: {
-      ...policy,
-      objectives: policy.objectives.map(
-        (o) => o === objective ? { ...o, minDelta: Math.max(o.minDelta, at2 * sd) } : o
-      )
-    },
-    raised: at2 > minDeltaSd,
-    reason: `${gain > 0 ? "better" : "worse"} by ${fmt(Math.abs(gain))} (${r3(z2)} sd) in its first run, under the screen at ${r3(at2)} sd (${choice.why}): not measured in pairs`,
-    record: { at: r3(at2), z: r3(z2), against: runs.length }
-  };
-}
-async function candidateRun(ctx, slot, commit2, iteration, run, env) {
-  const timer = ctx.faults.duringEval(iteration);
-  const outcome = await slot.evaluate(
-    ctx.config,
-    commit2,
-    `${iteration}-${run}`,
-    env,
-    ctx.store.log.config.frozen_hashes,
-    (elapsedMs, lastLine) => ctx.emit({
-      type: "eval-progress",
-      iteration,
-      run: run + 1,
-      elapsedMs,
-      lastLine,
-      ...ctx.workers > 1 ? { worker: slot.id, device: slot.device, busy: ctx.busyShare?.() ?? 0 } : {}
-    })
-  );
-  clearTimeout(timer);
-  return outcome;
-}
-function runFailure(outcome, run) {
-  if (outcome.tampered.length > 0)
-    return {
-      status: "violation",
-      reason: `the eval run changed frozen files: ${outcome.tampered.slice(0, 5).join(", ")}`,
-      metrics: {}
-    };
-  if (outcome.status !== "ok")
-    return {
-      status: outcome.status,
-      reason: `${run > 0 ? `run ${run + 1}: ` : ""}${outcome.problem ?? outcome.status}`,
-      metrics: outcome.metrics
-    };
-  return null;
-}
-async function incumbentRun(ctx, slot, parent, name, env) {
-  const header = ctx.store.log.config;
-  const outcome = await slot.evaluate(ctx.config, parent.commit, name, env, header.frozen_hashes);
-  const failed2 = incumbentFailure(parent.iteration, slot, outcome);
-  if (failed2) return { kind: "broken", reason: failed2 };
-  return {
-    metrics: withWeightedScore(outcome.metrics, ctx.config, header.baseline_metrics ?? {}),
-    seconds: outcome.durationMs / 1e3
-  };
-}
-
-// action/cli/check-power.ts
-function checkRule(config2, minDeltaSd) {
-  const base = {
-    incumbentRuns: config2.decide.baseline_runs,
-    maxRuns: config2.decide.max_runs,
-    confidence: config2.decide.confidence,
-    minDeltaSd,
-    // The noise a night pools from its other runs by the time most candidates are judged.
-    extraNoiseRuns: 30
-  };
-  if (!config2.decide.paired || config2.eval.repeats > 1) return { settings: base, screens: [] };
-  if (config2.isolation.shared.length > 0)
-    return { settings: { ...base, paired: { first: "fresh" } }, screens: [] };
-  const setting = config2.decide.screen_sd;
-  const start = Math.max(setting === "auto" ? SCREENS[0] : setting, minDeltaSd);
-  const top = Math.max(SCREENS[SCREENS.length - 1], minDeltaSd);
-  const screens = setting === "auto" && top > start ? [start, top] : [start];
-  return {
-    settings: {
-      ...base,
-      paired: { first: "screened", screenSd: start, screenRuns: SCREEN_RUNS }
-    },
-    screens
-  };
-}
-function at(rule, screenSd) {
-  const p = rule.settings.paired;
-  if (screenSd === void 0 || p?.first !== "screened") return rule.settings;
-  return { ...rule.settings, paired: { ...p, screenSd } };
-}
-function noOpEvals(rule) {
-  return estimatePower(0, at(rule, rule.screens[0]), 1e3).evalsPerCandidate;
-}
-function ruleLine(config2, rule) {
-  const p = rule.settings.paired;
-  if (!p)
-    return `the figures below are for the candidate's runs against the incumbent's earlier runs (decide.paired: ${config2.decide.paired}${config2.decide.paired ? ", but eval.repeats is over 1" : ""})`;
-  if (p.first === "fresh")
-    return "the figures below are for pairs beside fresh runs of the incumbent from the first run (decide.paired; isolation.shared leaves no first-run screen)";
-  return `the figures below are for pairs beside fresh runs of the incumbent (decide.paired), each candidate's first run screened against the incumbent's ${p.screenRuns} latest runs`;
-}
-function powerLines(config2, rule, sd, primary, effect) {
-  const name = rule.settings.paired ? "paired" : "unpaired";
-  const screens = rule.screens.length > 0 ? rule.screens : [void 0];
-  const auto = config2.decide.screen_sd === "auto" && screens.length > 1;
-  const screenNote = (parts) => {
-    if (rule.screens.length === 0) return parts[0];
-    if (!auto)
-      return `${parts[0]} with the screen at ${sdText(rule.screens[0])} (decide.screen_sd)`;
-    return `${parts[0]} at the starting screen, ${parts[1]} if the night's proposals push the screen to ${sdText(rule.screens[1])} (decide.screen_sd: auto; fix it with decide.screen_sd: ${rule.screens[0]})`;
-  };
-  const lines = [];
-  const mdes = screens.map((s) => detectableEffect(at(rule, s)));
-  const mdeText = (e, i) => e === null ? "more than 6 sd" : `${i === 0 ? "about " : ""}${e} sd = ${formatScore(e * sd)}${i === 0 ? ` in ${primary}` : ""}`;
-  if (mdes.some((e) => e !== null))
-    lines.push({
-      text: `improvements autoexp keeps 80% of the time: ${screenNote(mdes.map(mdeText))}; smaller real improvements will mostly be discarded`,
-      power: {
-        rule: name,
-        at: screens.map((s, i) => ({ screenSd: s ?? null, detectableSd: mdes[i] }))
-      }
-    });
-  if (effect !== void 0) {
-    const effectSd = Math.abs(effect) / sd;
-    const powers = screens.map((s) => estimatePower(effectSd, at(rule, s)));
-    const pct = (k) => `${Math.round(k * 100)}%`;
-    const kept = screenNote(
-      powers.map((p, i) => i === 0 ? `about ${pct(p.keepRate)} of the time` : pct(p.keepRate))
-    );
-    const verdict = powers[0].keepRate >= 0.8 ? "fine" : `TOO NOISY for that: reduce the noise (fixed seeds, a longer or larger eval), or raise decide.max_runs${rule.settings.paired ? "" : " and decide.baseline_runs"}`;
-    lines.push({
-      text: `an improvement of ${formatScore(effect)} is ${effectSd.toFixed(2)} sd: autoexp would keep it ${kept}: ${verdict}`,
-      power: {
-        rule: name,
-        effectSd,
-        at: screens.map((s, i) => ({
-          screenSd: s ?? null,
-          keepRate: powers[i].keepRate,
-          evalsPerCandidate: powers[i].evalsPerCandidate
-        }))
-      }
-    });
-  }
-  return lines;
-}
-function sdText(x) {
-  return `${Number(x.toPrecision(3))} sd`;
-}
-
-// action/cli/check.ts
-async function checkEval(options) {
-  const agent2 = await checkAgent2(options.config, options.env);
-  if (agent2) options.out(agent2.line);
-  const code = await checkRuns(options);
-  if (!agent2?.problem) return code;
-  options.out(`PROBLEM: ${agent2.problem}`);
-  return Math.max(code, 1);
-}
-async function checkRuns(options) {
-  const { config: config2, out } = options;
-  const logs = await mkdtemp2(join26(tmpdir3(), "autoexp-check-"));
-  const env = splitEnv(options.env, config2.agent, config2.eval.pass_env).evalEnv;
-  const frozenBefore = await hashFrozen(options.dir, config2.frozen);
-  const gitDir = join26(options.dir, ".git");
-  const isolation = await resolveIsolation(config2, options.dir, gitDir, options.env);
-  out(
-    isolation.mode === "sandbox" ? "isolation: sandboxed (bubblewrap), as a batch runs it" : `isolation: none${isolation.warnings.length ? ` (${isolation.warnings.join("; ")})` : ""}`
-  );
-  for (const w of isolation.mode === "sandbox" ? isolation.warnings : []) out(`warning: ${w}`);
-  const samples = {};
-  const seconds = [];
-  let failed2 = 0;
-  let lastOk;
-  let stderrErrors;
-  let stdoutErrors;
-  try {
-    for (let i = 0; i < options.runs; i++) {
-      const streams = { stdout: join26(logs, `${i}.stdout`), stderr: join26(logs, `${i}.stderr`) };
-      const outcome = await runEval(
-        config2,
-        options.dir,
-        join26(logs, `${i}.log`),
-        isolation.launch(config2.eval.command, options.dir, env, Object.keys(frozenBefore)),
-        void 0,
-        streams
-      );
-      seconds.push(outcome.durationMs / 1e3);
-      const stdout = await readEnd(streams.stdout, SHOWN_BYTES);
-      const stderr = await readEnd(streams.stderr, SHOWN_BYTES);
-      const errs = findErrorLines(stderr);
-      if (!stderrErrors && errs.length > 0) stderrErrors = { run: i + 1, lines: errs };
-      const outErrs = findErrorLines(stdout);
-      if (!stdoutErrors && outErrs.length > 0) stdoutErrors = { run: i + 1, lines: outErrs };
-      const shown = Object.entries(outcome.metrics).map(([k, v]) => `${k} ${formatScore(v)}`).join(", ");
-      if (outcome.status !== "ok") {
-        failed2++;
-        out(
-          `run ${i + 1}/${options.runs}: FAILED (${outcome.problem}) after ${outcome.durationMs.toFixed(0)} ms${shown ? `; parsed ${shown}` : ""}`
-        );
-        out(stdout || stderr ? showStreams(stdout, stderr) : quote(outcome.tail));
-        continue;
-      }
-      for (const [k, v] of Object.entries(outcome.metrics)) {
-        samples[k] ??= [];
-        samples[k].push(v);
-      }
-      out(`run ${i + 1}/${options.runs}: ${shown}  (${(outcome.durationMs / 1e3).toFixed(2)} s)`);
-      lastOk = { run: i + 1, stdout, stderr };
-    }
-    if (lastOk)
-      out(
-        `the last lines run ${lastOk.run} printed:
-${showStreams(lastOk.stdout, lastOk.stderr)}`
-      );
-    if (stderrErrors)
-      out(
-        `WARNING: the eval's stderr shows errors (run ${stderrErrors.run}), even where its metrics parsed:
-${quote(stderrErrors.lines.join("\n"))}
-If every item fails (a missing key: see eval.pass_env), the metric measures the failure`
-      );
-    else if (stdoutErrors)
-      out(
-        `WARNING: the eval's stdout shows errors (run ${stdoutErrors.run}), even where its metrics parsed:
-${quote(stdoutErrors.lines.join("\n"))}
-If every item fails (a missing key: see eval.pass_env), the metric measures the failure`
-      );
-    const tampered = diffManifests(frozenBefore, await hashFrozen(options.dir, config2.frozen));
-    out("");
-    if (tampered.length > 0)
-      out(
-        `PROBLEM: the eval changed frozen files (${tampered.join(", ")}); autoexp would record every experiment as a violation`
-      );
-    if (failed2 > 0 && failed2 < options.runs)
-      out(
-        `FLAKY: ${failed2} of ${options.runs} runs of the same code failed. A batch stops when a baseline run fails and records a candidate's failed run as a crash: make the eval reliable first`
-      );
-    if (failed2 > 0) {
-      out(
-        `PROBLEM: ${failed2} of ${options.runs} runs did not give every metric in eval.metrics; autoexp would record them as crashes. Fix the eval's output first.`
-      );
-      return 1;
-    }
-    for (const warning of stuckMetrics(config2, samples)) out(`WARNING: ${warning}`);
-    const perRun = mean(seconds);
-    out(`every run printed every metric (${Object.keys(config2.eval.metrics).join(", ")})`);
-    out(
-      `time per run: ${perRun.toFixed(2)} s (min ${Math.min(...seconds).toFixed(2)}, max ${Math.max(...seconds).toFixed(2)})`
-    );
-    const noise = {};
-    for (const name of Object.keys(samples)) {
-      noise[name] = pooledNoise([samples[name]]);
-      const n = noise[name];
-      const m = mean(samples[name]);
-      const sd2 = n.sd <= Math.abs(m) * 1e-12 ? 0 : n.sd;
-      const rel = m !== 0 ? ` (${(100 * sd2 / Math.abs(m)).toFixed(2)}% of the mean)` : "";
-      out(`${name}: mean ${formatScore(m)}, sd ${formatScore(sd2)}${rel}`);
-      if (n.robustSd !== null && n.sd > 2 * n.robustSd)
-        out(
-          `  note: one or more runs are far from the rest (sd ${formatScore(n.sd)} vs ${formatScore(n.robustSd)} without them): heavy tails or a warm-up run; the test stays conservative but needs larger effects`
-        );
-    }
-    if (config2.decide.rule === "weighted") {
-      out(
-        "rule weighted: min_delta and noise apply to the combined score, measured when the tag starts"
-      );
-      return 0;
-    }
-    const goals = goalMetrics(config2);
-    const deltas = chooseMinDeltas(config2, noise);
-    for (const g of goals)
-      out(`min_delta auto would choose for ${g}: ${formatScore(deltas[g] ?? 0)}`);
-    const primary = config2.decide.primary ?? goals[0];
-    const sd = noise[primary].sd;
-    const rule = sd > 0 ? checkRule(config2, (deltas[primary] ?? 0.25 * sd) / sd) : null;
-    const evalsPer = !rule || !config2.decide.confirm ? 1 : rule.settings.paired ? Number(noOpEvals(rule).toFixed(1)) : 1.8;
-    const perHour = 3600 / (perRun * evalsPer + 0.2);
-    out(
-      `experiments per hour to expect: about ${Math.floor(perHour)} (${evalsPer} eval runs per candidate on average${rule?.settings.paired && config2.decide.confirm ? ", the incumbent's beside it included" : ""}, agent time not included)`
-    );
-    if (!rule) {
-      out(
-        `${primary} is deterministic: every run gave the same value, so one run discards a candidate that is not better, and a keep needs two runs that agree`
-      );
-      return 0;
-    }
-    if (!config2.decide.confirm) {
-      out(
-        "decide.confirm is false: one run decides each candidate, so noise can be kept as progress"
-      );
-      return 0;
-    }
-    out(ruleLine(config2, rule));
-    for (const line2 of powerLines(config2, rule, sd, primary, options.effect))
-      out(line2.text, line2.power ? { power: line2.power } : void 0);
-    return 0;
-  } finally {
-    await rm10(logs, { recursive: true, force: true });
-  }
-}
-var SHOWN_BYTES = 64 * 1024;
-async function checkAgent2(config2, env) {
-  const agent2 = config2.agent;
-  if (agent2.use !== "openai" && agent2.use !== "anthropic") return null;
-  const ping = await pingApi(agent2, env);
-  const where = `${agent2.use} at ${agent2.base_url}`;
-  if (ping.ok)
-    return { line: `agent: ${where} answered a one-token call for model ${agent2.model}` };
-  if (!ping.fatal) return { line: `WARNING: agent: ${ping.error}` };
-  return {
-    line: `agent: ${where} FAILED a one-token call (see the end)`,
-    problem: `${ping.error}. A batch would stop before its baseline (exit 2)`
-  };
-}
-function showStreams(stdout, stderr) {
-  const part = (name, text2) => {
-    const lines = tailLines(text2, 20);
-    return `  ${name}:
-${lines ? quote(lines) : "    (nothing)"}`;
-  };
-  return `${part("stdout", stdout)}
-${part("stderr", stderr)}`;
-}
-function quote(text2) {
-  return text2.split("\n").map((l) => `    | ${printable(l)}`).join("\n");
-}
-var ESCAPES = (
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: escape sequences and control bytes are what is removed
-  /\u001b\[[0-9;?]*[A-Za-z]|\u001b\][^\u0007]*(?:\u0007|$)|[\u0000-\u0008\u000b-\u001f\u007f]/g
-);
-function printable(line2) {
-  return line2.replace(ESCAPES, (m) => m.startsWith("\x1B") ? "" : "?").replace(/\uFFFD/g, "?");
-}
-var ERROR_LINE = /^(?:Traceback \(most recent call last\):?|[A-Za-z_.]*(?:Error|Exception)\b.*|.*\b(?:ERROR|FATAL)\b.*|error: .*)$/;
-function findErrorLines(output2) {
-  const seen = /* @__PURE__ */ new Set();
-  for (const raw of output2.split(/\r?\n/)) {
-    const line2 = raw.trim();
-    if (!ERROR_LINE.test(line2) || seen.has(line2)) continue;
-    seen.add(line2);
-    if (seen.size === 5) break;
-  }
-  return [...seen];
-}
-function stuckMetrics(config2, samples) {
-  const goals = goalMetrics(config2);
-  const primary = config2.decide.primary ?? goals[0];
-  const values = primary ? samples[primary] : void 0;
-  if (!primary || !values || values.length === 0) return [];
-  if (values.every((v) => v === 0))
-    return [
-      `${primary} is 0 on every run: an eval whose every item fails prints that (look at its output above; a key the eval needs must be named in eval.pass_env). No change can be told apart from a broken run`
-    ];
-  const goal = config2.eval.metrics[primary]?.goal;
-  if (values.every((v) => v === 1) && goal === "maximize")
-    return [
-      `${primary} is 1 on every run, the top of a fraction: nothing is left to improve, or the eval does not measure what it says`
-    ];
-  return [];
-}
-
-// action/cli/commands/check.ts
-var checkCommand = defineCommand({
-  name: "check",
-  summary: "run the eval N times here: metrics parse? noise, time per run, what can be detected",
-  details: `Runs the eval on the current tree, as a batch would, and reports whether every metric
-parsed each time, each metric's mean and sd, the time per run, the experiments per hour to
-expect, the min_delta that \`auto\` would choose, and whether an improvement of --effect can be
-told from the noise. Each run's stdout and stderr are shown apart, with a warning when stderr
-shows errors. An \`openai\` or \`anthropic\` agent is first called for one token, as a batch does
-before its baseline. Exit 1 when a run did not print every metric or that call shows the agent
-cannot work. --json: each line of the report as {"type":"check","level":"problem"|"warning"|"info",
-"text"} (the power lines add "power": the rule simulated and, per screen, its figures), then
-{"type":"done","exitCode"}.`,
-  options: {
-    config: { type: "string", value: "F", default: "autoexp.yml", help: "the config file" },
-    runs: { type: "string", value: "N", help: "eval runs (default max(3, decide.baseline_runs))" },
-    effect: {
-      type: "string",
-      value: "X",
-      help: "an improvement you hope to see, in the primary metric's units"
-    },
-    ...JSON_OPTION
-  },
-  async run({ values }, io) {
-    const config2 = await readValidConfig(resolve2(io.cwd, values.config), values.config);
-    const runs = positiveInt("runs", values.runs) ?? Math.max(3, config2.decide.baseline_runs);
-    if (runs < 2) throw new AutoexpError("--runs must be at least 2 to measure noise");
-    let effect;
-    if (values.effect !== void 0) {
-      effect = Number(values.effect);
-      if (!Number.isFinite(effect) || effect === 0)
-        throw new AutoexpError(
-          `--effect must be a non-zero number in the primary metric's units, got ${JSON.stringify(values.effect)}`
-        );
-    }
-    const repo = await new Git(io.cwd, io.env).topLevel().catch(() => null);
-    const dir = repo ? repo.trim() : io.cwd;
-    const say = values.json ? (line2, data) => {
-      if (line2.trim() === "") return;
-      const level = /^PROBLEM\b|^run \d+\/\d+: FAILED\b/.test(line2) ? "problem" : /^(warning|FLAKY)\b/i.test(line2) ? "warning" : "info";
-      io.out(jsonLine({ type: "check", level, text: line2, ...data }));
-    } : (line2) => io.out(inertTerminal(line2));
-    say(
-      `autoexp check: running \`${typeof config2.eval.command === "string" ? config2.eval.command : config2.eval.command.join(" ")}\` ${runs} times in ${dir}`
-    );
-    const exitCode = await checkEval({
-      config: config2,
-      dir,
-      runs,
-      env: io.env,
-      out: say,
-      ...effect !== void 0 ? { effect } : {}
-    });
-    if (values.json) io.out(jsonLine({ type: "done", exitCode }));
-    return exitCode;
-  }
-});
-
-// action/cli/commands/demo.ts
-import { cp, mkdir as mkdir10, readdir as readdir6 } from "node:fs/promises";
-import { join as join39, resolve as resolve3 } from "node:path";
-
-// action/cli/find-templates.ts
-import { existsSync as existsSync8 } from "node:fs";
-import { dirname as dirname5, join as join27 } from "node:path";
-import { fileURLToPath } from "node:url";
-function findTemplates(from = import.meta.url) {
-  let dir = dirname5(fileURLToPath(from));
-  for (let i = 0; i < 5; i++) {
-    const candidate = join27(dir, "templates");
-    if (existsSync8(join27(candidate, "examples"))) return candidate;
-    dir = dirname5(dir);
-  }
-  throw new Error("autoexp's templates/ folder is missing from this installation");
-}
-
-// action/engine/interrupted.ts
-var Interrupted = class extends Error {
-  constructor(before) {
-    super(`interrupted before ${before}`);
-    this.name = "Interrupted";
-  }
-};
-var INTERRUPTED = { kind: "interrupted", reason: "interrupted" };
-var RECENT_RUNS = 5;
-var StopGate = class {
-  #signal;
-  #inFlight = /* @__PURE__ */ new Map();
-  #durations = [];
-  constructor(signal, recentRunMs2 = []) {
-    this.#signal = signal;
-    this.#durations = recentRunMs2.slice(-RECENT_RUNS);
-  }
-  /** Whether the batch is stopping (the first interrupt arrived). */
-  get stopping() {
-    return this.#signal?.aborted ?? false;
-  }
-  /** Calls `say` when the stop is asked for, until disposed. */
-  onStopping(say) {
-    const signal = this.#signal;
-    signal?.addEventListener("abort", say, { once: true });
-    return { [Symbol.dispose]: () => signal?.removeEventListener("abort", say) };
-  }
-  /** Throws Interrupted when the batch is stopping: called before `before` starts. */
-  check(before) {
-    if (this.stopping) throw new Interrupted(before);
-  }
-  /**
-   * `key` (a slot, an agent checkout) starts an eval run `name` or an agent call; refused with
-   * Interrupted once the batch is stopping. A key holds one thing at a time.
-   */
-  enter(key, name, kind = "eval") {
-    this.check(describeRun(name));
-    this.#inFlight.set(key, { what: describeRun(name), kind, started: performance.now() });
-  }
-  /** What `key` ran has ended; an eval run's duration goes into the estimate. */
-  leave(key) {
-    const entry = this.#inFlight.get(key);
-    if (!entry) return;
-    this.#inFlight.delete(key);
-    if (entry.kind === "eval") {
-      this.#durations.push(performance.now() - entry.started);
-      if (this.#durations.length > RECENT_RUNS) this.#durations.shift();
-    }
-  }
-  /** What is in flight now, longest running first. */
-  inFlight(now = performance.now()) {
-    const typical = this.#durations.length > 0 ? this.#durations.reduce((a, b) => a + b, 0) / this.#durations.length : null;
-    return [...this.#inFlight.values()].sort((a, b) => a.started - b.started).map(({ what, kind, started }) => ({
-      what,
-      kind,
-      elapsedMs: now - started,
-      leftMs: kind === "eval" && typical !== null ? Math.max(0, typical - (now - started)) : null
-    }));
-  }
-};
-function describeRun(name) {
-  const candidate = /^(\d+)-(\d+)$/.exec(name);
-  if (candidate)
-    return candidate[1] === "0" ? `the baseline, run ${Number(candidate[2]) + 1}` : `#${candidate[1]}, run ${Number(candidate[2]) + 1}`;
-  const beside = /^(\d+)-(\d+)-incumbent-\d+$/.exec(name);
-  if (beside) return `the incumbent's run beside #${beside[1]}`;
-  const again = /^(\d+)-(re|cb|config-)\d+/.exec(name);
-  if (again) return `a re-measure run of the incumbent (#${again[1]})`;
-  const checks = /^(\d+)-checks$/.exec(name);
-  if (checks) return `the checks of #${checks[1]}`;
-  return name;
-}
-
-// action/engine/run-batch.ts
-import { join as join38 } from "node:path";
-
-// action/agents/create-agent.ts
-import { accessSync as accessSync2, constants as constants2 } from "node:fs";
-import { delimiter as delimiter2, isAbsolute as isAbsolute5, join as join30 } from "node:path";
-
-// action/agents/cli-agent/cli-program.ts
-function cliProgram(config2) {
-  if (config2.use === "command") return null;
-  return config2.command ?? PRESETS[config2.use].program;
-}
-
-// action/agents/cli-agent/create-cli-agent.ts
-import { readFile as readFile11, rm as rm11, writeFile as writeFile9 } from "node:fs/promises";
-import { join as join28 } from "node:path";
-
-// action/agents/cli-agent/read-usage-file.ts
-import { readFile as readFile10 } from "node:fs/promises";
-async function readUsageFile(path) {
-  const j = parseJson(await readFile10(path, "utf8").catch(() => ""));
-  if (!j) return {};
-  const n = (v) => typeof v === "number" && Number.isFinite(v) && v >= 0 ? v : 0;
-  return {
-    usage: { input: n(j.input_tokens), output: n(j.output_tokens) },
-    ...typeof j.cost_usd === "number" ? { costUsd: n(j.cost_usd) } : {}
-  };
-}
-
-// action/agents/cli-agent/create-cli-agent.ts
-function createCliAgent(config2) {
-  const preset = config2.use === "command" ? null : PRESETS[config2.use];
-  return {
-    name: config2.use,
-    async propose(context) {
-      const dir = context.scratchDir;
-      const files = {
-        prompt: join28(dir, "prompt.md"),
-        description: join28(dir, "description.txt"),
-        notes: join28(dir, "notes.md"),
-        usage: join28(dir, "usage.json"),
-        log: join28(dir, `agent-${context.iteration}.log`)
-      };
-      const prompt = await promptFor(
-        context,
-        { kind: "files", descriptionFile: files.description, notesFile: files.notes },
-        config2.context_chars
-      );
-      await writeFile9(files.prompt, prompt);
-      await writeFile9(files.notes, context.notes);
-      for (const f of [files.description, files.usage, files.log]) await rm11(f, { force: true });
-      await pruneScratch(dir, context.iteration);
-      const command2 = preset && config2.use !== "command" ? [
-        config2.command ?? preset.program,
-        ...preset.args({
-          model: config2.model,
-          promptFile: files.prompt,
-          files: context.targetFiles
-        }),
-        ...config2.args
-      ] : config2.run;
-      const env = {
-        ...context.env,
-        AUTOEXP_PROMPT_FILE: files.prompt,
-        AUTOEXP_DESCRIPTION_FILE: files.description,
-        AUTOEXP_NOTES_FILE: files.notes,
-        AUTOEXP_USAGE_FILE: files.usage,
-        AUTOEXP_ITERATION: String(context.iteration)
-      };
-      const launched = context.launch ? context.launch(
-        command2,
-        {
-          cwd: context.worktree,
-          writable: [context.worktree, dir],
-          readOnly: context.gitObjects ? [context.gitObjects] : []
-        },
-        env
-      ) : { command: command2, env };
-      const run = await runProcess({
-        command: launched.command,
-        cwd: context.worktree,
-        env: launched.env,
-        timeoutMs: config2.timeout,
-        logPath: files.log,
-        ...preset?.stdin ? { stdinFile: files.prompt } : {},
-        ...context.pidFile ? { pidFile: context.pidFile } : {}
-      });
-      const raw = await readFile11(files.log, "utf8").catch(() => "");
-      const clean = context.redact(raw);
-      if (clean !== raw) await writeFile9(files.log, clean);
-      const output2 = await readEnd(files.log, 256 * 1024);
-      const report = preset ? preset.read(output2) : await readUsageFile(files.usage);
-      const usage2 = report.usage;
-      const costUsd = config2.price ? priceOf(usage2, config2.price) : report.costUsd ?? 0;
-      const notesAfter = await readFile11(files.notes, "utf8").catch(() => context.notes);
-      const spent = {
-        costUsd,
-        ...usage2 ? { usage: usage2 } : {},
-        ...notesAfter !== context.notes ? { notes: notesAfter } : {}
-      };
-      const last = tailLines(output2, 8).split("\n").map((l) => l.trim()).filter((l) => l && !/^Node\.js v\d/.test(l)).slice(-3).join(" | ");
-      if (run.spawnError)
-        return { ok: false, fatal: true, error: `agent could not start: ${run.spawnError}` };
-      if (run.timedOut)
-        return {
-          ok: false,
-          error: `agent killed after its ${Math.round(config2.timeout / 1e3)}s timeout`,
-          ...spent
-        };
-      if (run.exitCode !== 0) {
-        return {
-          ok: false,
-          error: `agent exited with ${run.signal ?? `code ${run.exitCode}`}: ${report.error ?? clip(last)}`,
-          ...spent
-        };
-      }
-      if (report.error)
-        return { ok: false, error: `agent reported an error: ${report.error}`, ...spent };
-      const written = (await readFile11(files.description, "utf8").catch(() => "")).trim().split("\n")[0].trim();
-      const message = report.message?.trim().split("\n").filter(Boolean).at(-1);
-      const description = written || message || (preset ? "" : last) || "(no description)";
-      return { ok: true, description: clip(description), ...spent };
-    }
-  };
-}
-
-// action/agents/search-agent.ts
-import { readFile as readFile12, writeFile as writeFile10 } from "node:fs/promises";
-import { join as join29 } from "node:path";
-
-// action/agents/search-plan.ts
-var INITIAL_FACTOR = 2;
-var CONVERGED = 1.04;
-var FROM_ZERO = { integer: [1, 10, 100], decimal: [0.1, 0.01, 1] };
-var ASSIGNMENT = /^(\s*(?:export\s+)?(?:const\s+|let\s+|var\s+)?["']?([A-Za-z_]\w*)["']?\s*[:=]\s*)(-?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?)\s*[;,]?\s*(?:(?:#|\/\/).*)?$/;
-function findParameters(files, exclude) {
-  const skip = exclude.map((e) => e.toLowerCase());
-  const params = [];
-  for (const { path, text: text2 } of files) {
-    const seen = /* @__PURE__ */ new Map();
-    let offset = 0;
-    text2.split("\n").forEach((line2, i) => {
-      const match = ASSIGNMENT.exec(line2);
-      if (match) {
-        const name = match[2];
-        const raw = match[3];
-        const value = Number(raw);
-        const k = seen.get(name) ?? 0;
-        seen.set(name, k + 1);
-        if (Number.isFinite(value) && !skip.some((s) => name.toLowerCase().includes(s))) {
-          params.push({
-            id: `${path}:${name}#${k}`,
-            path,
-            name,
-            line: i + 1,
-            value,
-            raw,
-            integer: /^-?\d+$/.test(raw),
-            offset: offset + match[1].length
-          });
-        }
-      }
-      offset += line2.length + 1;
-    });
-  }
-  return params;
-}
-function planMove(params, history, seed) {
-  const states = /* @__PURE__ */ new Map();
-  const state = (id2) => {
-    const known = states.get(id2);
-    if (known) return known;
-    const fresh = {
-      factor: INITIAL_FACTOR,
-      tried: { 1: false, [-1]: false },
-      fromZero: 0
-    };
-    states.set(id2, fresh);
-    return fresh;
-  };
-  for (const move of history) {
-    const s = state(move.id);
-    if (move.from === 0) {
-      if (!move.kept) s.fromZero++;
-      continue;
-    }
-    if (move.kept) {
-      s.tried = { 1: false, [-1]: false };
-      s.tried[-move.dir] = true;
-    } else {
-      s.tried[move.dir] = true;
-      if (s.tried[1] && s.tried[-1]) s.factor = Math.sqrt(s.factor);
-      if (s.tried[1] && s.tried[-1]) s.tried = { 1: false, [-1]: false };
-    }
-  }
-  const last = history.at(-1);
-  const byId = new Map(params.map((p) => [p.id, p]));
-  if (last?.kept) {
-    const p = byId.get(last.id);
-    const s = state(last.id);
-    if (p && !s.tried[last.dir]) {
-      const move = makeMove(p, last.dir, s.factor);
-      if (move) return move;
-    }
-  }
-  const random = createRandom(seed);
-  const order = [...params].map((p) => ({
-    p,
-    r: random(),
-    dir: random() < 0.5 ? 1 : -1
-  }));
-  order.sort((a, b) => a.r - b.r);
-  const start = last ? order.findIndex((o) => o.p.id === last.id) + 1 : 0;
-  for (let k = 0; k < order.length; k++) {
-    const { p, dir } = order[(start + k) % order.length];
-    const s = state(p.id);
-    if (p.value === 0) {
-      const to = (p.integer ? FROM_ZERO.integer : FROM_ZERO.decimal)[s.fromZero];
-      if (to !== void 0) return { id: p.id, dir: 1, factor: s.factor, from: 0, to };
-      continue;
-    }
-    if (s.factor < CONVERGED) continue;
-    for (const d of [dir, -dir]) {
-      if (s.tried[d]) continue;
-      const move = makeMove(p, d, s.factor);
-      if (move) return move;
-    }
-  }
-  return null;
-}
-function makeMove(p, dir, factor) {
-  let to;
-  if (p.integer) {
-    const scaled2 = Math.round(dir > 0 ? p.value * factor : p.value / factor);
-    to = dir > 0 ? Math.max(p.value + 1, scaled2) : Math.min(p.value - 1, scaled2);
-    if (Math.sign(to) !== Math.sign(p.value)) return null;
-  } else {
-    to = Number((dir > 0 ? p.value * factor : p.value / factor).toPrecision(4));
-  }
-  return to === p.value ? null : { id: p.id, dir, factor, from: p.value, to };
-}
-function formatLike(raw, value) {
-  if (/^-?\d+$/.test(raw)) return String(Math.round(value));
-  if (/[eE]/.test(raw))
-    return value.toExponential(3).replace(/\.?0+e/, "e").replace("e+", "e");
-  const text2 = String(value);
-  return text2.includes(".") || text2.includes("e") ? text2 : `${text2}.0`;
-}
-
-// action/agents/search-agent.ts
-function createSearchAgent(options) {
-  return {
-    name: "search",
-    async propose(context) {
-      const files = await Promise.all(
-        context.targetFiles.map(async (path) => ({
-          path,
-          text: await readFile12(join29(context.worktree, path), "utf8")
-        }))
-      );
-      const params = findParameters(files, options.exclude);
-      if (params.length === 0) {
-        return {
-          ok: false,
-          error: "no numeric literal to tune in the target files (lines like `lr = 0.01`)"
-        };
-      }
-      const history = context.history.flatMap((r) => {
-        const meta3 = r.agent_meta;
-        return meta3?.kind === "search" ? [{ ...meta3, kept: KEPT.has(r.status) }] : [];
-      });
-      const inFlight = (context.pending ?? []).filter((p2) => p2.meta?.kind === "search");
-      for (const p2 of inFlight) history.push({ ...p2.meta, kept: false });
-      const move = planMove(params, history, options.seed);
-      if (!move && inFlight.length > 0)
-        return {
-          ok: true,
-          exhausted: true,
-          waiting: true,
-          description: `every move left is being evaluated (${inFlight.length} in flight)`
-        };
-      if (!move)
-        return {
-          ok: true,
-          exhausted: true,
-          description: "search converged: every parameter was tried at its finest step"
-        };
-      const p = params.find((x) => x.id === move.id);
-      const file2 = files.find((f) => f.path === p.path);
-      const text2 = formatLike(p.raw, move.to);
-      await writeFile10(
-        join29(context.worktree, p.path),
-        file2.text.slice(0, p.offset) + text2 + file2.text.slice(p.offset + p.raw.length)
-      );
-      return {
-        ok: true,
-        description: `${p.name} ${p.raw} -> ${text2} (${p.path}:${p.line})`,
-        meta: { kind: "search", ...move }
-      };
-    }
-  };
-}
-
-// action/agents/create-agent.ts
-function createAgent(config2) {
-  switch (config2.use) {
-    case "search":
-      return createSearchAgent({ seed: config2.seed, exclude: config2.exclude });
-    case "openai":
-    case "anthropic":
-      return createApiAgent(config2);
-    default:
-      return createCliAgent(config2);
-  }
-}
-var INSTALL2 = {
-  "claude-code": "npm install -g @anthropic-ai/claude-code",
-  codex: "npm install -g @openai/codex",
-  aider: "python -m pip install aider-install && aider-install"
-};
-function agentProblem(config2, env) {
-  switch (config2.use) {
-    case "search":
-    case "command":
-      return null;
-    case "openai":
-    case "anthropic":
-      if (config2.api_key_env && !env[config2.api_key_env]) {
-        return `agent ${config2.use} reads its key from ${config2.api_key_env} (agent.api_key_env), which is not set. Export it (in a workflow: env: ${config2.api_key_env}: \${{ secrets.${config2.api_key_env} }}), or set api_key_env: null for a local server that needs no key`;
-      }
-      return null;
-    default: {
-      const program = cliProgram(config2);
-      if (findProgram2(program, env.PATH ?? "")) return null;
-      const where = program.includes("/") ? "which does not exist or is not executable" : "which is not on PATH";
-      return `agent ${config2.use} runs \`${program}\`, ${where} (install: ${INSTALL2[config2.use]}); or set agent.command to its full path`;
-    }
-  }
-}
-function findProgram2(program, path) {
-  const candidates = program.includes("/") ? [isAbsolute5(program) ? program : join30(process.cwd(), program)] : path.split(delimiter2).filter(Boolean).map((dir) => join30(dir, program));
-  return candidates.some((c) => {
-    try {
-      accessSync2(c, constants2.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
-
-// action/strategy/bandit.ts
-function ucb1(arms) {
-  if (arms.length === 0) throw new Error("ucb1 needs at least one arm");
-  const total = arms.reduce((n, a) => n + a.pulls, 0);
-  const scored = arms.map((a) => {
-    const mean2 = a.pulls > 0 ? a.reward / a.pulls : 0;
-    const bound = a.pulls > 0 ? mean2 + Math.sqrt(2 * Math.log(Math.max(1, total)) / a.pulls) : Infinity;
-    return { ...a, mean: mean2, bound };
-  });
-  let pick2 = scored[0];
-  for (const s of scored) if (s.bound > pick2.bound) pick2 = s;
-  return { pick: pick2, scored };
-}
-function rewardOf(gain, scale) {
-  if (gain === null || !Number.isFinite(gain)) return 0;
-  const s = scale > 0 ? scale : 1;
-  return Math.min(1, Math.max(0, 0.5 + gain / (4 * s)));
-}
-
-// action/strategy/branch-points.ts
-function branchPoints(rows, incumbent, goal, count, measured = { remeasures: [], metric: "score" }) {
-  const sign = goal === "maximize" ? 1 : -1;
-  const incumbentKey = rows.find((r) => r.iteration === incumbent.iteration)?.content_key;
-  const beside = pairedBeside(measured, incumbent.iteration);
-  const ownPairs = /* @__PURE__ */ new Map();
-  for (const m of measured.remeasures)
-    if (m.paired_with !== void 0 && m.iteration === incumbent.iteration)
-      ownPairs.set(
-        m.paired_with,
-        (ownPairs.get(m.paired_with) ?? 0) + (m.samples[measured.metric]?.length ?? 0)
-      );
-  const byContent = /* @__PURE__ */ new Map();
-  let current = null;
-  for (const r of rows) {
-    const judgedAgainst = r.against ?? current;
-    const isKept = KEPT.has(r.status) && r.score !== null;
-    if (isKept) current = r.iteration;
-    if (r.iteration === incumbent.iteration || r.score === null || !r.commit_full) continue;
-    if (!isKept && r.status !== "discard") continue;
-    if (r.content_key !== void 0 && r.content_key === incumbentKey) continue;
-    const fresh = beside.get(r.iteration);
-    if (fresh && fresh.pairs === 0) continue;
-    const own2 = !isKept && judgedAgainst === incumbent.iteration && r.delta !== null ? Math.max(0, (ownPairs.get(r.iteration) ?? 0) - (r.screen ? 1 : 0)) : 0;
-    const base = {
-      iteration: r.iteration,
-      commit: r.commit_full,
-      kind: isKept ? "kept" : r.recheck === "queued" ? "line" : "near-miss"
-    };
-    const point = fresh ? { ...base, gain: sign * fresh.gap, measured: "paired", pairs: fresh.pairs } : own2 > 0 ? { ...base, gain: sign * r.delta, measured: "paired", pairs: own2 } : { ...base, gain: sign * (r.score - incumbent.score), measured: "unpaired" };
-    const key = r.content_key ?? `#${r.iteration}`;
-    const seen = byContent.get(key);
-    if (!seen || point.gain >= seen.gain) byContent.set(key, point);
-  }
-  return [...byContent.values()].sort((a, b) => b.gain - a.gain || b.iteration - a.iteration).slice(0, count);
-}
-function pairedBeside(measured, incumbent) {
-  const sides = /* @__PURE__ */ new Map();
-  for (const m of measured.remeasures) {
-    if (m.beside?.incumbent !== incumbent) continue;
-    const at2 = sides.get(m.beside.point) ?? { point: [], incumbent: [] };
-    sides.set(m.beside.point, at2);
-    const runs = m.samples[measured.metric] ?? [];
-    if (m.iteration === m.beside.point) at2.point.push(runs);
-    else if (m.iteration === incumbent) at2.incumbent.push(runs);
-  }
-  const out = /* @__PURE__ */ new Map();
-  for (const [point, at2] of sides) {
-    let pairs = 0;
-    let sum = 0;
-    for (let i = 0; i < Math.min(at2.point.length, at2.incumbent.length); i++) {
-      const p = at2.point[i];
-      const q = at2.incumbent[i];
-      for (let k = 0; k < Math.min(p.length, q.length); k++) {
-        sum += p[k] - q[k];
-        pairs++;
-      }
-    }
-    out.set(point, { pairs, gap: pairs > 0 ? sum / pairs : 0 });
-  }
-  return out;
-}
-
-// action/strategy/strategy.ts
-var ON_INCUMBENT = { on: null };
-
-// action/strategy/branch.ts
-function branchStrategy(settings) {
-  const pairs = settings.pairs ?? 0;
-  const pick2 = (state) => {
-    const { rows, incumbent, goal, scale } = state;
-    const since = sinceLastKeep(rows);
-    if (since.length < settings.stall) return ON_INCUMBENT;
-    const points = branchPoints(rows, incumbent, goal, settings.points, measuredOf(state));
-    const revisiting = state.revisiting ?? [];
-    const revisit2 = revisitable(rows, incumbent.iteration, goal, new Set(revisiting))[0];
-    if (points.length === 0 && !revisit2) return ON_INCUMBENT;
-    const sign = goal === "maximize" ? 1 : -1;
-    const arms = [
-      ...points.map((p) => ({ key: p.iteration, pulls: 0, reward: 0 })),
-      ...revisit2 ? [{ key: REVISIT, pulls: 0, reward: 0 }] : [],
-      { key: null, pulls: 0, reward: 0 }
-    ];
-    const armOf = new Map(arms.map((a) => [a.key, a]));
-    for (const r of since) {
-      const arm = armOf.get(r.revisit_of !== void 0 ? REVISIT : r.proposed_on ?? null);
-      if (!arm) continue;
-      arm.pulls++;
-      const scored = EVALUATED.has(r.status) && r.status !== "duplicate" && r.delta !== null;
-      arm.reward += rewardOf(scored ? sign * r.delta : null, scale);
-    }
-    for (const on of state.pending) {
-      const arm = armOf.get(on);
-      if (arm) arm.pulls++;
-    }
-    const revisitArm = armOf.get(REVISIT);
-    if (revisitArm) revisitArm.pulls += revisiting.length;
-    const { pick: pick3 } = ucb1(arms);
-    const stalled = `no keep in the last ${since.length} experiments (strategy.stall ${settings.stall})`;
-    const figures = pick3.pulls === 0 ? `not yet ${pick3.key === REVISIT ? "tried" : "proposed on"} since the last keep` : `UCB1: mean reward ${pick3.mean.toFixed(2)} over ${pick3.pulls} ${pick3.key === REVISIT ? "revisit" : "proposal"}(s), bound ${pick3.bound.toFixed(2)}`;
-    if (pick3.key === REVISIT) {
-      const r = revisit2;
-      const gain = r.gain === null ? "no delta" : `${change(r.gain, sign)} against it`;
-      return {
-        on: null,
-        why: `${stalled}: revisiting #${r.iteration} (discarded against #${r.against}, ${gain}; the incumbent is now #${incumbent.iteration}; ${figures})`,
-        points,
-        revisit: r
-      };
-    }
-    if (pick3.key === null)
-      return {
-        on: null,
-        why: `${stalled}: proposing on the incumbent #${incumbent.iteration}, ahead of the branch points (${figures})`,
-        points
-      };
-    const point = points.find((p) => p.iteration === pick3.key);
-    const gap = `${change(point.gain, sign)} against the incumbent #${incumbent.iteration}, ${point.measured === "paired" ? `measured beside it${point.pairs ? ` in ${point.pairs} pair${point.pairs > 1 ? "s" : ""}` : ""}` : "its mean less the incumbent's, measured at different times"}`;
-    const why = `${stalled}: proposing on #${point.iteration} (${point.kind === "kept" ? "an earlier incumbent" : point.kind === "line" ? "a parallel line's displaced keep" : "a near-miss"}, ${gap}; ${figures})`;
-    return { on: point, why, points };
-  };
-  return {
-    name: "branch",
-    revisits: true,
-    pick: pick2,
-    toMeasure(state) {
-      if (pairs === 0) return null;
-      const { on } = pick2(state);
-      if (!on || on.measured === "paired") return null;
-      const measured = pairedBeside(measuredOf(state), state.incumbent.iteration).size;
-      return measured < settings.points ? { point: on, pairs } : null;
-    }
-  };
-}
-function sinceLastKeep(rows) {
-  return rows.slice(rows.findLastIndex((r) => KEPT.has(r.status) && r.score !== null) + 1);
-}
-function measuredOf(state) {
-  return { remeasures: state.remeasures ?? [], metric: state.metric ?? "score" };
-}
-var REVISIT = "revisit";
-function change(gain, sign) {
-  const delta = sign * gain;
-  const size = Number(Math.abs(delta).toPrecision(3));
-  return `${delta >= 0 ? "+" : "\u2212"}${size} (${gain >= 0 ? "better" : "worse"})`;
-}
-
-// action/strategy/climb.ts
-var climb = {
-  name: "climb",
-  pick: () => ON_INCUMBENT
-};
-
-// action/strategy/create-strategy.ts
-function createStrategy(config2) {
-  const s = config2.strategy;
-  return s.use === "branch" ? branchStrategy({ stall: s.stall, points: s.points, pairs: s.remeasure }) : climb;
-}
-function gainScale(header, incumbentScore) {
-  if (header?.noise) return header.noise;
-  if (header?.min_delta) return header.min_delta;
-  return Math.abs(incumbentScore) / 100 || 1;
-}
-
-// action/ledger/rows.ts
-function buildResultRow(tag, iteration, guardName, verdict, proposal, timestamp) {
-  const row = {
-    type: "result",
-    iteration,
-    commit: verdict.commit?.slice(0, 7) ?? "",
-    commit_full: verdict.commit ?? null,
-    diff: verdict.commit ? `refs/autoexp/${tag}/${iteration}` : null,
-    score: verdict.score,
-    delta: verdict.delta,
-    guard_score: guardName ? verdict.metrics[guardName] ?? null : null,
-    guard_pass: verdict.guard_pass,
-    status: verdict.status,
-    description: proposal.description.replace(/\s+/g, " ").trim().slice(0, 300),
-    timestamp,
-    metrics: verdict.metrics,
-    samples: verdict.samples,
-    agent_seconds: proposal.agentSeconds,
-    eval_seconds: verdict.evalSeconds ?? 0,
-    cost_usd: Math.round((proposal.costUsd ?? 0) * 1e6) / 1e6,
-    ...proposal.usage ? { tokens_in: proposal.usage.input, tokens_out: proposal.usage.output } : {},
-    ...verdict.reason ? { reason: verdict.reason } : {},
-    ...verdict.tail ? { log_tail: verdict.tail.slice(-2e3) } : {},
-    ...verdict.duplicateOf !== void 0 ? { duplicate_of: verdict.duplicateOf } : {},
-    ...proposal.meta ? { agent_meta: proposal.meta } : {},
-    ...proposal.recheckOf !== void 0 ? { recheck_of: proposal.recheckOf } : {},
-    ...proposal.against !== void 0 ? { against: proposal.against } : {},
-    ...verdict.evidence ? { evidence: roundEvidence(verdict.evidence) } : {},
-    ...verdict.linesDelta !== void 0 ? { lines_delta: verdict.linesDelta } : {},
-    ...verdict.printedTwice?.length ? { printed_twice: verdict.printedTwice } : {},
-    ...verdict.nondeterministic ? { nondeterministic: true } : {},
-    ...verdict.screen ? { screen: verdict.screen } : {},
-    ...verdict.cheap ? { cheap: verdict.cheap } : {},
-    ...verdict.cheapStopped ? { cheap_stopped: verdict.cheapStopped } : {},
-    ...verdict.runsOn?.length ? { runs_on: verdict.runsOn } : {}
-  };
-  if (verdict.key) row.content_key = verdict.key;
-  return row;
-}
-function buildHeader(f, timestamp) {
-  const firstGuard = Object.entries(f.guards)[0];
-  return {
-    type: "config",
-    version: 1,
-    tag: f.tag,
-    name: f.name,
-    constrained_file: f.target.join(","),
-    eval_command: typeof f.evalCommand === "string" ? f.evalCommand : f.evalCommand.join(" "),
-    metric: f.metric,
-    goal: f.goal,
-    guard_metric: firstGuard?.[0] ?? null,
-    guard_threshold: firstGuard ? firstGuard[1].max ?? firstGuard[1].min ?? null : null,
-    guards: f.guards,
-    baseline: f.baseline,
-    min_delta: f.minDeltas[f.metric] ?? 0,
-    noise: f.noise,
-    rule: f.rule,
-    objectives: f.objectives,
-    min_deltas: f.minDeltas,
-    baseline_metrics: f.baselineMetrics,
-    ...f.weights ? { weights: f.weights } : {},
-    confidence: f.confidence,
-    target: f.target,
-    frozen: f.frozen,
-    frozen_hashes: f.frozenHashes,
-    ...f.trust ? { trust: f.trust } : {},
-    agent: f.agent,
-    base_commit: f.baseCommit,
-    timestamp
-  };
-}
-function roundEvidence(e) {
-  const r = (x) => Number(x.toPrecision(6));
-  return {
-    ...e,
-    gain: r(e.gain),
-    effect_sigma: e.effect_sigma === null ? null : r(e.effect_sigma),
-    p: e.p === null ? null : Number(e.p.toPrecision(3)),
-    ci: e.ci === null ? null : [r(e.ci[0]), r(e.ci[1])],
-    sd: r(e.sd)
-  };
-}
-
-// action/engine/baseline.ts
-async function startTag(store, config2, slot, ctx) {
-  const base = await store.repo.resolve("HEAD");
-  await slot.prepare(base);
-  const frozen = await hashFrozen(slot.dir, config2.frozen);
-  const isTarget = compileGlobs(config2.target);
-  const targets = (await store.repo.lsTree(base)).map((e) => e.path).filter(isTarget);
-  const contentKey = await contentKeyOf(targets, (p) => slot.read(p));
-  const started = performance.now();
-  const runs = [];
-  for (let run = 0; run < config2.decide.baseline_runs; run++) {
-    const outcome = await slot.evaluate(
-      config2,
-      base,
-      `0-${run}`,
-      ctx.evalEnv,
-      frozen,
-      (elapsedMs, lastLine) => ctx.emit({ type: "eval-progress", iteration: 0, run: run + 1, elapsedMs, lastLine })
-    );
-    if (outcome.status !== "ok" || outcome.tampered.length > 0) {
-      const printed = Object.keys(outcome.metrics);
-      const problem = outcome.problem ?? `it changed frozen files: ${outcome.tampered.join(", ")}`;
-      const hint = outcome.problem?.includes("missing") && printed.length > 0 ? ` (it did print: ${printed.join(", ")}; every metric in eval.metrics, guards included, must be printed)` : "";
-      const flaky = runs.length > 0 ? ` Run ${run + 1} of ${config2.decide.baseline_runs} failed after ${runs.length} of the same commit measured: the eval is FLAKY, and running again only hides it (a failed run of a candidate is recorded as a crash). Make it reliable first; \`autoexp check --runs 10\` shows how often it fails.` : "";
-      throw new AutoexpError(
-        `the baseline eval failed (${problem})${hint}, so there is nothing to compare experiments with.${flaky || " Fix the eval or autoexp.yml and run again."} Last lines:
-${outcome.tail}
-Full log: ${outcome.logPath}`,
-        { exitCode: 1 }
-      );
-    }
-    runs.push(outcome.metrics);
-  }
-  const baselineMeans = meansOf(collectSamples(runs));
-  const samples = collectSamples(runs.map((m) => withWeightedScore(m, config2, baselineMeans)));
-  const means = meansOf(samples);
-  const objectives = objectiveSpecs(config2);
-  const noise = noiseOf(
-    [samples],
-    objectives.map((o) => o.name)
-  );
-  const minDeltas = chooseMinDeltas(config2, noise);
-  const scores = samples[ctx.metric];
-  const score = mean(scores);
-  const guards = buildPolicy(config2, { min_delta: 0 }).guards;
-  const firstGuard = Object.keys(guards)[0];
-  const now = (/* @__PURE__ */ new Date()).toISOString();
-  const header = buildHeader(
-    {
-      tag: store.tag,
-      name: config2.name,
-      target: config2.target,
-      frozen: config2.frozen,
-      evalCommand: config2.eval.command,
-      metric: ctx.metric,
-      goal: ctx.goal,
-      guards,
-      baseline: score,
-      minDeltas,
-      noise: scores.length > 1 ? noise[ctx.metric].sd : null,
-      rule: config2.decide.rule,
-      objectives,
-      baselineMetrics: baselineMeans,
-      weights: config2.decide.weights,
-      confidence: config2.decide.confidence,
-      frozenHashes: frozen,
-      agent: config2.agent.use,
-      baseCommit: base,
-      trust: trustSettings(config2)
-    },
-    now
-  );
-  const row = {
-    type: "result",
-    iteration: 0,
-    commit: base.slice(0, 7),
-    commit_full: base,
-    diff: null,
-    score,
-    delta: 0,
-    guard_score: firstGuard ? means[firstGuard] ?? null : null,
-    guard_pass: null,
-    status: "baseline",
-    description: "baseline",
-    timestamp: now,
-    metrics: means,
-    samples,
-    agent_seconds: 0,
-    eval_seconds: round((performance.now() - started) / 1e3),
-    cost_usd: 0,
-    content_key: contentKey
-  };
-  await store.start(header, row);
-  ctx.emit({
-    type: "baseline",
-    score,
-    runs: scores.length,
-    noise: header.noise,
-    minDelta: header.min_delta,
-    seconds: row.eval_seconds
-  });
 }
 
 // action/engine/data-watch.ts
@@ -33707,7 +33421,86 @@ async function hashOf(path) {
 import { join as join37 } from "node:path";
 
 // action/engine/branch-remeasure.ts
-import { randomInt as randomInt4 } from "node:crypto";
+import { randomInt as randomInt3 } from "node:crypto";
+
+// action/engine/eval-runs.ts
+async function candidateRun(ctx, slot, commit2, iteration, run, env) {
+  const timer = ctx.faults.duringEval(iteration);
+  const outcome = await slot.evaluate(
+    ctx.config,
+    commit2,
+    `${iteration}-${run}`,
+    env,
+    ctx.store.log.config.frozen_hashes,
+    (elapsedMs, lastLine) => ctx.emit({
+      type: "eval-progress",
+      iteration,
+      run: run + 1,
+      elapsedMs,
+      lastLine,
+      ...ctx.workers > 1 ? { worker: slot.id, device: slot.device, busy: ctx.busyShare?.() ?? 0 } : {}
+    })
+  );
+  clearTimeout(timer);
+  return outcome;
+}
+function runFailure(outcome, run) {
+  if (outcome.tampered.length > 0)
+    return {
+      status: "violation",
+      reason: `the eval run changed frozen files: ${outcome.tampered.slice(0, 5).join(", ")}`,
+      metrics: {}
+    };
+  if (outcome.status !== "ok")
+    return {
+      status: outcome.status,
+      reason: `${run > 0 ? `run ${run + 1}: ` : ""}${outcome.problem ?? outcome.status}`,
+      metrics: outcome.metrics
+    };
+  return null;
+}
+async function incumbentRun(ctx, slot, parent, name, env) {
+  const header = ctx.store.log.config;
+  const outcome = await slot.evaluate(ctx.config, parent.commit, name, env, header.frozen_hashes);
+  const failed2 = incumbentFailure(parent.iteration, slot, outcome);
+  if (failed2) return { kind: "broken", reason: failed2 };
+  return {
+    metrics: withWeightedScore(outcome.metrics, ctx.config, header.baseline_metrics ?? {}),
+    seconds: outcome.durationMs / 1e3
+  };
+}
+async function afterKeepRuns(ctx, slot, candidate, first, seed) {
+  const header = ctx.store.log.config;
+  const samples = {};
+  const printedTwice = [];
+  let seconds = 0;
+  for (let k = 0; k < AFTER_KEEP_RUNS; k++) {
+    const run = first + k;
+    const outcome = await candidateRun(ctx, slot, candidate.commit, candidate.iteration, run, {
+      ...ctx.evalEnv,
+      AUTOEXP_SEED: String(seed())
+    });
+    printedTwice.push(...outcome.printedTwice);
+    if (runFailure(outcome, run)) return { runs: k + 1, printedTwice, failed: { outcome, run } };
+    seconds += outcome.durationMs / 1e3;
+    addSamples(
+      samples,
+      withWeightedScore(outcome.metrics, ctx.config, header.baseline_metrics ?? {})
+    );
+  }
+  const here = { worker: slot.id, device: slot.device };
+  return {
+    runs: AFTER_KEEP_RUNS,
+    printedTwice,
+    afterKeep: {
+      samples,
+      runsOn: Array.from({ length: AFTER_KEEP_RUNS }, () => here),
+      evalSeconds: round(seconds)
+    }
+  };
+}
+
+// action/engine/branch-remeasure.ts
 function due(ctx, next) {
   const log = ctx.store.log;
   if (!ctx.strategy?.toMeasure || !isSequential(log, ctx.metric, ctx.policy.maxRuns)) return null;
@@ -33768,10 +33561,10 @@ async function measureBeside(ctx, slot, { point, pairs }) {
     return null;
   };
   for (let pair = 0; pair < pairs && failure2 === null; pair++) {
-    const seed = randomInt4(1, 2 ** 31);
+    const seed = randomInt3(1, 2 ** 31);
     seeds.push(seed);
     const env = { ...ctx.evalEnv, AUTOEXP_SEED: String(seed) };
-    if (randomInt4(2) === 0) {
+    if (randomInt3(2) === 0) {
       await runPoint(pair, env);
       if (failure2 === null) {
         const broken = await runIncumbent(pair, env);
@@ -34066,6 +33859,245 @@ function cheapEval(config2, primaryGoal) {
 function explores(tag, iteration, share = CHEAP_EXPLORE) {
   const h = createHash8("sha256").update(`${tag}/${iteration}/cheap`).digest();
   return h.readUInt32BE(0) / 2 ** 32 < share;
+}
+
+// action/engine/evaluate-paired.ts
+import { randomInt as randomInt4 } from "node:crypto";
+
+// action/decide/pair-noise.ts
+function pairNoise(log, metrics) {
+  const rows = new Map(log.results.map((r) => [r.iteration, r]));
+  const out = {};
+  for (const metric2 of metrics) {
+    let ss = 0;
+    let df = 0;
+    for (const m of log.remeasures) {
+      if (m.paired_with === void 0) continue;
+      const cand = rows.get(m.paired_with)?.samples?.[metric2];
+      const inc = m.samples[metric2];
+      if (!cand || !inc) continue;
+      const n = Math.min(cand.length, inc.length);
+      if (n < 2) continue;
+      const d = Array.from({ length: n }, (_, i) => cand[i] - inc[i]);
+      if (!d.every(Number.isFinite)) continue;
+      ss += sumSquares(d);
+      df += n - 1;
+    }
+    out[metric2] = { sd: df > 0 ? Math.sqrt(ss / df) : 0, df, robustSd: null };
+  }
+  return out;
+}
+
+// action/engine/experiment.ts
+function judged(judgement, fields2) {
+  const { status, reason, evidence: evidence2 } = judgement;
+  const undecided = judgement.undecided ? { undecided: true } : {};
+  if (status === "keep" || status === "simplification") {
+    if (!evidence2) throw new Error(`the judge gave ${status} without evidence: ${reason}`);
+    return { ...fields2, status, reason, evidence: evidence2, ...undecided };
+  }
+  return { ...fields2, status, reason, ...evidence2 ? { evidence: evidence2 } : {}, ...undecided };
+}
+function isKeep(verdict) {
+  return verdict.status === "keep" || verdict.status === "simplification";
+}
+
+// action/engine/evaluate-paired.ts
+async function evaluatePaired(ctx, candidate, slot, setup) {
+  const { iteration, parent } = candidate;
+  const commit2 = candidate.commit;
+  const { policy, config: config2 } = ctx;
+  const log = ctx.store.log;
+  const baselineMeans = log.config.baseline_metrics ?? {};
+  const here = { worker: slot.id, device: slot.device };
+  const cand = {};
+  const inc = {};
+  const incOn = [];
+  const seeds = [];
+  const printedTwice = /* @__PURE__ */ new Set();
+  let evalSeconds = 0;
+  let incSeconds = 0;
+  let tail = "";
+  let runs = 0;
+  const pairSpread = pairNoise(
+    log,
+    policy.objectives.map((o) => o.name)
+  );
+  const runCandidate = async (seed) => {
+    const outcome = await candidateRun(ctx, slot, commit2, iteration, runs++, {
+      ...ctx.evalEnv,
+      AUTOEXP_SEED: String(seed)
+    });
+    evalSeconds += outcome.durationMs / 1e3;
+    tail = outcome.tail;
+    for (const m of outcome.printedTwice) printedTwice.add(m);
+    return outcome;
+  };
+  const runIncumbent = async (seed) => {
+    const measured = await incumbentRun(
+      ctx,
+      slot,
+      parent,
+      `${iteration}-${runs}-incumbent-${incOn.length}`,
+      { ...ctx.evalEnv, AUTOEXP_SEED: String(seed) }
+    );
+    if ("kind" in measured) return measured;
+    incSeconds += measured.seconds;
+    addSamples(inc, measured.metrics);
+    incOn.push(here);
+    return null;
+  };
+  const concurrent = () => incOn.length > 0 ? {
+    concurrent: {
+      samples: inc,
+      runsOn: incOn,
+      evalSeconds: round(incSeconds),
+      paired: true,
+      seeds
+    }
+  } : {};
+  const failedRun = (outcome) => {
+    const failed2 = runFailure(outcome, runs - 1);
+    if (!failed2) return null;
+    return {
+      judgedAgainst: parent.iteration,
+      score: null,
+      delta: null,
+      guard_pass: null,
+      commit: commit2,
+      ...candidate.key ? { key: candidate.key } : {},
+      evalSeconds: round(evalSeconds),
+      tail,
+      samples: cand,
+      ...concurrent(),
+      ...failed2
+    };
+  };
+  let design = { first: "fresh" };
+  let screen2 = null;
+  let judgement = null;
+  const screenAgainst2 = Object.fromEntries(
+    Object.entries(setup.incumbent).map(([k, v]) => [k, v.slice(-SCREEN_RUNS)])
+  );
+  const screenRuns = screenAgainst2[ctx.metric]?.length ?? 0;
+  if (screenRuns > 0) {
+    const seed = randomInt4(1, 2 ** 31);
+    const outcome = await runCandidate(seed);
+    const failed2 = failedRun(outcome);
+    if (failed2) return failed2;
+    addSamples(cand, withWeightedScore(outcome.metrics, config2, baselineMeans));
+    const noise = setup.noise(cand, {});
+    const withDeltas = withMinDeltas(policy, config2, noise);
+    screen2 = screenFor(ctx, withDeltas, noise, screenAgainst2, cand);
+    judgement = judge({
+      policy: screen2 ? screen2.policy : withDeltas,
+      incumbent: screenAgainst2,
+      candidate: cand,
+      noise,
+      linesDelta: setup.linesDelta
+    });
+    if (screen2 && judgement.final && judgement.status === "discard" && screen2.raised)
+      judgement = { ...judgement, reason: screen2.reason };
+    if (!judgement.final) {
+      seeds.push(seed);
+      const broken = await runIncumbent(seed);
+      if (broken) return broken;
+      design = {
+        first: "screened",
+        screenedAgainst: screenRuns,
+        ...screen2 ? { screenSd: screen2.record.at } : {}
+      };
+    }
+  }
+  const judgePairs = () => {
+    const noise = setup.noise(cand, inc);
+    return judge({
+      policy: withMinDeltas(policy, config2, noise),
+      incumbent: inc,
+      candidate: cand,
+      noise,
+      pairNoise: pairSpread,
+      paired: design,
+      linesDelta: setup.linesDelta
+    });
+  };
+  if (design.first === "screened") judgement = judgePairs();
+  while (!judgement?.final) {
+    if (judgement) ctx.emit({ type: "run", iteration, run: runs + 1, reason: judgement.reason });
+    if ((inc[ctx.metric]?.length ?? 0) >= policy.maxRuns)
+      throw new Error("judge gave no final decision within max_runs pairs");
+    const seed = randomInt4(1, 2 ** 31);
+    seeds.push(seed);
+    const candidateFirst = firstSideFirst(seed, iteration);
+    const before = candidateFirst ? null : await runIncumbent(seed);
+    if (before) return before;
+    const outcome = await runCandidate(seed);
+    const failed2 = failedRun(outcome);
+    if (failed2) return failed2;
+    addSamples(cand, withWeightedScore(outcome.metrics, config2, baselineMeans));
+    const after = candidateFirst ? await runIncumbent(seed) : null;
+    if (after) return after;
+    judgement = judgePairs();
+  }
+  const unselected = design.first === "screened" && (cand[ctx.metric]?.length ?? 0) > 1;
+  const reported = unselected ? withoutFirstRun(cand) : cand;
+  const incReported = unselected ? withoutFirstRun(inc) : inc;
+  const metrics = meansOf(reported);
+  const score = metrics[ctx.metric];
+  const paired = (inc[ctx.metric]?.length ?? 0) > 0;
+  const delta = paired ? mean(reported[ctx.metric].slice(0, incReported[ctx.metric].length)) - mean(incReported[ctx.metric]) : score - parent.score;
+  const tested = judgement.evidence;
+  if (unselected && tested) {
+    const o = policy.objectives.find((x) => x.name === tested.metric);
+    if (o)
+      judgement = {
+        ...judgement,
+        evidence: evidence(
+          comparePaired(
+            o,
+            incReported[o.name] ?? [],
+            reported[o.name] ?? [],
+            setup.noise(cand, inc)[o.name] ?? UNKNOWN_NOISE,
+            pairSpread[o.name]
+          ),
+          policy.confidence
+        )
+      };
+  }
+  const hasGuards = Object.keys(policy.guards).length > 0;
+  let afterKeep;
+  if (judgement.final && judgement.status === "keep") {
+    const after = await afterKeepRuns(ctx, slot, candidate, runs, () => randomInt4(1, 2 ** 31));
+    runs += after.runs;
+    for (const m of after.printedTwice) printedTwice.add(m);
+    if (after.failed) {
+      evalSeconds += after.failed.outcome.durationMs / 1e3;
+      tail = after.failed.outcome.tail;
+      return failedRun(after.failed.outcome);
+    }
+    afterKeep = after.afterKeep;
+  }
+  return judged(judgement, {
+    judgedAgainst: parent.iteration,
+    score,
+    delta: Number(delta.toPrecision(12)),
+    metrics,
+    samples: cand,
+    guard_pass: hasGuards ? judgement.status !== "guard_fail" : null,
+    commit: commit2,
+    ...candidate.key ? { key: candidate.key } : {},
+    tail,
+    evalSeconds: round(evalSeconds),
+    ...setup.linesDelta !== void 0 ? { linesDelta: setup.linesDelta } : {},
+    ...printedTwice.size > 0 ? { printedTwice: [...printedTwice] } : {},
+    ...screen2 ? { screen: screen2.record } : {},
+    ...ctx.workers > 1 ? { runsOn: Array.from({ length: runs - (afterKeep?.runsOn.length ?? 0) }, () => here) } : {},
+    ...concurrent(),
+    ...afterKeep ? { afterKeep } : {}
+  });
+}
+function withoutFirstRun(samples) {
+  return Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, v.slice(1)]));
 }
 
 // action/engine/evaluate.ts
