@@ -12,6 +12,7 @@ import {
 
 /** Switches listed at most (the newest); log.jsonl's branch lines hold them all. */
 const MAX_SWITCHES = 20;
+
 /** The tree strategy `branch` grew: its points, the proposals made on each, what each gave. */
 export interface BranchTree {
   /** Every branch point proposed on, in the order first proposed on; `null`: the incumbent. */
@@ -90,8 +91,9 @@ export function branchTree(
 /**
  * The tree as Markdown, for the dashboard and the PR alike: each branch point with its gap to the
  * incumbent as measured, the proposals made on it and the keeps they gave, then the switches
- * with their reasons; then a matrix's lines as branches (line-runs.ts), then the revisits. `heading`: the section's level; `link`: how an experiment is named (the PR
- * links commits). Empty when there is no tree (branchTree null).
+ * with their reasons; then a matrix's lines as branches (line-runs.ts), then the revisits.
+ * `heading`: the section's level; `link`: how an experiment is named (the PR links commits).
+ * Empty when there is no tree (branchTree null).
  */
 export function renderBranches(
   tree: BranchTree | null | undefined,

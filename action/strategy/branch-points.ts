@@ -16,13 +16,14 @@ export interface MeasuredBeside {
  * The best few points on record to propose from besides the incumbent: earlier incumbents
  * (kept), the candidates not kept that came closest (discards, undecided ones among them), and
  * the keeps of a parallel matrix line that another line displaced (`line`: the code that line
- * reached, judged on its own line only), each with its gap to the incumbent as measured. A point re-measured in pairs beside this
- * incumbent (engine/branch-remeasure.ts) has the mean of its runs there less the incumbent's
- * runs beside them (`paired`, with the number of pairs); else a point whose own row was measured
- * in pairs with this incumbent's runs (its row's delta, `paired`); any other, its mean less the
- * incumbent's (`unpaired`: runs made at different times, or a first run screened out). A point
- * whose code failed when re-measured beside this incumbent is not offered. Best gain first, the
- * latest on a tie; one point per content (the incumbent's own content never). Pure.
+ * reached, judged on its own line only), each with its gap to the incumbent as measured. A point
+ * re-measured in pairs beside this incumbent (engine/branch-remeasure.ts) has the mean of its runs
+ * there less the incumbent's runs beside them (`paired`, with the number of pairs); else a point
+ * whose own row was measured in pairs with this incumbent's runs (its row's delta, `paired`); any
+ * other, its mean less the incumbent's (`unpaired`: runs made at different times, or a first run
+ * screened out). A point whose code failed when re-measured beside this incumbent is not offered.
+ * Best gain first, the latest on a tie; one point per content (the incumbent's own content
+ * never). Pure.
  */
 export function branchPoints(
   rows: readonly ResultEntry[],
