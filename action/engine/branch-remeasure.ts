@@ -123,38 +123,32 @@ async function measureBeside(
     }
   }
   const beside = { point: point.iteration, incumbent: inc.iteration };
-  const on = (n: number) =>
-    ctx.workers > 1
-      ? { runs_on: Array.from({ length: n }, () => ({ worker: slot.id, device: slot.device })) }
-      : {};
   const now = new Date().toISOString();
-  const pointLine: RemeasureEntry = {
+  // One side's re-measure line: its runs, on this slot, with the seeds of the pairs it ran in.
+  const side = (
+    iteration: number,
+    runs: Record<string, number>[],
+    seconds: number,
+  ): RemeasureEntry => ({
     type: "remeasure",
-    iteration: point.iteration,
+    iteration,
     after: lastIteration,
     reason: "branch",
     reset: false,
-    samples: collectSamples(pointRuns),
-    ...on(pointRuns.length),
-    eval_seconds: round(pointSeconds),
+    samples: collectSamples(runs),
+    ...(ctx.workers > 1
+      ? { runs_on: runs.map(() => ({ worker: slot.id, device: slot.device })) }
+      : {}),
+    eval_seconds: round(seconds),
     timestamp: now,
-    seeds: seeds.slice(0, pointRuns.length),
+    seeds: seeds.slice(0, runs.length),
     beside,
+  });
+  const pointLine = {
+    ...side(point.iteration, pointRuns, pointSeconds),
     ...(failure ? { note: failure } : {}),
   };
-  const incLine: RemeasureEntry = {
-    type: "remeasure",
-    iteration: inc.iteration,
-    after: lastIteration,
-    reason: "branch",
-    reset: false,
-    samples: collectSamples(incRuns),
-    ...on(incRuns.length),
-    eval_seconds: round(incSeconds),
-    timestamp: now,
-    seeds: seeds.slice(0, incRuns.length),
-    beside,
-  };
+  const incLine = side(inc.iteration, incRuns, incSeconds);
   await store.append(incRuns.length > 0 ? [pointLine, incLine] : [pointLine]);
   await ctx.checkpoint();
   const measured = pairedBeside(

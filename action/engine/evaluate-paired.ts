@@ -225,6 +225,7 @@ export async function evaluatePaired(
   }
   const hasGuards = Object.keys(policy.guards).length > 0;
   // Kept: run once more, outside the decision (eval-runs.ts, afterKeepRuns).
+  const judgedRuns = runs;
   let afterKeep: Verdict["afterKeep"];
   if (judgement.final && judgement.status === "keep") {
     const after = await afterKeepRuns(ctx, slot, candidate, runs, () => randomInt(1, 2 ** 31));
@@ -251,9 +252,7 @@ export async function evaluatePaired(
     ...(setup.linesDelta !== undefined ? { linesDelta: setup.linesDelta } : {}),
     ...(printedTwice.size > 0 ? { printedTwice: [...printedTwice] } : {}),
     ...(screen ? { screen: screen.record } : {}),
-    ...(ctx.workers > 1
-      ? { runsOn: Array.from({ length: runs - (afterKeep?.runsOn.length ?? 0) }, () => here) }
-      : {}),
+    ...(ctx.workers > 1 ? { runsOn: Array.from({ length: judgedRuns }, () => here) } : {}),
     ...concurrent(),
     ...(afterKeep ? { afterKeep } : {}),
   });

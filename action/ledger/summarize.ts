@@ -131,6 +131,13 @@ export function viewFromLog(log: ParsedLog, title?: string): LedgerView {
   const deterministic = judgedDeterministic(log.config);
   const pooled = noiseSeen(samples.groups, [metric], deterministic)[metric]!;
   const final = log.results.findLast((r) => KEPT.has(r.status) && r.score !== null)?.commit_full;
+  // Re-measure runs: a branch point's own runs beside the incumbent, and the incumbents' runs.
+  const reruns = { incumbents: 0, branchPoints: 0 };
+  for (const m of log.remeasures) {
+    const n = m.samples[metric]?.length ?? 0;
+    if (m.beside?.point === m.iteration) reruns.branchPoints += n;
+    else reruns.incumbents += n;
+  }
   // Strategy `branch`, revisits, or a matrix's lines (rows carrying `line`): the tree.
   const tree = branchTree(log);
   return {
@@ -146,18 +153,8 @@ export function viewFromLog(log: ParsedLog, title?: string): LedgerView {
     deterministic,
     nondeterministic: log.results.flatMap((r) => (r.nondeterministic ? [r.iteration] : [])),
     confidence: log.config?.confidence ?? null,
-    remeasureRuns: log.remeasures.reduce(
-      (n, m) => n + (m.beside?.point === m.iteration ? 0 : (m.samples[metric]?.length ?? 0)),
-      0,
-    ),
-    ...(log.remeasures.some((m) => m.beside)
-      ? {
-          branchPointRuns: log.remeasures.reduce(
-            (n, m) => n + (m.beside?.point === m.iteration ? (m.samples[metric]?.length ?? 0) : 0),
-            0,
-          ),
-        }
-      : {}),
+    remeasureRuns: reruns.incumbents,
+    ...(log.remeasures.some((m) => m.beside) ? { branchPointRuns: reruns.branchPoints } : {}),
     drift: log.remeasures.flatMap((m) => (m.reason === "drift" && m.note ? [m.note] : [])),
     caveats: [...new Set(log.batches.flatMap((b) => b.caveats ?? []))],
     ...(log.cacheWrites?.length
