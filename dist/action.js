@@ -23486,6 +23486,12 @@ function viewFromLog(log, title) {
   const deterministic = judgedDeterministic(log.config);
   const pooled = noiseSeen(samples.groups, [metric2], deterministic)[metric2];
   const final = log.results.findLast((r) => KEPT.has(r.status) && r.score !== null)?.commit_full;
+  const reruns = { incumbents: 0, branchPoints: 0 };
+  for (const m of log.remeasures) {
+    const n = m.samples[metric2]?.length ?? 0;
+    if (m.beside?.point === m.iteration) reruns.branchPoints += n;
+    else reruns.incumbents += n;
+  }
   const tree = branchTree(log);
   return {
     title: title ?? log.config?.tag ?? "autoexp",
@@ -23500,16 +23506,8 @@ function viewFromLog(log, title) {
     deterministic,
     nondeterministic: log.results.flatMap((r) => r.nondeterministic ? [r.iteration] : []),
     confidence: log.config?.confidence ?? null,
-    remeasureRuns: log.remeasures.reduce(
-      (n, m) => n + (m.beside?.point === m.iteration ? 0 : m.samples[metric2]?.length ?? 0),
-      0
-    ),
-    ...log.remeasures.some((m) => m.beside) ? {
-      branchPointRuns: log.remeasures.reduce(
-        (n, m) => n + (m.beside?.point === m.iteration ? m.samples[metric2]?.length ?? 0 : 0),
-        0
-      )
-    } : {},
+    remeasureRuns: reruns.incumbents,
+    ...log.remeasures.some((m) => m.beside) ? { branchPointRuns: reruns.branchPoints } : {},
     drift: log.remeasures.flatMap((m) => m.reason === "drift" && m.note ? [m.note] : []),
     caveats: [...new Set(log.batches.flatMap((b) => b.caveats ?? []))],
     ...log.cacheWrites?.length ? { cacheWrites: cacheWriteViews(log.cacheWrites, log.results) } : {},
@@ -31657,35 +31655,25 @@ async function measureBeside(ctx, slot, { point, pairs }) {
     }
   }
   const beside = { point: point.iteration, incumbent: inc.iteration };
-  const on = (n) => ctx.workers > 1 ? { runs_on: Array.from({ length: n }, () => ({ worker: slot.id, device: slot.device })) } : {};
   const now = (/* @__PURE__ */ new Date()).toISOString();
-  const pointLine = {
+  const side = (iteration, runs, seconds) => ({
     type: "remeasure",
-    iteration: point.iteration,
+    iteration,
     after: lastIteration2,
     reason: "branch",
     reset: false,
-    samples: collectSamples(pointRuns),
-    ...on(pointRuns.length),
-    eval_seconds: round(pointSeconds),
+    samples: collectSamples(runs),
+    ...ctx.workers > 1 ? { runs_on: runs.map(() => ({ worker: slot.id, device: slot.device })) } : {},
+    eval_seconds: round(seconds),
     timestamp: now,
-    seeds: seeds.slice(0, pointRuns.length),
-    beside,
+    seeds: seeds.slice(0, runs.length),
+    beside
+  });
+  const pointLine = {
+    ...side(point.iteration, pointRuns, pointSeconds),
     ...failure2 ? { note: failure2 } : {}
   };
-  const incLine = {
-    type: "remeasure",
-    iteration: inc.iteration,
-    after: lastIteration2,
-    reason: "branch",
-    reset: false,
-    samples: collectSamples(incRuns),
-    ...on(incRuns.length),
-    eval_seconds: round(incSeconds),
-    timestamp: now,
-    seeds: seeds.slice(0, incRuns.length),
-    beside
-  };
+  const incLine = side(inc.iteration, incRuns, incSeconds);
   await store.append(incRuns.length > 0 ? [pointLine, incLine] : [pointLine]);
   await ctx.checkpoint();
   const measured = pairedBeside(
@@ -32697,6 +32685,7 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
       };
   }
   const hasGuards = Object.keys(policy.guards).length > 0;
+  const judgedRuns = runs;
   let afterKeep;
   if (judgement.final && judgement.status === "keep") {
     const after = await afterKeepRuns(ctx, slot, candidate, runs, () => randomInt4(1, 2 ** 31));
@@ -32723,7 +32712,7 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
     ...setup.linesDelta !== void 0 ? { linesDelta: setup.linesDelta } : {},
     ...printedTwice.size > 0 ? { printedTwice: [...printedTwice] } : {},
     ...screen2 ? { screen: screen2.record } : {},
-    ...ctx.workers > 1 ? { runsOn: Array.from({ length: runs - (afterKeep?.runsOn.length ?? 0) }, () => here) } : {},
+    ...ctx.workers > 1 ? { runsOn: Array.from({ length: judgedRuns }, () => here) } : {},
     ...concurrent(),
     ...afterKeep ? { afterKeep } : {}
   });

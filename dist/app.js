@@ -21584,6 +21584,12 @@ function viewFromLog(log, title) {
   const deterministic = judgedDeterministic(log.config);
   const pooled = noiseSeen(samples.groups, [metric2], deterministic)[metric2];
   const final = log.results.findLast((r) => KEPT.has(r.status) && r.score !== null)?.commit_full;
+  const reruns = { incumbents: 0, branchPoints: 0 };
+  for (const m of log.remeasures) {
+    const n = m.samples[metric2]?.length ?? 0;
+    if (m.beside?.point === m.iteration) reruns.branchPoints += n;
+    else reruns.incumbents += n;
+  }
   const tree = branchTree(log);
   return {
     title: title ?? log.config?.tag ?? "autoexp",
@@ -21598,16 +21604,8 @@ function viewFromLog(log, title) {
     deterministic,
     nondeterministic: log.results.flatMap((r) => r.nondeterministic ? [r.iteration] : []),
     confidence: log.config?.confidence ?? null,
-    remeasureRuns: log.remeasures.reduce(
-      (n, m) => n + (m.beside?.point === m.iteration ? 0 : m.samples[metric2]?.length ?? 0),
-      0
-    ),
-    ...log.remeasures.some((m) => m.beside) ? {
-      branchPointRuns: log.remeasures.reduce(
-        (n, m) => n + (m.beside?.point === m.iteration ? m.samples[metric2]?.length ?? 0 : 0),
-        0
-      )
-    } : {},
+    remeasureRuns: reruns.incumbents,
+    ...log.remeasures.some((m) => m.beside) ? { branchPointRuns: reruns.branchPoints } : {},
     drift: log.remeasures.flatMap((m) => m.reason === "drift" && m.note ? [m.note] : []),
     caveats: [...new Set(log.batches.flatMap((b) => b.caveats ?? []))],
     ...log.cacheWrites?.length ? { cacheWrites: cacheWriteViews(log.cacheWrites, log.results) } : {},
