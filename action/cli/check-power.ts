@@ -1,6 +1,6 @@
 import type { Config } from "../config/schema.ts";
 import { detectableEffect, estimatePower, type PowerSettings } from "../decide/power.ts";
-import { SCREENS } from "../decide/screen-choice.ts";
+import { designOf, SCREENS } from "../decide/screen-choice.ts";
 import { SCREEN_RUNS } from "../engine/paired-screen.ts";
 import { formatScore } from "../ledger/format-score.ts";
 
@@ -39,13 +39,19 @@ export function checkRule(
   if (config.isolation.shared.length > 0)
     return { settings: { ...base, paired: { first: "fresh" } }, screens: [] };
   const setting = config.decide.screen_sd;
-  const start = Math.max(setting === "auto" ? SCREENS[0] : setting, minDeltaSd);
+  const fixed = setting === "auto" ? null : designOf(setting);
+  const start = Math.max(fixed ? fixed.at : SCREENS[0], minDeltaSd);
   const top = Math.max(SCREENS[SCREENS.length - 1]!, minDeltaSd);
   const screens = setting === "auto" && top > start ? [start, top] : [start];
   return {
     settings: {
       ...base,
-      paired: { first: "screened", screenSd: start, screenRuns: SCREEN_RUNS },
+      paired: {
+        first: "screened",
+        screenSd: start,
+        screenRuns: SCREEN_RUNS,
+        ...(fixed?.grey ? { grey: fixed.grey } : {}),
+      },
     },
     screens,
   };
@@ -91,7 +97,7 @@ export function powerLines(
   const screenNote = (parts: string[]) => {
     if (rule.screens.length === 0) return parts[0]!;
     if (!auto)
-      return `${parts[0]} with the screen at ${sdText(rule.screens[0]!)} (decide.screen_sd)`;
+      return `${parts[0]} with the screen at ${sdText(rule.screens[0]!)}${greyText(rule)} (decide.screen_sd)`;
     return `${parts[0]} at the starting screen, ${parts[1]} if the night's proposals push the screen to ${sdText(rule.screens[1]!)} (decide.screen_sd: auto; fix it with decide.screen_sd: ${rule.screens[0]})`;
   };
   const lines: PowerLine[] = [];
@@ -133,6 +139,13 @@ export function powerLines(
     });
   }
   return lines;
+}
+
+/** A fixed screen's second look, in words ("" without one). */
+function greyText(rule: CheckRule): string {
+  const p = rule.settings.paired;
+  if (p?.first !== "screened" || !p.grey) return "";
+  return ` and a second run from ${sdText(p.grey.from)} (the two runs' mean at ${sdText(p.grey.mean)})`;
 }
 
 function sdText(x: number): string {

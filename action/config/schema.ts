@@ -177,18 +177,53 @@ export const configSchema = z.strictObject({
       /**
        * Paired measurement's screen: how much better than the incumbent's recent runs a first run
        * must be (in run-to-run sds) to be measured in pairs. auto: chosen from the night's own
-       * first runs to keep the most true gain per eval run (decide/screen-choice.ts), min_delta
-       * until there are 10 of them.
+       * first runs (decide/screen-choice.ts), with or without a second look, min_delta until there
+       * are 10 of them. A number: one look. `{ at, second_look: { from, mean } }`: a first run
+       * under `at` but at or above `from` gets a second run, and goes on to pairs when the mean
+       * of the two reaches `mean`.
        */
       screen_sd: z
-        .union([z.literal("auto"), z.number()], {
-          error:
-            "decide.screen_sd must be auto (chosen from the night's first runs) or a number of run-to-run standard deviations, e.g. 1",
-        })
+        .union(
+          [
+            z.literal("auto"),
+            z.number(),
+            z.strictObject({
+              at: z.number(),
+              second_look: z.strictObject({ from: z.number(), mean: z.number() }),
+            }),
+          ],
+          {
+            error:
+              "decide.screen_sd must be auto (chosen from the night's first runs), a number of run-to-run standard deviations, e.g. 1, or { at: 1.5, second_look: { from: 0.5, mean: 1.25 } }",
+          },
+        )
         .default("auto")
-        .refine((v) => v === "auto" || (v >= 0 && v <= 2), {
-          message:
-            "decide.screen_sd must be between 0 and 2 standard deviations (a first run better than the incumbent by that much is measured in pairs), or auto",
+        .superRefine((v, ctx) => {
+          if (v === "auto") return;
+          const at = typeof v === "number" ? v : v.at;
+          const where = typeof v === "number" ? [] : ["at"];
+          if (!(at >= 0 && at <= 2))
+            ctx.addIssue({
+              code: "custom",
+              path: where,
+              message:
+                "decide.screen_sd must be between 0 and 2 standard deviations (a first run better than the incumbent by that much is measured in pairs), or auto",
+            });
+          if (typeof v === "number") return;
+          const { from, mean } = v.second_look;
+          if (!(from >= 0 && from < at))
+            ctx.addIssue({
+              code: "custom",
+              path: ["second_look", "from"],
+              message: `decide.screen_sd.second_look.from is where a first run under the screen gets a second run: it must be at least 0 and under at (${at}), e.g. ${Math.max(0, at - 1)}`,
+            });
+          if (!(mean >= 0 && mean <= 2))
+            ctx.addIssue({
+              code: "custom",
+              path: ["second_look", "mean"],
+              message:
+                "decide.screen_sd.second_look.mean is what the two runs' mean must reach to go on to pairs: between 0 and 2 standard deviations, e.g. 1.25",
+            });
         }),
       remeasure_every: z.int().min(0).default(5),
       /** With several workers: compare a candidate only with incumbent runs on the same device kind or worker. */

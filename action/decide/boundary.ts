@@ -34,6 +34,21 @@ export interface BoundaryInput {
    * boundary accounts for that run being selected for looking good.
    */
   paired?: "fresh" | "screened" | undefined;
+  /**
+   * `screened` with a second look (ScreenGrey, in pair-difference sds like `screenSd`): a first
+   * run at or above `from` but under `screenSd` gets a second run, and passes when the two runs'
+   * mean reaches `mean`; the second run is then the candidate's side of the first pair.
+   */
+  grey?: ScreenGrey | undefined;
+}
+
+/**
+ * A screen's grey zone: a first run under the screen but at or above `from` is run once more,
+ * and passes when the mean of its two runs reaches `mean` (both in the screen's units).
+ */
+export interface ScreenGrey {
+  from: number;
+  mean: number;
 }
 
 /**
@@ -68,6 +83,7 @@ const DF_STEPS = [30, 40, 50, 60, 80, 100, 150, 200, 300, 500, 1000];
 
 function roundSafe(input: BoundaryInput): BoundaryInput {
   const steps = input.paired ? 20 : 4;
+  const down = (sd: number) => Math.max(0, Math.floor(Math.min(sd, 2) * steps) / steps);
   const df =
     input.df <= 30 ? Math.max(1, Math.floor(input.df)) : DF_STEPS.findLast((d) => d <= input.df)!;
   return {
@@ -76,8 +92,12 @@ function roundSafe(input: BoundaryInput): BoundaryInput {
     maxRuns: input.maxRuns,
     alpha: input.alpha,
     // Paired screens sit at min_delta over a pair's sd (0.18 for the default 0.25 run sds).
-    screenSd: Math.max(0, Math.floor(Math.min(input.screenSd, 2) * steps) / steps),
+    screenSd: down(input.screenSd),
     ...(input.paired ? { paired: input.paired } : {}),
+    // A lower grey zone and a lower bar for its mean let more candidates on: the safe way.
+    ...(input.paired === "screened" && input.grey
+      ? { grey: { from: down(input.grey.from), mean: down(input.grey.mean) } }
+      : {}),
   };
 }
 
@@ -139,8 +159,14 @@ function pairedPeak(
   let first: number;
   if (s.paired === "screened") {
     const run = gauss();
-    if (run - gauss() * Math.sqrt(inc) < s.screenSd * sd0) return Number.NEGATIVE_INFINITY;
-    first = run - gauss();
+    const bar = gauss() * Math.sqrt(inc);
+    if (run - bar >= s.screenSd * sd0) first = run - gauss();
+    else if (s.grey && run - bar >= s.grey.from * sd0) {
+      // The grey zone's second run: selected with the first, then the first pair's side.
+      const second = gauss();
+      if ((run + second) / 2 - bar < s.grey.mean * sd0) return Number.NEGATIVE_INFINITY;
+      first = second - gauss();
+    } else return Number.NEGATIVE_INFINITY;
   } else first = gauss() * Math.SQRT2;
   // The first look is the second pair: one pair never keeps (a step between its runs fools it).
   let peak = Number.NEGATIVE_INFINITY;

@@ -1,4 +1,5 @@
 import type { Evidence } from "../ledger/types.ts";
+import type { ScreenGrey } from "./boundary.ts";
 import type { Noise } from "./noise.ts";
 import type { Policy, Samples } from "./policy.ts";
 import type { StrataSamples } from "./strata.ts";
@@ -64,4 +65,10 @@ export type PairedDesign =
       screenedAgainst: number;
       /** Where the screen sat, in run sds (decide.screen_sd); min_delta's when absent. */
       screenSd?: number;
+      /**
+       * The screen's grey zone (run sds), where the design had one: the boundary is the design's,
+       * whichever look the candidate passed on. After a second look the candidate's side of the
+       * first pair is its second run (the caller's samples start there).
+       */
+      screenGrey?: ScreenGrey;
     };

@@ -2,7 +2,7 @@ import type { Config } from "../config/schema.ts";
 import { goalMetrics, primaryMetric, WEIGHTED_METRIC } from "../config/validate-config.ts";
 import type { ParsedLog } from "../ledger/log-jsonl.ts";
 import { type ConfigEntry, type Goal, KEPT, type ResultEntry } from "../ledger/types.ts";
-import { type LedgerRuns, ledgerRuns, type RunsView } from "./ledger-runs.ts";
+import { type LedgerRuns, ledgerRuns, type RunsView, screenBar } from "./ledger-runs.ts";
 import { type Noise, pooledNoise } from "./noise.ts";
 import type { Objective, Policy, Samples } from "./policy.ts";
 import { mean } from "./stats.ts";
@@ -34,10 +34,10 @@ export function ledgerSamples(log: Pick<ParsedLog, "results" | "remeasures">): L
  * Runs made of code kept in pairs right after its keep, outside the decision (engine/eval-runs.ts,
  * afterKeepRuns, recorded as its "after-keep" re-measure). The runs it was kept on were
  * chosen by the stopping rule: a keep comes when they happen to look good, so their mean stands
- * above the code's truth (0.7 run sds on bench/noise). Kept code is scored, and later candidates
- * are screened against it, on its runs made after the keep: this one, the incumbent's side of
- * later pairs, re-measures. One run, because the screen's first runs need a fair reference at
- * once, and the pairs that follow add more at no extra cost.
+ * above the code's truth (0.7 run sds on bench/noise). Kept code is scored on its runs made after
+ * the keep: this one, the incumbent's side of later pairs, re-measures. Later candidates are
+ * screened against those, after the runs it was kept on (ledger-runs.ts, screenBar: one run is
+ * too few for a bar). One run, because the pairs that follow add more at no extra cost.
  */
 export const AFTER_KEEP_RUNS = 1;
 
@@ -59,6 +59,11 @@ export interface IncumbentState {
   /** The mean of all its current samples: never its luckiest run. */
   score: number;
   samples: MutableSamples;
+  /**
+   * The runs a candidate's first run is screened against (ledger-runs.ts, screenBar): its
+   * samples, after the runs it was kept on where it was kept in pairs.
+   */
+  bar: MutableSamples;
   /** The last experiment after which it was measured (its own, or a re-measure's). */
   measuredAfter: number;
 }
@@ -102,6 +107,7 @@ export function incumbentState(
     commit: row.commit_full ?? row.commit,
     score: mean(values),
     samples: s,
+    bar: clone(screenBar(samples, POOLED, row.iteration) ?? s),
     measuredAfter: Math.max(row.iteration, last?.after ?? 0),
   };
 }

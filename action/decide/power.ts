@@ -1,16 +1,19 @@
 import { createRandom, gaussian } from "../util/random.ts";
+import type { ScreenGrey } from "./boundary.ts";
 import { judge, type Policy } from "./judge.ts";
 import type { Judgement, PairedDesign } from "./judgement.ts";
 import { pooledNoise } from "./noise.ts";
+import { mean } from "./stats.ts";
 
 /**
  * How candidates are measured in pairs (decide.paired), as evaluate-paired.ts runs them.
  * `screened`: the first run is screened against `screenRuns` of the incumbent's runs at `screenSd`
- * run sds (never under min_delta), then pairs beside fresh incumbent runs. `fresh`: pairs from
- * the first run (no incumbent runs to screen against, or a folder the runs share).
+ * run sds (never under min_delta), with `grey` a second run for a first run in the grey zone
+ * (decide/screen-choice.ts, ScreenDesign), then pairs beside fresh incumbent runs. `fresh`: pairs
+ * from the first run (no incumbent runs to screen against, or a folder the runs share).
  */
 export type PowerPairs =
-  | { first: "screened"; screenSd: number; screenRuns: number }
+  | { first: "screened"; screenSd: number; screenRuns: number; grey?: ScreenGrey }
   | { first: "fresh" };
 
 export interface PowerSettings {
@@ -113,25 +116,51 @@ function pairedTrial(
   const inc: number[] = [];
   const noise = () => ({ m: pooledNoise([old, extra, cand, inc]) });
   let design: PairedDesign = { first: "fresh" };
+  let screened = 0;
   if (pairs.first === "screened") {
     cand.push(effectSd + gauss());
     const n = noise();
     const at = Math.max(pairs.screenSd, settings.minDeltaSd);
+    const grey =
+      pairs.grey && Math.max(pairs.grey.from, settings.minDeltaSd) < at
+        ? {
+            from: Math.max(pairs.grey.from, settings.minDeltaSd),
+            mean: Math.max(pairs.grey.mean, settings.minDeltaSd),
+          }
+        : undefined;
     const screen = judge({
-      policy: policyFor(settings, Math.max(minDelta, at * n.m.sd)),
+      policy: policyFor(settings, Math.max(minDelta, (grey ? grey.from : at) * n.m.sd)),
       incumbent: { m: old },
       candidate: { m: cand },
       noise: n,
     });
     if (screen.final) return { kept: screen.status === "keep", runs: 1 };
+    if (grey && cand[0]! - mean(old) < at * n.m.sd) {
+      // In the grey zone: a second run, and the two runs' mean decides (paired-screen.ts).
+      cand.push(effectSd + gauss());
+      const n2 = noise();
+      const second = judge({
+        policy: policyFor(settings, Math.max(minDelta, grey.mean * n2.m.sd)),
+        incumbent: { m: old },
+        candidate: { m: [mean(cand)] },
+        noise: n2,
+      });
+      if (second.final) return { kept: false, runs: 2 };
+      screened = 1;
+    }
     inc.push(gauss());
-    design = { first: "screened", screenedAgainst: old.length, screenSd: at };
+    design = {
+      first: "screened",
+      screenedAgainst: old.length,
+      screenSd: at,
+      ...(grey ? { screenGrey: grey } : {}),
+    };
   }
   const judgePairs = () =>
     judge({
       policy: policyFor(settings, minDelta),
       incumbent: { m: inc },
-      candidate: { m: cand },
+      candidate: { m: cand.slice(screened) },
       noise: noise(),
       paired: design,
     });

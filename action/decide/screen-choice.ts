@@ -1,22 +1,81 @@
 import { createRandom, gaussian } from "../util/random.ts";
-import { FUTILITY_T, sequentialBoundary } from "./boundary.ts";
+import { FUTILITY_T, type ScreenGrey, sequentialBoundary } from "./boundary.ts";
 
 /**
  * Where the screen sits: how much better than the incumbent's recent runs a candidate's first
  * run must be (in run-to-run standard deviations) to be measured in pairs. A low screen sends
  * most candidates that do nothing on to pairs (2-8 more runs each); a high one discards small
- * real gains on their first run. Which is better depends on what the night's agent proposes, so
- * the screen is chosen from the night's own first runs (empirical Bayes): their spread around
+ * real gains on their first run; a grey zone under the screen gives a first run that fell just
+ * short a second run, and passes it on the two runs' mean (a real gain unlucky once is seldom
+ * unlucky twice). Which is better depends on what the night's agent proposes, so the screen is
+ * chosen from the night's own first runs (empirical Bayes): their spread around
  * the incumbent, less the run-to-run noise, estimates how often and by how much a proposal
  * really helps or harms (a distribution over a grid of effects, fitted by EM: Efron's
- * g-modelling), and the screen chosen is the one that maximises the true gain kept per eval run
- * under that distribution, with the paired rule as it runs (its boundary for that screen).
- * It changes only what is discarded on one run and the critical t (the boundary accounts for
- * the screen): P(keep | no effect) stays under 1 - confidence at every screen.
+ * g-modelling). Under that distribution, with the paired rule as it runs (its boundary for that
+ * screen), each design's true gain kept per eval run and per proposal is worked out; the design
+ * chosen keeps the most gain per proposal among those within PER_RUN_SLACK of the most per run.
+ * It changes only what is discarded on one or two runs and the critical t (the boundary accounts
+ * for the screen and its grey zone): P(keep | no effect) stays under 1 - confidence at every
+ * screen.
  */
 
 /** The screens chosen among, in run sds (the lowest is min_delta's `auto`, 0.25 sd). */
 export const SCREENS = [0.25, 0.5, 0.75, 1, 1.25, 1.5, 2] as const;
+
+/**
+ * A screen: a first run at or above `at` (run sds over the incumbent's recent runs) goes on to
+ * pairs; with `grey`, one under `at` but at or above `grey.from` is run once more and goes on when
+ * the mean of its two runs reaches `grey.mean` (a second look, for the near-misses a single noisy
+ * run would lose); anything lower is discarded.
+ */
+export interface ScreenDesign {
+  at: number;
+  grey?: ScreenGrey;
+}
+
+/** The design a fixed decide.screen_sd sets: a number is one look. */
+export function designOf(
+  setting: number | { at: number; second_look: { from: number; mean: number } },
+): ScreenDesign {
+  return typeof setting === "number"
+    ? { at: setting }
+    : { at: setting.at, grey: { from: setting.second_look.from, mean: setting.second_look.mean } };
+}
+
+/** Grey zones tried under each screen: its depth under `at`, and the mean's bar under `at`. */
+const GREY_DEPTHS = [0.5, 1] as const;
+const GREY_MEANS = [0.25, 0] as const;
+
+/** Every design chosen among at this min_delta (in run sds): one look, or two with a grey zone. */
+export function screenDesigns(lowest: number): ScreenDesign[] {
+  return SCREENS.filter((at) => at >= lowest).flatMap((at) => {
+    const greys = GREY_DEPTHS.flatMap((depth) =>
+      GREY_MEANS.map((under) => ({
+        from: Math.max(lowest, at - depth),
+        mean: Math.max(lowest, at - under),
+      })),
+    ).filter(
+      (g, i, all) =>
+        g.from < at && all.findIndex((h) => h.from === g.from && h.mean === g.mean) === i,
+    );
+    return [{ at }, ...greys.map((grey) => ({ at, grey }))];
+  });
+}
+
+/** A design in words: "1.5 sd" or "1.5 sd, a second run from 1 sd (mean at 1.25 sd)". */
+export function describeScreen(d: ScreenDesign): string {
+  return d.grey
+    ? `${fmtSd(d.at)}, a second run from ${fmtSd(d.grey.from)} (the two runs' mean at ${fmtSd(d.grey.mean)})`
+    : fmtSd(d.at);
+}
+
+/**
+ * How far under the most true gain per eval run a design may be and still be chosen for keeping
+ * more of the gain proposed. The curve is flat near its top and the fit behind it is rough, while
+ * proposals cost too (budget.experiments, budget.cost_usd, the agent's time) and a real gain
+ * discarded is seldom proposed again.
+ */
+export const PER_RUN_SLACK = 0.25;
 
 /** First runs on record before the night's own distribution is trusted over min_delta. */
 export const MIN_HISTORY = 10;
@@ -49,9 +108,7 @@ export interface ScreenSettings {
   screenRuns: number;
 }
 
-export interface ScreenChoice {
-  /** The screen, in run sds. */
-  at: number;
+export interface ScreenChoice extends ScreenDesign {
   /** Why, in words (for the reason a candidate is discarded and the dashboard). */
   why: string;
   /** Expected true gain kept per eval run at the chosen screen and at the lowest (run sds). */
@@ -72,25 +129,25 @@ export function chooseScreen(history: readonly ScreenPoint[], s: ScreenSettings)
     };
   const recent = history.slice(-HISTORY_WINDOW);
   const weights = fitEffects(recent);
-  let best = { at: lowest, value: Number.NEGATIVE_INFINITY };
-  let atLowest = 0;
-  for (const at of SCREENS) {
-    if (at < lowest) continue;
-    const curve = screenCurve(at, s);
+  const rated = screenDesigns(lowest).map((design) => {
+    const curve = screenCurve(design, s);
     let gain = 0;
     let runs = 0;
     GRID.forEach((mu, j) => {
       gain += weights[j]! * curve.keep[j]! * mu;
       runs += weights[j]! * curve.runs[j]!;
     });
-    const value = gain / runs;
-    if (at === lowest) atLowest = value;
-    // Ties go to the lower screen: it loses less power.
-    if (value > best.value + 1e-9) best = { at, value };
-  }
+    return { design, value: gain / runs, perCandidate: gain };
+  });
+  const atLowest = rated.find((r) => r.design.at === lowest && !r.design.grey)!.value;
+  const most = Math.max(...rated.map((r) => r.value));
+  // Ties go to the design listed first: the lower screen, one look before two.
+  const best = rated
+    .filter((r) => r.value >= (1 - PER_RUN_SLACK) * most)
+    .reduce((a, b) => (b.perCandidate > a.perCandidate + 1e-9 ? b : a));
   const helps = GRID.reduce((sum, mu, j) => sum + (mu > 0 ? weights[j]! : 0), 0);
   return {
-    at: best.at,
+    ...best.design,
     why: `chosen from ${recent.length === history.length ? "" : "the latest "}${recent.length} first runs (about ${Math.round(helps * 100)}% of proposals help): ${best.value.toPrecision(2)} sd of true gain per eval run expected, ${atLowest.toPrecision(2)} at ${fmtSd(lowest)}`,
     perRun: { chosen: best.value, lowest: atLowest },
   };
@@ -142,15 +199,17 @@ const TRIALS = 600;
 
 /**
  * The paired rule as it runs (evaluate-paired.ts, judge.ts), by seeded simulation at each grid
- * effect: the first run screened against `screenRuns` incumbent runs at `at` sds, then pairs
- * (differences of sd sqrt 2), kept when t reaches the boundary for this screen and the gain
+ * effect: the first run screened against `screenRuns` incumbent runs at `at` sds (with a grey
+ * zone, a second run for a first run in it, the mean of both against `grey.mean`), then pairs
+ * from the last screened run (differences of sd sqrt 2), kept when t reaches the boundary for this screen and the gain
  * exceeds min_delta, stopped when t falls under FUTILITY_T or at maxRuns pairs. The same draws
  * at every effect (common random numbers), so the curves are smooth in the effect.
  */
-export function screenCurve(at: number, settings: ScreenSettings): Curve {
+export function screenCurve(design: ScreenDesign, settings: ScreenSettings): Curve {
+  const { at, grey } = design;
   // min_delta to a twentieth of an sd (down: a keep is asked a hair less), so nights share curves.
   const s = { ...settings, minDelta: Math.floor(settings.minDelta * 20) / 20 };
-  const id = JSON.stringify([at, s.maxRuns, s.alpha, s.minDelta, s.screenRuns]);
+  const id = JSON.stringify([at, grey, s.maxRuns, s.alpha, s.minDelta, s.screenRuns]);
   const cached = curves.get(id);
   if (cached) return cached;
   const critical = sequentialBoundary({
@@ -160,6 +219,7 @@ export function screenCurve(at: number, settings: ScreenSettings): Curve {
     alpha: s.alpha,
     screenSd: at / Math.SQRT2,
     paired: "screened",
+    ...(grey ? { grey: { from: grey.from / Math.SQRT2, mean: grey.mean / Math.SQRT2 } } : {}),
   });
   const random = createRandom(20261205);
   const gauss = gaussian(random);
@@ -170,13 +230,21 @@ export function screenCurve(at: number, settings: ScreenSettings): Curve {
     for (let i = 0; i < draws.length; i++) draws[i] = gauss();
     const ref = draws[0]! / Math.sqrt(Math.max(1, s.screenRuns));
     GRID.forEach((mu, j) => {
+      // draws[3] is the grey zone's second run (the pairs' draws start at 4).
       const first = mu + draws[1]!;
+      let side = first;
+      let spent = 1;
       if (first - ref < at) {
-        runs[j]! += 1;
-        return;
+        const second = mu + draws[3]!;
+        if (!grey || first - ref < grey.from || (first + second) / 2 - ref < grey.mean) {
+          runs[j]! += grey && first - ref >= grey.from ? 2 : 1;
+          return;
+        }
+        side = second;
+        spent = 2;
       }
-      let sum = first - draws[2]!;
-      let spent = 2;
+      let sum = side - draws[2]!;
+      spent += 1;
       for (let n = 2; n <= s.maxRuns; n++) {
         sum += mu + (draws[1 + 2 * n - 1]! - draws[1 + 2 * n]!);
         spent += 2;

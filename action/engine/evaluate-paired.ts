@@ -19,7 +19,7 @@ import {
   type Verdict,
 } from "./experiment.ts";
 import { firstSideFirst } from "./pair-order.ts";
-import { SCREEN_RUNS, type Screen, screenFor } from "./paired-screen.ts";
+import { SCREEN_RUNS, type Screen, screenFor, secondLook } from "./paired-screen.ts";
 import { round } from "./propose.ts";
 import type { CheckedOutcome, Slot } from "./slot.ts";
 
@@ -132,8 +132,10 @@ export async function evaluatePaired(
     Object.entries(setup.incumbent).map(([k, v]) => [k, v.slice(-SCREEN_RUNS)]),
   );
   const screenRuns = screenAgainst[ctx.metric]?.length ?? 0;
+  // Runs the screen looked at before the pairs: two after a second look (the grey zone).
+  let screened = 0;
   if (screenRuns > 0) {
-    const seed = randomInt(1, 2 ** 31);
+    let seed = randomInt(1, 2 ** 31);
     const outcome = await runCandidate(seed);
     const failed = failedRun(outcome);
     if (failed) return failed;
@@ -150,6 +152,29 @@ export async function evaluatePaired(
     });
     if (screen && judgement.final && judgement.status === "discard" && screen.raised)
       judgement = { ...judgement, reason: screen.reason };
+    screened = 1;
+    if (!judgement.final && screen?.grey) {
+      // Under the screen, in its grey zone: a second run, and the two runs' mean decides.
+      ctx.emit({ type: "run", iteration, run: runs + 1, reason: "in the screen's grey zone" });
+      seed = randomInt(1, 2 ** 31);
+      const again = await runCandidate(seed);
+      const failedAgain = failedRun(again);
+      if (failedAgain) return failedAgain;
+      addSamples(cand, withWeightedScore(again.metrics, config, baselineMeans));
+      const noise2 = setup.noise(cand, {});
+      const look = secondLook(ctx, { ...screen, grey: screen.grey }, noise2, screenAgainst, cand);
+      screen = { ...screen, record: look.record };
+      judgement = judge({
+        policy: look.policy,
+        incumbent: screenAgainst,
+        candidate: look.mean,
+        noise: noise2,
+        linesDelta: setup.linesDelta,
+      });
+      if (judgement.final && judgement.status === "discard")
+        judgement = { ...judgement, reason: look.reason };
+      screened = 2;
+    }
     if (!judgement.final) {
       seeds.push(seed);
       const broken = await runIncumbent(seed);
@@ -158,15 +183,19 @@ export async function evaluatePaired(
         first: "screened",
         screenedAgainst: screenRuns,
         ...(screen ? { screenSd: screen.record.at } : {}),
+        // The boundary is the design's, whichever look the candidate passed on.
+        ...(screen?.record.grey ? { screenGrey: screen.record.grey } : {}),
       };
     }
   }
+  // After a second look the pairs start at the second run: the first was only screened.
+  const paired = () => (screened === 2 ? withoutFirstRuns(cand, 1) : cand);
   const judgePairs = () => {
     const noise = setup.noise(cand, inc);
     return judge({
       policy: withMinDeltas(policy, config, noise),
       incumbent: inc,
-      candidate: cand,
+      candidate: paired(),
       noise,
       pairNoise: pairSpread,
       paired: design,
@@ -191,17 +220,17 @@ export async function evaluatePaired(
     if (after) return after;
     judgement = judgePairs();
   }
-  // The screened run was chosen for looking good: it takes part in the test (the boundary
-  // accounts for the choice) but not in what the record reports, or the kept code's score, gain
-  // and interval would carry its luck (ledger-runs.ts leaves it out of the code's samples too).
-  const unselected = design.first === "screened" && (cand[ctx.metric]?.length ?? 0) > 1;
-  const reported = unselected ? withoutFirstRun(cand) : cand;
-  const incReported = unselected ? withoutFirstRun(inc) : inc;
+  // The screened runs were chosen for looking good: the last takes part in the test (the boundary
+  // accounts for the choice) but none in what the record reports, or the kept code's score, gain
+  // and interval would carry their luck (ledger-runs.ts leaves them out of the code's samples too).
+  const unselected = design.first === "screened" && (cand[ctx.metric]?.length ?? 0) > screened;
+  const reported = unselected ? withoutFirstRuns(cand, screened) : cand;
+  const incReported = unselected ? withoutFirstRuns(inc, 1) : inc;
   const metrics = meansOf(reported);
   const score = metrics[ctx.metric]!;
-  const paired = (inc[ctx.metric]?.length ?? 0) > 0;
+  const wasPaired = (inc[ctx.metric]?.length ?? 0) > 0;
   // Against the incumbent measured beside it when paired; against its record when screened out.
-  const delta = paired
+  const delta = wasPaired
     ? mean(reported[ctx.metric]!.slice(0, incReported[ctx.metric]!.length)) -
       mean(incReported[ctx.metric]!)
     : score - parent.score;
@@ -258,6 +287,6 @@ export async function evaluatePaired(
   });
 }
 
-function withoutFirstRun(samples: Samples): Samples {
-  return Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, v.slice(1)]));
+function withoutFirstRuns(samples: Samples, k: number): Samples {
+  return Object.fromEntries(Object.entries(samples).map(([m, v]) => [m, v.slice(k)]));
 }

@@ -97,9 +97,7 @@ async function evaluateFull(
       // screened first pair's order is fixed (the candidate, then the incumbent): there, pairs
       // from the first run, each in a drawn order.
       incumbent:
-        config.isolation.shared.length > 0
-          ? {}
-          : screenAgainst(ctx, parent.samples, strata, stratum),
+        config.isolation.shared.length > 0 ? {} : screenAgainst(ctx, parent.bar, strata, stratum),
       noise: (c, i) => noiseSeen([...groups, c, i], objectiveNames, deterministic),
       linesDelta,
     });
@@ -224,12 +222,12 @@ export async function decide(
 }
 
 /**
- * What a candidate's first run is screened against: every current run of the incumbent (with
- * strata, on this slot's stratum). Where it has none on this stratum (a keep made on another
- * worker), its runs elsewhere moved by the strata's offsets as the night has measured them;
- * empty (pairs from the first run) when no offset connects them. Code kept in pairs has only
- * runs made after its keep (ledger-state.ts, AFTER_KEEP_RUNS): the runs it was kept on were
- * chosen for looking good, and screening against them discarded good changes.
+ * What a candidate's first run is screened against: the incumbent's bar (with strata, on this
+ * slot's stratum): its current runs, after the runs it was kept on where it was kept in pairs
+ * (decide/ledger-runs.ts, screenBar; without the runs it passed its own screen on, which were
+ * chosen for looking good and, in the bar, discarded good changes). Where it has none on this
+ * stratum (a keep made on another worker), its runs elsewhere moved by the strata's offsets as
+ * the night has measured them; empty (pairs from the first run) when no offset connects them.
  */
 function screenAgainst(
   ctx: EngineContext,
@@ -238,7 +236,7 @@ function screenAgainst(
   stratum: string,
 ): Record<string, number[]> {
   if (!strata) return incumbent;
-  const here = strata.incumbent[stratum];
+  const here = strata.bar[stratum];
   if ((here?.[ctx.metric]?.length ?? 0) > 0) return here!;
   const metrics = ctx.policy.objectives.map((o) => o.name);
   const offsets = stratumOffsets(ledgerStrata(ctx.store.log!, strata.within).current, metrics);

@@ -1,7 +1,13 @@
+import type { ScreenGrey } from "../decide/boundary.ts";
 import { fmt } from "../decide/fmt.ts";
 import type { Noise } from "../decide/noise.ts";
 import type { Policy, Samples } from "../decide/policy.ts";
-import { chooseScreen } from "../decide/screen-choice.ts";
+import {
+  chooseScreen,
+  describeScreen,
+  designOf,
+  type ScreenDesign,
+} from "../decide/screen-choice.ts";
 import { mean } from "../decide/stats.ts";
 import type { EngineContext, Verdict } from "./experiment.ts";
 
@@ -10,19 +16,35 @@ export const SCREEN_RUNS = 10;
 
 /** Paired measurement's screen (evaluate-paired.ts): where it sits, and a first run against it. */
 export interface Screen {
-  /** The policy for the first run's judgement: the primary objective's min_delta raised to the screen. */
+  /**
+   * The policy for the first run's judgement: the primary objective's min_delta raised to the
+   * lowest first run that is not discarded (the grey zone's lower edge, else the screen).
+   */
   policy: Policy;
-  /** Whether the screen sits above min_delta (a discard under it is the screen's, not min_delta's). */
+  /** Whether that sits above min_delta (a discard under it is the screen's, not min_delta's). */
   raised: boolean;
-  /** Why a first run under the screen is discarded. */
+  /** Why a first run under it is discarded. */
+  reason: string;
+  /** The first run is in the grey zone: it passes only on a second look (secondLook). */
+  grey: ScreenGrey | null;
+  record: NonNullable<Verdict["screen"]>;
+}
+
+/** The second look at a candidate whose first run fell in the grey zone. */
+export interface SecondLook {
+  /** The policy for the mean of the two runs: min_delta raised to the grey zone's bar for it. */
+  policy: Policy;
+  /** The candidate's two runs as one (their mean), for that judgement. */
+  mean: Samples;
+  /** Why the mean under the bar is discarded. */
   reason: string;
   record: NonNullable<Verdict["screen"]>;
 }
 
 /**
  * Where the screen sits for this candidate (decide.screen_sd; auto: chosen from the night's first
- * runs on record, decide/screen-choice.ts) and how its first run scored against it. Null where
- * the run-to-run noise is not known yet (the screen is min_delta's).
+ * runs on record, decide/screen-choice.ts, with or without a grey zone) and how its first run
+ * scored against it. Null where the run-to-run noise is not known yet (the screen is min_delta's).
  */
 export function screenFor(
   ctx: EngineContext,
@@ -47,22 +69,73 @@ export function screenFor(
           maxRuns: policy.maxRuns,
           alpha: 1 - policy.confidence,
           minDelta: minDeltaSd,
-          screenRuns: SCREEN_RUNS,
+          // The bar it has: a bar of one run screens far less surely than one of ten.
+          screenRuns: runs.length,
         })
-      : { at: setting, why: "decide.screen_sd" };
+      : { ...designOf(setting), why: "decide.screen_sd" };
+  // Never under min_delta: a keep must gain that much, and so must a first run to go on.
   const at = Math.max(choice.at, minDeltaSd);
-  const gain = (ctx.goal === "minimize" ? -1 : 1) * (first - mean(runs));
-  const z = gain / sd;
-  const r3 = (x: number) => Number(x.toPrecision(3));
+  const design: ScreenDesign = {
+    at,
+    ...(choice.grey && Math.max(choice.grey.from, minDeltaSd) < at
+      ? {
+          grey: {
+            from: Math.max(choice.grey.from, minDeltaSd),
+            mean: Math.max(choice.grey.mean, minDeltaSd),
+          },
+        }
+      : {}),
+  };
+  const lowest = design.grey ? design.grey.from : design.at;
+  const z = gainOf(ctx, first, runs) / sd;
+  const record = {
+    at: r3(design.at),
+    z: r3(z),
+    against: runs.length,
+    ...(design.grey ? { grey: { from: r3(design.grey.from), mean: r3(design.grey.mean) } } : {}),
+  };
   return {
-    policy: {
-      ...policy,
-      objectives: policy.objectives.map((o) =>
-        o === objective ? { ...o, minDelta: Math.max(o.minDelta, at * sd) } : o,
-      ),
-    },
-    raised: at > minDeltaSd,
-    reason: `${gain > 0 ? "better" : "worse"} by ${fmt(Math.abs(gain))} (${r3(z)} sd) in its first run, under the screen at ${r3(at)} sd (${choice.why}): not measured in pairs`,
-    record: { at: r3(at), z: r3(z), against: runs.length },
+    policy: raisedTo(policy, ctx.metric, lowest * sd),
+    raised: lowest > minDeltaSd,
+    reason: `${z > 0 ? "better" : "worse"} by ${fmt(Math.abs(z * sd))} (${r3(z)} sd) in its first run, under the screen at ${describeScreen(design)} (${choice.why}): not measured in pairs`,
+    grey: design.grey && z < design.at ? design.grey : null,
+    record,
   };
 }
+
+/**
+ * The grey zone's second look: the mean of the candidate's two first runs against the runs the
+ * first was screened against, judged as one run with min_delta raised to the zone's bar.
+ */
+export function secondLook(
+  ctx: EngineContext,
+  screen: Screen & { grey: ScreenGrey },
+  noise: Record<string, Noise>,
+  against: Samples,
+  cand: Samples,
+): SecondLook {
+  const sd = noise[ctx.metric]!.sd;
+  const mean2 = Object.fromEntries(Object.entries(cand).map(([k, v]) => [k, [mean(v)]]));
+  const z = gainOf(ctx, mean2[ctx.metric]![0]!, against[ctx.metric]!) / sd;
+  return {
+    policy: raisedTo(screen.policy, ctx.metric, screen.grey.mean * sd),
+    mean: mean2,
+    reason: `${z > 0 ? "better" : "worse"} by ${fmt(Math.abs(z * sd))} (${r3(z)} sd) over its two first runs (the first ${screen.record.z} sd, in the screen's grey zone from ${screen.grey.from} sd), under the bar for their mean at ${r3(screen.grey.mean)} sd: not measured in pairs`,
+    record: { ...screen.record, second: r3(z) },
+  };
+}
+
+function gainOf(ctx: EngineContext, run: number, against: readonly number[]): number {
+  return (ctx.goal === "minimize" ? -1 : 1) * (run - mean(against));
+}
+
+function raisedTo(policy: Policy, metric: string, minDelta: number): Policy {
+  return {
+    ...policy,
+    objectives: policy.objectives.map((o) =>
+      o.name === metric ? { ...o, minDelta: Math.max(o.minDelta, minDelta) } : o,
+    ),
+  };
+}
+
+const r3 = (x: number) => Number(x.toPrecision(3));

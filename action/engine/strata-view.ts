@@ -1,7 +1,7 @@
 import type { IncumbentState } from "../decide/ledger-state.ts";
 import { incumbentStrata, ledgerStrata } from "../decide/ledger-strata.ts";
 import type { Samples } from "../decide/policy.ts";
-import type { CompareWithin, StrataSamples } from "../decide/strata.ts";
+import { type CompareWithin, mergeStrata, type StrataSamples } from "../decide/strata.ts";
 import type { VerdictFields } from "../ledger/rows.ts";
 import { KEPT, type RemeasureEntry } from "../ledger/types.ts";
 import type { EngineContext, Verdict } from "./experiment.ts";
@@ -14,6 +14,8 @@ import type { EngineContext, Verdict } from "./experiment.ts";
 export interface StrataView {
   within: CompareWithin;
   incumbent: StrataSamples;
+  /** The runs a first run is screened against, by stratum (ledger-runs.ts, screenBar). */
+  bar: StrataSamples;
   groups: Samples[];
 }
 
@@ -27,10 +29,14 @@ export function strataView(ctx: EngineContext, parent: IncumbentState): StrataVi
   if (!comparesWithin(ctx)) return null;
   const log = ctx.store.log!;
   const within = ctx.config.decide.compare_within;
+  const incumbent = incumbentStrata(log, within, parent.iteration, ctx.metric);
+  const runs = ledgerStrata(log, within);
+  const kept = runs.keptOn.get(parent.iteration);
   return {
     within,
-    incumbent: incumbentStrata(log, within, parent.iteration, ctx.metric),
-    groups: ledgerStrata(log, within).groups,
+    incumbent,
+    bar: kept ? mergeStrata(kept, incumbent) : incumbent,
+    groups: runs.groups,
   };
 }
 

@@ -93,9 +93,17 @@ export interface ResultEntry {
    * Paired measurement's screen (decide.screen_sd): where it sat and how the candidate's first run
    * scored against the incumbent's runs it was screened against, both in run-to-run standard
    * deviations (as a gain), and how many incumbent runs those were. The night's first runs choose
-   * the next screens (decide/screen-choice.ts).
+   * the next screens (decide/screen-choice.ts). With a grey zone (`grey`), a first run under `at`
+   * but at or above `grey.from` got a second, and `second` is how the two runs' mean scored (it
+   * went on to pairs when that reached `grey.mean`).
    */
-  screen?: { at: number; z: number; against: number };
+  screen?: {
+    at: number;
+    z: number;
+    against: number;
+    grey?: { from: number; mean: number };
+    second?: number;
+  };
   /**
    * The cheap eval (eval.screen) run before the full eval: its runs and how the candidate fared
    * (action/engine/cheap-screen.ts). Absent: no cheap eval configured, or no longer used.

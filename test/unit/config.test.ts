@@ -169,6 +169,22 @@ describe("config", () => {
         /^eval\.metrics\.acc\.tolerance: tolerance must be a percentage like "100%"/,
       ],
       [`${minimal}checks: { command: "" }\n`, /^checks\.command: must not be empty/],
+      [
+        `${minimal}decide: { screen_sd: 3 }\n`,
+        /^decide\.screen_sd: decide\.screen_sd must be between 0 and 2 standard deviations/,
+      ],
+      [
+        `${minimal}decide: { screen_sd: { at: 1, second_look: { from: 1.5, mean: 1 } } }\n`,
+        /^decide\.screen_sd\.second_look\.from: decide\.screen_sd\.second_look\.from is where a first run under the screen gets a second run: it must be at least 0 and under at \(1\), e\.g\. 0$/,
+      ],
+      [
+        `${minimal}decide: { screen_sd: { at: 1.5, second_look: { from: 0.5, mean: 4 } } }\n`,
+        /^decide\.screen_sd\.second_look\.mean: .* between 0 and 2 standard deviations, e\.g\. 1\.25$/,
+      ],
+      [
+        `${minimal}decide: { screen_sd: { at: 1.5 } }\n`,
+        /^decide\.screen_sd: decide\.screen_sd must be auto .* or \{ at: 1\.5, second_look: \{ from: 0\.5, mean: 1\.25 \} \}/,
+      ],
     ];
     for (const [text, expected] of cases)
       expect(problems(text), text).toEqual(
@@ -178,6 +194,13 @@ describe("config", () => {
       `${two}decide: { rule: weighted, weights: { loss: 0.7, acc: 0.3 } }\n`,
     );
     expect(ok.ok).toBe(true);
+    const grey = parseConfigText(
+      `${minimal}decide: { screen_sd: { at: 1.5, second_look: { from: 0.5, mean: 1.25 } } }\n`,
+    );
+    expect(grey.ok && grey.config.decide.screen_sd).toEqual({
+      at: 1.5,
+      second_look: { from: 0.5, mean: 1.25 },
+    });
   });
 
   it("reports YAML syntax errors with a line number", () => {

@@ -102,6 +102,22 @@ describe("estimatePower simulates the paired rule (decide.paired)", () => {
     }
   });
 
+  it("simulates a screen's second look: at most 5.5% of no-ops kept, more +2 sd changes than one look", () => {
+    const grey = (screenSd: number, from: number, mean: number): PowerSettings => ({
+      ...unpaired,
+      paired: { first: "screened", screenSd, screenRuns: 10, grey: { from, mean } },
+    });
+    const zero = estimatePower(0, grey(1.5, 0.5, 1.25), 4000, 9);
+    expect(zero.keepRate).toBeLessThan(0.055);
+    // A no-op in the zone costs its second run: more runs than one look at the same screen.
+    expect(zero.evalsPerCandidate).toBeGreaterThan(
+      estimatePower(0, paired(1.5), 4000, 9).evalsPerCandidate + 0.2,
+    );
+    const two = estimatePower(2, grey(1.5, 0.5, 1.25), 2000, 10).keepRate;
+    const one = estimatePower(2, paired(1.5), 2000, 10).keepRate;
+    expect(two - one).toBeGreaterThan(0.05);
+  });
+
   it("counts the incumbent's runs beside a candidate in its eval runs", () => {
     // A +6 sd change passes the screen and is kept on two pairs: 4 runs, 2 of them the incumbent's.
     const sure = estimatePower(6, paired(0.25), 500, 7);
@@ -160,6 +176,15 @@ describe("autoexp check's power figures follow the config's rule", () => {
       rule: "paired",
       at: [{ screenSd: 0.25 }, { screenSd: 2 }],
     });
+    const second = config(
+      "decide: { screen_sd: { at: 1.5, second_look: { from: 0.5, mean: 1.25 } } }",
+    );
+    const rule = checkRule(second, 0.25);
+    expect(rule.settings.paired).toMatchObject({ screenSd: 1.5, grey: { from: 0.5, mean: 1.25 } });
+    const [, withSecond] = powerLines(second, rule, 0.1, "loss", 0.2);
+    expect(withSecond!.text).toMatch(
+      /keep it about \d+% of the time with the screen at 1\.5 sd and a second run from 0\.5 sd \(the two runs' mean at 1\.25 sd\) \(decide\.screen_sd\): /,
+    );
     const fixed = config("decide: { screen_sd: 1 }");
     const [, one] = powerLines(fixed, checkRule(fixed, 0.25), 0.1, "loss", 0.2);
     expect(one!.text).toMatch(

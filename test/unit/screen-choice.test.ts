@@ -4,8 +4,11 @@ import {
   fitEffects,
   HISTORY_WINDOW,
   MIN_HISTORY,
+  PER_RUN_SLACK,
+  SCREENS,
   type ScreenPoint,
   screenCurve,
+  screenDesigns,
 } from "../../action/decide/screen-choice.ts";
 import { createRandom, gaussian } from "../../action/util/random.ts";
 
@@ -45,14 +48,50 @@ describe("the screen chosen from the night's first runs (decide.screen_sd: auto)
     expect(mass(-12, -1.5) + mass(5, 22)).toBeLessThan(0.06);
   });
 
-  it("screens harder on a night of rare large gains than on one of common small ones", () => {
+  it("chooses by the night's proposals, and the choice pays in gain per eval run", () => {
     const high = chooseScreen(firstRuns(60, 3, sparse), settings);
     const low = chooseScreen(firstRuns(60, 4, dense), settings);
+    const common = chooseScreen(
+      firstRuns(60, 6, (u) => (u < 0.5 ? 3 : 0)),
+      settings,
+    );
     expect(high.at).toBeGreaterThanOrEqual(1);
-    expect(low.at).toBeLessThan(high.at);
+    // Where half the proposals gain 3 sd, a first run needs less to go on than where few help.
+    expect(common.at).toBeLessThan(high.at);
     // The choice pays: more true gain per eval run than at min_delta's screen.
-    expect(high.perRun!.chosen).toBeGreaterThan(high.perRun!.lowest * 1.1);
+    for (const c of [high, low]) expect(c.perRun!.chosen).toBeGreaterThan(c.perRun!.lowest * 1.1);
     expect(high.why).toMatch(/chosen from 60 first runs \(about \d+% of proposals help\)/);
+  });
+
+  it("keeps the most gain per proposal among the designs near the most gain per eval run", () => {
+    const history = firstRuns(165, 7, (u) => (u < 100 / 165 ? 0 : u < 150 / 165 ? 2 : -2));
+    const weights = fitEffects(history);
+    const rated = screenDesigns(0.25).map((design) => {
+      const curve = screenCurve(design, settings);
+      let gain = 0;
+      let runs = 0;
+      weights.forEach((w, j) => {
+        gain += w * curve.keep[j]! * (-12 + j * 0.5);
+        runs += w * curve.runs[j]!;
+      });
+      return { design, perRun: gain / runs, perProposal: gain };
+    });
+    const choice = chooseScreen(history, settings);
+    const chosen = rated.find(
+      (r) =>
+        r.design.at === choice.at &&
+        r.design.grey?.from === choice.grey?.from &&
+        r.design.grey?.mean === choice.grey?.mean,
+    )!;
+    const most = Math.max(...rated.map((r) => r.perRun));
+    expect(chosen.perRun).toBeGreaterThanOrEqual((1 - PER_RUN_SLACK) * most);
+    for (const r of rated.filter((x) => x.perRun >= (1 - PER_RUN_SLACK) * most))
+      expect(chosen.perProposal).toBeGreaterThanOrEqual(r.perProposal);
+    // On bench/noise's plan that is a two-look design, and it keeps more per proposal than the
+    // design with the most per run.
+    expect(choice.grey).toBeDefined();
+    const top = rated.find((r) => r.perRun === most)!;
+    expect(chosen.perProposal).toBeGreaterThan(top.perProposal);
   });
 
   it("fits only the latest first runs: a long night's earlier proposals do not weigh in", () => {
@@ -67,7 +106,7 @@ describe("the screen chosen from the night's first runs (decide.screen_sd: auto)
 
   it("models the rule with its boundary: at no effect, at most alpha kept at every screen", () => {
     for (const at of [0.25, 1, 2]) {
-      const curve = screenCurve(at, settings);
+      const curve = screenCurve({ at }, settings);
       const zero = 24; // the grid point at effect 0 (-12 + 24 x 0.5)
       expect(curve.keep[zero], `screen ${at}`).toBeLessThanOrEqual(0.06);
       // A large gain is kept on its two pairs whatever the screen.
@@ -75,6 +114,33 @@ describe("the screen chosen from the night's first runs (decide.screen_sd: auto)
       expect(curve.runs[24 + 16]).toBeCloseTo(4, 0);
     }
     // A higher screen spends fewer runs on changes that do nothing.
-    expect(screenCurve(2, settings).runs[24]!).toBeLessThan(screenCurve(0.25, settings).runs[24]!);
+    expect(screenCurve({ at: 2 }, settings).runs[24]!).toBeLessThan(
+      screenCurve({ at: 0.25 }, settings).runs[24]!,
+    );
+  });
+
+  it("models a grey zone's second look: more power than one look at the screen, alpha still held", () => {
+    const one = screenCurve({ at: 1.5 }, settings);
+    const two = screenCurve({ at: 1.5, grey: { from: 0.5, mean: 1.25 } }, settings);
+    const zero = 24;
+    const plus2 = 28;
+    expect(two.keep[zero]).toBeLessThanOrEqual(0.06);
+    // A +2 sd change whose first run fell short gets its second chance...
+    expect(two.keep[plus2]! - one.keep[plus2]!).toBeGreaterThan(0.05);
+    // ...for a second run only where the first landed in the zone: a change 4 sd worse seldom does.
+    expect(two.runs[zero]! - one.runs[zero]!).toBeGreaterThan(0.2);
+    expect(two.runs[zero - 8]! - one.runs[zero - 8]!).toBeLessThan(0.05);
+  });
+
+  it("lists each screen with grey zones under it, none under min_delta", () => {
+    const designs = screenDesigns(0.25);
+    expect(designs.filter((d) => !d.grey).map((d) => d.at)).toEqual([...SCREENS]);
+    for (const d of designs.filter((x) => x.grey)) {
+      expect(d.grey!.from).toBeGreaterThanOrEqual(0.25);
+      expect(d.grey!.from).toBeLessThan(d.at);
+      expect(d.grey!.mean).toBeLessThanOrEqual(d.at);
+    }
+    expect(screenDesigns(0.25).filter((d) => d.at === 0.25 && d.grey)).toEqual([]);
+    expect(screenDesigns(1.2).every((d) => d.at >= 1.2 && (d.grey?.from ?? 2) >= 1.2)).toBe(true);
   });
 });
