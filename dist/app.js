@@ -20211,13 +20211,47 @@ var configSchema = external_exports.strictObject({
     /**
      * Paired measurement's screen: how much better than the incumbent's recent runs a first run
      * must be (in run-to-run sds) to be measured in pairs. auto: chosen from the night's own
-     * first runs to keep the most true gain per eval run (decide/screen-choice.ts), min_delta
-     * until there are 10 of them.
+     * first runs (decide/screen-choice.ts), with or without a second look, min_delta until there
+     * are 10 of them. A number: one look. `{ at, second_look: { from, mean } }`: a first run
+     * under `at` but at or above `from` gets a second run, and goes on to pairs when the mean
+     * of the two reaches `mean`.
      */
-    screen_sd: external_exports.union([external_exports.literal("auto"), external_exports.number()], {
-      error: "decide.screen_sd must be auto (chosen from the night's first runs) or a number of run-to-run standard deviations, e.g. 1"
-    }).default("auto").refine((v) => v === "auto" || v >= 0 && v <= 2, {
-      message: "decide.screen_sd must be between 0 and 2 standard deviations (a first run better than the incumbent by that much is measured in pairs), or auto"
+    screen_sd: external_exports.union(
+      [
+        external_exports.literal("auto"),
+        external_exports.number(),
+        external_exports.strictObject({
+          at: external_exports.number(),
+          second_look: external_exports.strictObject({ from: external_exports.number(), mean: external_exports.number() })
+        })
+      ],
+      {
+        error: "decide.screen_sd must be auto (chosen from the night's first runs), a number of run-to-run standard deviations, e.g. 1, or { at: 1.5, second_look: { from: 0.5, mean: 1.25 } }"
+      }
+    ).default("auto").superRefine((v, ctx) => {
+      if (v === "auto") return;
+      const at = typeof v === "number" ? v : v.at;
+      const where = typeof v === "number" ? [] : ["at"];
+      if (!(at >= 0 && at <= 2))
+        ctx.addIssue({
+          code: "custom",
+          path: where,
+          message: "decide.screen_sd must be between 0 and 2 standard deviations (a first run better than the incumbent by that much is measured in pairs), or auto"
+        });
+      if (typeof v === "number") return;
+      const { from, mean: mean2 } = v.second_look;
+      if (!(from >= 0 && from < at))
+        ctx.addIssue({
+          code: "custom",
+          path: ["second_look", "from"],
+          message: `decide.screen_sd.second_look.from is where a first run under the screen gets a second run: it must be at least 0 and under at (${at}), e.g. ${Math.max(0, at - 1)}`
+        });
+      if (!(mean2 >= 0 && mean2 <= 2))
+        ctx.addIssue({
+          code: "custom",
+          path: ["second_look", "mean"],
+          message: "decide.screen_sd.second_look.mean is what the two runs' mean must reach to go on to pairs: between 0 and 2 standard deviations, e.g. 1.25"
+        });
     }),
     remeasure_every: external_exports.int().min(0).default(5),
     /** With several workers: compare a candidate only with incumbent runs on the same device kind or worker. */
@@ -21305,11 +21339,12 @@ function ledgerRuns(log, view) {
       remeasured: 0,
       current: /* @__PURE__ */ new Map(),
       retired: [],
+      keptOn: /* @__PURE__ */ new Map(),
       chosen: /* @__PURE__ */ new Set()
     };
     views.set(view.key, seen);
   }
-  const { current, retired, chosen } = seen;
+  const { current, retired, keptOn, chosen } = seen;
   for (const r of log.results.slice(seen.results)) {
     if (!r.samples || Object.keys(r.samples).length === 0) continue;
     const own2 = ownRuns(r);
@@ -21319,28 +21354,42 @@ function ledgerRuns(log, view) {
   for (const m of log.remeasures.slice(seen.remeasured)) {
     const cur = current.get(m.iteration);
     const fresh = view.of(m.samples, m.runs_on);
-    const replace = m.reset || chosen.delete(m.iteration);
+    const wasChosen = !m.reset && chosen.delete(m.iteration);
+    const replace = m.reset || wasChosen;
     if (replace && cur) retired.push(cur);
+    if (m.reset) keptOn.delete(m.iteration);
+    if (wasChosen && cur) keptOn.set(m.iteration, cur);
     current.set(m.iteration, replace || !cur ? fresh : view.merge(cur, fresh));
   }
   seen.results = log.results.length;
   seen.remeasured = log.remeasures.length;
   return {
     current,
-    groups: [...retired, ...current.values()].flatMap((runs) => view.groups(runs))
+    groups: [...retired, ...current.values()].flatMap((runs) => view.groups(runs)),
+    keptOn
   };
+}
+function screenBar(runs, view, iteration) {
+  const now = runs.current.get(iteration);
+  const before = runs.keptOn.get(iteration);
+  if (!now) return before ?? null;
+  return before ? view.merge(before, now) : now;
 }
 function keptInPairs(r) {
   return KEPT.has(r.status) && r.score !== null && (r.screen !== void 0 || r.evidence?.paired === true);
 }
 function ownRuns(r) {
   const samples = r.samples;
-  const screened = r.screen && Object.values(samples).every((v) => v.length > 1);
+  const k = screenedRuns(r.screen);
+  const screened = k > 0 && Object.values(samples).every((v) => v.length > k);
   if (!screened) return { samples, runsOn: r.runs_on };
   return {
-    samples: Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, v.slice(1)])),
-    runsOn: r.runs_on?.slice(1)
+    samples: Object.fromEntries(Object.entries(samples).map(([m, v]) => [m, v.slice(k)])),
+    runsOn: r.runs_on?.slice(k)
   };
+}
+function screenedRuns(screen) {
+  return screen ? screen.second !== void 0 ? 2 : 1 : 0;
 }
 
 // action/decide/ledger-state.ts
@@ -21390,6 +21439,7 @@ function incumbentState(log, samples = ledgerSamples(log)) {
     commit: row.commit_full ?? row.commit,
     score: mean(values),
     samples: s,
+    bar: clone2(screenBar(samples, POOLED, row.iteration) ?? s),
     measuredAfter: Math.max(row.iteration, last?.after ?? 0)
   };
 }

@@ -22039,13 +22039,47 @@ var configSchema = external_exports.strictObject({
     /**
      * Paired measurement's screen: how much better than the incumbent's recent runs a first run
      * must be (in run-to-run sds) to be measured in pairs. auto: chosen from the night's own
-     * first runs to keep the most true gain per eval run (decide/screen-choice.ts), min_delta
-     * until there are 10 of them.
+     * first runs (decide/screen-choice.ts), with or without a second look, min_delta until there
+     * are 10 of them. A number: one look. `{ at, second_look: { from, mean } }`: a first run
+     * under `at` but at or above `from` gets a second run, and goes on to pairs when the mean
+     * of the two reaches `mean`.
      */
-    screen_sd: external_exports.union([external_exports.literal("auto"), external_exports.number()], {
-      error: "decide.screen_sd must be auto (chosen from the night's first runs) or a number of run-to-run standard deviations, e.g. 1"
-    }).default("auto").refine((v) => v === "auto" || v >= 0 && v <= 2, {
-      message: "decide.screen_sd must be between 0 and 2 standard deviations (a first run better than the incumbent by that much is measured in pairs), or auto"
+    screen_sd: external_exports.union(
+      [
+        external_exports.literal("auto"),
+        external_exports.number(),
+        external_exports.strictObject({
+          at: external_exports.number(),
+          second_look: external_exports.strictObject({ from: external_exports.number(), mean: external_exports.number() })
+        })
+      ],
+      {
+        error: "decide.screen_sd must be auto (chosen from the night's first runs), a number of run-to-run standard deviations, e.g. 1, or { at: 1.5, second_look: { from: 0.5, mean: 1.25 } }"
+      }
+    ).default("auto").superRefine((v, ctx) => {
+      if (v === "auto") return;
+      const at2 = typeof v === "number" ? v : v.at;
+      const where = typeof v === "number" ? [] : ["at"];
+      if (!(at2 >= 0 && at2 <= 2))
+        ctx.addIssue({
+          code: "custom",
+          path: where,
+          message: "decide.screen_sd must be between 0 and 2 standard deviations (a first run better than the incumbent by that much is measured in pairs), or auto"
+        });
+      if (typeof v === "number") return;
+      const { from, mean: mean2 } = v.second_look;
+      if (!(from >= 0 && from < at2))
+        ctx.addIssue({
+          code: "custom",
+          path: ["second_look", "from"],
+          message: `decide.screen_sd.second_look.from is where a first run under the screen gets a second run: it must be at least 0 and under at (${at2}), e.g. ${Math.max(0, at2 - 1)}`
+        });
+      if (!(mean2 >= 0 && mean2 <= 2))
+        ctx.addIssue({
+          code: "custom",
+          path: ["second_look", "mean"],
+          message: "decide.screen_sd.second_look.mean is what the two runs' mean must reach to go on to pairs: between 0 and 2 standard deviations, e.g. 1.25"
+        });
     }),
     remeasure_every: external_exports.int().min(0).default(5),
     /** With several workers: compare a candidate only with incumbent runs on the same device kind or worker. */
@@ -22418,11 +22452,12 @@ function ledgerRuns(log, view) {
       remeasured: 0,
       current: /* @__PURE__ */ new Map(),
       retired: [],
+      keptOn: /* @__PURE__ */ new Map(),
       chosen: /* @__PURE__ */ new Set()
     };
     views.set(view.key, seen);
   }
-  const { current, retired, chosen } = seen;
+  const { current, retired, keptOn, chosen } = seen;
   for (const r of log.results.slice(seen.results)) {
     if (!r.samples || Object.keys(r.samples).length === 0) continue;
     const own2 = ownRuns(r);
@@ -22432,28 +22467,42 @@ function ledgerRuns(log, view) {
   for (const m of log.remeasures.slice(seen.remeasured)) {
     const cur = current.get(m.iteration);
     const fresh = view.of(m.samples, m.runs_on);
-    const replace = m.reset || chosen.delete(m.iteration);
+    const wasChosen = !m.reset && chosen.delete(m.iteration);
+    const replace = m.reset || wasChosen;
     if (replace && cur) retired.push(cur);
+    if (m.reset) keptOn.delete(m.iteration);
+    if (wasChosen && cur) keptOn.set(m.iteration, cur);
     current.set(m.iteration, replace || !cur ? fresh : view.merge(cur, fresh));
   }
   seen.results = log.results.length;
   seen.remeasured = log.remeasures.length;
   return {
     current,
-    groups: [...retired, ...current.values()].flatMap((runs) => view.groups(runs))
+    groups: [...retired, ...current.values()].flatMap((runs) => view.groups(runs)),
+    keptOn
   };
+}
+function screenBar(runs, view, iteration) {
+  const now = runs.current.get(iteration);
+  const before = runs.keptOn.get(iteration);
+  if (!now) return before ?? null;
+  return before ? view.merge(before, now) : now;
 }
 function keptInPairs(r) {
   return KEPT.has(r.status) && r.score !== null && (r.screen !== void 0 || r.evidence?.paired === true);
 }
 function ownRuns(r) {
   const samples = r.samples;
-  const screened = r.screen && Object.values(samples).every((v) => v.length > 1);
+  const k = screenedRuns(r.screen);
+  const screened = k > 0 && Object.values(samples).every((v) => v.length > k);
   if (!screened) return { samples, runsOn: r.runs_on };
   return {
-    samples: Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, v.slice(1)])),
-    runsOn: r.runs_on?.slice(1)
+    samples: Object.fromEntries(Object.entries(samples).map(([m, v]) => [m, v.slice(k)])),
+    runsOn: r.runs_on?.slice(k)
   };
+}
+function screenedRuns(screen2) {
+  return screen2 ? screen2.second !== void 0 ? 2 : 1 : 0;
 }
 
 // action/decide/stats.ts
@@ -22621,6 +22670,7 @@ function incumbentState(log, samples = ledgerSamples(log)) {
     commit: row.commit_full ?? row.commit,
     score: mean(values),
     samples: s,
+    bar: clone2(screenBar(samples, POOLED, row.iteration) ?? s),
     measuredAfter: Math.max(row.iteration, last?.after ?? 0)
   };
 }
@@ -25063,7 +25113,7 @@ async function verifyRecord(store, config2, run) {
   const measured = await measurePairs(store, config2, run, commits);
   const { samples, failures, seconds, pairsOn, orderSeed } = measured;
   const confidence = header.confidence ?? config2.decide.confidence;
-  const gainOf = (s) => verifiedGain(s.base, s.final, header.goal, confidence);
+  const gainOf2 = (s) => verifiedGain(s.base, s.final, header.goal, confidence);
   const steps = keptGainSum(log.results, header.goal, inc.iteration);
   const entry = {
     type: "verify",
@@ -25075,10 +25125,10 @@ async function verifyRecord(store, config2, run) {
     pairs: run.pairs,
     confidence,
     samples: samples.validation,
-    gain: gainOf(samples.validation),
+    gain: gainOf2(samples.validation),
     kept_gain_sum: steps.sum,
     kept: steps.kept,
-    ...holdout ? { holdout: { samples: samples.holdout, gain: gainOf(samples.holdout) } } : {},
+    ...holdout ? { holdout: { samples: samples.holdout, gain: gainOf2(samples.holdout) } } : {},
     ...failures.length > 0 ? { failures } : {},
     ...pairsOn ? { pairs_on: pairsOn } : {},
     order_seed: orderSeed,
@@ -30434,6 +30484,7 @@ var memo2 = /* @__PURE__ */ new Map();
 var DF_STEPS = [30, 40, 50, 60, 80, 100, 150, 200, 300, 500, 1e3];
 function roundSafe(input2) {
   const steps = input2.paired ? 20 : 4;
+  const down = (sd) => Math.max(0, Math.floor(Math.min(sd, 2) * steps) / steps);
   const df = input2.df <= 30 ? Math.max(1, Math.floor(input2.df)) : DF_STEPS.findLast((d) => d <= input2.df);
   return {
     incumbentRuns: input2.incumbentRuns > 50 ? Number.POSITIVE_INFINITY : input2.incumbentRuns,
@@ -30441,8 +30492,10 @@ function roundSafe(input2) {
     maxRuns: input2.maxRuns,
     alpha: input2.alpha,
     // Paired screens sit at min_delta over a pair's sd (0.18 for the default 0.25 run sds).
-    screenSd: Math.max(0, Math.floor(Math.min(input2.screenSd, 2) * steps) / steps),
-    ...input2.paired ? { paired: input2.paired } : {}
+    screenSd: down(input2.screenSd),
+    ...input2.paired ? { paired: input2.paired } : {},
+    // A lower grey zone and a lower bar for its mean let more candidates on: the safe way.
+    ...input2.paired === "screened" && input2.grey ? { grey: { from: down(input2.grey.from), mean: down(input2.grey.mean) } } : {}
   };
 }
 function simulate(s) {
@@ -30490,8 +30543,13 @@ function pairedPeak(s, inc, gauss, chiSquare) {
   let first;
   if (s.paired === "screened") {
     const run = gauss();
-    if (run - gauss() * Math.sqrt(inc) < s.screenSd * sd0) return Number.NEGATIVE_INFINITY;
-    first = run - gauss();
+    const bar = gauss() * Math.sqrt(inc);
+    if (run - bar >= s.screenSd * sd0) first = run - gauss();
+    else if (s.grey && run - bar >= s.grey.from * sd0) {
+      const second = gauss();
+      if ((run + second) / 2 - bar < s.grey.mean * sd0) return Number.NEGATIVE_INFINITY;
+      first = second - gauss();
+    } else return Number.NEGATIVE_INFINITY;
   } else first = gauss() * Math.SQRT2;
   let peak = Number.NEGATIVE_INFINITY;
   if (s.paired === "fresh" && first < s.screenSd * sd0) return peak;
@@ -30789,7 +30847,8 @@ function judge(input2) {
     maxRuns: policy.maxRuns,
     alpha: alphaTotal / decisive.length,
     screenSd: screenSd(c, o),
-    paired: input2.paired?.first
+    paired: input2.paired?.first,
+    grey: greyOf(input2.paired)
   });
   const screenSd = (c, o) => {
     const at2 = input2.paired?.first === "screened" ? input2.paired.screenSd : void 0;
@@ -30872,6 +30931,11 @@ function judge(input2) {
   }
   return { final: false, reason: `p = ${fmt(p ?? 1)} after ${n} ${runs}: confirming` };
 }
+function greyOf(paired) {
+  if (paired?.first !== "screened" || !paired.screenGrey) return void 0;
+  const { from, mean: mean2 } = paired.screenGrey;
+  return { from: from / Math.SQRT2, mean: mean2 / Math.SQRT2 };
+}
 
 // action/decide/power.ts
 function estimatePower(effectSd, settings, trials = 2e3, seed = 1) {
@@ -30919,24 +30983,46 @@ function pairedTrial(effectSd, settings, pairs, gauss) {
   const inc = [];
   const noise = () => ({ m: pooledNoise([old, extra, cand, inc]) });
   let design = { first: "fresh" };
+  let screened = 0;
   if (pairs.first === "screened") {
     cand.push(effectSd + gauss());
     const n = noise();
     const at2 = Math.max(pairs.screenSd, settings.minDeltaSd);
+    const grey = pairs.grey && Math.max(pairs.grey.from, settings.minDeltaSd) < at2 ? {
+      from: Math.max(pairs.grey.from, settings.minDeltaSd),
+      mean: Math.max(pairs.grey.mean, settings.minDeltaSd)
+    } : void 0;
     const screen2 = judge({
-      policy: policyFor(settings, Math.max(minDelta, at2 * n.m.sd)),
+      policy: policyFor(settings, Math.max(minDelta, (grey ? grey.from : at2) * n.m.sd)),
       incumbent: { m: old },
       candidate: { m: cand },
       noise: n
     });
     if (screen2.final) return { kept: screen2.status === "keep", runs: 1 };
+    if (grey && cand[0] - mean(old) < at2 * n.m.sd) {
+      cand.push(effectSd + gauss());
+      const n2 = noise();
+      const second = judge({
+        policy: policyFor(settings, Math.max(minDelta, grey.mean * n2.m.sd)),
+        incumbent: { m: old },
+        candidate: { m: [mean(cand)] },
+        noise: n2
+      });
+      if (second.final) return { kept: false, runs: 2 };
+      screened = 1;
+    }
     inc.push(gauss());
-    design = { first: "screened", screenedAgainst: old.length, screenSd: at2 };
+    design = {
+      first: "screened",
+      screenedAgainst: old.length,
+      screenSd: at2,
+      ...grey ? { screenGrey: grey } : {}
+    };
   }
   const judgePairs = () => judge({
     policy: policyFor(settings, minDelta),
     incumbent: { m: inc },
-    candidate: { m: cand },
+    candidate: { m: cand.slice(screened) },
     noise: noise(),
     paired: design
   });
@@ -30959,6 +31045,28 @@ function detectableEffect(settings, target = 0.8) {
 
 // action/decide/screen-choice.ts
 var SCREENS = [0.25, 0.5, 0.75, 1, 1.25, 1.5, 2];
+function designOf(setting) {
+  return typeof setting === "number" ? { at: setting } : { at: setting.at, grey: { from: setting.second_look.from, mean: setting.second_look.mean } };
+}
+var GREY_DEPTHS = [0.5, 1];
+var GREY_MEANS = [0.25, 0];
+function screenDesigns(lowest) {
+  return SCREENS.filter((at2) => at2 >= lowest).flatMap((at2) => {
+    const greys = GREY_DEPTHS.flatMap(
+      (depth2) => GREY_MEANS.map((under) => ({
+        from: Math.max(lowest, at2 - depth2),
+        mean: Math.max(lowest, at2 - under)
+      }))
+    ).filter(
+      (g, i, all) => g.from < at2 && all.findIndex((h) => h.from === g.from && h.mean === g.mean) === i
+    );
+    return [{ at: at2 }, ...greys.map((grey) => ({ at: at2, grey }))];
+  });
+}
+function describeScreen(d) {
+  return d.grey ? `${fmtSd(d.at)}, a second run from ${fmtSd(d.grey.from)} (the two runs' mean at ${fmtSd(d.grey.mean)})` : fmtSd(d.at);
+}
+var PER_RUN_SLACK = 0.25;
 var MIN_HISTORY = 10;
 var HISTORY_WINDOW = 200;
 var GRID = Array.from({ length: 69 }, (_, i) => -12 + i * 0.5);
@@ -30971,24 +31079,22 @@ function chooseScreen(history, s) {
     };
   const recent = history.slice(-HISTORY_WINDOW);
   const weights = fitEffects(recent);
-  let best = { at: lowest, value: Number.NEGATIVE_INFINITY };
-  let atLowest = 0;
-  for (const at2 of SCREENS) {
-    if (at2 < lowest) continue;
-    const curve = screenCurve(at2, s);
+  const rated = screenDesigns(lowest).map((design) => {
+    const curve = screenCurve(design, s);
     let gain = 0;
     let runs = 0;
     GRID.forEach((mu, j) => {
       gain += weights[j] * curve.keep[j] * mu;
       runs += weights[j] * curve.runs[j];
     });
-    const value = gain / runs;
-    if (at2 === lowest) atLowest = value;
-    if (value > best.value + 1e-9) best = { at: at2, value };
-  }
+    return { design, value: gain / runs, perCandidate: gain };
+  });
+  const atLowest = rated.find((r) => r.design.at === lowest && !r.design.grey).value;
+  const most = Math.max(...rated.map((r) => r.value));
+  const best = rated.filter((r) => r.value >= (1 - PER_RUN_SLACK) * most).reduce((a, b) => b.perCandidate > a.perCandidate + 1e-9 ? b : a);
   const helps = GRID.reduce((sum, mu, j) => sum + (mu > 0 ? weights[j] : 0), 0);
   return {
-    at: best.at,
+    ...best.design,
     why: `chosen from ${recent.length === history.length ? "" : "the latest "}${recent.length} first runs (about ${Math.round(helps * 100)}% of proposals help): ${best.value.toPrecision(2)} sd of true gain per eval run expected, ${atLowest.toPrecision(2)} at ${fmtSd(lowest)}`,
     perRun: { chosen: best.value, lowest: atLowest }
   };
@@ -31020,9 +31126,10 @@ function fitEffects(history) {
 }
 var curves = /* @__PURE__ */ new Map();
 var TRIALS2 = 600;
-function screenCurve(at2, settings) {
+function screenCurve(design, settings) {
+  const { at: at2, grey } = design;
   const s = { ...settings, minDelta: Math.floor(settings.minDelta * 20) / 20 };
-  const id2 = JSON.stringify([at2, s.maxRuns, s.alpha, s.minDelta, s.screenRuns]);
+  const id2 = JSON.stringify([at2, grey, s.maxRuns, s.alpha, s.minDelta, s.screenRuns]);
   const cached3 = curves.get(id2);
   if (cached3) return cached3;
   const critical = sequentialBoundary({
@@ -31031,7 +31138,8 @@ function screenCurve(at2, settings) {
     maxRuns: s.maxRuns,
     alpha: s.alpha,
     screenSd: at2 / Math.SQRT2,
-    paired: "screened"
+    paired: "screened",
+    ...grey ? { grey: { from: grey.from / Math.SQRT2, mean: grey.mean / Math.SQRT2 } } : {}
   });
   const random = createRandom(20261205);
   const gauss = gaussian(random);
@@ -31043,12 +31151,19 @@ function screenCurve(at2, settings) {
     const ref = draws[0] / Math.sqrt(Math.max(1, s.screenRuns));
     GRID.forEach((mu, j) => {
       const first = mu + draws[1];
+      let side = first;
+      let spent = 1;
       if (first - ref < at2) {
-        runs[j] += 1;
-        return;
+        const second = mu + draws[3];
+        if (!grey || first - ref < grey.from || (first + second) / 2 - ref < grey.mean) {
+          runs[j] += grey && first - ref >= grey.from ? 2 : 1;
+          return;
+        }
+        side = second;
+        spent = 2;
       }
-      let sum = first - draws[2];
-      let spent = 2;
+      let sum = side - draws[2];
+      spent += 1;
       for (let n = 2; n <= s.maxRuns; n++) {
         sum += mu + (draws[1 + 2 * n - 1] - draws[1 + 2 * n]);
         spent += 2;
@@ -31085,24 +31200,58 @@ function screenFor(ctx, policy, noise, against, cand) {
     maxRuns: policy.maxRuns,
     alpha: 1 - policy.confidence,
     minDelta: minDeltaSd,
-    screenRuns: SCREEN_RUNS
-  }) : { at: setting, why: "decide.screen_sd" };
+    // The bar it has: a bar of one run screens far less surely than one of ten.
+    screenRuns: runs.length
+  }) : { ...designOf(setting), why: "decide.screen_sd" };
   const at2 = Math.max(choice.at, minDeltaSd);
-  const gain = (ctx.goal === "minimize" ? -1 : 1) * (first - mean(runs));
-  const z2 = gain / sd;
-  const r3 = (x) => Number(x.toPrecision(3));
+  const design = {
+    at: at2,
+    ...choice.grey && Math.max(choice.grey.from, minDeltaSd) < at2 ? {
+      grey: {
+        from: Math.max(choice.grey.from, minDeltaSd),
+        mean: Math.max(choice.grey.mean, minDeltaSd)
+      }
+    } : {}
+  };
+  const lowest = design.grey ? design.grey.from : design.at;
+  const z2 = gainOf(ctx, first, runs) / sd;
+  const record3 = {
+    at: r3(design.at),
+    z: r3(z2),
+    against: runs.length,
+    ...design.grey ? { grey: { from: r3(design.grey.from), mean: r3(design.grey.mean) } } : {}
+  };
   return {
-    policy: {
-      ...policy,
-      objectives: policy.objectives.map(
-        (o) => o === objective ? { ...o, minDelta: Math.max(o.minDelta, at2 * sd) } : o
-      )
-    },
-    raised: at2 > minDeltaSd,
-    reason: `${gain > 0 ? "better" : "worse"} by ${fmt(Math.abs(gain))} (${r3(z2)} sd) in its first run, under the screen at ${r3(at2)} sd (${choice.why}): not measured in pairs`,
-    record: { at: r3(at2), z: r3(z2), against: runs.length }
+    policy: raisedTo(policy, ctx.metric, lowest * sd),
+    raised: lowest > minDeltaSd,
+    reason: `${z2 > 0 ? "better" : "worse"} by ${fmt(Math.abs(z2 * sd))} (${r3(z2)} sd) in its first run, under the screen at ${describeScreen(design)} (${choice.why}): not measured in pairs`,
+    grey: design.grey && z2 < design.at ? design.grey : null,
+    record: record3
   };
 }
+function secondLook(ctx, screen2, noise, against, cand) {
+  const sd = noise[ctx.metric].sd;
+  const mean2 = Object.fromEntries(Object.entries(cand).map(([k, v]) => [k, [mean(v)]]));
+  const z2 = gainOf(ctx, mean2[ctx.metric][0], against[ctx.metric]) / sd;
+  return {
+    policy: raisedTo(screen2.policy, ctx.metric, screen2.grey.mean * sd),
+    mean: mean2,
+    reason: `${z2 > 0 ? "better" : "worse"} by ${fmt(Math.abs(z2 * sd))} (${r3(z2)} sd) over its two first runs (the first ${screen2.record.z} sd, in the screen's grey zone from ${screen2.grey.from} sd), under the bar for their mean at ${r3(screen2.grey.mean)} sd: not measured in pairs`,
+    record: { ...screen2.record, second: r3(z2) }
+  };
+}
+function gainOf(ctx, run, against) {
+  return (ctx.goal === "minimize" ? -1 : 1) * (run - mean(against));
+}
+function raisedTo(policy, metric2, minDelta) {
+  return {
+    ...policy,
+    objectives: policy.objectives.map(
+      (o) => o.name === metric2 ? { ...o, minDelta: Math.max(o.minDelta, minDelta) } : o
+    )
+  };
+}
+var r3 = (x) => Number(x.toPrecision(3));
 
 // action/cli/check-power.ts
 function checkRule(config2, minDeltaSd) {
@@ -31118,13 +31267,19 @@ function checkRule(config2, minDeltaSd) {
   if (config2.isolation.shared.length > 0)
     return { settings: { ...base, paired: { first: "fresh" } }, screens: [] };
   const setting = config2.decide.screen_sd;
-  const start = Math.max(setting === "auto" ? SCREENS[0] : setting, minDeltaSd);
+  const fixed = setting === "auto" ? null : designOf(setting);
+  const start = Math.max(fixed ? fixed.at : SCREENS[0], minDeltaSd);
   const top = Math.max(SCREENS[SCREENS.length - 1], minDeltaSd);
   const screens = setting === "auto" && top > start ? [start, top] : [start];
   return {
     settings: {
       ...base,
-      paired: { first: "screened", screenSd: start, screenRuns: SCREEN_RUNS }
+      paired: {
+        first: "screened",
+        screenSd: start,
+        screenRuns: SCREEN_RUNS,
+        ...fixed?.grey ? { grey: fixed.grey } : {}
+      }
     },
     screens
   };
@@ -31152,7 +31307,7 @@ function powerLines(config2, rule, sd, primary, effect) {
   const screenNote = (parts) => {
     if (rule.screens.length === 0) return parts[0];
     if (!auto)
-      return `${parts[0]} with the screen at ${sdText(rule.screens[0])} (decide.screen_sd)`;
+      return `${parts[0]} with the screen at ${sdText(rule.screens[0])}${greyText(rule)} (decide.screen_sd)`;
     return `${parts[0]} at the starting screen, ${parts[1]} if the night's proposals push the screen to ${sdText(rule.screens[1])} (decide.screen_sd: auto; fix it with decide.screen_sd: ${rule.screens[0]})`;
   };
   const lines = [];
@@ -31188,6 +31343,11 @@ function powerLines(config2, rule, sd, primary, effect) {
     });
   }
   return lines;
+}
+function greyText(rule) {
+  const p = rule.settings.paired;
+  if (p?.first !== "screened" || !p.grey) return "";
+  return ` and a second run from ${sdText(p.grey.from)} (the two runs' mean at ${sdText(p.grey.mean)})`;
 }
 function sdText(x) {
   return `${Number(x.toPrecision(3))} sd`;
@@ -32725,10 +32885,14 @@ function strataView(ctx, parent) {
   if (!comparesWithin(ctx)) return null;
   const log = ctx.store.log;
   const within = ctx.config.decide.compare_within;
+  const incumbent = incumbentStrata(log, within, parent.iteration, ctx.metric);
+  const runs = ledgerStrata(log, within);
+  const kept = runs.keptOn.get(parent.iteration);
   return {
     within,
-    incumbent: incumbentStrata(log, within, parent.iteration, ctx.metric),
-    groups: ledgerStrata(log, within).groups
+    incumbent,
+    bar: kept ? mergeStrata(kept, incumbent) : incumbent,
+    groups: runs.groups
   };
 }
 function afterKeepEntry(iteration, status, a) {
@@ -33968,8 +34132,9 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
     Object.entries(setup.incumbent).map(([k, v]) => [k, v.slice(-SCREEN_RUNS)])
   );
   const screenRuns = screenAgainst2[ctx.metric]?.length ?? 0;
+  let screened = 0;
   if (screenRuns > 0) {
-    const seed = randomInt4(1, 2 ** 31);
+    let seed = randomInt4(1, 2 ** 31);
     const outcome = await runCandidate(seed);
     const failed2 = failedRun(outcome);
     if (failed2) return failed2;
@@ -33986,6 +34151,28 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
     });
     if (screen2 && judgement.final && judgement.status === "discard" && screen2.raised)
       judgement = { ...judgement, reason: screen2.reason };
+    screened = 1;
+    if (!judgement.final && screen2?.grey) {
+      ctx.emit({ type: "run", iteration, run: runs + 1, reason: "in the screen's grey zone" });
+      seed = randomInt4(1, 2 ** 31);
+      const again = await runCandidate(seed);
+      const failedAgain = failedRun(again);
+      if (failedAgain) return failedAgain;
+      addSamples(cand, withWeightedScore(again.metrics, config2, baselineMeans));
+      const noise2 = setup.noise(cand, {});
+      const look = secondLook(ctx, { ...screen2, grey: screen2.grey }, noise2, screenAgainst2, cand);
+      screen2 = { ...screen2, record: look.record };
+      judgement = judge({
+        policy: look.policy,
+        incumbent: screenAgainst2,
+        candidate: look.mean,
+        noise: noise2,
+        linesDelta: setup.linesDelta
+      });
+      if (judgement.final && judgement.status === "discard")
+        judgement = { ...judgement, reason: look.reason };
+      screened = 2;
+    }
     if (!judgement.final) {
       seeds.push(seed);
       const broken = await runIncumbent(seed);
@@ -33993,16 +34180,19 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
       design = {
         first: "screened",
         screenedAgainst: screenRuns,
-        ...screen2 ? { screenSd: screen2.record.at } : {}
+        ...screen2 ? { screenSd: screen2.record.at } : {},
+        // The boundary is the design's, whichever look the candidate passed on.
+        ...screen2?.record.grey ? { screenGrey: screen2.record.grey } : {}
       };
     }
   }
+  const paired = () => screened === 2 ? withoutFirstRuns(cand, 1) : cand;
   const judgePairs = () => {
     const noise = setup.noise(cand, inc);
     return judge({
       policy: withMinDeltas(policy, config2, noise),
       incumbent: inc,
-      candidate: cand,
+      candidate: paired(),
       noise,
       pairNoise: pairSpread,
       paired: design,
@@ -34027,13 +34217,13 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
     if (after) return after;
     judgement = judgePairs();
   }
-  const unselected = design.first === "screened" && (cand[ctx.metric]?.length ?? 0) > 1;
-  const reported = unselected ? withoutFirstRun(cand) : cand;
-  const incReported = unselected ? withoutFirstRun(inc) : inc;
+  const unselected = design.first === "screened" && (cand[ctx.metric]?.length ?? 0) > screened;
+  const reported = unselected ? withoutFirstRuns(cand, screened) : cand;
+  const incReported = unselected ? withoutFirstRuns(inc, 1) : inc;
   const metrics = meansOf(reported);
   const score = metrics[ctx.metric];
-  const paired = (inc[ctx.metric]?.length ?? 0) > 0;
-  const delta = paired ? mean(reported[ctx.metric].slice(0, incReported[ctx.metric].length)) - mean(incReported[ctx.metric]) : score - parent.score;
+  const wasPaired = (inc[ctx.metric]?.length ?? 0) > 0;
+  const delta = wasPaired ? mean(reported[ctx.metric].slice(0, incReported[ctx.metric].length)) - mean(incReported[ctx.metric]) : score - parent.score;
   const tested = judgement.evidence;
   if (unselected && tested) {
     const o = policy.objectives.find((x) => x.name === tested.metric);
@@ -34085,8 +34275,8 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
     ...afterKeep ? { afterKeep } : {}
   });
 }
-function withoutFirstRun(samples) {
-  return Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, v.slice(1)]));
+function withoutFirstRuns(samples, k) {
+  return Object.fromEntries(Object.entries(samples).map(([m, v]) => [m, v.slice(k)]));
 }
 
 // action/engine/evaluate.ts
@@ -34133,7 +34323,7 @@ async function evaluateFull(ctx, candidate, slot, strata) {
       // A folder runs share (isolation.shared) could carry a run's seed to the next, and the
       // screened first pair's order is fixed (the candidate, then the incumbent): there, pairs
       // from the first run, each in a drawn order.
-      incumbent: config2.isolation.shared.length > 0 ? {} : screenAgainst(ctx, parent.samples, strata, stratum),
+      incumbent: config2.isolation.shared.length > 0 ? {} : screenAgainst(ctx, parent.bar, strata, stratum),
       noise: (c, i) => noiseSeen([...groups, c, i], objectiveNames, deterministic),
       linesDelta: linesDelta2
     });
@@ -34241,7 +34431,7 @@ async function decide(ctx, candidate, verdict, slot) {
 }
 function screenAgainst(ctx, incumbent, strata, stratum) {
   if (!strata) return incumbent;
-  const here = strata.incumbent[stratum];
+  const here = strata.bar[stratum];
   if ((here?.[ctx.metric]?.length ?? 0) > 0) return here;
   const metrics = ctx.policy.objectives.map((o) => o.name);
   const offsets = stratumOffsets(ledgerStrata(ctx.store.log, strata.within).current, metrics);
@@ -36008,7 +36198,7 @@ async function splitRecord(store, config2, run) {
     return { entry: last, reused: true };
   }
   const confidence = header.confidence ?? config2.decide.confidence;
-  const gainOf = (s) => verifiedGain(s.base, s.final, header.goal, confidence);
+  const gainOf2 = (s) => verifiedGain(s.base, s.final, header.goal, confidence);
   let seconds = 0;
   const measured = [];
   for (const g of built) {
@@ -36025,8 +36215,8 @@ async function splitRecord(store, config2, run) {
       iterations: g.iterations,
       files: g.files,
       samples: m.samples.validation,
-      gain: gainOf(m.samples.validation),
-      ...config2.eval.holdout ? { holdout: { samples: m.samples.holdout, gain: gainOf(m.samples.holdout) } } : {},
+      gain: gainOf2(m.samples.validation),
+      ...config2.eval.holdout ? { holdout: { samples: m.samples.holdout, gain: gainOf2(m.samples.holdout) } } : {},
       ...m.failures.length > 0 ? { failures: m.failures } : {},
       order_seed: m.orderSeed
     });
