@@ -1,25 +1,44 @@
 /**
  * Whole nights of the deciding rule by simulation (no git, no processes), to choose how the loop
  * measures: the real judge (action/decide/judge.ts) fed by a simulated serial loop whose true
- * effects are known. Designs:
+ * effects are known. One night through the real engine (bench/noise.ts) varies by about ±15
+ * points of power (which keeps come early changes every later bar and screen), so telling two
+ * designs apart there takes dozens of nights; here a night takes about a second. Designs:
  *   unpaired  the rule before pairs: the candidate's runs against every run of the incumbent,
  *             a 5-run top-up of the incumbent after each keep, one re-run every 5 experiments.
- *   paired    one screening run against the incumbent's recent runs (a discard costs one run);
- *             a candidate that passes is measured in pairs beside fresh incumbent runs (random
- *             order) and kept on the paired test alone; no top-ups (pairs refresh the incumbent).
+ *   paired    as evaluate-paired.ts runs it: one screening run against the incumbent's bar (a
+ *             discard costs one run), a second for a first run in the screen's grey zone; the
+ *             screen chosen by the real chooseScreen from the night's first runs (decide.screen_sd
+ *             auto; or fixed: --screen, --grey); a candidate that passes is measured in pairs
+ *             beside fresh incumbent runs (random order) from its last screened run, kept on the
+ *             paired test alone; kept code runs once more after its keep, and is scored on that
+ *             run and its side of later pairs. The bar: the incumbent's latest 10 runs, after the
+ *             runs it was kept on (decide/ledger-runs.ts, screenBar; `--bar after`: without them).
  *   pairs     pairs from the first run (no screen).
  * The plan: 200 no-op, 100 +2 sd and 30 -2 sd changes, shuffled; each builds on the incumbent.
  * Drift: the score moves `drift` sd per run (steady), or `--spike` adds +3 sd to the baseline's
  * runs (a load spike while the baseline runs). Runs per candidate count every eval run of the
- * night, the baseline and the incumbent's included.
+ * night, the baseline and the incumbent's included. What it leaves out: pipelining (each
+ * candidate is proposed on the incumbent of its time) and several workers.
  *
  * Usage: node bench/paired-model.ts [--nights 20] [--noise gaussian|t3] [--drift 0.05] [--spike]
- *        [--designs unpaired,paired,pairs] [--max-runs 5]
+ *        [--designs unpaired,paired,pairs] [--max-runs 5] [--zero 200 --effect 100 --worse 30]
+ *        [--screen auto|N [--grey FROM,MEAN]] [--bar kept|after] [--model-bar actual|fixed]
+ *        (--model-bar: the bar chooseScreen models, the one the candidate has or SCREEN_RUNS)
  */
 import { parseArgs } from "node:util";
 import { judge, type Policy } from "../action/decide/judge.ts";
+import type { PairedDesign } from "../action/decide/judgement.ts";
 import { type Noise, pooledNoise } from "../action/decide/noise.ts";
+import {
+  chooseScreen,
+  MIN_HISTORY,
+  type ScreenDesign,
+  type ScreenPoint,
+} from "../action/decide/screen-choice.ts";
+import { mean } from "../action/decide/stats.ts";
 import { firstSideFirst } from "../action/engine/pair-order.ts";
+import { SCREEN_RUNS } from "../action/engine/paired-screen.ts";
 import { createRandom, gaussian } from "../action/util/random.ts";
 
 const { values: args } = parseArgs({
@@ -33,6 +52,10 @@ const { values: args } = parseArgs({
     zero: { type: "string", default: "200" },
     effect: { type: "string", default: "100" },
     worse: { type: "string", default: "30" },
+    screen: { type: "string", default: "auto" },
+    grey: { type: "string" },
+    bar: { type: "string", default: "kept" },
+    "model-bar": { type: "string", default: "actual" },
   },
 });
 const nights = Number(args.nights);
@@ -41,7 +64,25 @@ const drift = Number(args.drift);
 
 type Design = "unpaired" | "paired" | "pairs";
 
-function night(design: Design, seed: number) {
+/** The screen for the next candidate: decide.screen_sd auto from the night's first runs, or fixed. */
+function screenDesign(history: readonly ScreenPoint[], barRuns: number): ScreenDesign {
+  if (args.screen !== "auto") {
+    const [from, m] = (args.grey ?? "").split(",").map(Number);
+    return {
+      at: Math.max(0.25, Number(args.screen)),
+      ...(args.grey ? { grey: { from: from!, mean: m! } } : {}),
+    };
+  }
+  if (history.length < MIN_HISTORY) return { at: 0.25 };
+  return chooseScreen(history, {
+    maxRuns,
+    alpha: 0.05,
+    minDelta: 0.25,
+    screenRuns: args["model-bar"] === "fixed" ? SCREEN_RUNS : barRuns,
+  });
+}
+
+function night(design0: Design, seed: number) {
   const random = createRandom(seed);
   const gauss = gaussian(random);
   const draw =
@@ -74,15 +115,18 @@ function night(design: Design, seed: number) {
   let inc: number[] = Array.from({ length: 5 }, () => measure(incTruth));
   inBaseline = false;
   groups.push(inc);
+  let keptOn: number[] = [];
+  const history: ScreenPoint[] = [];
   let measuredAt = 0;
   let pairSs = 0;
   let pairDf = 0;
   let falseKeeps = 0;
   let keptGood = 0;
   let trueGain = 0;
-  const policy = (sd: number): Policy => ({
+  // min_delta auto (a quarter sd), raised to `atSd` run sds for a screen's look.
+  const policy = (sd: number, atSd = 0.25): Policy => ({
     rule: "primary",
-    objectives: [{ name: "score", goal: "maximize", minDelta: 0.25 * sd }],
+    objectives: [{ name: "score", goal: "maximize", minDelta: Math.max(0.25, atSd) * sd }],
     guards: {},
     confidence: 0.95,
     maxRuns,
@@ -98,7 +142,7 @@ function night(design: Design, seed: number) {
     let kept = false;
     const cand: number[] = [];
     groups.push(cand);
-    if (design === "unpaired") {
+    if (design0 === "unpaired") {
       if (k - measuredAt >= 5) {
         inc.push(measure(incTruth));
         measuredAt = k;
@@ -123,32 +167,54 @@ function night(design: Design, seed: number) {
       }
     } else {
       let go = true;
-      let screenedAgainst = 0;
-      if (design === "paired") {
+      let design: PairedDesign = { first: "fresh" };
+      const pi: number[] = [];
+      const pc: number[] = [];
+      if (design0 === "paired") {
         if (k - measuredAt >= 5) {
           inc.push(measure(incTruth));
           measuredAt = k;
         }
+        // The bar: the runs the incumbent was kept on, then its runs since (screenBar).
+        const bar = (args.bar === "after" ? inc : [...keptOn, ...inc]).slice(-SCREEN_RUNS);
+        const sd = noise().score!.sd;
         cand.push(measure(truth));
-        const recent = inc.slice(-10);
-        screenedAgainst = recent.length;
-        const j = judge({
-          policy: policy(noise().score!.sd),
-          incumbent: { score: recent },
+        const z = (cand[0]! - mean(bar)) / sd;
+        const screen = screenDesign(history, bar.length);
+        history.push({ z, against: bar.length });
+        const lowest = screen.grey ? screen.grey.from : screen.at;
+        const first = judge({
+          policy: policy(sd, lowest),
+          incumbent: { score: bar },
           candidate: { score: cand },
           noise: noise(),
         });
-        go = !j.final;
+        go = !first.final;
+        if (go && screen.grey && z < screen.at) {
+          // The grey zone: a second run, and the two runs' mean decides (paired-screen.ts).
+          cand.push(measure(truth));
+          const second = judge({
+            policy: policy(noise().score!.sd, screen.grey.mean),
+            incumbent: { score: bar },
+            candidate: { score: [mean(cand)] },
+            noise: noise(),
+          });
+          go = !second.final;
+        }
+        if (go) {
+          // The first pair: the last screened run and the incumbent's run right after it.
+          pc.push(cand.at(-1)!);
+          pi.push(measure(incTruth));
+          inc.push(pi[0]!);
+          design = {
+            first: "screened",
+            screenedAgainst: bar.length,
+            screenSd: screen.at,
+            ...(screen.grey ? { screenGrey: screen.grey } : {}),
+          };
+        }
       }
-      const pi: number[] = [];
-      const pc: number[] = [];
-      // Paired: the first pair is the screened run and the incumbent's run right after it.
-      let prefilled = go && design === "paired";
-      if (prefilled) {
-        pc.push(cand[0]!);
-        pi.push(measure(incTruth));
-        inc.push(pi[0]!);
-      }
+      let prefilled = pi.length > 0;
       while (go) {
         const p = pi.length;
         if (prefilled) prefilled = false;
@@ -159,7 +225,7 @@ function night(design: Design, seed: number) {
           pc.push(measure(truth));
           pi.push(measure(incTruth));
         }
-        if (pi.length > 1 || design !== "paired") {
+        if (pi.length > 1 || design0 !== "paired") {
           inc.push(pi.at(-1)!);
           cand.push(pc.at(-1)!);
         }
@@ -170,7 +236,7 @@ function night(design: Design, seed: number) {
           candidate: { score: pc },
           noise: noise(),
           pairNoise: pairNoise(),
-          paired: design === "paired" ? { first: "screened", screenedAgainst } : { first: "fresh" },
+          paired: design,
         });
         if (j.final) {
           kept = j.status === "keep";
@@ -183,16 +249,24 @@ function night(design: Design, seed: number) {
           break;
         }
       }
-      if (kept) inc = cand;
-      if (kept) groups.push(inc);
+      if (kept && design0 === "paired") {
+        // Scored on runs made after its keep: one now; the runs it was kept on start its bar.
+        keptOn = pc.slice(1);
+        inc = [measure(truth)];
+        groups.push(inc);
+      }
+      if (kept && design0 !== "paired") {
+        inc = cand;
+        groups.push(inc);
+      }
     }
     if (kept) {
       if (effect <= 0) falseKeeps++;
-      if (process.env.DEBUG && effect < 0) console.log("kept worse", k, design);
+      if (process.env.DEBUG && effect < 0) console.log("kept worse", k, design0);
       else keptGood++;
       trueGain += effect;
       incTruth = truth;
-      if (design === "unpaired") groups.push(inc);
+      if (design0 === "unpaired") groups.push(inc);
     }
   }
   return { runs: clock, candidates: plan.length, falseKeeps, keptGood, trueGain };
