@@ -295,5 +295,6 @@ export function endTurnsOnStop<C extends { iteration: number }, V, S>(
     decide: watch(steps.decide, of),
     record: watch(steps.record, of),
     ...(steps.rebase ? { rebase: watch(steps.rebase, of) } : {}),
+    ...(steps.catchUp ? { catchUp: watch(steps.catchUp, of) } : {}),
   };
 }

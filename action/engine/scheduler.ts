@@ -50,6 +50,12 @@ export interface Steps<C, V, S> {
    * again; when it no longer applies, a fresh proposal against that incumbent.
    */
   rebase?(candidate: C, snapshot: unknown): Promise<C | Stop>;
+  /**
+   * Before a screened candidate takes a slot: the candidate as it must be evaluated, once the
+   * record holds what it waits for, re-applied (rebase) when that record's incumbent is newer
+   * than the one it was proposed against; the same candidate when nothing changed.
+   */
+  catchUp?(candidate: C): Promise<C | Stop>;
 }
 
 /** Today's loop: one slot, one experiment at a time, each recorded before the next begins. */
@@ -148,6 +154,12 @@ async function pipelinedLoop<C, V, S>(
     const screened = await steps.screen(candidate);
     if (screened.verdict !== null)
       return { candidate: screened.candidate, verdict: screened.verdict };
+    if (steps.catchUp) {
+      const caught = await steps.catchUp(screened.candidate);
+      if (isStop(caught)) return { stop: caught };
+      // Re-applied onto a newer incumbent: screened again, as any re-applied candidate is.
+      if (caught !== screened.candidate) return judge(caught);
+    }
     await using lease = await acquire();
     const evaluated = await steps.evaluate(screened.candidate, lease.slot);
     // Like a proposal's stop, it ends the batch at this candidate's turn.

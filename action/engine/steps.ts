@@ -56,6 +56,18 @@ export function experimentSteps(
   const views = new WeakMap<IncumbentState, StrataView>();
   // Candidates whose agent waits for the results in flight before it, and the record they go on with.
   const turns = new Turns(ctx.signal);
+  // As in propose: screen releases the checkout, or this on a stop or an error.
+  const reapply = async (candidate: Candidate, onto: RebaseTarget): Promise<Candidate | Stop> => {
+    const lease = await rebases.take();
+    try {
+      const result = await rebase(ctx, candidate, onto, lease);
+      if ("kind" in result) lease.release();
+      return result;
+    } catch (error) {
+      lease.release();
+      throw error;
+    }
+  };
   // The branch point each begun candidate was placed on (null: the incumbent), by iteration: the
   // strategy sees those still in flight, so what it picks follows the order of experiments.
   // A revisit in flight is not among them: the strategy is told of it as `revisiting`.
@@ -190,18 +202,26 @@ export function experimentSteps(
       (snapshot as RebaseTarget).historyLength > candidate.historyLength &&
       (snapshot as RebaseTarget).parent.iteration !== candidate.parent.iteration &&
       (isKeep(verdict) || verdict.undecided === true),
-    rebase: async (candidate, snapshot) => {
-      // As in propose: screen releases the checkout, or this step on a stop or an error.
-      const lease = await rebases.take();
-      try {
-        const result = await rebase(ctx, candidate, snapshot as RebaseTarget, lease);
-        if ("kind" in result) lease.release();
-        return result;
-      } catch (error) {
-        lease.release();
-        throw error;
-      }
-    },
+    rebase: (candidate, snapshot) => reapply(candidate, snapshot as RebaseTarget),
+    // One worker: the experiment before this one has the slot first, so this one is evaluated
+    // against the record that one leaves, re-applied first when it moved the incumbent. Measured
+    // ahead against the incumbent it was proposed on, a candidate spent its runs on a comparison
+    // the record had already left behind (bench/noise: a third of the night's candidates), and
+    // a keep there was evaluated again. Several workers are not held back: a slot would wait.
+    ...(ctx.workers === 1
+      ? {
+          catchUp: async (candidate: Candidate) => {
+            const turn = await turns.wait(candidate.iteration);
+            if (
+              !turn ||
+              turn.historyLength <= candidate.historyLength ||
+              turn.parent.iteration === candidate.parent.iteration
+            )
+              return candidate;
+            return reapply(candidate, turn);
+          },
+        }
+      : {}),
     record: async (candidate, verdict) => {
       // Content recorded while this candidate was in flight: a duplicate after all (decided in
       // iteration order, so the same whatever the timing). Its eval result is set aside.

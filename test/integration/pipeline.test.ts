@@ -221,11 +221,12 @@ setTimeout(() => console.log("loss: " + (loss + (k % 2 === 0 ? -0.3 : 0.3))), 10
 `;
 
 describe("pipelined: a candidate undecided against its own incumbent gets a fair trial on the new one", () => {
-  it("re-applies what ran out of runs still in the running; what clearly lost stays recorded against its incumbent", () => {
+  it("two workers: re-applies what ran out of runs still in the running; what clearly lost stays recorded against its incumbent", () => {
     const { repo, run, runs } = countedNight(
       PATTERN_EVAL,
       "undecided",
       `decide: { baseline_runs: 3, remeasure_every: 0, paired: false }
+workers: 2
 pipeline: true
 proposers: 2
 budget: { experiments: 3 }
@@ -247,5 +248,31 @@ budget: { experiments: 3 }
     // Counted by the eval itself: b five times on #0's code, then five times on top of a; c once.
     const count = (code: string) => runs.filter((r) => r === code).length;
     expect([count("b"), count("ab"), count("c"), count("ac")]).toEqual([5, 5, 1, 0]);
+  });
+
+  it("one worker: waits for the experiment before it and is re-applied before any run, so no run measures it against an incumbent the record has left", () => {
+    const { repo, run, runs } = countedNight(
+      PATTERN_EVAL,
+      "undecided",
+      `decide: { baseline_runs: 3, remeasure_every: 0, paired: false }
+pipeline: true
+proposers: 2
+budget: { experiments: 3 }
+`,
+    );
+    const rows = branchLog(repo, "t").filter((e) => e.type === "result");
+    expect(rows.map((r) => r.status)).toEqual(["baseline", "keep", "discard", "discard"]);
+    // b and c were proposed against #0 while a ran; a (#1) is kept. Each is re-applied onto #1
+    // before its first run and judged there: no row names an earlier incumbent.
+    const [, , b, c] = rows;
+    expect(b!.against).toBeUndefined();
+    expect(c!.against).toBeUndefined();
+    expect(git(repo, "show", `${b!.commit_full}:model.txt`)).toMatch(/^a: 1\nb: 1\n/);
+    expect(git(repo, "show", `${c!.commit_full}:model.txt`)).toMatch(/^a: 1\nb: 0\nc: 1\n/);
+    expect(run.stdout).toContain("#2 was proposed against #0; the incumbent is now #1: re-applied");
+    expect(run.stdout).toContain("#3 was proposed against #0; the incumbent is now #1: re-applied");
+    // Counted by the eval itself: not one run of b or c on #0's code.
+    const count = (code: string) => runs.filter((r) => r === code).length;
+    expect([count("b"), count("ab"), count("c"), count("ac")]).toEqual([0, 5, 0, 1]);
   });
 });

@@ -60,4 +60,44 @@ describe("runPipelined with stub steps", () => {
     expect(evaluated).toContain(3);
     expect(recorded).toBe(1);
   });
+
+  it("catchUp runs before a screened candidate takes its slot, and what it re-applies is screened again", async () => {
+    const order: string[] = [];
+    let recorded = 0;
+    const steps: Steps<{ i: number; on: number }, string, string> = {
+      stopNow: () => (recorded >= 3 ? { kind: "budget", reason: "done" } : null),
+      remeasure: async () => null,
+      begin: (pending = 0) => ({ i: recorded + pending + 1, on: 0 }),
+      propose: async (c) => c,
+      screen: async (c) => {
+        order.push(`screen ${c.i} on ${c.on}`);
+        return { candidate: c, verdict: null };
+      },
+      // Candidate 2 was proposed on 0 and the record has moved to 1: re-applied there.
+      catchUp: async (c) => {
+        order.push(`catch up ${c.i}`);
+        return c.i === 2 && c.on === 0 ? { ...c, on: 1 } : c;
+      },
+      evaluate: async (c) => {
+        order.push(`evaluate ${c.i} on ${c.on}`);
+        return "discard";
+      },
+      decide: async (_c, v) => v,
+      record: async () => {
+        recorded++;
+        return null;
+      },
+      checkpoint: async () => {},
+    };
+    await runPipelined(steps, oneSlot(), { lag: 1 });
+    const two = order.filter((o) => o.includes(" 2"));
+    expect(two).toEqual([
+      "screen 2 on 0",
+      "catch up 2",
+      "screen 2 on 1",
+      "catch up 2",
+      "evaluate 2 on 1",
+    ]);
+    expect(order).not.toContain("evaluate 2 on 0");
+  });
 });
