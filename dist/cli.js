@@ -32729,7 +32729,8 @@ function endTurnsOnStop(turns, steps) {
     evaluate: watch(steps.evaluate, of),
     decide: watch(steps.decide, of),
     record: watch(steps.record, of),
-    ...steps.rebase ? { rebase: watch(steps.rebase, of) } : {}
+    ...steps.rebase ? { rebase: watch(steps.rebase, of) } : {},
+    ...steps.catchUp ? { catchUp: watch(steps.catchUp, of) } : {}
   };
 }
 
@@ -33449,6 +33450,11 @@ async function pipelinedLoop(steps, acquire, shape) {
       const screened = await steps.screen(candidate);
       if (screened.verdict !== null)
         return { candidate: screened.candidate, verdict: screened.verdict };
+      if (steps.catchUp) {
+        const caught = await steps.catchUp(screened.candidate);
+        if (isStop(caught)) return { stop: caught };
+        if (caught !== screened.candidate) return judge2(caught);
+      }
       const lease = __using(_stack, await acquire(), true);
       const evaluated = await steps.evaluate(screened.candidate, lease.slot);
       if (isStop(evaluated)) return { stop: evaluated };
@@ -34705,6 +34711,17 @@ function experimentSteps(ctx, checkSeal) {
   const settle2 = /* @__PURE__ */ new Map();
   const views = /* @__PURE__ */ new WeakMap();
   const turns = new Turns(ctx.signal);
+  const reapply2 = async (candidate, onto) => {
+    const lease = await rebases.take();
+    try {
+      const result = await rebase(ctx, candidate, onto, lease);
+      if ("kind" in result) lease.release();
+      return result;
+    } catch (error2) {
+      lease.release();
+      throw error2;
+    }
+  };
   const placed = /* @__PURE__ */ new Map();
   const strategyState = (iteration, parent) => {
     const log = ctx.store.log;
@@ -34829,17 +34846,20 @@ function experimentSteps(ctx, checkSeal) {
     // elsewhere does not throw away the evals in flight on the other workers.
     // Only onto a newer record: a candidate that waited for its turn began after older snapshots.
     isStale: ({ candidate, verdict }, snapshot) => snapshot.historyLength > candidate.historyLength && snapshot.parent.iteration !== candidate.parent.iteration && (isKeep(verdict) || verdict.undecided === true),
-    rebase: async (candidate, snapshot) => {
-      const lease = await rebases.take();
-      try {
-        const result = await rebase(ctx, candidate, snapshot, lease);
-        if ("kind" in result) lease.release();
-        return result;
-      } catch (error2) {
-        lease.release();
-        throw error2;
+    rebase: (candidate, snapshot) => reapply2(candidate, snapshot),
+    // One worker: the experiment before this one has the slot first, so this one is evaluated
+    // against the record that one leaves, re-applied first when it moved the incumbent. Measured
+    // ahead against the incumbent it was proposed on, a candidate spent its runs on a comparison
+    // the record had already left behind (bench/noise: a third of the night's candidates), and
+    // a keep there was evaluated again. Several workers are not held back: a slot would wait.
+    ...ctx.workers === 1 ? {
+      catchUp: async (candidate) => {
+        const turn = await turns.wait(candidate.iteration);
+        if (!turn || turn.historyLength <= candidate.historyLength || turn.parent.iteration === candidate.parent.iteration)
+          return candidate;
+        return reapply2(candidate, turn);
       }
-    },
+    } : {},
     record: async (candidate, verdict) => {
       const beside = concurrentEntry(
         verdict.judgedAgainst ?? candidate.parent.iteration,
