@@ -33446,12 +33446,14 @@ function experimentSteps(ctx, checkSeal) {
     // Only onto a newer record: a candidate that waited for its turn began after older snapshots.
     isStale: ({ candidate, verdict }, snapshot) => snapshot.historyLength > candidate.historyLength && snapshot.parent.iteration !== candidate.parent.iteration && (isKeep(verdict) || verdict.undecided === true),
     rebase: (candidate, snapshot) => reapply2(candidate, snapshot),
-    // One worker: the experiment before this one has the slot first, so this one is evaluated
-    // against the record that one leaves, re-applied first when it moved the incumbent. Measured
-    // ahead against the incumbent it was proposed on, a candidate spent its runs on a comparison
-    // the record had already left behind (bench/noise: a third of the night's candidates), and
-    // a keep there was evaluated again. Several workers are not held back: a slot would wait.
-    ...ctx.workers === 1 ? {
+    // One worker, one proposer: the experiment before this one is proposed and has the slot
+    // first, so this one is evaluated against the record that one leaves, re-applied first when
+    // it moved the incumbent. Measured ahead against the incumbent it was proposed on, a candidate
+    // spent its runs on a comparison the record had already left behind (bench/noise: a third of
+    // the night's candidates), and a keep there was evaluated again. Where proposals finish out of
+    // order (several proposers) or slots run side by side (several workers), waiting would leave
+    // a slot idle: there nothing waits.
+    ...ctx.workers === 1 && ctx.proposers === 1 ? {
       catchUp: async (candidate) => {
         const turn = await turns.wait(candidate.iteration);
         if (!turn || turn.historyLength <= candidate.historyLength || turn.parent.iteration === candidate.parent.iteration)

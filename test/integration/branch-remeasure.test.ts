@@ -1,3 +1,4 @@
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseConfigText } from "../../action/config/parse-config-text.ts";
@@ -201,6 +202,9 @@ describe("strategy branch: branch points measured beside the incumbent, in pairs
       "strategy: { use: branch, stall: 3, points: 2, remeasure: 2 }",
       true,
     );
+    // Calm from the start: with proposals in flight, #2's agent would make the machine calm
+    // somewhere inside #1's pairs (a race), and a pair half fast, half calm inflates the noise.
+    writeFileSync(env.CALM, "");
     // Proposals begun before the stall was recorded climb; the ones after it branch.
     await runBatch({ repoDir: repo, config, tag: "t", env, experiments: 9 });
     const raw = git(repo, "show", "autoexp/t:.autoexp/t/log.jsonl")
