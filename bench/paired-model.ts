@@ -24,6 +24,7 @@
  * Usage: node bench/paired-model.ts [--nights 20] [--noise gaussian|t3] [--drift 0.05] [--spike]
  *        [--designs unpaired,paired,pairs] [--max-runs 5] [--zero 200 --effect 100 --worse 30]
  *        [--screen auto|N [--grey FROM,MEAN]] [--bar kept|after] [--model-bar actual|fixed]
+ *        [--slack 0.25]   (auto's PER_RUN_SLACK: 0 chooses the most gain per eval run alone)
  *        (--model-bar: the bar chooseScreen models, the one the candidate has or SCREEN_RUNS)
  */
 import { parseArgs } from "node:util";
@@ -56,6 +57,7 @@ const { values: args } = parseArgs({
     grey: { type: "string" },
     bar: { type: "string", default: "kept" },
     "model-bar": { type: "string", default: "actual" },
+    slack: { type: "string" },
   },
 });
 const nights = Number(args.nights);
@@ -79,6 +81,7 @@ function screenDesign(history: readonly ScreenPoint[], barRuns: number): ScreenD
     alpha: 0.05,
     minDelta: 0.25,
     screenRuns: args["model-bar"] === "fixed" ? SCREEN_RUNS : barRuns,
+    ...(args.slack !== undefined ? { perRunSlack: Number(args.slack) } : {}),
   });
 }
 

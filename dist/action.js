@@ -32497,7 +32497,7 @@ function chooseScreen(history, s) {
   });
   const atLowest = rated.find((r) => r.design.at === lowest && !r.design.grey).value;
   const most = Math.max(...rated.map((r) => r.value));
-  const best = rated.filter((r) => r.value >= (1 - PER_RUN_SLACK) * most).reduce((a, b) => b.perCandidate > a.perCandidate + 1e-9 ? b : a);
+  const best = rated.filter((r) => r.value >= (1 - (s.perRunSlack ?? PER_RUN_SLACK)) * most).reduce((a, b) => b.perCandidate > a.perCandidate + 1e-9 ? b : a);
   const helps = GRID.reduce((sum, mu, j) => sum + (mu > 0 ? weights[j] : 0), 0);
   return {
     ...best.design,

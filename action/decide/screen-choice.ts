@@ -106,6 +106,8 @@ export interface ScreenSettings {
   minDelta: number;
   /** Incumbent runs a first run is screened against. */
   screenRuns: number;
+  /** PER_RUN_SLACK unless given (bench/paired-model.ts --slack compares others). */
+  perRunSlack?: number;
 }
 
 export interface ScreenChoice extends ScreenDesign {
@@ -143,7 +145,7 @@ export function chooseScreen(history: readonly ScreenPoint[], s: ScreenSettings)
   const most = Math.max(...rated.map((r) => r.value));
   // Ties go to the design listed first: the lower screen, one look before two.
   const best = rated
-    .filter((r) => r.value >= (1 - PER_RUN_SLACK) * most)
+    .filter((r) => r.value >= (1 - (s.perRunSlack ?? PER_RUN_SLACK)) * most)
     .reduce((a, b) => (b.perCandidate > a.perCandidate + 1e-9 ? b : a));
   const helps = GRID.reduce((sum, mu, j) => sum + (mu > 0 ? weights[j]! : 0), 0);
   return {
