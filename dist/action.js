@@ -32472,7 +32472,7 @@ function screenDesigns(lowest) {
 function describeScreen(d) {
   return d.grey ? `${fmtSd(d.at)}, a second run from ${fmtSd(d.grey.from)} (the two runs' mean at ${fmtSd(d.grey.mean)})` : fmtSd(d.at);
 }
-var PER_RUN_SLACK = 0.25;
+var PER_RUN_SLACK = 0.1;
 var MIN_HISTORY = 10;
 var HISTORY_WINDOW = 200;
 var GRID = Array.from({ length: 69 }, (_, i) => -12 + i * 0.5);
