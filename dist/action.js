@@ -28114,7 +28114,7 @@ function compareStrata(o, incumbent, candidate, noise) {
 
 // action/decide/ledger-strata.ts
 var VIEWS = /* @__PURE__ */ new Map();
-function ledgerStrata(log, within) {
+function viewBy(within) {
   let view = VIEWS.get(within);
   if (!view) {
     view = {
@@ -28125,7 +28125,13 @@ function ledgerStrata(log, within) {
     };
     VIEWS.set(within, view);
   }
-  return ledgerRuns(log, view);
+  return view;
+}
+function ledgerStrata(log, within) {
+  return ledgerRuns(log, viewBy(within));
+}
+function barStrata(log, within, iteration, metric2) {
+  return screenBar(ledgerStrata(log, within), viewBy(within), iteration) ?? incumbentStrata(log, within, iteration, metric2);
 }
 function incumbentStrata(log, within, iteration, metric2) {
   const found = ledgerStrata(log, within).current.get(iteration);
@@ -28161,14 +28167,11 @@ function strataView(ctx, parent) {
   if (!comparesWithin(ctx)) return null;
   const log = ctx.store.log;
   const within = ctx.config.decide.compare_within;
-  const incumbent = incumbentStrata(log, within, parent.iteration, ctx.metric);
-  const runs = ledgerStrata(log, within);
-  const kept = runs.keptOn.get(parent.iteration);
   return {
     within,
-    incumbent,
-    bar: kept ? mergeStrata(kept, incumbent) : incumbent,
-    groups: runs.groups
+    incumbent: incumbentStrata(log, within, parent.iteration, ctx.metric),
+    bar: barStrata(log, within, parent.iteration, ctx.metric),
+    groups: ledgerStrata(log, within).groups
   };
 }
 function afterKeepEntry(iteration, status, a) {
@@ -31803,6 +31806,9 @@ var CheckoutPool = class {
 var FUTILITY_T = 0.5;
 var MIN_CRITICAL_T = 1;
 var TRIALS = 2e4;
+function greyInPairSds(grey) {
+  return { from: grey.from / Math.SQRT2, mean: grey.mean / Math.SQRT2 };
+}
 function sequentialBoundary(input2) {
   const key = roundSafe(input2);
   const id2 = JSON.stringify(key);
@@ -32107,7 +32113,7 @@ function judge(input2) {
     alpha: alphaTotal / decisive.length,
     screenSd: screenSd(c, o),
     paired: input2.paired?.first,
-    grey: greyOf(input2.paired)
+    grey: input2.paired?.first === "screened" && input2.paired.screenGrey ? greyInPairSds(input2.paired.screenGrey) : void 0
   });
   const screenSd = (c, o) => {
     const at = input2.paired?.first === "screened" ? input2.paired.screenSd : void 0;
@@ -32189,11 +32195,6 @@ function judge(input2) {
     };
   }
   return { final: false, reason: `p = ${fmt(p ?? 1)} after ${n} ${runs}: confirming` };
-}
-function greyOf(paired) {
-  if (paired?.first !== "screened" || !paired.screenGrey) return void 0;
-  const { from, mean: mean2 } = paired.screenGrey;
-  return { from: from / Math.SQRT2, mean: mean2 / Math.SQRT2 };
 }
 
 // action/decide/stratum-offsets.ts
@@ -32469,6 +32470,12 @@ function screenDesigns(lowest) {
     return [{ at }, ...greys.map((grey) => ({ at, grey }))];
   });
 }
+function atLeast(design, lowest) {
+  const at = Math.max(design.at, lowest);
+  const grey = design.grey;
+  if (!grey || Math.max(grey.from, lowest) >= at) return { at };
+  return { at, grey: { from: Math.max(grey.from, lowest), mean: Math.max(grey.mean, lowest) } };
+}
 function describeScreen(d) {
   return d.grey ? `${fmtSd(d.at)}, a second run from ${fmtSd(d.grey.from)} (the two runs' mean at ${fmtSd(d.grey.mean)})` : fmtSd(d.at);
 }
@@ -32545,7 +32552,7 @@ function screenCurve(design, settings) {
     alpha: s.alpha,
     screenSd: at / Math.SQRT2,
     paired: "screened",
-    ...grey ? { grey: { from: grey.from / Math.SQRT2, mean: grey.mean / Math.SQRT2 } } : {}
+    ...grey ? { grey: greyInPairSds(grey) } : {}
   });
   const random = createRandom(20261205);
   const gauss = gaussian(random);
@@ -32609,16 +32616,7 @@ function screenFor(ctx, policy, noise, against, cand) {
     // The bar it has: a bar of one run screens far less surely than one of ten.
     screenRuns: runs.length
   }) : { ...designOf(setting), why: "decide.screen_sd" };
-  const at = Math.max(choice.at, minDeltaSd);
-  const design = {
-    at,
-    ...choice.grey && Math.max(choice.grey.from, minDeltaSd) < at ? {
-      grey: {
-        from: Math.max(choice.grey.from, minDeltaSd),
-        mean: Math.max(choice.grey.mean, minDeltaSd)
-      }
-    } : {}
-  };
+  const design = atLeast(choice, minDeltaSd);
   const lowest = design.grey ? design.grey.from : design.at;
   const z2 = gainOf(ctx, first, runs) / sd;
   const record3 = {

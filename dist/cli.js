@@ -30470,6 +30470,9 @@ function appendNotes(notes, iteration, lines) {
 var FUTILITY_T = 0.5;
 var MIN_CRITICAL_T = 1;
 var TRIALS = 2e4;
+function greyInPairSds(grey) {
+  return { from: grey.from / Math.SQRT2, mean: grey.mean / Math.SQRT2 };
+}
 function sequentialBoundary(input2) {
   const key = roundSafe(input2);
   const id2 = JSON.stringify(key);
@@ -30848,7 +30851,7 @@ function judge(input2) {
     alpha: alphaTotal / decisive.length,
     screenSd: screenSd(c, o),
     paired: input2.paired?.first,
-    grey: greyOf(input2.paired)
+    grey: input2.paired?.first === "screened" && input2.paired.screenGrey ? greyInPairSds(input2.paired.screenGrey) : void 0
   });
   const screenSd = (c, o) => {
     const at2 = input2.paired?.first === "screened" ? input2.paired.screenSd : void 0;
@@ -30931,117 +30934,6 @@ function judge(input2) {
   }
   return { final: false, reason: `p = ${fmt(p ?? 1)} after ${n} ${runs}: confirming` };
 }
-function greyOf(paired) {
-  if (paired?.first !== "screened" || !paired.screenGrey) return void 0;
-  const { from, mean: mean2 } = paired.screenGrey;
-  return { from: from / Math.SQRT2, mean: mean2 / Math.SQRT2 };
-}
-
-// action/decide/power.ts
-function estimatePower(effectSd, settings, trials = 2e3, seed = 1) {
-  const gauss = gaussian(createRandom(seed));
-  let kept = 0;
-  let evals = 0;
-  for (let t = 0; t < trials; t++) {
-    const r = settings.paired ? pairedTrial(effectSd, settings, settings.paired, gauss) : unpairedTrial(effectSd, settings, gauss);
-    kept += r.kept ? 1 : 0;
-    evals += r.runs;
-  }
-  return { keepRate: kept / trials, evalsPerCandidate: evals / trials };
-}
-var policyFor = (settings, minDelta) => ({
-  rule: "primary",
-  objectives: [{ name: "m", goal: "maximize", minDelta }],
-  guards: {},
-  confidence: settings.confidence,
-  maxRuns: settings.maxRuns,
-  simplification: false
-});
-function unpairedTrial(effectSd, settings, gauss) {
-  const incumbent = Array.from({ length: settings.incumbentRuns }, gauss);
-  const extra = Array.from({ length: settings.extraNoiseRuns ?? 0 }, gauss);
-  const before = pooledNoise([incumbent, extra]);
-  const candidate = [];
-  let j;
-  do {
-    candidate.push(effectSd + gauss());
-    const noise = pooledNoise([incumbent, extra, candidate]);
-    j = judge({
-      policy: policyFor(settings, settings.minDeltaSd * before.sd),
-      incumbent: { m: incumbent },
-      candidate: { m: candidate },
-      noise: { m: noise }
-    });
-  } while (!j.final);
-  return { kept: j.status === "keep", runs: candidate.length };
-}
-function pairedTrial(effectSd, settings, pairs, gauss) {
-  const old = Array.from({ length: pairs.first === "screened" ? pairs.screenRuns : 0 }, gauss);
-  const extra = Array.from({ length: settings.extraNoiseRuns ?? 0 }, gauss);
-  const minDelta = settings.minDeltaSd * pooledNoise([old, extra]).sd;
-  const cand = [];
-  const inc = [];
-  const noise = () => ({ m: pooledNoise([old, extra, cand, inc]) });
-  let design = { first: "fresh" };
-  let screened = 0;
-  if (pairs.first === "screened") {
-    cand.push(effectSd + gauss());
-    const n = noise();
-    const at2 = Math.max(pairs.screenSd, settings.minDeltaSd);
-    const grey = pairs.grey && Math.max(pairs.grey.from, settings.minDeltaSd) < at2 ? {
-      from: Math.max(pairs.grey.from, settings.minDeltaSd),
-      mean: Math.max(pairs.grey.mean, settings.minDeltaSd)
-    } : void 0;
-    const screen2 = judge({
-      policy: policyFor(settings, Math.max(minDelta, (grey ? grey.from : at2) * n.m.sd)),
-      incumbent: { m: old },
-      candidate: { m: cand },
-      noise: n
-    });
-    if (screen2.final) return { kept: screen2.status === "keep", runs: 1 };
-    if (grey && cand[0] - mean(old) < at2 * n.m.sd) {
-      cand.push(effectSd + gauss());
-      const n2 = noise();
-      const second = judge({
-        policy: policyFor(settings, Math.max(minDelta, grey.mean * n2.m.sd)),
-        incumbent: { m: old },
-        candidate: { m: [mean(cand)] },
-        noise: n2
-      });
-      if (second.final) return { kept: false, runs: 2 };
-      screened = 1;
-    }
-    inc.push(gauss());
-    design = {
-      first: "screened",
-      screenedAgainst: old.length,
-      screenSd: at2,
-      ...grey ? { screenGrey: grey } : {}
-    };
-  }
-  const judgePairs = () => judge({
-    policy: policyFor(settings, minDelta),
-    incumbent: { m: inc },
-    candidate: { m: cand.slice(screened) },
-    noise: noise(),
-    paired: design
-  });
-  let j = inc.length > 0 ? judgePairs() : null;
-  while (!j?.final) {
-    if (inc.length >= settings.maxRuns)
-      throw new Error("judge gave no final decision within max_runs pairs");
-    cand.push(effectSd + gauss());
-    inc.push(gauss());
-    j = judgePairs();
-  }
-  return { kept: j.status === "keep", runs: cand.length + inc.length };
-}
-function detectableEffect(settings, target = 0.8) {
-  for (let e = 0.5; e <= 6; e += 0.25) {
-    if (estimatePower(e, settings, 800).keepRate >= target) return e;
-  }
-  return null;
-}
 
 // action/decide/screen-choice.ts
 var SCREENS = [0.25, 0.5, 0.75, 1, 1.25, 1.5, 2];
@@ -31062,6 +30954,12 @@ function screenDesigns(lowest) {
     );
     return [{ at: at2 }, ...greys.map((grey) => ({ at: at2, grey }))];
   });
+}
+function atLeast(design, lowest) {
+  const at2 = Math.max(design.at, lowest);
+  const grey = design.grey;
+  if (!grey || Math.max(grey.from, lowest) >= at2) return { at: at2 };
+  return { at: at2, grey: { from: Math.max(grey.from, lowest), mean: Math.max(grey.mean, lowest) } };
 }
 function describeScreen(d) {
   return d.grey ? `${fmtSd(d.at)}, a second run from ${fmtSd(d.grey.from)} (the two runs' mean at ${fmtSd(d.grey.mean)})` : fmtSd(d.at);
@@ -31139,7 +31037,7 @@ function screenCurve(design, settings) {
     alpha: s.alpha,
     screenSd: at2 / Math.SQRT2,
     paired: "screened",
-    ...grey ? { grey: { from: grey.from / Math.SQRT2, mean: grey.mean / Math.SQRT2 } } : {}
+    ...grey ? { grey: greyInPairSds(grey) } : {}
   });
   const random = createRandom(20261205);
   const gauss = gaussian(random);
@@ -31183,6 +31081,111 @@ function screenCurve(design, settings) {
   return curve;
 }
 
+// action/decide/power.ts
+function estimatePower(effectSd, settings, trials = 2e3, seed = 1) {
+  const gauss = gaussian(createRandom(seed));
+  let kept = 0;
+  let evals = 0;
+  for (let t = 0; t < trials; t++) {
+    const r = settings.paired ? pairedTrial(effectSd, settings, settings.paired, gauss) : unpairedTrial(effectSd, settings, gauss);
+    kept += r.kept ? 1 : 0;
+    evals += r.runs;
+  }
+  return { keepRate: kept / trials, evalsPerCandidate: evals / trials };
+}
+var policyFor = (settings, minDelta) => ({
+  rule: "primary",
+  objectives: [{ name: "m", goal: "maximize", minDelta }],
+  guards: {},
+  confidence: settings.confidence,
+  maxRuns: settings.maxRuns,
+  simplification: false
+});
+function unpairedTrial(effectSd, settings, gauss) {
+  const incumbent = Array.from({ length: settings.incumbentRuns }, gauss);
+  const extra = Array.from({ length: settings.extraNoiseRuns ?? 0 }, gauss);
+  const before = pooledNoise([incumbent, extra]);
+  const candidate = [];
+  let j;
+  do {
+    candidate.push(effectSd + gauss());
+    const noise = pooledNoise([incumbent, extra, candidate]);
+    j = judge({
+      policy: policyFor(settings, settings.minDeltaSd * before.sd),
+      incumbent: { m: incumbent },
+      candidate: { m: candidate },
+      noise: { m: noise }
+    });
+  } while (!j.final);
+  return { kept: j.status === "keep", runs: candidate.length };
+}
+function pairedTrial(effectSd, settings, pairs, gauss) {
+  const old = Array.from({ length: pairs.first === "screened" ? pairs.screenRuns : 0 }, gauss);
+  const extra = Array.from({ length: settings.extraNoiseRuns ?? 0 }, gauss);
+  const minDelta = settings.minDeltaSd * pooledNoise([old, extra]).sd;
+  const cand = [];
+  const inc = [];
+  const noise = () => ({ m: pooledNoise([old, extra, cand, inc]) });
+  let design = { first: "fresh" };
+  let screened = 0;
+  if (pairs.first === "screened") {
+    cand.push(effectSd + gauss());
+    const n = noise();
+    const { at: at2, grey } = atLeast(
+      { at: pairs.screenSd, ...pairs.grey ? { grey: pairs.grey } : {} },
+      settings.minDeltaSd
+    );
+    const screen2 = judge({
+      policy: policyFor(settings, Math.max(minDelta, (grey ? grey.from : at2) * n.m.sd)),
+      incumbent: { m: old },
+      candidate: { m: cand },
+      noise: n
+    });
+    if (screen2.final) return { kept: screen2.status === "keep", runs: 1 };
+    if (grey && cand[0] - mean(old) < at2 * n.m.sd) {
+      cand.push(effectSd + gauss());
+      const n2 = noise();
+      const second = judge({
+        policy: policyFor(settings, Math.max(minDelta, grey.mean * n2.m.sd)),
+        incumbent: { m: old },
+        candidate: { m: [mean(cand)] },
+        noise: n2
+      });
+      if (second.final) return { kept: false, runs: 2 };
+      screened = 1;
+    }
+    inc.push(gauss());
+    design = {
+      first: "screened",
+      screenedAgainst: old.length,
+      screenSd: at2,
+      ...grey ? { screenGrey: grey } : {}
+    };
+  }
+  const judgePairs = () => judge({
+    policy: policyFor(settings, minDelta),
+    incumbent: { m: inc },
+    candidate: { m: cand.slice(screened) },
+    noise: noise(),
+    paired: design
+  });
+  let j = inc.length > 0 ? judgePairs() : null;
+  while (!j?.final) {
+    if (inc.length >= settings.maxRuns)
+      throw new Error("judge gave no final decision within max_runs pairs");
+    cand.push(effectSd + gauss());
+    inc.push(gauss());
+    j = judgePairs();
+  }
+  return { kept: j.status === "keep", runs: cand.length + inc.length };
+}
+function detectableEffect(settings, target = 0.8) {
+  for (let e = 0.5; e <= 6; e += 0.25) {
+    if (estimatePower(e, settings, 800).keepRate >= target) return e;
+  }
+  return null;
+}
+
 // action/engine/paired-screen.ts
 var SCREEN_RUNS = 10;
 function screenFor(ctx, policy, noise, against, cand) {
@@ -31203,16 +31206,7 @@ function screenFor(ctx, policy, noise, against, cand) {
     // The bar it has: a bar of one run screens far less surely than one of ten.
     screenRuns: runs.length
   }) : { ...designOf(setting), why: "decide.screen_sd" };
-  const at2 = Math.max(choice.at, minDeltaSd);
-  const design = {
-    at: at2,
-    ...choice.grey && Math.max(choice.grey.from, minDeltaSd) < at2 ? {
-      grey: {
-        from: Math.max(choice.grey.from, minDeltaSd),
-        mean: Math.max(choice.grey.mean, minDeltaSd)
-      }
-    } : {}
-  };
+  const design = atLeast(choice, minDeltaSd);
   const lowest = design.grey ? design.grey.from : design.at;
   const z2 = gainOf(ctx, first, runs) / sd;
   const record3 = {
@@ -32839,7 +32833,7 @@ Full log: ${outcome.logPath}`,
 
 // action/decide/ledger-strata.ts
 var VIEWS = /* @__PURE__ */ new Map();
-function ledgerStrata(log, within) {
+function viewBy(within) {
   let view = VIEWS.get(within);
   if (!view) {
     view = {
@@ -32850,7 +32844,13 @@ function ledgerStrata(log, within) {
     };
     VIEWS.set(within, view);
   }
-  return ledgerRuns(log, view);
+  return view;
+}
+function ledgerStrata(log, within) {
+  return ledgerRuns(log, viewBy(within));
+}
+function barStrata(log, within, iteration, metric2) {
+  return screenBar(ledgerStrata(log, within), viewBy(within), iteration) ?? incumbentStrata(log, within, iteration, metric2);
 }
 function incumbentStrata(log, within, iteration, metric2) {
   const found = ledgerStrata(log, within).current.get(iteration);
@@ -32886,14 +32886,11 @@ function strataView(ctx, parent) {
   if (!comparesWithin(ctx)) return null;
   const log = ctx.store.log;
   const within = ctx.config.decide.compare_within;
-  const incumbent = incumbentStrata(log, within, parent.iteration, ctx.metric);
-  const runs = ledgerStrata(log, within);
-  const kept = runs.keptOn.get(parent.iteration);
   return {
     within,
-    incumbent,
-    bar: kept ? mergeStrata(kept, incumbent) : incumbent,
-    groups: runs.groups
+    incumbent: incumbentStrata(log, within, parent.iteration, ctx.metric),
+    bar: barStrata(log, within, parent.iteration, ctx.metric),
+    groups: ledgerStrata(log, within).groups
   };
 }
 function afterKeepEntry(iteration, status, a) {

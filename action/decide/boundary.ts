@@ -51,6 +51,11 @@ export interface ScreenGrey {
   mean: number;
 }
 
+/** A grey zone given in run sds, in the boundary's units: a pair's difference has twice a run's variance. */
+export function greyInPairSds(grey: ScreenGrey): ScreenGrey {
+  return { from: grey.from / Math.SQRT2, mean: grey.mean / Math.SQRT2 };
+}
+
 /**
  * The critical t of the sequential rule, one value for every look: a candidate with no effect
  * is kept with probability at most `alpha` under the rule as it runs (the screen after one run,

@@ -1,11 +1,11 @@
-import { FUTILITY_T, type ScreenGrey, sequentialBoundary } from "./boundary.ts";
+import { FUTILITY_T, greyInPairSds, sequentialBoundary } from "./boundary.ts";
 import { type Comparison, compare, eps } from "./compare.ts";
 import { nondeterminism } from "./determinism.ts";
 import { evidence } from "./evidence.ts";
 import { fmt } from "./fmt.ts";
 import { guardBreach } from "./guard-breach.ts";
 import { judgeSimplification } from "./judge-simplification.ts";
-import type { JudgeInput, Judgement, PairedDesign } from "./judgement.ts";
+import type { JudgeInput, Judgement } from "./judgement.ts";
 import { keepReason } from "./keep-reason.ts";
 import { notBetter } from "./not-better.ts";
 import { softLimitBreach } from "./soft-limit-breach.ts";
@@ -56,7 +56,10 @@ export function judge(input: JudgeInput): Judgement {
       alpha: alphaTotal / decisive.length,
       screenSd: screenSd(c, o),
       paired: input.paired?.first,
-      grey: greyOf(input.paired),
+      grey:
+        input.paired?.first === "screened" && input.paired.screenGrey
+          ? greyInPairSds(input.paired.screenGrey)
+          : undefined,
     });
   // The screen in units of the comparison's sd: a pair's difference has twice a run's variance.
   const screenSd = (c: Comparison, o: (typeof decisive)[number]) => {
@@ -156,11 +159,4 @@ export function judge(input: JudgeInput): Judgement {
     };
   }
   return { final: false, reason: `p = ${fmt(p ?? 1)} after ${n} ${runs}: confirming` };
-}
-
-/** A screened design's grey zone in the boundary's units: a pair's difference has twice a run's variance. */
-function greyOf(paired: PairedDesign | undefined): ScreenGrey | undefined {
-  if (paired?.first !== "screened" || !paired.screenGrey) return undefined;
-  const { from, mean } = paired.screenGrey;
-  return { from: from / Math.SQRT2, mean: mean / Math.SQRT2 };
 }

@@ -1,5 +1,5 @@
 import type { ParsedLog } from "../ledger/log-jsonl.ts";
-import { type LedgerRuns, ledgerRuns, type RunsView } from "./ledger-runs.ts";
+import { type LedgerRuns, ledgerRuns, type RunsView, screenBar } from "./ledger-runs.ts";
 import { type CompareWithin, mergeStrata, type StrataSamples, splitByStratum } from "./strata.ts";
 
 /**
@@ -13,8 +13,7 @@ type Log = Pick<ParsedLog, "results" | "remeasures">;
 
 const VIEWS = new Map<CompareWithin, RunsView<StrataSamples>>();
 
-/** The ledger's samples by stratum, read as ledgerSamples reads them (ledger-runs.ts). */
-export function ledgerStrata(log: Log, within: CompareWithin): LedgerStrata {
+function viewBy(within: CompareWithin): RunsView<StrataSamples> {
   let view = VIEWS.get(within);
   if (!view) {
     view = {
@@ -25,7 +24,25 @@ export function ledgerStrata(log: Log, within: CompareWithin): LedgerStrata {
     };
     VIEWS.set(within, view);
   }
-  return ledgerRuns(log, view);
+  return view;
+}
+
+/** The ledger's samples by stratum, read as ledgerSamples reads them (ledger-runs.ts). */
+export function ledgerStrata(log: Log, within: CompareWithin): LedgerStrata {
+  return ledgerRuns(log, viewBy(within));
+}
+
+/** The incumbent's bar by stratum (ledger-runs.ts, screenBar), else its runs as incumbentStrata. */
+export function barStrata(
+  log: Log,
+  within: CompareWithin,
+  iteration: number,
+  metric: string,
+): StrataSamples {
+  return (
+    screenBar(ledgerStrata(log, within), viewBy(within), iteration) ??
+    incumbentStrata(log, within, iteration, metric)
+  );
 }
 
 /** The incumbent's runs by stratum (its row's score in the serial stratum when it has no samples). */

@@ -3,6 +3,7 @@ import type { ScreenGrey } from "./boundary.ts";
 import { judge, type Policy } from "./judge.ts";
 import type { Judgement, PairedDesign } from "./judgement.ts";
 import { pooledNoise } from "./noise.ts";
+import { atLeast } from "./screen-choice.ts";
 import { mean } from "./stats.ts";
 
 /**
@@ -120,14 +121,10 @@ function pairedTrial(
   if (pairs.first === "screened") {
     cand.push(effectSd + gauss());
     const n = noise();
-    const at = Math.max(pairs.screenSd, settings.minDeltaSd);
-    const grey =
-      pairs.grey && Math.max(pairs.grey.from, settings.minDeltaSd) < at
-        ? {
-            from: Math.max(pairs.grey.from, settings.minDeltaSd),
-            mean: Math.max(pairs.grey.mean, settings.minDeltaSd),
-          }
-        : undefined;
+    const { at, grey } = atLeast(
+      { at: pairs.screenSd, ...(pairs.grey ? { grey: pairs.grey } : {}) },
+      settings.minDeltaSd,
+    );
     const screen = judge({
       policy: policyFor(settings, Math.max(minDelta, (grey ? grey.from : at) * n.m.sd)),
       incumbent: { m: old },

@@ -1,5 +1,5 @@
 import { createRandom, gaussian } from "../util/random.ts";
-import { FUTILITY_T, type ScreenGrey, sequentialBoundary } from "./boundary.ts";
+import { FUTILITY_T, greyInPairSds, type ScreenGrey, sequentialBoundary } from "./boundary.ts";
 
 /**
  * Where the screen sits: how much better than the incumbent's recent runs a candidate's first
@@ -60,6 +60,17 @@ export function screenDesigns(lowest: number): ScreenDesign[] {
     );
     return [{ at }, ...greys.map((grey) => ({ at, grey }))];
   });
+}
+
+/**
+ * `design` never under `lowest` (min_delta in run sds): a keep must gain that much, and so must a
+ * first run to go on; a grey zone that no longer reaches under the screen is dropped.
+ */
+export function atLeast(design: ScreenDesign, lowest: number): ScreenDesign {
+  const at = Math.max(design.at, lowest);
+  const grey = design.grey;
+  if (!grey || Math.max(grey.from, lowest) >= at) return { at };
+  return { at, grey: { from: Math.max(grey.from, lowest), mean: Math.max(grey.mean, lowest) } };
 }
 
 /** A design in words: "1.5 sd" or "1.5 sd, a second run from 1 sd (mean at 1.25 sd)". */
@@ -223,7 +234,7 @@ export function screenCurve(design: ScreenDesign, settings: ScreenSettings): Cur
     alpha: s.alpha,
     screenSd: at / Math.SQRT2,
     paired: "screened",
-    ...(grey ? { grey: { from: grey.from / Math.SQRT2, mean: grey.mean / Math.SQRT2 } } : {}),
+    ...(grey ? { grey: greyInPairSds(grey) } : {}),
   });
   const random = createRandom(20261205);
   const gauss = gaussian(random);

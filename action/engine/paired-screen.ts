@@ -2,12 +2,7 @@ import type { ScreenGrey } from "../decide/boundary.ts";
 import { fmt } from "../decide/fmt.ts";
 import type { Noise } from "../decide/noise.ts";
 import type { Policy, Samples } from "../decide/policy.ts";
-import {
-  chooseScreen,
-  describeScreen,
-  designOf,
-  type ScreenDesign,
-} from "../decide/screen-choice.ts";
+import { atLeast, chooseScreen, describeScreen, designOf } from "../decide/screen-choice.ts";
 import { mean } from "../decide/stats.ts";
 import type { EngineContext, Verdict } from "./experiment.ts";
 
@@ -73,19 +68,7 @@ export function screenFor(
           screenRuns: runs.length,
         })
       : { ...designOf(setting), why: "decide.screen_sd" };
-  // Never under min_delta: a keep must gain that much, and so must a first run to go on.
-  const at = Math.max(choice.at, minDeltaSd);
-  const design: ScreenDesign = {
-    at,
-    ...(choice.grey && Math.max(choice.grey.from, minDeltaSd) < at
-      ? {
-          grey: {
-            from: Math.max(choice.grey.from, minDeltaSd),
-            mean: Math.max(choice.grey.mean, minDeltaSd),
-          },
-        }
-      : {}),
-  };
+  const design = atLeast(choice, minDeltaSd);
   const lowest = design.grey ? design.grey.from : design.at;
   const z = gainOf(ctx, first, runs) / sd;
   const record = {

@@ -1,7 +1,7 @@
 import type { IncumbentState } from "../decide/ledger-state.ts";
-import { incumbentStrata, ledgerStrata } from "../decide/ledger-strata.ts";
+import { barStrata, incumbentStrata, ledgerStrata } from "../decide/ledger-strata.ts";
 import type { Samples } from "../decide/policy.ts";
-import { type CompareWithin, mergeStrata, type StrataSamples } from "../decide/strata.ts";
+import type { CompareWithin, StrataSamples } from "../decide/strata.ts";
 import type { VerdictFields } from "../ledger/rows.ts";
 import { KEPT, type RemeasureEntry } from "../ledger/types.ts";
 import type { EngineContext, Verdict } from "./experiment.ts";
@@ -29,14 +29,11 @@ export function strataView(ctx: EngineContext, parent: IncumbentState): StrataVi
   if (!comparesWithin(ctx)) return null;
   const log = ctx.store.log!;
   const within = ctx.config.decide.compare_within;
-  const incumbent = incumbentStrata(log, within, parent.iteration, ctx.metric);
-  const runs = ledgerStrata(log, within);
-  const kept = runs.keptOn.get(parent.iteration);
   return {
     within,
-    incumbent,
-    bar: kept ? mergeStrata(kept, incumbent) : incumbent,
-    groups: runs.groups,
+    incumbent: incumbentStrata(log, within, parent.iteration, ctx.metric),
+    bar: barStrata(log, within, parent.iteration, ctx.metric),
+    groups: ledgerStrata(log, within).groups,
   };
 }
 
