@@ -33472,7 +33472,7 @@ async function pipelinedLoop(steps, acquire, shape) {
   };
   const refly = async (flown, snapshot) => {
     if ("stop" in flown || !steps.isStale?.(flown, snapshot) || !steps.rebase) return flown;
-    const rebased = await steps.rebase(flown.candidate, snapshot);
+    const rebased = await steps.rebase(flown.candidate, snapshot, flown.verdict);
     return isStop(rebased) ? { stop: rebased } : judge2(rebased);
   };
   const drain = async () => {
@@ -34843,7 +34843,17 @@ function experimentSteps(ctx, checkSeal) {
     // elsewhere does not throw away the evals in flight on the other workers.
     // Only onto a newer record: a candidate that waited for its turn began after older snapshots.
     isStale: ({ candidate, verdict }, snapshot) => snapshot.historyLength > candidate.historyLength && snapshot.parent.iteration !== candidate.parent.iteration && (isKeep(verdict) || verdict.undecided === true),
-    rebase: (candidate, snapshot) => reapply2(candidate, snapshot),
+    // The incumbent's runs beside the evaluation left behind stay on record (Candidate.setAside).
+    rebase: async (candidate, snapshot, verdict) => {
+      const beside = concurrentEntry(
+        verdict.judgedAgainst ?? candidate.parent.iteration,
+        candidate.iteration,
+        verdict
+      );
+      const setAside = [...candidate.setAside ?? [], ...beside ? [unpaired(beside)] : []];
+      const again = await reapply2(candidate, snapshot);
+      return "kind" in again || setAside.length === 0 ? again : { ...again, setAside };
+    },
     // One worker, one proposer: the experiment before this one is proposed and has the slot
     // first, so this one is evaluated against the record that one leaves, re-applied first when
     // it moved the incumbent. Measured ahead against the incumbent it was proposed on, a candidate
@@ -34870,7 +34880,10 @@ function experimentSteps(ctx, checkSeal) {
         verdict = duplicateOf(prior, candidate);
       const tampered = await checkSeal();
       const row = tampered ? { ...verdict, status: tampered.status, reason: tampered.reason } : verdict;
-      const stop = await record2(ctx, candidate, row, beside);
+      const stop = await record2(ctx, candidate, row, [
+        ...candidate.setAside ?? [],
+        ...beside ? [beside] : []
+      ]);
       proposed.delete(candidate.iteration - 256);
       settle2.delete(candidate.iteration - 256);
       placed.delete(candidate.iteration - 256);
@@ -34915,7 +34928,7 @@ async function record2(ctx, candidate, verdict, beside) {
   const safe = redactDeep(row, ctx.redact);
   const after = afterKeepEntry(iteration, safe.status, verdict.afterKeep);
   await ctx.store.append(
-    [...beside ? [beside] : [], ...switched ? [switched] : [], safe, ...after ? [after] : []],
+    [...beside, ...switched ? [switched] : [], safe, ...after ? [after] : []],
     {
       ...candidate.notes !== void 0 ? { notes: candidate.notes } : {},
       beforeWrite: (path, data) => ctx.faults.tornWrite(iteration, path, data),
@@ -34925,11 +34938,11 @@ async function record2(ctx, candidate, verdict, beside) {
   ctx.faults.at("after-refs", iteration);
   await pruneLogs(join37(ctx.store.stateDir, "logs"), iteration - KEEP_LOGS_OF);
   if (verdict.key && EVALUATED.has(safe.status)) ctx.seen.set(verdict.key, safe);
-  if (beside)
+  if (beside.length > 0)
     ctx.emit({
       type: "remeasure",
       reason: "concurrent",
-      runs: beside.runs_on.length,
+      runs: beside.reduce((n, b) => n + (b.runs_on?.length ?? 0), 0),
       score: incumbentState(ctx.store.log).score
     });
   ctx.done++;
@@ -34955,6 +34968,10 @@ function branchSwitch(ctx, candidate, on, incumbent) {
     points: candidate.branch?.points ?? [],
     timestamp: (/* @__PURE__ */ new Date()).toISOString()
   };
+}
+function unpaired(line2) {
+  const { paired_with: _, seeds: __, ...rest } = line2;
+  return rest;
 }
 function duplicateOf(prior, candidate) {
   return {

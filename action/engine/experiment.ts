@@ -4,7 +4,7 @@ import type { Config } from "../config/schema.ts";
 import type { Judgement, Policy } from "../decide/judge.ts";
 import type { IncumbentState } from "../decide/ledger-state.ts";
 import type { VerdictFields } from "../ledger/rows.ts";
-import type { Evidence, ResultEntry, Status } from "../ledger/types.ts";
+import type { Evidence, RemeasureEntry, ResultEntry, Status } from "../ledger/types.ts";
 import type { BranchChoice, Strategy } from "../strategy/strategy.ts";
 import type { Change } from "./agent-checkout.ts";
 import type { CheckoutLease } from "./checkout-pool.ts";
@@ -37,6 +37,14 @@ export interface Candidate {
    * starts from it, so the result depends on contents, not on how many rebases came between.
    */
   origin?: { parent: IncumbentState; changes: Change[] };
+  /**
+   * The incumbent's runs made beside this candidate before it was re-applied onto a newer
+   * incumbent: recorded with its row, under the incumbent they measured, as unpaired runs (the
+   * candidate's runs they were paired with are not recorded). Dropping them would bias that
+   * incumbent's runs: the evaluations re-applied are those that beat it, whose incumbent side
+   * ran low (bench/noise.ts, 4 workers).
+   */
+  setAside?: RemeasureEntry[];
   /** The agent checkout that holds the proposal until it is screened (screen releases it). */
   lease?: CheckoutLease;
   proposal?: Proposal;

@@ -49,7 +49,7 @@ export interface Steps<C, V, S> {
    * The candidate's change re-applied onto `snapshot`'s incumbent (three-way), ready to evaluate
    * again; when it no longer applies, a fresh proposal against that incumbent.
    */
-  rebase?(candidate: C, snapshot: unknown): Promise<C | Stop>;
+  rebase?(candidate: C, snapshot: unknown, verdict: V): Promise<C | Stop>;
   /**
    * Before a screened candidate takes a slot: the candidate as it must be evaluated, once the
    * record holds what it waits for, re-applied (rebase) when that record's incumbent is newer
@@ -180,7 +180,7 @@ async function pipelinedLoop<C, V, S>(
   // they produce) follows the order of records, not the timing of evals.
   const refly = async (flown: Flight<C, V>, snapshot: unknown): Promise<Flight<C, V>> => {
     if ("stop" in flown || !steps.isStale?.(flown, snapshot) || !steps.rebase) return flown;
-    const rebased = await steps.rebase(flown.candidate, snapshot);
+    const rebased = await steps.rebase(flown.candidate, snapshot, flown.verdict);
     return isStop(rebased) ? { stop: rebased } : judge(rebased);
   };
   const drain = async (): Promise<void> => {

@@ -202,7 +202,17 @@ export function experimentSteps(
       (snapshot as RebaseTarget).historyLength > candidate.historyLength &&
       (snapshot as RebaseTarget).parent.iteration !== candidate.parent.iteration &&
       (isKeep(verdict) || verdict.undecided === true),
-    rebase: (candidate, snapshot) => reapply(candidate, snapshot as RebaseTarget),
+    // The incumbent's runs beside the evaluation left behind stay on record (Candidate.setAside).
+    rebase: async (candidate, snapshot, verdict) => {
+      const beside = concurrentEntry(
+        verdict.judgedAgainst ?? candidate.parent.iteration,
+        candidate.iteration,
+        verdict,
+      );
+      const setAside = [...(candidate.setAside ?? []), ...(beside ? [unpaired(beside)] : [])];
+      const again = await reapply(candidate, snapshot as RebaseTarget);
+      return "kind" in again || setAside.length === 0 ? again : { ...again, setAside };
+    },
     // One worker, one proposer: the experiment before this one is proposed and has the slot
     // first, so this one is evaluated against the record that one leaves, re-applied first when
     // it moved the incumbent. Measured ahead against the incumbent it was proposed on, a candidate
@@ -242,7 +252,10 @@ export function experimentSteps(
       const row: VerdictFields = tampered
         ? { ...verdict, status: tampered.status, reason: tampered.reason }
         : verdict;
-      const stop = await record(ctx, candidate, row, beside);
+      const stop = await record(ctx, candidate, row, [
+        ...(candidate.setAside ?? []),
+        ...(beside ? [beside] : []),
+      ]);
       // Kept a while: a candidate begun before this was recorded may still ask for it.
       proposed.delete(candidate.iteration - 256);
       settle.delete(candidate.iteration - 256);
@@ -266,7 +279,7 @@ async function record(
   ctx: EngineContext,
   candidate: Candidate,
   verdict: VerdictFields,
-  beside: RemeasureEntry | null,
+  beside: RemeasureEntry[],
 ): Promise<Stop | null> {
   const { iteration } = candidate;
   // An exhausted agent stops the batch before this step, so the proposal spent what it says.
@@ -304,7 +317,7 @@ async function record(
   // Kept in pairs: its run made after the decision, its first as the incumbent.
   const after = afterKeepEntry(iteration, safe.status, verdict.afterKeep);
   await ctx.store.append(
-    [...(beside ? [beside] : []), ...(switched ? [switched] : []), safe, ...(after ? [after] : [])],
+    [...beside, ...(switched ? [switched] : []), safe, ...(after ? [after] : [])],
     {
       ...(candidate.notes !== undefined ? { notes: candidate.notes } : {}),
       beforeWrite: (path, data) => ctx.faults.tornWrite(iteration, path, data),
@@ -314,11 +327,11 @@ async function record(
   ctx.faults.at("after-refs", iteration);
   await pruneLogs(join(ctx.store.stateDir, "logs"), iteration - KEEP_LOGS_OF);
   if (verdict.key && EVALUATED.has(safe.status)) ctx.seen.set(verdict.key, safe);
-  if (beside)
+  if (beside.length > 0)
     ctx.emit({
       type: "remeasure",
       reason: "concurrent",
-      runs: beside.runs_on!.length,
+      runs: beside.reduce((n, b) => n + (b.runs_on?.length ?? 0), 0),
       score: incumbentState(ctx.store.log!)!.score,
     });
   ctx.done++;
@@ -358,6 +371,12 @@ function branchSwitch(
     points: candidate.branch?.points ?? [],
     timestamp: new Date().toISOString(),
   };
+}
+
+/** A line of the incumbent's runs without its pairing: the candidate runs it paired are gone. */
+function unpaired(line: RemeasureEntry): RemeasureEntry {
+  const { paired_with: _, seeds: __, ...rest } = line;
+  return rest;
 }
 
 function duplicateOf(prior: ResultEntry, candidate: Candidate): Verdict {

@@ -8,19 +8,25 @@ import { branchLog, git, makeRepo, runCli, tempDir, writeFiles } from "../helper
 // on. Deterministic, and slow enough (300 ms) that five candidates are in flight on three
 // workers. Every run appends the code it ran on to a file outside the slot: how often each code
 // was evaluated, seen from outside autoexp.
-const EVAL = `
+/** An eval of model.txt's switches (loss 20 less each switched line's effect) that appends the
+ * code each run ran on to STATE/runs, outside the slot; `noise`: uniform ±0.005 around the truth. */
+function countingEval(effects: Record<string, number>, delayMs: number, noise = false): string {
+  return `
 const fs = require("node:fs");
 const text = fs.readFileSync("model.txt", "utf8");
-const effects = { a: 3, b: 0, c: 2, d: -1, e: 0 };
-let loss = 20;
+const effects = ${JSON.stringify(effects)};
+let loss = 20${noise ? " + (Math.random() - 0.5) / 100" : ""};
 for (const [line, effect] of Object.entries(effects))
   if (new RegExp("^" + line + ": 1$", "m").test(text)) loss -= effect;
 const on = Object.keys(effects).filter((l) => new RegExp("^" + l + ": 1$", "m").test(text));
 setTimeout(() => {
   fs.appendFileSync(process.env.STATE + "/runs", (on.join("") || "-") + "\\n");
   console.log("loss: " + loss);
-}, 300);
+}, ${delayMs});
 `;
+}
+
+const EVAL = countingEval({ a: 3, b: 0, c: 2, d: -1, e: 0 }, 300);
 
 // Experiment n switches line n on (a, b, c, d, e): each is its own line, so any of them
 // re-applies onto an incumbent that switched another on.
@@ -275,5 +281,60 @@ budget: { experiments: 3 }
     // Counted by the eval itself: not one run of b or c on #0's code.
     const count = (code: string) => runs.filter((r) => r === code).length;
     expect([count("b"), count("ab"), count("c"), count("ac")]).toEqual([0, 5, 0, 1]);
+  });
+});
+
+// Noisy, counting each run's code outside the slot: a and b both help.
+const NOISY_COUNTED_EVAL = countingEval({ a: 3, b: 2 }, 100, true);
+
+describe("pipelined, paired: an evaluation left behind by a re-apply keeps its incumbent runs on record", () => {
+  it("records the incumbent's runs beside it, unpaired, under the incumbent they measured: the ledger holds every run of that code the eval made", () => {
+    const { repo, run, runs } = countedNight(
+      NOISY_COUNTED_EVAL,
+      "set-aside",
+      `decide: { baseline_runs: 3, remeasure_every: 0 }
+pipeline: true
+proposers: 2
+budget: { experiments: 2 }
+`,
+    );
+    const log = branchLog(repo, "t");
+    const rows = log.filter((e) => e.type === "result");
+    expect(rows.map((r) => r.status)).toEqual(["baseline", "keep", "keep"]);
+    // b (#2) was measured in pairs beside #0 while a (#1) ran, beat it, and was re-applied onto #1.
+    expect(run.stdout).toContain("#2 was proposed against #0; the incumbent is now #1: re-applied");
+    expect(git(repo, "show", `${rows[2]!.commit_full}:model.txt`)).toMatch(/^a: 1\nb: 1\n/);
+    const lines = log.filter((e) => e.type === "remeasure");
+    const runsOf = (e: Record<string, unknown>) =>
+      ((e.samples as Record<string, number[]>).loss ?? []).length;
+    // Its pairs beside #0 are gone with its first evaluation; #0's side of them is recorded just
+    // before its row, as #0's runs without a pairing.
+    const aside = lines.filter(
+      (e) => e.iteration === 0 && e.reason === "concurrent" && e.paired_with === undefined,
+    );
+    expect(aside).toHaveLength(1);
+    expect(aside[0]!.seeds).toBeUndefined();
+    expect(lines.filter((e) => e.paired_with === 2).every((e) => e.iteration === 1)).toBe(true);
+    expect(runsOf(aside[0]!)).toBeGreaterThanOrEqual(1);
+    expect(log.indexOf(aside[0]!)).toBeLessThan(log.indexOf(rows[2]!));
+    expect(log.indexOf(aside[0]!)).toBeGreaterThan(log.indexOf(rows[1]!));
+    // Counted by the eval itself: every run of #0's code is in the ledger (before, those beside
+    // b's first evaluation were not), and b ran both on #0's code and on top of a.
+    const ledgerRuns = (iteration: number) =>
+      runsOf(rows[iteration]!) +
+      lines.filter((e) => e.iteration === iteration).reduce((n, e) => n + runsOf(e), 0);
+    const count = (code: string) => runs.filter((r) => r === code).length;
+    expect(count("-")).toBe(ledgerRuns(0));
+    expect(count("b")).toBeGreaterThanOrEqual(2);
+    expect(count("ab")).toBe(
+      runsOf(rows[2]!) +
+        lines
+          .filter((e) => e.reason === "after-keep" && e.iteration === 2)
+          .reduce((n, e) => n + runsOf(e), 0),
+    );
+    // Every line that is still paired pairs its row's runs: one incumbent run per candidate run
+    // after the screened one.
+    for (const line of lines.filter((e) => e.paired_with !== undefined))
+      expect(runsOf(line)).toBe(runsOf(rows[line.paired_with as number]!));
   });
 });
