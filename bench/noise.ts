@@ -12,6 +12,7 @@
  * Usage: node bench/noise.ts [--zero 200] [--effect 100] [--worse 30] [--noise gaussian|t3|both]
  *        [--drift 0.02]   (drift: the eval's score creeps up by this many sd per eval)
  *        [--workers 4 [--offset 1.5] [--pooled]] [--before] [--screen 0]
+ *        [--isolation none]  (the eval counts its own runs: "every eval run (eval's count)")
  *        (KEEP=1 keeps each night's repository and prints where; DEBUG=1 prints every row)
  *
  * --screen V adds a column with decide.screen_sd fixed at V run sds (0: min_delta's, the screen before
@@ -27,7 +28,7 @@
  * cores; `node bench/noise-model.ts` gives the same comparison by simulation, to ±0.5%.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -73,6 +74,7 @@ if (process.env.DRIFT_FILE) {
   drift = n * Number(process.env.DRIFT);
 }
 const offset = Number(process.env.AUTOEXP_WORKER ?? 0) * Number(process.env.OFFSET ?? 0);
+if (process.env.COUNT_FILE) fs.appendFileSync(process.env.COUNT_FILE, "1");
 console.log("score: " + (truth + noise + drift + offset));
 `;
 
@@ -100,6 +102,8 @@ interface Outcome {
   finalGap: number;
   finalTruth: number;
   seconds: number;
+  /** Eval runs the eval itself counted (--isolation none), else null. */
+  counted: number | null;
 }
 
 async function runOne(
@@ -136,6 +140,9 @@ async function runOne(
         DRIFT: String(drift),
         OFFSET: String(offset),
         ...(drift ? { DRIFT_FILE: join(dir, "evals") } : {}),
+        // Every eval run the night made, whatever became of it (a run in an evaluation left
+        // behind by a re-apply is in no ledger line): outside the repo, so only without a sandbox.
+        ...(args.isolation === "none" ? { COUNT_FILE: join(dir, "count") } : {}),
       },
     },
     decide,
@@ -167,6 +174,7 @@ async function runOne(
       maxBuffer: 1 << 28,
     }),
   );
+  const counted = existsSync(join(dir, "count")) ? statSync(join(dir, "count")).size : null;
   if (process.env.KEEP) console.log(`kept the night in ${dir}`);
   else rmSync(dir, { recursive: true, force: true });
   const out: Outcome = {
@@ -182,6 +190,7 @@ async function runOne(
     finalGap: 0,
     finalTruth: 0,
     seconds,
+    counted,
   };
   if (process.env.DEBUG)
     for (const m of log.remeasures)
@@ -262,6 +271,10 @@ function report(outs: Outcome[]) {
       (o) => ((o.candidateEvals + o.remeasureEvals) / o.candidates).toFixed(2),
     ],
     [
+      "  every eval run (eval's count)",
+      (o) => (o.counted === null ? "- (--isolation none)" : (o.counted / o.candidates).toFixed(2)),
+    ],
+    [
       "curse at keep, offsets out (sd)",
       (o) => `${avg(o.curseAtKeep).toFixed(2)} mean over ${o.curseAtKeep.length} keeps`,
     ],
@@ -313,6 +326,7 @@ function pool(outs: Outcome[]): Outcome {
     finalGap: sum((o) => o.finalGap) / outs.length,
     finalTruth: sum((o) => o.finalTruth) / outs.length,
     seconds: sum((o) => o.seconds),
+    counted: outs.some((o) => o.counted === null) ? null : sum((o) => o.counted ?? 0),
   };
 }
 
