@@ -132,6 +132,12 @@ describe("honest comparisons in parallel: workers whose devices differ", () => {
     // 30 sd between the workers: only pairs on one worker keep the real change and nothing else.
     expect(rows.filter((r) => r.effect === 0 && r.status === "keep")).toEqual([]);
     expect(rows.find((r) => r.effect === 2)!.status).toBe("keep");
+    // The incumbent a row was judged against: its `against`, or the last keep before it.
+    const judgedAgainst = (row: (typeof rows)[number]) =>
+      row.against ??
+      log.results
+        .filter((r) => r.iteration < row.iteration && (r.iteration === 0 || r.status === "keep"))
+        .at(-1)!.iteration;
     const pairs = log.remeasures.filter((m) => m.paired_with !== undefined);
     expect(pairs.length).toBeGreaterThan(0);
     for (const m of pairs) {
@@ -143,20 +149,26 @@ describe("honest comparisons in parallel: workers whose devices differ", () => {
       expect(m.seeds).toHaveLength(m.samples.score!.length);
       // Recorded under the incumbent they measured: the row's `against`, or the incumbent when
       // the row was recorded (the last keep before it).
-      const keptBefore = log.results.filter(
-        (r) => r.iteration < row.iteration && (r.iteration === 0 || r.status === "keep"),
-      );
-      expect(m.iteration).toBe(row.against ?? keptBefore.at(-1)!.iteration);
+      expect(m.iteration).toBe(judgedAgainst(row));
     }
     const kept = rows.find((r) => r.effect === 2)!;
     expect(kept.evidence!.paired).toBe(true);
     // The kept delta is the paired difference (about +2), not a cross-device 30 sd.
     expect(Math.abs(kept.delta! - 2)).toBeLessThan(0.5);
     // No concurrent baseline was needed: nothing but pairs measured the incumbent, and the kept
-    // code's one run after its keep, on the worker that decided it.
-    expect(log.remeasures.filter((m) => m.paired_with === undefined).map((m) => m.reason)).toEqual([
+    // code's one run after its keep, on the worker that decided it. Other unpaired lines there
+    // may be: a candidate that beat #0 while the keep landed on the other worker is re-applied,
+    // and #0's side of its pairs stays on record under #0 (Candidate.setAside), an incumbent its
+    // row is not judged against (a concurrent baseline would be the row's own incumbent's).
+    const unpaired = log.remeasures.filter((m) => m.paired_with === undefined);
+    expect(unpaired.filter((m) => m.reason !== "concurrent").map((m) => m.reason)).toEqual([
       "after-keep",
     ]);
+    for (const m of unpaired.filter((m) => m.reason === "concurrent")) {
+      const row = rows.find((r) => r.iteration === m.after + 1)!;
+      expect(m.iteration).not.toBe(judgedAgainst(row));
+      expect(row.against).toBeUndefined();
+    }
     const after = log.remeasures.find((m) => m.reason === "after-keep")!;
     expect(after.iteration).toBe(kept.iteration);
     expect(after.runs_on).toHaveLength(1);
