@@ -32907,20 +32907,20 @@ function afterKeepEntry(iteration, status, a) {
     timestamp: (/* @__PURE__ */ new Date()).toISOString()
   };
 }
-function concurrentEntry(parentIteration, iteration, verdict) {
+function concurrentEntry(candidate, verdict, { paired = true } = {}) {
   const c = verdict.concurrent;
   if (!c || c.runsOn.length === 0) return null;
   return {
     type: "remeasure",
-    iteration: parentIteration,
-    after: iteration - 1,
+    iteration: verdict.judgedAgainst ?? candidate.parent.iteration,
+    after: candidate.iteration - 1,
     reason: "concurrent",
     reset: false,
     samples: c.samples,
     runs_on: c.runsOn,
     eval_seconds: c.evalSeconds,
     timestamp: (/* @__PURE__ */ new Date()).toISOString(),
-    ...c.paired ? { paired_with: iteration, seeds: c.seeds ?? [] } : {}
+    ...c.paired && paired ? { paired_with: candidate.iteration, seeds: c.seeds ?? [] } : {}
   };
 }
 
@@ -34845,12 +34845,8 @@ function experimentSteps(ctx, checkSeal) {
     isStale: ({ candidate, verdict }, snapshot) => snapshot.historyLength > candidate.historyLength && snapshot.parent.iteration !== candidate.parent.iteration && (isKeep(verdict) || verdict.undecided === true),
     // The incumbent's runs beside the evaluation left behind stay on record (Candidate.setAside).
     rebase: async (candidate, snapshot, verdict) => {
-      const beside = concurrentEntry(
-        verdict.judgedAgainst ?? candidate.parent.iteration,
-        candidate.iteration,
-        verdict
-      );
-      const setAside = [...candidate.setAside ?? [], ...beside ? [unpaired(beside)] : []];
+      const beside = concurrentEntry(candidate, verdict, { paired: false });
+      const setAside = [...candidate.setAside ?? [], ...beside ? [beside] : []];
       const again = await reapply2(candidate, snapshot);
       return "kind" in again || setAside.length === 0 ? again : { ...again, setAside };
     },
@@ -34870,11 +34866,7 @@ function experimentSteps(ctx, checkSeal) {
       }
     } : {},
     record: async (candidate, verdict) => {
-      const beside = concurrentEntry(
-        verdict.judgedAgainst ?? candidate.parent.iteration,
-        candidate.iteration,
-        verdict
-      );
+      const beside = concurrentEntry(candidate, verdict);
       const prior = verdict.key ? ctx.seen.get(verdict.key) : void 0;
       if (prior && prior.iteration >= candidate.historyLength && verdict.status !== "duplicate")
         verdict = duplicateOf(prior, candidate);
@@ -34968,10 +34960,6 @@ function branchSwitch(ctx, candidate, on, incumbent) {
     points: candidate.branch?.points ?? [],
     timestamp: (/* @__PURE__ */ new Date()).toISOString()
   };
-}
-function unpaired(line2) {
-  const { paired_with: _, seeds: __, ...rest } = line2;
-  return rest;
 }
 function duplicateOf(prior, candidate) {
   return {

@@ -40,9 +40,8 @@ export interface Candidate {
   /**
    * The incumbent's runs made beside this candidate before it was re-applied onto a newer
    * incumbent: recorded with its row, under the incumbent they measured, as unpaired runs (the
-   * candidate's runs they were paired with are not recorded). Dropping them would bias that
-   * incumbent's runs: the evaluations re-applied are those that beat it, whose incumbent side
-   * ran low (bench/noise.ts, 4 workers).
+   * candidate's runs they were paired with are not recorded). Dropped, the record would miss
+   * runs the eval made, and the very ones beside a win: those read low.
    */
   setAside?: RemeasureEntry[];
   /** The agent checkout that holds the proposal until it is screened (screen releases it). */

@@ -204,12 +204,8 @@ export function experimentSteps(
       (isKeep(verdict) || verdict.undecided === true),
     // The incumbent's runs beside the evaluation left behind stay on record (Candidate.setAside).
     rebase: async (candidate, snapshot, verdict) => {
-      const beside = concurrentEntry(
-        verdict.judgedAgainst ?? candidate.parent.iteration,
-        candidate.iteration,
-        verdict,
-      );
-      const setAside = [...(candidate.setAside ?? []), ...(beside ? [unpaired(beside)] : [])];
+      const beside = concurrentEntry(candidate, verdict, { paired: false });
+      const setAside = [...(candidate.setAside ?? []), ...(beside ? [beside] : [])];
       const again = await reapply(candidate, snapshot as RebaseTarget);
       return "kind" in again || setAside.length === 0 ? again : { ...again, setAside };
     },
@@ -239,11 +235,7 @@ export function experimentSteps(
       // iteration order, so the same whatever the timing). Its eval result is set aside.
       // Incumbent runs made beside it (a concurrent baseline) are recorded whatever is decided.
       // Under the incumbent they measured (its runs beside a candidate judged before a re-apply).
-      const beside = concurrentEntry(
-        verdict.judgedAgainst ?? candidate.parent.iteration,
-        candidate.iteration,
-        verdict,
-      );
+      const beside = concurrentEntry(candidate, verdict);
       const prior = verdict.key ? ctx.seen.get(verdict.key) : undefined;
       if (prior && prior.iteration >= candidate.historyLength && verdict.status !== "duplicate")
         verdict = duplicateOf(prior, candidate);
@@ -371,12 +363,6 @@ function branchSwitch(
     points: candidate.branch?.points ?? [],
     timestamp: new Date().toISOString(),
   };
-}
-
-/** A line of the incumbent's runs without its pairing: the candidate runs it paired are gone. */
-function unpaired(line: RemeasureEntry): RemeasureEntry {
-  const { paired_with: _, seeds: __, ...rest } = line;
-  return rest;
 }
 
 function duplicateOf(prior: ResultEntry, candidate: Candidate): Verdict {

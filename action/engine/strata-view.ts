@@ -4,7 +4,7 @@ import type { Samples } from "../decide/policy.ts";
 import type { CompareWithin, StrataSamples } from "../decide/strata.ts";
 import type { VerdictFields } from "../ledger/rows.ts";
 import { KEPT, type RemeasureEntry } from "../ledger/types.ts";
-import type { EngineContext, Verdict } from "./experiment.ts";
+import type { Candidate, EngineContext, Verdict } from "./experiment.ts";
 
 /**
  * What a candidate is judged against when runs are compared within strata: the incumbent's runs
@@ -62,26 +62,28 @@ export function afterKeepEntry(
 }
 
 /**
- * The ledger line for incumbent runs made beside a candidate (a concurrent baseline), recorded
- * with the candidate's row; null when there were none.
+ * The ledger line for incumbent runs made beside a candidate (a concurrent baseline, or the
+ * incumbent's side of its pairs), recorded with the candidate's row under the incumbent they
+ * measured; null when there were none. `paired: false` leaves out the pairing: for runs whose
+ * candidate side is not recorded (an evaluation left behind by a re-apply, Candidate.setAside).
  */
 export function concurrentEntry(
-  parentIteration: number,
-  iteration: number,
+  candidate: Pick<Candidate, "iteration" | "parent">,
   verdict: Verdict,
+  { paired = true }: { paired?: boolean } = {},
 ): RemeasureEntry | null {
   const c = verdict.concurrent;
   if (!c || c.runsOn.length === 0) return null;
   return {
     type: "remeasure",
-    iteration: parentIteration,
-    after: iteration - 1,
+    iteration: verdict.judgedAgainst ?? candidate.parent.iteration,
+    after: candidate.iteration - 1,
     reason: "concurrent",
     reset: false,
     samples: c.samples,
     runs_on: c.runsOn,
     eval_seconds: c.evalSeconds,
     timestamp: new Date().toISOString(),
-    ...(c.paired ? { paired_with: iteration, seeds: c.seeds ?? [] } : {}),
+    ...(c.paired && paired ? { paired_with: candidate.iteration, seeds: c.seeds ?? [] } : {}),
   };
 }
