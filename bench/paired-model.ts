@@ -12,8 +12,9 @@
  *             auto; or fixed: --screen, --grey); a candidate that passes is measured in pairs
  *             beside fresh incumbent runs (random order) from its last screened run, kept on the
  *             paired test alone; kept code runs once more after its keep, and is scored on that
- *             run and its side of later pairs. The bar: the incumbent's latest 10 runs, after the
- *             runs it was kept on (decide/ledger-runs.ts, screenBar; `--bar after`: without them).
+ *             run and its side of later pairs. The bar: the incumbent's latest 10 runs, after its
+ *             level (decide/kept-level.ts; the default, `--bar level`) or the runs it was kept on
+ *             (`--bar kept`, as before the level; `--bar after`: neither).
  *   pairs     pairs from the first run (no screen).
  * The plan: 200 no-op, 100 +2 sd and 30 -2 sd changes, shuffled; each builds on the incumbent.
  * Drift: the score moves `drift` sd per run (steady), or `--spike` adds +3 sd to the baseline's
@@ -23,23 +24,26 @@
  *
  * Usage: node bench/paired-model.ts [--nights 20] [--noise gaussian|t3] [--drift 0.05] [--spike]
  *        [--designs unpaired,paired,pairs] [--max-runs 5] [--zero 200 --effect 100 --worse 30]
- *        [--screen auto|N [--grey FROM,MEAN]] [--bar kept|after] [--model-bar actual|fixed]
+ *        [--screen auto|N [--grey FROM,MEAN]] [--bar level|kept|after] [--model-bar actual|fixed]
  *        [--slack 0.25]   (auto's PER_RUN_SLACK: 0 chooses the most gain per eval run alone)
  *        (--model-bar: the bar chooseScreen models, the one the candidate has or SCREEN_RUNS)
  */
 import { parseArgs } from "node:util";
 import { judge, type Policy } from "../action/decide/judge.ts";
 import type { PairedDesign } from "../action/decide/judgement.ts";
+import { keptLevel, type Level, levelBar } from "../action/decide/kept-level.ts";
+import { SCREEN_RUNS } from "../action/decide/ledger-runs.ts";
 import { type Noise, pooledNoise } from "../action/decide/noise.ts";
 import {
   chooseScreen,
+  fitEffects,
+  HISTORY_WINDOW,
   MIN_HISTORY,
   type ScreenDesign,
   type ScreenPoint,
 } from "../action/decide/screen-choice.ts";
 import { mean } from "../action/decide/stats.ts";
 import { firstSideFirst } from "../action/engine/pair-order.ts";
-import { SCREEN_RUNS } from "../action/engine/paired-screen.ts";
 import { createRandom, gaussian } from "../action/util/random.ts";
 
 const { values: args } = parseArgs({
@@ -55,7 +59,7 @@ const { values: args } = parseArgs({
     worse: { type: "string", default: "30" },
     screen: { type: "string", default: "auto" },
     grey: { type: "string" },
-    bar: { type: "string", default: "kept" },
+    bar: { type: "string", default: "level" },
     "model-bar": { type: "string", default: "actual" },
     slack: { type: "string" },
   },
@@ -119,6 +123,7 @@ function night(design0: Design, seed: number) {
   inBaseline = false;
   groups.push(inc);
   let keptOn: number[] = [];
+  let level: Level | null = null;
   const history: ScreenPoint[] = [];
   let measuredAt = 0;
   let pairSs = 0;
@@ -179,7 +184,10 @@ function night(design0: Design, seed: number) {
           measuredAt = k;
         }
         // The bar: the runs the incumbent was kept on, then its runs since (screenBar).
-        const bar = (args.bar === "after" ? inc : [...keptOn, ...inc]).slice(-SCREEN_RUNS);
+        const bar =
+          args.bar === "level" && level
+            ? levelBar(level, inc, SCREEN_RUNS)
+            : (args.bar === "after" ? inc : [...keptOn, ...inc]).slice(-SCREEN_RUNS);
         const sd = noise().score!.sd;
         cand.push(measure(truth));
         const z = (cand[0]! - mean(bar)) / sd;
@@ -255,6 +263,20 @@ function night(design0: Design, seed: number) {
       if (kept && design0 === "paired") {
         // Scored on runs made after its keep: one now; the runs it was kept on start its bar.
         keptOn = pc.slice(1);
+        // The level (paired-screen.ts, keptLevels), from the replaced incumbent's runs on record
+        // (not those beside this candidate, nor its level): the bar starts from it instead.
+        const before = inc.slice(0, inc.length - pi.length).slice(-SCREEN_RUNS);
+        level =
+          history.length >= MIN_HISTORY
+            ? keptLevel({
+                before: { mean: before.length > 0 ? mean(before) : 0, runs: before.length },
+                beside: pi,
+                candidate: cand,
+                sd: noise().score!.sd,
+                goal: 1,
+                prior: fitEffects(history.slice(-HISTORY_WINDOW)),
+              }).level
+            : null;
         inc = [measure(truth)];
         groups.push(inc);
       }

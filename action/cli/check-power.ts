@@ -1,7 +1,7 @@
 import type { Config } from "../config/schema.ts";
+import { SCREEN_RUNS } from "../decide/ledger-runs.ts";
 import { detectableEffect, estimatePower, type PowerSettings } from "../decide/power.ts";
 import { designOf, SCREENS } from "../decide/screen-choice.ts";
-import { SCREEN_RUNS } from "../engine/paired-screen.ts";
 import { formatScore } from "../ledger/format-score.ts";
 
 /** One line of check's report, with what --json adds to it. */

@@ -1,7 +1,8 @@
 import type { ParsedLog } from "../ledger/log-jsonl.ts";
 import { KEPT, type ResultEntry } from "../ledger/types.ts";
+import { levelBar } from "./kept-level.ts";
 import type { Samples } from "./policy.ts";
-import type { RunOn } from "./strata.ts";
+import type { CompareWithin, RunOn } from "./strata.ts";
 
 /**
  * How a reading of the ledger holds one code's runs: pooled (every run together), or split by
@@ -30,7 +31,12 @@ export interface LedgerRuns<T> {
    * looked good), so they are not its score; a bar for the screen may start with them (screenBar).
    */
   keptOn: Map<number, T>;
+  /** Experiments whose runs a drift reset replaced: nothing older describes them now. */
+  reset: Set<number>;
 }
+
+/** The incumbent's latest runs a candidate's first run is screened against. */
+export const SCREEN_RUNS = 10;
 
 interface Seen<T> {
   remeasures: readonly unknown[];
@@ -39,6 +45,7 @@ interface Seen<T> {
   current: Map<number, T>;
   retired: T[];
   keptOn: Map<number, T>;
+  reset: Set<number>;
   /** Kept in pairs, no re-measure yet: their runs are still the runs they were kept on. */
   chosen: Set<number>;
 }
@@ -78,11 +85,12 @@ export function ledgerRuns<T>(
       current: new Map(),
       retired: [],
       keptOn: new Map(),
+      reset: new Set(),
       chosen: new Set(),
     };
     views.set(view.key, seen as Seen<unknown>);
   }
-  const { current, retired, keptOn, chosen } = seen;
+  const { current, retired, keptOn, reset, chosen } = seen;
   for (const r of log.results.slice(seen.results)) {
     if (!r.samples || Object.keys(r.samples).length === 0) continue;
     const own = ownRuns(r);
@@ -96,7 +104,10 @@ export function ledgerRuns<T>(
     const replace = m.reset || wasChosen;
     if (replace && cur) retired.push(cur);
     // After a drift reset nothing older describes the code as the machine runs it now.
-    if (m.reset) keptOn.delete(m.iteration);
+    if (m.reset) {
+      keptOn.delete(m.iteration);
+      reset.add(m.iteration);
+    }
     if (wasChosen && cur) keptOn.set(m.iteration, cur);
     current.set(m.iteration, replace || !cur ? fresh : view.merge(cur, fresh));
   }
@@ -106,6 +117,7 @@ export function ledgerRuns<T>(
     current,
     groups: [...retired, ...current.values()].flatMap((runs) => view.groups(runs)),
     keptOn,
+    reset,
   };
 }
 
@@ -113,17 +125,37 @@ export function ledgerRuns<T>(
  * The runs a candidate's first run is screened against (evaluate-paired.ts): code `iteration`'s
  * current runs, after the runs it was kept on where it was kept in pairs (oldest first; the
  * screen takes the latest SCREEN_RUNS). Right after a keep its current runs are the one run after
- * it, and a bar of one run makes the screen a coin toss for a real gain: the runs it was kept on
- * make the bar steadier. They stand above the code's truth, so the bar sits a little high, which
- * only discards more (false keeps cannot rise: the boundary assumes a fair bar). On
- * bench/paired-model.ts (--slack 0.25) this kept 85.8% of +2 sd changes where the runs after the
- * keep alone (--bar after) kept 78.8%, on about as many runs.
+ * it, and a bar of one run makes the screen a coin toss for a real gain. The runs it was kept on
+ * make the bar steadier but stand above the code's truth, so the bar sits high (0.57 run sds on
+ * bench/noise for one of them and the run after the keep): where its row has its level, withLevel
+ * puts that in their place. Without one (the night's first keeps, an old record) they stay: a
+ * high bar only discards more (false keeps cannot rise: the boundary assumes a fair bar).
  */
 export function screenBar<T>(runs: LedgerRuns<T>, view: RunsView<T>, iteration: number): T | null {
   const now = runs.current.get(iteration);
   const before = runs.keptOn.get(iteration);
   if (!now) return before ?? null;
   return before ? view.merge(before, now) : now;
+}
+
+/**
+ * The bar for code kept in pairs whose row has its level (ResultEntry.level, decide/kept-level.ts)
+ * for this view (`within`, "any" pooled) and `stratum`: on the level's metric, the level standing
+ * in for the runs it was kept on, then the runs made since its keep (`current`); other metrics as
+ * `bar` has them. `bar` unchanged where there is no such level, or a drift reset replaced its runs.
+ */
+export function withLevel(
+  bar: Record<string, number[]>,
+  row: Pick<ResultEntry, "iteration" | "level"> | undefined,
+  runs: Pick<LedgerRuns<unknown>, "reset">,
+  within: CompareWithin,
+  stratum: string,
+  current: Samples | undefined,
+): Record<string, number[]> {
+  const level = row?.level;
+  const here = level?.within === within ? level.strata[stratum] : undefined;
+  if (!level || !here || runs.reset.has(row!.iteration)) return bar;
+  return { ...bar, [level.metric]: levelBar(here, current?.[level.metric] ?? [], SCREEN_RUNS) };
 }
 
 /**

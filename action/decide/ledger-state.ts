@@ -2,7 +2,7 @@ import type { Config } from "../config/schema.ts";
 import { goalMetrics, primaryMetric, WEIGHTED_METRIC } from "../config/validate-config.ts";
 import type { ParsedLog } from "../ledger/log-jsonl.ts";
 import { type ConfigEntry, type Goal, KEPT, type ResultEntry } from "../ledger/types.ts";
-import { type LedgerRuns, ledgerRuns, type RunsView, screenBar } from "./ledger-runs.ts";
+import { type LedgerRuns, ledgerRuns, type RunsView, screenBar, withLevel } from "./ledger-runs.ts";
 import { type Noise, pooledNoise } from "./noise.ts";
 import type { Objective, Policy, Samples } from "./policy.ts";
 import { mean } from "./stats.ts";
@@ -36,7 +36,7 @@ export function ledgerSamples(log: Pick<ParsedLog, "results" | "remeasures">): L
  * chosen by the stopping rule: a keep comes when they happen to look good, so their mean stands
  * above the code's truth (0.7 run sds on bench/noise). Kept code is scored on its runs made after
  * the keep: this one, the incumbent's side of later pairs, re-measures. Later candidates are
- * screened against those, after the runs it was kept on (ledger-runs.ts, screenBar: one run is
+ * screened against those, after its level (ledger-runs.ts, screenBar and withLevel: one run is
  * too few for a bar). One run, because the pairs that follow add more at no extra cost.
  */
 export const AFTER_KEEP_RUNS = 1;
@@ -60,8 +60,8 @@ export interface IncumbentState {
   score: number;
   samples: MutableSamples;
   /**
-   * The runs a candidate's first run is screened against (ledger-runs.ts, screenBar): its
-   * samples, after the runs it was kept on where it was kept in pairs.
+   * The runs a candidate's first run is screened against (ledger-runs.ts, screenBar, withLevel):
+   * its samples, after its level (or the runs it was kept on) where it was kept in pairs.
    */
   bar: MutableSamples;
   /** The last experiment after which it was measured (its own, or a re-measure's). */
@@ -107,7 +107,16 @@ export function incumbentState(
     commit: row.commit_full ?? row.commit,
     score: mean(values),
     samples: s,
-    bar: clone(screenBar(samples, POOLED, row.iteration) ?? s),
+    bar: clone(
+      withLevel(
+        screenBar(samples, POOLED, row.iteration) ?? s,
+        row,
+        samples,
+        "any",
+        "all",
+        samples.current.get(row.iteration),
+      ),
+    ),
     measuredAfter: Math.max(row.iteration, last?.after ?? 0),
   };
 }

@@ -1,5 +1,5 @@
 import type { ParsedLog } from "../ledger/log-jsonl.ts";
-import { type LedgerRuns, ledgerRuns, type RunsView, screenBar } from "./ledger-runs.ts";
+import { type LedgerRuns, ledgerRuns, type RunsView, screenBar, withLevel } from "./ledger-runs.ts";
 import { type CompareWithin, mergeStrata, type StrataSamples, splitByStratum } from "./strata.ts";
 
 /**
@@ -32,16 +32,24 @@ export function ledgerStrata(log: Log, within: CompareWithin): LedgerStrata {
   return ledgerRuns(log, viewBy(within));
 }
 
-/** The incumbent's bar by stratum (ledger-runs.ts, screenBar), else its runs as incumbentStrata. */
+/**
+ * The incumbent's bar by stratum (ledger-runs.ts, screenBar), else its runs as incumbentStrata;
+ * with its level on each stratum its row has one for (ledger-runs.ts, withLevel).
+ */
 export function barStrata(
   log: Log,
   within: CompareWithin,
   iteration: number,
   metric: string,
 ): StrataSamples {
-  return (
-    screenBar(ledgerStrata(log, within), viewBy(within), iteration) ??
-    incumbentStrata(log, within, iteration, metric)
+  const runs = ledgerStrata(log, within);
+  const bar =
+    screenBar(runs, viewBy(within), iteration) ?? incumbentStrata(log, within, iteration, metric);
+  const row = log.results.findLast((r) => r.iteration === iteration);
+  const current = runs.current.get(iteration);
+  const strata = new Set([...Object.keys(bar), ...Object.keys(row?.level?.strata ?? {})]);
+  return Object.fromEntries(
+    [...strata].map((s) => [s, withLevel(bar[s] ?? {}, row, runs, within, s, current?.[s])]),
   );
 }
 

@@ -100,7 +100,7 @@ export const MIN_HISTORY = 10;
 export const HISTORY_WINDOW = 200;
 
 /** The effect grid, in run sds: first runs beyond it count at its ends. */
-const GRID = Array.from({ length: 69 }, (_, i) => -12 + i * 0.5);
+export const GRID = Array.from({ length: 69 }, (_, i) => -12 + i * 0.5);
 
 /** One candidate's screened first run: its gain over the incumbent's runs, in run sds. */
 export interface ScreenPoint {

@@ -4,6 +4,7 @@ import { comparePaired } from "../decide/compare.ts";
 import { evidence } from "../decide/evidence.ts";
 import { type Judgement, judge } from "../decide/judge.ts";
 import type { PairedDesign } from "../decide/judgement.ts";
+import { SCREEN_RUNS } from "../decide/ledger-runs.ts";
 import { withMinDeltas, withWeightedScore } from "../decide/ledger-state.ts";
 import { type Noise, UNKNOWN_NOISE } from "../decide/noise.ts";
 import { pairNoise } from "../decide/pair-noise.ts";
@@ -19,13 +20,22 @@ import {
   type Verdict,
 } from "./experiment.ts";
 import { firstSideFirst } from "./pair-order.ts";
-import { SCREEN_RUNS, type Screen, screenFor, secondLook } from "./paired-screen.ts";
+import {
+  type IncumbentRuns,
+  keptLevels,
+  type Screen,
+  screenFor,
+  screenHistory,
+  secondLook,
+} from "./paired-screen.ts";
 import { round } from "./propose.ts";
 import type { CheckedOutcome, Slot } from "./slot.ts";
 
 export interface PairedSetup {
   /** The incumbent's runs to screen against: on this slot's stratum, latest last. */
   incumbent: Samples;
+  /** The incumbent's runs on every stratum, for a keep's level there (paired-screen.ts). */
+  runs: IncumbentRuns;
   /** Run-to-run noise pooled over the night (within strata with several workers). */
   noise: (candidate: Samples, incumbentSide: Samples) => Record<string, Noise>;
   linesDelta: number | undefined;
@@ -58,6 +68,8 @@ export async function evaluatePaired(
   const here = { worker: slot.id, device: slot.device };
   const cand: Record<string, number[]> = {};
   const inc: Record<string, number[]> = {};
+  // The night's first runs as this candidate began: a keep's level is fitted on them.
+  const history = screenHistory(ctx);
   const incOn: (typeof here)[] = [];
   const seeds: number[] = [];
   const printedTwice = new Set<string>();
@@ -256,7 +268,8 @@ export async function evaluatePaired(
   // Kept: run once more, outside the decision (eval-runs.ts, afterKeepRuns).
   const judgedRuns = runs;
   let afterKeep: Verdict["afterKeep"];
-  if (judgement.final && judgement.status === "keep") {
+  const kept = judgement.final && judgement.status === "keep";
+  if (kept) {
     const after = await afterKeepRuns(ctx, slot, candidate, runs, () => randomInt(1, 2 ** 31));
     runs += after.runs;
     for (const m of after.printedTwice) printedTwice.add(m);
@@ -267,6 +280,9 @@ export async function evaluatePaired(
     }
     afterKeep = after.afterKeep;
   }
+  const level = kept
+    ? keptLevels(ctx, history, setup.runs, inc, cand, setup.noise(cand, inc)[ctx.metric]?.sd ?? 0)
+    : null;
   return judged(judgement, {
     judgedAgainst: parent.iteration,
     score,
@@ -281,6 +297,7 @@ export async function evaluatePaired(
     ...(setup.linesDelta !== undefined ? { linesDelta: setup.linesDelta } : {}),
     ...(printedTwice.size > 0 ? { printedTwice: [...printedTwice] } : {}),
     ...(screen ? { screen: screen.record } : {}),
+    ...(level ? { level } : {}),
     ...(ctx.workers > 1 ? { runsOn: Array.from({ length: judgedRuns }, () => here) } : {}),
     ...concurrent(),
     ...(afterKeep ? { afterKeep } : {}),

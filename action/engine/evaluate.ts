@@ -98,6 +98,9 @@ async function evaluateFull(
       // from the first run, each in a drawn order.
       incumbent:
         config.isolation.shared.length > 0 ? {} : screenAgainst(ctx, parent.bar, strata, stratum),
+      runs: strata
+        ? { within: strata.within, stratum, runs: strata.incumbent }
+        : { within: "any", stratum: "all", runs: { all: parent.samples } },
       noise: (c, i) => noiseSeen([...groups, c, i], objectiveNames, deterministic),
       linesDelta,
     });
@@ -223,11 +226,12 @@ export async function decide(
 
 /**
  * What a candidate's first run is screened against: the incumbent's bar (with strata, on this
- * slot's stratum): its current runs, after the runs it was kept on where it was kept in pairs
- * (decide/ledger-runs.ts, screenBar; without the runs it passed its own screen on, which were
- * chosen for looking good and, in the bar, discarded good changes). Where it has none on this
- * stratum (a keep made on another worker), its runs elsewhere moved by the strata's offsets as
- * the night has measured them; empty (pairs from the first run) when no offset connects them.
+ * slot's stratum): its current runs, after its level where it was kept in pairs
+ * (decide/ledger-runs.ts, screenBar and withLevel; never the runs it passed its own screen on,
+ * which were chosen for looking good and, in the bar, discarded good changes). Where it has none
+ * on this stratum (a keep made on another worker, from an incumbent with no runs here), its runs
+ * elsewhere moved by the strata's offsets as the night has measured them; empty (pairs from the
+ * first run) when no offset connects them.
  */
 function screenAgainst(
   ctx: EngineContext,

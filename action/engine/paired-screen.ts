@@ -1,13 +1,23 @@
 import type { ScreenGrey } from "../decide/boundary.ts";
 import { fmt } from "../decide/fmt.ts";
+import { keptLevel, type Level, movedLevel } from "../decide/kept-level.ts";
+import { SCREEN_RUNS } from "../decide/ledger-runs.ts";
 import type { Noise } from "../decide/noise.ts";
 import type { Policy, Samples } from "../decide/policy.ts";
-import { atLeast, chooseScreen, describeScreen, designOf } from "../decide/screen-choice.ts";
+import {
+  atLeast,
+  chooseScreen,
+  describeScreen,
+  designOf,
+  fitEffects,
+  HISTORY_WINDOW,
+  MIN_HISTORY,
+  type ScreenPoint,
+} from "../decide/screen-choice.ts";
 import { mean } from "../decide/stats.ts";
+import type { CompareWithin, StrataSamples } from "../decide/strata.ts";
+import type { ResultEntry } from "../ledger/types.ts";
 import type { EngineContext, Verdict } from "./experiment.ts";
-
-/** The incumbent's latest runs a candidate's first run is screened against. */
-export const SCREEN_RUNS = 10;
 
 /** Paired measurement's screen (evaluate-paired.ts): where it sits, and a first run against it. */
 export interface Screen {
@@ -55,9 +65,7 @@ export function screenFor(
   if (!(sd > 0) || runs.length === 0 || first === undefined || !objective) return null;
   const minDeltaSd = objective.minDelta / sd;
   const setting = ctx.config.decide.screen_sd;
-  const history = ctx.store.log!.results.flatMap((r) =>
-    r.screen ? [{ z: r.screen.z, against: r.screen.against }] : [],
-  );
+  const history = screenHistory(ctx);
   const choice =
     setting === "auto"
       ? chooseScreen(history, {
@@ -106,6 +114,71 @@ export function secondLook(
     reason: `${z > 0 ? "better" : "worse"} by ${fmt(Math.abs(z * sd))} (${r3(z)} sd) over its two first runs (the first ${screen.record.z} sd, in the screen's grey zone from ${screen.grey.from} sd), under the bar for their mean at ${r3(screen.grey.mean)} sd: not measured in pairs`,
     record: { ...screen.record, second: r3(z) },
   };
+}
+
+/** The night's screened first runs on record, oldest first (what the screen is chosen from). */
+export function screenHistory(ctx: EngineContext): ScreenPoint[] {
+  return ctx.store.log!.results.flatMap((r) =>
+    r.screen ? [{ z: r.screen.z, against: r.screen.against }] : [],
+  );
+}
+
+/** The incumbent's runs on each stratum, and the stratum the candidate ran on. */
+export interface IncumbentRuns {
+  within: CompareWithin;
+  stratum: string;
+  /** Its runs on record (its score's: never a level, nor the runs it was kept on), by stratum. */
+  runs: StrataSamples;
+}
+
+/**
+ * Code just kept in pairs: its level on the primary metric on every stratum its incumbent has
+ * runs on (decide/kept-level.ts), for the screen's bar from now on (ResultEntry.level). Where it
+ * was decided, from its runs, the incumbent's beside them and the incumbent's runs on record
+ * there; elsewhere the incumbent's runs there moved by the gain. From runs only, never from an
+ * earlier level: a level built on a level would carry its error and its strict side on to every
+ * later keep (on 4 workers they had added up to 1.3 run sds within a night). The prior is
+ * fitted on `history`, the night's first runs as the candidate began (screenHistory), so that the
+ * record does not depend on what other workers recorded meanwhile. Null until the night's first
+ * runs say how often its proposals help (MIN_HISTORY), or where the noise is not known.
+ */
+export function keptLevels(
+  ctx: EngineContext,
+  history: readonly ScreenPoint[],
+  where: IncumbentRuns,
+  incumbent: Samples,
+  candidate: Samples,
+  sd: number,
+): NonNullable<ResultEntry["level"]> | null {
+  const beside = incumbent[ctx.metric] ?? [];
+  const runs = candidate[ctx.metric] ?? [];
+  if (history.length < MIN_HISTORY || !(sd > 0) || runs.length === 0 || beside.length === 0)
+    return null;
+  const prior = fitEffects(history.slice(-HISTORY_WINDOW));
+  const goal = ctx.goal === "minimize" ? -1 : 1;
+  const on = (stratum: string) => (where.runs[stratum]?.[ctx.metric] ?? []).slice(-SCREEN_RUNS);
+  const before = on(where.stratum);
+  const here = keptLevel({
+    before: { mean: before.length > 0 ? mean(before) : 0, runs: before.length },
+    beside,
+    candidate: runs,
+    sd,
+    goal,
+    prior,
+  });
+  const strata: Record<string, Level> = { [where.stratum]: rounded(here.level) };
+  for (const stratum of Object.keys(where.runs)) {
+    const there = on(stratum);
+    if (stratum !== where.stratum && there.length > 0)
+      strata[stratum] = rounded(
+        movedLevel({ mean: mean(there), runs: there.length }, here.gain, sd, goal),
+      );
+  }
+  return { metric: ctx.metric, within: where.within, strata };
+}
+
+function rounded(level: Level): Level {
+  return { mean: Number(level.mean.toPrecision(12)), runs: r3(level.runs) };
 }
 
 function gainOf(ctx: EngineContext, run: number, against: readonly number[]): number {

@@ -22,6 +22,8 @@ export interface VerdictFields {
   nondeterministic?: true;
   /** Where paired measurement's screen sat and how the first run scored (ResultEntry.screen). */
   screen?: ResultEntry["screen"];
+  /** Kept in pairs: its level for the screen's bar (ResultEntry.level). */
+  level?: ResultEntry["level"];
   /** The cheap eval's runs and outcome (ResultEntry.cheap). */
   cheap?: ResultEntry["cheap"];
   /** The cheap eval stopped being used from this experiment on (ResultEntry.cheap_stopped). */
@@ -107,6 +109,7 @@ export function buildResultRow(
     ...(verdict.printedTwice?.length ? { printed_twice: verdict.printedTwice } : {}),
     ...(verdict.nondeterministic ? { nondeterministic: true } : {}),
     ...(verdict.screen ? { screen: verdict.screen } : {}),
+    ...(verdict.level ? { level: verdict.level } : {}),
     ...(verdict.cheap ? { cheap: verdict.cheap } : {}),
     ...(verdict.cheapStopped ? { cheap_stopped: verdict.cheapStopped } : {}),
     ...(verdict.runsOn?.length ? { runs_on: verdict.runsOn } : {}),

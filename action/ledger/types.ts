@@ -105,6 +105,17 @@ export interface ResultEntry {
     second?: number;
   };
   /**
+   * Kept in pairs, with the night's first runs enough to say how often its proposals help: the
+   * kept code's level on the primary metric, per stratum of runs (`within`, "any" where runs were
+   * pooled; key "all" then), each as sure as the mean of `runs` runs. The screen's bar starts from
+   * it instead of the runs it was kept on, which stand above its truth (decide/kept-level.ts).
+   */
+  level?: {
+    metric: string;
+    within: "device" | "worker" | "any";
+    strata: Record<string, { mean: number; runs: number }>;
+  };
+  /**
    * The cheap eval (eval.screen) run before the full eval: its runs and how the candidate fared
    * (action/engine/cheap-screen.ts). Absent: no cheap eval configured, or no longer used.
    */

@@ -1,0 +1,122 @@
+import type { ResultEntry } from "../ledger/types.ts";
+import { GRID } from "./screen-choice.ts";
+import { mean } from "./stats.ts";
+
+/**
+ * An estimate of one code's level (its true mean) for the screen's bar: `mean` in metric units,
+ * as sure as the mean of `runs` runs would be (runs = sd^2 / its variance; not a whole number).
+ */
+export interface Level {
+  mean: number;
+  runs: number;
+}
+
+/** Code kept in pairs: its level on each stratum, as the bar for the next screens starts. */
+export type KeptLevels = NonNullable<ResultEntry["level"]>;
+
+/** What the night's data say about a candidate's true gain: its mean and variance, in run sds. */
+export interface GainPosterior {
+  mean: number;
+  variance: number;
+}
+
+/**
+ * The runs code kept in pairs was kept on stand above its truth: the stopping rule kept it when
+ * they looked good (on bench/noise the bar they started, one such run and the run after the keep,
+ * stood 0.57 run sds high). Read as a Bayesian would, the data do not: the posterior of the gain
+ * given the data is the same whatever rule chose when to stop. The prior is the night's own
+ * (screen-choice.ts, fitEffects: how often and by how much its proposals help, from its first
+ * runs), with UNFITTED of it spread evenly. `observed` is the candidate's mean less the incumbent's, as a gain, in run sds; `se` its
+ * sampling sd (sqrt(1/nc + 1/ni)); `prior` weights over GRID.
+ */
+export function gainPosterior(
+  observed: number,
+  se: number,
+  fitted: readonly number[],
+): GainPosterior {
+  const prior = fitted.map((w) => (1 - UNFITTED) * w + UNFITTED / fitted.length);
+  let total = 0;
+  let first = 0;
+  let second = 0;
+  GRID.forEach((mu, j) => {
+    const w = prior[j]! * Math.exp(-0.5 * ((observed - mu) / se) ** 2);
+    total += w;
+    first += w * mu;
+    second += w * mu * mu;
+  });
+  if (!(total > 0)) return { mean: observed, variance: se * se };
+  const m = first / total;
+  return { mean: m, variance: Math.max(0, second / total - m * m) };
+}
+
+/**
+ * The share of the prior spread evenly over the grid instead of fitted. The fit is rough (200
+ * first runs, each noisy): it smooths the night's effects, so a kept gain is shrunk too far and
+ * the level would stand low, which lets more changes that do nothing through the screen. Over 10
+ * nights' fits of test/unit/kept-level.test.ts's plan the level stood 0.13 run sds low on average
+ * (0.38 at worst) with none spread, 0.02 (0.19) with 30%.
+ */
+export const UNFITTED = 0.3;
+
+/**
+ * How far (run sds) the level is set on the strict side of its estimate: a bar that stands low
+ * lets more changes that do nothing through to pairs, and the boundary, which assumes a fair bar,
+ * then keeps more of them than 1 - confidence (0.15 sd low: 5%, where 4% at a fair bar, at the
+ * screen bench/noise's plan chooses); one that stands high only costs power.
+ */
+export const STRICT_SD = 0.1;
+
+/**
+ * The level of code just kept in pairs on the stratum it was decided on, from every run of it
+ * (its screened runs included: the screen chose on them) and of the incumbent it replaced (the bar
+ * its first run was screened against, `before`, and its runs beside the candidate), with the
+ * incumbent's level I under a flat prior and the gain g under the night's: candidate runs
+ * ~ N(I + g, sd^2), the incumbent's ~ N(I, sd^2), so I + g given the data has
+ *   mean      (ni i_mean + nc c_mean)/(ni + nc) + ni/(ni + nc) E[g | data]
+ *   variance  sd^2/(ni + nc) + (ni/(ni + nc))^2 Var[g | data],
+ * set STRICT_SD on the strict side. `goal` is +1 where higher is better, -1 where lower is.
+ */
+export function keptLevel(input: {
+  before: Level;
+  beside: readonly number[];
+  candidate: readonly number[];
+  sd: number;
+  goal: 1 | -1;
+  prior: readonly number[];
+}): { level: Level; gain: GainPosterior } {
+  const { before, beside, candidate, sd, goal, prior } = input;
+  const ni = before.runs + beside.length;
+  const nc = candidate.length;
+  const iMean = (before.runs * before.mean + beside.reduce((a, b) => a + b, 0)) / ni;
+  const cMean = mean(candidate);
+  const gain = gainPosterior((goal * (cMean - iMean)) / sd, Math.sqrt(1 / nc + 1 / ni), prior);
+  const share = ni / (ni + nc);
+  return {
+    level: {
+      mean: (ni * iMean + nc * cMean) / (ni + nc) + goal * (share * gain.mean + STRICT_SD) * sd,
+      runs: 1 / (1 / (ni + nc) + share * share * gain.variance),
+    },
+    gain,
+  };
+}
+
+/**
+ * On another stratum: the incumbent's level there moved by the gain (as sure as both allow), set
+ * STRICT_SD on the strict side.
+ */
+export function movedLevel(bar: Level, gain: GainPosterior, sd: number, goal: 1 | -1): Level {
+  return {
+    mean: bar.mean + goal * (gain.mean + STRICT_SD) * sd,
+    runs: 1 / (1 / bar.runs + gain.variance),
+  };
+}
+
+/**
+ * A bar of runs from a level and the runs made since: the level stands in for as many runs as it
+ * is worth (rounded), up to `window` runs in all, before the runs (the latest `window` of them
+ * once they fill it on their own).
+ */
+export function levelBar(level: Level, runs: readonly number[], window: number): number[] {
+  const stand = Math.min(Math.round(level.runs), window - runs.length);
+  return [...Array.from({ length: Math.max(0, stand) }, () => level.mean), ...runs].slice(-window);
+}

@@ -1,0 +1,111 @@
+// A keep's level (decide/kept-level.ts) as the next screen's bar, through the real engine: real
+// git, real eval processes, the ledger read back from the branch.
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parseConfigText } from "../../action/config/parse-config-text.ts";
+import { incumbentState } from "../../action/decide/ledger-state.ts";
+import { runBatch } from "../../action/engine/run-batch.ts";
+import { parseLog } from "../../action/ledger/log-jsonl.ts";
+import { git, makeRepo, tempDir, writeFiles } from "../helpers/repo.ts";
+
+// loss = truth + the next value of a fixed noise sequence, in the global order of runs (a counter
+// outside the repository: isolation none, so that nothing is shared and first runs are screened).
+const EVAL = `
+const fs = require("node:fs");
+const truth = Number(/truth: (\\S+)/.exec(fs.readFileSync("candidate.txt", "utf8"))[1]);
+const noise = JSON.parse(process.env.NOISE);
+const file = process.env.COUNTER;
+const n = Number(fs.existsSync(file) ? fs.readFileSync(file, "utf8") : 0);
+fs.writeFileSync(file, String(n + 1));
+console.log("loss: " + (truth + (noise[n] ?? 0)));
+`;
+
+const AGENT = `
+const fs = require("node:fs");
+const effect = JSON.parse(process.env.PLAN)[Number(process.env.AUTOEXP_ITERATION) - 1];
+const truth = Number(/truth: (\\S+)/.exec(fs.readFileSync("candidate.txt", "utf8"))[1]);
+fs.writeFileSync("candidate.txt", "truth: " + (truth + effect) + "\\nidea " + process.env.AUTOEXP_ITERATION + "\\n");
+fs.writeFileSync(process.env.AUTOEXP_DESCRIPTION_FILE, "effect " + effect);
+`;
+
+describe("a keep's level as the screen's bar, through the engine", () => {
+  it("records the kept code's level and screens the next candidate against it, not the runs it was kept on", async () => {
+    const repo = makeRepo({ "candidate.txt": "truth: 10\n", "eval.js": EVAL });
+    const dir = tempDir();
+    writeFiles(dir, { "agent.js": AGENT });
+    // #1-#10 do nothing and run 0.3 high: discarded on their first run, they are the night's first
+    // runs the prior is fitted on (MIN_HISTORY). #11 helps by 2 and is lucky: its runs read 7.5
+    // where its truth is 8. #12 is 3 worse.
+    const plan = [...Array(10).fill(0), -2, 3];
+    const noise = [
+      ...[0.5, -0.5, 0.5, -0.5], // runs 0-3: the baseline (sd about 0.58)
+      ...Array(10).fill(0.3), // runs 4-13: #1-#10, one run each
+      ...[-0.5, 0], // run 14: #11's screened run, 15: the incumbent beside it (the first pair)
+      ...[-0.5, -0.5], // runs 16-17: the second pair, either order (both sides -0.5): kept
+      0, // run 18: #11's run after its keep (8)
+      0, // run 19: #12's first run (11)
+    ];
+    const parsed = parseConfigText(`
+name: kept-level
+target: [candidate.txt]
+frozen: [eval.js]
+eval:
+  command: node eval.js
+  metrics:
+    loss: { goal: minimize }
+  pass_env: [COUNTER, NOISE]
+isolation: none
+decide: { baseline_runs: 4, screen_sd: 0.5, remeasure_every: 0 }
+pipeline: false
+agent: { use: command, run: [node, ${JSON.stringify(join(dir, "agent.js"))}], pass_env: [PLAN] }
+budget: { experiments: 12 }
+`);
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+    await runBatch({
+      repoDir: repo,
+      config: parsed.config,
+      tag: "t",
+      env: {
+        ...process.env,
+        PLAN: JSON.stringify(plan),
+        NOISE: JSON.stringify(noise),
+        COUNTER: join(dir, "counter"),
+      },
+    });
+    const log = parseLog(git(repo, "show", "autoexp/t:.autoexp/t/log.jsonl"));
+    const rows = log.results.filter((r) => r.status !== "baseline");
+    expect(rows.map((r) => r.status)).toEqual([...Array(10).fill("discard"), "keep", "discard"]);
+    // Nothing kept before #11 has a level; the discards none either.
+    expect(rows.filter((r) => r.level)).toHaveLength(1);
+
+    const kept = rows[10]!;
+    expect(kept.samples.loss).toEqual([7.5, 7.5]);
+    const after = log.remeasures.find((m) => m.reason === "after-keep")!;
+    expect(after.samples.loss).toEqual([8]);
+    expect(kept.level).toMatchObject({ metric: "loss", within: "any" });
+    const level = kept.level!.strata.all!;
+    // The night's first runs say nothing of gains this size (all ten read 0.3 worse), so the gain
+    // is hardly shrunk: the level is as sure as the candidate's two runs, where the runs it was
+    // kept on (less the screened one) are one, and stands at their 7.5 moved a little to the strict
+    // side (lower: lower is better), never toward the incumbent's 10.
+    expect(level.runs).toBeGreaterThan(1.9);
+    expect(level.mean).toBeLessThan(7.5);
+    expect(level.mean).toBeGreaterThan(7.3);
+
+    // #12 was screened against the level, standing in for round(runs) runs (the window of 10
+    // less the run after the keep), then the run after the keep: not [7.5, 8].
+    const stand = Math.min(Math.round(level.runs), 9);
+    const worse = rows[11]!;
+    expect(worse.samples.loss).toEqual([11]);
+    expect(worse.screen!.against).toBe(stand + 1);
+    const bar = (stand * level.mean + 8) / (stand + 1);
+    const worseBy = Number(/^worse by ([\d.]+) /.exec(worse.reason!)![1]);
+    expect(worseBy).toBeCloseTo(11 - bar, 3);
+    // The ledger's reader gives the same bar for the next candidate, and scores the code on the
+    // run after its keep alone.
+    const inc = incumbentState(log)!;
+    expect(inc.iteration).toBe(kept.iteration);
+    expect(inc.samples.loss).toEqual([8]);
+    expect(inc.bar.loss).toEqual([...Array(stand).fill(level.mean), 8]);
+  });
+});

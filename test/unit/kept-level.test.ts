@@ -1,0 +1,150 @@
+// The level of code kept in pairs (decide/kept-level.ts): the bar the screen starts from after a
+// keep. Checked by simulation against the truth, not against the formula.
+import { describe, expect, it } from "vitest";
+import {
+  gainPosterior,
+  keptLevel,
+  levelBar,
+  movedLevel,
+  STRICT_SD,
+} from "../../action/decide/kept-level.ts";
+import { fitEffects, GRID } from "../../action/decide/screen-choice.ts";
+import { mean } from "../../action/decide/stats.ts";
+import { createRandom, gaussian } from "../../action/util/random.ts";
+
+/** A night's proposals: 60% do nothing, 30% help by 2 sd, 10% harm by 2 sd. */
+const EFFECTS = [0, 0, 0, 0, 0, 0, 2, 2, 2, -2];
+
+/**
+ * Candidates screened (first run 1.5 sd over a bar of `barRuns` incumbent runs), then paired
+ * beside fresh incumbent runs from the screened run on, kept as soon as the pairs' t reaches 2.2
+ * (at least 2 pairs, at most 5), dropped when it falls under 0.5: a stopping rule that keeps when
+ * the runs look good, as the real one does (boundary.ts). Higher is better; the incumbent's truth
+ * is 0, sd 1.
+ */
+function keeps(trials: number, barRuns: number, seed: number) {
+  const random = createRandom(seed);
+  const draw = gaussian(random);
+  const out: { truth: number; keptOn: number[]; bar: number[]; beside: number[]; all: number[] }[] =
+    [];
+  for (let t = 0; t < trials; t++) {
+    const effect = EFFECTS[Math.floor(random() * EFFECTS.length)]!;
+    const bar = Array.from({ length: barRuns }, () => draw());
+    const first = effect + draw();
+    if (first - mean(bar) < 1.5) continue;
+    const cand = [first];
+    const inc = [draw()];
+    for (let n = 2; n <= 5; n++) {
+      cand.push(effect + draw());
+      inc.push(draw());
+      const t = (mean(cand) - mean(inc)) / Math.sqrt(2 / n);
+      if (t >= 2.2) {
+        out.push({ truth: effect, keptOn: cand.slice(1), bar, beside: inc, all: cand });
+        break;
+      }
+      if (t < 0.5) break;
+    }
+  }
+  return out;
+}
+
+/** The night's first runs against a 5-run bar, as the engine fits its prior from 200 of them. */
+function firstRuns(seed: number) {
+  const random = createRandom(seed);
+  const draw = gaussian(random);
+  return Array.from({ length: 200 }, () => ({
+    z: EFFECTS[Math.floor(random() * EFFECTS.length)]! + draw() - draw() / Math.sqrt(5),
+    against: 5,
+  }));
+}
+
+function levelsOf(kept: ReturnType<typeof keeps>, prior: readonly number[]) {
+  const levels = kept.map(
+    (k) =>
+      keptLevel({
+        before: { mean: mean(k.bar), runs: k.bar.length },
+        beside: k.beside,
+        candidate: k.all,
+        sd: 1,
+        goal: 1,
+        prior,
+      }).level,
+  );
+  return {
+    error: mean(levels.map((l, i) => l.mean - kept[i]!.truth)),
+    squared: mean(levels.map((l, i) => (l.mean - kept[i]!.truth) ** 2)),
+    claimed: mean(levels.map((l) => 1 / l.runs)),
+    runs: mean(levels.map((l) => l.runs)),
+  };
+}
+
+describe("the level of code kept in pairs", () => {
+  const kept = keeps(40_000, 5, 11);
+
+  it("stands on the strict side of the truth under the true prior, by STRICT_SD and the spread", () => {
+    expect(kept.length).toBeGreaterThan(3000);
+    // The selection this corrects is real: the runs it was kept on stand above the truth.
+    const keptOnError = mean(kept.map((k) => mean(k.keptOn) - k.truth));
+    expect(keptOnError).toBeGreaterThan(0.2);
+    const truth = GRID.map((mu) => EFFECTS.filter((e) => e === mu).length / EFFECTS.length);
+    const found = levelsOf(kept, truth);
+    // STRICT_SD, and about 0.09 more from the share of the prior spread evenly (UNFITTED); still
+    // under the runs kept on, margin included.
+    expect(found.error).toBeGreaterThan(STRICT_SD);
+    expect(found.error).toBeLessThan(STRICT_SD + 0.15);
+    expect(found.error).toBeLessThan(keptOnError - 0.05);
+    // It is worth more runs than the runs it was kept on: twice as many.
+    expect(found.runs).toBeGreaterThan(2 * mean(kept.map((k) => k.keptOn.length)));
+  });
+
+  it("does not stand low on priors fitted from 200 first runs, nor claim to be surer than it is", () => {
+    const nights = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((seed) =>
+      levelsOf(kept, fitEffects(firstRuns(seed))),
+    );
+    // On average on the strict side; the worst night's fit not far on the other.
+    expect(mean(nights.map((n) => n.error))).toBeGreaterThan(0);
+    expect(Math.min(...nights.map((n) => n.error))).toBeGreaterThan(-0.15);
+    // Its squared error (less the strict side's) within what it claims, give or take 10%.
+    for (const n of nights) expect(n.squared - n.error ** 2).toBeLessThan(1.1 * n.claimed);
+    expect(mean(nights.map((n) => n.runs))).toBeGreaterThan(2.5);
+  });
+
+  it("is the candidate's runs under a flat prior, lower is better included", () => {
+    const flat = GRID.map(() => 1 / GRID.length);
+    const { level, gain } = keptLevel({
+      before: { mean: 10, runs: 4 },
+      beside: [10, 10],
+      candidate: [9, 8, 7],
+      sd: 2,
+      goal: -1,
+      prior: flat,
+    });
+    // Observed gain (10 - 8) / 2 = 1 sd, se sqrt(1/3 + 1/6): the posterior is that, unshrunk.
+    expect(gain.mean).toBeCloseTo(1, 2);
+    expect(gain.variance).toBeCloseTo(0.5, 2);
+    // I + g: 8, STRICT_SD sds on the strict side (lower: lower is better), as sure as the
+    // candidate's own 3 runs.
+    expect(level.mean).toBeCloseTo(8 - STRICT_SD * 2, 2);
+    expect(level.runs).toBeCloseTo(3, 1);
+  });
+
+  it("moves the incumbent's level on another stratum by the gain, less sure by its spread", () => {
+    const gain = gainPosterior(
+      2,
+      0.5,
+      GRID.map((mu) => (mu === 2 ? 1 : 0)),
+    );
+    // All the fitted prior on +2 sd: the share spread evenly (UNFITTED) barely moves it.
+    expect(gain.mean).toBeCloseTo(2, 2);
+    expect(gain.variance).toBeLessThan(0.01);
+    const moved = movedLevel({ mean: 5, runs: 4 }, { mean: 2, variance: 0.25 }, 3, -1);
+    expect(moved.mean).toBeCloseTo(5 - (2 + STRICT_SD) * 3, 9);
+    expect(moved.runs).toBe(2);
+  });
+
+  it("stands in for as many runs as it is worth, up to the window with the runs since", () => {
+    expect(levelBar({ mean: 3, runs: 6.4 }, [1, 2], 10)).toEqual([3, 3, 3, 3, 3, 3, 1, 2]);
+    expect(levelBar({ mean: 3, runs: 20 }, [1, 2], 10)).toEqual([3, 3, 3, 3, 3, 3, 3, 3, 1, 2]);
+    expect(levelBar({ mean: 3, runs: 2 }, Array(12).fill(1), 10)).toEqual(Array(10).fill(1));
+  });
+});
