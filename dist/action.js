@@ -22774,75 +22774,285 @@ var FAILURES = /* @__PURE__ */ new Set([
   "checks_failed"
 ]);
 
-// action/decide/ledger-runs.ts
-var SEEN = /* @__PURE__ */ new WeakMap();
-function ledgerRuns(log, view) {
-  let views = SEEN.get(log.results);
-  if (!views) {
-    views = /* @__PURE__ */ new Map();
-    SEEN.set(log.results, views);
+// action/util/random.ts
+function createRandom(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = a + 1831565813 >>> 0;
+    let t = a;
+    t = Math.imul(t ^ t >>> 15, t | 1);
+    t ^= t + Math.imul(t ^ t >>> 7, t | 61);
+    return ((t ^ t >>> 14) >>> 0) / 4294967296;
+  };
+}
+function gaussian(random) {
+  return () => {
+    let u = 0;
+    while (u === 0) u = random();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
+  };
+}
+
+// action/decide/boundary.ts
+var FUTILITY_T = 0.5;
+var MIN_CRITICAL_T = 1;
+var TRIALS = 2e4;
+function greyInPairSds(grey) {
+  return { from: grey.from / Math.SQRT2, mean: grey.mean / Math.SQRT2 };
+}
+function sequentialBoundary(input2) {
+  const key = roundSafe(input2);
+  const id2 = JSON.stringify(key);
+  let c = memo2.get(id2);
+  if (c === void 0) {
+    c = simulate(key);
+    memo2.set(id2, c);
   }
-  let seen = views.get(view.key);
-  const grown = seen && seen.remeasures === log.remeasures && seen.results <= log.results.length && seen.remeasured <= log.remeasures.length && // A new row for an iteration already seen would reorder rows and re-measures: read anew.
-  !log.results.slice(seen.results).some((r) => seen.current.has(r.iteration));
-  if (!seen || !grown) {
-    seen = {
-      remeasures: log.remeasures,
-      results: 0,
-      remeasured: 0,
-      current: /* @__PURE__ */ new Map(),
-      retired: [],
-      keptOn: /* @__PURE__ */ new Map(),
-      chosen: /* @__PURE__ */ new Set()
+  return c;
+}
+var memo2 = /* @__PURE__ */ new Map();
+var DF_STEPS = [30, 40, 50, 60, 80, 100, 150, 200, 300, 500, 1e3];
+function roundSafe(input2) {
+  const steps = input2.paired ? 20 : 4;
+  const down = (sd) => Math.max(0, Math.floor(Math.min(sd, 2) * steps) / steps);
+  const df = input2.df <= 30 ? Math.max(1, Math.floor(input2.df)) : DF_STEPS.findLast((d) => d <= input2.df);
+  return {
+    incumbentRuns: input2.incumbentRuns > 50 ? Number.POSITIVE_INFINITY : input2.incumbentRuns,
+    df,
+    maxRuns: input2.maxRuns,
+    alpha: input2.alpha,
+    // Paired screens sit at min_delta over a pair's sd (0.18 for the default 0.25 run sds).
+    screenSd: down(input2.screenSd),
+    ...input2.paired ? { paired: input2.paired } : {},
+    // A lower grey zone and a lower bar for its mean let more candidates on: the safe way.
+    ...input2.paired === "screened" && input2.grey ? { grey: { from: down(input2.grey.from), mean: down(input2.grey.mean) } } : {}
+  };
+}
+function simulate(s) {
+  const random = createRandom(20261202);
+  const gauss = gaussian(random);
+  const chiSquare = (df) => 2 * gamma(df / 2, random, gauss);
+  const peaks = new Float64Array(TRIALS);
+  const inc = Number.isFinite(s.incumbentRuns) ? 1 / s.incumbentRuns : 0;
+  for (let trial = 0; trial < TRIALS; trial++) {
+    if (s.paired) {
+      peaks[trial] = pairedPeak(s, inc, gauss, chiSquare);
+      continue;
+    }
+    const incumbent = gauss() * Math.sqrt(inc);
+    const ss0 = chiSquare(s.df);
+    let peak = Number.NEGATIVE_INFINITY;
+    let sum = gauss();
+    if (sum - incumbent >= s.screenSd * Math.sqrt(ss0 / s.df)) {
+      let m = sum;
+      let ss = 0;
+      for (let n = 2; n <= s.maxRuns; n++) {
+        const x = gauss();
+        sum += x;
+        const next = m + (x - m) / n;
+        ss += (x - m) * (x - next);
+        m = next;
+        const sd = Math.sqrt((ss0 + ss) / (s.df + n - 1));
+        const t = (m - incumbent) / (sd * Math.sqrt(1 / n + inc));
+        if (t > peak) peak = t;
+        if (t < FUTILITY_T) break;
+      }
+    }
+    peaks[trial] = peak;
+  }
+  peaks.sort();
+  const target = s.alpha - 2 * Math.sqrt(s.alpha * (1 - s.alpha) / TRIALS);
+  const allowed = Math.max(1, Math.floor(target * TRIALS));
+  const above = peaks[TRIALS - allowed];
+  const below = peaks[TRIALS - allowed - 1];
+  return Math.max(MIN_CRITICAL_T, Number.isFinite(below) ? (above + below) / 2 : above);
+}
+function pairedPeak(s, inc, gauss, chiSquare) {
+  const ss0 = 2 * chiSquare(s.df);
+  const sd0 = Math.sqrt(ss0 / s.df);
+  let first;
+  if (s.paired === "screened") {
+    const run = gauss();
+    const bar = gauss() * Math.sqrt(inc);
+    if (run - bar >= s.screenSd * sd0) first = run - gauss();
+    else if (s.grey && run - bar >= s.grey.from * sd0) {
+      const second = gauss();
+      if ((run + second) / 2 - bar < s.grey.mean * sd0) return Number.NEGATIVE_INFINITY;
+      first = second - gauss();
+    } else return Number.NEGATIVE_INFINITY;
+  } else first = gauss() * Math.SQRT2;
+  let peak = Number.NEGATIVE_INFINITY;
+  if (s.paired === "fresh" && first < s.screenSd * sd0) return peak;
+  let m = first;
+  let ss = 0;
+  for (let n = 2; n <= s.maxRuns; n++) {
+    const x = gauss() * Math.SQRT2;
+    const next = m + (x - m) / n;
+    ss += (x - m) * (x - next);
+    m = next;
+    const t = m / (Math.sqrt((ss0 + ss) / (s.df + n - 1)) / Math.sqrt(n));
+    if (t > peak) peak = t;
+    if (t < FUTILITY_T) break;
+  }
+  return peak;
+}
+function gamma(k, random, gauss) {
+  if (k < 1) return gamma(k + 1, random, gauss) * random() ** (1 / k);
+  const d = k - 1 / 3;
+  const c = 1 / Math.sqrt(9 * d);
+  while (true) {
+    const x = gauss();
+    const v = (1 + c * x) ** 3;
+    if (v <= 0) continue;
+    const u = random();
+    if (Math.log(u) < 0.5 * x * x + d - d * v + d * Math.log(v)) return d * v;
+  }
+}
+
+// action/decide/screen-choice.ts
+var SCREENS = [0.25, 0.5, 0.75, 1, 1.25, 1.5, 2];
+function designOf(setting) {
+  return typeof setting === "number" ? { at: setting } : { at: setting.at, grey: { from: setting.second_look.from, mean: setting.second_look.mean } };
+}
+var GREY_DEPTHS = [0.5, 1];
+var GREY_MEANS = [0.25, 0];
+function screenDesigns(lowest) {
+  return SCREENS.filter((at) => at >= lowest).flatMap((at) => {
+    const greys = GREY_DEPTHS.flatMap(
+      (depth2) => GREY_MEANS.map((under) => ({
+        from: Math.max(lowest, at - depth2),
+        mean: Math.max(lowest, at - under)
+      }))
+    ).filter(
+      (g, i, all) => g.from < at && all.findIndex((h) => h.from === g.from && h.mean === g.mean) === i
+    );
+    return [{ at }, ...greys.map((grey) => ({ at, grey }))];
+  });
+}
+function atLeast(design, lowest) {
+  const at = Math.max(design.at, lowest);
+  const grey = design.grey;
+  if (!grey || Math.max(grey.from, lowest) >= at) return { at };
+  return { at, grey: { from: Math.max(grey.from, lowest), mean: Math.max(grey.mean, lowest) } };
+}
+function describeScreen(d) {
+  return d.grey ? `${fmtSd(d.at)}, a second run from ${fmtSd(d.grey.from)} (the two runs' mean at ${fmtSd(d.grey.mean)})` : fmtSd(d.at);
+}
+var PER_RUN_SLACK = 0.1;
+var MIN_HISTORY = 10;
+var HISTORY_WINDOW = 200;
+var GRID = Array.from({ length: 69 }, (_, i) => -12 + i * 0.5);
+function chooseScreen(history, s) {
+  const lowest = Math.max(s.minDelta, SCREENS[0]);
+  if (history.length < MIN_HISTORY)
+    return {
+      at: lowest,
+      why: `min_delta: ${history.length} of ${MIN_HISTORY} first runs needed to choose the screen from the night's own proposals`
     };
-    views.set(view.key, seen);
-  }
-  const { current, retired, keptOn, chosen } = seen;
-  for (const r of log.results.slice(seen.results)) {
-    if (!r.samples || Object.keys(r.samples).length === 0) continue;
-    const own2 = ownRuns(r);
-    current.set(r.iteration, view.of(own2.samples, own2.runsOn));
-    if (keptInPairs(r)) chosen.add(r.iteration);
-  }
-  for (const m of log.remeasures.slice(seen.remeasured)) {
-    const cur = current.get(m.iteration);
-    const fresh = view.of(m.samples, m.runs_on);
-    const wasChosen = !m.reset && chosen.delete(m.iteration);
-    const replace = m.reset || wasChosen;
-    if (replace && cur) retired.push(cur);
-    if (m.reset) keptOn.delete(m.iteration);
-    if (wasChosen && cur) keptOn.set(m.iteration, cur);
-    current.set(m.iteration, replace || !cur ? fresh : view.merge(cur, fresh));
-  }
-  seen.results = log.results.length;
-  seen.remeasured = log.remeasures.length;
+  const recent = history.slice(-HISTORY_WINDOW);
+  const weights = fitEffects(recent);
+  const rated = screenDesigns(lowest).map((design) => {
+    const curve = screenCurve(design, s);
+    let gain = 0;
+    let runs = 0;
+    GRID.forEach((mu, j) => {
+      gain += weights[j] * curve.keep[j] * mu;
+      runs += weights[j] * curve.runs[j];
+    });
+    return { design, value: gain / runs, perCandidate: gain };
+  });
+  const atLowest = rated.find((r) => r.design.at === lowest && !r.design.grey).value;
+  const most = Math.max(...rated.map((r) => r.value));
+  const best = rated.filter((r) => r.value >= (1 - (s.perRunSlack ?? PER_RUN_SLACK)) * most).reduce((a, b) => b.perCandidate > a.perCandidate + 1e-9 ? b : a);
+  const helps = GRID.reduce((sum, mu, j) => sum + (mu > 0 ? weights[j] : 0), 0);
   return {
-    current,
-    groups: [...retired, ...current.values()].flatMap((runs) => view.groups(runs)),
-    keptOn
+    ...best.design,
+    why: `chosen from ${recent.length === history.length ? "" : "the latest "}${recent.length} first runs (about ${Math.round(helps * 100)}% of proposals help): ${best.value.toPrecision(2)} sd of true gain per eval run expected, ${atLowest.toPrecision(2)} at ${fmtSd(lowest)}`,
+    perRun: { chosen: best.value, lowest: atLowest }
   };
 }
-function screenBar(runs, view, iteration) {
-  const now = runs.current.get(iteration);
-  const before = runs.keptOn.get(iteration);
-  if (!now) return before ?? null;
-  return before ? view.merge(before, now) : now;
+function fmtSd(x) {
+  return `${Number(x.toPrecision(3))} sd`;
 }
-function keptInPairs(r) {
-  return KEPT.has(r.status) && r.score !== null && (r.screen !== void 0 || r.evidence?.paired === true);
+function fitEffects(history) {
+  const m = GRID.length;
+  const lik = history.map((p) => {
+    const sd = Math.sqrt(1 + 1 / Math.max(1, p.against));
+    const z2 = Math.min(GRID[m - 1] + 4, Math.max(GRID[0] - 4, p.z));
+    return GRID.map((mu) => Math.exp(-0.5 * ((z2 - mu) / sd) ** 2));
+  });
+  let w = GRID.map(() => 1 / m);
+  const prior = 0.5 / m;
+  for (let iter = 0; iter < 300; iter++) {
+    const next = GRID.map(() => prior);
+    for (const row of lik) {
+      let total = 0;
+      for (let j = 0; j < m; j++) total += w[j] * row[j];
+      if (total <= 0) continue;
+      for (let j = 0; j < m; j++) next[j] += w[j] * row[j] / total;
+    }
+    const sum = next.reduce((a, b) => a + b, 0);
+    w = next.map((x) => x / sum);
+  }
+  return w;
 }
-function ownRuns(r) {
-  const samples = r.samples;
-  const k = screenedRuns(r.screen);
-  const screened = k > 0 && Object.values(samples).every((v) => v.length > k);
-  if (!screened) return { samples, runsOn: r.runs_on };
-  return {
-    samples: Object.fromEntries(Object.entries(samples).map(([m, v]) => [m, v.slice(k)])),
-    runsOn: r.runs_on?.slice(k)
-  };
-}
-function screenedRuns(screen2) {
-  return screen2 ? screen2.second !== void 0 ? 2 : 1 : 0;
+var curves = /* @__PURE__ */ new Map();
+var TRIALS2 = 600;
+function screenCurve(design, settings) {
+  const { at, grey } = design;
+  const s = { ...settings, minDelta: Math.floor(settings.minDelta * 20) / 20 };
+  const id2 = JSON.stringify([at, grey, s.maxRuns, s.alpha, s.minDelta, s.screenRuns]);
+  const cached3 = curves.get(id2);
+  if (cached3) return cached3;
+  const critical = sequentialBoundary({
+    incumbentRuns: s.screenRuns,
+    df: 50,
+    maxRuns: s.maxRuns,
+    alpha: s.alpha,
+    screenSd: at / Math.SQRT2,
+    paired: "screened",
+    ...grey ? { grey: greyInPairSds(grey) } : {}
+  });
+  const random = createRandom(20261205);
+  const gauss = gaussian(random);
+  const keep = GRID.map(() => 0);
+  const runs = GRID.map(() => 0);
+  const draws = new Float64Array(2 + 2 * s.maxRuns);
+  for (let trial = 0; trial < TRIALS2; trial++) {
+    for (let i = 0; i < draws.length; i++) draws[i] = gauss();
+    const ref = draws[0] / Math.sqrt(Math.max(1, s.screenRuns));
+    GRID.forEach((mu, j) => {
+      const first = mu + draws[1];
+      let side = first;
+      let spent = 1;
+      if (first - ref < at) {
+        const second = mu + draws[3];
+        if (!grey || first - ref < grey.from || (first + second) / 2 - ref < grey.mean) {
+          runs[j] += grey && first - ref >= grey.from ? 2 : 1;
+          return;
+        }
+        side = second;
+        spent = 2;
+      }
+      let sum = side - draws[2];
+      spent += 1;
+      for (let n = 2; n <= s.maxRuns; n++) {
+        sum += mu + (draws[1 + 2 * n - 1] - draws[1 + 2 * n]);
+        spent += 2;
+        const m = sum / n;
+        const t = m / (Math.SQRT2 / Math.sqrt(n));
+        if (t >= critical && m > s.minDelta) {
+          keep[j] += 1;
+          break;
+        }
+        if (t < FUTILITY_T) break;
+      }
+      runs[j] += spent;
+    });
+  }
+  const curve = { keep: keep.map((k) => k / TRIALS2), runs: runs.map((r) => r / TRIALS2) };
+  curves.set(id2, curve);
+  return curve;
 }
 
 // action/decide/stats.ts
@@ -22937,6 +23147,134 @@ function normalUpperTail(z2) {
   return z2 >= 0 ? erfc / 2 : 1 - erfc / 2;
 }
 
+// action/decide/kept-level.ts
+function gainPosterior(observed, se, fitted) {
+  const prior = fitted.map((w) => (1 - UNFITTED) * w + UNFITTED / fitted.length);
+  let total = 0;
+  let first = 0;
+  let second = 0;
+  GRID.forEach((mu, j) => {
+    const w = prior[j] * Math.exp(-0.5 * ((observed - mu) / se) ** 2);
+    total += w;
+    first += w * mu;
+    second += w * mu * mu;
+  });
+  if (!(total > 0)) return { mean: observed, variance: se * se };
+  const m = first / total;
+  return { mean: m, variance: Math.max(0, second / total - m * m) };
+}
+var UNFITTED = 0.3;
+var STRICT_SD = 0.1;
+function keptLevel(input2) {
+  const { before, beside, candidate, sd, goal, prior } = input2;
+  const ni = before.runs + beside.length;
+  const nc = candidate.length;
+  const iMean = (before.runs * before.mean + beside.reduce((a, b) => a + b, 0)) / ni;
+  const cMean = mean(candidate);
+  const gain = gainPosterior(goal * (cMean - iMean) / sd, Math.sqrt(1 / nc + 1 / ni), prior);
+  const share = ni / (ni + nc);
+  return {
+    level: {
+      mean: (ni * iMean + nc * cMean) / (ni + nc) + goal * (share * gain.mean + STRICT_SD) * sd,
+      runs: 1 / (1 / (ni + nc) + share * share * gain.variance)
+    },
+    gain
+  };
+}
+function movedLevel(bar, gain, sd, goal) {
+  return {
+    mean: bar.mean + goal * (gain.mean + STRICT_SD) * sd,
+    runs: 1 / (1 / bar.runs + gain.variance)
+  };
+}
+function levelBar(level, runs, window) {
+  const stand = Math.min(Math.round(level.runs), window - runs.length);
+  return [...Array.from({ length: Math.max(0, stand) }, () => level.mean), ...runs].slice(-window);
+}
+
+// action/decide/ledger-runs.ts
+var SCREEN_RUNS = 10;
+var SEEN = /* @__PURE__ */ new WeakMap();
+function ledgerRuns(log, view) {
+  let views = SEEN.get(log.results);
+  if (!views) {
+    views = /* @__PURE__ */ new Map();
+    SEEN.set(log.results, views);
+  }
+  let seen = views.get(view.key);
+  const grown = seen && seen.remeasures === log.remeasures && seen.results <= log.results.length && seen.remeasured <= log.remeasures.length && // A new row for an iteration already seen would reorder rows and re-measures: read anew.
+  !log.results.slice(seen.results).some((r) => seen.current.has(r.iteration));
+  if (!seen || !grown) {
+    seen = {
+      remeasures: log.remeasures,
+      results: 0,
+      remeasured: 0,
+      current: /* @__PURE__ */ new Map(),
+      retired: [],
+      keptOn: /* @__PURE__ */ new Map(),
+      reset: /* @__PURE__ */ new Set(),
+      chosen: /* @__PURE__ */ new Set()
+    };
+    views.set(view.key, seen);
+  }
+  const { current, retired, keptOn, reset, chosen } = seen;
+  for (const r of log.results.slice(seen.results)) {
+    if (!r.samples || Object.keys(r.samples).length === 0) continue;
+    const own2 = ownRuns(r);
+    current.set(r.iteration, view.of(own2.samples, own2.runsOn));
+    if (keptInPairs(r)) chosen.add(r.iteration);
+  }
+  for (const m of log.remeasures.slice(seen.remeasured)) {
+    const cur = current.get(m.iteration);
+    const fresh = view.of(m.samples, m.runs_on);
+    const wasChosen = !m.reset && chosen.delete(m.iteration);
+    const replace = m.reset || wasChosen;
+    if (replace && cur) retired.push(cur);
+    if (m.reset) {
+      keptOn.delete(m.iteration);
+      reset.add(m.iteration);
+    }
+    if (wasChosen && cur) keptOn.set(m.iteration, cur);
+    current.set(m.iteration, replace || !cur ? fresh : view.merge(cur, fresh));
+  }
+  seen.results = log.results.length;
+  seen.remeasured = log.remeasures.length;
+  return {
+    current,
+    groups: [...retired, ...current.values()].flatMap((runs) => view.groups(runs)),
+    keptOn,
+    reset
+  };
+}
+function screenBar(runs, view, iteration) {
+  const now = runs.current.get(iteration);
+  const before = runs.keptOn.get(iteration);
+  if (!now) return before ?? null;
+  return before ? view.merge(before, now) : now;
+}
+function withLevel(bar, row, runs, within, stratum, current) {
+  const level = row?.level;
+  const here = level?.within === within ? level.strata[stratum] : void 0;
+  if (!level || !here || runs.reset.has(row.iteration)) return bar;
+  return { ...bar, [level.metric]: levelBar(here, current?.[level.metric] ?? [], SCREEN_RUNS) };
+}
+function keptInPairs(r) {
+  return KEPT.has(r.status) && r.score !== null && (r.screen !== void 0 || r.evidence?.paired === true);
+}
+function ownRuns(r) {
+  const samples = r.samples;
+  const k = screenedRuns(r.screen);
+  const screened = k > 0 && Object.values(samples).every((v) => v.length > k);
+  if (!screened) return { samples, runsOn: r.runs_on };
+  return {
+    samples: Object.fromEntries(Object.entries(samples).map(([m, v]) => [m, v.slice(k)])),
+    runsOn: r.runs_on?.slice(k)
+  };
+}
+function screenedRuns(screen2) {
+  return screen2 ? screen2.second !== void 0 ? 2 : 1 : 0;
+}
+
 // action/decide/noise.ts
 var UNKNOWN_NOISE = { sd: 0, df: 0, robustSd: null };
 function pooledNoise(groups) {
@@ -23010,7 +23348,16 @@ function incumbentState(log, samples = ledgerSamples(log)) {
     commit: row.commit_full ?? row.commit,
     score: mean(values),
     samples: s,
-    bar: clone2(screenBar(samples, POOLED, row.iteration) ?? s),
+    bar: clone2(
+      withLevel(
+        screenBar(samples, POOLED, row.iteration) ?? s,
+        row,
+        samples,
+        "any",
+        "all",
+        samples.current.get(row.iteration)
+      )
+    ),
     measuredAfter: Math.max(row.iteration, last?.after ?? 0)
   };
 }
@@ -26432,25 +26779,6 @@ function createCliAgent(config2) {
 import { readFile as readFile4, writeFile as writeFile4 } from "node:fs/promises";
 import { join as join5 } from "node:path";
 
-// action/util/random.ts
-function createRandom(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = a + 1831565813 >>> 0;
-    let t = a;
-    t = Math.imul(t ^ t >>> 15, t | 1);
-    t ^= t + Math.imul(t ^ t >>> 7, t | 61);
-    return ((t ^ t >>> 14) >>> 0) / 4294967296;
-  };
-}
-function gaussian(random) {
-  return () => {
-    let u = 0;
-    while (u === 0) u = random();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
-  };
-}
-
 // action/agents/search-plan.ts
 var INITIAL_FACTOR = 2;
 var CONVERGED = 1.04;
@@ -27093,6 +27421,7 @@ function buildResultRow(tag, iteration, guardName, verdict, proposal, timestamp)
     ...verdict.printedTwice?.length ? { printed_twice: verdict.printedTwice } : {},
     ...verdict.nondeterministic ? { nondeterministic: true } : {},
     ...verdict.screen ? { screen: verdict.screen } : {},
+    ...verdict.level ? { level: verdict.level } : {},
     ...verdict.cheap ? { cheap: verdict.cheap } : {},
     ...verdict.cheapStopped ? { cheap_stopped: verdict.cheapStopped } : {},
     ...verdict.runsOn?.length ? { runs_on: verdict.runsOn } : {}
@@ -28131,7 +28460,14 @@ function ledgerStrata(log, within) {
   return ledgerRuns(log, viewBy(within));
 }
 function barStrata(log, within, iteration, metric2) {
-  return screenBar(ledgerStrata(log, within), viewBy(within), iteration) ?? incumbentStrata(log, within, iteration, metric2);
+  const runs = ledgerStrata(log, within);
+  const bar = screenBar(runs, viewBy(within), iteration) ?? incumbentStrata(log, within, iteration, metric2);
+  const row = log.results.findLast((r) => r.iteration === iteration);
+  const current = runs.current.get(iteration);
+  const strata = /* @__PURE__ */ new Set([...Object.keys(bar), ...Object.keys(row?.level?.strata ?? {})]);
+  return Object.fromEntries(
+    [...strata].map((s) => [s, withLevel(bar[s] ?? {}, row, runs, within, s, current?.[s])])
+  );
 }
 function incumbentStrata(log, within, iteration, metric2) {
   const found = ledgerStrata(log, within).current.get(iteration);
@@ -31802,122 +32138,6 @@ var CheckoutPool = class {
   }
 };
 
-// action/decide/boundary.ts
-var FUTILITY_T = 0.5;
-var MIN_CRITICAL_T = 1;
-var TRIALS = 2e4;
-function greyInPairSds(grey) {
-  return { from: grey.from / Math.SQRT2, mean: grey.mean / Math.SQRT2 };
-}
-function sequentialBoundary(input2) {
-  const key = roundSafe(input2);
-  const id2 = JSON.stringify(key);
-  let c = memo2.get(id2);
-  if (c === void 0) {
-    c = simulate(key);
-    memo2.set(id2, c);
-  }
-  return c;
-}
-var memo2 = /* @__PURE__ */ new Map();
-var DF_STEPS = [30, 40, 50, 60, 80, 100, 150, 200, 300, 500, 1e3];
-function roundSafe(input2) {
-  const steps = input2.paired ? 20 : 4;
-  const down = (sd) => Math.max(0, Math.floor(Math.min(sd, 2) * steps) / steps);
-  const df = input2.df <= 30 ? Math.max(1, Math.floor(input2.df)) : DF_STEPS.findLast((d) => d <= input2.df);
-  return {
-    incumbentRuns: input2.incumbentRuns > 50 ? Number.POSITIVE_INFINITY : input2.incumbentRuns,
-    df,
-    maxRuns: input2.maxRuns,
-    alpha: input2.alpha,
-    // Paired screens sit at min_delta over a pair's sd (0.18 for the default 0.25 run sds).
-    screenSd: down(input2.screenSd),
-    ...input2.paired ? { paired: input2.paired } : {},
-    // A lower grey zone and a lower bar for its mean let more candidates on: the safe way.
-    ...input2.paired === "screened" && input2.grey ? { grey: { from: down(input2.grey.from), mean: down(input2.grey.mean) } } : {}
-  };
-}
-function simulate(s) {
-  const random = createRandom(20261202);
-  const gauss = gaussian(random);
-  const chiSquare = (df) => 2 * gamma(df / 2, random, gauss);
-  const peaks = new Float64Array(TRIALS);
-  const inc = Number.isFinite(s.incumbentRuns) ? 1 / s.incumbentRuns : 0;
-  for (let trial = 0; trial < TRIALS; trial++) {
-    if (s.paired) {
-      peaks[trial] = pairedPeak(s, inc, gauss, chiSquare);
-      continue;
-    }
-    const incumbent = gauss() * Math.sqrt(inc);
-    const ss0 = chiSquare(s.df);
-    let peak = Number.NEGATIVE_INFINITY;
-    let sum = gauss();
-    if (sum - incumbent >= s.screenSd * Math.sqrt(ss0 / s.df)) {
-      let m = sum;
-      let ss = 0;
-      for (let n = 2; n <= s.maxRuns; n++) {
-        const x = gauss();
-        sum += x;
-        const next = m + (x - m) / n;
-        ss += (x - m) * (x - next);
-        m = next;
-        const sd = Math.sqrt((ss0 + ss) / (s.df + n - 1));
-        const t = (m - incumbent) / (sd * Math.sqrt(1 / n + inc));
-        if (t > peak) peak = t;
-        if (t < FUTILITY_T) break;
-      }
-    }
-    peaks[trial] = peak;
-  }
-  peaks.sort();
-  const target = s.alpha - 2 * Math.sqrt(s.alpha * (1 - s.alpha) / TRIALS);
-  const allowed = Math.max(1, Math.floor(target * TRIALS));
-  const above = peaks[TRIALS - allowed];
-  const below = peaks[TRIALS - allowed - 1];
-  return Math.max(MIN_CRITICAL_T, Number.isFinite(below) ? (above + below) / 2 : above);
-}
-function pairedPeak(s, inc, gauss, chiSquare) {
-  const ss0 = 2 * chiSquare(s.df);
-  const sd0 = Math.sqrt(ss0 / s.df);
-  let first;
-  if (s.paired === "screened") {
-    const run = gauss();
-    const bar = gauss() * Math.sqrt(inc);
-    if (run - bar >= s.screenSd * sd0) first = run - gauss();
-    else if (s.grey && run - bar >= s.grey.from * sd0) {
-      const second = gauss();
-      if ((run + second) / 2 - bar < s.grey.mean * sd0) return Number.NEGATIVE_INFINITY;
-      first = second - gauss();
-    } else return Number.NEGATIVE_INFINITY;
-  } else first = gauss() * Math.SQRT2;
-  let peak = Number.NEGATIVE_INFINITY;
-  if (s.paired === "fresh" && first < s.screenSd * sd0) return peak;
-  let m = first;
-  let ss = 0;
-  for (let n = 2; n <= s.maxRuns; n++) {
-    const x = gauss() * Math.SQRT2;
-    const next = m + (x - m) / n;
-    ss += (x - m) * (x - next);
-    m = next;
-    const t = m / (Math.sqrt((ss0 + ss) / (s.df + n - 1)) / Math.sqrt(n));
-    if (t > peak) peak = t;
-    if (t < FUTILITY_T) break;
-  }
-  return peak;
-}
-function gamma(k, random, gauss) {
-  if (k < 1) return gamma(k + 1, random, gauss) * random() ** (1 / k);
-  const d = k - 1 / 3;
-  const c = 1 / Math.sqrt(9 * d);
-  while (true) {
-    const x = gauss();
-    const v = (1 + c * x) ** 3;
-    if (v <= 0) continue;
-    const u = random();
-    if (Math.log(u) < 0.5 * x * x + d - d * v + d * Math.log(v)) return d * v;
-  }
-}
-
 // action/decide/compare.ts
 function compare(o, input2) {
   const inc = input2.incumbent[o.name] ?? [];
@@ -32450,154 +32670,7 @@ function pairSeeds() {
   };
 }
 
-// action/decide/screen-choice.ts
-var SCREENS = [0.25, 0.5, 0.75, 1, 1.25, 1.5, 2];
-function designOf(setting) {
-  return typeof setting === "number" ? { at: setting } : { at: setting.at, grey: { from: setting.second_look.from, mean: setting.second_look.mean } };
-}
-var GREY_DEPTHS = [0.5, 1];
-var GREY_MEANS = [0.25, 0];
-function screenDesigns(lowest) {
-  return SCREENS.filter((at) => at >= lowest).flatMap((at) => {
-    const greys = GREY_DEPTHS.flatMap(
-      (depth2) => GREY_MEANS.map((under) => ({
-        from: Math.max(lowest, at - depth2),
-        mean: Math.max(lowest, at - under)
-      }))
-    ).filter(
-      (g, i, all) => g.from < at && all.findIndex((h) => h.from === g.from && h.mean === g.mean) === i
-    );
-    return [{ at }, ...greys.map((grey) => ({ at, grey }))];
-  });
-}
-function atLeast(design, lowest) {
-  const at = Math.max(design.at, lowest);
-  const grey = design.grey;
-  if (!grey || Math.max(grey.from, lowest) >= at) return { at };
-  return { at, grey: { from: Math.max(grey.from, lowest), mean: Math.max(grey.mean, lowest) } };
-}
-function describeScreen(d) {
-  return d.grey ? `${fmtSd(d.at)}, a second run from ${fmtSd(d.grey.from)} (the two runs' mean at ${fmtSd(d.grey.mean)})` : fmtSd(d.at);
-}
-var PER_RUN_SLACK = 0.1;
-var MIN_HISTORY = 10;
-var HISTORY_WINDOW = 200;
-var GRID = Array.from({ length: 69 }, (_, i) => -12 + i * 0.5);
-function chooseScreen(history, s) {
-  const lowest = Math.max(s.minDelta, SCREENS[0]);
-  if (history.length < MIN_HISTORY)
-    return {
-      at: lowest,
-      why: `min_delta: ${history.length} of ${MIN_HISTORY} first runs needed to choose the screen from the night's own proposals`
-    };
-  const recent = history.slice(-HISTORY_WINDOW);
-  const weights = fitEffects(recent);
-  const rated = screenDesigns(lowest).map((design) => {
-    const curve = screenCurve(design, s);
-    let gain = 0;
-    let runs = 0;
-    GRID.forEach((mu, j) => {
-      gain += weights[j] * curve.keep[j] * mu;
-      runs += weights[j] * curve.runs[j];
-    });
-    return { design, value: gain / runs, perCandidate: gain };
-  });
-  const atLowest = rated.find((r) => r.design.at === lowest && !r.design.grey).value;
-  const most = Math.max(...rated.map((r) => r.value));
-  const best = rated.filter((r) => r.value >= (1 - (s.perRunSlack ?? PER_RUN_SLACK)) * most).reduce((a, b) => b.perCandidate > a.perCandidate + 1e-9 ? b : a);
-  const helps = GRID.reduce((sum, mu, j) => sum + (mu > 0 ? weights[j] : 0), 0);
-  return {
-    ...best.design,
-    why: `chosen from ${recent.length === history.length ? "" : "the latest "}${recent.length} first runs (about ${Math.round(helps * 100)}% of proposals help): ${best.value.toPrecision(2)} sd of true gain per eval run expected, ${atLowest.toPrecision(2)} at ${fmtSd(lowest)}`,
-    perRun: { chosen: best.value, lowest: atLowest }
-  };
-}
-function fmtSd(x) {
-  return `${Number(x.toPrecision(3))} sd`;
-}
-function fitEffects(history) {
-  const m = GRID.length;
-  const lik = history.map((p) => {
-    const sd = Math.sqrt(1 + 1 / Math.max(1, p.against));
-    const z2 = Math.min(GRID[m - 1] + 4, Math.max(GRID[0] - 4, p.z));
-    return GRID.map((mu) => Math.exp(-0.5 * ((z2 - mu) / sd) ** 2));
-  });
-  let w = GRID.map(() => 1 / m);
-  const prior = 0.5 / m;
-  for (let iter = 0; iter < 300; iter++) {
-    const next = GRID.map(() => prior);
-    for (const row of lik) {
-      let total = 0;
-      for (let j = 0; j < m; j++) total += w[j] * row[j];
-      if (total <= 0) continue;
-      for (let j = 0; j < m; j++) next[j] += w[j] * row[j] / total;
-    }
-    const sum = next.reduce((a, b) => a + b, 0);
-    w = next.map((x) => x / sum);
-  }
-  return w;
-}
-var curves = /* @__PURE__ */ new Map();
-var TRIALS2 = 600;
-function screenCurve(design, settings) {
-  const { at, grey } = design;
-  const s = { ...settings, minDelta: Math.floor(settings.minDelta * 20) / 20 };
-  const id2 = JSON.stringify([at, grey, s.maxRuns, s.alpha, s.minDelta, s.screenRuns]);
-  const cached3 = curves.get(id2);
-  if (cached3) return cached3;
-  const critical = sequentialBoundary({
-    incumbentRuns: s.screenRuns,
-    df: 50,
-    maxRuns: s.maxRuns,
-    alpha: s.alpha,
-    screenSd: at / Math.SQRT2,
-    paired: "screened",
-    ...grey ? { grey: greyInPairSds(grey) } : {}
-  });
-  const random = createRandom(20261205);
-  const gauss = gaussian(random);
-  const keep = GRID.map(() => 0);
-  const runs = GRID.map(() => 0);
-  const draws = new Float64Array(2 + 2 * s.maxRuns);
-  for (let trial = 0; trial < TRIALS2; trial++) {
-    for (let i = 0; i < draws.length; i++) draws[i] = gauss();
-    const ref = draws[0] / Math.sqrt(Math.max(1, s.screenRuns));
-    GRID.forEach((mu, j) => {
-      const first = mu + draws[1];
-      let side = first;
-      let spent = 1;
-      if (first - ref < at) {
-        const second = mu + draws[3];
-        if (!grey || first - ref < grey.from || (first + second) / 2 - ref < grey.mean) {
-          runs[j] += grey && first - ref >= grey.from ? 2 : 1;
-          return;
-        }
-        side = second;
-        spent = 2;
-      }
-      let sum = side - draws[2];
-      spent += 1;
-      for (let n = 2; n <= s.maxRuns; n++) {
-        sum += mu + (draws[1 + 2 * n - 1] - draws[1 + 2 * n]);
-        spent += 2;
-        const m = sum / n;
-        const t = m / (Math.SQRT2 / Math.sqrt(n));
-        if (t >= critical && m > s.minDelta) {
-          keep[j] += 1;
-          break;
-        }
-        if (t < FUTILITY_T) break;
-      }
-      runs[j] += spent;
-    });
-  }
-  const curve = { keep: keep.map((k) => k / TRIALS2), runs: runs.map((r) => r / TRIALS2) };
-  curves.set(id2, curve);
-  return curve;
-}
-
 // action/engine/paired-screen.ts
-var SCREEN_RUNS = 10;
 function screenFor(ctx, policy, noise, against, cand) {
   const sd = noise[ctx.metric]?.sd ?? 0;
   const runs = against[ctx.metric] ?? [];
@@ -32606,9 +32679,7 @@ function screenFor(ctx, policy, noise, against, cand) {
   if (!(sd > 0) || runs.length === 0 || first === void 0 || !objective) return null;
   const minDeltaSd = objective.minDelta / sd;
   const setting = ctx.config.decide.screen_sd;
-  const history = ctx.store.log.results.flatMap(
-    (r) => r.screen ? [{ z: r.screen.z, against: r.screen.against }] : []
-  );
+  const history = screenHistory(ctx);
   const choice = setting === "auto" ? chooseScreen(history, {
     maxRuns: policy.maxRuns,
     alpha: 1 - policy.confidence,
@@ -32644,6 +32715,41 @@ function secondLook(ctx, screen2, noise, against, cand) {
     record: { ...screen2.record, second: r3(z2) }
   };
 }
+function screenHistory(ctx) {
+  return ctx.store.log.results.flatMap(
+    (r) => r.screen ? [{ z: r.screen.z, against: r.screen.against }] : []
+  );
+}
+function keptLevels(ctx, history, where, incumbent, candidate, sd) {
+  const beside = incumbent[ctx.metric] ?? [];
+  const runs = candidate[ctx.metric] ?? [];
+  if (history.length < MIN_HISTORY || !(sd > 0) || runs.length === 0 || beside.length === 0)
+    return null;
+  const prior = fitEffects(history.slice(-HISTORY_WINDOW));
+  const goal = ctx.goal === "minimize" ? -1 : 1;
+  const on = (stratum) => (where.runs[stratum]?.[ctx.metric] ?? []).slice(-SCREEN_RUNS);
+  const before = on(where.stratum);
+  const here = keptLevel({
+    before: { mean: before.length > 0 ? mean(before) : 0, runs: before.length },
+    beside,
+    candidate: runs,
+    sd,
+    goal,
+    prior
+  });
+  const strata = { [where.stratum]: rounded(here.level) };
+  for (const stratum of Object.keys(where.runs)) {
+    const there = on(stratum);
+    if (stratum !== where.stratum && there.length > 0)
+      strata[stratum] = rounded(
+        movedLevel({ mean: mean(there), runs: there.length }, here.gain, sd, goal)
+      );
+  }
+  return { metric: ctx.metric, within: where.within, strata };
+}
+function rounded(level) {
+  return { mean: Number(level.mean.toPrecision(12)), runs: r3(level.runs) };
+}
 function gainOf(ctx, run, against) {
   return (ctx.goal === "minimize" ? -1 : 1) * (run - mean(against));
 }
@@ -32667,6 +32773,7 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
   const here = { worker: slot.id, device: slot.device };
   const cand = {};
   const inc = {};
+  const history = screenHistory(ctx);
   const incOn = [];
   const seeds = [];
   const printedTwice = /* @__PURE__ */ new Set();
@@ -32848,7 +32955,8 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
   const hasGuards = Object.keys(policy.guards).length > 0;
   const judgedRuns = runs;
   let afterKeep;
-  if (judgement.final && judgement.status === "keep") {
+  const kept = judgement.final && judgement.status === "keep";
+  if (kept) {
     const after = await afterKeepRuns(ctx, slot, candidate, runs, () => randomInt4(1, 2 ** 31));
     runs += after.runs;
     for (const m of after.printedTwice) printedTwice.add(m);
@@ -32859,6 +32967,7 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
     }
     afterKeep = after.afterKeep;
   }
+  const level = kept ? keptLevels(ctx, history, setup.runs, inc, cand, setup.noise(cand, inc)[ctx.metric]?.sd ?? 0) : null;
   return judged(judgement, {
     judgedAgainst: parent.iteration,
     score,
@@ -32873,6 +32982,7 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
     ...setup.linesDelta !== void 0 ? { linesDelta: setup.linesDelta } : {},
     ...printedTwice.size > 0 ? { printedTwice: [...printedTwice] } : {},
     ...screen2 ? { screen: screen2.record } : {},
+    ...level ? { level } : {},
     ...ctx.workers > 1 ? { runsOn: Array.from({ length: judgedRuns }, () => here) } : {},
     ...concurrent(),
     ...afterKeep ? { afterKeep } : {}
@@ -32927,6 +33037,7 @@ async function evaluateFull(ctx, candidate, slot, strata) {
       // screened first pair's order is fixed (the candidate, then the incumbent): there, pairs
       // from the first run, each in a drawn order.
       incumbent: config2.isolation.shared.length > 0 ? {} : screenAgainst(ctx, parent.bar, strata, stratum),
+      runs: strata ? { within: strata.within, stratum, runs: strata.incumbent } : { within: "any", stratum: "all", runs: { all: parent.samples } },
       noise: (c, i) => noiseSeen([...groups, c, i], objectiveNames, deterministic),
       linesDelta: linesDelta2
     });

@@ -21325,7 +21325,17 @@ function noiseSeen(groups, metrics, deterministic) {
   );
 }
 
+// action/decide/screen-choice.ts
+var GRID = Array.from({ length: 69 }, (_, i) => -12 + i * 0.5);
+
+// action/decide/kept-level.ts
+function levelBar(level, runs, window) {
+  const stand = Math.min(Math.round(level.runs), window - runs.length);
+  return [...Array.from({ length: Math.max(0, stand) }, () => level.mean), ...runs].slice(-window);
+}
+
 // action/decide/ledger-runs.ts
+var SCREEN_RUNS = 10;
 var SEEN = /* @__PURE__ */ new WeakMap();
 function ledgerRuns(log, view) {
   let views = SEEN.get(log.results);
@@ -21344,11 +21354,12 @@ function ledgerRuns(log, view) {
       current: /* @__PURE__ */ new Map(),
       retired: [],
       keptOn: /* @__PURE__ */ new Map(),
+      reset: /* @__PURE__ */ new Set(),
       chosen: /* @__PURE__ */ new Set()
     };
     views.set(view.key, seen);
   }
-  const { current, retired, keptOn, chosen } = seen;
+  const { current, retired, keptOn, reset, chosen } = seen;
   for (const r of log.results.slice(seen.results)) {
     if (!r.samples || Object.keys(r.samples).length === 0) continue;
     const own2 = ownRuns(r);
@@ -21361,7 +21372,10 @@ function ledgerRuns(log, view) {
     const wasChosen = !m.reset && chosen.delete(m.iteration);
     const replace = m.reset || wasChosen;
     if (replace && cur) retired.push(cur);
-    if (m.reset) keptOn.delete(m.iteration);
+    if (m.reset) {
+      keptOn.delete(m.iteration);
+      reset.add(m.iteration);
+    }
     if (wasChosen && cur) keptOn.set(m.iteration, cur);
     current.set(m.iteration, replace || !cur ? fresh : view.merge(cur, fresh));
   }
@@ -21370,7 +21384,8 @@ function ledgerRuns(log, view) {
   return {
     current,
     groups: [...retired, ...current.values()].flatMap((runs) => view.groups(runs)),
-    keptOn
+    keptOn,
+    reset
   };
 }
 function screenBar(runs, view, iteration) {
@@ -21378,6 +21393,12 @@ function screenBar(runs, view, iteration) {
   const before = runs.keptOn.get(iteration);
   if (!now) return before ?? null;
   return before ? view.merge(before, now) : now;
+}
+function withLevel(bar, row, runs, within, stratum, current) {
+  const level = row?.level;
+  const here = level?.within === within ? level.strata[stratum] : void 0;
+  if (!level || !here || runs.reset.has(row.iteration)) return bar;
+  return { ...bar, [level.metric]: levelBar(here, current?.[level.metric] ?? [], SCREEN_RUNS) };
 }
 function keptInPairs(r) {
   return KEPT.has(r.status) && r.score !== null && (r.screen !== void 0 || r.evidence?.paired === true);
@@ -21443,7 +21464,16 @@ function incumbentState(log, samples = ledgerSamples(log)) {
     commit: row.commit_full ?? row.commit,
     score: mean(values),
     samples: s,
-    bar: clone2(screenBar(samples, POOLED, row.iteration) ?? s),
+    bar: clone2(
+      withLevel(
+        screenBar(samples, POOLED, row.iteration) ?? s,
+        row,
+        samples,
+        "any",
+        "all",
+        samples.current.get(row.iteration)
+      )
+    ),
     measuredAfter: Math.max(row.iteration, last?.after ?? 0)
   };
 }
