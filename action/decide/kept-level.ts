@@ -26,35 +26,45 @@ export interface GainPosterior {
  * stood 0.57 run sds high). Read as a Bayesian would, the data do not: the posterior of the gain
  * given the data is the same whatever rule chose when to stop. The prior is the night's own
  * (screen-choice.ts, fitEffects: how often and by how much its proposals help, from its first
- * runs), with UNFITTED of it spread evenly. `observed` is the candidate's mean less the incumbent's, as a gain, in run sds; `se` its
- * sampling sd (sqrt(1/nc + 1/ni)); `prior` weights over GRID.
+ * runs, `fitted`: weights over GRID), with UNFITTED of it flat over every gain, as dense per sd as
+ * it would be spread over the grid, so that a gain beyond the grid (an eval whose noise is tiny
+ * next to its gains) is read as measured, not cut at the grid's end. `observed` is the candidate's
+ * mean less the incumbent's, as a gain, in run sds; `se` its sampling sd (sqrt(1/nc + 1/ni)).
  */
 export function gainPosterior(
   observed: number,
   se: number,
   fitted: readonly number[],
 ): GainPosterior {
-  const prior = fitted.map((w) => (1 - UNFITTED) * w + UNFITTED / fitted.length);
+  // The fitted part: the likelihood at each grid point (a density in the gain, per sd).
   let total = 0;
   let first = 0;
   let second = 0;
   GRID.forEach((mu, j) => {
-    const w = prior[j]! * Math.exp(-0.5 * ((observed - mu) / se) ** 2);
+    const w =
+      (fitted[j]! * Math.exp(-0.5 * ((observed - mu) / se) ** 2)) / (se * Math.sqrt(2 * Math.PI));
     total += w;
     first += w * mu;
     second += w * mu * mu;
   });
-  if (!(total > 0)) return { mean: observed, variance: se * se };
-  const m = first / total;
-  return { mean: m, variance: Math.max(0, second / total - m * m) };
+  // The flat part: its evidence is its density per sd; its posterior, the likelihood itself.
+  const span = GRID[GRID.length - 1]! - GRID[0]! + (GRID[1]! - GRID[0]!);
+  const flat = UNFITTED / span;
+  const fit = (1 - UNFITTED) * total;
+  const share = fit + flat > 0 ? fit / (fit + flat) : 0;
+  const fitMean = total > 0 ? first / total : observed;
+  const fitSquare = total > 0 ? second / total : observed * observed + se * se;
+  const mean = share * fitMean + (1 - share) * observed;
+  const square = share * fitSquare + (1 - share) * (observed * observed + se * se);
+  return { mean, variance: Math.max(0, square - mean * mean) };
 }
 
 /**
- * The share of the prior spread evenly over the grid instead of fitted. The fit is rough (200
+ * The share of the prior that is flat instead of fitted (gainPosterior). The fit is rough (200
  * first runs, each noisy): it smooths the night's effects, so a kept gain is shrunk too far and
  * the level would stand low, which lets more changes that do nothing through the screen. Over 10
  * nights' fits of test/unit/kept-level.test.ts's plan the level stood 0.13 run sds low on average
- * (0.38 at worst) with none spread, 0.02 (0.19) with 30%.
+ * (0.38 at worst) with none flat, 0.01 (0.18) with 30%.
  */
 export const UNFITTED = 0.3;
 

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseConfigText } from "../../action/config/parse-config-text.ts";
 import { incumbentState } from "../../action/decide/ledger-state.ts";
+import { barStrata } from "../../action/decide/ledger-strata.ts";
 import { runBatch } from "../../action/engine/run-batch.ts";
 import { parseLog } from "../../action/ledger/log-jsonl.ts";
 import { git, makeRepo, tempDir, writeFiles } from "../helpers/repo.ts";
@@ -108,4 +109,73 @@ budget: { experiments: 12 }
     expect(inc.samples.loss).toEqual([8]);
     expect(inc.bar.loss).toEqual([...Array(stand).fill(level.mean), 8]);
   });
+});
+
+// On two workers whose devices differ by 30 sd (worker 1 reads 3 higher, noise sd 0.1).
+const OFFSET_EVAL = `
+const fs = require("node:fs");
+const truth = Number(/truth: (\\S+)/.exec(fs.readFileSync("candidate.txt", "utf8"))[1]);
+const u = () => { let x = 0; while (x === 0) x = Math.random(); return x; };
+const noise = 0.1 * Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
+console.log("score: " + (truth + noise + (process.env.AUTOEXP_WORKER === "1" ? 3 : 0)));
+`;
+
+describe("a keep's level on several workers, through the engine", () => {
+  it("is carried to the other worker with the devices' offset, from the incumbent's runs there", async () => {
+    const repo = makeRepo({ "candidate.txt": "truth: 10\n", "eval.js": OFFSET_EVAL });
+    const dir = tempDir();
+    writeFiles(dir, { "agent.js": AGENT });
+    // Eighteen changes that do nothing (the night's first runs: 10 screened ones must be on record
+    // as the real one begins, and the first few, before each worker has runs of #0, are paired
+    // from their first run, unscreened), a real one of 20 sd, then more.
+    const plan = [...Array(18).fill(0), 2, ...Array(5).fill(0)];
+    const parsed = parseConfigText(`
+name: kept-level-workers
+target: [candidate.txt]
+frozen: [eval.js]
+eval: { command: node eval.js, metrics: { score: { goal: maximize } } }
+isolation: none
+workers: 2
+decide: { baseline_runs: 3, confidence: 0.999, remeasure_every: 0, compare_within: worker }
+agent: { use: command, run: [node, ${JSON.stringify(join(dir, "agent.js"))}], pass_env: [PLAN] }
+budget: { experiments: ${plan.length} }
+`);
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+    await runBatch({
+      repoDir: repo,
+      config: parsed.config,
+      tag: "t",
+      env: { ...process.env, PLAN: JSON.stringify(plan) },
+    });
+    const log = parseLog(git(repo, "show", "autoexp/t:.autoexp/t/log.jsonl"));
+    const kept = log.results.find((r) => r.description === "effect 2")!;
+    expect(kept.status).toBe("keep");
+    const decidedOn = `worker ${kept.runs_on![0]!.worker}`;
+    const other = decidedOn === "worker 0" ? "worker 1" : "worker 0";
+    // The baseline ran on both workers before the candidates: the level is on both.
+    expect(kept.level!.within).toBe("worker");
+    const { [decidedOn]: here, [other]: there } = kept.level!.strata;
+    expect(here!.runs).toBeGreaterThan(1);
+    // #0's three runs there, less sure by the gain's spread: about one run's worth.
+    expect(there!.runs).toBeGreaterThan(0.5);
+    // Each stands at the kept code's truth (12) on its device, within a few run sds (0.1 each):
+    // the other worker's from #0's runs there moved by the gain, not from the deciding worker's.
+    const truthOn = (stratum: string) => 12 + (stratum === "worker 1" ? 3 : 0);
+    expect(Math.abs(here!.mean - truthOn(decidedOn))).toBeLessThan(0.3);
+    expect(Math.abs(there!.mean - truthOn(other))).toBeLessThan(0.3);
+    // The bar on the other worker, as the ledger's reader gives it to the next candidate there:
+    // the level first (no run of the kept code there was made by the keep), then its runs since.
+    const bar = barStrata(log, "worker", kept.iteration, "score")[other]!.score!;
+    expect(bar[0]).toBe(there!.mean);
+    expect(bar.filter((x) => x === there!.mean)).toHaveLength(
+      Math.min(
+        Math.round(there!.runs),
+        10 - (bar.length - bar.filter((x) => x === there!.mean).length),
+      ),
+    );
+    // Nothing that does nothing was kept: a bar carried 30 sd off would have let them through.
+    expect(log.results.filter((r) => r.status === "keep").map((r) => r.description)).toEqual([
+      "effect 2",
+    ]);
+  }, 240_000);
 });

@@ -148,3 +148,15 @@ describe("the level of code kept in pairs", () => {
     expect(levelBar({ mean: 3, runs: 2 }, Array(12).fill(1), 10)).toEqual(Array(10).fill(1));
   });
 });
+
+describe("a gain beyond the grid of effects", () => {
+  it("is read as measured, not cut at the grid's end (an eval whose noise is tiny next to its gains)", () => {
+    const prior = fitEffects(firstRuns(3));
+    const far = gainPosterior(200, 0.8, prior);
+    expect(far.mean).toBeCloseTo(200, 6);
+    expect(far.variance).toBeCloseTo(0.64, 6);
+    // Within the grid, where the night's proposals do land, the fit still shrinks it.
+    const near = gainPosterior(3, 0.8, prior);
+    expect(near.mean).toBeLessThan(3);
+  });
+});
