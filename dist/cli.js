@@ -22809,19 +22809,24 @@ function normalUpperTail(z2) {
 
 // action/decide/kept-level.ts
 function gainPosterior(observed, se, fitted) {
-  const prior = fitted.map((w) => (1 - UNFITTED) * w + UNFITTED / fitted.length);
   let total = 0;
   let first = 0;
   let second = 0;
   GRID.forEach((mu, j) => {
-    const w = prior[j] * Math.exp(-0.5 * ((observed - mu) / se) ** 2);
+    const w = fitted[j] * Math.exp(-0.5 * ((observed - mu) / se) ** 2) / (se * Math.sqrt(2 * Math.PI));
     total += w;
     first += w * mu;
     second += w * mu * mu;
   });
-  if (!(total > 0)) return { mean: observed, variance: se * se };
-  const m = first / total;
-  return { mean: m, variance: Math.max(0, second / total - m * m) };
+  const span = GRID[GRID.length - 1] - GRID[0] + (GRID[1] - GRID[0]);
+  const flat = UNFITTED / span;
+  const fit = (1 - UNFITTED) * total;
+  const share = fit + flat > 0 ? fit / (fit + flat) : 0;
+  const fitMean = total > 0 ? first / total : observed;
+  const fitSquare = total > 0 ? second / total : observed * observed + se * se;
+  const mean2 = share * fitMean + (1 - share) * observed;
+  const square = share * fitSquare + (1 - share) * (observed * observed + se * se);
+  return { mean: mean2, variance: Math.max(0, square - mean2 * mean2) };
 }
 var UNFITTED = 0.3;
 var STRICT_SD = 0.1;
