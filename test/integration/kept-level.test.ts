@@ -8,32 +8,10 @@ import { barStrata } from "../../action/decide/ledger-strata.ts";
 import { runBatch } from "../../action/engine/run-batch.ts";
 import { parseLog } from "../../action/ledger/log-jsonl.ts";
 import { git, makeRepo, tempDir, writeFiles } from "../helpers/repo.ts";
-
-// loss = truth + the next value of a fixed noise sequence, in the global order of runs (a counter
-// outside the repository: isolation none, so that nothing is shared and first runs are screened).
-const EVAL = `
-const fs = require("node:fs");
-const truth = Number(/truth: (\\S+)/.exec(fs.readFileSync("candidate.txt", "utf8"))[1]);
-const noise = JSON.parse(process.env.NOISE);
-const file = process.env.COUNTER;
-const n = Number(fs.existsSync(file) ? fs.readFileSync(file, "utf8") : 0);
-fs.writeFileSync(file, String(n + 1));
-console.log("loss: " + (truth + (noise[n] ?? 0)));
-`;
-
-const AGENT = `
-const fs = require("node:fs");
-const effect = JSON.parse(process.env.PLAN)[Number(process.env.AUTOEXP_ITERATION) - 1];
-const truth = Number(/truth: (\\S+)/.exec(fs.readFileSync("candidate.txt", "utf8"))[1]);
-fs.writeFileSync("candidate.txt", "truth: " + (truth + effect) + "\\nidea " + process.env.AUTOEXP_ITERATION + "\\n");
-fs.writeFileSync(process.env.AUTOEXP_DESCRIPTION_FILE, "effect " + effect);
-`;
+import { PLAN_AGENT, sequenceNight } from "../helpers/sequence-eval.ts";
 
 describe("a keep's level as the screen's bar, through the engine", () => {
   it("records the kept code's level and screens the next candidate against it, not the runs it was kept on", async () => {
-    const repo = makeRepo({ "candidate.txt": "truth: 10\n", "eval.js": EVAL });
-    const dir = tempDir();
-    writeFiles(dir, { "agent.js": AGENT });
     // #1-#10 do nothing and run 0.3 high: discarded on their first run, they are the night's first
     // runs the prior is fitted on (MIN_HISTORY). #11 helps by 2 and is lucky: its runs read 7.5
     // where its truth is 8. #12 is 3 worse.
@@ -46,34 +24,11 @@ describe("a keep's level as the screen's bar, through the engine", () => {
       0, // run 18: #11's run after its keep (8)
       0, // run 19: #12's first run (11)
     ];
-    const parsed = parseConfigText(`
-name: kept-level
-target: [candidate.txt]
-frozen: [eval.js]
-eval:
-  command: node eval.js
-  metrics:
-    loss: { goal: minimize }
-  pass_env: [COUNTER, NOISE]
-isolation: none
-decide: { baseline_runs: 4, screen_sd: 0.5, remeasure_every: 0 }
-pipeline: false
-agent: { use: command, run: [node, ${JSON.stringify(join(dir, "agent.js"))}], pass_env: [PLAN] }
-budget: { experiments: 12 }
-`);
-    if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
-    await runBatch({
-      repoDir: repo,
-      config: parsed.config,
-      tag: "t",
-      env: {
-        ...process.env,
-        PLAN: JSON.stringify(plan),
-        NOISE: JSON.stringify(noise),
-        COUNTER: join(dir, "counter"),
-      },
-    });
-    const log = parseLog(git(repo, "show", "autoexp/t:.autoexp/t/log.jsonl"));
+    const log = await sequenceNight(
+      plan,
+      noise,
+      "{ baseline_runs: 4, screen_sd: 0.5, remeasure_every: 0 }",
+    );
     const rows = log.results.filter((r) => r.status !== "baseline");
     expect(rows.map((r) => r.status)).toEqual([...Array(10).fill("discard"), "keep", "discard"]);
     // Nothing kept before #11 has a level; the discards none either.
@@ -124,7 +79,7 @@ describe("a keep's level on several workers, through the engine", () => {
   it("is carried to the other worker with the devices' offset, from the incumbent's runs there", async () => {
     const repo = makeRepo({ "candidate.txt": "truth: 10\n", "eval.js": OFFSET_EVAL });
     const dir = tempDir();
-    writeFiles(dir, { "agent.js": AGENT });
+    writeFiles(dir, { "agent.js": PLAN_AGENT });
     // Eighteen changes that do nothing (the night's first runs: 10 screened ones must be on record
     // as the real one begins, and the first few, before each worker has runs of #0, are paired
     // from their first run, unscreened), a real one of 20 sd, then more.

@@ -1,0 +1,71 @@
+import { join } from "node:path";
+import { parseConfigText } from "../../action/config/parse-config-text.ts";
+import { runBatch } from "../../action/engine/run-batch.ts";
+import { type ParsedLog, parseLog } from "../../action/ledger/log-jsonl.ts";
+import { git, makeRepo, tempDir, writeFiles } from "./repo.ts";
+
+// loss = truth + the next value of a fixed noise sequence, in the global order of runs (a counter
+// outside the sandbox: isolation none, so that nothing is shared and first runs are screened).
+const EVAL = `
+const fs = require("node:fs");
+const truth = Number(/truth: (\\S+)/.exec(fs.readFileSync("candidate.txt", "utf8"))[1]);
+const noise = JSON.parse(process.env.NOISE);
+const file = process.env.COUNTER;
+const n = Number(fs.existsSync(file) ? fs.readFileSync(file, "utf8") : 0);
+fs.writeFileSync(file, String(n + 1));
+console.log("loss: " + (truth + (noise[n] ?? 0)));
+`;
+
+// The agent plays a plan (PLAN), one step per iteration: an effect on the incumbent's truth, or
+// [effect, description] (the description is "effect <effect>" otherwise).
+export const PLAN_AGENT = `
+const fs = require("node:fs");
+const step = JSON.parse(process.env.PLAN)[Number(process.env.AUTOEXP_ITERATION) - 1];
+const [effect, description] = Array.isArray(step) ? step : [step, "effect " + step];
+const truth = Number(/truth: (\\S+)/.exec(fs.readFileSync("candidate.txt", "utf8"))[1]);
+fs.writeFileSync("candidate.txt", "truth: " + (truth + effect) + "\\nidea " + process.env.AUTOEXP_ITERATION + "\\n");
+fs.writeFileSync(process.env.AUTOEXP_DESCRIPTION_FILE, description);
+`;
+
+/**
+ * One serial night (pipeline false, isolation none) from truth 10, loss minimized, each run's
+ * noise the next of `noise`, the agent playing `plan`: real git, real eval processes. `decide` is
+ * the config's decide line. The ledger as the branch holds it.
+ */
+export async function sequenceNight(
+  plan: readonly (number | readonly [number, string])[],
+  noise: readonly number[],
+  decide: string,
+): Promise<ParsedLog> {
+  const repo = makeRepo({ "candidate.txt": "truth: 10\n", "eval.js": EVAL });
+  const dir = tempDir();
+  writeFiles(dir, { "agent.js": PLAN_AGENT });
+  const parsed = parseConfigText(`
+name: sequence
+target: [candidate.txt]
+frozen: [eval.js]
+eval:
+  command: node eval.js
+  metrics:
+    loss: { goal: minimize }
+  pass_env: [COUNTER, NOISE]
+isolation: none
+decide: ${decide}
+pipeline: false
+agent: { use: command, run: [node, ${JSON.stringify(join(dir, "agent.js"))}], pass_env: [PLAN] }
+budget: { experiments: ${plan.length} }
+`);
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+  await runBatch({
+    repoDir: repo,
+    config: parsed.config,
+    tag: "t",
+    env: {
+      ...process.env,
+      PLAN: JSON.stringify(plan),
+      NOISE: JSON.stringify(noise),
+      COUNTER: join(dir, "counter"),
+    },
+  });
+  return parseLog(git(repo, "show", "autoexp/t:.autoexp/t/log.jsonl"));
+}
