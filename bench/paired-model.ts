@@ -31,7 +31,13 @@
 import { parseArgs } from "node:util";
 import { judge, type Policy } from "../action/decide/judge.ts";
 import type { PairedDesign } from "../action/decide/judgement.ts";
-import { keptLevel, type Level, levelBar } from "../action/decide/kept-level.ts";
+import {
+  keptLevel,
+  type Level,
+  levelBar,
+  STRICT_SD,
+  withRuns,
+} from "../action/decide/kept-level.ts";
 import { SCREEN_RUNS } from "../action/decide/ledger-runs.ts";
 import { type Noise, pooledNoise } from "../action/decide/noise.ts";
 import {
@@ -186,7 +192,7 @@ function night(design0: Design, seed: number) {
         // The bar: the runs the incumbent was kept on, then its runs since (screenBar).
         const bar =
           args.bar === "level" && level
-            ? levelBar(level, inc, SCREEN_RUNS)
+            ? levelBar(level, inc, SCREEN_RUNS, STRICT_SD * noise().score!.sd)
             : (args.bar === "after" ? inc : [...keptOn, ...inc]).slice(-SCREEN_RUNS);
         const sd = noise().score!.sd;
         cand.push(measure(truth));
@@ -263,13 +269,18 @@ function night(design0: Design, seed: number) {
       if (kept && design0 === "paired") {
         // Scored on runs made after its keep: one now; the runs it was kept on start its bar.
         keptOn = pc.slice(1);
-        // The level (paired-screen.ts, keptLevels), from the replaced incumbent's runs on record
-        // (not those beside this candidate, nor its level): the bar starts from it instead.
-        const before = inc.slice(0, inc.length - pi.length).slice(-SCREEN_RUNS);
+        // The level (paired-screen.ts, keptLevels), from what the night knew of the replaced
+        // incumbent (its own level, its runs since; not its runs beside this candidate): the bar
+        // starts from it instead, STRICT_SD on the strict side.
+        const before = withRuns(
+          level ?? undefined,
+          inc.slice(0, inc.length - pi.length),
+          SCREEN_RUNS,
+        );
         level =
           history.length >= MIN_HISTORY
             ? keptLevel({
-                before: { mean: before.length > 0 ? mean(before) : 0, runs: before.length },
+                before,
                 beside: pi,
                 candidate: cand,
                 sd: noise().score!.sd,

@@ -69,10 +69,12 @@ export function gainPosterior(
 export const UNFITTED = 0.3;
 
 /**
- * How far (run sds) the level is set on the strict side of its estimate: a bar that stands low
- * lets more changes that do nothing through to pairs, and the boundary, which assumes a fair bar,
- * then keeps more of them than 1 - confidence (0.15 sd low: 5%, where 4% at a fair bar, at the
- * screen bench/noise's plan chooses); one that stands high only costs power.
+ * How far (run sds) the screen's bar sets a level on the strict side of it (KeptLevels.strict): a
+ * bar that stands low lets more changes that do nothing through to pairs, and the boundary, which
+ * assumes a fair bar, then keeps more of them than 1 - confidence (0.15 sd low: 5%, where 4% at a
+ * fair bar, at the screen bench/noise's plan chooses); one that stands high only costs power.
+ * Only the bar: the level recorded, and the next keep's level built on it, are without it (a
+ * margin built on a margin would add up over a night's keeps).
  */
 export const STRICT_SD = 0.1;
 
@@ -83,8 +85,8 @@ export const STRICT_SD = 0.1;
  * incumbent's level I under a flat prior and the gain g under the night's: candidate runs
  * ~ N(I + g, sd^2), the incumbent's ~ N(I, sd^2), so I + g given the data has
  *   mean      (ni i_mean + nc c_mean)/(ni + nc) + ni/(ni + nc) E[g | data]
- *   variance  sd^2/(ni + nc) + (ni/(ni + nc))^2 Var[g | data],
- * set STRICT_SD on the strict side. `goal` is +1 where higher is better, -1 where lower is.
+ *   variance  sd^2/(ni + nc) + (ni/(ni + nc))^2 Var[g | data].
+ * `goal` is +1 where higher is better, -1 where lower is.
  */
 export function keptLevel(input: {
   before: Level;
@@ -103,30 +105,46 @@ export function keptLevel(input: {
   const share = ni / (ni + nc);
   return {
     level: {
-      mean: (ni * iMean + nc * cMean) / (ni + nc) + goal * (share * gain.mean + STRICT_SD) * sd,
+      mean: (ni * iMean + nc * cMean) / (ni + nc) + goal * share * gain.mean * sd,
       runs: 1 / (1 / (ni + nc) + share * share * gain.variance),
     },
     gain,
   };
 }
 
-/**
- * On another stratum: the incumbent's level there moved by the gain (as sure as both allow), set
- * STRICT_SD on the strict side.
- */
+/** On another stratum: the incumbent's level there moved by the gain (as sure as both allow). */
 export function movedLevel(bar: Level, gain: GainPosterior, sd: number, goal: 1 | -1): Level {
   return {
-    mean: bar.mean + goal * (gain.mean + STRICT_SD) * sd,
+    mean: bar.mean + goal * gain.mean * sd,
     runs: 1 / (1 / bar.runs + gain.variance),
   };
 }
 
 /**
- * A bar of runs from a level and the runs made since: the level stands in for as many runs as it
- * is worth (rounded), up to `window` runs in all, before the runs (the latest `window` of them
- * once they fill it on their own).
+ * A bar of runs from a level and the runs made since: the level (moved by `strict`) stands in for
+ * as many runs as it is worth (rounded), up to `window` runs in all, before the runs (the latest
+ * `window` of them once they fill it on their own).
  */
-export function levelBar(level: Level, runs: readonly number[], window: number): number[] {
-  const stand = Math.min(Math.round(level.runs), window - runs.length);
-  return [...Array.from({ length: Math.max(0, stand) }, () => level.mean), ...runs].slice(-window);
+export function levelBar(
+  level: Level,
+  runs: readonly number[],
+  window: number,
+  strict = 0,
+): number[] {
+  const stand = Math.max(0, Math.min(Math.round(level.runs), window - runs.length));
+  return [...Array.from({ length: stand }, () => level.mean + strict), ...runs].slice(-window);
+}
+
+/**
+ * A level and the runs made since, as one level: the level worth at most `window` less the runs'
+ * count (the window the bar keeps), the latest `window` runs. What the code is as the night knows
+ * it, for the next keep's level to start from.
+ */
+export function withRuns(level: Level | undefined, runs: readonly number[], window: number): Level {
+  const latest = runs.slice(-window);
+  const weight = level ? Math.max(0, Math.min(level.runs, window - latest.length)) : 0;
+  const n = weight + latest.length;
+  if (n === 0) return { mean: 0, runs: 0 };
+  const sum = latest.reduce((a, b) => a + b, 0) + weight * (level?.mean ?? 0);
+  return { mean: sum / n, runs: n };
 }

@@ -1,6 +1,6 @@
 import type { ScreenGrey } from "../decide/boundary.ts";
 import { fmt } from "../decide/fmt.ts";
-import { keptLevel, type Level, movedLevel } from "../decide/kept-level.ts";
+import { keptLevel, type Level, movedLevel, STRICT_SD, withRuns } from "../decide/kept-level.ts";
 import { SCREEN_RUNS } from "../decide/ledger-runs.ts";
 import type { Noise } from "../decide/noise.ts";
 import type { Policy, Samples } from "../decide/policy.ts";
@@ -123,24 +123,26 @@ export function screenHistory(ctx: EngineContext): ScreenPoint[] {
   );
 }
 
-/** The incumbent's runs on each stratum, and the stratum the candidate ran on. */
+/** What the night knows of the incumbent on each stratum, and the stratum the candidate ran on. */
 export interface IncumbentRuns {
   within: CompareWithin;
   stratum: string;
-  /** Its runs on record (its score's: never a level, nor the runs it was kept on), by stratum. */
+  /** Its runs on record (its score's: never the runs it was kept on), by stratum. */
   runs: StrataSamples;
+  /** Its own level by stratum, where it was kept in pairs with one (ledger-runs.ts, levelOn). */
+  levels: Record<string, Level>;
 }
 
 /**
- * Code just kept in pairs: its level on the primary metric on every stratum its incumbent has
- * runs on (decide/kept-level.ts), for the screen's bar from now on (ResultEntry.level). Where it
- * was decided, from its runs, the incumbent's beside them and the incumbent's runs on record
- * there; elsewhere the incumbent's runs there moved by the gain. From runs only, never from an
- * earlier level: a level built on a level would carry its error and its strict side on to every
- * later keep (on 4 workers they had added up to 1.3 run sds within a night). The prior is
- * fitted on `history`, the night's first runs as the candidate began (screenHistory), so that the
- * record does not depend on what other workers recorded meanwhile. Null until the night's first
- * runs say how often its proposals help (MIN_HISTORY), or where the noise is not known.
+ * Code just kept in pairs: its level on the primary metric on every stratum the night knows its
+ * incumbent on (decide/kept-level.ts), for the screen's bar from now on (ResultEntry.level), with
+ * the bar's strict side (STRICT_SD) to add. Where it was decided, from its runs, the incumbent's
+ * beside them, and what the night knows of the incumbent there: its own level (without the strict
+ * side: a margin built on a margin would add up over a night's keeps) with its runs since; on
+ * another stratum, that moved by the gain. The prior is fitted on `history`, the night's first
+ * runs as the candidate began (screenHistory), so that the record does not depend on what other
+ * workers recorded meanwhile. Null until the night's first runs say how often its proposals help
+ * (MIN_HISTORY), or where the noise is not known.
  */
 export function keptLevels(
   ctx: EngineContext,
@@ -156,10 +158,10 @@ export function keptLevels(
     return null;
   const prior = fitEffects(history.slice(-HISTORY_WINDOW));
   const goal = ctx.goal === "minimize" ? -1 : 1;
-  const on = (stratum: string) => (where.runs[stratum]?.[ctx.metric] ?? []).slice(-SCREEN_RUNS);
-  const before = on(where.stratum);
+  const known = (stratum: string) =>
+    withRuns(where.levels[stratum], where.runs[stratum]?.[ctx.metric] ?? [], SCREEN_RUNS);
   const here = keptLevel({
-    before: { mean: before.length > 0 ? mean(before) : 0, runs: before.length },
+    before: known(where.stratum),
     beside,
     candidate: runs,
     sd,
@@ -167,14 +169,14 @@ export function keptLevels(
     prior,
   });
   const strata: Record<string, Level> = { [where.stratum]: rounded(here.level) };
-  for (const stratum of Object.keys(where.runs)) {
-    const there = on(stratum);
-    if (stratum !== where.stratum && there.length > 0)
-      strata[stratum] = rounded(
-        movedLevel({ mean: mean(there), runs: there.length }, here.gain, sd, goal),
-      );
+  const others = new Set([...Object.keys(where.runs), ...Object.keys(where.levels)]);
+  for (const stratum of others) {
+    const there = known(stratum);
+    if (stratum !== where.stratum && there.runs > 0)
+      strata[stratum] = rounded(movedLevel(there, here.gain, sd, goal));
   }
-  return { metric: ctx.metric, within: where.within, strata };
+  const strict = Number((goal * STRICT_SD * sd).toPrecision(12));
+  return { metric: ctx.metric, within: where.within, strict, strata };
 }
 
 function rounded(level: Level): Level {

@@ -108,11 +108,14 @@ export interface ResultEntry {
    * Kept in pairs, with the night's first runs enough to say how often its proposals help: the
    * kept code's level on the primary metric, per stratum of runs (`within`, "any" where runs were
    * pooled; key "all" then), each as sure as the mean of `runs` runs. The screen's bar starts from
-   * it instead of the runs it was kept on, which stand above its truth (decide/kept-level.ts).
+   * it, moved by `strict`, instead of the runs it was kept on, which stand above its truth
+   * (decide/kept-level.ts).
    */
   level?: {
     metric: string;
     within: "device" | "worker" | "any";
+    /** Added to each level where it stands in the screen's bar (the strict side, metric units). */
+    strict: number;
     strata: Record<string, { mean: number; runs: number }>;
   };
   /**
