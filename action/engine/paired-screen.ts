@@ -134,15 +134,17 @@ export interface IncumbentRuns {
 }
 
 /**
- * Code just kept in pairs: its level on the primary metric on every stratum the night knows its
- * incumbent on (decide/kept-level.ts), for the screen's bar from now on (ResultEntry.level), with
- * the bar's strict side (STRICT_SD) to add. Where it was decided, from its runs, the incumbent's
- * beside them, and what the night knows of the incumbent there: its own level (without the strict
- * side: a margin built on a margin would add up over a night's keeps) with its runs since; on
- * another stratum, that moved by the gain. The prior is fitted on `history`, the night's first
- * runs as the candidate began (screenHistory), so that the record does not depend on what other
- * workers recorded meanwhile. Null until the night's first runs say how often its proposals help
- * (MIN_HISTORY), or where the noise is not known.
+ * Code just kept in pairs: its level on the primary metric on every stratum its incumbent has runs
+ * on (decide/kept-level.ts), for the screen's bar from now on (ResultEntry.level), with the bar's
+ * strict side (STRICT_SD) to add. Where it was decided, from its runs, the incumbent's beside
+ * them, and what the night knew of the incumbent there: its own level (without the strict side: a
+ * margin built on a margin would add up over a night's keeps) and its runs since. On another
+ * stratum, the incumbent's runs there moved by the gain: not its level there, which was itself
+ * moved, so that a moved level built on a moved level would carry every keep's error in the gain
+ * on (on 4 workers, bars 1.5 run sds high on one night of two). The prior is fitted on `history`,
+ * the night's first runs as the candidate began (screenHistory), so that the record does not
+ * depend on what other workers recorded meanwhile. Null until the night's first runs say how
+ * often its proposals help (MIN_HISTORY), or where the noise is not known.
  */
 export function keptLevels(
   ctx: EngineContext,
@@ -169,9 +171,8 @@ export function keptLevels(
     prior,
   });
   const strata: Record<string, Level> = { [where.stratum]: rounded(here.level) };
-  const others = new Set([...Object.keys(where.runs), ...Object.keys(where.levels)]);
-  for (const stratum of others) {
-    const there = known(stratum);
+  for (const stratum of Object.keys(where.runs)) {
+    const there = withRuns(undefined, where.runs[stratum]?.[ctx.metric] ?? [], SCREEN_RUNS);
     if (stratum !== where.stratum && there.runs > 0)
       strata[stratum] = rounded(movedLevel(there, here.gain, sd, goal));
   }

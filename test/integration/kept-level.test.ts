@@ -109,17 +109,19 @@ budget: { experiments: ${plan.length} }
     expect(kept.status).toBe("keep");
     const decidedOn = `worker ${kept.runs_on![0]!.worker}`;
     const other = decidedOn === "worker 0" ? "worker 1" : "worker 0";
-    // The baseline ran on both workers before the candidates: the level is on both.
+    // #0 ran on both workers (the baseline, its side of pairs): the level is on both.
     expect(kept.level!.within).toBe("worker");
     const { [decidedOn]: here, [other]: there } = kept.level!.strata;
     expect(here!.runs).toBeGreaterThan(1);
-    // #0's three runs there, less sure by the gain's spread: about one run's worth.
-    expect(there!.runs).toBeGreaterThan(0.5);
-    // Each stands at the kept code's truth (12) on its device, within a few run sds (0.1 each):
-    // the other worker's from #0's runs there moved by the gain, not from the deciding worker's.
+    // #0's runs there (its side of pairs on that worker, one or more), less sure by the gain's
+    // spread: one run's worth or less.
+    expect(there!.runs).toBeGreaterThan(0.4);
+    // Each stands at the kept code's truth (12) on its device, within 5 run sds (0.1 each; the
+    // other worker's rests on as few as one run of #0 there): the other worker's from #0's runs
+    // there moved by the gain, not from the deciding worker's, which would put it 3 off.
     const truthOn = (stratum: string) => 12 + (stratum === "worker 1" ? 3 : 0);
-    expect(Math.abs(here!.mean - truthOn(decidedOn))).toBeLessThan(0.3);
-    expect(Math.abs(there!.mean - truthOn(other))).toBeLessThan(0.3);
+    expect(Math.abs(here!.mean - truthOn(decidedOn))).toBeLessThan(0.5);
+    expect(Math.abs(there!.mean - truthOn(other))).toBeLessThan(0.5);
     // The bar on the other worker, as the ledger's reader gives it to the next candidate there:
     // the level (moved by `strict`) first, no run of the kept code there having been made by the
     // keep, then its runs since.
