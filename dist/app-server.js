@@ -21329,9 +21329,9 @@ function noiseSeen(groups, metrics, deterministic) {
 var GRID = Array.from({ length: 69 }, (_, i) => -12 + i * 0.5);
 
 // action/decide/kept-level.ts
-function levelBar(level, runs, window) {
-  const stand = Math.min(Math.round(level.runs), window - runs.length);
-  return [...Array.from({ length: Math.max(0, stand) }, () => level.mean), ...runs].slice(-window);
+function levelBar(level, runs, window, strict = 0) {
+  const stand = Math.max(0, Math.min(Math.round(level.runs), window - runs.length));
+  return [...Array.from({ length: stand }, () => level.mean + strict), ...runs].slice(-window);
 }
 
 // action/decide/ledger-runs.ts
@@ -21396,9 +21396,18 @@ function screenBar(runs, view, iteration) {
 }
 function withLevel(bar, row, runs, within, stratum, current) {
   const level = row?.level;
-  const here = level?.within === within ? level.strata[stratum] : void 0;
-  if (!level || !here || runs.reset.has(row.iteration)) return bar;
-  return { ...bar, [level.metric]: levelBar(here, current?.[level.metric] ?? [], SCREEN_RUNS) };
+  const here = levelOn(row, runs, within, stratum);
+  if (!level || !here) return bar;
+  const strict = level.strict ?? 0;
+  return {
+    ...bar,
+    [level.metric]: levelBar(here, current?.[level.metric] ?? [], SCREEN_RUNS, strict)
+  };
+}
+function levelOn(row, runs, within, stratum) {
+  const level = row?.level;
+  if (!level || level.within !== within || runs.reset.has(row.iteration)) return void 0;
+  return level.strata[stratum];
 }
 function keptInPairs(r) {
   return KEPT.has(r.status) && r.score !== null && (r.screen !== void 0 || r.evidence?.paired === true);

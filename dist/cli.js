@@ -22840,7 +22840,7 @@ function keptLevel(input2) {
   const share = ni / (ni + nc);
   return {
     level: {
-      mean: (ni * iMean + nc * cMean) / (ni + nc) + goal * (share * gain.mean + STRICT_SD) * sd,
+      mean: (ni * iMean + nc * cMean) / (ni + nc) + goal * share * gain.mean * sd,
       runs: 1 / (1 / (ni + nc) + share * share * gain.variance)
     },
     gain
@@ -22848,13 +22848,21 @@ function keptLevel(input2) {
 }
 function movedLevel(bar, gain, sd, goal) {
   return {
-    mean: bar.mean + goal * (gain.mean + STRICT_SD) * sd,
+    mean: bar.mean + goal * gain.mean * sd,
     runs: 1 / (1 / bar.runs + gain.variance)
   };
 }
-function levelBar(level, runs, window) {
-  const stand = Math.min(Math.round(level.runs), window - runs.length);
-  return [...Array.from({ length: Math.max(0, stand) }, () => level.mean), ...runs].slice(-window);
+function levelBar(level, runs, window, strict = 0) {
+  const stand = Math.max(0, Math.min(Math.round(level.runs), window - runs.length));
+  return [...Array.from({ length: stand }, () => level.mean + strict), ...runs].slice(-window);
+}
+function withRuns(level, runs, window) {
+  const latest = runs.slice(-window);
+  const weight = level ? Math.max(0, Math.min(level.runs, window - latest.length)) : 0;
+  const n = weight + latest.length;
+  if (n === 0) return { mean: 0, runs: 0 };
+  const sum = latest.reduce((a, b) => a + b, 0) + weight * (level?.mean ?? 0);
+  return { mean: sum / n, runs: n };
 }
 
 // action/decide/ledger-runs.ts
@@ -22919,9 +22927,18 @@ function screenBar(runs, view, iteration) {
 }
 function withLevel(bar, row, runs, within, stratum, current) {
   const level = row?.level;
-  const here = level?.within === within ? level.strata[stratum] : void 0;
-  if (!level || !here || runs.reset.has(row.iteration)) return bar;
-  return { ...bar, [level.metric]: levelBar(here, current?.[level.metric] ?? [], SCREEN_RUNS) };
+  const here = levelOn(row, runs, within, stratum);
+  if (!level || !here) return bar;
+  const strict = level.strict ?? 0;
+  return {
+    ...bar,
+    [level.metric]: levelBar(here, current?.[level.metric] ?? [], SCREEN_RUNS, strict)
+  };
+}
+function levelOn(row, runs, within, stratum) {
+  const level = row?.level;
+  if (!level || level.within !== within || runs.reset.has(row.iteration)) return void 0;
+  return level.strata[stratum];
 }
 function keptInPairs(r) {
   return KEPT.has(r.status) && r.score !== null && (r.screen !== void 0 || r.evidence?.paired === true);
@@ -34130,10 +34147,9 @@ function keptLevels(ctx, history, where, incumbent, candidate, sd) {
     return null;
   const prior = fitEffects(history.slice(-HISTORY_WINDOW));
   const goal = ctx.goal === "minimize" ? -1 : 1;
-  const on = (stratum) => (where.runs[stratum]?.[ctx.metric] ?? []).slice(-SCREEN_RUNS);
-  const before = on(where.stratum);
+  const known = (stratum) => withRuns(where.levels[stratum], where.runs[stratum]?.[ctx.metric] ?? [], SCREEN_RUNS);
   const here = keptLevel({
-    before: { mean: before.length > 0 ? mean(before) : 0, runs: before.length },
+    before: known(where.stratum),
     beside,
     candidate: runs,
     sd,
@@ -34142,13 +34158,12 @@ function keptLevels(ctx, history, where, incumbent, candidate, sd) {
   });
   const strata = { [where.stratum]: rounded(here.level) };
   for (const stratum of Object.keys(where.runs)) {
-    const there = on(stratum);
-    if (stratum !== where.stratum && there.length > 0)
-      strata[stratum] = rounded(
-        movedLevel({ mean: mean(there), runs: there.length }, here.gain, sd, goal)
-      );
+    const there = withRuns(void 0, where.runs[stratum]?.[ctx.metric] ?? [], SCREEN_RUNS);
+    if (stratum !== where.stratum && there.runs > 0)
+      strata[stratum] = rounded(movedLevel(there, here.gain, sd, goal));
   }
-  return { metric: ctx.metric, within: where.within, strata };
+  const strict = Number((goal * STRICT_SD * sd).toPrecision(12));
+  return { metric: ctx.metric, within: where.within, strict, strata };
 }
 function rounded(level) {
   return { mean: Number(level.mean.toPrecision(12)), runs: r3(level.runs) };
@@ -34440,7 +34455,7 @@ async function evaluateFull(ctx, candidate, slot, strata) {
       // screened first pair's order is fixed (the candidate, then the incumbent): there, pairs
       // from the first run, each in a drawn order.
       incumbent: config2.isolation.shared.length > 0 ? {} : screenAgainst(ctx, parent.bar, strata, stratum),
-      runs: strata ? { within: strata.within, stratum, runs: strata.incumbent } : { within: "any", stratum: "all", runs: { all: parent.samples } },
+      runs: incumbentRuns(log, parent, strata, stratum, ctx.metric),
       noise: (c, i) => noiseSeen([...groups, c, i], objectiveNames, deterministic),
       linesDelta: linesDelta2
     });
@@ -34545,6 +34560,18 @@ async function decide(ctx, candidate, verdict, slot) {
     frozen
   );
   return failed2 ? { ...verdict, status: "checks_failed", reason: failed2.reason, tail: failed2.tail } : verdict;
+}
+function incumbentRuns(log, parent, strata, stratum, metric2) {
+  const within = strata ? strata.within : "any";
+  const row = log.results.findLast((r) => r.iteration === parent.iteration);
+  const read = strata ? ledgerStrata(log, within) : ledgerSamples(log);
+  const levels = {};
+  const own2 = row?.level?.metric === metric2 ? row.level.strata : {};
+  for (const s of Object.keys(own2)) {
+    const level = levelOn(row, read, within, s);
+    if (level) levels[s] = level;
+  }
+  return strata ? { within, stratum, runs: strata.incumbent, levels } : { within, stratum: "all", runs: { all: parent.samples }, levels };
 }
 function screenAgainst(ctx, incumbent, strata, stratum) {
   if (!strata) return incumbent;
