@@ -97,6 +97,8 @@ interface Outcome {
   remeasureEvals: number;
   candidates: number;
   curseAtKeep: number[];
+  /** Each kept row's level (ResultEntry.level) on each stratum less the truth there, offsets out. */
+  levelAtKeep: number[];
   /** The screen's z of each no-op change: centred on 0 when the runs screened against are fair. */
   zeroZ: number[];
   finalGap: number;
@@ -186,6 +188,7 @@ async function runOne(
     remeasureEvals: log.remeasures.reduce((s, m) => s + (m.samples.score?.length ?? 0), 0),
     candidates: 0,
     curseAtKeep: [],
+    levelAtKeep: [],
     zeroZ: [],
     finalGap: 0,
     finalTruth: 0,
@@ -244,6 +247,12 @@ async function runOne(
     if (effect < 0) out.worse.evals += evals;
     if (effect === 0 && r.screen) out.zeroZ.push(r.screen.z);
     if (kept) out.curseAtKeep.push(avg(free(r)) - truthOf(r.description));
+    // A level on stratum "worker k" stands where worker k's fake device reads; "all" (pooled,
+    // one worker) on worker 0's.
+    for (const [stratum, level] of Object.entries((kept && r.level?.strata) || {})) {
+      const worker = Number(/^worker (\d+)$/.exec(stratum)?.[1] ?? 0);
+      out.levelAtKeep.push(level.mean - worker * offset - truthOf(r.description));
+    }
   }
   const inc = incumbentState(log)!;
   const incRow = log.results.find((r) => r.iteration === inc.iteration)!;
@@ -277,6 +286,13 @@ function report(outs: Outcome[]) {
     [
       "curse at keep, offsets out (sd)",
       (o) => `${avg(o.curseAtKeep).toFixed(2)} mean over ${o.curseAtKeep.length} keeps`,
+    ],
+    [
+      "level at keep - true, offsets out",
+      (o) =>
+        o.levelAtKeep.length
+          ? `${avg(o.levelAtKeep).toFixed(2)} mean over ${o.levelAtKeep.length} levels`
+          : "-",
     ],
     [
       "screen z of no-op changes (mean)",
@@ -322,6 +338,7 @@ function pool(outs: Outcome[]): Outcome {
     remeasureEvals: sum((o) => o.remeasureEvals),
     candidates: sum((o) => o.candidates),
     curseAtKeep: outs.flatMap((o) => o.curseAtKeep),
+    levelAtKeep: outs.flatMap((o) => o.levelAtKeep),
     zeroZ: outs.flatMap((o) => o.zeroZ),
     finalGap: sum((o) => o.finalGap) / outs.length,
     finalTruth: sum((o) => o.finalTruth) / outs.length,
