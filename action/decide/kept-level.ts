@@ -1,4 +1,3 @@
-import type { ResultEntry } from "../ledger/types.ts";
 import { GRID } from "./screen-choice.ts";
 import { mean } from "./stats.ts";
 
@@ -10,9 +9,6 @@ export interface Level {
   mean: number;
   runs: number;
 }
-
-/** Code kept in pairs: its level on each stratum, as the bar for the next screens starts. */
-export type KeptLevels = NonNullable<ResultEntry["level"]>;
 
 /** What the night's data say about a candidate's true gain: its mean and variance, in run sds. */
 export interface GainPosterior {
@@ -69,7 +65,7 @@ export function gainPosterior(
 export const UNFITTED = 0.3;
 
 /**
- * How far (run sds) the screen's bar sets a level on the strict side of it (KeptLevels.strict): a
+ * How far (run sds) the screen's bar sets a level on the strict side of it (ResultEntry.level.strict): a
  * bar that stands low lets more changes that do nothing through to pairs, and the boundary, which
  * assumes a fair bar, then keeps more of them than 1 - confidence (0.15 sd low: 5%, where 4% at a
  * fair bar, at the screen bench/noise's plan chooses); one that stands high only costs power.
@@ -80,10 +76,11 @@ export const STRICT_SD = 0.1;
 
 /**
  * The level of code just kept in pairs on the stratum it was decided on, from every run of it
- * (its screened runs included: the screen chose on them) and of the incumbent it replaced (the bar
- * its first run was screened against, `before`, and its runs beside the candidate), with the
- * incumbent's level I under a flat prior and the gain g under the night's: candidate runs
- * ~ N(I + g, sd^2), the incumbent's ~ N(I, sd^2), so I + g given the data has
+ * (its screened runs included: the screen chose on them) and what the night knew of the incumbent
+ * it replaced (`before`: its own level and its runs since, as one level; withRuns) with its runs
+ * beside the candidate, with the incumbent's level I under a flat prior and the gain g under the
+ * night's: candidate runs ~ N(I + g, sd^2), the incumbent's ~ N(I, sd^2), so I + g given the data
+ * has
  *   mean      (ni i_mean + nc c_mean)/(ni + nc) + ni/(ni + nc) E[g | data]
  *   variance  sd^2/(ni + nc) + (ni/(ni + nc))^2 Var[g | data].
  * `goal` is +1 where higher is better, -1 where lower is.

@@ -1,6 +1,6 @@
 import type { ParsedLog } from "../ledger/log-jsonl.ts";
 import { KEPT, type ResultEntry } from "../ledger/types.ts";
-import { type Level, levelBar } from "./kept-level.ts";
+import { levelBar } from "./kept-level.ts";
 import type { Samples } from "./policy.ts";
 import type { CompareWithin, RunOn } from "./strata.ts";
 
@@ -142,7 +142,8 @@ export function screenBar<T>(runs: LedgerRuns<T>, view: RunsView<T>, iteration: 
  * The bar for code kept in pairs whose row has its level (ResultEntry.level, decide/kept-level.ts)
  * for this view (`within`, "any" pooled) and `stratum`: on the level's metric, the level (moved by
  * its `strict`) standing in for the runs it was kept on, then the runs made since its keep
- * (`current`); other metrics as `bar` has them. `bar` unchanged where there is no such level, or a drift reset replaced its runs.
+ * (`current`); other metrics as `bar` has them. `bar` unchanged where there is no such level, or
+ * a drift reset replaced its runs.
  */
 export function withLevel(
   bar: Record<string, number[]>,
@@ -153,28 +154,13 @@ export function withLevel(
   current: Samples | undefined,
 ): Record<string, number[]> {
   const level = row?.level;
-  const here = levelOn(row, runs, within, stratum);
-  if (!level || !here) return bar;
-  const strict = level.strict ?? 0;
+  if (!level || level.within !== within || runs.reset.has(row!.iteration)) return bar;
+  const here = level.strata[stratum];
+  if (!here) return bar;
   return {
     ...bar,
-    [level.metric]: levelBar(here, current?.[level.metric] ?? [], SCREEN_RUNS, strict),
+    [level.metric]: levelBar(here, current?.[level.metric] ?? [], SCREEN_RUNS, level.strict),
   };
-}
-
-/**
- * Code `row`'s level on `stratum` where its row has one for this view and no drift reset replaced
- * its runs (withLevel), without the bar's strict side: what the night knows of it.
- */
-export function levelOn(
-  row: Pick<ResultEntry, "iteration" | "level"> | undefined,
-  runs: Pick<LedgerRuns<unknown>, "reset">,
-  within: CompareWithin,
-  stratum: string,
-): Level | undefined {
-  const level = row?.level;
-  if (!level || level.within !== within || runs.reset.has(row!.iteration)) return undefined;
-  return level.strata[stratum];
 }
 
 /**

@@ -64,6 +64,11 @@ export interface IncumbentState {
    * its samples, after its level (or the runs it was kept on) where it was kept in pairs.
    */
   bar: MutableSamples;
+  /**
+   * Its row's level (ResultEntry.level) where it was kept in pairs with one and no drift reset
+   * has replaced its runs since: what the night knows of it, for the next keep's level.
+   */
+  level?: NonNullable<ResultEntry["level"]>;
   /** The last experiment after which it was measured (its own, or a re-measure's). */
   measuredAfter: number;
 }
@@ -117,6 +122,7 @@ export function incumbentState(
         samples.current.get(row.iteration),
       ),
     ),
+    ...(row.level && !samples.reset.has(row.iteration) ? { level: row.level } : {}),
     measuredAfter: Math.max(row.iteration, last?.after ?? 0),
   };
 }

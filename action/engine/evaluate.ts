@@ -2,8 +2,6 @@ import type { Stop } from "../decide/budget.ts";
 import { judgedDeterministic, noiseSeen } from "../decide/determinism.ts";
 import { fmt } from "../decide/fmt.ts";
 import { type Judgement, judge } from "../decide/judge.ts";
-import type { Level } from "../decide/kept-level.ts";
-import { levelOn } from "../decide/ledger-runs.ts";
 import {
   type IncumbentState,
   ledgerSamples,
@@ -15,7 +13,6 @@ import { pairedDecisions } from "../decide/remeasure-plan.ts";
 import { addSamples, meansOf } from "../decide/samples.ts";
 import { flattenStrata, mergeStrata, stratumOf } from "../decide/strata.ts";
 import { movedToStratum, stratumOffsets } from "../decide/stratum-offsets.ts";
-import type { ParsedLog } from "../ledger/log-jsonl.ts";
 import { cheapScreen } from "./cheap-screen.ts";
 import { candidateRun, incumbentRun, runFailure } from "./eval-runs.ts";
 import { evaluatePaired } from "./evaluate-paired.ts";
@@ -107,7 +104,7 @@ async function evaluateFull(
       // from the first run, each in a drawn order.
       incumbent:
         config.isolation.shared.length > 0 ? {} : screenAgainst(ctx, parent.bar, strata, stratum),
-      runs: incumbentRuns(log, parent, strata, stratum, ctx.metric),
+      runs: incumbentRuns(parent, strata, stratum, ctx.metric),
       noise: (c, i) => noiseSeen([...groups, c, i], objectiveNames, deterministic),
       linesDelta,
     });
@@ -236,24 +233,21 @@ export async function decide(
  * paired-screen.ts): its runs on record and its own level where its row has one for this view.
  */
 function incumbentRuns(
-  log: ParsedLog,
   parent: IncumbentState,
   strata: StrataView | null,
   stratum: string,
   metric: string,
 ): IncumbentRuns {
   const within = strata ? strata.within : "any";
-  const row = log.results.findLast((r) => r.iteration === parent.iteration);
-  const read = strata ? ledgerStrata(log, within) : ledgerSamples(log);
-  const levels: Record<string, Level> = {};
-  const own = row?.level?.metric === metric ? row.level.strata : {};
-  for (const s of Object.keys(own)) {
-    const level = levelOn(row, read, within, s);
-    if (level) levels[s] = level;
-  }
-  return strata
-    ? { within, stratum, runs: strata.incumbent, levels }
-    : { within, stratum: "all", runs: { all: parent.samples }, levels };
+  const on = strata ? stratum : "all";
+  const own = parent.level;
+  const level = own?.metric === metric && own.within === within ? own.strata[on] : undefined;
+  return {
+    within,
+    stratum: on,
+    runs: strata ? strata.incumbent : { all: parent.samples },
+    ...(level ? { level } : {}),
+  };
 }
 
 /**

@@ -129,8 +129,8 @@ export interface IncumbentRuns {
   stratum: string;
   /** Its runs on record (its score's: never the runs it was kept on), by stratum. */
   runs: StrataSamples;
-  /** Its own level by stratum, where it was kept in pairs with one (ledger-runs.ts, levelOn). */
-  levels: Record<string, Level>;
+  /** Its own level on the candidate's stratum, where it was kept in pairs with one there. */
+  level?: Level;
 }
 
 /**
@@ -160,10 +160,8 @@ export function keptLevels(
     return null;
   const prior = fitEffects(history.slice(-HISTORY_WINDOW));
   const goal = ctx.goal === "minimize" ? -1 : 1;
-  const known = (stratum: string) =>
-    withRuns(where.levels[stratum], where.runs[stratum]?.[ctx.metric] ?? [], SCREEN_RUNS);
   const here = keptLevel({
-    before: known(where.stratum),
+    before: withRuns(where.level, where.runs[where.stratum]?.[ctx.metric] ?? [], SCREEN_RUNS),
     beside,
     candidate: runs,
     sd,
