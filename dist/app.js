@@ -21392,18 +21392,13 @@ function screenBar(runs, view, iteration) {
 }
 function withLevel(bar, row, runs, within, stratum, current) {
   const level = row?.level;
-  const here = levelOn(row, runs, within, stratum);
-  if (!level || !here) return bar;
-  const strict = level.strict ?? 0;
+  if (!level || level.within !== within || runs.reset.has(row.iteration)) return bar;
+  const here = level.strata[stratum];
+  if (!here) return bar;
   return {
     ...bar,
-    [level.metric]: levelBar(here, current?.[level.metric] ?? [], SCREEN_RUNS, strict)
+    [level.metric]: levelBar(here, current?.[level.metric] ?? [], SCREEN_RUNS, level.strict)
   };
-}
-function levelOn(row, runs, within, stratum) {
-  const level = row?.level;
-  if (!level || level.within !== within || runs.reset.has(row.iteration)) return void 0;
-  return level.strata[stratum];
 }
 function keptInPairs(r) {
   return KEPT.has(r.status) && r.score !== null && (r.screen !== void 0 || r.evidence?.paired === true);
@@ -21479,6 +21474,7 @@ function incumbentState(log, samples = ledgerSamples(log)) {
         samples.current.get(row.iteration)
       )
     ),
+    ...row.level && !samples.reset.has(row.iteration) ? { level: row.level } : {},
     measuredAfter: Math.max(row.iteration, last?.after ?? 0)
   };
 }

@@ -22927,18 +22927,13 @@ function screenBar(runs, view, iteration) {
 }
 function withLevel(bar, row, runs, within, stratum, current) {
   const level = row?.level;
-  const here = levelOn(row, runs, within, stratum);
-  if (!level || !here) return bar;
-  const strict = level.strict ?? 0;
+  if (!level || level.within !== within || runs.reset.has(row.iteration)) return bar;
+  const here = level.strata[stratum];
+  if (!here) return bar;
   return {
     ...bar,
-    [level.metric]: levelBar(here, current?.[level.metric] ?? [], SCREEN_RUNS, strict)
+    [level.metric]: levelBar(here, current?.[level.metric] ?? [], SCREEN_RUNS, level.strict)
   };
-}
-function levelOn(row, runs, within, stratum) {
-  const level = row?.level;
-  if (!level || level.within !== within || runs.reset.has(row.iteration)) return void 0;
-  return level.strata[stratum];
 }
 function keptInPairs(r) {
   return KEPT.has(r.status) && r.score !== null && (r.screen !== void 0 || r.evidence?.paired === true);
@@ -23040,6 +23035,7 @@ function incumbentState(log, samples = ledgerSamples(log)) {
         samples.current.get(row.iteration)
       )
     ),
+    ...row.level && !samples.reset.has(row.iteration) ? { level: row.level } : {},
     measuredAfter: Math.max(row.iteration, last?.after ?? 0)
   };
 }
@@ -34147,9 +34143,8 @@ function keptLevels(ctx, history, where, incumbent, candidate, sd) {
     return null;
   const prior = fitEffects(history.slice(-HISTORY_WINDOW));
   const goal = ctx.goal === "minimize" ? -1 : 1;
-  const known = (stratum) => withRuns(where.levels[stratum], where.runs[stratum]?.[ctx.metric] ?? [], SCREEN_RUNS);
   const here = keptLevel({
-    before: known(where.stratum),
+    before: withRuns(where.level, where.runs[where.stratum]?.[ctx.metric] ?? [], SCREEN_RUNS),
     beside,
     candidate: runs,
     sd,
@@ -34455,7 +34450,7 @@ async function evaluateFull(ctx, candidate, slot, strata) {
       // screened first pair's order is fixed (the candidate, then the incumbent): there, pairs
       // from the first run, each in a drawn order.
       incumbent: config2.isolation.shared.length > 0 ? {} : screenAgainst(ctx, parent.bar, strata, stratum),
-      runs: incumbentRuns(log, parent, strata, stratum, ctx.metric),
+      runs: incumbentRuns(parent, strata, stratum, ctx.metric),
       noise: (c, i) => noiseSeen([...groups, c, i], objectiveNames, deterministic),
       linesDelta: linesDelta2
     });
@@ -34561,17 +34556,17 @@ async function decide(ctx, candidate, verdict, slot) {
   );
   return failed2 ? { ...verdict, status: "checks_failed", reason: failed2.reason, tail: failed2.tail } : verdict;
 }
-function incumbentRuns(log, parent, strata, stratum, metric2) {
+function incumbentRuns(parent, strata, stratum, metric2) {
   const within = strata ? strata.within : "any";
-  const row = log.results.findLast((r) => r.iteration === parent.iteration);
-  const read = strata ? ledgerStrata(log, within) : ledgerSamples(log);
-  const levels = {};
-  const own2 = row?.level?.metric === metric2 ? row.level.strata : {};
-  for (const s of Object.keys(own2)) {
-    const level = levelOn(row, read, within, s);
-    if (level) levels[s] = level;
-  }
-  return strata ? { within, stratum, runs: strata.incumbent, levels } : { within, stratum: "all", runs: { all: parent.samples }, levels };
+  const on = strata ? stratum : "all";
+  const own2 = parent.level;
+  const level = own2?.metric === metric2 && own2.within === within ? own2.strata[on] : void 0;
+  return {
+    within,
+    stratum: on,
+    runs: strata ? strata.incumbent : { all: parent.samples },
+    ...level ? { level } : {}
+  };
 }
 function screenAgainst(ctx, incumbent, strata, stratum) {
   if (!strata) return incumbent;
