@@ -17,7 +17,7 @@ import { cheapScreen } from "./cheap-screen.ts";
 import { candidateRun, incumbentRun, runFailure } from "./eval-runs.ts";
 import { evaluatePaired } from "./evaluate-paired.ts";
 import { type Candidate, type EngineContext, isKeep, judged, type Verdict } from "./experiment.ts";
-import type { IncumbentRuns } from "./paired-screen.ts";
+import { type IncumbentRuns, readBar } from "./paired-screen.ts";
 import { round } from "./propose.ts";
 import type { Slot } from "./slot.ts";
 import type { StrataView } from "./strata-view.ts";
@@ -103,7 +103,15 @@ async function evaluateFull(
       // screened first pair's order is fixed (the candidate, then the incumbent): there, pairs
       // from the first run, each in a drawn order.
       incumbent:
-        config.isolation.shared.length > 0 ? {} : screenAgainst(ctx, parent.bar, strata, stratum),
+        config.isolation.shared.length > 0
+          ? {}
+          : screenAgainst(
+              ctx,
+              parent,
+              strata,
+              stratum,
+              noiseSeen(groups, objectiveNames, deterministic)[ctx.metric]?.sd ?? 0,
+            ),
       runs: incumbentRuns(parent, strata, stratum, ctx.metric),
       noise: (c, i) => noiseSeen([...groups, c, i], objectiveNames, deterministic),
       linesDelta,
@@ -254,20 +262,25 @@ function incumbentRuns(
  * What a candidate's first run is screened against: the incumbent's bar (with strata, on this
  * slot's stratum): its current runs, after its level where it was kept in pairs
  * (decide/ledger-runs.ts, screenBar and withLevel; never the runs it passed its own screen on,
- * which were chosen for looking good and, in the bar, discarded good changes). Where it has none
- * on this stratum (a keep made on another worker, from an incumbent with no runs here), its runs
- * elsewhere moved by the strata's offsets as the night has measured them; empty (pairs from the
- * first run) when no offset connects them.
+ * which were chosen for looking good and, in the bar, discarded good changes), read with the
+ * candidates screened against it there since its keep (paired-screen.ts, readBar). Where it has
+ * none on this stratum (a keep made on another worker, from an incumbent with no runs here), its
+ * runs elsewhere moved by the strata's offsets as the night has measured them; empty (pairs from
+ * the first run) when no offset connects them.
  */
 function screenAgainst(
   ctx: EngineContext,
-  incumbent: Record<string, number[]>,
+  parent: IncumbentState,
   strata: StrataView | null,
   stratum: string,
+  sd: number,
 ): Record<string, number[]> {
-  if (!strata) return incumbent;
+  const where = incumbentRuns(parent, strata, stratum, ctx.metric);
+  const strict = where.level ? (parent.level?.strict ?? 0) : 0;
+  if (!strata) return readBar(ctx, parent.iteration, where, parent.bar, strict, sd);
   const here = strata.bar[stratum];
-  if ((here?.[ctx.metric]?.length ?? 0) > 0) return here!;
+  if ((here?.[ctx.metric]?.length ?? 0) > 0)
+    return readBar(ctx, parent.iteration, where, here!, strict, sd);
   const metrics = ctx.policy.objectives.map((o) => o.name);
   const offsets = stratumOffsets(ledgerStrata(ctx.store.log!, strata.within).current, metrics);
   return movedToStratum(strata.incumbent, offsets, stratum);

@@ -1,6 +1,13 @@
 import type { ScreenGrey } from "../decide/boundary.ts";
 import { fmt } from "../decide/fmt.ts";
-import { keptLevel, type Level, movedLevel, STRICT_SD, withRuns } from "../decide/kept-level.ts";
+import {
+  keptLevel,
+  type Level,
+  movedLevel,
+  STRICT_SD,
+  screenedLevel,
+  withRuns,
+} from "../decide/kept-level.ts";
 import { SCREEN_RUNS } from "../decide/ledger-runs.ts";
 import type { Noise } from "../decide/noise.ts";
 import type { Policy, Samples } from "../decide/policy.ts";
@@ -15,8 +22,8 @@ import {
   type ScreenPoint,
 } from "../decide/screen-choice.ts";
 import { mean } from "../decide/stats.ts";
-import type { CompareWithin, StrataSamples } from "../decide/strata.ts";
-import type { ResultEntry } from "../ledger/types.ts";
+import { type CompareWithin, type StrataSamples, splitByStratum } from "../decide/strata.ts";
+import { KEPT, type ResultEntry } from "../ledger/types.ts";
 import type { EngineContext, Verdict } from "./experiment.ts";
 
 /** Paired measurement's screen (evaluate-paired.ts): where it sits, and a first run against it. */
@@ -131,6 +138,63 @@ export interface IncumbentRuns {
   runs: StrataSamples;
   /** Its own level on the candidate's stratum, where it was kept in pairs with one there. */
   level?: Level;
+}
+
+/**
+ * The bar a candidate's first run is screened against, read with the candidates screened against
+ * the same incumbent on the same stratum since its keep (decide/kept-level.ts, screenedLevel): a
+ * bar that stands high keeps more candidates under it, and they say so. `bar` is the incumbent's
+ * bar there (evaluate.ts, screenAgainst): its level standing in for runs, then its runs since; or
+ * its runs alone where it has no level (the baseline; code kept before the night's first runs
+ * said how often its proposals help). It stands for as many runs as the posterior is worth
+ * (SCREEN_RUNS at most), on the level's strict side where the row has one. Unchanged until the
+ * night has MIN_HISTORY first runs, and while no candidate has been screened against it.
+ */
+export function readBar(
+  ctx: EngineContext,
+  incumbent: number,
+  where: IncumbentRuns,
+  bar: Record<string, number[]>,
+  strict: number,
+  sd: number,
+): Record<string, number[]> {
+  const history = screenHistory(ctx);
+  const candidates = beside(ctx, incumbent, where);
+  const runs = bar[ctx.metric] ?? [];
+  if (history.length < MIN_HISTORY || candidates.length === 0 || runs.length === 0 || !(sd > 0))
+    return bar;
+  const start = where.level
+    ? withRuns(where.level, where.runs[where.stratum]?.[ctx.metric] ?? [], SCREEN_RUNS)
+    : withRuns(undefined, runs, SCREEN_RUNS);
+  const read = screenedLevel({
+    start,
+    candidates,
+    sd,
+    goal: ctx.goal === "minimize" ? -1 : 1,
+    prior: fitEffects(history.slice(-HISTORY_WINDOW)),
+  });
+  const stand = Math.max(1, Math.min(SCREEN_RUNS, Math.round(read.runs)));
+  return { ...bar, [ctx.metric]: Array.from({ length: stand }, () => read.mean + strict) };
+}
+
+/**
+ * The runs on the primary metric of each candidate judged against `incumbent` since its keep
+ * (rows after its own, not kept, not judged against an earlier incumbent) on `where`'s stratum.
+ */
+function beside(ctx: EngineContext, incumbent: number, where: IncumbentRuns): number[][] {
+  const results = ctx.store.log!.results;
+  const out: number[][] = [];
+  for (let i = results.length - 1; i >= 0; i--) {
+    const r = results[i]!;
+    if (r.iteration === incumbent) break;
+    if (KEPT.has(r.status) || (r.against ?? incumbent) !== incumbent) continue;
+    const runs =
+      where.within === "any"
+        ? r.samples?.[ctx.metric]
+        : splitByStratum(r.samples ?? {}, r.runs_on, where.within)[where.stratum]?.[ctx.metric];
+    if (runs && runs.length > 0) out.push(runs);
+  }
+  return out.reverse();
 }
 
 /**

@@ -136,3 +136,65 @@ budget: { experiments: ${plan.length} }
     ]);
   }, 240_000);
 });
+
+describe("the bar read with the candidates screened against it, through the engine", () => {
+  it("moves a bar that stands too good toward what the changes that do nothing read, and lets a real gain through that it would have discarded", async () => {
+    // #1-#10 do nothing, one run each, 0.1 either side: the night's first runs say most changes
+    // do nothing. #11 helps by 2 (truth 8) and is lucky (7.5 in all its runs): its level stands
+    // about 0.5 too good. #12-#17 do nothing and read 8, the truth, each discarded on its first
+    // run. #18 helps by 1 (truth 7) and reads 7.4.
+    const plan = [...Array(10).fill(0), -2, ...Array(6).fill(0), -1];
+    const noise = [
+      ...[0.5, -0.5, 0.5, -0.5], // runs 0-3: the baseline
+      ...Array.from({ length: 10 }, (_, i) => (i % 2 ? 0.1 : -0.1)), // runs 4-13: #1-#10
+      ...[-0.5, 0], // run 14: #11's screened run, 15: the incumbent beside it
+      ...[-0.5, -0.5], // runs 16-17: the second pair: kept
+      0, // run 18: #11's run after its keep (8)
+      ...Array(6).fill(0), // runs 19-24: #12-#17 (8 each)
+      0.4, // run 25: #18's first run (7.4)
+    ];
+    const log = await sequenceNight(
+      plan,
+      noise,
+      "{ baseline_runs: 4, screen_sd: 0.5, remeasure_every: 0 }",
+    );
+    const rows = log.results.filter((r) => r.status !== "baseline");
+    expect(rows.slice(0, 17).map((r) => r.status)).toEqual([
+      ...Array(10).fill("discard"),
+      "keep",
+      ...Array(6).fill("discard"),
+    ]);
+    const kept = rows[10]!;
+    const level = kept.level!.strata.all!;
+    expect(level.mean).toBeLessThan(7.6);
+    // The bar each of #12-#18 met, from its recorded first run and how much better or worse it
+    // read (lower is better), against the bar of the level and the run after the keep alone
+    // (the ledger's reader, as the night stood when #12 began).
+    const barMet = (r: (typeof rows)[number]) => {
+      const [, way, by] = /^(better|worse) by ([\d.]+) /.exec(r.reason ?? "") ?? [];
+      const first = r.samples.loss![0]!;
+      return way ? first + (way === "better" ? 1 : -1) * Number(by) : Number.NaN;
+    };
+    const before = incumbentState({
+      ...log,
+      results: log.results.slice(0, log.results.indexOf(rows[11]!)),
+      remeasures: log.remeasures.filter((m) => (m.after ?? 0) <= kept.iteration),
+    })!;
+    const levelBar = before.bar.loss!.reduce((a, b) => a + b, 0) / before.bar.loss!.length;
+    expect(barMet(rows[11]!)).toBeCloseTo(levelBar, 3);
+    // Each no-op read at 8 moves the bar toward 8, and it is surer (more runs) for them.
+    const met = rows.slice(11, 17).map(barMet);
+    for (let i = 1; i < met.length; i++) expect(met[i]!).toBeGreaterThan(met[i - 1]!);
+    expect(rows[16]!.screen!.against).toBeGreaterThan(rows[11]!.screen!.against);
+    // #18: 7.4, under the level's bar by less than the screen asks (in the run sd its row was
+    // screened with), so that bar would have discarded it; read with #12-#17 it passes and is
+    // measured in pairs.
+    const gain = rows[17]!;
+    expect(gain.samples.loss![0]).toBe(7.4);
+    const sd = (8 - barMet(rows[16]!)) / -rows[16]!.screen!.z;
+    expect(7.4 + gain.screen!.z * sd).toBeGreaterThan(met[5]!);
+    expect((levelBar - 7.4) / sd).toBeLessThan(gain.screen!.at);
+    expect(gain.screen!.z).toBeGreaterThanOrEqual(gain.screen!.at);
+    expect(gain.samples.loss!.length).toBeGreaterThan(1);
+  }, 120_000);
+});

@@ -7,6 +7,7 @@ import {
   levelBar,
   movedLevel,
   STRICT_SD,
+  screenedLevel,
   withRuns,
 } from "../../action/decide/kept-level.ts";
 import { fitEffects, GRID } from "../../action/decide/screen-choice.ts";
@@ -167,5 +168,80 @@ describe("a gain beyond the grid of effects", () => {
     // Within the grid, where the night's proposals do land, the fit still shrinks it.
     const near = gainPosterior(3, 0.8, prior);
     expect(near.mean).toBeLessThan(3);
+  });
+});
+
+/**
+ * Incumbents whose bar (`start`, worth 5 runs: a level) errs as a level does, each meeting
+ * candidates from EFFECTS one after another: a first run 1.5 sd over the bar goes on, and a real
+ * gain that goes on is kept (the incumbent ends there); at most 30 candidates. A bar that stands
+ * high keeps its incumbent longer, so more candidates meet it: the survivorship screenedLevel
+ * corrects. For each candidate met: the bar's error, and screenedLevel's with the runs of the
+ * candidates before it (one run each, the first; higher is better, truth 0, sd 1).
+ */
+function survivors(incumbents: number, prior: readonly number[], seed: number) {
+  const random = createRandom(seed);
+  const draw = gaussian(random);
+  const met: { index: number; bar: number; read: number; runs: number }[] = [];
+  for (let k = 0; k < incumbents; k++) {
+    const start = { mean: draw() / Math.sqrt(5), runs: 5 };
+    const before: number[][] = [];
+    for (let index = 0; index < 30; index++) {
+      const read = screenedLevel({ start, candidates: before, sd: 1, goal: 1, prior });
+      met.push({ index, bar: start.mean, read: read.mean, runs: read.runs });
+      const effect = EFFECTS[Math.floor(random() * EFFECTS.length)]!;
+      const first = effect + draw();
+      if (first - start.mean >= 1.5 && effect > 0) break;
+      before.push([first]);
+    }
+  }
+  return met;
+}
+
+describe("the incumbent's level read with the candidates screened against it", () => {
+  const truth = GRID.map((mu) => EFFECTS.filter((e) => e === mu).length / EFFECTS.length);
+
+  it("undoes the bar's survivorship: late candidates meet bars that stand high, not its reading", () => {
+    const met = survivors(1500, truth, 5);
+    const late = met.filter((m) => m.index >= 8);
+    expect(late.length).toBeGreaterThan(1000);
+    // The survivorship is real: the first candidate meets a fair bar, late ones a high one.
+    expect(Math.abs(mean(met.filter((m) => m.index === 0).map((m) => m.bar)))).toBeLessThan(0.03);
+    expect(mean(late.map((m) => m.bar))).toBeGreaterThan(0.15);
+    // Read with the candidates before them, fair early and late, and surer than the bar alone.
+    expect(Math.abs(mean(late.map((m) => m.read)))).toBeLessThan(0.07);
+    expect(Math.abs(mean(met.map((m) => m.read)))).toBeLessThan(0.04);
+    expect(mean(late.map((m) => m.runs))).toBeGreaterThan(8);
+    // Its squared error within what it claims, give or take 10%.
+    expect(mean(late.map((m) => m.read ** 2))).toBeLessThan(
+      1.1 * mean(late.map((m) => 1 / m.runs)),
+    );
+  });
+
+  it("does so on priors fitted from 200 first runs", () => {
+    const errors = [1, 2, 3, 4].map((seed) => {
+      const late = survivors(300, fitEffects(firstRuns(seed)), seed).filter((m) => m.index >= 8);
+      return { bar: mean(late.map((m) => m.bar)), read: mean(late.map((m) => m.read)) };
+    });
+    for (const e of errors) expect(Math.abs(e.read)).toBeLessThan(e.bar / 2);
+    expect(Math.abs(mean(errors.map((e) => e.read)))).toBeLessThan(0.07);
+  });
+
+  it("reads lower is better as higher is, and leaves the level where no candidate met it", () => {
+    const start = { mean: 10, runs: 4 };
+    expect(screenedLevel({ start, candidates: [], sd: 2, goal: 1, prior: truth })).toEqual(start);
+    const up = screenedLevel({ start, candidates: [[9], [8.5, 9]], sd: 2, goal: 1, prior: truth });
+    const down = screenedLevel({
+      start,
+      candidates: [[11], [11.5, 11]],
+      sd: 2,
+      goal: -1,
+      prior: truth,
+    });
+    // Candidates under a bar where most do nothing: the bar moves toward them, surer.
+    expect(up.mean).toBeLessThan(10);
+    expect(up.runs).toBeGreaterThan(4);
+    expect(down.mean - 10).toBeCloseTo(10 - up.mean, 9);
+    expect(down.runs).toBeCloseTo(up.runs, 9);
   });
 });
