@@ -13,8 +13,9 @@
  *             beside fresh incumbent runs (random order) from its last screened run, kept on the
  *             paired test alone; kept code runs once more after its keep, and is scored on that
  *             run and its side of later pairs. The bar: the incumbent's latest 10 runs, after its
- *             level (decide/kept-level.ts; the default, `--bar level`) or the runs it was kept on
- *             (`--bar kept`, as before the level; `--bar after`: neither).
+ *             level (decide/kept-level.ts), read with the candidates screened against it since
+ *             its keep (screenedLevel; the default, `--bar read`), or not read (`--bar level`), or
+ *             the runs it was kept on (`--bar kept`, as before the level; `--bar after`: neither).
  *   pairs     pairs from the first run (no screen).
  * The plan: 200 no-op, 100 +2 sd and 30 -2 sd changes, shuffled; each builds on the incumbent.
  * Drift: the score moves `drift` sd per run (steady), or `--spike` adds +3 sd to the baseline's
@@ -24,7 +25,7 @@
  *
  * Usage: node bench/paired-model.ts [--nights 20] [--noise gaussian|t3] [--drift 0.05] [--spike]
  *        [--designs unpaired,paired,pairs] [--max-runs 5] [--zero 200 --effect 100 --worse 30]
- *        [--screen auto|N [--grey FROM,MEAN]] [--bar level|kept|after] [--model-bar actual|fixed]
+ *        [--screen auto|N [--grey FROM,MEAN]] [--bar read|level|kept|after] [--model-bar actual|fixed]
  *        [--slack 0.25]   (auto's PER_RUN_SLACK: 0 chooses the most gain per eval run alone)
  *        (--model-bar: the bar chooseScreen models, the one the candidate has or SCREEN_RUNS)
  */
@@ -36,6 +37,7 @@ import {
   type Level,
   levelBar,
   STRICT_SD,
+  screenedLevel,
   withRuns,
 } from "../action/decide/kept-level.ts";
 import { SCREEN_RUNS } from "../action/decide/ledger-runs.ts";
@@ -65,7 +67,7 @@ const { values: args } = parseArgs({
     worse: { type: "string", default: "30" },
     screen: { type: "string", default: "auto" },
     grey: { type: "string" },
-    bar: { type: "string", default: "level" },
+    bar: { type: "string", default: "read" },
     "model-bar": { type: "string", default: "actual" },
     slack: { type: "string" },
   },
@@ -130,6 +132,8 @@ function night(design0: Design, seed: number) {
   groups.push(inc);
   let keptOn: number[] = [];
   let level: Level | null = null;
+  // The runs of each candidate discarded since the last keep (screenedLevel reads the bar with them).
+  let since: number[][] = [];
   const history: ScreenPoint[] = [];
   let measuredAt = 0;
   let pairSs = 0;
@@ -190,11 +194,25 @@ function night(design0: Design, seed: number) {
           measuredAt = k;
         }
         // The bar: the runs the incumbent was kept on, then its runs since (screenBar).
-        const bar =
-          args.bar === "level" && level
-            ? levelBar(level, inc, SCREEN_RUNS, STRICT_SD * noise().score!.sd)
-            : (args.bar === "after" ? inc : [...keptOn, ...inc]).slice(-SCREEN_RUNS);
         const sd = noise().score!.sd;
+        const leveled = (args.bar === "level" || args.bar === "read") && level;
+        let bar = leveled
+          ? levelBar(level!, inc, SCREEN_RUNS, STRICT_SD * sd)
+          : (args.bar === "after" ? inc : [...keptOn, ...inc]).slice(-SCREEN_RUNS);
+        if (args.bar === "read" && history.length >= MIN_HISTORY && since.length > 0) {
+          // As paired-screen.ts's readBar: the level and the runs since, read with the candidates.
+          const read = screenedLevel({
+            start: leveled
+              ? withRuns(level!, inc, SCREEN_RUNS)
+              : withRuns(undefined, bar, SCREEN_RUNS),
+            candidates: since,
+            sd,
+            goal: 1,
+            prior: fitEffects(history.slice(-HISTORY_WINDOW)),
+          });
+          const stand = Math.max(1, Math.min(SCREEN_RUNS, Math.round(read.runs)));
+          bar = Array(stand).fill(read.mean + (leveled ? STRICT_SD * sd : 0));
+        }
         cand.push(measure(truth));
         const z = (cand[0]! - mean(bar)) / sd;
         const screen = screenDesign(history, bar.length);
@@ -266,6 +284,7 @@ function night(design0: Design, seed: number) {
           break;
         }
       }
+      if (!kept && design0 === "paired") since.push([...cand]);
       if (kept && design0 === "paired") {
         // Scored on runs made after its keep: one now; the runs it was kept on start its bar.
         keptOn = pc.slice(1);
@@ -289,6 +308,7 @@ function night(design0: Design, seed: number) {
               }).level
             : null;
         inc = [measure(truth)];
+        since = [];
         groups.push(inc);
       }
       if (kept && design0 !== "paired") {

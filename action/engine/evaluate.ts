@@ -262,11 +262,11 @@ function incumbentRuns(
  * What a candidate's first run is screened against: the incumbent's bar (with strata, on this
  * slot's stratum): its current runs, after its level where it was kept in pairs
  * (decide/ledger-runs.ts, screenBar and withLevel; never the runs it passed its own screen on,
- * which were chosen for looking good and, in the bar, discarded good changes), read with the
- * candidates screened against it there since its keep (paired-screen.ts, readBar). Where it has
- * none on this stratum (a keep made on another worker, from an incumbent with no runs here), its
- * runs elsewhere moved by the strata's offsets as the night has measured them; empty (pairs from
- * the first run) when no offset connects them.
+ * which were chosen for looking good and, in the bar, discarded good changes). Where it has none
+ * on this stratum (a keep made on another worker, from an incumbent with no runs here), its runs
+ * elsewhere moved by the strata's offsets as the night has measured them; empty (pairs from the
+ * first run) when no offset connects them. Either is read with the candidates screened against it
+ * on this stratum since its keep (paired-screen.ts, readBar).
  */
 function screenAgainst(
   ctx: EngineContext,
@@ -283,5 +283,12 @@ function screenAgainst(
     return readBar(ctx, parent.iteration, where, here!, strict, sd);
   const metrics = ctx.policy.objectives.map((o) => o.name);
   const offsets = stratumOffsets(ledgerStrata(ctx.store.log!, strata.within).current, metrics);
-  return movedToStratum(strata.incumbent, offsets, stratum);
+  return readBar(
+    ctx,
+    parent.iteration,
+    where,
+    movedToStratum(strata.incumbent, offsets, stratum),
+    0,
+    sd,
+  );
 }

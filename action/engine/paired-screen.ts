@@ -179,7 +179,8 @@ export function readBar(
 
 /**
  * The runs on the primary metric of each candidate judged against `incumbent` since its keep
- * (rows after its own, not kept, not judged against an earlier incumbent) on `where`'s stratum.
+ * (rows after its own, not kept, not judged against an earlier incumbent) on `where`'s stratum:
+ * the latest HISTORY_WINDOW of them.
  */
 function beside(ctx: EngineContext, incumbent: number, where: IncumbentRuns): number[][] {
   const results = ctx.store.log!.results;
@@ -193,6 +194,9 @@ function beside(ctx: EngineContext, incumbent: number, where: IncumbentRuns): nu
         ? r.samples?.[ctx.metric]
         : splitByStratum(r.samples ?? {}, r.runs_on, where.within)[where.stratum]?.[ctx.metric];
     if (runs && runs.length > 0) out.push(runs);
+    // The latest are plenty (the bar stands for 10 runs at most), and cost stays flat on a long
+    // plateau.
+    if (out.length === HISTORY_WINDOW) break;
   }
   return out.reverse();
 }
