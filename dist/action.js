@@ -23171,10 +23171,10 @@ function gainPosterior(observed, se, fitted) {
 var UNFITTED = 0.3;
 var STRICT_SD = 0.1;
 function keptLevel(input2) {
-  const { before, beside, candidate, sd, goal, prior } = input2;
-  const ni = before.runs + beside.length;
+  const { before, beside: beside2, candidate, sd, goal, prior } = input2;
+  const ni = before.runs + beside2.length;
   const nc = candidate.length;
-  const iMean = (before.runs * before.mean + beside.reduce((a, b) => a + b, 0)) / ni;
+  const iMean = (before.runs * before.mean + beside2.reduce((a, b) => a + b, 0)) / ni;
   const cMean = mean(candidate);
   const gain = gainPosterior(goal * (cMean - iMean) / sd, Math.sqrt(1 / nc + 1 / ni), prior);
   const share = ni / (ni + nc);
@@ -23185,6 +23185,41 @@ function keptLevel(input2) {
     },
     gain
   };
+}
+function screenedLevel(input2) {
+  const { start, sd, goal, prior } = input2;
+  const candidates = input2.candidates.filter((c) => c.length > 0);
+  if (candidates.length === 0 || !(start.runs > 0) || !(sd > 0)) return start;
+  const span = GRID[GRID.length - 1] - GRID[0] + (GRID[1] - GRID[0]);
+  const flat = UNFITTED / span;
+  const half = 6 / Math.sqrt(start.runs);
+  const points = Array.from({ length: 121 }, (_, i) => -half + i * half / 60);
+  const top0 = Math.max(...prior);
+  const effects = GRID.flatMap((mu, j) => prior[j] > 1e-9 * top0 ? [[mu, prior[j]]] : []);
+  const logs = points.map((t) => {
+    let lp = -0.5 * start.runs * t * t;
+    for (const runs of candidates) {
+      const se = Math.sqrt(1 / runs.length);
+      const gain = goal * (mean(runs) - start.mean) / sd - t;
+      let fit = 0;
+      for (const [mu, w] of effects) fit += w * Math.exp(-0.5 * ((gain - mu) / se) ** 2);
+      lp += Math.log((1 - UNFITTED) * (fit / (se * Math.sqrt(2 * Math.PI))) + flat);
+    }
+    return lp;
+  });
+  const top = Math.max(...logs);
+  let total = 0;
+  let first = 0;
+  let second = 0;
+  points.forEach((t, i) => {
+    const w = Math.exp(logs[i] - top);
+    total += w;
+    first += w * t;
+    second += w * t * t;
+  });
+  const m = first / total;
+  const variance = Math.max(second / total - m * m, 1e-12);
+  return { mean: start.mean + goal * m * sd, runs: 1 / variance };
 }
 function movedLevel(bar, gain, sd, goal) {
   return {
@@ -27129,7 +27164,7 @@ function rewardOf(gain, scale) {
 function branchPoints(rows, incumbent, goal, count, measured = { remeasures: [], metric: "score" }) {
   const sign = goal === "maximize" ? 1 : -1;
   const incumbentKey = rows.find((r) => r.iteration === incumbent.iteration)?.content_key;
-  const beside = pairedBeside(measured, incumbent.iteration);
+  const beside2 = pairedBeside(measured, incumbent.iteration);
   const ownPairs = /* @__PURE__ */ new Map();
   for (const m of measured.remeasures)
     if (m.paired_with !== void 0 && m.iteration === incumbent.iteration)
@@ -27146,7 +27181,7 @@ function branchPoints(rows, incumbent, goal, count, measured = { remeasures: [],
     if (r.iteration === incumbent.iteration || r.score === null || !r.commit_full) continue;
     if (!isKept && r.status !== "discard") continue;
     if (r.content_key !== void 0 && r.content_key === incumbentKey) continue;
-    const fresh = beside.get(r.iteration);
+    const fresh = beside2.get(r.iteration);
     if (fresh && fresh.pairs === 0) continue;
     const own2 = !isKept && judgedAgainst === incumbent.iteration && r.delta !== null ? Math.max(0, (ownPairs.get(r.iteration) ?? 0) - (r.screen ? 1 : 0)) : 0;
     const base = {
@@ -30364,8 +30399,8 @@ function describeRun(name) {
   const candidate = /^(\d+)-(\d+)$/.exec(name);
   if (candidate)
     return candidate[1] === "0" ? `the baseline, run ${Number(candidate[2]) + 1}` : `#${candidate[1]}, run ${Number(candidate[2]) + 1}`;
-  const beside = /^(\d+)-(\d+)-incumbent-\d+$/.exec(name);
-  if (beside) return `the incumbent's run beside #${beside[1]}`;
+  const beside2 = /^(\d+)-(\d+)-incumbent-\d+$/.exec(name);
+  if (beside2) return `the incumbent's run beside #${beside2[1]}`;
   const again = /^(\d+)-(re|cb|config-)\d+/.exec(name);
   if (again) return `a re-measure run of the incumbent (#${again[1]})`;
   const checks = /^(\d+)-checks$/.exec(name);
@@ -31210,8 +31245,8 @@ function toolRoots(path, home, repoDir, readFile16 = readText) {
     if (clean.endsWith("/node_modules/.bin")) roots.add(dirname4(clean));
     else if (basename2(clean) === "bin" && dirname4(clean) !== "/") {
       const parent = dirname4(clean);
-      for (const beside of ["bin", "lib", "lib64", "libexec", "share"])
-        roots.add(join24(parent, beside));
+      for (const beside2 of ["bin", "lib", "lib64", "libexec", "share"])
+        roots.add(join24(parent, beside2));
     } else if (clean) roots.add(clean);
   }
   return [...roots];
@@ -32071,7 +32106,7 @@ async function measureBeside(ctx, slot, { point, pairs }) {
       await runPoint(pair, env);
     }
   }
-  const beside = { point: point.iteration, incumbent: inc.iteration };
+  const beside2 = { point: point.iteration, incumbent: inc.iteration };
   const now = (/* @__PURE__ */ new Date()).toISOString();
   const side = (iteration, runs, seconds) => ({
     type: "remeasure",
@@ -32084,7 +32119,7 @@ async function measureBeside(ctx, slot, { point, pairs }) {
     eval_seconds: round(seconds),
     timestamp: now,
     seeds: seeds.slice(0, runs.length),
-    beside
+    beside: beside2
   });
   const pointLine = {
     ...side(point.iteration, pointRuns, pointSeconds),
@@ -32738,16 +32773,46 @@ function screenHistory(ctx) {
     (r) => r.screen ? [{ z: r.screen.z, against: r.screen.against }] : []
   );
 }
+function readBar(ctx, incumbent, where, bar, strict, sd) {
+  const history = screenHistory(ctx);
+  const candidates = beside(ctx, incumbent, where);
+  const runs = bar[ctx.metric] ?? [];
+  if (history.length < MIN_HISTORY || candidates.length === 0 || runs.length === 0 || !(sd > 0))
+    return bar;
+  const start = where.level ? withRuns(where.level, where.runs[where.stratum]?.[ctx.metric] ?? [], SCREEN_RUNS) : withRuns(void 0, runs, SCREEN_RUNS);
+  const read = screenedLevel({
+    start,
+    candidates,
+    sd,
+    goal: ctx.goal === "minimize" ? -1 : 1,
+    prior: fitEffects(history.slice(-HISTORY_WINDOW))
+  });
+  const stand = Math.max(1, Math.min(SCREEN_RUNS, Math.round(read.runs)));
+  return { ...bar, [ctx.metric]: Array.from({ length: stand }, () => read.mean + strict) };
+}
+function beside(ctx, incumbent, where) {
+  const results = ctx.store.log.results;
+  const out = [];
+  for (let i = results.length - 1; i >= 0; i--) {
+    const r = results[i];
+    if (r.iteration === incumbent) break;
+    if (KEPT.has(r.status) || (r.against ?? incumbent) !== incumbent) continue;
+    const runs = where.within === "any" ? r.samples?.[ctx.metric] : splitByStratum(r.samples ?? {}, r.runs_on, where.within)[where.stratum]?.[ctx.metric];
+    if (runs && runs.length > 0) out.push(runs);
+    if (out.length === HISTORY_WINDOW) break;
+  }
+  return out.reverse();
+}
 function keptLevels(ctx, history, where, incumbent, candidate, sd) {
-  const beside = incumbent[ctx.metric] ?? [];
+  const beside2 = incumbent[ctx.metric] ?? [];
   const runs = candidate[ctx.metric] ?? [];
-  if (history.length < MIN_HISTORY || !(sd > 0) || runs.length === 0 || beside.length === 0)
+  if (history.length < MIN_HISTORY || !(sd > 0) || runs.length === 0 || beside2.length === 0)
     return null;
   const prior = fitEffects(history.slice(-HISTORY_WINDOW));
   const goal = ctx.goal === "minimize" ? -1 : 1;
   const here = keptLevel({
     before: withRuns(where.level, where.runs[where.stratum]?.[ctx.metric] ?? [], SCREEN_RUNS),
-    beside,
+    beside: beside2,
     candidate: runs,
     sd,
     goal,
@@ -33051,7 +33116,13 @@ async function evaluateFull(ctx, candidate, slot, strata) {
       // A folder runs share (isolation.shared) could carry a run's seed to the next, and the
       // screened first pair's order is fixed (the candidate, then the incumbent): there, pairs
       // from the first run, each in a drawn order.
-      incumbent: config2.isolation.shared.length > 0 ? {} : screenAgainst(ctx, parent.bar, strata, stratum),
+      incumbent: config2.isolation.shared.length > 0 ? {} : screenAgainst(
+        ctx,
+        parent,
+        strata,
+        stratum,
+        noiseSeen(groups, objectiveNames, deterministic)[ctx.metric]?.sd ?? 0
+      ),
       runs: incumbentRuns(parent, strata, stratum, ctx.metric),
       noise: (c, i) => noiseSeen([...groups, c, i], objectiveNames, deterministic),
       linesDelta: linesDelta2
@@ -33170,13 +33241,23 @@ function incumbentRuns(parent, strata, stratum, metric2) {
     ...level ? { level } : {}
   };
 }
-function screenAgainst(ctx, incumbent, strata, stratum) {
-  if (!strata) return incumbent;
+function screenAgainst(ctx, parent, strata, stratum, sd) {
+  const where = incumbentRuns(parent, strata, stratum, ctx.metric);
+  const strict = where.level ? parent.level?.strict ?? 0 : 0;
+  if (!strata) return readBar(ctx, parent.iteration, where, parent.bar, strict, sd);
   const here = strata.bar[stratum];
-  if ((here?.[ctx.metric]?.length ?? 0) > 0) return here;
+  if ((here?.[ctx.metric]?.length ?? 0) > 0)
+    return readBar(ctx, parent.iteration, where, here, strict, sd);
   const metrics = ctx.policy.objectives.map((o) => o.name);
   const offsets = stratumOffsets(ledgerStrata(ctx.store.log, strata.within).current, metrics);
-  return movedToStratum(strata.incumbent, offsets, stratum);
+  return readBar(
+    ctx,
+    parent.iteration,
+    where,
+    movedToStratum(strata.incumbent, offsets, stratum),
+    0,
+    sd
+  );
 }
 
 // action/engine/rebase.ts
@@ -33583,8 +33664,8 @@ function experimentSteps(ctx, checkSeal) {
     isStale: ({ candidate, verdict }, snapshot) => snapshot.historyLength > candidate.historyLength && snapshot.parent.iteration !== candidate.parent.iteration && (isKeep(verdict) || verdict.undecided === true),
     // The incumbent's runs beside the evaluation left behind stay on record (Candidate.setAside).
     rebase: async (candidate, snapshot, verdict) => {
-      const beside = concurrentEntry(candidate, verdict, { paired: false });
-      const setAside = [...candidate.setAside ?? [], ...beside ? [beside] : []];
+      const beside2 = concurrentEntry(candidate, verdict, { paired: false });
+      const setAside = [...candidate.setAside ?? [], ...beside2 ? [beside2] : []];
       const again = await reapply2(candidate, snapshot);
       return "kind" in again || setAside.length === 0 ? again : { ...again, setAside };
     },
@@ -33604,7 +33685,7 @@ function experimentSteps(ctx, checkSeal) {
       }
     } : {},
     record: async (candidate, verdict) => {
-      const beside = concurrentEntry(candidate, verdict);
+      const beside2 = concurrentEntry(candidate, verdict);
       const prior = verdict.key ? ctx.seen.get(verdict.key) : void 0;
       if (prior && prior.iteration >= candidate.historyLength && verdict.status !== "duplicate")
         verdict = duplicateOf(prior, candidate);
@@ -33612,7 +33693,7 @@ function experimentSteps(ctx, checkSeal) {
       const row = tampered ? { ...verdict, status: tampered.status, reason: tampered.reason } : verdict;
       const stop = await record2(ctx, candidate, row, [
         ...candidate.setAside ?? [],
-        ...beside ? [beside] : []
+        ...beside2 ? [beside2] : []
       ]);
       proposed.delete(candidate.iteration - 256);
       settle2.delete(candidate.iteration - 256);
@@ -33628,7 +33709,7 @@ function experimentSteps(ctx, checkSeal) {
   });
 }
 var KEEP_LOGS_OF = 200;
-async function record2(ctx, candidate, verdict, beside) {
+async function record2(ctx, candidate, verdict, beside2) {
   const { iteration } = candidate;
   const proposal = candidate.proposal;
   const description = proposal ? proposal.ok ? proposal.description : proposal.error : "";
@@ -33658,7 +33739,7 @@ async function record2(ctx, candidate, verdict, beside) {
   const safe = redactDeep(row, ctx.redact);
   const after = afterKeepEntry(iteration, safe.status, verdict.afterKeep);
   await ctx.store.append(
-    [...beside, ...switched ? [switched] : [], safe, ...after ? [after] : []],
+    [...beside2, ...switched ? [switched] : [], safe, ...after ? [after] : []],
     {
       ...candidate.notes !== void 0 ? { notes: candidate.notes } : {},
       beforeWrite: (path, data) => ctx.faults.tornWrite(iteration, path, data),
@@ -33668,11 +33749,11 @@ async function record2(ctx, candidate, verdict, beside) {
   ctx.faults.at("after-refs", iteration);
   await pruneLogs(join31(ctx.store.stateDir, "logs"), iteration - KEEP_LOGS_OF);
   if (verdict.key && EVALUATED.has(safe.status)) ctx.seen.set(verdict.key, safe);
-  if (beside.length > 0)
+  if (beside2.length > 0)
     ctx.emit({
       type: "remeasure",
       reason: "concurrent",
-      runs: beside.reduce((n, b) => n + (b.runs_on?.length ?? 0), 0),
+      runs: beside2.reduce((n, b) => n + (b.runs_on?.length ?? 0), 0),
       score: incumbentState(ctx.store.log).score
     });
   ctx.done++;
