@@ -319,7 +319,7 @@ function night(design0: Design, seed: number) {
     if (kept) {
       if (effect <= 0) falseKeeps++;
       if (process.env.DEBUG && effect < 0) console.log("kept worse", k, design0);
-      else keptGood++;
+      if (effect > 0) keptGood++;
       trueGain += effect;
       incTruth = truth;
       if (design0 === "unpaired") groups.push(inc);
