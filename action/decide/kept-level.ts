@@ -117,10 +117,11 @@ export function keptLevel(input: {
  * candidates are the data that say so: each one's runs are N(I + g, sd^2) with its gain g drawn
  * from the night's effects (`prior`, fitted as gainPosterior's, UNFITTED of it flat), so a run of
  * them under the bar moves I down, as much as the prior says changes that do nothing are common.
- * `start` is what the incumbent's own runs and level say (withRuns; its runs 0: a flat prior).
- * The posterior mean of I on a grid (121 points over 6 of start's sds either side), as sure as `runs` runs (sd^2 / its variance). Each
- * candidate's runs share one g (its screened runs and its side of pairs alike: the posterior is
- * the same whatever rule chose when to stop); a candidate of the flat part says nothing of I.
+ * `start` is what the incumbent's own runs and level say (withRuns), as I's prior. The posterior
+ * mean of I on a grid (121 points over 6 of start's sds either side), as sure as `runs` runs
+ * (sd^2 / its variance). Each candidate's runs share one g (its screened runs and its side of
+ * pairs alike: the posterior is the same whatever rule chose when to stop); a candidate of the
+ * flat part says nothing of I.
  */
 export function screenedLevel(input: {
   start: Level;
@@ -134,7 +135,7 @@ export function screenedLevel(input: {
   if (candidates.length === 0 || !(start.runs > 0) || !(sd > 0)) return start;
   const span = GRID[GRID.length - 1]! - GRID[0]! + (GRID[1]! - GRID[0]!);
   const flat = UNFITTED / span;
-  // I over start.mean +- 6 of its sds (in run sds: 6 / sqrt(runs)), 241 points.
+  // I - start.mean, in run sds, as goal reads it.
   const half = 6 / Math.sqrt(start.runs);
   const points = Array.from({ length: 121 }, (_, i) => -half + (i * half) / 60);
   // Grid effects the fit gives no weight to add nothing: skip them.
