@@ -33243,11 +33243,11 @@ function incumbentRuns(parent, strata, stratum, metric2) {
 }
 function screenAgainst(ctx, parent, strata, stratum, sd) {
   const where = incumbentRuns(parent, strata, stratum, ctx.metric);
-  const strict = where.level ? parent.level?.strict ?? 0 : 0;
-  if (!strata) return readBar(ctx, parent.iteration, where, parent.bar, strict, sd);
-  const here = strata.bar[stratum];
-  if ((here?.[ctx.metric]?.length ?? 0) > 0)
-    return readBar(ctx, parent.iteration, where, here, strict, sd);
+  const here = strata ? strata.bar[stratum] : parent.bar;
+  if ((here?.[ctx.metric]?.length ?? 0) > 0 || !strata) {
+    const strict = where.level ? parent.level?.strict ?? 0 : 0;
+    return readBar(ctx, parent.iteration, where, here ?? {}, strict, sd);
+  }
   const metrics = ctx.policy.objectives.map((o) => o.name);
   const offsets = stratumOffsets(ledgerStrata(ctx.store.log, strata.within).current, metrics);
   return readBar(
