@@ -10,6 +10,15 @@ import { parseLog } from "../../action/ledger/log-jsonl.ts";
 import { git, makeRepo, tempDir, writeFiles } from "../helpers/repo.ts";
 import { PLAN_AGENT, sequenceNight } from "../helpers/sequence-eval.ts";
 
+const NIGHT = "{ baseline_runs: 4, screen_sd: 0.5, remeasure_every: 0 }";
+
+/** #11, 2 better (truth 8), lucky in every run (7.5): kept in two pairs, then its run after. */
+const LUCKY_KEEP = [
+  ...[-0.5, 0], // #11's screened run, the incumbent beside it (the first pair)
+  ...[-0.5, -0.5], // the second pair, either order (both sides -0.5): kept
+  0, // #11's run after its keep (8)
+];
+
 describe("a keep's level as the screen's bar, through the engine", () => {
   it("records the kept code's level and screens the next candidate against it, not the runs it was kept on", async () => {
     // #1-#10 do nothing and run 0.3 high: discarded on their first run, they are the night's first
@@ -19,16 +28,10 @@ describe("a keep's level as the screen's bar, through the engine", () => {
     const noise = [
       ...[0.5, -0.5, 0.5, -0.5], // runs 0-3: the baseline (sd about 0.58)
       ...Array(10).fill(0.3), // runs 4-13: #1-#10, one run each
-      ...[-0.5, 0], // run 14: #11's screened run, 15: the incumbent beside it (the first pair)
-      ...[-0.5, -0.5], // runs 16-17: the second pair, either order (both sides -0.5): kept
-      0, // run 18: #11's run after its keep (8)
+      ...LUCKY_KEEP, // runs 14-18
       0, // run 19: #12's first run (11)
     ];
-    const log = await sequenceNight(
-      plan,
-      noise,
-      "{ baseline_runs: 4, screen_sd: 0.5, remeasure_every: 0 }",
-    );
+    const log = await sequenceNight(plan, noise, NIGHT);
     const rows = log.results.filter((r) => r.status !== "baseline");
     expect(rows.map((r) => r.status)).toEqual([...Array(10).fill("discard"), "keep", "discard"]);
     // Nothing kept before #11 has a level; the discards none either.
@@ -147,17 +150,11 @@ describe("the bar read with the candidates screened against it, through the engi
     const noise = [
       ...[0.5, -0.5, 0.5, -0.5], // runs 0-3: the baseline
       ...Array.from({ length: 10 }, (_, i) => (i % 2 ? 0.1 : -0.1)), // runs 4-13: #1-#10
-      ...[-0.5, 0], // run 14: #11's screened run, 15: the incumbent beside it
-      ...[-0.5, -0.5], // runs 16-17: the second pair: kept
-      0, // run 18: #11's run after its keep (8)
+      ...LUCKY_KEEP, // runs 14-18
       ...Array(6).fill(0), // runs 19-24: #12-#17 (8 each)
       0.4, // run 25: #18's first run (7.4)
     ];
-    const log = await sequenceNight(
-      plan,
-      noise,
-      "{ baseline_runs: 4, screen_sd: 0.5, remeasure_every: 0 }",
-    );
+    const log = await sequenceNight(plan, noise, NIGHT);
     const rows = log.results.filter((r) => r.status !== "baseline");
     expect(rows.slice(0, 17).map((r) => r.status)).toEqual([
       ...Array(10).fill("discard"),
