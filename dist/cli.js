@@ -22634,7 +22634,19 @@ function chooseScreen(history, s) {
 function fmtSd(x) {
   return `${Number(x.toPrecision(3))} sd`;
 }
+var FITS = /* @__PURE__ */ new Map();
+var FITS_KEPT = 8;
 function fitEffects(history) {
+  const key = history.map((p) => `${p.z}/${p.against}`).join(" ");
+  let fit = FITS.get(key);
+  if (!fit) {
+    fit = emFit(history);
+    if (FITS.size >= FITS_KEPT) FITS.delete(FITS.keys().next().value);
+    FITS.set(key, fit);
+  }
+  return [...fit];
+}
+function emFit(history) {
   const m = GRID.length;
   const lik = history.map((p) => {
     const sd = Math.sqrt(1 + 1 / Math.max(1, p.against));

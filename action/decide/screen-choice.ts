@@ -172,12 +172,29 @@ function fmtSd(x: number): string {
   return `${Number(x.toPrecision(3))} sd`;
 }
 
+/** Fits by the first runs they were made from, the latest few (FITS_KEPT) only. */
+const FITS = new Map<string, readonly number[]>();
+const FITS_KEPT = 8;
+
 /**
  * The distribution of true effects behind the first runs (weights over GRID, summing to 1):
  * the nonparametric maximum-likelihood mixing distribution, by EM from a flat start with half a
- * pseudo-observation spread over the grid (no effect size is ruled out).
+ * pseudo-observation spread over the grid (no effect size is ruled out). One candidate asks for
+ * the same fit up to three times (the bar it is screened against, the screen's choice, a keep's
+ * level), each 300 EM passes over up to 200 runs: the latest fits are remembered by their runs.
  */
 export function fitEffects(history: readonly ScreenPoint[]): number[] {
+  const key = history.map((p) => `${p.z}/${p.against}`).join(" ");
+  let fit = FITS.get(key);
+  if (!fit) {
+    fit = emFit(history);
+    if (FITS.size >= FITS_KEPT) FITS.delete(FITS.keys().next().value!);
+    FITS.set(key, fit);
+  }
+  return [...fit];
+}
+
+function emFit(history: readonly ScreenPoint[]): number[] {
   const m = GRID.length;
   const lik = history.map((p) => {
     const sd = Math.sqrt(1 + 1 / Math.max(1, p.against));
