@@ -60,23 +60,110 @@ function offsetsOf(
 }
 
 /**
- * The incumbent's runs as they would read on `stratum`: its runs on other strata moved by the
- * difference of the strata's offsets (only strata with an offset). Empty when none can be moved.
+ * How well the night's offsets (stratumOffsets) know the difference between two strata: the
+ * variance of (offset of `to`) − (offset of `from`) as fitted, in units of one run's variance
+ * (weighted least squares on the same cells: code levels eliminated, the offsets' information
+ * matrix summed over the codes measured on two or more strata). Infinity where no code connects
+ * them, 0 from a stratum to itself.
  */
-export function movedToStratum(
-  incumbent: StrataSamples,
+export function offsetVariance(
+  current: ReadonlyMap<number, StrataSamples>,
+  metric: string,
+): (from: string, to: string) => number {
+  const strata: string[] = [];
+  const index = (s: string) => {
+    const i = strata.indexOf(s);
+    if (i >= 0) return i;
+    strata.push(s);
+    return strata.length - 1;
+  };
+  const codes: { at: number[]; n: number[] }[] = [];
+  for (const samples of current.values()) {
+    const here = Object.entries(samples)
+      .map(([s, v]) => ({ s, n: (v[metric] ?? []).filter(Number.isFinite).length }))
+      .filter((x) => x.n > 0);
+    if (here.length >= 2) codes.push({ at: here.map((x) => index(x.s)), n: here.map((x) => x.n) });
+  }
+  const k = strata.length;
+  const info = Array.from({ length: k }, () => new Array<number>(k).fill(0));
+  // Which strata the codes connect (union-find): offsets compare only within a component.
+  const root = strata.map((_, i) => i);
+  const find = (i: number): number => (root[i] === i ? i : (root[i] = find(root[i]!)));
+  for (const { at, n } of codes) {
+    const total = n.reduce((a, b) => a + b, 0);
+    for (let a = 0; a < at.length; a++) {
+      info[at[a]!]![at[a]!]! += n[a]!;
+      for (let b = 0; b < at.length; b++) info[at[a]!]![at[b]!]! -= (n[a]! * n[b]!) / total;
+      root[find(at[a]!)] = find(at[0]!);
+    }
+  }
+  const memo = new Map<string, number>();
+  return (from, to) => {
+    if (from === to) return 0;
+    const i = strata.indexOf(from);
+    const j = strata.indexOf(to);
+    if (i < 0 || j < 0 || find(i) !== find(j)) return Number.POSITIVE_INFINITY;
+    const key = `${i} ${j}`;
+    const known = memo.get(key);
+    if (known !== undefined) return known;
+    // On the component, M + J/size is invertible and agrees with M's pseudo-inverse on contrasts.
+    const part = strata.map((_, x) => x).filter((x) => find(x) === find(i));
+    const a = part.map((r) => part.map((c) => info[r]![c]! + 1 / part.length));
+    const b = part.map((x) => (x === j ? 1 : 0) - (x === i ? 1 : 0));
+    const x = solve(a, b);
+    const v = x.reduce((s, xi, r) => s + xi * b[r]!, 0);
+    memo.set(key, v);
+    return v;
+  };
+}
+
+/** Solves a x = b by Gaussian elimination with partial pivoting (a small, invertible system). */
+function solve(a: number[][], b: number[]): number[] {
+  const n = b.length;
+  const m = a.map((row, r) => [...row, b[r]!]);
+  for (let c = 0; c < n; c++) {
+    let p = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(m[r]![c]!) > Math.abs(m[p]![c]!)) p = r;
+    [m[c], m[p]] = [m[p]!, m[c]!];
+    for (let r = 0; r < n; r++) {
+      if (r === c) continue;
+      const f = m[r]![c]! / m[c]![c]!;
+      for (let k = c; k <= n; k++) m[r]![k]! -= f * m[c]![k]!;
+    }
+  }
+  return m.map((row, r) => row[n]! / row[r]!);
+}
+
+/**
+ * The incumbent's bar as it would read on `stratum`, where it has none there: on each metric,
+ * from the one other stratum whose bar says most once moved (its runs' worth with the offsets'
+ * uncertainty added: 1 / (1/n + variance), offsetVariance), its mean moved by the strata's
+ * offsets, standing for that many runs (at least 1). One stratum, not all of them: the levels a
+ * keep leaves on several strata share the error of its gain. Empty where no offset connects them.
+ */
+export function movedBar(
+  bars: StrataSamples,
   offsets: Record<string, Record<string, number>>,
+  variances: Record<string, (from: string, to: string) => number>,
   stratum: string,
 ): Record<string, number[]> {
   const out: Record<string, number[]> = {};
-  for (const [from, samples] of Object.entries(incumbent)) {
-    if (from === stratum) continue;
-    for (const [metric, values] of Object.entries(samples)) {
-      const to = offsets[metric]?.[stratum];
+  const metrics = new Set(Object.values(bars).flatMap((s) => Object.keys(s)));
+  for (const metric of metrics) {
+    const to = offsets[metric]?.[stratum];
+    const variance = variances[metric];
+    if (to === undefined || !variance) continue;
+    let best: { mean: number; worth: number } | null = null;
+    for (const [from, samples] of Object.entries(bars)) {
+      const values = (samples[metric] ?? []).filter(Number.isFinite);
       const shift = offsets[metric]?.[from];
-      if (to === undefined || shift === undefined) continue;
-      out[metric] = [...(out[metric] ?? []), ...values.map((v) => v - shift + to)];
+      if (from === stratum || values.length === 0 || shift === undefined) continue;
+      const worth = 1 / (1 / values.length + variance(from, stratum));
+      if (!(worth > 0) || (best && best.worth >= worth)) continue;
+      best = { mean: values.reduce((a, b) => a + b, 0) / values.length - shift + to, worth };
     }
+    if (best)
+      out[metric] = Array.from({ length: Math.max(1, Math.round(best.worth)) }, () => best.mean);
   }
   return out;
 }

@@ -12,7 +12,7 @@ import { ledgerStrata } from "../decide/ledger-strata.ts";
 import { pairedDecisions } from "../decide/remeasure-plan.ts";
 import { addSamples, meansOf } from "../decide/samples.ts";
 import { flattenStrata, mergeStrata, stratumOf } from "../decide/strata.ts";
-import { movedToStratum, stratumOffsets } from "../decide/stratum-offsets.ts";
+import { movedBar, offsetVariance, stratumOffsets } from "../decide/stratum-offsets.ts";
 import { cheapScreen } from "./cheap-screen.ts";
 import { candidateRun, incumbentRun, runFailure } from "./eval-runs.ts";
 import { evaluatePaired } from "./evaluate-paired.ts";
@@ -263,9 +263,10 @@ function incumbentRuns(
  * slot's stratum): its current runs, after its level where it was kept in pairs
  * (decide/ledger-runs.ts, screenBar and withLevel; never the runs it passed its own screen on,
  * which were chosen for looking good and, in the bar, discarded good changes). Where it has none
- * on this stratum (a keep made on another worker, from an incumbent with no runs here), its runs
- * elsewhere moved by the strata's offsets as the night has measured them; empty (pairs from the
- * first run) when no offset connects them. Either is read with the candidates screened against it
+ * on this stratum (a keep made on another worker, from an incumbent with no runs here), its bar
+ * on the stratum that says most of it here, level included, moved by the strata's offsets as the
+ * night has measured them and worth less by what the night does not know of them
+ * (stratum-offsets.ts, movedBar); empty (pairs from the first run) when no offset connects them. Either is read with the candidates screened against it
  * on this stratum since its keep (paired-screen.ts, readBar).
  */
 function screenAgainst(
@@ -282,12 +283,14 @@ function screenAgainst(
     return readBar(ctx, parent.iteration, where, here ?? {}, strict, sd);
   }
   const metrics = ctx.policy.objectives.map((o) => o.name);
-  const offsets = stratumOffsets(ledgerStrata(ctx.store.log!, strata.within).current, metrics);
+  const current = ledgerStrata(ctx.store.log!, strata.within).current;
+  const offsets = stratumOffsets(current, metrics);
+  const variances = Object.fromEntries(metrics.map((m) => [m, offsetVariance(current, m)]));
   return readBar(
     ctx,
     parent.iteration,
     where,
-    movedToStratum(strata.incumbent, offsets, stratum),
+    movedBar(strata.bar, offsets, variances, stratum),
     0,
     sd,
   );

@@ -10,7 +10,7 @@ import type { PairedDesign } from "../../action/decide/judgement.ts";
 import { type Noise, pooledNoise } from "../../action/decide/noise.ts";
 import { pairNoise } from "../../action/decide/pair-noise.ts";
 import { mean } from "../../action/decide/stats.ts";
-import { movedToStratum, stratumOffsets } from "../../action/decide/stratum-offsets.ts";
+import { movedBar, offsetVariance, stratumOffsets } from "../../action/decide/stratum-offsets.ts";
 import type { RemeasureEntry, ResultEntry } from "../../action/ledger/types.ts";
 import { createRandom, gaussian } from "../../action/util/random.ts";
 
@@ -299,10 +299,70 @@ describe("stratum offsets: screening a first run where the incumbent has no runs
     expect(Object.keys(offsets.s!).sort()).toEqual(["worker 0", "worker 1", "worker 2"]);
     expect(offsets.s!["worker 1"]! - offsets.s!["worker 0"]!).toBeCloseTo(2.9, 6);
     expect(offsets.s!["worker 2"]! - offsets.s!["worker 1"]!).toBeCloseTo(3, 6);
-    // Code B's runs on worker 1, as they would read on worker 0 (never measured there).
-    const moved = movedToStratum({ "worker 1": { s: [15, 15] } }, offsets, "worker 0");
-    expect(moved.s!.map((v) => Number(v.toFixed(6)))).toEqual([12.1, 12.1]);
+    // Code B's bar on workers 1 and 2, as it would read on worker 0 (never measured there): from
+    // worker 1's (two runs, one code away from worker 0), not worker 2's (three, two codes away).
+    const variances = { s: offsetVariance(current, "s") };
+    const bars = { "worker 1": { s: [15, 15] }, "worker 2": { s: [18, 18, 18] } };
+    const moved = movedBar(bars, offsets, variances, "worker 0");
+    const worth = 1 / (1 / 2 + variances.s("worker 1", "worker 0"));
+    expect(worth).toBeLessThan(1 / (1 / 3 + variances.s("worker 2", "worker 0")) + 1);
+    expect(moved.s!.length).toBe(Math.round(worth));
+    expect(Number(moved.s![0]!.toFixed(6))).toBe(12.1);
     // A stratum no code connects to the others gets nothing to screen against.
-    expect(movedToStratum({ "worker 1": { s: [15] } }, offsets, "worker 3")).toEqual({});
+    expect(variances.s("worker 1", "worker 3")).toBe(Number.POSITIVE_INFINITY);
+    expect(movedBar({ "worker 1": { s: [15] } }, offsets, variances, "worker 3")).toEqual({});
+  });
+
+  it("knows how well it knows the offsets: the variance it gives is the fit's, over many nights", () => {
+    // One code on two strata: the difference of two means, exactly.
+    const two = offsetVariance(new Map([[0, { a: { s: [1, 2, 3] }, b: { s: [4] } }]]), "s");
+    expect(two("a", "b")).toBeCloseTo(1 / 3 + 1, 12);
+    expect(two("b", "a")).toBeCloseTo(1 / 3 + 1, 12);
+    expect(two("a", "a")).toBe(0);
+    // Four workers 1.5 apart, codes each measured on two to four of them with one to three runs
+    // (sd 1): over 4,000 simulated nights, each offset difference's spread about the truth is
+    // what offsetVariance says it is (within 6%), and the fit is unbiased.
+    const random = createRandom(7);
+    const noise = gaussian(random);
+    const design = Array.from({ length: 12 }, (_, c) =>
+      [0, 1, 2, 3]
+        .filter((w) => w === c % 4 || random() < 0.4)
+        .map((w) => ({ w, n: 1 + Math.floor(random() * 3) })),
+    ).filter((cells) => cells.length >= 2);
+    const pairs = [
+      [0, 3],
+      [1, 2],
+      [0, 1],
+    ] as const;
+    const errors = pairs.map(() => [] as number[]);
+    let claimed: number[] = [];
+    for (let night = 0; night < 4000; night++) {
+      const current = new Map(
+        design.map((cells, c) => [
+          c,
+          Object.fromEntries(
+            cells.map(({ w, n }) => [
+              `worker ${w}`,
+              { s: Array.from({ length: n }, () => 5 * c + 1.5 * w + noise()) },
+            ]),
+          ),
+        ]),
+      );
+      const offsets = stratumOffsets(current, ["s"]).s!;
+      pairs.forEach(([i, j], k) =>
+        errors[k]!.push(offsets[`worker ${j}`]! - offsets[`worker ${i}`]! - 1.5 * (j - i)),
+      );
+      if (night === 0) {
+        const variance = offsetVariance(current, "s");
+        claimed = pairs.map(([i, j]) => variance(`worker ${i}`, `worker ${j}`));
+      }
+    }
+    pairs.forEach((_, k) => {
+      const e = errors[k]!;
+      expect(Math.abs(mean(e))).toBeLessThan(0.05);
+      const spread = mean(e.map((x) => x * x));
+      expect(spread / claimed[k]!).toBeGreaterThan(0.94);
+      expect(spread / claimed[k]!).toBeLessThan(1.06);
+    });
   });
 });
