@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { parseConfigText } from "../../action/config/parse-config-text.ts";
 import { incumbentState } from "../../action/decide/ledger-state.ts";
 import { barStrata } from "../../action/decide/ledger-strata.ts";
+import { mean } from "../../action/decide/stats.ts";
 import { runBatch } from "../../action/engine/run-batch.ts";
 import { parseLog } from "../../action/ledger/log-jsonl.ts";
 import { git, makeRepo, tempDir, writeFiles } from "../helpers/repo.ts";
@@ -194,4 +195,92 @@ describe("the bar read with the candidates screened against it, through the engi
     expect(gain.screen!.z).toBeGreaterThanOrEqual(gain.screen!.at);
     expect(gain.samples.loss!.length).toBeGreaterThan(1);
   }, 120_000);
+});
+
+// On three workers whose devices differ by 30 sd each (worker k reads 3k higher, noise sd 0.1).
+const THREE_DEVICES_EVAL = `
+const fs = require("node:fs");
+const truth = Number(/truth: (\\S+)/.exec(fs.readFileSync("candidate.txt", "utf8"))[1]);
+const u = () => { let x = 0; while (x === 0) x = Math.random(); return x; };
+const noise = 0.1 * Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
+console.log("score: " + (truth + noise + 3 * Number(process.env.AUTOEXP_WORKER)));
+`;
+
+describe("a bar moved to a worker where the incumbent has no runs, through the engine", () => {
+  it("stands at the kept code's truth there and for its level's worth, not for the one run made after its keep", async () => {
+    const repo = makeRepo({ "candidate.txt": "truth: 10\n", "eval.js": THREE_DEVICES_EVAL });
+    const dir = tempDir();
+    writeFiles(dir, { "agent.js": PLAN_AGENT });
+    // Changes that do nothing, with a real one of 20 sd every sixth: each keep leaves code with a
+    // level where it was decided and its run after, and the next candidates on the other workers
+    // meet it there first. Eight runs of #0 on each worker at the start tell the offsets apart.
+    const plan = Array.from({ length: 90 }, (_, i) => (i >= 18 && i % 6 === 0 ? 2 : 0));
+    const parsed = parseConfigText(`
+name: moved-bar
+target: [candidate.txt]
+frozen: [eval.js]
+eval: { command: node eval.js, metrics: { score: { goal: maximize } } }
+isolation: none
+workers: 3
+decide: { baseline_runs: 8, confidence: 0.999, remeasure_every: 0, compare_within: worker }
+agent: { use: command, run: [node, ${JSON.stringify(join(dir, "agent.js"))}], pass_env: [PLAN] }
+budget: { experiments: ${plan.length} }
+`);
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+    await runBatch({
+      repoDir: repo,
+      config: parsed.config,
+      tag: "t",
+      env: { ...process.env, PLAN: JSON.stringify(plan) },
+    });
+    const log = parseLog(git(repo, "show", "autoexp/t:.autoexp/t/log.jsonl"));
+    const truth = new Map<number, number>([[0, 10]]);
+    const rows = log.results.filter((r) => r.status !== "baseline");
+    // Each row's truth, from the incumbent it was made for and its plan step.
+    let incumbent = 0;
+    for (const r of rows) {
+      const made = r.against ?? incumbent;
+      truth.set(r.iteration, truth.get(made)! + plan[r.iteration - 1]!);
+      if (r.status === "keep") incumbent = r.iteration;
+    }
+    // The first runs screened on a worker where the code they were judged against had, as they
+    // were recorded, neither a level nor a run (the runs it was kept on are not its runs): the
+    // bar they met was moved there from another worker.
+    const moved: { row: (typeof rows)[number]; against: number; met: number; on: number }[] = [];
+    incumbent = 0;
+    for (const r of rows) {
+      const against = r.against ?? incumbent;
+      const worker = r.runs_on?.[0]?.worker ?? 0;
+      const judged = log.results.find((x) => x.iteration === against)!;
+      const [, way, by] = /^(better|worse) by ([\d.]+) /.exec(r.reason ?? "") ?? [];
+      const runsThere = log.remeasures.some(
+        (m) =>
+          m.iteration === against &&
+          (m.after ?? 0) < r.iteration &&
+          (m.runs_on ?? []).some((o) => o.worker === worker),
+      );
+      if (r.screen && way && against > 0 && !judged.level?.strata[`worker ${worker}`] && !runsThere)
+        moved.push({
+          row: r,
+          against,
+          met: r.samples.score![0]! + (way === "better" ? -1 : 1) * Number(by),
+          on: worker,
+        });
+      if (r.status === "keep") incumbent = r.iteration;
+    }
+    expect(moved.length).toBeGreaterThan(2);
+    const z2 = moved.map(({ row, against, met, on }) => {
+      const error = met - (truth.get(against)! + 3 * on);
+      // Where the kept code reads on that device (3 per worker), within 5 run sds.
+      expect(Math.abs(error)).toBeLessThan(0.5);
+      return row.screen!.against * (error / 0.1) ** 2;
+    });
+    // The level stands in the bar, worth what the night knows of it less what it does not know of
+    // the offsets: one run or more (the one run its code made after the keep, moved, would be
+    // one, however little the night knew of the offsets; the runs it was kept on are not its
+    // runs). Not worth more than it says: its squared error in the runs it stands for is about
+    // one run's variance.
+    expect(moved.some(({ row }) => row.screen!.against > 1)).toBe(true);
+    expect(mean(z2)).toBeLessThan(3);
+  }, 300_000);
 });
