@@ -33943,16 +33943,82 @@ function offsetsOf(current, metric2) {
   }
   return Object.fromEntries(offset);
 }
-function movedToStratum(incumbent, offsets, stratum) {
-  const out = {};
-  for (const [from, samples] of Object.entries(incumbent)) {
-    if (from === stratum) continue;
-    for (const [metric2, values] of Object.entries(samples)) {
-      const to = offsets[metric2]?.[stratum];
-      const shift = offsets[metric2]?.[from];
-      if (to === void 0 || shift === void 0) continue;
-      out[metric2] = [...out[metric2] ?? [], ...values.map((v) => v - shift + to)];
+function offsetVariance(current, metric2) {
+  const strata = [];
+  const index = (s) => {
+    const i = strata.indexOf(s);
+    if (i >= 0) return i;
+    strata.push(s);
+    return strata.length - 1;
+  };
+  const codes = [];
+  for (const samples of current.values()) {
+    const here = Object.entries(samples).map(([s, v]) => ({ s, n: (v[metric2] ?? []).filter(Number.isFinite).length })).filter((x) => x.n > 0);
+    if (here.length >= 2) codes.push({ at: here.map((x) => index(x.s)), n: here.map((x) => x.n) });
+  }
+  const k = strata.length;
+  const info = Array.from({ length: k }, () => new Array(k).fill(0));
+  const root = strata.map((_, i) => i);
+  const find = (i) => root[i] === i ? i : root[i] = find(root[i]);
+  for (const { at: at2, n } of codes) {
+    const total = n.reduce((a, b) => a + b, 0);
+    for (let a = 0; a < at2.length; a++) {
+      info[at2[a]][at2[a]] += n[a];
+      for (let b = 0; b < at2.length; b++) info[at2[a]][at2[b]] -= n[a] * n[b] / total;
+      root[find(at2[a])] = find(at2[0]);
     }
+  }
+  const memo3 = /* @__PURE__ */ new Map();
+  return (from, to) => {
+    if (from === to) return 0;
+    const i = strata.indexOf(from);
+    const j = strata.indexOf(to);
+    if (i < 0 || j < 0 || find(i) !== find(j)) return Number.POSITIVE_INFINITY;
+    const key = `${i} ${j}`;
+    const known = memo3.get(key);
+    if (known !== void 0) return known;
+    const part = strata.map((_, x2) => x2).filter((x2) => find(x2) === find(i));
+    const a = part.map((r) => part.map((c) => info[r][c] + 1 / part.length));
+    const b = part.map((x2) => (x2 === j ? 1 : 0) - (x2 === i ? 1 : 0));
+    const x = solve(a, b);
+    const v = x.reduce((s, xi, r) => s + xi * b[r], 0);
+    memo3.set(key, v);
+    return v;
+  };
+}
+function solve(a, b) {
+  const n = b.length;
+  const m = a.map((row, r) => [...row, b[r]]);
+  for (let c = 0; c < n; c++) {
+    let p = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(m[r][c]) > Math.abs(m[p][c])) p = r;
+    [m[c], m[p]] = [m[p], m[c]];
+    for (let r = 0; r < n; r++) {
+      if (r === c) continue;
+      const f = m[r][c] / m[c][c];
+      for (let k = c; k <= n; k++) m[r][k] -= f * m[c][k];
+    }
+  }
+  return m.map((row, r) => row[n] / row[r]);
+}
+function movedBar(bars, offsets, variances, stratum) {
+  const out = {};
+  const metrics = new Set(Object.values(bars).flatMap((s) => Object.keys(s)));
+  for (const metric2 of metrics) {
+    const to = offsets[metric2]?.[stratum];
+    const variance = variances[metric2];
+    if (to === void 0 || !variance) continue;
+    let best = null;
+    for (const [from, samples] of Object.entries(bars)) {
+      const values = (samples[metric2] ?? []).filter(Number.isFinite);
+      const shift = offsets[metric2]?.[from];
+      if (from === stratum || values.length === 0 || shift === void 0) continue;
+      const worth = 1 / (1 / values.length + variance(from, stratum));
+      if (!(worth > 0) || best && best.worth >= worth) continue;
+      best = { mean: values.reduce((a, b) => a + b, 0) / values.length - shift + to, worth };
+    }
+    if (best)
+      out[metric2] = Array.from({ length: Math.max(1, Math.round(best.worth)) }, () => best.mean);
   }
   return out;
 }
@@ -34659,12 +34725,14 @@ function screenAgainst(ctx, parent, strata, stratum, sd) {
     return readBar(ctx, parent.iteration, where, here ?? {}, strict, sd);
   }
   const metrics = ctx.policy.objectives.map((o) => o.name);
-  const offsets = stratumOffsets(ledgerStrata(ctx.store.log, strata.within).current, metrics);
+  const current = ledgerStrata(ctx.store.log, strata.within).current;
+  const offsets = stratumOffsets(current, metrics);
+  const variances = Object.fromEntries(metrics.map((m) => [m, offsetVariance(current, m)]));
   return readBar(
     ctx,
     parent.iteration,
     where,
-    movedToStratum(strata.incumbent, offsets, stratum),
+    movedBar(strata.bar, offsets, variances, stratum),
     0,
     sd
   );
