@@ -88,7 +88,10 @@ export function offsetVariance(
   const info = Array.from({ length: k }, () => new Array<number>(k).fill(0));
   // Which strata the codes connect (union-find): offsets compare only within a component.
   const root = strata.map((_, i) => i);
-  const find = (i: number): number => (root[i] === i ? i : (root[i] = find(root[i]!)));
+  const find = (i: number): number => {
+    while (root[i] !== i) i = root[i]!;
+    return i;
+  };
   for (const { at, n } of codes) {
     const total = n.reduce((a, b) => a + b, 0);
     for (let a = 0; a < at.length; a++) {

@@ -349,9 +349,9 @@ describe("stratum offsets: screening a first run where the incumbent has no runs
         ]),
       );
       const offsets = stratumOffsets(current, ["s"]).s!;
-      pairs.forEach(([i, j], k) =>
-        errors[k]!.push(offsets[`worker ${j}`]! - offsets[`worker ${i}`]! - 1.5 * (j - i)),
-      );
+      pairs.forEach(([i, j], k) => {
+        errors[k]!.push(offsets[`worker ${j}`]! - offsets[`worker ${i}`]! - 1.5 * (j - i));
+      });
       if (night === 0) {
         const variance = offsetVariance(current, "s");
         claimed = pairs.map(([i, j]) => variance(`worker ${i}`, `worker ${j}`));
