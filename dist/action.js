@@ -32539,7 +32539,10 @@ function offsetVariance(current, metric2) {
   const k = strata.length;
   const info2 = Array.from({ length: k }, () => new Array(k).fill(0));
   const root = strata.map((_, i) => i);
-  const find = (i) => root[i] === i ? i : root[i] = find(root[i]);
+  const find = (i) => {
+    while (root[i] !== i) i = root[i];
+    return i;
+  };
   for (const { at, n } of codes) {
     const total = n.reduce((a, b) => a + b, 0);
     for (let a = 0; a < at.length; a++) {

@@ -33959,7 +33959,10 @@ function offsetVariance(current, metric2) {
   const k = strata.length;
   const info = Array.from({ length: k }, () => new Array(k).fill(0));
   const root = strata.map((_, i) => i);
-  const find = (i) => root[i] === i ? i : root[i] = find(root[i]);
+  const find = (i) => {
+    while (root[i] !== i) i = root[i];
+    return i;
+  };
   for (const { at: at2, n } of codes) {
     const total = n.reduce((a, b) => a + b, 0);
     for (let a = 0; a < at2.length; a++) {
