@@ -72,43 +72,52 @@ describe("a keep's level as the screen's bar, through the engine", () => {
   });
 });
 
-// On two workers whose devices differ by 30 sd (worker 1 reads 3 higher, noise sd 0.1).
-const OFFSET_EVAL = `
+// On workers whose devices differ by 30 sd each (worker k reads 3k higher, noise sd 0.1).
+const DEVICES_EVAL = `
 const fs = require("node:fs");
 const truth = Number(/truth: (\\S+)/.exec(fs.readFileSync("candidate.txt", "utf8"))[1]);
 const u = () => { let x = 0; while (x === 0) x = Math.random(); return x; };
 const noise = 0.1 * Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
-console.log("score: " + (truth + noise + (process.env.AUTOEXP_WORKER === "1" ? 3 : 0)));
+console.log("score: " + (truth + noise + 3 * Number(process.env.AUTOEXP_WORKER)));
 `;
 
-describe("a keep's level on several workers, through the engine", () => {
-  it("is carried to the other worker with the devices' offset, from the incumbent's runs there", async () => {
-    const repo = makeRepo({ "candidate.txt": "truth: 10\n", "eval.js": OFFSET_EVAL });
-    const dir = tempDir();
-    writeFiles(dir, { "agent.js": PLAN_AGENT });
-    // Eighteen changes that do nothing (the night's first runs: 10 screened ones must be on record
-    // as the real one begins, and the first few, before each worker has runs of #0, are paired
-    // from their first run, unscreened), a real one of 20 sd, then more.
-    const plan = [...Array(18).fill(0), 2, ...Array(5).fill(0)];
-    const parsed = parseConfigText(`
-name: kept-level-workers
+/**
+ * A night on `workers` workers of DEVICES_EVAL from truth 10 (score maximized, each worker its own
+ * stratum), the agent playing `plan`, `baselineRuns` runs of #0 on each worker first: real git,
+ * real eval processes. The ledger as the branch holds it.
+ */
+async function devicesNight(plan: readonly number[], workers: number, baselineRuns: number) {
+  const repo = makeRepo({ "candidate.txt": "truth: 10\n", "eval.js": DEVICES_EVAL });
+  const dir = tempDir();
+  writeFiles(dir, { "agent.js": PLAN_AGENT });
+  const parsed = parseConfigText(`
+name: devices
 target: [candidate.txt]
 frozen: [eval.js]
 eval: { command: node eval.js, metrics: { score: { goal: maximize } } }
 isolation: none
-workers: 2
-decide: { baseline_runs: 3, confidence: 0.999, remeasure_every: 0, compare_within: worker }
+workers: ${workers}
+decide: { baseline_runs: ${baselineRuns}, confidence: 0.999, remeasure_every: 0, compare_within: worker }
 agent: { use: command, run: [node, ${JSON.stringify(join(dir, "agent.js"))}], pass_env: [PLAN] }
 budget: { experiments: ${plan.length} }
 `);
-    if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
-    await runBatch({
-      repoDir: repo,
-      config: parsed.config,
-      tag: "t",
-      env: { ...process.env, PLAN: JSON.stringify(plan) },
-    });
-    const log = parseLog(git(repo, "show", "autoexp/t:.autoexp/t/log.jsonl"));
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+  await runBatch({
+    repoDir: repo,
+    config: parsed.config,
+    tag: "t",
+    env: { ...process.env, PLAN: JSON.stringify(plan) },
+  });
+  return parseLog(git(repo, "show", "autoexp/t:.autoexp/t/log.jsonl"));
+}
+
+describe("a keep's level on several workers, through the engine", () => {
+  it("is carried to the other worker with the devices' offset, from the incumbent's runs there", async () => {
+    // Eighteen changes that do nothing (the night's first runs: 10 screened ones must be on record
+    // as the real one begins, and the first few, before each worker has runs of #0, are paired
+    // from their first run, unscreened), a real one of 20 sd, then more.
+    const plan = [...Array(18).fill(0), 2, ...Array(5).fill(0)];
+    const log = await devicesNight(plan, 2, 3);
     const kept = log.results.find((r) => r.description === "effect 2")!;
     expect(kept.status).toBe("keep");
     const decidedOn = `worker ${kept.runs_on![0]!.worker}`;
@@ -197,43 +206,13 @@ describe("the bar read with the candidates screened against it, through the engi
   }, 120_000);
 });
 
-// On three workers whose devices differ by 30 sd each (worker k reads 3k higher, noise sd 0.1).
-const THREE_DEVICES_EVAL = `
-const fs = require("node:fs");
-const truth = Number(/truth: (\\S+)/.exec(fs.readFileSync("candidate.txt", "utf8"))[1]);
-const u = () => { let x = 0; while (x === 0) x = Math.random(); return x; };
-const noise = 0.1 * Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
-console.log("score: " + (truth + noise + 3 * Number(process.env.AUTOEXP_WORKER)));
-`;
-
 describe("a bar moved to a worker where the incumbent has no runs, through the engine", () => {
   it("stands at the kept code's truth there and for its level's worth, not for the one run made after its keep", async () => {
-    const repo = makeRepo({ "candidate.txt": "truth: 10\n", "eval.js": THREE_DEVICES_EVAL });
-    const dir = tempDir();
-    writeFiles(dir, { "agent.js": PLAN_AGENT });
     // Changes that do nothing, with a real one of 20 sd every sixth: each keep leaves code with a
     // level where it was decided and its run after, and the next candidates on the other workers
     // meet it there first. Eight runs of #0 on each worker at the start tell the offsets apart.
     const plan = Array.from({ length: 90 }, (_, i) => (i >= 18 && i % 6 === 0 ? 2 : 0));
-    const parsed = parseConfigText(`
-name: moved-bar
-target: [candidate.txt]
-frozen: [eval.js]
-eval: { command: node eval.js, metrics: { score: { goal: maximize } } }
-isolation: none
-workers: 3
-decide: { baseline_runs: 8, confidence: 0.999, remeasure_every: 0, compare_within: worker }
-agent: { use: command, run: [node, ${JSON.stringify(join(dir, "agent.js"))}], pass_env: [PLAN] }
-budget: { experiments: ${plan.length} }
-`);
-    if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
-    await runBatch({
-      repoDir: repo,
-      config: parsed.config,
-      tag: "t",
-      env: { ...process.env, PLAN: JSON.stringify(plan) },
-    });
-    const log = parseLog(git(repo, "show", "autoexp/t:.autoexp/t/log.jsonl"));
+    const log = await devicesNight(plan, 3, 8);
     const truth = new Map<number, number>([[0, 10]]);
     const rows = log.results.filter((r) => r.status !== "baseline");
     // Each row's truth, from the incumbent it was made for and its plan step.
