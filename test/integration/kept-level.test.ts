@@ -207,7 +207,7 @@ describe("the bar read with the candidates screened against it, through the engi
 });
 
 describe("a bar moved to a worker where the incumbent has no runs, through the engine", () => {
-  it("stands at the kept code's truth there and for its level's worth, not for the one run made after its keep", async () => {
+  it("stands at the kept code's truth on that device and is worth no more than it says", async () => {
     // Changes that do nothing, with a real one of 20 sd every sixth: each keep leaves code with a
     // level where it was decided and its run after, and the next candidates on the other workers
     // meet it there first. Eight runs of #0 on each worker at the start tell the offsets apart.
@@ -254,11 +254,9 @@ describe("a bar moved to a worker where the incumbent has no runs, through the e
       expect(Math.abs(error)).toBeLessThan(0.5);
       return row.screen!.against * (error / 0.1) ** 2;
     });
-    // The level stands in the bar, worth what the night knows of it less what it does not know of
-    // the offsets: one run or more (the one run its code made after the keep, moved, would be
-    // one, however little the night knew of the offsets; the runs it was kept on are not its
-    // runs). Not worth more than it says: its squared error in the runs it stands for is about
-    // one run's variance.
+    // Worth what the night knows of the kept code less what it does not know of the offsets (one
+    // run or more at times, not a level's runs standing as if the offsets were exact): its
+    // squared error in the runs it stands for is about one run's variance.
     expect(moved.some(({ row }) => row.screen!.against > 1)).toBe(true);
     expect(mean(z2)).toBeLessThan(3);
   }, 300_000);
