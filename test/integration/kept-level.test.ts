@@ -206,58 +206,57 @@ describe("the bar read with the candidates screened against it, through the engi
   }, 120_000);
 });
 
+/**
+ * A night of DEVICES_EVAL on three workers (`baselineRuns` runs of #0 on each first): changes that
+ * do nothing, with a real one of 20 sd every sixth from the 19th on, so that each keep leaves code
+ * with a level where it was decided and its run after, and the next candidates on the other
+ * workers meet it there first. Each first run screened on a worker where the code it was judged
+ * against had, as it was recorded, neither a level nor a run (the runs it was kept on are not its
+ * runs): the bar it met was moved there from another worker. With that bar's error against the
+ * truth on that device (3 per worker) and the runs it stood for.
+ */
+async function movedBars(experiments: number, baselineRuns: number) {
+  const plan = Array.from({ length: experiments }, (_, i) => (i >= 18 && i % 6 === 0 ? 2 : 0));
+  const log = await devicesNight(plan, 3, baselineRuns);
+  const truth = new Map<number, number>([[0, 10]]);
+  const rows = log.results.filter((r) => r.status !== "baseline");
+  // Each row's truth, from the incumbent it was made for and its plan step.
+  let incumbent = 0;
+  for (const r of rows) {
+    truth.set(r.iteration, truth.get(r.against ?? incumbent)! + plan[r.iteration - 1]!);
+    if (r.status === "keep") incumbent = r.iteration;
+  }
+  const moved: { error: number; worth: number }[] = [];
+  incumbent = 0;
+  for (const r of rows) {
+    const against = r.against ?? incumbent;
+    const worker = r.runs_on?.[0]?.worker ?? 0;
+    const judged = log.results.find((x) => x.iteration === against)!;
+    const [, way, by] = /^(better|worse) by ([\d.]+) /.exec(r.reason ?? "") ?? [];
+    const runsThere = log.remeasures.some(
+      (m) =>
+        m.iteration === against &&
+        (m.after ?? 0) < r.iteration &&
+        (m.runs_on ?? []).some((o) => o.worker === worker),
+    );
+    if (r.screen && way && against > 0 && !judged.level?.strata[`worker ${worker}`] && !runsThere) {
+      const met = r.samples.score![0]! + (way === "better" ? -1 : 1) * Number(by);
+      moved.push({ error: met - (truth.get(against)! + 3 * worker), worth: r.screen.against });
+    }
+    if (r.status === "keep") incumbent = r.iteration;
+  }
+  return moved;
+}
+
 describe("a bar moved to a worker where the incumbent has no runs, through the engine", () => {
-  it("stands at the kept code's truth on that device and is worth no more than it says", async () => {
-    // Changes that do nothing, with a real one of 20 sd every sixth: each keep leaves code with a
-    // level where it was decided and its run after, and the next candidates on the other workers
-    // meet it there first. Eight runs of #0 on each worker at the start tell the offsets apart.
-    const plan = Array.from({ length: 90 }, (_, i) => (i >= 18 && i % 6 === 0 ? 2 : 0));
-    const log = await devicesNight(plan, 3, 8);
-    const truth = new Map<number, number>([[0, 10]]);
-    const rows = log.results.filter((r) => r.status !== "baseline");
-    // Each row's truth, from the incumbent it was made for and its plan step.
-    let incumbent = 0;
-    for (const r of rows) {
-      const made = r.against ?? incumbent;
-      truth.set(r.iteration, truth.get(made)! + plan[r.iteration - 1]!);
-      if (r.status === "keep") incumbent = r.iteration;
-    }
-    // The first runs screened on a worker where the code they were judged against had, as they
-    // were recorded, neither a level nor a run (the runs it was kept on are not its runs): the
-    // bar they met was moved there from another worker.
-    const moved: { row: (typeof rows)[number]; against: number; met: number; on: number }[] = [];
-    incumbent = 0;
-    for (const r of rows) {
-      const against = r.against ?? incumbent;
-      const worker = r.runs_on?.[0]?.worker ?? 0;
-      const judged = log.results.find((x) => x.iteration === against)!;
-      const [, way, by] = /^(better|worse) by ([\d.]+) /.exec(r.reason ?? "") ?? [];
-      const runsThere = log.remeasures.some(
-        (m) =>
-          m.iteration === against &&
-          (m.after ?? 0) < r.iteration &&
-          (m.runs_on ?? []).some((o) => o.worker === worker),
-      );
-      if (r.screen && way && against > 0 && !judged.level?.strata[`worker ${worker}`] && !runsThere)
-        moved.push({
-          row: r,
-          against,
-          met: r.samples.score![0]! + (way === "better" ? -1 : 1) * Number(by),
-          on: worker,
-        });
-      if (r.status === "keep") incumbent = r.iteration;
-    }
+  it("stands at the kept code's truth on that device, for its level, not for the one run made after its keep", async () => {
+    // Twenty runs of #0 on each worker: offsets known well enough that a level of two or three
+    // runs moved stays worth about two. A bar of the runs the code made since its keep, moved as
+    // if the offsets were exact, stood for 1.1 to 1.4 runs on average (e133acd).
+    const moved = await movedBars(120, 20);
     expect(moved.length).toBeGreaterThan(2);
-    const z2 = moved.map(({ row, against, met, on }) => {
-      const error = met - (truth.get(against)! + 3 * on);
-      // Where the kept code reads on that device (3 per worker), within 5 run sds.
-      expect(Math.abs(error)).toBeLessThan(0.5);
-      return row.screen!.against * (error / 0.1) ** 2;
-    });
-    // Worth what the night knows of the kept code less what it does not know of the offsets (one
-    // run or more at times, not a level's runs standing as if the offsets were exact): its
-    // squared error in the runs it stands for is about one run's variance.
-    expect(moved.some(({ row }) => row.screen!.against > 1)).toBe(true);
-    expect(mean(z2)).toBeLessThan(3);
+    // Within 5 run sds of the truth there.
+    for (const { error } of moved) expect(Math.abs(error)).toBeLessThan(0.5);
+    expect(mean(moved.map(({ worth }) => worth))).toBeGreaterThan(1.75);
   }, 300_000);
 });
