@@ -213,7 +213,8 @@ describe("the bar read with the candidates screened against it, through the engi
  * workers meet it there first. Each first run screened on a worker where the code it was judged
  * against had, as it was recorded, neither a level nor a run (the runs it was kept on are not its
  * runs): the bar it met was moved there from another worker. With that bar's error against the
- * truth on that device (3 per worker) and the runs it stood for.
+ * truth on that device (3 per worker), the runs it stood for, and which bar it was (the code,
+ * the worker, where it stood to a hundredth: its value is read back from the row's reason).
  */
 async function movedBars(experiments: number, baselineRuns: number) {
   const plan = Array.from({ length: experiments }, (_, i) => (i >= 18 && i % 6 === 0 ? 2 : 0));
@@ -226,7 +227,7 @@ async function movedBars(experiments: number, baselineRuns: number) {
     truth.set(r.iteration, truth.get(r.against ?? incumbent)! + plan[r.iteration - 1]!);
     if (r.status === "keep") incumbent = r.iteration;
   }
-  const moved: { error: number; worth: number }[] = [];
+  const moved: { error: number; worth: number; bar: string }[] = [];
   incumbent = 0;
   for (const r of rows) {
     const against = r.against ?? incumbent;
@@ -241,7 +242,11 @@ async function movedBars(experiments: number, baselineRuns: number) {
     );
     if (r.screen && way && against > 0 && !judged.level?.strata[`worker ${worker}`] && !runsThere) {
       const met = r.samples.score![0]! + (way === "better" ? -1 : 1) * Number(by);
-      moved.push({ error: met - (truth.get(against)! + 3 * worker), worth: r.screen.against });
+      moved.push({
+        error: met - (truth.get(against)! + 3 * worker),
+        worth: r.screen.against,
+        bar: `#${against} on worker ${worker} at ${met.toFixed(2)}`,
+      });
     }
     if (r.status === "keep") incumbent = r.iteration;
   }
@@ -249,7 +254,7 @@ async function movedBars(experiments: number, baselineRuns: number) {
 }
 
 describe("a bar moved to a worker where the incumbent has no runs, through the engine", () => {
-  it("stands at the kept code's truth on that device, for its level, not for the one run made after its keep", async () => {
+  it("stands at the kept code's truth on that device, for its level, not for the one run made after its keep, and is worth no more than it says", async () => {
     // Twenty runs of #0 on each worker: offsets known well enough that a level of two or three
     // runs moved stays worth about two. A bar of the runs the code made since its keep, moved as
     // if the offsets were exact, stood for 1.1 to 1.4 runs on average (e133acd).
@@ -258,5 +263,14 @@ describe("a bar moved to a worker where the incumbent has no runs, through the e
     // Within 5 run sds of the truth there.
     for (const { error } of moved) expect(Math.abs(error)).toBeLessThan(0.5);
     expect(mean(moved.map(({ worth }) => worth))).toBeGreaterThan(1.75);
+    // Worth no more than they say: each distinct bar's squared error times the runs it stands for
+    // is about one run's variance (chi-square, 1 df, if they are fair). Successive candidates
+    // often meet the same bar, so each counts once; a mean over 4 is under 1% likely for three
+    // fair bars or more.
+    const distinct = new Map(moved.map((m) => [`${m.bar}, ${m.worth} runs`, m]));
+    expect(distinct.size).toBeGreaterThan(2);
+    expect(
+      mean([...distinct.values()].map(({ error, worth }) => worth * (error / 0.1) ** 2)),
+    ).toBeLessThan(4);
   }, 300_000);
 });
