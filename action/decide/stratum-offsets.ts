@@ -20,20 +20,14 @@ function offsetsOf(
   current: ReadonlyMap<number, StrataSamples>,
   metric: string,
 ): Record<string, number> {
-  const cells: { code: number; stratum: string; mean: number; n: number }[] = [];
-  for (const [code, strata] of current) {
-    const here = Object.entries(strata)
-      .map(([stratum, s]) => ({ stratum, values: (s[metric] ?? []).filter(Number.isFinite) }))
-      .filter((x) => x.values.length > 0);
-    if (here.length < 2) continue;
-    for (const { stratum, values } of here)
-      cells.push({
-        code,
-        stratum,
-        mean: values.reduce((a, b) => a + b, 0) / values.length,
-        n: values.length,
-      });
-  }
+  const cells = linkingCells(current, metric).flatMap(({ code, strata }) =>
+    strata.map(({ stratum, values }) => ({
+      code,
+      stratum,
+      mean: values.reduce((a, b) => a + b, 0) / values.length,
+      n: values.length,
+    })),
+  );
   if (cells.length === 0) return {};
   const offset = new Map<string, number>(cells.map((c) => [c.stratum, 0]));
   const level = new Map<number, number>();
@@ -60,6 +54,24 @@ function offsetsOf(
 }
 
 /**
+ * The codes that link strata, each with its finite runs on `metric` by stratum: those measured on
+ * two or more strata (the cells both the offsets and their variance are fitted on).
+ */
+function linkingCells(
+  current: ReadonlyMap<number, StrataSamples>,
+  metric: string,
+): { code: number; strata: { stratum: string; values: number[] }[] }[] {
+  const out: { code: number; strata: { stratum: string; values: number[] }[] }[] = [];
+  for (const [code, samples] of current) {
+    const strata = Object.entries(samples)
+      .map(([stratum, s]) => ({ stratum, values: (s[metric] ?? []).filter(Number.isFinite) }))
+      .filter((x) => x.values.length > 0);
+    if (strata.length >= 2) out.push({ code, strata });
+  }
+  return out;
+}
+
+/**
  * How well the night's offsets (stratumOffsets) know the difference between two strata: the
  * variance of (offset of `to`) − (offset of `from`) as fitted, in units of one run's variance
  * (weighted least squares on the same cells: code levels eliminated, the offsets' information
@@ -77,13 +89,10 @@ export function offsetVariance(
     strata.push(s);
     return strata.length - 1;
   };
-  const codes: { at: number[]; n: number[] }[] = [];
-  for (const samples of current.values()) {
-    const here = Object.entries(samples)
-      .map(([s, v]) => ({ s, n: (v[metric] ?? []).filter(Number.isFinite).length }))
-      .filter((x) => x.n > 0);
-    if (here.length >= 2) codes.push({ at: here.map((x) => index(x.s)), n: here.map((x) => x.n) });
-  }
+  const codes = linkingCells(current, metric).map(({ strata: here }) => ({
+    at: here.map((x) => index(x.stratum)),
+    n: here.map((x) => x.values.length),
+  }));
   const k = strata.length;
   const info = Array.from({ length: k }, () => new Array<number>(k).fill(0));
   // Which strata the codes connect (union-find): offsets compare only within a component.

@@ -266,8 +266,9 @@ function incumbentRuns(
  * on this stratum (a keep made on another worker, from an incumbent with no runs here), its bar
  * on the stratum that says most of it here, level included, moved by the strata's offsets as the
  * night has measured them and worth less by what the night does not know of them
- * (stratum-offsets.ts, movedBar); empty (pairs from the first run) when no offset connects them. Either is read with the candidates screened against it
- * on this stratum since its keep (paired-screen.ts, readBar).
+ * (stratum-offsets.ts, movedBar); empty (pairs from the first run) when no offset connects them.
+ * Either is read with the candidates screened against it on this stratum since its keep
+ * (paired-screen.ts, readBar).
  */
 function screenAgainst(
   ctx: EngineContext,
