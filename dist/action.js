@@ -32487,18 +32487,14 @@ function stratumOffsets(current, metrics) {
   return Object.fromEntries(metrics.map((m) => [m, offsetsOf(current, m)]));
 }
 function offsetsOf(current, metric2) {
-  const cells = [];
-  for (const [code, strata] of current) {
-    const here = Object.entries(strata).map(([stratum, s]) => ({ stratum, values: (s[metric2] ?? []).filter(Number.isFinite) })).filter((x) => x.values.length > 0);
-    if (here.length < 2) continue;
-    for (const { stratum, values } of here)
-      cells.push({
-        code,
-        stratum,
-        mean: values.reduce((a, b) => a + b, 0) / values.length,
-        n: values.length
-      });
-  }
+  const cells = linkingCells(current, metric2).flatMap(
+    ({ code, strata }) => strata.map(({ stratum, values }) => ({
+      code,
+      stratum,
+      mean: values.reduce((a, b) => a + b, 0) / values.length,
+      n: values.length
+    }))
+  );
   if (cells.length === 0) return {};
   const offset = new Map(cells.map((c) => [c.stratum, 0]));
   const level = /* @__PURE__ */ new Map();
@@ -32523,6 +32519,14 @@ function offsetsOf(current, metric2) {
   }
   return Object.fromEntries(offset);
 }
+function linkingCells(current, metric2) {
+  const out = [];
+  for (const [code, samples] of current) {
+    const strata = Object.entries(samples).map(([stratum, s]) => ({ stratum, values: (s[metric2] ?? []).filter(Number.isFinite) })).filter((x) => x.values.length > 0);
+    if (strata.length >= 2) out.push({ code, strata });
+  }
+  return out;
+}
 function offsetVariance(current, metric2) {
   const strata = [];
   const index = (s) => {
@@ -32531,11 +32535,10 @@ function offsetVariance(current, metric2) {
     strata.push(s);
     return strata.length - 1;
   };
-  const codes = [];
-  for (const samples of current.values()) {
-    const here = Object.entries(samples).map(([s, v]) => ({ s, n: (v[metric2] ?? []).filter(Number.isFinite).length })).filter((x) => x.n > 0);
-    if (here.length >= 2) codes.push({ at: here.map((x) => index(x.s)), n: here.map((x) => x.n) });
-  }
+  const codes = linkingCells(current, metric2).map(({ strata: here }) => ({
+    at: here.map((x) => index(x.stratum)),
+    n: here.map((x) => x.values.length)
+  }));
   const k = strata.length;
   const info2 = Array.from({ length: k }, () => new Array(k).fill(0));
   const root = strata.map((_, i) => i);
