@@ -23,7 +23,7 @@ import {
 } from "../decide/screen-choice.ts";
 import { mean } from "../decide/stats.ts";
 import { type CompareWithin, type StrataSamples, splitByStratum } from "../decide/strata.ts";
-import { KEPT, type ResultEntry } from "../ledger/types.ts";
+import { judgedAgainst, KEPT, type ResultEntry } from "../ledger/types.ts";
 import type { EngineContext, Verdict } from "./experiment.ts";
 
 /** Paired measurement's screen (evaluate-paired.ts): where it sits, and a first run against it. */
@@ -179,16 +179,18 @@ export function readBar(
 
 /**
  * The runs on the primary metric of each candidate judged against `incumbent` since its keep
- * (rows after its own, not kept, not judged against an earlier incumbent) on `where`'s stratum:
- * the latest HISTORY_WINDOW of them.
+ * (rows after its own, not kept, judged against it: on several workers, rows recorded after a
+ * later keep were judged against that one unless they say otherwise) on `where`'s stratum: the
+ * latest HISTORY_WINDOW of them.
  */
 function beside(ctx: EngineContext, incumbent: number, where: IncumbentRuns): number[][] {
   const results = ctx.store.log!.results;
+  const against = judgedAgainst(results);
   const out: number[][] = [];
   for (let i = results.length - 1; i >= 0; i--) {
     const r = results[i]!;
     if (r.iteration === incumbent) break;
-    if (KEPT.has(r.status) || (r.against ?? incumbent) !== incumbent) continue;
+    if (KEPT.has(r.status) || against[i] !== incumbent) continue;
     const runs =
       where.within === "any"
         ? r.samples?.[ctx.metric]

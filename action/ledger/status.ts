@@ -18,6 +18,21 @@ export type Status = (typeof STATUSES)[number];
 /** Statuses whose commit becomes the incumbent. */
 export const KEPT: ReadonlySet<Status> = new Set(["baseline", "keep", "simplification"]);
 /**
+ * The incumbent each row was judged against, row by row: its own `against` (an incumbent the
+ * record had moved on from while it ran), else the one current when it was recorded (the latest
+ * kept row with a score before it; null before any). Rows in record order. Pure.
+ */
+export function judgedAgainst(
+  rows: readonly { iteration: number; status: Status; score: number | null; against?: number }[],
+): (number | null)[] {
+  let current: number | null = null;
+  return rows.map((r) => {
+    const against = r.against ?? current;
+    if (KEPT.has(r.status) && r.score !== null) current = r.iteration;
+    return against;
+  });
+}
+/**
  * Statuses whose content the eval ran on: the same content again is a duplicate (its result is
  * reused), and those with a score are what the dashboard and the noise estimate count.
  */

@@ -1,6 +1,7 @@
 import {
   type BranchPointEntry,
   type Goal,
+  judgedAgainst,
   KEPT,
   type RemeasureEntry,
   type ResultEntry,
@@ -44,12 +45,10 @@ export function branchPoints(
         (ownPairs.get(m.paired_with) ?? 0) + (m.samples[measured.metric]?.length ?? 0),
       );
   const byContent = new Map<string, BranchPointEntry>();
-  // The incumbent each row was judged against: its own `against`, else the one of its record.
-  let current: number | null = null;
-  for (const r of rows) {
-    const judgedAgainst = r.against ?? current;
+  const against = judgedAgainst(rows);
+  for (const [i, r] of rows.entries()) {
+    const judged = against[i];
     const isKept = KEPT.has(r.status) && r.score !== null;
-    if (isKept) current = r.iteration;
     if (r.iteration === incumbent.iteration || r.score === null || !r.commit_full) continue;
     if (!isKept && r.status !== "discard") continue;
     if (r.content_key !== undefined && r.content_key === incumbentKey) continue;
@@ -57,7 +56,7 @@ export function branchPoints(
     if (fresh && fresh.pairs === 0) continue; // it failed beside the incumbent
     // Its own pairs count without a first run screened in (the row's delta leaves that out).
     const own =
-      !isKept && judgedAgainst === incumbent.iteration && r.delta !== null
+      !isKept && judged === incumbent.iteration && r.delta !== null
         ? Math.max(0, (ownPairs.get(r.iteration) ?? 0) - (r.screen ? 1 : 0))
         : 0;
     const base = {

@@ -1,4 +1,4 @@
-import { type Goal, KEPT, type ResultEntry } from "../ledger/types.ts";
+import { type Goal, judgedAgainst, type ResultEntry } from "../ledger/types.ts";
 
 /** A discard that may be revisited: its change re-applied onto the current incumbent. */
 export interface RevisitPoint {
@@ -40,17 +40,16 @@ export function revisitable(
   const sign = goal === "maximize" ? 1 : -1;
   const done = new Set(rows.flatMap((r) => (r.revisit_of === undefined ? [] : [r.revisit_of])));
   const out: RevisitPoint[] = [];
-  let current: number | null = null;
-  for (const r of rows) {
-    const judgedAgainst = r.against ?? current;
-    if (KEPT.has(r.status) && r.score !== null) current = r.iteration;
+  const against = judgedAgainst(rows);
+  for (const [i, r] of rows.entries()) {
+    const judged = against[i]!;
     if (r.status !== "discard" || !r.commit_full || r.revisit_of !== undefined) continue;
-    if (judgedAgainst === null || judgedAgainst === incumbent) continue;
+    if (judged === null || judged === incumbent) continue;
     if (done.has(r.iteration) || taken.has(r.iteration)) continue;
     out.push({
       iteration: r.iteration,
       commit: r.commit_full,
-      against: judgedAgainst,
+      against: judged,
       gain: r.delta === null ? null : sign * r.delta,
       description: r.description,
     });
