@@ -22416,6 +22416,14 @@ var STATUSES = [
   "duplicate"
 ];
 var KEPT = /* @__PURE__ */ new Set(["baseline", "keep", "simplification"]);
+function judgedAgainst(rows) {
+  let current = null;
+  return rows.map((r) => {
+    const against = r.against ?? current;
+    if (KEPT.has(r.status) && r.score !== null) current = r.iteration;
+    return against;
+  });
+}
 var EVALUATED = /* @__PURE__ */ new Set([
   "baseline",
   "keep",
@@ -32158,17 +32166,16 @@ function branchPoints(rows, incumbent, goal, count, measured = { remeasures: [],
         (ownPairs.get(m.paired_with) ?? 0) + (m.samples[measured.metric]?.length ?? 0)
       );
   const byContent = /* @__PURE__ */ new Map();
-  let current = null;
-  for (const r of rows) {
-    const judgedAgainst = r.against ?? current;
+  const against = judgedAgainst(rows);
+  for (const [i, r] of rows.entries()) {
+    const judged2 = against[i];
     const isKept = KEPT.has(r.status) && r.score !== null;
-    if (isKept) current = r.iteration;
     if (r.iteration === incumbent.iteration || r.score === null || !r.commit_full) continue;
     if (!isKept && r.status !== "discard") continue;
     if (r.content_key !== void 0 && r.content_key === incumbentKey) continue;
     const fresh = beside2.get(r.iteration);
     if (fresh && fresh.pairs === 0) continue;
-    const own2 = !isKept && judgedAgainst === incumbent.iteration && r.delta !== null ? Math.max(0, (ownPairs.get(r.iteration) ?? 0) - (r.screen ? 1 : 0)) : 0;
+    const own2 = !isKept && judged2 === incumbent.iteration && r.delta !== null ? Math.max(0, (ownPairs.get(r.iteration) ?? 0) - (r.screen ? 1 : 0)) : 0;
     const base = {
       iteration: r.iteration,
       commit: r.commit_full,
@@ -32213,17 +32220,16 @@ function revisitable(rows, incumbent, goal, taken = /* @__PURE__ */ new Set()) {
   const sign = goal === "maximize" ? 1 : -1;
   const done = new Set(rows.flatMap((r) => r.revisit_of === void 0 ? [] : [r.revisit_of]));
   const out = [];
-  let current = null;
-  for (const r of rows) {
-    const judgedAgainst = r.against ?? current;
-    if (KEPT.has(r.status) && r.score !== null) current = r.iteration;
+  const against = judgedAgainst(rows);
+  for (const [i, r] of rows.entries()) {
+    const judged2 = against[i];
     if (r.status !== "discard" || !r.commit_full || r.revisit_of !== void 0) continue;
-    if (judgedAgainst === null || judgedAgainst === incumbent) continue;
+    if (judged2 === null || judged2 === incumbent) continue;
     if (done.has(r.iteration) || taken.has(r.iteration)) continue;
     out.push({
       iteration: r.iteration,
       commit: r.commit_full,
-      against: judgedAgainst,
+      against: judged2,
       gain: r.delta === null ? null : sign * r.delta,
       description: r.description
     });
@@ -34274,11 +34280,12 @@ function readBar(ctx, incumbent, where, bar, strict, sd) {
 }
 function beside(ctx, incumbent, where) {
   const results = ctx.store.log.results;
+  const against = judgedAgainst(results);
   const out = [];
   for (let i = results.length - 1; i >= 0; i--) {
     const r = results[i];
     if (r.iteration === incumbent) break;
-    if (KEPT.has(r.status) || (r.against ?? incumbent) !== incumbent) continue;
+    if (KEPT.has(r.status) || against[i] !== incumbent) continue;
     const runs = where.within === "any" ? r.samples?.[ctx.metric] : splitByStratum(r.samples ?? {}, r.runs_on, where.within)[where.stratum]?.[ctx.metric];
     if (runs && runs.length > 0) out.push(runs);
     if (out.length === HISTORY_WINDOW) break;
