@@ -271,19 +271,19 @@ export const configSchema = z.strictObject({
           .default("climb"),
         stall: z
           .int({
-            error: "strategy.stall must be a whole number of experiments without a keep, e.g. 8",
+            error: "strategy.stall must be a whole number of experiments without a keep, e.g. 6",
           })
           .min(1, "strategy.stall must be at least 1 (experiments without a keep before branching)")
           .max(100_000)
-          .default(8),
+          .default(6),
         points: z
-          .int({ error: "strategy.points must be a whole number of branch points, e.g. 3" })
+          .int({ error: "strategy.points must be a whole number of branch points, e.g. 5" })
           .min(
             1,
             "strategy.points must be at least 1 (branch points offered besides the incumbent)",
           )
           .max(20, "strategy.points must be at most 20")
-          .default(3),
+          .default(5),
         // Off by default: on bench/plateau the re-measure cost more runs than it saved (README).
         remeasure: z
           .int({
@@ -297,8 +297,8 @@ export const configSchema = z.strictObject({
       {
         error: (issue) =>
           issue.code === "unrecognized_keys"
-            ? `strategy takes only use, stall, points and remeasure (unknown: ${issue.keys.join(", ")}), e.g. { use: branch, stall: 8, points: 3 }`
-            : "strategy must be a mapping, e.g. { use: branch, stall: 8, points: 3 }",
+            ? `strategy takes only use, stall, points and remeasure (unknown: ${issue.keys.join(", ")}), e.g. { use: branch, stall: 6, points: 5 }`
+            : "strategy must be a mapping, e.g. { use: branch, stall: 6, points: 5 }",
       },
     )
     .prefault({}),

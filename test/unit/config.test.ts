@@ -13,6 +13,13 @@ function problems(text: string) {
 }
 
 describe("config", () => {
+  it("fills strategy branch's stall and points with the values bench/plateau chose (README, Strategies)", () => {
+    const result = parseConfigText(`${minimal}strategy: { use: branch }\n`);
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.config.strategy).toEqual({ use: "branch", stall: 6, points: 5, remeasure: 0 });
+  });
+
   it("accepts the bundled example and fills defaults", () => {
     const text = readFileSync(
       join(import.meta.dirname, "../../templates/examples/tiny-train/autoexp.yml"),
