@@ -20290,19 +20290,19 @@ var configSchema = external_exports.strictObject({
         error: "strategy.use must be climb (every proposal on the incumbent; the default) or branch (after a stall, also propose from the best points on record)"
       }).default("climb"),
       stall: external_exports.int({
-        error: "strategy.stall must be a whole number of experiments without a keep, e.g. 8"
-      }).min(1, "strategy.stall must be at least 1 (experiments without a keep before branching)").max(1e5).default(8),
-      points: external_exports.int({ error: "strategy.points must be a whole number of branch points, e.g. 3" }).min(
+        error: "strategy.stall must be a whole number of experiments without a keep, e.g. 6"
+      }).min(1, "strategy.stall must be at least 1 (experiments without a keep before branching)").max(1e5).default(6),
+      points: external_exports.int({ error: "strategy.points must be a whole number of branch points, e.g. 5" }).min(
         1,
         "strategy.points must be at least 1 (branch points offered besides the incumbent)"
-      ).max(20, "strategy.points must be at most 20").default(3),
+      ).max(20, "strategy.points must be at most 20").default(5),
       // Off by default: on bench/plateau the re-measure cost more runs than it saved (README).
       remeasure: external_exports.int({
         error: "strategy.remeasure must be a whole number of pairs a picked branch point is re-measured in beside the incumbent, e.g. 2 (0: none)"
       }).min(0, "strategy.remeasure must be at least 0 (0: branch points are not re-measured)").max(10, "strategy.remeasure must be at most 10 pairs").default(0)
     },
     {
-      error: (issue2) => issue2.code === "unrecognized_keys" ? `strategy takes only use, stall, points and remeasure (unknown: ${issue2.keys.join(", ")}), e.g. { use: branch, stall: 8, points: 3 }` : "strategy must be a mapping, e.g. { use: branch, stall: 8, points: 3 }"
+      error: (issue2) => issue2.code === "unrecognized_keys" ? `strategy takes only use, stall, points and remeasure (unknown: ${issue2.keys.join(", ")}), e.g. { use: branch, stall: 6, points: 5 }` : "strategy must be a mapping, e.g. { use: branch, stall: 6, points: 5 }"
     }
   ).prefault({}),
   /** Where evals and checks run: `isolation: none` is short for `{ mode: none }`. */
