@@ -184,7 +184,11 @@ export function readBar(
  * latest HISTORY_WINDOW of them.
  */
 function beside(ctx: EngineContext, incumbent: number, where: IncumbentRuns): number[][] {
-  const results = ctx.store.log!.results;
+  const all = ctx.store.log!.results;
+  // From the incumbent's own row on: what came before was judged against earlier incumbents, and
+  // the cost stays that of the rows since its keep.
+  const start = all.findLastIndex((r) => r.iteration === incumbent);
+  const results = all.slice(Math.max(0, start));
   const against = judgedAgainst(results);
   const out: number[][] = [];
   for (let i = results.length - 1; i >= 0; i--) {

@@ -42,7 +42,7 @@ export function revisitable(
   const out: RevisitPoint[] = [];
   const against = judgedAgainst(rows);
   for (const [i, r] of rows.entries()) {
-    const judged = against[i]!;
+    const judged = against[i] ?? null;
     if (r.status !== "discard" || !r.commit_full || r.revisit_of !== undefined) continue;
     if (judged === null || judged === incumbent) continue;
     if (done.has(r.iteration) || taken.has(r.iteration)) continue;
