@@ -32222,7 +32222,7 @@ function revisitable(rows, incumbent, goal, taken = /* @__PURE__ */ new Set()) {
   const out = [];
   const against = judgedAgainst(rows);
   for (const [i, r] of rows.entries()) {
-    const judged2 = against[i];
+    const judged2 = against[i] ?? null;
     if (r.status !== "discard" || !r.commit_full || r.revisit_of !== void 0) continue;
     if (judged2 === null || judged2 === incumbent) continue;
     if (done.has(r.iteration) || taken.has(r.iteration)) continue;
@@ -34279,7 +34279,9 @@ function readBar(ctx, incumbent, where, bar, strict, sd) {
   return { ...bar, [ctx.metric]: Array.from({ length: stand }, () => read.mean + strict) };
 }
 function beside(ctx, incumbent, where) {
-  const results = ctx.store.log.results;
+  const all = ctx.store.log.results;
+  const start = all.findLastIndex((r) => r.iteration === incumbent);
+  const results = all.slice(Math.max(0, start));
   const against = judgedAgainst(results);
   const out = [];
   for (let i = results.length - 1; i >= 0; i--) {
