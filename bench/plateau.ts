@@ -25,7 +25,8 @@
  * Every side is autoexp's real engine (runBatch on a fresh repo, isolation none, one worker,
  * `pipeline: false` for the reasons bench/greedy.ts gives) with the built-in `search` agent
  * (adaptive coordinate search over the numeric constants: one knob a move, as a tuning agent
- * proposes) seeded per night, the same seed on every side:
+ * proposes; on a branch point it searches afresh from that point, searchHistory in
+ * action/agents/search-agent.ts) seeded per night, the same seed on every side:
  *   greedy   karpathy's loop as a decide config: one run per candidate, kept when better than
  *            the incumbent's one run (`confirm: false, min_delta: 0, baseline_runs: 1,
  *            paired: false, remeasure_every: 0`);

@@ -85,6 +85,8 @@ export function planMove(
   params: readonly Parameter[],
   history: readonly (Move & { kept: boolean })[],
   seed: number,
+  /** The way to try each parameter first, by id (else the seed's draw). */
+  prefer?: ReadonlyMap<string, 1 | -1>,
 ): Move | null {
   const states = new Map<string, ParamState>();
   const state = (id: string) => {
@@ -130,6 +132,7 @@ export function planMove(
     r: random(),
     dir: (random() < 0.5 ? 1 : -1) as 1 | -1,
   }));
+  for (const o of order) o.dir = prefer?.get(o.p.id) ?? o.dir;
   order.sort((a, b) => a.r - b.r);
   const start = last ? order.findIndex((o) => o.p.id === last.id) + 1 : 0;
   for (let k = 0; k < order.length; k++) {

@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { searchHistory } from "../../action/agents/search-agent.ts";
 import { findParameters, formatLike, planMove } from "../../action/agents/search-plan.ts";
+import type { ResultEntry } from "../../action/ledger/types.ts";
+import { row } from "../helpers/strategy-rows.ts";
 
 const source = [
   "const LEARNING_RATE = 0.04; // step size",
@@ -92,5 +95,66 @@ describe("search plan", () => {
     expect(formatLike("1e-3", 0.002)).toBe("2e-3");
     expect(formatLike("1.0", 2)).toBe("2.0");
     expect(formatLike("0.04", 0.08)).toBe("0.08");
+  });
+
+  it("starts afresh on a branch point, at full steps, each knob first the way that did not fail on the incumbent", () => {
+    const params = findParameters([{ path: "t.js", text: "a = 1.0\nb = 2.0\nc = 4.0\n" }], []);
+    const [a, b, c] = params.map((p) => p.id) as [string, string, string];
+    const tried = (
+      iteration: number,
+      id: string,
+      dir: 1 | -1,
+      factor: number,
+      extra: Partial<ResultEntry> = {},
+    ) =>
+      row(iteration, "discard", 1, -1, {
+        agent_meta: { kind: "search", id, dir, factor, from: 1, to: 2 },
+        ...extra,
+      });
+    // On the incumbent a failed both ways at 2 (shrunk to sqrt 2), then b up (the near-miss the
+    // point is) and c down failed; a proposal on #3 tried a up there and failed.
+    const rows = [
+      tried(1, a, 1, 2),
+      tried(2, a, -1, 2),
+      tried(3, b, 1, 2),
+      tried(4, c, -1, 2),
+      tried(5, a, 1, 2, { proposed_on: 3 }),
+    ];
+    const onIncumbent = searchHistory(rows, undefined);
+    expect(onIncumbent.history.map((m) => m.id)).toEqual([a, a, b, c]);
+    expect(onIncumbent.prefer.size).toBe(0);
+    // On the incumbent a is at its shrunk step; every seed's next move says so.
+    for (let seed = 1; seed <= 8; seed++) {
+      const move = planMove(params, onIncumbent.history, seed, onIncumbent.prefer);
+      if (move?.id === a) expect(move.factor).toBeCloseTo(Math.SQRT2);
+    }
+    const onPoint = searchHistory(rows, 3);
+    expect(onPoint.history.map((m) => [m.id, m.kept])).toEqual([
+      [b, true],
+      [b, false],
+      [a, false],
+    ]);
+    expect(Object.fromEntries(onPoint.prefer)).toEqual({ [a]: 1, [b]: -1, [c]: 1 });
+    // On #3, whatever the seed: a full step, c up first (down failed on the incumbent), a down
+    // (up failed on #3 itself), b not pushed further up at once.
+    const seen = new Set<string>();
+    for (let seed = 1; seed <= 8; seed++) {
+      const move = planMove(params, onPoint.history, seed, onPoint.prefer)!;
+      seen.add(move.id);
+      if (move.id !== b) expect(move.factor).toBe(2);
+      if (move.id === c) expect(move.dir).toBe(1);
+      if (move.id === a) expect(move.dir).toBe(-1);
+      if (move.id === b) expect(move.factor).toBeCloseTo(Math.SQRT2);
+    }
+    expect(seen.has(c)).toBe(true);
+    // A keep made on a branch point is the incumbent's lineage from then on.
+    const kept = [...rows, tried(6, c, 1, 2, { proposed_on: 3, status: "keep" })];
+    expect(searchHistory(kept, undefined).history.map((m) => [m.id, m.kept])).toEqual([
+      [a, false],
+      [a, false],
+      [b, false],
+      [c, false],
+      [c, true],
+    ]);
   });
 });
