@@ -26889,7 +26889,7 @@ function findParameters(files, exclude) {
   }
   return params;
 }
-function planMove(params, history, seed) {
+function planMove(params, history, seed, prefer) {
   const states = /* @__PURE__ */ new Map();
   const state = (id2) => {
     const known = states.get(id2);
@@ -26933,6 +26933,7 @@ function planMove(params, history, seed) {
     r: random(),
     dir: random() < 0.5 ? 1 : -1
   }));
+  for (const o of order) o.dir = prefer?.get(o.p.id) ?? o.dir;
   order.sort((a, b) => a.r - b.r);
   const start = last ? order.findIndex((o) => o.p.id === last.id) + 1 : 0;
   for (let k = 0; k < order.length; k++) {
@@ -26989,13 +26990,10 @@ function createSearchAgent(options) {
           error: "no numeric literal to tune in the target files (lines like `lr = 0.01`)"
         };
       }
-      const history = context.history.flatMap((r) => {
-        const meta3 = r.agent_meta;
-        return meta3?.kind === "search" ? [{ ...meta3, kept: KEPT.has(r.status) }] : [];
-      });
+      const { history, prefer } = searchHistory(context.history, context.branch?.point?.on);
       const inFlight = (context.pending ?? []).filter((p2) => p2.meta?.kind === "search");
       for (const p2 of inFlight) history.push({ ...p2.meta, kept: false });
-      const move = planMove(params, history, options.seed);
+      const move = planMove(params, history, options.seed, prefer);
       if (!move && inFlight.length > 0)
         return {
           ok: true,
@@ -27022,6 +27020,22 @@ function createSearchAgent(options) {
         meta: { kind: "search", ...move }
       };
     }
+  };
+}
+function searchHistory(rows, on) {
+  const moveOf = (r, kept) => r.agent_meta?.kind === "search" ? [{ ...r.agent_meta, kept }] : [];
+  const onIncumbent = rows.filter((r) => r.proposed_on === void 0 || KEPT.has(r.status)).flatMap((r) => moveOf(r, KEPT.has(r.status)));
+  const point = on === void 0 ? void 0 : rows.find((r) => r.iteration === on);
+  if (!point) return { history: onIncumbent, prefer: /* @__PURE__ */ new Map() };
+  const prefer = /* @__PURE__ */ new Map();
+  for (const m of onIncumbent) prefer.set(m.id, m.kept ? m.dir : m.dir === 1 ? -1 : 1);
+  return {
+    history: [
+      ...moveOf(point, true),
+      ...moveOf(point, false),
+      ...rows.filter((r) => r.proposed_on === on).flatMap((r) => moveOf(r, KEPT.has(r.status)))
+    ],
+    prefer
   };
 }
 
