@@ -29,7 +29,12 @@ export interface ProposeContext {
    * Proposals already made and still being evaluated (pipelined or parallel runs), oldest first:
    * not yet decided, so not in `history`, but not worth proposing again.
    */
-  pending?: readonly { description: string; meta?: Record<string, unknown> }[];
+  pending?: readonly {
+    description: string;
+    meta?: Record<string, unknown>;
+    /** The branch point it was proposed on (strategy branch); absent: the incumbent. */
+    on?: number;
+  }[];
   /** Paths (relative to the worktree) the agent may change. */
   targetFiles: readonly string[];
   /** Whether a new file at this path would be inside `target`. */

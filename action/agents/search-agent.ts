@@ -25,10 +25,12 @@ export function createSearchAgent(options: { seed: number; exclude: readonly str
           error: "no numeric literal to tune in the target files (lines like `lr = 0.01`)",
         };
       }
-      const { history, prefer } = searchHistory(context.history, context.branch?.point?.on);
-      // Moves still being evaluated count as tried: the next proposal goes another way.
+      const on = context.branch?.point?.on;
+      const { history, prefer } = searchHistory(context.history, on);
+      // Moves still being evaluated on this code count as tried: the next proposal goes another way.
       const inFlight = (context.pending ?? []).filter((p) => p.meta?.kind === "search");
-      for (const p of inFlight) history.push({ ...(p.meta as unknown as Move), kept: false });
+      for (const p of inFlight)
+        if (p.on === on) history.push({ ...(p.meta as unknown as Move), kept: false });
       const move = planMove(params, history, options.seed, prefer);
       // Every way left is in flight: what to try next depends on how those come out.
       if (!move && inFlight.length > 0)

@@ -31,7 +31,7 @@ export interface Candidate {
   /** notes.md as it stood when the candidate began. */
   notesBefore: string;
   /** Proposals begun before this one and still undecided, for the agent not to repeat them. */
-  pending?: { description: string; meta?: Record<string, unknown> }[];
+  pending?: { description: string; meta?: Record<string, unknown>; on?: number }[];
   /**
    * What the agent proposed, against which incumbent, before any re-application: a rebase always
    * starts from it, so the result depends on contents, not on how many rebases came between.

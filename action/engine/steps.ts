@@ -145,10 +145,11 @@ export function experimentSteps(
       // Proposals still in flight, up to the one `proposers` places back, are shown to the agent:
       // those are always made by now, whatever the timing.
       // Rows are one per iteration from 0, so the first undecided one is historyLength.
-      const pending: { description: string; meta?: Record<string, unknown> }[] = [];
+      const pending: { description: string; meta?: Record<string, unknown>; on?: number }[] = [];
       for (let i = candidate.historyLength; i <= candidate.iteration - ctx.proposers; i++) {
         const p = await proposed.get(i);
-        if (p) pending.push(p);
+        const on = placed.get(i);
+        if (p) pending.push(typeof on === "number" ? { ...p, on } : p);
       }
       // The checkout goes with the proposal to screen, which releases it; here on a stop or an error.
       const lease = await pool.take();

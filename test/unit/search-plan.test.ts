@@ -1,5 +1,9 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { searchHistory } from "../../action/agents/search-agent.ts";
+import type { ProposeContext } from "../../action/agents/agent.ts";
+import { createSearchAgent, searchHistory } from "../../action/agents/search-agent.ts";
 import { findParameters, formatLike, planMove } from "../../action/agents/search-plan.ts";
 import type { ResultEntry } from "../../action/ledger/types.ts";
 import { row } from "../helpers/strategy-rows.ts";
@@ -156,5 +160,49 @@ describe("search plan", () => {
       [c, false],
       [c, true],
     ]);
+  });
+
+  it("counts a move in flight as tried only on the code it was proposed on", async () => {
+    const text = "a = 1.0\nb = 2.0\nc = 4.0\n";
+    const [a, b] = findParameters([{ path: "t.js", text }], []).map((p) => p.id) as [
+      string,
+      string,
+    ];
+    const history = [
+      row(1, "discard", 1, -1, {
+        agent_meta: { kind: "search", id: a, dir: 1, factor: 2, from: 1, to: 2 },
+      }),
+      row(2, "discard", 1, -1, {
+        agent_meta: { kind: "search", id: b, dir: 1, factor: 2, from: 2, to: 4 },
+      }),
+    ];
+    const propose = async (pending: ProposeContext["pending"]) => {
+      const worktree = mkdtempSync(join(tmpdir(), "search-"));
+      writeFileSync(join(worktree, "t.js"), text);
+      const context = {
+        worktree,
+        history,
+        pending,
+        targetFiles: ["t.js"],
+        branch: { incumbent: 0, point: { on: 2, kind: "near-miss", description: "", why: "" } },
+      } as unknown as ProposeContext;
+      const proposal = await createSearchAgent({ seed: 1, exclude: [] }).propose(context);
+      expect(proposal.ok && !proposal.exhausted).toBe(true);
+      return {
+        meta: proposal.ok && !proposal.exhausted ? proposal.meta : undefined,
+        text: readFileSync(join(worktree, "t.js"), "utf8"),
+      };
+    };
+    const alone = await propose([]);
+    const move = { kind: "search", ...(alone.meta as object) };
+    // The same move in flight on the incumbent (and on another point) does not stop it on #2.
+    const elsewhere = await propose([
+      { description: "on the incumbent", meta: move },
+      { description: "on #1", meta: move, on: 1 },
+    ]);
+    expect(elsewhere).toEqual(alone);
+    // In flight on #2 itself, the next proposal there goes another way.
+    const here = await propose([{ description: "on #2", meta: move, on: 2 }]);
+    expect(here.meta).not.toEqual(alone.meta);
   });
 });
