@@ -26990,9 +26990,11 @@ function createSearchAgent(options) {
           error: "no numeric literal to tune in the target files (lines like `lr = 0.01`)"
         };
       }
-      const { history, prefer } = searchHistory(context.history, context.branch?.point?.on);
+      const on = context.branch?.point?.on;
+      const { history, prefer } = searchHistory(context.history, on);
       const inFlight = (context.pending ?? []).filter((p2) => p2.meta?.kind === "search");
-      for (const p2 of inFlight) history.push({ ...p2.meta, kept: false });
+      for (const p2 of inFlight)
+        if (p2.on === on) history.push({ ...p2.meta, kept: false });
       const move = planMove(params, history, options.seed, prefer);
       if (!move && inFlight.length > 0)
         return {
@@ -33717,7 +33719,8 @@ function experimentSteps(ctx, checkSeal) {
       const pending = [];
       for (let i = candidate.historyLength; i <= candidate.iteration - ctx.proposers; i++) {
         const p = await proposed.get(i);
-        if (p) pending.push(p);
+        const on = placed.get(i);
+        if (p) pending.push(typeof on === "number" ? { ...p, on } : p);
       }
       const lease = await pool.take();
       try {
