@@ -80,7 +80,7 @@ type Tried = Move & { kept: boolean };
  * or the other way from the one that last failed there. On bench/plateau at level 2 (seed 2, 12
  * nights) the branch side went from 3.09 to 4.66 true gain; a fresh search without the
  * incumbent's directions retried the incumbent's failures first on every point (3.23, two nights
- * at 0), one that kept the incumbent's shrunk steps gained nothing (2.79). Pure.
+ * at 0), and one that kept the incumbent's shrunk steps 2.79. Pure.
  */
 export function searchHistory(
   rows: ProposeContext["history"],
