@@ -22742,6 +22742,7 @@ function mean(values) {
   return sum / values.length;
 }
 function sumSquares(values) {
+  if (values.every((v) => v === values[0])) return 0;
   const m = mean(values);
   let ss = 0;
   for (const v of values) ss += (v - m) ** 2;
