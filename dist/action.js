@@ -23081,8 +23081,11 @@ function mean(values) {
   for (const v of values) sum += v;
   return sum / values.length;
 }
+function agree(values) {
+  return values.every((v) => v === values[0]);
+}
 function sumSquares(values) {
-  if (values.every((v) => v === values[0])) return 0;
+  if (agree(values)) return 0;
   const m = mean(values);
   let ss = 0;
   for (const v of values) ss += (v - m) ** 2;
@@ -23508,8 +23511,9 @@ var fmt = (x) => Number(x.toPrecision(4)).toString();
 function judgedDeterministic(header) {
   return header?.noise === 0;
 }
-function agree(values) {
-  return values.every((v) => v === values[0]);
+function incumbentRunsNeeded(baselineRuns, header, groups, metric2) {
+  if (!judgedDeterministic(header)) return baselineRuns;
+  return noiseSeen(groups, [metric2], true)[metric2].sd === 0 ? Math.min(2, baselineRuns) : baselineRuns;
 }
 function noiseSeen(groups, metrics, deterministic) {
   return Object.fromEntries(
@@ -28640,7 +28644,13 @@ async function concurrentBaseline(ctx, slots) {
   const count = /* @__PURE__ */ new Map();
   const stratum = (slot) => stratumOf(within, { worker: slot.id, device: slot.device });
   for (const slot of slots) count.set(stratum(slot), have[stratum(slot)]?.[metric2]?.length ?? 0);
-  const lacking = () => slots.filter((s) => count.get(stratum(s)) < config2.decide.baseline_runs);
+  const need = incumbentRunsNeeded(
+    config2.decide.baseline_runs,
+    log.config,
+    ledgerSamples(log).groups,
+    metric2
+  );
+  const lacking = () => slots.filter((s) => count.get(stratum(s)) < need);
   if (lacking().length === 0) return null;
   const lastIteration2 = log.results.at(-1).iteration;
   let seconds = 0;
@@ -33239,6 +33249,7 @@ async function evaluateFull(ctx, candidate, slot, strata) {
     });
   }
   const limit = Math.max(policy.maxRuns, config2.eval.repeats);
+  const needHere = incumbentRunsNeeded(config2.decide.baseline_runs, log.config, groups, ctx.metric);
   let evalSeconds = 0;
   let judgement = null;
   let tail = "";
@@ -33246,7 +33257,7 @@ async function evaluateFull(ctx, candidate, slot, strata) {
   const runsOn = [];
   for (let run = 0; run < limit && !judgement?.final; run++) {
     if (judgement) ctx.emit({ type: "run", iteration, run: run + 1, reason: judgement.reason });
-    while (strata && incumbentHere() < config2.decide.baseline_runs) {
+    while (strata && incumbentHere() < needHere) {
       const measured = await incumbentRun(
         ctx,
         slot,

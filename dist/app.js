@@ -21270,8 +21270,11 @@ function mean(values) {
   for (const v of values) sum += v;
   return sum / values.length;
 }
+function agree(values) {
+  return values.every((v) => v === values[0]);
+}
 function sumSquares(values) {
-  if (values.every((v) => v === values[0])) return 0;
+  if (agree(values)) return 0;
   const m = mean(values);
   let ss = 0;
   for (const v of values) ss += (v - m) ** 2;
@@ -21308,9 +21311,6 @@ function pooledNoise(groups) {
 // action/decide/determinism.ts
 function judgedDeterministic(header) {
   return header?.noise === 0;
-}
-function agree(values) {
-  return values.every((v) => v === values[0]);
 }
 function noiseSeen(groups, metrics, deterministic) {
   return Object.fromEntries(

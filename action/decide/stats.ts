@@ -6,12 +6,17 @@ export function mean(values: readonly number[]): number {
   return sum / values.length;
 }
 
+/** Whether every value is the same (true for none or one). */
+export function agree(values: readonly number[]): boolean {
+  return values.every((v) => v === values[0]);
+}
+
 /** Sum of squared deviations from the mean. */
 export function sumSquares(values: readonly number[]): number {
   // Runs that agree exactly have no spread: their mean, rounded, would leave some (5e-33 on seven
   // runs of 0.13765), and the demo's deterministic eval on two workers was kept "better by 0.01201
   // (150900000000000 sd, p = 0, 2 vs 7 runs)": a t-test on rounding error, not min_delta.
-  if (values.every((v) => v === values[0])) return 0;
+  if (agree(values)) return 0;
   const m = mean(values);
   let ss = 0;
   for (const v of values) ss += (v - m) ** 2;

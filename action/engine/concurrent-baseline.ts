@@ -1,5 +1,6 @@
 import type { Stop } from "../decide/budget.ts";
-import { incumbentState, withWeightedScore } from "../decide/ledger-state.ts";
+import { incumbentRunsNeeded } from "../decide/determinism.ts";
+import { incumbentState, ledgerSamples, withWeightedScore } from "../decide/ledger-state.ts";
 import { incumbentStrata } from "../decide/ledger-strata.ts";
 import { pairedDecisions } from "../decide/remeasure-plan.ts";
 import { collectSamples } from "../decide/samples.ts";
@@ -13,7 +14,8 @@ import { comparesWithin } from "./strata-view.ts";
 /**
  * Before the first experiment of a batch whose workers compare within strata: the incumbent run
  * on every worker at once, round after round, until each worker's stratum (device kind, or the
- * worker) holds `baseline_runs` runs of it, recorded as one concurrent re-measure. Measured in
+ * worker) holds `baseline_runs` runs of it (incumbentRunsNeeded: two for a deterministic eval),
+ * recorded as one concurrent re-measure. Measured in
  * one period, under the load the candidates will run under. Without it, each candidate begun
  * before the first record (one per worker and proposer, and one more) would measure the
  * incumbent beside itself: 2N+1 evals at the start of a batch where N do. Nothing runs when the
@@ -30,7 +32,13 @@ export async function concurrentBaseline(ctx: EngineContext, slots: Slot[]): Pro
   const count = new Map<string, number>();
   const stratum = (slot: Slot) => stratumOf(within, { worker: slot.id, device: slot.device });
   for (const slot of slots) count.set(stratum(slot), have[stratum(slot)]?.[metric]?.length ?? 0);
-  const lacking = () => slots.filter((s) => count.get(stratum(s))! < config.decide.baseline_runs);
+  const need = incumbentRunsNeeded(
+    config.decide.baseline_runs,
+    log.config,
+    ledgerSamples(log).groups,
+    metric,
+  );
+  const lacking = () => slots.filter((s) => count.get(stratum(s))! < need);
   if (lacking().length === 0) return null;
   const lastIteration = log.results.at(-1)!.iteration;
   let seconds = 0;

@@ -1,5 +1,5 @@
 import type { Stop } from "../decide/budget.ts";
-import { judgedDeterministic, noiseSeen } from "../decide/determinism.ts";
+import { incumbentRunsNeeded, judgedDeterministic, noiseSeen } from "../decide/determinism.ts";
 import { fmt } from "../decide/fmt.ts";
 import { type Judgement, judge } from "../decide/judge.ts";
 import {
@@ -65,7 +65,8 @@ export async function evaluate(
  * (several workers whose devices may differ), against the incumbent's runs on this slot's
  * device kind (or worker) only; when it has fewer than baseline_runs there, the incumbent runs
  * on this slot first, up to baseline_runs (a concurrent baseline: same worker, same period; as
- * many runs as the baseline had, as a top-up after a keep gives). A run of the incumbent that
+ * many runs as the baseline had, as a top-up after a keep gives; two for a deterministic eval
+ * whose runs have agreed, incumbentRunsNeeded). A run of the incumbent that
  * fails makes the eval unreliable: a `broken` stop, which ends the batch.
  */
 async function evaluateFull(
@@ -118,6 +119,7 @@ async function evaluateFull(
     });
   }
   const limit = Math.max(policy.maxRuns, config.eval.repeats);
+  const needHere = incumbentRunsNeeded(config.decide.baseline_runs, log.config, groups, ctx.metric);
   let evalSeconds = 0;
   let judgement: Judgement | null = null;
   let tail = "";
@@ -125,7 +127,7 @@ async function evaluateFull(
   const runsOn: { worker: number; device: string | null }[] = [];
   for (let run = 0; run < limit && !judgement?.final; run++) {
     if (judgement) ctx.emit({ type: "run", iteration, run: run + 1, reason: judgement.reason });
-    while (strata && incumbentHere() < config.decide.baseline_runs) {
+    while (strata && incumbentHere() < needHere) {
       const measured = await incumbentRun(
         ctx,
         slot,

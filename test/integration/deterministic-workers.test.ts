@@ -52,5 +52,10 @@ budget: { experiments: ${plan.length} }
     for (const r of kept)
       expect(r.reason).toMatch(/> min_delta 0\.0005 \(deterministic eval, 2 runs agree\)$/);
     for (const r of rows) expect(r.reason ?? "").not.toMatch(/\d sd\b/);
+    // The incumbent's runs beside the workers: two where its runs agree (the batch's start, on the
+    // workers' stratum; a keep's own two runs are there already), not baseline_runs (5) a stratum:
+    // 18 in this night before.
+    const incumbentRuns = log.remeasures.reduce((n, m) => n + (m.samples.loss?.length ?? 0), 0);
+    expect(incumbentRuns).toBe(2);
   }, 120_000);
 });

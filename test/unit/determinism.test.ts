@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   agree,
+  incumbentRunsNeeded,
   judgedDeterministic,
   noiseSeen,
   nondeterminism,
@@ -48,5 +49,18 @@ describe("determinism: the spread seen in an eval judged deterministic", () => {
     );
     // An incumbent whose own runs differ: the eval is noisy, nothing is marked.
     expect(nondeterminism(objectives, { loss: [5, 6], ms: [3, 3.1] }, { loss: [4, 5] })).toBeNull();
+  });
+
+  it("asks a stratum for two runs of the incumbent while a deterministic eval's runs agree, else baseline_runs", () => {
+    const agreeing = [{ loss: [0.13765, 0.13765, 0.13765] }, { loss: [0.2, 0.2] }];
+    expect(incumbentRunsNeeded(5, { noise: 0 }, agreeing, "loss")).toBe(2);
+    expect(incumbentRunsNeeded(1, { noise: 0 }, agreeing, "loss")).toBe(1);
+    // Runs of one code that disagreed: the night is judged by the noisy rule, with its runs.
+    expect(incumbentRunsNeeded(5, { noise: 0 }, [...agreeing, { loss: [0.3, 0.31] }], "loss")).toBe(
+      5,
+    );
+    // A noisy eval.
+    expect(incumbentRunsNeeded(5, { noise: 0.01 }, agreeing, "loss")).toBe(5);
+    expect(incumbentRunsNeeded(5, null, agreeing, "loss")).toBe(5);
   });
 });
