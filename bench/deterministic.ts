@@ -5,7 +5,9 @@
 // Prints the no-op changes kept per night, the rows marked nondeterministic, and eval runs per
 // candidate; then an honest night (10 real changes, half better, half worse, no lies) for what
 // the second run costs.
-//   node bench/deterministic.ts [--nights 10] [--lie 30] [--compare REV]
+//   node bench/deterministic.ts [--nights 10] [--lie 30] [--workers 1] [--compare REV]
+// --workers N runs every night on N workers (CPU workers: one stratum), pipelined: the eval runs
+// per candidate then count the incumbent's runs on the workers' stratum too.
 // --compare REV first runs this same script against that revision's engine (a git worktree of
 // it), with the same arguments, so "before" and "after" come from one run on one machine.
 import { execFileSync } from "node:child_process";
@@ -25,6 +27,7 @@ const flag = (name: string, fallback: string) => {
 const NIGHTS = Number(flag("--nights", "10"));
 const LIE = Number(flag("--lie", "30"));
 const COMPARE = flag("--compare", "");
+const WORKERS = Number(flag("--workers", "1"));
 
 const git = (cwd: string, ...argv: string[]) =>
   execFileSync("git", argv, { cwd, encoding: "utf8" });
@@ -77,7 +80,7 @@ eval:
   pass_env: [COUNTER, SEED, LIE_PERCENT]
 # Unsandboxed, so its counter folder needs no declaring (and --compare runs on older engines).
 isolation: none
-pipeline: false
+${WORKERS > 1 ? `workers: ${WORKERS}` : "pipeline: false"}
 agent: { use: command, run: [node, ${JSON.stringify(join(dir, "agent.js"))}], pass_env: [PLAN], writable: [${JSON.stringify(dir)}] }
 budget: { experiments: ${plan.length} }
 `);
@@ -116,5 +119,5 @@ console.log(
 );
 const honest = await night([-1, 0.5, -1, 0.5, -1, 0.5, -1, 0.5, -1, 0.5], 1);
 console.log(
-  `honest deterministic night (5 better by 1, 5 worse by 0.5): kept ${honest.kept}/5, eval runs per candidate ${honest.runsPerCandidate.toFixed(2)}`,
+  `honest deterministic night (5 better by 1, 5 worse by 0.5${WORKERS > 1 ? `, ${WORKERS} workers` : ""}): kept ${honest.kept}/5, eval runs per candidate ${honest.runsPerCandidate.toFixed(2)}`,
 );
