@@ -28,19 +28,47 @@ fs.writeFileSync(process.env.AUTOEXP_DESCRIPTION_FILE, description);
 `;
 
 /**
+ * A night of PLAN_AGENT playing `plan` on a fresh repo holding `files`, under the config `yaml`
+ * (the agent and budget lines are added): real git, real eval processes. `env` adds to the batch's
+ * environment, given the agent's folder (outside the repo, for a counter). The ledger as the
+ * branch holds it.
+ */
+export async function planNight(
+  files: Record<string, string>,
+  yaml: string,
+  plan: readonly (number | readonly [number, string])[],
+  env: (dir: string) => Record<string, string> = () => ({}),
+): Promise<ParsedLog> {
+  const repo = makeRepo(files);
+  const dir = tempDir();
+  writeFiles(dir, { "agent.js": PLAN_AGENT });
+  const parsed = parseConfigText(`${yaml}
+agent: { use: command, run: [node, ${JSON.stringify(join(dir, "agent.js"))}], pass_env: [PLAN] }
+budget: { experiments: ${plan.length} }
+`);
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+  await runBatch({
+    repoDir: repo,
+    config: parsed.config,
+    tag: "t",
+    env: { ...process.env, PLAN: JSON.stringify(plan), ...env(dir) },
+  });
+  return parseLog(git(repo, "show", "autoexp/t:.autoexp/t/log.jsonl"));
+}
+
+/**
  * One serial night (pipeline false, isolation none) from truth 10, loss minimized, each run's
  * noise the next of `noise`, the agent playing `plan`: real git, real eval processes. `decide` is
  * the config's decide line. The ledger as the branch holds it.
  */
-export async function sequenceNight(
+export function sequenceNight(
   plan: readonly (number | readonly [number, string])[],
   noise: readonly number[],
   decide: string,
 ): Promise<ParsedLog> {
-  const repo = makeRepo({ "candidate.txt": "truth: 10\n", "eval.js": EVAL });
-  const dir = tempDir();
-  writeFiles(dir, { "agent.js": PLAN_AGENT });
-  const parsed = parseConfigText(`
+  return planNight(
+    { "candidate.txt": "truth: 10\n", "eval.js": EVAL },
+    `
 name: sequence
 target: [candidate.txt]
 frozen: [eval.js]
@@ -51,21 +79,8 @@ eval:
   pass_env: [COUNTER, NOISE]
 isolation: none
 decide: ${decide}
-pipeline: false
-agent: { use: command, run: [node, ${JSON.stringify(join(dir, "agent.js"))}], pass_env: [PLAN] }
-budget: { experiments: ${plan.length} }
-`);
-  if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
-  await runBatch({
-    repoDir: repo,
-    config: parsed.config,
-    tag: "t",
-    env: {
-      ...process.env,
-      PLAN: JSON.stringify(plan),
-      NOISE: JSON.stringify(noise),
-      COUNTER: join(dir, "counter"),
-    },
-  });
-  return parseLog(git(repo, "show", "autoexp/t:.autoexp/t/log.jsonl"));
+pipeline: false`,
+    plan,
+    (dir) => ({ NOISE: JSON.stringify(noise), COUNTER: join(dir, "counter") }),
+  );
 }

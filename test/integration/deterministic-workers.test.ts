@@ -1,11 +1,6 @@
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseConfigText } from "../../action/config/parse-config-text.ts";
 import { sumSquares } from "../../action/decide/stats.ts";
-import { runBatch } from "../../action/engine/run-batch.ts";
-import { parseLog } from "../../action/ledger/log-jsonl.ts";
-import { git, makeRepo, tempDir, writeFiles } from "../helpers/repo.ts";
-import { PLAN_AGENT } from "../helpers/sequence-eval.ts";
+import { planNight } from "../helpers/sequence-eval.ts";
 
 // A deterministic eval: the loss is the candidate's truth, the same on every run and worker.
 const EVAL = `
@@ -21,28 +16,18 @@ describe("a deterministic eval on two workers, through the engine", () => {
     // From 0.434897 (the demo's baseline): to 0.13765, then no better than min_delta (0.0003),
     // then better (0.01), with changes that do nothing between.
     const plan = [-0.297247, 0, 0, -0.0003, 0, -0.01, 0, 0];
-    const repo = makeRepo({ "candidate.txt": "truth: 0.434897\n", "eval.js": EVAL });
-    const dir = tempDir();
-    writeFiles(dir, { "agent.js": PLAN_AGENT });
-    const parsed = parseConfigText(`
+    const log = await planNight(
+      { "candidate.txt": "truth: 0.434897\n", "eval.js": EVAL },
+      `
 name: det2
 target: [candidate.txt]
 frozen: [eval.js]
 eval: { command: node eval.js, metrics: { loss: { goal: minimize } } }
 isolation: none
 workers: 2
-decide: { min_delta: 0.0005 }
-agent: { use: command, run: [node, ${JSON.stringify(join(dir, "agent.js"))}], pass_env: [PLAN] }
-budget: { experiments: ${plan.length} }
-`);
-    if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
-    await runBatch({
-      repoDir: repo,
-      config: parsed.config,
-      tag: "t",
-      env: { ...process.env, PLAN: JSON.stringify(plan) },
-    });
-    const log = parseLog(git(repo, "show", "autoexp/t:.autoexp/t/log.jsonl"));
+decide: { min_delta: 0.0005 }`,
+      plan,
+    );
     expect(log.config!.noise).toBe(0);
     const rows = log.results.filter((r) => r.status !== "baseline");
     const kept = rows.filter((r) => r.status === "keep");

@@ -1,15 +1,10 @@
 // A keep's level (decide/kept-level.ts) as the next screen's bar, through the real engine: real
 // git, real eval processes, the ledger read back from the branch.
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseConfigText } from "../../action/config/parse-config-text.ts";
 import { incumbentState } from "../../action/decide/ledger-state.ts";
 import { barStrata } from "../../action/decide/ledger-strata.ts";
 import { mean } from "../../action/decide/stats.ts";
-import { runBatch } from "../../action/engine/run-batch.ts";
-import { parseLog } from "../../action/ledger/log-jsonl.ts";
-import { git, makeRepo, tempDir, writeFiles } from "../helpers/repo.ts";
-import { PLAN_AGENT, sequenceNight } from "../helpers/sequence-eval.ts";
+import { planNight, sequenceNight } from "../helpers/sequence-eval.ts";
 
 const NIGHT = "{ baseline_runs: 4, screen_sd: 0.5, remeasure_every: 0 }";
 
@@ -86,29 +81,19 @@ console.log("score: " + (truth + noise + 3 * Number(process.env.AUTOEXP_WORKER))
  * stratum), the agent playing `plan`, `baselineRuns` runs of #0 on each worker first: real git,
  * real eval processes. The ledger as the branch holds it.
  */
-async function devicesNight(plan: readonly number[], workers: number, baselineRuns: number) {
-  const repo = makeRepo({ "candidate.txt": "truth: 10\n", "eval.js": DEVICES_EVAL });
-  const dir = tempDir();
-  writeFiles(dir, { "agent.js": PLAN_AGENT });
-  const parsed = parseConfigText(`
+function devicesNight(plan: readonly number[], workers: number, baselineRuns: number) {
+  return planNight(
+    { "candidate.txt": "truth: 10\n", "eval.js": DEVICES_EVAL },
+    `
 name: devices
 target: [candidate.txt]
 frozen: [eval.js]
 eval: { command: node eval.js, metrics: { score: { goal: maximize } } }
 isolation: none
 workers: ${workers}
-decide: { baseline_runs: ${baselineRuns}, confidence: 0.999, remeasure_every: 0, compare_within: worker }
-agent: { use: command, run: [node, ${JSON.stringify(join(dir, "agent.js"))}], pass_env: [PLAN] }
-budget: { experiments: ${plan.length} }
-`);
-  if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
-  await runBatch({
-    repoDir: repo,
-    config: parsed.config,
-    tag: "t",
-    env: { ...process.env, PLAN: JSON.stringify(plan) },
-  });
-  return parseLog(git(repo, "show", "autoexp/t:.autoexp/t/log.jsonl"));
+decide: { baseline_runs: ${baselineRuns}, confidence: 0.999, remeasure_every: 0, compare_within: worker }`,
+    plan,
+  );
 }
 
 describe("a keep's level on several workers, through the engine", () => {
