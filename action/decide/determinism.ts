@@ -25,8 +25,6 @@ export function judgedDeterministic(header: { noise: number | null } | null | un
   return header?.noise === 0;
 }
 
-export { agree };
-
 /**
  * How many runs of the incumbent a stratum (a worker, a device kind) needs before a candidate
  * there is compared with it: `baselineRuns`, or two for an eval judged deterministic whose runs

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import {
-  agree,
   incumbentRunsNeeded,
   judgedDeterministic,
   noiseSeen,
   nondeterminism,
 } from "../../action/decide/determinism.ts";
 import { pooledNoise } from "../../action/decide/noise.ts";
+import { agree } from "../../action/decide/stats.ts";
 
 describe("determinism: the spread seen in an eval judged deterministic", () => {
   it("judges an eval deterministic from its header: baseline runs that agreed (noise 0)", () => {
