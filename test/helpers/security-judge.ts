@@ -1,13 +1,17 @@
 // Judges a scenario run by its outcomes only: the record on the branch against fresh checkouts of
 // its commits, keys searched for everywhere they could end up, the user's .git and HOME against
 // a snapshot, and the CLI's exits. Nothing here looks inside autoexp.
+
+import { MAY_RECORD } from "../security/expected.ts";
 import type { DriverResult, DriverStep } from "./security-driver.ts";
 import type { Reproducer } from "./security-reproduce.ts";
 import { plantedBetween, type Snapshot, safeGit } from "./security-snapshot.ts";
-import { type Findings, noFindings, type Scenario } from "./security-types.ts";
+import { type Findings, type Isolation, noFindings, type Scenario } from "./security-types.ts";
 
 export interface JudgeInput {
   scenario: Scenario;
+  /** The isolation mode it ran under (what timing alone may change, MAY_RECORD). */
+  mode: Isolation;
   repo: string;
   /** The user's commit the run started from (main before anything ran). */
   base: string;
@@ -155,7 +159,8 @@ function judgeRecord(input: JudgeInput, f: Findings): void {
   let lastKept = base;
   for (const [i, row] of rows.entries()) {
     if (i === 0) continue;
-    const accept = scenario.honest[i];
+    const may = MAY_RECORD[input.mode][scenario.name]?.[i] ?? [];
+    const accept = scenario.honest[i] && [...scenario.honest[i], ...may];
     const at = `#${row.iteration}`;
     if (!accept) {
       f.recordDamaged.push(`${at} (${row.status}) is a row more than the agent proposed`);

@@ -205,6 +205,7 @@ export async function runScenario(
     ]);
     const findings = judge({
       scenario,
+      mode,
       repo: ctx.repo,
       base: base.trim(),
       target: layout.target,

@@ -53,6 +53,20 @@ export const MAY: Record<Isolation, Readonly<Record<string, readonly FindingKind
   none: { "agent-survives-sigkill": ["keptWrong"] },
 };
 
+/**
+ * Statuses a row (by its place in `honest`) may be recorded with besides its honest ones,
+ * depending on timing alone: under `none`, the SIGKILL survivor's daemon plants local.js while the
+ * resumed run evaluates #1, and a full suite on a loaded 2-core machine once recorded #1 as a
+ * violation (a run that changed its tree is refused) where the suite alone keeps it, 3 of 3.
+ */
+export const MAY_RECORD: Record<
+  Isolation,
+  Readonly<Record<string, Readonly<Record<number, readonly string[]>>>>
+> = {
+  sandbox: {},
+  none: { "agent-survives-sigkill": { 1: ["violation"] } },
+};
+
 /** Whether `found` is what a scenario may end with: every expected kind, and only those it may add. */
 export function asExpected(mode: Isolation, name: string, found: readonly FindingKind[]): boolean {
   const must = expectedKinds(mode, name);
