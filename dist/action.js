@@ -26616,6 +26616,7 @@ function killActiveGroups() {
   for (const pid of activeGroups) killGroup(pid, "SIGKILL");
   activeGroups.clear();
 }
+var TAIL_BYTES2 = 8 * 1024 * 1024;
 async function runProcess(options) {
   const { command: command2, cwd, env, timeoutMs, logPath, graceMs = 1e3, pidFile, stdinFile } = options;
   const [file2, args] = typeof command2 === "string" ? ["/bin/sh", ["-c", command2]] : [command2[0], command2.slice(1)];
@@ -26627,13 +26628,22 @@ async function runProcess(options) {
   const started = performance.now();
   let timedOut = false;
   let killTimer;
+  const tail = [];
+  let tailBytes = 0;
+  let short2 = false;
+  const keep = (chunk) => {
+    tail.push(chunk);
+    tailBytes += chunk.length;
+    while (tailBytes - tail[0].length >= TAIL_BYTES2) tailBytes -= tail.shift().length;
+  };
   try {
     const child = spawn(file2, args, { cwd, env, detached: true, stdio: [input2, "pipe", "pipe"] });
     const drained = [child.stdout, child.stderr].map(
       (stream, i) => new Promise((resolve2) => {
         const copy = copies[i];
         stream.on("data", (chunk) => {
-          appendChunk(fd, chunk);
+          keep(chunk);
+          if (!appendChunk(fd, chunk)) short2 = true;
           if (copy !== void 0) appendChunk(copy, chunk);
         });
         stream.once("close", resolve2);
@@ -26679,7 +26689,14 @@ async function runProcess(options) {
         spawnError: `cannot start ${file2}: ${exit.error.message}`
       };
     }
-    return { exitCode: exit.code, signal: exit.signal, timedOut, durationMs };
+    const unlogged = short2 ? Buffer.concat(tail).subarray(-TAIL_BYTES2).toString("utf8") : void 0;
+    return {
+      exitCode: exit.code,
+      signal: exit.signal,
+      timedOut,
+      durationMs,
+      ...unlogged !== void 0 ? { unlogged } : {}
+    };
   } finally {
     clearTimeout(killTimer);
     closeSync(fd);
@@ -26691,7 +26708,9 @@ async function runProcess(options) {
 function appendChunk(fd, chunk) {
   try {
     for (let at = 0; at < chunk.length; ) at += writeSync(fd, chunk, at);
+    return true;
   } catch {
+    return false;
   }
 }
 function killLeftoverGroup(pidFile, key) {
@@ -31754,7 +31773,7 @@ function findMetric(metrics, name) {
 }
 
 // action/eval/run-eval.ts
-var PARSE_BYTES = 8 * 1024 * 1024;
+var PARSE_BYTES = TAIL_BYTES2;
 async function runEval(config2, cwd, logPath, launch, pidFile, copies) {
   const run = await runProcess({
     command: launch.command,
@@ -31765,7 +31784,7 @@ async function runEval(config2, cwd, logPath, launch, pidFile, copies) {
     ...pidFile ? { pidFile } : {},
     ...copies ? { copies } : {}
   });
-  const output2 = await readEnd(logPath, PARSE_BYTES);
+  const output2 = run.unlogged ?? await readEnd(logPath, PARSE_BYTES);
   const tail = tailLines(output2);
   const counts = countMetricLines(output2);
   const printedTwice = Object.keys(config2.eval.metrics).filter((m) => (counts.get(m) ?? 0) > 1);

@@ -24645,6 +24645,7 @@ function killActiveGroups() {
   for (const pid of activeGroups) killGroup(pid, "SIGKILL");
   activeGroups.clear();
 }
+var TAIL_BYTES = 8 * 1024 * 1024;
 async function runProcess(options) {
   const { command: command2, cwd, env, timeoutMs, logPath, graceMs = 1e3, pidFile, stdinFile } = options;
   const [file2, args] = typeof command2 === "string" ? ["/bin/sh", ["-c", command2]] : [command2[0], command2.slice(1)];
@@ -24656,13 +24657,22 @@ async function runProcess(options) {
   const started = performance.now();
   let timedOut = false;
   let killTimer;
+  const tail = [];
+  let tailBytes = 0;
+  let short2 = false;
+  const keep = (chunk) => {
+    tail.push(chunk);
+    tailBytes += chunk.length;
+    while (tailBytes - tail[0].length >= TAIL_BYTES) tailBytes -= tail.shift().length;
+  };
   try {
     const child = spawn(file2, args, { cwd, env, detached: true, stdio: [input2, "pipe", "pipe"] });
     const drained = [child.stdout, child.stderr].map(
       (stream, i) => new Promise((resolve9) => {
         const copy = copies[i];
         stream.on("data", (chunk) => {
-          appendChunk(fd, chunk);
+          keep(chunk);
+          if (!appendChunk(fd, chunk)) short2 = true;
           if (copy !== void 0) appendChunk(copy, chunk);
         });
         stream.once("close", resolve9);
@@ -24708,7 +24718,14 @@ async function runProcess(options) {
         spawnError: `cannot start ${file2}: ${exit.error.message}`
       };
     }
-    return { exitCode: exit.code, signal: exit.signal, timedOut, durationMs };
+    const unlogged = short2 ? Buffer.concat(tail).subarray(-TAIL_BYTES).toString("utf8") : void 0;
+    return {
+      exitCode: exit.code,
+      signal: exit.signal,
+      timedOut,
+      durationMs,
+      ...unlogged !== void 0 ? { unlogged } : {}
+    };
   } finally {
     clearTimeout(killTimer);
     closeSync(fd);
@@ -24720,7 +24737,9 @@ async function runProcess(options) {
 function appendChunk(fd, chunk) {
   try {
     for (let at2 = 0; at2 < chunk.length; ) at2 += writeSync(fd, chunk, at2);
+    return true;
   } catch {
+    return false;
   }
 }
 function killLeftoverGroup(pidFile, key) {
@@ -24845,7 +24864,7 @@ function findMetric(metrics, name) {
 }
 
 // action/eval/run-eval.ts
-var PARSE_BYTES = 8 * 1024 * 1024;
+var PARSE_BYTES = TAIL_BYTES;
 async function runEval(config2, cwd, logPath, launch, pidFile, copies) {
   const run = await runProcess({
     command: launch.command,
@@ -24856,7 +24875,7 @@ async function runEval(config2, cwd, logPath, launch, pidFile, copies) {
     ...pidFile ? { pidFile } : {},
     ...copies ? { copies } : {}
   });
-  const output2 = await readEnd(logPath, PARSE_BYTES);
+  const output2 = run.unlogged ?? await readEnd(logPath, PARSE_BYTES);
   const tail = tailLines(output2);
   const counts = countMetricLines(output2);
   const printedTwice = Object.keys(config2.eval.metrics).filter((m) => (counts.get(m) ?? 0) > 1);
@@ -30503,7 +30522,7 @@ function toNumber2(text2) {
 var CANDIDATES = 3;
 var SERIES = 3;
 var HEAD_BYTES2 = 512 * 1024;
-var TAIL_BYTES = 1536 * 1024;
+var TAIL_BYTES2 = 1536 * 1024;
 var CLOCKS = /^(?:remaining|eta|elapsed|elapsed_time|time_left|time_remaining|wall_time)$/i;
 var SCORES = /loss|bpb|bpc|ppl|perplexity|acc|err|score|reward|f1|auc|bleu|rouge/i;
 async function readCurves(logsDir, history, metric2) {
@@ -30543,15 +30562,15 @@ async function readLog(path) {
   if (!handle) return null;
   try {
     const size = (await handle.stat()).size;
-    if (size <= HEAD_BYTES2 + TAIL_BYTES) {
+    if (size <= HEAD_BYTES2 + TAIL_BYTES2) {
       const whole = Buffer.alloc(size);
       const { bytesRead } = await handle.read(whole, 0, size, 0);
       return { text: whole.subarray(0, bytesRead).toString("utf8"), partial: false };
     }
     const head = Buffer.alloc(HEAD_BYTES2);
-    const tail = Buffer.alloc(TAIL_BYTES);
+    const tail = Buffer.alloc(TAIL_BYTES2);
     await handle.read(head, 0, HEAD_BYTES2, 0);
-    await handle.read(tail, 0, TAIL_BYTES, size - TAIL_BYTES);
+    await handle.read(tail, 0, TAIL_BYTES2, size - TAIL_BYTES2);
     const headText = head.toString("utf8");
     const tailText = tail.toString("utf8");
     const text2 = `${headText.slice(0, lastBreak(headText))}

@@ -1,5 +1,5 @@
 import type { Config } from "../config/schema.ts";
-import { runProcess } from "../process/run-process.ts";
+import { runProcess, TAIL_BYTES } from "../process/run-process.ts";
 import { countMetricLines, describeMissing, findMetric, parseMetrics } from "./parse-metrics.ts";
 import { readEnd, tailLines } from "./read-tail.ts";
 
@@ -18,7 +18,7 @@ export interface EvalOutcome {
 }
 
 // Metrics are printed at the end; a huge log is only read from its last 8 MiB.
-const PARSE_BYTES = 8 * 1024 * 1024;
+const PARSE_BYTES = TAIL_BYTES;
 
 /**
  * Runs the eval once in `cwd` and reads its metrics; a missing or non-finite metric is a crash.
@@ -42,7 +42,9 @@ export async function runEval(
     ...(pidFile ? { pidFile } : {}),
     ...(copies ? { copies } : {}),
   });
-  const output = await readEnd(logPath, PARSE_BYTES);
+  // A log the disk could not hold (the eval may have filled it after printing its metrics) is
+  // read from what autoexp kept of the output instead.
+  const output = run.unlogged ?? (await readEnd(logPath, PARSE_BYTES));
   const tail = tailLines(output);
   const counts = countMetricLines(output);
   const printedTwice = Object.keys(config.eval.metrics).filter((m) => (counts.get(m) ?? 0) > 1);

@@ -43,7 +43,15 @@ export interface ProcessResult {
   durationMs: number;
   /** Set when the program could not be started at all (ENOENT, EACCES). */
   spawnError?: string;
+  /**
+   * Set when the log was cut short (the disk filled, perhaps by the program itself): the last
+   * TAIL_BYTES of its output as it was written, which the log no longer holds.
+   */
+  unlogged?: string;
 }
+
+/** How much of a run's output is kept in memory, for a log that the disk could not hold. */
+export const TAIL_BYTES = 8 * 1024 * 1024;
 
 export interface RunProcessOptions {
   /** A string runs under /bin/sh (the user's own command, as in a workflow `run:` step); an array runs as argv. */
@@ -84,6 +92,15 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
   const started = performance.now();
   let timedOut = false;
   let killTimer: NodeJS.Timeout | undefined;
+  // The output's latest TAIL_BYTES, and whether any of it failed to reach the log.
+  const tail: Buffer[] = [];
+  let tailBytes = 0;
+  let short = false;
+  const keep = (chunk: Buffer) => {
+    tail.push(chunk);
+    tailBytes += chunk.length;
+    while (tailBytes - tail[0]!.length >= TAIL_BYTES) tailBytes -= tail.shift()!.length;
+  };
   try {
     const child = spawn(file, args, { cwd, env, detached: true, stdio: [input, "pipe", "pipe"] });
     // Both streams into the one log, in the order autoexp reads them.
@@ -92,7 +109,8 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
         new Promise<void>((resolve) => {
           const copy = copies[i];
           stream.on("data", (chunk: Buffer) => {
-            appendChunk(fd, chunk);
+            keep(chunk);
+            if (!appendChunk(fd, chunk)) short = true;
             if (copy !== undefined) appendChunk(copy, chunk);
           });
           stream.once("close", resolve);
@@ -143,7 +161,14 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
         spawnError: `cannot start ${file}: ${exit.error.message}`,
       };
     }
-    return { exitCode: exit.code, signal: exit.signal, timedOut, durationMs };
+    const unlogged = short ? Buffer.concat(tail).subarray(-TAIL_BYTES).toString("utf8") : undefined;
+    return {
+      exitCode: exit.code,
+      signal: exit.signal,
+      timedOut,
+      durationMs,
+      ...(unlogged !== undefined ? { unlogged } : {}),
+    };
   } finally {
     clearTimeout(killTimer);
     closeSync(fd);
@@ -153,11 +178,17 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
   }
 }
 
-/** Writes all of `chunk` to the log; a full disk cuts the log short, never autoexp. */
-function appendChunk(fd: number, chunk: Buffer): void {
+/**
+ * Writes all of `chunk` to the log; a full disk cuts the log short, never autoexp. Returns whether
+ * it was all written.
+ */
+function appendChunk(fd: number, chunk: Buffer): boolean {
   try {
     for (let at = 0; at < chunk.length; ) at += writeSync(fd, chunk, at);
-  } catch {}
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**

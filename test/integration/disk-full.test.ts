@@ -76,7 +76,10 @@ pipeline: false
         Array(4).fill(expect.stringMatching(/^ENOSPC after \d+ MiB$/)),
       );
       const log = parseLog(git(repo, "show", "autoexp/d:.autoexp/d/log.jsonl"));
-      expect(log.results.map((r) => r.status)).toEqual(["baseline", "keep", "keep", "keep"]);
+      expect(
+        log.results.map((r) => r.status),
+        JSON.stringify(log.results.map((r) => r.reason)),
+      ).toEqual(["baseline", "keep", "keep", "keep"]);
       // Nothing was left behind: a second batch starts and records too.
       const again = runCli(repo, ["run", "--tag", "d", "--experiments", "1"], { WITNESS: witness });
       expect(again.code, again.stderr).toBe(0);

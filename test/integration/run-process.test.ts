@@ -1,6 +1,7 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { runEval } from "../../action/eval/run-eval.ts";
 import { runProcess } from "../../action/process/run-process.ts";
 import { tempDir, writeFiles } from "../helpers/repo.ts";
 
@@ -96,4 +97,33 @@ describe("runProcess", () => {
     });
     expect(result.spawnError).toMatch(/ENOENT/);
   });
+
+  // /dev/full fails every write with ENOSPC, as a disk the eval itself filled would.
+  it.skipIf(!existsSync("/dev/full"))(
+    "a log the disk cannot hold: the run's metrics are read from the output autoexp kept",
+    async () => {
+      const dir = tempDir();
+      const launch = { command: "echo 'step 1'; echo 'score: 3.25'", env: process.env };
+      const config = { eval: { timeout: 10_000, metrics: { score: { goal: "minimize" } } } };
+      const full = await runEval(config as never, dir, "/dev/full", launch);
+      expect(full.status, full.problem).toBe("ok");
+      expect(full.metrics).toEqual({ score: 3.25 });
+      expect(full.tail).toContain("step 1");
+      // Where the log holds it, the log is what is read: nothing kept in memory is returned.
+      const logged = await runProcess({
+        ...launch,
+        cwd: dir,
+        timeoutMs: 10_000,
+        logPath: join(dir, "log"),
+      });
+      expect(logged.unlogged).toBeUndefined();
+      const lost = await runProcess({
+        ...launch,
+        cwd: dir,
+        timeoutMs: 10_000,
+        logPath: "/dev/full",
+      });
+      expect(lost.unlogged).toBe("step 1\nscore: 3.25\n");
+    },
+  );
 });
