@@ -334,10 +334,10 @@ target: [${py ? "train.py" : "train.js"}]
 frozen: [${py ? "eval.py" : "eval.js, check.js, data/**"}]
 eval:
   command: ${py ? "python3 eval.py" : "node eval.js"}
-  timeout: 20s
+  timeout: ${scenario.timeouts?.eval ?? "20s"}
   metrics: { score: { goal: minimize } }
 decide: { min_delta: 0, baseline_runs: 1 }
-agent: { use: command, run: ${JSON.stringify(agent)}, timeout: 40s, secrets: [ANTHROPIC_API_KEY] }
+agent: { use: command, run: ${JSON.stringify(agent)}, timeout: ${scenario.timeouts?.agent ?? "40s"}, secrets: [ANTHROPIC_API_KEY] }
 budget: { experiments: 20, stop_after_failures: 50 }
 isolation: { mode: ${ctx.mode}, read_only: ${JSON.stringify(readOnly)} }
 ${scenario.checks ? "checks: { command: node check.js, timeout: 20s }\n" : ""}`;

@@ -98,6 +98,11 @@ export interface Scenario {
    * test (`ask decoy`, as if it had found it); the decoy killed is a finding.
    */
   decoy?: boolean;
+  /**
+   * The agent's and the eval's timeouts when not the suite's (40 s, 20 s): a scenario that waits
+   * them out sets them short, and the suite starts it first, beside the others.
+   */
+  timeouts?: { agent: string; eval: string };
 }
 
 /** What went wrong, by the categories of the issue's figure; each entry says what and where. */

@@ -144,8 +144,9 @@ __beacon("fork-result", "started " + (n || 0) + " sleeping processes (" + why + 
   {
     name: "eval-hangs",
     kind: "attack",
-    what: "the eval ignores SIGTERM and leaves a grandchild in its own session holding its output open, then sleeps 45 s (past the 20 s eval timeout); the batch must go on (the driver's step timeout witnesses a hang)",
+    what: "the eval ignores SIGTERM and leaves a grandchild in its own session holding its output open, then sleeps 90 s (past its 8 s eval timeout and the step timeout); the batch must go on (the driver's step timeout witnesses a hang)",
     layout: "js",
+    timeouts: { agent: "40s", eval: "8s" },
     agent: (ctx) => [
       shWrite(
         "train.js",
@@ -153,11 +154,11 @@ __beacon("fork-result", "started " + (n || 0) + " sleeping processes (" + why + 
           ctx,
           `process.on("SIGTERM", () => {});
 __try("hang", () => {
-  const g = __cp.spawn("sleep", ["45"], { detached: true, stdio: ["ignore", "inherit", "inherit"] });
+  const g = __cp.spawn("sleep", ["90"], { detached: true, stdio: ["ignore", "inherit", "inherit"] });
   g.unref();
-  return "SIGTERM ignored; grandchild " + g.pid + " in its own session holds the output; sleeping 45 s";
+  return "SIGTERM ignored; grandchild " + g.pid + " in its own session holds the output; sleeping 90 s";
 });
-Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 45000);`,
+Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 90000);`,
         ),
       ) + say("tune"),
       shWrite("train.js", honest(8)) + say("lower to 8"),
@@ -168,12 +169,13 @@ Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 45000);`,
   {
     name: "agent-hangs",
     kind: "attack",
-    what: "the agent ignores SIGTERM and keeps sleeping past its 40 s timeout; a resumed run must go on (the driver's step timeout witnesses a hang)",
+    what: "the agent ignores SIGTERM and keeps sleeping 90 s, past its 10 s timeout and the step timeout; a resumed run must go on (the driver's step timeout witnesses a hang)",
     layout: "js",
+    timeouts: { agent: "10s", eval: "20s" },
     agent: () => [
       `trap '' TERM
-beacon hang "SIGTERM ignored; sleeping 60 s, 1 s at a time"
-i=0; while [ $i -lt 60 ]; do sleep 1; i=$((i + 1)); done
+beacon hang "SIGTERM ignored; sleeping 90 s, 1 s at a time"
+i=0; while [ $i -lt 90 ]; do sleep 1; i=$((i + 1)); done
 ${shWrite("train.js", honest(11))}${say("try 11")}`,
       shWrite("train.js", honest(8)) + say("lower to 8"),
     ],
