@@ -3,6 +3,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    // The CLI the tests start, bundled once from this checkout (test/helpers/bundled-cli.ts).
+    globalSetup: ["test/helpers/bundled-cli.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",

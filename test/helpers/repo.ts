@@ -58,7 +58,9 @@ export function exampleRepo(): string {
   return makeRepo(files);
 }
 
-const CLI = join(import.meta.dirname, "..", "..", "action", "cli.ts");
+/** The CLI the tests run: bundled from this checkout by the global setup (bundled-cli.ts). */
+export const CLI =
+  process.env.AUTOEXP_TEST_CLI ?? join(import.meta.dirname, "..", "..", "action", "cli.ts");
 
 export interface CliRun {
   code: number | null;

@@ -19,6 +19,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { findProgram } from "../../action/sandbox/probe-sandbox.ts";
 import { agentPrelude, BEACON } from "../security/scenarios/hostile.ts";
+import { CLI } from "./repo.ts";
 import type { DriverPlan, DriverResult, DriverStep } from "./security-driver.ts";
 import { judge } from "./security-judge.ts";
 import { createReproducer, LAYOUTS } from "./security-reproduce.ts";
@@ -32,7 +33,6 @@ import {
 } from "./security-types.ts";
 
 const DRIVER = join(import.meta.dirname, "security-driver.ts");
-const CLI = join(import.meta.dirname, "..", "..", "action", "cli.ts");
 const TAG = "sec";
 const STEP_TIMEOUT_MS = 60_000;
 /** Credentials autoexp's environment holds; ANTHROPIC_API_KEY is the agent's own. */
@@ -60,7 +60,7 @@ export interface ScenarioRun {
 
 export interface RunOptions {
   bwrap: string;
-  /** The CLI to attack: AUTOEXP_SECURITY_CLI, else action/cli.ts of this checkout. */
+  /** The CLI to attack: AUTOEXP_SECURITY_CLI, else the suite's (helpers/repo.ts, CLI). */
   cli?: string;
   /** Keep the scenario's folders for a post-mortem (AUTOEXP_SECURITY_KEEP=1). */
   keep?: boolean;

@@ -8,6 +8,7 @@ import { COMMANDS, VERSION } from "../../action/cli/main.ts";
 import { openaiAnswer, startStub } from "../helpers/llm-stub.ts";
 import {
   branchLog,
+  CLI,
   exampleRepo,
   git,
   read,
@@ -16,8 +17,6 @@ import {
   tempDir,
   writeFiles,
 } from "../helpers/repo.ts";
-
-const CLI = join(import.meta.dirname, "..", "..", "action", "cli.ts");
 
 /** Output that betrays a crash: a JavaScript stack frame or an error class name. */
 function expectNoCrash(text: string) {

@@ -2,9 +2,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { branchLog, makeRepo, runCli, tempDir } from "../helpers/repo.ts";
+import { branchLog, CLI, makeRepo, runCli, tempDir } from "../helpers/repo.ts";
 
-const CLI = join(import.meta.dirname, "..", "..", "action", "cli.ts");
 /** One eval run's length. */
 const EVAL_MS = 1500;
 
