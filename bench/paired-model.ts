@@ -28,6 +28,8 @@
  *        [--screen auto|N [--grey FROM,MEAN]] [--bar read|level|kept|after] [--model-bar actual|fixed]
  *        [--slack 0.25]   (auto's PER_RUN_SLACK: 0 chooses the most gain per eval run alone)
  *        (--model-bar: the bar chooseScreen models, the one the candidate has or SCREEN_RUNS)
+ *        [--breakdown]   (where the +2 sd changes went: lost on the screen's first run, on its
+ *        second look, in pairs, or kept, by the number of pairs; and the screens auto chose)
  */
 import { parseArgs } from "node:util";
 import { judge, type Policy } from "../action/decide/judge.ts";
@@ -44,6 +46,7 @@ import { SCREEN_RUNS } from "../action/decide/ledger-runs.ts";
 import { type Noise, pooledNoise } from "../action/decide/noise.ts";
 import {
   chooseScreen,
+  describeScreen,
   fitEffects,
   HISTORY_WINDOW,
   MIN_HISTORY,
@@ -70,6 +73,7 @@ const { values: args } = parseArgs({
     bar: { type: "string", default: "read" },
     "model-bar": { type: "string", default: "actual" },
     slack: { type: "string" },
+    breakdown: { type: "boolean", default: false },
   },
 });
 const nights = Number(args.nights);
@@ -88,14 +92,25 @@ function screenDesign(history: readonly ScreenPoint[], barRuns: number): ScreenD
     };
   }
   if (history.length < MIN_HISTORY) return { at: 0.25 };
-  return chooseScreen(history, {
+  const chosen = chooseScreen(history, {
     maxRuns,
     alpha: 0.05,
     minDelta: 0.25,
     screenRuns: args["model-bar"] === "fixed" ? SCREEN_RUNS : barRuns,
     ...(args.slack !== undefined ? { perRunSlack: Number(args.slack) } : {}),
   });
+  const key = describeScreen(chosen);
+  TALLY.chosen.set(key, (TALLY.chosen.get(key) ?? 0) + 1);
+  return chosen;
 }
+
+/** Where one design's +2 sd changes went, and which screens it chose (--breakdown). */
+const TALLY = {
+  screen: 0,
+  grey: 0,
+  pairs: new Map<string, number>(),
+  chosen: new Map<string, number>(),
+};
 
 function night(design0: Design, seed: number) {
   const random = createRandom(seed);
@@ -175,6 +190,10 @@ function night(design0: Design, seed: number) {
         });
         if (j.final) {
           kept = j.status === "keep";
+          if (effect > 0) {
+            const key = `${kept ? "kept" : "lost"} after ${pi.length} pair${pi.length === 1 ? "" : "s"}`;
+            TALLY.pairs.set(key, (TALLY.pairs.get(key) ?? 0) + 1);
+          }
           break;
         }
       }
@@ -225,6 +244,7 @@ function night(design0: Design, seed: number) {
           noise: noise(),
         });
         go = !first.final;
+        if (!go && effect > 0) TALLY.screen++;
         if (go && screen.grey && z < screen.at) {
           // The grey zone: a second run, and the two runs' mean decides (paired-screen.ts).
           cand.push(measure(truth));
@@ -235,6 +255,7 @@ function night(design0: Design, seed: number) {
             noise: noise(),
           });
           go = !second.final;
+          if (!go && effect > 0) TALLY.grey++;
         }
         if (go) {
           // The first pair: the last screened run and the incumbent's run right after it.
@@ -275,6 +296,10 @@ function night(design0: Design, seed: number) {
         });
         if (j.final) {
           kept = j.status === "keep";
+          if (effect > 0) {
+            const key = `${kept ? "kept" : "lost"} after ${pi.length} pair${pi.length === 1 ? "" : "s"}`;
+            TALLY.pairs.set(key, (TALLY.pairs.get(key) ?? 0) + 1);
+          }
           if (pi.length > 1) {
             const d = pc.map((c, i) => c - pi[i]!);
             const m = d.reduce((a, b) => a + b, 0) / d.length;
@@ -334,6 +359,10 @@ console.log(
 );
 console.log("design     false keeps   power at +2 sd   runs/candidate   true gain (sd)");
 for (const design of args.designs.split(",") as Design[]) {
+  TALLY.screen = 0;
+  TALLY.grey = 0;
+  TALLY.pairs.clear();
+  TALLY.chosen.clear();
   let fk = 0;
   let good = 0;
   let runs = 0;
@@ -350,4 +379,17 @@ for (const design of args.designs.split(",") as Design[]) {
   console.log(
     `${design.padEnd(10)} ${`${((100 * fk) / (nulls * nights)).toFixed(2)}%`.padStart(11)}   ${`${((100 * good) / (Number(args.effect) * nights)).toFixed(1)}%`.padStart(14)}   ${(runs / cands).toFixed(2).padStart(14)}   ${(gain / nights).toFixed(1).padStart(14)}`,
   );
+  if (args.breakdown) {
+    const of = Number(args.effect) * nights;
+    const pct = (n: number) => `${((100 * n) / of).toFixed(1)}%`;
+    console.log(
+      `  +2 sd changes: lost on the first run ${pct(TALLY.screen)}, on the second look ${pct(TALLY.grey)}`,
+    );
+    for (const [key, n] of [...TALLY.pairs].sort())
+      console.log(`  +2 sd changes ${key}: ${pct(n)}`);
+    const chosen = [...TALLY.chosen].sort((a, b) => b[1] - a[1]);
+    const total = chosen.reduce((sum, [, n]) => sum + n, 0);
+    for (const [key, n] of chosen.slice(0, 5))
+      console.log(`  screen chosen ${((100 * n) / total).toFixed(0)}% of the time: ${key}`);
+  }
 }
