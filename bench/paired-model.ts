@@ -28,7 +28,7 @@
  *        [--screen auto|N [--grey FROM,MEAN]] [--bar read|level|kept|after] [--model-bar actual|fixed]
  *        [--slack 0.25]   (auto's PER_RUN_SLACK: 0 chooses the most gain per eval run alone)
  *        (--model-bar: the bar chooseScreen models, the one the candidate has or SCREEN_RUNS)
- *        [--breakdown]   (where the +2 sd changes went: lost on the screen's first run, on its
+ *        [--breakdown]   (paired, pairs: where the +2 sd changes went: lost on the first run, on its
  *        second look, in pairs, or kept, by the number of pairs; and the screens auto chose)
  */
 import { parseArgs } from "node:util";
@@ -190,10 +190,6 @@ function night(design0: Design, seed: number) {
         });
         if (j.final) {
           kept = j.status === "keep";
-          if (effect > 0) {
-            const key = `${kept ? "kept" : "lost"} after ${pi.length} pair${pi.length === 1 ? "" : "s"}`;
-            TALLY.pairs.set(key, (TALLY.pairs.get(key) ?? 0) + 1);
-          }
           break;
         }
       }
@@ -379,7 +375,8 @@ for (const design of args.designs.split(",") as Design[]) {
   console.log(
     `${design.padEnd(10)} ${`${((100 * fk) / (nulls * nights)).toFixed(2)}%`.padStart(11)}   ${`${((100 * good) / (Number(args.effect) * nights)).toFixed(1)}%`.padStart(14)}   ${(runs / cands).toFixed(2).padStart(14)}   ${(gain / nights).toFixed(1).padStart(14)}`,
   );
-  if (args.breakdown) {
+  // The unpaired design has neither a chosen screen nor pairs: nothing to break down.
+  if (args.breakdown && design !== "unpaired") {
     const of = Number(args.effect) * nights;
     const pct = (n: number) => `${((100 * n) / of).toFixed(1)}%`;
     console.log(
