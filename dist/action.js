@@ -9192,7 +9192,7 @@ var require_picomatch2 = __commonJS({
 });
 
 // action/github/action-main.ts
-import { existsSync as existsSync13, readFileSync as readFileSync4 } from "node:fs";
+import { existsSync as existsSync14, readFileSync as readFileSync4 } from "node:fs";
 import { tmpdir as tmpdir4 } from "node:os";
 import { isAbsolute as isAbsolute7, join as join44, resolve } from "node:path";
 
@@ -29593,7 +29593,7 @@ function explainFailure(error3, tag) {
 }
 
 // action/engine/faults.ts
-import { openSync as openSync2, writeSync as writeSync2 } from "node:fs";
+import { existsSync as existsSync4, openSync as openSync2, writeSync as writeSync2 } from "node:fs";
 function createFaults(env) {
   const spec = env.AUTOEXP_FAULT;
   const hit = (point, iteration) => spec === `${point}@${iteration}`;
@@ -29606,9 +29606,16 @@ function createFaults(env) {
     at(point, iteration) {
       if (hit(point, iteration)) die();
     },
-    /** Dies in the middle of the eval, while it runs. */
-    duringEval(iteration) {
-      return hit("during-eval", iteration) ? setTimeout(die, 30) : void 0;
+    /**
+     * Dies in the middle of the eval, while it runs: once its process group is up (its pid file
+     * written), not at a fixed time after the call, which a slow checkout of the slot could
+     * outlast. Stopped with clearInterval.
+     */
+    duringEval(iteration, pidFile) {
+      if (!hit("during-eval", iteration)) return void 0;
+      return setInterval(() => {
+        if (existsSync4(pidFile)) die();
+      }, 10);
     },
     /** Writes half of a ledger append and dies: a torn write. */
     tornWrite(iteration, path, data) {
@@ -29726,7 +29733,7 @@ function formatLines(entries) {
 }
 
 // action/engine/record-store.ts
-import { existsSync as existsSync4 } from "node:fs";
+import { existsSync as existsSync5 } from "node:fs";
 import { mkdir as mkdir7, readFile as readFile10, rename as rename3, rm as rm8 } from "node:fs/promises";
 import { join as join18 } from "node:path";
 
@@ -30232,7 +30239,7 @@ var RecordStore = class _RecordStore {
   /** Tags started before slots ran in a git worktree here; it only invites tampering now. */
   async #dropLegacyWorktree() {
     const legacy = join18(this.stateDir, "worktree");
-    if (!existsSync4(legacy)) return;
+    if (!existsSync5(legacy)) return;
     await rm8(legacy, { recursive: true, force: true });
     await this.repo.pruneWorktrees();
   }
@@ -30473,7 +30480,7 @@ function describeRun(name) {
 }
 
 // action/engine/isolation.ts
-import { existsSync as existsSync8, readFileSync as readFileSync3 } from "node:fs";
+import { existsSync as existsSync9, readFileSync as readFileSync3 } from "node:fs";
 import { mkdir as mkdir8, symlink as symlink2 } from "node:fs/promises";
 import { homedir as homedir3 } from "node:os";
 import { basename as basename2, dirname as dirname4, isAbsolute as isAbsolute5, join as join24 } from "node:path";
@@ -30893,11 +30900,11 @@ function findGpuDevices(dir = "/dev") {
 }
 
 // action/sandbox/fit-sandbox-spec.ts
-import { existsSync as existsSync6, statSync as statSync2 } from "node:fs";
+import { existsSync as existsSync7, statSync as statSync2 } from "node:fs";
 
 // action/sandbox/missing-sandbox-paths.ts
-import { existsSync as existsSync5 } from "node:fs";
-function missingSandboxPaths(spec, exists2 = existsSync5) {
+import { existsSync as existsSync6 } from "node:fs";
+function missingSandboxPaths(spec, exists2 = existsSync6) {
   return [
     ...spec.readOnly.filter((p) => !exists2(p)).map((p) => `read-only path not found: ${p}`),
     ...spec.writable.filter((p) => !exists2(p)).map((p) => `writable path not found: ${p}`)
@@ -30906,7 +30913,7 @@ function missingSandboxPaths(spec, exists2 = existsSync5) {
 
 // action/sandbox/fit-sandbox-spec.ts
 var FALLBACK_HOME = "/tmp/home";
-function fitSandboxSpec(spec, exists2 = existsSync6, isFolder = (p) => statSync2(p, { throwIfNoEntry: false })?.isDirectory() ?? false) {
+function fitSandboxSpec(spec, exists2 = existsSync7, isFolder = (p) => statSync2(p, { throwIfNoEntry: false })?.isDirectory() ?? false) {
   const warnings = missingSandboxPaths(spec, exists2);
   const home = exists2(spec.home) ? spec.home : FALLBACK_HOME;
   if (home !== spec.home)
@@ -30937,7 +30944,7 @@ function fitSandboxSpec(spec, exists2 = existsSync6, isFolder = (p) => statSync2
 // action/sandbox/limits.ts
 import { createHash as createHash6 } from "node:crypto";
 import {
-  existsSync as existsSync7,
+  existsSync as existsSync8,
   mkdirSync as mkdirSync4,
   readdirSync as readdirSync7,
   readFileSync as readFileSync2,
@@ -30977,7 +30984,7 @@ function createLimitGroups(limits, root = CGROUP) {
       }
     };
   }
-  const prlimit = ["/usr/bin/prlimit", "/bin/prlimit"].find((p) => existsSync7(p));
+  const prlimit = ["/usr/bin/prlimit", "/bin/prlimit"].find((p) => existsSync8(p));
   if (process.getuid?.() !== 0 && prlimit) {
     return {
       how: `RLIMIT_NPROC: at most ${limits.processes} more processes of this user${limits.memory ? " (no memory limit: no writable cgroup)" : ""}`,
@@ -30998,7 +31005,7 @@ function findHierarchy(root) {
   const self = readFileSync2("/proc/self/cgroup", "utf8").trim().split("\n");
   const pathFor = (controller) => self.map((l) => l.split(":")).find(([, c]) => c.split(",").includes(controller))?.[2];
   const v1 = pathFor("pids");
-  if (v1 !== void 0 && existsSync7(join23(root, "pids", "cgroup.procs"))) {
+  if (v1 !== void 0 && existsSync8(join23(root, "pids", "cgroup.procs"))) {
     const memPath = pathFor("memory");
     return {
       version: 1,
@@ -31007,7 +31014,7 @@ function findHierarchy(root) {
     };
   }
   const v2 = self.find((l) => l.startsWith("0::"))?.slice(3);
-  if (v2 !== void 0 && existsSync7(join23(root, "cgroup.controllers"))) {
+  if (v2 !== void 0 && existsSync8(join23(root, "cgroup.controllers"))) {
     const here = join23(root, v2);
     const enabled = readFileSync2(join23(here, "cgroup.subtree_control"), "utf8");
     if (!enabled.includes("pids")) return null;
@@ -31135,7 +31142,7 @@ async function resolveIsolation(config2, repoDir, gitDir, env) {
   const linkData = async (dir) => {
     for (const rel of relative) {
       const inside = join24(dir, rel);
-      if (existsSync8(inside)) continue;
+      if (existsSync9(inside)) continue;
       await mkdir8(dirname4(inside), { recursive: true });
       await symlink2(join24(repoDir, rel), inside);
     }
@@ -31145,7 +31152,7 @@ async function resolveIsolation(config2, repoDir, gitDir, env) {
     ...config2.agent.pass_env ?? []
   ] : [];
   const agentEnv = (base) => agentEnvironment(base, { secrets: agentSecrets, home });
-  const readOnlyData = readOnly.filter((p) => existsSync8(p));
+  const readOnlyData = readOnly.filter((p) => existsSync9(p));
   const none2 = (warnings2) => ({
     mode: "none",
     warnings: warnings2,
@@ -31208,7 +31215,7 @@ async function resolveIsolation(config2, repoDir, gitDir, env) {
     ...fitted.warnings.filter((w) => !tools.some((t) => w.endsWith(`: ${t}`))),
     ...limitWarnings,
     // A CLI agent's preset or declared folders that are not there: `check` and `run` name them.
-    ...config2.agent ? missingAgentPaths(config2.agent, resolve2, existsSync8) : []
+    ...config2.agent ? missingAgentPaths(config2.agent, resolve2, existsSync9) : []
   ];
   const copies = /* @__PURE__ */ new Map();
   const declaredAs = new Map(writable.map((w, i) => [w, config2.isolation.writable[i]]));
@@ -31336,7 +31343,7 @@ function readText(path) {
 }
 var MAX_FROZEN_BINDS = 256;
 function frozenPaths(dir, frozen) {
-  return frozen.slice(0, MAX_FROZEN_BINDS).map((p) => join24(dir, p)).filter((p) => existsSync8(p));
+  return frozen.slice(0, MAX_FROZEN_BINDS).map((p) => join24(dir, p)).filter((p) => existsSync9(p));
 }
 
 // action/engine/open-tag.ts
@@ -31365,7 +31372,7 @@ async function openTag(options) {
 }
 
 // action/engine/preflight.ts
-import { accessSync as accessSync3, constants as constants5, existsSync as existsSync9 } from "node:fs";
+import { accessSync as accessSync3, constants as constants5, existsSync as existsSync10 } from "node:fs";
 import { delimiter as delimiter3, isAbsolute as isAbsolute6, join as join25 } from "node:path";
 async function preflightNewTag(repoDir, tag, config2, env) {
   const repo = await findRepository(repoDir, env);
@@ -31399,7 +31406,7 @@ function missingAgentProgram(agent2, repoDir, path) {
     return `agent.run: the agent's program \`${program}\` ${program.includes("/") ? "does not exist or is not executable" : "is not on PATH"}. Install it, or fix agent.run in autoexp.yml`;
   }
   const script = argv.slice(1).find((a) => SCRIPT.test(a) && !a.startsWith("-"));
-  if (script && !existsSync9(at(script))) {
+  if (script && !existsSync10(at(script))) {
     return `agent.run: \`${program}\` is given ${script}, which does not exist (${at(script)}). Fix agent.run in autoexp.yml (a path outside the repository must be absolute)`;
   }
   return null;
@@ -32019,7 +32026,7 @@ import { randomInt as randomInt2 } from "node:crypto";
 
 // action/engine/eval-runs.ts
 async function candidateRun(ctx, slot, commit, iteration, run, env) {
-  const timer = ctx.faults.duringEval(iteration);
+  const timer = ctx.faults.duringEval(iteration, slot.pidFile);
   const outcome = await slot.evaluate(
     ctx.config,
     commit,
@@ -32035,7 +32042,7 @@ async function candidateRun(ctx, slot, commit, iteration, run, env) {
       ...ctx.workers > 1 ? { worker: slot.id, device: slot.device, busy: ctx.busyShare?.() ?? 0 } : {}
     })
   );
-  clearTimeout(timer);
+  clearInterval(timer);
   return outcome;
 }
 function runFailure(outcome, run) {
@@ -34635,7 +34642,7 @@ function hours(seconds) {
 }
 
 // action/github/change-sets.ts
-import { existsSync as existsSync10 } from "node:fs";
+import { existsSync as existsSync11 } from "node:fs";
 import { mkdir as mkdir10, rename as rename4, rm as rm12 } from "node:fs/promises";
 import { join as join34 } from "node:path";
 
@@ -34973,7 +34980,7 @@ async function publishChangeSets(options) {
   let ours;
   const stale = Object.keys(await git.listRefs(ns));
   if (stale.length > 0) await git.updateRefs(stale.map((ref) => ({ ref, sha: "0".repeat(40) })));
-  if (bundle && existsSync10(bundle)) {
+  if (bundle && existsSync11(bundle)) {
     await git.run(fetch2(bundle, [`+refs/heads/autoexp/${tag}--*:${ns}${tag}--*`]));
     ours = changeSets(await git.listRefs(ns), ns, tag);
   } else if (options.handoff) {
@@ -35040,7 +35047,7 @@ async function publishChangeSets(options) {
 }
 
 // action/github/handoff.ts
-import { existsSync as existsSync11 } from "node:fs";
+import { existsSync as existsSync12 } from "node:fs";
 import { mkdir as mkdir11, readdir as readdir7, readFile as readFile14, rename as rename5, rm as rm13, writeFile as writeFile11 } from "node:fs/promises";
 import { join as join35 } from "node:path";
 var MAX_LINKS = 32;
@@ -35083,7 +35090,7 @@ async function nextChain(git, dir, now) {
   const last = rows.at(-1)?.iteration ?? 0;
   const chain = before?.tag === tag && before.chain ? before.chain : [];
   const tip = chain.at(-1);
-  const usable = tip !== void 0 && chain.every((l) => existsSync11(join35(dir, l.file))) && (tip.head === head || await git.isAncestor(tip.head, head));
+  const usable = tip !== void 0 && chain.every((l) => existsSync12(join35(dir, l.file))) && (tip.head === head || await git.isAncestor(tip.head, head));
   if (usable && tip.head === head) return chain;
   const taken = new Set(chain.map((l) => l.file));
   const name = (n2) => n2 === 0 ? BUNDLE : `autoexp.${String(n2).padStart(4, "0")}.bundle`;
@@ -35119,11 +35126,11 @@ async function nextChain(git, dir, now) {
   return [{ file: file2, level: 0, head, last }];
 }
 async function readHandoff(dir) {
-  if (!existsSync11(join35(dir, DESCRIPTION2))) return null;
+  if (!existsSync12(join35(dir, DESCRIPTION2))) return null;
   const handoff2 = JSON.parse(await readFile14(join35(dir, DESCRIPTION2), "utf8"));
   if (handoff2.version !== 1 || typeof handoff2.tag !== "string" || typeof handoff2.head !== "string")
     throw new Error(`${join35(dir, DESCRIPTION2)} is not an autoexp handoff`);
-  if (!handoffBundles(handoff2).every((b) => existsSync11(join35(dir, b)))) return null;
+  if (!handoffBundles(handoff2).every((b) => existsSync12(join35(dir, b)))) return null;
   return handoff2;
 }
 
@@ -36364,7 +36371,7 @@ async function publishLines(lines, options) {
 }
 
 // action/github/tag-setup.ts
-import { existsSync as existsSync12 } from "node:fs";
+import { existsSync as existsSync13 } from "node:fs";
 import { join as join43 } from "node:path";
 
 // action/files/load-config.ts
@@ -36384,7 +36391,7 @@ async function loadConfig(file2) {
 // action/github/tag-setup.ts
 async function readConfig(repoDir, file2) {
   const path = join43(repoDir, file2);
-  if (!existsSync12(path)) {
+  if (!existsSync13(path)) {
     throw new AutoexpError(
       `input config: ${file2} not found in ${repoDir}. Create it with \`npx autoexp init\`, or point config at your file; nothing was run or pushed`
     );
@@ -36440,7 +36447,7 @@ async function actionMain(env = process.env) {
     delete env[inputVariable("token")];
     const workspace = env.GITHUB_WORKSPACE || process.cwd();
     const repoDir = resolve(workspace, inputs["working-directory"]);
-    if (!existsSync13(repoDir))
+    if (!existsSync14(repoDir))
       throw new AutoexpError(
         `input working-directory: ${repoDir} does not exist; nothing was run or pushed`
       );

@@ -33179,7 +33179,7 @@ function stamp(path) {
 }
 
 // action/engine/faults.ts
-import { openSync as openSync2, writeSync as writeSync2 } from "node:fs";
+import { existsSync as existsSync9, openSync as openSync2, writeSync as writeSync2 } from "node:fs";
 function createFaults(env) {
   const spec = env.AUTOEXP_FAULT;
   const hit = (point, iteration) => spec === `${point}@${iteration}`;
@@ -33192,9 +33192,16 @@ function createFaults(env) {
     at(point, iteration) {
       if (hit(point, iteration)) die();
     },
-    /** Dies in the middle of the eval, while it runs. */
-    duringEval(iteration) {
-      return hit("during-eval", iteration) ? setTimeout(die, 30) : void 0;
+    /**
+     * Dies in the middle of the eval, while it runs: once its process group is up (its pid file
+     * written), not at a fixed time after the call, which a slow checkout of the slot could
+     * outlast. Stopped with clearInterval.
+     */
+    duringEval(iteration, pidFile) {
+      if (!hit("during-eval", iteration)) return void 0;
+      return setInterval(() => {
+        if (existsSync9(pidFile)) die();
+      }, 10);
     },
     /** Writes half of a ledger append and dies: a torn write. */
     tornWrite(iteration, path, data) {
@@ -33379,7 +33386,7 @@ async function recordPendingImport(store) {
 }
 
 // action/engine/preflight.ts
-import { accessSync as accessSync3, constants as constants3, existsSync as existsSync9 } from "node:fs";
+import { accessSync as accessSync3, constants as constants3, existsSync as existsSync10 } from "node:fs";
 import { delimiter as delimiter3, isAbsolute as isAbsolute6, join as join33 } from "node:path";
 async function preflightNewTag(repoDir, tag, config2, env) {
   const repo = await findRepository(repoDir, env);
@@ -33413,7 +33420,7 @@ function missingAgentProgram(agent2, repoDir, path) {
     return `agent.run: the agent's program \`${program}\` ${program.includes("/") ? "does not exist or is not executable" : "is not on PATH"}. Install it, or fix agent.run in autoexp.yml`;
   }
   const script = argv.slice(1).find((a) => SCRIPT.test(a) && !a.startsWith("-"));
-  if (script && !existsSync9(at2(script))) {
+  if (script && !existsSync10(at2(script))) {
     return `agent.run: \`${program}\` is given ${script}, which does not exist (${at2(script)}). Fix agent.run in autoexp.yml (a path outside the repository must be absolute)`;
   }
   return null;
@@ -33718,7 +33725,7 @@ import { randomInt as randomInt3 } from "node:crypto";
 
 // action/engine/eval-runs.ts
 async function candidateRun(ctx, slot, commit2, iteration, run, env) {
-  const timer = ctx.faults.duringEval(iteration);
+  const timer = ctx.faults.duringEval(iteration, slot.pidFile);
   const outcome = await slot.evaluate(
     ctx.config,
     commit2,
@@ -33734,7 +33741,7 @@ async function candidateRun(ctx, slot, commit2, iteration, run, env) {
       ...ctx.workers > 1 ? { worker: slot.id, device: slot.device, busy: ctx.busyShare?.() ?? 0 } : {}
     })
   );
-  clearTimeout(timer);
+  clearInterval(timer);
   return outcome;
 }
 function runFailure(outcome, run) {
@@ -35801,7 +35808,7 @@ already undone.`,
 });
 
 // action/cli/init.ts
-import { existsSync as existsSync10 } from "node:fs";
+import { existsSync as existsSync11 } from "node:fs";
 import { mkdir as mkdir11, readdir as readdir7, readFile as readFile15, stat as stat5, writeFile as writeFile11 } from "node:fs/promises";
 import { basename as basename3, delimiter as delimiter4, dirname as dirname6, join as join40, relative } from "node:path";
 
@@ -35933,7 +35940,7 @@ async function initRepo(options) {
   );
   const workflow = fill(await readFile15(join40(templates, "init", "workflow.yml"), "utf8"));
   files[".github/workflows/autoexp.yml"] = options.shards === void 0 ? workflow : matrixWorkflow(workflow, options.shards);
-  const existing = Object.keys(files).filter((f) => existsSync10(join40(options.dir, f)));
+  const existing = Object.keys(files).filter((f) => existsSync11(join40(options.dir, f)));
   if (existing.length > 0 && !options.force) {
     throw new AutoexpError(
       `init would overwrite ${existing.join(", ")} in ${options.dir}; nothing was written. Move them aside, or run \`autoexp init --force\` to replace them`
@@ -35988,7 +35995,7 @@ function chooseAgent(env) {
 function onPath2(program, path) {
   for (const dir of path.split(delimiter4).filter(Boolean)) {
     const full = join40(dir, program);
-    if (existsSync10(full)) return full;
+    if (existsSync11(full)) return full;
   }
   return null;
 }
@@ -36033,7 +36040,7 @@ async function extendGitignore(dir, env) {
   const path = join40(dir, ".gitignore");
   const text2 = await readFile15(path, "utf8").catch(() => "");
   const have = new Set(text2.split(/\r?\n/).map((l) => l.trim().replace(/^\//, "")));
-  const venvs = (await readdir7(dir, { withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory() && existsSync10(join40(dir, e.name, "pyvenv.cfg"))).map((e) => `${e.name}/`);
+  const venvs = (await readdir7(dir, { withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory() && existsSync11(join40(dir, e.name, "pyvenv.cfg"))).map((e) => `${e.name}/`);
   const added = [.../* @__PURE__ */ new Set([...IGNORED, ...venvs])].filter(
     (p) => !have.has(p) && !have.has(p.slice(0, -1))
   );

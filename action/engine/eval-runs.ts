@@ -15,7 +15,7 @@ export async function candidateRun(
   run: number,
   env: Record<string, string | undefined>,
 ): Promise<CheckedOutcome> {
-  const timer = ctx.faults.duringEval(iteration);
+  const timer = ctx.faults.duringEval(iteration, slot.pidFile);
   const outcome = await slot.evaluate(
     ctx.config,
     commit,
@@ -34,7 +34,7 @@ export async function candidateRun(
           : {}),
       }),
   );
-  clearTimeout(timer);
+  clearInterval(timer);
   return outcome;
 }
 

@@ -1,4 +1,4 @@
-import { openSync, writeSync } from "node:fs";
+import { existsSync, openSync, writeSync } from "node:fs";
 
 /**
  * Crash points for the resume tests: with AUTOEXP_FAULT=<point>@<iteration> the process kills
@@ -24,9 +24,16 @@ export function createFaults(env: Record<string, string | undefined>) {
     at(point: FaultPoint, iteration: number): void {
       if (hit(point, iteration)) die();
     },
-    /** Dies in the middle of the eval, while it runs. */
-    duringEval(iteration: number): NodeJS.Timeout | undefined {
-      return hit("during-eval", iteration) ? setTimeout(die, 30) : undefined;
+    /**
+     * Dies in the middle of the eval, while it runs: once its process group is up (its pid file
+     * written), not at a fixed time after the call, which a slow checkout of the slot could
+     * outlast. Stopped with clearInterval.
+     */
+    duringEval(iteration: number, pidFile: string): NodeJS.Timeout | undefined {
+      if (!hit("during-eval", iteration)) return undefined;
+      return setInterval(() => {
+        if (existsSync(pidFile)) die();
+      }, 10);
     },
     /** Writes half of a ledger append and dies: a torn write. */
     tornWrite(iteration: number, path: string, data: string): void {
