@@ -14,6 +14,9 @@
  *        [--workers 4 [--offset 1.5] [--pooled]] [--before] [--screen 0]
  *        [--isolation none]  (the eval counts its own runs: "every eval run (eval's count)")
  *        (KEEP=1 keeps each night's repository and prints where; DEBUG=1 prints every row)
+ * "+2 sd lost" says where the +2 sd changes that were not kept went, as shares of them all: under
+ * the screen on their first run, on the second look, in pairs, or judged against an incumbent a
+ * keep had since replaced ("repl"; then anything else, after a "+").
  *
  * --screen V adds a column with decide.screen_sd fixed at V run sds (0: min_delta's, the screen before
  * `screen: auto`). --before adds a column with decide.paired: false (the rule before pairs: the candidate against
@@ -106,6 +109,11 @@ interface Outcome {
   seconds: number;
   /** Eval runs the eval itself counted (--isolation none), else null. */
   counted: number | null;
+  /**
+   * Where the +2 sd changes that were not kept went: discarded on their first run, on the
+   * second look, in pairs, judged against an incumbent a keep had replaced (`against`), other.
+   */
+  lost: { first: number; second: number; pairs: number; replaced: number; other: number };
 }
 
 async function runOne(
@@ -194,6 +202,7 @@ async function runOne(
     finalTruth: 0,
     seconds,
     counted,
+    lost: { first: 0, second: 0, pairs: 0, replaced: 0, other: 0 },
   };
   if (process.env.DEBUG)
     for (const m of log.remeasures)
@@ -245,6 +254,20 @@ async function runOne(
     bucket.n++;
     bucket.kept += kept;
     if (effect < 0) out.worse.evals += evals;
+    if (effect > 0 && !kept) {
+      const screen = r.screen;
+      const where =
+        r.against !== undefined
+          ? "replaced"
+          : !screen
+            ? "other"
+            : screen.z < (screen.grey?.from ?? screen.at)
+              ? "first"
+              : screen.second !== undefined && screen.second < screen.grey!.mean
+                ? "second"
+                : "pairs";
+      out.lost[where]++;
+    }
     if (effect === 0 && r.screen) out.zeroZ.push(r.screen.z);
     if (kept) out.curseAtKeep.push(avg(free(r)) - truthOf(r.description));
     // A level on stratum "worker k" stands where worker k's fake device reads; "all" (pooled,
@@ -272,6 +295,13 @@ function report(outs: Outcome[]) {
   const rows: [string, (o: Outcome) => string][] = [
     ["false keeps (true effect 0)", (o) => `${pct(o.zero.kept, o.zero.n)} of ${o.zero.n}`],
     ["power (true effect +2 sd)", (o) => `${pct(o.effect.kept, o.effect.n)} of ${o.effect.n}`],
+    [
+      "+2 sd lost: 1st, 2nd, pairs, repl",
+      (o) =>
+        [o.lost.first, o.lost.second, o.lost.pairs, o.lost.replaced]
+          .map((k) => pct(k, o.effect.n))
+          .join(" ") + (o.lost.other ? ` +${pct(o.lost.other, o.effect.n)}` : ""),
+    ],
     ["kept although worse (-2 sd)", (o) => `${pct(o.worse.kept, o.worse.n)} of ${o.worse.n}`],
     ["evals per worse candidate", (o) => (o.worse.evals / Math.max(1, o.worse.n)).toFixed(2)],
     ["evals per candidate", (o) => (o.candidateEvals / o.candidates).toFixed(2)],
@@ -344,6 +374,13 @@ function pool(outs: Outcome[]): Outcome {
     finalTruth: sum((o) => o.finalTruth) / outs.length,
     seconds: sum((o) => o.seconds),
     counted: outs.some((o) => o.counted === null) ? null : sum((o) => o.counted ?? 0),
+    lost: {
+      first: sum((o) => o.lost.first),
+      second: sum((o) => o.lost.second),
+      pairs: sum((o) => o.lost.pairs),
+      replaced: sum((o) => o.lost.replaced),
+      other: sum((o) => o.lost.other),
+    },
   };
 }
 
