@@ -42,16 +42,32 @@ export async function planNight(
   const repo = makeRepo(files);
   const dir = tempDir();
   writeFiles(dir, { "agent.js": PLAN_AGENT });
-  const parsed = parseConfigText(`${yaml}
+  return nightLog(
+    repo,
+    `${yaml}
 agent: { use: command, run: [node, ${JSON.stringify(join(dir, "agent.js"))}], pass_env: [PLAN] }
 budget: { experiments: ${plan.length} }
-`);
+`,
+    { PLAN: JSON.stringify(plan), ...env(dir) },
+  );
+}
+
+/**
+ * One batch of `repo` under the config text `yaml` (tag t), `env` added to the environment: the
+ * ledger as the branch holds it. A config with problems throws them.
+ */
+export async function nightLog(
+  repo: string,
+  yaml: string,
+  env: Record<string, string> = {},
+): Promise<ParsedLog> {
+  const parsed = parseConfigText(yaml);
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
   await runBatch({
     repoDir: repo,
     config: parsed.config,
     tag: "t",
-    env: { ...process.env, PLAN: JSON.stringify(plan), ...env(dir) },
+    env: { ...process.env, ...env },
   });
   return parseLog(git(repo, "show", "autoexp/t:.autoexp/t/log.jsonl"));
 }

@@ -1,10 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseConfigText } from "../../action/config/parse-config-text.ts";
-import { runBatch } from "../../action/engine/run-batch.ts";
-import { parseLog } from "../../action/ledger/log-jsonl.ts";
-import { git, makeRepo, tempDir, writeFiles } from "../helpers/repo.ts";
+import { makeRepo, tempDir, writeFiles } from "../helpers/repo.ts";
+import { nightLog } from "../helpers/sequence-eval.ts";
 
 // The eval replays the real H100 run's output (its \r progress lines and its summary block) with
 // every loss scaled by model.js's X / 10, and val_bpb = X / 10: each experiment's curve is its own.
@@ -37,7 +35,10 @@ describe("the agent sees training curves from the runs' own logs", () => {
     });
     const save = tempDir();
     writeFiles(save, { "agent.js": AGENT });
-    const parsed = parseConfigText(`
+    const rows = (
+      await nightLog(
+        repo,
+        `
 name: curves
 target: [model.js]
 frozen: [eval.js, train.log]
@@ -46,15 +47,10 @@ decide: { min_delta: 0, baseline_runs: 1 }
 pipeline: false
 agent: { use: command, run: [node, ${JSON.stringify(join(save, "agent.js"))}], pass_env: [SAVE], writable: [${JSON.stringify(save)}] }
 budget: { experiments: 3 }
-`);
-    if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
-    await runBatch({
-      repoDir: repo,
-      config: parsed.config,
-      tag: "t",
-      env: { ...process.env, SAVE: save },
-    });
-    const rows = parseLog(git(repo, "show", "autoexp/t:.autoexp/t/log.jsonl")).results;
+`,
+        { SAVE: save },
+      )
+    ).results;
     expect(rows.map((r) => [r.iteration, r.status, r.score])).toEqual([
       [0, "baseline", 1],
       [1, "keep", 0.8],
