@@ -26628,13 +26628,16 @@ async function runProcess(options) {
   const started = performance.now();
   let timedOut = false;
   let killTimer;
-  const tail = [];
-  let tailBytes = 0;
   let short2 = false;
-  const keep = (chunk) => {
-    tail.push(chunk);
-    tailBytes += chunk.length;
-    while (tailBytes - tail[0].length >= TAIL_BYTES2) tailBytes -= tail.shift().length;
+  const lost = [];
+  let lostBytes = 0;
+  const toLog = (chunk) => {
+    const written = short2 ? 0 : appendChunk(fd, chunk);
+    if (written === chunk.length) return;
+    short2 = true;
+    lost.push(chunk.subarray(written));
+    lostBytes += chunk.length - written;
+    while (lostBytes - lost[0].length >= TAIL_BYTES2) lostBytes -= lost.shift().length;
   };
   try {
     const child = spawn(file2, args, { cwd, env, detached: true, stdio: [input2, "pipe", "pipe"] });
@@ -26642,8 +26645,7 @@ async function runProcess(options) {
       (stream, i) => new Promise((resolve2) => {
         const copy = copies[i];
         stream.on("data", (chunk) => {
-          keep(chunk);
-          if (!appendChunk(fd, chunk)) short2 = true;
+          toLog(chunk);
           if (copy !== void 0) appendChunk(copy, chunk);
         });
         stream.once("close", resolve2);
@@ -26689,7 +26691,7 @@ async function runProcess(options) {
         spawnError: `cannot start ${file2}: ${exit.error.message}`
       };
     }
-    const unlogged = short2 ? Buffer.concat(tail).subarray(-TAIL_BYTES2).toString("utf8") : void 0;
+    const unlogged = short2 ? Buffer.concat(lost).subarray(-TAIL_BYTES2).toString("utf8") : void 0;
     return {
       exitCode: exit.code,
       signal: exit.signal,
@@ -26706,12 +26708,12 @@ async function runProcess(options) {
   }
 }
 function appendChunk(fd, chunk) {
+  let at = 0;
   try {
-    for (let at = 0; at < chunk.length; ) at += writeSync(fd, chunk, at);
-    return true;
+    while (at < chunk.length) at += writeSync(fd, chunk, at);
   } catch {
-    return false;
   }
+  return at;
 }
 function killLeftoverGroup(pidFile, key) {
   let text2;
@@ -31791,7 +31793,7 @@ async function runEval(config2, cwd, logPath, launch, pidFile, copies) {
     ...pidFile ? { pidFile } : {},
     ...copies ? { copies } : {}
   });
-  const output2 = run.unlogged ?? await readEnd(logPath, PARSE_BYTES);
+  const output2 = await readEnd(logPath, PARSE_BYTES) + (run.unlogged ?? "");
   const tail = tailLines(output2);
   const counts = countMetricLines(output2);
   const printedTwice = Object.keys(config2.eval.metrics).filter((m) => (counts.get(m) ?? 0) > 1);

@@ -43,8 +43,8 @@ export async function runEval(
     ...(copies ? { copies } : {}),
   });
   // A log the disk could not hold (the eval may have filled it after printing its metrics) is
-  // read from what autoexp kept of the output instead.
-  const output = run.unlogged ?? (await readEnd(logPath, PARSE_BYTES));
+  // followed by the rest of the output, which autoexp kept in memory.
+  const output = (await readEnd(logPath, PARSE_BYTES)) + (run.unlogged ?? "");
   const tail = tailLines(output);
   const counts = countMetricLines(output);
   const printedTwice = Object.keys(config.eval.metrics).filter((m) => (counts.get(m) ?? 0) > 1);

@@ -44,8 +44,8 @@ export interface ProcessResult {
   /** Set when the program could not be started at all (ENOENT, EACCES). */
   spawnError?: string;
   /**
-   * Set when the log was cut short (the disk filled, perhaps by the program itself): the last
-   * TAIL_BYTES of its output as it was written, which the log no longer holds.
+   * Set when the log was cut short (the disk filled, perhaps by the program itself): the output
+   * from the first write that failed on, which the log does not hold (its last TAIL_BYTES).
    */
   unlogged?: string;
 }
@@ -92,14 +92,18 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
   const started = performance.now();
   let timedOut = false;
   let killTimer: NodeJS.Timeout | undefined;
-  // The output's latest TAIL_BYTES, and whether any of it failed to reach the log.
-  const tail: Buffer[] = [];
-  let tailBytes = 0;
+  // Once a write to the log fails, the rest of the output stays in memory (its latest
+  // TAIL_BYTES) and the log keeps what came before, in order: log then memory.
   let short = false;
-  const keep = (chunk: Buffer) => {
-    tail.push(chunk);
-    tailBytes += chunk.length;
-    while (tailBytes - tail[0]!.length >= TAIL_BYTES) tailBytes -= tail.shift()!.length;
+  const lost: Buffer[] = [];
+  let lostBytes = 0;
+  const toLog = (chunk: Buffer) => {
+    const written = short ? 0 : appendChunk(fd, chunk);
+    if (written === chunk.length) return;
+    short = true;
+    lost.push(chunk.subarray(written));
+    lostBytes += chunk.length - written;
+    while (lostBytes - lost[0]!.length >= TAIL_BYTES) lostBytes -= lost.shift()!.length;
   };
   try {
     const child = spawn(file, args, { cwd, env, detached: true, stdio: [input, "pipe", "pipe"] });
@@ -109,8 +113,7 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
         new Promise<void>((resolve) => {
           const copy = copies[i];
           stream.on("data", (chunk: Buffer) => {
-            keep(chunk);
-            if (!appendChunk(fd, chunk)) short = true;
+            toLog(chunk);
             if (copy !== undefined) appendChunk(copy, chunk);
           });
           stream.once("close", resolve);
@@ -161,7 +164,7 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
         spawnError: `cannot start ${file}: ${exit.error.message}`,
       };
     }
-    const unlogged = short ? Buffer.concat(tail).subarray(-TAIL_BYTES).toString("utf8") : undefined;
+    const unlogged = short ? Buffer.concat(lost).subarray(-TAIL_BYTES).toString("utf8") : undefined;
     return {
       exitCode: exit.code,
       signal: exit.signal,
@@ -179,16 +182,15 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
 }
 
 /**
- * Writes all of `chunk` to the log; a full disk cuts the log short, never autoexp. Returns whether
- * it was all written.
+ * Writes `chunk` to the log; a full disk cuts the log short, never autoexp. Returns how many of
+ * its bytes were written.
  */
-function appendChunk(fd: number, chunk: Buffer): boolean {
+function appendChunk(fd: number, chunk: Buffer): number {
+  let at = 0;
   try {
-    for (let at = 0; at < chunk.length; ) at += writeSync(fd, chunk, at);
-    return true;
-  } catch {
-    return false;
-  }
+    while (at < chunk.length) at += writeSync(fd, chunk, at);
+  } catch {}
+  return at;
 }
 
 /**
