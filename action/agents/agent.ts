@@ -10,6 +10,14 @@ export type LaunchAgent = (
   env: Record<string, string | undefined>,
 ) => { command: string | readonly string[]; env: Record<string, string> };
 
+/** A proposal made and not yet decided (ProposeContext.pending). */
+export interface PendingProposal {
+  description: string;
+  meta?: Record<string, unknown>;
+  /** The branch point it was proposed on (strategy branch); absent: the incumbent. */
+  on?: number;
+}
+
 /** What an agent is told before it proposes one change. */
 export interface ProposeContext {
   /** The agent's own checkout of the incumbent: the only place it may change. */
@@ -29,12 +37,7 @@ export interface ProposeContext {
    * Proposals already made and still being evaluated (pipelined or parallel runs), oldest first:
    * not yet decided, so not in `history`, but not worth proposing again.
    */
-  pending?: readonly {
-    description: string;
-    meta?: Record<string, unknown>;
-    /** The branch point it was proposed on (strategy branch); absent: the incumbent. */
-    on?: number;
-  }[];
+  pending?: readonly PendingProposal[];
   /** Paths (relative to the worktree) the agent may change. */
   targetFiles: readonly string[];
   /** Whether a new file at this path would be inside `target`. */

@@ -1,4 +1,4 @@
-import type { Agent, LaunchAgent, Proposal } from "../agents/agent.ts";
+import type { Agent, LaunchAgent, PendingProposal, Proposal } from "../agents/agent.ts";
 import type { Line } from "../agents/line.ts";
 import type { Config } from "../config/schema.ts";
 import type { Judgement, Policy } from "../decide/judge.ts";
@@ -31,7 +31,7 @@ export interface Candidate {
   /** notes.md as it stood when the candidate began. */
   notesBefore: string;
   /** Proposals begun before this one and still undecided, for the agent not to repeat them. */
-  pending?: { description: string; meta?: Record<string, unknown>; on?: number }[];
+  pending?: PendingProposal[];
   /**
    * What the agent proposed, against which incumbent, before any re-application: a rebase always
    * starts from it, so the result depends on contents, not on how many rebases came between.

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import type { PendingProposal } from "../agents/agent.ts";
 import { budgetStop, type Stop } from "../decide/budget.ts";
 import { type IncumbentState, incumbentState } from "../decide/ledger-state.ts";
 import { pruneLogs } from "../files/cap-log.ts";
@@ -145,7 +146,7 @@ export function experimentSteps(
       // Proposals still in flight, up to the one `proposers` places back, are shown to the agent:
       // those are always made by now, whatever the timing.
       // Rows are one per iteration from 0, so the first undecided one is historyLength.
-      const pending: { description: string; meta?: Record<string, unknown>; on?: number }[] = [];
+      const pending: PendingProposal[] = [];
       for (let i = candidate.historyLength; i <= candidate.iteration - ctx.proposers; i++) {
         const p = await proposed.get(i);
         const on = placed.get(i);
