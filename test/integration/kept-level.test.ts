@@ -110,6 +110,8 @@ describe("a keep's level on several workers, through the engine", () => {
     // #0 ran on both workers (the baseline, its side of pairs): the level is on both.
     expect(kept.level!.within).toBe("worker");
     const { [decidedOn]: here, [other]: there } = kept.level!.strata;
+    const remeasures = log.remeasures.map((m) => [m.iteration, m.paired_with, m.runs_on]);
+    expect(there, JSON.stringify({ level: kept.level, remeasures })).toBeDefined();
     expect(here!.runs).toBeGreaterThan(1);
     // #0's runs there (its side of pairs on that worker, one or more), less sure by the gain's
     // spread: one run's worth or less.
