@@ -245,13 +245,20 @@ describe("a bar moved to a worker where the incumbent has no runs, through the e
     // Twenty runs of #0 on each worker: offsets known well enough that a level of two or three
     // runs moved stays worth about two. A bar of the runs the code made since its keep, moved as
     // if the offsets were exact, stood for 1.1 to 1.4 runs on average (e133acd).
-    const moved = await movedBars(120, 20);
-    expect(moved.length).toBeGreaterThan(2);
+    // Two nights (each night's bars are labelled with it): one night's mean worth ranged from
+    // 1.74 to 3.52 over 28 nights and 1.93 to 3.00 over 20 more, with 4 to 20 bars moved, and CI
+    // once read 1.47 (c52ec15).
+    const nights = [await movedBars(120, 20), await movedBars(120, 20)];
+    const moved = nights.flatMap((night, i) =>
+      night.map((m) => ({ ...m, bar: `night ${i + 1}: ${m.bar}` })),
+    );
+    expect(moved.length).toBeGreaterThan(4);
     // Within 5 run sds of the truth there.
     for (const { error } of moved) expect(Math.abs(error)).toBeLessThan(0.5);
-    // Over 1.5 runs on average (the same 28 nights: 1.74 to 3.52, a bound of 1.75 failed one; a bar of the one run made
-    // after the keep stood for 1.1 to 1.4 at e133acd).
-    expect(mean(moved.map(({ worth }) => worth))).toBeGreaterThan(1.5);
+    // Over 1.6 runs on average over both nights. The 48 nights above average 2.5 with an sd of
+    // about 0.4 a night, so two nights' mean sits about 3 of its sds over 1.6. A bar of the one
+    // run made after the keep stood for 1.1 to 1.4 a night at e133acd.
+    expect(mean(moved.map(({ worth }) => worth))).toBeGreaterThan(1.6);
     // Worth no more than they say: each distinct bar's squared error times the runs it stands for
     // is about one run's variance (chi-square, 1 df, if they are fair). Successive candidates
     // often meet the same bar, so each counts once. Bars on one worker share that worker's offset
@@ -264,10 +271,10 @@ describe("a bar moved to a worker where the incumbent has no runs, through the e
     // (a mean near 4) are over this bound from fourteen bars on: it catches gross overstatement.
     const distinct = new Map(moved.map((m) => [`${m.bar}, ${m.worth} runs`, m]));
     const k = distinct.size;
-    expect(k).toBeGreaterThan(2);
+    expect(k).toBeGreaterThan(4);
     const chiSquare999 = k * (1 - 2 / (9 * k) + 3.09 * Math.sqrt(2 / (9 * k))) ** 3;
     expect(
       [...distinct.values()].reduce((s, { error, worth }) => s + worth * (error / 0.1) ** 2, 0),
     ).toBeLessThan(1.5 * chiSquare999);
-  }, 300_000);
+  }, 400_000);
 });
