@@ -27529,6 +27529,7 @@ function buildResultRow(tag, iteration, guardName, verdict, proposal, timestamp)
     ...proposal.meta ? { agent_meta: proposal.meta } : {},
     ...proposal.recheckOf !== void 0 ? { recheck_of: proposal.recheckOf } : {},
     ...proposal.against !== void 0 ? { against: proposal.against } : {},
+    ...proposal.reappliedFrom?.length ? { reapplied: proposal.reappliedFrom } : {},
     ...verdict.evidence ? { evidence: roundEvidence(verdict.evidence) } : {},
     ...verdict.linesDelta !== void 0 ? { lines_delta: verdict.linesDelta } : {},
     ...verdict.printedTwice?.length ? { printed_twice: verdict.printedTwice } : {},
@@ -33818,8 +33819,16 @@ function experimentSteps(ctx, checkSeal) {
     rebase: async (candidate, snapshot, verdict) => {
       const beside2 = concurrentEntry(candidate, verdict, { paired: false });
       const setAside = [...candidate.setAside ?? [], ...beside2 ? [beside2] : []];
+      const reappliedFrom = [
+        ...candidate.reappliedFrom ?? [],
+        {
+          from: verdict.judgedAgainst ?? candidate.parent.iteration,
+          status: isKeep(verdict) ? "keep" : "undecided"
+        }
+      ];
       const again = await reapply2(candidate, snapshot);
-      return "kind" in again || setAside.length === 0 ? again : { ...again, setAside };
+      if ("kind" in again) return again;
+      return { ...again, reappliedFrom, ...setAside.length > 0 ? { setAside } : {} };
     },
     // One worker, one proposer: the experiment before this one is proposed and has the slot
     // first, so this one is evaluated against the record that one leaves, re-applied first when
@@ -33879,6 +33888,7 @@ async function record2(ctx, candidate, verdict, beside2) {
       ...proposal?.usage ? { usage: proposal.usage } : {},
       ...proposal?.ok && proposal.meta ? { meta: proposal.meta } : {},
       ...candidate.recheckOf !== void 0 ? { recheckOf: candidate.recheckOf } : {},
+      ...candidate.reappliedFrom ? { reappliedFrom: candidate.reappliedFrom } : {},
       ...(verdict.judgedAgainst ?? candidate.parent.iteration) !== incumbent ? { against: verdict.judgedAgainst ?? candidate.parent.iteration } : {}
     },
     (/* @__PURE__ */ new Date()).toISOString()

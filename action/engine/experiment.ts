@@ -44,6 +44,13 @@ export interface Candidate {
    * runs the eval made, and the very ones beside a win: those read low.
    */
   setAside?: RemeasureEntry[];
+  /**
+   * Each evaluation this candidate had before it was re-applied onto a newer incumbent: the
+   * incumbent it was judged against and how that ended (it beat it, or ran out of runs still in
+   * the running). Recorded with its row (`reapplied`), so a change that won against the incumbent
+   * it was made for and then lost on the newer one says so.
+   */
+  reappliedFrom?: { from: number; status: "keep" | "undecided" }[];
   /** The agent checkout that holds the proposal until it is screened (screen releases it). */
   lease?: CheckoutLease;
   proposal?: Proposal;

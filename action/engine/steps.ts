@@ -208,8 +208,16 @@ export function experimentSteps(
     rebase: async (candidate, snapshot, verdict) => {
       const beside = concurrentEntry(candidate, verdict, { paired: false });
       const setAside = [...(candidate.setAside ?? []), ...(beside ? [beside] : [])];
+      const reappliedFrom = [
+        ...(candidate.reappliedFrom ?? []),
+        {
+          from: verdict.judgedAgainst ?? candidate.parent.iteration,
+          status: isKeep(verdict) ? ("keep" as const) : ("undecided" as const),
+        },
+      ];
       const again = await reapply(candidate, snapshot as RebaseTarget);
-      return "kind" in again || setAside.length === 0 ? again : { ...again, setAside };
+      if ("kind" in again) return again;
+      return { ...again, reappliedFrom, ...(setAside.length > 0 ? { setAside } : {}) };
     },
     // One worker, one proposer: the experiment before this one is proposed and has the slot
     // first, so this one is evaluated against the record that one leaves, re-applied first when
@@ -293,6 +301,7 @@ async function record(
       ...(proposal?.usage ? { usage: proposal.usage } : {}),
       ...(proposal?.ok && proposal.meta ? { meta: proposal.meta } : {}),
       ...(candidate.recheckOf !== undefined ? { recheckOf: candidate.recheckOf } : {}),
+      ...(candidate.reappliedFrom ? { reappliedFrom: candidate.reappliedFrom } : {}),
       ...((verdict.judgedAgainst ?? candidate.parent.iteration) !== incumbent
         ? { against: verdict.judgedAgainst ?? candidate.parent.iteration }
         : {}),

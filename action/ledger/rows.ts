@@ -66,6 +66,8 @@ export interface ProposalFields {
   recheckOf?: number;
   /** The earlier incumbent it was judged against, when the incumbent moved on meanwhile. */
   against?: number;
+  /** Its evaluations before it was re-applied onto a newer incumbent (ResultEntry.reapplied). */
+  reappliedFrom?: ResultEntry["reapplied"];
 }
 
 /** One experiment's ledger row. Pure: the timestamp is passed in. */
@@ -104,6 +106,7 @@ export function buildResultRow(
     ...(proposal.meta ? { agent_meta: proposal.meta } : {}),
     ...(proposal.recheckOf !== undefined ? { recheck_of: proposal.recheckOf } : {}),
     ...(proposal.against !== undefined ? { against: proposal.against } : {}),
+    ...(proposal.reappliedFrom?.length ? { reapplied: proposal.reappliedFrom } : {}),
     ...(verdict.evidence ? { evidence: roundEvidence(verdict.evidence) } : {}),
     ...(verdict.linesDelta !== undefined ? { lines_delta: verdict.linesDelta } : {}),
     ...(verdict.printedTwice?.length ? { printed_twice: verdict.printedTwice } : {}),

@@ -96,6 +96,9 @@ budget: { experiments: 5 }
     }
     expect(byLine.a!.against).toBeUndefined();
     expect(byLine.c!.against).toBeUndefined();
+    // Its row says it beat #0 before it was re-applied; the rows judged once say nothing.
+    expect(byLine.c!.reapplied).toEqual([{ from: 0, status: "keep" }]);
+    for (const l of ["a", "b", "d", "e"]) expect(byLine[l]!.reapplied).toBeUndefined();
     expect(byLine.c!.score).toBe(15);
     expect(run.stdout).toContain("#3 was proposed against #0; the incumbent is now #1: re-applied");
     expect(run.stdout).not.toMatch(/#[245] was proposed against/);
@@ -249,7 +252,10 @@ budget: { experiments: 3 }
     expect(b!.against).toBeUndefined();
     expect(git(repo, "show", `${b!.commit_full}:model.txt`)).toMatch(/^a: 1\nb: 1\n/);
     expect(String(b!.reason)).toMatch(/^not confirmed after 5 runs/);
+    // Its row says how its evaluation against #0 ended: still in the running after its runs.
+    expect(b!.reapplied).toEqual([{ from: 0, status: "undecided" }]);
     expect(c!.against).toBe(0);
+    expect(c!.reapplied).toBeUndefined();
     expect(run.stdout).toContain("#2 was proposed against #0; the incumbent is now #1: re-applied");
     expect(run.stdout).not.toMatch(/#3 was proposed against/);
     // Counted by the eval itself: b five times on #0's code, then five times on top of a; c once.
@@ -274,6 +280,9 @@ budget: { experiments: 3 }
     const [, , b, c] = rows;
     expect(b!.against).toBeUndefined();
     expect(c!.against).toBeUndefined();
+    // Re-applied before any evaluation: no evaluation was left behind, and the rows say none.
+    expect(b!.reapplied).toBeUndefined();
+    expect(c!.reapplied).toBeUndefined();
     expect(git(repo, "show", `${b!.commit_full}:model.txt`)).toMatch(/^a: 1\nb: 1\n/);
     expect(git(repo, "show", `${c!.commit_full}:model.txt`)).toMatch(/^a: 1\nb: 0\nc: 1\n/);
     expect(run.stdout).toContain("#2 was proposed against #0; the incumbent is now #1: re-applied");
@@ -304,6 +313,7 @@ budget: { experiments: 2 }
     // b (#2) was measured in pairs beside #0 while a (#1) ran, beat it, and was re-applied onto #1.
     expect(run.stdout).toContain("#2 was proposed against #0; the incumbent is now #1: re-applied");
     expect(git(repo, "show", `${rows[2]!.commit_full}:model.txt`)).toMatch(/^a: 1\nb: 1\n/);
+    expect(rows[2]!.reapplied).toEqual([{ from: 0, status: "keep" }]);
     const lines = log.filter((e) => e.type === "remeasure");
     const runsOf = (e: Record<string, unknown>) =>
       ((e.samples as Record<string, number[]>).loss ?? []).length;
