@@ -114,6 +114,13 @@ interface Outcome {
    * second look, in pairs, judged against an incumbent a keep had replaced (`against`), other.
    */
   lost: { first: number; second: number; pairs: number; replaced: number; other: number };
+  /**
+   * +2 sd changes that beat the incumbent they were made for while a keep elsewhere replaced it,
+   * and were proposed again on the new one (ResultEntry.reapplied: the bench's changes never merge,
+   * so the agent is asked again with the same planned effect): how many, and how many of those
+   * the second trial kept.
+   */
+  wonThenAgain: { n: number; kept: number };
 }
 
 async function runOne(
@@ -203,6 +210,7 @@ async function runOne(
     seconds,
     counted,
     lost: { first: 0, second: 0, pairs: 0, replaced: 0, other: 0 },
+    wonThenAgain: { n: 0, kept: 0 },
   };
   if (process.env.DEBUG)
     for (const m of log.remeasures)
@@ -268,6 +276,10 @@ async function runOne(
                 : "pairs";
       out.lost[where]++;
     }
+    if (effect > 0 && r.reapplied?.some((a) => a.status === "keep")) {
+      out.wonThenAgain.n++;
+      out.wonThenAgain.kept += kept;
+    }
     if (effect === 0 && r.screen) out.zeroZ.push(r.screen.z);
     if (kept) out.curseAtKeep.push(avg(free(r)) - truthOf(r.description));
     // A level on stratum "worker k" stands where worker k's fake device reads; "all" (pooled,
@@ -301,6 +313,11 @@ function report(outs: Outcome[]) {
         [o.lost.first, o.lost.second, o.lost.pairs, o.lost.replaced]
           .map((k) => pct(k, o.effect.n))
           .join(" ") + (o.lost.other ? ` +${pct(o.lost.other, o.effect.n)}` : ""),
+    ],
+    [
+      "+2 sd won, then tried again",
+      (o) =>
+        `${pct(o.wonThenAgain.n, o.effect.n)}, ${pct(o.wonThenAgain.kept, o.wonThenAgain.n)} of them kept`,
     ],
     ["kept although worse (-2 sd)", (o) => `${pct(o.worse.kept, o.worse.n)} of ${o.worse.n}`],
     ["evals per worse candidate", (o) => (o.worse.evals / Math.max(1, o.worse.n)).toFixed(2)],
@@ -380,6 +397,10 @@ function pool(outs: Outcome[]): Outcome {
       pairs: sum((o) => o.lost.pairs),
       replaced: sum((o) => o.lost.replaced),
       other: sum((o) => o.lost.other),
+    },
+    wonThenAgain: {
+      n: sum((o) => o.wonThenAgain.n),
+      kept: sum((o) => o.wonThenAgain.kept),
     },
   };
 }
