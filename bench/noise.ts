@@ -58,11 +58,15 @@ const { values: args } = parseArgs({
     before: { type: "boolean", default: false },
     screen: { type: "string" },
     pipeline: { type: "string", default: "true" },
+    changes: { type: "string", default: "absolute" },
   },
 });
+if (args.changes !== "absolute" && args.changes !== "slots")
+  throw new Error(`--changes ${args.changes}: give absolute or slots`);
 
 const EVAL = `const fs = require("node:fs");
-const truth = Number(/truth: (\\S+)/.exec(fs.readFileSync("candidate.txt", "utf8"))[1]);
+let truth = 0;
+for (const m of fs.readFileSync("candidate.txt", "utf8").matchAll(/^(?:truth|idea \\d+): (-?\\d[\\d.e+-]*)$/gm)) truth += Number(m[1]);
 const u = () => { let x = 0; while (x === 0) x = Math.random(); return x; };
 const gauss = () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
 let noise = gauss();
@@ -85,11 +89,25 @@ const AGENT = `const fs = require("node:fs");
 const plan = JSON.parse(fs.readFileSync(process.env.PLAN_FILE, "utf8"));
 const i = Number(process.env.AUTOEXP_ITERATION);
 const effect = plan[i - 1];
-const truth = Number(/truth: (\\S+)/.exec(fs.readFileSync("candidate.txt", "utf8"))[1]);
+const text = fs.readFileSync("candidate.txt", "utf8");
+let truth = 0;
+for (const m of text.matchAll(/^(?:truth|idea \\d+): (-?\\d[\\d.e+-]*)$/gm)) truth += Number(m[1]);
 const next = Math.round((truth + effect) * 1e6) / 1e6;
-fs.writeFileSync("candidate.txt", "truth: " + next + "\\nidea: " + i + "\\n");
+if (process.env.SLOTS) fs.writeFileSync("candidate.txt", text.replace(new RegExp("^idea " + i + ": .*$", "m"), "idea " + i + ": " + effect));
+else fs.writeFileSync("candidate.txt", "truth: " + next + "\\nidea: " + i + "\\n");
 fs.writeFileSync(process.env.AUTOEXP_DESCRIPTION_FILE, "effect=" + effect + " truth=" + next);
 `;
+
+/**
+ * --changes slots: the target holds a slot per planned change, each between blank lines, and
+ * change i sets its own slot to its effect, so that a change re-applied onto an incumbent that
+ * moved meanwhile merges cleanly and keeps its effect there (changes add up, as independent real
+ * changes mostly do). absolute (the default, as the figures before 2026-12-06 were measured): the
+ * agent writes the incumbent's truth plus its effect, and a re-application never merges (the
+ * agent is asked again, with the same planned effect). A row's truth is read from its commit.
+ */
+const slotted = (n: number) =>
+  `truth: 0\n${Array.from({ length: n }, (_, i) => `\nidea ${i + 1}: -\n`).join("")}`;
 
 interface Outcome {
   label: string;
@@ -121,6 +139,8 @@ interface Outcome {
    * the second trial kept.
    */
   wonThenAgain: { n: number; kept: number };
+  /** +2 sd rows judged against an incumbent a keep had replaced (`against`): none are kept. */
+  replacedN: number;
 }
 
 async function runOne(
@@ -138,7 +158,10 @@ async function runOne(
   execFileSync("git", ["init", "-q", "-b", "main", repo]);
   git("config", "user.name", "bench");
   git("config", "user.email", "bench@example.com");
-  writeFileSync(join(repo, "candidate.txt"), "truth: 0\n");
+  writeFileSync(
+    join(repo, "candidate.txt"),
+    args.changes === "slots" ? slotted(plan.length) : "truth: 0\n",
+  );
   writeFileSync(join(repo, "eval.js"), EVAL);
   git("add", "-A");
   git("commit", "-qm", "start");
@@ -167,7 +190,7 @@ async function runOne(
     agent: {
       use: "command",
       run: ["node", join(dir, "agent.js")],
-      pass_env: ["PLAN_FILE"],
+      pass_env: ["PLAN_FILE", "SLOTS"],
       read_only: [planFile],
     },
     budget: { experiments: plan.length, stop_after_failures: 1000 },
@@ -181,7 +204,11 @@ async function runOne(
     repoDir: repo,
     config: checked.config,
     tag: "bench",
-    env: { ...process.env, PLAN_FILE: planFile },
+    env: {
+      ...process.env,
+      PLAN_FILE: planFile,
+      ...(args.changes === "slots" ? { SLOTS: "1" } : {}),
+    },
   });
   const seconds = (performance.now() - started) / 1000;
   const log = parseLog(
@@ -192,6 +219,19 @@ async function runOne(
     }),
   );
   const counted = existsSync(join(dir, "count")) ? statSync(join(dir, "count")).size : null;
+  // Each row's truth, from its commit's target (a re-applied change's description is its own).
+  const truths = new Map<number, number>([[0, 0]]);
+  for (const r of log.results.slice(1)) {
+    const text = r.commit_full
+      ? execFileSync("git", ["show", `${r.commit_full}:candidate.txt`], {
+          cwd: repo,
+          encoding: "utf8",
+        })
+      : "";
+    let t = 0;
+    for (const m of text.matchAll(/^(?:truth|idea \d+): (-?\d[\d.e+-]*)$/gm)) t += Number(m[1]);
+    truths.set(r.iteration, r.commit_full ? t : Number(/truth=(\S+)/.exec(r.description)?.[1]));
+  }
   if (process.env.KEEP) console.log(`kept the night in ${dir}`);
   else rmSync(dir, { recursive: true, force: true });
   const out: Outcome = {
@@ -211,6 +251,7 @@ async function runOne(
     counted,
     lost: { first: 0, second: 0, pairs: 0, replaced: 0, other: 0 },
     wonThenAgain: { n: 0, kept: 0 },
+    replacedN: 0,
   };
   if (process.env.DEBUG)
     for (const m of log.remeasures)
@@ -225,7 +266,7 @@ async function runOne(
             ?.samples.score?.map((v) => Number(v.toFixed(2))),
         ),
       );
-  const truthOf = (description: string) => Number(/truth=(\S+)/.exec(description)?.[1] ?? 0);
+  const truthOf = (r: { iteration: number }) => truths.get(r.iteration)!;
   // What a run read, without its worker's fixed offset (the fake device's): reported scores
   // mix devices, and the winner's curse is about selection, not about which device ran a keep.
   const free = (s: { samples: Record<string, number[]>; runs_on?: { worker: number }[] }) =>
@@ -243,18 +284,18 @@ async function runOne(
         r.against === undefined ? "" : `vs #${r.against}`,
         JSON.stringify(r.evidence?.strata ?? []),
         JSON.stringify(r.runs_on?.map((o) => o.worker) ?? []),
-        `residual ${(avg(free(r)) - truthOf(r.description)).toFixed(2)}`,
+        `residual ${(avg(free(r)) - truthOf(r)).toFixed(2)}`,
       );
     // The change's effect against the incumbent it was judged against: a candidate proposed on
     // an incumbent that a keep has since replaced (workers, pipelining) is +2 over the old one but
     // nothing over the new one, since the agent wrote an absolute truth (old + 2). Counting it as
     // +2 would charge the rule with the bench's own staleness.
     const judgedAgainst = r.against !== undefined ? truthAt.get(r.against)! : incumbentTruth;
-    const effect = Math.round(truthOf(r.description) - judgedAgainst);
+    const effect = Math.round(truthOf(r) - judgedAgainst);
     const kept = r.status === "keep" ? 1 : 0;
     if (process.env.DEBUG) console.log("effect", r.iteration, effect, r.status, r.reason);
-    truthAt.set(r.iteration, truthOf(r.description));
-    if (kept) incumbentTruth = truthOf(r.description);
+    truthAt.set(r.iteration, truthOf(r));
+    if (kept) incumbentTruth = truthOf(r);
     const evals = r.samples.score?.length ?? 0;
     out.candidates++;
     out.candidateEvals += evals;
@@ -276,22 +317,23 @@ async function runOne(
                 : "pairs";
       out.lost[where]++;
     }
+    if (effect > 0 && r.against !== undefined) out.replacedN++;
     if (effect > 0 && r.reapplied?.some((a) => a.status === "keep")) {
       out.wonThenAgain.n++;
       out.wonThenAgain.kept += kept;
     }
     if (effect === 0 && r.screen) out.zeroZ.push(r.screen.z);
-    if (kept) out.curseAtKeep.push(avg(free(r)) - truthOf(r.description));
+    if (kept) out.curseAtKeep.push(avg(free(r)) - truthOf(r));
     // A level on stratum "worker k" stands where worker k's fake device reads; "all" (pooled,
     // one worker) on worker 0's.
     for (const [stratum, level] of Object.entries((kept && r.level?.strata) || {})) {
       const worker = Number(/^worker (\d+)$/.exec(stratum)?.[1] ?? 0);
-      out.levelAtKeep.push(level.mean - worker * offset - truthOf(r.description));
+      out.levelAtKeep.push(level.mean - worker * offset - truthOf(r));
     }
   }
   const inc = incumbentState(log)!;
   const incRow = log.results.find((r) => r.iteration === inc.iteration)!;
-  out.finalTruth = inc.iteration === 0 ? 0 : truthOf(incRow.description);
+  out.finalTruth = inc.iteration === 0 ? 0 : truthOf(incRow);
   // With drift the eval itself moved; the gap is only meaningful without it. The runs autoexp
   // scores the incumbent on: kept in pairs, those made after its keep (ledger-state.ts).
   const later = log.remeasures.filter((m) => m.iteration === inc.iteration);
@@ -313,6 +355,11 @@ function report(outs: Outcome[]) {
         [o.lost.first, o.lost.second, o.lost.pairs, o.lost.replaced]
           .map((k) => pct(k, o.effect.n))
           .join(" ") + (o.lost.other ? ` +${pct(o.lost.other, o.effect.n)}` : ""),
+    ],
+    [
+      "  power where not replaced",
+      (o) =>
+        `${pct(o.effect.kept, o.effect.n - o.replacedN)} of ${o.effect.n - o.replacedN} (${o.replacedN} replaced)`,
     ],
     [
       "+2 sd won, then tried again",
@@ -398,6 +445,7 @@ function pool(outs: Outcome[]): Outcome {
       replaced: sum((o) => o.lost.replaced),
       other: sum((o) => o.lost.other),
     },
+    replacedN: sum((o) => o.replacedN),
     wonThenAgain: {
       n: sum((o) => o.wonThenAgain.n),
       kept: sum((o) => o.wonThenAgain.kept),
