@@ -34811,7 +34811,7 @@ function screenAgainst(ctx, parent, strata, stratum, sd) {
 }
 
 // action/engine/rebase.ts
-async function rebase(ctx, candidate, onto, lease) {
+async function rebase(ctx, candidate, onto, lease, left) {
   ctx.stopGate?.check(`re-applying #${candidate.iteration} onto #${onto.parent.iteration}`);
   const repo = ctx.store.repo;
   const current = onto.parent;
@@ -34835,7 +34835,11 @@ async function rebase(ctx, candidate, onto, lease) {
       type: "notice",
       message: `#${candidate.iteration} was proposed against #${candidate.parent.iteration}; the incumbent is now #${current.iteration}: re-applied and evaluated there`
     });
-    return { ...fresh, changes: await checkout.changes() };
+    return {
+      ...fresh,
+      changes: await checkout.changes(),
+      ...left ? { reappliedFrom: [...candidate.reappliedFrom ?? [], left] } : {}
+    };
   }
   ctx.emit({
     type: "notice",
@@ -34844,7 +34848,11 @@ async function rebase(ctx, candidate, onto, lease) {
   const { recheckOf: _, ...asked } = fresh;
   const retried = await propose(ctx, { ...asked, pending: [] });
   if ("kind" in retried) return retried;
-  return { ...retried, agentSeconds: candidate.agentSeconds + retried.agentSeconds };
+  return {
+    ...retried,
+    agentSeconds: candidate.agentSeconds + retried.agentSeconds,
+    ...left ? { reappliedFrom: [...candidate.reappliedFrom ?? [], { ...left, asked_again: true }] } : {}
+  };
 }
 
 // action/decide/drift.ts
@@ -35077,10 +35085,10 @@ function experimentSteps(ctx, checkSeal) {
   const settle2 = /* @__PURE__ */ new Map();
   const views = /* @__PURE__ */ new WeakMap();
   const turns = new Turns(ctx.signal);
-  const reapply2 = async (candidate, onto) => {
+  const reapply2 = async (candidate, onto, left) => {
     const lease = await rebases.take();
     try {
-      const result = await rebase(ctx, candidate, onto, lease);
+      const result = await rebase(ctx, candidate, onto, lease, left);
       if ("kind" in result) lease.release();
       return result;
     } catch (error2) {
@@ -35217,16 +35225,11 @@ function experimentSteps(ctx, checkSeal) {
     rebase: async (candidate, snapshot, verdict) => {
       const beside2 = concurrentEntry(candidate, verdict, { paired: false });
       const setAside = [...candidate.setAside ?? [], ...beside2 ? [beside2] : []];
-      const reappliedFrom = [
-        ...candidate.reappliedFrom ?? [],
-        {
-          from: verdict.judgedAgainst ?? candidate.parent.iteration,
-          status: isKeep(verdict) ? "keep" : "undecided"
-        }
-      ];
-      const again = await reapply2(candidate, snapshot);
-      if ("kind" in again) return again;
-      return { ...again, reappliedFrom, ...setAside.length > 0 ? { setAside } : {} };
+      const again = await reapply2(candidate, snapshot, {
+        from: verdict.judgedAgainst ?? candidate.parent.iteration,
+        status: isKeep(verdict) ? "keep" : "undecided"
+      });
+      return "kind" in again || setAside.length === 0 ? again : { ...again, setAside };
     },
     // One worker, one proposer: the experiment before this one is proposed and has the slot
     // first, so this one is evaluated against the record that one leaves, re-applied first when

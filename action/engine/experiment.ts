@@ -50,7 +50,7 @@ export interface Candidate {
    * the running). Recorded with its row (`reapplied`), so a change that won against the incumbent
    * it was made for and then lost on the newer one says so.
    */
-  reappliedFrom?: { from: number; status: "keep" | "undecided" }[];
+  reappliedFrom?: NonNullable<ResultEntry["reapplied"]>;
   /** The agent checkout that holds the proposal until it is screened (screen releases it). */
   lease?: CheckoutLease;
   proposal?: Proposal;

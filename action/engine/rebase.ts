@@ -12,18 +12,29 @@ export interface RebaseTarget {
   notes: string;
 }
 
+/** How a candidate's evaluation against an incumbent the record has since left ended. */
+export interface LeftBehind {
+  /** The incumbent it was judged against. */
+  from: number;
+  /** It beat it (and would have replaced it), or ran out of runs still in the running. */
+  status: "keep" | "undecided";
+}
+
 /**
  * A candidate whose incumbent changed while it was in flight, re-applied onto the current
  * incumbent in the checkout `lease` holds (a rebase checkout, which the candidate keeps until it
  * is screened): each file it changed is merged three-way (its parent's version, its version, the
  * incumbent's). When a file no longer merges, the agent is asked again, against the current
  * incumbent (the reason is reported as a notice). Deterministic: it depends on contents only.
+ * With `left`, the evaluation it leaves behind, added to the candidate's `reappliedFrom` (its row
+ * says so), with whether its change merged or the agent was asked again.
  */
 export async function rebase(
   ctx: EngineContext,
   candidate: Candidate,
   onto: RebaseTarget,
   lease: CheckoutLease,
+  left?: LeftBehind,
 ): Promise<Candidate | Stop> {
   ctx.stopGate?.check(`re-applying #${candidate.iteration} onto #${onto.parent.iteration}`);
   const repo = ctx.store.repo;
@@ -48,7 +59,11 @@ export async function rebase(
       type: "notice",
       message: `#${candidate.iteration} was proposed against #${candidate.parent.iteration}; the incumbent is now #${current.iteration}: re-applied and evaluated there`,
     });
-    return { ...fresh, changes: await checkout.changes() };
+    return {
+      ...fresh,
+      changes: await checkout.changes(),
+      ...(left ? { reappliedFrom: [...(candidate.reappliedFrom ?? []), left] } : {}),
+    };
   }
   ctx.emit({
     type: "notice",
@@ -58,5 +73,11 @@ export async function rebase(
   const { recheckOf: _, ...asked } = fresh;
   const retried = await propose(ctx, { ...asked, pending: [] });
   if ("kind" in retried) return retried;
-  return { ...retried, agentSeconds: candidate.agentSeconds + retried.agentSeconds };
+  return {
+    ...retried,
+    agentSeconds: candidate.agentSeconds + retried.agentSeconds,
+    ...(left
+      ? { reappliedFrom: [...(candidate.reappliedFrom ?? []), { ...left, asked_again: true }] }
+      : {}),
+  };
 }

@@ -17,7 +17,7 @@ import { CheckoutPool } from "./checkout-pool.ts";
 import { decide, evaluate } from "./evaluate.ts";
 import { type Candidate, type EngineContext, isKeep, type Verdict } from "./experiment.ts";
 import { endTurnsOnStop, propose, Turns } from "./propose.ts";
-import { type RebaseTarget, rebase } from "./rebase.ts";
+import { type LeftBehind, type RebaseTarget, rebase } from "./rebase.ts";
 import { revisitsTaken } from "./recheck.ts";
 import { remeasure, remeasureDue } from "./remeasure.ts";
 import type { Steps } from "./scheduler.ts";
@@ -58,10 +58,14 @@ export function experimentSteps(
   // Candidates whose agent waits for the results in flight before it, and the record they go on with.
   const turns = new Turns(ctx.signal);
   // As in propose: screen releases the checkout, or this on a stop or an error.
-  const reapply = async (candidate: Candidate, onto: RebaseTarget): Promise<Candidate | Stop> => {
+  const reapply = async (
+    candidate: Candidate,
+    onto: RebaseTarget,
+    left?: LeftBehind,
+  ): Promise<Candidate | Stop> => {
     const lease = await rebases.take();
     try {
-      const result = await rebase(ctx, candidate, onto, lease);
+      const result = await rebase(ctx, candidate, onto, lease, left);
       if ("kind" in result) lease.release();
       return result;
     } catch (error) {
@@ -208,16 +212,11 @@ export function experimentSteps(
     rebase: async (candidate, snapshot, verdict) => {
       const beside = concurrentEntry(candidate, verdict, { paired: false });
       const setAside = [...(candidate.setAside ?? []), ...(beside ? [beside] : [])];
-      const reappliedFrom = [
-        ...(candidate.reappliedFrom ?? []),
-        {
-          from: verdict.judgedAgainst ?? candidate.parent.iteration,
-          status: isKeep(verdict) ? ("keep" as const) : ("undecided" as const),
-        },
-      ];
-      const again = await reapply(candidate, snapshot as RebaseTarget);
-      if ("kind" in again) return again;
-      return { ...again, reappliedFrom, ...(setAside.length > 0 ? { setAside } : {}) };
+      const again = await reapply(candidate, snapshot as RebaseTarget, {
+        from: verdict.judgedAgainst ?? candidate.parent.iteration,
+        status: isKeep(verdict) ? "keep" : "undecided",
+      });
+      return "kind" in again || setAside.length === 0 ? again : { ...again, setAside };
     },
     // One worker, one proposer: the experiment before this one is proposed and has the slot
     // first, so this one is evaluated against the record that one leaves, re-applied first when

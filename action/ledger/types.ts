@@ -150,11 +150,13 @@ export interface ResultEntry {
    * `status`: "keep" (it beat #from, the incumbent it was made for, and would have replaced it)
    * or "undecided" (it ran out of runs still in the running). The incumbent moved on meanwhile
    * (workers or pipelining), so its change was merged onto the new one and evaluated there
-   * again: this row's figures and status are that evaluation's. The runs of the evaluation left
-   * behind are not in `samples`; the incumbent's runs beside it are a re-measure of #from. One
-   * entry per re-application, oldest first.
+   * again, from its screen on, as any candidate: this row's figures and status are that
+   * evaluation's. `asked_again`: the change no longer merged, and the agent was asked again
+   * against the new incumbent: this row is that new proposal's. The runs of the
+   * evaluation left behind are not in `samples`; the incumbent's runs beside it are a re-measure
+   * of #from. One entry per re-application, oldest first.
    */
-  reapplied?: { from: number; status: "keep" | "undecided" }[];
+  reapplied?: { from: number; status: "keep" | "undecided"; asked_again?: true }[];
   /**
    * Proposed on branch point #n (strategy `branch`): the agent started from #n's code, and the
    * candidate carries #n's target files plus its change; judged against the incumbent all the

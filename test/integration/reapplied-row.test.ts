@@ -1,0 +1,98 @@
+// A change re-applied onto a newer incumbent after its evaluation against the one it was made
+// for ended in its favour: its row says so (ResultEntry.reapplied), through the real engine:
+// three workers, real git, real eval processes, changes that merge.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { git, makeRepo, tempDir, writeFiles } from "../helpers/repo.ts";
+import { nightLog } from "../helpers/sequence-eval.ts";
+
+const EXPERIMENTS = 30;
+
+// score = the sum of the slots set, plus noise of sd 0.1; each run appends "<its code>" to RUNS
+// (outside the slot: isolation none), its code being the slots set, joined.
+const EVAL = `
+const fs = require("node:fs");
+const text = fs.readFileSync("candidate.txt", "utf8");
+let truth = 10;
+const on = [];
+for (const m of text.matchAll(/^idea (\\d+): (-?\\d+)$/gm)) { truth += Number(m[2]); on.push(m[1]); }
+const u = () => { let x = 0; while (x === 0) x = Math.random(); return x; };
+const noise = 0.1 * Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
+fs.appendFileSync(process.env.RUNS, (on.join("+") || "-") + "\\n");
+console.log("score: " + (truth + noise));
+`;
+
+// Change i sets its own slot to its planned effect (each slot between blank lines, so that any
+// change merges onto an incumbent that set others).
+const AGENT = `
+const fs = require("node:fs");
+const i = Number(process.env.AUTOEXP_ITERATION);
+const effect = JSON.parse(process.env.PLAN)[i - 1];
+const text = fs.readFileSync("candidate.txt", "utf8");
+fs.writeFileSync("candidate.txt", text.replace(new RegExp("^idea " + i + ": -$", "m"), "idea " + i + ": " + effect));
+fs.writeFileSync(process.env.AUTOEXP_DESCRIPTION_FILE, "idea " + i + ": " + effect);
+`;
+
+describe("a change re-applied after it beat the incumbent it was made for, through the engine", () => {
+  it("records what it beat and how its evaluation there ended, and is judged again with its change on the new incumbent", async () => {
+    // Every third change helps by 20 run sds, so keeps land while the other workers' candidates
+    // are in flight, and the helpful ones among those beat the incumbent they were made for.
+    const plan = Array.from({ length: EXPERIMENTS }, (_, i) => (i % 3 === 1 ? 2 : 0));
+    const repo = makeRepo({
+      "candidate.txt": Array.from({ length: EXPERIMENTS }, (_, i) => `idea ${i + 1}: -\n`).join(
+        "\n",
+      ),
+      "eval.js": EVAL,
+    });
+    const dir = tempDir();
+    writeFiles(dir, { "agent.js": AGENT });
+    const runsFile = join(dir, "runs");
+    const log = await nightLog(
+      repo,
+      `name: reapplied
+target: [candidate.txt]
+frozen: [eval.js]
+eval: { command: node eval.js, metrics: { score: { goal: maximize } }, pass_env: [RUNS] }
+isolation: none
+workers: 3
+decide: { baseline_runs: 3, remeasure_every: 0 }
+agent: { use: command, run: [node, ${JSON.stringify(join(dir, "agent.js"))}], pass_env: [PLAN] }
+budget: { experiments: ${EXPERIMENTS} }
+`,
+      { PLAN: JSON.stringify(plan), RUNS: runsFile },
+    );
+    const rows = log.results.filter((r) => r.status !== "baseline");
+    const again = rows.filter((r) => r.reapplied?.length);
+    // Proof the night re-applied changes (each merges: none was asked again).
+    expect(again.length).toBeGreaterThan(0);
+    expect(rows.filter((r) => r.reapplied?.some((a) => a.asked_again))).toEqual([]);
+    const runs = readFileSync(runsFile, "utf8").trim().split("\n");
+    const kept = new Set([0, ...rows.filter((r) => r.status === "keep").map((r) => r.iteration)]);
+    for (const r of again) {
+      const left = r.reapplied!.at(-1)!;
+      expect(["keep", "undecided"]).toContain(left.status);
+      // It beat an incumbent the record had left by its row: one kept before it.
+      expect(kept.has(left.from)).toBe(true);
+      expect(r.iteration).toBeGreaterThan(left.from);
+      expect(r.against).toBeUndefined();
+      // Its commit holds its own slot on top of a newer incumbent's code (one with slots set).
+      const code = codeOf(git(repo, "show", `${r.commit_full}:candidate.txt`));
+      expect(code.split("+")).toContain(`${r.iteration}`);
+      expect(code.split("+").length).toBeGreaterThan(1);
+      // The evaluation it left behind ran its change on the code of the incumbent it beat: the
+      // eval saw that code with its slot set, which is not its recorded commit's.
+      const beaten = log.results.find((x) => x.iteration === left.from)!;
+      const before = codeOf(git(repo, "show", `${beaten.commit_full}:candidate.txt`));
+      const old = [...(before ? before.split("+") : []), `${r.iteration}`]
+        .sort((a, b) => Number(a) - Number(b))
+        .join("+");
+      expect(old).not.toBe(code);
+      expect(runs).toContain(old);
+    }
+  }, 180_000);
+});
+
+function codeOf(text: string): string {
+  return [...text.matchAll(/^idea (\d+): (-?\d+)$/gm)].map((m) => m[1]).join("+");
+}
