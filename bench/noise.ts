@@ -13,10 +13,13 @@
  *        [--drift 0.02]   (drift: the eval's score creeps up by this many sd per eval)
  *        [--workers 4 [--offset 1.5] [--pooled]] [--before] [--screen 0]
  *        [--isolation none]  (the eval counts its own runs: "every eval run (eval's count)")
+ *        [--changes slots]  (changes merge onto a newer incumbent and keep their effect there)
  *        (KEEP=1 keeps each night's repository and prints where; DEBUG=1 prints every row)
  * "+2 sd lost" says where the +2 sd changes that were not kept went, as shares of them all: under
  * the screen on their first run, on the second look, in pairs, or judged against an incumbent a
- * keep had since replaced ("repl"; then anything else, after a "+").
+ * keep had since replaced ("repl"; then anything else, after a "+"). "+2 sd won, then tried again":
+ * those that beat the incumbent they were made for while a keep replaced it, and were judged
+ * again on the new one (their row's `reapplied`), and how many of them that second trial kept.
  *
  * --screen V adds a column with decide.screen_sd fixed at V run sds (0: min_delta's, the screen before
  * `screen: auto`). --before adds a column with decide.paired: false (the rule before pairs: the candidate against
