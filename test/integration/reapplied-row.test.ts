@@ -1,6 +1,7 @@
 // A change re-applied onto a newer incumbent after its evaluation against the one it was made
 // for ended in its favour: its row says so (ResultEntry.reapplied), through the real engine:
-// three workers, real git, real eval processes, changes that merge.
+// three workers, real git, real eval processes, changes that merge or (each also writing a line
+// they all share) never do, so the agent is asked again.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -24,72 +25,94 @@ console.log("score: " + (truth + noise));
 `;
 
 // Change i sets its own slot to its planned effect (each slot between blank lines, so that any
-// change merges onto an incumbent that set others).
+// change merges onto an incumbent that set others); with SHARED, it also writes its number into
+// the first line, which every change then changes (none merges).
 const AGENT = `
 const fs = require("node:fs");
 const i = Number(process.env.AUTOEXP_ITERATION);
 const effect = JSON.parse(process.env.PLAN)[i - 1];
-const text = fs.readFileSync("candidate.txt", "utf8");
+let text = fs.readFileSync("candidate.txt", "utf8");
+if (process.env.SHARED) text = text.replace(/^last: .*$/m, "last: " + i);
 fs.writeFileSync("candidate.txt", text.replace(new RegExp("^idea " + i + ": -$", "m"), "idea " + i + ": " + effect));
 fs.writeFileSync(process.env.AUTOEXP_DESCRIPTION_FILE, "idea " + i + ": " + effect);
 `;
 
-describe("a change re-applied after it beat the incumbent it was made for, through the engine", () => {
-  it("records what it beat and how its evaluation there ended, and is judged again with its change on the new incumbent", async () => {
-    // Every third change helps by 20 run sds, so keeps land while the other workers' candidates
-    // are in flight, and the helpful ones among those beat the incumbent they were made for.
-    const plan = Array.from({ length: EXPERIMENTS }, (_, i) => (i % 3 === 1 ? 2 : 0));
-    const repo = makeRepo({
-      "candidate.txt": Array.from({ length: EXPERIMENTS }, (_, i) => `idea ${i + 1}: -\n`).join(
-        "\n",
-      ),
-      "eval.js": EVAL,
-    });
-    const dir = tempDir();
-    writeFiles(dir, { "agent.js": AGENT });
-    const runsFile = join(dir, "runs");
-    const log = await nightLog(
-      repo,
-      `name: reapplied
+/**
+ * A night of AGENT on three workers: every third change helps by 20 run sds, so keeps land while
+ * the other workers' candidates are in flight, and the helpful ones among those beat the
+ * incumbent they were made for. The ledger, the repo and the code of every run the eval made.
+ */
+async function reappliedNight(shared: boolean) {
+  const plan = Array.from({ length: EXPERIMENTS }, (_, i) => (i % 3 === 1 ? 2 : 0));
+  const repo = makeRepo({
+    "candidate.txt": `last: -\n\n${Array.from({ length: EXPERIMENTS }, (_, i) => `idea ${i + 1}: -\n`).join("\n")}`,
+    "eval.js": EVAL,
+  });
+  const dir = tempDir();
+  writeFiles(dir, { "agent.js": AGENT });
+  const runsFile = join(dir, "runs");
+  const log = await nightLog(
+    repo,
+    `name: reapplied
 target: [candidate.txt]
 frozen: [eval.js]
 eval: { command: node eval.js, metrics: { score: { goal: maximize } }, pass_env: [RUNS] }
 isolation: none
 workers: 3
 decide: { baseline_runs: 3, remeasure_every: 0 }
-agent: { use: command, run: [node, ${JSON.stringify(join(dir, "agent.js"))}], pass_env: [PLAN] }
+agent: { use: command, run: [node, ${JSON.stringify(join(dir, "agent.js"))}], pass_env: [PLAN, SHARED] }
 budget: { experiments: ${EXPERIMENTS} }
 `,
-      { PLAN: JSON.stringify(plan), RUNS: runsFile },
-    );
-    const rows = log.results.filter((r) => r.status !== "baseline");
-    const again = rows.filter((r) => r.reapplied?.length);
-    // Proof the night re-applied changes (each merges: none was asked again).
-    expect(again.length).toBeGreaterThan(0);
-    expect(rows.filter((r) => r.reapplied?.some((a) => a.asked_again))).toEqual([]);
-    const runs = readFileSync(runsFile, "utf8").trim().split("\n");
-    const kept = new Set([0, ...rows.filter((r) => r.status === "keep").map((r) => r.iteration)]);
-    for (const r of again) {
-      const left = r.reapplied!.at(-1)!;
-      expect(["keep", "undecided"]).toContain(left.status);
-      // It beat an incumbent the record had left by its row: one kept before it.
-      expect(kept.has(left.from)).toBe(true);
-      expect(r.iteration).toBeGreaterThan(left.from);
-      expect(r.against).toBeUndefined();
-      // Its commit holds its own slot on top of a newer incumbent's code (one with slots set).
-      const code = codeOf(git(repo, "show", `${r.commit_full}:candidate.txt`));
-      expect(code.split("+")).toContain(`${r.iteration}`);
-      expect(code.split("+").length).toBeGreaterThan(1);
-      // The evaluation it left behind ran its change on the code of the incumbent it beat: the
-      // eval saw that code with its slot set, which is not its recorded commit's.
-      const beaten = log.results.find((x) => x.iteration === left.from)!;
-      const before = codeOf(git(repo, "show", `${beaten.commit_full}:candidate.txt`));
-      const old = [...(before ? before.split("+") : []), `${r.iteration}`]
-        .sort((a, b) => Number(a) - Number(b))
-        .join("+");
-      expect(old).not.toBe(code);
-      expect(runs).toContain(old);
-    }
+    { PLAN: JSON.stringify(plan), RUNS: runsFile, ...(shared ? { SHARED: "1" } : {}) },
+  );
+  const runs = readFileSync(runsFile, "utf8").trim().split("\n");
+  return { repo, log, runs };
+}
+
+/**
+ * Each re-applied row against what the eval ran: what it says it beat was kept before it, its
+ * commit holds its change on a newer incumbent, and the eval ran its change on the code of the
+ * incumbent it says it beat. The rows re-applied.
+ */
+function checkReapplied({ repo, log, runs }: Awaited<ReturnType<typeof reappliedNight>>) {
+  const rows = log.results.filter((r) => r.status !== "baseline");
+  const again = rows.filter((r) => r.reapplied?.length);
+  // Proof the night re-applied changes.
+  expect(again.length).toBeGreaterThan(0);
+  const kept = new Set([0, ...rows.filter((r) => r.status === "keep").map((r) => r.iteration)]);
+  for (const r of again) {
+    const left = r.reapplied!.at(-1)!;
+    expect(["keep", "undecided"]).toContain(left.status);
+    expect(kept.has(left.from)).toBe(true);
+    expect(r.iteration).toBeGreaterThan(left.from);
+    expect(r.against).toBeUndefined();
+    // Its commit holds its own slot on top of a newer incumbent's code (one with slots set).
+    const code = codeOf(git(repo, "show", `${r.commit_full}:candidate.txt`));
+    expect(code.split("+")).toContain(`${r.iteration}`);
+    expect(code.split("+").length).toBeGreaterThan(1);
+    // The evaluation it left behind ran its change on the code of the incumbent it beat: the
+    // eval saw that code with its slot set, which is not its recorded commit's.
+    const beaten = log.results.find((x) => x.iteration === left.from)!;
+    const before = codeOf(git(repo, "show", `${beaten.commit_full}:candidate.txt`));
+    const old = [...(before ? before.split("+") : []), `${r.iteration}`]
+      .sort((a, b) => Number(a) - Number(b))
+      .join("+");
+    expect(old).not.toBe(code);
+    expect(runs).toContain(old);
+  }
+  return again;
+}
+
+describe("a change re-applied after it beat the incumbent it was made for, through the engine", () => {
+  it("records what it beat and how its evaluation there ended, and is judged again with its change on the new incumbent", async () => {
+    const again = checkReapplied(await reappliedNight(false));
+    // Each merged: the agent was never asked again.
+    expect(again.filter((r) => r.reapplied!.some((a) => a.asked_again))).toEqual([]);
+  }, 180_000);
+
+  it("says so where the change no longer merged and the agent was asked again", async () => {
+    const again = checkReapplied(await reappliedNight(true));
+    for (const r of again) expect(r.reapplied!.at(-1)!.asked_again).toBe(true);
   }, 180_000);
 });
 
