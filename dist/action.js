@@ -33064,8 +33064,35 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
       ...failed2
     };
   };
-  let design = { first: "fresh" };
   let screen2 = null;
+  const replacedBy = () => {
+    const now = lastKept(ctx.store.log.results)?.iteration;
+    return now === void 0 || now === parent.iteration ? null : now;
+  };
+  const stopped = (by) => {
+    const metrics2 = meansOf(cand);
+    const score2 = metrics2[ctx.metric];
+    return {
+      status: "discard",
+      undecided: true,
+      stopped: true,
+      judgedAgainst: parent.iteration,
+      score: score2,
+      delta: Number((score2 - parent.score).toPrecision(12)),
+      metrics: metrics2,
+      samples: cand,
+      guard_pass: null,
+      commit,
+      ...candidate.key ? { key: candidate.key } : {},
+      tail,
+      evalSeconds: round(evalSeconds),
+      reason: `stopped after ${runs} run${runs === 1 ? "" : "s"}, still in the running: #${by} replaced #${parent.iteration}, the incumbent it was judged against, meanwhile`,
+      ...screen2 ? { screen: screen2.record } : {},
+      ...ctx.workers > 1 ? { runsOn: Array.from({ length: runs }, () => here) } : {},
+      ...concurrent()
+    };
+  };
+  let design = { first: "fresh" };
   let judgement = null;
   const screenAgainst2 = Object.fromEntries(
     Object.entries(setup.incumbent).map(([k, v]) => [k, v.slice(-SCREEN_RUNS)])
@@ -33091,6 +33118,8 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
     if (screen2 && judgement.final && judgement.status === "discard" && screen2.raised)
       judgement = { ...judgement, reason: screen2.reason };
     screened = 1;
+    const early = judgement.final ? null : replacedBy();
+    if (early !== null) return stopped(early);
     if (!judgement.final && screen2?.grey) {
       ctx.emit({ type: "run", iteration, run: runs + 1, reason: "in the screen's grey zone" });
       seed = randomInt4(1, 2 ** 31);
@@ -33112,6 +33141,8 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
         judgement = { ...judgement, reason: look.reason };
       screened = 2;
     }
+    const passed = judgement.final ? null : replacedBy();
+    if (passed !== null) return stopped(passed);
     if (!judgement.final) {
       seeds.push(seed);
       const broken = await runIncumbent(seed);
@@ -33140,6 +33171,8 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
   };
   if (design.first === "screened") judgement = judgePairs();
   while (!judgement?.final) {
+    const by = runs > 0 ? replacedBy() : null;
+    if (by !== null) return stopped(by);
     if (judgement) ctx.emit({ type: "run", iteration, run: runs + 1, reason: judgement.reason });
     if ((inc[ctx.metric]?.length ?? 0) >= policy.maxRuns)
       throw new Error("judge gave no final decision within max_runs pairs");
@@ -33817,8 +33850,9 @@ function experimentSteps(ctx, checkSeal) {
       return now;
     },
     // A candidate is evaluated again on the new incumbent when it beat the one it was made for,
-    // or ran out of runs still in the running (undecided: filtering it out there would make a
-    // real improvement pass two tests, and cost power). What clearly lost to an earlier
+    // ran out of runs still in the running, or was stopped still in the running when the keep
+    // landed (undecided, evaluate-paired.ts: filtering it out there would make a real
+    // improvement pass two tests, and cost power). What clearly lost to an earlier
     // incumbent (screened out, faded) is recorded against it (its row says which), so a keep
     // elsewhere does not throw away the evals in flight on the other workers.
     // Only onto a newer record: a candidate that waited for its turn began after older snapshots.
@@ -33829,7 +33863,7 @@ function experimentSteps(ctx, checkSeal) {
       const setAside = [...candidate.setAside ?? [], ...beside2 ? [beside2] : []];
       const again = await reapply2(candidate, snapshot, {
         from: verdict.judgedAgainst ?? candidate.parent.iteration,
-        status: isKeep(verdict) ? "keep" : "undecided"
+        status: isKeep(verdict) ? "keep" : verdict.stopped ? "stopped" : "undecided"
       });
       return "kind" in again || setAside.length === 0 ? again : { ...again, setAside };
     },

@@ -78,7 +78,7 @@ export interface IncumbentState {
  * for the same rows ended: a long plateau is not walked back over at every experiment.
  */
 const KEPT_AT = new WeakMap<readonly ResultEntry[], { length: number; index: number }>();
-function lastKept(results: readonly ResultEntry[]): ResultEntry | undefined {
+export function lastKept(results: readonly ResultEntry[]): ResultEntry | undefined {
   const isKept = (r: ResultEntry) => KEPT.has(r.status) && r.score !== null;
   const seen = KEPT_AT.get(results);
   // Rows only appended since, and the row found then still the same: look at the new rows only.

@@ -5,7 +5,7 @@ import { evidence } from "../decide/evidence.ts";
 import { type Judgement, judge } from "../decide/judge.ts";
 import type { PairedDesign } from "../decide/judgement.ts";
 import { SCREEN_RUNS } from "../decide/ledger-runs.ts";
-import { withMinDeltas, withWeightedScore } from "../decide/ledger-state.ts";
+import { lastKept, withMinDeltas, withWeightedScore } from "../decide/ledger-state.ts";
 import { type Noise, UNKNOWN_NOISE } from "../decide/noise.ts";
 import { pairNoise } from "../decide/pair-noise.ts";
 import type { Samples } from "../decide/policy.ts";
@@ -17,6 +17,7 @@ import {
   type EngineContext,
   type FailedVerdict,
   judged,
+  type LostVerdict,
   type Verdict,
 } from "./experiment.ts";
 import { firstSideFirst } from "./pair-order.ts";
@@ -137,8 +138,47 @@ export async function evaluatePaired(
     };
   };
 
-  let design: PairedDesign = { first: "fresh" };
   let screen: Screen | null = null;
+  // A keep elsewhere (several workers, pipelining) replaced the incumbent it is judged against:
+  // the keep that did, or null. Read from the record as it stands now.
+  const replacedBy = (): number | null => {
+    const now = lastKept(ctx.store.log!.results)?.iteration;
+    return now === undefined || now === parent.iteration ? null : now;
+  };
+  /**
+   * Still in the running when a keep replaced its incumbent: stopped at this run boundary,
+   * neither lost nor kept, and re-applied onto the new incumbent (steps.ts, isStale), where it is
+   * tried once, from its screen on. Finished, a trial against an incumbent the record has left
+   * could only lead to a second trial (a win is judged again on the new one): on four workers,
+   * 41.6% of the +2 sd changes won a first trial and only 63.9% of those the second (bench/noise
+   * --changes slots). The runs it made stay in the verdict for a record that ends here (the
+   * batch stops before it is re-applied).
+   */
+  const stopped = (by: number): LostVerdict => {
+    const metrics = meansOf(cand);
+    const score = metrics[ctx.metric]!;
+    return {
+      status: "discard",
+      undecided: true,
+      stopped: true,
+      judgedAgainst: parent.iteration,
+      score,
+      delta: Number((score - parent.score).toPrecision(12)),
+      metrics,
+      samples: cand,
+      guard_pass: null,
+      commit,
+      ...(candidate.key ? { key: candidate.key } : {}),
+      tail,
+      evalSeconds: round(evalSeconds),
+      reason: `stopped after ${runs} run${runs === 1 ? "" : "s"}, still in the running: #${by} replaced #${parent.iteration}, the incumbent it was judged against, meanwhile`,
+      ...(screen ? { screen: screen.record } : {}),
+      ...(ctx.workers > 1 ? { runsOn: Array.from({ length: runs }, () => here) } : {}),
+      ...concurrent(),
+    };
+  };
+
+  let design: PairedDesign = { first: "fresh" };
   let judgement: Judgement | null = null;
   const screenAgainst = Object.fromEntries(
     Object.entries(setup.incumbent).map(([k, v]) => [k, v.slice(-SCREEN_RUNS)]),
@@ -165,6 +205,8 @@ export async function evaluatePaired(
     if (screen && judgement.final && judgement.status === "discard" && screen.raised)
       judgement = { ...judgement, reason: screen.reason };
     screened = 1;
+    const early = judgement.final ? null : replacedBy();
+    if (early !== null) return stopped(early);
     if (!judgement.final && screen?.grey) {
       // Under the screen, in its grey zone: a second run, and the two runs' mean decides.
       ctx.emit({ type: "run", iteration, run: runs + 1, reason: "in the screen's grey zone" });
@@ -187,6 +229,8 @@ export async function evaluatePaired(
         judgement = { ...judgement, reason: look.reason };
       screened = 2;
     }
+    const passed = judgement.final ? null : replacedBy();
+    if (passed !== null) return stopped(passed);
     if (!judgement.final) {
       seeds.push(seed);
       const broken = await runIncumbent(seed);
@@ -216,6 +260,8 @@ export async function evaluatePaired(
   };
   if (design.first === "screened") judgement = judgePairs();
   while (!judgement?.final) {
+    const by = runs > 0 ? replacedBy() : null;
+    if (by !== null) return stopped(by);
     if (judgement) ctx.emit({ type: "run", iteration, run: runs + 1, reason: judgement.reason });
     if ((inc[ctx.metric]?.length ?? 0) >= policy.maxRuns)
       throw new Error("judge gave no final decision within max_runs pairs");

@@ -16,8 +16,11 @@ export interface RebaseTarget {
 export interface LeftBehind {
   /** The incumbent it was judged against. */
   from: number;
-  /** It beat it (and would have replaced it), or ran out of runs still in the running. */
-  status: "keep" | "undecided";
+  /**
+   * It beat it (and would have replaced it), ran out of runs still in the running, or was
+   * stopped still in the running when a keep replaced it (evaluate-paired.ts).
+   */
+  status: "keep" | "undecided" | "stopped";
 }
 
 /**

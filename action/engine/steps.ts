@@ -199,8 +199,9 @@ export function experimentSteps(
       return now;
     },
     // A candidate is evaluated again on the new incumbent when it beat the one it was made for,
-    // or ran out of runs still in the running (undecided: filtering it out there would make a
-    // real improvement pass two tests, and cost power). What clearly lost to an earlier
+    // ran out of runs still in the running, or was stopped still in the running when the keep
+    // landed (undecided, evaluate-paired.ts: filtering it out there would make a real
+    // improvement pass two tests, and cost power). What clearly lost to an earlier
     // incumbent (screened out, faded) is recorded against it (its row says which), so a keep
     // elsewhere does not throw away the evals in flight on the other workers.
     // Only onto a newer record: a candidate that waited for its turn began after older snapshots.
@@ -214,7 +215,7 @@ export function experimentSteps(
       const setAside = [...(candidate.setAside ?? []), ...(beside ? [beside] : [])];
       const again = await reapply(candidate, snapshot as RebaseTarget, {
         from: verdict.judgedAgainst ?? candidate.parent.iteration,
-        status: isKeep(verdict) ? "keep" : "undecided",
+        status: isKeep(verdict) ? "keep" : verdict.stopped ? "stopped" : "undecided",
       });
       return "kind" in again || setAside.length === 0 ? again : { ...again, setAside };
     },

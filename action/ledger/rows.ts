@@ -31,6 +31,12 @@ export interface VerdictFields {
   /** Discarded only because its runs ran out, still in the running (not written to the row). */
   undecided?: true;
   /**
+   * Stopped unfinished, neither lost nor kept, because a keep elsewhere replaced the incumbent it
+   * was judged against (evaluate-paired.ts): re-applied onto the new one, where its row's
+   * `reapplied` says so (not written to the row otherwise).
+   */
+  stopped?: true;
+  /**
    * The incumbent the eval runs were judged against (and its runs beside them measured), as
    * evaluated: the record says so whatever happened to the candidate afterwards.
    */

@@ -310,32 +310,40 @@ budget: { experiments: 2 }
     const log = branchLog(repo, "t");
     const rows = log.filter((e) => e.type === "result");
     expect(rows.map((r) => r.status)).toEqual(["baseline", "keep", "keep"]);
-    // b (#2) was measured in pairs beside #0 while a (#1) ran, beat it, and was re-applied onto #1.
+    // b (#2) was measured against #0 while a (#1) ran: it beat #0, or (as a was kept) it was
+    // stopped still in the running at its next run; either way it was re-applied onto #1.
     expect(run.stdout).toContain("#2 was proposed against #0; the incumbent is now #1: re-applied");
     expect(git(repo, "show", `${rows[2]!.commit_full}:model.txt`)).toMatch(/^a: 1\nb: 1\n/);
-    expect(rows[2]!.reapplied).toEqual([{ from: 0, status: "keep" }]);
+    const [left, ...more] = rows[2]!.reapplied as { from: number; status: string }[];
+    expect(more).toEqual([]);
+    expect(left!.from).toBe(0);
+    expect(["keep", "stopped"]).toContain(left!.status);
     const lines = log.filter((e) => e.type === "remeasure");
     const runsOf = (e: Record<string, unknown>) =>
       ((e.samples as Record<string, number[]>).loss ?? []).length;
-    // Its pairs beside #0 are gone with its first evaluation; #0's side of them is recorded just
-    // before its row, as #0's runs without a pairing.
+    // Its pairs beside #0 are gone with its first evaluation; #0's side of them, where it got
+    // that far (a stop right after its screened run leaves none), is recorded just before its
+    // row, as #0's runs without a pairing.
     const aside = lines.filter(
       (e) => e.iteration === 0 && e.reason === "concurrent" && e.paired_with === undefined,
     );
-    expect(aside).toHaveLength(1);
-    expect(aside[0]!.seeds).toBeUndefined();
+    expect(aside.length).toBeLessThanOrEqual(1);
+    for (const line of aside) {
+      expect(line.seeds).toBeUndefined();
+      expect(runsOf(line)).toBeGreaterThanOrEqual(1);
+      expect(log.indexOf(line)).toBeLessThan(log.indexOf(rows[2]!));
+      expect(log.indexOf(line)).toBeGreaterThan(log.indexOf(rows[1]!));
+    }
     expect(lines.filter((e) => e.paired_with === 2).every((e) => e.iteration === 1)).toBe(true);
-    expect(runsOf(aside[0]!)).toBeGreaterThanOrEqual(1);
-    expect(log.indexOf(aside[0]!)).toBeLessThan(log.indexOf(rows[2]!));
-    expect(log.indexOf(aside[0]!)).toBeGreaterThan(log.indexOf(rows[1]!));
     // Counted by the eval itself: every run of #0's code is in the ledger (before, those beside
-    // b's first evaluation were not), and b ran both on #0's code and on top of a.
+    // b's first evaluation were not), and b ran both on #0's code and on top of a. A pair beside
+    // #0 made, the eval counts more runs of #0's code than the baseline's and a's pairs.
     const ledgerRuns = (iteration: number) =>
       runsOf(rows[iteration]!) +
       lines.filter((e) => e.iteration === iteration).reduce((n, e) => n + runsOf(e), 0);
     const count = (code: string) => runs.filter((r) => r === code).length;
     expect(count("-")).toBe(ledgerRuns(0));
-    expect(count("b")).toBeGreaterThanOrEqual(2);
+    expect(count("b")).toBeGreaterThanOrEqual(1);
     expect(count("ab")).toBe(
       runsOf(rows[2]!) +
         lines
