@@ -46,9 +46,9 @@ export interface Candidate {
   setAside?: RemeasureEntry[];
   /**
    * Each evaluation this candidate had before it was re-applied onto a newer incumbent: the
-   * incumbent it was judged against and how that ended (it beat it, or ran out of runs still in
-   * the running). Recorded with its row (`reapplied`), so a change that won against the incumbent
-   * it was made for and then lost on the newer one says so.
+   * incumbent it was judged against and how that ended (it beat it, ran out of runs or was
+   * stopped still in the running). Recorded with its row (`reapplied`), so a change that won
+   * against the incumbent it was made for and then lost on the newer one says so.
    */
   reappliedFrom?: NonNullable<ResultEntry["reapplied"]>;
   /** The agent checkout that holds the proposal until it is screened (screen releases it). */

@@ -1,4 +1,5 @@
 import type { Stop } from "../decide/budget.ts";
+import type { ResultEntry } from "../ledger/types.ts";
 import type { CheckoutLease } from "./checkout-pool.ts";
 import type { Candidate, EngineContext } from "./experiment.ts";
 import { propose } from "./propose.ts";
@@ -12,16 +13,11 @@ export interface RebaseTarget {
   notes: string;
 }
 
-/** How a candidate's evaluation against an incumbent the record has since left ended. */
-export interface LeftBehind {
-  /** The incumbent it was judged against. */
-  from: number;
-  /**
-   * It beat it (and would have replaced it), ran out of runs still in the running, or was
-   * stopped still in the running when a keep replaced it (evaluate-paired.ts).
-   */
-  status: "keep" | "undecided" | "stopped";
-}
+/**
+ * How a candidate's evaluation against an incumbent the record has since left ended: an entry of
+ * its row's `reapplied` (ResultEntry), before rebase says whether the agent was asked again.
+ */
+export type LeftBehind = Omit<NonNullable<ResultEntry["reapplied"]>[number], "asked_again">;
 
 /**
  * A candidate whose incumbent changed while it was in flight, re-applied onto the current

@@ -149,11 +149,11 @@ export interface ResultEntry {
    * Re-applied onto a newer incumbent after an evaluation against incumbent #from that ended in
    * `status`: "keep" (it beat #from, the incumbent it was made for, and would have replaced it),
    * "undecided" (it ran out of runs still in the running) or "stopped" (a keep replaced #from
-   * while it was still in the running: it was stopped at its next run, neither lost nor kept). The incumbent moved on meanwhile
-   * (workers or pipelining), so its change was merged onto the new one and evaluated there
-   * again, from its screen on, as any candidate: this row's figures and status are that
-   * evaluation's. `asked_again`: the change no longer merged, and the agent was asked again
-   * against the new incumbent: this row is that new proposal's. The runs of the
+   * while it was still in the running: it was stopped at its next run, neither lost nor kept).
+   * The incumbent moved on meanwhile (workers or pipelining), so its change was merged onto the
+   * new one and evaluated there again, from its screen on, as any candidate: this row's figures
+   * and status are that evaluation's. `asked_again`: the change no longer merged, and the agent
+   * was asked again against the new incumbent: this row is that new proposal's. The runs of the
    * evaluation left behind are not in `samples`; the incumbent's runs beside it are a re-measure
    * of #from. One entry per re-application, oldest first.
    */
