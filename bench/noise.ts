@@ -67,9 +67,20 @@ const { values: args } = parseArgs({
 if (args.changes !== "absolute" && args.changes !== "slots")
   throw new Error(`--changes ${args.changes}: give absolute or slots`);
 
+/**
+ * The target's truth: the sum of its `truth:` line and its set slots (`idea <i>: <effect>`; an
+ * unset slot reads `-`). One source for the eval, the agent and the bench's own reading.
+ */
+const TRUTH_SOURCE = String.raw`function truthOf(text) {
+  let t = 0;
+  for (const m of text.matchAll(/^(?:truth|idea \d+): (-?\d[\d.e+-]*)$/gm)) t += Number(m[1]);
+  return t;
+}`;
+const readTruth = new Function(`${TRUTH_SOURCE}; return truthOf;`)() as (text: string) => number;
+
 const EVAL = `const fs = require("node:fs");
-let truth = 0;
-for (const m of fs.readFileSync("candidate.txt", "utf8").matchAll(/^(?:truth|idea \\d+): (-?\\d[\\d.e+-]*)$/gm)) truth += Number(m[1]);
+${TRUTH_SOURCE}
+const truth = truthOf(fs.readFileSync("candidate.txt", "utf8"));
 const u = () => { let x = 0; while (x === 0) x = Math.random(); return x; };
 const gauss = () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
 let noise = gauss();
@@ -92,9 +103,9 @@ const AGENT = `const fs = require("node:fs");
 const plan = JSON.parse(fs.readFileSync(process.env.PLAN_FILE, "utf8"));
 const i = Number(process.env.AUTOEXP_ITERATION);
 const effect = plan[i - 1];
+${TRUTH_SOURCE}
 const text = fs.readFileSync("candidate.txt", "utf8");
-let truth = 0;
-for (const m of text.matchAll(/^(?:truth|idea \\d+): (-?\\d[\\d.e+-]*)$/gm)) truth += Number(m[1]);
+const truth = truthOf(text);
 const next = Math.round((truth + effect) * 1e6) / 1e6;
 if (process.env.SLOTS) fs.writeFileSync("candidate.txt", text.replace(new RegExp("^idea " + i + ": .*$", "m"), "idea " + i + ": " + effect));
 else fs.writeFileSync("candidate.txt", "truth: " + next + "\\nidea: " + i + "\\n");
@@ -137,9 +148,9 @@ interface Outcome {
   lost: { first: number; second: number; pairs: number; replaced: number; other: number };
   /**
    * +2 sd changes that beat the incumbent they were made for while a keep elsewhere replaced it,
-   * and were proposed again on the new one (ResultEntry.reapplied: the bench's changes never merge,
-   * so the agent is asked again with the same planned effect): how many, and how many of those
-   * the second trial kept.
+   * and were judged again on the new one (ResultEntry.reapplied: re-applied with --changes slots,
+   * else proposed again by the agent with the same planned effect): how many, and how many of
+   * those the second trial kept.
    */
   wonThenAgain: { n: number; kept: number };
   /** +2 sd rows judged against an incumbent a keep had replaced (`against`): none are kept. */
@@ -231,9 +242,10 @@ async function runOne(
           encoding: "utf8",
         })
       : "";
-    let t = 0;
-    for (const m of text.matchAll(/^(?:truth|idea \d+): (-?\d[\d.e+-]*)$/gm)) t += Number(m[1]);
-    truths.set(r.iteration, r.commit_full ? t : Number(/truth=(\S+)/.exec(r.description)?.[1]));
+    truths.set(
+      r.iteration,
+      r.commit_full ? readTruth(text) : Number(/truth=(\S+)/.exec(r.description)?.[1]),
+    );
   }
   if (process.env.KEEP) console.log(`kept the night in ${dir}`);
   else rmSync(dir, { recursive: true, force: true });
