@@ -14,6 +14,7 @@
  *        [--workers 4 [--offset 1.5] [--pooled]] [--before] [--screen 0]
  *        [--isolation none]  (the eval counts its own runs: "every eval run (eval's count)")
  *        [--changes slots]  (changes merge onto a newer incumbent and keep their effect there)
+ *        [--decide '{"baseline_runs": 3}']  (added to every autoexp column's decide section)
  *        (KEEP=1 keeps each night's repository and prints where; DEBUG=1 prints every row)
  * "+2 sd lost" says where the +2 sd changes that were not kept went, as shares of them all: under
  * the screen on their first run, on the second look, in pairs, or judged against an incumbent a
@@ -62,6 +63,7 @@ const { values: args } = parseArgs({
     screen: { type: "string" },
     pipeline: { type: "string", default: "true" },
     changes: { type: "string", default: "absolute" },
+    decide: { type: "string", default: "{}" },
   },
 });
 if (args.changes !== "absolute" && args.changes !== "slots")
@@ -474,6 +476,8 @@ const repeats = Number(args.repeat);
 const workers = Number(args.workers);
 const offset = Number(args.offset);
 const GREEDY = { confirm: false, baseline_runs: 1, min_delta: 0 };
+/** --decide: settings every autoexp column adds to its own (greedy's are its rule). */
+const extra = JSON.parse(args.decide!) as Record<string, unknown>;
 
 /** The rules compared, side by side on the same plan. */
 function columns(): { label: string; decide: Record<string, unknown>; workers: number }[] {
@@ -533,7 +537,15 @@ for (const noise of kinds) {
     );
     const outs = await Promise.all(
       cols.map((c) =>
-        runOne(c.label, c.decide, plan, noise, drift, c.workers, c.workers > 1 ? offset : 0),
+        runOne(
+          c.label,
+          c.decide.confirm === false ? c.decide : { ...extra, ...c.decide },
+          plan,
+          noise,
+          drift,
+          c.workers,
+          c.workers > 1 ? offset : 0,
+        ),
       ),
     );
     report(outs);
