@@ -27,6 +27,7 @@
  *        [--designs unpaired,paired,pairs] [--max-runs 5] [--zero 200 --effect 100 --worse 30]
  *        [--screen auto|N [--grey FROM,MEAN]] [--bar read|level|kept|after] [--model-bar actual|fixed]
  *        [--slack 0.25]   (auto's PER_RUN_SLACK: 0 chooses the most gain per eval run alone)
+ *        [--baseline-runs 5] [--confidence 0.95]
  *        (--model-bar: the bar chooseScreen models, the one the candidate has or SCREEN_RUNS)
  *        [--breakdown]   (paired, pairs: where the +2 sd changes went: lost on the first run, on its
  *        second look, in pairs, or kept, by the number of pairs; and the screens auto chose)
@@ -74,6 +75,8 @@ const { values: args } = parseArgs({
     "model-bar": { type: "string", default: "actual" },
     slack: { type: "string" },
     breakdown: { type: "boolean", default: false },
+    "baseline-runs": { type: "string", default: "5" },
+    confidence: { type: "string", default: "0.95" },
   },
 });
 const nights = Number(args.nights);
@@ -142,7 +145,9 @@ function night(design0: Design, seed: number) {
   // Run-to-run noise: one group per code measured more than once.
   const groups: number[][] = [];
   let incTruth = 0;
-  let inc: number[] = Array.from({ length: 5 }, () => measure(incTruth));
+  let inc: number[] = Array.from({ length: Number(args["baseline-runs"]) }, () =>
+    measure(incTruth),
+  );
   inBaseline = false;
   groups.push(inc);
   let keptOn: number[] = [];
@@ -161,7 +166,7 @@ function night(design0: Design, seed: number) {
     rule: "primary",
     objectives: [{ name: "score", goal: "maximize", minDelta: Math.max(0.25, atSd) * sd }],
     guards: {},
-    confidence: 0.95,
+    confidence: Number(args.confidence),
     maxRuns,
     simplification: false,
   });

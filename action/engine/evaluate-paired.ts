@@ -37,7 +37,16 @@ export interface PairedSetup {
   incumbent: Samples;
   /** The incumbent's runs on every stratum, for a keep's level there (paired-screen.ts). */
   runs: IncumbentRuns;
-  /** Run-to-run noise pooled over the night (within strata with several workers). */
+  /**
+   * Run-to-run noise pooled over the night (within strata with several workers), this trial's
+   * runs included: the candidate's and the incumbent's beside it, each a group. The paired test
+   * pools it with the differences, so those runs count twice and the test claims up to n - 1
+   * degrees of freedom more than it has. Kept so: judged on the night's runs before the trial
+   * alone, no false keep fewer was measured (bench/paired-model.ts --baseline-runs 3, 0.99 and
+   * 0.999), and a step in the machine's speed inside the trial, which the runs' groups see and the
+   * differences (two pairs, one of them fooled) hardly do, was kept 2 times in 3
+   * (deciding.test.ts, "the same step").
+   */
   noise: (candidate: Samples, incumbentSide: Samples) => Record<string, Noise>;
   linesDelta: number | undefined;
 }
