@@ -9224,6 +9224,7 @@ var package_default = {
     format: "biome check --write .",
     schema: "node scripts/write-schema.ts",
     test: "node scripts/test.ts",
+    "test:unit": "vitest run test/unit",
     "bench:overhead": "node bench/overhead.ts",
     "bench:agents": "node bench/agents.ts",
     "bench:action": "node bench/action.ts",
