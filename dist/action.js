@@ -33065,6 +33065,17 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
     };
   };
   let screen2 = null;
+  const ranHere = (ranRuns) => ({
+    commit,
+    ...candidate.key ? { key: candidate.key } : {},
+    tail,
+    evalSeconds: round(evalSeconds),
+    ...setup.linesDelta !== void 0 ? { linesDelta: setup.linesDelta } : {},
+    ...printedTwice.size > 0 ? { printedTwice: [...printedTwice] } : {},
+    ...screen2 ? { screen: screen2.record } : {},
+    ...ctx.workers > 1 ? { runsOn: Array.from({ length: ranRuns }, () => here) } : {},
+    ...concurrent()
+  });
   const replacedBy = () => {
     const now = lastKept(ctx.store.log.results)?.iteration;
     return now === void 0 || now === parent.iteration ? null : now;
@@ -33082,14 +33093,8 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
       metrics: metrics2,
       samples: cand,
       guard_pass: null,
-      commit,
-      ...candidate.key ? { key: candidate.key } : {},
-      tail,
-      evalSeconds: round(evalSeconds),
       reason: `stopped after ${runs} run${runs === 1 ? "" : "s"}, still in the running: #${by} replaced #${parent.iteration}, the incumbent it was judged against, meanwhile`,
-      ...screen2 ? { screen: screen2.record } : {},
-      ...ctx.workers > 1 ? { runsOn: Array.from({ length: runs }, () => here) } : {},
-      ...concurrent()
+      ...ranHere(runs)
     };
   };
   let design = { first: "fresh" };
@@ -33237,16 +33242,8 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
     metrics,
     samples: cand,
     guard_pass: hasGuards ? judgement.status !== "guard_fail" : null,
-    commit,
-    ...candidate.key ? { key: candidate.key } : {},
-    tail,
-    evalSeconds: round(evalSeconds),
-    ...setup.linesDelta !== void 0 ? { linesDelta: setup.linesDelta } : {},
-    ...printedTwice.size > 0 ? { printedTwice: [...printedTwice] } : {},
-    ...screen2 ? { screen: screen2.record } : {},
+    ...ranHere(judgedRuns),
     ...level ? { level } : {},
-    ...ctx.workers > 1 ? { runsOn: Array.from({ length: judgedRuns }, () => here) } : {},
-    ...concurrent(),
     ...afterKeep ? { afterKeep } : {}
   });
 }

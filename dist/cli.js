@@ -34464,6 +34464,17 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
     };
   };
   let screen2 = null;
+  const ranHere = (ranRuns) => ({
+    commit: commit2,
+    ...candidate.key ? { key: candidate.key } : {},
+    tail,
+    evalSeconds: round(evalSeconds),
+    ...setup.linesDelta !== void 0 ? { linesDelta: setup.linesDelta } : {},
+    ...printedTwice.size > 0 ? { printedTwice: [...printedTwice] } : {},
+    ...screen2 ? { screen: screen2.record } : {},
+    ...ctx.workers > 1 ? { runsOn: Array.from({ length: ranRuns }, () => here) } : {},
+    ...concurrent()
+  });
   const replacedBy = () => {
     const now = lastKept(ctx.store.log.results)?.iteration;
     return now === void 0 || now === parent.iteration ? null : now;
@@ -34481,14 +34492,8 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
       metrics: metrics2,
       samples: cand,
       guard_pass: null,
-      commit: commit2,
-      ...candidate.key ? { key: candidate.key } : {},
-      tail,
-      evalSeconds: round(evalSeconds),
       reason: `stopped after ${runs} run${runs === 1 ? "" : "s"}, still in the running: #${by} replaced #${parent.iteration}, the incumbent it was judged against, meanwhile`,
-      ...screen2 ? { screen: screen2.record } : {},
-      ...ctx.workers > 1 ? { runsOn: Array.from({ length: runs }, () => here) } : {},
-      ...concurrent()
+      ...ranHere(runs)
     };
   };
   let design = { first: "fresh" };
@@ -34636,16 +34641,8 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
     metrics,
     samples: cand,
     guard_pass: hasGuards ? judgement.status !== "guard_fail" : null,
-    commit: commit2,
-    ...candidate.key ? { key: candidate.key } : {},
-    tail,
-    evalSeconds: round(evalSeconds),
-    ...setup.linesDelta !== void 0 ? { linesDelta: setup.linesDelta } : {},
-    ...printedTwice.size > 0 ? { printedTwice: [...printedTwice] } : {},
-    ...screen2 ? { screen: screen2.record } : {},
+    ...ranHere(judgedRuns),
     ...level ? { level } : {},
-    ...ctx.workers > 1 ? { runsOn: Array.from({ length: judgedRuns }, () => here) } : {},
-    ...concurrent(),
     ...afterKeep ? { afterKeep } : {}
   });
 }

@@ -148,6 +148,19 @@ export async function evaluatePaired(
   };
 
   let screen: Screen | null = null;
+  // What a verdict of this trial records of its runs, whatever ended it: the first `ranRuns` on
+  // this worker.
+  const ranHere = (ranRuns: number) => ({
+    commit,
+    ...(candidate.key ? { key: candidate.key } : {}),
+    tail,
+    evalSeconds: round(evalSeconds),
+    ...(setup.linesDelta !== undefined ? { linesDelta: setup.linesDelta } : {}),
+    ...(printedTwice.size > 0 ? { printedTwice: [...printedTwice] } : {}),
+    ...(screen ? { screen: screen.record } : {}),
+    ...(ctx.workers > 1 ? { runsOn: Array.from({ length: ranRuns }, () => here) } : {}),
+    ...concurrent(),
+  });
   // A keep elsewhere (several workers, pipelining) replaced the incumbent it is judged against:
   // the keep that did, or null. Read from the record as it stands now.
   const replacedBy = (): number | null => {
@@ -176,14 +189,8 @@ export async function evaluatePaired(
       metrics,
       samples: cand,
       guard_pass: null,
-      commit,
-      ...(candidate.key ? { key: candidate.key } : {}),
-      tail,
-      evalSeconds: round(evalSeconds),
       reason: `stopped after ${runs} run${runs === 1 ? "" : "s"}, still in the running: #${by} replaced #${parent.iteration}, the incumbent it was judged against, meanwhile`,
-      ...(screen ? { screen: screen.record } : {}),
-      ...(ctx.workers > 1 ? { runsOn: Array.from({ length: runs }, () => here) } : {}),
-      ...concurrent(),
+      ...ranHere(runs),
     };
   };
 
@@ -345,16 +352,8 @@ export async function evaluatePaired(
     metrics,
     samples: cand,
     guard_pass: hasGuards ? judgement.status !== "guard_fail" : null,
-    commit,
-    ...(candidate.key ? { key: candidate.key } : {}),
-    tail,
-    evalSeconds: round(evalSeconds),
-    ...(setup.linesDelta !== undefined ? { linesDelta: setup.linesDelta } : {}),
-    ...(printedTwice.size > 0 ? { printedTwice: [...printedTwice] } : {}),
-    ...(screen ? { screen: screen.record } : {}),
+    ...ranHere(judgedRuns),
     ...(level ? { level } : {}),
-    ...(ctx.workers > 1 ? { runsOn: Array.from({ length: judgedRuns }, () => here) } : {}),
-    ...concurrent(),
     ...(afterKeep ? { afterKeep } : {}),
   });
 }
