@@ -38,6 +38,7 @@ const { values: args } = parseArgs({
     "eval-seconds": { type: "string", default: "0.5" },
     scenarios: { type: "string", default: "spike,steady" },
     rules: { type: "string", default: "unpaired,paired" },
+    shared: { type: "boolean", default: false },
   },
 });
 
@@ -46,15 +47,23 @@ const path = require("node:path");
 const truth = Number(/truth: (\\S+)/.exec(fs.readFileSync("candidate.txt", "utf8"))[1]);
 const u = () => { let x = 0; while (x === 0) x = Math.random(); return x; };
 const noise = Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
+// With a shared folder (--shared): the night's run count and start kept there. Without one (the
+// default isolation, as most users run): the start passed in, and the spike by the clock.
 const state = process.env.STATE_DIR;
-const countFile = path.join(state, "runs");
-const n = Number(fs.existsSync(countFile) ? fs.readFileSync(countFile, "utf8") : 0);
-fs.writeFileSync(countFile, String(n + 1));
-const startFile = path.join(state, "start");
-if (!fs.existsSync(startFile)) fs.writeFileSync(startFile, String(Date.now()));
-const elapsed = (Date.now() - Number(fs.readFileSync(startFile, "utf8"))) / 1000;
+let n = 0;
+let start = Number(process.env.START_MS);
+if (state) {
+  const countFile = path.join(state, "runs");
+  n = Number(fs.existsSync(countFile) ? fs.readFileSync(countFile, "utf8") : 0);
+  fs.writeFileSync(countFile, String(n + 1));
+  const startFile = path.join(state, "start");
+  if (!fs.existsSync(startFile)) fs.writeFileSync(startFile, String(Date.now()));
+  start = Number(fs.readFileSync(startFile, "utf8"));
+}
+const elapsed = (Date.now() - start) / 1000;
 let drift = 0;
-if (process.env.SCENARIO === "spike") drift = n < Number(process.env.SPIKE_RUNS) ? 3 : 0;
+if (process.env.SCENARIO === "spike")
+  drift = (state ? n < Number(process.env.SPIKE_RUNS) : elapsed < Number(process.env.SPIKE_SECONDS)) ? 3 : 0;
 else drift = -Number(process.env.RATE) * elapsed;
 const until = Date.now() + 1000 * Number(process.env.EVAL_SECONDS);
 while (Date.now() < until) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
@@ -99,6 +108,10 @@ async function night(scenario: string, paired: boolean, seed: number): Promise<N
   const planFile = join(dir, "plan.json");
   writeFileSync(planFile, JSON.stringify(plan));
   writeFileSync(join(dir, "agent.js"), AGENT);
+  // Without a shared folder the eval knows only the clock: the spike covers the baseline's runs
+  // (spike-runs of them, each eval-seconds plus about 0.15 s to start in the sandbox).
+  const spikeSeconds = Number(args["spike-runs"]) * (Number(args["eval-seconds"]) + 0.15);
+  const startMs = Date.now();
   const checked = validateConfig({
     name: "drift",
     target: ["candidate.txt"],
@@ -107,7 +120,8 @@ async function night(scenario: string, paired: boolean, seed: number): Promise<N
       command: ["node", "eval.js"],
       metrics: { time: { goal: "minimize" } },
       env: {
-        STATE_DIR: state,
+        ...(args.shared ? { STATE_DIR: state } : { START_MS: String(startMs) }),
+        SPIKE_SECONDS: String(spikeSeconds),
         SCENARIO: scenario,
         RATE: String(args.rate),
         SPIKE_RUNS: String(args["spike-runs"]),
@@ -122,7 +136,7 @@ async function night(scenario: string, paired: boolean, seed: number): Promise<N
       read_only: [planFile],
     },
     budget: { experiments: plan.length, stop_after_failures: 1000 },
-    isolation: { shared: [state] },
+    ...(args.shared ? { isolation: { shared: [state] } } : {}),
   });
   if (!checked.ok) throw new Error(JSON.stringify(checked.problems));
   await runBatch({
@@ -140,6 +154,7 @@ async function night(scenario: string, paired: boolean, seed: number): Promise<N
   );
   rmSync(dir, { recursive: true, force: true });
   const out: Night = { noopKept: 0, noops, improvementKept: false, runs: 0, candidates: 0 };
+  if (process.env.DEBUG) console.log(scenario, "baseline", log.results[0]?.samples.time);
   for (const r of log.results) out.runs += r.samples.time?.length ?? 0;
   for (const m of log.remeasures) out.runs += m.samples.time?.length ?? 0;
   for (const r of log.results.slice(1)) {
