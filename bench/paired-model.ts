@@ -11,7 +11,10 @@
  *             screen chosen by the real chooseScreen from the night's first runs (decide.screen_sd
  *             auto; or fixed: --screen, --grey); a candidate that passes is measured in pairs
  *             beside fresh incumbent runs (random order) from its last screened run, kept on the
- *             paired test alone; kept code runs once more after its keep, and is scored on that
+ *             paired test alone (from the first pair where the incumbent's run in it agrees with
+ *             the bar, decide/first-pair.ts; `--first-pair off`: from the second pair, as before);
+ *             kept code runs once more after its keep (`--no-after-keep`: not, once it has a
+ *             level to stand in its bar), and is scored on that
  *             run and its side of later pairs. The bar: the incumbent's latest 10 runs, after its
  *             level (decide/kept-level.ts), read with the candidates screened against it since
  *             its keep (screenedLevel; the default, `--bar read`), or not read (`--bar level`), or
@@ -27,12 +30,13 @@
  *        [--designs unpaired,paired,pairs] [--max-runs 5] [--zero 200 --effect 100 --worse 30]
  *        [--screen auto|N [--grey FROM,MEAN]] [--bar read|level|kept|after] [--model-bar actual|fixed]
  *        [--slack 0.25]   (auto's PER_RUN_SLACK: 0 chooses the most gain per eval run alone)
- *        [--baseline-runs 5] [--confidence 0.95]
+ *        [--baseline-runs 5] [--confidence 0.95] [--first-pair on|off] [--no-after-keep]
  *        (--model-bar: the bar chooseScreen models, the one the candidate has or SCREEN_RUNS)
  *        [--breakdown]   (paired, pairs: where the +2 sd changes went: lost on the first run, on its
  *        second look, in pairs, or kept, by the number of pairs; and the screens auto chose)
  */
 import { parseArgs } from "node:util";
+import { firstPairAgrees } from "../action/decide/first-pair.ts";
 import { judge, type Policy } from "../action/decide/judge.ts";
 import type { PairedDesign } from "../action/decide/judgement.ts";
 import {
@@ -77,6 +81,8 @@ const { values: args } = parseArgs({
     breakdown: { type: "boolean", default: false },
     "baseline-runs": { type: "string", default: "5" },
     confidence: { type: "string", default: "0.95" },
+    "first-pair": { type: "string", default: "on" },
+    "no-after-keep": { type: "boolean", default: false },
   },
 });
 const nights = Number(args.nights);
@@ -101,6 +107,7 @@ function screenDesign(history: readonly ScreenPoint[], barRuns: number): ScreenD
     minDelta: 0.25,
     screenRuns: args["model-bar"] === "fixed" ? SCREEN_RUNS : barRuns,
     ...(args.slack !== undefined ? { perRunSlack: Number(args.slack) } : {}),
+    firstPairKeeps: args["first-pair"] !== "off",
   });
   const key = describeScreen(chosen);
   TALLY.chosen.set(key, (TALLY.chosen.get(key) ?? 0) + 1);
@@ -263,7 +270,11 @@ function night(design0: Design, seed: number) {
           pc.push(cand.at(-1)!);
           pi.push(measure(incTruth));
           inc.push(pi[0]!);
+          // The first pair keeps where the incumbent's run in it agrees with the bar (as the engine).
+          const agrees =
+            args["first-pair"] !== "off" && firstPairAgrees((pi[0]! - mean(bar)) / sd, bar.length);
           design = {
+            ...(agrees ? { firstPairKeeps: true } : {}),
             first: "screened",
             screenedAgainst: bar.length,
             screenSd: screen.at,
@@ -333,7 +344,7 @@ function night(design0: Design, seed: number) {
                 prior: fitEffects(history.slice(-HISTORY_WINDOW)),
               }).level
             : null;
-        inc = [measure(truth)];
+        inc = args["no-after-keep"] && level && level.runs >= 1 ? [] : [measure(truth)];
         since = [];
         groups.push(inc);
       }

@@ -21406,7 +21406,9 @@ function keptInPairs(r) {
 }
 function ownRuns(r) {
   const samples = r.samples;
-  const k = screenedRuns(r.screen);
+  let k = screenedRuns(r.screen);
+  if (r.screen?.incumbent_z !== void 0 && Object.values(samples).every((v) => v.length === k))
+    k -= 1;
   const screened = k > 0 && Object.values(samples).every((v) => v.length > k);
   if (!screened) return { samples, runsOn: r.runs_on };
   return {

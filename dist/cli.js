@@ -22494,7 +22494,8 @@ function roundSafe(input2) {
     screenSd: down(input2.screenSd),
     ...input2.paired ? { paired: input2.paired } : {},
     // A lower grey zone and a lower bar for its mean let more candidates on: the safe way.
-    ...input2.paired === "screened" && input2.grey ? { grey: { from: down(input2.grey.from), mean: down(input2.grey.mean) } } : {}
+    ...input2.paired === "screened" && input2.grey ? { grey: { from: down(input2.grey.from), mean: down(input2.grey.mean) } } : {},
+    ...input2.paired === "screened" && input2.firstPairKeeps ? { firstPairKeeps: true } : {}
   };
 }
 function simulate(s) {
@@ -22550,7 +22551,7 @@ function pairedPeak(s, inc, gauss, chiSquare) {
       first = second - gauss();
     } else return Number.NEGATIVE_INFINITY;
   } else first = gauss() * Math.SQRT2;
-  let peak = Number.NEGATIVE_INFINITY;
+  let peak = s.firstPairKeeps ? first / sd0 : Number.NEGATIVE_INFINITY;
   if (s.paired === "fresh" && first < s.screenSd * sd0) return peak;
   let m = first;
   let ss = 0;
@@ -22607,7 +22608,7 @@ function atLeast(design, lowest) {
 function describeScreen(d) {
   return d.grey ? `${fmtSd(d.at)}, a second run from ${fmtSd(d.grey.from)} (the two runs' mean at ${fmtSd(d.grey.mean)})` : fmtSd(d.at);
 }
-var PER_RUN_SLACK = 0.1;
+var PER_RUN_SLACK = 0.25;
 var MIN_HISTORY = 10;
 var HISTORY_WINDOW = 200;
 var GRID = Array.from({ length: 69 }, (_, i) => -12 + i * 0.5);
@@ -22682,7 +22683,15 @@ var TRIALS2 = 600;
 function screenCurve(design, settings) {
   const { at: at2, grey } = design;
   const s = { ...settings, minDelta: Math.floor(settings.minDelta * 20) / 20 };
-  const id2 = JSON.stringify([at2, grey, s.maxRuns, s.alpha, s.minDelta, s.screenRuns]);
+  const id2 = JSON.stringify([
+    at2,
+    grey,
+    s.maxRuns,
+    s.alpha,
+    s.minDelta,
+    s.screenRuns,
+    s.firstPairKeeps !== false
+  ]);
   const cached3 = curves.get(id2);
   if (cached3) return cached3;
   const critical = sequentialBoundary({
@@ -22692,7 +22701,8 @@ function screenCurve(design, settings) {
     alpha: s.alpha,
     screenSd: at2 / Math.SQRT2,
     paired: "screened",
-    ...grey ? { grey: greyInPairSds(grey) } : {}
+    ...grey ? { grey: greyInPairSds(grey) } : {},
+    firstPairKeeps: s.firstPairKeeps !== false
   });
   const random = createRandom(20261205);
   const gauss = gaussian(random);
@@ -22717,6 +22727,11 @@ function screenCurve(design, settings) {
       }
       let sum = side - draws[2];
       spent += 1;
+      if (s.firstPairKeeps !== false && sum / Math.SQRT2 >= critical && sum > s.minDelta) {
+        keep[j] += 1;
+        runs[j] += spent;
+        return;
+      }
       for (let n = 2; n <= s.maxRuns; n++) {
         sum += mu + (draws[1 + 2 * n - 1] - draws[1 + 2 * n]);
         spent += 2;
@@ -23000,7 +23015,9 @@ function keptInPairs(r) {
 }
 function ownRuns(r) {
   const samples = r.samples;
-  const k = screenedRuns(r.screen);
+  let k = screenedRuns(r.screen);
+  if (r.screen?.incumbent_z !== void 0 && Object.values(samples).every((v) => v.length === k))
+    k -= 1;
   const screened = k > 0 && Object.values(samples).every((v) => v.length > k);
   if (!screened) return { samples, runsOn: r.runs_on };
   return {
@@ -31161,14 +31178,15 @@ function judge(input2) {
     alpha: alphaTotal / decisive.length,
     screenSd: screenSd(c, o),
     paired: input2.paired?.first,
-    grey: input2.paired?.first === "screened" && input2.paired.screenGrey ? greyInPairSds(input2.paired.screenGrey) : void 0
+    grey: input2.paired?.first === "screened" && input2.paired.screenGrey ? greyInPairSds(input2.paired.screenGrey) : void 0,
+    firstPairKeeps: input2.paired?.first === "screened" && input2.paired.firstPairKeeps
   });
   const screenSd = (c, o) => {
     const at2 = input2.paired?.first === "screened" ? input2.paired.screenSd : void 0;
     if (at2 !== void 0) return Math.max(at2 / Math.SQRT2, c.sd > 0 ? o.minDelta / c.sd : 0);
     return c.sd > 0 ? o.minDelta / c.sd : 0;
   };
-  const firstLook = 2;
+  const firstLook = input2.paired?.first === "screened" && input2.paired.firstPairKeeps ? 1 : 2;
   const improved = comparisons.filter((c, i) => {
     const o = decisive[i];
     if (c.gain <= o.minDelta + eps(c, input2)) return false;
@@ -34268,6 +34286,12 @@ function isKeep(verdict) {
   return verdict.status === "keep" || verdict.status === "simplification";
 }
 
+// action/decide/first-pair.ts
+var FIRST_PAIR_AGREES = 2;
+function firstPairAgrees(z2, barRuns) {
+  return Math.abs(z2) <= FIRST_PAIR_AGREES * Math.sqrt(1 + 1 / Math.max(1, barRuns));
+}
+
 // action/engine/paired-screen.ts
 function screenFor(ctx, policy, noise, against, cand) {
   const sd = noise[ctx.metric]?.sd ?? 0;
@@ -34311,6 +34335,14 @@ function secondLook(ctx, screen2, noise, against, cand) {
     mean: mean2,
     reason: `${z2 > 0 ? "better" : "worse"} by ${fmt(Math.abs(z2 * sd))} (${r3(z2)} sd) over its two first runs (the first ${screen2.record.z} sd, in the screen's grey zone from ${screen2.grey.from} sd), under the bar for their mean at ${r3(screen2.grey.mean)} sd: not measured in pairs`,
     record: { ...screen2.record, second: r3(z2) }
+  };
+}
+function firstPair(ctx, screen2, noise, against, incumbentRun2) {
+  const runs = against[ctx.metric];
+  const z2 = gainOf(ctx, incumbentRun2, runs) / noise[ctx.metric].sd;
+  return {
+    keeps: firstPairAgrees(z2, runs.length),
+    record: { ...screen2.record, incumbent_z: r3(z2) }
   };
 }
 function screenHistory(ctx) {
@@ -34551,12 +34583,15 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
       seeds.push(seed);
       const broken = await runIncumbent(seed);
       if (broken) return broken;
+      const beside2 = screen2 ? firstPair(ctx, screen2, setup.noise(cand, inc), screenAgainst2, inc[ctx.metric][0]) : null;
+      if (screen2 && beside2) screen2 = { ...screen2, record: beside2.record };
       design = {
         first: "screened",
         screenedAgainst: screenRuns,
         ...screen2 ? { screenSd: screen2.record.at } : {},
         // The boundary is the design's, whichever look the candidate passed on.
-        ...screen2?.record.grey ? { screenGrey: screen2.record.grey } : {}
+        ...screen2?.record.grey ? { screenGrey: screen2.record.grey } : {},
+        ...beside2?.keeps ? { firstPairKeeps: true } : {}
       };
     }
   }
@@ -34594,11 +34629,11 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
     judgement = judgePairs();
   }
   const unselected = design.first === "screened" && (cand[ctx.metric]?.length ?? 0) > screened;
-  const reported = unselected ? withoutFirstRuns(cand, screened) : cand;
+  const wasPaired = (inc[ctx.metric]?.length ?? 0) > 0;
+  const reported = unselected ? withoutFirstRuns(cand, screened) : wasPaired ? paired() : cand;
   const incReported = unselected ? withoutFirstRuns(inc, 1) : inc;
   const metrics = meansOf(reported);
   const score = metrics[ctx.metric];
-  const wasPaired = (inc[ctx.metric]?.length ?? 0) > 0;
   const delta = wasPaired ? mean(reported[ctx.metric].slice(0, incReported[ctx.metric].length)) - mean(incReported[ctx.metric]) : score - parent.score;
   const tested = judgement.evidence;
   if (unselected && tested) {

@@ -40,6 +40,8 @@ export interface BoundaryInput {
    * mean reaches `mean`; the second run is then the candidate's side of the first pair.
    */
   grey?: ScreenGrey | undefined;
+  /** `screened`: the first pair is a look too (a keep on one pair, PairedDesign.firstPairKeeps). */
+  firstPairKeeps?: boolean | undefined;
 }
 
 /**
@@ -103,6 +105,7 @@ function roundSafe(input: BoundaryInput): BoundaryInput {
     ...(input.paired === "screened" && input.grey
       ? { grey: { from: down(input.grey.from), mean: down(input.grey.mean) } }
       : {}),
+    ...(input.paired === "screened" && input.firstPairKeeps ? { firstPairKeeps: true } : {}),
   };
 }
 
@@ -173,8 +176,9 @@ function pairedPeak(
       first = second - gauss();
     } else return Number.NEGATIVE_INFINITY;
   } else first = gauss() * Math.SQRT2;
-  // The first look is the second pair: one pair never keeps (a step between its runs fools it).
-  let peak = Number.NEGATIVE_INFINITY;
+  // The first look is the second pair (a step between one pair's runs fools it), or the first
+  // where its incumbent run agreed with the bar (firstPairKeeps: the step would have shown).
+  let peak = s.firstPairKeeps ? first / sd0 : Number.NEGATIVE_INFINITY;
   if (s.paired === "fresh" && first < s.screenSd * sd0) return peak;
   let m = first;
   let ss = 0;

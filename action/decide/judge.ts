@@ -60,6 +60,7 @@ export function judge(input: JudgeInput): Judgement {
         input.paired?.first === "screened" && input.paired.screenGrey
           ? greyInPairSds(input.paired.screenGrey)
           : undefined,
+      firstPairKeeps: input.paired?.first === "screened" && input.paired.firstPairKeeps,
     });
   // The screen in units of the comparison's sd: a pair's difference has twice a run's variance.
   const screenSd = (c: Comparison, o: (typeof decisive)[number]) => {
@@ -68,8 +69,9 @@ export function judge(input: JudgeInput): Judgement {
     return c.sd > 0 ? o.minDelta / c.sd : 0;
   };
   // A keep needs two runs, or two pairs: a step in the machine's speed between a pair's two runs
-  // (a load spike starting) fools one pair, not two.
-  const firstLook = 2;
+  // (a load spike starting) fools one pair, not two. The first pair may keep where its incumbent
+  // run agreed with the bar the candidate was screened against (decide/first-pair.ts).
+  const firstLook = input.paired?.first === "screened" && input.paired.firstPairKeeps ? 1 : 2;
 
   const improved = comparisons.filter((c, i) => {
     const o = decisive[i]!;

@@ -71,4 +71,9 @@ export type PairedDesign =
        * first pair is its second run (the caller's samples start there).
        */
       screenGrey?: ScreenGrey;
+      /**
+       * The first pair may keep: the incumbent's run in it agreed with the bar the candidate was
+       * screened against, so no step in the machine's speed fell inside that pair.
+       */
+      firstPairKeeps?: boolean;
     };

@@ -178,13 +178,19 @@ export function keptInPairs(r: ResultEntry): boolean {
 
 /**
  * A row's runs as estimates of its code: all of them, except the first runs that passed paired
- * measurement's screen (`screen` on the row, more runs after them: screenedRuns). Those were
+ * measurement's screen (`screen` on the row, more runs after them: screenedRuns; kept on its first
+ * pair, the first of two the screen looked at). Those were
  * chosen for looking good: they stay in the row, not in the code's score, the runs later
  * candidates are screened against, or the noise.
  */
 function ownRuns(r: ResultEntry): { samples: Samples; runsOn: readonly RunOn[] | undefined } {
   const samples = r.samples!;
-  const k = screenedRuns(r.screen);
+  let k = screenedRuns(r.screen);
+  // Kept on its first pair (it went on to pairs: `incumbent_z`), a row has no run after those
+  // the screen looked at: the pair's side stands as the run it was kept on, as a later pair's
+  // would; a grey zone's first run, in no pair, does not.
+  if (r.screen?.incumbent_z !== undefined && Object.values(samples).every((v) => v.length === k))
+    k -= 1;
   const screened = k > 0 && Object.values(samples).every((v) => v.length > k);
   if (!screened) return { samples, runsOn: r.runs_on };
   return {

@@ -88,7 +88,7 @@ export function describeScreen(d: ScreenDesign): string {
  * (bench/greedy.ts, sized from karpathy's results), the night's true gain comes from trying many
  * proposals, and 25% here cost about an eighth of it.
  */
-export const PER_RUN_SLACK = 0.1;
+export const PER_RUN_SLACK = 0.25;
 
 /** First runs on record before the night's own distribution is trusted over min_delta. */
 export const MIN_HISTORY = 10;
@@ -121,6 +121,11 @@ export interface ScreenSettings {
   screenRuns: number;
   /** PER_RUN_SLACK unless given (bench/paired-model.ts --slack compares others). */
   perRunSlack?: number;
+  /**
+   * A keep may come on the first pair (PairedDesign.firstPairKeeps), as in the engine where the
+   * incumbent's run in it agrees with the bar: true unless false (bench/paired-model.ts compares).
+   */
+  firstPairKeeps?: boolean;
 }
 
 export interface ScreenChoice extends ScreenDesign {
@@ -241,7 +246,15 @@ export function screenCurve(design: ScreenDesign, settings: ScreenSettings): Cur
   const { at, grey } = design;
   // min_delta to a twentieth of an sd (down: a keep is asked a hair less), so nights share curves.
   const s = { ...settings, minDelta: Math.floor(settings.minDelta * 20) / 20 };
-  const id = JSON.stringify([at, grey, s.maxRuns, s.alpha, s.minDelta, s.screenRuns]);
+  const id = JSON.stringify([
+    at,
+    grey,
+    s.maxRuns,
+    s.alpha,
+    s.minDelta,
+    s.screenRuns,
+    s.firstPairKeeps !== false,
+  ]);
   const cached = curves.get(id);
   if (cached) return cached;
   const critical = sequentialBoundary({
@@ -252,6 +265,7 @@ export function screenCurve(design: ScreenDesign, settings: ScreenSettings): Cur
     screenSd: at / Math.SQRT2,
     paired: "screened",
     ...(grey ? { grey: greyInPairSds(grey) } : {}),
+    firstPairKeeps: s.firstPairKeeps !== false,
   });
   const random = createRandom(20261205);
   const gauss = gaussian(random);
@@ -277,6 +291,11 @@ export function screenCurve(design: ScreenDesign, settings: ScreenSettings): Cur
       }
       let sum = side - draws[2]!;
       spent += 1;
+      if (s.firstPairKeeps !== false && sum / Math.SQRT2 >= critical && sum > s.minDelta) {
+        keep[j]! += 1;
+        runs[j]! += spent;
+        return;
+      }
       for (let n = 2; n <= s.maxRuns; n++) {
         sum += mu + (draws[1 + 2 * n - 1]! - draws[1 + 2 * n]!);
         spent += 2;

@@ -22,6 +22,7 @@ import {
 } from "./experiment.ts";
 import { firstSideFirst } from "./pair-order.ts";
 import {
+  firstPair,
   type IncumbentRuns,
   keptLevels,
   type Screen,
@@ -251,12 +252,17 @@ export async function evaluatePaired(
       seeds.push(seed);
       const broken = await runIncumbent(seed);
       if (broken) return broken;
+      const beside = screen
+        ? firstPair(ctx, screen, setup.noise(cand, inc), screenAgainst, inc[ctx.metric]![0]!)
+        : null;
+      if (screen && beside) screen = { ...screen, record: beside.record };
       design = {
         first: "screened",
         screenedAgainst: screenRuns,
         ...(screen ? { screenSd: screen.record.at } : {}),
         // The boundary is the design's, whichever look the candidate passed on.
         ...(screen?.record.grey ? { screenGrey: screen.record.grey } : {}),
+        ...(beside?.keeps ? { firstPairKeeps: true } : {}),
       };
     }
   }
@@ -297,12 +303,15 @@ export async function evaluatePaired(
   // The screened runs were chosen for looking good: the last takes part in the test (the boundary
   // accounts for the choice) but none in what the record reports, or the kept code's score, gain
   // and interval would carry their luck (ledger-runs.ts leaves them out of the code's samples too).
+  // Kept on its first pair, a candidate has no other runs: the record reports that pair (its side
+  // after a second look is its second run), luck and all, and its score after the keep is scored
+  // on its run after the keep.
   const unselected = design.first === "screened" && (cand[ctx.metric]?.length ?? 0) > screened;
-  const reported = unselected ? withoutFirstRuns(cand, screened) : cand;
+  const wasPaired = (inc[ctx.metric]?.length ?? 0) > 0;
+  const reported = unselected ? withoutFirstRuns(cand, screened) : wasPaired ? paired() : cand;
   const incReported = unselected ? withoutFirstRuns(inc, 1) : inc;
   const metrics = meansOf(reported);
   const score = metrics[ctx.metric]!;
-  const wasPaired = (inc[ctx.metric]?.length ?? 0) > 0;
   // Against the incumbent measured beside it when paired; against its record when screened out.
   const delta = wasPaired
     ? mean(reported[ctx.metric]!.slice(0, incReported[ctx.metric]!.length)) -

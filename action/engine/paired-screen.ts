@@ -1,4 +1,5 @@
 import type { ScreenGrey } from "../decide/boundary.ts";
+import { firstPairAgrees } from "../decide/first-pair.ts";
 import { fmt } from "../decide/fmt.ts";
 import {
   keptLevel,
@@ -120,6 +121,26 @@ export function secondLook(
     mean: mean2,
     reason: `${z > 0 ? "better" : "worse"} by ${fmt(Math.abs(z * sd))} (${r3(z)} sd) over its two first runs (the first ${screen.record.z} sd, in the screen's grey zone from ${screen.grey.from} sd), under the bar for their mean at ${r3(screen.grey.mean)} sd: not measured in pairs`,
     record: { ...screen.record, second: r3(z) },
+  };
+}
+
+/**
+ * The incumbent's run in the candidate's first pair against the bar the candidate was screened
+ * against: the record gains its z (`incumbent_z`, as a gain), and the first pair is a look of the
+ * paired test when that run agrees with the bar (decide/first-pair.ts).
+ */
+export function firstPair(
+  ctx: EngineContext,
+  screen: Screen,
+  noise: Record<string, Noise>,
+  against: Samples,
+  incumbentRun: number,
+): { keeps: boolean; record: NonNullable<Verdict["screen"]> } {
+  const runs = against[ctx.metric]!;
+  const z = gainOf(ctx, incumbentRun, runs) / noise[ctx.metric]!.sd;
+  return {
+    keeps: firstPairAgrees(z, runs.length),
+    record: { ...screen.record, incumbent_z: r3(z) },
   };
 }
 

@@ -95,7 +95,9 @@ export interface ResultEntry {
    * deviations (as a gain), and how many incumbent runs those were. The night's first runs choose
    * the next screens (decide/screen-choice.ts). With a grey zone (`grey`), a first run under `at`
    * but at or above `grey.from` got a second, and `second` is how the two runs' mean scored (it
-   * went on to pairs when that reached `grey.mean`).
+   * went on to pairs when that reached `grey.mean`). `incumbent_z`: how the incumbent's run in the
+   * first pair scored against the same runs (as a gain); within FIRST_PAIR_AGREES x sqrt(1 +
+   * 1 / against) of them, that pair could keep (decide/first-pair.ts).
    */
   screen?: {
     at: number;
@@ -103,6 +105,7 @@ export interface ResultEntry {
     against: number;
     grey?: { from: number; mean: number };
     second?: number;
+    incumbent_z?: number;
   };
   /**
    * Kept in pairs, with the night's first runs enough to say how often its proposals help: the

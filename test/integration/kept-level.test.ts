@@ -8,9 +8,13 @@ import { planNight, sequenceNight } from "../helpers/sequence-eval.ts";
 
 const NIGHT = "{ baseline_runs: 4, screen_sd: 0.5, remeasure_every: 0 }";
 
-/** #11, 2 better (truth 8), lucky in every run (7.5): kept in two pairs, then its run after. */
+/**
+ * #11, 2 better (truth 8), lucky in every run (7.5): kept in two pairs, then its run after. The
+ * incumbent's run in the first pair reads 9, in line with its runs before (10 ± 0.58), so that
+ * pair could keep, but says only 1.5 better: not enough on one pair.
+ */
 const LUCKY_KEEP = [
-  ...[-0.5, 0], // #11's screened run, the incumbent beside it (the first pair)
+  ...[-0.5, -1], // #11's screened run, the incumbent beside it (the first pair)
   ...[-0.5, -0.5], // the second pair, either order (both sides -0.5): kept
   0, // #11's run after its keep (8)
 ];

@@ -12,9 +12,9 @@ describe("the screen's second look (decide.screen_sd with second_look), through 
     ] as const;
     // Runs: 0-3 the baseline (sd about 0.55); #1: 4 (0.9 sd better: the grey zone), 5 (the two
     // runs' mean 0.8 sd better, under 1.25: discarded); #2: 6 (0.9 sd: grey), 7 (the mean 2.7 sd
-    // better: on to pairs), 8 the incumbent beside run 7, 9-10 the second pair (kept), 11 its run
-    // after the keep; #3: 12, 3 worse, discarded on its first run.
-    const noise = [0.5, -0.5, 0.5, -0.5, 0, 0.1, 1.5, -0.5, 0, 0, 0, 0, 0];
+    // better: on to pairs), 8 the incumbent beside run 7 (it agrees with the bar: kept on that
+    // first pair), 9 its run after the keep; #3: 10, 3 worse, discarded on its first run.
+    const noise = [0.5, -0.5, 0.5, -0.5, 0, 0.1, 1.5, -0.5, 0, 0, 0];
     const log = await sequenceNight(
       plan,
       noise,
@@ -37,22 +37,25 @@ describe("the screen's second look (decide.screen_sd with second_look), through 
     // #2: in the zone on its first run, through on the mean; its pairs start at its second run.
     expect(real!.status).toBe("keep");
     expect(real!.screen!.second).toBeGreaterThanOrEqual(1.25);
-    expect(real!.samples.loss).toEqual([9.5, 7.5, 8]);
+    expect(real!.samples.loss).toEqual([9.5, 7.5]);
     const beside = log.remeasures.find((m) => m.paired_with === real!.iteration)!;
-    expect(beside.samples.loss).toEqual([10, 10]);
-    // Scored and compared on the runs that were not screened: 8 beside 10.
-    expect(real!.score).toBe(8);
-    expect(real!.delta).toBe(-2);
+    expect(beside.samples.loss).toEqual([10]);
+    expect(real!.screen!.incumbent_z).toBe(0);
+    // Kept on its first pair, it reports that pair: its second run beside the incumbent's (not
+    // its first, 9.5, which is in no pair).
+    expect(real!.score).toBe(7.5);
+    expect(real!.delta).toBe(-2.5);
     expect(real!.evidence!.paired).toBe(true);
+    expect(real!.reason).toMatch(/over 1 pair\(s\) beside the incumbent/);
 
-    // #3 is screened against the kept code's bar: the run it was kept on (not screened) and its
-    // run after the keep, two runs where the run after the keep alone would be one.
+    // #3 is screened against the kept code's bar: the run it was kept on (its side of the pair)
+    // and its run after the keep, two runs where the run after the keep alone would be one.
     expect(worse!.status).toBe("discard");
     expect(worse!.samples.loss).toEqual([11]);
     expect(worse!.screen!.against).toBe(2);
     const inc = incumbentState(log)!;
     expect(inc.iteration).toBe(real!.iteration);
     expect(inc.samples.loss).toEqual([8]);
-    expect(inc.bar.loss).toEqual([8, 8]);
+    expect(inc.bar.loss).toEqual([7.5, 8]);
   });
 });

@@ -5,6 +5,7 @@ import {
   sequentialBoundary,
 } from "../../action/decide/boundary.ts";
 import { comparePaired, PAIR_NOISE_DF } from "../../action/decide/compare.ts";
+import { firstPairAgrees } from "../../action/decide/first-pair.ts";
 import { judge, type Policy } from "../../action/decide/judge.ts";
 import type { PairedDesign } from "../../action/decide/judgement.ts";
 import { type Noise, pooledNoise } from "../../action/decide/noise.ts";
@@ -38,6 +39,12 @@ function candidate(
   grey?: ScreenGrey,
   /** false: the pairs judged as if only one run had been screened (the grey zone not modelled). */
   greyModelled = true,
+  /**
+   * `firstPair`: whether the first pair may keep: where the incumbent's run in it agrees with the
+   * bar (as the engine), always, or never (as before). `step`: added to that incumbent run alone,
+   * against the goal (a load spike starting between the first pair's two runs).
+   */
+  opts: { firstPair?: "agrees" | "always" | "never"; step?: number } = {},
 ): { kept: boolean; runs: number; unpairedKept: boolean } {
   let clock = 0;
   const run = (truth: number) => truth + draw() + drift(clock++);
@@ -73,8 +80,11 @@ function candidate(
       if (second.final) return { kept: false, runs: 2, unpairedKept: false };
       screened = 1; // the pairs start at the second run
     }
-    inc.push(run(0));
+    inc.push(run(0) - (opts.step ?? 0));
+    const agrees = firstPairAgrees((inc[0]! - mean(old)) / noise().score!.sd, old.length);
+    const mode = opts.firstPair ?? "agrees";
     paired = {
+      ...(mode === "always" || (mode === "agrees" && agrees) ? { firstPairKeeps: true } : {}),
       first: "screened",
       screenedAgainst: old.length,
       ...(screenAt === undefined ? {} : { screenSd: screenAt }),
@@ -125,13 +135,14 @@ function rate(
   screenAt?: number,
   grey?: ScreenGrey,
   greyModelled?: boolean,
+  opts?: Parameters<typeof candidate>[7],
 ) {
   const draw = gaussian(createRandom(seed));
   let kept = 0;
   let unpaired = 0;
   let runs = 0;
   for (let i = 0; i < trials; i++) {
-    const r = candidate(effect, draw, drift, design, screenAt, grey, greyModelled);
+    const r = candidate(effect, draw, drift, design, screenAt, grey, greyModelled, opts);
     kept += r.kept ? 1 : 0;
     unpaired += r.unpairedKept ? 1 : 0;
     runs += r.runs;
@@ -199,6 +210,42 @@ describe("paired measurement (decide.paired)", () => {
     const unmodelled = rate(4000, 31, 0, undefined, "screened", 1, designs[2]![1], false);
     expect(unmodelled.kept).toBeGreaterThan(0.05);
     expect(unmodelled.kept - modelled.kept).toBeGreaterThan(0.008);
+  });
+
+  it("a keep on the first pair, where the incumbent's run in it agrees with the bar: at most 5% of no-ops kept at every screen, and a +2 sd change kept on fewer runs", () => {
+    const designs: [number, ScreenGrey | undefined][] = [
+      [0.25, undefined],
+      [1.5, undefined],
+      [1.5, { from: 0.5, mean: 1.25 }],
+    ];
+    for (const [at, grey] of designs) {
+      const label = `screen ${at}, grey ${JSON.stringify(grey)}`;
+      // Always allowed (the boundary's own case) and allowed where the run agrees (the engine's).
+      for (const firstPair of ["always", "agrees"] as const) {
+        const zero = rate(4000, 41, 0, undefined, "screened", at, grey, true, { firstPair });
+        expect(zero.kept, `${label}, ${firstPair}`).toBeLessThan(0.055);
+      }
+      // Proof that the first pair keeps: a +2 sd change costs fewer runs than on two pairs.
+      const now = rate(2000, 42, 2, undefined, "screened", at, grey, true);
+      const before = rate(2000, 42, 2, undefined, "screened", at, grey, true, {
+        firstPair: "never",
+      });
+      expect(before.runs - now.runs, label).toBeGreaterThan(0.2);
+      expect(now.kept, label).toBeGreaterThan(before.kept - 0.03);
+    }
+  });
+
+  it("a step between the first pair's two runs fools a keep on it no more than it fooled two pairs", () => {
+    // The incumbent's run in the first pair reads 3 sd worse (a load spike starting after the
+    // screened run): that pair alone says +3 sd for a change that does nothing.
+    const step = (firstPair: "agrees" | "never") =>
+      rate(8000, 51, 0, undefined, "screened", 1.5, undefined, true, { firstPair, step: 3 }).kept;
+    const before = step("never");
+    // The attack works on the rule before keeps on a first pair too (two pairs, one fooled, carry
+    // half its step): over 5% of no-ops kept (±0.25%).
+    expect(before).toBeGreaterThan(0.06);
+    // The incumbent's run leaves the bar, so the first pair mostly does not keep: no worse.
+    expect(step("agrees")).toBeLessThan(before + 0.01);
   });
 
   it("keeps a +2 sd change at least 80% of the time, on about 5 runs beside the incumbent", () => {

@@ -1,0 +1,70 @@
+// A keep on a candidate's first pair, and the step that pair cannot be trusted through, through
+// the real engine: real git, real eval processes, the ledger read back from the branch.
+import { describe, expect, it } from "vitest";
+import { FIRST_PAIR_AGREES } from "../../action/decide/first-pair.ts";
+import { judge } from "../../action/decide/judge.ts";
+import { mean } from "../../action/decide/stats.ts";
+import { sequenceNight } from "../helpers/sequence-eval.ts";
+
+const NIGHT = "{ baseline_runs: 4, screen_sd: 0.5, remeasure_every: 0 }";
+
+describe("a keep on the first pair (the screened run and the incumbent's beside it)", () => {
+  it("keeps a clear gain on its first pair, and sends a first pair whose incumbent run left its bar on to more pairs", async () => {
+    // #1 helps by 3 (truth 7). #2 does nothing (truth 7) and reads 6 on its screened run; the
+    // incumbent's run beside it reads 11: a load spike started between the two (+4 on 7). That
+    // pair alone says 5 better, 8.7 run sds.
+    const plan = [-3, 0];
+    const noise = [
+      ...[0.5, -0.5, 0.5, -0.5], // runs 0-3: the baseline (10, sd about 0.58)
+      ...[0, 0], // runs 4-5: #1's screened run (7), the incumbent beside it (10): kept
+      0, // run 6: #1's run after its keep (7)
+      ...[-1, 4], // runs 7-8: #2's screened run (6), the incumbent beside it (11): the spike
+      ...Array(8).fill(0), // runs 9-16: later pairs, the machine quiet again (7 and 7)
+    ];
+    const log = await sequenceNight(plan, noise, NIGHT);
+    const [, gain, noop] = log.results;
+
+    // #1: one pair, its incumbent run on the bar (10 where the baseline's mean is 10).
+    expect(gain!.status).toBe("keep");
+    expect(gain!.samples.loss).toEqual([7]);
+    expect(log.remeasures.find((m) => m.paired_with === gain!.iteration)!.samples.loss).toEqual([
+      10,
+    ]);
+    expect(gain!.screen!.incumbent_z).toBe(0);
+    expect(gain!.delta).toBe(-3);
+    expect(gain!.reason).toMatch(/^loss better by 3 over 1 pair\(s\) beside the incumbent/);
+
+    // #2: the incumbent's run in its first pair stood 4 over its bar (7, 7), far past what agrees,
+    // so the pair was not a look: it went on, and the quiet pairs after it say nothing is gained.
+    expect(noop!.screen!.incumbent_z).toBeLessThan(-FIRST_PAIR_AGREES * Math.sqrt(1 + 1 / 2));
+    const beside = log.remeasures.find((m) => m.paired_with === noop!.iteration)!;
+    expect(beside.samples.loss![0]).toBe(11);
+    expect(noop!.samples.loss![0]).toBe(6);
+    expect(noop!.samples.loss!.length).toBeGreaterThan(1);
+    expect(noop!.status).toBe("discard");
+    // Proof that the spike would have worked: the judge, given that pair as a look (the baseline's
+    // noise, as the night knew it then), keeps the change that does nothing on it.
+    const base = log.results[0]!.samples.loss!;
+    const sd = Math.sqrt(base.reduce((a, x) => a + (x - mean(base)) ** 2, 0) / (base.length - 1));
+    const fooled = judge({
+      policy: {
+        rule: "primary",
+        objectives: [{ name: "loss", goal: "minimize", minDelta: 0.25 * sd }],
+        guards: {},
+        confidence: 0.95,
+        maxRuns: 5,
+        simplification: false,
+      },
+      incumbent: { loss: [11] },
+      candidate: { loss: [6] },
+      noise: { loss: { sd, df: base.length - 1, robustSd: null } },
+      paired: {
+        first: "screened",
+        screenedAgainst: noop!.screen!.against,
+        screenSd: 0.5,
+        firstPairKeeps: true,
+      },
+    });
+    expect(fooled.final && fooled.status).toBe("keep");
+  }, 60_000);
+});
