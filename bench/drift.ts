@@ -7,14 +7,18 @@
  *   spike   a load spike while the baseline runs: its first 5 runs read 3 sd slow, then the
  *           machine is quiet, so everything measured afterwards looks faster than the baseline.
  *   steady  a machine that speeds up steadily: `time` falls by 0.4 sd per second of wall clock.
- * The eval counts its runs and the start of the night in a folder shared with it
- * (isolation.shared), as a real machine's state is shared by every run.
+ * The eval knows only the clock (the night's start passed in its environment), as a run under
+ * the default isolation does: the spike covers the baseline's first runs by time (spike-runs x
+ * (eval-seconds + 0.15 s to start)), and every first run is screened. With --shared the eval
+ * counts its runs and keeps the start in a folder shared with it (isolation.shared), as before
+ * 2026-12-06; there pairs start fresh and no first run is screened.
  *
  * Each run takes --eval-seconds (0.5 by default: a short benchmark), so a steady drift moves
  * about 0.2-0.3 sd from one run to the next.
  *
  * Usage: node bench/drift.ts [--nights 3] [--rate 0.4] [--spike-runs 5] [--seed 1]
  *        [--eval-seconds 0.5] [--noops 16] [--scenarios spike,steady] [--rules unpaired,paired]
+ *        [--shared]
  * Prints, per scenario and rule: no-op changes kept (of 16 per night) and whether the +10 sd
  * change was kept, and eval runs per candidate.
  */

@@ -30909,6 +30909,12 @@ function appendNotes(notes, iteration, lines) {
 `;
 }
 
+// action/decide/first-pair.ts
+var FIRST_PAIR_AGREES = 2;
+function firstPairAgrees(z2, barRuns) {
+  return Math.abs(z2) <= FIRST_PAIR_AGREES * Math.sqrt(1 + 1 / Math.max(1, barRuns));
+}
+
 // action/decide/strata.ts
 var SERIAL = "serial";
 function deviceKind(device) {
@@ -31337,11 +31343,13 @@ function pairedTrial(effectSd, settings, pairs, gauss) {
       screened = 1;
     }
     inc.push(gauss());
+    const agrees = firstPairAgrees((inc[0] - mean(old)) / noise().m.sd, old.length);
     design = {
       first: "screened",
       screenedAgainst: old.length,
       screenSd: at2,
-      ...grey ? { screenGrey: grey } : {}
+      ...grey ? { screenGrey: grey } : {},
+      ...agrees ? { firstPairKeeps: true } : {}
     };
   }
   const judgePairs = () => judge({
@@ -34284,12 +34292,6 @@ function judged(judgement, fields2) {
 }
 function isKeep(verdict) {
   return verdict.status === "keep" || verdict.status === "simplification";
-}
-
-// action/decide/first-pair.ts
-var FIRST_PAIR_AGREES = 2;
-function firstPairAgrees(z2, barRuns) {
-  return Math.abs(z2) <= FIRST_PAIR_AGREES * Math.sqrt(1 + 1 / Math.max(1, barRuns));
 }
 
 // action/engine/paired-screen.ts

@@ -1,5 +1,6 @@
 import { createRandom, gaussian } from "../util/random.ts";
 import type { ScreenGrey } from "./boundary.ts";
+import { firstPairAgrees } from "./first-pair.ts";
 import { judge, type Policy } from "./judge.ts";
 import type { Judgement, PairedDesign } from "./judgement.ts";
 import { pooledNoise } from "./noise.ts";
@@ -100,7 +101,7 @@ function unpairedTrial(effectSd: number, settings: PowerSettings, gauss: () => n
 /**
  * One candidate as evaluate-paired.ts measures it: the screened first run judged against the
  * incumbent's recent runs with min_delta raised to the screen, then pairs (the screened run with
- * the incumbent's next run first) judged on their differences, the screen in the design so the
+ * the incumbent's next run first, a look where that run agrees with the bar) judged on their differences, the screen in the design so the
  * boundary accounts for it. The noise pools every group, the candidate's and the pairs' included,
  * as the engine's does.
  */
@@ -146,11 +147,14 @@ function pairedTrial(
       screened = 1;
     }
     inc.push(gauss());
+    // The first pair keeps where the incumbent's run in it agrees with the bar (first-pair.ts).
+    const agrees = firstPairAgrees((inc[0]! - mean(old)) / noise().m.sd, old.length);
     design = {
       first: "screened",
       screenedAgainst: old.length,
       screenSd: at,
       ...(grey ? { screenGrey: grey } : {}),
+      ...(agrees ? { firstPairKeeps: true } : {}),
     };
   }
   const judgePairs = () =>
