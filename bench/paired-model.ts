@@ -36,7 +36,7 @@
  *        second look, in pairs, or kept, by the number of pairs; and the screens auto chose)
  */
 import { parseArgs } from "node:util";
-import { firstPairAgrees } from "../action/decide/first-pair.ts";
+import { barStaleness, firstPairAgrees } from "../action/decide/first-pair.ts";
 import { judge, type Policy } from "../action/decide/judge.ts";
 import type { PairedDesign } from "../action/decide/judgement.ts";
 import {
@@ -162,6 +162,8 @@ function night(design0: Design, seed: number) {
   // The runs of each candidate discarded since the last keep (screenedLevel reads the bar with them).
   let since: number[][] = [];
   const history: ScreenPoint[] = [];
+  // Each first pair's incumbent run against the bar (incumbent_z), for the bars' staleness.
+  const zs: number[] = [];
   let measuredAt = 0;
   let pairSs = 0;
   let pairDf = 0;
@@ -270,15 +272,21 @@ function night(design0: Design, seed: number) {
           pc.push(cand.at(-1)!);
           pi.push(measure(incTruth));
           inc.push(pi[0]!);
-          // The first pair keeps where the incumbent's run in it agrees with the bar (as the engine).
-          const agrees =
-            args["first-pair"] !== "off" && firstPairAgrees((pi[0]! - mean(bar)) / sd, bar.length);
+          // The first pair keeps where the incumbent's run in it agrees with the bar, and the
+          // boundary takes the screen down by the bars' staleness (as the engine, first-pair.ts).
+          const iz = (pi[0]! - mean(bar)) / sd;
+          zs.push(iz);
+          const agrees = args["first-pair"] !== "off" && firstPairAgrees(iz, bar.length);
+          const stale = args["first-pair"] !== "off" ? barStaleness(zs) : 0;
+          const down = (x: number) => Math.max(0, x - stale);
           design = {
             ...(agrees ? { firstPairKeeps: true } : {}),
             first: "screened",
             screenedAgainst: bar.length,
-            screenSd: screen.at,
-            ...(screen.grey ? { screenGrey: screen.grey } : {}),
+            screenSd: down(screen.at),
+            ...(screen.grey
+              ? { screenGrey: { from: down(screen.grey.from), mean: down(screen.grey.mean) } }
+              : {}),
           };
         }
       }

@@ -32892,6 +32892,13 @@ var FIRST_PAIR_AGREES = 2;
 function firstPairAgrees(z2, barRuns) {
   return Math.abs(z2) <= FIRST_PAIR_AGREES * Math.sqrt(1 + 1 / Math.max(1, barRuns));
 }
+var STALE_WINDOW = 5;
+function barStaleness(zs) {
+  const latest = zs.slice(-STALE_WINDOW);
+  if (latest.length === 0) return 0;
+  const m = latest.reduce((a, b) => a + b, 0) / latest.length;
+  return Math.max(0, m - Math.sqrt(1.1 / latest.length));
+}
 
 // action/engine/paired-screen.ts
 function screenFor(ctx, policy, noise, against, cand) {
@@ -32940,11 +32947,17 @@ function secondLook(ctx, screen2, noise, against, cand) {
 }
 function firstPair(ctx, screen2, noise, against, incumbentRun2) {
   const runs = against[ctx.metric];
-  const z2 = gainOf(ctx, incumbentRun2, runs) / noise[ctx.metric].sd;
+  const z2 = r3(gainOf(ctx, incumbentRun2, runs) / noise[ctx.metric].sd);
+  const stale = r3(barStaleness([...firstPairZs(ctx), z2]));
   return {
     keeps: firstPairAgrees(z2, runs.length),
-    record: { ...screen2.record, incumbent_z: r3(z2) }
+    record: { ...screen2.record, incumbent_z: z2, ...stale > 0 ? { stale } : {} }
   };
+}
+function firstPairZs(ctx) {
+  return ctx.store.log.results.flatMap(
+    (r) => r.screen?.incumbent_z !== void 0 ? [r.screen.incumbent_z] : []
+  );
 }
 function screenHistory(ctx) {
   return ctx.store.log.results.flatMap(
@@ -33186,12 +33199,14 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
       if (broken) return broken;
       const beside2 = screen2 ? firstPair(ctx, screen2, setup.noise(cand, inc), screenAgainst2, inc[ctx.metric][0]) : null;
       if (screen2 && beside2) screen2 = { ...screen2, record: beside2.record };
+      const down = (x) => Math.max(0, x - (beside2?.record.stale ?? 0));
+      const grey = screen2?.record.grey;
       design = {
         first: "screened",
         screenedAgainst: screenRuns,
-        ...screen2 ? { screenSd: screen2.record.at } : {},
+        ...screen2 ? { screenSd: down(screen2.record.at) } : {},
         // The boundary is the design's, whichever look the candidate passed on.
-        ...screen2?.record.grey ? { screenGrey: screen2.record.grey } : {},
+        ...grey ? { screenGrey: { from: down(grey.from), mean: down(grey.mean) } } : {},
         ...beside2?.keeps ? { firstPairKeeps: true } : {}
       };
     }

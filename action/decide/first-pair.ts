@@ -15,3 +15,24 @@ export const FIRST_PAIR_AGREES = 2;
 export function firstPairAgrees(z: number, barRuns: number): boolean {
   return Math.abs(z) <= FIRST_PAIR_AGREES * Math.sqrt(1 + 1 / Math.max(1, barRuns));
 }
+
+/** First pairs the bar's staleness is read from: this one and the night's latest before it. */
+export const STALE_WINDOW = 5;
+
+/**
+ * How far the bars the night's latest candidates were screened against stood worse than the
+ * incumbent as it ran beside them (a lenient bar), in run sds, less one standard error, never
+ * under 0:
+ * the mean of their first pairs' `incumbent_z` (each of about 1.1 run variances: a run's and a
+ * bar of 10 runs'), this one's included. A machine that speeds up leaves every bar made of earlier runs
+ * behind, so every first run beats its bar by that much more and a change that does nothing
+ * passes the screen as if it were higher than it is. The paired test's boundary credits the
+ * screen for sending on only first runs that looked good: it takes the screen this much lower, so
+ * that the credit is for the screen that was. On a quiet machine it is 0 most of the time.
+ */
+export function barStaleness(zs: readonly number[]): number {
+  const latest = zs.slice(-STALE_WINDOW);
+  if (latest.length === 0) return 0;
+  const m = latest.reduce((a, b) => a + b, 0) / latest.length;
+  return Math.max(0, m - Math.sqrt(1.1 / latest.length));
+}

@@ -256,12 +256,16 @@ export async function evaluatePaired(
         ? firstPair(ctx, screen, setup.noise(cand, inc), screenAgainst, inc[ctx.metric]![0]!)
         : null;
       if (screen && beside) screen = { ...screen, record: beside.record };
+      // A bar left behind by a machine that sped up passes more first runs than its screen says:
+      // the boundary takes the screen that much lower (decide/first-pair.ts, barStaleness).
+      const down = (x: number) => Math.max(0, x - (beside?.record.stale ?? 0));
+      const grey = screen?.record.grey;
       design = {
         first: "screened",
         screenedAgainst: screenRuns,
-        ...(screen ? { screenSd: screen.record.at } : {}),
+        ...(screen ? { screenSd: down(screen.record.at) } : {}),
         // The boundary is the design's, whichever look the candidate passed on.
-        ...(screen?.record.grey ? { screenGrey: screen.record.grey } : {}),
+        ...(grey ? { screenGrey: { from: down(grey.from), mean: down(grey.mean) } } : {}),
         ...(beside?.keeps ? { firstPairKeeps: true } : {}),
       };
     }

@@ -1,5 +1,5 @@
 import type { ScreenGrey } from "../decide/boundary.ts";
-import { firstPairAgrees } from "../decide/first-pair.ts";
+import { barStaleness, firstPairAgrees } from "../decide/first-pair.ts";
 import { fmt } from "../decide/fmt.ts";
 import {
   keptLevel,
@@ -127,7 +127,8 @@ export function secondLook(
 /**
  * The incumbent's run in the candidate's first pair against the bar the candidate was screened
  * against: the record gains its z (`incumbent_z`, as a gain), and the first pair is a look of the
- * paired test when that run agrees with the bar (decide/first-pair.ts).
+ * paired test when that run agrees with the bar (decide/first-pair.ts). With the night's latest
+ * first pairs, it says how stale the bars have stood (`stale`, barStaleness), where they have.
  */
 export function firstPair(
   ctx: EngineContext,
@@ -137,11 +138,19 @@ export function firstPair(
   incumbentRun: number,
 ): { keeps: boolean; record: NonNullable<Verdict["screen"]> } {
   const runs = against[ctx.metric]!;
-  const z = gainOf(ctx, incumbentRun, runs) / noise[ctx.metric]!.sd;
+  const z = r3(gainOf(ctx, incumbentRun, runs) / noise[ctx.metric]!.sd);
+  const stale = r3(barStaleness([...firstPairZs(ctx), z]));
   return {
     keeps: firstPairAgrees(z, runs.length),
-    record: { ...screen.record, incumbent_z: r3(z) },
+    record: { ...screen.record, incumbent_z: z, ...(stale > 0 ? { stale } : {}) },
   };
+}
+
+/** The night's first pairs' `incumbent_z` on record, oldest first (decide/first-pair.ts). */
+function firstPairZs(ctx: EngineContext): number[] {
+  return ctx.store.log!.results.flatMap((r) =>
+    r.screen?.incumbent_z !== undefined ? [r.screen.incumbent_z] : [],
+  );
 }
 
 /** The night's screened first runs on record, oldest first (what the screen is chosen from). */

@@ -106,6 +106,11 @@ export interface ResultEntry {
     grey?: { from: number; mean: number };
     second?: number;
     incumbent_z?: number;
+    /**
+     * How far the boundary took the screen down (run sds): the night's latest first pairs'
+     * incumbent runs stood that much better than their bars (decide/first-pair.ts, barStaleness).
+     */
+    stale?: number;
   };
   /**
    * Kept in pairs, with the night's first runs enough to say how often its proposals help: the

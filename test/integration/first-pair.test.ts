@@ -67,4 +67,20 @@ describe("a keep on the first pair (the screened run and the incumbent's beside 
     });
     expect(fooled.final && fooled.status).toBe("keep");
   }, 60_000);
+
+  it("records how far the bar stood behind a machine that sped up (the screen the boundary credits is that much lower)", async () => {
+    // After the baseline the machine runs 3 faster for good: #1 does nothing and reads 6.5 on its
+    // screened run, the incumbent 7 beside it; every later run reads 7.
+    const plan = [0];
+    const noise = [...[0.5, -0.5, 0.5, -0.5], -3.5, ...Array(12).fill(-3)];
+    const log = await sequenceNight(plan, noise, NIGHT);
+    const noop = log.results[1]!;
+    const z = noop.screen!.incumbent_z!;
+    // The incumbent's run stood 3 better than its bar (10): about 5 run sds.
+    expect(z).toBeGreaterThan(4);
+    expect(noop.screen!.stale).toBeCloseTo(z - Math.sqrt(1.1), 2);
+    // Too far off its bar to keep on that pair alone; the pairs after it say nothing is gained.
+    expect(noop.samples.loss!.length).toBeGreaterThan(1);
+    expect(noop.status).toBe("discard");
+  }, 60_000);
 });
