@@ -32836,15 +32836,21 @@ function pairNoise(log, metrics) {
     let df = 0;
     for (const m of log.remeasures) {
       if (m.paired_with === void 0) continue;
-      const cand = rows.get(m.paired_with)?.samples?.[metric2];
+      const row = rows.get(m.paired_with);
+      const cand = row?.samples?.[metric2];
       const inc = m.samples[metric2];
       if (!cand || !inc) continue;
-      const n = Math.min(cand.length, inc.length);
-      if (n < 2) continue;
-      const d = Array.from({ length: n }, (_, i) => cand[i] - inc[i]);
+      const first = row.screen ? screenedRuns(row.screen) - 1 : 0;
+      const skip = row.screen ? 1 : 0;
+      const n = Math.min(cand.length - first, inc.length);
+      if (n - skip < 2) continue;
+      const d = Array.from(
+        { length: n - skip },
+        (_, i) => cand[first + skip + i] - inc[skip + i]
+      );
       if (!d.every(Number.isFinite)) continue;
       ss += sumSquares(d);
-      df += n - 1;
+      df += d.length - 1;
     }
     out[metric2] = { sd: df > 0 ? Math.sqrt(ss / df) : 0, df, robustSd: null };
   }

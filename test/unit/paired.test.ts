@@ -330,6 +330,26 @@ describe("paired measurement (decide.paired)", () => {
     };
     // Only #1 has two or more pairs: differences 1, 3, 2 about their mean 2: ss 2, df 2.
     expect(pairNoise(log, ["score"]).score).toEqual({ sd: 1, df: 2, robustSd: null });
+    // Screened (its first run screened, then the incumbent beside it): the first pair is left
+    // out, chosen by the screen. #4's pairs are (8, 2), (7, 4), (9, 4): differences 3, 5 count.
+    // After a second look (#5: first runs 0 and 8, the second in the first pair), pairs start
+    // at the second run: (8, 2) out, (6, 4), (10, 4): differences 2, 6.
+    const screened = (iteration: number, score: number[], second: boolean) =>
+      ({
+        iteration,
+        samples: { score },
+        screen: { at: 1, z: 1, against: 5, ...(second ? { second: 1 } : {}) },
+      }) as unknown as ResultEntry;
+    const withScreened = {
+      results: [...log.results, screened(4, [8, 7, 9], false), screened(5, [0, 8, 6, 10], true)],
+      remeasures: [...log.remeasures, beside(4, [2, 4, 4]), beside(5, [2, 4, 4])],
+    };
+    // ss 2 (#1) + 2 (3, 5 about 4) + 8 (2, 6 about 4) = 12 over df 2 + 1 + 1.
+    expect(pairNoise(withScreened, ["score"]).score).toEqual({
+      sd: Math.sqrt(12 / 4),
+      df: 4,
+      robustSd: null,
+    });
   });
 });
 
