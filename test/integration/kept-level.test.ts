@@ -124,7 +124,8 @@ describe("a keep's level on several workers, through the engine", () => {
     const { [decidedOn]: here, [other]: there } = kept.level!.strata;
     const remeasures = log.remeasures.map((m) => [m.iteration, m.paired_with, m.runs_on]);
     expect(there, JSON.stringify({ level: kept.level, remeasures })).toBeDefined();
-    expect(here!.runs).toBeGreaterThan(1);
+    // Where it was decided, as sure as the runs it was kept on: one where its first pair kept it.
+    expect(here!.runs).toBeGreaterThan(0.9);
     // #0's runs there (its side of pairs on that worker, one or more), less sure by the gain's
     // spread: one run's worth or less.
     expect(there!.runs).toBeGreaterThan(0.4);
