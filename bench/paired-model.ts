@@ -36,7 +36,7 @@
  *        second look, in pairs, or kept, by the number of pairs; and the screens auto chose)
  */
 import { parseArgs } from "node:util";
-import { barStaleness, firstPairAgrees } from "../action/decide/first-pair.ts";
+import { barStaleness, creditedScreen, firstPairAgrees } from "../action/decide/first-pair.ts";
 import { judge, type Policy } from "../action/decide/judge.ts";
 import type { PairedDesign } from "../action/decide/judgement.ts";
 import {
@@ -278,15 +278,11 @@ function night(design0: Design, seed: number) {
           zs.push(iz);
           const agrees = args["first-pair"] !== "off" && firstPairAgrees(iz, bar.length);
           const stale = args["first-pair"] !== "off" ? barStaleness(zs) : 0;
-          const down = (x: number) => Math.max(0, x - stale);
           design = {
             ...(agrees ? { firstPairKeeps: true } : {}),
             first: "screened",
             screenedAgainst: bar.length,
-            screenSd: down(screen.at),
-            ...(screen.grey
-              ? { screenGrey: { from: down(screen.grey.from), mean: down(screen.grey.mean) } }
-              : {}),
+            ...creditedScreen(screen.at, screen.grey, stale),
           };
         }
       }

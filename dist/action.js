@@ -32470,6 +32470,7 @@ function judge(input2) {
   const sequential = policy.maxRuns > 1 && comparisons.every((c) => c.mode === "t");
   const n = comparisons[0].nC;
   const runs = input2.paired ? "pairs" : "runs";
+  const firstPairKeeps = input2.paired?.first === "screened" && input2.paired.firstPairKeeps === true;
   const critical = (c, o) => sequentialBoundary({
     incumbentRuns: input2.paired?.first === "screened" ? input2.paired.screenedAgainst : c.nI,
     df: Math.max(1, c.df - (c.nC - 1)),
@@ -32478,14 +32479,14 @@ function judge(input2) {
     screenSd: screenSd(c, o),
     paired: input2.paired?.first,
     grey: input2.paired?.first === "screened" && input2.paired.screenGrey ? greyInPairSds(input2.paired.screenGrey) : void 0,
-    firstPairKeeps: input2.paired?.first === "screened" && input2.paired.firstPairKeeps
+    firstPairKeeps
   });
   const screenSd = (c, o) => {
     const at = input2.paired?.first === "screened" ? input2.paired.screenSd : void 0;
     if (at !== void 0) return Math.max(at / Math.SQRT2, c.sd > 0 ? o.minDelta / c.sd : 0);
     return c.sd > 0 ? o.minDelta / c.sd : 0;
   };
-  const firstLook = input2.paired?.first === "screened" && input2.paired.firstPairKeeps ? 1 : 2;
+  const firstLook = firstPairKeeps ? 1 : 2;
   const improved = comparisons.filter((c, i) => {
     const o = decisive[i];
     if (c.gain <= o.minDelta + eps(c, input2)) return false;
@@ -32827,6 +32828,25 @@ function explores(tag, iteration, share = CHEAP_EXPLORE) {
 // action/engine/evaluate-paired.ts
 import { randomInt as randomInt4 } from "node:crypto";
 
+// action/decide/first-pair.ts
+var FIRST_PAIR_AGREES = 2;
+function firstPairAgrees(z2, barRuns) {
+  return Math.abs(z2) <= FIRST_PAIR_AGREES * Math.sqrt(1 + 1 / Math.max(1, barRuns));
+}
+var STALE_WINDOW = 5;
+function barStaleness(zs) {
+  const latest = zs.slice(-STALE_WINDOW);
+  if (latest.length === 0) return 0;
+  return Math.max(0, mean(latest) - Math.sqrt(1.1 / latest.length));
+}
+function creditedScreen(at, grey, stale) {
+  const down = (x) => Math.max(0, x - stale);
+  return {
+    screenSd: down(at),
+    ...grey ? { screenGrey: { from: down(grey.from), mean: down(grey.mean) } } : {}
+  };
+}
+
 // action/decide/pair-noise.ts
 function pairNoise(log, metrics) {
   const rows = new Map(log.results.map((r) => [r.iteration, r]));
@@ -32891,19 +32911,6 @@ function pairSeeds() {
     }
     return seed;
   };
-}
-
-// action/decide/first-pair.ts
-var FIRST_PAIR_AGREES = 2;
-function firstPairAgrees(z2, barRuns) {
-  return Math.abs(z2) <= FIRST_PAIR_AGREES * Math.sqrt(1 + 1 / Math.max(1, barRuns));
-}
-var STALE_WINDOW = 5;
-function barStaleness(zs) {
-  const latest = zs.slice(-STALE_WINDOW);
-  if (latest.length === 0) return 0;
-  const m = latest.reduce((a, b) => a + b, 0) / latest.length;
-  return Math.max(0, m - Math.sqrt(1.1 / latest.length));
 }
 
 // action/engine/paired-screen.ts
@@ -33205,14 +33212,12 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
       if (broken) return broken;
       const beside2 = screen2 ? firstPair(ctx, screen2, setup.noise(cand, inc), screenAgainst2, inc[ctx.metric][0]) : null;
       if (screen2 && beside2) screen2 = { ...screen2, record: beside2.record };
-      const down = (x) => Math.max(0, x - (beside2?.record.stale ?? 0));
-      const grey = screen2?.record.grey;
       design = {
         first: "screened",
         screenedAgainst: screenRuns,
-        ...screen2 ? { screenSd: down(screen2.record.at) } : {},
-        // The boundary is the design's, whichever look the candidate passed on.
-        ...grey ? { screenGrey: { from: down(grey.from), mean: down(grey.mean) } } : {},
+        // The boundary is the design's, whichever look the candidate passed on, taken down where
+        // a machine that sped up left the bars behind (decide/first-pair.ts, barStaleness).
+        ...screen2 ? creditedScreen(screen2.record.at, screen2.record.grey, screen2.record.stale ?? 0) : {},
         ...beside2?.keeps ? { firstPairKeeps: true } : {}
       };
     }

@@ -30918,8 +30918,14 @@ var STALE_WINDOW = 5;
 function barStaleness(zs) {
   const latest = zs.slice(-STALE_WINDOW);
   if (latest.length === 0) return 0;
-  const m = latest.reduce((a, b) => a + b, 0) / latest.length;
-  return Math.max(0, m - Math.sqrt(1.1 / latest.length));
+  return Math.max(0, mean(latest) - Math.sqrt(1.1 / latest.length));
+}
+function creditedScreen(at2, grey, stale) {
+  const down = (x) => Math.max(0, x - stale);
+  return {
+    screenSd: down(at2),
+    ...grey ? { screenGrey: { from: down(grey.from), mean: down(grey.mean) } } : {}
+  };
 }
 
 // action/decide/strata.ts
@@ -31184,6 +31190,7 @@ function judge(input2) {
   const sequential = policy.maxRuns > 1 && comparisons.every((c) => c.mode === "t");
   const n = comparisons[0].nC;
   const runs = input2.paired ? "pairs" : "runs";
+  const firstPairKeeps = input2.paired?.first === "screened" && input2.paired.firstPairKeeps === true;
   const critical = (c, o) => sequentialBoundary({
     incumbentRuns: input2.paired?.first === "screened" ? input2.paired.screenedAgainst : c.nI,
     df: Math.max(1, c.df - (c.nC - 1)),
@@ -31192,14 +31199,14 @@ function judge(input2) {
     screenSd: screenSd(c, o),
     paired: input2.paired?.first,
     grey: input2.paired?.first === "screened" && input2.paired.screenGrey ? greyInPairSds(input2.paired.screenGrey) : void 0,
-    firstPairKeeps: input2.paired?.first === "screened" && input2.paired.firstPairKeeps
+    firstPairKeeps
   });
   const screenSd = (c, o) => {
     const at2 = input2.paired?.first === "screened" ? input2.paired.screenSd : void 0;
     if (at2 !== void 0) return Math.max(at2 / Math.SQRT2, c.sd > 0 ? o.minDelta / c.sd : 0);
     return c.sd > 0 ? o.minDelta / c.sd : 0;
   };
-  const firstLook = input2.paired?.first === "screened" && input2.paired.firstPairKeeps ? 1 : 2;
+  const firstLook = firstPairKeeps ? 1 : 2;
   const improved = comparisons.filter((c, i) => {
     const o = decisive[i];
     if (c.gain <= o.minDelta + eps(c, input2)) return false;
@@ -34606,14 +34613,12 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
       if (broken) return broken;
       const beside2 = screen2 ? firstPair(ctx, screen2, setup.noise(cand, inc), screenAgainst2, inc[ctx.metric][0]) : null;
       if (screen2 && beside2) screen2 = { ...screen2, record: beside2.record };
-      const down = (x) => Math.max(0, x - (beside2?.record.stale ?? 0));
-      const grey = screen2?.record.grey;
       design = {
         first: "screened",
         screenedAgainst: screenRuns,
-        ...screen2 ? { screenSd: down(screen2.record.at) } : {},
-        // The boundary is the design's, whichever look the candidate passed on.
-        ...grey ? { screenGrey: { from: down(grey.from), mean: down(grey.mean) } } : {},
+        // The boundary is the design's, whichever look the candidate passed on, taken down where
+        // a machine that sped up left the bars behind (decide/first-pair.ts, barStaleness).
+        ...screen2 ? creditedScreen(screen2.record.at, screen2.record.grey, screen2.record.stale ?? 0) : {},
         ...beside2?.keeps ? { firstPairKeeps: true } : {}
       };
     }

@@ -47,6 +47,7 @@ export function judge(input: JudgeInput): Judgement {
   const sequential = policy.maxRuns > 1 && comparisons.every((c) => c.mode === "t");
   const n = comparisons[0]!.nC;
   const runs = input.paired ? "pairs" : "runs";
+  const firstPairKeeps = input.paired?.first === "screened" && input.paired.firstPairKeeps === true;
   // The critical t of each decisive objective (the error split over them, as for pareto).
   const critical = (c: Comparison, o: (typeof decisive)[number]) =>
     sequentialBoundary({
@@ -60,7 +61,7 @@ export function judge(input: JudgeInput): Judgement {
         input.paired?.first === "screened" && input.paired.screenGrey
           ? greyInPairSds(input.paired.screenGrey)
           : undefined,
-      firstPairKeeps: input.paired?.first === "screened" && input.paired.firstPairKeeps,
+      firstPairKeeps,
     });
   // The screen in units of the comparison's sd: a pair's difference has twice a run's variance.
   const screenSd = (c: Comparison, o: (typeof decisive)[number]) => {
@@ -71,7 +72,7 @@ export function judge(input: JudgeInput): Judgement {
   // A keep needs two runs, or two pairs: a step in the machine's speed between a pair's two runs
   // (a load spike starting) fools one pair, not two. The first pair may keep where its incumbent
   // run agreed with the bar the candidate was screened against (decide/first-pair.ts).
-  const firstLook = input.paired?.first === "screened" && input.paired.firstPairKeeps ? 1 : 2;
+  const firstLook = firstPairKeeps ? 1 : 2;
 
   const improved = comparisons.filter((c, i) => {
     const o = decisive[i]!;

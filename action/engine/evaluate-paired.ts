@@ -2,6 +2,7 @@ import { randomInt } from "node:crypto";
 import type { Stop } from "../decide/budget.ts";
 import { comparePaired } from "../decide/compare.ts";
 import { evidence } from "../decide/evidence.ts";
+import { creditedScreen } from "../decide/first-pair.ts";
 import { type Judgement, judge } from "../decide/judge.ts";
 import type { PairedDesign } from "../decide/judgement.ts";
 import { SCREEN_RUNS } from "../decide/ledger-runs.ts";
@@ -256,16 +257,14 @@ export async function evaluatePaired(
         ? firstPair(ctx, screen, setup.noise(cand, inc), screenAgainst, inc[ctx.metric]![0]!)
         : null;
       if (screen && beside) screen = { ...screen, record: beside.record };
-      // A bar left behind by a machine that sped up passes more first runs than its screen says:
-      // the boundary takes the screen that much lower (decide/first-pair.ts, barStaleness).
-      const down = (x: number) => Math.max(0, x - (beside?.record.stale ?? 0));
-      const grey = screen?.record.grey;
       design = {
         first: "screened",
         screenedAgainst: screenRuns,
-        ...(screen ? { screenSd: down(screen.record.at) } : {}),
-        // The boundary is the design's, whichever look the candidate passed on.
-        ...(grey ? { screenGrey: { from: down(grey.from), mean: down(grey.mean) } } : {}),
+        // The boundary is the design's, whichever look the candidate passed on, taken down where
+        // a machine that sped up left the bars behind (decide/first-pair.ts, barStaleness).
+        ...(screen
+          ? creditedScreen(screen.record.at, screen.record.grey, screen.record.stale ?? 0)
+          : {}),
         ...(beside?.keeps ? { firstPairKeeps: true } : {}),
       };
     }
