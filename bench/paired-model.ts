@@ -316,8 +316,11 @@ function night(design0: Design, seed: number) {
             const key = `${kept ? "kept" : "lost"} after ${pi.length} pair${pi.length === 1 ? "" : "s"}`;
             TALLY.pairs.set(key, (TALLY.pairs.get(key) ?? 0) + 1);
           }
-          if (pi.length > 1) {
-            const d = pc.map((c, i) => c - pi[i]!);
+          // As the engine's pairNoise (decide/pair-noise.ts): a screened candidate's first pair
+          // is left out (its run was chosen by the screen, and whether the trial went on, by it).
+          const skip = design.first === "screened" ? 1 : 0;
+          if (pi.length - skip > 1) {
+            const d = pc.slice(skip).map((c, i) => c - pi[skip + i]!);
             const m = d.reduce((a, b) => a + b, 0) / d.length;
             pairSs += d.reduce((a, b) => a + (b - m) ** 2, 0);
             pairDf += d.length - 1;
