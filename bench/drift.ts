@@ -7,6 +7,8 @@
  *   spike   a load spike while the baseline runs: its first 5 runs read 3 sd slow, then the
  *           machine is quiet, so everything measured afterwards looks faster than the baseline.
  *   steady  a machine that speeds up steadily: `time` falls by 0.4 sd per second of wall clock.
+ *   slow    a machine that slows down at once and stays slow (another job on it, a throttled
+ *           clock): from --slow-after seconds on, `time` reads --slow sd (12) higher.
  * The eval knows only the clock (the night's start passed in its environment), as a run under
  * the default isolation does: the spike covers the baseline's first runs by time (spike-runs x
  * (eval-seconds + 0.15 s to start)), and every first run is screened. With --shared the eval
@@ -17,8 +19,8 @@
  * about 0.2-0.3 sd from one run to the next.
  *
  * Usage: node bench/drift.ts [--nights 3] [--rate 0.4] [--spike-runs 5] [--seed 1]
- *        [--eval-seconds 0.5] [--noops 16] [--scenarios spike,steady] [--rules unpaired,paired]
- *        [--shared]
+ *        [--eval-seconds 0.5] [--noops 16] [--scenarios spike,steady,slow] [--rules unpaired,paired]
+ *        [--shared] [--slow 12] [--slow-after 8]
  * Prints, per scenario and rule: no-op changes kept (of 16 per night) and whether the +10 sd
  * change was kept, and eval runs per candidate.
  */
@@ -43,6 +45,8 @@ const { values: args } = parseArgs({
     scenarios: { type: "string", default: "spike,steady" },
     rules: { type: "string", default: "unpaired,paired" },
     shared: { type: "boolean", default: false },
+    slow: { type: "string", default: "12" },
+    "slow-after": { type: "string", default: "8" },
   },
 });
 
@@ -68,6 +72,8 @@ const elapsed = (Date.now() - start) / 1000;
 let drift = 0;
 if (process.env.SCENARIO === "spike")
   drift = (state ? n < Number(process.env.SPIKE_RUNS) : elapsed < Number(process.env.SPIKE_SECONDS)) ? 3 : 0;
+else if (process.env.SCENARIO === "slow")
+  drift = elapsed >= Number(process.env.SLOW_AFTER) ? Number(process.env.SLOW) : 0;
 else drift = -Number(process.env.RATE) * elapsed;
 const until = Date.now() + 1000 * Number(process.env.EVAL_SECONDS);
 while (Date.now() < until) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
@@ -130,6 +136,8 @@ async function night(scenario: string, paired: boolean, seed: number): Promise<N
         RATE: String(args.rate),
         SPIKE_RUNS: String(args["spike-runs"]),
         EVAL_SECONDS: String(args["eval-seconds"]),
+        SLOW: String(args.slow),
+        SLOW_AFTER: String(args["slow-after"]),
       },
     },
     decide: { paired },
@@ -188,7 +196,9 @@ for (const scenario of args.scenarios.split(",")) {
     const label =
       scenario === "spike"
         ? `load spike in the baseline (+3 sd x ${args["spike-runs"]} runs)`
-        : `steady speed-up ${args.rate} sd/s`;
+        : scenario === "slow"
+          ? `slows by ${args.slow} sd at ${args["slow-after"]} s`
+          : `steady speed-up ${args.rate} sd/s`;
     console.log(
       `${label.padEnd(33)}${(paired ? "paired (default)" : "unpaired (before)").padEnd(21)}${`${kept.join(", ")} of ${args.noops}`.padEnd(26)}${`${results.filter((r) => r.improvementKept).length}/${nights}`.padEnd(14)}${(results.reduce((a, r) => a + r.runs, 0) / results.reduce((a, r) => a + r.candidates, 0)).toFixed(2)}`,
     );

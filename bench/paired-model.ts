@@ -22,11 +22,15 @@
  *   pairs     pairs from the first run (no screen).
  * The plan: 200 no-op, 100 +2 sd and 30 -2 sd changes, shuffled; each builds on the incumbent.
  * Drift: the score moves `drift` sd per run (steady), or `--spike` adds +3 sd to the baseline's
- * runs (a load spike while the baseline runs). Runs per candidate count every eval run of the
- * night, the baseline and the incumbent's included. What it leaves out: pipelining (each
- * candidate is proposed on the incumbent of its time) and several workers.
+ * runs (a load spike while the baseline runs), or `--step RUN:SIZE` moves it by SIZE sd from the
+ * night's run RUN on (a machine that slows at once: negative). The model has none of the engine's
+ * drift re-measures (decide/drift.ts): a step stays in its bars longer than in the engine's.
+ * Runs per candidate count every eval run of the night, the baseline and the incumbent's
+ * included. What it leaves out: pipelining (each candidate is proposed on the incumbent of its
+ * time) and several workers.
  *
  * Usage: node bench/paired-model.ts [--nights 20] [--noise gaussian|t3] [--drift 0.05] [--spike]
+ *        [--step 100:-12]
  *        [--designs unpaired,paired,pairs] [--max-runs 5] [--zero 200 --effect 100 --worse 30]
  *        [--screen auto|N [--grey FROM,MEAN]] [--bar read|level|kept|after] [--model-bar actual|fixed]
  *        [--slack 0.25]   (auto's PER_RUN_SLACK: 0 chooses the most gain per eval run alone)
@@ -68,6 +72,7 @@ const { values: args } = parseArgs({
     noise: { type: "string", default: "gaussian" },
     drift: { type: "string", default: "0" },
     spike: { type: "boolean", default: false },
+    step: { type: "string" },
     designs: { type: "string", default: "unpaired,paired,pairs" },
     "max-runs": { type: "string", default: "5" },
     zero: { type: "string", default: "200" },
@@ -88,6 +93,9 @@ const { values: args } = parseArgs({
 const nights = Number(args.nights);
 const maxRuns = Number(args["max-runs"]);
 const drift = Number(args.drift);
+// --step RUN:SIZE: from the night's run RUN on, every run reads SIZE sd higher (a machine that
+// slowed, where higher is better: negative).
+const [stepAt, stepSize] = args.step ? args.step.split(":").map(Number) : [Infinity, 0];
 
 type Design = "unpaired" | "paired" | "pairs";
 
@@ -145,7 +153,12 @@ function night(design0: Design, seed: number) {
   let clock = 0;
   let inBaseline = true;
   const measure = (truth: number) => {
-    const v = truth + draw() + drift * clock + (args.spike && inBaseline ? 3 : 0);
+    const v =
+      truth +
+      draw() +
+      drift * clock +
+      (args.spike && inBaseline ? 3 : 0) +
+      (clock >= stepAt! ? stepSize! : 0);
     clock++;
     return v;
   };
