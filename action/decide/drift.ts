@@ -2,7 +2,7 @@ import type { ParsedLog } from "../ledger/log-jsonl.ts";
 import type { IncumbentState } from "./ledger-state.ts";
 import { ledgerSamples } from "./ledger-state.ts";
 import { pooledNoise } from "./noise.ts";
-import { mean, tUpperTail } from "./stats.ts";
+import { mean, sumSquares, tUpperTail } from "./stats.ts";
 
 /** |z| of one incumbent re-run beyond which autoexp suspects drift and measures again (p < 0.001). */
 export const DRIFT_Z = 3.29;
@@ -23,13 +23,57 @@ export function driftCheck(
   const old = inc.samples[metric] ?? [];
   const now = fresh[metric] ?? [];
   const noise = pooledNoise([...ledgerSamples(log).groups.map((g) => g[metric] ?? []), now]);
-  if (noise.sd === 0 || old.length === 0 || now.length === 0) return null;
-  const shift = mean(now) - mean(old);
-  const se = noise.sd * Math.sqrt(1 / now.length + 1 / old.length);
-  const z = shift / se;
-  if (!confirm) return Math.abs(z) > DRIFT_Z ? "suspected" : null;
-  if (2 * tUpperTail(Math.abs(z), noise.df) >= 0.01) return null;
-  return `the incumbent #${inc.iteration} now measures ${metric} ${fmt(mean(now))} over ${now.length} runs, against ${fmt(mean(old))} before (${fmt(shift / noise.sd)} sd): drift; its score is re-based on the new runs`;
+  if (old.length === 0 || now.length === 0) return null;
+  const step = stepWithin(old, now, confirm ? 0.01 : 2 * normalTail(DRIFT_Z));
+  const said = (before: number, sd: number) =>
+    `the incumbent #${inc.iteration} now measures ${metric} ${fmt(mean(now))} over ${now.length} runs, against ${fmt(before)} before (${fmt((mean(now) - before) / sd)} sd): drift; its score is re-based on the new runs`;
+  if (noise.sd > 0) {
+    const shift = mean(now) - mean(old);
+    const z = shift / (noise.sd * Math.sqrt(1 / now.length + 1 / old.length));
+    if (!confirm && Math.abs(z) > DRIFT_Z) return "suspected";
+    if (confirm && 2 * tUpperTail(Math.abs(z), noise.df) < 0.01) return said(mean(old), noise.sd);
+  }
+  if (!step) return null;
+  return confirm ? said(step.before, step.sd) : "suspected";
+}
+
+/**
+ * A step in the incumbent's own runs, in the order they were made (`old`, then the fresh runs
+ * `now`): the split with the largest t between the runs before it and those after (the fresh
+ * runs always after), each side's spread about its own mean as the noise, significant at `p`
+ * two-sided over all the splits tried (Bonferroni). The night's pooled noise cannot see it once
+ * runs on both sides of a step are in one group: a trial that ran its pairs across a machine
+ * that slowed by 12 sd put runs of both levels in the incumbent's runs and in its own, the
+ * pooled sd read several times the truth, and a scheduled re-run 12 sd off was within it: the
+ * rest of the night was judged against the old level (bench/drift.ts --scenarios slow, 2 of 6
+ * nights lost the real 10 sd change). At least two runs before the split and two degrees of
+ * freedom. Null: no such step.
+ */
+export function stepWithin(
+  old: readonly number[],
+  now: readonly number[],
+  p: number,
+): { before: number; sd: number } | null {
+  const runs = [...old, ...now].filter(Number.isFinite);
+  const df = runs.length - 2;
+  const splits = old.length - 1;
+  if (df < 2 || splits < 1) return null;
+  let best: { t: number; before: number; sd: number } | null = null;
+  for (let s = 2; s <= old.length; s++) {
+    const before = runs.slice(0, s);
+    const after = runs.slice(s);
+    const sd = Math.sqrt((sumSquares(before) + sumSquares(after)) / df);
+    if (!(sd > 0)) continue;
+    const t = (mean(after) - mean(before)) / (sd * Math.sqrt(1 / before.length + 1 / after.length));
+    if (!best || Math.abs(t) > Math.abs(best.t)) best = { t, before: mean(before), sd };
+  }
+  if (!best || 2 * tUpperTail(Math.abs(best.t), df) * splits >= p) return null;
+  return { before: best.before, sd: best.sd };
+}
+
+/** P(Z > z), standard normal. */
+function normalTail(z: number): number {
+  return tUpperTail(z, Number.POSITIVE_INFINITY);
 }
 
 function fmt(x: number): string {

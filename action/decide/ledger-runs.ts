@@ -56,7 +56,7 @@ const SEEN = new WeakMap<readonly unknown[], Map<string, Seen<unknown>>>();
  * less a first run that passed paired measurement's screen (ownRuns); a re-measure's runs are
  * added to its experiment's, except that a drift reset, or the first re-measure of code kept in
  * pairs (keptInPairs), replaces them (the runs replaced are retired: they still count for the
- * noise). A ledger only grows, so what was read of it is remembered per view and only the lines
+ * noise, except after a drift reset). A ledger only grows, so what was read of it is remembered per view and only the lines
  * added since are read: recording one more experiment costs the same at 20,000 rows as at 20.
  * Callers must not modify what it returns.
  */
@@ -102,7 +102,9 @@ export function ledgerRuns<T>(
     const fresh = view.of(m.samples, m.runs_on);
     const wasChosen = !m.reset && chosen.delete(m.iteration);
     const replace = m.reset || wasChosen;
-    if (replace && cur) retired.push(cur);
+    // Retired runs still count for the noise, except those a drift reset replaced: they hold
+    // both sides of the drift, and would read the night's noise high for the rest of it.
+    if (replace && cur && !m.reset) retired.push(cur);
     // After a drift reset nothing older describes the code as the machine runs it now.
     if (m.reset) {
       keptOn.delete(m.iteration);

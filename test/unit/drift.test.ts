@@ -1,8 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { DRIFT_Z, driftCheck } from "../../action/decide/drift.ts";
+import { DRIFT_Z, driftCheck, stepWithin } from "../../action/decide/drift.ts";
 import { incumbentState } from "../../action/decide/ledger-state.ts";
+import { pooledNoise } from "../../action/decide/noise.ts";
+import { mean } from "../../action/decide/stats.ts";
 import type { ParsedLog } from "../../action/ledger/log-jsonl.ts";
 import type { ResultEntry } from "../../action/ledger/types.ts";
+import { createRandom, gaussian } from "../../action/util/random.ts";
 
 /** A ledger whose only measured experiment is the baseline, with these runs of `loss`. */
 function baselineLog(runs: number[]): Pick<ParsedLog, "results" | "remeasures" | "config"> {
@@ -87,5 +90,42 @@ describe("driftCheck without a noise estimate", () => {
   it("returns null with one baseline run (no noise) or no fresh runs", () => {
     expect(check([10], [50])).toBeNull();
     expect(check(SPREAD, [])).toBeNull();
+  });
+});
+
+describe("driftCheck when the incumbent's runs already hold both sides of a step", () => {
+  // A machine that slowed by 12 sd while a trial ran its pairs: the incumbent's runs beside it
+  // (merged into its runs) read 12 higher than its earlier five, and the night's pooled noise,
+  // those runs included, reads several times the truth.
+  const draw = gaussian(createRandom(3));
+  const before = Array.from({ length: 5 }, () => 100 + draw());
+  const across = [...before, ...Array.from({ length: 5 }, () => 112 + draw())];
+
+  it("suspects the step on one more run, where the pooled noise alone did not", () => {
+    const fresh = 112 + draw();
+    // The attack is real: against the pooled noise the fresh run is well within 3.29.
+    const noise = pooledNoise([across, [fresh]]);
+    expect(noise.sd).toBeGreaterThan(5);
+    const z = (fresh - mean(across)) / (noise.sd * Math.sqrt(1 + 1 / across.length));
+    expect(Math.abs(z)).toBeLessThan(DRIFT_Z);
+    expect(check(across, [fresh])).toBe("suspected");
+  });
+
+  it("confirms it on the further runs, measured against the runs before the step", () => {
+    const fresh = Array.from({ length: 5 }, () => 112 + draw());
+    const note = check(across, fresh, true);
+    expect(note).toMatch(/now measures loss 11[12]\.\d+ over 5 runs, against (99|100)\.\d+ before/);
+    expect(note).toMatch(/: drift; its score is re-based on the new runs$/);
+  });
+
+  it("seldom cries wolf: on a steady machine, fewer than 3 in 1,000 runs are suspected", () => {
+    const noise = gaussian(createRandom(11));
+    let suspected = 0;
+    const trials = 20000;
+    for (let i = 0; i < trials; i++) {
+      const old = Array.from({ length: 10 }, noise);
+      if (stepWithin(old, [noise()], 2 * 0.0005)) suspected++;
+    }
+    expect(suspected / trials).toBeLessThan(0.003);
   });
 });

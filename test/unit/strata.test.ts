@@ -193,7 +193,7 @@ describe("ledgerStrata: the ledger's runs by stratum", () => {
     timestamp: "",
   });
 
-  it("merges re-measures by stratum, splits the noise groups by stratum, retires on reset", () => {
+  it("merges re-measures by stratum, splits the noise groups by stratum, retires on reset, out of the noise", () => {
     const log = {
       results: [row(0, [0, 1, 2]), row(1, [5, 6], [w(1), w(1)])],
       remeasures: [again(0, [10, 11], [w(1), w(1)]), again(1, [7], [w(0)])],
@@ -221,8 +221,11 @@ describe("ledgerStrata: the ledger's runs by stratum", () => {
     expect(grown.current).toEqual(fresh.current);
     expect(grown.groups).toEqual(fresh.groups);
     expect(grown.current.get(1)).toEqual({ "worker 2": { score: [9, 9.5] } });
-    // The retired groups of #1 still count for the noise.
-    expect(grown.groups).toContainEqual({ score: [5, 6] });
+    // The groups a drift reset retired no longer count for the noise: they hold both sides of
+    // the drift. The other groups still do.
+    expect(grown.groups).not.toContainEqual({ score: [5, 6] });
+    expect(grown.groups).toContainEqual({ score: [0, 1, 2] });
+    expect(grown.groups).toContainEqual({ score: [9, 9.5] });
   });
 });
 
