@@ -84,12 +84,15 @@ export function describeScreen(d: ScreenDesign): string {
  * How far under the most true gain per eval run a design may be and still be chosen for keeping
  * more of the gain proposed. The curve is flat near its top and the fit behind it is rough, while
  * proposals cost too (budget.experiments, budget.cost_usd, the agent's time) and a real gain
- * discarded is seldom proposed again. 25% since a keep can come on the first pair: the design
- * with the most per run then sits high (63.8% of +2 sd changes kept at 10% on bench/paired-model,
- * 73.8% at 25%, on 2.09 and 2.46 runs a candidate, where 10% kept 71.9% on 2.55 before). Further
- * spends more runs than four workers are held to (3.83 a candidate at 40% on bench/noise).
+ * discarded is seldom proposed again. More slack keeps more of each candidate's gain and tries
+ * fewer candidates in a night's runs: on bench/paired-model's plan (a third of proposals +2 sd)
+ * 10% keeps 63.8% of +2 sd changes on 2.09 runs a candidate, 25% 73.8% on 2.46, 40% 80.8% on
+ * 2.91, about the same gain per run; on bench/greedy.ts's (karpathy's effect sizes, 18% help),
+ * at 120 runs a night, 10% tries 71 to 76 candidates and ends 18.6 / 16.6 / 18.2 milli-bpb better
+ * (effect/noise 2 / 1 / 0.5, 8 nights), 25% 60 to 67 and 15.4 / 15.9 / 15.8, 40% 53 to 61 and
+ * 13.0 / 16.1 / 14.2. A night's runs are what a user spends: 10%.
  */
-export const PER_RUN_SLACK = 0.25;
+export const PER_RUN_SLACK = 0.1;
 
 /** First runs on record before the night's own distribution is trusted over min_delta. */
 export const MIN_HISTORY = 10;

@@ -51,8 +51,8 @@ describe("the screen chosen from the night's first runs (decide.screen_sd: auto)
   it("chooses by the night's proposals, and the choice pays in gain per eval run", () => {
     const high = chooseScreen(firstRuns(60, 3, sparse), settings);
     const low = chooseScreen(firstRuns(60, 4, dense), settings);
-    // The chooser as it ran before keeps on a first pair, at 10% slack: there the design follows
-    // the gains' size (at the default every plan here gets 1.5 sd, a second run from 0.5 sd).
+    // The chooser as it ran before keeps on a first pair: there where a first run gets its second
+    // look follows the gains' size.
     const before = { ...settings, firstPairKeeps: false, perRunSlack: 0.1 };
     const common = chooseScreen(
       firstRuns(60, 6, (u) => (u < 0.5 ? 3 : 0)),
