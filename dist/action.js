@@ -22947,7 +22947,7 @@ function atLeast(design, lowest) {
 function describeScreen(d) {
   return d.grey ? `${fmtSd(d.at)}, a second run from ${fmtSd(d.grey.from)} (the two runs' mean at ${fmtSd(d.grey.mean)})` : fmtSd(d.at);
 }
-var PER_RUN_SLACK = 0.25;
+var PER_RUN_SLACK = 0.1;
 var MIN_HISTORY = 10;
 var HISTORY_WINDOW = 200;
 var GRID = Array.from({ length: 69 }, (_, i) => -12 + i * 0.5);
@@ -23316,7 +23316,7 @@ function ledgerRuns(log, view) {
     const fresh = view.of(m.samples, m.runs_on);
     const wasChosen = !m.reset && chosen.delete(m.iteration);
     const replace = m.reset || wasChosen;
-    if (replace && cur) retired.push(cur);
+    if (replace && cur && !m.reset) retired.push(cur);
     if (m.reset) {
       keptOn.delete(m.iteration);
       reset.add(m.iteration);
@@ -33554,13 +33554,37 @@ function driftCheck(log, metric2, inc, fresh, confirm = false) {
   const old = inc.samples[metric2] ?? [];
   const now = fresh[metric2] ?? [];
   const noise = pooledNoise([...ledgerSamples(log).groups.map((g) => g[metric2] ?? []), now]);
-  if (noise.sd === 0 || old.length === 0 || now.length === 0) return null;
-  const shift = mean(now) - mean(old);
-  const se = noise.sd * Math.sqrt(1 / now.length + 1 / old.length);
-  const z2 = shift / se;
-  if (!confirm) return Math.abs(z2) > DRIFT_Z ? "suspected" : null;
-  if (2 * tUpperTail(Math.abs(z2), noise.df) >= 0.01) return null;
-  return `the incumbent #${inc.iteration} now measures ${metric2} ${fmt3(mean(now))} over ${now.length} runs, against ${fmt3(mean(old))} before (${fmt3(shift / noise.sd)} sd): drift; its score is re-based on the new runs`;
+  if (old.length === 0 || now.length === 0) return null;
+  const step = stepWithin(old, now, confirm ? 0.01 : 2 * normalTail(DRIFT_Z));
+  const said = (before, sd) => `the incumbent #${inc.iteration} now measures ${metric2} ${fmt3(mean(now))} over ${now.length} runs, against ${fmt3(before)} before (${fmt3((mean(now) - before) / sd)} sd): drift; its score is re-based on the new runs`;
+  if (noise.sd > 0) {
+    const shift = mean(now) - mean(old);
+    const z2 = shift / (noise.sd * Math.sqrt(1 / now.length + 1 / old.length));
+    if (!confirm && Math.abs(z2) > DRIFT_Z) return "suspected";
+    if (confirm && 2 * tUpperTail(Math.abs(z2), noise.df) < 0.01) return said(mean(old), noise.sd);
+  }
+  if (!step) return null;
+  return confirm ? said(step.before, step.sd) : "suspected";
+}
+function stepWithin(old, now, p) {
+  const runs = [...old, ...now].filter(Number.isFinite);
+  const df = runs.length - 2;
+  const splits = old.length - 1;
+  if (df < 2 || splits < 1) return null;
+  let best = null;
+  for (let s = 2; s <= old.length; s++) {
+    const before = runs.slice(0, s);
+    const after = runs.slice(s);
+    const sd = Math.sqrt((sumSquares(before) + sumSquares(after)) / df);
+    if (!(sd > 0)) continue;
+    const t = (mean(after) - mean(before)) / (sd * Math.sqrt(1 / before.length + 1 / after.length));
+    if (!best || Math.abs(t) > Math.abs(best.t)) best = { t, before: mean(before), sd };
+  }
+  if (!best || 2 * tUpperTail(Math.abs(best.t), df) * splits >= p) return null;
+  return { before: best.before, sd: best.sd };
+}
+function normalTail(z2) {
+  return tUpperTail(z2, Number.POSITIVE_INFINITY);
 }
 function fmt3(x) {
   return Number(x.toPrecision(4)).toString();

@@ -21372,7 +21372,7 @@ function ledgerRuns(log, view) {
     const fresh = view.of(m.samples, m.runs_on);
     const wasChosen = !m.reset && chosen.delete(m.iteration);
     const replace = m.reset || wasChosen;
-    if (replace && cur) retired.push(cur);
+    if (replace && cur && !m.reset) retired.push(cur);
     if (m.reset) {
       keptOn.delete(m.iteration);
       reset.add(m.iteration);
