@@ -22609,6 +22609,10 @@ function describeScreen(d) {
   return d.grey ? `${fmtSd(d.at)}, a second run from ${fmtSd(d.grey.from)} (the two runs' mean at ${fmtSd(d.grey.mean)})` : fmtSd(d.at);
 }
 var PER_RUN_SLACK = 0.1;
+var SEVERAL_WORKERS_SLACK = 0.25;
+function slackFor(workers) {
+  return workers > 1 ? SEVERAL_WORKERS_SLACK : PER_RUN_SLACK;
+}
 var MIN_HISTORY = 10;
 var HISTORY_WINDOW = 200;
 var GRID = Array.from({ length: 69 }, (_, i) => -12 + i * 0.5);
@@ -34329,7 +34333,8 @@ function screenFor(ctx, policy, noise, against, cand) {
     alpha: 1 - policy.confidence,
     minDelta: minDeltaSd,
     // The bar it has: a bar of one run screens far less surely than one of ten.
-    screenRuns: runs.length
+    screenRuns: runs.length,
+    perRunSlack: slackFor(ctx.workers)
   }) : { ...designOf(setting), why: "decide.screen_sd" };
   const design = atLeast(choice, minDeltaSd);
   const lowest = design.grey ? design.grey.from : design.at;

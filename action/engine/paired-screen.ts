@@ -21,6 +21,7 @@ import {
   HISTORY_WINDOW,
   MIN_HISTORY,
   type ScreenPoint,
+  slackFor,
 } from "../decide/screen-choice.ts";
 import { mean } from "../decide/stats.ts";
 import { type CompareWithin, type StrataSamples, splitByStratum } from "../decide/strata.ts";
@@ -82,6 +83,7 @@ export function screenFor(
           minDelta: minDeltaSd,
           // The bar it has: a bar of one run screens far less surely than one of ten.
           screenRuns: runs.length,
+          perRunSlack: slackFor(ctx.workers),
         })
       : { ...designOf(setting), why: "decide.screen_sd" };
   const design = atLeast(choice, minDeltaSd);

@@ -7,8 +7,10 @@ import {
   PER_RUN_SLACK,
   SCREENS,
   type ScreenPoint,
+  SEVERAL_WORKERS_SLACK,
   screenCurve,
   screenDesigns,
+  slackFor,
 } from "../../action/decide/screen-choice.ts";
 import { createRandom, gaussian } from "../../action/util/random.ts";
 
@@ -66,6 +68,22 @@ describe("the screen chosen from the night's first runs (decide.screen_sd: auto)
     // The choice pays: more true gain per eval run than at min_delta's screen.
     for (const c of [high, low]) expect(c.perRun!.chosen).toBeGreaterThan(c.perRun!.lowest * 1.1);
     expect(high.why).toMatch(/chosen from 60 first runs \(about \d+% of proposals help\)/);
+  });
+
+  it("takes more slack on several workers, where a re-applied candidate is screened twice", () => {
+    const history = firstRuns(165, 7, (u) => (u < 100 / 165 ? 0 : u < 150 / 165 ? 2 : -2));
+    const weights = fitEffects(history);
+    const perProposal = (d: { at: number; grey?: { from: number; mean: number } }) =>
+      screenCurve(d, settings).keep.reduce(
+        (sum, k, j) => sum + weights[j]! * k * (-12 + j * 0.5),
+        0,
+      );
+    const one = chooseScreen(history, { ...settings, perRunSlack: slackFor(1) });
+    const four = chooseScreen(history, { ...settings, perRunSlack: slackFor(4) });
+    expect(slackFor(1)).toBe(PER_RUN_SLACK);
+    expect(slackFor(2)).toBe(SEVERAL_WORKERS_SLACK);
+    // On bench/noise's plan the several workers' design keeps more of each candidate's gain.
+    expect(perProposal(four)).toBeGreaterThan(perProposal(one) * 1.05);
   });
 
   it("keeps the most gain per proposal among the designs near the most gain per eval run", () => {
