@@ -56,9 +56,9 @@ const SEEN = new WeakMap<readonly unknown[], Map<string, Seen<unknown>>>();
  * less a first run that passed paired measurement's screen (ownRuns); a re-measure's runs are
  * added to its experiment's, except that a drift reset, or the first re-measure of code kept in
  * pairs (keptInPairs), replaces them (the runs replaced are retired: they still count for the
- * noise, except after a drift reset). A ledger only grows, so what was read of it is remembered per view and only the lines
- * added since are read: recording one more experiment costs the same at 20,000 rows as at 20.
- * Callers must not modify what it returns.
+ * noise, except after a drift reset). A ledger only grows, so what was read of it is remembered
+ * per view and only the lines added since are read: recording one more experiment costs the same
+ * at 20,000 rows as at 20. Callers must not modify what it returns.
  */
 export function ledgerRuns<T>(
   log: Pick<ParsedLog, "results" | "remeasures">,
