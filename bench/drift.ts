@@ -169,6 +169,9 @@ async function night(scenario: string, paired: boolean, seed: number): Promise<N
   if (process.env.DEBUG) console.log(scenario, "baseline", log.results[0]?.samples.time);
   for (const r of log.results) out.runs += r.samples.time?.length ?? 0;
   for (const m of log.remeasures) out.runs += m.samples.time?.length ?? 0;
+  if (process.env.DEBUG)
+    for (const m of log.remeasures)
+      console.log(scenario, "remeasure", m.iteration, "after", m.after, m.reason, m.samples.time);
   for (const r of log.results.slice(1)) {
     out.candidates++;
     const effect = Number(/effect=(\S+)/.exec(r.description)?.[1]);

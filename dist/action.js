@@ -33574,10 +33574,10 @@ function driftCheck(log, metric2, inc, fresh, confirm = false) {
 function stepWithin(old, now, p) {
   const runs = [...old, ...now].filter(Number.isFinite);
   const df = runs.length - 2;
-  const splits = old.length - 1;
+  const splits = old.length;
   if (df < 2 || splits < 1) return null;
   let best = null;
-  for (let s = 2; s <= old.length; s++) {
+  for (let s = 1; s <= old.length; s++) {
     const before = runs.slice(0, s);
     const after = runs.slice(s);
     const sd = Math.sqrt((sumSquares(before) + sumSquares(after)) / df);

@@ -46,8 +46,9 @@ export function driftCheck(
  * that slowed by 12 sd put runs of both levels in the incumbent's runs and in its own, the
  * pooled sd read several times the truth, and a scheduled re-run 12 sd off was within it: the
  * rest of the night was judged against the old level (bench/drift.ts --scenarios slow, 2 of 6
- * nights lost the real 10 sd change). At least two runs before the split and two degrees of
- * freedom. Null: no such step.
+ * nights lost the real 10 sd change). One run before the split will do: the run after a keep
+ * is often the only one its code made before the machine changed. Two degrees of freedom at
+ * least. Null: no such step.
  */
 export function stepWithin(
   old: readonly number[],
@@ -56,10 +57,10 @@ export function stepWithin(
 ): { before: number; sd: number } | null {
   const runs = [...old, ...now].filter(Number.isFinite);
   const df = runs.length - 2;
-  const splits = old.length - 1;
+  const splits = old.length;
   if (df < 2 || splits < 1) return null;
   let best: { t: number; before: number; sd: number } | null = null;
-  for (let s = 2; s <= old.length; s++) {
+  for (let s = 1; s <= old.length; s++) {
     const before = runs.slice(0, s);
     const after = runs.slice(s);
     const sd = Math.sqrt((sumSquares(before) + sumSquares(after)) / df);
