@@ -34405,10 +34405,11 @@ function beside(ctx, incumbent, where) {
   const start = all.findLastIndex((r) => r.iteration === incumbent);
   const results = all.slice(Math.max(0, start));
   const against = judgedAgainst(results);
+  const reset = ctx.store.log.remeasures.findLast((m) => m.reset && m.iteration === incumbent);
   const out = [];
   for (let i = results.length - 1; i >= 0; i--) {
     const r = results[i];
-    if (r.iteration === incumbent) break;
+    if (r.iteration === incumbent || r.iteration === reset?.after) break;
     if (KEPT.has(r.status) || against[i] !== incumbent) continue;
     const runs = where.within === "any" ? r.samples?.[ctx.metric] : splitByStratum(r.samples ?? {}, r.runs_on, where.within)[where.stratum]?.[ctx.metric];
     if (runs && runs.length > 0) out.push(runs);

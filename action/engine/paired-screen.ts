@@ -222,10 +222,13 @@ function beside(ctx: EngineContext, incumbent: number, where: IncumbentRuns): nu
   const start = all.findLastIndex((r) => r.iteration === incumbent);
   const results = all.slice(Math.max(0, start));
   const against = judgedAgainst(results);
+  // Nor from before a drift reset of it: those ran on the machine as it was (a machine 12 sd
+  // slower since read candidates from before as 12 sd gains, and took its bar back down to them).
+  const reset = ctx.store.log!.remeasures.findLast((m) => m.reset && m.iteration === incumbent);
   const out: number[][] = [];
   for (let i = results.length - 1; i >= 0; i--) {
     const r = results[i]!;
-    if (r.iteration === incumbent) break;
+    if (r.iteration === incumbent || r.iteration === reset?.after) break;
     if (KEPT.has(r.status) || against[i] !== incumbent) continue;
     const runs =
       where.within === "any"

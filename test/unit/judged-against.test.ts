@@ -49,9 +49,9 @@ describe("the bar read with the candidates screened against it", () => {
     stratum: "all",
     runs: { all: { score: [9, 10, 11] } },
   };
-  const barFor = (results: ResultEntry[]) => {
+  const barFor = (results: ResultEntry[], remeasures: unknown[] = []) => {
     const ctx = {
-      store: { log: { results, remeasures: [] } },
+      store: { log: { results, remeasures } },
       metric: "score",
       goal: "maximize",
     } as unknown as EngineContext;
@@ -68,5 +68,29 @@ describe("the bar read with the candidates screened against it", () => {
     expect(bar).toEqual(barFor(rows.filter((r) => r.iteration < 14 || r.iteration > 18)));
     // #19 and #20, judged against #0 after #13's keep, do: they read 0.4 and 0.6 over it.
     expect(barFor(rows.filter((r) => r.iteration < 19))[0]!).toBeLessThan(bar[0]! - 0.01);
+  });
+
+  it("is not read with the candidates measured before a drift reset of its incumbent", () => {
+    // The machine slowed by 3 after #12: a drift reset re-based #0 on runs reading 13, and #13 to
+    // #16, measured since, do nothing there.
+    const before = rows.filter((r) => r.iteration <= 12);
+    const slower = [0.2, -0.3, 0.1, -0.1].map((x, i) =>
+      row(i + 13, "discard", 13 + x, x, { samples: { score: [13 + x] } }),
+    );
+    const reset = { type: "remeasure", iteration: 0, after: 12, reason: "drift", reset: true };
+    const rebased: IncumbentRuns = { ...where, runs: { all: { score: [12, 13, 14] } } };
+    const read = (remeasures: unknown[]) => {
+      const ctx = {
+        store: { log: { results: [...before, ...slower], remeasures } },
+        metric: "score",
+        goal: "maximize",
+      } as unknown as EngineContext;
+      return readBar(ctx, 0, rebased, { score: [12, 13, 14] }, 0, 1).score!;
+    };
+    // Read with #13-#16 alone it stands near 13; read with #1-#12 too (reading 10: gains of -3,
+    // which the night's no-ops say are unlikely) it stood lower.
+    const bar = read([reset]);
+    expect(Math.abs(bar[0]! - 13)).toBeLessThan(0.3);
+    expect(read([])[0]!).toBeLessThan(bar[0]! - 0.3);
   });
 });
