@@ -34374,9 +34374,13 @@ function firstPair(ctx, screen2, noise, against, incumbentRun2) {
   };
 }
 function firstPairZs(ctx) {
-  return ctx.store.log.results.flatMap(
-    (r) => r.screen?.incumbent_z !== void 0 ? [r.screen.incumbent_z] : []
-  );
+  const results = ctx.store.log.results;
+  const out = [];
+  for (let i = results.length - 1; i >= 0 && out.length < STALE_WINDOW - 1; i--) {
+    const z2 = results[i].screen?.incumbent_z;
+    if (z2 !== void 0) out.push(z2);
+  }
+  return out.reverse();
 }
 function screenHistory(ctx) {
   return ctx.store.log.results.flatMap(
@@ -34962,7 +34966,6 @@ function driftCheck(log, metric2, inc, fresh, confirm = false) {
   const now = fresh[metric2] ?? [];
   const noise = pooledNoise([...ledgerSamples(log).groups.map((g) => g[metric2] ?? []), now]);
   if (old.length === 0 || now.length === 0) return null;
-  const step = stepWithin(old, now, confirm ? 0.01 : 2 * normalTail(DRIFT_Z));
   const said = (before, sd) => `the incumbent #${inc.iteration} now measures ${metric2} ${fmt3(mean(now))} over ${now.length} runs, against ${fmt3(before)} before (${fmt3((mean(now) - before) / sd)} sd): drift; its score is re-based on the new runs`;
   if (noise.sd > 0) {
     const shift = mean(now) - mean(old);
@@ -34970,6 +34973,7 @@ function driftCheck(log, metric2, inc, fresh, confirm = false) {
     if (!confirm && Math.abs(z2) > DRIFT_Z) return "suspected";
     if (confirm && 2 * tUpperTail(Math.abs(z2), noise.df) < 0.01) return said(mean(old), noise.sd);
   }
+  const step = stepWithin(old, now, confirm ? 0.01 : 2 * normalUpperTail(DRIFT_Z));
   if (!step) return null;
   return confirm ? said(step.before, step.sd) : "suspected";
 }
@@ -34989,9 +34993,6 @@ function stepWithin(old, now, p) {
   }
   if (!best || 2 * tUpperTail(Math.abs(best.t), df) * splits >= p) return null;
   return { before: best.before, sd: best.sd };
-}
-function normalTail(z2) {
-  return tUpperTail(z2, Number.POSITIVE_INFINITY);
 }
 function fmt3(x) {
   return Number(x.toPrecision(4)).toString();

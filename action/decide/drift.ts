@@ -2,7 +2,7 @@ import type { ParsedLog } from "../ledger/log-jsonl.ts";
 import type { IncumbentState } from "./ledger-state.ts";
 import { ledgerSamples } from "./ledger-state.ts";
 import { pooledNoise } from "./noise.ts";
-import { mean, sumSquares, tUpperTail } from "./stats.ts";
+import { mean, normalUpperTail, sumSquares, tUpperTail } from "./stats.ts";
 
 /** |z| of one incumbent re-run beyond which autoexp suspects drift and measures again (p < 0.001). */
 export const DRIFT_Z = 3.29;
@@ -24,7 +24,6 @@ export function driftCheck(
   const now = fresh[metric] ?? [];
   const noise = pooledNoise([...ledgerSamples(log).groups.map((g) => g[metric] ?? []), now]);
   if (old.length === 0 || now.length === 0) return null;
-  const step = stepWithin(old, now, confirm ? 0.01 : 2 * normalTail(DRIFT_Z));
   const said = (before: number, sd: number) =>
     `the incumbent #${inc.iteration} now measures ${metric} ${fmt(mean(now))} over ${now.length} runs, against ${fmt(before)} before (${fmt((mean(now) - before) / sd)} sd): drift; its score is re-based on the new runs`;
   if (noise.sd > 0) {
@@ -33,6 +32,7 @@ export function driftCheck(
     if (!confirm && Math.abs(z) > DRIFT_Z) return "suspected";
     if (confirm && 2 * tUpperTail(Math.abs(z), noise.df) < 0.01) return said(mean(old), noise.sd);
   }
+  const step = stepWithin(old, now, confirm ? 0.01 : 2 * normalUpperTail(DRIFT_Z));
   if (!step) return null;
   return confirm ? said(step.before, step.sd) : "suspected";
 }
@@ -70,11 +70,6 @@ export function stepWithin(
   }
   if (!best || 2 * tUpperTail(Math.abs(best.t), df) * splits >= p) return null;
   return { before: best.before, sd: best.sd };
-}
-
-/** P(Z > z), standard normal. */
-function normalTail(z: number): number {
-  return tUpperTail(z, Number.POSITIVE_INFINITY);
 }
 
 function fmt(x: number): string {

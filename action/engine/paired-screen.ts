@@ -1,5 +1,5 @@
 import type { ScreenGrey } from "../decide/boundary.ts";
-import { barStaleness, firstPairAgrees } from "../decide/first-pair.ts";
+import { barStaleness, firstPairAgrees, STALE_WINDOW } from "../decide/first-pair.ts";
 import { fmt } from "../decide/fmt.ts";
 import {
   keptLevel,
@@ -148,11 +148,18 @@ export function firstPair(
   };
 }
 
-/** The night's first pairs' `incumbent_z` on record, oldest first (decide/first-pair.ts). */
+/**
+ * The night's latest first pairs' `incumbent_z` on record, oldest first: the STALE_WINDOW - 1
+ * before this one (decide/first-pair.ts, barStaleness), read from the end of the ledger.
+ */
 function firstPairZs(ctx: EngineContext): number[] {
-  return ctx.store.log!.results.flatMap((r) =>
-    r.screen?.incumbent_z !== undefined ? [r.screen.incumbent_z] : [],
-  );
+  const results = ctx.store.log!.results;
+  const out: number[] = [];
+  for (let i = results.length - 1; i >= 0 && out.length < STALE_WINDOW - 1; i--) {
+    const z = results[i]!.screen?.incumbent_z;
+    if (z !== undefined) out.push(z);
+  }
+  return out.reverse();
 }
 
 /** The night's screened first runs on record, oldest first (what the screen is chosen from). */
