@@ -39,9 +39,10 @@
  * (what each says it gained: greedy's best run minus its baseline run; autoexp's baseline minus
  * its incumbent's score as the batch reports them), candidates evaluated, the ceiling (the sum of
  * the helpful effects among the proposals a side evaluated), and where autoexp's runs went, from
- * the ledger: the baseline, candidates' first runs, confirmations, the incumbent's re-measures
- * (top-ups after a keep, scheduled, drift), and runs not on record (made, but in no ledger line:
- * a re-measure the budget cut short; with --pipeline true, stale evaluations redone).
+ * the ledger: the baseline, candidates' first runs, confirmations, the incumbent's runs (its side
+ * of pairs, its run after a keep, top-ups, scheduled and drift re-measures, other), and runs not
+ * on record (made, but in no ledger line: a re-measure the budget cut short; with --pipeline
+ * true, stale evaluations redone).
  * GREEDY_DEBUG=1 prints each night's ledger rows (and the last events when node exits on a hang).
  *
  * Time on two busy cores: --quick (2 nights per level) 196 s, the full run (12 nights) 1200 s.
@@ -109,6 +110,10 @@ interface Runs {
   first: number;
   confirm: number;
   topUp: number;
+  /** The incumbent's side of candidates' pairs (paired_with). */
+  pairs: number;
+  /** Kept code's run right after its keep (AFTER_KEEP_RUNS). */
+  afterKeep: number;
   schedule: number;
   drift: number;
   other: number;
@@ -206,6 +211,8 @@ async function autoexpNight(plan: number[], level: Level, seed: number): Promise
     first: 0,
     confirm: 0,
     topUp: 0,
+    pairs: 0,
+    afterKeep: 0,
     schedule: 0,
     drift: 0,
     other: 0,
@@ -236,6 +243,8 @@ async function autoexpNight(plan: number[], level: Level, seed: number): Promise
   for (const m of log.remeasures) {
     const n = m.samples.val_bpb?.length ?? 0;
     if (m.reason === "top-up") runs.topUp += n;
+    else if (m.paired_with !== undefined) runs.pairs += n;
+    else if (m.reason === "after-keep") runs.afterKeep += n;
     else if (m.reason === "schedule") runs.schedule += n;
     else if (m.reason === "drift") runs.drift += n;
     else runs.other += n;
@@ -311,8 +320,11 @@ for (const level of LEVELS) {
     share(r("baseline")),
     share(r("first")),
     share(r("confirm")),
+    share(r("pairs")),
+    share(r("afterKeep")),
     share(r("topUp")),
-    share(r("schedule") + r("drift") + r("other")),
+    share(r("schedule") + r("drift")),
+    share(r("other")),
     share(r("cut")),
     `${f1(mean(autoexp.map((n) => n.seconds!)))} s`,
   ]);
@@ -339,8 +351,11 @@ printTable(
     "baseline",
     "first runs",
     "confirmations",
-    "incumbent top-ups",
-    "incumbent re-measures",
+    "incumbent: in pairs",
+    "after keeps",
+    "top-ups",
+    "scheduled, drift",
+    "other",
     "not on record",
     "engine time/night",
   ],
