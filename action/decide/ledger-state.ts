@@ -127,6 +127,26 @@ export function incumbentState(
   };
 }
 
+/**
+ * `parent` as the ledger holds it now, where a drift reset (or the first re-measure of code kept
+ * in pairs) has since replaced the runs `parent` was read with: a candidate begun before the
+ * reset and evaluated after it (pipelined) is screened against the bar the machine has now, not
+ * one a slow-down has left behind, which would discard a real gain on its first run. Otherwise
+ * `parent` itself: a keep since (a different incumbent) is the scheduler's to re-apply, and runs
+ * merely added since leave the candidate as it began.
+ */
+export function sinceReset(
+  log: Pick<ParsedLog, "results" | "remeasures" | "config">,
+  parent: IncumbentState,
+): IncumbentState {
+  const now = incumbentState(log);
+  if (!now || now.iteration !== parent.iteration) return parent;
+  const metric = log.config?.metric ?? "score";
+  const was = parent.samples[metric] ?? [];
+  const is = now.samples[metric] ?? [];
+  return was.every((v, i) => Object.is(is[i], v)) ? parent : now;
+}
+
 /** The metrics the decision compares, from the config. */
 export function objectiveSpecs(config: Config): { name: string; goal: Goal }[] {
   if (config.decide.rule === "weighted") return [{ name: WEIGHTED_METRIC, goal: "maximize" }];

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import type { PendingProposal } from "../agents/agent.ts";
 import { budgetStop, type Stop } from "../decide/budget.ts";
-import { type IncumbentState, incumbentState } from "../decide/ledger-state.ts";
+import { type IncumbentState, incumbentState, sinceReset } from "../decide/ledger-state.ts";
 import { pruneLogs } from "../files/cap-log.ts";
 import { buildResultRow, type VerdictFields } from "../ledger/rows.ts";
 import {
@@ -179,13 +179,12 @@ export function experimentSteps(
       using _ = lease;
       return await screen(ctx, candidate, lease.checkout);
     },
-    evaluate: (candidate, slot) =>
-      evaluate(
-        ctx,
-        candidate,
-        slot,
-        views.get(candidate.parent) ?? strataView(ctx, candidate.parent),
-      ),
+    // Its incumbent's runs as they stand now where a drift reset replaced them since it began.
+    evaluate: (candidate, slot) => {
+      const parent = sinceReset(ctx.store.log!, candidate.parent);
+      const fresh = parent === candidate.parent ? candidate : { ...candidate, parent };
+      return evaluate(ctx, fresh, slot, views.get(parent) ?? strataView(ctx, parent));
+    },
     decide: (candidate, verdict, slot) => decide(ctx, candidate, verdict, slot),
     snapshot: (): RebaseTarget => {
       const log = ctx.store.log!;

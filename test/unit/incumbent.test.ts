@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { incumbentState, ledgerSamples } from "../../action/decide/ledger-state.ts";
+import { incumbentState, ledgerSamples, sinceReset } from "../../action/decide/ledger-state.ts";
 import { ledgerStrata } from "../../action/decide/ledger-strata.ts";
 import type { ResultEntry, Status } from "../../action/ledger/types.ts";
 
@@ -141,5 +141,52 @@ describe("code kept in pairs is scored on the runs made after its keep", () => {
       config: { metric: "loss" } as never,
     };
     expect(incumbentState(log)!.samples.loss).toEqual([2, 3.0]);
+  });
+});
+
+describe("a candidate begun before a drift reset of its incumbent", () => {
+  const remeasure = (loss: number[], reason: string, reset: boolean) =>
+    ({
+      type: "remeasure",
+      iteration: 0,
+      after: 3,
+      reason,
+      reset,
+      samples: { loss },
+      eval_seconds: 1,
+      timestamp: "",
+    }) as never;
+  const start = () => {
+    const results = [
+      row(0, "baseline", 5),
+      row(1, "discard"),
+      row(2, "discard"),
+      row(3, "discard"),
+    ];
+    results[0] = { ...results[0]!, samples: { loss: [5, 5.2, 4.8] } } as ResultEntry;
+    return { results, remeasures: [] as never[], config: { metric: "loss" } as never };
+  };
+
+  it("is evaluated against the runs that replaced the ones it began with", () => {
+    const log = start();
+    const began = incumbentState(log)!;
+    expect(began.bar.loss).toEqual([5, 5.2, 4.8]);
+    // The machine slowed by 3: the scheduled re-run was suspected and confirmed, and replaced.
+    log.remeasures.push(remeasure([8], "schedule", false), remeasure([8.1, 7.9, 8], "drift", true));
+    const now = sinceReset(log, began);
+    expect(now).not.toBe(began);
+    expect(now.iteration).toBe(0);
+    expect(now.bar.loss).toEqual([8.1, 7.9, 8]);
+    expect(now.score).toBeCloseTo(8);
+  });
+
+  it("keeps the state it began with when runs were only added, or the incumbent changed", () => {
+    const log = start();
+    const began = incumbentState(log)!;
+    log.remeasures.push(remeasure([5.1], "schedule", false));
+    expect(sinceReset(log, began)).toBe(began);
+    log.results.push(row(4, "keep", 3));
+    log.remeasures.push(remeasure([8.1, 7.9, 8], "drift", true));
+    expect(sinceReset(log, began)).toBe(began);
   });
 });
