@@ -23119,6 +23119,12 @@ function median(values) {
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
+function quantile(sorted, q) {
+  const at = (sorted.length - 1) * q;
+  const below = sorted[Math.floor(at)];
+  const above = sorted[Math.ceil(at)];
+  return below + (above - below) * (at - Math.floor(at));
+}
 function logGamma(x) {
   const c = [
     0.9999999999998099,
@@ -23458,6 +23464,14 @@ function incumbentState(log, samples = ledgerSamples(log)) {
     ...row.level && !samples.reset.has(row.iteration) ? { level: row.level } : {},
     measuredAfter: Math.max(row.iteration, last?.after ?? 0)
   };
+}
+function sinceReset(log, parent) {
+  const now = incumbentState(log);
+  if (!now || now.iteration !== parent.iteration) return parent;
+  const metric2 = log.config?.metric ?? "score";
+  const was = parent.samples[metric2] ?? [];
+  const is2 = now.samples[metric2] ?? [];
+  return was.every((v, i) => Object.is(is2[i], v)) ? parent : now;
 }
 function objectiveSpecs(config2) {
   if (config2.decide.rule === "weighted") return [{ name: WEIGHTED_METRIC, goal: "maximize" }];
@@ -24091,12 +24105,6 @@ function robustRange(scores, anchors = []) {
   }
   const pad = (hi2 - lo) * 0.06 || Math.abs(hi2) * 0.01 || 1;
   return { lo: lo - pad, hi: hi2 + pad };
-}
-function quantile(sorted, q) {
-  const at = (sorted.length - 1) * q;
-  const below = sorted[Math.floor(at)];
-  const above = sorted[Math.ceil(at)];
-  return below + (above - below) * (at - Math.floor(at));
 }
 var PLAIN = new Intl.NumberFormat("en-US", { useGrouping: false, maximumSignificantDigits: 6 });
 function plainNumber(v) {
@@ -28617,17 +28625,37 @@ function isSequential(log, metric2, maxRuns) {
   const noise = noiseOf(ledgerSamples(log).groups, [metric2])[metric2];
   return noise.df > 0 && noise.sd > 0;
 }
+var PAIRED_BACKSTOP = 4;
+var LOW_RUNS = 2;
+var LOW_QUANTILE = 0.15;
+var LOW_HISTORY = 10;
 function remeasurePlan(decide2, log, metric2, inc) {
   const lastIteration2 = log.results.at(-1).iteration;
   const fresh = inc.iteration === 0 ? inc.samples[metric2]?.length ?? 0 : log.remeasures.filter((m) => m.iteration === inc.iteration).reduce((n, m) => n + (m.samples[metric2]?.length ?? 0), 0);
-  const topUp = pairedDecisions(decide2, log, metric2) ? 0 : Math.max(0, decide2.baseline_runs - fresh);
-  const due2 = decide2.remeasure_every > 0 && lastIteration2 - inc.measuredAfter >= decide2.remeasure_every;
+  const paired = pairedDecisions(decide2, log, metric2);
+  const topUp = paired ? 0 : Math.max(0, decide2.baseline_runs - fresh);
+  const every = decide2.remeasure_every;
+  const since = lastIteration2 - inc.measuredAfter;
+  const low = paired ? firstRunsReadLow(log.results, inc.measuredAfter) : null;
+  const due2 = every > 0 && (low === null ? since >= every : since >= every * PAIRED_BACKSTOP || low);
   if (topUp > 0) return { reason: "top-up", runs: topUp };
   if (due2) return { reason: "schedule", runs: 1 };
   return null;
 }
 function pairedDecisions(decide2, log, metric2) {
   return decide2.paired && decide2.confirm && !judgedDeterministic(log.config) && isSequential(log, metric2, decide2.max_runs);
+}
+function firstRunsReadLow(results, after) {
+  const zs = [];
+  for (const r of results) if (r.screen) zs.push({ iteration: r.iteration, z: r.screen.z });
+  const history = zs.slice(0, -LOW_RUNS).map((x) => x.z);
+  if (history.length < LOW_HISTORY) return null;
+  const latest = zs.slice(-LOW_RUNS);
+  const bar = quantile(
+    history.sort((a, b) => a - b),
+    LOW_QUANTILE
+  );
+  return latest[0].iteration > after && latest.every((x) => x.z < bar);
 }
 
 // action/engine/strata-view.ts
@@ -33920,12 +33948,12 @@ function experimentSteps(ctx, checkSeal) {
         __callDispose(_stack, _error, _hasError);
       }
     },
-    evaluate: (candidate, slot) => evaluate(
-      ctx,
-      candidate,
-      slot,
-      views.get(candidate.parent) ?? strataView(ctx, candidate.parent)
-    ),
+    // Its incumbent's runs as they stand now where a drift reset replaced them since it began.
+    evaluate: (candidate, slot) => {
+      const parent = sinceReset(ctx.store.log, candidate.parent);
+      const fresh = parent === candidate.parent ? candidate : { ...candidate, parent };
+      return evaluate(ctx, fresh, slot, views.get(parent) ?? strataView(ctx, parent));
+    },
     decide: (candidate, verdict, slot) => decide(ctx, candidate, verdict, slot),
     snapshot: () => {
       const log = ctx.store.log;

@@ -21289,6 +21289,12 @@ function median(values) {
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
+function quantile(sorted, q) {
+  const at = (sorted.length - 1) * q;
+  const below = sorted[Math.floor(at)];
+  const above = sorted[Math.ceil(at)];
+  return below + (above - below) * (at - Math.floor(at));
+}
 
 // action/decide/noise.ts
 var UNKNOWN_NOISE = { sd: 0, df: 0, robustSd: null };
@@ -21785,12 +21791,6 @@ function robustRange(scores, anchors = []) {
   }
   const pad = (hi2 - lo) * 0.06 || Math.abs(hi2) * 0.01 || 1;
   return { lo: lo - pad, hi: hi2 + pad };
-}
-function quantile(sorted, q) {
-  const at = (sorted.length - 1) * q;
-  const below = sorted[Math.floor(at)];
-  const above = sorted[Math.ceil(at)];
-  return below + (above - below) * (at - Math.floor(at));
 }
 var PLAIN = new Intl.NumberFormat("en-US", { useGrouping: false, maximumSignificantDigits: 6 });
 function plainNumber(v) {

@@ -35,6 +35,14 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
+/** The q-quantile of sorted values, interpolated linearly (R's type 7). */
+export function quantile(sorted: readonly number[], q: number): number {
+  const at = (sorted.length - 1) * q;
+  const below = sorted[Math.floor(at)]!;
+  const above = sorted[Math.ceil(at)]!;
+  return below + (above - below) * (at - Math.floor(at));
+}
+
 /** ln Γ(x) for x > 0 (Lanczos, g = 7; about 15 significant digits). */
 export function logGamma(x: number): number {
   const c = [

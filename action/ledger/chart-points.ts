@@ -1,3 +1,4 @@
+import { quantile } from "../decide/stats.ts";
 import { isEvaluated, type LedgerView } from "./summarize.ts";
 import { FAILURES, type Goal, KEPT, type Status } from "./types.ts";
 
@@ -104,14 +105,6 @@ export function robustRange(
   }
   const pad = (hi - lo) * 0.06 || Math.abs(hi) * 0.01 || 1;
   return { lo: lo - pad, hi: hi + pad };
-}
-
-/** The q-quantile of sorted values, interpolated linearly (R's type 7). */
-function quantile(sorted: readonly number[], q: number): number {
-  const at = (sorted.length - 1) * q;
-  const below = sorted[Math.floor(at)]!;
-  const above = sorted[Math.ceil(at)]!;
-  return below + (above - below) * (at - Math.floor(at));
 }
 
 const PLAIN = new Intl.NumberFormat("en-US", { useGrouping: false, maximumSignificantDigits: 6 });

@@ -154,6 +154,65 @@ describe("remeasurePlan: the scheduled re-run", () => {
   });
 });
 
+describe("remeasurePlan: the re-run, measured in pairs", () => {
+  // A screened first run: a discard whose first run read z run sds (as a gain) against its bar.
+  const screened = (iteration: number, z: number): ResultEntry => ({
+    ...row(iteration, "discard", [11]),
+    screen: { at: 1, z, against: 5 },
+  });
+  // The night's first runs: a spread of ordinary ones, from -3 to 1.5 run sds.
+  const ordinary = (from: number, n: number) =>
+    Array.from({ length: n }, (_, i) => screened(from + i + 1, ((i * 7) % 10) / 2 - 3));
+  const paired = { paired: true };
+
+  it("keeps the fixed schedule until the night has first runs to read 'low' by", () => {
+    const l = log([row(0, "baseline", BASELINE), ...ordinary(0, 5)]);
+    expect(plan(l, paired)).toEqual({ reason: "schedule", runs: 1 });
+    // Unpaired, always the fixed schedule.
+    const long = log(
+      [row(0, "baseline", BASELINE), ...ordinary(0, 14)],
+      [remeasured(0, 9, [10], "schedule")],
+    );
+    expect(plan(long)).toEqual({ reason: "schedule", runs: 1 });
+    expect(plan(long, paired)).toBeNull();
+  });
+
+  it("re-runs at the latest every 4 x remeasure_every experiments on a steady night", () => {
+    const at = (n: number) => log([row(0, "baseline", BASELINE), ...ordinary(0, n)]);
+    expect(plan(at(19), paired)).toBeNull();
+    expect(plan(at(20), paired)).toEqual({ reason: "schedule", runs: 1 });
+    expect(plan(at(15), { ...paired, remeasure_every: 4 })).toBeNull();
+    expect(plan(at(16), { ...paired, remeasure_every: 4 })).toEqual({
+      reason: "schedule",
+      runs: 1,
+    });
+    expect(plan(at(100), { ...paired, remeasure_every: 0 })).toBeNull();
+  });
+
+  it("re-runs at once after two first runs in a row read under the night's usual (a machine that slowed)", () => {
+    const night = [row(0, "baseline", BASELINE), ...ordinary(0, 12)];
+    expect(plan(log([...night, screened(13, -12)]), paired)).toBeNull();
+    expect(plan(log([...night, screened(13, -12), screened(14, -11)]), paired)).toEqual({
+      reason: "schedule",
+      runs: 1,
+    });
+    // One low and then an ordinary one: a harmful change, not the machine.
+    expect(plan(log([...night, screened(13, -12), screened(14, 0.5)]), paired)).toBeNull();
+    // Low, but no lower than the night's usual 15%: the night's harmful changes read as low.
+    expect(plan(log([...night, screened(13, -2.5), screened(14, -2.5)]), paired)).toBeNull();
+  });
+
+  it("counts only first runs since the incumbent last ran", () => {
+    const night = [row(0, "baseline", BASELINE), ...ordinary(0, 12), screened(13, -12)];
+    const l = log([...night, screened(14, -12)], [remeasured(0, 13, [10], "schedule")]);
+    expect(plan(l, paired)).toBeNull();
+    expect(plan(log([...l.results, screened(15, -12)], l.remeasures), paired)).toEqual({
+      reason: "schedule",
+      runs: 1,
+    });
+  });
+});
+
 describe("isSequential: whether re-measures happen at all", () => {
   it("is on with confirmation (max_runs >= 2) and a measured, non-zero noise", () => {
     expect(isSequential(log([row(0, "baseline", BASELINE)]), "loss", 5)).toBe(true);
