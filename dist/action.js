@@ -33194,6 +33194,7 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
     };
   };
   let design = { first: "fresh" };
+  let aside = null;
   let judgement = null;
   const screenAgainst2 = Object.fromEntries(
     Object.entries(setup.incumbent).map(([k, v]) => [k, v.slice(-SCREEN_RUNS)])
@@ -33250,22 +33251,27 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
       if (broken) return broken;
       const beside2 = screen2 ? firstPair(ctx, screen2, setup.noise(cand, inc), screenAgainst2, inc[ctx.metric][0]) : null;
       if (screen2 && beside2) screen2 = { ...screen2, record: beside2.record };
-      design = {
-        first: "screened",
-        screenedAgainst: screenRuns,
-        // The boundary is the design's, whichever look the candidate passed on, taken down where
-        // a machine that sped up left the bars behind (decide/first-pair.ts, barStaleness).
-        ...screen2 ? creditedScreen(screen2.record.at, screen2.record.grey, screen2.record.stale ?? 0) : {},
-        ...beside2?.keeps ? { firstPairKeeps: true } : {}
-      };
+      if (beside2 && !beside2.keeps) {
+        aside = { cand: screened, inc: 1, z: beside2.record.incumbent_z };
+        design = { first: "fresh" };
+      } else
+        design = {
+          first: "screened",
+          screenedAgainst: screenRuns,
+          // The boundary is the design's, whichever look the candidate passed on, taken down where
+          // a machine that sped up left the bars behind (decide/first-pair.ts, barStaleness).
+          ...screen2 ? creditedScreen(screen2.record.at, screen2.record.grey, screen2.record.stale ?? 0) : {},
+          ...beside2?.keeps ? { firstPairKeeps: true } : {}
+        };
     }
   }
-  const paired = () => screened === 2 ? withoutFirstRuns(cand, 1) : cand;
+  const paired = () => aside ? withoutFirstRuns(cand, aside.cand) : screened === 2 ? withoutFirstRuns(cand, 1) : cand;
+  const incPaired = () => aside ? withoutFirstRuns(inc, aside.inc) : inc;
   const judgePairs = () => {
     const noise = setup.noise(cand, inc);
     return judge({
       policy: withMinDeltas(policy, config2, noise),
-      incumbent: inc,
+      incumbent: incPaired(),
       candidate: paired(),
       noise,
       pairNoise: pairSpread,
@@ -33278,7 +33284,7 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
     const by = runs > 0 ? replacedBy() : null;
     if (by !== null) return stopped(by);
     if (judgement) ctx.emit({ type: "run", iteration, run: runs + 1, reason: judgement.reason });
-    if ((inc[ctx.metric]?.length ?? 0) >= policy.maxRuns)
+    if ((incPaired()[ctx.metric]?.length ?? 0) >= policy.maxRuns)
       throw new Error("judge gave no final decision within max_runs pairs");
     const seed = randomInt4(1, 2 ** 31);
     seeds.push(seed);
@@ -33296,7 +33302,7 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
   const unselected = design.first === "screened" && (cand[ctx.metric]?.length ?? 0) > screened;
   const wasPaired = (inc[ctx.metric]?.length ?? 0) > 0;
   const reported = unselected ? withoutFirstRuns(cand, screened) : wasPaired ? paired() : cand;
-  const incReported = unselected ? withoutFirstRuns(inc, 1) : inc;
+  const incReported = unselected ? withoutFirstRuns(inc, 1) : incPaired();
   const metrics = meansOf(reported);
   const score = metrics[ctx.metric];
   const delta = wasPaired ? mean(reported[ctx.metric].slice(0, incReported[ctx.metric].length)) - mean(incReported[ctx.metric]) : score - parent.score;
@@ -33318,6 +33324,11 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
         )
       };
   }
+  if (aside)
+    judgement = {
+      ...judgement,
+      reason: `${judgement.reason} (its first pair set aside: the incumbent's run in it read ${Math.abs(aside.z)} sd ${aside.z > 0 ? "better" : "worse"} than the runs the candidate was screened against)`
+    };
   const hasGuards = Object.keys(policy.guards).length > 0;
   const judgedRuns = runs;
   let afterKeep;

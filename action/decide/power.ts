@@ -101,8 +101,9 @@ function unpairedTrial(effectSd: number, settings: PowerSettings, gauss: () => n
 /**
  * One candidate as evaluate-paired.ts measures it: the screened first run judged against the
  * incumbent's recent runs with min_delta raised to the screen, then pairs (the screened run with
- * the incumbent's next run first, a look where that run agrees with the bar) judged on their differences, the screen in the design so the
- * boundary accounts for it. The noise pools every group, the candidate's and the pairs' included,
+ * the incumbent's next run first, a look where that run agrees with the bar, set aside where it
+ * does not) judged on their differences, the screen in the design so the boundary accounts for
+ * it. The noise pools every group, the candidate's and the pairs' included,
  * as the engine's does.
  */
 function pairedTrial(
@@ -119,6 +120,8 @@ function pairedTrial(
   const noise = () => ({ m: pooledNoise([old, extra, cand, inc]) });
   let design: PairedDesign = { first: "fresh" };
   let screened = 0;
+  // A first pair set aside: the candidate's runs before the pairs that decide (0: none aside).
+  let aside = 0;
   if (pairs.first === "screened") {
     cand.push(effectSd + gauss());
     const n = noise();
@@ -147,27 +150,29 @@ function pairedTrial(
       screened = 1;
     }
     inc.push(gauss());
-    // The first pair keeps where the incumbent's run in it agrees with the bar (first-pair.ts).
-    const agrees = firstPairAgrees((inc[0]! - mean(old)) / noise().m.sd, old.length);
-    design = {
-      first: "screened",
-      screenedAgainst: old.length,
-      screenSd: at,
-      ...(grey ? { screenGrey: grey } : {}),
-      ...(agrees ? { firstPairKeeps: true } : {}),
-    };
+    // The first pair keeps where the incumbent's run in it agrees with the bar (first-pair.ts);
+    // where it does not, the pair is set aside and fresh pairs decide (evaluate-paired.ts).
+    if (firstPairAgrees((inc[0]! - mean(old)) / noise().m.sd, old.length))
+      design = {
+        first: "screened",
+        screenedAgainst: old.length,
+        screenSd: at,
+        ...(grey ? { screenGrey: grey } : {}),
+        firstPairKeeps: true,
+      };
+    else aside = screened + 1;
   }
   const judgePairs = () =>
     judge({
       policy: policyFor(settings, minDelta),
-      incumbent: { m: inc },
-      candidate: { m: cand.slice(screened) },
+      incumbent: { m: inc.slice(aside ? 1 : 0) },
+      candidate: { m: cand.slice(aside || screened) },
       noise: noise(),
       paired: design,
     });
-  let j = inc.length > 0 ? judgePairs() : null;
+  let j = inc.length > (aside ? 1 : 0) ? judgePairs() : null;
   while (!j?.final) {
-    if (inc.length >= settings.maxRuns)
+    if (inc.length - (aside ? 1 : 0) >= settings.maxRuns)
       throw new Error("judge gave no final decision within max_runs pairs");
     // Which side runs first does not matter without drift.
     cand.push(effectSd + gauss());

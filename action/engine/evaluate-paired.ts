@@ -197,6 +197,9 @@ export async function evaluatePaired(
   };
 
   let design: PairedDesign = { first: "fresh" };
+  // A first pair set aside (its incumbent run far from the bar): the runs of each side left out
+  // of the test and the report, and that run's distance from the bar in run sds.
+  let aside: { cand: number; inc: number; z: number } | null = null;
   let judgement: Judgement | null = null;
   const screenAgainst = Object.fromEntries(
     Object.entries(setup.incumbent).map(([k, v]) => [k, v.slice(-SCREEN_RUNS)]),
@@ -257,25 +260,36 @@ export async function evaluatePaired(
         ? firstPair(ctx, screen, setup.noise(cand, inc), screenAgainst, inc[ctx.metric]![0]!)
         : null;
       if (screen && beside) screen = { ...screen, record: beside.record };
-      design = {
-        first: "screened",
-        screenedAgainst: screenRuns,
-        // The boundary is the design's, whichever look the candidate passed on, taken down where
-        // a machine that sped up left the bars behind (decide/first-pair.ts, barStaleness).
-        ...(screen
-          ? creditedScreen(screen.record.at, screen.record.grey, screen.record.stale ?? 0)
-          : {}),
-        ...(beside?.keeps ? { firstPairKeeps: true } : {}),
-      };
+      if (beside && !beside.keeps) {
+        // The incumbent's run beside the screened one stood far from the bar: the machine may have
+        // changed between the pair's two runs (a step), which reads as the candidate's gain, and
+        // counted in, the next pair would not outweigh it. The pair is set aside, and fresh pairs
+        // decide, in drawn order, the first screened at min_delta (boundary.ts "fresh").
+        aside = { cand: screened, inc: 1, z: beside.record.incumbent_z! };
+        design = { first: "fresh" };
+      } else
+        design = {
+          first: "screened",
+          screenedAgainst: screenRuns,
+          // The boundary is the design's, whichever look the candidate passed on, taken down where
+          // a machine that sped up left the bars behind (decide/first-pair.ts, barStaleness).
+          ...(screen
+            ? creditedScreen(screen.record.at, screen.record.grey, screen.record.stale ?? 0)
+            : {}),
+          ...(beside?.keeps ? { firstPairKeeps: true } : {}),
+        };
     }
   }
-  // After a second look the pairs start at the second run: the first was only screened.
-  const paired = () => (screened === 2 ? withoutFirstRuns(cand, 1) : cand);
+  // After a second look the pairs start at the second run: the first was only screened. With its
+  // first pair set aside, after it.
+  const paired = () =>
+    aside ? withoutFirstRuns(cand, aside.cand) : screened === 2 ? withoutFirstRuns(cand, 1) : cand;
+  const incPaired = () => (aside ? withoutFirstRuns(inc, aside.inc) : inc);
   const judgePairs = () => {
     const noise = setup.noise(cand, inc);
     return judge({
       policy: withMinDeltas(policy, config, noise),
-      incumbent: inc,
+      incumbent: incPaired(),
       candidate: paired(),
       noise,
       pairNoise: pairSpread,
@@ -288,7 +302,7 @@ export async function evaluatePaired(
     const by = runs > 0 ? replacedBy() : null;
     if (by !== null) return stopped(by);
     if (judgement) ctx.emit({ type: "run", iteration, run: runs + 1, reason: judgement.reason });
-    if ((inc[ctx.metric]?.length ?? 0) >= policy.maxRuns)
+    if ((incPaired()[ctx.metric]?.length ?? 0) >= policy.maxRuns)
       throw new Error("judge gave no final decision within max_runs pairs");
     const seed = randomInt(1, 2 ** 31);
     seeds.push(seed);
@@ -312,7 +326,7 @@ export async function evaluatePaired(
   const unselected = design.first === "screened" && (cand[ctx.metric]?.length ?? 0) > screened;
   const wasPaired = (inc[ctx.metric]?.length ?? 0) > 0;
   const reported = unselected ? withoutFirstRuns(cand, screened) : wasPaired ? paired() : cand;
-  const incReported = unselected ? withoutFirstRuns(inc, 1) : inc;
+  const incReported = unselected ? withoutFirstRuns(inc, 1) : incPaired();
   const metrics = meansOf(reported);
   const score = metrics[ctx.metric]!;
   // Against the incumbent measured beside it when paired; against its record when screened out.
@@ -338,6 +352,11 @@ export async function evaluatePaired(
         ),
       };
   }
+  if (aside)
+    judgement = {
+      ...judgement,
+      reason: `${judgement.reason} (its first pair set aside: the incumbent's run in it read ${Math.abs(aside.z)} sd ${aside.z > 0 ? "better" : "worse"} than the runs the candidate was screened against)`,
+    };
   const hasGuards = Object.keys(policy.guards).length > 0;
   // Kept: run once more, outside the decision (eval-runs.ts, afterKeepRuns).
   const judgedRuns = runs;

@@ -35,13 +35,17 @@ describe("a keep on the first pair (the screened run and the incumbent's beside 
     expect(gain!.reason).toMatch(/^loss better by 3 over 1 pair\(s\) beside the incumbent/);
 
     // #2: the incumbent's run in its first pair stood 4 over its bar (7, 7), far past what agrees,
-    // so the pair was not a look: it went on, and the quiet pairs after it say nothing is gained.
+    // so the pair was set aside: a fresh pair decided, the machine quiet again (7 and 7), and
+    // nothing gained is under min_delta at once.
     expect(noop!.screen!.incumbent_z).toBeLessThan(-FIRST_PAIR_AGREES * Math.sqrt(1 + 1 / 2));
     const beside = log.remeasures.find((m) => m.paired_with === noop!.iteration)!;
-    expect(beside.samples.loss![0]).toBe(11);
-    expect(noop!.samples.loss![0]).toBe(6);
-    expect(noop!.samples.loss!.length).toBeGreaterThan(1);
+    expect(beside.samples.loss).toEqual([11, 7]);
+    expect(noop!.samples.loss).toEqual([6, 7]);
     expect(noop!.status).toBe("discard");
+    expect(noop!.delta).toBe(0);
+    expect(noop!.reason).toMatch(
+      /its first pair set aside: the incumbent's run in it read \S+ sd worse/,
+    );
     // Proof that the spike would have worked: the judge, given that pair as a look (the baseline's
     // noise, as the night knew it then), keeps the change that does nothing on it.
     const base = log.results[0]!.samples.loss!;
@@ -79,8 +83,11 @@ describe("a keep on the first pair (the screened run and the incumbent's beside 
     // The incumbent's run stood 3 better than its bar (10): about 5 run sds.
     expect(z).toBeGreaterThan(4);
     expect(noop.screen!.stale).toBeCloseTo(z - Math.sqrt(1.1), 2);
-    // Too far off its bar to keep on that pair alone; the pairs after it say nothing is gained.
-    expect(noop.samples.loss!.length).toBeGreaterThan(1);
+    // Too far off its bar to keep on: set aside, and the fresh pair after it says nothing is gained.
+    expect(noop.samples.loss).toEqual([6.5, 7]);
     expect(noop.status).toBe("discard");
+    expect(noop.reason).toMatch(
+      /first pair set aside: the incumbent's run in it read \S+ sd better/,
+    );
   }, 60_000);
 });

@@ -41,10 +41,12 @@ function candidate(
   greyModelled = true,
   /**
    * `firstPair`: whether the first pair may keep: where the incumbent's run in it agrees with the
-   * bar (as the engine), always, or never (as before). `step`: added to that incumbent run alone,
-   * against the goal (a load spike starting between the first pair's two runs).
+   * bar, and set aside where it does not (`aside`, as the engine); where it agrees, and counted
+   * in where it does not (`agrees`, as before 2026-12-06); always; or never (as before that).
+   * `step`: added to that incumbent run alone, against the goal (a load spike starting between
+   * the first pair's two runs).
    */
-  opts: { firstPair?: "agrees" | "always" | "never"; step?: number } = {},
+  opts: { firstPair?: "aside" | "agrees" | "always" | "never"; step?: number } = {},
 ): { kept: boolean; runs: number; unpairedKept: boolean } {
   let clock = 0;
   const run = (truth: number) => truth + draw() + drift(clock++);
@@ -55,6 +57,8 @@ function candidate(
   const cand: number[] = [];
   const inc: number[] = [];
   let screened = 0;
+  // A first pair set aside: the candidate's runs before the pairs that decide.
+  let aside = 0;
   let paired: PairedDesign = { first: "fresh" };
   if (design === "screened") {
     cand.push(run(effect));
@@ -82,25 +86,29 @@ function candidate(
     }
     inc.push(run(0) - (opts.step ?? 0));
     const agrees = firstPairAgrees((inc[0]! - mean(old)) / noise().score!.sd, old.length);
-    const mode = opts.firstPair ?? "agrees";
-    paired = {
-      ...(mode === "always" || (mode === "agrees" && agrees) ? { firstPairKeeps: true } : {}),
-      first: "screened",
-      screenedAgainst: old.length,
-      ...(screenAt === undefined ? {} : { screenSd: screenAt }),
-      // The boundary is the design's, whichever look this candidate passed on.
-      ...(grey && greyModelled ? { screenGrey: grey } : {}),
-    };
+    const mode = opts.firstPair ?? "aside";
+    if (mode === "aside" && !agrees) {
+      // Set aside: fresh pairs decide, the first screened at min_delta.
+      aside = screened + 1;
+    } else
+      paired = {
+        ...(mode === "always" || (mode !== "never" && agrees) ? { firstPairKeeps: true } : {}),
+        first: "screened",
+        screenedAgainst: old.length,
+        ...(screenAt === undefined ? {} : { screenSd: screenAt }),
+        // The boundary is the design's, whichever look this candidate passed on.
+        ...(grey && greyModelled ? { screenGrey: grey } : {}),
+      };
   }
   const judgePairs = () =>
     judge({
       policy: policy(minDelta),
-      incumbent: { score: inc },
-      candidate: { score: cand.slice(screened) },
+      incumbent: { score: inc.slice(aside ? 1 : 0) },
+      candidate: { score: cand.slice(aside || screened) },
       noise: noise(),
       paired,
     });
-  let j = inc.length > 0 ? judgePairs() : null;
+  let j = inc.length > (aside ? 1 : 0) ? judgePairs() : null;
   while (!j?.final) {
     // Later pairs in random order, as the engine draws them.
     if (draw() < 0) {
@@ -220,8 +228,9 @@ describe("paired measurement (decide.paired)", () => {
     ];
     for (const [at, grey] of designs) {
       const label = `screen ${at}, grey ${JSON.stringify(grey)}`;
-      // Always allowed (the boundary's own case) and allowed where the run agrees (the engine's).
-      for (const firstPair of ["always", "agrees"] as const) {
+      // Always allowed (the boundary's own case), and allowed where the run agrees, the pair
+      // counted in (as before) or set aside (the engine's) where it does not.
+      for (const firstPair of ["always", "agrees", "aside"] as const) {
         const zero = rate(4000, 41, 0, undefined, "screened", at, grey, true, { firstPair });
         expect(zero.kept, `${label}, ${firstPair}`).toBeLessThan(0.055);
       }
@@ -235,17 +244,19 @@ describe("paired measurement (decide.paired)", () => {
     }
   });
 
-  it("a step between the first pair's two runs fools a keep on it no more than it fooled two pairs", () => {
+  it("a step between the first pair's two runs does not fool the rule: the pair is set aside", () => {
     // The incumbent's run in the first pair reads 3 sd worse (a load spike starting after the
     // screened run): that pair alone says +3 sd for a change that does nothing.
-    const step = (firstPair: "agrees" | "never") =>
+    const step = (firstPair: "aside" | "agrees" | "never") =>
       rate(8000, 51, 0, undefined, "screened", 1.5, undefined, true, { firstPair, step: 3 }).kept;
-    const before = step("never");
-    // The attack works on the rule before keeps on a first pair too (two pairs, one fooled, carry
+    const never = step("never");
+    // The attack works on the rule before keeps on a first pair (two pairs, one fooled, carry
     // half its step): over 5% of no-ops kept (±0.25%).
-    expect(before).toBeGreaterThan(0.06);
-    // The incumbent's run leaves the bar, so the first pair mostly does not keep: no worse.
-    expect(step("agrees")).toBeLessThan(before + 0.01);
+    expect(never).toBeGreaterThan(0.06);
+    // Counted in where the incumbent's run left the bar, it works as well.
+    expect(step("agrees")).toBeGreaterThan(0.06);
+    // Set aside, fresh pairs decide: at most 5% (±0.25%).
+    expect(step("aside")).toBeLessThan(0.055);
   });
 
   it("keeps a +2 sd change at least 80% of the time, on about 5 runs beside the incumbent", () => {
