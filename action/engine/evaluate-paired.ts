@@ -374,7 +374,15 @@ export async function evaluatePaired(
     afterKeep = after.afterKeep;
   }
   const level = kept
-    ? keptLevels(ctx, history, setup.runs, inc, cand, setup.noise(cand, inc)[ctx.metric]?.sd ?? 0)
+    ? // A first pair set aside may hold a step: the level is read from the pairs that decided.
+      keptLevels(
+        ctx,
+        history,
+        setup.runs,
+        incPaired(),
+        aside ? paired() : cand,
+        setup.noise(cand, inc)[ctx.metric]?.sd ?? 0,
+      )
     : null;
   return judged(judgement, {
     judgedAgainst: parent.iteration,
