@@ -33252,7 +33252,7 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
       const beside2 = screen2 ? firstPair(ctx, screen2, setup.noise(cand, inc), screenAgainst2, inc[ctx.metric][0]) : null;
       if (screen2 && beside2) screen2 = { ...screen2, record: beside2.record };
       if (beside2 && !beside2.keeps) {
-        aside = { cand: screened, inc: 1, z: beside2.record.incumbent_z };
+        aside = beside2.record.incumbent_z;
         design = { first: "fresh" };
       } else
         design = {
@@ -33265,8 +33265,8 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
         };
     }
   }
-  const paired = () => aside ? withoutFirstRuns(cand, aside.cand) : screened === 2 ? withoutFirstRuns(cand, 1) : cand;
-  const incPaired = () => aside ? withoutFirstRuns(inc, aside.inc) : inc;
+  const paired = () => withoutFirstRuns(cand, aside !== null ? screened : screened === 2 ? 1 : 0);
+  const incPaired = () => withoutFirstRuns(inc, aside !== null ? 1 : 0);
   const judgePairs = () => {
     const noise = setup.noise(cand, inc);
     return judge({
@@ -33324,10 +33324,10 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
         )
       };
   }
-  if (aside)
+  if (aside !== null)
     judgement = {
       ...judgement,
-      reason: `${judgement.reason} (its first pair set aside: the incumbent's run in it read ${Math.abs(aside.z)} sd ${aside.z > 0 ? "better" : "worse"} than the runs the candidate was screened against)`
+      reason: `${judgement.reason} (its first pair set aside: the incumbent's run in it read ${Math.abs(aside)} sd ${aside > 0 ? "better" : "worse"} than the runs the candidate was screened against)`
     };
   const hasGuards = Object.keys(policy.guards).length > 0;
   const judgedRuns = runs;
@@ -33351,7 +33351,7 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
       history,
       setup.runs,
       incPaired(),
-      aside ? paired() : cand,
+      aside !== null ? paired() : cand,
       setup.noise(cand, inc)[ctx.metric]?.sd ?? 0
     )
   ) : null;

@@ -31378,18 +31378,18 @@ function pairedTrial(effectSd, settings, pairs, gauss) {
         ...grey ? { screenGrey: grey } : {},
         firstPairKeeps: true
       };
-    else aside = screened + 1;
+    else aside = 1;
   }
   const judgePairs = () => judge({
     policy: policyFor(settings, minDelta),
-    incumbent: { m: inc.slice(aside ? 1 : 0) },
-    candidate: { m: cand.slice(aside || screened) },
+    incumbent: { m: inc.slice(aside) },
+    candidate: { m: cand.slice(screened + aside) },
     noise: noise(),
     paired: design
   });
-  let j = inc.length > (aside ? 1 : 0) ? judgePairs() : null;
+  let j = inc.length > aside ? judgePairs() : null;
   while (!j?.final) {
-    if (inc.length - (aside ? 1 : 0) >= settings.maxRuns)
+    if (inc.length - aside >= settings.maxRuns)
       throw new Error("judge gave no final decision within max_runs pairs");
     cand.push(effectSd + gauss());
     inc.push(gauss());
@@ -34655,7 +34655,7 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
       const beside2 = screen2 ? firstPair(ctx, screen2, setup.noise(cand, inc), screenAgainst2, inc[ctx.metric][0]) : null;
       if (screen2 && beside2) screen2 = { ...screen2, record: beside2.record };
       if (beside2 && !beside2.keeps) {
-        aside = { cand: screened, inc: 1, z: beside2.record.incumbent_z };
+        aside = beside2.record.incumbent_z;
         design = { first: "fresh" };
       } else
         design = {
@@ -34668,8 +34668,8 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
         };
     }
   }
-  const paired = () => aside ? withoutFirstRuns(cand, aside.cand) : screened === 2 ? withoutFirstRuns(cand, 1) : cand;
-  const incPaired = () => aside ? withoutFirstRuns(inc, aside.inc) : inc;
+  const paired = () => withoutFirstRuns(cand, aside !== null ? screened : screened === 2 ? 1 : 0);
+  const incPaired = () => withoutFirstRuns(inc, aside !== null ? 1 : 0);
   const judgePairs = () => {
     const noise = setup.noise(cand, inc);
     return judge({
@@ -34727,10 +34727,10 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
         )
       };
   }
-  if (aside)
+  if (aside !== null)
     judgement = {
       ...judgement,
-      reason: `${judgement.reason} (its first pair set aside: the incumbent's run in it read ${Math.abs(aside.z)} sd ${aside.z > 0 ? "better" : "worse"} than the runs the candidate was screened against)`
+      reason: `${judgement.reason} (its first pair set aside: the incumbent's run in it read ${Math.abs(aside)} sd ${aside > 0 ? "better" : "worse"} than the runs the candidate was screened against)`
     };
   const hasGuards = Object.keys(policy.guards).length > 0;
   const judgedRuns = runs;
@@ -34754,7 +34754,7 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
       history,
       setup.runs,
       incPaired(),
-      aside ? paired() : cand,
+      aside !== null ? paired() : cand,
       setup.noise(cand, inc)[ctx.metric]?.sd ?? 0
     )
   ) : null;

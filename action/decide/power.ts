@@ -120,7 +120,7 @@ function pairedTrial(
   const noise = () => ({ m: pooledNoise([old, extra, cand, inc]) });
   let design: PairedDesign = { first: "fresh" };
   let screened = 0;
-  // A first pair set aside: the candidate's runs before the pairs that decide (0: none aside).
+  // First pairs set aside (0 or 1): left out of the pairs that decide.
   let aside = 0;
   if (pairs.first === "screened") {
     cand.push(effectSd + gauss());
@@ -160,19 +160,19 @@ function pairedTrial(
         ...(grey ? { screenGrey: grey } : {}),
         firstPairKeeps: true,
       };
-    else aside = screened + 1;
+    else aside = 1;
   }
   const judgePairs = () =>
     judge({
       policy: policyFor(settings, minDelta),
-      incumbent: { m: inc.slice(aside ? 1 : 0) },
-      candidate: { m: cand.slice(aside || screened) },
+      incumbent: { m: inc.slice(aside) },
+      candidate: { m: cand.slice(screened + aside) },
       noise: noise(),
       paired: design,
     });
-  let j = inc.length > (aside ? 1 : 0) ? judgePairs() : null;
+  let j = inc.length > aside ? judgePairs() : null;
   while (!j?.final) {
-    if (inc.length - (aside ? 1 : 0) >= settings.maxRuns)
+    if (inc.length - aside >= settings.maxRuns)
       throw new Error("judge gave no final decision within max_runs pairs");
     // Which side runs first does not matter without drift.
     cand.push(effectSd + gauss());

@@ -197,9 +197,9 @@ export async function evaluatePaired(
   };
 
   let design: PairedDesign = { first: "fresh" };
-  // A first pair set aside (its incumbent run far from the bar): the runs of each side left out
-  // of the test and the report, and that run's distance from the bar in run sds.
-  let aside: { cand: number; inc: number; z: number } | null = null;
+  // A first pair set aside (its incumbent run far from the bar, left out of the test and the
+  // report with the candidate's screened runs): that run's distance from the bar in run sds.
+  let aside: number | null = null;
   let judgement: Judgement | null = null;
   const screenAgainst = Object.fromEntries(
     Object.entries(setup.incumbent).map(([k, v]) => [k, v.slice(-SCREEN_RUNS)]),
@@ -265,7 +265,7 @@ export async function evaluatePaired(
         // changed between the pair's two runs (a step), which reads as the candidate's gain, and
         // counted in, the next pair would not outweigh it. The pair is set aside, and fresh pairs
         // decide, in drawn order, the first screened at min_delta (boundary.ts "fresh").
-        aside = { cand: screened, inc: 1, z: beside.record.incumbent_z! };
+        aside = beside.record.incumbent_z!;
         design = { first: "fresh" };
       } else
         design = {
@@ -281,10 +281,9 @@ export async function evaluatePaired(
     }
   }
   // After a second look the pairs start at the second run: the first was only screened. With its
-  // first pair set aside, after it.
-  const paired = () =>
-    aside ? withoutFirstRuns(cand, aside.cand) : screened === 2 ? withoutFirstRuns(cand, 1) : cand;
-  const incPaired = () => (aside ? withoutFirstRuns(inc, aside.inc) : inc);
+  // first pair set aside, after every screened run, and after the incumbent's first run.
+  const paired = () => withoutFirstRuns(cand, aside !== null ? screened : screened === 2 ? 1 : 0);
+  const incPaired = () => withoutFirstRuns(inc, aside !== null ? 1 : 0);
   const judgePairs = () => {
     const noise = setup.noise(cand, inc);
     return judge({
@@ -352,10 +351,10 @@ export async function evaluatePaired(
         ),
       };
   }
-  if (aside)
+  if (aside !== null)
     judgement = {
       ...judgement,
-      reason: `${judgement.reason} (its first pair set aside: the incumbent's run in it read ${Math.abs(aside.z)} sd ${aside.z > 0 ? "better" : "worse"} than the runs the candidate was screened against)`,
+      reason: `${judgement.reason} (its first pair set aside: the incumbent's run in it read ${Math.abs(aside)} sd ${aside > 0 ? "better" : "worse"} than the runs the candidate was screened against)`,
     };
   const hasGuards = Object.keys(policy.guards).length > 0;
   // Kept: run once more, outside the decision (eval-runs.ts, afterKeepRuns).
@@ -380,7 +379,7 @@ export async function evaluatePaired(
         history,
         setup.runs,
         incPaired(),
-        aside ? paired() : cand,
+        aside !== null ? paired() : cand,
         setup.noise(cand, inc)[ctx.metric]?.sd ?? 0,
       )
     : null;

@@ -57,7 +57,7 @@ function candidate(
   const cand: number[] = [];
   const inc: number[] = [];
   let screened = 0;
-  // A first pair set aside: the candidate's runs before the pairs that decide.
+  // First pairs set aside (0 or 1): left out of the pairs that decide.
   let aside = 0;
   let paired: PairedDesign = { first: "fresh" };
   if (design === "screened") {
@@ -89,7 +89,7 @@ function candidate(
     const mode = opts.firstPair ?? "aside";
     if (mode === "aside" && !agrees) {
       // Set aside: fresh pairs decide, the first screened at min_delta.
-      aside = screened + 1;
+      aside = 1;
     } else
       paired = {
         ...(mode === "always" || (mode !== "never" && agrees) ? { firstPairKeeps: true } : {}),
@@ -103,12 +103,12 @@ function candidate(
   const judgePairs = () =>
     judge({
       policy: policy(minDelta),
-      incumbent: { score: inc.slice(aside ? 1 : 0) },
-      candidate: { score: cand.slice(aside || screened) },
+      incumbent: { score: inc.slice(aside) },
+      candidate: { score: cand.slice(screened + aside) },
       noise: noise(),
       paired,
     });
-  let j = inc.length > (aside ? 1 : 0) ? judgePairs() : null;
+  let j = inc.length > aside ? judgePairs() : null;
   while (!j?.final) {
     // Later pairs in random order, as the engine draws them.
     if (draw() < 0) {
