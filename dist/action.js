@@ -23473,71 +23473,6 @@ function sinceReset(log, parent) {
   const is2 = now.samples[metric2] ?? [];
   return was.every((v, i) => Object.is(is2[i], v)) ? parent : now;
 }
-function objectiveSpecs(config2) {
-  if (config2.decide.rule === "weighted") return [{ name: WEIGHTED_METRIC, goal: "maximize" }];
-  const goals = goalMetrics(config2).map((name) => ({
-    name,
-    goal: config2.eval.metrics[name].goal
-  }));
-  const first = primaryMetric(config2);
-  return [...goals.filter((g) => g.name === first), ...goals.filter((g) => g.name !== first)];
-}
-function withMinDeltas(policy, config2, noise) {
-  const deltas = chooseMinDeltas(config2, noise);
-  return {
-    ...policy,
-    objectives: policy.objectives.map((o) => ({ ...o, minDelta: deltas[o.name] ?? o.minDelta }))
-  };
-}
-function chooseMinDeltas(config2, noise) {
-  const factor = config2.decide.confirm ? 0.25 : 2;
-  const setting = config2.decide.min_delta;
-  const specs = objectiveSpecs(config2);
-  return Object.fromEntries(
-    specs.map((o, i) => {
-      const fixed = typeof setting === "number" ? i === 0 ? setting : void 0 : setting === "auto" ? void 0 : setting[o.name];
-      return [o.name, fixed ?? factor * (noise[o.name]?.sd ?? 0)];
-    })
-  );
-}
-function parseTolerance(t) {
-  if (t === void 0) return {};
-  if (typeof t === "number") return { tolerance: t };
-  return { relativeTolerance: Number(t.slice(0, -1)) / 100 };
-}
-function buildPolicy(config2, header) {
-  const specs = objectiveSpecs(config2);
-  const objectives = specs.map((o, i) => ({
-    ...o,
-    minDelta: header.min_deltas?.[o.name] ?? (i === 0 ? header.min_delta : 0),
-    ...config2.decide.rule === "primary" && i > 0 ? parseTolerance(config2.eval.metrics[o.name]?.tolerance) : {}
-  }));
-  const guards = Object.fromEntries(
-    Object.entries(config2.eval.metrics).flatMap(([name, m]) => m.guard ? [[name, m.guard]] : [])
-  );
-  return {
-    rule: config2.decide.rule === "pareto" ? "pareto" : "primary",
-    objectives,
-    guards,
-    confidence: config2.decide.confidence,
-    maxRuns: config2.decide.confirm ? config2.decide.max_runs : 1,
-    simplification: config2.decide.simplification
-  };
-}
-function withWeightedScore(metrics, config2, baselineMeans) {
-  const weights = config2.decide.weights;
-  if (config2.decide.rule !== "weighted" || !weights) return metrics;
-  let score = 0;
-  for (const [name, w] of Object.entries(weights)) {
-    const value = metrics[name];
-    const base = baselineMeans[name];
-    if (value === void 0 || base === void 0) return metrics;
-    const scale = Math.abs(base) > 0 ? Math.abs(base) : 1;
-    const rel = (value - base) / scale;
-    score += w * (config2.eval.metrics[name].goal === "minimize" ? -rel : rel);
-  }
-  return { ...metrics, [WEIGHTED_METRIC]: score };
-}
 
 // action/decide/fmt.ts
 var fmt = (x) => Number(x.toPrecision(4)).toString();
@@ -27230,6 +27165,73 @@ function budgetLeft(budget, rows, state) {
 }
 function totalCost(rows) {
   return rows.reduce((s, r) => s + (r.cost_usd || 0), 0);
+}
+
+// action/decide/build-policy.ts
+function objectiveSpecs(config2) {
+  if (config2.decide.rule === "weighted") return [{ name: WEIGHTED_METRIC, goal: "maximize" }];
+  const goals = goalMetrics(config2).map((name) => ({
+    name,
+    goal: config2.eval.metrics[name].goal
+  }));
+  const first = primaryMetric(config2);
+  return [...goals.filter((g) => g.name === first), ...goals.filter((g) => g.name !== first)];
+}
+function withMinDeltas(policy, config2, noise) {
+  const deltas = chooseMinDeltas(config2, noise);
+  return {
+    ...policy,
+    objectives: policy.objectives.map((o) => ({ ...o, minDelta: deltas[o.name] ?? o.minDelta }))
+  };
+}
+function chooseMinDeltas(config2, noise) {
+  const factor = config2.decide.confirm ? 0.25 : 2;
+  const setting = config2.decide.min_delta;
+  const specs = objectiveSpecs(config2);
+  return Object.fromEntries(
+    specs.map((o, i) => {
+      const fixed = typeof setting === "number" ? i === 0 ? setting : void 0 : setting === "auto" ? void 0 : setting[o.name];
+      return [o.name, fixed ?? factor * (noise[o.name]?.sd ?? 0)];
+    })
+  );
+}
+function parseTolerance(t) {
+  if (t === void 0) return {};
+  if (typeof t === "number") return { tolerance: t };
+  return { relativeTolerance: Number(t.slice(0, -1)) / 100 };
+}
+function buildPolicy(config2, header) {
+  const specs = objectiveSpecs(config2);
+  const objectives = specs.map((o, i) => ({
+    ...o,
+    minDelta: header.min_deltas?.[o.name] ?? (i === 0 ? header.min_delta : 0),
+    ...config2.decide.rule === "primary" && i > 0 ? parseTolerance(config2.eval.metrics[o.name]?.tolerance) : {}
+  }));
+  const guards = Object.fromEntries(
+    Object.entries(config2.eval.metrics).flatMap(([name, m]) => m.guard ? [[name, m.guard]] : [])
+  );
+  return {
+    rule: config2.decide.rule === "pareto" ? "pareto" : "primary",
+    objectives,
+    guards,
+    confidence: config2.decide.confidence,
+    maxRuns: config2.decide.confirm ? config2.decide.max_runs : 1,
+    simplification: config2.decide.simplification
+  };
+}
+function withWeightedScore(metrics, config2, baselineMeans) {
+  const weights = config2.decide.weights;
+  if (config2.decide.rule !== "weighted" || !weights) return metrics;
+  let score = 0;
+  for (const [name, w] of Object.entries(weights)) {
+    const value = metrics[name];
+    const base = baselineMeans[name];
+    if (value === void 0 || base === void 0) return metrics;
+    const scale = Math.abs(base) > 0 ? Math.abs(base) : 1;
+    const rel = (value - base) / scale;
+    score += w * (config2.eval.metrics[name].goal === "minimize" ? -rel : rel);
+  }
+  return { ...metrics, [WEIGHTED_METRIC]: score };
 }
 
 // action/strategy/bandit.ts

@@ -9351,6 +9351,977 @@ function formatDuration(seconds) {
 // action/engine/attribute.ts
 import { join as join15 } from "node:path";
 
+// action/ledger/status.ts
+var STATUSES = [
+  "baseline",
+  "keep",
+  "simplification",
+  "discard",
+  "crash",
+  "timeout",
+  "guard_fail",
+  "checks_failed",
+  "violation",
+  "agent_error",
+  "no_change",
+  "duplicate"
+];
+var KEPT = /* @__PURE__ */ new Set(["baseline", "keep", "simplification"]);
+function judgedAgainst(rows) {
+  let current = null;
+  return rows.map((r) => {
+    const against = r.against ?? current;
+    if (KEPT.has(r.status) && r.score !== null) current = r.iteration;
+    return against;
+  });
+}
+var EVALUATED = /* @__PURE__ */ new Set([
+  "baseline",
+  "keep",
+  "simplification",
+  "discard",
+  "guard_fail",
+  "checks_failed",
+  "crash",
+  "timeout"
+]);
+var FAILURES = /* @__PURE__ */ new Set([
+  "crash",
+  "timeout",
+  "violation",
+  "agent_error",
+  "checks_failed"
+]);
+
+// action/util/random.ts
+function createRandom(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = a + 1831565813 >>> 0;
+    let t = a;
+    t = Math.imul(t ^ t >>> 15, t | 1);
+    t ^= t + Math.imul(t ^ t >>> 7, t | 61);
+    return ((t ^ t >>> 14) >>> 0) / 4294967296;
+  };
+}
+function gaussian(random) {
+  return () => {
+    let u = 0;
+    while (u === 0) u = random();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
+  };
+}
+
+// action/decide/boundary.ts
+var FUTILITY_T = 0.5;
+var MIN_CRITICAL_T = 1;
+var TRIALS = 2e4;
+function greyInPairSds(grey) {
+  return { from: grey.from / Math.SQRT2, mean: grey.mean / Math.SQRT2 };
+}
+function sequentialBoundary(input2) {
+  const key = roundSafe(input2);
+  const id2 = JSON.stringify(key);
+  let c = memo.get(id2);
+  if (c === void 0) {
+    c = simulate(key);
+    memo.set(id2, c);
+  }
+  return c;
+}
+var memo = /* @__PURE__ */ new Map();
+var DF_STEPS = [30, 40, 50, 60, 80, 100, 150, 200, 300, 500, 1e3];
+function roundSafe(input2) {
+  const steps = input2.paired ? 20 : 4;
+  const down = (sd) => Math.max(0, Math.floor(Math.min(sd, 2) * steps) / steps);
+  const df = input2.df <= 30 ? Math.max(1, Math.floor(input2.df)) : DF_STEPS.findLast((d) => d <= input2.df);
+  return {
+    incumbentRuns: input2.incumbentRuns > 50 ? Number.POSITIVE_INFINITY : input2.incumbentRuns,
+    df,
+    maxRuns: input2.maxRuns,
+    alpha: input2.alpha,
+    // Paired screens sit at min_delta over a pair's sd (0.18 for the default 0.25 run sds).
+    screenSd: down(input2.screenSd),
+    ...input2.paired ? { paired: input2.paired } : {},
+    // A lower grey zone and a lower bar for its mean let more candidates on: the safe way.
+    ...input2.paired === "screened" && input2.grey ? { grey: { from: down(input2.grey.from), mean: down(input2.grey.mean) } } : {},
+    ...input2.paired === "screened" && input2.firstPairKeeps ? { firstPairKeeps: true } : {}
+  };
+}
+function simulate(s) {
+  const random = createRandom(20261202);
+  const gauss = gaussian(random);
+  const chiSquare = (df) => 2 * gamma(df / 2, random, gauss);
+  const peaks = new Float64Array(TRIALS);
+  const inc = Number.isFinite(s.incumbentRuns) ? 1 / s.incumbentRuns : 0;
+  for (let trial = 0; trial < TRIALS; trial++) {
+    if (s.paired) {
+      peaks[trial] = pairedPeak(s, inc, gauss, chiSquare);
+      continue;
+    }
+    const incumbent = gauss() * Math.sqrt(inc);
+    const ss0 = chiSquare(s.df);
+    let peak = Number.NEGATIVE_INFINITY;
+    let sum = gauss();
+    if (sum - incumbent >= s.screenSd * Math.sqrt(ss0 / s.df)) {
+      let m = sum;
+      let ss = 0;
+      for (let n = 2; n <= s.maxRuns; n++) {
+        const x = gauss();
+        sum += x;
+        const next = m + (x - m) / n;
+        ss += (x - m) * (x - next);
+        m = next;
+        const sd = Math.sqrt((ss0 + ss) / (s.df + n - 1));
+        const t = (m - incumbent) / (sd * Math.sqrt(1 / n + inc));
+        if (t > peak) peak = t;
+        if (t < FUTILITY_T) break;
+      }
+    }
+    peaks[trial] = peak;
+  }
+  peaks.sort();
+  const target = s.alpha - 2 * Math.sqrt(s.alpha * (1 - s.alpha) / TRIALS);
+  const allowed = Math.max(1, Math.floor(target * TRIALS));
+  const above = peaks[TRIALS - allowed];
+  const below = peaks[TRIALS - allowed - 1];
+  return Math.max(MIN_CRITICAL_T, Number.isFinite(below) ? (above + below) / 2 : above);
+}
+function pairedPeak(s, inc, gauss, chiSquare) {
+  const ss0 = 2 * chiSquare(s.df);
+  const sd0 = Math.sqrt(ss0 / s.df);
+  let first;
+  if (s.paired === "screened") {
+    const run = gauss();
+    const bar = gauss() * Math.sqrt(inc);
+    if (run - bar >= s.screenSd * sd0) first = run - gauss();
+    else if (s.grey && run - bar >= s.grey.from * sd0) {
+      const second = gauss();
+      if ((run + second) / 2 - bar < s.grey.mean * sd0) return Number.NEGATIVE_INFINITY;
+      first = second - gauss();
+    } else return Number.NEGATIVE_INFINITY;
+  } else first = gauss() * Math.SQRT2;
+  let peak = s.firstPairKeeps ? first / sd0 : Number.NEGATIVE_INFINITY;
+  if (s.paired === "fresh" && first < s.screenSd * sd0) return peak;
+  let m = first;
+  let ss = 0;
+  for (let n = 2; n <= s.maxRuns; n++) {
+    const x = gauss() * Math.SQRT2;
+    const next = m + (x - m) / n;
+    ss += (x - m) * (x - next);
+    m = next;
+    const t = m / (Math.sqrt((ss0 + ss) / (s.df + n - 1)) / Math.sqrt(n));
+    if (t > peak) peak = t;
+    if (t < FUTILITY_T) break;
+  }
+  return peak;
+}
+function gamma(k, random, gauss) {
+  if (k < 1) return gamma(k + 1, random, gauss) * random() ** (1 / k);
+  const d = k - 1 / 3;
+  const c = 1 / Math.sqrt(9 * d);
+  while (true) {
+    const x = gauss();
+    const v = (1 + c * x) ** 3;
+    if (v <= 0) continue;
+    const u = random();
+    if (Math.log(u) < 0.5 * x * x + d - d * v + d * Math.log(v)) return d * v;
+  }
+}
+
+// action/decide/screen-choice.ts
+var SCREENS = [0.25, 0.5, 0.75, 1, 1.25, 1.5, 2];
+function designOf(setting) {
+  return typeof setting === "number" ? { at: setting } : { at: setting.at, grey: { from: setting.second_look.from, mean: setting.second_look.mean } };
+}
+var GREY_DEPTHS = [0.5, 1];
+var GREY_MEANS = [0.25, 0];
+function screenDesigns(lowest) {
+  return SCREENS.filter((at2) => at2 >= lowest).flatMap((at2) => {
+    const greys = GREY_DEPTHS.flatMap(
+      (depth2) => GREY_MEANS.map((under) => ({
+        from: Math.max(lowest, at2 - depth2),
+        mean: Math.max(lowest, at2 - under)
+      }))
+    ).filter(
+      (g, i, all) => g.from < at2 && all.findIndex((h) => h.from === g.from && h.mean === g.mean) === i
+    );
+    return [{ at: at2 }, ...greys.map((grey) => ({ at: at2, grey }))];
+  });
+}
+function atLeast(design, lowest) {
+  const at2 = Math.max(design.at, lowest);
+  const grey = design.grey;
+  if (!grey || Math.max(grey.from, lowest) >= at2) return { at: at2 };
+  return { at: at2, grey: { from: Math.max(grey.from, lowest), mean: Math.max(grey.mean, lowest) } };
+}
+function describeScreen(d) {
+  return d.grey ? `${fmtSd(d.at)}, a second run from ${fmtSd(d.grey.from)} (the two runs' mean at ${fmtSd(d.grey.mean)})` : fmtSd(d.at);
+}
+var PER_RUN_SLACK = 0.1;
+var SEVERAL_WORKERS_SLACK = 0.25;
+function slackFor(workers) {
+  return workers > 1 ? SEVERAL_WORKERS_SLACK : PER_RUN_SLACK;
+}
+var MIN_HISTORY = 10;
+var HISTORY_WINDOW = 200;
+var GRID = Array.from({ length: 69 }, (_, i) => -12 + i * 0.5);
+function chooseScreen(history, s) {
+  const lowest = Math.max(s.minDelta, SCREENS[0]);
+  if (history.length < MIN_HISTORY)
+    return {
+      at: lowest,
+      why: `min_delta: ${history.length} of ${MIN_HISTORY} first runs needed to choose the screen from the night's own proposals`
+    };
+  const recent = history.slice(-HISTORY_WINDOW);
+  const weights = fitEffects(recent);
+  const rated = screenDesigns(lowest).map((design) => {
+    const curve = screenCurve(design, s);
+    let gain = 0;
+    let runs = 0;
+    GRID.forEach((mu, j) => {
+      gain += weights[j] * curve.keep[j] * mu;
+      runs += weights[j] * curve.runs[j];
+    });
+    return { design, value: gain / runs, perCandidate: gain };
+  });
+  const atLowest = rated.find((r) => r.design.at === lowest && !r.design.grey).value;
+  const most = Math.max(...rated.map((r) => r.value));
+  const best = rated.filter((r) => r.value >= (1 - (s.perRunSlack ?? PER_RUN_SLACK)) * most).reduce((a, b) => b.perCandidate > a.perCandidate + 1e-9 ? b : a);
+  const helps = GRID.reduce((sum, mu, j) => sum + (mu > 0 ? weights[j] : 0), 0);
+  return {
+    ...best.design,
+    why: `chosen from ${recent.length === history.length ? "" : "the latest "}${recent.length} first runs (about ${Math.round(helps * 100)}% of proposals help): ${best.value.toPrecision(2)} sd of true gain per eval run expected, ${atLowest.toPrecision(2)} at ${fmtSd(lowest)}`,
+    perRun: { chosen: best.value, lowest: atLowest }
+  };
+}
+function fmtSd(x) {
+  return `${Number(x.toPrecision(3))} sd`;
+}
+var FITS = /* @__PURE__ */ new Map();
+var FITS_KEPT = 8;
+function fitEffects(history) {
+  const key = history.map((p) => `${p.z}/${p.against}`).join(" ");
+  let fit = FITS.get(key);
+  if (!fit) {
+    fit = emFit(history);
+    if (FITS.size >= FITS_KEPT) FITS.delete(FITS.keys().next().value);
+    FITS.set(key, fit);
+  }
+  return [...fit];
+}
+function emFit(history) {
+  const m = GRID.length;
+  const lik = history.map((p) => {
+    const sd = Math.sqrt(1 + 1 / Math.max(1, p.against));
+    const z2 = Math.min(GRID[m - 1] + 4, Math.max(GRID[0] - 4, p.z));
+    return GRID.map((mu) => Math.exp(-0.5 * ((z2 - mu) / sd) ** 2));
+  });
+  let w = GRID.map(() => 1 / m);
+  const prior = 0.5 / m;
+  for (let iter = 0; iter < 300; iter++) {
+    const next = GRID.map(() => prior);
+    for (const row of lik) {
+      let total = 0;
+      for (let j = 0; j < m; j++) total += w[j] * row[j];
+      if (total <= 0) continue;
+      for (let j = 0; j < m; j++) next[j] += w[j] * row[j] / total;
+    }
+    const sum = next.reduce((a, b) => a + b, 0);
+    w = next.map((x) => x / sum);
+  }
+  return w;
+}
+var curves = /* @__PURE__ */ new Map();
+var TRIALS2 = 600;
+function screenCurve(design, settings) {
+  const { at: at2, grey } = design;
+  const s = { ...settings, minDelta: Math.floor(settings.minDelta * 20) / 20 };
+  const id2 = JSON.stringify([
+    at2,
+    grey,
+    s.maxRuns,
+    s.alpha,
+    s.minDelta,
+    s.screenRuns,
+    s.firstPairKeeps !== false
+  ]);
+  const cached3 = curves.get(id2);
+  if (cached3) return cached3;
+  const critical = sequentialBoundary({
+    incumbentRuns: s.screenRuns,
+    df: 50,
+    maxRuns: s.maxRuns,
+    alpha: s.alpha,
+    screenSd: at2 / Math.SQRT2,
+    paired: "screened",
+    ...grey ? { grey: greyInPairSds(grey) } : {},
+    firstPairKeeps: s.firstPairKeeps !== false
+  });
+  const random = createRandom(20261205);
+  const gauss = gaussian(random);
+  const keep = GRID.map(() => 0);
+  const runs = GRID.map(() => 0);
+  const draws = new Float64Array(2 + 2 * s.maxRuns);
+  for (let trial = 0; trial < TRIALS2; trial++) {
+    for (let i = 0; i < draws.length; i++) draws[i] = gauss();
+    const ref = draws[0] / Math.sqrt(Math.max(1, s.screenRuns));
+    GRID.forEach((mu, j) => {
+      const first = mu + draws[1];
+      let side = first;
+      let spent = 1;
+      if (first - ref < at2) {
+        const second = mu + draws[3];
+        if (!grey || first - ref < grey.from || (first + second) / 2 - ref < grey.mean) {
+          runs[j] += grey && first - ref >= grey.from ? 2 : 1;
+          return;
+        }
+        side = second;
+        spent = 2;
+      }
+      let sum = side - draws[2];
+      spent += 1;
+      if (s.firstPairKeeps !== false && sum / Math.SQRT2 >= critical && sum > s.minDelta) {
+        keep[j] += 1;
+        runs[j] += spent;
+        return;
+      }
+      for (let n = 2; n <= s.maxRuns; n++) {
+        sum += mu + (draws[1 + 2 * n - 1] - draws[1 + 2 * n]);
+        spent += 2;
+        const m = sum / n;
+        const t = m / (Math.SQRT2 / Math.sqrt(n));
+        if (t >= critical && m > s.minDelta) {
+          keep[j] += 1;
+          break;
+        }
+        if (t < FUTILITY_T) break;
+      }
+      runs[j] += spent;
+    });
+  }
+  const curve = { keep: keep.map((k) => k / TRIALS2), runs: runs.map((r) => r / TRIALS2) };
+  curves.set(id2, curve);
+  return curve;
+}
+
+// action/decide/stats.ts
+function mean(values) {
+  let sum = 0;
+  for (const v of values) sum += v;
+  return sum / values.length;
+}
+function agree(values) {
+  return values.every((v) => v === values[0]);
+}
+function sumSquares(values) {
+  if (agree(values)) return 0;
+  const m = mean(values);
+  let ss = 0;
+  for (const v of values) ss += (v - m) ** 2;
+  return ss;
+}
+function meanAndSd(values) {
+  if (values.length < 2) return { mean: mean(values), sd: 0 };
+  return { mean: mean(values), sd: Math.sqrt(sumSquares(values) / (values.length - 1)) };
+}
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+function quantile(sorted, q) {
+  const at2 = (sorted.length - 1) * q;
+  const below = sorted[Math.floor(at2)];
+  const above = sorted[Math.ceil(at2)];
+  return below + (above - below) * (at2 - Math.floor(at2));
+}
+function logGamma(x) {
+  const c = [
+    0.9999999999998099,
+    676.5203681218851,
+    -1259.1392167224028,
+    771.3234287776531,
+    -176.6150291621406,
+    12.507343278686905,
+    -0.13857109526572012,
+    9984369578019572e-21,
+    15056327351493116e-23
+  ];
+  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
+  const z2 = x - 1;
+  let a = c[0];
+  const t = z2 + 7.5;
+  for (let i = 1; i < 9; i++) a += c[i] / (z2 + i);
+  return 0.5 * Math.log(2 * Math.PI) + (z2 + 0.5) * Math.log(t) - t + Math.log(a);
+}
+function incompleteBeta(x, a, b) {
+  if (x <= 0) return 0;
+  if (x >= 1) return 1;
+  if (x > (a + 1) / (a + b + 2)) return 1 - incompleteBeta(1 - x, b, a);
+  const front = Math.exp(
+    logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log(1 - x)
+  );
+  const tiny = 1e-300;
+  let f = 1;
+  let c = 1;
+  let d = 1 - (a + b) * x / (a + 1);
+  d = 1 / (Math.abs(d) < tiny ? tiny : d);
+  f = d;
+  for (let m = 1; m <= 300; m++) {
+    for (const step of [0, 1]) {
+      const num = step === 0 ? m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)) : -((a + m) * (a + b + m) * x) / ((a + 2 * m) * (a + 2 * m + 1));
+      d = 1 + num * d;
+      d = 1 / (Math.abs(d) < tiny ? tiny : d);
+      c = 1 + num / c;
+      if (Math.abs(c) < tiny) c = tiny;
+      const delta = c * d;
+      f *= delta;
+      if (step === 1 && Math.abs(delta - 1) < 1e-15) return front * f / a;
+    }
+  }
+  return front * f / a;
+}
+function tUpperTail(t, df) {
+  if (!Number.isFinite(t)) return t > 0 ? 0 : 1;
+  if (!Number.isFinite(df) || df > 1e7) return normalUpperTail(t);
+  const tail = 0.5 * incompleteBeta(df / (df + t * t), df / 2, 0.5);
+  return t >= 0 ? tail : 1 - tail;
+}
+function tQuantileUpper(p, df) {
+  let lo = -1e3;
+  let hi2 = 1e3;
+  for (let i = 0; i < 80; i++) {
+    const mid = (lo + hi2) / 2;
+    if (tUpperTail(mid, df) > p) lo = mid;
+    else hi2 = mid;
+  }
+  return (lo + hi2) / 2;
+}
+function normalUpperTail(z2) {
+  const x = Math.abs(z2) / Math.SQRT2;
+  const t = 1 / (1 + 0.5 * x);
+  const erfc = t * Math.exp(
+    -x * x - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))))
+  );
+  return z2 >= 0 ? erfc / 2 : 1 - erfc / 2;
+}
+
+// action/decide/kept-level.ts
+function gainPosterior(observed, se, fitted) {
+  let total = 0;
+  let first = 0;
+  let second = 0;
+  GRID.forEach((mu, j) => {
+    const w = fitted[j] * Math.exp(-0.5 * ((observed - mu) / se) ** 2) / (se * Math.sqrt(2 * Math.PI));
+    total += w;
+    first += w * mu;
+    second += w * mu * mu;
+  });
+  const span = GRID[GRID.length - 1] - GRID[0] + (GRID[1] - GRID[0]);
+  const flat = UNFITTED / span;
+  const fit = (1 - UNFITTED) * total;
+  const share = fit + flat > 0 ? fit / (fit + flat) : 0;
+  const fitMean = total > 0 ? first / total : observed;
+  const fitSquare = total > 0 ? second / total : observed * observed + se * se;
+  const mean2 = share * fitMean + (1 - share) * observed;
+  const square = share * fitSquare + (1 - share) * (observed * observed + se * se);
+  return { mean: mean2, variance: Math.max(0, square - mean2 * mean2) };
+}
+var UNFITTED = 0.3;
+var STRICT_SD = 0.1;
+function keptLevel(input2) {
+  const { before, beside: beside2, candidate, sd, goal, prior } = input2;
+  const ni = before.runs + beside2.length;
+  const nc = candidate.length;
+  const iMean = (before.runs * before.mean + beside2.reduce((a, b) => a + b, 0)) / ni;
+  const cMean = mean(candidate);
+  const gain = gainPosterior(goal * (cMean - iMean) / sd, Math.sqrt(1 / nc + 1 / ni), prior);
+  const share = ni / (ni + nc);
+  return {
+    level: {
+      mean: (ni * iMean + nc * cMean) / (ni + nc) + goal * share * gain.mean * sd,
+      runs: 1 / (1 / (ni + nc) + share * share * gain.variance)
+    },
+    gain
+  };
+}
+function screenedLevel(input2) {
+  const { start, sd, goal, prior } = input2;
+  const candidates = input2.candidates.filter((c) => c.length > 0);
+  if (candidates.length === 0 || !(start.runs > 0) || !(sd > 0)) return start;
+  const span = GRID[GRID.length - 1] - GRID[0] + (GRID[1] - GRID[0]);
+  const flat = UNFITTED / span;
+  const half = 6 / Math.sqrt(start.runs);
+  const points = Array.from({ length: 121 }, (_, i) => -half + i * half / 60);
+  const top0 = Math.max(...prior);
+  const effects = GRID.flatMap((mu, j) => prior[j] > 1e-9 * top0 ? [[mu, prior[j]]] : []);
+  const logs = points.map((t) => {
+    let lp = -0.5 * start.runs * t * t;
+    for (const runs of candidates) {
+      const se = Math.sqrt(1 / runs.length);
+      const gain = goal * (mean(runs) - start.mean) / sd - t;
+      let fit = 0;
+      for (const [mu, w] of effects) fit += w * Math.exp(-0.5 * ((gain - mu) / se) ** 2);
+      lp += Math.log((1 - UNFITTED) * (fit / (se * Math.sqrt(2 * Math.PI))) + flat);
+    }
+    return lp;
+  });
+  const top = Math.max(...logs);
+  let total = 0;
+  let first = 0;
+  let second = 0;
+  points.forEach((t, i) => {
+    const w = Math.exp(logs[i] - top);
+    total += w;
+    first += w * t;
+    second += w * t * t;
+  });
+  const m = first / total;
+  const variance = Math.max(second / total - m * m, 1e-12);
+  return { mean: start.mean + goal * m * sd, runs: 1 / variance };
+}
+function movedLevel(bar, gain, sd, goal) {
+  return {
+    mean: bar.mean + goal * gain.mean * sd,
+    runs: 1 / (1 / bar.runs + gain.variance)
+  };
+}
+function levelBar(level, runs, window, strict = 0) {
+  const stand = Math.max(0, Math.min(Math.round(level.runs), window - runs.length));
+  return [...Array.from({ length: stand }, () => level.mean + strict), ...runs].slice(-window);
+}
+function withRuns(level, runs, window) {
+  const latest = runs.slice(-window);
+  const weight = level ? Math.max(0, Math.min(level.runs, window - latest.length)) : 0;
+  const n = weight + latest.length;
+  if (n === 0) return { mean: 0, runs: 0 };
+  const sum = latest.reduce((a, b) => a + b, 0) + weight * (level?.mean ?? 0);
+  return { mean: sum / n, runs: n };
+}
+
+// action/decide/ledger-runs.ts
+var SCREEN_RUNS = 10;
+var SEEN = /* @__PURE__ */ new WeakMap();
+function ledgerRuns(log, view) {
+  let views = SEEN.get(log.results);
+  if (!views) {
+    views = /* @__PURE__ */ new Map();
+    SEEN.set(log.results, views);
+  }
+  let seen = views.get(view.key);
+  const grown = seen && seen.remeasures === log.remeasures && seen.results <= log.results.length && seen.remeasured <= log.remeasures.length && // A new row for an iteration already seen would reorder rows and re-measures: read anew.
+  !log.results.slice(seen.results).some((r) => seen.current.has(r.iteration));
+  if (!seen || !grown) {
+    seen = {
+      remeasures: log.remeasures,
+      results: 0,
+      remeasured: 0,
+      current: /* @__PURE__ */ new Map(),
+      retired: [],
+      keptOn: /* @__PURE__ */ new Map(),
+      reset: /* @__PURE__ */ new Set(),
+      chosen: /* @__PURE__ */ new Set()
+    };
+    views.set(view.key, seen);
+  }
+  const { current, retired, keptOn, reset, chosen } = seen;
+  for (const r of log.results.slice(seen.results)) {
+    if (!r.samples || Object.keys(r.samples).length === 0) continue;
+    const own2 = ownRuns(r);
+    current.set(r.iteration, view.of(own2.samples, own2.runsOn));
+    if (keptInPairs(r)) chosen.add(r.iteration);
+  }
+  for (const m of log.remeasures.slice(seen.remeasured)) {
+    const cur = current.get(m.iteration);
+    const fresh = view.of(m.samples, m.runs_on);
+    const wasChosen = !m.reset && chosen.delete(m.iteration);
+    const replace = m.reset || wasChosen;
+    if (replace && cur && !m.reset) retired.push(cur);
+    if (m.reset) {
+      keptOn.delete(m.iteration);
+      reset.add(m.iteration);
+    }
+    if (wasChosen && cur) keptOn.set(m.iteration, cur);
+    current.set(m.iteration, replace || !cur ? fresh : view.merge(cur, fresh));
+  }
+  seen.results = log.results.length;
+  seen.remeasured = log.remeasures.length;
+  return {
+    current,
+    groups: [...retired, ...current.values()].flatMap((runs) => view.groups(runs)),
+    keptOn,
+    reset
+  };
+}
+function screenBar(runs, view, iteration) {
+  const now = runs.current.get(iteration);
+  const before = runs.keptOn.get(iteration);
+  if (!now) return before ?? null;
+  return before ? view.merge(before, now) : now;
+}
+function withLevel(bar, row, runs, within, stratum, current) {
+  const level = row?.level;
+  if (!level || level.within !== within || runs.reset.has(row.iteration)) return bar;
+  const here = level.strata[stratum];
+  if (!here) return bar;
+  return {
+    ...bar,
+    [level.metric]: levelBar(here, current?.[level.metric] ?? [], SCREEN_RUNS, level.strict)
+  };
+}
+function keptInPairs(r) {
+  return KEPT.has(r.status) && r.score !== null && (r.screen !== void 0 || r.evidence?.paired === true);
+}
+function ownRuns(r) {
+  const samples = r.samples;
+  let k = screenedRuns(r.screen);
+  if (r.screen?.incumbent_z !== void 0 && Object.values(samples).every((v) => v.length === k))
+    k -= 1;
+  const screened = k > 0 && Object.values(samples).every((v) => v.length > k);
+  if (!screened) return { samples, runsOn: r.runs_on };
+  return {
+    samples: Object.fromEntries(Object.entries(samples).map(([m, v]) => [m, v.slice(k)])),
+    runsOn: r.runs_on?.slice(k)
+  };
+}
+function screenedRuns(screen2) {
+  return screen2 ? screen2.second !== void 0 ? 2 : 1 : 0;
+}
+
+// action/decide/noise.ts
+var UNKNOWN_NOISE = { sd: 0, df: 0, robustSd: null };
+function pooledNoise(groups) {
+  let ss = 0;
+  let df = 0;
+  const residuals = [];
+  for (const g of groups) {
+    const finite = g.filter(Number.isFinite);
+    if (finite.length < 2) continue;
+    ss += sumSquares(finite);
+    df += finite.length - 1;
+    const m = median(finite);
+    for (const v of finite) residuals.push(Math.abs(v - m));
+  }
+  if (df === 0) return UNKNOWN_NOISE;
+  return {
+    sd: Math.sqrt(ss / df),
+    df,
+    robustSd: residuals.length >= 6 ? 1.4826 * median(residuals) : null
+  };
+}
+
+// action/decide/ledger-state.ts
+var POOLED = {
+  key: "pooled",
+  of: (samples) => clone(samples),
+  merge: (into, more) => {
+    const out = clone(into);
+    for (const [name, values] of Object.entries(more))
+      out[name] = [...out[name] ?? [], ...values];
+    return out;
+  },
+  groups: (runs) => [runs]
+};
+function ledgerSamples(log) {
+  return ledgerRuns(log, POOLED);
+}
+var AFTER_KEEP_RUNS = 1;
+function clone(s) {
+  return Object.fromEntries(Object.entries(s).map(([k, v]) => [k, [...v]]));
+}
+function noiseOf(groups, metrics) {
+  return Object.fromEntries(metrics.map((m) => [m, pooledNoise(groups.map((g) => g[m] ?? []))]));
+}
+var KEPT_AT = /* @__PURE__ */ new WeakMap();
+function lastKept(results) {
+  const isKept = (r) => KEPT.has(r.status) && r.score !== null;
+  const seen = KEPT_AT.get(results);
+  let index = -1;
+  if (seen && seen.length <= results.length && (seen.index < 0 || isKept(results[seen.index]))) {
+    index = seen.index;
+    for (let i = results.length - 1; i >= seen.length; i--)
+      if (isKept(results[i])) {
+        index = i;
+        break;
+      }
+  } else index = results.findLastIndex(isKept);
+  KEPT_AT.set(results, { length: results.length, index });
+  return index < 0 ? void 0 : results[index];
+}
+function incumbentState(log, samples = ledgerSamples(log)) {
+  const row = lastKept(log.results);
+  if (!row) return null;
+  const metric2 = log.config?.metric ?? "score";
+  const s = clone(samples.current.get(row.iteration) ?? { [metric2]: [row.score] });
+  const values = s[metric2] ?? [row.score];
+  const last = log.remeasures.findLast((m) => m.iteration === row.iteration);
+  return {
+    iteration: row.iteration,
+    // The full id where the row has it: git reads it without resolving, and it caches by it.
+    commit: row.commit_full ?? row.commit,
+    score: mean(values),
+    samples: s,
+    bar: clone(
+      withLevel(
+        screenBar(samples, POOLED, row.iteration) ?? s,
+        row,
+        samples,
+        "any",
+        "all",
+        samples.current.get(row.iteration)
+      )
+    ),
+    ...row.level && !samples.reset.has(row.iteration) ? { level: row.level } : {},
+    measuredAfter: Math.max(row.iteration, last?.after ?? 0)
+  };
+}
+function sinceReset(log, parent) {
+  const now = incumbentState(log);
+  if (!now || now.iteration !== parent.iteration) return parent;
+  const metric2 = log.config?.metric ?? "score";
+  const was = parent.samples[metric2] ?? [];
+  const is2 = now.samples[metric2] ?? [];
+  return was.every((v, i) => Object.is(is2[i], v)) ? parent : now;
+}
+
+// action/decide/verified-gain.ts
+function verifiedGain(base, final, goal, confidence) {
+  if (base.length !== final.length)
+    throw new Error(`verifiedGain: ${base.length} base runs but ${final.length} final runs`);
+  const sign = goal === "minimize" ? -1 : 1;
+  const diffs = base.map((b, i) => sign * (final[i] - b));
+  const pairs = diffs.length;
+  if (pairs === 0) return { gain: 0, ci: null, sd: 0, pairs, includes_no_improvement: true };
+  const { mean: gain, sd } = meanAndSd(diffs);
+  if (pairs < 2) return { gain, ci: null, sd, pairs, includes_no_improvement: true };
+  const half = tQuantileUpper((1 - confidence) / 2, pairs - 1) * (sd / Math.sqrt(pairs));
+  const ci = [gain - half, gain + half];
+  return { gain, ci, sd, pairs, includes_no_improvement: ci[0] <= 0 };
+}
+function keptGainSum(results, goal, finalIteration) {
+  const sign = goal === "minimize" ? -1 : 1;
+  let sum = 0;
+  let kept = 0;
+  for (const r of results) {
+    if (r.iteration > finalIteration || r.status !== "keep" && r.status !== "simplification")
+      continue;
+    kept++;
+    sum += sign * (r.delta ?? 0);
+  }
+  return { sum, kept };
+}
+
+// action/ledger/tag.ts
+var TAG = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+function tagProblem(tag) {
+  if (!TAG.test(tag) || tag.includes("..") || tag.endsWith(".lock") || tag.endsWith(".")) {
+    return `invalid tag ${JSON.stringify(tag)}: use lowercase letters, digits, '.', '_' and '-' (at most 63, starting with a letter or digit), e.g. tiny-train-20261123`;
+  }
+  return null;
+}
+
+// action/util/errors.ts
+var AutoexpError = class extends Error {
+  name = "AutoexpError";
+  exitCode;
+  constructor(message, options = {}) {
+    super(message, options.cause === void 0 ? void 0 : { cause: options.cause });
+    this.exitCode = options.exitCode ?? 2;
+  }
+};
+function validateTag(tag) {
+  const problem = tagProblem(tag);
+  if (problem) throw new AutoexpError(problem);
+  return tag;
+}
+function defaultTag(name, now = /* @__PURE__ */ new Date()) {
+  const night = new Date(now.getTime() - 12 * 36e5);
+  return `${name}-${night.toISOString().slice(0, 10).replaceAll("-", "")}`;
+}
+
+// action/engine/attribute-revert.ts
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+
+// action/git/command.ts
+var text = (stdout) => stdout;
+var line = (stdout) => stdout.trim();
+var none = () => {
+};
+var fields = (stdout) => stdout.split("\0").filter(Boolean);
+
+// action/git/commands/trees.ts
+var lsTree = (commit2) => ({
+  args: ["ls-tree", "-r", "-z", "--full-tree", commit2],
+  parse: (out) => {
+    const entries = [];
+    for (const entry of out.split("\0")) {
+      if (!entry) continue;
+      const tab = entry.indexOf("	");
+      const [mode, type, sha] = entry.slice(0, tab).split(" ");
+      if (type === "blob") entries.push({ mode, sha, path: entry.slice(tab + 1) });
+    }
+    return entries;
+  }
+});
+var lsFolders = (commit2) => ({
+  args: ["ls-tree", "-r", "-t", "-z", "--full-tree", commit2],
+  parse: (out) => out
+});
+var ident = (who) => ({
+  args: ["var", `GIT_${who}_IDENT`],
+  parse: line
+});
+var writeBlob = (content) => ({
+  args: ["hash-object", "-w", "--no-filters", "--stdin"],
+  input: content,
+  parse: line
+});
+var readTreeInto = (commit2, index) => ({
+  args: ["read-tree", commit2],
+  env: { GIT_INDEX_FILE: index },
+  parse: none
+});
+var setIndexEntries = (entries, index) => ({
+  args: ["update-index", "-z", "--index-info"],
+  env: { GIT_INDEX_FILE: index },
+  input: entries.map((e) => `${e.mode} ${e.sha}	${e.path}\0`).join(""),
+  parse: none
+});
+var writeTree = (index) => ({
+  args: ["write-tree"],
+  env: { GIT_INDEX_FILE: index },
+  parse: line
+});
+var commitTree = (tree, parents, message) => ({
+  args: ["commit-tree", "--no-gpg-sign", tree, ...parents.flatMap((p) => ["-p", p]), "-m", message],
+  parse: line
+});
+var linesDelta = (from, to) => ({
+  args: ["diff", "--numstat", "--no-renames", "--no-ext-diff", "--no-textconv", from, to],
+  parse: (out) => {
+    let delta = 0;
+    for (const l of out.split("\n")) {
+      const [added, removed] = l.split("	");
+      if (added && removed && added !== "-") delta += Number(added) - Number(removed);
+    }
+    return delta;
+  }
+});
+var mergeFile = (ours, base, theirs) => ({
+  args: ["merge-file", "-p", "--quiet", ours, base, theirs],
+  parse: (out) => out,
+  onError: () => null
+});
+
+// action/engine/merge-lines.ts
+function mergeLines(base, ours, theirs) {
+  const b = base.split("\n");
+  const o = ours.split("\n");
+  const t = theirs.split("\n");
+  if (b.length !== o.length || b.length !== t.length) return null;
+  const merged = [];
+  for (let i = 0; i < b.length; i++) {
+    if (o[i] === b[i]) merged.push(t[i]);
+    else if (t[i] === b[i] || t[i] === o[i]) merged.push(o[i]);
+    else return null;
+  }
+  return merged.join("\n");
+}
+
+// action/engine/attribute-revert.ts
+async function revertChange(repo, change2, scratch) {
+  const [before, after, final] = await Promise.all(
+    [change2.parent, change2.commit, change2.final].map(async (c) => byPath(await repo.lsTree(c)))
+  );
+  const touched = [.../* @__PURE__ */ new Set([...before.keys(), ...after.keys()])].filter(
+    (p) => !p.startsWith(".autoexp/") && before.get(p)?.sha !== after.get(p)?.sha
+  );
+  const shas = touched.flatMap(
+    (p) => [before.get(p), after.get(p), final.get(p)].flatMap((e) => e ? [e.sha] : [])
+  );
+  const blobs = await repo.readBlobs(shas);
+  const blob = (e) => e ? blobs.get(e.sha) ?? null : null;
+  await rm(scratch, { recursive: true, force: true });
+  await mkdir(scratch, { recursive: true });
+  const files = {};
+  const conflicts = [];
+  for (const path of touched) {
+    const was = before.get(path);
+    const kept = after.get(path);
+    const now = final.get(path);
+    if (now?.sha === kept?.sha) {
+      files[path] = was ? { content: blob(was), mode: was.mode } : null;
+      continue;
+    }
+    if (now?.sha === was?.sha) continue;
+    const [base, ours, theirs] = [blob(kept), blob(was), blob(now)];
+    if (base === null || ours === null || theirs === null) {
+      conflicts.push(path);
+      continue;
+    }
+    const merged = await merge(repo, base, ours, theirs, scratch);
+    if (merged === null) conflicts.push(path);
+    else files[path] = { content: merged, mode: now.mode };
+  }
+  await rm(scratch, { recursive: true, force: true });
+  if (conflicts.length > 0) return { status: "conflict", paths: conflicts };
+  const changed = Object.entries(files).filter(([p, f]) => !same(f, final.get(p), blobs));
+  if (changed.length === 0) return { status: "superseded" };
+  const commit2 = await repo.commitFiles(
+    change2.final,
+    Object.fromEntries(changed),
+    join(scratch, "..", "attribute.index"),
+    `autoexp attribute: the final code without ${change2.label}`
+  );
+  return { status: "reverted", commit: commit2 };
+}
+async function merge(repo, base, ours, theirs, scratch) {
+  const lines = mergeLines(base.toString(), ours.toString(), theirs.toString());
+  if (lines !== null) return Buffer.from(lines);
+  const paths = ["ours", "base", "theirs"].map((n) => join(scratch, n));
+  await Promise.all([
+    writeFile(paths[0], ours),
+    writeFile(paths[1], base),
+    writeFile(paths[2], theirs)
+  ]);
+  const merged = await repo.run(mergeFile(paths[0], paths[1], paths[2]));
+  return merged === null ? null : Buffer.from(merged);
+}
+function byPath(entries) {
+  return new Map(entries.map((e) => [e.path, e]));
+}
+function same(file2, entry, blobs) {
+  if (file2 === null || !entry) return file2 === null && !entry;
+  return blobs.get(entry.sha)?.equals(file2.content) ?? false;
+}
+
+// action/engine/pair-order.ts
+import { randomInt } from "node:crypto";
+function drawOrderSeed() {
+  return randomInt(1, 2 ** 31);
+}
+function firstSideFirst(seed, ...keys) {
+  let h = seed >>> 0;
+  for (const k of keys) h = Math.imul(h ^ k >>> 0, 2654435761) >>> 0;
+  return createRandom(h)() < 0.5;
+}
+function pairSeeds() {
+  const drawn = /* @__PURE__ */ new Map();
+  return (key) => {
+    let seed = drawn.get(key);
+    if (seed === void 0) {
+      seed = randomInt(1, 2 ** 31);
+      drawn.set(key, seed);
+    }
+    return seed;
+  };
+}
+
+// action/engine/verify.ts
+import { join as join14 } from "node:path";
+
 // node_modules/zod/v4/classic/external.js
 var external_exports = {};
 __export(external_exports, {
@@ -9455,7 +10426,7 @@ __export(external_exports, {
   check: () => check,
   cidrv4: () => cidrv42,
   cidrv6: () => cidrv62,
-  clone: () => clone,
+  clone: () => clone2,
   codec: () => codec,
   coerce: () => coerce_exports,
   compile: () => compile,
@@ -9868,7 +10839,7 @@ __export(core_exports2, {
   base64Charset: () => base64Charset,
   base64urlCharset: () => base64urlCharset,
   canParseURL: () => canParseURL,
-  clone: () => clone,
+  clone: () => clone2,
   compile: () => compile,
   compileFn: () => compileFn,
   config: () => config,
@@ -9953,7 +10924,7 @@ __export(util_exports, {
   captureStackTrace: () => captureStackTrace,
   cleanEnum: () => cleanEnum,
   cleanRegex: () => cleanRegex,
-  clone: () => clone,
+  clone: () => clone2,
   cloneDef: () => cloneDef,
   codePointLength: () => codePointLength,
   constantCatch: () => constantCatch,
@@ -9981,7 +10952,7 @@ __export(util_exports, {
   joinValues: () => joinValues,
   jsonStringifyReplacer: () => jsonStringifyReplacer,
   members: () => members,
-  merge: () => merge,
+  merge: () => merge2,
   mergeDefs: () => mergeDefs,
   normalizeParams: () => normalizeParams,
   nullish: () => nullish,
@@ -10310,7 +11281,7 @@ var primitiveTypes = /* @__PURE__ */ new Set([
 function escapeRegex(str) {
   return str.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
-function clone(inst, def, params) {
+function clone2(inst, def, params) {
   const cl = new inst._zod.constr(def ?? inst._zod.def);
   if (!def || params?.parent)
     cl._zod.parent = inst;
@@ -10397,7 +11368,7 @@ function pick(schema, mask) {
   }
   const newShape = {};
   mirrorShape(newShape, schema, maskedKeys(schema, mask));
-  return clone(schema, mergeDefs(currDef, { shape: newShape, checks: [] }));
+  return clone2(schema, mergeDefs(currDef, { shape: newShape, checks: [] }));
 }
 function maskedKeys(schema, mask) {
   const raw = sourceShape(schema);
@@ -10421,7 +11392,7 @@ function omit(schema, mask) {
   const omitted = new Set(maskedKeys(schema, mask));
   const newShape = {};
   mirrorShape(newShape, schema, Reflect.ownKeys(sourceShape(schema)).filter((key) => !omitted.has(key)));
-  return clone(schema, mergeDefs(currDef, { shape: newShape, checks: [] }));
+  return clone2(schema, mergeDefs(currDef, { shape: newShape, checks: [] }));
 }
 function extend(schema, shape) {
   if (!isPlainObject(shape)) {
@@ -10437,7 +11408,7 @@ function extend(schema, shape) {
       }
     }
   }
-  return clone(schema, mergeDefs(schema._zod.def, { shape: extended(schema, shape) }));
+  return clone2(schema, mergeDefs(schema._zod.def, { shape: extended(schema, shape) }));
 }
 function extended(schema, shape) {
   const newShape = {};
@@ -10449,9 +11420,9 @@ function safeExtend(schema, shape) {
   if (!isPlainObject(shape)) {
     throw new Error("Invalid input to safeExtend: expected a plain object");
   }
-  return clone(schema, mergeDefs(schema._zod.def, { shape: extended(schema, shape) }));
+  return clone2(schema, mergeDefs(schema._zod.def, { shape: extended(schema, shape) }));
 }
-function merge(a, b) {
+function merge2(a, b) {
   if (!b?._zod?.def) {
     throw new Error("Invalid input to merge: expected an object schema. To merge a plain shape, use `.extend()`.");
   }
@@ -10468,7 +11439,7 @@ function merge(a, b) {
     },
     checks: b._zod.def.checks ?? []
   });
-  return clone(a, def);
+  return clone2(a, def);
 }
 function partial(Class2, schema, mask, name = "partial") {
   const currDef = schema._zod.def;
@@ -10480,7 +11451,7 @@ function partial(Class2, schema, mask, name = "partial") {
   const selected = mask ? new Set(maskedKeys(schema, mask)) : void 0;
   const newShape = {};
   mirrorShape(newShape, schema, Reflect.ownKeys(sourceShape(schema)), Class2 && ((value, key) => selected && !selected.has(key) ? value : new Class2({ type: "optional", innerType: value })));
-  return clone(schema, mergeDefs(schema._zod.def, { shape: newShape, checks: [] }));
+  return clone2(schema, mergeDefs(schema._zod.def, { shape: newShape, checks: [] }));
 }
 function required(Class2, schema, mask) {
   const selected = mask ? new Set(maskedKeys(schema, mask)) : void 0;
@@ -10489,7 +11460,7 @@ function required(Class2, schema, mask) {
     // overwrite with non-optional
     selected && !selected.has(key) ? value : new Class2({ type: "nonoptional", innerType: value })
   ));
-  return clone(schema, mergeDefs(schema._zod.def, { shape: newShape }));
+  return clone2(schema, mergeDefs(schema._zod.def, { shape: newShape }));
 }
 function aborted(x, startIndex = 0) {
   if (x.aborted === true)
@@ -14568,7 +15539,7 @@ function bucketFor(state, inst) {
 }
 var handoff;
 var open = [];
-var memo = {
+var memo2 = {
   alloc(_inst, payload, empty2) {
     const bucket = handoff;
     if (!bucket)
@@ -14669,7 +15640,7 @@ var memo = {
   }
 };
 function memoizer() {
-  return memo;
+  return memo2;
 }
 function isBackEdge(ctx, value) {
   const backEdges = ctx[STATE]?.backEdges;
@@ -15025,7 +15996,7 @@ function withParser(schema, parser) {
   if (isRecursiveSchema(schema)) {
     throw new ZodCompileUnsupportedError("a schema whose subtree contains a reference cycle");
   }
-  const clone3 = clone(schema);
+  const clone3 = clone2(schema);
   const liveRun = schema._zod.run;
   const originalRun = liveRun.__originalRun ?? liveRun;
   const wrapped = (payload, ctx) => {
@@ -19319,7 +20290,7 @@ var ZodType = /* @__PURE__ */ $constructor("ZodType", (inst, def) => {
     return this.check(...chks);
   },
   clone(def, params) {
-    return clone(this, def, params);
+    return clone2(this, def, params);
   },
   brand() {
     return this;
@@ -21584,11 +22555,11 @@ function visit(schema, fnOrHandlers) {
           if (newCatchall !== def.catchall)
             changed = true;
         }
-        return changed ? clone(s, { ...def, shape: newShape, catchall: newCatchall }) : s;
+        return changed ? clone2(s, { ...def, shape: newShape, catchall: newCatchall }) : s;
       }
       case "array": {
         const mapped = run(def.element);
-        return mapped === def.element ? s : clone(s, { ...def, element: mapped });
+        return mapped === def.element ? s : clone2(s, { ...def, element: mapped });
       }
       case "tuple": {
         const oldItems = def.items;
@@ -21606,17 +22577,17 @@ function visit(schema, fnOrHandlers) {
           if (newRest !== def.rest)
             changed = true;
         }
-        return changed ? clone(s, { ...def, items: newItems, rest: newRest }) : s;
+        return changed ? clone2(s, { ...def, items: newItems, rest: newRest }) : s;
       }
       case "record":
       case "map": {
         const newKey = run(def.keyType);
         const newVal = run(def.valueType);
-        return newKey === def.keyType && newVal === def.valueType ? s : clone(s, { ...def, keyType: newKey, valueType: newVal });
+        return newKey === def.keyType && newVal === def.valueType ? s : clone2(s, { ...def, keyType: newKey, valueType: newVal });
       }
       case "set": {
         const newVal = run(def.valueType);
-        return newVal === def.valueType ? s : clone(s, { ...def, valueType: newVal });
+        return newVal === def.valueType ? s : clone2(s, { ...def, valueType: newVal });
       }
       case "union": {
         const oldOptions = def.options;
@@ -21628,12 +22599,12 @@ function visit(schema, fnOrHandlers) {
             changed = true;
           newOptions.push(mapped);
         }
-        return changed ? clone(s, { ...def, options: newOptions }) : s;
+        return changed ? clone2(s, { ...def, options: newOptions }) : s;
       }
       case "intersection": {
         const newLeft = run(def.left);
         const newRight = run(def.right);
-        return newLeft === def.left && newRight === def.right ? s : clone(s, { ...def, left: newLeft, right: newRight });
+        return newLeft === def.left && newRight === def.right ? s : clone2(s, { ...def, left: newLeft, right: newRight });
       }
       case "optional":
       case "nullable":
@@ -21645,22 +22616,22 @@ function visit(schema, fnOrHandlers) {
       case "promise":
       case "success": {
         const newInner = run(def.innerType);
-        return newInner === def.innerType ? s : clone(s, { ...def, innerType: newInner });
+        return newInner === def.innerType ? s : clone2(s, { ...def, innerType: newInner });
       }
       case "pipe": {
         const newIn = run(def.in);
         const newOut = run(def.out);
-        return newIn === def.in && newOut === def.out ? s : clone(s, { ...def, in: newIn, out: newOut });
+        return newIn === def.in && newOut === def.out ? s : clone2(s, { ...def, in: newIn, out: newOut });
       }
       case "function": {
         const newInput = run(def.input);
         const newOutput = run(def.output);
-        return newInput === def.input && newOutput === def.output ? s : clone(s, { ...def, input: newInput, output: newOutput });
+        return newInput === def.input && newOutput === def.output ? s : clone2(s, { ...def, input: newInput, output: newOutput });
       }
       case "lazy": {
         const original = def.getter;
         const { _cachedInner, ...rest } = def;
-        return clone(s, { ...rest, getter: () => run(original()) });
+        return clone2(s, { ...rest, getter: () => run(original()) });
       }
       // A leaf by choice: `parts` are regex fragments, not data positions.
       case "template_literal":
@@ -21711,7 +22682,7 @@ function withChecks(side, checks) {
   if (!checks?.length)
     return side;
   const def = side._zod.def;
-  return clone(side, mergeDefs(def, { checks: [...def.checks ?? [], ...checks] }), { parent: true });
+  return clone2(side, mergeDefs(def, { checks: [...def.checks ?? [], ...checks] }), { parent: true });
 }
 function outSide(def) {
   return withChecks(def.out, def.checks);
@@ -22401,739 +23372,7 @@ function formatProblems(file2, problems) {
   return [`${file2}: ${problems.length} problem${problems.length > 1 ? "s" : ""}`].concat(problems.map((p) => `  - ${p.path}: ${p.message}`)).join("\n");
 }
 
-// action/ledger/status.ts
-var STATUSES = [
-  "baseline",
-  "keep",
-  "simplification",
-  "discard",
-  "crash",
-  "timeout",
-  "guard_fail",
-  "checks_failed",
-  "violation",
-  "agent_error",
-  "no_change",
-  "duplicate"
-];
-var KEPT = /* @__PURE__ */ new Set(["baseline", "keep", "simplification"]);
-function judgedAgainst(rows) {
-  let current = null;
-  return rows.map((r) => {
-    const against = r.against ?? current;
-    if (KEPT.has(r.status) && r.score !== null) current = r.iteration;
-    return against;
-  });
-}
-var EVALUATED = /* @__PURE__ */ new Set([
-  "baseline",
-  "keep",
-  "simplification",
-  "discard",
-  "guard_fail",
-  "checks_failed",
-  "crash",
-  "timeout"
-]);
-var FAILURES = /* @__PURE__ */ new Set([
-  "crash",
-  "timeout",
-  "violation",
-  "agent_error",
-  "checks_failed"
-]);
-
-// action/util/random.ts
-function createRandom(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = a + 1831565813 >>> 0;
-    let t = a;
-    t = Math.imul(t ^ t >>> 15, t | 1);
-    t ^= t + Math.imul(t ^ t >>> 7, t | 61);
-    return ((t ^ t >>> 14) >>> 0) / 4294967296;
-  };
-}
-function gaussian(random) {
-  return () => {
-    let u = 0;
-    while (u === 0) u = random();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
-  };
-}
-
-// action/decide/boundary.ts
-var FUTILITY_T = 0.5;
-var MIN_CRITICAL_T = 1;
-var TRIALS = 2e4;
-function greyInPairSds(grey) {
-  return { from: grey.from / Math.SQRT2, mean: grey.mean / Math.SQRT2 };
-}
-function sequentialBoundary(input2) {
-  const key = roundSafe(input2);
-  const id2 = JSON.stringify(key);
-  let c = memo2.get(id2);
-  if (c === void 0) {
-    c = simulate(key);
-    memo2.set(id2, c);
-  }
-  return c;
-}
-var memo2 = /* @__PURE__ */ new Map();
-var DF_STEPS = [30, 40, 50, 60, 80, 100, 150, 200, 300, 500, 1e3];
-function roundSafe(input2) {
-  const steps = input2.paired ? 20 : 4;
-  const down = (sd) => Math.max(0, Math.floor(Math.min(sd, 2) * steps) / steps);
-  const df = input2.df <= 30 ? Math.max(1, Math.floor(input2.df)) : DF_STEPS.findLast((d) => d <= input2.df);
-  return {
-    incumbentRuns: input2.incumbentRuns > 50 ? Number.POSITIVE_INFINITY : input2.incumbentRuns,
-    df,
-    maxRuns: input2.maxRuns,
-    alpha: input2.alpha,
-    // Paired screens sit at min_delta over a pair's sd (0.18 for the default 0.25 run sds).
-    screenSd: down(input2.screenSd),
-    ...input2.paired ? { paired: input2.paired } : {},
-    // A lower grey zone and a lower bar for its mean let more candidates on: the safe way.
-    ...input2.paired === "screened" && input2.grey ? { grey: { from: down(input2.grey.from), mean: down(input2.grey.mean) } } : {},
-    ...input2.paired === "screened" && input2.firstPairKeeps ? { firstPairKeeps: true } : {}
-  };
-}
-function simulate(s) {
-  const random = createRandom(20261202);
-  const gauss = gaussian(random);
-  const chiSquare = (df) => 2 * gamma(df / 2, random, gauss);
-  const peaks = new Float64Array(TRIALS);
-  const inc = Number.isFinite(s.incumbentRuns) ? 1 / s.incumbentRuns : 0;
-  for (let trial = 0; trial < TRIALS; trial++) {
-    if (s.paired) {
-      peaks[trial] = pairedPeak(s, inc, gauss, chiSquare);
-      continue;
-    }
-    const incumbent = gauss() * Math.sqrt(inc);
-    const ss0 = chiSquare(s.df);
-    let peak = Number.NEGATIVE_INFINITY;
-    let sum = gauss();
-    if (sum - incumbent >= s.screenSd * Math.sqrt(ss0 / s.df)) {
-      let m = sum;
-      let ss = 0;
-      for (let n = 2; n <= s.maxRuns; n++) {
-        const x = gauss();
-        sum += x;
-        const next = m + (x - m) / n;
-        ss += (x - m) * (x - next);
-        m = next;
-        const sd = Math.sqrt((ss0 + ss) / (s.df + n - 1));
-        const t = (m - incumbent) / (sd * Math.sqrt(1 / n + inc));
-        if (t > peak) peak = t;
-        if (t < FUTILITY_T) break;
-      }
-    }
-    peaks[trial] = peak;
-  }
-  peaks.sort();
-  const target = s.alpha - 2 * Math.sqrt(s.alpha * (1 - s.alpha) / TRIALS);
-  const allowed = Math.max(1, Math.floor(target * TRIALS));
-  const above = peaks[TRIALS - allowed];
-  const below = peaks[TRIALS - allowed - 1];
-  return Math.max(MIN_CRITICAL_T, Number.isFinite(below) ? (above + below) / 2 : above);
-}
-function pairedPeak(s, inc, gauss, chiSquare) {
-  const ss0 = 2 * chiSquare(s.df);
-  const sd0 = Math.sqrt(ss0 / s.df);
-  let first;
-  if (s.paired === "screened") {
-    const run = gauss();
-    const bar = gauss() * Math.sqrt(inc);
-    if (run - bar >= s.screenSd * sd0) first = run - gauss();
-    else if (s.grey && run - bar >= s.grey.from * sd0) {
-      const second = gauss();
-      if ((run + second) / 2 - bar < s.grey.mean * sd0) return Number.NEGATIVE_INFINITY;
-      first = second - gauss();
-    } else return Number.NEGATIVE_INFINITY;
-  } else first = gauss() * Math.SQRT2;
-  let peak = s.firstPairKeeps ? first / sd0 : Number.NEGATIVE_INFINITY;
-  if (s.paired === "fresh" && first < s.screenSd * sd0) return peak;
-  let m = first;
-  let ss = 0;
-  for (let n = 2; n <= s.maxRuns; n++) {
-    const x = gauss() * Math.SQRT2;
-    const next = m + (x - m) / n;
-    ss += (x - m) * (x - next);
-    m = next;
-    const t = m / (Math.sqrt((ss0 + ss) / (s.df + n - 1)) / Math.sqrt(n));
-    if (t > peak) peak = t;
-    if (t < FUTILITY_T) break;
-  }
-  return peak;
-}
-function gamma(k, random, gauss) {
-  if (k < 1) return gamma(k + 1, random, gauss) * random() ** (1 / k);
-  const d = k - 1 / 3;
-  const c = 1 / Math.sqrt(9 * d);
-  while (true) {
-    const x = gauss();
-    const v = (1 + c * x) ** 3;
-    if (v <= 0) continue;
-    const u = random();
-    if (Math.log(u) < 0.5 * x * x + d - d * v + d * Math.log(v)) return d * v;
-  }
-}
-
-// action/decide/screen-choice.ts
-var SCREENS = [0.25, 0.5, 0.75, 1, 1.25, 1.5, 2];
-function designOf(setting) {
-  return typeof setting === "number" ? { at: setting } : { at: setting.at, grey: { from: setting.second_look.from, mean: setting.second_look.mean } };
-}
-var GREY_DEPTHS = [0.5, 1];
-var GREY_MEANS = [0.25, 0];
-function screenDesigns(lowest) {
-  return SCREENS.filter((at2) => at2 >= lowest).flatMap((at2) => {
-    const greys = GREY_DEPTHS.flatMap(
-      (depth2) => GREY_MEANS.map((under) => ({
-        from: Math.max(lowest, at2 - depth2),
-        mean: Math.max(lowest, at2 - under)
-      }))
-    ).filter(
-      (g, i, all) => g.from < at2 && all.findIndex((h) => h.from === g.from && h.mean === g.mean) === i
-    );
-    return [{ at: at2 }, ...greys.map((grey) => ({ at: at2, grey }))];
-  });
-}
-function atLeast(design, lowest) {
-  const at2 = Math.max(design.at, lowest);
-  const grey = design.grey;
-  if (!grey || Math.max(grey.from, lowest) >= at2) return { at: at2 };
-  return { at: at2, grey: { from: Math.max(grey.from, lowest), mean: Math.max(grey.mean, lowest) } };
-}
-function describeScreen(d) {
-  return d.grey ? `${fmtSd(d.at)}, a second run from ${fmtSd(d.grey.from)} (the two runs' mean at ${fmtSd(d.grey.mean)})` : fmtSd(d.at);
-}
-var PER_RUN_SLACK = 0.1;
-var SEVERAL_WORKERS_SLACK = 0.25;
-function slackFor(workers) {
-  return workers > 1 ? SEVERAL_WORKERS_SLACK : PER_RUN_SLACK;
-}
-var MIN_HISTORY = 10;
-var HISTORY_WINDOW = 200;
-var GRID = Array.from({ length: 69 }, (_, i) => -12 + i * 0.5);
-function chooseScreen(history, s) {
-  const lowest = Math.max(s.minDelta, SCREENS[0]);
-  if (history.length < MIN_HISTORY)
-    return {
-      at: lowest,
-      why: `min_delta: ${history.length} of ${MIN_HISTORY} first runs needed to choose the screen from the night's own proposals`
-    };
-  const recent = history.slice(-HISTORY_WINDOW);
-  const weights = fitEffects(recent);
-  const rated = screenDesigns(lowest).map((design) => {
-    const curve = screenCurve(design, s);
-    let gain = 0;
-    let runs = 0;
-    GRID.forEach((mu, j) => {
-      gain += weights[j] * curve.keep[j] * mu;
-      runs += weights[j] * curve.runs[j];
-    });
-    return { design, value: gain / runs, perCandidate: gain };
-  });
-  const atLowest = rated.find((r) => r.design.at === lowest && !r.design.grey).value;
-  const most = Math.max(...rated.map((r) => r.value));
-  const best = rated.filter((r) => r.value >= (1 - (s.perRunSlack ?? PER_RUN_SLACK)) * most).reduce((a, b) => b.perCandidate > a.perCandidate + 1e-9 ? b : a);
-  const helps = GRID.reduce((sum, mu, j) => sum + (mu > 0 ? weights[j] : 0), 0);
-  return {
-    ...best.design,
-    why: `chosen from ${recent.length === history.length ? "" : "the latest "}${recent.length} first runs (about ${Math.round(helps * 100)}% of proposals help): ${best.value.toPrecision(2)} sd of true gain per eval run expected, ${atLowest.toPrecision(2)} at ${fmtSd(lowest)}`,
-    perRun: { chosen: best.value, lowest: atLowest }
-  };
-}
-function fmtSd(x) {
-  return `${Number(x.toPrecision(3))} sd`;
-}
-var FITS = /* @__PURE__ */ new Map();
-var FITS_KEPT = 8;
-function fitEffects(history) {
-  const key = history.map((p) => `${p.z}/${p.against}`).join(" ");
-  let fit = FITS.get(key);
-  if (!fit) {
-    fit = emFit(history);
-    if (FITS.size >= FITS_KEPT) FITS.delete(FITS.keys().next().value);
-    FITS.set(key, fit);
-  }
-  return [...fit];
-}
-function emFit(history) {
-  const m = GRID.length;
-  const lik = history.map((p) => {
-    const sd = Math.sqrt(1 + 1 / Math.max(1, p.against));
-    const z2 = Math.min(GRID[m - 1] + 4, Math.max(GRID[0] - 4, p.z));
-    return GRID.map((mu) => Math.exp(-0.5 * ((z2 - mu) / sd) ** 2));
-  });
-  let w = GRID.map(() => 1 / m);
-  const prior = 0.5 / m;
-  for (let iter = 0; iter < 300; iter++) {
-    const next = GRID.map(() => prior);
-    for (const row of lik) {
-      let total = 0;
-      for (let j = 0; j < m; j++) total += w[j] * row[j];
-      if (total <= 0) continue;
-      for (let j = 0; j < m; j++) next[j] += w[j] * row[j] / total;
-    }
-    const sum = next.reduce((a, b) => a + b, 0);
-    w = next.map((x) => x / sum);
-  }
-  return w;
-}
-var curves = /* @__PURE__ */ new Map();
-var TRIALS2 = 600;
-function screenCurve(design, settings) {
-  const { at: at2, grey } = design;
-  const s = { ...settings, minDelta: Math.floor(settings.minDelta * 20) / 20 };
-  const id2 = JSON.stringify([
-    at2,
-    grey,
-    s.maxRuns,
-    s.alpha,
-    s.minDelta,
-    s.screenRuns,
-    s.firstPairKeeps !== false
-  ]);
-  const cached3 = curves.get(id2);
-  if (cached3) return cached3;
-  const critical = sequentialBoundary({
-    incumbentRuns: s.screenRuns,
-    df: 50,
-    maxRuns: s.maxRuns,
-    alpha: s.alpha,
-    screenSd: at2 / Math.SQRT2,
-    paired: "screened",
-    ...grey ? { grey: greyInPairSds(grey) } : {},
-    firstPairKeeps: s.firstPairKeeps !== false
-  });
-  const random = createRandom(20261205);
-  const gauss = gaussian(random);
-  const keep = GRID.map(() => 0);
-  const runs = GRID.map(() => 0);
-  const draws = new Float64Array(2 + 2 * s.maxRuns);
-  for (let trial = 0; trial < TRIALS2; trial++) {
-    for (let i = 0; i < draws.length; i++) draws[i] = gauss();
-    const ref = draws[0] / Math.sqrt(Math.max(1, s.screenRuns));
-    GRID.forEach((mu, j) => {
-      const first = mu + draws[1];
-      let side = first;
-      let spent = 1;
-      if (first - ref < at2) {
-        const second = mu + draws[3];
-        if (!grey || first - ref < grey.from || (first + second) / 2 - ref < grey.mean) {
-          runs[j] += grey && first - ref >= grey.from ? 2 : 1;
-          return;
-        }
-        side = second;
-        spent = 2;
-      }
-      let sum = side - draws[2];
-      spent += 1;
-      if (s.firstPairKeeps !== false && sum / Math.SQRT2 >= critical && sum > s.minDelta) {
-        keep[j] += 1;
-        runs[j] += spent;
-        return;
-      }
-      for (let n = 2; n <= s.maxRuns; n++) {
-        sum += mu + (draws[1 + 2 * n - 1] - draws[1 + 2 * n]);
-        spent += 2;
-        const m = sum / n;
-        const t = m / (Math.SQRT2 / Math.sqrt(n));
-        if (t >= critical && m > s.minDelta) {
-          keep[j] += 1;
-          break;
-        }
-        if (t < FUTILITY_T) break;
-      }
-      runs[j] += spent;
-    });
-  }
-  const curve = { keep: keep.map((k) => k / TRIALS2), runs: runs.map((r) => r / TRIALS2) };
-  curves.set(id2, curve);
-  return curve;
-}
-
-// action/decide/stats.ts
-function mean(values) {
-  let sum = 0;
-  for (const v of values) sum += v;
-  return sum / values.length;
-}
-function agree(values) {
-  return values.every((v) => v === values[0]);
-}
-function sumSquares(values) {
-  if (agree(values)) return 0;
-  const m = mean(values);
-  let ss = 0;
-  for (const v of values) ss += (v - m) ** 2;
-  return ss;
-}
-function meanAndSd(values) {
-  if (values.length < 2) return { mean: mean(values), sd: 0 };
-  return { mean: mean(values), sd: Math.sqrt(sumSquares(values) / (values.length - 1)) };
-}
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-function quantile(sorted, q) {
-  const at2 = (sorted.length - 1) * q;
-  const below = sorted[Math.floor(at2)];
-  const above = sorted[Math.ceil(at2)];
-  return below + (above - below) * (at2 - Math.floor(at2));
-}
-function logGamma(x) {
-  const c = [
-    0.9999999999998099,
-    676.5203681218851,
-    -1259.1392167224028,
-    771.3234287776531,
-    -176.6150291621406,
-    12.507343278686905,
-    -0.13857109526572012,
-    9984369578019572e-21,
-    15056327351493116e-23
-  ];
-  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
-  const z2 = x - 1;
-  let a = c[0];
-  const t = z2 + 7.5;
-  for (let i = 1; i < 9; i++) a += c[i] / (z2 + i);
-  return 0.5 * Math.log(2 * Math.PI) + (z2 + 0.5) * Math.log(t) - t + Math.log(a);
-}
-function incompleteBeta(x, a, b) {
-  if (x <= 0) return 0;
-  if (x >= 1) return 1;
-  if (x > (a + 1) / (a + b + 2)) return 1 - incompleteBeta(1 - x, b, a);
-  const front = Math.exp(
-    logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log(1 - x)
-  );
-  const tiny = 1e-300;
-  let f = 1;
-  let c = 1;
-  let d = 1 - (a + b) * x / (a + 1);
-  d = 1 / (Math.abs(d) < tiny ? tiny : d);
-  f = d;
-  for (let m = 1; m <= 300; m++) {
-    for (const step of [0, 1]) {
-      const num = step === 0 ? m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)) : -((a + m) * (a + b + m) * x) / ((a + 2 * m) * (a + 2 * m + 1));
-      d = 1 + num * d;
-      d = 1 / (Math.abs(d) < tiny ? tiny : d);
-      c = 1 + num / c;
-      if (Math.abs(c) < tiny) c = tiny;
-      const delta = c * d;
-      f *= delta;
-      if (step === 1 && Math.abs(delta - 1) < 1e-15) return front * f / a;
-    }
-  }
-  return front * f / a;
-}
-function tUpperTail(t, df) {
-  if (!Number.isFinite(t)) return t > 0 ? 0 : 1;
-  if (!Number.isFinite(df) || df > 1e7) return normalUpperTail(t);
-  const tail = 0.5 * incompleteBeta(df / (df + t * t), df / 2, 0.5);
-  return t >= 0 ? tail : 1 - tail;
-}
-function tQuantileUpper(p, df) {
-  let lo = -1e3;
-  let hi2 = 1e3;
-  for (let i = 0; i < 80; i++) {
-    const mid = (lo + hi2) / 2;
-    if (tUpperTail(mid, df) > p) lo = mid;
-    else hi2 = mid;
-  }
-  return (lo + hi2) / 2;
-}
-function normalUpperTail(z2) {
-  const x = Math.abs(z2) / Math.SQRT2;
-  const t = 1 / (1 + 0.5 * x);
-  const erfc = t * Math.exp(
-    -x * x - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))))
-  );
-  return z2 >= 0 ? erfc / 2 : 1 - erfc / 2;
-}
-
-// action/decide/kept-level.ts
-function gainPosterior(observed, se, fitted) {
-  let total = 0;
-  let first = 0;
-  let second = 0;
-  GRID.forEach((mu, j) => {
-    const w = fitted[j] * Math.exp(-0.5 * ((observed - mu) / se) ** 2) / (se * Math.sqrt(2 * Math.PI));
-    total += w;
-    first += w * mu;
-    second += w * mu * mu;
-  });
-  const span = GRID[GRID.length - 1] - GRID[0] + (GRID[1] - GRID[0]);
-  const flat = UNFITTED / span;
-  const fit = (1 - UNFITTED) * total;
-  const share = fit + flat > 0 ? fit / (fit + flat) : 0;
-  const fitMean = total > 0 ? first / total : observed;
-  const fitSquare = total > 0 ? second / total : observed * observed + se * se;
-  const mean2 = share * fitMean + (1 - share) * observed;
-  const square = share * fitSquare + (1 - share) * (observed * observed + se * se);
-  return { mean: mean2, variance: Math.max(0, square - mean2 * mean2) };
-}
-var UNFITTED = 0.3;
-var STRICT_SD = 0.1;
-function keptLevel(input2) {
-  const { before, beside: beside2, candidate, sd, goal, prior } = input2;
-  const ni = before.runs + beside2.length;
-  const nc = candidate.length;
-  const iMean = (before.runs * before.mean + beside2.reduce((a, b) => a + b, 0)) / ni;
-  const cMean = mean(candidate);
-  const gain = gainPosterior(goal * (cMean - iMean) / sd, Math.sqrt(1 / nc + 1 / ni), prior);
-  const share = ni / (ni + nc);
-  return {
-    level: {
-      mean: (ni * iMean + nc * cMean) / (ni + nc) + goal * share * gain.mean * sd,
-      runs: 1 / (1 / (ni + nc) + share * share * gain.variance)
-    },
-    gain
-  };
-}
-function screenedLevel(input2) {
-  const { start, sd, goal, prior } = input2;
-  const candidates = input2.candidates.filter((c) => c.length > 0);
-  if (candidates.length === 0 || !(start.runs > 0) || !(sd > 0)) return start;
-  const span = GRID[GRID.length - 1] - GRID[0] + (GRID[1] - GRID[0]);
-  const flat = UNFITTED / span;
-  const half = 6 / Math.sqrt(start.runs);
-  const points = Array.from({ length: 121 }, (_, i) => -half + i * half / 60);
-  const top0 = Math.max(...prior);
-  const effects = GRID.flatMap((mu, j) => prior[j] > 1e-9 * top0 ? [[mu, prior[j]]] : []);
-  const logs = points.map((t) => {
-    let lp = -0.5 * start.runs * t * t;
-    for (const runs of candidates) {
-      const se = Math.sqrt(1 / runs.length);
-      const gain = goal * (mean(runs) - start.mean) / sd - t;
-      let fit = 0;
-      for (const [mu, w] of effects) fit += w * Math.exp(-0.5 * ((gain - mu) / se) ** 2);
-      lp += Math.log((1 - UNFITTED) * (fit / (se * Math.sqrt(2 * Math.PI))) + flat);
-    }
-    return lp;
-  });
-  const top = Math.max(...logs);
-  let total = 0;
-  let first = 0;
-  let second = 0;
-  points.forEach((t, i) => {
-    const w = Math.exp(logs[i] - top);
-    total += w;
-    first += w * t;
-    second += w * t * t;
-  });
-  const m = first / total;
-  const variance = Math.max(second / total - m * m, 1e-12);
-  return { mean: start.mean + goal * m * sd, runs: 1 / variance };
-}
-function movedLevel(bar, gain, sd, goal) {
-  return {
-    mean: bar.mean + goal * gain.mean * sd,
-    runs: 1 / (1 / bar.runs + gain.variance)
-  };
-}
-function levelBar(level, runs, window, strict = 0) {
-  const stand = Math.max(0, Math.min(Math.round(level.runs), window - runs.length));
-  return [...Array.from({ length: stand }, () => level.mean + strict), ...runs].slice(-window);
-}
-function withRuns(level, runs, window) {
-  const latest = runs.slice(-window);
-  const weight = level ? Math.max(0, Math.min(level.runs, window - latest.length)) : 0;
-  const n = weight + latest.length;
-  if (n === 0) return { mean: 0, runs: 0 };
-  const sum = latest.reduce((a, b) => a + b, 0) + weight * (level?.mean ?? 0);
-  return { mean: sum / n, runs: n };
-}
-
-// action/decide/ledger-runs.ts
-var SCREEN_RUNS = 10;
-var SEEN = /* @__PURE__ */ new WeakMap();
-function ledgerRuns(log, view) {
-  let views = SEEN.get(log.results);
-  if (!views) {
-    views = /* @__PURE__ */ new Map();
-    SEEN.set(log.results, views);
-  }
-  let seen = views.get(view.key);
-  const grown = seen && seen.remeasures === log.remeasures && seen.results <= log.results.length && seen.remeasured <= log.remeasures.length && // A new row for an iteration already seen would reorder rows and re-measures: read anew.
-  !log.results.slice(seen.results).some((r) => seen.current.has(r.iteration));
-  if (!seen || !grown) {
-    seen = {
-      remeasures: log.remeasures,
-      results: 0,
-      remeasured: 0,
-      current: /* @__PURE__ */ new Map(),
-      retired: [],
-      keptOn: /* @__PURE__ */ new Map(),
-      reset: /* @__PURE__ */ new Set(),
-      chosen: /* @__PURE__ */ new Set()
-    };
-    views.set(view.key, seen);
-  }
-  const { current, retired, keptOn, reset, chosen } = seen;
-  for (const r of log.results.slice(seen.results)) {
-    if (!r.samples || Object.keys(r.samples).length === 0) continue;
-    const own2 = ownRuns(r);
-    current.set(r.iteration, view.of(own2.samples, own2.runsOn));
-    if (keptInPairs(r)) chosen.add(r.iteration);
-  }
-  for (const m of log.remeasures.slice(seen.remeasured)) {
-    const cur = current.get(m.iteration);
-    const fresh = view.of(m.samples, m.runs_on);
-    const wasChosen = !m.reset && chosen.delete(m.iteration);
-    const replace = m.reset || wasChosen;
-    if (replace && cur && !m.reset) retired.push(cur);
-    if (m.reset) {
-      keptOn.delete(m.iteration);
-      reset.add(m.iteration);
-    }
-    if (wasChosen && cur) keptOn.set(m.iteration, cur);
-    current.set(m.iteration, replace || !cur ? fresh : view.merge(cur, fresh));
-  }
-  seen.results = log.results.length;
-  seen.remeasured = log.remeasures.length;
-  return {
-    current,
-    groups: [...retired, ...current.values()].flatMap((runs) => view.groups(runs)),
-    keptOn,
-    reset
-  };
-}
-function screenBar(runs, view, iteration) {
-  const now = runs.current.get(iteration);
-  const before = runs.keptOn.get(iteration);
-  if (!now) return before ?? null;
-  return before ? view.merge(before, now) : now;
-}
-function withLevel(bar, row, runs, within, stratum, current) {
-  const level = row?.level;
-  if (!level || level.within !== within || runs.reset.has(row.iteration)) return bar;
-  const here = level.strata[stratum];
-  if (!here) return bar;
-  return {
-    ...bar,
-    [level.metric]: levelBar(here, current?.[level.metric] ?? [], SCREEN_RUNS, level.strict)
-  };
-}
-function keptInPairs(r) {
-  return KEPT.has(r.status) && r.score !== null && (r.screen !== void 0 || r.evidence?.paired === true);
-}
-function ownRuns(r) {
-  const samples = r.samples;
-  let k = screenedRuns(r.screen);
-  if (r.screen?.incumbent_z !== void 0 && Object.values(samples).every((v) => v.length === k))
-    k -= 1;
-  const screened = k > 0 && Object.values(samples).every((v) => v.length > k);
-  if (!screened) return { samples, runsOn: r.runs_on };
-  return {
-    samples: Object.fromEntries(Object.entries(samples).map(([m, v]) => [m, v.slice(k)])),
-    runsOn: r.runs_on?.slice(k)
-  };
-}
-function screenedRuns(screen2) {
-  return screen2 ? screen2.second !== void 0 ? 2 : 1 : 0;
-}
-
-// action/decide/noise.ts
-var UNKNOWN_NOISE = { sd: 0, df: 0, robustSd: null };
-function pooledNoise(groups) {
-  let ss = 0;
-  let df = 0;
-  const residuals = [];
-  for (const g of groups) {
-    const finite = g.filter(Number.isFinite);
-    if (finite.length < 2) continue;
-    ss += sumSquares(finite);
-    df += finite.length - 1;
-    const m = median(finite);
-    for (const v of finite) residuals.push(Math.abs(v - m));
-  }
-  if (df === 0) return UNKNOWN_NOISE;
-  return {
-    sd: Math.sqrt(ss / df),
-    df,
-    robustSd: residuals.length >= 6 ? 1.4826 * median(residuals) : null
-  };
-}
-
-// action/decide/ledger-state.ts
-var POOLED = {
-  key: "pooled",
-  of: (samples) => clone2(samples),
-  merge: (into, more) => {
-    const out = clone2(into);
-    for (const [name, values] of Object.entries(more))
-      out[name] = [...out[name] ?? [], ...values];
-    return out;
-  },
-  groups: (runs) => [runs]
-};
-function ledgerSamples(log) {
-  return ledgerRuns(log, POOLED);
-}
-var AFTER_KEEP_RUNS = 1;
-function clone2(s) {
-  return Object.fromEntries(Object.entries(s).map(([k, v]) => [k, [...v]]));
-}
-function noiseOf(groups, metrics) {
-  return Object.fromEntries(metrics.map((m) => [m, pooledNoise(groups.map((g) => g[m] ?? []))]));
-}
-var KEPT_AT = /* @__PURE__ */ new WeakMap();
-function lastKept(results) {
-  const isKept = (r) => KEPT.has(r.status) && r.score !== null;
-  const seen = KEPT_AT.get(results);
-  let index = -1;
-  if (seen && seen.length <= results.length && (seen.index < 0 || isKept(results[seen.index]))) {
-    index = seen.index;
-    for (let i = results.length - 1; i >= seen.length; i--)
-      if (isKept(results[i])) {
-        index = i;
-        break;
-      }
-  } else index = results.findLastIndex(isKept);
-  KEPT_AT.set(results, { length: results.length, index });
-  return index < 0 ? void 0 : results[index];
-}
-function incumbentState(log, samples = ledgerSamples(log)) {
-  const row = lastKept(log.results);
-  if (!row) return null;
-  const metric2 = log.config?.metric ?? "score";
-  const s = clone2(samples.current.get(row.iteration) ?? { [metric2]: [row.score] });
-  const values = s[metric2] ?? [row.score];
-  const last = log.remeasures.findLast((m) => m.iteration === row.iteration);
-  return {
-    iteration: row.iteration,
-    // The full id where the row has it: git reads it without resolving, and it caches by it.
-    commit: row.commit_full ?? row.commit,
-    score: mean(values),
-    samples: s,
-    bar: clone2(
-      withLevel(
-        screenBar(samples, POOLED, row.iteration) ?? s,
-        row,
-        samples,
-        "any",
-        "all",
-        samples.current.get(row.iteration)
-      )
-    ),
-    ...row.level && !samples.reset.has(row.iteration) ? { level: row.level } : {},
-    measuredAfter: Math.max(row.iteration, last?.after ?? 0)
-  };
-}
-function sinceReset(log, parent) {
-  const now = incumbentState(log);
-  if (!now || now.iteration !== parent.iteration) return parent;
-  const metric2 = log.config?.metric ?? "score";
-  const was = parent.samples[metric2] ?? [];
-  const is2 = now.samples[metric2] ?? [];
-  return was.every((v, i) => Object.is(is2[i], v)) ? parent : now;
-}
+// action/decide/build-policy.ts
 function objectiveSpecs(config2) {
   if (config2.decide.rule === "weighted") return [{ name: WEIGHTED_METRIC, goal: "maximize" }];
   const goals = goalMetrics(config2).map((name) => ({
@@ -23199,243 +23438,6 @@ function withWeightedScore(metrics, config2, baselineMeans) {
   }
   return { ...metrics, [WEIGHTED_METRIC]: score };
 }
-
-// action/decide/verified-gain.ts
-function verifiedGain(base, final, goal, confidence) {
-  if (base.length !== final.length)
-    throw new Error(`verifiedGain: ${base.length} base runs but ${final.length} final runs`);
-  const sign = goal === "minimize" ? -1 : 1;
-  const diffs = base.map((b, i) => sign * (final[i] - b));
-  const pairs = diffs.length;
-  if (pairs === 0) return { gain: 0, ci: null, sd: 0, pairs, includes_no_improvement: true };
-  const { mean: gain, sd } = meanAndSd(diffs);
-  if (pairs < 2) return { gain, ci: null, sd, pairs, includes_no_improvement: true };
-  const half = tQuantileUpper((1 - confidence) / 2, pairs - 1) * (sd / Math.sqrt(pairs));
-  const ci = [gain - half, gain + half];
-  return { gain, ci, sd, pairs, includes_no_improvement: ci[0] <= 0 };
-}
-function keptGainSum(results, goal, finalIteration) {
-  const sign = goal === "minimize" ? -1 : 1;
-  let sum = 0;
-  let kept = 0;
-  for (const r of results) {
-    if (r.iteration > finalIteration || r.status !== "keep" && r.status !== "simplification")
-      continue;
-    kept++;
-    sum += sign * (r.delta ?? 0);
-  }
-  return { sum, kept };
-}
-
-// action/ledger/tag.ts
-var TAG = /^[a-z0-9][a-z0-9._-]{0,62}$/;
-function tagProblem(tag) {
-  if (!TAG.test(tag) || tag.includes("..") || tag.endsWith(".lock") || tag.endsWith(".")) {
-    return `invalid tag ${JSON.stringify(tag)}: use lowercase letters, digits, '.', '_' and '-' (at most 63, starting with a letter or digit), e.g. tiny-train-20261123`;
-  }
-  return null;
-}
-
-// action/util/errors.ts
-var AutoexpError = class extends Error {
-  name = "AutoexpError";
-  exitCode;
-  constructor(message, options = {}) {
-    super(message, options.cause === void 0 ? void 0 : { cause: options.cause });
-    this.exitCode = options.exitCode ?? 2;
-  }
-};
-function validateTag(tag) {
-  const problem = tagProblem(tag);
-  if (problem) throw new AutoexpError(problem);
-  return tag;
-}
-function defaultTag(name, now = /* @__PURE__ */ new Date()) {
-  const night = new Date(now.getTime() - 12 * 36e5);
-  return `${name}-${night.toISOString().slice(0, 10).replaceAll("-", "")}`;
-}
-
-// action/engine/attribute-revert.ts
-import { mkdir, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
-
-// action/git/command.ts
-var text = (stdout) => stdout;
-var line = (stdout) => stdout.trim();
-var none = () => {
-};
-var fields = (stdout) => stdout.split("\0").filter(Boolean);
-
-// action/git/commands/trees.ts
-var lsTree = (commit2) => ({
-  args: ["ls-tree", "-r", "-z", "--full-tree", commit2],
-  parse: (out) => {
-    const entries = [];
-    for (const entry of out.split("\0")) {
-      if (!entry) continue;
-      const tab = entry.indexOf("	");
-      const [mode, type, sha] = entry.slice(0, tab).split(" ");
-      if (type === "blob") entries.push({ mode, sha, path: entry.slice(tab + 1) });
-    }
-    return entries;
-  }
-});
-var lsFolders = (commit2) => ({
-  args: ["ls-tree", "-r", "-t", "-z", "--full-tree", commit2],
-  parse: (out) => out
-});
-var ident = (who) => ({
-  args: ["var", `GIT_${who}_IDENT`],
-  parse: line
-});
-var writeBlob = (content) => ({
-  args: ["hash-object", "-w", "--no-filters", "--stdin"],
-  input: content,
-  parse: line
-});
-var readTreeInto = (commit2, index) => ({
-  args: ["read-tree", commit2],
-  env: { GIT_INDEX_FILE: index },
-  parse: none
-});
-var setIndexEntries = (entries, index) => ({
-  args: ["update-index", "-z", "--index-info"],
-  env: { GIT_INDEX_FILE: index },
-  input: entries.map((e) => `${e.mode} ${e.sha}	${e.path}\0`).join(""),
-  parse: none
-});
-var writeTree = (index) => ({
-  args: ["write-tree"],
-  env: { GIT_INDEX_FILE: index },
-  parse: line
-});
-var commitTree = (tree, parents, message) => ({
-  args: ["commit-tree", "--no-gpg-sign", tree, ...parents.flatMap((p) => ["-p", p]), "-m", message],
-  parse: line
-});
-var linesDelta = (from, to) => ({
-  args: ["diff", "--numstat", "--no-renames", "--no-ext-diff", "--no-textconv", from, to],
-  parse: (out) => {
-    let delta = 0;
-    for (const l of out.split("\n")) {
-      const [added, removed] = l.split("	");
-      if (added && removed && added !== "-") delta += Number(added) - Number(removed);
-    }
-    return delta;
-  }
-});
-var mergeFile = (ours, base, theirs) => ({
-  args: ["merge-file", "-p", "--quiet", ours, base, theirs],
-  parse: (out) => out,
-  onError: () => null
-});
-
-// action/engine/merge-lines.ts
-function mergeLines(base, ours, theirs) {
-  const b = base.split("\n");
-  const o = ours.split("\n");
-  const t = theirs.split("\n");
-  if (b.length !== o.length || b.length !== t.length) return null;
-  const merged = [];
-  for (let i = 0; i < b.length; i++) {
-    if (o[i] === b[i]) merged.push(t[i]);
-    else if (t[i] === b[i] || t[i] === o[i]) merged.push(o[i]);
-    else return null;
-  }
-  return merged.join("\n");
-}
-
-// action/engine/attribute-revert.ts
-async function revertChange(repo, change2, scratch) {
-  const [before, after, final] = await Promise.all(
-    [change2.parent, change2.commit, change2.final].map(async (c) => byPath(await repo.lsTree(c)))
-  );
-  const touched = [.../* @__PURE__ */ new Set([...before.keys(), ...after.keys()])].filter(
-    (p) => !p.startsWith(".autoexp/") && before.get(p)?.sha !== after.get(p)?.sha
-  );
-  const shas = touched.flatMap(
-    (p) => [before.get(p), after.get(p), final.get(p)].flatMap((e) => e ? [e.sha] : [])
-  );
-  const blobs = await repo.readBlobs(shas);
-  const blob = (e) => e ? blobs.get(e.sha) ?? null : null;
-  await rm(scratch, { recursive: true, force: true });
-  await mkdir(scratch, { recursive: true });
-  const files = {};
-  const conflicts = [];
-  for (const path of touched) {
-    const was = before.get(path);
-    const kept = after.get(path);
-    const now = final.get(path);
-    if (now?.sha === kept?.sha) {
-      files[path] = was ? { content: blob(was), mode: was.mode } : null;
-      continue;
-    }
-    if (now?.sha === was?.sha) continue;
-    const [base, ours, theirs] = [blob(kept), blob(was), blob(now)];
-    if (base === null || ours === null || theirs === null) {
-      conflicts.push(path);
-      continue;
-    }
-    const merged = await merge2(repo, base, ours, theirs, scratch);
-    if (merged === null) conflicts.push(path);
-    else files[path] = { content: merged, mode: now.mode };
-  }
-  await rm(scratch, { recursive: true, force: true });
-  if (conflicts.length > 0) return { status: "conflict", paths: conflicts };
-  const changed = Object.entries(files).filter(([p, f]) => !same(f, final.get(p), blobs));
-  if (changed.length === 0) return { status: "superseded" };
-  const commit2 = await repo.commitFiles(
-    change2.final,
-    Object.fromEntries(changed),
-    join(scratch, "..", "attribute.index"),
-    `autoexp attribute: the final code without ${change2.label}`
-  );
-  return { status: "reverted", commit: commit2 };
-}
-async function merge2(repo, base, ours, theirs, scratch) {
-  const lines = mergeLines(base.toString(), ours.toString(), theirs.toString());
-  if (lines !== null) return Buffer.from(lines);
-  const paths = ["ours", "base", "theirs"].map((n) => join(scratch, n));
-  await Promise.all([
-    writeFile(paths[0], ours),
-    writeFile(paths[1], base),
-    writeFile(paths[2], theirs)
-  ]);
-  const merged = await repo.run(mergeFile(paths[0], paths[1], paths[2]));
-  return merged === null ? null : Buffer.from(merged);
-}
-function byPath(entries) {
-  return new Map(entries.map((e) => [e.path, e]));
-}
-function same(file2, entry, blobs) {
-  if (file2 === null || !entry) return file2 === null && !entry;
-  return blobs.get(entry.sha)?.equals(file2.content) ?? false;
-}
-
-// action/engine/pair-order.ts
-import { randomInt } from "node:crypto";
-function drawOrderSeed() {
-  return randomInt(1, 2 ** 31);
-}
-function firstSideFirst(seed, ...keys) {
-  let h = seed >>> 0;
-  for (const k of keys) h = Math.imul(h ^ k >>> 0, 2654435761) >>> 0;
-  return createRandom(h)() < 0.5;
-}
-function pairSeeds() {
-  const drawn = /* @__PURE__ */ new Map();
-  return (key) => {
-    let seed = drawn.get(key);
-    if (seed === void 0) {
-      seed = randomInt(1, 2 ** 31);
-      drawn.set(key, seed);
-    }
-    return seed;
-  };
-}
-
-// action/engine/verify.ts
-import { join as join14 } from "node:path";
 
 // action/engine/isolation.ts
 import { existsSync as existsSync4, readFileSync as readFileSync2 } from "node:fs";

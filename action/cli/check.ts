@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { pingApi } from "../agents/api-agent.ts";
 import type { Config } from "../config/schema.ts";
 import { goalMetrics } from "../config/validate-config.ts";
-import { chooseMinDeltas } from "../decide/ledger-state.ts";
+import { chooseMinDeltas } from "../decide/build-policy.ts";
 import { type Noise, pooledNoise } from "../decide/noise.ts";
 import { mean } from "../decide/stats.ts";
 import { diffManifests, hashFrozen } from "../engine/fingerprint.ts";

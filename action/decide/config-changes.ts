@@ -1,6 +1,6 @@
 import type { Config } from "../config/schema.ts";
 import type { ConfigEntry } from "../ledger/types.ts";
-import { buildPolicy, objectiveSpecs } from "./ledger-state.ts";
+import { buildPolicy, objectiveSpecs } from "./build-policy.ts";
 
 /** What a tag's decisions depend on, as a config describes it today. */
 export type DecisionFacts = Pick<

@@ -1,13 +1,13 @@
 import { compileGlobs } from "../config/check-scope-files.ts";
 import type { Config } from "../config/schema.ts";
-import { trustSettings } from "../decide/config-changes.ts";
 import {
   buildPolicy,
   chooseMinDeltas,
-  noiseOf,
   objectiveSpecs,
   withWeightedScore,
-} from "../decide/ledger-state.ts";
+} from "../decide/build-policy.ts";
+import { trustSettings } from "../decide/config-changes.ts";
+import { noiseOf } from "../decide/ledger-state.ts";
 import { collectSamples, meansOf } from "../decide/samples.ts";
 import { mean } from "../decide/stats.ts";
 import { buildHeader } from "../ledger/rows.ts";

@@ -1,6 +1,7 @@
 import { randomInt } from "node:crypto";
 import type { Stop } from "../decide/budget.ts";
-import { incumbentState, withWeightedScore } from "../decide/ledger-state.ts";
+import { withWeightedScore } from "../decide/build-policy.ts";
+import { incumbentState } from "../decide/ledger-state.ts";
 import { isSequential } from "../decide/remeasure-plan.ts";
 import { collectSamples } from "../decide/samples.ts";
 import type { RemeasureEntry } from "../ledger/types.ts";

@@ -1,6 +1,7 @@
 import type { Stop } from "../decide/budget.ts";
+import { withWeightedScore } from "../decide/build-policy.ts";
 import { incumbentRunsNeeded } from "../decide/determinism.ts";
-import { incumbentState, ledgerSamples, withWeightedScore } from "../decide/ledger-state.ts";
+import { incumbentState, ledgerSamples } from "../decide/ledger-state.ts";
 import { incumbentStrata } from "../decide/ledger-strata.ts";
 import { pairedDecisions } from "../decide/remeasure-plan.ts";
 import { collectSamples } from "../decide/samples.ts";

@@ -1,5 +1,6 @@
 import type { Stop } from "../decide/budget.ts";
-import { AFTER_KEEP_RUNS, withWeightedScore } from "../decide/ledger-state.ts";
+import { withWeightedScore } from "../decide/build-policy.ts";
+import { AFTER_KEEP_RUNS } from "../decide/ledger-state.ts";
 import { addSamples } from "../decide/samples.ts";
 import { incumbentFailure } from "./concurrent-baseline.ts";
 import type { Candidate, EngineContext, FailedVerdict, Verdict } from "./experiment.ts";

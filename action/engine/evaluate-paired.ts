@@ -1,12 +1,13 @@
 import { randomInt } from "node:crypto";
 import type { Stop } from "../decide/budget.ts";
+import { withMinDeltas, withWeightedScore } from "../decide/build-policy.ts";
 import { comparePaired } from "../decide/compare.ts";
 import { evidence } from "../decide/evidence.ts";
 import { creditedScreen } from "../decide/first-pair.ts";
 import { type Judgement, judge } from "../decide/judge.ts";
 import type { PairedDesign } from "../decide/judgement.ts";
 import { SCREEN_RUNS } from "../decide/ledger-runs.ts";
-import { lastKept, withMinDeltas, withWeightedScore } from "../decide/ledger-state.ts";
+import { lastKept } from "../decide/ledger-state.ts";
 import { type Noise, UNKNOWN_NOISE } from "../decide/noise.ts";
 import { pairNoise } from "../decide/pair-noise.ts";
 import type { Samples } from "../decide/policy.ts";

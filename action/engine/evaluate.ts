@@ -1,13 +1,9 @@
 import type { Stop } from "../decide/budget.ts";
+import { withMinDeltas, withWeightedScore } from "../decide/build-policy.ts";
 import { incumbentRunsNeeded, judgedDeterministic, noiseSeen } from "../decide/determinism.ts";
 import { fmt } from "../decide/fmt.ts";
 import { type Judgement, judge } from "../decide/judge.ts";
-import {
-  type IncumbentState,
-  ledgerSamples,
-  withMinDeltas,
-  withWeightedScore,
-} from "../decide/ledger-state.ts";
+import { type IncumbentState, ledgerSamples } from "../decide/ledger-state.ts";
 import { ledgerStrata } from "../decide/ledger-strata.ts";
 import { pairedDecisions } from "../decide/remeasure-plan.ts";
 import { addSamples, meansOf } from "../decide/samples.ts";

@@ -1,6 +1,7 @@
 import type { Stop } from "../decide/budget.ts";
+import { withWeightedScore } from "../decide/build-policy.ts";
 import { driftCheck } from "../decide/drift.ts";
-import { incumbentState, withWeightedScore } from "../decide/ledger-state.ts";
+import { incumbentState } from "../decide/ledger-state.ts";
 import { ledgerStrata } from "../decide/ledger-strata.ts";
 import { isSequential, remeasurePlan } from "../decide/remeasure-plan.ts";
 import { collectSamples } from "../decide/samples.ts";

@@ -1,6 +1,7 @@
 import type { Config } from "../config/schema.ts";
+import { withWeightedScore } from "../decide/build-policy.ts";
 import { configChanges, decisionFacts } from "../decide/config-changes.ts";
-import { incumbentState, withWeightedScore } from "../decide/ledger-state.ts";
+import { incumbentState } from "../decide/ledger-state.ts";
 import { collectSamples } from "../decide/samples.ts";
 import type { ConfigEntry, RemeasureEntry } from "../ledger/types.ts";
 import { AutoexpError } from "../util/errors.ts";

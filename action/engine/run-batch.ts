@@ -6,12 +6,8 @@ import { compileGlobs } from "../config/check-scope-files.ts";
 import type { Config } from "../config/schema.ts";
 import { primaryMetric } from "../config/validate-config.ts";
 import { FAILED_STOPS, type Stop } from "../decide/budget.ts";
-import {
-  buildPolicy,
-  type IncumbentState,
-  incumbentState,
-  objectiveSpecs,
-} from "../decide/ledger-state.ts";
+import { buildPolicy, objectiveSpecs } from "../decide/build-policy.ts";
+import { type IncumbentState, incumbentState } from "../decide/ledger-state.ts";
 import type { ParsedLog } from "../ledger/log-jsonl.ts";
 import { viewFromLog } from "../ledger/summarize.ts";
 import { EVALUATED, KEPT, type ResultEntry } from "../ledger/types.ts";

@@ -1,7 +1,8 @@
 import { join } from "node:path";
 import type { Config } from "../config/schema.ts";
 import { primaryMetric } from "../config/validate-config.ts";
-import { incumbentState, withWeightedScore } from "../decide/ledger-state.ts";
+import { withWeightedScore } from "../decide/build-policy.ts";
+import { incumbentState } from "../decide/ledger-state.ts";
 import { keptGainSum, verifiedGain } from "../decide/verified-gain.ts";
 import type { ConfigEntry, VerifyEntry, VerifyFailure } from "../ledger/types.ts";
 import type { Gpu } from "../process/detect-gpus.ts";

@@ -2,7 +2,7 @@ import { resolve } from "node:path";
 import { agentProblem } from "../../agents/create-agent.ts";
 import { checkScopeFiles } from "../../config/check-scope-files.ts";
 import { formatProblems } from "../../config/validate-config.ts";
-import { objectiveSpecs } from "../../decide/ledger-state.ts";
+import { objectiveSpecs } from "../../decide/build-policy.ts";
 import { loadConfig } from "../../files/load-config.ts";
 import { Git } from "../../git/git.ts";
 import { jsonLine } from "../../util/record-field.ts";
