@@ -32859,9 +32859,6 @@ function explores(tag, iteration, share = CHEAP_EXPLORE) {
   return h.readUInt32BE(0) / 2 ** 32 < share;
 }
 
-// action/engine/evaluate-paired.ts
-import { randomInt as randomInt4 } from "node:crypto";
-
 // action/decide/first-pair.ts
 var FIRST_PAIR_AGREES = 2;
 function firstPairAgrees(z2, barRuns) {
@@ -33090,183 +33087,181 @@ function raisedTo(policy, metric2, minDelta) {
 }
 var r3 = (x) => Number(x.toPrecision(3));
 
-// action/engine/evaluate-paired.ts
-async function evaluatePaired(ctx, candidate, slot, setup) {
-  const { iteration, parent } = candidate;
-  const commit = candidate.commit;
-  const { policy, config: config2 } = ctx;
-  const log = ctx.store.log;
-  const baselineMeans = log.config.baseline_metrics ?? {};
-  const here = { worker: slot.id, device: slot.device };
-  const cand = {};
-  const inc = {};
-  const history = screenHistory(ctx);
-  const incOn = [];
-  const seeds = [];
-  const printedTwice = /* @__PURE__ */ new Set();
-  let evalSeconds = 0;
-  let incSeconds = 0;
-  let tail = "";
-  let runs = 0;
-  const pairSpread = pairNoise(
-    log,
-    policy.objectives.map((o) => o.name)
-  );
-  const runCandidate = async (seed) => {
-    const outcome = await candidateRun(ctx, slot, commit, iteration, runs++, {
-      ...ctx.evalEnv,
-      AUTOEXP_SEED: String(seed)
-    });
-    evalSeconds += outcome.durationMs / 1e3;
-    tail = outcome.tail;
-    for (const m of outcome.printedTwice) printedTwice.add(m);
+// action/engine/paired-trial.ts
+import { randomInt as randomInt4 } from "node:crypto";
+function drawSeed() {
+  return randomInt4(1, 2 ** 31);
+}
+var PairedTrial = class {
+  /** The candidate's runs, per metric, in the order made (the weighted score included). */
+  cand = {};
+  /** The incumbent's runs beside them, per metric. */
+  inc = {};
+  /** Each pair's seed, in order; the incumbent's runs are recorded with them. */
+  seeds = [];
+  /** The candidate's runs made so far: the next one's index (its log is `<iteration>-<runs>`). */
+  runs = 0;
+  /** The screen the first run met, as the record will show it (null: paired from the start). */
+  screen = null;
+  evalSeconds = 0;
+  tail = "";
+  printedTwice = /* @__PURE__ */ new Set();
+  #ctx;
+  #candidate;
+  #slot;
+  #linesDelta;
+  #here;
+  #incOn = [];
+  #incSeconds = 0;
+  constructor(ctx, candidate, slot, linesDelta2) {
+    this.#ctx = ctx;
+    this.#candidate = candidate;
+    this.#slot = slot;
+    this.#linesDelta = linesDelta2;
+    this.#here = { worker: slot.id, device: slot.device };
+  }
+  /** The experiment this trial measures. */
+  get iteration() {
+    return this.#candidate.iteration;
+  }
+  /** One run of the candidate with the pair's seed; its metrics join `cand` when it scored. */
+  async runCandidate(seed) {
+    const { iteration } = this.#candidate;
+    const outcome = await candidateRun(
+      this.#ctx,
+      this.#slot,
+      this.#candidate.commit,
+      iteration,
+      this.runs++,
+      { ...this.#ctx.evalEnv, AUTOEXP_SEED: String(seed) }
+    );
+    this.took(outcome);
+    if (!runFailure(outcome, this.runs - 1)) {
+      const baselineMeans = this.#ctx.store.log.config.baseline_metrics ?? {};
+      addSamples(this.cand, withWeightedScore(outcome.metrics, this.#ctx.config, baselineMeans));
+    }
     return outcome;
-  };
-  const runIncumbent = async (seed) => {
+  }
+  /** Counts a run of the candidate's code made outside `runCandidate` (after a keep). */
+  took(outcome) {
+    this.evalSeconds += outcome.durationMs / 1e3;
+    this.tail = outcome.tail;
+    for (const m of outcome.printedTwice) this.printedTwice.add(m);
+  }
+  /** One run of the incumbent beside the candidate, with the pair's seed; a failed one stops. */
+  async runIncumbent(seed) {
+    const { iteration, parent } = this.#candidate;
     const measured = await incumbentRun(
-      ctx,
-      slot,
+      this.#ctx,
+      this.#slot,
       parent,
-      `${iteration}-${runs}-incumbent-${incOn.length}`,
-      { ...ctx.evalEnv, AUTOEXP_SEED: String(seed) }
+      `${iteration}-${this.runs}-incumbent-${this.#incOn.length}`,
+      { ...this.#ctx.evalEnv, AUTOEXP_SEED: String(seed) }
     );
     if ("kind" in measured) return measured;
-    incSeconds += measured.seconds;
-    addSamples(inc, measured.metrics);
-    incOn.push(here);
+    this.#incSeconds += measured.seconds;
+    addSamples(this.inc, measured.metrics);
+    this.#incOn.push(this.#here);
     return null;
-  };
-  const concurrent = () => incOn.length > 0 ? {
-    concurrent: {
-      samples: inc,
-      runsOn: incOn,
-      evalSeconds: round(incSeconds),
-      paired: true,
-      seeds
-    }
-  } : {};
-  const failedRun = (outcome) => {
-    const failed2 = runFailure(outcome, runs - 1);
+  }
+  /** The verdict that a run without a score ends the trial with (as unpaired), or null. */
+  failed(outcome) {
+    const failed2 = runFailure(outcome, this.runs - 1);
     if (!failed2) return null;
+    const { parent } = this.#candidate;
     return {
       judgedAgainst: parent.iteration,
       score: null,
       delta: null,
       guard_pass: null,
-      commit,
-      ...candidate.key ? { key: candidate.key } : {},
-      evalSeconds: round(evalSeconds),
-      tail,
-      samples: cand,
-      ...concurrent(),
+      commit: this.#candidate.commit,
+      ...this.#candidate.key ? { key: this.#candidate.key } : {},
+      evalSeconds: round(this.evalSeconds),
+      tail: this.tail,
+      samples: this.cand,
+      ...this.#concurrent(),
       ...failed2
     };
-  };
-  let screen2 = null;
-  const ranHere = (ranRuns) => ({
-    commit,
-    ...candidate.key ? { key: candidate.key } : {},
-    tail,
-    evalSeconds: round(evalSeconds),
-    ...setup.linesDelta !== void 0 ? { linesDelta: setup.linesDelta } : {},
-    ...printedTwice.size > 0 ? { printedTwice: [...printedTwice] } : {},
-    ...screen2 ? { screen: screen2.record } : {},
-    ...ctx.workers > 1 ? { runsOn: Array.from({ length: ranRuns }, () => here) } : {},
-    ...concurrent()
-  });
-  const replacedBy = () => {
-    const now = lastKept(ctx.store.log.results)?.iteration;
-    return now === void 0 || now === parent.iteration ? null : now;
-  };
-  const stopped = (by) => {
-    const metrics2 = meansOf(cand);
-    const score2 = metrics2[ctx.metric];
+  }
+  /** What a verdict of this trial records of its runs: the first `ranRuns` on this worker. */
+  ranHere(ranRuns) {
+    const { commit, key } = this.#candidate;
+    return {
+      commit,
+      ...key ? { key } : {},
+      tail: this.tail,
+      evalSeconds: round(this.evalSeconds),
+      ...this.#linesDelta !== void 0 ? { linesDelta: this.#linesDelta } : {},
+      ...this.printedTwice.size > 0 ? { printedTwice: [...this.printedTwice] } : {},
+      ...this.screen ? { screen: this.screen.record } : {},
+      ...this.#ctx.workers > 1 ? { runsOn: Array.from({ length: ranRuns }, () => this.#here) } : {},
+      ...this.#concurrent()
+    };
+  }
+  /**
+   * The keep elsewhere (several workers, pipelining) that replaced the incumbent this trial is
+   * judged against, or null: read from the record as it stands now.
+   */
+  replacedBy() {
+    const now = lastKept(this.#ctx.store.log.results)?.iteration;
+    return now === void 0 || now === this.#candidate.parent.iteration ? null : now;
+  }
+  /**
+   * Still in the running when a keep replaced its incumbent: stopped at this run boundary,
+   * neither lost nor kept, and re-applied onto the new incumbent (steps.ts, isStale), where it is
+   * tried once, from its screen on. Finished, a trial against an incumbent the record has left
+   * could only lead to a second trial (a win is judged again on the new one): on four workers,
+   * 41.6% of the +2 sd changes won a first trial and only 63.9% of those the second (bench/noise
+   * --changes slots). The runs it made stay in the verdict for a record that ends here (the
+   * batch stops before it is re-applied).
+   */
+  stopped(by) {
+    const { parent } = this.#candidate;
+    const metrics = meansOf(this.cand);
+    const score = metrics[this.#ctx.metric];
+    const runs = this.runs;
     return {
       status: "discard",
       undecided: true,
       stopped: true,
       judgedAgainst: parent.iteration,
-      score: score2,
-      delta: Number((score2 - parent.score).toPrecision(12)),
-      metrics: metrics2,
-      samples: cand,
+      score,
+      delta: Number((score - parent.score).toPrecision(12)),
+      metrics,
+      samples: this.cand,
       guard_pass: null,
       reason: `stopped after ${runs} run${runs === 1 ? "" : "s"}, still in the running: #${by} replaced #${parent.iteration}, the incumbent it was judged against, meanwhile`,
-      ...ranHere(runs)
+      ...this.ranHere(runs)
     };
-  };
-  let design = { first: "fresh" };
-  let aside = null;
-  let judgement = null;
-  const screenAgainst2 = Object.fromEntries(
-    Object.entries(setup.incumbent).map(([k, v]) => [k, v.slice(-SCREEN_RUNS)])
-  );
-  const screenRuns = screenAgainst2[ctx.metric]?.length ?? 0;
-  let screened = 0;
-  if (screenRuns > 0) {
-    let seed = randomInt4(1, 2 ** 31);
-    const outcome = await runCandidate(seed);
-    const failed2 = failedRun(outcome);
-    if (failed2) return failed2;
-    addSamples(cand, withWeightedScore(outcome.metrics, config2, baselineMeans));
-    const noise = setup.noise(cand, {});
-    const withDeltas = withMinDeltas(policy, config2, noise);
-    screen2 = screenFor(ctx, withDeltas, noise, screenAgainst2, cand);
-    judgement = judge({
-      policy: screen2 ? screen2.policy : withDeltas,
-      incumbent: screenAgainst2,
-      candidate: cand,
-      noise,
-      linesDelta: setup.linesDelta
-    });
-    if (screen2 && judgement.final && judgement.status === "discard" && screen2.raised)
-      judgement = { ...judgement, reason: screen2.reason };
-    screened = 1;
-    const early = judgement.final ? null : replacedBy();
-    if (early !== null) return stopped(early);
-    if (!judgement.final && screen2?.grey) {
-      ctx.emit({ type: "run", iteration, run: runs + 1, reason: "in the screen's grey zone" });
-      seed = randomInt4(1, 2 ** 31);
-      const again = await runCandidate(seed);
-      const failedAgain = failedRun(again);
-      if (failedAgain) return failedAgain;
-      addSamples(cand, withWeightedScore(again.metrics, config2, baselineMeans));
-      const noise2 = setup.noise(cand, {});
-      const look = secondLook(ctx, { ...screen2, grey: screen2.grey }, noise2, screenAgainst2, cand);
-      screen2 = { ...screen2, record: look.record };
-      judgement = judge({
-        policy: look.policy,
-        incumbent: screenAgainst2,
-        candidate: look.mean,
-        noise: noise2,
-        linesDelta: setup.linesDelta
-      });
-      if (judgement.final && judgement.status === "discard")
-        judgement = { ...judgement, reason: look.reason };
-      screened = 2;
-    }
-    const passed = judgement.final ? null : replacedBy();
-    if (passed !== null) return stopped(passed);
-    if (!judgement.final) {
-      seeds.push(seed);
-      const broken = await runIncumbent(seed);
-      if (broken) return broken;
-      const beside2 = screen2 ? firstPair(ctx, screen2, setup.noise(cand, inc), screenAgainst2, inc[ctx.metric][0]) : null;
-      if (screen2 && beside2) screen2 = { ...screen2, record: beside2.record };
-      if (beside2 && !beside2.keeps) {
-        aside = beside2.record.incumbent_z;
-        design = { first: "fresh" };
-      } else
-        design = {
-          first: "screened",
-          screenedAgainst: screenRuns,
-          // The boundary is the design's, whichever look the candidate passed on, taken down where
-          // a machine that sped up left the bars behind (decide/first-pair.ts, barStaleness).
-          ...screen2 ? creditedScreen(screen2.record.at, screen2.record.grey, screen2.record.stale ?? 0) : {},
-          ...beside2?.keeps ? { firstPairKeeps: true } : {}
-        };
-    }
   }
+  /** The incumbent's runs beside the candidate, recorded as its re-measure (none: nothing). */
+  #concurrent() {
+    return this.#incOn.length > 0 ? {
+      concurrent: {
+        samples: this.inc,
+        runsOn: this.#incOn,
+        evalSeconds: round(this.#incSeconds),
+        paired: true,
+        seeds: this.seeds
+      }
+    } : {};
+  }
+};
+
+// action/engine/evaluate-paired.ts
+async function evaluatePaired(ctx, candidate, slot, setup) {
+  const { iteration, parent } = candidate;
+  const { policy, config: config2 } = ctx;
+  const trial = new PairedTrial(ctx, candidate, slot, setup.linesDelta);
+  const { cand, inc } = trial;
+  const history = screenHistory(ctx);
+  const pairSpread = pairNoise(
+    ctx.store.log,
+    policy.objectives.map((o) => o.name)
+  );
+  const first = await screenFirstRuns(ctx, trial, setup);
+  if ("ended" in first) return first.ended;
+  const { design, aside, screened } = first;
   const paired = () => withoutFirstRuns(cand, aside !== null ? screened : screened === 2 ? 1 : 0);
   const incPaired = () => withoutFirstRuns(inc, aside !== null ? 1 : 0);
   const judgePairs = () => {
@@ -33281,23 +33276,22 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
       linesDelta: setup.linesDelta
     });
   };
-  if (design.first === "screened") judgement = judgePairs();
+  let judgement = design.first === "screened" ? judgePairs() : first.judgement;
   while (!judgement?.final) {
-    const by = runs > 0 ? replacedBy() : null;
-    if (by !== null) return stopped(by);
-    if (judgement) ctx.emit({ type: "run", iteration, run: runs + 1, reason: judgement.reason });
+    const by = trial.runs > 0 ? trial.replacedBy() : null;
+    if (by !== null) return trial.stopped(by);
+    if (judgement)
+      ctx.emit({ type: "run", iteration, run: trial.runs + 1, reason: judgement.reason });
     if ((incPaired()[ctx.metric]?.length ?? 0) >= policy.maxRuns)
       throw new Error("judge gave no final decision within max_runs pairs");
-    const seed = randomInt4(1, 2 ** 31);
-    seeds.push(seed);
+    const seed = drawSeed();
+    trial.seeds.push(seed);
     const candidateFirst = firstSideFirst(seed, iteration);
-    const before = candidateFirst ? null : await runIncumbent(seed);
+    const before = candidateFirst ? null : await trial.runIncumbent(seed);
     if (before) return before;
-    const outcome = await runCandidate(seed);
-    const failed2 = failedRun(outcome);
+    const failed2 = trial.failed(await trial.runCandidate(seed));
     if (failed2) return failed2;
-    addSamples(cand, withWeightedScore(outcome.metrics, config2, baselineMeans));
-    const after = candidateFirst ? await runIncumbent(seed) : null;
+    const after = candidateFirst ? await trial.runIncumbent(seed) : null;
     if (after) return after;
     judgement = judgePairs();
   }
@@ -33332,17 +33326,16 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
       reason: `${judgement.reason} (its first pair set aside: the incumbent's run in it read ${Math.abs(aside)} sd ${aside > 0 ? "better" : "worse"} than the runs the candidate was screened against)`
     };
   const hasGuards = Object.keys(policy.guards).length > 0;
-  const judgedRuns = runs;
+  const judgedRuns = trial.runs;
   let afterKeep;
   const kept = judgement.final && judgement.status === "keep";
   if (kept) {
-    const after = await afterKeepRuns(ctx, slot, candidate, runs, () => randomInt4(1, 2 ** 31));
-    runs += after.runs;
-    for (const m of after.printedTwice) printedTwice.add(m);
+    const after = await afterKeepRuns(ctx, slot, candidate, trial.runs, drawSeed);
+    trial.runs += after.runs;
+    for (const m of after.printedTwice) trial.printedTwice.add(m);
     if (after.failed) {
-      evalSeconds += after.failed.outcome.durationMs / 1e3;
-      tail = after.failed.outcome.tail;
-      return failedRun(after.failed.outcome);
+      trial.took(after.failed.outcome);
+      return trial.failed(after.failed.outcome);
     }
     afterKeep = after.afterKeep;
   }
@@ -33364,10 +33357,90 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
     metrics,
     samples: cand,
     guard_pass: hasGuards ? judgement.status !== "guard_fail" : null,
-    ...ranHere(judgedRuns),
+    ...trial.ranHere(judgedRuns),
     ...level ? { level } : {},
     ...afterKeep ? { afterKeep } : {}
   });
+}
+async function screenFirstRuns(ctx, trial, setup) {
+  const { policy, config: config2 } = ctx;
+  const { cand, inc } = trial;
+  const against = Object.fromEntries(
+    Object.entries(setup.incumbent).map(([k, v]) => [k, v.slice(-SCREEN_RUNS)])
+  );
+  const screenRuns = against[ctx.metric]?.length ?? 0;
+  const fresh = { first: "fresh" };
+  if (screenRuns === 0) return { judgement: null, design: fresh, aside: null, screened: 0 };
+  let seed = drawSeed();
+  const failed2 = trial.failed(await trial.runCandidate(seed));
+  if (failed2) return { ended: failed2 };
+  const noise = setup.noise(cand, {});
+  const withDeltas = withMinDeltas(policy, config2, noise);
+  let screen2 = screenFor(ctx, withDeltas, noise, against, cand);
+  trial.screen = screen2;
+  let judgement = judge({
+    policy: screen2 ? screen2.policy : withDeltas,
+    incumbent: against,
+    candidate: cand,
+    noise,
+    linesDelta: setup.linesDelta
+  });
+  if (screen2 && judgement.final && judgement.status === "discard" && screen2.raised)
+    judgement = { ...judgement, reason: screen2.reason };
+  let screened = 1;
+  const early = judgement.final ? null : trial.replacedBy();
+  if (early !== null) return { ended: trial.stopped(early) };
+  if (!judgement.final && screen2?.grey) {
+    ctx.emit({
+      type: "run",
+      iteration: trial.iteration,
+      run: trial.runs + 1,
+      reason: "in the screen's grey zone"
+    });
+    seed = drawSeed();
+    const failedAgain = trial.failed(await trial.runCandidate(seed));
+    if (failedAgain) return { ended: failedAgain };
+    const noise2 = setup.noise(cand, {});
+    const look = secondLook(ctx, { ...screen2, grey: screen2.grey }, noise2, against, cand);
+    screen2 = { ...screen2, record: look.record };
+    trial.screen = screen2;
+    judgement = judge({
+      policy: look.policy,
+      incumbent: against,
+      candidate: look.mean,
+      noise: noise2,
+      linesDelta: setup.linesDelta
+    });
+    if (judgement.final && judgement.status === "discard")
+      judgement = { ...judgement, reason: look.reason };
+    screened = 2;
+  }
+  const passed = judgement.final ? null : trial.replacedBy();
+  if (passed !== null) return { ended: trial.stopped(passed) };
+  if (judgement.final) return { judgement, design: fresh, aside: null, screened };
+  trial.seeds.push(seed);
+  const broken = await trial.runIncumbent(seed);
+  if (broken) return { ended: broken };
+  if (!screen2)
+    return {
+      judgement,
+      design: { first: "screened", screenedAgainst: screenRuns },
+      aside: null,
+      screened
+    };
+  const beside2 = firstPair(ctx, screen2, setup.noise(cand, inc), against, inc[ctx.metric][0]);
+  const record3 = beside2.record;
+  trial.screen = { ...screen2, record: record3 };
+  if (!beside2.keeps) return { judgement, design: fresh, aside: record3.incumbent_z, screened };
+  const design = {
+    first: "screened",
+    screenedAgainst: screenRuns,
+    // The boundary is the design's, whichever look the candidate passed on, taken down where a
+    // machine that sped up left the bars behind (decide/first-pair.ts, barStaleness).
+    ...creditedScreen(record3.at, record3.grey, record3.stale ?? 0),
+    firstPairKeeps: true
+  };
+  return { judgement, design, aside: null, screened };
 }
 function withoutFirstRuns(samples, k) {
   return Object.fromEntries(Object.entries(samples).map(([m, v]) => [m, v.slice(k)]));

@@ -1,39 +1,29 @@
-import { randomInt } from "node:crypto";
 import type { Stop } from "../decide/budget.ts";
-import { withMinDeltas, withWeightedScore } from "../decide/build-policy.ts";
+import { withMinDeltas } from "../decide/build-policy.ts";
 import { comparePaired } from "../decide/compare.ts";
 import { evidence } from "../decide/evidence.ts";
 import { creditedScreen } from "../decide/first-pair.ts";
 import { type Judgement, judge } from "../decide/judge.ts";
 import type { PairedDesign } from "../decide/judgement.ts";
 import { SCREEN_RUNS } from "../decide/ledger-runs.ts";
-import { lastKept } from "../decide/ledger-state.ts";
 import { type Noise, UNKNOWN_NOISE } from "../decide/noise.ts";
 import { pairNoise } from "../decide/pair-noise.ts";
 import type { Samples } from "../decide/policy.ts";
-import { addSamples, meansOf } from "../decide/samples.ts";
+import { meansOf } from "../decide/samples.ts";
 import { mean } from "../decide/stats.ts";
-import { afterKeepRuns, candidateRun, incumbentRun, runFailure } from "./eval-runs.ts";
-import {
-  type Candidate,
-  type EngineContext,
-  type FailedVerdict,
-  judged,
-  type LostVerdict,
-  type Verdict,
-} from "./experiment.ts";
+import { afterKeepRuns } from "./eval-runs.ts";
+import { type Candidate, type EngineContext, judged, type Verdict } from "./experiment.ts";
 import { firstSideFirst } from "./pair-order.ts";
 import {
   firstPair,
   type IncumbentRuns,
   keptLevels,
-  type Screen,
   screenFor,
   screenHistory,
   secondLook,
 } from "./paired-screen.ts";
-import { round } from "./propose.ts";
-import type { CheckedOutcome, Slot } from "./slot.ts";
+import { drawSeed, PairedTrial } from "./paired-trial.ts";
+import type { Slot } from "./slot.ts";
 
 export interface PairedSetup {
   /** The incumbent's runs to screen against: on this slot's stratum, latest last. */
@@ -53,6 +43,22 @@ export interface PairedSetup {
   noise: (candidate: Samples, incumbentSide: Samples) => Record<string, Noise>;
   linesDelta: number | undefined;
 }
+
+/** What the screen leaves to the pairs (screenFirstRuns), or how it ended the trial. */
+type Screened =
+  | { ended: Verdict | Stop }
+  | {
+      /** The screen's last judgement: final where it decided, else what the pairs go on from. */
+      judgement: Judgement | null;
+      design: PairedDesign;
+      /**
+       * A first pair set aside (its incumbent run far from the bar, left out of the test and the
+       * report with the candidate's screened runs): that run's distance from the bar in run sds.
+       */
+      aside: number | null;
+      /** Runs the screen looked at before the pairs: two after a second look (the grey zone). */
+      screened: number;
+    };
 
 /**
  * Step 3 measured in pairs (decide.paired). The candidate's first run is screened against the
@@ -74,213 +80,18 @@ export async function evaluatePaired(
   setup: PairedSetup,
 ): Promise<Verdict | Stop> {
   const { iteration, parent } = candidate;
-  const commit = candidate.commit!;
   const { policy, config } = ctx;
-  const log = ctx.store.log!;
-  const baselineMeans = log.config!.baseline_metrics ?? {};
-  const here = { worker: slot.id, device: slot.device };
-  const cand: Record<string, number[]> = {};
-  const inc: Record<string, number[]> = {};
+  const trial = new PairedTrial(ctx, candidate, slot, setup.linesDelta);
+  const { cand, inc } = trial;
   // The night's first runs as this candidate began: a keep's level is fitted on them.
   const history = screenHistory(ctx);
-  const incOn: (typeof here)[] = [];
-  const seeds: number[] = [];
-  const printedTwice = new Set<string>();
-  let evalSeconds = 0;
-  let incSeconds = 0;
-  let tail = "";
-  let runs = 0;
   const pairSpread = pairNoise(
-    log,
+    ctx.store.log!,
     policy.objectives.map((o) => o.name),
   );
-
-  const runCandidate = async (seed: number): Promise<CheckedOutcome> => {
-    const outcome = await candidateRun(ctx, slot, commit, iteration, runs++, {
-      ...ctx.evalEnv,
-      AUTOEXP_SEED: String(seed),
-    });
-    evalSeconds += outcome.durationMs / 1000;
-    tail = outcome.tail;
-    for (const m of outcome.printedTwice) printedTwice.add(m);
-    return outcome;
-  };
-  const runIncumbent = async (seed: number): Promise<Stop | null> => {
-    const measured = await incumbentRun(
-      ctx,
-      slot,
-      parent,
-      `${iteration}-${runs}-incumbent-${incOn.length}`,
-      { ...ctx.evalEnv, AUTOEXP_SEED: String(seed) },
-    );
-    if ("kind" in measured) return measured;
-    incSeconds += measured.seconds;
-    addSamples(inc, measured.metrics);
-    incOn.push(here);
-    return null;
-  };
-  const concurrent = () =>
-    incOn.length > 0
-      ? {
-          concurrent: {
-            samples: inc,
-            runsOn: incOn,
-            evalSeconds: round(incSeconds),
-            paired: true as const,
-            seeds,
-          },
-        }
-      : {};
-  /** A run that did not give a score ends the experiment, as unpaired. */
-  const failedRun = (outcome: CheckedOutcome): FailedVerdict | null => {
-    const failed = runFailure(outcome, runs - 1);
-    if (!failed) return null;
-    return {
-      judgedAgainst: parent.iteration,
-      score: null,
-      delta: null,
-      guard_pass: null,
-      commit,
-      ...(candidate.key ? { key: candidate.key } : {}),
-      evalSeconds: round(evalSeconds),
-      tail,
-      samples: cand,
-      ...concurrent(),
-      ...failed,
-    };
-  };
-
-  let screen: Screen | null = null;
-  // What a verdict of this trial records of its runs, whatever ended it: the first `ranRuns` on
-  // this worker.
-  const ranHere = (ranRuns: number) => ({
-    commit,
-    ...(candidate.key ? { key: candidate.key } : {}),
-    tail,
-    evalSeconds: round(evalSeconds),
-    ...(setup.linesDelta !== undefined ? { linesDelta: setup.linesDelta } : {}),
-    ...(printedTwice.size > 0 ? { printedTwice: [...printedTwice] } : {}),
-    ...(screen ? { screen: screen.record } : {}),
-    ...(ctx.workers > 1 ? { runsOn: Array.from({ length: ranRuns }, () => here) } : {}),
-    ...concurrent(),
-  });
-  // A keep elsewhere (several workers, pipelining) replaced the incumbent it is judged against:
-  // the keep that did, or null. Read from the record as it stands now.
-  const replacedBy = (): number | null => {
-    const now = lastKept(ctx.store.log!.results)?.iteration;
-    return now === undefined || now === parent.iteration ? null : now;
-  };
-  /**
-   * Still in the running when a keep replaced its incumbent: stopped at this run boundary,
-   * neither lost nor kept, and re-applied onto the new incumbent (steps.ts, isStale), where it is
-   * tried once, from its screen on. Finished, a trial against an incumbent the record has left
-   * could only lead to a second trial (a win is judged again on the new one): on four workers,
-   * 41.6% of the +2 sd changes won a first trial and only 63.9% of those the second (bench/noise
-   * --changes slots). The runs it made stay in the verdict for a record that ends here (the
-   * batch stops before it is re-applied).
-   */
-  const stopped = (by: number): LostVerdict => {
-    const metrics = meansOf(cand);
-    const score = metrics[ctx.metric]!;
-    return {
-      status: "discard",
-      undecided: true,
-      stopped: true,
-      judgedAgainst: parent.iteration,
-      score,
-      delta: Number((score - parent.score).toPrecision(12)),
-      metrics,
-      samples: cand,
-      guard_pass: null,
-      reason: `stopped after ${runs} run${runs === 1 ? "" : "s"}, still in the running: #${by} replaced #${parent.iteration}, the incumbent it was judged against, meanwhile`,
-      ...ranHere(runs),
-    };
-  };
-
-  let design: PairedDesign = { first: "fresh" };
-  // A first pair set aside (its incumbent run far from the bar, left out of the test and the
-  // report with the candidate's screened runs): that run's distance from the bar in run sds.
-  let aside: number | null = null;
-  let judgement: Judgement | null = null;
-  const screenAgainst = Object.fromEntries(
-    Object.entries(setup.incumbent).map(([k, v]) => [k, v.slice(-SCREEN_RUNS)]),
-  );
-  const screenRuns = screenAgainst[ctx.metric]?.length ?? 0;
-  // Runs the screen looked at before the pairs: two after a second look (the grey zone).
-  let screened = 0;
-  if (screenRuns > 0) {
-    let seed = randomInt(1, 2 ** 31);
-    const outcome = await runCandidate(seed);
-    const failed = failedRun(outcome);
-    if (failed) return failed;
-    addSamples(cand, withWeightedScore(outcome.metrics, config, baselineMeans));
-    const noise = setup.noise(cand, {});
-    const withDeltas = withMinDeltas(policy, config, noise);
-    screen = screenFor(ctx, withDeltas, noise, screenAgainst, cand);
-    judgement = judge({
-      policy: screen ? screen.policy : withDeltas,
-      incumbent: screenAgainst,
-      candidate: cand,
-      noise,
-      linesDelta: setup.linesDelta,
-    });
-    if (screen && judgement.final && judgement.status === "discard" && screen.raised)
-      judgement = { ...judgement, reason: screen.reason };
-    screened = 1;
-    const early = judgement.final ? null : replacedBy();
-    if (early !== null) return stopped(early);
-    if (!judgement.final && screen?.grey) {
-      // Under the screen, in its grey zone: a second run, and the two runs' mean decides.
-      ctx.emit({ type: "run", iteration, run: runs + 1, reason: "in the screen's grey zone" });
-      seed = randomInt(1, 2 ** 31);
-      const again = await runCandidate(seed);
-      const failedAgain = failedRun(again);
-      if (failedAgain) return failedAgain;
-      addSamples(cand, withWeightedScore(again.metrics, config, baselineMeans));
-      const noise2 = setup.noise(cand, {});
-      const look = secondLook(ctx, { ...screen, grey: screen.grey }, noise2, screenAgainst, cand);
-      screen = { ...screen, record: look.record };
-      judgement = judge({
-        policy: look.policy,
-        incumbent: screenAgainst,
-        candidate: look.mean,
-        noise: noise2,
-        linesDelta: setup.linesDelta,
-      });
-      if (judgement.final && judgement.status === "discard")
-        judgement = { ...judgement, reason: look.reason };
-      screened = 2;
-    }
-    const passed = judgement.final ? null : replacedBy();
-    if (passed !== null) return stopped(passed);
-    if (!judgement.final) {
-      seeds.push(seed);
-      const broken = await runIncumbent(seed);
-      if (broken) return broken;
-      const beside = screen
-        ? firstPair(ctx, screen, setup.noise(cand, inc), screenAgainst, inc[ctx.metric]![0]!)
-        : null;
-      if (screen && beside) screen = { ...screen, record: beside.record };
-      if (beside && !beside.keeps) {
-        // The incumbent's run beside the screened one stood far from the bar: the machine may have
-        // changed between the pair's two runs (a step), which reads as the candidate's gain, and
-        // counted in, the next pair would not outweigh it. The pair is set aside, and fresh pairs
-        // decide, in drawn order, the first screened at min_delta (boundary.ts "fresh").
-        aside = beside.record.incumbent_z!;
-        design = { first: "fresh" };
-      } else
-        design = {
-          first: "screened",
-          screenedAgainst: screenRuns,
-          // The boundary is the design's, whichever look the candidate passed on, taken down where
-          // a machine that sped up left the bars behind (decide/first-pair.ts, barStaleness).
-          ...(screen
-            ? creditedScreen(screen.record.at, screen.record.grey, screen.record.stale ?? 0)
-            : {}),
-          ...(beside?.keeps ? { firstPairKeeps: true } : {}),
-        };
-    }
-  }
+  const first = await screenFirstRuns(ctx, trial, setup);
+  if ("ended" in first) return first.ended;
+  const { design, aside, screened } = first;
   // After a second look the pairs start at the second run: the first was only screened. With its
   // first pair set aside, after every screened run, and after the incumbent's first run.
   const paired = () => withoutFirstRuns(cand, aside !== null ? screened : screened === 2 ? 1 : 0);
@@ -297,23 +108,22 @@ export async function evaluatePaired(
       linesDelta: setup.linesDelta,
     });
   };
-  if (design.first === "screened") judgement = judgePairs();
+  let judgement = design.first === "screened" ? judgePairs() : first.judgement;
   while (!judgement?.final) {
-    const by = runs > 0 ? replacedBy() : null;
-    if (by !== null) return stopped(by);
-    if (judgement) ctx.emit({ type: "run", iteration, run: runs + 1, reason: judgement.reason });
+    const by = trial.runs > 0 ? trial.replacedBy() : null;
+    if (by !== null) return trial.stopped(by);
+    if (judgement)
+      ctx.emit({ type: "run", iteration, run: trial.runs + 1, reason: judgement.reason });
     if ((incPaired()[ctx.metric]?.length ?? 0) >= policy.maxRuns)
       throw new Error("judge gave no final decision within max_runs pairs");
-    const seed = randomInt(1, 2 ** 31);
-    seeds.push(seed);
+    const seed = drawSeed();
+    trial.seeds.push(seed);
     const candidateFirst = firstSideFirst(seed, iteration);
-    const before = candidateFirst ? null : await runIncumbent(seed);
+    const before = candidateFirst ? null : await trial.runIncumbent(seed);
     if (before) return before;
-    const outcome = await runCandidate(seed);
-    const failed = failedRun(outcome);
+    const failed = trial.failed(await trial.runCandidate(seed));
     if (failed) return failed;
-    addSamples(cand, withWeightedScore(outcome.metrics, config, baselineMeans));
-    const after = candidateFirst ? await runIncumbent(seed) : null;
+    const after = candidateFirst ? await trial.runIncumbent(seed) : null;
     if (after) return after;
     judgement = judgePairs();
   }
@@ -359,17 +169,16 @@ export async function evaluatePaired(
     };
   const hasGuards = Object.keys(policy.guards).length > 0;
   // Kept: run once more, outside the decision (eval-runs.ts, afterKeepRuns).
-  const judgedRuns = runs;
+  const judgedRuns = trial.runs;
   let afterKeep: Verdict["afterKeep"];
   const kept = judgement.final && judgement.status === "keep";
   if (kept) {
-    const after = await afterKeepRuns(ctx, slot, candidate, runs, () => randomInt(1, 2 ** 31));
-    runs += after.runs;
-    for (const m of after.printedTwice) printedTwice.add(m);
+    const after = await afterKeepRuns(ctx, slot, candidate, trial.runs, drawSeed);
+    trial.runs += after.runs;
+    for (const m of after.printedTwice) trial.printedTwice.add(m);
     if (after.failed) {
-      evalSeconds += after.failed.outcome.durationMs / 1000;
-      tail = after.failed.outcome.tail;
-      return failedRun(after.failed.outcome)!;
+      trial.took(after.failed.outcome);
+      return trial.failed(after.failed.outcome)!;
     }
     afterKeep = after.afterKeep;
   }
@@ -391,10 +200,105 @@ export async function evaluatePaired(
     metrics,
     samples: cand,
     guard_pass: hasGuards ? judgement.status !== "guard_fail" : null,
-    ...ranHere(judgedRuns),
+    ...trial.ranHere(judgedRuns),
     ...(level ? { level } : {}),
     ...(afterKeep ? { afterKeep } : {}),
   });
+}
+
+/**
+ * The screen: the candidate's first run against the incumbent's latest runs on this stratum, a
+ * second where it falls in the grey zone, and the incumbent's run beside the screened one (the
+ * first pair). Says how the pairs go on, or how it ended the trial.
+ */
+async function screenFirstRuns(
+  ctx: EngineContext,
+  trial: PairedTrial,
+  setup: PairedSetup,
+): Promise<Screened> {
+  const { policy, config } = ctx;
+  const { cand, inc } = trial;
+  const against = Object.fromEntries(
+    Object.entries(setup.incumbent).map(([k, v]) => [k, v.slice(-SCREEN_RUNS)]),
+  );
+  const screenRuns = against[ctx.metric]?.length ?? 0;
+  const fresh = { first: "fresh" } as const;
+  if (screenRuns === 0) return { judgement: null, design: fresh, aside: null, screened: 0 };
+  let seed = drawSeed();
+  const failed = trial.failed(await trial.runCandidate(seed));
+  if (failed) return { ended: failed };
+  const noise = setup.noise(cand, {});
+  const withDeltas = withMinDeltas(policy, config, noise);
+  let screen = screenFor(ctx, withDeltas, noise, against, cand);
+  trial.screen = screen;
+  let judgement = judge({
+    policy: screen ? screen.policy : withDeltas,
+    incumbent: against,
+    candidate: cand,
+    noise,
+    linesDelta: setup.linesDelta,
+  });
+  if (screen && judgement.final && judgement.status === "discard" && screen.raised)
+    judgement = { ...judgement, reason: screen.reason };
+  let screened = 1;
+  const early = judgement.final ? null : trial.replacedBy();
+  if (early !== null) return { ended: trial.stopped(early) };
+  if (!judgement.final && screen?.grey) {
+    // Under the screen, in its grey zone: a second run, and the two runs' mean decides.
+    ctx.emit({
+      type: "run",
+      iteration: trial.iteration,
+      run: trial.runs + 1,
+      reason: "in the screen's grey zone",
+    });
+    seed = drawSeed();
+    const failedAgain = trial.failed(await trial.runCandidate(seed));
+    if (failedAgain) return { ended: failedAgain };
+    const noise2 = setup.noise(cand, {});
+    const look = secondLook(ctx, { ...screen, grey: screen.grey }, noise2, against, cand);
+    screen = { ...screen, record: look.record };
+    trial.screen = screen;
+    judgement = judge({
+      policy: look.policy,
+      incumbent: against,
+      candidate: look.mean,
+      noise: noise2,
+      linesDelta: setup.linesDelta,
+    });
+    if (judgement.final && judgement.status === "discard")
+      judgement = { ...judgement, reason: look.reason };
+    screened = 2;
+  }
+  const passed = judgement.final ? null : trial.replacedBy();
+  if (passed !== null) return { ended: trial.stopped(passed) };
+  if (judgement.final) return { judgement, design: fresh, aside: null, screened };
+  trial.seeds.push(seed);
+  const broken = await trial.runIncumbent(seed);
+  if (broken) return { ended: broken };
+  if (!screen)
+    return {
+      judgement,
+      design: { first: "screened", screenedAgainst: screenRuns },
+      aside: null,
+      screened,
+    };
+  const beside = firstPair(ctx, screen, setup.noise(cand, inc), against, inc[ctx.metric]![0]!);
+  const record = beside.record;
+  trial.screen = { ...screen, record };
+  // The incumbent's run beside the screened one stood far from the bar: the machine may have
+  // changed between the pair's two runs (a step), which reads as the candidate's gain, and
+  // counted in, the next pair would not outweigh it. The pair is set aside, and fresh pairs
+  // decide, in drawn order, the first screened at min_delta (boundary.ts "fresh").
+  if (!beside.keeps) return { judgement, design: fresh, aside: record.incumbent_z!, screened };
+  const design: PairedDesign = {
+    first: "screened",
+    screenedAgainst: screenRuns,
+    // The boundary is the design's, whichever look the candidate passed on, taken down where a
+    // machine that sped up left the bars behind (decide/first-pair.ts, barStaleness).
+    ...creditedScreen(record.at, record.grey, record.stale ?? 0),
+    firstPairKeeps: true,
+  };
+  return { judgement, design, aside: null, screened };
 }
 
 function withoutFirstRuns(samples: Samples, k: number): Samples {
