@@ -20,12 +20,9 @@
  * does not change a decision). Why not the default `pipeline: true`: with one worker and an
  * instant agent it cannot save time, only re-run stale candidates (a candidate evaluated ahead
  * against an incumbent that a keep has since replaced is re-applied and evaluated again: its first
- * runs are on no record, 0-10 of 120 runs a night), it makes the run order depend on timing, and
- * at the budget cut it deadlocks: an incumbent re-measure that fails (here: refused) while a
- * candidate waits for the slot returns `broken` from inside the re-measure's slot lease and
- * drains the queue before releasing it (runPipelined, scheduler.ts), so the waiting candidate and
- * the drain wait on each other and node exits with an unsettled await (1 night in 3 or 4).
- * `--pipeline true` runs it anyway. The budget is counted by the eval itself: each run appends a byte to a
+ * runs are on no record, 0-10 of 120 runs a night), and it makes the run order depend on timing.
+ * (It also hung 1 night in 3 or 4 at the budget cut, until 5121e7c: a re-measure refused there
+ * drained the queue while it held the only slot.) `--pipeline true` runs it. The budget is counted by the eval itself: each run appends a byte to a
  * counter file outside the repo, and a run past --runs is refused (exit 3, no metric, so the
  * engine records a crash, or stops as broken when it was an incumbent re-measure); after each
  * experiment or re-measure, a spent budget aborts the batch (its signal, checked between
