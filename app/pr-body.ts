@@ -13,6 +13,7 @@ import {
   renderCounts,
   renderNoise,
   renderNondeterministic,
+  renderPairedNote,
   renderPrintedTwice,
 } from "../action/ledger/render-dashboard.ts";
 import { renderVerified } from "../action/ledger/render-verified.ts";
@@ -133,6 +134,7 @@ export function renderPr(ledger: string | null, ctx: PrContext): RenderedPr {
           ),
         ].join("\n")
       : "Nothing kept: the branch holds the baseline only.",
+    ...(view.paired && kept.length > 0 ? ["", renderPairedNote()] : []),
   ];
   const shares = view.attribution ? renderAttribution(view.attribution) : "";
   const tree = renderBranches(view.branches, {
@@ -190,7 +192,7 @@ export function renderPr(ledger: string | null, ctx: PrContext): RenderedPr {
       facts.join(" · "),
       ...warnings,
       chart,
-      `### Kept (${kept.length})\n\n${note}\n\n${table}`,
+      `### Kept (${kept.length})\n\n${note}\n\n${table}${view.paired ? `\n\n${renderPairedNote()}` : ""}`,
       cheap,
       tree,
       shares,

@@ -21689,7 +21689,9 @@ function viewFromLog(log, title) {
     title: title ?? log.config?.tag ?? "autoexp",
     metric: metric2,
     goal,
-    baseline: log.config?.baseline ?? rows.find((r) => r.status === "baseline")?.score ?? null,
+    // The baseline's row as every surface shows it (all its runs, re-measures included), so the
+    // headline's baseline is the #0 row's value and best - baseline compares like with like.
+    baseline: rows.find((r) => r.status === "baseline")?.score ?? log.config?.baseline ?? null,
     best: bestRow,
     counts: countStatuses(rows),
     rows,
@@ -21720,6 +21722,7 @@ function viewFromLog(log, title) {
     verified: final && log.verifies?.findLast((v) => v.final_commit === final) || null,
     attribution: final && log.attributes?.findLast((a) => a.final_commit === final) || null,
     ...tree ? { branches: tree } : {},
+    ...log.remeasures.some((m) => m.paired_with !== void 0) ? { paired: true } : {},
     ...log.results.some((r) => r.cheap || r.cheap_stopped) ? { cheapEval: cheapTransfer(log.results) } : {}
   };
 }
@@ -21932,6 +21935,9 @@ function formatEvidence(row, goal) {
 function formatInterval([lo, hi2]) {
   return `[${formatDelta(lo)}, ${formatDelta(hi2)}]`;
 }
+function renderPairedNote() {
+  return "_Measured in pairs: an experiment's \u0394 compares its runs with the incumbent's runs made beside them (the same machine, at the same time), not two values of this table. A value is the mean of the runs it counts: a first run that passed the screen and the runs a keep was decided on are left out, as they were chosen for looking good (a kept change is scored on its runs since)._";
+}
 function renderPrintedTwice(view) {
   const list = view.printedTwice.map((p) => `#${p.iteration} (${p.metrics.join(", ")})`).join(", ");
   return `> [!WARNING]
@@ -22033,7 +22039,8 @@ function renderPr(ledger, ctx) {
       ...kept.map(
         (r) => `| ${r.iteration} | ${link(r.iteration, r.commit)} | ${formatScore(r.score)} | ${formatDelta(r.delta, r.against)} | ${formatEvidence(r, view.goal)} | ${inertMarkdown(r.description)} |`
       )
-    ].join("\n") : "Nothing kept: the branch holds the baseline only."
+    ].join("\n") : "Nothing kept: the branch holds the baseline only.",
+    ...view.paired && kept.length > 0 ? ["", renderPairedNote()] : []
   ];
   const shares = view.attribution ? renderAttribution(view.attribution) : "";
   const tree = renderBranches(view.branches, {
@@ -22087,7 +22094,9 @@ function renderPr(ledger, ctx) {
 
 ${note}
 
-${table}`,
+${table}${view.paired ? `
+
+${renderPairedNote()}` : ""}`,
       cheap,
       tree,
       shares,

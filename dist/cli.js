@@ -27310,7 +27310,9 @@ function viewFromLog(log, title) {
     title: title ?? log.config?.tag ?? "autoexp",
     metric: metric2,
     goal,
-    baseline: log.config?.baseline ?? rows.find((r) => r.status === "baseline")?.score ?? null,
+    // The baseline's row as every surface shows it (all its runs, re-measures included), so the
+    // headline's baseline is the #0 row's value and best - baseline compares like with like.
+    baseline: rows.find((r) => r.status === "baseline")?.score ?? log.config?.baseline ?? null,
     best: bestRow,
     counts: countStatuses(rows),
     rows,
@@ -27341,6 +27343,7 @@ function viewFromLog(log, title) {
     verified: final && log.verifies?.findLast((v) => v.final_commit === final) || null,
     attribution: final && log.attributes?.findLast((a) => a.final_commit === final) || null,
     ...tree ? { branches: tree } : {},
+    ...log.remeasures.some((m) => m.paired_with !== void 0) ? { paired: true } : {},
     ...log.results.some((r) => r.cheap || r.cheap_stopped) ? { cheapEval: cheapTransfer(log.results) } : {}
   };
 }
@@ -28105,6 +28108,7 @@ function renderDashboard(view, options = {}) {
   parts.push(
     kept.length > 0 ? renderTable(kept, view.metric, view.goal, false) : "Nothing kept yet."
   );
+  if (view.paired) parts.push("", renderPairedNote());
   if (view.attribution) parts.push("", renderAttribution(view.attribution));
   if (view.branches) parts.push("", renderBranches(view.branches));
   parts.push(
@@ -28114,6 +28118,9 @@ function renderDashboard(view, options = {}) {
   );
   parts.push(renderTable(recent, view.metric, view.goal, true), "");
   return parts.join("\n");
+}
+function renderPairedNote() {
+  return "_Measured in pairs: an experiment's \u0394 compares its runs with the incumbent's runs made beside them (the same machine, at the same time), not two values of this table. A value is the mean of the runs it counts: a first run that passed the screen and the runs a keep was decided on are left out, as they were chosen for looking good (a kept change is scored on its runs since)._";
 }
 function renderPrintedTwice(view) {
   const list3 = view.printedTwice.map((p) => `#${p.iteration} (${p.metrics.join(", ")})`).join(", ");
@@ -29347,7 +29354,9 @@ warning: ${w}`).join("")}` : event.warnings.map((w) => `warning: ${w}`).join("\n
       const { row } = event;
       const width = String(event.of).length;
       const n = `[${String(event.index).padStart(width)}/${event.of}]`;
-      const score = row.score !== null ? `${metric2} ${formatScore(row.score)}` : "\u2014";
+      const kept = row.status === "keep" || row.status === "simplification";
+      const shown = kept ? event.best : row.score;
+      const score = row.score !== null ? `${metric2} ${formatScore(shown)}` : "\u2014";
       const delta = row.delta !== null && row.score !== null ? ` ${formatDelta(row.delta, row.against)}` : "";
       const eta = event.etaMs !== null && event.index < event.of ? `  eta ${formatDuration2(event.etaMs)}` : "";
       const why = [
@@ -31268,7 +31277,7 @@ function judge(input2) {
   if (n === 1 && input2.paired?.first === "screened")
     return {
       final: false,
-      reason: `looks better by ${fmt(primary.gain)} in its first pair: confirming`
+      reason: primary.gain > 0 ? `looks better by ${fmt(primary.gain)} in its first pair: confirming` : `${primary.gain < 0 ? `worse by ${fmt(-primary.gain)}` : "no better"} in its first pair, beside its screened run: one more pair decides`
     };
   if (n === 1) {
     const promising = comparisons.some((c, i) => c.gain >= decisive[i].minDelta);

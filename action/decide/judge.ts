@@ -132,10 +132,15 @@ export function judge(input: JudgeInput): Judgement {
 
   if (simpler) return judgeSimplification(input, comparisons, decisive, worse);
   if (worse.length > 0 && n >= 2) return final("discard", `worse: ${worse.join("; ")}`);
+  // The first pair holds the screened run, chosen for looking good: whichever way it reads, the
+  // second pair is the first look that can discard (the boundary's design).
   if (n === 1 && input.paired?.first === "screened")
     return {
       final: false,
-      reason: `looks better by ${fmt(primary.gain)} in its first pair: confirming`,
+      reason:
+        primary.gain > 0
+          ? `looks better by ${fmt(primary.gain)} in its first pair: confirming`
+          : `${primary.gain < 0 ? `worse by ${fmt(-primary.gain)}` : "no better"} in its first pair, beside its screened run: one more pair decides`,
     };
   if (n === 1) {
     const promising = comparisons.some((c, i) => c.gain >= decisive[i]!.minDelta);

@@ -156,6 +156,7 @@ export function renderDashboard(view: LedgerView, options: { progressSvg?: boole
   parts.push(
     kept.length > 0 ? renderTable(kept, view.metric, view.goal, false) : "Nothing kept yet.",
   );
+  if (view.paired) parts.push("", renderPairedNote());
   if (view.attribution) parts.push("", renderAttribution(view.attribution));
   if (view.branches) parts.push("", renderBranches(view.branches));
   parts.push(
@@ -165,6 +166,14 @@ export function renderDashboard(view: LedgerView, options: { progressSvg?: boole
   );
   parts.push(renderTable(recent, view.metric, view.goal, true), "");
   return parts.join("\n");
+}
+
+/**
+ * What a row's value and Δ are when candidates were measured in pairs: a reader who subtracts
+ * two values of the table does not get its Δ, and should know why.
+ */
+export function renderPairedNote(): string {
+  return "_Measured in pairs: an experiment's Δ compares its runs with the incumbent's runs made beside them (the same machine, at the same time), not two values of this table. A value is the mean of the runs it counts: a first run that passed the screen and the runs a keep was decided on are left out, as they were chosen for looking good (a kept change is scored on its runs since)._";
 }
 
 /** A flag for kept runs whose eval printed a metric twice: code may print its own score. */

@@ -87,6 +87,8 @@ export interface LedgerView {
   branches?: BranchTree;
   /** The cheap eval's transfer to the full eval (absent: no row has a cheap eval). */
   cheapEval?: Transfer;
+  /** Some experiment was measured in pairs, beside runs of the incumbent (absent: none). */
+  paired?: true;
 }
 
 /** True for rows whose score is a measurement worth plotting. */
@@ -144,7 +146,9 @@ export function viewFromLog(log: ParsedLog, title?: string): LedgerView {
     title: title ?? log.config?.tag ?? "autoexp",
     metric,
     goal,
-    baseline: log.config?.baseline ?? rows.find((r) => r.status === "baseline")?.score ?? null,
+    // The baseline's row as every surface shows it (all its runs, re-measures included), so the
+    // headline's baseline is the #0 row's value and best - baseline compares like with like.
+    baseline: rows.find((r) => r.status === "baseline")?.score ?? log.config?.baseline ?? null,
     best: bestRow,
     counts: countStatuses(rows),
     rows,
@@ -182,6 +186,7 @@ export function viewFromLog(log: ParsedLog, title?: string): LedgerView {
     verified: (final && log.verifies?.findLast((v) => v.final_commit === final)) || null,
     attribution: (final && log.attributes?.findLast((a) => a.final_commit === final)) || null,
     ...(tree ? { branches: tree } : {}),
+    ...(log.remeasures.some((m) => m.paired_with !== undefined) ? { paired: true as const } : {}),
     ...(log.results.some((r) => r.cheap || r.cheap_stopped)
       ? { cheapEval: cheapTransfer(log.results) }
       : {}),

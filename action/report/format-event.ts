@@ -53,7 +53,11 @@ function describeEvent(event: BatchEvent, metric: string): string | null {
       const { row } = event;
       const width = String(event.of).length;
       const n = `[${String(event.index).padStart(width)}/${event.of}]`;
-      const score = row.score !== null ? `${metric} ${formatScore(row.score)}` : "—";
+      // Kept code is scored as every surface scores it, on its runs made after the keep (the
+      // incumbent's score now, `best`), not on the runs the keep was decided on.
+      const kept = row.status === "keep" || row.status === "simplification";
+      const shown = kept ? event.best : row.score;
+      const score = row.score !== null ? `${metric} ${formatScore(shown)}` : "—";
       const delta =
         row.delta !== null && row.score !== null ? ` ${formatDelta(row.delta, row.against)}` : "";
       const eta =

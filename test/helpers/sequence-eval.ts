@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { parseConfigText } from "../../action/config/parse-config-text.ts";
+import type { BatchEvent } from "../../action/engine/run-batch.ts";
 import { runBatch } from "../../action/engine/run-batch.ts";
 import { type ParsedLog, parseLog } from "../../action/ledger/log-jsonl.ts";
 import { git, makeRepo, tempDir, writeFiles } from "./repo.ts";
@@ -38,6 +39,7 @@ export async function planNight(
   yaml: string,
   plan: readonly (number | readonly [number, string])[],
   env: (dir: string) => Record<string, string> = () => ({}),
+  onEvent?: (event: BatchEvent) => void,
 ): Promise<ParsedLog> {
   const repo = makeRepo(files);
   const dir = tempDir();
@@ -49,17 +51,19 @@ agent: { use: command, run: [node, ${JSON.stringify(join(dir, "agent.js"))}], pa
 budget: { experiments: ${plan.length} }
 `,
     { PLAN: JSON.stringify(plan), ...env(dir) },
+    onEvent,
   );
 }
 
 /**
- * One batch of `repo` under the config text `yaml` (tag t), `env` added to the environment: the
- * ledger as the branch holds it. A config with problems throws them.
+ * One batch of `repo` under the config text `yaml` (tag t), `env` added to the environment, its
+ * events to `onEvent`: the ledger as the branch holds it. A config with problems throws them.
  */
 export async function nightLog(
   repo: string,
   yaml: string,
   env: Record<string, string> = {},
+  onEvent?: (event: BatchEvent) => void,
 ): Promise<ParsedLog> {
   const parsed = parseConfigText(yaml);
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
@@ -68,6 +72,7 @@ export async function nightLog(
     config: parsed.config,
     tag: "t",
     env: { ...process.env, ...env },
+    ...(onEvent ? { onEvent } : {}),
   });
   return parseLog(git(repo, "show", "autoexp/t:.autoexp/t/log.jsonl"));
 }
@@ -75,12 +80,13 @@ export async function nightLog(
 /**
  * One serial night (pipeline false, isolation none) from truth 10, loss minimized, each run's
  * noise the next of `noise`, the agent playing `plan`: real git, real eval processes. `decide` is
- * the config's decide line. The ledger as the branch holds it.
+ * the config's decide line; the batch's events go to `onEvent`. The ledger as the branch holds it.
  */
 export function sequenceNight(
   plan: readonly (number | readonly [number, string])[],
   noise: readonly number[],
   decide: string,
+  onEvent?: (event: BatchEvent) => void,
 ): Promise<ParsedLog> {
   return planNight(
     { "candidate.txt": "truth: 10\n", "eval.js": EVAL },
@@ -98,5 +104,6 @@ decide: ${decide}
 pipeline: false`,
     plan,
     (dir) => ({ NOISE: JSON.stringify(noise), COUNTER: join(dir, "counter") }),
+    onEvent,
   );
 }

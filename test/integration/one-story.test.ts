@@ -152,6 +152,8 @@ describe("one night, every surface", () => {
   });
 
   it("writes a kept row's Δ and its interval with one sign, the interval around the Δ", () => {
+    // Nothing here was measured in pairs: no note on what a paired Δ is (paired-story.test.ts).
+    for (const surface of [files.dashboard, prSvg.body]) expect(surface).not.toContain("in pairs");
     for (const surface of [files.dashboard, prSvg.body]) {
       const kept = keptRows(surface);
       expect(kept.map((k) => k.iteration)).toEqual([1, 5]);

@@ -1,0 +1,99 @@
+// A night measured in pairs, through the real engine (real git, real eval processes), read on every
+// surface as a reviewer would: a baseline re-measured beside a candidate, a keep whose run after the
+// keep reads other than the pair it was kept on, and a first pair in which the candidate read worse.
+import { beforeAll, describe, expect, it } from "vitest";
+import type { BatchEvent } from "../../action/engine/run-batch.ts";
+import { formatLines, type ParsedLog } from "../../action/ledger/log-jsonl.ts";
+import { renderRecordFiles } from "../../action/ledger/record-files.ts";
+import type { LedgerEntry } from "../../action/ledger/types.ts";
+import { formatEvent } from "../../action/report/format-event.ts";
+import { renderPr } from "../../app/pr-body.ts";
+import { sequenceNight } from "../helpers/sequence-eval.ts";
+
+const N = String.raw`[−+±]?\d+(?:\.\d+)?`;
+const num = (s: string) => Number(s.replace("−", "-").replace("±", "").replace("+", ""));
+
+/** "baseline 10.06 → best 7.07 (−29.75%)" or "loss 10.06 → 7.07 (…)", with or without bold. */
+function headline(surface: string): { baseline: number; best: number } {
+  const m = new RegExp(String.raw`(${N}) → (?:best )?(${N}) \(`).exec(surface.replaceAll("**", ""));
+  expect(m, `no headline in:\n${surface.slice(0, 400)}`).not.toBeNull();
+  return { baseline: num(m![1]!), best: num(m![2]!) };
+}
+
+/** The value of row #n in the All experiments table (the one with a runs column). */
+function tableValue(dashboard: string, n: number): number {
+  const m = new RegExp(String.raw`^\| ${n} \| \`\w+\` \| (${N}) \| ${N} \| \d+ \|`, "m").exec(
+    dashboard,
+  );
+  expect(m, `no row #${n}`).not.toBeNull();
+  return num(m![1]!);
+}
+
+describe("a night measured in pairs, on every surface", () => {
+  let log: ParsedLog;
+  const lines: string[] = [];
+  beforeAll(async () => {
+    // Baseline 10 (runs 0-3). #1 helps by 3: screened at 7, the incumbent beside it 10.3, kept on
+    // that pair; its run after the keep reads 7.4. #2 does nothing: screened at 6.9 against 7.4,
+    // the incumbent beside it 6.8 (the candidate worse in its first pair), then 7 and 7.
+    const noise = [0.5, -0.5, 0.5, -0.5, 0, 0.3, 0.4, -0.1, -0.2, ...Array(20).fill(0)];
+    const events: BatchEvent[] = [];
+    log = await sequenceNight(
+      [-3, 0],
+      noise,
+      "{ baseline_runs: 4, screen_sd: 0.5, remeasure_every: 0 }",
+      (e) => events.push(e),
+    );
+    for (const e of events) {
+      const line = formatEvent(e, "loss");
+      if (line) lines.push(line);
+    }
+  }, 120_000);
+
+  const files = () => renderRecordFiles(log, "t");
+  const pr = () => {
+    const entries: LedgerEntry[] = [log.config!, ...log.results, ...log.remeasures];
+    return renderPr(formatLines(entries), { tag: "t", repoUrl: "https://github.com/o/r" }).body;
+  };
+
+  it("gives the baseline the value of its row everywhere, its runs beside #1 included", () => {
+    // Proof the night re-measured it: the baseline's own runs average 10, with the run beside #1
+    // they average 10.06.
+    const base = log.results[0]!;
+    expect(base.score).toBe(10);
+    expect(log.remeasures.find((m) => m.paired_with === 1)!.samples.loss).toEqual([10.3]);
+    const { dashboard, progress } = files();
+    const row = tableValue(dashboard, 0);
+    expect(row).toBeCloseTo(10.06, 10);
+    for (const surface of [dashboard, pr(), progress]) expect(headline(surface).baseline).toBe(row);
+    const chart = /line "every run" \[([^\]]*)\]/.exec(dashboard)![1]!.split(", ");
+    expect(Number(chart[0])).toBe(row);
+  });
+
+  it("prints a keep with the value it is scored on, its run after the keep, as its best", () => {
+    const keep = lines.find((l) => / #1 keep /.test(l))!;
+    const m = new RegExp(`#1 keep\\s+loss (${N}) (${N})  best (${N})`).exec(keep)!;
+    // Kept on the pair it read 7 in; scored on its run after the keep, 7.4.
+    expect(log.results[1]!.samples.loss).toEqual([7]);
+    expect(num(m[1]!)).toBe(7.4);
+    expect(num(m[3]!)).toBe(7.4);
+    // The Δ is the pair's: 7 against the incumbent's 10.3 beside it.
+    expect(num(m[2]!)).toBe(-3.3);
+  });
+
+  it("says a candidate that read worse in its first pair read worse", () => {
+    const cand = log.results[2]!.samples.loss!;
+    const beside = log.remeasures.find((m) => m.paired_with === 2)!.samples.loss!;
+    expect(cand[0]! - beside[0]!).toBeCloseTo(0.1, 10);
+    const run = lines.find((l) => / #2 run 2: /.test(l))!;
+    expect(run).toMatch(/worse by 0\.1 in its first pair/);
+    expect(run).not.toMatch(/better by/);
+  });
+
+  it("says under the kept table, in the dashboard and the PR, what a paired Δ and value are", () => {
+    for (const surface of [files().dashboard, pr()])
+      expect(surface).toMatch(
+        /Measured in pairs: an experiment's Δ compares its runs with the incumbent's runs made beside them/,
+      );
+  });
+});
