@@ -22651,7 +22651,7 @@ function checkScopeGlobs(config2) {
 function toProblem(issue3) {
   const path = issue3.path.map(String).join(".") || "(top level)";
   const input2 = issue3.input;
-  const custom2 = !/^Invalid|^Unrecognized key/.test(issue3.message);
+  const custom2 = !/^Invalid|^Unrecognized key|^Too (small|big)/.test(issue3.message);
   if (issue3.code === "unrecognized_keys") {
     const known = knownKeys(issue3.path);
     return {
@@ -22683,6 +22683,14 @@ function toProblem(issue3) {
       path,
       message: `${glob2 ? 'expected a glob like "train.py" or a list of globs' : "has the wrong type"}, got ${describeValue(input2)}`
     };
+  }
+  if ((issue3.code === "too_small" || issue3.code === "too_big") && !custom2) {
+    const small = issue3.code === "too_small";
+    const bound = String(small ? issue3.minimum : issue3.maximum);
+    const limit = small ? issue3.inclusive ? "at least" : "more than" : issue3.inclusive ? "at most" : "less than";
+    const unit = issue3.origin === "array" ? " item(s)" : issue3.origin === "string" ? " character(s)" : "";
+    const got = input2 === void 0 ? "" : `, got ${issue3.origin === "array" && Array.isArray(input2) ? `${input2.length}` : describeValue(input2)}`;
+    return { path, message: `must be ${limit} ${bound}${unit}${got}` };
   }
   return { path, message: issue3.message };
 }

@@ -20490,7 +20490,7 @@ function checkScopeGlobs(config2) {
 function toProblem(issue2) {
   const path = issue2.path.map(String).join(".") || "(top level)";
   const input2 = issue2.input;
-  const custom2 = !/^Invalid|^Unrecognized key/.test(issue2.message);
+  const custom2 = !/^Invalid|^Unrecognized key|^Too (small|big)/.test(issue2.message);
   if (issue2.code === "unrecognized_keys") {
     const known = knownKeys(issue2.path);
     return {
@@ -20522,6 +20522,14 @@ function toProblem(issue2) {
       path,
       message: `${glob ? 'expected a glob like "train.py" or a list of globs' : "has the wrong type"}, got ${describeValue(input2)}`
     };
+  }
+  if ((issue2.code === "too_small" || issue2.code === "too_big") && !custom2) {
+    const small = issue2.code === "too_small";
+    const bound = String(small ? issue2.minimum : issue2.maximum);
+    const limit = small ? issue2.inclusive ? "at least" : "more than" : issue2.inclusive ? "at most" : "less than";
+    const unit = issue2.origin === "array" ? " item(s)" : issue2.origin === "string" ? " character(s)" : "";
+    const got = input2 === void 0 ? "" : `, got ${issue2.origin === "array" && Array.isArray(input2) ? `${input2.length}` : describeValue(input2)}`;
+    return { path, message: `must be ${limit} ${bound}${unit}${got}` };
   }
   return { path, message: issue2.message };
 }

@@ -193,7 +193,7 @@ function checkScopeGlobs(config: Config): ConfigProblem[] {
 function toProblem(issue: z.core.$ZodIssue): ConfigProblem {
   const path = issue.path.map(String).join(".") || "(top level)";
   const input = (issue as { input?: unknown }).input;
-  const custom = !/^Invalid|^Unrecognized key/.test(issue.message);
+  const custom = !/^Invalid|^Unrecognized key|^Too (small|big)/.test(issue.message);
   if (issue.code === "unrecognized_keys") {
     const known = knownKeys(issue.path);
     return {
@@ -227,6 +227,24 @@ function toProblem(issue: z.core.$ZodIssue): ConfigProblem {
       path,
       message: `${glob ? 'expected a glob like "train.py" or a list of globs' : "has the wrong type"}, got ${describeValue(input)}`,
     };
+  }
+  if ((issue.code === "too_small" || issue.code === "too_big") && !custom) {
+    const small = issue.code === "too_small";
+    const bound = String(small ? issue.minimum : issue.maximum);
+    const limit = small
+      ? issue.inclusive
+        ? "at least"
+        : "more than"
+      : issue.inclusive
+        ? "at most"
+        : "less than";
+    const unit =
+      issue.origin === "array" ? " item(s)" : issue.origin === "string" ? " character(s)" : "";
+    const got =
+      input === undefined
+        ? ""
+        : `, got ${issue.origin === "array" && Array.isArray(input) ? `${input.length}` : describeValue(input)}`;
+    return { path, message: `must be ${limit} ${bound}${unit}${got}` };
   }
   return { path, message: issue.message };
 }

@@ -281,6 +281,18 @@ describe("config messages say what was written and what was meant", () => {
   });
 
   it.each([
+    ["budget: { experiments: -5 }\n", "budget.experiments: must be at least 1, got -5"],
+    ["decide: { baseline_runs: -2 }\n", "decide.baseline_runs: must be at least 1, got -2"],
+    [
+      "decide: { baseline_runs: 1000000 }\n",
+      "decide.baseline_runs: must be at most 50, got 1000000",
+    ],
+  ])("a number out of range names the bound and the value written: %#", (rest, message) => {
+    const text = withEval("  command: c\n  metrics: { loss: { goal: minimize } }\n", rest);
+    expect(problems(text)).toEqual([message]);
+  });
+
+  it.each([
     [
       "  comand: node eval.js\n  metrics: { loss: { goal: minimize } }\n",
       "",
