@@ -19973,7 +19973,7 @@ function parseBytes(value) {
 
 // action/config/schema-parts.ts
 var duration3 = (fallback) => external_exports.union([external_exports.string(), external_exports.number()]).default(fallback).refine((v) => parseDuration(v) !== void 0, {
-  message: 'must be a duration like "90s", "10m" or "8h" (or a number of seconds)'
+  message: 'must be a duration over zero like "90s", "10m" or "8h" (or a number of seconds over 0)'
 }).transform((v) => parseDuration(v)).refine((ms2) => ms2 <= MAX_TIMER_MS, {
   message: `must be at most ${Math.floor(MAX_TIMER_MS / 864e5)} days (${MAX_TIMER_MS / 1e3}s): a longer limit cannot be timed`
 });
@@ -20531,7 +20531,20 @@ function toProblem(issue2) {
     const got = input2 === void 0 ? "" : `, got ${issue2.origin === "array" && Array.isArray(input2) ? `${input2.length}` : describeValue(input2)}`;
     return { path, message: `must be ${limit} ${bound}${unit}${got}` };
   }
-  return { path, message: issue2.message };
+  return { path, message: withValue(issue2.message, valueAt(issue2.path, input2)) };
+}
+function valueAt(path, input2) {
+  const key = path.at(-1);
+  if (input2 !== null && typeof input2 === "object" && !Array.isArray(input2) && key !== void 0)
+    return input2[key];
+  return input2;
+}
+function withValue(message, value) {
+  if (value === void 0 || value !== null && typeof value === "object" || /\bgot\b/.test(message))
+    return message;
+  const choices = /must be one of:? ([\w-]+(?:, [\w-]+)+)/.exec(message)?.[1]?.split(", ") ?? [];
+  const guess = typeof value === "string" ? closest(value, choices) : void 0;
+  return `${message} (you wrote ${describeValue(value)}${guess ? `: did you mean \`${guess}\`?` : ""})`;
 }
 var EXPECTED = {
   number: "a number",

@@ -8,7 +8,8 @@ export const duration = (fallback: string) =>
     .union([z.string(), z.number()])
     .default(fallback)
     .refine((v) => parseDuration(v) !== undefined, {
-      message: 'must be a duration like "90s", "10m" or "8h" (or a number of seconds)',
+      message:
+        'must be a duration over zero like "90s", "10m" or "8h" (or a number of seconds over 0)',
     })
     .transform((v) => parseDuration(v)!)
     // Node's timers hold at most 2^31-1 ms; a longer one would fire at once.

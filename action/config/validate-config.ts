@@ -246,7 +246,34 @@ function toProblem(issue: z.core.$ZodIssue): ConfigProblem {
         : `, got ${issue.origin === "array" && Array.isArray(input) ? `${input.length}` : describeValue(input)}`;
     return { path, message: `must be ${limit} ${bound}${unit}${got}` };
   }
-  return { path, message: issue.message };
+  return { path, message: withValue(issue.message, valueAt(issue.path, input)) };
+}
+
+/**
+ * The value written where a problem is, from the issue's input: the input itself, or the field
+ * it names where zod reports the object around it (a union's discriminator, `agent.use`).
+ */
+function valueAt(path: readonly PropertyKey[], input: unknown): unknown {
+  const key = path.at(-1);
+  if (input !== null && typeof input === "object" && !Array.isArray(input) && key !== undefined)
+    return (input as Record<PropertyKey, unknown>)[key];
+  return input;
+}
+
+/**
+ * A message of ours with the value written where it does not say it ("… (you wrote -0.0005)"), the
+ * closest of the choices it lists ("must be one of: a, b") to a string written.
+ */
+function withValue(message: string, value: unknown): string {
+  if (
+    value === undefined ||
+    (value !== null && typeof value === "object") ||
+    /\bgot\b/.test(message)
+  )
+    return message;
+  const choices = /must be one of:? ([\w-]+(?:, [\w-]+)+)/.exec(message)?.[1]?.split(", ") ?? [];
+  const guess = typeof value === "string" ? closest(value, choices) : undefined;
+  return `${message} (you wrote ${describeValue(value)}${guess ? `: did you mean \`${guess}\`?` : ""})`;
 }
 
 /** What zod's `expected` means, in words. */

@@ -56,13 +56,15 @@ describe("config", () => {
         expect.stringMatching(/^target: list at least one file/),
         expect.stringMatching(/^\(top level\): unknown field `typo`/),
         expect.stringMatching(/^eval\.command: is required/),
-        expect.stringMatching(/^eval\.timeout: must be a duration like "90s"/),
+        expect.stringMatching(
+          /^eval\.timeout: must be a duration over zero like "90s".* \(you wrote "soon"\)$/,
+        ),
         expect.stringMatching(/^eval\.metrics\.loss: a metric needs a `goal`/),
         expect.stringMatching(
           /^decide\.min_delta: min_delta is an improvement size, so it must be >= 0/,
         ),
         expect.stringMatching(
-          /^agent\.use: agent\.use must be one of: search, command, claude-code, codex, aider, openai, anthropic$/,
+          /^agent\.use: agent\.use must be one of: search, command, claude-code, codex, aider, openai, anthropic \(you wrote "gpt"\)$/,
         ),
       ]),
     );
@@ -138,7 +140,7 @@ describe("config", () => {
       ],
       [
         `${minimal}decide: { confidence: 1.5 }\n`,
-        /^decide\.confidence: confidence must be between 0 and 1 \(exclusive\), e\.g\. 0\.95$/,
+        /^decide\.confidence: confidence must be between 0 and 1 \(exclusive\), e\.g\. 0\.95 \(you wrote 1\.5\)$/,
       ],
       [
         `${minimal}decide: { confidence: 0 }\n`,
@@ -146,7 +148,7 @@ describe("config", () => {
       ],
       [
         `${minimal}decide: { min_delta: -0.01 }\n`,
-        /^decide\.min_delta: min_delta is an improvement size, so it must be >= 0 \(the goal sets the direction\)$/,
+        /^decide\.min_delta: min_delta is an improvement size, so it must be >= 0 \(the goal sets the direction\) \(you wrote -?[0-9.]+\)$/,
       ],
       [
         `${minimal}decide: { min_delta: { acc: 0.1 } }\n`,
@@ -278,6 +280,20 @@ describe("config messages say what was written and what was meant", () => {
     ],
   ])("a wrong type is not reported as missing: %#", (text, message) => {
     expect(problems(text)).toContain(message);
+  });
+
+  it.each([
+    [
+      "agent: { use: serach }\n",
+      'agent.use: agent.use must be one of: search, command, claude-code, codex, aider, openai, anthropic (you wrote "serach": did you mean `search`?)',
+    ],
+    [
+      "decide: { min_delta: -0.0005 }\n",
+      "decide.min_delta: min_delta is an improvement size, so it must be >= 0 (the goal sets the direction) (you wrote -0.0005)",
+    ],
+  ])("a message of ours says what was written, and the choice meant: %#", (rest, message) => {
+    const text = withEval("  command: c\n  metrics: { loss: { goal: minimize } }\n", rest);
+    expect(problems(text)).toEqual([message]);
   });
 
   it.each([
