@@ -36005,7 +36005,7 @@ var demoCommand = defineCommand({
     if (human)
       io.out(
         `
-Look at: ${dir} (git log autoexp/demo), and the record: git -C ${dir} show autoexp/demo:.autoexp/demo/dashboard.md`
+Look at: ${dir} (git log autoexp/demo), the summary: npx autoexp status --tag demo --dir ${dir}, and the record: git -C ${dir} show autoexp/demo:.autoexp/demo/dashboard.md`
       );
     return code;
   }
@@ -36991,13 +36991,19 @@ var statusCommand = defineCommand({
       help: "the config whose default tag to show (when --tag is not given)"
     },
     tag: { type: "string", value: "T", help: "the tag to show (default <name>-<date>)" },
+    dir: {
+      type: "string",
+      value: "D",
+      help: "the repository to read (default: the one here), e.g. the demo's ./demo-run"
+    },
     json: { type: "boolean", help: "the whole summary as one JSON object (every experiment)" }
   },
   async run({ values }, io) {
-    const repo = new Git(await requireRepository(io.cwd, io.env), io.env);
+    const where = resolve7(io.cwd, values.dir ?? ".");
+    const repo = new Git(await requireRepository(where, io.env), io.env);
     let tag = values.tag;
     if (!tag) {
-      const config2 = await readValidConfig(resolve7(io.cwd, values.config), values.config);
+      const config2 = await readValidConfig(resolve7(where, values.config), values.config);
       tag = defaultTag(config2.name);
     }
     validateTag(tag);

@@ -6,14 +6,16 @@ import { type ParsedLog, parseLog } from "../../action/ledger/log-jsonl.ts";
 import { git, makeRepo, tempDir, writeFiles } from "./repo.ts";
 
 // loss = truth + the next value of a fixed noise sequence, in the global order of runs (a counter
-// outside the sandbox: isolation none, so that nothing is shared and first runs are screened).
-const EVAL = `
+// outside the sandbox: isolation none, so that nothing is shared and first runs are screened); the
+// run numbered SLOW_RUN, where it is passed, sleeps two seconds first.
+export const SEQUENCE_EVAL = `
 const fs = require("node:fs");
 const truth = Number(/truth: (\\S+)/.exec(fs.readFileSync("candidate.txt", "utf8"))[1]);
 const noise = JSON.parse(process.env.NOISE);
 const file = process.env.COUNTER;
 const n = Number(fs.existsSync(file) ? fs.readFileSync(file, "utf8") : 0);
 fs.writeFileSync(file, String(n + 1));
+if (n === Number(process.env.SLOW_RUN)) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2000);
 console.log("loss: " + (truth + (noise[n] ?? 0)));
 `;
 
@@ -89,7 +91,7 @@ export function sequenceNight(
   onEvent?: (event: BatchEvent) => void,
 ): Promise<ParsedLog> {
   return planNight(
-    { "candidate.txt": "truth: 10\n", "eval.js": EVAL },
+    { "candidate.txt": "truth: 10\n", "eval.js": SEQUENCE_EVAL },
     `
 name: sequence
 target: [candidate.txt]

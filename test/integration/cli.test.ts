@@ -147,6 +147,15 @@ describe("autoexp demo, status and report", () => {
     const status = runCli(dir, ["status", "--tag", "demo"]);
     expect(status.code).toBe(0);
     expect(status.stdout).toContain(`baseline ${Number(log.config!.baseline.toPrecision(6))}`);
+    // The summary line the demo prints works from where the demo was run, not only inside it.
+    const printed = /npx autoexp (status --tag demo --dir \S+),/.exec(run.stdout);
+    expect(printed, run.stdout.slice(-400)).not.toBeNull();
+    const fromOutside = runCli(tempDir(), printed![1]!.split(" "));
+    expect(fromOutside.stderr).toBe("");
+    expect(fromOutside.stdout).toBe(status.stdout);
+    const nowhere = runCli(tempDir(), ["status", "--tag", "demo", "--dir", join(dir, "nope")]);
+    expect(nowhere.code).toBe(2);
+    expect(nowhere.stderr).toContain("is not inside a git repository");
     const again = runCli(tempDir(), ["demo", "--dir", dir]);
     expect(again.code).toBe(2);
     expect(again.stderr).toContain("exists and is not empty");

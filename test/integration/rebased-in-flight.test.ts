@@ -4,20 +4,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { makeRepo, tempDir, writeFiles } from "../helpers/repo.ts";
-import { nightLog } from "../helpers/sequence-eval.ts";
-
-// loss = truth + the next value of NOISE, in the global order of runs (a counter outside the
-// sandbox); the run numbered SLOW_RUN sleeps two seconds first.
-const EVAL = `
-const fs = require("node:fs");
-const truth = Number(/truth: (\\S+)/.exec(fs.readFileSync("candidate.txt", "utf8"))[1]);
-const noise = JSON.parse(process.env.NOISE);
-const file = process.env.COUNTER;
-const n = Number(fs.existsSync(file) ? fs.readFileSync(file, "utf8") : 0);
-fs.writeFileSync(file, String(n + 1));
-if (n === Number(process.env.SLOW_RUN)) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2000);
-console.log("loss: " + (truth + (noise[n] ?? 0)));
-`;
+import { nightLog, SEQUENCE_EVAL } from "../helpers/sequence-eval.ts";
 
 // Plays PLAN (an effect on the truth per iteration), and notes how many eval runs had begun when
 // it was asked (BEGAN/<iteration>): when the candidate began, in the night's order of runs.
@@ -47,7 +34,7 @@ describe("a candidate begun before a drift reset, evaluated after it (pipelined)
       1,
       ...Array.from({ length: 20 }, (_, i) => 5 + 0.1 * (-1) ** i),
     ];
-    const repo = makeRepo({ "candidate.txt": "truth: 10\n", "eval.js": EVAL });
+    const repo = makeRepo({ "candidate.txt": "truth: 10\n", "eval.js": SEQUENCE_EVAL });
     const dir = tempDir();
     writeFiles(dir, { "agent.js": AGENT, "began/.keep": "" });
     const log = await nightLog(

@@ -56,7 +56,7 @@ export const demoCommand = defineCommand({
     });
     if (human)
       io.out(
-        `\nLook at: ${dir} (git log autoexp/demo), and the record: git -C ${dir} show autoexp/demo:.autoexp/demo/dashboard.md`,
+        `\nLook at: ${dir} (git log autoexp/demo), the summary: npx autoexp status --tag demo --dir ${dir}, and the record: git -C ${dir} show autoexp/demo:.autoexp/demo/dashboard.md`,
       );
     return code;
   },

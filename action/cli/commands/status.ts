@@ -26,13 +26,19 @@ export const statusCommand = defineCommand({
       help: "the config whose default tag to show (when --tag is not given)",
     },
     tag: { type: "string", value: "T", help: "the tag to show (default <name>-<date>)" },
+    dir: {
+      type: "string",
+      value: "D",
+      help: "the repository to read (default: the one here), e.g. the demo's ./demo-run",
+    },
     json: { type: "boolean", help: "the whole summary as one JSON object (every experiment)" },
   },
   async run({ values }, io) {
-    const repo = new Git(await requireRepository(io.cwd, io.env), io.env);
+    const where = resolve(io.cwd, values.dir ?? ".");
+    const repo = new Git(await requireRepository(where, io.env), io.env);
     let tag = values.tag;
     if (!tag) {
-      const config = await readValidConfig(resolve(io.cwd, values.config), values.config);
+      const config = await readValidConfig(resolve(where, values.config), values.config);
       tag = defaultTag(config.name);
     }
     validateTag(tag);
