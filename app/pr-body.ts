@@ -121,6 +121,7 @@ export function renderPr(ledger: string | null, ctx: PrContext): RenderedPr {
   // The cheap eval's transfer, as the dashboard shows it: a reviewer sees whether candidates were
   // discarded on it and how well it ranked them like the full eval.
   const cheap = view.cheapEval ? renderCheapEval(view.cheapEval) : "";
+  const pairedNote = view.paired && kept.length > 0 ? renderPairedNote() : "";
   const keptTable = [
     `### Kept (${kept.length})`,
     "",
@@ -134,7 +135,7 @@ export function renderPr(ledger: string | null, ctx: PrContext): RenderedPr {
           ),
         ].join("\n")
       : "Nothing kept: the branch holds the baseline only.",
-    ...(view.paired && kept.length > 0 ? ["", renderPairedNote()] : []),
+    ...(pairedNote ? ["", pairedNote] : []),
   ];
   const shares = view.attribution ? renderAttribution(view.attribution) : "";
   const tree = renderBranches(view.branches, {
@@ -192,7 +193,7 @@ export function renderPr(ledger: string | null, ctx: PrContext): RenderedPr {
       facts.join(" · "),
       ...warnings,
       chart,
-      `### Kept (${kept.length})\n\n${note}\n\n${table}${view.paired ? `\n\n${renderPairedNote()}` : ""}`,
+      `### Kept (${kept.length})\n\n${note}\n\n${table}${pairedNote ? `\n\n${pairedNote}` : ""}`,
       cheap,
       tree,
       shares,

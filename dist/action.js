@@ -33139,6 +33139,7 @@ var PairedTrial = class {
   #slot;
   #linesDelta;
   #here;
+  /** Where each of the incumbent's runs beside the candidate ran. */
   #incOn = [];
   #incSeconds = 0;
   constructor(ctx, candidate, slot, linesDelta2) {
@@ -33152,7 +33153,10 @@ var PairedTrial = class {
   get iteration() {
     return this.#candidate.iteration;
   }
-  /** One run of the candidate with the pair's seed; its metrics join `cand` when it scored. */
+  /**
+   * One run of the candidate with the pair's seed: its metrics join `cand`, or, where it gave no
+   * score, the verdict that ends the trial.
+   */
   async runCandidate(seed) {
     const { iteration } = this.#candidate;
     const outcome = await candidateRun(
@@ -33164,11 +33168,11 @@ var PairedTrial = class {
       { ...this.#ctx.evalEnv, AUTOEXP_SEED: String(seed) }
     );
     this.took(outcome);
-    if (!runFailure(outcome, this.runs - 1)) {
-      const baselineMeans = this.#ctx.store.log.config.baseline_metrics ?? {};
-      addSamples(this.cand, withWeightedScore(outcome.metrics, this.#ctx.config, baselineMeans));
-    }
-    return outcome;
+    const failed2 = this.failed(outcome);
+    if (failed2) return failed2;
+    const baselineMeans = this.#ctx.store.log.config.baseline_metrics ?? {};
+    addSamples(this.cand, withWeightedScore(outcome.metrics, this.#ctx.config, baselineMeans));
+    return null;
   }
   /** Counts a run of the candidate's code made outside `runCandidate` (after a keep). */
   took(outcome) {
@@ -33317,7 +33321,7 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
     const candidateFirst = firstSideFirst(seed, iteration);
     const before = candidateFirst ? null : await trial.runIncumbent(seed);
     if (before) return before;
-    const failed2 = trial.failed(await trial.runCandidate(seed));
+    const failed2 = await trial.runCandidate(seed);
     if (failed2) return failed2;
     const after = candidateFirst ? await trial.runIncumbent(seed) : null;
     if (after) return after;
@@ -33400,7 +33404,7 @@ async function screenFirstRuns(ctx, trial, setup) {
   const fresh = { first: "fresh" };
   if (screenRuns === 0) return { judgement: null, design: fresh, aside: null, screened: 0 };
   let seed = drawSeed();
-  const failed2 = trial.failed(await trial.runCandidate(seed));
+  const failed2 = await trial.runCandidate(seed);
   if (failed2) return { ended: failed2 };
   const noise = setup.noise(cand, {});
   const withDeltas = withMinDeltas(policy, config2, noise);
@@ -33426,7 +33430,7 @@ async function screenFirstRuns(ctx, trial, setup) {
       reason: "in the screen's grey zone"
     });
     seed = drawSeed();
-    const failedAgain = trial.failed(await trial.runCandidate(seed));
+    const failedAgain = await trial.runCandidate(seed);
     if (failedAgain) return { ended: failedAgain };
     const noise2 = setup.noise(cand, {});
     const look = secondLook(ctx, { ...screen2, grey: screen2.grey }, noise2, against, cand);
@@ -34765,8 +34769,7 @@ warning: ${w}`).join("")}` : event.warnings.map((w) => `warning: ${w}`).join("\n
       const { row } = event;
       const width = String(event.of).length;
       const n = `[${String(event.index).padStart(width)}/${event.of}]`;
-      const kept = row.status === "keep" || row.status === "simplification";
-      const shown = kept ? event.best : row.score;
+      const shown = isKeptExperiment(row) ? event.best : row.score;
       const score = row.score !== null ? `${metric2} ${formatScore(shown)}` : "\u2014";
       const delta = row.delta !== null && row.score !== null ? ` ${formatDelta(row.delta, row.against)}` : "";
       const eta = event.etaMs !== null && event.index < event.of ? `  eta ${formatDuration(event.etaMs)}` : "";

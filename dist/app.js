@@ -22051,6 +22051,7 @@ function renderPr(ledger, ctx) {
   if (view.printedTwice.length > 0) warnings.push(renderPrintedTwice(view));
   if (view.nondeterministic?.length) warnings.push(renderNondeterministic(view));
   const cheap = view.cheapEval ? renderCheapEval(view.cheapEval) : "";
+  const pairedNote = view.paired && kept.length > 0 ? renderPairedNote() : "";
   const keptTable = [
     `### Kept (${kept.length})`,
     "",
@@ -22061,7 +22062,7 @@ function renderPr(ledger, ctx) {
         (r) => `| ${r.iteration} | ${link(r.iteration, r.commit)} | ${formatScore(r.score)} | ${formatDelta(r.delta, r.against)} | ${formatEvidence(r, view.goal)} | ${inertMarkdown(r.description)} |`
       )
     ].join("\n") : "Nothing kept: the branch holds the baseline only.",
-    ...view.paired && kept.length > 0 ? ["", renderPairedNote()] : []
+    ...pairedNote ? ["", pairedNote] : []
   ];
   const shares = view.attribution ? renderAttribution(view.attribution) : "";
   const tree = renderBranches(view.branches, {
@@ -22115,9 +22116,9 @@ function renderPr(ledger, ctx) {
 
 ${note}
 
-${table}${view.paired ? `
+${table}${pairedNote ? `
 
-${renderPairedNote()}` : ""}`,
+${pairedNote}` : ""}`,
       cheap,
       tree,
       shares,

@@ -121,7 +121,7 @@ export async function evaluatePaired(
     const candidateFirst = firstSideFirst(seed, iteration);
     const before = candidateFirst ? null : await trial.runIncumbent(seed);
     if (before) return before;
-    const failed = trial.failed(await trial.runCandidate(seed));
+    const failed = await trial.runCandidate(seed);
     if (failed) return failed;
     const after = candidateFirst ? await trial.runIncumbent(seed) : null;
     if (after) return after;
@@ -225,7 +225,7 @@ async function screenFirstRuns(
   const fresh = { first: "fresh" } as const;
   if (screenRuns === 0) return { judgement: null, design: fresh, aside: null, screened: 0 };
   let seed = drawSeed();
-  const failed = trial.failed(await trial.runCandidate(seed));
+  const failed = await trial.runCandidate(seed);
   if (failed) return { ended: failed };
   const noise = setup.noise(cand, {});
   const withDeltas = withMinDeltas(policy, config, noise);
@@ -252,7 +252,7 @@ async function screenFirstRuns(
       reason: "in the screen's grey zone",
     });
     seed = drawSeed();
-    const failedAgain = trial.failed(await trial.runCandidate(seed));
+    const failedAgain = await trial.runCandidate(seed);
     if (failedAgain) return { ended: failedAgain };
     const noise2 = setup.noise(cand, {});
     const look = secondLook(ctx, { ...screen, grey: screen.grey }, noise2, against, cand);

@@ -9,6 +9,9 @@ import type { Screen } from "./paired-screen.ts";
 import { round } from "./propose.ts";
 import type { CheckedOutcome, Slot } from "./slot.ts";
 
+/** The worker (and its device) a run was made on. */
+type RunsOn = { worker: number; device: Slot["device"] };
+
 /** A new pair's seed: both its sides get it as AUTOEXP_SEED (common random numbers). */
 export function drawSeed(): number {
   return randomInt(1, 2 ** 31);
@@ -37,8 +40,9 @@ export class PairedTrial {
   readonly #candidate: Candidate;
   readonly #slot: Slot;
   readonly #linesDelta: number | undefined;
-  readonly #here: { worker: number; device: Slot["device"] };
-  readonly #incOn: { worker: number; device: Slot["device"] }[] = [];
+  readonly #here: RunsOn;
+  /** Where each of the incumbent's runs beside the candidate ran. */
+  readonly #incOn: RunsOn[] = [];
   #incSeconds = 0;
 
   constructor(
@@ -59,8 +63,11 @@ export class PairedTrial {
     return this.#candidate.iteration;
   }
 
-  /** One run of the candidate with the pair's seed; its metrics join `cand` when it scored. */
-  async runCandidate(seed: number): Promise<CheckedOutcome> {
+  /**
+   * One run of the candidate with the pair's seed: its metrics join `cand`, or, where it gave no
+   * score, the verdict that ends the trial.
+   */
+  async runCandidate(seed: number): Promise<FailedVerdict | null> {
     const { iteration } = this.#candidate;
     const outcome = await candidateRun(
       this.#ctx,
@@ -71,11 +78,11 @@ export class PairedTrial {
       { ...this.#ctx.evalEnv, AUTOEXP_SEED: String(seed) },
     );
     this.took(outcome);
-    if (!runFailure(outcome, this.runs - 1)) {
-      const baselineMeans = this.#ctx.store.log!.config!.baseline_metrics ?? {};
-      addSamples(this.cand, withWeightedScore(outcome.metrics, this.#ctx.config, baselineMeans));
-    }
-    return outcome;
+    const failed = this.failed(outcome);
+    if (failed) return failed;
+    const baselineMeans = this.#ctx.store.log!.config!.baseline_metrics ?? {};
+    addSamples(this.cand, withWeightedScore(outcome.metrics, this.#ctx.config, baselineMeans));
+    return null;
   }
 
   /** Counts a run of the candidate's code made outside `runCandidate` (after a keep). */

@@ -1,4 +1,5 @@
 import type { BatchEvent } from "../engine/run-batch.ts";
+import { isKeptExperiment } from "../ledger/night-figures.ts";
 import { formatDelta, formatScore } from "../ledger/render-dashboard.ts";
 import {
   formatHoldoutLine,
@@ -55,8 +56,7 @@ function describeEvent(event: BatchEvent, metric: string): string | null {
       const n = `[${String(event.index).padStart(width)}/${event.of}]`;
       // Kept code is scored as every surface scores it, on its runs made after the keep (the
       // incumbent's score now, `best`), not on the runs the keep was decided on.
-      const kept = row.status === "keep" || row.status === "simplification";
-      const shown = kept ? event.best : row.score;
+      const shown = isKeptExperiment(row) ? event.best : row.score;
       const score = row.score !== null ? `${metric} ${formatScore(shown)}` : "—";
       const delta =
         row.delta !== null && row.score !== null ? ` ${formatDelta(row.delta, row.against)}` : "";
