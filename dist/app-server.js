@@ -20346,10 +20346,108 @@ var configSchema = external_exports.strictObject({
   proposers: external_exports.int({ error: "proposers must be a whole number, e.g. 2" }).min(1, "proposers must be at least 1").max(16, "proposers must be at most 16").default(1)
 });
 
+// action/config/config-problem.ts
+function problemOf(issue2) {
+  const path = issue2.path.map(String).join(".") || "(top level)";
+  const input2 = issue2.input;
+  const custom2 = !/^Invalid|^Unrecognized key|^Too (small|big)/.test(issue2.message);
+  if (issue2.code === "unrecognized_keys") {
+    const known = knownKeys(issue2.path);
+    return {
+      path,
+      message: issue2.keys.map((key) => {
+        const guess = closest(key, known);
+        return `unknown field \`${key}\`: ${guess ? `did you mean \`${guess}\`?` : `the fields here are ${known.map((k) => `\`${k}\``).join(", ")}`}`;
+      }).join("; ")
+    };
+  }
+  if (issue2.code === "invalid_type") {
+    if (input2 === void 0)
+      return { path, message: `is required${custom2 ? `: ${issue2.message}` : ""}` };
+    const expected = `expected ${EXPECTED[issue2.expected] ?? issue2.expected}, got ${describeValue(input2)}`;
+    return { path, message: custom2 ? `${expected}: ${issue2.message}` : expected };
+  }
+  if (issue2.code === "invalid_value") {
+    const options = issue2.values.filter((v) => typeof v === "string");
+    const guess = typeof input2 === "string" ? closest(input2, options) : void 0;
+    const got = input2 === void 0 ? "" : `, got ${describeValue(input2)}`;
+    return {
+      path,
+      message: `${custom2 ? issue2.message : `must be one of ${options.join(", ")}`}${got}${guess ? `: did you mean \`${guess}\`?` : ""}`
+    };
+  }
+  if (issue2.code === "invalid_union" && !custom2 && input2 !== void 0) {
+    const glob = path === "target" || path === "frozen";
+    return {
+      path,
+      message: `${glob ? 'expected a glob like "train.py" or a list of globs' : "has the wrong type"}, got ${describeValue(input2)}`
+    };
+  }
+  if ((issue2.code === "too_small" || issue2.code === "too_big") && !custom2) {
+    const small = issue2.code === "too_small";
+    const bound = String(small ? issue2.minimum : issue2.maximum);
+    const limit = small ? issue2.inclusive ? "at least" : "more than" : issue2.inclusive ? "at most" : "less than";
+    const unit = issue2.origin === "array" ? " item(s)" : issue2.origin === "string" ? " character(s)" : "";
+    const got = input2 === void 0 ? "" : `, got ${issue2.origin === "array" && Array.isArray(input2) ? `${input2.length}` : describeValue(input2)}`;
+    return { path, message: `must be ${limit} ${bound}${unit}${got}` };
+  }
+  return { path, message: withValue(issue2.message, valueAt(issue2.path, input2)) };
+}
+function valueAt(path, input2) {
+  const key = path.at(-1);
+  if (input2 !== null && typeof input2 === "object" && !Array.isArray(input2) && key !== void 0)
+    return input2[key];
+  return input2;
+}
+function withValue(message, value) {
+  if (value === void 0 || value !== null && typeof value === "object" || /\bgot\b/.test(message))
+    return message;
+  const choices = /must be one of:? ([\w-]+(?:, [\w-]+)+)/.exec(message)?.[1]?.split(", ") ?? [];
+  const guess = typeof value === "string" ? closest(value, choices) : void 0;
+  return `${message} (you wrote ${describeValue(value)}${guess ? `: did you mean \`${guess}\`?` : ""})`;
+}
+var EXPECTED = {
+  number: "a number",
+  int: "a whole number",
+  string: "a string",
+  boolean: "true or false",
+  object: "a mapping (`key: value` lines or `{ key: value }`)",
+  array: "a list (`[a, b]` or `- a` lines)",
+  record: "a mapping"
+};
+function describeValue(value) {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (Array.isArray(value)) return `a list (${JSON.stringify(value).slice(0, 40)})`;
+  if (value !== null && typeof value === "object") return "a mapping";
+  return String(value);
+}
+function knownKeys(path) {
+  let nodes = [configSchema];
+  for (const part of path) {
+    nodes = nodes.flatMap(objectsIn).flatMap((n) => {
+      const shape = n._zod.def.shape;
+      const child = shape?.[String(part)];
+      if (child) return [child];
+      const value = n._zod.def.valueType;
+      return n._zod.def.type === "record" && value ? [value] : [];
+    });
+  }
+  const keys = nodes.flatMap(objectsIn).flatMap((n) => Object.keys(n._zod.def.shape ?? {}));
+  return [...new Set(keys)];
+}
+function objectsIn(node2) {
+  const def = node2._zod.def;
+  if (def.type === "object" || def.type === "record") return [node2];
+  if (def.type === "union") return def.options.flatMap(objectsIn);
+  if (def.type === "pipe") return [def.in, def.out].flatMap(objectsIn);
+  const inner = def.innerType;
+  return inner ? objectsIn(inner) : [];
+}
+
 // action/config/validate-config.ts
 function validateConfig(raw) {
   const parsed = configSchema.safeParse(raw ?? {}, { reportInput: true });
-  if (!parsed.success) return { ok: false, problems: parsed.error.issues.map(toProblem) };
+  if (!parsed.success) return { ok: false, problems: parsed.error.issues.map(problemOf) };
   const config2 = parsed.data;
   const problems = [
     ...checkObjectives(config2),
@@ -20490,102 +20588,6 @@ function checkScopeGlobs(config2) {
     }
   });
   return problems;
-}
-function toProblem(issue2) {
-  const path = issue2.path.map(String).join(".") || "(top level)";
-  const input2 = issue2.input;
-  const custom2 = !/^Invalid|^Unrecognized key|^Too (small|big)/.test(issue2.message);
-  if (issue2.code === "unrecognized_keys") {
-    const known = knownKeys(issue2.path);
-    return {
-      path,
-      message: issue2.keys.map((key) => {
-        const guess = closest(key, known);
-        return `unknown field \`${key}\`: ${guess ? `did you mean \`${guess}\`?` : `the fields here are ${known.map((k) => `\`${k}\``).join(", ")}`}`;
-      }).join("; ")
-    };
-  }
-  if (issue2.code === "invalid_type") {
-    if (input2 === void 0)
-      return { path, message: `is required${custom2 ? `: ${issue2.message}` : ""}` };
-    const expected = `expected ${EXPECTED[issue2.expected] ?? issue2.expected}, got ${describeValue(input2)}`;
-    return { path, message: custom2 ? `${expected}: ${issue2.message}` : expected };
-  }
-  if (issue2.code === "invalid_value") {
-    const options = issue2.values.filter((v) => typeof v === "string");
-    const guess = typeof input2 === "string" ? closest(input2, options) : void 0;
-    const got = input2 === void 0 ? "" : `, got ${describeValue(input2)}`;
-    return {
-      path,
-      message: `${custom2 ? issue2.message : `must be one of ${options.join(", ")}`}${got}${guess ? `: did you mean \`${guess}\`?` : ""}`
-    };
-  }
-  if (issue2.code === "invalid_union" && !custom2 && input2 !== void 0) {
-    const glob = path === "target" || path === "frozen";
-    return {
-      path,
-      message: `${glob ? 'expected a glob like "train.py" or a list of globs' : "has the wrong type"}, got ${describeValue(input2)}`
-    };
-  }
-  if ((issue2.code === "too_small" || issue2.code === "too_big") && !custom2) {
-    const small = issue2.code === "too_small";
-    const bound = String(small ? issue2.minimum : issue2.maximum);
-    const limit = small ? issue2.inclusive ? "at least" : "more than" : issue2.inclusive ? "at most" : "less than";
-    const unit = issue2.origin === "array" ? " item(s)" : issue2.origin === "string" ? " character(s)" : "";
-    const got = input2 === void 0 ? "" : `, got ${issue2.origin === "array" && Array.isArray(input2) ? `${input2.length}` : describeValue(input2)}`;
-    return { path, message: `must be ${limit} ${bound}${unit}${got}` };
-  }
-  return { path, message: withValue(issue2.message, valueAt(issue2.path, input2)) };
-}
-function valueAt(path, input2) {
-  const key = path.at(-1);
-  if (input2 !== null && typeof input2 === "object" && !Array.isArray(input2) && key !== void 0)
-    return input2[key];
-  return input2;
-}
-function withValue(message, value) {
-  if (value === void 0 || value !== null && typeof value === "object" || /\bgot\b/.test(message))
-    return message;
-  const choices = /must be one of:? ([\w-]+(?:, [\w-]+)+)/.exec(message)?.[1]?.split(", ") ?? [];
-  const guess = typeof value === "string" ? closest(value, choices) : void 0;
-  return `${message} (you wrote ${describeValue(value)}${guess ? `: did you mean \`${guess}\`?` : ""})`;
-}
-var EXPECTED = {
-  number: "a number",
-  int: "a whole number",
-  string: "a string",
-  boolean: "true or false",
-  object: "a mapping (`key: value` lines or `{ key: value }`)",
-  array: "a list (`[a, b]` or `- a` lines)",
-  record: "a mapping"
-};
-function describeValue(value) {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (Array.isArray(value)) return `a list (${JSON.stringify(value).slice(0, 40)})`;
-  if (value !== null && typeof value === "object") return "a mapping";
-  return String(value);
-}
-function knownKeys(path) {
-  let nodes = [configSchema];
-  for (const part of path) {
-    nodes = nodes.flatMap(objectsIn).flatMap((n) => {
-      const shape = n._zod.def.shape;
-      const child = shape?.[String(part)];
-      if (child) return [child];
-      const value = n._zod.def.valueType;
-      return n._zod.def.type === "record" && value ? [value] : [];
-    });
-  }
-  const keys = nodes.flatMap(objectsIn).flatMap((n) => Object.keys(n._zod.def.shape ?? {}));
-  return [...new Set(keys)];
-}
-function objectsIn(node2) {
-  const def = node2._zod.def;
-  if (def.type === "object" || def.type === "record") return [node2];
-  if (def.type === "union") return def.options.flatMap(objectsIn);
-  if (def.type === "pipe") return [def.in, def.out].flatMap(objectsIn);
-  const inner = def.innerType;
-  return inner ? objectsIn(inner) : [];
 }
 
 // action/ledger/segments.ts

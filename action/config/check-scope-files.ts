@@ -1,6 +1,6 @@
 import picomatch from "picomatch";
+import type { ConfigProblem } from "./config-problem.ts";
 import type { Config } from "./schema.ts";
-import type { ConfigProblem } from "./validate-config.ts";
 
 /** Compiles globs into one path matcher (dotfiles included, paths relative to the repo root). */
 export function compileGlobs(globs: readonly string[]): (path: string) => boolean {

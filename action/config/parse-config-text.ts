@@ -1,5 +1,6 @@
 import { parseDocument } from "yaml";
-import type { ConfigProblem, ValidationResult } from "./validate-config.ts";
+import type { ConfigProblem } from "./config-problem.ts";
+import type { ValidationResult } from "./validate-config.ts";
 import { validateConfig } from "./validate-config.ts";
 
 /** Parses YAML text (JSON is YAML too) and validates it. */

@@ -1,12 +1,5 @@
-import type { z } from "zod";
-import { closest } from "../util/did-you-mean.ts";
+import { type ConfigProblem, problemOf } from "./config-problem.ts";
 import { type Config, configSchema } from "./schema.ts";
-
-/** One thing wrong with a config: where (a dotted field path) and what to do about it. */
-export interface ConfigProblem {
-  path: string;
-  message: string;
-}
 
 export type ValidationResult =
   | { ok: true; config: Config; warnings: ConfigProblem[] }
@@ -16,7 +9,7 @@ export type ValidationResult =
 export function validateConfig(raw: unknown): ValidationResult {
   // reportInput: the messages say what was written ("expected a number, got "two"").
   const parsed = configSchema.safeParse(raw ?? {}, { reportInput: true });
-  if (!parsed.success) return { ok: false, problems: parsed.error.issues.map(toProblem) };
+  if (!parsed.success) return { ok: false, problems: parsed.error.issues.map(problemOf) };
   const config = parsed.data;
   const problems = [
     ...checkObjectives(config),
@@ -188,141 +181,6 @@ function checkScopeGlobs(config: Config): ConfigProblem[] {
     }
   });
   return problems;
-}
-
-function toProblem(issue: z.core.$ZodIssue): ConfigProblem {
-  const path = issue.path.map(String).join(".") || "(top level)";
-  const input = (issue as { input?: unknown }).input;
-  const custom = !/^Invalid|^Unrecognized key|^Too (small|big)/.test(issue.message);
-  if (issue.code === "unrecognized_keys") {
-    const known = knownKeys(issue.path);
-    return {
-      path,
-      message: issue.keys
-        .map((key) => {
-          const guess = closest(key, known);
-          return `unknown field \`${key}\`: ${guess ? `did you mean \`${guess}\`?` : `the fields here are ${known.map((k) => `\`${k}\``).join(", ")}`}`;
-        })
-        .join("; "),
-    };
-  }
-  if (issue.code === "invalid_type") {
-    if (input === undefined)
-      return { path, message: `is required${custom ? `: ${issue.message}` : ""}` };
-    const expected = `expected ${EXPECTED[issue.expected] ?? issue.expected}, got ${describeValue(input)}`;
-    return { path, message: custom ? `${expected}: ${issue.message}` : expected };
-  }
-  if (issue.code === "invalid_value") {
-    const options = issue.values.filter((v): v is string => typeof v === "string");
-    const guess = typeof input === "string" ? closest(input, options) : undefined;
-    const got = input === undefined ? "" : `, got ${describeValue(input)}`;
-    return {
-      path,
-      message: `${custom ? issue.message : `must be one of ${options.join(", ")}`}${got}${guess ? `: did you mean \`${guess}\`?` : ""}`,
-    };
-  }
-  if (issue.code === "invalid_union" && !custom && input !== undefined) {
-    const glob = path === "target" || path === "frozen";
-    return {
-      path,
-      message: `${glob ? 'expected a glob like "train.py" or a list of globs' : "has the wrong type"}, got ${describeValue(input)}`,
-    };
-  }
-  if ((issue.code === "too_small" || issue.code === "too_big") && !custom) {
-    const small = issue.code === "too_small";
-    const bound = String(small ? issue.minimum : issue.maximum);
-    const limit = small
-      ? issue.inclusive
-        ? "at least"
-        : "more than"
-      : issue.inclusive
-        ? "at most"
-        : "less than";
-    const unit =
-      issue.origin === "array" ? " item(s)" : issue.origin === "string" ? " character(s)" : "";
-    const got =
-      input === undefined
-        ? ""
-        : `, got ${issue.origin === "array" && Array.isArray(input) ? `${input.length}` : describeValue(input)}`;
-    return { path, message: `must be ${limit} ${bound}${unit}${got}` };
-  }
-  return { path, message: withValue(issue.message, valueAt(issue.path, input)) };
-}
-
-/**
- * The value written where a problem is, from the issue's input: the input itself, or the field
- * it names where zod reports the object around it (a union's discriminator, `agent.use`).
- */
-function valueAt(path: readonly PropertyKey[], input: unknown): unknown {
-  const key = path.at(-1);
-  if (input !== null && typeof input === "object" && !Array.isArray(input) && key !== undefined)
-    return (input as Record<PropertyKey, unknown>)[key];
-  return input;
-}
-
-/**
- * A message of ours with the value written where it does not say it ("… (you wrote -0.0005)"), the
- * closest of the choices it lists ("must be one of: a, b") to a string written.
- */
-function withValue(message: string, value: unknown): string {
-  if (
-    value === undefined ||
-    (value !== null && typeof value === "object") ||
-    /\bgot\b/.test(message)
-  )
-    return message;
-  const choices = /must be one of:? ([\w-]+(?:, [\w-]+)+)/.exec(message)?.[1]?.split(", ") ?? [];
-  const guess = typeof value === "string" ? closest(value, choices) : undefined;
-  return `${message} (you wrote ${describeValue(value)}${guess ? `: did you mean \`${guess}\`?` : ""})`;
-}
-
-/** What zod's `expected` means, in words. */
-const EXPECTED: Record<string, string> = {
-  number: "a number",
-  int: "a whole number",
-  string: "a string",
-  boolean: "true or false",
-  object: "a mapping (`key: value` lines or `{ key: value }`)",
-  array: "a list (`[a, b]` or `- a` lines)",
-  record: "a mapping",
-};
-
-/** A value as the person wrote it: strings quoted, lists and mappings named. */
-function describeValue(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (Array.isArray(value)) return `a list (${JSON.stringify(value).slice(0, 40)})`;
-  if (value !== null && typeof value === "object") return "a mapping";
-  return String(value);
-}
-
-type SchemaNode = { _zod: { def: Record<string, unknown> & { type: string } } };
-
-/** The fields an object in the config may have at `path` (every agent's fields, for `agent`). */
-export function knownKeys(path: readonly PropertyKey[]): string[] {
-  let nodes: SchemaNode[] = [configSchema as unknown as SchemaNode];
-  for (const part of path) {
-    nodes = nodes.flatMap(objectsIn).flatMap((n) => {
-      const shape = n._zod.def.shape as Record<string, SchemaNode> | undefined;
-      const child = shape?.[String(part)];
-      if (child) return [child];
-      const value = n._zod.def.valueType as SchemaNode | undefined;
-      return n._zod.def.type === "record" && value ? [value] : [];
-    });
-  }
-  const keys = nodes
-    .flatMap(objectsIn)
-    .flatMap((n) => Object.keys((n._zod.def.shape as object | undefined) ?? {}));
-  return [...new Set(keys)];
-}
-
-/** The object (or record) schemas a node stands for, through optional, default, pipe and union. */
-function objectsIn(node: SchemaNode): SchemaNode[] {
-  const def = node._zod.def;
-  if (def.type === "object" || def.type === "record") return [node];
-  if (def.type === "union") return (def.options as SchemaNode[]).flatMap(objectsIn);
-  if (def.type === "pipe") return [def.in as SchemaNode, def.out as SchemaNode].flatMap(objectsIn);
-  const inner = def.innerType as SchemaNode | undefined;
-  return inner ? objectsIn(inner) : [];
 }
 
 /** Formats problems for a terminal: one line per problem, field first. */
