@@ -26877,15 +26877,25 @@ var INITIAL_FACTOR = 2;
 var CONVERGED = 1.04;
 var FROM_ZERO = { integer: [1, 10, 100], decimal: [0.1, 0.01, 1] };
 var ASSIGNMENT = /^(\s*(?:export\s+)?(?:const\s+|let\s+|var\s+)?["']?([A-Za-z_]\w*)["']?\s*[:=]\s*)(-?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?)\s*[;,]?\s*(?:(?:#|\/\/).*)?$/;
+var LOCAL_DECLARATION = /^\s+(?:let|var)\s/;
+var PYTHON_DEF = /^(\s*)(?:async\s+)?def\s/;
 function findParameters(files, exclude) {
   const skip = exclude.map((e) => e.toLowerCase());
   const params = [];
   for (const { path, text: text2 } of files) {
     const seen = /* @__PURE__ */ new Map();
     let offset = 0;
+    const defs = [];
     text2.split("\n").forEach((line2, i) => {
+      const indent = line2.length - line2.trimStart().length;
+      if (line2.trim() !== "" && !line2.trimStart().startsWith("#"))
+        while (defs.length > 0 && indent <= defs.at(-1)) defs.pop();
+      const inDef = defs.length > 0;
+      const def = PYTHON_DEF.exec(line2);
+      if (def) defs.push(def[1].length);
       const match = ASSIGNMENT.exec(line2);
-      if (match) {
+      const local = match !== null && (LOCAL_DECLARATION.test(line2) || inDef && match[1].trimEnd().endsWith("="));
+      if (match && !local) {
         const name = match[2];
         const raw = match[3];
         const value = Number(raw);
@@ -27007,7 +27017,7 @@ function createSearchAgent(options) {
       if (params.length === 0) {
         return {
           ok: false,
-          error: "no numeric literal to tune in the target files (lines like `lr = 0.01`)"
+          error: "no knob to tune in the target files: the search agent tunes a number alone on its line at the top of a file, in a class or a config entry (`lr = 0.01`, `lr: 0.01`), not a function's own `let`, `var` or Python locals"
         };
       }
       const on = context.branch?.point?.on;

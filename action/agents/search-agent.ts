@@ -22,7 +22,8 @@ export function createSearchAgent(options: { seed: number; exclude: readonly str
       if (params.length === 0) {
         return {
           ok: false,
-          error: "no numeric literal to tune in the target files (lines like `lr = 0.01`)",
+          error:
+            "no knob to tune in the target files: the search agent tunes a number alone on its line at the top of a file, in a class or a config entry (`lr = 0.01`, `lr: 0.01`), not a function's own `let`, `var` or Python locals",
         };
       }
       const on = context.branch?.point?.on;

@@ -31,7 +31,16 @@ const FROM_ZERO = { integer: [1, 10, 100], decimal: [0.1, 0.01, 1] };
 const ASSIGNMENT =
   /^(\s*(?:export\s+)?(?:const\s+|let\s+|var\s+)?["']?([A-Za-z_]\w*)["']?\s*[:=]\s*)(-?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?)\s*[;,]?\s*(?:(?:#|\/\/).*)?$/;
 
-/** Finds tunable numeric literals in target files; names matching `exclude` (e.g. seeds) are skipped. */
+// A function's own state is not a knob: a JavaScript `let` or `var` indented inside a block
+// (`let gb2 = 0;`, a gradient accumulator) and any `=` inside a Python `def` (`total = 0`).
+const LOCAL_DECLARATION = /^\s+(?:let|var)\s/;
+const PYTHON_DEF = /^(\s*)(?:async\s+)?def\s/;
+
+/**
+ * Finds tunable numeric literals in target files: a knob set once, at the top of a file, in a
+ * class or in a config entry (`lr: 0.01`), not a function's local state. Names matching `exclude`
+ * (e.g. seeds) are skipped.
+ */
 export function findParameters(
   files: readonly { path: string; text: string }[],
   exclude: readonly string[],
@@ -41,9 +50,20 @@ export function findParameters(
   for (const { path, text } of files) {
     const seen = new Map<string, number>();
     let offset = 0;
+    // The indents of the Python `def`s the line is inside.
+    const defs: number[] = [];
     text.split("\n").forEach((line, i) => {
+      const indent = line.length - line.trimStart().length;
+      if (line.trim() !== "" && !line.trimStart().startsWith("#"))
+        while (defs.length > 0 && indent <= defs.at(-1)!) defs.pop();
+      const inDef = defs.length > 0;
+      const def = PYTHON_DEF.exec(line);
+      if (def) defs.push(def[1]!.length);
       const match = ASSIGNMENT.exec(line);
-      if (match) {
+      const local =
+        match !== null &&
+        (LOCAL_DECLARATION.test(line) || (inDef && match[1]!.trimEnd().endsWith("=")));
+      if (match && !local) {
         const name = match[2]!;
         const raw = match[3]!;
         const value = Number(raw);

@@ -31,6 +31,41 @@ describe("search plan", () => {
     expect(source.slice(params[0]!.offset, params[0]!.offset + 4)).toBe("0.04");
   });
 
+  it("leaves a function's own state alone: indented let/var, and = inside a Python def", () => {
+    const js = [
+      "const LEARNING_RATE = 0.02;",
+      "function train() {",
+      "  let b2 = 0;",
+      "  var steps = 10;",
+      "  const EPS = 1e-8;",
+      "  const opts = {",
+      "    decay: 0.9,",
+      "  };",
+      "}",
+    ].join("\n");
+    const py = [
+      "DEPTH = 8",
+      "class Config:",
+      "    lr = 0.01",
+      "    def scaled(self):",
+      "        total = 0",
+      "",
+      "# a comment at the left edge does not end the def",
+      "        extra = {",
+      '            "warmup": 0.1,',
+      "        }",
+      "        return total",
+      "    beta = 0.9",
+      "def main():",
+      "    steps = 100",
+      "WARMUP = 0.0",
+    ].join("\n");
+    const names = (path: string, text: string) =>
+      findParameters([{ path, text }], []).map((p) => p.name);
+    expect(names("train.js", js)).toEqual(["LEARNING_RATE", "EPS", "decay"]);
+    expect(names("train.py", py)).toEqual(["DEPTH", "lr", "warmup", "beta", "WARMUP"]);
+  });
+
   it("is deterministic under a seed and different across seeds", () => {
     const params = findParameters([{ path: "t.js", text: source }], ["seed"]);
     expect(planMove(params, [], 1)).toEqual(planMove(params, [], 1));
