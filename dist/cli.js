@@ -9819,9 +9819,9 @@ function gainPosterior(observed, se, fitted) {
     second += w * mu * mu;
   });
   const span = GRID[GRID.length - 1] - GRID[0] + (GRID[1] - GRID[0]);
-  const flat = UNFITTED / span;
+  const flat2 = UNFITTED / span;
   const fit = (1 - UNFITTED) * total;
-  const share = fit + flat > 0 ? fit / (fit + flat) : 0;
+  const share = fit + flat2 > 0 ? fit / (fit + flat2) : 0;
   const fitMean = total > 0 ? first / total : observed;
   const fitSquare = total > 0 ? second / total : observed * observed + se * se;
   const mean2 = share * fitMean + (1 - share) * observed;
@@ -9851,7 +9851,7 @@ function screenedLevel(input2) {
   const candidates = input2.candidates.filter((c) => c.length > 0);
   if (candidates.length === 0 || !(start.runs > 0) || !(sd > 0)) return start;
   const span = GRID[GRID.length - 1] - GRID[0] + (GRID[1] - GRID[0]);
-  const flat = UNFITTED / span;
+  const flat2 = UNFITTED / span;
   const half = 6 / Math.sqrt(start.runs);
   const points = Array.from({ length: 121 }, (_, i) => -half + i * half / 60);
   const top0 = Math.max(...prior);
@@ -9863,7 +9863,7 @@ function screenedLevel(input2) {
       const gain = goal * (mean(runs) - start.mean) / sd - t;
       let fit = 0;
       for (const [mu, w] of effects) fit += w * Math.exp(-0.5 * ((gain - mu) / se) ** 2);
-      lp += Math.log((1 - UNFITTED) * (fit / (se * Math.sqrt(2 * Math.PI))) + flat);
+      lp += Math.log((1 - UNFITTED) * (fit / (se * Math.sqrt(2 * Math.PI))) + flat2);
     }
     return lp;
   });
@@ -24450,10 +24450,10 @@ async function resolveIsolation(config2, repoDir, gitDir, env) {
   });
   const linkData = async (dir) => {
     for (const rel of relative2) {
-      const inside = join8(dir, rel);
-      if (existsSync4(inside)) continue;
-      await mkdir3(dirname2(inside), { recursive: true });
-      await symlink(join8(repoDir, rel), inside);
+      const inside2 = join8(dir, rel);
+      if (existsSync4(inside2)) continue;
+      await mkdir3(dirname2(inside2), { recursive: true });
+      await symlink(join8(repoDir, rel), inside2);
     }
   };
   const agentSecrets = config2.agent ? [
@@ -27477,9 +27477,9 @@ function robustRange(scores, anchors = []) {
     const q1 = quantile(sorted, 0.25);
     const q3 = quantile(sorted, 0.75);
     const spread = Math.max(q3 - q1, Number.isFinite(hi2 - lo) ? hi2 - lo : 0);
-    const inside = sorted.filter((v) => v >= q1 - 1.5 * spread && v <= q3 + 1.5 * spread);
-    lo = Math.min(lo, ...inside);
-    hi2 = Math.max(hi2, ...inside);
+    const inside2 = sorted.filter((v) => v >= q1 - 1.5 * spread && v <= q3 + 1.5 * spread);
+    lo = Math.min(lo, ...inside2);
+    hi2 = Math.max(hi2, ...inside2);
   }
   const pad = (hi2 - lo) * 0.06 || Math.abs(hi2) * 0.01 || 1;
   return { lo: lo - pad, hi: hi2 + pad };
@@ -27539,6 +27539,14 @@ var LABEL_CHARS = 42;
 var LABEL_SIZE = 11;
 var CHAR_W = 6.1;
 var LABEL_BAND = 14;
+var MIN_SLANTED = 20;
+var MIN_CUT = 12;
+var LOCATION = /\s+\([^()]*:\d+\)$/;
+function fitLabel(description, max) {
+  const whole = truncate(description, Number.MAX_SAFE_INTEGER);
+  if (Array.from(whole).length <= max) return whole;
+  return truncate(whole.replace(LOCATION, ""), max);
+}
 function chooseLabelled(kept) {
   if (kept.length <= MAX_LABELS) return [...kept];
   const gain = (p, i) => {
@@ -27550,53 +27558,94 @@ function chooseLabelled(kept) {
   );
   return kept.filter((p) => chosen.has(p));
 }
+var SLIDES = [0, 1, -1, 2, -2, 3, -3, 4, 5, 6];
+var FLAT_SLIDES = [0, 1, 2, 3, 4];
 function placeKeptLabels(kept, at2, goal, box) {
   const angle = goal === "minimize" ? -30 : 30;
+  const placed = [];
+  const labels = [];
+  for (const p of kept) {
+    const { x, y } = at2(p);
+    const wanted = Array.from(fitLabel(p.description, LABEL_CHARS)).length;
+    const least = Math.min(wanted, MIN_SLANTED);
+    const slants = SLIDES.map((k) => ({ t: slanted(p.description, x, y, angle, k, box), least }));
+    const flats = FLAT_SLIDES.map((k) => ({ t: flat(p.description, x, y, goal, k, box), least }));
+    const edge = Array.from(slants[0].t?.text ?? "").length < least;
+    const tries = [
+      ...edge ? [...flats, ...slants] : [...slants, ...flats],
+      ...slants.map(({ t }) => ({ t, least: Math.min(wanted, MIN_CUT) }))
+    ];
+    const fits = tries.find(
+      ({ t, least: least2 }) => t !== null && Array.from(t.text).length >= least2 && inside(t.quad, box) && !placed.some((q) => overlap(q, t.quad))
+    )?.t;
+    if (!fits) continue;
+    placed.push(fits.quad);
+    labels.push(fits.label);
+  }
+  return labels;
+}
+function slanted(description, x, y, angle, k, box) {
   const rad = angle * Math.PI / 180;
   const u = [Math.cos(rad), Math.sin(rad)];
   const n = [Math.sin(rad), -Math.cos(rad)];
-  const placed = [];
-  for (const p of kept) {
-    const { x, y } = at2(p);
-    const [ax, ay] = [x + 7, goal === "minimize" ? y - 7 : y + 14];
-    const room = Math.min(
-      (box.right - ax) / u[0],
-      u[1] < 0 ? (ay - box.top) / -u[1] : (box.bottom - ay) / u[1]
-    );
-    const label = truncate(
-      p.description,
-      Math.max(12, Math.min(LABEL_CHARS, Math.floor(room / CHAR_W)))
-    );
-    const len = Array.from(label).length * CHAR_W;
-    const s = ax * u[0] + ay * u[1];
-    const d0 = ax * n[0] + ay * n[1];
-    let d = d0;
-    for (let pass = 0; pass <= placed.length; pass++) {
-      const hit = placed.find(
-        (q) => Math.abs(q.d - d) < LABEL_BAND && s < q.s + q.len && q.s < s + len
-      );
-      if (!hit) break;
-      d = d >= hit.d ? hit.d + LABEL_BAND : hit.d - LABEL_BAND;
-    }
-    placed.push({
-      px: x,
-      py: y,
-      ax: ax + (d - d0) * n[0],
-      ay: ay + (d - d0) * n[1],
-      text: label,
-      angle,
-      s,
-      len,
-      d
-    });
-  }
-  return placed.map(({ s: _s, len: _len, d: _d, ...label }) => label);
+  const ax = x + 7 + k * LABEL_BAND * n[0];
+  const ay = (angle < 0 ? y - 7 : y + 14) + k * LABEL_BAND * n[1];
+  const room = Math.min(
+    (box.right - ax) / u[0],
+    u[1] < 0 ? (ay - box.top) / -u[1] : (box.bottom - ay) / u[1]
+  );
+  const chars = Math.min(LABEL_CHARS, Math.floor(room / CHAR_W));
+  if (chars < 1) return null;
+  const text2 = fitLabel(description, chars);
+  const label = { px: x, py: y, ax, ay, text: text2, angle, anchor: "start", leader: k !== 0 };
+  return { label, quad: quadOf(label), text: text2 };
+}
+function flat(description, x, y, goal, k, box) {
+  const away = goal === "minimize" ? 1 : -1;
+  const [left, right] = [x - 9 - box.left, box.right - x - 9];
+  const wanted = Array.from(fitLabel(description, LABEL_CHARS)).length * CHAR_W;
+  const anchor2 = left >= wanted || left >= right ? "end" : "start";
+  const chars = Math.min(LABEL_CHARS, Math.floor((anchor2 === "end" ? left : right) / CHAR_W));
+  if (chars < 1) return null;
+  const text2 = fitLabel(description, chars);
+  const ay = (away > 0 ? y + 17 : y - 9) + away * k * LABEL_BAND;
+  const ax = anchor2 === "end" ? x - 9 : x + 9;
+  const label = { px: x, py: y, ax, ay, text: text2, angle: 0, anchor: anchor2, leader: k !== 0 };
+  return { label, quad: quadOf(label), text: text2 };
+}
+function quadOf(l) {
+  const rad = l.angle * Math.PI / 180;
+  const u = [Math.cos(rad), Math.sin(rad)];
+  const n = [Math.sin(rad), -Math.cos(rad)];
+  const len = Array.from(l.text).length * CHAR_W;
+  const [from, to] = l.anchor === "end" ? [-len, 0] : [0, len];
+  const [down, up] = [-0.3 * LABEL_SIZE, 0.9 * LABEL_SIZE];
+  return [
+    [from, down],
+    [to, down],
+    [to, up],
+    [from, up]
+  ].map(([a, b]) => [l.ax + a * u[0] + b * n[0], l.ay + a * u[1] + b * n[1]]);
+}
+function inside(q, box) {
+  return q.every(([x, y]) => x >= box.left && x <= box.right && y >= box.top && y <= box.bottom);
+}
+function overlap(a, b) {
+  const axes2 = [a, b].flatMap(
+    (q) => [0, 1].map((i) => [q[i + 1][0] - q[i][0], q[i + 1][1] - q[i][1]])
+  );
+  return axes2.every(([ax, ay]) => {
+    const pa = a.map(([x, y]) => x * ax + y * ay);
+    const pb = b.map(([x, y]) => x * ax + y * ay);
+    return Math.max(...pa) > Math.min(...pb) && Math.max(...pb) > Math.min(...pa);
+  });
 }
 function renderKeptLabel(l) {
-  const moved = Math.hypot(l.ax - l.px, l.ay - l.py) > 12;
-  const leader = moved ? `${svgLine(l.px, l.py, l.ax, l.ay, CHART_COLORS.best, 0.75, 'stroke-opacity="0.6"')}
+  const leader = l.leader ? `${svgLine(l.px, l.py, l.ax, l.ay, CHART_COLORS.best, 0.75, 'stroke-opacity="0.6"')}
 ` : "";
-  const style = `stroke="${CHART_COLORS.background}" stroke-width="3" paint-order="stroke" transform="rotate(${l.angle} ${px(l.ax)} ${px(l.ay)})"`;
+  const turn = l.angle === 0 ? "" : ` transform="rotate(${l.angle} ${px(l.ax)} ${px(l.ay)})"`;
+  const end = l.anchor === "end" ? ' text-anchor="end"' : "";
+  const style = `stroke="${CHART_COLORS.background}" stroke-width="3" paint-order="stroke"${turn}${end}`;
   return `${leader}${svgText(l.ax, l.ay, l.text, LABEL_SIZE, CHART_COLORS.best, style)}`;
 }
 
@@ -27692,7 +27741,7 @@ function renderPlot(data, view) {
     chooseLabelled(kept),
     (p) => ({ x: x(p.iteration), y: y(p.score) }),
     data.goal,
-    { top: 74, right: W - 6, bottom: PLOT.bottom - 4 }
+    { top: 70, right: W - 6, bottom: PLOT.bottom - 2, left: PLOT.left + 4 }
   );
   return [
     svgText(
@@ -30179,9 +30228,9 @@ function describeShape(xs, ys, xName) {
   if (Math.abs(late - last) > band && (falling ? last < late : last > late)) {
     return `still ${moving} at the end`;
   }
-  let flat = n - 1;
-  while (flat > 0 && Math.abs(s[flat - 1] - last) <= band) flat--;
-  return `${moving}, flat from ${at2(flat)}`;
+  let flat2 = n - 1;
+  while (flat2 > 0 && Math.abs(s[flat2 - 1] - last) <= band) flat2--;
+  return `${moving}, flat from ${at2(flat2)}`;
 }
 function smooth(ys, window) {
   const half = Math.floor(window / 2);

@@ -74,7 +74,7 @@ function renderPlot(data: ChartData, view: LedgerView): string[] {
     chooseLabelled(kept),
     (p) => ({ x: x(p.iteration), y: y(p.score!) }),
     data.goal,
-    { top: 74, right: W - 6, bottom: PLOT.bottom - 4 },
+    { top: 70, right: W - 6, bottom: PLOT.bottom - 2, left: PLOT.left + 4 },
   );
   return [
     svgText(

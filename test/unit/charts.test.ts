@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { robustRange } from "../../action/ledger/chart-points.ts";
+import { fitLabel } from "../../action/ledger/kept-labels.ts";
 import { formatLines, parseLog } from "../../action/ledger/log-jsonl.ts";
 import { niceTicks } from "../../action/ledger/nice-ticks.ts";
 import { renderProgressSvg } from "../../action/ledger/progress-svg.ts";
@@ -343,10 +344,56 @@ describe("progress.svg", () => {
     rows.push([-2, "discard", "broken"]);
     const view = tsvView(rows, "maximize");
     const svg = parseXml(renderProgressSvg(view));
-    expect(all(group(svg, "labels")!, "text")[0]!.attrs.transform).toMatch(/^rotate\(30 /);
+    const labels = all(group(svg, "labels")!, "text");
+    expect(labels[1]!.attrs.transform).toMatch(/^rotate\(30 /);
+    // The baseline sits on the bottom edge: no room to slant down, so its label lies flat.
+    expect(labels[0]!.attrs.transform).toBeUndefined();
+    expect(labels[0]!.text).toBe("baseline");
     const triangle = all(group(svg, "off-scale")!, "path")[0]!;
     expect(Number(/M[\d.]+,([\d.]+)/.exec(triangle.attrs.d!)![1])).toBeGreaterThan(500);
     expect(renderChart(view)).toContain("Off the scale, drawn at the bottom edge: #30 (-2).");
+  });
+
+  it("lays the last keeps' labels flat under the running best, whole and on the page", () => {
+    for (const goal of ["minimize", "maximize"] as const) {
+      const sign = goal === "minimize" ? -1 : 1;
+      const rows: [number, string, string][] = [[1, "keep", "baseline"]];
+      for (let i = 1; i <= 20; i++)
+        rows.push([
+          1 + sign * i * 0.001,
+          i % 5 === 0 || i >= 18 ? "keep" : "discard",
+          `LEARNING_RATE 0.04 -> 0.08 idea ${i} (train.py:12)`,
+        ]);
+      const svg = parseXml(renderProgressSvg(tsvView(rows, goal)));
+      const labels = all(group(svg, "labels")!, "text");
+      const points = all(group(svg, "kept")!, "circle").map((c) => Number(c.attrs.cy));
+      const last = labels.slice(-2);
+      for (const [i, l] of last.entries()) {
+        expect(l.attrs.transform).toBeUndefined();
+        expect(l.attrs["text-anchor"]).toBe("end");
+        // Its point is at the right edge: the text runs left from it, whole but for its location.
+        expect(unescapeXml(l.text)).toBe(`LEARNING_RATE 0.04 -> 0.08 idea ${19 + i}`);
+        const [x, y] = [Number(l.attrs.x), Number(l.attrs.y)];
+        expect(x - Array.from(l.text).length * 7).toBeGreaterThan(84);
+        expect(y).toBeLessThan(586);
+        expect(y).toBeGreaterThan(74);
+        // On the side where nothing is drawn: under the best when lower is better.
+        const point = points.at(i - 2)!;
+        expect(goal === "minimize" ? y > point : y < point).toBe(true);
+      }
+      // Two flat labels do not overlap.
+      const [a, b] = last.map((l) => Number(l.attrs.y));
+      expect(Math.abs(a! - b!)).toBeGreaterThanOrEqual(14);
+    }
+  });
+
+  it("cuts a label's location before its words", () => {
+    expect(fitLabel("MOMENTUM 0.5 -> 0.3536 (train.js:5)", 28)).toBe("MOMENTUM 0.5 -> 0.3536");
+    expect(fitLabel("MOMENTUM 0.5 -> 0.3536 (train.js:5)", 40)).toBe(
+      "MOMENTUM 0.5 -> 0.3536 (train.js:5)",
+    );
+    expect(fitLabel("MOMENTUM 0.5 -> 0.3536 (train.js:5)", 10)).toBe("MOMENTUM …");
+    expect(fitLabel("a (b) c but long enough", 8)).toBe("a (b) c…");
   });
 
   it("picks round ticks of 1, 2 or 5 times a power of ten, never more than asked", () => {
