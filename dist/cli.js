@@ -29290,6 +29290,11 @@ var EXIT_CODES_TEXT = `Exit codes:
        a broken baseline or incumbent, a violation), or a command could not do its work
   2    bad input (a flag, the config, the repository): nothing was changed
   130  interrupted (Ctrl-C, SIGTERM): what was recorded is kept; the same command resumes`;
+var COMMAND_EXIT_CODES_TEXT = `Exit codes:
+  0    done
+  1    failed: the command could not do its work (above: when)
+  2    bad input (a flag, the config, the repository): nothing was changed
+  130  interrupted (Ctrl-C, SIGTERM): what was recorded is kept`;
 function exitCodeForStop(kind) {
   if (kind === "interrupted") return EXIT.interrupted;
   return FAILED_STOPS.has(kind) ? EXIT.failed : EXIT.ok;
@@ -29309,10 +29314,12 @@ function defineCommand(spec) {
           o.type === "string" && o.default !== void 0 ? { type: o.type, default: o.default } : { type: o.type }
         ])
       );
-      const parsed = parseCliArgs(spec.name, argv, {
-        ...options,
-        help: { type: "boolean", short: "h" }
-      });
+      const parsed = parseCliArgs(
+        spec.name,
+        argv,
+        { ...options, help: { type: "boolean", short: "h" } },
+        (name) => spec.options[name]?.value
+      );
       if (parsed.values.help === true) {
         io.out(help());
         return 0;
@@ -29332,9 +29339,18 @@ function defineCommand(spec) {
     }
   };
 }
-function parseCliArgs(command2, argv, options) {
+function parseCliArgs(command2, argv, options, placeholder) {
+  const args = [];
+  for (let i = 0; i < argv.length; i++) {
+    const [arg, next] = [argv[i], argv[i + 1]];
+    const takesValue = options[arg.replace(/^--/, "")]?.type === "string" && arg.startsWith("--");
+    if (takesValue && next !== void 0 && /^-(\d|\.\d)/.test(next)) {
+      args.push(`${arg}=${next}`);
+      i++;
+    } else args.push(arg);
+  }
   try {
-    return parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (error2) {
     const code = error2.code ?? "";
     if (!code.startsWith("ERR_PARSE_ARGS")) throw error2;
@@ -29345,7 +29361,7 @@ function parseCliArgs(command2, argv, options) {
       const guess = nearestFlag(flag, known);
       message = `unknown option ${flag}${guess ? ` (did you mean ${guess}?)` : ""}`;
     } else if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && flag) {
-      message = options[flag.replace(/^-+/, "")]?.type === "boolean" ? `${flag} takes no value` : `${flag} needs a value, e.g. ${flag} 5`;
+      message = options[flag.replace(/^-+/, "")]?.type === "boolean" ? `${flag} takes no value` : `${flag} needs a value: ${flag} ${placeholder(flag.replace(/^-+/, "")) ?? "VALUE"}`;
     } else {
       message = error2.message;
     }
@@ -29367,13 +29383,37 @@ function renderCommandHelp(spec) {
     `autoexp ${spec.name}: ${spec.summary}`,
     "",
     `Usage: autoexp ${spec.name}${spec.positionals ? ` ${spec.positionals}` : ""}${Object.keys(spec.options).length > 0 ? " [options]" : ""}`,
-    ...spec.details ? ["", spec.details] : [],
+    ...spec.details ? ["", reflow(spec.details, HELP_WIDTH)] : [],
     "",
     "Options:",
     ...flags.map((f) => `  ${f.left.padEnd(width)}${f.right}`),
     "",
-    EXIT_CODES_TEXT
+    spec.batch ? EXIT_CODES_TEXT : COMMAND_EXIT_CODES_TEXT
   ].join("\n");
+}
+var HELP_WIDTH = 96;
+function reflow(text2, width) {
+  const out = [];
+  let words = [];
+  const flush = () => {
+    let line2 = "";
+    for (const w of words) {
+      if (line2 && line2.length + 1 + w.length > width) {
+        out.push(line2);
+        line2 = w;
+      } else line2 = line2 ? `${line2} ${w}` : w;
+    }
+    if (line2) out.push(line2);
+    words = [];
+  };
+  for (const line2 of text2.split("\n")) {
+    if (line2.trim() === "" || /^\s/.test(line2)) {
+      flush();
+      out.push(line2);
+    } else words.push(...line2.split(/\s+/).filter(Boolean));
+  }
+  flush();
+  return out.join("\n");
 }
 
 // action/cli/measure-setup.ts
@@ -36023,6 +36063,7 @@ autoexp: ${formatEvent(event, metric2)}`);
 // action/cli/commands/demo.ts
 var demoCommand = defineCommand({
   name: "demo",
+  batch: true,
   summary: "the offline example: a tiny neural network tuned by the search agent (no key, no GitHub)",
   options: {
     dir: {
@@ -36604,15 +36645,18 @@ function describeReadError(error2) {
 import { resolve as resolve6 } from "node:path";
 var runCommand = defineCommand({
   name: "run",
+  batch: true,
   summary: "run a batch of experiments on branch autoexp/<tag>; the same tag again resumes",
   details: `The default tag is <name>-<YYYYMMDD>, the UTC date twelve hours ago, so the batches of one
 night share a tag. Resuming a tag whose metrics, goals, rule, eval command, targets or frozen
 files changed is refused: start a new --tag, or pass --accept-config-change (recorded in the
 ledger; the incumbent is measured again under the new config).
+
 Resuming goes on only from the branch head autoexp last wrote (its journal in
 .git/autoexp/<tag>/ is signed with a key in ~/.local/state/autoexp): a branch moved by
 anything else, an unsigned journal (an older autoexp) or none (a fresh clone) is refused;
 --adopt goes on from it after checking every kept commit on it.
+
 Ctrl-C stops after the experiment in flight; a second Ctrl-C stops at once.`,
   options: {
     config: { type: "string", value: "F", default: "autoexp.yml", help: "the config file" },

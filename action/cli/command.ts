@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { closest } from "../util/did-you-mean.ts";
 import { AutoexpError } from "../util/errors.ts";
-import { EXIT_CODES_TEXT } from "./exit-codes.ts";
+import { COMMAND_EXIT_CODES_TEXT, EXIT_CODES_TEXT } from "./exit-codes.ts";
 
 /** What a command may touch of the outside world: output, the working directory, the environment. */
 export interface Io {
@@ -42,8 +42,10 @@ export interface CommandSpec<O extends Record<string, OptionSpec>> {
   summary: string;
   /** Positional arguments as the usage line shows them, e.g. `<results.tsv|log.jsonl>`. */
   positionals?: string;
-  /** More text for `autoexp <command> --help`. */
+  /** More text for `autoexp <command> --help`: reflowed; a line that starts indented stays. */
   details?: string;
+  /** Runs a batch (run, demo): its help gives the batch's exit codes. */
+  batch?: boolean;
   options: O;
   run: (args: { values: Values<O>; positionals: string[] }, io: Io) => Promise<number>;
 }
@@ -75,10 +77,12 @@ export function defineCommand<const O extends Record<string, OptionSpec>>(
             : { type: o.type },
         ]),
       );
-      const parsed = parseCliArgs(spec.name, argv, {
-        ...options,
-        help: { type: "boolean", short: "h" },
-      });
+      const parsed = parseCliArgs(
+        spec.name,
+        argv,
+        { ...options, help: { type: "boolean", short: "h" } },
+        (name) => spec.options[name]?.value,
+      );
       if (parsed.values.help === true) {
         io.out(help());
         return 0;
@@ -105,9 +109,25 @@ type ParseOptions = Record<
 >;
 
 /** node:util's parseArgs, with its errors rewritten as a usage mistake that names the fix. */
-function parseCliArgs(command: string, argv: readonly string[], options: ParseOptions) {
+function parseCliArgs(
+  command: string,
+  argv: readonly string[],
+  options: ParseOptions,
+  placeholder: (name: string) => string | undefined,
+) {
+  // `--pairs -2` is a value to check (must be >= 1), not a flag `-2`: node's parseArgs reads a
+  // value that starts with a dash as a missing one, so a number is joined on as `--pairs=-2`.
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const [arg, next] = [argv[i]!, argv[i + 1]];
+    const takesValue = options[arg.replace(/^--/, "")]?.type === "string" && arg.startsWith("--");
+    if (takesValue && next !== undefined && /^-(\d|\.\d)/.test(next)) {
+      args.push(`${arg}=${next}`);
+      i++;
+    } else args.push(arg);
+  }
   try {
-    return parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (error) {
     const code = (error as { code?: string }).code ?? "";
     if (!code.startsWith("ERR_PARSE_ARGS")) throw error;
@@ -121,7 +141,7 @@ function parseCliArgs(command: string, argv: readonly string[], options: ParseOp
       message =
         options[flag.replace(/^-+/, "")]?.type === "boolean"
           ? `${flag} takes no value`
-          : `${flag} needs a value, e.g. ${flag} 5`;
+          : `${flag} needs a value: ${flag} ${placeholder(flag.replace(/^-+/, "")) ?? "VALUE"}`;
     } else {
       message = (error as Error).message;
     }
@@ -145,11 +165,41 @@ function renderCommandHelp<O extends Record<string, OptionSpec>>(spec: CommandSp
     `autoexp ${spec.name}: ${spec.summary}`,
     "",
     `Usage: autoexp ${spec.name}${spec.positionals ? ` ${spec.positionals}` : ""}${Object.keys(spec.options).length > 0 ? " [options]" : ""}`,
-    ...(spec.details ? ["", spec.details] : []),
+    ...(spec.details ? ["", reflow(spec.details, HELP_WIDTH)] : []),
     "",
     "Options:",
     ...flags.map((f) => `  ${f.left.padEnd(width)}${f.right}`),
     "",
-    EXIT_CODES_TEXT,
+    spec.batch ? EXIT_CODES_TEXT : COMMAND_EXIT_CODES_TEXT,
   ].join("\n");
+}
+
+const HELP_WIDTH = 96;
+
+/**
+ * Text wrapped at `width` columns: lines that start flush left run together as one paragraph (a
+ * blank line ends it); a line that starts indented (a list) is kept as written.
+ */
+export function reflow(text: string, width: number): string {
+  const out: string[] = [];
+  let words: string[] = [];
+  const flush = () => {
+    let line = "";
+    for (const w of words) {
+      if (line && line.length + 1 + w.length > width) {
+        out.push(line);
+        line = w;
+      } else line = line ? `${line} ${w}` : w;
+    }
+    if (line) out.push(line);
+    words = [];
+  };
+  for (const line of text.split("\n")) {
+    if (line.trim() === "" || /^\s/.test(line)) {
+      flush();
+      out.push(line);
+    } else words.push(...line.split(/\s+/).filter(Boolean));
+  }
+  flush();
+  return out.join("\n");
 }

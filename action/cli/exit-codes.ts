@@ -19,6 +19,13 @@ export const EXIT_CODES_TEXT = `Exit codes:
   2    bad input (a flag, the config, the repository): nothing was changed
   130  interrupted (Ctrl-C, SIGTERM): what was recorded is kept; the same command resumes`;
 
+/** The same codes as a command other than a batch meets them (its help says when it fails). */
+export const COMMAND_EXIT_CODES_TEXT = `Exit codes:
+  0    done
+  1    failed: the command could not do its work (above: when)
+  2    bad input (a flag, the config, the repository): nothing was changed
+  130  interrupted (Ctrl-C, SIGTERM): what was recorded is kept`;
+
 /**
  * The exit code of a batch that ran: stopping on a budget, a plateau or an exhausted search is
  * success; stopping because the work cannot go on (FAILED_STOPS) is a failure a script must see.

@@ -69,7 +69,26 @@ const TABLE: Record<string, Row> = {
     stderr:
       /unknown option --experiment \(did you mean --experiments\?\) \(autoexp run\); see `autoexp run --help`/,
   },
-  "a flag without its value": { argv: ["status", "--tag"], code: 2, stderr: /--tag needs a value/ },
+  "a flag without its value": {
+    argv: ["status", "--tag"],
+    code: 2,
+    stderr: /--tag needs a value: --tag T \(autoexp status\)/,
+  },
+  "a negative number is a value, checked like any other": {
+    argv: ["demo", "--experiments", "-3"],
+    code: 2,
+    stderr: /--experiments must be a whole number >= 1, got "-3"/,
+  },
+  "run's help gives a batch's exit codes": {
+    argv: ["run", "--help"],
+    code: 0,
+    stdout: /0 {4}done \(a batch ran to its budget, or stopped at a plateau\)/,
+  },
+  "status's help gives a command's": {
+    argv: ["status", "--help"],
+    code: 0,
+    stdout: /Exit codes:\n {2}0 {4}done\n {2}1 {4}failed: the command could not do its work/,
+  },
   "an argument a command does not take": {
     argv: ["status", "extra"],
     code: 2,
@@ -124,6 +143,23 @@ describe("CLI conventions", () => {
     if (row.code === 0) expect(run.stderr).toBe("");
     else expect(run.stdout).toBe("");
     expectNoCrash(run.stdout + run.stderr);
+  });
+});
+
+describe("help", () => {
+  it.each(COMMANDS.map((c) => c.name))("%s --help: its text wrapped at 96 columns", (name) => {
+    const run = runCli(tempDir(), [name, "--help"]);
+    // After the one-line summary (as `autoexp --help` lists it), up to the options.
+    const text = run.stdout.slice(run.stdout.indexOf("\n") + 1, run.stdout.indexOf("\nOptions:"));
+    for (const line of text.split("\n")) expect(line.length, line).toBeLessThanOrEqual(96);
+    // A paragraph runs on: no line stops short while the next could have taken its first word.
+    const lines = text.split("\n");
+    for (const [i, line] of lines.entries()) {
+      const next = lines[i + 1];
+      if (!line || !next || /^\s/.test(next) || /^\s/.test(line) || line.startsWith("Usage:"))
+        continue;
+      expect(line.length + 1 + next.split(" ")[0]!.length, `${line}\n${next}`).toBeGreaterThan(96);
+    }
   });
 });
 

@@ -10,6 +10,7 @@ import { runAndReport } from "../run-and-report.ts";
 
 export const demoCommand = defineCommand({
   name: "demo",
+  batch: true,
   summary:
     "the offline example: a tiny neural network tuned by the search agent (no key, no GitHub)",
   options: {

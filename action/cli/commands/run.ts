@@ -8,15 +8,18 @@ import { runAndReport } from "../run-and-report.ts";
 
 export const runCommand = defineCommand({
   name: "run",
+  batch: true,
   summary: "run a batch of experiments on branch autoexp/<tag>; the same tag again resumes",
   details: `The default tag is <name>-<YYYYMMDD>, the UTC date twelve hours ago, so the batches of one
 night share a tag. Resuming a tag whose metrics, goals, rule, eval command, targets or frozen
 files changed is refused: start a new --tag, or pass --accept-config-change (recorded in the
 ledger; the incumbent is measured again under the new config).
+
 Resuming goes on only from the branch head autoexp last wrote (its journal in
 .git/autoexp/<tag>/ is signed with a key in ~/.local/state/autoexp): a branch moved by
 anything else, an unsigned journal (an older autoexp) or none (a fresh clone) is refused;
 --adopt goes on from it after checking every kept commit on it.
+
 Ctrl-C stops after the experiment in flight; a second Ctrl-C stops at once.`,
   options: {
     config: { type: "string", value: "F", default: "autoexp.yml", help: "the config file" },
