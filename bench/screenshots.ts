@@ -17,6 +17,7 @@ import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { marked } from "marked";
 import { renderPr, renderStatusAnswer } from "../app/pr-body.ts";
+import { chromiumPath } from "./chromium-path.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 const REPO_URL = "https://github.com/octo-org/octo-repo";
@@ -30,7 +31,7 @@ const { values: args } = parseArgs({
 });
 const TAG = args.tag!;
 const OUT = resolve(args.out ?? "/tmp/autoexp-shots");
-const CHROMIUM = args.chromium ?? "/usr/bin/chromium";
+const CHROMIUM = chromiumPath(args.chromium);
 const MERMAID = join(ROOT, "node_modules", "mermaid", "dist", "mermaid.min.js");
 mkdirSync(OUT, { recursive: true });
 

@@ -16,9 +16,10 @@ import { renderProgressSvg } from "../action/ledger/progress-svg.ts";
 import { parseResultsTsv } from "../action/ledger/results-tsv.ts";
 import { viewFromTsv } from "../action/ledger/summarize.ts";
 import type { Goal } from "../action/ledger/types.ts";
+import { chromiumPath } from "./chromium-path.ts";
 
 const { values: args } = parseArgs({ options: { chromium: { type: "string" } } });
-const CHROMIUM = args.chromium ?? "/usr/bin/chromium";
+const CHROMIUM = chromiumPath(args.chromium);
 const ROOT = join(import.meta.dirname, "..");
 
 function tsv(rows: [number, string, string][], goal: Goal, title: string) {
@@ -115,12 +116,6 @@ try {
     console.log(
       `${charts[i]!.title.padEnd(44)}${String(f.labels).padStart(6)}${String(f.off).padStart(14)}${String(f.overlaps).padStart(19)}${String(f.cut).padStart(11)}${f.offText.length ? `  (off: ${f.offText.join(" | ")})` : ""}`,
     );
-} catch (e) {
-  const code = (e as NodeJS.ErrnoException).code;
-  if (code === "ENOENT") {
-    console.error(`no Chromium at ${CHROMIUM}: apt-get install chromium, or pass --chromium PATH`);
-    process.exitCode = 2;
-  } else throw e;
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
