@@ -35687,6 +35687,8 @@ async function record2(ctx, candidate, verdict, beside2) {
   const switched = revisitOf === void 0 ? branchSwitch(ctx, candidate, on, incumbent) : null;
   const safe = redactDeep(row, ctx.redact);
   const after = afterKeepEntry(iteration, safe.status, verdict.afterKeep);
+  const log = ctx.store.log;
+  const besideScore = beside2.length > 0 ? incumbentState({ ...log, remeasures: [...log.remeasures, ...beside2] }).score : null;
   await ctx.store.append(
     [...beside2, ...switched ? [switched] : [], safe, ...after ? [after] : []],
     {
@@ -35698,12 +35700,12 @@ async function record2(ctx, candidate, verdict, beside2) {
   ctx.faults.at("after-refs", iteration);
   await pruneLogs(join37(ctx.store.stateDir, "logs"), iteration - KEEP_LOGS_OF);
   if (verdict.key && EVALUATED.has(safe.status)) ctx.seen.set(verdict.key, safe);
-  if (beside2.length > 0)
+  if (besideScore !== null)
     ctx.emit({
       type: "remeasure",
       reason: "concurrent",
       runs: beside2.reduce((n, b) => n + (b.runs_on?.length ?? 0), 0),
-      score: incumbentState(ctx.store.log).score
+      score: besideScore
     });
   ctx.done++;
   const best = incumbentState(ctx.store.log).score;

@@ -318,6 +318,12 @@ async function record(
   const safe = redactDeep(row, ctx.redact);
   // Kept in pairs: its run made after the decision, its first as the incumbent.
   const after = afterKeepEntry(iteration, safe.status, verdict.afterKeep);
+  // The incumbent's score with its runs beside this candidate, read before a keep replaces it.
+  const log = ctx.store.log!;
+  const besideScore =
+    beside.length > 0
+      ? incumbentState({ ...log, remeasures: [...log.remeasures, ...beside] })!.score
+      : null;
   await ctx.store.append(
     [...beside, ...(switched ? [switched] : []), safe, ...(after ? [after] : [])],
     {
@@ -329,12 +335,12 @@ async function record(
   ctx.faults.at("after-refs", iteration);
   await pruneLogs(join(ctx.store.stateDir, "logs"), iteration - KEEP_LOGS_OF);
   if (verdict.key && EVALUATED.has(safe.status)) ctx.seen.set(verdict.key, safe);
-  if (beside.length > 0)
+  if (besideScore !== null)
     ctx.emit({
       type: "remeasure",
       reason: "concurrent",
       runs: beside.reduce((n, b) => n + (b.runs_on?.length ?? 0), 0),
-      score: incumbentState(ctx.store.log!)!.score,
+      score: besideScore,
     });
   ctx.done++;
   const best = incumbentState(ctx.store.log!)!.score;

@@ -81,6 +81,17 @@ describe("a night measured in pairs, on every surface", () => {
     expect(num(m[2]!)).toBe(-3.3);
   });
 
+  it("prints the incumbent re-measured beside a keep at its own value, not the kept code's", () => {
+    // #1 is kept beside one run of the baseline (10.3): the baseline now stands at 10.06.
+    const line = lines.find((l) => /^incumbent {3}re-measured: 1 more run, /.test(l))!;
+    expect(line).toBeDefined();
+    const now = num(new RegExp(`loss now (${N})`).exec(line)![1]!);
+    expect(now).toBeCloseTo(10.06, 10);
+    expect(now).not.toBe(7.4);
+    // It comes before the keep's line, as the runs did.
+    expect(lines.indexOf(line)).toBeLessThan(lines.findIndex((l) => / #1 keep /.test(l)));
+  });
+
   it("says a candidate that read worse in its first pair read worse", () => {
     const cand = log.results[2]!.samples.loss!;
     const beside = log.remeasures.find((m) => m.paired_with === 2)!.samples.loss!;
