@@ -2738,8 +2738,8 @@ ${cn.comment}` : item.comment;
     }
     function createPairs(schema, iterable, ctx) {
       const { replacer } = ctx;
-      const pairs2 = new YAMLSeq.YAMLSeq(schema);
-      pairs2.tag = "tag:yaml.org,2002:pairs";
+      const pairs3 = new YAMLSeq.YAMLSeq(schema);
+      pairs3.tag = "tag:yaml.org,2002:pairs";
       let i = 0;
       if (iterable && Symbol.iterator in Object(iterable))
         for (let it2 of iterable) {
@@ -2763,11 +2763,11 @@ ${cn.comment}` : item.comment;
           } else {
             key = it2;
           }
-          pairs2.items.push(Pair.createPair(key, value, ctx));
+          pairs3.items.push(Pair.createPair(key, value, ctx));
         }
-      return pairs2;
+      return pairs3;
     }
-    var pairs = {
+    var pairs2 = {
       collection: "seq",
       default: false,
       tag: "tag:yaml.org,2002:pairs",
@@ -2775,7 +2775,7 @@ ${cn.comment}` : item.comment;
       createNode: createPairs
     };
     exports.createPairs = createPairs;
-    exports.pairs = pairs;
+    exports.pairs = pairs2;
     exports.resolvePairs = resolvePairs;
   }
 });
@@ -2788,7 +2788,7 @@ var require_omap = __commonJS({
     var toJS = require_toJS();
     var YAMLMap = require_YAMLMap();
     var YAMLSeq = require_YAMLSeq();
-    var pairs = require_pairs();
+    var pairs2 = require_pairs();
     var YAMLOMap = class _YAMLOMap extends YAMLSeq.YAMLSeq {
       constructor() {
         super();
@@ -2824,7 +2824,7 @@ var require_omap = __commonJS({
         return map2;
       }
       static from(schema, iterable, ctx) {
-        const pairs$1 = pairs.createPairs(schema, iterable, ctx);
+        const pairs$1 = pairs2.createPairs(schema, iterable, ctx);
         const omap2 = new this();
         omap2.items = pairs$1.items;
         return omap2;
@@ -2838,7 +2838,7 @@ var require_omap = __commonJS({
       default: false,
       tag: "tag:yaml.org,2002:omap",
       resolve(seq, onError) {
-        const pairs$1 = pairs.resolvePairs(seq, onError);
+        const pairs$1 = pairs2.resolvePairs(seq, onError);
         const seenKeys = [];
         for (const { key } of pairs$1.items) {
           if (identity.isScalar(key)) {
@@ -3209,7 +3209,7 @@ var require_schema3 = __commonJS({
     var int2 = require_int2();
     var merge3 = require_merge();
     var omap = require_omap();
-    var pairs = require_pairs();
+    var pairs2 = require_pairs();
     var set2 = require_set();
     var timestamp = require_timestamp();
     var schema = [
@@ -3229,7 +3229,7 @@ var require_schema3 = __commonJS({
       binary.binary,
       merge3.merge,
       omap.omap,
-      pairs.pairs,
+      pairs2.pairs,
       set2.set,
       timestamp.intTime,
       timestamp.floatTime,
@@ -3255,7 +3255,7 @@ var require_tags = __commonJS({
     var binary = require_binary();
     var merge3 = require_merge();
     var omap = require_omap();
-    var pairs = require_pairs();
+    var pairs2 = require_pairs();
     var schema$2 = require_schema3();
     var set2 = require_set();
     var timestamp = require_timestamp();
@@ -3281,7 +3281,7 @@ var require_tags = __commonJS({
       merge: merge3.merge,
       null: _null4.nullTag,
       omap: omap.omap,
-      pairs: pairs.pairs,
+      pairs: pairs2.pairs,
       seq: seq.seq,
       set: set2.set,
       timestamp: timestamp.timestamp
@@ -3290,7 +3290,7 @@ var require_tags = __commonJS({
       "tag:yaml.org,2002:binary": binary.binary,
       "tag:yaml.org,2002:merge": merge3.merge,
       "tag:yaml.org,2002:omap": omap.omap,
-      "tag:yaml.org,2002:pairs": pairs.pairs,
+      "tag:yaml.org,2002:pairs": pairs2.pairs,
       "tag:yaml.org,2002:set": set2.set,
       "tag:yaml.org,2002:timestamp": timestamp.timestamp
     };
@@ -24544,8 +24544,8 @@ function attributionVerdict(c) {
 function renderAttribution(a) {
   const rows = a.changes.map((c) => {
     const effect = c.effect ? formatVerifiedChange(c.effect, a.goal, a.confidence) : "\u2014";
-    const pairs = c.effect ? String(c.effect.pairs) : "";
-    return `| ${c.iteration} | \`${c.commit.slice(0, 7)}\` | ${inertMarkdown(c.description, 120)} | ${effect} | ${pairs} | ${attributionVerdict(c)} |`;
+    const pairs2 = c.effect ? String(c.effect.pairs) : "";
+    return `| ${c.iteration} | \`${c.commit.slice(0, 7)}\` | ${inertMarkdown(c.description, 120)} | ${effect} | ${pairs2} | ${attributionVerdict(c)} |`;
   });
   const flagged = a.changes.filter((c) => c.drop_candidate).map((c) => `#${c.iteration}`);
   return [
@@ -24696,7 +24696,15 @@ function formatEvidence(row, goal) {
   const ci = e.ci ? `, CI ${formatInterval(changeInterval(e.ci, goal))}` : "";
   const p = e.p < 1e-4 ? "p < 0.0001" : `p = ${Number(e.p.toPrecision(2))}`;
   const on = e.strata?.length ? ` on ${e.strata.map((s) => s.stratum).join(", ")}` : "";
-  return `${formatScore(e.effect_sigma)} sd, ${p}${ci}, ${e.runs} vs ${e.incumbent_runs} runs${on}`;
+  const size = e.paired ? pairs(e.runs) : `${e.runs} vs ${e.incumbent_runs} runs`;
+  const figures = `${formatScore(e.effect_sigma)} sd, ${p}${ci}, ${size}${on}`;
+  const d = e.decided;
+  if (!d) return figures;
+  const t = (x) => Number(x.toPrecision(3));
+  return `kept on ${pairs(d.runs)}: t = ${t(d.t)} \u2265 ${t(d.critical)}; without its screened run: ${figures}`;
+}
+function pairs(n) {
+  return `${n} pair${n === 1 ? "" : "s"}`;
 }
 function formatInterval([lo, hi2]) {
   return `[${formatDelta(lo)}, ${formatDelta(hi2)}]`;
@@ -24775,7 +24783,7 @@ function renderDashboard(view, options = {}) {
   return parts.join("\n");
 }
 function renderPairedNote() {
-  return "_Measured in pairs: an experiment's \u0394 compares its runs with the incumbent's runs made beside them (the same machine, at the same time), not two values of this table. A value is the mean of the runs it counts: a first run that passed the screen and the runs a keep was decided on are left out, as they were chosen for looking good (a kept change is scored on its runs since)._";
+  return `_Measured in pairs: an experiment's \u0394 compares its runs with the incumbent's runs made beside them (the same machine, at the same time), not two values of this table. A value is the mean of the runs it counts: a first run that passed the screen and the runs a keep was decided on are left out, as they were chosen for looking good (a kept change is scored on its runs since). A confidence that begins "kept on N pairs: t \u2265 bar" gives the test that kept the change, over every pair, its screened run's included: the bar holds false keeps to 1 \u2212 confidence over every look and allows for the screen's choice. The figures after it leave the screened run out._`;
 }
 function renderPrintedTwice(view) {
   const list3 = view.printedTwice.map((p) => `#${p.iteration} (${p.metrics.join(", ")})`).join(", ");
@@ -26042,13 +26050,13 @@ function parseCurves(text2) {
     if (raw.length > MAX_LINE) continue;
     const line2 = raw.trim();
     if (line2 === "" || FRAME.test(line2)) continue;
-    const pairs = pairsOf(line2);
-    if (pairs.length === 0) continue;
+    const pairs2 = pairsOf(line2);
+    if (pairs2.length === 0) continue;
     ordinal++;
-    const xPair = pairs.find((p) => X_NAMES.has(p.name.toLowerCase()));
+    const xPair = pairs2.find((p) => X_NAMES.has(p.name.toLowerCase()));
     const axis = xPair ? xPair.name.toLowerCase() : "line";
     const x = xPair ? xPair.value : ordinal;
-    for (const p of pairs) {
+    for (const p of pairs2) {
       if (p === xPair || p.name === "line") continue;
       let list3 = points.get(p.name);
       if (!list3) {
@@ -27389,17 +27397,17 @@ function pairedBeside(measured, incumbent) {
   }
   const out = /* @__PURE__ */ new Map();
   for (const [point, at] of sides) {
-    let pairs = 0;
+    let pairs2 = 0;
     let sum = 0;
     for (let i = 0; i < Math.min(at.point.length, at.incumbent.length); i++) {
       const p = at.point[i];
       const q = at.incumbent[i];
       for (let k = 0; k < Math.min(p.length, q.length); k++) {
         sum += p[k] - q[k];
-        pairs++;
+        pairs2++;
       }
     }
-    out.set(point, { pairs, gap: pairs > 0 ? sum / pairs : 0 });
+    out.set(point, { pairs: pairs2, gap: pairs2 > 0 ? sum / pairs2 : 0 });
   }
   return out;
 }
@@ -27449,7 +27457,7 @@ var ON_INCUMBENT = { on: null };
 
 // action/strategy/branch.ts
 function branchStrategy(settings) {
-  const pairs = settings.pairs ?? 0;
+  const pairs2 = settings.pairs ?? 0;
   const pick2 = (state) => {
     const { rows, incumbent, goal, scale } = state;
     const since = sinceLastKeep(rows);
@@ -27507,11 +27515,11 @@ function branchStrategy(settings) {
     revisits: true,
     pick: pick2,
     toMeasure(state) {
-      if (pairs === 0) return null;
+      if (pairs2 === 0) return null;
       const { on } = pick2(state);
       if (!on || on.measured === "paired") return null;
       const measured = pairedBeside(measuredOf(state), state.incumbent.iteration).size;
-      return measured < settings.points ? { point: on, pairs } : null;
+      return measured < settings.points ? { point: on, pairs: pairs2 } : null;
     }
   };
 }
@@ -32264,7 +32272,7 @@ async function branchRemeasure(ctx, slot, next) {
   }
   return null;
 }
-async function measureBeside(ctx, slot, { point, pairs }) {
+async function measureBeside(ctx, slot, { point, pairs: pairs2 }) {
   const { config: config2, store } = ctx;
   const log = store.log;
   const header = log.config;
@@ -32304,7 +32312,7 @@ async function measureBeside(ctx, slot, { point, pairs }) {
     incRuns.push(measured2.metrics);
     return null;
   };
-  for (let pair = 0; pair < pairs && failure2 === null; pair++) {
+  for (let pair = 0; pair < pairs2 && failure2 === null; pair++) {
     const seed = randomInt2(1, 2 ** 31);
     seeds.push(seed);
     const env = { ...ctx.evalEnv, AUTOEXP_SEED: String(seed) };
@@ -32634,12 +32642,13 @@ function judge(input2) {
   }
   if (improved.length > 0 && worse.length === 0) {
     const secondary = policy.rule === "primary" ? policy.objectives.slice(1) : [];
-    const soft = secondary.flatMap((o) => softLimitBreach(o, input2, alphaTotal) ?? []);
+    const soft = secondary.flatMap((o2) => softLimitBreach(o2, input2, alphaTotal) ?? []);
     if (soft.length > 0) return final("guard_fail", soft.join("; "));
-    return final(
-      "keep",
-      keepReason(best, p, decisive[comparisons.indexOf(best)].minDelta, sequential)
-    );
+    const o = decisive[comparisons.indexOf(best)];
+    const kept = final("keep", keepReason(best, p, o.minDelta, sequential));
+    if (!sequential || !kept.evidence) return kept;
+    const boundary = { t: best.gain / best.se, critical: critical(best, o) };
+    return { ...kept, evidence: { ...kept.evidence, boundary } };
   }
   const simpler = policy.simplification && (input2.linesDelta ?? 0) < 0;
   if (!sequential) {
@@ -33398,19 +33407,23 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
   const tested = judgement.evidence;
   if (unselected && tested) {
     const o = policy.objectives.find((x) => x.name === tested.metric);
+    const decided = tested.boundary ? { runs: tested.runs, gain: tested.gain, ...tested.boundary } : void 0;
     if (o)
       judgement = {
         ...judgement,
-        evidence: evidence(
-          comparePaired(
-            o,
-            incReported[o.name] ?? [],
-            reported[o.name] ?? [],
-            setup.noise(cand, inc)[o.name] ?? UNKNOWN_NOISE,
-            pairSpread[o.name]
+        evidence: {
+          ...evidence(
+            comparePaired(
+              o,
+              incReported[o.name] ?? [],
+              reported[o.name] ?? [],
+              setup.noise(cand, inc)[o.name] ?? UNKNOWN_NOISE,
+              pairSpread[o.name]
+            ),
+            policy.confidence
           ),
-          policy.confidence
-        )
+          ...decided ? { decided } : {}
+        }
       };
   }
   if (aside !== null)
@@ -34309,13 +34322,13 @@ function verifiedGain(base, final, goal, confidence) {
     throw new Error(`verifiedGain: ${base.length} base runs but ${final.length} final runs`);
   const sign = goal === "minimize" ? -1 : 1;
   const diffs = base.map((b, i) => sign * (final[i] - b));
-  const pairs = diffs.length;
-  if (pairs === 0) return { gain: 0, ci: null, sd: 0, pairs, includes_no_improvement: true };
+  const pairs2 = diffs.length;
+  if (pairs2 === 0) return { gain: 0, ci: null, sd: 0, pairs: pairs2, includes_no_improvement: true };
   const { mean: gain, sd } = meanAndSd(diffs);
-  if (pairs < 2) return { gain, ci: null, sd, pairs, includes_no_improvement: true };
-  const half = tQuantileUpper((1 - confidence) / 2, pairs - 1) * (sd / Math.sqrt(pairs));
+  if (pairs2 < 2) return { gain, ci: null, sd, pairs: pairs2, includes_no_improvement: true };
+  const half = tQuantileUpper((1 - confidence) / 2, pairs2 - 1) * (sd / Math.sqrt(pairs2));
   const ci = [gain - half, gain + half];
-  return { gain, ci, sd, pairs, includes_no_improvement: ci[0] <= 0 };
+  return { gain, ci, sd, pairs: pairs2, includes_no_improvement: ci[0] <= 0 };
 }
 function keptGainSum(results, goal, finalIteration) {
   const sign = goal === "minimize" ? -1 : 1;
@@ -35739,11 +35752,11 @@ function meanEvalSeconds(log, metric2) {
   }
   return runs > 0 ? seconds / runs : null;
 }
-function estimateAttribution(changes, pairs, meanSeconds) {
-  const runs = pairs * changes * 2;
+function estimateAttribution(changes, pairs2, meanSeconds) {
+  const runs = pairs2 * changes * 2;
   return {
     changes,
-    pairs,
+    pairs: pairs2,
     runs,
     meanEvalSeconds: meanSeconds,
     seconds: meanSeconds === null ? null : runs * meanSeconds
@@ -35834,7 +35847,7 @@ function same2(file2, entry, blobs) {
 }
 
 // action/engine/attribute.ts
-async function planAttribution(store, pairs) {
+async function planAttribution(store, pairs2) {
   const log = store.log;
   const inc = log ? incumbentState(log) : null;
   if (!log?.config || !inc)
@@ -35863,7 +35876,7 @@ async function planAttribution(store, pairs) {
     finalCommit,
     finalIteration: inc.iteration,
     changes,
-    estimate: estimateAttribution(measurable, pairs, meanEvalSeconds(log, log.config.metric))
+    estimate: estimateAttribution(measurable, pairs2, meanEvalSeconds(log, log.config.metric))
   };
 }
 async function attributeRecord(store, config2, plan, run) {
@@ -36395,7 +36408,7 @@ async function measureMode(mode, options) {
 async function measure(mode, options) {
   const { repoDir, config: config2, tag, handoff: handoff2, env, live, adopt } = options;
   const metric2 = primaryMetric(config2);
-  const pairs = config2.verify?.pairs ?? DEFAULT_PAIRS;
+  const pairs2 = config2.verify?.pairs ?? DEFAULT_PAIRS;
   const printer = createProgressPrinter(
     "plain",
     { line: info, write: info, columns: 120 },
@@ -36406,13 +36419,13 @@ async function measure(mode, options) {
       for (const w of event.warnings) warning(w, { title: `autoexp ${tag}: unsandboxed` });
     printer.event(event);
   };
-  const common = { repoDir, config: config2, tag, pairs, env, onEvent, adopt };
+  const common = { repoDir, config: config2, tag, pairs: pairs2, env, onEvent, adopt };
   const lines = [];
   if (mode === "verify") {
-    await live?.say("pending", `verify: the base and the final code, ${pairs} pairs, interleaved`);
+    await live?.say("pending", `verify: the base and the final code, ${pairs2} pairs, interleaved`);
     const entry = await verifyTag(common);
     lines.push(
-      `Verified ${entry.metric} of \`autoexp/${tag}\` over ${pairs} base/final pair(s): ${formatVerifiedChange(entry.gain, entry.goal, entry.confidence)}.`
+      `Verified ${entry.metric} of \`autoexp/${tag}\` over ${pairs2} base/final pair(s): ${formatVerifiedChange(entry.gain, entry.goal, entry.confidence)}.`
     );
   } else if (mode === "attribute") {
     const { plan } = await attributeTag({ ...common, onEvent: () => {

@@ -108,10 +108,11 @@ export function judge(input: JudgeInput): Judgement {
     const secondary = policy.rule === "primary" ? policy.objectives.slice(1) : [];
     const soft = secondary.flatMap((o) => softLimitBreach(o, input, alphaTotal) ?? []);
     if (soft.length > 0) return final("guard_fail", soft.join("; "));
-    return final(
-      "keep",
-      keepReason(best, p, decisive[comparisons.indexOf(best)]!.minDelta, sequential),
-    );
+    const o = decisive[comparisons.indexOf(best)]!;
+    const kept = final("keep", keepReason(best, p, o.minDelta, sequential));
+    if (!sequential || !kept.evidence) return kept;
+    const boundary = { t: best.gain / best.se, critical: critical(best, o) };
+    return { ...kept, evidence: { ...kept.evidence, boundary } };
   }
 
   const simpler = policy.simplification && (input.linesDelta ?? 0) < 0;

@@ -147,19 +147,26 @@ export async function evaluatePaired(
   const tested = judgement.evidence;
   if (unselected && tested) {
     const o = policy.objectives.find((x) => x.name === tested.metric);
+    // What the record reports leaves the screened run out; the test that decided, kept beside it.
+    const decided = tested.boundary
+      ? { runs: tested.runs, gain: tested.gain, ...tested.boundary }
+      : undefined;
     if (o)
       judgement = {
         ...judgement,
-        evidence: evidence(
-          comparePaired(
-            o,
-            incReported[o.name] ?? [],
-            reported[o.name] ?? [],
-            setup.noise(cand, inc)[o.name] ?? UNKNOWN_NOISE,
-            pairSpread[o.name],
+        evidence: {
+          ...evidence(
+            comparePaired(
+              o,
+              incReported[o.name] ?? [],
+              reported[o.name] ?? [],
+              setup.noise(cand, inc)[o.name] ?? UNKNOWN_NOISE,
+              pairSpread[o.name],
+            ),
+            policy.confidence,
           ),
-          policy.confidence,
-        ),
+          ...(decided ? { decided } : {}),
+        },
       };
   }
   if (aside !== null)

@@ -63,7 +63,9 @@ export function renderCounts(view: LedgerView): string {
 
 /**
  * How sure a keep is, in one cell: effect in noise units, p-value, the interval of the change
- * (in metric units, with the sign of the row's Δ), runs.
+ * (in metric units, with the sign of the row's Δ), runs or pairs. Kept in pairs after a screen,
+ * the cell leads with the test that kept it (over every pair, against its boundary); the figures
+ * after it leave out the screened run, as the row's value and Δ do.
  */
 export function formatEvidence(row: Pick<ViewRow, "evidence" | "runs">, goal: Goal): string {
   const e = row.evidence;
@@ -74,7 +76,16 @@ export function formatEvidence(row: Pick<ViewRow, "evidence" | "runs">, goal: Go
   const p = e.p < 0.0001 ? "p < 0.0001" : `p = ${Number(e.p.toPrecision(2))}`;
   // Compared within strata: where the candidate ran, and so the incumbent's runs it met.
   const on = e.strata?.length ? ` on ${e.strata.map((s) => s.stratum).join(", ")}` : "";
-  return `${formatScore(e.effect_sigma)} sd, ${p}${ci}, ${e.runs} vs ${e.incumbent_runs} runs${on}`;
+  const size = e.paired ? pairs(e.runs) : `${e.runs} vs ${e.incumbent_runs} runs`;
+  const figures = `${formatScore(e.effect_sigma)} sd, ${p}${ci}, ${size}${on}`;
+  const d = e.decided;
+  if (!d) return figures;
+  const t = (x: number) => Number(x.toPrecision(3));
+  return `kept on ${pairs(d.runs)}: t = ${t(d.t)} ≥ ${t(d.critical)}; without its screened run: ${figures}`;
+}
+
+function pairs(n: number): string {
+  return `${n} pair${n === 1 ? "" : "s"}`;
 }
 
 /** "[−36.2, −7.40]": an interval of changes, each with its sign. */
@@ -173,7 +184,7 @@ export function renderDashboard(view: LedgerView, options: { progressSvg?: boole
  * two values of the table does not get its Δ, and should know why.
  */
 export function renderPairedNote(): string {
-  return "_Measured in pairs: an experiment's Δ compares its runs with the incumbent's runs made beside them (the same machine, at the same time), not two values of this table. A value is the mean of the runs it counts: a first run that passed the screen and the runs a keep was decided on are left out, as they were chosen for looking good (a kept change is scored on its runs since)._";
+  return "_Measured in pairs: an experiment's Δ compares its runs with the incumbent's runs made beside them (the same machine, at the same time), not two values of this table. A value is the mean of the runs it counts: a first run that passed the screen and the runs a keep was decided on are left out, as they were chosen for looking good (a kept change is scored on its runs since). A confidence that begins \"kept on N pairs: t ≥ bar\" gives the test that kept the change, over every pair, its screened run's included: the bar holds false keeps to 1 − confidence over every look and allows for the screen's choice. The figures after it leave the screened run out._";
 }
 
 /** A flag for kept runs whose eval printed a metric twice: code may print its own score. */

@@ -85,4 +85,15 @@ export interface Evidence {
    * above combines them (weighted by 1 / (1/runs + 1/incumbent_runs)).
    */
   strata?: { stratum: string; gain: number; runs: number; incumbent_runs: number }[];
+  /**
+   * A keep by the sequential test: its t (the gain over its standard error) and the boundary it
+   * reached, which holds false keeps to 1 - confidence over every look (the screen's choice too).
+   */
+  boundary?: { t: number; critical: number };
+  /**
+   * Measured in pairs after a screen: the test that decided also counted the screened run's pair,
+   * which the figures above leave out (that run was chosen for looking good, and the boundary
+   * allows for the choice). Its pairs, its gain and its `boundary`.
+   */
+  decided?: { runs: number; gain: number; t: number; critical: number };
 }

@@ -108,3 +108,43 @@ describe("a night measured in pairs, on every surface", () => {
       );
   });
 });
+
+describe("a keep decided over pairs after a screen, on every surface", () => {
+  let log: ParsedLog;
+  beforeAll(async () => {
+    // Baseline 10 (runs 0-3, sd about 0.58). #1 helps by 1.5: screened at 8.5, then pairs that
+    // read it 1.5 better, run after run, until the sequential test keeps it (not on one pair).
+    const noise = [0.5, -0.5, 0.5, -0.5, ...Array(30).fill(0)];
+    log = await sequenceNight(
+      [-1.5],
+      noise,
+      "{ baseline_runs: 4, screen_sd: 0.5, remeasure_every: 0, max_runs: 8 }",
+    );
+  }, 120_000);
+
+  it("shows the test that kept it beside the figures that leave its screened run out", () => {
+    const row = log.results[1]!;
+    expect(row.status).toBe("keep");
+    const e = row.evidence!;
+    // Proof the keep took more than its first pair, and that the record reports one pair fewer.
+    expect(e.decided!.runs).toBeGreaterThanOrEqual(2);
+    expect(e.runs).toBe(e.decided!.runs - 1);
+    expect(e.decided!.t).toBeGreaterThanOrEqual(e.decided!.critical);
+    const entries: LedgerEntry[] = [log.config!, ...log.results, ...log.remeasures];
+    const body = renderPr(formatLines(entries), {
+      tag: "t",
+      repoUrl: "https://github.com/o/r",
+    }).body;
+    const { dashboard } = renderRecordFiles(log, "t");
+    for (const surface of [dashboard, body]) {
+      const kept = surface.split("\n").find((l) => /^\| 1 \|/.test(l))!;
+      const m = new RegExp(
+        String.raw`kept on (\d+) pairs: t = (${N}) ≥ (${N}); without its screened run: ${N} sd, p = [\d.]+, CI \[${N}, ${N}\], (\d+) pairs?`,
+      ).exec(kept);
+      expect(m, kept).not.toBeNull();
+      expect(Number(m![1])).toBe(e.decided!.runs);
+      expect(num(m![2]!)).toBeGreaterThanOrEqual(num(m![3]!));
+      expect(Number(m![4])).toBe(e.runs);
+    }
+  });
+});
