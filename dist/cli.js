@@ -29486,12 +29486,15 @@ warning: ${w}`).join("")}` : event.warnings.map((w) => `warning: ${w}`).join("\n
         "guard_fail",
         "checks_failed",
         "duplicate",
+        "no_change",
         "discard",
         "keep",
         "simplification"
       ].includes(row.status) && row.reason && row.reason !== row.description ? `  (${oneLine(row.reason)})` : "";
       const cost = row.cost_usd > 0 ? `  $${row.cost_usd.toFixed(4)}` : "";
-      return `${n} #${row.iteration} ${row.status.padEnd(14)} ${score}${delta}  best ${formatScore(event.best)}${eta}${cost}  ${row.description.replace(/\s+/g, " ")}${why}`;
+      const last = row.iteration - event.index + event.of;
+      const id2 = `#${row.iteration}`.padEnd(String(Math.max(last, row.iteration)).length + 1);
+      return `${n} ${id2} ${row.status.padEnd(14)} ${score}${delta}  best ${formatScore(event.best)}${eta}${cost}  ${row.description.replace(/\s+/g, " ")}${why}`;
     }
     default:
       return null;
@@ -35376,11 +35379,11 @@ async function screen(ctx, candidate, checkout) {
   }
   const ignored = await ignoredOutsideTarget(ctx, checkout, changes);
   const kept = changes.filter((c) => !ignored.has(c.path));
-  if (kept.length === 0)
-    return {
-      candidate,
-      verdict: { ...NONE3, status: "no_change", reason: "the agent changed no file" }
-    };
+  if (kept.length === 0) {
+    const from = candidate.origin?.parent.iteration;
+    const reason = from !== void 0 && from !== parent.iteration ? `its change is already in the incumbent #${parent.iteration}: proposed on #${from} while another candidate made the same edit, it re-applies to nothing` : "the agent changed no file";
+    return { candidate, verdict: { ...NONE3, status: "no_change", reason } };
+  }
   const refused = refusals(
     ctx,
     kept,

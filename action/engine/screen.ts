@@ -44,11 +44,16 @@ export async function screen(
   }
   const ignored = await ignoredOutsideTarget(ctx, checkout, changes);
   const kept = changes.filter((c) => !ignored.has(c.path));
-  if (kept.length === 0)
-    return {
-      candidate,
-      verdict: { ...NONE, status: "no_change", reason: "the agent changed no file" },
-    };
+  if (kept.length === 0) {
+    // Re-applied onto an incumbent that already holds its change (a keep in flight beside it made
+    // the same edit): the agent did change files, against the incumbent it was proposed on.
+    const from = candidate.origin?.parent.iteration;
+    const reason =
+      from !== undefined && from !== parent.iteration
+        ? `its change is already in the incumbent #${parent.iteration}: proposed on #${from} while another candidate made the same edit, it re-applies to nothing`
+        : "the agent changed no file";
+    return { candidate, verdict: { ...NONE, status: "no_change", reason } };
+  }
   const refused = refusals(
     ctx,
     kept,

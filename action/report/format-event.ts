@@ -73,6 +73,7 @@ function describeEvent(event: BatchEvent, metric: string): string | null {
           "guard_fail",
           "checks_failed",
           "duplicate",
+          "no_change",
           "discard",
           "keep",
           "simplification",
@@ -82,7 +83,10 @@ function describeEvent(event: BatchEvent, metric: string): string | null {
           ? `  (${oneLine(row.reason)})`
           : "";
       const cost = row.cost_usd > 0 ? `  $${row.cost_usd.toFixed(4)}` : "";
-      return `${n} #${row.iteration} ${row.status.padEnd(14)} ${score}${delta}  best ${formatScore(event.best)}${eta}${cost}  ${row.description.replace(/\s+/g, " ")}${why}`;
+      // "#7 " as wide as the batch's last "#12 ": its columns stay put past #9.
+      const last = row.iteration - event.index + event.of;
+      const id = `#${row.iteration}`.padEnd(String(Math.max(last, row.iteration)).length + 1);
+      return `${n} ${id} ${row.status.padEnd(14)} ${score}${delta}  best ${formatScore(event.best)}${eta}${cost}  ${row.description.replace(/\s+/g, " ")}${why}`;
     }
     default:
       // Events this printer does not know (the eval heartbeat) are rendered elsewhere or not at all.

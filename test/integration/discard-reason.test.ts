@@ -16,6 +16,34 @@ describe("a discard's line on screen carries its reason", () => {
     expect(discards[0]).toMatch(/#1 discard .* {2}\(not better \(val_loss worse by [\d.]+\)\)$/);
   });
 
+  it("keeps its columns past #9: #7 as wide as the batch's last, #12", () => {
+    const line = (iteration: number) =>
+      formatEvent(
+        {
+          type: "experiment",
+          row: {
+            type: "result",
+            iteration,
+            status: "discard",
+            score: 1.5,
+            delta: 0.1,
+            description: "d",
+            reason: "r",
+            cost_usd: 0,
+          } as unknown as ResultEntry,
+          index: iteration,
+          of: 12,
+          best: 1.4,
+          etaMs: null,
+        },
+        "loss",
+      )!;
+    const [a, b] = [line(7), line(12)];
+    expect(a.indexOf("discard")).toBe(b.indexOf("discard"));
+    expect(a.indexOf("loss 1.5")).toBe(b.indexOf("loss 1.5"));
+    expect(a).toMatch(/^\[ 7\/12\] #7 {2}discard/);
+  });
+
   it("a reason over several lines, with escapes, is one inert line of at most 200 characters", () => {
     const row = {
       type: "result",
