@@ -27612,6 +27612,24 @@ function configChanges(header, now) {
   return changes;
 }
 
+// action/decide/guard-breach.ts
+function guardBreach(guards, candidate) {
+  for (const [name, bound] of Object.entries(guards)) {
+    const values = candidate[name];
+    if (!values || values.length === 0) return `guard ${name} was not reported`;
+    for (const v of values) {
+      if (bound.max !== void 0 && v > bound.max)
+        return `guard ${name} = ${v} is above its max ${bound.max}`;
+      if (bound.min !== void 0 && v < bound.min)
+        return `guard ${name} = ${v} is below its min ${bound.min}`;
+    }
+  }
+  return null;
+}
+function breachedAtStart(breach) {
+  return `the code as it is breaks a guard (${breach}): a candidate is kept only once it meets the bound, so until one does the night records guard_fail. If the bound is wrong, fix it in eval.metrics (and start a new tag)`;
+}
+
 // action/decide/samples.ts
 function addSamples(samples, metrics) {
   for (const [name, value] of Object.entries(metrics)) {
@@ -28599,6 +28617,8 @@ Full log: ${outcome.logPath}`,
     content_key: contentKey
   };
   await store.start(header, row);
+  const breach = guardBreach(guards, samples);
+  if (breach) ctx.emit({ type: "notice", message: breachedAtStart(breach) });
   ctx.emit({
     type: "baseline",
     score,
@@ -32506,21 +32526,6 @@ function plainEvidence(c, confidence) {
     sd: c.sd,
     test: "t"
   };
-}
-
-// action/decide/guard-breach.ts
-function guardBreach(guards, candidate) {
-  for (const [name, bound] of Object.entries(guards)) {
-    const values = candidate[name];
-    if (!values || values.length === 0) return `guard ${name} was not reported`;
-    for (const v of values) {
-      if (bound.max !== void 0 && v > bound.max)
-        return `guard ${name} = ${v} is above its max ${bound.max}`;
-      if (bound.min !== void 0 && v < bound.min)
-        return `guard ${name} = ${v} is below its min ${bound.min}`;
-    }
-  }
-  return null;
 }
 
 // action/decide/judge-simplification.ts

@@ -31054,6 +31054,24 @@ function appendNotes(notes, iteration, lines) {
 `;
 }
 
+// action/decide/guard-breach.ts
+function guardBreach(guards, candidate) {
+  for (const [name, bound] of Object.entries(guards)) {
+    const values = candidate[name];
+    if (!values || values.length === 0) return `guard ${name} was not reported`;
+    for (const v of values) {
+      if (bound.max !== void 0 && v > bound.max)
+        return `guard ${name} = ${v} is above its max ${bound.max}`;
+      if (bound.min !== void 0 && v < bound.min)
+        return `guard ${name} = ${v} is below its min ${bound.min}`;
+    }
+  }
+  return null;
+}
+function breachedAtStart(breach) {
+  return `the code as it is breaks a guard (${breach}): a candidate is kept only once it meets the bound, so until one does the night records guard_fail. If the bound is wrong, fix it in eval.metrics (and start a new tag)`;
+}
+
 // action/decide/first-pair.ts
 var FIRST_PAIR_AGREES = 2;
 function firstPairAgrees(z2, barRuns) {
@@ -31240,21 +31258,6 @@ function plainEvidence(c, confidence) {
     sd: c.sd,
     test: "t"
   };
-}
-
-// action/decide/guard-breach.ts
-function guardBreach(guards, candidate) {
-  for (const [name, bound] of Object.entries(guards)) {
-    const values = candidate[name];
-    if (!values || values.length === 0) return `guard ${name} was not reported`;
-    for (const v of values) {
-      if (bound.max !== void 0 && v > bound.max)
-        return `guard ${name} = ${v} is above its max ${bound.max}`;
-      if (bound.min !== void 0 && v < bound.min)
-        return `guard ${name} = ${v} is below its min ${bound.min}`;
-    }
-  }
-  return null;
 }
 
 // action/decide/judge-simplification.ts
@@ -31732,6 +31735,8 @@ If every item fails (a missing key: see eval.pass_env), the metric measures the 
       return 1;
     }
     for (const warning of stuckMetrics(config2, samples)) out(`WARNING: ${warning}`);
+    const breach = guardBreach(buildPolicy(config2, { min_delta: 0 }).guards, samples);
+    if (breach) out(`WARNING: ${breachedAtStart(breach)}`);
     const perRun = mean(seconds);
     out(`every run printed every metric (${Object.keys(config2.eval.metrics).join(", ")})`);
     out(
@@ -33138,6 +33143,8 @@ Full log: ${outcome.logPath}`,
     content_key: contentKey
   };
   await store.start(header, row);
+  const breach = guardBreach(guards, samples);
+  if (breach) ctx.emit({ type: "notice", message: breachedAtStart(breach) });
   ctx.emit({
     type: "baseline",
     score,

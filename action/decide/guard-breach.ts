@@ -14,3 +14,11 @@ export function guardBreach(guards: Guards, candidate: Samples): string | null {
   }
   return null;
 }
+
+/**
+ * What a batch or `check` says when the code as it is breaks a guard: a night of guard_fail until
+ * a candidate meets the bound, which is seldom what was meant.
+ */
+export function breachedAtStart(breach: string): string {
+  return `the code as it is breaks a guard (${breach}): a candidate is kept only once it meets the bound, so until one does the night records guard_fail. If the bound is wrong, fix it in eval.metrics (and start a new tag)`;
+}

@@ -7,6 +7,7 @@ import {
   withWeightedScore,
 } from "../decide/build-policy.ts";
 import { trustSettings } from "../decide/config-changes.ts";
+import { breachedAtStart, guardBreach } from "../decide/guard-breach.ts";
 import { noiseOf } from "../decide/ledger-state.ts";
 import { collectSamples, meansOf } from "../decide/samples.ts";
 import { mean } from "../decide/stats.ts";
@@ -128,6 +129,8 @@ export async function startTag(
     content_key: contentKey,
   };
   await store.start(header, row);
+  const breach = guardBreach(guards, samples);
+  if (breach) ctx.emit({ type: "notice", message: breachedAtStart(breach) });
   ctx.emit({
     type: "baseline",
     score,

@@ -128,3 +128,31 @@ async function closedPort(): Promise<number> {
   await new Promise((resolve) => server.close(resolve));
   return port;
 }
+
+describe("a guard the code breaks as it is", () => {
+  it("check warns, and run says so at the baseline, before a night of guard_fail", async () => {
+    const dir = makeRepo({
+      "train.py": "LR = 0.01\n",
+      "eval.py": "print('loss: 1.0')\nprint('peak_mb: 1100')\n",
+      "autoexp.yml": `name: g
+target: [train.py]
+frozen: [eval.py]
+eval:
+  command: python3 eval.py
+  metrics:
+    loss: { goal: minimize }
+    peak_mb: { guard: { max: 500 } }
+agent: { use: search }
+isolation: none
+`,
+    });
+    const warning =
+      "the code as it is breaks a guard (guard peak_mb = 1100 is above its max 500): a candidate is kept only once it meets the bound";
+    const check = await runCliAsync(dir, ["check", "--runs", "2"]);
+    expect(check.stdout).toContain(`WARNING: ${warning}`);
+    const run = await runCliAsync(dir, ["run", "--tag", "g", "--experiments", "1"]);
+    expect(run.stdout).toContain(`note: ${warning}`);
+    // Proof of what it warned about: the one experiment broke the guard.
+    expect(run.stdout).toMatch(/#1 +guard_fail .*guard peak_mb = 1100 is above its max 500/);
+  });
+});
