@@ -22512,9 +22512,12 @@ function problemOf(issue3) {
       }).join("; ")
     };
   }
+  if (input2 === void 0 && (issue3.code === "invalid_type" || issue3.code === "invalid_union")) {
+    const own2 = issue3.message.replace(/^[\w.]+ is required:?\s*/, "");
+    const what = custom2 ? own2 : REQUIRED[path];
+    return { path, message: `is required${what ? `: ${what}` : ""}` };
+  }
   if (issue3.code === "invalid_type") {
-    if (input2 === void 0)
-      return { path, message: `is required${custom2 ? `: ${issue3.message}` : ""}` };
     const expected = `expected ${EXPECTED[issue3.expected] ?? issue3.expected}, got ${describeValue(input2)}`;
     return { path, message: custom2 ? `${expected}: ${issue3.message}` : expected };
   }
@@ -22544,6 +22547,12 @@ function problemOf(issue3) {
   }
   return { path, message: withValue(issue3.message, valueAt(issue3.path, input2)) };
 }
+var REQUIRED = {
+  target: "the files the agent may change, e.g. `target: [train.py]`",
+  eval: "how to score the code, e.g. `eval: { command: python3 eval.py, metrics: { loss: { goal: minimize } } }`",
+  "eval.command": "the command that prints the metrics, e.g. `command: python3 eval.py`",
+  "eval.metrics": "what the eval prints, e.g. `metrics: { loss: { goal: minimize } }`"
+};
 function valueAt(path, input2) {
   const key = path.at(-1);
   if (input2 !== null && typeof input2 === "object" && !Array.isArray(input2) && key !== void 0)
@@ -27215,7 +27224,24 @@ function checkScopeFiles(config2, committed, uncommitted = []) {
       message: `${config2.instructions} is not committed; agents get no research direction`
     });
   }
+  if (config2.eval) warnings.push(...evalFileWarnings(config2.eval.command, committed, uncommitted));
   return { problems, warnings };
+}
+var SCRIPT = /^(?!-)(?!\/)[\w.\-/]+\.(?:py|sh|bash|js|mjs|cjs|ts|rb|pl|jl|R|lua)$/;
+function evalFileWarnings(command2, committed, uncommitted) {
+  const words = typeof command2 === "string" ? command2.split(/\s+/) : command2;
+  return words.map((w) => w.replace(/^["']|["';&|]+$/g, "").replace(/^\.\//, "")).filter((w) => SCRIPT.test(w) && !committed.includes(w)).map((w) => {
+    if (uncommitted.includes(w))
+      return {
+        path: "eval.command",
+        message: `${w} is not committed: experiments start from a commit, so commit it first`
+      };
+    const guess = closest(w, committed);
+    return {
+      path: "eval.command",
+      message: `names ${w}, which is not a file in the repository${guess ? ` (did you mean ${guess}?)` : ""}: the baseline would fail to run it`
+    };
+  });
 }
 
 // action/decide/budget.ts
@@ -31566,7 +31592,7 @@ async function preflightNewTag(repoDir, tag, config2, env) {
     if (!ping.ok && ping.fatal) throw new AutoexpError(`${ping.error}. Nothing was run or written`);
   }
 }
-var SCRIPT = /\.(?:py|js|mjs|cjs|ts|sh|rb|pl)$/;
+var SCRIPT2 = /\.(?:py|js|mjs|cjs|ts|sh|rb|pl)$/;
 function missingAgentProgram(agent2, repoDir, path) {
   if (agent2.use !== "command") return null;
   const argv = typeof agent2.run === "string" ? agent2.run.trim().split(/\s+/).slice(0, 1) : agent2.run;
@@ -31576,7 +31602,7 @@ function missingAgentProgram(agent2, repoDir, path) {
   if (program.includes("/") ? !isExecutable(at(program)) : !onPath(program, path)) {
     return `agent.run: the agent's program \`${program}\` ${program.includes("/") ? "does not exist or is not executable" : "is not on PATH"}. Install it, or fix agent.run in autoexp.yml`;
   }
-  const script = argv.slice(1).find((a) => SCRIPT.test(a) && !a.startsWith("-"));
+  const script = argv.slice(1).find((a) => SCRIPT2.test(a) && !a.startsWith("-"));
   if (script && !existsSync10(at(script))) {
     return `agent.run: \`${program}\` is given ${script}, which does not exist (${at(script)}). Fix agent.run in autoexp.yml (a path outside the repository must be absolute)`;
   }

@@ -20361,9 +20361,12 @@ function problemOf(issue2) {
       }).join("; ")
     };
   }
+  if (input2 === void 0 && (issue2.code === "invalid_type" || issue2.code === "invalid_union")) {
+    const own2 = issue2.message.replace(/^[\w.]+ is required:?\s*/, "");
+    const what = custom2 ? own2 : REQUIRED[path];
+    return { path, message: `is required${what ? `: ${what}` : ""}` };
+  }
   if (issue2.code === "invalid_type") {
-    if (input2 === void 0)
-      return { path, message: `is required${custom2 ? `: ${issue2.message}` : ""}` };
     const expected = `expected ${EXPECTED[issue2.expected] ?? issue2.expected}, got ${describeValue(input2)}`;
     return { path, message: custom2 ? `${expected}: ${issue2.message}` : expected };
   }
@@ -20393,6 +20396,12 @@ function problemOf(issue2) {
   }
   return { path, message: withValue(issue2.message, valueAt(issue2.path, input2)) };
 }
+var REQUIRED = {
+  target: "the files the agent may change, e.g. `target: [train.py]`",
+  eval: "how to score the code, e.g. `eval: { command: python3 eval.py, metrics: { loss: { goal: minimize } } }`",
+  "eval.command": "the command that prints the metrics, e.g. `command: python3 eval.py`",
+  "eval.metrics": "what the eval prints, e.g. `metrics: { loss: { goal: minimize } }`"
+};
 function valueAt(path, input2) {
   const key = path.at(-1);
   if (input2 !== null && typeof input2 === "object" && !Array.isArray(input2) && key !== void 0)
@@ -22657,19 +22666,19 @@ function createApp(options = {}) {
 var app_default = createApp();
 
 // app/server-settings.ts
-var REQUIRED = {
+var REQUIRED2 = {
   APP_ID: "the App's numeric id (the App's settings page, 'App ID')",
   PRIVATE_KEY: `the App's private key, PEM text (e.g. PRIVATE_KEY="$(cat key.pem)")`,
   WEBHOOK_SECRET: "the webhook secret you set when creating the App"
 };
 function missingServerSettings(env) {
-  const missing2 = Object.keys(REQUIRED).filter(
+  const missing2 = Object.keys(REQUIRED2).filter(
     (k) => !env[k]?.trim()
   );
   if (missing2.length === 0) return null;
   return [
     `autoexp app: cannot start: ${missing2.join(", ")} ${missing2.length > 1 ? "are" : "is"} not set.`,
-    ...missing2.map((k) => `  ${k}: ${REQUIRED[k]}`),
+    ...missing2.map((k) => `  ${k}: ${REQUIRED2[k]}`),
     'Set them in the environment (or a .env file read by your process manager), then start again: APP_ID=... PRIVATE_KEY="$(cat key.pem)" WEBHOOK_SECRET=... node dist/app-server.js'
   ].join("\n");
 }

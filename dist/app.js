@@ -20357,9 +20357,12 @@ function problemOf(issue2) {
       }).join("; ")
     };
   }
+  if (input2 === void 0 && (issue2.code === "invalid_type" || issue2.code === "invalid_union")) {
+    const own2 = issue2.message.replace(/^[\w.]+ is required:?\s*/, "");
+    const what = custom2 ? own2 : REQUIRED[path];
+    return { path, message: `is required${what ? `: ${what}` : ""}` };
+  }
   if (issue2.code === "invalid_type") {
-    if (input2 === void 0)
-      return { path, message: `is required${custom2 ? `: ${issue2.message}` : ""}` };
     const expected = `expected ${EXPECTED[issue2.expected] ?? issue2.expected}, got ${describeValue(input2)}`;
     return { path, message: custom2 ? `${expected}: ${issue2.message}` : expected };
   }
@@ -20389,6 +20392,12 @@ function problemOf(issue2) {
   }
   return { path, message: withValue(issue2.message, valueAt(issue2.path, input2)) };
 }
+var REQUIRED = {
+  target: "the files the agent may change, e.g. `target: [train.py]`",
+  eval: "how to score the code, e.g. `eval: { command: python3 eval.py, metrics: { loss: { goal: minimize } } }`",
+  "eval.command": "the command that prints the metrics, e.g. `command: python3 eval.py`",
+  "eval.metrics": "what the eval prints, e.g. `metrics: { loss: { goal: minimize } }`"
+};
 function valueAt(path, input2) {
   const key = path.at(-1);
   if (input2 !== null && typeof input2 === "object" && !Array.isArray(input2) && key !== void 0)

@@ -23157,9 +23157,12 @@ function problemOf(issue2) {
       }).join("; ")
     };
   }
+  if (input2 === void 0 && (issue2.code === "invalid_type" || issue2.code === "invalid_union")) {
+    const own2 = issue2.message.replace(/^[\w.]+ is required:?\s*/, "");
+    const what = custom2 ? own2 : REQUIRED[path];
+    return { path, message: `is required${what ? `: ${what}` : ""}` };
+  }
   if (issue2.code === "invalid_type") {
-    if (input2 === void 0)
-      return { path, message: `is required${custom2 ? `: ${issue2.message}` : ""}` };
     const expected = `expected ${EXPECTED[issue2.expected] ?? issue2.expected}, got ${describeValue(input2)}`;
     return { path, message: custom2 ? `${expected}: ${issue2.message}` : expected };
   }
@@ -23189,6 +23192,12 @@ function problemOf(issue2) {
   }
   return { path, message: withValue(issue2.message, valueAt(issue2.path, input2)) };
 }
+var REQUIRED = {
+  target: "the files the agent may change, e.g. `target: [train.py]`",
+  eval: "how to score the code, e.g. `eval: { command: python3 eval.py, metrics: { loss: { goal: minimize } } }`",
+  "eval.command": "the command that prints the metrics, e.g. `command: python3 eval.py`",
+  "eval.metrics": "what the eval prints, e.g. `metrics: { loss: { goal: minimize } }`"
+};
 function valueAt(path, input2) {
   const key = path.at(-1);
   if (input2 !== null && typeof input2 === "object" && !Array.isArray(input2) && key !== void 0)
@@ -28425,7 +28434,24 @@ function checkScopeFiles(config2, committed, uncommitted = []) {
       message: `${config2.instructions} is not committed; agents get no research direction`
     });
   }
+  if (config2.eval) warnings.push(...evalFileWarnings(config2.eval.command, committed, uncommitted));
   return { problems, warnings };
+}
+var SCRIPT = /^(?!-)(?!\/)[\w.\-/]+\.(?:py|sh|bash|js|mjs|cjs|ts|rb|pl|jl|R|lua)$/;
+function evalFileWarnings(command2, committed, uncommitted) {
+  const words = typeof command2 === "string" ? command2.split(/\s+/) : command2;
+  return words.map((w) => w.replace(/^["']|["';&|]+$/g, "").replace(/^\.\//, "")).filter((w) => SCRIPT.test(w) && !committed.includes(w)).map((w) => {
+    if (uncommitted.includes(w))
+      return {
+        path: "eval.command",
+        message: `${w} is not committed: experiments start from a commit, so commit it first`
+      };
+    const guess = closest(w, committed);
+    return {
+      path: "eval.command",
+      message: `names ${w}, which is not a file in the repository${guess ? ` (did you mean ${guess}?)` : ""}: the baseline would fail to run it`
+    };
+  });
 }
 
 // action/engine/adopt.ts
@@ -33638,7 +33664,7 @@ async function preflightNewTag(repoDir, tag, config2, env) {
     if (!ping.ok && ping.fatal) throw new AutoexpError(`${ping.error}. Nothing was run or written`);
   }
 }
-var SCRIPT = /\.(?:py|js|mjs|cjs|ts|sh|rb|pl)$/;
+var SCRIPT2 = /\.(?:py|js|mjs|cjs|ts|sh|rb|pl)$/;
 function missingAgentProgram(agent2, repoDir, path) {
   if (agent2.use !== "command") return null;
   const argv = typeof agent2.run === "string" ? agent2.run.trim().split(/\s+/).slice(0, 1) : agent2.run;
@@ -33648,7 +33674,7 @@ function missingAgentProgram(agent2, repoDir, path) {
   if (program.includes("/") ? !isExecutable(at2(program)) : !onPath(program, path)) {
     return `agent.run: the agent's program \`${program}\` ${program.includes("/") ? "does not exist or is not executable" : "is not on PATH"}. Install it, or fix agent.run in autoexp.yml`;
   }
-  const script = argv.slice(1).find((a) => SCRIPT.test(a) && !a.startsWith("-"));
+  const script = argv.slice(1).find((a) => SCRIPT2.test(a) && !a.startsWith("-"));
   if (script && !existsSync10(at2(script))) {
     return `agent.run: \`${program}\` is given ${script}, which does not exist (${at2(script)}). Fix agent.run in autoexp.yml (a path outside the repository must be absolute)`;
   }

@@ -1,4 +1,5 @@
 import picomatch from "picomatch";
+import { closest } from "../util/did-you-mean.ts";
 import type { ConfigProblem } from "./config-problem.ts";
 import type { Config } from "./schema.ts";
 
@@ -13,7 +14,9 @@ export function compileGlobs(globs: readonly string[]): (path: string) => boolea
  * `committed` are tracked paths; `uncommitted` are untracked ones in the user's checkout.
  */
 export function checkScopeFiles(
-  config: Pick<Config, "target" | "frozen" | "instructions">,
+  config: Pick<Config, "target" | "frozen" | "instructions"> & {
+    eval?: Pick<Config["eval"], "command">;
+  },
   committed: readonly string[],
   uncommitted: readonly string[] = [],
 ): { problems: ConfigProblem[]; warnings: ConfigProblem[] } {
@@ -52,5 +55,36 @@ export function checkScopeFiles(
       message: `${config.instructions} is not committed; agents get no research direction`,
     });
   }
+  if (config.eval) warnings.push(...evalFileWarnings(config.eval.command, committed, uncommitted));
   return { problems, warnings };
+}
+
+/** A script's name in a command: a relative path ending in a source or script extension. */
+const SCRIPT = /^(?!-)(?!\/)[\w.\-/]+\.(?:py|sh|bash|js|mjs|cjs|ts|rb|pl|jl|R|lua)$/;
+
+/**
+ * Scripts the eval command names that are not committed: the baseline would fail to run them.
+ * A warning, not a problem: a command may `cd` first or make the file itself.
+ */
+function evalFileWarnings(
+  command: string | readonly string[],
+  committed: readonly string[],
+  uncommitted: readonly string[],
+): ConfigProblem[] {
+  const words = typeof command === "string" ? command.split(/\s+/) : command;
+  return words
+    .map((w) => w.replace(/^["']|["';&|]+$/g, "").replace(/^\.\//, ""))
+    .filter((w) => SCRIPT.test(w) && !committed.includes(w))
+    .map((w) => {
+      if (uncommitted.includes(w))
+        return {
+          path: "eval.command",
+          message: `${w} is not committed: experiments start from a commit, so commit it first`,
+        };
+      const guess = closest(w, committed);
+      return {
+        path: "eval.command",
+        message: `names ${w}, which is not a file in the repository${guess ? ` (did you mean ${guess}?)` : ""}: the baseline would fail to run it`,
+      };
+    });
 }

@@ -25,9 +25,13 @@ export function problemOf(issue: z.core.$ZodIssue): ConfigProblem {
         .join("; "),
     };
   }
+  if (input === undefined && (issue.code === "invalid_type" || issue.code === "invalid_union")) {
+    // The schema's own words, less a "<field> is required" they may start with.
+    const own = issue.message.replace(/^[\w.]+ is required:?\s*/, "");
+    const what = custom ? own : REQUIRED[path];
+    return { path, message: `is required${what ? `: ${what}` : ""}` };
+  }
   if (issue.code === "invalid_type") {
-    if (input === undefined)
-      return { path, message: `is required${custom ? `: ${issue.message}` : ""}` };
     const expected = `expected ${EXPECTED[issue.expected] ?? issue.expected}, got ${describeValue(input)}`;
     return { path, message: custom ? `${expected}: ${issue.message}` : expected };
   }
@@ -67,6 +71,14 @@ export function problemOf(issue: z.core.$ZodIssue): ConfigProblem {
   }
   return { path, message: withValue(issue.message, valueAt(issue.path, input)) };
 }
+
+/** What a required field is for, with an example, where zod's own words would say nothing. */
+const REQUIRED: Record<string, string> = {
+  target: "the files the agent may change, e.g. `target: [train.py]`",
+  eval: "how to score the code, e.g. `eval: { command: python3 eval.py, metrics: { loss: { goal: minimize } } }`",
+  "eval.command": "the command that prints the metrics, e.g. `command: python3 eval.py`",
+  "eval.metrics": "what the eval prints, e.g. `metrics: { loss: { goal: minimize } }`",
+};
 
 /**
  * The value written where a problem is, from the issue's input: the input itself, or the field

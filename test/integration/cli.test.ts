@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseLog } from "../../action/ledger/log-jsonl.ts";
@@ -214,6 +214,18 @@ describe("autoexp demo, status and report", () => {
       "autoexp.yml is valid: val_loss (minimize), target train.js, frozen eval.js",
     );
     expect(snapshot(repo)).toBe(before);
+  });
+
+  it("validate warns of an eval script the repository lacks, with the one meant", () => {
+    const repo = exampleRepo();
+    const yml = readFileSync(join(repo, "autoexp.yml"), "utf8");
+    expect(yml).toContain("node eval.js");
+    writeFileSync(join(repo, "typo.yml"), yml.replace("node eval.js", "node evl.js"));
+    const run = runCli(repo, ["validate", "--config", "typo.yml"]);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain(
+      "warning: eval.command: names evl.js, which is not a file in the repository (did you mean eval.js?): the baseline would fail to run it",
+    );
   });
 });
 

@@ -73,7 +73,7 @@ describe("config", () => {
   it.each([
     [
       "agent: { use: openai }",
-      /^agent\.model: .*agent\.model is required for openai, e\.g\. model: gpt-5/,
+      /^agent\.model: is required: for openai, e\.g\. model: gpt-5/,
     ],
     [
       "agent: { use: openai, model: m, base_url: localhost:8000 }",
@@ -241,6 +241,36 @@ describe("config", () => {
     expect(p2[0]?.message).toContain("eval.js is both target and frozen");
     const { problems: p3 } = checkScopeFiles({ ...config, target: ["nope.js"] }, ["train.js"]);
     expect(p3[0]?.message).toContain("matches no file in the repository");
+  });
+
+  it("warns of a script the eval command names that the repository lacks", () => {
+    const config = { target: ["train.js"], frozen: [], instructions: "program.md" };
+    const files = ["train.js", "eval.js", "program.md", "tools/score.py"];
+    const warned = (command: string | string[], untracked: string[] = []) =>
+      checkScopeFiles({ ...config, eval: { command } }, files, untracked).warnings.map(
+        (w) => `${w.path}: ${w.message}`,
+      );
+    expect(warned("node evl.js")).toEqual([
+      "eval.command: names evl.js, which is not a file in the repository (did you mean eval.js?): the baseline would fail to run it",
+    ]);
+    expect(warned(["python3", "bench.py"], ["bench.py"])).toEqual([
+      "eval.command: bench.py is not committed: experiments start from a commit, so commit it first",
+    ]);
+    // Found, or not a script's name: nothing to say.
+    expect(warned("node ./eval.js --runs 3 && python3 tools/score.py")).toEqual([]);
+    expect(warned("uv run train.js; echo done")).toEqual([]);
+  });
+});
+
+describe("a required field left out", () => {
+  it("says it is required and what it is for, once", () => {
+    const found = problems("name: t\ntaget: [train.js]\n");
+    expect(found).toContain(
+      "target: is required: the files the agent may change, e.g. `target: [train.py]`",
+    );
+    const evalLine = found.find((p) => p.startsWith("eval: "))!;
+    expect(evalLine).toMatch(/^eval: is required: \{ command: /);
+    expect(evalLine).not.toMatch(/is required.*is required/);
   });
 });
 
