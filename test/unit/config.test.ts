@@ -71,10 +71,7 @@ describe("config", () => {
   });
 
   it.each([
-    [
-      "agent: { use: openai }",
-      /^agent\.model: is required: for openai, e\.g\. model: gpt-5/,
-    ],
+    ["agent: { use: openai }", /^agent\.model: is required: for openai, e\.g\. model: gpt-5/],
     [
       "agent: { use: openai, model: m, base_url: localhost:8000 }",
       /^agent\.base_url: base_url must be an http\(s\) URL/,
