@@ -36637,7 +36637,9 @@ note and skipped line as a JSON line, then {"type":"report"} (the summary, and t
       );
     }
     const text2 = await readFile16(resolve5(io.cwd, file2), "utf8").catch((error2) => {
-      throw new AutoexpError(`cannot read ${file2}: ${describeReadError(error2)}`);
+      const tag = /(?:^|\/)\.autoexp\/([^/]+)\/log\.jsonl$/.exec(file2)?.[1];
+      const hint = tag ? `. A tag's record is on its branch: \`git show autoexp/${tag}:.autoexp/${tag}/log.jsonl > log.jsonl\`, then \`autoexp report log.jsonl\` (or \`autoexp status --tag ${tag}\`)` : "";
+      throw new AutoexpError(`cannot read ${file2}: ${describeReadError(error2)}${hint}`);
     });
     const json2 = (value) => {
       if (values.json) io.out(jsonLine(value));
@@ -36645,8 +36647,9 @@ note and skipped line as a JSON line, then {"type":"report"} (the summary, and t
     let view;
     try {
       if (text2.trimStart().startsWith("{")) {
-        view = viewFromLog(parseLog(text2.endsWith("\n") ? text2 : `${text2}
-`), file2);
+        const log = parseLog(text2.endsWith("\n") ? text2 : `${text2}
+`);
+        view = viewFromLog(log, log.config?.tag ?? file2);
       } else {
         const { text: numeric, moved } = moveTextColumns(text2);
         for (const column of moved) {
@@ -37169,9 +37172,19 @@ var statusCommand = defineCommand({
     const head = await repo.resolve(`refs/heads/autoexp/${tag}`);
     const text2 = head ? await showLedger(repo, head, tag) : null;
     if (text2 === null) {
-      const tags = (await repo.run(listBranches("autoexp/*"))).map(
+      const branches = (await repo.run(listBranches("autoexp/*"))).map(
         (b) => b.replace("autoexp/", "")
       );
+      const splitOf = (b) => {
+        const m = /^(.+)--(\d+)$/.exec(b);
+        return m && branches.includes(m[1]) ? { tag: m[1], group: m[2] } : null;
+      };
+      const split2 = splitOf(tag);
+      if (split2)
+        throw new AutoexpError(
+          `autoexp/${tag} is change set ${split2.group} that \`autoexp split\` made from tag ${split2.tag}: its record is ${split2.tag}'s (autoexp status --tag ${split2.tag}); \`git log autoexp/${tag}\` shows its commits`
+        );
+      const tags = branches.filter((b) => !splitOf(b));
       throw new AutoexpError(
         `no autoexp record for tag ${tag}.${tags.length > 0 ? ` Tags here: ${tags.join(", ")} (autoexp status --tag T)` : " Start one with `autoexp run`."}`
       );

@@ -216,6 +216,30 @@ describe("autoexp demo, status and report", () => {
     expect(snapshot(repo)).toBe(before);
   });
 
+  it("status and report point from where a newcomer looks to where the record is", () => {
+    const repo = exampleRepo();
+    expect(runCli(repo, ["run", "--tag", "r", "--experiments", "1"]).code).toBe(0);
+    // A split branch (autoexp/<tag>--<n>) holds no record: status names the tag that does.
+    git(repo, "branch", "autoexp/r--1", "autoexp/r");
+    const split = runCli(repo, ["status", "--tag", "r--1"]);
+    expect(split.code).toBe(2);
+    expect(split.stderr).toContain(
+      "autoexp/r--1 is change set 1 that `autoexp split` made from tag r: its record is r's (autoexp status --tag r)",
+    );
+    expect(runCli(repo, ["status", "--tag", "nope"]).stderr).toContain(
+      "no autoexp record for tag nope. Tags here: r (autoexp status --tag T)",
+    );
+    // The record is on the tag's branch, not in the checkout: report says how to get it.
+    const missing = runCli(repo, ["report", ".autoexp/r/log.jsonl"]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain(
+      "A tag's record is on its branch: `git show autoexp/r:.autoexp/r/log.jsonl > log.jsonl`",
+    );
+    // A copy made that way is titled by its tag, not by the copy's path.
+    writeFileSync(join(repo, "copy.jsonl"), git(repo, "show", "autoexp/r:.autoexp/r/log.jsonl"));
+    expect(runCli(repo, ["report", "copy.jsonl"]).stdout.split("\n")[0]).toBe("# autoexp · r");
+  });
+
   it("validate warns of an eval script the repository lacks, with the one meant", () => {
     const repo = exampleRepo();
     const yml = readFileSync(join(repo, "autoexp.yml"), "utf8");

@@ -43,7 +43,12 @@ note and skipped line as a JSON line, then {"type":"report"} (the summary, and t
       );
     }
     const text = await readFile(resolve(io.cwd, file), "utf8").catch((error) => {
-      throw new AutoexpError(`cannot read ${file}: ${describeReadError(error)}`);
+      // A tag's record lives on its branch, not in the checkout.
+      const tag = /(?:^|\/)\.autoexp\/([^/]+)\/log\.jsonl$/.exec(file)?.[1];
+      const hint = tag
+        ? `. A tag's record is on its branch: \`git show autoexp/${tag}:.autoexp/${tag}/log.jsonl > log.jsonl\`, then \`autoexp report log.jsonl\` (or \`autoexp status --tag ${tag}\`)`
+        : "";
+      throw new AutoexpError(`cannot read ${file}: ${describeReadError(error)}${hint}`);
     });
     const json = (value: Record<string, unknown>) => {
       if (values.json) io.out(jsonLine(value));
@@ -51,7 +56,9 @@ note and skipped line as a JSON line, then {"type":"report"} (the summary, and t
     let view: ReturnType<typeof viewFromLog>;
     try {
       if (text.trimStart().startsWith("{")) {
-        view = viewFromLog(parseLog(text.endsWith("\n") ? text : `${text}\n`), file);
+        // Titled by the tag its header names, not the path of a copy.
+        const log = parseLog(text.endsWith("\n") ? text : `${text}\n`);
+        view = viewFromLog(log, log.config?.tag ?? file);
       } else {
         const { text: numeric, moved } = moveTextColumns(text);
         for (const column of moved) {

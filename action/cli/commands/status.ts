@@ -45,9 +45,20 @@ export const statusCommand = defineCommand({
     const head = await repo.resolve(`refs/heads/autoexp/${tag}`);
     const text = head ? await showLedger(repo, head, tag) : null;
     if (text === null) {
-      const tags = (await repo.run(listBranches("autoexp/*"))).map((b) =>
+      const branches = (await repo.run(listBranches("autoexp/*"))).map((b) =>
         b.replace("autoexp/", ""),
       );
+      // `autoexp split` makes autoexp/<tag>--<n>, one branch per change set: no record of its own.
+      const splitOf = (b: string) => {
+        const m = /^(.+)--(\d+)$/.exec(b);
+        return m && branches.includes(m[1]!) ? { tag: m[1]!, group: m[2]! } : null;
+      };
+      const split = splitOf(tag);
+      if (split)
+        throw new AutoexpError(
+          `autoexp/${tag} is change set ${split.group} that \`autoexp split\` made from tag ${split.tag}: its record is ${split.tag}'s (autoexp status --tag ${split.tag}); \`git log autoexp/${tag}\` shows its commits`,
+        );
+      const tags = branches.filter((b) => !splitOf(b));
       throw new AutoexpError(
         `no autoexp record for tag ${tag}.${tags.length > 0 ? ` Tags here: ${tags.join(", ")} (autoexp status --tag T)` : " Start one with `autoexp run`."}`,
       );
