@@ -24687,6 +24687,10 @@ async function readEnd(path, maxBytes) {
 function tailLines(text2, lines = 30) {
   return text2.split(/\r\n|\r|\n/).filter((l) => l.trim() !== "").slice(-lines).map((l) => l.length > 400 ? `${l.slice(0, 400)}\u2026` : l).join("\n");
 }
+function lastLines(tail) {
+  return tail.trim() ? `Last lines:
+${tail}` : "It printed nothing.";
+}
 
 // action/process/run-process.ts
 import { spawn } from "node:child_process";
@@ -29200,10 +29204,17 @@ var import_yaml = __toESM(require_dist(), 1);
 function parseConfigText(text2) {
   const doc = (0, import_yaml.parseDocument)(text2, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    const problems = doc.errors.map((e) => ({
-      path: e.linePos ? `line ${e.linePos[0].line}` : "(yaml)",
-      message: `YAML syntax: ${e.message.split("\n")[0]}`
-    }));
+    const problems = doc.errors.map((e) => {
+      const [first, ...frame] = e.message.split("\n");
+      const [from, to] = e.linePos ?? [];
+      const lines = !from ? "(yaml)" : to && to.line > from.line ? `lines ${from.line}-${to.line}` : `line ${from.line}`;
+      const shown = frame.filter((l) => l.trim() !== "").map((l) => `
+      | ${l}`);
+      return {
+        path: lines,
+        message: `YAML syntax: ${first.replace(/ at line \d+, column \d+:$/, "")}${shown.join("")}`
+      };
+    });
     return { ok: false, problems };
   }
   return validateConfig(doc.toJS());
@@ -31684,7 +31695,7 @@ async function checkRuns(options) {
   const gitDir = join25(options.dir, ".git");
   const isolation = await resolveIsolation(config2, options.dir, gitDir, options.env);
   out(
-    isolation.mode === "sandbox" ? "isolation: sandboxed (bubblewrap), as a batch runs it" : `isolation: none${isolation.warnings.length ? ` (${isolation.warnings.join("; ")})` : ""}`
+    isolation.mode === "sandbox" ? "isolation: sandboxed (bubblewrap), as a batch runs it" : isolation.warnings[0]?.startsWith("isolation: none") ? isolation.warnings.join("; ") : `isolation: none${isolation.warnings.length ? ` (${isolation.warnings.join("; ")})` : ""}`
   );
   for (const w of isolation.mode === "sandbox" ? isolation.warnings : []) out(`warning: ${w}`);
   const samples = {};
@@ -31717,7 +31728,9 @@ async function checkRuns(options) {
         out(
           `run ${i + 1}/${options.runs}: FAILED (${outcome.problem}) after ${outcome.durationMs.toFixed(0)} ms${shown ? `; parsed ${shown}` : ""}`
         );
-        out(stdout || stderr ? showStreams(stdout, stderr) : quote(outcome.tail));
+        out(
+          stdout || stderr ? showStreams(stdout, stderr) : outcome.tail.trim() ? quote(outcome.tail) : "    (it printed nothing)"
+        );
         continue;
       }
       for (const [k, v] of Object.entries(outcome.metrics)) {
@@ -33101,8 +33114,7 @@ async function startTag(store, config2, slot, ctx) {
       const hint = outcome.problem?.includes("missing") && printed.length > 0 ? ` (it did print: ${printed.join(", ")}; every metric in eval.metrics, guards included, must be printed)` : "";
       const flaky = runs.length > 0 ? ` Run ${run + 1} of ${config2.decide.baseline_runs} failed after ${runs.length} of the same commit measured: the eval is FLAKY, and running again only hides it (a failed run of a candidate is recorded as a crash). Make it reliable first; \`autoexp check --runs 10\` shows how often it fails.` : "";
       throw new AutoexpError(
-        `the baseline eval failed (${problem})${hint}, so there is nothing to compare experiments with.${flaky || " Fix the eval or autoexp.yml and run again."} Last lines:
-${outcome.tail}
+        `the baseline eval failed (${problem})${hint}, so there is nothing to compare experiments with.${flaky || " Fix the eval or autoexp.yml and run again."} ${lastLines(outcome.tail)}
 Full log: ${outcome.logPath}`,
         { exitCode: 1 }
       );
@@ -33734,8 +33746,7 @@ Either start a new tag (--tag ${store.tag}-2), or run again with --accept-config
     );
     if (outcome.status !== "ok" || outcome.tampered.length > 0) {
       throw new AutoexpError(
-        `the incumbent #${inc.iteration} does not run under the changed config (${outcome.problem ?? "it changed frozen files"}); nothing was recorded. Last lines:
-${outcome.tail}`,
+        `the incumbent #${inc.iteration} does not run under the changed config (${outcome.problem ?? "it changed frozen files"}); nothing was recorded. ${lastLines(outcome.tail)}`,
         { exitCode: 1 }
       );
     }

@@ -56,7 +56,9 @@ async function checkRuns(options: CheckOptions): Promise<number> {
   out(
     isolation.mode === "sandbox"
       ? "isolation: sandboxed (bubblewrap), as a batch runs it"
-      : `isolation: none${isolation.warnings.length ? ` (${isolation.warnings.join("; ")})` : ""}`,
+      : isolation.warnings[0]?.startsWith("isolation: none")
+        ? isolation.warnings.join("; ")
+        : `isolation: none${isolation.warnings.length ? ` (${isolation.warnings.join("; ")})` : ""}`,
   );
   for (const w of isolation.mode === "sandbox" ? isolation.warnings : []) out(`warning: ${w}`);
   const samples: Record<string, number[]> = {};
@@ -91,7 +93,13 @@ async function checkRuns(options: CheckOptions): Promise<number> {
         out(
           `run ${i + 1}/${options.runs}: FAILED (${outcome.problem}) after ${outcome.durationMs.toFixed(0)} ms${shown ? `; parsed ${shown}` : ""}`,
         );
-        out(stdout || stderr ? showStreams(stdout, stderr) : quote(outcome.tail));
+        out(
+          stdout || stderr
+            ? showStreams(stdout, stderr)
+            : outcome.tail.trim()
+              ? quote(outcome.tail)
+              : "    (it printed nothing)",
+        );
         continue;
       }
       for (const [k, v] of Object.entries(outcome.metrics)) {

@@ -11,6 +11,7 @@ import { breachedAtStart, guardBreach } from "../decide/guard-breach.ts";
 import { noiseOf } from "../decide/ledger-state.ts";
 import { collectSamples, meansOf } from "../decide/samples.ts";
 import { mean } from "../decide/stats.ts";
+import { lastLines } from "../eval/read-tail.ts";
 import { buildHeader } from "../ledger/rows.ts";
 import type { ResultEntry } from "../ledger/types.ts";
 import { AutoexpError } from "../util/errors.ts";
@@ -63,7 +64,7 @@ export async function startTag(
           ? ` Run ${run + 1} of ${config.decide.baseline_runs} failed after ${runs.length} of the same commit measured: the eval is FLAKY, and running again only hides it (a failed run of a candidate is recorded as a crash). Make it reliable first; \`autoexp check --runs 10\` shows how often it fails.`
           : "";
       throw new AutoexpError(
-        `the baseline eval failed (${problem})${hint}, so there is nothing to compare experiments with.${flaky || " Fix the eval or autoexp.yml and run again."} Last lines:\n${outcome.tail}\nFull log: ${outcome.logPath}`,
+        `the baseline eval failed (${problem})${hint}, so there is nothing to compare experiments with.${flaky || " Fix the eval or autoexp.yml and run again."} ${lastLines(outcome.tail)}\nFull log: ${outcome.logPath}`,
         { exitCode: 1 },
       );
     }

@@ -3,6 +3,7 @@ import { withWeightedScore } from "../decide/build-policy.ts";
 import { configChanges, decisionFacts } from "../decide/config-changes.ts";
 import { incumbentState } from "../decide/ledger-state.ts";
 import { collectSamples } from "../decide/samples.ts";
+import { lastLines } from "../eval/read-tail.ts";
 import type { ConfigEntry, RemeasureEntry } from "../ledger/types.ts";
 import { AutoexpError } from "../util/errors.ts";
 import type { BatchEvent } from "./events.ts";
@@ -62,7 +63,7 @@ export async function checkCompatible(
     );
     if (outcome.status !== "ok" || outcome.tampered.length > 0) {
       throw new AutoexpError(
-        `the incumbent #${inc.iteration} does not run under the changed config (${outcome.problem ?? "it changed frozen files"}); nothing was recorded. Last lines:\n${outcome.tail}`,
+        `the incumbent #${inc.iteration} does not run under the changed config (${outcome.problem ?? "it changed frozen files"}); nothing was recorded. ${lastLines(outcome.tail)}`,
         { exitCode: 1 },
       );
     }

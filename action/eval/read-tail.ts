@@ -24,3 +24,8 @@ export function tailLines(text: string, lines = 30): string {
     .map((l) => (l.length > 400 ? `${l.slice(0, 400)}…` : l))
     .join("\n");
 }
+
+/** "Last lines:" and a run's tail, or that it printed nothing (a blank line says nothing). */
+export function lastLines(tail: string): string {
+  return tail.trim() ? `Last lines:\n${tail}` : "It printed nothing.";
+}

@@ -156,3 +156,33 @@ isolation: none
     expect(run.stdout).toMatch(/#1 +guard_fail .*guard peak_mb = 1100 is above its max 500/);
   });
 });
+
+describe("an eval that prints nothing", () => {
+  it("check and run say it printed nothing, not an empty quote", async () => {
+    const dir = makeRepo({
+      "train.py": "LR = 0.01\n",
+      "eval.py": "",
+      "autoexp.yml": `name: n
+target: [train.py]
+frozen: [eval.py]
+eval: { command: python3 eval.py, metrics: { loss: { goal: minimize } } }
+agent: { use: search }
+isolation: none
+`,
+    });
+    const check = await runCliAsync(dir, ["check", "--runs", "2"]);
+    expect(check.code).toBe(1);
+    expect(check.stdout).toMatch(
+      /run 1\/2: FAILED \(bad metric output: loss missing\).*\n {4}\(it printed nothing\)\n/,
+    );
+    expect(check.stdout).not.toMatch(/^ {4}\| $/m);
+    // The isolation line says what it is once.
+    expect(check.stdout).toContain(
+      "\nisolation: none (the config's choice): evals run unsandboxed",
+    );
+    const run = await runCliAsync(dir, ["run", "--tag", "n", "--experiments", "1"]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("Fix the eval or autoexp.yml and run again. It printed nothing.");
+    expect(run.stderr).not.toContain("Last lines:");
+  });
+});

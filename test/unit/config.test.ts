@@ -211,6 +211,12 @@ describe("config", () => {
 
   it("reports YAML syntax errors with a line number", () => {
     expect(problems("name: t\ntarget: [a\n")[0]).toMatch(/^line \d+: YAML syntax/);
+    // A key indented under a value: the span runs onto the line it is on, and the lines are shown.
+    const indented = problems("name: v\n  target: [train.py]\neval: x\n");
+    expect(indented).toContain(
+      "lines 1-2: YAML syntax: Implicit keys need to be on a single line\n      | name: v\n      |       ^",
+    );
+    expect(indented.join("\n")).not.toMatch(/at line \d+, column \d+/);
   });
 
   it("checks globs against the committed files", () => {
