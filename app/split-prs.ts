@@ -1,4 +1,5 @@
 import type { ParsedLog } from "../action/ledger/log-jsonl.ts";
+import { renderSplitTable } from "../action/ledger/render-split.ts";
 import { formatGainLine } from "../action/ledger/render-verified.ts";
 import type { SplitEntry, SplitGroup, VerifiedGain } from "../action/ledger/types.ts";
 import { inertMarkdown } from "../action/util/markdown-inert.ts";
@@ -57,12 +58,10 @@ export function renderSplitLinks(entry: SplitEntry, prs: readonly SplitPr[]): st
   return [
     `### Split review (${entry.groups.length} independent change set(s))`,
     "",
-    `| change set | kept | files | ${entry.metric} verified alone, change set − base | PR |`,
-    "|--:|---|---|---|---|",
-    ...entry.groups.map(
-      (g) =>
-        `| ${g.n} | ${g.iterations.map((i) => `#${i}`).join(", ")} | ${g.files.map((f) => `\`${f}\``).join(", ")} | ${gainText(g.gain, entry)} | ${number.has(g.n) ? `#${number.get(g.n)}` : `\`${g.branch}\``} |`,
-    ),
+    renderSplitTable(entry, {
+      head: "PR",
+      cell: (g) => (number.has(g.n) ? `#${number.get(g.n)}` : `\`${g.branch}\``),
+    }),
   ].join("\n");
 }
 

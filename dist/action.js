@@ -24013,6 +24013,7 @@ function viewFromLog(log, title) {
     evalSeconds: log.results.reduce((s, r) => s + (r.eval_seconds || 0), 0) + log.remeasures.reduce((s, m) => s + (m.eval_seconds || 0), 0) + (log.verifies ?? []).reduce((s, v) => s + (v.eval_seconds || 0), 0),
     verified: final && log.verifies?.findLast((v) => v.final_commit === final) || null,
     attribution: final && log.attributes?.findLast((a) => a.final_commit === final) || null,
+    split: final && log.splits?.findLast((x) => x.final_commit === final) || null,
     ...tree ? { branches: tree } : {},
     ...log.remeasures.some((m) => m.paired_with !== void 0) ? { paired: true } : {},
     ...log.results.some((r) => r.cheap || r.cheap_stopped) ? { cheapEval: cheapTransfer(log.results) } : {}
@@ -24678,6 +24679,26 @@ function renderCheapEval(t) {
   return `Cheap eval (eval.screen): ${state}. Now: ${measured}; ${decided}.`;
 }
 
+// action/ledger/render-split.ts
+function renderSplitTable(entry, where) {
+  return [
+    `| change set | kept | files | ${entry.metric} verified alone, change set \u2212 base | ${where.head} |`,
+    "|--:|---|---|---|---|",
+    ...entry.groups.map(
+      (g) => `| ${g.n} | ${g.iterations.map((i) => `#${i}`).join(", ")} | ${g.files.map((f) => inertCode(f)).join(", ")} | ${formatGainLine(g.gain, entry.goal, entry.confidence)} | ${where.cell(g)} |`
+    )
+  ].join("\n");
+}
+function renderSplit(entry) {
+  return [
+    `### Independent change sets (${entry.groups.length}, \`autoexp split\`)`,
+    "",
+    `Each built on the base as its own branch and verified alone against it, interleaved, ${entry.pairs} pairs each. Changes that touch the same or neighbouring lines stay in one set.`,
+    "",
+    renderSplitTable(entry, { head: "branch", cell: (g) => inertCode(g.branch) })
+  ].join("\n");
+}
+
 // action/ledger/render-dashboard.ts
 var MAX_TABLE_ROWS = 200;
 function renderHeadline(view) {
@@ -24789,6 +24810,7 @@ function renderDashboard(view, options = {}) {
   );
   if (view.paired) parts.push("", renderPairedNote());
   if (view.attribution) parts.push("", renderAttribution(view.attribution));
+  if (view.split) parts.push("", renderSplit(view.split));
   if (view.branches) parts.push("", renderBranches(view.branches));
   parts.push(
     "",

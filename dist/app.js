@@ -20980,6 +20980,11 @@ function inertMarkdown(text, max = 300) {
   const cut = one.length > max ? `${one.slice(0, max - 1)}\u2026` : one;
   return breakReferences(cut).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(MARKUP, (c) => `\\${c}`).replace(/\[/g, "&#91;").replace(/\]/g, "&#93;");
 }
+function inertCode(text, max = 200) {
+  const one = text.replace(CONTROLS, " ").replace(BIDI, "").replace(/\s+/g, " ").trim();
+  const cut = one.length > max ? `${one.slice(0, max - 1)}\u2026` : one;
+  return `\`${cut.replace(/`/g, "'").replace(/\|/g, "\xA6") || " "}\``;
+}
 
 // action/ledger/format-score.ts
 function formatScore(v) {
@@ -21753,6 +21758,7 @@ function viewFromLog(log, title) {
     evalSeconds: log.results.reduce((s, r) => s + (r.eval_seconds || 0), 0) + log.remeasures.reduce((s, m) => s + (m.eval_seconds || 0), 0) + (log.verifies ?? []).reduce((s, v) => s + (v.eval_seconds || 0), 0),
     verified: final && log.verifies?.findLast((v) => v.final_commit === final) || null,
     attribution: final && log.attributes?.findLast((a) => a.final_commit === final) || null,
+    split: final && log.splits?.findLast((x) => x.final_commit === final) || null,
     ...tree ? { branches: tree } : {},
     ...log.remeasures.some((m) => m.paired_with !== void 0) ? { paired: true } : {},
     ...log.results.some((r) => r.cheap || r.cheap_stopped) ? { cheapEval: cheapTransfer(log.results) } : {}
@@ -21932,6 +21938,17 @@ function renderCheapEval(t) {
   const decided = `${passed} passed on to the full eval, ${failed} discarded on it, ${explored} failed but sent on anyway to measure the transfer${crashed > 0 ? `, ${crashed} crashed in it` : ""}`;
   const state = t.state === "stopped" && t.stop ? `stopped: ${t.stop.reason}` : `screening (stops once ${TRANSFER_MIN_N} or more candidates have both and the correlation's ${TRANSFER_STOP_LEVEL * 100}% upper bound is under ${TRANSFER_FLOOR})`;
   return `Cheap eval (eval.screen): ${state}. Now: ${measured}; ${decided}.`;
+}
+
+// action/ledger/render-split.ts
+function renderSplitTable(entry, where) {
+  return [
+    `| change set | kept | files | ${entry.metric} verified alone, change set \u2212 base | ${where.head} |`,
+    "|--:|---|---|---|---|",
+    ...entry.groups.map(
+      (g) => `| ${g.n} | ${g.iterations.map((i) => `#${i}`).join(", ")} | ${g.files.map((f) => inertCode(f)).join(", ")} | ${formatGainLine(g.gain, entry.goal, entry.confidence)} | ${where.cell(g)} |`
+    )
+  ].join("\n");
 }
 
 // action/ledger/render-dashboard.ts
@@ -22342,11 +22359,10 @@ function renderSplitLinks(entry, prs) {
   return [
     `### Split review (${entry.groups.length} independent change set(s))`,
     "",
-    `| change set | kept | files | ${entry.metric} verified alone, change set \u2212 base | PR |`,
-    "|--:|---|---|---|---|",
-    ...entry.groups.map(
-      (g) => `| ${g.n} | ${g.iterations.map((i) => `#${i}`).join(", ")} | ${g.files.map((f) => `\`${f}\``).join(", ")} | ${gainText(g.gain, entry)} | ${number4.has(g.n) ? `#${number4.get(g.n)}` : `\`${g.branch}\``} |`
-    )
+    renderSplitTable(entry, {
+      head: "PR",
+      cell: (g) => number4.has(g.n) ? `#${number4.get(g.n)}` : `\`${g.branch}\``
+    })
   ].join("\n");
 }
 async function syncSplit(octokit, repo, base, tag, log) {

@@ -27378,6 +27378,7 @@ function viewFromLog(log, title) {
     evalSeconds: log.results.reduce((s, r) => s + (r.eval_seconds || 0), 0) + log.remeasures.reduce((s, m) => s + (m.eval_seconds || 0), 0) + (log.verifies ?? []).reduce((s, v) => s + (v.eval_seconds || 0), 0),
     verified: final && log.verifies?.findLast((v) => v.final_commit === final) || null,
     attribution: final && log.attributes?.findLast((a) => a.final_commit === final) || null,
+    split: final && log.splits?.findLast((x) => x.final_commit === final) || null,
     ...tree ? { branches: tree } : {},
     ...log.remeasures.some((m) => m.paired_with !== void 0) ? { paired: true } : {},
     ...log.results.some((r) => r.cheap || r.cheap_stopped) ? { cheapEval: cheapTransfer(log.results) } : {}
@@ -28092,6 +28093,32 @@ function renderCheapEval(t) {
   return `Cheap eval (eval.screen): ${state}. Now: ${measured}; ${decided}.`;
 }
 
+// action/ledger/render-split.ts
+function renderSplitTable(entry, where) {
+  return [
+    `| change set | kept | files | ${entry.metric} verified alone, change set \u2212 base | ${where.head} |`,
+    "|--:|---|---|---|---|",
+    ...entry.groups.map(
+      (g) => `| ${g.n} | ${g.iterations.map((i) => `#${i}`).join(", ")} | ${g.files.map((f) => inertCode(f)).join(", ")} | ${formatGainLine(g.gain, entry.goal, entry.confidence)} | ${where.cell(g)} |`
+    )
+  ].join("\n");
+}
+function renderSplit(entry) {
+  return [
+    `### Independent change sets (${entry.groups.length}, \`autoexp split\`)`,
+    "",
+    `Each built on the base as its own branch and verified alone against it, interleaved, ${entry.pairs} pairs each. Changes that touch the same or neighbouring lines stay in one set.`,
+    "",
+    renderSplitTable(entry, { head: "branch", cell: (g) => inertCode(g.branch) })
+  ].join("\n");
+}
+function formatSplitLine(entry) {
+  const sets = entry.groups.map(
+    (g) => `${g.n} (${g.iterations.map((i) => `#${i}`).join(", ")}) ${formatGainLine(g.gain, entry.goal, entry.confidence)}`
+  );
+  return `split: ${entry.groups.length} change set(s), each verified alone: ${sets.join("; ")}`;
+}
+
 // action/ledger/render-dashboard.ts
 var MAX_TABLE_ROWS = 200;
 function renderHeadline(view) {
@@ -28203,6 +28230,7 @@ function renderDashboard(view, options = {}) {
   );
   if (view.paired) parts.push("", renderPairedNote());
   if (view.attribution) parts.push("", renderAttribution(view.attribution));
+  if (view.split) parts.push("", renderSplit(view.split));
   if (view.branches) parts.push("", renderBranches(view.branches));
   parts.push(
     "",
@@ -37212,6 +37240,7 @@ var statusCommand = defineCommand({
       [
         `autoexp \xB7 ${tag}`,
         ...view.verified ? [formatVerifiedLine(view.verified)] : [],
+        ...view.split ? [formatSplitLine(view.split)] : [],
         renderHeadline(view).replaceAll("**", ""),
         renderCounts(view),
         "",

@@ -12,6 +12,7 @@ import { renderBranches } from "./render-branches.ts";
 import { cacheWriteSentences } from "./render-cache-writes.ts";
 import { renderChart } from "./render-chart.ts";
 import { renderCheapEval } from "./render-cheap-eval.ts";
+import { renderSplit } from "./render-split.ts";
 import { renderVerified } from "./render-verified.ts";
 import type { LedgerView, ViewRow } from "./summarize.ts";
 import { type Goal, STATUSES, type Status } from "./types.ts";
@@ -169,6 +170,7 @@ export function renderDashboard(view: LedgerView, options: { progressSvg?: boole
   );
   if (view.paired) parts.push("", renderPairedNote());
   if (view.attribution) parts.push("", renderAttribution(view.attribution));
+  if (view.split) parts.push("", renderSplit(view.split));
   if (view.branches) parts.push("", renderBranches(view.branches));
   parts.push(
     "",

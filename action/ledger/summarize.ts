@@ -12,6 +12,7 @@ import {
   type Evidence,
   type Goal,
   KEPT,
+  type SplitEntry,
   type Status,
   type VerifyEntry,
 } from "./types.ts";
@@ -83,6 +84,8 @@ export interface LedgerView {
   verified: VerifyEntry | null;
   /** The latest `autoexp attribute` of the current final code (absent: never attributed). */
   attribution?: AttributeEntry | null;
+  /** The latest `autoexp split` of the current final code (absent: never split). */
+  split?: SplitEntry | null;
   /** Strategy `branch`: the points proposed on and the switches (absent: it never branched). */
   branches?: BranchTree;
   /** The cheap eval's transfer to the full eval (absent: no row has a cheap eval). */
@@ -185,6 +188,7 @@ export function viewFromLog(log: ParsedLog, title?: string): LedgerView {
       (log.verifies ?? []).reduce((s, v) => s + (v.eval_seconds || 0), 0),
     verified: (final && log.verifies?.findLast((v) => v.final_commit === final)) || null,
     attribution: (final && log.attributes?.findLast((a) => a.final_commit === final)) || null,
+    split: (final && log.splits?.findLast((x) => x.final_commit === final)) || null,
     ...(tree ? { branches: tree } : {}),
     ...(log.remeasures.some((m) => m.paired_with !== undefined) ? { paired: true as const } : {}),
     ...(log.results.some((r) => r.cheap || r.cheap_stopped)

@@ -77,6 +77,18 @@ describe("autoexp split", () => {
     const after = branchLog(repo, "t");
     expect(after.filter((e) => e.type === "split")).toHaveLength(1);
     for (const g of entry.groups) expect(git(repo, "rev-parse", g.branch).trim()).toBe(g.commit);
+    // Read where a reviewer reads: the dashboard on the branch, and status, name each change set
+    // with its effect alone (the gains above are the eval's exact effects).
+    const dashboard = git(repo, "show", "autoexp/t:.autoexp/t/dashboard.md");
+    expect(dashboard).toContain("### Independent change sets (4, `autoexp split`)");
+    const row = dashboard.split("\n").find((l) => l.startsWith("| 1 | #1, #3 |"))!;
+    expect(row).toMatch(
+      /^\| 1 \| #1, #3 \| `a\.txt` \| [−+]?5\b.*over 2 pairs.* \| `autoexp\/t--1` \|$/,
+    );
+    const status = runCli(repo, ["status", "--config", config, "--tag", "t"], env);
+    expect(status.stdout).toMatch(
+      /^split: 4 change set\(s\), each verified alone: 1 \(#1, #3\) [−+]?5\b/m,
+    );
     // The user's checkout was never touched.
     expect(git(repo, "status", "--porcelain")).toBe("");
     expect(git(repo, "rev-parse", "--abbrev-ref", "HEAD").trim()).toBe("main");

@@ -7,6 +7,7 @@ import { nightFigures } from "../../ledger/night-figures.ts";
 import { cacheWriteSentences } from "../../ledger/render-cache-writes.ts";
 import { renderCheapEval } from "../../ledger/render-cheap-eval.ts";
 import { formatScore, renderCounts, renderHeadline } from "../../ledger/render-dashboard.ts";
+import { formatSplitLine } from "../../ledger/render-split.ts";
 import { formatVerifiedLine } from "../../ledger/render-verified.ts";
 import { viewFromLog } from "../../ledger/summarize.ts";
 import { AutoexpError, defaultTag, validateTag } from "../../util/errors.ts";
@@ -77,6 +78,7 @@ export const statusCommand = defineCommand({
       [
         `autoexp · ${tag}`,
         ...(view.verified ? [formatVerifiedLine(view.verified)] : []),
+        ...(view.split ? [formatSplitLine(view.split)] : []),
         renderHeadline(view).replaceAll("**", ""),
         renderCounts(view),
         "",
