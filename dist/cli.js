@@ -36430,7 +36430,10 @@ async function initRepo(options) {
     join40(templates, "program", `${plan.programTemplate}.md`),
     "utf8"
   );
-  const workflow = fill(await readFile15(join40(templates, "init", "workflow.yml"), "utf8"));
+  const workflow = agentKeys(
+    fill(await readFile15(join40(templates, "init", "workflow.yml"), "utf8")),
+    agent2.use
+  );
   files[".github/workflows/autoexp.yml"] = options.shards === void 0 ? workflow : matrixWorkflow(workflow, options.shards);
   const existing = Object.keys(files).filter((f) => existsSync11(join40(options.dir, f)));
   if (existing.length > 0 && !options.force) {
@@ -36468,6 +36471,33 @@ async function initRepo(options) {
     create: plan.targets.filter((t) => !present.includes(t.path)),
     agent: agent2
   };
+}
+var AGENT_KEYS = {
+  "claude-code": "ANTHROPIC_API_KEY",
+  anthropic: "ANTHROPIC_API_KEY",
+  codex: "OPENAI_API_KEY",
+  openai: "OPENAI_API_KEY"
+};
+function agentKeys(workflow, use) {
+  const block = /^( +)env:\n\1 {2}# Keys reach the agent only.*\n\1 {2}#? ?ANTHROPIC_API_KEY: (.*)\n\1 {2}#? ?OPENAI_API_KEY: (.*)\n/m;
+  const m = block.exec(workflow);
+  if (!m) return workflow;
+  const [, pad, anthropic2, openai2] = m;
+  const key = AGENT_KEYS[use];
+  const line2 = (name, value, on) => `${pad}${on ? "  " : "  # "}${name}: ${value}`;
+  const lines = key ? [
+    `${pad}env:`,
+    `${pad}  # Keys reach the agent only, never the eval: ${key} for agent ${use}.`,
+    line2("ANTHROPIC_API_KEY", anthropic2, key === "ANTHROPIC_API_KEY"),
+    line2("OPENAI_API_KEY", openai2, key === "OPENAI_API_KEY")
+  ] : [
+    `${pad}# agent ${use} reads no key. For an LLM agent, uncomment (keys reach the agent only):`,
+    `${pad}# env:`,
+    `${pad}#   ANTHROPIC_API_KEY: ${anthropic2}`,
+    `${pad}#   OPENAI_API_KEY: ${openai2}`
+  ];
+  return workflow.replace(block, `${lines.join("\n")}
+`);
 }
 function chooseAgent(env) {
   const tools = [

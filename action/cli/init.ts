@@ -168,7 +168,10 @@ export async function initRepo(options: InitOptions): Promise<InitResult> {
     join(templates, "program", `${plan.programTemplate}.md`),
     "utf8",
   );
-  const workflow = fill(await readFile(join(templates, "init", "workflow.yml"), "utf8"));
+  const workflow = agentKeys(
+    fill(await readFile(join(templates, "init", "workflow.yml"), "utf8")),
+    agent.use,
+  );
   files[".github/workflows/autoexp.yml"] =
     options.shards === undefined ? workflow : matrixWorkflow(workflow, options.shards);
 
@@ -213,6 +216,43 @@ export async function initRepo(options: InitOptions): Promise<InitResult> {
 }
 
 /** The coding agent to start with: the first CLI tool on PATH, else the offline search agent. */
+/** The key each agent reads (README: Agents); the others need none, or one the user names. */
+const AGENT_KEYS: Record<string, string> = {
+  "claude-code": "ANTHROPIC_API_KEY",
+  anthropic: "ANTHROPIC_API_KEY",
+  codex: "OPENAI_API_KEY",
+  openai: "OPENAI_API_KEY",
+};
+
+/**
+ * The workflow's batch step passes the key its agent reads, and no other: for the offline search
+ * agent, none (the step's env is left as a comment to uncomment when the agent changes).
+ */
+export function agentKeys(workflow: string, use: string): string {
+  const block =
+    /^( +)env:\n\1 {2}# Keys reach the agent only.*\n\1 {2}#? ?ANTHROPIC_API_KEY: (.*)\n\1 {2}#? ?OPENAI_API_KEY: (.*)\n/m;
+  const m = block.exec(workflow);
+  if (!m) return workflow;
+  const [, pad, anthropic, openai] = m;
+  const key = AGENT_KEYS[use];
+  const line = (name: string, value: string, on: boolean) =>
+    `${pad}${on ? "  " : "  # "}${name}: ${value}`;
+  const lines = key
+    ? [
+        `${pad}env:`,
+        `${pad}  # Keys reach the agent only, never the eval: ${key} for agent ${use}.`,
+        line("ANTHROPIC_API_KEY", anthropic!, key === "ANTHROPIC_API_KEY"),
+        line("OPENAI_API_KEY", openai!, key === "OPENAI_API_KEY"),
+      ]
+    : [
+        `${pad}# agent ${use} reads no key. For an LLM agent, uncomment (keys reach the agent only):`,
+        `${pad}# env:`,
+        `${pad}#   ANTHROPIC_API_KEY: ${anthropic}`,
+        `${pad}#   OPENAI_API_KEY: ${openai}`,
+      ];
+  return workflow.replace(block, `${lines.join("\n")}\n`);
+}
+
 export function chooseAgent(env: Record<string, string | undefined>): { use: string; why: string } {
   const tools: [string, string][] = [
     ["claude", "claude-code"],

@@ -1,12 +1,12 @@
 // Every YAML file GitHub reads from autoexp, through GitHub's parser: the action.yml we ship, our
 // own workflows, and the workflows `autoexp init` writes (one runner, and a matrix of 4).
-import { readdirSync, readFileSync } from "node:fs";
+import { chmodSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { ACTION_REF } from "../../action/cli/init.ts";
 import { actionErrors, workflowErrors } from "../helpers/github-yaml.ts";
-import { read, runCli, tempDir } from "../helpers/repo.ts";
+import { read, runCli, tempDir, writeFiles } from "../helpers/repo.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 
@@ -37,11 +37,20 @@ runs: { using: node24, main: a.js }
   });
 
   it.each([
-    ["one runner", [] as string[]],
-    ["a matrix of 4", ["--shards", "4"]],
-  ])("loads the workflow init writes (%s) with no error", (_name, extra) => {
+    ["one runner", [] as string[], null],
+    ["a matrix of 4", ["--shards", "4"], null],
+    ["for codex, its key passed", [] as string[], "codex"],
+    ["for claude, a matrix of 2", ["--shards", "2"], "claude"],
+  ])("loads the workflow init writes (%s) with no error", (_name, extra, tool) => {
     const dir = tempDir();
-    const run = runCli(dir, ["init", "--program", "performance", ...extra]);
+    const bin = tempDir();
+    if (tool) {
+      writeFiles(bin, { [tool]: "#!/bin/sh\n" });
+      chmodSync(join(bin, tool), 0o755);
+    }
+    const run = runCli(dir, ["init", "--program", "performance", ...extra], {
+      PATH: `${bin}:/usr/local/bin:/usr/bin:/bin`,
+    });
     expect(run.code, run.stderr).toBe(0);
     const text = read(dir, ".github/workflows/autoexp.yml");
     expect(workflowErrors("autoexp.yml", text)).toEqual([]);

@@ -150,6 +150,11 @@ describe("autoexp init fits the program", () => {
       "attribute",
       "split",
     ]);
+    // The search agent reads no key: the batch step is given none, and says how to add one.
+    expect(experiment.steps[1].env).toBeUndefined();
+    expect(read(dir, ".github/workflows/autoexp.yml")).toContain(
+      "# agent search reads no key. For an LLM agent, uncomment (keys reach the agent only):",
+    );
     // The publish job names the tag itself: the handoff (written where agent code ran) never does.
     expect(publish.steps.at(-1).with).toMatchObject({ mode: "publish", tag: "${{ inputs.tag }}" });
   });
@@ -176,6 +181,17 @@ describe("autoexp init fits the program", () => {
     expect(run.stdout).toContain(`agent: claude-code (claude is installed (${bin}/claude))`);
     const config = parseConfigText(read(dir, "autoexp.yml"));
     expect(config.ok && config.config.agent.use).toBe("claude-code");
+    // Its workflow passes the key claude reads, and only that one.
+    const step = parse(read(dir, ".github/workflows/autoexp.yml")).jobs.experiment.steps[1];
+    expect(step.env).toEqual({ ANTHROPIC_API_KEY: "${{ secrets.ANTHROPIC_API_KEY }}" });
+    // codex reads OpenAI's.
+    const codexBin = tempDir();
+    writeFiles(codexBin, { codex: "#!/bin/sh\n" });
+    chmodSync(join(codexBin, "codex"), 0o755);
+    const other = tempDir();
+    expect(runCli(other, ["init"], { PATH: `${codexBin}:${BARE_PATH.PATH}` }).code).toBe(0);
+    const codexStep = parse(read(other, ".github/workflows/autoexp.yml")).jobs.experiment.steps[1];
+    expect(codexStep.env).toEqual({ OPENAI_API_KEY: "${{ secrets.OPENAI_API_KEY }}" });
   });
 
   it("--shards K writes the matrix workflow; a bad K is refused and nothing is written", () => {
