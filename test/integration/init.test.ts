@@ -8,6 +8,9 @@ import { git, read, runCli, tempDir, writeFiles } from "../helpers/repo.ts";
 import { STAND_INS } from "../helpers/stand-ins.ts";
 
 const TEMPLATES = join(import.meta.dirname, "../../templates");
+/** A workflow's reference to a repository secret, as GitHub writes it. */
+const secret = (name: string) => `$${"{{"} secrets.${name} }}`;
+
 /** No coding agent on PATH: init picks the offline search agent. */
 const BARE_PATH = { PATH: "/usr/local/bin:/usr/bin:/bin" };
 
@@ -183,7 +186,7 @@ describe("autoexp init fits the program", () => {
     expect(config.ok && config.config.agent.use).toBe("claude-code");
     // Its workflow passes the key claude reads, and only that one.
     const step = parse(read(dir, ".github/workflows/autoexp.yml")).jobs.experiment.steps[1];
-    expect(step.env).toEqual({ ANTHROPIC_API_KEY: "${{ secrets.ANTHROPIC_API_KEY }}" });
+    expect(step.env).toEqual({ ANTHROPIC_API_KEY: secret("ANTHROPIC_API_KEY") });
     // codex reads OpenAI's.
     const codexBin = tempDir();
     writeFiles(codexBin, { codex: "#!/bin/sh\n" });
@@ -191,7 +194,7 @@ describe("autoexp init fits the program", () => {
     const other = tempDir();
     expect(runCli(other, ["init"], { PATH: `${codexBin}:${BARE_PATH.PATH}` }).code).toBe(0);
     const codexStep = parse(read(other, ".github/workflows/autoexp.yml")).jobs.experiment.steps[1];
-    expect(codexStep.env).toEqual({ OPENAI_API_KEY: "${{ secrets.OPENAI_API_KEY }}" });
+    expect(codexStep.env).toEqual({ OPENAI_API_KEY: secret("OPENAI_API_KEY") });
   });
 
   it("--shards K writes the matrix workflow; a bad K is refused and nothing is written", () => {
