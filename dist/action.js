@@ -35831,7 +35831,7 @@ function formatEstimate(e) {
   const runs = `${e.runs} eval runs (${e.changes} change${e.changes === 1 ? "" : "s"} \xD7 ${e.pairs} pairs \xD7 2)`;
   if (e.seconds === null || e.meanEvalSeconds === null)
     return `${runs}; the ledger has no eval time to estimate from`;
-  return `${runs}, about ${formatDuration2(e.seconds)} of GPU time at ${formatDuration2(e.meanEvalSeconds)} a run`;
+  return `${runs}, about ${formatDuration2(e.seconds)} of eval time at ${formatDuration2(e.meanEvalSeconds)} a run`;
 }
 function formatDuration2(seconds) {
   if (seconds < 90) return `${Number(seconds.toPrecision(2))} s`;
@@ -36081,7 +36081,6 @@ async function measureTagUnexplained(options, command2, slot, body) {
       await store.repo.commonDir(),
       env
     );
-    emit({ type: "isolation", mode: isolation.mode, warnings: isolation.warnings });
     const probe = new Slot({
       id: 1,
       root: join38(store.stateDir, "slots", slot),
@@ -36100,6 +36099,13 @@ async function measureTagUnexplained(options, command2, slot, body) {
 ${changes.map((c) => `  ${c}`).join("\n")}
 Run ${command2} with the config the tag ran under (--config). Nothing was run or written`
       );
+    const inc = incumbentState(store.log);
+    if (!inc || inc.iteration === 0)
+      throw new AutoexpError(
+        `tag ${tag} has kept nothing yet: its code is its base ${header.base_commit.slice(0, 7)}, so there is nothing to ${command2}`,
+        { exitCode: 1 }
+      );
+    emit({ type: "isolation", mode: isolation.mode, warnings: isolation.warnings });
     return await body(store, { isolation, evalEnv, env, emit });
   } catch (_) {
     var _error = _, _hasError = true;

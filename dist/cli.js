@@ -9340,7 +9340,7 @@ function formatEstimate(e) {
   const runs = `${e.runs} eval runs (${e.changes} change${e.changes === 1 ? "" : "s"} \xD7 ${e.pairs} pairs \xD7 2)`;
   if (e.seconds === null || e.meanEvalSeconds === null)
     return `${runs}; the ledger has no eval time to estimate from`;
-  return `${runs}, about ${formatDuration(e.seconds)} of GPU time at ${formatDuration(e.meanEvalSeconds)} a run`;
+  return `${runs}, about ${formatDuration(e.seconds)} of eval time at ${formatDuration(e.meanEvalSeconds)} a run`;
 }
 function formatDuration(seconds) {
   if (seconds < 90) return `${Number(seconds.toPrecision(2))} s`;
@@ -29182,7 +29182,6 @@ async function measureTagUnexplained(options, command2, slot, body) {
       await store.repo.commonDir(),
       env
     );
-    emit({ type: "isolation", mode: isolation.mode, warnings: isolation.warnings });
     const probe = new Slot({
       id: 1,
       root: join21(store.stateDir, "slots", slot),
@@ -29201,6 +29200,13 @@ async function measureTagUnexplained(options, command2, slot, body) {
 ${changes.map((c) => `  ${c}`).join("\n")}
 Run ${command2} with the config the tag ran under (--config). Nothing was run or written`
       );
+    const inc = incumbentState(store.log);
+    if (!inc || inc.iteration === 0)
+      throw new AutoexpError(
+        `tag ${tag} has kept nothing yet: its code is its base ${header.base_commit.slice(0, 7)}, so there is nothing to ${command2}`,
+        { exitCode: 1 }
+      );
+    emit({ type: "isolation", mode: isolation.mode, warnings: isolation.warnings });
     return await body(store, { isolation, evalEnv, env, emit });
   } catch (_) {
     var _error = _, _hasError = true;
@@ -29696,7 +29702,7 @@ reverted three-way onto the final code, committed outside your checkout) and mea
 the final code, interleaved in pairs (each pair's order drawn at random, --seed to fix it) on
 fresh copies under the batch's isolation: each change's marginal effect with a paired-t interval,
 as verify computes it. Changes whose interval includes zero are flagged as candidates to drop; changes that no longer revert
-cleanly are named. Without --yes it prints what would run and the GPU time it would cost
+cleanly are named. Without --yes it prints what would run and the eval time it would cost
 (pairs x changes x 2 runs x the ledger's mean eval time), and runs nothing. With --yes it runs
 and records an \`attribute\` line in log.jsonl (the dashboard and the PR then show the table).`,
   options: {

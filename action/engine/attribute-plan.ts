@@ -8,7 +8,7 @@ export interface KeptChange {
   description: string;
 }
 
-/** What `autoexp attribute` will cost: eval runs and GPU (eval) seconds. */
+/** What `autoexp attribute` will cost: eval runs and eval seconds (GPU time on a GPU runner). */
 export interface AttributeEstimate {
   changes: number;
   pairs: number;
@@ -66,12 +66,12 @@ export function estimateAttribution(
   };
 }
 
-/** "40 eval runs (5 changes × 4 pairs × 2), about 13 min of GPU time at 20 s a run". */
+/** "40 eval runs (5 changes × 4 pairs × 2), about 13 min of eval time at 20 s a run". */
 export function formatEstimate(e: AttributeEstimate): string {
   const runs = `${e.runs} eval runs (${e.changes} change${e.changes === 1 ? "" : "s"} × ${e.pairs} pairs × 2)`;
   if (e.seconds === null || e.meanEvalSeconds === null)
     return `${runs}; the ledger has no eval time to estimate from`;
-  return `${runs}, about ${formatDuration(e.seconds)} of GPU time at ${formatDuration(e.meanEvalSeconds)} a run`;
+  return `${runs}, about ${formatDuration(e.seconds)} of eval time at ${formatDuration(e.meanEvalSeconds)} a run`;
 }
 
 function formatDuration(seconds: number): string {

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import type { Config } from "../config/schema.ts";
 import { configChanges, decisionFacts } from "../decide/config-changes.ts";
+import { incumbentState } from "../decide/ledger-state.ts";
 import type { VerifyEntry } from "../ledger/types.ts";
 import { AutoexpError } from "../util/errors.ts";
 import type { BatchEvent } from "./events.ts";
@@ -92,7 +93,6 @@ async function measureTagUnexplained<T>(
     await store.repo.commonDir(),
     env,
   );
-  emit({ type: "isolation", mode: isolation.mode, warnings: isolation.warnings });
   // Re-measuring means what the tag decided on: the same eval, metric, goal and harness.
   const probe = new Slot({
     id: 1,
@@ -110,6 +110,14 @@ async function measureTagUnexplained<T>(
     throw new AutoexpError(
       `tag ${tag}'s record was made with another config, so ${command} would measure something else:\n${changes.map((c) => `  ${c}`).join("\n")}\nRun ${command} with the config the tag ran under (--config). Nothing was run or written`,
     );
+  // Said before how evals will run: with nothing kept, there is nothing to measure.
+  const inc = incumbentState(store.log!);
+  if (!inc || inc.iteration === 0)
+    throw new AutoexpError(
+      `tag ${tag} has kept nothing yet: its code is its base ${header.base_commit.slice(0, 7)}, so there is nothing to ${command}`,
+      { exitCode: 1 },
+    );
+  emit({ type: "isolation", mode: isolation.mode, warnings: isolation.warnings });
   // Awaited here: the store is disposed (an await) on return, and a rejection left pending over
   // it would count as unhandled and end the process with a stack trace.
   return await body(store, { isolation, evalEnv, env, emit });

@@ -151,7 +151,7 @@ describe("/autoexp split and attribute through the Action: the GPU job measures,
     ]);
     // The cost is said before anything runs: #1 no longer reverts (#3 rewrote its line).
     expect(run.stdout).toMatch(
-      /attribute: will run 12 eval runs \(3 changes × 2 pairs × 2\), about .+ of GPU time at .+ a run\n/,
+      /attribute: will run 12 eval runs \(3 changes × 2 pairs × 2\), about .+ of eval time at .+ a run\n/,
     );
     const pub = await runAction(clone(), {
       mode: "publish",

@@ -99,7 +99,7 @@ describe("autoexp attribute", () => {
     const dry = runCli(repo, ["attribute", "--config", config, "--tag", "t", "--pairs", "5"], env);
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stdout).toMatch(
-      /Would run 50 eval runs \(5 changes × 5 pairs × 2\), about [\d.]+ (s|min) of GPU time/,
+      /Would run 50 eval runs \(5 changes × 5 pairs × 2\), about [\d.]+ (s|min) of eval time/,
     );
     expect(dry.stdout).toContain("#4 ");
     expect(dry.stdout).toContain("Nothing was run");

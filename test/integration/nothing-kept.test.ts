@@ -56,6 +56,12 @@ describe("commands on a tag that kept nothing", () => {
       // --json changes only stdout: the message is on stderr as without it.
       const ran = runCli(repo, [...args, "--tag", "t", "--json"]);
       expectMessage(ran, args.join(" "), 1, /^autoexp: tag t has kept nothing yet: /m, true);
+      // Said first: nothing about how evals would run comes before it.
+      const plain = runCli(repo, [...args, "--tag", "t"]);
+      expect(plain.stderr).toMatch(
+        /^autoexp: tag t has kept nothing yet: .*nothing to (verify|attribute|split)$/m,
+      );
+      expect(plain.stdout + plain.stderr).not.toMatch(/isolation|sandbox/);
     }
     // validate, check, report and import take --json too: findings as JSON lines, then done.
     const valid = expectDone(runCli(repo, ["validate", "--json"]), "validate", 0);

@@ -25,7 +25,7 @@ describe("the attribution estimate", () => {
     const e = estimateAttribution(5, 4, 20);
     expect(e).toEqual({ changes: 5, pairs: 4, runs: 40, meanEvalSeconds: 20, seconds: 800 });
     expect(formatEstimate(e)).toBe(
-      "40 eval runs (5 changes × 4 pairs × 2), about 13 min of GPU time at 20 s a run",
+      "40 eval runs (5 changes × 4 pairs × 2), about 13 min of eval time at 20 s a run",
     );
     expect(formatEstimate(estimateAttribution(1, 3, null))).toBe(
       "6 eval runs (1 change × 3 pairs × 2); the ledger has no eval time to estimate from",

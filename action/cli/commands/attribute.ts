@@ -18,7 +18,7 @@ reverted three-way onto the final code, committed outside your checkout) and mea
 the final code, interleaved in pairs (each pair's order drawn at random, --seed to fix it) on
 fresh copies under the batch's isolation: each change's marginal effect with a paired-t interval,
 as verify computes it. Changes whose interval includes zero are flagged as candidates to drop; changes that no longer revert
-cleanly are named. Without --yes it prints what would run and the GPU time it would cost
+cleanly are named. Without --yes it prints what would run and the eval time it would cost
 (pairs x changes x 2 runs x the ledger's mean eval time), and runs nothing. With --yes it runs
 and records an \`attribute\` line in log.jsonl (the dashboard and the PR then show the table).`,
   options: {
