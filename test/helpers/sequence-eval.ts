@@ -92,20 +92,28 @@ export function sequenceNight(
 ): Promise<ParsedLog> {
   return planNight(
     { "candidate.txt": "truth: 10\n", "eval.js": SEQUENCE_EVAL },
-    `
-name: sequence
+    sequenceConfig("sequence", decide, false),
+    plan,
+    (dir) => ({ NOISE: JSON.stringify(noise), COUNTER: join(dir, "counter") }),
+    onEvent,
+  );
+}
+
+/**
+ * The config of a night of SEQUENCE_EVAL (candidate.txt's truth, loss minimized, isolation none)
+ * under `decide`, pipelined or not; the agent and budget lines are the caller's.
+ */
+export function sequenceConfig(name: string, decide: string, pipeline: boolean): string {
+  return `
+name: ${name}
 target: [candidate.txt]
 frozen: [eval.js]
 eval:
   command: node eval.js
   metrics:
     loss: { goal: minimize }
-  pass_env: [COUNTER, NOISE]
+  pass_env: [COUNTER, NOISE, SLOW_RUN]
 isolation: none
 decide: ${decide}
-pipeline: false`,
-    plan,
-    (dir) => ({ NOISE: JSON.stringify(noise), COUNTER: join(dir, "counter") }),
-    onEvent,
-  );
+pipeline: ${pipeline}`;
 }

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import type { BatchEvent } from "../../action/engine/run-batch.ts";
 import { formatEvent } from "../../action/report/format-event.ts";
 import { makeRepo, tempDir, writeFiles } from "../helpers/repo.ts";
-import { nightLog, SEQUENCE_EVAL } from "../helpers/sequence-eval.ts";
+import { nightLog, SEQUENCE_EVAL, sequenceConfig } from "../helpers/sequence-eval.ts";
 
 // Always the same edit, whatever it is asked: truth 7 (from 10, a gain of 3).
 const AGENT = `
@@ -25,18 +25,7 @@ describe("a candidate whose change a keep beside it already made", () => {
     // proposed on the baseline meanwhile, with the same edit.
     const log = await nightLog(
       repo,
-      `
-name: same-edit
-target: [candidate.txt]
-frozen: [eval.js]
-eval:
-  command: node eval.js
-  metrics:
-    loss: { goal: minimize }
-  pass_env: [COUNTER, NOISE, SLOW_RUN]
-isolation: none
-decide: { baseline_runs: 4 }
-pipeline: true
+      `${sequenceConfig("same-edit", "{ baseline_runs: 4 }", true)}
 agent: { use: command, run: [node, ${JSON.stringify(join(dir, "agent.js"))}] }
 budget: { experiments: 2 }
 `,

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { makeRepo, tempDir, writeFiles } from "../helpers/repo.ts";
-import { nightLog, SEQUENCE_EVAL } from "../helpers/sequence-eval.ts";
+import { nightLog, SEQUENCE_EVAL, sequenceConfig } from "../helpers/sequence-eval.ts";
 
 // Plays PLAN (an effect on the truth per iteration), and notes how many eval runs had begun when
 // it was asked (BEGAN/<iteration>): when the candidate began, in the night's order of runs.
@@ -39,18 +39,7 @@ describe("a candidate begun before a drift reset, evaluated after it (pipelined)
     writeFiles(dir, { "agent.js": AGENT, "began/.keep": "" });
     const log = await nightLog(
       repo,
-      `
-name: rebased
-target: [candidate.txt]
-frozen: [eval.js]
-eval:
-  command: node eval.js
-  metrics:
-    loss: { goal: minimize }
-  pass_env: [COUNTER, NOISE, SLOW_RUN]
-isolation: none
-decide: { baseline_runs: 4, screen_sd: 0.5, remeasure_every: 1 }
-pipeline: true
+      `${sequenceConfig("rebased", "{ baseline_runs: 4, screen_sd: 0.5, remeasure_every: 1 }", true)}
 agent: { use: command, run: [node, ${JSON.stringify(join(dir, "agent.js"))}], pass_env: [PLAN, COUNTER, BEGAN] }
 budget: { experiments: 2 }
 `,
