@@ -129,23 +129,27 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-describe("a guard the code breaks as it is", () => {
-  it("check warns, and run says so at the baseline, before a night of guard_fail", async () => {
-    const dir = makeRepo({
-      "train.py": "LR = 0.01\n",
-      "eval.py": "print('loss: 1.0')\nprint('peak_mb: 1100')\n",
-      "autoexp.yml": `name: g
+/** A repo whose train.py the search agent tunes, scored by eval.py under `metrics`, unsandboxed. */
+function tunedRepo(evalPy: string, metrics: string): string {
+  return makeRepo({
+    "train.py": "LR = 0.01\n",
+    "eval.py": evalPy,
+    "autoexp.yml": `name: tuned
 target: [train.py]
 frozen: [eval.py]
-eval:
-  command: python3 eval.py
-  metrics:
-    loss: { goal: minimize }
-    peak_mb: { guard: { max: 500 } }
+eval: { command: python3 eval.py, metrics: ${metrics} }
 agent: { use: search }
 isolation: none
 `,
-    });
+  });
+}
+
+describe("a guard the code breaks as it is", () => {
+  it("check warns, and run says so at the baseline, before a night of guard_fail", async () => {
+    const dir = tunedRepo(
+      "print('loss: 1.0')\nprint('peak_mb: 1100')\n",
+      "{ loss: { goal: minimize }, peak_mb: { guard: { max: 500 } } }",
+    );
     const warning =
       "the code as it is breaks a guard (guard peak_mb = 1100 is above its max 500): a candidate is kept only once it meets the bound";
     const check = await runCliAsync(dir, ["check", "--runs", "2"]);
@@ -159,17 +163,7 @@ isolation: none
 
 describe("an eval that prints nothing", () => {
   it("check and run say it printed nothing, not an empty quote", async () => {
-    const dir = makeRepo({
-      "train.py": "LR = 0.01\n",
-      "eval.py": "",
-      "autoexp.yml": `name: n
-target: [train.py]
-frozen: [eval.py]
-eval: { command: python3 eval.py, metrics: { loss: { goal: minimize } } }
-agent: { use: search }
-isolation: none
-`,
-    });
+    const dir = tunedRepo("", "{ loss: { goal: minimize } }");
     const check = await runCliAsync(dir, ["check", "--runs", "2"]);
     expect(check.code).toBe(1);
     expect(check.stdout).toMatch(
