@@ -36039,6 +36039,10 @@ async function attributeRecord(store, config2, plan, run) {
 
 // action/engine/verify-tag.ts
 import { join as join38 } from "node:path";
+var DEFAULT_PAIRS = 8;
+function pairsOf2(config2, given) {
+  return given ?? config2.verify?.pairs ?? DEFAULT_PAIRS;
+}
 function verifyTag(options) {
   return measureTag(
     options,
@@ -36466,7 +36470,6 @@ async function splitRecord(store, config2, run) {
 }
 
 // action/github/measure-mode.ts
-var DEFAULT_PAIRS = 8;
 async function measureMode(mode, options) {
   const { live } = options;
   try {
@@ -36479,7 +36482,7 @@ async function measureMode(mode, options) {
 async function measure(mode, options) {
   const { repoDir, config: config2, tag, handoff: handoff2, env, live, adopt } = options;
   const metric2 = primaryMetric(config2);
-  const pairs2 = config2.verify?.pairs ?? DEFAULT_PAIRS;
+  const pairs2 = pairsOf2(config2);
   const printer = createProgressPrinter(
     "plain",
     { line: info, write: info, columns: 120 },

@@ -29140,6 +29140,10 @@ async function openTag(options) {
 }
 
 // action/engine/verify-tag.ts
+var DEFAULT_PAIRS = 8;
+function pairsOf(config2, given) {
+  return given ?? config2.verify?.pairs ?? DEFAULT_PAIRS;
+}
 function verifyTag(options) {
   return measureTag(
     options,
@@ -29693,7 +29697,6 @@ async function measureSetup(values, io) {
 }
 
 // action/cli/commands/attribute.ts
-var DEFAULT_PAIRS = 8;
 var attributeCommand = defineCommand({
   name: "attribute",
   summary: "each kept change's share: the final code measured with and without it",
@@ -29723,7 +29726,7 @@ and records an \`attribute\` line in log.jsonl (the dashboard and the PR then sh
       repoDir,
       config: config2,
       tag,
-      pairs: pairs2 ?? config2.verify?.pairs ?? DEFAULT_PAIRS,
+      pairs: pairsOf(config2, pairs2),
       orderSeed,
       env: io.env,
       run: values.yes,
@@ -30703,7 +30706,7 @@ function parseCurves(text2) {
     if (raw.length > MAX_LINE) continue;
     const line2 = raw.trim();
     if (line2 === "" || FRAME.test(line2)) continue;
-    const pairs2 = pairsOf(line2);
+    const pairs2 = pairsOf2(line2);
     if (pairs2.length === 0) continue;
     ordinal++;
     const xPair = pairs2.find((p) => X_NAMES.has(p.name.toLowerCase()));
@@ -30731,7 +30734,7 @@ function parseCurves(text2) {
   }
   return series;
 }
-function pairsOf(line2) {
+function pairsOf2(line2) {
   const out = [];
   for (const m of line2.matchAll(PAIR))
     out.push({ name: m[1], value: toNumber2(m[2]), at: m.index });
@@ -37165,7 +37168,6 @@ async function splitRecord(store, config2, run) {
 }
 
 // action/cli/commands/split.ts
-var DEFAULT_PAIRS2 = 8;
 var splitCommand = defineCommand({
   name: "split",
   summary: "one branch per independent kept change set, each verified alone against the base",
@@ -37182,7 +37184,7 @@ branches and measures nothing again.`,
     pairs: {
       type: "string",
       value: "N",
-      help: `base/group pairs per group (default verify.pairs, else ${DEFAULT_PAIRS2})`
+      help: `base/group pairs per group (default verify.pairs, else ${DEFAULT_PAIRS})`
     },
     ...SEED_OPTION,
     ...OUTPUT_OPTIONS
@@ -37194,7 +37196,7 @@ branches and measures nothing again.`,
       repoDir,
       config: config2,
       tag,
-      pairs: pairs2 ?? config2.verify?.pairs ?? DEFAULT_PAIRS2,
+      pairs: pairsOf(config2, pairs2),
       orderSeed,
       env: io.env,
       onEvent: (event) => printer.event(event)
@@ -37366,7 +37368,6 @@ when it is, then {"type":"done","exitCode"} (the messages stay on stderr as with
 });
 
 // action/cli/commands/verify.ts
-var DEFAULT_PAIRS3 = 8;
 var verifyCommand = defineCommand({
   name: "verify",
   summary: "re-measure a tag's base and final code, interleaved: the verified gain with its interval",
@@ -37384,7 +37385,7 @@ code does not run or nothing was kept.`,
     pairs: {
       type: "string",
       value: "N",
-      help: `base/final pairs to run (default verify.pairs, else ${DEFAULT_PAIRS3})`
+      help: `base/final pairs to run (default verify.pairs, else ${DEFAULT_PAIRS})`
     },
     ...SEED_OPTION,
     ...OUTPUT_OPTIONS
@@ -37396,7 +37397,7 @@ code does not run or nothing was kept.`,
       repoDir,
       config: config2,
       tag,
-      pairs: pairs2 ?? config2.verify?.pairs ?? DEFAULT_PAIRS3,
+      pairs: pairsOf(config2, pairs2),
       orderSeed,
       env: io.env,
       onEvent: (event) => printer.event(event)

@@ -13,6 +13,14 @@ import type { RecordStore } from "./record-store.ts";
 import { Slot } from "./slot.ts";
 import { verifyRecord } from "./verify.ts";
 
+/** Pairs when neither --pairs nor verify.pairs says: enough for a t interval of useful width. */
+export const DEFAULT_PAIRS = 8;
+
+/** The pairs verify, attribute and split run: --pairs, else verify.pairs, else DEFAULT_PAIRS. */
+export function pairsOf(config: Pick<Config, "verify">, given?: number): number {
+  return given ?? config.verify?.pairs ?? DEFAULT_PAIRS;
+}
+
 export interface VerifyOptions {
   repoDir: string;
   config: Config;

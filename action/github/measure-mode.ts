@@ -5,7 +5,7 @@ import { formatEstimate } from "../engine/attribute-plan.ts";
 import { attributeTag } from "../engine/attribute-tag.ts";
 import type { BatchEvent } from "../engine/events.ts";
 import { splitTag } from "../engine/split.ts";
-import { verifyTag } from "../engine/verify-tag.ts";
+import { pairsOf, verifyTag } from "../engine/verify-tag.ts";
 import { attributionVerdict } from "../ledger/render-attribution.ts";
 import { formatGainLine, formatVerifiedChange } from "../ledger/render-verified.ts";
 import { createProgressPrinter } from "../report/progress-printer.ts";
@@ -15,9 +15,6 @@ import type { LiveStatus } from "./live-status.ts";
 
 /** The Action's modes that re-measure a tag's code instead of running a batch. */
 export type MeasureMode = "verify" | "attribute" | "split";
-
-/** Pairs when the config has no verify.pairs (as the CLI's verify, attribute and split). */
-const DEFAULT_PAIRS = 8;
 
 /**
  * `verify`, `attribute` or `split` of a tag in the experiment job, as the CLI runs them (the
@@ -54,7 +51,7 @@ async function measure(
 ): Promise<string[]> {
   const { repoDir, config, tag, handoff, env, live, adopt } = options;
   const metric = primaryMetric(config);
-  const pairs = config.verify?.pairs ?? DEFAULT_PAIRS;
+  const pairs = pairsOf(config);
   const printer = createProgressPrinter(
     "plain",
     { line: core.info, write: core.info, columns: 120 },

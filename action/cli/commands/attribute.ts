@@ -1,14 +1,12 @@
 import { formatEstimate } from "../../engine/attribute-plan.ts";
 import { attributeTag } from "../../engine/attribute-tag.ts";
+import { DEFAULT_PAIRS, pairsOf } from "../../engine/verify-tag.ts";
 import { attributionVerdict } from "../../ledger/render-attribution.ts";
 import { formatVerifiedChange } from "../../ledger/render-verified.ts";
 import { OUTPUT_OPTIONS } from "../args.ts";
 import { defineCommand } from "../command.ts";
 import { EXIT } from "../exit-codes.ts";
 import { measureSetup, SEED_OPTION } from "../measure-setup.ts";
-
-/** Pairs per change when neither --pairs nor verify.pairs says (as verify). */
-const DEFAULT_PAIRS = 8;
 
 export const attributeCommand = defineCommand({
   name: "attribute",
@@ -39,7 +37,7 @@ and records an \`attribute\` line in log.jsonl (the dashboard and the PR then sh
       repoDir,
       config,
       tag,
-      pairs: pairs ?? config.verify?.pairs ?? DEFAULT_PAIRS,
+      pairs: pairsOf(config, pairs),
       orderSeed,
       env: io.env,
       run: values.yes,

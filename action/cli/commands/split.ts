@@ -1,13 +1,11 @@
 import { primaryMetric } from "../../config/validate-config.ts";
 import { splitTag } from "../../engine/split.ts";
+import { DEFAULT_PAIRS, pairsOf } from "../../engine/verify-tag.ts";
 import { formatGainLine } from "../../ledger/render-verified.ts";
 import { OUTPUT_OPTIONS } from "../args.ts";
 import { defineCommand } from "../command.ts";
 import { EXIT } from "../exit-codes.ts";
 import { measureSetup, SEED_OPTION } from "../measure-setup.ts";
-
-/** Pairs per group when neither --pairs nor verify.pairs says. */
-const DEFAULT_PAIRS = 8;
 
 export const splitCommand = defineCommand({
   name: "split",
@@ -37,7 +35,7 @@ branches and measures nothing again.`,
       repoDir,
       config,
       tag,
-      pairs: pairs ?? config.verify?.pairs ?? DEFAULT_PAIRS,
+      pairs: pairsOf(config, pairs),
       orderSeed,
       env: io.env,
       onEvent: (event) => printer.event(event),

@@ -1,13 +1,10 @@
 import { primaryMetric } from "../../config/validate-config.ts";
-import { verifyTag } from "../../engine/verify-tag.ts";
+import { DEFAULT_PAIRS, pairsOf, verifyTag } from "../../engine/verify-tag.ts";
 import { formatEvent } from "../../report/format-event.ts";
 import { OUTPUT_OPTIONS } from "../args.ts";
 import { defineCommand } from "../command.ts";
 import { EXIT } from "../exit-codes.ts";
 import { measureSetup, SEED_OPTION } from "../measure-setup.ts";
-
-/** Pairs when neither --pairs nor verify.pairs says: enough for a t interval of useful width. */
-const DEFAULT_PAIRS = 8;
 
 export const verifyCommand = defineCommand({
   name: "verify",
@@ -39,7 +36,7 @@ code does not run or nothing was kept.`,
       repoDir,
       config,
       tag,
-      pairs: pairs ?? config.verify?.pairs ?? DEFAULT_PAIRS,
+      pairs: pairsOf(config, pairs),
       orderSeed,
       env: io.env,
       onEvent: (event) => printer.event(event),
