@@ -21308,8 +21308,12 @@ function renderBranches(tree, options = {}) {
 // action/decide/stats.ts
 function mean(values) {
   let sum = 0;
-  for (const v of values) sum += v;
-  return sum / values.length;
+  let same = true;
+  for (const v of values) {
+    sum += v;
+    same &&= v === values[0];
+  }
+  return same && values.length > 0 ? values[0] : sum / values.length;
 }
 function agree(values) {
   return values.every((v) => v === values[0]);
@@ -21985,10 +21989,12 @@ function formatEvidence(row, goal) {
   const on = e.strata?.length ? ` on ${e.strata.map((s) => s.stratum).join(", ")}` : "";
   const size = e.paired ? pairs(e.runs) : `${e.runs} vs ${e.incumbent_runs} runs`;
   const figures = `${formatScore(e.effect_sigma)} sd, ${p}${ci}, ${size}${on}`;
-  const d = e.decided;
-  if (!d) return figures;
   const t = (x) => Number(x.toPrecision(3));
-  return `kept on ${pairs(d.runs)}: t = ${t(d.t)} \u2265 ${t(d.critical)}; without its screened run: ${figures}`;
+  const d = e.decided;
+  if (d)
+    return `kept on ${pairs(d.runs)}: t = ${t(d.t)} \u2265 ${t(d.critical)}; without its screened run: ${figures}`;
+  const b = e.boundary;
+  return b ? `kept at t = ${t(b.t)} \u2265 ${t(b.critical)}; ${figures}` : figures;
 }
 function pairs(n) {
   return `${n} pair${n === 1 ? "" : "s"}`;

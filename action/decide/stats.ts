@@ -2,8 +2,14 @@
 
 export function mean(values: readonly number[]): number {
   let sum = 0;
-  for (const v of values) sum += v;
-  return sum / values.length;
+  let same = true;
+  for (const v of values) {
+    sum += v;
+    same &&= v === values[0];
+  }
+  // Runs that agree have their value as their mean: 5 runs of 0.0417 summed and divided give
+  // 0.041699999999999994, which a deterministic eval's next run of 0.0417 would "improve" on.
+  return same && values.length > 0 ? values[0]! : sum / values.length;
 }
 
 /** Whether every value is the same (true for none or one). */

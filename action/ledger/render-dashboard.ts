@@ -64,9 +64,9 @@ export function renderCounts(view: LedgerView): string {
 
 /**
  * How sure a keep is, in one cell: effect in noise units, p-value, the interval of the change
- * (in metric units, with the sign of the row's Δ), runs or pairs. Kept in pairs after a screen,
- * the cell leads with the test that kept it (over every pair, against its boundary); the figures
- * after it leave out the screened run, as the row's value and Δ do.
+ * (in metric units, with the sign of the row's Δ), runs or pairs. A sequential keep leads with its
+ * t and the bar it reached; kept in pairs after a screen, with the test that kept it (over every
+ * pair), before figures that leave out the screened run, as the row's value and Δ do.
  */
 export function formatEvidence(row: Pick<ViewRow, "evidence" | "runs">, goal: Goal): string {
   const e = row.evidence;
@@ -79,10 +79,13 @@ export function formatEvidence(row: Pick<ViewRow, "evidence" | "runs">, goal: Go
   const on = e.strata?.length ? ` on ${e.strata.map((s) => s.stratum).join(", ")}` : "";
   const size = e.paired ? pairs(e.runs) : `${e.runs} vs ${e.incumbent_runs} runs`;
   const figures = `${formatScore(e.effect_sigma)} sd, ${p}${ci}, ${size}${on}`;
-  const d = e.decided;
-  if (!d) return figures;
   const t = (x: number) => Number(x.toPrecision(3));
-  return `kept on ${pairs(d.runs)}: t = ${t(d.t)} ≥ ${t(d.critical)}; without its screened run: ${figures}`;
+  const d = e.decided;
+  if (d)
+    return `kept on ${pairs(d.runs)}: t = ${t(d.t)} ≥ ${t(d.critical)}; without its screened run: ${figures}`;
+  // Its own runs decided: the same test, and the bar it reached.
+  const b = e.boundary;
+  return b ? `kept at t = ${t(b.t)} ≥ ${t(b.critical)}; ${figures}` : figures;
 }
 
 function pairs(n: number): string {

@@ -1,9 +1,11 @@
 // What `autoexp check` shows beside the noise: the eval's stderr under its own heading with a
 // warning when it shows errors, and the one-token call a batch makes to a model API agent.
+import { readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { startStub } from "../helpers/llm-stub.ts";
-import { makeRepo, runCliAsync } from "../helpers/repo.ts";
+import { git, makeRepo, runCliAsync } from "../helpers/repo.ts";
 
 const KEY = "sk-test-check-output-5a4b3c2d1e";
 
@@ -178,5 +180,22 @@ describe("an eval that prints nothing", () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toContain("Fix the eval or autoexp.yml and run again. It printed nothing.");
     expect(run.stderr).not.toContain("Last lines:");
+  });
+});
+
+describe("a deterministic eval whose runs agree", () => {
+  it("reads an unchanged candidate as equal, not better by a rounding residue", async () => {
+    // Three runs of 0.0417 sum to 0.041699999999999994 times three.
+    const dir = tunedRepo("print('accuracy: 0.0417')\n", "{ accuracy: { goal: maximize } }");
+    writeFileSync(
+      join(dir, "autoexp.yml"),
+      `${readFileSync(join(dir, "autoexp.yml"), "utf8")}decide: { baseline_runs: 3 }\n`,
+    );
+    git(dir, "commit", "-qam", "three baseline runs");
+    const run = await runCliAsync(dir, ["run", "--tag", "d", "--experiments", "1"]);
+    expect(run.code, run.stderr).toBe(0);
+    const line = run.stdout.split("\n").find((l) => / #1 +discard /.test(l))!;
+    expect(line).toContain("accuracy 0.0417");
+    expect(line).not.toMatch(/e-1\d|improved by/);
   });
 });

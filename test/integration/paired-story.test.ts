@@ -92,6 +92,19 @@ describe("a night measured in pairs, on every surface", () => {
     expect(lines.indexOf(line)).toBeLessThan(lines.findIndex((l) => / #1 keep /.test(l)));
   });
 
+  it("shows a keep decided on its own pair with the t and bar it reached", () => {
+    const b = log.results[1]!.evidence!.boundary!;
+    expect(b.t).toBeGreaterThanOrEqual(b.critical);
+    for (const surface of [files().dashboard, pr()]) {
+      const kept = surface.split("\n").find((l) => /^\| 1 \|/.test(l))!;
+      const m = new RegExp(String.raw`\| kept at t = (${N}) ≥ (${N}); ${N} sd, p = `).exec(kept);
+      expect(m, kept).not.toBeNull();
+      // Three significant figures of each.
+      expect(num(m![1]!)).toBe(Number(b.t.toPrecision(3)));
+      expect(num(m![2]!)).toBe(Number(b.critical.toPrecision(3)));
+    }
+  });
+
   it("says a candidate that read worse in its first pair read worse", () => {
     const cand = log.results[2]!.samples.loss!;
     const beside = log.remeasures.find((m) => m.paired_with === 2)!.samples.loss!;

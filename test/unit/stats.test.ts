@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { normalUpperTail, tQuantileUpper, tUpperTail } from "../../action/decide/stats.ts";
+import { mean, normalUpperTail, tQuantileUpper, tUpperTail } from "../../action/decide/stats.ts";
 
 describe("statistics", () => {
   it("matches Student's t table values", () => {
@@ -13,6 +13,14 @@ describe("statistics", () => {
     expect(tQuantileUpper(0.025, 4)).toBeCloseTo(2.776, 3);
     expect(tQuantileUpper(0.0125, 38)).toBeCloseTo(2.334, 2);
   });
+  it("gives runs that agree their value as their mean, with no rounding residue", () => {
+    const runs = [0.0417, 0.0417, 0.0417];
+    expect(runs.reduce((a, b) => a + b) / runs.length).not.toBe(0.0417);
+    expect(mean(runs)).toBe(0.0417);
+    expect(mean([1, 2])).toBe(1.5);
+    expect(mean([])).toBeNaN();
+  });
+
   it("matches the normal distribution", () => {
     expect(normalUpperTail(1.959964)).toBeCloseTo(0.025, 6);
     expect(normalUpperTail(-1.644854)).toBeCloseTo(0.95, 6);
