@@ -9309,47 +9309,36 @@ function jsonLine(value) {
   );
 }
 
-// action/engine/attribute-plan.ts
-function keptChanges(results, finalIteration) {
-  return results.flatMap(
-    (r) => (r.status === "keep" || r.status === "simplification") && r.iteration <= finalIteration && r.commit_full ? [{ iteration: r.iteration, commit: r.commit_full, description: r.description }] : []
-  );
-}
-function meanEvalSeconds(log, metric2) {
-  let seconds = 0;
-  let runs = 0;
-  for (const r of [...log.results, ...log.remeasures]) {
-    const n = r.samples[metric2]?.length ?? 0;
-    if (n === 0 || !(r.eval_seconds > 0)) continue;
-    seconds += r.eval_seconds;
-    runs += n;
+// action/cli/command.ts
+import { parseArgs } from "node:util";
+
+// action/ledger/tag.ts
+var TAG = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+function tagProblem(tag) {
+  if (!TAG.test(tag) || tag.includes("..") || tag.endsWith(".lock") || tag.endsWith(".")) {
+    return `invalid tag ${JSON.stringify(tag)}: use lowercase letters, digits, '.', '_' and '-' (at most 63, starting with a letter or digit), e.g. tiny-train-20261123`;
   }
-  return runs > 0 ? seconds / runs : null;
-}
-function estimateAttribution(changes, pairs2, meanSeconds) {
-  const runs = pairs2 * changes * 2;
-  return {
-    changes,
-    pairs: pairs2,
-    runs,
-    meanEvalSeconds: meanSeconds,
-    seconds: meanSeconds === null ? null : runs * meanSeconds
-  };
-}
-function formatEstimate(e) {
-  const runs = `${e.runs} eval runs (${e.changes} change${e.changes === 1 ? "" : "s"} \xD7 ${e.pairs} pairs \xD7 2)`;
-  if (e.seconds === null || e.meanEvalSeconds === null)
-    return `${runs}; the ledger has no eval time to estimate from`;
-  return `${runs}, about ${formatDuration(e.seconds)} of eval time at ${formatDuration(e.meanEvalSeconds)} a run`;
-}
-function formatDuration(seconds) {
-  if (seconds < 90) return `${Number(seconds.toPrecision(2))} s`;
-  if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
-  return `${Number((seconds / 3600).toPrecision(2))} h`;
+  return null;
 }
 
-// action/engine/attribute.ts
-import { join as join15 } from "node:path";
+// action/util/errors.ts
+var AutoexpError = class extends Error {
+  name = "AutoexpError";
+  exitCode;
+  constructor(message, options = {}) {
+    super(message, options.cause === void 0 ? void 0 : { cause: options.cause });
+    this.exitCode = options.exitCode ?? 2;
+  }
+};
+function validateTag(tag) {
+  const problem = tagProblem(tag);
+  if (problem) throw new AutoexpError(problem);
+  return tag;
+}
+function defaultTag(name, now = /* @__PURE__ */ new Date()) {
+  const night = new Date(now.getTime() - 12 * 36e5);
+  return `${name}-${night.toISOString().slice(0, 10).replaceAll("-", "")}`;
+}
 
 // action/ledger/status.ts
 var STATUSES = [
@@ -9392,6 +9381,248 @@ var FAILURES = /* @__PURE__ */ new Set([
   "agent_error",
   "checks_failed"
 ]);
+
+// action/decide/budget.ts
+var FAILED_STOPS = /* @__PURE__ */ new Set([
+  "failures",
+  "agent",
+  "broken",
+  "violation"
+]);
+function budgetStop(budget, rows, state) {
+  if (state.interrupted) return { kind: "interrupted", reason: "interrupted" };
+  if (state.done >= state.planned)
+    return { kind: "budget", reason: `experiments budget reached (${state.planned})` };
+  if (state.elapsedMs >= budget.wall_clock)
+    return { kind: "budget", reason: "wall_clock budget reached" };
+  const cost = totalCost(rows);
+  if (budget.cost_usd !== void 0 && cost >= budget.cost_usd)
+    return {
+      kind: "budget",
+      reason: `cost budget reached ($${cost.toFixed(2)} of $${budget.cost_usd})`
+    };
+  let failures = 0;
+  for (let i = rows.length - 1; i >= 0 && FAILURES.has(rows[i].status); i--) failures++;
+  if (failures >= budget.stop_after_failures)
+    return {
+      kind: "failures",
+      reason: `${failures} consecutive failures (budget.stop_after_failures)`
+    };
+  const lastKept2 = rows.findLastIndex((r) => KEPT.has(r.status));
+  if (budget.plateau !== void 0 && rows.length - 1 - lastKept2 >= budget.plateau) {
+    return {
+      kind: "budget",
+      reason: `plateau: no keep in ${rows.length - 1 - lastKept2} experiments (budget.plateau)`
+    };
+  }
+  return null;
+}
+function budgetLeft(budget, rows, state) {
+  return {
+    experiments: state.planned - state.done,
+    wallClockMs: budget.wall_clock - state.elapsedMs,
+    costUsd: budget.cost_usd !== void 0 ? budget.cost_usd - totalCost(rows) : null
+  };
+}
+function totalCost(rows) {
+  return rows.reduce((s, r) => s + (r.cost_usd || 0), 0);
+}
+
+// action/cli/exit-codes.ts
+var EXIT = {
+  /** Done: the batch ran its budget (or the command did what it was asked). */
+  ok: 0,
+  /** It ran and failed: a batch stopped on a failure, an eval that does not parse, a broken setup. */
+  failed: 1,
+  /** Bad input: a flag, the config, the repository; nothing was changed. */
+  usage: 2,
+  /** Stopped by Ctrl-C or SIGTERM; what was recorded is kept, the same command resumes. */
+  interrupted: 130
+};
+var EXIT_CODES_TEXT = `Exit codes:
+  0    done (a batch ran to its budget, or stopped at a plateau)
+  1    failed: a batch stopped on a failure (the agent cannot work, too many failures in a row,
+       a broken baseline or incumbent, a violation), or a command could not do its work
+  2    bad input (a flag, the config, the repository): nothing was changed
+  130  interrupted (Ctrl-C, SIGTERM): what was recorded is kept; the same command resumes`;
+var COMMAND_EXIT_CODES_TEXT = `Exit codes:
+  0    done
+  1    failed: the command could not do its work (above: when)
+  2    bad input (a flag, the config, the repository): nothing was changed
+  130  interrupted (Ctrl-C, SIGTERM): what was recorded is kept`;
+function exitCodeForStop(kind) {
+  if (kind === "interrupted") return EXIT.interrupted;
+  return FAILED_STOPS.has(kind) ? EXIT.failed : EXIT.ok;
+}
+
+// action/cli/command.ts
+function defineCommand(spec) {
+  const help = () => renderCommandHelp(spec);
+  return {
+    name: spec.name,
+    summary: spec.summary,
+    help,
+    invoke: async (argv, io) => {
+      const options = Object.fromEntries(
+        Object.entries(spec.options).map(([name, o]) => [
+          name,
+          o.type === "string" && o.default !== void 0 ? { type: o.type, default: o.default } : { type: o.type }
+        ])
+      );
+      const parsed = parseCliArgs(
+        spec.name,
+        argv,
+        { ...options, help: { type: "boolean", short: "h" } },
+        (name) => spec.options[name]?.value
+      );
+      if (parsed.values.help === true) {
+        io.out(help());
+        return 0;
+      }
+      if (!spec.positionals && parsed.positionals.length > 0) {
+        throw new AutoexpError(
+          `autoexp ${spec.name} takes no argument ${JSON.stringify(parsed.positionals[0])}; see \`autoexp ${spec.name} --help\``
+        );
+      }
+      const values = Object.fromEntries(
+        Object.entries(spec.options).map(([name, o]) => [
+          name,
+          parsed.values[name] ?? (o.type === "boolean" ? false : void 0)
+        ])
+      );
+      return spec.run({ values, positionals: parsed.positionals }, io);
+    }
+  };
+}
+function parseCliArgs(command2, argv, options, placeholder) {
+  const args = [];
+  for (let i = 0; i < argv.length; i++) {
+    const [arg, next] = [argv[i], argv[i + 1]];
+    const takesValue = options[arg.replace(/^--/, "")]?.type === "string" && arg.startsWith("--");
+    if (takesValue && next !== void 0 && /^-(\d|\.\d)/.test(next)) {
+      args.push(`${arg}=${next}`);
+      i++;
+    } else args.push(arg);
+  }
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (error2) {
+    const code = error2.code ?? "";
+    if (!code.startsWith("ERR_PARSE_ARGS")) throw error2;
+    const flag = /'(-{1,2}[^' ]+)/.exec(error2.message)?.[1];
+    const known = Object.keys(options).map((o) => `--${o}`);
+    let message;
+    if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && flag) {
+      const guess = nearestFlag(flag, known);
+      message = `unknown option ${flag}${guess ? ` (did you mean ${guess}?)` : ""}`;
+    } else if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && flag) {
+      message = options[flag.replace(/^-+/, "")]?.type === "boolean" ? `${flag} takes no value` : `${flag} needs a value: ${flag} ${placeholder(flag.replace(/^-+/, "")) ?? "VALUE"}`;
+    } else {
+      message = error2.message;
+    }
+    throw new AutoexpError(`${message} (autoexp ${command2}); see \`autoexp ${command2} --help\``);
+  }
+}
+function nearestFlag(flag, known) {
+  const bare = flag.replace(/=.*$/, "");
+  return known.find((k) => k.startsWith(bare) || bare.startsWith(k)) ?? closest(bare, known);
+}
+function renderCommandHelp(spec) {
+  const flags = Object.entries(spec.options).map(([name, o]) => ({
+    left: `--${name}${o.value ? ` ${o.value}` : ""}`,
+    right: `${o.help}${o.default !== void 0 ? ` (default ${o.default})` : ""}`
+  }));
+  flags.push({ left: "-h, --help", right: "show this help" });
+  const width = Math.max(...flags.map((f) => f.left.length)) + 2;
+  return [
+    hanging("", `autoexp ${spec.name}: ${spec.summary}`, HELP_WIDTH, "  "),
+    "",
+    `Usage: autoexp ${spec.name}${spec.positionals ? ` ${spec.positionals}` : ""}${Object.keys(spec.options).length > 0 ? " [options]" : ""}`,
+    ...spec.details ? ["", reflow(spec.details, HELP_WIDTH)] : [],
+    "",
+    "Options:",
+    ...flags.map((f) => hanging(`  ${f.left.padEnd(width)}`, f.right, HELP_WIDTH)),
+    "",
+    spec.batch ? EXIT_CODES_TEXT : COMMAND_EXIT_CODES_TEXT
+  ].join("\n");
+}
+var HELP_WIDTH = 96;
+function hanging(left, text2, width, indent) {
+  const pad = indent ?? " ".repeat(left.length);
+  const lines = reflow(text2, width - left.length).split("\n");
+  const rest = lines.slice(1).join(" ");
+  const first = `${left}${lines[0]}`;
+  if (!rest) return first;
+  return [
+    first,
+    ...reflow(rest, width - pad.length).split("\n").map((l) => `${pad}${l}`)
+  ].join("\n");
+}
+function reflow(text2, width) {
+  const out = [];
+  let words = [];
+  const flush = () => {
+    let line2 = "";
+    for (const w of words) {
+      if (line2 && line2.length + 1 + w.length > width) {
+        out.push(line2);
+        line2 = w;
+      } else line2 = line2 ? `${line2} ${w}` : w;
+    }
+    if (line2) out.push(line2);
+    words = [];
+  };
+  for (const line2 of text2.split("\n")) {
+    if (line2.trim() === "" || /^\s/.test(line2)) {
+      flush();
+      out.push(line2);
+    } else words.push(...line2.split(/\s+/).filter(Boolean));
+  }
+  flush();
+  return out.join("\n");
+}
+
+// action/engine/attribute-plan.ts
+function keptChanges(results, finalIteration) {
+  return results.flatMap(
+    (r) => (r.status === "keep" || r.status === "simplification") && r.iteration <= finalIteration && r.commit_full ? [{ iteration: r.iteration, commit: r.commit_full, description: r.description }] : []
+  );
+}
+function meanEvalSeconds(log, metric2) {
+  let seconds = 0;
+  let runs = 0;
+  for (const r of [...log.results, ...log.remeasures]) {
+    const n = r.samples[metric2]?.length ?? 0;
+    if (n === 0 || !(r.eval_seconds > 0)) continue;
+    seconds += r.eval_seconds;
+    runs += n;
+  }
+  return runs > 0 ? seconds / runs : null;
+}
+function estimateAttribution(changes, pairs2, meanSeconds) {
+  const runs = pairs2 * changes * 2;
+  return {
+    changes,
+    pairs: pairs2,
+    runs,
+    meanEvalSeconds: meanSeconds,
+    seconds: meanSeconds === null ? null : runs * meanSeconds
+  };
+}
+function formatEstimate(e) {
+  const runs = `${e.runs} eval runs (${e.changes} change${e.changes === 1 ? "" : "s"} \xD7 ${e.pairs} pairs \xD7 2)`;
+  if (e.seconds === null || e.meanEvalSeconds === null)
+    return `${runs}; the ledger has no eval time to estimate from`;
+  return `${runs}, about ${formatDuration(e.seconds)} of eval time at ${formatDuration(e.meanEvalSeconds)} a run`;
+}
+function formatDuration(seconds) {
+  if (seconds < 90) return `${Number(seconds.toPrecision(2))} s`;
+  if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
+  return `${Number((seconds / 3600).toPrecision(2))} h`;
+}
+
+// action/engine/attribute.ts
+import { join as join15 } from "node:path";
 
 // action/util/random.ts
 function createRandom(seed) {
@@ -10114,34 +10345,6 @@ function keptGainSum(results, goal, finalIteration) {
     sum += sign * (r.delta ?? 0);
   }
   return { sum, kept };
-}
-
-// action/ledger/tag.ts
-var TAG = /^[a-z0-9][a-z0-9._-]{0,62}$/;
-function tagProblem(tag) {
-  if (!TAG.test(tag) || tag.includes("..") || tag.endsWith(".lock") || tag.endsWith(".")) {
-    return `invalid tag ${JSON.stringify(tag)}: use lowercase letters, digits, '.', '_' and '-' (at most 63, starting with a letter or digit), e.g. tiny-train-20261123`;
-  }
-  return null;
-}
-
-// action/util/errors.ts
-var AutoexpError = class extends Error {
-  name = "AutoexpError";
-  exitCode;
-  constructor(message, options = {}) {
-    super(message, options.cause === void 0 ? void 0 : { cause: options.cause });
-    this.exitCode = options.exitCode ?? 2;
-  }
-};
-function validateTag(tag) {
-  const problem = tagProblem(tag);
-  if (problem) throw new AutoexpError(problem);
-  return tag;
-}
-function defaultTag(name, now = /* @__PURE__ */ new Date()) {
-  const night = new Date(now.getTime() - 12 * 36e5);
-  return `${name}-${night.toISOString().slice(0, 10).replaceAll("-", "")}`;
 }
 
 // action/engine/attribute-revert.ts
@@ -29313,198 +29516,6 @@ async function requireRepository(dir, env) {
   return top.trim();
 }
 
-// action/cli/command.ts
-import { parseArgs } from "node:util";
-
-// action/decide/budget.ts
-var FAILED_STOPS = /* @__PURE__ */ new Set([
-  "failures",
-  "agent",
-  "broken",
-  "violation"
-]);
-function budgetStop(budget, rows, state) {
-  if (state.interrupted) return { kind: "interrupted", reason: "interrupted" };
-  if (state.done >= state.planned)
-    return { kind: "budget", reason: `experiments budget reached (${state.planned})` };
-  if (state.elapsedMs >= budget.wall_clock)
-    return { kind: "budget", reason: "wall_clock budget reached" };
-  const cost = totalCost(rows);
-  if (budget.cost_usd !== void 0 && cost >= budget.cost_usd)
-    return {
-      kind: "budget",
-      reason: `cost budget reached ($${cost.toFixed(2)} of $${budget.cost_usd})`
-    };
-  let failures = 0;
-  for (let i = rows.length - 1; i >= 0 && FAILURES.has(rows[i].status); i--) failures++;
-  if (failures >= budget.stop_after_failures)
-    return {
-      kind: "failures",
-      reason: `${failures} consecutive failures (budget.stop_after_failures)`
-    };
-  const lastKept2 = rows.findLastIndex((r) => KEPT.has(r.status));
-  if (budget.plateau !== void 0 && rows.length - 1 - lastKept2 >= budget.plateau) {
-    return {
-      kind: "budget",
-      reason: `plateau: no keep in ${rows.length - 1 - lastKept2} experiments (budget.plateau)`
-    };
-  }
-  return null;
-}
-function budgetLeft(budget, rows, state) {
-  return {
-    experiments: state.planned - state.done,
-    wallClockMs: budget.wall_clock - state.elapsedMs,
-    costUsd: budget.cost_usd !== void 0 ? budget.cost_usd - totalCost(rows) : null
-  };
-}
-function totalCost(rows) {
-  return rows.reduce((s, r) => s + (r.cost_usd || 0), 0);
-}
-
-// action/cli/exit-codes.ts
-var EXIT = {
-  /** Done: the batch ran its budget (or the command did what it was asked). */
-  ok: 0,
-  /** It ran and failed: a batch stopped on a failure, an eval that does not parse, a broken setup. */
-  failed: 1,
-  /** Bad input: a flag, the config, the repository; nothing was changed. */
-  usage: 2,
-  /** Stopped by Ctrl-C or SIGTERM; what was recorded is kept, the same command resumes. */
-  interrupted: 130
-};
-var EXIT_CODES_TEXT = `Exit codes:
-  0    done (a batch ran to its budget, or stopped at a plateau)
-  1    failed: a batch stopped on a failure (the agent cannot work, too many failures in a row,
-       a broken baseline or incumbent, a violation), or a command could not do its work
-  2    bad input (a flag, the config, the repository): nothing was changed
-  130  interrupted (Ctrl-C, SIGTERM): what was recorded is kept; the same command resumes`;
-var COMMAND_EXIT_CODES_TEXT = `Exit codes:
-  0    done
-  1    failed: the command could not do its work (above: when)
-  2    bad input (a flag, the config, the repository): nothing was changed
-  130  interrupted (Ctrl-C, SIGTERM): what was recorded is kept`;
-function exitCodeForStop(kind) {
-  if (kind === "interrupted") return EXIT.interrupted;
-  return FAILED_STOPS.has(kind) ? EXIT.failed : EXIT.ok;
-}
-
-// action/cli/command.ts
-function defineCommand(spec) {
-  const help = () => renderCommandHelp(spec);
-  return {
-    name: spec.name,
-    summary: spec.summary,
-    help,
-    invoke: async (argv, io) => {
-      const options = Object.fromEntries(
-        Object.entries(spec.options).map(([name, o]) => [
-          name,
-          o.type === "string" && o.default !== void 0 ? { type: o.type, default: o.default } : { type: o.type }
-        ])
-      );
-      const parsed = parseCliArgs(
-        spec.name,
-        argv,
-        { ...options, help: { type: "boolean", short: "h" } },
-        (name) => spec.options[name]?.value
-      );
-      if (parsed.values.help === true) {
-        io.out(help());
-        return 0;
-      }
-      if (!spec.positionals && parsed.positionals.length > 0) {
-        throw new AutoexpError(
-          `autoexp ${spec.name} takes no argument ${JSON.stringify(parsed.positionals[0])}; see \`autoexp ${spec.name} --help\``
-        );
-      }
-      const values = Object.fromEntries(
-        Object.entries(spec.options).map(([name, o]) => [
-          name,
-          parsed.values[name] ?? (o.type === "boolean" ? false : void 0)
-        ])
-      );
-      return spec.run({ values, positionals: parsed.positionals }, io);
-    }
-  };
-}
-function parseCliArgs(command2, argv, options, placeholder) {
-  const args = [];
-  for (let i = 0; i < argv.length; i++) {
-    const [arg, next] = [argv[i], argv[i + 1]];
-    const takesValue = options[arg.replace(/^--/, "")]?.type === "string" && arg.startsWith("--");
-    if (takesValue && next !== void 0 && /^-(\d|\.\d)/.test(next)) {
-      args.push(`${arg}=${next}`);
-      i++;
-    } else args.push(arg);
-  }
-  try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true });
-  } catch (error2) {
-    const code = error2.code ?? "";
-    if (!code.startsWith("ERR_PARSE_ARGS")) throw error2;
-    const flag = /'(-{1,2}[^' ]+)/.exec(error2.message)?.[1];
-    const known = Object.keys(options).map((o) => `--${o}`);
-    let message;
-    if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && flag) {
-      const guess = nearestFlag(flag, known);
-      message = `unknown option ${flag}${guess ? ` (did you mean ${guess}?)` : ""}`;
-    } else if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && flag) {
-      message = options[flag.replace(/^-+/, "")]?.type === "boolean" ? `${flag} takes no value` : `${flag} needs a value: ${flag} ${placeholder(flag.replace(/^-+/, "")) ?? "VALUE"}`;
-    } else {
-      message = error2.message;
-    }
-    throw new AutoexpError(`${message} (autoexp ${command2}); see \`autoexp ${command2} --help\``);
-  }
-}
-function nearestFlag(flag, known) {
-  const bare = flag.replace(/=.*$/, "");
-  return known.find((k) => k.startsWith(bare) || bare.startsWith(k)) ?? closest(bare, known);
-}
-function renderCommandHelp(spec) {
-  const flags = Object.entries(spec.options).map(([name, o]) => ({
-    left: `--${name}${o.value ? ` ${o.value}` : ""}`,
-    right: `${o.help}${o.default !== void 0 ? ` (default ${o.default})` : ""}`
-  }));
-  flags.push({ left: "-h, --help", right: "show this help" });
-  const width = Math.max(...flags.map((f) => f.left.length)) + 2;
-  return [
-    `autoexp ${spec.name}: ${spec.summary}`,
-    "",
-    `Usage: autoexp ${spec.name}${spec.positionals ? ` ${spec.positionals}` : ""}${Object.keys(spec.options).length > 0 ? " [options]" : ""}`,
-    ...spec.details ? ["", reflow(spec.details, HELP_WIDTH)] : [],
-    "",
-    "Options:",
-    ...flags.map((f) => `  ${f.left.padEnd(width)}${f.right}`),
-    "",
-    spec.batch ? EXIT_CODES_TEXT : COMMAND_EXIT_CODES_TEXT
-  ].join("\n");
-}
-var HELP_WIDTH = 96;
-function reflow(text2, width) {
-  const out = [];
-  let words = [];
-  const flush = () => {
-    let line2 = "";
-    for (const w of words) {
-      if (line2 && line2.length + 1 + w.length > width) {
-        out.push(line2);
-        line2 = w;
-      } else line2 = line2 ? `${line2} ${w}` : w;
-    }
-    if (line2) out.push(line2);
-    words = [];
-  };
-  for (const line2 of text2.split("\n")) {
-    if (line2.trim() === "" || /^\s/.test(line2)) {
-      flush();
-      out.push(line2);
-    } else words.push(...line2.split(/\s+/).filter(Boolean));
-  }
-  flush();
-  return out.join("\n");
-}
-
 // action/cli/measure-setup.ts
 import { resolve } from "node:path";
 
@@ -37474,7 +37485,7 @@ function usage() {
     "Usage: autoexp <command> [options]",
     "",
     "Commands:",
-    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
+    ...COMMANDS.map((c) => hanging(`  ${c.name.padEnd(width)}`, c.summary, 96)),
     "",
     "Options:",
     "  -h, --help     show help (autoexp <command> --help: that command's options)",

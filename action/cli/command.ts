@@ -162,19 +162,37 @@ function renderCommandHelp<O extends Record<string, OptionSpec>>(spec: CommandSp
   flags.push({ left: "-h, --help", right: "show this help" });
   const width = Math.max(...flags.map((f) => f.left.length)) + 2;
   return [
-    `autoexp ${spec.name}: ${spec.summary}`,
+    hanging("", `autoexp ${spec.name}: ${spec.summary}`, HELP_WIDTH, "  "),
     "",
     `Usage: autoexp ${spec.name}${spec.positionals ? ` ${spec.positionals}` : ""}${Object.keys(spec.options).length > 0 ? " [options]" : ""}`,
     ...(spec.details ? ["", reflow(spec.details, HELP_WIDTH)] : []),
     "",
     "Options:",
-    ...flags.map((f) => `  ${f.left.padEnd(width)}${f.right}`),
+    ...flags.map((f) => hanging(`  ${f.left.padEnd(width)}`, f.right, HELP_WIDTH)),
     "",
     spec.batch ? EXIT_CODES_TEXT : COMMAND_EXIT_CODES_TEXT,
   ].join("\n");
 }
 
 const HELP_WIDTH = 96;
+
+/**
+ * `left` then `text` wrapped at `width` columns, each line after the first indented as far as
+ * `left` is wide (or by `indent`): a flag's help under its own column, a long summary.
+ */
+export function hanging(left: string, text: string, width: number, indent?: string): string {
+  const pad = indent ?? " ".repeat(left.length);
+  const lines = reflow(text, width - left.length).split("\n");
+  const rest = lines.slice(1).join(" ");
+  const first = `${left}${lines[0]}`;
+  if (!rest) return first;
+  return [
+    first,
+    ...reflow(rest, width - pad.length)
+      .split("\n")
+      .map((l) => `${pad}${l}`),
+  ].join("\n");
+}
 
 /**
  * Text wrapped at `width` columns: lines that start flush left run together as one paragraph (a

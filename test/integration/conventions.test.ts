@@ -147,11 +147,21 @@ describe("CLI conventions", () => {
 });
 
 describe("help", () => {
+  it("autoexp --help: every line within 96 columns", () => {
+    const run = runCli(tempDir(), ["--help"]);
+    expect(run.stdout).toContain("Commands:");
+    for (const line of run.stdout.split("\n")) expect(line.length, line).toBeLessThanOrEqual(96);
+  });
+
   it.each(COMMANDS.map((c) => c.name))("%s --help: its text wrapped at 96 columns", (name) => {
     const run = runCli(tempDir(), [name, "--help"]);
-    // After the one-line summary (as `autoexp --help` lists it), up to the options.
-    const text = run.stdout.slice(run.stdout.indexOf("\n") + 1, run.stdout.indexOf("\nOptions:"));
-    for (const line of text.split("\n")) expect(line.length, line).toBeLessThanOrEqual(96);
+    // Every line: the summary, the text, each flag's help (wrapped under its column).
+    for (const line of run.stdout.split("\n")) expect(line.length, line).toBeLessThanOrEqual(96);
+    // The text, after the summary and up to the options.
+    const text = run.stdout.slice(
+      run.stdout.indexOf("\nUsage:") + 1,
+      run.stdout.indexOf("\nOptions:"),
+    );
     // A paragraph runs on: no line stops short while the next could have taken its first word.
     const lines = text.split("\n");
     for (const [i, line] of lines.entries()) {
