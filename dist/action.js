@@ -24711,6 +24711,8 @@ function renderHeadline(view) {
   return `**${view.metric}** (${view.goal}): baseline **${formatScore(view.baseline)}** \u2192 ${bestText}`;
 }
 function renderNoise(view) {
+  if (view.noise === null && view.confidence === null)
+    return "noise: unknown (a results.tsv records one run per experiment)";
   if (view.noise === null) return "noise: unknown (one baseline run; set decide.baseline_runs \u2265 2)";
   if (view.noise === 0)
     return "noise: none (repeated runs agree exactly: deterministic eval; a keep needs two runs that agree)";

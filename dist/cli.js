@@ -28334,6 +28334,8 @@ function renderHeadline(view) {
   return `**${view.metric}** (${view.goal}): baseline **${formatScore(view.baseline)}** \u2192 ${bestText}`;
 }
 function renderNoise(view) {
+  if (view.noise === null && view.confidence === null)
+    return "noise: unknown (a results.tsv records one run per experiment)";
   if (view.noise === null) return "noise: unknown (one baseline run; set decide.baseline_runs \u2265 2)";
   if (view.noise === 0)
     return "noise: none (repeated runs agree exactly: deterministic eval; a keep needs two runs that agree)";
@@ -31864,7 +31866,7 @@ If every item fails (a missing key: see eval.pass_env), the metric measures the 
     const evalsPer = !rule || !config2.decide.confirm ? 1 : rule.settings.paired ? Number(noOpEvals(rule).toFixed(1)) : 1.8;
     const perHour = 3600 / (perRun * evalsPer + 0.2);
     out(
-      `experiments per hour to expect: about ${Math.floor(perHour)} (${evalsPer} eval runs per candidate on average${rule?.settings.paired && config2.decide.confirm ? ", the incumbent's beside it included" : ""}, agent time not included)`
+      `experiments per hour to expect: about ${Math.floor(perHour)} (${evalsPer} eval run${evalsPer === 1 ? "" : "s"} per candidate on average${rule?.settings.paired && config2.decide.confirm ? ", the incumbent's beside it included" : ""}, agent time not included)`
     );
     if (!rule) {
       out(
@@ -36682,9 +36684,10 @@ code is never written: init names the file to create. Nothing is overwritten unl
       );
     lines.push(`agent: ${result.agent.use} (${result.agent.why})`);
     for (const file2 of result.create) lines.push(`create ${file2.path}: ${file2.what}`);
+    const inRepo = await new Git(io.cwd, io.env).topLevel().catch(() => null) !== null;
     lines.push(
       "next:",
-      `  ${result.create.length > 0 ? `create ${result.create.map((f) => f.path).join(", ")}, then ` : ""}git add -A && git commit -m "autoexp setup"`,
+      `  ${result.create.length > 0 ? `create ${result.create.map((f) => f.path).join(", ")}, then ` : ""}${inRepo ? "" : "git init && "}git add -A && git commit -m "autoexp setup"${inRepo ? "" : "   # not a git repository yet: autoexp runs on commits"}`,
       "  npx autoexp validate   # the config, and that every file it names is committed",
       "  npx autoexp check      # runs the eval a few times: does it parse, how noisy is it",
       "  npx autoexp run        # a batch of experiments on branch autoexp/<tag>"
@@ -36779,6 +36782,7 @@ note and skipped line as a JSON line, then {"type":"report"} (the summary, and t
       });
       json2({ type: "done", exitCode: EXIT.ok });
     } else if (!values.out) io.out(markdown);
+    else io.out(`wrote ${values.out} (${view.rows.length} rows)`);
     return EXIT.ok;
   }
 });

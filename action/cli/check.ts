@@ -183,7 +183,7 @@ async function checkRuns(options: CheckOptions): Promise<number> {
           : 1.8;
     const perHour = 3600 / (perRun * evalsPer + 0.2);
     out(
-      `experiments per hour to expect: about ${Math.floor(perHour)} (${evalsPer} eval runs per candidate on average${rule?.settings.paired && config.decide.confirm ? ", the incumbent's beside it included" : ""}, agent time not included)`,
+      `experiments per hour to expect: about ${Math.floor(perHour)} (${evalsPer} eval run${evalsPer === 1 ? "" : "s"} per candidate on average${rule?.settings.paired && config.decide.confirm ? ", the incumbent's beside it included" : ""}, agent time not included)`,
     );
     if (!rule) {
       out(

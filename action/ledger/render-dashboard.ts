@@ -34,8 +34,12 @@ export function renderHeadline(view: LedgerView): string {
 
 /** The noise estimate in words: what a reviewer needs to judge the deltas. */
 export function renderNoise(
-  view: Pick<LedgerView, "noise" | "noiseDf" | "deterministic" | "nondeterministic">,
+  view: Pick<LedgerView, "noise" | "noiseDf" | "deterministic" | "nondeterministic"> &
+    Partial<Pick<LedgerView, "confidence">>,
 ): string {
+  // A results.tsv (no config, no confidence) holds one run per experiment.
+  if (view.noise === null && view.confidence === null)
+    return "noise: unknown (a results.tsv records one run per experiment)";
   if (view.noise === null) return "noise: unknown (one baseline run; set decide.baseline_runs ≥ 2)";
   if (view.noise === 0)
     return "noise: none (repeated runs agree exactly: deterministic eval; a keep needs two runs that agree)";

@@ -172,6 +172,9 @@ describe("autoexp demo, status and report", () => {
     const md = readFileSync(out, "utf8");
     expect(md).toContain("**val_bpb** (minimize): baseline **0.9979** → best **0.969686**");
     expect(md).toContain("125 experiments after the baseline: 102 discard · 22 keep · 1 crash");
+    // It says where it wrote, and a results.tsv's noise is unknown for what it is.
+    expect(run.stdout).toBe(`wrote ${out} (126 rows)\n`);
+    expect(md).toContain("noise: unknown (a results.tsv records one run per experiment)");
   });
 
   it("renders what it can of a results.tsv with broken lines, and names the lines it skipped", () => {

@@ -162,6 +162,18 @@ describe("autoexp init fits the program", () => {
     expect(publish.steps.at(-1).with).toMatchObject({ mode: "publish", tag: "${{ inputs.tag }}" });
   });
 
+  it("says to git init first where there is no repository, and not where there is one", () => {
+    const bare = tempDir();
+    const outside = initIn(bare, []);
+    expect(outside.code, outside.stderr).toBe(0);
+    expect(outside.stdout).toContain(
+      'git init && git add -A && git commit -m "autoexp setup"   # not a git repository yet',
+    );
+    const inside = initIn(emptyRepo(), []);
+    expect(inside.stdout).toContain('then git add -A && git commit -m "autoexp setup"\n');
+    expect(inside.stdout).not.toContain("git init");
+  });
+
   it("ml-training's eval.sh is executable and runs train.py with uv when the project uses uv", () => {
     const plain = tempDir();
     expect(initIn(plain, []).code).toBe(0);

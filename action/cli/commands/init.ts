@@ -1,3 +1,4 @@
+import { Git } from "../../git/git.ts";
 import { AutoexpError } from "../../util/errors.ts";
 import { defineCommand } from "../command.ts";
 import { initRepo, PROGRAMS, type Program } from "../init.ts";
@@ -77,9 +78,11 @@ code is never written: init names the file to create. Nothing is overwritten unl
       );
     lines.push(`agent: ${result.agent.use} (${result.agent.why})`);
     for (const file of result.create) lines.push(`create ${file.path}: ${file.what}`);
+    // Outside a repository the commit fails: autoexp runs on commits, so git init comes first.
+    const inRepo = (await new Git(io.cwd, io.env).topLevel().catch(() => null)) !== null;
     lines.push(
       "next:",
-      `  ${result.create.length > 0 ? `create ${result.create.map((f) => f.path).join(", ")}, then ` : ""}git add -A && git commit -m "autoexp setup"`,
+      `  ${result.create.length > 0 ? `create ${result.create.map((f) => f.path).join(", ")}, then ` : ""}${inRepo ? "" : "git init && "}git add -A && git commit -m "autoexp setup"${inRepo ? "" : "   # not a git repository yet: autoexp runs on commits"}`,
       "  npx autoexp validate   # the config, and that every file it names is committed",
       "  npx autoexp check      # runs the eval a few times: does it parse, how noisy is it",
       "  npx autoexp run        # a batch of experiments on branch autoexp/<tag>",

@@ -93,6 +93,7 @@ note and skipped line as a JSON line, then {"type":"report"} (the summary, and t
       });
       json({ type: "done", exitCode: EXIT.ok });
     } else if (!values.out) io.out(markdown);
+    else io.out(`wrote ${values.out} (${view.rows.length} rows)`);
     return EXIT.ok;
   },
 });
