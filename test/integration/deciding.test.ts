@@ -119,7 +119,8 @@ describe("deciding under noise, through the engine", () => {
     expect(tsv.rows[1]!.values.loss).toBeCloseTo(inc.score, 5);
     const dashboard = git(repo, "show", "autoexp/t:.autoexp/t/dashboard.md");
     expect(dashboard).toMatch(/noise: sd [\d.]+ \(pooled, \d+ df\)/);
-    expect(dashboard).toMatch(/\| [\d.]+ sd, p = [\d.e-]+, CI \[/);
+    // The keep's test (its t and the bar it reached), then its figures.
+    expect(dashboard).toMatch(/\| kept at t = [\d.]+ ≥ [\d.]+; [\d.]+ sd, p = [\d.e-]+, CI \[/);
     // The tree the agent saw was clean every time: no experiment was a violation.
     expect(log.results.filter((r) => r.status === "violation")).toHaveLength(0);
   });
