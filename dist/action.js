@@ -36048,8 +36048,10 @@ async function attributeRecord(store, config2, plan, run) {
 // action/engine/verify-tag.ts
 import { join as join38 } from "node:path";
 var DEFAULT_PAIRS = 8;
-function pairsOf2(config2, given) {
-  return given ?? config2.verify?.pairs ?? DEFAULT_PAIRS;
+var DETERMINISTIC_PAIRS = 2;
+function pairsOf2(config2, given, log) {
+  const exact = log !== void 0 && log !== null && judgedDeterministic(log.config) && !log.results.some((r) => r.nondeterministic);
+  return given ?? config2.verify?.pairs ?? (exact ? DETERMINISTIC_PAIRS : DEFAULT_PAIRS);
 }
 function verifyTag(options) {
   return measureTag(
@@ -36058,7 +36060,6 @@ function verifyTag(options) {
     "verify",
     (store, ctx) => verifyRecord(store, options.config, {
       ...ctx,
-      pairs: options.pairs,
       orderSeed: options.orderSeed
     })
   );
@@ -36118,7 +36119,8 @@ Run ${command2} with the config the tag ran under (--config). Nothing was run or
         { exitCode: 1 }
       );
     emit({ type: "isolation", mode: isolation.mode, warnings: isolation.warnings });
-    return await body(store, { isolation, evalEnv, env, emit });
+    const pairs2 = pairsOf2(config2, options.pairs, store.log);
+    return await body(store, { isolation, evalEnv, env, emit, pairs: pairs2 });
   } catch (_) {
     var _error = _, _hasError = true;
   } finally {
@@ -36130,11 +36132,10 @@ Run ${command2} with the config the tag ran under (--config). Nothing was run or
 // action/engine/attribute-tag.ts
 function attributeTag(options) {
   return measureTag(options, "attribute", "attribute", async (store, ctx) => {
-    const plan = await planAttribution(store, options.pairs);
+    const plan = await planAttribution(store, ctx.pairs);
     if (!options.run) return { plan, entry: null };
     const entry = await attributeRecord(store, options.config, plan, {
       ...ctx,
-      pairs: options.pairs,
       orderSeed: options.orderSeed
     });
     return { plan, entry };
@@ -36358,7 +36359,6 @@ function splitTag(options) {
     "split",
     (store, ctx) => splitRecord(store, options.config, {
       ...ctx,
-      pairs: options.pairs,
       orderSeed: options.orderSeed
     })
   );
@@ -36490,7 +36490,6 @@ async function measureMode(mode, options) {
 async function measure(mode, options) {
   const { repoDir, config: config2, tag, handoff: handoff2, env, live, adopt } = options;
   const metric2 = primaryMetric(config2);
-  const pairs2 = pairsOf2(config2);
   const printer = createProgressPrinter(
     "plain",
     { line: info, write: info, columns: 120 },
@@ -36501,13 +36500,13 @@ async function measure(mode, options) {
       for (const w of event.warnings) warning(w, { title: `autoexp ${tag}: unsandboxed` });
     printer.event(event);
   };
-  const common = { repoDir, config: config2, tag, pairs: pairs2, env, onEvent, adopt };
+  const common = { repoDir, config: config2, tag, env, onEvent, adopt };
   const lines = [];
   if (mode === "verify") {
-    await live?.say("pending", `verify: the base and the final code, ${pairs2} pairs, interleaved`);
+    await live?.say("pending", "verify: the base and the final code, in pairs, interleaved");
     const entry = await verifyTag(common);
     lines.push(
-      `Verified ${entry.metric} of \`autoexp/${tag}\` over ${pairs2} base/final pair(s): ${formatVerifiedChange(entry.gain, entry.goal, entry.confidence)}.`
+      `Verified ${entry.metric} of \`autoexp/${tag}\` over ${entry.gain.pairs} base/final pair(s): ${formatVerifiedChange(entry.gain, entry.goal, entry.confidence)}.`
     );
   } else if (mode === "attribute") {
     const { plan } = await attributeTag({ ...common, onEvent: () => {

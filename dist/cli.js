@@ -26176,6 +26176,37 @@ function configChanges(header, now) {
   return changes;
 }
 
+// action/decide/fmt.ts
+var fmt = (x) => Number(x.toPrecision(4)).toString();
+
+// action/decide/determinism.ts
+function judgedDeterministic(header) {
+  return header?.noise === 0;
+}
+function incumbentRunsNeeded(baselineRuns, header, groups, metric2) {
+  if (!judgedDeterministic(header)) return baselineRuns;
+  return noiseSeen(groups, [metric2], true)[metric2].sd === 0 ? Math.min(2, baselineRuns) : baselineRuns;
+}
+function noiseSeen(groups, metrics, deterministic) {
+  return Object.fromEntries(
+    metrics.map((m) => {
+      const all = groups.map((g) => g[m] ?? []);
+      const spread = deterministic ? all.filter((g) => !agree(g.filter(Number.isFinite))) : [];
+      return [m, pooledNoise(spread.length > 0 ? spread : all)];
+    })
+  );
+}
+function nondeterminism(objectives, incumbent, candidate) {
+  for (const o of objectives) {
+    const cand = candidate[o.name] ?? [];
+    const inc = incumbent[o.name] ?? [];
+    if (cand.length < 2 || agree(cand) || inc.length === 0 || !agree(inc)) continue;
+    const values = [...new Set(cand)].map(fmt).join(", ");
+    return `runs of the same code disagree (${o.name} ${values} in ${cand.length} runs) where the incumbent's ${inc.length} run(s) all gave ${fmt(inc[0])}, in an eval judged deterministic: nondeterministic, not kept on them`;
+  }
+  return null;
+}
+
 // action/git/git.ts
 import { existsSync as existsSync6 } from "node:fs";
 import { mkdir as mkdir6, mkdtemp, readdir as readdir2, rm as rm5, stat as stat3, writeFile as writeFile4 } from "node:fs/promises";
@@ -27108,37 +27139,6 @@ function byteLength(text2, chars) {
 function formatLines(entries) {
   return entries.map((e) => `${jsonLine(e)}
 `).join("");
-}
-
-// action/decide/fmt.ts
-var fmt = (x) => Number(x.toPrecision(4)).toString();
-
-// action/decide/determinism.ts
-function judgedDeterministic(header) {
-  return header?.noise === 0;
-}
-function incumbentRunsNeeded(baselineRuns, header, groups, metric2) {
-  if (!judgedDeterministic(header)) return baselineRuns;
-  return noiseSeen(groups, [metric2], true)[metric2].sd === 0 ? Math.min(2, baselineRuns) : baselineRuns;
-}
-function noiseSeen(groups, metrics, deterministic) {
-  return Object.fromEntries(
-    metrics.map((m) => {
-      const all = groups.map((g) => g[m] ?? []);
-      const spread = deterministic ? all.filter((g) => !agree(g.filter(Number.isFinite))) : [];
-      return [m, pooledNoise(spread.length > 0 ? spread : all)];
-    })
-  );
-}
-function nondeterminism(objectives, incumbent, candidate) {
-  for (const o of objectives) {
-    const cand = candidate[o.name] ?? [];
-    const inc = incumbent[o.name] ?? [];
-    if (cand.length < 2 || agree(cand) || inc.length === 0 || !agree(inc)) continue;
-    const values = [...new Set(cand)].map(fmt).join(", ");
-    return `runs of the same code disagree (${o.name} ${values} in ${cand.length} runs) where the incumbent's ${inc.length} run(s) all gave ${fmt(inc[0])}, in an eval judged deterministic: nondeterministic, not kept on them`;
-  }
-  return null;
 }
 
 // action/decide/transfer.ts
@@ -29352,8 +29352,10 @@ async function openTag(options) {
 
 // action/engine/verify-tag.ts
 var DEFAULT_PAIRS = 8;
-function pairsOf(config2, given) {
-  return given ?? config2.verify?.pairs ?? DEFAULT_PAIRS;
+var DETERMINISTIC_PAIRS = 2;
+function pairsOf(config2, given, log) {
+  const exact = log !== void 0 && log !== null && judgedDeterministic(log.config) && !log.results.some((r) => r.nondeterministic);
+  return given ?? config2.verify?.pairs ?? (exact ? DETERMINISTIC_PAIRS : DEFAULT_PAIRS);
 }
 function verifyTag(options) {
   return measureTag(
@@ -29362,7 +29364,6 @@ function verifyTag(options) {
     "verify",
     (store, ctx) => verifyRecord(store, options.config, {
       ...ctx,
-      pairs: options.pairs,
       orderSeed: options.orderSeed
     })
   );
@@ -29422,7 +29423,8 @@ Run ${command2} with the config the tag ran under (--config). Nothing was run or
         { exitCode: 1 }
       );
     emit({ type: "isolation", mode: isolation.mode, warnings: isolation.warnings });
-    return await body(store, { isolation, evalEnv, env, emit });
+    const pairs2 = pairsOf(config2, options.pairs, store.log);
+    return await body(store, { isolation, evalEnv, env, emit, pairs: pairs2 });
   } catch (_) {
     var _error = _, _hasError = true;
   } finally {
@@ -29434,11 +29436,10 @@ Run ${command2} with the config the tag ran under (--config). Nothing was run or
 // action/engine/attribute-tag.ts
 function attributeTag(options) {
   return measureTag(options, "attribute", "attribute", async (store, ctx) => {
-    const plan = await planAttribution(store, options.pairs);
+    const plan = await planAttribution(store, ctx.pairs);
     if (!options.run) return { plan, entry: null };
     const entry = await attributeRecord(store, options.config, plan, {
       ...ctx,
-      pairs: options.pairs,
       orderSeed: options.orderSeed
     });
     return { plan, entry };
@@ -29733,7 +29734,7 @@ and records an \`attribute\` line in log.jsonl (the dashboard and the PR then sh
     pairs: {
       type: "string",
       value: "N",
-      help: `final/without pairs per change (default verify.pairs, else ${DEFAULT_PAIRS})`
+      help: `final/without pairs per change (default verify.pairs, else ${DEFAULT_PAIRS}; ${DETERMINISTIC_PAIRS} for an eval judged deterministic)`
     },
     yes: { type: "boolean", help: "run the evals (without it: the estimate only)" },
     ...SEED_OPTION,
@@ -29745,7 +29746,7 @@ and records an \`attribute\` line in log.jsonl (the dashboard and the PR then sh
       repoDir,
       config: config2,
       tag,
-      pairs: pairsOf(config2, pairs2),
+      ...pairs2 !== void 0 ? { pairs: pairs2 } : {},
       orderSeed,
       env: io.env,
       run: values.yes,
@@ -37069,7 +37070,6 @@ function splitTag(options) {
     "split",
     (store, ctx) => splitRecord(store, options.config, {
       ...ctx,
-      pairs: options.pairs,
       orderSeed: options.orderSeed
     })
   );
@@ -37205,7 +37205,7 @@ branches and measures nothing again.`,
     pairs: {
       type: "string",
       value: "N",
-      help: `base/group pairs per group (default verify.pairs, else ${DEFAULT_PAIRS})`
+      help: `base/group pairs per group (default verify.pairs, else ${DEFAULT_PAIRS}; ${DETERMINISTIC_PAIRS} for an eval judged deterministic)`
     },
     ...SEED_OPTION,
     ...OUTPUT_OPTIONS
@@ -37217,7 +37217,7 @@ branches and measures nothing again.`,
       repoDir,
       config: config2,
       tag,
-      pairs: pairsOf(config2, pairs2),
+      ...pairs2 !== void 0 ? { pairs: pairs2 } : {},
       orderSeed,
       env: io.env,
       onEvent: (event) => printer.event(event)
@@ -37406,7 +37406,7 @@ code does not run or nothing was kept.`,
     pairs: {
       type: "string",
       value: "N",
-      help: `base/final pairs to run (default verify.pairs, else ${DEFAULT_PAIRS})`
+      help: `base/final pairs to run (default verify.pairs, else ${DEFAULT_PAIRS}; ${DETERMINISTIC_PAIRS} for an eval judged deterministic)`
     },
     ...SEED_OPTION,
     ...OUTPUT_OPTIONS
@@ -37418,7 +37418,7 @@ code does not run or nothing was kept.`,
       repoDir,
       config: config2,
       tag,
-      pairs: pairsOf(config2, pairs2),
+      ...pairs2 !== void 0 ? { pairs: pairs2 } : {},
       orderSeed,
       env: io.env,
       onEvent: (event) => printer.event(event)

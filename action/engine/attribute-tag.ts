@@ -15,11 +15,10 @@ export function attributeTag(
   options: AttributeOptions,
 ): Promise<{ plan: AttributePlan; entry: AttributeEntry | null }> {
   return measureTag(options, "attribute", "attribute", async (store, ctx) => {
-    const plan = await planAttribution(store, options.pairs);
+    const plan = await planAttribution(store, ctx.pairs);
     if (!options.run) return { plan, entry: null };
     const entry = await attributeRecord(store, options.config, plan, {
       ...ctx,
-      pairs: options.pairs,
       orderSeed: options.orderSeed,
     });
     return { plan, entry };

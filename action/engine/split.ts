@@ -19,7 +19,6 @@ export function splitTag(options: VerifyOptions): Promise<{ entry: SplitEntry; r
   return measureTag(options, "split", "split", (store, ctx) =>
     splitRecord(store, options.config, {
       ...ctx,
-      pairs: options.pairs,
       orderSeed: options.orderSeed,
     }),
   );

@@ -1,7 +1,9 @@
 import { join } from "node:path";
 import type { Config } from "../config/schema.ts";
 import { configChanges, decisionFacts } from "../decide/config-changes.ts";
+import { judgedDeterministic } from "../decide/determinism.ts";
 import { incumbentState } from "../decide/ledger-state.ts";
+import type { ParsedLog } from "../ledger/log-jsonl.ts";
 import type { VerifyEntry } from "../ledger/types.ts";
 import { AutoexpError } from "../util/errors.ts";
 import type { BatchEvent } from "./events.ts";
@@ -15,17 +17,33 @@ import { verifyRecord } from "./verify.ts";
 
 /** Pairs when neither --pairs nor verify.pairs says: enough for a t interval of useful width. */
 export const DEFAULT_PAIRS = 8;
+/** The same for an eval judged deterministic: two pairs that agree show the effect exactly. */
+export const DETERMINISTIC_PAIRS = 2;
 
-/** The pairs verify, attribute and split run: --pairs, else verify.pairs, else DEFAULT_PAIRS. */
-export function pairsOf(config: Pick<Config, "verify">, given?: number): number {
-  return given ?? config.verify?.pairs ?? DEFAULT_PAIRS;
+/**
+ * The pairs verify, attribute and split run: --pairs, else verify.pairs, else DETERMINISTIC_PAIRS
+ * for a tag whose eval was judged deterministic and never disagreed with itself, else
+ * DEFAULT_PAIRS.
+ */
+export function pairsOf(
+  config: Pick<Config, "verify">,
+  given?: number,
+  log?: Pick<ParsedLog, "config" | "results"> | null,
+): number {
+  const exact =
+    log !== undefined &&
+    log !== null &&
+    judgedDeterministic(log.config) &&
+    !log.results.some((r) => r.nondeterministic);
+  return given ?? config.verify?.pairs ?? (exact ? DETERMINISTIC_PAIRS : DEFAULT_PAIRS);
 }
 
 export interface VerifyOptions {
   repoDir: string;
   config: Config;
   tag: string;
-  pairs: number;
+  /** --pairs; absent: verify.pairs, else what suits the tag's eval (pairsOf). */
+  pairs?: number | undefined;
   /** What the pairs' order is drawn from (--seed); absent: a fresh seed, recorded. */
   orderSeed?: number | undefined;
   env?: Record<string, string | undefined>;
@@ -41,6 +59,8 @@ export interface MeasureContext {
   evalEnv: Record<string, string | undefined>;
   env: Record<string, string | undefined>;
   emit: (event: BatchEvent) => void;
+  /** The pairs to run (pairsOf, with the tag's record). */
+  pairs: number;
 }
 
 /**
@@ -52,7 +72,6 @@ export function verifyTag(options: VerifyOptions): Promise<VerifyEntry> {
   return measureTag(options, "verify", "verify", (store, ctx) =>
     verifyRecord(store, options.config, {
       ...ctx,
-      pairs: options.pairs,
       orderSeed: options.orderSeed,
     }),
   );
@@ -63,7 +82,7 @@ export function verifyTag(options: VerifyOptions): Promise<VerifyEntry> {
  * lock held, the config checked against the record, the batch's isolation resolved; then `body`.
  */
 export async function measureTag<T>(
-  options: Omit<VerifyOptions, "pairs">,
+  options: VerifyOptions,
   command: string,
   slot: string,
   body: (store: RecordStore, ctx: MeasureContext) => Promise<T>,
@@ -76,7 +95,7 @@ export async function measureTag<T>(
 }
 
 async function measureTagUnexplained<T>(
-  options: Omit<VerifyOptions, "pairs">,
+  options: VerifyOptions,
   command: string,
   slot: string,
   body: (store: RecordStore, ctx: MeasureContext) => Promise<T>,
@@ -128,5 +147,6 @@ async function measureTagUnexplained<T>(
   emit({ type: "isolation", mode: isolation.mode, warnings: isolation.warnings });
   // Awaited here: the store is disposed (an await) on return, and a rejection left pending over
   // it would count as unhandled and end the process with a stack trace.
-  return await body(store, { isolation, evalEnv, env, emit });
+  const pairs = pairsOf(config, options.pairs, store.log);
+  return await body(store, { isolation, evalEnv, env, emit, pairs });
 }

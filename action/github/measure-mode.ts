@@ -5,7 +5,7 @@ import { formatEstimate } from "../engine/attribute-plan.ts";
 import { attributeTag } from "../engine/attribute-tag.ts";
 import type { BatchEvent } from "../engine/events.ts";
 import { splitTag } from "../engine/split.ts";
-import { pairsOf, verifyTag } from "../engine/verify-tag.ts";
+import { verifyTag } from "../engine/verify-tag.ts";
 import { attributionVerdict } from "../ledger/render-attribution.ts";
 import { formatGainLine, formatVerifiedChange } from "../ledger/render-verified.ts";
 import { createProgressPrinter } from "../report/progress-printer.ts";
@@ -51,7 +51,6 @@ async function measure(
 ): Promise<string[]> {
   const { repoDir, config, tag, handoff, env, live, adopt } = options;
   const metric = primaryMetric(config);
-  const pairs = pairsOf(config);
   const printer = createProgressPrinter(
     "plain",
     { line: core.info, write: core.info, columns: 120 },
@@ -62,13 +61,14 @@ async function measure(
       for (const w of event.warnings) core.warning(w, { title: `autoexp ${tag}: unsandboxed` });
     printer.event(event);
   };
-  const common = { repoDir, config, tag, pairs, env, onEvent, adopt };
+  // The pairs are verify.pairs, else what suits the tag's eval (pairsOf, with its record).
+  const common = { repoDir, config, tag, env, onEvent, adopt };
   const lines: string[] = [];
   if (mode === "verify") {
-    await live?.say("pending", `verify: the base and the final code, ${pairs} pairs, interleaved`);
+    await live?.say("pending", "verify: the base and the final code, in pairs, interleaved");
     const entry = await verifyTag(common);
     lines.push(
-      `Verified ${entry.metric} of \`autoexp/${tag}\` over ${pairs} base/final pair(s): ${formatVerifiedChange(entry.gain, entry.goal, entry.confidence)}.`,
+      `Verified ${entry.metric} of \`autoexp/${tag}\` over ${entry.gain.pairs} base/final pair(s): ${formatVerifiedChange(entry.gain, entry.goal, entry.confidence)}.`,
     );
   } else if (mode === "attribute") {
     // The cost first, as `autoexp attribute` without --yes shows it; the request was the yes.

@@ -1,6 +1,6 @@
 import { formatEstimate } from "../../engine/attribute-plan.ts";
 import { attributeTag } from "../../engine/attribute-tag.ts";
-import { DEFAULT_PAIRS, pairsOf } from "../../engine/verify-tag.ts";
+import { DEFAULT_PAIRS, DETERMINISTIC_PAIRS } from "../../engine/verify-tag.ts";
 import { attributionVerdict } from "../../ledger/render-attribution.ts";
 import { formatVerifiedChange } from "../../ledger/render-verified.ts";
 import { OUTPUT_OPTIONS } from "../args.ts";
@@ -25,7 +25,7 @@ and records an \`attribute\` line in log.jsonl (the dashboard and the PR then sh
     pairs: {
       type: "string",
       value: "N",
-      help: `final/without pairs per change (default verify.pairs, else ${DEFAULT_PAIRS})`,
+      help: `final/without pairs per change (default verify.pairs, else ${DEFAULT_PAIRS}; ${DETERMINISTIC_PAIRS} for an eval judged deterministic)`,
     },
     yes: { type: "boolean", help: "run the evals (without it: the estimate only)" },
     ...SEED_OPTION,
@@ -37,7 +37,7 @@ and records an \`attribute\` line in log.jsonl (the dashboard and the PR then sh
       repoDir,
       config,
       tag,
-      pairs: pairsOf(config, pairs),
+      ...(pairs !== undefined ? { pairs } : {}),
       orderSeed,
       env: io.env,
       run: values.yes,

@@ -1,6 +1,6 @@
 import { primaryMetric } from "../../config/validate-config.ts";
 import { splitTag } from "../../engine/split.ts";
-import { DEFAULT_PAIRS, pairsOf } from "../../engine/verify-tag.ts";
+import { DEFAULT_PAIRS, DETERMINISTIC_PAIRS } from "../../engine/verify-tag.ts";
 import { formatGainLine } from "../../ledger/render-verified.ts";
 import { OUTPUT_OPTIONS } from "../args.ts";
 import { defineCommand } from "../command.ts";
@@ -23,7 +23,7 @@ branches and measures nothing again.`,
     pairs: {
       type: "string",
       value: "N",
-      help: `base/group pairs per group (default verify.pairs, else ${DEFAULT_PAIRS})`,
+      help: `base/group pairs per group (default verify.pairs, else ${DEFAULT_PAIRS}; ${DETERMINISTIC_PAIRS} for an eval judged deterministic)`,
     },
     ...SEED_OPTION,
     ...OUTPUT_OPTIONS,
@@ -35,7 +35,7 @@ branches and measures nothing again.`,
       repoDir,
       config,
       tag,
-      pairs: pairsOf(config, pairs),
+      ...(pairs !== undefined ? { pairs } : {}),
       orderSeed,
       env: io.env,
       onEvent: (event) => printer.event(event),

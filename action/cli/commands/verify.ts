@@ -1,5 +1,5 @@
 import { primaryMetric } from "../../config/validate-config.ts";
-import { DEFAULT_PAIRS, pairsOf, verifyTag } from "../../engine/verify-tag.ts";
+import { DEFAULT_PAIRS, DETERMINISTIC_PAIRS, verifyTag } from "../../engine/verify-tag.ts";
 import { formatEvent } from "../../report/format-event.ts";
 import { OUTPUT_OPTIONS } from "../args.ts";
 import { defineCommand } from "../command.ts";
@@ -24,7 +24,7 @@ code does not run or nothing was kept.`,
     pairs: {
       type: "string",
       value: "N",
-      help: `base/final pairs to run (default verify.pairs, else ${DEFAULT_PAIRS})`,
+      help: `base/final pairs to run (default verify.pairs, else ${DEFAULT_PAIRS}; ${DETERMINISTIC_PAIRS} for an eval judged deterministic)`,
     },
     ...SEED_OPTION,
     ...OUTPUT_OPTIONS,
@@ -36,7 +36,7 @@ code does not run or nothing was kept.`,
       repoDir,
       config,
       tag,
-      pairs: pairsOf(config, pairs),
+      ...(pairs !== undefined ? { pairs } : {}),
       orderSeed,
       env: io.env,
       onEvent: (event) => printer.event(event),
