@@ -34327,7 +34327,10 @@ async function record2(ctx, candidate, verdict, beside2) {
   const safe = redactDeep(row, ctx.redact);
   const after = afterKeepEntry(iteration, safe.status, verdict.afterKeep);
   const log = ctx.store.log;
-  const besideScore = beside2.length > 0 ? incumbentState({ ...log, remeasures: [...log.remeasures, ...beside2] }).score : null;
+  const bestBefore = incumbentState(
+    beside2.length > 0 ? { ...log, remeasures: [...log.remeasures, ...beside2] } : log
+  ).score;
+  const besideScore = beside2.length > 0 ? bestBefore : null;
   await ctx.store.append(
     [...beside2, ...switched ? [switched] : [], safe, ...after ? [after] : []],
     {
@@ -34350,7 +34353,15 @@ async function record2(ctx, candidate, verdict, beside2) {
   const best = incumbentState(ctx.store.log).score;
   const elapsed = performance.now() - ctx.startedAt;
   const etaMs = elapsed / ctx.done * (ctx.planned - ctx.done);
-  ctx.emit({ type: "experiment", row: safe, index: ctx.done, of: ctx.planned, best, etaMs });
+  ctx.emit({
+    type: "experiment",
+    row: safe,
+    index: ctx.done,
+    of: ctx.planned,
+    best,
+    bestBefore,
+    etaMs
+  });
   if (proposal && !proposal.ok && proposal.fatal)
     return { kind: "agent", reason: `the agent cannot work: ${safe.reason ?? safe.description}` };
   return null;
@@ -34933,9 +34944,12 @@ warning: ${w}`).join("")}` : event.warnings.map((w) => `warning: ${w}`).join("\n
         "simplification"
       ].includes(row.status) && row.reason && row.reason !== row.description ? `  (${oneLine2(row.reason)})` : "";
       const cost = row.cost_usd > 0 ? `  $${row.cost_usd.toFixed(4)}` : "";
+      const gain = row.delta ?? 0;
+      const rose = isKeptExperiment(row) && row.evidence?.paired === true && event.bestBefore !== void 0 && gain !== 0 && Math.sign(event.best - event.bestBefore) === -Math.sign(gain);
+      const whyRose = rose ? `  (best reads worse than the ${formatScore(event.bestBefore)} before it: that was measured earlier, and this machine reads otherwise now; beside the incumbent, in pairs, it was better by ${formatScore(Math.abs(gain))})` : "";
       const last = row.iteration - event.index + event.of;
       const id2 = `#${row.iteration}`.padEnd(String(Math.max(last, row.iteration)).length + 1);
-      return `${n} ${id2} ${row.status.padEnd(14)} ${score}${delta}  best ${formatScore(event.best)}${eta}${cost}  ${row.description.replace(/\s+/g, " ")}${why}`;
+      return `${n} ${id2} ${row.status.padEnd(14)} ${score}${delta}  best ${formatScore(event.best)}${eta}${cost}  ${row.description.replace(/\s+/g, " ")}${why}${whyRose}`;
     }
     default:
       return null;

@@ -41,6 +41,8 @@ export type BatchEvent =
       index: number;
       of: number;
       best: number;
+      /** The incumbent's score before this experiment was recorded (what `best` said until now). */
+      bestBefore?: number;
       etaMs: number | null;
     }
   | { type: "start"; iteration: number; index: number; of: number }

@@ -320,10 +320,10 @@ async function record(
   const after = afterKeepEntry(iteration, safe.status, verdict.afterKeep);
   // The incumbent's score with its runs beside this candidate, read before a keep replaces it.
   const log = ctx.store.log!;
-  const besideScore =
-    beside.length > 0
-      ? incumbentState({ ...log, remeasures: [...log.remeasures, ...beside] })!.score
-      : null;
+  const bestBefore = incumbentState(
+    beside.length > 0 ? { ...log, remeasures: [...log.remeasures, ...beside] } : log,
+  )!.score;
+  const besideScore = beside.length > 0 ? bestBefore : null;
   await ctx.store.append(
     [...beside, ...(switched ? [switched] : []), safe, ...(after ? [after] : [])],
     {
@@ -346,7 +346,15 @@ async function record(
   const best = incumbentState(ctx.store.log!)!.score;
   const elapsed = performance.now() - ctx.startedAt;
   const etaMs = (elapsed / ctx.done) * (ctx.planned - ctx.done);
-  ctx.emit({ type: "experiment", row: safe, index: ctx.done, of: ctx.planned, best, etaMs });
+  ctx.emit({
+    type: "experiment",
+    row: safe,
+    index: ctx.done,
+    of: ctx.planned,
+    best,
+    bestBefore,
+    etaMs,
+  });
   if (proposal && !proposal.ok && proposal.fatal)
     return { kind: "agent", reason: `the agent cannot work: ${safe.reason ?? safe.description}` };
   return null;

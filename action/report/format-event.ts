@@ -83,10 +83,22 @@ function describeEvent(event: BatchEvent, metric: string): string | null {
           ? `  (${oneLine(row.reason)})`
           : "";
       const cost = row.cost_usd > 0 ? `  $${row.cost_usd.toFixed(4)}` : "";
+      // Kept on pairs beside the incumbent, its run after the keep can still read worse than the
+      // best measured earlier: the machine reads otherwise now. The line says so, not a regression.
+      const gain = row.delta ?? 0;
+      const rose =
+        isKeptExperiment(row) &&
+        row.evidence?.paired === true &&
+        event.bestBefore !== undefined &&
+        gain !== 0 &&
+        Math.sign(event.best - event.bestBefore) === -Math.sign(gain);
+      const whyRose = rose
+        ? `  (best reads worse than the ${formatScore(event.bestBefore!)} before it: that was measured earlier, and this machine reads otherwise now; beside the incumbent, in pairs, it was better by ${formatScore(Math.abs(gain))})`
+        : "";
       // "#7 " as wide as the batch's last "#12 ": its columns stay put past #9.
       const last = row.iteration - event.index + event.of;
       const id = `#${row.iteration}`.padEnd(String(Math.max(last, row.iteration)).length + 1);
-      return `${n} ${id} ${row.status.padEnd(14)} ${score}${delta}  best ${formatScore(event.best)}${eta}${cost}  ${row.description.replace(/\s+/g, " ")}${why}`;
+      return `${n} ${id} ${row.status.padEnd(14)} ${score}${delta}  best ${formatScore(event.best)}${eta}${cost}  ${row.description.replace(/\s+/g, " ")}${why}${whyRose}`;
     }
     default:
       // Events this printer does not know (the eval heartbeat) are rendered elsewhere or not at all.

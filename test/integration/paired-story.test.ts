@@ -79,6 +79,8 @@ describe("a night measured in pairs, on every surface", () => {
     expect(num(m[3]!)).toBe(7.4);
     // The Δ is the pair's: 7 against the incumbent's 10.3 beside it.
     expect(num(m[2]!)).toBe(-3.3);
+    // Its best (7.4) is better than the 10.06 before it: nothing to explain.
+    expect(keep).not.toContain("best reads worse");
   });
 
   it("prints the incumbent re-measured beside a keep at its own value, not the kept code's", () => {
@@ -160,4 +162,28 @@ describe("a keep decided over pairs after a screen, on every surface", () => {
       expect(Number(m![4])).toBe(e.runs);
     }
   });
+});
+
+describe("a keep whose run after it reads worse than the best before", () => {
+  it("says why best rose: measured at another time, better beside the incumbent", async () => {
+    // Baseline 10 (runs 0-3). #1 helps by 3: screened at 7, the incumbent beside it 10.3, kept on
+    // that pair; its run after the keep reads 10.5 (the machine slower by 3.5 then).
+    const noise = [0.5, -0.5, 0.5, -0.5, 0, 0.3, 3.5, ...Array(10).fill(0)];
+    const events: BatchEvent[] = [];
+    const log = await sequenceNight(
+      [-3],
+      noise,
+      "{ baseline_runs: 4, screen_sd: 0.5, remeasure_every: 0 }",
+      (e) => events.push(e),
+    );
+    expect(log.results[1]!.status).toBe("keep");
+    expect(log.remeasures.find((m) => m.reason === "after-keep")!.samples.loss).toEqual([10.5]);
+    const line = events
+      .map((e) => formatEvent(e, "loss"))
+      .find((l) => l !== null && / #1 +keep /.test(l))!;
+    expect(line).toMatch(/ best 10\.5 /);
+    expect(line).toContain(
+      "(best reads worse than the 10.06 before it: that was measured earlier, and this machine reads otherwise now; beside the incumbent, in pairs, it was better by 3.3)",
+    );
+  }, 120_000);
 });
