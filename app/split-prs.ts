@@ -1,5 +1,5 @@
 import type { ParsedLog } from "../action/ledger/log-jsonl.ts";
-import { renderSplitTable } from "../action/ledger/render-split.ts";
+import { keptIds, renderSplitTable } from "../action/ledger/render-split.ts";
 import { formatGainLine } from "../action/ledger/render-verified.ts";
 import type { SplitEntry, SplitGroup, VerifiedGain } from "../action/ledger/types.ts";
 import { inertMarkdown } from "../action/util/markdown-inert.ts";
@@ -31,7 +31,7 @@ export function renderSplitPr(
 ): { title: string; body: string } {
   const rows = new Map(log.results.map((r) => [r.iteration, r]));
   const of = entry.groups.length;
-  const title = `autoexp ${tag} · change set ${group.n} of ${of}: ${group.iterations.map((i) => `#${i}`).join(", ")} (${group.files.join(", ")})`;
+  const title = `autoexp ${tag} · change set ${group.n} of ${of}: ${keptIds(group)} (${group.files.join(", ")})`;
   const body = [
     splitMarker(tag, group.n),
     `## autoexp · ${tag} · change set ${group.n} of ${of}`,

@@ -2738,8 +2738,8 @@ ${cn.comment}` : item.comment;
     }
     function createPairs(schema, iterable, ctx) {
       const { replacer } = ctx;
-      const pairs3 = new YAMLSeq.YAMLSeq(schema);
-      pairs3.tag = "tag:yaml.org,2002:pairs";
+      const pairs2 = new YAMLSeq.YAMLSeq(schema);
+      pairs2.tag = "tag:yaml.org,2002:pairs";
       let i = 0;
       if (iterable && Symbol.iterator in Object(iterable))
         for (let it2 of iterable) {
@@ -2763,11 +2763,11 @@ ${cn.comment}` : item.comment;
           } else {
             key = it2;
           }
-          pairs3.items.push(Pair.createPair(key, value, ctx));
+          pairs2.items.push(Pair.createPair(key, value, ctx));
         }
-      return pairs3;
+      return pairs2;
     }
-    var pairs2 = {
+    var pairs = {
       collection: "seq",
       default: false,
       tag: "tag:yaml.org,2002:pairs",
@@ -2775,7 +2775,7 @@ ${cn.comment}` : item.comment;
       createNode: createPairs
     };
     exports.createPairs = createPairs;
-    exports.pairs = pairs2;
+    exports.pairs = pairs;
     exports.resolvePairs = resolvePairs;
   }
 });
@@ -2788,7 +2788,7 @@ var require_omap = __commonJS({
     var toJS = require_toJS();
     var YAMLMap = require_YAMLMap();
     var YAMLSeq = require_YAMLSeq();
-    var pairs2 = require_pairs();
+    var pairs = require_pairs();
     var YAMLOMap = class _YAMLOMap extends YAMLSeq.YAMLSeq {
       constructor() {
         super();
@@ -2824,7 +2824,7 @@ var require_omap = __commonJS({
         return map2;
       }
       static from(schema, iterable, ctx) {
-        const pairs$1 = pairs2.createPairs(schema, iterable, ctx);
+        const pairs$1 = pairs.createPairs(schema, iterable, ctx);
         const omap2 = new this();
         omap2.items = pairs$1.items;
         return omap2;
@@ -2838,7 +2838,7 @@ var require_omap = __commonJS({
       default: false,
       tag: "tag:yaml.org,2002:omap",
       resolve(seq, onError) {
-        const pairs$1 = pairs2.resolvePairs(seq, onError);
+        const pairs$1 = pairs.resolvePairs(seq, onError);
         const seenKeys = [];
         for (const { key } of pairs$1.items) {
           if (identity.isScalar(key)) {
@@ -3209,7 +3209,7 @@ var require_schema3 = __commonJS({
     var int2 = require_int2();
     var merge3 = require_merge();
     var omap = require_omap();
-    var pairs2 = require_pairs();
+    var pairs = require_pairs();
     var set2 = require_set();
     var timestamp = require_timestamp();
     var schema = [
@@ -3229,7 +3229,7 @@ var require_schema3 = __commonJS({
       binary.binary,
       merge3.merge,
       omap.omap,
-      pairs2.pairs,
+      pairs.pairs,
       set2.set,
       timestamp.intTime,
       timestamp.floatTime,
@@ -3255,7 +3255,7 @@ var require_tags = __commonJS({
     var binary = require_binary();
     var merge3 = require_merge();
     var omap = require_omap();
-    var pairs2 = require_pairs();
+    var pairs = require_pairs();
     var schema$2 = require_schema3();
     var set2 = require_set();
     var timestamp = require_timestamp();
@@ -3281,7 +3281,7 @@ var require_tags = __commonJS({
       merge: merge3.merge,
       null: _null4.nullTag,
       omap: omap.omap,
-      pairs: pairs2.pairs,
+      pairs: pairs.pairs,
       seq: seq.seq,
       set: set2.set,
       timestamp: timestamp.timestamp
@@ -3290,7 +3290,7 @@ var require_tags = __commonJS({
       "tag:yaml.org,2002:binary": binary.binary,
       "tag:yaml.org,2002:merge": merge3.merge,
       "tag:yaml.org,2002:omap": omap.omap,
-      "tag:yaml.org,2002:pairs": pairs2.pairs,
+      "tag:yaml.org,2002:pairs": pairs.pairs,
       "tag:yaml.org,2002:set": set2.set,
       "tag:yaml.org,2002:timestamp": timestamp.timestamp
     };
@@ -23729,6 +23729,9 @@ function formatPercent(pct) {
   const text2 = Math.abs(pct).toFixed(2);
   return ` (${Number(text2) === 0 ? "\xB1" : pct > 0 ? "+" : "\u2212"}${text2}%)`;
 }
+function plural2(n, word) {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
 
 // action/ledger/line-runs.ts
 var MAX_LINE_RUNS = 5;
@@ -24478,9 +24481,6 @@ function offScaleMark(p, cx, data) {
 function percent(confidence) {
   return `${Number((confidence * 100).toPrecision(4))}%`;
 }
-function plural2(n, word) {
-  return `${n} ${word}${n === 1 ? "" : "s"}`;
-}
 function decimalsFor(g) {
   if (g.ci === null || g.sd === 0) return null;
   const half = (g.ci[1] - g.ci[0]) / 2;
@@ -24565,8 +24565,8 @@ function attributionVerdict(c) {
 function renderAttribution(a) {
   const rows = a.changes.map((c) => {
     const effect = c.effect ? formatVerifiedChange(c.effect, a.goal, a.confidence) : "\u2014";
-    const pairs2 = c.effect ? String(c.effect.pairs) : "";
-    return `| ${c.iteration} | \`${c.commit.slice(0, 7)}\` | ${inertMarkdown(c.description, 120)} | ${effect} | ${pairs2} | ${attributionVerdict(c)} |`;
+    const pairs = c.effect ? String(c.effect.pairs) : "";
+    return `| ${c.iteration} | \`${c.commit.slice(0, 7)}\` | ${inertMarkdown(c.description, 120)} | ${effect} | ${pairs} | ${attributionVerdict(c)} |`;
   });
   const flagged = a.changes.filter((c) => c.drop_candidate).map((c) => `#${c.iteration}`);
   return [
@@ -24684,12 +24684,15 @@ function renderCheapEval(t) {
 }
 
 // action/ledger/render-split.ts
+function keptIds(g) {
+  return g.iterations.map((i) => `#${i}`).join(", ");
+}
 function renderSplitTable(entry, where) {
   return [
     `| change set | kept | files | ${entry.metric} verified alone, change set \u2212 base | ${where.head} |`,
     "|--:|---|---|---|---|",
     ...entry.groups.map(
-      (g) => `| ${g.n} | ${g.iterations.map((i) => `#${i}`).join(", ")} | ${g.files.map((f) => inertCode(f)).join(", ")} | ${formatGainLine(g.gain, entry.goal, entry.confidence)} | ${where.cell(g)} |`
+      (g) => `| ${g.n} | ${keptIds(g)} | ${g.files.map((f) => inertCode(f)).join(", ")} | ${formatGainLine(g.gain, entry.goal, entry.confidence)} | ${where.cell(g)} |`
     )
   ].join("\n");
 }
@@ -24739,17 +24742,14 @@ function formatEvidence(row, goal) {
   const ci = e.ci ? `, CI ${formatInterval(changeInterval(e.ci, goal))}` : "";
   const p = e.p < 1e-4 ? "p < 0.0001" : `p = ${Number(e.p.toPrecision(2))}`;
   const on = e.strata?.length ? ` on ${e.strata.map((s) => s.stratum).join(", ")}` : "";
-  const size = e.paired ? pairs(e.runs) : `${e.runs} vs ${e.incumbent_runs} runs`;
+  const size = e.paired ? plural2(e.runs, "pair") : `${e.runs} vs ${e.incumbent_runs} runs`;
   const figures = `${formatScore(e.effect_sigma)} sd, ${p}${ci}, ${size}${on}`;
   const t = (x) => Number(x.toPrecision(3));
   const d = e.decided;
   if (d)
-    return `kept on ${pairs(d.runs)}: t = ${t(d.t)} \u2265 ${t(d.critical)}; without its screened run: ${figures}`;
+    return `kept on ${plural2(d.runs, "pair")}: t = ${t(d.t)} \u2265 ${t(d.critical)}; without its screened run: ${figures}`;
   const b = e.boundary;
   return b ? `kept at t = ${t(b.t)} \u2265 ${t(b.critical)}; ${figures}` : figures;
-}
-function pairs(n) {
-  return `${n} pair${n === 1 ? "" : "s"}`;
 }
 function formatInterval([lo, hi2]) {
   return `[${formatDelta(lo)}, ${formatDelta(hi2)}]`;
@@ -26096,13 +26096,13 @@ function parseCurves(text2) {
     if (raw.length > MAX_LINE) continue;
     const line2 = raw.trim();
     if (line2 === "" || FRAME.test(line2)) continue;
-    const pairs2 = pairsOf(line2);
-    if (pairs2.length === 0) continue;
+    const pairs = pairsOf(line2);
+    if (pairs.length === 0) continue;
     ordinal++;
-    const xPair = pairs2.find((p) => X_NAMES.has(p.name.toLowerCase()));
+    const xPair = pairs.find((p) => X_NAMES.has(p.name.toLowerCase()));
     const axis = xPair ? xPair.name.toLowerCase() : "line";
     const x = xPair ? xPair.value : ordinal;
-    for (const p of pairs2) {
+    for (const p of pairs) {
       if (p === xPair || p.name === "line") continue;
       let list3 = points.get(p.name);
       if (!list3) {
@@ -27364,6 +27364,11 @@ function parseTolerance(t) {
   if (typeof t === "number") return { tolerance: t };
   return { relativeTolerance: Number(t.slice(0, -1)) / 100 };
 }
+function guardsOf(config2) {
+  return Object.fromEntries(
+    Object.entries(config2.eval.metrics).flatMap(([name, m]) => m.guard ? [[name, m.guard]] : [])
+  );
+}
 function buildPolicy(config2, header) {
   const specs = objectiveSpecs(config2);
   const objectives = specs.map((o, i) => ({
@@ -27371,13 +27376,10 @@ function buildPolicy(config2, header) {
     minDelta: header.min_deltas?.[o.name] ?? (i === 0 ? header.min_delta : 0),
     ...config2.decide.rule === "primary" && i > 0 ? parseTolerance(config2.eval.metrics[o.name]?.tolerance) : {}
   }));
-  const guards = Object.fromEntries(
-    Object.entries(config2.eval.metrics).flatMap(([name, m]) => m.guard ? [[name, m.guard]] : [])
-  );
   return {
     rule: config2.decide.rule === "pareto" ? "pareto" : "primary",
     objectives,
-    guards,
+    guards: guardsOf(config2),
     confidence: config2.decide.confidence,
     maxRuns: config2.decide.confirm ? config2.decide.max_runs : 1,
     simplification: config2.decide.simplification
@@ -27464,17 +27466,17 @@ function pairedBeside(measured, incumbent) {
   }
   const out = /* @__PURE__ */ new Map();
   for (const [point, at] of sides) {
-    let pairs2 = 0;
+    let pairs = 0;
     let sum = 0;
     for (let i = 0; i < Math.min(at.point.length, at.incumbent.length); i++) {
       const p = at.point[i];
       const q = at.incumbent[i];
       for (let k = 0; k < Math.min(p.length, q.length); k++) {
         sum += p[k] - q[k];
-        pairs2++;
+        pairs++;
       }
     }
-    out.set(point, { pairs: pairs2, gap: pairs2 > 0 ? sum / pairs2 : 0 });
+    out.set(point, { pairs, gap: pairs > 0 ? sum / pairs : 0 });
   }
   return out;
 }
@@ -27524,7 +27526,7 @@ var ON_INCUMBENT = { on: null };
 
 // action/strategy/branch.ts
 function branchStrategy(settings) {
-  const pairs2 = settings.pairs ?? 0;
+  const pairs = settings.pairs ?? 0;
   const pick2 = (state) => {
     const { rows, incumbent, goal, scale } = state;
     const since = sinceLastKeep(rows);
@@ -27582,11 +27584,11 @@ function branchStrategy(settings) {
     revisits: true,
     pick: pick2,
     toMeasure(state) {
-      if (pairs2 === 0) return null;
+      if (pairs === 0) return null;
       const { on } = pick2(state);
       if (!on || on.measured === "paired") return null;
       const measured = pairedBeside(measuredOf(state), state.incumbent.iteration).size;
-      return measured < settings.points ? { point: on, pairs: pairs2 } : null;
+      return measured < settings.points ? { point: on, pairs } : null;
     }
   };
 }
@@ -27639,7 +27641,7 @@ function decisionFacts(config2, frozenHashes) {
     goal: objectives[0].goal,
     rule: config2.decide.rule,
     objectives,
-    guards: buildPolicy(config2, { min_delta: 0 }).guards,
+    guards: guardsOf(config2),
     eval_command: typeof config2.eval.command === "string" ? config2.eval.command : config2.eval.command.join(" "),
     target: config2.target,
     frozen: config2.frozen,
@@ -28634,7 +28636,7 @@ Full log: ${outcome.logPath}`,
   const minDeltas = chooseMinDeltas(config2, noise);
   const scores = samples[ctx.metric];
   const score = mean(scores);
-  const guards = buildPolicy(config2, { min_delta: 0 }).guards;
+  const guards = guardsOf(config2);
   const firstGuard = Object.keys(guards)[0];
   const now = (/* @__PURE__ */ new Date()).toISOString();
   const header = buildHeader(
@@ -32357,7 +32359,7 @@ async function branchRemeasure(ctx, slot, next) {
   }
   return null;
 }
-async function measureBeside(ctx, slot, { point, pairs: pairs2 }) {
+async function measureBeside(ctx, slot, { point, pairs }) {
   const { config: config2, store } = ctx;
   const log = store.log;
   const header = log.config;
@@ -32397,7 +32399,7 @@ async function measureBeside(ctx, slot, { point, pairs: pairs2 }) {
     incRuns.push(measured2.metrics);
     return null;
   };
-  for (let pair = 0; pair < pairs2 && failure2 === null; pair++) {
+  for (let pair = 0; pair < pairs && failure2 === null; pair++) {
     const seed = randomInt2(1, 2 ** 31);
     seeds.push(seed);
     const env = { ...ctx.evalEnv, AUTOEXP_SEED: String(seed) };
@@ -34330,7 +34332,6 @@ async function record2(ctx, candidate, verdict, beside2) {
   const bestBefore = incumbentState(
     beside2.length > 0 ? { ...log, remeasures: [...log.remeasures, ...beside2] } : log
   ).score;
-  const besideScore = beside2.length > 0 ? bestBefore : null;
   await ctx.store.append(
     [...beside2, ...switched ? [switched] : [], safe, ...after ? [after] : []],
     {
@@ -34342,12 +34343,12 @@ async function record2(ctx, candidate, verdict, beside2) {
   ctx.faults.at("after-refs", iteration);
   await pruneLogs(join31(ctx.store.stateDir, "logs"), iteration - KEEP_LOGS_OF);
   if (verdict.key && EVALUATED.has(safe.status)) ctx.seen.set(verdict.key, safe);
-  if (besideScore !== null)
+  if (beside2.length > 0)
     ctx.emit({
       type: "remeasure",
       reason: "concurrent",
       runs: beside2.reduce((n, b) => n + (b.runs_on?.length ?? 0), 0),
-      score: besideScore
+      score: bestBefore
     });
   ctx.done++;
   const best = incumbentState(ctx.store.log).score;
@@ -34403,13 +34404,13 @@ function verifiedGain(base, final, goal, confidence) {
     throw new Error(`verifiedGain: ${base.length} base runs but ${final.length} final runs`);
   const sign = goal === "minimize" ? -1 : 1;
   const diffs = base.map((b, i) => sign * (final[i] - b));
-  const pairs2 = diffs.length;
-  if (pairs2 === 0) return { gain: 0, ci: null, sd: 0, pairs: pairs2, includes_no_improvement: true };
+  const pairs = diffs.length;
+  if (pairs === 0) return { gain: 0, ci: null, sd: 0, pairs, includes_no_improvement: true };
   const { mean: gain, sd } = meanAndSd(diffs);
-  if (pairs2 < 2) return { gain, ci: null, sd, pairs: pairs2, includes_no_improvement: true };
-  const half = tQuantileUpper((1 - confidence) / 2, pairs2 - 1) * (sd / Math.sqrt(pairs2));
+  if (pairs < 2) return { gain, ci: null, sd, pairs, includes_no_improvement: true };
+  const half = tQuantileUpper((1 - confidence) / 2, pairs - 1) * (sd / Math.sqrt(pairs));
   const ci = [gain - half, gain + half];
-  return { gain, ci, sd, pairs: pairs2, includes_no_improvement: ci[0] <= 0 };
+  return { gain, ci, sd, pairs, includes_no_improvement: ci[0] <= 0 };
 }
 function keptGainSum(results, goal, finalIteration) {
   const sign = goal === "minimize" ? -1 : 1;
@@ -34948,7 +34949,7 @@ warning: ${w}`).join("")}` : event.warnings.map((w) => `warning: ${w}`).join("\n
       const rose = isKeptExperiment(row) && row.evidence?.paired === true && event.bestBefore !== void 0 && gain !== 0 && Math.sign(event.best - event.bestBefore) === -Math.sign(gain);
       const whyRose = rose ? `  (best reads worse than the ${formatScore(event.bestBefore)} before it: that was measured earlier, and this machine reads otherwise now; beside the incumbent, in pairs, it was better by ${formatScore(Math.abs(gain))})` : "";
       const last = row.iteration - event.index + event.of;
-      const id2 = `#${row.iteration}`.padEnd(String(Math.max(last, row.iteration)).length + 1);
+      const id2 = `#${row.iteration}`.padEnd(String(last).length + 1);
       return `${n} ${id2} ${row.status.padEnd(14)} ${score}${delta}  best ${formatScore(event.best)}${eta}${cost}  ${row.description.replace(/\s+/g, " ")}${why}${whyRose}`;
     }
     default:
@@ -35839,11 +35840,11 @@ function meanEvalSeconds(log, metric2) {
   }
   return runs > 0 ? seconds / runs : null;
 }
-function estimateAttribution(changes, pairs2, meanSeconds) {
-  const runs = pairs2 * changes * 2;
+function estimateAttribution(changes, pairs, meanSeconds) {
+  const runs = pairs * changes * 2;
   return {
     changes,
-    pairs: pairs2,
+    pairs,
     runs,
     meanEvalSeconds: meanSeconds,
     seconds: meanSeconds === null ? null : runs * meanSeconds
@@ -35934,7 +35935,7 @@ function same2(file2, entry, blobs) {
 }
 
 // action/engine/attribute.ts
-async function planAttribution(store, pairs2) {
+async function planAttribution(store, pairs) {
   const log = store.log;
   const inc = log ? incumbentState(log) : null;
   if (!log?.config || !inc)
@@ -35963,7 +35964,7 @@ async function planAttribution(store, pairs2) {
     finalCommit,
     finalIteration: inc.iteration,
     changes,
-    estimate: estimateAttribution(measurable, pairs2, meanEvalSeconds(log, log.config.metric))
+    estimate: estimateAttribution(measurable, pairs, meanEvalSeconds(log, log.config.metric))
   };
 }
 async function attributeRecord(store, config2, plan, run) {
@@ -36133,8 +36134,8 @@ Run ${command2} with the config the tag ran under (--config). Nothing was run or
         { exitCode: 1 }
       );
     emit({ type: "isolation", mode: isolation.mode, warnings: isolation.warnings });
-    const pairs2 = pairsOf2(config2, options.pairs, store.log);
-    return await body(store, { isolation, evalEnv, env, emit, pairs: pairs2 });
+    const pairs = pairsOf2(config2, options.pairs, store.log);
+    return await body(store, { isolation, evalEnv, env, emit, pairs });
   } catch (_) {
     var _error = _, _hasError = true;
   } finally {
@@ -36542,7 +36543,7 @@ async function measure(mode, options) {
       `${entry.groups.length} independent change set(s) of \`autoexp/${tag}\`${reused ? " (the same as last time: reused, nothing re-measured)" : ""}:`,
       "",
       ...entry.groups.map((g) => {
-        return `- \`${g.branch}\` ${g.commit.slice(0, 7)}: ${g.iterations.map((i) => `#${i}`).join(", ")} (${g.files.join(", ")}): ${entry.metric} ${formatGainLine(g.gain, entry.goal, entry.confidence)}`;
+        return `- \`${g.branch}\` ${g.commit.slice(0, 7)}: ${keptIds(g)} (${g.files.join(", ")}): ${entry.metric} ${formatGainLine(g.gain, entry.goal, entry.confidence)}`;
       })
     );
     setOutput("change_sets", entry.groups.map((g) => g.branch).join(" "));

@@ -2693,8 +2693,8 @@ ${cn.comment}` : item.comment;
     }
     function createPairs(schema, iterable, ctx) {
       const { replacer } = ctx;
-      const pairs3 = new YAMLSeq.YAMLSeq(schema);
-      pairs3.tag = "tag:yaml.org,2002:pairs";
+      const pairs2 = new YAMLSeq.YAMLSeq(schema);
+      pairs2.tag = "tag:yaml.org,2002:pairs";
       let i = 0;
       if (iterable && Symbol.iterator in Object(iterable))
         for (let it2 of iterable) {
@@ -2718,11 +2718,11 @@ ${cn.comment}` : item.comment;
           } else {
             key = it2;
           }
-          pairs3.items.push(Pair.createPair(key, value, ctx));
+          pairs2.items.push(Pair.createPair(key, value, ctx));
         }
-      return pairs3;
+      return pairs2;
     }
-    var pairs2 = {
+    var pairs = {
       collection: "seq",
       default: false,
       tag: "tag:yaml.org,2002:pairs",
@@ -2730,7 +2730,7 @@ ${cn.comment}` : item.comment;
       createNode: createPairs
     };
     exports.createPairs = createPairs;
-    exports.pairs = pairs2;
+    exports.pairs = pairs;
     exports.resolvePairs = resolvePairs;
   }
 });
@@ -2743,7 +2743,7 @@ var require_omap = __commonJS({
     var toJS = require_toJS();
     var YAMLMap = require_YAMLMap();
     var YAMLSeq = require_YAMLSeq();
-    var pairs2 = require_pairs();
+    var pairs = require_pairs();
     var YAMLOMap = class _YAMLOMap extends YAMLSeq.YAMLSeq {
       constructor() {
         super();
@@ -2779,7 +2779,7 @@ var require_omap = __commonJS({
         return map2;
       }
       static from(schema, iterable, ctx) {
-        const pairs$1 = pairs2.createPairs(schema, iterable, ctx);
+        const pairs$1 = pairs.createPairs(schema, iterable, ctx);
         const omap2 = new this();
         omap2.items = pairs$1.items;
         return omap2;
@@ -2793,7 +2793,7 @@ var require_omap = __commonJS({
       default: false,
       tag: "tag:yaml.org,2002:omap",
       resolve(seq, onError) {
-        const pairs$1 = pairs2.resolvePairs(seq, onError);
+        const pairs$1 = pairs.resolvePairs(seq, onError);
         const seenKeys = [];
         for (const { key } of pairs$1.items) {
           if (identity.isScalar(key)) {
@@ -3164,7 +3164,7 @@ var require_schema3 = __commonJS({
     var int2 = require_int2();
     var merge2 = require_merge();
     var omap = require_omap();
-    var pairs2 = require_pairs();
+    var pairs = require_pairs();
     var set2 = require_set();
     var timestamp = require_timestamp();
     var schema = [
@@ -3184,7 +3184,7 @@ var require_schema3 = __commonJS({
       binary.binary,
       merge2.merge,
       omap.omap,
-      pairs2.pairs,
+      pairs.pairs,
       set2.set,
       timestamp.intTime,
       timestamp.floatTime,
@@ -3210,7 +3210,7 @@ var require_tags = __commonJS({
     var binary = require_binary();
     var merge2 = require_merge();
     var omap = require_omap();
-    var pairs2 = require_pairs();
+    var pairs = require_pairs();
     var schema$2 = require_schema3();
     var set2 = require_set();
     var timestamp = require_timestamp();
@@ -3236,7 +3236,7 @@ var require_tags = __commonJS({
       merge: merge2.merge,
       null: _null4.nullTag,
       omap: omap.omap,
-      pairs: pairs2.pairs,
+      pairs: pairs.pairs,
       seq: seq.seq,
       set: set2.set,
       timestamp: timestamp.timestamp
@@ -3245,7 +3245,7 @@ var require_tags = __commonJS({
       "tag:yaml.org,2002:binary": binary.binary,
       "tag:yaml.org,2002:merge": merge2.merge,
       "tag:yaml.org,2002:omap": omap.omap,
-      "tag:yaml.org,2002:pairs": pairs2.pairs,
+      "tag:yaml.org,2002:pairs": pairs.pairs,
       "tag:yaml.org,2002:set": set2.set,
       "tag:yaml.org,2002:timestamp": timestamp.timestamp
     };
@@ -21005,13 +21005,13 @@ function formatPercent(pct) {
   const text = Math.abs(pct).toFixed(2);
   return ` (${Number(text) === 0 ? "\xB1" : pct > 0 ? "+" : "\u2212"}${text}%)`;
 }
+function plural2(n, word) {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
 
 // action/ledger/render-verified.ts
 function percent(confidence) {
   return `${Number((confidence * 100).toPrecision(4))}%`;
-}
-function plural2(n, word) {
-  return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 function decimalsFor(g) {
   if (g.ci === null || g.sd === 0) return null;
@@ -21093,8 +21093,8 @@ function attributionVerdict(c) {
 function renderAttribution(a) {
   const rows = a.changes.map((c) => {
     const effect = c.effect ? formatVerifiedChange(c.effect, a.goal, a.confidence) : "\u2014";
-    const pairs2 = c.effect ? String(c.effect.pairs) : "";
-    return `| ${c.iteration} | \`${c.commit.slice(0, 7)}\` | ${inertMarkdown(c.description, 120)} | ${effect} | ${pairs2} | ${attributionVerdict(c)} |`;
+    const pairs = c.effect ? String(c.effect.pairs) : "";
+    return `| ${c.iteration} | \`${c.commit.slice(0, 7)}\` | ${inertMarkdown(c.description, 120)} | ${effect} | ${pairs} | ${attributionVerdict(c)} |`;
   });
   const flagged = a.changes.filter((c) => c.drop_candidate).map((c) => `#${c.iteration}`);
   return [
@@ -21949,12 +21949,15 @@ function renderCheapEval(t) {
 }
 
 // action/ledger/render-split.ts
+function keptIds(g) {
+  return g.iterations.map((i) => `#${i}`).join(", ");
+}
 function renderSplitTable(entry, where) {
   return [
     `| change set | kept | files | ${entry.metric} verified alone, change set \u2212 base | ${where.head} |`,
     "|--:|---|---|---|---|",
     ...entry.groups.map(
-      (g) => `| ${g.n} | ${g.iterations.map((i) => `#${i}`).join(", ")} | ${g.files.map((f) => inertCode(f)).join(", ")} | ${formatGainLine(g.gain, entry.goal, entry.confidence)} | ${where.cell(g)} |`
+      (g) => `| ${g.n} | ${keptIds(g)} | ${g.files.map((f) => inertCode(f)).join(", ")} | ${formatGainLine(g.gain, entry.goal, entry.confidence)} | ${where.cell(g)} |`
     )
   ].join("\n");
 }
@@ -21989,17 +21992,14 @@ function formatEvidence(row, goal) {
   const ci = e.ci ? `, CI ${formatInterval(changeInterval(e.ci, goal))}` : "";
   const p = e.p < 1e-4 ? "p < 0.0001" : `p = ${Number(e.p.toPrecision(2))}`;
   const on = e.strata?.length ? ` on ${e.strata.map((s) => s.stratum).join(", ")}` : "";
-  const size = e.paired ? pairs(e.runs) : `${e.runs} vs ${e.incumbent_runs} runs`;
+  const size = e.paired ? plural2(e.runs, "pair") : `${e.runs} vs ${e.incumbent_runs} runs`;
   const figures = `${formatScore(e.effect_sigma)} sd, ${p}${ci}, ${size}${on}`;
   const t = (x) => Number(x.toPrecision(3));
   const d = e.decided;
   if (d)
-    return `kept on ${pairs(d.runs)}: t = ${t(d.t)} \u2265 ${t(d.critical)}; without its screened run: ${figures}`;
+    return `kept on ${plural2(d.runs, "pair")}: t = ${t(d.t)} \u2265 ${t(d.critical)}; without its screened run: ${figures}`;
   const b = e.boundary;
   return b ? `kept at t = ${t(b.t)} \u2265 ${t(b.critical)}; ${figures}` : figures;
-}
-function pairs(n) {
-  return `${n} pair${n === 1 ? "" : "s"}`;
 }
 function formatInterval([lo, hi2]) {
   return `[${formatDelta(lo)}, ${formatDelta(hi2)}]`;
@@ -22348,7 +22348,7 @@ function gainText(g, entry) {
 function renderSplitPr(tag, entry, group, log, repoUrl) {
   const rows = new Map(log.results.map((r) => [r.iteration, r]));
   const of = entry.groups.length;
-  const title = `autoexp ${tag} \xB7 change set ${group.n} of ${of}: ${group.iterations.map((i) => `#${i}`).join(", ")} (${group.files.join(", ")})`;
+  const title = `autoexp ${tag} \xB7 change set ${group.n} of ${of}: ${keptIds(group)} (${group.files.join(", ")})`;
   const body = [
     splitMarker(tag, group.n),
     `## autoexp \xB7 ${tag} \xB7 change set ${group.n} of ${of}`,

@@ -4515,8 +4515,8 @@ ${cn.comment}` : item.comment;
     }
     function createPairs(schema, iterable, ctx) {
       const { replacer } = ctx;
-      const pairs3 = new YAMLSeq.YAMLSeq(schema);
-      pairs3.tag = "tag:yaml.org,2002:pairs";
+      const pairs2 = new YAMLSeq.YAMLSeq(schema);
+      pairs2.tag = "tag:yaml.org,2002:pairs";
       let i = 0;
       if (iterable && Symbol.iterator in Object(iterable))
         for (let it2 of iterable) {
@@ -4540,11 +4540,11 @@ ${cn.comment}` : item.comment;
           } else {
             key = it2;
           }
-          pairs3.items.push(Pair.createPair(key, value, ctx));
+          pairs2.items.push(Pair.createPair(key, value, ctx));
         }
-      return pairs3;
+      return pairs2;
     }
-    var pairs2 = {
+    var pairs = {
       collection: "seq",
       default: false,
       tag: "tag:yaml.org,2002:pairs",
@@ -4552,7 +4552,7 @@ ${cn.comment}` : item.comment;
       createNode: createPairs
     };
     exports.createPairs = createPairs;
-    exports.pairs = pairs2;
+    exports.pairs = pairs;
     exports.resolvePairs = resolvePairs;
   }
 });
@@ -4565,7 +4565,7 @@ var require_omap = __commonJS({
     var toJS = require_toJS();
     var YAMLMap = require_YAMLMap();
     var YAMLSeq = require_YAMLSeq();
-    var pairs2 = require_pairs();
+    var pairs = require_pairs();
     var YAMLOMap = class _YAMLOMap extends YAMLSeq.YAMLSeq {
       constructor() {
         super();
@@ -4601,7 +4601,7 @@ var require_omap = __commonJS({
         return map2;
       }
       static from(schema, iterable, ctx) {
-        const pairs$1 = pairs2.createPairs(schema, iterable, ctx);
+        const pairs$1 = pairs.createPairs(schema, iterable, ctx);
         const omap2 = new this();
         omap2.items = pairs$1.items;
         return omap2;
@@ -4615,7 +4615,7 @@ var require_omap = __commonJS({
       default: false,
       tag: "tag:yaml.org,2002:omap",
       resolve(seq, onError) {
-        const pairs$1 = pairs2.resolvePairs(seq, onError);
+        const pairs$1 = pairs.resolvePairs(seq, onError);
         const seenKeys = [];
         for (const { key } of pairs$1.items) {
           if (identity.isScalar(key)) {
@@ -4986,7 +4986,7 @@ var require_schema3 = __commonJS({
     var int2 = require_int2();
     var merge3 = require_merge();
     var omap = require_omap();
-    var pairs2 = require_pairs();
+    var pairs = require_pairs();
     var set2 = require_set();
     var timestamp = require_timestamp();
     var schema = [
@@ -5006,7 +5006,7 @@ var require_schema3 = __commonJS({
       binary.binary,
       merge3.merge,
       omap.omap,
-      pairs2.pairs,
+      pairs.pairs,
       set2.set,
       timestamp.intTime,
       timestamp.floatTime,
@@ -5032,7 +5032,7 @@ var require_tags = __commonJS({
     var binary = require_binary();
     var merge3 = require_merge();
     var omap = require_omap();
-    var pairs2 = require_pairs();
+    var pairs = require_pairs();
     var schema$2 = require_schema3();
     var set2 = require_set();
     var timestamp = require_timestamp();
@@ -5058,7 +5058,7 @@ var require_tags = __commonJS({
       merge: merge3.merge,
       null: _null4.nullTag,
       omap: omap.omap,
-      pairs: pairs2.pairs,
+      pairs: pairs.pairs,
       seq: seq.seq,
       set: set2.set,
       timestamp: timestamp.timestamp
@@ -5067,7 +5067,7 @@ var require_tags = __commonJS({
       "tag:yaml.org,2002:binary": binary.binary,
       "tag:yaml.org,2002:merge": merge3.merge,
       "tag:yaml.org,2002:omap": omap.omap,
-      "tag:yaml.org,2002:pairs": pairs2.pairs,
+      "tag:yaml.org,2002:pairs": pairs.pairs,
       "tag:yaml.org,2002:set": set2.set,
       "tag:yaml.org,2002:timestamp": timestamp.timestamp
     };
@@ -9599,11 +9599,11 @@ function meanEvalSeconds(log, metric2) {
   }
   return runs > 0 ? seconds / runs : null;
 }
-function estimateAttribution(changes, pairs2, meanSeconds) {
-  const runs = pairs2 * changes * 2;
+function estimateAttribution(changes, pairs, meanSeconds) {
+  const runs = pairs * changes * 2;
   return {
     changes,
-    pairs: pairs2,
+    pairs,
     runs,
     meanEvalSeconds: meanSeconds,
     seconds: meanSeconds === null ? null : runs * meanSeconds
@@ -10326,13 +10326,13 @@ function verifiedGain(base, final, goal, confidence) {
     throw new Error(`verifiedGain: ${base.length} base runs but ${final.length} final runs`);
   const sign = goal === "minimize" ? -1 : 1;
   const diffs = base.map((b, i) => sign * (final[i] - b));
-  const pairs2 = diffs.length;
-  if (pairs2 === 0) return { gain: 0, ci: null, sd: 0, pairs: pairs2, includes_no_improvement: true };
+  const pairs = diffs.length;
+  if (pairs === 0) return { gain: 0, ci: null, sd: 0, pairs, includes_no_improvement: true };
   const { mean: gain, sd } = meanAndSd(diffs);
-  if (pairs2 < 2) return { gain, ci: null, sd, pairs: pairs2, includes_no_improvement: true };
-  const half = tQuantileUpper((1 - confidence) / 2, pairs2 - 1) * (sd / Math.sqrt(pairs2));
+  if (pairs < 2) return { gain, ci: null, sd, pairs, includes_no_improvement: true };
+  const half = tQuantileUpper((1 - confidence) / 2, pairs - 1) * (sd / Math.sqrt(pairs));
   const ci = [gain - half, gain + half];
-  return { gain, ci, sd, pairs: pairs2, includes_no_improvement: ci[0] <= 0 };
+  return { gain, ci, sd, pairs, includes_no_improvement: ci[0] <= 0 };
 }
 function keptGainSum(results, goal, finalIteration) {
   const sign = goal === "minimize" ? -1 : 1;
@@ -23644,6 +23644,11 @@ function parseTolerance(t) {
   if (typeof t === "number") return { tolerance: t };
   return { relativeTolerance: Number(t.slice(0, -1)) / 100 };
 }
+function guardsOf(config2) {
+  return Object.fromEntries(
+    Object.entries(config2.eval.metrics).flatMap(([name, m]) => m.guard ? [[name, m.guard]] : [])
+  );
+}
 function buildPolicy(config2, header) {
   const specs = objectiveSpecs(config2);
   const objectives = specs.map((o, i) => ({
@@ -23651,13 +23656,10 @@ function buildPolicy(config2, header) {
     minDelta: header.min_deltas?.[o.name] ?? (i === 0 ? header.min_delta : 0),
     ...config2.decide.rule === "primary" && i > 0 ? parseTolerance(config2.eval.metrics[o.name]?.tolerance) : {}
   }));
-  const guards = Object.fromEntries(
-    Object.entries(config2.eval.metrics).flatMap(([name, m]) => m.guard ? [[name, m.guard]] : [])
-  );
   return {
     rule: config2.decide.rule === "pareto" ? "pareto" : "primary",
     objectives,
-    guards,
+    guards: guardsOf(config2),
     confidence: config2.decide.confidence,
     maxRuns: config2.decide.confirm ? config2.decide.max_runs : 1,
     simplification: config2.decide.simplification
@@ -25989,7 +25991,7 @@ function runProblem(outcome, score) {
 }
 
 // action/engine/attribute.ts
-async function planAttribution(store, pairs2) {
+async function planAttribution(store, pairs) {
   const log = store.log;
   const inc = log ? incumbentState(log) : null;
   if (!log?.config || !inc)
@@ -26018,7 +26020,7 @@ async function planAttribution(store, pairs2) {
     finalCommit,
     finalIteration: inc.iteration,
     changes,
-    estimate: estimateAttribution(measurable, pairs2, meanEvalSeconds(log, log.config.metric))
+    estimate: estimateAttribution(measurable, pairs, meanEvalSeconds(log, log.config.metric))
   };
 }
 async function attributeRecord(store, config2, plan, run) {
@@ -26136,7 +26138,7 @@ function decisionFacts(config2, frozenHashes) {
     goal: objectives[0].goal,
     rule: config2.decide.rule,
     objectives,
-    guards: buildPolicy(config2, { min_delta: 0 }).guards,
+    guards: guardsOf(config2),
     eval_command: typeof config2.eval.command === "string" ? config2.eval.command : config2.eval.command.join(" "),
     target: config2.target,
     frozen: config2.frozen,
@@ -27297,6 +27299,9 @@ function formatPercent(pct) {
   const text2 = Math.abs(pct).toFixed(2);
   return ` (${Number(text2) === 0 ? "\xB1" : pct > 0 ? "+" : "\u2212"}${text2}%)`;
 }
+function plural2(n, word) {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
 
 // action/ledger/line-runs.ts
 var MAX_LINE_RUNS = 5;
@@ -28095,9 +28100,6 @@ function offScaleMark(p, cx, data) {
 function percent(confidence) {
   return `${Number((confidence * 100).toPrecision(4))}%`;
 }
-function plural2(n, word) {
-  return `${n} ${word}${n === 1 ? "" : "s"}`;
-}
 function decimalsFor(g) {
   if (g.ci === null || g.sd === 0) return null;
   const half = (g.ci[1] - g.ci[0]) / 2;
@@ -28182,8 +28184,8 @@ function attributionVerdict(c) {
 function renderAttribution(a) {
   const rows = a.changes.map((c) => {
     const effect = c.effect ? formatVerifiedChange(c.effect, a.goal, a.confidence) : "\u2014";
-    const pairs2 = c.effect ? String(c.effect.pairs) : "";
-    return `| ${c.iteration} | \`${c.commit.slice(0, 7)}\` | ${inertMarkdown(c.description, 120)} | ${effect} | ${pairs2} | ${attributionVerdict(c)} |`;
+    const pairs = c.effect ? String(c.effect.pairs) : "";
+    return `| ${c.iteration} | \`${c.commit.slice(0, 7)}\` | ${inertMarkdown(c.description, 120)} | ${effect} | ${pairs} | ${attributionVerdict(c)} |`;
   });
   const flagged = a.changes.filter((c) => c.drop_candidate).map((c) => `#${c.iteration}`);
   return [
@@ -28301,12 +28303,15 @@ function renderCheapEval(t) {
 }
 
 // action/ledger/render-split.ts
+function keptIds(g) {
+  return g.iterations.map((i) => `#${i}`).join(", ");
+}
 function renderSplitTable(entry, where) {
   return [
     `| change set | kept | files | ${entry.metric} verified alone, change set \u2212 base | ${where.head} |`,
     "|--:|---|---|---|---|",
     ...entry.groups.map(
-      (g) => `| ${g.n} | ${g.iterations.map((i) => `#${i}`).join(", ")} | ${g.files.map((f) => inertCode(f)).join(", ")} | ${formatGainLine(g.gain, entry.goal, entry.confidence)} | ${where.cell(g)} |`
+      (g) => `| ${g.n} | ${keptIds(g)} | ${g.files.map((f) => inertCode(f)).join(", ")} | ${formatGainLine(g.gain, entry.goal, entry.confidence)} | ${where.cell(g)} |`
     )
   ].join("\n");
 }
@@ -28321,7 +28326,7 @@ function renderSplit(entry) {
 }
 function formatSplitLine(entry) {
   const sets = entry.groups.map(
-    (g) => `${g.n} (${g.iterations.map((i) => `#${i}`).join(", ")}) ${formatGainLine(g.gain, entry.goal, entry.confidence)}`
+    (g) => `${g.n} (${keptIds(g)}) ${formatGainLine(g.gain, entry.goal, entry.confidence)}`
   );
   return `split: ${entry.groups.length} change set(s), each verified alone: ${sets.join("; ")}`;
 }
@@ -28362,17 +28367,14 @@ function formatEvidence(row, goal) {
   const ci = e.ci ? `, CI ${formatInterval(changeInterval(e.ci, goal))}` : "";
   const p = e.p < 1e-4 ? "p < 0.0001" : `p = ${Number(e.p.toPrecision(2))}`;
   const on = e.strata?.length ? ` on ${e.strata.map((s) => s.stratum).join(", ")}` : "";
-  const size = e.paired ? pairs(e.runs) : `${e.runs} vs ${e.incumbent_runs} runs`;
+  const size = e.paired ? plural2(e.runs, "pair") : `${e.runs} vs ${e.incumbent_runs} runs`;
   const figures = `${formatScore(e.effect_sigma)} sd, ${p}${ci}, ${size}${on}`;
   const t = (x) => Number(x.toPrecision(3));
   const d = e.decided;
   if (d)
-    return `kept on ${pairs(d.runs)}: t = ${t(d.t)} \u2265 ${t(d.critical)}; without its screened run: ${figures}`;
+    return `kept on ${plural2(d.runs, "pair")}: t = ${t(d.t)} \u2265 ${t(d.critical)}; without its screened run: ${figures}`;
   const b = e.boundary;
   return b ? `kept at t = ${t(b.t)} \u2265 ${t(b.critical)}; ${figures}` : figures;
-}
-function pairs(n) {
-  return `${n} pair${n === 1 ? "" : "s"}`;
 }
 function formatInterval([lo, hi2]) {
   return `[${formatDelta(lo)}, ${formatDelta(hi2)}]`;
@@ -29423,8 +29425,8 @@ Run ${command2} with the config the tag ran under (--config). Nothing was run or
         { exitCode: 1 }
       );
     emit({ type: "isolation", mode: isolation.mode, warnings: isolation.warnings });
-    const pairs2 = pairsOf(config2, options.pairs, store.log);
-    return await body(store, { isolation, evalEnv, env, emit, pairs: pairs2 });
+    const pairs = pairsOf(config2, options.pairs, store.log);
+    return await body(store, { isolation, evalEnv, env, emit, pairs });
   } catch (_) {
     var _error = _, _hasError = true;
   } finally {
@@ -29591,7 +29593,7 @@ warning: ${w}`).join("")}` : event.warnings.map((w) => `warning: ${w}`).join("\n
       const rose = isKeptExperiment(row) && row.evidence?.paired === true && event.bestBefore !== void 0 && gain !== 0 && Math.sign(event.best - event.bestBefore) === -Math.sign(gain);
       const whyRose = rose ? `  (best reads worse than the ${formatScore(event.bestBefore)} before it: that was measured earlier, and this machine reads otherwise now; beside the incumbent, in pairs, it was better by ${formatScore(Math.abs(gain))})` : "";
       const last = row.iteration - event.index + event.of;
-      const id2 = `#${row.iteration}`.padEnd(String(Math.max(last, row.iteration)).length + 1);
+      const id2 = `#${row.iteration}`.padEnd(String(last).length + 1);
       return `${n} ${id2} ${row.status.padEnd(14)} ${score}${delta}  best ${formatScore(event.best)}${eta}${cost}  ${row.description.replace(/\s+/g, " ")}${why}${whyRose}`;
     }
     default:
@@ -29704,8 +29706,8 @@ var SEED_OPTION = {
   }
 };
 async function measureSetup(values, io) {
-  const pairs2 = positiveInt("pairs", values.pairs);
-  if (pairs2 === 1)
+  const pairs = positiveInt("pairs", values.pairs);
+  if (pairs === 1)
     throw new AutoexpError("--pairs must be at least 2: an interval needs two pairs");
   const orderSeed = positiveInt("seed", values.seed);
   const repoDir = await requireRepository(io.cwd, io.env);
@@ -29716,7 +29718,7 @@ async function measureSetup(values, io) {
     { line: io.out, write: io.write, columns: io.columns },
     primaryMetric(config2)
   );
-  return { pairs: pairs2, orderSeed, repoDir, config: config2, tag, printer };
+  return { pairs, orderSeed, repoDir, config: config2, tag, printer };
 }
 
 // action/cli/commands/attribute.ts
@@ -29744,12 +29746,12 @@ and records an \`attribute\` line in log.jsonl (the dashboard and the PR then sh
     ...OUTPUT_OPTIONS
   },
   async run({ values }, io) {
-    const { pairs: pairs2, orderSeed, repoDir, config: config2, tag, printer } = await measureSetup(values, io);
+    const { pairs, orderSeed, repoDir, config: config2, tag, printer } = await measureSetup(values, io);
     const { plan, entry } = await attributeTag({
       repoDir,
       config: config2,
       tag,
-      ...pairs2 !== void 0 ? { pairs: pairs2 } : {},
+      ...pairs !== void 0 ? { pairs } : {},
       orderSeed,
       env: io.env,
       run: values.yes,
@@ -30729,13 +30731,13 @@ function parseCurves(text2) {
     if (raw.length > MAX_LINE) continue;
     const line2 = raw.trim();
     if (line2 === "" || FRAME.test(line2)) continue;
-    const pairs2 = pairsOf2(line2);
-    if (pairs2.length === 0) continue;
+    const pairs = pairsOf2(line2);
+    if (pairs.length === 0) continue;
     ordinal++;
-    const xPair = pairs2.find((p) => X_NAMES.has(p.name.toLowerCase()));
+    const xPair = pairs.find((p) => X_NAMES.has(p.name.toLowerCase()));
     const axis = xPair ? xPair.name.toLowerCase() : "line";
     const x = xPair ? xPair.value : ordinal;
-    for (const p of pairs2) {
+    for (const p of pairs) {
       if (p === xPair || p.name === "line") continue;
       let list3 = points.get(p.name);
       if (!list3) {
@@ -31567,8 +31569,8 @@ function unpairedTrial(effectSd, settings, gauss) {
   } while (!j.final);
   return { kept: j.status === "keep", runs: candidate.length };
 }
-function pairedTrial(effectSd, settings, pairs2, gauss) {
-  const old = Array.from({ length: pairs2.first === "screened" ? pairs2.screenRuns : 0 }, gauss);
+function pairedTrial(effectSd, settings, pairs, gauss) {
+  const old = Array.from({ length: pairs.first === "screened" ? pairs.screenRuns : 0 }, gauss);
   const extra = Array.from({ length: settings.extraNoiseRuns ?? 0 }, gauss);
   const minDelta = settings.minDeltaSd * pooledNoise([old, extra]).sd;
   const cand = [];
@@ -31577,11 +31579,11 @@ function pairedTrial(effectSd, settings, pairs2, gauss) {
   let design = { first: "fresh" };
   let screened = 0;
   let aside = 0;
-  if (pairs2.first === "screened") {
+  if (pairs.first === "screened") {
     cand.push(effectSd + gauss());
     const n = noise();
     const { at: at2, grey } = atLeast(
-      { at: pairs2.screenSd, ...pairs2.grey ? { grey: pairs2.grey } : {} },
+      { at: pairs.screenSd, ...pairs.grey ? { grey: pairs.grey } : {} },
       settings.minDeltaSd
     );
     const screen2 = judge({
@@ -31834,7 +31836,7 @@ If every item fails (a missing key: see eval.pass_env), the metric measures the 
       return 1;
     }
     for (const warning of stuckMetrics(config2, samples)) out(`WARNING: ${warning}`);
-    const breach = guardBreach(buildPolicy(config2, { min_delta: 0 }).guards, samples);
+    const breach = guardBreach(guardsOf(config2), samples);
     if (breach) out(`WARNING: ${breachedAtStart(breach)}`);
     const perRun = mean(seconds);
     out(`every run printed every metric (${Object.keys(config2.eval.metrics).join(", ")})`);
@@ -32545,17 +32547,17 @@ function pairedBeside(measured, incumbent) {
   }
   const out = /* @__PURE__ */ new Map();
   for (const [point, at2] of sides) {
-    let pairs2 = 0;
+    let pairs = 0;
     let sum = 0;
     for (let i = 0; i < Math.min(at2.point.length, at2.incumbent.length); i++) {
       const p = at2.point[i];
       const q = at2.incumbent[i];
       for (let k = 0; k < Math.min(p.length, q.length); k++) {
         sum += p[k] - q[k];
-        pairs2++;
+        pairs++;
       }
     }
-    out.set(point, { pairs: pairs2, gap: pairs2 > 0 ? sum / pairs2 : 0 });
+    out.set(point, { pairs, gap: pairs > 0 ? sum / pairs : 0 });
   }
   return out;
 }
@@ -32605,7 +32607,7 @@ var ON_INCUMBENT = { on: null };
 
 // action/strategy/branch.ts
 function branchStrategy(settings) {
-  const pairs2 = settings.pairs ?? 0;
+  const pairs = settings.pairs ?? 0;
   const pick2 = (state) => {
     const { rows, incumbent, goal, scale } = state;
     const since = sinceLastKeep(rows);
@@ -32663,11 +32665,11 @@ function branchStrategy(settings) {
     revisits: true,
     pick: pick2,
     toMeasure(state) {
-      if (pairs2 === 0) return null;
+      if (pairs === 0) return null;
       const { on } = pick2(state);
       if (!on || on.measured === "paired") return null;
       const measured = pairedBeside(measuredOf(state), state.incumbent.iteration).size;
-      return measured < settings.points ? { point: on, pairs: pairs2 } : null;
+      return measured < settings.points ? { point: on, pairs } : null;
     }
   };
 }
@@ -33192,7 +33194,7 @@ Full log: ${outcome.logPath}`,
   const minDeltas = chooseMinDeltas(config2, noise);
   const scores = samples[ctx.metric];
   const score = mean(scores);
-  const guards = buildPolicy(config2, { min_delta: 0 }).guards;
+  const guards = guardsOf(config2);
   const firstGuard = Object.keys(guards)[0];
   const now = (/* @__PURE__ */ new Date()).toISOString();
   const header = buildHeader(
@@ -34146,7 +34148,7 @@ async function branchRemeasure(ctx, slot, next) {
   }
   return null;
 }
-async function measureBeside(ctx, slot, { point, pairs: pairs2 }) {
+async function measureBeside(ctx, slot, { point, pairs }) {
   const { config: config2, store } = ctx;
   const log = store.log;
   const header = log.config;
@@ -34186,7 +34188,7 @@ async function measureBeside(ctx, slot, { point, pairs: pairs2 }) {
     incRuns.push(measured2.metrics);
     return null;
   };
-  for (let pair = 0; pair < pairs2 && failure2 === null; pair++) {
+  for (let pair = 0; pair < pairs && failure2 === null; pair++) {
     const seed = randomInt3(1, 2 ** 31);
     seeds.push(seed);
     const env = { ...ctx.evalEnv, AUTOEXP_SEED: String(seed) };
@@ -35811,7 +35813,6 @@ async function record2(ctx, candidate, verdict, beside2) {
   const bestBefore = incumbentState(
     beside2.length > 0 ? { ...log, remeasures: [...log.remeasures, ...beside2] } : log
   ).score;
-  const besideScore = beside2.length > 0 ? bestBefore : null;
   await ctx.store.append(
     [...beside2, ...switched ? [switched] : [], safe, ...after ? [after] : []],
     {
@@ -35823,12 +35824,12 @@ async function record2(ctx, candidate, verdict, beside2) {
   ctx.faults.at("after-refs", iteration);
   await pruneLogs(join37(ctx.store.stateDir, "logs"), iteration - KEEP_LOGS_OF);
   if (verdict.key && EVALUATED.has(safe.status)) ctx.seen.set(verdict.key, safe);
-  if (besideScore !== null)
+  if (beside2.length > 0)
     ctx.emit({
       type: "remeasure",
       reason: "concurrent",
       runs: beside2.reduce((n, b) => n + (b.runs_on?.length ?? 0), 0),
-      score: besideScore
+      score: bestBefore
     });
   ctx.done++;
   const best = incumbentState(ctx.store.log).score;
@@ -37225,13 +37226,13 @@ branches and measures nothing again.`,
     ...OUTPUT_OPTIONS
   },
   async run({ values }, io) {
-    const { pairs: pairs2, orderSeed, repoDir, config: config2, tag, printer } = await measureSetup(values, io);
+    const { pairs, orderSeed, repoDir, config: config2, tag, printer } = await measureSetup(values, io);
     const _metric = primaryMetric(config2);
     const { entry, reused } = await splitTag({
       repoDir,
       config: config2,
       tag,
-      ...pairs2 !== void 0 ? { pairs: pairs2 } : {},
+      ...pairs !== void 0 ? { pairs } : {},
       orderSeed,
       env: io.env,
       onEvent: (event) => printer.event(event)
@@ -37426,13 +37427,13 @@ code does not run or nothing was kept.`,
     ...OUTPUT_OPTIONS
   },
   async run({ values }, io) {
-    const { pairs: pairs2, orderSeed, repoDir, config: config2, tag, printer } = await measureSetup(values, io);
+    const { pairs, orderSeed, repoDir, config: config2, tag, printer } = await measureSetup(values, io);
     const metric2 = primaryMetric(config2);
     const entry = await verifyTag({
       repoDir,
       config: config2,
       tag,
-      ...pairs2 !== void 0 ? { pairs: pairs2 } : {},
+      ...pairs !== void 0 ? { pairs } : {},
       orderSeed,
       env: io.env,
       onEvent: (event) => printer.event(event)

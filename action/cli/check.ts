@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { pingApi } from "../agents/api-agent.ts";
 import type { Config } from "../config/schema.ts";
 import { goalMetrics } from "../config/validate-config.ts";
-import { buildPolicy, chooseMinDeltas } from "../decide/build-policy.ts";
+import { chooseMinDeltas, guardsOf } from "../decide/build-policy.ts";
 import { breachedAtStart, guardBreach } from "../decide/guard-breach.ts";
 import { type Noise, pooledNoise } from "../decide/noise.ts";
 import { mean } from "../decide/stats.ts";
@@ -139,7 +139,7 @@ async function checkRuns(options: CheckOptions): Promise<number> {
       return 1;
     }
     for (const warning of stuckMetrics(config, samples)) out(`WARNING: ${warning}`);
-    const breach = guardBreach(buildPolicy(config, { min_delta: 0 }).guards, samples);
+    const breach = guardBreach(guardsOf(config), samples);
     if (breach) out(`WARNING: ${breachedAtStart(breach)}`);
     const perRun = mean(seconds);
     out(`every run printed every metric (${Object.keys(config.eval.metrics).join(", ")})`);

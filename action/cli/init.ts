@@ -215,7 +215,6 @@ export async function initRepo(options: InitOptions): Promise<InitResult> {
   };
 }
 
-/** The coding agent to start with: the first CLI tool on PATH, else the offline search agent. */
 /** The key each agent reads (README: Agents); the others need none, or one the user names. */
 const AGENT_KEYS: Record<string, string> = {
   "claude-code": "ANTHROPIC_API_KEY",
@@ -253,6 +252,7 @@ export function agentKeys(workflow: string, use: string): string {
   return workflow.replace(block, `${lines.join("\n")}\n`);
 }
 
+/** The coding agent to start with: the first CLI tool on PATH, else the offline search agent. */
 export function chooseAgent(env: Record<string, string | undefined>): { use: string; why: string } {
   const tools: [string, string][] = [
     ["claude", "claude-code"],

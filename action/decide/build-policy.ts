@@ -63,6 +63,13 @@ function parseTolerance(
   return { relativeTolerance: Number(t.slice(0, -1)) / 100 };
 }
 
+/** The config's guards: each metric with a `guard`, and its bounds. */
+export function guardsOf(config: Pick<Config, "eval">): Policy["guards"] {
+  return Object.fromEntries(
+    Object.entries(config.eval.metrics).flatMap(([name, m]) => (m.guard ? [[name, m.guard]] : [])),
+  );
+}
+
 /** The decision policy of a tag: the config's rule with the min_deltas fixed at its start. */
 export function buildPolicy(
   config: Config,
@@ -76,13 +83,10 @@ export function buildPolicy(
       ? parseTolerance(config.eval.metrics[o.name]?.tolerance)
       : {}),
   }));
-  const guards = Object.fromEntries(
-    Object.entries(config.eval.metrics).flatMap(([name, m]) => (m.guard ? [[name, m.guard]] : [])),
-  );
   return {
     rule: config.decide.rule === "pareto" ? "pareto" : "primary",
     objectives,
-    guards,
+    guards: guardsOf(config),
     confidence: config.decide.confidence,
     maxRuns: config.decide.confirm ? config.decide.max_runs : 1,
     simplification: config.decide.simplification,

@@ -1,6 +1,6 @@
 import type { Config } from "../config/schema.ts";
 import type { ConfigEntry } from "../ledger/types.ts";
-import { buildPolicy, objectiveSpecs } from "./build-policy.ts";
+import { guardsOf, objectiveSpecs } from "./build-policy.ts";
 
 /** What a tag's decisions depend on, as a config describes it today. */
 export type DecisionFacts = Pick<
@@ -41,7 +41,7 @@ export function decisionFacts(config: Config, frozenHashes: Record<string, strin
     goal: objectives[0]!.goal,
     rule: config.decide.rule,
     objectives,
-    guards: buildPolicy(config, { min_delta: 0 }).guards,
+    guards: guardsOf(config),
     eval_command:
       typeof config.eval.command === "string" ? config.eval.command : config.eval.command.join(" "),
     target: config.target,

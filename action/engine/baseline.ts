@@ -1,8 +1,8 @@
 import { compileGlobs } from "../config/check-scope-files.ts";
 import type { Config } from "../config/schema.ts";
 import {
-  buildPolicy,
   chooseMinDeltas,
+  guardsOf,
   objectiveSpecs,
   withWeightedScore,
 } from "../decide/build-policy.ts";
@@ -81,7 +81,7 @@ export async function startTag(
   const minDeltas = chooseMinDeltas(config, noise);
   const scores = samples[ctx.metric]!;
   const score = mean(scores);
-  const guards = buildPolicy(config, { min_delta: 0 }).guards;
+  const guards = guardsOf(config);
   const firstGuard = Object.keys(guards)[0];
   const now = new Date().toISOString();
   const header = buildHeader(

@@ -318,12 +318,12 @@ async function record(
   const safe = redactDeep(row, ctx.redact);
   // Kept in pairs: its run made after the decision, its first as the incumbent.
   const after = afterKeepEntry(iteration, safe.status, verdict.afterKeep);
-  // The incumbent's score with its runs beside this candidate, read before a keep replaces it.
+  // The incumbent's score, its runs beside this candidate included, read before a keep replaces
+  // it: what the re-measure line and the experiment line's "before" say.
   const log = ctx.store.log!;
   const bestBefore = incumbentState(
     beside.length > 0 ? { ...log, remeasures: [...log.remeasures, ...beside] } : log,
   )!.score;
-  const besideScore = beside.length > 0 ? bestBefore : null;
   await ctx.store.append(
     [...beside, ...(switched ? [switched] : []), safe, ...(after ? [after] : [])],
     {
@@ -335,12 +335,12 @@ async function record(
   ctx.faults.at("after-refs", iteration);
   await pruneLogs(join(ctx.store.stateDir, "logs"), iteration - KEEP_LOGS_OF);
   if (verdict.key && EVALUATED.has(safe.status)) ctx.seen.set(verdict.key, safe);
-  if (besideScore !== null)
+  if (beside.length > 0)
     ctx.emit({
       type: "remeasure",
       reason: "concurrent",
       runs: beside.reduce((n, b) => n + (b.runs_on?.length ?? 0), 0),
-      score: besideScore,
+      score: bestBefore,
     });
   ctx.done++;
   const best = incumbentState(ctx.store.log!)!.score;

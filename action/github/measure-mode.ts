@@ -7,6 +7,7 @@ import type { BatchEvent } from "../engine/events.ts";
 import { splitTag } from "../engine/split.ts";
 import { verifyTag } from "../engine/verify-tag.ts";
 import { attributionVerdict } from "../ledger/render-attribution.ts";
+import { keptIds } from "../ledger/render-split.ts";
 import { formatGainLine, formatVerifiedChange } from "../ledger/render-verified.ts";
 import { createProgressPrinter } from "../report/progress-printer.ts";
 import { writeSplitHandoff } from "./change-sets.ts";
@@ -91,7 +92,7 @@ async function measure(
       `${entry.groups.length} independent change set(s) of \`autoexp/${tag}\`${reused ? " (the same as last time: reused, nothing re-measured)" : ""}:`,
       "",
       ...entry.groups.map((g) => {
-        return `- \`${g.branch}\` ${g.commit.slice(0, 7)}: ${g.iterations.map((i) => `#${i}`).join(", ")} (${g.files.join(", ")}): ${entry.metric} ${formatGainLine(g.gain, entry.goal, entry.confidence)}`;
+        return `- \`${g.branch}\` ${g.commit.slice(0, 7)}: ${keptIds(g)} (${g.files.join(", ")}): ${entry.metric} ${formatGainLine(g.gain, entry.goal, entry.confidence)}`;
       }),
     );
     core.setOutput("change_sets", entry.groups.map((g) => g.branch).join(" "));

@@ -23,3 +23,8 @@ export function formatPercent(pct: number | null): string {
   const text = Math.abs(pct).toFixed(2);
   return ` (${Number(text) === 0 ? "±" : pct > 0 ? "+" : "−"}${text}%)`;
 }
+
+/** "1 pair", "3 pairs": a count with its word. */
+export function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}

@@ -1,6 +1,6 @@
 import { formatDuration } from "../util/duration.ts";
 import { inertCode, inertMarkdown } from "../util/markdown-inert.ts";
-import { formatDelta, formatPercent, formatScore } from "./format-score.ts";
+import { formatDelta, formatPercent, formatScore, plural } from "./format-score.ts";
 import {
   changeInterval,
   experimentsText,
@@ -81,19 +81,15 @@ export function formatEvidence(row: Pick<ViewRow, "evidence" | "runs">, goal: Go
   const p = e.p < 0.0001 ? "p < 0.0001" : `p = ${Number(e.p.toPrecision(2))}`;
   // Compared within strata: where the candidate ran, and so the incumbent's runs it met.
   const on = e.strata?.length ? ` on ${e.strata.map((s) => s.stratum).join(", ")}` : "";
-  const size = e.paired ? pairs(e.runs) : `${e.runs} vs ${e.incumbent_runs} runs`;
+  const size = e.paired ? plural(e.runs, "pair") : `${e.runs} vs ${e.incumbent_runs} runs`;
   const figures = `${formatScore(e.effect_sigma)} sd, ${p}${ci}, ${size}${on}`;
   const t = (x: number) => Number(x.toPrecision(3));
   const d = e.decided;
   if (d)
-    return `kept on ${pairs(d.runs)}: t = ${t(d.t)} ≥ ${t(d.critical)}; without its screened run: ${figures}`;
+    return `kept on ${plural(d.runs, "pair")}: t = ${t(d.t)} ≥ ${t(d.critical)}; without its screened run: ${figures}`;
   // Its own runs decided: the same test, and the bar it reached.
   const b = e.boundary;
   return b ? `kept at t = ${t(b.t)} ≥ ${t(b.critical)}; ${figures}` : figures;
-}
-
-function pairs(n: number): string {
-  return `${n} pair${n === 1 ? "" : "s"}`;
 }
 
 /** "[−36.2, −7.40]": an interval of changes, each with its sign. */

@@ -2,6 +2,11 @@ import { inertCode } from "../util/markdown-inert.ts";
 import { formatGainLine } from "./render-verified.ts";
 import type { SplitEntry, SplitGroup } from "./types.ts";
 
+/** A change set's kept experiments: "#1, #3". */
+export function keptIds(g: Pick<SplitGroup, "iterations">): string {
+  return g.iterations.map((i) => `#${i}`).join(", ");
+}
+
 /**
  * `autoexp split`'s change sets as a table: each one's kept experiments, files and its effect
  * verified alone against the base, and a last column of `where` (its branch, or the App's PR).
@@ -15,7 +20,7 @@ export function renderSplitTable(
     "|--:|---|---|---|---|",
     ...entry.groups.map(
       (g) =>
-        `| ${g.n} | ${g.iterations.map((i) => `#${i}`).join(", ")} | ${g.files.map((f) => inertCode(f)).join(", ")} | ${formatGainLine(g.gain, entry.goal, entry.confidence)} | ${where.cell(g)} |`,
+        `| ${g.n} | ${keptIds(g)} | ${g.files.map((f) => inertCode(f)).join(", ")} | ${formatGainLine(g.gain, entry.goal, entry.confidence)} | ${where.cell(g)} |`,
     ),
   ].join("\n");
 }
@@ -34,8 +39,7 @@ export function renderSplit(entry: SplitEntry): string {
 /** One line for `autoexp status`: "split: 2 change sets: 1 (#3, #5) −0.02 ± 0.01 (95%), …". */
 export function formatSplitLine(entry: SplitEntry): string {
   const sets = entry.groups.map(
-    (g) =>
-      `${g.n} (${g.iterations.map((i) => `#${i}`).join(", ")}) ${formatGainLine(g.gain, entry.goal, entry.confidence)}`,
+    (g) => `${g.n} (${keptIds(g)}) ${formatGainLine(g.gain, entry.goal, entry.confidence)}`,
   );
   return `split: ${entry.groups.length} change set(s), each verified alone: ${sets.join("; ")}`;
 }

@@ -1,14 +1,10 @@
 import { inertMarkdown } from "../util/markdown-inert.ts";
-import { formatDelta } from "./format-score.ts";
+import { formatDelta, plural } from "./format-score.ts";
 import { changeOfGain as change } from "./night-figures.ts";
 import type { Goal, VerifiedGain, VerifyEntry } from "./types.ts";
 
 function percent(confidence: number): string {
   return `${Number((confidence * 100).toPrecision(4))}%`;
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 
 /**

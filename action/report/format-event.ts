@@ -97,7 +97,7 @@ function describeEvent(event: BatchEvent, metric: string): string | null {
         : "";
       // "#7 " as wide as the batch's last "#12 ": its columns stay put past #9.
       const last = row.iteration - event.index + event.of;
-      const id = `#${row.iteration}`.padEnd(String(Math.max(last, row.iteration)).length + 1);
+      const id = `#${row.iteration}`.padEnd(String(last).length + 1);
       return `${n} ${id} ${row.status.padEnd(14)} ${score}${delta}  best ${formatScore(event.best)}${eta}${cost}  ${row.description.replace(/\s+/g, " ")}${why}${whyRose}`;
     }
     default:
