@@ -37246,7 +37246,7 @@ branches and measures nothing again.`,
     );
     for (const g of entry.groups) {
       io.out(
-        `  ${g.branch} ${g.commit.slice(0, 7)}: ${g.iterations.map((i) => `#${i}`).join(" ")} (${g.files.join(", ")}): ${entry.metric} ${formatGainLine(g.gain, entry.goal, entry.confidence)}`
+        `  ${g.branch} ${g.commit.slice(0, 7)}: ${keptIds(g)} (${g.files.join(", ")}): ${entry.metric} ${formatGainLine(g.gain, entry.goal, entry.confidence)}`
       );
     }
     return EXIT.ok;

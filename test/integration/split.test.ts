@@ -27,6 +27,8 @@ describe("autoexp split", () => {
     const split = runCli(repo, ["split", "--config", config, "--tag", "t", "--pairs", "2"], env);
     expect(split.code, split.stderr).toBe(0);
     expect(split.stdout).toContain("4 independent change set(s):");
+    // The kept experiments as every other surface lists them: "#1, #3".
+    expect(split.stdout).toMatch(/autoexp\/t--1 [0-9a-f]{7}: #1, #3 \(a\.txt\)/);
     const log = branchLog(repo, "t");
     const entry = log.at(-1) as unknown as SplitEntry;
     expect(entry.type).toBe("split");

@@ -1,6 +1,7 @@
 import { primaryMetric } from "../../config/validate-config.ts";
 import { splitTag } from "../../engine/split.ts";
 import { DEFAULT_PAIRS, DETERMINISTIC_PAIRS } from "../../engine/verify-tag.ts";
+import { keptIds } from "../../ledger/render-split.ts";
 import { formatGainLine } from "../../ledger/render-verified.ts";
 import { OUTPUT_OPTIONS } from "../args.ts";
 import { defineCommand } from "../command.ts";
@@ -49,7 +50,7 @@ branches and measures nothing again.`,
     );
     for (const g of entry.groups) {
       io.out(
-        `  ${g.branch} ${g.commit.slice(0, 7)}: ${g.iterations.map((i) => `#${i}`).join(" ")} (${g.files.join(", ")}): ${entry.metric} ${formatGainLine(g.gain, entry.goal, entry.confidence)}`,
+        `  ${g.branch} ${g.commit.slice(0, 7)}: ${keptIds(g)} (${g.files.join(", ")}): ${entry.metric} ${formatGainLine(g.gain, entry.goal, entry.confidence)}`,
       );
     }
     return EXIT.ok;
