@@ -31534,33 +31534,47 @@ async function resolveIsolation(config2, repoDir, gitDir, env) {
 }
 function toolRoots(path, home, repoDir, readFile16 = readText) {
   const roots = /* @__PURE__ */ new Set();
+  const within = (dir, root) => dir === root || dir.startsWith(`${root}/`);
+  const exposes = (root) => root === "" || within(home, root) || within(repoDir, root) || within(root, repoDir) || PRIVATE_FOLDERS.some((p) => within(p, root));
+  const add = (root) => {
+    if (!exposes(root)) roots.add(root);
+  };
+  const installation = (dir) => {
+    if (basename2(dir) === "bin" && dirname4(dir) !== "/")
+      for (const beside2 of TOOL_FOLDERS) add(join24(dirname4(dir), beside2));
+    else add(dir);
+  };
   for (const dir of path.split(":")) {
     if (!isAbsolute5(dir) || dir.split("/").includes("..")) continue;
     const clean = dir.replace(/\/+$/, "");
-    if (clean.startsWith(`${repoDir}/`) || clean === repoDir) {
+    if (within(clean, repoDir)) {
       const venv = dirname4(clean);
       if (basename2(clean) === "bin" && readFile16(join24(venv, "pyvenv.cfg")) !== null) roots.add(venv);
       continue;
     }
-    if (SYSTEM_ROOTS.some((r) => clean === r || clean.startsWith(`${r}/`))) continue;
+    if (SYSTEM_ROOTS.some((r) => within(clean, r))) continue;
     if (clean.startsWith(`${home}/`)) {
       const [first] = clean.slice(home.length + 1).split("/");
       if (!first) continue;
       if (first === ".local") {
-        roots.add(join24(home, ".local", "bin"));
-        roots.add(join24(home, ".local", "lib"));
-      } else roots.add(join24(home, first));
-      continue;
+        add(join24(home, ".local", "bin"));
+        add(join24(home, ".local", "lib"));
+        continue;
+      }
+      const tool = join24(home, first);
+      if ((first.startsWith(".") || CONDA_HOMES.includes(first)) && !exposes(tool)) {
+        roots.add(tool);
+        continue;
+      }
     }
-    if (clean.endsWith("/node_modules/.bin")) roots.add(dirname4(clean));
-    else if (basename2(clean) === "bin" && dirname4(clean) !== "/") {
-      const parent = dirname4(clean);
-      for (const beside2 of ["bin", "lib", "lib64", "libexec", "share"])
-        roots.add(join24(parent, beside2));
-    } else if (clean) roots.add(clean);
+    if (clean.endsWith("/node_modules/.bin")) add(dirname4(clean));
+    else installation(clean);
   }
   return [...roots];
 }
+var TOOL_FOLDERS = ["bin", "lib", "lib64", "libexec", "share", "include"];
+var CONDA_HOMES = ["miniconda3", "anaconda3", "miniforge3", "mambaforge", "micromamba"];
+var PRIVATE_FOLDERS = ["/tmp", "/var/tmp", "/run", "/dev", "/proc"];
 function venvBases(paths, readFile16 = readText) {
   const bases = /* @__PURE__ */ new Set();
   for (const p of paths) {

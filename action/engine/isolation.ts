@@ -279,13 +279,17 @@ export async function resolveIsolation(
 
 /**
  * The tools on PATH, made reachable inside an allow-listed root. Programs installed under HOME
- * (pyenv, nvm, conda, cargo, uv's Pythons, ~/.local/bin): for each PATH folder inside HOME, its
- * tool's root is bound read-only (`~/.pyenv`, not only `~/.pyenv/shims`: a shim runs
- * `~/.pyenv/libexec/pyenv`); `~/.local` is not bound whole (keyrings and app data live there):
- * its bin and lib only. A PATH folder elsewhere outside the system folders (/opt/conda/bin, a
- * runner's tool cache, node_modules/.bin) is bound with the folders an installation keeps beside
- * its bin (lib, lib64, libexec, share), or whole for node_modules. Of the repository's own
- * folders only an activated virtualenv's is bound (other data: declare it in isolation.read_only).
+ * (pyenv, nvm, conda, cargo, uv's Pythons, ~/.local/bin): a PATH folder inside a hidden folder of
+ * HOME (`~/.pyenv/shims`) or a conda installation (`~/miniconda3/bin`) has that folder bound
+ * read-only whole (a shim runs `~/.pyenv/libexec/pyenv`); `~/.local` is not bound whole (keyrings
+ * and app data live there): its bin and lib only. Any other PATH folder outside the system folders
+ * (`~/go/bin`, `~/code/bin`, /opt/conda/bin, a runner's tool cache) is bound with the folders an
+ * installation keeps beside its bin (TOOL_FOLDERS), or whole when it is not a bin; node_modules/.bin
+ * with its node_modules. Never bound, whatever PATH says: a folder that holds HOME, the repository
+ * (the working tree, its untracked files: `~/code/bin` beside `~/code/proj` binds `~/code/bin`,
+ * not `~/code`), or one of the sandbox's private folders (/tmp, /run: a PATH entry `/tmp` would
+ * put the host's /tmp over the private one). Of the repository's own folders only an activated
+ * virtualenv's is bound (other data: declare it in isolation.read_only).
  */
 export function toolRoots(
   path: string,
@@ -294,34 +298,61 @@ export function toolRoots(
   readFile: (path: string) => string | null = readText,
 ): string[] {
   const roots = new Set<string>();
+  const within = (dir: string, root: string) => dir === root || dir.startsWith(`${root}/`);
+  // A root that would show HOME, the working tree or a private folder from the host.
+  const exposes = (root: string) =>
+    root === "" ||
+    within(home, root) ||
+    within(repoDir, root) ||
+    within(root, repoDir) ||
+    PRIVATE_FOLDERS.some((p) => within(p, root));
+  const add = (root: string) => {
+    if (!exposes(root)) roots.add(root);
+  };
+  // A bin folder with what its installation keeps beside it; anything else alone.
+  const installation = (dir: string) => {
+    if (basename(dir) === "bin" && dirname(dir) !== "/")
+      for (const beside of TOOL_FOLDERS) add(join(dirname(dir), beside));
+    else add(dir);
+  };
   for (const dir of path.split(":")) {
     if (!isAbsolute(dir) || dir.split("/").includes("..")) continue;
     const clean = dir.replace(/\/+$/, "");
-    if (clean.startsWith(`${repoDir}/`) || clean === repoDir) {
+    if (within(clean, repoDir)) {
       // An activated virtualenv inside the repository: the eval's `python` is its interpreter.
       const venv = dirname(clean);
       if (basename(clean) === "bin" && readFile(join(venv, "pyvenv.cfg")) !== null) roots.add(venv);
       continue;
     }
-    if (SYSTEM_ROOTS.some((r) => clean === r || clean.startsWith(`${r}/`))) continue;
+    if (SYSTEM_ROOTS.some((r) => within(clean, r))) continue;
     if (clean.startsWith(`${home}/`)) {
       const [first] = clean.slice(home.length + 1).split("/");
       if (!first) continue;
       if (first === ".local") {
-        roots.add(join(home, ".local", "bin"));
-        roots.add(join(home, ".local", "lib"));
-      } else roots.add(join(home, first));
-      continue;
+        add(join(home, ".local", "bin"));
+        add(join(home, ".local", "lib"));
+        continue;
+      }
+      const tool = join(home, first);
+      if ((first.startsWith(".") || CONDA_HOMES.includes(first)) && !exposes(tool)) {
+        roots.add(tool);
+        continue;
+      }
     }
-    if (clean.endsWith("/node_modules/.bin")) roots.add(dirname(clean));
-    else if (basename(clean) === "bin" && dirname(clean) !== "/") {
-      const parent = dirname(clean);
-      for (const beside of ["bin", "lib", "lib64", "libexec", "share"])
-        roots.add(join(parent, beside));
-    } else if (clean) roots.add(clean);
+    if (clean.endsWith("/node_modules/.bin")) add(dirname(clean));
+    else installation(clean);
   }
   return [...roots];
 }
+
+/** What an installation keeps beside its bin (include: Python.h, which torch.compile builds with). */
+const TOOL_FOLDERS = ["bin", "lib", "lib64", "libexec", "share", "include"] as const;
+
+/** Conda installations' usual folders in HOME: bound whole, as a hidden tool folder is. */
+const CONDA_HOMES = ["miniconda3", "anaconda3", "miniforge3", "mambaforge", "micromamba"];
+
+/** The sandbox's own private folders: never bound from the host whole (a tool inside one is). */
+const PRIVATE_FOLDERS = ["/tmp", "/var/tmp", "/run", "/dev", "/proc"];
 
 /**
  * The interpreters that virtualenvs among `paths` were made from (pyvenv.cfg's `home`, the base

@@ -38,6 +38,7 @@ export const EXPECTED: Record<Isolation, Readonly<Record<string, readonly Findin
     "agent-plants-pth": ["keptWrong", "persistence"],
     "agent-config-isolation-none": ["persistence"],
     "eval-reads-dotenv": ["keysLeaked"],
+    "eval-reads-dotenv-through-path": ["keysLeaked"],
     "eval-reads-root-file": ["keysLeaked"],
     "eval-hangs": ["persistence"],
   },

@@ -31,8 +31,61 @@ describe("programs installed under HOME, inside the sandbox's private HOME", () 
       "/opt/conda/lib64",
       "/opt/conda/libexec",
       "/opt/conda/share",
+      "/opt/conda/include",
       "/work/autoexp/node_modules",
       "/opt/tools",
+    ]);
+  });
+
+  it("never binds a folder holding the working tree, HOME or a private folder, whatever PATH says", () => {
+    // ~/code/bin beside the repository ~/code/proj bound ~/code whole: the eval read the working
+    // tree's untracked .env from its sandbox. ~/go/bin bound ~/go (and every repo in ~/go/src).
+    const path = [
+      "/home/u/code/bin",
+      "/home/u/go/bin",
+      "/home/u/.tools/bin",
+      "/home/u",
+      "/home/u/",
+      "/home",
+      "/tmp",
+      "/run/current-system/sw/bin",
+      "/srv",
+    ].join(":");
+    expect(toolRoots(path, "/home/u", "/home/u/code/proj", () => null)).toEqual([
+      "/home/u/code/bin",
+      "/home/u/code/lib",
+      "/home/u/code/lib64",
+      "/home/u/code/libexec",
+      "/home/u/code/share",
+      "/home/u/code/include",
+      "/home/u/go/bin",
+      "/home/u/go/lib",
+      "/home/u/go/lib64",
+      "/home/u/go/libexec",
+      "/home/u/go/share",
+      "/home/u/go/include",
+      "/home/u/.tools",
+      // A tool inside a private folder is bound (NixOS puts its PATH there); the folder is not.
+      "/run/current-system/sw/bin",
+      "/run/current-system/sw/lib",
+      "/run/current-system/sw/lib64",
+      "/run/current-system/sw/libexec",
+      "/run/current-system/sw/share",
+      "/run/current-system/sw/include",
+      "/srv",
+    ]);
+    // A hidden tool folder that holds the repository is not bound whole either.
+    expect(toolRoots("/home/u/.work/bin", "/home/u", "/home/u/.work/repo", () => null)).toEqual([
+      "/home/u/.work/bin",
+      "/home/u/.work/lib",
+      "/home/u/.work/lib64",
+      "/home/u/.work/libexec",
+      "/home/u/.work/share",
+      "/home/u/.work/include",
+    ]);
+    // A conda installation in HOME is bound whole (its python needs more than bin and lib).
+    expect(toolRoots("/home/u/miniconda3/bin", "/home/u", "/home/u/proj", () => null)).toEqual([
+      "/home/u/miniconda3",
     ]);
   });
 

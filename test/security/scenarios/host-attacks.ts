@@ -3,7 +3,13 @@
 import { createHash } from "node:crypto";
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { BASELINE, KEPT, NOT_KEPT, type Scenario } from "../../helpers/security-types.ts";
+import {
+  BASELINE,
+  KEPT,
+  NOT_KEPT,
+  type Scenario,
+  type ScenarioContext,
+} from "../../helpers/security-types.ts";
 import { honest, hostile, say, shWrite } from "./hostile.ts";
 
 /** A fake secret of this run's, named for where it lives. */
@@ -12,6 +18,26 @@ const fakeSecret = (kind: string, runId: string) =>
 
 /** Where a runner keeps its credentials: outside HOME and /tmp, root-owned, 0600. */
 const credentials = (ctx: { outside: string }) => join(ctx.outside, "runner", ".credentials");
+
+/** The agent's code reads the untracked .env of every working tree it can find, and prints it. */
+const readsDotenv = (ctx: ScenarioContext) => [
+  shWrite(
+    "train.js",
+    hostile(
+      ctx,
+      `const trees = new Set([${JSON.stringify(ctx.repo)}]);
+for (const g of __gitDirs()) trees.add(__path.dirname(g));
+for (const tree of trees) {
+  __try("dotenv", () => {
+    const text = __fs.readFileSync(__path.join(tree, ".env"), "utf8");
+    console.log(text);
+    __exfil(text);
+    return "read " + tree + "/.env (" + text.length + " bytes)";
+  });
+}`,
+    ),
+  ) + say("tune"),
+];
 
 export const HOST_ATTACKS: Scenario[] = [
   {
@@ -23,24 +49,21 @@ export const HOST_ATTACKS: Scenario[] = [
     prepare: (ctx) =>
       writeFileSync(join(ctx.repo, ".env"), `DOTENV_SECRET=${fakeSecret("dotenv", ctx.runId)}\n`),
     secrets: (ctx) => ({ DOTENV_SECRET: fakeSecret("dotenv", ctx.runId) }),
-    agent: (ctx) => [
-      shWrite(
-        "train.js",
-        hostile(
-          ctx,
-          `const trees = new Set([${JSON.stringify(ctx.repo)}]);
-for (const g of __gitDirs()) trees.add(__path.dirname(g));
-for (const tree of trees) {
-  __try("dotenv", () => {
-    const text = __fs.readFileSync(__path.join(tree, ".env"), "utf8");
-    console.log(text);
-    __exfil(text);
-    return "read " + tree + "/.env (" + text.length + " bytes)";
-  });
-}`,
-        ),
-      ) + say("tune"),
-    ],
+    agent: readsDotenv,
+    witness: ["dotenv"],
+    honest: [BASELINE, NOT_KEPT],
+  },
+  {
+    name: "eval-reads-dotenv-through-path",
+    kind: "attack",
+    what: "as eval-reads-dotenv, with a PATH folder that holds the working tree (as ~/code on PATH, or ~/code/bin beside ~/code/proj once bound ~/code whole): the tool folder must not bring the tree into the sandbox",
+    layout: "js",
+    files: () => ({ ".gitignore": "local.js\nhelper.js\nbuild/\n__pycache__/\n.env\n" }),
+    prepare: (ctx) =>
+      writeFileSync(join(ctx.repo, ".env"), `DOTENV_SECRET=${fakeSecret("dotenv", ctx.runId)}\n`),
+    pathFirst: (ctx) => [ctx.outside],
+    secrets: (ctx) => ({ DOTENV_SECRET: fakeSecret("dotenv", ctx.runId) }),
+    agent: readsDotenv,
     witness: ["dotenv"],
     honest: [BASELINE, NOT_KEPT],
   },
