@@ -694,7 +694,7 @@ var require_scan = __commonJS({
 var require_parse = __commonJS({
   "node_modules/picomatch/lib/parse.js"(exports, module) {
     "use strict";
-    var constants4 = require_constants();
+    var constants5 = require_constants();
     var utils = require_utils();
     var {
       MAX_LENGTH,
@@ -702,7 +702,7 @@ var require_parse = __commonJS({
       REGEX_NON_SPECIAL_CHARS,
       REGEX_SPECIAL_CHARS_BACKREF,
       REPLACEMENTS
-    } = constants4;
+    } = constants5;
     var expandRange = (args, options) => {
       if (typeof options.expandRange === "function") {
         return options.expandRange(...args, options);
@@ -911,7 +911,7 @@ var require_parse = __commonJS({
       if (options.maxExtglobRecursion === false) {
         return { risky: false };
       }
-      const max = typeof options.maxExtglobRecursion === "number" ? options.maxExtglobRecursion : constants4.DEFAULT_MAX_EXTGLOB_RECURSION;
+      const max = typeof options.maxExtglobRecursion === "number" ? options.maxExtglobRecursion : constants5.DEFAULT_MAX_EXTGLOB_RECURSION;
       const branches = splitTopLevel(body).map((branch) => branch.trim());
       if (branches.length > 1) {
         if (branches.some((branch) => branch === "") || branches.some((branch) => /^[*?]+$/.test(branch)) || hasRepeatedCharPrefixOverlap(branches)) {
@@ -957,8 +957,8 @@ var require_parse = __commonJS({
       const bos = { type: "bos", value: "", output: opts.prepend || "" };
       const tokens = [bos];
       const capture = opts.capture ? "" : "?:";
-      const PLATFORM_CHARS = constants4.globChars(opts.windows);
-      const EXTGLOB_CHARS = constants4.extglobChars(PLATFORM_CHARS);
+      const PLATFORM_CHARS = constants5.globChars(opts.windows);
+      const EXTGLOB_CHARS = constants5.extglobChars(PLATFORM_CHARS);
       const {
         DOT_LITERAL,
         PLUS_LITERAL,
@@ -1654,7 +1654,7 @@ var require_parse = __commonJS({
         NO_DOTS_SLASH,
         STAR,
         START_ANCHOR
-      } = constants4.globChars(opts.windows);
+      } = constants5.globChars(opts.windows);
       const nodot = opts.dot ? NO_DOTS : NO_DOT;
       const slashDot = opts.dot ? NO_DOTS_SLASH : NO_DOT;
       const capture = opts.capture ? "" : "?:";
@@ -1712,7 +1712,7 @@ var require_picomatch = __commonJS({
     var scan = require_scan();
     var parse3 = require_parse();
     var utils = require_utils();
-    var constants4 = require_constants();
+    var constants5 = require_constants();
     var isObject2 = (val) => val && typeof val === "object" && !Array.isArray(val);
     var picomatch2 = (glob2, options, returnState = false) => {
       if (Array.isArray(glob2)) {
@@ -1840,7 +1840,7 @@ var require_picomatch = __commonJS({
         return /$^/;
       }
     };
-    picomatch2.constants = constants4;
+    picomatch2.constants = constants5;
     module.exports = picomatch2;
   }
 });
@@ -29809,9 +29809,9 @@ and records an \`attribute\` line in log.jsonl (the dashboard and the PR then sh
 import { resolve as resolve2 } from "node:path";
 
 // action/cli/check.ts
-import { mkdtemp as mkdtemp2, rm as rm9 } from "node:fs/promises";
+import { mkdtemp as mkdtemp2 } from "node:fs/promises";
 import { tmpdir as tmpdir3 } from "node:os";
-import { join as join25 } from "node:path";
+import { join as join26 } from "node:path";
 
 // action/agents/api-agent.ts
 import { mkdir as mkdir8, writeFile as writeFile7 } from "node:fs/promises";
@@ -31185,6 +31185,53 @@ function breachedAtStart(breach) {
   return `the code as it is breaks a guard (${breach}): a candidate is kept only once it meets the bound, so until one does the night records guard_fail. If the bound is wrong, fix it in eval.metrics (and start a new tag)`;
 }
 
+// action/engine/working-copy.ts
+import {
+  chmodSync as chmodSync3,
+  constants as constants2,
+  copyFileSync as copyFileSync2,
+  mkdirSync as mkdirSync5,
+  readlinkSync as readlinkSync2,
+  realpathSync as realpathSync2,
+  symlinkSync as symlinkSync3
+} from "node:fs";
+import { dirname as dirname5, join as join25 } from "node:path";
+function copyWorkingTree(repo, tracked, into) {
+  removeTree(into);
+  mkdirSync5(into, { recursive: true });
+  const root = realpathSync2(repo);
+  const real = /* @__PURE__ */ new Map();
+  const direct = (rel) => {
+    let ok = real.get(rel);
+    if (ok === void 0) {
+      try {
+        ok = realpathSync2(join25(repo, rel)) === (rel === "." ? root : join25(root, rel));
+      } catch {
+        ok = false;
+      }
+      real.set(rel, ok);
+    }
+    return ok;
+  };
+  let copied = 0;
+  for (const path of tracked) {
+    if (path === ".autoexp" || path.startsWith(".autoexp/")) continue;
+    if (!direct(dirname5(path))) continue;
+    const from = join25(repo, path);
+    const st = lstatQuiet(from);
+    if (!st || !(st.isFile() || st.isSymbolicLink())) continue;
+    const to = join25(into, path);
+    mkdirSync5(dirname5(to), { recursive: true });
+    if (st.isSymbolicLink()) symlinkSync3(readlinkSync2(from), to);
+    else {
+      copyFileSync2(from, to, constants2.COPYFILE_FICLONE);
+      chmodSync3(to, st.mode & 73 ? 493 : 420);
+    }
+    copied++;
+  }
+  return copied;
+}
+
 // action/decide/first-pair.ts
 var FIRST_PAIR_AGREES = 2;
 function firstPairAgrees(z2, barRuns) {
@@ -31765,11 +31812,17 @@ async function checkEval(options) {
 }
 async function checkRuns(options) {
   const { config: config2, out } = options;
-  const logs = await mkdtemp2(join25(tmpdir3(), "autoexp-check-"));
+  const logs = await mkdtemp2(join26(tmpdir3(), "autoexp-check-"));
   const env = splitEnv(options.env, config2.agent, config2.eval.pass_env).evalEnv;
   const frozenBefore = await hashFrozen(options.dir, config2.frozen);
-  const gitDir = join25(options.dir, ".git");
+  const gitDir = join26(options.dir, ".git");
   const isolation = await resolveIsolation(config2, options.dir, gitDir, options.env);
+  const tracked = await new Git(options.dir, options.env).listFiles();
+  const tree = join26(logs, "tree");
+  const fresh = async () => {
+    copyWorkingTree(options.dir, tracked, tree);
+    await isolation.linkData(tree);
+  };
   out(
     isolation.mode === "sandbox" ? "isolation: sandboxed (bubblewrap), as a batch runs it" : isolation.warnings[0]?.startsWith("isolation: none") ? isolation.warnings.join("; ") : `isolation: none${isolation.warnings.length ? ` (${isolation.warnings.join("; ")})` : ""}`
   );
@@ -31780,17 +31833,21 @@ async function checkRuns(options) {
   let lastOk;
   let stderrErrors;
   let stdoutErrors;
+  const tampered = /* @__PURE__ */ new Set();
   try {
     for (let i = 0; i < options.runs; i++) {
-      const streams = { stdout: join25(logs, `${i}.stdout`), stderr: join25(logs, `${i}.stderr`) };
+      const streams = { stdout: join26(logs, `${i}.stdout`), stderr: join26(logs, `${i}.stderr`) };
+      await fresh();
       const outcome = await runEval(
         config2,
-        options.dir,
-        join25(logs, `${i}.log`),
-        isolation.launch(config2.eval.command, options.dir, env, Object.keys(frozenBefore)),
+        tree,
+        join26(logs, `${i}.log`),
+        isolation.launch(config2.eval.command, tree, env, Object.keys(frozenBefore)),
         void 0,
         streams
       );
+      for (const path of diffManifests(frozenBefore, await hashFrozen(tree, config2.frozen)))
+        tampered.add(path);
       seconds.push(outcome.durationMs / 1e3);
       const stdout = await readEnd(streams.stdout, SHOWN_BYTES);
       const stderr = await readEnd(streams.stderr, SHOWN_BYTES);
@@ -31833,11 +31890,10 @@ If every item fails (a missing key: see eval.pass_env), the metric measures the 
 ${quote(stdoutErrors.lines.join("\n"))}
 If every item fails (a missing key: see eval.pass_env), the metric measures the failure`
       );
-    const tampered = diffManifests(frozenBefore, await hashFrozen(options.dir, config2.frozen));
     out("");
-    if (tampered.length > 0)
+    if (tampered.size > 0)
       out(
-        `PROBLEM: the eval changed frozen files (${tampered.join(", ")}); autoexp would record every experiment as a violation`
+        `PROBLEM: the eval changed frozen files (${[...tampered].join(", ")}); autoexp would record every experiment as a violation`
       );
     if (failed2 > 0 && failed2 < options.runs)
       out(
@@ -31905,7 +31961,7 @@ If every item fails (a missing key: see eval.pass_env), the metric measures the 
       out(line2.text, line2.power ? { power: line2.power } : void 0);
     return 0;
   } finally {
-    await rm9(logs, { recursive: true, force: true });
+    removeTree(logs);
   }
 }
 var SHOWN_BYTES = 64 * 1024;
@@ -32012,7 +32068,7 @@ cannot work. --json: each line of the report as {"type":"check","level":"problem
       io.out(jsonLine({ type: "check", level, text: line2, ...data }));
     } : (line2) => io.out(inertTerminal(line2));
     say(
-      `autoexp check: running \`${typeof config2.eval.command === "string" ? config2.eval.command : config2.eval.command.join(" ")}\` ${runs} times in ${dir}`
+      `autoexp check: running \`${typeof config2.eval.command === "string" ? config2.eval.command : config2.eval.command.join(" ")}\` ${runs} times, each in a fresh copy of ${dir}'s tracked files`
     );
     const exitCode = await checkEval({
       config: config2,
@@ -32029,18 +32085,18 @@ cannot work. --json: each line of the report as {"type":"check","level":"problem
 
 // action/cli/commands/demo.ts
 import { cp, mkdir as mkdir10, readdir as readdir6 } from "node:fs/promises";
-import { join as join39, resolve as resolve3 } from "node:path";
+import { join as join40, resolve as resolve3 } from "node:path";
 
 // action/cli/find-templates.ts
 import { existsSync as existsSync8 } from "node:fs";
-import { dirname as dirname5, join as join26 } from "node:path";
+import { dirname as dirname6, join as join27 } from "node:path";
 import { fileURLToPath } from "node:url";
 function findTemplates(from = import.meta.url) {
-  let dir = dirname5(fileURLToPath(from));
+  let dir = dirname6(fileURLToPath(from));
   for (let i = 0; i < 5; i++) {
-    const candidate = join26(dir, "templates");
-    if (existsSync8(join26(candidate, "examples"))) return candidate;
-    dir = dirname5(dir);
+    const candidate = join27(dir, "templates");
+    if (existsSync8(join27(candidate, "examples"))) return candidate;
+    dir = dirname6(dir);
   }
   throw new Error("autoexp's templates/ folder is missing from this installation");
 }
@@ -32119,11 +32175,11 @@ function describeRun(name) {
 }
 
 // action/engine/run-batch.ts
-import { join as join38 } from "node:path";
+import { join as join39 } from "node:path";
 
 // action/agents/create-agent.ts
-import { accessSync as accessSync2, constants as constants2 } from "node:fs";
-import { delimiter as delimiter2, isAbsolute as isAbsolute5, join as join29 } from "node:path";
+import { accessSync as accessSync2, constants as constants3 } from "node:fs";
+import { delimiter as delimiter2, isAbsolute as isAbsolute5, join as join30 } from "node:path";
 
 // action/agents/cli-agent/cli-program.ts
 function cliProgram(config2) {
@@ -32132,8 +32188,8 @@ function cliProgram(config2) {
 }
 
 // action/agents/cli-agent/create-cli-agent.ts
-import { readFile as readFile11, rm as rm10, writeFile as writeFile8 } from "node:fs/promises";
-import { join as join27 } from "node:path";
+import { readFile as readFile11, rm as rm9, writeFile as writeFile8 } from "node:fs/promises";
+import { join as join28 } from "node:path";
 
 // action/agents/cli-agent/read-usage-file.ts
 import { readFile as readFile10 } from "node:fs/promises";
@@ -32155,11 +32211,11 @@ function createCliAgent(config2) {
     async propose(context) {
       const dir = context.scratchDir;
       const files = {
-        prompt: join27(dir, "prompt.md"),
-        description: join27(dir, "description.txt"),
-        notes: join27(dir, "notes.md"),
-        usage: join27(dir, "usage.json"),
-        log: join27(dir, `agent-${context.iteration}.log`)
+        prompt: join28(dir, "prompt.md"),
+        description: join28(dir, "description.txt"),
+        notes: join28(dir, "notes.md"),
+        usage: join28(dir, "usage.json"),
+        log: join28(dir, `agent-${context.iteration}.log`)
       };
       const prompt = await promptFor(
         context,
@@ -32168,7 +32224,7 @@ function createCliAgent(config2) {
       );
       await writeFile8(files.prompt, prompt);
       await writeFile8(files.notes, context.notes);
-      for (const f of [files.description, files.usage, files.log]) await rm10(f, { force: true });
+      for (const f of [files.description, files.usage, files.log]) await rm9(f, { force: true });
       await pruneScratch(dir, context.iteration);
       const command2 = preset && config2.use !== "command" ? [
         config2.command ?? preset.program,
@@ -32246,7 +32302,7 @@ function createCliAgent(config2) {
 
 // action/agents/search-agent.ts
 import { readFile as readFile12, writeFile as writeFile9 } from "node:fs/promises";
-import { join as join28 } from "node:path";
+import { join as join29 } from "node:path";
 
 // action/agents/search-plan.ts
 var INITIAL_FACTOR = 2;
@@ -32386,7 +32442,7 @@ function createSearchAgent(options) {
       const files = await Promise.all(
         context.targetFiles.map(async (path) => ({
           path,
-          text: await readFile12(join28(context.worktree, path), "utf8")
+          text: await readFile12(join29(context.worktree, path), "utf8")
         }))
       );
       const params = findParameters(files, options.exclude);
@@ -32419,7 +32475,7 @@ function createSearchAgent(options) {
       const file2 = files.find((f) => f.path === p.path);
       const text2 = formatLike(p.raw, move.to);
       await writeFile9(
-        join28(context.worktree, p.path),
+        join29(context.worktree, p.path),
         file2.text.slice(0, p.offset) + text2 + file2.text.slice(p.offset + p.raw.length)
       );
       return {
@@ -32484,10 +32540,10 @@ function agentProblem(config2, env) {
   }
 }
 function findProgram2(program, path) {
-  const candidates = program.includes("/") ? [isAbsolute5(program) ? program : join29(process.cwd(), program)] : path.split(delimiter2).filter(Boolean).map((dir) => join29(dir, program));
+  const candidates = program.includes("/") ? [isAbsolute5(program) ? program : join30(process.cwd(), program)] : path.split(delimiter2).filter(Boolean).map((dir) => join30(dir, program));
   return candidates.some((c) => {
     try {
-      accessSync2(c, constants2.X_OK);
+      accessSync2(c, constants3.X_OK);
       return true;
     } catch {
       return false;
@@ -32830,8 +32886,8 @@ function recheckQueue(log) {
 }
 
 // action/engine/reapply.ts
-import { mkdir as mkdir9, rm as rm11, writeFile as writeFile10 } from "node:fs/promises";
-import { join as join30 } from "node:path";
+import { mkdir as mkdir9, rm as rm10, writeFile as writeFile10 } from "node:fs/promises";
+import { join as join31 } from "node:path";
 async function reapply(ctx, origin, checkout) {
   const repo = ctx.store.repo;
   const before = new Map((await repo.lsTree(origin.parent.commit)).map((e) => [e.path, e]));
@@ -32839,8 +32895,8 @@ async function reapply(ctx, origin, checkout) {
     (c) => ctx.isTarget(c.path) && (c.file === null || c.file.type === "file")
   );
   const baseBlobs = await repo.readBlobs(ours.flatMap((c) => before.get(c.path)?.sha ?? []));
-  const temp = join30(checkout.root, "merge");
-  await rm11(temp, { recursive: true, force: true });
+  const temp = join31(checkout.root, "merge");
+  await rm10(temp, { recursive: true, force: true });
   await mkdir9(temp, { recursive: true });
   const conflicts = [];
   for (const change2 of ours) {
@@ -32848,11 +32904,11 @@ async function reapply(ctx, origin, checkout) {
     const base = was ? baseBlobs.get(was.sha) ?? null : null;
     const theirs = await checkout.read(change2.path);
     const mine = change2.file?.type === "file" ? change2.file.content : null;
-    const target = join30(checkout.dir, change2.path);
+    const target = join31(checkout.dir, change2.path);
     if (same2(theirs, base)) {
-      if (mine === null) await rm11(target, { force: true });
+      if (mine === null) await rm10(target, { force: true });
       else {
-        await mkdir9(join30(target, ".."), { recursive: true });
+        await mkdir9(join31(target, ".."), { recursive: true });
         await writeFile10(target, mine);
       }
     } else if (same2(theirs, mine)) {
@@ -32861,7 +32917,7 @@ async function reapply(ctx, origin, checkout) {
     } else if (mergeLines(base.toString(), mine.toString(), theirs.toString()) !== null) {
       await writeFile10(target, mergeLines(base.toString(), mine.toString(), theirs.toString()));
     } else {
-      const files = ["ours", "base", "theirs"].map((n) => join30(temp, n));
+      const files = ["ours", "base", "theirs"].map((n) => join31(temp, n));
       await Promise.all([
         writeFile10(files[0], mine),
         writeFile10(files[1], base),
@@ -32872,7 +32928,7 @@ async function reapply(ctx, origin, checkout) {
       else await writeFile10(target, merged);
     }
   }
-  await rm11(temp, { recursive: true, force: true });
+  await rm10(temp, { recursive: true, force: true });
   return conflicts;
 }
 function same2(a, b) {
@@ -33467,8 +33523,8 @@ function incumbentFailure(iteration, slot, outcome) {
 }
 
 // action/engine/data-watch.ts
-import { lstatSync as lstatSync3, readlinkSync as readlinkSync2 } from "node:fs";
-import { join as join31 } from "node:path";
+import { lstatSync as lstatSync3, readlinkSync as readlinkSync3 } from "node:fs";
+import { join as join32 } from "node:path";
 var MAX_ENTRIES = 2e5;
 function watchReadOnly(paths) {
   const warnings = [];
@@ -33488,8 +33544,8 @@ function watchReadOnly(paths) {
       for (const [root, was] of before) {
         const now = manifest(root).entries;
         for (const [rel, stamp2] of was)
-          if (now.get(rel) !== stamp2) changed.push(rel ? join31(root, rel) : root);
-        for (const rel of now.keys()) if (!was.has(rel)) changed.push(join31(root, rel));
+          if (now.get(rel) !== stamp2) changed.push(rel ? join32(root, rel) : root);
+        for (const rel of now.keys()) if (!was.has(rel)) changed.push(join32(root, rel));
         if (changed.length >= 5) break;
       }
       if (changed.length === 0) return null;
@@ -33506,14 +33562,14 @@ function manifest(root) {
       cut = true;
       return false;
     }
-    entries.set(rel, stamp(join31(root, rel)));
+    entries.set(rel, stamp(join32(root, rel)));
   });
   return { entries, cut };
 }
 function stamp(path) {
   try {
     const st = lstatSync3(path, { bigint: true });
-    const link3 = st.isSymbolicLink() ? `:${readlinkSync2(path)}` : "";
+    const link3 = st.isSymbolicLink() ? `:${readlinkSync3(path)}` : "";
     const times = st.isDirectory() ? "" : `:${st.mtimeNs}:${st.ctimeNs}`;
     return `${st.mode}:${st.ino}:${st.isDirectory() ? "" : st.size}${times}${link3}`;
   } catch {
@@ -33557,8 +33613,8 @@ function createFaults(env) {
 }
 
 // action/engine/import-history.ts
-import { readFile as readFile13, rm as rm12 } from "node:fs/promises";
-import { basename as basename2, join as join32 } from "node:path";
+import { readFile as readFile13, rm as rm11 } from "node:fs/promises";
+import { basename as basename2, join as join33 } from "node:path";
 
 // action/engine/text-columns.ts
 function moveTextColumns(text2) {
@@ -33651,7 +33707,7 @@ async function importHistory(options) {
       await store.append([entry]);
       return { entry, skipped: parsed.skipped, pending: false };
     }
-    await writeAtomic(join32(store.stateDir, PENDING), JSON.stringify(entry));
+    await writeAtomic(join33(store.stateDir, PENDING), JSON.stringify(entry));
     return { entry, skipped: parsed.skipped, pending: true };
   } catch (_) {
     var _error = _, _hasError = true;
@@ -33665,7 +33721,7 @@ function sameRows(a, b) {
   return a.metric === b.metric && JSON.stringify(a.rows) === JSON.stringify(b.rows);
 }
 async function readPending(stateDir) {
-  const text2 = await readFile13(join32(stateDir, PENDING), "utf8").catch(() => null);
+  const text2 = await readFile13(join33(stateDir, PENDING), "utf8").catch(() => null);
   return text2 === null ? null : JSON.parse(text2);
 }
 async function undoImport(options) {
@@ -33677,7 +33733,7 @@ async function undoImport(options) {
     const matches = (e) => which === void 0 || e.source === which || basename2(which) === e.source || which.length >= 4 && importId(e).startsWith(which);
     const pending = await readPending(store.stateDir);
     if (pending && matches(pending)) {
-      await rm12(join32(store.stateDir, PENDING), { force: true });
+      await rm11(join33(store.stateDir, PENDING), { force: true });
       return { entry: pending, pending: true };
     }
     const live = (store.log?.imports ?? []).filter(matches);
@@ -33720,17 +33776,17 @@ function describe3(e) {
   return `${importId(e)} (${e.rows.length} row(s) from ${e.source})`;
 }
 async function recordPendingImport(store) {
-  const path = join32(store.stateDir, PENDING);
+  const path = join33(store.stateDir, PENDING);
   const text2 = await readFile13(path, "utf8").catch(() => null);
   if (text2 === null) return false;
   await store.append([JSON.parse(text2)]);
-  await rm12(path, { force: true });
+  await rm11(path, { force: true });
   return true;
 }
 
 // action/engine/preflight.ts
-import { accessSync as accessSync3, constants as constants3, existsSync as existsSync10 } from "node:fs";
-import { delimiter as delimiter3, isAbsolute as isAbsolute6, join as join33 } from "node:path";
+import { accessSync as accessSync3, constants as constants4, existsSync as existsSync10 } from "node:fs";
+import { delimiter as delimiter3, isAbsolute as isAbsolute6, join as join34 } from "node:path";
 async function preflightNewTag(repoDir, tag, config2, env) {
   const repo = await findRepository(repoDir, env);
   if (await repo.resolve(`refs/heads/autoexp/${tag}`)) return;
@@ -33758,7 +33814,7 @@ function missingAgentProgram(agent2, repoDir, path) {
   const argv = typeof agent2.run === "string" ? agent2.run.trim().split(/\s+/).slice(0, 1) : agent2.run;
   const program = argv[0];
   if (!program || /[$`|;&<>()]/.test(program) || /^\w+=/.test(program)) return null;
-  const at2 = (p) => isAbsolute6(p) ? p : join33(repoDir, p);
+  const at2 = (p) => isAbsolute6(p) ? p : join34(repoDir, p);
   if (program.includes("/") ? !isExecutable(at2(program)) : !onPath(program, path)) {
     return `agent.run: the agent's program \`${program}\` ${program.includes("/") ? "does not exist or is not executable" : "is not on PATH"}. Install it, or fix agent.run in autoexp.yml`;
   }
@@ -33769,11 +33825,11 @@ function missingAgentProgram(agent2, repoDir, path) {
   return null;
 }
 function onPath(program, path) {
-  return path.split(delimiter3).filter(Boolean).some((dir) => isExecutable(join33(dir, program)));
+  return path.split(delimiter3).filter(Boolean).some((dir) => isExecutable(join34(dir, program)));
 }
 function isExecutable(file2) {
   try {
-    accessSync3(file2, constants3.X_OK);
+    accessSync3(file2, constants4.X_OK);
     return true;
   } catch {
     return false;
@@ -34023,7 +34079,7 @@ async function pipelinedLoop(steps, acquire, shape) {
 // action/engine/seal.ts
 import { createHash as createHash7 } from "node:crypto";
 import { readdir as readdir5, readFile as readFile14 } from "node:fs/promises";
-import { join as join34 } from "node:path";
+import { join as join35 } from "node:path";
 async function sealRepository(store) {
   const gitDir = await store.repo.commonDir();
   const before = await fingerprintGitDir(gitDir);
@@ -34047,10 +34103,10 @@ async function sealRepository(store) {
 }
 async function fingerprintGitDir(gitDir) {
   const out = {};
-  out.config = await hashOf(join34(gitDir, "config"));
+  out.config = await hashOf(join35(gitDir, "config"));
   for (const sub of ["hooks", "info"]) {
-    const names2 = await readdir5(join34(gitDir, sub)).catch(() => []);
-    for (const name of names2.sort()) out[`${sub}/${name}`] = await hashOf(join34(gitDir, sub, name));
+    const names2 = await readdir5(join35(gitDir, sub)).catch(() => []);
+    for (const name of names2.sort()) out[`${sub}/${name}`] = await hashOf(join35(gitDir, sub, name));
   }
   return out;
 }
@@ -34060,7 +34116,7 @@ async function hashOf(path) {
 }
 
 // action/engine/steps.ts
-import { join as join37 } from "node:path";
+import { join as join38 } from "node:path";
 
 // action/engine/branch-remeasure.ts
 import { randomInt as randomInt3 } from "node:crypto";
@@ -34257,7 +34313,7 @@ async function measureBeside(ctx, slot, { point, pairs }) {
 }
 
 // action/engine/checkout-pool.ts
-import { join as join35 } from "node:path";
+import { join as join36 } from "node:path";
 var CheckoutLease = class {
   checkout;
   /** Which checkout: "agent 0" (a proposer's), "rebase 1" (a re-application's). */
@@ -34287,7 +34343,7 @@ var CheckoutPool = class {
   #waiting = [];
   constructor(root, count, kind = "agent") {
     this.#free = Array.from({ length: count }, (_, i) => ({
-      checkout: new AgentCheckout(join35(root, String(i))),
+      checkout: new AgentCheckout(join36(root, String(i))),
       name: `${kind} ${i}`
     }));
   }
@@ -35473,13 +35529,13 @@ async function remeasure(ctx, slot) {
 }
 
 // action/engine/screen.ts
-import { join as join36 } from "node:path";
+import { join as join37 } from "node:path";
 var NONE3 = { score: null, delta: null, metrics: {}, samples: {}, guard_pass: null };
 async function screen(ctx, candidate, checkout) {
   const { iteration, parent, base, proposal } = candidate;
   const changes = candidate.changes ?? [];
   const repo = ctx.store.repo;
-  const index = join36(checkout.root, "candidate.index");
+  const index = join37(checkout.root, "candidate.index");
   const leaky = new Set(
     changes.filter((c) => c.file?.type === "file" && holdsSecret(ctx, c.file.content)).map((c) => c.path)
   );
@@ -35596,9 +35652,9 @@ function names(changes) {
 
 // action/engine/steps.ts
 function experimentSteps(ctx, checkSeal) {
-  const pool = new CheckoutPool(join37(ctx.store.stateDir, "agents"), ctx.proposers);
+  const pool = new CheckoutPool(join38(ctx.store.stateDir, "agents"), ctx.proposers);
   const rebases = new CheckoutPool(
-    join37(ctx.store.stateDir, "rebase"),
+    join38(ctx.store.stateDir, "rebase"),
     ctx.workers + ctx.proposers,
     "rebase"
   );
@@ -35836,7 +35892,7 @@ async function record2(ctx, candidate, verdict, beside2) {
     }
   );
   ctx.faults.at("after-refs", iteration);
-  await pruneLogs(join37(ctx.store.stateDir, "logs"), iteration - KEEP_LOGS_OF);
+  await pruneLogs(join38(ctx.store.stateDir, "logs"), iteration - KEEP_LOGS_OF);
   if (verdict.key && EVALUATED.has(safe.status)) ctx.seen.set(verdict.key, safe);
   if (beside2.length > 0)
     ctx.emit({
@@ -35943,10 +35999,10 @@ async function runBatchUnexplained(options) {
       { length: gpus ? gpus.length : config2.workers },
       (_2, id2) => new Slot({
         id: id2,
-        root: join38(store.stateDir, "slots", String(id2)),
+        root: join39(store.stateDir, "slots", String(id2)),
         git: store.repo,
         isolation,
-        logs: join38(store.stateDir, "logs"),
+        logs: join39(store.stateDir, "logs"),
         gate,
         ...gpus ? { gpu: gpus[id2] } : {}
       })
@@ -36233,7 +36289,7 @@ var demoCommand = defineCommand({
       );
     }
     await mkdir10(dir, { recursive: true });
-    await cp(join39(findTemplates(), "examples", "tiny-train"), dir, { recursive: true });
+    await cp(join40(findTemplates(), "examples", "tiny-train"), dir, { recursive: true });
     const git = new Git(dir, io.env);
     await git.run(init({ branch: "main" }));
     if (!await git.run(configValue("user.email"))) {
@@ -36247,7 +36303,7 @@ var demoCommand = defineCommand({
       io.out(
         `autoexp demo: a tiny neural network in ${dir}; the search agent tunes train.js, eval.js is frozen`
       );
-    const config2 = await readValidConfig(join39(dir, "autoexp.yml"));
+    const config2 = await readValidConfig(join40(dir, "autoexp.yml"));
     const code = await runAndReport(io, {
       repoDir: dir,
       config: config2,
@@ -36360,7 +36416,7 @@ already undone.`,
 // action/cli/init.ts
 import { existsSync as existsSync11 } from "node:fs";
 import { mkdir as mkdir11, readdir as readdir7, readFile as readFile15, stat as stat5, writeFile as writeFile11 } from "node:fs/promises";
-import { basename as basename3, delimiter as delimiter4, dirname as dirname6, join as join40, relative } from "node:path";
+import { basename as basename3, delimiter as delimiter4, dirname as dirname7, join as join41, relative } from "node:path";
 
 // action/cli/init-matrix.ts
 var MAX_SHARDS = 16;
@@ -36479,29 +36535,29 @@ async function initRepo(options) {
   const python = present.includes("uv.lock") || present.includes("pyproject.toml") ? "uv run" : "python3";
   const fill = (text2) => text2.replaceAll("__NAME__", name).replaceAll("__ACTION__", ACTION_REF).replaceAll("__CONFIG__", "autoexp.yml").replaceAll("__AGENT__", agent2.use).replaceAll("__FROZEN__", `[${frozen.join(", ")}]`).replaceAll("__PYTHON__", python);
   const files = {};
-  const programDir = join40(templates, "init", plan.templates);
+  const programDir = join41(templates, "init", plan.templates);
   for (const path of await listFilesDeep(programDir)) {
     if (adopt && path !== "autoexp.yml") continue;
-    files[path] = fill(await readFile15(join40(programDir, path), "utf8"));
+    files[path] = fill(await readFile15(join41(programDir, path), "utf8"));
   }
   files[plan.programFile] = await readFile15(
-    join40(templates, "program", `${plan.programTemplate}.md`),
+    join41(templates, "program", `${plan.programTemplate}.md`),
     "utf8"
   );
   const workflow = agentKeys(
-    fill(await readFile15(join40(templates, "init", "workflow.yml"), "utf8")),
+    fill(await readFile15(join41(templates, "init", "workflow.yml"), "utf8")),
     agent2.use
   );
   files[".github/workflows/autoexp.yml"] = options.shards === void 0 ? workflow : matrixWorkflow(workflow, options.shards);
-  const existing = Object.keys(files).filter((f) => existsSync11(join40(options.dir, f)));
+  const existing = Object.keys(files).filter((f) => existsSync11(join41(options.dir, f)));
   if (existing.length > 0 && !options.force) {
     throw new AutoexpError(
       `init would overwrite ${existing.join(", ")} in ${options.dir}; nothing was written. Move them aside, or run \`autoexp init --force\` to replace them`
     );
   }
   for (const [path, content] of Object.entries(files)) {
-    const full = join40(options.dir, path);
-    await mkdir11(dirname6(full), { recursive: true });
+    const full = join41(options.dir, path);
+    await mkdir11(dirname7(full), { recursive: true });
     await writeFile11(full, content, path.endsWith(".sh") ? { mode: 493 } : void 0);
   }
   const found = [
@@ -36512,14 +36568,14 @@ async function initRepo(options) {
   const gitignore = await extendGitignore(options.dir, options.env);
   return {
     program,
-    written: Object.keys(files).map((f) => relative(options.dir, join40(options.dir, f))),
+    written: Object.keys(files).map((f) => relative(options.dir, join41(options.dir, f))),
     found: adopt ? [...found, adopt.file, ...adoptedData] : found,
     ...adopt ? {
       adopted: {
         file: adopt.file,
         notes: readEvalPrints(
           adopt.file,
-          await readFile15(join40(options.dir, adopt.file), "utf8"),
+          await readFile15(join41(options.dir, adopt.file), "utf8"),
           adopt.metric
         )
       }
@@ -36574,7 +36630,7 @@ function chooseAgent(env) {
 }
 function onPath2(program, path) {
   for (const dir of path.split(delimiter4).filter(Boolean)) {
-    const full = join40(dir, program);
+    const full = join41(dir, program);
     if (existsSync11(full)) return full;
   }
   return null;
@@ -36588,10 +36644,10 @@ async function listTopFiles(dir) {
 }
 async function listFilesDeep(dir, prefix = "") {
   const out = [];
-  for (const entry of await readdir7(join40(dir, prefix), { withFileTypes: true })) {
+  for (const entry of await readdir7(join41(dir, prefix), { withFileTypes: true })) {
     const path = prefix ? `${prefix}/${entry.name}` : entry.name;
     if (entry.isDirectory()) out.push(...await listFilesDeep(dir, path));
-    else if ((await stat5(join40(dir, path))).isFile()) out.push(path);
+    else if ((await stat5(join41(dir, path))).isFile()) out.push(path);
   }
   return out.sort();
 }
@@ -36617,10 +36673,10 @@ function readEvalPrints(file2, source, metric2) {
 }
 var IGNORED = ["node_modules/", ".venv/", "venv/", "__pycache__/"];
 async function extendGitignore(dir, env) {
-  const path = join40(dir, ".gitignore");
+  const path = join41(dir, ".gitignore");
   const text2 = await readFile15(path, "utf8").catch(() => "");
   const have = new Set(text2.split(/\r?\n/).map((l) => l.trim().replace(/^\//, "")));
-  const venvs = (await readdir7(dir, { withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory() && existsSync11(join40(dir, e.name, "pyvenv.cfg"))).map((e) => `${e.name}/`);
+  const venvs = (await readdir7(dir, { withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory() && existsSync11(join41(dir, e.name, "pyvenv.cfg"))).map((e) => `${e.name}/`);
   const added = [.../* @__PURE__ */ new Set([...IGNORED, ...venvs])].filter(
     (p) => !have.has(p) && !have.has(p.slice(0, -1))
   );
@@ -36883,7 +36939,7 @@ Ctrl-C stops after the experiment in flight; a second Ctrl-C stops at once.`,
 });
 
 // action/engine/split.ts
-import { join as join42 } from "node:path";
+import { join as join43 } from "node:path";
 
 // action/decide/split-groups.ts
 var NEAR_LINES = 3;
@@ -36958,8 +37014,8 @@ function groupChanges(changes, near = NEAR_LINES) {
 }
 
 // action/engine/split-build.ts
-import { mkdir as mkdir12, rm as rm13, writeFile as writeFile13 } from "node:fs/promises";
-import { join as join41 } from "node:path";
+import { mkdir as mkdir12, rm as rm12, writeFile as writeFile13 } from "node:fs/promises";
+import { join as join42 } from "node:path";
 
 // action/git/commands/diff.ts
 var diffHunks = (from, to, exclude = []) => ({
@@ -37032,7 +37088,7 @@ async function filesAt(repo, commit2, paths) {
 async function buildGroup(repo, env, base, changes, hunks, scratch) {
   let head = base;
   const conflicts = [];
-  await rm13(scratch, { recursive: true, force: true });
+  await rm12(scratch, { recursive: true, force: true });
   await mkdir12(scratch, { recursive: true });
   try {
     for (const [k, change2] of changes.entries()) {
@@ -37060,7 +37116,7 @@ async function buildGroup(repo, env, base, changes, hunks, scratch) {
       head = await dated.commitFiles(
         head,
         files,
-        join41(scratch, "index"),
+        join42(scratch, "index"),
         `#${change2.iteration}: ${change2.description || "(no description)"}
 
 autoexp kept change ${change2.commit}`
@@ -37068,7 +37124,7 @@ autoexp kept change ${change2.commit}`
     }
     return { commit: head };
   } finally {
-    await rm13(scratch, { recursive: true, force: true });
+    await rm12(scratch, { recursive: true, force: true });
   }
 }
 async function mergeOne(repo, base, mine, theirs, scratch) {
@@ -37078,7 +37134,7 @@ async function mergeOne(repo, base, mine, theirs, scratch) {
   const [b, o, t] = [base.content.toString(), mine.content.toString(), theirs.content.toString()];
   const lines = mergeLines(b, o, t);
   if (lines !== null) return { content: Buffer.from(lines), mode: mine.mode };
-  const files = ["ours", "base", "theirs"].map((n) => join41(scratch, n));
+  const files = ["ours", "base", "theirs"].map((n) => join42(scratch, n));
   await Promise.all([
     writeFile13(files[0], mine.content),
     writeFile13(files[1], base.content),
@@ -37150,7 +37206,7 @@ async function splitRecord(store, config2, run) {
       base,
       members2.map((k) => changes[k]),
       members2.map((k) => hunks[k]),
-      join42(store.stateDir, `split-${n}`)
+      join43(store.stateDir, `split-${n}`)
     );
     if ("conflicts" in result)
       throw new AutoexpError(

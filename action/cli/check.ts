@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pingApi } from "../agents/api-agent.ts";
@@ -10,15 +10,18 @@ import { type Noise, pooledNoise } from "../decide/noise.ts";
 import { mean } from "../decide/stats.ts";
 import { diffManifests, hashFrozen } from "../engine/fingerprint.ts";
 import { resolveIsolation } from "../engine/isolation.ts";
+import { removeTree } from "../engine/remove-tree.ts";
+import { copyWorkingTree } from "../engine/working-copy.ts";
 import { readEnd, tailLines } from "../eval/read-tail.ts";
 import { runEval } from "../eval/run-eval.ts";
+import { Git } from "../git/git.ts";
 import { formatScore } from "../ledger/render-dashboard.ts";
 import { splitEnv } from "../process/secrets.ts";
 import { checkRule, noOpEvals, powerLines, ruleLine } from "./check-power.ts";
 
 export interface CheckOptions {
   config: Config;
-  /** Where the eval runs: the user's current tree. */
+  /** The user's working tree: each run gets a fresh copy of its tracked files. */
   dir: string;
   runs: number;
   /** An improvement the user hopes to see, in the primary metric's units. */
@@ -29,7 +32,8 @@ export interface CheckOptions {
 }
 
 /**
- * The preflight: runs the eval `runs` times on the current tree and says whether every metric
+ * The preflight: runs the eval `runs` times, each in a fresh copy of the working tree's tracked
+ * files (uncommitted edits included), and says whether every metric
  * parsed each time, the noise, the time per run, the experiments per hour to expect, the
  * min_delta `auto` would choose, and which improvements the eval can resolve; first, a model
  * API agent is called for one token, as a batch does before its baseline. Returns the exit
@@ -53,6 +57,14 @@ async function checkRuns(options: CheckOptions): Promise<number> {
   const frozenBefore = await hashFrozen(options.dir, config.frozen);
   const gitDir = join(options.dir, ".git");
   const isolation = await resolveIsolation(config, options.dir, gitDir, options.env);
+  // Every run in a fresh copy of the tracked files, as a batch's slot: never in the working tree
+  // (an eval there read the untracked .env, and wrote into tracked files and the config).
+  const tracked = await new Git(options.dir, options.env).listFiles();
+  const tree = join(logs, "tree");
+  const fresh = async () => {
+    copyWorkingTree(options.dir, tracked, tree);
+    await isolation.linkData(tree);
+  };
   out(
     isolation.mode === "sandbox"
       ? "isolation: sandboxed (bubblewrap), as a batch runs it"
@@ -67,17 +79,21 @@ async function checkRuns(options: CheckOptions): Promise<number> {
   let lastOk: { run: number; stdout: string; stderr: string } | undefined;
   let stderrErrors: { run: number; lines: string[] } | undefined;
   let stdoutErrors: { run: number; lines: string[] } | undefined;
+  const tampered = new Set<string>();
   try {
     for (let i = 0; i < options.runs; i++) {
       const streams = { stdout: join(logs, `${i}.stdout`), stderr: join(logs, `${i}.stderr`) };
+      await fresh();
       const outcome = await runEval(
         config,
-        options.dir,
+        tree,
         join(logs, `${i}.log`),
-        isolation.launch(config.eval.command, options.dir, env, Object.keys(frozenBefore)),
+        isolation.launch(config.eval.command, tree, env, Object.keys(frozenBefore)),
         undefined,
         streams,
       );
+      for (const path of diffManifests(frozenBefore, await hashFrozen(tree, config.frozen)))
+        tampered.add(path);
       seconds.push(outcome.durationMs / 1000);
       const stdout = await readEnd(streams.stdout, SHOWN_BYTES);
       const stderr = await readEnd(streams.stderr, SHOWN_BYTES);
@@ -122,11 +138,10 @@ async function checkRuns(options: CheckOptions): Promise<number> {
       out(
         `WARNING: the eval's stdout shows errors (run ${stdoutErrors.run}), even where its metrics parsed:\n${quote(stdoutErrors.lines.join("\n"))}\nIf every item fails (a missing key: see eval.pass_env), the metric measures the failure`,
       );
-    const tampered = diffManifests(frozenBefore, await hashFrozen(options.dir, config.frozen));
     out("");
-    if (tampered.length > 0)
+    if (tampered.size > 0)
       out(
-        `PROBLEM: the eval changed frozen files (${tampered.join(", ")}); autoexp would record every experiment as a violation`,
+        `PROBLEM: the eval changed frozen files (${[...tampered].join(", ")}); autoexp would record every experiment as a violation`,
       );
     if (failed > 0 && failed < options.runs)
       out(
@@ -202,7 +217,8 @@ async function checkRuns(options: CheckOptions): Promise<number> {
       out(line.text, line.power ? { power: line.power } : undefined);
     return 0;
   } finally {
-    await rm(logs, { recursive: true, force: true });
+    // What a run left in its copy may be read-only: removed piece by piece where it must be.
+    removeTree(logs);
   }
 }
 

@@ -56,7 +56,7 @@ cannot work. --json: each line of the report as {"type":"check","level":"problem
         }
       : (line: string) => io.out(inertTerminal(line)); // the eval's output is in it
     say(
-      `autoexp check: running \`${typeof config.eval.command === "string" ? config.eval.command : config.eval.command.join(" ")}\` ${runs} times in ${dir}`,
+      `autoexp check: running \`${typeof config.eval.command === "string" ? config.eval.command : config.eval.command.join(" ")}\` ${runs} times, each in a fresh copy of ${dir}'s tracked files`,
     );
     const exitCode = await checkEval({
       config,
