@@ -153,7 +153,9 @@ export async function resolveIsolation(
   const tools = toolRoots(env.PATH ?? "", home, repoDir);
   const tmpSize = config.isolation.limits?.tmp ?? DEFAULT_TMP_SIZE;
   // autoexp's signing key stays covered even when a declared path holds it (`~/.local`).
-  const hide = [gitDir, dirname(keyPath(env))];
+  // The cgroup tree too (blind runs): listing it showed the loop's agents' groups beside an
+  // eval's own, where verify's and attribute's runs had none, and groups other runs left.
+  const hide = [gitDir, dirname(keyPath(env)), ...(existsSync(CGROUPS) ? [CGROUPS] : [])];
   const groups = createLimitGroups({
     processes: config.isolation.limits?.processes ?? 4096,
     memory: config.isolation.limits?.memory,
@@ -344,6 +346,9 @@ export function toolRoots(
   }
   return [...roots];
 }
+
+/** The host's cgroup tree: hidden from evals and agents (their own group still applies). */
+const CGROUPS = "/sys/fs/cgroup";
 
 /** What an installation keeps beside its bin (include: Python.h, which torch.compile builds with). */
 const TOOL_FOLDERS = ["bin", "lib", "lib64", "libexec", "share", "include"] as const;

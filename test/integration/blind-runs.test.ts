@@ -16,7 +16,8 @@ const SKIP = probe.ok
 if (!probe.ok) console.warn(`blind-runs test ${SKIP}`);
 
 // The eval records everything it can observe about its run: its environment, cwd, descriptors
-// 0-9 and what they point at, pid and parent pid, argv, mounts, hostname, user and cgroup. Numbers
+// 0-9 and what they point at, pid and parent pid, argv, mounts, hostname, user and cgroup, the
+// slot's file times and the cgroups it can list. Numbers
 // the kernel hands out afresh for every process whatever it is for (a pipe's inode, a mount's id,
 // an anonymous device number, a peer group) are masked: they only count up. What it saw is keyed
 // by a counter in a declared writable folder, with the code it ran (to check the pairs' order).
@@ -24,6 +25,13 @@ if (!probe.ok) console.warn(`blind-runs test ${SKIP}`);
 const EVAL = `
 const fs = require("node:fs");
 const os = require("node:os");
+// Before anything is read: the slot's times (an earlier run's read left its access time, a file
+// rewritten for this run looked newer: a counter and a role an outsider read from them) and the
+// cgroups it can list (the loop's agents have their own; verify's runs had none beside them).
+const stamp = (p) => { const s = fs.lstatSync(p); return [s.atimeMs, s.mtimeMs]; };
+const times = { tree: stamp("."), model: stamp("model.txt"), eval: stamp("eval.js") };
+const list = (d) => { try { return fs.readdirSync(d).filter((n) => n.startsWith("autoexp")); } catch (e) { return e.code; } };
+const cgroups = [list("/sys/fs/cgroup"), list("/sys/fs/cgroup/pids")];
 const text = fs.readFileSync("model.txt", "utf8");
 const truth = 20 - [...text.matchAll(/^\\w: (\\d+)$/gm)].reduce((s, m) => s + Number(m[1]), 0);
 const mask = (s) => s.replace(/\\[\\d+\\]/g, "[n]").replace(/(shared|master|propagate_from):\\d+/g, "$1:n");
@@ -47,6 +55,8 @@ const seen = {
   uid: process.getuid(),
   gid: process.getgid(),
   cgroup: fs.readFileSync("/proc/self/cgroup", "utf8"),
+  times,
+  cgroups,
 };
 const counter = process.env.STATE + "/counter";
 const n = Number(fs.existsSync(counter) ? fs.readFileSync(counter, "utf8") : 0);
