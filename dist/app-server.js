@@ -21018,7 +21018,8 @@ function decimalsFor(g) {
   const half = (g.ci[1] - g.ci[0]) / 2;
   const exponent = Math.floor(Math.log10(half));
   const significant = half / 10 ** exponent < 3 ? 2 : 1;
-  return Math.min(12, Math.max(0, significant - 1 - exponent));
+  const d = Math.min(12, Math.max(0, significant - 1 - exponent));
+  return g.gain !== 0 && Number(Math.abs(g.gain).toFixed(d)) === 0 ? Math.min(12, d + 1) : d;
 }
 function signed(v, decimals) {
   if (decimals === null) return formatDelta(v);

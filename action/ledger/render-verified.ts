@@ -9,14 +9,17 @@ function percent(confidence: number): string {
 
 /**
  * Decimals for an interval's half-width: two significant digits when it starts with 1 or 2, one
- * otherwise (the particle physicists' rule), and the centre to as many: no false precision.
+ * otherwise (the particle physicists' rule), and the centre to as many: no false precision. A
+ * centre that would round to nothing gets one more (−0.004 ± 0.033, not ±0.00 ± 0.03: which way
+ * the final code moved is the first thing a reader looks for).
  */
 function decimalsFor(g: VerifiedGain): number | null {
   if (g.ci === null || g.sd === 0) return null;
   const half = (g.ci[1] - g.ci[0]) / 2;
   const exponent = Math.floor(Math.log10(half));
   const significant = half / 10 ** exponent < 3 ? 2 : 1;
-  return Math.min(12, Math.max(0, significant - 1 - exponent));
+  const d = Math.min(12, Math.max(0, significant - 1 - exponent));
+  return g.gain !== 0 && Number(Math.abs(g.gain).toFixed(d)) === 0 ? Math.min(12, d + 1) : d;
 }
 
 /** A change with its sign (a real minus), rounded to `decimals` when given. */

@@ -57,6 +57,29 @@ describe("the verified figure in the morning view", () => {
     expect(body[5]).toMatch(/^\*\*val_bpb 1 → /);
   });
 
+  it("keeps the sign of a verified change that is small beside its interval", () => {
+    // verify's ledger had gain 0.0042106 (minimized: the final code 0.0042 worse) with a
+    // half-width of 0.033; every surface printed "±0.00 ± 0.03", which reads as exactly nothing.
+    const text = night({
+      gain: {
+        gain: -0.0042106,
+        ci: [-0.037, 0.029],
+        sd: 0.04,
+        pairs: 8,
+        includes_no_improvement: true,
+      },
+    });
+    const dashboard = renderDashboard(viewFromLog(parseLog(text), "night"));
+    expect(dashboard).toContain("**verified: +0.004 ± 0.033 (95%), over 8 pairs;");
+    // A centre that is exactly nothing stays at the interval's decimals.
+    const zero = night({
+      gain: { gain: 0, ci: [-0.033, 0.033], sd: 0.04, pairs: 8, includes_no_improvement: true },
+    });
+    expect(renderDashboard(viewFromLog(parseLog(zero), "night"))).toContain(
+      "**verified: ±0.00 ± 0.03 (95%)",
+    );
+  });
+
   it("says plainly when the interval includes no improvement", () => {
     const text = night(NO_GAIN);
     const warning =
