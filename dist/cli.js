@@ -31138,7 +31138,11 @@ function failed(result, config2, worked) {
         error: `${where} rejected the request (${result.error})`
       };
     case "transient":
-      return { ok: false, error: `${where} failed${tries} (${result.error})` };
+      return worked ? { ok: false, error: `${where} failed${tries} (${result.error})` } : {
+        ok: false,
+        fatal: true,
+        error: `${where} failed${tries} (${result.error}), and no call has worked in this batch: run the tag again once the server answers`
+      };
   }
 }
 async function pingApi(config2, env) {

@@ -98,8 +98,9 @@ function anthropic(config: ApiAgentConfig): Api {
 /**
  * An agent that calls a model's API with the shared context and applies the SEARCH/REPLACE edits
  * it answers with, strictly (see edits/). Until one call has worked in this batch, errors that
- * mean "this cannot work" (no key, nothing listening, 401/404, an empty answer) are fatal, so a
- * misconfigured agent stops the batch at its first experiment instead of failing every one.
+ * mean "this cannot work" (no key, nothing listening, 401/404, an empty answer, a server error
+ * on every retry) are fatal, so a misconfigured agent stops the batch at its first experiment
+ * instead of failing every one.
  */
 export function createApiAgent(config: ApiAgentConfig): Agent {
   const api = config.use === "openai" ? openai(config) : anthropic(config);
@@ -223,7 +224,15 @@ function failed(
         error: `${where} rejected the request (${result.error})`,
       };
     case "transient":
-      return { ok: false, error: `${where} failed${tries} (${result.error})` };
+      // Retried already; before any call of this batch has worked, a server that fails every
+      // time (HTTP 500 on each call, say) would fail every experiment: stopped, as the others.
+      return worked
+        ? { ok: false, error: `${where} failed${tries} (${result.error})` }
+        : {
+            ok: false,
+            fatal: true,
+            error: `${where} failed${tries} (${result.error}), and no call has worked in this batch: run the tag again once the server answers`,
+          };
   }
 }
 

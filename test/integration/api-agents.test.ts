@@ -314,6 +314,14 @@ describe("an agent that cannot work stops the batch cleanly at once", () => {
       /has no such endpoint or model \(HTTP 404: model 'm' not found\): check base_url and model/,
     ],
     [
+      "a server that fails every call, each retry included, before any has worked",
+      [
+        { status: 500, body: { error: { message: "oops" } } },
+        { status: 500, body: { error: { message: "oops" } } },
+      ],
+      /the agent cannot work: openai at .* failed after 2 attempts \(HTTP 500: oops\), and no call has worked in this batch: run the tag again once the server answers/,
+    ],
+    [
       "a server gone after the one-token call",
       "gone",
       /the agent cannot work: cannot reach openai at http:\/\/127\.0\.0\.1:\d+\/v1 after 2 attempts \(ECONNREFUSED\): is the server running/,
