@@ -23689,6 +23689,25 @@ function cheapNoise(rows) {
   return { sd: df > 0 ? Math.sqrt(ss / df) : 0, df };
 }
 
+// action/ledger/format-score.ts
+function formatScore(v) {
+  if (v === null || v === void 0) return "\u2014";
+  return Math.abs(v) >= 1e3 ? v.toFixed(1) : v.toPrecision(6).replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "");
+}
+function formatDelta(v, against) {
+  if (v === null || v === void 0) return "";
+  const to = against === void 0 ? "" : ` vs #${against}`;
+  return `${v > 0 ? "+" : v < 0 ? "\u2212" : "\xB1"}${formatScore(Math.abs(v))}${to}`;
+}
+function formatPercent(pct) {
+  if (pct === null) return "";
+  const text2 = Math.abs(pct).toFixed(2);
+  return ` (${Number(text2) === 0 ? "\xB1" : pct > 0 ? "+" : "\u2212"}${text2}%)`;
+}
+function plural2(n, word) {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
 // action/util/markdown-inert.ts
 var ZWJ = "\u200D";
 var CONTROLS = /[\x00-\x1f\x7f-\x9f\u2028\u2029]+/g;
@@ -23712,25 +23731,6 @@ function inertCode(text2, max = 200) {
   const one = text2.replace(CONTROLS, " ").replace(BIDI, "").replace(/\s+/g, " ").trim();
   const cut = one.length > max ? `${one.slice(0, max - 1)}\u2026` : one;
   return `\`${cut.replace(/`/g, "'").replace(/\|/g, "\xA6") || " "}\``;
-}
-
-// action/ledger/format-score.ts
-function formatScore(v) {
-  if (v === null || v === void 0) return "\u2014";
-  return Math.abs(v) >= 1e3 ? v.toFixed(1) : v.toPrecision(6).replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "");
-}
-function formatDelta(v, against) {
-  if (v === null || v === void 0) return "";
-  const to = against === void 0 ? "" : ` vs #${against}`;
-  return `${v > 0 ? "+" : v < 0 ? "\u2212" : "\xB1"}${formatScore(Math.abs(v))}${to}`;
-}
-function formatPercent(pct) {
-  if (pct === null) return "";
-  const text2 = Math.abs(pct).toFixed(2);
-  return ` (${Number(text2) === 0 ? "\xB1" : pct > 0 ? "+" : "\u2212"}${text2}%)`;
-}
-function plural2(n, word) {
-  return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 
 // action/ledger/line-runs.ts
@@ -23984,13 +23984,14 @@ function viewFromLog(log, title) {
     else reruns.incumbents += n;
   }
   const tree = branchTree(log);
+  const baseline = rows.find((r) => r.status === "baseline")?.score ?? log.config?.baseline ?? null;
+  const verified = final && log.verifies?.findLast((v) => v.final_commit === final) || null;
+  const behind = verified ? null : keptBehindBaseline(metric2, goal, baseline, bestRow);
   return {
     title: title ?? log.config?.tag ?? "autoexp",
     metric: metric2,
     goal,
-    // The baseline's row as every surface shows it (all its runs, re-measures included), so the
-    // headline's baseline is the #0 row's value and best - baseline compares like with like.
-    baseline: rows.find((r) => r.status === "baseline")?.score ?? log.config?.baseline ?? null,
+    baseline,
     best: bestRow,
     counts: countStatuses(rows),
     rows,
@@ -24002,7 +24003,7 @@ function viewFromLog(log, title) {
     remeasureRuns: reruns.incumbents,
     ...log.remeasures.some((m) => m.beside) ? { branchPointRuns: reruns.branchPoints } : {},
     drift: log.remeasures.flatMap((m) => m.reason === "drift" && m.note ? [m.note] : []),
-    caveats: [...new Set(log.batches.flatMap((b) => b.caveats ?? []))],
+    caveats: [...new Set(log.batches.flatMap((b) => b.caveats ?? [])), ...behind ? [behind] : []],
     ...log.cacheWrites?.length ? { cacheWrites: cacheWriteViews(log.cacheWrites, log.results) } : {},
     imported: (log.imports ?? []).map((i) => ({
       source: i.source,
@@ -24018,7 +24019,7 @@ function viewFromLog(log, title) {
     tokensIn: log.results.reduce((s, r) => s + (r.tokens_in || 0), 0),
     tokensOut: log.results.reduce((s, r) => s + (r.tokens_out || 0), 0),
     evalSeconds: log.results.reduce((s, r) => s + (r.eval_seconds || 0), 0) + log.remeasures.reduce((s, m) => s + (m.eval_seconds || 0), 0) + (log.verifies ?? []).reduce((s, v) => s + (v.eval_seconds || 0), 0),
-    verified: final && log.verifies?.findLast((v) => v.final_commit === final) || null,
+    verified,
     attribution: final && log.attributes?.findLast((a) => a.final_commit === final) || null,
     split: final && log.splits?.findLast((x) => x.final_commit === final) || null,
     ...tree ? { branches: tree } : {},
@@ -24030,6 +24031,12 @@ function countStatuses(rows) {
   const counts = {};
   for (const r of rows) counts[r.status] = (counts[r.status] ?? 0) + 1;
   return counts;
+}
+function keptBehindBaseline(metric2, goal, baseline, best) {
+  if (baseline === null || !best || best.score === null) return null;
+  const worse = goal === "minimize" ? best.score > baseline : best.score < baseline;
+  if (!worse) return null;
+  return `The code kept last (#${best.iteration}) measures worse than the baseline: ${metric2} ${formatScore(best.score)} against ${formatScore(baseline)} (${goal === "minimize" ? "lower" : "higher"} is better), though each keep beat the incumbent measured beside it. Their runs were made at different times, and kept gains can be noise: run autoexp verify to measure the final code against the base in pairs before merging.`;
 }
 
 // action/ledger/chart-points.ts

@@ -21731,13 +21731,14 @@ function viewFromLog(log, title) {
     else reruns.incumbents += n;
   }
   const tree = branchTree(log);
+  const baseline = rows.find((r) => r.status === "baseline")?.score ?? log.config?.baseline ?? null;
+  const verified = final && log.verifies?.findLast((v) => v.final_commit === final) || null;
+  const behind = verified ? null : keptBehindBaseline(metric2, goal, baseline, bestRow);
   return {
     title: title ?? log.config?.tag ?? "autoexp",
     metric: metric2,
     goal,
-    // The baseline's row as every surface shows it (all its runs, re-measures included), so the
-    // headline's baseline is the #0 row's value and best - baseline compares like with like.
-    baseline: rows.find((r) => r.status === "baseline")?.score ?? log.config?.baseline ?? null,
+    baseline,
     best: bestRow,
     counts: countStatuses(rows),
     rows,
@@ -21749,7 +21750,7 @@ function viewFromLog(log, title) {
     remeasureRuns: reruns.incumbents,
     ...log.remeasures.some((m) => m.beside) ? { branchPointRuns: reruns.branchPoints } : {},
     drift: log.remeasures.flatMap((m) => m.reason === "drift" && m.note ? [m.note] : []),
-    caveats: [...new Set(log.batches.flatMap((b) => b.caveats ?? []))],
+    caveats: [...new Set(log.batches.flatMap((b) => b.caveats ?? [])), ...behind ? [behind] : []],
     ...log.cacheWrites?.length ? { cacheWrites: cacheWriteViews(log.cacheWrites, log.results) } : {},
     imported: (log.imports ?? []).map((i) => ({
       source: i.source,
@@ -21765,7 +21766,7 @@ function viewFromLog(log, title) {
     tokensIn: log.results.reduce((s, r) => s + (r.tokens_in || 0), 0),
     tokensOut: log.results.reduce((s, r) => s + (r.tokens_out || 0), 0),
     evalSeconds: log.results.reduce((s, r) => s + (r.eval_seconds || 0), 0) + log.remeasures.reduce((s, m) => s + (m.eval_seconds || 0), 0) + (log.verifies ?? []).reduce((s, v) => s + (v.eval_seconds || 0), 0),
-    verified: final && log.verifies?.findLast((v) => v.final_commit === final) || null,
+    verified,
     attribution: final && log.attributes?.findLast((a) => a.final_commit === final) || null,
     split: final && log.splits?.findLast((x) => x.final_commit === final) || null,
     ...tree ? { branches: tree } : {},
@@ -21777,6 +21778,12 @@ function countStatuses(rows) {
   const counts = {};
   for (const r of rows) counts[r.status] = (counts[r.status] ?? 0) + 1;
   return counts;
+}
+function keptBehindBaseline(metric2, goal, baseline, best) {
+  if (baseline === null || !best || best.score === null) return null;
+  const worse = goal === "minimize" ? best.score > baseline : best.score < baseline;
+  if (!worse) return null;
+  return `The code kept last (#${best.iteration}) measures worse than the baseline: ${metric2} ${formatScore(best.score)} against ${formatScore(baseline)} (${goal === "minimize" ? "lower" : "higher"} is better), though each keep beat the incumbent measured beside it. Their runs were made at different times, and kept gains can be noise: run autoexp verify to measure the final code against the base in pairs before merging.`;
 }
 
 // action/ledger/chart-points.ts

@@ -27604,13 +27604,14 @@ function viewFromLog(log, title) {
     else reruns.incumbents += n;
   }
   const tree = branchTree(log);
+  const baseline = rows.find((r) => r.status === "baseline")?.score ?? log.config?.baseline ?? null;
+  const verified = final && log.verifies?.findLast((v) => v.final_commit === final) || null;
+  const behind = verified ? null : keptBehindBaseline(metric2, goal, baseline, bestRow);
   return {
     title: title ?? log.config?.tag ?? "autoexp",
     metric: metric2,
     goal,
-    // The baseline's row as every surface shows it (all its runs, re-measures included), so the
-    // headline's baseline is the #0 row's value and best - baseline compares like with like.
-    baseline: rows.find((r) => r.status === "baseline")?.score ?? log.config?.baseline ?? null,
+    baseline,
     best: bestRow,
     counts: countStatuses(rows),
     rows,
@@ -27622,7 +27623,7 @@ function viewFromLog(log, title) {
     remeasureRuns: reruns.incumbents,
     ...log.remeasures.some((m) => m.beside) ? { branchPointRuns: reruns.branchPoints } : {},
     drift: log.remeasures.flatMap((m) => m.reason === "drift" && m.note ? [m.note] : []),
-    caveats: [...new Set(log.batches.flatMap((b) => b.caveats ?? []))],
+    caveats: [...new Set(log.batches.flatMap((b) => b.caveats ?? [])), ...behind ? [behind] : []],
     ...log.cacheWrites?.length ? { cacheWrites: cacheWriteViews(log.cacheWrites, log.results) } : {},
     imported: (log.imports ?? []).map((i) => ({
       source: i.source,
@@ -27638,7 +27639,7 @@ function viewFromLog(log, title) {
     tokensIn: log.results.reduce((s, r) => s + (r.tokens_in || 0), 0),
     tokensOut: log.results.reduce((s, r) => s + (r.tokens_out || 0), 0),
     evalSeconds: log.results.reduce((s, r) => s + (r.eval_seconds || 0), 0) + log.remeasures.reduce((s, m) => s + (m.eval_seconds || 0), 0) + (log.verifies ?? []).reduce((s, v) => s + (v.eval_seconds || 0), 0),
-    verified: final && log.verifies?.findLast((v) => v.final_commit === final) || null,
+    verified,
     attribution: final && log.attributes?.findLast((a) => a.final_commit === final) || null,
     split: final && log.splits?.findLast((x) => x.final_commit === final) || null,
     ...tree ? { branches: tree } : {},
@@ -27683,7 +27684,7 @@ function viewFromTsv(tsv, goal, title = "results.tsv") {
     confidence: null,
     remeasureRuns: 0,
     drift: [],
-    caveats: [],
+    caveats: wrongWay(metric2, goal, rows[0]?.score ?? null, bestRow),
     imported: [],
     printedTwice: [],
     minDelta: null,
@@ -27699,6 +27700,20 @@ function countStatuses(rows) {
   const counts = {};
   for (const r of rows) counts[r.status] = (counts[r.status] ?? 0) + 1;
   return counts;
+}
+function keptBehindBaseline(metric2, goal, baseline, best) {
+  if (baseline === null || !best || best.score === null) return null;
+  const worse = goal === "minimize" ? best.score > baseline : best.score < baseline;
+  if (!worse) return null;
+  return `The code kept last (#${best.iteration}) measures worse than the baseline: ${metric2} ${formatScore(best.score)} against ${formatScore(baseline)} (${goal === "minimize" ? "lower" : "higher"} is better), though each keep beat the incumbent measured beside it. Their runs were made at different times, and kept gains can be noise: run autoexp verify to measure the final code against the base in pairs before merging.`;
+}
+function wrongWay(metric2, goal, baseline, best) {
+  if (baseline === null || !best || best.score === null) return [];
+  if (goal === "minimize" ? best.score <= baseline : best.score >= baseline) return [];
+  const other = goal === "minimize" ? "maximize" : "minimize";
+  return [
+    `The kept rows move ${metric2} the other way from the goal: ${formatScore(baseline)} on the first row, ${formatScore(best.score)} on the last kept one, with ${goal} as the goal. A results.tsv does not say which way is better: if ${goal === "minimize" ? "higher" : "lower"} is, give --goal ${other}.`
+  ];
 }
 
 // action/ledger/chart-points.ts
@@ -36831,6 +36846,7 @@ code is never written: init names the file to create. Nothing is overwritten unl
 // action/cli/commands/report.ts
 import { readFile as readFile16, writeFile as writeFile12 } from "node:fs/promises";
 import { resolve as resolve5 } from "node:path";
+var DEFAULT_GOAL = "minimize";
 var reportCommand = defineCommand({
   name: "report",
   summary: "a dashboard (markdown) from any karpathy-style results.tsv or autoexp log.jsonl",
@@ -36843,7 +36859,7 @@ note and skipped line as a JSON line, then {"type":"report"} (the summary, and t
     goal: {
       type: "string",
       value: "G",
-      default: "minimize",
+      default: DEFAULT_GOAL,
       help: "results.tsv only: minimize or maximize (minimise, maximise) the first metric"
     },
     out: { type: "string", value: "F", help: "write the markdown to F instead of stdout" },
@@ -36875,6 +36891,10 @@ note and skipped line as a JSON line, then {"type":"report"} (the summary, and t
         const log = parseLog(text2.endsWith("\n") ? text2 : `${text2}
 `);
         view = viewFromLog(log, log.config?.tag ?? file2);
+        if (values.goal !== DEFAULT_GOAL && log.config && log.config.goal !== goal)
+          io.err(
+            `note: ${file2}: --goal ${values.goal} is not used: a ledger records its goal (${log.config.goal})`
+          );
       } else {
         const { text: numeric, moved } = moveTextColumns(text2);
         for (const column of moved) {
@@ -36888,6 +36908,10 @@ note and skipped line as a JSON line, then {"type":"report"} (the summary, and t
         }
         if (tsv.rows.length === 0) throw new Error("no readable row");
         view = viewFromTsv(tsv, goal, file2);
+        for (const c of view.caveats) {
+          json2({ type: "warning", message: c });
+          io.err(`warning: ${file2}: ${c}`);
+        }
       }
     } catch (error2) {
       throw new AutoexpError(`cannot read ${file2}: ${error2.message}`);

@@ -2,6 +2,7 @@ import { judgedDeterministic, noiseSeen } from "../decide/determinism.ts";
 import { incumbentState, ledgerSamples } from "../decide/ledger-state.ts";
 import { mean } from "../decide/stats.ts";
 import { cheapTransfer, type Transfer } from "../decide/transfer.ts";
+import { formatScore } from "./format-score.ts";
 import type { ParsedLog } from "./log-jsonl.ts";
 import { type BranchTree, branchTree } from "./render-branches.ts";
 import { type CacheWriteView, cacheWriteViews } from "./render-cache-writes.ts";
@@ -145,13 +146,16 @@ export function viewFromLog(log: ParsedLog, title?: string): LedgerView {
   }
   // Strategy `branch`, revisits, or a matrix's lines (rows carrying `line`): the tree.
   const tree = branchTree(log);
+  // The baseline's row as every surface shows it (all its runs, re-measures included), so the
+  // headline's baseline is the #0 row's value and best - baseline compares like with like.
+  const baseline = rows.find((r) => r.status === "baseline")?.score ?? log.config?.baseline ?? null;
+  const verified = (final && log.verifies?.findLast((v) => v.final_commit === final)) || null;
+  const behind = verified ? null : keptBehindBaseline(metric, goal, baseline, bestRow);
   return {
     title: title ?? log.config?.tag ?? "autoexp",
     metric,
     goal,
-    // The baseline's row as every surface shows it (all its runs, re-measures included), so the
-    // headline's baseline is the #0 row's value and best - baseline compares like with like.
-    baseline: rows.find((r) => r.status === "baseline")?.score ?? log.config?.baseline ?? null,
+    baseline,
     best: bestRow,
     counts: countStatuses(rows),
     rows,
@@ -163,7 +167,7 @@ export function viewFromLog(log: ParsedLog, title?: string): LedgerView {
     remeasureRuns: reruns.incumbents,
     ...(log.remeasures.some((m) => m.beside) ? { branchPointRuns: reruns.branchPoints } : {}),
     drift: log.remeasures.flatMap((m) => (m.reason === "drift" && m.note ? [m.note] : [])),
-    caveats: [...new Set(log.batches.flatMap((b) => b.caveats ?? []))],
+    caveats: [...new Set(log.batches.flatMap((b) => b.caveats ?? [])), ...(behind ? [behind] : [])],
     ...(log.cacheWrites?.length
       ? { cacheWrites: cacheWriteViews(log.cacheWrites, log.results) }
       : {}),
@@ -186,7 +190,7 @@ export function viewFromLog(log: ParsedLog, title?: string): LedgerView {
       log.results.reduce((s, r) => s + (r.eval_seconds || 0), 0) +
       log.remeasures.reduce((s, m) => s + (m.eval_seconds || 0), 0) +
       (log.verifies ?? []).reduce((s, v) => s + (v.eval_seconds || 0), 0),
-    verified: (final && log.verifies?.findLast((v) => v.final_commit === final)) || null,
+    verified,
     attribution: (final && log.attributes?.findLast((a) => a.final_commit === final)) || null,
     split: (final && log.splits?.findLast((x) => x.final_commit === final)) || null,
     ...(tree ? { branches: tree } : {}),
@@ -238,7 +242,7 @@ export function viewFromTsv(tsv: ParsedTsv, goal: Goal, title = "results.tsv"): 
     confidence: null,
     remeasureRuns: 0,
     drift: [],
-    caveats: [],
+    caveats: wrongWay(metric, goal, rows[0]?.score ?? null, bestRow),
     imported: [],
     printedTwice: [],
     minDelta: null,
@@ -263,4 +267,40 @@ export function improvementPercent(view: Pick<LedgerView, "baseline" | "best">):
   if (view.baseline === null || best === undefined || best === null || view.baseline === 0)
     return null;
   return ((best - view.baseline) / Math.abs(view.baseline)) * 100;
+}
+
+/**
+ * A caution when the code kept last reads worse than the baseline, unverified: each keep beat the
+ * incumbent measured beside it, yet the headline's "best" is worse than where the night began (a
+ * newcomer's noisy night showed `baseline 0.504844 → best 0.560886 (+11.10%)` on a metric to
+ * minimise, with nothing to say so). Null when the best reads no worse, or nothing was kept.
+ */
+export function keptBehindBaseline(
+  metric: string,
+  goal: "minimize" | "maximize",
+  baseline: number | null,
+  best: { iteration: number; score: number | null } | null,
+): string | null {
+  if (baseline === null || !best || best.score === null) return null;
+  const worse = goal === "minimize" ? best.score > baseline : best.score < baseline;
+  if (!worse) return null;
+  return `The code kept last (#${best.iteration}) measures worse than the baseline: ${metric} ${formatScore(best.score)} against ${formatScore(baseline)} (${goal === "minimize" ? "lower" : "higher"} is better), though each keep beat the incumbent measured beside it. Their runs were made at different times, and kept gains can be noise: run autoexp verify to measure the final code against the base in pairs before merging.`;
+}
+
+/**
+ * A results.tsv whose kept rows end on the wrong side of its first row for `goal`: the file does
+ * not say which way is better, and the goal given (or defaulted) is likely the other one.
+ */
+function wrongWay(
+  metric: string,
+  goal: Goal,
+  baseline: number | null,
+  best: { score: number | null } | null,
+): string[] {
+  if (baseline === null || !best || best.score === null) return [];
+  if (goal === "minimize" ? best.score <= baseline : best.score >= baseline) return [];
+  const other = goal === "minimize" ? "maximize" : "minimize";
+  return [
+    `The kept rows move ${metric} the other way from the goal: ${formatScore(baseline)} on the first row, ${formatScore(best.score)} on the last kept one, with ${goal} as the goal. A results.tsv does not say which way is better: if ${goal === "minimize" ? "higher" : "lower"} is, give --goal ${other}.`,
+  ];
 }

@@ -241,6 +241,31 @@ describe("autoexp demo, status and report", () => {
     // A copy made that way is titled by its tag, not by the copy's path.
     writeFileSync(join(repo, "copy.jsonl"), git(repo, "show", "autoexp/r:.autoexp/r/log.jsonl"));
     expect(runCli(repo, ["report", "copy.jsonl"]).stdout.split("\n")[0]).toBe("# autoexp · r");
+    // A ledger records its goal: a --goal that disagrees is said to be unused, not taken silently.
+    const goal = runCli(repo, ["report", "copy.jsonl", "--goal", "maximize"]);
+    expect(goal.code).toBe(0);
+    expect(goal.stderr).toMatch(
+      /note: copy\.jsonl: --goal maximize is not used: a ledger records its goal \(minimize\)/,
+    );
+  });
+
+  it("report warns when a results.tsv's keeps move the metric the other way from the goal", () => {
+    const dir = tempDir();
+    const tsv = [
+      "commit\taccuracy\tmemory_gb\tstatus\tdescription",
+      "a1b2c3d\t0.50\t1.0\tkeep\tbaseline",
+      "b2c3d4e\t0.60\t1.0\tkeep\tmore epochs",
+      "c3d4e5f\t0.55\t1.0\tdiscard\tsmaller batch",
+      "d4e5f6a\t0.70\t1.0\tkeep\twarmup",
+    ].join("\n");
+    writeFiles(dir, { "acc.tsv": `${tsv}\n` });
+    const run = runCli(dir, ["report", "acc.tsv"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain(
+      "warning: acc.tsv: The kept rows move accuracy the other way from the goal: 0.5 on the first row, 0.7 on the last kept one, with minimize as the goal. A results.tsv does not say which way is better: if higher is, give --goal maximize.",
+    );
+    const right = runCli(dir, ["report", "acc.tsv", "--goal", "maximize"]);
+    expect(right.stderr).toBe("");
   });
 
   it("validate warns of an eval script the repository lacks, with the one meant", () => {

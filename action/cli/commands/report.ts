@@ -11,6 +11,9 @@ import { JSON_OPTION } from "../args.ts";
 import { defineCommand } from "../command.ts";
 import { EXIT } from "../exit-codes.ts";
 
+/** --goal when not given: karpathy's val_bpb is minimised. */
+const DEFAULT_GOAL = "minimize";
+
 export const reportCommand = defineCommand({
   name: "report",
   summary: "a dashboard (markdown) from any karpathy-style results.tsv or autoexp log.jsonl",
@@ -23,7 +26,7 @@ note and skipped line as a JSON line, then {"type":"report"} (the summary, and t
     goal: {
       type: "string",
       value: "G",
-      default: "minimize",
+      default: DEFAULT_GOAL,
       help: "results.tsv only: minimize or maximize (minimise, maximise) the first metric",
     },
     out: { type: "string", value: "F", help: "write the markdown to F instead of stdout" },
@@ -59,6 +62,10 @@ note and skipped line as a JSON line, then {"type":"report"} (the summary, and t
         // Titled by the tag its header names, not the path of a copy.
         const log = parseLog(text.endsWith("\n") ? text : `${text}\n`);
         view = viewFromLog(log, log.config?.tag ?? file);
+        if (values.goal !== DEFAULT_GOAL && log.config && log.config.goal !== goal)
+          io.err(
+            `note: ${file}: --goal ${values.goal} is not used: a ledger records its goal (${log.config.goal})`,
+          );
       } else {
         const { text: numeric, moved } = moveTextColumns(text);
         for (const column of moved) {
@@ -72,6 +79,10 @@ note and skipped line as a JSON line, then {"type":"report"} (the summary, and t
         }
         if (tsv.rows.length === 0) throw new Error("no readable row");
         view = viewFromTsv(tsv, goal, file);
+        for (const c of view.caveats) {
+          json({ type: "warning", message: c });
+          io.err(`warning: ${file}: ${c}`);
+        }
       }
     } catch (error) {
       throw new AutoexpError(`cannot read ${file}: ${(error as Error).message}`);

@@ -1,0 +1,66 @@
+// A night whose code kept last reads worse than its baseline says so where the reviewer looks:
+// a newcomer's noisy night showed `baseline 0.504844 → best 0.560886 (+11.10%)` on a metric to
+// minimise, on the dashboard, the PR and the chart, with nothing to say it.
+import { describe, expect, it } from "vitest";
+import { formatLines, parseLog } from "../../action/ledger/log-jsonl.ts";
+import { renderDashboard } from "../../action/ledger/render-dashboard.ts";
+import { viewFromLog } from "../../action/ledger/summarize.ts";
+import type { LedgerEntry, VerifyEntry } from "../../action/ledger/types.ts";
+import { renderPr } from "../../app/pr-body.ts";
+import { syntheticLedger } from "../helpers/synthetic-ledger.ts";
+
+/** A night of 30 experiments (val_bpb minimised) whose keeps read `keptAt` each. */
+function night(keptAt: number, verify = false): string {
+  const { header, results } = syntheticLedger(30);
+  for (const r of results)
+    if (r.status === "keep") {
+      r.score = keptAt;
+      r.metrics = { ...r.metrics, val_bpb: keptAt };
+    }
+  const entries: LedgerEntry[] = [{ ...header, confidence: 0.95 }, ...results];
+  const final = results.findLast((r) => r.status === "keep")!;
+  if (verify)
+    entries.push({
+      type: "verify",
+      metric: "val_bpb",
+      goal: "minimize",
+      base_commit: header.base_commit,
+      final_commit: final.commit_full!,
+      final_iteration: final.iteration,
+      pairs: 8,
+      confidence: 0.95,
+      samples: { base: [], final: [] },
+      gain: { gain: -0.05, ci: [-0.06, -0.04], sd: 0.01, pairs: 8, includes_no_improvement: true },
+      kept_gain_sum: 0.006,
+      kept: 2,
+      isolation: "sandbox",
+      eval_seconds: 4800,
+      timestamp: "2026-11-23T08:00:00.000Z",
+    } satisfies VerifyEntry);
+  return formatLines(entries);
+}
+
+// As the dashboard writes it, made inert like every caution: "#" kept from linking an issue, "_"
+// escaped.
+const CAUTION =
+  "> [!CAUTION]\n> The code kept last (#\u200d26) measures worse than the baseline: val\\_bpb 1.05 against 1 (lower is better), though each keep beat the incumbent measured beside it.";
+
+describe("the code kept last reads worse than the baseline", () => {
+  it("is cautioned on the dashboard and in the PR, beside the headline that shows it", () => {
+    const text = night(1.05);
+    const dashboard = renderDashboard(viewFromLog(parseLog(text), "night"));
+    expect(dashboard).toContain(CAUTION);
+    expect(dashboard).toContain("run autoexp verify to measure the final code");
+    const pr = renderPr(text, { tag: "night", repoUrl: "https://github.com/o/r" });
+    expect(pr.title).toBe("autoexp night: val_bpb 1 → 1.05 (+5.00%), 2 kept");
+    expect(pr.body).toContain(CAUTION);
+  });
+
+  it("is not said when the best reads better, or once a verify measured the final code", () => {
+    const better = renderDashboard(viewFromLog(parseLog(night(0.99)), "night"));
+    expect(better).not.toContain("measures worse than the baseline");
+    const verified = renderDashboard(viewFromLog(parseLog(night(1.05, true)), "night"));
+    expect(verified).not.toContain("measures worse than the baseline");
+    expect(verified).toContain("The verified interval includes no improvement");
+  });
+});
