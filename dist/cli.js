@@ -36604,7 +36604,10 @@ async function initRepo(options) {
     fill(await readFile15(join41(templates, "init", "workflow.yml"), "utf8")),
     agent2.use
   );
-  files[".github/workflows/autoexp.yml"] = options.shards === void 0 ? workflow : matrixWorkflow(workflow, options.shards);
+  files[".github/workflows/autoexp.yml"] = jobTimeout(
+    options.shards === void 0 ? workflow : matrixWorkflow(workflow, options.shards),
+    files["autoexp.yml"] ?? ""
+  );
   const existing = Object.keys(files).filter((f) => existsSync11(join41(options.dir, f)));
   if (existing.length > 0 && !options.force) {
     throw new AutoexpError(
@@ -36750,6 +36753,18 @@ async function extendGitignore(dir, env) {
       `git already tracks ${tracked.join(", ")}: dependencies would be copied into every agent checkout and eval slot. Untrack them: git rm -r --cached ${tracked.join(" ")}`
     );
   return { added, warnings };
+}
+var JOB_MINUTES = 360;
+function jobTimeout(workflow, config2) {
+  const wall = /^\s+wall_clock:\s*([^\s#]+)/m.exec(config2)?.[1];
+  const ms2 = wall ? parseDuration(wall) : void 0;
+  const minutes = ms2 === void 0 ? JOB_MINUTES : Math.max(JOB_MINUTES, Math.ceil(ms2 / 6e4) + 60);
+  return workflow.replace(
+    `    timeout-minutes: ${JOB_MINUTES}
+`,
+    `    timeout-minutes: ${minutes}${minutes > JOB_MINUTES ? " # budget.wall_clock and an hour" : ""}
+`
+  );
 }
 
 // action/cli/commands/init.ts

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { basename, delimiter, dirname, join, relative } from "node:path";
 import { Git } from "../git/git.ts";
+import { parseDuration } from "../util/duration.ts";
 import { AutoexpError } from "../util/errors.ts";
 import { findTemplates } from "./find-templates.ts";
 import { matrixWorkflow } from "./init-matrix.ts";
@@ -172,8 +173,10 @@ export async function initRepo(options: InitOptions): Promise<InitResult> {
     fill(await readFile(join(templates, "init", "workflow.yml"), "utf8")),
     agent.use,
   );
-  files[".github/workflows/autoexp.yml"] =
-    options.shards === undefined ? workflow : matrixWorkflow(workflow, options.shards);
+  files[".github/workflows/autoexp.yml"] = jobTimeout(
+    options.shards === undefined ? workflow : matrixWorkflow(workflow, options.shards),
+    files["autoexp.yml"] ?? "",
+  );
 
   const existing = Object.keys(files).filter((f) => existsSync(join(options.dir, f)));
   if (existing.length > 0 && !options.force) {
@@ -366,4 +369,23 @@ async function extendGitignore(
       `git already tracks ${tracked.join(", ")}: dependencies would be copied into every agent checkout and eval slot. Untrack them: git rm -r --cached ${tracked.join(" ")}`,
     );
   return { added, warnings };
+}
+
+/** The experiment job's timeout when the config sets no longer night (GitHub's own default). */
+const JOB_MINUTES = 360;
+
+/**
+ * The workflow's experiment job given time for the config's whole night: its budget.wall_clock
+ * and an hour for the baseline's overrun, verify and the record. The template's 360 minutes
+ * killed the autoresearch template's 9-hour night at 6 hours.
+ */
+export function jobTimeout(workflow: string, config: string): string {
+  const wall = /^\s+wall_clock:\s*([^\s#]+)/m.exec(config)?.[1];
+  const ms = wall ? parseDuration(wall) : undefined;
+  const minutes =
+    ms === undefined ? JOB_MINUTES : Math.max(JOB_MINUTES, Math.ceil(ms / 60_000) + 60);
+  return workflow.replace(
+    `    timeout-minutes: ${JOB_MINUTES}\n`,
+    `    timeout-minutes: ${minutes}${minutes > JOB_MINUTES ? " # budget.wall_clock and an hour" : ""}\n`,
+  );
 }

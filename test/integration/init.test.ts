@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { parseConfigText } from "../../action/config/parse-config-text.ts";
+import { workflowErrors } from "../helpers/github-yaml.ts";
 import { git, read, runCli, tempDir, writeFiles } from "../helpers/repo.ts";
 import { STAND_INS } from "../helpers/stand-ins.ts";
 
@@ -286,6 +287,11 @@ describe("autoexp init in a karpathy/autoresearch checkout", () => {
     });
     expect(config.isolation.read_only).toEqual(["~/.cache/autoresearch"]);
     expect(read(dir, "autoexp-program.md")).toContain("`val_bpb`");
+    // The job outlives the night it runs (9h of wall_clock): GitHub killed it at 360 minutes.
+    const workflow = read(dir, ".github/workflows/autoexp.yml");
+    expect(config.budget.wall_clock).toBe(9 * 3600_000);
+    expect(workflow).toContain("    timeout-minutes: 600 # budget.wall_clock and an hour\n");
+    expect(workflowErrors("autoexp.yml", workflow)).toEqual([]);
   });
 
   it("validate passes on the committed checkout", () => {
