@@ -27663,13 +27663,24 @@ function decisionFacts(config2, frozenHashes) {
     trust: trustSettings(config2)
   };
 }
-function configChanges(header, now) {
+function configChanges(header, now, options = {}) {
   const show = (v) => typeof v === "string" ? v : JSON.stringify(v ?? null);
   const changes = [];
   const compare2 = (field, before, after) => {
     if (before === void 0) return;
-    if (JSON.stringify(before) !== JSON.stringify(after))
-      changes.push(`${field}: ${show(before)} \u2192 ${show(after)}`);
+    if (JSON.stringify(before) === JSON.stringify(after)) return;
+    if ((field === "agent" || field === "isolation") && isPlain(before) && isPlain(after)) {
+      if (field === "agent" && before.use !== after.use) {
+        changes.push(`agent: ${show(before.use)} \u2192 ${show(after.use)}`);
+        return;
+      }
+      const keys = [.../* @__PURE__ */ new Set([...Object.keys(before), ...Object.keys(after)])].filter(
+        (k) => JSON.stringify(before[k]) !== JSON.stringify(after[k])
+      );
+      changes.push(
+        `${field}: ${keys.map((k) => `${k} ${show(before[k])} \u2192 ${show(after[k])}`).join(", ")}`
+      );
+    } else changes.push(`${field}: ${show(before)} \u2192 ${show(after)}`);
   };
   compare2("metric", header.metric, now.metric);
   compare2("goal", header.goal, now.goal);
@@ -27682,7 +27693,7 @@ function configChanges(header, now) {
   compare2("decide.weights", header.weights, now.weights);
   compare2("decide.confidence", header.confidence, now.confidence);
   for (const [field, value] of Object.entries(now.trust))
-    compare2(field, header.trust?.[field], value);
+    if (!(options.measuring && field === "agent")) compare2(field, header.trust?.[field], value);
   const harness = Object.keys({ ...header.frozen_hashes, ...now.frozen_hashes }).filter(
     (p) => header.frozen_hashes[p] !== now.frozen_hashes[p]
   );
@@ -27691,6 +27702,9 @@ function configChanges(header, now) {
       `the frozen harness (${harness.slice(0, 3).join(", ")}${harness.length > 3 ? ", \u2026" : ""})`
     );
   return changes;
+}
+function isPlain(v) {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 // action/decide/guard-breach.ts
@@ -36181,7 +36195,8 @@ async function measureTagUnexplained(options, command2, slot, body) {
     await probe.prepare(store.head);
     const changes = configChanges(
       header,
-      decisionFacts(config2, await hashFrozen(probe.dir, config2.frozen))
+      decisionFacts(config2, await hashFrozen(probe.dir, config2.frozen)),
+      { measuring: true }
     );
     if (changes.length > 0)
       throw new AutoexpError(

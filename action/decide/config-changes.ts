@@ -56,15 +56,34 @@ export function decisionFacts(config: Config, frozenHashes: Record<string, strin
 /**
  * How today's config differs from the one a tag started with, in what decides: each change as
  * "field: before → now" for people. Empty: resuming means the same thing. Fields a ledger
- * written by an older autoexp lacks are not compared. Pure.
+ * written by an older autoexp lacks are not compared. `measuring`: for verify, attribute and
+ * split, which run no agent. Pure.
  */
-export function configChanges(header: ConfigEntry, now: DecisionFacts): string[] {
+export function configChanges(
+  header: ConfigEntry,
+  now: DecisionFacts,
+  options: { measuring?: boolean } = {},
+): string[] {
   const show = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v ?? null));
   const changes: string[] = [];
   const compare = (field: string, before: unknown, after: unknown) => {
     if (before === undefined) return;
-    if (JSON.stringify(before) !== JSON.stringify(after))
-      changes.push(`${field}: ${show(before)} → ${show(after)}`);
+    if (JSON.stringify(before) === JSON.stringify(after)) return;
+    // The agent's and isolation's settings: the keys that differ, not both whole (a switch of
+    // agent printed every default of both, timeouts and all).
+    if ((field === "agent" || field === "isolation") && isPlain(before) && isPlain(after)) {
+      // Another agent altogether: its settings are its own, the switch says it.
+      if (field === "agent" && before.use !== after.use) {
+        changes.push(`agent: ${show(before.use)} → ${show(after.use)}`);
+        return;
+      }
+      const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter(
+        (k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]),
+      );
+      changes.push(
+        `${field}: ${keys.map((k) => `${k} ${show(before[k])} → ${show(after[k])}`).join(", ")}`,
+      );
+    } else changes.push(`${field}: ${show(before)} → ${show(after)}`);
   };
   compare("metric", header.metric, now.metric);
   compare("goal", header.goal, now.goal);
@@ -78,8 +97,10 @@ export function configChanges(header: ConfigEntry, now: DecisionFacts): string[]
   compare("decide.weights", header.weights, now.weights);
   compare("decide.confidence", header.confidence, now.confidence);
   // A header from before trust settings were recorded has none: not compared (see README).
+  // Measuring a tag's commits again (verify, attribute, split) runs no agent: its settings
+  // cannot change what is measured.
   for (const [field, value] of Object.entries(now.trust))
-    compare(field, header.trust?.[field], value);
+    if (!(options.measuring && field === "agent")) compare(field, header.trust?.[field], value);
   const harness = Object.keys({ ...header.frozen_hashes, ...now.frozen_hashes }).filter(
     (p) => header.frozen_hashes[p] !== now.frozen_hashes[p],
   );
@@ -88,4 +109,8 @@ export function configChanges(header: ConfigEntry, now: DecisionFacts): string[]
       `the frozen harness (${harness.slice(0, 3).join(", ")}${harness.length > 3 ? ", …" : ""})`,
     );
   return changes;
+}
+
+function isPlain(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
 }

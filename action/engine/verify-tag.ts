@@ -132,6 +132,7 @@ async function measureTagUnexplained<T>(
   const changes = configChanges(
     header,
     decisionFacts(config, await hashFrozen(probe.dir, config.frozen)),
+    { measuring: true },
   );
   if (changes.length > 0)
     throw new AutoexpError(

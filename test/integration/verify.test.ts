@@ -218,6 +218,24 @@ describe("autoexp verify", () => {
     expect(changed.stderr).toContain("goal: minimize → maximize");
     expect(branchLog(repo, "t").some((e) => e.type === "verify")).toBe(false);
   });
+
+  it("measures a tag run with another agent than the config names now: verify runs no agent", () => {
+    const { repo, config, env } = setup(
+      [0],
+      "decide: { baseline_runs: 2, confirm: false, min_delta: 0.1, remeasure_every: 0 }",
+    );
+    expect(runCli(repo, ["run", "--config", config, "--tag", "t"], env).code).toBe(0);
+    const text = readFileSync(config, "utf8").replace(/^agent: .*$/m, "agent: { use: search }");
+    writeFiles(join(config, ".."), { "search.yml": text });
+    const other = ["--config", join(config, "..", "search.yml"), "--tag", "t"];
+    const verify = runCli(repo, ["verify", ...other, "--pairs", "2"], env);
+    expect(verify.code, verify.stderr).toBe(0);
+    expect(branchLog(repo, "t").some((e) => e.type === "verify")).toBe(true);
+    // A batch would run the other agent: resuming still says so, in one short line.
+    const resume = runCli(repo, ["run", ...other], env);
+    expect(resume.code).toBe(2);
+    expect(resume.stderr).toContain("\n  agent: command → search\n");
+  });
 });
 
 describe("autoexp verify with several workers", () => {

@@ -61,6 +61,26 @@ describe("what a resumed tag's decisions depend on", () => {
     expect(changes[0]).toMatch(new RegExp(`^${field}: `));
   });
 
+  it("names only what changed in the agent's settings, and verify, attribute and split do not compare the agent", () => {
+    const changes = configChanges(
+      header,
+      facts(`${BASE}agent: { use: command, run: ./agent.sh }\n`),
+    );
+    expect(changes).toEqual(["agent: search → command"]);
+    expect(configChanges(header, facts(`${BASE}agent: { use: search, exclude: [lr] }\n`))).toEqual([
+      'agent: exclude ["seed","random_state"] → ["lr"]',
+    ]);
+    expect(
+      configChanges(header, facts(`${BASE}agent: { use: command, run: ./agent.sh }\n`), {
+        measuring: true,
+      }),
+    ).toEqual([]);
+    // What measuring does depend on still counts.
+    expect(configChanges(header, facts(`${BASE}isolation: none\n`), { measuring: true })).toEqual([
+      "isolation: mode auto → none",
+    ]);
+  });
+
   it("does not count the search agent's seed, which each matrix line sets for itself", () => {
     expect(configChanges(header, facts(`${BASE}agent: { use: search, seed: 7 }\n`))).toEqual([]);
   });
