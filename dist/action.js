@@ -9670,11 +9670,13 @@ function closest(word, known) {
   const w = word.toLowerCase();
   const limit = Math.max(1, Math.floor(w.length / 3));
   let best;
+  const starts = [];
   for (const name of known) {
     const distance = editDistance(w, name.toLowerCase());
     if (distance <= limit && (!best || distance < best.distance)) best = { name, distance };
+    if (w.length >= 4 && name.toLowerCase().startsWith(w)) starts.push(name);
   }
-  return best?.name;
+  return best?.name ?? (starts.length === 1 ? starts[0] : void 0);
 }
 
 // node_modules/zod/v4/classic/external.js
@@ -22513,7 +22515,7 @@ function problemOf(issue3) {
     };
   }
   if (input2 === void 0 && (issue3.code === "invalid_type" || issue3.code === "invalid_union")) {
-    const own2 = issue3.message.replace(/^[\w.]+ is required:?\s*/, "");
+    const own2 = issue3.message.replace(/^(?:[\w.]+ )?is required:?\s*/, "");
     const what = custom2 ? own2 : REQUIRED[path];
     return { path, message: `is required${what ? `: ${what}` : ""}` };
   }

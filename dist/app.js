@@ -19935,11 +19935,13 @@ function closest(word, known) {
   const w = word.toLowerCase();
   const limit = Math.max(1, Math.floor(w.length / 3));
   let best;
+  const starts = [];
   for (const name of known) {
     const distance = editDistance(w, name.toLowerCase());
     if (distance <= limit && (!best || distance < best.distance)) best = { name, distance };
+    if (w.length >= 4 && name.toLowerCase().startsWith(w)) starts.push(name);
   }
-  return best?.name;
+  return best?.name ?? (starts.length === 1 ? starts[0] : void 0);
 }
 
 // action/util/duration.ts
@@ -20358,7 +20360,7 @@ function problemOf(issue2) {
     };
   }
   if (input2 === void 0 && (issue2.code === "invalid_type" || issue2.code === "invalid_union")) {
-    const own2 = issue2.message.replace(/^[\w.]+ is required:?\s*/, "");
+    const own2 = issue2.message.replace(/^(?:[\w.]+ )?is required:?\s*/, "");
     const what = custom2 ? own2 : REQUIRED[path];
     return { path, message: `is required${what ? `: ${what}` : ""}` };
   }

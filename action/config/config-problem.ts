@@ -27,7 +27,7 @@ export function problemOf(issue: z.core.$ZodIssue): ConfigProblem {
   }
   if (input === undefined && (issue.code === "invalid_type" || issue.code === "invalid_union")) {
     // The schema's own words, less a "<field> is required" they may start with.
-    const own = issue.message.replace(/^[\w.]+ is required:?\s*/, "");
+    const own = issue.message.replace(/^(?:[\w.]+ )?is required:?\s*/, "");
     const what = custom ? own : REQUIRED[path];
     return { path, message: `is required${what ? `: ${what}` : ""}` };
   }

@@ -17,15 +17,18 @@ export function editDistance(a: string, b: string): number {
 
 /**
  * The known word a typo most likely meant, or undefined when none is close: at most a third of
- * the word's letters (and at least one) may differ, case ignored.
+ * the word's letters (and at least one) may differ, case ignored; or, failing that, the one known
+ * word that begins with the word written, at least four letters of it (`claude`: `claude-code`).
  */
 export function closest(word: string, known: Iterable<string>): string | undefined {
   const w = word.toLowerCase();
   const limit = Math.max(1, Math.floor(w.length / 3));
   let best: { name: string; distance: number } | undefined;
+  const starts: string[] = [];
   for (const name of known) {
     const distance = editDistance(w, name.toLowerCase());
     if (distance <= limit && (!best || distance < best.distance)) best = { name, distance };
+    if (w.length >= 4 && name.toLowerCase().startsWith(w)) starts.push(name);
   }
-  return best?.name;
+  return best?.name ?? (starts.length === 1 ? starts[0] : undefined);
 }

@@ -274,6 +274,13 @@ describe("a required field left out", () => {
     const evalLine = found.find((p) => p.startsWith("eval: "))!;
     expect(evalLine).toMatch(/^eval: is required: \{ command: /);
     expect(evalLine).not.toMatch(/is required.*is required/);
+    // A field inside eval said it twice: "eval.command: is required: is required: a string...".
+    const command = problems(
+      "name: t\ntarget: [a.py]\neval: { metrics: { s: { goal: maximize } } }\n",
+    );
+    expect(command).toContain(
+      'eval.command: is required: a string like "node eval.js" or an argv array like ["node", "eval.js"]',
+    );
   });
 });
 
@@ -319,6 +326,10 @@ describe("config messages say what was written and what was meant", () => {
     [
       "agent: { use: serach }\n",
       'agent.use: agent.use must be one of: search, command, claude-code, codex, aider, openai, anthropic (you wrote "serach": did you mean `search`?)',
+    ],
+    [
+      "agent: { use: claude }\n",
+      'agent.use: agent.use must be one of: search, command, claude-code, codex, aider, openai, anthropic (you wrote "claude": did you mean `claude-code`?)',
     ],
     [
       "decide: { min_delta: -0.0005 }\n",
