@@ -29154,6 +29154,10 @@ var listRefs = (prefix) => ({
     return refs;
   }
 });
+var listBranches = (pattern) => ({
+  args: ["branch", "--list", pattern, "--format=%(refname:short)"],
+  parse: (out) => out.split("\n").filter(Boolean)
+});
 
 // action/git/commands/repo.ts
 var topLevel = () => ({
@@ -36140,6 +36144,28 @@ async function attributeRecord(store, config2, plan, run) {
 
 // action/engine/verify-tag.ts
 import { join as join38 } from "node:path";
+
+// action/engine/missing-tag.ts
+async function missingTag(repo, tag, command2 = "status") {
+  const branches = (await repo.run(listBranches("autoexp/*"))).map(
+    (b) => b.replace("autoexp/", "")
+  );
+  const splitOf = (b) => {
+    const m = /^(.+)--(\d+)$/.exec(b);
+    return m && branches.includes(m[1]) ? { tag: m[1], group: m[2] } : null;
+  };
+  const split2 = splitOf(tag);
+  if (split2)
+    return new AutoexpError(
+      `autoexp/${tag} is change set ${split2.group} that \`autoexp split\` made from tag ${split2.tag}: its record is ${split2.tag}'s (autoexp ${command2} --tag ${split2.tag}); \`git log autoexp/${tag}\` shows its commits`
+    );
+  const tags = branches.filter((b) => !splitOf(b));
+  return new AutoexpError(
+    `no autoexp record for tag ${tag}.${tags.length > 0 ? ` Tags here: ${tags.join(", ")} (autoexp ${command2} --tag T)` : " Start one with `autoexp run`."}`
+  );
+}
+
+// action/engine/verify-tag.ts
 var DEFAULT_PAIRS = 8;
 var DETERMINISTIC_PAIRS = 2;
 function pairsOf2(config2, given, log) {
@@ -36169,6 +36195,9 @@ async function measureTagUnexplained(options, command2, slot, body) {
   try {
     const { config: config2, tag } = options;
     const env = options.env ?? process.env;
+    const repo = new Git(options.repoDir, env);
+    if (!await repo.resolve(`refs/heads/autoexp/${tag}`))
+      throw await missingTag(repo, tag, command2);
     const { store, evalEnv, emit } = await openTag({
       repoDir: options.repoDir,
       tag,

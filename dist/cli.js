@@ -27094,6 +27094,26 @@ function explainFailure(error2, tag) {
   return error2;
 }
 
+// action/engine/missing-tag.ts
+async function missingTag(repo, tag, command2 = "status") {
+  const branches = (await repo.run(listBranches("autoexp/*"))).map(
+    (b) => b.replace("autoexp/", "")
+  );
+  const splitOf = (b) => {
+    const m = /^(.+)--(\d+)$/.exec(b);
+    return m && branches.includes(m[1]) ? { tag: m[1], group: m[2] } : null;
+  };
+  const split2 = splitOf(tag);
+  if (split2)
+    return new AutoexpError(
+      `autoexp/${tag} is change set ${split2.group} that \`autoexp split\` made from tag ${split2.tag}: its record is ${split2.tag}'s (autoexp ${command2} --tag ${split2.tag}); \`git log autoexp/${tag}\` shows its commits`
+    );
+  const tags = branches.filter((b) => !splitOf(b));
+  return new AutoexpError(
+    `no autoexp record for tag ${tag}.${tags.length > 0 ? ` Tags here: ${tags.join(", ")} (autoexp ${command2} --tag T)` : " Start one with `autoexp run`."}`
+  );
+}
+
 // action/engine/record-store.ts
 import { existsSync as existsSync7 } from "node:fs";
 import { mkdir as mkdir7, readFile as readFile7, rename as rename2, rm as rm7 } from "node:fs/promises";
@@ -29464,6 +29484,9 @@ async function measureTagUnexplained(options, command2, slot, body) {
   try {
     const { config: config2, tag } = options;
     const env = options.env ?? process.env;
+    const repo = new Git(options.repoDir, env);
+    if (!await repo.resolve(`refs/heads/autoexp/${tag}`))
+      throw await missingTag(repo, tag, command2);
     const { store, evalEnv, emit } = await openTag({
       repoDir: options.repoDir,
       tag,
@@ -37451,24 +37474,7 @@ var statusCommand = defineCommand({
     validateTag(tag);
     const head = await repo.resolve(`refs/heads/autoexp/${tag}`);
     const text2 = head ? await showLedger(repo, head, tag) : null;
-    if (text2 === null) {
-      const branches = (await repo.run(listBranches("autoexp/*"))).map(
-        (b) => b.replace("autoexp/", "")
-      );
-      const splitOf = (b) => {
-        const m = /^(.+)--(\d+)$/.exec(b);
-        return m && branches.includes(m[1]) ? { tag: m[1], group: m[2] } : null;
-      };
-      const split2 = splitOf(tag);
-      if (split2)
-        throw new AutoexpError(
-          `autoexp/${tag} is change set ${split2.group} that \`autoexp split\` made from tag ${split2.tag}: its record is ${split2.tag}'s (autoexp status --tag ${split2.tag}); \`git log autoexp/${tag}\` shows its commits`
-        );
-      const tags = branches.filter((b) => !splitOf(b));
-      throw new AutoexpError(
-        `no autoexp record for tag ${tag}.${tags.length > 0 ? ` Tags here: ${tags.join(", ")} (autoexp status --tag T)` : " Start one with `autoexp run`."}`
-      );
-    }
+    if (text2 === null) throw await missingTag(repo, tag);
     const view = viewFromLog(parseLog(text2), tag);
     if (values.json) {
       io.out(

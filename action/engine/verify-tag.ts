@@ -3,6 +3,7 @@ import type { Config } from "../config/schema.ts";
 import { configChanges, decisionFacts } from "../decide/config-changes.ts";
 import { judgedDeterministic } from "../decide/determinism.ts";
 import { incumbentState } from "../decide/ledger-state.ts";
+import { Git } from "../git/git.ts";
 import type { ParsedLog } from "../ledger/log-jsonl.ts";
 import type { VerifyEntry } from "../ledger/types.ts";
 import { AutoexpError } from "../util/errors.ts";
@@ -10,6 +11,7 @@ import type { BatchEvent } from "./events.ts";
 import { explainFailure } from "./explain-failure.ts";
 import { hashFrozen } from "./fingerprint.ts";
 import { type Isolation, resolveIsolation } from "./isolation.ts";
+import { missingTag } from "./missing-tag.ts";
 import { openTag } from "./open-tag.ts";
 import type { RecordStore } from "./record-store.ts";
 import { Slot } from "./slot.ts";
@@ -102,6 +104,9 @@ async function measureTagUnexplained<T>(
 ): Promise<T> {
   const { config, tag } = options;
   const env = options.env ?? process.env;
+  const repo = new Git(options.repoDir, env);
+  if (!(await repo.resolve(`refs/heads/autoexp/${tag}`)))
+    throw await missingTag(repo, tag, command);
   const { store, evalEnv, emit } = await openTag({
     repoDir: options.repoDir,
     tag,

@@ -232,6 +232,15 @@ describe("autoexp demo, status and report", () => {
     expect(runCli(repo, ["status", "--tag", "nope"]).stderr).toContain(
       "no autoexp record for tag nope. Tags here: r (autoexp status --tag T)",
     );
+    // verify, attribute and split say the same, and leave no folder for the tag behind.
+    for (const command of ["verify", "attribute", "split"]) {
+      const none = runCli(repo, [command, "--tag", "nope"]);
+      expect(none.code).toBe(2);
+      expect(none.stderr).toContain(
+        `no autoexp record for tag nope. Tags here: r (autoexp ${command} --tag T)`,
+      );
+    }
+    expect(existsSync(join(repo, ".git", "autoexp", "nope"))).toBe(false);
     // The record is on the tag's branch, not in the checkout: report says how to get it.
     const missing = runCli(repo, ["report", ".autoexp/r/log.jsonl"]);
     expect(missing.code).toBe(2);

@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
+import { missingTag } from "../../engine/missing-tag.ts";
 import { showLedger } from "../../engine/read-ledger.ts";
-import { listBranches } from "../../git/commands/refs.ts";
 import { Git } from "../../git/git.ts";
 import { parseLog } from "../../ledger/log-jsonl.ts";
 import { nightFigures } from "../../ledger/night-figures.ts";
@@ -10,7 +10,7 @@ import { formatScore, renderCounts, renderHeadline } from "../../ledger/render-d
 import { formatSplitLine } from "../../ledger/render-split.ts";
 import { formatVerifiedLine } from "../../ledger/render-verified.ts";
 import { viewFromLog } from "../../ledger/summarize.ts";
-import { AutoexpError, defaultTag, validateTag } from "../../util/errors.ts";
+import { defaultTag, validateTag } from "../../util/errors.ts";
 import { jsonLine } from "../../util/record-field.ts";
 import { inertTerminal } from "../../util/terminal-inert.ts";
 import { readValidConfig, requireRepository } from "../args.ts";
@@ -45,25 +45,7 @@ export const statusCommand = defineCommand({
     validateTag(tag);
     const head = await repo.resolve(`refs/heads/autoexp/${tag}`);
     const text = head ? await showLedger(repo, head, tag) : null;
-    if (text === null) {
-      const branches = (await repo.run(listBranches("autoexp/*"))).map((b) =>
-        b.replace("autoexp/", ""),
-      );
-      // `autoexp split` makes autoexp/<tag>--<n>, one branch per change set: no record of its own.
-      const splitOf = (b: string) => {
-        const m = /^(.+)--(\d+)$/.exec(b);
-        return m && branches.includes(m[1]!) ? { tag: m[1]!, group: m[2]! } : null;
-      };
-      const split = splitOf(tag);
-      if (split)
-        throw new AutoexpError(
-          `autoexp/${tag} is change set ${split.group} that \`autoexp split\` made from tag ${split.tag}: its record is ${split.tag}'s (autoexp status --tag ${split.tag}); \`git log autoexp/${tag}\` shows its commits`,
-        );
-      const tags = branches.filter((b) => !splitOf(b));
-      throw new AutoexpError(
-        `no autoexp record for tag ${tag}.${tags.length > 0 ? ` Tags here: ${tags.join(", ")} (autoexp status --tag T)` : " Start one with `autoexp run`."}`,
-      );
-    }
+    if (text === null) throw await missingTag(repo, tag);
     const view = viewFromLog(parseLog(text), tag);
     if (values.json) {
       // figures: experiments, kept and the change as every surface states them (night-figures.ts)
