@@ -120,10 +120,13 @@ function stoppingText(waiting: Extract<BatchEvent, { type: "stopping" }>["waitin
   const then = "; nothing new starts, nothing half-done is recorded. Ctrl-C again to stop at once";
   if (waiting.length === 0) return `stopping: nothing is running${then}`;
   const each = waiting.map((w) => {
+    // Under a second left (0: past the last runs' durations) is no estimate: "about 0ms left".
     const left =
       w.leftMs === null
         ? `running for ${formatDuration(w.elapsedMs)}`
-        : `about ${formatDuration(w.leftMs)} left by the last runs' durations`;
+        : w.leftMs < 1000
+          ? `running for ${formatDuration(w.elapsedMs)}, as long as the last runs took or longer`
+          : `about ${formatDuration(w.leftMs)} left by the last runs' durations`;
     return w.kind === "eval"
       ? `the eval run in flight (${w.what}, ${left})`
       : `${w.what} (the agent has been working for ${formatDuration(w.elapsedMs)})`;
