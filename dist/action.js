@@ -35046,7 +35046,7 @@ function stoppingText(waiting) {
   const then = "; nothing new starts, nothing half-done is recorded. Ctrl-C again to stop at once";
   if (waiting.length === 0) return `stopping: nothing is running${then}`;
   const each = waiting.map((w) => {
-    const left = w.leftMs === null ? `running for ${formatDuration(w.elapsedMs)}` : `about ${formatDuration(w.leftMs)} left by the last runs' durations`;
+    const left = w.leftMs === null ? `running for ${formatDuration(w.elapsedMs)}` : w.leftMs < 1e3 ? `running for ${formatDuration(w.elapsedMs)}, as long as the last runs took or longer` : `about ${formatDuration(w.leftMs)} left by the last runs' durations`;
     return w.kind === "eval" ? `the eval run in flight (${w.what}, ${left})` : `${w.what} (the agent has been working for ${formatDuration(w.elapsedMs)})`;
   });
   return `stopping: waiting for ${each.join(" and ")}${then}`;

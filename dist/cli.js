@@ -29714,7 +29714,7 @@ function stoppingText(waiting) {
   const then = "; nothing new starts, nothing half-done is recorded. Ctrl-C again to stop at once";
   if (waiting.length === 0) return `stopping: nothing is running${then}`;
   const each = waiting.map((w) => {
-    const left = w.leftMs === null ? `running for ${formatDuration2(w.elapsedMs)}` : `about ${formatDuration2(w.leftMs)} left by the last runs' durations`;
+    const left = w.leftMs === null ? `running for ${formatDuration2(w.elapsedMs)}` : w.leftMs < 1e3 ? `running for ${formatDuration2(w.elapsedMs)}, as long as the last runs took or longer` : `about ${formatDuration2(w.leftMs)} left by the last runs' durations`;
     return w.kind === "eval" ? `the eval run in flight (${w.what}, ${left})` : `${w.what} (the agent has been working for ${formatDuration2(w.elapsedMs)})`;
   });
   return `stopping: waiting for ${each.join(" and ")}${then}`;
@@ -29811,7 +29811,7 @@ var SEED_OPTION = {
     help: "draw each pair's order from this seed (default: a fresh one; recorded as order_seed)"
   }
 };
-async function measureSetup(values, io) {
+async function measureSetup(values, io, command2) {
   const pairs = positiveInt("pairs", values.pairs);
   if (pairs === 1)
     throw new AutoexpError("--pairs must be at least 2: an interval needs two pairs");
@@ -29819,11 +29819,29 @@ async function measureSetup(values, io) {
   const repoDir = await requireRepository(io.cwd, io.env);
   const config2 = await readValidConfig(resolve(io.cwd, values.config), values.config);
   const tag = validateTag(values.tag ?? defaultTag(config2.name));
-  const printer = createProgressPrinter(
+  const shown = createProgressPrinter(
     progressMode({ quiet: values.quiet, json: values.json }, io.isTTY),
     { line: io.out, write: io.write, columns: io.columns },
     primaryMetric(config2)
   );
+  const onSignal = () => {
+    shown.close();
+    killActiveGroups();
+    io.err(
+      `autoexp ${command2}: interrupted. It records its line only once every pair has run, so nothing of this one was recorded; run the same command again`
+    );
+    process.exit(EXIT.interrupted);
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  const printer = {
+    ...shown,
+    close: () => {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      shown.close();
+    }
+  };
   return { pairs, orderSeed, repoDir, config: config2, tag, printer };
 }
 
@@ -29852,7 +29870,7 @@ and records an \`attribute\` line in log.jsonl (the dashboard and the PR then sh
     ...OUTPUT_OPTIONS
   },
   async run({ values }, io) {
-    const { pairs, orderSeed, repoDir, config: config2, tag, printer } = await measureSetup(values, io);
+    const { pairs, orderSeed, repoDir, config: config2, tag, printer } = await measureSetup(values, io, "attribute");
     const { plan, entry } = await attributeTag({
       repoDir,
       config: config2,
@@ -37416,7 +37434,7 @@ branches and measures nothing again.`,
     ...OUTPUT_OPTIONS
   },
   async run({ values }, io) {
-    const { pairs, orderSeed, repoDir, config: config2, tag, printer } = await measureSetup(values, io);
+    const { pairs, orderSeed, repoDir, config: config2, tag, printer } = await measureSetup(values, io, "split");
     const _metric = primaryMetric(config2);
     const { entry, reused } = await splitTag({
       repoDir,
@@ -37600,7 +37618,7 @@ code does not run or nothing was kept.`,
     ...OUTPUT_OPTIONS
   },
   async run({ values }, io) {
-    const { pairs, orderSeed, repoDir, config: config2, tag, printer } = await measureSetup(values, io);
+    const { pairs, orderSeed, repoDir, config: config2, tag, printer } = await measureSetup(values, io, "verify");
     const metric2 = primaryMetric(config2);
     const entry = await verifyTag({
       repoDir,

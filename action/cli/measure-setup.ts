@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import type { Config } from "../config/schema.ts";
 import { primaryMetric } from "../config/validate-config.ts";
+import { killActiveGroups } from "../process/run-process.ts";
 import {
   createProgressPrinter,
   type ProgressPrinter,
@@ -9,6 +10,7 @@ import {
 import { AutoexpError, defaultTag, validateTag } from "../util/errors.ts";
 import { positiveInt, readValidConfig, requireRepository } from "./args.ts";
 import type { Io } from "./command.ts";
+import { EXIT } from "./exit-codes.ts";
 
 /** --seed: what the pairs' order is drawn from (each pair's two sides run in a random order). */
 export const SEED_OPTION = {
@@ -33,6 +35,7 @@ export async function measureSetup(
     json: boolean;
   },
   io: Io,
+  command: "verify" | "attribute" | "split",
 ): Promise<{
   pairs: number | undefined;
   orderSeed: number | undefined;
@@ -48,10 +51,30 @@ export async function measureSetup(
   const repoDir = await requireRepository(io.cwd, io.env);
   const config = await readValidConfig(resolve(io.cwd, values.config), values.config);
   const tag = validateTag(values.tag ?? defaultTag(config.name));
-  const printer = createProgressPrinter(
+  const shown = createProgressPrinter(
     progressMode({ quiet: values.quiet, json: values.json }, io.isTTY),
     { line: io.out, write: io.write, columns: io.columns },
     primaryMetric(config),
   );
+  // Ctrl-C or SIGTERM: the runs in flight are killed and the command says what became of its
+  // work (it exited 130 without a word). Listened for until the printer closes.
+  const onSignal = () => {
+    shown.close();
+    killActiveGroups();
+    io.err(
+      `autoexp ${command}: interrupted. It records its line only once every pair has run, so nothing of this one was recorded; run the same command again`,
+    );
+    process.exit(EXIT.interrupted);
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  const printer: ProgressPrinter = {
+    ...shown,
+    close: () => {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      shown.close();
+    },
+  };
   return { pairs, orderSeed, repoDir, config, tag, printer };
 }

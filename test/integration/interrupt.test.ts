@@ -138,7 +138,7 @@ function expectPoliteStop(run: Interrupted, repo: string, state: string) {
   // No eval run started after the signal.
   expect(starts(state).filter((s) => s.at > signalled)).toEqual([]);
   expect(run.stderr).toMatch(
-    /stopping: waiting for the eval run in flight \(#2, run 1, about \d+(ms|s) left by the last runs' durations\).*Ctrl-C again to stop at once/,
+    /stopping: waiting for the eval run in flight \(#2, run 1, (about \d+(ms|s) left by the last runs' durations|running for \d+(ms|s), as long as the last runs took or longer)\).*Ctrl-C again to stop at once/,
   );
   // Exactly the experiments finished before the signal: #2 was half-done and is not recorded.
   const log = branchLog(repo, "t");
@@ -180,5 +180,40 @@ describe("Ctrl-C and SIGTERM during a batch", () => {
     expect(processesNaming(state)).toEqual([]);
     const log = branchLog(repo, "t");
     expect(log.filter((l) => l.type === "result").map((l) => l.iteration)).toEqual([0, 1]);
+  }, 60_000);
+});
+
+describe("Ctrl-C during verify", () => {
+  it("kills the runs in flight and says nothing was recorded, exit 130", async () => {
+    const { repo, state, env } = setup();
+    const night = runCli(repo, ["run", "--tag", "t", "--experiments", "1"], env);
+    expect(night.code, night.stderr).toBe(0);
+    const before = starts(state).length;
+    const child = spawn(process.execPath, [CLI, "verify", "--tag", "t", "--pairs", "4"], {
+      cwd: repo,
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stderr!.on("data", (c) => {
+      stderr += c;
+    });
+    // Once verify's second run has started (a run in flight to kill): Ctrl-C.
+    const watch = setInterval(() => {
+      if (starts(state).length >= before + 2) {
+        clearInterval(watch);
+        child.kill("SIGINT");
+      }
+    }, 50);
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    clearInterval(watch);
+    expect(code, stderr).toBe(130);
+    expect(stderr).toContain(
+      "autoexp verify: interrupted. It records its line only once every pair has run, so nothing of this one was recorded; run the same command again",
+    );
+    for (let i = 0; i < 20 && processesNaming(state).length > 0; i++)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(processesNaming(state)).toEqual([]);
+    expect(branchLog(repo, "t").some((l) => l.type === "verify")).toBe(false);
   }, 60_000);
 });
