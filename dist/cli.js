@@ -34809,7 +34809,7 @@ function screenFor(ctx, policy, noise, against, cand) {
   return {
     policy: raisedTo(policy, ctx.metric, lowest * sd),
     raised: lowest > minDeltaSd,
-    reason: `${z2 > 0 ? "better" : "worse"} by ${fmt(Math.abs(z2 * sd))} (${r3(z2)} sd) in its first run, under the screen at ${describeScreen(design)} (${choice.why}): not measured in pairs`,
+    reason: `${z2 > 0 ? "better" : "worse"} by ${fmt(Math.abs(z2 * sd))} (${r3(Math.abs(z2))} sd) in its first run, under the screen at ${describeScreen(design)} (${choice.why}): not measured in pairs`,
     grey: design.grey && z2 < design.at ? design.grey : null,
     record: record3
   };
@@ -34821,7 +34821,7 @@ function secondLook(ctx, screen2, noise, against, cand) {
   return {
     policy: raisedTo(screen2.policy, ctx.metric, screen2.grey.mean * sd),
     mean: mean2,
-    reason: `${z2 > 0 ? "better" : "worse"} by ${fmt(Math.abs(z2 * sd))} (${r3(z2)} sd) over its two first runs (the first ${screen2.record.z} sd, in the screen's grey zone from ${screen2.grey.from} sd), under the bar for their mean at ${r3(screen2.grey.mean)} sd: not measured in pairs`,
+    reason: `${z2 > 0 ? "better" : "worse"} by ${fmt(Math.abs(z2 * sd))} (${r3(Math.abs(z2))} sd) over its two first runs (the first ${screen2.record.z} sd, in the screen's grey zone from ${screen2.grey.from} sd), under the bar for their mean at ${r3(screen2.grey.mean)} sd: not measured in pairs`,
     record: { ...screen2.record, second: r3(z2) }
   };
 }

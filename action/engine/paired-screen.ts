@@ -98,7 +98,7 @@ export function screenFor(
   return {
     policy: raisedTo(policy, ctx.metric, lowest * sd),
     raised: lowest > minDeltaSd,
-    reason: `${z > 0 ? "better" : "worse"} by ${fmt(Math.abs(z * sd))} (${r3(z)} sd) in its first run, under the screen at ${describeScreen(design)} (${choice.why}): not measured in pairs`,
+    reason: `${z > 0 ? "better" : "worse"} by ${fmt(Math.abs(z * sd))} (${r3(Math.abs(z))} sd) in its first run, under the screen at ${describeScreen(design)} (${choice.why}): not measured in pairs`,
     grey: design.grey && z < design.at ? design.grey : null,
     record,
   };
@@ -121,7 +121,7 @@ export function secondLook(
   return {
     policy: raisedTo(screen.policy, ctx.metric, screen.grey.mean * sd),
     mean: mean2,
-    reason: `${z > 0 ? "better" : "worse"} by ${fmt(Math.abs(z * sd))} (${r3(z)} sd) over its two first runs (the first ${screen.record.z} sd, in the screen's grey zone from ${screen.grey.from} sd), under the bar for their mean at ${r3(screen.grey.mean)} sd: not measured in pairs`,
+    reason: `${z > 0 ? "better" : "worse"} by ${fmt(Math.abs(z * sd))} (${r3(Math.abs(z))} sd) over its two first runs (the first ${screen.record.z} sd, in the screen's grey zone from ${screen.grey.from} sd), under the bar for their mean at ${r3(screen.grey.mean)} sd: not measured in pairs`,
     record: { ...screen.record, second: r3(z) },
   };
 }

@@ -52,6 +52,10 @@ describe("the screen's second look (decide.screen_sd with second_look), through 
     // and its run after the keep, two runs where the run after the keep alone would be one.
     expect(worse!.status).toBe("discard");
     expect(worse!.samples.loss).toEqual([11]);
+    // Its sd is a size, not a second minus: it read "worse by 3.1 (-5.3 sd)".
+    expect(worse!.reason).toMatch(
+      /^worse by [\d.]+ \([\d.]+ sd\) in its first run, under the screen/,
+    );
     expect(worse!.screen!.against).toBe(2);
     const inc = incumbentState(log)!;
     expect(inc.iteration).toBe(real!.iteration);
