@@ -31892,7 +31892,8 @@ function powerLines(config2, rule, sd, primary, effect) {
     );
     const verdict = powers[0].keepRate >= 0.8 ? "fine" : `TOO NOISY for that: reduce the noise (fixed seeds, a longer or larger eval), or raise decide.max_runs${rule.settings.paired ? "" : " and decide.baseline_runs"}`;
     lines.push({
-      text: `an improvement of ${formatScore(effect)} is ${effectSd.toFixed(2)} sd: autoexp would keep it ${kept}: ${verdict}`,
+      // A size: the goal sets the direction (`--effect -1` on a loss read "an improvement of -1").
+      text: `an improvement of ${formatScore(Math.abs(effect))} is ${effectSd.toFixed(2)} sd: autoexp would keep it ${kept}: ${verdict}`,
       power: {
         rule: name,
         effectSd,
@@ -32158,7 +32159,7 @@ cannot work. --json: each line of the report as {"type":"check","level":"problem
     effect: {
       type: "string",
       value: "X",
-      help: "an improvement you hope to see, in the primary metric's units"
+      help: "the size of an improvement you hope to see, in the primary metric's units (the goal sets its direction: 0.01 and -0.01 are the same)"
     },
     ...JSON_OPTION
   },

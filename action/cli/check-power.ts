@@ -126,7 +126,8 @@ export function powerLines(
         ? "fine"
         : `TOO NOISY for that: reduce the noise (fixed seeds, a longer or larger eval), or raise decide.max_runs${rule.settings.paired ? "" : " and decide.baseline_runs"}`;
     lines.push({
-      text: `an improvement of ${formatScore(effect)} is ${effectSd.toFixed(2)} sd: autoexp would keep it ${kept}: ${verdict}`,
+      // A size: the goal sets the direction (`--effect -1` on a loss read "an improvement of -1").
+      text: `an improvement of ${formatScore(Math.abs(effect))} is ${effectSd.toFixed(2)} sd: autoexp would keep it ${kept}: ${verdict}`,
       power: {
         rule: name,
         effectSd,

@@ -337,7 +337,8 @@ isolation: { shared: [${JSON.stringify(counterDir)}] }
       /an improvement of 0\.02 is 0\.17 sd: autoexp would keep it about \d+% of the time: TOO NOISY/,
     );
     expect(snapshot(repo)).toBe(before);
-    const big = runCli(repo, ["check", "--runs", "6", "--effect", "0.5"], { COUNTER: counter });
+    // The goal sets the direction: -0.5 is an improvement of 0.5, not "an improvement of -0.5".
+    const big = runCli(repo, ["check", "--runs", "6", "--effect", "-0.5"], { COUNTER: counter });
     expect(big.stdout).toMatch(
       /an improvement of 0\.5 is 4\.23 sd: autoexp would keep it about \d+% of the time: fine/,
     );

@@ -25,7 +25,7 @@ cannot work. --json: each line of the report as {"type":"check","level":"problem
     effect: {
       type: "string",
       value: "X",
-      help: "an improvement you hope to see, in the primary metric's units",
+      help: "the size of an improvement you hope to see, in the primary metric's units (the goal sets its direction: 0.01 and -0.01 are the same)",
     },
     ...JSON_OPTION,
   },
