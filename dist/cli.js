@@ -36327,15 +36327,21 @@ async function runAndReport(io, request) {
     metric2
   );
   const interrupts = watchInterrupts(() => printer.close());
+  let headed = false;
+  const head = () => {
+    if (headed) return;
+    headed = true;
+    printer.line(
+      `autoexp: tag ${request.tag} on branch autoexp/${request.tag}, agent ${config2.agent.use}`
+    );
+  };
   const onEvent = (event) => {
+    head();
     if (event.type !== "stopping" || mode === "json") return printer.event(event);
     io.err(`
 autoexp: ${formatEvent(event, metric2)}`);
   };
   try {
-    printer.line(
-      `autoexp: tag ${request.tag} on branch autoexp/${request.tag}, agent ${config2.agent.use}`
-    );
     const result = await runBatch({
       repoDir: request.repoDir,
       config: config2,
@@ -36347,6 +36353,7 @@ autoexp: ${formatEvent(event, metric2)}`);
       ...request.acceptConfigChange ? { acceptConfigChange: true } : {},
       ...request.adopt ? { adopt: true } : {}
     });
+    head();
     printer.close();
     const code = exitCodeForStop(result.stop.kind);
     if (output2.json) {

@@ -40,14 +40,22 @@ export async function runAndReport(io: Io, request: BatchRequest): Promise<numbe
   );
   // The first Ctrl-C: the engine says what it still waits for (a "stopping" event), on stderr.
   const interrupts = watchInterrupts(() => printer.close());
+  // The header once the batch has started (its first event): a run refused before anything
+  // (a dirty tree, a missing key) says only why, not "tag x on branch autoexp/x" first.
+  let headed = false;
+  const head = () => {
+    if (headed) return;
+    headed = true;
+    printer.line(
+      `autoexp: tag ${request.tag} on branch autoexp/${request.tag}, agent ${config.agent.use}`,
+    );
+  };
   const onEvent = (event: BatchEvent) => {
+    head();
     if (event.type !== "stopping" || mode === "json") return printer.event(event);
     io.err(`\nautoexp: ${formatEvent(event, metric)}`);
   };
   try {
-    printer.line(
-      `autoexp: tag ${request.tag} on branch autoexp/${request.tag}, agent ${config.agent.use}`,
-    );
     const result = await runBatch({
       repoDir: request.repoDir,
       config,
@@ -59,6 +67,7 @@ export async function runAndReport(io: Io, request: BatchRequest): Promise<numbe
       ...(request.acceptConfigChange ? { acceptConfigChange: true } : {}),
       ...(request.adopt ? { adopt: true as const } : {}),
     });
+    head();
     printer.close();
     const code = exitCodeForStop(result.stop.kind);
     if (output.json) {

@@ -90,6 +90,8 @@ describe("the CLI refuses bad input clearly and changes nothing", () => {
     const run = runCli(repo, ["run", "--tag", "d"]);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("uncommitted changes (train.js)");
+    // Refused before it began: no "tag d on branch autoexp/d" header first.
+    expect(run.stdout).toBe("");
     expect(read(repo, "train.js")).toContain("// my unsaved idea");
     expect(snapshot(repo)).toBe(before);
     expect(git(repo, "branch", "--list", "autoexp/*").trim()).toBe("");
