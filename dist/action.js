@@ -30052,6 +30052,14 @@ function capNotes(text2) {
 ${cut.slice(cut.indexOf("\n") + 1)}`;
 }
 
+// action/util/terminal-inert.ts
+var SEQUENCES = /(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[\s\S]*?(?:\x07|\x1b\\|\x9c|$)|(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?|\x1b[ -/]*[0-~]?/g;
+var CONTROLS2 = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
+var BIDI2 = /[\u202a-\u202e\u2066-\u2069]/g;
+function inertTerminal(text2) {
+  return text2.replace(/\r\n/g, "\n").replace(SEQUENCES, "").replace(CONTROLS2, "").replace(BIDI2, "").replace(/[\u2028\u2029]/g, "\n");
+}
+
 // action/engine/adopt.ts
 async function checkAdopted(repo, tag, head, log, scope) {
   const isTarget = compileGlobs(scope.target);
@@ -30574,7 +30582,7 @@ var RecordStore = class _RecordStore {
     if (!log) throw new Error("RecordStore.append before start");
     const items = [];
     if (options.notes !== void 0) {
-      this.#notes = capNotes(this.#redact(options.notes));
+      this.#notes = capNotes(inertTerminal(this.#redact(options.notes)));
       await writeAtomic(join18(this.stateDir, "notes.md"), this.#notes);
       items.push({ type: "notes", digest: digest(this.#notes) });
     }
@@ -34960,14 +34968,6 @@ function currentIncumbent(log) {
   if (!inc)
     throw new AutoexpError("the ledger has no baseline row; it is damaged", { exitCode: 1 });
   return inc;
-}
-
-// action/util/terminal-inert.ts
-var SEQUENCES = /(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[\s\S]*?(?:\x07|\x1b\\|\x9c|$)|(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?|\x1b[ -/]*[0-~]?/g;
-var CONTROLS2 = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
-var BIDI2 = /[\u202a-\u202e\u2066-\u2069]/g;
-function inertTerminal(text2) {
-  return text2.replace(/\r\n/g, "\n").replace(SEQUENCES, "").replace(CONTROLS2, "").replace(BIDI2, "").replace(/[\u2028\u2029]/g, "\n");
 }
 
 // action/report/format-event.ts

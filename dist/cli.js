@@ -28742,6 +28742,14 @@ function recordFiles(tag, log, logText, notes, rendered = renderRecordFiles(log,
   return files;
 }
 
+// action/util/terminal-inert.ts
+var SEQUENCES = /(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[\s\S]*?(?:\x07|\x1b\\|\x9c|$)|(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?|\x1b[ -/]*[0-~]?/g;
+var CONTROLS2 = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
+var BIDI2 = /[\u202a-\u202e\u2066-\u2069]/g;
+function inertTerminal(text2) {
+  return text2.replace(/\r\n/g, "\n").replace(SEQUENCES, "").replace(CONTROLS2, "").replace(BIDI2, "").replace(/[\u2028\u2029]/g, "\n");
+}
+
 // action/config/check-scope-files.ts
 var import_picomatch = __toESM(require_picomatch2(), 1);
 function compileGlobs(globs) {
@@ -29303,7 +29311,7 @@ var RecordStore = class _RecordStore {
     if (!log) throw new Error("RecordStore.append before start");
     const items = [];
     if (options.notes !== void 0) {
-      this.#notes = capNotes(this.#redact(options.notes));
+      this.#notes = capNotes(inertTerminal(this.#redact(options.notes)));
       await writeAtomic(join20(this.stateDir, "notes.md"), this.#notes);
       items.push({ type: "notes", digest: digest(this.#notes) });
     }
@@ -29629,14 +29637,6 @@ async function requireRepository(dir, env) {
 
 // action/cli/measure-setup.ts
 import { resolve } from "node:path";
-
-// action/util/terminal-inert.ts
-var SEQUENCES = /(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[\s\S]*?(?:\x07|\x1b\\|\x9c|$)|(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?|\x1b[ -/]*[0-~]?/g;
-var CONTROLS2 = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
-var BIDI2 = /[\u202a-\u202e\u2066-\u2069]/g;
-function inertTerminal(text2) {
-  return text2.replace(/\r\n/g, "\n").replace(SEQUENCES, "").replace(CONTROLS2, "").replace(BIDI2, "").replace(/[\u2028\u2029]/g, "\n");
-}
 
 // action/report/format-event.ts
 function formatEvent(event, metric2) {

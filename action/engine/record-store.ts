@@ -17,6 +17,7 @@ import { signPidFiles } from "../process/run-process.ts";
 import { redactDeep } from "../process/secrets.ts";
 import { formatBytes } from "../util/bytes.ts";
 import { AutoexpError } from "../util/errors.ts";
+import { inertTerminal } from "../util/terminal-inert.ts";
 import { type Adoption, checkAdopted } from "./adopt.ts";
 import { discardScratch } from "./discard-scratch.ts";
 import { findRepository } from "./find-repository.ts";
@@ -318,7 +319,8 @@ export class RecordStore implements AsyncDisposable {
     if (!log) throw new Error("RecordStore.append before start");
     const items: JournalItem[] = [];
     if (options.notes !== undefined) {
-      this.#notes = capNotes(this.#redact(options.notes));
+      // The agent's own text: nothing a terminal acts on is committed (`cat notes.md`).
+      this.#notes = capNotes(inertTerminal(this.#redact(options.notes)));
       await writeAtomic(join(this.stateDir, "notes.md"), this.#notes);
       items.push({ type: "notes", digest: digest(this.#notes) });
     }

@@ -538,6 +538,14 @@ describe("RecordStore's record commits", () => {
     expect(git(repo, "show", `autoexp/${TAG}:.autoexp/${TAG}/notes.md`)).toBe(
       "lr above 0.1 diverges\n",
     );
+    // The agent writes notes.md: what a terminal acts on (a `cat notes.md` that clears the
+    // screen, retitles it, reorders what is read) is not committed; its words are.
+    await store.append([result(3, "discard", undefined, 1.2)], {
+      notes: "lr above 0.1 diverges\n\x1b[2J\x1b]0;owned\x07wd 0.1 \u202eok\u202c\r\n",
+    });
+    expect(git(repo, "show", `autoexp/${TAG}:.autoexp/${TAG}/notes.md`)).toBe(
+      "lr above 0.1 diverges\nwd 0.1 ok\n",
+    );
   });
 
   it("put a kept candidate's code under the record, touching only the record's files", async () => {
