@@ -32762,7 +32762,7 @@ function judge(input2) {
   const looks = Math.max(1, policy.maxRuns - 1);
   const sequential = policy.maxRuns > 1 && comparisons.every((c) => c.mode === "t");
   const n = comparisons[0].nC;
-  const runs = input2.paired ? "pairs" : "runs";
+  const runs = !input2.paired ? "runs" : input2.paired.first === "screened" ? "pairs (the first on its screened run)" : "pairs";
   const firstPairKeeps = input2.paired?.first === "screened" && input2.paired.firstPairKeeps === true;
   const critical = (c, o) => sequentialBoundary({
     incumbentRuns: input2.paired?.first === "screened" ? input2.paired.screenedAgainst : c.nI,

@@ -46,7 +46,13 @@ export function judge(input: JudgeInput): Judgement {
   const looks = Math.max(1, policy.maxRuns - 1);
   const sequential = policy.maxRuns > 1 && comparisons.every((c) => c.mode === "t");
   const n = comparisons[0]!.nC;
-  const runs = input.paired ? "pairs" : "runs";
+  // Counted with the screened run's pair, which the record's evidence leaves out: said so, or
+  // "after 3 pairs" here read against "2 pairs" on the dashboard.
+  const runs = !input.paired
+    ? "runs"
+    : input.paired.first === "screened"
+      ? "pairs (the first on its screened run)"
+      : "pairs";
   const firstPairKeeps = input.paired?.first === "screened" && input.paired.firstPairKeeps === true;
   // The critical t of each decisive objective (the error split over them, as for pareto).
   const critical = (c: Comparison, o: (typeof decisive)[number]) =>

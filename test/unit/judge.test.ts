@@ -113,6 +113,22 @@ describe("judge: the sequential rule", () => {
     expect(capped.final && capped.undecided).toBe(true);
   });
 
+  it("counts a screened candidate's pairs with its screened run's, and says so", () => {
+    // The record's evidence leaves the screened run's pair out: "after 5 pairs" on the terminal
+    // read against "4 pairs" on the dashboard.
+    const capped = judge({
+      policy: policy(),
+      incumbent: { loss: [10, 10, 10, 10, 10] },
+      candidate: { loss: [9.4, 9.5, 9.4, 9.5, 9.4] },
+      noise: noise(1),
+      paired: { first: "screened", screenedAgainst: 10 },
+    });
+    expect(status(capped)).toBe("discard");
+    expect(capped.final && capped.reason).toContain(
+      "not confirmed after 5 pairs (the first on its screened run): t = ",
+    );
+  });
+
   it("reads maximize goals the other way round", () => {
     const p = policy({ objectives: [{ name: "loss", goal: "maximize", minDelta: 0.5 }] });
     expect(
