@@ -21753,7 +21753,7 @@ function viewFromLog(log, title) {
     imported: (log.imports ?? []).map((i) => ({
       source: i.source,
       rows: i.rows.length,
-      kept: i.rows.filter((r) => r.status === "keep").length
+      kept: keptAfterBaseline(i.rows)
     })),
     printedTwice: log.results.flatMap(
       (r) => KEPT.has(r.status) && r.printed_twice?.length ? [{ iteration: r.iteration, metrics: r.printed_twice }] : []
@@ -21782,6 +21782,9 @@ function keptBehindBaseline(metric2, goal, baseline, best) {
   const worse = goal === "minimize" ? best.score > baseline : best.score < baseline;
   if (!worse) return null;
   return `The code kept last (#${best.iteration}) measures worse than the baseline: ${metric2} ${formatScore(best.score)} against ${formatScore(baseline)} (${goal === "minimize" ? "lower" : "higher"} is better), though each keep beat the incumbent measured beside it. Their runs were made at different times, and kept gains can be noise: run autoexp verify to measure the final code against the base in pairs before merging.`;
+}
+function keptAfterBaseline(rows) {
+  return rows.slice(1).filter((r) => r.status === "keep").length;
 }
 
 // action/ledger/chart-points.ts

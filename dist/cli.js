@@ -27664,7 +27664,7 @@ function viewFromLog(log, title) {
     imported: (log.imports ?? []).map((i) => ({
       source: i.source,
       rows: i.rows.length,
-      kept: i.rows.filter((r) => r.status === "keep").length
+      kept: keptAfterBaseline(i.rows)
     })),
     printedTwice: log.results.flatMap(
       (r) => KEPT.has(r.status) && r.printed_twice?.length ? [{ iteration: r.iteration, metrics: r.printed_twice }] : []
@@ -27750,6 +27750,9 @@ function wrongWay(metric2, goal, baseline, best) {
   return [
     `The kept rows move ${metric2} the other way from the goal: ${formatScore(baseline)} on the first row, ${formatScore(best.score)} on the last kept one, with ${goal} as the goal. A results.tsv does not say which way is better: if ${goal === "minimize" ? "higher" : "lower"} is, give --goal ${other}.`
   ];
+}
+function keptAfterBaseline(rows) {
+  return rows.slice(1).filter((r) => r.status === "keep").length;
 }
 
 // action/ledger/chart-points.ts
@@ -36507,7 +36510,7 @@ already undone.`,
       metric: primaryMetric(config2),
       env: io.env
     });
-    const kept = entry.rows.filter((r) => r.status === "keep").length;
+    const kept = keptAfterBaseline(entry.rows);
     const id2 = importId(entry);
     if (values.json) {
       for (const s of skipped)
@@ -36529,7 +36532,7 @@ already undone.`,
     }
     for (const s of skipped) io.err(`line ${s.line} skipped: ${s.reason}`);
     io.out(
-      `imported ${entry.rows.length} row(s) of ${entry.metric} from ${entry.source} (${kept} kept there${skipped.length ? `, ${skipped.length} line(s) skipped` : ""}) into tag ${tag} as import ${id2}: ${pending ? "recorded when the tag starts (autoexp run)" : "recorded now"}; the dashboard shows it and the agent is told it was tried (autoexp import --undo withdraws it)`
+      `imported ${entry.rows.length} row(s) of ${entry.metric} from ${entry.source} (its baseline and ${kept} kept there${skipped.length ? `, ${skipped.length} line(s) skipped` : ""}) into tag ${tag} as import ${id2}: ${pending ? "recorded when the tag starts (autoexp run)" : "recorded now"}; the dashboard shows it and the agent is told it was tried (autoexp import --undo withdraws it)`
     );
     return EXIT.ok;
   }

@@ -174,7 +174,7 @@ export function viewFromLog(log: ParsedLog, title?: string): LedgerView {
     imported: (log.imports ?? []).map((i) => ({
       source: i.source,
       rows: i.rows.length,
-      kept: i.rows.filter((r) => r.status === "keep").length,
+      kept: keptAfterBaseline(i.rows),
     })),
     printedTwice: log.results.flatMap((r) =>
       KEPT.has(r.status) && r.printed_twice?.length
@@ -303,4 +303,13 @@ function wrongWay(
   return [
     `The kept rows move ${metric} the other way from the goal: ${formatScore(baseline)} on the first row, ${formatScore(best.score)} on the last kept one, with ${goal} as the goal. A results.tsv does not say which way is better: if ${goal === "minimize" ? "higher" : "lower"} is, give --goal ${other}.`,
   ];
+}
+
+/**
+ * An imported results.tsv's keeps, as `report` counts them: its first row is its baseline (karpathy's
+ * loop marks it `keep`), the keeps are those after it. Import said "3 kept there" where report
+ * said 2.
+ */
+export function keptAfterBaseline(rows: readonly { status: string }[]): number {
+  return rows.slice(1).filter((r) => r.status === "keep").length;
 }

@@ -34,9 +34,14 @@ describe("autoexp import: an existing results.tsv as history", () => {
     const imported = runCli(repo, ["import", tsv, "--tag", "im"]);
     expect(imported.code, imported.stderr).toBe(0);
     expect(imported.stderr).toContain("line 41 skipped");
-    expect(imported.stdout).toMatch(
-      /imported 126 row\(s\) of val_loss from results.tsv \(\d+ kept there, 1 line\(s\) skipped\) into tag im as import [0-9a-f]{12}: recorded when the tag starts/,
+    const said = imported.stdout.match(
+      /imported 126 row\(s\) of val_loss from results.tsv \(its baseline and (\d+) kept there, 1 line\(s\) skipped\) into tag im as import [0-9a-f]{12}: recorded when the tag starts/,
     );
+    expect(said, imported.stdout).not.toBeNull();
+    // As report counts them: the first row is karpathy's baseline (marked keep), not a keep.
+    const keeps = lines.slice(2).filter((l) => l.split("\t")[3] === "keep").length;
+    expect(lines[1]!.split("\t")[3]).toBe("keep");
+    expect(Number(said![1])).toBe(keeps);
 
     const run = runCli(repo, ["run", "--tag", "im", "--experiments", "1"]);
     expect(run.code, run.stderr).toBe(0);
@@ -51,7 +56,9 @@ describe("autoexp import: an existing results.tsv as history", () => {
     });
     expect((log[2]!.rows as unknown[]).length).toBe(126);
     const dashboard = git(repo, "show", "autoexp/im:.autoexp/im/dashboard.md");
-    expect(dashboard).toContain("Imported history: 126 experiment(s) from `results.tsv`");
+    expect(dashboard).toContain(
+      `Imported history: 126 experiment(s) from \`results.tsv\` (${keeps} kept there)`,
+    );
     const prompt = readFileSync(join(dir, "prompt-1.md"), "utf8");
     expect(prompt).toContain(
       "Tried before autoexp (imported results.tsv; do not repeat dead ends)",

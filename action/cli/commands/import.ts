@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import { primaryMetric } from "../../config/validate-config.ts";
 import { importHistory, undoImport } from "../../engine/import-history.ts";
 import { importId } from "../../ledger/log-jsonl.ts";
+import { keptAfterBaseline } from "../../ledger/summarize.ts";
 import { AutoexpError, defaultTag, validateTag } from "../../util/errors.ts";
 import { jsonLine } from "../../util/record-field.ts";
 import { JSON_OPTION, readValidConfig, requireRepository } from "../args.ts";
@@ -74,7 +75,7 @@ already undone.`,
       metric: primaryMetric(config),
       env: io.env,
     });
-    const kept = entry.rows.filter((r) => r.status === "keep").length;
+    const kept = keptAfterBaseline(entry.rows);
     const id = importId(entry);
     if (values.json) {
       for (const s of skipped)
@@ -96,7 +97,7 @@ already undone.`,
     }
     for (const s of skipped) io.err(`line ${s.line} skipped: ${s.reason}`);
     io.out(
-      `imported ${entry.rows.length} row(s) of ${entry.metric} from ${entry.source} (${kept} kept there${skipped.length ? `, ${skipped.length} line(s) skipped` : ""}) into tag ${tag} as import ${id}: ${pending ? "recorded when the tag starts (autoexp run)" : "recorded now"}; the dashboard shows it and the agent is told it was tried (autoexp import --undo withdraws it)`,
+      `imported ${entry.rows.length} row(s) of ${entry.metric} from ${entry.source} (its baseline and ${kept} kept there${skipped.length ? `, ${skipped.length} line(s) skipped` : ""}) into tag ${tag} as import ${id}: ${pending ? "recorded when the tag starts (autoexp run)" : "recorded now"}; the dashboard shows it and the agent is told it was tried (autoexp import --undo withdraws it)`,
     );
     return EXIT.ok;
   },
