@@ -24373,6 +24373,10 @@ function renderPlot(data, view) {
     // The baseline is drawn as a kept point, but it is not a kept experiment (night-figures.ts).
     svgGroup("legend", legend(figures.kept, discarded.length, failed2.length, data)),
     ...axes(data, first, last, x, y),
+    svgGroup("running-best", [stepLine(data.points, x, y, last)]),
+    // Labels before the runs: a label's halo (its white outline, which keeps it readable over the
+    // line) hid the discarded runs under it; every run is drawn over the labels.
+    svgGroup("labels", labels.map(renderKeptLabel)),
     svgGroup(
       "discarded",
       discarded.filter(onScale).flatMap(
@@ -24388,12 +24392,10 @@ function renderPlot(data, view) {
       "off-scale",
       data.offScale.flatMap((p) => offScaleMark(p, x(p.iteration), data))
     ),
-    svgGroup("running-best", [stepLine(data.points, x, y, last)]),
     svgGroup(
       "kept",
       kept.map((p) => svgDot(x(p.iteration), y(p.score), 5.5, CHART_COLORS.kept, 'stroke="#ffffff"'))
     ),
-    svgGroup("labels", labels.map(renderKeptLabel)),
     data.offScale.length > 0 ? svgText(
       PLOT.left,
       H - 14,

@@ -282,6 +282,13 @@ describe("progress.svg", () => {
     expect(svg.children.find((c) => c.name === "title")!.text).toBe(
       "karpathy: val_bpb baseline 0.9979 → best 0.969686 (−2.83%)",
     );
+    // Later in the document is drawn on top: every run over the labels, whose white halos hid
+    // the discarded runs under them.
+    const order = svg.children
+      .filter((c) => c.name === "g")
+      .map((c) => c.attrs.class)
+      .filter((c) => ["labels", "discarded", "failed", "kept", "running-best"].includes(c!));
+    expect(order).toEqual(["running-best", "labels", "discarded", "failed", "kept"]);
   });
 
   it("keeps karpathy's broken run from squashing the range: a triangle on the top edge, named", () => {
