@@ -34952,6 +34952,7 @@ function summarise(tag, log, done, stop, isolation) {
     tag,
     branch: `autoexp/${tag}`,
     baseline: view.baseline ?? log.config.baseline,
+    baselineRuns: view.rows.find((r) => r.status === "baseline")?.runs ?? null,
     best: inc.score,
     bestCommit: log.results.findLast((r) => r.iteration === inc.iteration)?.commit ?? inc.commit,
     improvementPct: view.baseline ? (inc.score - view.baseline) / Math.abs(view.baseline) * 100 : null,

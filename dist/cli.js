@@ -36276,6 +36276,7 @@ function summarise(tag, log, done, stop, isolation) {
     tag,
     branch: `autoexp/${tag}`,
     baseline: view.baseline ?? log.config.baseline,
+    baselineRuns: view.rows.find((r) => r.status === "baseline")?.runs ?? null,
     best: inc.score,
     bestCommit: log.results.findLast((r) => r.iteration === inc.iteration)?.commit ?? inc.commit,
     improvementPct: view.baseline ? (inc.score - view.baseline) / Math.abs(view.baseline) * 100 : null,
@@ -36370,7 +36371,7 @@ autoexp: ${formatEvent(event, metric2)}`);
       [
         ...mode === "quiet" ? [] : [""],
         `done: ${result.experiments} experiment(s) this batch, ${result.total} on record, ${result.kept} kept`,
-        `${metric2}: baseline ${formatScore(result.baseline)} -> best ${formatScore(result.best)}${pct} at ${result.bestCommit}`,
+        `${metric2}: baseline ${formatScore(result.baseline)}${result.baselineRuns ? ` (${plural2(result.baselineRuns, "run")})` : ""} -> best ${formatScore(result.best)}${pct} at ${result.bestCommit}`,
         `branch: ${result.branch} (git log ${result.branch}; record in ${recordDir(result.tag)}/ on that branch)`
       ].join("\n")
     );

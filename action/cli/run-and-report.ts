@@ -2,6 +2,7 @@ import type { Config } from "../config/schema.ts";
 import { primaryMetric } from "../config/validate-config.ts";
 import { Interrupted } from "../engine/interrupted.ts";
 import { type BatchEvent, runBatch } from "../engine/run-batch.ts";
+import { plural } from "../ledger/format-score.ts";
 import { recordDir } from "../ledger/record-files.ts";
 import { formatScore } from "../ledger/render-dashboard.ts";
 import { formatEvent } from "../report/format-event.ts";
@@ -82,7 +83,7 @@ export async function runAndReport(io: Io, request: BatchRequest): Promise<numbe
       [
         ...(mode === "quiet" ? [] : [""]),
         `done: ${result.experiments} experiment(s) this batch, ${result.total} on record, ${result.kept} kept`,
-        `${metric}: baseline ${formatScore(result.baseline)} -> best ${formatScore(result.best)}${pct} at ${result.bestCommit}`,
+        `${metric}: baseline ${formatScore(result.baseline)}${result.baselineRuns ? ` (${plural(result.baselineRuns, "run")})` : ""} -> best ${formatScore(result.best)}${pct} at ${result.bestCommit}`,
         `branch: ${result.branch} (git log ${result.branch}; record in ${recordDir(result.tag)}/ on that branch)`,
       ].join("\n"),
     );

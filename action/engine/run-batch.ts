@@ -73,6 +73,11 @@ export interface BatchResult {
   tag: string;
   branch: string;
   baseline: number;
+  /**
+   * The runs the baseline's value is the mean of: its first runs and its re-measures since (the
+   * batch's first line gave the first runs' mean alone).
+   */
+  baselineRuns: number | null;
   best: number;
   bestCommit: string;
   improvementPct: number | null;
@@ -333,6 +338,7 @@ function summarise(
     tag,
     branch: `autoexp/${tag}`,
     baseline: view.baseline ?? log.config!.baseline,
+    baselineRuns: view.rows.find((r) => r.status === "baseline")?.runs ?? null,
     best: inc.score,
     bestCommit: log.results.findLast((r) => r.iteration === inc.iteration)?.commit ?? inc.commit,
     improvementPct: view.baseline

@@ -149,6 +149,12 @@ describe("autoexp demo, status and report", () => {
     const status = runCli(dir, ["status", "--tag", "demo"]);
     expect(status.code).toBe(0);
     expect(status.stdout).toContain(`baseline ${Number(log.config!.baseline.toPrecision(6))}`);
+    // The batch's last line says over how many runs its baseline is the mean (re-measures pool
+    // into it: a newcomer saw the first line's baseline and the last's differ, unexplained).
+    const baseRuns = log.results[0]!.samples.val_loss!.length;
+    expect(run.stdout).toMatch(
+      new RegExp(`\\nval_loss: baseline [\\d.]+ \\(${baseRuns} runs?\\) -> best `),
+    );
     // The summary line the demo prints works from where the demo was run, not only inside it.
     const printed = /npx autoexp (status --tag demo --dir \S+),/.exec(run.stdout);
     expect(printed, run.stdout.slice(-400)).not.toBeNull();
