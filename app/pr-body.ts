@@ -1,6 +1,11 @@
 import { cutMarkdown, cutMarkdownChars } from "../action/ledger/cut-markdown.ts";
 import { type ParsedLog, parseLog } from "../action/ledger/log-jsonl.ts";
-import { experimentsText, isKeptExperiment, nightFigures } from "../action/ledger/night-figures.ts";
+import {
+  chanceKeepsNote,
+  experimentsText,
+  isKeptExperiment,
+  nightFigures,
+} from "../action/ledger/night-figures.ts";
 import { renderAttribution } from "../action/ledger/render-attribution.ts";
 import { renderBranches } from "../action/ledger/render-branches.ts";
 import { renderChart } from "../action/ledger/render-chart.ts";
@@ -90,6 +95,7 @@ export function renderPr(ledger: string | null, ctx: PrContext): RenderedPr {
     const full = byIteration.get(iteration)?.commit_full;
     return full ? `[\`${short}\`](${ctx.repoUrl}/commit/${full})` : short ? `\`${short}\`` : "";
   };
+  const chance = chanceKeepsNote(view);
   const header = [
     head,
     `## autoexp · ${ctx.tag}`,
@@ -97,6 +103,7 @@ export function renderPr(ledger: string | null, ctx: PrContext): RenderedPr {
     ...(view.verified ? [renderVerified(view.verified), ""] : []),
     `**${change}** (${view.goal}) over ${experimentsText(figures.experiments)}; ${figures.kept} kept, ${keptHow(view)}.`,
     "",
+    ...(chance ? [chance, ""] : []),
     renderCounts(view),
   ];
   const facts: string[] = [renderNoise(view)];

@@ -20968,6 +20968,17 @@ function changeInterval(ci, goal) {
 function experimentsText(n) {
   return `${n} experiment${n === 1 ? "" : "s"}`;
 }
+function chanceKeepsNote(view) {
+  if (view.verified || view.confidence === null) return null;
+  if (view.deterministic && view.noise === 0) return null;
+  const experiments = experimentRows(view.rows);
+  const kept = experiments.filter(isKeptExperiment).length;
+  if (kept === 0) return null;
+  const judged = experiments.filter((r) => isKeptExperiment(r) || r.status === "discard").length;
+  const share = 1 - view.confidence;
+  const expected = Number((judged * share).toFixed(1));
+  return `A keep's test keeps a change that does nothing at most ${Number((share * 100).toPrecision(3))}% of the time: had none of the ${judged} candidates judged here helped, about ${expected} of them would have been kept by chance (${kept} were). \`autoexp verify\` measures the final code against the base.`;
+}
 
 // action/util/markdown-inert.ts
 var ZWJ = "\u200D";
@@ -22076,6 +22087,7 @@ function renderPr(ledger, ctx) {
     const full = byIteration.get(iteration)?.commit_full;
     return full ? `[\`${short}\`](${ctx.repoUrl}/commit/${full})` : short ? `\`${short}\`` : "";
   };
+  const chance = chanceKeepsNote(view);
   const header = [
     head,
     `## autoexp \xB7 ${ctx.tag}`,
@@ -22083,6 +22095,7 @@ function renderPr(ledger, ctx) {
     ...view.verified ? [renderVerified(view.verified), ""] : [],
     `**${change}** (${view.goal}) over ${experimentsText(figures.experiments)}; ${figures.kept} kept, ${keptHow(view)}.`,
     "",
+    ...chance ? [chance, ""] : [],
     renderCounts(view)
   ];
   const facts = [renderNoise(view)];

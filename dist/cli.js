@@ -28034,6 +28034,17 @@ function changeInterval(ci, goal) {
 function experimentsText(n) {
   return `${n} experiment${n === 1 ? "" : "s"}`;
 }
+function chanceKeepsNote(view) {
+  if (view.verified || view.confidence === null) return null;
+  if (view.deterministic && view.noise === 0) return null;
+  const experiments = experimentRows(view.rows);
+  const kept = experiments.filter(isKeptExperiment).length;
+  if (kept === 0) return null;
+  const judged2 = experiments.filter((r) => isKeptExperiment(r) || r.status === "discard").length;
+  const share = 1 - view.confidence;
+  const expected = Number((judged2 * share).toFixed(1));
+  return `A keep's test keeps a change that does nothing at most ${Number((share * 100).toPrecision(3))}% of the time: had none of the ${judged2} candidates judged here helped, about ${expected} of them would have been kept by chance (${kept} were). \`autoexp verify\` measures the final code against the base.`;
+}
 
 // action/ledger/progress-svg.ts
 var W = 1200;
@@ -28528,6 +28539,8 @@ function renderDashboard(view, options = {}) {
 > Drift: ${inertMarkdown(d, 600)}`);
   for (const c of view.caveats) parts.push("", `> [!CAUTION]
 > ${inertMarkdown(c, 600)}`);
+  const chance = chanceKeepsNote(view);
+  if (chance) parts.push("", chance);
   if (view.cacheWrites?.length) parts.push("", renderCacheWrites(view));
   if (view.cheapEval) parts.push("", renderCheapEval(view.cheapEval));
   for (const i of view.imported)

@@ -79,3 +79,23 @@ export function changeInterval(ci: readonly [number, number], goal: Goal): [numb
 export function experimentsText(n: number): string {
   return `${n} experiment${n === 1 ? "" : "s"}`;
 }
+
+/**
+ * What chance alone would keep, for a night that kept something and is not verified: each keep's
+ * test keeps a change that does nothing at most 1 − confidence of the time, so among the
+ * candidates judged (kept or discarded on their measure) about that share would be kept if none
+ * helped. A noisy night of changes that did nothing showed "3 kept, each after a test at 95%
+ * confidence", and nothing said that 40 candidates make 2 such keeps the expected luck. Null on
+ * a deterministic eval (a keep needs two runs that agree), when verified, or with nothing kept.
+ */
+export function chanceKeepsNote(view: LedgerView): string | null {
+  if (view.verified || view.confidence === null) return null;
+  if (view.deterministic && view.noise === 0) return null;
+  const experiments = experimentRows(view.rows);
+  const kept = experiments.filter(isKeptExperiment).length;
+  if (kept === 0) return null;
+  const judged = experiments.filter((r) => isKeptExperiment(r) || r.status === "discard").length;
+  const share = 1 - view.confidence;
+  const expected = Number((judged * share).toFixed(1));
+  return `A keep's test keeps a change that does nothing at most ${Number((share * 100).toPrecision(3))}% of the time: had none of the ${judged} candidates judged here helped, about ${expected} of them would have been kept by chance (${kept} were). \`autoexp verify\` measures the final code against the base.`;
+}

@@ -2,6 +2,7 @@ import { formatDuration } from "../util/duration.ts";
 import { inertCode, inertMarkdown } from "../util/markdown-inert.ts";
 import { formatDelta, formatPercent, formatScore, plural } from "./format-score.ts";
 import {
+  chanceKeepsNote,
   changeInterval,
   experimentsText,
   isKeptExperiment,
@@ -151,6 +152,8 @@ export function renderDashboard(view: LedgerView, options: { progressSvg?: boole
   if (facts.length > 0) parts.push("", facts.join(" · "));
   for (const d of view.drift) parts.push("", `> [!WARNING]\n> Drift: ${inertMarkdown(d, 600)}`);
   for (const c of view.caveats) parts.push("", `> [!CAUTION]\n> ${inertMarkdown(c, 600)}`);
+  const chance = chanceKeepsNote(view);
+  if (chance) parts.push("", chance);
   if (view.cacheWrites?.length) parts.push("", renderCacheWrites(view));
   if (view.cheapEval) parts.push("", renderCheapEval(view.cheapEval));
   for (const i of view.imported)

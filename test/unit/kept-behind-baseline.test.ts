@@ -64,3 +64,22 @@ describe("the code kept last reads worse than the baseline", () => {
     expect(verified).toContain("The verified interval includes no improvement");
   });
 });
+
+describe("the keeps chance alone would make", () => {
+  it("are stated beside the keeps on the dashboard and in the PR, until a verify measures the night", () => {
+    const text = night(0.99);
+    const log = parseLog(text);
+    const judged = log.results.filter((r) => r.status === "keep" || r.status === "discard").length;
+    const expected = Number((judged * 0.05).toFixed(1));
+    const note = `A keep's test keeps a change that does nothing at most 5% of the time: had none of the ${judged} candidates judged here helped, about ${expected} of them would have been kept by chance (2 were). \`autoexp verify\` measures the final code against the base.`;
+    expect(judged).toBeGreaterThan(20);
+    expect(renderDashboard(viewFromLog(log, "night"))).toContain(note);
+    expect(renderPr(text, { tag: "night", repoUrl: "https://github.com/o/r" }).body).toContain(
+      note,
+    );
+    const verified = night(0.99, true);
+    expect(renderDashboard(viewFromLog(parseLog(verified), "night"))).not.toContain(
+      "kept by chance",
+    );
+  });
+});
