@@ -71,7 +71,7 @@ describe("the keeps chance alone would make", () => {
     const log = parseLog(text);
     const judged = log.results.filter((r) => r.status === "keep" || r.status === "discard").length;
     const expected = Number((judged * 0.05).toFixed(1));
-    const note = `A keep's test keeps a change that does nothing at most 5% of the time: had none of the ${judged} candidates judged here helped, about ${expected} of them would have been kept by chance (2 were). \`autoexp verify\` measures the final code against the base.`;
+    const note = `A keep's test keeps a change that does nothing at most 5% of the time: had none of the ${judged} candidates judged here helped, up to about ${expected} of them could have been kept by chance (2 were). \`autoexp verify\` measures the final code against the base.`;
     expect(judged).toBeGreaterThan(20);
     expect(renderDashboard(viewFromLog(log, "night"))).toContain(note);
     expect(renderPr(text, { tag: "night", repoUrl: "https://github.com/o/r" }).body).toContain(
