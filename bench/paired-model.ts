@@ -35,6 +35,8 @@
  *        [--screen auto|N [--grey FROM,MEAN]] [--bar read|level|kept|after] [--model-bar actual|fixed]
  *        [--slack 0.25]   (auto's PER_RUN_SLACK: 0 chooses the most gain per eval run alone)
  *        [--baseline-runs 5] [--confidence 0.95] [--first-pair on|off] [--no-after-keep]
+ *        [--noisier F:K]   (a share F of the no-op changes multiply the run-to-run noise by K;
+ *        their keep rate is printed apart)
  *        [--first-pair-futility=Z]   (discard at the screened design's first pair when it reads
  *        under Z run sds, instead of a second pair; measured 2026-12-06, 40 nights of 100/50/15:
  *        none 63.6% on 2.09 runs, -1: 63.5% on 2.07, -0.5: 63.0% on 2.07, 0: 62.0% on 2.04, the
@@ -87,6 +89,7 @@ const { values: args } = parseArgs({
     bar: { type: "string", default: "read" },
     "model-bar": { type: "string", default: "actual" },
     slack: { type: "string" },
+    noisier: { type: "string" },
     breakdown: { type: "boolean", default: false },
     "baseline-runs": { type: "string", default: "5" },
     confidence: { type: "string", default: "0.95" },
@@ -133,6 +136,8 @@ const TALLY = {
   grey: 0,
   pairs: new Map<string, number>(),
   chosen: new Map<string, number>(),
+  /** --noisier: the no-op changes that made the noise K times larger, and those kept. */
+  noisier: { tried: 0, kept: 0 },
 };
 
 function night(design0: Design, seed: number) {
@@ -157,10 +162,10 @@ function night(design0: Design, seed: number) {
   }
   let clock = 0;
   let inBaseline = true;
-  const measure = (truth: number) => {
+  const measure = (truth: number, scale: number) => {
     const v =
       truth +
-      draw() +
+      scale * draw() +
       drift * clock +
       (args.spike && inBaseline ? 3 : 0) +
       (clock >= stepAt! ? stepSize! : 0);
@@ -170,8 +175,16 @@ function night(design0: Design, seed: number) {
   // Run-to-run noise: one group per code measured more than once.
   const groups: number[][] = [];
   let incTruth = 0;
+  // --noisier F:K: a share F of the changes that do nothing multiply the code's run-to-run noise
+  // by K (a learning rate that makes training less stable); kept, the incumbent keeps that noise.
+  const [noisierShare, noisierK] = (args.noisier ?? "0:1").split(":").map(Number) as [
+    number,
+    number,
+  ];
+  const noisierDraw = createRandom(seed + 7919);
+  let incScale = 1;
   let inc: number[] = Array.from({ length: Number(args["baseline-runs"]) }, () =>
-    measure(incTruth),
+    measure(incTruth, incScale),
   );
   inBaseline = false;
   groups.push(inc);
@@ -200,6 +213,9 @@ function night(design0: Design, seed: number) {
   for (let k = 0; k < plan.length; k++) {
     const effect = plan[k]!;
     const truth = incTruth + effect;
+    const noisier = effect === 0 && noisierDraw() < noisierShare;
+    const candScale = noisier ? incScale * noisierK : incScale;
+    if (noisier) TALLY.noisier.tried++;
     const noise = (): Record<string, Noise> => ({ score: pooledNoise(groups) });
     const pairNoise = (): Record<string, Noise> => ({
       score: { sd: pairDf > 0 ? Math.sqrt(pairSs / pairDf) : 0, df: pairDf, robustSd: null },
@@ -209,11 +225,11 @@ function night(design0: Design, seed: number) {
     groups.push(cand);
     if (design0 === "unpaired") {
       if (k - measuredAt >= 5) {
-        inc.push(measure(incTruth));
+        inc.push(measure(incTruth, incScale));
         measuredAt = k;
       }
       while (true) {
-        cand.push(measure(truth));
+        cand.push(measure(truth, candScale));
         const j = judge({
           policy: policy(noise().score!.sd),
           incumbent: { score: inc },
@@ -227,7 +243,7 @@ function night(design0: Design, seed: number) {
       }
       if (kept) {
         inc = cand;
-        for (let i = 0; i < 5; i++) inc.push(measure(truth));
+        for (let i = 0; i < 5; i++) inc.push(measure(truth, candScale));
         measuredAt = k;
       }
     } else {
@@ -237,7 +253,7 @@ function night(design0: Design, seed: number) {
       const pc: number[] = [];
       if (design0 === "paired") {
         if (k - measuredAt >= 5) {
-          inc.push(measure(incTruth));
+          inc.push(measure(incTruth, incScale));
           measuredAt = k;
         }
         // The bar: the runs the incumbent was kept on, then its runs since (screenBar).
@@ -260,7 +276,7 @@ function night(design0: Design, seed: number) {
           const stand = Math.max(1, Math.min(SCREEN_RUNS, Math.round(read.runs)));
           bar = Array(stand).fill(read.mean + (leveled ? STRICT_SD * sd : 0));
         }
-        cand.push(measure(truth));
+        cand.push(measure(truth, candScale));
         const z = (cand[0]! - mean(bar)) / sd;
         const screen = screenDesign(history, bar.length);
         history.push({ z, against: bar.length });
@@ -275,7 +291,7 @@ function night(design0: Design, seed: number) {
         if (!go && effect > 0) TALLY.screen++;
         if (go && screen.grey && z < screen.at) {
           // The grey zone: a second run, and the two runs' mean decides (paired-screen.ts).
-          cand.push(measure(truth));
+          cand.push(measure(truth, candScale));
           const second = judge({
             policy: policy(noise().score!.sd, screen.grey.mean),
             incumbent: { score: bar },
@@ -288,7 +304,7 @@ function night(design0: Design, seed: number) {
         if (go) {
           // The first pair: the last screened run and the incumbent's run right after it.
           pc.push(cand.at(-1)!);
-          pi.push(measure(incTruth));
+          pi.push(measure(incTruth, incScale));
           inc.push(pi[0]!);
           // The first pair keeps where the incumbent's run in it agrees with the bar, and the
           // boundary takes the screen down by the bars' staleness (as the engine, first-pair.ts).
@@ -309,11 +325,11 @@ function night(design0: Design, seed: number) {
         const p = pi.length;
         if (prefilled) prefilled = false;
         else if (firstSideFirst(seed * 7919 + k, p)) {
-          pi.push(measure(incTruth));
-          pc.push(measure(truth));
+          pi.push(measure(incTruth, incScale));
+          pc.push(measure(truth, candScale));
         } else {
-          pc.push(measure(truth));
-          pi.push(measure(incTruth));
+          pc.push(measure(truth, candScale));
+          pi.push(measure(incTruth, incScale));
         }
         if (pi.length > 1 || design0 !== "paired") {
           inc.push(pi.at(-1)!);
@@ -382,7 +398,7 @@ function night(design0: Design, seed: number) {
                 prior: fitEffects(history.slice(-HISTORY_WINDOW)),
               }).level
             : null;
-        inc = args["no-after-keep"] && level && level.runs >= 1 ? [] : [measure(truth)];
+        inc = args["no-after-keep"] && level && level.runs >= 1 ? [] : [measure(truth, candScale)];
         since = [];
         groups.push(inc);
       }
@@ -393,6 +409,8 @@ function night(design0: Design, seed: number) {
     }
     if (kept) {
       if (effect <= 0) falseKeeps++;
+      if (noisier) TALLY.noisier.kept++;
+      incScale = candScale;
       if (process.env.DEBUG && effect < 0) console.log("kept worse", k, design0);
       if (effect > 0) keptGood++;
       trueGain += effect;
@@ -413,6 +431,7 @@ for (const design of args.designs.split(",") as Design[]) {
   TALLY.grey = 0;
   TALLY.pairs.clear();
   TALLY.chosen.clear();
+  TALLY.noisier = { tried: 0, kept: 0 };
   let fk = 0;
   let good = 0;
   let runs = 0;
@@ -429,6 +448,10 @@ for (const design of args.designs.split(",") as Design[]) {
   console.log(
     `${design.padEnd(10)} ${`${((100 * fk) / (nulls * nights)).toFixed(2)}%`.padStart(11)}   ${`${((100 * good) / (Number(args.effect) * nights)).toFixed(1)}%`.padStart(14)}   ${(runs / cands).toFixed(2).padStart(14)}   ${(gain / nights).toFixed(1).padStart(14)}`,
   );
+  if (TALLY.noisier.tried > 0)
+    console.log(
+      `  no-op changes that multiply the noise by ${args.noisier!.split(":")[1]}: ${TALLY.noisier.tried} tried, ${((100 * TALLY.noisier.kept) / TALLY.noisier.tried).toFixed(2)}% kept`,
+    );
   // The unpaired design has neither a chosen screen nor pairs: nothing to break down.
   if (args.breakdown && design !== "unpaired") {
     const of = Number(args.effect) * nights;
