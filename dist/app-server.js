@@ -21670,6 +21670,24 @@ function cheapTransfer(rows) {
   };
 }
 
+// action/ledger/after-keep.ts
+function unconfirmedKeeps(log, metric2, goal) {
+  const found = [];
+  for (const r of log.results) {
+    if (r.status !== "keep") continue;
+    const after = log.remeasures.find(
+      (m) => m.reason === "after-keep" && m.iteration === r.iteration
+    )?.samples[metric2];
+    const beside = log.remeasures.filter((m) => m.paired_with === r.iteration).flatMap((m) => m.samples[metric2] ?? []);
+    if (!after?.length || beside.length === 0) continue;
+    const [a, b] = [mean(after), mean(beside)];
+    if (goal === "minimize" ? a < b : a > b) continue;
+    found.push(`#${r.iteration} (${formatScore(a)} after its keep, ${formatScore(b)} beside it)`);
+  }
+  if (found.length === 0) return null;
+  return `Kept in pairs, then not borne out by the run after the keep: ${found.join(", ")}, against the incumbent's runs beside it. A real gain of the size a keep needs reads better there almost always; a change that does nothing, half the time, and one that makes the eval noisier passes the keep's test more often than its confidence says. autoexp attribute measures each keep's effect on the final code.`;
+}
+
 // action/ledger/render-cache-writes.ts
 var SHOWN_PATHS = 5;
 function cacheWriteViews(lines, results) {
@@ -21747,6 +21765,7 @@ function viewFromLog(log, title) {
   const baseline = rows.find((r) => r.status === "baseline")?.score ?? log.config?.baseline ?? null;
   const verified = final && log.verifies?.findLast((v) => v.final_commit === final) || null;
   const behind = verified ? null : keptBehindBaseline(metric2, goal, baseline, bestRow);
+  const unconfirmed = unconfirmedKeeps(log, metric2, goal);
   return {
     title: title ?? log.config?.tag ?? "autoexp",
     metric: metric2,
@@ -21763,7 +21782,11 @@ function viewFromLog(log, title) {
     remeasureRuns: reruns.incumbents,
     ...log.remeasures.some((m) => m.beside) ? { branchPointRuns: reruns.branchPoints } : {},
     drift: log.remeasures.flatMap((m) => m.reason === "drift" && m.note ? [m.note] : []),
-    caveats: [...new Set(log.batches.flatMap((b) => b.caveats ?? [])), ...behind ? [behind] : []],
+    caveats: [
+      ...new Set(log.batches.flatMap((b) => b.caveats ?? [])),
+      ...behind ? [behind] : [],
+      ...unconfirmed ? [unconfirmed] : []
+    ],
     ...log.cacheWrites?.length ? { cacheWrites: cacheWriteViews(log.cacheWrites, log.results) } : {},
     imported: (log.imports ?? []).map((i) => ({
       source: i.source,

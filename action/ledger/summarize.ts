@@ -2,6 +2,7 @@ import { judgedDeterministic, noiseSeen } from "../decide/determinism.ts";
 import { incumbentState, ledgerSamples } from "../decide/ledger-state.ts";
 import { mean } from "../decide/stats.ts";
 import { cheapTransfer, type Transfer } from "../decide/transfer.ts";
+import { unconfirmedKeeps } from "./after-keep.ts";
 import { formatScore } from "./format-score.ts";
 import type { ParsedLog } from "./log-jsonl.ts";
 import { type BranchTree, branchTree } from "./render-branches.ts";
@@ -151,6 +152,7 @@ export function viewFromLog(log: ParsedLog, title?: string): LedgerView {
   const baseline = rows.find((r) => r.status === "baseline")?.score ?? log.config?.baseline ?? null;
   const verified = (final && log.verifies?.findLast((v) => v.final_commit === final)) || null;
   const behind = verified ? null : keptBehindBaseline(metric, goal, baseline, bestRow);
+  const unconfirmed = unconfirmedKeeps(log, metric, goal);
   return {
     title: title ?? log.config?.tag ?? "autoexp",
     metric,
@@ -167,7 +169,11 @@ export function viewFromLog(log: ParsedLog, title?: string): LedgerView {
     remeasureRuns: reruns.incumbents,
     ...(log.remeasures.some((m) => m.beside) ? { branchPointRuns: reruns.branchPoints } : {}),
     drift: log.remeasures.flatMap((m) => (m.reason === "drift" && m.note ? [m.note] : [])),
-    caveats: [...new Set(log.batches.flatMap((b) => b.caveats ?? [])), ...(behind ? [behind] : [])],
+    caveats: [
+      ...new Set(log.batches.flatMap((b) => b.caveats ?? [])),
+      ...(behind ? [behind] : []),
+      ...(unconfirmed ? [unconfirmed] : []),
+    ],
     ...(log.cacheWrites?.length
       ? { cacheWrites: cacheWriteViews(log.cacheWrites, log.results) }
       : {}),

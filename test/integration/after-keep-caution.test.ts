@@ -1,0 +1,41 @@
+// A keep decided on its first pair whose run after the keep reads no better than the incumbent
+// beside it is cautioned on the dashboard and in the PR: the test behind a one-pair keep takes the
+// candidate to be as noisy as the night, and a change that does nothing but add noise passes it
+// far more often than its confidence says (bench/paired-model.ts --noisier).
+import { describe, expect, it } from "vitest";
+import { formatLines } from "../../action/ledger/log-jsonl.ts";
+import { renderDashboard } from "../../action/ledger/render-dashboard.ts";
+import { viewFromLog } from "../../action/ledger/summarize.ts";
+import { renderPr } from "../../app/pr-body.ts";
+import { sequenceNight } from "../helpers/sequence-eval.ts";
+
+// Runs 0-3: the baseline (10 ± 0.5); #1's first run 7.5 (2.5 better: through the screen), the
+// incumbent beside it 10 (it agrees with the bar: kept on that pair); then the kept code's run
+// after its keep.
+const NIGHT = [0.5, -0.5, 0.5, -0.5, -2.5, 0];
+
+describe("a keep its next run does not bear out", () => {
+  it("is cautioned where the reviewer reads, with both runs; a keep its next run confirms is not", async () => {
+    const noop = await sequenceNight(
+      [[0, "a no-op, lucky once"]],
+      [...NIGHT, 0.5],
+      "{ baseline_runs: 4 }",
+    );
+    const [, kept] = noop.results;
+    expect(kept!.status).toBe("keep");
+    expect(noop.remeasures.find((m) => m.reason === "after-keep")!.samples.loss).toEqual([10.5]);
+    const caution =
+      "Kept in pairs, then not borne out by the run after the keep: #\u200d1 (10.5 after its keep, 10 beside it), against the incumbent's runs beside it.";
+    const view = viewFromLog(noop, "t");
+    expect(renderDashboard(view)).toContain(`> [!CAUTION]\n> ${caution}`);
+    const pr = renderPr(formatLines([noop.config!, ...noop.results, ...noop.remeasures]), {
+      tag: "t",
+      repoUrl: "https://github.com/o/r",
+    });
+    expect(pr.body).toContain(caution);
+
+    const real = await sequenceNight([[-3, "a real gain"]], [...NIGHT, 0], "{ baseline_runs: 4 }");
+    expect(real.results[1]!.status).toBe("keep");
+    expect(renderDashboard(viewFromLog(real, "t"))).not.toContain("not borne out");
+  });
+});
