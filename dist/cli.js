@@ -29911,7 +29911,11 @@ and records an \`attribute\` line in log.jsonl (the dashboard and the PR then sh
     ...OUTPUT_OPTIONS
   },
   async run({ values }, io) {
-    const { pairs, orderSeed, repoDir, config: config2, tag, printer } = await measureSetup(values, io, "attribute");
+    const { pairs, orderSeed, repoDir, config: config2, tag, printer } = await measureSetup(
+      values,
+      io,
+      "attribute"
+    );
     const { plan, entry } = await attributeTag({
       repoDir,
       config: config2,
@@ -37484,7 +37488,11 @@ branches and measures nothing again.`,
     ...OUTPUT_OPTIONS
   },
   async run({ values }, io) {
-    const { pairs, orderSeed, repoDir, config: config2, tag, printer } = await measureSetup(values, io, "split");
+    const { pairs, orderSeed, repoDir, config: config2, tag, printer } = await measureSetup(
+      values,
+      io,
+      "split"
+    );
     const _metric = primaryMetric(config2);
     const { entry, reused } = await splitTag({
       repoDir,
@@ -37668,7 +37676,11 @@ code does not run or nothing was kept.`,
     ...OUTPUT_OPTIONS
   },
   async run({ values }, io) {
-    const { pairs, orderSeed, repoDir, config: config2, tag, printer } = await measureSetup(values, io, "verify");
+    const { pairs, orderSeed, repoDir, config: config2, tag, printer } = await measureSetup(
+      values,
+      io,
+      "verify"
+    );
     const metric2 = primaryMetric(config2);
     const entry = await verifyTag({
       repoDir,

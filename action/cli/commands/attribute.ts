@@ -32,7 +32,11 @@ and records an \`attribute\` line in log.jsonl (the dashboard and the PR then sh
     ...OUTPUT_OPTIONS,
   },
   async run({ values }, io) {
-    const { pairs, orderSeed, repoDir, config, tag, printer } = await measureSetup(values, io, "attribute");
+    const { pairs, orderSeed, repoDir, config, tag, printer } = await measureSetup(
+      values,
+      io,
+      "attribute",
+    );
     const { plan, entry } = await attributeTag({
       repoDir,
       config,

@@ -30,7 +30,11 @@ branches and measures nothing again.`,
     ...OUTPUT_OPTIONS,
   },
   async run({ values }, io) {
-    const { pairs, orderSeed, repoDir, config, tag, printer } = await measureSetup(values, io, "split");
+    const { pairs, orderSeed, repoDir, config, tag, printer } = await measureSetup(
+      values,
+      io,
+      "split",
+    );
     const _metric = primaryMetric(config);
     const { entry, reused } = await splitTag({
       repoDir,

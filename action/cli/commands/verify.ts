@@ -30,7 +30,11 @@ code does not run or nothing was kept.`,
     ...OUTPUT_OPTIONS,
   },
   async run({ values }, io) {
-    const { pairs, orderSeed, repoDir, config, tag, printer } = await measureSetup(values, io, "verify");
+    const { pairs, orderSeed, repoDir, config, tag, printer } = await measureSetup(
+      values,
+      io,
+      "verify",
+    );
     const metric = primaryMetric(config);
     const entry = await verifyTag({
       repoDir,
