@@ -1,4 +1,11 @@
-import type { ConfigEntry, ResultEntry, Status } from "../../action/ledger/types.ts";
+import { formatLines } from "../../action/ledger/log-jsonl.ts";
+import type {
+  ConfigEntry,
+  LedgerEntry,
+  ResultEntry,
+  Status,
+  VerifyEntry,
+} from "../../action/ledger/types.ts";
 
 const IDEAS = [
   "raise the learning rate",
@@ -107,4 +114,49 @@ export function syntheticScript(lines: number): string {
   for (let i = 0; out.length < lines; i++)
     out.push(`def block_${i}(x):`, `    h = x * ${i + 1}.0 + 0.5`, "    return torch.tanh(h)", "");
   return `${out.join("\n")}\n`;
+}
+
+/**
+ * syntheticLedger(30) at 95% confidence as log.jsonl text: its keeps reading `keptAt` when given,
+ * then, with `verify`, a verify of its final code (a verified gain of 0.041 ± 0.006 over 8 pairs
+ * unless `verify` says otherwise).
+ */
+export function syntheticNight(
+  options: { keptAt?: number; verify?: Partial<VerifyEntry> | null } = {},
+): string {
+  const { header, results } = syntheticLedger(30);
+  if (options.keptAt !== undefined)
+    for (const r of results)
+      if (r.status === "keep") {
+        r.score = options.keptAt;
+        r.metrics = { ...r.metrics, val_bpb: options.keptAt };
+      }
+  const entries: LedgerEntry[] = [{ ...header, confidence: 0.95 }, ...results];
+  const final = results.findLast((r) => r.status === "keep")!;
+  if (options.verify)
+    entries.push({
+      type: "verify",
+      metric: "val_bpb",
+      goal: "minimize",
+      base_commit: header.base_commit,
+      final_commit: final.commit_full!,
+      final_iteration: final.iteration,
+      pairs: 8,
+      confidence: 0.95,
+      samples: { base: [], final: [] },
+      gain: {
+        gain: 0.041,
+        ci: [0.035, 0.047],
+        sd: 0.007,
+        pairs: 8,
+        includes_no_improvement: false,
+      },
+      kept_gain_sum: 0.052,
+      kept: 2,
+      isolation: "sandbox",
+      eval_seconds: 4800,
+      timestamp: "2026-11-23T08:00:00.000Z",
+      ...options.verify,
+    });
+  return formatLines(entries);
 }

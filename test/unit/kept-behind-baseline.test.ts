@@ -2,42 +2,29 @@
 // a newcomer's noisy night showed `baseline 0.504844 → best 0.560886 (+11.10%)` on a metric to
 // minimise, on the dashboard, the PR and the chart, with nothing to say it.
 import { describe, expect, it } from "vitest";
-import { formatLines, parseLog } from "../../action/ledger/log-jsonl.ts";
+import { parseLog } from "../../action/ledger/log-jsonl.ts";
 import { renderDashboard } from "../../action/ledger/render-dashboard.ts";
 import { viewFromLog } from "../../action/ledger/summarize.ts";
-import type { LedgerEntry, VerifyEntry } from "../../action/ledger/types.ts";
 import { renderPr } from "../../app/pr-body.ts";
-import { syntheticLedger } from "../helpers/synthetic-ledger.ts";
+import { syntheticNight } from "../helpers/synthetic-ledger.ts";
 
 /** A night of 30 experiments (val_bpb minimised) whose keeps read `keptAt` each. */
 function night(keptAt: number, verify = false): string {
-  const { header, results } = syntheticLedger(30);
-  for (const r of results)
-    if (r.status === "keep") {
-      r.score = keptAt;
-      r.metrics = { ...r.metrics, val_bpb: keptAt };
-    }
-  const entries: LedgerEntry[] = [{ ...header, confidence: 0.95 }, ...results];
-  const final = results.findLast((r) => r.status === "keep")!;
-  if (verify)
-    entries.push({
-      type: "verify",
-      metric: "val_bpb",
-      goal: "minimize",
-      base_commit: header.base_commit,
-      final_commit: final.commit_full!,
-      final_iteration: final.iteration,
-      pairs: 8,
-      confidence: 0.95,
-      samples: { base: [], final: [] },
-      gain: { gain: -0.05, ci: [-0.06, -0.04], sd: 0.01, pairs: 8, includes_no_improvement: true },
-      kept_gain_sum: 0.006,
-      kept: 2,
-      isolation: "sandbox",
-      eval_seconds: 4800,
-      timestamp: "2026-11-23T08:00:00.000Z",
-    } satisfies VerifyEntry);
-  return formatLines(entries);
+  return syntheticNight({
+    keptAt,
+    verify: verify
+      ? {
+          gain: {
+            gain: -0.05,
+            ci: [-0.06, -0.04],
+            sd: 0.01,
+            pairs: 8,
+            includes_no_improvement: true,
+          },
+          kept_gain_sum: 0.006,
+        }
+      : null,
+  });
 }
 
 // As the dashboard writes it, made inert like every caution: "#" kept from linking an issue, "_"

@@ -1,42 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { fitSummary } from "../../action/github/action-main.ts";
-import { formatLines, parseLog } from "../../action/ledger/log-jsonl.ts";
+import { parseLog } from "../../action/ledger/log-jsonl.ts";
 import { renderDashboard } from "../../action/ledger/render-dashboard.ts";
 import { viewFromLog } from "../../action/ledger/summarize.ts";
-import type { LedgerEntry, VerifyEntry } from "../../action/ledger/types.ts";
+import type { VerifyEntry } from "../../action/ledger/types.ts";
 import { renderPr } from "../../app/pr-body.ts";
-import { syntheticLedger } from "../helpers/synthetic-ledger.ts";
+import { syntheticNight } from "../helpers/synthetic-ledger.ts";
 
 /** A night of 30 experiments (2 kept, val_bpb minimized), then a verify of its final code. */
 function night(verify: Partial<VerifyEntry> | null): string {
-  const { header, results } = syntheticLedger(30);
-  const entries: LedgerEntry[] = [{ ...header, confidence: 0.95 }, ...results];
-  if (verify)
-    entries.push({
-      type: "verify",
-      metric: "val_bpb",
-      goal: "minimize",
-      base_commit: header.base_commit,
-      final_commit: results.findLast((r) => r.status === "keep")!.commit_full!,
-      final_iteration: 26,
-      pairs: 8,
-      confidence: 0.95,
-      samples: { base: [], final: [] },
-      gain: {
-        gain: 0.041,
-        ci: [0.035, 0.047],
-        sd: 0.007,
-        pairs: 8,
-        includes_no_improvement: false,
-      },
-      kept_gain_sum: 0.052,
-      kept: 2,
-      isolation: "sandbox",
-      eval_seconds: 4800,
-      timestamp: "2026-11-23T08:00:00.000Z",
-      ...verify,
-    });
-  return formatLines(entries);
+  return syntheticNight({ verify: verify ?? null });
 }
 
 const NO_GAIN = {

@@ -39,17 +39,22 @@ for (const tree of trees) {
   ) + say("tune"),
 ];
 
+/** An untracked, gitignored .env in the working tree holding a secret, and an agent after it. */
+const DOTENV = {
+  files: () => ({ ".gitignore": "local.js\nhelper.js\nbuild/\n__pycache__/\n.env\n" }),
+  prepare: (ctx: ScenarioContext) =>
+    writeFileSync(join(ctx.repo, ".env"), `DOTENV_SECRET=${fakeSecret("dotenv", ctx.runId)}\n`),
+  secrets: (ctx: ScenarioContext) => ({ DOTENV_SECRET: fakeSecret("dotenv", ctx.runId) }),
+  agent: readsDotenv,
+} satisfies Partial<Scenario>;
+
 export const HOST_ATTACKS: Scenario[] = [
   {
     name: "eval-reads-dotenv",
     kind: "attack",
     what: "the eval reads the untracked, gitignored .env in the user's working tree (found at its known path or above its ancestors' cwd) and prints it",
     layout: "js",
-    files: () => ({ ".gitignore": "local.js\nhelper.js\nbuild/\n__pycache__/\n.env\n" }),
-    prepare: (ctx) =>
-      writeFileSync(join(ctx.repo, ".env"), `DOTENV_SECRET=${fakeSecret("dotenv", ctx.runId)}\n`),
-    secrets: (ctx) => ({ DOTENV_SECRET: fakeSecret("dotenv", ctx.runId) }),
-    agent: readsDotenv,
+    ...DOTENV,
     witness: ["dotenv"],
     honest: [BASELINE, NOT_KEPT],
   },
@@ -58,12 +63,8 @@ export const HOST_ATTACKS: Scenario[] = [
     kind: "attack",
     what: "as eval-reads-dotenv, with a PATH folder that holds the working tree (as ~/code on PATH, or ~/code/bin beside ~/code/proj once bound ~/code whole): the tool folder must not bring the tree into the sandbox",
     layout: "js",
-    files: () => ({ ".gitignore": "local.js\nhelper.js\nbuild/\n__pycache__/\n.env\n" }),
-    prepare: (ctx) =>
-      writeFileSync(join(ctx.repo, ".env"), `DOTENV_SECRET=${fakeSecret("dotenv", ctx.runId)}\n`),
+    ...DOTENV,
     pathFirst: (ctx) => [ctx.outside],
-    secrets: (ctx) => ({ DOTENV_SECRET: fakeSecret("dotenv", ctx.runId) }),
-    agent: readsDotenv,
     witness: ["dotenv"],
     honest: [BASELINE, NOT_KEPT],
   },
