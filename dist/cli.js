@@ -9451,7 +9451,7 @@ var COMMAND_EXIT_CODES_TEXT = `Exit codes:
   0    done
   1    failed: the command could not do its work (above: when)
   2    bad input (a flag, the config, the repository): nothing was changed
-  130  interrupted (Ctrl-C, SIGTERM): what was recorded is kept`;
+  130  interrupted (Ctrl-C, SIGTERM): nothing half-done is recorded`;
 function exitCodeForStop(kind) {
   if (kind === "interrupted") return EXIT.interrupted;
   return FAILED_STOPS.has(kind) ? EXIT.failed : EXIT.ok;

@@ -24,7 +24,7 @@ export const COMMAND_EXIT_CODES_TEXT = `Exit codes:
   0    done
   1    failed: the command could not do its work (above: when)
   2    bad input (a flag, the config, the repository): nothing was changed
-  130  interrupted (Ctrl-C, SIGTERM): what was recorded is kept`;
+  130  interrupted (Ctrl-C, SIGTERM): nothing half-done is recorded`;
 
 /**
  * The exit code of a batch that ran: stopping on a budget, a plateau or an exhausted search is
