@@ -30838,10 +30838,10 @@ function describeRun(name) {
 }
 
 // action/engine/isolation.ts
-import { existsSync as existsSync9, readFileSync as readFileSync3 } from "node:fs";
+import { existsSync as existsSync9, readFileSync as readFileSync3, realpathSync as realpathSync2 } from "node:fs";
 import { mkdir as mkdir8, symlink as symlink2 } from "node:fs/promises";
 import { homedir as homedir3 } from "node:os";
-import { basename as basename2, dirname as dirname4, isAbsolute as isAbsolute5, join as join24 } from "node:path";
+import { basename as basename2, dirname as dirname4, isAbsolute as isAbsolute5, join as join24, normalize as normalize2 } from "node:path";
 
 // action/sandbox/agent-paths.ts
 import { realpathSync, statSync } from "node:fs";
@@ -31651,10 +31651,14 @@ async function resolveIsolation(config2, repoDir, gitDir, env) {
     }
   };
 }
-function toolRoots(path, home, repoDir, readFile16 = readText) {
+function toolRoots(path, home, repoDir, readFile16 = readText, realPath = realPathQuiet) {
   const roots = /* @__PURE__ */ new Set();
-  const within = (dir, root) => dir === root || dir.startsWith(`${root}/`);
-  const exposes = (root) => root === "" || within(home, root) || within(repoDir, root) || within(root, repoDir) || PRIVATE_FOLDERS.some((p) => within(p, root));
+  const within = (dir, root) => dir === root || dir.startsWith(root === "/" ? "/" : `${root}/`);
+  const homes = [home, realPath(home) ?? home];
+  const repos = [repoDir, realPath(repoDir) ?? repoDir];
+  const exposes = (root) => [root, realPath(root) ?? root].some(
+    (r) => r === "/" || homes.some((h) => within(h, r)) || repos.some((d) => within(d, r) || within(r, d)) || PRIVATE_FOLDERS.some((p) => within(p, r))
+  );
   const add = (root) => {
     if (!exposes(root)) roots.add(root);
   };
@@ -31665,7 +31669,7 @@ function toolRoots(path, home, repoDir, readFile16 = readText) {
   };
   for (const dir of path.split(":")) {
     if (!isAbsolute5(dir) || dir.split("/").includes("..")) continue;
-    const clean = dir.replace(/\/+$/, "");
+    const clean = normalize2(dir).replace(/\/+$/, "") || "/";
     if (within(clean, repoDir)) {
       const venv = dirname4(clean);
       if (basename2(clean) === "bin" && readFile16(join24(venv, "pyvenv.cfg")) !== null) roots.add(venv);
@@ -31694,7 +31698,26 @@ function toolRoots(path, home, repoDir, readFile16 = readText) {
 var CGROUPS = "/sys/fs/cgroup";
 var TOOL_FOLDERS = ["bin", "lib", "lib64", "libexec", "share", "include"];
 var CONDA_HOMES = ["miniconda3", "anaconda3", "miniforge3", "mambaforge", "micromamba"];
-var PRIVATE_FOLDERS = ["/tmp", "/var/tmp", "/run", "/dev", "/proc"];
+var PRIVATE_FOLDERS = [
+  "/tmp",
+  "/var/tmp",
+  "/run",
+  "/dev",
+  "/proc",
+  "/home",
+  "/root",
+  "/var",
+  "/srv",
+  "/mnt",
+  "/media"
+];
+function realPathQuiet(path) {
+  try {
+    return realpathSync2(path);
+  } catch {
+    return null;
+  }
+}
 function venvBases(paths, readFile16 = readText) {
   const bases = /* @__PURE__ */ new Set();
   for (const p of paths) {

@@ -23683,10 +23683,10 @@ function withWeightedScore(metrics, config2, baselineMeans) {
 }
 
 // action/engine/isolation.ts
-import { existsSync as existsSync4, readFileSync as readFileSync2 } from "node:fs";
+import { existsSync as existsSync4, readFileSync as readFileSync2, realpathSync as realpathSync2 } from "node:fs";
 import { mkdir as mkdir3, symlink } from "node:fs/promises";
 import { homedir as homedir3 } from "node:os";
-import { basename, dirname as dirname2, isAbsolute as isAbsolute4, join as join8 } from "node:path";
+import { basename, dirname as dirname2, isAbsolute as isAbsolute4, join as join8, normalize as normalize2 } from "node:path";
 
 // action/process/secrets.ts
 var KNOWN_SECRETS = [
@@ -24822,10 +24822,14 @@ async function resolveIsolation(config2, repoDir, gitDir, env) {
     }
   };
 }
-function toolRoots(path, home, repoDir, readFile17 = readText) {
+function toolRoots(path, home, repoDir, readFile17 = readText, realPath = realPathQuiet) {
   const roots = /* @__PURE__ */ new Set();
-  const within = (dir, root) => dir === root || dir.startsWith(`${root}/`);
-  const exposes = (root) => root === "" || within(home, root) || within(repoDir, root) || within(root, repoDir) || PRIVATE_FOLDERS.some((p) => within(p, root));
+  const within = (dir, root) => dir === root || dir.startsWith(root === "/" ? "/" : `${root}/`);
+  const homes = [home, realPath(home) ?? home];
+  const repos = [repoDir, realPath(repoDir) ?? repoDir];
+  const exposes = (root) => [root, realPath(root) ?? root].some(
+    (r) => r === "/" || homes.some((h) => within(h, r)) || repos.some((d) => within(d, r) || within(r, d)) || PRIVATE_FOLDERS.some((p) => within(p, r))
+  );
   const add = (root) => {
     if (!exposes(root)) roots.add(root);
   };
@@ -24836,7 +24840,7 @@ function toolRoots(path, home, repoDir, readFile17 = readText) {
   };
   for (const dir of path.split(":")) {
     if (!isAbsolute4(dir) || dir.split("/").includes("..")) continue;
-    const clean = dir.replace(/\/+$/, "");
+    const clean = normalize2(dir).replace(/\/+$/, "") || "/";
     if (within(clean, repoDir)) {
       const venv = dirname2(clean);
       if (basename(clean) === "bin" && readFile17(join8(venv, "pyvenv.cfg")) !== null) roots.add(venv);
@@ -24865,7 +24869,26 @@ function toolRoots(path, home, repoDir, readFile17 = readText) {
 var CGROUPS = "/sys/fs/cgroup";
 var TOOL_FOLDERS = ["bin", "lib", "lib64", "libexec", "share", "include"];
 var CONDA_HOMES = ["miniconda3", "anaconda3", "miniforge3", "mambaforge", "micromamba"];
-var PRIVATE_FOLDERS = ["/tmp", "/var/tmp", "/run", "/dev", "/proc"];
+var PRIVATE_FOLDERS = [
+  "/tmp",
+  "/var/tmp",
+  "/run",
+  "/dev",
+  "/proc",
+  "/home",
+  "/root",
+  "/var",
+  "/srv",
+  "/mnt",
+  "/media"
+];
+function realPathQuiet(path) {
+  try {
+    return realpathSync2(path);
+  } catch {
+    return null;
+  }
+}
 function venvBases(paths, readFile17 = readText) {
   const bases = /* @__PURE__ */ new Set();
   for (const p of paths) {
@@ -31354,20 +31377,20 @@ import {
   copyFileSync as copyFileSync2,
   mkdirSync as mkdirSync5,
   readlinkSync as readlinkSync2,
-  realpathSync as realpathSync2,
+  realpathSync as realpathSync3,
   symlinkSync as symlinkSync3
 } from "node:fs";
 import { dirname as dirname5, join as join25 } from "node:path";
 function copyWorkingTree(repo, tracked, into) {
   removeTree(into);
   mkdirSync5(into, { recursive: true });
-  const root = realpathSync2(repo);
+  const root = realpathSync3(repo);
   const real = /* @__PURE__ */ new Map();
   const direct = (rel) => {
     let ok = real.get(rel);
     if (ok === void 0) {
       try {
-        ok = realpathSync2(join25(repo, rel)) === (rel === "." ? root : join25(root, rel));
+        ok = realpathSync3(join25(repo, rel)) === (rel === "." ? root : join25(root, rel));
       } catch {
         ok = false;
       }

@@ -1,7 +1,7 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { mkdir, symlink } from "node:fs/promises";
 import { homedir } from "node:os";
-import { basename, dirname, isAbsolute, join } from "node:path";
+import { basename, dirname, isAbsolute, join, normalize } from "node:path";
 import type { AgentConfig, Config } from "../config/schema.ts";
 import type { CacheWriteEntry } from "../ledger/types.ts";
 import { agentSecretNames } from "../process/secrets.ts";
@@ -298,16 +298,25 @@ export function toolRoots(
   home: string,
   repoDir: string,
   readFile: (path: string) => string | null = readText,
+  realPath: (path: string) => string | null = realPathQuiet,
 ): string[] {
   const roots = new Set<string>();
-  const within = (dir: string, root: string) => dir === root || dir.startsWith(`${root}/`);
-  // A root that would show HOME, the working tree or a private folder from the host.
+  const within = (dir: string, root: string) =>
+    dir === root || dir.startsWith(root === "/" ? "/" : `${root}/`);
+  // HOME and the working tree as written and as they really are (either may be a link).
+  const homes = [home, realPath(home) ?? home];
+  const repos = [repoDir, realPath(repoDir) ?? repoDir];
+  // A root that would show HOME, the working tree, other users' data or a private folder from
+  // the host: judged by its path as written and by where it really leads (`//root/code`,
+  // `/root/code/.` and a link to ~/code all lead to the folder that holds ~/code/proj).
   const exposes = (root: string) =>
-    root === "" ||
-    within(home, root) ||
-    within(repoDir, root) ||
-    within(root, repoDir) ||
-    PRIVATE_FOLDERS.some((p) => within(p, root));
+    [root, realPath(root) ?? root].some(
+      (r) =>
+        r === "/" ||
+        homes.some((h) => within(h, r)) ||
+        repos.some((d) => within(d, r) || within(r, d)) ||
+        PRIVATE_FOLDERS.some((p) => within(p, r)),
+    );
   const add = (root: string) => {
     if (!exposes(root)) roots.add(root);
   };
@@ -319,7 +328,8 @@ export function toolRoots(
   };
   for (const dir of path.split(":")) {
     if (!isAbsolute(dir) || dir.split("/").includes("..")) continue;
-    const clean = dir.replace(/\/+$/, "");
+    // `//root/code` and `/root/code/.` are /root/code.
+    const clean = normalize(dir).replace(/\/+$/, "") || "/";
     if (within(clean, repoDir)) {
       // An activated virtualenv inside the repository: the eval's `python` is its interpreter.
       const venv = dirname(clean);
@@ -356,8 +366,32 @@ const TOOL_FOLDERS = ["bin", "lib", "lib64", "libexec", "share", "include"] as c
 /** Conda installations' usual folders in HOME: bound whole, as a hidden tool folder is. */
 const CONDA_HOMES = ["miniconda3", "anaconda3", "miniforge3", "mambaforge", "micromamba"];
 
-/** The sandbox's own private folders: never bound from the host whole (a tool inside one is). */
-const PRIVATE_FOLDERS = ["/tmp", "/var/tmp", "/run", "/dev", "/proc"];
+/**
+ * Never bound from the host whole (a tool inside one is): the sandbox's own private folders, and
+ * the folders that hold users' homes and data (`/home` on PATH showed every other user's home).
+ */
+const PRIVATE_FOLDERS = [
+  "/tmp",
+  "/var/tmp",
+  "/run",
+  "/dev",
+  "/proc",
+  "/home",
+  "/root",
+  "/var",
+  "/srv",
+  "/mnt",
+  "/media",
+];
+
+/** Where a path really leads (links resolved), or null when nothing is there. */
+function realPathQuiet(path: string): string | null {
+  try {
+    return realpathSync(path);
+  } catch {
+    return null;
+  }
+}
 
 /**
  * The interpreters that virtualenvs among `paths` were made from (pyvenv.cfg's `home`, the base

@@ -72,8 +72,23 @@ describe("programs installed under HOME, inside the sandbox's private HOME", () 
       "/run/current-system/sw/libexec",
       "/run/current-system/sw/share",
       "/run/current-system/sw/include",
-      "/srv",
     ]);
+    // Written otherwise, or through a link, the folder that holds the tree is still not bound
+    // (an outsider read ~/code/proj/.env through `//root/code`, `/root/code/.` and a link to it).
+    const links = (p: string) => (p === "/opt/codelink" ? "/home/u/code" : null);
+    expect(
+      toolRoots(
+        "//home/u/code:/home/u/code/.:/opt/codelink",
+        "/home/u",
+        "/home/u/code/proj",
+        () => null,
+        links,
+      ),
+    ).toEqual([]);
+    // Folders that hold users' homes and data, whoever's HOME this is: /home showed every user's.
+    expect(
+      toolRoots("/home:/root:/srv:/var:/mnt", "/data/me", "/data/me/proj", () => null),
+    ).toEqual([]);
     // A hidden tool folder that holds the repository is not bound whole either.
     expect(toolRoots("/home/u/.work/bin", "/home/u", "/home/u/.work/repo", () => null)).toEqual([
       "/home/u/.work/bin",

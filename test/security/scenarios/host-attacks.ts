@@ -1,7 +1,7 @@
 // Attacks from the eval on the host around it (issue 22, "The eval sees the host"): files it
 // should not see, resources it should not be able to exhaust, and runs that must not hang.
 import { createHash } from "node:crypto";
-import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   BASELINE,
@@ -64,7 +64,17 @@ export const HOST_ATTACKS: Scenario[] = [
     what: "as eval-reads-dotenv, with a PATH folder that holds the working tree (as ~/code on PATH, or ~/code/bin beside ~/code/proj once bound ~/code whole): the tool folder must not bring the tree into the sandbox",
     layout: "js",
     ...DOTENV,
-    pathFirst: (ctx) => [ctx.outside],
+    prepare: (ctx) => {
+      DOTENV.prepare(ctx);
+      symlinkSync(ctx.outside, join(ctx.dir, "tools"));
+    },
+    // The folder as written, written otherwise, and through a link: each leads to the tree.
+    pathFirst: (ctx) => [
+      ctx.outside,
+      `/${ctx.outside}`,
+      `${ctx.outside}/.`,
+      join(ctx.dir, "tools"),
+    ],
     witness: ["dotenv"],
     honest: [BASELINE, NOT_KEPT],
   },
