@@ -87,7 +87,8 @@ const TABLE: Record<string, Row> = {
   "status's help gives a command's": {
     argv: ["status", "--help"],
     code: 0,
-    stdout: /Exit codes:\n {2}0 {4}done\n {2}1 {4}failed: the command could not do its work[\s\S]*\n {2}130 {2}interrupted \(Ctrl-C, SIGTERM\): nothing half-done is recorded\n/,
+    stdout:
+      /Exit codes:\n {2}0 {4}done\n {2}1 {4}failed: the command could not do its work[\s\S]*\n {2}130 {2}interrupted \(Ctrl-C, SIGTERM\): nothing half-done is recorded\n/,
   },
   "an argument a command does not take": {
     argv: ["status", "extra"],
