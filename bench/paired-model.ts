@@ -35,6 +35,8 @@
  *        [--screen auto|N [--grey FROM,MEAN]] [--bar read|level|kept|after] [--model-bar actual|fixed]
  *        [--slack 0.25]   (auto's PER_RUN_SLACK: 0 chooses the most gain per eval run alone)
  *        [--baseline-runs 5] [--confidence 0.95] [--first-pair on|off] [--no-after-keep]
+ *        [--reopen]   (a first-pair keep whose run after the keep reads no better than the
+ *        incumbent's run beside it is undone)
  *        [--noisier F:K]   (a share F of the no-op changes multiply the run-to-run noise by K;
  *        their keep rate is printed apart)
  *        [--first-pair-futility=Z]   (discard at the screened design's first pair when it reads
@@ -90,6 +92,7 @@ const { values: args } = parseArgs({
     "model-bar": { type: "string", default: "actual" },
     slack: { type: "string" },
     noisier: { type: "string" },
+    reopen: { type: "boolean", default: false },
     breakdown: { type: "boolean", default: false },
     "baseline-runs": { type: "string", default: "5" },
     confidence: { type: "string", default: "0.95" },
@@ -138,6 +141,8 @@ const TALLY = {
   chosen: new Map<string, number>(),
   /** --noisier: the no-op changes that made the noise K times larger, and those kept. */
   noisier: { tried: 0, kept: 0 },
+  /** --reopen: first-pair keeps undone by their run after the keep, real gains and not. */
+  reopened: { good: 0, null: 0 },
 };
 
 function night(design0: Design, seed: number) {
@@ -375,6 +380,18 @@ function night(design0: Design, seed: number) {
           break;
         }
       }
+      // --reopen: a keep on its first pair is undone when the kept code's run after it reads no
+      // better than the incumbent's run beside it (the one candidate run it had is the screened
+      // one, whose spread nothing has measured).
+      let afterRun: number | undefined;
+      if (kept && design0 === "paired" && args.reopen && pi.length === 1) {
+        afterRun = measure(truth, candScale);
+        cand.push(afterRun);
+        if (afterRun <= pi[0]!) {
+          kept = false;
+          TALLY.reopened[effect > 0 ? "good" : "null"]++;
+        }
+      }
       if (!kept && design0 === "paired") since.push([...cand]);
       if (kept && design0 === "paired") {
         // Scored on runs made after its keep: one now; the runs it was kept on start its bar.
@@ -398,7 +415,12 @@ function night(design0: Design, seed: number) {
                 prior: fitEffects(history.slice(-HISTORY_WINDOW)),
               }).level
             : null;
-        inc = args["no-after-keep"] && level && level.runs >= 1 ? [] : [measure(truth, candScale)];
+        inc =
+          afterRun !== undefined
+            ? [afterRun]
+            : args["no-after-keep"] && level && level.runs >= 1
+              ? []
+              : [measure(truth, candScale)];
         since = [];
         groups.push(inc);
       }
@@ -432,6 +454,7 @@ for (const design of args.designs.split(",") as Design[]) {
   TALLY.pairs.clear();
   TALLY.chosen.clear();
   TALLY.noisier = { tried: 0, kept: 0 };
+  TALLY.reopened = { good: 0, null: 0 };
   let fk = 0;
   let good = 0;
   let runs = 0;
@@ -448,6 +471,10 @@ for (const design of args.designs.split(",") as Design[]) {
   console.log(
     `${design.padEnd(10)} ${`${((100 * fk) / (nulls * nights)).toFixed(2)}%`.padStart(11)}   ${`${((100 * good) / (Number(args.effect) * nights)).toFixed(1)}%`.padStart(14)}   ${(runs / cands).toFixed(2).padStart(14)}   ${(gain / nights).toFixed(1).padStart(14)}`,
   );
+  if (args.reopen)
+    console.log(
+      `  first-pair keeps reopened by their run after the keep: ${TALLY.reopened.good} real gains, ${TALLY.reopened.null} that did nothing or harmed`,
+    );
   if (TALLY.noisier.tried > 0)
     console.log(
       `  no-op changes that multiply the noise by ${args.noisier!.split(":")[1]}: ${TALLY.noisier.tried} tried, ${((100 * TALLY.noisier.kept) / TALLY.noisier.tried).toFixed(2)}% kept`,
