@@ -98,7 +98,7 @@ export function powerLines(
     if (rule.screens.length === 0) return parts[0]!;
     if (!auto)
       return `${parts[0]} with the screen at ${sdText(rule.screens[0]!)}${greyText(rule)} (decide.screen_sd)`;
-    return `${parts[0]} at the starting screen, ${parts[1]} if the night's proposals push the screen to ${sdText(rule.screens[1]!)} (decide.screen_sd: auto; fix it with decide.screen_sd: ${rule.screens[0]})`;
+    return `${parts[0]} at the starting screen, ${parts[1]} if the night's proposals push the screen to ${sdText(rule.screens[1]!)} (decide.screen_sd: auto; to hold it at the starting screen all night, set decide.screen_sd: ${rule.screens[0]})`;
   };
   const lines: PowerLine[] = [];
   const mdes = screens.map((s) => detectableEffect(at(rule, s)));

@@ -368,10 +368,10 @@ isolation: { shared: [${JSON.stringify(counterDir)}] }
     );
     // sd 0.118: +2 sd is 0.237, +3 sd 0.355.
     expect(run.stdout).toContain(
-      "improvements autoexp keeps 80% of the time: about 2 sd = 0.236643 in loss at the starting screen, 3 sd = 0.354965 if the night's proposals push the screen to 2 sd (decide.screen_sd: auto; fix it with decide.screen_sd: 0.25); smaller real improvements will mostly be discarded",
+      "improvements autoexp keeps 80% of the time: about 2 sd = 0.236643 in loss at the starting screen, 3 sd = 0.354965 if the night's proposals push the screen to 2 sd (decide.screen_sd: auto; to hold it at the starting screen all night, set decide.screen_sd: 0.25); smaller real improvements will mostly be discarded",
     );
     const effect = run.stdout.match(
-      /an improvement of 0\.2 is 1\.69 sd: autoexp would keep it about (\d+)% of the time at the starting screen, (\d+)% if the night's proposals push the screen to 2 sd \(decide\.screen_sd: auto; fix it with decide\.screen_sd: 0\.25\): TOO NOISY/,
+      /an improvement of 0\.2 is 1\.69 sd: autoexp would keep it about (\d+)% of the time at the starting screen, (\d+)% if the night's proposals push the screen to 2 sd \(decide\.screen_sd: auto; to hold it at the starting screen all night, set decide\.screen_sd: 0\.25\): TOO NOISY/,
     );
     expect(effect, run.stdout).not.toBeNull();
     const [start, top] = [Number(effect![1]), Number(effect![2])];

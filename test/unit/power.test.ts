@@ -175,10 +175,10 @@ describe("autoexp check's power figures follow the config's rule", () => {
     const c = config("");
     const [mde, effect] = powerLines(c, checkRule(c, 0.25), 0.1, "loss", 0.2);
     expect(mde!.text).toMatch(
-      /^improvements autoexp keeps 80% of the time: about 2 sd = 0\.2 in loss at the starting screen, 3 sd = 0\.3 if the night's proposals push the screen to 2 sd \(decide\.screen_sd: auto; fix it with decide\.screen_sd: 0\.25\)/,
+      /^improvements autoexp keeps 80% of the time: about 2 sd = 0\.2 in loss at the starting screen, 3 sd = 0\.3 if the night's proposals push the screen to 2 sd \(decide\.screen_sd: auto; to hold it at the starting screen all night, set decide\.screen_sd: 0\.25\)/,
     );
     expect(effect!.text).toMatch(
-      /^an improvement of 0\.2 is 2\.00 sd: autoexp would keep it about (\d+)% of the time at the starting screen, (\d+)% if the night's proposals push the screen to 2 sd \(decide\.screen_sd: auto; fix it with decide\.screen_sd: 0\.25\): fine$/,
+      /^an improvement of 0\.2 is 2\.00 sd: autoexp would keep it about (\d+)% of the time at the starting screen, (\d+)% if the night's proposals push the screen to 2 sd \(decide\.screen_sd: auto; to hold it at the starting screen all night, set decide\.screen_sd: 0\.25\): fine$/,
     );
     const [, low, high] = effect!.text.match(/about (\d+)%.*?, (\d+)%/)!.map(Number);
     expect(low).toBeGreaterThanOrEqual(80);
