@@ -29990,6 +29990,7 @@ and records an \`attribute\` line in log.jsonl (the dashboard and the PR then sh
 import { resolve as resolve2 } from "node:path";
 
 // action/cli/check.ts
+import { statSync as statSync3 } from "node:fs";
 import { mkdtemp as mkdtemp2 } from "node:fs/promises";
 import { tmpdir as tmpdir3 } from "node:os";
 import { join as join26 } from "node:path";
@@ -31998,10 +31999,15 @@ async function checkEval(options) {
 }
 async function checkRuns(options) {
   const { config: config2, out } = options;
-  const logs = await mkdtemp2(join26(tmpdir3(), "autoexp-check-"));
+  const gitDir = join26(options.dir, ".git");
+  const logs = await mkdtemp2(
+    join26(
+      statSync3(gitDir, { throwIfNoEntry: false })?.isDirectory() ? gitDir : tmpdir3(),
+      "autoexp-check-"
+    )
+  );
   const env = splitEnv(options.env, config2.agent, config2.eval.pass_env).evalEnv;
   const frozenBefore = await hashFrozen(options.dir, config2.frozen);
-  const gitDir = join26(options.dir, ".git");
   const isolation = await resolveIsolation(config2, options.dir, gitDir, options.env);
   const tracked = await new Git(options.dir, options.env).listFiles();
   const tree = join26(logs, "tree");

@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -50,12 +51,19 @@ export async function checkEval(options: CheckOptions): Promise<number> {
 
 async function checkRuns(options: CheckOptions): Promise<number> {
   const { config, out } = options;
-  const logs = await mkdtemp(join(tmpdir(), "autoexp-check-"));
+  // Beside the repository's objects, as a batch's slots are: the declared writable caches are
+  // copied in for each run, and a uv or pip cache of gigabytes does not belong in a RAM /tmp.
+  const gitDir = join(options.dir, ".git");
+  const logs = await mkdtemp(
+    join(
+      statSync(gitDir, { throwIfNoEntry: false })?.isDirectory() ? gitDir : tmpdir(),
+      "autoexp-check-",
+    ),
+  );
   // The same environment and isolation as in a batch: no agent or provider keys, and the
   // sandbox when the batch would use it (an eval that works here works in the night).
   const env = splitEnv(options.env, config.agent, config.eval.pass_env).evalEnv;
   const frozenBefore = await hashFrozen(options.dir, config.frozen);
-  const gitDir = join(options.dir, ".git");
   const isolation = await resolveIsolation(config, options.dir, gitDir, options.env);
   // Every run in a fresh copy of the tracked files, as a batch's slot: never in the working tree
   // (an eval there read the untracked .env, and wrote into tracked files and the config).

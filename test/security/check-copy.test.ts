@@ -2,7 +2,7 @@
 // the user's working tree. Found by an outsider: check ran the eval in the tree itself, where it
 // read the untracked .env, appended to the target, added `pass_env: [ANTHROPIC_API_KEY]` to
 // autoexp.yml and left files a second run found.
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { git, makeRepo, runCliAsync } from "../helpers/repo.ts";
@@ -59,5 +59,9 @@ agent: { use: search }
     expect(readFileSync(join(dir, "autoexp.yml"), "utf8")).toBe(config);
     expect(existsSync(join(dir, "LEFT_BY_EARLIER_RUN"))).toBe(false);
     expect(git(dir, "status", "--porcelain")).toBe(" M solution.js\n");
+    // Its copies (made beside the repository's objects, as a batch's slots are) are gone.
+    expect(readdirSync(join(dir, ".git")).filter((n) => n.startsWith("autoexp-check-"))).toEqual(
+      [],
+    );
   });
 });
