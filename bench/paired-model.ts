@@ -35,8 +35,8 @@
  *        [--screen auto|N [--grey FROM,MEAN]] [--bar read|level|kept|after] [--model-bar actual|fixed]
  *        [--slack 0.25]   (auto's PER_RUN_SLACK: 0 chooses the most gain per eval run alone)
  *        [--baseline-runs 5] [--confidence 0.95] [--first-pair on|off] [--no-after-keep]
- *        [--reopen]   (a first-pair keep whose run after the keep reads no better than the
- *        incumbent's run beside it is undone)
+ *        [--reopen beside|bar]   (a first-pair keep whose run after the keep reads no better than
+ *        the incumbent's run beside it, or than the bar it was screened against, is undone)
  *        [--noisier F:K]   (a share F of the no-op changes multiply the run-to-run noise by K;
  *        their keep rate is printed apart)
  *        [--first-pair-futility=Z]   (discard at the screened design's first pair when it reads
@@ -92,7 +92,7 @@ const { values: args } = parseArgs({
     "model-bar": { type: "string", default: "actual" },
     slack: { type: "string" },
     noisier: { type: "string" },
-    reopen: { type: "boolean", default: false },
+    reopen: { type: "string" },
     breakdown: { type: "boolean", default: false },
     "baseline-runs": { type: "string", default: "5" },
     confidence: { type: "string", default: "0.95" },
@@ -101,6 +101,8 @@ const { values: args } = parseArgs({
     "no-after-keep": { type: "boolean", default: false },
   },
 });
+if (args.reopen !== undefined && args.reopen !== "beside" && args.reopen !== "bar")
+  throw new Error(`--reopen ${args.reopen}: give beside or bar`);
 const nights = Number(args.nights);
 const maxRuns = Number(args["max-runs"]);
 const drift = Number(args.drift);
@@ -256,6 +258,8 @@ function night(design0: Design, seed: number) {
       let design: PairedDesign = { first: "fresh" };
       const pi: number[] = [];
       const pc: number[] = [];
+      // The mean of the bar the candidate was screened against (--reopen bar reads it).
+      let barMean = Number.NaN;
       if (design0 === "paired") {
         if (k - measuredAt >= 5) {
           inc.push(measure(incTruth, incScale));
@@ -281,6 +285,7 @@ function night(design0: Design, seed: number) {
           const stand = Math.max(1, Math.min(SCREEN_RUNS, Math.round(read.runs)));
           bar = Array(stand).fill(read.mean + (leveled ? STRICT_SD * sd : 0));
         }
+        barMean = mean(bar);
         cand.push(measure(truth, candScale));
         const z = (cand[0]! - mean(bar)) / sd;
         const screen = screenDesign(history, bar.length);
@@ -387,7 +392,7 @@ function night(design0: Design, seed: number) {
       if (kept && design0 === "paired" && args.reopen && pi.length === 1) {
         afterRun = measure(truth, candScale);
         cand.push(afterRun);
-        if (afterRun <= pi[0]!) {
+        if (afterRun <= (args.reopen === "bar" ? barMean : pi[0]!)) {
           kept = false;
           TALLY.reopened[effect > 0 ? "good" : "null"]++;
         }
