@@ -9192,7 +9192,7 @@ var require_picomatch2 = __commonJS({
 });
 
 // action/github/action-main.ts
-import { existsSync as existsSync14, readFileSync as readFileSync4 } from "node:fs";
+import { existsSync as existsSync14, readFileSync as readFileSync5 } from "node:fs";
 import { tmpdir as tmpdir4 } from "node:os";
 import { isAbsolute as isAbsolute7, join as join44, resolve } from "node:path";
 
@@ -30838,7 +30838,7 @@ function describeRun(name) {
 }
 
 // action/engine/isolation.ts
-import { existsSync as existsSync9, readFileSync as readFileSync3, realpathSync as realpathSync2 } from "node:fs";
+import { existsSync as existsSync9, readFileSync as readFileSync4, realpathSync as realpathSync2 } from "node:fs";
 import { mkdir as mkdir8, symlink as symlink2 } from "node:fs/promises";
 import { homedir as homedir3 } from "node:os";
 import { basename as basename2, dirname as dirname4, isAbsolute as isAbsolute5, join as join24, normalize as normalize2 } from "node:path";
@@ -31097,10 +31097,12 @@ import {
   copyFileSync,
   lstatSync as lstatSync3,
   mkdirSync as mkdirSync3,
+  readFileSync as readFileSync2,
   readlinkSync as readlinkSync2,
   rmSync as rmSync4,
   symlinkSync as symlinkSync2,
-  utimesSync as utimesSync2
+  utimesSync as utimesSync2,
+  writeFileSync as writeFileSync4
 } from "node:fs";
 import { join as join21 } from "node:path";
 var CacheCopy = class {
@@ -31113,6 +31115,38 @@ var CacheCopy = class {
   constructor(source, target) {
     this.source = source;
     this.target = target;
+    this.#load();
+  }
+  /**
+   * What the copy held when the last process to sync it was done with it, kept beside it (out of
+   * the sandbox's reach: only the copy itself is bound): a new batch, or `check`, copies what
+   * changed since instead of the whole cache (a uv cache is gigabytes). An entry is trusted only
+   * while its inode and ctime are as written, as within one process.
+   */
+  #load() {
+    let saved;
+    try {
+      saved = JSON.parse(readFileSync2(this.#manifest(), "utf8"));
+    } catch {
+      return;
+    }
+    if (!Array.isArray(saved?.written) || !Array.isArray(saved?.dirs)) return;
+    for (const [rel, w] of saved.written)
+      this.#written.set(rel, { ino: BigInt(w.ino), ctimeNs: BigInt(w.ctimeNs), from: w.from });
+    for (const d of saved.dirs) this.#dirs.add(d);
+  }
+  #save() {
+    const written = [...this.#written].map(([rel, w]) => [
+      rel,
+      { ino: String(w.ino), ctimeNs: String(w.ctimeNs), from: w.from }
+    ]);
+    try {
+      writeFileSync4(this.#manifest(), JSON.stringify({ written, dirs: [...this.#dirs] }));
+    } catch {
+    }
+  }
+  #manifest() {
+    return `${this.target}.copied.json`;
   }
   /**
    * Makes the copy equal the source again, and says what differed: what a run did to the copy,
@@ -31163,6 +31197,7 @@ var CacheCopy = class {
       this.#written.set(rel, { ino: now.ino, ctimeNs: now.ctimeNs, from: stamp2 });
     }
     for (const rel of this.#written.keys()) if (!wanted.has(rel)) this.#written.delete(rel);
+    this.#save();
     const first = !this.#synced;
     this.#synced = true;
     if (first) return { run: [], source: [] };
@@ -31305,9 +31340,9 @@ import {
   existsSync as existsSync8,
   mkdirSync as mkdirSync4,
   readdirSync as readdirSync7,
-  readFileSync as readFileSync2,
+  readFileSync as readFileSync3,
   rmdirSync,
-  writeFileSync as writeFileSync4
+  writeFileSync as writeFileSync5
 } from "node:fs";
 import { join as join23 } from "node:path";
 var CGROUP = "/sys/fs/cgroup";
@@ -31360,7 +31395,7 @@ function createLimitGroups(limits, root = CGROUP) {
   };
 }
 function findHierarchy(root) {
-  const self = readFileSync2("/proc/self/cgroup", "utf8").trim().split("\n");
+  const self = readFileSync3("/proc/self/cgroup", "utf8").trim().split("\n");
   const pathFor = (controller) => self.map((l) => l.split(":")).find(([, c]) => c.split(",").includes(controller))?.[2];
   const v1 = pathFor("pids");
   if (v1 !== void 0 && existsSync8(join23(root, "pids", "cgroup.procs"))) {
@@ -31374,7 +31409,7 @@ function findHierarchy(root) {
   const v2 = self.find((l) => l.startsWith("0::"))?.slice(3);
   if (v2 !== void 0 && existsSync8(join23(root, "cgroup.controllers"))) {
     const here = join23(root, v2);
-    const enabled = readFileSync2(join23(here, "cgroup.subtree_control"), "utf8");
+    const enabled = readFileSync3(join23(here, "cgroup.subtree_control"), "utf8");
     if (!enabled.includes("pids")) return null;
     return { version: 2, pids: here, memory: enabled.includes("memory") ? here : null };
   }
@@ -31383,16 +31418,16 @@ function findHierarchy(root) {
 function makeGroup(h, name, limits, reuse = false) {
   const pids = join23(h.pids, name);
   mkdirSync4(pids, { recursive: reuse });
-  writeFileSync4(join23(pids, "pids.max"), String(limits.processes));
+  writeFileSync5(join23(pids, "pids.max"), String(limits.processes));
   if (!limits.memory) return [pids];
   if (h.version === 2) {
-    writeFileSync4(join23(pids, "memory.max"), String(limits.memory));
+    writeFileSync5(join23(pids, "memory.max"), String(limits.memory));
     return [pids];
   }
   if (!h.memory) throw new Error("no memory cgroup controller");
   const mem = join23(h.memory, name);
   mkdirSync4(mem, { recursive: reuse });
-  writeFileSync4(join23(mem, "memory.limit_in_bytes"), String(limits.memory));
+  writeFileSync5(join23(mem, "memory.limit_in_bytes"), String(limits.memory));
   return [pids, mem];
 }
 function tryGroup(h, name, limits) {
@@ -31418,7 +31453,7 @@ function userProcesses() {
   for (const pid of safeList("/proc")) {
     if (!/^\d+$/.test(pid)) continue;
     try {
-      const status = readFileSync2(`/proc/${pid}/status`, "utf8");
+      const status = readFileSync3(`/proc/${pid}/status`, "utf8");
       if (new RegExp(`^Uid:\\s+${uid}\\s`, "m").test(status)) n++;
     } catch {
     }
@@ -31732,7 +31767,7 @@ function venvBases(paths, readFile16 = readText) {
 }
 function readText(path) {
   try {
-    return readFileSync3(path, "utf8");
+    return readFileSync4(path, "utf8");
   } catch {
     return null;
   }
@@ -37406,7 +37441,7 @@ function trigger(env) {
   if (!env.GITHUB_EVENT_NAME) return "";
   let who = "";
   try {
-    const event = JSON.parse(readFileSync4(env.GITHUB_EVENT_PATH ?? "", "utf8"));
+    const event = JSON.parse(readFileSync5(env.GITHUB_EVENT_PATH ?? "", "utf8"));
     if (event.sender?.login) who = ` (${event.sender.login})`;
   } catch {
   }

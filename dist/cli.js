@@ -23683,7 +23683,7 @@ function withWeightedScore(metrics, config2, baselineMeans) {
 }
 
 // action/engine/isolation.ts
-import { existsSync as existsSync4, readFileSync as readFileSync2, realpathSync as realpathSync2 } from "node:fs";
+import { existsSync as existsSync4, readFileSync as readFileSync3, realpathSync as realpathSync2 } from "node:fs";
 import { mkdir as mkdir3, symlink } from "node:fs/promises";
 import { homedir as homedir3 } from "node:os";
 import { basename, dirname as dirname2, isAbsolute as isAbsolute4, join as join8, normalize as normalize2 } from "node:path";
@@ -24199,10 +24199,12 @@ import {
   copyFileSync,
   lstatSync,
   mkdirSync,
+  readFileSync,
   readlinkSync,
   rmSync as rmSync2,
   symlinkSync,
-  utimesSync
+  utimesSync,
+  writeFileSync
 } from "node:fs";
 import { join as join4 } from "node:path";
 
@@ -24238,6 +24240,38 @@ var CacheCopy = class {
   constructor(source, target) {
     this.source = source;
     this.target = target;
+    this.#load();
+  }
+  /**
+   * What the copy held when the last process to sync it was done with it, kept beside it (out of
+   * the sandbox's reach: only the copy itself is bound): a new batch, or `check`, copies what
+   * changed since instead of the whole cache (a uv cache is gigabytes). An entry is trusted only
+   * while its inode and ctime are as written, as within one process.
+   */
+  #load() {
+    let saved;
+    try {
+      saved = JSON.parse(readFileSync(this.#manifest(), "utf8"));
+    } catch {
+      return;
+    }
+    if (!Array.isArray(saved?.written) || !Array.isArray(saved?.dirs)) return;
+    for (const [rel, w] of saved.written)
+      this.#written.set(rel, { ino: BigInt(w.ino), ctimeNs: BigInt(w.ctimeNs), from: w.from });
+    for (const d of saved.dirs) this.#dirs.add(d);
+  }
+  #save() {
+    const written = [...this.#written].map(([rel, w]) => [
+      rel,
+      { ino: String(w.ino), ctimeNs: String(w.ctimeNs), from: w.from }
+    ]);
+    try {
+      writeFileSync(this.#manifest(), JSON.stringify({ written, dirs: [...this.#dirs] }));
+    } catch {
+    }
+  }
+  #manifest() {
+    return `${this.target}.copied.json`;
   }
   /**
    * Makes the copy equal the source again, and says what differed: what a run did to the copy,
@@ -24288,6 +24322,7 @@ var CacheCopy = class {
       this.#written.set(rel, { ino: now.ino, ctimeNs: now.ctimeNs, from: stamp2 });
     }
     for (const rel of this.#written.keys()) if (!wanted.has(rel)) this.#written.delete(rel);
+    this.#save();
     const first = !this.#synced;
     this.#synced = true;
     if (first) return { run: [], source: [] };
@@ -24430,9 +24465,9 @@ import {
   existsSync as existsSync3,
   mkdirSync as mkdirSync2,
   readdirSync as readdirSync3,
-  readFileSync,
+  readFileSync as readFileSync2,
   rmdirSync,
-  writeFileSync
+  writeFileSync as writeFileSync2
 } from "node:fs";
 import { join as join6 } from "node:path";
 var CGROUP = "/sys/fs/cgroup";
@@ -24485,7 +24520,7 @@ function createLimitGroups(limits, root = CGROUP) {
   };
 }
 function findHierarchy(root) {
-  const self = readFileSync("/proc/self/cgroup", "utf8").trim().split("\n");
+  const self = readFileSync2("/proc/self/cgroup", "utf8").trim().split("\n");
   const pathFor = (controller) => self.map((l) => l.split(":")).find(([, c]) => c.split(",").includes(controller))?.[2];
   const v1 = pathFor("pids");
   if (v1 !== void 0 && existsSync3(join6(root, "pids", "cgroup.procs"))) {
@@ -24499,7 +24534,7 @@ function findHierarchy(root) {
   const v2 = self.find((l) => l.startsWith("0::"))?.slice(3);
   if (v2 !== void 0 && existsSync3(join6(root, "cgroup.controllers"))) {
     const here = join6(root, v2);
-    const enabled = readFileSync(join6(here, "cgroup.subtree_control"), "utf8");
+    const enabled = readFileSync2(join6(here, "cgroup.subtree_control"), "utf8");
     if (!enabled.includes("pids")) return null;
     return { version: 2, pids: here, memory: enabled.includes("memory") ? here : null };
   }
@@ -24508,16 +24543,16 @@ function findHierarchy(root) {
 function makeGroup(h, name, limits, reuse = false) {
   const pids = join6(h.pids, name);
   mkdirSync2(pids, { recursive: reuse });
-  writeFileSync(join6(pids, "pids.max"), String(limits.processes));
+  writeFileSync2(join6(pids, "pids.max"), String(limits.processes));
   if (!limits.memory) return [pids];
   if (h.version === 2) {
-    writeFileSync(join6(pids, "memory.max"), String(limits.memory));
+    writeFileSync2(join6(pids, "memory.max"), String(limits.memory));
     return [pids];
   }
   if (!h.memory) throw new Error("no memory cgroup controller");
   const mem = join6(h.memory, name);
   mkdirSync2(mem, { recursive: reuse });
-  writeFileSync(join6(mem, "memory.limit_in_bytes"), String(limits.memory));
+  writeFileSync2(join6(mem, "memory.limit_in_bytes"), String(limits.memory));
   return [pids, mem];
 }
 function tryGroup(h, name, limits) {
@@ -24543,7 +24578,7 @@ function userProcesses() {
   for (const pid of safeList("/proc")) {
     if (!/^\d+$/.test(pid)) continue;
     try {
-      const status = readFileSync(`/proc/${pid}/status`, "utf8");
+      const status = readFileSync2(`/proc/${pid}/status`, "utf8");
       if (new RegExp(`^Uid:\\s+${uid}\\s`, "m").test(status)) n++;
     } catch {
     }
@@ -24903,7 +24938,7 @@ function venvBases(paths, readFile17 = readText) {
 }
 function readText(path) {
   try {
-    return readFileSync2(path, "utf8");
+    return readFileSync3(path, "utf8");
   } catch {
     return null;
   }
@@ -24948,9 +24983,9 @@ import {
   closeSync,
   openSync,
   readdirSync as readdirSync4,
-  readFileSync as readFileSync3,
+  readFileSync as readFileSync4,
   rmSync as rmSync3,
-  writeFileSync as writeFileSync2,
+  writeFileSync as writeFileSync3,
   writeSync
 } from "node:fs";
 var DRAIN_MS = 2e3;
@@ -25008,7 +25043,7 @@ async function runProcess(options) {
     if (pid !== void 0) activeGroups.add(pid);
     if (pid !== void 0 && pidFile) {
       const text2 = `${pid} ${processStartTime(pid) ?? ""}`;
-      writeFileSync2(pidFile, pidKey ? `${text2} ${pidMac(pidKey, pidFile, text2)}` : text2);
+      writeFileSync3(pidFile, pidKey ? `${text2} ${pidMac(pidKey, pidFile, text2)}` : text2);
     }
     const timer = setTimeout(() => {
       timedOut = true;
@@ -25070,7 +25105,7 @@ function appendChunk(fd, chunk) {
 function killLeftoverGroup(pidFile, key) {
   let text2;
   try {
-    text2 = readFileSync3(pidFile, "utf8");
+    text2 = readFileSync4(pidFile, "utf8");
   } catch {
     return false;
   }
@@ -25098,7 +25133,7 @@ function groupAlive(pgid) {
 }
 function procStat(pid) {
   try {
-    const stat6 = readFileSync3(`/proc/${pid}/stat`, "utf8");
+    const stat6 = readFileSync4(`/proc/${pid}/stat`, "utf8");
     return stat6.slice(stat6.lastIndexOf(")") + 2).split(" ");
   } catch {
     return null;
@@ -25294,7 +25329,7 @@ import {
   readdirSync as readdirSync6,
   symlinkSync as symlinkSync2,
   utimesSync as utimesSync2,
-  writeFileSync as writeFileSync3
+  writeFileSync as writeFileSync4
 } from "node:fs";
 import { dirname as dirname3, join as join10 } from "node:path";
 
@@ -25427,7 +25462,7 @@ var TreeDir = class {
       removeTree(path);
       mkdirSync3(dirname3(path), { recursive: true });
       if (entry.mode === "120000") symlinkSync2(bytes.toString(), path);
-      else writeFileSync3(path, bytes, { mode: entry.mode === "100755" ? 493 : 420 });
+      else writeFileSync4(path, bytes, { mode: entry.mode === "100755" ? 493 : 420 });
     };
     try {
       place();
@@ -26447,7 +26482,7 @@ var commitObjects = (commit2) => ({
 
 // action/git/loose-objects.ts
 import { createHash as createHash4 } from "node:crypto";
-import { existsSync as existsSync5, mkdirSync as mkdirSync4, renameSync as renameSync2, writeFileSync as writeFileSync4 } from "node:fs";
+import { existsSync as existsSync5, mkdirSync as mkdirSync4, renameSync as renameSync2, writeFileSync as writeFileSync5 } from "node:fs";
 import { join as join16 } from "node:path";
 import { deflateSync } from "node:zlib";
 function writeLooseObject(objectsDir, type, content) {
@@ -26459,7 +26494,7 @@ function writeLooseObject(objectsDir, type, content) {
   if (existsSync5(path)) return sha;
   mkdirSync4(dir, { recursive: true });
   const temp = join16(dir, `tmp_obj_${process.pid}_${sha.slice(2, 10)}`);
-  writeFileSync4(temp, deflateSync(object2, { level: 1 }), { mode: 292 });
+  writeFileSync5(temp, deflateSync(object2, { level: 1 }), { mode: 292 });
   renameSync2(temp, path);
   return sha;
 }

@@ -3,10 +3,12 @@ import {
   type Dirent,
   lstatSync,
   mkdirSync,
+  readFileSync,
   readlinkSync,
   rmSync,
   symlinkSync,
   utimesSync,
+  writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
 import { walkTree } from "../files/walk-tree.ts";
@@ -46,6 +48,45 @@ export class CacheCopy {
   constructor(source: string, target: string) {
     this.source = source;
     this.target = target;
+    this.#load();
+  }
+
+  /**
+   * What the copy held when the last process to sync it was done with it, kept beside it (out of
+   * the sandbox's reach: only the copy itself is bound): a new batch, or `check`, copies what
+   * changed since instead of the whole cache (a uv cache is gigabytes). An entry is trusted only
+   * while its inode and ctime are as written, as within one process.
+   */
+  #load(): void {
+    let saved: {
+      written: [string, { ino: string; ctimeNs: string; from: string }][];
+      dirs: string[];
+    };
+    try {
+      saved = JSON.parse(readFileSync(this.#manifest(), "utf8"));
+    } catch {
+      return;
+    }
+    if (!Array.isArray(saved?.written) || !Array.isArray(saved?.dirs)) return;
+    for (const [rel, w] of saved.written)
+      this.#written.set(rel, { ino: BigInt(w.ino), ctimeNs: BigInt(w.ctimeNs), from: w.from });
+    for (const d of saved.dirs) this.#dirs.add(d);
+  }
+
+  #save(): void {
+    const written = [...this.#written].map(([rel, w]) => [
+      rel,
+      { ino: String(w.ino), ctimeNs: String(w.ctimeNs), from: w.from },
+    ]);
+    try {
+      writeFileSync(this.#manifest(), JSON.stringify({ written, dirs: [...this.#dirs] }));
+    } catch {
+      // Not kept: the next process copies the cache whole, as before.
+    }
+  }
+
+  #manifest(): string {
+    return `${this.target}.copied.json`;
   }
 
   /**
@@ -101,6 +142,7 @@ export class CacheCopy {
     }
     // Entries gone from both (a run removed one the source dropped too) are forgotten.
     for (const rel of this.#written.keys()) if (!wanted.has(rel)) this.#written.delete(rel);
+    this.#save();
     const first = !this.#synced;
     this.#synced = true;
     if (first) return { run: [], source: [] };

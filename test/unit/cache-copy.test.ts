@@ -33,4 +33,32 @@ describe("CacheCopy: a run's copy of a writable cache, put back before each run"
     expect(copy.sync()).toEqual({ run: [], source: ["a.bin"] });
     expect(readFileSync(at("a.bin"), "utf8")).toBe("new cache entry");
   });
+
+  it("is not copied whole again by the next process: what it held untouched is kept, anything changed is put back", () => {
+    const source = tempDir();
+    mkdirSync(join(source, "wheels"));
+    writeFileSync(join(source, "wheels", "torch.whl"), "a large wheel");
+    writeFileSync(join(source, "index.json"), "{}");
+    const target = join(tempDir(), "copy");
+    new CacheCopy(source, target).sync();
+    const at = (p: string) => join(target, p);
+    // Its identity: a copy made again is a new file, written later (a freed inode number is often
+    // handed out again at once, so the number alone would not tell).
+    const identity = () => {
+      const st = statSync(at("wheels/torch.whl"), { bigint: true });
+      return `${st.ino}:${st.ctimeNs}`;
+    };
+    const wheel = identity();
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    // Between two processes (a batch, then check): something rewrites one entry of the copy.
+    writeFileSync(at("index.json"), '{"poisoned": true}');
+    const next = new CacheCopy(source, target);
+    expect(next.sync()).toEqual({ run: [], source: [] });
+    // The untouched wheel was not copied again; the rewritten entry was.
+    expect(identity()).toBe(wheel);
+    expect(readFileSync(at("index.json"), "utf8")).toBe("{}");
+    // And from then on, as within one process.
+    writeFileSync(at("poison"), "x");
+    expect(next.sync().run).toEqual(["poison"]);
+  });
 });
