@@ -30026,7 +30026,7 @@ import { resolve as resolve2 } from "node:path";
 
 // action/cli/check.ts
 import { statSync as statSync3 } from "node:fs";
-import { mkdtemp as mkdtemp2 } from "node:fs/promises";
+import { mkdir as mkdir9, mkdtemp as mkdtemp2 } from "node:fs/promises";
 import { tmpdir as tmpdir3 } from "node:os";
 import { join as join26 } from "node:path";
 
@@ -32035,17 +32035,13 @@ async function checkEval(options) {
 async function checkRuns(options) {
   const { config: config2, out } = options;
   const gitDir = join26(options.dir, ".git");
-  const logs = await mkdtemp2(
-    join26(
-      statSync3(gitDir, { throwIfNoEntry: false })?.isDirectory() ? gitDir : tmpdir3(),
-      "autoexp-check-"
-    )
-  );
+  const { work, lock } = await checkFolder(gitDir);
+  const logs = await mkdtemp2(join26(work, "runs-"));
   const env = splitEnv(options.env, config2.agent, config2.eval.pass_env).evalEnv;
   const frozenBefore = await hashFrozen(options.dir, config2.frozen);
   const isolation = await resolveIsolation(config2, options.dir, gitDir, options.env);
   const tracked = await new Git(options.dir, options.env).listFiles();
-  const tree = join26(logs, "tree");
+  const tree = join26(work, "tree");
   const fresh = async () => {
     copyWorkingTree(options.dir, tracked, tree);
     await isolation.linkData(tree);
@@ -32189,7 +32185,20 @@ If every item fails (a missing key: see eval.pass_env), the metric measures the 
     return 0;
   } finally {
     removeTree(logs);
+    removeTree(tree);
+    if (lock) await lock.release();
+    else removeTree(work);
   }
+}
+async function checkFolder(gitDir) {
+  if (statSync3(gitDir, { throwIfNoEntry: false })?.isDirectory()) {
+    const work = join26(gitDir, "autoexp-check");
+    await mkdir9(work, { recursive: true });
+    const lock = await takeLock(join26(work, "lock"), "check").catch(() => null);
+    if (lock) return { work, lock };
+    return { work: await mkdtemp2(join26(gitDir, "autoexp-check-")), lock: null };
+  }
+  return { work: await mkdtemp2(join26(tmpdir3(), "autoexp-check-")), lock: null };
 }
 var SHOWN_BYTES = 64 * 1024;
 async function checkAgent2(config2, env) {
@@ -32311,7 +32320,7 @@ cannot work. --json: each line of the report as {"type":"check","level":"problem
 });
 
 // action/cli/commands/demo.ts
-import { cp, mkdir as mkdir10, readdir as readdir6 } from "node:fs/promises";
+import { cp, mkdir as mkdir11, readdir as readdir6 } from "node:fs/promises";
 import { join as join40, resolve as resolve3 } from "node:path";
 
 // action/cli/find-templates.ts
@@ -33113,7 +33122,7 @@ function recheckQueue(log) {
 }
 
 // action/engine/reapply.ts
-import { mkdir as mkdir9, rm as rm10, writeFile as writeFile10 } from "node:fs/promises";
+import { mkdir as mkdir10, rm as rm10, writeFile as writeFile10 } from "node:fs/promises";
 import { join as join31 } from "node:path";
 async function reapply(ctx, origin, checkout) {
   const repo = ctx.store.repo;
@@ -33124,7 +33133,7 @@ async function reapply(ctx, origin, checkout) {
   const baseBlobs = await repo.readBlobs(ours.flatMap((c) => before.get(c.path)?.sha ?? []));
   const temp = join31(checkout.root, "merge");
   await rm10(temp, { recursive: true, force: true });
-  await mkdir9(temp, { recursive: true });
+  await mkdir10(temp, { recursive: true });
   const conflicts = [];
   for (const change2 of ours) {
     const was = before.get(change2.path);
@@ -33135,7 +33144,7 @@ async function reapply(ctx, origin, checkout) {
     if (same2(theirs, base)) {
       if (mine === null) await rm10(target, { force: true });
       else {
-        await mkdir9(join31(target, ".."), { recursive: true });
+        await mkdir10(join31(target, ".."), { recursive: true });
         await writeFile10(target, mine);
       }
     } else if (same2(theirs, mine)) {
@@ -36523,7 +36532,7 @@ var demoCommand = defineCommand({
         `${dir} exists and is not empty: choose a new --dir (the demo never writes into existing files)`
       );
     }
-    await mkdir10(dir, { recursive: true });
+    await mkdir11(dir, { recursive: true });
     await cp(join40(findTemplates(), "examples", "tiny-train"), dir, { recursive: true });
     const git = new Git(dir, io.env);
     await git.run(init({ branch: "main" }));
@@ -36650,7 +36659,7 @@ already undone.`,
 
 // action/cli/init.ts
 import { existsSync as existsSync11 } from "node:fs";
-import { mkdir as mkdir11, readdir as readdir7, readFile as readFile15, stat as stat5, writeFile as writeFile11 } from "node:fs/promises";
+import { mkdir as mkdir12, readdir as readdir7, readFile as readFile15, stat as stat5, writeFile as writeFile11 } from "node:fs/promises";
 import { basename as basename3, delimiter as delimiter4, dirname as dirname7, join as join41, relative } from "node:path";
 
 // action/cli/init-matrix.ts
@@ -36795,7 +36804,7 @@ async function initRepo(options) {
   }
   for (const [path, content] of Object.entries(files)) {
     const full = join41(options.dir, path);
-    await mkdir11(dirname7(full), { recursive: true });
+    await mkdir12(dirname7(full), { recursive: true });
     await writeFile11(full, content, path.endsWith(".sh") ? { mode: 493 } : void 0);
   }
   const found = [
@@ -37273,7 +37282,7 @@ function groupChanges(changes, near = NEAR_LINES) {
 }
 
 // action/engine/split-build.ts
-import { mkdir as mkdir12, rm as rm12, writeFile as writeFile13 } from "node:fs/promises";
+import { mkdir as mkdir13, rm as rm12, writeFile as writeFile13 } from "node:fs/promises";
 import { join as join42 } from "node:path";
 
 // action/git/commands/diff.ts
@@ -37348,7 +37357,7 @@ async function buildGroup(repo, env, base, changes, hunks, scratch) {
   let head = base;
   const conflicts = [];
   await rm12(scratch, { recursive: true, force: true });
-  await mkdir12(scratch, { recursive: true });
+  await mkdir13(scratch, { recursive: true });
   try {
     for (const [k, change2] of changes.entries()) {
       const paths = [...new Set(hunks[k].map((h) => h.file))];

@@ -1,5 +1,5 @@
 import { statSync } from "node:fs";
-import { mkdtemp } from "node:fs/promises";
+import { mkdir, mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pingApi } from "../agents/api-agent.ts";
@@ -11,6 +11,7 @@ import { type Noise, pooledNoise } from "../decide/noise.ts";
 import { mean } from "../decide/stats.ts";
 import { diffManifests, hashFrozen } from "../engine/fingerprint.ts";
 import { resolveIsolation } from "../engine/isolation.ts";
+import { type Lock, takeLock } from "../engine/lock.ts";
 import { removeTree } from "../engine/remove-tree.ts";
 import { copyWorkingTree } from "../engine/working-copy.ts";
 import { readEnd, tailLines } from "../eval/read-tail.ts";
@@ -52,14 +53,12 @@ export async function checkEval(options: CheckOptions): Promise<number> {
 async function checkRuns(options: CheckOptions): Promise<number> {
   const { config, out } = options;
   // Beside the repository's objects, as a batch's slots are: the declared writable caches are
-  // copied in for each run, and a uv or pip cache of gigabytes does not belong in a RAM /tmp.
+  // copied in for each run, and a uv or pip cache of gigabytes does not belong in a RAM /tmp. In
+  // .git/autoexp-check, kept between checks, so that a cache's copy is brought up to date rather
+  // than made whole each time (cache-copy.ts); a second check at once works in a folder of its own.
   const gitDir = join(options.dir, ".git");
-  const logs = await mkdtemp(
-    join(
-      statSync(gitDir, { throwIfNoEntry: false })?.isDirectory() ? gitDir : tmpdir(),
-      "autoexp-check-",
-    ),
-  );
+  const { work, lock } = await checkFolder(gitDir);
+  const logs = await mkdtemp(join(work, "runs-"));
   // The same environment and isolation as in a batch: no agent or provider keys, and the
   // sandbox when the batch would use it (an eval that works here works in the night).
   const env = splitEnv(options.env, config.agent, config.eval.pass_env).evalEnv;
@@ -68,7 +67,7 @@ async function checkRuns(options: CheckOptions): Promise<number> {
   // Every run in a fresh copy of the tracked files, as a batch's slot: never in the working tree
   // (an eval there read the untracked .env, and wrote into tracked files and the config).
   const tracked = await new Git(options.dir, options.env).listFiles();
-  const tree = join(logs, "tree");
+  const tree = join(work, "tree");
   const fresh = async () => {
     copyWorkingTree(options.dir, tracked, tree);
     await isolation.linkData(tree);
@@ -227,7 +226,25 @@ async function checkRuns(options: CheckOptions): Promise<number> {
   } finally {
     // What a run left in its copy may be read-only: removed piece by piece where it must be.
     removeTree(logs);
+    removeTree(tree);
+    if (lock) await lock.release();
+    else removeTree(work);
   }
+}
+
+/**
+ * Where check works: .git/autoexp-check, held with a lock while it runs (its cache copies stay
+ * for the next check), or, where that is taken or there is no .git folder, a folder of its own.
+ */
+async function checkFolder(gitDir: string): Promise<{ work: string; lock: Lock | null }> {
+  if (statSync(gitDir, { throwIfNoEntry: false })?.isDirectory()) {
+    const work = join(gitDir, "autoexp-check");
+    await mkdir(work, { recursive: true });
+    const lock = await takeLock(join(work, "lock"), "check").catch(() => null);
+    if (lock) return { work, lock };
+    return { work: await mkdtemp(join(gitDir, "autoexp-check-")), lock: null };
+  }
+  return { work: await mkdtemp(join(tmpdir(), "autoexp-check-")), lock: null };
 }
 
 // What check reads of each stream of a run: its end, enough for a traceback.

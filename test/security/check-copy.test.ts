@@ -2,10 +2,10 @@
 // the user's working tree. Found by an outsider: check ran the eval in the tree itself, where it
 // read the untracked .env, appended to the target, added `pass_env: [ANTHROPIC_API_KEY]` to
 // autoexp.yml and left files a second run found.
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { git, makeRepo, runCliAsync } from "../helpers/repo.ts";
+import { git, makeRepo, runCliAsync, tempDir } from "../helpers/repo.ts";
 
 const SECRET = "DOTENV_SECRET=check-copy-7f3e9a";
 
@@ -63,5 +63,45 @@ agent: { use: search }
     expect(readdirSync(join(dir, ".git")).filter((n) => n.startsWith("autoexp-check-"))).toEqual(
       [],
     );
+    expect(readdirSync(join(dir, ".git", "autoexp-check"))).toEqual([]);
+  });
+
+  it("a declared writable cache: each run gets it as it was, and the next check does not copy it whole again", async () => {
+    const cache = tempDir();
+    writeFileSync(join(cache, "wheel.bin"), "a large wheel");
+    const dir = makeRepo({
+      "eval.js": `const fs = require("fs");
+const poisoned = fs.existsSync(${JSON.stringify(join(cache, "poison"))});
+fs.writeFileSync(${JSON.stringify(join(cache, "poison"))}, "x");
+console.log("cache: " + (poisoned ? "poisoned" : "clean") + ", wheel " + fs.readFileSync(${JSON.stringify(join(cache, "wheel.bin"))}, "utf8"));
+console.log("score: 1");
+`,
+      "solution.js": "exports.v = 1;\n",
+      "autoexp.yml": `name: c
+target: [solution.js]
+frozen: [eval.js]
+eval: { command: node eval.js, metrics: { score: { goal: maximize } } }
+isolation: { writable: [${JSON.stringify(cache)}] }
+agent: { use: search }
+`,
+    });
+    const first = await runCliAsync(dir, ["check", "--runs", "2"]);
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    // Run 2 did not see what run 1 wrote into the cache; the cache itself is as it was.
+    expect(first.stdout).toContain("cache: clean, wheel a large wheel");
+    expect(first.stdout).not.toContain("cache: poisoned");
+    expect(existsSync(join(cache, "poison"))).toBe(false);
+    const copy = join(dir, ".git", "autoexp-check", "caches", "0", "wheel.bin");
+    const identity = () => {
+      const st = statSync(copy, { bigint: true });
+      return `${st.ino}:${st.ctimeNs}`;
+    };
+    const before = identity();
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    const second = await runCliAsync(dir, ["check", "--runs", "2"]);
+    expect(second.code, second.stdout + second.stderr).toBe(0);
+    expect(second.stdout).not.toContain("cache: poisoned");
+    // The untouched entry of the copy was kept, not copied again.
+    expect(identity()).toBe(before);
   });
 });
