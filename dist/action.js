@@ -22822,6 +22822,9 @@ var FAILURES = /* @__PURE__ */ new Set([
   "agent_error",
   "checks_failed"
 ]);
+function isBetter(a, b, goal) {
+  return goal === "minimize" ? a < b : a > b;
+}
 
 // action/util/random.ts
 function createRandom(seed) {
@@ -23721,7 +23724,7 @@ function unconfirmedKeeps(log, metric2, goal) {
     const beside2 = log.remeasures.filter((m) => m.paired_with === r.iteration).flatMap((m) => m.samples[metric2] ?? []);
     if (!after?.length || beside2.length === 0) continue;
     const [a, b] = [mean(after), mean(beside2)];
-    if (goal === "minimize" ? a < b : a > b) continue;
+    if (isBetter(a, b, goal)) continue;
     found.push(`#${r.iteration} (${formatScore(a)} after its keep, ${formatScore(b)} beside it)`);
   }
   if (found.length === 0) return null;
@@ -24059,8 +24062,7 @@ function countStatuses(rows) {
 }
 function keptBehindBaseline(metric2, goal, baseline, best) {
   if (baseline === null || !best || best.score === null) return null;
-  const worse = goal === "minimize" ? best.score > baseline : best.score < baseline;
-  if (!worse) return null;
+  if (!isBetter(baseline, best.score, goal)) return null;
   return `The code kept last (#${best.iteration}) measures worse than the baseline: ${metric2} ${formatScore(best.score)} against ${formatScore(baseline)} (${goal === "minimize" ? "lower" : "higher"} is better), though each keep beat the incumbent measured beside it. Their runs were made at different times, and kept gains can be noise: run autoexp verify to measure the final code against the base in pairs before merging.`;
 }
 function keptAfterBaseline(rows) {
@@ -24344,7 +24346,7 @@ function changeInterval(ci, goal) {
   return a <= b ? [a, b] : [b, a];
 }
 function experimentsText(n) {
-  return `${n} experiment${n === 1 ? "" : "s"}`;
+  return plural2(n, "experiment");
 }
 function chanceKeepsNote(view) {
   if (view.verified || view.confidence === null) return null;
@@ -25924,9 +25926,8 @@ function cutLines(text2, max) {
 // action/agents/context/render-imported.ts
 function renderImported(rows, goal, max) {
   const scored = rows.filter((r) => r.score !== null && r.status !== "crash");
-  const better = (a, b) => goal === "minimize" ? a < b : a > b;
   const best = scored.reduce(
-    (b, r) => b === null || better(r.score, b.score) ? r : b,
+    (b, r) => b === null || isBetter(r.score, b.score, goal) ? r : b,
     null
   );
   const keeps = rows.filter((r) => r.status === "keep");
@@ -27924,6 +27925,7 @@ import {
   lutimesSync,
   mkdirSync,
   readdirSync as readdirSync3,
+  realpathSync,
   symlinkSync,
   utimesSync,
   writeFileSync as writeFileSync2
@@ -28136,6 +28138,13 @@ function chmodQuiet(dir) {
   try {
     chmodSync2(dir, 493);
   } catch {
+  }
+}
+function realPathQuiet(path) {
+  try {
+    return realpathSync(path);
+  } catch {
+    return null;
   }
 }
 function lstatQuiet(path, bigint4) {
@@ -30838,13 +30847,13 @@ function describeRun(name) {
 }
 
 // action/engine/isolation.ts
-import { existsSync as existsSync9, readFileSync as readFileSync4, realpathSync as realpathSync2 } from "node:fs";
+import { existsSync as existsSync9, readFileSync as readFileSync4 } from "node:fs";
 import { mkdir as mkdir8, symlink as symlink2 } from "node:fs/promises";
 import { homedir as homedir3 } from "node:os";
 import { basename as basename2, dirname as dirname4, isAbsolute as isAbsolute5, join as join24, normalize as normalize2 } from "node:path";
 
 // action/sandbox/agent-paths.ts
-import { realpathSync, statSync } from "node:fs";
+import { realpathSync as realpathSync2, statSync } from "node:fs";
 import { dirname as dirname3, isAbsolute as isAbsolute4 } from "node:path";
 
 // action/sandbox/probe-sandbox.ts
@@ -31070,7 +31079,7 @@ function agentProgram(agent2, path) {
   const found = isAbsolute4(name) ? name : findProgram2(name, path);
   if (!found) return [];
   try {
-    const real = realpathSync(found);
+    const real = realpathSync2(found);
     return [.../* @__PURE__ */ new Set([found, dirname3(real)])];
   } catch {
     return [found];
@@ -31157,6 +31166,7 @@ var CacheCopy = class {
   sync() {
     const run = /* @__PURE__ */ new Set();
     const source = /* @__PURE__ */ new Set();
+    const [written, dirs] = [this.#written.size, this.#dirs.size];
     mkdirSync3(this.target, { recursive: true });
     const wanted = /* @__PURE__ */ new Map();
     walkTree(this.source, (rel, entry) => {
@@ -31197,7 +31207,8 @@ var CacheCopy = class {
       this.#written.set(rel, { ino: now.ino, ctimeNs: now.ctimeNs, from: stamp2 });
     }
     for (const rel of this.#written.keys()) if (!wanted.has(rel)) this.#written.delete(rel);
-    this.#save();
+    if (run.size + source.size > 0 || this.#written.size !== written || this.#dirs.size !== dirs)
+      this.#save();
     const first = !this.#synced;
     this.#synced = true;
     if (first) return { run: [], source: [] };
@@ -31746,13 +31757,6 @@ var PRIVATE_FOLDERS = [
   "/mnt",
   "/media"
 ];
-function realPathQuiet(path) {
-  try {
-    return realpathSync2(path);
-  } catch {
-    return null;
-  }
-}
 function venvBases(paths, readFile16 = readText) {
   const bases = /* @__PURE__ */ new Set();
   for (const p of paths) {

@@ -20933,6 +20933,25 @@ function byteLength(text, chars) {
   return Buffer.byteLength(text.slice(0, chars));
 }
 
+// action/ledger/format-score.ts
+function formatScore(v) {
+  if (v === null || v === void 0) return "\u2014";
+  return Math.abs(v) >= 1e3 ? v.toFixed(1) : v.toPrecision(6).replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "");
+}
+function formatDelta(v, against) {
+  if (v === null || v === void 0) return "";
+  const to = against === void 0 ? "" : ` vs #${against}`;
+  return `${v > 0 ? "+" : v < 0 ? "\u2212" : "\xB1"}${formatScore(Math.abs(v))}${to}`;
+}
+function formatPercent(pct) {
+  if (pct === null) return "";
+  const text = Math.abs(pct).toFixed(2);
+  return ` (${Number(text) === 0 ? "\xB1" : pct > 0 ? "+" : "\u2212"}${text}%)`;
+}
+function plural2(n, word) {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
 // action/ledger/night-figures.ts
 function isKeptExperiment(row) {
   return row.status === "keep" || row.status === "simplification";
@@ -20966,7 +20985,7 @@ function changeInterval(ci, goal) {
   return a <= b ? [a, b] : [b, a];
 }
 function experimentsText(n) {
-  return `${n} experiment${n === 1 ? "" : "s"}`;
+  return plural2(n, "experiment");
 }
 function chanceKeepsNote(view) {
   if (view.verified || view.confidence === null) return null;
@@ -20997,25 +21016,6 @@ function inertCode(text, max = 200) {
   const one = text.replace(CONTROLS, " ").replace(BIDI, "").replace(/\s+/g, " ").trim();
   const cut = one.length > max ? `${one.slice(0, max - 1)}\u2026` : one;
   return `\`${cut.replace(/`/g, "'").replace(/\|/g, "\xA6") || " "}\``;
-}
-
-// action/ledger/format-score.ts
-function formatScore(v) {
-  if (v === null || v === void 0) return "\u2014";
-  return Math.abs(v) >= 1e3 ? v.toFixed(1) : v.toPrecision(6).replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "");
-}
-function formatDelta(v, against) {
-  if (v === null || v === void 0) return "";
-  const to = against === void 0 ? "" : ` vs #${against}`;
-  return `${v > 0 ? "+" : v < 0 ? "\u2212" : "\xB1"}${formatScore(Math.abs(v))}${to}`;
-}
-function formatPercent(pct) {
-  if (pct === null) return "";
-  const text = Math.abs(pct).toFixed(2);
-  return ` (${Number(text) === 0 ? "\xB1" : pct > 0 ? "+" : "\u2212"}${text}%)`;
-}
-function plural2(n, word) {
-  return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 
 // action/ledger/render-verified.ts
@@ -21153,6 +21153,9 @@ var FAILURES = /* @__PURE__ */ new Set([
   "agent_error",
   "checks_failed"
 ]);
+function isBetter(a, b, goal) {
+  return goal === "minimize" ? a < b : a > b;
+}
 
 // action/ledger/line-runs.ts
 var MAX_LINE_RUNS = 5;
@@ -21677,7 +21680,7 @@ function unconfirmedKeeps(log, metric2, goal) {
     const beside = log.remeasures.filter((m) => m.paired_with === r.iteration).flatMap((m) => m.samples[metric2] ?? []);
     if (!after?.length || beside.length === 0) continue;
     const [a, b] = [mean(after), mean(beside)];
-    if (goal === "minimize" ? a < b : a > b) continue;
+    if (isBetter(a, b, goal)) continue;
     found.push(`#${r.iteration} (${formatScore(a)} after its keep, ${formatScore(b)} beside it)`);
   }
   if (found.length === 0) return null;
@@ -21813,8 +21816,7 @@ function countStatuses(rows) {
 }
 function keptBehindBaseline(metric2, goal, baseline, best) {
   if (baseline === null || !best || best.score === null) return null;
-  const worse = goal === "minimize" ? best.score > baseline : best.score < baseline;
-  if (!worse) return null;
+  if (!isBetter(baseline, best.score, goal)) return null;
   return `The code kept last (#${best.iteration}) measures worse than the baseline: ${metric2} ${formatScore(best.score)} against ${formatScore(baseline)} (${goal === "minimize" ? "lower" : "higher"} is better), though each keep beat the incumbent measured beside it. Their runs were made at different times, and kept gains can be noise: run autoexp verify to measure the final code against the base in pairs before merging.`;
 }
 function keptAfterBaseline(rows) {

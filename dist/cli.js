@@ -9383,6 +9383,9 @@ var FAILURES = /* @__PURE__ */ new Set([
   "agent_error",
   "checks_failed"
 ]);
+function isBetter(a, b, goal) {
+  return goal === "minimize" ? a < b : a > b;
+}
 
 // action/decide/budget.ts
 var FAILED_STOPS = /* @__PURE__ */ new Set([
@@ -23683,10 +23686,10 @@ function withWeightedScore(metrics, config2, baselineMeans) {
 }
 
 // action/engine/isolation.ts
-import { existsSync as existsSync4, readFileSync as readFileSync3, realpathSync as realpathSync2 } from "node:fs";
+import { existsSync as existsSync4, readFileSync as readFileSync3 } from "node:fs";
 import { mkdir as mkdir3, symlink } from "node:fs/promises";
 import { homedir as homedir3 } from "node:os";
-import { basename, dirname as dirname2, isAbsolute as isAbsolute4, join as join8, normalize as normalize2 } from "node:path";
+import { basename, dirname as dirname3, isAbsolute as isAbsolute4, join as join9, normalize as normalize2 } from "node:path";
 
 // action/process/secrets.ts
 var KNOWN_SECRETS = [
@@ -24282,6 +24285,7 @@ var CacheCopy = class {
   sync() {
     const run = /* @__PURE__ */ new Set();
     const source = /* @__PURE__ */ new Set();
+    const [written, dirs] = [this.#written.size, this.#dirs.size];
     mkdirSync(this.target, { recursive: true });
     const wanted = /* @__PURE__ */ new Map();
     walkTree(this.source, (rel, entry) => {
@@ -24322,7 +24326,8 @@ var CacheCopy = class {
       this.#written.set(rel, { ino: now.ino, ctimeNs: now.ctimeNs, from: stamp2 });
     }
     for (const rel of this.#written.keys()) if (!wanted.has(rel)) this.#written.delete(rel);
-    this.#save();
+    if (run.size + source.size > 0 || this.#written.size !== written || this.#dirs.size !== dirs)
+      this.#save();
     const first = !this.#synced;
     this.#synced = true;
     if (first) return { run: [], source: [] };
@@ -24643,18 +24648,278 @@ var CacheWrites = class {
   }
 };
 
+// action/engine/materialise.ts
+import {
+  chmodSync as chmodSync2,
+  lstatSync as lstatSync2,
+  lutimesSync,
+  mkdirSync as mkdirSync3,
+  readdirSync as readdirSync5,
+  realpathSync as realpathSync2,
+  symlinkSync as symlinkSync2,
+  utimesSync as utimesSync2,
+  writeFileSync as writeFileSync3
+} from "node:fs";
+import { dirname as dirname2, join as join7 } from "node:path";
+
+// action/engine/remove-tree.ts
+import { randomBytes } from "node:crypto";
+import { chmodSync, readdirSync as readdirSync4, renameSync, rmSync as rmSync3 } from "node:fs";
+var HOIST_AT = 1024;
+var SLASH = Buffer.from("/");
+function removeTree(path) {
+  try {
+    rmSync3(path, { recursive: true, force: true });
+    return;
+  } catch {
+    removeTreeByParts(path);
+  }
+}
+function removeTreeByParts(path) {
+  const top = Buffer.from(path);
+  const stack = [top];
+  while (stack.length > 0) {
+    const dir = stack.pop();
+    try {
+      chmodSync(dir, 448);
+    } catch {
+    }
+    let entries;
+    try {
+      entries = readdirSync4(dir, { withFileTypes: true, encoding: "buffer" });
+    } catch {
+      continue;
+    }
+    for (const entry of entries) {
+      if (!entry.isDirectory()) continue;
+      let child = Buffer.concat([dir, SLASH, entry.name]);
+      if (child.length - top.length > HOIST_AT) {
+        const moved = Buffer.concat([
+          top,
+          Buffer.from(`/.removing-${randomBytes(6).toString("hex")}`)
+        ]);
+        renameSync(child, moved);
+        child = moved;
+      }
+      stack.push(child);
+    }
+  }
+  rmSync3(top, { recursive: true, force: true });
+}
+
+// action/engine/materialise.ts
+var TREE_TIME = 946684800;
+var TreeDir = class {
+  dir;
+  #written = /* @__PURE__ */ new Map();
+  /** The tree last materialised: what sweep() leaves. */
+  #wanted = null;
+  constructor(dir) {
+    this.dir = dir;
+  }
+  /**
+   * Makes the directory hold exactly `commit`'s tree (minus paths `exclude` names, such as the
+   * record under .autoexp/). Returns how many files were (re)written and removed. File system
+   * calls are synchronous on purpose: hundreds of lstat calls through the thread pool cost more
+   * than the work itself.
+   */
+  async materialise(git, commit2, exclude = () => false) {
+    const entries = (await git.lsTree(commit2)).filter((e) => !exclude(e.path));
+    const wanted = new Map(entries.map((e) => [e.path, e]));
+    this.#wanted = wanted;
+    const st = lstatQuiet(this.dir);
+    if (st && !st.isDirectory()) {
+      removeTree(this.dir);
+      this.#written.clear();
+    }
+    mkdirSync3(this.dir, { recursive: true });
+    const removed = this.#prune(wanted);
+    const stale = entries.filter((entry) => !this.#intact(entry));
+    const bySha = /* @__PURE__ */ new Map();
+    for (const entry of stale) bySha.set(entry.sha, [...bySha.get(entry.sha) ?? [], entry]);
+    await git.forEachBlob([...bySha.keys()], (sha, bytes) => {
+      for (const entry of bySha.get(sha) ?? []) this.#write(entry, bytes);
+    });
+    this.#blindTimes(wanted);
+    return { written: stale.length, removed };
+  }
+  /**
+   * Every file's, link's and folder's access and modification times set to TREE_TIME (blind
+   * runs): a file rewritten for this run looked newer than the rest, and one an earlier run read
+   * kept that read's access time, so an eval could tell a candidate's first run from the
+   * incumbent's, a confirmation from a first run, and count its runs in a slot (ten files' access
+   * times made a counter an outsider read in the loop and in verify). The change time cannot be
+   * set: touching every entry before every run gives them all about the same one. Every entry,
+   * even one whose times are already right: skipped, it would keep an older change time than a
+   * file rewritten for this run, which is the tell. What it costs per run: 8 ms at 100 files, 20
+   * ms at 1,000, 120-160 ms at 10,000, against 8, 10 and 56 ms before (bench/slot-prepare.ts).
+   */
+  #blindTimes(wanted) {
+    const dirs = /* @__PURE__ */ new Set(["."]);
+    for (const path of wanted.keys())
+      for (let d = dirname2(path); d !== "."; d = dirname2(d)) dirs.add(d);
+    for (const path of wanted.keys()) {
+      try {
+        lutimesSync(join7(this.dir, path), TREE_TIME, TREE_TIME);
+      } catch {
+        continue;
+      }
+      const was = this.#written.get(path);
+      const st = lstatQuiet(join7(this.dir, path), true);
+      if (was && st) {
+        was.mtimeNs = st.mtimeNs;
+        was.ctimeNs = st.ctimeNs;
+      }
+    }
+    for (const dir of [...dirs].sort((a, b) => b.length - a.length))
+      try {
+        utimesSync2(join7(this.dir, dir), TREE_TIME, TREE_TIME);
+      } catch {
+      }
+  }
+  /**
+   * Removes what a run wrote beside the tree last materialised (outputs, caches, a file that
+   * filled the disk), now rather than at the next materialise: the space is free before autoexp
+   * writes its journal. Returns how many entries were removed.
+   */
+  sweep() {
+    return this.#wanted ? this.#prune(this.#wanted) : 0;
+  }
+  #write(entry, bytes) {
+    const path = join7(this.dir, entry.path);
+    const place = () => {
+      removeTree(path);
+      mkdirSync3(dirname2(path), { recursive: true });
+      if (entry.mode === "120000") symlinkSync2(bytes.toString(), path);
+      else writeFileSync3(path, bytes, { mode: entry.mode === "100755" ? 493 : 420 });
+    };
+    try {
+      place();
+    } catch {
+      for (let d = dirname2(entry.path); d !== "."; d = dirname2(d)) chmodQuiet(join7(this.dir, d));
+      chmodQuiet(this.dir);
+      place();
+    }
+    const st = lstatSync2(path, { bigint: true });
+    this.#written.set(entry.path, {
+      sha: entry.sha,
+      mode: entry.mode,
+      ino: Number(st.ino),
+      size: Number(st.size),
+      mtimeNs: st.mtimeNs,
+      ctimeNs: st.ctimeNs
+    });
+  }
+  /**
+   * Whether the file at `path` is still exactly what autoexp wrote there, and that was blob
+   * `sha`: same inode, size, mtime and ctime. Lets a caller skip reading files nobody touched.
+   */
+  untouched(path, sha, mode) {
+    return this.#intact({ path, sha, mode });
+  }
+  #intact(entry) {
+    const was = this.#written.get(entry.path);
+    if (!was || was.sha !== entry.sha || was.mode !== entry.mode) return false;
+    const st = lstatQuiet(join7(this.dir, entry.path), true);
+    return st !== null && Number(st.ino) === was.ino && Number(st.size) === was.size && st.mtimeNs === was.mtimeNs && st.ctimeNs === was.ctimeNs;
+  }
+  /**
+   * Removes everything that is not a wanted file (and everything under a wanted path's place):
+   * whatever was left there, however deep, unreadable or oddly named (names are read as bytes,
+   * so one that is not UTF-8 is removed too). Only the wanted folders are walked.
+   */
+  #prune(wanted) {
+    const dirs = /* @__PURE__ */ new Set();
+    for (const path of wanted.keys()) {
+      for (let d = dirname2(path); d !== "."; d = dirname2(d)) dirs.add(d);
+    }
+    let removed = 0;
+    const stack = [""];
+    while (stack.length > 0) {
+      const rel = stack.pop();
+      const here = Buffer.from(rel ? join7(this.dir, rel) : this.dir);
+      let entries;
+      try {
+        entries = readdirSync5(here, { withFileTypes: true, encoding: "buffer" });
+      } catch {
+        removeTree(here);
+        if (!rel) mkdirSync3(this.dir, { recursive: true });
+        for (const path of [...this.#written.keys()])
+          if (!rel || path.startsWith(`${rel}/`)) this.#written.delete(path);
+        removed++;
+        continue;
+      }
+      for (const entry of entries) {
+        const name = entry.name.toString();
+        const path = rel ? `${rel}/${name}` : name;
+        const exact = Buffer.from(name).equals(entry.name);
+        if (exact && entry.isDirectory() && dirs.has(path)) stack.push(path);
+        else if (!exact || !wanted.has(path) || entry.isDirectory()) {
+          removeTree(Buffer.concat([here, Buffer.from("/"), entry.name]));
+          this.#written.delete(path);
+          removed++;
+        }
+      }
+    }
+    return removed;
+  }
+};
+function chmodQuiet(dir) {
+  try {
+    chmodSync2(dir, 493);
+  } catch {
+  }
+}
+function realPathQuiet(path) {
+  try {
+    return realpathSync2(path);
+  } catch {
+    return null;
+  }
+}
+function lstatQuiet(path, bigint4) {
+  try {
+    return bigint4 ? lstatSync2(path, { bigint: true }) : lstatSync2(path);
+  } catch {
+    return null;
+  }
+}
+async function trackedDependencies(git, commit2) {
+  const listing = await git.run({
+    args: ["ls-tree", "-r", "-l", "-z", "--full-tree", commit2],
+    parse: (out) => out.split("\0")
+  });
+  const folders = /* @__PURE__ */ new Set();
+  let files = 0;
+  let bytes = 0;
+  for (const entry of listing) {
+    const tab = entry.indexOf("	");
+    const path = entry.slice(tab + 1);
+    const at2 = path.indexOf("node_modules/");
+    if (tab < 0 || at2 > 0 && path[at2 - 1] !== "/" || at2 < 0) continue;
+    folders.add(path.slice(0, at2 + "node_modules".length));
+    files++;
+    bytes += Number(entry.slice(0, tab).split(/ +/)[3]) || 0;
+  }
+  return files === 0 ? null : { folders: [...folders].sort(), files, bytes };
+}
+function dependenciesWarning(deps) {
+  const names2 = deps.folders.join(" ");
+  return `${names2} ${deps.folders.length > 1 ? "are" : "is"} committed (${deps.files} files, ${formatBytes(deps.bytes)}): every eval slot and agent checkout gets its own copy. Untrack it and keep it out: git rm -r --cached ${names2} && echo node_modules/ >> .gitignore && git commit -m "untrack node_modules"`;
+}
+
 // action/engine/state-key.ts
-import { createHmac, randomBytes } from "node:crypto";
+import { createHmac, randomBytes as randomBytes2 } from "node:crypto";
 import { link, mkdir as mkdir2, readFile, rm as rm2, stat, writeFile as writeFile2 } from "node:fs/promises";
 import { homedir as homedir2 } from "node:os";
-import { isAbsolute as isAbsolute3, join as join7 } from "node:path";
+import { isAbsolute as isAbsolute3, join as join8 } from "node:path";
 async function stateKey(env) {
   const path = keyPath(env);
   const existing = await readKey(path);
   if (existing) return existing;
-  await mkdir2(join7(path, ".."), { recursive: true, mode: 448 });
-  const temp = `${path}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
-  await writeFile2(temp, `${randomBytes(32).toString("hex")}
+  await mkdir2(join8(path, ".."), { recursive: true, mode: 448 });
+  const temp = `${path}.tmp-${process.pid}-${randomBytes2(4).toString("hex")}`;
+  await writeFile2(temp, `${randomBytes2(32).toString("hex")}
 `, { mode: 384 });
   await link(temp, path).catch((error2) => {
     if (error2.code !== "EEXIST") throw error2;
@@ -24666,8 +24931,8 @@ async function stateKey(env) {
   return key;
 }
 function keyPath(env) {
-  const state = env.XDG_STATE_HOME && isAbsolute3(env.XDG_STATE_HOME) ? env.XDG_STATE_HOME : join7(env.HOME || homedir2(), ".local", "state");
-  return join7(state, "autoexp", "key");
+  const state = env.XDG_STATE_HOME && isAbsolute3(env.XDG_STATE_HOME) ? env.XDG_STATE_HOME : join8(env.HOME || homedir2(), ".local", "state");
+  return join8(state, "autoexp", "key");
 }
 async function readKey(path) {
   const info = await stat(path).catch(() => null);
@@ -24693,7 +24958,7 @@ function mac3(key, ...parts) {
 var DEFAULT_TMP_SIZE = 8 * 1024 ** 3;
 async function resolveIsolation(config2, repoDir, gitDir, env) {
   const home = env.HOME || homedir3();
-  const resolve9 = (p) => p === "~" || p.startsWith("~/") ? join8(home, p.slice(1)) : isAbsolute4(p) ? p : join8(repoDir, p);
+  const resolve9 = (p) => p === "~" || p.startsWith("~/") ? join9(home, p.slice(1)) : isAbsolute4(p) ? p : join9(repoDir, p);
   const readOnly = config2.isolation.read_only.map(resolve9);
   const writable = config2.isolation.writable.map(resolve9);
   const shared = (config2.isolation.shared ?? []).map(resolve9);
@@ -24705,10 +24970,10 @@ async function resolveIsolation(config2, repoDir, gitDir, env) {
   });
   const linkData = async (dir) => {
     for (const rel of relative2) {
-      const inside2 = join8(dir, rel);
+      const inside2 = join9(dir, rel);
       if (existsSync4(inside2)) continue;
-      await mkdir3(dirname2(inside2), { recursive: true });
-      await symlink(join8(repoDir, rel), inside2);
+      await mkdir3(dirname3(inside2), { recursive: true });
+      await symlink(join9(repoDir, rel), inside2);
     }
   };
   const agentSecrets = config2.agent ? [
@@ -24745,7 +25010,7 @@ async function resolveIsolation(config2, repoDir, gitDir, env) {
   const devices = findGpuDevices();
   const tools = toolRoots(env.PATH ?? "", home, repoDir);
   const tmpSize = config2.isolation.limits?.tmp ?? DEFAULT_TMP_SIZE;
-  const hide2 = [gitDir, dirname2(keyPath(env)), ...existsSync4(CGROUPS) ? [CGROUPS] : []];
+  const hide2 = [gitDir, dirname3(keyPath(env)), ...existsSync4(CGROUPS) ? [CGROUPS] : []];
   const groups = createLimitGroups({
     processes: config2.isolation.limits?.processes ?? 4096,
     memory: config2.isolation.limits?.memory
@@ -24788,7 +25053,7 @@ async function resolveIsolation(config2, repoDir, gitDir, env) {
   const readyCaches = (dir) => {
     let mine = copies.get(dir);
     if (!mine) {
-      mine = fitted.spec.writable.filter((w) => writable.includes(w)).map((w, i) => new CacheCopy(w, join8(dirname2(dir), "caches", String(i))));
+      mine = fitted.spec.writable.filter((w) => writable.includes(w)).map((w, i) => new CacheCopy(w, join9(dirname3(dir), "caches", String(i))));
       copies.set(dir, mine);
     }
     const run = lastRun.get(dir);
@@ -24869,16 +25134,16 @@ function toolRoots(path, home, repoDir, readFile17 = readText, realPath = realPa
     if (!exposes(root)) roots.add(root);
   };
   const installation = (dir) => {
-    if (basename(dir) === "bin" && dirname2(dir) !== "/")
-      for (const beside2 of TOOL_FOLDERS) add(join8(dirname2(dir), beside2));
+    if (basename(dir) === "bin" && dirname3(dir) !== "/")
+      for (const beside2 of TOOL_FOLDERS) add(join9(dirname3(dir), beside2));
     else add(dir);
   };
   for (const dir of path.split(":")) {
     if (!isAbsolute4(dir) || dir.split("/").includes("..")) continue;
     const clean = normalize2(dir).replace(/\/+$/, "") || "/";
     if (within(clean, repoDir)) {
-      const venv = dirname2(clean);
-      if (basename(clean) === "bin" && readFile17(join8(venv, "pyvenv.cfg")) !== null) roots.add(venv);
+      const venv = dirname3(clean);
+      if (basename(clean) === "bin" && readFile17(join9(venv, "pyvenv.cfg")) !== null) roots.add(venv);
       continue;
     }
     if (SYSTEM_ROOTS.some((r) => within(clean, r))) continue;
@@ -24886,17 +25151,17 @@ function toolRoots(path, home, repoDir, readFile17 = readText, realPath = realPa
       const [first] = clean.slice(home.length + 1).split("/");
       if (!first) continue;
       if (first === ".local") {
-        add(join8(home, ".local", "bin"));
-        add(join8(home, ".local", "lib"));
+        add(join9(home, ".local", "bin"));
+        add(join9(home, ".local", "lib"));
         continue;
       }
-      const tool = join8(home, first);
+      const tool = join9(home, first);
       if ((first.startsWith(".") || CONDA_HOMES.includes(first)) && !exposes(tool)) {
         roots.add(tool);
         continue;
       }
     }
-    if (clean.endsWith("/node_modules/.bin")) add(dirname2(clean));
+    if (clean.endsWith("/node_modules/.bin")) add(dirname3(clean));
     else installation(clean);
   }
   return [...roots];
@@ -24917,20 +25182,13 @@ var PRIVATE_FOLDERS = [
   "/mnt",
   "/media"
 ];
-function realPathQuiet(path) {
-  try {
-    return realpathSync2(path);
-  } catch {
-    return null;
-  }
-}
 function venvBases(paths, readFile17 = readText) {
   const bases = /* @__PURE__ */ new Set();
   for (const p of paths) {
-    const cfg = readFile17(join8(p, "pyvenv.cfg"));
+    const cfg = readFile17(join9(p, "pyvenv.cfg"));
     const home = cfg && /^\s*home\s*=\s*(.+?)\s*$/m.exec(cfg)?.[1];
     if (!home || !isAbsolute4(home)) continue;
-    const prefix = basename(home) === "bin" ? dirname2(home) : home;
+    const prefix = basename(home) === "bin" ? dirname3(home) : home;
     if (prefix !== "/" && !SYSTEM_ROOTS.some((r) => prefix === r || prefix.startsWith(`${r}/`)))
       bases.add(prefix);
   }
@@ -24945,7 +25203,7 @@ function readText(path) {
 }
 var MAX_FROZEN_BINDS = 256;
 function frozenPaths(dir, frozen) {
-  return frozen.slice(0, MAX_FROZEN_BINDS).map((p) => join8(dir, p)).filter((p) => existsSync4(p));
+  return frozen.slice(0, MAX_FROZEN_BINDS).map((p) => join9(dir, p)).filter((p) => existsSync4(p));
 }
 
 // action/engine/slot.ts
@@ -24982,10 +25240,10 @@ import { createHmac as createHmac2, timingSafeEqual } from "node:crypto";
 import {
   closeSync,
   openSync,
-  readdirSync as readdirSync4,
+  readdirSync as readdirSync6,
   readFileSync as readFileSync4,
-  rmSync as rmSync3,
-  writeFileSync as writeFileSync3,
+  rmSync as rmSync4,
+  writeFileSync as writeFileSync4,
   writeSync
 } from "node:fs";
 var DRAIN_MS = 2e3;
@@ -25043,7 +25301,7 @@ async function runProcess(options) {
     if (pid !== void 0) activeGroups.add(pid);
     if (pid !== void 0 && pidFile) {
       const text2 = `${pid} ${processStartTime(pid) ?? ""}`;
-      writeFileSync3(pidFile, pidKey ? `${text2} ${pidMac(pidKey, pidFile, text2)}` : text2);
+      writeFileSync4(pidFile, pidKey ? `${text2} ${pidMac(pidKey, pidFile, text2)}` : text2);
     }
     const timer = setTimeout(() => {
       timedOut = true;
@@ -25091,7 +25349,7 @@ async function runProcess(options) {
     closeSync(fd);
     for (const copy of copies) if (copy !== void 0) closeSync(copy);
     if (typeof input2 === "number") closeSync(input2);
-    if (pidFile) rmSync3(pidFile, { force: true });
+    if (pidFile) rmSync4(pidFile, { force: true });
   }
 }
 function appendChunk(fd, chunk) {
@@ -25109,7 +25367,7 @@ function killLeftoverGroup(pidFile, key) {
   } catch {
     return false;
   }
-  rmSync3(pidFile, { force: true });
+  rmSync4(pidFile, { force: true });
   const [pidText, started, signature] = text2.trim().split(" ");
   if (key) {
     const want = Buffer.from(pidMac(key, pidFile, `${pidText} ${started}`));
@@ -25125,7 +25383,7 @@ function killLeftoverGroup(pidFile, key) {
 function groupAlive(pgid) {
   let names2;
   try {
-    names2 = readdirSync4("/proc").filter((n) => /^\d+$/.test(n));
+    names2 = readdirSync6("/proc").filter((n) => /^\d+$/.test(n));
   } catch {
     return false;
   }
@@ -25275,7 +25533,7 @@ async function runEval(config2, cwd, logPath, launch, pidFile, copies) {
 
 // action/files/cap-log.ts
 import { open as open3, readdir, rm as rm3, stat as stat2, writeFile as writeFile3 } from "node:fs/promises";
-import { join as join9 } from "node:path";
+import { join as join10 } from "node:path";
 var LOG_CAP_BYTES = 8 * 1024 * 1024;
 var HEAD_BYTES = 1024 * 1024;
 async function capLog(path, cap = LOG_CAP_BYTES) {
@@ -25307,7 +25565,7 @@ async function pruneLogs(dir, keepFrom) {
   for (const name of await readdir(dir).catch(() => [])) {
     const iteration = Number(/^(\d+)-/.exec(name)?.[1]);
     if (Number.isInteger(iteration) && iteration > 0 && iteration < keepFrom) {
-      await rm3(join9(dir, name), { force: true });
+      await rm3(join10(dir, name), { force: true });
       removed++;
     }
   }
@@ -25319,260 +25577,6 @@ import { createHash as createHash2 } from "node:crypto";
 import { readdirSync as readdirSync7 } from "node:fs";
 import { lstat, mkdir as mkdir4, readFile as readFile2, readlink } from "node:fs/promises";
 import { join as join11 } from "node:path";
-
-// action/engine/materialise.ts
-import {
-  chmodSync as chmodSync2,
-  lstatSync as lstatSync2,
-  lutimesSync,
-  mkdirSync as mkdirSync3,
-  readdirSync as readdirSync6,
-  symlinkSync as symlinkSync2,
-  utimesSync as utimesSync2,
-  writeFileSync as writeFileSync4
-} from "node:fs";
-import { dirname as dirname3, join as join10 } from "node:path";
-
-// action/engine/remove-tree.ts
-import { randomBytes as randomBytes2 } from "node:crypto";
-import { chmodSync, readdirSync as readdirSync5, renameSync, rmSync as rmSync4 } from "node:fs";
-var HOIST_AT = 1024;
-var SLASH = Buffer.from("/");
-function removeTree(path) {
-  try {
-    rmSync4(path, { recursive: true, force: true });
-    return;
-  } catch {
-    removeTreeByParts(path);
-  }
-}
-function removeTreeByParts(path) {
-  const top = Buffer.from(path);
-  const stack = [top];
-  while (stack.length > 0) {
-    const dir = stack.pop();
-    try {
-      chmodSync(dir, 448);
-    } catch {
-    }
-    let entries;
-    try {
-      entries = readdirSync5(dir, { withFileTypes: true, encoding: "buffer" });
-    } catch {
-      continue;
-    }
-    for (const entry of entries) {
-      if (!entry.isDirectory()) continue;
-      let child = Buffer.concat([dir, SLASH, entry.name]);
-      if (child.length - top.length > HOIST_AT) {
-        const moved = Buffer.concat([
-          top,
-          Buffer.from(`/.removing-${randomBytes2(6).toString("hex")}`)
-        ]);
-        renameSync(child, moved);
-        child = moved;
-      }
-      stack.push(child);
-    }
-  }
-  rmSync4(top, { recursive: true, force: true });
-}
-
-// action/engine/materialise.ts
-var TREE_TIME = 946684800;
-var TreeDir = class {
-  dir;
-  #written = /* @__PURE__ */ new Map();
-  /** The tree last materialised: what sweep() leaves. */
-  #wanted = null;
-  constructor(dir) {
-    this.dir = dir;
-  }
-  /**
-   * Makes the directory hold exactly `commit`'s tree (minus paths `exclude` names, such as the
-   * record under .autoexp/). Returns how many files were (re)written and removed. File system
-   * calls are synchronous on purpose: hundreds of lstat calls through the thread pool cost more
-   * than the work itself.
-   */
-  async materialise(git, commit2, exclude = () => false) {
-    const entries = (await git.lsTree(commit2)).filter((e) => !exclude(e.path));
-    const wanted = new Map(entries.map((e) => [e.path, e]));
-    this.#wanted = wanted;
-    const st = lstatQuiet(this.dir);
-    if (st && !st.isDirectory()) {
-      removeTree(this.dir);
-      this.#written.clear();
-    }
-    mkdirSync3(this.dir, { recursive: true });
-    const removed = this.#prune(wanted);
-    const stale = entries.filter((entry) => !this.#intact(entry));
-    const bySha = /* @__PURE__ */ new Map();
-    for (const entry of stale) bySha.set(entry.sha, [...bySha.get(entry.sha) ?? [], entry]);
-    await git.forEachBlob([...bySha.keys()], (sha, bytes) => {
-      for (const entry of bySha.get(sha) ?? []) this.#write(entry, bytes);
-    });
-    this.#blindTimes(wanted);
-    return { written: stale.length, removed };
-  }
-  /**
-   * Every file's, link's and folder's access and modification times set to TREE_TIME (blind
-   * runs): a file rewritten for this run looked newer than the rest, and one an earlier run read
-   * kept that read's access time, so an eval could tell a candidate's first run from the
-   * incumbent's, a confirmation from a first run, and count its runs in a slot (ten files' access
-   * times made a counter an outsider read in the loop and in verify). The change time cannot be
-   * set: touching every entry before every run gives them all about the same one. Every entry,
-   * even one whose times are already right: skipped, it would keep an older change time than a
-   * file rewritten for this run, which is the tell. What it costs per run: 8 ms at 100 files, 20
-   * ms at 1,000, 120-160 ms at 10,000, against 8, 10 and 56 ms before (bench/slot-prepare.ts).
-   */
-  #blindTimes(wanted) {
-    const dirs = /* @__PURE__ */ new Set(["."]);
-    for (const path of wanted.keys())
-      for (let d = dirname3(path); d !== "."; d = dirname3(d)) dirs.add(d);
-    for (const path of wanted.keys()) {
-      try {
-        lutimesSync(join10(this.dir, path), TREE_TIME, TREE_TIME);
-      } catch {
-        continue;
-      }
-      const was = this.#written.get(path);
-      const st = lstatQuiet(join10(this.dir, path), true);
-      if (was && st) {
-        was.mtimeNs = st.mtimeNs;
-        was.ctimeNs = st.ctimeNs;
-      }
-    }
-    for (const dir of [...dirs].sort((a, b) => b.length - a.length))
-      try {
-        utimesSync2(join10(this.dir, dir), TREE_TIME, TREE_TIME);
-      } catch {
-      }
-  }
-  /**
-   * Removes what a run wrote beside the tree last materialised (outputs, caches, a file that
-   * filled the disk), now rather than at the next materialise: the space is free before autoexp
-   * writes its journal. Returns how many entries were removed.
-   */
-  sweep() {
-    return this.#wanted ? this.#prune(this.#wanted) : 0;
-  }
-  #write(entry, bytes) {
-    const path = join10(this.dir, entry.path);
-    const place = () => {
-      removeTree(path);
-      mkdirSync3(dirname3(path), { recursive: true });
-      if (entry.mode === "120000") symlinkSync2(bytes.toString(), path);
-      else writeFileSync4(path, bytes, { mode: entry.mode === "100755" ? 493 : 420 });
-    };
-    try {
-      place();
-    } catch {
-      for (let d = dirname3(entry.path); d !== "."; d = dirname3(d)) chmodQuiet(join10(this.dir, d));
-      chmodQuiet(this.dir);
-      place();
-    }
-    const st = lstatSync2(path, { bigint: true });
-    this.#written.set(entry.path, {
-      sha: entry.sha,
-      mode: entry.mode,
-      ino: Number(st.ino),
-      size: Number(st.size),
-      mtimeNs: st.mtimeNs,
-      ctimeNs: st.ctimeNs
-    });
-  }
-  /**
-   * Whether the file at `path` is still exactly what autoexp wrote there, and that was blob
-   * `sha`: same inode, size, mtime and ctime. Lets a caller skip reading files nobody touched.
-   */
-  untouched(path, sha, mode) {
-    return this.#intact({ path, sha, mode });
-  }
-  #intact(entry) {
-    const was = this.#written.get(entry.path);
-    if (!was || was.sha !== entry.sha || was.mode !== entry.mode) return false;
-    const st = lstatQuiet(join10(this.dir, entry.path), true);
-    return st !== null && Number(st.ino) === was.ino && Number(st.size) === was.size && st.mtimeNs === was.mtimeNs && st.ctimeNs === was.ctimeNs;
-  }
-  /**
-   * Removes everything that is not a wanted file (and everything under a wanted path's place):
-   * whatever was left there, however deep, unreadable or oddly named (names are read as bytes,
-   * so one that is not UTF-8 is removed too). Only the wanted folders are walked.
-   */
-  #prune(wanted) {
-    const dirs = /* @__PURE__ */ new Set();
-    for (const path of wanted.keys()) {
-      for (let d = dirname3(path); d !== "."; d = dirname3(d)) dirs.add(d);
-    }
-    let removed = 0;
-    const stack = [""];
-    while (stack.length > 0) {
-      const rel = stack.pop();
-      const here = Buffer.from(rel ? join10(this.dir, rel) : this.dir);
-      let entries;
-      try {
-        entries = readdirSync6(here, { withFileTypes: true, encoding: "buffer" });
-      } catch {
-        removeTree(here);
-        if (!rel) mkdirSync3(this.dir, { recursive: true });
-        for (const path of [...this.#written.keys()])
-          if (!rel || path.startsWith(`${rel}/`)) this.#written.delete(path);
-        removed++;
-        continue;
-      }
-      for (const entry of entries) {
-        const name = entry.name.toString();
-        const path = rel ? `${rel}/${name}` : name;
-        const exact = Buffer.from(name).equals(entry.name);
-        if (exact && entry.isDirectory() && dirs.has(path)) stack.push(path);
-        else if (!exact || !wanted.has(path) || entry.isDirectory()) {
-          removeTree(Buffer.concat([here, Buffer.from("/"), entry.name]));
-          this.#written.delete(path);
-          removed++;
-        }
-      }
-    }
-    return removed;
-  }
-};
-function chmodQuiet(dir) {
-  try {
-    chmodSync2(dir, 493);
-  } catch {
-  }
-}
-function lstatQuiet(path, bigint4) {
-  try {
-    return bigint4 ? lstatSync2(path, { bigint: true }) : lstatSync2(path);
-  } catch {
-    return null;
-  }
-}
-async function trackedDependencies(git, commit2) {
-  const listing = await git.run({
-    args: ["ls-tree", "-r", "-l", "-z", "--full-tree", commit2],
-    parse: (out) => out.split("\0")
-  });
-  const folders = /* @__PURE__ */ new Set();
-  let files = 0;
-  let bytes = 0;
-  for (const entry of listing) {
-    const tab = entry.indexOf("	");
-    const path = entry.slice(tab + 1);
-    const at2 = path.indexOf("node_modules/");
-    if (tab < 0 || at2 > 0 && path[at2 - 1] !== "/" || at2 < 0) continue;
-    folders.add(path.slice(0, at2 + "node_modules".length));
-    files++;
-    bytes += Number(entry.slice(0, tab).split(/ +/)[3]) || 0;
-  }
-  return files === 0 ? null : { folders: [...folders].sort(), files, bytes };
-}
-function dependenciesWarning(deps) {
-  const names2 = deps.folders.join(" ");
-  return `${names2} ${deps.folders.length > 1 ? "are" : "is"} committed (${deps.files} files, ${formatBytes(deps.bytes)}): every eval slot and agent checkout gets its own copy. Untrack it and keep it out: git rm -r --cached ${names2} && echo node_modules/ >> .gitignore && git commit -m "untrack node_modules"`;
-}
-
-// action/engine/agent-checkout.ts
 var MAX_DEPTH = 64;
 var MAX_PATH_BYTES = 1024;
 var TOO_DEEP = `folders nested past ${MAX_DEPTH} levels or ${MAX_PATH_BYTES} bytes of path, not read`;
@@ -27461,7 +27465,7 @@ function unconfirmedKeeps(log, metric2, goal) {
     const beside2 = log.remeasures.filter((m) => m.paired_with === r.iteration).flatMap((m) => m.samples[metric2] ?? []);
     if (!after?.length || beside2.length === 0) continue;
     const [a, b] = [mean(after), mean(beside2)];
-    if (goal === "minimize" ? a < b : a > b) continue;
+    if (isBetter(a, b, goal)) continue;
     found.push(`#${r.iteration} (${formatScore(a)} after its keep, ${formatScore(b)} beside it)`);
   }
   if (found.length === 0) return null;
@@ -27823,13 +27827,12 @@ function countStatuses(rows) {
 }
 function keptBehindBaseline(metric2, goal, baseline, best) {
   if (baseline === null || !best || best.score === null) return null;
-  const worse = goal === "minimize" ? best.score > baseline : best.score < baseline;
-  if (!worse) return null;
+  if (!isBetter(baseline, best.score, goal)) return null;
   return `The code kept last (#${best.iteration}) measures worse than the baseline: ${metric2} ${formatScore(best.score)} against ${formatScore(baseline)} (${goal === "minimize" ? "lower" : "higher"} is better), though each keep beat the incumbent measured beside it. Their runs were made at different times, and kept gains can be noise: run autoexp verify to measure the final code against the base in pairs before merging.`;
 }
 function wrongWay(metric2, goal, baseline, best) {
   if (baseline === null || !best || best.score === null) return [];
-  if (goal === "minimize" ? best.score <= baseline : best.score >= baseline) return [];
+  if (!isBetter(baseline, best.score, goal)) return [];
   const other = goal === "minimize" ? "maximize" : "minimize";
   return [
     `The kept rows move ${metric2} the other way from the goal: ${formatScore(baseline)} on the first row, ${formatScore(best.score)} on the last kept one, with ${goal} as the goal. A results.tsv does not say which way is better: if ${goal === "minimize" ? "higher" : "lower"} is, give --goal ${other}.`
@@ -28116,7 +28119,7 @@ function changeInterval(ci, goal) {
   return a <= b ? [a, b] : [b, a];
 }
 function experimentsText(n) {
-  return `${n} experiment${n === 1 ? "" : "s"}`;
+  return plural2(n, "experiment");
 }
 function chanceKeepsNote(view) {
   if (view.verified || view.confidence === null) return null;
@@ -29905,6 +29908,28 @@ function clip2(text2, width) {
   return text2.length <= width ? text2 : `${text2.slice(0, width - 1)}\u2026`;
 }
 
+// action/util/interrupt.ts
+function watchInterrupts(onFirst, proc = process) {
+  const controller = new AbortController();
+  const onSignal = () => {
+    if (controller.signal.aborted) {
+      killActiveGroups();
+      proc.exit(130);
+    }
+    onFirst();
+    controller.abort();
+  };
+  proc.on("SIGINT", onSignal);
+  proc.on("SIGTERM", onSignal);
+  return {
+    signal: controller.signal,
+    release: () => {
+      proc.off("SIGINT", onSignal);
+      proc.off("SIGTERM", onSignal);
+    }
+  };
+}
+
 // action/cli/measure-setup.ts
 var SEED_OPTION = {
   seed: {
@@ -29926,21 +29951,18 @@ async function measureSetup(values, io, command2) {
     { line: io.out, write: io.write, columns: io.columns },
     primaryMetric(config2)
   );
-  const onSignal = () => {
+  const interrupts = watchInterrupts(() => {
     shown.close();
     killActiveGroups();
     io.err(
       `autoexp ${command2}: interrupted. It records its line only once every pair has run, so nothing of this one was recorded; run the same command again`
     );
     process.exit(EXIT.interrupted);
-  };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
+  });
   const printer = {
     ...shown,
     close: () => {
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
+      interrupts.release();
       shown.close();
     }
   };
@@ -30739,9 +30761,8 @@ function cutLines(text2, max) {
 // action/agents/context/render-imported.ts
 function renderImported(rows, goal, max) {
   const scored = rows.filter((r) => r.score !== null && r.status !== "crash");
-  const better = (a, b) => goal === "minimize" ? a < b : a > b;
   const best = scored.reduce(
-    (b, r) => b === null || better(r.score, b.score) ? r : b,
+    (b, r) => b === null || isBetter(r.score, b.score, goal) ? r : b,
     null
   );
   const keeps = rows.filter((r) => r.status === "keep");
@@ -31425,11 +31446,7 @@ function copyWorkingTree(repo, tracked, into) {
   const direct = (rel) => {
     let ok = real.get(rel);
     if (ok === void 0) {
-      try {
-        ok = realpathSync3(join25(repo, rel)) === (rel === "." ? root : join25(root, rel));
-      } catch {
-        ok = false;
-      }
+      ok = realPathQuiet(join25(repo, rel)) === (rel === "." ? root : join25(root, rel));
       real.set(rel, ok);
     }
     return ok;
@@ -36416,28 +36433,6 @@ function currentIncumbent(log) {
   return inc;
 }
 
-// action/util/interrupt.ts
-function watchInterrupts(onFirst, proc = process) {
-  const controller = new AbortController();
-  const onSignal = () => {
-    if (controller.signal.aborted) {
-      killActiveGroups();
-      proc.exit(130);
-    }
-    onFirst();
-    controller.abort();
-  };
-  proc.on("SIGINT", onSignal);
-  proc.on("SIGTERM", onSignal);
-  return {
-    signal: controller.signal,
-    release: () => {
-      proc.off("SIGINT", onSignal);
-      proc.off("SIGTERM", onSignal);
-    }
-  };
-}
-
 // action/cli/run-and-report.ts
 async function runAndReport(io, request) {
   const { config: config2, output: output2 } = request;
@@ -37833,7 +37828,7 @@ function usage() {
     "Usage: autoexp <command> [options]",
     "",
     "Commands:",
-    ...COMMANDS.map((c) => hanging(`  ${c.name.padEnd(width)}`, c.summary, 96)),
+    ...COMMANDS.map((c) => hanging(`  ${c.name.padEnd(width)}`, c.summary, HELP_WIDTH)),
     "",
     "Options:",
     "  -h, --help     show help (autoexp <command> --help: that command's options)",

@@ -174,7 +174,8 @@ function renderCommandHelp<O extends Record<string, OptionSpec>>(spec: CommandSp
   ].join("\n");
 }
 
-const HELP_WIDTH = 96;
+/** The columns every help line fits in. */
+export const HELP_WIDTH = 96;
 
 /**
  * `left` then `text` wrapped at `width` columns, each line after the first indented as far as

@@ -1,7 +1,7 @@
 import pkg from "../../package.json" with { type: "json" };
 import { closest } from "../util/did-you-mean.ts";
 import { jsonLine } from "../util/record-field.ts";
-import { type Command, hanging, type Io } from "./command.ts";
+import { type Command, HELP_WIDTH, hanging, type Io } from "./command.ts";
 import { attributeCommand } from "./commands/attribute.ts";
 import { checkCommand } from "./commands/check.ts";
 import { demoCommand } from "./commands/demo.ts";
@@ -43,7 +43,7 @@ function usage(): string {
     "Usage: autoexp <command> [options]",
     "",
     "Commands:",
-    ...COMMANDS.map((c) => hanging(`  ${c.name.padEnd(width)}`, c.summary, 96)),
+    ...COMMANDS.map((c) => hanging(`  ${c.name.padEnd(width)}`, c.summary, HELP_WIDTH)),
     "",
     "Options:",
     "  -h, --help     show help (autoexp <command> --help: that command's options)",

@@ -8,6 +8,7 @@ import {
   progressMode,
 } from "../report/progress-printer.ts";
 import { AutoexpError, defaultTag, validateTag } from "../util/errors.ts";
+import { watchInterrupts } from "../util/interrupt.ts";
 import { positiveInt, readValidConfig, requireRepository } from "./args.ts";
 import type { Io } from "./command.ts";
 import { EXIT } from "./exit-codes.ts";
@@ -57,22 +58,20 @@ export async function measureSetup(
     primaryMetric(config),
   );
   // Ctrl-C or SIGTERM: the runs in flight are killed and the command says what became of its
-  // work (it exited 130 without a word). Listened for until the printer closes.
-  const onSignal = () => {
+  // work (it exited 130 without a word): at the first, as these commands record nothing until
+  // every pair has run. Listened for until the printer closes.
+  const interrupts = watchInterrupts(() => {
     shown.close();
     killActiveGroups();
     io.err(
       `autoexp ${command}: interrupted. It records its line only once every pair has run, so nothing of this one was recorded; run the same command again`,
     );
     process.exit(EXIT.interrupted);
-  };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
+  });
   const printer: ProgressPrinter = {
     ...shown,
     close: () => {
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
+      interrupts.release();
       shown.close();
     },
   };

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, realpathSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdir, symlink } from "node:fs/promises";
 import { homedir } from "node:os";
 import { basename, dirname, isAbsolute, join, normalize } from "node:path";
@@ -24,6 +24,7 @@ import { probeSandbox } from "../sandbox/probe-sandbox.ts";
 import { SYSTEM_ROOTS, sandboxArgv } from "../sandbox/sandbox-argv.ts";
 import { AutoexpError } from "../util/errors.ts";
 import { CacheWrites, type RunRef } from "./cache-writes.ts";
+import { realPathQuiet } from "./materialise.ts";
 import { keyPath } from "./state-key.ts";
 
 type Command = string | readonly string[];
@@ -287,10 +288,11 @@ export async function resolveIsolation(
  * and app data live there): its bin and lib only. Any other PATH folder outside the system folders
  * (`~/go/bin`, `~/code/bin`, /opt/conda/bin, a runner's tool cache) is bound with the folders an
  * installation keeps beside its bin (TOOL_FOLDERS), or whole when it is not a bin; node_modules/.bin
- * with its node_modules. Never bound, whatever PATH says: a folder that holds HOME, the repository
- * (the working tree, its untracked files: `~/code/bin` beside `~/code/proj` binds `~/code/bin`,
- * not `~/code`), or one of the sandbox's private folders (/tmp, /run: a PATH entry `/tmp` would
- * put the host's /tmp over the private one). Of the repository's own folders only an activated
+ * with its node_modules. Never bound, whatever PATH says or wherever a link in it leads: a folder
+ * that holds HOME, the repository (the working tree, its untracked files: `~/code/bin` beside
+ * `~/code/proj` binds `~/code/bin`, not `~/code`), users' homes and data (/home, /var), or one of
+ * the sandbox's private folders (/tmp, /run: a PATH entry `/tmp` would put the host's /tmp over
+ * the private one). Of the repository's own folders only an activated
  * virtualenv's is bound (other data: declare it in isolation.read_only).
  */
 export function toolRoots(
@@ -383,15 +385,6 @@ const PRIVATE_FOLDERS = [
   "/mnt",
   "/media",
 ];
-
-/** Where a path really leads (links resolved), or null when nothing is there. */
-function realPathQuiet(path: string): string | null {
-  try {
-    return realpathSync(path);
-  } catch {
-    return null;
-  }
-}
 
 /**
  * The interpreters that virtualenvs among `paths` were made from (pyvenv.cfg's `home`, the base

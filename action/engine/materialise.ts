@@ -5,6 +5,7 @@ import {
   lutimesSync,
   mkdirSync,
   readdirSync,
+  realpathSync,
   type Stats,
   symlinkSync,
   utimesSync,
@@ -219,6 +220,15 @@ function chmodQuiet(dir: string): void {
     chmodSync(dir, 0o755);
   } catch {
     // Not there, or not a folder: the retry says what is wrong.
+  }
+}
+
+/** Where a path really leads (links resolved), or null when nothing is there. */
+export function realPathQuiet(path: string): string | null {
+  try {
+    return realpathSync(path);
+  } catch {
+    return null;
   }
 }
 

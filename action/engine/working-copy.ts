@@ -8,7 +8,7 @@ import {
   symlinkSync,
 } from "node:fs";
 import { dirname, join } from "node:path";
-import { lstatQuiet } from "./materialise.ts";
+import { lstatQuiet, realPathQuiet } from "./materialise.ts";
 import { removeTree } from "./remove-tree.ts";
 
 /**
@@ -29,11 +29,7 @@ export function copyWorkingTree(repo: string, tracked: readonly string[], into: 
   const direct = (rel: string) => {
     let ok = real.get(rel);
     if (ok === undefined) {
-      try {
-        ok = realpathSync(join(repo, rel)) === (rel === "." ? root : join(root, rel));
-      } catch {
-        ok = false;
-      }
+      ok = realPathQuiet(join(repo, rel)) === (rel === "." ? root : join(root, rel));
       real.set(rel, ok);
     }
     return ok;

@@ -1,7 +1,7 @@
 import { mean } from "../decide/stats.ts";
 import { formatScore } from "./format-score.ts";
 import type { ParsedLog } from "./log-jsonl.ts";
-import type { Goal } from "./types.ts";
+import { type Goal, isBetter } from "./types.ts";
 
 /**
  * Keeps decided in pairs whose kept code, run once more right after its keep, read no better
@@ -29,7 +29,7 @@ export function unconfirmedKeeps(
       .flatMap((m) => m.samples[metric] ?? []);
     if (!after?.length || beside.length === 0) continue;
     const [a, b] = [mean(after), mean(beside)];
-    if (goal === "minimize" ? a < b : a > b) continue;
+    if (isBetter(a, b, goal)) continue;
     found.push(`#${r.iteration} (${formatScore(a)} after its keep, ${formatScore(b)} beside it)`);
   }
   if (found.length === 0) return null;

@@ -1,3 +1,4 @@
+import { plural } from "./format-score.ts";
 import type { LedgerView, ViewRow } from "./summarize.ts";
 import type { Goal } from "./types.ts";
 
@@ -77,7 +78,7 @@ export function changeInterval(ci: readonly [number, number], goal: Goal): [numb
 
 /** "1 experiment", "9 experiments". */
 export function experimentsText(n: number): string {
-  return `${n} experiment${n === 1 ? "" : "s"}`;
+  return plural(n, "experiment");
 }
 
 /**

@@ -57,6 +57,11 @@ export const FAILURES: ReadonlySet<Status> = new Set([
 
 export type Goal = "minimize" | "maximize";
 
+/** Whether `a` is better than `b` for `goal`. */
+export function isBetter(a: number, b: number, goal: Goal): boolean {
+  return goal === "minimize" ? a < b : a > b;
+}
+
 /** Why a keep was believed: what the PR shows next to each kept experiment. */
 export interface Evidence {
   metric: string;

@@ -13,6 +13,7 @@ import {
   EVALUATED,
   type Evidence,
   type Goal,
+  isBetter,
   KEPT,
   type SplitEntry,
   type Status,
@@ -283,13 +284,12 @@ export function improvementPercent(view: Pick<LedgerView, "baseline" | "best">):
  */
 export function keptBehindBaseline(
   metric: string,
-  goal: "minimize" | "maximize",
+  goal: Goal,
   baseline: number | null,
   best: { iteration: number; score: number | null } | null,
 ): string | null {
   if (baseline === null || !best || best.score === null) return null;
-  const worse = goal === "minimize" ? best.score > baseline : best.score < baseline;
-  if (!worse) return null;
+  if (!isBetter(baseline, best.score, goal)) return null;
   return `The code kept last (#${best.iteration}) measures worse than the baseline: ${metric} ${formatScore(best.score)} against ${formatScore(baseline)} (${goal === "minimize" ? "lower" : "higher"} is better), though each keep beat the incumbent measured beside it. Their runs were made at different times, and kept gains can be noise: run autoexp verify to measure the final code against the base in pairs before merging.`;
 }
 
@@ -304,7 +304,7 @@ function wrongWay(
   best: { score: number | null } | null,
 ): string[] {
   if (baseline === null || !best || best.score === null) return [];
-  if (goal === "minimize" ? best.score <= baseline : best.score >= baseline) return [];
+  if (!isBetter(baseline, best.score, goal)) return [];
   const other = goal === "minimize" ? "maximize" : "minimize";
   return [
     `The kept rows move ${metric} the other way from the goal: ${formatScore(baseline)} on the first row, ${formatScore(best.score)} on the last kept one, with ${goal} as the goal. A results.tsv does not say which way is better: if ${goal === "minimize" ? "higher" : "lower"} is, give --goal ${other}.`,

@@ -1,7 +1,7 @@
 import type { Evidence, Goal, Status } from "./status.ts";
 
 export type { Evidence, Goal, Status } from "./status.ts";
-export { EVALUATED, FAILURES, judgedAgainst, KEPT, STATUSES } from "./status.ts";
+export { EVALUATED, FAILURES, isBetter, judgedAgainst, KEPT, STATUSES } from "./status.ts";
 
 /** Line 1 of log.jsonl. Keys follow pjhoberman's log where they fit. */
 export interface ConfigEntry {

@@ -98,6 +98,7 @@ export class CacheCopy {
   sync(): CacheChanges {
     const run = new Set<string>();
     const source = new Set<string>();
+    const [written, dirs] = [this.#written.size, this.#dirs.size];
     mkdirSync(this.target, { recursive: true });
     const wanted = new Map<string, Dirent>();
     walkTree(this.source, (rel, entry) => {
@@ -142,7 +143,10 @@ export class CacheCopy {
     }
     // Entries gone from both (a run removed one the source dropped too) are forgotten.
     for (const rel of this.#written.keys()) if (!wanted.has(rel)) this.#written.delete(rel);
-    this.#save();
+    // Kept for the next process only when this sync changed what the copy holds (it runs before
+    // and after every eval run): every entry copied or removed is in `run` or `source`.
+    if (run.size + source.size > 0 || this.#written.size !== written || this.#dirs.size !== dirs)
+      this.#save();
     const first = !this.#synced;
     this.#synced = true;
     if (first) return { run: [], source: [] };

@@ -1,4 +1,4 @@
-import type { Goal } from "../../ledger/types.ts";
+import { type Goal, isBetter } from "../../ledger/types.ts";
 
 type Row = { status: string; score: number | null; description: string };
 
@@ -9,9 +9,8 @@ type Row = { status: string; score: number | null; description: string };
  */
 export function renderImported(rows: readonly Row[], goal: Goal, max: number): string {
   const scored = rows.filter((r) => r.score !== null && r.status !== "crash");
-  const better = (a: number, b: number) => (goal === "minimize" ? a < b : a > b);
   const best = scored.reduce<Row | null>(
-    (b, r) => (b === null || better(r.score!, b.score!) ? r : b),
+    (b, r) => (b === null || isBetter(r.score!, b.score!, goal) ? r : b),
     null,
   );
   const keeps = rows.filter((r) => r.status === "keep");
