@@ -23713,7 +23713,7 @@ function plural2(n, word) {
   return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 
-// action/ledger/after-keep.ts
+// action/ledger/cautions.ts
 function unconfirmedKeeps(log, metric2, goal) {
   const found = [];
   for (const r of log.results) {
@@ -23729,6 +23729,11 @@ function unconfirmedKeeps(log, metric2, goal) {
   }
   if (found.length === 0) return null;
   return `Kept in pairs, then not borne out by the run after the keep: ${found.join(", ")}, against the incumbent's runs beside it. A real gain of the size a keep needs reads better there almost always; a change that does nothing, half the time, and one that makes the eval noisier passes the keep's test more often than its confidence says. autoexp attribute measures each keep's effect on the final code.`;
+}
+function keptBehindBaseline(metric2, goal, baseline, best) {
+  if (baseline === null || !best || best.score === null) return null;
+  if (!isBetter(baseline, best.score, goal)) return null;
+  return `The code kept last (#${best.iteration}) measures worse than the baseline: ${metric2} ${formatScore(best.score)} against ${formatScore(baseline)} (${goal === "minimize" ? "lower" : "higher"} is better), though each keep beat the incumbent measured beside it. Their runs were made at different times, and kept gains can be noise: run autoexp verify to measure the final code against the base in pairs before merging.`;
 }
 
 // action/util/markdown-inert.ts
@@ -24059,11 +24064,6 @@ function countStatuses(rows) {
   const counts = {};
   for (const r of rows) counts[r.status] = (counts[r.status] ?? 0) + 1;
   return counts;
-}
-function keptBehindBaseline(metric2, goal, baseline, best) {
-  if (baseline === null || !best || best.score === null) return null;
-  if (!isBetter(baseline, best.score, goal)) return null;
-  return `The code kept last (#${best.iteration}) measures worse than the baseline: ${metric2} ${formatScore(best.score)} against ${formatScore(baseline)} (${goal === "minimize" ? "lower" : "higher"} is better), though each keep beat the incumbent measured beside it. Their runs were made at different times, and kept gains can be noise: run autoexp verify to measure the final code against the base in pairs before merging.`;
 }
 function keptAfterBaseline(rows) {
   return rows.slice(1).filter((r) => r.status === "keep").length;

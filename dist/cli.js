@@ -27454,7 +27454,7 @@ function plural2(n, word) {
   return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 
-// action/ledger/after-keep.ts
+// action/ledger/cautions.ts
 function unconfirmedKeeps(log, metric2, goal) {
   const found = [];
   for (const r of log.results) {
@@ -27470,6 +27470,19 @@ function unconfirmedKeeps(log, metric2, goal) {
   }
   if (found.length === 0) return null;
   return `Kept in pairs, then not borne out by the run after the keep: ${found.join(", ")}, against the incumbent's runs beside it. A real gain of the size a keep needs reads better there almost always; a change that does nothing, half the time, and one that makes the eval noisier passes the keep's test more often than its confidence says. autoexp attribute measures each keep's effect on the final code.`;
+}
+function keptBehindBaseline(metric2, goal, baseline, best) {
+  if (baseline === null || !best || best.score === null) return null;
+  if (!isBetter(baseline, best.score, goal)) return null;
+  return `The code kept last (#${best.iteration}) measures worse than the baseline: ${metric2} ${formatScore(best.score)} against ${formatScore(baseline)} (${goal === "minimize" ? "lower" : "higher"} is better), though each keep beat the incumbent measured beside it. Their runs were made at different times, and kept gains can be noise: run autoexp verify to measure the final code against the base in pairs before merging.`;
+}
+function wrongWay(metric2, goal, baseline, best) {
+  if (baseline === null || !best || best.score === null) return [];
+  if (!isBetter(baseline, best.score, goal)) return [];
+  const other = goal === "minimize" ? "maximize" : "minimize";
+  return [
+    `The kept rows move ${metric2} the other way from the goal: ${formatScore(baseline)} on the first row, ${formatScore(best.score)} on the last kept one, with ${goal} as the goal. A results.tsv does not say which way is better: if ${goal === "minimize" ? "higher" : "lower"} is, give --goal ${other}.`
+  ];
 }
 
 // action/ledger/line-runs.ts
@@ -27824,19 +27837,6 @@ function countStatuses(rows) {
   const counts = {};
   for (const r of rows) counts[r.status] = (counts[r.status] ?? 0) + 1;
   return counts;
-}
-function keptBehindBaseline(metric2, goal, baseline, best) {
-  if (baseline === null || !best || best.score === null) return null;
-  if (!isBetter(baseline, best.score, goal)) return null;
-  return `The code kept last (#${best.iteration}) measures worse than the baseline: ${metric2} ${formatScore(best.score)} against ${formatScore(baseline)} (${goal === "minimize" ? "lower" : "higher"} is better), though each keep beat the incumbent measured beside it. Their runs were made at different times, and kept gains can be noise: run autoexp verify to measure the final code against the base in pairs before merging.`;
-}
-function wrongWay(metric2, goal, baseline, best) {
-  if (baseline === null || !best || best.score === null) return [];
-  if (!isBetter(baseline, best.score, goal)) return [];
-  const other = goal === "minimize" ? "maximize" : "minimize";
-  return [
-    `The kept rows move ${metric2} the other way from the goal: ${formatScore(baseline)} on the first row, ${formatScore(best.score)} on the last kept one, with ${goal} as the goal. A results.tsv does not say which way is better: if ${goal === "minimize" ? "higher" : "lower"} is, give --goal ${other}.`
-  ];
 }
 function keptAfterBaseline(rows) {
   return rows.slice(1).filter((r) => r.status === "keep").length;
@@ -36657,7 +36657,7 @@ import { existsSync as existsSync11 } from "node:fs";
 import { mkdir as mkdir12, readdir as readdir7, readFile as readFile15, stat as stat5, writeFile as writeFile11 } from "node:fs/promises";
 import { basename as basename3, delimiter as delimiter4, dirname as dirname7, join as join41, relative } from "node:path";
 
-// action/cli/init-matrix.ts
+// action/cli/init-workflow.ts
 var MAX_SHARDS = 16;
 function matrixWorkflow(single, shards) {
   if (!Number.isInteger(shards) || shards < 2 || shards > MAX_SHARDS) {
@@ -36700,6 +36700,45 @@ function matrixWorkflow(single, shards) {
     text2 = text2.replace(from, to);
   }
   return text2;
+}
+var AGENT_KEYS = {
+  "claude-code": "ANTHROPIC_API_KEY",
+  anthropic: "ANTHROPIC_API_KEY",
+  codex: "OPENAI_API_KEY",
+  openai: "OPENAI_API_KEY"
+};
+function agentKeys(workflow, use) {
+  const block = /^( +)env:\n\1 {2}# Keys reach the agent only.*\n\1 {2}#? ?ANTHROPIC_API_KEY: (.*)\n\1 {2}#? ?OPENAI_API_KEY: (.*)\n/m;
+  const m = block.exec(workflow);
+  if (!m) return workflow;
+  const [, pad, anthropic2, openai2] = m;
+  const key = AGENT_KEYS[use];
+  const line2 = (name, value, on) => `${pad}${on ? "  " : "  # "}${name}: ${value}`;
+  const lines = key ? [
+    `${pad}env:`,
+    `${pad}  # Keys reach the agent only, never the eval: ${key} for agent ${use}.`,
+    line2("ANTHROPIC_API_KEY", anthropic2, key === "ANTHROPIC_API_KEY"),
+    line2("OPENAI_API_KEY", openai2, key === "OPENAI_API_KEY")
+  ] : [
+    `${pad}# agent ${use} reads no key. For an LLM agent, uncomment (keys reach the agent only):`,
+    `${pad}# env:`,
+    `${pad}#   ANTHROPIC_API_KEY: ${anthropic2}`,
+    `${pad}#   OPENAI_API_KEY: ${openai2}`
+  ];
+  return workflow.replace(block, `${lines.join("\n")}
+`);
+}
+var JOB_MINUTES = 360;
+function jobTimeout(workflow, config2) {
+  const wall = /^\s+wall_clock:\s*([^\s#]+)/m.exec(config2)?.[1];
+  const ms2 = wall ? parseDuration(wall) : void 0;
+  const minutes = ms2 === void 0 ? JOB_MINUTES : Math.max(JOB_MINUTES, Math.ceil(ms2 / 6e4) + 60);
+  return workflow.replace(
+    `    timeout-minutes: ${JOB_MINUTES}
+`,
+    `    timeout-minutes: ${minutes}${minutes > JOB_MINUTES ? " # budget.wall_clock and an hour" : ""}
+`
+  );
 }
 
 // action/cli/init.ts
@@ -36828,33 +36867,6 @@ async function initRepo(options) {
     agent: agent2
   };
 }
-var AGENT_KEYS = {
-  "claude-code": "ANTHROPIC_API_KEY",
-  anthropic: "ANTHROPIC_API_KEY",
-  codex: "OPENAI_API_KEY",
-  openai: "OPENAI_API_KEY"
-};
-function agentKeys(workflow, use) {
-  const block = /^( +)env:\n\1 {2}# Keys reach the agent only.*\n\1 {2}#? ?ANTHROPIC_API_KEY: (.*)\n\1 {2}#? ?OPENAI_API_KEY: (.*)\n/m;
-  const m = block.exec(workflow);
-  if (!m) return workflow;
-  const [, pad, anthropic2, openai2] = m;
-  const key = AGENT_KEYS[use];
-  const line2 = (name, value, on) => `${pad}${on ? "  " : "  # "}${name}: ${value}`;
-  const lines = key ? [
-    `${pad}env:`,
-    `${pad}  # Keys reach the agent only, never the eval: ${key} for agent ${use}.`,
-    line2("ANTHROPIC_API_KEY", anthropic2, key === "ANTHROPIC_API_KEY"),
-    line2("OPENAI_API_KEY", openai2, key === "OPENAI_API_KEY")
-  ] : [
-    `${pad}# agent ${use} reads no key. For an LLM agent, uncomment (keys reach the agent only):`,
-    `${pad}# env:`,
-    `${pad}#   ANTHROPIC_API_KEY: ${anthropic2}`,
-    `${pad}#   OPENAI_API_KEY: ${openai2}`
-  ];
-  return workflow.replace(block, `${lines.join("\n")}
-`);
-}
 function chooseAgent(env) {
   const tools = [
     ["claude", "claude-code"],
@@ -36936,18 +36948,6 @@ async function extendGitignore(dir, env) {
       `git already tracks ${tracked.join(", ")}: dependencies would be copied into every agent checkout and eval slot. Untrack them: git rm -r --cached ${tracked.join(" ")}`
     );
   return { added, warnings };
-}
-var JOB_MINUTES = 360;
-function jobTimeout(workflow, config2) {
-  const wall = /^\s+wall_clock:\s*([^\s#]+)/m.exec(config2)?.[1];
-  const ms2 = wall ? parseDuration(wall) : void 0;
-  const minutes = ms2 === void 0 ? JOB_MINUTES : Math.max(JOB_MINUTES, Math.ceil(ms2 / 6e4) + 60);
-  return workflow.replace(
-    `    timeout-minutes: ${JOB_MINUTES}
-`,
-    `    timeout-minutes: ${minutes}${minutes > JOB_MINUTES ? " # budget.wall_clock and an hour" : ""}
-`
-  );
 }
 
 // action/cli/commands/init.ts

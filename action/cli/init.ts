@@ -2,10 +2,9 @@ import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { basename, delimiter, dirname, join, relative } from "node:path";
 import { Git } from "../git/git.ts";
-import { parseDuration } from "../util/duration.ts";
 import { AutoexpError } from "../util/errors.ts";
 import { findTemplates } from "./find-templates.ts";
-import { matrixWorkflow } from "./init-matrix.ts";
+import { agentKeys, jobTimeout, matrixWorkflow } from "./init-workflow.ts";
 
 export const PROGRAMS = ["ml-training", "performance", "prompt-optimisation"] as const;
 export type Program = (typeof PROGRAMS)[number];
@@ -20,7 +19,7 @@ export interface InitOptions {
   force: boolean;
   name?: string;
   env: Record<string, string | undefined>;
-  /** K: the experiment job as a matrix of K shards on K GPU runners (see init-matrix.ts). */
+  /** K: the experiment job as a matrix of K shards on K GPU runners (see init-workflow.ts). */
   shards?: number;
 }
 
@@ -218,43 +217,6 @@ export async function initRepo(options: InitOptions): Promise<InitResult> {
   };
 }
 
-/** The key each agent reads (README: Agents); the others need none, or one the user names. */
-const AGENT_KEYS: Record<string, string> = {
-  "claude-code": "ANTHROPIC_API_KEY",
-  anthropic: "ANTHROPIC_API_KEY",
-  codex: "OPENAI_API_KEY",
-  openai: "OPENAI_API_KEY",
-};
-
-/**
- * The workflow's batch step passes the key its agent reads, and no other: for the offline search
- * agent, none (the step's env is left as a comment to uncomment when the agent changes).
- */
-export function agentKeys(workflow: string, use: string): string {
-  const block =
-    /^( +)env:\n\1 {2}# Keys reach the agent only.*\n\1 {2}#? ?ANTHROPIC_API_KEY: (.*)\n\1 {2}#? ?OPENAI_API_KEY: (.*)\n/m;
-  const m = block.exec(workflow);
-  if (!m) return workflow;
-  const [, pad, anthropic, openai] = m;
-  const key = AGENT_KEYS[use];
-  const line = (name: string, value: string, on: boolean) =>
-    `${pad}${on ? "  " : "  # "}${name}: ${value}`;
-  const lines = key
-    ? [
-        `${pad}env:`,
-        `${pad}  # Keys reach the agent only, never the eval: ${key} for agent ${use}.`,
-        line("ANTHROPIC_API_KEY", anthropic!, key === "ANTHROPIC_API_KEY"),
-        line("OPENAI_API_KEY", openai!, key === "OPENAI_API_KEY"),
-      ]
-    : [
-        `${pad}# agent ${use} reads no key. For an LLM agent, uncomment (keys reach the agent only):`,
-        `${pad}# env:`,
-        `${pad}#   ANTHROPIC_API_KEY: ${anthropic}`,
-        `${pad}#   OPENAI_API_KEY: ${openai}`,
-      ];
-  return workflow.replace(block, `${lines.join("\n")}\n`);
-}
-
 /** The coding agent to start with: the first CLI tool on PATH, else the offline search agent. */
 export function chooseAgent(env: Record<string, string | undefined>): { use: string; why: string } {
   const tools: [string, string][] = [
@@ -369,23 +331,4 @@ async function extendGitignore(
       `git already tracks ${tracked.join(", ")}: dependencies would be copied into every agent checkout and eval slot. Untrack them: git rm -r --cached ${tracked.join(" ")}`,
     );
   return { added, warnings };
-}
-
-/** The experiment job's timeout when the config sets no longer night (GitHub's own default). */
-const JOB_MINUTES = 360;
-
-/**
- * The workflow's experiment job given time for the config's whole night: its budget.wall_clock
- * and an hour for the baseline's overrun, verify and the record. The template's 360 minutes
- * killed the autoresearch template's 9-hour night at 6 hours.
- */
-export function jobTimeout(workflow: string, config: string): string {
-  const wall = /^\s+wall_clock:\s*([^\s#]+)/m.exec(config)?.[1];
-  const ms = wall ? parseDuration(wall) : undefined;
-  const minutes =
-    ms === undefined ? JOB_MINUTES : Math.max(JOB_MINUTES, Math.ceil(ms / 60_000) + 60);
-  return workflow.replace(
-    `    timeout-minutes: ${JOB_MINUTES}\n`,
-    `    timeout-minutes: ${minutes}${minutes > JOB_MINUTES ? " # budget.wall_clock and an hour" : ""}\n`,
-  );
 }

@@ -2,8 +2,7 @@ import { judgedDeterministic, noiseSeen } from "../decide/determinism.ts";
 import { incumbentState, ledgerSamples } from "../decide/ledger-state.ts";
 import { mean } from "../decide/stats.ts";
 import { cheapTransfer, type Transfer } from "../decide/transfer.ts";
-import { unconfirmedKeeps } from "./after-keep.ts";
-import { formatScore } from "./format-score.ts";
+import { keptBehindBaseline, unconfirmedKeeps, wrongWay } from "./cautions.ts";
 import type { ParsedLog } from "./log-jsonl.ts";
 import { type BranchTree, branchTree } from "./render-branches.ts";
 import { type CacheWriteView, cacheWriteViews } from "./render-cache-writes.ts";
@@ -13,7 +12,6 @@ import {
   EVALUATED,
   type Evidence,
   type Goal,
-  isBetter,
   KEPT,
   type SplitEntry,
   type Status,
@@ -274,41 +272,6 @@ export function improvementPercent(view: Pick<LedgerView, "baseline" | "best">):
   if (view.baseline === null || best === undefined || best === null || view.baseline === 0)
     return null;
   return ((best - view.baseline) / Math.abs(view.baseline)) * 100;
-}
-
-/**
- * A caution when the code kept last reads worse than the baseline, unverified: each keep beat the
- * incumbent measured beside it, yet the headline's "best" is worse than where the night began (a
- * newcomer's noisy night showed `baseline 0.504844 → best 0.560886 (+11.10%)` on a metric to
- * minimise, with nothing to say so). Null when the best reads no worse, or nothing was kept.
- */
-export function keptBehindBaseline(
-  metric: string,
-  goal: Goal,
-  baseline: number | null,
-  best: { iteration: number; score: number | null } | null,
-): string | null {
-  if (baseline === null || !best || best.score === null) return null;
-  if (!isBetter(baseline, best.score, goal)) return null;
-  return `The code kept last (#${best.iteration}) measures worse than the baseline: ${metric} ${formatScore(best.score)} against ${formatScore(baseline)} (${goal === "minimize" ? "lower" : "higher"} is better), though each keep beat the incumbent measured beside it. Their runs were made at different times, and kept gains can be noise: run autoexp verify to measure the final code against the base in pairs before merging.`;
-}
-
-/**
- * A results.tsv whose kept rows end on the wrong side of its first row for `goal`: the file does
- * not say which way is better, and the goal given (or defaulted) is likely the other one.
- */
-function wrongWay(
-  metric: string,
-  goal: Goal,
-  baseline: number | null,
-  best: { score: number | null } | null,
-): string[] {
-  if (baseline === null || !best || best.score === null) return [];
-  if (!isBetter(baseline, best.score, goal)) return [];
-  const other = goal === "minimize" ? "maximize" : "minimize";
-  return [
-    `The kept rows move ${metric} the other way from the goal: ${formatScore(baseline)} on the first row, ${formatScore(best.score)} on the last kept one, with ${goal} as the goal. A results.tsv does not say which way is better: if ${goal === "minimize" ? "higher" : "lower"} is, give --goal ${other}.`,
-  ];
 }
 
 /**

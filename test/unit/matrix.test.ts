@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { matrixWorkflow } from "../../action/cli/init-matrix.ts";
+import { matrixWorkflow } from "../../action/cli/init-workflow.ts";
 import { bestFirst, type LineHandoff } from "../../action/github/publish-lines.ts";
 import { recheckQueue } from "../../action/ledger/recheck.ts";
 import type { ResultEntry } from "../../action/ledger/types.ts";
