@@ -15,6 +15,9 @@
  *        [--isolation none]  (the eval counts its own runs: "every eval run (eval's count)")
  *        [--changes slots]  (changes merge onto a newer incumbent and keep their effect there)
  *        [--decide '{"baseline_runs": 3}']  (added to every autoexp column's decide section)
+ *        [--noisier F:K]  (a share F of the no-op changes multiply the eval's noise by K, for good
+ *        once kept: a change that does nothing but make the eval less stable; their keep rate is
+ *        shown apart)
  *        (KEEP=1 keeps each night's repository and prints where; DEBUG=1 prints every row)
  * "+2 sd lost" says where the +2 sd changes that were not kept went, as shares of them all: under
  * the screen on their first run, on the second look, in pairs, or judged against an incumbent a
@@ -64,10 +67,19 @@ const { values: args } = parseArgs({
     pipeline: { type: "string", default: "true" },
     changes: { type: "string", default: "absolute" },
     decide: { type: "string", default: "{}" },
+    noisier: { type: "string" },
   },
 });
 if (args.changes !== "absolute" && args.changes !== "slots")
   throw new Error(`--changes ${args.changes}: give absolute or slots`);
+const [noisierShare, noisierK] = (args.noisier ?? "0:1").split(":").map(Number) as [number, number];
+if (!(noisierShare >= 0 && noisierShare <= 1 && noisierK > 0))
+  throw new Error(`--noisier ${args.noisier}: give F:K, a share F from 0 to 1 and a factor K`);
+if (noisierShare > 0 && args.changes === "slots")
+  throw new Error("--noisier works with --changes absolute only");
+
+/** A planned change: its true effect, or [effect, K] for one that multiplies the noise by K. */
+type Step = number | [number, number];
 
 /**
  * The target's truth: the sum of its `truth:` line and its set slots (`idea <i>: <effect>`; an
@@ -82,7 +94,9 @@ const readTruth = new Function(`${TRUTH_SOURCE}; return truthOf;`)() as (text: s
 
 const EVAL = `const fs = require("node:fs");
 ${TRUTH_SOURCE}
-const truth = truthOf(fs.readFileSync("candidate.txt", "utf8"));
+const text = fs.readFileSync("candidate.txt", "utf8");
+const truth = truthOf(text);
+const scale = Number(/^scale: (\\S+)$/m.exec(text)?.[1] ?? 1);
 const u = () => { let x = 0; while (x === 0) x = Math.random(); return x; };
 const gauss = () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
 let noise = gauss();
@@ -90,6 +104,7 @@ if (process.env.NOISE === "t3") {
   const chi = gauss() ** 2 + gauss() ** 2 + gauss() ** 2;
   noise = noise / Math.sqrt(chi / 3) / Math.sqrt(3);
 }
+noise *= scale;
 let drift = 0;
 if (process.env.DRIFT_FILE) {
   const n = Number(fs.existsSync(process.env.DRIFT_FILE) ? fs.readFileSync(process.env.DRIFT_FILE, "utf8") : 0);
@@ -104,14 +119,15 @@ console.log("score: " + (truth + noise + drift + offset));
 const AGENT = `const fs = require("node:fs");
 const plan = JSON.parse(fs.readFileSync(process.env.PLAN_FILE, "utf8"));
 const i = Number(process.env.AUTOEXP_ITERATION);
-const effect = plan[i - 1];
+const [effect, k] = Array.isArray(plan[i - 1]) ? plan[i - 1] : [plan[i - 1], 1];
 ${TRUTH_SOURCE}
 const text = fs.readFileSync("candidate.txt", "utf8");
 const truth = truthOf(text);
 const next = Math.round((truth + effect) * 1e6) / 1e6;
+const scale = Number(/^scale: (\\S+)$/m.exec(text)?.[1] ?? 1) * k;
 if (process.env.SLOTS) fs.writeFileSync("candidate.txt", text.replace(new RegExp("^idea " + i + ": .*$", "m"), "idea " + i + ": " + effect));
-else fs.writeFileSync("candidate.txt", "truth: " + next + "\\nidea: " + i + "\\n");
-fs.writeFileSync(process.env.AUTOEXP_DESCRIPTION_FILE, "effect=" + effect + " truth=" + next);
+else fs.writeFileSync("candidate.txt", "truth: " + next + (scale !== 1 ? "\\nscale: " + scale : "") + "\\nidea: " + i + "\\n");
+fs.writeFileSync(process.env.AUTOEXP_DESCRIPTION_FILE, "effect=" + effect + " truth=" + next + (k !== 1 ? " noisier=" + k : ""));
 `;
 
 /**
@@ -157,12 +173,14 @@ interface Outcome {
   wonThenAgain: { n: number; kept: number };
   /** +2 sd rows judged against an incumbent a keep had replaced (`against`): none are kept. */
   replacedN: number;
+  /** --noisier: the no-op changes that multiplied the noise, and how many were kept. */
+  noisier: { n: number; kept: number };
 }
 
 async function runOne(
   label: string,
   decide: Record<string, unknown>,
-  plan: number[],
+  plan: Step[],
   noise: string,
   drift: number,
   workers = 1,
@@ -269,6 +287,7 @@ async function runOne(
     lost: { first: 0, second: 0, pairs: 0, replaced: 0, other: 0 },
     wonThenAgain: { n: 0, kept: 0 },
     replacedN: 0,
+    noisier: { n: 0, kept: 0 },
   };
   if (process.env.DEBUG)
     for (const m of log.remeasures)
@@ -319,6 +338,10 @@ async function runOne(
     const bucket = effect === 0 ? out.zero : effect > 0 ? out.effect : out.worse;
     bucket.n++;
     bucket.kept += kept;
+    if (effect === 0 && /noisier=/.test(r.description)) {
+      out.noisier.n++;
+      out.noisier.kept += kept;
+    }
     if (effect < 0) out.worse.evals += evals;
     if (effect > 0 && !kept) {
       const screen = r.screen;
@@ -383,6 +406,14 @@ function report(outs: Outcome[]) {
       (o) =>
         `${pct(o.wonThenAgain.n, o.effect.n)}, ${pct(o.wonThenAgain.kept, o.wonThenAgain.n)} of them kept`,
     ],
+    ...(outs.some((o) => o.noisier.n > 0)
+      ? ([
+          [
+            `  no-ops with noise x${noisierK}: kept`,
+            (o: Outcome) => `${pct(o.noisier.kept, o.noisier.n)} of ${o.noisier.n}`,
+          ],
+        ] as [string, (o: Outcome) => string][])
+      : []),
     ["kept although worse (-2 sd)", (o) => `${pct(o.worse.kept, o.worse.n)} of ${o.worse.n}`],
     ["evals per worse candidate", (o) => (o.worse.evals / Math.max(1, o.worse.n)).toFixed(2)],
     ["evals per candidate", (o) => (o.candidateEvals / o.candidates).toFixed(2)],
@@ -419,9 +450,9 @@ function report(outs: Outcome[]) {
     console.log(`${name.padEnd(width)}${outs.map((o) => f(o).padEnd(30)).join("")}`);
 }
 
-function makePlan(seed: number): number[] {
+function makePlan(seed: number): Step[] {
   const random = createRandom(seed);
-  const plan = [
+  const plan: Step[] = [
     ...Array<number>(Number(args.zero)).fill(0),
     ...Array<number>(Number(args.effect)).fill(2),
     ...Array<number>(Number(args.worse)).fill(-2),
@@ -430,7 +461,11 @@ function makePlan(seed: number): number[] {
     const j = Math.floor(random() * (i + 1));
     [plan[i], plan[j]] = [plan[j]!, plan[i]!];
   }
-  return plan;
+  // --noisier: its own stream, so that the plan's effects are the same with it or without.
+  const noisy = createRandom(seed + 7919);
+  return plan.map((e) =>
+    e === 0 && noisierShare > 0 && noisy() < noisierShare ? [0, noisierK] : e,
+  );
 }
 
 /** Adds up replicates: rates over all their candidates, gaps averaged. */
@@ -467,6 +502,7 @@ function pool(outs: Outcome[]): Outcome {
       n: sum((o) => o.wonThenAgain.n),
       kept: sum((o) => o.wonThenAgain.kept),
     },
+    noisier: { n: sum((o) => o.noisier.n), kept: sum((o) => o.noisier.kept) },
   };
 }
 

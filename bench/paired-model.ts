@@ -101,8 +101,11 @@ const { values: args } = parseArgs({
     "no-after-keep": { type: "boolean", default: false },
   },
 });
-if (args.reopen !== undefined && args.reopen !== "beside" && args.reopen !== "bar")
-  throw new Error(`--reopen ${args.reopen}: give beside or bar`);
+if (
+  args.reopen !== undefined &&
+  !["beside", "bar", "pairs", "pairs-beside", "pairs-both"].includes(args.reopen)
+)
+  throw new Error(`--reopen ${args.reopen}: give beside, bar or pairs`);
 const nights = Number(args.nights);
 const maxRuns = Number(args["max-runs"]);
 const drift = Number(args.drift);
@@ -392,9 +395,39 @@ function night(design0: Design, seed: number) {
       if (kept && design0 === "paired" && args.reopen && pi.length === 1) {
         afterRun = measure(truth, candScale);
         cand.push(afterRun);
-        if (afterRun <= (args.reopen === "bar" ? barMean : pi[0]!)) {
-          kept = false;
-          TALLY.reopened[effect > 0 ? "good" : "null"]++;
+        const against =
+          args.reopen === "beside" || args.reopen === "pairs-beside"
+            ? pi[0]!
+            : args.reopen === "pairs-both"
+              ? Math.max(pi[0]!, barMean)
+              : barMean;
+        if (afterRun <= against) {
+          if (args.reopen.startsWith("pairs")) {
+            // The run after the keep and a fresh incumbent run beside it make a second pair, and
+            // the pairs go on until the paired test decides again.
+            pc.push(afterRun);
+            afterRun = undefined;
+            while (true) {
+              pi.push(measure(incTruth, incScale));
+              inc.push(pi.at(-1)!);
+              const j = judge({
+                policy: policy(noise().score!.sd),
+                incumbent: { score: pi },
+                candidate: { score: pc },
+                noise: noise(),
+                pairNoise: pairNoise(),
+                paired: design,
+              });
+              if (j.final || pi.length >= maxRuns) {
+                kept = j.final && j.status === "keep";
+                break;
+              }
+              const c = measure(truth, candScale);
+              pc.push(c);
+              cand.push(c);
+            }
+          } else kept = false;
+          if (!kept) TALLY.reopened[effect > 0 ? "good" : "null"]++;
         }
       }
       if (!kept && design0 === "paired") since.push([...cand]);

@@ -35048,6 +35048,13 @@ function keptLevels(ctx, history, where, incumbent, candidate, sd) {
 function rounded(level) {
   return { mean: Number(level.mean.toPrecision(12)), runs: r3(level.runs) };
 }
+function reopenedBy(ctx, after, against, beside2) {
+  const overBar = gainOf(ctx, after, against);
+  const overBeside = gainOf(ctx, after, [beside2]);
+  if (overBar > 0 && overBeside > 0) return null;
+  const short2 = overBar <= 0 ? `the ${against.length === 1 ? "run" : `${against.length} runs' mean`} it was screened against (${fmt(mean(against))})` : `the incumbent's run beside it (${fmt(beside2)})`;
+  return `kept on its first pair, then its run after the keep read ${fmt(after)}, no better than ${short2}: measured in pairs again`;
+}
 function gainOf(ctx, run, against) {
   return (ctx.goal === "minimize" ? -1 : 1) * (run - mean(against));
 }
@@ -35255,22 +35262,60 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
     });
   };
   let judgement = design.first === "screened" ? judgePairs() : first.judgement;
-  while (!judgement?.final) {
-    const by = trial.runs > 0 ? trial.replacedBy() : null;
-    if (by !== null) return trial.stopped(by);
-    if (judgement)
-      ctx.emit({ type: "run", iteration, run: trial.runs + 1, reason: judgement.reason });
-    if ((incPaired()[ctx.metric]?.length ?? 0) >= policy.maxRuns)
-      throw new Error("judge gave no final decision within max_runs pairs");
-    const seed = drawSeed();
-    trial.seeds.push(seed);
-    const candidateFirst = firstSideFirst(seed, iteration);
-    const before = candidateFirst ? null : await trial.runIncumbent(seed);
-    if (before) return before;
-    const failed2 = await trial.runCandidate(seed);
-    if (failed2) return failed2;
-    const after = candidateFirst ? await trial.runIncumbent(seed) : null;
-    if (after) return after;
+  let reopened = null;
+  let afterKeep;
+  let judgedRuns = 0;
+  for (; ; ) {
+    while (!judgement?.final) {
+      const by = trial.runs > 0 ? trial.replacedBy() : null;
+      if (by !== null) return trial.stopped(by);
+      if (judgement)
+        ctx.emit({ type: "run", iteration, run: trial.runs + 1, reason: judgement.reason });
+      if ((incPaired()[ctx.metric]?.length ?? 0) >= policy.maxRuns)
+        throw new Error("judge gave no final decision within max_runs pairs");
+      const seed = drawSeed();
+      trial.seeds.push(seed);
+      const candidateFirst = firstSideFirst(seed, iteration);
+      const before = candidateFirst ? null : await trial.runIncumbent(seed);
+      if (before) return before;
+      const failed2 = await trial.runCandidate(seed);
+      if (failed2) return failed2;
+      const after2 = candidateFirst ? await trial.runIncumbent(seed) : null;
+      if (after2) return after2;
+      judgement = judgePairs();
+    }
+    judgedRuns = trial.runs;
+    if (judgement.status !== "keep") break;
+    const afterSeeds = [];
+    const after = await afterKeepRuns(ctx, slot, candidate, trial.runs, () => {
+      afterSeeds.push(drawSeed());
+      return afterSeeds.at(-1);
+    });
+    trial.runs += after.runs;
+    for (const m of after.printedTwice) trial.printedTwice.add(m);
+    if (after.failed) {
+      trial.took(after.failed.outcome);
+      return trial.failed(after.failed.outcome);
+    }
+    const bar = setup.incumbent[ctx.metric]?.slice(-SCREEN_RUNS) ?? [];
+    const decidedOn = incPaired()[ctx.metric]?.length ?? 0;
+    const why = reopened === null && design.first === "screened" && aside === null && decidedOn === 1 ? reopenedBy(ctx, after.afterKeep.samples[ctx.metric][0], bar, inc[ctx.metric][0]) : null;
+    if (why === null) {
+      afterKeep = after.afterKeep;
+      break;
+    }
+    reopened = why;
+    ctx.emit({ type: "run", iteration, run: trial.runs, reason: why });
+    for (const [m, v] of Object.entries(after.afterKeep.samples)) {
+      cand[m] ??= [];
+      cand[m].push(...v);
+    }
+    trial.evalSeconds += after.afterKeep.evalSeconds;
+    for (const seed of afterSeeds) {
+      trial.seeds.push(seed);
+      const broken = await trial.runIncumbent(seed);
+      if (broken) return broken;
+    }
     judgement = judgePairs();
   }
   const unselected = design.first === "screened" && (cand[ctx.metric]?.length ?? 0) > screened;
@@ -35307,20 +35352,9 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
       ...judgement,
       reason: `${judgement.reason} (its first pair set aside: the incumbent's run in it read ${Math.abs(aside)} sd ${aside > 0 ? "better" : "worse"} than the runs the candidate was screened against)`
     };
+  if (reopened !== null) judgement = { ...judgement, reason: `${judgement.reason} (${reopened})` };
   const hasGuards = Object.keys(policy.guards).length > 0;
-  const judgedRuns = trial.runs;
-  let afterKeep;
   const kept = judgement.final && judgement.status === "keep";
-  if (kept) {
-    const after = await afterKeepRuns(ctx, slot, candidate, trial.runs, drawSeed);
-    trial.runs += after.runs;
-    for (const m of after.printedTwice) trial.printedTwice.add(m);
-    if (after.failed) {
-      trial.took(after.failed.outcome);
-      return trial.failed(after.failed.outcome);
-    }
-    afterKeep = after.afterKeep;
-  }
   const level = kept ? (
     // A first pair set aside may hold a step: the level is read from the pairs that decided.
     keptLevels(

@@ -18,6 +18,7 @@ import {
   firstPair,
   type IncumbentRuns,
   keptLevels,
+  reopenedBy,
   screenFor,
   screenHistory,
   secondLook,
@@ -109,22 +110,68 @@ export async function evaluatePaired(
     });
   };
   let judgement = design.first === "screened" ? judgePairs() : first.judgement;
-  while (!judgement?.final) {
-    const by = trial.runs > 0 ? trial.replacedBy() : null;
-    if (by !== null) return trial.stopped(by);
-    if (judgement)
-      ctx.emit({ type: "run", iteration, run: trial.runs + 1, reason: judgement.reason });
-    if ((incPaired()[ctx.metric]?.length ?? 0) >= policy.maxRuns)
-      throw new Error("judge gave no final decision within max_runs pairs");
-    const seed = drawSeed();
-    trial.seeds.push(seed);
-    const candidateFirst = firstSideFirst(seed, iteration);
-    const before = candidateFirst ? null : await trial.runIncumbent(seed);
-    if (before) return before;
-    const failed = await trial.runCandidate(seed);
-    if (failed) return failed;
-    const after = candidateFirst ? await trial.runIncumbent(seed) : null;
-    if (after) return after;
+  // Kept on its first pair and reopened by its run after the keep (paired-screen.ts, reopenedBy):
+  // why, and what that run and its keep left behind once borne out.
+  let reopened: string | null = null;
+  let afterKeep: Verdict["afterKeep"];
+  let judgedRuns = 0;
+  for (;;) {
+    while (!judgement?.final) {
+      const by = trial.runs > 0 ? trial.replacedBy() : null;
+      if (by !== null) return trial.stopped(by);
+      if (judgement)
+        ctx.emit({ type: "run", iteration, run: trial.runs + 1, reason: judgement.reason });
+      if ((incPaired()[ctx.metric]?.length ?? 0) >= policy.maxRuns)
+        throw new Error("judge gave no final decision within max_runs pairs");
+      const seed = drawSeed();
+      trial.seeds.push(seed);
+      const candidateFirst = firstSideFirst(seed, iteration);
+      const before = candidateFirst ? null : await trial.runIncumbent(seed);
+      if (before) return before;
+      const failed = await trial.runCandidate(seed);
+      if (failed) return failed;
+      const after = candidateFirst ? await trial.runIncumbent(seed) : null;
+      if (after) return after;
+      judgement = judgePairs();
+    }
+    judgedRuns = trial.runs;
+    if (judgement.status !== "keep") break;
+    // Kept: run once more, outside the decision (eval-runs.ts, afterKeepRuns).
+    const afterSeeds: number[] = [];
+    const after = await afterKeepRuns(ctx, slot, candidate, trial.runs, () => {
+      afterSeeds.push(drawSeed());
+      return afterSeeds.at(-1)!;
+    });
+    trial.runs += after.runs;
+    for (const m of after.printedTwice) trial.printedTwice.add(m);
+    if (after.failed) {
+      trial.took(after.failed.outcome);
+      return trial.failed(after.failed.outcome)!;
+    }
+    const bar = setup.incumbent[ctx.metric]?.slice(-SCREEN_RUNS) ?? [];
+    const decidedOn = incPaired()[ctx.metric]?.length ?? 0;
+    const why: string | null =
+      reopened === null && design.first === "screened" && aside === null && decidedOn === 1
+        ? reopenedBy(ctx, after.afterKeep!.samples[ctx.metric]![0]!, bar, inc[ctx.metric]![0]!)
+        : null;
+    if (why === null) {
+      afterKeep = after.afterKeep;
+      break;
+    }
+    // Reopened: the runs after the keep are the candidate's side of the next pairs, each beside a
+    // fresh run of the incumbent with its seed, and the pairs go on until the test decides again.
+    reopened = why;
+    ctx.emit({ type: "run", iteration, run: trial.runs, reason: why });
+    for (const [m, v] of Object.entries(after.afterKeep!.samples)) {
+      cand[m] ??= [];
+      cand[m].push(...v);
+    }
+    trial.evalSeconds += after.afterKeep!.evalSeconds;
+    for (const seed of afterSeeds) {
+      trial.seeds.push(seed);
+      const broken = await trial.runIncumbent(seed);
+      if (broken) return broken;
+    }
     judgement = judgePairs();
   }
   // The screened runs were chosen for looking good: the last takes part in the test (the boundary
@@ -174,21 +221,9 @@ export async function evaluatePaired(
       ...judgement,
       reason: `${judgement.reason} (its first pair set aside: the incumbent's run in it read ${Math.abs(aside)} sd ${aside > 0 ? "better" : "worse"} than the runs the candidate was screened against)`,
     };
+  if (reopened !== null) judgement = { ...judgement, reason: `${judgement.reason} (${reopened})` };
   const hasGuards = Object.keys(policy.guards).length > 0;
-  // Kept: run once more, outside the decision (eval-runs.ts, afterKeepRuns).
-  const judgedRuns = trial.runs;
-  let afterKeep: Verdict["afterKeep"];
   const kept = judgement.final && judgement.status === "keep";
-  if (kept) {
-    const after = await afterKeepRuns(ctx, slot, candidate, trial.runs, drawSeed);
-    trial.runs += after.runs;
-    for (const m of after.printedTwice) trial.printedTwice.add(m);
-    if (after.failed) {
-      trial.took(after.failed.outcome);
-      return trial.failed(after.failed.outcome)!;
-    }
-    afterKeep = after.afterKeep;
-  }
   const level = kept
     ? // A first pair set aside may hold a step: the level is read from the pairs that decided.
       keptLevels(

@@ -8,13 +8,14 @@ import { type Goal, isBetter } from "./types.ts";
 
 /**
  * Keeps decided in pairs whose kept code, run once more right after its keep, read no better
- * than the incumbent's runs beside it: the one run a keep on its first pair has not yet been
- * judged on. A real gain of the size such a keep needs reads better there about 97 times in 100;
- * a change that does nothing, half the time. The test behind a keep takes the candidate to be as
- * noisy as the night, so a change that makes the eval noisier passes it more often: a no-op that
- * doubles the noise was kept 27% of the time, one that leaves it 2% (bench/paired-model.ts
- * --noisier 0.05:2, 10 nights); its next run is where that shows first. A caution, one sentence
- * for all of them; null when there is none.
+ * than the incumbent's runs beside it. A real gain of the size a keep needs reads better there
+ * about 97 times in 100; a change that does nothing, half the time. The test behind a keep takes
+ * the candidate to be as noisy as the night, so a change that makes the eval noisier passes it
+ * more often: a no-op that doubles the noise was kept 21% of the time, one that leaves it 2%
+ * (bench/paired-model.ts --noisier 0.05:2, 20 nights); its next run is where that shows first.
+ * A keep on its first pair is reopened by that run (engine/paired-screen.ts, reopenedBy: 16%);
+ * a keep on more pairs, or kept again after reopening, is cautioned here. One sentence for all
+ * of them; null when there is none.
  */
 export function unconfirmedKeeps(
   log: Pick<ParsedLog, "results" | "remeasures">,
