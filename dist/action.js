@@ -9194,7 +9194,7 @@ var require_picomatch2 = __commonJS({
 // action/github/action-main.ts
 import { existsSync as existsSync14, readFileSync as readFileSync5 } from "node:fs";
 import { tmpdir as tmpdir4 } from "node:os";
-import { isAbsolute as isAbsolute7, join as join44, resolve } from "node:path";
+import { isAbsolute as isAbsolute8, join as join45, resolve } from "node:path";
 
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";
@@ -25093,7 +25093,7 @@ async function showLedger(git, rev, tag) {
 }
 
 // action/engine/run-batch.ts
-import { join as join33 } from "node:path";
+import { join as join34 } from "node:path";
 
 // action/agents/create-agent.ts
 import { accessSync, constants as constants3 } from "node:fs";
@@ -27921,16 +27921,39 @@ import { join as join9 } from "node:path";
 // action/engine/materialise.ts
 import {
   chmodSync as chmodSync2,
-  lstatSync,
+  lstatSync as lstatSync2,
   lutimesSync,
   mkdirSync,
   readdirSync as readdirSync3,
-  realpathSync,
   symlinkSync,
   utimesSync,
   writeFileSync as writeFileSync2
 } from "node:fs";
 import { dirname as dirname2, join as join8 } from "node:path";
+
+// action/util/fs-quiet.ts
+import { lstatSync, readFileSync as readFileSync2, realpathSync } from "node:fs";
+function realPathQuiet(path) {
+  try {
+    return realpathSync(path);
+  } catch {
+    return null;
+  }
+}
+function lstatQuiet(path, bigint4) {
+  try {
+    return bigint4 ? lstatSync(path, { bigint: true }) : lstatSync(path);
+  } catch {
+    return null;
+  }
+}
+function readTextQuiet(path) {
+  try {
+    return readFileSync2(path, "utf8");
+  } catch {
+    return null;
+  }
+}
 
 // action/engine/remove-tree.ts
 import { randomBytes } from "node:crypto";
@@ -28070,7 +28093,7 @@ var TreeDir = class {
       chmodQuiet(this.dir);
       place();
     }
-    const st = lstatSync(path, { bigint: true });
+    const st = lstatSync2(path, { bigint: true });
     this.#written.set(entry.path, {
       sha: entry.sha,
       mode: entry.mode,
@@ -28138,20 +28161,6 @@ function chmodQuiet(dir) {
   try {
     chmodSync2(dir, 493);
   } catch {
-  }
-}
-function realPathQuiet(path) {
-  try {
-    return realpathSync(path);
-  } catch {
-    return null;
-  }
-}
-function lstatQuiet(path, bigint4) {
-  try {
-    return bigint4 ? lstatSync(path, { bigint: true }) : lstatSync(path);
-  } catch {
-    return null;
   }
 }
 
@@ -29085,7 +29094,7 @@ function incumbentFailure(iteration, slot, outcome) {
 }
 
 // action/engine/data-watch.ts
-import { lstatSync as lstatSync2, readlinkSync } from "node:fs";
+import { lstatSync as lstatSync3, readlinkSync } from "node:fs";
 import { join as join12 } from "node:path";
 
 // action/files/walk-tree.ts
@@ -29153,7 +29162,7 @@ function manifest(root) {
 }
 function stamp(path) {
   try {
-    const st = lstatSync2(path, { bigint: true });
+    const st = lstatSync3(path, { bigint: true });
     const link3 = st.isSymbolicLink() ? `:${readlinkSync(path)}` : "";
     const times = st.isDirectory() ? "" : `:${st.mtimeNs}:${st.ctimeNs}`;
     return `${st.mode}:${st.ino}:${st.isDirectory() ? "" : st.size}${times}${link3}`;
@@ -30847,10 +30856,10 @@ function describeRun(name) {
 }
 
 // action/engine/isolation.ts
-import { existsSync as existsSync9, readFileSync as readFileSync4 } from "node:fs";
+import { existsSync as existsSync9 } from "node:fs";
 import { mkdir as mkdir8, symlink as symlink2 } from "node:fs/promises";
 import { homedir as homedir3 } from "node:os";
-import { basename as basename2, dirname as dirname4, isAbsolute as isAbsolute5, join as join24, normalize as normalize2 } from "node:path";
+import { dirname as dirname5, isAbsolute as isAbsolute6, join as join25 } from "node:path";
 
 // action/sandbox/agent-paths.ts
 import { realpathSync as realpathSync2, statSync } from "node:fs";
@@ -31104,9 +31113,9 @@ function isFile(path) {
 // action/sandbox/cache-copy.ts
 import {
   copyFileSync,
-  lstatSync as lstatSync3,
+  lstatSync as lstatSync4,
   mkdirSync as mkdirSync3,
-  readFileSync as readFileSync2,
+  readFileSync as readFileSync3,
   readlinkSync as readlinkSync2,
   rmSync as rmSync4,
   symlinkSync as symlinkSync2,
@@ -31135,7 +31144,7 @@ var CacheCopy = class {
   #load() {
     let saved;
     try {
-      saved = JSON.parse(readFileSync2(this.#manifest(), "utf8"));
+      saved = JSON.parse(readFileSync3(this.#manifest(), "utf8"));
     } catch {
       return;
     }
@@ -31200,10 +31209,10 @@ var CacheCopy = class {
       if (entry.isSymbolicLink()) symlinkSync2(readlinkSync2(from), to);
       else {
         copyFileSync(from, to);
-        const st = lstatSync3(from);
+        const st = lstatSync4(from);
         utimesSync2(to, st.atime, st.mtime);
       }
-      const now = lstatSync3(to, { bigint: true });
+      const now = lstatSync4(to, { bigint: true });
       this.#written.set(rel, { ino: now.ino, ctimeNs: now.ctimeNs, from: stamp2 });
     }
     for (const rel of this.#written.keys()) if (!wanted.has(rel)) this.#written.delete(rel);
@@ -31218,7 +31227,7 @@ var CacheCopy = class {
     const was = this.#written.get(rel);
     if (!was) return false;
     try {
-      const st = lstatSync3(join21(this.target, rel), { bigint: true });
+      const st = lstatSync4(join21(this.target, rel), { bigint: true });
       return st.ino === was.ino && st.ctimeNs === was.ctimeNs;
     } catch {
       return false;
@@ -31226,7 +31235,7 @@ var CacheCopy = class {
   }
 };
 function stampOf(path) {
-  const st = lstatSync3(path, { bigint: true });
+  const st = lstatSync4(path, { bigint: true });
   return `${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.ino}:${st.mode}`;
 }
 function sameType(a, b) {
@@ -31351,7 +31360,7 @@ import {
   existsSync as existsSync8,
   mkdirSync as mkdirSync4,
   readdirSync as readdirSync7,
-  readFileSync as readFileSync3,
+  readFileSync as readFileSync4,
   rmdirSync,
   writeFileSync as writeFileSync5
 } from "node:fs";
@@ -31406,7 +31415,7 @@ function createLimitGroups(limits, root = CGROUP) {
   };
 }
 function findHierarchy(root) {
-  const self = readFileSync3("/proc/self/cgroup", "utf8").trim().split("\n");
+  const self = readFileSync4("/proc/self/cgroup", "utf8").trim().split("\n");
   const pathFor = (controller) => self.map((l) => l.split(":")).find(([, c]) => c.split(",").includes(controller))?.[2];
   const v1 = pathFor("pids");
   if (v1 !== void 0 && existsSync8(join23(root, "pids", "cgroup.procs"))) {
@@ -31420,7 +31429,7 @@ function findHierarchy(root) {
   const v2 = self.find((l) => l.startsWith("0::"))?.slice(3);
   if (v2 !== void 0 && existsSync8(join23(root, "cgroup.controllers"))) {
     const here = join23(root, v2);
-    const enabled = readFileSync3(join23(here, "cgroup.subtree_control"), "utf8");
+    const enabled = readFileSync4(join23(here, "cgroup.subtree_control"), "utf8");
     if (!enabled.includes("pids")) return null;
     return { version: 2, pids: here, memory: enabled.includes("memory") ? here : null };
   }
@@ -31464,7 +31473,7 @@ function userProcesses() {
   for (const pid of safeList("/proc")) {
     if (!/^\d+$/.test(pid)) continue;
     try {
-      const status = readFileSync3(`/proc/${pid}/status`, "utf8");
+      const status = readFileSync4(`/proc/${pid}/status`, "utf8");
       if (new RegExp(`^Uid:\\s+${uid}\\s`, "m").test(status)) n++;
     } catch {
     }
@@ -31477,6 +31486,80 @@ function safeList(dir) {
   } catch {
     return [];
   }
+}
+
+// action/sandbox/tool-roots.ts
+import { basename as basename2, dirname as dirname4, isAbsolute as isAbsolute5, join as join24, normalize as normalize2 } from "node:path";
+function toolRoots(path, home, repoDir, readFile16 = readTextQuiet, realPath = realPathQuiet) {
+  const roots = /* @__PURE__ */ new Set();
+  const within = (dir, root) => dir === root || dir.startsWith(root === "/" ? "/" : `${root}/`);
+  const homes = [home, realPath(home) ?? home];
+  const repos = [repoDir, realPath(repoDir) ?? repoDir];
+  const exposes = (root) => [root, realPath(root) ?? root].some(
+    (r) => r === "/" || homes.some((h) => within(h, r)) || repos.some((d) => within(d, r) || within(r, d)) || PRIVATE_FOLDERS.some((p) => within(p, r))
+  );
+  const add = (root) => {
+    if (!exposes(root)) roots.add(root);
+  };
+  const installation = (dir) => {
+    if (basename2(dir) === "bin" && dirname4(dir) !== "/")
+      for (const beside2 of TOOL_FOLDERS) add(join24(dirname4(dir), beside2));
+    else add(dir);
+  };
+  for (const dir of path.split(":")) {
+    if (!isAbsolute5(dir) || dir.split("/").includes("..")) continue;
+    const clean = normalize2(dir).replace(/\/+$/, "") || "/";
+    if (within(clean, repoDir)) {
+      const venv = dirname4(clean);
+      if (basename2(clean) === "bin" && readFile16(join24(venv, "pyvenv.cfg")) !== null) roots.add(venv);
+      continue;
+    }
+    if (SYSTEM_ROOTS.some((r) => within(clean, r))) continue;
+    if (clean.startsWith(`${home}/`)) {
+      const [first] = clean.slice(home.length + 1).split("/");
+      if (!first) continue;
+      if (first === ".local") {
+        add(join24(home, ".local", "bin"));
+        add(join24(home, ".local", "lib"));
+        continue;
+      }
+      const tool = join24(home, first);
+      if ((first.startsWith(".") || CONDA_HOMES.includes(first)) && !exposes(tool)) {
+        roots.add(tool);
+        continue;
+      }
+    }
+    if (clean.endsWith("/node_modules/.bin")) add(dirname4(clean));
+    else installation(clean);
+  }
+  return [...roots];
+}
+var TOOL_FOLDERS = ["bin", "lib", "lib64", "libexec", "share", "include"];
+var CONDA_HOMES = ["miniconda3", "anaconda3", "miniforge3", "mambaforge", "micromamba"];
+var PRIVATE_FOLDERS = [
+  "/tmp",
+  "/var/tmp",
+  "/run",
+  "/dev",
+  "/proc",
+  "/home",
+  "/root",
+  "/var",
+  "/srv",
+  "/mnt",
+  "/media"
+];
+function venvBases(paths, readFile16 = readTextQuiet) {
+  const bases = /* @__PURE__ */ new Set();
+  for (const p of paths) {
+    const cfg = readFile16(join24(p, "pyvenv.cfg"));
+    const home = cfg && /^\s*home\s*=\s*(.+?)\s*$/m.exec(cfg)?.[1];
+    if (!home || !isAbsolute5(home)) continue;
+    const prefix = basename2(home) === "bin" ? dirname4(home) : home;
+    if (prefix !== "/" && !SYSTEM_ROOTS.some((r) => prefix === r || prefix.startsWith(`${r}/`)))
+      bases.add(prefix);
+  }
+  return [...bases];
 }
 
 // action/engine/cache-writes.ts
@@ -31533,11 +31616,11 @@ var CacheWrites = class {
 var DEFAULT_TMP_SIZE = 8 * 1024 ** 3;
 async function resolveIsolation(config2, repoDir, gitDir, env) {
   const home = env.HOME || homedir3();
-  const resolve2 = (p) => p === "~" || p.startsWith("~/") ? join24(home, p.slice(1)) : isAbsolute5(p) ? p : join24(repoDir, p);
+  const resolve2 = (p) => p === "~" || p.startsWith("~/") ? join25(home, p.slice(1)) : isAbsolute6(p) ? p : join25(repoDir, p);
   const readOnly = config2.isolation.read_only.map(resolve2);
   const writable = config2.isolation.writable.map(resolve2);
   const shared = (config2.isolation.shared ?? []).map(resolve2);
-  const relative = config2.isolation.read_only.filter((p) => !p.startsWith("~") && !isAbsolute5(p));
+  const relative = config2.isolation.read_only.filter((p) => !p.startsWith("~") && !isAbsolute6(p));
   const environment = (base) => evalEnvironment(base, {
     passEnv: [...config2.eval.pass_env, ...EVAL_AUTOEXP_NAMES],
     set: config2.eval.env,
@@ -31545,10 +31628,10 @@ async function resolveIsolation(config2, repoDir, gitDir, env) {
   });
   const linkData = async (dir) => {
     for (const rel of relative) {
-      const inside2 = join24(dir, rel);
+      const inside2 = join25(dir, rel);
       if (existsSync9(inside2)) continue;
-      await mkdir8(dirname4(inside2), { recursive: true });
-      await symlink2(join24(repoDir, rel), inside2);
+      await mkdir8(dirname5(inside2), { recursive: true });
+      await symlink2(join25(repoDir, rel), inside2);
     }
   };
   const agentSecrets = config2.agent ? [
@@ -31585,7 +31668,7 @@ async function resolveIsolation(config2, repoDir, gitDir, env) {
   const devices = findGpuDevices();
   const tools = toolRoots(env.PATH ?? "", home, repoDir);
   const tmpSize = config2.isolation.limits?.tmp ?? DEFAULT_TMP_SIZE;
-  const hide2 = [gitDir, dirname4(keyPath(env)), ...existsSync9(CGROUPS) ? [CGROUPS] : []];
+  const hide2 = [gitDir, dirname5(keyPath(env)), ...existsSync9(CGROUPS) ? [CGROUPS] : []];
   const groups = createLimitGroups({
     processes: config2.isolation.limits?.processes ?? 4096,
     memory: config2.isolation.limits?.memory
@@ -31628,7 +31711,7 @@ async function resolveIsolation(config2, repoDir, gitDir, env) {
   const readyCaches = (dir) => {
     let mine = copies.get(dir);
     if (!mine) {
-      mine = fitted.spec.writable.filter((w) => writable.includes(w)).map((w, i) => new CacheCopy(w, join24(dirname4(dir), "caches", String(i))));
+      mine = fitted.spec.writable.filter((w) => writable.includes(w)).map((w, i) => new CacheCopy(w, join25(dirname5(dir), "caches", String(i))));
       copies.set(dir, mine);
     }
     const run = lastRun.get(dir);
@@ -31697,88 +31780,10 @@ async function resolveIsolation(config2, repoDir, gitDir, env) {
     }
   };
 }
-function toolRoots(path, home, repoDir, readFile16 = readText, realPath = realPathQuiet) {
-  const roots = /* @__PURE__ */ new Set();
-  const within = (dir, root) => dir === root || dir.startsWith(root === "/" ? "/" : `${root}/`);
-  const homes = [home, realPath(home) ?? home];
-  const repos = [repoDir, realPath(repoDir) ?? repoDir];
-  const exposes = (root) => [root, realPath(root) ?? root].some(
-    (r) => r === "/" || homes.some((h) => within(h, r)) || repos.some((d) => within(d, r) || within(r, d)) || PRIVATE_FOLDERS.some((p) => within(p, r))
-  );
-  const add = (root) => {
-    if (!exposes(root)) roots.add(root);
-  };
-  const installation = (dir) => {
-    if (basename2(dir) === "bin" && dirname4(dir) !== "/")
-      for (const beside2 of TOOL_FOLDERS) add(join24(dirname4(dir), beside2));
-    else add(dir);
-  };
-  for (const dir of path.split(":")) {
-    if (!isAbsolute5(dir) || dir.split("/").includes("..")) continue;
-    const clean = normalize2(dir).replace(/\/+$/, "") || "/";
-    if (within(clean, repoDir)) {
-      const venv = dirname4(clean);
-      if (basename2(clean) === "bin" && readFile16(join24(venv, "pyvenv.cfg")) !== null) roots.add(venv);
-      continue;
-    }
-    if (SYSTEM_ROOTS.some((r) => within(clean, r))) continue;
-    if (clean.startsWith(`${home}/`)) {
-      const [first] = clean.slice(home.length + 1).split("/");
-      if (!first) continue;
-      if (first === ".local") {
-        add(join24(home, ".local", "bin"));
-        add(join24(home, ".local", "lib"));
-        continue;
-      }
-      const tool = join24(home, first);
-      if ((first.startsWith(".") || CONDA_HOMES.includes(first)) && !exposes(tool)) {
-        roots.add(tool);
-        continue;
-      }
-    }
-    if (clean.endsWith("/node_modules/.bin")) add(dirname4(clean));
-    else installation(clean);
-  }
-  return [...roots];
-}
 var CGROUPS = "/sys/fs/cgroup";
-var TOOL_FOLDERS = ["bin", "lib", "lib64", "libexec", "share", "include"];
-var CONDA_HOMES = ["miniconda3", "anaconda3", "miniforge3", "mambaforge", "micromamba"];
-var PRIVATE_FOLDERS = [
-  "/tmp",
-  "/var/tmp",
-  "/run",
-  "/dev",
-  "/proc",
-  "/home",
-  "/root",
-  "/var",
-  "/srv",
-  "/mnt",
-  "/media"
-];
-function venvBases(paths, readFile16 = readText) {
-  const bases = /* @__PURE__ */ new Set();
-  for (const p of paths) {
-    const cfg = readFile16(join24(p, "pyvenv.cfg"));
-    const home = cfg && /^\s*home\s*=\s*(.+?)\s*$/m.exec(cfg)?.[1];
-    if (!home || !isAbsolute5(home)) continue;
-    const prefix = basename2(home) === "bin" ? dirname4(home) : home;
-    if (prefix !== "/" && !SYSTEM_ROOTS.some((r) => prefix === r || prefix.startsWith(`${r}/`)))
-      bases.add(prefix);
-  }
-  return [...bases];
-}
-function readText(path) {
-  try {
-    return readFileSync4(path, "utf8");
-  } catch {
-    return null;
-  }
-}
 var MAX_FROZEN_BINDS = 256;
 function frozenPaths(dir, frozen) {
-  return frozen.slice(0, MAX_FROZEN_BINDS).map((p) => join24(dir, p)).filter((p) => existsSync9(p));
+  return frozen.slice(0, MAX_FROZEN_BINDS).map((p) => join25(dir, p)).filter((p) => existsSync9(p));
 }
 
 // action/engine/open-tag.ts
@@ -31808,7 +31813,7 @@ async function openTag(options) {
 
 // action/engine/preflight.ts
 import { accessSync as accessSync3, constants as constants5, existsSync as existsSync10 } from "node:fs";
-import { delimiter as delimiter3, isAbsolute as isAbsolute6, join as join25 } from "node:path";
+import { delimiter as delimiter3, isAbsolute as isAbsolute7, join as join26 } from "node:path";
 async function preflightNewTag(repoDir, tag, config2, env) {
   const repo = await findRepository(repoDir, env);
   if (await repo.resolve(`refs/heads/autoexp/${tag}`)) return;
@@ -31836,7 +31841,7 @@ function missingAgentProgram(agent2, repoDir, path) {
   const argv = typeof agent2.run === "string" ? agent2.run.trim().split(/\s+/).slice(0, 1) : agent2.run;
   const program = argv[0];
   if (!program || /[$`|;&<>()]/.test(program) || /^\w+=/.test(program)) return null;
-  const at = (p) => isAbsolute6(p) ? p : join25(repoDir, p);
+  const at = (p) => isAbsolute7(p) ? p : join26(repoDir, p);
   if (program.includes("/") ? !isExecutable(at(program)) : !onPath(program, path)) {
     return `agent.run: the agent's program \`${program}\` ${program.includes("/") ? "does not exist or is not executable" : "is not on PATH"}. Install it, or fix agent.run in autoexp.yml`;
   }
@@ -31847,7 +31852,7 @@ function missingAgentProgram(agent2, repoDir, path) {
   return null;
 }
 function onPath(program, path) {
-  return path.split(delimiter3).filter(Boolean).some((dir) => isExecutable(join25(dir, program)));
+  return path.split(delimiter3).filter(Boolean).some((dir) => isExecutable(join26(dir, program)));
 }
 function isExecutable(file2) {
   try {
@@ -32101,7 +32106,7 @@ async function pipelinedLoop(steps, acquire, shape) {
 // action/engine/seal.ts
 import { createHash as createHash7 } from "node:crypto";
 import { readdir as readdir5, readFile as readFile12 } from "node:fs/promises";
-import { join as join26 } from "node:path";
+import { join as join27 } from "node:path";
 async function sealRepository(store) {
   const gitDir = await store.repo.commonDir();
   const before = await fingerprintGitDir(gitDir);
@@ -32125,10 +32130,10 @@ async function sealRepository(store) {
 }
 async function fingerprintGitDir(gitDir) {
   const out = {};
-  out.config = await hashOf(join26(gitDir, "config"));
+  out.config = await hashOf(join27(gitDir, "config"));
   for (const sub of ["hooks", "info"]) {
-    const names2 = await readdir5(join26(gitDir, sub)).catch(() => []);
-    for (const name of names2.sort()) out[`${sub}/${name}`] = await hashOf(join26(gitDir, sub, name));
+    const names2 = await readdir5(join27(gitDir, sub)).catch(() => []);
+    for (const name of names2.sort()) out[`${sub}/${name}`] = await hashOf(join27(gitDir, sub, name));
   }
   return out;
 }
@@ -32140,7 +32145,7 @@ async function hashOf(path) {
 // action/engine/slot.ts
 import { randomInt } from "node:crypto";
 import { mkdir as mkdir9, readFile as readFile13, rm as rm11 } from "node:fs/promises";
-import { join as join28 } from "node:path";
+import { join as join29 } from "node:path";
 
 // action/eval/parse-metrics.ts
 var ANSI2 = /\u001b\[[0-9;?]*[A-Za-z]|\u001b\][^\u0007]*\u0007/g;
@@ -32265,7 +32270,7 @@ async function runEval(config2, cwd, logPath, launch, pidFile, copies) {
 
 // action/files/cap-log.ts
 import { open as open6, readdir as readdir6, rm as rm10, stat as stat5, writeFile as writeFile10 } from "node:fs/promises";
-import { join as join27 } from "node:path";
+import { join as join28 } from "node:path";
 var LOG_CAP_BYTES = 8 * 1024 * 1024;
 var HEAD_BYTES2 = 1024 * 1024;
 async function capLog(path, cap = LOG_CAP_BYTES) {
@@ -32297,7 +32302,7 @@ async function pruneLogs(dir, keepFrom) {
   for (const name of await readdir6(dir).catch(() => [])) {
     const iteration = Number(/^(\d+)-/.exec(name)?.[1]);
     if (Number.isInteger(iteration) && iteration > 0 && iteration < keepFrom) {
-      await rm10(join27(dir, name), { force: true });
+      await rm10(join28(dir, name), { force: true });
       removed++;
     }
   }
@@ -32326,8 +32331,8 @@ var Slot = class {
       ...options.gpu ? { CUDA_VISIBLE_DEVICES: String(options.gpu.index) } : {}
     };
     this.root = options.root;
-    this.pidFile = join28(options.root, "eval.pid");
-    this.#tree = new TreeDir(join28(options.root, "tree"));
+    this.pidFile = join29(options.root, "eval.pid");
+    this.#tree = new TreeDir(join29(options.root, "tree"));
     this.#git = options.git;
     this.#isolation = options.isolation;
     this.#logs = options.logs;
@@ -32344,7 +32349,7 @@ var Slot = class {
   }
   /** A file of the slot as it is now (null: gone or not a regular file). */
   async read(path) {
-    return readFile13(join28(this.dir, path)).catch(() => null);
+    return readFile13(join29(this.dir, path)).catch(() => null);
   }
   /** Makes the slot hold exactly `commit`'s tracked files, plus the declared data links. */
   async prepare(commit) {
@@ -32363,7 +32368,7 @@ var Slot = class {
   async #evaluate(config2, commit, name, env, frozen, onProgress) {
     await this.prepare(commit);
     await mkdir9(this.#logs, { recursive: true });
-    const logPath = join28(this.#logs, `${name}.log`);
+    const logPath = join29(this.#logs, `${name}.log`);
     await rm11(logPath, { force: true });
     const started = performance.now();
     this.#running = started;
@@ -32398,7 +32403,7 @@ var Slot = class {
       throw error3;
     });
     await mkdir9(this.#logs, { recursive: true });
-    const logPath = join28(this.#logs, `${name}.log`);
+    const logPath = join29(this.#logs, `${name}.log`);
     const launched = this.#isolation.launch(
       checks.command,
       this.dir,
@@ -32453,7 +32458,7 @@ function freshSeed() {
 }
 
 // action/engine/steps.ts
-import { join as join31 } from "node:path";
+import { join as join32 } from "node:path";
 
 // action/engine/branch-remeasure.ts
 import { randomInt as randomInt2 } from "node:crypto";
@@ -32650,7 +32655,7 @@ async function measureBeside(ctx, slot, { point, pairs }) {
 }
 
 // action/engine/checkout-pool.ts
-import { join as join29 } from "node:path";
+import { join as join30 } from "node:path";
 var CheckoutLease = class {
   checkout;
   /** Which checkout: "agent 0" (a proposer's), "rebase 1" (a re-application's). */
@@ -32680,7 +32685,7 @@ var CheckoutPool = class {
   #waiting = [];
   constructor(root, count, kind = "agent") {
     this.#free = Array.from({ length: count }, (_, i) => ({
-      checkout: new AgentCheckout(join29(root, String(i))),
+      checkout: new AgentCheckout(join30(root, String(i))),
       name: `${kind} ${i}`
     }));
   }
@@ -34208,13 +34213,13 @@ async function remeasure(ctx, slot) {
 }
 
 // action/engine/screen.ts
-import { join as join30 } from "node:path";
+import { join as join31 } from "node:path";
 var NONE3 = { score: null, delta: null, metrics: {}, samples: {}, guard_pass: null };
 async function screen(ctx, candidate, checkout) {
   const { iteration, parent, base, proposal } = candidate;
   const changes = candidate.changes ?? [];
   const repo = ctx.store.repo;
-  const index = join30(checkout.root, "candidate.index");
+  const index = join31(checkout.root, "candidate.index");
   const leaky = new Set(
     changes.filter((c) => c.file?.type === "file" && holdsSecret(ctx, c.file.content)).map((c) => c.path)
   );
@@ -34331,9 +34336,9 @@ function names(changes) {
 
 // action/engine/steps.ts
 function experimentSteps(ctx, checkSeal) {
-  const pool = new CheckoutPool(join31(ctx.store.stateDir, "agents"), ctx.proposers);
+  const pool = new CheckoutPool(join32(ctx.store.stateDir, "agents"), ctx.proposers);
   const rebases = new CheckoutPool(
-    join31(ctx.store.stateDir, "rebase"),
+    join32(ctx.store.stateDir, "rebase"),
     ctx.workers + ctx.proposers,
     "rebase"
   );
@@ -34571,7 +34576,7 @@ async function record2(ctx, candidate, verdict, beside2) {
     }
   );
   ctx.faults.at("after-refs", iteration);
-  await pruneLogs(join31(ctx.store.stateDir, "logs"), iteration - KEEP_LOGS_OF);
+  await pruneLogs(join32(ctx.store.stateDir, "logs"), iteration - KEEP_LOGS_OF);
   if (verdict.key && EVALUATED.has(safe.status)) ctx.seen.set(verdict.key, safe);
   if (beside2.length > 0)
     ctx.emit({
@@ -34626,7 +34631,7 @@ function duplicateOf(prior, candidate) {
 }
 
 // action/engine/verify.ts
-import { join as join32 } from "node:path";
+import { join as join33 } from "node:path";
 
 // action/decide/verified-gain.ts
 function verifiedGain(base, final, goal, confidence) {
@@ -34823,10 +34828,10 @@ async function measurePairs(store, config2, run, commits, slotName = "verify") {
 function makeSlot(store, id2, name, isolation, gpu) {
   return new Slot({
     id: id2,
-    root: join32(store.stateDir, "slots", name),
+    root: join33(store.stateDir, "slots", name),
     git: store.repo,
     isolation,
-    logs: join32(store.stateDir, "logs"),
+    logs: join33(store.stateDir, "logs"),
     ...gpu ? { gpu } : {}
   });
 }
@@ -34930,10 +34935,10 @@ async function runBatchUnexplained(options) {
       { length: gpus ? gpus.length : config2.workers },
       (_2, id2) => new Slot({
         id: id2,
-        root: join33(store.stateDir, "slots", String(id2)),
+        root: join34(store.stateDir, "slots", String(id2)),
         git: store.repo,
         isolation,
-        logs: join33(store.stateDir, "logs"),
+        logs: join34(store.stateDir, "logs"),
         gate,
         ...gpus ? { gpu: gpus[id2] } : {}
       })
@@ -35326,7 +35331,7 @@ function hours(seconds) {
 // action/github/change-sets.ts
 import { existsSync as existsSync11 } from "node:fs";
 import { mkdir as mkdir10, rename as rename4, rm as rm12 } from "node:fs/promises";
-import { join as join34 } from "node:path";
+import { join as join35 } from "node:path";
 
 // action/git/commands/remote.ts
 var hasRemote = (remote) => ({
@@ -35639,17 +35644,17 @@ async function writeSplitHandoff(repoDir, tag, dir, env) {
   const branches = Object.keys(await localChangeSets(repoDir, tag, env)).sort();
   await mkdir10(dir, { recursive: true });
   if (branches.length === 0) {
-    await rm12(join34(dir, SPLITS_BUNDLE), { force: true });
+    await rm12(join35(dir, SPLITS_BUNDLE), { force: true });
     return [];
   }
-  const temp = join34(dir, `${SPLITS_BUNDLE}.tmp-${process.pid}`);
+  const temp = join35(dir, `${SPLITS_BUNDLE}.tmp-${process.pid}`);
   await new Git(repoDir, env).run(
     createBundleFrom(
       temp,
       branches.map((b) => `refs/heads/${b}`)
     )
   );
-  await rename4(temp, join34(dir, SPLITS_BUNDLE));
+  await rename4(temp, join35(dir, SPLITS_BUNDLE));
   return branches;
 }
 async function publishChangeSets(options) {
@@ -35658,7 +35663,7 @@ async function publishChangeSets(options) {
   });
   const git = new Git(options.repoDir, options.env);
   const ns = `refs/autoexp-publish/${tag}/split/`;
-  const bundle = options.handoff ? join34(options.handoff, SPLITS_BUNDLE) : null;
+  const bundle = options.handoff ? join35(options.handoff, SPLITS_BUNDLE) : null;
   let ours;
   const stale = Object.keys(await git.listRefs(ns));
   if (stale.length > 0) await git.updateRefs(stale.map((ref) => ({ ref, sha: "0".repeat(40) })));
@@ -35731,7 +35736,7 @@ async function publishChangeSets(options) {
 // action/github/handoff.ts
 import { existsSync as existsSync12 } from "node:fs";
 import { mkdir as mkdir11, readdir as readdir7, readFile as readFile14, rename as rename5, rm as rm13, writeFile as writeFile11 } from "node:fs/promises";
-import { join as join35 } from "node:path";
+import { join as join36 } from "node:path";
 var MAX_LINKS = 32;
 function handoffBundles(handoff2) {
   return handoff2.chain?.map((l) => l.file) ?? [BUNDLE];
@@ -35756,14 +35761,14 @@ async function writeHandoff(repoDir, tag, dir, env, maxLinks = MAX_LINKS) {
     chain,
     written: (/* @__PURE__ */ new Date()).toISOString()
   };
-  const desc = join35(dir, `${DESCRIPTION2}.tmp-${process.pid}`);
+  const desc = join36(dir, `${DESCRIPTION2}.tmp-${process.pid}`);
   await writeFile11(desc, `${JSON.stringify(handoff2, null, 2)}
 `);
-  await rename5(desc, join35(dir, DESCRIPTION2));
+  await rename5(desc, join36(dir, DESCRIPTION2));
   const bundles = handoffBundles(handoff2);
   for (const name of await readdir7(dir))
     if (/^autoexp(\.\d+)?\.bundle$/.test(name) && !bundles.includes(name))
-      await rm13(join35(dir, name), { force: true });
+      await rm13(join36(dir, name), { force: true });
   return handoff2;
 }
 async function nextChain(git, dir, now) {
@@ -35772,14 +35777,14 @@ async function nextChain(git, dir, now) {
   const last = rows.at(-1)?.iteration ?? 0;
   const chain = before?.tag === tag && before.chain ? before.chain : [];
   const tip = chain.at(-1);
-  const usable = tip !== void 0 && chain.every((l) => existsSync12(join35(dir, l.file))) && (tip.head === head || await git.isAncestor(tip.head, head));
+  const usable = tip !== void 0 && chain.every((l) => existsSync12(join36(dir, l.file))) && (tip.head === head || await git.isAncestor(tip.head, head));
   if (usable && tip.head === head) return chain;
   const taken = new Set(chain.map((l) => l.file));
   const name = (n2) => n2 === 0 ? BUNDLE : `autoexp.${String(n2).padStart(4, "0")}.bundle`;
   let n = 0;
   while (taken.has(name(n))) n++;
   const file2 = name(n);
-  const temp = join35(dir, `${file2}.tmp-${process.pid}`);
+  const temp = join36(dir, `${file2}.tmp-${process.pid}`);
   const write = async (from, level) => {
     const added = rows.filter((r) => r.iteration > from.last && r.diff).map((r) => r.diff);
     const ok = await git.run(createBundleFrom(temp, [branch, ...added], [from.head])).then(
@@ -35788,7 +35793,7 @@ async function nextChain(git, dir, now) {
       // a ref the ledger names is missing: the full bundle says what there is
     );
     if (!ok) return null;
-    await rename5(temp, join35(dir, file2));
+    await rename5(temp, join36(dir, file2));
     return { file: file2, level, head, last };
   };
   if (usable) {
@@ -35804,15 +35809,15 @@ async function nextChain(git, dir, now) {
   }
   const refs = await git.listRefs(`refs/autoexp/${tag}/`);
   await git.run(createBundleFrom(temp, [branch, ...Object.keys(refs)]));
-  await rename5(temp, join35(dir, file2));
+  await rename5(temp, join36(dir, file2));
   return [{ file: file2, level: 0, head, last }];
 }
 async function readHandoff(dir) {
-  if (!existsSync12(join35(dir, DESCRIPTION2))) return null;
-  const handoff2 = JSON.parse(await readFile14(join35(dir, DESCRIPTION2), "utf8"));
+  if (!existsSync12(join36(dir, DESCRIPTION2))) return null;
+  const handoff2 = JSON.parse(await readFile14(join36(dir, DESCRIPTION2), "utf8"));
   if (handoff2.version !== 1 || typeof handoff2.tag !== "string" || typeof handoff2.head !== "string")
-    throw new Error(`${join35(dir, DESCRIPTION2)} is not an autoexp handoff`);
-  if (!handoffBundles(handoff2).every((b) => existsSync12(join35(dir, b)))) return null;
+    throw new Error(`${join36(dir, DESCRIPTION2)} is not an autoexp handoff`);
+  if (!handoffBundles(handoff2).every((b) => existsSync12(join36(dir, b)))) return null;
   return handoff2;
 }
 
@@ -36086,11 +36091,11 @@ function formatDuration2(seconds) {
 }
 
 // action/engine/attribute.ts
-import { join as join37 } from "node:path";
+import { join as join38 } from "node:path";
 
 // action/engine/attribute-revert.ts
 import { mkdir as mkdir12, rm as rm14, writeFile as writeFile12 } from "node:fs/promises";
-import { join as join36 } from "node:path";
+import { join as join37 } from "node:path";
 async function revertChange(repo, change2, scratch) {
   const [before, after, final] = await Promise.all(
     [change2.parent, change2.commit, change2.final].map(async (c) => byPath(await repo.lsTree(c)))
@@ -36132,7 +36137,7 @@ async function revertChange(repo, change2, scratch) {
   const commit = await repo.commitFiles(
     change2.final,
     Object.fromEntries(changed),
-    join36(scratch, "..", "attribute.index"),
+    join37(scratch, "..", "attribute.index"),
     `autoexp attribute: the final code without ${change2.label}`
   );
   return { status: "reverted", commit };
@@ -36140,7 +36145,7 @@ async function revertChange(repo, change2, scratch) {
 async function merge2(repo, base, ours, theirs, scratch) {
   const lines = mergeLines(base.toString(), ours.toString(), theirs.toString());
   if (lines !== null) return Buffer.from(lines);
-  const paths = ["ours", "base", "theirs"].map((n) => join36(scratch, n));
+  const paths = ["ours", "base", "theirs"].map((n) => join37(scratch, n));
   await Promise.all([
     writeFile12(paths[0], ours),
     writeFile12(paths[1], base),
@@ -36170,7 +36175,7 @@ async function planAttribution(store, pairs) {
       `tag ${store.tag} has kept nothing yet: there is no change to attribute`,
       { exitCode: 1 }
     );
-  const scratch = join37(store.stateDir, "attribute", "merge");
+  const scratch = join38(store.stateDir, "attribute", "merge");
   const changes = [];
   for (const change2 of kept) {
     const parent = await store.repo.resolve(`${change2.commit}^`);
@@ -36284,7 +36289,7 @@ async function attributeRecord(store, config2, plan, run) {
 }
 
 // action/engine/verify-tag.ts
-import { join as join38 } from "node:path";
+import { join as join39 } from "node:path";
 
 // action/engine/missing-tag.ts
 async function missingTag(repo, tag, command2 = "status") {
@@ -36359,10 +36364,10 @@ async function measureTagUnexplained(options, command2, slot, body) {
     );
     const probe = new Slot({
       id: 1,
-      root: join38(store.stateDir, "slots", slot),
+      root: join39(store.stateDir, "slots", slot),
       git: store.repo,
       isolation,
-      logs: join38(store.stateDir, "logs")
+      logs: join39(store.stateDir, "logs")
     });
     await probe.prepare(store.head);
     const changes = configChanges(
@@ -36407,7 +36412,7 @@ function attributeTag(options) {
 }
 
 // action/engine/split.ts
-import { join as join40 } from "node:path";
+import { join as join41 } from "node:path";
 
 // action/decide/split-groups.ts
 var NEAR_LINES = 3;
@@ -36483,7 +36488,7 @@ function groupChanges(changes, near = NEAR_LINES) {
 
 // action/engine/split-build.ts
 import { mkdir as mkdir13, rm as rm15, writeFile as writeFile13 } from "node:fs/promises";
-import { join as join39 } from "node:path";
+import { join as join40 } from "node:path";
 
 // action/git/commands/diff.ts
 var diffHunks = (from, to, exclude = []) => ({
@@ -36584,7 +36589,7 @@ async function buildGroup(repo, env, base, changes, hunks, scratch) {
       head = await dated.commitFiles(
         head,
         files,
-        join39(scratch, "index"),
+        join40(scratch, "index"),
         `#${change2.iteration}: ${change2.description || "(no description)"}
 
 autoexp kept change ${change2.commit}`
@@ -36602,7 +36607,7 @@ async function mergeOne(repo, base, mine, theirs, scratch) {
   const [b, o, t] = [base.content.toString(), mine.content.toString(), theirs.content.toString()];
   const lines = mergeLines(b, o, t);
   if (lines !== null) return { content: Buffer.from(lines), mode: mine.mode };
-  const files = ["ours", "base", "theirs"].map((n) => join39(scratch, n));
+  const files = ["ours", "base", "theirs"].map((n) => join40(scratch, n));
   await Promise.all([
     writeFile13(files[0], mine.content),
     writeFile13(files[1], base.content),
@@ -36674,7 +36679,7 @@ async function splitRecord(store, config2, run) {
       base,
       members2.map((k) => changes[k]),
       members2.map((k) => hunks[k]),
-      join40(store.stateDir, `split-${n}`)
+      join41(store.stateDir, `split-${n}`)
     );
     if ("conflicts" in result)
       throw new AutoexpError(
@@ -36809,7 +36814,7 @@ async function measure(mode, options) {
 // action/github/publish.ts
 import { mkdtemp as mkdtemp2, rm as rm16 } from "node:fs/promises";
 import { tmpdir as tmpdir3 } from "node:os";
-import { join as join41 } from "node:path";
+import { join as join42 } from "node:path";
 
 // action/github/merge-records.ts
 function mergeLedgers(base, ours, theirs, tag) {
@@ -36894,7 +36899,7 @@ async function publish(options) {
     if (stale.length > 0) await git.updateRefs(stale.map((ref) => ({ ref, sha: "0".repeat(40) })));
     for (const bundle of handoffBundles(handoff2))
       await git.run(
-        fetch2(join41(options.handoff, bundle), [
+        fetch2(join42(options.handoff, bundle), [
           `+refs/heads/autoexp/${tag}:${ns}/head`,
           `+refs/autoexp/${tag}/*:${ns}/n/*`
         ])
@@ -37037,9 +37042,9 @@ async function recordCommit(git, parent, dir, logText, notes, message) {
   const added = notes.ours.startsWith(notes.base) ? notes.ours.slice(notes.base.length) : notes.ours;
   const tag = dir.slice(".autoexp/".length);
   const files = recordFiles(tag, parseLog(logText), logText, notes.theirs + added);
-  const temp = await mkdtemp2(join41(tmpdir3(), "autoexp-publish-"));
+  const temp = await mkdtemp2(join42(tmpdir3(), "autoexp-publish-"));
   try {
-    return await git.commitFiles(parent, files, join41(temp, "index"), message);
+    return await git.commitFiles(parent, files, join42(temp, "index"), message);
   } finally {
     await rm16(temp, { recursive: true, force: true });
   }
@@ -37053,13 +37058,13 @@ function countExperiments(text2) {
 
 // action/github/publish-lines.ts
 import { readdir as readdir8 } from "node:fs/promises";
-import { join as join42 } from "node:path";
+import { join as join43 } from "node:path";
 async function findLineHandoffs(dir) {
   const names2 = await readdir8(dir, { withFileTypes: true }).catch(() => []);
   const found = [];
   for (const entry of names2.filter((e) => e.isDirectory()).sort((a, b) => a.name < b.name ? -1 : 1)) {
-    const handoff2 = await readHandoff(join42(dir, entry.name));
-    if (handoff2) found.push({ dir: join42(dir, entry.name), handoff: handoff2 });
+    const handoff2 = await readHandoff(join43(dir, entry.name));
+    if (handoff2) found.push({ dir: join43(dir, entry.name), handoff: handoff2 });
   }
   return found;
 }
@@ -37088,7 +37093,7 @@ async function publishLines(lines, options) {
 
 // action/github/tag-setup.ts
 import { existsSync as existsSync13 } from "node:fs";
-import { join as join43 } from "node:path";
+import { join as join44 } from "node:path";
 
 // action/files/load-config.ts
 import { readFile as readFile15 } from "node:fs/promises";
@@ -37106,7 +37111,7 @@ async function loadConfig(file2) {
 
 // action/github/tag-setup.ts
 async function readConfig(repoDir, file2) {
-  const path = join43(repoDir, file2);
+  const path = join44(repoDir, file2);
   if (!existsSync13(path)) {
     throw new AutoexpError(
       `input config: ${file2} not found in ${repoDir}. Create it with \`npx autoexp init\`, or point config at your file; nothing was run or pushed`
@@ -37167,7 +37172,7 @@ async function actionMain(env = process.env) {
       throw new AutoexpError(
         `input working-directory: ${repoDir} does not exist; nothing was run or pushed`
       );
-    const handoff2 = inputs.handoff ? isAbsolute7(inputs.handoff) ? inputs.handoff : resolve(workspace, inputs.handoff) : join44(env.RUNNER_TEMP || tmpdir4(), "autoexp-handoff");
+    const handoff2 = inputs.handoff ? isAbsolute8(inputs.handoff) ? inputs.handoff : resolve(workspace, inputs.handoff) : join45(env.RUNNER_TEMP || tmpdir4(), "autoexp-handoff");
     for (const name of KNOWN_SECRETS) if (env[name]) setSecret(env[name]);
     if (inputs.mode === "run") return await runMode(inputs, repoDir, handoff2, env);
     if (inputs.mode === "publish") return await publishMode(inputs, repoDir, handoff2, env);

@@ -9627,7 +9627,7 @@ function formatDuration(seconds) {
 }
 
 // action/engine/attribute.ts
-import { join as join15 } from "node:path";
+import { join as join16 } from "node:path";
 
 // action/util/random.ts
 function createRandom(seed) {
@@ -10532,7 +10532,7 @@ function pairSeeds() {
 }
 
 // action/engine/verify.ts
-import { join as join14 } from "node:path";
+import { join as join15 } from "node:path";
 
 // node_modules/zod/v4/classic/external.js
 var external_exports = {};
@@ -23686,10 +23686,10 @@ function withWeightedScore(metrics, config2, baselineMeans) {
 }
 
 // action/engine/isolation.ts
-import { existsSync as existsSync4, readFileSync as readFileSync3 } from "node:fs";
+import { existsSync as existsSync4 } from "node:fs";
 import { mkdir as mkdir3, symlink } from "node:fs/promises";
 import { homedir as homedir3 } from "node:os";
-import { basename, dirname as dirname3, isAbsolute as isAbsolute4, join as join9, normalize as normalize2 } from "node:path";
+import { dirname as dirname3, isAbsolute as isAbsolute5, join as join9 } from "node:path";
 
 // action/process/secrets.ts
 var KNOWN_SECRETS = [
@@ -24598,6 +24598,106 @@ function safeList(dir) {
   }
 }
 
+// action/sandbox/tool-roots.ts
+import { basename, dirname as dirname2, isAbsolute as isAbsolute3, join as join7, normalize as normalize2 } from "node:path";
+
+// action/util/fs-quiet.ts
+import { lstatSync as lstatSync2, readFileSync as readFileSync3, realpathSync as realpathSync2 } from "node:fs";
+function realPathQuiet(path) {
+  try {
+    return realpathSync2(path);
+  } catch {
+    return null;
+  }
+}
+function lstatQuiet(path, bigint4) {
+  try {
+    return bigint4 ? lstatSync2(path, { bigint: true }) : lstatSync2(path);
+  } catch {
+    return null;
+  }
+}
+function readTextQuiet(path) {
+  try {
+    return readFileSync3(path, "utf8");
+  } catch {
+    return null;
+  }
+}
+
+// action/sandbox/tool-roots.ts
+function toolRoots(path, home, repoDir, readFile17 = readTextQuiet, realPath = realPathQuiet) {
+  const roots = /* @__PURE__ */ new Set();
+  const within = (dir, root) => dir === root || dir.startsWith(root === "/" ? "/" : `${root}/`);
+  const homes = [home, realPath(home) ?? home];
+  const repos = [repoDir, realPath(repoDir) ?? repoDir];
+  const exposes = (root) => [root, realPath(root) ?? root].some(
+    (r) => r === "/" || homes.some((h) => within(h, r)) || repos.some((d) => within(d, r) || within(r, d)) || PRIVATE_FOLDERS.some((p) => within(p, r))
+  );
+  const add = (root) => {
+    if (!exposes(root)) roots.add(root);
+  };
+  const installation = (dir) => {
+    if (basename(dir) === "bin" && dirname2(dir) !== "/")
+      for (const beside2 of TOOL_FOLDERS) add(join7(dirname2(dir), beside2));
+    else add(dir);
+  };
+  for (const dir of path.split(":")) {
+    if (!isAbsolute3(dir) || dir.split("/").includes("..")) continue;
+    const clean = normalize2(dir).replace(/\/+$/, "") || "/";
+    if (within(clean, repoDir)) {
+      const venv = dirname2(clean);
+      if (basename(clean) === "bin" && readFile17(join7(venv, "pyvenv.cfg")) !== null) roots.add(venv);
+      continue;
+    }
+    if (SYSTEM_ROOTS.some((r) => within(clean, r))) continue;
+    if (clean.startsWith(`${home}/`)) {
+      const [first] = clean.slice(home.length + 1).split("/");
+      if (!first) continue;
+      if (first === ".local") {
+        add(join7(home, ".local", "bin"));
+        add(join7(home, ".local", "lib"));
+        continue;
+      }
+      const tool = join7(home, first);
+      if ((first.startsWith(".") || CONDA_HOMES.includes(first)) && !exposes(tool)) {
+        roots.add(tool);
+        continue;
+      }
+    }
+    if (clean.endsWith("/node_modules/.bin")) add(dirname2(clean));
+    else installation(clean);
+  }
+  return [...roots];
+}
+var TOOL_FOLDERS = ["bin", "lib", "lib64", "libexec", "share", "include"];
+var CONDA_HOMES = ["miniconda3", "anaconda3", "miniforge3", "mambaforge", "micromamba"];
+var PRIVATE_FOLDERS = [
+  "/tmp",
+  "/var/tmp",
+  "/run",
+  "/dev",
+  "/proc",
+  "/home",
+  "/root",
+  "/var",
+  "/srv",
+  "/mnt",
+  "/media"
+];
+function venvBases(paths, readFile17 = readTextQuiet) {
+  const bases = /* @__PURE__ */ new Set();
+  for (const p of paths) {
+    const cfg = readFile17(join7(p, "pyvenv.cfg"));
+    const home = cfg && /^\s*home\s*=\s*(.+?)\s*$/m.exec(cfg)?.[1];
+    if (!home || !isAbsolute3(home)) continue;
+    const prefix = basename(home) === "bin" ? dirname2(home) : home;
+    if (prefix !== "/" && !SYSTEM_ROOTS.some((r) => prefix === r || prefix.startsWith(`${r}/`)))
+      bases.add(prefix);
+  }
+  return [...bases];
+}
+
 // action/engine/cache-writes.ts
 var SHOWN = 5;
 var CacheWrites = class {
@@ -24648,278 +24748,18 @@ var CacheWrites = class {
   }
 };
 
-// action/engine/materialise.ts
-import {
-  chmodSync as chmodSync2,
-  lstatSync as lstatSync2,
-  lutimesSync,
-  mkdirSync as mkdirSync3,
-  readdirSync as readdirSync5,
-  realpathSync as realpathSync2,
-  symlinkSync as symlinkSync2,
-  utimesSync as utimesSync2,
-  writeFileSync as writeFileSync3
-} from "node:fs";
-import { dirname as dirname2, join as join7 } from "node:path";
-
-// action/engine/remove-tree.ts
-import { randomBytes } from "node:crypto";
-import { chmodSync, readdirSync as readdirSync4, renameSync, rmSync as rmSync3 } from "node:fs";
-var HOIST_AT = 1024;
-var SLASH = Buffer.from("/");
-function removeTree(path) {
-  try {
-    rmSync3(path, { recursive: true, force: true });
-    return;
-  } catch {
-    removeTreeByParts(path);
-  }
-}
-function removeTreeByParts(path) {
-  const top = Buffer.from(path);
-  const stack = [top];
-  while (stack.length > 0) {
-    const dir = stack.pop();
-    try {
-      chmodSync(dir, 448);
-    } catch {
-    }
-    let entries;
-    try {
-      entries = readdirSync4(dir, { withFileTypes: true, encoding: "buffer" });
-    } catch {
-      continue;
-    }
-    for (const entry of entries) {
-      if (!entry.isDirectory()) continue;
-      let child = Buffer.concat([dir, SLASH, entry.name]);
-      if (child.length - top.length > HOIST_AT) {
-        const moved = Buffer.concat([
-          top,
-          Buffer.from(`/.removing-${randomBytes(6).toString("hex")}`)
-        ]);
-        renameSync(child, moved);
-        child = moved;
-      }
-      stack.push(child);
-    }
-  }
-  rmSync3(top, { recursive: true, force: true });
-}
-
-// action/engine/materialise.ts
-var TREE_TIME = 946684800;
-var TreeDir = class {
-  dir;
-  #written = /* @__PURE__ */ new Map();
-  /** The tree last materialised: what sweep() leaves. */
-  #wanted = null;
-  constructor(dir) {
-    this.dir = dir;
-  }
-  /**
-   * Makes the directory hold exactly `commit`'s tree (minus paths `exclude` names, such as the
-   * record under .autoexp/). Returns how many files were (re)written and removed. File system
-   * calls are synchronous on purpose: hundreds of lstat calls through the thread pool cost more
-   * than the work itself.
-   */
-  async materialise(git, commit2, exclude = () => false) {
-    const entries = (await git.lsTree(commit2)).filter((e) => !exclude(e.path));
-    const wanted = new Map(entries.map((e) => [e.path, e]));
-    this.#wanted = wanted;
-    const st = lstatQuiet(this.dir);
-    if (st && !st.isDirectory()) {
-      removeTree(this.dir);
-      this.#written.clear();
-    }
-    mkdirSync3(this.dir, { recursive: true });
-    const removed = this.#prune(wanted);
-    const stale = entries.filter((entry) => !this.#intact(entry));
-    const bySha = /* @__PURE__ */ new Map();
-    for (const entry of stale) bySha.set(entry.sha, [...bySha.get(entry.sha) ?? [], entry]);
-    await git.forEachBlob([...bySha.keys()], (sha, bytes) => {
-      for (const entry of bySha.get(sha) ?? []) this.#write(entry, bytes);
-    });
-    this.#blindTimes(wanted);
-    return { written: stale.length, removed };
-  }
-  /**
-   * Every file's, link's and folder's access and modification times set to TREE_TIME (blind
-   * runs): a file rewritten for this run looked newer than the rest, and one an earlier run read
-   * kept that read's access time, so an eval could tell a candidate's first run from the
-   * incumbent's, a confirmation from a first run, and count its runs in a slot (ten files' access
-   * times made a counter an outsider read in the loop and in verify). The change time cannot be
-   * set: touching every entry before every run gives them all about the same one. Every entry,
-   * even one whose times are already right: skipped, it would keep an older change time than a
-   * file rewritten for this run, which is the tell. What it costs per run: 8 ms at 100 files, 20
-   * ms at 1,000, 120-160 ms at 10,000, against 8, 10 and 56 ms before (bench/slot-prepare.ts).
-   */
-  #blindTimes(wanted) {
-    const dirs = /* @__PURE__ */ new Set(["."]);
-    for (const path of wanted.keys())
-      for (let d = dirname2(path); d !== "."; d = dirname2(d)) dirs.add(d);
-    for (const path of wanted.keys()) {
-      try {
-        lutimesSync(join7(this.dir, path), TREE_TIME, TREE_TIME);
-      } catch {
-        continue;
-      }
-      const was = this.#written.get(path);
-      const st = lstatQuiet(join7(this.dir, path), true);
-      if (was && st) {
-        was.mtimeNs = st.mtimeNs;
-        was.ctimeNs = st.ctimeNs;
-      }
-    }
-    for (const dir of [...dirs].sort((a, b) => b.length - a.length))
-      try {
-        utimesSync2(join7(this.dir, dir), TREE_TIME, TREE_TIME);
-      } catch {
-      }
-  }
-  /**
-   * Removes what a run wrote beside the tree last materialised (outputs, caches, a file that
-   * filled the disk), now rather than at the next materialise: the space is free before autoexp
-   * writes its journal. Returns how many entries were removed.
-   */
-  sweep() {
-    return this.#wanted ? this.#prune(this.#wanted) : 0;
-  }
-  #write(entry, bytes) {
-    const path = join7(this.dir, entry.path);
-    const place = () => {
-      removeTree(path);
-      mkdirSync3(dirname2(path), { recursive: true });
-      if (entry.mode === "120000") symlinkSync2(bytes.toString(), path);
-      else writeFileSync3(path, bytes, { mode: entry.mode === "100755" ? 493 : 420 });
-    };
-    try {
-      place();
-    } catch {
-      for (let d = dirname2(entry.path); d !== "."; d = dirname2(d)) chmodQuiet(join7(this.dir, d));
-      chmodQuiet(this.dir);
-      place();
-    }
-    const st = lstatSync2(path, { bigint: true });
-    this.#written.set(entry.path, {
-      sha: entry.sha,
-      mode: entry.mode,
-      ino: Number(st.ino),
-      size: Number(st.size),
-      mtimeNs: st.mtimeNs,
-      ctimeNs: st.ctimeNs
-    });
-  }
-  /**
-   * Whether the file at `path` is still exactly what autoexp wrote there, and that was blob
-   * `sha`: same inode, size, mtime and ctime. Lets a caller skip reading files nobody touched.
-   */
-  untouched(path, sha, mode) {
-    return this.#intact({ path, sha, mode });
-  }
-  #intact(entry) {
-    const was = this.#written.get(entry.path);
-    if (!was || was.sha !== entry.sha || was.mode !== entry.mode) return false;
-    const st = lstatQuiet(join7(this.dir, entry.path), true);
-    return st !== null && Number(st.ino) === was.ino && Number(st.size) === was.size && st.mtimeNs === was.mtimeNs && st.ctimeNs === was.ctimeNs;
-  }
-  /**
-   * Removes everything that is not a wanted file (and everything under a wanted path's place):
-   * whatever was left there, however deep, unreadable or oddly named (names are read as bytes,
-   * so one that is not UTF-8 is removed too). Only the wanted folders are walked.
-   */
-  #prune(wanted) {
-    const dirs = /* @__PURE__ */ new Set();
-    for (const path of wanted.keys()) {
-      for (let d = dirname2(path); d !== "."; d = dirname2(d)) dirs.add(d);
-    }
-    let removed = 0;
-    const stack = [""];
-    while (stack.length > 0) {
-      const rel = stack.pop();
-      const here = Buffer.from(rel ? join7(this.dir, rel) : this.dir);
-      let entries;
-      try {
-        entries = readdirSync5(here, { withFileTypes: true, encoding: "buffer" });
-      } catch {
-        removeTree(here);
-        if (!rel) mkdirSync3(this.dir, { recursive: true });
-        for (const path of [...this.#written.keys()])
-          if (!rel || path.startsWith(`${rel}/`)) this.#written.delete(path);
-        removed++;
-        continue;
-      }
-      for (const entry of entries) {
-        const name = entry.name.toString();
-        const path = rel ? `${rel}/${name}` : name;
-        const exact = Buffer.from(name).equals(entry.name);
-        if (exact && entry.isDirectory() && dirs.has(path)) stack.push(path);
-        else if (!exact || !wanted.has(path) || entry.isDirectory()) {
-          removeTree(Buffer.concat([here, Buffer.from("/"), entry.name]));
-          this.#written.delete(path);
-          removed++;
-        }
-      }
-    }
-    return removed;
-  }
-};
-function chmodQuiet(dir) {
-  try {
-    chmodSync2(dir, 493);
-  } catch {
-  }
-}
-function realPathQuiet(path) {
-  try {
-    return realpathSync2(path);
-  } catch {
-    return null;
-  }
-}
-function lstatQuiet(path, bigint4) {
-  try {
-    return bigint4 ? lstatSync2(path, { bigint: true }) : lstatSync2(path);
-  } catch {
-    return null;
-  }
-}
-async function trackedDependencies(git, commit2) {
-  const listing = await git.run({
-    args: ["ls-tree", "-r", "-l", "-z", "--full-tree", commit2],
-    parse: (out) => out.split("\0")
-  });
-  const folders = /* @__PURE__ */ new Set();
-  let files = 0;
-  let bytes = 0;
-  for (const entry of listing) {
-    const tab = entry.indexOf("	");
-    const path = entry.slice(tab + 1);
-    const at2 = path.indexOf("node_modules/");
-    if (tab < 0 || at2 > 0 && path[at2 - 1] !== "/" || at2 < 0) continue;
-    folders.add(path.slice(0, at2 + "node_modules".length));
-    files++;
-    bytes += Number(entry.slice(0, tab).split(/ +/)[3]) || 0;
-  }
-  return files === 0 ? null : { folders: [...folders].sort(), files, bytes };
-}
-function dependenciesWarning(deps) {
-  const names2 = deps.folders.join(" ");
-  return `${names2} ${deps.folders.length > 1 ? "are" : "is"} committed (${deps.files} files, ${formatBytes(deps.bytes)}): every eval slot and agent checkout gets its own copy. Untrack it and keep it out: git rm -r --cached ${names2} && echo node_modules/ >> .gitignore && git commit -m "untrack node_modules"`;
-}
-
 // action/engine/state-key.ts
-import { createHmac, randomBytes as randomBytes2 } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
 import { link, mkdir as mkdir2, readFile, rm as rm2, stat, writeFile as writeFile2 } from "node:fs/promises";
 import { homedir as homedir2 } from "node:os";
-import { isAbsolute as isAbsolute3, join as join8 } from "node:path";
+import { isAbsolute as isAbsolute4, join as join8 } from "node:path";
 async function stateKey(env) {
   const path = keyPath(env);
   const existing = await readKey(path);
   if (existing) return existing;
   await mkdir2(join8(path, ".."), { recursive: true, mode: 448 });
-  const temp = `${path}.tmp-${process.pid}-${randomBytes2(4).toString("hex")}`;
-  await writeFile2(temp, `${randomBytes2(32).toString("hex")}
+  const temp = `${path}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
+  await writeFile2(temp, `${randomBytes(32).toString("hex")}
 `, { mode: 384 });
   await link(temp, path).catch((error2) => {
     if (error2.code !== "EEXIST") throw error2;
@@ -24931,7 +24771,7 @@ async function stateKey(env) {
   return key;
 }
 function keyPath(env) {
-  const state = env.XDG_STATE_HOME && isAbsolute3(env.XDG_STATE_HOME) ? env.XDG_STATE_HOME : join8(env.HOME || homedir2(), ".local", "state");
+  const state = env.XDG_STATE_HOME && isAbsolute4(env.XDG_STATE_HOME) ? env.XDG_STATE_HOME : join8(env.HOME || homedir2(), ".local", "state");
   return join8(state, "autoexp", "key");
 }
 async function readKey(path) {
@@ -24958,11 +24798,11 @@ function mac3(key, ...parts) {
 var DEFAULT_TMP_SIZE = 8 * 1024 ** 3;
 async function resolveIsolation(config2, repoDir, gitDir, env) {
   const home = env.HOME || homedir3();
-  const resolve9 = (p) => p === "~" || p.startsWith("~/") ? join9(home, p.slice(1)) : isAbsolute4(p) ? p : join9(repoDir, p);
+  const resolve9 = (p) => p === "~" || p.startsWith("~/") ? join9(home, p.slice(1)) : isAbsolute5(p) ? p : join9(repoDir, p);
   const readOnly = config2.isolation.read_only.map(resolve9);
   const writable = config2.isolation.writable.map(resolve9);
   const shared = (config2.isolation.shared ?? []).map(resolve9);
-  const relative2 = config2.isolation.read_only.filter((p) => !p.startsWith("~") && !isAbsolute4(p));
+  const relative2 = config2.isolation.read_only.filter((p) => !p.startsWith("~") && !isAbsolute5(p));
   const environment = (base) => evalEnvironment(base, {
     passEnv: [...config2.eval.pass_env, ...EVAL_AUTOEXP_NAMES],
     set: config2.eval.env,
@@ -25122,85 +24962,7 @@ async function resolveIsolation(config2, repoDir, gitDir, env) {
     }
   };
 }
-function toolRoots(path, home, repoDir, readFile17 = readText, realPath = realPathQuiet) {
-  const roots = /* @__PURE__ */ new Set();
-  const within = (dir, root) => dir === root || dir.startsWith(root === "/" ? "/" : `${root}/`);
-  const homes = [home, realPath(home) ?? home];
-  const repos = [repoDir, realPath(repoDir) ?? repoDir];
-  const exposes = (root) => [root, realPath(root) ?? root].some(
-    (r) => r === "/" || homes.some((h) => within(h, r)) || repos.some((d) => within(d, r) || within(r, d)) || PRIVATE_FOLDERS.some((p) => within(p, r))
-  );
-  const add = (root) => {
-    if (!exposes(root)) roots.add(root);
-  };
-  const installation = (dir) => {
-    if (basename(dir) === "bin" && dirname3(dir) !== "/")
-      for (const beside2 of TOOL_FOLDERS) add(join9(dirname3(dir), beside2));
-    else add(dir);
-  };
-  for (const dir of path.split(":")) {
-    if (!isAbsolute4(dir) || dir.split("/").includes("..")) continue;
-    const clean = normalize2(dir).replace(/\/+$/, "") || "/";
-    if (within(clean, repoDir)) {
-      const venv = dirname3(clean);
-      if (basename(clean) === "bin" && readFile17(join9(venv, "pyvenv.cfg")) !== null) roots.add(venv);
-      continue;
-    }
-    if (SYSTEM_ROOTS.some((r) => within(clean, r))) continue;
-    if (clean.startsWith(`${home}/`)) {
-      const [first] = clean.slice(home.length + 1).split("/");
-      if (!first) continue;
-      if (first === ".local") {
-        add(join9(home, ".local", "bin"));
-        add(join9(home, ".local", "lib"));
-        continue;
-      }
-      const tool = join9(home, first);
-      if ((first.startsWith(".") || CONDA_HOMES.includes(first)) && !exposes(tool)) {
-        roots.add(tool);
-        continue;
-      }
-    }
-    if (clean.endsWith("/node_modules/.bin")) add(dirname3(clean));
-    else installation(clean);
-  }
-  return [...roots];
-}
 var CGROUPS = "/sys/fs/cgroup";
-var TOOL_FOLDERS = ["bin", "lib", "lib64", "libexec", "share", "include"];
-var CONDA_HOMES = ["miniconda3", "anaconda3", "miniforge3", "mambaforge", "micromamba"];
-var PRIVATE_FOLDERS = [
-  "/tmp",
-  "/var/tmp",
-  "/run",
-  "/dev",
-  "/proc",
-  "/home",
-  "/root",
-  "/var",
-  "/srv",
-  "/mnt",
-  "/media"
-];
-function venvBases(paths, readFile17 = readText) {
-  const bases = /* @__PURE__ */ new Set();
-  for (const p of paths) {
-    const cfg = readFile17(join9(p, "pyvenv.cfg"));
-    const home = cfg && /^\s*home\s*=\s*(.+?)\s*$/m.exec(cfg)?.[1];
-    if (!home || !isAbsolute4(home)) continue;
-    const prefix = basename(home) === "bin" ? dirname3(home) : home;
-    if (prefix !== "/" && !SYSTEM_ROOTS.some((r) => prefix === r || prefix.startsWith(`${r}/`)))
-      bases.add(prefix);
-  }
-  return [...bases];
-}
-function readText(path) {
-  try {
-    return readFileSync3(path, "utf8");
-  } catch {
-    return null;
-  }
-}
 var MAX_FROZEN_BINDS = 256;
 function frozenPaths(dir, frozen) {
   return frozen.slice(0, MAX_FROZEN_BINDS).map((p) => join9(dir, p)).filter((p) => existsSync4(p));
@@ -25209,7 +24971,7 @@ function frozenPaths(dir, frozen) {
 // action/engine/slot.ts
 import { randomInt as randomInt2 } from "node:crypto";
 import { mkdir as mkdir5, readFile as readFile4, rm as rm4 } from "node:fs/promises";
-import { join as join13 } from "node:path";
+import { join as join14 } from "node:path";
 
 // action/eval/read-tail.ts
 import { open as open2 } from "node:fs/promises";
@@ -25240,10 +25002,10 @@ import { createHmac as createHmac2, timingSafeEqual } from "node:crypto";
 import {
   closeSync,
   openSync,
-  readdirSync as readdirSync6,
+  readdirSync as readdirSync4,
   readFileSync as readFileSync4,
-  rmSync as rmSync4,
-  writeFileSync as writeFileSync4,
+  rmSync as rmSync3,
+  writeFileSync as writeFileSync3,
   writeSync
 } from "node:fs";
 var DRAIN_MS = 2e3;
@@ -25301,7 +25063,7 @@ async function runProcess(options) {
     if (pid !== void 0) activeGroups.add(pid);
     if (pid !== void 0 && pidFile) {
       const text2 = `${pid} ${processStartTime(pid) ?? ""}`;
-      writeFileSync4(pidFile, pidKey ? `${text2} ${pidMac(pidKey, pidFile, text2)}` : text2);
+      writeFileSync3(pidFile, pidKey ? `${text2} ${pidMac(pidKey, pidFile, text2)}` : text2);
     }
     const timer = setTimeout(() => {
       timedOut = true;
@@ -25349,7 +25111,7 @@ async function runProcess(options) {
     closeSync(fd);
     for (const copy of copies) if (copy !== void 0) closeSync(copy);
     if (typeof input2 === "number") closeSync(input2);
-    if (pidFile) rmSync4(pidFile, { force: true });
+    if (pidFile) rmSync3(pidFile, { force: true });
   }
 }
 function appendChunk(fd, chunk) {
@@ -25367,7 +25129,7 @@ function killLeftoverGroup(pidFile, key) {
   } catch {
     return false;
   }
-  rmSync4(pidFile, { force: true });
+  rmSync3(pidFile, { force: true });
   const [pidText, started, signature] = text2.trim().split(" ");
   if (key) {
     const want = Buffer.from(pidMac(key, pidFile, `${pidText} ${started}`));
@@ -25383,7 +25145,7 @@ function killLeftoverGroup(pidFile, key) {
 function groupAlive(pgid) {
   let names2;
   try {
-    names2 = readdirSync6("/proc").filter((n) => /^\d+$/.test(n));
+    names2 = readdirSync4("/proc").filter((n) => /^\d+$/.test(n));
   } catch {
     return false;
   }
@@ -25576,7 +25338,254 @@ async function pruneLogs(dir, keepFrom) {
 import { createHash as createHash2 } from "node:crypto";
 import { readdirSync as readdirSync7 } from "node:fs";
 import { lstat, mkdir as mkdir4, readFile as readFile2, readlink } from "node:fs/promises";
-import { join as join11 } from "node:path";
+import { join as join12 } from "node:path";
+
+// action/engine/materialise.ts
+import {
+  chmodSync as chmodSync2,
+  lstatSync as lstatSync3,
+  lutimesSync,
+  mkdirSync as mkdirSync3,
+  readdirSync as readdirSync6,
+  symlinkSync as symlinkSync2,
+  utimesSync as utimesSync2,
+  writeFileSync as writeFileSync4
+} from "node:fs";
+import { dirname as dirname4, join as join11 } from "node:path";
+
+// action/engine/remove-tree.ts
+import { randomBytes as randomBytes2 } from "node:crypto";
+import { chmodSync, readdirSync as readdirSync5, renameSync, rmSync as rmSync4 } from "node:fs";
+var HOIST_AT = 1024;
+var SLASH = Buffer.from("/");
+function removeTree(path) {
+  try {
+    rmSync4(path, { recursive: true, force: true });
+    return;
+  } catch {
+    removeTreeByParts(path);
+  }
+}
+function removeTreeByParts(path) {
+  const top = Buffer.from(path);
+  const stack = [top];
+  while (stack.length > 0) {
+    const dir = stack.pop();
+    try {
+      chmodSync(dir, 448);
+    } catch {
+    }
+    let entries;
+    try {
+      entries = readdirSync5(dir, { withFileTypes: true, encoding: "buffer" });
+    } catch {
+      continue;
+    }
+    for (const entry of entries) {
+      if (!entry.isDirectory()) continue;
+      let child = Buffer.concat([dir, SLASH, entry.name]);
+      if (child.length - top.length > HOIST_AT) {
+        const moved = Buffer.concat([
+          top,
+          Buffer.from(`/.removing-${randomBytes2(6).toString("hex")}`)
+        ]);
+        renameSync(child, moved);
+        child = moved;
+      }
+      stack.push(child);
+    }
+  }
+  rmSync4(top, { recursive: true, force: true });
+}
+
+// action/engine/materialise.ts
+var TREE_TIME = 946684800;
+var TreeDir = class {
+  dir;
+  #written = /* @__PURE__ */ new Map();
+  /** The tree last materialised: what sweep() leaves. */
+  #wanted = null;
+  constructor(dir) {
+    this.dir = dir;
+  }
+  /**
+   * Makes the directory hold exactly `commit`'s tree (minus paths `exclude` names, such as the
+   * record under .autoexp/). Returns how many files were (re)written and removed. File system
+   * calls are synchronous on purpose: hundreds of lstat calls through the thread pool cost more
+   * than the work itself.
+   */
+  async materialise(git, commit2, exclude = () => false) {
+    const entries = (await git.lsTree(commit2)).filter((e) => !exclude(e.path));
+    const wanted = new Map(entries.map((e) => [e.path, e]));
+    this.#wanted = wanted;
+    const st = lstatQuiet(this.dir);
+    if (st && !st.isDirectory()) {
+      removeTree(this.dir);
+      this.#written.clear();
+    }
+    mkdirSync3(this.dir, { recursive: true });
+    const removed = this.#prune(wanted);
+    const stale = entries.filter((entry) => !this.#intact(entry));
+    const bySha = /* @__PURE__ */ new Map();
+    for (const entry of stale) bySha.set(entry.sha, [...bySha.get(entry.sha) ?? [], entry]);
+    await git.forEachBlob([...bySha.keys()], (sha, bytes) => {
+      for (const entry of bySha.get(sha) ?? []) this.#write(entry, bytes);
+    });
+    this.#blindTimes(wanted);
+    return { written: stale.length, removed };
+  }
+  /**
+   * Every file's, link's and folder's access and modification times set to TREE_TIME (blind
+   * runs): a file rewritten for this run looked newer than the rest, and one an earlier run read
+   * kept that read's access time, so an eval could tell a candidate's first run from the
+   * incumbent's, a confirmation from a first run, and count its runs in a slot (ten files' access
+   * times made a counter an outsider read in the loop and in verify). The change time cannot be
+   * set: touching every entry before every run gives them all about the same one. Every entry,
+   * even one whose times are already right: skipped, it would keep an older change time than a
+   * file rewritten for this run, which is the tell. What it costs per run: 8 ms at 100 files, 20
+   * ms at 1,000, 120-160 ms at 10,000, against 8, 10 and 56 ms before (bench/slot-prepare.ts).
+   */
+  #blindTimes(wanted) {
+    const dirs = /* @__PURE__ */ new Set(["."]);
+    for (const path of wanted.keys())
+      for (let d = dirname4(path); d !== "."; d = dirname4(d)) dirs.add(d);
+    for (const path of wanted.keys()) {
+      try {
+        lutimesSync(join11(this.dir, path), TREE_TIME, TREE_TIME);
+      } catch {
+        continue;
+      }
+      const was = this.#written.get(path);
+      const st = lstatQuiet(join11(this.dir, path), true);
+      if (was && st) {
+        was.mtimeNs = st.mtimeNs;
+        was.ctimeNs = st.ctimeNs;
+      }
+    }
+    for (const dir of [...dirs].sort((a, b) => b.length - a.length))
+      try {
+        utimesSync2(join11(this.dir, dir), TREE_TIME, TREE_TIME);
+      } catch {
+      }
+  }
+  /**
+   * Removes what a run wrote beside the tree last materialised (outputs, caches, a file that
+   * filled the disk), now rather than at the next materialise: the space is free before autoexp
+   * writes its journal. Returns how many entries were removed.
+   */
+  sweep() {
+    return this.#wanted ? this.#prune(this.#wanted) : 0;
+  }
+  #write(entry, bytes) {
+    const path = join11(this.dir, entry.path);
+    const place = () => {
+      removeTree(path);
+      mkdirSync3(dirname4(path), { recursive: true });
+      if (entry.mode === "120000") symlinkSync2(bytes.toString(), path);
+      else writeFileSync4(path, bytes, { mode: entry.mode === "100755" ? 493 : 420 });
+    };
+    try {
+      place();
+    } catch {
+      for (let d = dirname4(entry.path); d !== "."; d = dirname4(d)) chmodQuiet(join11(this.dir, d));
+      chmodQuiet(this.dir);
+      place();
+    }
+    const st = lstatSync3(path, { bigint: true });
+    this.#written.set(entry.path, {
+      sha: entry.sha,
+      mode: entry.mode,
+      ino: Number(st.ino),
+      size: Number(st.size),
+      mtimeNs: st.mtimeNs,
+      ctimeNs: st.ctimeNs
+    });
+  }
+  /**
+   * Whether the file at `path` is still exactly what autoexp wrote there, and that was blob
+   * `sha`: same inode, size, mtime and ctime. Lets a caller skip reading files nobody touched.
+   */
+  untouched(path, sha, mode) {
+    return this.#intact({ path, sha, mode });
+  }
+  #intact(entry) {
+    const was = this.#written.get(entry.path);
+    if (!was || was.sha !== entry.sha || was.mode !== entry.mode) return false;
+    const st = lstatQuiet(join11(this.dir, entry.path), true);
+    return st !== null && Number(st.ino) === was.ino && Number(st.size) === was.size && st.mtimeNs === was.mtimeNs && st.ctimeNs === was.ctimeNs;
+  }
+  /**
+   * Removes everything that is not a wanted file (and everything under a wanted path's place):
+   * whatever was left there, however deep, unreadable or oddly named (names are read as bytes,
+   * so one that is not UTF-8 is removed too). Only the wanted folders are walked.
+   */
+  #prune(wanted) {
+    const dirs = /* @__PURE__ */ new Set();
+    for (const path of wanted.keys()) {
+      for (let d = dirname4(path); d !== "."; d = dirname4(d)) dirs.add(d);
+    }
+    let removed = 0;
+    const stack = [""];
+    while (stack.length > 0) {
+      const rel = stack.pop();
+      const here = Buffer.from(rel ? join11(this.dir, rel) : this.dir);
+      let entries;
+      try {
+        entries = readdirSync6(here, { withFileTypes: true, encoding: "buffer" });
+      } catch {
+        removeTree(here);
+        if (!rel) mkdirSync3(this.dir, { recursive: true });
+        for (const path of [...this.#written.keys()])
+          if (!rel || path.startsWith(`${rel}/`)) this.#written.delete(path);
+        removed++;
+        continue;
+      }
+      for (const entry of entries) {
+        const name = entry.name.toString();
+        const path = rel ? `${rel}/${name}` : name;
+        const exact = Buffer.from(name).equals(entry.name);
+        if (exact && entry.isDirectory() && dirs.has(path)) stack.push(path);
+        else if (!exact || !wanted.has(path) || entry.isDirectory()) {
+          removeTree(Buffer.concat([here, Buffer.from("/"), entry.name]));
+          this.#written.delete(path);
+          removed++;
+        }
+      }
+    }
+    return removed;
+  }
+};
+function chmodQuiet(dir) {
+  try {
+    chmodSync2(dir, 493);
+  } catch {
+  }
+}
+async function trackedDependencies(git, commit2) {
+  const listing = await git.run({
+    args: ["ls-tree", "-r", "-l", "-z", "--full-tree", commit2],
+    parse: (out) => out.split("\0")
+  });
+  const folders = /* @__PURE__ */ new Set();
+  let files = 0;
+  let bytes = 0;
+  for (const entry of listing) {
+    const tab = entry.indexOf("	");
+    const path = entry.slice(tab + 1);
+    const at2 = path.indexOf("node_modules/");
+    if (tab < 0 || at2 > 0 && path[at2 - 1] !== "/" || at2 < 0) continue;
+    folders.add(path.slice(0, at2 + "node_modules".length));
+    files++;
+    bytes += Number(entry.slice(0, tab).split(/ +/)[3]) || 0;
+  }
+  return files === 0 ? null : { folders: [...folders].sort(), files, bytes };
+}
+function dependenciesWarning(deps) {
+  const names2 = deps.folders.join(" ");
+  return `${names2} ${deps.folders.length > 1 ? "are" : "is"} committed (${deps.files} files, ${formatBytes(deps.bytes)}): every eval slot and agent checkout gets its own copy. Untrack it and keep it out: git rm -r --cached ${names2} && echo node_modules/ >> .gitignore && git commit -m "untrack node_modules"`;
+}
+
+// action/engine/agent-checkout.ts
 var MAX_DEPTH = 64;
 var MAX_PATH_BYTES = 1024;
 var TOO_DEEP = `folders nested past ${MAX_DEPTH} levels or ${MAX_PATH_BYTES} bytes of path, not read`;
@@ -25595,19 +25604,19 @@ var AgentCheckout = class {
   stores;
   /** The object store the scratch repository reads, once prepared with git; null without. */
   objects = null;
-  constructor(root, stores = join11(root, "..", "..", "agent-objects")) {
+  constructor(root, stores = join12(root, "..", "..", "agent-objects")) {
     this.root = root;
     this.stores = stores;
-    this.scratch = join11(root, "scratch");
-    this.pidFile = join11(root, "agent.pid");
-    this.#tree = new TreeDir(join11(root, "work"));
+    this.scratch = join12(root, "scratch");
+    this.pidFile = join12(root, "agent.pid");
+    this.#tree = new TreeDir(join12(root, "work"));
   }
   get dir() {
     return this.#tree.dir;
   }
   /** A clean copy of `commit`; with `withGit`, a private repository whose HEAD is that commit. */
   async prepare(repo, commit2, withGit) {
-    removeTree(join11(this.dir, ".git"));
+    removeTree(join12(this.dir, ".git"));
     await this.#tree.materialise(repo, commit2, isRecord);
     this.#entries = (await repo.lsTree(commit2)).filter((e) => !isRecord(e.path));
     await mkdir4(this.scratch, { recursive: true });
@@ -25637,7 +25646,7 @@ var AgentCheckout = class {
       const rel = stack.pop();
       let entries;
       try {
-        entries = readdirSync7(Buffer.from(rel ? join11(this.dir, rel) : this.dir), {
+        entries = readdirSync7(Buffer.from(rel ? join12(this.dir, rel) : this.dir), {
           withFileTypes: true,
           encoding: "buffer"
         });
@@ -25661,7 +25670,7 @@ var AgentCheckout = class {
         seen.add(path);
         const was = before.get(path);
         if (was && this.#tree.untouched(path, was.sha, was.mode)) continue;
-        const change2 = await readChange(join11(this.dir, path), path, was);
+        const change2 = await readChange(join12(this.dir, path), path, was);
         if (change2) changes.push(change2);
       }
     }
@@ -25672,8 +25681,8 @@ var AgentCheckout = class {
   }
   /** The bytes of a file of the checkout as it is now (null: not a regular file). */
   async read(path) {
-    const st = await lstat(join11(this.dir, path)).catch(() => null);
-    return st?.isFile() ? readFile2(join11(this.dir, path)) : null;
+    const st = await lstat(join12(this.dir, path)).catch(() => null);
+    return st?.isFile() ? readFile2(join12(this.dir, path)) : null;
   }
 };
 function isRecord(path) {
@@ -25700,7 +25709,7 @@ function blobSha(content) {
 // action/engine/fingerprint.ts
 import { createHash as createHash3 } from "node:crypto";
 import { glob, readFile as readFile3 } from "node:fs/promises";
-import { join as join12 } from "node:path";
+import { join as join13 } from "node:path";
 async function hashFrozen(root, globs) {
   const hashes = {};
   if (globs.length === 0) return hashes;
@@ -25710,9 +25719,9 @@ async function hashFrozen(root, globs) {
     withFileTypes: true,
     exclude: (d) => d.name === ".git"
   })) {
-    if (entry.isFile()) paths.push(join12(entry.parentPath, entry.name).slice(root.length + 1));
+    if (entry.isFile()) paths.push(join13(entry.parentPath, entry.name).slice(root.length + 1));
   }
-  for (const path of paths.sort()) hashes[path] = await hashFile(join12(root, path));
+  for (const path of paths.sort()) hashes[path] = await hashFile(join13(root, path));
   return hashes;
 }
 async function hashFile(path) {
@@ -25759,8 +25768,8 @@ var Slot = class {
       ...options.gpu ? { CUDA_VISIBLE_DEVICES: String(options.gpu.index) } : {}
     };
     this.root = options.root;
-    this.pidFile = join13(options.root, "eval.pid");
-    this.#tree = new TreeDir(join13(options.root, "tree"));
+    this.pidFile = join14(options.root, "eval.pid");
+    this.#tree = new TreeDir(join14(options.root, "tree"));
     this.#git = options.git;
     this.#isolation = options.isolation;
     this.#logs = options.logs;
@@ -25777,7 +25786,7 @@ var Slot = class {
   }
   /** A file of the slot as it is now (null: gone or not a regular file). */
   async read(path) {
-    return readFile4(join13(this.dir, path)).catch(() => null);
+    return readFile4(join14(this.dir, path)).catch(() => null);
   }
   /** Makes the slot hold exactly `commit`'s tracked files, plus the declared data links. */
   async prepare(commit2) {
@@ -25796,7 +25805,7 @@ var Slot = class {
   async #evaluate(config2, commit2, name, env, frozen, onProgress) {
     await this.prepare(commit2);
     await mkdir5(this.#logs, { recursive: true });
-    const logPath = join13(this.#logs, `${name}.log`);
+    const logPath = join14(this.#logs, `${name}.log`);
     await rm4(logPath, { force: true });
     const started = performance.now();
     this.#running = started;
@@ -25831,7 +25840,7 @@ var Slot = class {
       throw error2;
     });
     await mkdir5(this.#logs, { recursive: true });
-    const logPath = join13(this.#logs, `${name}.log`);
+    const logPath = join14(this.#logs, `${name}.log`);
     const launched = this.#isolation.launch(
       checks.command,
       this.dir,
@@ -26053,10 +26062,10 @@ async function measurePairs(store, config2, run, commits, slotName = "verify") {
 function makeSlot(store, id2, name, isolation, gpu) {
   return new Slot({
     id: id2,
-    root: join14(store.stateDir, "slots", name),
+    root: join15(store.stateDir, "slots", name),
     git: store.repo,
     isolation,
-    logs: join14(store.stateDir, "logs"),
+    logs: join15(store.stateDir, "logs"),
     ...gpu ? { gpu } : {}
   });
 }
@@ -26120,7 +26129,7 @@ async function planAttribution(store, pairs) {
       `tag ${store.tag} has kept nothing yet: there is no change to attribute`,
       { exitCode: 1 }
     );
-  const scratch = join15(store.stateDir, "attribute", "merge");
+  const scratch = join16(store.stateDir, "attribute", "merge");
   const changes = [];
   for (const change2 of kept) {
     const parent = await store.repo.resolve(`${change2.commit}^`);
@@ -26234,7 +26243,7 @@ async function attributeRecord(store, config2, plan, run) {
 }
 
 // action/engine/verify-tag.ts
-import { join as join21 } from "node:path";
+import { join as join22 } from "node:path";
 
 // action/decide/config-changes.ts
 function trustSettings(config2) {
@@ -26344,7 +26353,7 @@ function nondeterminism(objectives, incumbent, candidate) {
 import { existsSync as existsSync6 } from "node:fs";
 import { mkdir as mkdir6, mkdtemp, readdir as readdir2, rm as rm5, stat as stat3, writeFile as writeFile4 } from "node:fs/promises";
 import { tmpdir as tmpdir2 } from "node:os";
-import { join as join17 } from "node:path";
+import { join as join18 } from "node:path";
 
 // action/util/markdown-inert.ts
 var ZWJ = "\u200D";
@@ -26487,17 +26496,17 @@ var commitObjects = (commit2) => ({
 // action/git/loose-objects.ts
 import { createHash as createHash4 } from "node:crypto";
 import { existsSync as existsSync5, mkdirSync as mkdirSync4, renameSync as renameSync2, writeFileSync as writeFileSync5 } from "node:fs";
-import { join as join16 } from "node:path";
+import { join as join17 } from "node:path";
 import { deflateSync } from "node:zlib";
 function writeLooseObject(objectsDir, type, content) {
   const bytes = typeof content === "string" ? Buffer.from(content) : content;
   const object2 = Buffer.concat([Buffer.from(`${type} ${bytes.length}\0`), bytes]);
   const sha = createHash4("sha1").update(object2).digest("hex");
-  const dir = join16(objectsDir, sha.slice(0, 2));
-  const path = join16(dir, sha.slice(2));
+  const dir = join17(objectsDir, sha.slice(0, 2));
+  const path = join17(dir, sha.slice(2));
   if (existsSync5(path)) return sha;
   mkdirSync4(dir, { recursive: true });
-  const temp = join16(dir, `tmp_obj_${process.pid}_${sha.slice(2, 10)}`);
+  const temp = join17(dir, `tmp_obj_${process.pid}_${sha.slice(2, 10)}`);
   writeFileSync5(temp, deflateSync(object2, { level: 1 }), { mode: 292 });
   renameSync2(temp, path);
   return sha;
@@ -26820,7 +26829,7 @@ function remember(cache, key, value) {
 }
 function emptyRepo(env) {
   empty ??= (async () => {
-    const dir = await mkdtemp(join17(tmpdir2(), "autoexp-empty-"));
+    const dir = await mkdtemp(join18(tmpdir2(), "autoexp-empty-"));
     await new Git(dir, env).run(init({ bare: true }));
     return dir;
   })();
@@ -27020,7 +27029,7 @@ var Git = class _Git {
     let found = OBJECTS.get(this.dir);
     if (found === void 0) {
       const format = await this.run(objectFormat());
-      found = format === "sha1" ? join17(await this.commonDir(), "objects") : null;
+      found = format === "sha1" ? join18(await this.commonDir(), "objects") : null;
       OBJECTS.set(this.dir, found);
     }
     return found;
@@ -27034,12 +27043,12 @@ var Git = class _Git {
     const local = new _Git(dir, this.#env);
     await local.run(init());
     const objects = await this.#commitStore(commit2, stores);
-    await writeFile4(join17(dir, ".git", "objects", "info", "alternates"), `${objects}
+    await writeFile4(join18(dir, ".git", "objects", "info", "alternates"), `${objects}
 `);
-    await writeFile4(join17(dir, ".git", "shallow"), `${commit2}
+    await writeFile4(join18(dir, ".git", "shallow"), `${commit2}
 `);
     await local.run(updateRefs([{ ref: "HEAD", sha: commit2 }]));
-    await local.run(readTreeInto(commit2, join17(dir, ".git", "index")));
+    await local.run(readTreeInto(commit2, join18(dir, ".git", "index")));
     await local.run(refreshIndex());
     return objects;
   }
@@ -27049,18 +27058,18 @@ var Git = class _Git {
    * commit (an incumbent serves every proposal made on it), the newest STORES_KEPT kept.
    */
   #commitStore(commit2, root) {
-    const key = join17(root, commit2);
+    const key = join18(root, commit2);
     let made = this.#stores.get(key);
     if (!made) {
       made = (async () => {
-        const repo = join17(root, commit2);
-        const objects = join17(repo, "objects");
-        if (existsSync6(join17(repo, "complete"))) return objects;
+        const repo = join18(root, commit2);
+        const objects = join18(repo, "objects");
+        if (existsSync6(join18(repo, "complete"))) return objects;
         await rm5(repo, { recursive: true, force: true });
         await mkdir6(repo, { recursive: true });
         await new _Git(repo, this.#env).run(init({ bare: true }));
         await copyObjects(this.dir, repo, this.#env, await this.run(commitObjects(commit2)));
-        await writeFile4(join17(repo, "complete"), `${commit2}
+        await writeFile4(join18(repo, "complete"), `${commit2}
 `);
         await pruneStores(root, STORES_KEPT);
         return objects;
@@ -27096,11 +27105,11 @@ async function pruneStores(root, keep) {
   const dated = await Promise.all(
     names2.map(async (name) => ({
       name,
-      at: (await stat3(join17(root, name)).catch(() => null))?.mtimeMs ?? 0
+      at: (await stat3(join18(root, name)).catch(() => null))?.mtimeMs ?? 0
     }))
   );
   for (const { name } of dated.sort((a, b) => b.at - a.at).slice(keep))
-    await rm5(join17(root, name), { recursive: true, force: true });
+    await rm5(join18(root, name), { recursive: true, force: true });
 }
 var READS_WORKTREE = /* @__PURE__ */ new Set(["status", "add", "commit", "update-index"]);
 var FILTERS = /* @__PURE__ */ new Map();
@@ -27182,7 +27191,7 @@ async function missingTag(repo, tag, command2 = "status") {
 // action/engine/record-store.ts
 import { existsSync as existsSync7 } from "node:fs";
 import { mkdir as mkdir7, readFile as readFile7, rename as rename2, rm as rm7 } from "node:fs/promises";
-import { join as join20 } from "node:path";
+import { join as join21 } from "node:path";
 
 // action/files/write-atomic.ts
 import { rename, writeFile as writeFile5 } from "node:fs/promises";
@@ -28978,31 +28987,31 @@ function incumbentRow(log, commit2) {
 
 // action/engine/discard-scratch.ts
 import { lstat as lstat2, readdir as readdir3 } from "node:fs/promises";
-import { join as join18 } from "node:path";
+import { join as join19 } from "node:path";
 var SCRATCH_FILE_MAX = 16 * 1024 * 1024;
 async function discardScratch(stateDir) {
   let freed = 0;
   for (const sub of ["slots", "rebase"]) {
-    for (const name of await list(join18(stateDir, sub))) {
+    for (const name of await list(join19(stateDir, sub))) {
       for (const part of ["tree", "caches"]) {
-        const dir = join18(stateDir, sub, name, part);
+        const dir = join19(stateDir, sub, name, part);
         freed += await sizeOf(dir);
         removeTree(dir);
       }
     }
   }
-  freed += await sizeOf(join18(stateDir, "agent-objects"));
-  removeTree(join18(stateDir, "agent-objects"));
-  for (const name of await list(join18(stateDir, "agents"))) {
-    const work = join18(stateDir, "agents", name, "work");
+  freed += await sizeOf(join19(stateDir, "agent-objects"));
+  removeTree(join19(stateDir, "agent-objects"));
+  for (const name of await list(join19(stateDir, "agents"))) {
+    const work = join19(stateDir, "agents", name, "work");
     freed += await sizeOf(work);
     removeTree(work);
-    const scratch = join18(stateDir, "agents", name, "scratch");
+    const scratch = join19(stateDir, "agents", name, "scratch");
     for (const file2 of await list(scratch)) {
-      const st = await lstat2(join18(scratch, file2)).catch(() => null);
+      const st = await lstat2(join19(scratch, file2)).catch(() => null);
       if (st && (!st.isFile() || st.size > SCRATCH_FILE_MAX)) {
         freed += st.isFile() ? st.size : 0;
-        removeTree(join18(scratch, file2));
+        removeTree(join19(scratch, file2));
       }
     }
   }
@@ -29015,7 +29024,7 @@ async function sizeOf(dir) {
   let total = 0;
   let seen = 0;
   walkTree(dir, (rel, e) => {
-    if (e.isFile()) total += lstatQuiet(join18(dir, rel))?.size ?? 0;
+    if (e.isFile()) total += lstatQuiet(join19(dir, rel))?.size ?? 0;
     return ++seen < 1e5;
   });
   return total;
@@ -29114,15 +29123,15 @@ function digest(text2) {
 
 // action/engine/kill-leftovers.ts
 import { readdir as readdir4 } from "node:fs/promises";
-import { join as join19 } from "node:path";
+import { join as join20 } from "node:path";
 async function killLeftovers(stateDir, key) {
   let killed = false;
   for (const sub of ["slots", "agents", "rebase"]) {
-    const root = join19(stateDir, sub);
+    const root = join20(stateDir, sub);
     const names2 = await readdir4(root).catch(() => []);
     for (const name of names2) {
       for (const file2 of ["eval.pid", "agent.pid"]) {
-        if (killLeftoverGroup(join19(root, name, file2), key)) killed = true;
+        if (killLeftoverGroup(join20(root, name, file2), key)) killed = true;
       }
     }
   }
@@ -29244,7 +29253,7 @@ var RecordStore = class _RecordStore {
     return this.#notes;
   }
   get journalPath() {
-    return join20(this.stateDir, "log.jsonl");
+    return join21(this.stateDir, "log.jsonl");
   }
   /**
    * Opens the tag's record, takes its lock, kills what a killed run left, and recovers. `adopt`:
@@ -29253,11 +29262,11 @@ var RecordStore = class _RecordStore {
   static async open(options) {
     const probe = await findRepository(options.repoDir, options.env);
     const repo = probe.withEnv(await withIdentity(probe, options.env));
-    const stateDir = join20(await repo.commonDir(), "autoexp", options.tag);
+    const stateDir = join21(await repo.commonDir(), "autoexp", options.tag);
     const key = await stateKey(options.env);
     signPidFiles(key);
     await mkdir7(stateDir, { recursive: true });
-    const lock = await takeLock(join20(stateDir, "lock"), options.tag);
+    const lock = await takeLock(join21(stateDir, "lock"), options.tag);
     const head = await repo.resolve(`refs/heads/autoexp/${options.tag}`);
     const store = new _RecordStore(repo, options.tag, stateDir, head, lock, key);
     if (options.redact) store.#redact = options.redact;
@@ -29364,7 +29373,7 @@ var RecordStore = class _RecordStore {
     const notes = pending.findLast((i) => i.type === "notes");
     const recovered = [];
     if (notes?.type === "notes") {
-      const file2 = await readFile7(join20(this.stateDir, "notes.md"), "utf8").catch(() => null);
+      const file2 = await readFile7(join21(this.stateDir, "notes.md"), "utf8").catch(() => null);
       if (file2 !== null && digest(file2) === notes.digest) this.#notes = file2;
       else recovered.push("ignored notes.md in the tag's folder: it is not what autoexp wrote");
     }
@@ -29386,7 +29395,7 @@ var RecordStore = class _RecordStore {
   }
   /** Tags started before slots ran in a git worktree here; it only invites tampering now. */
   async #dropLegacyWorktree() {
-    const legacy = join20(this.stateDir, "worktree");
+    const legacy = join21(this.stateDir, "worktree");
     if (!existsSync7(legacy)) return;
     await rm7(legacy, { recursive: true, force: true });
     await this.repo.pruneWorktrees();
@@ -29417,7 +29426,7 @@ var RecordStore = class _RecordStore {
     const items = [];
     if (options.notes !== void 0) {
       this.#notes = capNotes(inertTerminal(this.#redact(options.notes)));
-      await writeAtomic(join20(this.stateDir, "notes.md"), this.#notes);
+      await writeAtomic(join21(this.stateDir, "notes.md"), this.#notes);
       items.push({ type: "notes", digest: digest(this.#notes) });
     }
     const data = formatLines(entries);
@@ -29476,7 +29485,7 @@ var RecordStore = class _RecordStore {
     const record3 = await this.repo.commitFiles(
       parent,
       files,
-      join20(this.stateDir, "record.index"),
+      join21(this.stateDir, "record.index"),
       message
     );
     const refs = fresh.filter((r) => r.diff && r.commit_full).map((r) => ({ ref: r.diff, sha: r.commit_full }));
@@ -29620,10 +29629,10 @@ async function measureTagUnexplained(options, command2, slot, body) {
     );
     const probe = new Slot({
       id: 1,
-      root: join21(store.stateDir, "slots", slot),
+      root: join22(store.stateDir, "slots", slot),
       git: store.repo,
       isolation,
-      logs: join21(store.stateDir, "logs")
+      logs: join22(store.stateDir, "logs")
     });
     await probe.prepare(store.head);
     const changes = configChanges(
@@ -30050,11 +30059,11 @@ import { resolve as resolve2 } from "node:path";
 import { statSync as statSync3 } from "node:fs";
 import { mkdir as mkdir9, mkdtemp as mkdtemp2 } from "node:fs/promises";
 import { tmpdir as tmpdir3 } from "node:os";
-import { join as join26 } from "node:path";
+import { join as join27 } from "node:path";
 
 // action/agents/api-agent.ts
 import { mkdir as mkdir8, writeFile as writeFile7 } from "node:fs/promises";
-import { dirname as dirname4, join as join24 } from "node:path";
+import { dirname as dirname5, join as join25 } from "node:path";
 
 // action/agents/edits/clip.ts
 function clip3(s) {
@@ -30471,7 +30480,7 @@ function serverMessage(text2) {
 
 // action/agents/prompt.ts
 import { readFile as readFile9, rm as rm8 } from "node:fs/promises";
-import { join as join23 } from "node:path";
+import { join as join24 } from "node:path";
 
 // action/agents/context/cut-text.ts
 function cutHead(text2, max) {
@@ -30944,7 +30953,7 @@ function curvesSection(input2, max) {
 
 // action/agents/context/read-curves.ts
 import { lstat as lstat3, open as open5 } from "node:fs/promises";
-import { join as join22 } from "node:path";
+import { join as join23 } from "node:path";
 
 // action/agents/context/parse-curves.ts
 var MIN_POINTS = 5;
@@ -31047,7 +31056,7 @@ async function readCurves(logsDir, history, metric2) {
   const rows = [...incumbent ? [incumbent] : [], ...candidates];
   const runs = await Promise.all(
     rows.map(async (row) => {
-      const log = await readLog(join22(logsDir, `${row.iteration}-0.log`));
+      const log = await readLog(join23(logsDir, `${row.iteration}-0.log`));
       if (!log) return null;
       const series = pickSeries(parseCurves(log.text), metric2).map(summariseCurve);
       if (series.length === 0) return null;
@@ -31065,7 +31074,7 @@ async function readCurves(logsDir, history, metric2) {
   return runs.filter((r) => r !== null);
 }
 function logsDirOf(scratchDir) {
-  return join22(scratchDir, "..", "..", "..", "logs");
+  return join23(scratchDir, "..", "..", "..", "logs");
 }
 function pickSeries(series, metric2) {
   const rank = (name) => name.toLowerCase() === metric2.toLowerCase() ? 0 : SCORES.test(name) ? 1 : 2;
@@ -31128,14 +31137,14 @@ function lineBrief(line2) {
 async function readTargets(context) {
   const files = await Promise.all(
     context.targetFiles.map(async (path) => {
-      const text2 = await readFile9(join23(context.worktree, path), "utf8").catch(() => null);
+      const text2 = await readFile9(join24(context.worktree, path), "utf8").catch(() => null);
       return text2 === null || text2.includes("\0") ? null : { path, text: text2 };
     })
   );
   return files.filter((f) => f !== null);
 }
 async function promptFor(context, protocol, maxChars, files) {
-  const text2 = await readFile9(join23(context.worktree, context.config.instructions), "utf8").catch(
+  const text2 = await readFile9(join24(context.worktree, context.config.instructions), "utf8").catch(
     () => ""
   );
   const own2 = programForLine(text2, context.line);
@@ -31169,7 +31178,7 @@ async function pruneScratch(dir, iteration, keep = 20) {
   const old = iteration - keep;
   if (old < 1) return;
   for (const name of [`prompt-${old}.md`, `answer-${old}.md`, `agent-${old}.log`])
-    await rm8(join23(dir, name), { force: true });
+    await rm8(join24(dir, name), { force: true });
 }
 
 // action/agents/api-agent.ts
@@ -31246,7 +31255,7 @@ function createApiAgent(config2) {
         config2.context_chars,
         files
       );
-      await writeFile7(join24(context.scratchDir, `prompt-${context.iteration}.md`), prompt);
+      await writeFile7(join25(context.scratchDir, `prompt-${context.iteration}.md`), prompt);
       await pruneScratch(context.scratchDir, context.iteration);
       const result = await postJson({
         url: api.url,
@@ -31263,7 +31272,7 @@ function createApiAgent(config2) {
         ...reply.usage ? { usage: reply.usage } : {}
       };
       await writeFile7(
-        join24(context.scratchDir, `answer-${context.iteration}.md`),
+        join25(context.scratchDir, `answer-${context.iteration}.md`),
         context.redact(reply.text)
       );
       if (!reply.text.trim()) {
@@ -31296,8 +31305,8 @@ function createApiAgent(config2) {
       if (!applied.ok)
         return { ok: false, error: `edit rejected: ${applied.reason}`, ...spent, ...notes };
       for (const [path, text2] of applied.files) {
-        const full = join24(context.worktree, path);
-        await mkdir8(dirname4(full), { recursive: true });
+        const full = join25(context.worktree, path);
+        await mkdir8(dirname5(full), { recursive: true });
         await writeFile7(full, text2);
       }
       return {
@@ -31437,7 +31446,7 @@ import {
   realpathSync as realpathSync3,
   symlinkSync as symlinkSync3
 } from "node:fs";
-import { dirname as dirname5, join as join25 } from "node:path";
+import { dirname as dirname6, join as join26 } from "node:path";
 function copyWorkingTree(repo, tracked, into) {
   removeTree(into);
   mkdirSync5(into, { recursive: true });
@@ -31446,7 +31455,7 @@ function copyWorkingTree(repo, tracked, into) {
   const direct = (rel) => {
     let ok = real.get(rel);
     if (ok === void 0) {
-      ok = realPathQuiet(join25(repo, rel)) === (rel === "." ? root : join25(root, rel));
+      ok = realPathQuiet(join26(repo, rel)) === (rel === "." ? root : join26(root, rel));
       real.set(rel, ok);
     }
     return ok;
@@ -31454,12 +31463,12 @@ function copyWorkingTree(repo, tracked, into) {
   let copied = 0;
   for (const path of tracked) {
     if (path === ".autoexp" || path.startsWith(".autoexp/")) continue;
-    if (!direct(dirname5(path))) continue;
-    const from = join25(repo, path);
+    if (!direct(dirname6(path))) continue;
+    const from = join26(repo, path);
     const st = lstatQuiet(from);
     if (!st || !(st.isFile() || st.isSymbolicLink())) continue;
-    const to = join25(into, path);
-    mkdirSync5(dirname5(to), { recursive: true });
+    const to = join26(into, path);
+    mkdirSync5(dirname6(to), { recursive: true });
     if (st.isSymbolicLink()) symlinkSync3(readlinkSync2(from), to);
     else {
       copyFileSync2(from, to, constants2.COPYFILE_FICLONE);
@@ -32051,14 +32060,14 @@ async function checkEval(options) {
 }
 async function checkRuns(options) {
   const { config: config2, out } = options;
-  const gitDir = join26(options.dir, ".git");
+  const gitDir = join27(options.dir, ".git");
   const { work, lock } = await checkFolder(gitDir);
-  const logs = await mkdtemp2(join26(work, "runs-"));
+  const logs = await mkdtemp2(join27(work, "runs-"));
   const env = splitEnv(options.env, config2.agent, config2.eval.pass_env).evalEnv;
   const frozenBefore = await hashFrozen(options.dir, config2.frozen);
   const isolation = await resolveIsolation(config2, options.dir, gitDir, options.env);
   const tracked = await new Git(options.dir, options.env).listFiles();
-  const tree = join26(work, "tree");
+  const tree = join27(work, "tree");
   const fresh = async () => {
     copyWorkingTree(options.dir, tracked, tree);
     await isolation.linkData(tree);
@@ -32076,12 +32085,12 @@ async function checkRuns(options) {
   const tampered = /* @__PURE__ */ new Set();
   try {
     for (let i = 0; i < options.runs; i++) {
-      const streams = { stdout: join26(logs, `${i}.stdout`), stderr: join26(logs, `${i}.stderr`) };
+      const streams = { stdout: join27(logs, `${i}.stdout`), stderr: join27(logs, `${i}.stderr`) };
       await fresh();
       const outcome = await runEval(
         config2,
         tree,
-        join26(logs, `${i}.log`),
+        join27(logs, `${i}.log`),
         isolation.launch(config2.eval.command, tree, env, Object.keys(frozenBefore)),
         void 0,
         streams
@@ -32209,13 +32218,13 @@ If every item fails (a missing key: see eval.pass_env), the metric measures the 
 }
 async function checkFolder(gitDir) {
   if (statSync3(gitDir, { throwIfNoEntry: false })?.isDirectory()) {
-    const work = join26(gitDir, "autoexp-check");
+    const work = join27(gitDir, "autoexp-check");
     await mkdir9(work, { recursive: true });
-    const lock = await takeLock(join26(work, "lock"), "check").catch(() => null);
+    const lock = await takeLock(join27(work, "lock"), "check").catch(() => null);
     if (lock) return { work, lock };
-    return { work: await mkdtemp2(join26(gitDir, "autoexp-check-")), lock: null };
+    return { work: await mkdtemp2(join27(gitDir, "autoexp-check-")), lock: null };
   }
-  return { work: await mkdtemp2(join26(tmpdir3(), "autoexp-check-")), lock: null };
+  return { work: await mkdtemp2(join27(tmpdir3(), "autoexp-check-")), lock: null };
 }
 var SHOWN_BYTES = 64 * 1024;
 async function checkAgent2(config2, env) {
@@ -32338,18 +32347,18 @@ cannot work. --json: each line of the report as {"type":"check","level":"problem
 
 // action/cli/commands/demo.ts
 import { cp, mkdir as mkdir11, readdir as readdir6 } from "node:fs/promises";
-import { join as join40, resolve as resolve3 } from "node:path";
+import { join as join41, resolve as resolve3 } from "node:path";
 
 // action/cli/find-templates.ts
 import { existsSync as existsSync8 } from "node:fs";
-import { dirname as dirname6, join as join27 } from "node:path";
+import { dirname as dirname7, join as join28 } from "node:path";
 import { fileURLToPath } from "node:url";
 function findTemplates(from = import.meta.url) {
-  let dir = dirname6(fileURLToPath(from));
+  let dir = dirname7(fileURLToPath(from));
   for (let i = 0; i < 5; i++) {
-    const candidate = join27(dir, "templates");
-    if (existsSync8(join27(candidate, "examples"))) return candidate;
-    dir = dirname6(dir);
+    const candidate = join28(dir, "templates");
+    if (existsSync8(join28(candidate, "examples"))) return candidate;
+    dir = dirname7(dir);
   }
   throw new Error("autoexp's templates/ folder is missing from this installation");
 }
@@ -32428,11 +32437,11 @@ function describeRun(name) {
 }
 
 // action/engine/run-batch.ts
-import { join as join39 } from "node:path";
+import { join as join40 } from "node:path";
 
 // action/agents/create-agent.ts
 import { accessSync as accessSync2, constants as constants3 } from "node:fs";
-import { delimiter as delimiter2, isAbsolute as isAbsolute5, join as join30 } from "node:path";
+import { delimiter as delimiter2, isAbsolute as isAbsolute6, join as join31 } from "node:path";
 
 // action/agents/cli-agent/cli-program.ts
 function cliProgram(config2) {
@@ -32442,7 +32451,7 @@ function cliProgram(config2) {
 
 // action/agents/cli-agent/create-cli-agent.ts
 import { readFile as readFile11, rm as rm9, writeFile as writeFile8 } from "node:fs/promises";
-import { join as join28 } from "node:path";
+import { join as join29 } from "node:path";
 
 // action/agents/cli-agent/read-usage-file.ts
 import { readFile as readFile10 } from "node:fs/promises";
@@ -32464,11 +32473,11 @@ function createCliAgent(config2) {
     async propose(context) {
       const dir = context.scratchDir;
       const files = {
-        prompt: join28(dir, "prompt.md"),
-        description: join28(dir, "description.txt"),
-        notes: join28(dir, "notes.md"),
-        usage: join28(dir, "usage.json"),
-        log: join28(dir, `agent-${context.iteration}.log`)
+        prompt: join29(dir, "prompt.md"),
+        description: join29(dir, "description.txt"),
+        notes: join29(dir, "notes.md"),
+        usage: join29(dir, "usage.json"),
+        log: join29(dir, `agent-${context.iteration}.log`)
       };
       const prompt = await promptFor(
         context,
@@ -32555,7 +32564,7 @@ function createCliAgent(config2) {
 
 // action/agents/search-agent.ts
 import { readFile as readFile12, writeFile as writeFile9 } from "node:fs/promises";
-import { join as join29 } from "node:path";
+import { join as join30 } from "node:path";
 
 // action/agents/search-plan.ts
 var INITIAL_FACTOR = 2;
@@ -32695,7 +32704,7 @@ function createSearchAgent(options) {
       const files = await Promise.all(
         context.targetFiles.map(async (path) => ({
           path,
-          text: await readFile12(join29(context.worktree, path), "utf8")
+          text: await readFile12(join30(context.worktree, path), "utf8")
         }))
       );
       const params = findParameters(files, options.exclude);
@@ -32728,7 +32737,7 @@ function createSearchAgent(options) {
       const file2 = files.find((f) => f.path === p.path);
       const text2 = formatLike(p.raw, move.to);
       await writeFile9(
-        join29(context.worktree, p.path),
+        join30(context.worktree, p.path),
         file2.text.slice(0, p.offset) + text2 + file2.text.slice(p.offset + p.raw.length)
       );
       return {
@@ -32793,7 +32802,7 @@ function agentProblem(config2, env) {
   }
 }
 function findProgram2(program, path) {
-  const candidates = program.includes("/") ? [isAbsolute5(program) ? program : join30(process.cwd(), program)] : path.split(delimiter2).filter(Boolean).map((dir) => join30(dir, program));
+  const candidates = program.includes("/") ? [isAbsolute6(program) ? program : join31(process.cwd(), program)] : path.split(delimiter2).filter(Boolean).map((dir) => join31(dir, program));
   return candidates.some((c) => {
     try {
       accessSync2(c, constants3.X_OK);
@@ -33140,7 +33149,7 @@ function recheckQueue(log) {
 
 // action/engine/reapply.ts
 import { mkdir as mkdir10, rm as rm10, writeFile as writeFile10 } from "node:fs/promises";
-import { join as join31 } from "node:path";
+import { join as join32 } from "node:path";
 async function reapply(ctx, origin, checkout) {
   const repo = ctx.store.repo;
   const before = new Map((await repo.lsTree(origin.parent.commit)).map((e) => [e.path, e]));
@@ -33148,7 +33157,7 @@ async function reapply(ctx, origin, checkout) {
     (c) => ctx.isTarget(c.path) && (c.file === null || c.file.type === "file")
   );
   const baseBlobs = await repo.readBlobs(ours.flatMap((c) => before.get(c.path)?.sha ?? []));
-  const temp = join31(checkout.root, "merge");
+  const temp = join32(checkout.root, "merge");
   await rm10(temp, { recursive: true, force: true });
   await mkdir10(temp, { recursive: true });
   const conflicts = [];
@@ -33157,11 +33166,11 @@ async function reapply(ctx, origin, checkout) {
     const base = was ? baseBlobs.get(was.sha) ?? null : null;
     const theirs = await checkout.read(change2.path);
     const mine = change2.file?.type === "file" ? change2.file.content : null;
-    const target = join31(checkout.dir, change2.path);
+    const target = join32(checkout.dir, change2.path);
     if (same2(theirs, base)) {
       if (mine === null) await rm10(target, { force: true });
       else {
-        await mkdir10(join31(target, ".."), { recursive: true });
+        await mkdir10(join32(target, ".."), { recursive: true });
         await writeFile10(target, mine);
       }
     } else if (same2(theirs, mine)) {
@@ -33170,7 +33179,7 @@ async function reapply(ctx, origin, checkout) {
     } else if (mergeLines(base.toString(), mine.toString(), theirs.toString()) !== null) {
       await writeFile10(target, mergeLines(base.toString(), mine.toString(), theirs.toString()));
     } else {
-      const files = ["ours", "base", "theirs"].map((n) => join31(temp, n));
+      const files = ["ours", "base", "theirs"].map((n) => join32(temp, n));
       await Promise.all([
         writeFile10(files[0], mine),
         writeFile10(files[1], base),
@@ -33776,8 +33785,8 @@ function incumbentFailure(iteration, slot, outcome) {
 }
 
 // action/engine/data-watch.ts
-import { lstatSync as lstatSync3, readlinkSync as readlinkSync3 } from "node:fs";
-import { join as join32 } from "node:path";
+import { lstatSync as lstatSync4, readlinkSync as readlinkSync3 } from "node:fs";
+import { join as join33 } from "node:path";
 var MAX_ENTRIES = 2e5;
 function watchReadOnly(paths) {
   const warnings = [];
@@ -33797,8 +33806,8 @@ function watchReadOnly(paths) {
       for (const [root, was] of before) {
         const now = manifest(root).entries;
         for (const [rel, stamp2] of was)
-          if (now.get(rel) !== stamp2) changed.push(rel ? join32(root, rel) : root);
-        for (const rel of now.keys()) if (!was.has(rel)) changed.push(join32(root, rel));
+          if (now.get(rel) !== stamp2) changed.push(rel ? join33(root, rel) : root);
+        for (const rel of now.keys()) if (!was.has(rel)) changed.push(join33(root, rel));
         if (changed.length >= 5) break;
       }
       if (changed.length === 0) return null;
@@ -33815,13 +33824,13 @@ function manifest(root) {
       cut = true;
       return false;
     }
-    entries.set(rel, stamp(join32(root, rel)));
+    entries.set(rel, stamp(join33(root, rel)));
   });
   return { entries, cut };
 }
 function stamp(path) {
   try {
-    const st = lstatSync3(path, { bigint: true });
+    const st = lstatSync4(path, { bigint: true });
     const link3 = st.isSymbolicLink() ? `:${readlinkSync3(path)}` : "";
     const times = st.isDirectory() ? "" : `:${st.mtimeNs}:${st.ctimeNs}`;
     return `${st.mode}:${st.ino}:${st.isDirectory() ? "" : st.size}${times}${link3}`;
@@ -33867,7 +33876,7 @@ function createFaults(env) {
 
 // action/engine/import-history.ts
 import { readFile as readFile13, rm as rm11 } from "node:fs/promises";
-import { basename as basename2, join as join33 } from "node:path";
+import { basename as basename2, join as join34 } from "node:path";
 
 // action/engine/text-columns.ts
 function moveTextColumns(text2) {
@@ -33960,7 +33969,7 @@ async function importHistory(options) {
       await store.append([entry]);
       return { entry, skipped: parsed.skipped, pending: false };
     }
-    await writeAtomic(join33(store.stateDir, PENDING), JSON.stringify(entry));
+    await writeAtomic(join34(store.stateDir, PENDING), JSON.stringify(entry));
     return { entry, skipped: parsed.skipped, pending: true };
   } catch (_) {
     var _error = _, _hasError = true;
@@ -33974,7 +33983,7 @@ function sameRows(a, b) {
   return a.metric === b.metric && JSON.stringify(a.rows) === JSON.stringify(b.rows);
 }
 async function readPending(stateDir) {
-  const text2 = await readFile13(join33(stateDir, PENDING), "utf8").catch(() => null);
+  const text2 = await readFile13(join34(stateDir, PENDING), "utf8").catch(() => null);
   return text2 === null ? null : JSON.parse(text2);
 }
 async function undoImport(options) {
@@ -33986,7 +33995,7 @@ async function undoImport(options) {
     const matches = (e) => which === void 0 || e.source === which || basename2(which) === e.source || which.length >= 4 && importId(e).startsWith(which);
     const pending = await readPending(store.stateDir);
     if (pending && matches(pending)) {
-      await rm11(join33(store.stateDir, PENDING), { force: true });
+      await rm11(join34(store.stateDir, PENDING), { force: true });
       return { entry: pending, pending: true };
     }
     const live = (store.log?.imports ?? []).filter(matches);
@@ -34029,7 +34038,7 @@ function describe3(e) {
   return `${importId(e)} (${e.rows.length} row(s) from ${e.source})`;
 }
 async function recordPendingImport(store) {
-  const path = join33(store.stateDir, PENDING);
+  const path = join34(store.stateDir, PENDING);
   const text2 = await readFile13(path, "utf8").catch(() => null);
   if (text2 === null) return false;
   await store.append([JSON.parse(text2)]);
@@ -34039,7 +34048,7 @@ async function recordPendingImport(store) {
 
 // action/engine/preflight.ts
 import { accessSync as accessSync3, constants as constants4, existsSync as existsSync10 } from "node:fs";
-import { delimiter as delimiter3, isAbsolute as isAbsolute6, join as join34 } from "node:path";
+import { delimiter as delimiter3, isAbsolute as isAbsolute7, join as join35 } from "node:path";
 async function preflightNewTag(repoDir, tag, config2, env) {
   const repo = await findRepository(repoDir, env);
   if (await repo.resolve(`refs/heads/autoexp/${tag}`)) return;
@@ -34067,7 +34076,7 @@ function missingAgentProgram(agent2, repoDir, path) {
   const argv = typeof agent2.run === "string" ? agent2.run.trim().split(/\s+/).slice(0, 1) : agent2.run;
   const program = argv[0];
   if (!program || /[$`|;&<>()]/.test(program) || /^\w+=/.test(program)) return null;
-  const at2 = (p) => isAbsolute6(p) ? p : join34(repoDir, p);
+  const at2 = (p) => isAbsolute7(p) ? p : join35(repoDir, p);
   if (program.includes("/") ? !isExecutable(at2(program)) : !onPath(program, path)) {
     return `agent.run: the agent's program \`${program}\` ${program.includes("/") ? "does not exist or is not executable" : "is not on PATH"}. Install it, or fix agent.run in autoexp.yml`;
   }
@@ -34078,7 +34087,7 @@ function missingAgentProgram(agent2, repoDir, path) {
   return null;
 }
 function onPath(program, path) {
-  return path.split(delimiter3).filter(Boolean).some((dir) => isExecutable(join34(dir, program)));
+  return path.split(delimiter3).filter(Boolean).some((dir) => isExecutable(join35(dir, program)));
 }
 function isExecutable(file2) {
   try {
@@ -34332,7 +34341,7 @@ async function pipelinedLoop(steps, acquire, shape) {
 // action/engine/seal.ts
 import { createHash as createHash7 } from "node:crypto";
 import { readdir as readdir5, readFile as readFile14 } from "node:fs/promises";
-import { join as join35 } from "node:path";
+import { join as join36 } from "node:path";
 async function sealRepository(store) {
   const gitDir = await store.repo.commonDir();
   const before = await fingerprintGitDir(gitDir);
@@ -34356,10 +34365,10 @@ async function sealRepository(store) {
 }
 async function fingerprintGitDir(gitDir) {
   const out = {};
-  out.config = await hashOf(join35(gitDir, "config"));
+  out.config = await hashOf(join36(gitDir, "config"));
   for (const sub of ["hooks", "info"]) {
-    const names2 = await readdir5(join35(gitDir, sub)).catch(() => []);
-    for (const name of names2.sort()) out[`${sub}/${name}`] = await hashOf(join35(gitDir, sub, name));
+    const names2 = await readdir5(join36(gitDir, sub)).catch(() => []);
+    for (const name of names2.sort()) out[`${sub}/${name}`] = await hashOf(join36(gitDir, sub, name));
   }
   return out;
 }
@@ -34369,7 +34378,7 @@ async function hashOf(path) {
 }
 
 // action/engine/steps.ts
-import { join as join38 } from "node:path";
+import { join as join39 } from "node:path";
 
 // action/engine/branch-remeasure.ts
 import { randomInt as randomInt3 } from "node:crypto";
@@ -34566,7 +34575,7 @@ async function measureBeside(ctx, slot, { point, pairs }) {
 }
 
 // action/engine/checkout-pool.ts
-import { join as join36 } from "node:path";
+import { join as join37 } from "node:path";
 var CheckoutLease = class {
   checkout;
   /** Which checkout: "agent 0" (a proposer's), "rebase 1" (a re-application's). */
@@ -34596,7 +34605,7 @@ var CheckoutPool = class {
   #waiting = [];
   constructor(root, count, kind = "agent") {
     this.#free = Array.from({ length: count }, (_, i) => ({
-      checkout: new AgentCheckout(join36(root, String(i))),
+      checkout: new AgentCheckout(join37(root, String(i))),
       name: `${kind} ${i}`
     }));
   }
@@ -35816,13 +35825,13 @@ async function remeasure(ctx, slot) {
 }
 
 // action/engine/screen.ts
-import { join as join37 } from "node:path";
+import { join as join38 } from "node:path";
 var NONE3 = { score: null, delta: null, metrics: {}, samples: {}, guard_pass: null };
 async function screen(ctx, candidate, checkout) {
   const { iteration, parent, base, proposal } = candidate;
   const changes = candidate.changes ?? [];
   const repo = ctx.store.repo;
-  const index = join37(checkout.root, "candidate.index");
+  const index = join38(checkout.root, "candidate.index");
   const leaky = new Set(
     changes.filter((c) => c.file?.type === "file" && holdsSecret(ctx, c.file.content)).map((c) => c.path)
   );
@@ -35939,9 +35948,9 @@ function names(changes) {
 
 // action/engine/steps.ts
 function experimentSteps(ctx, checkSeal) {
-  const pool = new CheckoutPool(join38(ctx.store.stateDir, "agents"), ctx.proposers);
+  const pool = new CheckoutPool(join39(ctx.store.stateDir, "agents"), ctx.proposers);
   const rebases = new CheckoutPool(
-    join38(ctx.store.stateDir, "rebase"),
+    join39(ctx.store.stateDir, "rebase"),
     ctx.workers + ctx.proposers,
     "rebase"
   );
@@ -36179,7 +36188,7 @@ async function record2(ctx, candidate, verdict, beside2) {
     }
   );
   ctx.faults.at("after-refs", iteration);
-  await pruneLogs(join38(ctx.store.stateDir, "logs"), iteration - KEEP_LOGS_OF);
+  await pruneLogs(join39(ctx.store.stateDir, "logs"), iteration - KEEP_LOGS_OF);
   if (verdict.key && EVALUATED.has(safe.status)) ctx.seen.set(verdict.key, safe);
   if (beside2.length > 0)
     ctx.emit({
@@ -36286,10 +36295,10 @@ async function runBatchUnexplained(options) {
       { length: gpus ? gpus.length : config2.workers },
       (_2, id2) => new Slot({
         id: id2,
-        root: join39(store.stateDir, "slots", String(id2)),
+        root: join40(store.stateDir, "slots", String(id2)),
         git: store.repo,
         isolation,
-        logs: join39(store.stateDir, "logs"),
+        logs: join40(store.stateDir, "logs"),
         gate,
         ...gpus ? { gpu: gpus[id2] } : {}
       })
@@ -36562,7 +36571,7 @@ var demoCommand = defineCommand({
       );
     }
     await mkdir11(dir, { recursive: true });
-    await cp(join40(findTemplates(), "examples", "tiny-train"), dir, { recursive: true });
+    await cp(join41(findTemplates(), "examples", "tiny-train"), dir, { recursive: true });
     const git = new Git(dir, io.env);
     await git.run(init({ branch: "main" }));
     if (!await git.run(configValue("user.email"))) {
@@ -36576,7 +36585,7 @@ var demoCommand = defineCommand({
       io.out(
         `autoexp demo: a tiny neural network in ${dir}; the search agent tunes train.js, eval.js is frozen`
       );
-    const config2 = await readValidConfig(join40(dir, "autoexp.yml"));
+    const config2 = await readValidConfig(join41(dir, "autoexp.yml"));
     const code = await runAndReport(io, {
       repoDir: dir,
       config: config2,
@@ -36689,7 +36698,7 @@ already undone.`,
 // action/cli/init.ts
 import { existsSync as existsSync11 } from "node:fs";
 import { mkdir as mkdir12, readdir as readdir7, readFile as readFile15, stat as stat5, writeFile as writeFile11 } from "node:fs/promises";
-import { basename as basename3, delimiter as delimiter4, dirname as dirname7, join as join41, relative } from "node:path";
+import { basename as basename3, delimiter as delimiter4, dirname as dirname8, join as join42, relative } from "node:path";
 
 // action/cli/init-workflow.ts
 var MAX_SHARDS = 16;
@@ -36847,32 +36856,32 @@ async function initRepo(options) {
   const python = present.includes("uv.lock") || present.includes("pyproject.toml") ? "uv run" : "python3";
   const fill = (text2) => text2.replaceAll("__NAME__", name).replaceAll("__ACTION__", ACTION_REF).replaceAll("__CONFIG__", "autoexp.yml").replaceAll("__AGENT__", agent2.use).replaceAll("__FROZEN__", `[${frozen.join(", ")}]`).replaceAll("__PYTHON__", python);
   const files = {};
-  const programDir = join41(templates, "init", plan.templates);
+  const programDir = join42(templates, "init", plan.templates);
   for (const path of await listFilesDeep(programDir)) {
     if (adopt && path !== "autoexp.yml") continue;
-    files[path] = fill(await readFile15(join41(programDir, path), "utf8"));
+    files[path] = fill(await readFile15(join42(programDir, path), "utf8"));
   }
   files[plan.programFile] = await readFile15(
-    join41(templates, "program", `${plan.programTemplate}.md`),
+    join42(templates, "program", `${plan.programTemplate}.md`),
     "utf8"
   );
   const workflow = agentKeys(
-    fill(await readFile15(join41(templates, "init", "workflow.yml"), "utf8")),
+    fill(await readFile15(join42(templates, "init", "workflow.yml"), "utf8")),
     agent2.use
   );
   files[".github/workflows/autoexp.yml"] = jobTimeout(
     options.shards === void 0 ? workflow : matrixWorkflow(workflow, options.shards),
     files["autoexp.yml"] ?? ""
   );
-  const existing = Object.keys(files).filter((f) => existsSync11(join41(options.dir, f)));
+  const existing = Object.keys(files).filter((f) => existsSync11(join42(options.dir, f)));
   if (existing.length > 0 && !options.force) {
     throw new AutoexpError(
       `init would overwrite ${existing.join(", ")} in ${options.dir}; nothing was written. Move them aside, or run \`autoexp init --force\` to replace them`
     );
   }
   for (const [path, content] of Object.entries(files)) {
-    const full = join41(options.dir, path);
-    await mkdir12(dirname7(full), { recursive: true });
+    const full = join42(options.dir, path);
+    await mkdir12(dirname8(full), { recursive: true });
     await writeFile11(full, content, path.endsWith(".sh") ? { mode: 493 } : void 0);
   }
   const found = [
@@ -36883,14 +36892,14 @@ async function initRepo(options) {
   const gitignore = await extendGitignore(options.dir, options.env);
   return {
     program,
-    written: Object.keys(files).map((f) => relative(options.dir, join41(options.dir, f))),
+    written: Object.keys(files).map((f) => relative(options.dir, join42(options.dir, f))),
     found: adopt ? [...found, adopt.file, ...adoptedData] : found,
     ...adopt ? {
       adopted: {
         file: adopt.file,
         notes: readEvalPrints(
           adopt.file,
-          await readFile15(join41(options.dir, adopt.file), "utf8"),
+          await readFile15(join42(options.dir, adopt.file), "utf8"),
           adopt.metric
         )
       }
@@ -36918,7 +36927,7 @@ function chooseAgent(env) {
 }
 function onPath2(program, path) {
   for (const dir of path.split(delimiter4).filter(Boolean)) {
-    const full = join41(dir, program);
+    const full = join42(dir, program);
     if (existsSync11(full)) return full;
   }
   return null;
@@ -36932,10 +36941,10 @@ async function listTopFiles(dir) {
 }
 async function listFilesDeep(dir, prefix = "") {
   const out = [];
-  for (const entry of await readdir7(join41(dir, prefix), { withFileTypes: true })) {
+  for (const entry of await readdir7(join42(dir, prefix), { withFileTypes: true })) {
     const path = prefix ? `${prefix}/${entry.name}` : entry.name;
     if (entry.isDirectory()) out.push(...await listFilesDeep(dir, path));
-    else if ((await stat5(join41(dir, path))).isFile()) out.push(path);
+    else if ((await stat5(join42(dir, path))).isFile()) out.push(path);
   }
   return out.sort();
 }
@@ -36961,10 +36970,10 @@ function readEvalPrints(file2, source, metric2) {
 }
 var IGNORED = ["node_modules/", ".venv/", "venv/", "__pycache__/"];
 async function extendGitignore(dir, env) {
-  const path = join41(dir, ".gitignore");
+  const path = join42(dir, ".gitignore");
   const text2 = await readFile15(path, "utf8").catch(() => "");
   const have = new Set(text2.split(/\r?\n/).map((l) => l.trim().replace(/^\//, "")));
-  const venvs = (await readdir7(dir, { withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory() && existsSync11(join41(dir, e.name, "pyvenv.cfg"))).map((e) => `${e.name}/`);
+  const venvs = (await readdir7(dir, { withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory() && existsSync11(join42(dir, e.name, "pyvenv.cfg"))).map((e) => `${e.name}/`);
   const added = [.../* @__PURE__ */ new Set([...IGNORED, ...venvs])].filter(
     (p) => !have.has(p) && !have.has(p.slice(0, -1))
   );
@@ -37236,7 +37245,7 @@ Ctrl-C stops after the experiment in flight; a second Ctrl-C stops at once.`,
 });
 
 // action/engine/split.ts
-import { join as join43 } from "node:path";
+import { join as join44 } from "node:path";
 
 // action/decide/split-groups.ts
 var NEAR_LINES = 3;
@@ -37312,7 +37321,7 @@ function groupChanges(changes, near = NEAR_LINES) {
 
 // action/engine/split-build.ts
 import { mkdir as mkdir13, rm as rm12, writeFile as writeFile13 } from "node:fs/promises";
-import { join as join42 } from "node:path";
+import { join as join43 } from "node:path";
 
 // action/git/commands/diff.ts
 var diffHunks = (from, to, exclude = []) => ({
@@ -37413,7 +37422,7 @@ async function buildGroup(repo, env, base, changes, hunks, scratch) {
       head = await dated.commitFiles(
         head,
         files,
-        join42(scratch, "index"),
+        join43(scratch, "index"),
         `#${change2.iteration}: ${change2.description || "(no description)"}
 
 autoexp kept change ${change2.commit}`
@@ -37431,7 +37440,7 @@ async function mergeOne(repo, base, mine, theirs, scratch) {
   const [b, o, t] = [base.content.toString(), mine.content.toString(), theirs.content.toString()];
   const lines = mergeLines(b, o, t);
   if (lines !== null) return { content: Buffer.from(lines), mode: mine.mode };
-  const files = ["ours", "base", "theirs"].map((n) => join42(scratch, n));
+  const files = ["ours", "base", "theirs"].map((n) => join43(scratch, n));
   await Promise.all([
     writeFile13(files[0], mine.content),
     writeFile13(files[1], base.content),
@@ -37503,7 +37512,7 @@ async function splitRecord(store, config2, run) {
       base,
       members2.map((k) => changes[k]),
       members2.map((k) => hunks[k]),
-      join43(store.stateDir, `split-${n}`)
+      join44(store.stateDir, `split-${n}`)
     );
     if ("conflicts" in result)
       throw new AutoexpError(

@@ -1,7 +1,7 @@
 import { lstat, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { walkTree } from "../files/walk-tree.ts";
-import { lstatQuiet } from "./materialise.ts";
+import { lstatQuiet } from "../util/fs-quiet.ts";
 import { removeTree } from "./remove-tree.ts";
 
 /** A file in an agent's scratch folder past this size is not a prompt or an answer: dropped. */

@@ -5,8 +5,6 @@ import {
   lutimesSync,
   mkdirSync,
   readdirSync,
-  realpathSync,
-  type Stats,
   symlinkSync,
   utimesSync,
   writeFileSync,
@@ -14,6 +12,7 @@ import {
 import { dirname, join } from "node:path";
 import type { Git, TreeEntry } from "../git/git.ts";
 import { formatBytes } from "../util/bytes.ts";
+import { lstatQuiet } from "../util/fs-quiet.ts";
 import { removeTree } from "./remove-tree.ts";
 
 /** The access and modification time of everything in a slot before each run: 2000-01-01 UTC. */
@@ -220,26 +219,6 @@ function chmodQuiet(dir: string): void {
     chmodSync(dir, 0o755);
   } catch {
     // Not there, or not a folder: the retry says what is wrong.
-  }
-}
-
-/** Where a path really leads (links resolved), or null when nothing is there. */
-export function realPathQuiet(path: string): string | null {
-  try {
-    return realpathSync(path);
-  } catch {
-    return null;
-  }
-}
-
-/** lstat, or null where nothing is (or it cannot be read). */
-export function lstatQuiet(path: string): Stats | null;
-export function lstatQuiet(path: string, bigint: true): import("node:fs").BigIntStats | null;
-export function lstatQuiet(path: string, bigint?: true) {
-  try {
-    return bigint ? lstatSync(path, { bigint: true }) : lstatSync(path);
-  } catch {
-    return null;
   }
 }
 

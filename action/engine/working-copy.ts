@@ -8,7 +8,7 @@ import {
   symlinkSync,
 } from "node:fs";
 import { dirname, join } from "node:path";
-import { lstatQuiet, realPathQuiet } from "./materialise.ts";
+import { lstatQuiet, realPathQuiet } from "../util/fs-quiet.ts";
 import { removeTree } from "./remove-tree.ts";
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { toolRoots, venvBases } from "../../action/engine/isolation.ts";
+import { toolRoots, venvBases } from "../../action/sandbox/tool-roots.ts";
 
 describe("programs installed under HOME, inside the sandbox's private HOME", () => {
   it("binds each PATH tool's root (a pyenv shim needs ~/.pyenv/libexec), not HOME itself", () => {
