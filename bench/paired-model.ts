@@ -35,8 +35,20 @@
  *        [--screen auto|N [--grey FROM,MEAN]] [--bar read|level|kept|after] [--model-bar actual|fixed]
  *        [--slack 0.25]   (auto's PER_RUN_SLACK: 0 chooses the most gain per eval run alone)
  *        [--baseline-runs 5] [--confidence 0.95] [--first-pair on|off] [--no-after-keep]
- *        [--reopen beside|bar]   (a first-pair keep whose run after the keep reads no better than
- *        the incumbent's run beside it, or than the bar it was screened against, is undone)
+ *        [--reopen fresh|none|pairs-both|pairs|pairs-beside|clean|bar|beside]   (a first-pair keep
+ *        whose run after the keep reads no better than the bar it was screened against or than the
+ *        incumbent's run beside it (pairs-both, fresh, clean; pairs, bar: the bar alone; beside,
+ *        pairs-beside: the run beside alone) is undone (bar, beside), or measured in pairs again:
+ *        from its first pair on (pairs*), or with that pair set aside and fresh pairs from the run
+ *        after the keep (fresh, as evaluate-paired.ts does: the default) or from the next run
+ *        (clean). Measured 2026-12-07, 20 nights, false keeps / power / runs per candidate / gain,
+ *        then with --noisier 0.05:2 the noisier no-ops kept / false keeps / power:
+ *          none        2.61% 64.3% 2.03 128.5   21.4% 5.00% 38.2%
+ *          fresh       1.80% 63.3% 2.10 126.5   11.2% 2.22% 47.0%
+ *          clean       2.28% 63.0% 2.12 126.0   10.7% 2.85% 47.5%
+ *          pairs-both  1.96% 64.5% 2.10 128.9   15.8% 3.46% 41.9%
+ *          pairs       2.13% 64.6% 2.11 129.2   16.8% 3.76% 42.5%
+ *          bar         2.04% 61.4% 2.06 122.8    9.2% 2.28% 46.2%)
  *        [--noisier F:K]   (a share F of the no-op changes multiply the run-to-run noise by K;
  *        their keep rate is printed apart)
  *        [--first-pair-futility=Z]   (discard at the screened design's first pair when it reads
@@ -92,7 +104,7 @@ const { values: args } = parseArgs({
     "model-bar": { type: "string", default: "actual" },
     slack: { type: "string" },
     noisier: { type: "string" },
-    reopen: { type: "string" },
+    reopen: { type: "string", default: "fresh" },
     breakdown: { type: "boolean", default: false },
     "baseline-runs": { type: "string", default: "5" },
     confidence: { type: "string", default: "0.95" },
@@ -102,10 +114,13 @@ const { values: args } = parseArgs({
   },
 });
 if (
-  args.reopen !== undefined &&
-  !["beside", "bar", "pairs", "pairs-beside", "pairs-both"].includes(args.reopen)
+  !["none", "beside", "bar", "pairs", "pairs-beside", "pairs-both", "fresh", "clean"].includes(
+    args.reopen!,
+  )
 )
-  throw new Error(`--reopen ${args.reopen}: give beside, bar or pairs`);
+  throw new Error(
+    `--reopen ${args.reopen}: give fresh, none, pairs-both, pairs, pairs-beside, clean, bar or beside`,
+  );
 const nights = Number(args.nights);
 const maxRuns = Number(args["max-runs"]);
 const drift = Number(args.drift);
@@ -392,20 +407,27 @@ function night(design0: Design, seed: number) {
       // better than the incumbent's run beside it (the one candidate run it had is the screened
       // one, whose spread nothing has measured).
       let afterRun: number | undefined;
-      if (kept && design0 === "paired" && args.reopen && pi.length === 1) {
+      if (kept && design0 === "paired" && args.reopen !== "none" && pi.length === 1) {
         afterRun = measure(truth, candScale);
         cand.push(afterRun);
         const against =
           args.reopen === "beside" || args.reopen === "pairs-beside"
             ? pi[0]!
-            : args.reopen === "pairs-both"
+            : args.reopen === "pairs-both" || args.reopen === "fresh" || args.reopen === "clean"
               ? Math.max(pi[0]!, barMean)
               : barMean;
         if (afterRun <= against) {
-          if (args.reopen.startsWith("pairs")) {
+          if (args.reopen !== "beside" && args.reopen !== "bar") {
             // The run after the keep and a fresh incumbent run beside it make a second pair, and
-            // the pairs go on until the paired test decides again.
-            pc.push(afterRun);
+            // the pairs go on until the paired test decides again (fresh: the first pair set
+            // aside, as one whose incumbent run left its bar is, and the pairs judged afresh).
+            if (args.reopen === "fresh" || args.reopen === "clean") {
+              pc.length = 0;
+              pi.length = 0;
+              design = { first: "fresh" };
+            }
+            // clean: the run after the keep in no pair; fresh pairs from the next run on.
+            pc.push(args.reopen === "clean" ? measure(truth, candScale) : afterRun);
             afterRun = undefined;
             while (true) {
               pi.push(measure(incTruth, incScale));
@@ -509,7 +531,7 @@ for (const design of args.designs.split(",") as Design[]) {
   console.log(
     `${design.padEnd(10)} ${`${((100 * fk) / (nulls * nights)).toFixed(2)}%`.padStart(11)}   ${`${((100 * good) / (Number(args.effect) * nights)).toFixed(1)}%`.padStart(14)}   ${(runs / cands).toFixed(2).padStart(14)}   ${(gain / nights).toFixed(1).padStart(14)}`,
   );
-  if (args.reopen)
+  if (args.reopen !== "none")
     console.log(
       `  first-pair keeps reopened by their run after the keep: ${TALLY.reopened.good} real gains, ${TALLY.reopened.null} that did nothing or harmed`,
     );

@@ -35255,9 +35255,12 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
   );
   const first = await screenFirstRuns(ctx, trial, setup);
   if ("ended" in first) return first.ended;
-  const { design, aside, screened } = first;
-  const paired = () => withoutFirstRuns(cand, aside !== null ? screened : screened === 2 ? 1 : 0);
-  const incPaired = () => withoutFirstRuns(inc, aside !== null ? 1 : 0);
+  const { aside, screened } = first;
+  let design = first.design;
+  let reopened = null;
+  const setAside = () => aside !== null || reopened !== null;
+  const paired = () => withoutFirstRuns(cand, setAside() ? screened : screened === 2 ? 1 : 0);
+  const incPaired = () => withoutFirstRuns(inc, setAside() ? 1 : 0);
   const judgePairs = () => {
     const noise = setup.noise(cand, inc);
     return judge({
@@ -35271,7 +35274,6 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
     });
   };
   let judgement = design.first === "screened" ? judgePairs() : first.judgement;
-  let reopened = null;
   let afterKeep;
   let judgedRuns = 0;
   for (; ; ) {
@@ -35314,6 +35316,7 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
       break;
     }
     reopened = why;
+    design = { first: "fresh" };
     ctx.emit({ type: "run", iteration, run: trial.runs, reason: why });
     for (const [m, v] of Object.entries(after.afterKeep.samples)) {
       cand[m] ??= [];
@@ -35371,7 +35374,7 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
       history,
       setup.runs,
       incPaired(),
-      aside !== null ? paired() : cand,
+      setAside() ? paired() : cand,
       setup.noise(cand, inc)[ctx.metric]?.sd ?? 0
     )
   ) : null;

@@ -92,11 +92,16 @@ export async function evaluatePaired(
   );
   const first = await screenFirstRuns(ctx, trial, setup);
   if ("ended" in first) return first.ended;
-  const { design, aside, screened } = first;
+  const { aside, screened } = first;
+  let design = first.design;
+  // Kept on its first pair and reopened by its run after the keep (paired-screen.ts, reopenedBy):
+  // why. That pair is then set aside as one whose incumbent run left its bar is.
+  let reopened: string | null = null;
+  const setAside = () => aside !== null || reopened !== null;
   // After a second look the pairs start at the second run: the first was only screened. With its
   // first pair set aside, after every screened run, and after the incumbent's first run.
-  const paired = () => withoutFirstRuns(cand, aside !== null ? screened : screened === 2 ? 1 : 0);
-  const incPaired = () => withoutFirstRuns(inc, aside !== null ? 1 : 0);
+  const paired = () => withoutFirstRuns(cand, setAside() ? screened : screened === 2 ? 1 : 0);
+  const incPaired = () => withoutFirstRuns(inc, setAside() ? 1 : 0);
   const judgePairs = () => {
     const noise = setup.noise(cand, inc);
     return judge({
@@ -110,9 +115,6 @@ export async function evaluatePaired(
     });
   };
   let judgement = design.first === "screened" ? judgePairs() : first.judgement;
-  // Kept on its first pair and reopened by its run after the keep (paired-screen.ts, reopenedBy):
-  // why, and what that run and its keep left behind once borne out.
-  let reopened: string | null = null;
   let afterKeep: Verdict["afterKeep"];
   let judgedRuns = 0;
   for (;;) {
@@ -158,9 +160,12 @@ export async function evaluatePaired(
       afterKeep = after.afterKeep;
       break;
     }
-    // Reopened: the runs after the keep are the candidate's side of the next pairs, each beside a
-    // fresh run of the incumbent with its seed, and the pairs go on until the test decides again.
+    // Reopened: the first pair is set aside (its one candidate run chosen by the screen, its keep
+    // not borne out), and fresh pairs decide, as after a first pair whose incumbent run left its
+    // bar: the runs after the keep are the candidate's side of the first of them, each beside a
+    // fresh run of the incumbent with its seed (candidate first: the run was made).
     reopened = why;
+    design = { first: "fresh" };
     ctx.emit({ type: "run", iteration, run: trial.runs, reason: why });
     for (const [m, v] of Object.entries(after.afterKeep!.samples)) {
       cand[m] ??= [];
@@ -231,7 +236,7 @@ export async function evaluatePaired(
         history,
         setup.runs,
         incPaired(),
-        aside !== null ? paired() : cand,
+        setAside() ? paired() : cand,
         setup.noise(cand, inc)[ctx.metric]?.sd ?? 0,
       )
     : null;

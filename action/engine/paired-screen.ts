@@ -303,11 +303,13 @@ function rounded(level: Level): Level {
  * when that run bears the keep out. The one-pair test takes the candidate to be as noisy as the
  * night, and its one run in that pair was chosen by the screen: a change that does nothing but
  * add noise passes it far more often than the confidence says. Its run after the keep, read no
- * better than the runs it was screened against or than the incumbent's run beside it, sends the
- * trial back to pairs (that run and a fresh incumbent run beside it the next pair) until the
- * paired test decides again. Measured (bench/paired-model.ts --reopen pairs-both, 20 nights):
- * noise as the night's, false keeps 2.61% to 1.96%, power 64.3% to 64.5%, 2.03 to 2.10 runs per
- * candidate; 5% of the no-ops doubling the noise, those kept 21.4% to 15.8%. Reopening can only
+ * better than the runs it was screened against or than the incumbent's run beside it, sets that
+ * pair aside and sends the trial back to fresh pairs (that run and a fresh incumbent run beside it
+ * the first) until the paired test decides again. Measured (bench/paired-model.ts, 20 nights;
+ * --reopen fresh, against no reopening): noise as the night's, false keeps 2.61% to 1.80%, power
+ * 64.3% to 63.3%, 2.03 to 2.10 runs per candidate; 5% of the no-ops doubling the noise, those
+ * kept 21.4% to 11.2%, false keeps 5.00% to 2.22%, power 38.2% to 47.0%. Going on from the first
+ * pair instead (--reopen pairs-both): 1.96%, 64.5%, 2.10; 15.8%, 3.46%, 41.9%. Reopening can only
  * undo keeps the test made, so false keeps stay within its confidence.
  */
 export function reopenedBy(

@@ -14,21 +14,20 @@ import { sequenceNight } from "../helpers/sequence-eval.ts";
 // incumbent beside it 10 (it agrees with the bar: kept on that pair); then the kept code's run
 // after its keep.
 const NIGHT = [0.5, -0.5, 0.5, -0.5, -2.5, 0];
-// #1 helps by 3 (truth 7): its screened run 7 and the incumbent 10 keep it on that pair; its run
-// after the keep reads 10.5 (unlucky by 3.5) and reopens it; pairs 3 and 4 (7 beside 10) keep it
-// again; its run after that keep (run 12) reads 10.5 again.
-const UNLUCKY = [0.5, -0.5, 0.5, -0.5, 0, 0, 3.5, 0, 0, 0, 0, 0, 3.5];
+// #1 helps by 1 (truth 9): its screened run 9 and the incumbent 10 do not decide; two more pairs
+// (9 beside 10) keep it; its run after the keep (run 10) reads 10.5 (unlucky by 1.5).
+const UNLUCKY = [0.5, -0.5, 0.5, -0.5, 0, 0, 0, 0, 0, 0, 1.5];
 
 describe("a keep its next run does not bear out", () => {
   it("is cautioned where the reviewer reads, with both runs; a keep its next run confirms is not", async () => {
     const noop = await sequenceNight(
-      [[-3, "a gain, unlucky twice"]],
+      [[-1, "a gain, unlucky after its keep"]],
       UNLUCKY,
       "{ baseline_runs: 4 }",
     );
     const [, kept] = noop.results;
     expect(kept!.status).toBe("keep");
-    expect(kept!.samples.loss).toEqual([7, 10.5, 7, 7]);
+    expect(kept!.samples.loss).toEqual([9, 9, 9]);
     expect(noop.remeasures.find((m) => m.reason === "after-keep")!.samples.loss).toEqual([10.5]);
     const caution =
       "Kept in pairs, then not borne out by the run after the keep: #\u200d1 (10.5 after its keep, 10 beside it), against the incumbent's runs beside it.";

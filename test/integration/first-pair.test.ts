@@ -90,10 +90,10 @@ describe("a keep on the first pair (the screened run and the incumbent's beside 
       /first pair set aside: the incumbent's run in it read \S+ sd better/,
     );
   }, 60_000);
-  it("reopens a first-pair keep its run after the keep does not bear out: that run and a fresh incumbent run make the next pair, and the pairs decide", async () => {
+  it("reopens a first-pair keep its run after the keep does not bear out: that pair set aside, fresh pairs decide from that run on", async () => {
     // #1 does nothing (truth 10): its screened run reads 7.5 (lucky by 2.5, through the screen),
     // the incumbent beside it 10, on its bar: kept on that pair. Its run after the keep reads
-    // 10.5, worse than the bar (10): reopened. From there the machine is quiet (10 and 10).
+    // 10.5, worse than the bar (10): reopened. The incumbent's run beside it reads 10.
     const noise = [...[0.5, -0.5, 0.5, -0.5], ...[-2.5, 0], 0.5, ...Array(12).fill(0)];
     const events: string[] = [];
     const log = await sequenceNight([0], noise, NIGHT, (e) => {
@@ -101,18 +101,20 @@ describe("a keep on the first pair (the screened run and the incumbent's beside 
     });
     const noop = log.results[1]!;
     expect(noop.status).toBe("discard");
-    expect(noop.samples.loss!.slice(0, 3)).toEqual([7.5, 10.5, 10]);
+    expect(noop.samples.loss).toEqual([7.5, 10.5]);
     const beside = log.remeasures.find((m) => m.paired_with === noop.iteration)!;
-    expect(beside.samples.loss).toEqual(Array(noop.samples.loss!.length).fill(10));
-    expect(beside.seeds).toHaveLength(noop.samples.loss!.length);
-    // No after-keep line: its run after the keep is in the pairs.
+    expect(beside.samples.loss).toEqual([10, 10]);
+    // A seed for each pair: the fresh one's incumbent run got the run after the keep's.
+    expect(beside.seeds).toHaveLength(2);
+    expect(new Set(beside.seeds).size).toBe(2);
+    // No after-keep line: its run after the keep is in the fresh pair.
     expect(log.remeasures.some((m) => m.reason === "after-keep")).toBe(false);
     const why =
       "kept on its first pair, then its run after the keep read 10.5, no better than the 4 runs' mean it was screened against (10): measured in pairs again";
     expect(events).toContain(why);
     expect(noop.reason).toContain(`(${why})`);
-    // Reported without the screened run: the pairs from the run after the keep on, a loss of 0.5/n.
-    const later = noop.samples.loss!.slice(1);
-    expect(noop.delta).toBeCloseTo(later.reduce((a, b) => a + b, 0) / later.length - 10, 9);
+    // Reported and judged without the pair set aside: the fresh pair alone, 0.5 worse.
+    expect(noop.delta).toBe(0.5);
+    expect(noop.evidence!.runs).toBe(1);
   }, 60_000);
 });
