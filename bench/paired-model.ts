@@ -276,6 +276,16 @@ function night(design0: Design, seed: number) {
       let design: PairedDesign = { first: "fresh" };
       const pi: number[] = [];
       const pc: number[] = [];
+      // The paired test on the pairs so far, under the design as it stands.
+      const judgePairs = () =>
+        judge({
+          policy: policy(noise().score!.sd),
+          incumbent: { score: pi },
+          candidate: { score: pc },
+          noise: noise(),
+          pairNoise: pairNoise(),
+          paired: design,
+        });
       // The mean of the bar the candidate was screened against (--reopen bar reads it).
       let barMean = Number.NaN;
       if (design0 === "paired") {
@@ -364,14 +374,7 @@ function night(design0: Design, seed: number) {
           cand.push(pc.at(-1)!);
         }
         measuredAt = k;
-        const j = judge({
-          policy: policy(noise().score!.sd),
-          incumbent: { score: pi },
-          candidate: { score: pc },
-          noise: noise(),
-          pairNoise: pairNoise(),
-          paired: design,
-        });
+        const j = judgePairs();
         // A futility look at the screened design's first pair (--first-pair-futility Z): a first
         // pair reading under Z run sds is discarded there instead of going on to a second pair.
         const futile =
@@ -432,14 +435,7 @@ function night(design0: Design, seed: number) {
             while (true) {
               pi.push(measure(incTruth, incScale));
               inc.push(pi.at(-1)!);
-              const j = judge({
-                policy: policy(noise().score!.sd),
-                incumbent: { score: pi },
-                candidate: { score: pc },
-                noise: noise(),
-                pairNoise: pairNoise(),
-                paired: design,
-              });
+              const j = judgePairs();
               if (j.final || pi.length >= maxRuns) {
                 kept = j.final && j.status === "keep";
                 break;
