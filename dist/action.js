@@ -24357,7 +24357,7 @@ function chanceKeepsNote(view) {
   const judged2 = experiments.filter((r) => isKeptExperiment(r) || r.status === "discard").length;
   const share = 1 - view.confidence;
   const expected = Number((judged2 * share).toFixed(1));
-  return `A keep's test keeps a change that does nothing at most ${Number((share * 100).toPrecision(3))}% of the time: had none of the ${judged2} candidates judged here helped, up to about ${expected} of them could have been kept by chance (${kept} were). \`autoexp verify\` measures the final code against the base.`;
+  return `A keep's test keeps a change that does nothing at most ${Number((share * 100).toPrecision(3))}% of the time: had none of the ${judged2} candidates judged here helped, up to about ${expected} of them could have been kept by chance (${kept} ${kept === 1 ? "was" : "were"}). \`autoexp verify\` measures the final code against the base.`;
 }
 
 // action/ledger/progress-svg.ts

@@ -64,6 +64,13 @@ describe("the keeps chance alone would make", () => {
     expect(renderPr(text, { tag: "night", repoUrl: "https://github.com/o/r" }).body).toContain(
       note,
     );
+    // One keep: "(1 was)", not "(1 were)".
+    const one = parseLog(text);
+    const [, second] = one.results.filter((r) => r.status === "keep");
+    second!.status = "discard";
+    expect(renderDashboard(viewFromLog(one, "night"))).toContain(
+      `up to about ${expected} of them could have been kept by chance (1 was).`,
+    );
     const verified = night(0.99, true);
     expect(renderDashboard(viewFromLog(parseLog(verified), "night"))).not.toContain(
       "kept by chance",
