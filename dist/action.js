@@ -23694,6 +23694,25 @@ function cheapNoise(rows) {
   return { sd: df > 0 ? Math.sqrt(ss / df) : 0, df };
 }
 
+// action/decide/first-pair.ts
+var FIRST_PAIR_AGREES = 2;
+function firstPairAgrees(z2, barRuns) {
+  return Math.abs(z2) <= FIRST_PAIR_AGREES * Math.sqrt(1 + 1 / Math.max(1, barRuns));
+}
+var STALE_WINDOW = 5;
+function barStaleness(zs) {
+  const latest = zs.slice(-STALE_WINDOW);
+  if (latest.length === 0) return 0;
+  return Math.max(0, mean(latest) - Math.sqrt(1.1 / latest.length));
+}
+function creditedScreen(at, grey, stale) {
+  const down = (x) => Math.max(0, x - stale);
+  return {
+    screenSd: down(at),
+    ...grey ? { screenGrey: { from: down(grey.from), mean: down(grey.mean) } } : {}
+  };
+}
+
 // action/ledger/format-score.ts
 function formatScore(v) {
   if (v === null || v === void 0) return "\u2014";
@@ -23721,7 +23740,9 @@ function unconfirmedKeeps(log, metric2, goal) {
     const after = log.remeasures.find(
       (m) => m.reason === "after-keep" && m.iteration === r.iteration
     )?.samples[metric2];
-    const beside2 = log.remeasures.filter((m) => m.paired_with === r.iteration).flatMap((m) => m.samples[metric2] ?? []);
+    const z2 = r.screen?.incumbent_z;
+    const aside = z2 !== void 0 && !firstPairAgrees(z2, r.screen.against);
+    const beside2 = log.remeasures.filter((m) => m.paired_with === r.iteration).flatMap((m) => m.samples[metric2] ?? []).slice(aside ? 1 : 0);
     if (!after?.length || beside2.length === 0) continue;
     const [a, b] = [mean(after), mean(beside2)];
     if (isBetter(a, b, goal)) continue;
@@ -33228,25 +33249,6 @@ function cheapEval(config2, primaryGoal) {
 function explores(tag, iteration, share = CHEAP_EXPLORE) {
   const h = createHash8("sha256").update(`${tag}/${iteration}/cheap`).digest();
   return h.readUInt32BE(0) / 2 ** 32 < share;
-}
-
-// action/decide/first-pair.ts
-var FIRST_PAIR_AGREES = 2;
-function firstPairAgrees(z2, barRuns) {
-  return Math.abs(z2) <= FIRST_PAIR_AGREES * Math.sqrt(1 + 1 / Math.max(1, barRuns));
-}
-var STALE_WINDOW = 5;
-function barStaleness(zs) {
-  const latest = zs.slice(-STALE_WINDOW);
-  if (latest.length === 0) return 0;
-  return Math.max(0, mean(latest) - Math.sqrt(1.1 / latest.length));
-}
-function creditedScreen(at, grey, stale) {
-  const down = (x) => Math.max(0, x - stale);
-  return {
-    screenSd: down(at),
-    ...grey ? { screenGrey: { from: down(grey.from), mean: down(grey.mean) } } : {}
-  };
 }
 
 // action/decide/pair-noise.ts

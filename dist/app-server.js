@@ -21673,6 +21673,12 @@ function cheapTransfer(rows) {
   };
 }
 
+// action/decide/first-pair.ts
+var FIRST_PAIR_AGREES = 2;
+function firstPairAgrees(z2, barRuns) {
+  return Math.abs(z2) <= FIRST_PAIR_AGREES * Math.sqrt(1 + 1 / Math.max(1, barRuns));
+}
+
 // action/ledger/cautions.ts
 function unconfirmedKeeps(log, metric2, goal) {
   const found = [];
@@ -21681,7 +21687,9 @@ function unconfirmedKeeps(log, metric2, goal) {
     const after = log.remeasures.find(
       (m) => m.reason === "after-keep" && m.iteration === r.iteration
     )?.samples[metric2];
-    const beside = log.remeasures.filter((m) => m.paired_with === r.iteration).flatMap((m) => m.samples[metric2] ?? []);
+    const z2 = r.screen?.incumbent_z;
+    const aside = z2 !== void 0 && !firstPairAgrees(z2, r.screen.against);
+    const beside = log.remeasures.filter((m) => m.paired_with === r.iteration).flatMap((m) => m.samples[metric2] ?? []).slice(aside ? 1 : 0);
     if (!after?.length || beside.length === 0) continue;
     const [a, b] = [mean(after), mean(beside)];
     if (isBetter(a, b, goal)) continue;

@@ -1,3 +1,4 @@
+import { firstPairAgrees } from "../decide/first-pair.ts";
 import { mean } from "../decide/stats.ts";
 import { formatScore } from "./format-score.ts";
 import type { ParsedLog } from "./log-jsonl.ts";
@@ -28,9 +29,14 @@ export function unconfirmedKeeps(
     const after = log.remeasures.find(
       (m) => m.reason === "after-keep" && m.iteration === r.iteration,
     )?.samples[metric];
+    // A first pair set aside for its incumbent run standing off its bar (a step in the machine's
+    // speed, engine/evaluate-paired.ts): that run is not the incumbent the deciding pairs measured.
+    const z = r.screen?.incumbent_z;
+    const aside = z !== undefined && !firstPairAgrees(z, r.screen!.against);
     const beside = log.remeasures
       .filter((m) => m.paired_with === r.iteration)
-      .flatMap((m) => m.samples[metric] ?? []);
+      .flatMap((m) => m.samples[metric] ?? [])
+      .slice(aside ? 1 : 0);
     if (!after?.length || beside.length === 0) continue;
     const [a, b] = [mean(after), mean(beside)];
     if (isBetter(a, b, goal)) continue;

@@ -39,6 +39,20 @@ describe("a keep its next run does not bear out", () => {
     });
     expect(pr.body).toContain(caution);
 
+    // #1 helps by 3: its screened run 7, the incumbent beside it 14 (a load spike: far off its
+    // bar, so that pair is set aside), then two pairs (7 beside 10) keep it; its run after the
+    // keep (run 10) reads 10.5. Beside it in the pairs that decided: 10, not the spike's 11.33.
+    const spiked = await sequenceNight(
+      [[-3, "a gain, a spike at its first pair"]],
+      [0.5, -0.5, 0.5, -0.5, 0, 4, 0, 0, 0, 0, 3.5],
+      "{ baseline_runs: 4 }",
+    );
+    expect(spiked.results[1]!.status).toBe("keep");
+    expect(spiked.remeasures.find((m) => m.paired_with === 1)!.samples.loss).toEqual([14, 10, 10]);
+    expect(renderDashboard(viewFromLog(spiked, "t"))).toContain(
+      "not borne out by the run after the keep: #\u200d1 (10.5 after its keep, 10 beside it)",
+    );
+
     const real = await sequenceNight([[-3, "a real gain"]], [...NIGHT, 0], "{ baseline_runs: 4 }");
     expect(real.results[1]!.status).toBe("keep");
     expect(renderDashboard(viewFromLog(real, "t"))).not.toContain("not borne out");
