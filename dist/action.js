@@ -23741,7 +23741,7 @@ function unconfirmedKeeps(log, metric2, goal) {
       (m) => m.reason === "after-keep" && m.iteration === r.iteration
     )?.samples[metric2];
     const z2 = r.screen?.incumbent_z;
-    const aside = z2 !== void 0 && !firstPairAgrees(z2, r.screen.against);
+    const aside = r.screen?.reopened === true || z2 !== void 0 && !firstPairAgrees(z2, r.screen.against);
     const beside2 = log.remeasures.filter((m) => m.paired_with === r.iteration).flatMap((m) => m.samples[metric2] ?? []).slice(aside ? 1 : 0);
     if (!after?.length || beside2.length === 0) continue;
     const [a, b] = [mean(after), mean(beside2)];
@@ -32535,6 +32535,7 @@ async function afterKeepRuns(ctx, slot, candidate, first, seed) {
   const samples = {};
   const printedTwice = [];
   let seconds = 0;
+  let tail = "";
   for (let k = 0; k < AFTER_KEEP_RUNS; k++) {
     const run = first + k;
     const outcome = await candidateRun(ctx, slot, candidate.commit, candidate.iteration, run, {
@@ -32542,7 +32543,9 @@ async function afterKeepRuns(ctx, slot, candidate, first, seed) {
       AUTOEXP_SEED: String(seed())
     });
     printedTwice.push(...outcome.printedTwice);
-    if (runFailure(outcome, run)) return { runs: k + 1, printedTwice, failed: { outcome, run } };
+    tail = outcome.tail;
+    if (runFailure(outcome, run))
+      return { runs: k + 1, printedTwice, failed: { outcome, run }, tail };
     seconds += outcome.durationMs / 1e3;
     addSamples(
       samples,
@@ -32553,6 +32556,7 @@ async function afterKeepRuns(ctx, slot, candidate, first, seed) {
   return {
     runs: AFTER_KEEP_RUNS,
     printedTwice,
+    tail,
     afterKeep: {
       samples,
       runsOn: Array.from({ length: AFTER_KEEP_RUNS }, () => here),
@@ -33707,12 +33711,15 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
     }
     reopened = why;
     design = { first: "fresh" };
+    if (trial.screen)
+      trial.screen = { ...trial.screen, record: { ...trial.screen.record, reopened: true } };
     ctx.emit({ type: "run", iteration, run: trial.runs, reason: why });
     for (const [m, v] of Object.entries(after.afterKeep.samples)) {
       cand[m] ??= [];
       cand[m].push(...v);
     }
     trial.evalSeconds += after.afterKeep.evalSeconds;
+    trial.tail = after.tail;
     for (const seed of afterSeeds) {
       trial.seeds.push(seed);
       const broken = await trial.runIncumbent(seed);

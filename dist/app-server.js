@@ -21688,7 +21688,7 @@ function unconfirmedKeeps(log, metric2, goal) {
       (m) => m.reason === "after-keep" && m.iteration === r.iteration
     )?.samples[metric2];
     const z2 = r.screen?.incumbent_z;
-    const aside = z2 !== void 0 && !firstPairAgrees(z2, r.screen.against);
+    const aside = r.screen?.reopened === true || z2 !== void 0 && !firstPairAgrees(z2, r.screen.against);
     const beside = log.remeasures.filter((m) => m.paired_with === r.iteration).flatMap((m) => m.samples[metric2] ?? []).slice(aside ? 1 : 0);
     if (!after?.length || beside.length === 0) continue;
     const [a, b] = [mean(after), mean(beside)];

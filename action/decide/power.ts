@@ -103,8 +103,8 @@ function unpairedTrial(effectSd: number, settings: PowerSettings, gauss: () => n
  * incumbent's recent runs with min_delta raised to the screen, then pairs (the screened run with
  * the incumbent's next run first, a look where that run agrees with the bar, set aside where it
  * does not) judged on their differences, the screen in the design so the boundary accounts for
- * it. The noise pools every group, the candidate's and the pairs' included,
- * as the engine's does.
+ * it, a keep on the first pair reopened by the run after it. The noise pools every group, the
+ * candidate's and the pairs' included, as the engine's does.
  */
 function pairedTrial(
   effectSd: number,
@@ -171,11 +171,24 @@ function pairedTrial(
       paired: design,
     });
   let j = inc.length > aside ? judgePairs() : null;
-  while (!j?.final) {
-    if (inc.length - aside >= settings.maxRuns)
-      throw new Error("judge gave no final decision within max_runs pairs");
-    // Which side runs first does not matter without drift.
-    cand.push(effectSd + gauss());
+  for (;;) {
+    while (!j?.final) {
+      if (inc.length - aside >= settings.maxRuns)
+        throw new Error("judge gave no final decision within max_runs pairs");
+      // Which side runs first does not matter without drift.
+      cand.push(effectSd + gauss());
+      inc.push(gauss());
+      j = judgePairs();
+    }
+    // Kept on its first pair: its run after the keep reopens it where it reads no better than
+    // the bar or the incumbent's run beside it (engine/paired-screen.ts, reopenedBy); that pair
+    // is set aside, and fresh pairs from that run on decide.
+    if (j.status !== "keep" || design.first !== "screened" || aside > 0 || inc.length !== 1) break;
+    const after = effectSd + gauss();
+    if (after > Math.max(mean(old), inc[0]!)) break;
+    aside = 1;
+    design = { first: "fresh" };
+    cand.push(after);
     inc.push(gauss());
     j = judgePairs();
   }

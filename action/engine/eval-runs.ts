@@ -101,11 +101,14 @@ export async function afterKeepRuns(
   printedTwice: string[];
   failed?: { outcome: CheckedOutcome; run: number };
   afterKeep?: NonNullable<Verdict["afterKeep"]>;
+  /** The last run's output tail (a reopened trial's row shows it: the run is in its pairs). */
+  tail: string;
 }> {
   const header = ctx.store.log!.config!;
   const samples: Record<string, number[]> = {};
   const printedTwice: string[] = [];
   let seconds = 0;
+  let tail = "";
   for (let k = 0; k < AFTER_KEEP_RUNS; k++) {
     const run = first + k;
     const outcome = await candidateRun(ctx, slot, candidate.commit!, candidate.iteration, run, {
@@ -113,7 +116,9 @@ export async function afterKeepRuns(
       AUTOEXP_SEED: String(seed()),
     });
     printedTwice.push(...outcome.printedTwice);
-    if (runFailure(outcome, run)) return { runs: k + 1, printedTwice, failed: { outcome, run } };
+    tail = outcome.tail;
+    if (runFailure(outcome, run))
+      return { runs: k + 1, printedTwice, failed: { outcome, run }, tail };
     seconds += outcome.durationMs / 1000;
     addSamples(
       samples,
@@ -124,6 +129,7 @@ export async function afterKeepRuns(
   return {
     runs: AFTER_KEEP_RUNS,
     printedTwice,
+    tail,
     afterKeep: {
       samples,
       runsOn: Array.from({ length: AFTER_KEEP_RUNS }, () => here),

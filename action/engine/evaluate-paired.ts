@@ -166,12 +166,15 @@ export async function evaluatePaired(
     // fresh run of the incumbent with its seed (candidate first: the run was made).
     reopened = why;
     design = { first: "fresh" };
+    if (trial.screen)
+      trial.screen = { ...trial.screen, record: { ...trial.screen.record, reopened: true } };
     ctx.emit({ type: "run", iteration, run: trial.runs, reason: why });
     for (const [m, v] of Object.entries(after.afterKeep!.samples)) {
       cand[m] ??= [];
       cand[m].push(...v);
     }
     trial.evalSeconds += after.afterKeep!.evalSeconds;
+    trial.tail = after.tail;
     for (const seed of afterSeeds) {
       trial.seeds.push(seed);
       const broken = await trial.runIncumbent(seed);

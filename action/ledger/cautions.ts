@@ -29,10 +29,11 @@ export function unconfirmedKeeps(
     const after = log.remeasures.find(
       (m) => m.reason === "after-keep" && m.iteration === r.iteration,
     )?.samples[metric];
-    // A first pair set aside for its incumbent run standing off its bar (a step in the machine's
-    // speed, engine/evaluate-paired.ts): that run is not the incumbent the deciding pairs measured.
+    // A first pair set aside, for its incumbent run standing off its bar (a step in the machine's
+    // speed) or by a reopen (engine/evaluate-paired.ts): not one of the pairs that decided.
     const z = r.screen?.incumbent_z;
-    const aside = z !== undefined && !firstPairAgrees(z, r.screen!.against);
+    const aside =
+      r.screen?.reopened === true || (z !== undefined && !firstPairAgrees(z, r.screen!.against));
     const beside = log.remeasures
       .filter((m) => m.paired_with === r.iteration)
       .flatMap((m) => m.samples[metric] ?? [])

@@ -111,6 +111,11 @@ export interface ResultEntry {
      * incumbent runs stood that much better than their bars (decide/first-pair.ts, barStaleness).
      */
     stale?: number;
+    /**
+     * Kept on its first pair, then reopened by its run after the keep (engine/paired-screen.ts,
+     * reopenedBy): that pair was set aside and fresh pairs decided, the first of them that run.
+     */
+    reopened?: true;
   };
   /**
    * Kept in pairs, with the night's first runs enough to say how often its proposals help: the

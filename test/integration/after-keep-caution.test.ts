@@ -53,6 +53,23 @@ describe("a keep its next run does not bear out", () => {
       "not borne out by the run after the keep: #\u200d1 (10.5 after its keep, 10 beside it)",
     );
 
+    // #1 helps by 3: kept on its first pair (7 beside 10), reopened by its run after the keep
+    // (10.5), kept again on fresh pairs (10.5 beside 12, then 7 beside 10 twice); its run after
+    // that keep reads 10.6. Beside it in the pairs that decided: 10.67, so it is borne out; the
+    // first pair's 10, set aside by the reopen, is not counted.
+    const reopened = await sequenceNight(
+      [[-3, "a gain, reopened"]],
+      [0.5, -0.5, 0.5, -0.5, 0, 0, 3.5, 2, 0, 0, 0, 0, 3.6],
+      "{ baseline_runs: 4 }",
+    );
+    const row = reopened.results[1]!;
+    expect(row.status).toBe("keep");
+    expect(row.screen!.reopened).toBe(true);
+    expect(reopened.remeasures.find((m) => m.paired_with === 1)!.samples.loss).toEqual([
+      10, 12, 10, 10,
+    ]);
+    expect(renderDashboard(viewFromLog(reopened, "t"))).not.toContain("not borne out");
+
     const real = await sequenceNight([[-3, "a real gain"]], [...NIGHT, 0], "{ baseline_runs: 4 }");
     expect(real.results[1]!.status).toBe("keep");
     expect(renderDashboard(viewFromLog(real, "t"))).not.toContain("not borne out");

@@ -116,5 +116,8 @@ describe("a keep on the first pair (the screened run and the incumbent's beside 
     // Reported and judged without the pair set aside: the fresh pair alone, 0.5 worse.
     expect(noop.delta).toBe(0.5);
     expect(noop.evidence!.runs).toBe(1);
+    // The record says so, and shows the last run's output, the run after the keep's.
+    expect(noop.screen!.reopened).toBe(true);
+    expect(noop.log_tail).toContain("loss: 10.5");
   }, 60_000);
 });

@@ -22,7 +22,8 @@ const policy = (minDelta: number): Policy => ({
 /**
  * One candidate measured as evaluate-paired.ts does it, written out apart from power.ts (as
  * test/unit/paired.test.ts's candidate()): a first run screened against 10 incumbent runs at
- * `screenAt` sds, then pairs, judged by the real judge.
+ * `screenAt` sds, then pairs, judged by the real judge; a keep on the first pair reopened by the
+ * run after it.
  */
 function direct(effect: number, draw: () => number, screenAt: number) {
   const old = Array.from({ length: 10 }, draw);
@@ -61,7 +62,28 @@ function direct(effect: number, draw: () => number, screenAt: number) {
     inc.push(draw());
     j = pairs();
   }
-  return { kept: j.status === "keep", runs: cand.length + inc.length };
+  if (j.status !== "keep" || !agrees || inc.length !== 1)
+    return { kept: j.status === "keep", runs: cand.length + inc.length };
+  // Kept on its first pair: its run after the keep, no better than the bar or the incumbent's
+  // run beside it, reopens it; fresh pairs from that run on decide.
+  const after = effect + draw();
+  if (after > Math.max(mean(old), inc[0]!)) return { kept: true, runs: 2 };
+  const fresh = { c: [after], i: [draw()] };
+  const again = () =>
+    judge({
+      policy: policy(minDelta),
+      incumbent: { s: fresh.i },
+      candidate: { s: fresh.c },
+      noise,
+      paired: { first: "fresh" },
+    });
+  let k = again();
+  while (!k.final) {
+    fresh.c.push(effect + draw());
+    fresh.i.push(draw());
+    k = again();
+  }
+  return { kept: k.status === "keep", runs: 2 + fresh.c.length + fresh.i.length };
 }
 
 function directRate(trials: number, seed: number, effect: number, screenAt: number) {
