@@ -55,6 +55,11 @@
  *        under Z run sds, instead of a second pair; measured 2026-12-06, 40 nights of 100/50/15:
  *        none 63.6% on 2.09 runs, -1: 63.5% on 2.07, -0.5: 63.0% on 2.07, 0: 62.0% on 2.04, the
  *        same gain per run; not built)
+ *        [--own-spread NU]   (the paired test's spread from the candidate's own pair differences
+ *        pooled with the night's taken as NU degrees of freedom, not the night's alone; measured
+ *        2026-12-07, 20 nights: NU 10 1.54% / 64.3% / 2.19 runs / 128.7 sd, and with --noisier
+ *        0.05:2 9.7% of those no-ops kept, 2.04%, 48.9%; NU 20 1.76% / 60.4% / 2.07 / 120.7, and
+ *        11.7%, 2.78%, 45.4%: within the model's noise of the default; not built)
  *        (--model-bar: the bar chooseScreen models, the one the candidate has or SCREEN_RUNS)
  *        [--breakdown]   (paired, pairs: where the +2 sd changes went: lost on the first run, on its
  *        second look, in pairs, or kept, by the number of pairs; and the screens auto chose)
@@ -111,6 +116,7 @@ const { values: args } = parseArgs({
     "first-pair": { type: "string", default: "on" },
     "first-pair-futility": { type: "string" },
     "no-after-keep": { type: "boolean", default: false },
+    "own-spread": { type: "string" },
   },
 });
 if (
@@ -277,13 +283,28 @@ function night(design0: Design, seed: number) {
       const pi: number[] = [];
       const pc: number[] = [];
       // The paired test on the pairs so far, under the design as it stands.
+      // --own-spread: the night's paired spread (or twice the run variance before it has 10 df)
+      // as a prior of NU degrees of freedom, pooled with this candidate's own pair differences
+      // (a screened candidate's first pair left out, as pair-noise.ts leaves it out).
+      const ownSpread = (): Record<string, Noise> => {
+        const night = pairNoise().score!;
+        const nu0 = Number(args["own-spread"]);
+        const s0 = night.df >= 10 ? night.sd : Math.SQRT2 * noise().score!.sd;
+        const skip = design.first === "screened" ? 1 : 0;
+        const d = pc.slice(skip).map((c, i) => c - pi[skip + i]!);
+        if (d.length < 2) return { score: { sd: s0, df: nu0, robustSd: null } };
+        const m = d.reduce((a, b) => a + b, 0) / d.length;
+        const ss = d.reduce((a, b) => a + (b - m) ** 2, 0);
+        const df = nu0 + d.length - 1;
+        return { score: { sd: Math.sqrt((nu0 * s0 * s0 + ss) / df), df, robustSd: null } };
+      };
       const judgePairs = () =>
         judge({
           policy: policy(noise().score!.sd),
           incumbent: { score: pi },
           candidate: { score: pc },
           noise: noise(),
-          pairNoise: pairNoise(),
+          pairNoise: args["own-spread"] !== undefined ? ownSpread() : pairNoise(),
           paired: design,
         });
       // The mean of the bar the candidate was screened against (--reopen bar reads it).
