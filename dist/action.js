@@ -32536,16 +32536,18 @@ async function afterKeepRuns(ctx, slot, candidate, first, seed) {
   const printedTwice = [];
   let seconds = 0;
   let tail = "";
+  const seeds = [];
   for (let k = 0; k < AFTER_KEEP_RUNS; k++) {
     const run = first + k;
+    seeds.push(seed());
     const outcome = await candidateRun(ctx, slot, candidate.commit, candidate.iteration, run, {
       ...ctx.evalEnv,
-      AUTOEXP_SEED: String(seed())
+      AUTOEXP_SEED: String(seeds.at(-1))
     });
     printedTwice.push(...outcome.printedTwice);
     tail = outcome.tail;
     if (runFailure(outcome, run))
-      return { runs: k + 1, printedTwice, failed: { outcome, run }, tail };
+      return { runs: k + 1, printedTwice, failed: { outcome, run }, tail, seeds };
     seconds += outcome.durationMs / 1e3;
     addSamples(
       samples,
@@ -32557,6 +32559,7 @@ async function afterKeepRuns(ctx, slot, candidate, first, seed) {
     runs: AFTER_KEEP_RUNS,
     printedTwice,
     tail,
+    seeds,
     afterKeep: {
       samples,
       runsOn: Array.from({ length: AFTER_KEEP_RUNS }, () => here),
@@ -33530,6 +33533,18 @@ var PairedTrial = class {
     addSamples(this.cand, withWeightedScore(outcome.metrics, this.#ctx.config, baselineMeans));
     return null;
   }
+  /**
+   * Takes runs of the candidate made outside the trial into it (its runs after a keep,
+   * eval-runs.ts): a reopened keep's run after it is the candidate's side of its next pair.
+   */
+  adopt(runs) {
+    for (const [m, v] of Object.entries(runs.samples)) {
+      this.cand[m] ??= [];
+      this.cand[m].push(...v);
+    }
+    this.evalSeconds += runs.evalSeconds;
+    this.tail = runs.tail;
+  }
   /** Counts a run of the candidate's code made outside `runCandidate` (after a keep). */
   took(outcome) {
     this.evalSeconds += outcome.durationMs / 1e3;
@@ -33691,18 +33706,14 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
     }
     judgedRuns = trial.runs;
     if (judgement.status !== "keep") break;
-    const afterSeeds = [];
-    const after = await afterKeepRuns(ctx, slot, candidate, trial.runs, () => {
-      afterSeeds.push(drawSeed());
-      return afterSeeds.at(-1);
-    });
+    const after = await afterKeepRuns(ctx, slot, candidate, trial.runs, drawSeed);
     trial.runs += after.runs;
     for (const m of after.printedTwice) trial.printedTwice.add(m);
     if (after.failed) {
       trial.took(after.failed.outcome);
       return trial.failed(after.failed.outcome);
     }
-    const bar = setup.incumbent[ctx.metric]?.slice(-SCREEN_RUNS) ?? [];
+    const bar = screenBar2(setup.incumbent)[ctx.metric] ?? [];
     const decidedOn = incPaired()[ctx.metric]?.length ?? 0;
     const why = reopened === null && design.first === "screened" && aside === null && decidedOn === 1 ? reopenedBy(ctx, after.afterKeep.samples[ctx.metric][0], bar, inc[ctx.metric][0]) : null;
     if (why === null) {
@@ -33714,13 +33725,8 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
     if (trial.screen)
       trial.screen = { ...trial.screen, record: { ...trial.screen.record, reopened: true } };
     ctx.emit({ type: "run", iteration, run: trial.runs, reason: why });
-    for (const [m, v] of Object.entries(after.afterKeep.samples)) {
-      cand[m] ??= [];
-      cand[m].push(...v);
-    }
-    trial.evalSeconds += after.afterKeep.evalSeconds;
-    trial.tail = after.tail;
-    for (const seed of afterSeeds) {
+    trial.adopt({ ...after.afterKeep, tail: after.tail });
+    for (const seed of after.seeds) {
       trial.seeds.push(seed);
       const broken = await trial.runIncumbent(seed);
       if (broken) return broken;
@@ -33790,9 +33796,7 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
 async function screenFirstRuns(ctx, trial, setup) {
   const { policy, config: config2 } = ctx;
   const { cand, inc } = trial;
-  const against = Object.fromEntries(
-    Object.entries(setup.incumbent).map(([k, v]) => [k, v.slice(-SCREEN_RUNS)])
-  );
+  const against = screenBar2(setup.incumbent);
   const screenRuns = against[ctx.metric]?.length ?? 0;
   const fresh = { first: "fresh" };
   if (screenRuns === 0) return { judgement: null, design: fresh, aside: null, screened: 0 };
@@ -33866,6 +33870,9 @@ async function screenFirstRuns(ctx, trial, setup) {
     firstPairKeeps: true
   };
   return { judgement, design, aside: null, screened };
+}
+function screenBar2(incumbent) {
+  return Object.fromEntries(Object.entries(incumbent).map(([k, v]) => [k, v.slice(-SCREEN_RUNS)]));
 }
 function withoutFirstRuns(samples, k) {
   return Object.fromEntries(Object.entries(samples).map(([m, v]) => [m, v.slice(k)]));

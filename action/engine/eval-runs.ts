@@ -103,22 +103,26 @@ export async function afterKeepRuns(
   afterKeep?: NonNullable<Verdict["afterKeep"]>;
   /** The last run's output tail (a reopened trial's row shows it: the run is in its pairs). */
   tail: string;
+  /** Each run's AUTOEXP_SEED, in order (a reopened trial's next pair shares it). */
+  seeds: number[];
 }> {
   const header = ctx.store.log!.config!;
   const samples: Record<string, number[]> = {};
   const printedTwice: string[] = [];
   let seconds = 0;
   let tail = "";
+  const seeds: number[] = [];
   for (let k = 0; k < AFTER_KEEP_RUNS; k++) {
     const run = first + k;
+    seeds.push(seed());
     const outcome = await candidateRun(ctx, slot, candidate.commit!, candidate.iteration, run, {
       ...ctx.evalEnv,
-      AUTOEXP_SEED: String(seed()),
+      AUTOEXP_SEED: String(seeds.at(-1)),
     });
     printedTwice.push(...outcome.printedTwice);
     tail = outcome.tail;
     if (runFailure(outcome, run))
-      return { runs: k + 1, printedTwice, failed: { outcome, run }, tail };
+      return { runs: k + 1, printedTwice, failed: { outcome, run }, tail, seeds };
     seconds += outcome.durationMs / 1000;
     addSamples(
       samples,
@@ -130,6 +134,7 @@ export async function afterKeepRuns(
     runs: AFTER_KEEP_RUNS,
     printedTwice,
     tail,
+    seeds,
     afterKeep: {
       samples,
       runsOn: Array.from({ length: AFTER_KEEP_RUNS }, () => here),

@@ -139,18 +139,14 @@ export async function evaluatePaired(
     judgedRuns = trial.runs;
     if (judgement.status !== "keep") break;
     // Kept: run once more, outside the decision (eval-runs.ts, afterKeepRuns).
-    const afterSeeds: number[] = [];
-    const after = await afterKeepRuns(ctx, slot, candidate, trial.runs, () => {
-      afterSeeds.push(drawSeed());
-      return afterSeeds.at(-1)!;
-    });
+    const after = await afterKeepRuns(ctx, slot, candidate, trial.runs, drawSeed);
     trial.runs += after.runs;
     for (const m of after.printedTwice) trial.printedTwice.add(m);
     if (after.failed) {
       trial.took(after.failed.outcome);
       return trial.failed(after.failed.outcome)!;
     }
-    const bar = setup.incumbent[ctx.metric]?.slice(-SCREEN_RUNS) ?? [];
+    const bar = screenBar(setup.incumbent)[ctx.metric] ?? [];
     const decidedOn = incPaired()[ctx.metric]?.length ?? 0;
     const why: string | null =
       reopened === null && design.first === "screened" && aside === null && decidedOn === 1
@@ -169,13 +165,8 @@ export async function evaluatePaired(
     if (trial.screen)
       trial.screen = { ...trial.screen, record: { ...trial.screen.record, reopened: true } };
     ctx.emit({ type: "run", iteration, run: trial.runs, reason: why });
-    for (const [m, v] of Object.entries(after.afterKeep!.samples)) {
-      cand[m] ??= [];
-      cand[m].push(...v);
-    }
-    trial.evalSeconds += after.afterKeep!.evalSeconds;
-    trial.tail = after.tail;
-    for (const seed of afterSeeds) {
+    trial.adopt({ ...after.afterKeep!, tail: after.tail });
+    for (const seed of after.seeds) {
       trial.seeds.push(seed);
       const broken = await trial.runIncumbent(seed);
       if (broken) return broken;
@@ -268,9 +259,7 @@ async function screenFirstRuns(
 ): Promise<Screened> {
   const { policy, config } = ctx;
   const { cand, inc } = trial;
-  const against = Object.fromEntries(
-    Object.entries(setup.incumbent).map(([k, v]) => [k, v.slice(-SCREEN_RUNS)]),
-  );
+  const against = screenBar(setup.incumbent);
   const screenRuns = against[ctx.metric]?.length ?? 0;
   const fresh = { first: "fresh" } as const;
   if (screenRuns === 0) return { judgement: null, design: fresh, aside: null, screened: 0 };
@@ -349,6 +338,11 @@ async function screenFirstRuns(
     firstPairKeeps: true,
   };
   return { judgement, design, aside: null, screened };
+}
+
+/** The incumbent's runs a first run is screened against: its latest SCREEN_RUNS on this stratum. */
+function screenBar(incumbent: Samples): Samples {
+  return Object.fromEntries(Object.entries(incumbent).map(([k, v]) => [k, v.slice(-SCREEN_RUNS)]));
 }
 
 function withoutFirstRuns(samples: Samples, k: number): Samples {

@@ -85,6 +85,19 @@ export class PairedTrial {
     return null;
   }
 
+  /**
+   * Takes runs of the candidate made outside the trial into it (its runs after a keep,
+   * eval-runs.ts): a reopened keep's run after it is the candidate's side of its next pair.
+   */
+  adopt(runs: { samples: Record<string, number[]>; evalSeconds: number; tail: string }): void {
+    for (const [m, v] of Object.entries(runs.samples)) {
+      this.cand[m] ??= [];
+      this.cand[m].push(...v);
+    }
+    this.evalSeconds += runs.evalSeconds;
+    this.tail = runs.tail;
+  }
+
   /** Counts a run of the candidate's code made outside `runCandidate` (after a keep). */
   took(outcome: Pick<CheckedOutcome, "durationMs" | "tail" | "printedTwice">): void {
     this.evalSeconds += outcome.durationMs / 1000;
