@@ -145,7 +145,7 @@ async function autoexpNight(plan: number[], level: Level, seed: number): Promise
     plan,
     "runs",
   );
-  const checked = validateConfig({
+  const configFor = (budget: Record<string, number>) => ({
     name: "greedy",
     target: ["changes/*.json"],
     frozen: ["eval.ts", "greedy-model.ts", "package.json"],
@@ -162,11 +162,17 @@ async function autoexpNight(plan: number[], level: Level, seed: number): Promise
     },
     decide: DECIDE,
     agent: { use: "command", run: [process.execPath, join(agentDir, "agent.ts")] },
-    budget: { experiments: 100_000, stop_after_failures: 100_000 },
+    budget,
     workers: 1,
     isolation: "none",
     pipeline: args.pipeline === "true",
   });
+  // The night's runs are its budget, and the engine is told so (the screen reads what binds);
+  // the eval's count still cuts the night at exactly RUNS. An engine from before
+  // budget.eval_runs (--compare) is told nothing.
+  const budget = { experiments: 100_000, stop_after_failures: 100_000 };
+  let checked = validateConfig(configFor({ ...budget, eval_runs: RUNS }));
+  if (!checked.ok) checked = validateConfig(configFor(budget));
   if (!checked.ok) throw new Error(JSON.stringify(checked.problems));
   const spent = () => (existsSync(counter) ? statSync(counter).size : 0);
   const stop = new AbortController();

@@ -34,6 +34,9 @@
  *        [--designs unpaired,paired,pairs] [--max-runs 5] [--zero 200 --effect 100 --worse 30]
  *        [--screen auto|N [--grey FROM,MEAN]] [--bar read|level|kept|after] [--model-bar actual|fixed]
  *        [--slack 0.25]   (auto's PER_RUN_SLACK: 0 chooses the most gain per eval run alone)
+ *        [--bound proposals|runs]   (what runs out first, for auto's choice: the plan's proposals
+ *        (the default: a night of so many proposals, as bench/noise.ts gives the engine) or eval
+ *        runs (a night cut by its runs or clock, as bench/greedy.ts's))
  *        [--baseline-runs 5] [--confidence 0.95] [--first-pair on|off] [--no-after-keep]
  *        [--reopen fresh|none|pairs-both|pairs|pairs-beside|clean|bar|beside]   (a first-pair keep
  *        whose run after the keep reads no better than the bar it was screened against or than the
@@ -108,6 +111,7 @@ const { values: args } = parseArgs({
     bar: { type: "string", default: "read" },
     "model-bar": { type: "string", default: "actual" },
     slack: { type: "string" },
+    bound: { type: "string", default: "proposals" },
     noisier: { type: "string" },
     reopen: { type: "string", default: "fresh" },
     breakdown: { type: "boolean", default: false },
@@ -152,6 +156,10 @@ function screenDesign(history: readonly ScreenPoint[], barRuns: number): ScreenD
     minDelta: 0.25,
     screenRuns: args["model-bar"] === "fixed" ? SCREEN_RUNS : barRuns,
     ...(args.slack !== undefined ? { perRunSlack: Number(args.slack) } : {}),
+    // The plan's proposals run out first: every design tries the same number of candidates.
+    ...(args.bound === "proposals"
+      ? { left: { proposals: 1, runs: Infinity, clock: { runs: Infinity, perProposal: 0 } } }
+      : {}),
     firstPairKeeps: args["first-pair"] !== "off",
   });
   const key = describeScreen(chosen);

@@ -20276,6 +20276,13 @@ var configSchema = external_exports.strictObject({
   budget: external_exports.strictObject({
     experiments: external_exports.int().min(1).max(1e5).default(20),
     wall_clock: duration3("24h"),
+    /**
+     * Eval runs the batch may make, every run counted (the baseline's, each candidate's, the
+     * incumbent's beside them and its re-measures): checked before each experiment, so the one
+     * in flight may finish a few over. The screen (decide.screen_sd auto) reads it, with the
+     * wall clock, to know whether runs or proposals run out first.
+     */
+    eval_runs: external_exports.int().min(1).max(1e7).optional(),
     cost_usd: external_exports.number().positive().optional(),
     stop_after_failures: external_exports.int().min(1).default(20),
     plateau: external_exports.int().min(1).optional()

@@ -9400,6 +9400,11 @@ function budgetStop(budget, rows, state) {
     return { kind: "budget", reason: `experiments budget reached (${state.planned})` };
   if (state.elapsedMs >= budget.wall_clock)
     return { kind: "budget", reason: "wall_clock budget reached" };
+  if (budget.eval_runs !== void 0 && (state.runs ?? 0) >= budget.eval_runs)
+    return {
+      kind: "budget",
+      reason: `eval_runs budget reached (${state.runs} of ${budget.eval_runs} runs)`
+    };
   const cost = totalCost(rows);
   if (budget.cost_usd !== void 0 && cost >= budget.cost_usd)
     return {
@@ -9802,6 +9807,13 @@ function slackFor(workers) {
 var MIN_HISTORY = 10;
 var HISTORY_WINDOW = 200;
 var GRID = Array.from({ length: 69 }, (_, i) => -12 + i * 0.5);
+function candidatesLeft(left, runsEach) {
+  return Math.min(
+    left.proposals,
+    left.runs / runsEach,
+    left.clock.runs / (runsEach + left.clock.perProposal)
+  );
+}
 function chooseScreen(history, s) {
   const lowest = Math.max(s.minDelta, SCREENS[0]);
   if (history.length < MIN_HISTORY)
@@ -9819,17 +9831,29 @@ function chooseScreen(history, s) {
       gain += weights[j] * curve.keep[j] * mu;
       runs += weights[j] * curve.runs[j];
     });
-    return { design, value: gain / runs, perCandidate: gain };
+    const night = s.left ? gain * candidatesLeft(s.left, runs) : gain / runs;
+    return { design, value: gain / runs, perCandidate: gain, night, runs };
   });
   const atLowest = rated.find((r) => r.design.at === lowest && !r.design.grey).value;
-  const most = Math.max(...rated.map((r) => r.value));
-  const best = rated.filter((r) => r.value >= (1 - (s.perRunSlack ?? PER_RUN_SLACK)) * most).reduce((a, b) => b.perCandidate > a.perCandidate + 1e-9 ? b : a);
+  const most = Math.max(...rated.map((r) => r.night));
+  const best = rated.filter((r) => r.night >= (1 - (s.perRunSlack ?? PER_RUN_SLACK)) * most).reduce((a, b) => b.perCandidate > a.perCandidate + 1e-9 ? b : a);
   const helps = GRID.reduce((sum, mu, j) => sum + (mu > 0 ? weights[j] : 0), 0);
   return {
     ...best.design,
-    why: `chosen from ${recent.length === history.length ? "" : "the latest "}${recent.length} first runs (about ${Math.round(helps * 100)}% of proposals help): ${best.value.toPrecision(2)} sd of true gain per eval run expected, ${atLowest.toPrecision(2)} at ${fmtSd(lowest)}`,
+    why: `chosen from ${recent.length === history.length ? "" : "the latest "}${recent.length} first runs (about ${Math.round(helps * 100)}% of proposals help): ${best.value.toPrecision(2)} sd of true gain per eval run expected, ${atLowest.toPrecision(2)} at ${fmtSd(lowest)}${s.left ? `; ${binding(s.left, best.runs)}` : ""}`,
     perRun: { chosen: best.value, lowest: atLowest }
   };
+}
+function binding(left, runsEach) {
+  const n = candidatesLeft(left, runsEach);
+  const each = `${runsEach.toPrecision(2)} runs a candidate`;
+  if (n >= left.proposals) {
+    const p = Math.round(left.proposals);
+    return `the ${p === 1 ? "1 proposal left runs" : `${p} proposals left run`} out before the runs at ${each}: the most gain per proposal`;
+  }
+  const what = n >= left.runs / runsEach ? "budget.eval_runs" : "the wall clock";
+  const more = Math.round(n);
+  return `${what} runs out after about ${more} more candidate${more === 1 ? "" : "s"} at ${each}: the most gain per eval run`;
 }
 function fmtSd(x) {
   return `${Number(x.toPrecision(3))} sd`;
@@ -23282,6 +23306,13 @@ var configSchema = external_exports.strictObject({
   budget: external_exports.strictObject({
     experiments: external_exports.int().min(1).max(1e5).default(20),
     wall_clock: duration3("24h"),
+    /**
+     * Eval runs the batch may make, every run counted (the baseline's, each candidate's, the
+     * incumbent's beside them and its re-measures): checked before each experiment, so the one
+     * in flight may finish a few over. The screen (decide.screen_sd auto) reads it, with the
+     * wall clock, to know whether runs or proposals run out first.
+     */
+    eval_runs: external_exports.int().min(1).max(1e7).optional(),
     cost_usd: external_exports.number().positive().optional(),
     stop_after_failures: external_exports.int().min(1).default(20),
     plateau: external_exports.int().min(1).optional()
@@ -25776,6 +25807,11 @@ var Slot = class {
   }
   #busyMs = 0;
   #running = null;
+  #runs = 0;
+  /** Eval runs this slot has finished, and the milliseconds they took. */
+  get finished() {
+    return { runs: this.#runs, ms: this.#busyMs };
+  }
   /** Milliseconds this slot has spent running evals, the one running now included. */
   busyMs(now = performance.now()) {
     return this.#busyMs + (this.#running === null ? 0 : now - this.#running);
@@ -25824,6 +25860,7 @@ var Slot = class {
       clearInterval(ticker);
       this.#busyMs += performance.now() - started;
       this.#running = null;
+      this.#runs++;
     });
     await capLog(logPath);
     const tampered = diffManifests(frozen, await hashFrozen(this.dir, config2.frozen));
@@ -25878,6 +25915,13 @@ var SlotPool = class {
     const now = performance.now();
     const wall = (now - this.#since) * this.#all.length;
     return wall > 0 ? this.#all.reduce((sum, s) => sum + s.busyMs(now), 0) / wall : 0;
+  }
+  /** Eval runs the slots have finished, and the milliseconds they took. */
+  finished() {
+    return this.#all.reduce(
+      (sum, s) => ({ runs: sum.runs + s.finished.runs, ms: sum.ms + s.finished.ms }),
+      { runs: 0, ms: 0 }
+    );
   }
   /** Waits for a free slot; `await using lease = await pool.acquire()` gives it back. */
   async acquire() {
@@ -34946,6 +34990,27 @@ function isKeep(verdict) {
   return verdict.status === "keep" || verdict.status === "simplification";
 }
 
+// action/engine/night-left.ts
+var AGENT_WINDOW = 20;
+function nightLeft(ctx) {
+  const made = ctx.runsMade?.();
+  if (!made || made.runs === 0 || !(made.ms > 0)) return void 0;
+  const runMs = made.ms / made.runs;
+  const { budget, pipeline } = ctx.config;
+  const clockMs = Math.max(0, budget.wall_clock - (performance.now() - ctx.startedAt));
+  const rows = ctx.store.log.results.slice(-Math.min(ctx.done, AGENT_WINDOW));
+  const agentMs = rows.length > 0 ? rows.reduce((s, r) => s + r.agent_seconds, 0) * 1e3 / rows.length : 0;
+  const proposals = Math.max(0, ctx.planned - ctx.done);
+  return {
+    proposals: pipeline && agentMs > 0 ? Math.min(proposals, clockMs * ctx.proposers / agentMs) : proposals,
+    runs: budget.eval_runs === void 0 ? Infinity : Math.max(0, budget.eval_runs - made.runs),
+    clock: {
+      runs: clockMs * ctx.workers / runMs,
+      perProposal: pipeline ? 0 : agentMs / runMs
+    }
+  };
+}
+
 // action/engine/paired-screen.ts
 function screenFor(ctx, policy, noise, against, cand) {
   const sd = noise[ctx.metric]?.sd ?? 0;
@@ -34956,13 +35021,15 @@ function screenFor(ctx, policy, noise, against, cand) {
   const minDeltaSd = objective.minDelta / sd;
   const setting = ctx.config.decide.screen_sd;
   const history = screenHistory(ctx);
+  const left = setting === "auto" ? nightLeft(ctx) : void 0;
   const choice = setting === "auto" ? chooseScreen(history, {
     maxRuns: policy.maxRuns,
     alpha: 1 - policy.confidence,
     minDelta: minDeltaSd,
     // The bar it has: a bar of one run screens far less surely than one of ten.
     screenRuns: runs.length,
-    perRunSlack: slackFor(ctx.workers)
+    perRunSlack: slackFor(ctx.workers),
+    ...left ? { left } : {}
   }) : { ...designOf(setting), why: "decide.screen_sd" };
   const design = atLeast(choice, minDeltaSd);
   const lowest = design.grey ? design.grey.from : design.at;
@@ -36041,6 +36108,7 @@ function experimentSteps(ctx, checkSeal) {
       done: ctx.done + pending,
       planned: ctx.planned,
       elapsedMs: performance.now() - ctx.startedAt,
+      runs: ctx.runsMade?.().runs ?? 0,
       interrupted: ctx.signal?.aborted ?? false
     }),
     // The incumbent's own extra runs first, then the branch point the next proposal would start
@@ -36402,6 +36470,7 @@ async function runBatchUnexplained(options) {
       proposers: config2.pipeline ? config2.proposers : 1,
       workers: slots.length,
       busyShare: () => pool.busyShare(),
+      runsMade: () => pool.finished(),
       signal: options.signal,
       stopGate: gate,
       strategy: createStrategy(config2)

@@ -249,6 +249,13 @@ export const configSchema = z.strictObject({
     .strictObject({
       experiments: z.int().min(1).max(100_000).default(20),
       wall_clock: duration("24h"),
+      /**
+       * Eval runs the batch may make, every run counted (the baseline's, each candidate's, the
+       * incumbent's beside them and its re-measures): checked before each experiment, so the one
+       * in flight may finish a few over. The screen (decide.screen_sd auto) reads it, with the
+       * wall clock, to know whether runs or proposals run out first.
+       */
+      eval_runs: z.int().min(1).max(10_000_000).optional(),
       cost_usd: z.number().positive().optional(),
       stop_after_failures: z.int().min(1).default(20),
       plateau: z.int().min(1).optional(),

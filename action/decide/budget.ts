@@ -25,6 +25,8 @@ export interface BudgetState {
   /** Experiments this batch may record. */
   planned: number;
   elapsedMs: number;
+  /** Eval runs this batch has made (budget.eval_runs). */
+  runs?: number;
   interrupted: boolean;
 }
 
@@ -39,6 +41,11 @@ export function budgetStop(
     return { kind: "budget", reason: `experiments budget reached (${state.planned})` };
   if (state.elapsedMs >= budget.wall_clock)
     return { kind: "budget", reason: "wall_clock budget reached" };
+  if (budget.eval_runs !== undefined && (state.runs ?? 0) >= budget.eval_runs)
+    return {
+      kind: "budget",
+      reason: `eval_runs budget reached (${state.runs} of ${budget.eval_runs} runs)`,
+    };
   const cost = totalCost(rows);
   if (budget.cost_usd !== undefined && cost >= budget.cost_usd)
     return {

@@ -12,8 +12,11 @@ import { FUTILITY_T, greyInPairSds, type ScreenGrey, sequentialBoundary } from "
  * the incumbent, less the run-to-run noise, estimates how often and by how much a proposal
  * really helps or harms (a distribution over a grid of effects, fitted by EM: Efron's
  * g-modelling). Under that distribution, with the paired rule as it runs (its boundary for that
- * screen), each design's true gain kept per eval run and per proposal is worked out; the design
- * chosen keeps the most gain per proposal among those within PER_RUN_SLACK of the most per run.
+ * screen), each design's true gain kept per proposal and eval runs per proposal are worked out, and
+ * from them the gain the rest of the night would keep at that design (NightLeft: what binds, the
+ * proposals left or the runs left); the design chosen keeps the most gain per proposal among
+ * those within PER_RUN_SLACK of the most for the night. Where runs bind (or nothing is known of
+ * the budget) that is the most gain per eval run; where proposals bind, the most per proposal.
  * It changes only what is discarded on one or two runs and the critical t (the boundary accounts
  * for the screen and its grey zone): P(keep | no effect) stays under 1 - confidence at every
  * screen.
@@ -81,8 +84,10 @@ export function describeScreen(d: ScreenDesign): string {
 }
 
 /**
- * How far under the most true gain per eval run a design may be and still be chosen for keeping
- * more of the gain proposed. The curve is flat near its top and the fit behind it is rough, while
+ * How far under the most true gain for the night (NightLeft; per eval run where runs bind, or
+ * nothing is known of the budget) a design may be and still be chosen for keeping more of the
+ * gain proposed. The figures below are for nights where runs bind. The curve is flat near its
+ * top and the fit behind it is rough, while
  * proposals cost too (budget.experiments, budget.cost_usd, the agent's time) and a real gain
  * discarded is seldom proposed again. More slack keeps more of each candidate's gain and tries
  * fewer candidates in a night's runs: on bench/paired-model's plan (a third of proposals +2 sd)
@@ -140,11 +145,38 @@ export interface ScreenSettings {
   screenRuns: number;
   /** PER_RUN_SLACK unless given (slackFor; bench/paired-model.ts --slack compares others). */
   perRunSlack?: number;
+  /** What the night has left (absent: runs bind, the most gain per eval run). */
+  left?: NightLeft;
   /**
    * A keep may come on the first pair (PairedDesign.firstPairKeeps), as in the engine where the
    * incumbent's run in it agrees with the bar: true unless false (bench/paired-model.ts compares).
    */
   firstPairKeeps?: boolean;
+}
+
+/**
+ * What the batch has left to spend, for the screen's choice: a design that spends more runs on
+ * each candidate tries fewer candidates only where runs, not proposals, run out first.
+ */
+export interface NightLeft {
+  /** Proposals left: budget.experiments less those made (and, pipelined, as many as the agent has time for). */
+  proposals: number;
+  /** Eval runs left in budget.eval_runs (Infinity without one). */
+  runs: number;
+  /**
+   * The wall clock left, as eval runs on all workers at the night's mean run time, and the time a
+   * proposal takes outside the eval, in eval runs (0 where the agent works while evals run).
+   */
+  clock: { runs: number; perProposal: number };
+}
+
+/** Candidates the night has left at `runsEach` eval runs a candidate: the first budget to run out. */
+export function candidatesLeft(left: NightLeft, runsEach: number): number {
+  return Math.min(
+    left.proposals,
+    left.runs / runsEach,
+    left.clock.runs / (runsEach + left.clock.perProposal),
+  );
 }
 
 export interface ScreenChoice extends ScreenDesign {
@@ -176,20 +208,35 @@ export function chooseScreen(history: readonly ScreenPoint[], s: ScreenSettings)
       gain += weights[j]! * curve.keep[j]! * mu;
       runs += weights[j]! * curve.runs[j]!;
     });
-    return { design, value: gain / runs, perCandidate: gain };
+    // The gain the rest of the night keeps at this design; per eval run where nothing binds else.
+    const night = s.left ? gain * candidatesLeft(s.left, runs) : gain / runs;
+    return { design, value: gain / runs, perCandidate: gain, night, runs };
   });
   const atLowest = rated.find((r) => r.design.at === lowest && !r.design.grey)!.value;
-  const most = Math.max(...rated.map((r) => r.value));
+  const most = Math.max(...rated.map((r) => r.night));
   // Ties go to the design listed first: the lower screen, one look before two.
   const best = rated
-    .filter((r) => r.value >= (1 - (s.perRunSlack ?? PER_RUN_SLACK)) * most)
+    .filter((r) => r.night >= (1 - (s.perRunSlack ?? PER_RUN_SLACK)) * most)
     .reduce((a, b) => (b.perCandidate > a.perCandidate + 1e-9 ? b : a));
   const helps = GRID.reduce((sum, mu, j) => sum + (mu > 0 ? weights[j]! : 0), 0);
   return {
     ...best.design,
-    why: `chosen from ${recent.length === history.length ? "" : "the latest "}${recent.length} first runs (about ${Math.round(helps * 100)}% of proposals help): ${best.value.toPrecision(2)} sd of true gain per eval run expected, ${atLowest.toPrecision(2)} at ${fmtSd(lowest)}`,
+    why: `chosen from ${recent.length === history.length ? "" : "the latest "}${recent.length} first runs (about ${Math.round(helps * 100)}% of proposals help): ${best.value.toPrecision(2)} sd of true gain per eval run expected, ${atLowest.toPrecision(2)} at ${fmtSd(lowest)}${s.left ? `; ${binding(s.left, best.runs)}` : ""}`,
     perRun: { chosen: best.value, lowest: atLowest },
   };
+}
+
+/** Which budget runs out first at `runsEach` runs a candidate, in words. */
+function binding(left: NightLeft, runsEach: number): string {
+  const n = candidatesLeft(left, runsEach);
+  const each = `${runsEach.toPrecision(2)} runs a candidate`;
+  if (n >= left.proposals) {
+    const p = Math.round(left.proposals);
+    return `the ${p === 1 ? "1 proposal left runs" : `${p} proposals left run`} out before the runs at ${each}: the most gain per proposal`;
+  }
+  const what = n >= left.runs / runsEach ? "budget.eval_runs" : "the wall clock";
+  const more = Math.round(n);
+  return `${what} runs out after about ${more} more candidate${more === 1 ? "" : "s"} at ${each}: the most gain per eval run`;
 }
 
 function fmtSd(x: number): string {

@@ -202,6 +202,8 @@ export interface EngineContext {
   workers: number;
   /** The workers' busy share so far (0..1), for progress. */
   busyShare?: () => number;
+  /** Eval runs this batch's slots have finished, and the milliseconds they took. */
+  runsMade?: () => { runs: number; ms: number };
   signal: AbortSignal | undefined;
   /** Where agent calls and rebases are refused once the batch is stopping (see Interrupted). */
   stopGate?: StopGate;

@@ -27,6 +27,7 @@ import { mean } from "../decide/stats.ts";
 import { type CompareWithin, type StrataSamples, splitByStratum } from "../decide/strata.ts";
 import { judgedAgainst, KEPT, type ResultEntry } from "../ledger/types.ts";
 import type { EngineContext, Verdict } from "./experiment.ts";
+import { nightLeft } from "./night-left.ts";
 
 /** Paired measurement's screen (evaluate-paired.ts): where it sits, and a first run against it. */
 export interface Screen {
@@ -75,6 +76,7 @@ export function screenFor(
   const minDeltaSd = objective.minDelta / sd;
   const setting = ctx.config.decide.screen_sd;
   const history = screenHistory(ctx);
+  const left = setting === "auto" ? nightLeft(ctx) : undefined;
   const choice =
     setting === "auto"
       ? chooseScreen(history, {
@@ -84,6 +86,7 @@ export function screenFor(
           // The bar it has: a bar of one run screens far less surely than one of ten.
           screenRuns: runs.length,
           perRunSlack: slackFor(ctx.workers),
+          ...(left ? { left } : {}),
         })
       : { ...designOf(setting), why: "decide.screen_sd" };
   const design = atLeast(choice, minDeltaSd);

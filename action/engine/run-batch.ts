@@ -236,6 +236,7 @@ async function runBatchUnexplained(options: BatchOptions): Promise<BatchResult> 
     proposers: config.pipeline ? config.proposers : 1,
     workers: slots.length,
     busyShare: () => pool.busyShare(),
+    runsMade: () => pool.finished(),
     signal: options.signal,
     stopGate: gate,
     strategy: createStrategy(config),

@@ -65,6 +65,12 @@ export class Slot {
 
   #busyMs = 0;
   #running: number | null = null;
+  #runs = 0;
+
+  /** Eval runs this slot has finished, and the milliseconds they took. */
+  get finished(): { runs: number; ms: number } {
+    return { runs: this.#runs, ms: this.#busyMs };
+  }
 
   /** Milliseconds this slot has spent running evals, the one running now included. */
   busyMs(now = performance.now()): number {
@@ -137,6 +143,7 @@ export class Slot {
       clearInterval(ticker);
       this.#busyMs += performance.now() - started;
       this.#running = null;
+      this.#runs++;
     });
     await capLog(logPath);
     const tampered = diffManifests(frozen, await hashFrozen(this.dir, config.frozen));
@@ -210,6 +217,14 @@ export class SlotPool {
     const now = performance.now();
     const wall = (now - this.#since) * this.#all.length;
     return wall > 0 ? this.#all.reduce((sum, s) => sum + s.busyMs(now), 0) / wall : 0;
+  }
+
+  /** Eval runs the slots have finished, and the milliseconds they took. */
+  finished(): { runs: number; ms: number } {
+    return this.#all.reduce(
+      (sum, s) => ({ runs: sum.runs + s.finished.runs, ms: sum.ms + s.finished.ms }),
+      { runs: 0, ms: 0 },
+    );
   }
 
   /** Waits for a free slot; `await using lease = await pool.acquire()` gives it back. */

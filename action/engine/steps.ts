@@ -122,6 +122,7 @@ export function experimentSteps(
         done: ctx.done + pending,
         planned: ctx.planned,
         elapsedMs: performance.now() - ctx.startedAt,
+        runs: ctx.runsMade?.().runs ?? 0,
         interrupted: ctx.signal?.aborted ?? false,
       }),
     // The incumbent's own extra runs first, then the branch point the next proposal would start

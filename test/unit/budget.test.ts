@@ -80,6 +80,16 @@ describe("budgetStop: each stop", () => {
     });
   });
 
+  it("stops when budget.eval_runs are made, not a run before, and never without it", () => {
+    const b = budget({ eval_runs: 120 });
+    expect(budgetStop(b, ledger([]), state({ runs: 119 }))).toBeNull();
+    expect(budgetStop(b, ledger([]), state({ runs: 121 }))).toEqual({
+      kind: "budget",
+      reason: "eval_runs budget reached (121 of 120 runs)",
+    });
+    expect(budgetStop(budget(), ledger([]), state({ runs: 1e6 }))).toBeNull();
+  });
+
   it("stops when the ledger's total cost reaches cost_usd, and names both", () => {
     const b = budget({ cost_usd: 1.5 });
     expect(budgetStop(b, ledger(["discard", "discard"], 0.7), state())).toBeNull();

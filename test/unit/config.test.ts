@@ -342,6 +342,8 @@ describe("config messages say what was written and what was meant", () => {
 
   it.each([
     ["budget: { experiments: -5 }\n", "budget.experiments: must be at least 1, got -5"],
+    ["budget: { eval_runs: 0 }\n", "budget.eval_runs: must be at least 1, got 0"],
+    ["budget: { eval_runs: 1e9 }\n", "budget.eval_runs: must be at most 10000000, got 1000000000"],
     ["decide: { baseline_runs: -2 }\n", "decide.baseline_runs: must be at least 1, got -2"],
     [
       "decide: { baseline_runs: 1000000 }\n",

@@ -1,11 +1,13 @@
 import { describe, expect, it } from "vitest";
 import {
+  candidatesLeft,
   chooseScreen,
   fitEffects,
   HISTORY_WINDOW,
   MIN_HISTORY,
   PER_RUN_SLACK,
   SCREENS,
+  type ScreenDesign,
   type ScreenPoint,
   SEVERAL_WORKERS_SLACK,
   screenCurve,
@@ -115,6 +117,62 @@ describe("the screen chosen from the night's first runs (decide.screen_sd: auto)
     expect(choice.grey).toBeDefined();
     const top = rated.find((r) => r.perRun === most)!;
     expect(chosen.perProposal).toBeGreaterThan(top.perProposal);
+  });
+
+  it("reads what runs out first: proposals, the most gain per proposal; runs, the most per run", () => {
+    const history = firstRuns(165, 7, (u) => (u < 100 / 165 ? 0 : u < 150 / 165 ? 2 : -2));
+    const weights = fitEffects(history);
+    const rated = screenDesigns(0.25).map((design) => {
+      const curve = screenCurve(design, settings);
+      let gain = 0;
+      let runs = 0;
+      weights.forEach((w, j) => {
+        gain += w * curve.keep[j]! * (-12 + j * 0.5);
+        runs += w * curve.runs[j]!;
+      });
+      return { design, gain, runs };
+    });
+    const rate = (c: ScreenDesign) =>
+      rated.find(
+        (r) =>
+          r.design.at === c.at &&
+          r.design.grey?.from === c.grey?.from &&
+          r.design.grey?.mean === c.grey?.mean,
+      )!;
+    const clock = { runs: Infinity, perProposal: 0 };
+    // 30 proposals left and runs for thousands: every design tries all 30.
+    const proposals = chooseScreen(history, {
+      ...settings,
+      left: { proposals: 30, runs: 5000, clock },
+    });
+    expect(rate(proposals).gain).toBe(Math.max(...rated.map((r) => r.gain)));
+    expect(proposals.why).toMatch(
+      /the 30 proposals left run out before the runs at [\d.]+ runs a candidate: the most gain per proposal/,
+    );
+    // 60 runs left and proposals for thousands: the choice is the one made with nothing known.
+    const runs = chooseScreen(history, {
+      ...settings,
+      left: { proposals: 5000, runs: 60, clock },
+    });
+    const blind = chooseScreen(history, settings);
+    expect(rate(runs)).toBe(rate(blind));
+    expect(rate(runs).gain).toBeLessThan(rate(proposals).gain);
+    expect(rate(runs).runs).toBeLessThan(rate(proposals).runs);
+    expect(runs.why).toMatch(/budget\.eval_runs runs out after about \d+ more candidates/);
+    // The wall clock binds as runs do, the agent's time per proposal added to each candidate's.
+    const byClock = chooseScreen(history, {
+      ...settings,
+      left: { proposals: 5000, runs: Infinity, clock: { runs: 60, perProposal: 0 } },
+    });
+    expect(rate(byClock)).toBe(rate(blind));
+    expect(byClock.why).toContain("the wall clock runs out");
+  });
+
+  it("counts the candidates left by the first budget to run out", () => {
+    const clock = { runs: 100, perProposal: 1 };
+    expect(candidatesLeft({ proposals: 10, runs: Infinity, clock }, 2)).toBe(10);
+    expect(candidatesLeft({ proposals: 40, runs: 30, clock }, 2)).toBe(15);
+    expect(candidatesLeft({ proposals: 40, runs: Infinity, clock }, 3)).toBe(25);
   });
 
   it("fits only the latest first runs: a long night's earlier proposals do not weigh in", () => {
