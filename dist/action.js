@@ -22428,10 +22428,12 @@ var configSchema = external_exports.strictObject({
     experiments: external_exports.int().min(1).max(1e5).default(20),
     wall_clock: duration3("24h"),
     /**
-     * Eval runs the batch may make, every run counted (the baseline's, each candidate's, the
-     * incumbent's beside them and its re-measures): checked before each experiment, so the one
-     * in flight may finish a few over. The screen (decide.screen_sd auto) reads it, with the
-     * wall clock, to know whether runs or proposals run out first.
+     * Eval runs the batch may make, every run of its experiments counted (the baseline's, each
+     * candidate's, the incumbent's beside them and its re-measures; not a verify after the
+     * batch): checked before each experiment begins, and the experiments already begun
+     * (pipelined: up to workers + proposers) finish, so a batch ends some runs over. The screen
+     * (decide.screen_sd auto) reads it, with the wall clock, to know whether runs or proposals
+     * run out first.
      */
     eval_runs: external_exports.int().min(1).max(1e7).optional(),
     cost_usd: external_exports.number().positive().optional(),
@@ -23030,16 +23032,18 @@ function chooseScreen(history, s) {
       gain += weights[j] * curve.keep[j] * mu;
       runs += weights[j] * curve.runs[j];
     });
-    const night = s.left ? gain * candidatesLeft(s.left, runs) : gain / runs;
-    return { design, value: gain / runs, perCandidate: gain, night, runs };
+    const candidates = s.left ? candidatesLeft(s.left, runs) : Number.NaN;
+    return { design, value: gain / runs, perCandidate: gain, candidates, runs };
   });
+  const left = s.left && rated.every((r) => r.candidates >= 0) && Math.max(...rated.map((r) => r.candidates)) >= 1 ? s.left : void 0;
+  const night = (r) => left ? r.perCandidate * r.candidates : r.value;
   const atLowest = rated.find((r) => r.design.at === lowest && !r.design.grey).value;
-  const most = Math.max(...rated.map((r) => r.night));
-  const best = rated.filter((r) => r.night >= (1 - (s.perRunSlack ?? PER_RUN_SLACK)) * most).reduce((a, b) => b.perCandidate > a.perCandidate + 1e-9 ? b : a);
+  const most = Math.max(...rated.map(night));
+  const best = rated.filter((r) => night(r) >= (1 - (s.perRunSlack ?? PER_RUN_SLACK)) * most).reduce((a, b) => b.perCandidate > a.perCandidate + 1e-9 ? b : a);
   const helps = GRID.reduce((sum, mu, j) => sum + (mu > 0 ? weights[j] : 0), 0);
   return {
     ...best.design,
-    why: `chosen from ${recent.length === history.length ? "" : "the latest "}${recent.length} first runs (about ${Math.round(helps * 100)}% of proposals help): ${best.value.toPrecision(2)} sd of true gain per eval run expected, ${atLowest.toPrecision(2)} at ${fmtSd(lowest)}${s.left ? `; ${binding(s.left, best.runs)}` : ""}`,
+    why: `chosen from ${recent.length === history.length ? "" : "the latest "}${recent.length} first runs (about ${Math.round(helps * 100)}% of proposals help): ${best.value.toPrecision(2)} sd of true gain per eval run expected, ${atLowest.toPrecision(2)} at ${fmtSd(lowest)}${left ? `; ${binding(left, best.runs)}` : s.left ? "; less than a candidate's budget is left: the most gain per eval run" : ""}`,
     perRun: { chosen: best.value, lowest: atLowest }
   };
 }
@@ -23048,7 +23052,8 @@ function binding(left, runsEach) {
   const each = `${runsEach.toPrecision(2)} runs a candidate`;
   if (n >= left.proposals) {
     const p = Math.round(left.proposals);
-    return `the ${p === 1 ? "1 proposal left runs" : `${p} proposals left run`} out before the runs at ${each}: the most gain per proposal`;
+    const what2 = left.byAgent ? `the agent's time for about ${p} more proposal${p === 1 ? "" : "s"} runs` : `the ${p === 1 ? "1 proposal left runs" : `${p} proposals left run`}`;
+    return `${what2} out before the runs at ${each}: the most gain per proposal`;
   }
   const what = n >= left.runs / runsEach ? "budget.eval_runs" : "the wall clock";
   const more = Math.round(n);
@@ -27401,11 +27406,14 @@ function budgetStop(budget, rows, state) {
     return { kind: "budget", reason: `experiments budget reached (${state.planned})` };
   if (state.elapsedMs >= budget.wall_clock)
     return { kind: "budget", reason: "wall_clock budget reached" };
-  if (budget.eval_runs !== void 0 && (state.runs ?? 0) >= budget.eval_runs)
+  if (budget.eval_runs !== void 0 && (state.runs ?? 0) >= budget.eval_runs) {
+    const begun = state.begun ?? 0;
+    const finish = begun > 0 ? `; the ${begun === 1 ? "experiment" : `${begun} experiments`} already begun finish${begun === 1 ? "es" : ""}, with their runs` : "";
     return {
       kind: "budget",
-      reason: `eval_runs budget reached (${state.runs} of ${budget.eval_runs} runs)`
+      reason: `eval_runs budget reached (${state.runs} of ${budget.eval_runs} runs made${finish})`
     };
+  }
   const cost = totalCost(rows);
   if (budget.cost_usd !== void 0 && cost >= budget.cost_usd)
     return {
@@ -33370,23 +33378,37 @@ function pairSeeds() {
 
 // action/engine/night-left.ts
 var AGENT_WINDOW = 20;
+var MOST_OVERHEAD = 0.75;
 function nightLeft(ctx) {
   const made = ctx.runsMade?.();
   if (!made || made.runs === 0 || !(made.ms > 0)) return void 0;
   const runMs = made.ms / made.runs;
   const { budget, pipeline } = ctx.config;
   const clockMs = Math.max(0, budget.wall_clock - (performance.now() - ctx.startedAt));
-  const rows = ctx.store.log.results.slice(-Math.min(ctx.done, AGENT_WINDOW));
+  const rows = ctx.done > 0 ? ctx.store.log.results.slice(-Math.min(ctx.done, AGENT_WINDOW)) : [];
   const agentMs = rows.length > 0 ? rows.reduce((s, r) => s + r.agent_seconds, 0) * 1e3 / rows.length : 0;
   const proposals = Math.max(0, ctx.planned - ctx.done);
+  const byAgent = pipeline && agentMs > 0 ? clockMs * ctx.proposers / agentMs : Infinity;
+  const toCandidates = 1 - overheadShare(ctx, made.runs);
   return {
-    proposals: pipeline && agentMs > 0 ? Math.min(proposals, clockMs * ctx.proposers / agentMs) : proposals,
-    runs: budget.eval_runs === void 0 ? Infinity : Math.max(0, budget.eval_runs - made.runs),
+    proposals: Math.min(proposals, byAgent),
+    ...byAgent < proposals ? { byAgent: true } : {},
+    runs: budget.eval_runs === void 0 ? Infinity : Math.max(0, budget.eval_runs - made.runs) * toCandidates,
     clock: {
-      runs: clockMs * ctx.workers / runMs,
+      runs: clockMs * ctx.workers / runMs * toCandidates,
       perProposal: pipeline ? 0 : agentMs / runMs
     }
   };
+}
+function overheadShare(ctx, runs) {
+  const log = ctx.store.log;
+  const since = log.batches.at(-1)?.timestamp ?? "";
+  const count = (samples) => samples[ctx.metric]?.length ?? 0;
+  const first = log.results[0];
+  const baseline = first && first.timestamp > since ? count(first.samples) : 0;
+  const overhead = log.remeasures.filter((m) => m.timestamp > since && m.paired_with === void 0).reduce((n, m) => n + count(m.samples), 0);
+  const spent = runs - baseline;
+  return spent > 0 ? Math.min(MOST_OVERHEAD, overhead / spent) : 0;
 }
 
 // action/engine/paired-screen.ts
@@ -34487,6 +34509,7 @@ function experimentSteps(ctx, checkSeal) {
       planned: ctx.planned,
       elapsedMs: performance.now() - ctx.startedAt,
       runs: ctx.runsMade?.().runs ?? 0,
+      begun: pending,
       interrupted: ctx.signal?.aborted ?? false
     }),
     // The incumbent's own extra runs first, then the branch point the next proposal would start

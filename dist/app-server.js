@@ -20277,10 +20277,12 @@ var configSchema = external_exports.strictObject({
     experiments: external_exports.int().min(1).max(1e5).default(20),
     wall_clock: duration3("24h"),
     /**
-     * Eval runs the batch may make, every run counted (the baseline's, each candidate's, the
-     * incumbent's beside them and its re-measures): checked before each experiment, so the one
-     * in flight may finish a few over. The screen (decide.screen_sd auto) reads it, with the
-     * wall clock, to know whether runs or proposals run out first.
+     * Eval runs the batch may make, every run of its experiments counted (the baseline's, each
+     * candidate's, the incumbent's beside them and its re-measures; not a verify after the
+     * batch): checked before each experiment begins, and the experiments already begun
+     * (pipelined: up to workers + proposers) finish, so a batch ends some runs over. The screen
+     * (decide.screen_sd auto) reads it, with the wall clock, to know whether runs or proposals
+     * run out first.
      */
     eval_runs: external_exports.int().min(1).max(1e7).optional(),
     cost_usd: external_exports.number().positive().optional(),

@@ -250,10 +250,12 @@ export const configSchema = z.strictObject({
       experiments: z.int().min(1).max(100_000).default(20),
       wall_clock: duration("24h"),
       /**
-       * Eval runs the batch may make, every run counted (the baseline's, each candidate's, the
-       * incumbent's beside them and its re-measures): checked before each experiment, so the one
-       * in flight may finish a few over. The screen (decide.screen_sd auto) reads it, with the
-       * wall clock, to know whether runs or proposals run out first.
+       * Eval runs the batch may make, every run of its experiments counted (the baseline's, each
+       * candidate's, the incumbent's beside them and its re-measures; not a verify after the
+       * batch): checked before each experiment begins, and the experiments already begun
+       * (pipelined: up to workers + proposers) finish, so a batch ends some runs over. The screen
+       * (decide.screen_sd auto) reads it, with the wall clock, to know whether runs or proposals
+       * run out first.
        */
       eval_runs: z.int().min(1).max(10_000_000).optional(),
       cost_usd: z.number().positive().optional(),

@@ -27,6 +27,8 @@ export interface BudgetState {
   elapsedMs: number;
   /** Eval runs this batch has made (budget.eval_runs). */
   runs?: number;
+  /** Experiments begun and not yet recorded (pipelined): they finish after a stop. */
+  begun?: number;
   interrupted: boolean;
 }
 
@@ -41,11 +43,17 @@ export function budgetStop(
     return { kind: "budget", reason: `experiments budget reached (${state.planned})` };
   if (state.elapsedMs >= budget.wall_clock)
     return { kind: "budget", reason: "wall_clock budget reached" };
-  if (budget.eval_runs !== undefined && (state.runs ?? 0) >= budget.eval_runs)
+  if (budget.eval_runs !== undefined && (state.runs ?? 0) >= budget.eval_runs) {
+    const begun = state.begun ?? 0;
+    const finish =
+      begun > 0
+        ? `; the ${begun === 1 ? "experiment" : `${begun} experiments`} already begun finish${begun === 1 ? "es" : ""}, with their runs`
+        : "";
     return {
       kind: "budget",
-      reason: `eval_runs budget reached (${state.runs} of ${budget.eval_runs} runs)`,
+      reason: `eval_runs budget reached (${state.runs} of ${budget.eval_runs} runs made${finish})`,
     };
+  }
   const cost = totalCost(rows);
   if (budget.cost_usd !== undefined && cost >= budget.cost_usd)
     return {

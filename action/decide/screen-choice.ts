@@ -161,6 +161,8 @@ export interface ScreenSettings {
 export interface NightLeft {
   /** Proposals left: budget.experiments less those made (and, pipelined, as many as the agent has time for). */
   proposals: number;
+  /** The agent's time in the wall clock left, not budget.experiments, sets `proposals`. */
+  byAgent?: boolean;
   /** Eval runs left in budget.eval_runs (Infinity without one). */
   runs: number;
   /**
@@ -208,20 +210,28 @@ export function chooseScreen(history: readonly ScreenPoint[], s: ScreenSettings)
       gain += weights[j]! * curve.keep[j]! * mu;
       runs += weights[j]! * curve.runs[j]!;
     });
-    // The gain the rest of the night keeps at this design; per eval run where nothing binds else.
-    const night = s.left ? gain * candidatesLeft(s.left, runs) : gain / runs;
-    return { design, value: gain / runs, perCandidate: gain, night, runs };
+    const candidates = s.left ? candidatesLeft(s.left, runs) : Number.NaN;
+    return { design, value: gain / runs, perCandidate: gain, candidates, runs };
   });
+  // The gain the rest of the night keeps at each design, where it holds a candidate or more;
+  // otherwise (no budget known, or one all but spent) the gain per eval run.
+  const left =
+    s.left &&
+    rated.every((r) => r.candidates >= 0) &&
+    Math.max(...rated.map((r) => r.candidates)) >= 1
+      ? s.left
+      : undefined;
+  const night = (r: (typeof rated)[number]) => (left ? r.perCandidate * r.candidates : r.value);
   const atLowest = rated.find((r) => r.design.at === lowest && !r.design.grey)!.value;
-  const most = Math.max(...rated.map((r) => r.night));
+  const most = Math.max(...rated.map(night));
   // Ties go to the design listed first: the lower screen, one look before two.
   const best = rated
-    .filter((r) => r.night >= (1 - (s.perRunSlack ?? PER_RUN_SLACK)) * most)
+    .filter((r) => night(r) >= (1 - (s.perRunSlack ?? PER_RUN_SLACK)) * most)
     .reduce((a, b) => (b.perCandidate > a.perCandidate + 1e-9 ? b : a));
   const helps = GRID.reduce((sum, mu, j) => sum + (mu > 0 ? weights[j]! : 0), 0);
   return {
     ...best.design,
-    why: `chosen from ${recent.length === history.length ? "" : "the latest "}${recent.length} first runs (about ${Math.round(helps * 100)}% of proposals help): ${best.value.toPrecision(2)} sd of true gain per eval run expected, ${atLowest.toPrecision(2)} at ${fmtSd(lowest)}${s.left ? `; ${binding(s.left, best.runs)}` : ""}`,
+    why: `chosen from ${recent.length === history.length ? "" : "the latest "}${recent.length} first runs (about ${Math.round(helps * 100)}% of proposals help): ${best.value.toPrecision(2)} sd of true gain per eval run expected, ${atLowest.toPrecision(2)} at ${fmtSd(lowest)}${left ? `; ${binding(left, best.runs)}` : s.left ? "; less than a candidate's budget is left: the most gain per eval run" : ""}`,
     perRun: { chosen: best.value, lowest: atLowest },
   };
 }
@@ -232,7 +242,10 @@ function binding(left: NightLeft, runsEach: number): string {
   const each = `${runsEach.toPrecision(2)} runs a candidate`;
   if (n >= left.proposals) {
     const p = Math.round(left.proposals);
-    return `the ${p === 1 ? "1 proposal left runs" : `${p} proposals left run`} out before the runs at ${each}: the most gain per proposal`;
+    const what = left.byAgent
+      ? `the agent's time for about ${p} more proposal${p === 1 ? "" : "s"} runs`
+      : `the ${p === 1 ? "1 proposal left runs" : `${p} proposals left run`}`;
+    return `${what} out before the runs at ${each}: the most gain per proposal`;
   }
   const what = n >= left.runs / runsEach ? "budget.eval_runs" : "the wall clock";
   const more = Math.round(n);

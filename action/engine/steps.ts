@@ -123,6 +123,7 @@ export function experimentSteps(
         planned: ctx.planned,
         elapsedMs: performance.now() - ctx.startedAt,
         runs: ctx.runsMade?.().runs ?? 0,
+        begun: pending,
         interrupted: ctx.signal?.aborted ?? false,
       }),
     // The incumbent's own extra runs first, then the branch point the next proposal would start

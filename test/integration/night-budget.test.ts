@@ -15,15 +15,20 @@ function runsOnRecord(log: ParsedLog): number {
   );
 }
 
-/** A serial night of no-ops under `budget`, each run's noise the next of `noise`. */
-async function night(budget: string, experiments: number, noise: readonly number[]) {
+/** A night of no-ops under `budget` (serial unless `pipeline`), each run's noise the next of `noise`. */
+async function night(
+  budget: string,
+  experiments: number,
+  noise: readonly number[],
+  pipeline = false,
+) {
   const repo = makeRepo({ "candidate.txt": "truth: 10\n", "eval.js": SEQUENCE_EVAL });
   const dir = tempDir();
   writeFiles(dir, { "agent.js": PLAN_AGENT });
   const counter = join(dir, "counter");
   const log = await nightLog(
     repo,
-    `${sequenceConfig("budget", "{ baseline_runs: 4, remeasure_every: 0 }", false)}
+    `${sequenceConfig("budget", "{ baseline_runs: 4, remeasure_every: 0 }", pipeline)}
 agent: { use: command, run: [node, ${JSON.stringify(join(dir, "agent.js"))}], pass_env: [PLAN] }
 budget: ${budget}
 `,
@@ -49,26 +54,42 @@ const NOISE = [
 
 describe("the night's budget, through the engine", () => {
   it("stops at budget.eval_runs, counted as the eval counted its runs, and the screen reads it", async () => {
-    const { log, counted } = await night("{ experiments: 100, eval_runs: 16 }", 100, NOISE);
+    const { log, counted } = await night("{ experiments: 100, eval_runs: 20 }", 100, NOISE);
     // Proof the night ran: the eval counted its own runs, and the ledger holds every one of them.
     expect(runsOnRecord(log)).toBe(counted);
-    expect(log.batches.at(-1)!.reason).toBe(`eval_runs budget reached (${counted} of 16 runs)`);
-    // Checked before each experiment: the last began under 16 runs, and took the night over.
+    expect(log.batches.at(-1)!.reason).toBe(
+      `eval_runs budget reached (${counted} of 20 runs made)`,
+    );
+    // Checked before each experiment: the last began under 20 runs, and took the night over.
     const last = log.results.at(-1)!;
-    expect(counted).toBeGreaterThanOrEqual(16);
-    expect(counted - last.samples.loss!.length).toBeLessThan(16);
+    expect(counted).toBeGreaterThanOrEqual(20);
+    expect(counted - last.samples.loss!.length).toBeLessThan(20);
     // #11 is the first screened on a design chosen from the night's first runs, and its reason
-    // says what runs out first: the runs.
+    // says what runs out first: the runs (5 left after its first run).
     const eleventh = log.results[11]!;
     expect(eleventh.status).toBe("discard");
     expect(eleventh.reason).toMatch(
-      /chosen from 10 first runs .*; budget\.eval_runs runs out after about 1 more candidate at [\d.]+ runs a candidate: the most gain per eval run\): not measured in pairs$/,
+      /chosen from 10 first runs .*; budget\.eval_runs runs out after about [2-5] more candidates at [\d.]+ runs a candidate: the most gain per eval run\): not measured in pairs$/,
     );
+  });
+
+  it("pipelined, says how many experiments begun finish after budget.eval_runs is reached", async () => {
+    const { log, counted } = await night("{ experiments: 100, eval_runs: 12 }", 100, NOISE, true);
+    expect(runsOnRecord(log)).toBe(counted);
+    const [, atStop, finish] =
+      /^eval_runs budget reached \((\d+) of 12 runs made(; the .* already begun finish(es)?, with their runs)?\)$/.exec(
+        log.batches.at(-1)!.reason!,
+      ) ?? [];
+    expect(Number(atStop)).toBeGreaterThanOrEqual(12);
+    // The experiments begun (one evaluating, one proposed) ran after the stop: their runs are on
+    // record, and the reason said they would.
+    expect(counted).toBeGreaterThan(Number(atStop));
+    expect(finish).toBeDefined();
   });
 
   it("where proposals run out first, spends more runs on a candidate than where runs do", async () => {
     const proposals = await night("{ experiments: 12 }", 12, NOISE);
-    const runs = await night("{ experiments: 100, eval_runs: 16 }", 100, NOISE);
+    const runs = await night("{ experiments: 100, eval_runs: 20 }", 100, NOISE);
     expect(proposals.log.batches.at(-1)!.reason).toBe("experiments budget reached (12)");
     // The same ten first runs before #11, and the same first run for it (0.46 sd better).
     const [p, r] = [proposals.log.results[11]!, runs.log.results[11]!];

@@ -83,10 +83,15 @@ describe("budgetStop: each stop", () => {
   it("stops when budget.eval_runs are made, not a run before, and never without it", () => {
     const b = budget({ eval_runs: 120 });
     expect(budgetStop(b, ledger([]), state({ runs: 119 }))).toBeNull();
+    expect(kindOf(budgetStop(b, ledger([]), state({ runs: 120 })))).toBe("budget");
     expect(budgetStop(b, ledger([]), state({ runs: 121 }))).toEqual({
       kind: "budget",
-      reason: "eval_runs budget reached (121 of 120 runs)",
+      reason: "eval_runs budget reached (121 of 120 runs made)",
     });
+    // Pipelined, the experiments already begun finish: the reason says so.
+    expect(budgetStop(b, ledger([]), state({ runs: 120, begun: 2 }))?.reason).toBe(
+      "eval_runs budget reached (120 of 120 runs made; the 2 experiments already begun finish, with their runs)",
+    );
     expect(budgetStop(budget(), ledger([]), state({ runs: 1e6 }))).toBeNull();
   });
 

@@ -166,6 +166,33 @@ describe("the screen chosen from the night's first runs (decide.screen_sd: auto)
     });
     expect(rate(byClock)).toBe(rate(blind));
     expect(byClock.why).toContain("the wall clock runs out");
+    // A pipelined agent too slow for the proposals left: its time is what runs out.
+    const agent = chooseScreen(history, {
+      ...settings,
+      left: { proposals: 30, byAgent: true, runs: 5000, clock },
+    });
+    expect(rate(agent)).toBe(rate(proposals));
+    expect(agent.why).toContain(
+      "the agent's time for about 30 more proposals runs out before the runs",
+    );
+  });
+
+  it("chooses by the gain per eval run once less than a candidate's budget is left", () => {
+    const history = firstRuns(165, 7, (u) => (u < 100 / 165 ? 0 : u < 150 / 165 ? 2 : -2));
+    const blind = chooseScreen(history, settings);
+    const clock = { runs: Infinity, perProposal: 0 };
+    // Every design holds no whole candidate: not the design that spends the most runs.
+    for (const left of [
+      { proposals: 5000, runs: 0.5, clock },
+      { proposals: 0, runs: Infinity, clock },
+      { proposals: 10, runs: Infinity, clock: { runs: Infinity, perProposal: Number.NaN } },
+    ]) {
+      const spent = chooseScreen(history, { ...settings, left });
+      expect({ at: spent.at, grey: spent.grey }).toEqual({ at: blind.at, grey: blind.grey });
+      expect(spent.why).toContain(
+        "less than a candidate's budget is left: the most gain per eval run",
+      );
+    }
   });
 
   it("counts the candidates left by the first budget to run out", () => {
