@@ -33,6 +33,34 @@ const sparse = (u: number) => (u < 0.05 ? 8 : u < 0.2 ? 2 : u < 0.65 ? 0 : -4);
 /** Most proposals help a little. */
 const dense = (u: number) => (u < 0.8 ? 1 : 0);
 
+/** bench/noise's plan: 61% of proposals do nothing, 30% gain 2 sd, 9% harm by 2 sd. */
+const benchNoise = () => firstRuns(165, 7, (u) => (u < 100 / 165 ? 0 : u < 150 / 165 ? 2 : -2));
+
+/** Every design's true gain kept and eval runs spent per proposal, under the fit to `history`. */
+function rateDesigns(history: ScreenPoint[]) {
+  const weights = fitEffects(history);
+  return screenDesigns(0.25).map((design) => {
+    const curve = screenCurve(design, settings);
+    let gain = 0;
+    let runs = 0;
+    weights.forEach((w, j) => {
+      gain += w * curve.keep[j]! * (-12 + j * 0.5);
+      runs += w * curve.runs[j]!;
+    });
+    return { design, gain, runs, perRun: gain / runs, perProposal: gain };
+  });
+}
+
+/** The rating of the design `choice` is. */
+function ratingOf(rated: ReturnType<typeof rateDesigns>, choice: ScreenDesign) {
+  return rated.find(
+    (r) =>
+      r.design.at === choice.at &&
+      r.design.grey?.from === choice.grey?.from &&
+      r.design.grey?.mean === choice.grey?.mean,
+  )!;
+}
+
 describe("the screen chosen from the night's first runs (decide.screen_sd: auto)", () => {
   it("is min_delta's until there are enough first runs, and says so", () => {
     const c = chooseScreen(firstRuns(MIN_HISTORY - 1, 1, sparse), settings);
@@ -73,13 +101,9 @@ describe("the screen chosen from the night's first runs (decide.screen_sd: auto)
   });
 
   it("takes more slack on several workers, where a re-applied candidate is screened twice", () => {
-    const history = firstRuns(165, 7, (u) => (u < 100 / 165 ? 0 : u < 150 / 165 ? 2 : -2));
-    const weights = fitEffects(history);
-    const perProposal = (d: { at: number; grey?: { from: number; mean: number } }) =>
-      screenCurve(d, settings).keep.reduce(
-        (sum, k, j) => sum + weights[j]! * k * (-12 + j * 0.5),
-        0,
-      );
+    const history = benchNoise();
+    const rated = rateDesigns(history);
+    const perProposal = (d: ScreenDesign) => ratingOf(rated, d).perProposal;
     const one = chooseScreen(history, { ...settings, perRunSlack: slackFor(1) });
     const four = chooseScreen(history, { ...settings, perRunSlack: slackFor(4) });
     expect(slackFor(1)).toBe(PER_RUN_SLACK);
@@ -89,25 +113,10 @@ describe("the screen chosen from the night's first runs (decide.screen_sd: auto)
   });
 
   it("keeps the most gain per proposal among the designs near the most gain per eval run", () => {
-    const history = firstRuns(165, 7, (u) => (u < 100 / 165 ? 0 : u < 150 / 165 ? 2 : -2));
-    const weights = fitEffects(history);
-    const rated = screenDesigns(0.25).map((design) => {
-      const curve = screenCurve(design, settings);
-      let gain = 0;
-      let runs = 0;
-      weights.forEach((w, j) => {
-        gain += w * curve.keep[j]! * (-12 + j * 0.5);
-        runs += w * curve.runs[j]!;
-      });
-      return { design, perRun: gain / runs, perProposal: gain };
-    });
+    const history = benchNoise();
+    const rated = rateDesigns(history);
     const choice = chooseScreen(history, settings);
-    const chosen = rated.find(
-      (r) =>
-        r.design.at === choice.at &&
-        r.design.grey?.from === choice.grey?.from &&
-        r.design.grey?.mean === choice.grey?.mean,
-    )!;
+    const chosen = ratingOf(rated, choice);
     const most = Math.max(...rated.map((r) => r.perRun));
     expect(chosen.perRun).toBeGreaterThanOrEqual((1 - PER_RUN_SLACK) * most);
     for (const r of rated.filter((x) => x.perRun >= (1 - PER_RUN_SLACK) * most))
@@ -120,25 +129,9 @@ describe("the screen chosen from the night's first runs (decide.screen_sd: auto)
   });
 
   it("reads what runs out first: proposals, the most gain per proposal; runs, the most per run", () => {
-    const history = firstRuns(165, 7, (u) => (u < 100 / 165 ? 0 : u < 150 / 165 ? 2 : -2));
-    const weights = fitEffects(history);
-    const rated = screenDesigns(0.25).map((design) => {
-      const curve = screenCurve(design, settings);
-      let gain = 0;
-      let runs = 0;
-      weights.forEach((w, j) => {
-        gain += w * curve.keep[j]! * (-12 + j * 0.5);
-        runs += w * curve.runs[j]!;
-      });
-      return { design, gain, runs };
-    });
-    const rate = (c: ScreenDesign) =>
-      rated.find(
-        (r) =>
-          r.design.at === c.at &&
-          r.design.grey?.from === c.grey?.from &&
-          r.design.grey?.mean === c.grey?.mean,
-      )!;
+    const history = benchNoise();
+    const rated = rateDesigns(history);
+    const rate = (c: ScreenDesign) => ratingOf(rated, c);
     const clock = { runs: Infinity, perProposal: 0 };
     // 30 proposals left and runs for thousands: every design tries all 30.
     const proposals = chooseScreen(history, {
@@ -178,7 +171,7 @@ describe("the screen chosen from the night's first runs (decide.screen_sd: auto)
   });
 
   it("chooses by the gain per eval run once less than a candidate's budget is left", () => {
-    const history = firstRuns(165, 7, (u) => (u < 100 / 165 ? 0 : u < 150 / 165 ? 2 : -2));
+    const history = benchNoise();
     const blind = chooseScreen(history, settings);
     const clock = { runs: Infinity, perProposal: 0 };
     // Every design holds no whole candidate: not the design that spends the most runs.
