@@ -5,7 +5,11 @@
  *
  *   node bench/greedy.ts [--nights 12] [--runs 120] [--levels 2,1,0.5,t3] [--seed 1] [--quick]
  *                        [--pipeline true|false] [--decide '{"confidence":0.9}'] [--verbose]
- *                        [--compare REV]
+ *                        [--compare REV] [--proposals N]
+ *
+ * --proposals N: equal proposals instead of equal runs. A night is N proposals with runs
+ * unbounded (autoexp's budget.experiments N, no eval_runs: the proposals run out first, as with
+ * its default of 20), greedy's N candidates one run each; autoexp's runs per night are printed.
  *
  * A night: a `command` agent proposes changes from a seeded plan of true effects sized from
  * karpathy's published results.tsv (test/fixtures; see effectPool in greedy-model.ts: about 18%
@@ -78,6 +82,7 @@ const { values: args } = parseArgs({
     decide: { type: "string", default: "{}" },
     verbose: { type: "boolean", default: false },
     compare: { type: "string" },
+    proposals: { type: "string" },
     tsv: {
       type: "string",
       default: join(ROOT, "test/fixtures/karpathy-autoresearch-H100-mar8-results.tsv"),
@@ -87,6 +92,11 @@ const { values: args } = parseArgs({
 });
 const NIGHTS = Number(args.nights ?? (args.quick ? 2 : 12));
 const RUNS = Number(args.runs);
+/**
+ * --proposals N: nights of N proposals, eval runs unbounded (autoexp's budget.experiments, as its
+ * default 20 is; greedy runs each once), where equal runs is the default.
+ */
+const PROPOSALS = args.proposals === undefined ? null : Number(args.proposals);
 const SEED = Number(args.seed);
 const DECIDE = JSON.parse(args.decide!) as Record<string, unknown>;
 const pool = effectPool(readFileSync(args.tsv!, "utf8"), Number(args["neutral-below"]));
@@ -154,7 +164,7 @@ async function autoexpNight(plan: number[], level: Level, seed: number): Promise
       metrics: { val_bpb: { goal: "minimize" } },
       env: {
         GREEDY_COUNTER: counter,
-        GREEDY_RUNS: String(RUNS),
+        GREEDY_RUNS: String(PROPOSALS === null ? RUNS : 1_000_000),
         GREEDY_SEED: String(seed),
         GREEDY_SIGMA: String(pool.effect / level.ratio),
         GREEDY_NOISE: level.kind,
@@ -170,8 +180,10 @@ async function autoexpNight(plan: number[], level: Level, seed: number): Promise
   // The night's runs are its budget, and the engine is told so (the screen reads what binds);
   // the eval's count still cuts the night at exactly RUNS. An engine from before
   // budget.eval_runs (--compare) is told nothing.
-  const budget = { experiments: 100_000, stop_after_failures: 100_000 };
-  let checked = validateConfig(configFor({ ...budget, eval_runs: RUNS }));
+  const budget = { experiments: PROPOSALS ?? 100_000, stop_after_failures: 100_000 };
+  let checked = validateConfig(
+    configFor(PROPOSALS === null ? { ...budget, eval_runs: RUNS } : budget),
+  );
   if (!checked.ok) checked = validateConfig(configFor(budget));
   if (!checked.ok) throw new Error(JSON.stringify(checked.problems));
   const spent = () => (existsSync(counter) ? statSync(counter).size : 0);
@@ -184,6 +196,7 @@ async function autoexpNight(plan: number[], level: Level, seed: number): Promise
     signal: stop.signal,
     onEvent: (e) => {
       if (process.env.GREEDY_DEBUG) recent.push(`${spent()} ${JSON.stringify(e).slice(0, 200)}`);
+      if (PROPOSALS !== null) return;
       if ((e.type === "experiment" || e.type === "remeasure") && spent() >= RUNS) stop.abort();
     },
   }).catch((error: Error) => {
@@ -284,6 +297,8 @@ if (args.compare)
 describe(pool);
 const started = performance.now();
 const table: string[][] = [];
+/** autoexp's eval runs a night at each level (RUNS, unless --proposals). */
+const spentRuns: number[] = [];
 const where: string[][] = [];
 for (const level of LEVELS) {
   const greedy: Night[] = [];
@@ -291,9 +306,10 @@ for (const level of LEVELS) {
   for (let night = 0; night < NIGHTS; night++) {
     const seed = mix(SEED, night);
     // More proposals than runs: autoexp never asks for more than one per run.
-    const plan = makePlan(pool, seed, RUNS);
+    const plan = makePlan(pool, seed, Math.max(RUNS, PROPOSALS ?? 0));
     const sigma = pool.effect / level.ratio;
-    const g = greedyNight(plan, sigma, seed, level.kind, RUNS);
+    // Greedy's runs: its baseline's and one a candidate.
+    const g = greedyNight(plan, sigma, seed, level.kind, PROPOSALS === null ? RUNS : PROPOSALS + 1);
     greedy.push({ ...g, ceiling: sumHelpful(plan, g.candidates) });
     const a = await autoexpNight(plan, level, seed);
     autoexp.push(a);
@@ -317,7 +333,9 @@ for (const level of LEVELS) {
     `${f1(col(greedy, (n) => n.candidates))} / ${f1(col(autoexp, (n) => n.candidates))}`,
   ]);
   const r = (k: keyof Runs) => mean(autoexp.map((n) => n.runs![k]));
-  const share = (x: number) => `${f1(x)} (${Math.round((100 * x) / RUNS)}%)`;
+  const total = (Object.keys(autoexp[0]!.runs!) as (keyof Runs)[]).reduce((t, k) => t + r(k), 0);
+  spentRuns.push(total);
+  const share = (x: number) => `${f1(x)} (${Math.round((100 * x) / total)}%)`;
   where.push([
     level.name,
     share(r("baseline")),
@@ -347,7 +365,9 @@ printTable(
   ],
   table,
 );
-console.log(`\nautoexp's ${RUNS} eval runs per night, by purpose (mean per night):`);
+console.log(
+  `\nautoexp's ${PROPOSALS === null ? RUNS : spentRuns.map(f1).join(" / ")} eval runs per night, by purpose (mean per night):`,
+);
 printTable(
   [
     "level",
@@ -365,7 +385,7 @@ printTable(
   where,
 );
 console.log(
-  `\n${NIGHTS} nights per level, ${RUNS} eval runs each, seed ${SEED}; decide ${JSON.stringify(DECIDE)}, pipeline ${args.pipeline === "true"}; ${f1((performance.now() - started) / 1000)} s in all`,
+  `\n${NIGHTS} nights per level, ${PROPOSALS === null ? `${RUNS} eval runs each` : `${PROPOSALS} proposals each (greedy: one run each; autoexp: as its rule spends)`}, seed ${SEED}; decide ${JSON.stringify(DECIDE)}, pipeline ${args.pipeline === "true"}; ${f1((performance.now() - started) / 1000)} s in all`,
 );
 
 function describe(p: EffectPool) {
