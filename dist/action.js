@@ -23043,12 +23043,12 @@ function chooseScreen(history, s) {
   const helps = GRID.reduce((sum, mu, j) => sum + (mu > 0 ? weights[j] : 0), 0);
   return {
     ...best.design,
-    why: `chosen from ${recent.length === history.length ? "" : "the latest "}${recent.length} first runs (about ${Math.round(helps * 100)}% of proposals help): ${best.value.toPrecision(2)} sd of true gain per eval run expected, ${atLowest.toPrecision(2)} at ${fmtSd(lowest)}${left ? `; ${binding(left, best.runs)}` : s.left ? "; less than a candidate's budget is left: the most gain per eval run" : ""}`,
+    why: `chosen from ${recent.length === history.length ? "" : "the latest "}${recent.length} first runs (about ${Math.round(helps * 100)}% of proposals help): ${best.value.toPrecision(2)} sd of true gain per eval run expected, ${atLowest.toPrecision(2)} at ${fmtSd(lowest)}${left ? `; ${binding(left, best)}` : s.left ? "; less than a candidate's budget is left: the most gain per eval run" : ""}`,
     perRun: { chosen: best.value, lowest: atLowest }
   };
 }
-function binding(left, runsEach) {
-  const n = candidatesLeft(left, runsEach);
+function binding(left, design) {
+  const { runs: runsEach, candidates: n } = design;
   const each = `${runsEach.toPrecision(2)} runs a candidate`;
   if (n >= left.proposals) {
     const p = Math.round(left.proposals);
