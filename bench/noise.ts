@@ -350,11 +350,13 @@ async function runOne(
           ? "replaced"
           : !screen
             ? "other"
-            : screen.z < (screen.grey?.from ?? screen.at)
-              ? "first"
-              : screen.second !== undefined && screen.second < screen.grey!.mean
-                ? "second"
-                : "pairs";
+            : screen.won_against !== undefined
+              ? "pairs"
+              : screen.z < (screen.grey?.from ?? screen.at)
+                ? "first"
+                : screen.second !== undefined && screen.second < screen.grey!.mean
+                  ? "second"
+                  : "pairs";
       out.lost[where]++;
     }
     if (effect > 0 && r.against !== undefined) out.replacedN++;

@@ -33751,7 +33751,7 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
     ctx.store.log,
     policy.objectives.map((o) => o.name)
   );
-  const first = await screenFirstRuns(ctx, trial, setup);
+  const first = await screenFirstRuns(ctx, trial, setup, candidate.wonAgainst);
   if ("ended" in first) return first.ended;
   const { aside, screened } = first;
   let design = first.design;
@@ -33882,7 +33882,7 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
     ...afterKeep ? { afterKeep } : {}
   });
 }
-async function screenFirstRuns(ctx, trial, setup) {
+async function screenFirstRuns(ctx, trial, setup, wonAgainst) {
   const { policy, config: config2 } = ctx;
   const { cand, inc } = trial;
   const against = screenBar2(setup.incumbent);
@@ -33895,20 +33895,22 @@ async function screenFirstRuns(ctx, trial, setup) {
   const noise = setup.noise(cand, {});
   const withDeltas = withMinDeltas(policy, config2, noise);
   let screen2 = screenFor(ctx, withDeltas, noise, against, cand);
+  if (screen2 && wonAgainst !== void 0)
+    screen2 = { ...screen2, grey: null, record: { ...screen2.record, won_against: wonAgainst } };
   trial.screen = screen2;
-  let judgement = judge({
+  let judgement = screen2 && wonAgainst !== void 0 ? null : judge({
     policy: screen2 ? screen2.policy : withDeltas,
     incumbent: against,
     candidate: cand,
     noise,
     linesDelta: setup.linesDelta
   });
-  if (screen2 && judgement.final && judgement.status === "discard" && screen2.raised)
+  if (screen2 && judgement?.final && judgement.status === "discard" && screen2.raised)
     judgement = { ...judgement, reason: screen2.reason };
   let screened = 1;
-  const early = judgement.final ? null : trial.replacedBy();
+  const early = judgement?.final ? null : trial.replacedBy();
   if (early !== null) return { ended: trial.stopped(early) };
-  if (!judgement.final && screen2?.grey) {
+  if (judgement && !judgement.final && screen2?.grey) {
     ctx.emit({
       type: "run",
       iteration: trial.iteration,
@@ -33933,9 +33935,9 @@ async function screenFirstRuns(ctx, trial, setup) {
       judgement = { ...judgement, reason: look.reason };
     screened = 2;
   }
-  const passed = judgement.final ? null : trial.replacedBy();
+  const passed = judgement?.final ? null : trial.replacedBy();
   if (passed !== null) return { ended: trial.stopped(passed) };
-  if (judgement.final) return { judgement, design: fresh, aside: null, screened };
+  if (judgement?.final) return { judgement, design: fresh, aside: null, screened };
   trial.seeds.push(seed);
   const broken = await trial.runIncumbent(seed);
   if (broken) return { ended: broken };
@@ -34597,10 +34599,11 @@ function experimentSteps(ctx, checkSeal) {
     rebase: async (candidate, snapshot, verdict) => {
       const beside2 = concurrentEntry(candidate, verdict, { paired: false });
       const setAside = [...candidate.setAside ?? [], ...beside2 ? [beside2] : []];
-      const again = await reapply2(candidate, snapshot, {
-        from: verdict.judgedAgainst ?? candidate.parent.iteration,
-        status: isKeep(verdict) ? "keep" : verdict.stopped ? "stopped" : "undecided"
-      });
+      const from = verdict.judgedAgainst ?? candidate.parent.iteration;
+      const status = isKeep(verdict) ? "keep" : verdict.stopped ? "stopped" : "undecided";
+      const { wonAgainst: _, ...rest } = candidate;
+      const next = status === "keep" ? { ...rest, wonAgainst: from } : rest;
+      const again = await reapply2(next, snapshot, { from, status });
       return "kind" in again || setAside.length === 0 ? again : { ...again, setAside };
     },
     // One worker, one proposer: the experiment before this one is proposed and has the slot

@@ -90,7 +90,7 @@ export async function evaluatePaired(
     ctx.store.log!,
     policy.objectives.map((o) => o.name),
   );
-  const first = await screenFirstRuns(ctx, trial, setup);
+  const first = await screenFirstRuns(ctx, trial, setup, candidate.wonAgainst);
   if ("ended" in first) return first.ended;
   const { aside, screened } = first;
   let design = first.design;
@@ -256,6 +256,7 @@ async function screenFirstRuns(
   ctx: EngineContext,
   trial: PairedTrial,
   setup: PairedSetup,
+  wonAgainst: number | undefined,
 ): Promise<Screened> {
   const { policy, config } = ctx;
   const { cand, inc } = trial;
@@ -269,20 +270,29 @@ async function screenFirstRuns(
   const noise = setup.noise(cand, {});
   const withDeltas = withMinDeltas(policy, config, noise);
   let screen = screenFor(ctx, withDeltas, noise, against, cand);
+  // It beat the incumbent it was re-applied from: measured against the bar for the record, not
+  // screened on it (no grey zone); the incumbent runs beside it, and pairs decide with the
+  // boundary of the screen it would have met (which credits a selection this run did not have:
+  // false keeps stay within it).
+  if (screen && wonAgainst !== undefined)
+    screen = { ...screen, grey: null, record: { ...screen.record, won_against: wonAgainst } };
   trial.screen = screen;
-  let judgement = judge({
-    policy: screen ? screen.policy : withDeltas,
-    incumbent: against,
-    candidate: cand,
-    noise,
-    linesDelta: setup.linesDelta,
-  });
-  if (screen && judgement.final && judgement.status === "discard" && screen.raised)
+  let judgement: Judgement | null =
+    screen && wonAgainst !== undefined
+      ? null
+      : judge({
+          policy: screen ? screen.policy : withDeltas,
+          incumbent: against,
+          candidate: cand,
+          noise,
+          linesDelta: setup.linesDelta,
+        });
+  if (screen && judgement?.final && judgement.status === "discard" && screen.raised)
     judgement = { ...judgement, reason: screen.reason };
   let screened = 1;
-  const early = judgement.final ? null : trial.replacedBy();
+  const early = judgement?.final ? null : trial.replacedBy();
   if (early !== null) return { ended: trial.stopped(early) };
-  if (!judgement.final && screen?.grey) {
+  if (judgement && !judgement.final && screen?.grey) {
     // Under the screen, in its grey zone: a second run, and the two runs' mean decides.
     ctx.emit({
       type: "run",
@@ -308,9 +318,9 @@ async function screenFirstRuns(
       judgement = { ...judgement, reason: look.reason };
     screened = 2;
   }
-  const passed = judgement.final ? null : trial.replacedBy();
+  const passed = judgement?.final ? null : trial.replacedBy();
   if (passed !== null) return { ended: trial.stopped(passed) };
-  if (judgement.final) return { judgement, design: fresh, aside: null, screened };
+  if (judgement?.final) return { judgement, design: fresh, aside: null, screened };
   trial.seeds.push(seed);
   const broken = await trial.runIncumbent(seed);
   if (broken) return { ended: broken };

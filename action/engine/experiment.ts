@@ -51,6 +51,11 @@ export interface Candidate {
    * against the incumbent it was made for and then lost on the newer one says so.
    */
   reappliedFrom?: NonNullable<ResultEntry["reapplied"]>;
+  /**
+   * The incumbent this candidate beat in an evaluation the record left behind (a keep elsewhere
+   * replaced it meanwhile): on the incumbent it was re-applied onto, its first run is not screened.
+   */
+  wonAgainst?: number;
   /** The agent checkout that holds the proposal until it is screened (screen releases it). */
   lease?: CheckoutLease;
   proposal?: Proposal;

@@ -214,10 +214,13 @@ export function experimentSteps(
     rebase: async (candidate, snapshot, verdict) => {
       const beside = concurrentEntry(candidate, verdict, { paired: false });
       const setAside = [...(candidate.setAside ?? []), ...(beside ? [beside] : [])];
-      const again = await reapply(candidate, snapshot as RebaseTarget, {
-        from: verdict.judgedAgainst ?? candidate.parent.iteration,
-        status: isKeep(verdict) ? "keep" : verdict.stopped ? "stopped" : "undecided",
-      });
+      const from = verdict.judgedAgainst ?? candidate.parent.iteration;
+      const status = isKeep(verdict) ? "keep" : verdict.stopped ? "stopped" : "undecided";
+      // It beat the incumbent it was made for: on the new one it is not screened again (the
+      // screen spends few runs on changes unlikely to help; this one has shown it may), pairs decide.
+      const { wonAgainst: _, ...rest } = candidate;
+      const next = status === "keep" ? { ...rest, wonAgainst: from } : rest;
+      const again = await reapply(next, snapshot as RebaseTarget, { from, status });
       return "kind" in again || setAside.length === 0 ? again : { ...again, setAside };
     },
     // One worker, one proposer: the experiment before this one is proposed and has the slot

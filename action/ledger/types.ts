@@ -116,6 +116,11 @@ export interface ResultEntry {
      * reopenedBy): that pair was set aside and fresh pairs decided, the first of them that run.
      */
     reopened?: true;
+    /**
+     * Re-applied after it beat incumbent #n in an evaluation a keep elsewhere left behind: its
+     * first run here was measured against the bar (`z`) but not screened on it; pairs decided.
+     */
+    won_against?: number;
   };
   /**
    * Kept in pairs, with the night's first runs enough to say how often its proposals help: the

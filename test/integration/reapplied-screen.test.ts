@@ -1,0 +1,100 @@
+// A change re-applied onto a newer incumbent after it beat the one it was made for (in an
+// evaluation a keep elsewhere left behind) is not screened again there: pairs decide. Through the real engine:
+// three workers, real git, real eval processes, an agent that writes the incumbent's truth plus
+// its effect (a re-application never merges, so the agent is asked again, with the same effect).
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { planNight } from "../helpers/sequence-eval.ts";
+
+const EXPERIMENTS = 24;
+const EFFECT = 2;
+
+// loss = truth + noise of sd 0.1 (lower is better). The first run of an idea's code written again
+// on another incumbent (its idea line seen before with another truth) reads TRAP worse: under any
+// screen, not so far that pairs cannot show its gain. Each such run is listed in TRAPPED (the
+// proof that the trap ran); every code's first run is remembered in SEEN (isolation none).
+const EVAL = `
+const fs = require("node:fs");
+const text = fs.readFileSync("candidate.txt", "utf8");
+const truth = Number(/truth: (\\S+)/.exec(text)[1]);
+const idea = /idea (\\d+)/.exec(text)?.[1] ?? "-";
+const seen = fs.existsSync(process.env.SEEN) ? fs.readFileSync(process.env.SEEN, "utf8").trim().split("\\n") : [];
+const code = idea + " " + truth;
+let trap = 0;
+if (!seen.includes(code)) {
+  if (idea !== "-" && seen.some((c) => c.split(" ")[0] === idea)) {
+    trap = Number(process.env.TRAP);
+    fs.appendFileSync(process.env.TRAPPED, code + "\\n");
+  }
+  fs.appendFileSync(process.env.SEEN, code + "\\n");
+}
+const u = () => { let x = 0; while (x === 0) x = Math.random(); return x; };
+const noise = 0.1 * Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
+console.log("loss: " + (truth + trap + noise));
+`;
+
+async function night() {
+  // Every other change lowers the loss by 20 run sds: keeps land while the other workers'
+  // candidates are in flight, and the helpful ones among those beat the incumbent they were made for.
+  const plan = Array.from({ length: EXPERIMENTS }, (_, i) => (i % 2 === 0 ? -EFFECT : 0));
+  let files = { seen: "", trapped: "" };
+  const log = await planNight(
+    { "candidate.txt": "truth: 10\n", "eval.js": EVAL },
+    `name: reapplied-screen
+target: [candidate.txt]
+frozen: [eval.js]
+eval: { command: node eval.js, metrics: { loss: { goal: minimize } }, pass_env: [SEEN, TRAPPED, TRAP] }
+isolation: none
+workers: 3
+decide: { baseline_runs: 3, remeasure_every: 0 }`,
+    plan,
+    (dir) => {
+      files = { seen: join(dir, "seen"), trapped: join(dir, "trapped") };
+      return { SEEN: files.seen, TRAPPED: files.trapped, TRAP: String(EFFECT + 0.3) };
+    },
+  );
+  const trapped = readFileSync(files.trapped, "utf8").trim().split("\n").filter(Boolean);
+  return { log, trapped };
+}
+
+describe("a change that beat the incumbent it was made for, re-applied onto a newer one", () => {
+  it("is measured against the new bar but not screened on it: its pairs show its gain, and it is kept", async () => {
+    const { log, trapped } = await night();
+    const rows = log.results.filter((r) => r.status !== "baseline");
+    const carried = rows.filter((r) => r.screen?.won_against !== undefined);
+    // Proof the trap ran, on first runs of changes written again, and that some had beaten their
+    // incumbent before they were re-applied.
+    expect(trapped.length).toBeGreaterThan(0);
+    expect(carried.length).toBeGreaterThan(0);
+    for (const r of carried) {
+      const left = r.reapplied!.at(-1)!;
+      // The incumbent it beat is the one its evaluation left behind.
+      expect(r.screen!.won_against).toBe(left.from);
+      expect(left.status).toBe("keep");
+      expect(left.asked_again).toBe(true);
+      // Its first run here was trapped: it read TRAP worse than its code's truth.
+      const first = r.samples.loss![0]!;
+      const truths = trapped
+        .filter((c) => c.split(" ")[0] === `${r.iteration}`)
+        .map((c) => Number(c.split(" ")[1]));
+      expect(truths.some((t) => Math.abs(first - (t + EFFECT + 0.3)) < 0.5)).toBe(true);
+      // It went on to pairs beside the incumbent all the same: its run there and later pairs.
+      expect(r.screen!.incumbent_z).toBeDefined();
+      expect(r.samples.loss!.length).toBeGreaterThan(1);
+    }
+    // Helpful changes get past their first trial: each re-applied one of them is kept on the
+    // newer incumbent (20 run sds better), its trapped first run notwithstanding.
+    const helpful = carried.filter((r) => r.description === `effect ${-EFFECT}`);
+    for (const r of helpful) expect(r.status).toBe("keep");
+    // Some of them on a first run under the screen they would have met: screened again, those
+    // would have been discarded on it.
+    expect(
+      helpful.filter((r) => r.screen!.z < (r.screen!.grey?.from ?? r.screen!.at)).length,
+    ).toBeGreaterThan(0);
+    // A re-applied row screened again left behind an evaluation still in the running (stopped,
+    // or out of runs), not one that had won.
+    const screened = rows.filter((x) => x.reapplied?.length && x.screen?.won_against === undefined);
+    for (const r of screened) expect(r.reapplied!.at(-1)!.status).not.toBe("keep");
+  }, 180_000);
+});
