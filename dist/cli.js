@@ -36223,8 +36223,7 @@ function experimentSteps(ctx, checkSeal) {
       const setAside = [...candidate.setAside ?? [], ...beside2 ? [beside2] : []];
       const from = verdict.judgedAgainst ?? candidate.parent.iteration;
       const status = isKeep(verdict) ? "keep" : verdict.stopped ? "stopped" : "undecided";
-      const { wonAgainst: _, ...rest } = candidate;
-      const next = status === "keep" ? { ...rest, wonAgainst: from } : rest;
+      const next = status === "keep" ? { ...candidate, wonAgainst: from } : candidate;
       const again = await reapply2(next, snapshot, { from, status });
       return "kind" in again || setAside.length === 0 ? again : { ...again, setAside };
     },

@@ -217,9 +217,9 @@ export function experimentSteps(
       const from = verdict.judgedAgainst ?? candidate.parent.iteration;
       const status = isKeep(verdict) ? "keep" : verdict.stopped ? "stopped" : "undecided";
       // It beat the incumbent it was made for: on the new one it is not screened again (the
-      // screen spends few runs on changes unlikely to help; this one has shown it may), pairs decide.
-      const { wonAgainst: _, ...rest } = candidate;
-      const next = status === "keep" ? { ...rest, wonAgainst: from } : rest;
+      // screen spends few runs on changes unlikely to help; this one has shown it may), pairs
+      // decide. Still in the running there, it keeps a win it had before.
+      const next = status === "keep" ? { ...candidate, wonAgainst: from } : candidate;
       const again = await reapply(next, snapshot as RebaseTarget, { from, status });
       return "kind" in again || setAside.length === 0 ? again : { ...again, setAside };
     },

@@ -34,10 +34,11 @@ const noise = 0.1 * Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
 console.log("loss: " + (truth + trap + noise));
 `;
 
-async function night() {
-  // Every other change lowers the loss by 20 run sds: keeps land while the other workers'
-  // candidates are in flight, and the helpful ones among those beat the incumbent they were made for.
-  const plan = Array.from({ length: EXPERIMENTS }, (_, i) => (i % 2 === 0 ? -EFFECT : 0));
+/**
+ * A night of `plan` (each change's effect on the loss) on three workers: the ledger, and the codes
+ * ("<idea> <truth>") whose first run the eval trapped.
+ */
+async function night(plan: readonly number[]) {
   let files = { seen: "", trapped: "" };
   const log = await planNight(
     { "candidate.txt": "truth: 10\n", "eval.js": EVAL },
@@ -60,7 +61,12 @@ decide: { baseline_runs: 3, remeasure_every: 0 }`,
 
 describe("a change that beat the incumbent it was made for, re-applied onto a newer one", () => {
   it("is measured against the new bar but not screened on it: its pairs show its gain, and it is kept", async () => {
-    const { log, trapped } = await night();
+    // Two changes in three lower the loss by 20 run sds: keeps land while the other workers'
+    // candidates are in flight, and the helpful ones among those beat the incumbent they were
+    // made for.
+    const { log, trapped } = await night(
+      Array.from({ length: EXPERIMENTS }, (_, i) => (i % 3 === 2 ? 0 : -EFFECT)),
+    );
     const rows = log.results.filter((r) => r.status !== "baseline");
     const carried = rows.filter((r) => r.screen?.won_against !== undefined);
     // Proof the trap ran, on first runs of changes written again, and that some had beaten their
@@ -69,9 +75,9 @@ describe("a change that beat the incumbent it was made for, re-applied onto a ne
     expect(carried.length).toBeGreaterThan(0);
     for (const r of carried) {
       const left = r.reapplied!.at(-1)!;
-      // The incumbent it beat is the one its evaluation left behind.
-      expect(r.screen!.won_against).toBe(left.from);
-      expect(left.status).toBe("keep");
+      // The incumbent it beat is one an evaluation it left behind beat (the latest such).
+      const won = r.reapplied!.filter((a) => a.status === "keep").at(-1);
+      expect(won?.from).toBe(r.screen!.won_against);
       expect(left.asked_again).toBe(true);
       // Its first run here was trapped: it read TRAP worse than its code's truth.
       const first = r.samples.loss![0]!;
@@ -92,9 +98,26 @@ describe("a change that beat the incumbent it was made for, re-applied onto a ne
     expect(
       helpful.filter((r) => r.screen!.z < (r.screen!.grey?.from ?? r.screen!.at)).length,
     ).toBeGreaterThan(0);
-    // A re-applied row screened again left behind an evaluation still in the running (stopped,
-    // or out of runs), not one that had won.
+    // A re-applied row screened again left behind evaluations still in the running (stopped, or
+    // out of runs), none that had won.
     const screened = rows.filter((x) => x.reapplied?.length && x.screen?.won_against === undefined);
-    for (const r of screened) expect(r.reapplied!.at(-1)!.status).not.toBe("keep");
+    for (const r of screened) expect(r.reapplied!.map((a) => a.status)).not.toContain("keep");
+  }, 180_000);
+
+  it("keeps its win where the incumbent moves again while it is still in the running", async () => {
+    // Every change helps: keeps land one after another, and a change re-applied after a win is
+    // often stopped again, still in the running, by the next keep.
+    const { log } = await night(Array.from({ length: EXPERIMENTS }, () => -EFFECT));
+    const rows = log.results.filter((r) => r.status !== "baseline");
+    // (Those with a bar where they were re-applied: with none, pairs start at once, unscreened.)
+    const won = rows.filter((r) => r.screen && r.reapplied?.some((a) => a.status === "keep"));
+    // Proof of the case: a win, then an evaluation stopped or out of runs after it.
+    const later = won.filter((r) => r.reapplied!.at(-1)!.status !== "keep");
+    expect(later.length).toBeGreaterThan(0);
+    // Each change that ever won is measured, not screened, wherever it is re-applied after.
+    for (const r of won) {
+      const latest = r.reapplied!.filter((a) => a.status === "keep").at(-1)!;
+      expect(r.screen!.won_against).toBe(latest.from);
+    }
   }, 180_000);
 });
