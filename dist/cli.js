@@ -35520,7 +35520,7 @@ async function screenFirstRuns(ctx, trial, setup, wonAgainst) {
   if (screen2 && wonAgainst !== void 0)
     screen2 = { ...screen2, grey: null, record: { ...screen2.record, won_against: wonAgainst } };
   trial.screen = screen2;
-  let judgement = screen2 && wonAgainst !== void 0 ? null : judge({
+  let judgement = screen2?.record.won_against !== void 0 ? null : judge({
     policy: screen2 ? screen2.policy : withDeltas,
     incumbent: against,
     candidate: cand,

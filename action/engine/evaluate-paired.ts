@@ -278,7 +278,7 @@ async function screenFirstRuns(
     screen = { ...screen, grey: null, record: { ...screen.record, won_against: wonAgainst } };
   trial.screen = screen;
   let judgement: Judgement | null =
-    screen && wonAgainst !== undefined
+    screen?.record.won_against !== undefined
       ? null
       : judge({
           policy: screen ? screen.policy : withDeltas,
