@@ -164,6 +164,8 @@ interface Outcome {
    * second look, in pairs, judged against an incumbent a keep had replaced (`against`), other.
    */
   lost: { first: number; second: number; pairs: number; replaced: number; other: number };
+  /** The "replaced" losses by where their trial ended: first run, second look, pairs. */
+  replacedAt: { first: number; second: number; pairs: number };
   /**
    * +2 sd changes that beat the incumbent they were made for while a keep elsewhere replaced it,
    * and were judged again on the new one (ResultEntry.reapplied: re-applied with --changes slots,
@@ -285,6 +287,7 @@ async function runOne(
     seconds,
     counted,
     lost: { first: 0, second: 0, pairs: 0, replaced: 0, other: 0 },
+    replacedAt: { first: 0, second: 0, pairs: 0 },
     wonThenAgain: { n: 0, kept: 0 },
     replacedN: 0,
     noisier: { n: 0, kept: 0 },
@@ -345,19 +348,17 @@ async function runOne(
     if (effect < 0) out.worse.evals += evals;
     if (effect > 0 && !kept) {
       const screen = r.screen;
-      const where =
-        r.against !== undefined
-          ? "replaced"
-          : !screen
-            ? "other"
-            : screen.won_against !== undefined
-              ? "pairs"
-              : screen.z < (screen.grey?.from ?? screen.at)
-                ? "first"
-                : screen.second !== undefined && screen.second < screen.grey!.mean
-                  ? "second"
-                  : "pairs";
-      out.lost[where]++;
+      const stage = !screen
+        ? "other"
+        : screen.won_against !== undefined
+          ? "pairs"
+          : screen.z < (screen.grey?.from ?? screen.at)
+            ? "first"
+            : screen.second !== undefined && screen.second < screen.grey!.mean
+              ? "second"
+              : "pairs";
+      out.lost[r.against !== undefined ? "replaced" : stage]++;
+      if (r.against !== undefined && stage !== "other") out.replacedAt[stage]++;
     }
     if (effect > 0 && r.against !== undefined) out.replacedN++;
     if (effect > 0 && r.reapplied?.some((a) => a.status === "keep")) {
@@ -397,6 +398,13 @@ function report(outs: Outcome[]) {
         [o.lost.first, o.lost.second, o.lost.pairs, o.lost.replaced]
           .map((k) => pct(k, o.effect.n))
           .join(" ") + (o.lost.other ? ` +${pct(o.lost.other, o.effect.n)}` : ""),
+    ],
+    [
+      "  repl lost at: 1st, 2nd, pairs",
+      (o) =>
+        [o.replacedAt.first, o.replacedAt.second, o.replacedAt.pairs]
+          .map((k) => pct(k, o.effect.n))
+          .join(" "),
     ],
     [
       "  power where not replaced",
@@ -498,6 +506,11 @@ function pool(outs: Outcome[]): Outcome {
       pairs: sum((o) => o.lost.pairs),
       replaced: sum((o) => o.lost.replaced),
       other: sum((o) => o.lost.other),
+    },
+    replacedAt: {
+      first: sum((o) => o.replacedAt.first),
+      second: sum((o) => o.replacedAt.second),
+      pairs: sum((o) => o.replacedAt.pairs),
     },
     replacedN: sum((o) => o.replacedN),
     wonThenAgain: {
