@@ -9679,17 +9679,19 @@ function roundSafe(input2) {
   const steps = input2.paired ? 20 : 4;
   const down = (sd) => Math.max(0, Math.floor(Math.min(sd, 2) * steps) / steps);
   const df = input2.df <= 30 ? Math.max(1, Math.floor(input2.df)) : DF_STEPS.findLast((d) => d <= input2.df);
+  const unscreened = input2.paired === "unscreened";
   return {
-    incumbentRuns: input2.incumbentRuns > 50 ? Number.POSITIVE_INFINITY : input2.incumbentRuns,
+    // Unscreened, no bar and no screen: one boundary whatever they were.
+    incumbentRuns: unscreened ? 1 : input2.incumbentRuns > 50 ? Number.POSITIVE_INFINITY : input2.incumbentRuns,
     df,
     maxRuns: input2.maxRuns,
     alpha: input2.alpha,
     // Paired screens sit at min_delta over a pair's sd (0.18 for the default 0.25 run sds).
-    screenSd: down(input2.screenSd),
+    screenSd: unscreened ? 0 : down(input2.screenSd),
     ...input2.paired ? { paired: input2.paired } : {},
     // A lower grey zone and a lower bar for its mean let more candidates on: the safe way.
     ...input2.paired === "screened" && input2.grey ? { grey: { from: down(input2.grey.from), mean: down(input2.grey.mean) } } : {},
-    ...input2.paired === "screened" && input2.firstPairKeeps ? { firstPairKeeps: true } : {}
+    ...(input2.paired === "screened" || unscreened) && input2.firstPairKeeps ? { firstPairKeeps: true } : {}
   };
 }
 function simulate(s) {
@@ -31806,7 +31808,7 @@ function judge(input2) {
     maxRuns: policy.maxRuns,
     alpha: alphaTotal / decisive.length,
     screenSd: screenSd(c, o),
-    paired: input2.paired?.first,
+    paired: input2.paired?.first === "screened" && input2.paired.unscreened ? "unscreened" : input2.paired?.first,
     grey: input2.paired?.first === "screened" && input2.paired.screenGrey ? greyInPairSds(input2.paired.screenGrey) : void 0,
     firstPairKeeps
   });
@@ -35579,7 +35581,7 @@ async function screenFirstRuns(ctx, trial, setup, wonAgainst) {
     screenedAgainst: screenRuns,
     // The boundary is the design's, whichever look the candidate passed on, taken down where a
     // machine that sped up left the bars behind (decide/first-pair.ts, barStaleness).
-    ...creditedScreen(record3.at, record3.grey, record3.stale ?? 0),
+    ...record3.won_against !== void 0 ? { unscreened: true } : creditedScreen(record3.at, record3.grey, record3.stale ?? 0),
     firstPairKeeps: true
   };
   return { judgement, design, aside: null, screened };

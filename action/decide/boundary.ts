@@ -31,16 +31,23 @@ export interface BoundaryInput {
    * at min_delta (`screenSd` in units of a pair difference's sd). `screened`: the candidate's
    * first run was screened against `incumbentRuns` earlier runs of the incumbent (at `screenSd`
    * pair-difference sds) and, passing, becomes the candidate's side of the first pair: the
-   * boundary accounts for that run being selected for looking good.
+   * boundary accounts for that run being selected for looking good. `unscreened`: pairs from the
+   * first run, which no screen chose and none discarded (a change that beat the incumbent it was
+   * made for, re-applied onto the one a keep elsewhere put in its place: steps.ts, wonAgainst):
+   * the first look that can discard is the second pair; `screenSd` and `incumbentRuns` play no
+   * part.
    */
-  paired?: "fresh" | "screened" | undefined;
+  paired?: "fresh" | "screened" | "unscreened" | undefined;
   /**
    * `screened` with a second look (ScreenGrey, in pair-difference sds like `screenSd`): a first
    * run at or above `from` but under `screenSd` gets a second run, and passes when the two runs'
    * mean reaches `mean`; the second run is then the candidate's side of the first pair.
    */
   grey?: ScreenGrey | undefined;
-  /** `screened`: the first pair is a look too (a keep on one pair, PairedDesign.firstPairKeeps). */
+  /**
+   * `screened` or `unscreened`: the first pair is a look too (a keep on one pair,
+   * PairedDesign.firstPairKeeps).
+   */
   firstPairKeeps?: boolean | undefined;
 }
 
@@ -93,19 +100,27 @@ function roundSafe(input: BoundaryInput): BoundaryInput {
   const down = (sd: number) => Math.max(0, Math.floor(Math.min(sd, 2) * steps) / steps);
   const df =
     input.df <= 30 ? Math.max(1, Math.floor(input.df)) : DF_STEPS.findLast((d) => d <= input.df)!;
+  const unscreened = input.paired === "unscreened";
   return {
-    incumbentRuns: input.incumbentRuns > 50 ? Number.POSITIVE_INFINITY : input.incumbentRuns,
+    // Unscreened, no bar and no screen: one boundary whatever they were.
+    incumbentRuns: unscreened
+      ? 1
+      : input.incumbentRuns > 50
+        ? Number.POSITIVE_INFINITY
+        : input.incumbentRuns,
     df,
     maxRuns: input.maxRuns,
     alpha: input.alpha,
     // Paired screens sit at min_delta over a pair's sd (0.18 for the default 0.25 run sds).
-    screenSd: down(input.screenSd),
+    screenSd: unscreened ? 0 : down(input.screenSd),
     ...(input.paired ? { paired: input.paired } : {}),
     // A lower grey zone and a lower bar for its mean let more candidates on: the safe way.
     ...(input.paired === "screened" && input.grey
       ? { grey: { from: down(input.grey.from), mean: down(input.grey.mean) } }
       : {}),
-    ...(input.paired === "screened" && input.firstPairKeeps ? { firstPairKeeps: true } : {}),
+    ...((input.paired === "screened" || unscreened) && input.firstPairKeeps
+      ? { firstPairKeeps: true }
+      : {}),
   };
 }
 
@@ -175,7 +190,7 @@ function pairedPeak(
       if ((run + second) / 2 - bar < s.grey.mean * sd0) return Number.NEGATIVE_INFINITY;
       first = second - gauss();
     } else return Number.NEGATIVE_INFINITY;
-  } else first = gauss() * Math.SQRT2;
+  } else first = gauss() * Math.SQRT2; // fresh or unscreened: the first run is no one's choice
   // The first look is the second pair (a step between one pair's runs fools it), or the first
   // where its incumbent run agreed with the bar (firstPairKeeps: the step would have shown).
   let peak = s.firstPairKeeps ? first / sd0 : Number.NEGATIVE_INFINITY;

@@ -62,7 +62,10 @@ export function judge(input: JudgeInput): Judgement {
       maxRuns: policy.maxRuns,
       alpha: alphaTotal / decisive.length,
       screenSd: screenSd(c, o),
-      paired: input.paired?.first,
+      paired:
+        input.paired?.first === "screened" && input.paired.unscreened
+          ? "unscreened"
+          : input.paired?.first,
       grey:
         input.paired?.first === "screened" && input.paired.screenGrey
           ? greyInPairSds(input.paired.screenGrey)

@@ -76,4 +76,11 @@ export type PairedDesign =
        * screened against, so no step in the machine's speed fell inside that pair.
        */
       firstPairKeeps?: boolean;
+      /**
+       * Its first run was measured against the bar but not screened on it (a change re-applied
+       * after it beat the incumbent it was made for, ResultEntry.screen.won_against): the
+       * boundary credits no selection (boundary.ts, "unscreened"); screenSd and screenGrey are
+       * then absent.
+       */
+      unscreened?: true;
     };

@@ -272,8 +272,11 @@ async function screenFirstRuns(
   let screen = screenFor(ctx, withDeltas, noise, against, cand);
   // It beat the incumbent it was re-applied from: measured against the bar for the record, not
   // screened on it (no grey zone); the incumbent runs beside it, and pairs decide with the
-  // boundary of the screen it would have met (which credits a selection this run did not have:
-  // false keeps stay within it).
+  // boundary for a first run no screen chose (boundary.ts, "unscreened"). Not the boundary of the
+  // screen it would have met: that credits a selection this run did not have, and a change whose
+  // gain the new incumbent already holds (two workers' changes that do the same thing) won its
+  // first trial and would be kept on the second as a change that does nothing: behind a screen at
+  // 2 sd, 18.9% of the time where the confidence allows 5% (bench/retrial.ts).
   if (screen && wonAgainst !== undefined)
     screen = { ...screen, grey: null, record: { ...screen.record, won_against: wonAgainst } };
   trial.screen = screen;
@@ -344,7 +347,9 @@ async function screenFirstRuns(
     screenedAgainst: screenRuns,
     // The boundary is the design's, whichever look the candidate passed on, taken down where a
     // machine that sped up left the bars behind (decide/first-pair.ts, barStaleness).
-    ...creditedScreen(record.at, record.grey, record.stale ?? 0),
+    ...(record.won_against !== undefined
+      ? { unscreened: true as const }
+      : creditedScreen(record.at, record.grey, record.stale ?? 0)),
     firstPairKeeps: true,
   };
   return { judgement, design, aside: null, screened };

@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { sequentialBoundary } from "../../action/decide/boundary.ts";
 import { planNight } from "../helpers/sequence-eval.ts";
 
 const EXPERIMENTS = 24;
@@ -93,6 +94,21 @@ describe("a change that beat the incumbent it was made for, re-applied onto a ne
     // newer incumbent (20 run sds better), its trapped first run notwithstanding.
     const helpful = carried.filter((r) => r.description === `effect ${-EFFECT}`);
     for (const r of helpful) expect(r.status).toBe("keep");
+    // Kept on the boundary for a first run no screen chose, which credits no selection: at least
+    // the most lenient one (the noise known best) for the night's max_runs.
+    const lenient = sequentialBoundary({
+      incumbentRuns: 1,
+      df: 1000,
+      maxRuns: 5,
+      alpha: 0.05,
+      screenSd: 0,
+      paired: "unscreened",
+      firstPairKeeps: true,
+    });
+    for (const r of helpful) {
+      const e = r.evidence!;
+      expect(e.decided?.critical ?? e.boundary!.critical).toBeGreaterThanOrEqual(lenient);
+    }
     // Some of them on a first run under the screen they would have met: screened again, those
     // would have been discarded on it.
     expect(
