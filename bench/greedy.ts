@@ -179,12 +179,19 @@ async function autoexpNight(plan: number[], level: Level, seed: number): Promise
   });
   // The night's runs are its budget, and the engine is told so (the screen reads what binds);
   // the eval's count still cuts the night at exactly RUNS. An engine from before
-  // budget.eval_runs (--compare) is told nothing.
+  // budget.eval_runs (--compare), which names it an unknown field of budget, is told nothing; any
+  // other problem, one with eval_runs itself included, ends the bench.
   const budget = { experiments: PROPOSALS ?? 100_000, stop_after_failures: 100_000 };
   let checked = validateConfig(
     configFor(PROPOSALS === null ? { ...budget, eval_runs: RUNS } : budget),
   );
-  if (!checked.ok) checked = validateConfig(configFor(budget));
+  if (
+    !checked.ok &&
+    checked.problems.every(
+      (p) => p.path === "budget" && /unknown field `eval_runs`/.test(p.message),
+    )
+  )
+    checked = validateConfig(configFor(budget));
   if (!checked.ok) throw new Error(JSON.stringify(checked.problems));
   const spent = () => (existsSync(counter) ? statSync(counter).size : 0);
   const stop = new AbortController();
