@@ -31800,7 +31800,7 @@ function judge(input2) {
   const looks = Math.max(1, policy.maxRuns - 1);
   const sequential = policy.maxRuns > 1 && comparisons.every((c) => c.mode === "t");
   const n = comparisons[0].nC;
-  const runs = !input2.paired ? "runs" : input2.paired.first === "screened" ? "pairs (the first on its screened run)" : "pairs";
+  const runs = !input2.paired ? "runs" : input2.paired.first !== "screened" ? "pairs" : input2.paired.unscreened ? "pairs (the first on its first run, measured but not screened)" : "pairs (the first on its screened run)";
   const firstPairKeeps = input2.paired?.first === "screened" && input2.paired.firstPairKeeps === true;
   const critical = (c, o) => sequentialBoundary({
     incumbentRuns: input2.paired?.first === "screened" ? input2.paired.screenedAgainst : c.nI,
@@ -31866,7 +31866,7 @@ function judge(input2) {
   if (n === 1 && input2.paired?.first === "screened")
     return {
       final: false,
-      reason: primary.gain > 0 ? `looks better by ${fmt(primary.gain)} in its first pair: confirming` : `${primary.gain < 0 ? `worse by ${fmt(-primary.gain)}` : "no better"} in its first pair, beside its screened run: one more pair decides`
+      reason: primary.gain > 0 ? `looks better by ${fmt(primary.gain)} in its first pair: confirming` : `${primary.gain < 0 ? `worse by ${fmt(-primary.gain)}` : "no better"} in its first pair, beside its ${input2.paired.unscreened ? "first" : "screened"} run: one more pair decides`
     };
   if (n === 1) {
     const promising = comparisons.some((c, i) => c.gain >= decisive[i].minDelta);

@@ -50,9 +50,11 @@ export function judge(input: JudgeInput): Judgement {
   // "after 3 pairs" here read against "2 pairs" on the dashboard.
   const runs = !input.paired
     ? "runs"
-    : input.paired.first === "screened"
-      ? "pairs (the first on its screened run)"
-      : "pairs";
+    : input.paired.first !== "screened"
+      ? "pairs"
+      : input.paired.unscreened
+        ? "pairs (the first on its first run, measured but not screened)"
+        : "pairs (the first on its screened run)";
   const firstPairKeeps = input.paired?.first === "screened" && input.paired.firstPairKeeps === true;
   // The critical t of each decisive objective (the error split over them, as for pareto).
   const critical = (c: Comparison, o: (typeof decisive)[number]) =>
@@ -150,7 +152,7 @@ export function judge(input: JudgeInput): Judgement {
       reason:
         primary.gain > 0
           ? `looks better by ${fmt(primary.gain)} in its first pair: confirming`
-          : `${primary.gain < 0 ? `worse by ${fmt(-primary.gain)}` : "no better"} in its first pair, beside its screened run: one more pair decides`,
+          : `${primary.gain < 0 ? `worse by ${fmt(-primary.gain)}` : "no better"} in its first pair, beside its ${input.paired.unscreened ? "first" : "screened"} run: one more pair decides`,
     };
   if (n === 1) {
     const promising = comparisons.some((c, i) => c.gain >= decisive[i]!.minDelta);

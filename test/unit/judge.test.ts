@@ -127,6 +127,21 @@ describe("judge: the sequential rule", () => {
     expect(capped.final && capped.reason).toContain(
       "not confirmed after 5 pairs (the first on its screened run): t = ",
     );
+    // A re-applied change that had won (screen.won_against): its first run was not screened,
+    // and the t it needed is the unscreened boundary's, above the screened one's.
+    const unscreened = judge({
+      policy: policy(),
+      incumbent: { loss: [10, 10, 10, 10, 10] },
+      candidate: { loss: [9.4, 9.5, 9.4, 9.5, 9.4] },
+      noise: noise(1),
+      paired: { first: "screened", screenedAgainst: 10, unscreened: true },
+    });
+    expect(status(unscreened)).toBe("discard");
+    expect(unscreened.final && unscreened.reason).toContain(
+      "not confirmed after 5 pairs (the first on its first run, measured but not screened): t = ",
+    );
+    const needed = (j: typeof capped) => Number(/needed (\S+) /.exec(j.reason)![1]);
+    expect(needed(unscreened)).toBeGreaterThan(needed(capped));
   });
 
   it("reads maximize goals the other way round", () => {
