@@ -19,6 +19,9 @@
  *        once kept: a change that does nothing but make the eval less stable; their keep rate is
  *        shown apart)
  *        (KEEP=1 keeps each night's repository and prints where; DEBUG=1 prints every row)
+ * Pooled over --repeat nights, power shows the nights' range and the standard error of their mean:
+ * a night's changes are not independent draws (a bar read wrong early moves many later keeps), so
+ * 4 nights of 50 +2 sd changes are known to about ±3 to 5 points, not the ±2.8 of 200 draws.
  * "+2 sd lost" says where the +2 sd changes that were not kept went, as shares of them all: under
  * the screen on their first run, on the second look, in pairs, or judged against an incumbent a
  * keep had since replaced ("repl"; then anything else, after a "+"). "+2 sd won, then tried again":
@@ -175,6 +178,12 @@ interface Outcome {
   wonThenAgain: { n: number; kept: number };
   /** +2 sd rows judged against an incumbent a keep had replaced (`against`): none are kept. */
   replacedN: number;
+  /**
+   * Each night's power (+2 sd changes kept, as a share), one entry for a night and one per night
+   * pooled: nights are not independent draws of their changes (a bar read wrong early moves
+   * many later keeps), so a batch's power is known only as well as its nights agree.
+   */
+  nightPower: number[];
   /** --noisier: the no-op changes that multiplied the noise, and how many were kept. */
   noisier: { n: number; kept: number };
 }
@@ -288,6 +297,7 @@ async function runOne(
     counted,
     lost: { first: 0, second: 0, pairs: 0, replaced: 0, other: 0 },
     replacedAt: { first: 0, second: 0, pairs: 0 },
+    nightPower: [],
     wonThenAgain: { n: 0, kept: 0 },
     replacedN: 0,
     noisier: { n: 0, kept: 0 },
@@ -382,7 +392,17 @@ async function runOne(
   const later = log.remeasures.filter((m) => m.iteration === inc.iteration);
   const runs = keptInPairs(incRow) && later.length > 0 ? later : [incRow, ...later];
   out.finalGap = avg(runs.flatMap(free)) - out.finalTruth;
+  if (out.effect.n > 0) out.nightPower = [out.effect.kept / out.effect.n];
   return out;
+}
+
+/** Over several nights: their range and the standard error of their mean, in points. */
+function spread(xs: number[]): string {
+  if (xs.length < 2) return "";
+  const m = avg(xs);
+  const se = Math.sqrt(xs.reduce((s, x) => s + (x - m) ** 2, 0) / (xs.length - 1) / xs.length);
+  const p = (x: number) => (100 * x).toFixed(0);
+  return ` (nights ${p(Math.min(...xs))}-${p(Math.max(...xs))}%, ±${(100 * se).toFixed(1)} SE)`;
 }
 
 const pct = (k: number, n: number) => (n ? `${((100 * k) / n).toFixed(1)}%` : "-");
@@ -391,7 +411,10 @@ const avg = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.le
 function report(outs: Outcome[]) {
   const rows: [string, (o: Outcome) => string][] = [
     ["false keeps (true effect 0)", (o) => `${pct(o.zero.kept, o.zero.n)} of ${o.zero.n}`],
-    ["power (true effect +2 sd)", (o) => `${pct(o.effect.kept, o.effect.n)} of ${o.effect.n}`],
+    [
+      "power (true effect +2 sd)",
+      (o) => `${pct(o.effect.kept, o.effect.n)} of ${o.effect.n}${spread(o.nightPower)}`,
+    ],
     [
       "+2 sd lost: 1st, 2nd, pairs, repl",
       (o) =>
@@ -455,9 +478,14 @@ function report(outs: Outcome[]) {
     ["wall time", (o) => `${o.seconds.toFixed(0)} s`],
   ];
   const width = 34;
-  console.log(`${"".padEnd(width)}${outs.map((o) => o.label.padEnd(30)).join("")}`);
-  for (const [name, f] of rows)
-    console.log(`${name.padEnd(width)}${outs.map((o) => f(o).padEnd(30)).join("")}`);
+  // Each column as wide as its widest cell (30 at least), so the columns stay in line.
+  const cells = rows.map(([, f]) => outs.map(f));
+  const cols = outs.map((o, i) =>
+    Math.max(30, o.label.length + 2, ...cells.map((row) => row[i]!.length + 2)),
+  );
+  console.log(`${"".padEnd(width)}${outs.map((o, i) => o.label.padEnd(cols[i]!)).join("")}`);
+  for (const [r, [name]] of rows.entries())
+    console.log(`${name.padEnd(width)}${cells[r]!.map((c, i) => c.padEnd(cols[i]!)).join("")}`);
 }
 
 function makePlan(seed: number): Step[] {
@@ -512,6 +540,7 @@ function pool(outs: Outcome[]): Outcome {
       second: sum((o) => o.replacedAt.second),
       pairs: sum((o) => o.replacedAt.pairs),
     },
+    nightPower: outs.flatMap((o) => o.nightPower),
     replacedN: sum((o) => o.replacedN),
     wonThenAgain: {
       n: sum((o) => o.wonThenAgain.n),
