@@ -48,6 +48,7 @@ import { parseArgs } from "node:util";
 import { validateConfig } from "../action/config/validate-config.ts";
 import { keptInPairs } from "../action/decide/ledger-runs.ts";
 import { incumbentState } from "../action/decide/ledger-state.ts";
+import { meanAndSd } from "../action/decide/stats.ts";
 import { runBatch } from "../action/engine/run-batch.ts";
 import { parseLog } from "../action/ledger/log-jsonl.ts";
 import { createRandom } from "../action/util/random.ts";
@@ -399,8 +400,7 @@ async function runOne(
 /** Over several nights: their range and the standard error of their mean, in points. */
 function spread(xs: number[]): string {
   if (xs.length < 2) return "";
-  const m = avg(xs);
-  const se = Math.sqrt(xs.reduce((s, x) => s + (x - m) ** 2, 0) / (xs.length - 1) / xs.length);
+  const se = meanAndSd(xs).sd / Math.sqrt(xs.length);
   const p = (x: number) => (100 * x).toFixed(0);
   return ` (nights ${p(Math.min(...xs))}-${p(Math.max(...xs))}%, ±${(100 * se).toFixed(1)} SE)`;
 }

@@ -52,11 +52,11 @@ console.log(
 console.log(
   `${"boundary".padEnd(30)}${"no-op kept".padStart(12)}${"runs".padStart(7)}${"+2 sd kept".padStart(13)}${"runs".padStart(7)}`,
 );
+const opts = { trials, seed: 7, maxRuns, confidence };
+const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 for (const [label, design] of designs) {
-  const opts = { trials, seed: 7, maxRuns, confidence };
   const zero = retrials(0, design, opts);
   const plus = retrials(2, design, { ...opts, seed: 8 });
-  const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
   console.log(
     `${label.padEnd(30)}${pct(zero.keepRate).padStart(12)}${zero.runs.toFixed(2).padStart(7)}${pct(plus.keepRate).padStart(13)}${plus.runs.toFixed(2).padStart(7)}`,
   );
