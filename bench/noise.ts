@@ -27,6 +27,11 @@
  * keep had since replaced ("repl"; then anything else, after a "+"). "+2 sd won, then tried again":
  * those that beat the incumbent they were made for while a keep replaced it, and were judged
  * again on the new one (their row's `reapplied`), and how many of them that second trial kept.
+ * "+2 sd stopped, then tried again": those stopped still in the running by a keep elsewhere (and
+ * never winning), how many the trial on the new incumbent kept, and how many it screened out.
+ * "of +2 sd: first trial, after stop": their screen z, on a first trial and on one after a stop
+ * (final rows only: a trial that passes its screen is the likelier to be stopped again, so these
+ * read low, the more so where keeps come often).
  *
  * --screen V adds a column with decide.screen_sd fixed at V run sds (0: min_delta's, the screen before
  * `screen: auto`). --before adds a column with decide.paired: false (the rule before pairs: the candidate against
@@ -158,6 +163,8 @@ interface Outcome {
   levelAtKeep: number[];
   /** The screen's z of each no-op change: centred on 0 when the runs screened against are fair. */
   zeroZ: number[];
+  /** The screen's z of +2 sd changes screened on a first trial, and on a trial after a stop. */
+  effectZ: { plain: number[]; stopped: number[] };
   finalGap: number;
   finalTruth: number;
   seconds: number;
@@ -177,6 +184,12 @@ interface Outcome {
    * those the second trial kept.
    */
   wonThenAgain: { n: number; kept: number };
+  /**
+   * +2 sd changes stopped still in the running (a keep elsewhere replaced their incumbent) and
+   * never won a trial: how many, how many the trial on the new incumbent kept, and how many it
+   * discarded on its screen there.
+   */
+  stoppedThenAgain: { n: number; kept: number; screened: number };
   /** +2 sd rows judged against an incumbent a keep had replaced (`against`): none are kept. */
   replacedN: number;
   /**
@@ -292,6 +305,7 @@ async function runOne(
     curseAtKeep: [],
     levelAtKeep: [],
     zeroZ: [],
+    effectZ: { plain: [], stopped: [] },
     finalGap: 0,
     finalTruth: 0,
     seconds,
@@ -300,6 +314,7 @@ async function runOne(
     replacedAt: { first: 0, second: 0, pairs: 0 },
     nightPower: [],
     wonThenAgain: { n: 0, kept: 0 },
+    stoppedThenAgain: { n: 0, kept: 0, screened: 0 },
     replacedN: 0,
     noisier: { n: 0, kept: 0 },
   };
@@ -375,8 +390,18 @@ async function runOne(
     if (effect > 0 && r.reapplied?.some((a) => a.status === "keep")) {
       out.wonThenAgain.n++;
       out.wonThenAgain.kept += kept;
+    } else if (effect > 0 && r.reapplied?.some((a) => a.status === "stopped")) {
+      out.stoppedThenAgain.n++;
+      out.stoppedThenAgain.kept += kept;
+      const s = r.screen;
+      const screenedOut =
+        s !== undefined &&
+        (s.z < (s.grey?.from ?? s.at) || (s.second !== undefined && s.second < s.grey!.mean));
+      if (!kept && screenedOut) out.stoppedThenAgain.screened++;
     }
     if (effect === 0 && r.screen) out.zeroZ.push(r.screen.z);
+    if (effect > 0 && r.screen && r.screen.won_against === undefined && r.against === undefined)
+      out.effectZ[r.reapplied?.length ? "stopped" : "plain"].push(r.screen.z);
     if (kept) out.curseAtKeep.push(avg(free(r)) - truthOf(r));
     // A level on stratum "worker k" stands where worker k's fake device reads; "all" (pooled,
     // one worker) on worker 0's.
@@ -439,6 +464,11 @@ function report(outs: Outcome[]) {
       (o) =>
         `${pct(o.wonThenAgain.n, o.effect.n)}, ${pct(o.wonThenAgain.kept, o.wonThenAgain.n)} of them kept`,
     ],
+    [
+      "+2 sd stopped, then tried again",
+      (o) =>
+        `${pct(o.stoppedThenAgain.n, o.effect.n)}, ${pct(o.stoppedThenAgain.kept, o.stoppedThenAgain.n)} kept, ${pct(o.stoppedThenAgain.screened, o.stoppedThenAgain.n)} screened out`,
+    ],
     ...(outs.some((o) => o.noisier.n > 0)
       ? ([
           [
@@ -472,6 +502,13 @@ function report(outs: Outcome[]) {
     [
       "screen z of no-op changes (mean)",
       (o) => (o.zeroZ.length ? `${avg(o.zeroZ).toFixed(2)} over ${o.zeroZ.length}` : "-"),
+    ],
+    [
+      "  of +2 sd: first trial, after stop",
+      (o) =>
+        [o.effectZ.plain, o.effectZ.stopped]
+          .map((z) => (z.length ? `${avg(z).toFixed(2)} over ${z.length}` : "-"))
+          .join(", "),
     ],
     ["reported best - true, offsets out", (o) => o.finalGap.toFixed(2)],
     ["final true value reached", (o) => o.finalTruth.toFixed(1)],
@@ -524,6 +561,10 @@ function pool(outs: Outcome[]): Outcome {
     curseAtKeep: outs.flatMap((o) => o.curseAtKeep),
     levelAtKeep: outs.flatMap((o) => o.levelAtKeep),
     zeroZ: outs.flatMap((o) => o.zeroZ),
+    effectZ: {
+      plain: outs.flatMap((o) => o.effectZ.plain),
+      stopped: outs.flatMap((o) => o.effectZ.stopped),
+    },
     finalGap: sum((o) => o.finalGap) / outs.length,
     finalTruth: sum((o) => o.finalTruth) / outs.length,
     seconds: sum((o) => o.seconds),
@@ -545,6 +586,11 @@ function pool(outs: Outcome[]): Outcome {
     wonThenAgain: {
       n: sum((o) => o.wonThenAgain.n),
       kept: sum((o) => o.wonThenAgain.kept),
+    },
+    stoppedThenAgain: {
+      n: sum((o) => o.stoppedThenAgain.n),
+      kept: sum((o) => o.stoppedThenAgain.kept),
+      screened: sum((o) => o.stoppedThenAgain.screened),
     },
     noisier: { n: sum((o) => o.noisier.n), kept: sum((o) => o.noisier.kept) },
   };
