@@ -33002,7 +33002,11 @@ function judge(input2) {
     const o = decisive[comparisons.indexOf(best)];
     const kept = final("keep", keepReason(best, p, o.minDelta, sequential));
     if (!sequential || !kept.evidence) return kept;
-    const boundary = { t: best.gain / best.se, critical: critical(best, o) };
+    const boundary = {
+      t: best.gain / best.se,
+      critical: critical(best, o),
+      max_runs: policy.maxRuns
+    };
     return { ...kept, evidence: { ...kept.evidence, boundary } };
   }
   const simpler = policy.simplification && (input2.linesDelta ?? 0) < 0;
@@ -33745,7 +33749,8 @@ var PairedTrial = class {
 // action/engine/evaluate-paired.ts
 async function evaluatePaired(ctx, candidate, slot, setup) {
   const { iteration, parent } = candidate;
-  const { policy, config: config2 } = ctx;
+  const { config: config2 } = ctx;
+  const policy = trialPolicy(ctx.policy, candidate.wonAgainst);
   const trial = new PairedTrial(ctx, candidate, slot, setup.linesDelta);
   const { cand, inc } = trial;
   const history = screenHistory(ctx);
@@ -33964,6 +33969,10 @@ async function screenFirstRuns(ctx, trial, setup, wonAgainst) {
   };
   return { judgement, design, aside: null, screened };
 }
+function trialPolicy(policy, wonAgainst) {
+  return wonAgainst === void 0 ? policy : { ...policy, maxRuns: policy.maxRuns * RETRIAL_RUNS };
+}
+var RETRIAL_RUNS = 2;
 function screenBar2(incumbent) {
   return Object.fromEntries(Object.entries(incumbent).map(([k, v]) => [k, v.slice(-SCREEN_RUNS)]));
 }

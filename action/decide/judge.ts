@@ -122,7 +122,11 @@ export function judge(input: JudgeInput): Judgement {
     const o = decisive[comparisons.indexOf(best)]!;
     const kept = final("keep", keepReason(best, p, o.minDelta, sequential));
     if (!sequential || !kept.evidence) return kept;
-    const boundary = { t: best.gain / best.se, critical: critical(best, o) };
+    const boundary = {
+      t: best.gain / best.se,
+      critical: critical(best, o),
+      max_runs: policy.maxRuns,
+    };
     return { ...kept, evidence: { ...kept.evidence, boundary } };
   }
 

@@ -92,13 +92,16 @@ export interface Evidence {
   strata?: { stratum: string; gain: number; runs: number; incumbent_runs: number }[];
   /**
    * A keep by the sequential test: its t (the gain over its standard error) and the boundary it
-   * reached, which holds false keeps to 1 - confidence over every look (the screen's choice too).
+   * reached, which holds false keeps to 1 - confidence over every look (the screen's choice too),
+   * and the most runs (pairs, when paired) the test allowed: decide.max_runs, or RETRIAL_RUNS
+   * times it for a change tried again after it won (action/engine/evaluate-paired.ts). Absent
+   * from rows recorded before 2026-12-07.
    */
-  boundary?: { t: number; critical: number };
+  boundary?: { t: number; critical: number; max_runs?: number };
   /**
    * Measured in pairs after a screen: the test that decided also counted the screened run's pair,
    * which the figures above leave out (that run was chosen for looking good, and the boundary
    * allows for the choice). Its pairs, its gain and its `boundary`.
    */
-  decided?: { runs: number; gain: number; t: number; critical: number };
+  decided?: { runs: number; gain: number; t: number; critical: number; max_runs?: number };
 }

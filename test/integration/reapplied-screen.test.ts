@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { sequentialBoundary } from "../../action/decide/boundary.ts";
 import { firstPairAgrees } from "../../action/decide/first-pair.ts";
+import { RETRIAL_RUNS } from "../../action/engine/evaluate-paired.ts";
 import { planNight } from "../helpers/sequence-eval.ts";
 
 const EXPERIMENTS = 24;
@@ -98,13 +99,24 @@ describe("a change that beat the incumbent it was made for, re-applied onto a ne
     // newer incumbent (20 run sds better), its trapped first run notwithstanding.
     const helpful = carried.filter((r) => r.description === `effect ${-EFFECT}`);
     for (const r of helpful) expect(r.status).toBe("keep");
-    // Kept on the boundary for a first run no screen chose, which credits no selection: at least
-    // the most lenient one (the noise known best) for the night's max_runs. (Not where its first
-    // pair was set aside, or reopened: fresh pairs from the next run decided.)
+    // Each re-trial was allowed RETRIAL_RUNS x max_runs pairs, and the record says so; a first
+    // trial, max_runs.
+    // (A keep on pairs after a screened run records the test that decided as `decided`.)
+    const keptRows = rows.filter((r) => r.status === "keep");
+    for (const r of keptRows) {
+      const allowed = r.evidence!.decided?.max_runs ?? r.evidence!.boundary!.max_runs;
+      expect(allowed).toBe(carried.includes(r) ? 5 * RETRIAL_RUNS : 5);
+    }
+    expect(keptRows.filter((r) => carried.includes(r)).length).toBeGreaterThan(0);
+    expect(keptRows.filter((r) => !carried.includes(r)).length).toBeGreaterThan(0);
+    // Kept on the boundary for a first run no screen chose, which credits no selection, over the
+    // looks a re-trial gets (RETRIAL_RUNS x max_runs): at least the most lenient one (the noise
+    // known best). (Not where its first pair was set aside, or reopened: fresh pairs from the
+    // next run decided.)
     const lenient = sequentialBoundary({
       incumbentRuns: 1,
       df: 1000,
-      maxRuns: 5,
+      maxRuns: 5 * RETRIAL_RUNS,
       alpha: 0.05,
       screenSd: 0,
       paired: "unscreened",
