@@ -56,6 +56,7 @@ import { incumbentState } from "../action/decide/ledger-state.ts";
 import { meanAndSd } from "../action/decide/stats.ts";
 import { runBatch } from "../action/engine/run-batch.ts";
 import { parseLog } from "../action/ledger/log-jsonl.ts";
+import type { ResultEntry } from "../action/ledger/types.ts";
 import { createRandom } from "../action/util/random.ts";
 
 const { values: args } = parseArgs({
@@ -372,17 +373,9 @@ async function runOne(
       out.noisier.kept += kept;
     }
     if (effect < 0) out.worse.evals += evals;
+    // Where a trial that was not kept ended: its first run, the second look, pairs, or other.
+    const stage = lostAt(r.screen);
     if (effect > 0 && !kept) {
-      const screen = r.screen;
-      const stage = !screen
-        ? "other"
-        : screen.won_against !== undefined
-          ? "pairs"
-          : screen.z < (screen.grey?.from ?? screen.at)
-            ? "first"
-            : screen.second !== undefined && screen.second < screen.grey!.mean
-              ? "second"
-              : "pairs";
       out.lost[r.against !== undefined ? "replaced" : stage]++;
       if (r.against !== undefined && stage !== "other") out.replacedAt[stage]++;
     }
@@ -393,11 +386,7 @@ async function runOne(
     } else if (effect > 0 && r.reapplied?.some((a) => a.status === "stopped")) {
       out.stoppedThenAgain.n++;
       out.stoppedThenAgain.kept += kept;
-      const s = r.screen;
-      const screenedOut =
-        s !== undefined &&
-        (s.z < (s.grey?.from ?? s.at) || (s.second !== undefined && s.second < s.grey!.mean));
-      if (!kept && screenedOut) out.stoppedThenAgain.screened++;
+      if (!kept && (stage === "first" || stage === "second")) out.stoppedThenAgain.screened++;
     }
     if (effect === 0 && r.screen) out.zeroZ.push(r.screen.z);
     if (effect > 0 && r.screen && r.screen.won_against === undefined && r.against === undefined)
@@ -420,6 +409,15 @@ async function runOne(
   out.finalGap = avg(runs.flatMap(free)) - out.finalTruth;
   if (out.effect.n > 0) out.nightPower = [out.effect.kept / out.effect.n];
   return out;
+}
+
+/** Where a trial that was not kept ended, read from its row's screen. */
+function lostAt(screen: ResultEntry["screen"]): "first" | "second" | "pairs" | "other" {
+  if (!screen) return "other";
+  if (screen.won_against !== undefined) return "pairs";
+  if (screen.z < (screen.grey?.from ?? screen.at)) return "first";
+  if (screen.second !== undefined && screen.second < screen.grey!.mean) return "second";
+  return "pairs";
 }
 
 /** Over several nights: their range and the standard error of their mean, in points. */

@@ -20,7 +20,7 @@ import { parseArgs } from "node:util";
 import type { PairedDesign } from "../action/decide/judgement.ts";
 import { SCREENS } from "../action/decide/screen-choice.ts";
 import { RETRIAL_RUNS } from "../action/engine/evaluate-paired.ts";
-import { retrials } from "../test/helpers/retrial.ts";
+import { retrials, UNSCREENED_RETRIAL } from "../test/helpers/retrial.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -36,15 +36,13 @@ if (!(trials >= 100) || !(maxRuns >= 2) || !(confidence > 0 && confidence < 1))
   throw new Error("--trials at least 100, --max-runs at least 2, --confidence between 0 and 1");
 
 type Row = [string, PairedDesign & { first: "screened" }, number];
-const unscreened = {
-  first: "screened",
-  screenedAgainst: 3,
-  unscreened: true,
-  firstPairKeeps: true,
-} as const;
 const designs: Row[] = [
-  [`unscreened, ${RETRIAL_RUNS * maxRuns} pairs (the rule)`, unscreened, RETRIAL_RUNS * maxRuns],
-  [`unscreened, ${maxRuns} pairs`, unscreened, maxRuns],
+  [
+    `unscreened, ${RETRIAL_RUNS * maxRuns} pairs (the rule)`,
+    UNSCREENED_RETRIAL,
+    RETRIAL_RUNS * maxRuns,
+  ],
+  [`unscreened, ${maxRuns} pairs`, UNSCREENED_RETRIAL, maxRuns],
   ...SCREENS.map(
     (at): Row => [
       `credits a screen at ${at} sd`,

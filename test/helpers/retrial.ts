@@ -16,6 +16,14 @@ import { createRandom, gaussian } from "../../action/util/random.ts";
 const BAR_RUNS = 3;
 const MIN_DELTA = 0.25;
 
+/** The design the engine gives a re-trial: its first run measured but not screened. */
+export const UNSCREENED_RETRIAL = {
+  first: "screened",
+  screenedAgainst: BAR_RUNS,
+  unscreened: true,
+  firstPairKeeps: true,
+} as const;
+
 export interface Retried {
   /** The share of re-trials kept. */
   keepRate: number;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { sequentialBoundary } from "../../action/decide/boundary.ts";
 import { RETRIAL_RUNS } from "../../action/engine/evaluate-paired.ts";
-import { retrials } from "../helpers/retrial.ts";
+import { retrials, UNSCREENED_RETRIAL } from "../helpers/retrial.ts";
 
 // A change re-applied after it beat the incumbent it was made for is measured in pairs on the new
 // one, its first run not screened (screen.won_against). Its first trial says nothing of its gain
@@ -9,12 +9,6 @@ import { retrials } from "../helpers/retrial.ts";
 // its pairs alone hold false keeps to 1 - confidence. The judge itself decides each simulated
 // re-trial (test/helpers/retrial.ts runs it as evaluate-paired.ts does).
 const TRIALS = 6000;
-const UNSCREENED = {
-  first: "screened",
-  screenedAgainst: 3,
-  unscreened: true,
-  firstPairKeeps: true,
-} as const;
 // The pairs a re-trial gets in the engine at the default max_runs (5).
 const RULE_PAIRS = 5 * RETRIAL_RUNS;
 // 6,000 trials: a rate near 5% is known to about ±0.6 points (two standard errors).
@@ -22,7 +16,7 @@ const MARGIN = 2 * Math.sqrt((0.05 * 0.95) / TRIALS);
 
 describe("re-trials of a change that won on an incumbent since replaced", () => {
   it("keep at most 1 - confidence of changes that do nothing on the new incumbent, under the boundary for an unscreened first run", () => {
-    const rule = retrials(0, UNSCREENED, { trials: TRIALS, seed: 11, maxRuns: RULE_PAIRS });
+    const rule = retrials(0, UNSCREENED_RETRIAL, { trials: TRIALS, seed: 11, maxRuns: RULE_PAIRS });
     expect(rule.keepRate).toBeLessThan(0.05 + MARGIN);
     // Most of the error is used: the boundary is not the most cautious one could draw.
     expect(rule.keepRate).toBeGreaterThan(0.03);
@@ -40,9 +34,9 @@ describe("re-trials of a change that won on an incumbent since replaced", () => 
   });
 
   it("keep most real gains: +2 run sds kept 88% of the time or more, over RETRIAL_RUNS x max_runs pairs, where max_runs kept 84%", () => {
-    const rule = retrials(2, UNSCREENED, { trials: 2000, seed: 12, maxRuns: RULE_PAIRS });
+    const rule = retrials(2, UNSCREENED_RETRIAL, { trials: 2000, seed: 12, maxRuns: RULE_PAIRS });
     expect(rule.keepRate).toBeGreaterThan(0.88);
-    const before = retrials(2, UNSCREENED, { trials: 2000, seed: 12, maxRuns: 5 });
+    const before = retrials(2, UNSCREENED_RETRIAL, { trials: 2000, seed: 12, maxRuns: 5 });
     expect(rule.keepRate - before.keepRate).toBeGreaterThan(0.04);
   });
 
