@@ -157,6 +157,8 @@ interface Outcome {
   effect: { n: number; kept: number };
   worse: { n: number; kept: number; evals: number };
   candidateEvals: number;
+  /** The candidates' runs in evaluations left behind (their rows' `reapplied` entries). */
+  leftEvals: number;
   remeasureEvals: number;
   candidates: number;
   curseAtKeep: number[];
@@ -301,6 +303,7 @@ async function runOne(
     effect: { n: 0, kept: 0 },
     worse: { n: 0, kept: 0, evals: 0 },
     candidateEvals: 0,
+    leftEvals: 0,
     remeasureEvals: log.remeasures.reduce((s, m) => s + (m.samples.score?.length ?? 0), 0),
     candidates: 0,
     curseAtKeep: [],
@@ -365,6 +368,7 @@ async function runOne(
     const evals = r.samples.score?.length ?? 0;
     out.candidates++;
     out.candidateEvals += evals;
+    for (const left of r.reapplied ?? []) out.leftEvals += left.samples?.score?.length ?? 0;
     const bucket = effect === 0 ? out.zero : effect > 0 ? out.effect : out.worse;
     bucket.n++;
     bucket.kept += kept;
@@ -483,6 +487,10 @@ function report(outs: Outcome[]) {
       (o) => ((o.candidateEvals + o.remeasureEvals) / o.candidates).toFixed(2),
     ],
     [
+      "  and runs left behind (ledger)",
+      (o) => ((o.candidateEvals + o.remeasureEvals + o.leftEvals) / o.candidates).toFixed(2),
+    ],
+    [
       "  every eval run (eval's count)",
       (o) => (o.counted === null ? "- (--isolation none)" : (o.counted / o.candidates).toFixed(2)),
     ],
@@ -554,6 +562,7 @@ function pool(outs: Outcome[]): Outcome {
       evals: sum((o) => o.worse.evals),
     },
     candidateEvals: sum((o) => o.candidateEvals),
+    leftEvals: sum((o) => o.leftEvals),
     remeasureEvals: sum((o) => o.remeasureEvals),
     candidates: sum((o) => o.candidates),
     curseAtKeep: outs.flatMap((o) => o.curseAtKeep),

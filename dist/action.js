@@ -23790,6 +23790,23 @@ function keptBehindBaseline(metric2, goal, baseline, best) {
   return `The code kept last (#${best.iteration}) measures worse than the baseline: ${metric2} ${formatScore(best.score)} against ${formatScore(baseline)} (${goal === "minimize" ? "lower" : "higher"} is better), though each keep beat the incumbent measured beside it. Their runs were made at different times, and kept gains can be noise: run autoexp verify to measure the final code against the base in pairs before merging.`;
 }
 
+// action/ledger/eval-spent.ts
+function evalSpent(log, metric2, since) {
+  const from = (e) => since === void 0 || e.timestamp >= since;
+  let seconds = 0;
+  const leftBehind = { runs: 0, seconds: 0 };
+  for (const r of log.results.filter(from)) {
+    seconds += r.eval_seconds || 0;
+    for (const left of r.reapplied ?? []) {
+      leftBehind.runs += left.samples?.[metric2]?.length ?? 0;
+      leftBehind.seconds += left.eval_seconds || 0;
+    }
+  }
+  for (const m of log.remeasures.filter(from)) seconds += m.eval_seconds || 0;
+  for (const v of (log.verifies ?? []).filter(from)) seconds += v.eval_seconds || 0;
+  return { seconds: seconds + leftBehind.seconds, leftBehind };
+}
+
 // action/util/markdown-inert.ts
 var ZWJ = "\u200D";
 var CONTROLS = /[\x00-\x1f\x7f-\x9f\u2028\u2029]+/g;
@@ -24027,6 +24044,7 @@ function isEvaluated(row) {
 function viewFromLog(log, title) {
   const metric2 = log.config?.metric ?? "score";
   const goal = log.config?.goal ?? "minimize";
+  const spent = evalSpent(log, metric2);
   const samples = ledgerSamples(log);
   let best = null;
   let bestRow = null;
@@ -24105,7 +24123,8 @@ function viewFromLog(log, title) {
     costUsd: log.results.reduce((s, r) => s + (r.cost_usd || 0), 0),
     tokensIn: log.results.reduce((s, r) => s + (r.tokens_in || 0), 0),
     tokensOut: log.results.reduce((s, r) => s + (r.tokens_out || 0), 0),
-    evalSeconds: log.results.reduce((s, r) => s + (r.eval_seconds || 0), 0) + log.remeasures.reduce((s, m) => s + (m.eval_seconds || 0), 0) + (log.verifies ?? []).reduce((s, v) => s + (v.eval_seconds || 0), 0),
+    evalSeconds: spent.seconds,
+    ...spent.leftBehind.runs > 0 ? { leftBehind: spent.leftBehind } : {},
     verified,
     attribution: final && log.attributes?.findLast((a) => a.final_commit === final) || null,
     split: final && log.splits?.findLast((x) => x.final_commit === final) || null,
@@ -24891,7 +24910,7 @@ function renderDashboard(view, options = {}) {
     facts.push(`keeps need ${view.confidence * 100}% confidence`);
   if (view.remeasureRuns > 0) facts.push(`incumbent re-runs: ${view.remeasureRuns}`);
   if (view.branchPointRuns) facts.push(`branch point re-runs: ${view.branchPointRuns}`);
-  if (view.evalSeconds > 0) facts.push(`eval time: ${formatDuration(view.evalSeconds * 1e3)}`);
+  if (view.evalSeconds > 0) facts.push(`eval time: ${evalTimeText(view)}`);
   if (view.costUsd > 0) facts.push(`cost: $${view.costUsd.toFixed(2)}`);
   if (view.tokensIn + view.tokensOut > 0)
     facts.push(`tokens: ${formatCount(view.tokensIn)} in, ${formatCount(view.tokensOut)} out`);
@@ -24961,6 +24980,12 @@ function formatCount(n) {
   if (n < 1e3) return String(n);
   if (n < 1e6) return `${Number((n / 1e3).toPrecision(3))}k`;
   return `${Number((n / 1e6).toPrecision(3))}M`;
+}
+function evalTimeText(view) {
+  const total = formatDuration(view.evalSeconds * 1e3);
+  const left = view.leftBehind;
+  if (!left) return total;
+  return `${total} (${formatDuration(left.seconds * 1e3)} of it on ${left.runs} run${left.runs === 1 ? "" : "s"} of candidates left behind: a keep elsewhere replaced the incumbent they were measured against, and they were tried again)`;
 }
 
 // action/util/record-field.ts
@@ -33802,6 +33827,7 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
     }
     judgedRuns = trial.runs;
     if (judgement.status !== "keep") break;
+    if (trial.replacedBy() !== null) break;
     const after = await afterKeepRuns(ctx, slot, candidate, trial.runs, drawSeed);
     trial.runs += after.runs;
     for (const m of after.printedTwice) trial.printedTwice.add(m);
@@ -34613,7 +34639,11 @@ function experimentSteps(ctx, checkSeal) {
       const from = verdict.judgedAgainst ?? candidate.parent.iteration;
       const status = isKeep(verdict) ? "keep" : verdict.stopped ? "stopped" : "undecided";
       const next = status === "keep" ? { ...candidate, wonAgainst: from } : candidate;
-      const again = await reapply2(next, snapshot, { from, status });
+      const again = await reapply2(next, snapshot, {
+        from,
+        status,
+        ...leftRuns(verdict)
+      });
       return "kind" in again || setAside.length === 0 ? again : { ...again, setAside };
     },
     // One worker, one proposer: the experiment before this one is proposed and has the slot
@@ -34654,6 +34684,23 @@ function experimentSteps(ctx, checkSeal) {
     },
     checkpoint: ctx.checkpoint
   });
+}
+function leftRuns(verdict) {
+  const after = verdict.afterKeep;
+  const samples = {};
+  for (const [m, v] of Object.entries(verdict.samples)) samples[m] = [...v];
+  for (const [m, v] of Object.entries(after?.samples ?? {}))
+    samples[m] = [...samples[m] ?? [], ...v];
+  const runsOn = [
+    ...verdict.runsOn ?? [],
+    ...verdict.runsOn?.length ? after?.runsOn ?? [] : []
+  ];
+  return {
+    ...verdict.commit ? { commit: verdict.commit } : {},
+    samples,
+    ...runsOn.length > 0 ? { runs_on: runsOn } : {},
+    eval_seconds: round((verdict.evalSeconds ?? 0) + (after?.evalSeconds ?? 0))
+  };
 }
 var KEEP_LOGS_OF = 200;
 async function record2(ctx, candidate, verdict, beside2) {
@@ -35017,6 +35064,7 @@ async function runBatchUnexplained(options) {
   var _stack = [];
   try {
     const { config: config2, tag } = options;
+    const since = (/* @__PURE__ */ new Date()).toISOString();
     const env = options.env ?? process.env;
     const emit = options.onEvent ?? (() => {
     });
@@ -35173,7 +35221,14 @@ async function runBatchUnexplained(options) {
     const verify = { isolation, evalEnv: evalOnly, env, emit: safeEmit };
     const verified = await verifyAtBatchEnd(store, config2, stop, verify);
     if (await recordCacheWrites() || verified) await options.checkpoint?.();
-    return summarise(tag, store.log, ctx.done, { ...stop, reason: stopReason }, isolation.mode);
+    return summarise(
+      tag,
+      store.log,
+      ctx.done,
+      { ...stop, reason: stopReason },
+      isolation.mode,
+      since
+    );
   } catch (_) {
     var _error = _, _hasError = true;
   } finally {
@@ -35209,7 +35264,7 @@ function trustCaveats(config2, isolation) {
     );
   return caveats;
 }
-function summarise(tag, log, done, stop, isolation) {
+function summarise(tag, log, done, stop, isolation, since) {
   const view = viewFromLog(log);
   const inc = currentIncumbent(log);
   return {
@@ -35225,7 +35280,8 @@ function summarise(tag, log, done, stop, isolation) {
     total: log.results.length - 1,
     stopReason: stop.reason,
     stop: { ...stop, failed: FAILED_STOPS.has(stop.kind) },
-    isolation
+    isolation,
+    evalSeconds: evalSpent(log, view.metric, since).seconds
   };
 }
 function seenContent(rows) {
@@ -35427,20 +35483,16 @@ function createBatchCost() {
   let experiments = 0;
   let kept = 0;
   let costUsd = 0;
-  let evalSeconds = 0;
   return {
     event(event) {
-      if (event.type === "baseline") evalSeconds += event.seconds;
-      if (event.type === "verified") evalSeconds += event.entry.eval_seconds;
       if (event.type !== "experiment") return;
       const { row } = event;
       experiments++;
       if (row.status === "keep" || row.status === "simplification") kept++;
       costUsd += row.cost_usd || 0;
-      evalSeconds += row.eval_seconds || 0;
     },
     /** "**This batch:** 12 experiments, 2 kept · agent $0.84 · 1.3 GPU h · per kept improvement: $0.42 and 0.65 GPU h". */
-    line() {
+    line(evalSeconds) {
       const spent = `agent $${costUsd.toFixed(2)} \xB7 ${hours(evalSeconds)} GPU h of evals`;
       const per = kept > 0 ? `per kept improvement: $${(costUsd / kept).toFixed(2)} and ${hours(evalSeconds / kept)} GPU h` : "no kept improvement for it";
       return `**This batch:** ${experiments} experiment(s), ${kept} kept \xB7 ${spent} \xB7 ${per}`;
@@ -37416,7 +37468,7 @@ async function runMode(inputs, repoDir, handoff2, env) {
     setOutput("experiments", String(result.experiments));
     setOutput("stop_reason", result.stopReason);
     setOutput("handoff", handoff2);
-    await writeSummary(repoDir, tag, env, [cost.line()]);
+    await writeSummary(repoDir, tag, env, [cost.line(result.evalSeconds)]);
     saveState(CLOSED_STATE, "1");
     info(
       `done: ${result.experiments} experiment(s) this batch, ${result.total} on record, ${result.kept} kept; stopped: ${result.stopReason}`

@@ -21713,6 +21713,23 @@ function keptBehindBaseline(metric2, goal, baseline, best) {
   return `The code kept last (#${best.iteration}) measures worse than the baseline: ${metric2} ${formatScore(best.score)} against ${formatScore(baseline)} (${goal === "minimize" ? "lower" : "higher"} is better), though each keep beat the incumbent measured beside it. Their runs were made at different times, and kept gains can be noise: run autoexp verify to measure the final code against the base in pairs before merging.`;
 }
 
+// action/ledger/eval-spent.ts
+function evalSpent(log, metric2, since) {
+  const from = (e) => since === void 0 || e.timestamp >= since;
+  let seconds = 0;
+  const leftBehind = { runs: 0, seconds: 0 };
+  for (const r of log.results.filter(from)) {
+    seconds += r.eval_seconds || 0;
+    for (const left of r.reapplied ?? []) {
+      leftBehind.runs += left.samples?.[metric2]?.length ?? 0;
+      leftBehind.seconds += left.eval_seconds || 0;
+    }
+  }
+  for (const m of log.remeasures.filter(from)) seconds += m.eval_seconds || 0;
+  for (const v of (log.verifies ?? []).filter(from)) seconds += v.eval_seconds || 0;
+  return { seconds: seconds + leftBehind.seconds, leftBehind };
+}
+
 // action/ledger/render-cache-writes.ts
 var SHOWN_PATHS = 5;
 function cacheWriteViews(lines, results) {
@@ -21748,6 +21765,7 @@ function isEvaluated(row) {
 function viewFromLog(log, title) {
   const metric2 = log.config?.metric ?? "score";
   const goal = log.config?.goal ?? "minimize";
+  const spent = evalSpent(log, metric2);
   const samples = ledgerSamples(log);
   let best = null;
   let bestRow = null;
@@ -21826,7 +21844,8 @@ function viewFromLog(log, title) {
     costUsd: log.results.reduce((s, r) => s + (r.cost_usd || 0), 0),
     tokensIn: log.results.reduce((s, r) => s + (r.tokens_in || 0), 0),
     tokensOut: log.results.reduce((s, r) => s + (r.tokens_out || 0), 0),
-    evalSeconds: log.results.reduce((s, r) => s + (r.eval_seconds || 0), 0) + log.remeasures.reduce((s, m) => s + (m.eval_seconds || 0), 0) + (log.verifies ?? []).reduce((s, v) => s + (v.eval_seconds || 0), 0),
+    evalSeconds: spent.seconds,
+    ...spent.leftBehind.runs > 0 ? { leftBehind: spent.leftBehind } : {},
     verified,
     attribution: final && log.attributes?.findLast((a) => a.final_commit === final) || null,
     split: final && log.splits?.findLast((x) => x.final_commit === final) || null,

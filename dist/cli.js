@@ -27569,6 +27569,23 @@ function wrongWay(metric2, goal, baseline, best) {
   ];
 }
 
+// action/ledger/eval-spent.ts
+function evalSpent(log, metric2, since) {
+  const from = (e) => since === void 0 || e.timestamp >= since;
+  let seconds = 0;
+  const leftBehind = { runs: 0, seconds: 0 };
+  for (const r of log.results.filter(from)) {
+    seconds += r.eval_seconds || 0;
+    for (const left of r.reapplied ?? []) {
+      leftBehind.runs += left.samples?.[metric2]?.length ?? 0;
+      leftBehind.seconds += left.eval_seconds || 0;
+    }
+  }
+  for (const m of log.remeasures.filter(from)) seconds += m.eval_seconds || 0;
+  for (const v of (log.verifies ?? []).filter(from)) seconds += v.eval_seconds || 0;
+  return { seconds: seconds + leftBehind.seconds, leftBehind };
+}
+
 // action/ledger/line-runs.ts
 var MAX_LINE_RUNS = 5;
 function lineRuns(results) {
@@ -27781,6 +27798,7 @@ function isEvaluated(row) {
 function viewFromLog(log, title) {
   const metric2 = log.config?.metric ?? "score";
   const goal = log.config?.goal ?? "minimize";
+  const spent = evalSpent(log, metric2);
   const samples = ledgerSamples(log);
   let best = null;
   let bestRow = null;
@@ -27859,7 +27877,8 @@ function viewFromLog(log, title) {
     costUsd: log.results.reduce((s, r) => s + (r.cost_usd || 0), 0),
     tokensIn: log.results.reduce((s, r) => s + (r.tokens_in || 0), 0),
     tokensOut: log.results.reduce((s, r) => s + (r.tokens_out || 0), 0),
-    evalSeconds: log.results.reduce((s, r) => s + (r.eval_seconds || 0), 0) + log.remeasures.reduce((s, m) => s + (m.eval_seconds || 0), 0) + (log.verifies ?? []).reduce((s, v) => s + (v.eval_seconds || 0), 0),
+    evalSeconds: spent.seconds,
+    ...spent.leftBehind.runs > 0 ? { leftBehind: spent.leftBehind } : {},
     verified,
     attribution: final && log.attributes?.findLast((a) => a.final_commit === final) || null,
     split: final && log.splits?.findLast((x) => x.final_commit === final) || null,
@@ -28700,7 +28719,7 @@ function renderDashboard(view, options = {}) {
     facts.push(`keeps need ${view.confidence * 100}% confidence`);
   if (view.remeasureRuns > 0) facts.push(`incumbent re-runs: ${view.remeasureRuns}`);
   if (view.branchPointRuns) facts.push(`branch point re-runs: ${view.branchPointRuns}`);
-  if (view.evalSeconds > 0) facts.push(`eval time: ${formatDuration2(view.evalSeconds * 1e3)}`);
+  if (view.evalSeconds > 0) facts.push(`eval time: ${evalTimeText(view)}`);
   if (view.costUsd > 0) facts.push(`cost: $${view.costUsd.toFixed(2)}`);
   if (view.tokensIn + view.tokensOut > 0)
     facts.push(`tokens: ${formatCount(view.tokensIn)} in, ${formatCount(view.tokensOut)} out`);
@@ -28770,6 +28789,12 @@ function formatCount(n) {
   if (n < 1e3) return String(n);
   if (n < 1e6) return `${Number((n / 1e3).toPrecision(3))}k`;
   return `${Number((n / 1e6).toPrecision(3))}M`;
+}
+function evalTimeText(view) {
+  const total = formatDuration2(view.evalSeconds * 1e3);
+  const left = view.leftBehind;
+  if (!left) return total;
+  return `${total} (${formatDuration2(left.seconds * 1e3)} of it on ${left.runs} run${left.runs === 1 ? "" : "s"} of candidates left behind: a keep elsewhere replaced the incumbent they were measured against, and they were tried again)`;
 }
 
 // action/ledger/results-tsv.ts
@@ -35424,6 +35449,7 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
     }
     judgedRuns = trial.runs;
     if (judgement.status !== "keep") break;
+    if (trial.replacedBy() !== null) break;
     const after = await afterKeepRuns(ctx, slot, candidate, trial.runs, drawSeed);
     trial.runs += after.runs;
     for (const m of after.printedTwice) trial.printedTwice.add(m);
@@ -36235,7 +36261,11 @@ function experimentSteps(ctx, checkSeal) {
       const from = verdict.judgedAgainst ?? candidate.parent.iteration;
       const status = isKeep(verdict) ? "keep" : verdict.stopped ? "stopped" : "undecided";
       const next = status === "keep" ? { ...candidate, wonAgainst: from } : candidate;
-      const again = await reapply2(next, snapshot, { from, status });
+      const again = await reapply2(next, snapshot, {
+        from,
+        status,
+        ...leftRuns(verdict)
+      });
       return "kind" in again || setAside.length === 0 ? again : { ...again, setAside };
     },
     // One worker, one proposer: the experiment before this one is proposed and has the slot
@@ -36276,6 +36306,23 @@ function experimentSteps(ctx, checkSeal) {
     },
     checkpoint: ctx.checkpoint
   });
+}
+function leftRuns(verdict) {
+  const after = verdict.afterKeep;
+  const samples = {};
+  for (const [m, v] of Object.entries(verdict.samples)) samples[m] = [...v];
+  for (const [m, v] of Object.entries(after?.samples ?? {}))
+    samples[m] = [...samples[m] ?? [], ...v];
+  const runsOn = [
+    ...verdict.runsOn ?? [],
+    ...verdict.runsOn?.length ? after?.runsOn ?? [] : []
+  ];
+  return {
+    ...verdict.commit ? { commit: verdict.commit } : {},
+    samples,
+    ...runsOn.length > 0 ? { runs_on: runsOn } : {},
+    eval_seconds: round((verdict.evalSeconds ?? 0) + (after?.evalSeconds ?? 0))
+  };
 }
 var KEEP_LOGS_OF = 200;
 async function record2(ctx, candidate, verdict, beside2) {
@@ -36387,6 +36434,7 @@ async function runBatchUnexplained(options) {
   var _stack = [];
   try {
     const { config: config2, tag } = options;
+    const since = (/* @__PURE__ */ new Date()).toISOString();
     const env = options.env ?? process.env;
     const emit = options.onEvent ?? (() => {
     });
@@ -36543,7 +36591,14 @@ async function runBatchUnexplained(options) {
     const verify = { isolation, evalEnv: evalOnly, env, emit: safeEmit };
     const verified = await verifyAtBatchEnd(store, config2, stop, verify);
     if (await recordCacheWrites() || verified) await options.checkpoint?.();
-    return summarise(tag, store.log, ctx.done, { ...stop, reason: stopReason }, isolation.mode);
+    return summarise(
+      tag,
+      store.log,
+      ctx.done,
+      { ...stop, reason: stopReason },
+      isolation.mode,
+      since
+    );
   } catch (_) {
     var _error = _, _hasError = true;
   } finally {
@@ -36579,7 +36634,7 @@ function trustCaveats(config2, isolation) {
     );
   return caveats;
 }
-function summarise(tag, log, done, stop, isolation) {
+function summarise(tag, log, done, stop, isolation, since) {
   const view = viewFromLog(log);
   const inc = currentIncumbent(log);
   return {
@@ -36595,7 +36650,8 @@ function summarise(tag, log, done, stop, isolation) {
     total: log.results.length - 1,
     stopReason: stop.reason,
     stop: { ...stop, failed: FAILED_STOPS.has(stop.kind) },
-    isolation
+    isolation,
+    evalSeconds: evalSpent(log, view.metric, since).seconds
   };
 }
 function seenContent(rows) {
@@ -36658,7 +36714,7 @@ autoexp: ${formatEvent(event, metric2)}`);
     io.out(
       [
         ...mode === "quiet" ? [] : [""],
-        `done: ${result.experiments} experiment(s) this batch, ${result.total} on record, ${result.kept} kept`,
+        `done: ${result.experiments} experiment(s) this batch, ${result.total} on record, ${result.kept} kept; ${formatDuration2(result.evalSeconds * 1e3)} of eval time`,
         `${metric2}: baseline ${formatScore(result.baseline)}${result.baselineRuns ? ` (${plural2(result.baselineRuns, "run")})` : ""} -> best ${formatScore(result.best)}${pct} at ${result.bestCommit}`,
         `branch: ${result.branch} (git log ${result.branch}; record in ${recordDir(result.tag)}/ on that branch)`
       ].join("\n")

@@ -7,6 +7,7 @@ import { recordDir } from "../ledger/record-files.ts";
 import { formatScore } from "../ledger/render-dashboard.ts";
 import { formatEvent } from "../report/format-event.ts";
 import { createProgressPrinter, progressMode } from "../report/progress-printer.ts";
+import { formatDuration } from "../util/duration.ts";
 import { AutoexpError } from "../util/errors.ts";
 import { watchInterrupts } from "../util/interrupt.ts";
 import { jsonLine } from "../util/record-field.ts";
@@ -82,7 +83,7 @@ export async function runAndReport(io: Io, request: BatchRequest): Promise<numbe
     io.out(
       [
         ...(mode === "quiet" ? [] : [""]),
-        `done: ${result.experiments} experiment(s) this batch, ${result.total} on record, ${result.kept} kept`,
+        `done: ${result.experiments} experiment(s) this batch, ${result.total} on record, ${result.kept} kept; ${formatDuration(result.evalSeconds * 1000)} of eval time`,
         `${metric}: baseline ${formatScore(result.baseline)}${result.baselineRuns ? ` (${plural(result.baselineRuns, "run")})` : ""} -> best ${formatScore(result.best)}${pct} at ${result.bestCommit}`,
         `branch: ${result.branch} (git log ${result.branch}; record in ${recordDir(result.tag)}/ on that branch)`,
       ].join("\n"),

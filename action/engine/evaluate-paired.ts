@@ -139,6 +139,9 @@ export async function evaluatePaired(
     }
     judgedRuns = trial.runs;
     if (judgement.status !== "keep") break;
+    // Its incumbent replaced by a keep elsewhere meanwhile: it is tried again on the new one
+    // (steps.ts, isStale), and a run after this keep would measure code the record never keeps.
+    if (trial.replacedBy() !== null) break;
     // Kept: run once more, outside the decision (eval-runs.ts, afterKeepRuns).
     const after = await afterKeepRuns(ctx, slot, candidate, trial.runs, drawSeed);
     trial.runs += after.runs;

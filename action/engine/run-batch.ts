@@ -8,6 +8,7 @@ import { primaryMetric } from "../config/validate-config.ts";
 import { FAILED_STOPS, type Stop } from "../decide/budget.ts";
 import { buildPolicy, objectiveSpecs } from "../decide/build-policy.ts";
 import { type IncumbentState, incumbentState } from "../decide/ledger-state.ts";
+import { evalSpent } from "../ledger/eval-spent.ts";
 import type { ParsedLog } from "../ledger/log-jsonl.ts";
 import { viewFromLog } from "../ledger/summarize.ts";
 import { EVALUATED, KEPT, type ResultEntry } from "../ledger/types.ts";
@@ -90,6 +91,11 @@ export interface BatchResult {
   /** Why the batch ended, typed: `failed` stops (agent, failures, broken, violation) exit non-zero. */
   stop: Stop & { failed: boolean };
   isolation: "sandbox" | "none";
+  /**
+   * Eval time this batch recorded: every run, the incumbents' and those of evaluations left
+   * behind included (ledger/eval-spent.ts).
+   */
+  evalSeconds: number;
 }
 
 /**
@@ -106,6 +112,8 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
 
 async function runBatchUnexplained(options: BatchOptions): Promise<BatchResult> {
   const { config, tag } = options;
+  // What the ledger records from here on is this batch's (its eval time).
+  const since = new Date().toISOString();
   const env = options.env ?? process.env;
   const emit = options.onEvent ?? (() => {});
   if (!options.agent) {
@@ -282,7 +290,14 @@ async function runBatchUnexplained(options: BatchOptions): Promise<BatchResult> 
   const verified = await verifyAtBatchEnd(store, config, stop, verify);
   // Its runs may have written into a cache too: recorded, and pushed with it.
   if ((await recordCacheWrites()) || verified) await options.checkpoint?.();
-  return summarise(tag, store.log!, ctx.done, { ...stop, reason: stopReason }, isolation.mode);
+  return summarise(
+    tag,
+    store.log!,
+    ctx.done,
+    { ...stop, reason: stopReason },
+    isolation.mode,
+    since,
+  );
 }
 
 /** A stop asked for while the baseline (or, on resume, the incumbent) was being measured. */
@@ -332,6 +347,7 @@ function summarise(
   done: number,
   stop: Stop,
   isolation: "sandbox" | "none",
+  since: string,
 ): BatchResult {
   const view = viewFromLog(log);
   const inc = currentIncumbent(log);
@@ -351,6 +367,7 @@ function summarise(
     stopReason: stop.reason,
     stop: { ...stop, failed: FAILED_STOPS.has(stop.kind) },
     isolation,
+    evalSeconds: evalSpent(log, view.metric, since).seconds,
   };
 }
 

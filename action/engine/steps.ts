@@ -16,7 +16,7 @@ import { branchRemeasure, branchRemeasureDue } from "./branch-remeasure.ts";
 import { CheckoutPool } from "./checkout-pool.ts";
 import { decide, evaluate } from "./evaluate.ts";
 import { type Candidate, type EngineContext, isKeep, type Verdict } from "./experiment.ts";
-import { endTurnsOnStop, propose, Turns } from "./propose.ts";
+import { endTurnsOnStop, propose, round, Turns } from "./propose.ts";
 import { type LeftBehind, type RebaseTarget, rebase } from "./rebase.ts";
 import { revisitsTaken } from "./recheck.ts";
 import { remeasure, remeasureDue } from "./remeasure.ts";
@@ -220,7 +220,11 @@ export function experimentSteps(
       // screen spends few runs on changes unlikely to help; this one has shown it may), pairs
       // decide. Still in the running there, it keeps a win it had before.
       const next = status === "keep" ? { ...candidate, wonAgainst: from } : candidate;
-      const again = await reapply(next, snapshot as RebaseTarget, { from, status });
+      const again = await reapply(next, snapshot as RebaseTarget, {
+        from,
+        status,
+        ...leftRuns(verdict),
+      });
       return "kind" in again || setAside.length === 0 ? again : { ...again, setAside };
     },
     // One worker, one proposer: the experiment before this one is proposed and has the slot
@@ -275,6 +279,28 @@ export function experimentSteps(
     },
     checkpoint: ctx.checkpoint,
   });
+}
+
+/**
+ * The candidate's runs in an evaluation left behind (its run after a keep there included): they
+ * go on record with the row's `reapplied` entry, so the ledger holds every run the eval made.
+ */
+function leftRuns(verdict: Verdict): Omit<LeftBehind, "from" | "status"> {
+  const after = verdict.afterKeep;
+  const samples: Record<string, number[]> = {};
+  for (const [m, v] of Object.entries(verdict.samples)) samples[m] = [...v];
+  for (const [m, v] of Object.entries(after?.samples ?? {}))
+    samples[m] = [...(samples[m] ?? []), ...v];
+  const runsOn = [
+    ...(verdict.runsOn ?? []),
+    ...(verdict.runsOn?.length ? (after?.runsOn ?? []) : []),
+  ];
+  return {
+    ...(verdict.commit ? { commit: verdict.commit } : {}),
+    samples,
+    ...(runsOn.length > 0 ? { runs_on: runsOn } : {}),
+    eval_seconds: round((verdict.evalSeconds ?? 0) + (after?.evalSeconds ?? 0)),
+  };
 }
 
 /** Eval logs of this many latest experiments stay on the runner (the ledger keeps every tail). */

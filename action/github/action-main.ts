@@ -194,7 +194,7 @@ async function runMode(
     core.setOutput("experiments", String(result.experiments));
     core.setOutput("stop_reason", result.stopReason);
     core.setOutput("handoff", handoff);
-    await writeSummary(repoDir, tag, env, [cost.line()]);
+    await writeSummary(repoDir, tag, env, [cost.line(result.evalSeconds)]);
     core.saveState(CLOSED_STATE, "1");
     core.info(
       `done: ${result.experiments} experiment(s) this batch, ${result.total} on record, ${result.kept} kept; stopped: ${result.stopReason}`,

@@ -144,7 +144,7 @@ export function renderDashboard(view: LedgerView, options: { progressSvg?: boole
     facts.push(`keeps need ${view.confidence * 100}% confidence`);
   if (view.remeasureRuns > 0) facts.push(`incumbent re-runs: ${view.remeasureRuns}`);
   if (view.branchPointRuns) facts.push(`branch point re-runs: ${view.branchPointRuns}`);
-  if (view.evalSeconds > 0) facts.push(`eval time: ${formatDuration(view.evalSeconds * 1000)}`);
+  if (view.evalSeconds > 0) facts.push(`eval time: ${evalTimeText(view)}`);
   if (view.costUsd > 0) facts.push(`cost: $${view.costUsd.toFixed(2)}`);
   if (view.tokensIn + view.tokensOut > 0)
     facts.push(`tokens: ${formatCount(view.tokensIn)} in, ${formatCount(view.tokensOut)} out`);
@@ -232,4 +232,15 @@ function formatCount(n: number): string {
   if (n < 1000) return String(n);
   if (n < 1e6) return `${Number((n / 1e3).toPrecision(3))}k`;
   return `${Number((n / 1e6).toPrecision(3))}M`;
+}
+
+/**
+ * "1h 2m", and with evaluations left behind "1h 2m (12m of it on 31 runs of candidates left
+ * behind: a keep on another worker replaced the incumbent they were measured against)".
+ */
+function evalTimeText(view: LedgerView): string {
+  const total = formatDuration(view.evalSeconds * 1000);
+  const left = view.leftBehind;
+  if (!left) return total;
+  return `${total} (${formatDuration(left.seconds * 1000)} of it on ${left.runs} run${left.runs === 1 ? "" : "s"} of candidates left behind: a keep elsewhere replaced the incumbent they were measured against, and they were tried again)`;
 }

@@ -3,6 +3,7 @@ import { incumbentState, ledgerSamples } from "../decide/ledger-state.ts";
 import { mean } from "../decide/stats.ts";
 import { cheapTransfer, type Transfer } from "../decide/transfer.ts";
 import { keptBehindBaseline, unconfirmedKeeps, wrongWay } from "./cautions.ts";
+import { evalSpent } from "./eval-spent.ts";
 import type { ParsedLog } from "./log-jsonl.ts";
 import { type BranchTree, branchTree } from "./render-branches.ts";
 import { type CacheWriteView, cacheWriteViews } from "./render-cache-writes.ts";
@@ -80,7 +81,10 @@ export interface LedgerView {
   /** Tokens the agent's model read and wrote, all experiments. */
   tokensIn: number;
   tokensOut: number;
+  /** Eval time of every run on record (ledger/eval-spent.ts). */
   evalSeconds: number;
+  /** Candidates' runs in evaluations a keep elsewhere left behind (absent: none). */
+  leftBehind?: { runs: number; seconds: number };
   /** The latest `autoexp verify` of the current final code; null when it was not verified. */
   verified: VerifyEntry | null;
   /** The latest `autoexp attribute` of the current final code (absent: never attributed). */
@@ -104,6 +108,7 @@ export function isEvaluated(row: Pick<ViewRow, "status" | "score">): boolean {
 export function viewFromLog(log: ParsedLog, title?: string): LedgerView {
   const metric = log.config?.metric ?? "score";
   const goal = log.config?.goal ?? "minimize";
+  const spent = evalSpent(log, metric);
   const samples = ledgerSamples(log);
   let best: number | null = null;
   let bestRow: ViewRow | null = null;
@@ -191,10 +196,8 @@ export function viewFromLog(log: ParsedLog, title?: string): LedgerView {
     costUsd: log.results.reduce((s, r) => s + (r.cost_usd || 0), 0),
     tokensIn: log.results.reduce((s, r) => s + (r.tokens_in || 0), 0),
     tokensOut: log.results.reduce((s, r) => s + (r.tokens_out || 0), 0),
-    evalSeconds:
-      log.results.reduce((s, r) => s + (r.eval_seconds || 0), 0) +
-      log.remeasures.reduce((s, m) => s + (m.eval_seconds || 0), 0) +
-      (log.verifies ?? []).reduce((s, v) => s + (v.eval_seconds || 0), 0),
+    evalSeconds: spent.seconds,
+    ...(spent.leftBehind.runs > 0 ? { leftBehind: spent.leftBehind } : {}),
     verified,
     attribution: (final && log.attributes?.findLast((a) => a.final_commit === final)) || null,
     split: (final && log.splits?.findLast((x) => x.final_commit === final)) || null,

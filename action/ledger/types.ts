@@ -172,10 +172,12 @@ export interface ResultEntry {
    * new one and evaluated there again, from its screen on, as any candidate: this row's figures
    * and status are that evaluation's. `asked_again`: the change no longer merged, and the agent
    * was asked again against the new incumbent: this row is that new proposal's. The runs of the
-   * evaluation left behind are not in `samples`; the incumbent's runs beside it are a re-measure
-   * of #from. One entry per re-application, oldest first.
+   * evaluation left behind are not in the row's `samples` but in the entry's: `commit`, the code
+   * they ran (the change on #from), `samples`, `runs_on` and `eval_seconds`, as a row's (absent
+   * in ledgers written before 2026-12-07); the incumbent's runs beside them are a re-measure of
+   * #from. One entry per re-application, oldest first.
    */
-  reapplied?: { from: number; status: "keep" | "undecided" | "stopped"; asked_again?: true }[];
+  reapplied?: LeftBehindEntry[];
   /**
    * Proposed on branch point #n (strategy `branch`): the agent started from #n's code, and the
    * candidate carries #n's target files plus its change; judged against the incumbent all the
@@ -248,6 +250,21 @@ export interface CheapStop {
  * runs), a scheduled re-measure, or a re-measure after drift. `reset` means the incumbent's
  * earlier runs no longer describe it (drift) and these samples replace them.
  */
+/**
+ * An evaluation a re-application left behind (ResultEntry.reapplied): how it ended against #from,
+ * and the candidate's runs it made there, so the ledger holds every run the eval made.
+ */
+export interface LeftBehindEntry {
+  from: number;
+  status: "keep" | "undecided" | "stopped";
+  asked_again?: true;
+  /** The code those runs ran: the change on #from (absent: a ledger written before it). */
+  commit?: string;
+  samples?: Record<string, number[]>;
+  runs_on?: { worker: number; device: string | null }[];
+  eval_seconds?: number;
+}
+
 export interface RemeasureEntry {
   type: "remeasure";
   /** The incumbent's experiment number. */

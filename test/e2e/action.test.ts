@@ -88,7 +88,14 @@ describe("the Action, run from dist/ as the runner runs it, against a bare remot
     expect(rest.join("\n\n").trim()).toBe(dashboard.trim());
     const batch2 = log2.results.slice(4);
     const kept2 = batch2.filter((r) => r.status === "keep" || r.status === "simplification");
-    const hours = batch2.reduce((s, r) => s + r.eval_seconds, 0) / 3600;
+    // GPU hours: every eval run batch 2 recorded, the incumbent's beside its candidates (paired,
+    // the default: re-measure lines) as much as the candidates' own.
+    const batch1End = log2.batches.find((b) => b.event === "end")!.timestamp;
+    const inBatch2 = log2.remeasures.filter((m) => m.timestamp > batch1End);
+    const hours =
+      (batch2.reduce((s, r) => s + r.eval_seconds, 0) +
+        inBatch2.reduce((s, m) => s + m.eval_seconds, 0)) /
+      3600;
     const gpuH = (h: number) => String(Number(h.toPrecision(2)));
     expect(lead).toBe(
       `**This batch:** 2 experiment(s), ${kept2.length} kept · agent $0.00 · ${gpuH(hours)} GPU h of evals · ${kept2.length > 0 ? `per kept improvement: $0.00 and ${gpuH(hours / kept2.length)} GPU h` : "no kept improvement for it"}`,

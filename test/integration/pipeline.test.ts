@@ -40,7 +40,7 @@ fs.writeFileSync(process.env.AUTOEXP_DESCRIPTION_FILE, "switch " + line + " on")
 
 // A night on model.txt with the agent above and an eval that appends the code it ran on to
 // STATE/runs, outside the slot: `rest` is the config past the parts every such night shares.
-function countedNight(evalSource: string, name: string, rest: string) {
+function countedNight(evalSource: string, name: string, rest: string, args: string[] = []) {
   const repo = makeRepo({ "model.txt": "a: 0\nb: 0\nc: 0\nd: 0\ne: 0\n", "eval.js": evalSource });
   const outside = tempDir();
   const state = join(outside, "state");
@@ -56,9 +56,13 @@ isolation: { shared: [${JSON.stringify(state)}] }
 agent: { use: command, run: [node, ${JSON.stringify(join(outside, "agent.js"))}], pass_env: [STATE], writable: [${JSON.stringify(outside)}] }
 ${rest}`,
   });
-  const run = runCli(repo, ["run", "--config", join(outside, "autoexp.yml"), "--tag", "t"], {
-    STATE: state,
-  });
+  const run = runCli(
+    repo,
+    ["run", "--config", join(outside, "autoexp.yml"), "--tag", "t", ...args],
+    {
+      STATE: state,
+    },
+  );
   expect(run.code, run.stderr).toBe(0);
   const runs = readFileSync(join(state, "runs"), "utf8").trim().split("\n");
   return { repo, run, runs };
@@ -97,7 +101,10 @@ budget: { experiments: 5 }
     expect(byLine.a!.against).toBeUndefined();
     expect(byLine.c!.against).toBeUndefined();
     // Its row says it beat #0 before it was re-applied; the rows judged once say nothing.
-    expect(byLine.c!.reapplied).toEqual([{ from: 0, status: "keep" }]);
+    // Its two runs on #0's code (a keep on a deterministic eval: two that agree) are on record there.
+    expect(byLine.c!.reapplied).toMatchObject([
+      { from: 0, status: "keep", samples: { loss: [18, 18] } },
+    ]);
     for (const l of ["a", "b", "d", "e"]) expect(byLine[l]!.reapplied).toBeUndefined();
     expect(byLine.c!.score).toBe(15);
     expect(run.stdout).toContain("#3 was proposed against #0; the incumbent is now #1: re-applied");
@@ -253,7 +260,8 @@ budget: { experiments: 3 }
     expect(git(repo, "show", `${b!.commit_full}:model.txt`)).toMatch(/^a: 1\nb: 1\n/);
     expect(String(b!.reason)).toMatch(/^not confirmed after 5 runs/);
     // Its row says how its evaluation against #0 ended: still in the running after its runs.
-    expect(b!.reapplied).toEqual([{ from: 0, status: "undecided" }]);
+    expect(b!.reapplied).toMatchObject([{ from: 0, status: "undecided" }]);
+    expect((b!.reapplied as { samples: { loss: number[] } }[])[0]!.samples.loss).toHaveLength(5);
     expect(c!.against).toBe(0);
     expect(c!.reapplied).toBeUndefined();
     expect(run.stdout).toContain("#2 was proposed against #0; the incumbent is now #1: re-applied");
@@ -306,6 +314,7 @@ pipeline: true
 proposers: 2
 budget: { experiments: 2 }
 `,
+      ["--json"],
     );
     const log = branchLog(repo, "t");
     const rows = log.filter((e) => e.type === "result");
@@ -314,10 +323,18 @@ budget: { experiments: 2 }
     // stopped still in the running at its next run; either way it was re-applied onto #1.
     expect(run.stdout).toContain("#2 was proposed against #0; the incumbent is now #1: re-applied");
     expect(git(repo, "show", `${rows[2]!.commit_full}:model.txt`)).toMatch(/^a: 1\nb: 1\n/);
-    const [left, ...more] = rows[2]!.reapplied as { from: number; status: string }[];
+    const [left, ...more] = rows[2]!.reapplied as {
+      from: number;
+      status: string;
+      commit: string;
+      samples: Record<string, number[]>;
+      eval_seconds: number;
+    }[];
     expect(more).toEqual([]);
     expect(left!.from).toBe(0);
     expect(["keep", "stopped"]).toContain(left!.status);
+    // The evaluation left behind ran b's change on #0's code, and its runs are on its entry.
+    expect(git(repo, "show", `${left!.commit}:model.txt`)).toMatch(/^a: 0\nb: 1\n/);
     const lines = log.filter((e) => e.type === "remeasure");
     const runsOf = (e: Record<string, unknown>) =>
       ((e.samples as Record<string, number[]>).loss ?? []).length;
@@ -344,6 +361,24 @@ budget: { experiments: 2 }
     const count = (code: string) => runs.filter((r) => r === code).length;
     expect(count("-")).toBe(ledgerRuns(0));
     expect(count("b")).toBeGreaterThanOrEqual(1);
+    // Every run of b on #0's code too, on its `reapplied` entry; each slept 100 ms there.
+    expect(left!.samples.loss).toHaveLength(count("b"));
+    expect(left!.eval_seconds).toBeGreaterThanOrEqual(0.1 * count("b"));
+    // So every run the eval made is in the ledger, and the dashboard's eval time says what the
+    // runs left behind were.
+    const recorded =
+      rows.reduce((n, r) => n + runsOf(r), 0) +
+      lines.reduce((n, e) => n + runsOf(e), 0) +
+      left!.samples.loss!.length;
+    expect(recorded).toBe(runs.length);
+    // The batch's eval time (the CLI's, the Action's job summary's) covers every run the eval
+    // made, each of which slept 100 ms, the incumbent's beside candidates and b's left behind.
+    const done = JSON.parse(run.stdout.trim().split("\n").at(-1)!) as { evalSeconds: number };
+    expect(done.evalSeconds).toBeGreaterThanOrEqual(0.1 * runs.length);
+    const dashboard = git(repo, "show", "autoexp/t:.autoexp/t/dashboard.md");
+    expect(dashboard).toContain(
+      `of it on ${count("b")} run${count("b") === 1 ? "" : "s"} of candidates left behind`,
+    );
     expect(count("ab")).toBe(
       runsOf(rows[2]!) +
         lines

@@ -1,10 +1,11 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { evalSpent } from "../../action/ledger/eval-spent.ts";
 import { importId, LedgerCorruptError, parseLog } from "../../action/ledger/log-jsonl.ts";
 import { renderDashboard } from "../../action/ledger/render-dashboard.ts";
 import { parseResultsTsv, renderResultsTsv } from "../../action/ledger/results-tsv.ts";
-import { viewFromTsv } from "../../action/ledger/summarize.ts";
+import { viewFromLog, viewFromTsv } from "../../action/ledger/summarize.ts";
 import type { ResultEntry } from "../../action/ledger/types.ts";
 
 const karpathy = readFileSync(
@@ -135,5 +136,49 @@ describe("results.tsv", () => {
     expect(best!.at(-1)).toBe(0.969686);
     expect(best!.every((v, i) => i === 0 || v <= best![i - 1]!)).toBe(true);
     expect(md).toContain("## Kept (22)");
+  });
+});
+
+describe("eval time", () => {
+  // A night on two workers: #1 kept; #2 beat #0 meanwhile (3 runs, 40 s) and was tried again on
+  // #1; the incumbent ran beside each candidate (re-measure lines).
+  const lines = [
+    { type: "config", tag: "t", metric: "loss", goal: "minimize", baseline: 1, timestamp: "a" },
+    row({ iteration: 0, status: "baseline", eval_seconds: 50, timestamp: "2026-12-07T01:00:00Z" }),
+    row({ iteration: 1, status: "keep", eval_seconds: 30, timestamp: "2026-12-07T02:00:00Z" }),
+    {
+      type: "remeasure",
+      iteration: 0,
+      after: 1,
+      reason: "concurrent",
+      reset: false,
+      samples: { loss: [1, 1] },
+      eval_seconds: 20,
+      timestamp: "2026-12-07T02:00:00Z",
+    },
+    row({
+      iteration: 2,
+      status: "discard",
+      eval_seconds: 25,
+      timestamp: "2026-12-07T03:00:00Z",
+      reapplied: [
+        { from: 0, status: "keep", samples: { loss: [0.9, 0.8, 0.85] }, eval_seconds: 40 },
+      ],
+    }),
+  ];
+  const log = parseLog(`${lines.map((l) => JSON.stringify(l)).join("\n")}\n`);
+
+  it("counts every run on record, the incumbent's and those left behind; per batch from its start", () => {
+    expect(evalSpent(log, "loss")).toEqual({ seconds: 165, leftBehind: { runs: 3, seconds: 40 } });
+    expect(evalSpent(log, "loss", "2026-12-07T01:30:00Z")).toEqual({
+      seconds: 115,
+      leftBehind: { runs: 3, seconds: 40 },
+    });
+  });
+
+  it("the dashboard says how much of it went on runs left behind", () => {
+    expect(renderDashboard(viewFromLog(log))).toContain(
+      "eval time: 2m 45s (40s of it on 3 runs of candidates left behind: a keep elsewhere replaced the incumbent they were measured against, and they were tried again)",
+    );
   });
 });
