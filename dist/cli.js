@@ -28678,11 +28678,12 @@ function formatEvidence(row, goal) {
   const size = e.paired ? plural2(e.runs, "pair") : `${e.runs} vs ${e.incumbent_runs} runs`;
   const figures = `${formatScore(e.effect_sigma)} sd, ${p}${ci}, ${size}${on}`;
   const t = (x) => Number(x.toPrecision(3));
+  const looks = (max) => max === void 0 ? "" : ` (a bar for up to ${plural2(max, e.paired ? "pair" : "run")})`;
   const d = e.decided;
   if (d)
-    return `kept on ${plural2(d.runs, "pair")}: t = ${t(d.t)} \u2265 ${t(d.critical)}; without its screened run: ${figures}`;
+    return `kept on ${plural2(d.runs, "pair")}: t = ${t(d.t)} \u2265 ${t(d.critical)}${looks(d.max_runs)}; without its screened run: ${figures}`;
   const b = e.boundary;
-  return b ? `kept at t = ${t(b.t)} \u2265 ${t(b.critical)}; ${figures}` : figures;
+  return b ? `kept at t = ${t(b.t)} \u2265 ${t(b.critical)}${looks(b.max_runs)}; ${figures}` : figures;
 }
 function formatInterval([lo, hi2]) {
   return `[${formatDelta(lo)}, ${formatDelta(hi2)}]`;
@@ -28764,7 +28765,7 @@ function renderDashboard(view, options = {}) {
   return parts.join("\n");
 }
 function renderPairedNote() {
-  return `_Measured in pairs: an experiment's \u0394 compares its runs with the incumbent's runs made beside them (the same machine, at the same time), not two values of this table. A value is the mean of the runs it counts: a first run that passed the screen and the runs a keep was decided on are left out, as they were chosen for looking good (a kept change is scored on its runs since). A confidence that begins "kept on N pairs: t \u2265 bar" gives the test that kept the change, over every pair, its screened run's included: the bar holds false keeps to 1 \u2212 confidence over every look and allows for the screen's choice. The figures after it leave the screened run out._`;
+  return `_Measured in pairs: an experiment's \u0394 compares its runs with the incumbent's runs made beside them (the same machine, at the same time), not two values of this table. A value is the mean of the runs it counts: a first run that passed the screen and the runs a keep was decided on are left out, as they were chosen for looking good (a kept change is scored on its runs since). A confidence that begins "kept on N pairs: t \u2265 bar" gives the test that kept the change, over every pair, its screened run's included: the bar holds false keeps to 1 \u2212 confidence over every look it allowed for (in brackets) and allows for the screen's choice. The figures after it leave the screened run out._`;
 }
 function renderPrintedTwice(view) {
   const list3 = view.printedTwice.map((p) => `#${p.iteration} (${p.metrics.join(", ")})`).join(", ");

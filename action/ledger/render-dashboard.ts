@@ -85,12 +85,15 @@ export function formatEvidence(row: Pick<ViewRow, "evidence" | "runs">, goal: Go
   const size = e.paired ? plural(e.runs, "pair") : `${e.runs} vs ${e.incumbent_runs} runs`;
   const figures = `${formatScore(e.effect_sigma)} sd, ${p}${ci}, ${size}${on}`;
   const t = (x: number) => Number(x.toPrecision(3));
+  // The looks its bar allowed for (a re-trial's are twice the night's): absent in old records.
+  const looks = (max: number | undefined) =>
+    max === undefined ? "" : ` (a bar for up to ${plural(max, e.paired ? "pair" : "run")})`;
   const d = e.decided;
   if (d)
-    return `kept on ${plural(d.runs, "pair")}: t = ${t(d.t)} ≥ ${t(d.critical)}; without its screened run: ${figures}`;
+    return `kept on ${plural(d.runs, "pair")}: t = ${t(d.t)} ≥ ${t(d.critical)}${looks(d.max_runs)}; without its screened run: ${figures}`;
   // Its own runs decided: the same test, and the bar it reached.
   const b = e.boundary;
-  return b ? `kept at t = ${t(b.t)} ≥ ${t(b.critical)}; ${figures}` : figures;
+  return b ? `kept at t = ${t(b.t)} ≥ ${t(b.critical)}${looks(b.max_runs)}; ${figures}` : figures;
 }
 
 /** "[−36.2, −7.40]": an interval of changes, each with its sign. */
@@ -192,7 +195,7 @@ export function renderDashboard(view: LedgerView, options: { progressSvg?: boole
  * two values of the table does not get its Δ, and should know why.
  */
 export function renderPairedNote(): string {
-  return "_Measured in pairs: an experiment's Δ compares its runs with the incumbent's runs made beside them (the same machine, at the same time), not two values of this table. A value is the mean of the runs it counts: a first run that passed the screen and the runs a keep was decided on are left out, as they were chosen for looking good (a kept change is scored on its runs since). A confidence that begins \"kept on N pairs: t ≥ bar\" gives the test that kept the change, over every pair, its screened run's included: the bar holds false keeps to 1 − confidence over every look and allows for the screen's choice. The figures after it leave the screened run out._";
+  return "_Measured in pairs: an experiment's Δ compares its runs with the incumbent's runs made beside them (the same machine, at the same time), not two values of this table. A value is the mean of the runs it counts: a first run that passed the screen and the runs a keep was decided on are left out, as they were chosen for looking good (a kept change is scored on its runs since). A confidence that begins \"kept on N pairs: t ≥ bar\" gives the test that kept the change, over every pair, its screened run's included: the bar holds false keeps to 1 − confidence over every look it allowed for (in brackets) and allows for the screen's choice. The figures after it leave the screened run out._";
 }
 
 /** A flag for kept runs whose eval printed a metric twice: code may print its own score. */

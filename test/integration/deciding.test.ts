@@ -120,7 +120,9 @@ describe("deciding under noise, through the engine", () => {
     const dashboard = git(repo, "show", "autoexp/t:.autoexp/t/dashboard.md");
     expect(dashboard).toMatch(/noise: sd [\d.]+ \(pooled, \d+ df\)/);
     // The keep's test (its t and the bar it reached), then its figures.
-    expect(dashboard).toMatch(/\| kept at t = [\d.]+ ≥ [\d.]+; [\d.]+ sd, p = [\d.e-]+, CI \[/);
+    expect(dashboard).toMatch(
+      /\| kept at t = [\d.]+ ≥ [\d.]+ \(a bar for up to 5 runs\); [\d.]+ sd, p = [\d.e-]+, CI \[/,
+    );
     // The tree the agent saw was clean every time: no experiment was a violation.
     expect(log.results.filter((r) => r.status === "violation")).toHaveLength(0);
   });

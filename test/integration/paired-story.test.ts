@@ -99,7 +99,10 @@ describe("a night measured in pairs, on every surface", () => {
     expect(b.t).toBeGreaterThanOrEqual(b.critical);
     for (const surface of [files().dashboard, pr()]) {
       const kept = surface.split("\n").find((l) => /^\| 1 \|/.test(l))!;
-      const m = new RegExp(String.raw`\| kept at t = (${N}) ≥ (${N}); ${N} sd, p = `).exec(kept);
+      // The bar is for as many pairs as the test allowed (decide.max_runs).
+      const m = new RegExp(
+        String.raw`\| kept at t = (${N}) ≥ (${N}) \(a bar for up to ${b.max_runs} pairs\); ${N} sd, p = `,
+      ).exec(kept);
       expect(m, kept).not.toBeNull();
       // Three significant figures of each.
       expect(num(m![1]!)).toBe(Number(b.t.toPrecision(3)));
@@ -154,12 +157,15 @@ describe("a keep decided over pairs after a screen, on every surface", () => {
     for (const surface of [dashboard, body]) {
       const kept = surface.split("\n").find((l) => /^\| 1 \|/.test(l))!;
       const m = new RegExp(
-        String.raw`kept on (\d+) pairs: t = (${N}) ≥ (${N}); without its screened run: ${N} sd, p = [\d.]+, CI \[${N}, ${N}\], (\d+) pairs?`,
+        String.raw`kept on (\d+) pairs: t = (${N}) ≥ (${N}) \(a bar for up to (\d+) pairs\); without its screened run: ${N} sd, p = [\d.]+, CI \[${N}, ${N}\], (\d+) pairs?`,
       ).exec(kept);
       expect(m, kept).not.toBeNull();
+      // The bar is for the pairs its test allowed: this night's max_runs.
+      expect(Number(m![4])).toBe(8);
+      expect(e.decided!.max_runs).toBe(8);
       expect(Number(m![1])).toBe(e.decided!.runs);
       expect(num(m![2]!)).toBeGreaterThanOrEqual(num(m![3]!));
-      expect(Number(m![4])).toBe(e.runs);
+      expect(Number(m![5])).toBe(e.runs);
     }
   });
 });
