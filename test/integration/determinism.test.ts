@@ -32,11 +32,10 @@ budget: { experiments: 14 }
  */
 function normalised(repo: string): string[] {
   const ids = new Map<string, string>();
+  // At any depth: a row's `reapplied` entries hold their runs' seconds and workers too.
+  const timing = (k: string) => k === "timestamp" || k === "runs_on" || k.endsWith("_seconds");
   return branchLog(repo, "d").map((entry) => {
-    const e = { ...entry } as Record<string, unknown>;
-    for (const k of Object.keys(e))
-      if (k === "timestamp" || k === "runs_on" || k.endsWith("_seconds")) delete e[k];
-    return JSON.stringify(e)
+    return JSON.stringify(entry, (k, v) => (timing(k) ? undefined : v))
       .replace(/\b[0-9a-f]{40}\b/g, (sha) => {
         if (!ids.has(sha)) ids.set(sha, `C${ids.size}`);
         return ids.get(sha)!;
