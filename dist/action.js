@@ -24986,7 +24986,7 @@ function evalTimeText(view) {
   const total = formatDuration(view.evalSeconds * 1e3);
   const left = view.leftBehind;
   if (!left) return total;
-  return `${total} (${formatDuration(left.seconds * 1e3)} of it on ${left.runs} run${left.runs === 1 ? "" : "s"} of candidates left behind: a keep elsewhere replaced the incumbent they were measured against, and they were tried again)`;
+  return `${total} (${formatDuration(left.seconds * 1e3)} of it on ${left.runs} run${left.runs === 1 ? "" : "s"} of candidates a keep elsewhere left behind)`;
 }
 
 // action/util/record-field.ts

@@ -238,12 +238,12 @@ function formatCount(n: number): string {
 }
 
 /**
- * "1h 2m", and with evaluations left behind "1h 2m (12m of it on 31 runs of candidates left
- * behind: a keep on another worker replaced the incumbent they were measured against)".
+ * "1h 2m", and with evaluations left behind "1h 2m (12m of it on 31 runs of candidates a keep
+ * elsewhere left behind)".
  */
 function evalTimeText(view: LedgerView): string {
   const total = formatDuration(view.evalSeconds * 1000);
   const left = view.leftBehind;
   if (!left) return total;
-  return `${total} (${formatDuration(left.seconds * 1000)} of it on ${left.runs} run${left.runs === 1 ? "" : "s"} of candidates left behind: a keep elsewhere replaced the incumbent they were measured against, and they were tried again)`;
+  return `${total} (${formatDuration(left.seconds * 1000)} of it on ${left.runs} run${left.runs === 1 ? "" : "s"} of candidates a keep elsewhere left behind)`;
 }

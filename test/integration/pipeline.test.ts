@@ -377,7 +377,7 @@ budget: { experiments: 2 }
     expect(done.evalSeconds).toBeGreaterThanOrEqual(0.1 * runs.length);
     const dashboard = git(repo, "show", "autoexp/t:.autoexp/t/dashboard.md");
     expect(dashboard).toContain(
-      `of it on ${count("b")} run${count("b") === 1 ? "" : "s"} of candidates left behind`,
+      `of it on ${count("b")} run${count("b") === 1 ? "" : "s"} of candidates a keep elsewhere left behind`,
     );
     expect(count("ab")).toBe(
       runsOf(rows[2]!) +
