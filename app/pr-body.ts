@@ -11,6 +11,7 @@ import { renderBranches } from "../action/ledger/render-branches.ts";
 import { renderChart } from "../action/ledger/render-chart.ts";
 import { renderCheapEval } from "../action/ledger/render-cheap-eval.ts";
 import {
+  evalTimeText,
   formatDelta,
   formatEvidence,
   formatPercent,
@@ -114,7 +115,7 @@ export function renderPr(ledger: string | null, ctx: PrContext): RenderedPr {
       `guards: ${guards.map(([n, g]) => `${n}${g.min !== undefined ? ` ≥ ${g.min}` : ""}${g.max !== undefined ? ` ≤ ${g.max}` : ""}`).join(", ")}`,
     );
   if (view.costUsd > 0) facts.push(`cost $${view.costUsd.toFixed(2)}`);
-  facts.push(`eval time: ${formatDuration(view.evalSeconds * 1000)}`);
+  facts.push(`eval time: ${evalTimeText(view)}`);
   if (view.stopReason) facts.push(`last batch stopped: ${inertMarkdown(view.stopReason, 600)}`);
   const warnings: string[] = [];
   if (unreadable > 0)

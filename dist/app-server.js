@@ -22104,6 +22104,12 @@ function renderNondeterministic(view) {
   return `> [!WARNING]
 > Nondeterministic: ${list.length} experiment(s) gave different values in runs of the same code, in an eval judged deterministic (its baseline's runs agreed exactly): ${shown.join(", ")}. They were not kept on those runs (code that prints a better score in some of its runs looks like this), and from the first on candidates were judged by the noisy rule with the spread of those runs.`;
 }
+function evalTimeText(view) {
+  const total = formatDuration(view.evalSeconds * 1e3);
+  const left = view.leftBehind;
+  if (!left) return total;
+  return `${total} (${formatDuration(left.seconds * 1e3)} of it on ${left.runs} run${left.runs === 1 ? "" : "s"} of candidates a keep elsewhere left behind)`;
+}
 
 // app/pr-body.ts
 var BODY_LIMIT = 65e3;
@@ -22172,7 +22178,7 @@ function renderPr(ledger, ctx) {
       `guards: ${guards.map(([n, g]) => `${n}${g.min !== void 0 ? ` \u2265 ${g.min}` : ""}${g.max !== void 0 ? ` \u2264 ${g.max}` : ""}`).join(", ")}`
     );
   if (view.costUsd > 0) facts.push(`cost $${view.costUsd.toFixed(2)}`);
-  facts.push(`eval time: ${formatDuration(view.evalSeconds * 1e3)}`);
+  facts.push(`eval time: ${evalTimeText(view)}`);
   if (view.stopReason) facts.push(`last batch stopped: ${inertMarkdown(view.stopReason, 600)}`);
   const warnings = [];
   if (unreadable > 0)

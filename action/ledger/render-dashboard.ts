@@ -241,7 +241,7 @@ function formatCount(n: number): string {
  * "1h 2m", and with evaluations left behind "1h 2m (12m of it on 31 runs of candidates a keep
  * elsewhere left behind)".
  */
-function evalTimeText(view: LedgerView): string {
+export function evalTimeText(view: LedgerView): string {
   const total = formatDuration(view.evalSeconds * 1000);
   const left = view.leftBehind;
   if (!left) return total;

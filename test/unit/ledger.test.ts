@@ -7,6 +7,7 @@ import { renderDashboard } from "../../action/ledger/render-dashboard.ts";
 import { parseResultsTsv, renderResultsTsv } from "../../action/ledger/results-tsv.ts";
 import { viewFromLog, viewFromTsv } from "../../action/ledger/summarize.ts";
 import type { ResultEntry } from "../../action/ledger/types.ts";
+import { renderPr } from "../../app/pr-body.ts";
 
 const karpathy = readFileSync(
   join(import.meta.dirname, "../fixtures/karpathy-autoresearch-H100-mar8-results.tsv"),
@@ -143,7 +144,7 @@ describe("eval time", () => {
   // A night on two workers: #1 kept; #2 beat #0 meanwhile (3 runs, 40 s) and was tried again on
   // #1; the incumbent ran beside each candidate (re-measure lines).
   const lines = [
-    { type: "config", tag: "t", metric: "loss", goal: "minimize", baseline: 1, timestamp: "a" },
+    { type: "config", tag: "t", metric: "loss", goal: "minimize", baseline: 1, guards: {} },
     row({ iteration: 0, status: "baseline", eval_seconds: 50, timestamp: "2026-12-07T01:00:00Z" }),
     row({ iteration: 1, status: "keep", eval_seconds: 30, timestamp: "2026-12-07T02:00:00Z" }),
     {
@@ -176,9 +177,11 @@ describe("eval time", () => {
     });
   });
 
-  it("the dashboard says how much of it went on runs left behind", () => {
-    expect(renderDashboard(viewFromLog(log))).toContain(
-      "eval time: 2m 45s (40s of it on 3 runs of candidates a keep elsewhere left behind)",
-    );
+  it("the dashboard and the PR say how much of it went on runs left behind", () => {
+    const said =
+      "eval time: 2m 45s (40s of it on 3 runs of candidates a keep elsewhere left behind)";
+    expect(renderDashboard(viewFromLog(log))).toContain(said);
+    const text = `${lines.map((l) => JSON.stringify(l)).join("\n")}\n`;
+    expect(renderPr(text, { tag: "t", repoUrl: "https://github.com/o/r" }).body).toContain(said);
   });
 });
