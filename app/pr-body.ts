@@ -24,7 +24,6 @@ import {
 } from "../action/ledger/render-dashboard.ts";
 import { renderVerified } from "../action/ledger/render-verified.ts";
 import { type LedgerView, viewFromLog } from "../action/ledger/summarize.ts";
-import { formatDuration } from "../action/util/duration.ts";
 import { inertMarkdown } from "../action/util/markdown-inert.ts";
 
 /** GitHub refuses PR bodies over 65,536 characters; stay under with room for the marker. */
