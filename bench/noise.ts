@@ -12,7 +12,8 @@
  * Usage: node bench/noise.ts [--zero 200] [--effect 100] [--worse 30] [--noise gaussian|t3|both]
  *        [--drift 0.02]   (drift: the eval's score creeps up by this many sd per eval)
  *        [--workers 4 [--offset 1.5] [--pooled]] [--before] [--screen 0]
- *        [--isolation none]  (the eval counts its own runs: "every eval run (eval's count)")
+ *        [--isolation none]  (the eval counts its own runs: "every eval run (eval's count)"; the
+ *        ledger's, "and runs left behind (ledger)", is every run but the baseline's)
  *        [--changes slots]  (changes merge onto a newer incumbent and keep their effect there)
  *        [--decide '{"baseline_runs": 3}']  (added to every autoexp column's decide section)
  *        [--noisier F:K]  (a share F of the no-op changes multiply the eval's noise by K, for good
