@@ -13,7 +13,7 @@
  *        [--drift 0.02]   (drift: the eval's score creeps up by this many sd per eval)
  *        [--workers 4 [--offset 1.5] [--pooled]] [--before] [--screen 0]
  *        [--isolation none]  (the eval counts its own runs: "every eval run (eval's count)"; the
- *        ledger's, "and runs left behind (ledger)", is every run but the baseline's)
+ *        ledger's, "all runs on record (ledger)", is every run but the baseline's)
  *        [--changes slots]  (changes merge onto a newer incumbent and keep their effect there)
  *        [--decide '{"baseline_runs": 3}']  (added to every autoexp column's decide section)
  *        [--noisier F:K]  (a share F of the no-op changes multiply the eval's noise by K, for good
@@ -158,7 +158,7 @@ interface Outcome {
   effect: { n: number; kept: number };
   worse: { n: number; kept: number; evals: number };
   candidateEvals: number;
-  /** The candidates' runs in evaluations left behind (their rows' `reapplied` entries). */
+  /** The candidates' runs no decision of their row used (`reapplied` entries, a duplicate's `ran`). */
   leftEvals: number;
   remeasureEvals: number;
   candidates: number;
@@ -369,7 +369,8 @@ async function runOne(
     const evals = r.samples.score?.length ?? 0;
     out.candidates++;
     out.candidateEvals += evals;
-    for (const left of r.reapplied ?? []) out.leftEvals += left.samples?.score?.length ?? 0;
+    for (const left of [...(r.reapplied ?? []), ...(r.ran ? [r.ran] : [])])
+      out.leftEvals += left.samples?.score?.length ?? 0;
     const bucket = effect === 0 ? out.zero : effect > 0 ? out.effect : out.worse;
     bucket.n++;
     bucket.kept += kept;
@@ -488,7 +489,7 @@ function report(outs: Outcome[]) {
       (o) => ((o.candidateEvals + o.remeasureEvals) / o.candidates).toFixed(2),
     ],
     [
-      "  and runs left behind (ledger)",
+      "  all runs on record (ledger)",
       (o) => ((o.candidateEvals + o.remeasureEvals + o.leftEvals) / o.candidates).toFixed(2),
     ],
     [

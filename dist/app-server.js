@@ -21719,7 +21719,7 @@ function evalSpent(log, metric2, since) {
   let seconds = 0;
   const leftBehind = { runs: 0, seconds: 0 };
   for (const r of log.results.filter(from)) {
-    seconds += r.eval_seconds || 0;
+    seconds += (r.eval_seconds || 0) + (r.ran?.eval_seconds || 0);
     for (const left of r.reapplied ?? []) {
       leftBehind.runs += left.samples?.[metric2]?.length ?? 0;
       leftBehind.seconds += left.eval_seconds || 0;

@@ -27575,7 +27575,7 @@ function evalSpent(log, metric2, since) {
   let seconds = 0;
   const leftBehind = { runs: 0, seconds: 0 };
   for (const r of log.results.filter(from)) {
-    seconds += r.eval_seconds || 0;
+    seconds += (r.eval_seconds || 0) + (r.ran?.eval_seconds || 0);
     for (const left of r.reapplied ?? []) {
       leftBehind.runs += left.samples?.[metric2]?.length ?? 0;
       leftBehind.seconds += left.eval_seconds || 0;
@@ -33173,6 +33173,7 @@ function buildResultRow(tag, iteration, guardName, verdict, proposal, timestamp)
     ...verdict.reason ? { reason: verdict.reason } : {},
     ...verdict.tail ? { log_tail: verdict.tail.slice(-2e3) } : {},
     ...verdict.duplicateOf !== void 0 ? { duplicate_of: verdict.duplicateOf } : {},
+    ...verdict.ran ? { ran: verdict.ran } : {},
     ...proposal.meta ? { agent_meta: proposal.meta } : {},
     ...proposal.recheckOf !== void 0 ? { recheck_of: proposal.recheckOf } : {},
     ...proposal.against !== void 0 ? { against: proposal.against } : {},
@@ -36265,7 +36266,7 @@ function experimentSteps(ctx, checkSeal) {
       const again = await reapply2(next, snapshot, {
         from,
         status,
-        ...leftRuns(verdict)
+        ...runsMade(verdict)
       });
       return "kind" in again || setAside.length === 0 ? again : { ...again, setAside };
     },
@@ -36287,8 +36288,10 @@ function experimentSteps(ctx, checkSeal) {
     record: async (candidate, verdict) => {
       const beside2 = concurrentEntry(candidate, verdict);
       const prior = verdict.key ? ctx.seen.get(verdict.key) : void 0;
-      if (prior && prior.iteration >= candidate.historyLength && verdict.status !== "duplicate")
-        verdict = duplicateOf(prior, candidate);
+      if (prior && prior.iteration >= candidate.historyLength && verdict.status !== "duplicate") {
+        const ran = (verdict.evalSeconds ?? 0) > 0 ? { ran: runsMade(verdict) } : {};
+        verdict = { ...duplicateOf(prior, candidate), ...ran };
+      }
       const tampered = await checkSeal();
       const row = tampered ? { ...verdict, status: tampered.status, reason: tampered.reason } : verdict;
       const stop = await record2(ctx, candidate, row, [
@@ -36308,7 +36311,7 @@ function experimentSteps(ctx, checkSeal) {
     checkpoint: ctx.checkpoint
   });
 }
-function leftRuns(verdict) {
+function runsMade(verdict) {
   const after = verdict.afterKeep;
   const samples = {};
   for (const [m, v] of Object.entries(verdict.samples)) samples[m] = [...v];

@@ -9,6 +9,7 @@ import {
   EVALUATED,
   type RemeasureEntry,
   type ResultEntry,
+  type RunsMade,
 } from "../ledger/types.ts";
 import { redactDeep } from "../process/secrets.ts";
 import { gainScale, type StrategyState } from "../strategy/create-strategy.ts";
@@ -223,7 +224,7 @@ export function experimentSteps(
       const again = await reapply(next, snapshot as RebaseTarget, {
         from,
         status,
-        ...leftRuns(verdict),
+        ...runsMade(verdict),
       });
       return "kind" in again || setAside.length === 0 ? again : { ...again, setAside };
     },
@@ -255,8 +256,11 @@ export function experimentSteps(
       // Under the incumbent they measured (its runs beside a candidate judged before a re-apply).
       const beside = concurrentEntry(candidate, verdict);
       const prior = verdict.key ? ctx.seen.get(verdict.key) : undefined;
-      if (prior && prior.iteration >= candidate.historyLength && verdict.status !== "duplicate")
-        verdict = duplicateOf(prior, candidate);
+      if (prior && prior.iteration >= candidate.historyLength && verdict.status !== "duplicate") {
+        // Its own runs go on record with the row, unused (the ledger holds every run made).
+        const ran = (verdict.evalSeconds ?? 0) > 0 ? { ran: runsMade(verdict) } : {};
+        verdict = { ...duplicateOf(prior, candidate), ...ran };
+      }
       const tampered = await checkSeal();
       // The seal overrules the verdict (its status and reason); the row keeps what the eval measured.
       const row: VerdictFields = tampered
@@ -282,10 +286,11 @@ export function experimentSteps(
 }
 
 /**
- * The candidate's runs in an evaluation left behind (its run after a keep there included): they
- * go on record with the row's `reapplied` entry, so the ledger holds every run the eval made.
+ * The candidate's runs in an evaluation no decision of its row used (its run after a keep there
+ * included): an evaluation left behind (the row's `reapplied` entry) or one whose code turned out
+ * a duplicate (`ran`), so that the ledger holds every run the eval made.
  */
-function leftRuns(verdict: Verdict): Omit<LeftBehind, "from" | "status"> {
+function runsMade(verdict: Verdict): RunsMade {
   const after = verdict.afterKeep;
   const samples: Record<string, number[]> = {};
   for (const [m, v] of Object.entries(verdict.samples)) samples[m] = [...v];

@@ -2,7 +2,10 @@ import type { ParsedLog } from "./log-jsonl.ts";
 
 /** What a ledger's eval runs cost, defined once for the dashboard and the job summary. */
 export interface EvalSpent {
-  /** Eval time of every run on record: experiments, re-measures, verify, and runs left behind. */
+  /**
+   * Eval time of every run on record: experiments (a duplicate's own runs included), re-measures,
+   * verify, and runs left behind.
+   */
   seconds: number;
   /**
    * The candidates' runs in evaluations a keep elsewhere left behind (several workers or
@@ -14,7 +17,7 @@ export interface EvalSpent {
 
 /**
  * The eval time a ledger records, all of it or (`since`, an ISO timestamp) what was recorded from
- * then on: each experiment's runs, the runs of its evaluations left behind, the incumbents' runs
+ * then on: each experiment's runs (`ran` too), its evaluations left behind, the incumbents' runs
  * (beside candidates, after keeps, re-measures) and `autoexp verify`'s.
  */
 export function evalSpent(
@@ -26,7 +29,7 @@ export function evalSpent(
   let seconds = 0;
   const leftBehind = { runs: 0, seconds: 0 };
   for (const r of log.results.filter(from)) {
-    seconds += r.eval_seconds || 0;
+    seconds += (r.eval_seconds || 0) + (r.ran?.eval_seconds || 0);
     for (const left of r.reapplied ?? []) {
       leftBehind.runs += left.samples?.[metric]?.length ?? 0;
       leftBehind.seconds += left.eval_seconds || 0;

@@ -22,6 +22,8 @@ export interface VerdictFields {
   nondeterministic?: true;
   /** Where paired measurement's screen sat and how the first run scored (ResultEntry.screen). */
   screen?: ResultEntry["screen"];
+  /** A duplicate found at its record: the runs its own evaluation made (ResultEntry.ran). */
+  ran?: ResultEntry["ran"];
   /** Kept in pairs: its level for the screen's bar (ResultEntry.level). */
   level?: ResultEntry["level"];
   /** The cheap eval's runs and outcome (ResultEntry.cheap). */
@@ -109,6 +111,7 @@ export function buildResultRow(
     ...(verdict.reason ? { reason: verdict.reason } : {}),
     ...(verdict.tail ? { log_tail: verdict.tail.slice(-2000) } : {}),
     ...(verdict.duplicateOf !== undefined ? { duplicate_of: verdict.duplicateOf } : {}),
+    ...(verdict.ran ? { ran: verdict.ran } : {}),
     ...(proposal.meta ? { agent_meta: proposal.meta } : {}),
     ...(proposal.recheckOf !== undefined ? { recheck_of: proposal.recheckOf } : {}),
     ...(proposal.against !== undefined ? { against: proposal.against } : {}),

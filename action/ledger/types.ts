@@ -76,6 +76,11 @@ export interface ResultEntry {
   log_tail?: string;
   content_key?: string;
   duplicate_of?: number;
+  /**
+   * A duplicate found only when it was recorded (its code was decided meanwhile, while it was in
+   * flight): the runs its own evaluation had made, which the row's result does not use.
+   */
+  ran?: RunsMade;
   agent_meta?: Record<string, unknown>;
   /** Why a kept (or confirmed-then-discarded) candidate was believed: see decide/judge.ts. */
   evidence?: Evidence;
@@ -254,11 +259,19 @@ export interface CheapStop {
  * An evaluation a re-application left behind (ResultEntry.reapplied): how it ended against #from,
  * and the candidate's runs it made there, so the ledger holds every run the eval made.
  */
-export interface LeftBehindEntry {
+export interface LeftBehindEntry extends RunsMade {
   from: number;
   status: "keep" | "undecided" | "stopped";
   asked_again?: true;
-  /** The code those runs ran: the change on #from (absent: a ledger written before it). */
+}
+
+/**
+ * A candidate's runs that no decision of its row used (an evaluation left behind, or one whose
+ * code turned out a duplicate when recorded), kept so that the ledger holds every run the eval
+ * made. Absent in ledgers written before 2026-12-07.
+ */
+export interface RunsMade {
+  /** The code those runs ran. */
   commit?: string;
   samples?: Record<string, number[]>;
   runs_on?: { worker: number; device: string | null }[];

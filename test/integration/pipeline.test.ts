@@ -2,6 +2,8 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { evalSpent } from "../../action/ledger/eval-spent.ts";
+import { parseLog } from "../../action/ledger/log-jsonl.ts";
 import { branchLog, git, makeRepo, runCli, tempDir, writeFiles } from "../helpers/repo.ts";
 
 // model.txt holds one switch per line; the loss is 20 minus the true effect of each line switched
@@ -40,12 +42,18 @@ fs.writeFileSync(process.env.AUTOEXP_DESCRIPTION_FILE, "switch " + line + " on")
 
 // A night on model.txt with the agent above and an eval that appends the code it ran on to
 // STATE/runs, outside the slot: `rest` is the config past the parts every such night shares.
-function countedNight(evalSource: string, name: string, rest: string, args: string[] = []) {
+function countedNight(
+  evalSource: string,
+  name: string,
+  rest: string,
+  args: string[] = [],
+  agent = AGENT,
+) {
   const repo = makeRepo({ "model.txt": "a: 0\nb: 0\nc: 0\nd: 0\ne: 0\n", "eval.js": evalSource });
   const outside = tempDir();
   const state = join(outside, "state");
   writeFiles(outside, {
-    "agent.js": AGENT,
+    "agent.js": agent,
     "state/runs": "",
     "autoexp.yml": `
 name: ${name}
@@ -389,5 +397,38 @@ budget: { experiments: 2 }
     // after the screened one.
     for (const line of lines.filter((e) => e.paired_with !== undefined))
       expect(runsOf(line)).toBe(runsOf(rows[line.paired_with as number]!));
+  });
+});
+
+describe("three workers: a duplicate found only when it is recorded keeps its runs on record", () => {
+  it("records the runs its own evaluation made, unused by its result: the ledger holds every run", () => {
+    // #1 and #2 both switch d on (worse by 1), proposed against #0 at once and evaluated side by
+    // side: #2's code is decided (#1, discarded) only while it is in flight.
+    const sameTwice = AGENT.replace('"abcde"[Number(process.env.AUTOEXP_ITERATION) - 1]', '"d"');
+    const { repo, runs } = countedNight(
+      EVAL,
+      "duplicate",
+      `decide: { baseline_runs: 1, min_delta: 0, remeasure_every: 0 }
+workers: 3
+pipeline: true
+budget: { experiments: 2 }
+`,
+      [],
+      sameTwice,
+    );
+    const log = parseLog(git(repo, "show", "autoexp/t:.autoexp/t/log.jsonl"));
+    const [, first, second] = log.results;
+    expect([first!.status, second!.status]).toEqual(["discard", "duplicate"]);
+    expect(second!.duplicate_of).toBe(1);
+    // Counted by the eval itself: d ran once for each; the duplicate's run is on its row's `ran`,
+    // with the code it ran (the same content as #1's) and its eval time.
+    expect(runs.filter((r) => r === "d")).toHaveLength(2);
+    expect(first!.samples.loss).toEqual([21]);
+    expect(second!.ran?.samples?.loss).toEqual([21]);
+    expect(git(repo, "show", `${second!.ran!.commit}:model.txt`)).toMatch(
+      /^a: 0\nb: 0\nc: 0\nd: 1\n/,
+    );
+    expect(second!.ran!.eval_seconds).toBeGreaterThanOrEqual(0.3);
+    expect(evalSpent(log, "loss").seconds).toBeGreaterThanOrEqual(0.3 * runs.length);
   });
 });
