@@ -28,6 +28,9 @@
  * keep had since replaced ("repl"; then anything else, after a "+"). "+2 sd won, then tried again":
  * those that beat the incumbent they were made for while a keep replaced it, and were judged
  * again on the new one (their row's `reapplied`), and how many of them that second trial kept.
+ * "won, left behind": every evaluation that won and was left behind, whatever its change's
+ * truth, by when the keep that replaced its incumbent landed (`replaced_during`): in its last
+ * pair, in its run after its keep, or while it waited for its turn to be recorded.
  * "+2 sd stopped, then tried again": those stopped still in the running by a keep elsewhere (and
  * never winning), how many the trial on the new incumbent kept, and how many it screened out.
  * "of +2 sd: first trial, after stop": their screen z, on a first trial and on one after a stop
@@ -189,6 +192,11 @@ interface Outcome {
    */
   wonThenAgain: { n: number; kept: number };
   /**
+   * Every evaluation that beat its incumbent and was left behind (a `reapplied` entry with status
+   * keep, whatever the change's truth), by when the keep that replaced its incumbent landed.
+   */
+  wonWhen: { trial: number; after_keep: number; wait: number };
+  /**
    * +2 sd changes stopped still in the running (a keep elsewhere replaced their incumbent) and
    * never won a trial: how many, how many the trial on the new incumbent kept, and how many it
    * discarded on its screen there.
@@ -243,8 +251,8 @@ async function runOne(
         DRIFT: String(drift),
         OFFSET: String(offset),
         ...(drift ? { DRIFT_FILE: join(dir, "evals") } : {}),
-        // Every eval run the night made, whatever became of it (a run in an evaluation left
-        // behind by a re-apply is in no ledger line): outside the repo, so only without a sandbox.
+        // Every eval run the night made, counted by the eval itself (the ledger's count should
+        // match it): outside the repo, so only without a sandbox.
         ...(args.isolation === "none" ? { COUNT_FILE: join(dir, "count") } : {}),
       },
     },
@@ -319,6 +327,7 @@ async function runOne(
     replacedAt: { first: 0, second: 0, pairs: 0 },
     nightPower: [],
     wonThenAgain: { n: 0, kept: 0 },
+    wonWhen: { trial: 0, after_keep: 0, wait: 0 },
     stoppedThenAgain: { n: 0, kept: 0, screened: 0 },
     replacedN: 0,
     noisier: { n: 0, kept: 0 },
@@ -386,6 +395,8 @@ async function runOne(
       if (r.against !== undefined && stage !== "other") out.replacedAt[stage]++;
     }
     if (effect > 0 && r.against !== undefined) out.replacedN++;
+    for (const a of r.reapplied ?? [])
+      if (a.status === "keep" && a.replaced_during) out.wonWhen[a.replaced_during]++;
     if (effect > 0 && r.reapplied?.some((a) => a.status === "keep")) {
       out.wonThenAgain.n++;
       out.wonThenAgain.kept += kept;
@@ -467,6 +478,14 @@ function report(outs: Outcome[]) {
       "+2 sd won, then tried again",
       (o) =>
         `${pct(o.wonThenAgain.n, o.effect.n)}, ${pct(o.wonThenAgain.kept, o.wonThenAgain.n)} of them kept`,
+    ],
+    [
+      "  won, left behind: trial, after, wait",
+      (o) => {
+        const w = o.wonWhen;
+        const n = w.trial + w.after_keep + w.wait;
+        return `${[w.trial, w.after_keep, w.wait].map((k) => pct(k, n)).join(" ")} of ${n}`;
+      },
     ],
     [
       "+2 sd stopped, then tried again",
@@ -595,6 +614,11 @@ function pool(outs: Outcome[]): Outcome {
     wonThenAgain: {
       n: sum((o) => o.wonThenAgain.n),
       kept: sum((o) => o.wonThenAgain.kept),
+    },
+    wonWhen: {
+      trial: sum((o) => o.wonWhen.trial),
+      after_keep: sum((o) => o.wonWhen.after_keep),
+      wait: sum((o) => o.wonWhen.wait),
     },
     stoppedThenAgain: {
       n: sum((o) => o.stoppedThenAgain.n),

@@ -33807,6 +33807,7 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
   };
   let judgement = design.first === "screened" ? judgePairs() : first.judgement;
   let afterKeep;
+  let replacedIn;
   let judgedRuns = 0;
   for (; ; ) {
     while (!judgement?.final) {
@@ -33829,7 +33830,10 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
     }
     judgedRuns = trial.runs;
     if (judgement.status !== "keep") break;
-    if (trial.replacedBy() !== null) break;
+    if (trial.replacedBy() !== null) {
+      replacedIn = "trial";
+      break;
+    }
     const after = await afterKeepRuns(ctx, slot, candidate, trial.runs, drawSeed);
     trial.runs += after.runs;
     for (const m of after.printedTwice) trial.printedTwice.add(m);
@@ -33841,6 +33845,7 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
     const decidedOn = incPaired()[ctx.metric]?.length ?? 0;
     const why = reopened === null && design.first === "screened" && aside === null && decidedOn === 1 ? reopenedBy(ctx, after.afterKeep.samples[ctx.metric][0], bar, inc[ctx.metric][0]) : null;
     if (why === null) {
+      if (trial.replacedBy() !== null) replacedIn = "after_keep";
       afterKeep = after.afterKeep;
       break;
     }
@@ -33914,7 +33919,8 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
     guard_pass: hasGuards ? judgement.status !== "guard_fail" : null,
     ...trial.ranHere(judgedRuns),
     ...level ? { level } : {},
-    ...afterKeep ? { afterKeep } : {}
+    ...afterKeep ? { afterKeep } : {},
+    ...replacedIn ? { replacedIn } : {}
   });
 }
 async function screenFirstRuns(ctx, trial, setup, wonAgainst) {
@@ -34641,9 +34647,11 @@ function experimentSteps(ctx, checkSeal) {
       const from = verdict.judgedAgainst ?? candidate.parent.iteration;
       const status = isKeep(verdict) ? "keep" : verdict.stopped ? "stopped" : "undecided";
       const next = status === "keep" ? { ...candidate, wonAgainst: from } : candidate;
+      const during = verdict.stopped ? "trial" : verdict.concurrent?.paired ? verdict.replacedIn ?? "wait" : void 0;
       const again = await reapply2(next, snapshot, {
         from,
         status,
+        ...during ? { replaced_during: during } : {},
         ...runsMade(verdict)
       });
       return "kind" in again || setAside.length === 0 ? again : { ...again, setAside };

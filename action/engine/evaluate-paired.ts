@@ -117,6 +117,8 @@ export async function evaluatePaired(
   };
   let judgement = design.first === "screened" ? judgePairs() : first.judgement;
   let afterKeep: Verdict["afterKeep"];
+  // Kept against an incumbent a keep elsewhere replaced meanwhile: when it was (steps.ts records it).
+  let replacedIn: Verdict["replacedIn"];
   let judgedRuns = 0;
   for (;;) {
     while (!judgement?.final) {
@@ -141,7 +143,10 @@ export async function evaluatePaired(
     if (judgement.status !== "keep") break;
     // Its incumbent replaced by a keep elsewhere meanwhile: it is tried again on the new one
     // (steps.ts, isStale), and a run after this keep would measure code the record never keeps.
-    if (trial.replacedBy() !== null) break;
+    if (trial.replacedBy() !== null) {
+      replacedIn = "trial";
+      break;
+    }
     // Kept: run once more, outside the decision (eval-runs.ts, afterKeepRuns).
     const after = await afterKeepRuns(ctx, slot, candidate, trial.runs, drawSeed);
     trial.runs += after.runs;
@@ -157,6 +162,7 @@ export async function evaluatePaired(
         ? reopenedBy(ctx, after.afterKeep!.samples[ctx.metric]![0]!, bar, inc[ctx.metric]![0]!)
         : null;
     if (why === null) {
+      if (trial.replacedBy() !== null) replacedIn = "after_keep";
       afterKeep = after.afterKeep;
       break;
     }
@@ -248,6 +254,7 @@ export async function evaluatePaired(
     ...trial.ranHere(judgedRuns),
     ...(level ? { level } : {}),
     ...(afterKeep ? { afterKeep } : {}),
+    ...(replacedIn ? { replacedIn } : {}),
   });
 }
 

@@ -221,9 +221,16 @@ export function experimentSteps(
       // screen spends few runs on changes unlikely to help; this one has shown it may), pairs
       // decide. Still in the running there, it keeps a win it had before.
       const next = status === "keep" ? { ...candidate, wonAgainst: from } : candidate;
+      // When the keep that left it behind landed (measured in pairs: evaluate-paired.ts says).
+      const during = verdict.stopped
+        ? "trial"
+        : verdict.concurrent?.paired
+          ? (verdict.replacedIn ?? "wait")
+          : undefined;
       const again = await reapply(next, snapshot as RebaseTarget, {
         from,
         status,
+        ...(during ? { replaced_during: during } : {}),
         ...runsMade(verdict),
       });
       return "kind" in again || setAside.length === 0 ? again : { ...again, setAside };

@@ -39,6 +39,12 @@ export interface VerdictFields {
    */
   stopped?: true;
   /**
+   * Kept against an incumbent a keep elsewhere replaced in its last pair ("trial") or during its
+   * run after the keep ("after_keep"): re-applied, its row's `reapplied` entry says so (not
+   * written to the row otherwise).
+   */
+  replacedIn?: "trial" | "after_keep";
+  /**
    * The incumbent the eval runs were judged against (and its runs beside them measured), as
    * evaluated: the record says so whatever happened to the candidate afterwards.
    */

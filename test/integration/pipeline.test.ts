@@ -341,6 +341,11 @@ budget: { experiments: 2 }
     expect(more).toEqual([]);
     expect(left!.from).toBe(0);
     expect(["keep", "stopped"]).toContain(left!.status);
+    // A stopped one was in its trial when a's keep landed; one that won, anywhere from its last
+    // pair to its turn to be recorded.
+    const during = (left as { replaced_during?: string }).replaced_during;
+    if (left!.status === "stopped") expect(during).toBe("trial");
+    else expect(["trial", "after_keep", "wait"]).toContain(during);
     // The evaluation left behind ran b's change on #0's code, and its runs are on its entry.
     expect(git(repo, "show", `${left!.commit}:model.txt`)).toMatch(/^a: 0\nb: 1\n/);
     const lines = log.filter((e) => e.type === "remeasure");
@@ -430,5 +435,36 @@ budget: { experiments: 2 }
     );
     expect(second!.ran!.eval_seconds).toBeGreaterThanOrEqual(0.3);
     expect(evalSpent(log, "loss").seconds).toBeGreaterThanOrEqual(0.3 * runs.length);
+  });
+});
+
+describe("two workers, paired: a keep that waits for its turn to be recorded", () => {
+  it("is left behind when the experiment before it is kept meanwhile, and its row says when", () => {
+    // a (#1) helps by 3 and its runs take 1.5 s; b (#2) helps by 2 and its runs take 0.1 s. Side
+    // by side, b is kept against #0 long before a is; rows are recorded in the order experiments
+    // began, so b waits, a is kept, and b is tried again on top of a.
+    const slowA = `
+const fs = require("node:fs");
+const text = fs.readFileSync("model.txt", "utf8");
+const on = (l) => new RegExp("^" + l + ": 1$", "m").test(text);
+const loss = 20 - (on("a") ? 3 : 0) - (on("b") ? 2 : 0) + (Math.random() - 0.5) / 100;
+fs.appendFileSync(process.env.STATE + "/runs", ((on("a") ? "a" : "") + (on("b") ? "b" : "") || "-") + "\\n");
+setTimeout(() => console.log("loss: " + loss), on("a") ? 1500 : 100);
+`;
+    const { repo, runs } = countedNight(
+      slowA,
+      "wait",
+      `decide: { baseline_runs: 3, remeasure_every: 0 }
+workers: 2
+pipeline: true
+budget: { experiments: 2 }
+`,
+    );
+    const rows = parseLog(git(repo, "show", "autoexp/t:.autoexp/t/log.jsonl")).results;
+    expect(rows.map((r) => r.status)).toEqual(["baseline", "keep", "keep"]);
+    const [left] = rows[2]!.reapplied!;
+    expect(left).toMatchObject({ from: 0, status: "keep", replaced_during: "wait" });
+    // Its runs on #0's code are on the entry, its run after that keep among them.
+    expect(left!.samples!.loss).toHaveLength(runs.filter((r) => r === "b").length);
   });
 });
