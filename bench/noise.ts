@@ -28,7 +28,7 @@
  * keep had since replaced ("repl"; then anything else, after a "+"). "+2 sd won, then tried again":
  * those that beat the incumbent they were made for while a keep replaced it, and were judged
  * again on the new one (their row's `reapplied`), and how many of them that second trial kept.
- * "won, left behind": every evaluation that won and was left behind, whatever its change's
+ * "won, replaced": every evaluation that won and was left behind, whatever its change's
  * truth, by when the keep that replaced its incumbent landed (`replaced_during`): in its last
  * pair, in its run after its keep, or while it waited for its turn to be recorded.
  * "+2 sd stopped, then tried again": those stopped still in the running by a keep elsewhere (and
@@ -480,7 +480,7 @@ function report(outs: Outcome[]) {
         `${pct(o.wonThenAgain.n, o.effect.n)}, ${pct(o.wonThenAgain.kept, o.wonThenAgain.n)} of them kept`,
     ],
     [
-      "  won, left behind: trial, after, wait",
+      "  won, replaced: trial/after/wait",
       (o) => {
         const w = o.wonWhen;
         const n = w.trial + w.after_keep + w.wait;
