@@ -1,5 +1,6 @@
 import { formatDuration } from "../util/duration.ts";
 import { inertCode, inertMarkdown } from "../util/markdown-inert.ts";
+import { type RunsSpent, totalRuns } from "./eval-spent.ts";
 import { formatDelta, formatPercent, formatScore, plural } from "./format-score.ts";
 import {
   chanceKeepsNote,
@@ -145,8 +146,7 @@ export function renderDashboard(view: LedgerView, options: { progressSvg?: boole
   if (view.minDelta !== null) facts.push(`min_delta: ${formatScore(view.minDelta)}`);
   if (view.confidence !== null && view.noise)
     facts.push(`keeps need ${view.confidence * 100}% confidence`);
-  if (view.remeasureRuns > 0) facts.push(`incumbent re-runs: ${view.remeasureRuns}`);
-  if (view.branchPointRuns) facts.push(`branch point re-runs: ${view.branchPointRuns}`);
+  if (view.runs && totalRuns(view.runs) > 0) facts.push(`eval runs: ${evalRunsText(view.runs)}`);
   if (view.evalSeconds > 0) facts.push(`eval time: ${evalTimeText(view)}`);
   if (view.costUsd > 0) facts.push(`cost: $${view.costUsd.toFixed(2)}`);
   if (view.tokensIn + view.tokensOut > 0)
@@ -246,4 +246,24 @@ export function evalTimeText(view: LedgerView): string {
   const left = view.leftBehind;
   if (!left) return total;
   return `${total} (${formatDuration(left.seconds * 1000)} of it on ${left.runs} run${left.runs === 1 ? "" : "s"} of candidates a keep elsewhere left behind)`;
+}
+
+/**
+ * "412 (215 of candidates, 130 of the incumbent beside them, 20 right after keeps, 37 of
+ * candidates a keep elsewhere left behind, 10 of the baseline)": every run on record, by what it
+ * was for; the parts add up to the total.
+ */
+export function evalRunsText(runs: RunsSpent): string {
+  const parts: [number, string][] = [
+    [runs.candidates, "of candidates"],
+    [runs.beside, "of the incumbent beside them"],
+    [runs.afterKeeps, "right after keeps"],
+    [runs.branchPoints, "of branch points"],
+    [runs.rerun, "other re-runs of the incumbent"],
+    [runs.leftBehind, "of candidates a keep elsewhere left behind"],
+    [runs.duplicates, "of candidates found duplicates when recorded"],
+    [runs.baseline, "of the baseline"],
+  ];
+  const said = parts.filter(([n]) => n > 0).map(([n, what]) => `${n} ${what}`);
+  return `${totalRuns(runs)} (${said.join(", ")})`;
 }

@@ -3,7 +3,7 @@ import { incumbentState, ledgerSamples } from "../decide/ledger-state.ts";
 import { mean } from "../decide/stats.ts";
 import { cheapTransfer, type Transfer } from "../decide/transfer.ts";
 import { keptBehindBaseline, unconfirmedKeeps, wrongWay } from "./cautions.ts";
-import { evalSpent } from "./eval-spent.ts";
+import { evalSpent, type RunsSpent } from "./eval-spent.ts";
 import type { ParsedLog } from "./log-jsonl.ts";
 import { type BranchTree, branchTree } from "./render-branches.ts";
 import { type CacheWriteView, cacheWriteViews } from "./render-cache-writes.ts";
@@ -61,10 +61,8 @@ export interface LedgerView {
   nondeterministic?: number[];
   /** The confidence a keep needs (e.g. 0.95); null for a results.tsv. */
   confidence: number | null;
-  /** Extra runs of incumbents (top-ups, scheduled re-measures, beside branch points). */
-  remeasureRuns: number;
-  /** Runs of branch points measured beside the incumbent (strategy branch); absent: none. */
-  branchPointRuns?: number;
+  /** The eval runs on record by what each was for (ledger/eval-spent.ts); absent: a results.tsv. */
+  runs?: RunsSpent;
   /** Drift found by re-measuring, in words. */
   drift: string[];
   /** Trust caveats of the batches (unsandboxed evals, writable caches), each once. */
@@ -142,13 +140,6 @@ export function viewFromLog(log: ParsedLog, title?: string): LedgerView {
   const deterministic = judgedDeterministic(log.config);
   const pooled = noiseSeen(samples.groups, [metric], deterministic)[metric]!;
   const final = log.results.findLast((r) => KEPT.has(r.status) && r.score !== null)?.commit_full;
-  // Re-measure runs: a branch point's own runs beside the incumbent, and the incumbents' runs.
-  const reruns = { incumbents: 0, branchPoints: 0 };
-  for (const m of log.remeasures) {
-    const n = m.samples[metric]?.length ?? 0;
-    if (m.beside?.point === m.iteration) reruns.branchPoints += n;
-    else reruns.incumbents += n;
-  }
   // Strategy `branch`, revisits, or a matrix's lines (rows carrying `line`): the tree.
   const tree = branchTree(log);
   // The baseline's row as every surface shows it (all its runs, re-measures included), so the
@@ -170,8 +161,7 @@ export function viewFromLog(log: ParsedLog, title?: string): LedgerView {
     deterministic,
     nondeterministic: log.results.flatMap((r) => (r.nondeterministic ? [r.iteration] : [])),
     confidence: log.config?.confidence ?? null,
-    remeasureRuns: reruns.incumbents,
-    ...(log.remeasures.some((m) => m.beside) ? { branchPointRuns: reruns.branchPoints } : {}),
+    runs: spent.runs,
     drift: log.remeasures.flatMap((m) => (m.reason === "drift" && m.note ? [m.note] : [])),
     caveats: [
       ...new Set(log.batches.flatMap((b) => b.caveats ?? [])),
@@ -248,7 +238,6 @@ export function viewFromTsv(tsv: ParsedTsv, goal: Goal, title = "results.tsv"): 
     noise: null,
     noiseDf: 0,
     confidence: null,
-    remeasureRuns: 0,
     drift: [],
     caveats: wrongWay(metric, goal, rows[0]?.score ?? null, bestRow),
     imported: [],

@@ -389,6 +389,8 @@ budget: { experiments: 2 }
     const done = JSON.parse(run.stdout.trim().split("\n").at(-1)!) as { evalSeconds: number };
     expect(done.evalSeconds).toBeGreaterThanOrEqual(0.1 * runs.length);
     const dashboard = git(repo, "show", "autoexp/t:.autoexp/t/dashboard.md");
+    // The dashboard's count of eval runs is the eval's own.
+    expect(dashboard).toContain(`eval runs: ${runs.length} (`);
     expect(dashboard).toContain(
       `of it on ${count("b")} run${count("b") === 1 ? "" : "s"} of candidates a keep elsewhere left behind`,
     );
@@ -435,6 +437,10 @@ budget: { experiments: 2 }
     );
     expect(second!.ran!.eval_seconds).toBeGreaterThanOrEqual(0.3);
     expect(evalSpent(log, "loss").seconds).toBeGreaterThanOrEqual(0.3 * runs.length);
+    // The dashboard counts every run the eval counted, the duplicate's among them.
+    expect(git(repo, "show", "autoexp/t:.autoexp/t/dashboard.md")).toMatch(
+      new RegExp(`eval runs: ${runs.length} \\(.*1 of candidates found duplicates when recorded`),
+    );
   });
 });
 

@@ -145,8 +145,20 @@ describe("eval time", () => {
   // #1; the incumbent ran beside each candidate (re-measure lines).
   const lines = [
     { type: "config", tag: "t", metric: "loss", goal: "minimize", baseline: 1, guards: {} },
-    row({ iteration: 0, status: "baseline", eval_seconds: 50, timestamp: "2026-12-07T01:00:00Z" }),
-    row({ iteration: 1, status: "keep", eval_seconds: 30, timestamp: "2026-12-07T02:00:00Z" }),
+    row({
+      iteration: 0,
+      status: "baseline",
+      samples: { loss: [1, 1.1, 0.9] },
+      eval_seconds: 50,
+      timestamp: "2026-12-07T01:00:00Z",
+    }),
+    row({
+      iteration: 1,
+      status: "keep",
+      samples: { loss: [0.8, 0.85] },
+      eval_seconds: 30,
+      timestamp: "2026-12-07T02:00:00Z",
+    }),
     {
       type: "remeasure",
       iteration: 0,
@@ -160,6 +172,7 @@ describe("eval time", () => {
     row({
       iteration: 2,
       status: "discard",
+      samples: { loss: [0.95] },
       eval_seconds: 25,
       timestamp: "2026-12-07T03:00:00Z",
       reapplied: [
@@ -170,18 +183,31 @@ describe("eval time", () => {
   const log = parseLog(`${lines.map((l) => JSON.stringify(l)).join("\n")}\n`);
 
   it("counts every run on record, the incumbent's and those left behind; per batch from its start", () => {
-    expect(evalSpent(log, "loss")).toEqual({ seconds: 165, leftBehind: { runs: 3, seconds: 40 } });
-    expect(evalSpent(log, "loss", "2026-12-07T01:30:00Z")).toEqual({
+    expect(evalSpent(log, "loss")).toMatchObject({
+      seconds: 165,
+      leftBehind: { runs: 3, seconds: 40 },
+      runs: { candidates: 3, baseline: 3, beside: 2, leftBehind: 3, afterKeeps: 0 },
+    });
+    expect(evalSpent(log, "loss", "2026-12-07T01:30:00Z")).toMatchObject({
       seconds: 115,
       leftBehind: { runs: 3, seconds: 40 },
+      runs: { candidates: 3, baseline: 0, beside: 2, leftBehind: 3 },
     });
   });
 
-  it("the dashboard and the PR say how much of it went on runs left behind", () => {
-    const said =
+  it("the dashboard and the PR say how much of it went on runs left behind, and what every run was for", () => {
+    const time =
       "eval time: 2m 45s (40s of it on 3 runs of candidates a keep elsewhere left behind)";
-    expect(renderDashboard(viewFromLog(log))).toContain(said);
+    // Every run by what it was for, the parts adding up to the total.
+    const runs =
+      "eval runs: 11 (3 of candidates, 2 of the incumbent beside them, 3 of candidates a keep elsewhere left behind, 3 of the baseline)";
     const text = `${lines.map((l) => JSON.stringify(l)).join("\n")}\n`;
-    expect(renderPr(text, { tag: "t", repoUrl: "https://github.com/o/r" }).body).toContain(said);
+    for (const page of [
+      renderDashboard(viewFromLog(log)),
+      renderPr(text, { tag: "t", repoUrl: "https://github.com/o/r" }).body,
+    ]) {
+      expect(page).toContain(time);
+      expect(page).toContain(runs);
+    }
   });
 });
