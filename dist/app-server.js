@@ -22127,7 +22127,7 @@ function evalTimeText(view) {
 function evalRunsText(runs) {
   const parts = [
     [runs.candidates, "of candidates"],
-    [runs.beside, "of the incumbent beside them"],
+    [runs.beside, "of the incumbent beside candidates or new to a worker"],
     [runs.afterKeeps, "right after keeps"],
     [runs.branchPoints, "of branch points"],
     [runs.rerun, "other re-runs of the incumbent"],

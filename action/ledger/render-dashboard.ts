@@ -249,14 +249,14 @@ export function evalTimeText(view: LedgerView): string {
 }
 
 /**
- * "412 (215 of candidates, 130 of the incumbent beside them, 20 right after keeps, 37 of
- * candidates a keep elsewhere left behind, 10 of the baseline)": every run on record, by what it
- * was for; the parts add up to the total.
+ * "412 (215 of candidates, 130 of the incumbent beside candidates or new to a worker, 20 right
+ * after keeps, 37 of candidates a keep elsewhere left behind, 10 of the baseline)": every run on
+ * record, by what it was for; the parts add up to the total.
  */
 export function evalRunsText(runs: RunsSpent): string {
   const parts: [number, string][] = [
     [runs.candidates, "of candidates"],
-    [runs.beside, "of the incumbent beside them"],
+    [runs.beside, "of the incumbent beside candidates or new to a worker"],
     [runs.afterKeeps, "right after keeps"],
     [runs.branchPoints, "of branch points"],
     [runs.rerun, "other re-runs of the incumbent"],

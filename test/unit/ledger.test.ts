@@ -200,7 +200,7 @@ describe("eval time", () => {
       "eval time: 2m 45s (40s of it on 3 runs of candidates a keep elsewhere left behind)";
     // Every run by what it was for, the parts adding up to the total.
     const runs =
-      "eval runs: 11 (3 of candidates, 2 of the incumbent beside them, 3 of candidates a keep elsewhere left behind, 3 of the baseline)";
+      "eval runs: 11 (3 of candidates, 2 of the incumbent beside candidates or new to a worker, 3 of candidates a keep elsewhere left behind, 3 of the baseline)";
     const text = `${lines.map((l) => JSON.stringify(l)).join("\n")}\n`;
     for (const page of [
       renderDashboard(viewFromLog(log)),
