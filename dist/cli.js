@@ -37917,6 +37917,8 @@ var statusCommand = defineCommand({
         `  #${r.iteration} ${r.status.padEnd(14)} ${formatScore(r.score).padEnd(9)} ${r.commit || "-------"}  ${r.description.replace(/\s+/g, " ")}`
       );
     }
+    if (view.evalSeconds > 0) say(`eval time: ${evalTimeText(view)}`);
+    if (view.runs && totalRuns(view.runs) > 0) say(`eval runs: ${evalRunsText(view.runs)}`);
     if (view.stopReason) say(`last batch stopped: ${view.stopReason}`);
     if (view.cheapEval) say(renderCheapEval(view.cheapEval));
     if (view.cacheWrites?.length) {

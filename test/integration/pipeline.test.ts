@@ -437,10 +437,14 @@ budget: { experiments: 2 }
     );
     expect(second!.ran!.eval_seconds).toBeGreaterThanOrEqual(0.3);
     expect(evalSpent(log, "loss").seconds).toBeGreaterThanOrEqual(0.3 * runs.length);
-    // The dashboard counts every run the eval counted, the duplicate's among them.
-    expect(git(repo, "show", "autoexp/t:.autoexp/t/dashboard.md")).toMatch(
-      new RegExp(`eval runs: ${runs.length} \\(.*1 of candidates found duplicates when recorded`),
+    // The dashboard and `autoexp status` count every run the eval counted, the duplicate's too.
+    const counted = new RegExp(
+      `eval runs: ${runs.length} \\(.*1 of candidates found duplicates when recorded`,
     );
+    expect(git(repo, "show", "autoexp/t:.autoexp/t/dashboard.md")).toMatch(counted);
+    const status = runCli(repo, ["status", "--tag", "t"]);
+    expect(status.stdout).toMatch(counted);
+    expect(status.stdout).toMatch(/^eval time: \d+s$/m);
   });
 });
 

@@ -2,11 +2,18 @@ import { resolve } from "node:path";
 import { missingTag } from "../../engine/missing-tag.ts";
 import { showLedger } from "../../engine/read-ledger.ts";
 import { Git } from "../../git/git.ts";
+import { totalRuns } from "../../ledger/eval-spent.ts";
 import { parseLog } from "../../ledger/log-jsonl.ts";
 import { nightFigures } from "../../ledger/night-figures.ts";
 import { cacheWriteSentences } from "../../ledger/render-cache-writes.ts";
 import { renderCheapEval } from "../../ledger/render-cheap-eval.ts";
-import { formatScore, renderCounts, renderHeadline } from "../../ledger/render-dashboard.ts";
+import {
+  evalRunsText,
+  evalTimeText,
+  formatScore,
+  renderCounts,
+  renderHeadline,
+} from "../../ledger/render-dashboard.ts";
 import { formatSplitLine } from "../../ledger/render-split.ts";
 import { formatVerifiedLine } from "../../ledger/render-verified.ts";
 import { viewFromLog } from "../../ledger/summarize.ts";
@@ -72,6 +79,8 @@ export const statusCommand = defineCommand({
         `  #${r.iteration} ${r.status.padEnd(14)} ${formatScore(r.score).padEnd(9)} ${r.commit || "-------"}  ${r.description.replace(/\s+/g, " ")}`,
       );
     }
+    if (view.evalSeconds > 0) say(`eval time: ${evalTimeText(view)}`);
+    if (view.runs && totalRuns(view.runs) > 0) say(`eval runs: ${evalRunsText(view.runs)}`);
     if (view.stopReason) say(`last batch stopped: ${view.stopReason}`);
     if (view.cheapEval) say(renderCheapEval(view.cheapEval));
     if (view.cacheWrites?.length) {
