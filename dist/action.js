@@ -33856,11 +33856,8 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
       judgement = judgePairs();
     }
     judgedRuns = trial.runs;
-    if (judgement.status !== "keep") break;
-    if (trial.replacedBy() !== null) {
-      replacedIn = "trial";
-      break;
-    }
+    if (trial.replacedBy() !== null) replacedIn = "trial";
+    if (judgement.status !== "keep" || replacedIn) break;
     const after = await afterKeepRuns(ctx, slot, candidate, trial.runs, drawSeed);
     trial.runs += after.runs;
     for (const m of after.printedTwice) trial.printedTwice.add(m);

@@ -140,13 +140,11 @@ export async function evaluatePaired(
       judgement = judgePairs();
     }
     judgedRuns = trial.runs;
-    if (judgement.status !== "keep") break;
-    // Its incumbent replaced by a keep elsewhere meanwhile: it is tried again on the new one
-    // (steps.ts, isStale), and a run after this keep would measure code the record never keeps.
-    if (trial.replacedBy() !== null) {
-      replacedIn = "trial";
-      break;
-    }
+    // Its incumbent replaced by a keep elsewhere in its last pair: a keep or a trial out of pairs
+    // is tried again on the new one (steps.ts, isStale), and a run after this keep would measure
+    // code the record never keeps.
+    if (trial.replacedBy() !== null) replacedIn = "trial";
+    if (judgement.status !== "keep" || replacedIn) break;
     // Kept: run once more, outside the decision (eval-runs.ts, afterKeepRuns).
     const after = await afterKeepRuns(ctx, slot, candidate, trial.runs, drawSeed);
     trial.runs += after.runs;

@@ -39,9 +39,9 @@ export interface VerdictFields {
    */
   stopped?: true;
   /**
-   * Kept against an incumbent a keep elsewhere replaced in its last pair ("trial") or during its
-   * run after the keep ("after_keep"): re-applied, its row's `reapplied` entry says so (not
-   * written to the row otherwise).
+   * Judged against an incumbent a keep elsewhere replaced in its last pair ("trial") or, kept,
+   * during its run after the keep ("after_keep"): re-applied when it won or ran out of pairs, its
+   * row's `reapplied` entry says so (not written to the row otherwise).
    */
   replacedIn?: "trial" | "after_keep";
   /**

@@ -265,9 +265,10 @@ export interface LeftBehindEntry extends RunsMade {
   asked_again?: true;
   /**
    * When the keep that replaced #from was recorded: while this evaluation's trial ran ("trial":
-   * a stopped one, or one kept in the pair the keep landed in), during its run after its own keep
-   * ("after_keep"), or after its evaluation ended, while it waited for its turn to be recorded
-   * ("wait": rows are recorded in the order experiments began). Absent before 2026-12-07.
+   * a stopped one, or one that won or ran out of pairs in the pair the keep landed in), during its
+   * run after its own keep ("after_keep"), or after its evaluation ended, while it waited for its
+   * turn to be recorded ("wait": rows are recorded in the order experiments began). Absent
+   * before 2026-12-07.
    */
   replaced_during?: "trial" | "after_keep" | "wait";
 }
