@@ -1,5 +1,4 @@
 import { cutMarkdown, cutMarkdownChars } from "../action/ledger/cut-markdown.ts";
-import { totalRuns } from "../action/ledger/eval-spent.ts";
 import { type ParsedLog, parseLog } from "../action/ledger/log-jsonl.ts";
 import {
   chanceKeepsNote,
@@ -12,7 +11,7 @@ import { renderBranches } from "../action/ledger/render-branches.ts";
 import { renderChart } from "../action/ledger/render-chart.ts";
 import { renderCheapEval } from "../action/ledger/render-cheap-eval.ts";
 import {
-  evalRunsText,
+  evalRunsFact,
   evalTimeText,
   formatDelta,
   formatEvidence,
@@ -117,7 +116,8 @@ export function renderPr(ledger: string | null, ctx: PrContext): RenderedPr {
     );
   if (view.costUsd > 0) facts.push(`cost $${view.costUsd.toFixed(2)}`);
   facts.push(`eval time: ${evalTimeText(view)}`);
-  if (view.runs && totalRuns(view.runs) > 0) facts.push(`eval runs: ${evalRunsText(view.runs)}`);
+  const evalRuns = evalRunsFact(view);
+  if (evalRuns) facts.push(evalRuns);
   if (view.stopReason) facts.push(`last batch stopped: ${inertMarkdown(view.stopReason, 600)}`);
   const warnings: string[] = [];
   if (unreadable > 0)

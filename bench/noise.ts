@@ -59,6 +59,7 @@ import { keptInPairs } from "../action/decide/ledger-runs.ts";
 import { incumbentState } from "../action/decide/ledger-state.ts";
 import { meanAndSd } from "../action/decide/stats.ts";
 import { runBatch } from "../action/engine/run-batch.ts";
+import { evalSpent } from "../action/ledger/eval-spent.ts";
 import { parseLog } from "../action/ledger/log-jsonl.ts";
 import type { ResultEntry } from "../action/ledger/types.ts";
 import { createRandom } from "../action/util/random.ts";
@@ -306,13 +307,15 @@ async function runOne(
   }
   if (process.env.KEEP) console.log(`kept the night in ${dir}`);
   else rmSync(dir, { recursive: true, force: true });
+  // The candidates' runs no decision of their row used, as the dashboard counts them.
+  const spent = evalSpent(log, "score").runs;
   const out: Outcome = {
     label,
     zero: { n: 0, kept: 0 },
     effect: { n: 0, kept: 0 },
     worse: { n: 0, kept: 0, evals: 0 },
     candidateEvals: 0,
-    leftEvals: 0,
+    leftEvals: spent.leftBehind + spent.duplicates,
     remeasureEvals: log.remeasures.reduce((s, m) => s + (m.samples.score?.length ?? 0), 0),
     candidates: 0,
     curseAtKeep: [],
@@ -378,8 +381,6 @@ async function runOne(
     const evals = r.samples.score?.length ?? 0;
     out.candidates++;
     out.candidateEvals += evals;
-    for (const left of [...(r.reapplied ?? []), ...(r.ran ? [r.ran] : [])])
-      out.leftEvals += left.samples?.score?.length ?? 0;
     const bucket = effect === 0 ? out.zero : effect > 0 ? out.effect : out.worse;
     bucket.n++;
     bucket.kept += kept;

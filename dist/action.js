@@ -24923,8 +24923,9 @@ function renderDashboard(view, options = {}) {
   if (view.minDelta !== null) facts.push(`min_delta: ${formatScore(view.minDelta)}`);
   if (view.confidence !== null && view.noise)
     facts.push(`keeps need ${view.confidence * 100}% confidence`);
-  if (view.runs && totalRuns(view.runs) > 0) facts.push(`eval runs: ${evalRunsText(view.runs)}`);
   if (view.evalSeconds > 0) facts.push(`eval time: ${evalTimeText(view)}`);
+  const runs = evalRunsFact(view);
+  if (runs) facts.push(runs);
   if (view.costUsd > 0) facts.push(`cost: $${view.costUsd.toFixed(2)}`);
   if (view.tokensIn + view.tokensOut > 0)
     facts.push(`tokens: ${formatCount(view.tokensIn)} in, ${formatCount(view.tokensOut)} out`);
@@ -25000,6 +25001,9 @@ function evalTimeText(view) {
   const left = view.leftBehind;
   if (!left) return total;
   return `${total} (${formatDuration(left.seconds * 1e3)} of it on ${left.runs} run${left.runs === 1 ? "" : "s"} of candidates a keep elsewhere left behind)`;
+}
+function evalRunsFact(view) {
+  return view.runs && totalRuns(view.runs) > 0 ? `eval runs: ${evalRunsText(view.runs)}` : null;
 }
 function evalRunsText(runs) {
   const parts = [
@@ -27889,6 +27893,12 @@ function addSamples(samples, metrics) {
   for (const [name, value] of Object.entries(metrics)) {
     samples[name] ??= [];
     samples[name].push(value);
+  }
+}
+function appendSamples(samples, more) {
+  for (const [name, values] of Object.entries(more)) {
+    samples[name] ??= [];
+    samples[name].push(...values);
   }
 }
 function collectSamples(runs) {
@@ -33687,10 +33697,7 @@ var PairedTrial = class {
    * eval-runs.ts): a reopened keep's run after it is the candidate's side of its next pair.
    */
   adopt(runs) {
-    for (const [m, v] of Object.entries(runs.samples)) {
-      this.cand[m] ??= [];
-      this.cand[m].push(...v);
-    }
+    appendSamples(this.cand, runs.samples);
     this.evalSeconds += runs.evalSeconds;
     this.tail = runs.tail;
   }
@@ -34724,9 +34731,8 @@ function experimentSteps(ctx, checkSeal) {
 function runsMade(verdict) {
   const after = verdict.afterKeep;
   const samples = {};
-  for (const [m, v] of Object.entries(verdict.samples)) samples[m] = [...v];
-  for (const [m, v] of Object.entries(after?.samples ?? {}))
-    samples[m] = [...samples[m] ?? [], ...v];
+  appendSamples(samples, verdict.samples);
+  appendSamples(samples, after?.samples ?? {});
   const runsOn = [
     ...verdict.runsOn ?? [],
     ...verdict.runsOn?.length ? after?.runsOn ?? [] : []

@@ -20847,44 +20847,6 @@ function cutBlocks(markdown, size, max, rest) {
   return out.join("\n\n");
 }
 
-// action/ledger/eval-spent.ts
-function evalSpent(log, metric2, since) {
-  const from = (e) => since === void 0 || e.timestamp >= since;
-  const count = (s) => s?.[metric2]?.length ?? 0;
-  let seconds = 0;
-  const leftBehind = { runs: 0, seconds: 0 };
-  const runs = {
-    candidates: 0,
-    baseline: 0,
-    beside: 0,
-    afterKeeps: 0,
-    branchPoints: 0,
-    rerun: 0,
-    leftBehind: 0,
-    duplicates: 0
-  };
-  for (const r of log.results.filter(from)) {
-    seconds += (r.eval_seconds || 0) + (r.ran?.eval_seconds || 0);
-    runs[r.status === "baseline" ? "baseline" : "candidates"] += count(r.samples);
-    runs.duplicates += count(r.ran?.samples);
-    for (const left of r.reapplied ?? []) {
-      leftBehind.runs += count(left.samples);
-      leftBehind.seconds += left.eval_seconds || 0;
-    }
-  }
-  runs.leftBehind += leftBehind.runs;
-  for (const m of log.remeasures.filter(from)) {
-    seconds += m.eval_seconds || 0;
-    const kind = m.beside?.point === m.iteration ? "branchPoints" : m.paired_with !== void 0 || m.reason === "concurrent" || m.reason === "branch" ? "beside" : m.reason === "after-keep" ? "afterKeeps" : "rerun";
-    runs[kind] += count(m.samples);
-  }
-  for (const v of (log.verifies ?? []).filter(from)) seconds += v.eval_seconds || 0;
-  return { seconds: seconds + leftBehind.seconds, leftBehind, runs };
-}
-function totalRuns(runs) {
-  return Object.values(runs).reduce((a, b) => a + b, 0);
-}
-
 // action/ledger/log-jsonl.ts
 import { createHash } from "node:crypto";
 
@@ -21751,6 +21713,44 @@ function keptBehindBaseline(metric2, goal, baseline, best) {
   return `The code kept last (#${best.iteration}) measures worse than the baseline: ${metric2} ${formatScore(best.score)} against ${formatScore(baseline)} (${goal === "minimize" ? "lower" : "higher"} is better), though each keep beat the incumbent measured beside it. Their runs were made at different times, and kept gains can be noise: run autoexp verify to measure the final code against the base in pairs before merging.`;
 }
 
+// action/ledger/eval-spent.ts
+function evalSpent(log, metric2, since) {
+  const from = (e) => since === void 0 || e.timestamp >= since;
+  const count = (s) => s?.[metric2]?.length ?? 0;
+  let seconds = 0;
+  const leftBehind = { runs: 0, seconds: 0 };
+  const runs = {
+    candidates: 0,
+    baseline: 0,
+    beside: 0,
+    afterKeeps: 0,
+    branchPoints: 0,
+    rerun: 0,
+    leftBehind: 0,
+    duplicates: 0
+  };
+  for (const r of log.results.filter(from)) {
+    seconds += (r.eval_seconds || 0) + (r.ran?.eval_seconds || 0);
+    runs[r.status === "baseline" ? "baseline" : "candidates"] += count(r.samples);
+    runs.duplicates += count(r.ran?.samples);
+    for (const left of r.reapplied ?? []) {
+      leftBehind.runs += count(left.samples);
+      leftBehind.seconds += left.eval_seconds || 0;
+    }
+  }
+  runs.leftBehind += leftBehind.runs;
+  for (const m of log.remeasures.filter(from)) {
+    seconds += m.eval_seconds || 0;
+    const kind = m.beside?.point === m.iteration ? "branchPoints" : m.paired_with !== void 0 || m.reason === "concurrent" || m.reason === "branch" ? "beside" : m.reason === "after-keep" ? "afterKeeps" : "rerun";
+    runs[kind] += count(m.samples);
+  }
+  for (const v of (log.verifies ?? []).filter(from)) seconds += v.eval_seconds || 0;
+  return { seconds: seconds + leftBehind.seconds, leftBehind, runs };
+}
+function totalRuns(runs) {
+  return Object.values(runs).reduce((a, b) => a + b, 0);
+}
+
 // action/ledger/render-cache-writes.ts
 var SHOWN_PATHS = 5;
 function cacheWriteViews(lines, results) {
@@ -22124,6 +22124,9 @@ function evalTimeText(view) {
   if (!left) return total;
   return `${total} (${formatDuration(left.seconds * 1e3)} of it on ${left.runs} run${left.runs === 1 ? "" : "s"} of candidates a keep elsewhere left behind)`;
 }
+function evalRunsFact(view) {
+  return view.runs && totalRuns(view.runs) > 0 ? `eval runs: ${evalRunsText(view.runs)}` : null;
+}
 function evalRunsText(runs) {
   const parts = [
     [runs.candidates, "of candidates"],
@@ -22207,7 +22210,8 @@ function renderPr(ledger, ctx) {
     );
   if (view.costUsd > 0) facts.push(`cost $${view.costUsd.toFixed(2)}`);
   facts.push(`eval time: ${evalTimeText(view)}`);
-  if (view.runs && totalRuns(view.runs) > 0) facts.push(`eval runs: ${evalRunsText(view.runs)}`);
+  const evalRuns = evalRunsFact(view);
+  if (evalRuns) facts.push(evalRuns);
   if (view.stopReason) facts.push(`last batch stopped: ${inertMarkdown(view.stopReason, 600)}`);
   const warnings = [];
   if (unreadable > 0)

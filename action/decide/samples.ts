@@ -11,6 +11,17 @@ export function addSamples(
   }
 }
 
+/** Appends runs already per metric (another set of samples) to samples per metric. */
+export function appendSamples(
+  samples: Record<string, number[]>,
+  more: Record<string, readonly number[]>,
+): void {
+  for (const [name, values] of Object.entries(more)) {
+    samples[name] ??= [];
+    samples[name].push(...values);
+  }
+}
+
 /** A list of runs' metrics as samples per metric. */
 export function collectSamples(runs: readonly Record<string, number>[]): Record<string, number[]> {
   const samples: Record<string, number[]> = {};

@@ -2,7 +2,7 @@ import { randomInt } from "node:crypto";
 import type { Stop } from "../decide/budget.ts";
 import { withWeightedScore } from "../decide/build-policy.ts";
 import { lastKept } from "../decide/ledger-state.ts";
-import { addSamples, meansOf } from "../decide/samples.ts";
+import { addSamples, appendSamples, meansOf } from "../decide/samples.ts";
 import { candidateRun, incumbentRun, runFailure } from "./eval-runs.ts";
 import type { Candidate, EngineContext, FailedVerdict, LostVerdict } from "./experiment.ts";
 import type { Screen } from "./paired-screen.ts";
@@ -90,10 +90,7 @@ export class PairedTrial {
    * eval-runs.ts): a reopened keep's run after it is the candidate's side of its next pair.
    */
   adopt(runs: { samples: Record<string, number[]>; evalSeconds: number; tail: string }): void {
-    for (const [m, v] of Object.entries(runs.samples)) {
-      this.cand[m] ??= [];
-      this.cand[m].push(...v);
-    }
+    appendSamples(this.cand, runs.samples);
     this.evalSeconds += runs.evalSeconds;
     this.tail = runs.tail;
   }

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import type { PendingProposal } from "../agents/agent.ts";
 import { budgetStop, type Stop } from "../decide/budget.ts";
 import { type IncumbentState, incumbentState, sinceReset } from "../decide/ledger-state.ts";
+import { appendSamples } from "../decide/samples.ts";
 import { pruneLogs } from "../files/cap-log.ts";
 import { buildResultRow, type VerdictFields } from "../ledger/rows.ts";
 import {
@@ -300,9 +301,8 @@ export function experimentSteps(
 function runsMade(verdict: Verdict): RunsMade {
   const after = verdict.afterKeep;
   const samples: Record<string, number[]> = {};
-  for (const [m, v] of Object.entries(verdict.samples)) samples[m] = [...v];
-  for (const [m, v] of Object.entries(after?.samples ?? {}))
-    samples[m] = [...(samples[m] ?? []), ...v];
+  appendSamples(samples, verdict.samples);
+  appendSamples(samples, after?.samples ?? {});
   const runsOn = [
     ...(verdict.runsOn ?? []),
     ...(verdict.runsOn?.length ? (after?.runsOn ?? []) : []),

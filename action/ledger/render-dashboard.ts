@@ -146,8 +146,9 @@ export function renderDashboard(view: LedgerView, options: { progressSvg?: boole
   if (view.minDelta !== null) facts.push(`min_delta: ${formatScore(view.minDelta)}`);
   if (view.confidence !== null && view.noise)
     facts.push(`keeps need ${view.confidence * 100}% confidence`);
-  if (view.runs && totalRuns(view.runs) > 0) facts.push(`eval runs: ${evalRunsText(view.runs)}`);
   if (view.evalSeconds > 0) facts.push(`eval time: ${evalTimeText(view)}`);
+  const runs = evalRunsFact(view);
+  if (runs) facts.push(runs);
   if (view.costUsd > 0) facts.push(`cost: $${view.costUsd.toFixed(2)}`);
   if (view.tokensIn + view.tokensOut > 0)
     facts.push(`tokens: ${formatCount(view.tokensIn)} in, ${formatCount(view.tokensOut)} out`);
@@ -249,11 +250,16 @@ export function evalTimeText(view: LedgerView): string {
 }
 
 /**
- * "412 (215 of candidates, 130 of the incumbent beside candidates or new to a worker, 20 right
- * after keeps, 37 of candidates a keep elsewhere left behind, 10 of the baseline)": every run on
- * record, by what it was for; the parts add up to the total.
+ * "eval runs: 412 (215 of candidates, 130 of the incumbent beside candidates or new to a worker,
+ * 20 right after keeps, 37 of candidates a keep elsewhere left behind, 10 of the baseline)": every
+ * run on record, by what it was for; the parts add up to the total. Null: none on record (or a
+ * results.tsv). The dashboard, the PR and `autoexp status` each say it so.
  */
-export function evalRunsText(runs: RunsSpent): string {
+export function evalRunsFact(view: Pick<LedgerView, "runs">): string | null {
+  return view.runs && totalRuns(view.runs) > 0 ? `eval runs: ${evalRunsText(view.runs)}` : null;
+}
+
+function evalRunsText(runs: RunsSpent): string {
   const parts: [number, string][] = [
     [runs.candidates, "of candidates"],
     [runs.beside, "of the incumbent beside candidates or new to a worker"],

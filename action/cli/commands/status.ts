@@ -2,13 +2,12 @@ import { resolve } from "node:path";
 import { missingTag } from "../../engine/missing-tag.ts";
 import { showLedger } from "../../engine/read-ledger.ts";
 import { Git } from "../../git/git.ts";
-import { totalRuns } from "../../ledger/eval-spent.ts";
 import { parseLog } from "../../ledger/log-jsonl.ts";
 import { nightFigures } from "../../ledger/night-figures.ts";
 import { cacheWriteSentences } from "../../ledger/render-cache-writes.ts";
 import { renderCheapEval } from "../../ledger/render-cheap-eval.ts";
 import {
-  evalRunsText,
+  evalRunsFact,
   evalTimeText,
   formatScore,
   renderCounts,
@@ -80,7 +79,8 @@ export const statusCommand = defineCommand({
       );
     }
     if (view.evalSeconds > 0) say(`eval time: ${evalTimeText(view)}`);
-    if (view.runs && totalRuns(view.runs) > 0) say(`eval runs: ${evalRunsText(view.runs)}`);
+    const runs = evalRunsFact(view);
+    if (runs) say(runs);
     if (view.stopReason) say(`last batch stopped: ${view.stopReason}`);
     if (view.cheapEval) say(renderCheapEval(view.cheapEval));
     if (view.cacheWrites?.length) {
