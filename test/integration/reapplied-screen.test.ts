@@ -143,18 +143,23 @@ describe("a change that beat the incumbent it was made for, re-applied onto a ne
 
   it("keeps its win where the incumbent moves again while it is still in the running", async () => {
     // Every change helps: keeps land one after another, and a change re-applied after a win is
-    // often stopped again, still in the running, by the next keep.
-    const { log } = await night(Array.from({ length: EXPERIMENTS }, () => -EFFECT));
-    const rows = log.results.filter((r) => r.status !== "baseline");
-    // (Those with a bar where they were re-applied: with none, pairs start at once, unscreened.)
-    const won = rows.filter((r) => r.screen && r.reapplied?.some((a) => a.status === "keep"));
-    // Proof of the case: a win, then an evaluation stopped or out of runs after it.
-    const later = won.filter((r) => r.reapplied!.at(-1)!.status !== "keep");
-    expect(later.length).toBeGreaterThan(0);
-    // Each change that ever won is measured, not screened, wherever it is re-applied after.
-    for (const r of won) {
-      const latest = r.reapplied!.filter((a) => a.status === "keep").at(-1)!;
-      expect(r.screen!.won_against).toBe(latest.from);
+    // sometimes stopped again, still in the running, by the next keep. That takes a keep to land
+    // within one trial, so a night shows it once or twice: nights are run until one does (at
+    // most three; a loaded machine made one night in several show none).
+    let later = 0;
+    for (let nights = 0; nights < 3 && later === 0; nights++) {
+      const { log } = await night(Array.from({ length: EXPERIMENTS }, () => -EFFECT));
+      const rows = log.results.filter((r) => r.status !== "baseline");
+      // (Those with a bar where they were re-applied: with none, pairs start at once, unscreened.)
+      const won = rows.filter((r) => r.screen && r.reapplied?.some((a) => a.status === "keep"));
+      // Each change that ever won is measured, not screened, wherever it is re-applied after.
+      for (const r of won) {
+        const latest = r.reapplied!.filter((a) => a.status === "keep").at(-1)!;
+        expect(r.screen!.won_against).toBe(latest.from);
+      }
+      // Proof of the case: a win, then an evaluation stopped or out of runs after it.
+      later += won.filter((r) => r.reapplied!.at(-1)!.status !== "keep").length;
     }
-  }, 180_000);
+    expect(later).toBeGreaterThan(0);
+  }, 400_000);
 });
