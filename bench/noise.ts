@@ -36,6 +36,10 @@
  * "of +2 sd: first trial, after stop": their screen z, on a first trial and on one after a stop
  * (final rows only: a trial that passes its screen is the likelier to be stopped again, so these
  * read low, the more so where keeps come often).
+ * "bar - true at screen-outs": where the bar each first run screened out on its own met stood, less
+ * the truth of the incumbent on that worker (offsets out): 0 for a fair bar; a bar stuck high on one
+ * worker screens out its real gains too ("over 1 sd": the share of screen-outs on a bar that
+ * high).
  *
  * --screen V adds a column with decide.screen_sd fixed at V run sds (0: min_delta's, the screen before
  * `screen: auto`). --before adds a column with decide.paired: false (the rule before pairs: the candidate against
@@ -171,6 +175,11 @@ interface Outcome {
   levelAtKeep: number[];
   /** The screen's z of each no-op change: centred on 0 when the runs screened against are fair. */
   zeroZ: number[];
+  /**
+   * Where each bar a first run was screened out on stood, less the truth of the incumbent it was
+   * judged against on that worker (run sds, offsets out): above 0, a bar that screens out more.
+   */
+  barGap: number[];
   /** The screen's z of +2 sd changes screened on a first trial, and on a trial after a stop. */
   effectZ: { plain: number[]; stopped: number[] };
   finalGap: number;
@@ -321,6 +330,7 @@ async function runOne(
     curseAtKeep: [],
     levelAtKeep: [],
     zeroZ: [],
+    barGap: [],
     effectZ: { plain: [], stopped: [] },
     finalGap: 0,
     finalTruth: 0,
@@ -407,6 +417,12 @@ async function runOne(
       if (!kept && (stage === "first" || stage === "second")) out.stoppedThenAgain.screened++;
     }
     if (effect === 0 && r.screen) out.zeroZ.push(r.screen.z);
+    // A first run screened out on its own: the bar it met is that run less its gain.
+    const first = r.samples.score;
+    if (r.screen && first?.length === 1 && r.evidence?.gain !== undefined) {
+      const worker = r.runs_on?.[0]?.worker ?? 0;
+      out.barGap.push(first[0]! - r.evidence.gain - worker * offset - judgedAgainst);
+    }
     if (effect > 0 && r.screen && r.screen.won_against === undefined && r.against === undefined)
       out.effectZ[r.reapplied?.length ? "stopped" : "plain"].push(r.screen.z);
     if (kept) out.curseAtKeep.push(avg(free(r)) - truthOf(r));
@@ -532,6 +548,13 @@ function report(outs: Outcome[]) {
       (o) => (o.zeroZ.length ? `${avg(o.zeroZ).toFixed(2)} over ${o.zeroZ.length}` : "-"),
     ],
     [
+      "bar - true at screen-outs (sd)",
+      (o) =>
+        o.barGap.length
+          ? `${avg(o.barGap).toFixed(2)} mean, ${pct(o.barGap.filter((g) => g > 1).length, o.barGap.length)} over 1 sd`
+          : "-",
+    ],
+    [
       "  of +2 sd: first trial, after stop",
       (o) =>
         [o.effectZ.plain, o.effectZ.stopped]
@@ -590,6 +613,7 @@ function pool(outs: Outcome[]): Outcome {
     curseAtKeep: outs.flatMap((o) => o.curseAtKeep),
     levelAtKeep: outs.flatMap((o) => o.levelAtKeep),
     zeroZ: outs.flatMap((o) => o.zeroZ),
+    barGap: outs.flatMap((o) => o.barGap),
     effectZ: {
       plain: outs.flatMap((o) => o.effectZ.plain),
       stopped: outs.flatMap((o) => o.effectZ.stopped),
