@@ -39,7 +39,8 @@
  * "bar - true at screen-outs": where the bar each first run screened out on its own met stood, less
  * the truth of the incumbent on that worker (offsets out): 0 for a fair bar; a bar stuck high on one
  * worker screens out its real gains too ("over 1 sd": the share of screen-outs on a bar that
- * high).
+ * high). "bar checks": candidates measured in pairs from their first run because the last
+ * SCREENED_OUT_RUN on their worker had been screened out (decide/stuck-bar.ts).
  *
  * --screen V adds a column with decide.screen_sd fixed at V run sds (0: min_delta's, the screen before
  * `screen: auto`). --before adds a column with decide.paired: false (the rule before pairs: the candidate against
@@ -180,6 +181,8 @@ interface Outcome {
    * judged against on that worker (run sds, offsets out): above 0, a bar that screens out more.
    */
   barGap: number[];
+  /** Rows measured in pairs from their first run because their stratum's bar was in doubt. */
+  barChecks: number;
   /** The screen's z of +2 sd changes screened on a first trial, and on a trial after a stop. */
   effectZ: { plain: number[]; stopped: number[] };
   finalGap: number;
@@ -331,6 +334,7 @@ async function runOne(
     levelAtKeep: [],
     zeroZ: [],
     barGap: [],
+    barChecks: 0,
     effectZ: { plain: [], stopped: [] },
     finalGap: 0,
     finalTruth: 0,
@@ -423,6 +427,7 @@ async function runOne(
       const worker = r.runs_on?.[0]?.worker ?? 0;
       out.barGap.push(first[0]! - r.evidence.gain - worker * offset - judgedAgainst);
     }
+    if (r.bar_checked !== undefined) out.barChecks++;
     if (effect > 0 && r.screen && r.screen.won_against === undefined && r.against === undefined)
       out.effectZ[r.reapplied?.length ? "stopped" : "plain"].push(r.screen.z);
     if (kept) out.curseAtKeep.push(avg(free(r)) - truthOf(r));
@@ -555,6 +560,10 @@ function report(outs: Outcome[]) {
           : "-",
     ],
     [
+      "bar checks (pairs from run 1)",
+      (o) => `${o.barChecks} (${pct(o.barChecks, o.candidates)} of candidates)`,
+    ],
+    [
       "  of +2 sd: first trial, after stop",
       (o) =>
         [o.effectZ.plain, o.effectZ.stopped]
@@ -614,6 +623,7 @@ function pool(outs: Outcome[]): Outcome {
     levelAtKeep: outs.flatMap((o) => o.levelAtKeep),
     zeroZ: outs.flatMap((o) => o.zeroZ),
     barGap: outs.flatMap((o) => o.barGap),
+    barChecks: sum((o) => o.barChecks),
     effectZ: {
       plain: outs.flatMap((o) => o.effectZ.plain),
       stopped: outs.flatMap((o) => o.effectZ.stopped),

@@ -27946,6 +27946,7 @@ function buildResultRow(tag, iteration, guardName, verdict, proposal, timestamp)
     ...verdict.printedTwice?.length ? { printed_twice: verdict.printedTwice } : {},
     ...verdict.nondeterministic ? { nondeterministic: true } : {},
     ...verdict.screen ? { screen: verdict.screen } : {},
+    ...verdict.barChecked ? { bar_checked: verdict.barChecked } : {},
     ...verdict.level ? { level: verdict.level } : {},
     ...verdict.cheap ? { cheap: verdict.cheap } : {},
     ...verdict.cheapStopped ? { cheap_stopped: verdict.cheapStopped } : {},
@@ -33245,6 +33246,20 @@ function movedBar(bars, offsets, variances, stratum) {
   return out;
 }
 
+// action/decide/stuck-bar.ts
+var SCREENED_OUT_RUN = 10;
+function screenedOutInARow(results, within, stratum) {
+  let count = 0;
+  for (let i = results.length - 1; i >= 0; i--) {
+    const r = results[i];
+    if (r.status === "baseline") break;
+    if (!r.runs_on?.length || stratumOf(within, r.runs_on[0]) !== stratum) continue;
+    if (!r.screen || r.screen.incumbent_z !== void 0) break;
+    count++;
+  }
+  return count;
+}
+
 // action/engine/cheap-screen.ts
 import { createHash as createHash8 } from "node:crypto";
 var CHEAP_INCUMBENT_RUNS = 3;
@@ -34085,11 +34100,14 @@ async function evaluateFull(ctx, candidate, slot, strata) {
   const objectiveNames = policy.objectives.map((o) => o.name);
   const deterministic = judgedDeterministic(log.config);
   if (config2.eval.repeats <= 1 && pairedDecisions(config2.decide, log, ctx.metric)) {
-    return evaluatePaired(ctx, candidate, slot, {
+    const shared = config2.isolation.shared.length > 0;
+    const screenedOut = strata && !shared ? screenedOutInARow(log.results, strata.within, stratum) : 0;
+    const barChecked = screenedOut >= SCREENED_OUT_RUN ? screenedOut : 0;
+    const verdict = await evaluatePaired(ctx, candidate, slot, {
       // A folder runs share (isolation.shared) could carry a run's seed to the next, and the
       // screened first pair's order is fixed (the candidate, then the incumbent): there, pairs
       // from the first run, each in a drawn order.
-      incumbent: config2.isolation.shared.length > 0 ? {} : screenAgainst(
+      incumbent: shared || barChecked > 0 ? {} : screenAgainst(
         ctx,
         parent,
         strata,
@@ -34100,6 +34118,13 @@ async function evaluateFull(ctx, candidate, slot, strata) {
       noise: (c, i) => noiseSeen([...groups, c, i], objectiveNames, deterministic),
       linesDelta: linesDelta2
     });
+    if (barChecked === 0 || "kind" in verdict) return verdict;
+    const why = `measured in pairs from its first run: the ${barChecked} candidates before it on ${stratum} were screened out, none beside a run of the incumbent there`;
+    return {
+      ...verdict,
+      barChecked,
+      reason: verdict.reason ? `${verdict.reason} (${why})` : why
+    };
   }
   const limit = Math.max(policy.maxRuns, config2.eval.repeats);
   const needHere = incumbentRunsNeeded(config2.decide.baseline_runs, log.config, groups, ctx.metric);

@@ -9,6 +9,7 @@ import { pairedDecisions } from "../decide/remeasure-plan.ts";
 import { addSamples, meansOf } from "../decide/samples.ts";
 import { flattenStrata, mergeStrata, stratumOf } from "../decide/strata.ts";
 import { movedBar, offsetVariance, stratumOffsets } from "../decide/stratum-offsets.ts";
+import { SCREENED_OUT_RUN, screenedOutInARow } from "../decide/stuck-bar.ts";
 import { cheapScreen } from "./cheap-screen.ts";
 import { candidateRun, incumbentRun, runFailure } from "./eval-runs.ts";
 import { evaluatePaired } from "./evaluate-paired.ts";
@@ -95,12 +96,18 @@ async function evaluateFull(
   // Judged deterministic at the start (the baseline's runs agreed): see decide/determinism.ts.
   const deterministic = judgedDeterministic(log.config);
   if (config.eval.repeats <= 1 && pairedDecisions(config.decide, log, ctx.metric)) {
-    return evaluatePaired(ctx, candidate, slot, {
+    const shared = config.isolation.shared.length > 0;
+    // Screened out again and again on this stratum, none beside an incumbent run there to say
+    // whether the bar still stands where the incumbent does: pairs from the first run check it.
+    const screenedOut =
+      strata && !shared ? screenedOutInARow(log.results, strata.within, stratum) : 0;
+    const barChecked = screenedOut >= SCREENED_OUT_RUN ? screenedOut : 0;
+    const verdict = await evaluatePaired(ctx, candidate, slot, {
       // A folder runs share (isolation.shared) could carry a run's seed to the next, and the
       // screened first pair's order is fixed (the candidate, then the incumbent): there, pairs
       // from the first run, each in a drawn order.
       incumbent:
-        config.isolation.shared.length > 0
+        shared || barChecked > 0
           ? {}
           : screenAgainst(
               ctx,
@@ -113,6 +120,13 @@ async function evaluateFull(
       noise: (c, i) => noiseSeen([...groups, c, i], objectiveNames, deterministic),
       linesDelta,
     });
+    if (barChecked === 0 || "kind" in verdict) return verdict;
+    const why = `measured in pairs from its first run: the ${barChecked} candidates before it on ${stratum} were screened out, none beside a run of the incumbent there`;
+    return {
+      ...verdict,
+      barChecked,
+      reason: verdict.reason ? `${verdict.reason} (${why})` : why,
+    };
   }
   const limit = Math.max(policy.maxRuns, config.eval.repeats);
   const needHere = incumbentRunsNeeded(config.decide.baseline_runs, log.config, groups, ctx.metric);

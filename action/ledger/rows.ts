@@ -22,6 +22,8 @@ export interface VerdictFields {
   nondeterministic?: true;
   /** Where paired measurement's screen sat and how the first run scored (ResultEntry.screen). */
   screen?: ResultEntry["screen"];
+  /** Paired from its first run, its stratum's bar in doubt (ResultEntry.bar_checked). */
+  barChecked?: number;
   /** A duplicate found at its record: the runs its own evaluation made (ResultEntry.ran). */
   ran?: ResultEntry["ran"];
   /** Kept in pairs: its level for the screen's bar (ResultEntry.level). */
@@ -127,6 +129,7 @@ export function buildResultRow(
     ...(verdict.printedTwice?.length ? { printed_twice: verdict.printedTwice } : {}),
     ...(verdict.nondeterministic ? { nondeterministic: true } : {}),
     ...(verdict.screen ? { screen: verdict.screen } : {}),
+    ...(verdict.barChecked ? { bar_checked: verdict.barChecked } : {}),
     ...(verdict.level ? { level: verdict.level } : {}),
     ...(verdict.cheap ? { cheap: verdict.cheap } : {}),
     ...(verdict.cheapStopped ? { cheap_stopped: verdict.cheapStopped } : {}),

@@ -128,6 +128,13 @@ export interface ResultEntry {
     won_against?: number;
   };
   /**
+   * Measured in pairs from its first run, not screened: the candidates before it on its stratum
+   * (worker or device kind) had been screened out this many times in a row, none beside an
+   * incumbent run there, so the bar there was in doubt (decide/stuck-bar.ts). Its pairs put the
+   * incumbent's runs there on record.
+   */
+  bar_checked?: number;
+  /**
    * Kept in pairs, with the night's first runs enough to say how often its proposals help: the
    * kept code's level on the primary metric, per stratum of runs (`within`, "any" where runs were
    * pooled; key "all" then), each as sure as the mean of `runs` runs. The screen's bar starts from
