@@ -1,33 +1,19 @@
 import { describe, expect, it } from "vitest";
 import { SCREENED_OUT_RUN, screenedOutInARow } from "../../action/decide/stuck-bar.ts";
 import type { ResultEntry } from "../../action/ledger/types.ts";
+import { row as resultRow } from "../helpers/strategy-rows.ts";
 
 let next = 1;
 /** A row whose first run was on `worker`: screened out, through its first pair, or fresh pairs. */
 function row(worker: number, how: "out" | "pair" | "fresh"): ResultEntry {
-  return {
-    type: "result",
-    iteration: next++,
-    commit: "abc1234",
-    commit_full: null,
-    diff: null,
-    score: 1,
-    delta: 0,
-    guard_score: null,
-    guard_pass: null,
-    status: "discard",
-    description: "d",
-    timestamp: "t",
-    metrics: {},
-    samples: { loss: how === "out" ? [1] : [1, 1] },
-    agent_seconds: 0,
-    eval_seconds: 0,
-    cost_usd: 0,
-    runs_on: (how === "out" ? [0] : [0, 0]).map(() => ({ worker, device: null })),
+  const runs = how === "out" ? 1 : 2;
+  return resultRow(next++, "discard", 1, 0, {
+    samples: { loss: Array.from({ length: runs }, () => 1) },
+    runs_on: Array.from({ length: runs }, () => ({ worker, device: null })),
     ...(how === "fresh"
       ? {}
       : { screen: { at: 0.5, z: -1, against: 3, ...(how === "pair" ? { incumbent_z: 0 } : {}) } }),
-  };
+  });
 }
 
 describe("a stratum's candidates screened out in a row", () => {
