@@ -39,7 +39,8 @@
  * "bar - true at screen-outs": where the bar each first run screened out on its own met stood, less
  * the truth of the incumbent on that worker (offsets out): 0 for a fair bar; a bar stuck high on one
  * worker screens out its real gains too ("over 1 sd": the share of screen-outs on a bar that
- * high). A high bar screens out more, so this reads above the bars' average over all screens. "bar checks": candidates measured in pairs from their first run because the last
+ * high). A high bar screens out more, so this reads above the bars' average over all screens.
+ * "bar checks": candidates measured in pairs from their first run because the last
  * SCREENED_OUT_RUN on their worker had been screened out (decide/stuck-bar.ts).
  *
  * --screen V adds a column with decide.screen_sd fixed at V run sds (0: min_delta's, the screen before

@@ -27574,7 +27574,7 @@ function evalSpent(log, metric2, since) {
   const from = (e) => since === void 0 || e.timestamp >= since;
   const count = (s) => s?.[metric2]?.length ?? 0;
   let seconds = 0;
-  const leftBehind = { runs: 0, seconds: 0 };
+  let leftBehindSeconds = 0;
   const runs = {
     candidates: 0,
     baseline: 0,
@@ -27590,18 +27590,17 @@ function evalSpent(log, metric2, since) {
     runs[r.status === "baseline" ? "baseline" : "candidates"] += count(r.samples);
     runs.duplicates += count(r.ran?.samples);
     for (const left of r.reapplied ?? []) {
-      leftBehind.runs += count(left.samples);
-      leftBehind.seconds += left.eval_seconds || 0;
+      runs.leftBehind += count(left.samples);
+      leftBehindSeconds += left.eval_seconds || 0;
     }
   }
-  runs.leftBehind += leftBehind.runs;
   for (const m of log.remeasures.filter(from)) {
     seconds += m.eval_seconds || 0;
     const kind = m.beside?.point === m.iteration ? "branchPoints" : m.paired_with !== void 0 || m.reason === "concurrent" || m.reason === "branch" ? "beside" : m.reason === "after-keep" ? "afterKeeps" : "rerun";
     runs[kind] += count(m.samples);
   }
   for (const v of (log.verifies ?? []).filter(from)) seconds += v.eval_seconds || 0;
-  return { seconds: seconds + leftBehind.seconds, leftBehind, runs };
+  return { seconds: seconds + leftBehindSeconds, leftBehindSeconds, runs };
 }
 function totalRuns(runs) {
   return Object.values(runs).reduce((a, b) => a + b, 0);
@@ -27892,7 +27891,7 @@ function viewFromLog(log, title) {
     tokensIn: log.results.reduce((s, r) => s + (r.tokens_in || 0), 0),
     tokensOut: log.results.reduce((s, r) => s + (r.tokens_out || 0), 0),
     evalSeconds: spent.seconds,
-    ...spent.leftBehind.runs > 0 ? { leftBehind: spent.leftBehind } : {},
+    ...spent.runs.leftBehind > 0 ? { leftBehind: { runs: spent.runs.leftBehind, seconds: spent.leftBehindSeconds } } : {},
     verified,
     attribution: final && log.attributes?.findLast((a) => a.final_commit === final) || null,
     split: final && log.splits?.findLast((x) => x.final_commit === final) || null,

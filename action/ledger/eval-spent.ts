@@ -30,11 +30,11 @@ export interface EvalSpent {
    */
   seconds: number;
   /**
-   * The candidates' runs in evaluations a keep elsewhere left behind (several workers or
-   * proposers: a row's `reapplied` entries): runs that decided nothing, shown so a reviewer sees
-   * what they cost. Runs that gave the metric.
+   * The eval time of the candidates' runs in evaluations a keep elsewhere left behind (several
+   * workers or proposers: a row's `reapplied` entries; their count is `runs.leftBehind`): runs
+   * that decided nothing, shown so a reviewer sees what they cost.
    */
-  leftBehind: { runs: number; seconds: number };
+  leftBehindSeconds: number;
   /** Every run of the experiment loop on record (verify's not among them), by what it was for. */
   runs: RunsSpent;
 }
@@ -52,7 +52,7 @@ export function evalSpent(
   const from = (e: { timestamp: string }) => since === undefined || e.timestamp >= since;
   const count = (s: Record<string, number[]> | undefined) => s?.[metric]?.length ?? 0;
   let seconds = 0;
-  const leftBehind = { runs: 0, seconds: 0 };
+  let leftBehindSeconds = 0;
   const runs: RunsSpent = {
     candidates: 0,
     baseline: 0,
@@ -68,11 +68,10 @@ export function evalSpent(
     runs[r.status === "baseline" ? "baseline" : "candidates"] += count(r.samples);
     runs.duplicates += count(r.ran?.samples);
     for (const left of r.reapplied ?? []) {
-      leftBehind.runs += count(left.samples);
-      leftBehind.seconds += left.eval_seconds || 0;
+      runs.leftBehind += count(left.samples);
+      leftBehindSeconds += left.eval_seconds || 0;
     }
   }
-  runs.leftBehind += leftBehind.runs;
   for (const m of log.remeasures.filter(from)) {
     seconds += m.eval_seconds || 0;
     const kind =
@@ -86,7 +85,7 @@ export function evalSpent(
     runs[kind] += count(m.samples);
   }
   for (const v of (log.verifies ?? []).filter(from)) seconds += v.eval_seconds || 0;
-  return { seconds: seconds + leftBehind.seconds, leftBehind, runs };
+  return { seconds: seconds + leftBehindSeconds, leftBehindSeconds, runs };
 }
 
 /** All the runs `evalSpent` counted. */

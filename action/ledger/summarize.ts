@@ -187,7 +187,9 @@ export function viewFromLog(log: ParsedLog, title?: string): LedgerView {
     tokensIn: log.results.reduce((s, r) => s + (r.tokens_in || 0), 0),
     tokensOut: log.results.reduce((s, r) => s + (r.tokens_out || 0), 0),
     evalSeconds: spent.seconds,
-    ...(spent.leftBehind.runs > 0 ? { leftBehind: spent.leftBehind } : {}),
+    ...(spent.runs.leftBehind > 0
+      ? { leftBehind: { runs: spent.runs.leftBehind, seconds: spent.leftBehindSeconds } }
+      : {}),
     verified,
     attribution: (final && log.attributes?.findLast((a) => a.final_commit === final)) || null,
     split: (final && log.splits?.findLast((x) => x.final_commit === final)) || null,

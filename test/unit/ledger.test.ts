@@ -185,12 +185,12 @@ describe("eval time", () => {
   it("counts every run on record, the incumbent's and those left behind; per batch from its start", () => {
     expect(evalSpent(log, "loss")).toMatchObject({
       seconds: 165,
-      leftBehind: { runs: 3, seconds: 40 },
+      leftBehindSeconds: 40,
       runs: { candidates: 3, baseline: 3, beside: 2, leftBehind: 3, afterKeeps: 0 },
     });
     expect(evalSpent(log, "loss", "2026-12-07T01:30:00Z")).toMatchObject({
       seconds: 115,
-      leftBehind: { runs: 3, seconds: 40 },
+      leftBehindSeconds: 40,
       runs: { candidates: 3, baseline: 0, beside: 2, leftBehind: 3 },
     });
   });
