@@ -21555,7 +21555,8 @@ function incumbentState(log, samples = ledgerSamples(log)) {
       )
     ),
     ...row.level && !samples.reset.has(row.iteration) ? { level: row.level } : {},
-    measuredAfter: Math.max(row.iteration, last?.after ?? 0)
+    // Its re-measures come after its row in the record (iterations may not: recordAhead).
+    measuredAfter: last?.after ?? row.iteration
   };
 }
 
@@ -21890,12 +21891,15 @@ var CHART_COLORS = {
 var FAILED = /* @__PURE__ */ new Set([...FAILURES, "guard_fail"]);
 function chartData(view) {
   const points = [];
+  let at = Number.NEGATIVE_INFINITY;
   for (const row of view.rows) {
+    at = Math.max(at, row.iteration);
     const scored = isEvaluated(row);
     if (!scored && !FAILED.has(row.status)) continue;
     const kind = FAILED.has(row.status) ? "failed" : KEPT.has(row.status) && scored ? "kept" : "discarded";
     points.push({
       iteration: row.iteration,
+      at,
       score: scored ? row.score : null,
       kind,
       best: row.best,
@@ -22011,8 +22015,8 @@ function renderChartCaption(data, s) {
 }
 function chartSeries(data, max = MAX_CHART_POINTS) {
   const scored = data.points.filter((p) => p.score !== null);
-  const from = scored[0].iteration;
-  const to = scored.at(-1).iteration;
+  const from = scored[0].at;
+  const to = scored.at(-1).at;
   const n = Math.min(to - from + 1, max);
   const clamp = (v) => Math.min(data.hi, Math.max(data.lo, v));
   const runs = [];
@@ -22021,12 +22025,12 @@ function chartSeries(data, max = MAX_CHART_POINTS) {
   let k = 0;
   for (let i = 0; i < n; i++) {
     const t = n === 1 ? from : from + (to - from) * i / (n - 1);
-    while (j + 1 < scored.length && scored[j + 1].iteration <= t) j++;
-    while (k + 1 < data.points.length && data.points[k + 1].iteration <= t) k++;
+    while (j + 1 < scored.length && scored[j + 1].at <= t) j++;
+    while (k + 1 < data.points.length && data.points[k + 1].at <= t) k++;
     const a = scored[j];
     const b = scored[Math.min(j + 1, scored.length - 1)];
     const [va, vb] = [clamp(a.score), clamp(b.score)];
-    const w = b.iteration === a.iteration ? 0 : (t - a.iteration) / (b.iteration - a.iteration);
+    const w = b.at === a.at ? 0 : (t - a.at) / (b.at - a.at);
     runs.push(va + (vb - va) * w);
     best.push(clamp(data.points[k].best ?? va));
   }

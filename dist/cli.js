@@ -10345,7 +10345,8 @@ function incumbentState(log, samples = ledgerSamples(log)) {
       )
     ),
     ...row.level && !samples.reset.has(row.iteration) ? { level: row.level } : {},
-    measuredAfter: Math.max(row.iteration, last?.after ?? 0)
+    // Its re-measures come after its row in the record (iterations may not: recordAhead).
+    measuredAfter: last?.after ?? row.iteration
   };
 }
 function sinceReset(log, parent) {
@@ -27971,12 +27972,15 @@ var CHART_COLORS = {
 var FAILED = /* @__PURE__ */ new Set([...FAILURES, "guard_fail"]);
 function chartData(view) {
   const points = [];
+  let at2 = Number.NEGATIVE_INFINITY;
   for (const row of view.rows) {
+    at2 = Math.max(at2, row.iteration);
     const scored = isEvaluated(row);
     if (!scored && !FAILED.has(row.status)) continue;
     const kind = FAILED.has(row.status) ? "failed" : KEPT.has(row.status) && scored ? "kept" : "discarded";
     points.push({
       iteration: row.iteration,
+      at: at2,
       score: scored ? row.score : null,
       kind,
       best: row.best,
@@ -28270,7 +28274,7 @@ function renderProgressSvg(view) {
   ].join("\n");
 }
 function renderPlot(data, view) {
-  const iterations = data.points.map((p) => p.iteration);
+  const iterations = data.points.map((p) => p.at);
   const [first, last] = [Math.min(...iterations), Math.max(...iterations)];
   const pad = Math.max(0.5, (last - first) * 0.01);
   const x = (i) => PLOT.left + (i - first + pad) / (last - first + 2 * pad) * (PLOT.right - PLOT.left);
@@ -28282,7 +28286,7 @@ function renderPlot(data, view) {
   const figures = nightFigures(view);
   const labels = placeKeptLabels(
     chooseLabelled(kept),
-    (p) => ({ x: x(p.iteration), y: y(p.score) }),
+    (p) => ({ x: x(p.at), y: y(p.score) }),
     data.goal,
     { top: 70, right: W - 6, bottom: PLOT.bottom - 2, left: PLOT.left + 4 }
   );
@@ -28304,21 +28308,21 @@ function renderPlot(data, view) {
     svgGroup(
       "discarded",
       discarded.filter(onScale).flatMap(
-        (p) => p.score === null ? [] : [svgDot(x(p.iteration), y(p.score), 3.5, CHART_COLORS.run, 'fill-opacity="0.75"')]
+        (p) => p.score === null ? [] : [svgDot(x(p.at), y(p.score), 3.5, CHART_COLORS.run, 'fill-opacity="0.75"')]
       )
     ),
     // A failure without a score sits just above the x-axis, where nothing else is drawn.
     svgGroup(
       "failed",
-      failed2.filter(onScale).map((p) => svgCross(x(p.iteration), p.score === null ? PLOT.bottom - 8 : y(p.score)))
+      failed2.filter(onScale).map((p) => svgCross(x(p.at), p.score === null ? PLOT.bottom - 8 : y(p.score)))
     ),
     svgGroup(
       "off-scale",
-      data.offScale.flatMap((p) => offScaleMark(p, x(p.iteration), data))
+      data.offScale.flatMap((p) => offScaleMark(p, x(p.at), data))
     ),
     svgGroup(
       "kept",
-      kept.map((p) => svgDot(x(p.iteration), y(p.score), 5.5, CHART_COLORS.kept, 'stroke="#ffffff"'))
+      kept.map((p) => svgDot(x(p.at), y(p.score), 5.5, CHART_COLORS.kept, 'stroke="#ffffff"'))
     ),
     data.offScale.length > 0 ? svgText(
       PLOT.left,
@@ -28401,7 +28405,7 @@ function stepLine(points, x, y, last) {
   let prev = null;
   for (const p of points) {
     if (p.best === null || p.best === prev) continue;
-    d += prev === null ? `M${px(x(p.iteration))},${px(y(p.best))}` : `H${px(x(p.iteration))}V${px(y(p.best))}`;
+    d += prev === null ? `M${px(x(p.at))},${px(y(p.best))}` : `H${px(x(p.at))}V${px(y(p.best))}`;
     prev = p.best;
   }
   return d ? `<path d="${d}H${px(x(last))}" fill="none" stroke="${CHART_COLORS.best}" stroke-width="2.5" stroke-linejoin="round"/>` : "";
@@ -28587,8 +28591,8 @@ function renderChartCaption(data, s) {
 }
 function chartSeries(data, max = MAX_CHART_POINTS) {
   const scored = data.points.filter((p) => p.score !== null);
-  const from = scored[0].iteration;
-  const to = scored.at(-1).iteration;
+  const from = scored[0].at;
+  const to = scored.at(-1).at;
   const n = Math.min(to - from + 1, max);
   const clamp = (v) => Math.min(data.hi, Math.max(data.lo, v));
   const runs = [];
@@ -28597,12 +28601,12 @@ function chartSeries(data, max = MAX_CHART_POINTS) {
   let k = 0;
   for (let i = 0; i < n; i++) {
     const t = n === 1 ? from : from + (to - from) * i / (n - 1);
-    while (j + 1 < scored.length && scored[j + 1].iteration <= t) j++;
-    while (k + 1 < data.points.length && data.points[k + 1].iteration <= t) k++;
+    while (j + 1 < scored.length && scored[j + 1].at <= t) j++;
+    while (k + 1 < data.points.length && data.points[k + 1].at <= t) k++;
     const a = scored[j];
     const b = scored[Math.min(j + 1, scored.length - 1)];
     const [va, vb] = [clamp(a.score), clamp(b.score)];
-    const w = b.iteration === a.iteration ? 0 : (t - a.iteration) / (b.iteration - a.iteration);
+    const w = b.at === a.at ? 0 : (t - a.at) / (b.at - a.at);
     runs.push(va + (vb - va) * w);
     best.push(clamp(data.points[k].best ?? va));
   }
@@ -33755,6 +33759,22 @@ function incumbentStrata(log, within, iteration, metric2) {
   return score === null || score === void 0 ? {} : splitByStratum({ [metric2]: [score] }, void 0, within);
 }
 
+// action/ledger/record-order.ts
+function firstUnrecorded(results) {
+  const recorded = new Set(results.map((r) => r.iteration));
+  let i = 0;
+  while (recorded.has(i)) i++;
+  return i;
+}
+function recordedSince(results, iteration, from) {
+  const at2 = results.findIndex((r) => r.iteration === iteration);
+  return at2 >= from;
+}
+function rowsSince(results, iteration) {
+  const at2 = results.findLastIndex((r) => r.iteration === iteration);
+  return results.length - 1 - at2;
+}
+
 // action/decide/remeasure-plan.ts
 function isSequential(log, metric2, maxRuns) {
   if (maxRuns < 2) return false;
@@ -33766,12 +33786,11 @@ var LOW_RUNS = 2;
 var LOW_QUANTILE = 0.15;
 var LOW_HISTORY = 10;
 function remeasurePlan(decide2, log, metric2, inc) {
-  const lastIteration = log.results.at(-1).iteration;
   const fresh = inc.iteration === 0 ? inc.samples[metric2]?.length ?? 0 : log.remeasures.filter((m) => m.iteration === inc.iteration).reduce((n, m) => n + (m.samples[metric2]?.length ?? 0), 0);
   const paired = pairedDecisions(decide2, log, metric2);
   const topUp = paired ? 0 : Math.max(0, decide2.baseline_runs - fresh);
   const every = decide2.remeasure_every;
-  const since = lastIteration - inc.measuredAfter;
+  const since = rowsSince(log.results, inc.measuredAfter);
   const low = paired ? firstRunsReadLow(log.results, inc.measuredAfter) : null;
   const due2 = every > 0 && (low === null ? since >= every : since >= every * PAIRED_BACKSTOP || low);
   if (topUp > 0) return { reason: "top-up", runs: topUp };
@@ -33783,7 +33802,10 @@ function pairedDecisions(decide2, log, metric2) {
 }
 function firstRunsReadLow(results, after) {
   const zs = [];
-  for (const r of results) if (r.screen) zs.push({ iteration: r.iteration, z: r.screen.z });
+  const from = results.length - rowsSince(results, after);
+  results.forEach((r, i) => {
+    if (r.screen) zs.push({ at: i, z: r.screen.z });
+  });
   const history = zs.slice(0, -LOW_RUNS).map((x) => x.z);
   if (history.length < LOW_HISTORY) return null;
   const latest = zs.slice(-LOW_RUNS);
@@ -33791,7 +33813,7 @@ function firstRunsReadLow(results, after) {
     history.sort((a, b) => a - b),
     LOW_QUANTILE
   );
-  return latest[0].iteration > after && latest.every((x) => x.z < bar);
+  return latest[0].at >= from && latest.every((x) => x.z < bar);
 }
 
 // action/engine/strata-view.ts
@@ -33829,6 +33851,7 @@ function concurrentEntry(candidate, verdict, { paired = true } = {}) {
   return {
     type: "remeasure",
     iteration: verdict.judgedAgainst ?? candidate.parent.iteration,
+    // Replaced by the row recorded last when it is recorded (steps.ts).
     after: candidate.iteration - 1,
     reason: "concurrent",
     reset: false,
@@ -34403,6 +34426,29 @@ async function pipelinedLoop(steps, acquire, shape) {
     const rebased = await steps.rebase(flown.candidate, snapshot, flown.verdict);
     return isStop(rebased) ? { stop: rebased } : judge2(rebased);
   };
+  const settled = /* @__PURE__ */ new WeakMap();
+  const track = (flight) => {
+    flight.then(
+      (flown) => settled.set(flight, flown),
+      () => settled.set(flight, null)
+    );
+    return flight;
+  };
+  const nextTurn = async () => {
+    if (!steps.recordAhead) return 0;
+    while (queue.length > 0 && !settled.has(queue[0])) {
+      const ahead = queue.findIndex((flight, i) => {
+        const flown = settled.get(flight);
+        return i > 0 && !!flown && !("stop" in flown) && steps.recordAhead(flown);
+      });
+      if (ahead > 0) return ahead;
+      await Promise.race(
+        queue.filter((flight) => !settled.has(flight)).map((flight) => flight.catch(() => {
+        }))
+      );
+    }
+    return 0;
+  };
   const drain = async () => {
     await Promise.allSettled(queue.splice(0));
   };
@@ -34431,7 +34477,7 @@ async function pipelinedLoop(steps, acquire, shape) {
         const again = queue[i].then((flown2) => refly(flown2, snapshot));
         again.catch(() => {
         });
-        queue[i] = again;
+        queue[i] = track(again);
       }
       while (stop === null && queue.length <= shape.lag) {
         stop = steps.stopNow(queue.length);
@@ -34439,10 +34485,10 @@ async function pipelinedLoop(steps, acquire, shape) {
           const flight = fly(steps.begin(queue.length));
           flight.catch(() => {
           });
-          queue.push(flight);
+          queue.push(track(flight));
         }
       }
-      const next = queue.shift();
+      const [next] = queue.splice(await nextTurn(), 1);
       if (!next) return stop;
       const flown = await next;
       if ("stop" in flown) {
@@ -36087,7 +36133,7 @@ async function screen(ctx, candidate, checkout) {
   const paths = [.../* @__PURE__ */ new Set([...candidate.targetPaths ?? [], ...kept.map((c) => c.path)])];
   const key = await contentKeyOf(paths, (p) => checkout.read(p));
   const seen = ctx.seen.get(key);
-  const prior = seen && seen.iteration < candidate.historyLength ? seen : void 0;
+  const prior = seen && !recordedSince(ctx.store.log.results, seen.iteration, candidate.historyLength) ? seen : void 0;
   if (prior) {
     return {
       candidate: { ...candidate, key },
@@ -36192,11 +36238,13 @@ function experimentSteps(ctx, checkSeal) {
   const strategyState = (iteration, parent) => {
     const log = ctx.store.log;
     const pending = [];
-    for (let i = log.results.length; i < iteration; i++) {
+    const recorded = recordedIterations();
+    for (let i = firstUnrecorded(log.results); i < iteration; i++) {
+      if (recorded.has(i)) continue;
       const on = placed.get(i) ?? null;
       if (on !== "revisit") pending.push(on);
     }
-    const recorded = new Set(log.results.flatMap((r) => r.revisit_of ?? []));
+    const revisited = new Set(log.results.flatMap((r) => r.revisit_of ?? []));
     return {
       rows: log.results,
       remeasures: log.remeasures,
@@ -36205,11 +36253,11 @@ function experimentSteps(ctx, checkSeal) {
       goal: ctx.goal,
       scale: gainScale(log.config, parent.score),
       pending,
-      revisiting: [...revisitsTaken(ctx)].filter((n) => !recorded.has(n))
+      revisiting: [...revisitsTaken(ctx)].filter((n) => !revisited.has(n))
     };
   };
   const nextState = () => {
-    let next = ctx.store.log.results.length;
+    let next = nextIteration();
     while (placed.has(next)) next++;
     return strategyState(next, incumbentState(ctx.store.log));
   };
@@ -36219,6 +36267,14 @@ function experimentSteps(ctx, checkSeal) {
     if (choice.revisit) revisitsTaken(ctx).add(choice.revisit.iteration);
     placed.set(iteration, choice.revisit ? "revisit" : choice.on?.iteration ?? null);
     return choice.on || choice.why ? choice : void 0;
+  };
+  const recordedIterations = () => new Set(ctx.store.log.results.map((r) => r.iteration));
+  const begun = /* @__PURE__ */ new Set();
+  const nextIteration = () => {
+    const recorded = recordedIterations();
+    let next = firstUnrecorded(ctx.store.log.results);
+    while (recorded.has(next) || begun.has(next)) next++;
+    return next;
   };
   const incumbentNow = () => {
     const parent = incumbentState(ctx.store.log);
@@ -36241,7 +36297,8 @@ function experimentSteps(ctx, checkSeal) {
     remeasureDue: () => remeasureDue(ctx) || branchRemeasureDue(ctx, nextState),
     begin: (pending = 0) => {
       const log = ctx.store.log;
-      const iteration = log.results.at(-1).iteration + 1 + pending;
+      const iteration = nextIteration();
+      begun.add(iteration);
       proposed.set(iteration, new Promise((resolve9) => settle2.set(iteration, resolve9)));
       ctx.emit({ type: "start", iteration, index: ctx.done + pending + 1, of: ctx.planned });
       const parent = incumbentNow();
@@ -36258,7 +36315,12 @@ function experimentSteps(ctx, checkSeal) {
     },
     propose: async (candidate) => {
       const pending = [];
-      for (let i = candidate.historyLength; i <= candidate.iteration - ctx.proposers; i++) {
+      const recorded = new Set(
+        ctx.store.log.results.slice(0, candidate.historyLength).map((r) => r.iteration)
+      );
+      const from = firstUnrecorded(ctx.store.log.results.slice(0, candidate.historyLength));
+      for (let i = from; i <= candidate.iteration - ctx.proposers; i++) {
+        if (recorded.has(i)) continue;
         const p = await proposed.get(i);
         const on = placed.get(i);
         if (p) pending.push(typeof on === "number" ? { ...p, on } : p);
@@ -36347,19 +36409,34 @@ function experimentSteps(ctx, checkSeal) {
         return reapply2(candidate, turn);
       }
     } : {},
+    // Several workers or proposers, measured in pairs: a keep on the incumbent as recorded now is
+    // recorded as soon as it is decided, not after the experiments begun before it (still in the
+    // running, those are stopped and re-applied as after any keep). Waiting for its turn, it was
+    // left behind whenever one of those kept first, and its runs and its incumbent's were spent
+    // for nothing (bench/noise, 4 workers: 0.3 eval runs a candidate). With a deterministic eval
+    // nothing is stopped and rows keep the order experiments began in.
+    ...ctx.workers > 1 || ctx.proposers > 1 ? {
+      recordAhead: ({ candidate, verdict }) => {
+        const log = ctx.store.log;
+        return isKeep(verdict) && (verdict.judgedAgainst ?? candidate.parent.iteration) === incumbentState(log).iteration && pairedDecisions(ctx.config.decide, log, ctx.metric);
+      }
+    } : {},
     record: async (candidate, verdict) => {
       const beside2 = concurrentEntry(candidate, verdict);
       const prior = verdict.key ? ctx.seen.get(verdict.key) : void 0;
-      if (prior && prior.iteration >= candidate.historyLength && verdict.status !== "duplicate") {
+      if (prior && recordedSince(ctx.store.log.results, prior.iteration, candidate.historyLength) && verdict.status !== "duplicate") {
         const ran = (verdict.evalSeconds ?? 0) > 0 ? { ran: runsMade(verdict) } : {};
         verdict = { ...duplicateOf(prior, candidate), ...ran };
       }
       const tampered = await checkSeal();
       const row = tampered ? { ...verdict, status: tampered.status, reason: tampered.reason } : verdict;
-      const stop = await record2(ctx, candidate, row, [
-        ...candidate.setAside ?? [],
-        ...beside2 ? [beside2] : []
-      ]);
+      const after = ctx.store.log.results.at(-1).iteration;
+      const stop = await record2(
+        ctx,
+        candidate,
+        row,
+        [...candidate.setAside ?? [], ...beside2 ? [beside2] : []].map((b) => ({ ...b, after }))
+      );
       proposed.delete(candidate.iteration - 256);
       settle2.delete(candidate.iteration - 256);
       placed.delete(candidate.iteration - 256);

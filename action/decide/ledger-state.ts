@@ -121,7 +121,8 @@ export function incumbentState(
       ),
     ),
     ...(row.level && !samples.reset.has(row.iteration) ? { level: row.level } : {}),
-    measuredAfter: Math.max(row.iteration, last?.after ?? 0),
+    // Its re-measures come after its row in the record (iterations may not: recordAhead).
+    measuredAfter: last?.after ?? row.iteration,
   };
 }
 

@@ -1,5 +1,6 @@
 import type { Config } from "../config/schema.ts";
 import type { ParsedLog } from "../ledger/log-jsonl.ts";
+import { rowsSince } from "../ledger/record-order.ts";
 import type { ResultEntry } from "../ledger/types.ts";
 import { judgedDeterministic } from "./determinism.ts";
 import type { IncumbentState } from "./ledger-state.ts";
@@ -49,7 +50,6 @@ export function remeasurePlan(
   metric: string,
   inc: IncumbentState,
 ): { reason: "top-up" | "schedule"; runs: number } | null {
-  const lastIteration = log.results.at(-1)!.iteration;
   const fresh =
     inc.iteration === 0
       ? (inc.samples[metric]?.length ?? 0)
@@ -61,7 +61,7 @@ export function remeasurePlan(
   const paired = pairedDecisions(decide, log, metric);
   const topUp = paired ? 0 : Math.max(0, decide.baseline_runs - fresh);
   const every = decide.remeasure_every;
-  const since = lastIteration - inc.measuredAfter;
+  const since = rowsSince(log.results, inc.measuredAfter);
   const low = paired ? firstRunsReadLow(log.results, inc.measuredAfter) : null;
   const due =
     every > 0 && (low === null ? since >= every : since >= every * PAIRED_BACKSTOP || low);
@@ -97,8 +97,12 @@ export function firstRunsReadLow(
   results: readonly Pick<ResultEntry, "iteration" | "screen">[],
   after: number,
 ): boolean | null {
-  const zs: { iteration: number; z: number }[] = [];
-  for (const r of results) if (r.screen) zs.push({ iteration: r.iteration, z: r.screen.z });
+  const zs: { at: number; z: number }[] = [];
+  // In record order: with several workers a keep may be recorded ahead of rows begun before it.
+  const from = results.length - rowsSince(results, after);
+  results.forEach((r, i) => {
+    if (r.screen) zs.push({ at: i, z: r.screen.z });
+  });
   const history = zs.slice(0, -LOW_RUNS).map((x) => x.z);
   if (history.length < LOW_HISTORY) return null;
   const latest = zs.slice(-LOW_RUNS);
@@ -106,5 +110,5 @@ export function firstRunsReadLow(
     history.sort((a, b) => a - b),
     LOW_QUANTILE,
   );
-  return latest[0]!.iteration > after && latest.every((x) => x.z < bar);
+  return latest[0]!.at >= from && latest.every((x) => x.z < bar);
 }

@@ -56,6 +56,12 @@ export interface Steps<C, V, S> {
    * than the one it was proposed against; the same candidate when nothing changed.
    */
   catchUp?(candidate: C): Promise<C | Stop>;
+  /**
+   * Whether a settled flight begun after the one whose turn it is may be recorded before it: a
+   * keep against the incumbent as recorded now (several workers or proposers). Absent: rows are
+   * recorded in the order the experiments began.
+   */
+  recordAhead?(flight: { candidate: C; verdict: V }): boolean;
 }
 
 /** Today's loop: one slot, one experiment at a time, each recorded before the next begins. */
@@ -123,7 +129,8 @@ type Flight<C, V> = { candidate: C; verdict: V } | { stop: Stop };
 
 /**
  * Proposals made while evals run, evals in several slots at once, and one decision point that
- * records in iteration order. After each record, the incumbent's extra runs come first (a
+ * records in iteration order, but where steps.recordAhead lets a keep decided early go first.
+ * After each record, the incumbent's extra runs come first (a
  * top-up after a keep); then candidate n begins (n-1-lag is recorded, so it is proposed against
  * a state that does not depend on timing); it is proposed, screened and evaluated in flight; at
  * its turn, a candidate
@@ -131,7 +138,7 @@ type Flight<C, V> = { candidate: C; verdict: V } | { stop: Stop };
  * re-applied onto the new one and evaluated again (a candidate is always judged against the
  * incumbent it would replace; one that clearly lost is recorded against the incumbent it was made
  * for), then it is recorded.
- * Given the same eval results, the ledger is the same whatever the timing.
+ * Given the same eval results, the ledger is the same whatever the timing (without recordAhead).
  */
 export async function runPipelined<C, V, S>(
   steps: Steps<C, V, S>,
@@ -183,6 +190,32 @@ async function pipelinedLoop<C, V, S>(
     const rebased = await steps.rebase(flown.candidate, snapshot, flown.verdict);
     return isStop(rebased) ? { stop: rebased } : judge(rebased);
   };
+  // Flights settled so far (a rejection counts: its turn rethrows it), so that a keep decided
+  // ahead of the one whose turn it is can be recorded first (steps.recordAhead).
+  const settled = new WeakMap<Promise<Flight<C, V>>, Flight<C, V> | null>();
+  const track = (flight: Promise<Flight<C, V>>): Promise<Flight<C, V>> => {
+    flight.then(
+      (flown) => settled.set(flight, flown),
+      () => settled.set(flight, null),
+    );
+    return flight;
+  };
+  // Which flight is recorded next: the oldest once it has settled; before that, a later one
+  // that settled as a keep on the incumbent now (recordAhead), the oldest such first.
+  const nextTurn = async (): Promise<number> => {
+    if (!steps.recordAhead) return 0;
+    while (queue.length > 0 && !settled.has(queue[0]!)) {
+      const ahead = queue.findIndex((flight, i) => {
+        const flown = settled.get(flight);
+        return i > 0 && !!flown && !("stop" in flown) && steps.recordAhead!(flown);
+      });
+      if (ahead > 0) return ahead;
+      await Promise.race(
+        queue.filter((flight) => !settled.has(flight)).map((flight) => flight.catch(() => {})),
+      );
+    }
+    return 0;
+  };
   const drain = async (): Promise<void> => {
     // In-flight work is not recorded: a resumed batch redoes it. Errors there do not matter.
     await Promise.allSettled(queue.splice(0));
@@ -208,17 +241,17 @@ async function pipelinedLoop<C, V, S>(
       for (let i = 0; i < queue.length; i++) {
         const again = queue[i]!.then((flown) => refly(flown, snapshot));
         again.catch(() => {});
-        queue[i] = again;
+        queue[i] = track(again);
       }
       while (stop === null && queue.length <= shape.lag) {
         stop = steps.stopNow(queue.length);
         if (stop === null) {
           const flight = fly(steps.begin(queue.length));
           flight.catch(() => {}); // awaited in order below; an early rejection is not unhandled
-          queue.push(flight);
+          queue.push(track(flight));
         }
       }
-      const next = queue.shift();
+      const [next] = queue.splice(await nextTurn(), 1);
       if (!next) return stop!;
       const flown = await next;
       if ("stop" in flown) {

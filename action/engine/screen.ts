@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { gitOwnedPath } from "../git/path-safety.ts";
+import { recordedSince } from "../ledger/record-order.ts";
 import { type AgentCheckout, type Change, isRecord } from "./agent-checkout.ts";
 import type { Candidate, EngineContext, Verdict } from "./experiment.ts";
 import { contentKeyOf } from "./fingerprint.ts";
@@ -67,7 +68,10 @@ export async function screen(
   const key = await contentKeyOf(paths, (p) => checkout.read(p));
   // Only what was decided before this candidate began: the rest is checked when it is recorded.
   const seen = ctx.seen.get(key);
-  const prior = seen && seen.iteration < candidate.historyLength ? seen : undefined;
+  const prior =
+    seen && !recordedSince(ctx.store.log!.results, seen.iteration, candidate.historyLength)
+      ? seen
+      : undefined;
   if (prior) {
     return {
       candidate: { ...candidate, key },

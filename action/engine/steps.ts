@@ -2,8 +2,10 @@ import { join } from "node:path";
 import type { PendingProposal } from "../agents/agent.ts";
 import { budgetStop, type Stop } from "../decide/budget.ts";
 import { type IncumbentState, incumbentState, sinceReset } from "../decide/ledger-state.ts";
+import { pairedDecisions } from "../decide/remeasure-plan.ts";
 import { appendSamples } from "../decide/samples.ts";
 import { pruneLogs } from "../files/cap-log.ts";
+import { firstUnrecorded, recordedSince } from "../ledger/record-order.ts";
 import { buildResultRow, type VerdictFields } from "../ledger/rows.ts";
 import {
   type BranchEntry,
@@ -83,11 +85,13 @@ export function experimentSteps(
   const strategyState = (iteration: number, parent: IncumbentState): StrategyState => {
     const log = ctx.store.log!;
     const pending: (number | null)[] = [];
-    for (let i = log.results.length; i < iteration; i++) {
+    const recorded = recordedIterations();
+    for (let i = firstUnrecorded(log.results); i < iteration; i++) {
+      if (recorded.has(i)) continue;
       const on = placed.get(i) ?? null;
       if (on !== "revisit") pending.push(on);
     }
-    const recorded = new Set(log.results.flatMap((r) => r.revisit_of ?? []));
+    const revisited = new Set(log.results.flatMap((r) => r.revisit_of ?? []));
     return {
       rows: log.results,
       remeasures: log.remeasures,
@@ -96,12 +100,12 @@ export function experimentSteps(
       goal: ctx.goal,
       scale: gainScale(log.config, parent.score),
       pending,
-      revisiting: [...revisitsTaken(ctx)].filter((n) => !recorded.has(n)),
+      revisiting: [...revisitsTaken(ctx)].filter((n) => !revisited.has(n)),
     };
   };
   // The state the next candidate to begin will be placed with: its branch point is measured first.
   const nextState = (): StrategyState => {
-    let next = ctx.store.log!.results.length;
+    let next = nextIteration();
     while (placed.has(next)) next++;
     return strategyState(next, incumbentState(ctx.store.log!)!);
   };
@@ -111,6 +115,19 @@ export function experimentSteps(
     if (choice.revisit) revisitsTaken(ctx).add(choice.revisit.iteration);
     placed.set(iteration, choice.revisit ? "revisit" : (choice.on?.iteration ?? null));
     return choice.on || choice.why ? choice : undefined;
+  };
+  // With several workers a keep may be recorded before experiments begun ahead of it
+  // (recordAhead), so rows are not always in iteration order.
+  const recordedIterations = (): Set<number> =>
+    new Set(ctx.store.log!.results.map((r) => r.iteration));
+  // The lowest number neither on record nor begun in this batch: the one after the last, but after
+  // a batch stopped with experiments in flight behind a keep recorded ahead, theirs first.
+  const begun = new Set<number>();
+  const nextIteration = (): number => {
+    const recorded = recordedIterations();
+    let next = firstUnrecorded(ctx.store.log!.results);
+    while (recorded.has(next) || begun.has(next)) next++;
+    return next;
   };
   const incumbentNow = () => {
     const parent = incumbentState(ctx.store.log!)!;
@@ -135,7 +152,8 @@ export function experimentSteps(
     remeasureDue: () => remeasureDue(ctx) || branchRemeasureDue(ctx, nextState),
     begin: (pending = 0) => {
       const log = ctx.store.log!;
-      const iteration = log.results.at(-1)!.iteration + 1 + pending;
+      const iteration = nextIteration();
+      begun.add(iteration);
       proposed.set(iteration, new Promise((resolve) => settle.set(iteration, resolve)));
       ctx.emit({ type: "start", iteration, index: ctx.done + pending + 1, of: ctx.planned });
       const parent = incumbentNow();
@@ -153,9 +171,13 @@ export function experimentSteps(
     propose: async (candidate) => {
       // Proposals still in flight, up to the one `proposers` places back, are shown to the agent:
       // those are always made by now, whatever the timing.
-      // Rows are one per iteration from 0, so the first undecided one is historyLength.
       const pending: PendingProposal[] = [];
-      for (let i = candidate.historyLength; i <= candidate.iteration - ctx.proposers; i++) {
+      const recorded = new Set(
+        ctx.store.log!.results.slice(0, candidate.historyLength).map((r) => r.iteration),
+      );
+      const from = firstUnrecorded(ctx.store.log!.results.slice(0, candidate.historyLength));
+      for (let i = from; i <= candidate.iteration - ctx.proposers; i++) {
+        if (recorded.has(i)) continue;
         const p = await proposed.get(i);
         const on = placed.get(i);
         if (p) pending.push(typeof on === "number" ? { ...p, on } : p);
@@ -257,14 +279,37 @@ export function experimentSteps(
           },
         }
       : {}),
+    // Several workers or proposers, measured in pairs: a keep on the incumbent as recorded now is
+    // recorded as soon as it is decided, not after the experiments begun before it (still in the
+    // running, those are stopped and re-applied as after any keep). Waiting for its turn, it was
+    // left behind whenever one of those kept first, and its runs and its incumbent's were spent
+    // for nothing (bench/noise, 4 workers: 0.3 eval runs a candidate). With a deterministic eval
+    // nothing is stopped and rows keep the order experiments began in.
+    ...(ctx.workers > 1 || ctx.proposers > 1
+      ? {
+          recordAhead: ({ candidate, verdict }: { candidate: Candidate; verdict: Verdict }) => {
+            const log = ctx.store.log!;
+            return (
+              isKeep(verdict) &&
+              (verdict.judgedAgainst ?? candidate.parent.iteration) ===
+                incumbentState(log)!.iteration &&
+              pairedDecisions(ctx.config.decide, log, ctx.metric)
+            );
+          },
+        }
+      : {}),
     record: async (candidate, verdict) => {
-      // Content recorded while this candidate was in flight: a duplicate after all (decided in
-      // iteration order, so the same whatever the timing). Its eval result is set aside.
+      // Content recorded while this candidate was in flight: a duplicate after all (decided here,
+      // in the order of records). Its eval result is set aside.
       // Incumbent runs made beside it (a concurrent baseline) are recorded whatever is decided.
       // Under the incumbent they measured (its runs beside a candidate judged before a re-apply).
       const beside = concurrentEntry(candidate, verdict);
       const prior = verdict.key ? ctx.seen.get(verdict.key) : undefined;
-      if (prior && prior.iteration >= candidate.historyLength && verdict.status !== "duplicate") {
+      if (
+        prior &&
+        recordedSince(ctx.store.log!.results, prior.iteration, candidate.historyLength) &&
+        verdict.status !== "duplicate"
+      ) {
         // Its own runs go on record with the row, unused (the ledger holds every run made).
         const ran = (verdict.evalSeconds ?? 0) > 0 ? { ran: runsMade(verdict) } : {};
         verdict = { ...duplicateOf(prior, candidate), ...ran };
@@ -274,10 +319,15 @@ export function experimentSteps(
       const row: VerdictFields = tampered
         ? { ...verdict, status: tampered.status, reason: tampered.reason }
         : verdict;
-      const stop = await record(ctx, candidate, row, [
-        ...(candidate.setAside ?? []),
-        ...(beside ? [beside] : []),
-      ]);
+      // Written right before its row: after the row recorded last, which is not always the one
+      // numbered before it (recordAhead).
+      const after = ctx.store.log!.results.at(-1)!.iteration;
+      const stop = await record(
+        ctx,
+        candidate,
+        row,
+        [...(candidate.setAside ?? []), ...(beside ? [beside] : [])].map((b) => ({ ...b, after })),
+      );
       // Kept a while: a candidate begun before this was recorded may still ask for it.
       proposed.delete(candidate.iteration - 256);
       settle.delete(candidate.iteration - 256);

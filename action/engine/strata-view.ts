@@ -77,6 +77,7 @@ export function concurrentEntry(
   return {
     type: "remeasure",
     iteration: verdict.judgedAgainst ?? candidate.parent.iteration,
+    // Replaced by the row recorded last when it is recorded (steps.ts).
     after: candidate.iteration - 1,
     reason: "concurrent",
     reset: false,

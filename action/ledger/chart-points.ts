@@ -19,6 +19,13 @@ export type PointKind = "kept" | "discarded" | "failed";
 
 export interface ChartPoint {
   iteration: number;
+  /**
+   * Where it stands on the x-axis: the highest experiment number on record once it was decided.
+   * Its iteration where rows are in iteration order; with several workers a keep may be recorded
+   * ahead of experiments begun before it (steps.ts, recordAhead), and those are drawn where they
+   * were decided, so that the running best only moves forward.
+   */
+  at: number;
   /** The measured score; null when the run measured nothing (a crash, a timeout). */
   score: number | null;
   kind: PointKind;
@@ -47,7 +54,9 @@ const FAILED = new Set<string>([...FAILURES, "guard_fail"]);
 /** The points and the robust y-range of a view; null when fewer than two runs have a score. */
 export function chartData(view: LedgerView): ChartData | null {
   const points: ChartPoint[] = [];
+  let at = Number.NEGATIVE_INFINITY;
   for (const row of view.rows) {
+    at = Math.max(at, row.iteration);
     const scored = isEvaluated(row);
     if (!scored && !FAILED.has(row.status)) continue;
     const kind: PointKind = FAILED.has(row.status)
@@ -57,6 +66,7 @@ export function chartData(view: LedgerView): ChartData | null {
         : "discarded";
     points.push({
       iteration: row.iteration,
+      at,
       score: scored ? row.score : null,
       kind,
       best: row.best,

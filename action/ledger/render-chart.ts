@@ -109,8 +109,8 @@ export function renderChartCaption(
 /** Samples both lines at evenly spaced experiment numbers, as Mermaid spaces a line's values. */
 export function chartSeries(data: ChartData, max = MAX_CHART_POINTS): ChartSeries {
   const scored = data.points.filter((p) => p.score !== null);
-  const from = scored[0]!.iteration;
-  const to = scored.at(-1)!.iteration;
+  const from = scored[0]!.at;
+  const to = scored.at(-1)!.at;
   const n = Math.min(to - from + 1, max);
   const clamp = (v: number) => Math.min(data.hi, Math.max(data.lo, v));
   const runs: number[] = [];
@@ -119,12 +119,12 @@ export function chartSeries(data: ChartData, max = MAX_CHART_POINTS): ChartSerie
   let k = 0; // data.points[k] is the last run at or before t
   for (let i = 0; i < n; i++) {
     const t = n === 1 ? from : from + ((to - from) * i) / (n - 1);
-    while (j + 1 < scored.length && scored[j + 1]!.iteration <= t) j++;
-    while (k + 1 < data.points.length && data.points[k + 1]!.iteration <= t) k++;
+    while (j + 1 < scored.length && scored[j + 1]!.at <= t) j++;
+    while (k + 1 < data.points.length && data.points[k + 1]!.at <= t) k++;
     const a = scored[j]!;
     const b = scored[Math.min(j + 1, scored.length - 1)]!;
     const [va, vb] = [clamp(a.score!), clamp(b.score!)];
-    const w = b.iteration === a.iteration ? 0 : (t - a.iteration) / (b.iteration - a.iteration);
+    const w = b.at === a.at ? 0 : (t - a.at) / (b.at - a.at);
     runs.push(va + (vb - va) * w);
     best.push(clamp(data.points[k]!.best ?? va));
   }

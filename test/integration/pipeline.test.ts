@@ -48,6 +48,7 @@ function countedNight(
   rest: string,
   args: string[] = [],
   agent = AGENT,
+  env: Record<string, string> = {},
 ) {
   const repo = makeRepo({ "model.txt": "a: 0\nb: 0\nc: 0\nd: 0\ne: 0\n", "eval.js": evalSource });
   const outside = tempDir();
@@ -64,16 +65,17 @@ isolation: { shared: [${JSON.stringify(state)}] }
 agent: { use: command, run: [node, ${JSON.stringify(join(outside, "agent.js"))}], pass_env: [STATE], writable: [${JSON.stringify(outside)}] }
 ${rest}`,
   });
-  const run = runCli(
-    repo,
-    ["run", "--config", join(outside, "autoexp.yml"), "--tag", "t", ...args],
-    {
+  // The same night run again (resumed), with other arguments.
+  const rerun = (more: string[], extra: Record<string, string> = {}) =>
+    runCli(repo, ["run", "--config", join(outside, "autoexp.yml"), "--tag", "t", ...more], {
       STATE: state,
-    },
-  );
-  expect(run.code, run.stderr).toBe(0);
+      ...extra,
+    });
+  const run = rerun(args, env);
+  if (env.AUTOEXP_FAULT) expect(run.signal, run.stderr).toBe("SIGKILL");
+  else expect(run.code, run.stderr).toBe(0);
   const runs = readFileSync(join(state, "runs"), "utf8").trim().split("\n");
-  return { repo, run, runs };
+  return { repo, run, runs, rerun };
 }
 
 describe("three workers, proposals in flight: a keep does not throw away the others' evals", () => {
@@ -448,33 +450,60 @@ budget: { experiments: 2 }
   });
 });
 
-describe("two workers, paired: a keep that waits for its turn to be recorded", () => {
-  it("is left behind when the experiment before it is kept meanwhile, and its row says when", () => {
-    // a (#1) helps by 3 and its runs take 1.5 s; b (#2) helps by 2 and its runs take 0.1 s. Side
-    // by side, b is kept against #0 long before a is; rows are recorded in the order experiments
-    // began, so b waits, a is kept, and b is tried again on top of a.
-    const slowA = `
+// a (#1) helps by 3 and its runs take 2.5 s; b (#2) helps by 2 and its runs take 0.1 s. Side by
+// side, b is kept against #0 while a's first run is still under way.
+const SLOW_A = `
 const fs = require("node:fs");
 const text = fs.readFileSync("model.txt", "utf8");
 const on = (l) => new RegExp("^" + l + ": 1$", "m").test(text);
 const loss = 20 - (on("a") ? 3 : 0) - (on("b") ? 2 : 0) + (Math.random() - 0.5) / 100;
 fs.appendFileSync(process.env.STATE + "/runs", ((on("a") ? "a" : "") + (on("b") ? "b" : "") || "-") + "\\n");
-setTimeout(() => console.log("loss: " + loss), on("a") ? 1500 : 100);
+setTimeout(() => console.log("loss: " + loss), on("a") ? 2500 : 100);
 `;
-    const { repo, runs } = countedNight(
-      slowA,
-      "wait",
-      `decide: { baseline_runs: 3, remeasure_every: 0 }
+const AHEAD = `decide: { baseline_runs: 3, remeasure_every: 0 }
 workers: 2
 pipeline: true
 budget: { experiments: 2 }
-`,
-    );
+`;
+
+describe("two workers, paired: a keep decided before the experiment begun ahead of it", () => {
+  it("is recorded at once, and the one begun before it, still in the running, is stopped and tried again on top of it", () => {
+    // Recorded in the order experiments began, b would wait for a, and be left behind and tried
+    // again once a was kept.
+    const { repo, runs } = countedNight(SLOW_A, "ahead", AHEAD);
     const rows = parseLog(git(repo, "show", "autoexp/t:.autoexp/t/log.jsonl")).results;
-    expect(rows.map((r) => r.status)).toEqual(["baseline", "keep", "keep"]);
+    expect(rows.map((r) => [r.iteration, r.status])).toEqual([
+      [0, "baseline"],
+      [2, "keep"],
+      [1, "keep"],
+    ]);
+    // b was never evaluated again; a's first evaluation, against #0, was stopped in its trial by
+    // b's keep, and a was kept on top of b.
+    expect(rows[1]!.reapplied).toBeUndefined();
     const [left] = rows[2]!.reapplied!;
-    expect(left).toMatchObject({ from: 0, status: "keep", replaced_during: "wait" });
-    // Its runs on #0's code are on the entry, its run after that keep among them.
-    expect(left!.samples!.loss).toHaveLength(runs.filter((r) => r === "b").length);
+    expect(left).toMatchObject({ from: 0, status: "stopped", replaced_during: "trial" });
+    expect(rows[2]!.reason).toMatch(/beside the incumbent/);
+    // Its runs on #0's code are on the entry: a stopped trial is stopped at its next run, so no
+    // more than two.
+    expect(left!.samples!.loss).toHaveLength(runs.filter((r) => r === "a").length);
+    expect(left!.samples!.loss!.length).toBeLessThanOrEqual(2);
+    expect(runs.filter((r) => r === "ab").length).toBeGreaterThan(0);
+  });
+
+  it("killed right after that keep and run again: the experiment begun before it is redone under its own number", () => {
+    const { repo, rerun } = countedNight(SLOW_A, "ahead", AHEAD, [], AGENT, {
+      AUTOEXP_FAULT: "after-refs@2",
+    });
+    const logged = () => parseLog(git(repo, "show", "autoexp/t:.autoexp/t/log.jsonl")).results;
+    expect(logged().map((r) => r.iteration)).toEqual([0, 2]);
+    const again = rerun(["--experiments", "2"]);
+    expect(again.code, again.stderr).toBe(0);
+    const rows = logged();
+    // #1 first (its number was never recorded), then #3: none lost, none twice.
+    expect(rows.map((r) => r.iteration)).toEqual([0, 2, 1, 3]);
+    expect(rows[2]!.description).toBe("switch a on");
+    expect(rows[3]!.description).toBe("switch c on");
+    for (const r of rows.filter((x) => x.diff))
+      expect(git(repo, "rev-parse", r.diff!).trim()).toBe(r.commit_full);
   });
 });

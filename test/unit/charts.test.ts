@@ -339,6 +339,30 @@ describe("progress.svg", () => {
     parseXml(a);
   });
 
+  it("draws a keep recorded ahead of experiments begun before it where it was decided: the running best only moves forward", () => {
+    // Several workers: #5 was kept before #3 and #4 were decided, and #3 was then kept on top of it.
+    const { header, results } = syntheticLedger(8);
+    const order = [0, 1, 2, 5, 3, 4, 6, 7, 8];
+    const rows = order.map((n, i) => ({
+      ...results[n]!,
+      status: n === 5 || n === 3 ? ("keep" as const) : n === 0 ? results[0]!.status : "discard",
+      score: 1 - 0.01 * i,
+    }));
+    const view = viewFromLog(parseLog(formatLines([header, ...rows])), "night");
+    const svg = parseXml(renderProgressSvg(view));
+    const path = all(group(svg, "running-best")!, "path")[0]!.attrs.d!;
+    const xs = [...path.matchAll(/[MH]([\d.]+)/g)].map((m) => Number(m[1]));
+    expect(xs.length).toBeGreaterThan(2);
+    for (let i = 1; i < xs.length; i++) expect(xs[i]!).toBeGreaterThanOrEqual(xs[i - 1]!);
+    // #3 stands where it was decided, beside #5, its label still #3's.
+    const kept = all(group(svg, "kept")!, "circle").map((c) => Number(c.attrs.cx));
+    expect(kept).toHaveLength(3);
+    expect(kept[2]).toBe(kept[1]);
+    const { lines } = mermaidOf(view);
+    const best = lines.find((l) => /best/.test(l.title))!.values;
+    for (let i = 1; i < best.length; i++) expect(best[i]!).toBeLessThanOrEqual(best[i - 1]!);
+  });
+
   it("still writes a valid picture when fewer than two runs have a score", () => {
     const svg = parseXml(renderProgressSvg(tsvView([[1, "keep", "baseline"]])));
     expect(texts(svg)).toContain("Fewer than two scored runs: nothing to plot yet.");

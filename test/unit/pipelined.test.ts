@@ -19,6 +19,12 @@ function oneSlot() {
   };
 }
 
+/** As many slots as asked for. */
+const anySlot = async (): Promise<SlotLease<string>> => ({
+  slot: "slot",
+  [Symbol.asyncDispose]: async () => {},
+});
+
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("runPipelined with stub steps", () => {
@@ -100,4 +106,73 @@ describe("runPipelined with stub steps", () => {
     ]);
     expect(order).not.toContain("evaluate 2 on 0");
   });
+
+  it("records a later keep before the one begun ahead of it once recordAhead allows it; without, in the order they began", async () => {
+    // 1 takes 60 ms, 2 (a keep) 5 ms, 3 (a discard) 30 ms: 2 and 3 settle while 1 is in flight.
+    const took: Record<number, number> = { 1: 60, 2: 5, 3: 30 };
+    const evaluate = async (i: number) => {
+      await tick(took[i]!);
+      return i === 2 ? "keep" : "discard";
+    };
+    const keeps = ({ verdict }: { verdict: string }) => verdict === "keep";
+    // A discard (3) settled early still waits for its turn.
+    const ahead = ordered(3, 2, evaluate, keeps);
+    await ahead.run;
+    expect(ahead.recorded).toEqual([2, 1, 3]);
+    const inOrder = ordered(3, 2, evaluate);
+    await inOrder.run;
+    expect(inOrder.recorded).toEqual([1, 2, 3]);
+  });
+
+  it("a later flight that fails early does not spin the loop while the one ahead runs: its error comes at its turn", async () => {
+    let looks = 0;
+    const night = ordered(
+      2,
+      1,
+      async (i) => {
+        if (i === 2) throw new Error("eval 2 blew up");
+        await tick(80);
+        return "discard";
+      },
+      () => {
+        looks++;
+        return true;
+      },
+    );
+    await expect(night.run).rejects.toThrow("eval 2 blew up");
+    expect(night.recorded).toEqual([1]);
+    // Asked once at most per flight that settled while 1 ran, not in a loop (a loop that spins
+    // on the failed flight never lets 1's timer fire: the test hangs).
+    expect(looks).toBeLessThanOrEqual(2);
+  });
 });
+
+/**
+ * `n` stub candidates numbered from 1, evaluated by `evaluate`, `lag` in flight, with
+ * `recordAhead` when given: the batch, and the candidates in the order they were recorded.
+ */
+function ordered(
+  n: number,
+  lag: number,
+  evaluate: (i: number) => Promise<string>,
+  recordAhead?: (flight: { candidate: { i: number }; verdict: string }) => boolean,
+): { run: Promise<Stop>; recorded: number[] } {
+  const recorded: number[] = [];
+  let begun = 0;
+  const steps: Steps<{ i: number }, string, string> = {
+    stopNow: () => (begun >= n ? { kind: "budget", reason: "done" } : null),
+    remeasure: async () => null,
+    begin: () => ({ i: ++begun }),
+    propose: async (c) => c,
+    screen: async (c) => ({ candidate: c, verdict: null }),
+    evaluate: (c) => evaluate(c.i),
+    decide: async (_c, v) => v,
+    record: async (c) => {
+      recorded.push(c.i);
+      return null;
+    },
+    checkpoint: async () => {},
+    ...(recordAhead ? { recordAhead } : {}),
+  };
+  return { run: runPipelined(steps, anySlot, { lag }), recorded };
+}
