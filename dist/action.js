@@ -29073,8 +29073,13 @@ function recordedSince(results, iteration, from) {
   return at >= from;
 }
 function rowsSince(results, iteration) {
-  const at = results.findLastIndex((r) => r.iteration === iteration);
-  return results.length - 1 - at;
+  return rowsAfter(results, iteration).length;
+}
+function rowsAfter(results, iteration) {
+  return results.slice(results.findLastIndex((r) => r.iteration === iteration) + 1);
+}
+function rowsThrough(results, iteration) {
+  return results.slice(0, results.findLastIndex((r) => r.iteration === iteration) + 1);
 }
 
 // action/decide/remeasure-plan.ts
@@ -34964,9 +34969,8 @@ function keptGainSum(results, goal, finalIteration) {
   const sign = goal === "minimize" ? -1 : 1;
   let sum = 0;
   let kept = 0;
-  for (const r of results) {
-    if (r.iteration > finalIteration || r.status !== "keep" && r.status !== "simplification")
-      continue;
+  for (const r of rowsThrough(results, finalIteration)) {
+    if (r.status !== "keep" && r.status !== "simplification") continue;
     kept++;
     sum += sign * (r.delta ?? 0);
   }
@@ -36105,7 +36109,7 @@ async function nextChain(git, dir, now) {
   const file2 = name(n);
   const temp = join36(dir, `${file2}.tmp-${process.pid}`);
   const write = async (from, level) => {
-    const added = rows.filter((r) => r.iteration > from.last && r.diff).map((r) => r.diff);
+    const added = rowsAfter(rows, from.last).flatMap((r) => r.diff ? [r.diff] : []);
     const ok = await git.run(createBundleFrom(temp, [branch, ...added], [from.head])).then(
       () => true,
       () => false
@@ -36372,8 +36376,8 @@ function liveStatusFromEnv(env, options) {
 
 // action/engine/attribute-plan.ts
 function keptChanges(results, finalIteration) {
-  return results.flatMap(
-    (r) => (r.status === "keep" || r.status === "simplification") && r.iteration <= finalIteration && r.commit_full ? [{ iteration: r.iteration, commit: r.commit_full, description: r.description }] : []
+  return rowsThrough(results, finalIteration).flatMap(
+    (r) => (r.status === "keep" || r.status === "simplification") && r.commit_full ? [{ iteration: r.iteration, commit: r.commit_full, description: r.description }] : []
   );
 }
 function meanEvalSeconds(log, metric2) {
@@ -36963,8 +36967,8 @@ function keptChangesOf(store) {
   const base = header.base_commit;
   const changes = [];
   let before = base;
-  for (const r of log.results) {
-    if (r.iteration === 0 || r.iteration > inc.iteration || !r.commit_full) continue;
+  for (const r of rowsThrough(log.results, inc.iteration)) {
+    if (r.iteration === 0 || !r.commit_full) continue;
     if (r.status !== "keep" && r.status !== "simplification") continue;
     changes.push({
       iteration: r.iteration,

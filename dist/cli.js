@@ -9595,10 +9595,31 @@ function reflow(text2, width) {
   return out.join("\n");
 }
 
+// action/ledger/record-order.ts
+function firstUnrecorded(results) {
+  const recorded = new Set(results.map((r) => r.iteration));
+  let i = 0;
+  while (recorded.has(i)) i++;
+  return i;
+}
+function recordedSince(results, iteration, from) {
+  const at2 = results.findIndex((r) => r.iteration === iteration);
+  return at2 >= from;
+}
+function rowsSince(results, iteration) {
+  return rowsAfter(results, iteration).length;
+}
+function rowsAfter(results, iteration) {
+  return results.slice(results.findLastIndex((r) => r.iteration === iteration) + 1);
+}
+function rowsThrough(results, iteration) {
+  return results.slice(0, results.findLastIndex((r) => r.iteration === iteration) + 1);
+}
+
 // action/engine/attribute-plan.ts
 function keptChanges(results, finalIteration) {
-  return results.flatMap(
-    (r) => (r.status === "keep" || r.status === "simplification") && r.iteration <= finalIteration && r.commit_full ? [{ iteration: r.iteration, commit: r.commit_full, description: r.description }] : []
+  return rowsThrough(results, finalIteration).flatMap(
+    (r) => (r.status === "keep" || r.status === "simplification") && r.commit_full ? [{ iteration: r.iteration, commit: r.commit_full, description: r.description }] : []
   );
 }
 function meanEvalSeconds(log, metric2) {
@@ -10376,9 +10397,8 @@ function keptGainSum(results, goal, finalIteration) {
   const sign = goal === "minimize" ? -1 : 1;
   let sum = 0;
   let kept = 0;
-  for (const r of results) {
-    if (r.iteration > finalIteration || r.status !== "keep" && r.status !== "simplification")
-      continue;
+  for (const r of rowsThrough(results, finalIteration)) {
+    if (r.status !== "keep" && r.status !== "simplification") continue;
     kept++;
     sum += sign * (r.delta ?? 0);
   }
@@ -33759,22 +33779,6 @@ function incumbentStrata(log, within, iteration, metric2) {
   return score === null || score === void 0 ? {} : splitByStratum({ [metric2]: [score] }, void 0, within);
 }
 
-// action/ledger/record-order.ts
-function firstUnrecorded(results) {
-  const recorded = new Set(results.map((r) => r.iteration));
-  let i = 0;
-  while (recorded.has(i)) i++;
-  return i;
-}
-function recordedSince(results, iteration, from) {
-  const at2 = results.findIndex((r) => r.iteration === iteration);
-  return at2 >= from;
-}
-function rowsSince(results, iteration) {
-  const at2 = results.findLastIndex((r) => r.iteration === iteration);
-  return results.length - 1 - at2;
-}
-
 // action/decide/remeasure-plan.ts
 function isSequential(log, metric2, maxRuns) {
   if (maxRuns < 2) return false;
@@ -37809,8 +37813,8 @@ function keptChangesOf(store) {
   const base = header.base_commit;
   const changes = [];
   let before = base;
-  for (const r of log.results) {
-    if (r.iteration === 0 || r.iteration > inc.iteration || !r.commit_full) continue;
+  for (const r of rowsThrough(log.results, inc.iteration)) {
+    if (r.iteration === 0 || !r.commit_full) continue;
     if (r.status !== "keep" && r.status !== "simplification") continue;
     changes.push({
       iteration: r.iteration,

@@ -1,3 +1,4 @@
+import { rowsThrough } from "../ledger/record-order.ts";
 import type { Goal, ResultEntry, VerifiedGain } from "../ledger/types.ts";
 import { meanAndSd, tQuantileUpper } from "./stats.ts";
 
@@ -40,9 +41,8 @@ export function keptGainSum(
   const sign = goal === "minimize" ? -1 : 1;
   let sum = 0;
   let kept = 0;
-  for (const r of results) {
-    if (r.iteration > finalIteration || (r.status !== "keep" && r.status !== "simplification"))
-      continue;
+  for (const r of rowsThrough(results, finalIteration)) {
+    if (r.status !== "keep" && r.status !== "simplification") continue;
     kept++;
     sum += sign * (r.delta ?? 0);
   }

@@ -1,4 +1,5 @@
 import type { ParsedLog } from "../ledger/log-jsonl.ts";
+import { rowsThrough } from "../ledger/record-order.ts";
 import type { ResultEntry } from "../ledger/types.ts";
 
 /** A kept change to attribute: its commit, built on the record commit before it. */
@@ -25,10 +26,8 @@ export function keptChanges(
   results: readonly Pick<ResultEntry, "iteration" | "status" | "commit_full" | "description">[],
   finalIteration: number,
 ): KeptChange[] {
-  return results.flatMap((r) =>
-    (r.status === "keep" || r.status === "simplification") &&
-    r.iteration <= finalIteration &&
-    r.commit_full
+  return rowsThrough(results, finalIteration).flatMap((r) =>
+    (r.status === "keep" || r.status === "simplification") && r.commit_full
       ? [{ iteration: r.iteration, commit: r.commit_full, description: r.description }]
       : [],
   );

@@ -4,6 +4,7 @@ import { incumbentState } from "../decide/ledger-state.ts";
 import { groupChanges } from "../decide/split-groups.ts";
 import { verifiedGain } from "../decide/verified-gain.ts";
 import { withIdentity } from "../git/git.ts";
+import { rowsThrough } from "../ledger/record-order.ts";
 import type { SplitEntry, SplitGroup } from "../ledger/types.ts";
 import { AutoexpError } from "../util/errors.ts";
 import type { RecordStore } from "./record-store.ts";
@@ -44,8 +45,8 @@ export function keptChangesOf(store: RecordStore): {
   const base = header.base_commit;
   const changes: KeptChange[] = [];
   let before = base;
-  for (const r of log.results) {
-    if (r.iteration === 0 || r.iteration > inc.iteration || !r.commit_full) continue;
+  for (const r of rowsThrough(log.results, inc.iteration)) {
+    if (r.iteration === 0 || !r.commit_full) continue;
     if (r.status !== "keep" && r.status !== "simplification") continue;
     changes.push({
       iteration: r.iteration,

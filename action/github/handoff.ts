@@ -6,6 +6,7 @@ import { showLedger } from "../engine/read-ledger.ts";
 import { createBundleFrom } from "../git/commands/remote.ts";
 import { Git } from "../git/git.ts";
 import { parseLog } from "../ledger/log-jsonl.ts";
+import { rowsAfter } from "../ledger/record-order.ts";
 import type { ResultEntry } from "../ledger/types.ts";
 
 /**
@@ -132,7 +133,7 @@ async function nextChain(
   const file = name(n);
   const temp = join(dir, `${file}.tmp-${process.pid}`);
   const write = async (from: ChainLink, level: 1 | 2): Promise<ChainLink | null> => {
-    const added = rows.filter((r) => r.iteration > from.last && r.diff).map((r) => r.diff!);
+    const added = rowsAfter(rows, from.last).flatMap((r) => (r.diff ? [r.diff] : []));
     const ok = await git.run(createBundleFrom(temp, [branch, ...added], [from.head])).then(
       () => true,
       () => false, // a ref the ledger names is missing: the full bundle says what there is

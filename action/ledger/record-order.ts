@@ -26,6 +26,25 @@ export function rowsSince(
   results: readonly Pick<ResultEntry, "iteration">[],
   iteration: number,
 ): number {
-  const at = results.findLastIndex((r) => r.iteration === iteration);
-  return results.length - 1 - at;
+  return rowsAfter(results, iteration).length;
+}
+
+/** The rows recorded after `iteration`'s (all of them when it is not on record). */
+export function rowsAfter<T extends Pick<ResultEntry, "iteration">>(
+  results: readonly T[],
+  iteration: number,
+): readonly T[] {
+  return results.slice(results.findLastIndex((r) => r.iteration === iteration) + 1);
+}
+
+/**
+ * The rows recorded up to `iteration`'s, its own included (none when it is not on record): what
+ * the record held once `iteration` was decided. A kept row numbered above the incumbent may come
+ * before it (recordAhead), so "up to the incumbent" is by place, not by number.
+ */
+export function rowsThrough<T extends Pick<ResultEntry, "iteration">>(
+  results: readonly T[],
+  iteration: number,
+): readonly T[] {
+  return results.slice(0, results.findLastIndex((r) => r.iteration === iteration) + 1);
 }

@@ -38,6 +38,11 @@ describe("the attribution estimate", () => {
     const rows = [row(0, "baseline", "b"), row(1, "keep", "k1"), row(2, "discard", "x")];
     rows.push(row(3, "simplification", "s3"), row(4, "keep", "k4"));
     expect(keptChanges(rows, 3).map((c) => c.commit)).toEqual(["k1", "s3"]);
+    // Several workers: #6 was kept before #5, which was kept on top of it. Up to the final code
+    // is by place in the record, in the order the branch took them.
+    rows.push(row(6, "keep", "k6"), row(5, "keep", "k5"), row(7, "discard", "x7"));
+    expect(keptChanges(rows, 5).map((c) => c.commit)).toEqual(["k1", "s3", "k4", "k6", "k5"]);
+    expect(keptChanges(rows, 6).map((c) => c.commit)).toEqual(["k1", "s3", "k4", "k6"]);
   });
 });
 

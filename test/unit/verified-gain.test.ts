@@ -71,5 +71,13 @@ describe("the verified gain", () => {
     expect(keptGainSum(rows, "minimize", 4).sum).toBeCloseTo(0.048, 12);
     expect(keptGainSum(rows, "minimize", 3).sum).toBeCloseTo(0.028, 12);
     expect(keptGainSum(rows, "maximize", 4).sum).toBeCloseTo(-0.048, 12);
+    // #6 kept before #5 (several workers), #5 on top of it: the final code #5 holds both.
+    const ahead = [
+      ...rows,
+      { iteration: 6, status: "keep", delta: -0.01 },
+      { iteration: 5, status: "keep", delta: -0.005 },
+    ] as const;
+    expect(keptGainSum(ahead, "minimize", 5)).toEqual({ sum: expect.closeTo(0.063, 12), kept: 5 });
+    expect(keptGainSum(ahead, "minimize", 6).kept).toBe(4);
   });
 });
