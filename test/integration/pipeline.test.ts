@@ -65,17 +65,17 @@ isolation: { shared: [${JSON.stringify(state)}] }
 agent: { use: command, run: [node, ${JSON.stringify(join(outside, "agent.js"))}], pass_env: [STATE], writable: [${JSON.stringify(outside)}] }
 ${rest}`,
   });
-  // The same night run again (resumed), with other arguments.
-  const rerun = (more: string[], extra: Record<string, string> = {}) =>
-    runCli(repo, ["run", "--config", join(outside, "autoexp.yml"), "--tag", "t", ...more], {
+  // A command on the same night (`run` again: resumed), with other arguments.
+  const cli = (command: string, more: string[], extra: Record<string, string> = {}) =>
+    runCli(repo, [command, "--config", join(outside, "autoexp.yml"), "--tag", "t", ...more], {
       STATE: state,
       ...extra,
     });
-  const run = rerun(args, env);
+  const run = cli("run", args, env);
   if (env.AUTOEXP_FAULT) expect(run.signal, run.stderr).toBe("SIGKILL");
   else expect(run.code, run.stderr).toBe(0);
   const runs = readFileSync(join(state, "runs"), "utf8").trim().split("\n");
-  return { repo, run, runs, rerun };
+  return { repo, run, runs, cli };
 }
 
 describe("three workers, proposals in flight: a keep does not throw away the others' evals", () => {
@@ -316,6 +316,9 @@ const NOISY_COUNTED_EVAL = countingEval({ a: 3, b: 2 }, 100, true);
 
 describe("pipelined, paired: an evaluation left behind by a re-apply keeps its incumbent runs on record", () => {
   it("records the incumbent's runs beside it, unpaired, under the incumbent they measured: the ledger holds every run of that code the eval made", () => {
+    // b's agent takes 300 ms more, so a takes the one slot first and is decided first: b decided
+    // first would be recorded first (a keep goes ahead, steps.ts recordAhead), and a left behind.
+    const slowB = `if (process.env.AUTOEXP_ITERATION === "2") Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);\n${AGENT}`;
     const { repo, run, runs } = countedNight(
       NOISY_COUNTED_EVAL,
       "set-aside",
@@ -325,6 +328,7 @@ proposers: 2
 budget: { experiments: 2 }
 `,
       ["--json"],
+      slowB,
     );
     const log = branchLog(repo, "t");
     const rows = log.filter((e) => e.type === "result");
@@ -470,7 +474,7 @@ describe("two workers, paired: a keep decided before the experiment begun ahead 
   it("is recorded at once, and the one begun before it, still in the running, is stopped and tried again on top of it", () => {
     // Recorded in the order experiments began, b would wait for a, and be left behind and tried
     // again once a was kept.
-    const { repo, runs } = countedNight(SLOW_A, "ahead", AHEAD);
+    const { repo, runs, cli } = countedNight(SLOW_A, "ahead", AHEAD);
     const rows = parseLog(git(repo, "show", "autoexp/t:.autoexp/t/log.jsonl")).results;
     expect(rows.map((r) => [r.iteration, r.status])).toEqual([
       [0, "baseline"],
@@ -488,15 +492,25 @@ describe("two workers, paired: a keep decided before the experiment begun ahead 
     expect(left!.samples!.loss).toHaveLength(runs.filter((r) => r === "a").length);
     expect(left!.samples!.loss!.length).toBeLessThanOrEqual(2);
     expect(runs.filter((r) => r === "ab").length).toBeGreaterThan(0);
+    // verify takes the final code (#1, recorded last) as holding both keeps: #2 numbered above it
+    // is among its steps.
+    const verify = cli("verify", ["--pairs", "2"]);
+    expect(verify.code, verify.stderr).toBe(0);
+    const entry = branchLog(repo, "t").find((e) => e.type === "verify")!;
+    expect(entry).toMatchObject({
+      final_iteration: 1,
+      kept: 2,
+      final_commit: rows[2]!.commit_full,
+    });
   });
 
   it("killed right after that keep and run again: the experiment begun before it is redone under its own number", () => {
-    const { repo, rerun } = countedNight(SLOW_A, "ahead", AHEAD, [], AGENT, {
+    const { repo, cli } = countedNight(SLOW_A, "ahead", AHEAD, [], AGENT, {
       AUTOEXP_FAULT: "after-refs@2",
     });
     const logged = () => parseLog(git(repo, "show", "autoexp/t:.autoexp/t/log.jsonl")).results;
     expect(logged().map((r) => r.iteration)).toEqual([0, 2]);
-    const again = rerun(["--experiments", "2"]);
+    const again = cli("run", ["--experiments", "2"]);
     expect(again.code, again.stderr).toBe(0);
     const rows = logged();
     // #1 first (its number was never recorded), then #3: none lost, none twice.
