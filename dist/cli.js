@@ -9596,11 +9596,17 @@ function reflow(text2, width) {
 }
 
 // action/ledger/record-order.ts
-function firstUnrecorded(results) {
+function firstUnrecorded(results, taken = /* @__PURE__ */ new Set()) {
   const recorded = new Set(results.map((r) => r.iteration));
   let i = 0;
-  while (recorded.has(i)) i++;
+  while (recorded.has(i) || taken.has(i)) i++;
   return i;
+}
+function unrecordedBelow(results, end) {
+  const recorded = new Set(results.map((r) => r.iteration));
+  const out = [];
+  for (let i = firstUnrecorded(results); i < end; i++) if (!recorded.has(i)) out.push(i);
+  return out;
 }
 function recordedSince(results, iteration, from) {
   const at2 = results.findIndex((r) => r.iteration === iteration);
@@ -33855,8 +33861,6 @@ function concurrentEntry(candidate, verdict, { paired = true } = {}) {
   return {
     type: "remeasure",
     iteration: verdict.judgedAgainst ?? candidate.parent.iteration,
-    // Replaced by the row recorded last when it is recorded (steps.ts).
-    after: candidate.iteration - 1,
     reason: "concurrent",
     reset: false,
     samples: c.samples,
@@ -36242,9 +36246,7 @@ function experimentSteps(ctx, checkSeal) {
   const strategyState = (iteration, parent) => {
     const log = ctx.store.log;
     const pending = [];
-    const recorded = recordedIterations();
-    for (let i = firstUnrecorded(log.results); i < iteration; i++) {
-      if (recorded.has(i)) continue;
+    for (const i of unrecordedBelow(log.results, iteration)) {
       const on = placed.get(i) ?? null;
       if (on !== "revisit") pending.push(on);
     }
@@ -36272,14 +36274,8 @@ function experimentSteps(ctx, checkSeal) {
     placed.set(iteration, choice.revisit ? "revisit" : choice.on?.iteration ?? null);
     return choice.on || choice.why ? choice : void 0;
   };
-  const recordedIterations = () => new Set(ctx.store.log.results.map((r) => r.iteration));
   const begun = /* @__PURE__ */ new Set();
-  const nextIteration = () => {
-    const recorded = recordedIterations();
-    let next = firstUnrecorded(ctx.store.log.results);
-    while (recorded.has(next) || begun.has(next)) next++;
-    return next;
-  };
+  const nextIteration = () => firstUnrecorded(ctx.store.log.results, begun);
   const incumbentNow = () => {
     const parent = incumbentState(ctx.store.log);
     const view = strataView(ctx, parent);
@@ -36319,12 +36315,8 @@ function experimentSteps(ctx, checkSeal) {
     },
     propose: async (candidate) => {
       const pending = [];
-      const recorded = new Set(
-        ctx.store.log.results.slice(0, candidate.historyLength).map((r) => r.iteration)
-      );
-      const from = firstUnrecorded(ctx.store.log.results.slice(0, candidate.historyLength));
-      for (let i = from; i <= candidate.iteration - ctx.proposers; i++) {
-        if (recorded.has(i)) continue;
+      const seen = ctx.store.log.results.slice(0, candidate.historyLength);
+      for (const i of unrecordedBelow(seen, candidate.iteration - ctx.proposers + 1)) {
         const p = await proposed.get(i);
         const on = placed.get(i);
         if (p) pending.push(typeof on === "number" ? { ...p, on } : p);
@@ -36422,7 +36414,7 @@ function experimentSteps(ctx, checkSeal) {
     ...ctx.workers > 1 || ctx.proposers > 1 ? {
       recordAhead: ({ candidate, verdict }) => {
         const log = ctx.store.log;
-        return isKeep(verdict) && (verdict.judgedAgainst ?? candidate.parent.iteration) === incumbentState(log).iteration && pairedDecisions(ctx.config.decide, log, ctx.metric);
+        return isKeep(verdict) && (verdict.judgedAgainst ?? candidate.parent.iteration) === lastKept(log.results)?.iteration && pairedDecisions(ctx.config.decide, log, ctx.metric);
       }
     } : {},
     record: async (candidate, verdict) => {

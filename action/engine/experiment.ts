@@ -41,9 +41,10 @@ export interface Candidate {
    * The incumbent's runs made beside this candidate before it was re-applied onto a newer
    * incumbent: recorded with its row, under the incumbent they measured, as unpaired runs (the
    * candidate's runs they were paired with are not recorded). Dropped, the record would miss
-   * runs the eval made, and the very ones beside a win: those read low.
+   * runs the eval made, and the very ones beside a win: those read low. Placed (`after`) when
+   * recorded.
    */
-  setAside?: RemeasureEntry[];
+  setAside?: Omit<RemeasureEntry, "after">[];
   /**
    * Each evaluation this candidate had before it was re-applied onto a newer incumbent: the
    * incumbent it was judged against and how that ended (it beat it, ran out of runs or was

@@ -1,11 +1,16 @@
 import { join } from "node:path";
 import type { PendingProposal } from "../agents/agent.ts";
 import { budgetStop, type Stop } from "../decide/budget.ts";
-import { type IncumbentState, incumbentState, sinceReset } from "../decide/ledger-state.ts";
+import {
+  type IncumbentState,
+  incumbentState,
+  lastKept,
+  sinceReset,
+} from "../decide/ledger-state.ts";
 import { pairedDecisions } from "../decide/remeasure-plan.ts";
 import { appendSamples } from "../decide/samples.ts";
 import { pruneLogs } from "../files/cap-log.ts";
-import { firstUnrecorded, recordedSince } from "../ledger/record-order.ts";
+import { firstUnrecorded, recordedSince, unrecordedBelow } from "../ledger/record-order.ts";
 import { buildResultRow, type VerdictFields } from "../ledger/rows.ts";
 import {
   type BranchEntry,
@@ -85,9 +90,7 @@ export function experimentSteps(
   const strategyState = (iteration: number, parent: IncumbentState): StrategyState => {
     const log = ctx.store.log!;
     const pending: (number | null)[] = [];
-    const recorded = recordedIterations();
-    for (let i = firstUnrecorded(log.results); i < iteration; i++) {
-      if (recorded.has(i)) continue;
+    for (const i of unrecordedBelow(log.results, iteration)) {
       const on = placed.get(i) ?? null;
       if (on !== "revisit") pending.push(on);
     }
@@ -116,19 +119,10 @@ export function experimentSteps(
     placed.set(iteration, choice.revisit ? "revisit" : (choice.on?.iteration ?? null));
     return choice.on || choice.why ? choice : undefined;
   };
-  // With several workers a keep may be recorded before experiments begun ahead of it
-  // (recordAhead), so rows are not always in iteration order.
-  const recordedIterations = (): Set<number> =>
-    new Set(ctx.store.log!.results.map((r) => r.iteration));
   // The lowest number neither on record nor begun in this batch: the one after the last, but after
   // a batch stopped with experiments in flight behind a keep recorded ahead, theirs first.
   const begun = new Set<number>();
-  const nextIteration = (): number => {
-    const recorded = recordedIterations();
-    let next = firstUnrecorded(ctx.store.log!.results);
-    while (recorded.has(next) || begun.has(next)) next++;
-    return next;
-  };
+  const nextIteration = (): number => firstUnrecorded(ctx.store.log!.results, begun);
   const incumbentNow = () => {
     const parent = incumbentState(ctx.store.log!)!;
     const view = strataView(ctx, parent);
@@ -172,12 +166,8 @@ export function experimentSteps(
       // Proposals still in flight, up to the one `proposers` places back, are shown to the agent:
       // those are always made by now, whatever the timing.
       const pending: PendingProposal[] = [];
-      const recorded = new Set(
-        ctx.store.log!.results.slice(0, candidate.historyLength).map((r) => r.iteration),
-      );
-      const from = firstUnrecorded(ctx.store.log!.results.slice(0, candidate.historyLength));
-      for (let i = from; i <= candidate.iteration - ctx.proposers; i++) {
-        if (recorded.has(i)) continue;
+      const seen = ctx.store.log!.results.slice(0, candidate.historyLength);
+      for (const i of unrecordedBelow(seen, candidate.iteration - ctx.proposers + 1)) {
         const p = await proposed.get(i);
         const on = placed.get(i);
         if (p) pending.push(typeof on === "number" ? { ...p, on } : p);
@@ -292,7 +282,7 @@ export function experimentSteps(
             return (
               isKeep(verdict) &&
               (verdict.judgedAgainst ?? candidate.parent.iteration) ===
-                incumbentState(log)!.iteration &&
+                lastKept(log.results)?.iteration &&
               pairedDecisions(ctx.config.decide, log, ctx.metric)
             );
           },

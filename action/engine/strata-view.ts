@@ -64,21 +64,19 @@ export function afterKeepEntry(
 /**
  * The ledger line for incumbent runs made beside a candidate (a concurrent baseline, or the
  * incumbent's side of its pairs), recorded with the candidate's row under the incumbent they
- * measured; null when there were none. `paired: false` leaves out the pairing: for runs whose
+ * measured, and placed (`after`) then (steps.ts); null when there were none. `paired: false` leaves out the pairing: for runs whose
  * candidate side is not recorded (an evaluation left behind by a re-apply, Candidate.setAside).
  */
 export function concurrentEntry(
   candidate: Pick<Candidate, "iteration" | "parent">,
   verdict: Verdict,
   { paired = true }: { paired?: boolean } = {},
-): RemeasureEntry | null {
+): Omit<RemeasureEntry, "after"> | null {
   const c = verdict.concurrent;
   if (!c || c.runsOn.length === 0) return null;
   return {
     type: "remeasure",
     iteration: verdict.judgedAgainst ?? candidate.parent.iteration,
-    // Replaced by the row recorded last when it is recorded (steps.ts).
-    after: candidate.iteration - 1,
     reason: "concurrent",
     reset: false,
     samples: c.samples,

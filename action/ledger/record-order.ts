@@ -1,11 +1,26 @@
 import type { ResultEntry } from "./types.ts";
 
-/** The lowest iteration not on record (none missing: the one after the last). */
-export function firstUnrecorded(results: readonly ResultEntry[]): number {
+/**
+ * The lowest iteration neither on record nor in `taken` (none missing: the one after the last).
+ * Rows are in record order, which with several workers is not always iteration order
+ * (recordAhead), so a batch stopped with experiments in flight can leave a gap.
+ */
+export function firstUnrecorded(
+  results: readonly ResultEntry[],
+  taken: ReadonlySet<number> = new Set(),
+): number {
   const recorded = new Set(results.map((r) => r.iteration));
   let i = 0;
-  while (recorded.has(i)) i++;
+  while (recorded.has(i) || taken.has(i)) i++;
   return i;
+}
+
+/** The iterations below `end` not on record, lowest first: those begun and still undecided. */
+export function unrecordedBelow(results: readonly ResultEntry[], end: number): number[] {
+  const recorded = new Set(results.map((r) => r.iteration));
+  const out: number[] = [];
+  for (let i = firstUnrecorded(results); i < end; i++) if (!recorded.has(i)) out.push(i);
+  return out;
 }
 
 /** Whether `iteration`'s row was recorded at or after row index `from` (after a candidate began). */

@@ -5,6 +5,7 @@ import {
   rowsAfter,
   rowsSince,
   rowsThrough,
+  unrecordedBelow,
 } from "../../action/ledger/record-order.ts";
 import type { ResultEntry } from "../../action/ledger/types.ts";
 
@@ -35,5 +36,13 @@ describe("the record's order, which is not always iteration order", () => {
     expect(firstUnrecorded(rows.slice(0, 4))).toBe(3);
     expect(firstUnrecorded(rows)).toBe(7);
     expect(firstUnrecorded([])).toBe(0);
+    // Numbers begun in this batch are taken too.
+    expect(firstUnrecorded(rows.slice(0, 4), new Set([3, 4]))).toBe(6);
+  });
+
+  it("lists the numbers below a bound not on record: the experiments still in flight", () => {
+    expect(unrecordedBelow(rows.slice(0, 4), 7)).toEqual([3, 4, 6]);
+    expect(unrecordedBelow(rows.slice(0, 4), 4)).toEqual([3]);
+    expect(unrecordedBelow(rows, 7)).toEqual([]);
   });
 });
