@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { parseConfigText } from "../../action/config/parse-config-text.ts";
 import { runBatch } from "../../action/engine/run-batch.ts";
 import { parseLog } from "../../action/ledger/log-jsonl.ts";
+import { rowsAfter } from "../../action/ledger/record-order.ts";
 import { git, makeRepo, tempDir, writeFiles } from "../helpers/repo.ts";
 
 // A noisy eval (sd 0.1) on workers whose devices differ by 30 sd: worker 1 (or GPU 1, an
@@ -137,11 +138,16 @@ describe("honest comparisons in parallel: workers whose devices differ", () => {
     // 30 sd between the workers: only pairs on one worker keep the real change and nothing else.
     expect(rows.filter((r) => r.effect === 0 && r.status === "keep")).toEqual([]);
     expect(rows.find((r) => r.effect === 2)!.status).toBe("keep");
-    // The incumbent a row was judged against: its `against`, or the last keep before it.
+    // The incumbent a row was judged against: its `against`, or the last keep recorded before it
+    // (by place in the record: a keep decided first is recorded ahead of lower numbers).
     const judgedAgainst = (row: (typeof rows)[number]) =>
       row.against ??
       log.results
-        .filter((r) => r.iteration < row.iteration && (r.iteration === 0 || r.status === "keep"))
+        .slice(
+          0,
+          log.results.findIndex((r) => r.iteration === row.iteration),
+        )
+        .filter((r) => r.iteration === 0 || r.status === "keep")
         .at(-1)!.iteration;
     const pairs = log.remeasures.filter((m) => m.paired_with !== undefined);
     expect(pairs.length).toBeGreaterThan(0);
@@ -170,7 +176,9 @@ describe("honest comparisons in parallel: workers whose devices differ", () => {
       "after-keep",
     ]);
     for (const m of unpaired.filter((m) => m.reason === "concurrent")) {
-      const row = rows.find((r) => r.iteration === m.after + 1)!;
+      // Written right before its row: the row recorded next after `after`.
+      const next = rowsAfter(log.results, m.after)[0]!.iteration;
+      const row = rows.find((r) => r.iteration === next)!;
       expect(m.iteration).not.toBe(judgedAgainst(row));
       expect(row.against).toBeUndefined();
     }
