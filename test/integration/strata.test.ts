@@ -164,8 +164,10 @@ describe("honest comparisons in parallel: workers whose devices differ", () => {
     }
     const kept = rows.find((r) => r.effect === 2)!;
     expect(kept.evidence!.paired).toBe(true);
-    // The kept delta is the paired difference (about +2), not a cross-device 30 sd.
-    expect(Math.abs(kept.delta! - 2)).toBeLessThan(0.5);
+    // The kept delta is the paired difference (about +2), not a cross-device 30 sd. Kept on
+    // one or two pairs, its sd is 0.1 to 0.14: 550 nights under load read at most 0.4 off, and
+    // one full-suite run 0.54 (a first pair 3.8 sd out); a pair across the devices is 3 off.
+    expect(Math.abs(kept.delta! - 2)).toBeLessThan(1);
     // No concurrent baseline was needed: nothing but pairs measured the incumbent, and the kept
     // code's one run after its keep, on the worker that decided it. Other unpaired lines there
     // may be: a candidate that beat #0 while the keep landed on the other worker is re-applied,
