@@ -24169,19 +24169,23 @@ var CHART_COLORS = {
 };
 var FAILED = /* @__PURE__ */ new Set([...FAILURES, "guard_fail"]);
 function chartData(view) {
+  const byNumber = view.rows.map((row, place) => ({ row, place })).sort((a, b) => a.row.iteration - b.row.iteration);
+  let latest = -1;
+  const reachedAt = /* @__PURE__ */ new Map();
   const points = [];
-  let at = Number.NEGATIVE_INFINITY;
-  for (const row of view.rows) {
-    at = Math.max(at, row.iteration);
+  for (const { row, place } of byNumber) {
+    for (let p = latest + 1; p <= place; p++) reachedAt.set(p, row.iteration);
+    latest = Math.max(latest, place);
     const scored = isEvaluated(row);
     if (!scored && !FAILED.has(row.status)) continue;
     const kind = FAILED.has(row.status) ? "failed" : KEPT.has(row.status) && scored ? "kept" : "discarded";
+    const from = reachedAt.get(place);
     points.push({
       iteration: row.iteration,
-      at,
       score: scored ? row.score : null,
       kind,
-      best: row.best,
+      best: view.rows[latest].best,
+      ...kind === "kept" && from < row.iteration ? { ahead: from } : {},
       status: row.status,
       description: row.description
     });
@@ -24226,6 +24230,13 @@ function nameOffScale(points, max = 5) {
   const named = points.slice(0, max).map((p) => `#${p.iteration} (${plainNumber(p.score)})`);
   const more = points.length - named.length;
   return `${named.join(", ")}${more > 0 ? ` and ${more} more` : ""}`;
+}
+function nameAhead(points, max = 5) {
+  const ahead = points.filter((p) => p.ahead !== void 0);
+  if (ahead.length === 0) return "";
+  const named = ahead.slice(0, max).map((p) => `#${p.iteration} (from #${p.ahead})`);
+  const more = ahead.length - named.length;
+  return `Kept ahead of experiments begun before ${ahead.length === 1 ? "it" : "them"}, so the best line rises from the first of them: ${named.join(", ")}${more > 0 ? ` and ${more} more` : ""}.`;
 }
 
 // action/ledger/svg-elements.ts
@@ -24472,7 +24483,7 @@ function renderProgressSvg(view) {
   ].join("\n");
 }
 function renderPlot(data, view) {
-  const iterations = data.points.map((p) => p.at);
+  const iterations = data.points.map((p) => p.iteration);
   const [first, last] = [Math.min(...iterations), Math.max(...iterations)];
   const pad = Math.max(0.5, (last - first) * 0.01);
   const x = (i) => PLOT.left + (i - first + pad) / (last - first + 2 * pad) * (PLOT.right - PLOT.left);
@@ -24484,7 +24495,7 @@ function renderPlot(data, view) {
   const figures = nightFigures(view);
   const labels = placeKeptLabels(
     chooseLabelled(kept),
-    (p) => ({ x: x(p.at), y: y(p.score) }),
+    (p) => ({ x: x(p.iteration), y: y(p.score) }),
     data.goal,
     { top: 70, right: W - 6, bottom: PLOT.bottom - 2, left: PLOT.left + 4 }
   );
@@ -24506,30 +24517,28 @@ function renderPlot(data, view) {
     svgGroup(
       "discarded",
       discarded.filter(onScale).flatMap(
-        (p) => p.score === null ? [] : [svgDot(x(p.at), y(p.score), 3.5, CHART_COLORS.run, 'fill-opacity="0.75"')]
+        (p) => p.score === null ? [] : [svgDot(x(p.iteration), y(p.score), 3.5, CHART_COLORS.run, 'fill-opacity="0.75"')]
       )
     ),
     // A failure without a score sits just above the x-axis, where nothing else is drawn.
     svgGroup(
       "failed",
-      failed2.filter(onScale).map((p) => svgCross(x(p.at), p.score === null ? PLOT.bottom - 8 : y(p.score)))
+      failed2.filter(onScale).map((p) => svgCross(x(p.iteration), p.score === null ? PLOT.bottom - 8 : y(p.score)))
     ),
     svgGroup(
       "off-scale",
-      data.offScale.flatMap((p) => offScaleMark(p, x(p.at), data))
+      data.offScale.flatMap((p) => offScaleMark(p, x(p.iteration), data))
     ),
     svgGroup(
       "kept",
-      kept.map((p) => svgDot(x(p.at), y(p.score), 5.5, CHART_COLORS.kept, 'stroke="#ffffff"'))
+      kept.map((p) => svgDot(x(p.iteration), y(p.score), 5.5, CHART_COLORS.kept, 'stroke="#ffffff"'))
     ),
-    data.offScale.length > 0 ? svgText(
-      PLOT.left,
-      H - 14,
-      `Off the scale, drawn at the edge: ${nameOffScale(data.offScale)}.`,
-      13,
-      CHART_COLORS.muted
-    ) : ""
+    footnote(data) ? svgText(PLOT.left, H - 14, footnote(data), 13, CHART_COLORS.muted) : ""
   ].filter(Boolean);
+}
+function footnote(data) {
+  const off = data.offScale.length > 0 ? `Off the scale, drawn at the edge: ${nameOffScale(data.offScale)}.` : "";
+  return [off, nameAhead(data.points)].filter(Boolean).join(" ");
 }
 function headline(view) {
   const { baseline, best, changePercent: pct } = nightFigures(view);
@@ -24603,7 +24612,7 @@ function stepLine(points, x, y, last) {
   let prev = null;
   for (const p of points) {
     if (p.best === null || p.best === prev) continue;
-    d += prev === null ? `M${px(x(p.at))},${px(y(p.best))}` : `H${px(x(p.at))}V${px(y(p.best))}`;
+    d += prev === null ? `M${px(x(p.iteration))},${px(y(p.best))}` : `H${px(x(p.iteration))}V${px(y(p.best))}`;
     prev = p.best;
   }
   return d ? `<path d="${d}H${px(x(last))}" fill="none" stroke="${CHART_COLORS.best}" stroke-width="2.5" stroke-linejoin="round"/>` : "";
@@ -24785,12 +24794,14 @@ function renderChartCaption(data, s) {
   if (above.length > 0) parts.push(`Off the scale, drawn at the top edge: ${nameOffScale(above)}.`);
   if (below.length > 0)
     parts.push(`Off the scale, drawn at the bottom edge: ${nameOffScale(below)}.`);
+  const ahead = nameAhead(data.points);
+  if (ahead) parts.push(ahead);
   return `<sub>${parts.join(" ")}</sub>`;
 }
 function chartSeries(data, max = MAX_CHART_POINTS) {
   const scored = data.points.filter((p) => p.score !== null);
-  const from = scored[0].at;
-  const to = scored.at(-1).at;
+  const from = scored[0].iteration;
+  const to = scored.at(-1).iteration;
   const n = Math.min(to - from + 1, max);
   const clamp = (v) => Math.min(data.hi, Math.max(data.lo, v));
   const runs = [];
@@ -24799,12 +24810,12 @@ function chartSeries(data, max = MAX_CHART_POINTS) {
   let k = 0;
   for (let i = 0; i < n; i++) {
     const t = n === 1 ? from : from + (to - from) * i / (n - 1);
-    while (j + 1 < scored.length && scored[j + 1].at <= t) j++;
-    while (k + 1 < data.points.length && data.points[k + 1].at <= t) k++;
+    while (j + 1 < scored.length && scored[j + 1].iteration <= t) j++;
+    while (k + 1 < data.points.length && data.points[k + 1].iteration <= t) k++;
     const a = scored[j];
     const b = scored[Math.min(j + 1, scored.length - 1)];
     const [va, vb] = [clamp(a.score), clamp(b.score)];
-    const w = b.at === a.at ? 0 : (t - a.at) / (b.at - a.at);
+    const w = b.iteration === a.iteration ? 0 : (t - a.iteration) / (b.iteration - a.iteration);
     runs.push(va + (vb - va) * w);
     best.push(clamp(data.points[k].best ?? va));
   }

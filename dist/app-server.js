@@ -21890,19 +21890,23 @@ var CHART_COLORS = {
 };
 var FAILED = /* @__PURE__ */ new Set([...FAILURES, "guard_fail"]);
 function chartData(view) {
+  const byNumber = view.rows.map((row, place) => ({ row, place })).sort((a, b) => a.row.iteration - b.row.iteration);
+  let latest = -1;
+  const reachedAt = /* @__PURE__ */ new Map();
   const points = [];
-  let at = Number.NEGATIVE_INFINITY;
-  for (const row of view.rows) {
-    at = Math.max(at, row.iteration);
+  for (const { row, place } of byNumber) {
+    for (let p = latest + 1; p <= place; p++) reachedAt.set(p, row.iteration);
+    latest = Math.max(latest, place);
     const scored = isEvaluated(row);
     if (!scored && !FAILED.has(row.status)) continue;
     const kind = FAILED.has(row.status) ? "failed" : KEPT.has(row.status) && scored ? "kept" : "discarded";
+    const from = reachedAt.get(place);
     points.push({
       iteration: row.iteration,
-      at,
       score: scored ? row.score : null,
       kind,
-      best: row.best,
+      best: view.rows[latest].best,
+      ...kind === "kept" && from < row.iteration ? { ahead: from } : {},
       status: row.status,
       description: row.description
     });
@@ -21947,6 +21951,13 @@ function nameOffScale(points, max = 5) {
   const named = points.slice(0, max).map((p) => `#${p.iteration} (${plainNumber(p.score)})`);
   const more = points.length - named.length;
   return `${named.join(", ")}${more > 0 ? ` and ${more} more` : ""}`;
+}
+function nameAhead(points, max = 5) {
+  const ahead = points.filter((p) => p.ahead !== void 0);
+  if (ahead.length === 0) return "";
+  const named = ahead.slice(0, max).map((p) => `#${p.iteration} (from #${p.ahead})`);
+  const more = ahead.length - named.length;
+  return `Kept ahead of experiments begun before ${ahead.length === 1 ? "it" : "them"}, so the best line rises from the first of them: ${named.join(", ")}${more > 0 ? ` and ${more} more` : ""}.`;
 }
 
 // action/ledger/render-chart.ts
@@ -22011,12 +22022,14 @@ function renderChartCaption(data, s) {
   if (above.length > 0) parts.push(`Off the scale, drawn at the top edge: ${nameOffScale(above)}.`);
   if (below.length > 0)
     parts.push(`Off the scale, drawn at the bottom edge: ${nameOffScale(below)}.`);
+  const ahead = nameAhead(data.points);
+  if (ahead) parts.push(ahead);
   return `<sub>${parts.join(" ")}</sub>`;
 }
 function chartSeries(data, max = MAX_CHART_POINTS) {
   const scored = data.points.filter((p) => p.score !== null);
-  const from = scored[0].at;
-  const to = scored.at(-1).at;
+  const from = scored[0].iteration;
+  const to = scored.at(-1).iteration;
   const n = Math.min(to - from + 1, max);
   const clamp = (v) => Math.min(data.hi, Math.max(data.lo, v));
   const runs = [];
@@ -22025,12 +22038,12 @@ function chartSeries(data, max = MAX_CHART_POINTS) {
   let k = 0;
   for (let i = 0; i < n; i++) {
     const t = n === 1 ? from : from + (to - from) * i / (n - 1);
-    while (j + 1 < scored.length && scored[j + 1].at <= t) j++;
-    while (k + 1 < data.points.length && data.points[k + 1].at <= t) k++;
+    while (j + 1 < scored.length && scored[j + 1].iteration <= t) j++;
+    while (k + 1 < data.points.length && data.points[k + 1].iteration <= t) k++;
     const a = scored[j];
     const b = scored[Math.min(j + 1, scored.length - 1)];
     const [va, vb] = [clamp(a.score), clamp(b.score)];
-    const w = b.at === a.at ? 0 : (t - a.at) / (b.at - a.at);
+    const w = b.iteration === a.iteration ? 0 : (t - a.iteration) / (b.iteration - a.iteration);
     runs.push(va + (vb - va) * w);
     best.push(clamp(data.points[k].best ?? va));
   }

@@ -18,19 +18,20 @@ export const CHART_COLORS = {
 export type PointKind = "kept" | "discarded" | "failed";
 
 export interface ChartPoint {
+  /** Its experiment number: where it stands on the x-axis. */
   iteration: number;
-  /**
-   * Where it stands on the x-axis: the highest experiment number on record once it was decided.
-   * Its iteration where rows are in iteration order; with several workers a keep may be recorded
-   * ahead of experiments begun before it (steps.ts, recordAhead), and those are drawn where they
-   * were decided, so that the running best only moves forward.
-   */
-  at: number;
   /** The measured score; null when the run measured nothing (a crash, a timeout). */
   score: number | null;
   kind: PointKind;
-  /** The best kept score once this run was decided. */
+  /**
+   * The best kept score once every experiment up to this one was decided. Rows are in experiment
+   * order but for one case: with several workers a keep may be recorded ahead of experiments begun
+   * before it (steps.ts, recordAhead). Read so, the best only moves forward, and such a keep lifts
+   * it from the first experiment it went ahead of (`ahead`), not from its own number.
+   */
   best: number | null;
+  /** A keep recorded ahead of experiments begun before it: the first of them. */
+  ahead?: number;
   status: string;
   description: string;
 }
@@ -39,7 +40,7 @@ export interface ChartPoint {
 export interface ChartData {
   metric: string;
   goal: Goal;
-  /** Runs with a score or a failure, in experiment order (no_change and duplicates are not runs). */
+  /** Runs with a score or a failure, by experiment number (no_change and duplicates are not runs). */
   points: ChartPoint[];
   /** The y-range, padded; scores outside it are drawn at the edge and named. */
   lo: number;
@@ -53,10 +54,18 @@ const FAILED = new Set<string>([...FAILURES, "guard_fail"]);
 
 /** The points and the robust y-range of a view; null when fewer than two runs have a score. */
 export function chartData(view: LedgerView): ChartData | null {
+  // By experiment number, each with its place in the record.
+  const byNumber = view.rows
+    .map((row, place) => ({ row, place }))
+    .sort((a, b) => a.row.iteration - b.row.iteration);
+  // The last place on record once every experiment up to this one was decided, and the first
+  // experiment at which each place was reached.
+  let latest = -1;
+  const reachedAt = new Map<number, number>();
   const points: ChartPoint[] = [];
-  let at = Number.NEGATIVE_INFINITY;
-  for (const row of view.rows) {
-    at = Math.max(at, row.iteration);
+  for (const { row, place } of byNumber) {
+    for (let p = latest + 1; p <= place; p++) reachedAt.set(p, row.iteration);
+    latest = Math.max(latest, place);
     const scored = isEvaluated(row);
     if (!scored && !FAILED.has(row.status)) continue;
     const kind: PointKind = FAILED.has(row.status)
@@ -64,12 +73,13 @@ export function chartData(view: LedgerView): ChartData | null {
       : KEPT.has(row.status as Status) && scored
         ? "kept"
         : "discarded";
+    const from = reachedAt.get(place)!;
     points.push({
       iteration: row.iteration,
-      at,
       score: scored ? row.score : null,
       kind,
-      best: row.best,
+      best: view.rows[latest]!.best,
+      ...(kind === "kept" && from < row.iteration ? { ahead: from } : {}),
       status: row.status,
       description: row.description,
     });
@@ -129,4 +139,17 @@ export function nameOffScale(points: readonly ChartPoint[], max = 5): string {
   const named = points.slice(0, max).map((p) => `#${p.iteration} (${plainNumber(p.score!)})`);
   const more = points.length - named.length;
   return `${named.join(", ")}${more > 0 ? ` and ${more} more` : ""}`;
+}
+
+/**
+ * Keeps recorded ahead of experiments begun before them, for a caption: "Kept ahead of
+ * experiments begun before it, so the best line rises from the first of them: #5 (from #3)", at
+ * most `max` named; "" when there are none.
+ */
+export function nameAhead(points: readonly ChartPoint[], max = 5): string {
+  const ahead = points.filter((p) => p.ahead !== undefined);
+  if (ahead.length === 0) return "";
+  const named = ahead.slice(0, max).map((p) => `#${p.iteration} (from #${p.ahead})`);
+  const more = ahead.length - named.length;
+  return `Kept ahead of experiments begun before ${ahead.length === 1 ? "it" : "them"}, so the best line rises from the first of them: ${named.join(", ")}${more > 0 ? ` and ${more} more` : ""}.`;
 }

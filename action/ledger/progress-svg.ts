@@ -3,6 +3,7 @@ import {
   type ChartData,
   type ChartPoint,
   chartData,
+  nameAhead,
   nameOffScale,
   plainNumber,
 } from "./chart-points.ts";
@@ -55,7 +56,7 @@ export function renderProgressSvg(view: LedgerView): string {
 }
 
 function renderPlot(data: ChartData, view: LedgerView): string[] {
-  const iterations = data.points.map((p) => p.at);
+  const iterations = data.points.map((p) => p.iteration);
   const [first, last] = [Math.min(...iterations), Math.max(...iterations)];
   const pad = Math.max(0.5, (last - first) * 0.01);
   const x: Scale = (i) =>
@@ -72,7 +73,7 @@ function renderPlot(data: ChartData, view: LedgerView): string[] {
   const figures = nightFigures(view);
   const labels = placeKeptLabels(
     chooseLabelled(kept),
-    (p) => ({ x: x(p.at), y: y(p.score!) }),
+    (p) => ({ x: x(p.iteration), y: y(p.score!) }),
     data.goal,
     { top: 70, right: W - 6, bottom: PLOT.bottom - 2, left: PLOT.left + 4 },
   );
@@ -96,7 +97,9 @@ function renderPlot(data: ChartData, view: LedgerView): string[] {
       discarded
         .filter(onScale)
         .flatMap((p) =>
-          p.score === null ? [] : [svgDot(x(p.at), y(p.score), 3.5, C.run, 'fill-opacity="0.75"')],
+          p.score === null
+            ? []
+            : [svgDot(x(p.iteration), y(p.score), 3.5, C.run, 'fill-opacity="0.75"')],
         ),
     ),
     // A failure without a score sits just above the x-axis, where nothing else is drawn.
@@ -104,26 +107,27 @@ function renderPlot(data: ChartData, view: LedgerView): string[] {
       "failed",
       failed
         .filter(onScale)
-        .map((p) => svgCross(x(p.at), p.score === null ? PLOT.bottom - 8 : y(p.score))),
+        .map((p) => svgCross(x(p.iteration), p.score === null ? PLOT.bottom - 8 : y(p.score))),
     ),
     svgGroup(
       "off-scale",
-      data.offScale.flatMap((p) => offScaleMark(p, x(p.at), data)),
+      data.offScale.flatMap((p) => offScaleMark(p, x(p.iteration), data)),
     ),
     svgGroup(
       "kept",
-      kept.map((p) => svgDot(x(p.at), y(p.score!), 5.5, C.kept, 'stroke="#ffffff"')),
+      kept.map((p) => svgDot(x(p.iteration), y(p.score!), 5.5, C.kept, 'stroke="#ffffff"')),
     ),
-    data.offScale.length > 0
-      ? svgText(
-          PLOT.left,
-          H - 14,
-          `Off the scale, drawn at the edge: ${nameOffScale(data.offScale)}.`,
-          13,
-          C.muted,
-        )
-      : "",
+    footnote(data) ? svgText(PLOT.left, H - 14, footnote(data), 13, C.muted) : "",
   ].filter(Boolean);
+}
+
+/** What the plot cannot show by itself: runs off the scale, keeps recorded ahead. */
+function footnote(data: ChartData): string {
+  const off =
+    data.offScale.length > 0
+      ? `Off the scale, drawn at the edge: ${nameOffScale(data.offScale)}.`
+      : "";
+  return [off, nameAhead(data.points)].filter(Boolean).join(" ");
 }
 
 function headline(view: LedgerView): string {
@@ -203,7 +207,10 @@ function stepLine(points: readonly ChartPoint[], x: Scale, y: Scale, last: numbe
   let prev: number | null = null;
   for (const p of points) {
     if (p.best === null || p.best === prev) continue;
-    d += prev === null ? `M${px(x(p.at))},${px(y(p.best))}` : `H${px(x(p.at))}V${px(y(p.best))}`;
+    d +=
+      prev === null
+        ? `M${px(x(p.iteration))},${px(y(p.best))}`
+        : `H${px(x(p.iteration))}V${px(y(p.best))}`;
     prev = p.best;
   }
   return d

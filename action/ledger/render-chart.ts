@@ -2,6 +2,7 @@ import {
   CHART_COLORS,
   type ChartData,
   chartData,
+  nameAhead,
   nameOffScale,
   plainNumber,
 } from "./chart-points.ts";
@@ -103,14 +104,16 @@ export function renderChartCaption(
   if (above.length > 0) parts.push(`Off the scale, drawn at the top edge: ${nameOffScale(above)}.`);
   if (below.length > 0)
     parts.push(`Off the scale, drawn at the bottom edge: ${nameOffScale(below)}.`);
+  const ahead = nameAhead(data.points);
+  if (ahead) parts.push(ahead);
   return `<sub>${parts.join(" ")}</sub>`;
 }
 
 /** Samples both lines at evenly spaced experiment numbers, as Mermaid spaces a line's values. */
 export function chartSeries(data: ChartData, max = MAX_CHART_POINTS): ChartSeries {
   const scored = data.points.filter((p) => p.score !== null);
-  const from = scored[0]!.at;
-  const to = scored.at(-1)!.at;
+  const from = scored[0]!.iteration;
+  const to = scored.at(-1)!.iteration;
   const n = Math.min(to - from + 1, max);
   const clamp = (v: number) => Math.min(data.hi, Math.max(data.lo, v));
   const runs: number[] = [];
@@ -119,12 +122,12 @@ export function chartSeries(data: ChartData, max = MAX_CHART_POINTS): ChartSerie
   let k = 0; // data.points[k] is the last run at or before t
   for (let i = 0; i < n; i++) {
     const t = n === 1 ? from : from + ((to - from) * i) / (n - 1);
-    while (j + 1 < scored.length && scored[j + 1]!.at <= t) j++;
-    while (k + 1 < data.points.length && data.points[k + 1]!.at <= t) k++;
+    while (j + 1 < scored.length && scored[j + 1]!.iteration <= t) j++;
+    while (k + 1 < data.points.length && data.points[k + 1]!.iteration <= t) k++;
     const a = scored[j]!;
     const b = scored[Math.min(j + 1, scored.length - 1)]!;
     const [va, vb] = [clamp(a.score!), clamp(b.score!)];
-    const w = b.at === a.at ? 0 : (t - a.at) / (b.at - a.at);
+    const w = b.iteration === a.iteration ? 0 : (t - a.iteration) / (b.iteration - a.iteration);
     runs.push(va + (vb - va) * w);
     best.push(clamp(data.points[k]!.best ?? va));
   }

@@ -339,28 +339,42 @@ describe("progress.svg", () => {
     parseXml(a);
   });
 
-  it("draws a keep recorded ahead of experiments begun before it where it was decided: the running best only moves forward", () => {
+  it("draws a keep recorded ahead of experiments begun before it at its own number, every run once, and the best line rising from the first experiment it went ahead of", () => {
     // Several workers: #5 was kept before #3 and #4 were decided, and #3 was then kept on top of it.
     const { header, results } = syntheticLedger(8);
     const order = [0, 1, 2, 5, 3, 4, 6, 7, 8];
-    const rows = order.map((n, i) => ({
+    const score = (n: number) => 1 - 0.01 * order.indexOf(n);
+    const rows = order.map((n) => ({
       ...results[n]!,
       status: n === 5 || n === 3 ? ("keep" as const) : n === 0 ? results[0]!.status : "discard",
-      score: 1 - 0.01 * i,
+      score: score(n),
     }));
     const view = viewFromLog(parseLog(formatLines([header, ...rows])), "night");
+    // The Mermaid chart: each run's own score at its own number (nothing bridged, nothing
+    // dropped), and the best once every experiment up to each number was decided: #5 was kept
+    // (0.97) and then #3 (0.96) by the time #3 was decided, so the best is 0.96 from #3 on.
+    const { lines, caption } = mermaidOf(view);
+    const runs = lines.find((l) => /every run/.test(l.title))!.values;
+    const best = lines.find((l) => /best/.test(l.title))!.values;
+    expect(runs).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8].map((n) => Number(score(n).toPrecision(6))));
+    expect(best).toEqual([1, 1, 1, 0.96, 0.96, 0.96, 0.96, 0.96, 0.96]);
+    expect(caption).toContain("so the best line rises from the first of them: #5 (from #3).");
+    // progress.svg: every run at its own x, and the running best steps down at #3's.
     const svg = parseXml(renderProgressSvg(view));
+    const xsOf = (name: string) => all(group(svg, name)!, "circle").map((c) => Number(c.attrs.cx));
+    const kept = xsOf("kept");
+    const discarded = xsOf("discarded");
+    expect(kept).toHaveLength(3);
+    expect(discarded).toHaveLength(6);
+    expect(new Set([...kept, ...discarded]).size).toBe(9);
+    const x = (n: number) => [...kept, ...discarded].sort((a, b) => a - b)[n]!;
+    // Kept #3 and #5 each where their numbers are.
+    expect(kept).toEqual([x(0), x(3), x(5)]);
     const path = all(group(svg, "running-best")!, "path")[0]!.attrs.d!;
     const xs = [...path.matchAll(/[MH]([\d.]+)/g)].map((m) => Number(m[1]));
-    expect(xs.length).toBeGreaterThan(2);
+    expect(xs[1]).toBe(x(3));
     for (let i = 1; i < xs.length; i++) expect(xs[i]!).toBeGreaterThanOrEqual(xs[i - 1]!);
-    // #3 stands where it was decided, beside #5, its label still #3's.
-    const kept = all(group(svg, "kept")!, "circle").map((c) => Number(c.attrs.cx));
-    expect(kept).toHaveLength(3);
-    expect(kept[2]).toBe(kept[1]);
-    const { lines } = mermaidOf(view);
-    const best = lines.find((l) => /best/.test(l.title))!.values;
-    for (let i = 1; i < best.length; i++) expect(best[i]!).toBeLessThanOrEqual(best[i - 1]!);
+    expect(texts(svg).at(-1)).toContain("#5 (from #3)");
   });
 
   it("still writes a valid picture when fewer than two runs have a score", () => {
