@@ -24186,6 +24186,7 @@ function chartData(view) {
       kind,
       best: view.rows[latest].best,
       ...kind === "kept" && from < row.iteration ? { ahead: from } : {},
+      place,
       status: row.status,
       description: row.description
     });
@@ -24294,12 +24295,13 @@ function fitLabel(description, max) {
 }
 function chooseLabelled(kept) {
   if (kept.length <= MAX_LABELS) return [...kept];
+  const decided = [...kept].sort((a, b) => a.place - b.place);
   const gain = (p, i) => {
-    const before = i > 0 ? kept[i - 1].score : null;
+    const before = i > 0 ? decided[i - 1].score : null;
     return before === null || p.score === null ? Infinity : Math.abs(p.score - before);
   };
   const chosen = new Set(
-    kept.map((p, i) => ({ p, g: gain(p, i) })).sort((a, b) => b.g - a.g || a.p.iteration - b.p.iteration).slice(0, MAX_LABELS).map((e) => e.p)
+    decided.map((p, i) => ({ p, g: gain(p, i) })).sort((a, b) => b.g - a.g || a.p.iteration - b.p.iteration).slice(0, MAX_LABELS).map((e) => e.p)
   );
   return kept.filter((p) => chosen.has(p));
 }

@@ -21907,6 +21907,7 @@ function chartData(view) {
       kind,
       best: view.rows[latest].best,
       ...kind === "kept" && from < row.iteration ? { ahead: from } : {},
+      place,
       status: row.status,
       description: row.description
     });

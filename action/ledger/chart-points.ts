@@ -32,6 +32,8 @@ export interface ChartPoint {
   best: number | null;
   /** A keep recorded ahead of experiments begun before it: the first of them. */
   ahead?: number;
+  /** Its place in the record (the order decided). */
+  place: number;
   status: string;
   description: string;
 }
@@ -80,6 +82,7 @@ export function chartData(view: LedgerView): ChartData | null {
       kind,
       best: view.rows[latest]!.best,
       ...(kind === "kept" && from < row.iteration ? { ahead: from } : {}),
+      place,
       status: row.status,
       description: row.description,
     });

@@ -42,12 +42,15 @@ export function fitLabel(description: string, max: number): string {
 /** The kept runs to label: all of them, or the MAX_LABELS that moved the running best most. */
 export function chooseLabelled(kept: readonly ChartPoint[]): ChartPoint[] {
   if (kept.length <= MAX_LABELS) return [...kept];
+  // Each keep's move against the keep before it in the record (a keep recorded ahead of
+  // experiments begun before it was kept before them).
+  const decided = [...kept].sort((a, b) => a.place - b.place);
   const gain = (p: ChartPoint, i: number) => {
-    const before = i > 0 ? kept[i - 1]!.score : null;
+    const before = i > 0 ? decided[i - 1]!.score : null;
     return before === null || p.score === null ? Infinity : Math.abs(p.score - before);
   };
   const chosen = new Set(
-    kept
+    decided
       .map((p, i) => ({ p, g: gain(p, i) }))
       .sort((a, b) => b.g - a.g || a.p.iteration - b.p.iteration)
       .slice(0, MAX_LABELS)

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { robustRange } from "../../action/ledger/chart-points.ts";
-import { fitLabel } from "../../action/ledger/kept-labels.ts";
+import { chooseLabelled, fitLabel, MAX_LABELS } from "../../action/ledger/kept-labels.ts";
 import { formatLines, parseLog } from "../../action/ledger/log-jsonl.ts";
 import { niceTicks } from "../../action/ledger/nice-ticks.ts";
 import { renderProgressSvg } from "../../action/ledger/progress-svg.ts";
@@ -375,6 +375,28 @@ describe("progress.svg", () => {
     expect(xs[1]).toBe(x(3));
     for (let i = 1; i < xs.length; i++) expect(xs[i]!).toBeGreaterThanOrEqual(xs[i - 1]!);
     expect(texts(svg).at(-1)).toContain("#5 (from #3)");
+  });
+
+  it("labels the keeps that moved the best most, each measured against the keep decided before it", () => {
+    // 31 keeps, one more than get labels: #30 was kept before #29 was decided, by a big step
+    // (0.1); #29 then moved it by 0.0005, the least of all. By number, #29 would seem to have
+    // made #30's step and #30 the least.
+    expect(MAX_LABELS).toBe(30);
+    const score = (n: number) =>
+      n === 0 ? 1 : n <= 28 ? 1 - 0.001 * n : n === 30 ? 0.872 : 0.8715;
+    const kept = Array.from({ length: 31 }, (_, n) => ({
+      iteration: n,
+      score: score(n),
+      kind: "kept" as const,
+      best: score(n),
+      place: n <= 28 ? n : n === 30 ? 29 : 30,
+      status: "keep",
+      description: `idea ${n}`,
+    }));
+    const labelled = chooseLabelled(kept).map((p) => p.iteration);
+    expect(labelled).toHaveLength(30);
+    expect(labelled).toContain(30);
+    expect(labelled).not.toContain(29);
   });
 
   it("still writes a valid picture when fewer than two runs have a score", () => {
