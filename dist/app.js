@@ -21775,6 +21775,82 @@ function cacheWriteViews(lines, results) {
   return [...views.values()];
 }
 
+// action/decide/strata.ts
+var SERIAL = "serial";
+function deviceKind(device) {
+  return device.replace(/ #\d+$/, "");
+}
+function stratumOf(within, run) {
+  if (within === "any") return "all";
+  if (!run) return SERIAL;
+  if (within === "worker") return `worker ${run.worker}`;
+  return run.device === null ? "cpu" : deviceKind(run.device);
+}
+function splitByStratum(samples, runsOn, within) {
+  const out = {};
+  for (const [metric2, values] of Object.entries(samples)) {
+    values.forEach((v, i) => {
+      const s = stratumOf(within, runsOn?.[i]);
+      out[s] ??= {};
+      out[s][metric2] ??= [];
+      out[s][metric2].push(v);
+    });
+  }
+  return out;
+}
+function mergeStrata(into, more) {
+  const out = {};
+  for (const source of [into, more])
+    for (const [s, metrics] of Object.entries(source))
+      for (const [m, values] of Object.entries(metrics)) {
+        out[s] ??= {};
+        out[s][m] = [...out[s][m] ?? [], ...values];
+      }
+  return out;
+}
+
+// action/decide/ledger-strata.ts
+var VIEWS = /* @__PURE__ */ new Map();
+function viewBy(within) {
+  let view = VIEWS.get(within);
+  if (!view) {
+    view = {
+      key: `strata by ${within}`,
+      of: (samples, runsOn) => splitByStratum(samples, runsOn, within),
+      merge: mergeStrata,
+      groups: (strata) => Object.values(strata)
+    };
+    VIEWS.set(within, view);
+  }
+  return view;
+}
+function ledgerStrata(log, within) {
+  return ledgerRuns(log, viewBy(within));
+}
+
+// action/ledger/same-devices.ts
+function gainOnSameWorkers(log, metric2, iteration) {
+  const current = ledgerStrata(log, "worker").current;
+  const base = current.get(0);
+  const best = current.get(iteration);
+  if (!base || !best) return null;
+  const named = new Set(
+    [...Object.keys(base), ...Object.keys(best)].filter((s) => s.startsWith("worker "))
+  );
+  if (named.size < 2) return null;
+  let weights = 0;
+  let sum = 0;
+  for (const worker of named) {
+    const a = base[worker]?.[metric2] ?? [];
+    const b = best[worker]?.[metric2] ?? [];
+    if (a.length === 0 || b.length === 0) continue;
+    const w = 1 / (1 / a.length + 1 / b.length);
+    weights += w;
+    sum += w * (mean(b) - mean(a));
+  }
+  return weights > 0 ? sum / weights : null;
+}
+
 // action/ledger/summarize.ts
 function isEvaluated(row) {
   return EVALUATED.has(row.status) && row.score !== null;
@@ -21809,14 +21885,20 @@ function viewFromLog(log, title) {
     row.best = best;
     return row;
   });
+  const baseline = rows.find((r) => r.status === "baseline")?.score ?? log.config?.baseline ?? null;
   const inc = log.config ? incumbentState(log, samples) : null;
-  if (bestRow && inc) bestRow.score = inc.score;
+  if (bestRow && inc) {
+    const gain = inc.iteration !== 0 && baseline !== null ? gainOnSameWorkers(log, metric2, inc.iteration) : null;
+    const score = gain === null ? inc.score : baseline + gain;
+    const row = bestRow;
+    row.score = score;
+    for (const r of rows.slice(rows.indexOf(row))) r.best = score;
+  }
   const last = log.batches.at(-1);
   const deterministic = judgedDeterministic(log.config);
   const pooled = noiseSeen(samples.groups, [metric2], deterministic)[metric2];
   const final = log.results.findLast((r) => KEPT.has(r.status) && r.score !== null)?.commit_full;
   const tree = branchTree(log);
-  const baseline = rows.find((r) => r.status === "baseline")?.score ?? log.config?.baseline ?? null;
   const verified = final && log.verifies?.findLast((v) => v.final_commit === final) || null;
   const behind = verified ? null : keptBehindBaseline(metric2, goal, baseline, bestRow);
   const unconfirmed = unconfirmedKeeps(log, metric2, goal);

@@ -27838,6 +27838,138 @@ function cacheWriteSentences(views, quote2, max = 10) {
   return sentences;
 }
 
+// action/decide/strata.ts
+var SERIAL = "serial";
+function deviceKind(device) {
+  return device.replace(/ #\d+$/, "");
+}
+function stratumOf(within, run) {
+  if (within === "any") return "all";
+  if (!run) return SERIAL;
+  if (within === "worker") return `worker ${run.worker}`;
+  return run.device === null ? "cpu" : deviceKind(run.device);
+}
+function splitByStratum(samples, runsOn, within) {
+  const out = {};
+  for (const [metric2, values] of Object.entries(samples)) {
+    values.forEach((v, i) => {
+      const s = stratumOf(within, runsOn?.[i]);
+      out[s] ??= {};
+      out[s][metric2] ??= [];
+      out[s][metric2].push(v);
+    });
+  }
+  return out;
+}
+function mergeStrata(into, more) {
+  const out = {};
+  for (const source of [into, more])
+    for (const [s, metrics] of Object.entries(source))
+      for (const [m, values] of Object.entries(metrics)) {
+        out[s] ??= {};
+        out[s][m] = [...out[s][m] ?? [], ...values];
+      }
+  return out;
+}
+function flattenStrata(strata) {
+  const out = {};
+  for (const metrics of Object.values(strata))
+    for (const [m, values] of Object.entries(metrics)) {
+      out[m] ??= [];
+      out[m].push(...values);
+    }
+  return out;
+}
+function compareStrata(o, incumbent, candidate, noise) {
+  const parts = [];
+  let weights = 0;
+  let weighted = 0;
+  for (const stratum of Object.keys(candidate).sort()) {
+    const cand = candidate[stratum]?.[o.name] ?? [];
+    const inc = incumbent[stratum]?.[o.name] ?? [];
+    if (cand.length === 0 || inc.length === 0) continue;
+    const diff = mean(inc) - mean(cand);
+    const gain = o.goal === "minimize" ? diff : -diff;
+    const w = 1 / (1 / cand.length + 1 / inc.length);
+    weights += w;
+    weighted += w * gain;
+    parts.push({ stratum, gain, runs: cand.length, incumbentRuns: inc.length });
+  }
+  if (parts.length === 0)
+    throw new Error(
+      `no stratum holds runs of both the candidate (${Object.keys(candidate).join(", ") || "none"}) and the incumbent (${Object.keys(incumbent).join(", ") || "none"}) for ${o.name}`
+    );
+  return {
+    name: o.name,
+    gain: weighted / weights,
+    se: noise.sd / Math.sqrt(weights),
+    sd: noise.sd,
+    df: noise.df,
+    nC: parts.reduce((n, p) => n + p.runs, 0),
+    nI: parts.reduce((n, p) => n + p.incumbentRuns, 0),
+    mode: noise.df === 0 ? "single" : noise.sd === 0 ? "exact" : "t",
+    strata: parts
+  };
+}
+
+// action/decide/ledger-strata.ts
+var VIEWS = /* @__PURE__ */ new Map();
+function viewBy(within) {
+  let view = VIEWS.get(within);
+  if (!view) {
+    view = {
+      key: `strata by ${within}`,
+      of: (samples, runsOn) => splitByStratum(samples, runsOn, within),
+      merge: mergeStrata,
+      groups: (strata) => Object.values(strata)
+    };
+    VIEWS.set(within, view);
+  }
+  return view;
+}
+function ledgerStrata(log, within) {
+  return ledgerRuns(log, viewBy(within));
+}
+function barStrata(log, within, iteration, metric2) {
+  const runs = ledgerStrata(log, within);
+  const bar = screenBar(runs, viewBy(within), iteration) ?? incumbentStrata(log, within, iteration, metric2);
+  const row = log.results.findLast((r) => r.iteration === iteration);
+  const current = runs.current.get(iteration);
+  const strata = /* @__PURE__ */ new Set([...Object.keys(bar), ...Object.keys(row?.level?.strata ?? {})]);
+  return Object.fromEntries(
+    [...strata].map((s) => [s, withLevel(bar[s] ?? {}, row, runs, within, s, current?.[s])])
+  );
+}
+function incumbentStrata(log, within, iteration, metric2) {
+  const found = ledgerStrata(log, within).current.get(iteration);
+  if (found) return found;
+  const score = log.results.findLast((r) => r.iteration === iteration)?.score;
+  return score === null || score === void 0 ? {} : splitByStratum({ [metric2]: [score] }, void 0, within);
+}
+
+// action/ledger/same-devices.ts
+function gainOnSameWorkers(log, metric2, iteration) {
+  const current = ledgerStrata(log, "worker").current;
+  const base = current.get(0);
+  const best = current.get(iteration);
+  if (!base || !best) return null;
+  const named = new Set(
+    [...Object.keys(base), ...Object.keys(best)].filter((s) => s.startsWith("worker "))
+  );
+  if (named.size < 2) return null;
+  let weights = 0;
+  let sum = 0;
+  for (const worker of named) {
+    const a = base[worker]?.[metric2] ?? [];
+    const b = best[worker]?.[metric2] ?? [];
+    if (a.length === 0 || b.length === 0) continue;
+    const w = 1 / (1 / a.length + 1 / b.length);
+    weights += w;
+    sum += w * (mean(b) - mean(a));
+  }
+  return weights > 0 ? sum / weights : null;
+}
+
 // action/ledger/summarize.ts
 function isEvaluated(row) {
   return EVALUATED.has(row.status) && row.score !== null;
@@ -27872,14 +28004,20 @@ function viewFromLog(log, title) {
     row.best = best;
     return row;
   });
+  const baseline = rows.find((r) => r.status === "baseline")?.score ?? log.config?.baseline ?? null;
   const inc = log.config ? incumbentState(log, samples) : null;
-  if (bestRow && inc) bestRow.score = inc.score;
+  if (bestRow && inc) {
+    const gain = inc.iteration !== 0 && baseline !== null ? gainOnSameWorkers(log, metric2, inc.iteration) : null;
+    const score = gain === null ? inc.score : baseline + gain;
+    const row = bestRow;
+    row.score = score;
+    for (const r of rows.slice(rows.indexOf(row))) r.best = score;
+  }
   const last = log.batches.at(-1);
   const deterministic = judgedDeterministic(log.config);
   const pooled = noiseSeen(samples.groups, [metric2], deterministic)[metric2];
   const final = log.results.findLast((r) => KEPT.has(r.status) && r.score !== null)?.commit_full;
   const tree = branchTree(log);
-  const baseline = rows.find((r) => r.status === "baseline")?.score ?? log.config?.baseline ?? null;
   const verified = final && log.verifies?.findLast((v) => v.final_commit === final) || null;
   const behind = verified ? null : keptBehindBaseline(metric2, goal, baseline, bestRow);
   const unconfirmed = unconfirmedKeeps(log, metric2, goal);
@@ -31652,80 +31790,6 @@ function copyWorkingTree(repo, tracked, into) {
   return copied;
 }
 
-// action/decide/strata.ts
-var SERIAL = "serial";
-function deviceKind(device) {
-  return device.replace(/ #\d+$/, "");
-}
-function stratumOf(within, run) {
-  if (within === "any") return "all";
-  if (!run) return SERIAL;
-  if (within === "worker") return `worker ${run.worker}`;
-  return run.device === null ? "cpu" : deviceKind(run.device);
-}
-function splitByStratum(samples, runsOn, within) {
-  const out = {};
-  for (const [metric2, values] of Object.entries(samples)) {
-    values.forEach((v, i) => {
-      const s = stratumOf(within, runsOn?.[i]);
-      out[s] ??= {};
-      out[s][metric2] ??= [];
-      out[s][metric2].push(v);
-    });
-  }
-  return out;
-}
-function mergeStrata(into, more) {
-  const out = {};
-  for (const source of [into, more])
-    for (const [s, metrics] of Object.entries(source))
-      for (const [m, values] of Object.entries(metrics)) {
-        out[s] ??= {};
-        out[s][m] = [...out[s][m] ?? [], ...values];
-      }
-  return out;
-}
-function flattenStrata(strata) {
-  const out = {};
-  for (const metrics of Object.values(strata))
-    for (const [m, values] of Object.entries(metrics)) {
-      out[m] ??= [];
-      out[m].push(...values);
-    }
-  return out;
-}
-function compareStrata(o, incumbent, candidate, noise) {
-  const parts = [];
-  let weights = 0;
-  let weighted = 0;
-  for (const stratum of Object.keys(candidate).sort()) {
-    const cand = candidate[stratum]?.[o.name] ?? [];
-    const inc = incumbent[stratum]?.[o.name] ?? [];
-    if (cand.length === 0 || inc.length === 0) continue;
-    const diff = mean(inc) - mean(cand);
-    const gain = o.goal === "minimize" ? diff : -diff;
-    const w = 1 / (1 / cand.length + 1 / inc.length);
-    weights += w;
-    weighted += w * gain;
-    parts.push({ stratum, gain, runs: cand.length, incumbentRuns: inc.length });
-  }
-  if (parts.length === 0)
-    throw new Error(
-      `no stratum holds runs of both the candidate (${Object.keys(candidate).join(", ") || "none"}) and the incumbent (${Object.keys(incumbent).join(", ") || "none"}) for ${o.name}`
-    );
-  return {
-    name: o.name,
-    gain: weighted / weights,
-    se: noise.sd / Math.sqrt(weights),
-    sd: noise.sd,
-    df: noise.df,
-    nC: parts.reduce((n, p) => n + p.runs, 0),
-    nI: parts.reduce((n, p) => n + p.incumbentRuns, 0),
-    mode: noise.df === 0 ? "single" : noise.sd === 0 ? "exact" : "t",
-    strata: parts
-  };
-}
-
 // action/decide/compare.ts
 function compare(o, input2) {
   const inc = input2.incumbent[o.name] ?? [];
@@ -33761,41 +33825,6 @@ Full log: ${outcome.logPath}`,
     minDelta: header.min_delta,
     seconds: row.eval_seconds
   });
-}
-
-// action/decide/ledger-strata.ts
-var VIEWS = /* @__PURE__ */ new Map();
-function viewBy(within) {
-  let view = VIEWS.get(within);
-  if (!view) {
-    view = {
-      key: `strata by ${within}`,
-      of: (samples, runsOn) => splitByStratum(samples, runsOn, within),
-      merge: mergeStrata,
-      groups: (strata) => Object.values(strata)
-    };
-    VIEWS.set(within, view);
-  }
-  return view;
-}
-function ledgerStrata(log, within) {
-  return ledgerRuns(log, viewBy(within));
-}
-function barStrata(log, within, iteration, metric2) {
-  const runs = ledgerStrata(log, within);
-  const bar = screenBar(runs, viewBy(within), iteration) ?? incumbentStrata(log, within, iteration, metric2);
-  const row = log.results.findLast((r) => r.iteration === iteration);
-  const current = runs.current.get(iteration);
-  const strata = /* @__PURE__ */ new Set([...Object.keys(bar), ...Object.keys(row?.level?.strata ?? {})]);
-  return Object.fromEntries(
-    [...strata].map((s) => [s, withLevel(bar[s] ?? {}, row, runs, within, s, current?.[s])])
-  );
-}
-function incumbentStrata(log, within, iteration, metric2) {
-  const found = ledgerStrata(log, within).current.get(iteration);
-  if (found) return found;
-  const score = log.results.findLast((r) => r.iteration === iteration)?.score;
-  return score === null || score === void 0 ? {} : splitByStratum({ [metric2]: [score] }, void 0, within);
 }
 
 // action/decide/remeasure-plan.ts

@@ -8,6 +8,7 @@ import type { ParsedLog } from "./log-jsonl.ts";
 import { type BranchTree, branchTree } from "./render-branches.ts";
 import { type CacheWriteView, cacheWriteViews } from "./render-cache-writes.ts";
 import type { ParsedTsv } from "./results-tsv.ts";
+import { gainOnSameWorkers } from "./same-devices.ts";
 import {
   type AttributeEntry,
   EVALUATED,
@@ -134,17 +135,29 @@ export function viewFromLog(log: ParsedLog, title?: string): LedgerView {
     row.best = best;
     return row;
   });
+  // The baseline's row as every surface shows it (all its runs, re-measures included), so the
+  // headline's baseline is the #0 row's value and best - baseline compares like with like.
+  const baseline = rows.find((r) => r.status === "baseline")?.score ?? log.config?.baseline ?? null;
   const inc = log.config ? incumbentState(log, samples) : null;
-  if (bestRow && inc) (bestRow as ViewRow).score = inc.score;
+  if (bestRow && inc) {
+    // On several workers, the best is the baseline plus its gain on the workers both ran on
+    // (same-devices.ts): the plain means mix devices in different shares.
+    const gain =
+      inc.iteration !== 0 && baseline !== null
+        ? gainOnSameWorkers(log, metric, inc.iteration)
+        : null;
+    const score = gain === null ? inc.score : baseline! + gain;
+    const row = bestRow as ViewRow;
+    row.score = score;
+    // The best after each experiment recorded since it was kept, as the charts draw it.
+    for (const r of rows.slice(rows.indexOf(row))) r.best = score;
+  }
   const last = log.batches.at(-1);
   const deterministic = judgedDeterministic(log.config);
   const pooled = noiseSeen(samples.groups, [metric], deterministic)[metric]!;
   const final = log.results.findLast((r) => KEPT.has(r.status) && r.score !== null)?.commit_full;
   // Strategy `branch`, revisits, or a matrix's lines (rows carrying `line`): the tree.
   const tree = branchTree(log);
-  // The baseline's row as every surface shows it (all its runs, re-measures included), so the
-  // headline's baseline is the #0 row's value and best - baseline compares like with like.
-  const baseline = rows.find((r) => r.status === "baseline")?.score ?? log.config?.baseline ?? null;
   const verified = (final && log.verifies?.findLast((v) => v.final_commit === final)) || null;
   const behind = verified ? null : keptBehindBaseline(metric, goal, baseline, bestRow);
   const unconfirmed = unconfirmedKeeps(log, metric, goal);

@@ -5,6 +5,7 @@ import { parseConfigText } from "../../action/config/parse-config-text.ts";
 import { runBatch } from "../../action/engine/run-batch.ts";
 import { parseLog } from "../../action/ledger/log-jsonl.ts";
 import { rowsAfter } from "../../action/ledger/record-order.ts";
+import { renderPr } from "../../app/pr-body.ts";
 import { git, makeRepo, tempDir, writeFiles } from "../helpers/repo.ts";
 
 // A noisy eval (sd 0.1) on workers whose devices differ by 30 sd: worker 1 (or GPU 1, an
@@ -128,7 +129,7 @@ describe("honest comparisons in parallel: workers whose devices differ", () => {
     expect(fooled.every((r) => r.runs_on!.every((o) => o.worker === 1))).toBe(true);
   }, 240_000);
   it("paired (the default): each candidate stands beside the incumbent on its own device", async () => {
-    const { log, rows } = await night(
+    const { log, rows, repo } = await night(
       "workers: 2",
       "{ baseline_runs: 3, confidence: 0.9999, remeasure_every: 0 }",
     );
@@ -184,6 +185,15 @@ describe("honest comparisons in parallel: workers whose devices differ", () => {
       expect(m.iteration).not.toBe(judgedAgainst(row));
       expect(row.against).toBeUndefined();
     }
+    // The PR's title (and the dashboard's headline): the best is the baseline plus the gain on
+    // the workers both ran on, about +2. The plain means mix the two devices in different shares
+    // (the baseline's first runs all on worker 0): on six such nights they read 1.57 to 4.07.
+    const { title } = renderPr(git(repo, "show", "autoexp/t:.autoexp/t/log.jsonl"), {
+      tag: "t",
+      repoUrl: "https://github.com/o/r",
+    });
+    const [, from, to] = /score ([\d.]+) → ([\d.]+)/.exec(title)!;
+    expect(Math.abs(Number(to) - Number(from) - 2), title).toBeLessThan(0.5);
     const after = log.remeasures.find((m) => m.reason === "after-keep")!;
     expect(after.iteration).toBe(kept.iteration);
     expect(after.runs_on).toHaveLength(1);
