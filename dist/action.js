@@ -24168,26 +24168,28 @@ function incumbentStrata(log, within, iteration, metric2) {
 }
 
 // action/ledger/same-devices.ts
-function gainOnSameWorkers(log, metric2, iteration) {
+function gainsOnSameWorkers(log, metric2) {
   const current = ledgerStrata(log, "worker").current;
   const base = current.get(0);
-  const best = current.get(iteration);
-  if (!base || !best) return null;
-  const named = new Set(
-    [...Object.keys(base), ...Object.keys(best)].filter((s) => s.startsWith("worker "))
-  );
-  if (named.size < 2) return null;
-  let weights = 0;
-  let sum = 0;
-  for (const worker of named) {
-    const a = base[worker]?.[metric2] ?? [];
-    const b = best[worker]?.[metric2] ?? [];
-    if (a.length === 0 || b.length === 0) continue;
-    const w = 1 / (1 / a.length + 1 / b.length);
-    weights += w;
-    sum += w * (mean(b) - mean(a));
-  }
-  return weights > 0 ? sum / weights : null;
+  return (iteration) => {
+    const best = current.get(iteration);
+    if (!base || !best) return null;
+    const named = new Set(
+      [...Object.keys(base), ...Object.keys(best)].filter((s) => s.startsWith("worker "))
+    );
+    if (named.size < 2) return null;
+    let weights = 0;
+    let sum = 0;
+    for (const worker of named) {
+      const a = base[worker]?.[metric2] ?? [];
+      const b = best[worker]?.[metric2] ?? [];
+      if (a.length === 0 || b.length === 0) continue;
+      const w = 1 / (1 / a.length + 1 / b.length);
+      weights += w;
+      sum += w * (mean(b) - mean(a));
+    }
+    return weights > 0 ? sum / weights : null;
+  };
 }
 
 // action/ledger/summarize.ts
@@ -24201,9 +24203,15 @@ function viewFromLog(log, title) {
   const samples = ledgerSamples(log);
   let best = null;
   let bestRow = null;
+  const onSameWorkers = gainsOnSameWorkers(log, metric2);
+  const base = log.results.find((r) => r.status === "baseline");
+  const baseRuns = base ? samples.current.get(base.iteration)?.[metric2] : void 0;
+  const baseScore = baseRuns?.length ? mean(baseRuns) : base?.score ?? null;
   const rows = log.results.map((r) => {
     const values = samples.current.get(r.iteration)?.[metric2];
-    const score = KEPT.has(r.status) && values?.length ? mean(values) : r.score;
+    const kept = KEPT.has(r.status) && r.status !== "baseline";
+    const gain = kept && baseScore !== null ? onSameWorkers(r.iteration) : null;
+    const score = gain !== null ? baseScore + gain : KEPT.has(r.status) && values?.length ? mean(values) : r.score;
     const row = {
       iteration: r.iteration,
       commit: r.commit,
@@ -24227,7 +24235,7 @@ function viewFromLog(log, title) {
   const baseline = rows.find((r) => r.status === "baseline")?.score ?? log.config?.baseline ?? null;
   const inc = log.config ? incumbentState(log, samples) : null;
   if (bestRow && inc) {
-    const gain = inc.iteration !== 0 && baseline !== null ? gainOnSameWorkers(log, metric2, inc.iteration) : null;
+    const gain = inc.iteration !== 0 && baseline !== null ? onSameWorkers(inc.iteration) : null;
     const score = gain === null ? inc.score : baseline + gain;
     const row = bestRow;
     row.score = score;

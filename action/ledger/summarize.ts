@@ -8,7 +8,7 @@ import type { ParsedLog } from "./log-jsonl.ts";
 import { type BranchTree, branchTree } from "./render-branches.ts";
 import { type CacheWriteView, cacheWriteViews } from "./render-cache-writes.ts";
 import type { ParsedTsv } from "./results-tsv.ts";
-import { gainOnSameWorkers } from "./same-devices.ts";
+import { gainsOnSameWorkers } from "./same-devices.ts";
 import {
   type AttributeEntry,
   EVALUATED,
@@ -111,10 +111,24 @@ export function viewFromLog(log: ParsedLog, title?: string): LedgerView {
   const samples = ledgerSamples(log);
   let best: number | null = null;
   let bestRow: ViewRow | null = null;
+  // On several workers a kept commit reads as the baseline plus its gain on the workers both ran
+  // on (same-devices.ts): the plain means of its runs and the baseline's mix devices in different
+  // shares.
+  const onSameWorkers = gainsOnSameWorkers(log, metric);
+  const base = log.results.find((r) => r.status === "baseline");
+  const baseRuns = base ? samples.current.get(base.iteration)?.[metric] : undefined;
+  const baseScore = baseRuns?.length ? mean(baseRuns) : (base?.score ?? null);
   const rows = log.results.map((r) => {
     // A kept commit's score is the mean of all its runs, re-measures included.
     const values = samples.current.get(r.iteration)?.[metric];
-    const score = KEPT.has(r.status as Status) && values?.length ? mean(values) : r.score;
+    const kept = KEPT.has(r.status as Status) && r.status !== "baseline";
+    const gain = kept && baseScore !== null ? onSameWorkers(r.iteration) : null;
+    const score =
+      gain !== null
+        ? baseScore! + gain
+        : KEPT.has(r.status as Status) && values?.length
+          ? mean(values)
+          : r.score;
     const row: ViewRow = {
       iteration: r.iteration,
       commit: r.commit,
@@ -142,10 +156,7 @@ export function viewFromLog(log: ParsedLog, title?: string): LedgerView {
   if (bestRow && inc) {
     // On several workers, the best is the baseline plus its gain on the workers both ran on
     // (same-devices.ts): the plain means mix devices in different shares.
-    const gain =
-      inc.iteration !== 0 && baseline !== null
-        ? gainOnSameWorkers(log, metric, inc.iteration)
-        : null;
+    const gain = inc.iteration !== 0 && baseline !== null ? onSameWorkers(inc.iteration) : null;
     const score = gain === null ? inc.score : baseline! + gain;
     const row = bestRow as ViewRow;
     row.score = score;
