@@ -131,7 +131,7 @@ export function renderPr(ledger: string | null, ctx: PrContext): RenderedPr {
   // The cheap eval's transfer, as the dashboard shows it: a reviewer sees whether candidates were
   // discarded on it and how well it ranked them like the full eval.
   const cheap = view.cheapEval ? renderCheapEval(view.cheapEval) : "";
-  const pairedNote = view.paired && kept.length > 0 ? renderPairedNote() : "";
+  const pairedNote = view.paired && kept.length > 0 ? renderPairedNote(view) : "";
   const keptTable = [
     `### Kept (${kept.length})`,
     "",

@@ -24207,10 +24207,12 @@ function viewFromLog(log, title) {
   const base = log.results.find((r) => r.status === "baseline");
   const baseRuns = base ? samples.current.get(base.iteration)?.[metric2] : void 0;
   const baseScore = baseRuns?.length ? mean(baseRuns) : base?.score ?? null;
+  let sameWorkers = false;
   const rows = log.results.map((r) => {
     const values = samples.current.get(r.iteration)?.[metric2];
     const kept = KEPT.has(r.status) && r.status !== "baseline";
     const gain = kept && baseScore !== null ? onSameWorkers(r.iteration) : null;
+    if (gain !== null) sameWorkers = true;
     const score = gain !== null ? baseScore + gain : KEPT.has(r.status) && values?.length ? mean(values) : r.score;
     const row = {
       iteration: r.iteration,
@@ -24290,6 +24292,7 @@ function viewFromLog(log, title) {
     split: final && log.splits?.findLast((x) => x.final_commit === final) || null,
     ...tree ? { branches: tree } : {},
     ...log.remeasures.some((m) => m.paired_with !== void 0) ? { paired: true } : {},
+    ...sameWorkers ? { sameWorkers: true } : {},
     ...log.results.some((r) => r.cheap || r.cheap_stopped) ? { cheapEval: cheapTransfer(log.results) } : {}
   };
 }
@@ -25119,7 +25122,7 @@ function renderDashboard(view, options = {}) {
   parts.push(
     kept.length > 0 ? renderTable(kept, view.metric, view.goal, false) : "Nothing kept yet."
   );
-  if (view.paired) parts.push("", renderPairedNote());
+  if (view.paired) parts.push("", renderPairedNote(view));
   if (view.attribution) parts.push("", renderAttribution(view.attribution));
   if (view.split) parts.push("", renderSplit(view.split));
   if (view.branches) parts.push("", renderBranches(view.branches));
@@ -25131,8 +25134,9 @@ function renderDashboard(view, options = {}) {
   parts.push(renderTable(recent, view.metric, view.goal, true), "");
   return parts.join("\n");
 }
-function renderPairedNote() {
-  return `_Measured in pairs: an experiment's \u0394 compares its runs with the incumbent's runs made beside them (the same machine, at the same time), not two values of this table. A value is the mean of the runs it counts: a first run that passed the screen and the runs a keep was decided on are left out, as they were chosen for looking good (a kept change is scored on its runs since). A confidence that begins "kept on N pairs: t \u2265 bar" gives the test that kept the change, over every pair, its screened run's included: the bar holds false keeps to 1 \u2212 confidence over every look it allowed for (in brackets) and allows for the screen's choice. The figures after it leave the screened run out._`;
+function renderPairedNote(view) {
+  const workers = view.sameWorkers ? " On several workers a kept value is the baseline's value plus the change's gain over the baseline on the workers both ran on (their devices may read differently, and the two ran on them in different shares)." : "";
+  return `_Measured in pairs: an experiment's \u0394 compares its runs with the incumbent's runs made beside them (the same machine, at the same time), not two values of this table. A value is the mean of the runs it counts: a first run that passed the screen and the runs a keep was decided on are left out, as they were chosen for looking good (a kept change is scored on its runs since).${workers} A confidence that begins "kept on N pairs: t \u2265 bar" gives the test that kept the change, over every pair, its screened run's included: the bar holds false keeps to 1 \u2212 confidence over every look it allowed for (in brackets) and allows for the screen's choice. The figures after it leave the screened run out._`;
 }
 function renderPrintedTwice(view) {
   const list3 = view.printedTwice.map((p) => `#${p.iteration} (${p.metrics.join(", ")})`).join(", ");

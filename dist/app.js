@@ -21868,10 +21868,12 @@ function viewFromLog(log, title) {
   const base = log.results.find((r) => r.status === "baseline");
   const baseRuns = base ? samples.current.get(base.iteration)?.[metric2] : void 0;
   const baseScore = baseRuns?.length ? mean(baseRuns) : base?.score ?? null;
+  let sameWorkers = false;
   const rows = log.results.map((r) => {
     const values = samples.current.get(r.iteration)?.[metric2];
     const kept = KEPT.has(r.status) && r.status !== "baseline";
     const gain = kept && baseScore !== null ? onSameWorkers(r.iteration) : null;
+    if (gain !== null) sameWorkers = true;
     const score = gain !== null ? baseScore + gain : KEPT.has(r.status) && values?.length ? mean(values) : r.score;
     const row = {
       iteration: r.iteration,
@@ -21951,6 +21953,7 @@ function viewFromLog(log, title) {
     split: final && log.splits?.findLast((x) => x.final_commit === final) || null,
     ...tree ? { branches: tree } : {},
     ...log.remeasures.some((m) => m.paired_with !== void 0) ? { paired: true } : {},
+    ...sameWorkers ? { sameWorkers: true } : {},
     ...log.results.some((r) => r.cheap || r.cheap_stopped) ? { cheapEval: cheapTransfer(log.results) } : {}
   };
 }
@@ -22207,8 +22210,9 @@ function formatEvidence(row, goal) {
 function formatInterval([lo, hi2]) {
   return `[${formatDelta(lo)}, ${formatDelta(hi2)}]`;
 }
-function renderPairedNote() {
-  return `_Measured in pairs: an experiment's \u0394 compares its runs with the incumbent's runs made beside them (the same machine, at the same time), not two values of this table. A value is the mean of the runs it counts: a first run that passed the screen and the runs a keep was decided on are left out, as they were chosen for looking good (a kept change is scored on its runs since). A confidence that begins "kept on N pairs: t \u2265 bar" gives the test that kept the change, over every pair, its screened run's included: the bar holds false keeps to 1 \u2212 confidence over every look it allowed for (in brackets) and allows for the screen's choice. The figures after it leave the screened run out._`;
+function renderPairedNote(view) {
+  const workers = view.sameWorkers ? " On several workers a kept value is the baseline's value plus the change's gain over the baseline on the workers both ran on (their devices may read differently, and the two ran on them in different shares)." : "";
+  return `_Measured in pairs: an experiment's \u0394 compares its runs with the incumbent's runs made beside them (the same machine, at the same time), not two values of this table. A value is the mean of the runs it counts: a first run that passed the screen and the runs a keep was decided on are left out, as they were chosen for looking good (a kept change is scored on its runs since).${workers} A confidence that begins "kept on N pairs: t \u2265 bar" gives the test that kept the change, over every pair, its screened run's included: the bar holds false keeps to 1 \u2212 confidence over every look it allowed for (in brackets) and allows for the screen's choice. The figures after it leave the screened run out._`;
 }
 function renderPrintedTwice(view) {
   const list = view.printedTwice.map((p) => `#${p.iteration} (${p.metrics.join(", ")})`).join(", ");
@@ -22329,7 +22333,7 @@ function renderPr(ledger, ctx) {
   if (view.printedTwice.length > 0) warnings.push(renderPrintedTwice(view));
   if (view.nondeterministic?.length) warnings.push(renderNondeterministic(view));
   const cheap = view.cheapEval ? renderCheapEval(view.cheapEval) : "";
-  const pairedNote = view.paired && kept.length > 0 ? renderPairedNote() : "";
+  const pairedNote = view.paired && kept.length > 0 ? renderPairedNote(view) : "";
   const keptTable = [
     `### Kept (${kept.length})`,
     "",

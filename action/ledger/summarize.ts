@@ -96,6 +96,11 @@ export interface LedgerView {
   cheapEval?: Transfer;
   /** Some experiment was measured in pairs, beside runs of the incumbent (absent: none). */
   paired?: true;
+  /**
+   * Some kept value is the baseline's plus its gain on the workers both ran on, not the plain
+   * mean of its runs (same-devices.ts; absent: none).
+   */
+  sameWorkers?: true;
 }
 
 /** True for rows whose score is a measurement worth plotting. */
@@ -118,11 +123,13 @@ export function viewFromLog(log: ParsedLog, title?: string): LedgerView {
   const base = log.results.find((r) => r.status === "baseline");
   const baseRuns = base ? samples.current.get(base.iteration)?.[metric] : undefined;
   const baseScore = baseRuns?.length ? mean(baseRuns) : (base?.score ?? null);
+  let sameWorkers = false;
   const rows = log.results.map((r) => {
     // A kept commit's score is the mean of all its runs, re-measures included.
     const values = samples.current.get(r.iteration)?.[metric];
     const kept = KEPT.has(r.status as Status) && r.status !== "baseline";
     const gain = kept && baseScore !== null ? onSameWorkers(r.iteration) : null;
+    if (gain !== null) sameWorkers = true;
     const score =
       gain !== null
         ? baseScore! + gain
@@ -219,6 +226,7 @@ export function viewFromLog(log: ParsedLog, title?: string): LedgerView {
     split: (final && log.splits?.findLast((x) => x.final_commit === final)) || null,
     ...(tree ? { branches: tree } : {}),
     ...(log.remeasures.some((m) => m.paired_with !== undefined) ? { paired: true as const } : {}),
+    ...(sameWorkers ? { sameWorkers: true as const } : {}),
     ...(log.results.some((r) => r.cheap || r.cheap_stopped)
       ? { cheapEval: cheapTransfer(log.results) }
       : {}),

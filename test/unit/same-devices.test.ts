@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { formatLines, parseLog } from "../../action/ledger/log-jsonl.ts";
 import { nightFigures } from "../../action/ledger/night-figures.ts";
 import { renderChart } from "../../action/ledger/render-chart.ts";
+import { renderPairedNote } from "../../action/ledger/render-dashboard.ts";
 import { viewFromLog } from "../../action/ledger/summarize.ts";
 import type { RemeasureEntry, ResultEntry } from "../../action/ledger/types.ts";
 import { syntheticLedger } from "../helpers/synthetic-ledger.ts";
@@ -74,6 +75,10 @@ describe("the headline and kept scores on several workers", () => {
     expect(figures.change).toBeCloseTo(-0.1, 10);
     const best = /line "best so far" \[([^\]]*)\]/.exec(renderChart(view))![1]!.split(", ");
     expect(Number(best.at(-1))).toBeCloseTo(score(2), 5);
+    // The note under the PR's and the dashboard's tables says what such a value is.
+    expect(renderPairedNote(view)).toContain(
+      "On several workers a kept value is the baseline's value plus the change's gain over the baseline on the workers both ran on",
+    );
   });
 
   it("leaves one worker's night as the plain means", () => {
@@ -81,5 +86,6 @@ describe("the headline and kept scores on several workers", () => {
     const kept = { ...results[1]!, status: "keep" as const, samples: { val_bpb: [0.95, 0.97] } };
     const view = viewFromLog(parseLog(formatLines([header, results[0]!, kept])), "night");
     expect(view.rows.find((r) => r.iteration === 1)!.score).toBeCloseTo(0.96, 10);
+    expect(renderPairedNote(view)).not.toContain("On several workers");
   });
 });
