@@ -30174,6 +30174,7 @@ function explainFailure(error3, tag) {
 
 // action/engine/faults.ts
 import { existsSync as existsSync4, openSync as openSync2, writeSync as writeSync2 } from "node:fs";
+var PAUSE_MS = 4e3;
 function createFaults(env) {
   const spec = env.AUTOEXP_FAULT;
   const hit = (point, iteration) => spec === `${point}@${iteration}`;
@@ -30196,6 +30197,11 @@ function createFaults(env) {
       return setInterval(() => {
         if (existsSync4(pidFile)) die();
       }, 10);
+    },
+    /** Waits PAUSE_MS here if asked to (`pause-before-record@<n>`). */
+    async pauseBeforeRecord(iteration) {
+      if (spec === `pause-before-record@${iteration}`)
+        await new Promise((resolve2) => setTimeout(resolve2, PAUSE_MS));
     },
     /** Writes half of a ledger append and dies: a torn write. */
     tornWrite(iteration, path, data) {
@@ -34852,6 +34858,7 @@ function experimentSteps(ctx, checkSeal) {
       }
     } : {},
     record: async (candidate, verdict) => {
+      await ctx.faults.pauseBeforeRecord(candidate.iteration);
       const beside2 = concurrentEntry(candidate, verdict);
       const prior = verdict.key ? ctx.seen.get(verdict.key) : void 0;
       if (prior && recordedSince(ctx.store.log.results, prior.iteration, candidate.historyLength) && verdict.status !== "duplicate") {

@@ -34059,6 +34059,7 @@ function stamp(path) {
 
 // action/engine/faults.ts
 import { existsSync as existsSync9, openSync as openSync2, writeSync as writeSync2 } from "node:fs";
+var PAUSE_MS = 4e3;
 function createFaults(env) {
   const spec = env.AUTOEXP_FAULT;
   const hit = (point, iteration) => spec === `${point}@${iteration}`;
@@ -34081,6 +34082,11 @@ function createFaults(env) {
       return setInterval(() => {
         if (existsSync9(pidFile)) die();
       }, 10);
+    },
+    /** Waits PAUSE_MS here if asked to (`pause-before-record@<n>`). */
+    async pauseBeforeRecord(iteration) {
+      if (spec === `pause-before-record@${iteration}`)
+        await new Promise((resolve9) => setTimeout(resolve9, PAUSE_MS));
     },
     /** Writes half of a ledger append and dies: a torn write. */
     tornWrite(iteration, path, data) {
@@ -36472,6 +36478,7 @@ function experimentSteps(ctx, checkSeal) {
       }
     } : {},
     record: async (candidate, verdict) => {
+      await ctx.faults.pauseBeforeRecord(candidate.iteration);
       const beside2 = concurrentEntry(candidate, verdict);
       const prior = verdict.key ? ctx.seen.get(verdict.key) : void 0;
       if (prior && recordedSince(ctx.store.log.results, prior.iteration, candidate.historyLength) && verdict.status !== "duplicate") {

@@ -2,7 +2,9 @@ import { existsSync, openSync, writeSync } from "node:fs";
 
 /**
  * Crash points for the resume tests: with AUTOEXP_FAULT=<point>@<iteration> the process kills
- * itself with SIGKILL there, the same as a runner dying. Off unless that variable is set.
+ * itself with SIGKILL there, the same as a runner dying. Off unless that variable is set. One
+ * point waits instead: `pause-before-record@<n>` holds experiment n's record for PAUSE_MS before
+ * it writes anything, while the other slots go on (a keep decided meanwhile waits for its turn).
  */
 export type FaultPoint =
   | "after-agent"
@@ -11,6 +13,9 @@ export type FaultPoint =
   | "torn-ledger"
   | "after-ledger"
   | "after-refs";
+
+/** How long `pause-before-record` holds a record. */
+export const PAUSE_MS = 4000;
 
 export function createFaults(env: Record<string, string | undefined>) {
   const spec = env.AUTOEXP_FAULT;
@@ -34,6 +39,11 @@ export function createFaults(env: Record<string, string | undefined>) {
       return setInterval(() => {
         if (existsSync(pidFile)) die();
       }, 10);
+    },
+    /** Waits PAUSE_MS here if asked to (`pause-before-record@<n>`). */
+    async pauseBeforeRecord(iteration: number): Promise<void> {
+      if (spec === `pause-before-record@${iteration}`)
+        await new Promise((resolve) => setTimeout(resolve, PAUSE_MS));
     },
     /** Writes half of a ledger append and dies: a torn write. */
     tornWrite(iteration: number, path: string, data: string): void {

@@ -289,6 +289,7 @@ export function experimentSteps(
         }
       : {}),
     record: async (candidate, verdict) => {
+      await ctx.faults.pauseBeforeRecord(candidate.iteration);
       // Content recorded while this candidate was in flight: a duplicate after all (decided here,
       // in the order of records). Its eval result is set aside.
       // Incumbent runs made beside it (a concurrent baseline) are recorded whatever is decided.

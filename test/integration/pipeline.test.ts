@@ -72,7 +72,8 @@ ${rest}`,
       ...extra,
     });
   const run = cli("run", args, env);
-  if (env.AUTOEXP_FAULT) expect(run.signal, run.stderr).toBe("SIGKILL");
+  if (env.AUTOEXP_FAULT && !env.AUTOEXP_FAULT.startsWith("pause-"))
+    expect(run.signal, run.stderr).toBe("SIGKILL");
   else expect(run.code, run.stderr).toBe(0);
   const runs = readFileSync(join(state, "runs"), "utf8").trim().split("\n");
   return { repo, run, runs, cli };
@@ -410,6 +411,54 @@ budget: { experiments: 2 }
     // after the screened one.
     for (const line of lines.filter((e) => e.paired_with !== undefined))
       expect(runsOf(line)).toBe(runsOf(rows[line.paired_with as number]!));
+  });
+});
+
+describe("two workers, paired: a keep decided while another is being recorded", () => {
+  it("waits for its turn, is left behind when that one lands (replaced_during: wait), and is tried again on it with pairs, not a screen", () => {
+    // a's record is held 4 s before it writes anything (pause-before-record@1); b, begun 800 ms
+    // after a on the other worker, beats #0 and finishes its runs meanwhile: decided while the
+    // record was busy, it is recorded only after a, on top of which it is tried again.
+    const slowB = `if (process.env.AUTOEXP_ITERATION === "2") Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 800);\n${AGENT}`;
+    const { repo, runs } = countedNight(
+      NOISY_COUNTED_EVAL,
+      "wait",
+      `decide: { baseline_runs: 3, remeasure_every: 0 }
+workers: 2
+budget: { experiments: 2 }
+`,
+      [],
+      slowB,
+      { AUTOEXP_FAULT: "pause-before-record@1" },
+    );
+    const log = branchLog(repo, "t");
+    const rows = log.filter((e) => e.type === "result");
+    expect(rows.map((r) => r.iteration)).toEqual([0, 1, 2]);
+    expect(rows[1]!.status).toBe("keep");
+    const [left, ...more] = rows[2]!.reapplied as {
+      from: number;
+      status: string;
+      replaced_during?: string;
+      samples: Record<string, number[]>;
+    }[];
+    expect(more).toEqual([]);
+    expect(left).toMatchObject({ from: 0, status: "keep", replaced_during: "wait" });
+    // Its whole evaluation beside #0 ran: its runs there, b on #0's code, are on the entry.
+    const count = (code: string) => runs.filter((r) => r === code).length;
+    expect(left!.samples.loss).toHaveLength(count("b"));
+    // On #1 it is not screened: pairs decide (from its first run where #1 has no runs on its
+    // worker yet; else its first run is measured against the bar, not screened on it).
+    const screen = rows[2]!.screen as { won_against?: number } | undefined;
+    if (screen) expect(screen.won_against).toBe(0);
+    expect(count("ab")).toBeGreaterThanOrEqual(2);
+    // #0's side of its pairs is on record, unpaired, under #0, with its row (after a's).
+    const aside = log.filter(
+      (e) => e.type === "remeasure" && e.reason === "concurrent" && e.paired_with === undefined,
+    );
+    expect(aside).toHaveLength(1);
+    expect(aside[0]!.iteration).toBe(0);
+    expect(log.indexOf(aside[0]!)).toBeGreaterThan(log.indexOf(rows[1]!));
+    expect(log.indexOf(aside[0]!)).toBeLessThan(log.indexOf(rows[2]!));
   });
 });
 
