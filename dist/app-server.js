@@ -21875,8 +21875,8 @@ function viewFromLog(log, title) {
   let sameWorkers = false;
   const rows = log.results.map((r) => {
     const values = samples.current.get(r.iteration)?.[metric2];
-    const kept = KEPT.has(r.status) && r.status !== "baseline";
-    const gain = kept && baseScore !== null ? onSameWorkers(r.iteration) : null;
+    const measured = r.iteration !== 0 && r.score !== null && EVALUATED.has(r.status);
+    const gain = measured && baseScore !== null ? onSameWorkers(r.iteration) : null;
     if (gain !== null) sameWorkers = true;
     const score = gain !== null ? baseScore + gain : KEPT.has(r.status) && values?.length ? mean(values) : r.score;
     const row = {
@@ -22215,7 +22215,7 @@ function formatInterval([lo, hi2]) {
   return `[${formatDelta(lo)}, ${formatDelta(hi2)}]`;
 }
 function renderPairedNote(view) {
-  const workers = view.sameWorkers ? " On several workers a kept value is the baseline's value plus the change's gain over the baseline on the workers both ran on (their devices may read differently, and the two ran on them in different shares)." : "";
+  const workers = view.sameWorkers ? " On several workers a value is the baseline's value plus the experiment's gain over the baseline on the workers both ran on (their devices may read differently, and the two ran on them in different shares), so that values on different workers compare." : "";
   return `_Measured in pairs: an experiment's \u0394 compares its runs with the incumbent's runs made beside them (the same machine, at the same time), not two values of this table. A value is the mean of the runs it counts: a first run that passed the screen and the runs a keep was decided on are left out, as they were chosen for looking good (a kept change is scored on its runs since).${workers} A confidence that begins "kept on N pairs: t \u2265 bar" gives the test that kept the change, over every pair, its screened run's included: the bar holds false keeps to 1 \u2212 confidence over every look it allowed for (in brackets) and allows for the screen's choice. The figures after it leave the screened run out._`;
 }
 function renderPrintedTwice(view) {

@@ -193,11 +193,20 @@ export async function evaluatePaired(
   const incReported = unselected ? withoutFirstRuns(inc, 1) : incPaired();
   const metrics = meansOf(reported);
   const score = metrics[ctx.metric]!;
-  // Against the incumbent measured beside it when paired; against its record when screened out.
+  // Against the incumbent measured beside it when paired. Screened out: the change its run(s)
+  // showed against the bar on its stratum, as its reason says (the incumbent's record mixes the
+  // workers' devices: a run on one that reads high showed +2.93 where its reason said 0.03).
+  const screenGain =
+    !wasPaired && judgement.evidence?.metric === ctx.metric ? judgement.evidence.gain : undefined;
+  const goal = policy.objectives.find((o) => o.name === ctx.metric)?.goal;
   const delta = wasPaired
     ? mean(reported[ctx.metric]!.slice(0, incReported[ctx.metric]!.length)) -
       mean(incReported[ctx.metric]!)
-    : score - parent.score;
+    : screenGain !== undefined && goal
+      ? goal === "minimize"
+        ? -screenGain
+        : screenGain
+      : score - parent.score;
   const tested = judgement.evidence;
   if (unselected && tested) {
     const o = policy.objectives.find((x) => x.name === tested.metric);

@@ -197,7 +197,7 @@ export function renderDashboard(view: LedgerView, options: { progressSvg?: boole
  */
 export function renderPairedNote(view: Pick<LedgerView, "sameWorkers">): string {
   const workers = view.sameWorkers
-    ? " On several workers a kept value is the baseline's value plus the change's gain over the baseline on the workers both ran on (their devices may read differently, and the two ran on them in different shares)."
+    ? " On several workers a value is the baseline's value plus the experiment's gain over the baseline on the workers both ran on (their devices may read differently, and the two ran on them in different shares), so that values on different workers compare."
     : "";
   return `_Measured in pairs: an experiment's Δ compares its runs with the incumbent's runs made beside them (the same machine, at the same time), not two values of this table. A value is the mean of the runs it counts: a first run that passed the screen and the runs a keep was decided on are left out, as they were chosen for looking good (a kept change is scored on its runs since).${workers} A confidence that begins "kept on N pairs: t ≥ bar" gives the test that kept the change, over every pair, its screened run's included: the bar holds false keeps to 1 − confidence over every look it allowed for (in brackets) and allows for the screen's choice. The figures after it leave the screened run out._`;
 }

@@ -97,8 +97,8 @@ export interface LedgerView {
   /** Some experiment was measured in pairs, beside runs of the incumbent (absent: none). */
   paired?: true;
   /**
-   * Some kept value is the baseline's plus its gain on the workers both ran on, not the plain
-   * mean of its runs (same-devices.ts; absent: none).
+   * Some value is the baseline's plus the experiment's gain on the workers both ran on, not the
+   * plain mean of its runs (same-devices.ts; absent: none).
    */
   sameWorkers?: true;
 }
@@ -116,9 +116,9 @@ export function viewFromLog(log: ParsedLog, title?: string): LedgerView {
   const samples = ledgerSamples(log);
   let best: number | null = null;
   let bestRow: ViewRow | null = null;
-  // On several workers a kept commit reads as the baseline plus its gain on the workers both ran
-  // on (same-devices.ts): the plain means of its runs and the baseline's mix devices in different
-  // shares.
+  // On several workers an experiment's value is the baseline's plus its gain on the workers both
+  // ran on (same-devices.ts): the plain means of its runs and the baseline's mix devices in
+  // different shares, and a discard's runs on a worker that reads high would stand above the best.
   const onSameWorkers = gainsOnSameWorkers(log, metric);
   const base = log.results.find((r) => r.status === "baseline");
   const baseRuns = base ? samples.current.get(base.iteration)?.[metric] : undefined;
@@ -127,8 +127,8 @@ export function viewFromLog(log: ParsedLog, title?: string): LedgerView {
   const rows = log.results.map((r) => {
     // A kept commit's score is the mean of all its runs, re-measures included.
     const values = samples.current.get(r.iteration)?.[metric];
-    const kept = KEPT.has(r.status as Status) && r.status !== "baseline";
-    const gain = kept && baseScore !== null ? onSameWorkers(r.iteration) : null;
+    const measured = r.iteration !== 0 && r.score !== null && EVALUATED.has(r.status as Status);
+    const gain = measured && baseScore !== null ? onSameWorkers(r.iteration) : null;
     if (gain !== null) sameWorkers = true;
     const score =
       gain !== null

@@ -185,6 +185,15 @@ describe("honest comparisons in parallel: workers whose devices differ", () => {
       expect(m.iteration).not.toBe(judgedAgainst(row));
       expect(row.against).toBeUndefined();
     }
+    // A change screened out on its first run: its Δ is the gain its reason gives (against the
+    // bar on its own worker), not its run less the incumbent's mean over both devices.
+    const screenedOut = rows.filter(
+      (r) => r.status === "discard" && r.samples.score?.length === 1 && r.screen !== undefined,
+    );
+    for (const r of screenedOut) {
+      const said = Number(/(?:better|worse|improved) by ([\d.e+-]+)/.exec(r.reason!)![1]);
+      expect(Math.abs(Math.abs(r.delta!) - said), r.reason).toBeLessThan(1e-3 * (1 + said));
+    }
     // The PR's title (and the dashboard's headline): the best is the baseline plus the gain on
     // the workers both ran on, about +2. The plain means mix the two devices in different shares
     // (the baseline's first runs all on worker 0): on six such nights they read 1.57 to 4.07.

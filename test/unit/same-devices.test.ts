@@ -30,7 +30,7 @@ const run = (
 });
 
 function night() {
-  const { header, results } = syntheticLedger(2);
+  const { header, results } = syntheticLedger(3);
   const keep = (r: ResultEntry, worker: number, values: number[]): ResultEntry => ({
     ...r,
     status: "keep",
@@ -51,6 +51,14 @@ function night() {
       run(1, 1, 1, [0.65]),
       two,
       run(2, 2, 0, [0.9]),
+      // #3 is worse than #2 by 0.06 and was discarded on one run on the lower-reading worker.
+      {
+        ...results[3]!,
+        status: "discard",
+        score: 0.66,
+        samples: { val_bpb: [0.66] },
+        runs_on: on(1, 1),
+      },
     ]),
   );
 }
@@ -69,6 +77,11 @@ describe("the headline and kept scores on several workers", () => {
     expect(score(2) - base).toBeCloseTo(-0.1, 10);
     // The plain mean of #2's runs, three of four on the lower-reading worker, would show -0.23.
     expect((0.6 + 0.61 + 0.59 + 0.9) / 4 - base).toBeLessThan(-0.2);
+    // A discard reads on the same scale: 0.04 over the baseline on its worker, behind the best
+    // (its one run, 0.66, would stand 0.13 ahead of the best's value).
+    expect(score(3) - base).toBeCloseTo(-0.04, 10);
+    expect(score(3)).toBeGreaterThan(score(2));
+    expect(0.66).toBeLessThan(score(2));
     // The headline (the PR's title, the dashboard's) and the best line agree with the row.
     const figures = nightFigures(view);
     expect(figures.best).toBe(score(2));
@@ -77,7 +90,7 @@ describe("the headline and kept scores on several workers", () => {
     expect(Number(best.at(-1))).toBeCloseTo(score(2), 5);
     // The note under the PR's and the dashboard's tables says what such a value is.
     expect(renderPairedNote(view)).toContain(
-      "On several workers a kept value is the baseline's value plus the change's gain over the baseline on the workers both ran on",
+      "On several workers a value is the baseline's value plus the experiment's gain over the baseline on the workers both ran on",
     );
   });
 
