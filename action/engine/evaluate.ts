@@ -38,7 +38,7 @@ export async function evaluate(
   const verdict = await evaluateFull(ctx, candidate, slot, strata);
   if ("kind" in verdict || (!cheap.record && !cheap.stopped)) return verdict;
   // The full eval's gain as it measured it (paired: its pairs' mean difference; screened out:
-  // its first run against the incumbent's score): the more runs, the less the rank correlation
+  // its first run against the bar on its stratum): the more runs, the less the rank correlation
   // is diluted by the full eval's own noise.
   const sign = ctx.goal === "minimize" ? -1 : 1;
   const record = cheap.record && {
