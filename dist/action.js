@@ -24234,20 +24234,12 @@ function viewFromLog(log, title) {
     row.best = best;
     return row;
   });
-  const baseline = rows.find((r) => r.status === "baseline")?.score ?? log.config?.baseline ?? null;
-  const inc = log.config ? incumbentState(log, samples) : null;
-  if (bestRow && inc) {
-    const gain = inc.iteration !== 0 && baseline !== null ? onSameWorkers(inc.iteration) : null;
-    const score = gain === null ? inc.score : baseline + gain;
-    const row = bestRow;
-    row.score = score;
-    for (const r of rows.slice(rows.indexOf(row))) r.best = score;
-  }
   const last = log.batches.at(-1);
   const deterministic = judgedDeterministic(log.config);
   const pooled = noiseSeen(samples.groups, [metric2], deterministic)[metric2];
   const final = log.results.findLast((r) => KEPT.has(r.status) && r.score !== null)?.commit_full;
   const tree = branchTree(log);
+  const baseline = baseScore ?? log.config?.baseline ?? null;
   const verified = final && log.verifies?.findLast((v) => v.final_commit === final) || null;
   const behind = verified ? null : keptBehindBaseline(metric2, goal, baseline, bestRow);
   const unconfirmed = unconfirmedKeeps(log, metric2, goal);

@@ -21402,14 +21402,7 @@ function noiseSeen(groups, metrics, deterministic) {
 // action/decide/screen-choice.ts
 var GRID = Array.from({ length: 69 }, (_, i) => -12 + i * 0.5);
 
-// action/decide/kept-level.ts
-function levelBar(level, runs, window, strict = 0) {
-  const stand = Math.max(0, Math.min(Math.round(level.runs), window - runs.length));
-  return [...Array.from({ length: stand }, () => level.mean + strict), ...runs].slice(-window);
-}
-
 // action/decide/ledger-runs.ts
-var SCREEN_RUNS = 10;
 var SEEN = /* @__PURE__ */ new WeakMap();
 function ledgerRuns(log, view) {
   let views = SEEN.get(log.results);
@@ -21462,22 +21455,6 @@ function ledgerRuns(log, view) {
     reset
   };
 }
-function screenBar(runs, view, iteration) {
-  const now = runs.current.get(iteration);
-  const before = runs.keptOn.get(iteration);
-  if (!now) return before ?? null;
-  return before ? view.merge(before, now) : now;
-}
-function withLevel(bar, row, runs, within, stratum, current) {
-  const level = row?.level;
-  if (!level || level.within !== within || runs.reset.has(row.iteration)) return bar;
-  const here = level.strata[stratum];
-  if (!here) return bar;
-  return {
-    ...bar,
-    [level.metric]: levelBar(here, current?.[level.metric] ?? [], SCREEN_RUNS, level.strict)
-  };
-}
 function keptInPairs(r) {
   return KEPT.has(r.status) && r.score !== null && (r.screen !== void 0 || r.evidence?.paired === true);
 }
@@ -21514,50 +21491,6 @@ function ledgerSamples(log) {
 }
 function clone2(s) {
   return Object.fromEntries(Object.entries(s).map(([k, v]) => [k, [...v]]));
-}
-var KEPT_AT = /* @__PURE__ */ new WeakMap();
-function lastKept(results) {
-  const isKept = (r) => KEPT.has(r.status) && r.score !== null;
-  const seen = KEPT_AT.get(results);
-  let index = -1;
-  if (seen && seen.length <= results.length && (seen.index < 0 || isKept(results[seen.index]))) {
-    index = seen.index;
-    for (let i = results.length - 1; i >= seen.length; i--)
-      if (isKept(results[i])) {
-        index = i;
-        break;
-      }
-  } else index = results.findLastIndex(isKept);
-  KEPT_AT.set(results, { length: results.length, index });
-  return index < 0 ? void 0 : results[index];
-}
-function incumbentState(log, samples = ledgerSamples(log)) {
-  const row = lastKept(log.results);
-  if (!row) return null;
-  const metric2 = log.config?.metric ?? "score";
-  const s = clone2(samples.current.get(row.iteration) ?? { [metric2]: [row.score] });
-  const values = s[metric2] ?? [row.score];
-  const last = log.remeasures.findLast((m) => m.iteration === row.iteration);
-  return {
-    iteration: row.iteration,
-    // The full id where the row has it: git reads it without resolving, and it caches by it.
-    commit: row.commit_full ?? row.commit,
-    score: mean(values),
-    samples: s,
-    bar: clone2(
-      withLevel(
-        screenBar(samples, POOLED, row.iteration) ?? s,
-        row,
-        samples,
-        "any",
-        "all",
-        samples.current.get(row.iteration)
-      )
-    ),
-    ...row.level && !samples.reset.has(row.iteration) ? { level: row.level } : {},
-    // Its re-measures come after its row in the record (iterations may not: recordAhead).
-    measuredAfter: last?.after ?? row.iteration
-  };
 }
 
 // action/decide/transfer.ts
@@ -21899,20 +21832,12 @@ function viewFromLog(log, title) {
     row.best = best;
     return row;
   });
-  const baseline = rows.find((r) => r.status === "baseline")?.score ?? log.config?.baseline ?? null;
-  const inc = log.config ? incumbentState(log, samples) : null;
-  if (bestRow && inc) {
-    const gain = inc.iteration !== 0 && baseline !== null ? onSameWorkers(inc.iteration) : null;
-    const score = gain === null ? inc.score : baseline + gain;
-    const row = bestRow;
-    row.score = score;
-    for (const r of rows.slice(rows.indexOf(row))) r.best = score;
-  }
   const last = log.batches.at(-1);
   const deterministic = judgedDeterministic(log.config);
   const pooled = noiseSeen(samples.groups, [metric2], deterministic)[metric2];
   const final = log.results.findLast((r) => KEPT.has(r.status) && r.score !== null)?.commit_full;
   const tree = branchTree(log);
+  const baseline = baseScore ?? log.config?.baseline ?? null;
   const verified = final && log.verifies?.findLast((v) => v.final_commit === final) || null;
   const behind = verified ? null : keptBehindBaseline(metric2, goal, baseline, bestRow);
   const unconfirmed = unconfirmedKeeps(log, metric2, goal);

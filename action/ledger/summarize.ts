@@ -1,5 +1,5 @@
 import { judgedDeterministic, noiseSeen } from "../decide/determinism.ts";
-import { incumbentState, ledgerSamples } from "../decide/ledger-state.ts";
+import { ledgerSamples } from "../decide/ledger-state.ts";
 import { mean } from "../decide/stats.ts";
 import { cheapTransfer, type Transfer } from "../decide/transfer.ts";
 import { keptBehindBaseline, unconfirmedKeeps, wrongWay } from "./cautions.ts";
@@ -156,26 +156,16 @@ export function viewFromLog(log: ParsedLog, title?: string): LedgerView {
     row.best = best;
     return row;
   });
-  // The baseline's row as every surface shows it (all its runs, re-measures included), so the
-  // headline's baseline is the #0 row's value and best - baseline compares like with like.
-  const baseline = rows.find((r) => r.status === "baseline")?.score ?? log.config?.baseline ?? null;
-  const inc = log.config ? incumbentState(log, samples) : null;
-  if (bestRow && inc) {
-    // On several workers, the best is the baseline plus its gain on the workers both ran on
-    // (same-devices.ts): the plain means mix devices in different shares.
-    const gain = inc.iteration !== 0 && baseline !== null ? onSameWorkers(inc.iteration) : null;
-    const score = gain === null ? inc.score : baseline! + gain;
-    const row = bestRow as ViewRow;
-    row.score = score;
-    // The best after each experiment recorded since it was kept, as the charts draw it.
-    for (const r of rows.slice(rows.indexOf(row))) r.best = score;
-  }
   const last = log.batches.at(-1);
   const deterministic = judgedDeterministic(log.config);
   const pooled = noiseSeen(samples.groups, [metric], deterministic)[metric]!;
   const final = log.results.findLast((r) => KEPT.has(r.status) && r.score !== null)?.commit_full;
   // Strategy `branch`, revisits, or a matrix's lines (rows carrying `line`): the tree.
   const tree = branchTree(log);
+  // The baseline's row as every surface shows it (all its runs, re-measures included), so the
+  // headline's baseline is the #0 row's value and best - baseline compares like with like. The
+  // best is the incumbent's row, read as above (ledger-state.ts scores it on the same runs).
+  const baseline = baseScore ?? log.config?.baseline ?? null;
   const verified = (final && log.verifies?.findLast((v) => v.final_commit === final)) || null;
   const behind = verified ? null : keptBehindBaseline(metric, goal, baseline, bestRow);
   const unconfirmed = unconfirmedKeeps(log, metric, goal);
