@@ -28464,6 +28464,7 @@ function renderPlot(data, view) {
   const onScale = (p) => !data.offScale.includes(p);
   const direction = data.goal === "minimize" ? "lower" : "higher";
   const figures = nightFigures(view);
+  const note = footnote(data);
   const labels = placeKeptLabels(
     chooseLabelled(kept),
     (p) => ({ x: x(p.iteration), y: y(p.score) }),
@@ -28504,7 +28505,7 @@ function renderPlot(data, view) {
       "kept",
       kept.map((p) => svgDot(x(p.iteration), y(p.score), 5.5, CHART_COLORS.kept, 'stroke="#ffffff"'))
     ),
-    footnote(data) ? svgText(PLOT.left, H - 14, footnote(data), 13, CHART_COLORS.muted) : ""
+    note ? svgText(PLOT.left, H - 14, note, 13, CHART_COLORS.muted) : ""
   ].filter(Boolean);
 }
 function footnote(data) {
@@ -35641,8 +35642,7 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
   const metrics = meansOf(reported);
   const score = metrics[ctx.metric];
   const screenGain = !wasPaired && judgement.evidence?.metric === ctx.metric ? judgement.evidence.gain : void 0;
-  const goal = policy.objectives.find((o) => o.name === ctx.metric)?.goal;
-  const delta = wasPaired ? mean(reported[ctx.metric].slice(0, incReported[ctx.metric].length)) - mean(incReported[ctx.metric]) : screenGain !== void 0 && goal ? goal === "minimize" ? -screenGain : screenGain : score - parent.score;
+  const delta = wasPaired ? mean(reported[ctx.metric].slice(0, incReported[ctx.metric].length)) - mean(incReported[ctx.metric]) : screenGain !== void 0 ? changeOfGain(screenGain, ctx.goal) : score - parent.score;
   const tested = judgement.evidence;
   if (unselected && tested) {
     const o = policy.objectives.find((x) => x.name === tested.metric);

@@ -11,6 +11,7 @@ import { pairNoise } from "../decide/pair-noise.ts";
 import type { Policy, Samples } from "../decide/policy.ts";
 import { meansOf } from "../decide/samples.ts";
 import { mean } from "../decide/stats.ts";
+import { changeOfGain } from "../ledger/night-figures.ts";
 import { afterKeepRuns } from "./eval-runs.ts";
 import { type Candidate, type EngineContext, judged, type Verdict } from "./experiment.ts";
 import { firstSideFirst } from "./pair-order.ts";
@@ -198,14 +199,11 @@ export async function evaluatePaired(
   // workers' devices: a run on one that reads high showed +2.93 where its reason said 0.03).
   const screenGain =
     !wasPaired && judgement.evidence?.metric === ctx.metric ? judgement.evidence.gain : undefined;
-  const goal = policy.objectives.find((o) => o.name === ctx.metric)?.goal;
   const delta = wasPaired
     ? mean(reported[ctx.metric]!.slice(0, incReported[ctx.metric]!.length)) -
       mean(incReported[ctx.metric]!)
-    : screenGain !== undefined && goal
-      ? goal === "minimize"
-        ? -screenGain
-        : screenGain
+    : screenGain !== undefined
+      ? changeOfGain(screenGain, ctx.goal)
       : score - parent.score;
   const tested = judgement.evidence;
   if (unselected && tested) {

@@ -71,6 +71,7 @@ function renderPlot(data: ChartData, view: LedgerView): string[] {
   const onScale = (p: ChartPoint) => !data.offScale.includes(p);
   const direction = data.goal === "minimize" ? "lower" : "higher";
   const figures = nightFigures(view);
+  const note = footnote(data);
   const labels = placeKeptLabels(
     chooseLabelled(kept),
     (p) => ({ x: x(p.iteration), y: y(p.score!) }),
@@ -117,7 +118,7 @@ function renderPlot(data: ChartData, view: LedgerView): string[] {
       "kept",
       kept.map((p) => svgDot(x(p.iteration), y(p.score!), 5.5, C.kept, 'stroke="#ffffff"')),
     ),
-    footnote(data) ? svgText(PLOT.left, H - 14, footnote(data), 13, C.muted) : "",
+    note ? svgText(PLOT.left, H - 14, note, 13, C.muted) : "",
   ].filter(Boolean);
 }
 
