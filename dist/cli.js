@@ -9683,10 +9683,118 @@ function gaussian(random) {
   };
 }
 
+// action/decide/stats.ts
+function mean(values) {
+  let sum = 0;
+  let same4 = true;
+  for (const v of values) {
+    sum += v;
+    same4 &&= v === values[0];
+  }
+  return same4 && values.length > 0 ? values[0] : sum / values.length;
+}
+function agree(values) {
+  return values.every((v) => v === values[0]);
+}
+function sumSquares(values) {
+  if (agree(values)) return 0;
+  const m = mean(values);
+  let ss = 0;
+  for (const v of values) ss += (v - m) ** 2;
+  return ss;
+}
+function meanAndSd(values) {
+  if (values.length < 2) return { mean: mean(values), sd: 0 };
+  return { mean: mean(values), sd: Math.sqrt(sumSquares(values) / (values.length - 1)) };
+}
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+function quantile(sorted, q) {
+  const at2 = (sorted.length - 1) * q;
+  const below = sorted[Math.floor(at2)];
+  const above = sorted[Math.ceil(at2)];
+  return below + (above - below) * (at2 - Math.floor(at2));
+}
+function logGamma(x) {
+  const c = [
+    0.9999999999998099,
+    676.5203681218851,
+    -1259.1392167224028,
+    771.3234287776531,
+    -176.6150291621406,
+    12.507343278686905,
+    -0.13857109526572012,
+    9984369578019572e-21,
+    15056327351493116e-23
+  ];
+  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
+  const z2 = x - 1;
+  let a = c[0];
+  const t = z2 + 7.5;
+  for (let i = 1; i < 9; i++) a += c[i] / (z2 + i);
+  return 0.5 * Math.log(2 * Math.PI) + (z2 + 0.5) * Math.log(t) - t + Math.log(a);
+}
+function incompleteBeta(x, a, b) {
+  if (x <= 0) return 0;
+  if (x >= 1) return 1;
+  if (x > (a + 1) / (a + b + 2)) return 1 - incompleteBeta(1 - x, b, a);
+  const front = Math.exp(
+    logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log(1 - x)
+  );
+  const tiny = 1e-300;
+  let f = 1;
+  let c = 1;
+  let d = 1 - (a + b) * x / (a + 1);
+  d = 1 / (Math.abs(d) < tiny ? tiny : d);
+  f = d;
+  for (let m = 1; m <= 300; m++) {
+    for (const step of [0, 1]) {
+      const num = step === 0 ? m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)) : -((a + m) * (a + b + m) * x) / ((a + 2 * m) * (a + 2 * m + 1));
+      d = 1 + num * d;
+      d = 1 / (Math.abs(d) < tiny ? tiny : d);
+      c = 1 + num / c;
+      if (Math.abs(c) < tiny) c = tiny;
+      const delta = c * d;
+      f *= delta;
+      if (step === 1 && Math.abs(delta - 1) < 1e-15) return front * f / a;
+    }
+  }
+  return front * f / a;
+}
+function tUpperTail(t, df) {
+  if (!Number.isFinite(t)) return t > 0 ? 0 : 1;
+  if (!Number.isFinite(df) || df > 1e7) return normalUpperTail(t);
+  const tail = 0.5 * incompleteBeta(df / (df + t * t), df / 2, 0.5);
+  return t >= 0 ? tail : 1 - tail;
+}
+function tQuantileUpper(p, df) {
+  let lo = -1e3;
+  let hi2 = 1e3;
+  for (let i = 0; i < 80; i++) {
+    const mid = (lo + hi2) / 2;
+    if (tUpperTail(mid, df) > p) lo = mid;
+    else hi2 = mid;
+  }
+  return (lo + hi2) / 2;
+}
+function normalUpperTail(z2) {
+  const x = Math.abs(z2) / Math.SQRT2;
+  const t = 1 / (1 + 0.5 * x);
+  const erfc = t * Math.exp(
+    -x * x - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))))
+  );
+  return z2 >= 0 ? erfc / 2 : 1 - erfc / 2;
+}
+
 // action/decide/boundary.ts
 var FUTILITY_T = 0.5;
 var MIN_CRITICAL_T = 1;
-var TRIALS = 2e4;
+var MIN_TRIALS = 2e4;
+var MAX_TRIALS = 2e5;
+var EXCEEDANCES = 20;
 function greyInPairSds(grey) {
   return { from: grey.from / Math.SQRT2, mean: grey.mean / Math.SQRT2 };
 }
@@ -9695,10 +9803,16 @@ function sequentialBoundary(input2) {
   const id2 = JSON.stringify(key);
   let c = memo.get(id2);
   if (c === void 0) {
-    c = simulate(key);
+    const trials = Math.min(MAX_TRIALS, Math.max(MIN_TRIALS, Math.ceil(EXCEEDANCES / key.alpha)));
+    c = key.alpha * trials < EXCEEDANCES ? splitOverLooks(key) : Math.min(simulate(key, trials), splitOverLooks(key));
     memo.set(id2, c);
   }
   return c;
+}
+function splitOverLooks(s) {
+  const first = s.paired && s.paired !== "fresh" && s.firstPairKeeps ? 1 : 0;
+  const looks = (Math.max(1, s.maxRuns - 1) + first) * (s.grey ? 2 : 1);
+  return Math.max(MIN_CRITICAL_T, tQuantileUpper(s.alpha / looks, first ? s.df : s.df + 1));
 }
 var memo = /* @__PURE__ */ new Map();
 var DF_STEPS = [30, 40, 50, 60, 80, 100, 150, 200, 300, 500, 1e3];
@@ -9721,13 +9835,13 @@ function roundSafe(input2) {
     ...(input2.paired === "screened" || unscreened) && input2.firstPairKeeps ? { firstPairKeeps: true } : {}
   };
 }
-function simulate(s) {
+function simulate(s, trials) {
   const random = createRandom(20261202);
   const gauss = gaussian(random);
   const chiSquare = (df) => 2 * gamma(df / 2, random, gauss);
-  const peaks = new Float64Array(TRIALS);
+  const peaks = new Float64Array(trials);
   const inc = Number.isFinite(s.incumbentRuns) ? 1 / s.incumbentRuns : 0;
-  for (let trial = 0; trial < TRIALS; trial++) {
+  for (let trial = 0; trial < trials; trial++) {
     if (s.paired) {
       peaks[trial] = pairedPeak(s, inc, gauss, chiSquare);
       continue;
@@ -9754,10 +9868,10 @@ function simulate(s) {
     peaks[trial] = peak;
   }
   peaks.sort();
-  const target = s.alpha - 2 * Math.sqrt(s.alpha * (1 - s.alpha) / TRIALS);
-  const allowed = Math.max(1, Math.floor(target * TRIALS));
-  const above = peaks[TRIALS - allowed];
-  const below = peaks[TRIALS - allowed - 1];
+  const target = s.alpha - 2 * Math.sqrt(s.alpha * (1 - s.alpha) / trials);
+  const allowed = Math.max(1, Math.floor(target * trials));
+  const above = peaks[trials - allowed];
+  const below = peaks[trials - allowed - 1];
   return Math.max(MIN_CRITICAL_T, Number.isFinite(below) ? (above + below) / 2 : above);
 }
 function pairedPeak(s, inc, gauss, chiSquare) {
@@ -9928,7 +10042,7 @@ function emFit(history) {
   return w;
 }
 var curves = /* @__PURE__ */ new Map();
-var TRIALS2 = 600;
+var TRIALS = 600;
 function screenCurve(design, settings) {
   const { at: at2, grey } = design;
   const s = { ...settings, minDelta: Math.floor(settings.minDelta * 20) / 20 };
@@ -9958,7 +10072,7 @@ function screenCurve(design, settings) {
   const keep = GRID.map(() => 0);
   const runs = GRID.map(() => 0);
   const draws = new Float64Array(2 + 2 * s.maxRuns);
-  for (let trial = 0; trial < TRIALS2; trial++) {
+  for (let trial = 0; trial < TRIALS; trial++) {
     for (let i = 0; i < draws.length; i++) draws[i] = gauss();
     const ref = draws[0] / Math.sqrt(Math.max(1, s.screenRuns));
     GRID.forEach((mu, j) => {
@@ -9995,115 +10109,9 @@ function screenCurve(design, settings) {
       runs[j] += spent;
     });
   }
-  const curve = { keep: keep.map((k) => k / TRIALS2), runs: runs.map((r) => r / TRIALS2) };
+  const curve = { keep: keep.map((k) => k / TRIALS), runs: runs.map((r) => r / TRIALS) };
   curves.set(id2, curve);
   return curve;
-}
-
-// action/decide/stats.ts
-function mean(values) {
-  let sum = 0;
-  let same4 = true;
-  for (const v of values) {
-    sum += v;
-    same4 &&= v === values[0];
-  }
-  return same4 && values.length > 0 ? values[0] : sum / values.length;
-}
-function agree(values) {
-  return values.every((v) => v === values[0]);
-}
-function sumSquares(values) {
-  if (agree(values)) return 0;
-  const m = mean(values);
-  let ss = 0;
-  for (const v of values) ss += (v - m) ** 2;
-  return ss;
-}
-function meanAndSd(values) {
-  if (values.length < 2) return { mean: mean(values), sd: 0 };
-  return { mean: mean(values), sd: Math.sqrt(sumSquares(values) / (values.length - 1)) };
-}
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-function quantile(sorted, q) {
-  const at2 = (sorted.length - 1) * q;
-  const below = sorted[Math.floor(at2)];
-  const above = sorted[Math.ceil(at2)];
-  return below + (above - below) * (at2 - Math.floor(at2));
-}
-function logGamma(x) {
-  const c = [
-    0.9999999999998099,
-    676.5203681218851,
-    -1259.1392167224028,
-    771.3234287776531,
-    -176.6150291621406,
-    12.507343278686905,
-    -0.13857109526572012,
-    9984369578019572e-21,
-    15056327351493116e-23
-  ];
-  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
-  const z2 = x - 1;
-  let a = c[0];
-  const t = z2 + 7.5;
-  for (let i = 1; i < 9; i++) a += c[i] / (z2 + i);
-  return 0.5 * Math.log(2 * Math.PI) + (z2 + 0.5) * Math.log(t) - t + Math.log(a);
-}
-function incompleteBeta(x, a, b) {
-  if (x <= 0) return 0;
-  if (x >= 1) return 1;
-  if (x > (a + 1) / (a + b + 2)) return 1 - incompleteBeta(1 - x, b, a);
-  const front = Math.exp(
-    logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log(1 - x)
-  );
-  const tiny = 1e-300;
-  let f = 1;
-  let c = 1;
-  let d = 1 - (a + b) * x / (a + 1);
-  d = 1 / (Math.abs(d) < tiny ? tiny : d);
-  f = d;
-  for (let m = 1; m <= 300; m++) {
-    for (const step of [0, 1]) {
-      const num = step === 0 ? m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)) : -((a + m) * (a + b + m) * x) / ((a + 2 * m) * (a + 2 * m + 1));
-      d = 1 + num * d;
-      d = 1 / (Math.abs(d) < tiny ? tiny : d);
-      c = 1 + num / c;
-      if (Math.abs(c) < tiny) c = tiny;
-      const delta = c * d;
-      f *= delta;
-      if (step === 1 && Math.abs(delta - 1) < 1e-15) return front * f / a;
-    }
-  }
-  return front * f / a;
-}
-function tUpperTail(t, df) {
-  if (!Number.isFinite(t)) return t > 0 ? 0 : 1;
-  if (!Number.isFinite(df) || df > 1e7) return normalUpperTail(t);
-  const tail = 0.5 * incompleteBeta(df / (df + t * t), df / 2, 0.5);
-  return t >= 0 ? tail : 1 - tail;
-}
-function tQuantileUpper(p, df) {
-  let lo = -1e3;
-  let hi2 = 1e3;
-  for (let i = 0; i < 80; i++) {
-    const mid = (lo + hi2) / 2;
-    if (tUpperTail(mid, df) > p) lo = mid;
-    else hi2 = mid;
-  }
-  return (lo + hi2) / 2;
-}
-function normalUpperTail(z2) {
-  const x = Math.abs(z2) / Math.SQRT2;
-  const t = 1 / (1 + 0.5 * x);
-  const erfc = t * Math.exp(
-    -x * x - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))))
-  );
-  return z2 >= 0 ? erfc / 2 : 1 - erfc / 2;
 }
 
 // action/decide/kept-level.ts

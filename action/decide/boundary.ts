@@ -1,4 +1,5 @@
 import { createRandom, gaussian } from "../util/random.ts";
+import { tQuantileUpper } from "./stats.ts";
 
 /** A candidate "looks good" only when t reaches this; below it further runs are unlikely to help. */
 export const FUTILITY_T = 0.5;
@@ -10,8 +11,15 @@ export const FUTILITY_T = 0.5;
  */
 export const MIN_CRITICAL_T = 1;
 
-/** Trials behind one boundary: the false-keep rate it gives is known to about ±0.15%. */
-const TRIALS = 20_000;
+/**
+ * Trials behind one boundary: at least 20,000 (the rate known to about ±0.15%), and enough that
+ * `EXCEEDANCES` no-effect trials are expected over it, up to MAX_TRIALS (about 0.1 s a boundary).
+ * The boundary lies among the highest peaks: at a confidence of 0.9999, 20,000 trials put it
+ * between the highest two, a draw whose real false-keep rate was 3 times alpha.
+ */
+const MIN_TRIALS = 20_000;
+const MAX_TRIALS = 200_000;
+const EXCEEDANCES = 20;
 
 export interface BoundaryInput {
   /** Runs of the incumbent the candidate is compared with. */
@@ -85,10 +93,29 @@ export function sequentialBoundary(input: BoundaryInput): number {
   const id = JSON.stringify(key);
   let c = memo.get(id);
   if (c === undefined) {
-    c = simulate(key);
+    const trials = Math.min(MAX_TRIALS, Math.max(MIN_TRIALS, Math.ceil(EXCEEDANCES / key.alpha)));
+    // Under alpha = EXCEEDANCES / MAX_TRIALS the simulation cannot place the boundary: there the
+    // error split over the looks, which holds whatever the looks share.
+    c =
+      key.alpha * trials < EXCEEDANCES
+        ? splitOverLooks(key)
+        : Math.min(simulate(key, trials), splitOverLooks(key));
     memo.set(id, c);
   }
   return c;
+}
+
+/**
+ * The critical t that splits alpha evenly over the looks (Bonferroni): valid whatever the looks
+ * share, since a keep needs some look's t to reach it, and each look's t, taken alone and before
+ * any screen, is Student's t on at least `df` degrees of freedom (`df + n - 1` at the n-th run;
+ * `df` for a first pair that keeps). A grey zone doubles the looks: its first pair is made of
+ * another run than the screened one's.
+ */
+function splitOverLooks(s: BoundaryInput): number {
+  const first = s.paired && s.paired !== "fresh" && s.firstPairKeeps ? 1 : 0;
+  const looks = (Math.max(1, s.maxRuns - 1) + first) * (s.grey ? 2 : 1);
+  return Math.max(MIN_CRITICAL_T, tQuantileUpper(s.alpha / looks, first ? s.df : s.df + 1));
 }
 
 const memo = new Map<string, number>();
@@ -124,13 +151,13 @@ function roundSafe(input: BoundaryInput): BoundaryInput {
   };
 }
 
-function simulate(s: BoundaryInput): number {
+function simulate(s: BoundaryInput, trials: number): number {
   const random = createRandom(20261202);
   const gauss = gaussian(random);
   const chiSquare = (df: number) => 2 * gamma(df / 2, random, gauss);
-  const peaks = new Float64Array(TRIALS);
+  const peaks = new Float64Array(trials);
   const inc = Number.isFinite(s.incumbentRuns) ? 1 / s.incumbentRuns : 0;
-  for (let trial = 0; trial < TRIALS; trial++) {
+  for (let trial = 0; trial < trials; trial++) {
     if (s.paired) {
       peaks[trial] = pairedPeak(s, inc, gauss, chiSquare);
       continue;
@@ -158,11 +185,11 @@ function simulate(s: BoundaryInput): number {
     peaks[trial] = peak;
   }
   peaks.sort();
-  const target = s.alpha - 2 * Math.sqrt((s.alpha * (1 - s.alpha)) / TRIALS);
+  const target = s.alpha - 2 * Math.sqrt((s.alpha * (1 - s.alpha)) / trials);
   // At most `allowed` trials reach c: c lies between the allowed-th and the next highest peak.
-  const allowed = Math.max(1, Math.floor(target * TRIALS));
-  const above = peaks[TRIALS - allowed]!;
-  const below = peaks[TRIALS - allowed - 1]!;
+  const allowed = Math.max(1, Math.floor(target * trials));
+  const above = peaks[trials - allowed]!;
+  const below = peaks[trials - allowed - 1]!;
   return Math.max(MIN_CRITICAL_T, Number.isFinite(below) ? (above + below) / 2 : above);
 }
 
