@@ -123,13 +123,12 @@ describe("honest comparisons in parallel: workers whose devices differ", () => {
 
     // The same night comparing across workers: an unchanged program that ran on the fast worker
     // against an incumbent measured on the slow one reads as 30 sd of progress, and is kept.
-    // Each such keep has a run on the fast worker; not every one of its runs need be there (a
-    // change stopped by a keep and re-applied may be measured again on the other worker, and
-    // one fast run of two still reads 15 sd ahead).
+    // At least one such keep was made wholly on the fast worker. Not every no-op keep need be:
+    // at 0.999 a change that does nothing may still be kept by chance on the slow one (about once
+    // in a few hundred nights). CI once met a night where some no-op keep had a run there.
     const pooled = await night("workers: 2", `${DECIDE}, confidence: 0.999, compare_within: any }`);
     const fooled = pooled.rows.filter((r) => r.effect === 0 && r.status === "keep");
-    expect(fooled.length).toBeGreaterThan(0);
-    expect(fooled.every((r) => r.runs_on!.some((o) => o.worker === 1))).toBe(true);
+    expect(fooled.some((r) => r.runs_on!.every((o) => o.worker === 1))).toBe(true);
   }, 240_000);
   it("paired (the default): each candidate stands beside the incumbent on its own device", async () => {
     const { log, rows, repo } = await night(
