@@ -112,6 +112,7 @@ export async function evaluatePaired(
       candidate: paired(),
       noise,
       pairNoise: pairSpread,
+      pairPrior: setup.noise({}, {}),
       paired: design,
       linesDelta: setup.linesDelta,
     });
@@ -221,7 +222,7 @@ export async function evaluatePaired(
               o,
               incReported[o.name] ?? [],
               reported[o.name] ?? [],
-              setup.noise(cand, inc)[o.name] ?? UNKNOWN_NOISE,
+              setup.noise({}, {})[o.name] ?? UNKNOWN_NOISE,
               pairSpread[o.name],
             ),
             policy.confidence,
