@@ -261,9 +261,6 @@ function night(design0: Design, seed: number) {
     });
     let kept = false;
     const cand: number[] = [];
-    // The run noise known as the trial begins, its own runs not yet in it: the prior its pairs'
-    // spread joins (JudgeInput.pairPrior, as evaluate-paired.ts passes it).
-    const prior = { score: pooledNoise(groups) };
     groups.push(cand);
     if (design0 === "unpaired") {
       if (k - measuredAt >= 5) {
@@ -316,7 +313,6 @@ function night(design0: Design, seed: number) {
           candidate: { score: pc },
           noise: noise(),
           pairNoise: args["own-spread"] !== undefined ? ownSpread() : pairNoise(),
-          pairPrior: prior,
           paired: design,
         });
       // The mean of the bar the candidate was screened against (--reopen bar reads it).

@@ -31808,10 +31808,7 @@ function compare(o, input2) {
   const inc = input2.incumbent[o.name] ?? [];
   const cand = input2.candidate[o.name] ?? [];
   const noise = input2.noise[o.name] ?? UNKNOWN_NOISE;
-  if (input2.paired) {
-    const prior = input2.pairPrior?.[o.name] ?? noise;
-    return comparePaired(o, inc, cand, prior, input2.pairNoise?.[o.name]);
-  }
+  if (input2.paired) return comparePaired(o, inc, cand, noise, input2.pairNoise?.[o.name]);
   if (input2.strata) return compareStrata(o, input2.strata.incumbent, input2.strata.candidate, noise);
   const diff = mean(inc) - mean(cand);
   const gain = o.goal === "minimize" ? diff : -diff;
@@ -32167,7 +32164,6 @@ function pairedTrial(effectSd, settings, pairs, gauss) {
     incumbent: { m: inc.slice(aside) },
     candidate: { m: cand.slice(screened + aside) },
     noise: noise(),
-    pairPrior: { m: pooledNoise([old, extra]) },
     paired: design
   });
   let j = inc.length > aside ? judgePairs() : null;
@@ -35589,7 +35585,6 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
       candidate: paired(),
       noise,
       pairNoise: pairSpread,
-      pairPrior: setup.noise({}, {}),
       paired: design,
       linesDelta: setup.linesDelta
     });
@@ -35669,7 +35664,7 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
               o,
               incReported[o.name] ?? [],
               reported[o.name] ?? [],
-              setup.noise({}, {})[o.name] ?? UNKNOWN_NOISE,
+              setup.noise(cand, inc)[o.name] ?? UNKNOWN_NOISE,
               pairSpread[o.name]
             ),
             policy.confidence

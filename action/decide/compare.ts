@@ -15,10 +15,7 @@ export function compare(o: Objective, input: JudgeInput): Comparison {
   const inc = input.incumbent[o.name] ?? [];
   const cand = input.candidate[o.name] ?? [];
   const noise = input.noise[o.name] ?? UNKNOWN_NOISE;
-  if (input.paired) {
-    const prior = input.pairPrior?.[o.name] ?? noise;
-    return comparePaired(o, inc, cand, prior, input.pairNoise?.[o.name]);
-  }
+  if (input.paired) return comparePaired(o, inc, cand, noise, input.pairNoise?.[o.name]);
   if (input.strata) return compareStrata(o, input.strata.incumbent, input.strata.candidate, noise);
   const diff = mean(inc) - mean(cand);
   const gain = o.goal === "minimize" ? diff : -diff;

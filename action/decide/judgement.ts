@@ -49,16 +49,6 @@ export interface JudgeInput {
   paired?: PairedDesign | undefined;
   /** The spread of paired differences pooled over the night's other candidates, per metric. */
   pairNoise?: Record<string, Noise> | undefined;
-  /**
-   * Paired: the run-to-run noise as known before this trial's runs, per metric. Until the night's
-   * paired differences have PAIR_NOISE_DF degrees of freedom, twice its variance is the prior the
-   * pairs' own spread joins (compare.ts). Absent: `noise`, which the caller may have pooled with
-   * the trial's own runs; their spread is then counted twice, once within each side and again in
-   * the differences, and the boundary (which takes every degree of freedom past the pairs' own
-   * as known before them) lets through more than 1 - confidence (1.22 x at 0.99, from the first
-   * run, `node bench/calibration.ts`).
-   */
-  pairPrior?: Record<string, Noise> | undefined;
 }
 
 /**

@@ -168,7 +168,6 @@ function pairedTrial(
       incumbent: { m: inc.slice(aside) },
       candidate: { m: cand.slice(screened + aside) },
       noise: noise(),
-      pairPrior: { m: pooledNoise([old, extra]) },
       paired: design,
     });
   let j = inc.length > aside ? judgePairs() : null;

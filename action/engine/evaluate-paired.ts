@@ -112,7 +112,6 @@ export async function evaluatePaired(
       candidate: paired(),
       noise,
       pairNoise: pairSpread,
-      pairPrior: setup.noise({}, {}),
       paired: design,
       linesDelta: setup.linesDelta,
     });
@@ -222,7 +221,7 @@ export async function evaluatePaired(
               o,
               incReported[o.name] ?? [],
               reported[o.name] ?? [],
-              setup.noise({}, {})[o.name] ?? UNKNOWN_NOISE,
+              setup.noise(cand, inc)[o.name] ?? UNKNOWN_NOISE,
               pairSpread[o.name],
             ),
             policy.confidence,
