@@ -31808,7 +31808,10 @@ function compare(o, input2) {
   const inc = input2.incumbent[o.name] ?? [];
   const cand = input2.candidate[o.name] ?? [];
   const noise = input2.noise[o.name] ?? UNKNOWN_NOISE;
-  if (input2.paired) return comparePaired(o, inc, cand, noise, input2.pairNoise?.[o.name]);
+  if (input2.paired) {
+    const runs = input2.pairPrior?.[o.name] ?? noise;
+    return comparePaired(o, inc, cand, runs, input2.pairNoise?.[o.name]);
+  }
   if (input2.strata) return compareStrata(o, input2.strata.incumbent, input2.strata.candidate, noise);
   const diff = mean(inc) - mean(cand);
   const gain = o.goal === "minimize" ? diff : -diff;
@@ -31834,7 +31837,8 @@ function comparePaired(o, inc, cand, noise, pairNoise2) {
   );
   const gain = mean(d);
   const own2 = n > 1 ? sumSquares(d) : 0;
-  const prior = pairNoise2 && pairNoise2.df >= PAIR_NOISE_DF ? { ss: pairNoise2.sd ** 2 * pairNoise2.df, df: pairNoise2.df } : { ss: 2 * noise.sd ** 2 * noise.df, df: noise.df };
+  const usesPairs = pairNoise2 !== void 0 && pairNoise2.df >= PAIR_NOISE_DF;
+  const prior = pairNoise2 && usesPairs ? { ss: pairNoise2.sd ** 2 * pairNoise2.df, df: pairNoise2.df } : { ss: 2 * noise.sd ** 2 * noise.df, df: noise.df };
   const df = prior.df + Math.max(0, n - 1);
   const sd = df > 0 ? Math.sqrt((prior.ss + own2) / df) : 0;
   const mode = df === 0 ? "single" : sd === 0 ? "exact" : "t";
@@ -31847,7 +31851,13 @@ function comparePaired(o, inc, cand, noise, pairNoise2) {
     nC: n,
     nI: n,
     mode,
-    paired: true
+    paired: true,
+    // Twice the run noise, which holds this trial's runs on both sides (n - 1 degrees of freedom
+    // or more each), pooled with their differences (n - 1 more, the same spread seen again): the
+    // boundary, which adds n - 1 a look, is given only the runs' before the trial. Given the two
+    // sides' too (the differences' n - 1 back), pairs from the first run were kept 1.14 times as
+    // often as allowed at 0.99; given the differences' alone, 1.22 (`node bench/calibration.ts`).
+    ...usesPairs ? {} : { priorDf: Math.max(1, df - 3 * Math.max(0, n - 1)) }
   };
 }
 function eps(c, input2) {
@@ -31979,7 +31989,7 @@ function judge(input2) {
   const firstPairKeeps = input2.paired?.first === "screened" && input2.paired.firstPairKeeps === true;
   const critical = (c, o) => sequentialBoundary({
     incumbentRuns: input2.paired?.first === "screened" ? input2.paired.screenedAgainst : c.nI,
-    df: Math.max(1, c.df - (c.nC - 1)),
+    df: c.priorDf ?? Math.max(1, c.df - (c.nC - 1)),
     maxRuns: policy.maxRuns,
     alpha: alphaTotal / decisive.length,
     screenSd: screenSd(c, o),
@@ -35585,6 +35595,7 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
       candidate: paired(),
       noise,
       pairNoise: pairSpread,
+      pairPrior: setup.pairPrior(cand, inc),
       paired: design,
       linesDelta: setup.linesDelta
     });
@@ -35664,7 +35675,7 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
               o,
               incReported[o.name] ?? [],
               reported[o.name] ?? [],
-              setup.noise(cand, inc)[o.name] ?? UNKNOWN_NOISE,
+              setup.pairPrior(cand, inc)[o.name] ?? UNKNOWN_NOISE,
               pairSpread[o.name]
             ),
             policy.confidence
@@ -35836,6 +35847,7 @@ async function evaluateFull(ctx, candidate, slot, strata) {
   const objectiveNames = policy.objectives.map((o) => o.name);
   const deterministic = judgedDeterministic(log.config);
   if (config2.eval.repeats <= 1 && pairedDecisions(config2.decide, log, ctx.metric)) {
+    const workerGroups = strata && strata.within !== "worker" ? ledgerStrata(log, "worker").groups : groups;
     const shared = config2.isolation.shared.length > 0;
     const screenedOut = strata && !shared ? screenedOutInARow(log.results, strata.within, stratum) : 0;
     const barChecked = screenedOut >= SCREENED_OUT_RUN ? screenedOut : 0;
@@ -35852,6 +35864,8 @@ async function evaluateFull(ctx, candidate, slot, strata) {
       ),
       runs: incumbentRuns(parent, strata, stratum, ctx.metric),
       noise: (c, i) => noiseSeen([...groups, c, i], objectiveNames, deterministic),
+      // Both sides of a pair on one worker: the noise within each worker's runs.
+      pairPrior: (c, i) => noiseSeen([...workerGroups, c, i], objectiveNames, deterministic),
       linesDelta: linesDelta2
     });
     if (barChecked === 0 || "kind" in verdict) return verdict;

@@ -15,7 +15,10 @@ export function compare(o: Objective, input: JudgeInput): Comparison {
   const inc = input.incumbent[o.name] ?? [];
   const cand = input.candidate[o.name] ?? [];
   const noise = input.noise[o.name] ?? UNKNOWN_NOISE;
-  if (input.paired) return comparePaired(o, inc, cand, noise, input.pairNoise?.[o.name]);
+  if (input.paired) {
+    const runs = input.pairPrior?.[o.name] ?? noise;
+    return comparePaired(o, inc, cand, runs, input.pairNoise?.[o.name]);
+  }
   if (input.strata) return compareStrata(o, input.strata.incumbent, input.strata.candidate, noise);
   const diff = mean(inc) - mean(cand);
   const gain = o.goal === "minimize" ? diff : -diff;
@@ -59,8 +62,9 @@ export function comparePaired(
   );
   const gain = mean(d);
   const own = n > 1 ? sumSquares(d) : 0;
+  const usesPairs = pairNoise !== undefined && pairNoise.df >= PAIR_NOISE_DF;
   const prior =
-    pairNoise && pairNoise.df >= PAIR_NOISE_DF
+    pairNoise && usesPairs
       ? { ss: pairNoise.sd ** 2 * pairNoise.df, df: pairNoise.df }
       : { ss: 2 * noise.sd ** 2 * noise.df, df: noise.df };
   const df = prior.df + Math.max(0, n - 1);
@@ -76,6 +80,12 @@ export function comparePaired(
     nI: n,
     mode,
     paired: true,
+    // Twice the run noise, which holds this trial's runs on both sides (n - 1 degrees of freedom
+    // or more each), pooled with their differences (n - 1 more, the same spread seen again): the
+    // boundary, which adds n - 1 a look, is given only the runs' before the trial. Given the two
+    // sides' too (the differences' n - 1 back), pairs from the first run were kept 1.14 times as
+    // often as allowed at 0.99; given the differences' alone, 1.22 (`node bench/calibration.ts`).
+    ...(usesPairs ? {} : { priorDf: Math.max(1, df - 3 * Math.max(0, n - 1)) }),
   };
 }
 

@@ -11,6 +11,11 @@ export interface Comparison {
   mode: "t" | "exact" | "single";
   /** Compared in pairs: nC = nI = the number of pairs, se of the mean paired difference. */
   paired?: true;
+  /**
+   * The degrees of freedom of the spread as known before this comparison's own runs (the
+   * sequential boundary's `df`), where not `df - (nC - 1)`.
+   */
+  priorDf?: number;
   /** Compared within strata (device kinds or workers): each stratum's part. */
   strata?: StratumComparison[];
 }

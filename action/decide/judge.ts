@@ -60,7 +60,7 @@ export function judge(input: JudgeInput): Judgement {
   const critical = (c: Comparison, o: (typeof decisive)[number]) =>
     sequentialBoundary({
       incumbentRuns: input.paired?.first === "screened" ? input.paired.screenedAgainst : c.nI,
-      df: Math.max(1, c.df - (c.nC - 1)),
+      df: c.priorDf ?? Math.max(1, c.df - (c.nC - 1)),
       maxRuns: policy.maxRuns,
       alpha: alphaTotal / decisive.length,
       screenSd: screenSd(c, o),

@@ -49,6 +49,13 @@ export interface JudgeInput {
   paired?: PairedDesign | undefined;
   /** The spread of paired differences pooled over the night's other candidates, per metric. */
   pairNoise?: Record<string, Noise> | undefined;
+  /**
+   * Paired: the run-to-run noise the pairs' spread starts from until `pairNoise` has
+   * PAIR_NOISE_DF degrees of freedom, per metric; absent, `noise`. Both sides of a pair run on one
+   * worker, so it is the noise within a worker, where `noise` may be within a device kind whose
+   * workers read differently (evaluate.ts).
+   */
+  pairPrior?: Record<string, Noise> | undefined;
 }
 
 /**

@@ -35,14 +35,20 @@ export interface PairedSetup {
   /**
    * Run-to-run noise pooled over the night (within strata with several workers), this trial's
    * runs included: the candidate's and the incumbent's beside it, each a group. The paired test
-   * pools it with the differences, so those runs count twice and the test claims up to n - 1
-   * degrees of freedom more than it has. Kept so: judged on the night's runs before the trial
-   * alone, no false keep fewer was measured (bench/paired-model.ts --baseline-runs 3, 0.99 and
-   * 0.999), and a step in the machine's speed inside the trial, which the runs' groups see and the
-   * differences (two pairs, one of them fooled) hardly do, was kept 2 times in 3
-   * (deciding.test.ts, "the same step").
+   * pools it with the differences, so those runs count twice. Kept so: a step in the machine's
+   * speed inside the trial, which the runs' groups see and the differences (two pairs, one of
+   * them fooled) hardly do, was kept 2 times in 3 judged on the night's runs before the trial
+   * alone (deciding.test.ts, "the same step"). But the boundary is given only the degrees of
+   * freedom known before the trial (compare.ts, priorDf): told the trial's brought more, pairs
+   * from the first run were kept 1.22 times as often as allowed at 0.99 (bench/calibration.ts).
    */
   noise: (candidate: Samples, incumbentSide: Samples) => Record<string, Noise>;
+  /**
+   * The same within one worker (JudgeInput.pairPrior): both sides of a pair run on one. With
+   * workers compared within a device kind, `noise` holds what the workers' devices differ by:
+   * on two CPU workers 30 sd apart (strata.test.ts) it read 13 times the noise of a run.
+   */
+  pairPrior: (candidate: Samples, incumbentSide: Samples) => Record<string, Noise>;
   linesDelta: number | undefined;
 }
 
@@ -112,6 +118,7 @@ export async function evaluatePaired(
       candidate: paired(),
       noise,
       pairNoise: pairSpread,
+      pairPrior: setup.pairPrior(cand, inc),
       paired: design,
       linesDelta: setup.linesDelta,
     });
@@ -221,7 +228,7 @@ export async function evaluatePaired(
               o,
               incReported[o.name] ?? [],
               reported[o.name] ?? [],
-              setup.noise(cand, inc)[o.name] ?? UNKNOWN_NOISE,
+              setup.pairPrior(cand, inc)[o.name] ?? UNKNOWN_NOISE,
               pairSpread[o.name],
             ),
             policy.confidence,

@@ -96,6 +96,8 @@ async function evaluateFull(
   // Judged deterministic at the start (the baseline's runs agreed): see decide/determinism.ts.
   const deterministic = judgedDeterministic(log.config);
   if (config.eval.repeats <= 1 && pairedDecisions(config.decide, log, ctx.metric)) {
+    const workerGroups =
+      strata && strata.within !== "worker" ? ledgerStrata(log, "worker").groups : groups;
     const shared = config.isolation.shared.length > 0;
     // Screened out again and again on this stratum, none beside an incumbent run there to say
     // whether the bar still stands where the incumbent does: pairs from the first run check it.
@@ -118,6 +120,8 @@ async function evaluateFull(
             ),
       runs: incumbentRuns(parent, strata, stratum, ctx.metric),
       noise: (c, i) => noiseSeen([...groups, c, i], objectiveNames, deterministic),
+      // Both sides of a pair on one worker: the noise within each worker's runs.
+      pairPrior: (c, i) => noiseSeen([...workerGroups, c, i], objectiveNames, deterministic),
       linesDelta,
     });
     if (barChecked === 0 || "kind" in verdict) return verdict;

@@ -131,9 +131,13 @@ describe("honest comparisons in parallel: workers whose devices differ", () => {
     expect(fooled.some((r) => r.runs_on!.every((o) => o.worker === 1))).toBe(true);
   }, 240_000);
   it("paired (the default): each candidate stands beside the incumbent on its own device", async () => {
+    // 0.999: the real change's pairs are judged on what the night knew of a worker's noise before
+    // them, a few runs this early, and at 0.9999 their boundary asked a t of 35 (kept 5 nights in
+    // 12). A change that does nothing is kept here far less often than 1 in 1,000: its screen and
+    // pairs stand on one worker (none was kept in 15 nights at 0.999).
     const { log, rows, repo } = await night(
       "workers: 2",
-      "{ baseline_runs: 3, confidence: 0.9999, remeasure_every: 0 }",
+      "{ baseline_runs: 3, confidence: 0.999, remeasure_every: 0 }",
     );
     expect(new Set(rows.flatMap((r) => (r.runs_on ?? []).map((o) => o.worker)))).toEqual(
       new Set([0, 1]),
@@ -141,6 +145,11 @@ describe("honest comparisons in parallel: workers whose devices differ", () => {
     // 30 sd between the workers: only pairs on one worker keep the real change and nothing else.
     expect(rows.filter((r) => r.effect === 0 && r.status === "keep")).toEqual([]);
     expect(rows.find((r) => r.effect === 2)!.status).toBe("keep");
+    // The pairs' spread is a worker's (a pair's difference: 0.14), not the device kind's, whose
+    // runs mix the two workers 3 apart (1.5 to 1.8 before the pairs took a worker's noise).
+    const pairedRows = rows.filter((r) => r.evidence?.paired);
+    expect(pairedRows.length).toBeGreaterThan(0);
+    for (const r of pairedRows) expect(r.evidence!.sd).toBeLessThan(0.5);
     // The incumbent a row was judged against: its `against`, or the last keep recorded before it
     // (by place in the record: a keep decided first is recorded ahead of lower numbers).
     const judgedAgainst = (row: (typeof rows)[number]) =>

@@ -126,6 +126,22 @@ describe("estimatePower simulates the paired rule (decide.paired)", () => {
     expect(high).toBeLessThan(low - 0.15);
   });
 
+  it("pairs from the first run keep at most 1 - confidence: the trial's runs count once in the boundary", () => {
+    // The noise a trial is judged on holds its own runs (evaluate-paired.ts), pooled again with
+    // their differences. With the boundary told the differences' degrees of freedom only came
+    // with the trial, 244 of 20,000 no-ops were kept at 0.99 (1.22%), where 200 are allowed.
+    const fresh: PowerSettings = {
+      incumbentRuns: 3,
+      maxRuns: 10,
+      confidence: 0.99,
+      minDeltaSd: 0.25,
+      extraNoiseRuns: 18,
+      paired: { first: "fresh" },
+    };
+    // 20,000 trials: 200 keeps due at 1%, known to about ±14.
+    expect(estimatePower(0, fresh, 20_000, 4242).keepRate).toBeLessThanOrEqual(0.0105);
+  });
+
   it("keeps at most 5.5% of candidates that do nothing, at every screen", () => {
     for (const screen of [0.25, 1, 2]) {
       const r = estimatePower(0, paired(screen), 4000, 6);
