@@ -7,13 +7,16 @@ import { type ParsedLog, parseLog } from "../../action/ledger/log-jsonl.ts";
 import { branchPoints } from "../../action/strategy/branch-points.ts";
 import { git, makeRepo, tempDir, writeFiles } from "../helpers/repo.ts";
 
-// Known truth per code (x.txt), plus noise of sd 0.006. The machine runs 0.5 fast until the agent
+// Known truth per code (x.txt), plus noise of sd 0.006. R2 is 0.5 better than Q: the groups of
+// runs that span the machine's change of speed widen the run noise to about 0.16, which pairs
+// judge a trial by until the night has 10 degrees of freedom of them, and 0.2 better was kept
+// only some nights. The machine runs 0.5 fast until the agent
 // begins #2 (it leaves CALM behind): what was measured early (the baseline, #1) carries 0.5 in its
 // recorded score, though not in its pairs (both sides ran fast). A lucky record, made by drift.
 // With BROKEN_P, P's code no longer runs once the machine is calm.
 const evalJs = (brokenP: boolean) => `
 const fs = require("node:fs");
-const truth = { base: 10, P: 9.9, Q: 10.2, R: 10.15, S: 9, T: 9.01, R2: 10.4 };
+const truth = { base: 10, P: 9.9, Q: 10.2, R: 10.15, S: 9, T: 9.01, R2: 10.7 };
 const x = fs.readFileSync("x.txt", "utf8").trim();
 const fast = fs.existsSync(process.env.CALM) ? 0 : 0.5;
 if (${brokenP} && x === "P" && !fast) process.exit(3);
@@ -143,7 +146,7 @@ describe("strategy branch: branch points measured beside the incumbent, in pairs
 
     // R2 (#6) is the incumbent; three far worse proposals on it stall again. Offered beside #6:
     // the baseline and #1 (lucky records, as before), Q (#2) and R (#3), none with a gap measured
-    // beside #6. The picks: the baseline, #1, then Q (truly 0.2 worse), which stays first once
+    // beside #6. The picks: the baseline, #1, then Q (truly 0.5 worse), which stays first once
     // measured: R, offered under it but never picked, is not measured.
     await runBatch({ repoDir: repo, config, tag: "t", env, experiments: 4 });
     log = ledger(repo);
@@ -169,7 +172,7 @@ describe("strategy branch: branch points measured beside the incumbent, in pairs
       [2, "paired"],
       [3, "unpaired"],
     ]);
-    expect(second.points[0]!.gain).toBeCloseTo(-0.2, 1);
+    expect(second.points[0]!.gain).toBeCloseTo(-0.5, 1);
   }, 120_000);
 
   it("no longer offers a point whose code fails beside the incumbent, and records why", async () => {
