@@ -21962,17 +21962,18 @@ var PLAIN = new Intl.NumberFormat("en-US", { useGrouping: false, maximumSignific
 function plainNumber(v) {
   return PLAIN.format(v);
 }
+function nameSome(points, max, name) {
+  const more = points.length - max;
+  return `${points.slice(0, max).map(name).join(", ")}${more > 0 ? ` and ${more} more` : ""}`;
+}
 function nameOffScale(points, max = 5) {
-  const named = points.slice(0, max).map((p) => `#${p.iteration} (${plainNumber(p.score)})`);
-  const more = points.length - named.length;
-  return `${named.join(", ")}${more > 0 ? ` and ${more} more` : ""}`;
+  return nameSome(points, max, (p) => `#${p.iteration} (${plainNumber(p.score)})`);
 }
 function nameAhead(points, max = 5) {
   const ahead = points.filter((p) => p.ahead !== void 0);
   if (ahead.length === 0) return "";
-  const named = ahead.slice(0, max).map((p) => `#${p.iteration} (from #${p.ahead})`);
-  const more = ahead.length - named.length;
-  return `Kept ahead of experiments begun before ${ahead.length === 1 ? "it" : "them"}, so the best line rises from the first of them: ${named.join(", ")}${more > 0 ? ` and ${more} more` : ""}.`;
+  const named = nameSome(ahead, max, (p) => `#${p.iteration} (from #${p.ahead})`);
+  return `Kept ahead of experiments begun before ${ahead.length === 1 ? "it" : "them"}, so the best line rises from the first of them: ${named}.`;
 }
 
 // action/ledger/render-chart.ts

@@ -9804,7 +9804,8 @@ function sequentialBoundary(input2) {
   let c = memo.get(id2);
   if (c === void 0) {
     const trials = Math.min(MAX_TRIALS, Math.max(MIN_TRIALS, Math.ceil(EXCEEDANCES / key.alpha)));
-    c = key.alpha * trials < EXCEEDANCES ? splitOverLooks(key) : Math.min(simulate(key, trials), splitOverLooks(key));
+    const split2 = splitOverLooks(key);
+    c = key.alpha * trials < EXCEEDANCES ? split2 : Math.min(simulate(key, trials), split2);
     memo.set(id2, c);
   }
   return c;
@@ -28204,17 +28205,18 @@ var PLAIN = new Intl.NumberFormat("en-US", { useGrouping: false, maximumSignific
 function plainNumber(v) {
   return PLAIN.format(v);
 }
+function nameSome(points, max, name) {
+  const more = points.length - max;
+  return `${points.slice(0, max).map(name).join(", ")}${more > 0 ? ` and ${more} more` : ""}`;
+}
 function nameOffScale(points, max = 5) {
-  const named = points.slice(0, max).map((p) => `#${p.iteration} (${plainNumber(p.score)})`);
-  const more = points.length - named.length;
-  return `${named.join(", ")}${more > 0 ? ` and ${more} more` : ""}`;
+  return nameSome(points, max, (p) => `#${p.iteration} (${plainNumber(p.score)})`);
 }
 function nameAhead(points, max = 5) {
   const ahead = points.filter((p) => p.ahead !== void 0);
   if (ahead.length === 0) return "";
-  const named = ahead.slice(0, max).map((p) => `#${p.iteration} (from #${p.ahead})`);
-  const more = ahead.length - named.length;
-  return `Kept ahead of experiments begun before ${ahead.length === 1 ? "it" : "them"}, so the best line rises from the first of them: ${named.join(", ")}${more > 0 ? ` and ${more} more` : ""}.`;
+  const named = nameSome(ahead, max, (p) => `#${p.iteration} (from #${p.ahead})`);
+  return `Kept ahead of experiments begun before ${ahead.length === 1 ? "it" : "them"}, so the best line rises from the first of them: ${named}.`;
 }
 
 // action/ledger/svg-elements.ts
@@ -31838,7 +31840,7 @@ function comparePaired(o, inc, cand, noise, pairNoise2) {
   const gain = mean(d);
   const own2 = n > 1 ? sumSquares(d) : 0;
   const usesPairs = pairNoise2 !== void 0 && pairNoise2.df >= PAIR_NOISE_DF;
-  const prior = pairNoise2 && usesPairs ? { ss: pairNoise2.sd ** 2 * pairNoise2.df, df: pairNoise2.df } : { ss: 2 * noise.sd ** 2 * noise.df, df: noise.df };
+  const prior = usesPairs ? { ss: pairNoise2.sd ** 2 * pairNoise2.df, df: pairNoise2.df } : { ss: 2 * noise.sd ** 2 * noise.df, df: noise.df };
   const df = prior.df + Math.max(0, n - 1);
   const sd = df > 0 ? Math.sqrt((prior.ss + own2) / df) : 0;
   const mode = df === 0 ? "single" : sd === 0 ? "exact" : "t";
@@ -35595,7 +35597,7 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
       candidate: paired(),
       noise,
       pairNoise: pairSpread,
-      pairPrior: setup.pairPrior(cand, inc),
+      pairPrior: setup.pairPrior?.(cand, inc),
       paired: design,
       linesDelta: setup.linesDelta
     });
@@ -35675,7 +35677,7 @@ async function evaluatePaired(ctx, candidate, slot, setup) {
               o,
               incReported[o.name] ?? [],
               reported[o.name] ?? [],
-              setup.pairPrior(cand, inc)[o.name] ?? UNKNOWN_NOISE,
+              (setup.pairPrior ?? setup.noise)(cand, inc)[o.name] ?? UNKNOWN_NOISE,
               pairSpread[o.name]
             ),
             policy.confidence
@@ -35847,7 +35849,7 @@ async function evaluateFull(ctx, candidate, slot, strata) {
   const objectiveNames = policy.objectives.map((o) => o.name);
   const deterministic = judgedDeterministic(log.config);
   if (config2.eval.repeats <= 1 && pairedDecisions(config2.decide, log, ctx.metric)) {
-    const workerGroups = strata && strata.within !== "worker" ? ledgerStrata(log, "worker").groups : groups;
+    const workerGroups = strata && strata.within !== "worker" && ledgerStrata(log, "worker").groups;
     const shared = config2.isolation.shared.length > 0;
     const screenedOut = strata && !shared ? screenedOutInARow(log.results, strata.within, stratum) : 0;
     const barChecked = screenedOut >= SCREENED_OUT_RUN ? screenedOut : 0;
@@ -35864,8 +35866,9 @@ async function evaluateFull(ctx, candidate, slot, strata) {
       ),
       runs: incumbentRuns(parent, strata, stratum, ctx.metric),
       noise: (c, i) => noiseSeen([...groups, c, i], objectiveNames, deterministic),
-      // Both sides of a pair on one worker: the noise within each worker's runs.
-      pairPrior: (c, i) => noiseSeen([...workerGroups, c, i], objectiveNames, deterministic),
+      ...workerGroups ? {
+        pairPrior: (c, i) => noiseSeen([...workerGroups, c, i], objectiveNames, deterministic)
+      } : {},
       linesDelta: linesDelta2
     });
     if (barChecked === 0 || "kind" in verdict) return verdict;

@@ -96,10 +96,8 @@ export function sequentialBoundary(input: BoundaryInput): number {
     const trials = Math.min(MAX_TRIALS, Math.max(MIN_TRIALS, Math.ceil(EXCEEDANCES / key.alpha)));
     // Under alpha = EXCEEDANCES / MAX_TRIALS the simulation cannot place the boundary: there the
     // error split over the looks, which holds whatever the looks share.
-    c =
-      key.alpha * trials < EXCEEDANCES
-        ? splitOverLooks(key)
-        : Math.min(simulate(key, trials), splitOverLooks(key));
+    const split = splitOverLooks(key);
+    c = key.alpha * trials < EXCEEDANCES ? split : Math.min(simulate(key, trials), split);
     memo.set(id, c);
   }
   return c;

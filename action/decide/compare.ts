@@ -63,10 +63,9 @@ export function comparePaired(
   const gain = mean(d);
   const own = n > 1 ? sumSquares(d) : 0;
   const usesPairs = pairNoise !== undefined && pairNoise.df >= PAIR_NOISE_DF;
-  const prior =
-    pairNoise && usesPairs
-      ? { ss: pairNoise.sd ** 2 * pairNoise.df, df: pairNoise.df }
-      : { ss: 2 * noise.sd ** 2 * noise.df, df: noise.df };
+  const prior = usesPairs
+    ? { ss: pairNoise.sd ** 2 * pairNoise.df, df: pairNoise.df }
+    : { ss: 2 * noise.sd ** 2 * noise.df, df: noise.df };
   const df = prior.df + Math.max(0, n - 1);
   const sd = df > 0 ? Math.sqrt((prior.ss + own) / df) : 0;
   const mode = df === 0 ? "single" : sd === 0 ? "exact" : "t";

@@ -44,11 +44,12 @@ export interface PairedSetup {
    */
   noise: (candidate: Samples, incumbentSide: Samples) => Record<string, Noise>;
   /**
-   * The same within one worker (JudgeInput.pairPrior): both sides of a pair run on one. With
-   * workers compared within a device kind, `noise` holds what the workers' devices differ by:
-   * on two CPU workers 30 sd apart (strata.test.ts) it read 13 times the noise of a run.
+   * The same within one worker (JudgeInput.pairPrior), where it differs: both sides of a pair run
+   * on one. With workers compared within a device kind, `noise` holds what the workers' devices
+   * differ by: on two CPU workers 30 sd apart (strata.test.ts) it read 13 times the noise of a
+   * run. Absent, `noise` is the pairs' too.
    */
-  pairPrior: (candidate: Samples, incumbentSide: Samples) => Record<string, Noise>;
+  pairPrior?: (candidate: Samples, incumbentSide: Samples) => Record<string, Noise>;
   linesDelta: number | undefined;
 }
 
@@ -118,7 +119,7 @@ export async function evaluatePaired(
       candidate: paired(),
       noise,
       pairNoise: pairSpread,
-      pairPrior: setup.pairPrior(cand, inc),
+      pairPrior: setup.pairPrior?.(cand, inc),
       paired: design,
       linesDelta: setup.linesDelta,
     });
@@ -228,7 +229,7 @@ export async function evaluatePaired(
               o,
               incReported[o.name] ?? [],
               reported[o.name] ?? [],
-              setup.pairPrior(cand, inc)[o.name] ?? UNKNOWN_NOISE,
+              (setup.pairPrior ?? setup.noise)(cand, inc)[o.name] ?? UNKNOWN_NOISE,
               pairSpread[o.name],
             ),
             policy.confidence,

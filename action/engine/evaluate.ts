@@ -5,6 +5,7 @@ import { fmt } from "../decide/fmt.ts";
 import { type Judgement, judge } from "../decide/judge.ts";
 import { type IncumbentState, ledgerSamples } from "../decide/ledger-state.ts";
 import { ledgerStrata } from "../decide/ledger-strata.ts";
+import type { Samples } from "../decide/policy.ts";
 import { pairedDecisions } from "../decide/remeasure-plan.ts";
 import { addSamples, meansOf } from "../decide/samples.ts";
 import { flattenStrata, mergeStrata, stratumOf } from "../decide/strata.ts";
@@ -96,8 +97,9 @@ async function evaluateFull(
   // Judged deterministic at the start (the baseline's runs agreed): see decide/determinism.ts.
   const deterministic = judgedDeterministic(log.config);
   if (config.eval.repeats <= 1 && pairedDecisions(config.decide, log, ctx.metric)) {
-    const workerGroups =
-      strata && strata.within !== "worker" ? ledgerStrata(log, "worker").groups : groups;
+    // Both sides of a pair on one worker: where strata are wider, the noise within each worker's
+    // runs is the pairs'.
+    const workerGroups = strata && strata.within !== "worker" && ledgerStrata(log, "worker").groups;
     const shared = config.isolation.shared.length > 0;
     // Screened out again and again on this stratum, none beside an incumbent run there to say
     // whether the bar still stands where the incumbent does: pairs from the first run check it.
@@ -120,8 +122,12 @@ async function evaluateFull(
             ),
       runs: incumbentRuns(parent, strata, stratum, ctx.metric),
       noise: (c, i) => noiseSeen([...groups, c, i], objectiveNames, deterministic),
-      // Both sides of a pair on one worker: the noise within each worker's runs.
-      pairPrior: (c, i) => noiseSeen([...workerGroups, c, i], objectiveNames, deterministic),
+      ...(workerGroups
+        ? {
+            pairPrior: (c: Samples, i: Samples) =>
+              noiseSeen([...workerGroups, c, i], objectiveNames, deterministic),
+          }
+        : {}),
       linesDelta,
     });
     if (barChecked === 0 || "kind" in verdict) return verdict;

@@ -137,11 +137,19 @@ export function plainNumber(v: number): string {
   return PLAIN.format(v);
 }
 
+/** The first `max` points named, then how many more: "#89 (3.21585), #90 (4) and 2 more". */
+function nameSome(
+  points: readonly ChartPoint[],
+  max: number,
+  name: (p: ChartPoint) => string,
+): string {
+  const more = points.length - max;
+  return `${points.slice(0, max).map(name).join(", ")}${more > 0 ? ` and ${more} more` : ""}`;
+}
+
 /** Names off-scale runs for a caption: "#89 (3.21585)", at most `max`, then how many more. */
 export function nameOffScale(points: readonly ChartPoint[], max = 5): string {
-  const named = points.slice(0, max).map((p) => `#${p.iteration} (${plainNumber(p.score!)})`);
-  const more = points.length - named.length;
-  return `${named.join(", ")}${more > 0 ? ` and ${more} more` : ""}`;
+  return nameSome(points, max, (p) => `#${p.iteration} (${plainNumber(p.score!)})`);
 }
 
 /**
@@ -152,7 +160,6 @@ export function nameOffScale(points: readonly ChartPoint[], max = 5): string {
 export function nameAhead(points: readonly ChartPoint[], max = 5): string {
   const ahead = points.filter((p) => p.ahead !== undefined);
   if (ahead.length === 0) return "";
-  const named = ahead.slice(0, max).map((p) => `#${p.iteration} (from #${p.ahead})`);
-  const more = ahead.length - named.length;
-  return `Kept ahead of experiments begun before ${ahead.length === 1 ? "it" : "them"}, so the best line rises from the first of them: ${named.join(", ")}${more > 0 ? ` and ${more} more` : ""}.`;
+  const named = nameSome(ahead, max, (p) => `#${p.iteration} (from #${p.ahead})`);
+  return `Kept ahead of experiments begun before ${ahead.length === 1 ? "it" : "them"}, so the best line rises from the first of them: ${named}.`;
 }
