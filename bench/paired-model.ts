@@ -68,7 +68,8 @@
  *        second look, in pairs, or kept, by the number of pairs; and the screens auto chose)
  */
 import { parseArgs } from "node:util";
-import { barStaleness, creditedScreen, firstPairAgrees } from "../action/decide/first-pair.ts";
+import { firstPairAgrees } from "../action/decide/boundary.ts";
+import { barStaleness, creditedScreen } from "../action/decide/first-pair.ts";
 import { judge, type Policy } from "../action/decide/judge.ts";
 import type { PairedDesign } from "../action/decide/judgement.ts";
 import {

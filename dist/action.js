@@ -22966,6 +22966,10 @@ var MIN_CRITICAL_T = 1;
 var MIN_TRIALS = 2e4;
 var MAX_TRIALS = 2e5;
 var EXCEEDANCES = 20;
+var FIRST_PAIR_AGREES = 2;
+function firstPairAgrees(z2, barRuns) {
+  return Math.abs(z2) <= FIRST_PAIR_AGREES * Math.sqrt(1 + 1 / Math.max(1, barRuns));
+}
 function greyInPairSds(grey) {
   return { from: grey.from / Math.SQRT2, mean: grey.mean / Math.SQRT2 };
 }
@@ -23004,64 +23008,111 @@ function roundSafe(input2) {
     ...input2.paired ? { paired: input2.paired } : {},
     // A lower grey zone and a lower bar for its mean let more candidates on: the safe way.
     ...input2.paired === "screened" && input2.grey ? { grey: { from: down(input2.grey.from), mean: down(input2.grey.mean) } } : {},
-    ...(input2.paired === "screened" || unscreened) && input2.firstPairKeeps ? { firstPairKeeps: true } : {}
+    ...(input2.paired === "screened" || unscreened) && input2.firstPairKeeps ? { firstPairKeeps: true } : {},
+    ...input2.paired === "screened" && input2.firstPairKeeps && input2.freshScreenSd ? { freshScreenSd: down(input2.freshScreenSd) } : {}
   };
 }
 function simulate(s, trials) {
   const random = createRandom(20261202);
   const gauss = gaussian(random);
   const chiSquare = (df) => 2 * gamma(df / 2, random, gauss);
-  const peaks = new Float64Array(trials);
+  const reopen = s.paired === "screened" && s.firstPairKeeps ? sequentialBoundary({
+    incumbentRuns: 1,
+    df: s.df,
+    maxRuns: s.maxRuns,
+    alpha: s.alpha,
+    screenSd: s.freshScreenSd ?? 0,
+    paired: "fresh"
+  }) : null;
+  const events = [];
   const inc = Number.isFinite(s.incumbentRuns) ? 1 / s.incumbentRuns : 0;
   for (let trial = 0; trial < trials; trial++) {
-    if (s.paired) {
-      peaks[trial] = pairedPeak(s, inc, gauss, chiSquare);
-      continue;
-    }
-    const incumbent = gauss() * Math.sqrt(inc);
-    const ss0 = chiSquare(s.df);
-    let peak = Number.NEGATIVE_INFINITY;
-    let sum = gauss();
-    if (sum - incumbent >= s.screenSd * Math.sqrt(ss0 / s.df)) {
-      let m = sum;
-      let ss = 0;
-      for (let n = 2; n <= s.maxRuns; n++) {
-        const x = gauss();
-        sum += x;
-        const next = m + (x - m) / n;
-        ss += (x - m) * (x - next);
-        m = next;
-        const sd = Math.sqrt((ss0 + ss) / (s.df + n - 1));
-        const t = (m - incumbent) / (sd * Math.sqrt(1 / n + inc));
-        if (t > peak) peak = t;
-        if (t < FUTILITY_T) break;
-      }
-    }
-    peaks[trial] = peak;
+    const o = s.paired ? pairedTrial(s, inc, reopen, gauss, chiSquare) : {
+      first: Number.NEGATIVE_INFINITY,
+      fixed: false,
+      later: unpairedPeak(s, inc, gauss, chiSquare)
+    };
+    if (o.later > o.first) events.push([o.later, 1]);
+    if (o.first > Number.NEGATIVE_INFINITY)
+      events.push([o.first, (o.fixed ? 1 : 0) - (o.later > o.first ? 1 : 0)]);
   }
-  peaks.sort();
+  events.sort((a, b) => b[0] - a[0]);
   const target = s.alpha - 2 * Math.sqrt(s.alpha * (1 - s.alpha) / trials);
   const allowed = Math.max(1, Math.floor(target * trials));
-  const above = peaks[trials - allowed];
-  const below = peaks[trials - allowed - 1];
-  return Math.max(MIN_CRITICAL_T, Number.isFinite(below) ? (above + below) / 2 : above);
+  let kept = 0;
+  let above = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < events.length; ) {
+    const at = events[i][0];
+    for (; i < events.length && events[i][0] === at; i++) kept += events[i][1];
+    if (kept > allowed)
+      return Math.max(MIN_CRITICAL_T, Number.isFinite(above) ? (above + at) / 2 : at + 1);
+    above = at;
+  }
+  return MIN_CRITICAL_T;
 }
-function pairedPeak(s, inc, gauss, chiSquare) {
+function unpairedPeak(s, inc, gauss, chiSquare) {
+  const incumbent = gauss() * Math.sqrt(inc);
+  const ss0 = chiSquare(s.df);
+  let peak = Number.NEGATIVE_INFINITY;
+  let sum = gauss();
+  if (sum - incumbent < s.screenSd * Math.sqrt(ss0 / s.df)) return peak;
+  let m = sum;
+  let ss = 0;
+  for (let n = 2; n <= s.maxRuns; n++) {
+    const x = gauss();
+    sum += x;
+    const next = m + (x - m) / n;
+    ss += (x - m) * (x - next);
+    m = next;
+    const sd = Math.sqrt((ss0 + ss) / (s.df + n - 1));
+    const t = (m - incumbent) / (sd * Math.sqrt(1 / n + inc));
+    if (t > peak) peak = t;
+    if (t < FUTILITY_T) break;
+  }
+  return peak;
+}
+var NO_KEEP = {
+  first: Number.NEGATIVE_INFINITY,
+  fixed: false,
+  later: Number.NEGATIVE_INFINITY
+};
+function pairedTrial(s, inc, reopen, gauss, chiSquare) {
   const ss0 = 2 * chiSquare(s.df);
   const sd0 = Math.sqrt(ss0 / s.df);
   let first;
+  let bar = 0;
+  let beside2 = 0;
   if (s.paired === "screened") {
     const run = gauss();
-    const bar = gauss() * Math.sqrt(inc);
-    if (run - bar >= s.screenSd * sd0) first = run - gauss();
+    bar = gauss() * Math.sqrt(inc);
+    let side;
+    if (run - bar >= s.screenSd * sd0) side = run;
     else if (s.grey && run - bar >= s.grey.from * sd0) {
-      const second = gauss();
-      if ((run + second) / 2 - bar < s.grey.mean * sd0) return Number.NEGATIVE_INFINITY;
-      first = second - gauss();
-    } else return Number.NEGATIVE_INFINITY;
+      side = gauss();
+      if ((run + side) / 2 - bar < s.grey.mean * sd0) return NO_KEEP;
+    } else return NO_KEEP;
+    beside2 = gauss();
+    first = side - beside2;
   } else first = gauss() * Math.SQRT2;
-  let peak = s.firstPairKeeps ? first / sd0 : Number.NEGATIVE_INFINITY;
-  if (s.paired === "fresh" && first < s.screenSd * sd0) return peak;
+  if (s.paired === "fresh" && first < s.screenSd * sd0) return NO_KEEP;
+  const fresh = (diff) => diff >= (s.freshScreenSd ?? 0) * sd0 && laterPeak(s, diff, ss0, gauss) >= reopen;
+  if (reopen !== null && !firstPairAgrees((beside2 - bar) / (sd0 / Math.SQRT2), s.incumbentRuns))
+    return {
+      ...NO_KEEP,
+      later: fresh(gauss() * Math.SQRT2) ? Number.POSITIVE_INFINITY : NO_KEEP.later
+    };
+  const later = laterPeak(s, first, ss0, gauss);
+  if (!s.firstPairKeeps) return { ...NO_KEEP, later };
+  const t = first / sd0;
+  let fixed = true;
+  if (reopen !== null && t >= MIN_CRITICAL_T) {
+    const after = gauss();
+    if (after <= bar || after <= beside2) fixed = fresh(after - gauss());
+  }
+  return { first: t, fixed, later };
+}
+function laterPeak(s, first, ss0, gauss) {
+  let peak = Number.NEGATIVE_INFINITY;
   let m = first;
   let ss = 0;
   for (let n = 2; n <= s.maxRuns; n++) {
@@ -23239,18 +23290,48 @@ function screenCurve(design, settings) {
     ...grey ? { grey: greyInPairSds(grey) } : {},
     firstPairKeeps: s.firstPairKeeps !== false
   });
+  const firstPairKeeps = s.firstPairKeeps !== false;
+  const fresh = sequentialBoundary({
+    incumbentRuns: 1,
+    df: 50,
+    maxRuns: s.maxRuns,
+    alpha: s.alpha,
+    screenSd: s.minDelta / Math.SQRT2,
+    paired: "fresh"
+  });
+  const agrees = FIRST_PAIR_AGREES * Math.sqrt(1 + 1 / Math.max(1, s.screenRuns));
   const random = createRandom(20261205);
   const gauss = gaussian(random);
   const keep = GRID.map(() => 0);
   const runs = GRID.map(() => 0);
-  const draws = new Float64Array(2 + 2 * s.maxRuns);
+  const later = 4;
+  const after = later + 2 * (s.maxRuns - 1);
+  const draws = new Float64Array(after + 2 * s.maxRuns);
   for (let trial = 0; trial < TRIALS; trial++) {
     for (let i = 0; i < draws.length; i++) draws[i] = gauss();
     const ref = draws[0] / Math.sqrt(Math.max(1, s.screenRuns));
     GRID.forEach((mu, j) => {
+      let spent = 0;
+      const pairs = (diff2, from, c) => {
+        let sum = diff2;
+        for (let n = 2; n <= s.maxRuns; n++) {
+          const k = from + 2 * (n - 2);
+          sum += mu + draws[k] - draws[k + 1];
+          spent += 2;
+          const m = sum / n;
+          const t = m / (Math.SQRT2 / Math.sqrt(n));
+          if (t >= c && m > s.minDelta) return true;
+          if (t < FUTILITY_T) return false;
+        }
+        return false;
+      };
+      const freshPairs = (cand) => {
+        const diff2 = cand - draws[after + 1];
+        return diff2 > s.minDelta && pairs(diff2, after + 2, fresh);
+      };
       const first = mu + draws[1];
       let side = first;
-      let spent = 1;
+      spent = 1;
       if (first - ref < at) {
         const second = mu + draws[3];
         if (!grey || first - ref < grey.from || (first + second) / 2 - ref < grey.mean) {
@@ -23260,23 +23341,27 @@ function screenCurve(design, settings) {
         side = second;
         spent = 2;
       }
-      let sum = side - draws[2];
+      const beside2 = draws[2];
+      const diff = side - beside2;
       spent += 1;
-      if (s.firstPairKeeps !== false && sum / Math.SQRT2 >= critical && sum > s.minDelta) {
-        keep[j] += 1;
-        runs[j] += spent;
-        return;
-      }
-      for (let n = 2; n <= s.maxRuns; n++) {
-        sum += mu + (draws[1 + 2 * n - 1] - draws[1 + 2 * n]);
+      let kept;
+      if (firstPairKeeps && Math.abs(beside2 - ref) > agrees) {
         spent += 2;
-        const m = sum / n;
-        const t = m / (Math.SQRT2 / Math.sqrt(n));
-        if (t >= critical && m > s.minDelta) {
+        kept = freshPairs(mu + draws[after]);
+      } else if (firstPairKeeps && diff / Math.SQRT2 >= critical && diff > s.minDelta) {
+        const run = mu + draws[after];
+        spent += 1;
+        if (run > ref && run > beside2) {
           keep[j] += 1;
-          break;
+          runs[j] += spent;
+          return;
         }
-        if (t < FUTILITY_T) break;
+        spent += 1;
+        kept = freshPairs(run);
+      } else kept = pairs(diff, later, critical);
+      if (kept) {
+        keep[j] += 1;
+        spent += 1;
       }
       runs[j] += spent;
     });
@@ -23735,25 +23820,6 @@ function cheapNoise(rows) {
     df += runs.length - 1;
   }
   return { sd: df > 0 ? Math.sqrt(ss / df) : 0, df };
-}
-
-// action/decide/first-pair.ts
-var FIRST_PAIR_AGREES = 2;
-function firstPairAgrees(z2, barRuns) {
-  return Math.abs(z2) <= FIRST_PAIR_AGREES * Math.sqrt(1 + 1 / Math.max(1, barRuns));
-}
-var STALE_WINDOW = 5;
-function barStaleness(zs) {
-  const latest = zs.slice(-STALE_WINDOW);
-  if (latest.length === 0) return 0;
-  return Math.max(0, mean(latest) - Math.sqrt(1.1 / latest.length));
-}
-function creditedScreen(at, grey, stale) {
-  const down = (x) => Math.max(0, x - stale);
-  return {
-    screenSd: down(at),
-    ...grey ? { screenGrey: { from: down(grey.from), mean: down(grey.mean) } } : {}
-  };
 }
 
 // action/ledger/format-score.ts
@@ -33157,7 +33223,8 @@ function judge(input2) {
     screenSd: screenSd(c, o),
     paired: input2.paired?.first === "screened" && input2.paired.unscreened ? "unscreened" : input2.paired?.first,
     grey: input2.paired?.first === "screened" && input2.paired.screenGrey ? greyInPairSds(input2.paired.screenGrey) : void 0,
-    firstPairKeeps
+    firstPairKeeps,
+    freshScreenSd: c.sd > 0 ? o.minDelta / c.sd : 0
   });
   const screenSd = (c, o) => {
     const at = input2.paired?.first === "screened" ? input2.paired.screenSd : void 0;
@@ -33520,6 +33587,21 @@ function cheapEval(config2, primaryGoal) {
 function explores(tag, iteration, share = CHEAP_EXPLORE) {
   const h = createHash8("sha256").update(`${tag}/${iteration}/cheap`).digest();
   return h.readUInt32BE(0) / 2 ** 32 < share;
+}
+
+// action/decide/first-pair.ts
+var STALE_WINDOW = 5;
+function barStaleness(zs) {
+  const latest = zs.slice(-STALE_WINDOW);
+  if (latest.length === 0) return 0;
+  return Math.max(0, mean(latest) - Math.sqrt(1.1 / latest.length));
+}
+function creditedScreen(at, grey, stale) {
+  const down = (x) => Math.max(0, x - stale);
+  return {
+    screenSd: down(at),
+    ...grey ? { screenGrey: { from: down(grey.from), mean: down(grey.mean) } } : {}
+  };
 }
 
 // action/decide/pair-noise.ts

@@ -21399,6 +21399,17 @@ function noiseSeen(groups, metrics, deterministic) {
   );
 }
 
+// action/decide/boundary.ts
+var FIRST_PAIR_AGREES = 2;
+function firstPairAgrees(z2, barRuns) {
+  return Math.abs(z2) <= FIRST_PAIR_AGREES * Math.sqrt(1 + 1 / Math.max(1, barRuns));
+}
+var NO_KEEP = {
+  first: Number.NEGATIVE_INFINITY,
+  fixed: false,
+  later: Number.NEGATIVE_INFINITY
+};
+
 // action/decide/screen-choice.ts
 var GRID = Array.from({ length: 69 }, (_, i) => -12 + i * 0.5);
 
@@ -21614,12 +21625,6 @@ function cheapTransfer(rows) {
     seconds,
     stopNow
   };
-}
-
-// action/decide/first-pair.ts
-var FIRST_PAIR_AGREES = 2;
-function firstPairAgrees(z2, barRuns) {
-  return Math.abs(z2) <= FIRST_PAIR_AGREES * Math.sqrt(1 + 1 / Math.max(1, barRuns));
 }
 
 // action/ledger/cautions.ts

@@ -57,6 +57,30 @@ export interface BoundaryInput {
    * PairedDesign.firstPairKeeps).
    */
   firstPairKeeps?: boolean | undefined;
+  /**
+   * `screened` with firstPairKeeps: the screen (min_delta, in pair-difference sds) of the fresh
+   * pairs that decide where the first pair is not a look (its incumbent run far from the bar) or
+   * a keep on it is reopened by the run after it (evaluate-paired.ts). Absent: 0, the safe way.
+   */
+  freshScreenSd?: number | undefined;
+}
+
+/**
+ * How far, in run sds of a difference, the incumbent's run in a candidate's first pair may stand
+ * from the bar that candidate was screened against for that pair to be a look of the paired test
+ * (PairedDesign.firstPairKeeps). About 1 first pair in 20 of a quiet machine is farther.
+ */
+export const FIRST_PAIR_AGREES = 2;
+
+/**
+ * Whether the incumbent's run in a first pair agrees with the bar (as sure as the mean of `barRuns`
+ * runs): `z` is that run's distance from it in run sds. The first pair is the
+ * screened run and the incumbent's run right after it: a step in the machine's speed between the
+ * two (a load spike starting) would fool that pair alone. A step large enough to matter moves the
+ * incumbent's run off the bar its earlier runs set, and then a keep needs a second pair, as before.
+ */
+export function firstPairAgrees(z: number, barRuns: number): boolean {
+  return Math.abs(z) <= FIRST_PAIR_AGREES * Math.sqrt(1 + 1 / Math.max(1, barRuns));
 }
 
 /**
@@ -77,8 +101,10 @@ export function greyInPairSds(grey: ScreenGrey): ScreenGrey {
  * The critical t of the sequential rule, one value for every look: a candidate with no effect
  * is kept with probability at most `alpha` under the rule as it runs (the screen after one run,
  * the stop when t falls under FUTILITY_T, the noise estimate growing with the candidate's own
- * runs), found by seeded simulation with Gaussian noise, so the same inputs always give the
- * same boundary. Splitting alpha evenly over the looks (Bonferroni) is also valid, but it
+ * runs; in pairs behind a screen, the first pair set aside where its incumbent run left the bar
+ * and a keep on it reopened by the run after it), found by seeded simulation with Gaussian
+ * noise, so the same inputs always give the same boundary. Counted as keeps whatever followed,
+ * first pairs took 0.6 to 0.7 of alpha where the rule spends it all (bench/calibration.ts). Splitting alpha evenly over the looks (Bonferroni) is also valid, but it
  * ignores that every look reuses the runs before it, and that the screen and the futility stop
  * end most candidates with no effect early: it allows about half the false keeps it could, and
  * pays for that with power (a +2 sd change kept 50-80% of the time instead of 60-90%).
@@ -146,80 +172,173 @@ function roundSafe(input: BoundaryInput): BoundaryInput {
     ...((input.paired === "screened" || unscreened) && input.firstPairKeeps
       ? { firstPairKeeps: true }
       : {}),
+    ...(input.paired === "screened" && input.firstPairKeeps && input.freshScreenSd
+      ? { freshScreenSd: down(input.freshScreenSd) }
+      : {}),
   };
 }
 
+/**
+ * The critical t that keeps at most the target share of `trials` simulated no-effect candidates.
+ * Each trial is summed up as what it does at any critical t `c` (Outcome): kept at its first
+ * look where `c` is at most that look's t (`first`), and then only where `fixed` (a keep there
+ * that the run after it reopens, and the fresh pairs after that do not keep, is no keep); else
+ * kept where its highest later look (`later`) reaches `c`. Without a first look, `first` is -∞.
+ * The boundary is the lowest `c` with every higher one keeping few enough: between the last event
+ * where too many were kept and the one above it.
+ */
 function simulate(s: BoundaryInput, trials: number): number {
   const random = createRandom(20261202);
   const gauss = gaussian(random);
   const chiSquare = (df: number) => 2 * gamma(df / 2, random, gauss);
-  const peaks = new Float64Array(trials);
+  // The boundary of the fresh pairs a screened trial falls back on (evaluate-paired.ts).
+  const reopen =
+    s.paired === "screened" && s.firstPairKeeps
+      ? sequentialBoundary({
+          incumbentRuns: 1,
+          df: s.df,
+          maxRuns: s.maxRuns,
+          alpha: s.alpha,
+          screenSd: s.freshScreenSd ?? 0,
+          paired: "fresh",
+        })
+      : null;
+  const events: [at: number, change: number][] = [];
   const inc = Number.isFinite(s.incumbentRuns) ? 1 / s.incumbentRuns : 0;
   for (let trial = 0; trial < trials; trial++) {
-    if (s.paired) {
-      peaks[trial] = pairedPeak(s, inc, gauss, chiSquare);
-      continue;
-    }
-    const incumbent = gauss() * Math.sqrt(inc);
-    const ss0 = chiSquare(s.df);
-    let peak = Number.NEGATIVE_INFINITY;
-    let sum = gauss();
-    // The screen after one run, against the noise known then.
-    if (sum - incumbent >= s.screenSd * Math.sqrt(ss0 / s.df)) {
-      let m = sum;
-      let ss = 0;
-      for (let n = 2; n <= s.maxRuns; n++) {
-        const x = gauss();
-        sum += x;
-        const next = m + (x - m) / n;
-        ss += (x - m) * (x - next);
-        m = next;
-        const sd = Math.sqrt((ss0 + ss) / (s.df + n - 1));
-        const t = (m - incumbent) / (sd * Math.sqrt(1 / n + inc));
-        if (t > peak) peak = t;
-        if (t < FUTILITY_T) break;
-      }
-    }
-    peaks[trial] = peak;
+    const o: Outcome = s.paired
+      ? pairedTrial(s, inc, reopen, gauss, chiSquare)
+      : {
+          first: Number.NEGATIVE_INFINITY,
+          fixed: false,
+          later: unpairedPeak(s, inc, gauss, chiSquare),
+        };
+    // Kept for c in (first, later], and at c <= first where fixed.
+    if (o.later > o.first) events.push([o.later, 1]);
+    if (o.first > Number.NEGATIVE_INFINITY)
+      events.push([o.first, (o.fixed ? 1 : 0) - (o.later > o.first ? 1 : 0)]);
   }
-  peaks.sort();
+  events.sort((a, b) => b[0] - a[0]);
   const target = s.alpha - 2 * Math.sqrt((s.alpha * (1 - s.alpha)) / trials);
-  // At most `allowed` trials reach c: c lies between the allowed-th and the next highest peak.
   const allowed = Math.max(1, Math.floor(target * trials));
-  const above = peaks[trials - allowed]!;
-  const below = peaks[trials - allowed - 1]!;
-  return Math.max(MIN_CRITICAL_T, Number.isFinite(below) ? (above + below) / 2 : above);
+  let kept = 0;
+  let above = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < events.length; ) {
+    const at = events[i]![0];
+    for (; i < events.length && events[i]![0] === at; i++) kept += events[i]![1];
+    if (kept > allowed)
+      return Math.max(MIN_CRITICAL_T, Number.isFinite(above) ? (above + at) / 2 : at + 1);
+    above = at;
+  }
+  return MIN_CRITICAL_T;
 }
 
 /**
- * The highest t one no-effect candidate reaches under the paired rule, in units of one run's sd
- * (a pair's difference has variance 2): the spread known before its pairs (2 x the run variance,
- * `df`) pooled with its own differences; the futility stop from the second pair on.
+ * What one no-effect trial does at any critical t (simulate): kept at its first look where the
+ * boundary is at most `first`, and then only where `fixed`; else where `later` reaches it.
  */
-function pairedPeak(
+interface Outcome {
+  first: number;
+  fixed: boolean;
+  later: number;
+}
+
+/** The highest t one no-effect candidate reaches under the unpaired rule. */
+function unpairedPeak(
   s: BoundaryInput,
   inc: number,
   gauss: () => number,
   chiSquare: (df: number) => number,
 ): number {
+  const incumbent = gauss() * Math.sqrt(inc);
+  const ss0 = chiSquare(s.df);
+  let peak = Number.NEGATIVE_INFINITY;
+  let sum = gauss();
+  // The screen after one run, against the noise known then.
+  if (sum - incumbent < s.screenSd * Math.sqrt(ss0 / s.df)) return peak;
+  let m = sum;
+  let ss = 0;
+  for (let n = 2; n <= s.maxRuns; n++) {
+    const x = gauss();
+    sum += x;
+    const next = m + (x - m) / n;
+    ss += (x - m) * (x - next);
+    m = next;
+    const sd = Math.sqrt((ss0 + ss) / (s.df + n - 1));
+    const t = (m - incumbent) / (sd * Math.sqrt(1 / n + inc));
+    if (t > peak) peak = t;
+    if (t < FUTILITY_T) break;
+  }
+  return peak;
+}
+
+const NO_KEEP: Outcome = {
+  first: Number.NEGATIVE_INFINITY,
+  fixed: false,
+  later: Number.NEGATIVE_INFINITY,
+};
+
+/**
+ * One no-effect candidate under the paired rule, in units of one run's sd (a pair's difference
+ * has variance 2): the spread known before its pairs (2 x the run variance, `df`) pooled with its
+ * own differences; the futility stop from the second pair on. Screened with firstPairKeeps, as
+ * evaluate-paired.ts runs it: the first pair is a look only where its incumbent run agrees with
+ * the bar (firstPairAgrees), else it is set aside and fresh pairs decide; a keep on it is
+ * reopened where the run after it reads no better than the bar or the incumbent's run beside it
+ * (paired-screen.ts, reopenedBy), and fresh pairs from that run decide. Fresh pairs keep at the
+ * `reopen` boundary, found for them alone. Unscreened, the first look is counted as a keep
+ * whatever follows (the safe way).
+ */
+function pairedTrial(
+  s: BoundaryInput,
+  inc: number,
+  reopen: number | null,
+  gauss: () => number,
+  chiSquare: (df: number) => number,
+): Outcome {
   const ss0 = 2 * chiSquare(s.df);
   const sd0 = Math.sqrt(ss0 / s.df);
   let first: number;
+  let bar = 0;
+  let beside = 0;
   if (s.paired === "screened") {
     const run = gauss();
-    const bar = gauss() * Math.sqrt(inc);
-    if (run - bar >= s.screenSd * sd0) first = run - gauss();
+    bar = gauss() * Math.sqrt(inc);
+    let side: number;
+    if (run - bar >= s.screenSd * sd0) side = run;
     else if (s.grey && run - bar >= s.grey.from * sd0) {
       // The grey zone's second run: selected with the first, then the first pair's side.
-      const second = gauss();
-      if ((run + second) / 2 - bar < s.grey.mean * sd0) return Number.NEGATIVE_INFINITY;
-      first = second - gauss();
-    } else return Number.NEGATIVE_INFINITY;
+      side = gauss();
+      if ((run + side) / 2 - bar < s.grey.mean * sd0) return NO_KEEP;
+    } else return NO_KEEP;
+    beside = gauss();
+    first = side - beside;
   } else first = gauss() * Math.SQRT2; // fresh or unscreened: the first run is no one's choice
+  if (s.paired === "fresh" && first < s.screenSd * sd0) return NO_KEEP;
+  const fresh = (diff: number): boolean =>
+    diff >= (s.freshScreenSd ?? 0) * sd0 && laterPeak(s, diff, ss0, gauss) >= reopen!;
+  if (reopen !== null && !firstPairAgrees((beside - bar) / (sd0 / Math.SQRT2), s.incumbentRuns))
+    return {
+      ...NO_KEEP,
+      later: fresh(gauss() * Math.SQRT2) ? Number.POSITIVE_INFINITY : NO_KEEP.later,
+    };
+  const later = laterPeak(s, first, ss0, gauss);
   // The first look is the second pair (a step between one pair's runs fools it), or the first
   // where its incumbent run agreed with the bar (firstPairKeeps: the step would have shown).
-  let peak = s.firstPairKeeps ? first / sd0 : Number.NEGATIVE_INFINITY;
-  if (s.paired === "fresh" && first < s.screenSd * sd0) return peak;
+  if (!s.firstPairKeeps) return { ...NO_KEEP, later };
+  const t = first / sd0;
+  let fixed = true;
+  // Reopened (no boundary is under MIN_CRITICAL_T: a lower first look never keeps).
+  if (reopen !== null && t >= MIN_CRITICAL_T) {
+    const after = gauss();
+    if (after <= bar || after <= beside) fixed = fresh(after - gauss());
+  }
+  return { first: t, fixed, later };
+}
+
+/** The highest t of the looks from the second pair on, the first pair's difference `first`. */
+function laterPeak(s: BoundaryInput, first: number, ss0: number, gauss: () => number): number {
+  let peak = Number.NEGATIVE_INFINITY;
   let m = first;
   let ss = 0;
   for (let n = 2; n <= s.maxRuns; n++) {

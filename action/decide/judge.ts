@@ -73,6 +73,7 @@ export function judge(input: JudgeInput): Judgement {
           ? greyInPairSds(input.paired.screenGrey)
           : undefined,
       firstPairKeeps,
+      freshScreenSd: c.sd > 0 ? o.minDelta / c.sd : 0,
     });
   // The screen in units of the comparison's sd: a pair's difference has twice a run's variance.
   const screenSd = (c: Comparison, o: (typeof decisive)[number]) => {
@@ -82,7 +83,7 @@ export function judge(input: JudgeInput): Judgement {
   };
   // A keep needs two runs, or two pairs: a step in the machine's speed between a pair's two runs
   // (a load spike starting) fools one pair, not two. The first pair may keep where its incumbent
-  // run agreed with the bar the candidate was screened against (decide/first-pair.ts).
+  // run agreed with the bar the candidate was screened against (decide/boundary.ts, firstPairAgrees).
   const firstLook = firstPairKeeps ? 1 : 2;
 
   const improved = comparisons.filter((c, i) => {

@@ -1,6 +1,5 @@
 import { createRandom, gaussian } from "../util/random.ts";
-import type { ScreenGrey } from "./boundary.ts";
-import { firstPairAgrees } from "./first-pair.ts";
+import { firstPairAgrees, type ScreenGrey } from "./boundary.ts";
 import { judge, type Policy } from "./judge.ts";
 import type { Judgement, PairedDesign } from "./judgement.ts";
 import { pooledNoise } from "./noise.ts";
@@ -150,7 +149,7 @@ function pairedTrial(
       screened = 1;
     }
     inc.push(gauss());
-    // The first pair keeps where the incumbent's run in it agrees with the bar (first-pair.ts);
+    // The first pair keeps where the incumbent's run in it agrees with the bar (boundary.ts, firstPairAgrees);
     // where it does not, the pair is set aside and fresh pairs decide (evaluate-paired.ts).
     if (firstPairAgrees((inc[0]! - mean(old)) / noise().m.sd, old.length))
       design = {

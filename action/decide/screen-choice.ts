@@ -1,5 +1,11 @@
 import { createRandom, gaussian } from "../util/random.ts";
-import { FUTILITY_T, greyInPairSds, type ScreenGrey, sequentialBoundary } from "./boundary.ts";
+import {
+  FIRST_PAIR_AGREES,
+  FUTILITY_T,
+  greyInPairSds,
+  type ScreenGrey,
+  sequentialBoundary,
+} from "./boundary.ts";
 
 /**
  * Where the screen sits: how much better than the incumbent's recent runs a candidate's first
@@ -346,19 +352,54 @@ export function screenCurve(design: ScreenDesign, settings: ScreenSettings): Cur
     ...(grey ? { grey: greyInPairSds(grey) } : {}),
     firstPairKeeps: s.firstPairKeeps !== false,
   });
+  const firstPairKeeps = s.firstPairKeeps !== false;
+  // The fresh pairs that decide where the first pair is set aside or its keep reopened.
+  const fresh = sequentialBoundary({
+    incumbentRuns: 1,
+    df: 50,
+    maxRuns: s.maxRuns,
+    alpha: s.alpha,
+    screenSd: s.minDelta / Math.SQRT2,
+    paired: "fresh",
+  });
+  const agrees = FIRST_PAIR_AGREES * Math.sqrt(1 + 1 / Math.max(1, s.screenRuns));
   const random = createRandom(20261205);
   const gauss = gaussian(random);
   const keep = GRID.map(() => 0);
   const runs = GRID.map(() => 0);
-  const draws = new Float64Array(2 + 2 * s.maxRuns);
+  // 0 the bar, 1 the first run, 2 the incumbent beside it, 3 the grey zone's second run, from 4
+  // the later pairs (two a pair), then the run after a keep, and the fresh pairs' runs.
+  const later = 4;
+  const after = later + 2 * (s.maxRuns - 1);
+  const draws = new Float64Array(after + 2 * s.maxRuns);
   for (let trial = 0; trial < TRIALS; trial++) {
     for (let i = 0; i < draws.length; i++) draws[i] = gauss();
     const ref = draws[0]! / Math.sqrt(Math.max(1, s.screenRuns));
     GRID.forEach((mu, j) => {
-      // draws[3] is the grey zone's second run (the pairs' draws start at 4).
+      // Pairs from `diff` (the first pair's difference) on the draws from `from`, at `c`: kept?
+      // `spent` counts the runs, a keep's run after it included (AFTER_KEEP_RUNS).
+      let spent = 0;
+      const pairs = (diff: number, from: number, c: number): boolean => {
+        let sum = diff;
+        for (let n = 2; n <= s.maxRuns; n++) {
+          const k = from + 2 * (n - 2);
+          sum += mu + draws[k]! - draws[k + 1]!;
+          spent += 2;
+          const m = sum / n;
+          const t = m / (Math.SQRT2 / Math.sqrt(n));
+          if (t >= c && m > s.minDelta) return true;
+          if (t < FUTILITY_T) return false;
+        }
+        return false;
+      };
+      // Fresh pairs from the candidate's run `cand` beside a fresh run of the incumbent.
+      const freshPairs = (cand: number): boolean => {
+        const diff = cand - draws[after + 1]!;
+        return diff > s.minDelta && pairs(diff, after + 2, fresh);
+      };
       const first = mu + draws[1]!;
       let side = first;
-      let spent = 1;
+      spent = 1;
       if (first - ref < at) {
         const second = mu + draws[3]!;
         if (!grey || first - ref < grey.from || (first + second) / 2 - ref < grey.mean) {
@@ -368,23 +409,30 @@ export function screenCurve(design: ScreenDesign, settings: ScreenSettings): Cur
         side = second;
         spent = 2;
       }
-      let sum = side - draws[2]!;
+      const beside = draws[2]!;
+      const diff = side - beside;
       spent += 1;
-      if (s.firstPairKeeps !== false && sum / Math.SQRT2 >= critical && sum > s.minDelta) {
-        keep[j]! += 1;
-        runs[j]! += spent;
-        return;
-      }
-      for (let n = 2; n <= s.maxRuns; n++) {
-        sum += mu + (draws[1 + 2 * n - 1]! - draws[1 + 2 * n]!);
+      let kept: boolean;
+      if (firstPairKeeps && Math.abs(beside - ref) > agrees) {
+        // Its incumbent run far from the bar: the pair set aside, fresh pairs decide.
         spent += 2;
-        const m = sum / n;
-        const t = m / (Math.SQRT2 / Math.sqrt(n));
-        if (t >= critical && m > s.minDelta) {
+        kept = freshPairs(mu + draws[after]!);
+      } else if (firstPairKeeps && diff / Math.SQRT2 >= critical && diff > s.minDelta) {
+        // Kept on its first pair, then reopened where the run after it reads no better than the
+        // bar or the run beside it (engine/paired-screen.ts, reopenedBy): fresh pairs from it.
+        const run = mu + draws[after]!;
+        spent += 1;
+        if (run > ref && run > beside) {
           keep[j]! += 1;
-          break;
+          runs[j]! += spent;
+          return;
         }
-        if (t < FUTILITY_T) break;
+        spent += 1;
+        kept = freshPairs(run);
+      } else kept = pairs(diff, later, critical);
+      if (kept) {
+        keep[j]! += 1;
+        spent += 1;
       }
       runs[j]! += spent;
     });

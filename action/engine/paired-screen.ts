@@ -1,5 +1,5 @@
-import type { ScreenGrey } from "../decide/boundary.ts";
-import { barStaleness, firstPairAgrees, STALE_WINDOW } from "../decide/first-pair.ts";
+import { firstPairAgrees, type ScreenGrey } from "../decide/boundary.ts";
+import { barStaleness, STALE_WINDOW } from "../decide/first-pair.ts";
 import { fmt } from "../decide/fmt.ts";
 import {
   keptLevel,
@@ -132,7 +132,7 @@ export function secondLook(
 /**
  * The incumbent's run in the candidate's first pair against the bar the candidate was screened
  * against: the record gains its z (`incumbent_z`, as a gain), and the first pair is a look of the
- * paired test when that run agrees with the bar (decide/first-pair.ts). With the night's latest
+ * paired test when that run agrees with the bar (decide/boundary.ts, firstPairAgrees). With the night's latest
  * first pairs, it says how stale the bars have stood (`stale`, barStaleness), where they have.
  */
 export function firstPair(

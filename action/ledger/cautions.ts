@@ -1,4 +1,4 @@
-import { firstPairAgrees } from "../decide/first-pair.ts";
+import { firstPairAgrees } from "../decide/boundary.ts";
 import { mean } from "../decide/stats.ts";
 import { formatScore } from "./format-score.ts";
 import type { ParsedLog } from "./log-jsonl.ts";

@@ -102,7 +102,7 @@ export interface ResultEntry {
    * but at or above `grey.from` got a second, and `second` is how the two runs' mean scored (it
    * went on to pairs when that reached `grey.mean`). `incumbent_z`: how the incumbent's run in the
    * first pair scored against the same runs (as a gain); within FIRST_PAIR_AGREES x sqrt(1 +
-   * 1 / against) of them, that pair could keep (decide/first-pair.ts).
+   * 1 / against) of them, that pair could keep (decide/boundary.ts, firstPairAgrees).
    */
   screen?: {
     at: number;

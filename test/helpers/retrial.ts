@@ -1,11 +1,11 @@
 // A change that beat the incumbent it was made for, re-applied onto the one a keep elsewhere put in
 // its place, measured there as evaluate-paired.ts does (screen.won_against): its first run is
 // measured but not screened, the incumbent runs beside it, the first pair is a look where that
-// incumbent run agrees with the bar (decide/first-pair.ts) and is set aside where it does not
+// incumbent run agrees with the bar (decide/boundary.ts, firstPairAgrees) and is set aside where it does not
 // (fresh pairs then), pairs until the real judge decides, a keep on the first pair reopened by
 // the run after it. By seeded simulation with Gaussian noise of sd 1, the noise known from the
 // night's other runs (df 50). Used by test/unit/retrial.test.ts and bench/retrial.ts.
-import { firstPairAgrees } from "../../action/decide/first-pair.ts";
+import { firstPairAgrees } from "../../action/decide/boundary.ts";
 import { judge, type Policy } from "../../action/decide/judge.ts";
 import type { PairedDesign } from "../../action/decide/judgement.ts";
 import { pooledNoise } from "../../action/decide/noise.ts";

@@ -14,9 +14,9 @@ import { sequenceNight } from "../helpers/sequence-eval.ts";
 // incumbent beside it 10 (it agrees with the bar: kept on that pair); then the kept code's run
 // after its keep.
 const NIGHT = [0.5, -0.5, 0.5, -0.5, -2.5, 0];
-// #1 helps by 1 (truth 9): its screened run 9 and the incumbent 10 do not decide; two more pairs
-// (9 beside 10) keep it; its run after the keep (run 10) reads 10.5 (unlucky by 1.5).
-const UNLUCKY = [0.5, -0.5, 0.5, -0.5, 0, 0, 0, 0, 0, 0, 1.5];
+// #1 helps by 1 (truth 9): its screened run 9 and the incumbent 10 do not decide; a second pair
+// (9 beside 10) keeps it; its run after the keep (run 8) reads 10.5 (unlucky by 1.5).
+const UNLUCKY = [0.5, -0.5, 0.5, -0.5, 0, 0, 0, 0, 1.5];
 
 describe("a keep its next run does not bear out", () => {
   it("is cautioned where the reviewer reads, with both runs; a keep its next run confirms is not", async () => {
@@ -27,7 +27,7 @@ describe("a keep its next run does not bear out", () => {
     );
     const [, kept] = noop.results;
     expect(kept!.status).toBe("keep");
-    expect(kept!.samples.loss).toEqual([9, 9, 9]);
+    expect(kept!.samples.loss).toEqual([9, 9]);
     expect(noop.remeasures.find((m) => m.reason === "after-keep")!.samples.loss).toEqual([10.5]);
     const caution =
       "Kept in pairs, then not borne out by the run after the keep: #\u200d1 (10.5 after its keep, 10 beside it), against the incumbent's runs beside it.";

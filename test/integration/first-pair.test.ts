@@ -1,7 +1,7 @@
 // A keep on a candidate's first pair, and the step that pair cannot be trusted through, through
 // the real engine: real git, real eval processes, the ledger read back from the branch.
 import { describe, expect, it } from "vitest";
-import { FIRST_PAIR_AGREES } from "../../action/decide/first-pair.ts";
+import { FIRST_PAIR_AGREES } from "../../action/decide/boundary.ts";
 import { judge } from "../../action/decide/judge.ts";
 import { mean } from "../../action/decide/stats.ts";
 import { sequenceNight } from "../helpers/sequence-eval.ts";

@@ -95,11 +95,11 @@ describe("the night's budget, through the engine", () => {
     const [p, r] = [proposals.log.results[11]!, runs.log.results[11]!];
     expect(p.screen!.z).toBe(r.screen!.z);
     // Where runs bind, one look at 1.5 sd: #11 is discarded on its one run. Where proposals bind,
-    // a first run from 0.25 sd gets a second look: #11 gets its second run.
+    // a first run from 0.25 sd goes on (a second look, or pairs): #11 gets more runs.
     const lowest = (s: NonNullable<typeof p.screen>) => s.grey?.from ?? s.at;
     expect(lowest(p.screen!)).toBeLessThan(p.screen!.z);
     expect(lowest(r.screen!)).toBeGreaterThan(r.screen!.z);
-    expect(p.samples.loss).toHaveLength(2);
+    expect(p.samples.loss!.length).toBeGreaterThanOrEqual(2);
     expect(r.samples.loss).toHaveLength(1);
   });
 });

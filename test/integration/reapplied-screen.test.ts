@@ -5,8 +5,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { sequentialBoundary } from "../../action/decide/boundary.ts";
-import { firstPairAgrees } from "../../action/decide/first-pair.ts";
+import { firstPairAgrees, sequentialBoundary } from "../../action/decide/boundary.ts";
 import { RETRIAL_RUNS } from "../../action/engine/evaluate-paired.ts";
 import { planNight } from "../helpers/sequence-eval.ts";
 

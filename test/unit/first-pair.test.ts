@@ -1,10 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  barStaleness,
-  FIRST_PAIR_AGREES,
-  firstPairAgrees,
-  STALE_WINDOW,
-} from "../../action/decide/first-pair.ts";
+import { FIRST_PAIR_AGREES, firstPairAgrees } from "../../action/decide/boundary.ts";
+import { barStaleness, STALE_WINDOW } from "../../action/decide/first-pair.ts";
 import { createRandom, gaussian } from "../../action/util/random.ts";
 
 describe("the first pair (decide/first-pair.ts)", () => {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import {
+  firstPairAgrees,
   MIN_CRITICAL_T,
   type ScreenGrey,
   sequentialBoundary,
 } from "../../action/decide/boundary.ts";
 import { comparePaired, PAIR_NOISE_DF } from "../../action/decide/compare.ts";
-import { firstPairAgrees } from "../../action/decide/first-pair.ts";
 import { judge, type Policy } from "../../action/decide/judge.ts";
 import type { PairedDesign } from "../../action/decide/judgement.ts";
 import { type Noise, pooledNoise } from "../../action/decide/noise.ts";
@@ -44,9 +44,15 @@ function candidate(
    * bar, and set aside where it does not (`aside`, as the engine); where it agrees, and counted
    * in where it does not (`agrees`, as before 2026-12-06); always; or never (as before that).
    * `step`: added to that incumbent run alone, against the goal (a load spike starting between
-   * the first pair's two runs).
+   * the first pair's two runs). `reopen`: whether the run after a keep on the first pair reopens
+   * it (as the engine: the default).
    */
-  opts: { firstPair?: "aside" | "agrees" | "always" | "never"; step?: number } = {},
+  opts: {
+    firstPair?: "aside" | "agrees" | "always" | "never";
+    step?: number;
+    /** false: a keep on the first pair stands whatever the run after it reads. */
+    reopen?: boolean;
+  } = {},
 ): { kept: boolean; runs: number; unpairedKept: boolean } {
   let clock = 0;
   const run = (truth: number) => truth + draw() + drift(clock++);
@@ -109,15 +115,29 @@ function candidate(
       paired,
     });
   let j = inc.length > aside ? judgePairs() : null;
-  while (!j?.final) {
-    // Later pairs in random order, as the engine draws them.
-    if (draw() < 0) {
-      inc.push(run(0));
-      cand.push(run(effect));
-    } else {
-      cand.push(run(effect));
-      inc.push(run(0));
+  for (;;) {
+    while (!j?.final) {
+      // Later pairs in random order, as the engine draws them.
+      if (draw() < 0) {
+        inc.push(run(0));
+        cand.push(run(effect));
+      } else {
+        cand.push(run(effect));
+        inc.push(run(0));
+      }
+      j = judgePairs();
     }
+    // Kept on its first pair: the run after the keep reopens it where it reads no better than the
+    // bar or the incumbent's run beside it; fresh pairs from it decide (evaluate-paired.ts).
+    const onFirst =
+      j.status === "keep" && paired.first === "screened" && paired.firstPairKeeps === true;
+    if (!onFirst || inc.length !== 1 || aside > 0 || opts.reopen === false) break;
+    const after = run(effect);
+    if (after > mean(old) && after > inc[0]!) break;
+    aside = 1;
+    paired = { first: "fresh" };
+    cand.push(after);
+    inc.push(run(0));
     j = judgePairs();
   }
   // The same runs judged the old way, against the incumbent's earlier runs.

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { checkRule, noOpEvals, powerLines } from "../../action/cli/check-power.ts";
 import { parseConfigText } from "../../action/config/parse-config-text.ts";
 import type { Config } from "../../action/config/schema.ts";
-import { firstPairAgrees } from "../../action/decide/first-pair.ts";
+import { firstPairAgrees } from "../../action/decide/boundary.ts";
 import { judge, type Policy } from "../../action/decide/judge.ts";
 import type { PairedDesign } from "../../action/decide/judgement.ts";
 import { pooledNoise } from "../../action/decide/noise.ts";
