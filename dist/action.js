@@ -23299,7 +23299,6 @@ function screenCurve(design, settings) {
     screenSd: s.minDelta / Math.SQRT2,
     paired: "fresh"
   });
-  const agrees = FIRST_PAIR_AGREES * Math.sqrt(1 + 1 / Math.max(1, s.screenRuns));
   const random = createRandom(20261205);
   const gauss = gaussian(random);
   const keep = GRID.map(() => 0);
@@ -23345,7 +23344,7 @@ function screenCurve(design, settings) {
       const diff = side - beside2;
       spent += 1;
       let kept;
-      if (firstPairKeeps && Math.abs(beside2 - ref) > agrees) {
+      if (firstPairKeeps && !firstPairAgrees(beside2 - ref, s.screenRuns)) {
         spent += 2;
         kept = freshPairs(mu + draws[after]);
       } else if (firstPairKeeps && diff / Math.SQRT2 >= critical && diff > s.minDelta) {

@@ -1,7 +1,7 @@
 import { createRandom, gaussian } from "../util/random.ts";
 import {
-  FIRST_PAIR_AGREES,
   FUTILITY_T,
+  firstPairAgrees,
   greyInPairSds,
   type ScreenGrey,
   sequentialBoundary,
@@ -362,7 +362,6 @@ export function screenCurve(design: ScreenDesign, settings: ScreenSettings): Cur
     screenSd: s.minDelta / Math.SQRT2,
     paired: "fresh",
   });
-  const agrees = FIRST_PAIR_AGREES * Math.sqrt(1 + 1 / Math.max(1, s.screenRuns));
   const random = createRandom(20261205);
   const gauss = gaussian(random);
   const keep = GRID.map(() => 0);
@@ -413,7 +412,8 @@ export function screenCurve(design: ScreenDesign, settings: ScreenSettings): Cur
       const diff = side - beside;
       spent += 1;
       let kept: boolean;
-      if (firstPairKeeps && Math.abs(beside - ref) > agrees) {
+      // Run sds are 1 here: the incumbent run's distance from the bar is its z.
+      if (firstPairKeeps && !firstPairAgrees(beside - ref, s.screenRuns)) {
         // Its incumbent run far from the bar: the pair set aside, fresh pairs decide.
         spent += 2;
         kept = freshPairs(mu + draws[after]!);
